@@ -1,0 +1,135 @@
+"""`autopar`: the command line. A thin shell over autopar.pipeline; it holds no analysis of its own.
+
+Exit codes (all commands):
+  0  success
+  1  a file could not be analyzed (syntax errors, unreadable input) or, for `check`, findings at the
+     --fail-on level
+  2  usage error: a missing file, a bad option
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, Optional
+
+from autopar import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+# Compile flags whose value may come as the next argument (`-I inc`, `-D X=1`, `-include f.h`).
+_FLAGS_WITH_VALUE = {"-I", "-D", "-U", "-include", "-imacros", "-isystem", "-iquote", "-idirafter",
+                     "-isysroot", "-x", "-target", "--target", "-Xclang", "-F", "-resource-dir"}
+
+
+def split_compile_flags(argv: list[str], own_options: dict[str, bool]) -> tuple[list[str], list[str]]:
+    """Separate autopar's own options from compile flags mixed into the same command line.
+
+    `own_options` maps each autopar option to whether it takes a value. Anything after `--` is a
+    compile flag, as with clang-tidy. Returns (autopar argv, compile flags).
+    """
+    own: list[str] = []
+    flags: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            flags.extend(argv[i + 1:])
+            break
+        name = arg.split("=", 1)[0]
+        if name in own_options:
+            own.append(arg)
+            if own_options[name] and "=" not in arg and i + 1 < len(argv):
+                own.append(argv[i + 1])
+                i += 1
+        elif arg.startswith("-") and arg != "-":
+            flags.append(arg)
+            if arg in _FLAGS_WITH_VALUE and i + 1 < len(argv):
+                flags.append(argv[i + 1])
+                i += 1
+        else:
+            own.append(arg)
+        i += 1
+    return own, flags
+
+
+def _own_options(parser: argparse.ArgumentParser) -> dict[str, bool]:
+    options: dict[str, bool] = {}
+    for action in parser._actions:
+        for option in action.option_strings:
+            options[option] = action.nargs != 0
+    return options
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits with 2 too; keep the message short
+        raise UsageError(f"{self.prog}: {message}")
+
+
+# ---------------------------------------------------------------------------------------------- analyze
+
+def _add_analyze(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser("analyze", help="report every for loop and whether it can run in parallel")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--format", choices=["json", "text"], default="text")
+    p.add_argument("-p", dest="build_dir", metavar="BUILD_DIR", help="read compile_commands.json here")
+    return p
+
+
+def _cmd_analyze(args: argparse.Namespace, compile_flags: list[str]) -> int:
+    from autopar.output import print_report
+    from autopar.pipeline import analyze_file
+    from autopar.report import Report
+
+    report = Report()
+    for path in args.files:
+        report.files.append(analyze_file(path, compile_flags, args.build_dir).report)
+    print_report(report, args.format)
+    return _exit_code_for(report)
+
+
+def _exit_code_for(report) -> int:
+    import os
+
+    if any(f.error and not os.path.exists(f.path) for f in report.files):
+        return EXIT_USAGE
+    return EXIT_FAILED if any(f.failed for f in report.files) else EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------- dispatch
+
+COMMANDS: dict[str, tuple[Callable, Callable]] = {
+    "analyze": (_add_analyze, _cmd_analyze),
+}
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _Parser(prog="autopar", description="Source-to-source auto-parallelizer for C and C++ (OpenMP).")
+    parser.add_argument("--version", action="version", version=f"autopar {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers = {name: add(sub) for name, (add, _) in COMMANDS.items()}
+    try:
+        if not argv or argv[0] not in subparsers:
+            args = parser.parse_args(argv)  # prints help/version, or raises UsageError
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        own, compile_flags = split_compile_flags(argv[1:], _own_options(subparsers[argv[0]]))
+        args = subparsers[argv[0]].parse_args(own)
+        return COMMANDS[argv[0]][1](args, compile_flags)
+    except UsageError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("autopar: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

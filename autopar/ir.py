@@ -1,0 +1,258 @@
+"""The loop IR: plain pydantic data that the libclang front end (`clang_passes/`) produces.
+
+No libclang object ever appears here. Every later stage (dependences, candidates, rewrite,
+report) reads only these models, so they can be built by hand in tests and serialised to JSON.
+
+Conventions
+- Positions are 1-based line/column of the input file as a compiler reports them; `offset` is the
+  0-based byte offset into the file's bytes.
+- A loop id is "<file name as given>:<line>:<column>" of its `for` keyword.
+- Names of monomials in `AffineExpr.coefficients` are variable names joined by "*" in sorted order
+  ("i", "n", "i*n"). A degree-one monomial is affine; higher degrees appear only for linearised
+  subscripts such as `a[i*n + j]`, which the dependence stage delinearises.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal, Optional
+
+from pydantic import BaseModel, Field
+
+
+class Diagnostic(BaseModel):
+    severity: Literal["note", "warning", "error", "fatal"]
+    file: Optional[str] = None
+    line: Optional[int] = None
+    column: Optional[int] = None
+    message: str
+
+    def render(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}: " if self.file and self.line else ""
+        return f"{where}{self.severity}: {self.message}"
+
+
+class AffineExpr(BaseModel):
+    """sum(coefficients[m] * m) + constant, where each monomial m is a product of variable names."""
+
+    coefficients: dict[str, int] = Field(default_factory=dict)
+    constant: int = 0
+
+    @property
+    def is_linear(self) -> bool:
+        return all("*" not in m for m in self.coefficients)
+
+    @property
+    def variables(self) -> set[str]:
+        return {v for m in self.coefficients for v in m.split("*")}
+
+
+class Storage(str, Enum):
+    GLOBAL = "global"  # file-scope or extern variable
+    STATIC_LOCAL = "static_local"  # `static` inside a function: one object shared by all calls
+    LOCAL = "local"  # automatic variable of the enclosing function
+    PARAMETER = "parameter"
+
+
+class Variable(BaseModel):
+    """A declared variable, as far as aliasing and data-sharing care."""
+
+    name: str
+    decl: str  # "line:column" of its declaration; tells shadowed names apart
+    storage: Storage
+    type: str  # spelled type, e.g. "float *restrict", "double[100][100]"
+    is_pointer: bool = False
+    is_array: bool = False
+    array_dims: list[Optional[str]] = Field(default_factory=list)  # spelled sizes, None if unknown
+    restrict: bool = False
+    is_const: bool = False
+    is_struct: bool = False
+
+
+class Subscript(BaseModel):
+    text: str
+    affine: Optional[AffineExpr] = None  # None when not affine
+    non_affine_reason: Optional[str] = None  # e.g. "indirect subscript idx[i]"
+
+
+class Access(BaseModel):
+    """One read or one write of an array element or a pointee.
+
+    A compound assignment `a[i] += x` produces two accesses, a read and then a write.
+    `*p` is recorded as `p[0]`, `*(p + e)` as `p[e]`.
+    """
+
+    id: str  # unique within the translation unit
+    base: Variable  # the root variable: `A` of A[i], `s` of s.data[i], `p` of p->x[i]
+    path: str  # the accessed object as spelled without subscripts: "A", "s.data", "p->x"
+    is_write: bool
+    subscripts: list[Subscript]  # outermost first
+    element_type: str = ""
+    text: str  # source text of the whole access, e.g. "A[i * n + k]"
+    line: int
+    column: int
+    statement: int  # order of the enclosing statement in the function (0-based), for ordering
+    enclosing_loops: list[str]  # ids of all enclosing `for` loops in the function, outermost first
+    conditional: bool = False  # executes under an if/?:/&&/|| inside the innermost enclosing loop
+
+    @property
+    def is_affine(self) -> bool:
+        return all(s.affine is not None for s in self.subscripts)
+
+
+class ReductionOp(str, Enum):
+    ADD = "+"  # also `s -= e`, which combines partial results with +
+    MUL = "*"
+    AND = "&"
+    OR = "|"
+    XOR = "^"
+    LAND = "&&"
+    LOR = "||"
+    MAX = "max"
+    MIN = "min"
+
+
+class ScalarUse(BaseModel):
+    """How one scalar (non-array, non-pointee) variable is used inside one loop, nested loops included."""
+
+    variable: Variable
+    declared_in_loop: bool  # declared inside the body: private by scoping, needs no clause
+    read: bool
+    written: bool
+    # True when on every path through one iteration the first access is a write (so it can be private)
+    written_before_read: bool = False
+    # set when every access in the loop is part of a reduction update `s op= e` with the same op,
+    # `e` not mentioning `s`; includes `if (x > m) m = x;`, `m = x > m ? x : m`, `m = fmax(m, x)`.
+    reduction: Optional[ReductionOp] = None
+    live_after_loop: bool = False  # read after the loop before being overwritten (conservative)
+    address_taken: bool = False  # `&s` appears in the loop, or s is passed by reference
+    is_induction_variable_of: Optional[str] = None  # loop id when it is a loop's induction variable
+
+
+class CallEffect(str, Enum):
+    PURE = "pure"  # pure libm-style function: sqrt, fabs, exp, fmax, ...
+    IO = "io"  # printf, fwrite, ...
+    ALLOCATION = "allocation"  # malloc, free, new, ...
+    RANDOM = "random"  # rand, random, drand48: hidden state
+    SAME_TU = "same_tu"  # defined in this translation unit; see summary
+    UNKNOWN = "unknown"
+
+
+class FunctionSummary(BaseModel):
+    """What a function defined in this translation unit touches, transitively where known."""
+
+    name: str
+    reads_globals: list[str] = Field(default_factory=list)
+    writes_globals: list[str] = Field(default_factory=list)
+    writes_through_params: list[int] = Field(default_factory=list)  # 0-based pointer param indices
+    reads_through_params: list[int] = Field(default_factory=list)
+    calls: list[str] = Field(default_factory=list)
+    effect: CallEffect = CallEffect.PURE  # the worst effect of anything it does or calls
+
+    @property
+    def is_side_effect_free(self) -> bool:
+        return self.effect == CallEffect.PURE and not self.writes_globals and not self.writes_through_params
+
+
+class CallSite(BaseModel):
+    callee: str
+    line: int
+    column: int
+    effect: CallEffect
+    summary: Optional[FunctionSummary] = None  # for SAME_TU
+    arguments: list[str] = Field(default_factory=list)  # spelled argument texts
+
+
+class Comparison(str, Enum):
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+    NE = "!="
+
+
+class CanonicalForm(BaseModel):
+    """`for (iv = lower; iv CMP upper; iv += step)` in OpenMP's canonical loop form."""
+
+    induction_variable: str
+    iv_type: str
+    iv_declared_in_init: bool
+    lower: Optional[AffineExpr] = None
+    lower_text: str
+    upper: Optional[AffineExpr] = None
+    upper_text: str
+    comparison: Comparison
+    step: int  # constant step, negative for decrementing loops
+
+
+class Loop(BaseModel):
+    id: str
+    file: str
+    line: int
+    column: int
+    offset: int  # byte offset of the `for` keyword
+    function: str
+    depth: int  # 0 for an outermost loop of its function
+    parent: Optional[str] = None
+    children: list[str] = Field(default_factory=list)
+    end_line: int
+    # the whole body is exactly one `for` loop (braces allowed): a perfect nest, collapsible
+    perfectly_nests_child: bool = False
+
+    canonical: Optional[CanonicalForm] = None
+    non_canonical_reason: Optional[str] = None
+    writes_induction_variable: bool = False  # the body assigns the induction variable
+    writes_bound: bool = False  # the body assigns a variable that the bound or step reads
+    has_break: bool = False  # a `break` that leaves this loop
+    has_return: bool = False
+    has_goto: bool = False
+    has_continue: bool = False  # allowed by OpenMP; recorded for the report
+    has_throw: bool = False  # C++ `throw` inside the body
+
+    accesses: list[Access] = Field(default_factory=list)  # the body's, nested loops included
+    scalars: list[ScalarUse] = Field(default_factory=list)
+    calls: list[CallSite] = Field(default_factory=list)
+
+    existing_pragma: Optional[str] = None  # e.g. "#pragma omp parallel for" right above the loop
+    inside_omp_construct: bool = False  # an enclosing loop or region carries an omp pragma
+    opt_out: bool = False  # `// autopar: off` above the loop or its function
+    from_macro: bool = False  # the `for` comes from a macro expansion
+    in_main_file: bool = True  # False for loops of included headers (never listed or edited)
+    indentation: str = ""  # leading whitespace of the `for` line, used for the pragma line
+
+    def scalar(self, name: str) -> Optional[ScalarUse]:
+        return next((s for s in self.scalars if s.variable.name == name), None)
+
+
+class TranslationUnit(BaseModel):
+    """Everything the front end learned about one source file."""
+
+    path: str  # as given by the user
+    language: Literal["c", "c++"]
+    compile_args: list[str] = Field(default_factory=list)
+    loops: list[Loop] = Field(default_factory=list)  # main-file loops, in source order
+    functions: dict[str, FunctionSummary] = Field(default_factory=dict)
+    diagnostics: list[Diagnostic] = Field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity in ("error", "fatal") for d in self.diagnostics)
+
+    def loop(self, loop_id: str) -> Loop:
+        for loop in self.loops:
+            if loop.id == loop_id:
+                return loop
+        raise KeyError(loop_id)
+
+    def nest_roots(self) -> list[Loop]:
+        return [loop for loop in self.loops if loop.parent is None]
+
+    def descendants(self, loop_id: str) -> list[Loop]:
+        """All loops nested in `loop_id`, in source order."""
+        found: list[Loop] = []
+        frontier = list(self.loop(loop_id).children)
+        while frontier:
+            child = self.loop(frontier.pop(0))
+            found.append(child)
+            frontier.extend(child.children)
+        return sorted(found, key=lambda loop: loop.offset)

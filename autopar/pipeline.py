@@ -1,0 +1,117 @@
+"""The pipeline that every command shares: front end → dependences/candidates → decision → report.
+
+Commands (cli, cc, check, bench) call these functions and hold no analysis of their own.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from autopar.ir import TranslationUnit
+from autopar.plan import Decision, NestAnalysis
+from autopar.report import FileReport, LoopReport
+from autopar.rewrite import render_pragma
+
+# A reasoner turns one nest's analysis into a decision; None means "the analyzer's default".
+Reasoner = Callable[[TranslationUnit, NestAnalysis], Decision]
+
+
+class FileAnalysis(BaseModel):
+    """Everything learned about one file: the IR, the analysis of each nest, the decisions, the report."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    tu: Optional[TranslationUnit] = None
+    nests: list[NestAnalysis] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
+    report: FileReport
+
+
+def load_translation_unit(path: str, compile_args: list[str] | None = None,
+                          build_dir: str | None = None) -> TranslationUnit:
+    """Parse one file with libclang. Raises clang_passes.FrontendError when it cannot be read."""
+    from clang_passes.frontend import translate
+
+    return translate(path, compile_args or [], build_dir=build_dir)
+
+
+def default_decision(analysis: NestAnalysis) -> Decision:
+    """The analyzer's own choice for a nest: its default candidate, or serial."""
+    chosen = next((c for c in analysis.candidates if c.id == analysis.default_candidate_id), None)
+    if chosen is None:
+        return Decision(root_loop_id=analysis.root_loop_id, decided_by="analyzer",
+                        rationale=analysis.default_reason or "no legal parallel plan")
+    return Decision(root_loop_id=analysis.root_loop_id, plan=chosen.plan, candidate_id=chosen.id,
+                    decided_by="analyzer", rationale=analysis.default_reason)
+
+
+def analyze_tu(tu: TranslationUnit, reasoner: Optional[Reasoner] = None) -> FileAnalysis:
+    from autopar.candidates import analyze_nest
+
+    nests = [analyze_nest(tu, root) for root in tu.nest_roots()]
+    decisions = [reasoner(tu, nest) if reasoner else default_decision(nest) for nest in nests]
+    return FileAnalysis(tu=tu, nests=nests, decisions=decisions, report=build_report(tu, nests, decisions))
+
+
+def analyze_file(path: str, compile_args: list[str] | None = None, build_dir: str | None = None,
+                 reasoner: Optional[Reasoner] = None) -> FileAnalysis:
+    """Analyze one file. Never raises for bad input: failures land in the report's `error`."""
+    from clang_passes.frontend import FrontendError
+
+    try:
+        tu = load_translation_unit(path, compile_args, build_dir)
+    except FrontendError as error:
+        return FileAnalysis(report=FileReport(path=path, error=str(error), diagnostics=error.diagnostics))
+    return analyze_tu(tu, reasoner)
+
+
+def build_report(tu: TranslationUnit, nests: list[NestAnalysis], decisions: list[Decision]) -> FileReport:
+    verdicts = {v.loop_id: v for nest in nests for v in nest.verdicts}
+    carried = {d.plan.loop_id: d for d in decisions if d.plan is not None}
+    folded = _loops_folded_by_collapse(tu, decisions)
+    loops: list[LoopReport] = []
+    for loop in tu.loops:
+        decision = carried.get(loop.id)
+        verdict = verdicts.get(loop.id)
+        reasons = list(verdict.reasons) if verdict else []
+        if loop.id in folded:
+            reasons.insert(0, f"folded into {folded[loop.id]} by collapse")
+        elif decision is None and _enclosing_parallel(tu, loop.id, carried):
+            reasons.insert(0, f"inside the parallel loop {_enclosing_parallel(tu, loop.id, carried)}")
+        loops.append(LoopReport(
+            id=loop.id, function=loop.function, line=loop.line, column=loop.column, depth=loop.depth,
+            parent=loop.parent,
+            induction_variable=loop.canonical.induction_variable if loop.canonical else None,
+            parallel=decision is not None,
+            pragma=render_pragma(decision.plan) if decision else None,
+            proof=decision.plan.proof.value if decision else None,
+            reasons=reasons,
+            existing_pragma=loop.existing_pragma,
+            decided_by=decision.decided_by if decision else None,
+            rounds=decision.rounds if decision and decision.decided_by == "model" else None,
+            rationale=decision.rationale if decision else None,
+        ))
+    return FileReport(path=tu.path, loops=loops, diagnostics=tu.diagnostics)
+
+
+def _loops_folded_by_collapse(tu: TranslationUnit, decisions: list[Decision]) -> dict[str, str]:
+    folded: dict[str, str] = {}
+    for decision in decisions:
+        if decision.plan is None or decision.plan.collapse < 2:
+            continue
+        loop = tu.loop(decision.plan.loop_id)
+        for _ in range(decision.plan.collapse - 1):
+            loop = tu.loop(loop.children[0])
+            folded[loop.id] = decision.plan.loop_id
+    return folded
+
+
+def _enclosing_parallel(tu: TranslationUnit, loop_id: str, carried: dict[str, Decision]) -> Optional[str]:
+    parent = tu.loop(loop_id).parent
+    while parent is not None:
+        if parent in carried:
+            return parent
+        parent = tu.loop(parent).parent
+    return None

@@ -1,0 +1,99 @@
+"""Plans and candidates: what the analysis proves, what the reasoner chooses from, what the rewriter renders.
+
+A `Plan` is pure data. Its pragma text is produced only by `render_pragma` (autopar/rewrite), from
+these fields, so nothing a model writes can reach the source file verbatim. The `if_condition` comes
+from the dependence analysis (a runtime overlap check or a work threshold), never from a model.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal, Optional
+
+from pydantic import BaseModel, Field
+
+from autopar.ir import ReductionOp
+
+
+class Proof(str, Enum):
+    STATIC = "static"  # proven from the dependence graph alone
+    RUNTIME_CHECK = "runtime-check"  # legal when the emitted if(...) holds; serial otherwise
+    ASSUMPTION = "assumption"  # legal only under an assumption a model or the user supplied
+
+
+class Schedule(str, Enum):
+    STATIC = "static"
+    DYNAMIC = "dynamic"
+    GUIDED = "guided"
+
+
+class Directive(str, Enum):
+    PARALLEL_FOR = "parallel for"
+    PARALLEL_FOR_SIMD = "parallel for simd"
+    SIMD = "simd"
+
+
+class Reduction(BaseModel):
+    op: ReductionOp
+    variables: list[str]
+
+
+class Plan(BaseModel):
+    loop_id: str  # the loop that carries the pragma
+    directive: Directive = Directive.PARALLEL_FOR
+    collapse: int = Field(default=1, ge=1)
+    private: list[str] = Field(default_factory=list)
+    firstprivate: list[str] = Field(default_factory=list)
+    lastprivate: list[str] = Field(default_factory=list)
+    reductions: list[Reduction] = Field(default_factory=list)
+    schedule: Optional[Schedule] = None
+    chunk: Optional[int] = Field(default=None, ge=1)
+    # the runtime overlap check of a RUNTIME_CHECK plan, rendered as C by the analysis
+    alias_check: Optional[str] = None
+    # serial fallback below this many iterations when the trip count is symbolic, as C text
+    threshold_check: Optional[str] = None
+    proof: Proof = Proof.STATIC
+
+    @property
+    def if_condition(self) -> Optional[str]:
+        parts = [c for c in (self.alias_check, self.threshold_check) if c]
+        if not parts:
+            return None
+        return " && ".join(f"({p})" if len(parts) > 1 else p for p in parts)
+
+
+class Candidate(BaseModel):
+    id: str  # short and stable within one nest: "c0", "c1", ...
+    plan: Plan
+    summary: str  # one line for people and for the model: "outer loop i, collapse(2), static"
+    estimated_cost: float = 0.0  # lower is better, from the analyzer's cost model
+    reasons: list[str] = Field(default_factory=list)
+
+
+class LoopVerdict(BaseModel):
+    """The analysis's word on one loop, whether or not it ends up carrying a pragma."""
+
+    loop_id: str
+    parallelizable: bool  # some legal plan puts the pragma on this loop
+    reasons: list[str] = Field(default_factory=list)  # why (not), in words a user understands
+
+
+class NestAnalysis(BaseModel):
+    """Everything the analysis decided about one loop nest (an outermost loop and what it contains)."""
+
+    root_loop_id: str
+    verdicts: list[LoopVerdict] = Field(default_factory=list)
+    candidates: list[Candidate] = Field(default_factory=list)  # every legal plan; may be empty
+    default_candidate_id: Optional[str] = None  # the cost model's choice
+    default_reason: str = ""
+
+
+class Decision(BaseModel):
+    """Which plan a nest finally gets, and who chose it."""
+
+    root_loop_id: str
+    plan: Optional[Plan] = None  # None: the nest stays serial
+    candidate_id: Optional[str] = None
+    decided_by: Literal["analyzer", "model", "fallback", "user"] = "analyzer"
+    rounds: int = 0
+    rationale: str = ""

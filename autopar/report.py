@@ -1,0 +1,53 @@
+"""The report: the same facts for `analyze`, `rewrite`, `check`, `explain` and `bench`.
+
+The JSON shape (version 1) is a contract other tools read: fields may be added, never renamed or
+dropped. See DESIGN.md and the README.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, Field
+
+from autopar.ir import Diagnostic
+
+REPORT_VERSION = 1
+
+
+class LoopReport(BaseModel):
+    id: str
+    function: str
+    line: int
+    column: int
+    depth: int
+    parent: Optional[str] = None
+    induction_variable: Optional[str] = None
+    parallel: bool = False
+    pragma: Optional[str] = None
+    proof: Optional[Literal["static", "runtime-check", "assumption"]] = None
+    reasons: list[str] = Field(default_factory=list)
+    # added fields (allowed by the contract)
+    existing_pragma: Optional[str] = None
+    decided_by: Optional[str] = None
+    rounds: Optional[int] = None
+    rationale: Optional[str] = None
+
+
+class FileReport(BaseModel):
+    path: str
+    loops: list[LoopReport] = Field(default_factory=list)
+    diagnostics: list[Diagnostic] = Field(default_factory=list)
+    error: Optional[str] = None  # set when the file could not be analyzed at all
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None or any(d.severity in ("error", "fatal") for d in self.diagnostics)
+
+
+class Report(BaseModel):
+    version: int = REPORT_VERSION
+    files: list[FileReport] = Field(default_factory=list)
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2)
