@@ -107,6 +107,21 @@ COMMANDS: dict[str, tuple[Callable, Callable]] = {
 }
 
 
+def _command(name: str) -> tuple[Callable, Callable]:
+    """`rewrite`, `check`, `explain`: their parsers and bodies live in autopar.commands."""
+    def add(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+        from autopar import commands
+        return getattr(commands, f"add_{name}")(sub)
+
+    def run(args: argparse.Namespace, compile_flags: list[str]) -> int:
+        from autopar import commands
+        return getattr(commands, f"run_{name}")(args, compile_flags)
+    return add, run
+
+
+COMMANDS.update({name: _command(name) for name in ("rewrite", "check", "explain")})
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = _Parser(prog="autopar", description="Source-to-source auto-parallelizer for C and C++ (OpenMP).")

@@ -1,8 +1,21 @@
-"""The rewriter: renders pragma text from a validated Plan, and turns plans into minimal source edits."""
+"""The rewriter: renders pragma text from a validated Plan, and turns plans into minimal source edits.
+
+Edits are Clang-style replacements (byte offset, length, text). Each pragma is inserted as a line of
+its own just before the `for` line, with the loop's indentation and the file's line ending; every
+other byte of the file stays as it was. A loop is never edited when it comes from a macro or another
+file, already has (or sits inside) an omp pragma, is opted out, or shares its line with other code;
+`plan_rewrite` says why for each such loop.
+"""
 
 from __future__ import annotations
 
-from autopar.plan import Plan, Schedule
+import difflib
+from typing import Optional
+
+from pydantic import BaseModel, Field
+
+from autopar.ir import Loop, TranslationUnit
+from autopar.plan import Decision, Plan, Schedule
 
 
 def render_pragma(plan: Plan) -> str:
@@ -24,4 +37,161 @@ def render_pragma(plan: Plan) -> str:
     return " ".join(parts)
 
 
-__all__ = ["render_pragma", "Schedule"]
+class Edit(BaseModel):
+    """Replace `length` bytes at byte `offset` with `text` (UTF-8). Insertions have length 0."""
+
+    offset: int = Field(ge=0)
+    length: int = Field(default=0, ge=0)
+    text: str
+    loop_id: Optional[str] = None  # the loop this edit parallelizes
+    line: Optional[int] = None  # 1-based line of that loop's `for` in the original file
+    pragma: Optional[str] = None  # the pragma text, without indentation or line ending
+
+
+class RewritePlan(BaseModel):
+    edits: list[Edit] = Field(default_factory=list)
+    skipped: dict[str, str] = Field(default_factory=dict)  # loop id -> why its plan was not applied
+
+
+class RewriteError(Exception):
+    pass
+
+
+def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision]) -> RewritePlan:
+    """The edits that apply the decisions' plans to `source`, and the loops left alone with reasons."""
+    result = RewritePlan()
+    seen: set[str] = set()
+    for decision in decisions:
+        plan = decision.plan
+        if plan is None or plan.loop_id in seen:
+            continue
+        seen.add(plan.loop_id)
+        try:
+            loop = tu.loop(plan.loop_id)
+        except KeyError:
+            result.skipped[plan.loop_id] = "not edited: the loop is not in this file's loop list"
+            continue
+        reason = _why_not_editable(source, tu, loop)
+        if reason:
+            result.skipped[loop.id] = reason
+            continue
+        start = _line_start(source, loop.offset)
+        pragma = render_pragma(plan)
+        indentation = source[start:loop.offset].decode("utf-8", "surrogateescape")
+        result.edits.append(Edit(offset=start, length=0,
+                                 text=indentation + pragma + _line_ending(source, start),
+                                 loop_id=loop.id, line=loop.line, pragma=pragma))
+    result.edits.sort(key=lambda edit: edit.offset)
+    return result
+
+
+def plan_edits(source: bytes, tu: TranslationUnit, decisions: list[Decision]) -> list[Edit]:
+    return plan_rewrite(source, tu, decisions).edits
+
+
+def apply_edits(source: bytes, edits: list[Edit]) -> bytes:
+    """Apply non-overlapping edits; insertions at the same offset keep their order."""
+    out: list[bytes] = []
+    position = 0
+    for edit in sorted(edits, key=lambda e: e.offset):  # sorted() is stable
+        if edit.offset < position or edit.offset + edit.length > len(source):
+            raise RewriteError(f"edit at byte {edit.offset} overlaps another or lies outside the file")
+        out.append(source[position:edit.offset])
+        out.append(edit.text.encode("utf-8", "surrogateescape"))
+        position = edit.offset + edit.length
+    out.append(source[position:])
+    return b"".join(out)
+
+
+def unified_diff(path: str, before: bytes, after: bytes) -> str:
+    """A `diff -u` style patch (a/ b/ prefixes, as git and `patch -p1` expect)."""
+    old = before.decode("utf-8", "surrogateescape").splitlines(keepends=True)
+    new = after.decode("utf-8", "surrogateescape").splitlines(keepends=True)
+    lines = []
+    for line in difflib.unified_diff(old, new, f"a/{path}", f"b/{path}"):
+        lines.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(lines)
+
+
+def with_line_directives(source: bytes, edits: list[Edit], original_path: str) -> bytes:
+    """The rewritten source for a compiler: `#line` keeps every diagnostic at the original file and line.
+
+    `#line 1 "path"` goes on top, and `#line N` after each inserted pragma, N being the line of the
+    `for` in the original file.
+    """
+    quoted = original_path.replace("\\", "\\\\").replace('"', '\\"')
+    eol = _line_ending(source, 0)
+    marked = []
+    for edit in edits:
+        if edit.line is None or edit.length:
+            raise RewriteError("line directives need pure insertions that know their line")
+        marked.append(edit.model_copy(update={"text": edit.text + f"#line {edit.line}{eol}"}))
+    return f'#line 1 "{quoted}"{eol}'.encode() + apply_edits(source, marked)
+
+
+# ------------------------------------------------------------------------------------------- helpers
+
+def _why_not_editable(source: bytes, tu: TranslationUnit, loop: Loop) -> Optional[str]:
+    if not loop.in_main_file:
+        return "not edited: the loop is in another file (a header)"
+    if loop.from_macro:
+        return "not edited: the loop comes from a macro expansion"
+    if loop.opt_out:
+        return "not edited: `autopar: off` applies to this loop"
+    if loop.existing_pragma or _has_omp_pragma_above(source, loop.offset):
+        return "not edited: the loop already has an omp pragma"
+    if loop.inside_omp_construct or any(tu.loop(a).existing_pragma for a in _ancestors(tu, loop)):
+        return "not edited: the loop is inside an existing omp construct"
+    if source[loop.offset:loop.offset + 3] != b"for":
+        return "not edited: the file no longer matches the analysis (no `for` at the loop's offset)"
+    start = _line_start(source, loop.offset)
+    if source[start:loop.offset].strip(b" \t\f\v"):
+        return "not edited: other code precedes the `for` on its line"
+    if start >= 2 and source[:start].rstrip(b"\r\n").endswith(b"\\"):
+        return "not edited: the previous line continues onto the `for` line"
+    return None
+
+
+def _ancestors(tu: TranslationUnit, loop: Loop) -> list[str]:
+    found = []
+    parent = loop.parent
+    while parent is not None:
+        found.append(parent)
+        parent = tu.loop(parent).parent
+    return found
+
+
+def _line_start(source: bytes, offset: int) -> int:
+    return source.rfind(b"\n", 0, offset) + 1
+
+
+def _line_ending(source: bytes, line_start: int) -> str:
+    """The line ending of the line before `line_start`, else of the file's first line, else LF."""
+    if line_start >= 2 and source[line_start - 2:line_start] == b"\r\n":
+        return "\r\n"
+    if line_start >= 1:
+        return "\n"
+    first = source.find(b"\n")
+    return "\r\n" if first > 0 and source[first - 1:first] == b"\r" else "\n"
+
+
+def _has_omp_pragma_above(source: bytes, offset: int) -> bool:
+    """Whether the nearest non-blank line above the `for` line is an omp pragma (its own check, so that
+    a second run changes nothing even when the front end did not record the pragma)."""
+    end = _line_start(source, offset)
+    while end > 0:
+        start = _line_start(source, end - 1)
+        line = source[start:end].strip()
+        if line:
+            while start >= 2 and source[:start].rstrip(b"\r\n").endswith(b"\\"):
+                start = _line_start(source, start - 1)  # the first line of a continued directive
+                line = source[start:end].strip()
+            words = line.lstrip(b"#").split()
+            return line.startswith(b"#") and words[:2] == [b"pragma", b"omp"] \
+                or line.startswith(b"_Pragma(\"omp")
+        end = start
+    return False
+
+
+__all__ = ["render_pragma", "Schedule", "Edit", "RewritePlan", "RewriteError", "plan_rewrite",
+           "plan_edits", "apply_edits", "unified_diff", "with_line_directives"]

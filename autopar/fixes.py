@@ -1,0 +1,75 @@
+"""clang-apply-replacements YAML: the format `clang-tidy --export-fixes` writes.
+
+One document per run:
+
+    ---
+    MainSourceFile: /abs/kernel.c
+    Diagnostics:
+      - DiagnosticName: autopar-parallel-loop
+        DiagnosticMessage:
+          Message: 'loop can run in parallel: #pragma omp parallel for'
+          FilePath: /abs/kernel.c
+          FileOffset: 312
+          Replacements:
+            - {FilePath: /abs/kernel.c, Offset: 300, Length: 0, ReplacementText: "  #pragma omp ...\\n"}
+        Level: Warning
+        BuildDirectory: /abs
+    ...
+
+Offsets and lengths are in bytes, file paths absolute, as clang writes them.
+"""
+
+from __future__ import annotations
+
+import os
+
+import yaml
+
+from autopar.rewrite import Edit
+
+DIAGNOSTIC_NAME = "autopar-parallel-loop"
+
+
+def fixes_document(files: list[tuple[str, list[Edit]]], build_dir: str | None = None) -> dict:
+    """The YAML document (as Python data) for the edits of several files, keyed by their paths."""
+    directory = os.path.abspath(build_dir or os.getcwd())
+    diagnostics = []
+    for path, edits in files:
+        absolute = os.path.abspath(path)
+        for edit in edits:
+            diagnostics.append({
+                "DiagnosticName": DIAGNOSTIC_NAME,
+                "DiagnosticMessage": {
+                    "Message": f"loop can run in parallel: {edit.pragma or edit.text.strip()}",
+                    "FilePath": absolute,
+                    # the `for` keyword: the inserted text ends right before it
+                    "FileOffset": edit.offset + len(_leading_whitespace(edit.text)),
+                    "Replacements": [{"FilePath": absolute, "Offset": edit.offset, "Length": edit.length,
+                                      "ReplacementText": edit.text}],
+                },
+                "Level": "Warning",
+                "BuildDirectory": directory,
+            })
+    main = os.path.abspath(files[0][0]) if len(files) == 1 else ""
+    return {"MainSourceFile": main, "Diagnostics": diagnostics}
+
+
+def dump_fixes(document: dict) -> str:
+    return yaml.safe_dump(document, explicit_start=True, explicit_end=True, sort_keys=False,
+                          allow_unicode=True, width=1000)
+
+
+def load_fixes(text: str) -> list[tuple[str, Edit]]:
+    """The replacements of a YAML document, as (file path, edit) pairs."""
+    document = yaml.safe_load(text) or {}
+    found = []
+    for diagnostic in document.get("Diagnostics") or []:
+        for replacement in diagnostic["DiagnosticMessage"].get("Replacements") or []:
+            found.append((replacement["FilePath"], Edit(offset=replacement["Offset"],
+                                                        length=replacement["Length"],
+                                                        text=replacement["ReplacementText"])))
+    return found
+
+
+def _leading_whitespace(text: str) -> str:
+    return text[:len(text) - len(text.lstrip(" \t"))]

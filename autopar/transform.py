@@ -1,0 +1,63 @@
+"""One file from source to edits: analyze it, plan the edits, and make the report say what was applied.
+
+`rewrite`, `autopar-cc` and `check` all go through `transform_file`, so they agree on every loop.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from autopar.pipeline import FileAnalysis, Reasoner, analyze_file
+from autopar.report import FileReport
+from autopar.rewrite import Edit, RewritePlan, apply_edits, plan_rewrite
+
+
+class Transformed(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    path: str
+    source: bytes
+    edits: list[Edit] = Field(default_factory=list)
+    report: FileReport
+    analysis: Optional[FileAnalysis] = None
+
+    @property
+    def rewritten(self) -> bytes:
+        return apply_edits(self.source, self.edits)
+
+    @property
+    def failed(self) -> bool:
+        return self.report.failed
+
+
+def transform_file(path: str, compile_args: list[str] | None = None, build_dir: str | None = None,
+                   reasoner: Optional[Reasoner] = None) -> Transformed:
+    """Never raises for bad input: an unreadable or unparsable file gives a report with `error` set."""
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read()
+    except OSError as error:
+        return Transformed(path=path, source=b"",
+                           report=FileReport(path=path, error=f"cannot read: {error.strerror}"))
+    analysis = analyze_file(path, compile_args, build_dir, reasoner=reasoner)
+    if analysis.tu is None or analysis.report.failed:
+        return Transformed(path=path, source=source, report=analysis.report, analysis=analysis)
+    plan = plan_rewrite(source, analysis.tu, analysis.decisions)
+    return Transformed(path=path, source=source, edits=plan.edits,
+                       report=mark_skipped(analysis.report, plan), analysis=analysis)
+
+
+def mark_skipped(report: FileReport, plan: RewritePlan) -> FileReport:
+    """A loop whose plan was not applied is not parallel in the result; its reasons say why."""
+    if not plan.skipped:
+        return report
+    loops = []
+    for loop in report.loops:
+        reason = plan.skipped.get(loop.id)
+        if reason is not None:
+            loop = loop.model_copy(update={"parallel": False, "pragma": None, "proof": None,
+                                           "reasons": [reason, *loop.reasons]})
+        loops.append(loop)
+    return report.model_copy(update={"loops": loops})

@@ -1,0 +1,194 @@
+"""The rewriter on hand-made loops and plans: byte-exact output, idempotence, loops it must not touch."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from autopar.ir import Loop, ReductionOp, TranslationUnit
+from autopar.plan import Decision, Plan, Reduction
+from autopar.rewrite import (Edit, RewriteError, apply_edits, plan_rewrite, render_pragma,
+                             unified_diff, with_line_directives)
+
+
+def make_tu(source: bytes, **flags_by_index) -> TranslationUnit:
+    """A TranslationUnit whose loops are the `for` keywords of `source`, as the front end records them.
+
+    `flags_by_index={"loop1": {"from_macro": True}}` sets fields of the second loop.
+    """
+    loops = []
+    for index, match in enumerate(re.finditer(rb"\bfor\s*\(", source)):
+        offset = match.start()
+        line_start = source.rfind(b"\n", 0, offset) + 1
+        line = source.count(b"\n", 0, offset) + 1
+        prefix = source[line_start:offset].decode()
+        loop = Loop(id=f"t.c:{line}:{offset - line_start + 1}", file="t.c", line=line,
+                    column=offset - line_start + 1, offset=offset, function="f", depth=0, end_line=line,
+                    indentation=prefix if not prefix.strip() else "")
+        loops.append(loop.model_copy(update=flags_by_index.get(f"loop{index}", {})))
+    return TranslationUnit(path="t.c", language="c", loops=loops)
+
+
+def parallel(tu: TranslationUnit, *indices: int, **plan_fields) -> list[Decision]:
+    return [Decision(root_loop_id=tu.loops[i].id, plan=Plan(loop_id=tu.loops[i].id, **plan_fields))
+            for i in indices]
+
+
+def rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision]) -> bytes:
+    return apply_edits(source, plan_rewrite(source, tu, decisions).edits)
+
+
+SOURCE = b"""/* header comment */
+#define N 100
+static double a[N], b[N];
+
+void scale(double k) {
+  // keep this comment
+  for (int i = 0; i < N; i++)   /* trailing */
+    a[i] = k * b[i];
+\tfor (int j = 0; j < N; j++) {
+\t\tb[j] = 0;\t// tab inside
+\t}
+}
+"""
+
+
+def test_pragma_goes_on_its_own_line_with_the_loop_indentation():
+    tu = make_tu(SOURCE)
+    out = rewrite(SOURCE, tu, parallel(tu, 0, 1))
+    expected = SOURCE.replace(b"  for (int i", b"  #pragma omp parallel for\n  for (int i") \
+                     .replace(b"\tfor (int j", b"\t#pragma omp parallel for\n\tfor (int j")
+    assert out == expected
+
+
+def test_every_other_byte_is_kept():
+    tu = make_tu(SOURCE)
+    out = rewrite(SOURCE, tu, parallel(tu, 0))
+    inserted = b"  #pragma omp parallel for\n"
+    assert len(out) == len(SOURCE) + len(inserted)
+    position = out.index(inserted)
+    assert out[:position] + out[position + len(inserted):] == SOURCE
+
+
+def test_crlf_file_gets_crlf_pragma_lines_and_no_lone_lf():
+    source = SOURCE.replace(b"\n", b"\r\n")
+    tu = make_tu(source)
+    out = rewrite(source, tu, parallel(tu, 0, 1))
+    assert b"  #pragma omp parallel for\r\n  for (int i" in out
+    assert b"\t#pragma omp parallel for\r\n\tfor (int j" in out
+    assert out.count(b"\n") == out.count(b"\r\n")
+
+
+def test_missing_final_newline_stays_missing():
+    source = b"void f(int *a) { int i;\n  for (i = 0; i < 8; i++) a[i] = i; }"
+    tu = make_tu(source)
+    out = rewrite(source, tu, parallel(tu, 0))
+    assert out == b"void f(int *a) { int i;\n  #pragma omp parallel for\n  for (i = 0; i < 8; i++) a[i] = i; }"
+
+
+def test_loop_on_the_first_line_of_a_crlf_file():
+    source = b"for (;;) {}\r\nint x;\r\n"
+    tu = make_tu(source)
+    assert rewrite(source, tu, parallel(tu, 0)) == b"#pragma omp parallel for\r\n" + source
+
+
+def test_clauses_come_from_render_pragma():
+    tu = make_tu(SOURCE)
+    decisions = parallel(tu, 0, private=["t"],
+                         reductions=[Reduction(op=ReductionOp.ADD, variables=["s"])],
+                         threshold_check="N > 1000")
+    edits = plan_rewrite(SOURCE, tu, decisions).edits
+    assert [e.pragma for e in edits] == [render_pragma(decisions[0].plan)]
+    assert edits[0].text == "  #pragma omp parallel for private(t) reduction(+: s) if(N > 1000)\n"
+
+
+def test_second_run_changes_nothing():
+    tu = make_tu(SOURCE)
+    once = rewrite(SOURCE, tu, parallel(tu, 0, 1))
+    # the front end of the second run sees the new pragmas; the rewriter's own check must agree
+    tu2 = make_tu(once)
+    assert rewrite(once, tu2, parallel(tu2, 0, 1)) == once
+    skipped = plan_rewrite(once, tu2, parallel(tu2, 0, 1)).skipped
+    assert set(skipped.values()) == {"not edited: the loop already has an omp pragma"}
+
+
+def test_existing_pragma_with_continuation_is_recognised():
+    source = b"void f(int *a){\n#pragma omp parallel for \\\n    schedule(static)\n  for (int i=0;i<9;i++) a[i]=0;\n}\n"
+    tu = make_tu(source)
+    plan = plan_rewrite(source, tu, parallel(tu, 0))
+    assert plan.edits == [] and "already has an omp pragma" in plan.skipped[tu.loops[0].id]
+
+
+@pytest.mark.parametrize("flags, reason", [
+    ({"from_macro": True}, "macro expansion"),
+    ({"in_main_file": False}, "another file"),
+    ({"opt_out": True}, "autopar: off"),
+    ({"existing_pragma": "#pragma omp simd"}, "already has an omp pragma"),
+    ({"inside_omp_construct": True}, "inside an existing omp construct"),
+])
+def test_loops_that_must_not_be_edited(flags, reason):
+    tu = make_tu(SOURCE, loop0=flags)
+    plan = plan_rewrite(SOURCE, tu, parallel(tu, 0, 1))
+    assert reason in plan.skipped[tu.loops[0].id]
+    assert [e.loop_id for e in plan.edits] == [tu.loops[1].id]
+
+
+def test_macro_loop_is_untouched_byte_for_byte():
+    source = b"#define ZERO(a, n) for (int i = 0; i < n; i++) a[i] = 0\nvoid f(int *a) {\n  ZERO(a, 8);\n}\n"
+    tu = make_tu(source)
+    # the front end reports the expansion's `for` at the spelling location, flagged from_macro
+    tu.loops[0].from_macro = True
+    plan = plan_rewrite(source, tu, parallel(tu, 0))
+    assert plan.edits == [] and apply_edits(source, plan.edits) == source
+    assert "macro" in plan.skipped[tu.loops[0].id]
+
+
+def test_code_before_for_on_the_same_line_is_skipped():
+    source = b"void f(int *a) {\n  if (a) {} for (int i = 0; i < 4; i++) a[i] = 1;\nl1: for (;;) break;\n}\n"
+    tu = make_tu(source)
+    plan = plan_rewrite(source, tu, parallel(tu, 0, 1))
+    assert plan.edits == []
+    assert all("precedes the `for`" in reason for reason in plan.skipped.values())
+
+
+def test_stale_offset_is_refused():
+    tu = make_tu(SOURCE)
+    tu.loops[0].offset += 1
+    plan = plan_rewrite(SOURCE, tu, parallel(tu, 0))
+    assert plan.edits == [] and "no longer matches" in plan.skipped[tu.loops[0].id]
+
+
+def test_overlapping_edits_are_an_error():
+    with pytest.raises(RewriteError):
+        apply_edits(b"abcdef", [Edit(offset=1, length=3, text="x"), Edit(offset=2, length=0, text="y")])
+    with pytest.raises(RewriteError):
+        apply_edits(b"abc", [Edit(offset=2, length=5, text="x")])
+
+
+def test_unified_diff_applies_with_patch(tmp_path):
+    tu = make_tu(SOURCE)
+    out = rewrite(SOURCE, tu, parallel(tu, 0, 1))
+    (tmp_path / "t.c").write_bytes(SOURCE)
+    diff = unified_diff("t.c", SOURCE, out)
+    assert diff.startswith("--- a/t.c\n+++ b/t.c\n")
+    assert diff.count("\n+") == 2 + 1  # two pragma lines and the +++ header
+    subprocess.run(["patch", "-p1", "-s"], input=diff.encode(), cwd=tmp_path, check=True)
+    assert (tmp_path / "t.c").read_bytes() == out
+
+
+def test_line_directives_keep_compiler_positions(tmp_path):
+    source = b"void f(int *a) {\n  for (int i = 0; i < 4; i++)\n    a[i] = undeclared;\n}\n"
+    tu = make_tu(source)
+    plan = plan_rewrite(source, tu, parallel(tu, 0))
+    marked = with_line_directives(source, plan.edits, "src/orig.c")
+    assert marked.startswith(b'#line 1 "src/orig.c"\n')
+    assert b"  #pragma omp parallel for\n#line 2\n  for (int i" in marked
+    temp = tmp_path / "t.c"
+    temp.write_bytes(marked)
+    for compiler in ("gcc", "clang"):
+        result = subprocess.run([compiler, "-fopenmp", "-fsyntax-only", str(temp)], capture_output=True,
+                                text=True)
+        assert result.returncode != 0
+        assert "src/orig.c:3:12: error:" in result.stderr, (compiler, result.stderr)
