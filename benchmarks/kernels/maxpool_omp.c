@@ -1,0 +1,83 @@
+/* 2D max pooling over each channel of a CH x H x W float tensor, window POOL x POOL, stride POOL.
+ * Repeated REPS times (a pooling layer is cheap on its own). Hand-parallelised with OpenMP over
+ * channels and output rows (collapsed). */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#ifndef CH
+#define CH 32
+#endif
+#ifndef H
+#define H 512
+#endif
+#ifndef W
+#define W 512
+#endif
+#ifndef POOL
+#define POOL 2
+#endif
+#ifndef REPS
+#define REPS 60
+#endif
+
+static unsigned long long seed = 8675309;
+
+static float next_random(void) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (float)((seed >> 40) / 16777216.0) * 2.0f - 1.0f;
+}
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void max_pool(const float *restrict in, float *restrict out, int channels, int h, int w, int pool) {
+    int oh = h / pool, ow = w / pool;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int c = 0; c < channels; c++) {
+        for (int y = 0; y < oh; y++) {
+            for (int x = 0; x < ow; x++) {
+                float best = in[(c * h + y * pool) * w + x * pool];
+                for (int dy = 0; dy < pool; dy++)
+                    for (int dx = 0; dx < pool; dx++) {
+                        float value = in[(c * h + y * pool + dy) * w + x * pool + dx];
+                        if (value > best)
+                            best = value;
+                    }
+                out[(c * oh + y) * ow + x] = best;
+            }
+        }
+    }
+}
+
+int main(void) {
+    long in_size = (long)CH * H * W, out_size = (long)CH * (H / POOL) * (W / POOL);
+    float *in = malloc(sizeof(float) * in_size);
+    float *out = malloc(sizeof(float) * out_size);
+    if (!in || !out) {
+        fprintf(stderr, "out of memory\n");
+        return 1;
+    }
+    for (long i = 0; i < in_size; i++)
+        in[i] = next_random();
+
+    double start = now_seconds();
+    for (int r = 0; r < REPS; r++)
+        max_pool(in, out, CH, H, W, POOL);
+    double elapsed = now_seconds() - start;
+
+    double checksum = 0.0;
+    for (long i = 0; i < out_size; i++)
+        checksum += (double)out[i] * (double)(i % 31 + 1);
+    printf("kernel maxpool\n");
+    printf("size CH=%d H=%d W=%d POOL=%d REPS=%d\n", CH, H, W, POOL, REPS);
+    printf("time_s %.6f\n", elapsed);
+    printf("checksum %.17g\n", checksum);
+    free(in);
+    free(out);
+    return 0;
+}
