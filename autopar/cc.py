@@ -1,24 +1,326 @@
-"""`autopar-cc` / `autopar-cxx`: drop-in compiler wrappers. (Pass-through until the rewriter lands.)"""
+"""`autopar-cc` / `autopar-cxx`: drop-in compiler wrappers (`CC=autopar-cc make`).
+
+For each C/C++ source of a compile command: analyze it, insert the pragmas into a copy (with `#line`
+directives so every diagnostic and `__FILE__` names the original file and line), and compile the
+copy with the same arguments plus `-fopenmp`. Link lines get `-fopenmp` too.
+
+It never breaks a build:
+- analysis or rewriting fails → the original source is compiled unchanged, with one warning line;
+- the rewritten copy does not compile → the original command runs as given: when that fails too the
+  error is the user's, and its messages and exit code are exactly the real compiler's; when it
+  succeeds, one warning line says the parallel version was dropped.
+
+Environment:
+  AUTOPAR_CC / AUTOPAR_CXX   the real compiler, possibly with a launcher (`ccache cc`); default cc / c++
+  AUTOPAR_DISABLE=1          pure pass-through
+  AUTOPAR_REPORT=FILE        append one JSON line per analyzed source: {"version", "command", "file"},
+                             "file" being the FileReport of `autopar analyze --format json`
+  AUTOPAR_CACHE_DIR=DIR      where decisions are cached (default $XDG_CACHE_HOME/autopar or
+                             ~/.cache/autopar); AUTOPAR_CACHE=0 turns the cache off
+"""
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shlex
 import subprocess
 import sys
+from typing import Literal, Optional
 
+from pydantic import BaseModel, Field
+
+PROG = "autopar-cc"
+
+SOURCE_LANGUAGES = {".c": "c", ".cc": "c++", ".cp": "c++", ".cxx": "c++", ".cpp": "c++", ".CPP": "c++",
+                    ".c++": "c++", ".C": "c++"}
+# gcc/clang options whose value may be the next argument
+FLAGS_WITH_VALUE = {"-o", "-x", "-I", "-D", "-U", "-include", "-imacros", "-isystem", "-iquote",
+                    "-idirafter", "-isysroot", "-iprefix", "-iwithprefix", "-iwithprefixbefore",
+                    "-imultilib", "-MF", "-MT", "-MQ", "-L", "-l", "-u", "-T", "-z", "-e", "-Xlinker",
+                    "-Xassembler", "-Xpreprocessor", "-Xclang", "-Xarch_host", "-target", "--target",
+                    "-arch", "--param", "-aux-info", "-dumpbase", "-dumpdir", "-A", "--sysroot",
+                    "-resource-dir", "-gcc-toolchain", "--gcc-toolchain", "-wrapper", "-B", "-G"}
+# compile flags that matter for parsing the source (macros, include paths, language, target)
+_ANALYSIS_WITH_VALUE = {"-I", "-D", "-U", "-include", "-imacros", "-isystem", "-iquote", "-idirafter",
+                        "-isysroot", "--sysroot", "-target", "--target", "-x"}
+_ANALYSIS_PREFIXES = ("-D", "-U", "-I", "-std=", "-isystem", "-iquote", "-idirafter", "-include",
+                      "-imacros", "--sysroot=", "--target=", "-m", "-f", "-O", "-ansi", "-nostdinc",
+                      "-pthread")
+
+
+class WrapperError(Exception):
+    pass
+
+
+class Input(BaseModel):
+    index: int  # position in CommandLine.args
+    path: str
+    language: Optional[Literal["c", "c++"]] = None  # None: not a C/C++ source (object, archive, stdin)
+
+
+class CommandLine(BaseModel):
+    args: list[str]  # with @response files expanded
+    inputs: list[Input] = Field(default_factory=list)
+    mode: Literal["query", "preprocess", "compile", "compile-link", "link"] = "query"
+    output: Optional[str] = None
+    dep_file: Optional[str] = None  # -MF value
+    makes_deps: bool = False  # -MD / -MMD
+
+    @property
+    def sources(self) -> list[Input]:
+        return [i for i in self.inputs if i.language is not None]
+
+
+# --------------------------------------------------------------------------------- the command line
+
+def expand_response_files(argv: list[str], depth: int = 0) -> list[str]:
+    """Replace each `@file` by the arguments it holds (quotes and backslashes as gcc reads them)."""
+    expanded: list[str] = []
+    for arg in argv:
+        if arg.startswith("@") and len(arg) > 1 and depth < 16 and os.path.isfile(arg[1:]):
+            with open(arg[1:], encoding="utf-8", errors="surrogateescape") as handle:
+                expanded.extend(expand_response_files(shlex.split(handle.read()), depth + 1))
+        else:
+            expanded.append(arg)
+    return expanded
+
+
+def parse_command_line(argv: list[str]) -> CommandLine:
+    args = expand_response_files(argv)
+    line = CommandLine(args=args)
+    language: Optional[str] = None  # the current -x
+    stop = {"-E": False, "-M": False, "-MM": False, "-c": False, "-S": False, "-fsyntax-only": False}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        value: Optional[str] = None
+        if arg in FLAGS_WITH_VALUE and i + 1 < len(args):
+            value = args[i + 1]
+            i += 1
+        if arg == "-o" or (arg.startswith("-o") and len(arg) > 2 and value is None):
+            line.output = value if value is not None else arg[2:]
+        elif arg == "-x" or (arg.startswith("-x") and len(arg) > 2):
+            language = value if value is not None else arg[2:]
+        elif arg == "-MF" or (arg.startswith("-MF") and len(arg) > 3):
+            line.dep_file = value if value is not None else arg[3:]
+        elif arg in ("-MD", "-MMD"):
+            line.makes_deps = True
+        elif arg in stop:
+            stop[arg] = True
+        elif value is None and (not arg.startswith("-") or arg == "-"):
+            line.inputs.append(Input(index=i, path=arg, language=_language(arg, language)))
+        i += 1
+    if stop["-E"] or ((stop["-M"] or stop["-MM"]) and not line.makes_deps):
+        line.mode = "preprocess"
+    elif stop["-c"] or stop["-S"] or stop["-fsyntax-only"]:
+        line.mode = "compile"
+    elif not line.inputs:
+        line.mode = "query"
+    else:
+        line.mode = "compile-link" if line.sources else "link"
+    return line
+
+
+def _language(path: str, x: Optional[str]) -> Optional[str]:
+    if path == "-":
+        return None
+    if x and x != "none":
+        return x if x in ("c", "c++") else None
+    return SOURCE_LANGUAGES.get(os.path.splitext(path)[1])
+
+
+def analysis_flags(line: CommandLine, source: Input) -> list[str]:
+    """The flags that matter for parsing `source`: macros, include paths, standard, target, language."""
+    flags: list[str] = []
+    args = line.args
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in FLAGS_WITH_VALUE:
+            if arg in _ANALYSIS_WITH_VALUE and i + 1 < len(args) and arg != "-x":
+                flags.extend(args[i:i + 2])
+            i += 2
+            continue
+        if (arg.startswith(_ANALYSIS_PREFIXES) and not arg.startswith("-fopenmp")
+                and not arg.startswith("-MF") and not arg.startswith("-fdiagnostics")):
+            flags.append(arg)
+        i += 1
+    return ["-x", source.language, *flags] if source.language else flags
+
+
+# --------------------------------------------------------------------------------------- the wrapper
 
 def _real_compiler(cxx: bool) -> list[str]:
     value = os.environ.get("AUTOPAR_CXX" if cxx else "AUTOPAR_CC") or ("c++" if cxx else "cc")
     return shlex.split(value)
 
 
-def run(argv: list[str], cxx: bool = False) -> int:
+def _call(command: list[str], capture: bool = False) -> subprocess.CompletedProcess:
     try:
-        return subprocess.call([*_real_compiler(cxx), *argv])
-    except FileNotFoundError as error:
-        print(f"autopar-cc: cannot run the real compiler: {error}", file=sys.stderr)
+        return subprocess.run(command, capture_output=capture)
+    except OSError as error:
+        raise WrapperError(f"cannot run the real compiler `{command[0]}`: {error.strerror}") from None
+
+
+def _warn(message: str) -> None:
+    print(f"{PROG}: warning: {message}", file=sys.stderr)
+
+
+class _Warnings(list):
+    """Warnings about sources left serial; shown only when the build step succeeds, so that a compile
+    error in the user's code reads exactly as the real compiler's."""
+
+    def flush(self, status: int) -> int:
+        if status == 0:
+            for message in self:
+                _warn(message)
+        return status
+
+
+def run(argv: list[str], cxx: bool = False) -> int:
+    compiler = _real_compiler(cxx)
+    try:
+        if os.environ.get("AUTOPAR_DISABLE", "") not in ("", "0"):
+            return _call([*compiler, *argv]).returncode
+        try:
+            line = parse_command_line(argv)
+        except Exception as error:  # an odd command line is the real compiler's business
+            _warn(f"cannot read the command line ({error}); compiling unchanged")
+            return _call([*compiler, *argv]).returncode
+        if line.mode in ("query", "preprocess"):
+            return _call([*compiler, *argv]).returncode
+        if line.mode == "link":
+            return _call([*compiler, *line.args, "-fopenmp"]).returncode
+        return _compile(compiler, line)
+    except WrapperError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
         return 127
+
+
+def _compile(compiler: list[str], line: CommandLine) -> int:
+    from autopar import cc_cache
+
+    links = line.mode == "compile-link"
+    original = [*compiler, *line.args, *(["-fopenmp"] if links else [])]
+    warnings = _Warnings()
+    rewritten: dict[int, str] = {}  # argument index -> path of the rewritten copy
+    extra: list[str] = []
+    fresh: list[cc_cache.Entry] = []  # analyzed now, to be cached once the compile succeeds
+    for source in line.sources:
+        try:
+            entry = _decisions(line, source)
+        except Exception as error:  # never break a build over the analysis
+            warnings.append(f"{source.path}: not parallelized, analysis failed: {_one_line(error)}")
+            continue
+        if entry.error:
+            warnings.append(f"{source.path}: not parallelized: {entry.error}")
+            continue
+        if not entry.cached:
+            fresh.append(entry)
+        if not entry.edits:
+            continue
+        try:
+            copy = cc_cache.write_rewritten(source.path, entry, line.output)
+        except Exception as error:
+            warnings.append(f"{source.path}: not parallelized, rewriting failed: {_one_line(error)}")
+            continue
+        rewritten[source.index] = copy
+        directory = os.path.dirname(source.path) or "."
+        # quoted #includes are looked up beside the original; debug info names the original directory
+        extra += ["-iquote", directory,
+                  f"-fdebug-prefix-map={os.path.dirname(copy)}={os.path.abspath(directory)}"]
+
+    if not rewritten:
+        status = _call(original).returncode
+        if status == 0:
+            _store(fresh, None)
+        return warnings.flush(status)
+    args = [rewritten.get(i, arg) for i, arg in enumerate(line.args)]
+    deps = _dependency_file(line)
+    command = [*compiler, *extra, *args, "-fopenmp"]
+    if deps is None:
+        deps = os.path.join(os.path.dirname(next(iter(rewritten.values()))), "autopar.d")
+        command += ["-MD", "-MF", deps]  # only to learn the headers, for the cache
+    result = _call(command, capture=True)
+    if result.returncode != 0:
+        # The user's own error, or one the pragmas caused: the original command decides.
+        status = _call(original).returncode
+        names = ", ".join(line.args[i] for i in rewritten)
+        warnings.append(f"{names}: the parallelized copy did not compile; built the original unchanged")
+        return warnings.flush(status)
+    sys.stdout.buffer.write(result.stdout)
+    sys.stdout.flush()
+    sys.stderr.buffer.write(result.stderr)
+    sys.stderr.flush()
+    try:
+        headers = cc_cache.fix_dependency_file(deps, {rewritten[i]: line.args[i] for i in rewritten})
+        _store(fresh, headers)
+    except Exception as error:
+        warnings.append(f"dependency file {deps}: {_one_line(error)}")
+    return warnings.flush(0)
+
+
+def _decisions(line: CommandLine, source: Input):
+    """The edits and report for one source: from the cache, or by analyzing it."""
+    from autopar import cc_cache
+    from autopar.transform import transform_file
+
+    flags = analysis_flags(line, source)
+    with open(source.path, "rb") as handle:
+        content = handle.read()
+    key = cc_cache.cache_key(source.path, content, flags)
+    entry = cc_cache.lookup(key)
+    if entry is None:
+        result = transform_file(source.path, flags)
+        if result.source != content:
+            raise WrapperError("the file changed while it was analyzed")
+        error = result.report.error or ("the file has errors" if result.failed else None)
+        entry = cc_cache.Entry(key=key, edits=result.edits, report=result.report, error=error)
+    entry.source = content
+    _append_report(line, entry)
+    return entry
+
+
+def _store(entries: list, headers: Optional[list[str]]) -> None:
+    from autopar import cc_cache
+
+    for entry in entries:
+        if headers is None and entry.edits:
+            continue  # a parallelized file is cached only with its headers, to notice when they change
+        try:
+            cc_cache.store(entry, headers or [])
+        except OSError:
+            pass  # a read-only or full cache only costs time
+
+
+def _dependency_file(line: CommandLine) -> Optional[str]:
+    """Where the compiler writes the dependency file the user asked for (-MD/-MMD), if any."""
+    if not line.makes_deps:
+        return None
+    if line.dep_file:
+        return line.dep_file
+    base = line.output if line.output else os.path.basename(line.sources[0].path)
+    return os.path.splitext(base)[0] + ".d"
+
+
+def _append_report(line: CommandLine, entry) -> None:
+    target = os.environ.get("AUTOPAR_REPORT")
+    if not target:
+        return
+    record = {"version": 1, "command": line.args, "cached": entry.cached,
+              "file": json.loads(entry.report.model_dump_json())}
+    with open(target, "a", encoding="utf-8") as out:
+        fcntl.flock(out, fcntl.LOCK_EX)  # parallel make: one whole line at a time
+        out.write(json.dumps(record) + "\n")
+        out.flush()
+        fcntl.flock(out, fcntl.LOCK_UN)
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
 def main() -> int:

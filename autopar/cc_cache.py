@@ -1,0 +1,181 @@
+"""The decision cache of `autopar-cc`, the rewritten copies it compiles, and dependency-file repair.
+
+A cache entry holds one source's edits and report, keyed by the file's content, its path, the
+working directory, the analysis flags and autopar's own code. An entry with edits also records the
+content hash of every header the compile read (from the dependency file), and is used only while
+they are all unchanged. An entry without edits records no headers: if a header change makes a loop
+parallel, the cached entry at worst leaves it serial until the source changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+from pydantic import BaseModel, Field
+
+import autopar
+from autopar.report import FileReport
+from autopar.rewrite import Edit, with_line_directives
+
+
+class Entry(BaseModel):
+    key: str
+    edits: list[Edit] = Field(default_factory=list)
+    report: FileReport
+    error: Optional[str] = None
+    headers: dict[str, str] = Field(default_factory=dict)  # path -> sha256 of its content
+    cached: bool = Field(default=False, exclude=True)
+    source: bytes = Field(default=b"", exclude=True)  # the content the edits apply to
+
+
+def cache_dir() -> Path:
+    if os.environ.get("AUTOPAR_CACHE_DIR"):
+        return Path(os.environ["AUTOPAR_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "autopar"
+
+
+def _enabled() -> bool:
+    return os.environ.get("AUTOPAR_CACHE", "1") != "0"
+
+
+_FINGERPRINT: Optional[str] = None
+
+
+def code_fingerprint() -> str:
+    """autopar's version and the size and time of each of its modules: new code never reads old entries."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        parts = [autopar.__version__]
+        root = Path(autopar.__file__).parent.parent
+        for package in ("autopar", "clang_passes"):
+            for module in sorted((root / package).glob("*.py")):
+                info = module.stat()
+                parts.append(f"{module.name}:{info.st_size}:{info.st_mtime_ns}")
+        _FINGERPRINT = _sha256("\0".join(parts).encode())
+    return _FINGERPRINT
+
+
+def cache_key(path: str, content: bytes, flags: list[str]) -> str:
+    header = "\0".join([code_fingerprint(), os.getcwd(), path, *flags]).encode("utf-8", "surrogateescape")
+    return _sha256(header + b"\0\0" + content)
+
+
+def _entry_path(key: str) -> Path:
+    return cache_dir() / "decisions" / key[:2] / f"{key}.json"
+
+
+def lookup(key: str) -> Optional[Entry]:
+    if not _enabled():
+        return None
+    try:
+        entry = Entry.model_validate_json(_entry_path(key).read_bytes())
+    except (OSError, ValueError):
+        return None
+    for header, digest in entry.headers.items():
+        try:
+            if _sha256(Path(header).read_bytes()) != digest:
+                return None
+        except OSError:
+            return None
+    entry.cached = True
+    return entry
+
+
+def store(entry: Entry, headers: list[str]) -> None:
+    if not _enabled():
+        return
+    hashes = {}
+    for header in headers:
+        try:
+            hashes[os.path.abspath(header)] = _sha256(Path(header).read_bytes())
+        except OSError:
+            return  # a header we cannot read again: do not cache
+    data = entry.model_copy(update={"headers": hashes}).model_dump_json().encode()
+    _write_replace(_entry_path(entry.key), data)
+
+
+def write_rewritten(path: str, entry: Entry, output: Optional[str]) -> str:
+    """Write the parallelized copy of `path` and return its path.
+
+    The copy keeps the original's file name (so default object and dependency names match) in a
+    directory fixed per (source, output, working directory), so that ccache sees the same command
+    each time and parallel make never shares a copy between two outputs.
+    """
+    place = _sha256("\0".join([os.path.abspath(path), os.path.abspath(output or ""), os.getcwd()])
+                    .encode("utf-8", "surrogateescape"))[:20]
+    copy = cache_dir() / "src" / place / os.path.basename(path)
+    _write_replace(copy, with_line_directives(entry.source, entry.edits, path))
+    return str(copy)
+
+
+def fix_dependency_file(deps: str, renamed: dict[str, str]) -> list[str]:
+    """Make the dependency file name the original sources instead of their copies.
+
+    Returns every prerequisite other than those sources (the headers the compile read).
+    """
+    text = Path(deps).read_text(encoding="utf-8", errors="surrogateescape")
+    for copy, original in renamed.items():
+        text = text.replace(_make_escape(copy), _make_escape(original))
+    _write_replace(Path(deps), text.encode("utf-8", "surrogateescape"))
+    headers: list[str] = []
+    sources = set(renamed.values())
+    for rule in text.replace("\\\n", " ").splitlines():
+        _, colon, prerequisites = rule.partition(": ")
+        if not colon:
+            continue
+        for word in _split_make_words(prerequisites):
+            if word not in sources and word not in headers:
+                headers.append(word)
+    return headers
+
+
+def _make_escape(path: str) -> str:
+    return path.replace("$", "$$").replace("#", "\\#").replace(" ", "\\ ")
+
+
+def _split_make_words(text: str) -> list[str]:
+    words, current, i = [], "", 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text) and text[i + 1] in " #":
+            current += text[i + 1]
+            i += 2
+            continue
+        if char == "$" and text[i + 1:i + 2] == "$":
+            current += "$"
+            i += 2
+            continue
+        if char.isspace():
+            if current:
+                words.append(current)
+            current = ""
+        else:
+            current += char
+        i += 1
+    if current:
+        words.append(current)
+    return words
+
+
+def _write_replace(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
