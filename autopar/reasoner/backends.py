@@ -1,0 +1,191 @@
+"""Model backends: one call = messages + JSON schema in, the model's JSON text out.
+
+- LlamaCppBackend: a GGUF file run in-process by llama-cpp-python (the default). The schema becomes a
+  grammar, so the model can only write JSON that fits it. llama_cpp is imported on first use, and a
+  loaded model is kept for the life of the process, shared by every nest and every reasoner.
+- HttpBackend: an OpenAI-compatible endpoint (`python -m llama_cpp.server`, llama.cpp's llama-server),
+  so that one server can answer a whole CI fleet. The schema travels as `response_format`.
+
+Every failure becomes a BackendError with a message a user can act on; the reasoner then falls back
+to the analyzer's default. Decoding is greedy (temperature 0) with a fixed seed, so answers repeat.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Any, Optional, Protocol
+
+Message = dict[str, str]
+
+SEED = 0
+
+
+class BackendError(Exception):
+    """The model could not answer: it does not load, the endpoint is down, the answer is unreadable."""
+
+
+class BackendTimeout(BackendError):
+    """The model did not finish within its per-call time budget."""
+
+
+class Backend(Protocol):
+    def identity(self) -> str:
+        """What the answers depend on besides the prompt (the model file's hash), for the cache key."""
+
+    def chat(self, messages: list[Message], schema: dict[str, Any], max_tokens: int,
+             time_budget: float) -> str:
+        """The model's answer as text, constrained to `schema`. Raises BackendError."""
+
+
+# ------------------------------------------------------------------------------------------ llama-cpp
+
+_LOADED: dict[tuple, Any] = {}  # (path, n_ctx, n_threads, chat_format) → Llama, loaded once per process
+_LOAD_LOCK = threading.Lock()
+
+
+class _Deadline(Exception):
+    pass
+
+
+class LlamaCppBackend:
+    def __init__(self, path: str, instruct: bool = True, chat_format: Optional[str] = None,
+                 n_ctx: int = 2048, n_threads: int = 2):
+        self.path = path
+        self.instruct = instruct
+        self.chat_format = chat_format
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+        self.load_seconds = 0.0  # time spent loading the file in this backend (0 when already loaded)
+        self._grammars: dict[str, Any] = {}
+        self._hash: Optional[str] = None
+
+    def identity(self) -> str:
+        if self._hash is None:
+            from autopar.reasoner.cache import file_hash
+
+            try:
+                self._hash = file_hash(self.path)
+            except OSError as error:
+                raise BackendError(f"model file not readable: {self.path}: {error.strerror}") from None
+        return f"gguf:{self._hash}"
+
+    def llm(self) -> Any:
+        """The loaded model, loading it on first use. Raises BackendError."""
+        key = (os.path.abspath(self.path), self.n_ctx, self.n_threads, self.chat_format)
+        with _LOAD_LOCK:
+            if key in _LOADED:
+                return _LOADED[key]
+            if not os.path.isfile(self.path):
+                raise BackendError(f"model file not found: {self.path}")
+            try:
+                from llama_cpp import Llama
+            except ImportError:
+                raise BackendError("llama-cpp-python is not installed: pip install 'autopar[llm]'") from None
+            started = time.perf_counter()
+            try:
+                llm = Llama(model_path=self.path, n_ctx=self.n_ctx, n_threads=self.n_threads,
+                            n_threads_batch=self.n_threads, seed=SEED, chat_format=self.chat_format,
+                            verbose=False)
+            except Exception as error:  # llama-cpp raises ValueError for an unreadable or corrupt file
+                raise BackendError(f"model file does not load ({self.path}): {error}") from None
+            self.load_seconds = time.perf_counter() - started
+            _LOADED[key] = llm
+            return llm
+
+    def chat(self, messages: list[Message], schema: dict[str, Any], max_tokens: int,
+             time_budget: float) -> str:
+        llm = self.llm()
+        grammar = self._grammar(schema)
+        deadline = time.monotonic() + time_budget
+
+        def stop_at_deadline(input_ids, scores):  # runs once per generated token
+            if time.monotonic() > deadline:
+                raise _Deadline()
+            return scores
+
+        common = dict(grammar=grammar, temperature=0.0, seed=SEED, max_tokens=max_tokens,
+                      logits_processor=[stop_at_deadline])
+        try:
+            if self.instruct:
+                result = llm.create_chat_completion(messages=messages, **common)
+                text = result["choices"][0]["message"]["content"]
+            else:  # a base model has no chat template worth trusting: plain text, then the answer
+                result = llm.create_completion(prompt=_plain_prompt(messages), **common)
+                text = result["choices"][0]["text"]
+        except _Deadline:
+            raise BackendTimeout(f"the model took longer than {time_budget:g} s") from None
+        except Exception as error:  # e.g. a prompt longer than the context window
+            raise BackendError(f"the model failed: {error}") from None
+        if time.monotonic() > deadline:  # the prompt alone may have used up the budget
+            raise BackendTimeout(f"the model took longer than {time_budget:g} s")
+        return text or ""
+
+    def _grammar(self, schema: dict[str, Any]) -> Any:
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._grammars:
+            from llama_cpp import LlamaGrammar
+
+            try:
+                self._grammars[key] = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+            except Exception as error:
+                raise BackendError(f"could not build a grammar from the answer schema: {error}") from None
+        return self._grammars[key]
+
+
+def _plain_prompt(messages: list[Message]) -> str:
+    parts = []
+    for message in messages:
+        label = {"system": "", "user": "Question: ", "assistant": "Answer: "}.get(message["role"], "")
+        parts.append(label + message["content"])
+    return "\n\n".join(parts) + "\n\nAnswer: "
+
+
+# --------------------------------------------------------------------------------------------- HTTP
+
+class HttpBackend:
+    """An OpenAI-compatible chat endpoint. `url` is the server root or its /v1 prefix."""
+
+    def __init__(self, url: str, model: Optional[str] = None, timeout: float = 30.0):
+        self.url = url.rstrip("/")
+        self.model = model
+        self.timeout = timeout
+
+    def identity(self) -> str:
+        return f"endpoint:{self.url}|{self.model or ''}"
+
+    def _chat_url(self) -> str:
+        return self.url + ("/chat/completions" if self.url.endswith("/v1") else "/v1/chat/completions")
+
+    def chat(self, messages: list[Message], schema: dict[str, Any], max_tokens: int,
+             time_budget: float) -> str:
+        body: dict[str, Any] = {
+            "messages": messages, "temperature": 0.0, "seed": SEED, "max_tokens": max_tokens,
+            # llama_cpp.server and llama-server both turn this into a grammar
+            "response_format": {"type": "json_object", "schema": schema},
+        }
+        if self.model:
+            body["model"] = self.model
+        request = urllib.request.Request(self._chat_url(), data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        timeout = min(self.timeout, time_budget)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                payload = json.loads(response.read().decode("utf-8", "replace"))
+        except urllib.error.HTTPError as error:
+            raise BackendError(f"endpoint {self.url} answered HTTP {error.code}: {error.reason}") from None
+        except (TimeoutError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            if isinstance(reason, TimeoutError) or isinstance(error, TimeoutError):
+                raise BackendTimeout(f"endpoint {self.url} did not answer within {timeout:g} s") from None
+            raise BackendError(f"endpoint {self.url} does not answer: {reason}") from None
+        except ValueError:
+            raise BackendError(f"endpoint {self.url} did not send JSON") from None
+        try:
+            return payload["choices"][0]["message"]["content"] or ""
+        except (KeyError, IndexError, TypeError):
+            raise BackendError(f"endpoint {self.url} sent no chat completion") from None

@@ -1,0 +1,94 @@
+"""The on-disk answer cache, so that rebuilds are reproducible and fast.
+
+An answer is keyed by the model (its file's sha256, or the endpoint), the strategy, the messages, the
+answer schema and the token cap. A model file is hashed once: the hash is remembered by path, mtime
+and size. The cache lives in $AUTOPAR_CACHE_DIR, else ~/.cache/autopar. A cache that cannot be read
+or written is skipped, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("AUTOPAR_CACHE_DIR") or Path.home() / ".cache" / "autopar")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def file_hash(path: str) -> str:
+    """sha256 of a file, computed once per (path, mtime, size). Raises OSError when unreadable."""
+    path = os.path.abspath(path)
+    stat = os.stat(path)
+    stamp = f"{stat.st_mtime_ns}:{stat.st_size}"
+    index_path = cache_dir() / "file-hashes.json"
+    try:
+        index = json.loads(index_path.read_text())
+    except (OSError, ValueError):
+        index = {}
+    known = index.get(path)
+    if isinstance(known, dict) and known.get("stamp") == stamp:
+        return known["sha256"]
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    index[path] = {"stamp": stamp, "sha256": digest.hexdigest()}
+    try:
+        _atomic_write(index_path, json.dumps(index, indent=1))
+    except OSError:
+        pass
+    return digest.hexdigest()
+
+
+class AnswerCache:
+    def __init__(self, directory: Optional[Path] = None, enabled: bool = True):
+        self.directory = (directory or cache_dir()) / "answers"
+        self.enabled = enabled
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(model: str, strategy: str, messages: list[dict[str, str]], schema: dict[str, Any],
+            max_tokens: int) -> str:
+        blob = json.dumps({"model": model, "strategy": strategy, "messages": messages, "schema": schema,
+                           "max_tokens": max_tokens}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> Optional[str]:
+        if not self.enabled:
+            return None
+        try:
+            answer = json.loads(self._path(key).read_text())["answer"]
+        except (OSError, ValueError, KeyError, TypeError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return answer
+
+    def put(self, key: str, answer: str) -> None:
+        if not self.enabled:
+            return
+        try:
+            _atomic_write(self._path(key), json.dumps({"answer": answer}))
+        except OSError:
+            pass

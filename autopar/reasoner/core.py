@@ -1,0 +1,185 @@
+"""The LLM reasoner: a strategy proposes one of the nest's options, the reasoner checks it, and a
+rejected proposal goes back to the model with the reason, for up to `max_rounds` rounds.
+
+The model never has the last word:
+- it can only name an option id (an enum in the decoding grammar), so its text never becomes a plan;
+- the chosen candidate's Plan is validated again against the dependence graph (candidates.validate_plan)
+  and, when a verifier is given, by compiling and running it;
+- after `max_rounds` rejected answers, or when the model cannot answer at all, the analyzer's default
+  is used (decided_by "fallback") and the reason lands in the report.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Optional
+
+from pydantic import BaseModel, Field, ValidationError
+
+from autopar.ir import TranslationUnit
+from autopar.plan import Decision, NestAnalysis, Plan
+from autopar.reasoner.backends import Backend, BackendError, BackendTimeout, Message
+from autopar.reasoner.cache import AnswerCache
+from autopar.reasoner.prompt import SERIAL, Option, build_options, sanitize, schema_of
+from autopar.reasoner.strategies import Context, InvalidAnswer, Proposal, Rejection, get_strategy
+
+REPORT_RATIONALE_CHARS = 200
+
+# verifier(tu, nest, plan) → problems (empty: the plan compiled, ran and matched the serial output)
+Verifier = Callable[[TranslationUnit, NestAnalysis, Plan], list[str]]
+
+
+class ReasonerConfig(BaseModel):
+    strategy: str = "zero_shot"
+    max_rounds: int = Field(default=3, ge=1)
+    time_budget: float = Field(default=20.0, gt=0)  # seconds per model call
+    offer_illegal: bool = False  # measurement only: also offer plans the analysis rejected
+    use_cache: bool = True
+
+
+class NestTrace(BaseModel):
+    """What happened on one nest: for benchmarks and for debugging a decision."""
+
+    root_loop_id: str
+    proposals: list[str] = Field(default_factory=list)  # option ids, in order
+    rejections: list[str] = Field(default_factory=list)  # the reason of each rejected proposal
+    model_calls: int = 0  # calls that reached the model (cache misses)
+    cache_hits: int = 0
+    seconds: float = 0.0
+    error: Optional[str] = None  # why the model could not answer, when it could not
+
+
+class LLMReasoner:
+    """A `Reasoner` (see autopar.pipeline): call it with (tu, nest) to get a Decision."""
+
+    def __init__(self, backend: Backend, config: Optional[ReasonerConfig] = None,
+                 verifier: Optional[Verifier] = None, cache: Optional[AnswerCache] = None):
+        self.backend = backend
+        self.config = config or ReasonerConfig()
+        self.strategy = get_strategy(self.config.strategy)
+        self.verifier = verifier
+        self.cache = cache if cache is not None else AnswerCache(enabled=self.config.use_cache)
+        self.traces: list[NestTrace] = []
+        self.problems: list[str] = []  # backend failures, each once, for the user to see
+        self._broken: Optional[str] = None  # set once the backend failed for good (no file, no server)
+
+    # ------------------------------------------------------------------------------------------ decide
+
+    def __call__(self, tu: TranslationUnit, nest: NestAnalysis) -> Decision:
+        trace = NestTrace(root_loop_id=nest.root_loop_id)
+        self.traces.append(trace)
+        started = time.perf_counter()
+        try:
+            return self._decide(tu, nest, trace)
+        finally:
+            trace.seconds = time.perf_counter() - started
+
+    def _decide(self, tu: TranslationUnit, nest: NestAnalysis, trace: NestTrace) -> Decision:
+        options = build_options(tu, nest, self.config.offer_illegal)
+        if len(options) == 1:  # only "serial": nothing to choose, no need to ask
+            return _analyzer(nest)
+        if self._broken:
+            trace.error = self._broken
+            return _fallback(nest, f"model unavailable: {self._broken}", 0)
+        rejections: list[Rejection] = []
+        for round_number in range(1, self.config.max_rounds + 1):
+            rejected = {r.choice for r in rejections}
+            live = [o for o in options if o.id not in rejected]
+            ctx = Context(tu=tu, nest=nest, options=live, ask=self._asker(trace), rejections=rejections)
+            try:
+                proposal = self.strategy.propose(ctx)
+            except InvalidAnswer as error:
+                rejections.append(Rejection(choice="?", reason=str(error)))
+                trace.rejections.append(str(error))
+                continue
+            except BackendTimeout as error:
+                trace.error = str(error)
+                return _fallback(nest, f"model timed out: {error}", round_number)
+            except BackendError as error:
+                self._broken = trace.error = str(error)
+                self.problems.append(str(error))
+                return _fallback(nest, f"model unavailable: {error}", round_number)
+            trace.proposals.append(proposal.choice)
+            problem = self._check(tu, nest, live, proposal)
+            if problem is None:
+                return _accepted(nest, live, proposal, round_number)
+            rejections.append(Rejection(choice=proposal.choice, reason=problem))
+            trace.rejections.append(problem)
+        last = rejections[-1].reason if rejections else "no answer"
+        return _fallback(nest, f"model answers rejected {len(rejections)} times (last: {last})",
+                         self.config.max_rounds)
+
+    def _check(self, tu: TranslationUnit, nest: NestAnalysis, live: list[Option],
+               proposal: Proposal) -> Optional[str]:
+        """Why the proposal cannot be used, or None when it can."""
+        option = next((o for o in live if o.id == proposal.choice), None)
+        if option is None:
+            return f"'{sanitize(proposal.choice, 20)}' is not one of the options"
+        if option.illegal_reason:
+            return option.illegal_reason
+        if option.candidate is None:  # serial is always legal
+            return None
+        plan = option.candidate.plan
+        problems = _validate_plan(tu, nest, plan)
+        if not problems and self.verifier is not None:
+            try:
+                problems = self.verifier(tu, nest, plan)
+            except Exception as error:  # a verifier that breaks must not let an unverified plan through
+                problems = [f"verification failed: {error}"]
+        return "; ".join(problems) if problems else None
+
+    # --------------------------------------------------------------------------------------------- ask
+
+    def _asker(self, trace: NestTrace):
+        def ask(messages: list[Message], model: type[BaseModel], max_tokens: int) -> BaseModel:
+            schema = schema_of(model)
+            key = self.cache.key(self.backend.identity(), self.strategy.name, messages, schema, max_tokens)
+            text = self.cache.get(key)
+            if text is None:
+                text = self.backend.chat(messages, schema, max_tokens, self.config.time_budget)
+                trace.model_calls += 1
+                self.cache.put(key, text)
+            else:
+                trace.cache_hits += 1
+            try:
+                return model.model_validate_json(text)
+            except ValidationError as error:
+                first = error.errors()[0]
+                raise InvalidAnswer(f"the answer does not fit the schema ({first['msg']})") from None
+        return ask
+
+
+def _validate_plan(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
+    """The analysis's own re-check of a plan against the dependence graph, when it provides one."""
+    try:
+        from autopar.candidates import validate_plan
+    except ImportError:
+        return []
+    try:
+        return list(validate_plan(tu, nest, plan))
+    except Exception as error:  # a check that cannot run does not pass the plan
+        return [f"the plan could not be re-checked: {error}"]
+
+
+def _analyzer(nest: NestAnalysis) -> Decision:
+    from autopar.pipeline import default_decision
+
+    return default_decision(nest)
+
+
+def _fallback(nest: NestAnalysis, why: str, rounds: int) -> Decision:
+    decision = _analyzer(nest)
+    chosen = f"analyzer's default {decision.candidate_id}" if decision.plan else "serial (analyzer's default)"
+    return decision.model_copy(update={"decided_by": "fallback", "rounds": rounds,
+                                       "rationale": sanitize(f"{why}; using the {chosen}",
+                                                             REPORT_RATIONALE_CHARS)})
+
+
+def _accepted(nest: NestAnalysis, live: list[Option], proposal: Proposal, rounds: int) -> Decision:
+    option = next(o for o in live if o.id == proposal.choice)
+    rationale = sanitize(proposal.rationale, REPORT_RATIONALE_CHARS) or "no reason given"
+    if option.id == SERIAL or option.candidate is None:
+        return Decision(root_loop_id=nest.root_loop_id, decided_by="model", rounds=rounds,
+                        rationale=f"kept serial: {rationale}")
+    return Decision(root_loop_id=nest.root_loop_id, plan=option.candidate.plan, candidate_id=option.id,
+                    decided_by="model", rounds=rounds, rationale=rationale)

@@ -1,0 +1,22 @@
+"""The prompting strategies, by name. Each is a small module with one class behind `Strategy`."""
+
+from __future__ import annotations
+
+from autopar.reasoner.strategies.base import Context, InvalidAnswer, Proposal, Rejection, Strategy
+from autopar.reasoner.strategies.chain_of_thought import ChainOfThought
+from autopar.reasoner.strategies.few_shot import FewShot
+from autopar.reasoner.strategies.react import ReAct
+from autopar.reasoner.strategies.step_by_step import StepByStep
+from autopar.reasoner.strategies.tree_of_thoughts import TreeOfThoughts
+from autopar.reasoner.strategies.zero_shot import ZeroShot
+
+STRATEGIES: dict[str, type] = {cls.name: cls for cls in
+                               (ZeroShot, ChainOfThought, TreeOfThoughts, ReAct, StepByStep, FewShot)}
+
+
+def get_strategy(name: str) -> Strategy:
+    """A strategy by name; "zero-shot" and "zero_shot" both work. Raises KeyError for an unknown name."""
+    return STRATEGIES[name.replace("-", "_")]()
+
+
+__all__ = ["STRATEGIES", "get_strategy", "Context", "InvalidAnswer", "Proposal", "Rejection", "Strategy"]

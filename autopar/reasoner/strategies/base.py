@@ -1,0 +1,87 @@
+"""The one interface every strategy implements, and what a strategy is given to work with.
+
+A strategy turns a nest into a Proposal (an option id and a short rationale) by asking the model one
+or more closed questions through `Context.ask`. It never decides legality: the reasoner checks the
+proposal afterwards and, if it is rejected, calls the strategy again with the rejection in `rejections`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+from pydantic import BaseModel
+
+from autopar.ir import TranslationUnit
+from autopar.plan import NestAnalysis
+from autopar.reasoner.backends import Message
+from autopar.reasoner.prompt import SYSTEM, Option, answer_model, nest_prompt
+
+ANSWER_TOKENS = 64  # {"choice": ..., "rationale": <= 100 characters} fits with room to spare
+
+
+class InvalidAnswer(Exception):
+    """The model's text does not fit the answer model (e.g. cut off by the token cap)."""
+
+
+class Proposal(BaseModel):
+    choice: str
+    rationale: str = ""
+
+
+class Rejection(BaseModel):
+    choice: str
+    reason: str
+
+
+# ask(messages, answer model, max_tokens) → a validated instance of the answer model
+Ask = Callable[[list[Message], type[BaseModel], int], BaseModel]
+
+
+@dataclass
+class Context:
+    tu: TranslationUnit
+    nest: NestAnalysis
+    options: list[Option]  # what may still be chosen (rejected options removed), "serial" last
+    ask: Ask
+    rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def ids(self) -> list[str]:
+        return [o.id for o in self.options]
+
+    def option(self, option_id: str) -> Option:
+        return next(o for o in self.options if o.id == option_id)
+
+    def prompt(self) -> str:
+        return nest_prompt(self.tu, self.nest, self.options)
+
+
+class Strategy(Protocol):
+    name: str
+
+    def propose(self, ctx: Context) -> Proposal: ...
+
+
+def feedback(ctx: Context) -> list[Message]:
+    """Earlier rejected answers and why, as turns of the conversation."""
+    turns: list[Message] = []
+    for rejection in ctx.rejections:
+        turns.append({"role": "assistant", "content": json.dumps({"choice": rejection.choice})})
+        turns.append({"role": "user", "content": f"Option {rejection.choice} was rejected: {rejection.reason}. "
+                                                 f"Choose again from: {', '.join(ctx.ids)}."})
+    return turns
+
+
+def base_messages(ctx: Context, system: str = SYSTEM, suffix: str = "") -> list[Message]:
+    return [{"role": "system", "content": system},
+            {"role": "user", "content": ctx.prompt() + suffix}, *feedback(ctx)]
+
+
+def ask_answer(ctx: Context, messages: list[Message], ids: list[str] | None = None,
+               reasoning_chars: int = 0) -> Proposal:
+    """Ask for {"choice", "rationale"} (and optional "reasoning") restricted to `ids`."""
+    model = answer_model(ids or ctx.ids, reasoning_chars)
+    answer = ctx.ask(messages, model, ANSWER_TOKENS + reasoning_chars // 3)
+    return Proposal(choice=answer.choice, rationale=answer.rationale)
