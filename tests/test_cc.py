@@ -1,0 +1,261 @@
+"""autopar-cc: command-line parsing, and real compiles through the wrapper with gcc and clang."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autopar import cc, transform
+from autopar.cc import analysis_flags, parse_command_line
+from autopar.report import FileReport
+from autopar.rewrite import plan_rewrite
+
+from test_rewrite import make_tu, parallel
+
+PROJECT = Path(__file__).resolve().parent.parent / "benchmarks" / "examples" / "project"
+
+
+# ------------------------------------------------------------------------------------- parsing
+
+def test_compile_line_with_output_and_dependency_flags():
+    line = parse_command_line(["-O2", "-I", "inc", "-DX=1", "-MD", "-MF", "o/v.d", "-c", "v.c", "-o", "o/v.o"])
+    assert line.mode == "compile" and line.output == "o/v.o" and line.dep_file == "o/v.d"
+    assert line.makes_deps
+    assert [(s.path, s.language) for s in line.sources] == [("v.c", "c")]
+    assert line.args[line.sources[0].index] == "v.c"
+    assert analysis_flags(line, line.sources[0]) == ["-x", "c", "-O2", "-I", "inc", "-DX=1"]
+
+
+def test_joined_values_and_language_switch():
+    line = parse_command_line(["-c", "-xc++", "a.c", "-x", "none", "b.c", "-ofoo.o", "-MFd.d", "-lm"])
+    assert [(s.path, s.language) for s in line.sources] == [("a.c", "c++"), ("b.c", "c")]
+    assert line.output == "foo.o" and line.dep_file == "d.d"
+
+
+def test_modes():
+    assert parse_command_line(["--version"]).mode == "query"
+    assert parse_command_line(["-E", "a.c"]).mode == "preprocess"
+    assert parse_command_line(["-MM", "a.c"]).mode == "preprocess"
+    assert parse_command_line(["a.o", "b.o", "-o", "app", "-lm"]).mode == "link"
+    line = parse_command_line(["a.c", "b.cpp", "x.o", "-o", "app"])
+    assert line.mode == "compile-link"
+    assert [s.language for s in line.sources] == ["c", "c++"] and len(line.inputs) == 3
+    # values of flags are not inputs: `-include x.h`, `-o a.c` (an odd but legal name)
+    assert [i.path for i in parse_command_line(["-include", "x.h", "-c", "k.c"]).inputs] == ["k.c"]
+    assert parse_command_line(["-c", "-", "-x", "c"]).sources == []  # stdin is passed through
+
+
+def test_response_files_are_expanded(tmp_path):
+    inner = tmp_path / "inner.rsp"
+    inner.write_text('-DNAME="a b"\n')
+    outer = tmp_path / "outer.rsp"
+    outer.write_text(f"-c 'my file.c' @{inner} -o out.o\n")
+    line = parse_command_line(["-O1", f"@{outer}"])
+    assert line.args == ["-O1", "-c", "my file.c", "-DNAME=a b", "-o", "out.o"]
+    assert [s.path for s in line.sources] == ["my file.c"]
+
+
+# ------------------------------------------------------------------- compiling through the wrapper
+
+KERNEL = b"""#include "k.h"
+/* a comment the copy keeps */
+void add(int n, double *restrict a, const double *restrict b) {
+    for (int i = 0; i < n; i++)
+        a[i] += b[i] * SCALE;
+}
+"""
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTOPAR_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("AUTOPAR_DISABLE", raising=False)
+    monkeypatch.delenv("AUTOPAR_REPORT", raising=False)
+    return tmp_path / "cache"
+
+
+def _analysis_with_plan(monkeypatch):
+    """Stand in for the analysis with a hand-made plan (beside the real end-to-end tests below)."""
+    def fake(path, compile_args=None, build_dir=None, reasoner=None):
+        source = Path(path).read_bytes()
+        tu = make_tu(source)
+        edits = plan_rewrite(source, tu, parallel(tu, 0)).edits
+        return transform.Transformed(path=path, source=source, edits=edits, report=FileReport(path=path))
+    monkeypatch.setattr(transform, "transform_file", fake)
+
+
+@pytest.mark.parametrize("compiler, runtime_symbol", [("gcc", "GOMP_parallel"), ("clang", "__kmpc_fork_call")])
+def test_rewritten_copy_is_compiled_with_openmp(tmp_path, monkeypatch, cache, compiler, runtime_symbol):
+    _analysis_with_plan(monkeypatch)
+    monkeypatch.setenv("AUTOPAR_CC", compiler)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "k.c").write_bytes(KERNEL)
+    (tmp_path / "src" / "k.h").write_text("#define SCALE 2.0\n")
+    assert cc.run(["-O1", "-MD", "-c", "src/k.c", "-o", "k.o"]) == 0
+    symbols = subprocess.run(["nm", "k.o"], capture_output=True, text=True, check=True).stdout
+    assert runtime_symbol in symbols
+    # the dependency file names the original source and header, not the copy
+    deps = (tmp_path / "k.d").read_text()
+    words = deps.replace("\\\n", " ").split()
+    assert words[:2] == ["k.o:", "src/k.c"] and "src/k.h" in words and str(cache) not in deps
+    # the original stays as it was; the copy has the pragma and #line directives
+    assert (tmp_path / "src" / "k.c").read_bytes() == KERNEL
+    copy = next(cache.glob("src/*/k.c")).read_bytes()
+    assert copy.startswith(b'#line 1 "src/k.c"\n') and b"#pragma omp parallel for\n#line 4\n" in copy
+
+
+def test_warning_in_rewritten_copy_points_at_the_original(tmp_path, monkeypatch, cache, capfd):
+    _analysis_with_plan(monkeypatch)
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "w.c").write_text("int f(int *a) {\n    int unused;\n    for (int i = 0; i < 9; i++)\n"
+                                  "        a[i] = i;\n    return 0;\n}\n")
+    assert cc.run(["-Wall", "-c", "w.c"]) == 0
+    assert (tmp_path / "w.o").exists()  # default object name, as without the wrapper
+    err = capfd.readouterr().err
+    assert "w.c:2:9: warning: unused variable" in err and str(cache) not in err
+
+
+def test_copy_that_fails_to_compile_falls_back_to_the_original(tmp_path, monkeypatch, cache, capfd):
+    _analysis_with_plan(monkeypatch)
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    # OpenMP rejects a pragma on a loop whose bound it cannot handle (a float induction variable)
+    (tmp_path / "f.c").write_text("void f(float *a) {\n    for (float x = 0; x < 9; x += 1)\n        a[0] = x;\n}\n")
+    assert cc.run(["-c", "f.c"]) == 0
+    err = capfd.readouterr().err.strip().splitlines()
+    assert err == ["autopar-cc: warning: f.c: the parallelized copy did not compile; built the original unchanged"]
+    assert "GOMP" not in subprocess.run(["nm", "f.o"], capture_output=True, text=True).stdout
+
+
+def test_compile_error_is_exactly_the_compilers(tmp_path, monkeypatch, cache):
+    monkeypatch.chdir(PROJECT)
+    env = {**os.environ, "AUTOPAR_CC": "gcc", "AUTOPAR_CACHE_DIR": str(cache)}
+    out = str(tmp_path / "broken.o")
+    plain = subprocess.run(["gcc", "-c", "broken/broken.c", "-o", out], capture_output=True, text=True)
+    wrapped = subprocess.run([_wrapper(), "-c", "broken/broken.c", "-o", out], capture_output=True,
+                             text=True, env=env)
+    assert plain.returncode == 1 and wrapped.returncode == plain.returncode
+    assert wrapped.stderr == plain.stderr and "broken/broken.c:3:20: error" in wrapped.stderr
+    assert wrapped.stdout == plain.stdout
+
+
+def test_link_only_line_gets_openmp(tmp_path, cache, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.c").write_text("#include <omp.h>\nint main(void) { return omp_get_max_threads() > 0 ? 0 : 1; }\n")
+    subprocess.run(["gcc", "-fopenmp", "-c", "m.c"], check=True)
+    env = {**os.environ, "AUTOPAR_CC": "gcc", "AUTOPAR_CACHE_DIR": str(cache)}
+    plain = subprocess.run(["gcc", "m.o", "-o", "plain"], capture_output=True)
+    assert plain.returncode != 0  # libgomp is only linked with -fopenmp
+    wrapped = subprocess.run([_wrapper(), "m.o", "-o", "app"], env=env)
+    assert wrapped.returncode == 0 and subprocess.run(["./app"]).returncode == 0
+    disabled = subprocess.run([_wrapper(), "m.o", "-o", "app2"], capture_output=True,
+                              env={**env, "AUTOPAR_DISABLE": "1"})
+    assert disabled.returncode == plain.returncode  # pure pass-through
+
+
+def test_launcher_prefix_and_response_file(tmp_path, cache, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.c").write_text("int a(void) { return 1; }\n")
+    (tmp_path / "args.rsp").write_text("-c a.c -o a.o\n")
+    env = {**os.environ, "AUTOPAR_CC": "env LC_ALL=C gcc", "AUTOPAR_CACHE_DIR": str(cache)}
+    assert subprocess.run([_wrapper(), "@args.rsp"], env=env).returncode == 0
+    assert (tmp_path / "a.o").exists()
+
+
+def test_missing_real_compiler_is_a_clear_error(tmp_path, cache):
+    env = {**os.environ, "AUTOPAR_CC": str(tmp_path / "no-such-cc")}
+    result = subprocess.run([_wrapper(), "--version"], capture_output=True, text=True, env=env)
+    assert result.returncode == 127 and "cannot run the real compiler" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------------ the example project with make
+
+def _wrapper() -> str:
+    return str(Path(sys.executable).with_name("autopar-cc"))
+
+
+def _make(build: Path, env: dict, *targets: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "-C", str(build), f"CC={_wrapper()}", *targets], capture_output=True,
+                          text=True, env=env)
+
+
+@pytest.fixture
+def project(tmp_path):
+    build = tmp_path / "project"
+    shutil.copytree(PROJECT, build, ignore=shutil.ignore_patterns("*.o", "*.d", "app"))
+    return build
+
+
+@pytest.mark.slow
+def test_make_builds_the_project_through_the_wrapper(project, tmp_path):
+    pytest.importorskip("clang_passes.frontend")
+    report = tmp_path / "report.jsonl"
+    env = {**os.environ, "AUTOPAR_CC": "gcc", "AUTOPAR_CACHE_DIR": str(tmp_path / "cache"),
+           "AUTOPAR_REPORT": str(report)}
+    env.pop("AUTOPAR_DISABLE", None)
+    plain = subprocess.run(["make", "-C", str(project), "CC=gcc", "app"], capture_output=True, text=True)
+    assert plain.returncode == 0, plain.stderr
+    expected = subprocess.run([str(project / "app")], capture_output=True, text=True).stdout
+    subprocess.run(["make", "-C", str(project), "clean"], check=True, capture_output=True)
+
+    built = _make(project, env, "app")
+    assert built.returncode == 0, built.stderr
+    warnings = [line for line in built.stderr.splitlines() if line.startswith("autopar-cc: warning")]
+    # the GNU nested function is the only file the analysis cannot read: one line, and it still builds
+    assert len(warnings) == 1 and "gnu_ext.c" in warnings[0], built.stderr
+    result = subprocess.run([str(project / "app")], capture_output=True, text=True,
+                            env={**os.environ, "OMP_NUM_THREADS": "2"})
+    assert result.stdout == expected
+
+    # dependency files name the sources, so make rebuilds after a header change and not otherwise
+    assert (project / "vec.d").read_text().startswith("vec.o: vec.c vec.h")
+    assert subprocess.run(["make", "-q", "-C", str(project), f"CC={_wrapper()}", "app"]).returncode == 0
+    os.utime(project / "vec.h")
+    assert subprocess.run(["make", "-q", "-C", str(project), f"CC={_wrapper()}", "app"]).returncode == 1
+
+    # one JSON line per analyzed source
+    records = [json.loads(line) for line in report.read_text().splitlines()]
+    assert {Path(r["file"]["path"]).name for r in records} == {"main.c", "vec.c", "stencil.c", "stats.c",
+                                                               "gnu_ext.c"}
+    assert all(r["version"] == 1 and not r["cached"] for r in records)
+
+    # a rebuild from clean reads every decision from the cache
+    subprocess.run(["make", "-C", str(project), "clean"], check=True, capture_output=True)
+    report.unlink()
+    again = _make(project, env, "app")
+    assert again.returncode == 0
+    records = [json.loads(line) for line in report.read_text().splitlines()]
+    assert sorted(r["cached"] for r in records) == [False] + [True] * 4  # gnu_ext.c is never cached
+
+
+@pytest.mark.slow
+def test_make_project_parallelizes_the_easy_kernels(project, tmp_path):
+    """Needs the dependence analysis: the dot product and saxpy become parallel, the macro loop not."""
+    pytest.importorskip("clang_passes.frontend")
+    env = {**os.environ, "AUTOPAR_CC": "gcc", "AUTOPAR_CACHE_DIR": str(tmp_path / "cache")}
+    assert _make(project, env, "app").returncode == 0
+    symbols = subprocess.run(["nm", str(project / "vec.o")], capture_output=True, text=True).stdout
+    assert "saxpy._omp_fn" in symbols and "dot._omp_fn" in symbols
+    assert "scale_all._omp_fn" not in symbols  # a loop from a macro is never edited
+    stats = subprocess.run(["nm", str(project / "stats.o")], capture_output=True, text=True).stdout
+    assert "histogram._omp_fn" not in stats and "prefix_sum._omp_fn" not in stats
+
+
+@pytest.mark.slow
+def test_make_broken_target_fails_with_the_compilers_message(project, tmp_path):
+    env = {**os.environ, "AUTOPAR_CC": "gcc", "AUTOPAR_CACHE_DIR": str(tmp_path / "cache")}
+    plain = subprocess.run(["make", "-C", str(project), "CC=gcc", "broken"], capture_output=True, text=True)
+    wrapped = _make(project, env, "broken")
+    assert wrapped.returncode == plain.returncode == 2
+    strip = lambda text: [l for l in text.splitlines() if not l.startswith("make")]  # noqa: E731
+    assert strip(wrapped.stderr) == strip(plain.stderr)
+    assert "broken/broken.c:3:20: error" in wrapped.stderr
