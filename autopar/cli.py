@@ -122,6 +122,21 @@ def _command(name: str) -> tuple[Callable, Callable]:
 COMMANDS.update({name: _command(name) for name in ("rewrite", "check", "explain")})
 
 
+def _bench_command(name: str) -> tuple[Callable, Callable]:
+    """`verify`, `bench`: their parsers and bodies live in autopar.bench_commands."""
+    def add(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+        from autopar import bench_commands
+        return getattr(bench_commands, f"add_{name}")(sub)
+
+    def run(args: argparse.Namespace, compile_flags: list[str]) -> int:
+        from autopar import bench_commands
+        return getattr(bench_commands, f"run_{name}")(args, compile_flags)
+    return add, run
+
+
+COMMANDS.update({name: _bench_command(name) for name in ("verify", "bench")})
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = _Parser(prog="autopar", description="Source-to-source auto-parallelizer for C and C++ (OpenMP).")

@@ -1,0 +1,394 @@
+"""`autopar bench`: the kernel suite against the compilers' own auto-parallelizers and hand-written OpenMP.
+
+Configurations, all measured in one run on the same machine:
+  serial             gcc -O3
+  gcc-autopar        gcc -O3 -ftree-parallelize-loops=T
+  polly              clang -O3 with Polly's parallel code generation (when this clang has Polly)
+  reference          the hand-written OpenMP version, gcc -O3 -fopenmp
+  autopar            the source rewritten with the analyzer's default plans, gcc -O3 -fopenmp
+  autopar-llm:M:S    the source rewritten with model M's choices under prompt strategy S
+
+Each (kernel, size, configuration, thread count) is timed with warm-up and the median of k runs of
+the kernel's own `time_s`, and its checksum compared with the serial build's. Every configuration
+that runs OpenMP code is also race-checked with ThreadSanitizer + Archer at the small size. A failed
+compile or a crash is recorded and the run goes on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+from typing import Callable, Literal, Optional, Sequence
+
+import yaml
+from pydantic import BaseModel, Field
+
+from autopar import verify as v
+
+SUITE_FILE = Path(__file__).resolve().parent.parent / "benchmarks" / "kernels.yaml"
+POLLY_FLAGS = ["-mllvm", "-polly", "-mllvm", "-polly-parallel",
+               "-mllvm", "-polly-pattern-matching-based-opts=false"]
+BASE_CONFIGS = ["serial", "gcc-autopar", "polly", "reference", "autopar"]
+SIZES = ("small", "medium", "large")
+
+# tool-failed: autopar's own analysis or rewrite crashed on the kernel (a bug, never hidden)
+Status = Literal["ok", "wrong-output", "race", "compile-failed", "run-failed", "timeout", "tool-failed",
+                 "unavailable"]
+
+
+# ------------------------------------------------------------------------------------------- models
+
+class Kernel(BaseModel):
+    name: str
+    source: str  # absolute paths
+    reference: str
+    output: Literal["int", "float"] = "float"
+    sizes: dict[str, dict[str, int]]
+
+    def defines(self, size: str) -> list[str]:
+        return [f"-D{name}={value}" for name, value in self.sizes[size].items()]
+
+
+class Suite(BaseModel):
+    compiler_flags: list[str] = Field(default_factory=lambda: ["-O3"])
+    link_flags: list[str] = Field(default_factory=lambda: ["-lm"])
+    kernels: list[Kernel]
+
+
+class BenchRecord(BaseModel):
+    kernel: str
+    size: str
+    config: str
+    threads: int
+    status: Status
+    timing: Optional[v.Timing] = None
+    speedup: Optional[float] = None  # serial median / this median
+    efficiency: Optional[float] = None  # speedup / threads
+    output_match: Optional[bool] = None
+    max_relative_error: Optional[float] = None
+    race_free: Optional[bool] = None  # from this configuration's race check at the small size
+    tool_latency_s: Optional[float] = None  # autopar: analysis + rewrite of the kernel file
+    parallel_loops: Optional[int] = None  # autopar: pragmas inserted
+    error: Optional[str] = None
+
+
+class RaceRecord(BaseModel):
+    kernel: str
+    config: str
+    size: str = "small"
+    threads: int = 2
+    race_free: Optional[bool] = None
+    excerpt: Optional[str] = None
+    error: Optional[str] = None
+
+
+class Machine(BaseModel):
+    cores: int
+    cpu: str
+    system: str
+    gcc: str
+    clang: str
+
+
+class BenchResults(BaseModel):
+    version: int = 1
+    machine: Machine
+    started: str
+    finished: str = ""
+    duration_s: float = 0.0
+    kernels: list[str]
+    sizes: list[str]
+    threads: list[int]
+    configs: list[str]
+    repeat: int
+    warmup: int
+    tolerance: float
+    unavailable: dict[str, str] = Field(default_factory=dict)  # configuration -> why
+    records: list[BenchRecord] = Field(default_factory=list)
+    race_checks: list[RaceRecord] = Field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------------------- set-up
+
+class BenchError(Exception):
+    """Bad options or a broken suite file: reported to the user, never a traceback."""
+
+
+def load_suite(path: Path = SUITE_FILE) -> Suite:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise BenchError(f"cannot read the kernel suite {path}: {error}") from error
+    base = path.parent
+    kernels = [Kernel(name=name, source=str(base / entry["source"]), reference=str(base / entry["reference"]),
+                      output=entry.get("output", "float"), sizes=entry["sizes"])
+               for name, entry in data["kernels"].items()]
+    return Suite(compiler_flags=data.get("compiler_flags", ["-O3"]), link_flags=data.get("link_flags", ["-lm"]),
+                 kernels=kernels)
+
+
+def polly_unavailable() -> Optional[str]:
+    """None when `clang -mllvm -polly` works here, otherwise why not."""
+    try:
+        done = subprocess.run(["clang", "-mllvm", "-polly", "-x", "c", "-c", "/dev/null", "-o", "/dev/null"],
+                              capture_output=True, text=True, timeout=60)
+    except FileNotFoundError:
+        return "clang not found"
+    except subprocess.TimeoutExpired:
+        return "clang -mllvm -polly timed out"
+    if done.returncode != 0:
+        return "this clang has no Polly: " + (done.stderr.strip().splitlines() or ["(no message)"])[0]
+    return None
+
+
+def llm_reasoner(model: str, strategy: str) -> tuple[Optional[Callable], Optional[str]]:
+    """A pipeline Reasoner for `model` and `strategy`, or (None, why not)."""
+    try:
+        from autopar import reasoner as module
+    except Exception as error:  # any import failure means: not available here
+        return None, f"autopar.reasoner cannot be imported: {error}"
+    factory = getattr(module, "make_reasoner", None)
+    if factory is None:
+        return None, "autopar.reasoner has no make_reasoner(model, strategy)"
+    try:
+        return factory(model, strategy), None
+    except Exception as error:
+        return None, f"cannot load model {model!r} with strategy {strategy!r}: {error}"
+
+
+def machine_info() -> Machine:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return Machine(cores=os.cpu_count() or 1, cpu=cpu, system=f"{platform.system()} {platform.release()}",
+                   gcc=_first_line(["gcc", "--version"]), clang=_first_line(["clang", "--version"]))
+
+
+def _first_line(command: list[str]) -> str:
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=30).stdout.splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return "not found"
+
+
+# -------------------------------------------------------------------------------------------- running
+
+class _Build(BaseModel):
+    """How one configuration is compiled: which source, compiler and flags (T: the thread count)."""
+
+    source: Optional[str]  # None: unavailable
+    compiler: str = "gcc"
+    flags: list[str] = Field(default_factory=list)
+    openmp: bool = True
+    per_thread_count: bool = False  # gcc-autopar fixes the thread count at compile time
+    race_checked: bool = True
+    race_flags: list[str] = Field(default_factory=list)
+    unavailable: Optional[str] = None
+    tool_error: Optional[str] = None  # the analysis/rewrite failed
+    tool_latency_s: Optional[float] = None
+    parallel_loops: Optional[int] = None
+
+
+def run_bench(kernels: Optional[Sequence[str]] = None, threads: Sequence[int] = (1, 2),
+              sizes: Sequence[str] = ("medium",), out_dir: str = "bench-results", repeat: int = 3,
+              warmup: int = 1, tolerance: float = v.DEFAULT_TOLERANCE, llm_models: Sequence[str] = (),
+              llm_strategies: Sequence[str] = (), race_checks: bool = True, suite_file: Path = SUITE_FILE,
+              progress: Optional[Callable[[str, int], None]] = None) -> BenchResults:
+    """Run the suite and return the results (also written to `out_dir`/results.json)."""
+    suite = load_suite(suite_file)
+    chosen = _choose_kernels(suite, kernels)
+    for size in sizes:
+        if size not in SIZES:
+            raise BenchError(f"unknown size {size!r} (choose from {', '.join(SIZES)})")
+    if not threads or any(t < 1 for t in threads):
+        raise BenchError("thread counts must be positive integers")
+    configs = list(BASE_CONFIGS) + [f"autopar-llm:{m}:{s}" for m in llm_models for s in llm_strategies]
+    out = Path(out_dir)
+    (out / "build").mkdir(parents=True, exist_ok=True)
+    (out / "sources").mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    results = BenchResults(machine=machine_info(), started=_utc(started), kernels=[k.name for k in chosen],
+                           sizes=list(sizes), threads=sorted(set(threads)), configs=configs, repeat=repeat,
+                           warmup=warmup, tolerance=tolerance)
+    polly_reason = polly_unavailable()
+    if polly_reason:
+        results.unavailable["polly"] = polly_reason
+    reasoners: dict[str, Callable] = {}
+    for config in configs[len(BASE_CONFIGS):]:
+        _, model, strategy = config.split(":", 2)
+        made, why = llm_reasoner(model, strategy)
+        if made is None:
+            results.unavailable[config] = why
+        else:
+            reasoners[config] = made
+
+    tick = progress or (lambda label, steps: None)
+    base_flags = suite.compiler_flags
+    for kernel in chosen:
+        workdir = out / "build" / kernel.name
+        workdir.mkdir(parents=True, exist_ok=True)
+        builds = _builds(kernel, configs, base_flags, results.unavailable, reasoners, out / "sources")
+        for size in sizes:
+            _run_size(kernel, size, builds, results, workdir, suite.link_flags, repeat, warmup, tolerance, tick)
+        if race_checks:
+            for config, build in builds.items():
+                if build.source is None or not build.race_checked:
+                    continue
+                tick(f"{kernel.name}: race check {config}", 0)
+                check = v.race_check(build.source, str(workdir), [*build.race_flags, *kernel.defines("small")],
+                                     threads=max(2, max(threads)), link_flags=suite.link_flags)
+                results.race_checks.append(RaceRecord(kernel=kernel.name, config=config, threads=check.threads,
+                                                      race_free=check.race_free, excerpt=check.excerpt,
+                                                      error=check.error))
+                _apply_race_result(results, kernel.name, config, check.race_free)
+        _write(results, out, started)
+    _write(results, out, started)
+    return results
+
+
+def count_steps(kernels: int, sizes: int, threads: Sequence[int], configs: int) -> int:
+    """Progress steps: one per timed (kernel, size, configuration, thread count) and serial."""
+    return kernels * sizes * (1 + (configs - 1) * len(set(threads)))
+
+
+def _choose_kernels(suite: Suite, names: Optional[Sequence[str]]) -> list[Kernel]:
+    if not names:
+        return suite.kernels
+    known = {k.name: k for k in suite.kernels}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise BenchError(f"unknown kernel(s): {', '.join(unknown)} (known: {', '.join(known)})")
+    return [known[n] for n in names]
+
+
+def _builds(kernel: Kernel, configs: list[str], base_flags: list[str], unavailable: dict[str, str],
+            reasoners: dict[str, Callable], sources_dir: Path) -> dict[str, _Build]:
+    builds: dict[str, _Build] = {
+        "serial": _Build(source=kernel.source, flags=base_flags, openmp=False, race_checked=False),
+        "gcc-autopar": _Build(source=kernel.source, flags=[*base_flags, "-ftree-parallelize-loops={T}"],
+                              openmp=False, per_thread_count=True, race_checked=False),
+        "polly": _Build(source=kernel.source, compiler="clang", flags=["-O3", *POLLY_FLAGS], race_flags=POLLY_FLAGS),
+        "reference": _Build(source=kernel.reference, flags=base_flags),
+    }
+    for config in configs:
+        if config != "autopar" and not config.startswith("autopar-llm:"):
+            continue
+        if config in unavailable:
+            builds[config] = _Build(source=None, unavailable=unavailable[config])
+            continue
+        made = v.rewrite_with_plans(kernel.source, [], reasoner=reasoners.get(config))
+        if made.error:
+            builds[config] = _Build(source=None, tool_error=made.error, tool_latency_s=made.latency_s)
+            continue
+        path = sources_dir / f"{kernel.name}.{config.replace(':', '_')}.c"
+        path.write_bytes(made.source)
+        builds[config] = _Build(source=str(path), flags=base_flags, tool_latency_s=made.latency_s,
+                                parallel_loops=made.parallel_loops,
+                                # nothing to race-check when nothing was parallelized
+                                race_checked=made.parallel_loops > 0)
+    if "polly" in unavailable:
+        builds["polly"] = _Build(source=None, unavailable=unavailable["polly"])
+    return {c: builds[c] for c in configs}
+
+
+def _run_size(kernel: Kernel, size: str, builds: dict[str, _Build], results: BenchResults, workdir: Path,
+              link_flags: list[str], repeat: int, warmup: int, tolerance: float, tick) -> None:
+    defines = kernel.defines(size)
+    serial_timing: Optional[v.Timing] = None
+    expected: Optional[list[str]] = None
+    for config, build in builds.items():
+        counts = [1] if config == "serial" else results.threads
+        for threads in counts:
+            tick(f"{kernel.name} {size}: {config} T={threads}", 1)
+            record = BenchRecord(kernel=kernel.name, size=size, config=config, threads=threads, status="ok",
+                                 tool_latency_s=build.tool_latency_s, parallel_loops=build.parallel_loops)
+            results.records.append(record)
+            if build.tool_error:
+                record.status, record.error = "tool-failed", build.tool_error
+                continue
+            if build.source is None:
+                record.status, record.error = "unavailable", build.unavailable
+                continue
+            if config != "serial" and expected is None:
+                record.status, record.error = "unavailable", "the serial build failed, so there is no baseline"
+                continue
+            flags = [f.replace("{T}", str(threads)) for f in build.flags] + defines
+            tag = f"{config.replace(':', '_')}-{size}" + (f"-T{threads}" if build.per_thread_count else "")
+            executable = str(workdir / f"{tag}.exe")
+            if not os.path.exists(executable) or not _built_this_run(executable, results):
+                built = v.compile_source(build.source, executable, build.compiler, flags, openmp=build.openmp,
+                                         link_flags=link_flags)
+                if not built.ok:
+                    record.status = "compile-failed"
+                    record.error = f"{' '.join(built.command)}\n{built.stderr[-1500:]}"
+                    continue
+            timing, runs = v.time_runs(executable, (), threads, repeat, warmup)
+            if timing is None:
+                last = runs[-1]
+                record.status = "timeout" if last.returncode is None else "run-failed"
+                record.error = f"exit code {last.returncode}: {last.stderr[-1500:]}"
+                continue
+            record.timing = timing
+            if config == "serial":
+                serial_timing, expected = timing, runs[-1].output.values
+                record.output_match, record.max_relative_error = True, 0.0
+                record.speedup, record.efficiency = 1.0, 1.0
+                continue
+            comparisons = [v.compare_values(expected, r.output.values, tolerance) for r in runs]
+            record.output_match = all(c.match for c in comparisons)
+            record.max_relative_error = max(c.max_relative_error for c in comparisons)
+            if not record.output_match:
+                record.status = "wrong-output"
+                record.error = next(c.message for c in comparisons if not c.match)
+            if serial_timing and timing.median_s > 0:
+                record.speedup = serial_timing.median_s / timing.median_s
+                record.efficiency = record.speedup / threads
+
+
+def _built_this_run(executable: str, results: BenchResults) -> bool:
+    """An executable left by an earlier run is rebuilt: the sources or the compiler may have changed."""
+    started = datetime.datetime.fromisoformat(results.started.replace("Z", "+00:00")).timestamp()
+    return os.path.getmtime(executable) >= started
+
+
+def _apply_race_result(results: BenchResults, kernel: str, config: str, race_free: Optional[bool]) -> None:
+    for record in results.records:
+        if record.kernel == kernel and record.config == config:
+            record.race_free = race_free
+            if race_free is False and record.status == "ok":
+                record.status = "race"
+
+
+def _write(results: BenchResults, out: Path, started: float) -> None:
+    results.finished = _utc(time.time())
+    results.duration_s = round(time.time() - started, 1)
+    (out / "results.json").write_text(results.model_dump_json(indent=2))
+
+
+def _utc(seconds: float) -> str:
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def parse_threads(text: str) -> list[int]:
+    try:
+        counts = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError as error:
+        raise BenchError(f"--threads takes comma-separated integers, not {text!r}") from error
+    if not counts or counts[0] < 1:
+        raise BenchError("--threads needs positive thread counts")
+    return counts
+
+
+def split_list(text: Optional[str]) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+

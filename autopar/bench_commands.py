@@ -1,0 +1,148 @@
+"""The `verify` and `bench` commands: argument parsing and printing over autopar.verify and autopar.bench.
+
+Exit codes: 0 verified (bench: the run completed), 1 verification failed (bench: some autopar result
+did not verify), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+
+from autopar.verify import DEFAULT_REPEAT, DEFAULT_TOLERANCE
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+# ----------------------------------------------------------------------------------------------- verify
+
+def add_verify(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser("verify", help="compile, run, compare and race-check a rewritten program against the original",
+                       description="Compile FILE and its rewritten version with the same compiler and flags "
+                                   "(plus -fopenmp), run both with 1 and N threads, compare their checksums, "
+                                   "race-check the rewritten one with ThreadSanitizer+Archer, and time both. "
+                                   "Compile flags (-D, -I, -O...) may follow FILE or `--`.")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--rewritten", metavar="FILE2",
+                   help="the parallel version; default: FILE rewritten with autopar's default plans")
+    p.add_argument("--run-args", default="", metavar="ARGS", help="arguments for both programs (one string)")
+    p.add_argument("--threads", type=int, default=2, metavar="N", help="threads of the parallel runs (default 2)")
+    p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, metavar="R",
+                   help=f"relative tolerance for floating-point values (default {DEFAULT_TOLERANCE:g})")
+    p.add_argument("--repeat", type=int, default=DEFAULT_REPEAT, metavar="K", help="timed runs per build")
+    p.add_argument("--compiler", default="gcc", help="compiler of both builds (default gcc)")
+    p.add_argument("--race-defines", default=None, metavar="FLAGS",
+                   help="-D flags for the race-check build instead of the given ones (e.g. a smaller size)")
+    p.add_argument("--no-race-check", action="store_true", help="skip the ThreadSanitizer race check")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    return p
+
+
+def run_verify(args: argparse.Namespace, compile_flags: list[str]) -> int:
+    from autopar.verify import verify
+
+    for path in (args.file, args.rewritten):
+        if path is not None and not os.path.isfile(path):
+            print(f"autopar verify: no such file: {path}", file=sys.stderr)
+            return EXIT_USAGE
+    if args.threads < 1 or args.repeat < 1 or args.tolerance < 0:
+        print("autopar verify: --threads and --repeat must be at least 1, --tolerance not negative", file=sys.stderr)
+        return EXIT_USAGE
+    flags = list(compile_flags)
+    if not any(f.startswith("-O") for f in flags):
+        flags.insert(0, "-O3")
+    result = verify(args.file, args.rewritten, compiler=args.compiler, flags=flags,
+                    run_args=shlex.split(args.run_args), threads=args.threads, tolerance=args.tolerance,
+                    repeat=args.repeat, check_races=not args.no_race_check,
+                    race_flags=shlex.split(args.race_defines) if args.race_defines is not None else None)
+    if args.format == "json":
+        print(result.model_dump_json(indent=2))
+    else:
+        _print_verification(result)
+    return EXIT_OK if result.verified else EXIT_FAILED
+
+
+def _print_verification(result) -> None:
+    print(f"{result.rewritten} against {result.original} ({result.compiler} {' '.join(result.flags)} -fopenmp)")
+    if result.parallel_loops is not None:
+        print(f"  rewrite: {result.parallel_loops} pragma(s) inserted in {result.tool_latency_s:.2f} s")
+    for label, timings in (("original", result.timings_original), ("rewritten", result.timings_rewritten)):
+        for t in timings:
+            print(f"  {label:9} {t.threads} thread(s): median {t.median_s:.4f} s "
+                  f"(min {t.min_s:.4f}, max {t.max_s:.4f}, {len(t.runs_s)} runs, {t.measure} time)")
+    if result.speedup is not None:
+        print(f"  speedup: {result.speedup:.2f}x")
+    if result.max_relative_error is not None:
+        print(f"  max relative error: {result.max_relative_error:.3g} (tolerance {result.tolerance:g})")
+    race = {True: "race-free", False: "RACE", None: "not checked"}[result.race_free]
+    print(f"  race check: {race}")
+    if result.tsan_excerpt:
+        print("    " + "\n    ".join(result.tsan_excerpt.splitlines()[:12]))
+    for error in result.errors:
+        print("  error: " + error.replace("\n", "\n    "))
+    print(result.summary())
+
+
+# ------------------------------------------------------------------------------------------------ bench
+
+def add_bench(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser("bench", help="run the kernel suite: serial, gcc, Polly, hand-written OpenMP and autopar",
+                       description="Time and verify every kernel of benchmarks/kernels.yaml under each "
+                                   "configuration and write results.json, results.md and plots to --out.")
+    p.add_argument("--kernels", default=None, help="comma-separated kernel names (default: all)")
+    p.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
+    p.add_argument("--sizes", default="medium", help="comma-separated of small,medium,large (default medium)")
+    p.add_argument("--llm", action="store_true", help="also rewrite with the LLM reasoner")
+    p.add_argument("--models", default="smollm2-135m", help="comma-separated models for --llm")
+    p.add_argument("--strategies", default="zero_shot", help="comma-separated prompt strategies for --llm")
+    p.add_argument("--out", default="bench-results", metavar="DIR", help="output folder (default bench-results)")
+    p.add_argument("--repeat", type=int, default=3, metavar="K", help="timed runs per measurement (default 3)")
+    p.add_argument("--warmup", type=int, default=1, help="warm-up runs before timing (default 1)")
+    p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, metavar="R")
+    p.add_argument("--no-race-check", action="store_true", help="skip the ThreadSanitizer race checks")
+    p.add_argument("--no-plots", action="store_true")
+    return p
+
+
+def run_bench(args: argparse.Namespace, compile_flags: list[str]) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from autopar import bench
+    from autopar.bench_report import markdown, write_report
+
+    if compile_flags:
+        print(f"autopar bench: unexpected arguments: {' '.join(compile_flags)}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        threads = bench.parse_threads(args.threads)
+        sizes = bench.split_list(args.sizes)
+        kernels = bench.split_list(args.kernels) or None
+        models = bench.split_list(args.models) if args.llm else []
+        strategies = bench.split_list(args.strategies) if args.llm else []
+        if args.repeat < 1 or args.warmup < 0:
+            raise bench.BenchError("--repeat must be at least 1 and --warmup not negative")
+        suite = bench.load_suite()
+        count = len(kernels) if kernels else len(suite.kernels)
+        total = bench.count_steps(count, len(sizes), threads, len(bench.BASE_CONFIGS) + len(models) * len(strategies))
+        console = Console(stderr=True)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=console, disable=not console.is_terminal, transient=True) as progress:
+            task = progress.add_task("bench", total=total)
+
+            def tick(label: str, steps: int) -> None:
+                progress.update(task, description=label[:60])
+                progress.advance(task, steps)
+
+            results = bench.run_bench(kernels, threads, sizes, args.out, args.repeat, args.warmup, args.tolerance,
+                                      models, strategies, race_checks=not args.no_race_check, progress=tick)
+    except bench.BenchError as error:
+        print(f"autopar bench: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    written = write_report(results, args.out, plots=not args.no_plots)
+    print(markdown(results))
+    print(f"results: {os.path.join(args.out, 'results.json')}, " + ", ".join(written))
+    failed = [r for r in results.records if r.config.startswith("autopar") and r.status not in ("ok", "unavailable")]
+    return EXIT_FAILED if failed else EXIT_OK

@@ -1,0 +1,452 @@
+"""The verifier: is a rewritten program still the same program, and is it any faster?
+
+It compiles the original and the rewritten source with the same compiler and flags (plus -fopenmp),
+runs both on the same input with 1 and N threads, and compares what they print:
+- lines `checksum <value>` when the program prints any, otherwise every token of its output except
+  `time_s` lines; integers must match exactly, floating-point numbers within a relative tolerance,
+  because a parallel reduction adds in a different order;
+- a race check: the rewritten source built with clang's ThreadSanitizer and the OpenMP runtime's
+  Archer tool (`clang -g -O1 -fsanitize=thread -fopenmp`, Debian's libomp loads Archer itself), run
+  with `TSAN_OPTIONS=ignore_noninstrumented_modules=1`; exit code 66 or any ThreadSanitizer warning
+  fails verification;
+- timings: one warm-up run, then the median of k runs with their minimum, maximum and quartiles. A
+  program that prints `time_s <seconds>` is timed by that figure (the kernel alone); otherwise by
+  the wall-clock time of the whole process.
+
+`verify` returns a `VerificationResult`, which `autopar verify`, `autopar bench` and the reasoner's
+feedback loop all read. The pieces (compile, run, compare, race check, time) are public for bench.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Literal, Optional, Sequence
+
+from pydantic import BaseModel, Field
+
+DEFAULT_TOLERANCE = 1e-6
+DEFAULT_REPEAT = 3
+DEFAULT_WARMUP = 1
+COMPILE_TIMEOUT_S = 180
+RUN_TIMEOUT_S = 300
+TSAN_EXIT_CODE = 66
+TSAN_FLAGS = ["-g", "-O1", "-fsanitize=thread", "-fopenmp"]
+TSAN_ENV = {"TSAN_OPTIONS": "ignore_noninstrumented_modules=1"}
+EXCERPT_LINES = 30
+
+
+# ------------------------------------------------------------------------------------------- models
+
+class CompileResult(BaseModel):
+    ok: bool
+    command: list[str]
+    executable: Optional[str] = None
+    stderr: str = ""
+
+
+class ProgramOutput(BaseModel):
+    """What a run printed, reduced to the parts that are compared and timed."""
+
+    time_s: Optional[float] = None  # the program's own `time_s` line (sum of them, if several)
+    values: list[str] = Field(default_factory=list)  # checksum values, or all tokens (see module doc)
+    from_checksum_lines: bool = False
+
+
+class RunResult(BaseModel):
+    command: list[str]
+    threads: int
+    returncode: Optional[int]  # None when it timed out
+    wall_s: float
+    stdout: str = ""
+    stderr: str = ""
+    output: ProgramOutput = Field(default_factory=ProgramOutput)
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+class Timing(BaseModel):
+    threads: int
+    median_s: float
+    min_s: float
+    max_s: float
+    q1_s: float
+    q3_s: float
+    runs_s: list[float]
+    measure: Literal["program", "wall"]  # the program's own `time_s`, or the process wall time
+
+
+class Comparison(BaseModel):
+    match: bool
+    max_relative_error: float = 0.0
+    message: str = ""
+
+
+class RaceCheck(BaseModel):
+    ran: bool  # False when it could not be built or run; then race_free is None
+    race_free: Optional[bool] = None
+    threads: int = 2
+    command: list[str] = Field(default_factory=list)
+    excerpt: Optional[str] = None  # the first ThreadSanitizer report, shortened
+    error: Optional[str] = None
+
+
+class VerificationResult(BaseModel):
+    original: str
+    rewritten: str
+    compiler: str
+    flags: list[str]
+    run_args: list[str] = Field(default_factory=list)
+    threads: list[int]
+    tolerance: float  # relative tolerance used for floating-point values
+    compiled_ok: bool = False
+    output_match: Optional[bool] = None  # None when nothing could be compared
+    max_relative_error: Optional[float] = None
+    reference_values: list[str] = Field(default_factory=list)  # the original's output, 1 thread
+    race_free: Optional[bool] = None  # None when the race check did not run
+    race_check: Optional[RaceCheck] = None
+    tsan_excerpt: Optional[str] = None
+    timings_original: list[Timing] = Field(default_factory=list)
+    timings_rewritten: list[Timing] = Field(default_factory=list)
+    speedup: Optional[float] = None  # original at 1 thread / rewritten at the most threads
+    parallel_loops: Optional[int] = None  # pragmas the rewrite inserted, when verify made the rewrite
+    tool_latency_s: Optional[float] = None  # time to analyze and rewrite, when verify made the rewrite
+    rewrite_error: Optional[str] = None  # verify was asked to make the rewrite and could not
+    errors: list[str] = Field(default_factory=list)
+
+    @property
+    def verified(self) -> bool:
+        """Correct as far as the checks can tell: same output, and no race found where one was sought."""
+        return self.compiled_ok and self.output_match is True and self.race_free is not False
+
+    def summary(self) -> str:
+        if self.rewrite_error:
+            return f"FAILED: {self.rewrite_error}"
+        if not self.compiled_ok:
+            return "FAILED: does not compile"
+        if self.output_match is False:
+            return f"FAILED: output differs (max relative error {self.max_relative_error:.3g})"
+        if self.race_free is False:
+            return "FAILED: data race found by ThreadSanitizer"
+        if self.output_match is None:
+            return "FAILED: " + (self.errors[0] if self.errors else "nothing to compare")
+        race = "race-free" if self.race_free else "race check not run"
+        return f"verified: output matches (tolerance {self.tolerance:g}), {race}"
+
+
+# --------------------------------------------------------------------------------------- the pieces
+
+def compile_source(source: str, executable: str, compiler: str = "gcc",
+                   flags: Sequence[str] = ("-O3",), openmp: bool = True,
+                   link_flags: Sequence[str] = ("-lm",), timeout: float = COMPILE_TIMEOUT_S) -> CompileResult:
+    command = [compiler, *flags, *(["-fopenmp"] if openmp and "-fopenmp" not in flags else []),
+               "-o", executable, source, *link_flags]
+    if shutil.which(compiler) is None:
+        return CompileResult(ok=False, command=command, stderr=f"compiler not found: {compiler}")
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return CompileResult(ok=False, command=command, stderr=f"compiler timed out after {timeout:g} s")
+    ok = done.returncode == 0 and os.path.exists(executable)
+    return CompileResult(ok=ok, command=command, executable=executable if ok else None,
+                         stderr=done.stderr[-4000:])
+
+
+def run_program(executable: str, run_args: Sequence[str] = (), threads: int = 1,
+                timeout: float = RUN_TIMEOUT_S, extra_env: Optional[dict[str, str]] = None) -> RunResult:
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), **(extra_env or {}))
+    command = [executable, *run_args]
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired as expired:
+        return RunResult(command=command, threads=threads, returncode=None,
+                         wall_s=time.perf_counter() - start,
+                         stdout=_text(expired.stdout), stderr=_text(expired.stderr)[-4000:])
+    wall = time.perf_counter() - start
+    return RunResult(command=command, threads=threads, returncode=done.returncode, wall_s=wall,
+                     stdout=done.stdout[-20000:], stderr=done.stderr[-20000:], output=parse_output(done.stdout))
+
+
+def parse_output(stdout: str) -> ProgramOutput:
+    times: list[float] = []
+    checksums: list[str] = []
+    tokens: list[str] = []
+    for line in stdout.splitlines():
+        words = line.split()
+        if not words:
+            continue
+        if words[0] == "time_s":
+            try:
+                times.append(float(words[1]))
+            except (IndexError, ValueError):
+                pass
+            continue
+        if words[0] == "checksum":
+            checksums.extend(words[1:])
+        tokens.extend(words)
+    return ProgramOutput(time_s=sum(times) if times else None,
+                         values=checksums if checksums else tokens, from_checksum_lines=bool(checksums))
+
+
+_INTEGER = re.compile(r"[+-]?\d+")
+
+
+def compare_values(expected: Sequence[str], got: Sequence[str], tolerance: float = DEFAULT_TOLERANCE) -> Comparison:
+    """Integers exactly, floating-point numbers within `tolerance` (relative), anything else as text."""
+    if len(expected) != len(got):
+        return Comparison(match=False, max_relative_error=math.inf,
+                          message=f"expected {len(expected)} values, got {len(got)}")
+    worst = 0.0
+    for position, (want, have) in enumerate(zip(expected, got)):
+        if _INTEGER.fullmatch(want) and _INTEGER.fullmatch(have):
+            if int(want) != int(have):
+                return Comparison(match=False, max_relative_error=_relative(float(want), float(have)),
+                                  message=f"value {position + 1}: expected {want}, got {have} (integers must match)")
+            continue
+        a, b = _as_float(want), _as_float(have)
+        if a is None or b is None:
+            if want != have:
+                return Comparison(match=False, max_relative_error=math.inf,
+                                  message=f"value {position + 1}: expected {want!r}, got {have!r}")
+            continue
+        if math.isnan(a) or math.isnan(b):
+            if not (math.isnan(a) and math.isnan(b)):
+                return Comparison(match=False, max_relative_error=math.inf,
+                                  message=f"value {position + 1}: expected {want}, got {have}")
+            continue
+        error = _relative(a, b)
+        worst = max(worst, error)
+        if error > tolerance:
+            return Comparison(match=False, max_relative_error=error,
+                              message=f"value {position + 1}: expected {want}, got {have} "
+                                      f"(relative error {error:.3g} > {tolerance:g})")
+    return Comparison(match=True, max_relative_error=worst)
+
+
+def time_runs(executable: str, run_args: Sequence[str] = (), threads: int = 1, repeat: int = DEFAULT_REPEAT,
+              warmup: int = DEFAULT_WARMUP, timeout: float = RUN_TIMEOUT_S) -> tuple[Optional[Timing], list[RunResult]]:
+    """Warm-up runs, then `repeat` timed runs. Stops at the first failed run (its result is last)."""
+    runs: list[RunResult] = []
+    for index in range(warmup + repeat):
+        result = run_program(executable, run_args, threads, timeout)
+        runs.append(result)
+        if not result.ok:
+            return None, runs
+    timed = runs[warmup:]
+    measure = "program" if all(r.output.time_s is not None for r in timed) else "wall"
+    seconds = [r.output.time_s if measure == "program" else r.wall_s for r in timed]
+    return summarize(seconds, threads, measure), runs
+
+
+def summarize(seconds: Sequence[float], threads: int, measure: Literal["program", "wall"]) -> Timing:
+    ordered = sorted(seconds)
+    if len(ordered) >= 2:
+        q1, _, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
+    else:
+        q1 = q3 = ordered[0]
+    return Timing(threads=threads, median_s=statistics.median(ordered), min_s=ordered[0], max_s=ordered[-1],
+                  q1_s=q1, q3_s=q3, runs_s=list(seconds), measure=measure)
+
+
+def tsan_available() -> Optional[str]:
+    """None when clang can build ThreadSanitizer+OpenMP programs, otherwise why not."""
+    if shutil.which("clang") is None:
+        return "clang not found (needed for the ThreadSanitizer race check)"
+    return None
+
+
+def race_check(source: str, workdir: str, defines: Sequence[str] = (), run_args: Sequence[str] = (),
+               threads: int = 2, extra_flags: Sequence[str] = (), link_flags: Sequence[str] = ("-lm",),
+               timeout: float = RUN_TIMEOUT_S) -> RaceCheck:
+    """Build `source` with clang TSan + Archer and run it with at least 2 threads."""
+    threads = max(2, threads)
+    missing = tsan_available()
+    if missing:
+        return RaceCheck(ran=False, threads=threads, error=missing)
+    executable = str(Path(workdir) / (Path(source).stem + ".tsan"))
+    built = compile_source(source, executable, "clang", [*TSAN_FLAGS, *extra_flags, *defines],
+                           openmp=False, link_flags=link_flags, timeout=timeout)
+    if not built.ok:
+        return RaceCheck(ran=False, threads=threads, command=built.command,
+                         error="ThreadSanitizer build failed: " + _first_lines(built.stderr, 5))
+    run = run_program(executable, run_args, threads, timeout, extra_env=TSAN_ENV)
+    report = _tsan_report(run.stderr)
+    if run.returncode == TSAN_EXIT_CODE or report:
+        return RaceCheck(ran=True, race_free=False, threads=threads, command=built.command,
+                         excerpt=report or _first_lines(run.stderr, EXCERPT_LINES))
+    if run.returncode is None:
+        return RaceCheck(ran=False, threads=threads, command=built.command,
+                         error=f"the ThreadSanitizer build timed out after {timeout:g} s")
+    if run.returncode != 0:
+        return RaceCheck(ran=False, threads=threads, command=built.command,
+                         error=f"the ThreadSanitizer build exited with {run.returncode}: "
+                               + _first_lines(run.stderr, 5))
+    return RaceCheck(ran=True, race_free=True, threads=threads, command=built.command)
+
+
+# ------------------------------------------------------------------------------------ the rewrite
+
+class Rewritten(BaseModel):
+    source: bytes
+    parallel_loops: int  # pragmas inserted
+    latency_s: float  # analysis + rewrite, wall-clock
+    skipped: dict[str, str] = Field(default_factory=dict)  # loop id -> why its plan was not applied
+    error: Optional[str] = None  # the analysis failed; `source` is then the original
+
+
+def rewrite_with_plans(path: str, compile_args: Sequence[str] = (), reasoner=None) -> Rewritten:
+    """`path` rewritten with the analyzer's default plans (or a reasoner's choices)."""
+    from autopar.pipeline import analyze_file
+    from autopar.rewrite import apply_edits, plan_rewrite
+
+    start = time.perf_counter()
+    original = Path(path).read_bytes()
+    try:
+        analysis = analyze_file(path, list(compile_args), reasoner=reasoner)
+    except Exception as error:  # a crash in the analysis is a result to record, not the end of a bench run
+        return Rewritten(source=original, parallel_loops=0, latency_s=time.perf_counter() - start,
+                         error=f"the analysis crashed: {type(error).__name__}: {error}")
+    if analysis.tu is None:
+        return Rewritten(source=original, parallel_loops=0, latency_s=time.perf_counter() - start,
+                         error=analysis.report.error or "the file could not be analyzed")
+    planned = plan_rewrite(original, analysis.tu, analysis.decisions)
+    source = apply_edits(original, planned.edits)
+    return Rewritten(source=source, parallel_loops=len(planned.edits), latency_s=time.perf_counter() - start,
+                     skipped=planned.skipped)
+
+
+# ------------------------------------------------------------------------------------- the verifier
+
+def verify(original: str, rewritten: Optional[str] = None, *, compiler: str = "gcc",
+           flags: Sequence[str] = ("-O3",), link_flags: Sequence[str] = ("-lm",),
+           run_args: Sequence[str] = (), threads: int = 2, tolerance: float = DEFAULT_TOLERANCE,
+           repeat: int = DEFAULT_REPEAT, warmup: int = DEFAULT_WARMUP, check_races: bool = True,
+           race_flags: Optional[Sequence[str]] = None, race_run_args: Optional[Sequence[str]] = None,
+           workdir: Optional[str] = None, timeout: float = RUN_TIMEOUT_S) -> VerificationResult:
+    """Verify `rewritten` against `original` (see the module doc).
+
+    `flags` are the compile flags of both builds (-D, -I, -O...). Without `rewritten`, `original` is
+    rewritten here with the analyzer's default plans. The race check builds with the -D/-I/-U flags of
+    `flags` unless `race_flags` gives others (a smaller size, say), and runs with `race_run_args`.
+    """
+    thread_counts = sorted({1, max(1, threads)})
+    with tempfile.TemporaryDirectory(prefix="autopar-verify-") as scratch:
+        workdir = workdir or scratch
+        os.makedirs(workdir, exist_ok=True)
+        result = VerificationResult(original=original, rewritten=rewritten or "", compiler=compiler,
+                                    flags=list(flags), run_args=list(run_args), threads=thread_counts,
+                                    tolerance=tolerance)
+        if rewritten is None:
+            made = rewrite_with_plans(original, [f for f in flags if f.startswith(("-D", "-I", "-U", "-std"))])
+            if made.error:
+                result.rewrite_error = f"cannot rewrite {original}: {made.error}"
+                result.errors.append(result.rewrite_error)
+                return result
+            rewritten = str(Path(workdir) / (Path(original).stem + ".autopar" + Path(original).suffix))
+            Path(rewritten).write_bytes(made.source)
+            result.rewritten = rewritten
+            result.parallel_loops, result.tool_latency_s = made.parallel_loops, made.latency_s
+
+        builds = {}
+        for role, source in (("original", original), ("rewritten", rewritten)):
+            built = compile_source(source, str(Path(workdir) / f"{role}.exe"), compiler, flags,
+                                   link_flags=link_flags, timeout=timeout)
+            if not built.ok:
+                result.errors.append(f"{role} does not compile: {' '.join(built.command)}\n"
+                                     + _first_lines(built.stderr, 10))
+            builds[role] = built
+        result.compiled_ok = all(b.ok for b in builds.values())
+        if not builds["original"].ok:
+            return result
+
+        reference: Optional[list[str]] = None
+        comparisons: list[Comparison] = []
+        for role in ("original", "rewritten"):
+            if not builds[role].ok:
+                continue
+            for count in thread_counts:
+                timing, runs = time_runs(builds[role].executable, run_args, count, repeat, warmup, timeout)
+                if timing is None:
+                    last = runs[-1]
+                    why = "timed out" if last.returncode is None else f"exited with {last.returncode}"
+                    result.errors.append(f"{role} with {count} thread(s) {why}: " + _first_lines(last.stderr, 5))
+                    if role == "rewritten":
+                        comparisons.append(Comparison(match=False, max_relative_error=math.inf,
+                                                      message=f"the rewritten program {why}"))
+                    continue
+                (result.timings_original if role == "original" else result.timings_rewritten).append(timing)
+                if reference is None:  # the original at 1 thread defines the expected output
+                    reference = runs[-1].output.values
+                    result.reference_values = reference
+                if role == "rewritten":
+                    comparisons.extend(compare_values(reference, r.output.values, tolerance) for r in runs)
+        if reference is None:
+            result.errors.append("the original program did not run, so there is nothing to compare against")
+        elif comparisons:
+            result.output_match = all(c.match for c in comparisons)
+            result.max_relative_error = max(c.max_relative_error for c in comparisons)
+            result.errors.extend(sorted({c.message for c in comparisons if not c.match}))
+
+        serial = next((t for t in result.timings_original if t.threads == 1), None)
+        best = max(result.timings_rewritten, key=lambda t: t.threads, default=None)
+        if serial and best and best.median_s > 0:
+            result.speedup = serial.median_s / best.median_s
+
+        if check_races and builds["rewritten"].ok:
+            defines = race_flags if race_flags is not None else [
+                f for f in flags if f.startswith(("-D", "-I", "-U", "-std"))]
+            check = race_check(rewritten, workdir, defines,
+                               race_run_args if race_run_args is not None else run_args,
+                               max(2, threads), link_flags=link_flags, timeout=timeout)
+            result.race_check = check
+            result.race_free = check.race_free
+            result.tsan_excerpt = check.excerpt
+            if check.error:
+                result.errors.append(check.error)
+        return result
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+def _relative(a: float, b: float) -> float:
+    if a == b:
+        return 0.0
+    if math.isinf(a) or math.isinf(b):
+        return math.inf
+    return abs(a - b) / max(abs(a), abs(b))
+
+
+def _as_float(text: str) -> Optional[float]:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _text(data) -> str:
+    if data is None:
+        return ""
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+
+
+def _first_lines(text: str, count: int) -> str:
+    return "\n".join(text.strip().splitlines()[:count])
+
+
+def _tsan_report(stderr: str) -> Optional[str]:
+    """The first ThreadSanitizer warning, up to EXCERPT_LINES lines, or None."""
+    lines = stderr.splitlines()
+    for index, line in enumerate(lines):
+        if "WARNING: ThreadSanitizer" in line:
+            return "\n".join(lines[index:index + EXCERPT_LINES])
+    return None
