@@ -1,0 +1,271 @@
+"""Accesses pass: every read and write of an array element or a pointee inside a loop nest.
+
+`a[i][j]`, `A[i*n + j]`, `p[i]`, `*p` (as p[0]), `*(p + i)` (as p[i]), `s.data[i]`, `p->x[i]`, `p->x`.
+Each subscript is affine in the enclosing induction variables and symbols, or carries the reason it
+is not. Accesses are listed in evaluation order: the right-hand side of an assignment before its
+target, and a compound assignment `a[i] += x` as a read followed by a write.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from clang.cindex import CursorKind as K, TypeKind
+
+from autopar.ir import Access, AffineExpr, Subscript
+from clang_passes.affine import AffineBuilder, Scope
+from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, LOOP_KINDS, Node, Source, Variables,
+                              expression_children, strip, variable_decl)
+from clang_passes.loops import LoopInfo
+
+_INC_DEC = ("++", "--", "post++", "post--")
+
+
+class _Chain:
+    """`root` [subscripts] with a member path, decomposed from an lvalue expression."""
+
+    def __init__(self):
+        self.root = None  # the root variable's declaration cursor
+        self.subs: list[tuple[str, object]] = []  # ("idx", node) or ("deref", [(sign, node), ...])
+        self.path: list[str] = []
+        self.inner: list[Node] = []  # sub-expressions evaluated before the access (subscripts, offsets)
+        self.memory = False
+
+
+class AccessCollector:
+    def __init__(self, source: Source, variables: Variables, affine: AffineBuilder):
+        self.source = source
+        self.variables = variables
+        self.affine = affine
+        self.counter = 0
+
+    def collect(self, root: LoopInfo, loops_by_node: dict[int, LoopInfo]) -> list[Access]:
+        """All accesses of one nest, in evaluation order."""
+        self.loops_by_node = loops_by_node
+        self.found: list[Access] = []
+        self._visit(root.node)
+        return self.found
+
+    # ------------------------------------------------------------------------------------- the walk
+
+    def _visit(self, node: Node) -> None:
+        kind = node.kind
+        if kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR):
+            op = node.binary_op
+            if op in ASSIGN_OPS:
+                children = expression_children(node)
+                if len(children) == 2:
+                    self._visit(children[1])
+                    self._lvalue(children[0], read=op != "=", write=True)
+                    return
+        elif kind == K.UNARY_OPERATOR:
+            op = node.unary_op
+            children = expression_children(node)
+            if op in _INC_DEC and children:
+                self._lvalue(children[0], read=True, write=True)
+                return
+            if op == "&" and children:
+                self._lvalue(children[0], read=False, write=False)
+                return
+            if op == "*":
+                self._lvalue(node, read=True, write=False)
+                return
+        elif kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR):
+            self._lvalue(node, read=True, write=False)
+            return
+        elif kind == K.LAMBDA_EXPR:
+            return
+        for child in node.children:
+            self._visit(child)
+
+    def _lvalue(self, expr: Node, read: bool, write: bool) -> None:
+        chain = self._decompose(expr)
+        if chain is None or not chain.memory:
+            for child in expr.children:
+                self._visit(child)
+            return
+        for inner in chain.inner:
+            self._visit(inner)
+        top = strip(expr)
+        if top.cursor.type.get_canonical().kind in ARRAY_TYPES:
+            return  # `a[i]` of a 2-D array used as a pointer: an address, not an element
+        if read:
+            self._emit(top, chain, False)
+        if write:
+            self._emit(top, chain, True)
+
+    def _decompose(self, expr: Node) -> Optional[_Chain]:
+        chain = _Chain()
+        e = strip(expr)
+        while True:
+            kind = e.kind
+            if kind == K.ARRAY_SUBSCRIPT_EXPR:
+                children = expression_children(e)
+                if len(children) != 2:
+                    return None
+                base, index = children
+                if strip(base).cursor.type.get_canonical().kind not in (TypeKind.POINTER, *ARRAY_TYPES):
+                    base, index = index, base  # `i[a]`
+                chain.subs.insert(0, ("idx", index))
+                chain.inner.append(index)
+                chain.memory = True
+                e = strip(base)
+            elif kind == K.MEMBER_REF_EXPR:
+                children = expression_children(e)
+                if not children:
+                    return None  # implicit `this->x`
+                base = children[0]
+                arrow = base.cursor.type.get_canonical().kind == TypeKind.POINTER
+                chain.path.insert(0, ("->" if arrow else ".") + e.cursor.spelling)
+                if arrow:
+                    chain.memory = True
+                    before = len(chain.subs)
+                    offsets = self._pointer_parts(base, chain)
+                    if offsets is None:
+                        return None
+                    if offsets:
+                        chain.subs.insert(len(chain.subs) - before, ("deref", offsets))
+                    return chain
+                e = strip(base)
+            elif kind == K.UNARY_OPERATOR and e.unary_op == "*":
+                children = expression_children(e)
+                if not children:
+                    return None
+                before = len(chain.subs)
+                offsets = self._pointer_parts(children[0], chain)
+                if offsets is None:
+                    return None
+                chain.subs.insert(len(chain.subs) - before, ("deref", offsets))
+                chain.memory = True
+                return chain
+            elif kind == K.DECL_REF_EXPR:
+                decl = variable_decl(e)
+                if decl is None:
+                    return None
+                chain.root = decl
+                return chain
+            else:
+                return None
+
+    def _pointer_parts(self, pointer: Node, chain: _Chain) -> Optional[list[tuple[int, Node]]]:
+        """`p + i - 1` -> offsets [(+1, i), (-1, 1)]; sets chain.root to p. None if not understood."""
+        offsets: list[tuple[int, Node]] = []
+        e = strip(pointer)
+        sign = 1
+        while True:
+            if e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-"):
+                left, right = expression_children(e)
+                if strip(left).cursor.type.get_canonical().kind in (TypeKind.POINTER, *ARRAY_TYPES):
+                    offsets.insert(0, (sign * (1 if e.binary_op == "+" else -1), right))
+                    chain.inner.append(right)
+                    e = strip(left)
+                elif e.binary_op == "+":
+                    offsets.insert(0, (sign, left))
+                    chain.inner.append(left)
+                    e = strip(right)
+                else:
+                    return None
+            elif e.kind == K.UNARY_OPERATOR and e.unary_op in _INC_DEC:
+                e = strip(expression_children(e)[0])  # `*p++`: p moves, which the subscript reports
+            elif e.kind == K.DECL_REF_EXPR:
+                decl = variable_decl(e)
+                if decl is None:
+                    return None
+                chain.root = decl
+                return offsets
+            elif e.kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR) or (
+                    e.kind == K.UNARY_OPERATOR and e.unary_op == "*"):
+                # a pointer loaded from memory: `*a[i]`, `p->next->x`; keep decomposing that lvalue
+                inner = self._decompose(e)
+                if inner is None:
+                    return None
+                chain.root = inner.root
+                chain.subs[0:0] = inner.subs
+                chain.path[0:0] = inner.path
+                chain.inner.extend(inner.inner)
+                return offsets
+            else:
+                return None
+
+    # ------------------------------------------------------------------------------------ the record
+
+    def _emit(self, top: Node, chain: _Chain, is_write: bool) -> None:
+        enclosing = self._enclosing_loops(top)
+        if not enclosing:
+            return
+        innermost = enclosing[-1]
+        scope = Scope(innermost.nest, innermost.canonical_scope())
+        root = chain.root
+        variable = self.variables.get(root)
+        subscripts: list[Subscript] = []
+        for what, item in chain.subs:
+            if what == "idx":
+                value, reason = self.affine.build(item, scope)
+                subscripts.append(Subscript(text=self.source.text_of(item), affine=value, non_affine_reason=reason))
+            else:
+                subscripts.append(self._offset_subscript(item, scope))
+        if not variable.is_array and innermost.nest.is_written(Variables.key(root), root):
+            reason = f"pointer arithmetic on {variable.name}, which the loop writes"
+            if subscripts:
+                subscripts[0] = Subscript(text=subscripts[0].text, affine=None, non_affine_reason=reason)
+            else:
+                subscripts.append(Subscript(text="0", affine=None, non_affine_reason=reason))
+        location = top.cursor.extent.start
+        self.found.append(Access(
+            id=f"a{self.counter}", base=variable, path=variable.name + "".join(chain.path), is_write=is_write,
+            subscripts=subscripts, element_type=top.cursor.type.spelling, text=self.source.text_of(top),
+            line=location.line, column=location.column, statement=top.stmt,
+            enclosing_loops=[info.loop.id for info in enclosing], conditional=self._conditional(top, innermost),
+        ))
+        self.counter += 1
+
+    def _offset_subscript(self, offsets: list[tuple[int, Node]], scope: Scope) -> Subscript:
+        if not offsets:
+            return Subscript(text="0", affine=AffineExpr())
+        text = ""
+        total: dict[str, int] = {}
+        constant = 0
+        reason = None
+        for sign, node in offsets:
+            part = self.source.text_of(node)
+            text = part if not text and sign > 0 else f"{text} {'+' if sign > 0 else '-'} {part}".strip()
+            value, why = self.affine.build(node, scope)
+            if value is None:
+                reason = reason or why
+                continue
+            for m, c in value.coefficients.items():
+                total[m] = total.get(m, 0) + sign * c
+            constant += sign * value.constant
+        if reason:
+            return Subscript(text=text, affine=None, non_affine_reason=reason)
+        return Subscript(text=text, affine=AffineExpr(coefficients={m: c for m, c in sorted(total.items()) if c},
+                                                      constant=constant))
+
+    def _enclosing_loops(self, node: Node) -> list[LoopInfo]:
+        """Loops whose condition, increment or body contain `node`, outermost first."""
+        found: list[LoopInfo] = []
+        child = node
+        for ancestor in node.ancestors():
+            if ancestor.kind in FOR_KINDS:
+                info = self.loops_by_node.get(id(ancestor))
+                if info is not None and child is not info.init:
+                    found.append(info)
+            child = ancestor
+        return found[::-1]
+
+    @staticmethod
+    def _conditional(node: Node, innermost: LoopInfo) -> bool:
+        child = node
+        for ancestor in node.ancestors():
+            if ancestor is innermost.node:
+                return False
+            kind = ancestor.kind
+            first = ancestor.children[0] if ancestor.children else None
+            if kind in (K.IF_STMT, K.CONDITIONAL_OPERATOR, K.SWITCH_STMT) and child is not first:
+                return True
+            if kind == K.BINARY_OPERATOR and ancestor.binary_op in ("&&", "||") and child is not first:
+                return True
+            if kind in LOOP_KINDS and kind != K.DO_STMT:
+                return True  # an inner while loop, or the header of an inner for loop: may not run
+            child = ancestor
+        return False

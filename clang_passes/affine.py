@@ -1,0 +1,220 @@
+"""Affine expressions from the AST, and which names may appear in them.
+
+A name is usable in an affine expression of code inside a loop nest when it is
+- the induction variable of an enclosing canonical loop that nothing but its own header assigns, or
+- a symbol: an integer variable that nothing inside the nest assigns (nor can assign through its address
+  or an opaque call, for globals).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from clang.cindex import CursorKind as K
+
+from autopar.ir import AffineExpr
+from clang_passes.ast import Node, Source, Variables, is_integer_decl, strip, expression_children
+
+_INT_LITERAL = re.compile(r"^(0[xX][0-9a-fA-F']+|0[bB][01']+|0[0-7']*|[1-9][0-9']*)[uUlLzZ]*$")
+
+
+def integer_literal(text: str) -> Optional[int]:
+    m = _INT_LITERAL.match(text.strip())
+    if not m:
+        return None
+    digits = m.group(1).replace("'", "")
+    if digits.lower().startswith("0x"):
+        return int(digits, 16)
+    if digits.lower().startswith("0b"):
+        return int(digits[2:], 2)
+    if len(digits) > 1 and digits.startswith("0"):
+        return int(digits, 8)
+    return int(digits)
+
+
+class Scope:
+    """Decides, for one point in a nest, what each variable is: an induction variable, a symbol, or
+    neither (with the reason)."""
+
+    def __init__(self, nest: "NestFacts", enclosing: list[tuple[Node, tuple, str]]):
+        self.nest = nest
+        self.enclosing = enclosing  # (loop node, iv key, iv name) of enclosing canonical loops, outermost first
+
+    def classify(self, decl) -> tuple[str, str]:
+        """('iv'|'symbol'|'written'|'other', name)"""
+        key = Variables.key(decl)
+        name = decl.spelling
+        for loop, iv_key, _ in reversed(self.enclosing):
+            if iv_key == key:
+                body_writes = self.nest.body_writes.get(key, [])
+                if any(loop.start <= w.start < loop.end for w in body_writes):
+                    return "written", name
+                return "iv", name
+        if self.nest.is_written(key, decl):
+            return "written", name
+        if not is_integer_decl(decl):
+            return "other", name
+        return "symbol", name
+
+
+class NestFacts:
+    """What a loop nest assigns, computed once per outermost loop."""
+
+    def __init__(self, root: Node, header_writes: set[int], address_taken_in_function: set[tuple],
+                 opaque_calls: bool, pointer_writes: bool):
+        self.root = root
+        self.body_writes: dict[tuple, list[Node]] = {}  # key -> writing nodes, canonical headers excluded
+        self.any_writes: set[tuple] = set()
+        self.address_taken_in_function = address_taken_in_function
+        self.opaque_calls = opaque_calls
+        self.pointer_writes = pointer_writes
+        for node in root.walk():
+            for target in written_decl_refs(node):
+                decl = target.cursor.referenced
+                if decl is None:
+                    continue
+                key = Variables.key(decl)
+                self.any_writes.add(key)
+                if node.index not in header_writes:
+                    self.body_writes.setdefault(key, []).append(node)
+            if node.kind == K.VAR_DECL:
+                key = Variables.key(node.cursor)
+                self.any_writes.add(key)
+                if node.index not in header_writes:
+                    self.body_writes.setdefault(key, []).append(node)
+
+    def is_written(self, key: tuple, decl) -> bool:
+        if key in self.any_writes:
+            return True
+        if key in self.address_taken_in_function and (self.opaque_calls or self.pointer_writes):
+            return True
+        from clang.cindex import StorageClass
+        parent = decl.semantic_parent
+        is_global = parent is None or parent.kind == K.TRANSLATION_UNIT or decl.storage_class in (
+            StorageClass.STATIC, StorageClass.EXTERN)
+        return is_global and self.opaque_calls
+
+
+def written_decl_refs(node: Node) -> list[Node]:
+    """DECL_REF_EXPRs that `node` assigns directly (=, op=, ++, --, &x)."""
+    if node.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR):
+        op = node.binary_op
+        if op in ("=", "*=", "/=", "%=", "+=", "-=", "<<=", ">>=", "&=", "^=", "|="):
+            children = expression_children(node)
+            if children:
+                target = strip(children[0])
+                if target.kind == K.DECL_REF_EXPR:
+                    return [target]
+    elif node.kind == K.UNARY_OPERATOR:
+        op = node.unary_op
+        if op in ("++", "--", "post++", "post--", "&"):
+            children = expression_children(node)
+            if children:
+                target = strip(children[0])
+                if target.kind == K.DECL_REF_EXPR:
+                    return [target]
+    return []
+
+
+class AffineBuilder:
+    def __init__(self, source: Source):
+        self.source = source
+
+    def build(self, node: Node, scope: Optional[Scope]) -> tuple[Optional[AffineExpr], Optional[str]]:
+        """The affine form of an integer expression, or (None, reason)."""
+        try:
+            terms = self._terms(node, scope)
+        except _NotAffine as why:
+            return None, str(why)
+        constant = terms.pop("", 0)
+        return AffineExpr(coefficients={m: c for m, c in sorted(terms.items()) if c}, constant=constant), None
+
+    def _terms(self, node: Node, scope: Optional[Scope]) -> dict[str, int]:
+        node = strip(node)
+        kind = node.kind
+        text = self.source.text_of(node)
+        if kind == K.INTEGER_LITERAL:
+            value = integer_literal(text)
+            if value is None:
+                tokens = [t.spelling for t in node.cursor.get_tokens()]
+                value = integer_literal(tokens[0]) if len(tokens) == 1 else None
+            if value is None:
+                raise _NotAffine(f"non-affine expression {text}")
+            return {"": value}
+        if kind == K.CHARACTER_LITERAL or kind == K.FLOATING_LITERAL:
+            raise _NotAffine(f"non-affine expression {text}")
+        if kind == K.DECL_REF_EXPR:
+            decl = node.cursor.referenced
+            if decl is not None and decl.kind == K.ENUM_CONSTANT_DECL:
+                return {"": decl.enum_value}
+            if decl is None or decl.kind not in (K.VAR_DECL, K.PARM_DECL):
+                raise _NotAffine(f"non-affine expression {text}")
+            if scope is None:
+                if not is_integer_decl(decl):
+                    raise _NotAffine(f"{decl.spelling} is not an integer")
+                return {decl.spelling: 1}
+            what, name = scope.classify(decl)
+            if what in ("iv", "symbol"):
+                return {name: 1}
+            if what == "written":
+                raise _NotAffine(f"subscript uses {name}, which the loop writes")
+            raise _NotAffine(f"{name} is not an integer")
+        if kind == K.ARRAY_SUBSCRIPT_EXPR:
+            raise _NotAffine(f"indirect subscript {text}")
+        if kind == K.CALL_EXPR:
+            raise _NotAffine("function call in subscript")
+        if kind == K.MEMBER_REF_EXPR:
+            raise _NotAffine(f"subscript uses the member {text}")
+        if kind == K.UNARY_OPERATOR:
+            op = node.unary_op
+            operand = expression_children(node)
+            if op == "-" and operand:
+                return {m: -c for m, c in self._terms(operand[0], scope).items()}
+            if op == "+" and operand:
+                return self._terms(operand[0], scope)
+            if op == "*":
+                raise _NotAffine(f"indirect subscript {text}")
+            raise _NotAffine(f"non-affine expression {text}")
+        if kind == K.BINARY_OPERATOR:
+            op = node.binary_op
+            operands = expression_children(node)
+            if len(operands) != 2:
+                raise _NotAffine(f"non-affine expression {text}")
+            if op in ("+", "-"):
+                left = self._terms(operands[0], scope)
+                right = self._terms(operands[1], scope)
+                sign = 1 if op == "+" else -1
+                for m, c in right.items():
+                    left[m] = left.get(m, 0) + sign * c
+                return left
+            if op == "*":
+                return self._product(self._terms(operands[0], scope), self._terms(operands[1], scope), text,
+                                     scope)
+            if op == "<<":
+                left = self._terms(operands[0], scope)
+                shift = self._terms(operands[1], scope)
+                if set(shift) - {""} or not 0 <= shift.get("", 0) < 63:
+                    raise _NotAffine(f"non-linear subscript {text}")
+                return {m: c << shift.get("", 0) for m, c in left.items()}
+            raise _NotAffine(f"non-affine subscript {text}")
+        if kind in (K.UNEXPOSED_EXPR, K.CXX_BOOL_LITERAL_EXPR):
+            raise _NotAffine(f"non-affine expression {text}")
+        raise _NotAffine(f"non-affine subscript {text}")
+
+    @staticmethod
+    def _product(left: dict[str, int], right: dict[str, int], text: str, scope: Optional[Scope]) -> dict[str, int]:
+        ivs = {iv for _, _, iv in scope.enclosing} if scope else set()
+        out: dict[str, int] = {}
+        for m1, c1 in left.items():
+            for m2, c2 in right.items():
+                names = [n for n in (m1.split("*") if m1 else []) + (m2.split("*") if m2 else [])]
+                if len([n for n in names if n in ivs]) > 1:  # i*i, i*j: not affine in the loop indices
+                    raise _NotAffine(f"non-linear subscript {text}")
+                monomial = "*".join(sorted(names))
+                out[monomial] = out.get(monomial, 0) + c1 * c2
+        return out
+
+
+class _NotAffine(Exception):
+    pass

@@ -1,0 +1,312 @@
+"""A light tree over libclang cursors for one function body, plus small helpers the passes share.
+
+libclang cursors are walked once per function and kept as `Node`s (kind, byte extent, children,
+parent), so the passes can look around freely without asking libclang again. Nothing here leaves
+`clang_passes/`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from dataclasses import dataclass, field
+from typing import Iterator, Optional
+
+from clang import cindex
+from clang.cindex import CursorKind, TypeKind
+
+from autopar.ir import Storage, Variable
+
+K = CursorKind
+
+# clang-c/Index.h (LLVM 17+): CXBinaryOperatorKind and CXUnaryOperatorKind, in order.
+_BINARY = ["", ".*", "->*", "*", "/", "%", "+", "-", "<<", ">>", "<=>", "<", ">", "<=", ">=", "==", "!=",
+           "&", "^", "|", "&&", "||", "=", "*=", "/=", "%=", "+=", "-=", "<<=", ">>=", "&=", "^=", "|=", ","]
+_UNARY = ["", "post++", "post--", "++", "--", "&", "*", "+", "-", "~", "!", "__real", "__imag",
+          "__extension__", "co_await"]
+
+_lib = cindex.conf.lib
+try:
+    _lib.clang_getCursorBinaryOperatorKind.argtypes = [cindex.Cursor]
+    _lib.clang_getCursorBinaryOperatorKind.restype = ctypes.c_int
+    _lib.clang_getCursorUnaryOperatorKind.argtypes = [cindex.Cursor]
+    _lib.clang_getCursorUnaryOperatorKind.restype = ctypes.c_int
+    _HAVE_OPERATOR_KINDS = True
+except AttributeError:  # libclang older than 17: read the operator from the source text instead
+    _HAVE_OPERATOR_KINDS = False
+
+TRANSPARENT = {K.UNEXPOSED_EXPR, K.PAREN_EXPR, K.CSTYLE_CAST_EXPR, K.CXX_STATIC_CAST_EXPR,
+               K.CXX_FUNCTIONAL_CAST_EXPR, K.CXX_CONST_CAST_EXPR}
+LOOP_KINDS = {K.FOR_STMT, K.WHILE_STMT, K.DO_STMT, K.CXX_FOR_RANGE_STMT}
+FOR_KINDS = {K.FOR_STMT, K.CXX_FOR_RANGE_STMT}
+FUNCTION_KINDS = {K.FUNCTION_DECL, K.CXX_METHOD, K.CONSTRUCTOR, K.DESTRUCTOR, K.CONVERSION_FUNCTION,
+                  K.FUNCTION_TEMPLATE}
+INTEGER_TYPES = {TypeKind.BOOL, TypeKind.CHAR_U, TypeKind.UCHAR, TypeKind.CHAR16, TypeKind.CHAR32,
+                 TypeKind.USHORT, TypeKind.UINT, TypeKind.ULONG, TypeKind.ULONGLONG, TypeKind.UINT128,
+                 TypeKind.CHAR_S, TypeKind.SCHAR, TypeKind.WCHAR, TypeKind.SHORT, TypeKind.INT,
+                 TypeKind.LONG, TypeKind.LONGLONG, TypeKind.INT128, TypeKind.ENUM}
+ARRAY_TYPES = {TypeKind.CONSTANTARRAY, TypeKind.INCOMPLETEARRAY, TypeKind.VARIABLEARRAY,
+               TypeKind.DEPENDENTSIZEDARRAY}
+ASSIGN_OPS = {"=", "*=", "/=", "%=", "+=", "-=", "<<=", ">>=", "&=", "^=", "|="}
+
+
+class Node:
+    """One cursor of a function body, with its byte extent in the main file."""
+
+    __slots__ = ("cursor", "kind", "children", "parent", "start", "end", "stmt", "index")
+
+    def __init__(self, cursor, kind, parent, start, end):
+        self.cursor = cursor
+        self.kind = kind
+        self.parent: Optional[Node] = parent
+        self.children: list[Node] = []
+        self.start = start
+        self.end = end
+        self.stmt = 0  # order of the enclosing statement in the function
+        self.index = 0  # pre-order number in the function
+
+    def walk(self) -> Iterator["Node"]:
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+    def ancestors(self) -> Iterator["Node"]:
+        node = self.parent
+        while node is not None:
+            yield node
+            node = node.parent
+
+    def contains(self, other: "Node") -> bool:
+        return any(a is self for a in other.ancestors())
+
+    @property
+    def binary_op(self) -> str:
+        if self.kind not in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR):
+            return ""
+        if _HAVE_OPERATOR_KINDS:
+            k = _lib.clang_getCursorBinaryOperatorKind(self.cursor)
+            return _BINARY[k] if 0 <= k < len(_BINARY) else ""
+        return ""
+
+    @property
+    def unary_op(self) -> str:
+        if self.kind != K.UNARY_OPERATOR:
+            return ""
+        if _HAVE_OPERATOR_KINDS:
+            k = _lib.clang_getCursorUnaryOperatorKind(self.cursor)
+            return _UNARY[k] if 0 <= k < len(_UNARY) else ""
+        return ""
+
+
+def strip(node: Node) -> Node:
+    """Skip parentheses, casts and implicit conversions."""
+    while node.kind in TRANSPARENT and node.children:
+        expressions = [c for c in node.children if c.kind.is_expression()]
+        if not expressions:
+            break
+        node = expressions[-1]
+    return node
+
+
+def expression_children(node: Node) -> list[Node]:
+    return [c for c in node.children if c.kind.is_expression()]
+
+
+@dataclass
+class Function:
+    name: str
+    node: Node  # the function declaration
+    body: Optional[Node]  # its COMPOUND_STMT
+    start_line: int
+    nodes: list[Node] = field(default_factory=list)  # every node of the function, in pre-order
+
+
+class Source:
+    """The main file's text, addressed by byte offsets as clang reports them."""
+
+    def __init__(self, path: str, text: str):
+        self.path = path
+        self.text = text
+        self.data = text.encode("utf-8")
+        self.line_starts = [0] + [m.end() for m in re.finditer(rb"\n", self.data)]
+
+    def slice(self, start: int, end: int) -> str:
+        return self.data[start:end].decode("utf-8", errors="replace")
+
+    def text_of(self, node: Node) -> str:
+        return " ".join(self.slice(node.start, node.end).split())
+
+    def line_text(self, line: int) -> str:
+        if line < 1 or line > len(self.line_starts):
+            return ""
+        start = self.line_starts[line - 1]
+        end = self.line_starts[line] if line < len(self.line_starts) else len(self.data)
+        return self.data[start:end].decode("utf-8", errors="replace").rstrip("\r\n")
+
+    def indentation(self, line: int) -> str:
+        text = self.line_text(line)
+        return text[:len(text) - len(text.lstrip(" \t"))]
+
+
+def build_functions(tu, source: Source) -> list[Function]:
+    """Every function defined in the main file, with its body as a Node tree."""
+    main_name = tu.spelling
+    functions: list[Function] = []
+    is_from_main = _lib.clang_Location_isFromMainFile
+
+    def top_level(cursor) -> Iterator:
+        for child in cursor.get_children():
+            if not is_from_main(child.location):
+                continue  # declarations of included headers: never descend into them
+            kind = child.kind
+            if kind in (K.NAMESPACE, K.LINKAGE_SPEC, K.CLASS_DECL, K.STRUCT_DECL, K.CLASS_TEMPLATE,
+                        K.UNEXPOSED_DECL):
+                yield from top_level(child)
+            elif kind in FUNCTION_KINDS:
+                yield child
+
+    for cursor in top_level(tu.cursor):
+        if not cursor.is_definition():
+            continue
+        node = _build(cursor, None, source)
+        body = next((c for c in node.children if c.kind == K.COMPOUND_STMT), None)
+        if body is None:
+            continue
+        name = cursor.spelling
+        parent = cursor.semantic_parent
+        if parent is not None and parent.kind in (K.CLASS_DECL, K.STRUCT_DECL, K.CLASS_TEMPLATE):
+            name = f"{parent.spelling}::{name}"
+        function = Function(name=name, node=node, body=body, start_line=cursor.extent.start.line)
+        _number(function)
+        functions.append(function)
+    del main_name
+    return functions
+
+
+def _build(cursor, parent: Optional[Node], source: Source) -> Node:
+    extent = cursor.extent
+    node = Node(cursor, cursor.kind, parent, extent.start.offset, extent.end.offset)
+    for child in cursor.get_children():
+        node.children.append(_build(child, node, source))
+    return node
+
+
+def _starts_statement(node: Node, parent: Node) -> bool:
+    kind = parent.kind
+    if kind == K.COMPOUND_STMT:
+        return True
+    if kind in (K.FOR_STMT, K.WHILE_STMT, K.SWITCH_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.LABEL_STMT,
+                K.CXX_FOR_RANGE_STMT):
+        return node is parent.children[-1]
+    if kind == K.DO_STMT:
+        return node is parent.children[0]
+    if kind == K.IF_STMT:
+        return node is not parent.children[0]
+    return False
+
+
+def _number(function: Function) -> None:
+    """Pre-order numbers, and the statement order index of every node."""
+    counter = 0
+    for order, node in enumerate(function.node.walk()):
+        node.index = order
+        function.nodes.append(node)
+        parent = node.parent
+        if parent is not None and _starts_statement(node, parent) and node.kind != K.COMPOUND_STMT:
+            node.stmt = counter
+            counter += 1
+        else:
+            node.stmt = parent.stmt if parent is not None else 0
+
+
+# ------------------------------------------------------------------------------------------- variables
+
+def _type_dims(t) -> list[Optional[str]]:
+    dims: list[Optional[str]] = []
+    while t.kind in ARRAY_TYPES:
+        if t.kind == TypeKind.CONSTANTARRAY:
+            dims.append(str(t.get_array_size()))
+        else:
+            m = re.search(r"\[([^\]]*)\]", t.spelling)
+            dims.append(m.group(1).strip() or None if m else None)
+        t = t.get_array_element_type()
+    return dims
+
+
+class Variables:
+    """Builds `Variable`s from declaration cursors, once each."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self._cache: dict = {}
+
+    @staticmethod
+    def key(decl) -> tuple:
+        loc = decl.location
+        return (loc.file.name if loc.file else "", loc.offset, decl.spelling)
+
+    def get(self, decl) -> Variable:
+        key = self.key(decl)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._make(decl)
+        return found
+
+    def _make(self, decl) -> Variable:
+        t = decl.type
+        canonical = t.get_canonical()
+        if decl.kind == K.PARM_DECL:
+            storage = Storage.PARAMETER
+        else:
+            parent = decl.semantic_parent
+            in_function = parent is not None and parent.kind in FUNCTION_KINDS | {K.LAMBDA_EXPR}
+            static = decl.storage_class in (cindex.StorageClass.STATIC, cindex.StorageClass.EXTERN)
+            if not in_function:
+                storage = Storage.GLOBAL
+            elif decl.storage_class == cindex.StorageClass.EXTERN:
+                storage = Storage.GLOBAL
+            elif static:
+                storage = Storage.STATIC_LOCAL
+            else:
+                storage = Storage.LOCAL
+        is_pointer = canonical.kind == TypeKind.POINTER
+        is_array = canonical.kind in ARRAY_TYPES
+        dims: list[Optional[str]] = []
+        is_const = canonical.is_const_qualified()
+        if is_array:
+            dims = _type_dims(t if t.kind in ARRAY_TYPES else canonical)
+            element = canonical
+            while element.kind in ARRAY_TYPES:
+                element = element.get_array_element_type()
+            is_const = is_const or element.is_const_qualified()
+        elif is_pointer:
+            pointee = canonical.get_pointee()
+            is_const = is_const or pointee.is_const_qualified()
+            if pointee.kind in ARRAY_TYPES:
+                dims = [None] + _type_dims(pointee)
+        element = canonical
+        while element.kind in ARRAY_TYPES:
+            element = element.get_array_element_type()
+        loc = decl.location
+        return Variable(
+            name=decl.spelling, decl=f"{loc.line}:{loc.column}", storage=storage, type=t.spelling,
+            is_pointer=is_pointer, is_array=is_array, array_dims=dims,
+            restrict=canonical.is_restrict_qualified() or "restrict" in t.spelling,
+            is_const=is_const, is_struct=element.kind == TypeKind.RECORD,
+        )
+
+
+def is_integer_decl(decl) -> bool:
+    return decl.type.get_canonical().kind in INTEGER_TYPES
+
+
+def variable_decl(node: Node):
+    """The VAR_DECL/PARM_DECL a DECL_REF_EXPR names, or None."""
+    if node.kind != K.DECL_REF_EXPR:
+        return None
+    decl = node.cursor.referenced
+    if decl is None or decl.kind not in (K.VAR_DECL, K.PARM_DECL):
+        return None
+    return decl

@@ -1,0 +1,94 @@
+"""The front end: runs the passes in order and assembles the IR of one translation unit.
+
+parse -> loops (nesting, canonical form) -> accesses -> scalars -> calls -> pragmas
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from clang.cindex import CursorKind as K
+
+from autopar.ir import TranslationUnit
+from clang_passes import accesses, calls, pragmas, scalars
+from clang_passes.affine import NestFacts, written_decl_refs
+from clang_passes.ast import Source, Variables, build_functions, expression_children, strip
+from clang_passes.loops import LoopFinder, LoopInfo
+from clang_passes.parse import FrontendError, parse, read_source, settings_for
+
+__all__ = ["translate", "FrontendError"]
+
+
+def translate(path: str, compile_args: list[str], build_dir: Optional[str] = None) -> TranslationUnit:
+    """Parse `path` with libclang and describe every `for` loop of it.
+
+    Raises FrontendError when the file cannot be analyzed at all. Syntax errors are not an exception:
+    the loops libclang still found come back with the diagnostics.
+    """
+    text = read_source(path)
+    settings = settings_for(path, list(compile_args), build_dir)
+    clang_tu, diagnostics = parse(path, text, settings)
+    source = Source(path, text)
+    functions = build_functions(clang_tu, source)
+    variables = Variables(source)
+
+    finder = LoopFinder(path, source, variables)
+    infos = finder.find(functions)
+    for info in infos:
+        finder.canonical(info)
+    by_node = {id(info.node): info for info in infos}
+
+    address_taken = {id(f): _address_taken(f) for f in functions}
+    for root in (i for i in infos if i.parent is None):
+        nest_infos = [root] + _descendants(root)
+        header_writes = {n.index for i in nest_infos if i.loop.canonical for n in i.header_write_nodes}
+        nest = NestFacts(root.node, header_writes, address_taken[id(root.function)],
+                         opaque_calls=calls.has_opaque_calls(root.node),
+                         pointer_writes=_has_pointer_writes(root.node))
+        for info in nest_infos:
+            finder.body_facts(info, nest)
+
+    collector = accesses.AccessCollector(source, variables, finder.affine)
+    for root in (i for i in infos if i.parent is None):
+        found = collector.collect(root, by_node)
+        for info in [root] + _descendants(root):
+            info.loop.accesses = [a for a in found if info.loop.id in a.enclosing_loops]
+
+    summaries = calls.summarize(functions, variables, source)
+    for info in infos:
+        info.loop.calls = calls.call_sites(info, source, summaries)
+        info.loop.scalars = scalars.scalar_uses(info, variables, address_taken[id(info.function)])
+    pragmas.annotate(infos, functions, source)
+
+    return TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
+                           loops=[info.loop for info in infos], functions=summaries, diagnostics=diagnostics)
+
+
+def _descendants(info: LoopInfo) -> list[LoopInfo]:
+    found: list[LoopInfo] = []
+    for child in info.children:
+        found.append(child)
+        found.extend(_descendants(child))
+    return found
+
+
+def _address_taken(function) -> set[tuple]:
+    keys: set[tuple] = set()
+    for node in function.nodes:
+        if node.kind == K.UNARY_OPERATOR and node.unary_op == "&":
+            for target in written_decl_refs(node):
+                decl = target.cursor.referenced
+                if decl is not None:
+                    keys.add(Variables.key(decl))
+    return keys
+
+
+def _has_pointer_writes(root) -> bool:
+    for node in root.walk():
+        if node.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR) and node.binary_op.endswith("="):
+            if node.binary_op in ("==", "!=", "<=", ">="):
+                continue
+            children = expression_children(node)
+            if children and strip(children[0]).kind != K.DECL_REF_EXPR:
+                return True
+    return False

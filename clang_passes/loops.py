@@ -1,0 +1,369 @@
+"""Loops pass: every `for` loop of the main file, its nesting, and its canonical form when it has one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from clang.cindex import CursorKind as K
+
+from autopar.ir import CanonicalForm, Comparison, Loop
+from clang_passes.affine import AffineBuilder, NestFacts, Scope, written_decl_refs
+from clang_passes.ast import (FOR_KINDS, LOOP_KINDS, Function, Node, Source, Variables, expression_children,
+                              is_integer_decl, strip, variable_decl)
+
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "!=": "!="}
+
+
+@dataclass
+class LoopInfo:
+    """A loop with the AST parts the later passes need (never leaves clang_passes)."""
+
+    node: Node
+    function: Function
+    loop: Loop
+    init: Optional[Node] = None
+    cond: Optional[Node] = None
+    inc: Optional[Node] = None
+    body: Optional[Node] = None
+    iv_key: Optional[tuple] = None
+    bound: Optional[Node] = None  # the side of the condition that is not the induction variable
+    lower_node: Optional[Node] = None
+    step_node: Optional[Node] = None
+    header_write_nodes: list[Node] = field(default_factory=list)
+    parent: Optional["LoopInfo"] = None
+    children: list["LoopInfo"] = field(default_factory=list)
+    root: Optional["LoopInfo"] = None
+    nest: Optional[NestFacts] = None
+
+    def enclosing(self) -> list["LoopInfo"]:
+        """Enclosing loops, outermost first, this one included."""
+        chain = []
+        info: Optional[LoopInfo] = self
+        while info is not None:
+            chain.append(info)
+            info = info.parent
+        return chain[::-1]
+
+    def canonical_scope(self, include_self: bool = True) -> list[tuple[Node, tuple, str]]:
+        return [(i.node, i.iv_key, i.loop.canonical.induction_variable) for i in self.enclosing()
+                if i.loop.canonical is not None and i.iv_key is not None and (include_self or i is not self)]
+
+
+def _is_ident_char(b: int) -> bool:
+    return b == 95 or 48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122 or b >= 128
+
+
+def header_offsets(data: bytes, for_offset: int) -> Optional[tuple[int, int, int]]:
+    """Byte offsets of the two `;` and the closing `)` of a `for (...;...;...)` header."""
+    i = for_offset + 3
+    n = len(data)
+    while i < n and data[i] in b" \t\r\n":
+        i += 1
+    if i >= n or data[i] != 40:  # '('
+        return None
+    depth = 0
+    semis: list[int] = []
+    while i < n:
+        c = data[i]
+        if c == 47 and i + 1 < n and data[i + 1] == 47:  # // comment
+            end = data.find(b"\n", i)
+            i = n if end < 0 else end
+            continue
+        if c == 47 and i + 1 < n and data[i + 1] == 42:  # /* comment */
+            end = data.find(b"*/", i + 2)
+            i = n if end < 0 else end + 2
+            continue
+        if c in (34, 39):  # string or character literal
+            j = i + 1
+            while j < n and data[j] != c:
+                j += 2 if data[j] == 92 else 1
+            i = j + 1
+            continue
+        if c in b"([{":
+            depth += 1
+        elif c in b")]}":
+            depth -= 1
+            if depth == 0:
+                return (semis + [i, i])[0], (semis + [i, i])[1], i
+        elif c == 59 and depth == 1:  # ';'
+            semis.append(i)
+        i += 1
+    return None
+
+
+class LoopFinder:
+    def __init__(self, path: str, source: Source, variables: Variables):
+        self.path = path
+        self.source = source
+        self.variables = variables
+        self.affine = AffineBuilder(source)
+
+    def find(self, functions: list[Function]) -> list[LoopInfo]:
+        infos: list[LoopInfo] = []
+        for function in functions:
+            by_node: dict[int, LoopInfo] = {}
+            for node in function.nodes:
+                if node.kind not in FOR_KINDS:
+                    continue
+                info = self._describe(node, function)
+                by_node[id(node)] = info
+                parent_node = next((a for a in node.ancestors() if a.kind in FOR_KINDS), None)
+                if parent_node is not None:
+                    info.parent = by_node[id(parent_node)]
+                    info.parent.children.append(info)
+                    info.parent.loop.children.append(info.loop.id)
+                    info.loop.parent = info.parent.loop.id
+                    info.loop.depth = info.parent.loop.depth + 1
+                    info.root = info.parent.root
+                else:
+                    info.root = info
+                infos.append(info)
+        infos.sort(key=lambda i: (i.loop.offset, i.loop.depth))
+        return infos
+
+    def _describe(self, node: Node, function: Function) -> LoopInfo:
+        cursor = node.cursor
+        loc = cursor.location
+        offset = loc.offset
+        data = self.source.data
+        from_macro = not (data[offset:offset + 3] == b"for" and (offset + 3 >= len(data)
+                                                                  or not _is_ident_char(data[offset + 3])))
+        loop = Loop(id=f"{self.path}:{loc.line}:{loc.column}", file=self.path, line=loc.line, column=loc.column,
+                    offset=offset, function=function.name, depth=0, end_line=cursor.extent.end.line,
+                    from_macro=from_macro, indentation=self.source.indentation(loc.line))
+        info = LoopInfo(node=node, function=function, loop=loop)
+        if node.kind == K.CXX_FOR_RANGE_STMT:
+            info.body = node.children[-1] if node.children else None
+            loop.non_canonical_reason = "range-based for"
+            return info
+        self._split_header(info, from_macro)
+        return info
+
+    def _split_header(self, info: LoopInfo, from_macro: bool) -> None:
+        children = info.node.children
+        if from_macro:
+            if len(children) == 4:
+                info.init, info.cond, info.inc, info.body = children
+            elif children:
+                info.body = children[-1]
+            return
+        offsets = header_offsets(self.source.data, info.loop.offset)
+        if offsets is None:
+            info.body = children[-1] if children else None
+            return
+        semi1, semi2, close = offsets
+        for child in children:
+            if child.start < semi1:
+                info.init = child
+            elif child.start < semi2:
+                info.cond = child
+            elif child.start < close:
+                info.inc = child
+            else:
+                info.body = child
+
+    # -------------------------------------------------------------------------------- canonical form
+
+    def canonical(self, info: LoopInfo) -> None:
+        """Fill loop.canonical (without the affine bounds), or non_canonical_reason."""
+        loop = info.loop
+        if loop.non_canonical_reason:
+            return
+        if loop.from_macro and info.init is None and info.cond is None:
+            loop.non_canonical_reason = "the loop comes from a macro expansion"
+            return
+        reason = self._canonical(info)
+        if reason:
+            loop.non_canonical_reason = reason
+            loop.canonical = None
+
+    def _canonical(self, info: LoopInfo) -> Optional[str]:
+        text = self.source.text_of
+        # init: `int i = lb` or `i = lb`
+        init = info.init
+        if init is None:
+            return "no induction variable is initialized in the loop header"
+        if init.kind == K.DECL_STMT:
+            decls = [c for c in init.children if c.kind == K.VAR_DECL]
+            if len(decls) != 1:
+                return "the loop header declares more than one variable"
+            decl_node = decls[0]
+            values = expression_children(decl_node)
+            if not values:
+                return f"the induction variable {decl_node.cursor.spelling} has no initial value"
+            iv_decl = decl_node.cursor
+            lower_node = values[-1]
+            declared = True
+            info.header_write_nodes.append(decl_node)
+        else:
+            expr = strip(init)
+            if expr.kind != K.BINARY_OPERATOR or expr.binary_op != "=":
+                return f"the loop header init `{text(init)}` is not `var = value`"
+            lhs, lower_node = expression_children(expr)
+            iv_decl = variable_decl(strip(lhs))
+            if iv_decl is None:
+                return f"the loop header init `{text(init)}` does not assign a variable"
+            declared = False
+            info.header_write_nodes.append(expr)
+        iv = iv_decl.spelling
+        iv_key = Variables.key(iv_decl)
+        if not is_integer_decl(iv_decl):
+            return f"the induction variable {iv} is not an integer ({iv_decl.type.spelling})"
+
+        def is_iv(node: Node) -> bool:
+            decl = variable_decl(strip(node))
+            return decl is not None and Variables.key(decl) == iv_key
+
+        # condition: `i < ub`, `ub > i`, ...
+        cond = info.cond
+        if cond is None:
+            return "the loop has no condition"
+        cond_expr = strip(cond)
+        op = cond_expr.binary_op if cond_expr.kind == K.BINARY_OPERATOR else ""
+        if op not in _FLIP:
+            return f"the condition `{text(cond)}` is not a comparison <, <=, >, >= or !="
+        left, right = expression_children(cond_expr)
+        if is_iv(left):
+            comparison, bound = op, right
+        elif is_iv(right):
+            comparison, bound = _FLIP[op], left
+        else:
+            return f"the condition `{text(cond)}` does not compare the induction variable {iv}"
+        # increment: i++, ++i, i--, --i, i += c, i -= c, i = i + c, i = c + i, i = i - c
+        inc = info.inc
+        if inc is None:
+            return "the loop has no increment"
+        inc_expr = strip(inc)
+        step: Optional[int] = None
+        step_node: Optional[Node] = None
+        if inc_expr.kind == K.UNARY_OPERATOR and inc_expr.unary_op in ("++", "--", "post++", "post--"):
+            if not is_iv(expression_children(inc_expr)[0]):
+                return f"the increment `{text(inc)}` does not update {iv}"
+            step = 1 if inc_expr.unary_op.endswith("++") else -1
+        elif inc_expr.kind == K.COMPOUND_ASSIGNMENT_OPERATOR and inc_expr.binary_op in ("+=", "-="):
+            target, step_node = expression_children(inc_expr)
+            if not is_iv(target):
+                return f"the increment `{text(inc)}` does not update {iv}"
+            sign = 1 if inc_expr.binary_op == "+=" else -1
+            value, _ = self.affine.build(step_node, None)
+            if value is None or value.coefficients:
+                return f"the step `{text(step_node)}` is not a constant"
+            step = sign * value.constant
+        elif inc_expr.kind == K.BINARY_OPERATOR and inc_expr.binary_op == "=":
+            target, value_node = expression_children(inc_expr)
+            value_expr = strip(value_node)
+            if not is_iv(target) or value_expr.kind != K.BINARY_OPERATOR or value_expr.binary_op not in ("+", "-"):
+                return f"the increment `{text(inc)}` is not `{iv} += step`"
+            a, b = expression_children(value_expr)
+            if is_iv(a):
+                step_node = b
+                sign = 1 if value_expr.binary_op == "+" else -1
+            elif is_iv(b) and value_expr.binary_op == "+":
+                step_node, sign = a, 1
+            else:
+                return f"the increment `{text(inc)}` is not `{iv} += step`"
+            value, _ = self.affine.build(step_node, None)
+            if value is None or value.coefficients:
+                return f"the step `{text(step_node)}` is not a constant"
+            step = sign * value.constant
+        else:
+            return f"the increment `{text(inc)}` is not `{iv}++`, `{iv}--` or `{iv} += step`"
+        if step == 0:
+            return "the step is zero"
+        if comparison in ("<", "<=") and step < 0 or comparison in (">", ">=") and step > 0:
+            return f"the step {step:+d} moves {iv} away from the bound `{text(bound)}`"
+        if comparison == "!=" and abs(step) != 1:
+            return f"the condition uses != with a step of {step}"
+        info.header_write_nodes.append(inc_expr)
+        info.iv_key = iv_key
+        info.bound = bound
+        info.lower_node = lower_node
+        info.step_node = step_node
+        info.loop.canonical = CanonicalForm(
+            induction_variable=iv, iv_type=iv_decl.type.spelling, iv_declared_in_init=declared,
+            lower_text=text(lower_node), upper_text=text(bound), comparison=Comparison(comparison), step=step)
+        return None
+
+    # ---------------------------------------------------------------------------- body facts and bounds
+
+    def body_facts(self, info: LoopInfo, nest: NestFacts) -> None:
+        loop = info.loop
+        info.nest = nest
+        canonical = loop.canonical
+        if canonical is not None:
+            scope = Scope(nest, info.canonical_scope(include_self=False))
+            canonical.lower, _ = self.affine.build(info.lower_node, scope)
+            canonical.upper, _ = self.affine.build(info.bound, scope)
+        body = info.body
+        if body is None:
+            return
+        bound_keys: set[tuple] = set()
+        bound_roots: set[tuple] = set()  # variables whose memory the bound reads (a[0], s->n, *p)
+        for part in (info.bound, info.step_node):
+            if part is None:
+                continue
+            for n in part.walk():
+                decl = variable_decl(n)
+                if decl is not None:
+                    bound_keys.add(Variables.key(decl))
+                if n.kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR) or n.unary_op == "*":
+                    bound_roots.update(Variables.key(d) for d in map(variable_decl, n.walk()) if d is not None)
+        for n in body.walk():
+            for target in written_decl_refs(n):
+                decl = target.cursor.referenced
+                key = Variables.key(decl) if decl is not None else None
+                if key == info.iv_key and key is not None:
+                    loop.writes_induction_variable = True
+                if key in bound_keys:
+                    loop.writes_bound = True
+            if bound_roots and _writes_memory_of(n, bound_roots):
+                loop.writes_bound = True
+            kind = n.kind
+            if kind == K.BREAK_STMT and _nearest(n, LOOP_KINDS | {K.SWITCH_STMT}) is info.node:
+                loop.has_break = True
+            elif kind == K.CONTINUE_STMT and _nearest(n, LOOP_KINDS) is info.node:
+                loop.has_continue = True
+            elif kind == K.RETURN_STMT and _nearest(n, {K.LAMBDA_EXPR}) is None:
+                loop.has_return = True
+            elif kind == K.GOTO_STMT:
+                label = next((c for c in n.children if c.kind == K.LABEL_REF), None)
+                target = label.cursor.referenced if label is not None else None
+                if target is None or not (info.node.start <= target.extent.start.offset < info.node.end):
+                    loop.has_goto = True
+            elif kind == K.INDIRECT_GOTO_STMT:
+                loop.has_goto = True
+            elif kind == K.CXX_THROW_EXPR:
+                loop.has_throw = True
+        loop.perfectly_nests_child = _single_loop(body)
+
+
+def _nearest(node: Node, kinds: set) -> Optional[Node]:
+    return next((a for a in node.ancestors() if a.kind in kinds), None)
+
+
+def _single_loop(body: Node) -> bool:
+    while body.kind == K.COMPOUND_STMT:
+        if len(body.children) != 1:
+            return False
+        body = body.children[0]
+    return body.kind in FOR_KINDS
+
+
+def _writes_memory_of(node: Node, roots: set[tuple]) -> bool:
+    """An assignment through memory (a[..], *p, s.x, p->x) rooted at one of `roots`."""
+    targets = []
+    if node.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR) and node.binary_op in (
+            "=", "*=", "/=", "%=", "+=", "-=", "<<=", ">>=", "&=", "^=", "|="):
+        targets = expression_children(node)[:1]
+    elif node.kind == K.UNARY_OPERATOR and node.unary_op in ("++", "--", "post++", "post--"):
+        targets = expression_children(node)[:1]
+    for target in targets:
+        target = strip(target)
+        if target.kind == K.DECL_REF_EXPR:
+            continue
+        for n in target.walk():
+            decl = variable_decl(n)
+            if decl is not None and Variables.key(decl) in roots:
+                return True
+    return False

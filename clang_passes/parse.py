@@ -1,0 +1,220 @@
+"""Parse pass: read the source, work out the compile arguments, and run libclang.
+
+Compile arguments come from the command line or from a compilation database (`-p BUILD_DIR`).
+Builtin headers (stddef.h, stdarg.h, ...) are not in the PyPI libclang wheel, so they are borrowed
+from an installed clang (`-resource-dir`) or, failing that, from gcc.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shlex
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from typing import Optional
+
+from autopar.ir import Diagnostic
+
+
+class FrontendError(Exception):
+    """The file cannot be analyzed at all (missing, unreadable, binary, or libclang gave up)."""
+
+    def __init__(self, message: str, diagnostics: Optional[list[Diagnostic]] = None):
+        super().__init__(message)
+        self.diagnostics: list[Diagnostic] = diagnostics or []
+
+
+CXX_EXTENSIONS = {".cpp", ".cc", ".cxx", ".c++", ".C", ".hpp", ".hh", ".hxx", ".h++", ".ipp", ".tpp", ".cu"}
+
+# Flags that change nothing about the AST but would confuse a parse-only run, and whether each takes
+# a separate value.
+_DROP_WITH_VALUE = {"-o", "-MF", "-MT", "-MQ", "-Xlinker", "-L", "-l", "-T", "-u", "-z"}
+_DROP_EXACT = {"-c", "-S", "-E", "-M", "-MM", "-MD", "-MMD", "-MP", "-MG", "-fopenmp", "-pipe", "-v",
+               "-shared", "-static", "-pthread", "-rdynamic", "-fsyntax-only", "-save-temps", "-g"}
+_DROP_PREFIXES = ("-Werror", "-fopenmp=", "-fopenmp-", "-Wl,", "-Wa,", "-Wp,", "-o", "-l", "-L",
+                  "-fsanitize", "-flto", "-fprofile", "-fcoverage", "-g", "-O")
+_PATH_FLAGS = ("-I", "-isystem", "-iquote", "-idirafter", "-include", "-imacros", "-F")
+
+
+@dataclass
+class ParseSettings:
+    args: list[str]  # what libclang gets, the file name excluded
+    language: str  # "c" or "c++"
+    user_args: list[str]  # the flags as the user or the database gave them, cleaned
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def read_source(path: str) -> str:
+    """The file's text. Raises FrontendError for anything that is not a readable UTF-8 source file."""
+    if not os.path.exists(path):
+        raise FrontendError(f"no such file: {path}")
+    if os.path.isdir(path):
+        raise FrontendError(f"{path} is a directory, not a source file")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        raise FrontendError(f"cannot read {path}: {error.strerror or error}") from None
+    if b"\0" in data:
+        raise FrontendError(f"{path}: not a C/C++ source file (binary or not UTF-8)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise FrontendError(f"{path}: not a C/C++ source file (binary or not UTF-8): "
+                            f"invalid UTF-8 at byte {error.start}") from None
+
+
+@functools.lru_cache(maxsize=1)
+def builtin_header_args() -> tuple[str, ...]:
+    """Arguments that give libclang the compiler's builtin headers."""
+    clang = shutil.which("clang")
+    if clang:
+        try:
+            out = subprocess.run([clang, "-print-resource-dir"], capture_output=True, text=True, timeout=10)
+            resource = out.stdout.strip()
+            if out.returncode == 0 and os.path.isdir(os.path.join(resource, "include")):
+                return ("-resource-dir", resource)
+        except (OSError, subprocess.SubprocessError):
+            pass
+    gcc = shutil.which("gcc") or shutil.which("cc")
+    if gcc:
+        try:
+            out = subprocess.run([gcc, "-print-file-name=include"], capture_output=True, text=True, timeout=10)
+            include = out.stdout.strip()
+            if out.returncode == 0 and os.path.isdir(include):
+                return ("-isystem", include, "-D__malloc__(...)=__malloc__")
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return ()
+
+
+def clean_flags(flags: list[str], directory: Optional[str] = None) -> list[str]:
+    """Drop flags that make no sense for a parse; make include paths absolute against `directory`."""
+    out: list[str] = []
+    i = 0
+    while i < len(flags):
+        flag = flags[i]
+        if flag in _DROP_WITH_VALUE:
+            i += 2
+            continue
+        if flag in _DROP_EXACT or flag.startswith(_DROP_PREFIXES) and not flag.startswith("-include"):
+            i += 1
+            continue
+        if directory and flag in _PATH_FLAGS and i + 1 < len(flags):
+            out += [flag, os.path.join(directory, flags[i + 1])]
+            i += 2
+            continue
+        if directory and flag.startswith(("-I", "-F")) and len(flag) > 2:
+            out.append(flag[:2] + os.path.join(directory, flag[2:]))
+            i += 1
+            continue
+        out.append(flag)
+        i += 1
+    return out
+
+
+def language_of(path: str, flags: list[str]) -> str:
+    for i, flag in enumerate(flags):
+        if flag == "-x" and i + 1 < len(flags):
+            return "c++" if "c++" in flags[i + 1] else "c"
+        if flag.startswith("-x") and len(flag) > 2:
+            return "c++" if "c++" in flag else "c"
+    for flag in flags:
+        if flag.startswith("-std=") and "++" in flag:
+            return "c++"
+    return "c++" if os.path.splitext(path)[1] in CXX_EXTENSIONS else "c"
+
+
+def _without_language(flags: list[str]) -> list[str]:
+    out, skip = [], False
+    for flag in flags:
+        if skip:
+            skip = False
+        elif flag == "-x":
+            skip = True
+        elif not flag.startswith("-x"):
+            out.append(flag)
+    return out
+
+
+def database_flags(path: str, build_dir: str) -> tuple[Optional[list[str]], list[Diagnostic]]:
+    """The compile flags of `path` in BUILD_DIR/compile_commands.json, or None when it has no entry."""
+    db_path = os.path.join(build_dir, "compile_commands.json")
+    if not os.path.isfile(db_path):
+        raise FrontendError(f"no compile_commands.json in {build_dir}")
+    try:
+        with open(db_path, encoding="utf-8") as handle:
+            entries = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise FrontendError(f"cannot read {db_path}: {error}") from None
+    if not isinstance(entries, list):
+        raise FrontendError(f"{db_path}: not a compilation database (expected a JSON list)")
+    wanted = os.path.realpath(path)
+    for entry in entries:
+        if not isinstance(entry, dict) or "file" not in entry:
+            continue
+        directory = entry.get("directory") or build_dir
+        if os.path.realpath(os.path.join(directory, entry["file"])) != wanted:
+            continue
+        if "arguments" in entry:
+            argv = list(entry["arguments"])
+        else:
+            argv = shlex.split(entry.get("command", ""))
+        argv = argv[1:]  # the compiler itself
+        source_names = {entry["file"], os.path.join(directory, entry["file"])}
+        argv = [a for a in argv if a not in source_names and os.path.realpath(os.path.join(directory, a)) != wanted]
+        return clean_flags(argv, directory), []
+    note = Diagnostic(severity="warning", file=path,
+                      message=f"no entry for this file in {db_path}; using the flags given on the command line")
+    return None, [note]
+
+
+def settings_for(path: str, compile_args: list[str], build_dir: Optional[str] = None) -> ParseSettings:
+    diagnostics: list[Diagnostic] = []
+    flags = clean_flags(list(compile_args))
+    if build_dir:
+        from_db, notes = database_flags(path, build_dir)
+        diagnostics += notes
+        if from_db is not None:
+            flags = from_db + flags
+    language = language_of(path, flags)
+    args = _without_language(flags) + ["-x", language] + list(builtin_header_args())
+    return ParseSettings(args=args, language=language, user_args=flags, diagnostics=diagnostics)
+
+
+_SEVERITY = {1: "note", 2: "warning", 3: "error", 4: "fatal"}
+
+
+def parse(path: str, text: str, settings: ParseSettings):
+    """Run libclang on the in-memory text. Returns (clang TranslationUnit, diagnostics)."""
+    from clang import cindex
+
+    try:
+        index = cindex.Index.create()
+        tu = cindex.TranslationUnit.from_source(path, settings.args, unsaved_files=[(path, text)], options=0,
+                                                index=index)
+    except cindex.TranslationUnitLoadError:
+        raise FrontendError(f"{path}: libclang could not parse this file "
+                            f"(check the compile flags: {' '.join(settings.user_args) or 'none'})") from None
+    except cindex.LibclangError as error:
+        raise FrontendError(f"libclang is not usable: {error}") from None
+    diagnostics = list(settings.diagnostics)
+    for diag in tu.diagnostics:
+        severity = _SEVERITY.get(diag.severity)
+        if severity is None:
+            continue
+        location = diag.location
+        file = location.file.name if location.file else None
+        message = diag.spelling
+        if file is None and ("unknown argument" in message or "argument unused" in message
+                             or "optimization flag" in message):
+            severity = "warning"  # a flag libclang does not know: say so and carry on
+        if severity == "note" and file != path:
+            continue
+        diagnostics.append(Diagnostic(severity=severity, file=path if file == path else file,
+                                      line=location.line if file else None,
+                                      column=location.column if file else None, message=message))
+    return tu, diagnostics

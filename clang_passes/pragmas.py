@@ -1,0 +1,5 @@
+"""Pragmas pass (placeholder)."""
+
+
+def annotate(infos, functions, source):
+    return None
