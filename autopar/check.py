@@ -1,0 +1,259 @@
+"""`autopar check`: a whole project, for CI. Findings are loops left serial that could run in parallel,
+and existing omp pragmas the analysis cannot show to be safe.
+
+Files are analyzed in separate processes (libclang is not thread-safe within one index). Output is
+text, JSON or SARIF 2.1.0 (autopar.sarif).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from typing import Literal, Optional
+
+from pydantic import BaseModel, Field
+
+from autopar.ir import TranslationUnit
+from autopar.report import REPORT_VERSION, FileReport
+
+MISSED = "missed-parallel-loop"
+UNSAFE = "unsafe-omp-pragma"
+
+
+class CheckError(Exception):
+    """Bad input for the whole run (no files, no compilation database): a usage error."""
+
+
+class Finding(BaseModel):
+    rule: Literal["missed-parallel-loop", "unsafe-omp-pragma"]
+    path: str
+    line: int
+    column: int
+    loop_id: str
+    function: str
+    message: str
+    pragma: Optional[str] = None  # the suggested pragma
+    insertion: Optional[str] = None  # the whole line to insert before the `for` line (indentation, EOL)
+    existing_pragma: Optional[str] = None
+    reasons: list[str] = Field(default_factory=list)
+
+
+class FileCheck(BaseModel):
+    path: str
+    report: FileReport
+    findings: list[Finding] = Field(default_factory=list)
+
+
+class CheckResult(BaseModel):
+    version: int = REPORT_VERSION
+    files: list[FileCheck] = Field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for file in self.files for f in file.findings]
+
+    @property
+    def failed_files(self) -> list[FileCheck]:
+        return [f for f in self.files if f.report.failed]
+
+
+# ----------------------------------------------------------------------------------------- inputs
+
+def project_files(files: list[str], build_dir: Optional[str]) -> list[str]:
+    """FILE... as given, or every source of BUILD_DIR/compile_commands.json (absolute, deduplicated)."""
+    if files:
+        missing = [f for f in files if not os.path.isfile(f)]
+        if missing:
+            raise CheckError(f"no such file: {', '.join(missing)}")
+        return list(files)
+    database = os.path.join(build_dir or ".", "compile_commands.json")
+    try:
+        with open(database, encoding="utf-8") as handle:
+            entries = json.load(handle)
+    except OSError:
+        raise CheckError(f"no compile_commands.json in {build_dir}") from None
+    except ValueError as error:
+        raise CheckError(f"{database}: not JSON: {error}") from None
+    if not isinstance(entries, list):
+        raise CheckError(f"{database}: not a compilation database (expected a JSON list)")
+    found: list[str] = []
+    base = os.path.dirname(os.path.abspath(database))
+    for entry in entries:
+        if not isinstance(entry, dict) or "file" not in entry:
+            continue
+        # a relative "directory" is taken relative to the database itself
+        directory = os.path.join(base, entry.get("directory") or "")
+        path = os.path.normpath(os.path.join(directory, entry["file"]))
+        if path not in found:
+            found.append(path)
+    if not found:
+        raise CheckError(f"{database} lists no source files")
+    return found
+
+
+# ---------------------------------------------------------------------------------------- one file
+
+def check_file(path: str, compile_args: list[str], build_dir: Optional[str]) -> FileCheck:
+    from autopar.transform import transform_file
+
+    result = transform_file(path, compile_args, build_dir)
+    check = FileCheck(path=path, report=result.report)
+    if result.failed or result.analysis is None or result.analysis.tu is None:
+        return check
+    tu = result.analysis.tu
+    for edit in result.edits:
+        loop = tu.loop(edit.loop_id)
+        check.findings.append(Finding(
+            rule=MISSED, path=path, line=loop.line, column=loop.column, loop_id=loop.id,
+            function=loop.function, pragma=edit.pragma, insertion=edit.text,
+            message=f"loop over {_iv(loop)} in {loop.function}() can run in parallel: {edit.pragma}",
+            reasons=next((r.reasons for r in result.report.loops if r.id == loop.id), [])))
+    for loop in tu.loops:
+        finding = _judge_existing_pragma(result.source, tu, loop.id)
+        if finding is not None:
+            check.findings.append(finding.model_copy(update={"path": path}))
+    return check
+
+
+_WORKSHARING = re.compile(r"#\s*pragma\s+omp\b.*\bfor\b")
+_SYNCHRONIZED = re.compile(rb"#\s*pragma\s+omp\s+(atomic|critical|ordered|barrier)|omp_set_lock")
+
+
+def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> Optional[Finding]:
+    """For a loop under an existing `omp ... for` pragma: analyze it as if the pragma were absent.
+
+    A finding when the analysis finds no legal plan for it, or when the pragma lacks a clause that every
+    legal plan needs (a reduction, private or lastprivate variable). A loop whose body synchronizes
+    (atomic, critical, ordered, locks) is not judged: the analysis does not model synchronization.
+    """
+    from autopar.candidates import analyze_nest
+
+    loop = tu.loop(loop_id)
+    pragma = loop.existing_pragma
+    if not pragma or not _WORKSHARING.search(pragma) or not loop.in_main_file or loop.from_macro:
+        return None
+    body = b"\n".join(source.splitlines()[loop.line - 1:loop.end_line])
+    if _SYNCHRONIZED.search(body):
+        return None
+    nest_ids = {loop.id, *(d.id for d in tu.descendants(loop.id))}
+    loops = [l.model_copy(update={"existing_pragma": None, "inside_omp_construct": False})
+             if l.id in nest_ids else l for l in tu.loops]
+    bare = tu.model_copy(update={"loops": loops})
+    root = bare.loop(loop.id)
+    while root.parent is not None:
+        root = bare.loop(root.parent)
+    nest = analyze_nest(bare, root)
+    verdict = next((v for v in nest.verdicts if v.loop_id == loop.id), None)
+    common = dict(rule=UNSAFE, path=tu.path, line=loop.line, column=loop.column, loop_id=loop.id,
+                  function=loop.function, existing_pragma=pragma)
+    if verdict is None or not verdict.parallelizable:
+        reasons = verdict.reasons if verdict else ["the loop was not analyzed"]
+        return Finding(**common, reasons=reasons,
+                       message=f"`{pragma}` may be unsafe: autopar cannot show that the iterations of "
+                               f"this loop are independent ({'; '.join(reasons)})")
+    plans = [c.plan for c in nest.candidates if c.plan.loop_id == loop.id]
+    if not plans:
+        return None
+    from autopar.rewrite import render_pragma
+
+    words = set(re.findall(r"[A-Za-z_]\w*", pragma))
+    missing_per_plan = []
+    for plan in plans:
+        needed = [*plan.private, *plan.lastprivate, *(v for r in plan.reductions for v in r.variables)]
+        missing_per_plan.append([name for name in needed if name not in words])
+    if all(missing_per_plan):
+        best = min(range(len(plans)), key=lambda i: len(missing_per_plan[i]))
+        names = ", ".join(missing_per_plan[best])
+        return Finding(**common, pragma=render_pragma(plans[best]),
+                       reasons=[f"{names}: needs a data-sharing clause the pragma does not give"],
+                       message=f"`{pragma}` races on {names}: a safe form is `{render_pragma(plans[best])}`")
+    return None
+
+
+def _iv(loop) -> str:
+    return loop.canonical.induction_variable if loop.canonical else "?"
+
+
+# --------------------------------------------------------------------------------------- a project
+
+def _check_one(job: tuple[str, list[str], Optional[str]]) -> FileCheck:
+    path, args, build_dir = job
+    try:
+        return check_file(path, args, build_dir)
+    except Exception as error:  # one bad file must not sink the run; it is reported as failed
+        return FileCheck(path=path, report=FileReport(path=path, error=f"internal error: {error!r}"))
+
+
+def check_project(files: list[str], build_dir: Optional[str], compile_args: list[str],
+                  jobs: int = 1) -> CheckResult:
+    paths = project_files(files, build_dir)
+    work = [(path, compile_args, build_dir) for path in paths]
+    progress = _progress(len(work))
+    results: list[FileCheck] = []
+    if jobs > 1 and len(work) > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
+            for check in pool.map(_check_one, work):
+                results.append(check)
+                progress(check.path)
+    else:
+        for job in work:
+            results.append(_check_one(job))
+            progress(job[0])
+    progress(None)
+    return CheckResult(files=results)
+
+
+def _progress(total: int):
+    """A rich progress bar on stderr when it is a terminal; otherwise nothing at all."""
+    if not sys.stderr.isatty():
+        return lambda path: None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True)
+    task = bar.add_task("checking", total=total)
+    bar.start()
+
+    def advance(path: Optional[str]) -> None:
+        if path is None:
+            bar.stop()
+        else:
+            bar.update(task, advance=1, description=os.path.basename(path))
+    return advance
+
+
+# ------------------------------------------------------------------------------------------ output
+
+def exit_status(result: CheckResult, fail_on: str) -> int:
+    """0 clean; 1 findings at the --fail-on level. (2, usage, is the command line's.)"""
+    if fail_on == "none":
+        return 0
+    if result.findings:
+        return 1
+    return 1 if fail_on == "any" and result.failed_files else 0
+
+
+def render(result: CheckResult, fmt: str) -> str:
+    if fmt == "sarif":
+        from autopar.sarif import sarif_log
+
+        return json.dumps(sarif_log(result), indent=2) + "\n"
+    if fmt == "json":
+        return result.model_dump_json(indent=2) + "\n"
+    lines = []
+    for file in result.files:
+        for diagnostic in file.report.diagnostics:
+            if diagnostic.severity in ("error", "fatal"):
+                lines.append(diagnostic.render())
+        if file.report.error:
+            lines.append(f"{file.path}: error: not analyzed: {file.report.error}")
+        for f in file.findings:
+            lines.append(f"{f.path}:{f.line}:{f.column}: warning: {f.message} [autopar/{f.rule}]")
+    loops = sum(len(f.report.loops) for f in result.files)
+    missed = sum(f.rule == MISSED for f in result.findings)
+    unsafe = sum(f.rule == UNSAFE for f in result.findings)
+    lines.append(f"{len(result.files)} file(s), {loops} loop(s): {missed} could run in parallel, "
+                 f"{unsafe} existing pragma(s) not shown safe, {len(result.failed_files)} file(s) not analyzed")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,203 @@
+"""`autopar explain FILE:LINE`: everything the analysis knows about one loop, in words, plus its
+dependence graph as Graphviz DOT (and PNG when `dot` is installed).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from typing import Optional
+
+from pydantic import BaseModel
+
+from autopar.ir import Loop, TranslationUnit
+from autopar.pipeline import FileAnalysis, analyze_file
+from autopar.plan import NestAnalysis
+
+
+class ExplainError(Exception):
+    pass
+
+
+class Explanation(BaseModel):
+    loop_id: str
+    text: str
+    dot: str
+
+    def render_png(self, dot_path: str) -> Optional[str]:
+        """Render `dot_path` (already written) as PNG beside it; None when Graphviz is missing or fails."""
+        if shutil.which("dot") is None:
+            return None
+        png = dot_path[:-4] + ".png" if dot_path.endswith(".dot") else dot_path + ".png"
+        try:
+            done = subprocess.run(["dot", "-Tpng", "-o", png, dot_path], capture_output=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return png if done.returncode == 0 else None
+
+
+def find_loop(tu: TranslationUnit, line: int) -> Loop:
+    """The loop whose `for` is on `line`, else the innermost loop whose body contains it."""
+    on_line = [loop for loop in tu.loops if loop.line == line]
+    if on_line:
+        return on_line[0]
+    around = [loop for loop in tu.loops if loop.line <= line <= loop.end_line]
+    if around:
+        return max(around, key=lambda loop: loop.depth)
+    lines = ", ".join(str(loop.line) for loop in tu.loops) or "none"
+    raise ExplainError(f"no for loop at {tu.path}:{line} (loops start on lines: {lines})")
+
+
+def explain_loop(path: str, line: int, compile_args: list[str] | None = None,
+                 build_dir: str | None = None) -> Explanation:
+    analysis = analyze_file(path, compile_args, build_dir)
+    if analysis.tu is None:
+        raise ExplainError(f"{path}: not analyzed: {analysis.report.error}")
+    if analysis.report.failed:
+        errors = [d.render() for d in analysis.report.diagnostics if d.severity in ("error", "fatal")]
+        raise ExplainError(f"{path}: the file has errors:\n" + "\n".join(errors))
+    tu = analysis.tu
+    loop = find_loop(tu, line)
+    root = loop
+    while root.parent is not None:
+        root = tu.loop(root.parent)
+    nest = next((n for n in analysis.nests if n.root_loop_id == root.id), None)
+    graph, graph_error = None, None
+    try:
+        from autopar.deps import dependence_graph
+
+        graph = dependence_graph(tu, loop.id)
+    except Exception as error:  # the text still says everything else
+        graph_error = f"{type(error).__name__}: {error}"
+    text = _text(tu, loop, root, nest, analysis, graph, graph_error)
+    dot = graph.to_dot() if graph is not None else _accesses_only_dot(loop)
+    return Explanation(loop_id=loop.id, text=text, dot=dot + ("" if dot.endswith("\n") else "\n"))
+
+
+def _text(tu, loop: Loop, root: Loop, nest: Optional[NestAnalysis], analysis: FileAnalysis, graph,
+          graph_error: Optional[str]) -> str:
+    out: list[str] = []
+    say = out.append
+    header = _header(loop)
+    say(f"loop {loop.id} in {loop.function}(): {header}")
+    if root.id != loop.id:
+        say(f"  nested at depth {loop.depth} in the nest rooted at {root.id}")
+    facts = [name for name, value in (("break", loop.has_break), ("return", loop.has_return),
+                                      ("goto", loop.has_goto), ("continue", loop.has_continue),
+                                      ("throw", loop.has_throw),
+                                      ("writes its induction variable", loop.writes_induction_variable),
+                                      ("writes a bound", loop.writes_bound)) if value]
+    if facts:
+        say(f"  body has: {', '.join(facts)}")
+    if loop.existing_pragma:
+        say(f"  existing pragma: {loop.existing_pragma}")
+    if loop.non_canonical_reason:
+        say(f"  not in canonical form: {loop.non_canonical_reason}")
+
+    say("")
+    say(f"accesses ({len(loop.accesses)}):")
+    for access in loop.accesses:
+        kind = "write" if access.is_write else "read "
+        subs = ", ".join(s.text if s.affine is not None else f"{s.text} (not affine: {s.non_affine_reason})"
+                         for s in access.subscripts)
+        cond = "  [conditional]" if access.conditional else ""
+        say(f"  {access.line}:{access.column}  {kind}  {access.text}  [{subs}]{cond}")
+
+    say("")
+    if graph is None:
+        say(f"dependences: not computed ({graph_error})")
+    else:
+        edges = graph.edges
+        say(f"dependences ({len(edges)}):")
+        texts = {node: data.get("text", node) for node, data in graph.graph.nodes(data=True)}
+        for edge in edges:
+            carried = f"carried by {edge.loop}" if edge.loop else "loop-independent"
+            distance = f", distance {edge.distance}" if edge.distance else ""
+            exact = "" if edge.exact else "  [conservative]"
+            reason = f" -- {edge.reason}" if edge.reason else ""
+            say(f"  {texts.get(edge.source, edge.source)} -> {texts.get(edge.sink, edge.sink)}: "
+                f"{edge.kind}, {carried}{distance}{exact}{reason}")
+
+    say("")
+    say(f"scalars ({len(loop.scalars)}):")
+    for scalar in loop.scalars:
+        say(f"  {scalar.variable.name}: {_scalar_class(scalar)}")
+    if loop.calls:
+        say("")
+        say(f"calls ({len(loop.calls)}):")
+        for call in loop.calls:
+            say(f"  {call.line}:{call.column}  {call.callee}()  {call.effect.value}")
+
+    say("")
+    if nest is None:
+        say("verdicts: none (the nest was not analyzed)")
+    else:
+        say("verdicts:")
+        for verdict in nest.verdicts:
+            mark = "parallelizable" if verdict.parallelizable else "serial"
+            here = "  <- this loop" if verdict.loop_id == loop.id else ""
+            say(f"  {verdict.loop_id}: {mark}{here}")
+            for reason in verdict.reasons:
+                say(f"      {reason}")
+        say("")
+        say(f"candidates ({len(nest.candidates)}):")
+        from autopar.rewrite import render_pragma
+
+        for candidate in nest.candidates:
+            chosen = " (analyzer's default)" if candidate.id == nest.default_candidate_id else ""
+            say(f"  {candidate.id}{chosen}: on {candidate.plan.loop_id}: {render_pragma(candidate.plan)}")
+            say(f"      {candidate.summary}; estimated cost {candidate.estimated_cost:g}; "
+                f"proof {candidate.plan.proof.value}")
+            for reason in candidate.reasons:
+                say(f"      {reason}")
+        if nest.default_reason:
+            say(f"  why the default: {nest.default_reason}")
+
+    decision = next((d for d in analysis.decisions if d.root_loop_id == root.id), None)
+    report = next((r for r in analysis.report.loops if r.id == loop.id), None)
+    say("")
+    if decision is not None:
+        chosen = decision.candidate_id or "none (serial)"
+        say(f"decision for the nest: {chosen}, by the {decision.decided_by}"
+            + (f": {decision.rationale}" if decision.rationale else ""))
+    if report is not None:
+        if report.parallel:
+            say(f"result: this loop gets `{report.pragma}` (proof: {report.proof})")
+        else:
+            say(f"result: this loop stays as it is: {'; '.join(report.reasons) or 'no reason recorded'}")
+    return "\n".join(out) + "\n"
+
+
+def _header(loop: Loop) -> str:
+    c = loop.canonical
+    if c is None:
+        return "for (...)"
+    step = f"{c.induction_variable} += {c.step}" if c.step >= 0 else f"{c.induction_variable} -= {-c.step}"
+    return f"for ({c.induction_variable} = {c.lower_text}; {c.induction_variable} {c.comparison.value} " \
+           f"{c.upper_text}; {step})"
+
+
+def _scalar_class(scalar) -> str:
+    if scalar.is_induction_variable_of:
+        return f"induction variable of {scalar.is_induction_variable_of}"
+    if scalar.declared_in_loop:
+        return "declared in the body: private"
+    if scalar.reduction is not None:
+        return f"reduction ({scalar.reduction.value})" + (", live after the loop" if scalar.live_after_loop else "")
+    if scalar.address_taken:
+        return "address taken: shared, may be written through a pointer"
+    if not scalar.written:
+        return "read only: shared"
+    if scalar.written_before_read:
+        return "written before read: private" + (" (lastprivate: live after the loop)"
+                                                  if scalar.live_after_loop else "")
+    return "read and written across iterations: a dependence"
+
+
+def _accesses_only_dot(loop: Loop) -> str:
+    lines = [f'digraph "{loop.id}" {{']
+    for access in loop.accesses:
+        label = f"{access.text} ({'W' if access.is_write else 'R'}, line {access.line})".replace('"', '\\"')
+        lines.append(f'  "{access.id}" [label="{label}"];')
+    lines.append("}")
+    return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""SARIF 2.1.0 output of `autopar check`, in the shape GitHub code scanning accepts.
+
+One result per finding; locations are relative to %SRCROOT% (the working directory) when the file
+lies under it. Each result with a suggested pragma carries it as a fix: an insertion at column 1 of
+the `for` line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from autopar import __version__
+from autopar.check import MISSED, UNSAFE, CheckResult, Finding
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+
+RULES = [
+    {
+        "id": f"autopar/{MISSED}",
+        "name": "MissedParallelLoop",
+        "shortDescription": {"text": "A loop that could run in parallel runs serially"},
+        "fullDescription": {"text": "The dependence analysis proves that the iterations of this loop are "
+                                    "independent (or independent under the emitted runtime check), so "
+                                    "an OpenMP pragma can run it in parallel."},
+        "help": {"text": "Insert the suggested pragma (the result's fix), run `autopar rewrite -i`, or "
+                         "build with `CC=autopar-cc`. Add `// autopar: off` above the loop to silence."},
+        "defaultConfiguration": {"level": "note"},
+        "properties": {"tags": ["performance", "openmp"], "precision": "high",
+                       "problem.severity": "recommendation"},
+    },
+    {
+        "id": f"autopar/{UNSAFE}",
+        "name": "UnsafeOmpPragma",
+        "shortDescription": {"text": "An existing OpenMP pragma that may race"},
+        "fullDescription": {"text": "Analyzed as if the pragma were absent, the loop carries a dependence "
+                                    "(or one the analysis cannot rule out), or the pragma lacks a "
+                                    "data-sharing clause that its variables need."},
+        "help": {"text": "Check the loop for cross-iteration dependences; run `autopar explain FILE:LINE` "
+                         "for the dependence edges."},
+        "defaultConfiguration": {"level": "warning"},
+        "properties": {"tags": ["correctness", "concurrency", "openmp"], "precision": "medium",
+                       "problem.severity": "warning"},
+    },
+]
+_RULE_INDEX = {rule["id"]: i for i, rule in enumerate(RULES)}
+
+
+def sarif_log(result: CheckResult, root: str | None = None) -> dict:
+    root = os.path.abspath(root or os.getcwd())
+    results = [_result(finding, root) for finding in result.findings]
+    notifications = [{"level": "error", "message": {"text": f"{file.path}: not analyzed: "
+                                                             f"{file.report.error or 'the file has errors'}"},
+                      "locations": [{"physicalLocation": {"artifactLocation": _artifact(file.path, root)}}]}
+                     for file in result.failed_files]
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "autopar", "version": __version__, "semanticVersion": __version__,
+                                "rules": RULES}},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(root).as_uri() + "/"}},
+            "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
+            "results": results,
+        }],
+    }
+
+
+def _result(finding: Finding, root: str) -> dict:
+    rule_id = f"autopar/{finding.rule}"
+    location = {"physicalLocation": {
+        "artifactLocation": _artifact(finding.path, root),
+        "region": {"startLine": finding.line, "startColumn": finding.column},
+    }}
+    result = {
+        "ruleId": rule_id,
+        "ruleIndex": _RULE_INDEX[rule_id],
+        "level": RULES[_RULE_INDEX[rule_id]]["defaultConfiguration"]["level"],
+        "message": {"text": finding.message},
+        "locations": [location],
+        "partialFingerprints": {"autoparLoop/v1": _fingerprint(finding, root)},
+        "properties": {"loopId": finding.loop_id, "function": finding.function, "reasons": finding.reasons},
+    }
+    if finding.pragma and finding.insertion:
+        result["fixes"] = [{
+            "description": {"text": f"Insert `{finding.pragma}`"},
+            "artifactChanges": [{
+                "artifactLocation": _artifact(finding.path, root),
+                "replacements": [{
+                    # an empty region at the start of the `for` line: a pure insertion
+                    "deletedRegion": {"startLine": finding.line, "startColumn": 1,
+                                      "endLine": finding.line, "endColumn": 1},
+                    "insertedContent": {"text": finding.insertion},
+                }],
+            }],
+        }]
+    return result
+
+
+def _artifact(path: str, root: str) -> dict:
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute, root)
+    if relative.startswith(".."):
+        return {"uri": Path(absolute).as_uri()}
+    return {"uri": Path(relative).as_posix(), "uriBaseId": "%SRCROOT%"}
+
+
+def _fingerprint(finding: Finding, root: str) -> str:
+    where = os.path.relpath(os.path.abspath(finding.path), root)
+    text = "\0".join([finding.rule, where, finding.function, str(finding.line), str(finding.column)])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
