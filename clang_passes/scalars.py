@@ -1,5 +1,415 @@
-"""Scalars pass (placeholder)."""
+"""Scalars pass: how each scalar variable is used inside a loop (nested loops included).
+
+For each variable: read / written, whether every path through one iteration writes it before reading
+it (so it can be private), whether every use is a reduction update with one operator, whether it is
+read after the loop, and whether its address escapes.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from clang.cindex import CursorKind as K, TypeKind
+
+from autopar.ir import ReductionOp, ScalarUse, Storage
+from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, LOOP_KINDS, Node, Source, Variables, expression_children,
+                              strip, variable_decl)
+from clang_passes.loops import LoopInfo
+
+_COMPOUND_OPS = {"+=": ReductionOp.ADD, "-=": ReductionOp.ADD, "*=": ReductionOp.MUL, "&=": ReductionOp.AND,
+                 "|=": ReductionOp.OR, "^=": ReductionOp.XOR}
+_BINARY_OPS = {"+": ReductionOp.ADD, "*": ReductionOp.MUL, "&": ReductionOp.AND, "|": ReductionOp.OR,
+               "^": ReductionOp.XOR, "&&": ReductionOp.LAND, "||": ReductionOp.LOR}
+_MAX_FUNCTIONS = {"fmax", "fmaxf", "fmaxl", "max"}
+_MIN_FUNCTIONS = {"fmin", "fminf", "fminl", "min"}
+_INC_DEC = ("++", "--", "post++", "post--")
 
 
-def scalar_uses(info, variables, address_taken):
-    return []
+def _is_scalar_decl(decl) -> bool:
+    return decl.type.get_canonical().kind not in ARRAY_TYPES
+
+
+class _FirstAccess:
+    """Must-write-before-read over one iteration: `defined` is what every path so far has assigned."""
+
+    def __init__(self, loops: dict[int, LoopInfo]):
+        self.loops = loops  # inner loops by node, to tell a header from a body
+        self.read_first: set[tuple] = set()
+        self.written: set[tuple] = set()
+        self.read: set[tuple] = set()
+
+    def _read(self, key: tuple, defined: set[tuple]) -> None:
+        self.read.add(key)
+        if key not in defined:
+            self.read_first.add(key)
+
+    def run(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        kind = node.kind
+        if kind == K.DECL_REF_EXPR:
+            decl = variable_decl(node)
+            if decl is not None and _is_scalar_decl(decl):
+                self._read(Variables.key(decl), defined)
+            return defined
+        if kind == K.VAR_DECL:
+            for child in node.children:
+                defined = self.run(child, defined)
+            if expression_children(node):
+                key = Variables.key(node.cursor)
+                self.written.add(key)
+                defined = defined | {key}
+            return defined
+        if kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR):
+            op = node.binary_op
+            children = expression_children(node)
+            if op in ASSIGN_OPS and len(children) == 2:
+                lhs, rhs = children
+                defined = self.run(rhs, defined)
+                target = strip(lhs)
+                decl = variable_decl(target)
+                if decl is not None:
+                    key = Variables.key(decl)
+                    if op != "=":
+                        self._read(key, defined)
+                    self.written.add(key)
+                    return defined | {key}
+                root = _struct_root(target)
+                if root is not None:  # `s.x = e`: a partial write of s, which does not make s private
+                    defined = self.run(lhs, defined)
+                    self.written.add(root)
+                    return defined
+                return self.run(lhs, defined)
+            if op in ("&&", "||") and len(children) == 2:
+                defined = self.run(children[0], defined)
+                self.run(children[1], set(defined))
+                return defined
+        if kind == K.UNARY_OPERATOR:
+            op = node.unary_op
+            children = expression_children(node)
+            if op in _INC_DEC and children:
+                target = strip(children[0])
+                decl = variable_decl(target)
+                if decl is not None:
+                    key = Variables.key(decl)
+                    self._read(key, defined)
+                    self.written.add(key)
+                    return defined | {key}
+                root = _struct_root(target)
+                defined = self.run(children[0], defined)
+                if root is not None:
+                    self.written.add(root)
+                return defined
+            if op == "&" and children:
+                decl = variable_decl(strip(children[0]))
+                if decl is not None:  # the address escapes: count it as a read and a possible write
+                    key = Variables.key(decl)
+                    self._read(key, defined)
+                    self.written.add(key)
+                    return defined
+        if kind == K.CONDITIONAL_OPERATOR:
+            children = node.children
+            if len(children) == 3:
+                defined = self.run(children[0], defined)
+                return self.run(children[1], set(defined)) & self.run(children[2], set(defined))
+        if kind == K.IF_STMT:
+            children = node.children
+            defined = self.run(children[0], defined)
+            then = self.run(children[1], set(defined)) if len(children) > 1 else defined
+            other = self.run(children[2], set(defined)) if len(children) > 2 else defined
+            return then & other
+        if kind in (K.WHILE_STMT, K.SWITCH_STMT):
+            defined = self.run(node.children[0], defined)
+            for child in node.children[1:]:
+                self.run(child, set(defined))
+            return defined
+        if kind in (K.FOR_STMT, K.CXX_FOR_RANGE_STMT):
+            # an inner loop: its init and first condition run, its body and increment may not
+            inner = self.loops.get(id(node))
+            if inner is not None and kind == K.FOR_STMT:
+                for part in (inner.init, inner.cond):
+                    if part is not None:
+                        defined = self.run(part, defined)
+                for part in (inner.body, inner.inc):
+                    if part is not None:
+                        self.run(part, set(defined))
+                return defined
+            children = node.children
+            for child in children[:-1]:
+                defined = self.run(child, defined)
+            if children:
+                self.run(children[-1], set(defined))
+            return defined
+        if kind == K.LAMBDA_EXPR:
+            for n in node.walk():
+                if n is not node and n.kind == K.DECL_REF_EXPR:
+                    self.run(n, defined)
+            return defined
+        for child in node.children:
+            defined = self.run(child, defined)
+        return defined
+
+
+def _struct_root(target: Node) -> Optional[tuple]:
+    """`s.x.y` of a struct variable s (no pointer, no subscript) -> key of s."""
+    e = target
+    while e.kind == K.MEMBER_REF_EXPR:
+        children = expression_children(e)
+        if not children or children[0].cursor.type.get_canonical().kind == TypeKind.POINTER:
+            return None
+        e = strip(children[0])
+    decl = variable_decl(e)
+    return Variables.key(decl) if decl is not None and e is not target else None
+
+
+class _Reductions:
+    """Finds reduction updates; each claims the DECL_REF nodes of its variable that it consumes."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self.claims: dict[tuple, list[tuple[ReductionOp, set[int]]]] = {}
+
+    def _key(self, node: Node) -> Optional[tuple]:
+        decl = variable_decl(strip(node))
+        return Variables.key(decl) if decl is not None else None
+
+    def _mentions(self, node: Node, key: tuple) -> bool:
+        return any(self._key(n) == key for n in node.walk() if n.kind == K.DECL_REF_EXPR)
+
+    def _refs(self, node: Node, key: tuple) -> set[int]:
+        return {id(n) for n in node.walk() if n.kind == K.DECL_REF_EXPR and self._key(n) == key}
+
+    def _claim(self, key: tuple, op: ReductionOp, nodes: set[int]) -> None:
+        self.claims.setdefault(key, []).append((op, nodes))
+
+    def scan(self, root: Node) -> None:
+        for node in root.walk():
+            kind = node.kind
+            if kind == K.COMPOUND_ASSIGNMENT_OPERATOR and node.binary_op in _COMPOUND_OPS:
+                lhs, rhs = expression_children(node)
+                key = self._key(lhs) if strip(lhs).kind == K.DECL_REF_EXPR else None
+                if key and not self._mentions(rhs, key):
+                    self._claim(key, _COMPOUND_OPS[node.binary_op], self._refs(lhs, key))
+            elif kind == K.UNARY_OPERATOR and node.unary_op in _INC_DEC:
+                operand = expression_children(node)[0]
+                key = self._key(operand) if strip(operand).kind == K.DECL_REF_EXPR else None
+                if key:
+                    self._claim(key, ReductionOp.ADD, self._refs(operand, key))
+            elif kind == K.BINARY_OPERATOR and node.binary_op == "=":
+                self._assignment(node)
+            elif kind == K.IF_STMT:
+                self._if_update(node)
+
+    def _assignment(self, node: Node) -> None:
+        lhs, rhs = expression_children(node)
+        if strip(lhs).kind != K.DECL_REF_EXPR:
+            return
+        key = self._key(lhs)
+        value = strip(rhs)
+        if value.kind == K.BINARY_OPERATOR and value.binary_op in (*_BINARY_OPS, "-"):
+            a, b = expression_children(value)
+            op = value.binary_op
+            if self._key(a) == key and strip(a).kind == K.DECL_REF_EXPR and not self._mentions(b, key):
+                self._claim(key, ReductionOp.ADD if op == "-" else _BINARY_OPS[op],
+                            self._refs(lhs, key) | self._refs(a, key))
+            elif op != "-" and self._key(b) == key and strip(b).kind == K.DECL_REF_EXPR \
+                    and not self._mentions(a, key):
+                self._claim(key, _BINARY_OPS[op], self._refs(lhs, key) | self._refs(b, key))
+        elif value.kind == K.CONDITIONAL_OPERATOR and len(value.children) == 3:
+            cond, yes, no = value.children
+            op = self._min_max(cond, key, yes, no)
+            if op is not None:
+                self._claim(key, op, self._refs(lhs, key) | self._refs(value, key))
+        elif value.kind == K.CALL_EXPR:
+            name = value.cursor.spelling
+            count = len(list(value.cursor.get_arguments()))
+            args = expression_children(value)[-count:] if count else []
+            if name in _MAX_FUNCTIONS | _MIN_FUNCTIONS and len(args) == 2:
+                a, b = args
+                mine = [x for x in (a, b) if strip(x).kind == K.DECL_REF_EXPR and self._key(x) == key]
+                other = [x for x in (a, b) if x not in mine]
+                if len(mine) == 1 and len(other) == 1 and not self._mentions(other[0], key):
+                    op = ReductionOp.MAX if name in _MAX_FUNCTIONS else ReductionOp.MIN
+                    self._claim(key, op, self._refs(lhs, key) | self._refs(mine[0], key))
+
+    def _min_max(self, cond: Node, key: tuple, chosen: Node, other: Node) -> Optional[ReductionOp]:
+        """`x > m` choosing `chosen` when true: MAX if it picks the larger, MIN if the smaller."""
+        cond = strip(cond)
+        if cond.kind != K.BINARY_OPERATOR or cond.binary_op not in ("<", "<=", ">", ">="):
+            return None
+        left, right = expression_children(cond)
+        larger, smaller = (left, right) if cond.binary_op in (">", ">=") else (right, left)
+        text = lambda n: self.source.text_of(strip(n))  # noqa: E731
+        is_m = lambda n: strip(n).kind == K.DECL_REF_EXPR and self._key(n) == key  # noqa: E731
+        if is_m(larger) == is_m(smaller):
+            return None
+        x = smaller if is_m(larger) else larger
+        if self._mentions(x, key):
+            return None
+        if other is not None:
+            if not ({text(chosen), text(other)} == {text(x), text(larger if is_m(larger) else smaller)}
+                    and (is_m(chosen) or is_m(other))):
+                return None
+        picked_larger = text(chosen) == text(larger)
+        return ReductionOp.MAX if picked_larger else ReductionOp.MIN
+
+    def _if_update(self, node: Node) -> None:
+        """`if (x > m) m = x;` (no else)."""
+        if len(node.children) != 2:
+            return
+        cond, then = node.children
+        while then.kind == K.COMPOUND_STMT and len(then.children) == 1:
+            then = then.children[0]
+        assign = strip(then)
+        if assign.kind != K.BINARY_OPERATOR or assign.binary_op != "=":
+            return
+        lhs, rhs = expression_children(assign)
+        if strip(lhs).kind != K.DECL_REF_EXPR:
+            return
+        key = self._key(lhs)
+        op = self._min_max(cond, key, rhs, None)
+        if op is None:
+            return
+        c = strip(cond)
+        left, right = expression_children(c)
+        x = right if strip(left).kind == K.DECL_REF_EXPR and self._key(left) == key else left
+        if self.source.text_of(strip(x)) != self.source.text_of(strip(rhs)) or self._mentions(rhs, key):
+            return
+        self._claim(key, op, self._refs(lhs, key) | self._refs(cond, key))
+
+    def reduction_of(self, key: tuple, all_refs: set[int]) -> Optional[ReductionOp]:
+        claims = self.claims.get(key)
+        if not claims:
+            return None
+        ops = {op for op, _ in claims}
+        if len(ops) != 1:
+            return None
+        covered: set[int] = set()
+        for _, nodes in claims:
+            covered |= nodes
+        return ops.pop() if all_refs <= covered else None
+
+
+def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
+                source: Optional[Source] = None) -> list[ScalarUse]:
+    loop_node = info.node
+    path = info.loop.file
+    order: list[tuple] = []
+    decls: dict[tuple, object] = {}
+    refs: dict[tuple, set[int]] = {}
+    for node in loop_node.walk():
+        if node.kind == K.DECL_REF_EXPR:
+            decl = variable_decl(node)
+        elif node.kind == K.VAR_DECL:
+            decl = node.cursor
+        else:
+            continue
+        if decl is None or not _is_scalar_decl(decl):
+            continue
+        key = Variables.key(decl)
+        if key not in decls:
+            decls[key] = decl
+            order.append(key)
+            refs[key] = set()
+        if node.kind == K.DECL_REF_EXPR:
+            refs[key].add(id(node))
+
+    first = _FirstAccess({id(i.node): i for i in _self_and_descendants(info)})
+    defined: set[tuple] = set()
+    for part in (info.cond, info.body, info.inc):
+        if part is not None:
+            defined = first.run(part, defined)
+    if info.init is not None and info.loop.canonical is None:
+        first.run(info.init, set())  # a non-canonical header still reads and writes its variables
+    if info.init is not None:
+        for node in info.init.walk():
+            if node.kind == K.VAR_DECL:
+                first.written.add(Variables.key(node.cursor))
+            for target in _assigned(node):
+                first.written.add(target)
+
+    reductions = _Reductions(source or variables.source)
+    reductions.scan(info.body if info.body is not None else loop_node)
+    by_reference = _passed_by_reference(loop_node)
+    ivs: dict[tuple, str] = {}
+    for loop_info in _self_and_descendants(info):
+        if loop_info.iv_key is not None and loop_info.loop.canonical is not None:
+            ivs.setdefault(loop_info.iv_key, loop_info.loop.id)
+
+    uses: list[ScalarUse] = []
+    for key in order:
+        decl = decls[key]
+        variable = variables.get(decl)
+        declared_in = key[0] == path and loop_node.start <= key[1] < loop_node.end
+        iv_of = ivs.get(key)
+        reduction = None
+        escaped = key in address_taken or key in by_reference
+        if not declared_in and iv_of is None and not escaped and key in first.written:
+            reduction = reductions.reduction_of(key, refs[key])
+        uses.append(ScalarUse(
+            variable=variable, declared_in_loop=declared_in, read=key in first.read,
+            written=key in first.written,
+            written_before_read=key in first.written and key not in first.read_first,
+            reduction=reduction,
+            live_after_loop=not declared_in and _live_after(info, key, variable.storage),
+            address_taken=escaped, is_induction_variable_of=iv_of,
+        ))
+    return uses
+
+
+def _assigned(node: Node) -> list[tuple]:
+    from clang_passes.affine import written_decl_refs
+    return [Variables.key(t.cursor.referenced) for t in written_decl_refs(node) if t.cursor.referenced is not None]
+
+
+def _self_and_descendants(info: LoopInfo) -> list[LoopInfo]:
+    found = [info]
+    for child in info.children:
+        found.extend(_self_and_descendants(child))
+    return found
+
+
+def _passed_by_reference(root: Node) -> set[tuple]:
+    """Variables passed to a C++ non-const reference parameter."""
+    keys: set[tuple] = set()
+    for node in root.walk():
+        if node.kind != K.CALL_EXPR:
+            continue
+        callee = node.cursor.referenced
+        if callee is None:
+            continue
+        try:
+            params = list(callee.get_arguments())
+        except Exception:  # noqa: BLE001 - not a function declaration
+            continue
+        args = list(node.cursor.get_arguments())
+        for param, arg in zip(params, args):
+            t = param.type
+            if t.kind == TypeKind.LVALUEREFERENCE and not t.get_pointee().is_const_qualified():
+                ref = arg
+                while ref.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR):
+                    children = list(ref.get_children())
+                    if len(children) != 1:
+                        break
+                    ref = children[0]
+                if ref.kind == K.DECL_REF_EXPR and ref.referenced is not None:
+                    keys.add(Variables.key(ref.referenced))
+    return keys
+
+
+def _live_after(info: LoopInfo, key: tuple, storage: Storage) -> bool:
+    """Read after the loop (conservatively: any later mention in the function, or any mention in an
+    enclosing loop, whose next iteration may read it)."""
+    if storage in (Storage.GLOBAL, Storage.STATIC_LOCAL):
+        return True
+    loop_node = info.node
+    outer = None
+    for ancestor in loop_node.ancestors():
+        if ancestor.kind in LOOP_KINDS:
+            outer = ancestor
+    for node in info.function.nodes:
+        if node.kind != K.DECL_REF_EXPR or loop_node.start <= node.start < loop_node.end:
+            continue
+        if node.start >= loop_node.end or (outer is not None and outer.start <= node.start < outer.end):
+            decl = variable_decl(node)
+            if decl is not None and Variables.key(decl) == key:
+                return True
+    return False
