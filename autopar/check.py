@@ -131,8 +131,10 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     """
     from autopar.candidates import analyze_nest
 
+    from autopar.rewrite import omp_pragma_above, render_pragma
+
     loop = tu.loop(loop_id)
-    pragma = loop.existing_pragma
+    pragma = loop.existing_pragma or omp_pragma_above(source, loop.offset)
     if not pragma or not _WORKSHARING.search(pragma) or not loop.in_main_file or loop.from_macro:
         return None
     body = b"\n".join(source.splitlines()[loop.line - 1:loop.end_line])
@@ -157,7 +159,6 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     plans = [c.plan for c in nest.candidates if c.plan.loop_id == loop.id]
     if not plans:
         return None
-    from autopar.rewrite import render_pragma
 
     words = set(re.findall(r"[A-Za-z_]\w*", pragma))
     missing_per_plan = []

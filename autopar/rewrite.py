@@ -175,23 +175,29 @@ def _line_ending(source: bytes, line_start: int) -> str:
     return "\r\n" if first > 0 and source[first - 1:first] == b"\r" else "\n"
 
 
-def _has_omp_pragma_above(source: bytes, offset: int) -> bool:
-    """Whether the nearest non-blank line above the `for` line is an omp pragma (its own check, so that
-    a second run changes nothing even when the front end did not record the pragma)."""
+def omp_pragma_above(source: bytes, offset: int) -> Optional[str]:
+    """The omp pragma on the nearest non-blank line above the `for` at `offset`, continuation lines
+    joined, or None. The rewriter's own check, so that a second run changes nothing even when the
+    front end did not record the pragma."""
     end = _line_start(source, offset)
     while end > 0:
         start = _line_start(source, end - 1)
-        line = source[start:end].strip()
-        if line:
+        if source[start:end].strip():
             while start >= 2 and source[:start].rstrip(b"\r\n").endswith(b"\\"):
                 start = _line_start(source, start - 1)  # the first line of a continued directive
-                line = source[start:end].strip()
-            words = line.lstrip(b"#").split()
-            return line.startswith(b"#") and words[:2] == [b"pragma", b"omp"] \
-                or line.startswith(b"_Pragma(\"omp")
+            text = source[start:end].decode("utf-8", "surrogateescape")
+            line = " ".join(text.replace("\\\r\n", " ").replace("\\\n", " ").split())
+            words = line.lstrip("#").split()
+            if line.startswith("#") and words[:2] == ["pragma", "omp"]:
+                return "#pragma " + " ".join(words[1:])
+            return line if line.startswith('_Pragma("omp') else None
         end = start
-    return False
+    return None
 
 
-__all__ = ["render_pragma", "Schedule", "Edit", "RewritePlan", "RewriteError", "plan_rewrite",
+def _has_omp_pragma_above(source: bytes, offset: int) -> bool:
+    return omp_pragma_above(source, offset) is not None
+
+
+__all__ = ["render_pragma", "Schedule", "Edit", "RewritePlan", "RewriteError", "plan_rewrite", "omp_pragma_above",
            "plan_edits", "apply_edits", "unified_diff", "with_line_directives"]

