@@ -202,8 +202,12 @@ def run_bench(kernels: Optional[Sequence[str]] = None, threads: Sequence[int] = 
               sizes: Sequence[str] = ("medium",), out_dir: str = "bench-results", repeat: int = 3,
               warmup: int = 1, tolerance: float = v.DEFAULT_TOLERANCE, llm_models: Sequence[str] = (),
               llm_strategies: Sequence[str] = (), race_checks: bool = True, suite_file: Path = SUITE_FILE,
+              configs: Optional[Sequence[str]] = None,
               progress: Optional[Callable[[str, int], None]] = None) -> BenchResults:
-    """Run the suite and return the results (also written to `out_dir`/results.json)."""
+    """Run the suite and return the results (also written to `out_dir`/results.json).
+
+    `configs` picks among BASE_CONFIGS (default: all); serial always runs, as every speedup needs it.
+    """
     suite = load_suite(suite_file)
     chosen = _choose_kernels(suite, kernels)
     for size in sizes:
@@ -211,7 +215,11 @@ def run_bench(kernels: Optional[Sequence[str]] = None, threads: Sequence[int] = 
             raise BenchError(f"unknown size {size!r} (choose from {', '.join(SIZES)})")
     if not threads or any(t < 1 for t in threads):
         raise BenchError("thread counts must be positive integers")
-    configs = list(BASE_CONFIGS) + [f"autopar-llm:{m}:{s}" for m in llm_models for s in llm_strategies]
+    unknown = [c for c in configs or () if c not in BASE_CONFIGS]
+    if unknown:
+        raise BenchError(f"unknown configuration(s): {', '.join(unknown)} (known: {', '.join(BASE_CONFIGS)})")
+    configs = ["serial"] + [c for c in BASE_CONFIGS[1:] if configs is None or c in configs]
+    configs += [f"autopar-llm:{m}:{s}" for m in llm_models for s in llm_strategies]
     out = Path(out_dir)
     (out / "build").mkdir(parents=True, exist_ok=True)
     (out / "sources").mkdir(parents=True, exist_ok=True)
@@ -223,7 +231,7 @@ def run_bench(kernels: Optional[Sequence[str]] = None, threads: Sequence[int] = 
     if polly_reason:
         results.unavailable["polly"] = polly_reason
     reasoners: dict[str, Callable] = {}
-    for config in configs[len(BASE_CONFIGS):]:
+    for config in [c for c in configs if c.startswith("autopar-llm:")]:
         _, model, strategy = config.split(":", 2)
         made, why = llm_reasoner(model, strategy)
         if made is None:

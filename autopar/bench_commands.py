@@ -94,6 +94,8 @@ def add_bench(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--kernels", default=None, help="comma-separated kernel names (default: all)")
     p.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
     p.add_argument("--sizes", default="medium", help="comma-separated of small,medium,large (default medium)")
+    p.add_argument("--configs", default=None,
+                   help="comma-separated of serial,gcc-autopar,polly,reference,autopar (default: all)")
     p.add_argument("--llm", action="store_true", help="also rewrite with the LLM reasoner")
     p.add_argument("--models", default="smollm2-135m", help="comma-separated models for --llm")
     p.add_argument("--strategies", default="zero_shot", help="comma-separated prompt strategies for --llm")
@@ -124,9 +126,11 @@ def run_bench(args: argparse.Namespace, compile_flags: list[str]) -> int:
         strategies = bench.split_list(args.strategies) if args.llm else []
         if args.repeat < 1 or args.warmup < 0:
             raise bench.BenchError("--repeat must be at least 1 and --warmup not negative")
+        configs = bench.split_list(args.configs) or None
         suite = bench.load_suite()
         count = len(kernels) if kernels else len(suite.kernels)
-        total = bench.count_steps(count, len(sizes), threads, len(bench.BASE_CONFIGS) + len(models) * len(strategies))
+        base = len(set(configs or bench.BASE_CONFIGS) | {"serial"})
+        total = bench.count_steps(count, len(sizes), threads, base + len(models) * len(strategies))
         console = Console(stderr=True)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console, disable=not console.is_terminal, transient=True) as progress:
@@ -137,7 +141,8 @@ def run_bench(args: argparse.Namespace, compile_flags: list[str]) -> int:
                 progress.advance(task, steps)
 
             results = bench.run_bench(kernels, threads, sizes, args.out, args.repeat, args.warmup, args.tolerance,
-                                      models, strategies, race_checks=not args.no_race_check, progress=tick)
+                                      models, strategies, race_checks=not args.no_race_check,
+                                      configs=configs, progress=tick)
     except bench.BenchError as error:
         print(f"autopar bench: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,0 +1,76 @@
+"""`autopar bench` smoke tests: one real kernel at the small size, and a suite with a broken entry."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from autopar.bench import BenchError, load_suite, run_bench
+from autopar.bench_report import markdown, write_report
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(shutil.which("gcc") is None or shutil.which("clang") is None,
+                                 reason="needs gcc and clang")]
+
+
+def test_every_kernel_has_a_reference_and_three_sizes():
+    suite = load_suite()
+    assert len(suite.kernels) == 11
+    for kernel in suite.kernels:
+        assert Path(kernel.source).is_file() and Path(kernel.reference).is_file()
+        assert set(kernel.sizes) == {"small", "medium", "large"}
+        assert "#pragma omp" in Path(kernel.reference).read_text()
+        assert "#pragma omp" not in Path(kernel.source).read_text()
+
+
+def test_bench_smoke_one_kernel_two_configurations(tmp_path):
+    results = run_bench(["matmul"], threads=[1, 2], sizes=["small"], out_dir=str(tmp_path), repeat=1, warmup=0,
+                        configs=["reference"])
+    assert results.configs == ["serial", "reference"]
+    by_key = {(r.config, r.threads): r for r in results.records}
+    assert set(by_key) == {("serial", 1), ("reference", 1), ("reference", 2)}
+    for threads in (1, 2):
+        record = by_key[("reference", threads)]
+        assert record.status == "ok", record.error
+        assert record.output_match is True and record.race_free is True
+        assert record.speedup > 0 and record.efficiency == pytest.approx(record.speedup / threads)
+    assert [c.config for c in results.race_checks] == ["reference"]
+
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert saved["machine"]["cores"] >= 1 and len(saved["records"]) == 3
+    written = write_report(results, str(tmp_path), plots=False)
+    table = (tmp_path / "results.md").read_text()
+    assert written == [str(tmp_path / "results.md")]
+    assert "| matmul" in table and "Summary by approach" in table and "Correctness per approach" in table
+
+
+def test_a_broken_configuration_is_recorded_and_the_run_goes_on(tmp_path):
+    kernels = Path(__file__).resolve().parent.parent / "benchmarks" / "kernels"
+    (tmp_path / "broken_omp.c").write_text("int main(void) { return undeclared; }\n")
+    suite = {"kernels": {
+        "broken": {"source": str(kernels / "vector_add.c"), "reference": str(tmp_path / "broken_omp.c"),
+                   "sizes": {"small": {"N": 1000, "REPS": 1}}},
+        "vector_add": {"source": str(kernels / "vector_add.c"), "reference": str(kernels / "vector_add_omp.c"),
+                       "sizes": {"small": {"N": 1000, "REPS": 1}}}}}
+    suite_file = tmp_path / "suite.yaml"
+    suite_file.write_text(yaml.safe_dump(suite))
+    results = run_bench(None, threads=[2], sizes=["small"], out_dir=str(tmp_path / "out"), repeat=1, warmup=0,
+                        configs=["reference"], race_checks=False, suite_file=suite_file)
+    status = {(r.kernel, r.config): r.status for r in results.records}
+    assert status == {("broken", "serial"): "ok", ("broken", "reference"): "compile-failed",
+                      ("vector_add", "serial"): "ok", ("vector_add", "reference"): "ok"}
+    assert "undeclared" in next(r.error for r in results.records if r.status == "compile-failed")
+    assert "no build" in markdown(results)
+
+
+def test_bad_options_are_reported_without_running(tmp_path):
+    with pytest.raises(BenchError, match="unknown kernel"):
+        run_bench(["nosuchkernel"], out_dir=str(tmp_path))
+    with pytest.raises(BenchError, match="unknown size"):
+        run_bench(["matmul"], sizes=["huge"], out_dir=str(tmp_path))
+    with pytest.raises(BenchError, match="unknown configuration"):
+        run_bench(["matmul"], configs=["icc"], out_dir=str(tmp_path))

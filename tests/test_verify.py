@@ -1,0 +1,126 @@
+"""The verifier on small real programs: real gcc builds, real clang ThreadSanitizer + Archer runs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autopar.cli import main
+from autopar.verify import compare_values, parse_output, verify
+
+KERNELS = Path(__file__).resolve().parent.parent / "benchmarks" / "kernels"
+needs_compilers = pytest.mark.skipif(shutil.which("gcc") is None or shutil.which("clang") is None,
+                                     reason="needs gcc and clang")
+
+SUM = """#include <stdio.h>
+#ifndef N
+#define N 20000
+#endif
+static double a[N];
+int main(void) {
+    for (int i = 0; i < N; i++)
+        a[i] = 0.25 * (i % 17) + 1.0 / (i + 1);
+    double s = 0.0;
+PRAGMA
+    for (int i = 0; i < N; i++)
+        s += a[i];
+    printf("time_s 0.0\\n");
+    printf("checksum %.17g\\n", s);
+    return 0;
+}
+"""
+
+
+def _write(tmp_path: Path, name: str, pragma: str = "") -> str:
+    path = tmp_path / name
+    path.write_text(SUM.replace("PRAGMA", pragma))
+    return str(path)
+
+
+# --------------------------------------------------------------------------- comparison rules
+
+def test_integers_compare_exactly_and_floats_within_the_tolerance():
+    assert compare_values(["42", "1.0"], ["42", "1.0000000001"], 1e-6).match
+    assert not compare_values(["42"], ["43"], 1.0).match  # even a huge tolerance does not excuse integers
+    loose = compare_values(["1.0"], ["1.001"], 1e-2)
+    assert loose.match and loose.max_relative_error == pytest.approx(0.001, rel=1e-3)
+    strict = compare_values(["1.0"], ["1.001"], 1e-6)
+    assert not strict.match and "relative error" in strict.message
+    assert not compare_values(["1.0", "2.0"], ["1.0"]).match  # a missing value is a difference
+    assert not compare_values(["nan"], ["1.0"]).match
+
+
+def test_checksum_lines_are_compared_and_time_lines_are_not():
+    output = parse_output("kernel x\nsize N=4\ntime_s 0.50\nchecksum 12\nchecksum 3.5\n")
+    assert output.values == ["12", "3.5"] and output.time_s == 0.5 and output.from_checksum_lines
+    plain = parse_output("result = 7\ntime_s 1\n")
+    assert plain.values == ["result", "=", "7"] and not plain.from_checksum_lines
+
+
+# ------------------------------------------------------------------------ whole verifications
+
+@pytest.mark.slow
+@needs_compilers
+def test_a_correct_parallelization_passes(tmp_path):
+    original = _write(tmp_path, "sum.c")
+    rewritten = _write(tmp_path, "sum_omp.c", "#pragma omp parallel for reduction(+: s)")
+    result = verify(original, rewritten, repeat=1, warmup=0, threads=2)
+    assert result.compiled_ok and result.output_match is True and result.race_free is True
+    assert result.verified, result.errors
+    assert result.max_relative_error <= result.tolerance == 1e-6
+    assert {t.threads for t in result.timings_rewritten} == {1, 2}
+
+
+@pytest.mark.slow
+@needs_compilers
+def test_a_hand_written_kernel_with_a_max_reduction_passes(tmp_path):
+    small = ["-O2", "-DN=48", "-DITERS=3"]
+    result = verify(str(KERNELS / "jacobi.c"), str(KERNELS / "jacobi_omp.c"), flags=small, repeat=1, warmup=0)
+    assert result.verified, result.errors
+    assert len(result.reference_values) == 2  # the grid checksum and the last residual
+
+
+@pytest.mark.slow
+@needs_compilers
+def test_a_racy_pragma_fails_the_race_check(tmp_path):
+    original = _write(tmp_path, "sum.c")
+    racy = _write(tmp_path, "sum_racy.c", "#pragma omp parallel for")  # s is shared: a data race
+    result = verify(original, racy, repeat=1, warmup=0)
+    assert result.race_free is False
+    assert "ThreadSanitizer" in result.tsan_excerpt and "sum_racy.c" in result.tsan_excerpt
+    assert not result.verified and "FAILED" in result.summary()
+
+
+@pytest.mark.slow
+@needs_compilers
+def test_a_wrong_reduction_fails_the_output_comparison(tmp_path):
+    original = _write(tmp_path, "sum.c")
+    wrong = _write(tmp_path, "sum_max.c", "#pragma omp parallel for reduction(max: s)")  # + was meant
+    result = verify(original, wrong, repeat=1, warmup=0)
+    assert result.race_free is True  # a reduction clause is race-free; only the output shows the bug
+    assert result.output_match is False and result.max_relative_error > 1e-6
+    assert not result.verified and "output differs" in result.summary()
+
+
+@pytest.mark.slow
+@needs_compilers
+def test_a_rewrite_that_does_not_compile_is_reported(tmp_path):
+    original = _write(tmp_path, "sum.c")
+    broken = _write(tmp_path, "sum_bad.c", "#pragma omp parallel for reduction(+: nosuchvar)")
+    result = verify(original, broken, repeat=1, warmup=0, check_races=False)
+    assert not result.compiled_ok and not result.verified
+    assert any("nosuchvar" in error for error in result.errors)
+
+
+@pytest.mark.slow
+@needs_compilers
+def test_verify_command_exit_codes(tmp_path, capsys):
+    original = _write(tmp_path, "sum.c")
+    good = _write(tmp_path, "sum_omp.c", "#pragma omp parallel for reduction(+: s)")
+    wrong = _write(tmp_path, "sum_max.c", "#pragma omp parallel for reduction(max: s)")
+    assert main(["verify", original, "--rewritten", good, "--repeat", "1", "-DN=5000"]) == 0
+    assert "verified" in capsys.readouterr().out
+    assert main(["verify", original, "--rewritten", wrong, "--repeat", "1", "--no-race-check"]) == 1
+    assert main(["verify", str(tmp_path / "missing.c")]) == 2
