@@ -1,0 +1,144 @@
+"""`autopar rewrite` end to end: real front end, real analysis, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from autopar.cli import main
+from autopar.fixes import load_fixes
+from autopar.rewrite import apply_edits
+
+ROOT = Path(__file__).resolve().parent.parent
+MATMUL = ROOT / "benchmarks" / "examples" / "matmul.c"
+PROJECT = ROOT / "benchmarks" / "examples" / "project"
+SCHEMA = json.loads((Path(__file__).parent / "data" / "clang-replacements.schema.json").read_text())
+
+
+@pytest.fixture
+def work(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(MATMUL, tmp_path / "matmul.c")
+    shutil.copy(PROJECT / "vec.c", tmp_path / "vec.c")
+    shutil.copy(PROJECT / "vec.h", tmp_path / "vec.h")
+    return tmp_path
+
+
+def _without_pragma_lines(data: bytes, newline: bytes = b"\n") -> bytes:
+    lines = data.split(newline)
+    return newline.join(line for line in lines if not line.strip().startswith(b"#pragma omp"))
+
+
+def test_stdout_only_adds_pragma_lines(work, capfdbinary):
+    original = (work / "matmul.c").read_bytes()
+    assert main(["rewrite", "matmul.c"]) == 0
+    out = capfdbinary.readouterr().out
+    assert _without_pragma_lines(out) == original
+    assert (work / "matmul.c").read_bytes() == original  # not touched without -i
+
+
+def test_in_place_is_idempotent_and_keeps_a_backup(work):
+    original = (work / "matmul.c").read_bytes()
+    assert main(["rewrite", "-i", "--backup", ".orig", "matmul.c"]) == 0
+    once = (work / "matmul.c").read_bytes()
+    assert (work / "matmul.c.orig").read_bytes() == original
+    assert main(["rewrite", "-i", "matmul.c"]) == 0
+    assert (work / "matmul.c").read_bytes() == once
+
+
+def test_crlf_file_stays_crlf(work, capfdbinary):
+    crlf = (work / "matmul.c").read_bytes().replace(b"\n", b"\r\n")
+    (work / "crlf.c").write_bytes(crlf)
+    assert main(["rewrite", "crlf.c"]) == 0
+    out = capfdbinary.readouterr().out
+    assert out.count(b"\n") == out.count(b"\r\n")
+    assert _without_pragma_lines(out, b"\r\n") == crlf
+
+
+def test_export_fixes_matches_in_place(work):
+    source = (work / "vec.c").read_bytes()
+    assert main(["rewrite", "vec.c", "matmul.c", "--diff", "--export-fixes", "fixes.yaml"]) == 0
+    document = yaml.safe_load((work / "fixes.yaml").read_text())
+    jsonschema.validate(document, SCHEMA)
+    edits = {}
+    for path, edit in load_fixes((work / "fixes.yaml").read_text()):
+        edits.setdefault(path, []).append(edit)
+    assert main(["rewrite", "-i", "vec.c"]) == 0
+    assert apply_edits(source, edits.get(str(work / "vec.c"), [])) == (work / "vec.c").read_bytes()
+
+
+def test_diff_applies_with_patch(work, capsys):
+    original = (work / "matmul.c").read_bytes()
+    assert main(["rewrite", "--diff", "matmul.c"]) == 0
+    diff = capsys.readouterr().out
+    expected = subprocess.run([os.sys.executable, "-m", "autopar.cli", "rewrite", "matmul.c"],
+                              capture_output=True).stdout
+    subprocess.run(["patch", "-p1", "-s"], input=diff.encode(), check=True)
+    assert (work / "matmul.c").read_bytes() == expected
+    assert diff == "" or original != expected
+
+
+def test_file_with_errors_is_left_alone(work, capsys):
+    (work / "bad.c").write_text("int f(void) { return undeclared; }\nvoid g(int *a) { for (int i = 0; i < 3; i++) a[i] = 0; }\n")
+    before = (work / "bad.c").read_bytes()
+    assert main(["rewrite", "-i", "bad.c"]) == 1
+    assert (work / "bad.c").read_bytes() == before
+    assert "not rewritten" in capsys.readouterr().err
+
+
+def test_failed_write_leaves_the_file_intact(work, monkeypatch, capsys):
+    original = (work / "matmul.c").read_bytes()
+
+    def boom(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", boom)
+    status = main(["rewrite", "-i", "matmul.c"])
+    assert (work / "matmul.c").read_bytes() == original
+    assert sorted(p.name for p in work.iterdir()) == ["matmul.c", "vec.c", "vec.h"]
+    if status == 1:  # there was something to write
+        assert "No space left on device" in capsys.readouterr().err
+
+
+def test_usage_errors(work):
+    assert main(["rewrite", "missing.c"]) == 2
+    assert main(["rewrite", "--backup", ".b", "matmul.c"]) == 2
+    assert main(["rewrite", "-i", "--diff", "matmul.c"]) == 2
+
+
+@pytest.mark.slow
+def test_matmul_gets_pragmas_and_still_computes_the_same(work, capfdbinary):
+    """Needs the dependence analysis: pragmas on matmul, matmul_restrict and dot; not on the prefix sum."""
+    assert main(["rewrite", "-i", "--report", "report.json", "matmul.c"]) == 0
+    text = (work / "matmul.c").read_text()
+    lines = text.splitlines()
+    followers = [lines[i + 1].strip() for i, line in enumerate(lines) if line.strip().startswith("#pragma omp")]
+    assert followers and all(f.startswith("for (") for f in followers)
+    report = json.loads((work / "report.json").read_text())
+    parallel = {loop["function"] for loop in report["files"][0]["loops"] if loop["parallel"]}
+    assert {"matmul", "matmul_restrict", "dot"} <= parallel and "prefix_sum" not in parallel
+    assert "    #pragma omp parallel for\n    for (int i = 0; i < n; i++)\n        for (int j" in text
+    for name, source in (("serial", MATMUL), ("parallel", work / "matmul.c")):
+        subprocess.run(["gcc", "-O1", "-fopenmp", str(source), "-o", name], check=True)
+    run = lambda name: subprocess.run([f"./{name}", "96"], capture_output=True, text=True,  # noqa: E731
+                                      env={**os.environ, "OMP_NUM_THREADS": "2"}).stdout
+    assert run("parallel") == run("serial")
+
+
+@pytest.mark.slow
+def test_macro_loop_is_never_edited(work):
+    """The FOR_EACH loop of vec.c comes from a macro: untouched, and the report says why."""
+    assert main(["rewrite", "-i", "--report", "r.json", "vec.c"]) == 0
+    text = (work / "vec.c").read_text()
+    assert "#pragma omp parallel for\n    FOR_EACH" not in text and "    FOR_EACH(i, n)" in text
+    loops = json.loads((work / "r.json").read_text())["files"][0]["loops"]
+    scale = [loop for loop in loops if loop["function"] == "scale_all"]
+    assert scale and not scale[0]["parallel"]
+    assert any("macro" in reason for reason in scale[0]["reasons"])
