@@ -121,6 +121,9 @@ class ScalarUse(BaseModel):
     written: bool
     # True when on every path through one iteration the first access is a write (so it can be private)
     written_before_read: bool = False
+    # True when every path through one iteration writes it (so the last iteration's value is what the
+    # serial loop leaves, and lastprivate is exact); None when the front end does not say
+    always_written: Optional[bool] = None
     # set when every access in the loop is part of a reduction update `s op= e` with the same op,
     # `e` not mentioning `s`; includes `if (x > m) m = x;`, `m = x > m ? x : m`, `m = fmax(m, x)`.
     reduction: Optional[ReductionOp] = None
