@@ -217,7 +217,7 @@ def test_make_builds_the_project_through_the_wrapper(project, tmp_path):
     assert result.stdout == expected
 
     # dependency files name the sources, so make rebuilds after a header change and not otherwise
-    assert (project / "vec.d").read_text().startswith("vec.o: vec.c vec.h")
+    assert (project / "vec.d").read_text().replace("\\\n", " ").split()[:3] == ["vec.o:", "vec.c", "vec.h"]
     assert subprocess.run(["make", "-q", "-C", str(project), f"CC={_wrapper()}", "app"]).returncode == 0
     os.utime(project / "vec.h")
     assert subprocess.run(["make", "-q", "-C", str(project), f"CC={_wrapper()}", "app"]).returncode == 1
