@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ctypes
 import re
-from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
 from clang import cindex
@@ -114,13 +113,64 @@ def expression_children(node: Node) -> list[Node]:
     return [c for c in node.children if c.kind.is_expression()]
 
 
-@dataclass
 class Function:
-    name: str
-    node: Node  # the function declaration
-    body: Optional[Node]  # its COMPOUND_STMT
-    start_line: int
-    nodes: list[Node] = field(default_factory=list)  # every node of the function, in pre-order
+    """A function defined in the main file. Its Node tree is built on first use."""
+
+    def __init__(self, name: str, cursor, start_line: int, start: int, end: int, source: "Source"):
+        self.name = name
+        self.cursor = cursor
+        self.start_line = start_line  # first line of the definition (return type included)
+        self.start = start
+        self.end = end
+        self._source = source
+        self._node: Optional[Node] = None
+        self._nodes: list[Node] = []
+
+    def _ensure(self) -> None:
+        if self._node is None:
+            self._node = _build(self.cursor, None, self._source)
+            _number(self)
+
+    @property
+    def node(self) -> Node:
+        self._ensure()
+        return self._node
+
+    @property
+    def nodes(self) -> list[Node]:
+        """Every node of the function, in pre-order."""
+        self._ensure()
+        return self._nodes
+
+    @property
+    def body(self) -> Optional[Node]:
+        return next((c for c in self.node.children if c.kind == K.COMPOUND_STMT), None)
+
+    def may_have_loops(self, loop_macros: set[bytes]) -> bool:
+        """Whether the text has a `for` keyword or names a macro that expands to one."""
+        for m in _WORD.finditer(self._source.data, self.start, self.end):
+            word = m.group()
+            if word == b"for" or word in loop_macros:
+                return True
+        return False
+
+
+_WORD = re.compile(rb"[A-Za-z_][A-Za-z_0-9]*")
+_DEFINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+(\w+)((?:[^\n]*\\\r?\n)*[^\n]*)", re.M)
+
+
+def loop_macros(source: "Source") -> set[bytes]:
+    """Names of the main file's macros whose expansion contains a `for` loop (directly or through another)."""
+    bodies = {m.group(1): set(_WORD.findall(m.group(2))) for m in _DEFINE.finditer(source.data)}
+    found = {name for name, words in bodies.items() if b"for" in words}
+    changed = True
+    while changed:
+        changed = False
+        for name, words in bodies.items():
+            if name not in found and words & found:
+                found.add(name)
+                changed = True
+    return found
 
 
 class Source:
@@ -152,7 +202,6 @@ class Source:
 
 def build_functions(tu, source: Source) -> list[Function]:
     """Every function defined in the main file, with its body as a Node tree."""
-    main_name = tu.spelling
     functions: list[Function] = []
     is_from_main = _lib.clang_Location_isFromMainFile
 
@@ -170,18 +219,13 @@ def build_functions(tu, source: Source) -> list[Function]:
     for cursor in top_level(tu.cursor):
         if not cursor.is_definition():
             continue
-        node = _build(cursor, None, source)
-        body = next((c for c in node.children if c.kind == K.COMPOUND_STMT), None)
-        if body is None:
-            continue
         name = cursor.spelling
         parent = cursor.semantic_parent
         if parent is not None and parent.kind in (K.CLASS_DECL, K.STRUCT_DECL, K.CLASS_TEMPLATE):
             name = f"{parent.spelling}::{name}"
-        function = Function(name=name, node=node, body=body, start_line=cursor.extent.start.line)
-        _number(function)
-        functions.append(function)
-    del main_name
+        extent = cursor.extent
+        start, end = extent.start, extent.end
+        functions.append(Function(name, cursor, start.line, start.offset, end.offset, source))
     return functions
 
 
@@ -210,9 +254,9 @@ def _starts_statement(node: Node, parent: Node) -> bool:
 def _number(function: Function) -> None:
     """Pre-order numbers, and the statement order index of every node."""
     counter = 0
-    for order, node in enumerate(function.node.walk()):
+    for order, node in enumerate(function._node.walk()):
         node.index = order
-        function.nodes.append(node)
+        function._nodes.append(node)
         parent = node.parent
         if parent is not None and _starts_statement(node, parent) and node.kind != K.COMPOUND_STMT:
             node.stmt = counter
@@ -235,17 +279,26 @@ def _type_dims(t) -> list[Optional[str]]:
     return dims
 
 
+_KEYS: dict[int, tuple] = {}  # cursor hash -> key; cleared for each translation unit
+
+
 class Variables:
     """Builds `Variable`s from declaration cursors, once each."""
 
     def __init__(self, source: Source):
         self.source = source
         self._cache: dict = {}
+        _KEYS.clear()
 
     @staticmethod
     def key(decl) -> tuple:
-        loc = decl.location
-        return (loc.file.name if loc.file else "", loc.offset, decl.spelling)
+        """(file, offset, name) of a declaration: tells shadowed names apart."""
+        h = decl.hash
+        found = _KEYS.get(h)
+        if found is None:
+            loc = decl.location
+            found = _KEYS[h] = (loc.file.name if loc.file else "", loc.offset, decl.spelling)
+        return found
 
     def get(self, decl) -> Variable:
         key = self.key(decl)

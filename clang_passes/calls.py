@@ -1,16 +1,224 @@
-"""Calls pass (placeholder)."""
-from clang.cindex import CursorKind as K
+"""Calls pass: every call inside a loop with its side-effect class, and summaries of the functions
+defined in this translation unit (what they read and write, transitively through their calls)."""
 
-PURE_FUNCTIONS = {"sqrt", "fabs", "exp", "log", "sin", "cos", "fmax", "fmin", "abs", "pow"}
+from __future__ import annotations
+
+from typing import Optional
+
+from clang.cindex import CursorKind as K, TypeKind
+
+from autopar.ir import CallEffect, CallSite, FunctionSummary, Storage
+from clang_passes.ast import (ASSIGN_OPS, FUNCTION_KINDS, Function, Node, Source, Variables, expression_children,
+                              strip, variable_decl)
+
+_MATH = ["sqrt", "cbrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "pow", "sin", "cos", "tan",
+         "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "fabs", "fmax",
+         "fmin", "fmod", "floor", "ceil", "round", "trunc", "lround", "llround", "rint", "lrint", "nearbyint",
+         "hypot", "erf", "erfc", "tgamma", "copysign", "fma", "fdim", "ldexp", "remainder", "logb", "ilogb"]
+PURE_FUNCTIONS = ({f + s for f in _MATH for s in ("", "f", "l")} | {"__builtin_" + f for f in _MATH}
+                  | {"abs", "labs", "llabs", "min", "max", "isnan", "isinf", "isfinite", "signbit",
+                     "__builtin_expect", "toupper", "tolower", "isdigit", "isalpha", "isspace", "isalnum"})
+IO_FUNCTIONS = {"printf", "fprintf", "sprintf", "snprintf", "vprintf", "vfprintf", "vsprintf", "vsnprintf",
+                "puts", "fputs", "putchar", "putc", "fputc", "fwrite", "fread", "fgets", "fgetc", "getc",
+                "getchar", "gets", "scanf", "fscanf", "sscanf", "fopen", "fclose", "fflush", "fseek", "ftell",
+                "rewind", "perror", "write", "read", "open", "close", "remove", "rename", "setvbuf",
+                "__printf_chk", "__fprintf_chk", "__sprintf_chk", "__snprintf_chk"}
+ALLOCATION_FUNCTIONS = {"malloc", "calloc", "realloc", "free", "aligned_alloc", "posix_memalign", "valloc",
+                        "memalign", "strdup", "strndup", "alloca", "__builtin_alloca"}
+RANDOM_FUNCTIONS = {"rand", "random", "drand48", "erand48", "lrand48", "nrand48", "mrand48", "jrand48", "srand",
+                    "srandom", "srand48", "rand_r"}
+_SEVERITY = [CallEffect.PURE, CallEffect.ALLOCATION, CallEffect.RANDOM, CallEffect.IO, CallEffect.UNKNOWN]
 
 
-def has_opaque_calls(root) -> bool:
-    return any(n.kind == K.CALL_EXPR and n.cursor.spelling not in PURE_FUNCTIONS for n in root.walk())
+def _worse(a: CallEffect, b: CallEffect) -> CallEffect:
+    return a if _SEVERITY.index(a) >= _SEVERITY.index(b) else b
 
 
-def summarize(functions, variables, source):
-    return {}
+def classify(name: str) -> CallEffect:
+    if name in PURE_FUNCTIONS:
+        return CallEffect.PURE
+    if name in IO_FUNCTIONS:
+        return CallEffect.IO
+    if name in ALLOCATION_FUNCTIONS:
+        return CallEffect.ALLOCATION
+    if name in RANDOM_FUNCTIONS:
+        return CallEffect.RANDOM
+    return CallEffect.UNKNOWN
 
 
-def call_sites(info, source, summaries):
-    return []
+def callee_name(node: Node) -> str:
+    """The called function's name as summaries are keyed ("f", "Class::method"), or "" when indirect."""
+    if node.kind in (K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR):
+        return "new" if node.kind == K.CXX_NEW_EXPR else "delete"
+    decl = node.cursor.referenced
+    if decl is None or decl.kind not in FUNCTION_KINDS:
+        return ""
+    parent = decl.semantic_parent
+    if parent is not None and parent.kind in (K.CLASS_DECL, K.STRUCT_DECL, K.CLASS_TEMPLATE):
+        return f"{parent.spelling}::{decl.spelling}"
+    return decl.spelling
+
+
+def _call_arguments(node: Node) -> list[Node]:
+    count = len(list(node.cursor.get_arguments())) if node.kind == K.CALL_EXPR else 0
+    return expression_children(node)[-count:] if count else []
+
+
+def _root_decl(node: Node):
+    """The variable at the root of an lvalue or pointer expression: a of a[i], p of *(p+1), s of s.x."""
+    e = strip(node)
+    while True:
+        if e.kind == K.DECL_REF_EXPR:
+            return variable_decl(e)
+        if e.kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR):
+            children = expression_children(e)
+            if not children:
+                return None
+            e = strip(children[0])
+        elif e.kind == K.UNARY_OPERATOR and e.unary_op in ("*", "&", "++", "--", "post++", "post--"):
+            e = strip(expression_children(e)[0])
+        elif e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-"):
+            left, right = expression_children(e)
+            pointer = strip(left).cursor.type.get_canonical().kind in (TypeKind.POINTER, TypeKind.CONSTANTARRAY)
+            e = strip(left if pointer else right)
+        else:
+            return None
+
+
+class _Local:
+    def __init__(self):
+        self.reads_globals: set[str] = set()
+        self.writes_globals: set[str] = set()
+        self.writes_params: set[int] = set()
+        self.reads_params: set[int] = set()
+        self.calls: list[tuple[str, list[Optional[int]]]] = []  # callee, the param index of each argument
+        self.effect = CallEffect.PURE
+
+
+def _local_facts(function: Function, variables: Variables, defined: set[str]) -> _Local:
+    facts = _Local()
+    params = {Variables.key(p): i for i, p in enumerate(function.node.cursor.get_arguments())}
+    for node in function.nodes:
+        kind = node.kind
+        if kind == K.DECL_REF_EXPR:
+            decl = variable_decl(node)
+            if decl is not None and variables.get(decl).storage in (Storage.GLOBAL, Storage.STATIC_LOCAL):
+                facts.reads_globals.add(decl.spelling)
+        elif kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR) or kind == K.UNARY_OPERATOR and node.unary_op == "*":
+            decl = _root_decl(node)
+            if decl is not None and Variables.key(decl) in params:
+                facts.reads_params.add(params[Variables.key(decl)])
+        target = None
+        if kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR) and node.binary_op in ASSIGN_OPS:
+            target = expression_children(node)[0]
+        elif kind == K.UNARY_OPERATOR and node.unary_op in ("++", "--", "post++", "post--"):
+            target = expression_children(node)[0]
+        if target is not None:
+            decl = _root_decl(target)
+            if decl is not None:
+                variable = variables.get(decl)
+                through = strip(target).kind != K.DECL_REF_EXPR
+                if variable.storage in (Storage.GLOBAL, Storage.STATIC_LOCAL):
+                    facts.writes_globals.add(decl.spelling)
+                elif Variables.key(decl) in params and (
+                        through or decl.type.kind == TypeKind.LVALUEREFERENCE):
+                    facts.writes_params.add(params[Variables.key(decl)])
+        if kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR):
+            name = callee_name(node)
+            if kind == K.CALL_EXPR and not name:
+                facts.effect = CallEffect.UNKNOWN  # a call through a pointer
+                continue
+            if name in defined:
+                mapping = []
+                for arg in _call_arguments(node):
+                    decl = _root_decl(arg)
+                    mapping.append(params.get(Variables.key(decl)) if decl is not None else None)
+                facts.calls.append((name, mapping))
+            else:
+                facts.calls.append((name, []))
+                facts.effect = _worse(facts.effect, classify(name) if kind == K.CALL_EXPR else CallEffect.ALLOCATION)
+    return facts
+
+
+def summarize(functions: list[Function], variables: Variables, wanted: set[str]) -> dict[str, FunctionSummary]:
+    """Summaries of the main file's functions named in `wanted` and of everything they call there,
+    closed over same-file calls."""
+    by_name = {f.name: f for f in functions}
+    local: dict[str, _Local] = {}
+    todo = [name for name in wanted if name in by_name]
+    while todo:
+        name = todo.pop()
+        if name not in local:
+            local[name] = _local_facts(by_name[name], variables, set(by_name))
+            todo.extend(c for c, _ in local[name].calls if c in by_name and c not in local)
+    summaries: dict[str, FunctionSummary] = {}
+    for name, facts in local.items():
+        summaries[name] = FunctionSummary(
+            name=name, reads_globals=sorted(facts.reads_globals), writes_globals=sorted(facts.writes_globals),
+            writes_through_params=sorted(facts.writes_params), reads_through_params=sorted(facts.reads_params),
+            calls=sorted({c for c, _ in facts.calls}), effect=facts.effect)
+    for _ in range(len(summaries) + 1):  # propagate along same-file calls until nothing changes
+        changed = False
+        for name, facts in local.items():
+            summary = summaries[name]
+            for callee, mapping in facts.calls:
+                other = summaries.get(callee)
+                if other is None:
+                    continue
+                effect = _worse(summary.effect, other.effect)
+                reads = sorted(set(summary.reads_globals) | set(other.reads_globals))
+                writes = sorted(set(summary.writes_globals) | set(other.writes_globals))
+                through_w = set(summary.writes_through_params)
+                through_r = set(summary.reads_through_params)
+                for i, param in enumerate(mapping):
+                    if param is None:
+                        continue
+                    if i in other.writes_through_params:
+                        through_w.add(param)
+                    if i in other.reads_through_params:
+                        through_r.add(param)
+                new = summary.model_copy(update=dict(
+                    effect=effect, reads_globals=reads, writes_globals=writes,
+                    writes_through_params=sorted(through_w), reads_through_params=sorted(through_r)))
+                if new != summary:
+                    summaries[name] = summary = new
+                    changed = True
+        if not changed:
+            break
+    return summaries
+
+
+def call_sites(info, source: Source, summaries: dict[str, FunctionSummary]) -> list[CallSite]:
+    sites: list[CallSite] = []
+    for node in info.node.walk():
+        if node.kind not in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR):
+            continue
+        if info.init is not None and info.init.contains(node):  # runs once, before the loop
+            continue
+        name = callee_name(node)
+        summary = summaries.get(name)
+        if summary is not None:
+            effect = CallEffect.SAME_TU
+        elif node.kind != K.CALL_EXPR:
+            effect = CallEffect.ALLOCATION
+        else:
+            effect = classify(name) if name else CallEffect.UNKNOWN
+        if not name:
+            children = node.children
+            name = source.text_of(children[0]) if children else "?"
+        location = node.cursor.extent.start
+        sites.append(CallSite(callee=name, line=location.line, column=location.column, effect=effect,
+                              summary=summary, arguments=[source.text_of(a) for a in _call_arguments(node)]))
+    return sites
+
+
+def has_opaque_calls(sites: list[CallSite]) -> bool:
+    """A call that may assign variables of the caller's file: unknown code, or a same-file function
+    that writes globals or calls unknown code."""
+    for site in sites:
+        if site.effect == CallEffect.UNKNOWN:
+            return True
+        if site.effect == CallEffect.SAME_TU and site.summary is not None and (
+                site.summary.writes_globals or site.summary.effect == CallEffect.UNKNOWN):
+            return True
+    return False

@@ -12,7 +12,7 @@ from clang.cindex import CursorKind as K
 from autopar.ir import TranslationUnit
 from clang_passes import accesses, calls, pragmas, scalars
 from clang_passes.affine import NestFacts, written_decl_refs
-from clang_passes.ast import Source, Variables, build_functions, expression_children, strip
+from clang_passes.ast import Source, Variables, build_functions, expression_children, loop_macros, strip
 from clang_passes.loops import LoopFinder, LoopInfo
 from clang_passes.parse import FrontendError, parse, read_source, settings_for
 
@@ -29,7 +29,9 @@ def translate(path: str, compile_args: list[str], build_dir: Optional[str] = Non
     settings = settings_for(path, list(compile_args), build_dir)
     clang_tu, diagnostics = parse(path, text, settings)
     source = Source(path, text)
-    functions = build_functions(clang_tu, source)
+    every_function = build_functions(clang_tu, source)
+    macros = loop_macros(source)
+    functions = [f for f in every_function if f.may_have_loops(macros)]  # only these are walked
     variables = Variables(source)
 
     finder = LoopFinder(path, source, variables)
@@ -38,12 +40,18 @@ def translate(path: str, compile_args: list[str], build_dir: Optional[str] = Non
         finder.canonical(info)
     by_node = {id(info.node): info for info in infos}
 
+    called = {calls.callee_name(n) for info in infos for n in info.node.walk()
+              if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)}
+    summaries = calls.summarize(every_function, variables, called)
+    for info in infos:
+        info.loop.calls = calls.call_sites(info, source, summaries)
+
     address_taken = {id(f): _address_taken(f) for f in functions}
     for root in (i for i in infos if i.parent is None):
         nest_infos = [root] + _descendants(root)
         header_writes = {n.index for i in nest_infos if i.loop.canonical for n in i.header_write_nodes}
         nest = NestFacts(root.node, header_writes, address_taken[id(root.function)],
-                         opaque_calls=calls.has_opaque_calls(root.node),
+                         opaque_calls=calls.has_opaque_calls(root.loop.calls),
                          pointer_writes=_has_pointer_writes(root.node))
         for info in nest_infos:
             finder.body_facts(info, nest)
@@ -54,9 +62,7 @@ def translate(path: str, compile_args: list[str], build_dir: Optional[str] = Non
         for info in [root] + _descendants(root):
             info.loop.accesses = [a for a in found if info.loop.id in a.enclosing_loops]
 
-    summaries = calls.summarize(functions, variables, source)
     for info in infos:
-        info.loop.calls = calls.call_sites(info, source, summaries)
         info.loop.scalars = scalars.scalar_uses(info, variables, address_taken[id(info.function)])
     pragmas.annotate(infos, functions, source)
 
