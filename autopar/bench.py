@@ -92,6 +92,7 @@ class Machine(BaseModel):
     system: str
     gcc: str
     clang: str
+    load_average: list[float] = Field(default_factory=list)  # 1/5/15-minute load when the run started
 
 
 class BenchResults(BaseModel):
@@ -169,8 +170,13 @@ def machine_info() -> Machine:
                 break
     except OSError:
         pass
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = []
     return Machine(cores=os.cpu_count() or 1, cpu=cpu, system=f"{platform.system()} {platform.release()}",
-                   gcc=_first_line(["gcc", "--version"]), clang=_first_line(["clang", "--version"]))
+                   gcc=_first_line(["gcc", "--version"]), clang=_first_line(["clang", "--version"]),
+                   load_average=load)
 
 
 def _first_line(command: list[str]) -> str:
