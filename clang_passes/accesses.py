@@ -12,13 +12,25 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from autopar.ir import Access, AffineExpr, Subscript
+from autopar.ir import Access, AffineExpr, Storage, Subscript, Variable
 from clang_passes.affine import AffineBuilder, Scope
 from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, LOOP_KINDS, Node, Source, Variables,
                               expression_children, strip, variable_decl)
 from clang_passes.loops import LoopInfo
 
 _INC_DEC = ("++", "--", "post++", "post--")
+
+
+class _This:
+    """The implicit or explicit `this` of a method, as the root of `this->x[i]`."""
+
+    def __init__(self, node: Node):
+        if node.kind == K.CXX_THIS_EXPR:
+            self.type = node.cursor.type.spelling
+        else:
+            member = node.cursor.referenced
+            owner = member.semantic_parent if member is not None else None
+            self.type = f"{owner.spelling} *" if owner is not None else "this"
 
 
 class _Chain:
@@ -112,8 +124,11 @@ class AccessCollector:
                 e = strip(base)
             elif kind == K.MEMBER_REF_EXPR:
                 children = expression_children(e)
-                if not children:
-                    return None  # implicit `this->x`
+                if not children:  # a member used inside a method: implicit `this->x`
+                    chain.path.insert(0, "->" + e.cursor.spelling)
+                    chain.memory = True
+                    chain.root = _This(e)
+                    return chain
                 base = children[0]
                 arrow = base.cursor.type.get_canonical().kind == TypeKind.POINTER
                 chain.path.insert(0, ("->" if arrow else ".") + e.cursor.spelling)
@@ -173,6 +188,9 @@ class AccessCollector:
                     return None
                 chain.root = decl
                 return offsets
+            elif e.kind == K.CXX_THIS_EXPR:
+                chain.root = _This(e)
+                return offsets
             elif e.kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR) or (
                     e.kind == K.UNARY_OPERATOR and e.unary_op == "*"):
                 # a pointer loaded from memory: `*a[i]`, `p->next->x`; keep decomposing that lvalue
@@ -196,7 +214,13 @@ class AccessCollector:
         innermost = enclosing[-1]
         scope = Scope(innermost.nest, innermost.canonical_scope())
         root = chain.root
-        variable = self.variables.get(root)
+        if isinstance(root, _This):
+            variable = Variable(name="this", decl="0:0", storage=Storage.PARAMETER, type=root.type,
+                                is_pointer=True)
+            written = False  # `this` cannot be assigned
+        else:
+            variable = self.variables.get(root)
+            written = not variable.is_array and innermost.nest.is_written(Variables.key(root), root)
         subscripts: list[Subscript] = []
         for what, item in chain.subs:
             if what == "idx":
@@ -204,7 +228,7 @@ class AccessCollector:
                 subscripts.append(Subscript(text=self.source.text_of(item), affine=value, non_affine_reason=reason))
             else:
                 subscripts.append(self._offset_subscript(item, scope))
-        if not variable.is_array and innermost.nest.is_written(Variables.key(root), root):
+        if written:
             reason = f"pointer arithmetic on {variable.name}, which the loop writes"
             if subscripts:
                 subscripts[0] = Subscript(text=subscripts[0].text, affine=None, non_affine_reason=reason)

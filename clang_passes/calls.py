@@ -98,13 +98,18 @@ class _Local:
 def _local_facts(function: Function, variables: Variables, defined: set[str]) -> _Local:
     facts = _Local()
     params = {Variables.key(p): i for i, p in enumerate(function.node.cursor.get_arguments())}
+    stored = set()  # targets of plain `=`: written, not read
+    for node in function.nodes:
+        if node.kind == K.BINARY_OPERATOR and node.binary_op == "=":
+            stored.add(id(strip(expression_children(node)[0])))
     for node in function.nodes:
         kind = node.kind
         if kind == K.DECL_REF_EXPR:
             decl = variable_decl(node)
             if decl is not None and variables.get(decl).storage in (Storage.GLOBAL, Storage.STATIC_LOCAL):
                 facts.reads_globals.add(decl.spelling)
-        elif kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR) or kind == K.UNARY_OPERATOR and node.unary_op == "*":
+        elif (kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR) or kind == K.UNARY_OPERATOR
+              and node.unary_op == "*") and id(node) not in stored:
             decl = _root_decl(node)
             if decl is not None and Variables.key(decl) in params:
                 facts.reads_params.add(params[Variables.key(decl)])

@@ -7,12 +7,14 @@ from an installed clang (`-resource-dir`) or, failing that, from gcc.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import shlex
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -31,6 +33,8 @@ CXX_EXTENSIONS = {".cpp", ".cc", ".cxx", ".c++", ".C", ".hpp", ".hh", ".hxx", ".
 
 # Flags that change nothing about the AST but would confuse a parse-only run, and whether each takes
 # a separate value.
+HEADER_EXTENSIONS = {".h", ".hpp", ".hh", ".hxx", ".h++", ".ipp", ".tpp"}
+
 _DROP_WITH_VALUE = {"-o", "-MF", "-MT", "-MQ", "-Xlinker", "-L", "-l", "-T", "-u", "-z"}
 _DROP_EXACT = {"-c", "-S", "-E", "-M", "-MM", "-MD", "-MMD", "-MP", "-MG", "-fopenmp", "-pipe", "-v",
                "-shared", "-static", "-pthread", "-rdynamic", "-fsyntax-only", "-save-temps", "-g"}
@@ -50,20 +54,20 @@ class ParseSettings:
 def read_source(path: str) -> str:
     """The file's text. Raises FrontendError for anything that is not a readable UTF-8 source file."""
     if not os.path.exists(path):
-        raise FrontendError(f"no such file: {path}")
+        raise FrontendError("no such file")
     if os.path.isdir(path):
-        raise FrontendError(f"{path} is a directory, not a source file")
+        raise FrontendError("is a directory, not a source file")
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as error:
-        raise FrontendError(f"cannot read {path}: {error.strerror or error}") from None
+        raise FrontendError(f"cannot read: {error.strerror or error}") from None
     if b"\0" in data:
-        raise FrontendError(f"{path}: not a C/C++ source file (binary or not UTF-8)")
+        raise FrontendError("not a C/C++ source file (binary or not UTF-8)")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise FrontendError(f"{path}: not a C/C++ source file (binary or not UTF-8): "
+        raise FrontendError(f"not a C/C++ source file (binary or not UTF-8): "
                             f"invalid UTF-8 at byte {error.start}") from None
 
 
@@ -181,11 +185,29 @@ def settings_for(path: str, compile_args: list[str], build_dir: Optional[str] = 
         if from_db is not None:
             flags = from_db + flags
     language = language_of(path, flags)
-    args = _without_language(flags) + ["-x", language] + list(builtin_header_args())
+    header = os.path.splitext(path)[1] in HEADER_EXTENSIONS
+    args = _without_language(flags) + ["-x", language + ("-header" if header else "")] + list(builtin_header_args())
     return ParseSettings(args=args, language=language, user_args=flags, diagnostics=diagnostics)
 
 
 _SEVERITY = {1: "note", 2: "warning", 3: "error", 4: "fatal"}
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def parse(path: str, text: str, settings: ParseSettings):
@@ -194,14 +216,16 @@ def parse(path: str, text: str, settings: ParseSettings):
 
     try:
         index = cindex.Index.create()
-        tu = cindex.TranslationUnit.from_source(path, settings.args, unsaved_files=[(path, text)], options=0,
-                                                index=index)
+        with _quiet_stderr():  # libclang's driver prints flag warnings itself; they come back as diagnostics
+            tu = cindex.TranslationUnit.from_source(path, settings.args, unsaved_files=[(path, text)], options=0,
+                                                    index=index)
     except cindex.TranslationUnitLoadError:
-        raise FrontendError(f"{path}: libclang could not parse this file "
+        raise FrontendError("libclang could not parse this file "
                             f"(check the compile flags: {' '.join(settings.user_args) or 'none'})") from None
     except cindex.LibclangError as error:
         raise FrontendError(f"libclang is not usable: {error}") from None
     diagnostics = list(settings.diagnostics)
+    seen: set[tuple] = set()
     for diag in tu.diagnostics:
         severity = _SEVERITY.get(diag.severity)
         if severity is None:
@@ -214,6 +238,10 @@ def parse(path: str, text: str, settings: ParseSettings):
             severity = "warning"  # a flag libclang does not know: say so and carry on
         if severity == "note" and file != path:
             continue
+        seen_key = (location.line if file else None, message.split(" [-W")[0])
+        if seen_key in seen:
+            continue  # the driver and the parser both report a bad flag
+        seen.add(seen_key)
         diagnostics.append(Diagnostic(severity=severity, file=path if file == path else file,
                                       line=location.line if file else None,
                                       column=location.column if file else None, message=message))

@@ -116,7 +116,8 @@ class SourceLines:
                 if directive is None or not directive.text.startswith("#pragma"):
                     return None
                 if _is_omp(directive.text):
-                    return directive
+                    words = directive.words
+                    return directive if words and words[0] not in _STANDALONE else None
                 n = line.first - 1  # another pragma (GCC unroll, ivdep, ...): look further up
                 continue
             return None

@@ -26,14 +26,18 @@ _INC_DEC = ("++", "--", "post++", "post--")
 
 
 def _is_scalar_decl(decl) -> bool:
+    if decl.spelling.startswith(("__begin", "__end", "__range")):
+        return False  # the hidden variables of a range-based for
     return decl.type.get_canonical().kind not in ARRAY_TYPES
 
 
 class _FirstAccess:
     """Must-write-before-read over one iteration: `defined` is what every path so far has assigned."""
 
-    def __init__(self, loops: dict[int, LoopInfo]):
+    def __init__(self, loops: dict[int, LoopInfo], loop_node: Node):
         self.loops = loops  # inner loops by node, to tell a header from a body
+        self.loop_node = loop_node
+        self.exits: list[set[tuple]] = []  # what was assigned where an iteration ends early
         self.read_first: set[tuple] = set()
         self.written: set[tuple] = set()
         self.read: set[tuple] = set()
@@ -137,6 +141,14 @@ class _FirstAccess:
                 defined = self.run(child, defined)
             if children:
                 self.run(children[-1], set(defined))
+            return defined
+        if kind in (K.CONTINUE_STMT, K.BREAK_STMT, K.RETURN_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT):
+            for child in node.children:
+                defined = self.run(child, defined)
+            stops = LOOP_KINDS if kind == K.CONTINUE_STMT else LOOP_KINDS | {K.SWITCH_STMT}
+            target = next((a for a in node.ancestors() if a.kind in stops), None)
+            if kind not in (K.CONTINUE_STMT, K.BREAK_STMT) or target is self.loop_node:
+                self.exits.append(set(defined))
             return defined
         if kind == K.LAMBDA_EXPR:
             for n in node.walk():
@@ -312,11 +324,14 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
         if node.kind == K.DECL_REF_EXPR:
             refs[key].add(id(node))
 
-    first = _FirstAccess({id(i.node): i for i in _self_and_descendants(info)})
+    first = _FirstAccess({id(i.node): i for i in _self_and_descendants(info)}, loop_node)
     defined: set[tuple] = set()
     for part in (info.cond, info.body, info.inc):
         if part is not None:
             defined = first.run(part, defined)
+    always = set(defined)
+    for early in first.exits:
+        always &= early
     if info.init is not None and info.loop.canonical is None:
         first.run(info.init, set())  # a non-canonical header still reads and writes its variables
     if info.init is not None:
@@ -348,7 +363,7 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
             variable=variable, declared_in_loop=declared_in, read=key in first.read,
             written=key in first.written,
             written_before_read=key in first.written and key not in first.read_first,
-            always_written=key in defined,
+            always_written=key in always,
             reduction=reduction,
             live_after_loop=not declared_in and _live_after(info, key, variable.storage),
             address_taken=escaped, is_induction_variable_of=iv_of,
