@@ -1,16 +1,694 @@
-"""Candidate plans for each loop nest. (Placeholder until the dependence analysis lands.)"""
+"""Legality and candidate plans for each loop nest, and the independent check of any plan.
+
+For every loop of a nest: structural blockers (break, return, goto, existing pragmas, opt-out, ...),
+calls, the dependences the loop carries (from `autopar.deps`), and the scalar classes (from
+`autopar.scalars`) decide whether a pragma may go on it, and with which clauses. Every legal plan
+becomes a `Candidate`; a small cost model (trip count times body work, fork overhead per entry) picks
+the default. `validate_plan` re-derives the same facts to judge a plan it did not produce.
+"""
 
 from __future__ import annotations
 
-from autopar.ir import Loop, TranslationUnit
-from autopar.plan import LoopVerdict, NestAnalysis
+from dataclasses import dataclass, field
+from typing import Optional
+
+from autopar.deps import Analysis, Edge, ObjectModel, _declared_inside, overlap_check
+from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
+from autopar.plan import Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule
+from autopar.scalars import ScalarClasses, classify
+
+THREADS = 4  # threads the cost model assumes
+FORK_COST = 2000.0  # work units one parallel region costs to start and join
+SYMBOLIC_TRIP = 10000  # assumed trip count of a loop with a symbolic bound
+MIN_PARALLEL_WORK = 20000  # below this much work a threshold if() runs the loop serially
+SIMD_FACTOR = 0.8  # compilers vectorise simple loops anyway: an explicit simd gains little
+MAX_REASONS = 6
+
+
+# ------------------------------------------------------------------------------------- legality
+
+@dataclass
+class Legality:
+    loop: Loop
+    blockers: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    classes: Optional[ScalarClasses] = None
+    private_arrays: list[str] = field(default_factory=list)
+    lastprivate_arrays: list[str] = field(default_factory=list)
+    alias_check: Optional[str] = None
+    analysis: Optional[Analysis] = None
+    structural: bool = True  # False when the loop cannot carry a pragma at all (not only deps)
+
+    @property
+    def legal(self) -> bool:
+        return not self.blockers
+
+
+class NestContext:
+    """Per-nest cache of analyses and legality, so each loop is analysed once."""
+
+    def __init__(self, tu: TranslationUnit, root: Loop):
+        self.tu = tu
+        self.root = root
+        self.loops = [root, *tu.descendants(root.id)]
+        self._analysis: dict[str, Analysis] = {}
+        self._legality: dict[str, Legality] = {}
+
+    def analysis(self, loop: Loop) -> Analysis:
+        if loop.id not in self._analysis:
+            self._analysis[loop.id] = Analysis(self.tu, loop)
+        return self._analysis[loop.id]
+
+    def legality(self, loop: Loop) -> Legality:
+        if loop.id not in self._legality:
+            self._legality[loop.id] = _legality(self, loop)
+        return self._legality[loop.id]
+
+
+def _all_descendants(tu: TranslationUnit, loop: Loop) -> list[Loop]:
+    return tu.descendants(loop.id)
+
+
+def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
+    """Reasons the loop cannot carry a pragma whatever its dependences are."""
+    out: list[str] = []
+    if not loop.in_main_file:
+        out.append("the loop is not in the main file")
+    if loop.from_macro:
+        out.append("the loop comes from a macro expansion")
+    if loop.opt_out:
+        out.append("opted out with // autopar: off")
+    if loop.existing_pragma:
+        out.append(f"already has a pragma: {loop.existing_pragma}")
+    if loop.inside_omp_construct:
+        out.append("inside an existing omp pragma")
+    if loop.canonical is None:
+        out.append(f"not a canonical loop: {loop.non_canonical_reason or 'unknown form'}")
+    if loop.has_break:
+        out.append("break leaves the loop")
+    if loop.writes_induction_variable:
+        out.append("the body writes the induction variable")
+    if loop.writes_bound:
+        out.append("the body writes a variable of the loop bound")
+    inner = [loop, *_all_descendants(tu, loop)]
+    if any(l.has_return for l in inner):
+        out.append("return leaves the loop")
+    if any(l.has_goto for l in inner):
+        out.append("goto may leave the loop")
+    if any(l.has_throw for l in inner):
+        out.append("throw may leave the loop")
+    if any(l.existing_pragma for l in inner[1:]):
+        out.append("contains a loop with an existing omp pragma")
+    return out
+
+
+def _calls(tu: TranslationUnit, loop: Loop):
+    seen, out = set(), []
+    for l in [loop, *_all_descendants(tu, loop)]:
+        for call in l.calls:
+            key = (call.callee, call.line, call.column)
+            if key not in seen:
+                seen.add(key)
+                out.append(call)
+    return out
+
+
+def _arg_root(text: str) -> str:
+    import re
+    m = re.search(r"[A-Za-z_]\w*", text.replace("(const", "").replace("(double", ""))
+    return m.group(0) if m else ""
+
+
+def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectModel],
+                  written_scalars: set[str]) -> list[str]:
+    out: list[str] = []
+    written = {o.base.name for o in objects.values() if o.written} | written_scalars
+    for call in _calls(tu, loop):
+        if call.effect == CallEffect.PURE:
+            continue
+        if call.effect == CallEffect.IO:
+            out.append(f"calls {call.callee} (I/O)")
+        elif call.effect == CallEffect.RANDOM:
+            out.append(f"calls {call.callee} (hidden random state)")
+        elif call.effect == CallEffect.ALLOCATION:
+            out.append(f"calls {call.callee} (memory allocation)")
+        elif call.effect == CallEffect.UNKNOWN:
+            out.append(f"calls {call.callee}, whose effects are unknown")
+        else:
+            summary = call.summary or tu.functions.get(call.callee)
+            if summary is None:
+                out.append(f"calls {call.callee}, whose effects are unknown")
+            elif summary.effect != CallEffect.PURE:
+                out.append(f"calls {call.callee}, which does {summary.effect.value} work")
+            elif summary.writes_globals:
+                out.append(f"calls {call.callee}, which writes the global {', '.join(summary.writes_globals)}")
+            elif summary.writes_through_params:
+                args = [call.arguments[k] if k < len(call.arguments) else f"#{k}"
+                        for k in summary.writes_through_params]
+                out.append(f"calls {call.callee}, which writes through its argument {', '.join(args)}")
+            else:
+                touched = set(summary.reads_globals) & written
+                if touched:
+                    out.append(f"calls {call.callee}, which reads {', '.join(sorted(touched))} that the loop writes")
+                for k in summary.reads_through_params:
+                    if k < len(call.arguments):
+                        root = _arg_root(call.arguments[k])
+                        hit = root in written or any(
+                            o.written and not o.distinct and root for o in objects.values()
+                            if o.base.name != root)
+                        if hit:
+                            out.append(f"calls {call.callee}, which reads through {call.arguments[k]} "
+                                       "memory the loop may write")
+    return out
+
+
+def _privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[str]:
+    """'private' or 'lastprivate' when every iteration of `loop` writes each element of the local
+    array `obj` before reading it; None otherwise."""
+    import islpy as isl
+
+    from autopar.deps import _parse_set, _set_text, ivs_for, pair_set_text, _common, _render
+
+    if obj.kind != "array" or obj.base.storage != Storage.LOCAL or _declared_inside(obj.base, loop):
+        return None
+    if any(not m.affine for m in obj.accesses):
+        return None
+    writes = [m for m in obj.accesses if m.access.is_write and not m.access.conditional and m.exact_domain]
+    for r in (m for m in obj.accesses if not m.access.is_write):
+        covered = None
+        for w in writes:
+            common = _common(w, r)
+            if len(w.dims) != len(r.dims):
+                return None
+            order = []
+            for k in range(1, len(common)):
+                up = common[k].canonical.step > 0 if common[k].canonical else True
+                order.append(" and ".join([f"d{j} = 0" for j in range(1, k)] + [f"d{k} {'>' if up else '<'} 0"]))
+            if w.order_key() < r.order_key():
+                order.append(" and ".join([f"d{j} = 0" for j in range(1, len(common))]) or "0 = 0")
+            if not order:
+                continue
+            text = pair_set_text(w, r, common, extra=["d0 = 0", "(" + " or ".join(f"({o})" for o in order) + ")"])
+            pairs = _parse_set(text).project_out(isl.dim_type.set, 0, len(common) + len(w.loops))
+            covered = pairs if covered is None else covered.union(pairs)
+        domain = _parse_set(_set_text([("b", r)]))
+        if covered is None or not domain.subtract(covered).is_empty():
+            return None
+    live = next((u for u in loop.scalars if u.variable.name == obj.base.name), None)
+    if live is not None and not live.live_after_loop:
+        return "private"
+    return "lastprivate" if _writes_whole_array(obj, writes) else None
+
+
+def _writes_whole_array(obj: ObjectModel, writes) -> bool:
+    """Whether the unconditional writes of every single iteration of the analysed loop cover every
+    element of the declared array (then lastprivate copies out exactly what the serial loop leaves)."""
+    import islpy as isl
+
+    from autopar.deps import _parse_set, _render, _set_text, ivs_for
+
+    dims = obj.base.array_dims
+    if not dims or any(d is None or not d.strip().isdigit() for d in dims) or not writes:
+        return False
+    outer = writes[0].loops[0]
+    if outer.canonical is None or any(not w.exact_domain or w.loops[0].id != outer.id for w in writes):
+        return False
+    elements = [f"v{k}" for k in range(len(dims))]
+    covered = None
+    for w in writes:
+        names = ivs_for("a", w)
+        text = _set_text([("a", w)], pre=elements,
+                         extra=[f"v{k} = {_render(d, names)}" for k, d in enumerate(w.dims)])
+        # keep the outer loop's variable a0; drop the inner loops' variables
+        s = _parse_set(text).project_out(isl.dim_type.set, len(dims) + 1, len(w.loops) - 1)
+        covered = s if covered is None else covered.union(s)
+    # every iteration of the outer loop (its own bounds only) must write the whole array
+    iterations = _parse_set(_set_text([("a", _outer_only(writes[0]))])).insert_dims(isl.dim_type.set, 0, len(dims))
+    whole = iterations.intersect(isl.Set("{ [%s, a0] : %s }" % (", ".join(elements), " and ".join(
+        f"0 <= v{k} < {d}" for k, d in enumerate(dims)))))
+    return whole.subtract(covered).is_empty()
+
+
+def _outer_only(model):
+    """An access model restricted to its outermost loop, for that loop's iteration domain."""
+    from autopar.deps import AccessModel
+    keep = [c for c in model.domain if "@" not in c.replace("@0", "")]
+    return AccessModel(access=model.access, loops=model.loops[:1], dims=[], domain=keep,
+                       params=set(model.params))
+
+
+def _legality(ctx: NestContext, loop: Loop) -> Legality:
+    tu = ctx.tu
+    out = Legality(loop=loop)
+    out.blockers = structural_blockers(tu, loop)
+    if out.blockers:
+        out.structural = False
+        return out
+    an = ctx.analysis(loop)
+    out.analysis = an
+    classes = classify(loop)
+    out.classes = classes
+    out.blockers += call_blockers(tu, loop, an.model.objects, classes.written)
+    carried = an.graph.carried_by(loop.id)
+    arrays: dict[str, str] = {}
+    for key in sorted({e_obj for e in carried for e_obj in _edge_objects(an, e) if e.exact}):
+        obj = an.model.objects[key]
+        kind = _privatizable(ctx, loop, obj)
+        if kind:
+            arrays[key] = kind
+    alias_pairs: set[tuple[str, str]] = set()
+    for edge in carried:
+        objs = _edge_objects(an, edge)
+        if edge.alias is not None:
+            alias_pairs.add(edge.alias)
+            continue
+        if objs and all(o in arrays for o in objs):
+            continue
+        out.blockers.append(edge.reason)
+    if alias_pairs:
+        pairs = []
+        for x, y in sorted(alias_pairs):
+            ox, oy = an.model.objects[x], an.model.objects[y]
+            w, o = (ox, oy) if ox.written else (oy, ox)
+            pairs.append((w, o))
+        check = overlap_check(pairs)
+        if check is None:
+            for w, o in pairs:
+                out.blockers.append(f"{w.path} and {o.path} may point to the same memory and their "
+                                    "accessed ranges cannot be computed for a runtime check")
+        else:
+            out.alias_check = check
+            out.notes.append("legal when " + " and ".join(sorted({f"{w.path} does not overlap {o.path}"
+                                                                   for w, o in pairs})) +
+                             " (runtime check)")
+    for key, kind in sorted(arrays.items()):
+        name = an.model.objects[key].path
+        (out.private_arrays if kind == "private" else out.lastprivate_arrays).append(name)
+        out.notes.append(f"local array {name} is fully written before it is read in every iteration: {kind}")
+    out.blockers += classes.blockers
+    out.notes += classes.notes
+    out.blockers = list(dict.fromkeys(out.blockers))
+    return out
+
+
+def _edge_objects(an: Analysis, edge: Edge) -> list[str]:
+    keys = an.model.object_of
+    return sorted({keys[n] for n in (edge.source, edge.sink) if n in keys})
+
+
+# ------------------------------------------------------------------------------------ cost model
+
+def _bound_vars(loop: Loop) -> set[str]:
+    c = loop.canonical
+    names: set[str] = set()
+    for aff in (c.lower, c.upper) if c else ():
+        if aff is not None:
+            names |= aff.variables
+    return names
+
+
+def _ancestors(tu: TranslationUnit, loop: Loop) -> list[Loop]:
+    out = []
+    while loop.parent is not None:
+        loop = tu.loop(loop.parent)
+        out.insert(0, loop)
+    return out
+
+
+def trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
+    """(estimated trip count, whether it is symbolic)."""
+    c = loop.canonical
+    if c is None or c.lower is None or c.upper is None or not c.lower.is_linear or not c.upper.is_linear:
+        return float(SYMBOLIC_TRIP), True
+    if not c.lower.coefficients and not c.upper.coefficients:
+        span = (c.upper.constant - c.lower.constant) * (1 if c.step > 0 else -1)
+        if c.comparison.value in ("<=", ">="):
+            span += 1
+        return max(0.0, span / abs(c.step)), False
+    outer = {l.canonical.induction_variable for l in _ancestors(tu, loop) if l.canonical}
+    if _bound_vars(loop) & outer:
+        return SYMBOLIC_TRIP / 2.0, True
+    return float(SYMBOLIC_TRIP) / abs(c.step), True
+
+
+def work(tu: TranslationUnit, loop: Loop) -> float:
+    """Trip count times body work; the body counts its direct accesses, calls and nested loops."""
+    trip, _ = trip_count(tu, loop)
+    body = 1.0 + sum(1 for a in loop.accesses if a.enclosing_loops and a.enclosing_loops[-1] == loop.id)
+    body += sum(4.0 for c in loop.calls)
+    body += sum(work(tu, tu.loop(child)) for child in loop.children)
+    return trip * body
+
+
+def _triangular_inside(tu: TranslationUnit, loop: Loop) -> bool:
+    """Whether the work of an iteration depends on the loop variable (an inner bound uses it)."""
+    if loop.canonical is None:
+        return False
+    iv = loop.canonical.induction_variable
+    return any(iv in _bound_vars(inner) for inner in tu.descendants(loop.id))
+
+
+def _irregular(tu: TranslationUnit, loop: Loop) -> bool:
+    return _triangular_inside(tu, loop) or any(a.conditional and len(a.enclosing_loops) > 0
+                                               for a in loop.accesses if a.enclosing_loops[-1] != loop.id)
+
+
+def estimate(tu: TranslationUnit, plan: Plan) -> float:
+    loop = tu.loop(plan.loop_id)
+    outer = 1.0
+    for anc in _ancestors(tu, loop):
+        outer *= trip_count(tu, anc)[0]
+    total = work(tu, loop)
+    if plan.directive == Directive.SIMD:
+        return round(outer * total * SIMD_FACTOR + 1.0, 1)
+    iterations = trip_count(tu, loop)[0]
+    l = loop
+    for _ in range(plan.collapse - 1):
+        l = tu.loop(l.children[0])
+        iterations *= trip_count(tu, l)[0]
+    speedup = max(1.0, min(float(THREADS), iterations))
+    imbalance = 1.0
+    if _irregular(tu, loop):
+        imbalance = 1.05 if plan.schedule in (Schedule.DYNAMIC, Schedule.GUIDED) else 1.4
+    elif plan.schedule == Schedule.DYNAMIC:
+        imbalance = 1.1
+    elif plan.schedule == Schedule.GUIDED:
+        imbalance = 1.05
+    cost = outer * (FORK_COST + total / speedup * imbalance)
+    cost += 5.0 * plan.collapse
+    if plan.alias_check:
+        cost += outer * 10.0
+    if plan.threshold_check:
+        cost += outer * 1.0
+    if plan.directive == Directive.PARALLEL_FOR_SIMD:
+        cost += 1.0
+    return round(cost, 1)
+
+
+# ----------------------------------------------------------------------------------- candidates
+
+def _threshold(tu: TranslationUnit, loop: Loop) -> Optional[str]:
+    """`trip > T` as C when the trip count is symbolic and the loop may be small, else None."""
+    c = loop.canonical
+    _, symbolic = trip_count(tu, loop)
+    if not symbolic or c is None or c.lower is None or c.upper is None or \
+            not c.lower.is_linear or not c.upper.is_linear or abs(c.step) != 1:
+        return None
+    from autopar.deps import render_poly
+    hi, lo = (c.upper, c.lower) if c.step > 0 else (c.lower, c.upper)
+    poly: dict[tuple[str, ...], int] = {}
+    for aff, sign in ((hi, 1), (lo, -1)):
+        for name, coeff in aff.coefficients.items():
+            poly[(name,)] = poly.get((name,), 0) + sign * coeff
+        poly[()] = poly.get((), 0) + sign * aff.constant
+    if c.comparison.value in ("<=", ">="):
+        poly[()] = poly.get((), 0) + 1
+    trip_text = render_poly(poly)
+    per_iteration = max(1.0, work(tu, loop) / trip_count(tu, loop)[0])
+    limit = max(THREADS, int(MIN_PARALLEL_WORK / per_iteration))
+    return f"{trip_text} > {limit}"
+
+
+def _collapse_chain(ctx: NestContext, loop: Loop) -> list[Loop]:
+    """Loops that may be collapsed with `loop`: a perfect, rectangular chain of parallel loops."""
+    tu = ctx.tu
+    base = ctx.legality(loop)
+    if base.private_arrays or base.lastprivate_arrays:
+        return []
+    chain: list[Loop] = []
+    current = loop
+    ivs = {loop.canonical.induction_variable}
+    graph = base.analysis.graph
+    while current.perfectly_nests_child and len(current.children) == 1:
+        child = tu.loop(current.children[0])
+        if structural_blockers(tu, child) or child.canonical is None:
+            break
+        if _bound_vars(child) & (ivs | base.analysis.model.variant - {child.canonical.induction_variable}):
+            break  # not rectangular, or its bound changes inside the nest
+        if any(e.alias is None for e in graph.carried_by(child.id)):
+            break
+        inner = ctx.legality(child)
+        if not inner.legal or inner.private_arrays or inner.lastprivate_arrays:
+            break
+        if not _same_clauses(base.classes, inner.classes, child):
+            break
+        chain.append(child)
+        ivs.add(child.canonical.induction_variable)
+        current = child
+    return chain
+
+
+def _same_clauses(outer: ScalarClasses, inner: ScalarClasses, inner_loop: Loop) -> bool:
+    """A collapsed loop must not need a clause the outer loop's plan does not already give."""
+    for name in inner.private + inner.lastprivate:
+        if outer.clause_of(name) not in ("private", "lastprivate"):
+            return False
+    for op, names in inner.reductions.items():
+        if any(name not in outer.reductions.get(op, []) for name in names):
+            return False
+    return True
+
+
+def base_plan(ctx: NestContext, loop: Loop) -> Plan:
+    legal = ctx.legality(loop)
+    classes = legal.classes
+    private = list(classes.private) + list(legal.private_arrays)
+    lastprivate = list(classes.lastprivate) + list(legal.lastprivate_arrays)
+    reductions = [Reduction(op=op, variables=sorted(names)) for op, names in
+                  sorted(classes.reductions.items(), key=lambda kv: list(type(kv[0])).index(kv[0]))]
+    return Plan(loop_id=loop.id, private=sorted(private), lastprivate=sorted(lastprivate),
+                reductions=reductions, alias_check=legal.alias_check,
+                proof=Proof.RUNTIME_CHECK if legal.alias_check else Proof.STATIC)
+
+
+def _summary(tu: TranslationUnit, plan: Plan) -> str:
+    loop = tu.loop(plan.loop_id)
+    iv = loop.canonical.induction_variable if loop.canonical else "?"
+    where = "outer" if loop.depth == 0 else f"depth-{loop.depth}"
+    parts = [f"{plan.directive.value} on {where} loop {iv} (line {loop.line})"]
+    if plan.collapse > 1:
+        parts.append(f"collapse({plan.collapse})")
+    for clause, names in (("private", plan.private), ("lastprivate", plan.lastprivate)):
+        if names:
+            parts.append(f"{clause} {', '.join(names)}")
+    for r in plan.reductions:
+        parts.append(f"reduction {r.op.value} on {', '.join(r.variables)}")
+    parts.append(f"schedule {plan.schedule.value if plan.schedule else 'static'}")
+    if plan.alias_check:
+        parts.append("runtime alias check")
+    if plan.threshold_check:
+        parts.append(f"serial unless {plan.threshold_check}")
+    return ", ".join(parts)
+
+
+def _simd_ok(ctx: NestContext, loop: Loop) -> bool:
+    legal = ctx.legality(loop)
+    if loop.children or legal.alias_check or legal.private_arrays or legal.lastprivate_arrays:
+        return False
+    for call in _calls(ctx.tu, loop):
+        if call.effect != CallEffect.PURE:
+            summary = call.summary or ctx.tu.functions.get(call.callee)
+            if call.effect != CallEffect.SAME_TU or summary is None or not summary.is_side_effect_free:
+                return False
+    return True
+
+
+def plans_for(ctx: NestContext, loop: Loop) -> list[Plan]:
+    """Every plan with the pragma on `loop`, the plainest first."""
+    tu = ctx.tu
+    base = base_plan(ctx, loop)
+    plans = [base]
+    chain = _collapse_chain(ctx, loop)
+    for n in range(2, len(chain) + 2):
+        plans.append(base.model_copy(update={"collapse": n}))
+    if _irregular(tu, loop):
+        plans.append(base.model_copy(update={"schedule": Schedule.DYNAMIC}))
+        plans.append(base.model_copy(update={"schedule": Schedule.GUIDED}))
+    threshold = _threshold(tu, loop)
+    if threshold:
+        plans.append(base.model_copy(update={"threshold_check": threshold}))
+    if _simd_ok(ctx, loop):
+        if loop.depth == 0 or not any(ctx.legality(a).legal for a in _ancestors(tu, loop)):
+            plans.append(base.model_copy(update={"directive": Directive.PARALLEL_FOR_SIMD}))
+        plans.append(base.model_copy(update={"directive": Directive.SIMD}))
+    return plans
 
 
 def analyze_nest(tu: TranslationUnit, root: Loop) -> NestAnalysis:
-    loops = [root, *tu.descendants(root.id)]
-    return NestAnalysis(
-        root_loop_id=root.id,
-        verdicts=[LoopVerdict(loop_id=loop.id, parallelizable=False, reasons=["not analyzed yet"])
-                  for loop in loops],
-        default_reason="not analyzed yet",
-    )
+    """Verdicts for every loop of the nest, every legal candidate, and the cost model's default."""
+    ctx = NestContext(tu, root)
+    verdicts: list[LoopVerdict] = []
+    candidates: list[Candidate] = []
+    for loop in ctx.loops:
+        legal = ctx.legality(loop)
+        if legal.legal:
+            reasons = [f"no loop-carried dependence on {loop.canonical.induction_variable}"
+                       + (" once the runtime alias check holds" if legal.alias_check else "")]
+            reasons += legal.notes
+        else:
+            reasons = legal.blockers[:MAX_REASONS]
+            if len(legal.blockers) > MAX_REASONS:
+                reasons.append(f"and {len(legal.blockers) - MAX_REASONS} more")
+        verdicts.append(LoopVerdict(loop_id=loop.id, parallelizable=legal.legal, reasons=reasons))
+        if not legal.legal:
+            continue
+        for plan in plans_for(ctx, loop):
+            candidates.append(Candidate(id=f"c{len(candidates)}", plan=plan, summary=_summary(tu, plan),
+                                        estimated_cost=estimate(tu, plan), reasons=list(reasons)))
+    analysis = NestAnalysis(root_loop_id=root.id, verdicts=verdicts, candidates=candidates)
+    eligible = [c for c in candidates if c.plan.proof != Proof.ASSUMPTION]
+    if not eligible:
+        analysis.default_reason = "no loop of the nest can run in parallel: " + "; ".join(
+            verdicts[0].reasons[:2]) if verdicts and verdicts[0].reasons else "no legal parallel plan"
+        return analysis
+    best = min(eligible, key=lambda c: (c.estimated_cost, int(c.id[1:])))
+    serial = work(tu, root)
+    if best.estimated_cost >= serial:
+        analysis.default_reason = (f"too little work: the best plan ({best.summary}) is estimated at "
+                                   f"{best.estimated_cost:.3g}, serial at {serial:.3g}")
+        return analysis
+    analysis.default_candidate_id = best.id
+    analysis.default_reason = (f"{best.summary}: lowest estimated cost {best.estimated_cost:.3g} "
+                               f"(serial {serial:.3g}, {THREADS} threads assumed)")
+    return analysis
+
+
+# ---------------------------------------------------------------------------------- validation
+
+def validate_plan(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
+    """Problems with `plan` for this nest (empty: legal), re-derived from the dependence graph and the
+    scalar classes, whoever wrote the plan."""
+    problems: list[str] = []
+    try:
+        loop = tu.loop(plan.loop_id)
+    except KeyError:
+        return [f"no loop {plan.loop_id} in this file"]
+    root = tu.loop(nest.root_loop_id)
+    ctx = NestContext(tu, root)
+    if loop.id not in {l.id for l in ctx.loops}:
+        return [f"loop {plan.loop_id} is not in the nest {nest.root_loop_id}"]
+    blockers = structural_blockers(tu, loop)
+    if blockers:
+        return [f"the pragma cannot go on this loop: {b}" for b in blockers]
+    an = ctx.analysis(loop)
+    classes = classify(loop)
+    problems += call_blockers(tu, loop, an.model.objects, classes.written)
+
+    # the loops the plan runs in parallel
+    collapsed = [loop]
+    for _ in range(plan.collapse - 1):
+        last = collapsed[-1]
+        if not (last.perfectly_nests_child and len(last.children) == 1):
+            problems.append(f"collapse({plan.collapse}) needs a perfect nest, but loop at line {last.line} "
+                            "has other statements around its inner loop")
+            break
+        child = tu.loop(last.children[0])
+        if structural_blockers(tu, child):
+            problems.append(f"collapse({plan.collapse}) includes loop at line {child.line}: "
+                            + structural_blockers(tu, child)[0])
+            break
+        ivs = {l.canonical.induction_variable for l in collapsed if l.canonical}
+        if _bound_vars(child) & ivs:
+            problems.append(f"collapse({plan.collapse}): the bounds of loop at line {child.line} depend on "
+                            "an outer loop variable (not rectangular)")
+        collapsed.append(child)
+    if plan.directive in (Directive.SIMD, Directive.PARALLEL_FOR_SIMD) and loop.children:
+        problems.append(f"{plan.directive.value} is only proposed on an innermost loop")
+    if plan.directive == Directive.SIMD and plan.alias_check:
+        problems.append("simd plans cannot carry a runtime alias check")
+
+    # privatised arrays the plan names
+    named_private = set(plan.private) | set(plan.lastprivate) | set(plan.firstprivate)
+    private_objects: set[str] = set()
+    for key, obj in an.model.objects.items():
+        if obj.kind == "array" and obj.path in named_private:
+            kind = _privatizable(ctx, loop, obj)
+            if kind is None:
+                problems.append(f"local array {obj.path} is not fully written before it is read in every "
+                                "iteration: it cannot be private")
+            elif kind == "lastprivate" and obj.path not in plan.lastprivate:
+                problems.append(f"local array {obj.path} may be used after the loop: it needs lastprivate")
+            else:
+                private_objects.add(key)
+
+    # dependences carried by any parallel loop
+    alias_pairs: set[tuple[str, str]] = set()
+    for l in collapsed:
+        for edge in an.graph.carried_by(l.id):
+            if edge.alias is not None:
+                alias_pairs.add(edge.alias)
+                continue
+            objs = _edge_objects(an, edge)
+            if objs and all(o in private_objects for o in objs):
+                continue
+            problems.append(edge.reason)
+            arrays = [an.model.objects[o] for o in objs if an.model.objects[o].kind == "array"
+                      and _privatizable(ctx, loop, an.model.objects[o])]
+            for obj in arrays:
+                problems.append(f"local array {obj.path} must be private")
+    if alias_pairs:
+        pairs = []
+        for x, y in sorted(alias_pairs):
+            ox, oy = an.model.objects[x], an.model.objects[y]
+            pairs.append((ox, oy) if ox.written else (oy, ox))
+        check = overlap_check(pairs)
+        if check is None:
+            problems.append("pointers that may alias have no computable ranges: no runtime check can prove it")
+        elif plan.alias_check != check:
+            problems.append("missing or wrong alias check: the loop needs if(" + check + ")")
+        if plan.proof != Proof.RUNTIME_CHECK:
+            problems.append("a plan with a runtime alias check must say proof runtime-check")
+    elif plan.alias_check:
+        problems.append("the plan has an alias check the analysis did not derive")
+    if plan.threshold_check and plan.threshold_check != _threshold(tu, loop):
+        problems.append("the threshold if() was not derived by the analysis")
+
+    # scalars, re-derived for the plan's loop
+    problems += [b for b in classes.blockers]
+    clause_of: dict[str, list[str]] = {}
+    for clause, names in (("private", plan.private), ("firstprivate", plan.firstprivate),
+                          ("lastprivate", plan.lastprivate)):
+        for name in names:
+            clause_of.setdefault(name, []).append(clause)
+    for r in plan.reductions:
+        for name in r.variables:
+            clause_of.setdefault(name, []).append(f"reduction({r.op.value})")
+    for name, clauses in sorted(clause_of.items()):
+        if len(clauses) > 1:
+            problems.append(f"{name} appears in more than one data-sharing clause: {', '.join(clauses)}")
+    known = {u.variable.name for u in loop.scalars} | {o.path for o in an.model.objects.values()}
+    collapsed_ivs = {l.canonical.induction_variable for l in collapsed if l.canonical}
+    for name in sorted(clause_of):
+        if name not in known:
+            problems.append(f"{name} is not used in the loop")
+    for name in classes.private:
+        got = clause_of.get(name, [])
+        if not any(c in ("private", "lastprivate") for c in got) and name not in collapsed_ivs:
+            problems.append(f"{name} is written in every iteration before it is read: it must be private")
+    for name in classes.lastprivate:
+        if "lastprivate" not in clause_of.get(name, []):
+            problems.append(f"{name} is used after the loop: it must be lastprivate")
+    for op, names in classes.reductions.items():
+        for name in names:
+            if f"reduction({op.value})" not in clause_of.get(name, []):
+                problems.append(f"{name} is a {op.value} reduction: it needs reduction({op.value}: {name})")
+    for name, clauses in clause_of.items():
+        use = loop.scalar(name)
+        if use is None:
+            continue
+        for clause in clauses:
+            if clause.startswith("reduction") and (use.reduction is None or
+                                                   clause != f"reduction({use.reduction.value})"):
+                problems.append(f"{name} is not a {clause[10:-1]} reduction in this loop")
+            if clause == "private" and use.read and not use.written_before_read and use.written is False \
+                    and name not in collapsed_ivs:
+                problems.append(f"{name} is read in the loop but never written: private would leave it "
+                                "uninitialised (leave it shared)")
+            if clause == "firstprivate" and use.written:
+                problems.append(f"{name} is written in the loop: firstprivate does not carry its value "
+                                "between iterations")
+            if clause == "lastprivate" and use.written and not use.written_before_read and \
+                    use.is_induction_variable_of is None:
+                problems.append(f"{name} is not written on every path of an iteration: lastprivate would "
+                                "not reproduce the serial value")
+    return list(dict.fromkeys(problems))

@@ -1,0 +1,747 @@
+"""Exact dependence analysis of one loop (and the loops nested in it) with isl.
+
+Each access becomes an integer set: its iteration domain (built from the canonical bounds, with
+symbolic parameters, triangular bounds and any constant step) and its subscripts. Linearised
+subscripts `a[i*n + j]` are delinearised into `a[i][j]` when isl proves the inner part stays in
+[0, n). For every pair of accesses that may touch the same memory, with at least one write, isl
+answers whether a pair of iterations touching the same element exists with equal outer iterations and
+an earlier source at a given loop: that is a dependence carried by that loop, and the deltas give its
+distance. Accesses isl cannot model, and objects that may alias, give conservative `unknown` edges
+with the reason. Nothing is ever silently ignored.
+
+The result is a `DependenceGraph` wrapping a networkx MultiDiGraph whose nodes are access ids.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Optional
+
+import islpy as isl
+import networkx as nx
+
+from autopar.ir import Access, Comparison, Loop, Storage, TranslationUnit, Variable
+
+Aff = dict[str, int]  # name -> coefficient; "" is the constant term
+
+
+# ------------------------------------------------------------------------------------------ the graph
+
+@dataclass
+class Edge:
+    source: str  # access id (or "scalar:<name>")
+    sink: str
+    kind: str  # "flow" | "anti" | "output"
+    loop: Optional[str]  # the carrying loop id; None for a loop-independent dependence
+    exact: bool = True  # False: conservative (non-affine access or possible aliasing)
+    distance: Optional[str] = None  # iterations of the carrying loop, "*" when it varies
+    reason: str = ""  # a sentence a user understands
+    alias: Optional[tuple[str, str]] = None  # the two object keys when the edge exists only by aliasing
+
+
+class DependenceGraph:
+    """Dependences of the accesses inside one loop. Nodes: access ids; edges: `Edge` data."""
+
+    def __init__(self, loop_id: str):
+        self.loop_id = loop_id
+        self.graph = nx.MultiDiGraph(loop=loop_id)
+        self.objects: dict[str, "ObjectModel"] = {}
+
+    def add_access(self, access: Access) -> None:
+        self.graph.add_node(access.id, text=access.text, line=access.line, column=access.column,
+                            write=access.is_write, object=access.path)
+
+    def add_edge(self, edge: Edge) -> None:
+        self.graph.add_edge(edge.source, edge.sink, key=(edge.kind, edge.loop, edge.exact),
+                            edge=edge, kind=edge.kind, loop=edge.loop, exact=edge.exact,
+                            distance=edge.distance, reason=edge.reason)
+
+    @property
+    def edges(self) -> list[Edge]:
+        return [data["edge"] for _, _, data in self.graph.edges(data=True)]
+
+    def carried_by(self, loop_id: str) -> list[Edge]:
+        return [e for e in self.edges if e.loop == loop_id]
+
+    def to_dot(self) -> str:
+        lines = [f'digraph "{self.loop_id}" {{']
+        for node, data in self.graph.nodes(data=True):
+            label = f"{data.get('text', node)} ({'W' if data.get('write') else 'R'}, line {data.get('line', '?')})"
+            lines.append(f'  "{node}" [label="{_dot_escape(label)}"];')
+        for edge in self.edges:
+            label = edge.kind + (f" {edge.loop.split(':', 1)[-1]}" if edge.loop else " indep")
+            if edge.distance:
+                label += f" d={edge.distance}"
+            if not edge.exact:
+                label += " ?"
+            style = "" if edge.exact else ", style=dashed"
+            lines.append(f'  "{edge.source}" -> "{edge.sink}" [label="{_dot_escape(label)}"{style}];')
+        lines.append("}")
+        return "\n".join(lines)
+
+
+def _dot_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+# ------------------------------------------------------------------------------------- access models
+
+@dataclass
+class AccessModel:
+    access: Optional[Access]
+    loops: list[Loop]  # enclosing loops from the analysed loop inwards
+    dims: Optional[list[Aff]] = None  # subscripts after delinearisation; None when not affine
+    reason: Optional[str] = None  # why not affine
+    strides: list[tuple[str, ...]] = field(default_factory=list)  # per dim, for the flat range
+    domain: list[str] = field(default_factory=list)  # isl constraints with "@k" for dim k
+    exact_domain: bool = True
+    params: set[str] = field(default_factory=set)
+
+    @property
+    def affine(self) -> bool:
+        return self.dims is not None
+
+    def order_key(self) -> tuple[int, int, int, int]:
+        a = self.access
+        return (a.statement, 1 if a.is_write else 0, a.line, a.column)
+
+
+@dataclass
+class ObjectModel:
+    """One memory object as the loop names it: an array, what a pointer points to, a member path."""
+
+    key: str
+    path: str
+    base: Variable
+    kind: str  # "array" | "pointer" | "member"
+    accesses: list[AccessModel] = field(default_factory=list)
+
+    @property
+    def written(self) -> bool:
+        return any(m.access.is_write for m in self.accesses)
+
+    @property
+    def distinct(self) -> bool:
+        """A restrict pointer or a named array: nothing else in the loop reaches it."""
+        if self.kind == "array":
+            return True
+        return self.kind == "pointer" and self.base.restrict
+
+
+def object_key(access: Access) -> str:
+    return f"{access.path}@{access.base.decl}"
+
+
+def _object_kind(access: Access) -> str:
+    base = access.base
+    if access.path != base.name:
+        return "member"
+    if base.is_array and not base.is_pointer:
+        return "array"
+    return "pointer"
+
+
+def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
+    """Whether two distinct objects of a loop may overlap in memory."""
+    if x.key == y.key:
+        return True
+    if x.distinct and y.distinct:
+        return False
+    for a, b in ((x, y), (y, x)):
+        if a.kind == "pointer" and a.base.restrict:
+            return False  # restrict: nothing else reaches its pointee while it is modified
+        if a.kind == "array" and b.kind == "array":
+            return False
+        if a.kind == "array" and a.base.storage == Storage.LOCAL and b.kind == "pointer" \
+                and b.base.storage == Storage.PARAMETER:
+            return False  # a parameter cannot point into the callee's own automatic arrays
+    return True
+
+
+# ------------------------------------------------------------------------------------- isl helpers
+
+def _param(name: str) -> str:
+    """The isl parameter of a loop-invariant C name, or of a product of them ("m*n")."""
+    return "P_" + name.replace("*", "_X_")
+
+
+def _render(aff: Aff, names: dict[str, str]) -> str:
+    parts = []
+    for name, coeff in sorted(aff.items()):
+        if coeff == 0:
+            continue
+        sym = str(abs(coeff)) if name == "" else (names.get(name) or _param(name))
+        if name and abs(coeff) != 1:
+            sym = f"{abs(coeff)}*{sym}"
+        parts.append(("- " if coeff < 0 else "+ ") + sym)
+    if not parts:
+        return "0"
+    text = " ".join(parts)
+    return text[2:] if text.startswith("+ ") else "-" + text[2:]
+
+
+def _sub(a: Aff, b: Aff) -> Aff:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = out.get(k, 0) - v
+    return {k: v for k, v in out.items() if v}
+
+
+@lru_cache(maxsize=20000)
+def _parse_set(text: str) -> isl.Set:
+    return isl.Set(text)
+
+
+def _empty(text: str) -> bool:
+    return _parse_set(text).is_empty()
+
+
+# ----------------------------------------------------------------------------------- the loop model
+
+class LoopModel:
+    """The accesses of one loop (nested loops included) as isl-ready models."""
+
+    def __init__(self, tu: TranslationUnit, loop: Loop):
+        self.tu = tu
+        self.loop = loop
+        self.loops = {l.id: l for l in [loop, *tu.descendants(loop.id)]}
+        # names whose value changes inside the loop: never parameters
+        self.variant = {s.variable.name for s in loop.scalars if s.written}
+        self.variant |= {l.canonical.induction_variable for l in self.loops.values() if l.canonical}
+        self.outer_ivs: set[str] = set()
+        parent = loop.parent
+        while parent is not None:
+            outer = tu.loop(parent)
+            if outer.canonical:
+                self.outer_ivs.add(outer.canonical.induction_variable)
+            parent = outer.parent
+        # the enclosing loops' bounds hold for their (fixed) variables while this loop runs
+        self.context = AccessModel(access=loop.accesses[0] if loop.accesses else None, loops=[])
+        for outer in _ancestors(tu, loop):
+            if outer.canonical and not outer.writes_induction_variable and \
+                    outer.canonical.induction_variable not in self.variant:
+                self._bound(self.context, _param(outer.canonical.induction_variable), outer, {})
+        self.objects: dict[str, ObjectModel] = {}
+        self.object_of: dict[str, str] = {}  # access id -> object key
+        self.models: list[AccessModel] = []
+        for access in sorted(loop.accesses, key=lambda a: (a.statement, a.is_write, a.line, a.column)):
+            model = self._model(access)
+            self.models.append(model)
+            key = object_key(access)
+            if key not in self.objects:
+                self.objects[key] = ObjectModel(key=key, path=access.path, base=access.base,
+                                                kind=_object_kind(access))
+            self.objects[key].accesses.append(model)
+            self.object_of[access.id] = key
+        for obj in self.objects.values():
+            self._shape(obj)
+
+    # -- domains
+
+    def _model(self, access: Access) -> AccessModel:
+        ids = access.enclosing_loops
+        start = ids.index(self.loop.id) if self.loop.id in ids else len(ids)
+        loops = [self.loops[i] for i in ids[start:] if i in self.loops]
+        model = AccessModel(access=access, loops=loops, domain=list(self.context.domain))
+        ivs: dict[str, str] = {}
+        for k, l in enumerate(loops):
+            self._bound(model, k, l, ivs)
+            if l.canonical:
+                ivs[l.canonical.induction_variable] = f"@{k}"
+        return model
+
+    def _usable(self, aff, ivs: dict[str, str]) -> Optional[Aff]:
+        """An AffineExpr as a linear Aff over dims and invariant parameters, or None.
+
+        A product of loop-invariant names ("m*n") is itself invariant: it becomes one parameter."""
+        if aff is None:
+            return None
+        out: Aff = {"": aff.constant} if aff.constant else {}
+        for name, coeff in aff.coefficients.items():
+            factors = name.split("*")
+            if len(factors) > 1 and any(f in ivs for f in factors):
+                return None
+            if any(f not in ivs and f in self.variant for f in factors):
+                return None
+            out[name] = out.get(name, 0) + coeff
+        return out
+
+    def _bound(self, model: AccessModel, k, loop: Loop, ivs: dict[str, str]) -> None:
+        c = loop.canonical
+        if c is None:
+            model.exact_domain = False
+            return
+        me = f"@{k}" if isinstance(k, int) else k
+        lower, upper = self._usable(c.lower, ivs), self._usable(c.upper, ivs)
+        names = dict(ivs)
+        for aff in (lower, upper):
+            if aff:
+                model.params |= {_param(n) for n in aff if n and n not in ivs}
+        up = c.step > 0
+        if lower is not None:
+            model.domain.append(f"{me} {'>=' if up else '<='} {_render(lower, names)}")
+            if abs(c.step) != 1:
+                model.domain.append(
+                    f"exists (e{me} : {me} = {_render(lower, names)} + {c.step}*e{me} and e{me} >= 0)")
+        else:
+            model.exact_domain = False
+        op = {Comparison.LT: "<", Comparison.LE: "<=", Comparison.GT: ">", Comparison.GE: ">=",
+              Comparison.NE: "<" if up else ">"}[c.comparison]
+        if upper is not None and (op in ("<", "<=")) == up:
+            model.domain.append(f"{me} {op} {_render(upper, names)}")
+        else:
+            model.exact_domain = False
+
+    # -- subscripts and delinearisation
+
+    def _ivs(self, model: AccessModel) -> dict[str, str]:
+        return {l.canonical.induction_variable: f"@{k}" for k, l in enumerate(model.loops) if l.canonical}
+
+    def _shape(self, obj: ObjectModel) -> None:
+        """Fill `dims` of each access of one object, delinearising when needed; or mark non-affine."""
+        direct = _direct_dims(obj)
+        reason = None
+        for m in obj.accesses:
+            if not m.access.is_affine:
+                bad = next(s for s in m.access.subscripts if s.affine is None)
+                reason = bad.non_affine_reason or f"subscript {bad.text} is not affine"
+                m.reason = reason
+            elif len(m.access.subscripts) > direct:
+                m.reason = f"{m.access.text} goes through a loaded pointer"
+            elif obj.kind == "pointer" and obj.base.name in self.variant:
+                m.reason = f"pointer {obj.base.name} changes inside the loop"
+        if any(m.reason for m in obj.accesses):
+            for m in obj.accesses:
+                m.reason = m.reason or f"another access to {obj.path} is not affine"
+            return
+        ranks = {len(m.access.subscripts) for m in obj.accesses}
+        linear = all(all(f not in self._ivs(m) for mono in s.affine.coefficients if "*" in mono
+                         for f in mono.split("*"))
+                     for m in obj.accesses for s in m.access.subscripts)
+        if linear and len(ranks) == 1:
+            for m in obj.accesses:
+                ivs = self._ivs(m)
+                dims = [self._usable(s.affine, ivs) for s in m.access.subscripts]
+                if any(d is None for d in dims):
+                    bad = next(s for s, d in zip(m.access.subscripts, dims) if d is None)
+                    names = sorted(bad.affine.variables & self.variant - set(ivs))
+                    m.reason = f"subscript {bad.text} uses {', '.join(names)}, which the loop changes"
+                else:
+                    m.dims = dims
+                    m.strides = [()] * len(dims)
+                    m.params |= {_param(n) for d in dims for n in d if n and n not in ivs}
+            if any(m.reason for m in obj.accesses):
+                for m in obj.accesses:
+                    m.dims, m.reason = None, m.reason or f"another access to {obj.path} is not affine"
+            return
+        if ranks != {1}:
+            for m in obj.accesses:
+                m.reason = f"{obj.path} is accessed with products of variables in a subscript"
+            return
+        self._delinearise(obj)
+
+    def _delinearise(self, obj: ObjectModel) -> None:
+        split: list[Optional[dict[tuple[str, ...], Aff]]] = []
+        strides: set[tuple[str, ...]] = {()}
+        pending: list[tuple[int, tuple[str, ...], int]] = []
+        failure = None
+        for idx, m in enumerate(obj.accesses):
+            ivs = self._ivs(m)
+            expr = m.access.subscripts[0].affine
+            parts: dict[tuple[str, ...], Aff] = {}
+            if expr.constant:
+                parts.setdefault((), {})[""] = expr.constant
+            for mono, coeff in expr.coefficients.items():
+                names = mono.split("*")
+                iv_names = [n for n in names if n in ivs]
+                params = tuple(sorted(n for n in names if n not in ivs))
+                if any(p in self.variant for p in params):
+                    failure = f"subscript {m.access.text} uses {', '.join(p for p in params if p in self.variant)}, which the loop changes"
+                    break
+                if len(iv_names) > 1:
+                    failure = f"subscript {m.access.text} multiplies loop variables"
+                    break
+                outer = [n for n in params if n in self.outer_ivs]
+                if not iv_names and len(params) >= 2 and len(outer) == 1:
+                    # an outer induction variable is fixed here but still indexes a row
+                    iv_names, params = outer, tuple(n for n in params if n != outer[0])
+                if iv_names:
+                    strides.add(params)
+                    part = parts.setdefault(params, {})
+                    part[iv_names[0]] = part.get(iv_names[0], 0) + coeff
+                elif len(params) == 1:
+                    pending.append((idx, params, coeff))
+                else:
+                    pending.append((idx, params, coeff))
+            if failure:
+                break
+            split.append(parts)
+        if failure is None:
+            for idx, params, coeff in pending:
+                part_key, var = None, None
+                if params in strides:
+                    part_key, var = params, ""
+                elif len(params) == 1:
+                    part_key, var = (), params[0]
+                else:
+                    for p in params:
+                        rest = list(params)
+                        rest.remove(p)
+                        if tuple(rest) in strides:
+                            part_key, var = tuple(rest), p
+                            break
+                if part_key is None:  # a loop-invariant product: one parameter
+                    part_key, var = (), "*".join(params)
+                part = split[idx].setdefault(part_key, {})
+                part[var] = part.get(var, 0) + coeff
+        chain = sorted(strides, key=len)
+        if failure is None:
+            for prev, nxt in zip(chain, chain[1:]):
+                rest = list(nxt)
+                for p in prev:
+                    if p in rest:
+                        rest.remove(p)
+                    else:
+                        rest = []
+                        break
+                if len(nxt) != len(prev) + 1 or len(rest) != 1:
+                    failure = f"cannot delinearise the subscripts of {obj.path}"
+                    break
+        if failure is None:
+            for m, parts in zip(obj.accesses, split):
+                ivs = self._ivs(m)
+                dims = [{k: v for k, v in parts.get(s, {}).items() if v} for s in reversed(chain)]
+                m.dims, m.strides = dims, list(reversed(chain))
+                m.params |= {_param(n) for d in dims for n in d if n and n not in ivs}
+                m.params |= {_param(p) for s in chain for p in s}
+                # prove 0 <= dim < extra parameter of the next stride, on the domain
+                for level in range(1, len(chain)):
+                    extra = [p for p in chain[level] if p not in chain[level - 1] or
+                             chain[level].count(p) > chain[level - 1].count(p)][0]
+                    inner = dims[len(chain) - level]
+                    text = _set_text([("a", m)], extra=[
+                        f"({_render(inner, ivs_for('a', m, self))} < 0 or "
+                        f"{_render(inner, ivs_for('a', m, self))} >= {_param(extra)})"])
+                    if not _empty(text):
+                        failure = (f"cannot delinearise {m.access.text}: "
+                                   f"{_render_c(inner)} may leave [0, {extra})")
+                        break
+                if failure:
+                    break
+        if failure:
+            for m in obj.accesses:
+                m.dims, m.strides, m.reason = None, [], failure
+
+
+def ivs_for(prefix: str, m: AccessModel, _model=None) -> dict[str, str]:
+    return {l.canonical.induction_variable: f"{prefix}{k}" for k, l in enumerate(m.loops) if l.canonical}
+
+
+def _direct_dims(obj: ObjectModel) -> int:
+    """How many subscripts index the object itself (more go through a loaded pointer)."""
+    base = obj.base
+    if obj.kind == "array":
+        return max(1, len(base.array_dims))
+    if obj.kind == "pointer" and "(*" in base.type.replace(" ", ""):
+        return 1 + base.type.count("[")
+    return 1
+
+
+def _render_c(aff: Aff) -> str:
+    return _render(aff, {n: n for n in aff if n}).replace("*", " * ")
+
+
+def _set_text(parts: list[tuple[str, AccessModel]], pre: list[str] = (), extra: list[str] = ()) -> str:
+    """One isl set over the dims of several accesses: `[params] -> { [pre..., a0.., b0..] : ... }`."""
+    dims = list(pre)
+    cons: list[str] = []
+    params: set[str] = set()
+    for prefix, m in parts:
+        dims += [f"{prefix}{k}" for k in range(len(m.loops))]
+        cons += [c.replace("@", prefix) for c in m.domain]
+        params |= m.params
+    cons += list(extra)
+    for c in cons:
+        params |= set(re.findall(r"\bP_\w+", c))
+    body = " and ".join(cons) if cons else ""
+    return f"[{', '.join(sorted(params))}] -> {{ [{', '.join(dims)}]{' : ' + body if body else ''} }}"
+
+
+# ------------------------------------------------------------------------------ dependences of pairs
+
+def _kind(src: Access, dst: Access) -> str:
+    if src.is_write and dst.is_write:
+        return "output"
+    return "flow" if src.is_write else "anti"
+
+
+def _common(a: AccessModel, b: AccessModel) -> list[Loop]:
+    common = []
+    for x, y in zip(a.loops, b.loops):
+        if x.id != y.id:
+            break
+        common.append(x)
+    return common
+
+
+def _ancestors(tu: TranslationUnit, loop: Loop) -> list[Loop]:
+    out = []
+    while loop.parent is not None:
+        loop = tu.loop(loop.parent)
+        out.insert(0, loop)
+    return out
+
+
+def _declared_inside(var: Variable, loop: Loop) -> bool:
+    try:
+        line, column = (int(x) for x in var.decl.split(":")[-2:])
+    except ValueError:
+        return False
+    return (line, column) > (loop.line, loop.column) and line <= loop.end_line
+
+
+def _iv(loop: Loop) -> str:
+    return loop.canonical.induction_variable if loop.canonical else loop.id
+
+
+def pair_set_text(a: AccessModel, b: AccessModel, common: list[Loop], extra: list[str] = ()) -> str:
+    """Pairs (a-iteration, b-iteration) touching the same element, with distance dims d_k = b_k - a_k."""
+    cons = [f"d{k} = b{k} - a{k}" for k in range(len(common))]
+    na, nb = ivs_for("a", a), ivs_for("b", b)
+    for da, db in zip(a.dims, b.dims):
+        cons.append(f"{_render(da, na)} = {_render(db, nb)}")
+    return _set_text([("a", a), ("b", b)], pre=[f"d{k}" for k in range(len(common))],
+                     extra=cons + list(extra))
+
+
+def _distance(s: isl.Set, k: int, step: int) -> str:
+    try:
+        low, high = s.dim_min(k).coalesce(), s.dim_max(k).coalesce()
+    except isl.Error:
+        return "*"
+    lp, hp = low.get_pieces(), high.get_pieces()
+    if len(lp) == 1 and len(hp) == 1 and lp[0][1].is_cst() and hp[0][1].is_cst():
+        lo, hi = lp[0][1].get_constant_val().to_python(), hp[0][1].get_constant_val().to_python()
+        if lo == hi:
+            return str(int(lo) // step) if int(lo) % step == 0 else str(lo)
+        return "*"
+    if len(lp) == 1 and len(hp) == 1 and lp[0][1].plain_is_equal(hp[0][1]):
+        text = render_aff_c(lp[0][1])
+        if text is not None:
+            return text if step == 1 else (f"-({text})" if step == -1 else f"({text}) / {step}")
+    return "*"
+
+
+def render_aff_c(aff: isl.Aff) -> Optional[str]:
+    """An isl affine expression over parameters as C, or None (divisions, rational coefficients)."""
+    poly = aff_terms(aff)
+    return None if poly is None else render_poly({tuple(k.split("*")) if k else (): v
+                                                  for k, v in poly.items()})
+
+
+def aff_terms(aff: isl.Aff) -> Optional[Aff]:
+    if aff.dim(isl.dim_type.div) or aff.dim(isl.dim_type.in_):
+        return None
+    out: Aff = {}
+    for i in range(aff.dim(isl.dim_type.param)):
+        v = aff.get_coefficient_val(isl.dim_type.param, i).to_python()
+        if v != int(v):
+            return None
+        if v:
+            out[aff.get_dim_name(isl.dim_type.param, i)[2:].replace("_X_", "*")] = int(v)
+    c = aff.get_constant_val().to_python()
+    if c != int(c) or aff.get_denominator_val().to_python() != 1:
+        return None
+    if c:
+        out[""] = int(c)
+    return out
+
+
+def render_poly(poly: dict[tuple[str, ...], int]) -> str:
+    """C text of a polynomial {monomial: coefficient}; products of two or more names go through long."""
+    terms = sorted(((m, c) for m, c in poly.items() if c), key=lambda t: (-len(t[0]), t[0]))
+    parts = []
+    for mono, coeff in terms:
+        factors = list(mono)
+        if len(factors) >= 2:
+            factors[0] = f"(long){factors[0]}"
+        if abs(coeff) != 1 or not factors:
+            factors.insert(0, str(abs(coeff)))
+        parts.append(("- " if coeff < 0 else "+ ") + " * ".join(factors))
+    if not parts:
+        return "0"
+    text = " ".join(parts)
+    return text[2:] if text.startswith("+ ") else "-" + text[2:]
+
+
+# ------------------------------------------------------------------------------------ the analysis
+
+class Analysis:
+    """The dependence graph of one loop together with the models it was built from."""
+
+    def __init__(self, tu: TranslationUnit, loop: Loop):
+        self.model = LoopModel(tu, loop)
+        self.graph = DependenceGraph(loop.id)
+        self.graph.objects = self.model.objects
+        for m in self.model.models:
+            self.graph.add_access(m.access)
+        self._build()
+
+    def _build(self) -> None:
+        objects = list(self.model.objects.values())
+        for i, x in enumerate(objects):
+            for y in objects[i:]:
+                if x.key == y.key:
+                    self._same_object(x)
+                elif (x.written or y.written) and may_alias(x, y):
+                    self._aliasing(x, y)
+
+    def _same_object(self, obj: ObjectModel) -> None:
+        models = obj.accesses
+        fresh = [k for k, l in enumerate(models[0].loops) if obj.kind == "array"
+                 and obj.base.storage in (Storage.LOCAL,) and _declared_inside(obj.base, l)]
+        fresh_depth = max(fresh) + 1 if fresh else 0  # loops [0, fresh_depth) see a new object
+        for a in models:
+            for b in models:
+                if not (a.access.is_write or b.access.is_write):
+                    continue
+                common = _common(a, b)
+                if a.affine and b.affine:
+                    self._exact(a, b, common, fresh_depth)
+                else:
+                    reason = a.reason or b.reason
+                    for k in range(fresh_depth, len(common)):
+                        self._unknown(a, b, common[k], f"{reason}: {a.access.text} and {b.access.text} "
+                                      f"may touch the same element in different iterations of "
+                                      f"{_iv(common[k])}")
+
+    def _exact(self, a: AccessModel, b: AccessModel, common: list[Loop], fresh_depth: int) -> None:
+        if len(a.dims) != len(b.dims):
+            for k in range(fresh_depth, len(common)):
+                self._unknown(a, b, common[k], f"{a.access.text} and {b.access.text} use different shapes")
+            return
+        base = pair_set_text(a, b, common)
+        base_set = _parse_set(base)
+        if base_set.is_empty():
+            return
+        for k in range(fresh_depth, len(common)):
+            if common[k].canonical is None:
+                self._unknown(a, b, common[k], f"loop {common[k].id} is not canonical")
+                continue
+            order = _order_set(len(common), len(a.loops), len(b.loops), k,
+                               common[k].canonical.step > 0)
+            carried = base_set.intersect(order)
+            if carried.is_empty():
+                continue
+            distance = _distance(carried, k, common[k].canonical.step)
+            kind = _kind(a.access, b.access)
+            self.graph.add_edge(Edge(
+                source=a.access.id, sink=b.access.id, kind=kind, loop=common[k].id, distance=distance,
+                reason=f"{kind} dependence from {a.access.text} (line {a.access.line}) to "
+                       f"{b.access.text} (line {b.access.line}) carried by {_iv(common[k])}, "
+                       f"distance {distance}"))
+        if a is not b and a.order_key() < b.order_key():
+            same = _order_set(len(common), len(a.loops), len(b.loops), None, True)
+            if not base_set.intersect(same).is_empty():
+                kind = _kind(a.access, b.access)
+                self.graph.add_edge(Edge(source=a.access.id, sink=b.access.id, kind=kind, loop=None,
+                                         reason=f"loop-independent {kind} dependence from "
+                                                f"{a.access.text} to {b.access.text}"))
+
+    def _unknown(self, a: AccessModel, b: AccessModel, loop: Loop, reason: str,
+                 alias: Optional[tuple[str, str]] = None) -> None:
+        self.graph.add_edge(Edge(source=a.access.id, sink=b.access.id, kind=_kind(a.access, b.access),
+                                 loop=loop.id, exact=False, distance="*", reason=reason, alias=alias))
+
+    def _aliasing(self, x: ObjectModel, y: ObjectModel) -> None:
+        for a in x.accesses:
+            for b in y.accesses:
+                if not (a.access.is_write or b.access.is_write):
+                    continue
+                for src, dst in ((a, b), (b, a)):
+                    for loop in _common(src, dst):
+                        self._unknown(src, dst, loop,
+                                      f"{x.path} and {y.path} may point to the same memory "
+                                      f"({src.access.text} and {dst.access.text})", alias=(x.key, y.key))
+
+
+@lru_cache(maxsize=4096)
+def _order_set(nc: int, na: int, nb: int, k: Optional[int], up: bool) -> isl.Set:
+    """Constraint set on [d.., a.., b..]: equal before level k and an earlier source at level k (whose
+    step is positive when `up`), or all equal when k is None."""
+    dims = [f"d{j}" for j in range(nc)] + [f"a{j}" for j in range(na)] + [f"b{j}" for j in range(nb)]
+    if k is None:
+        cons = [f"d{j} = 0" for j in range(nc)]
+    else:
+        cons = [f"d{j} = 0" for j in range(k)] + [f"d{k} {'>' if up else '<'} 0"]
+    body = " and ".join(cons)
+    return isl.Set(f"{{ [{', '.join(dims)}]{' : ' + body if body else ''} }}")
+
+
+# ------------------------------------------------------------------------------ runtime alias checks
+
+def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str]]:
+    """C expressions for the first byte and one past the last byte the loop touches in `obj`,
+    valid where the pragma is (parameters and outer induction variables only), or None."""
+    if obj.kind == "array":
+        if obj.base.storage not in (Storage.GLOBAL, Storage.STATIC_LOCAL, Storage.LOCAL) or \
+                not obj.base.array_dims or any(d is None for d in obj.base.array_dims):
+            return None
+        return f"(const char *)&{obj.path}", f"(const char *)(&{obj.path} + 1)"
+    if any(not m.affine for m in obj.accesses) or not obj.accesses:
+        return None
+    ndims = len(obj.accesses[0].dims)
+    strides = obj.accesses[0].strides
+    low: dict[tuple[str, ...], int] = {}
+    high: dict[tuple[str, ...], int] = {}
+    for d in range(ndims):
+        union = None
+        for m in obj.accesses:
+            names = ivs_for("a", m)
+            text = _set_text([("a", m)], pre=["v"], extra=[f"v = {_render(m.dims[d], names)}"])
+            values = _parse_set(text).project_out(isl.dim_type.set, 1, len(m.loops))
+            union = values if union is None else union.union(values)
+        context = union.params()
+        try:
+            lo, hi = union.dim_min(0).gist(context).coalesce(), union.dim_max(0).gist(context).coalesce()
+        except isl.Error:
+            return None
+        pieces = [lo.get_pieces(), hi.get_pieces()]
+        if any(len(p) != 1 for p in pieces):
+            return None
+        for target, (_, aff), extra in ((low, pieces[0][0], 0), (high, pieces[1][0], 0)):
+            terms = aff_terms(aff)
+            if terms is None:
+                return None
+            for name, coeff in terms.items():
+                mono = tuple(sorted((tuple(name.split("*")) if name else ()) + strides[d]))
+                target[mono] = target.get(mono, 0) + coeff
+    high[()] = high.get((), 0) + 1
+    path = obj.path
+    lo_text, hi_text = render_poly(low), render_poly(high)
+    first = f"(const char *)({path})" if lo_text == "0" else f"(const char *)({path} + {lo_text})"
+    return first, f"(const char *)({path} + {hi_text})"
+
+
+def overlap_check(pairs: list[tuple[ObjectModel, ObjectModel]]) -> Optional[str]:
+    """The C test that no written object overlaps an object it may alias, or None if a range is unknown."""
+    parts = []
+    for w, o in sorted(pairs, key=lambda p: (p[0].path, p[1].path)):
+        bw, bo = object_bounds(w), object_bounds(o)
+        if bw is None or bo is None:
+            return None
+        parts.append(f"{bw[1]} <= {bo[0]} || {bo[1]} <= {bw[0]}")
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else " && ".join(f"({p})" for p in parts)
+
+
+def analysis(tu: TranslationUnit, loop_id: str) -> Analysis:
+    return Analysis(tu, tu.loop(loop_id))
+
+
+def dependence_graph(tu: TranslationUnit, loop_id: str) -> DependenceGraph:
+    """The dependence graph of the accesses inside `loop_id`, with the loops that carry each edge."""
+    return analysis(tu, loop_id).graph

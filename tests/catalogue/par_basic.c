@@ -1,0 +1,160 @@
+/* One-dimensional loops that must be parallel. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define N 800
+double GA[N], GB[N];
+
+static void cks(const char *name, const double *a, int n) {
+    double s = 0.0;
+    // autopar: off
+    for (int i = 0; i < n; i++)
+        s += a[i] * (double)(i % 13 + 1);
+    printf("%s %.12g\n", name, s);
+}
+
+/* restrict pointers: independent elements */
+void vec_add(double *restrict c, const double *restrict a, const double *restrict b, int n) {
+    for (int i = 0; i < n; i++)
+        c[i] = a[i] + b[i];
+}
+
+/* distinct globals do not alias */
+void globals_scale(int n) {
+    for (int i = 0; i < n; i++)
+        GA[i] = GB[i] * 2.0 + 1.0;
+}
+
+/* in-place update of the same element */
+void in_place(double *restrict a, int n) {
+    for (int i = 0; i < n; i++)
+        a[i] = a[i] * a[i] - 1.0;
+}
+
+/* negative step */
+void reverse_copy(double *restrict a, const double *restrict b, int n) {
+    for (int i = n - 1; i >= 0; i--)
+        a[i] = b[n - 1 - i] + 0.5;
+}
+
+/* step 2: even elements written, odd elements read */
+void step2_even_odd(double *restrict a, int n) {
+    for (int i = 0; i < n - 1; i += 2)
+        a[i] = a[i + 1] * 3.0;
+}
+
+/* a[2i] = a[2i+1]: no element is both written and read across iterations */
+void stride_gcd(double *restrict a, int n) {
+    for (int i = 0; i < n / 2; i++)
+        a[2 * i] = a[2 * i + 1] + 1.0;
+}
+
+/* reads [n, 2n), writes [0, n): a symbolic offset that never overlaps */
+void symbolic_disjoint(double *restrict a, int n) {
+    for (int i = 0; i < n; i++)
+        a[i] = a[i + n] * 0.5;
+}
+
+/* out-of-place 3-point stencil */
+void stencil3(double *restrict b, const double *restrict a, int n) {
+    for (int i = 1; i < n - 1; i++)
+        b[i] = (a[i - 1] + a[i] + a[i + 1]) / 3.0;
+}
+
+/* indirect reads are fine */
+void gather(double *restrict a, const double *restrict b, const int *restrict idx, int n) {
+    for (int i = 0; i < n; i++)
+        a[i] = b[idx[i]] * 2.0;
+}
+
+/* pure libm calls */
+void libm_calls(double *restrict a, const double *restrict b, int n) {
+    for (int i = 0; i < n; i++)
+        a[i] = sqrt(fabs(b[i])) + sin(b[i]) * exp(-b[i]);
+}
+
+static double poly3(double x) { return ((x * 0.5 + 1.0) * x - 2.0) * x + 0.25; }
+
+/* a same-TU pure function */
+void same_tu_pure(double *restrict a, const double *restrict b, int n) {
+    for (int i = 0; i < n; i++)
+        a[i] = poly3(b[i]);
+}
+
+/* conditional write of the own element */
+void conditional_write(double *restrict a, const double *restrict b, int n) {
+    for (int i = 0; i < n; i++)
+        if (b[i] > 4.0)
+            a[i] = b[i] - 4.0;
+}
+
+/* continue is allowed */
+void with_continue(double *restrict a, const double *restrict b, int n) {
+    for (int i = 0; i < n; i++) {
+        if (b[i] < 2.0)
+            continue;
+        a[i] = b[i] * 0.5;
+    }
+}
+
+/* long induction variable and a <= bound */
+void long_iv(double *restrict a, long n) {
+    for (long i = 0; i <= n - 1; i++)
+        a[i] = (double)i * 0.001;
+}
+
+/* pointers without restrict: legal under a runtime overlap check (called both ways from main) */
+void scale_alias(double *dst, const double *src, int n) {
+    for (int i = 0; i < n; i++)
+        dst[i] = src[i] * 1.5;
+}
+
+/* a pointer parameter and a global array may alias: runtime check against the global */
+void global_from_pointer(const double *p, int n) {
+    for (int i = 0; i < n; i++)
+        GA[i] = p[i] + 2.0;
+}
+
+/* unsigned induction variable */
+void unsigned_iv(double *restrict a, unsigned n) {
+    for (unsigned i = 0; i < n; i++)
+        a[i] = a[i] + (double)(i % 7);
+}
+
+int main(void) {
+    int n = N;
+    double *a = malloc(sizeof(double) * (2 * N + 16));
+    double *b = malloc(sizeof(double) * (2 * N + 16));
+    int *idx = malloc(sizeof(int) * N);
+    for (int r = 0; r < N; r++) {
+        GA[r] = 0.0;
+        GB[r] = (double)((r * 11) % 23);
+        idx[r] = (r * 7) % N;
+    }
+#define RESET()                                                   \
+    for (int r = 0; r < 2 * N + 16; r++) {                        \
+        a[r] = (double)((r * 37) % 101) / 10.0;                   \
+        b[r] = (double)((r * 53) % 97) / 10.0;                    \
+    }
+    RESET(); vec_add(a, b, b + 1, n); cks("vec_add", a, n);
+    globals_scale(n); cks("globals_scale", GA, n);
+    RESET(); in_place(a, n); cks("in_place", a, n);
+    RESET(); reverse_copy(a, b, n); cks("reverse_copy", a, n);
+    RESET(); step2_even_odd(a, n); cks("step2_even_odd", a, n);
+    RESET(); stride_gcd(a, n); cks("stride_gcd", a, n);
+    RESET(); symbolic_disjoint(a, n); cks("symbolic_disjoint", a, 2 * n);
+    RESET(); stencil3(a, b, n); cks("stencil3", a, n);
+    RESET(); gather(a, b, idx, n); cks("gather", a, n);
+    RESET(); libm_calls(a, b, n); cks("libm_calls", a, n);
+    RESET(); same_tu_pure(a, b, n); cks("same_tu_pure", a, n);
+    RESET(); conditional_write(a, b, n); cks("conditional_write", a, n);
+    RESET(); with_continue(a, b, n); cks("with_continue", a, n);
+    RESET(); long_iv(a, n); cks("long_iv", a, n);
+    RESET(); scale_alias(a, b, n); cks("scale_alias", a, n);
+    RESET(); scale_alias(a + 1, a, n); cks("scale_alias_overlap", a, n + 1);
+    RESET(); global_from_pointer(b, n); cks("global_from_pointer", GA, n);
+    RESET(); unsigned_iv(a, (unsigned)n); cks("unsigned_iv", a, n);
+    free(a); free(b); free(idx);
+    return 0;
+}

@@ -1,0 +1,183 @@
+/* Loop nests: linearised and 2-D subscripts, collapse, triangular work, runtime alias checks. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define M 48
+double GX[M][M], GY[M][M];
+struct pair { double x[M * M]; double y[M * M]; } GS;
+
+static void cks(const char *name, const double *a, int n) {
+    double s = 0.0;
+    // autopar: off
+    for (int i = 0; i < n; i++)
+        s += a[i] * (double)(i % 13 + 1);
+    printf("%s %.12g\n", name, s);
+}
+
+/* the paper's matmul: no restrict, so a runtime overlap check */
+void matmul(float *A, float *B, float *C, int n) {
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+            float sum = 0.0f;
+            for (int k = 0; k < n; k++)
+                sum += A[i * n + k] * B[k * n + j];
+            C[i * n + j] = sum;
+        }
+    }
+}
+
+/* with restrict it is proven statically */
+void matmul_restrict(const float *restrict A, const float *restrict B, float *restrict C, int n) {
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            float sum = 0.0f;
+            for (int k = 0; k < n; k++)
+                sum += A[i * n + k] * B[k * n + j];
+            C[i * n + j] = sum;
+        }
+}
+
+/* 2-D global arrays, out-of-place stencil */
+void jacobi2d(void) {
+    for (int i = 1; i < M - 1; i++)
+        for (int j = 1; j < M - 1; j++)
+            GY[i][j] = 0.25 * (GX[i - 1][j] + GX[i + 1][j] + GX[i][j - 1] + GX[i][j + 1]);
+}
+
+/* two outer iterations only: collapse(2) spreads the work */
+void short_outer(double *restrict a, int n) {
+    for (int c = 0; c < 2; c++)
+        for (int j = 0; j < n; j++)
+            a[c * n + j] = sqrt((double)(c + j)) * 0.5;
+}
+
+/* triangular: the work of an iteration grows with i, dynamic schedule */
+void triangular(double *restrict r, const double *restrict a, int n) {
+    for (int i = 0; i < n; i++) {
+        double s = 0.0;
+        for (int j = 0; j <= i; j++)
+            s += a[i * n + j] * (double)(j + 1);
+        r[i] = s;
+    }
+}
+
+/* the outer loop carries a dependence, the inner one is parallel */
+void inner_only(double *restrict a, int n, int m) {
+    for (int i = 1; i < n; i++)
+        for (int j = 0; j < m; j++)
+            a[i * m + j] = a[(i - 1) * m + j] * 0.5 + 1.0;
+}
+
+/* coupled subscripts c[i + j][j]: distinct (i, j) touch distinct elements */
+void coupled(void) {
+    for (int i = 0; i < M / 2; i++)
+        for (int j = 0; j < M / 2; j++)
+            GX[i + j][j] = GX[i + j][j] * 0.5 + (double)(i - j);
+}
+
+/* linearised out-of-place transpose */
+void transpose(double *restrict b, const double *restrict a, int n) {
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            b[j * n + i] = a[i * n + j];
+}
+
+/* three-level linearised subscripts */
+void lin3d(double *restrict a, int p, int q, int r) {
+    for (int i = 0; i < p; i++)
+        for (int j = 0; j < q; j++)
+            for (int k = 0; k < r; k++)
+                a[(i * q + j) * r + k] = (double)(i - j + k) * 0.1;
+}
+
+/* runtime check on flat 2-D ranges */
+void add2d(double *c, const double *a, int n, int m) {
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < m; j++)
+            c[i * m + j] = a[i * m + j] + 1.0;
+}
+
+/* arrays inside one global struct: member paths */
+void members(int n) {
+    for (int i = 0; i < n; i++)
+        GS.x[i] = GS.y[i] * 2.0 + 1.0;
+}
+
+/* an imperfect nest: the outer loop is parallel, no collapse */
+void imperfect(double *restrict out, const double *restrict a, int n, int m) {
+    for (int i = 0; i < n; i++) {
+        double base = a[i * m];
+        for (int j = 0; j < m; j++)
+            out[i * m + j] = a[i * m + j] - base;
+    }
+}
+
+/* negative inner step in a 2-D nest */
+void reverse_rows(double *restrict b, const double *restrict a, int n, int m) {
+    for (int i = 0; i < n; i++)
+        for (int j = m - 1; j >= 0; j--)
+            b[i * m + j] = a[i * m + (m - 1 - j)];
+}
+
+/* triangular with the inner loop starting at i + 1 */
+void upper_triangle(double *restrict a, int n) {
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++)
+            a[i * n + j] = a[i * n + j] + a[j * n + i] * 0.001;
+}
+
+int main(void) {
+    int n = 40;
+    float *A = malloc(sizeof(float) * n * n), *B = malloc(sizeof(float) * n * n),
+          *C = malloc(sizeof(float) * n * n);
+    double *a = malloc(sizeof(double) * 4 * M * M), *b = malloc(sizeof(double) * 4 * M * M);
+    for (int i = 0; i < n * n; i++) {
+        A[i] = (float)(i % 7) / 7.0f;
+        B[i] = (float)(i % 5) / 5.0f;
+    }
+    for (int i = 0; i < 4 * M * M; i++) {
+        a[i] = (double)((i * 37) % 101) / 10.0;
+        b[i] = 0.0;
+    }
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < M; j++) {
+            GX[i][j] = (double)((i * 7 + j * 3) % 17);
+            GY[i][j] = 0.0;
+        }
+    for (int i = 0; i < M * M; i++) {
+        GS.x[i] = 0.0;
+        GS.y[i] = (double)(i % 11);
+    }
+    double cs[1];
+    matmul(A, B, C, n);
+    cs[0] = 0.0;
+    for (int i = 0; i < n * n; i++)
+        cs[0] += C[i];
+    printf("matmul %.6f\n", cs[0]);
+    matmul(A, B, A, n); /* aliasing call: the if() keeps it serial */
+    cs[0] = 0.0;
+    for (int i = 0; i < n * n; i++)
+        cs[0] += A[i];
+    printf("matmul_alias %.6f\n", cs[0]);
+    matmul_restrict(B, B, C, n);
+    cs[0] = 0.0;
+    for (int i = 0; i < n * n; i++)
+        cs[0] += C[i];
+    printf("matmul_restrict %.6f\n", cs[0]);
+    jacobi2d(); cks("jacobi2d", &GY[0][0], M * M);
+    short_outer(b, M * M); cks("short_outer", b, 2 * M * M);
+    triangular(b, a, M); cks("triangular", b, M);
+    inner_only(a, M, M); cks("inner_only", a, M * M);
+    coupled(); cks("coupled", &GX[0][0], M * M);
+    transpose(b, a, M); cks("transpose", b, M * M);
+    lin3d(b, 6, 7, 8); cks("lin3d", b, 6 * 7 * 8);
+    add2d(b, a, 30, 20); cks("add2d", b, 600);
+    add2d(a + 5, a, 30, 20); cks("add2d_alias", a, 610);
+    members(M * M); cks("members", GS.x, M * M);
+    imperfect(b, a, M, M); cks("imperfect", b, M * M);
+    reverse_rows(b, a, M, M); cks("reverse_rows", b, M * M);
+    upper_triangle(a, M); cks("upper_triangle", a, M * M);
+    free(A); free(B); free(C); free(a); free(b);
+    return 0;
+}

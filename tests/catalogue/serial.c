@@ -1,0 +1,330 @@
+/* Loops that must stay serial: each carries a dependence or has a property that forbids a pragma. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define N 600
+
+double g_count;
+double G[N + 8];
+
+static void cks(const char *name, const double *a, int n) {
+    double s = 0.0;
+    // autopar: off
+    for (int i = 0; i < n; i++)
+        s += a[i] * (double)(i % 13 + 1);
+    printf("%s %.12g\n", name, s);
+}
+
+/* true (flow) dependence, constant distance 1 */
+void flow_const(double *restrict a, const double *restrict b, int n) {
+    for (int i = 1; i < n; i++)
+        a[i] = a[i - 1] * 0.5 + b[i];
+}
+
+/* true dependence, constant distance 3 */
+void flow_const3(double *restrict a, int n) {
+    for (int i = 3; i < n; i++)
+        a[i] = a[i - 3] * 0.25 + 1.0;
+}
+
+/* true dependence with a symbolic distance m */
+void flow_symbolic(double *restrict a, int n, int m) {
+    for (int i = 0; i < n; i++)
+        a[i + m] = a[i] * 0.5 + 1.0;
+}
+
+/* anti dependence, constant distance 1 */
+void anti_const(double *restrict a, const double *restrict b, int n) {
+    for (int i = 0; i < n - 1; i++)
+        a[i] = a[i + 1] + b[i];
+}
+
+/* anti dependence with a symbolic distance */
+void anti_symbolic(double *restrict a, int n, int m) {
+    for (int i = 0; i < n; i++)
+        a[i] = a[i + m] * 0.5 + 1.0;
+}
+
+/* output dependence, constant distance 1 */
+void output_const(double *restrict a, const double *restrict b, int n) {
+    for (int i = 0; i < n - 1; i++) {
+        a[i] = b[i];
+        a[i + 1] = b[i] * 2.0;
+    }
+}
+
+/* output dependence, symbolic distance */
+void output_symbolic(double *restrict a, const double *restrict b, int n, int m) {
+    for (int i = 0; i < n; i++) {
+        a[i] = b[i];
+        a[i + m] = b[i] + 1.0;
+    }
+}
+
+/* every iteration writes the same element */
+void output_same(double *restrict a, const double *restrict b, int n) {
+    for (int i = 0; i < n; i++)
+        a[0] = b[i] * 3.0;
+}
+
+/* indirect write: idx may repeat */
+void indirect_hist(double *restrict h, const int *restrict idx, const double *restrict b, int n) {
+    for (int i = 0; i < n; i++)
+        h[idx[i]] += b[i];
+}
+
+/* indirect write even when idx happens to be a permutation */
+void indirect_scatter(double *restrict a, const int *restrict perm, const double *restrict b, int n) {
+    for (int i = 0; i < n; i++)
+        a[perm[i]] = b[i] * 2.0;
+}
+
+/* not a reduction form: s = s*2 + a[i] */
+double missing_reduction(const double *restrict a, int n) {
+    double s = 0.0;
+    for (int i = 0; i < n; i++)
+        s = s * 0.5 + a[i];
+    return s;
+}
+
+/* live-out scalar written only on some paths: not lastprivate-able */
+int live_out_conditional(const double *restrict a, int n) {
+    int last = -1;
+    for (int i = 0; i < n; i++)
+        if (a[i] > 5.0)
+            last = i;
+    return last;
+}
+
+/* a counter carried from one iteration to the next */
+void carried_counter(double *restrict b, const double *restrict a, int n) {
+    double x = 0.0;
+    for (int i = 0; i < n; i++) {
+        x = x + 1.0;
+        b[i] = a[i] * x;
+    }
+}
+
+/* break leaves the loop */
+int early_exit(const double *restrict a, int n) {
+    int found = -1;
+    for (int i = 0; i < n; i++) {
+        if (a[i] > 9.5) {
+            found = i;
+            break;
+        }
+    }
+    return found;
+}
+
+/* return leaves the loop */
+int early_return(const double *restrict a, int n) {
+    for (int i = 0; i < n; i++)
+        if (a[i] < 0.05)
+            return i;
+    return -1;
+}
+
+/* I/O in the body */
+void with_printf(const double *restrict a, int n) {
+    for (int i = 0; i < n; i += 100)
+        printf("io %d %.6f\n", i, a[i]);
+}
+
+/* hidden state of rand() */
+void with_rand(double *restrict a, int n) {
+    srand(7);
+    for (int i = 0; i < n; i++)
+        a[i] = (double)(rand() % 100);
+}
+
+/* a call through a function pointer: effects unknown */
+void with_unknown_call(double *restrict a, int n, double (*op)(double)) {
+    for (int i = 0; i < n; i++)
+        a[i] = op(a[i]);
+}
+
+static double bump(double x) {
+    g_count += 1.0;
+    return x + g_count;
+}
+
+/* same-TU function that writes a global */
+void with_global_writer(double *restrict a, int n) {
+    for (int i = 0; i < n; i++)
+        a[i] = bump(a[i]);
+}
+
+/* 2-D wavefront: both loops carry a dependence */
+void wavefront(int n) {
+    static double w[40][40];
+    for (int i = 0; i < 40; i++)
+        for (int j = 0; j < 40; j++)
+            w[i][j] = (double)(i + j) / 10.0;
+    for (int i = 1; i < 40; i++)
+        for (int j = 1; j < 40; j++)
+            w[i][j] = (w[i - 1][j] + w[i][j - 1]) * 0.5;
+    cks("wavefront", &w[0][0], 40 * 40);
+    (void)n;
+}
+
+/* the body writes the induction variable */
+void writes_iv(double *restrict a, int n) {
+    for (int i = 0; i < n; i++) {
+        a[i] = a[i] + 1.0;
+        if (a[i] > 8.0)
+            i++;
+    }
+}
+
+/* pointer bumped inside the loop */
+void pointer_bump(double *restrict a, const double *restrict b, int n) {
+    double *p = a;
+    for (int i = 0; i < n; i++)
+        *p++ = b[i] + 1.0;
+}
+
+/* linearised with a row length n but columns up to m: rows may overlap */
+void linear_overlap(double *restrict a, int n, int m) {
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < m; j++)
+            a[i * n + j] = a[i * n + j] * 0.5 + (double)i;
+}
+
+/* an update through a struct member is not an OpenMP reduction */
+struct acc { double total; };
+void member_sum(struct acc *restrict acc, const double *restrict a, int n) {
+    for (int i = 0; i < n; i++)
+        acc->total += a[i];
+}
+
+/* a write through a pointer that may alias an indirectly read array: no computable range */
+void alias_indirect(double *a, const double *b, const int *idx, int n) {
+    for (int i = 0; i < n; i++)
+        a[i] = b[idx[i]] + 1.0;
+}
+
+/* non-canonical increment */
+void non_canonical(double *restrict a, int n) {
+    for (int i = 1; i < n; i = i * 2)
+        a[i] = a[i] + 1.0;
+}
+
+/* an existing pragma is left alone */
+void existing_pragma(double *restrict a, int n) {
+#pragma omp parallel for
+    for (int i = 0; i < n; i++)
+        a[i] = a[i] * 2.0;
+}
+
+/* opted out by the user */
+void opted_out(double *restrict a, int n) {
+    // autopar: off
+    for (int i = 0; i < n; i++)
+        a[i] = a[i] + 3.0;
+}
+
+#define ZERO_LOOP(arr, count) for (int z = 0; z < (count); z++) (arr)[z] = 0.0
+/* a loop from a macro expansion */
+void from_macro(double *restrict a, int n) {
+    ZERO_LOOP(a, n);
+}
+
+/* goto leaves the loop */
+int with_goto(const double *restrict a, int n) {
+    int at = -1;
+    for (int i = 0; i < n; i++)
+        if (a[i] > 9.9) {
+            at = i;
+            goto done;
+        }
+done:
+    return at;
+}
+
+/* a global scalar accumulated as an ordinary (non-reduction) recurrence */
+void global_recurrence(const double *restrict a, int n) {
+    for (int i = 0; i < n; i++)
+        G[i % 8] = G[(i + 1) % 8] + a[i];
+}
+
+/* step 2 with a flow dependence of one iteration */
+void step2_flow(double *restrict a, int n) {
+    for (int i = 2; i < n; i += 2)
+        a[i] = a[i - 2] + 1.0;
+}
+
+/* negative step carrying a dependence */
+void reverse_flow(double *restrict a, int n) {
+    for (int i = n - 2; i >= 0; i--)
+        a[i] = a[i + 1] * 0.5 + 1.0;
+}
+
+/* the outer loop of an in-place transpose-like update carries a dependence; its inner loop does not */
+void coupled_inplace(int n) {
+    static double t[32][32];
+    for (int i = 0; i < 32; i++)
+        for (int j = 0; j < 32; j++)
+            t[i][j] = (double)(i * 32 + j);
+    for (int i = 0; i < 32; i++)
+        for (int j = 0; j < 32; j++)
+            t[i][j] = t[j][i] + 1.0;
+    cks("coupled_inplace", &t[0][0], 32 * 32);
+    (void)n;
+}
+
+static double twice(double x) { return 2.0 * x; }
+
+int main(void) {
+    int n = N;
+    double *a = malloc(sizeof(double) * (2 * N + 16));
+    double *b = malloc(sizeof(double) * (2 * N + 16));
+    int *idx = malloc(sizeof(int) * N);
+    int *perm = malloc(sizeof(int) * N);
+#define RESET()                                                   \
+    for (int r = 0; r < 2 * N + 16; r++) {                        \
+        a[r] = (double)((r * 37) % 101) / 10.0;                   \
+        b[r] = (double)((r * 53) % 97) / 10.0;                    \
+    }
+    for (int i = 0; i < N; i++) {
+        idx[i] = (i * 7) % 50;
+        perm[i] = (i * 7) % N;
+    }
+    RESET(); flow_const(a, b, n); cks("flow_const", a, n);
+    RESET(); flow_const3(a, n); cks("flow_const3", a, n);
+    RESET(); flow_symbolic(a, n, 5); cks("flow_symbolic", a, 2 * n);
+    RESET(); anti_const(a, b, n); cks("anti_const", a, n);
+    RESET(); anti_symbolic(a, n, 3); cks("anti_symbolic", a, 2 * n);
+    RESET(); output_const(a, b, n); cks("output_const", a, n);
+    RESET(); output_symbolic(a, b, n, 4); cks("output_symbolic", a, 2 * n);
+    RESET(); output_same(a, b, n); cks("output_same", a, 4);
+    RESET(); indirect_hist(a, idx, b, n); cks("indirect_hist", a, 64);
+    RESET(); indirect_scatter(a, perm, b, n); cks("indirect_scatter", a, n);
+    RESET(); printf("missing_reduction %.12g\n", missing_reduction(a, n));
+    RESET(); printf("live_out_conditional %d\n", live_out_conditional(a, n));
+    RESET(); carried_counter(b, a, n); cks("carried_counter", b, n);
+    RESET(); printf("early_exit %d\n", early_exit(a, n));
+    RESET(); printf("early_return %d\n", early_return(a, n));
+    RESET(); with_printf(a, n);
+    RESET(); with_rand(a, n); cks("with_rand", a, n);
+    RESET(); with_unknown_call(a, n, twice); cks("with_unknown_call", a, n);
+    RESET(); with_global_writer(a, n); cks("with_global_writer", a, n);
+    wavefront(n);
+    RESET(); writes_iv(a, n); cks("writes_iv", a, n);
+    RESET(); pointer_bump(a, b, n); cks("pointer_bump", a, n);
+    RESET(); linear_overlap(a, 20, 30); cks("linear_overlap", a, 200);
+    RESET(); { struct acc s = {0.0}; member_sum(&s, a, n); printf("member_sum %.12g\n", s.total); }
+    RESET(); alias_indirect(a, a + 1, idx, n); cks("alias_indirect", a, n);
+    RESET(); non_canonical(a, n); cks("non_canonical", a, n);
+    RESET(); existing_pragma(a, n); cks("existing_pragma", a, n);
+    RESET(); opted_out(a, n); cks("opted_out", a, n);
+    RESET(); from_macro(a, n); cks("from_macro", a, n);
+    RESET(); printf("with_goto %d\n", with_goto(a, n));
+    RESET(); global_recurrence(a, n); cks("global_recurrence", G, 8);
+    RESET(); step2_flow(a, n); cks("step2_flow", a, n);
+    RESET(); reverse_flow(a, n); cks("reverse_flow", a, n);
+    coupled_inplace(n);
+    free(a); free(b); free(idx); free(perm);
+    return 0;
+}
