@@ -27,9 +27,11 @@ import os
 import shlex
 import subprocess
 import sys
-from typing import Literal, Optional
+from dataclasses import dataclass, field
+from typing import Optional
 
-from pydantic import BaseModel, Field
+# This module stays free of pydantic and the analysis at import time: a cached or disabled compile
+# should cost little more than starting Python.
 
 PROG = "autopar-cc"
 
@@ -54,16 +56,18 @@ class WrapperError(Exception):
     pass
 
 
-class Input(BaseModel):
+@dataclass
+class Input:
     index: int  # position in CommandLine.args
     path: str
-    language: Optional[Literal["c", "c++"]] = None  # None: not a C/C++ source (object, archive, stdin)
+    language: Optional[str] = None  # "c" or "c++"; None: not a C/C++ source (object, archive, stdin)
 
 
-class CommandLine(BaseModel):
+@dataclass
+class CommandLine:
     args: list[str]  # with @response files expanded
-    inputs: list[Input] = Field(default_factory=list)
-    mode: Literal["query", "preprocess", "compile", "compile-link", "link"] = "query"
+    inputs: list[Input] = field(default_factory=list)
+    mode: str = "query"  # query | preprocess | compile | compile-link | link
     output: Optional[str] = None
     dep_file: Optional[str] = None  # -MF value
     makes_deps: bool = False  # -MD / -MMD
@@ -214,12 +218,12 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
         except Exception as error:  # never break a build over the analysis
             warnings.append(f"{source.path}: not parallelized, analysis failed: {_one_line(error)}")
             continue
+        if not entry.cached:
+            fresh.append(entry)  # failures too: the same input fails the same way (it stays serial)
         if entry.error:
             warnings.append(f"{source.path}: not parallelized: {entry.error}")
             continue
-        if not entry.cached:
-            fresh.append(entry)
-        if not entry.edits:
+        if entry.rewritten is None:
             continue
         try:
             copy = cc_cache.write_rewritten(source.path, entry, line.output)
@@ -263,9 +267,8 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
 
 
 def _decisions(line: CommandLine, source: Input):
-    """The edits and report for one source: from the cache, or by analyzing it."""
+    """The rewritten copy's content and the report for one source: from the cache, or by analyzing."""
     from autopar import cc_cache
-    from autopar.transform import transform_file
 
     flags = analysis_flags(line, source)
     with open(source.path, "rb") as handle:
@@ -273,12 +276,16 @@ def _decisions(line: CommandLine, source: Input):
     key = cc_cache.cache_key(source.path, content, flags)
     entry = cc_cache.lookup(key)
     if entry is None:
+        from autopar.rewrite import with_line_directives
+        from autopar.transform import transform_file
+
         result = transform_file(source.path, flags)
         if result.source != content:
             raise WrapperError("the file changed while it was analyzed")
         error = result.report.error or ("the file has errors" if result.failed else None)
-        entry = cc_cache.Entry(key=key, edits=result.edits, report=result.report, error=error)
-    entry.source = content
+        rewritten = with_line_directives(content, result.edits, source.path) if result.edits else None
+        entry = cc_cache.Entry(key=key, rewritten=rewritten, report_json=result.report.model_dump_json(),
+                               error=error)
     _append_report(line, entry)
     return entry
 
@@ -287,7 +294,7 @@ def _store(entries: list, headers: Optional[list[str]]) -> None:
     from autopar import cc_cache
 
     for entry in entries:
-        if headers is None and entry.edits:
+        if headers is None and entry.rewritten is not None:
             continue  # a parallelized file is cached only with its headers, to notice when they change
         try:
             cc_cache.store(entry, headers or [])
@@ -310,7 +317,7 @@ def _append_report(line: CommandLine, entry) -> None:
     if not target:
         return
     record = {"version": 1, "command": line.args, "cached": entry.cached,
-              "file": json.loads(entry.report.model_dump_json())}
+              "file": json.loads(entry.report_json)}
     with open(target, "a", encoding="utf-8") as out:
         fcntl.flock(out, fcntl.LOCK_EX)  # parallel make: one whole line at a time
         out.write(json.dumps(record) + "\n")

@@ -9,27 +9,40 @@ parallel, the cached entry at worst leaves it serial until the source changes.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import os
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from pydantic import BaseModel, Field
-
 import autopar
-from autopar.report import FileReport
-from autopar.rewrite import Edit, with_line_directives
 
 
-class Entry(BaseModel):
+@dataclass
+class Entry:
+    """Plain data (no pydantic), so that a cache hit imports nothing of the analysis."""
+
     key: str
-    edits: list[Edit] = Field(default_factory=list)
-    report: FileReport
+    report_json: str  # the FileReport, as JSON
+    rewritten: Optional[bytes] = None  # the parallelized source with #line directives; None: no edits
     error: Optional[str] = None
-    headers: dict[str, str] = Field(default_factory=dict)  # path -> sha256 of its content
-    cached: bool = Field(default=False, exclude=True)
-    source: bytes = Field(default=b"", exclude=True)  # the content the edits apply to
+    headers: dict[str, str] = field(default_factory=dict)  # path -> sha256 of its content
+    cached: bool = False
+
+    def to_json(self) -> str:
+        rewritten = base64.b64encode(self.rewritten).decode() if self.rewritten is not None else None
+        return json.dumps({"key": self.key, "report": json.loads(self.report_json), "rewritten": rewritten,
+                           "error": self.error, "headers": self.headers})
+
+    @classmethod
+    def from_json(cls, text: bytes) -> "Entry":
+        data = json.loads(text)
+        rewritten = base64.b64decode(data["rewritten"]) if data.get("rewritten") is not None else None
+        return cls(key=data["key"], report_json=json.dumps(data["report"]), rewritten=rewritten,
+                   error=data.get("error"), headers=dict(data.get("headers") or {}))
 
 
 def cache_dir() -> Path:
@@ -73,8 +86,8 @@ def lookup(key: str) -> Optional[Entry]:
     if not _enabled():
         return None
     try:
-        entry = Entry.model_validate_json(_entry_path(key).read_bytes())
-    except (OSError, ValueError):
+        entry = Entry.from_json(_entry_path(key).read_bytes())
+    except (OSError, ValueError, KeyError, TypeError):
         return None
     for header, digest in entry.headers.items():
         try:
@@ -95,8 +108,8 @@ def store(entry: Entry, headers: list[str]) -> None:
             hashes[os.path.abspath(header)] = _sha256(Path(header).read_bytes())
         except OSError:
             return  # a header we cannot read again: do not cache
-    data = entry.model_copy(update={"headers": hashes}).model_dump_json().encode()
-    _write_replace(_entry_path(entry.key), data)
+    entry.headers = hashes
+    _write_replace(_entry_path(entry.key), entry.to_json().encode())
 
 
 def write_rewritten(path: str, entry: Entry, output: Optional[str]) -> str:
@@ -109,7 +122,7 @@ def write_rewritten(path: str, entry: Entry, output: Optional[str]) -> str:
     place = _sha256("\0".join([os.path.abspath(path), os.path.abspath(output or ""), os.getcwd()])
                     .encode("utf-8", "surrogateescape"))[:20]
     copy = cache_dir() / "src" / place / os.path.basename(path)
-    _write_replace(copy, with_line_directives(entry.source, entry.edits, path))
+    _write_replace(copy, entry.rewritten or b"")
     return str(copy)
 
 
