@@ -142,3 +142,29 @@ def test_macro_loop_is_never_edited(work):
     scale = [loop for loop in loops if loop["function"] == "scale_all"]
     assert scale and not scale[0]["parallel"]
     assert any("macro" in reason for reason in scale[0]["reasons"])
+
+
+def test_opt_out_and_omp_regions_are_left_alone(work, capfdbinary):
+    source = (b"void a(int n, double *restrict x) {\n"
+              b"    // autopar: off\n"
+              b"    for (int i = 0; i < n; i++)\n"
+              b"        x[i] = 0;\n"
+              b"}\n"
+              b"void b(int n, double *restrict x) {\n"
+              b"#pragma omp parallel\n"
+              b"    {\n"
+              b"        for (int i = 0; i < n; i++)\n"
+              b"            x[i] = 1;\n"
+              b"    }\n"
+              b"}\n"
+              b"void c(int n, double *restrict x) {\n"
+              b"    for (int i = 0; i < n; i++)\n"
+              b"        x[i] = 2;\n"
+              b"}\n")
+    (work / "o.c").write_bytes(source)
+    assert main(["rewrite", "o.c", "--report", "o.json"]) == 0
+    out = capfdbinary.readouterr().out
+    # only c() may change (when the analysis proves it); a() and b() never
+    assert out[:out.index(b"void c(")] == source[:source.index(b"void c(")]
+    loops = {loop["function"]: loop for loop in json.loads((work / "o.json").read_text())["files"][0]["loops"]}
+    assert not loops["a"]["parallel"] and not loops["b"]["parallel"]
