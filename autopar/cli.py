@@ -77,6 +77,7 @@ def _add_analyze(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--format", choices=["json", "text"], default="text")
     p.add_argument("-p", dest="build_dir", metavar="BUILD_DIR", help="read compile_commands.json here")
+    add_llm_options(p)
     return p
 
 
@@ -85,10 +86,12 @@ def _cmd_analyze(args: argparse.Namespace, compile_flags: list[str]) -> int:
     from autopar.pipeline import analyze_file
     from autopar.report import Report
 
+    reasoner = reasoner_from_args(args)
     report = Report()
     for path in args.files:
-        report.files.append(analyze_file(path, compile_flags, args.build_dir).report)
+        report.files.append(analyze_file(path, compile_flags, args.build_dir, reasoner=reasoner).report)
     print_report(report, args.format)
+    report_llm_problems(reasoner)
     return _exit_code_for(report)
 
 
@@ -100,10 +103,77 @@ def _exit_code_for(report) -> int:
     return EXIT_FAILED if any(f.failed for f in report.files) else EXIT_OK
 
 
+# ------------------------------------------------------------------------------------ the LLM reasoner
+
+def add_llm_options(p: argparse.ArgumentParser) -> None:
+    """--llm, --model, --strategy, --llm-endpoint: for every command that decides plans."""
+    from autopar.reasoner.strategies import STRATEGIES
+
+    p.add_argument("--llm", action="store_true", help="let a local language model choose among the legal plans")
+    p.add_argument("--model", metavar="NAME|PATH", help="registry name or .gguf path (see `autopar models list`)")
+    p.add_argument("--strategy", choices=sorted(STRATEGIES), default="zero_shot", help="prompting strategy")
+    p.add_argument("--llm-endpoint", metavar="URL", help="an OpenAI-compatible server instead of a local model")
+
+
+def reasoner_from_args(args: argparse.Namespace):
+    """The reasoner the options ask for, or None without --llm (then no model is ever loaded)."""
+    if not getattr(args, "llm", False):
+        if getattr(args, "model", None) or getattr(args, "llm_endpoint", None):
+            raise UsageError("autopar: --model and --llm-endpoint need --llm")
+        return None
+    from autopar.models import UnknownModel
+    from autopar.reasoner import make_reasoner
+
+    try:
+        return make_reasoner(model=args.model, strategy=args.strategy, endpoint=args.llm_endpoint)
+    except UnknownModel as error:
+        raise UsageError(f"autopar: {error}") from None
+
+
+def report_llm_problems(reasoner) -> None:
+    """A model that could not answer is not an error (the analyzer decided instead), but say why."""
+    for problem in dict.fromkeys(reasoner.problems if reasoner else []):
+        print(f"autopar: warning: {problem}; the analyzer's plans were used", file=sys.stderr)
+
+
+def _add_models(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser("models", help="list the language models and check that they load")
+    p.add_argument("action", choices=["list", "check"])
+    p.add_argument("names", nargs="*", metavar="NAME|PATH", help="check these only (default: all)")
+    return p
+
+
+def _cmd_models(args: argparse.Namespace, compile_flags: list[str]) -> int:
+    from autopar.models import UnknownModel, load_problem, load_registry, resolve
+
+    registry = load_registry()
+    names = args.names or list(registry.models)
+    failed = False
+    for name in names:
+        try:
+            model = resolve(name, assemble=args.action == "check", registry=registry)
+        except UnknownModel as error:
+            print(f"autopar: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        default = " (default)" if name == registry.default else ""
+        if model.path is None:
+            state = f"missing: {model.problem}"
+        elif args.action == "check":
+            problem = load_problem(model.path)
+            state = f"present, loads: {model.path}" if problem is None else f"present, {problem}"
+            failed = failed or problem is not None
+        else:
+            state = f"present: {model.path}"
+        print(f"{name}{default}: {model.entry.description}\n    {state}")
+        failed = failed or (args.action == "check" and bool(args.names) and model.path is None)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
 # --------------------------------------------------------------------------------------------- dispatch
 
 COMMANDS: dict[str, tuple[Callable, Callable]] = {
     "analyze": (_add_analyze, _cmd_analyze),
+    "models": (_add_models, _cmd_models),
 }
 
 

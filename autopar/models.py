@@ -148,10 +148,12 @@ def _package_dir(module: str) -> Optional[Path]:
 
 def load_problem(path: str, n_ctx: int = 256) -> Optional[str]:
     """Load a GGUF with llama-cpp (small context) and free it. Returns None when it loads, else why not."""
+    from autopar.reasoner.backends import BackendError, _import_llama
+
     try:
-        from llama_cpp import Llama
-    except ImportError:
-        return "llama-cpp-python is not installed: pip install 'autopar[llm]'"
+        Llama = _import_llama()
+    except BackendError as error:
+        return str(error)
     try:
         llm = Llama(model_path=path, n_ctx=n_ctx, n_threads=2, verbose=False)
     except Exception as error:  # llama-cpp raises ValueError for a bad file; anything else is as bad

@@ -12,6 +12,7 @@ to the analyzer's default. Decoding is greedy (temperature 0) with a fixed seed,
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import threading
@@ -48,10 +49,6 @@ _LOADED: dict[tuple, Any] = {}  # (path, n_ctx, n_threads, chat_format) → Llam
 _LOAD_LOCK = threading.Lock()
 
 
-class _Deadline(Exception):
-    pass
-
-
 class LlamaCppBackend:
     def __init__(self, path: str, instruct: bool = True, chat_format: Optional[str] = None,
                  n_ctx: int = 2048, n_threads: int = 2):
@@ -82,10 +79,7 @@ class LlamaCppBackend:
                 return _LOADED[key]
             if not os.path.isfile(self.path):
                 raise BackendError(f"model file not found: {self.path}")
-            try:
-                from llama_cpp import Llama
-            except ImportError:
-                raise BackendError("llama-cpp-python is not installed: pip install 'autopar[llm]'") from None
+            Llama = _import_llama()
             started = time.perf_counter()
             try:
                 llm = Llama(model_path=self.path, n_ctx=self.n_ctx, n_threads=self.n_threads,
@@ -94,6 +88,8 @@ class LlamaCppBackend:
             except Exception as error:  # llama-cpp raises ValueError for an unreadable or corrupt file
                 raise BackendError(f"model file does not load ({self.path}): {error}") from None
             self.load_seconds = time.perf_counter() - started
+            if not _LOADED:
+                atexit.register(_close_all)
             _LOADED[key] = llm
             return llm
 
@@ -102,28 +98,28 @@ class LlamaCppBackend:
         llm = self.llm()
         grammar = self._grammar(schema)
         deadline = time.monotonic() + time_budget
-
-        def stop_at_deadline(input_ids, scores):  # runs once per generated token
-            if time.monotonic() > deadline:
-                raise _Deadline()
-            return scores
-
-        common = dict(grammar=grammar, temperature=0.0, seed=SEED, max_tokens=max_tokens,
-                      logits_processor=[stop_at_deadline])
+        common = dict(grammar=grammar, temperature=0.0, seed=SEED, max_tokens=max_tokens, stream=True)
+        pieces: list[str] = []
         try:
+            # streamed, so that the time budget can stop generation between two tokens
             if self.instruct:
-                result = llm.create_chat_completion(messages=messages, **common)
-                text = result["choices"][0]["message"]["content"]
+                stream = llm.create_chat_completion(messages=messages, **common)
+                for chunk in stream:
+                    pieces.append(chunk["choices"][0]["delta"].get("content") or "")
+                    if time.monotonic() > deadline:
+                        break
             else:  # a base model has no chat template worth trusting: plain text, then the answer
-                result = llm.create_completion(prompt=_plain_prompt(messages), **common)
-                text = result["choices"][0]["text"]
-        except _Deadline:
-            raise BackendTimeout(f"the model took longer than {time_budget:g} s") from None
+                stream = llm.create_completion(prompt=_plain_prompt(messages), **common)
+                for chunk in stream:
+                    pieces.append(chunk["choices"][0]["text"] or "")
+                    if time.monotonic() > deadline:
+                        break
+            stream.close()
         except Exception as error:  # e.g. a prompt longer than the context window
             raise BackendError(f"the model failed: {error}") from None
-        if time.monotonic() > deadline:  # the prompt alone may have used up the budget
+        if time.monotonic() > deadline:
             raise BackendTimeout(f"the model took longer than {time_budget:g} s")
-        return text or ""
+        return "".join(pieces)
 
     def _grammar(self, schema: dict[str, Any]) -> Any:
         key = json.dumps(schema, sort_keys=True)
@@ -135,6 +131,32 @@ class LlamaCppBackend:
             except Exception as error:
                 raise BackendError(f"could not build a grammar from the answer schema: {error}") from None
         return self._grammars[key]
+
+
+def _import_llama() -> Any:
+    """Import llama_cpp with its OpenMP threads told to sleep, not spin, while they wait.
+
+    llama.cpp's wheel uses OpenMP; on a machine whose cores are busy with other work, spinning
+    threads made one answer 10-30x slower here. libgomp reads the policy once, when it loads, so the
+    variable is set only for the import and the environment is restored for any child process
+    (a verifier's timings must not change because a model was loaded).
+    """
+    previous = os.environ.get("OMP_WAIT_POLICY")
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+    try:
+        from llama_cpp import Llama
+    except ImportError:
+        raise BackendError("llama-cpp-python is not installed: pip install 'autopar[llm]'") from None
+    finally:
+        if previous is None:
+            os.environ.pop("OMP_WAIT_POLICY", None)
+    return Llama
+
+
+def _close_all() -> None:
+    """Free loaded models before interpreter teardown, when llama-cpp can still clean up quietly."""
+    while _LOADED:
+        _LOADED.popitem()[1].close()
 
 
 def _plain_prompt(messages: list[Message]) -> str:

@@ -11,6 +11,7 @@ The model never has the last word:
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Callable, Optional
 
@@ -142,10 +143,11 @@ class LLMReasoner:
             else:
                 trace.cache_hits += 1
             try:
-                return model.model_validate_json(text)
-            except ValidationError as error:
-                first = error.errors()[0]
-                raise InvalidAnswer(f"the answer does not fit the schema ({first['msg']})") from None
+                # strict=False: llama.cpp's JSON grammar lets raw newlines into strings
+                return model.model_validate(json.loads(text, strict=False))
+            except ValueError as error:  # json.JSONDecodeError and pydantic's ValidationError both
+                detail = error.errors()[0]["msg"] if isinstance(error, ValidationError) else error.msg
+                raise InvalidAnswer(f"the answer does not fit the schema ({detail})") from None
         return ask
 
 

@@ -132,15 +132,19 @@ def enum_model(name: str, field: str, values: list[str], note_chars: int = 0) ->
 
 
 def schema_of(model: type[BaseModel]) -> dict[str, Any]:
-    """The JSON schema without titles: shorter grammars, the same constraints."""
-    return _strip_titles(model.model_json_schema())
+    """The JSON schema without titles (shorter grammars, the same constraints), with a one-value
+    Literal written as a one-value enum, as every other choice is."""
+    return _normalize(model.model_json_schema())
 
 
-def _strip_titles(node: Any) -> Any:
+def _normalize(node: Any) -> Any:
     if isinstance(node, dict):
-        return {k: _strip_titles(v) for k, v in node.items() if k != "title"}
+        node = {k: _normalize(v) for k, v in node.items() if k != "title"}
+        if "const" in node:
+            node["enum"] = [node.pop("const")]
+        return node
     if isinstance(node, list):
-        return [_strip_titles(v) for v in node]
+        return [_normalize(v) for v in node]
     return node
 
 

