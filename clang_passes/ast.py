@@ -229,9 +229,19 @@ def build_functions(tu, source: Source) -> list[Function]:
     return functions
 
 
+_OFFSET = ctypes.c_uint()
+
+
+def _offset(location) -> int:
+    """The expansion offset of a location, without building file/line/column objects."""
+    _lib.clang_getInstantiationLocation(location, None, None, None, ctypes.byref(_OFFSET))
+    return _OFFSET.value
+
+
 def _build(cursor, parent: Optional[Node], source: Source) -> Node:
     extent = cursor.extent
-    node = Node(cursor, cursor.kind, parent, extent.start.offset, extent.end.offset)
+    node = Node(cursor, cursor.kind, parent, _offset(_lib.clang_getRangeStart(extent)),
+                _offset(_lib.clang_getRangeEnd(extent)))
     for child in cursor.get_children():
         node.children.append(_build(child, node, source))
     return node

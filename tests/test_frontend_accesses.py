@@ -1,0 +1,135 @@
+"""The accesses pass: bases, paths, subscripts (affine or with a reason), order, storage, restrict."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from autopar.ir import Storage
+from clang_passes.frontend import translate
+
+DATA = os.path.join(os.path.dirname(__file__), "data", "frontend")
+
+
+@pytest.fixture(scope="module")
+def tu():
+    return translate(os.path.join(DATA, "accesses.c"), [])
+
+
+@pytest.fixture(scope="module")
+def outer(tu):
+    return tu.loops[0]
+
+
+def _on(loop, line: int, text: str, write: bool):
+    found = [a for a in loop.accesses if a.line == line and a.text == text and a.is_write == write]
+    assert len(found) == 1, [(a.line, a.text, a.is_write) for a in loop.accesses if a.line == line]
+    return found[0]
+
+
+def _affine(sub):
+    return (sub.affine.coefficients, sub.affine.constant) if sub.affine else None
+
+
+def test_the_file_parses_cleanly(tu):
+    assert not tu.has_errors, tu.diagnostics
+    assert len(tu.loops) == 4
+
+
+def test_multi_dimensional_and_linearised(outer):
+    grid = _on(outer, 15, "grid[i][j]", True)
+    assert [_affine(s) for s in grid.subscripts] == [({"i": 1}, 0), ({"j": 1}, 0)]
+    assert grid.base.storage == Storage.GLOBAL and grid.base.is_array and grid.base.array_dims == ["64", "64"]
+    flat = _on(outer, 15, "in[i * m + j]", False)
+    assert len(flat.subscripts) == 1 and _affine(flat.subscripts[0]) == ({"i*m": 1, "j": 1}, 0)
+    assert flat.base.storage == Storage.PARAMETER and flat.base.is_pointer and flat.base.is_const
+    assert not flat.base.restrict
+    # the inner j loop and the outer i loop both enclose it, outermost first
+    assert flat.enclosing_loops == [outer.id, outer.children[0]]
+    assert flat in outer.accesses and flat in [a for l in [outer] for a in l.accesses]
+
+
+def test_restrict_comes_from_the_type(outer):
+    out = _on(outer, 16, "out[i]", True)
+    assert out.base.restrict and out.base.type.endswith("restrict")
+
+
+@pytest.mark.parametrize("line, text, reason", [
+    (16, "in[idx[i]]", "indirect subscript idx[i]"),
+    (17, "in[i * i]", "non-linear subscript i * i"),
+    (18, "local[i % 32]", "non-affine subscript i % 32"),
+    (25, "out[k]", "subscript uses k, which the loop writes"),
+    (29, "out[abs(i)]", "function call in subscript"),
+])
+def test_non_affine_subscripts_say_why(outer, line, text, reason):
+    access = next(a for a in outer.accesses if a.line == line and a.text == text)
+    assert not access.is_affine
+    assert access.subscripts[0].non_affine_reason == reason
+
+
+def test_indirect_subscript_reads_the_index_array_first(outer):
+    on_line = [a.text for a in outer.accesses if a.line == 16]
+    assert on_line == ["idx[i]", "in[idx[i]]", "out[i]"]
+
+
+def test_pointer_dereferences(outer):
+    star = _on(outer, 19, "*p", True)
+    assert star.path == "p" and [_affine(s) for s in star.subscripts] == [({}, 0)]
+    offset = _on(outer, 20, "*(p + i)", True)
+    assert [_affine(s) for s in offset.subscripts] == [({"i": 1}, 0)]
+    right = _on(outer, 21, "*(in + 2 * i - 1)", False)
+    assert right.base.name == "in" and _affine(right.subscripts[0]) == ({"i": 2}, -1)
+    left = _on(outer, 21, "*(out + i + 1)", True)
+    assert _affine(left.subscripts[0]) == ({"i": 1}, 1)
+
+
+def test_struct_members(outer):
+    data = _on(outer, 22, "s.data[i]", True)
+    assert (data.base.name, data.path, data.base.is_struct) == ("s", "s.data", True)
+    ptr = _on(outer, 22, "s.ptr[i]", False)
+    assert ptr.path == "s.ptr"
+    arrow = _on(outer, 23, "q->x[i]", True)
+    assert (arrow.base.name, arrow.path, [s.text for s in arrow.subscripts]) == ("q", "q->x", ["i"])
+    scalar_field = _on(outer, 23, "q->val", False)
+    assert scalar_field.path == "q->val" and scalar_field.subscripts == []
+
+
+def test_increment_is_a_read_then_a_write(outer):
+    pair = [a for a in outer.accesses if a.line == 26]
+    assert [(a.text, a.is_write) for a in pair] == [("out[i]", False), ("out[i]", True)]
+    assert pair[0].statement == pair[1].statement
+    compound = [a for a in outer.accesses if a.line == 17 and a.text == "out[i]"]
+    assert [a.is_write for a in compound] == [False, True]
+
+
+def test_symbols_casts_and_parentheses(outer):
+    assert _affine(_on(outer, 27, "out[counter]", True).subscripts[0]) == ({"counter": 1}, 0)
+    reversed_ = _on(outer, 28, "out[n - 1 - i]", True)
+    assert _affine(reversed_.subscripts[0]) == ({"i": -1, "n": 1}, -1)
+    assert _affine(_on(outer, 28, "out[(i)]", False).subscripts[0]) == ({"i": 1}, 0)
+
+
+def test_statement_order_and_conditional(outer):
+    statements = [a.statement for a in outer.accesses]
+    assert statements == sorted(statements)
+    assert not _on(outer, 16, "out[i]", True).conditional
+    assert _on(outer, 31, "out[i]", True).conditional
+    assert _on(outer, 31, "in[i + 1]", False).conditional
+
+
+def test_a_pointer_the_loop_moves_is_not_affine(tu):
+    moving = tu.loops[2].accesses
+    assert [(a.text, a.subscripts[0].non_affine_reason) for a in moving] == [
+        ("*r", "pointer arithmetic on r, which the loop writes")]
+    row = next(a for a in tu.loops[3].accesses if a.text == "row[i]")
+    assert row.subscripts[0].non_affine_reason == "pointer arithmetic on row, which the loop writes"
+    # taking an address is not an access of the element
+    assert not any(a.text.startswith("grid") for a in tu.loops[3].accesses)
+
+
+def test_every_loop_lists_the_accesses_of_its_whole_body(tu, outer):
+    inner = tu.loop(outer.children[0])
+    assert [a.text for a in inner.accesses] == ["in[i * m + j]", "grid[i][j]"]
+    ids = [a.id for loop in tu.loops for a in loop.accesses]
+    assert len(set(ids)) == len({a.id for a in outer.accesses} | {a.id for l in tu.loops[2:] for a in l.accesses})

@@ -1,0 +1,149 @@
+"""The loops pass on small sources written for it: positions, nesting, canonical forms, control flow."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from autopar.ir import Comparison
+from clang_passes.frontend import translate
+
+DATA = os.path.join(os.path.dirname(__file__), "data", "frontend")
+
+
+def _path(name: str) -> str:
+    return os.path.join(DATA, name)
+
+
+@pytest.fixture(scope="module")
+def loops_c():
+    return translate(_path("loops.c"), [])
+
+
+def _at(tu, line: int):
+    found = [loop for loop in tu.loops if loop.line == line]
+    assert len(found) == 1, f"expected one loop on line {line}, got {[l.id for l in found]}"
+    return found[0]
+
+
+def _for_columns(path: str) -> list[tuple[int, int]]:
+    """(line, column) of every `for` keyword that starts a statement, found without libclang."""
+    import re
+
+    found = []
+    with open(path, encoding="utf-8") as handle:
+        for number, text in enumerate(handle, start=1):
+            if text.lstrip().startswith("#"):
+                continue
+            for m in re.finditer(r"\bfor\s*\(", text):
+                found.append((number, m.start() + 1))
+    return found
+
+
+def test_every_loop_in_source_order_with_exact_positions(loops_c):
+    positions = [(loop.line, loop.column) for loop in loops_c.loops if not loop.from_macro]
+    assert positions == _for_columns(_path("loops.c"))
+    offsets = [loop.offset for loop in loops_c.loops]
+    assert offsets == sorted(offsets)
+    data = open(_path("loops.c"), "rb").read()
+    for loop in loops_c.loops:
+        assert loop.id == f"{_path('loops.c')}:{loop.line}:{loop.column}"
+        if not loop.from_macro:
+            assert data[loop.offset:loop.offset + 3] == b"for"
+
+
+def test_canonical_forms(loops_c):
+    le = _at(loops_c, 9).canonical
+    assert (le.induction_variable, le.comparison, le.step, le.iv_declared_in_init) == ("i", Comparison.LE, 1, False)
+    assert le.lower.constant == 0 and le.upper.coefficients == {"n": 1}
+
+    down = _at(loops_c, 11).canonical
+    assert (down.comparison, down.step, down.iv_declared_in_init, down.iv_type) == (Comparison.GT, -1, True, "int")
+    assert down.lower.coefficients == {"n": 1} and down.upper.constant == 0
+
+    pre_dec = _at(loops_c, 13).canonical
+    assert (pre_dec.comparison, pre_dec.step, pre_dec.lower_text) == (Comparison.GE, -1, "n - 1")
+    assert pre_dec.lower.coefficients == {"n": 1} and pre_dec.lower.constant == -1
+
+    assert _at(loops_c, 15).canonical.step == 2
+    ne = _at(loops_c, 17).canonical
+    assert (ne.comparison, ne.step) == (Comparison.NE, 1)
+    assert _at(loops_c, 19).canonical.step == -3
+    assert _at(loops_c, 21).canonical.step == 4  # i = i + 4
+    flipped = _at(loops_c, 31).canonical  # m > i is i < m
+    assert (flipped.comparison, flipped.upper_text) == (Comparison.LT, "m")
+    unsigned = _at(loops_c, 33).canonical
+    assert unsigned.iv_type == "unsigned long" and unsigned.upper.constant == 10
+
+
+@pytest.mark.parametrize("line, reason", [
+    (23, "the increment `i *= 2`"),
+    (25, "no induction variable is initialized"),
+    (27, "is not `var = value`"),
+    (29, "moves i away from the bound"),
+])
+def test_non_canonical_loops_say_why(loops_c, line, reason):
+    loop = _at(loops_c, line)
+    assert loop.canonical is None
+    assert reason in loop.non_canonical_reason
+
+
+def test_control_flow_flags(loops_c):
+    outer = _at(loops_c, 38)
+    assert outer.has_break and outer.has_return and not outer.has_continue
+    inner = _at(loops_c, 41)
+    assert inner.has_continue and inner.has_return and not inner.has_break
+    # break inside a switch and inside a while loop leave those, not the for loop
+    switchy = _at(loops_c, 48)
+    assert not switchy.has_break and not switchy.has_return
+    leaves = _at(loops_c, 61)
+    assert leaves.has_goto and leaves.writes_induction_variable and leaves.writes_bound
+    assert leaves.canonical.upper is None  # n is assigned inside: not a symbol any more
+    # a goto to a label inside the outer loop leaves the inner loop but not the outer one
+    assert not _at(loops_c, 68).has_goto
+    assert _at(loops_c, 69).has_goto
+
+
+def test_nesting_depth_parent_children_and_perfect_nests(loops_c):
+    outer, inner = _at(loops_c, 80), _at(loops_c, 81)
+    assert (outer.depth, inner.depth) == (0, 1)
+    assert inner.parent == outer.id and outer.children == [inner.id]
+    assert outer.perfectly_nests_child and not inner.perfectly_nests_child
+    assert outer.end_line == 83 and inner.end_line == 83
+    assert outer.function == "nests"
+    triangle_outer, triangle_inner = _at(loops_c, 84), _at(loops_c, 86)
+    assert not triangle_outer.perfectly_nests_child  # b[i] = 0 sits beside the inner loop
+    assert triangle_inner.canonical.upper.coefficients == {"i": 1}
+    assert loops_c.nest_roots()[0].id == _at(loops_c, 9).id
+    assert [l.id for l in loops_c.descendants(_at(loops_c, 38).id)] == [_at(loops_c, 41).id]
+
+
+def test_indentation_and_macro_loops(loops_c):
+    assert _at(loops_c, 9).indentation == "    "
+    assert _at(loops_c, 81).indentation == "        "
+    macro = _at(loops_c, 89)
+    assert macro.from_macro and macro.function == "nests" and macro.in_main_file
+
+
+def test_cxx_methods_templates_and_range_for():
+    tu = translate(_path("kernels.cpp"), [])
+    assert tu.language == "c++" and not tu.has_errors
+    by_line = {loop.line: loop for loop in tu.loops}
+    assert sorted(by_line) == [9, 17, 26, 29, 34]
+    assert by_line[9].function == "Grid::scale"
+    assert by_line[17].function == "total" and by_line[17].canonical.induction_variable == "i"
+    range_for = by_line[26]
+    assert range_for.canonical is None and range_for.non_canonical_reason == "range-based for"
+    # the member array of a method is reached through `this`
+    writes = [a for a in by_line[9].accesses if a.is_write]
+    assert [(a.path, a.base.name, [s.text for s in a.subscripts]) for a in writes] == [("this->cells", "this", ["i"])]
+
+
+def test_loops_of_included_files_are_not_listed(tmp_path):
+    header = tmp_path / "helpers.h"
+    header.write_text("static inline void clear(int *a, int n) { for (int i = 0; i < n; i++) a[i] = 0; }\n")
+    main = tmp_path / "main.c"
+    main.write_text('#include "helpers.h"\nvoid f(int *a) {\n  for (int k = 0; k < 4; k++) a[k] = 1;\n}\n')
+    tu = translate(str(main), [])
+    assert [(l.line, l.column, l.function) for l in tu.loops] == [(3, 3, "f")]

@@ -1,0 +1,49 @@
+"""The pragmas pass: existing `#pragma omp` lines (read from the text) and `autopar: off` comments."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from clang_passes.frontend import translate
+
+DATA = os.path.join(os.path.dirname(__file__), "data", "frontend")
+
+
+@pytest.fixture(scope="module")
+def loops():
+    tu = translate(os.path.join(DATA, "pragmas.c"), [])
+    assert not tu.has_errors, tu.diagnostics
+    return {loop.line: loop for loop in tu.loops}
+
+
+def test_pragma_with_continuation_lines(loops):
+    assert loops[5].existing_pragma == "#pragma omp parallel for schedule(static) firstprivate(n)"
+    assert not loops[5].inside_omp_construct
+    assert loops[6].existing_pragma is None and loops[6].inside_omp_construct
+
+
+def test_other_pragmas_between_are_skipped(loops):
+    assert loops[11].existing_pragma == "#pragma omp simd"
+
+
+def test_loop_inside_a_parallel_region(loops):
+    assert loops[16].existing_pragma is None and loops[16].inside_omp_construct
+
+
+def test_commented_out_and_standalone_directives_do_not_count(loops):
+    assert loops[21].existing_pragma is None and not loops[21].inside_omp_construct
+    assert loops[25].existing_pragma is None  # `omp barrier` has no loop of its own
+
+
+def test_opt_out_comments(loops):
+    assert loops[31].opt_out and loops[32].opt_out  # the comment above a nest covers its inner loop
+    assert loops[35].opt_out  # a comment on the loop's own line
+    assert not loops[40].opt_out
+    assert loops[46].opt_out  # the comment above the function
+
+
+def test_no_pragma_anywhere_in_a_plain_file():
+    tu = translate(os.path.join(DATA, "loops.c"), [])
+    assert all(l.existing_pragma is None and not l.inside_omp_construct and not l.opt_out for l in tu.loops)

@@ -1,0 +1,100 @@
+"""The scalars pass: reads, writes, first access on every path, reductions, liveness, escapes."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from autopar.ir import ReductionOp, Storage
+from clang_passes.frontend import translate
+
+DATA = os.path.join(os.path.dirname(__file__), "data", "frontend")
+
+
+@pytest.fixture(scope="module")
+def tu():
+    return translate(os.path.join(DATA, "scalars.c"), [])
+
+
+def test_parses_cleanly(tu):
+    assert not tu.has_errors, tu.diagnostics
+
+
+@pytest.mark.parametrize("name, op", [
+    ("sum", ReductionOp.ADD), ("prod", ReductionOp.MUL), ("diff", ReductionOp.ADD),
+    ("big", ReductionOp.MAX),      # if (x[i] > big) big = x[i];
+    ("small", ReductionOp.MIN),    # small = x[i] < small ? x[i] : small;
+    ("m2", ReductionOp.MAX),       # m2 = fmax(m2, x[i]);
+    ("m3", ReductionOp.MIN),       # m3 = fmin(x[i], m3);
+    ("bits_and", ReductionOp.AND), ("bits_or", ReductionOp.OR), ("bits_xor", ReductionOp.XOR),
+    ("all", ReductionOp.LAND), ("any", ReductionOp.LOR), ("count", ReductionOp.ADD),
+])
+def test_each_reduction_form(tu, name, op):
+    use = tu.loops[0].scalar(name)
+    assert use.reduction == op
+    assert use.read and use.written and not use.written_before_read
+    assert use.live_after_loop and not use.declared_in_loop
+
+
+def test_induction_variable_and_read_only_scalars(tu):
+    loop = tu.loops[0]
+    i = loop.scalar("i")
+    assert i.is_induction_variable_of == loop.id and i.declared_in_loop and i.reduction is None
+    n = loop.scalar("n")
+    assert n.read and not n.written and n.variable.storage == Storage.PARAMETER
+    x = loop.scalar("x")  # the pointer itself is read, its elements are accesses
+    assert x.read and not x.written and x.variable.is_pointer
+
+
+def test_private_candidates(tu):
+    loop = tu.loops[1]
+    t = loop.scalar("t")
+    assert t.written_before_read and t.always_written and not t.live_after_loop
+    partial = loop.scalar("partial")  # written in both branches of an if/else before the read
+    assert partial.written_before_read and partial.always_written
+    carried = loop.scalar("carried")  # read first: its value crosses iterations
+    assert carried.read and carried.written and not carried.written_before_read
+    last = loop.scalar("last")  # private, but read after the loop: lastprivate
+    assert last.written_before_read and last.live_after_loop and not last.read
+    local = loop.scalar("local")
+    assert local.declared_in_loop and local.written_before_read
+    k = loop.scalar("k")  # the inner loop's induction variable, declared outside
+    assert k.is_induction_variable_of == tu.loops[2].id and not k.declared_in_loop
+    assert k.written_before_read  # the inner loop's init runs before its condition reads k
+
+
+def test_not_reductions(tu):
+    loop = tu.loops[3]
+    s = loop.scalar("s")
+    assert s.reduction is None  # also read as a plain value
+    q = loop.scalar("q")
+    assert q.reduction is None  # the update reads q on its right-hand side
+
+
+def test_conditional_write_is_not_written_before_read(tu):
+    w = tu.loops[4].scalar("w")
+    assert w.written and w.read and not w.written_before_read and not w.always_written
+
+
+def test_address_taken_and_early_exits(tmp_path):
+    source = tmp_path / "escape.c"
+    source.write_text(
+        "void g(int *);\n"
+        "int f(int *a, int n) {\n"
+        "  int t = 0, v = 0, u;\n"
+        "  for (int i = 0; i < n; i++) {\n"
+        "    g(&t);\n"
+        "    if (a[i] < 0) continue;\n"
+        "    v = a[i];\n"
+        "    u = v;\n"
+        "    a[i] = u;\n"
+        "  }\n"
+        "  return t + v;\n"
+        "}\n")
+    loop = translate(str(source), []).loops[0]
+    assert loop.scalar("t").address_taken and loop.scalar("t").reduction is None
+    v = loop.scalar("v")
+    assert v.written_before_read and v.live_after_loop
+    assert not v.always_written  # the `continue` path skips the write
+    assert not loop.scalar("u").live_after_loop
