@@ -261,3 +261,30 @@ def test_make_broken_target_fails_with_the_compilers_message(project, tmp_path):
     strip = lambda text: [l for l in text.splitlines() if not l.startswith("make")]  # noqa: E731
     assert strip(wrapped.stderr) == strip(plain.stderr)
     assert "broken/broken.c:3:20: error" in wrapped.stderr
+
+
+def test_several_sources_compiled_and_linked_in_one_line(tmp_path, monkeypatch, cache):
+    _analysis_with_plan(monkeypatch)
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "k.c").write_bytes(KERNEL)
+    (tmp_path / "k.h").write_text("#define SCALE 2.0\n")
+    (tmp_path / "main.c").write_text(
+        '#include <stdio.h>\nvoid add(int n, double *restrict a, const double *restrict b);\n'
+        'int main(void) {\n    double a[100], b[100], s = 0;\n    for (int i = 0; i < 100; i++)\n'
+        '        a[i] = b[i] = i;\n    add(100, a, b);\n    for (int i = 0; i < 100; i++) s += a[i];\n'
+        '    printf("%g\\n", s);\n    return 0;\n}\n')
+    assert cc.run(["-O1", "k.c", "main.c", "-o", "app"]) == 0
+    result = subprocess.run(["./app"], capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "2"})
+    assert result.stdout == "14850\n"
+    assert "GOMP_parallel" in subprocess.run(["nm", "app"], capture_output=True, text=True).stdout
+
+
+def test_cxx_wrapper_with_language_flag(tmp_path, monkeypatch, cache):
+    _analysis_with_plan(monkeypatch)
+    monkeypatch.setenv("AUTOPAR_CXX", "g++")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "k.inc").write_text("#include <vector>\nvoid twice(std::vector<double> &v) {\n"
+                                    "    for (long i = 0; i < (long)v.size(); i++)\n        v[i] *= 2;\n}\n")
+    assert cc.run(["-x", "c++", "-c", "k.inc", "-o", "k.o"], cxx=True) == 0
+    assert "GOMP_parallel" in subprocess.run(["nm", "k.o"], capture_output=True, text=True).stdout
