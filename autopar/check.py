@@ -249,12 +249,18 @@ def render(result: CheckResult, fmt: str) -> str:
             if diagnostic.severity in ("error", "fatal"):
                 lines.append(diagnostic.render())
         if file.report.error:
-            lines.append(f"{file.path}: error: not analyzed: {file.report.error}")
+            lines.append(f"{_display(file.path)}: error: not analyzed: {file.report.error}")
         for f in file.findings:
-            lines.append(f"{f.path}:{f.line}:{f.column}: warning: {f.message} [autopar/{f.rule}]")
+            lines.append(f"{_display(f.path)}:{f.line}:{f.column}: warning: {f.message} [autopar/{f.rule}]")
     loops = sum(len(f.report.loops) for f in result.files)
     missed = sum(f.rule == MISSED for f in result.findings)
     unsafe = sum(f.rule == UNSAFE for f in result.findings)
     lines.append(f"{len(result.files)} file(s), {loops} loop(s): {missed} could run in parallel, "
                  f"{unsafe} existing pragma(s) not shown safe, {len(result.failed_files)} file(s) not analyzed")
     return "\n".join(lines) + "\n"
+
+
+def _display(path: str) -> str:
+    """Paths under the working directory are shown relative to it, as a compiler would."""
+    relative = os.path.relpath(os.path.abspath(path))
+    return path if relative.startswith("..") else relative
