@@ -286,8 +286,25 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
         (out.private_arrays if kind == "private" else out.lastprivate_arrays).append(name)
         out.notes.append(f"local array {name} is fully written before it is read in every iteration: {kind}")
     out.blockers += classes.blockers
+    out.blockers += _privatised_globals_seen_by_calls(tu, loop, classes)
     out.notes += classes.notes
     out.blockers = list(dict.fromkeys(out.blockers))
+    return out
+
+
+def _privatised_globals_seen_by_calls(tu: TranslationUnit, loop: Loop, classes: ScalarClasses) -> list[str]:
+    """A called function sees the shared global, not the loop's private copy."""
+    names = set(classes.private) | set(classes.lastprivate)
+    names |= {n for names_ in classes.reductions.values() for n in names_}
+    globals_ = {u.variable.name for u in loop.scalars
+                if u.variable.storage in (Storage.GLOBAL, Storage.STATIC_LOCAL) and u.variable.name in names}
+    out = []
+    for call in _calls(tu, loop):
+        summary = call.summary or tu.functions.get(call.callee)
+        if summary is None:
+            continue
+        for name in sorted(globals_ & (set(summary.reads_globals) | set(summary.writes_globals))):
+            out.append(f"calls {call.callee}, which uses the global {name} that the loop would privatise")
     return out
 
 
@@ -645,6 +662,7 @@ def validate_plan(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[s
 
     # scalars, re-derived for the plan's loop
     problems += [b for b in classes.blockers]
+    problems += _privatised_globals_seen_by_calls(tu, loop, classes)
     clause_of: dict[str, list[str]] = {}
     for clause, names in (("private", plan.private), ("firstprivate", plan.firstprivate),
                           ("lastprivate", plan.lastprivate)):

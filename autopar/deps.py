@@ -338,7 +338,7 @@ class LoopModel:
             return
         if ranks != {1}:
             for m in obj.accesses:
-                m.reason = f"{obj.path} is accessed with products of variables in a subscript"
+                m.reason = f"{obj.path} is accessed with different numbers of subscripts"
             return
         self._delinearise(obj)
 
@@ -694,6 +694,8 @@ def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str]]:
         return None
     ndims = len(obj.accesses[0].dims)
     strides = obj.accesses[0].strides
+    if ndims > 1 and len(set(strides)) < ndims:
+        return None  # a pointer to rows of unknown length: no flat range from these subscripts
     low: dict[tuple[str, ...], int] = {}
     high: dict[tuple[str, ...], int] = {}
     for d in range(ndims):

@@ -1,0 +1,218 @@
+"""Candidates, defaults and the independent plan check, on the bundled example and small C files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autopar.candidates import analyze_nest, validate_plan
+from autopar.pipeline import analyze_file, load_translation_unit
+from autopar.plan import Directive, Plan, Proof, Reduction, Schedule
+from autopar.ir import ReductionOp
+from autopar.rewrite import render_pragma
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "benchmarks" / "examples" / "matmul.c"
+
+
+@pytest.fixture(scope="module")
+def example():
+    return analyze_file(str(EXAMPLE))
+
+
+def nest_of(fa, function):
+    root = next(l for l in fa.tu.nest_roots() if l.function == function)
+    return root, next(n for n in fa.nests if n.root_loop_id == root.id)
+
+
+def default_plan(nest):
+    return next(c.plan for c in nest.candidates if c.id == nest.default_candidate_id)
+
+
+def test_matmul_without_restrict_needs_a_runtime_check(example):
+    root, nest = nest_of(example, "matmul")
+    plan = default_plan(nest)
+    assert plan.loop_id == root.id and plan.proof == Proof.RUNTIME_CHECK
+    assert plan.alias_check == ("((const char *)(C + (long)n * n) <= (const char *)(A) || "
+                                "(const char *)(A + (long)n * n) <= (const char *)(C)) && "
+                                "((const char *)(C + (long)n * n) <= (const char *)(B) || "
+                                "(const char *)(B + (long)n * n) <= (const char *)(C))")
+
+
+def test_matmul_restrict_is_static(example):
+    root, nest = nest_of(example, "matmul_restrict")
+    plan = default_plan(nest)
+    assert plan.loop_id == root.id and plan.proof == Proof.STATIC and plan.alias_check is None
+    assert render_pragma(plan) == "#pragma omp parallel for"
+    # collapse(2) over the rectangular perfect pair i, j is offered, never over k
+    assert {c.plan.collapse for c in nest.candidates if c.plan.loop_id == root.id} == {1, 2}
+
+
+def test_prefix_sum_is_serial_with_the_flow_reason(example):
+    root, nest = nest_of(example, "prefix_sum")
+    assert nest.candidates == [] and nest.default_candidate_id is None
+    assert nest.verdicts[0].reasons == [
+        "flow dependence from out[i] (line 32) to out[i - 1] (line 32) carried by i, distance 1"]
+
+
+def test_dot_is_a_sum_reduction(example):
+    _, nest = nest_of(example, "dot")
+    assert render_pragma(default_plan(nest)) == "#pragma omp parallel for reduction(+: s)"
+
+
+def test_cli_json_report():
+    out = subprocess.run([sys.executable, "-m", "autopar.cli", "analyze", str(EXAMPLE), "--format", "json"],
+                         capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0 and "No module named autopar.cli.__main__" in out.stderr:
+        pytest.skip("cli has no __main__")
+    report = json.loads(out.stdout)
+    loops = {(l["function"], l["depth"]): l for l in report["files"][0]["loops"]}
+    assert loops[("matmul", 0)]["proof"] == "runtime-check" and loops[("matmul", 0)]["parallel"]
+    assert loops[("matmul_restrict", 0)]["proof"] == "static"
+    assert not loops[("prefix_sum", 0)]["parallel"]
+    assert "reduction(+: s)" in loops[("dot", 0)]["pragma"]
+
+
+def test_every_candidate_passes_validation_and_ids_are_stable(example):
+    again = analyze_file(str(EXAMPLE))
+    for nest, nest2 in zip(example.nests, again.nests):
+        assert [c.model_dump() for c in nest.candidates] == [c.model_dump() for c in nest2.candidates]
+        assert [c.id for c in nest.candidates] == [f"c{k}" for k in range(len(nest.candidates))]
+        for c in nest.candidates:
+            assert validate_plan(example.tu, nest, c.plan) == [], c.summary
+            assert c.plan.proof != Proof.ASSUMPTION
+
+
+def test_validation_rejects_wrong_plans(example):
+    tu = example.tu
+    root, nest = nest_of(example, "prefix_sum")
+    assert any("flow dependence" in p for p in validate_plan(tu, nest, Plan(loop_id=root.id)))
+
+    root, nest = nest_of(example, "dot")
+    assert "s is a + reduction: it needs reduction(+: s)" in validate_plan(tu, nest, Plan(loop_id=root.id))
+    wrong_op = Plan(loop_id=root.id, reductions=[Reduction(op=ReductionOp.MUL, variables=["s"])])
+    assert any("not a * reduction" in p for p in validate_plan(tu, nest, wrong_op))
+    twice = Plan(loop_id=root.id, private=["s"], reductions=[Reduction(op=ReductionOp.ADD, variables=["s"])])
+    assert any("more than one data-sharing clause" in p for p in validate_plan(tu, nest, twice))
+    private_read_only = Plan(loop_id=root.id, private=["n"],
+                             reductions=[Reduction(op=ReductionOp.ADD, variables=["s"])])
+    assert any("never written" in p for p in validate_plan(tu, nest, private_read_only))
+
+    root, nest = nest_of(example, "matmul")
+    good = default_plan(nest)
+    assert validate_plan(tu, nest, good) == []
+    no_check = good.model_copy(update={"alias_check": None, "proof": Proof.STATIC})
+    assert any("missing or wrong alias check" in p for p in validate_plan(tu, nest, no_check))
+    forged = good.model_copy(update={"alias_check": "1"})
+    assert any("missing or wrong alias check" in p for p in validate_plan(tu, nest, forged))
+    deep = good.model_copy(update={"collapse": 3})
+    assert any("perfect nest" in p for p in validate_plan(tu, nest, deep))
+    simd_outer = good.model_copy(update={"directive": Directive.SIMD, "alias_check": None})
+    assert any("innermost" in p for p in validate_plan(tu, nest, simd_outer))
+    threshold = good.model_copy(update={"threshold_check": "n > 0 || system(\"rm\")"})
+    assert any("threshold" in p for p in validate_plan(tu, nest, threshold))
+
+
+@pytest.fixture
+def analyzed(tmp_path):
+    def run(text: str):
+        path = tmp_path / "k.c"
+        path.write_text(text)
+        tu = load_translation_unit(str(path))
+        return tu, [analyze_nest(tu, root) for root in tu.nest_roots()]
+    return run
+
+
+def test_triangular_prefers_dynamic_and_rejects_collapse(analyzed):
+    tu, [nest] = analyzed("""
+void f(double *restrict r, const double *restrict a, int n) {
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < i; j++)
+            r[i * n + j] = a[i * n + j] * 2.0;
+}
+""")
+    plan = default_plan(nest)
+    assert plan.schedule == Schedule.DYNAMIC and plan.loop_id == nest.root_loop_id
+    assert all(c.plan.collapse == 1 for c in nest.candidates)
+    collapsed = plan.model_copy(update={"collapse": 2, "schedule": None})
+    assert any("not rectangular" in p for p in validate_plan(tu, nest, collapsed))
+
+
+def test_threshold_variant_only_for_symbolic_trip_counts(analyzed):
+    tu, nests = analyzed("""
+double g[4096], h[4096];
+void f(int n) { for (int i = 0; i < n; i++) g[i] = h[i] * 2.0; }
+void k(void) { for (int i = 0; i < 4096; i++) g[i] = h[i] + 1.0; }
+""")
+    symbolic, constant = nests
+    thresholds = [c.plan.threshold_check for c in symbolic.candidates if c.plan.threshold_check]
+    assert thresholds and thresholds[0].startswith("n > ")
+    assert default_plan(symbolic).threshold_check is None
+    assert not any(c.plan.threshold_check for c in constant.candidates)
+
+
+def test_simd_candidates_on_innermost_loops(analyzed):
+    tu, [nest] = analyzed("""
+void f(double *restrict a, const double *restrict b, int n) {
+    for (int i = 0; i < n; i++) a[i] = b[i] * 2.0;
+}
+""")
+    directives = {c.plan.directive for c in nest.candidates}
+    assert directives == {Directive.PARALLEL_FOR, Directive.PARALLEL_FOR_SIMD, Directive.SIMD}
+    assert default_plan(nest).directive == Directive.PARALLEL_FOR
+
+
+def test_lastprivate_needs_a_write_on_every_path(analyzed):
+    tu, nests = analyzed("""
+double f(double *restrict b, const double *restrict a, int n) {
+    double t = 0.0;
+    for (int i = 0; i < n; i++) { t = a[i]; b[i] = t; }
+    return t;
+}
+int g(const double *restrict a, int n) {
+    int last = -1;
+    for (int i = 0; i < n; i++) if (a[i] > 1.0) last = i;
+    return last;
+}
+""")
+    always, sometimes = nests
+    assert default_plan(always).lastprivate == ["t"]
+    assert sometimes.default_candidate_id is None
+    assert "not lastprivate-able" in sometimes.verdicts[0].reasons[0]
+    root = sometimes.root_loop_id
+    bad = Plan(loop_id=root, lastprivate=["last"])
+    assert any("every path" in p or "not lastprivate-able" in p for p in validate_plan(tu, sometimes, bad))
+
+
+def test_calls_block_with_the_callee_named(analyzed):
+    tu, nests = analyzed("""
+#include <stdio.h>
+#include <stdlib.h>
+#include <math.h>
+static double sq(double x) { return x * x; }
+void f(double *restrict a, int n) { for (int i = 0; i < n; i++) printf("%f", a[i]); }
+void g(double *restrict a, int n) { for (int i = 0; i < n; i++) a[i] = rand(); }
+void h(double *restrict a, int n) { for (int i = 0; i < n; i++) a[i] = sq(sqrt(a[i])); }
+""")
+    io, rnd, pure = nests
+    assert io.verdicts[0].reasons == ["calls printf (I/O)"]
+    assert "calls rand" in rnd.verdicts[0].reasons[0]
+    assert pure.default_candidate_id is not None
+
+
+def test_every_loop_of_a_nest_gets_a_verdict(analyzed):
+    tu, [nest] = analyzed("""
+void f(double *restrict a, int n, int m) {
+    for (int i = 1; i < n; i++)
+        for (int j = 0; j < m; j++)
+            a[i * m + j] = a[(i - 1) * m + j] + 1.0;
+}
+""")
+    outer, inner = nest.verdicts
+    assert not outer.parallelizable and "carried by i, distance 1" in outer.reasons[0]
+    assert inner.parallelizable
+    assert default_plan(nest).loop_id == inner.loop_id
