@@ -17,6 +17,8 @@ Environment:
                              "file" being the FileReport of `autopar analyze --format json`
   AUTOPAR_CACHE_DIR=DIR      where decisions are cached (default $XDG_CACHE_HOME/autopar or
                              ~/.cache/autopar); AUTOPAR_CACHE=0 turns the cache off
+  AUTOPAR_TIMEOUT=SECONDS    limit on the analysis of one file (default 120; 0: none); past it the
+                             original is compiled, with one warning line
 """
 
 from __future__ import annotations
@@ -279,7 +281,8 @@ def _decisions(line: CommandLine, source: Input):
         from autopar.rewrite import with_line_directives
         from autopar.transform import transform_file
 
-        result = transform_file(source.path, flags)
+        with _time_limit(_analysis_timeout()):
+            result = transform_file(source.path, flags)
         if result.source != content:
             raise WrapperError("the file changed while it was analyzed")
         error = result.report.error or ("the file has errors" if result.failed else None)
@@ -288,6 +291,39 @@ def _decisions(line: CommandLine, source: Input):
                                error=error)
     _append_report(line, entry)
     return entry
+
+
+def _analysis_timeout() -> int:
+    try:
+        return max(0, int(os.environ.get("AUTOPAR_TIMEOUT", "120")))
+    except ValueError:
+        return 120
+
+
+class _time_limit:
+    """SIGALRM-based limit on the analysis of one file (0: none), so that a build never hangs on it."""
+
+    def __init__(self, seconds: int):
+        self.seconds = seconds
+
+    def _expired(self, signum, frame):
+        raise WrapperError(f"the analysis took longer than {self.seconds} s (AUTOPAR_TIMEOUT)")
+
+    def __enter__(self):
+        import signal
+
+        if self.seconds:
+            self.previous = signal.signal(signal.SIGALRM, self._expired)
+            signal.alarm(self.seconds)
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self.seconds:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, self.previous)
+        return False
 
 
 def _store(entries: list, headers: Optional[list[str]]) -> None:

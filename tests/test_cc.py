@@ -288,3 +288,22 @@ def test_cxx_wrapper_with_language_flag(tmp_path, monkeypatch, cache):
                                     "    for (long i = 0; i < (long)v.size(); i++)\n        v[i] *= 2;\n}\n")
     assert cc.run(["-x", "c++", "-c", "k.inc", "-o", "k.o"], cxx=True) == 0
     assert "GOMP_parallel" in subprocess.run(["nm", "k.o"], capture_output=True, text=True).stdout
+
+
+def test_slow_analysis_is_cut_off_and_the_original_compiled(tmp_path, monkeypatch, cache, capfd):
+    import time
+
+    def slow(path, compile_args=None, build_dir=None, reasoner=None):
+        while True:
+            time.sleep(0.05)
+
+    monkeypatch.setattr(transform, "transform_file", slow)
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.setenv("AUTOPAR_TIMEOUT", "1")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "k.c").write_bytes(KERNEL)
+    (tmp_path / "k.h").write_text("#define SCALE 2.0\n")
+    assert cc.run(["-c", "k.c"]) == 0 and (tmp_path / "k.o").exists()
+    assert capfd.readouterr().err.splitlines() == [
+        "autopar-cc: warning: k.c: not parallelized, analysis failed: "
+        "WrapperError: the analysis took longer than 1 s (AUTOPAR_TIMEOUT)"]
