@@ -38,3 +38,6 @@ def print_report(report: Report, fmt: str, stream=None) -> None:
                           f"{indent}for {loop.induction_variable or '?'}",
                           "yes" if loop.parallel else "no", detail or "")
         console.print(table)
+        parallel = sum(1 for loop in file.loops if loop.parallel)
+        console.print(f"{len(file.loops)} for loop{'s' if len(file.loops) != 1 else ''}, {parallel} parallelized"
+                      + (f", {len(file.diagnostics)} diagnostic(s) on stderr" if file.diagnostics else ""))

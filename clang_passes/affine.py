@@ -14,7 +14,7 @@ from typing import Optional
 from clang.cindex import CursorKind as K
 
 from autopar.ir import AffineExpr
-from clang_passes.ast import Node, Source, Variables, is_integer_decl, strip, expression_children
+from clang_passes.ast import Node, Source, Variables, evaluate_int, expression_children, is_integer_decl, strip
 
 _INT_LITERAL = re.compile(r"^(0[xX][0-9a-fA-F']+|0[bB][01']+|0[0-7']*|[1-9][0-9']*)[uUlLzZ]*$")
 
@@ -136,9 +136,8 @@ class AffineBuilder:
         text = self.source.text_of(node)
         if kind == K.INTEGER_LITERAL:
             value = integer_literal(text)
-            if value is None:
-                tokens = [t.spelling for t in node.cursor.get_tokens()]
-                value = integer_literal(tokens[0]) if len(tokens) == 1 else None
+            if value is None:  # spelled through a macro
+                value = evaluate_int(node)
             if value is None:
                 raise _NotAffine(f"non-affine expression {text}")
             return {"": value}
@@ -198,6 +197,10 @@ class AffineBuilder:
                     raise _NotAffine(f"non-linear subscript {text}")
                 return {m: c << shift.get("", 0) for m, c in left.items()}
             raise _NotAffine(f"non-affine subscript {text}")
+        if kind == K.CXX_UNARY_EXPR:  # sizeof, alignof
+            value = evaluate_int(node)
+            if value is not None:
+                return {"": value}
         if kind in (K.UNEXPOSED_EXPR, K.CXX_BOOL_LITERAL_EXPR):
             raise _NotAffine(f"non-affine expression {text}")
         raise _NotAffine(f"non-affine subscript {text}")

@@ -34,6 +34,34 @@ try:
 except AttributeError:  # libclang older than 17: read the operator from the source text instead
     _HAVE_OPERATOR_KINDS = False
 
+try:
+    _lib.clang_Cursor_Evaluate.argtypes = [cindex.Cursor]
+    _lib.clang_Cursor_Evaluate.restype = ctypes.c_void_p
+    _lib.clang_EvalResult_getKind.argtypes = [ctypes.c_void_p]
+    _lib.clang_EvalResult_getKind.restype = ctypes.c_int
+    _lib.clang_EvalResult_getAsLongLong.argtypes = [ctypes.c_void_p]
+    _lib.clang_EvalResult_getAsLongLong.restype = ctypes.c_longlong
+    _lib.clang_EvalResult_dispose.argtypes = [ctypes.c_void_p]
+    _HAVE_EVALUATE = True
+except AttributeError:
+    _HAVE_EVALUATE = False
+
+
+def evaluate_int(node: "Node") -> Optional[int]:
+    """The value of an integer constant expression (a literal spelled through a macro, sizeof, ...)."""
+    if not _HAVE_EVALUATE:
+        return None
+    result = _lib.clang_Cursor_Evaluate(node.cursor)
+    if not result:
+        return None
+    try:
+        if _lib.clang_EvalResult_getKind(result) != 1:  # CXEval_Int
+            return None
+        return int(_lib.clang_EvalResult_getAsLongLong(result))
+    finally:
+        _lib.clang_EvalResult_dispose(result)
+
+
 TRANSPARENT = {K.UNEXPOSED_EXPR, K.PAREN_EXPR, K.CSTYLE_CAST_EXPR, K.CXX_STATIC_CAST_EXPR,
                K.CXX_FUNCTIONAL_CAST_EXPR, K.CXX_CONST_CAST_EXPR}
 LOOP_KINDS = {K.FOR_STMT, K.WHILE_STMT, K.DO_STMT, K.CXX_FOR_RANGE_STMT}

@@ -1,0 +1,160 @@
+"""The parse pass: compile flags, compilation databases, builtin headers, language, and bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from clang_passes.frontend import FrontendError, translate
+from clang_passes.parse import builtin_header_args, clean_flags, language_of
+
+LOOP = "void f(int *a, int n) {\n  for (int i = 0; i < n; i++)\n    a[i] = 0;\n}\n"
+
+
+def _write(tmp_path, name: str, text: str | bytes) -> str:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    return str(path)
+
+
+def test_builtin_headers_are_found(tmp_path):
+    assert builtin_header_args()  # clang's resource dir, or gcc's include dir
+    path = _write(tmp_path, "std.c", "#include <stddef.h>\n#include <stdarg.h>\n#include <stdio.h>\n"
+                  "size_t n;\n" + LOOP)
+    tu = translate(path, [])
+    assert not tu.diagnostics, tu.diagnostics
+    assert len(tu.loops) == 1
+
+
+def test_clean_flags_drops_what_a_parse_cannot_use():
+    flags = ["-c", "-o", "k.o", "-O2", "-g", "-fopenmp", "-MD", "-MF", "k.d", "-Werror", "-Wall", "-Iinc",
+             "-DX=1", "-std=c11", "-include", "cfg.h"]
+    assert clean_flags(flags) == ["-Wall", "-Iinc", "-DX=1", "-std=c11", "-include", "cfg.h"]
+    assert clean_flags(["-I", "inc", "-Isub"], "/src") == ["-I", "/src/inc", "-I/src/sub"]
+
+
+@pytest.mark.parametrize("path, flags, language", [
+    ("k.c", [], "c"), ("k.cpp", [], "c++"), ("k.cc", [], "c++"), ("k.h", [], "c"), ("k.hpp", [], "c++"),
+    ("k.c", ["-x", "c++"], "c++"), ("k.c", ["-std=c++17"], "c++"), ("k.cpp", ["-xc"], "c"),
+])
+def test_language(path, flags, language):
+    assert language_of(path, flags) == language
+
+
+def test_defines_and_include_paths_reach_the_parser(tmp_path):
+    (tmp_path / "inc").mkdir()
+    _write(tmp_path, "inc/cfg.h", "#define LIMIT 8\n")
+    path = _write(tmp_path, "k.c", '#include "cfg.h"\nvoid f(int *a) {\n#ifdef WITH_LOOP\n'
+                  "  for (int i = 0; i < LIMIT; i++) a[i] = 0;\n#endif\n}\n")
+    tu = translate(path, ["-I", str(tmp_path / "inc"), "-DWITH_LOOP"])
+    assert not tu.has_errors and len(tu.loops) == 1
+    assert tu.loops[0].canonical.upper.constant == 8
+    assert translate(path, ["-I", str(tmp_path / "inc")]).loops == []
+    assert "-DWITH_LOOP" in tu.compile_args
+
+
+def test_fopenmp_is_never_given_to_libclang(tmp_path):
+    path = _write(tmp_path, "omp.c", "void f(int *a, int n) {\n#pragma omp parallel for\n"
+                  "  for (int i = 0; i < n; i++) a[i] = 0;\n}\n")
+    tu = translate(path, ["-fopenmp", "-O3"])
+    assert len(tu.loops) == 1 and tu.loops[0].existing_pragma == "#pragma omp parallel for"
+    assert "-fopenmp" not in tu.compile_args
+
+
+@pytest.mark.parametrize("form", ["arguments", "command"])
+def test_compilation_database(tmp_path, form):
+    src = tmp_path / "src"
+    (src / "inc").mkdir(parents=True)
+    _write(src, "inc/cfg.h", "#define LIMIT 8\n")
+    path = _write(src, "k.c", '#include "cfg.h"\n#ifndef SCALE\n#error SCALE missing\n#endif\n'
+                  "void f(int *a) { for (int i = 0; i < LIMIT; i++) a[i] = SCALE; }\n")
+    build = tmp_path / "build"
+    build.mkdir()
+    entry = {"directory": str(src), "file": "k.c"}
+    if form == "arguments":
+        entry["arguments"] = ["cc", "-c", "-Iinc", "-DSCALE=3", "-o", "k.o", "k.c"]
+    else:
+        entry["command"] = "gcc -c -I inc -D SCALE=3 k.c -o k.o"
+    (build / "compile_commands.json").write_text(json.dumps([entry]))
+    tu = translate(path, [], build_dir=str(build))
+    assert not tu.diagnostics, tu.diagnostics
+    assert [(l.line, l.column) for l in tu.loops] == [(5, 18)]
+    # without the database the include and the define are missing
+    assert translate(path, []).has_errors
+
+
+def test_compilation_database_without_the_file_warns(tmp_path):
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "compile_commands.json").write_text("[]")
+    path = _write(tmp_path, "k.c", LOOP)
+    tu = translate(path, [], build_dir=str(build))
+    assert len(tu.loops) == 1
+    assert [d.severity for d in tu.diagnostics] == ["warning"]
+    assert "no entry for this file" in tu.diagnostics[0].message
+
+
+def test_missing_compilation_database_is_an_error(tmp_path):
+    path = _write(tmp_path, "k.c", LOOP)
+    with pytest.raises(FrontendError, match="no compile_commands.json"):
+        translate(path, [], build_dir=str(tmp_path / "nowhere"))
+
+
+# ------------------------------------------------------------------------------------------- bad input
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FrontendError, match="no such file"):
+        translate(str(tmp_path / "missing.c"), [])
+
+
+def test_directory(tmp_path):
+    with pytest.raises(FrontendError, match="is a directory"):
+        translate(str(tmp_path), [])
+
+
+def test_binary_file(tmp_path):
+    path = _write(tmp_path, "blob.c", b"\x7fELF\x02\x01\x01\x00\x00\x00for (;;) {}")
+    with pytest.raises(FrontendError, match=r"not a C/C\+\+ source file \(binary or not UTF-8\)"):
+        translate(path, [])
+
+
+def test_non_utf8_file(tmp_path):
+    path = _write(tmp_path, "latin1.c", "/* caf\xe9 */\n".encode("latin-1") + LOOP.encode())
+    with pytest.raises(FrontendError, match="invalid UTF-8 at byte 6") as raised:
+        translate(path, [])
+    assert raised.value.diagnostics == []
+
+
+def test_syntax_errors_give_diagnostics_and_the_loops_still_found(tmp_path):
+    path = _write(tmp_path, "broken.c", "void f(int *a, int n) {\n  int x = ;\n"
+                  "  for (int j = 0; j < n; j++) a[j] = 0;\n}\n")
+    tu = translate(path, [])
+    assert tu.has_errors
+    error = next(d for d in tu.diagnostics if d.severity == "error")
+    assert (error.file, error.line) == (path, 2) and "expected expression" in error.message
+    assert [(l.line, l.column) for l in tu.loops] == [(3, 3)]
+
+
+def test_empty_file(tmp_path):
+    tu = translate(_write(tmp_path, "empty.c", ""), [])
+    assert tu.loops == [] and tu.diagnostics == []
+
+
+def test_header_only_file(tmp_path):
+    tu = translate(_write(tmp_path, "api.h", "#pragma once\nint f(int);\nstruct s { int a; };\n"), [])
+    assert tu.loops == [] and tu.diagnostics == []
+
+
+def test_unknown_flag_is_a_warning(tmp_path):
+    tu = translate(_write(tmp_path, "k.c", LOOP), ["-fno-such-flag", "-Wno-such-warning"])
+    assert len(tu.loops) == 1
+    assert not tu.has_errors
+    messages = [d.message for d in tu.diagnostics]
+    assert any("-fno-such-flag" in m for m in messages) and any("-Wno-such-warning" in m for m in messages)
+    assert all(d.severity == "warning" for d in tu.diagnostics)
+    assert len(messages) == len(set(messages))
