@@ -109,7 +109,7 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
         check.findings.append(Finding(
             rule=MISSED, path=path, line=loop.line, column=loop.column, loop_id=loop.id,
             function=loop.function, pragma=edit.pragma, insertion=edit.text,
-            message=f"loop over {_iv(loop)} in {loop.function}() can run in parallel: {edit.pragma}",
+            message=_missed_message(loop, edit.pragma or "", result.report),
             reasons=next((r.reasons for r in result.report.loops if r.id == loop.id), [])))
     for loop in tu.loops:
         finding = _judge_existing_pragma(result.source, tu, loop.id)
@@ -176,6 +176,13 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
 
 def _iv(loop) -> str:
     return loop.canonical.induction_variable if loop.canonical else "?"
+
+
+def _missed_message(loop, pragma: str, report: FileReport) -> str:
+    verb = "can be vectorized" if pragma.startswith("#pragma omp simd") else "can run in parallel"
+    proof = next((r.proof for r in report.loops if r.id == loop.id), None)
+    condition = " (legal under its runtime check)" if proof == "runtime-check" else ""
+    return f"loop over {_iv(loop)} in {loop.function}() {verb}{condition}: {pragma}"
 
 
 # --------------------------------------------------------------------------------------- a project

@@ -15,7 +15,7 @@ from typing import Optional
 from pydantic import BaseModel, Field
 
 from autopar.ir import Loop, TranslationUnit
-from autopar.plan import Decision, Plan, Schedule
+from autopar.plan import Decision, Plan, Proof, Schedule
 
 
 def render_pragma(plan: Plan) -> str:
@@ -57,8 +57,12 @@ class RewriteError(Exception):
     pass
 
 
-def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision]) -> RewritePlan:
-    """The edits that apply the decisions' plans to `source`, and the loops left alone with reasons."""
+def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
+                 allow_assumptions: bool = False) -> RewritePlan:
+    """The edits that apply the decisions' plans to `source`, and the loops left alone with reasons.
+
+    A plan whose proof is an unverified assumption is applied only with `allow_assumptions`.
+    """
     result = RewritePlan()
     seen: set[str] = set()
     for decision in decisions:
@@ -72,6 +76,8 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision]) 
             result.skipped[plan.loop_id] = "not edited: the loop is not in this file's loop list"
             continue
         reason = _why_not_editable(source, tu, loop)
+        if reason is None and plan.proof == Proof.ASSUMPTION and not allow_assumptions:
+            reason = "not edited: the plan is legal only under an unverified assumption"
         if reason:
             result.skipped[loop.id] = reason
             continue

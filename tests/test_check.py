@@ -148,10 +148,26 @@ def test_existing_pragmas_are_judged(tmp_path, capsys):
         "#pragma omp parallel for\n"
         "    for (int i = 1; i < n; i++)\n"
         "        a[i] = a[i - 1] + 1.0;\n"
+        "}\n"
+        "double sum(int n, const double *a) {\n"
+        "    double s = 0;\n"
+        "#pragma omp parallel for reduction(+: s)\n"
+        "    for (int i = 0; i < n; i++)\n"
+        "        s += a[i];\n"
+        "    return s;\n"
+        "}\n"
+        "double racy_sum(int n, const double *a) {\n"
+        "    double s = 0;\n"
+        "#pragma omp parallel for\n"
+        "    for (int i = 0; i < n; i++)\n"
+        "        s += a[i];\n"
+        "    return s;\n"
         "}\n")
     assert main(["check", str(source), "--format", "json"]) == 1
     findings = [f for file in json.loads(capsys.readouterr().out)["files"] for f in file["findings"]]
-    assert [(f["rule"], f["function"], f["line"]) for f in findings] == [(UNSAFE, "scan", 8)]
+    assert [(f["rule"], f["function"], f["line"]) for f in findings] == [(UNSAFE, "scan", 8),
+                                                                         (UNSAFE, "racy_sum", 21)]
+    assert "races on s" in findings[1]["message"] and "reduction(+: s)" in findings[1]["pragma"]
 
 
 @pytest.mark.slow

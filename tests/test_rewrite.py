@@ -192,3 +192,11 @@ def test_line_directives_keep_compiler_positions(tmp_path):
                                 text=True)
         assert result.returncode != 0
         assert "src/orig.c:3:12: error:" in result.stderr, (compiler, result.stderr)
+
+
+def test_assumption_plans_need_explicit_permission():
+    tu = make_tu(SOURCE)
+    decisions = parallel(tu, 0, proof="assumption")
+    plan = plan_rewrite(SOURCE, tu, decisions)
+    assert plan.edits == [] and "unverified assumption" in plan.skipped[tu.loops[0].id]
+    assert len(plan_rewrite(SOURCE, tu, decisions, allow_assumptions=True).edits) == 1
