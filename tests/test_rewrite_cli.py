@@ -168,3 +168,14 @@ def test_opt_out_and_omp_regions_are_left_alone(work, capfdbinary):
     assert out[:out.index(b"void c(")] == source[:source.index(b"void c(")]
     loops = {loop["function"]: loop for loop in json.loads((work / "o.json").read_text())["files"][0]["loops"]}
     assert not loops["a"]["parallel"] and not loops["b"]["parallel"]
+
+
+def test_utf8_bom_tabs_and_no_final_newline_through_the_front_end(work, capfdbinary):
+    source = ("\ufeff/* café € */\nvoid f(int n, double *restrict a) {\n    /* ü */ \n"
+              "\tfor (int i = 0; i < n; i++)\n\t\ta[i] = 0;\n}").encode()
+    (work / "u.c").write_bytes(source)
+    assert main(["rewrite", "u.c"]) == 0
+    out = capfdbinary.readouterr().out
+    assert _without_pragma_lines(out) == source
+    if out != source:  # the analysis proves the loop parallel: the pragma is tab-indented
+        assert b"\n\t#pragma omp parallel for\n\tfor (int i" in out
