@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from autopar.deps import Analysis, Edge, ObjectModel, _declared_inside, overlap_check
+from autopar.deps import (Analysis, Edge, ObjectModel, _declared_inside, descendants, find_loop, memo,
+                          overlap_check)
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
 from autopar.plan import Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule
 from autopar.scalars import ScalarClasses, classify
@@ -50,7 +51,7 @@ class NestContext:
     def __init__(self, tu: TranslationUnit, root: Loop):
         self.tu = tu
         self.root = root
-        self.loops = [root, *tu.descendants(root.id)]
+        self.loops = [root, *descendants(tu, root)]
         self._analysis: dict[str, Analysis] = {}
         self._legality: dict[str, Legality] = {}
 
@@ -66,7 +67,7 @@ class NestContext:
 
 
 def _all_descendants(tu: TranslationUnit, loop: Loop) -> list[Loop]:
-    return tu.descendants(loop.id)
+    return descendants(tu, loop)
 
 
 def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
@@ -316,6 +317,10 @@ def _edge_objects(an: Analysis, edge: Edge) -> list[str]:
 # ------------------------------------------------------------------------------------ cost model
 
 def _bound_vars(loop: Loop) -> set[str]:
+    return memo("bound_vars", loop, lambda: _compute_bound_vars(loop))
+
+
+def _compute_bound_vars(loop: Loop) -> set[str]:
     c = loop.canonical
     names: set[str] = set()
     for aff in (c.lower, c.upper) if c else ():
@@ -327,13 +332,17 @@ def _bound_vars(loop: Loop) -> set[str]:
 def _ancestors(tu: TranslationUnit, loop: Loop) -> list[Loop]:
     out = []
     while loop.parent is not None:
-        loop = tu.loop(loop.parent)
+        loop = find_loop(tu, loop.parent)
         out.insert(0, loop)
     return out
 
 
 def trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
     """(estimated trip count, whether it is symbolic)."""
+    return memo("trip", loop, lambda: _compute_trip_count(tu, loop))
+
+
+def _compute_trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
     c = loop.canonical
     if c is None or c.lower is None or c.upper is None or not c.lower.is_linear or not c.upper.is_linear:
         return float(SYMBOLIC_TRIP), True
@@ -350,10 +359,14 @@ def trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
 
 def work(tu: TranslationUnit, loop: Loop) -> float:
     """Trip count times body work; the body counts its direct accesses, calls and nested loops."""
+    return memo("work", loop, lambda: _compute_work(tu, loop))
+
+
+def _compute_work(tu: TranslationUnit, loop: Loop) -> float:
     trip, _ = trip_count(tu, loop)
     body = 1.0 + sum(1 for a in loop.accesses if a.enclosing_loops and a.enclosing_loops[-1] == loop.id)
     body += sum(4.0 for c in loop.calls)
-    body += sum(work(tu, tu.loop(child)) for child in loop.children)
+    body += sum(work(tu, find_loop(tu, child)) for child in loop.children)
     return trip * body
 
 
@@ -362,7 +375,7 @@ def _triangular_inside(tu: TranslationUnit, loop: Loop) -> bool:
     if loop.canonical is None:
         return False
     iv = loop.canonical.induction_variable
-    return any(iv in _bound_vars(inner) for inner in tu.descendants(loop.id))
+    return any(iv in _bound_vars(inner) for inner in descendants(tu, loop))
 
 
 def _irregular(tu: TranslationUnit, loop: Loop) -> bool:
@@ -371,7 +384,7 @@ def _irregular(tu: TranslationUnit, loop: Loop) -> bool:
 
 
 def estimate(tu: TranslationUnit, plan: Plan) -> float:
-    loop = tu.loop(plan.loop_id)
+    loop = find_loop(tu, plan.loop_id)
     outer = 1.0
     for anc in _ancestors(tu, loop):
         outer *= trip_count(tu, anc)[0]
@@ -381,7 +394,7 @@ def estimate(tu: TranslationUnit, plan: Plan) -> float:
     iterations = trip_count(tu, loop)[0]
     l = loop
     for _ in range(plan.collapse - 1):
-        l = tu.loop(l.children[0])
+        l = find_loop(tu, l.children[0])
         iterations *= trip_count(tu, l)[0]
     speedup = max(1.0, min(float(THREADS), iterations))
     imbalance = 1.0
@@ -437,7 +450,7 @@ def _collapse_chain(ctx: NestContext, loop: Loop) -> list[Loop]:
     ivs = {loop.canonical.induction_variable}
     graph = base.analysis.graph
     while current.perfectly_nests_child and len(current.children) == 1:
-        child = tu.loop(current.children[0])
+        child = find_loop(tu, current.children[0])
         if structural_blockers(tu, child) or child.canonical is None:
             break
         if _bound_vars(child) & (ivs | base.analysis.model.variant - {child.canonical.induction_variable}):
@@ -479,7 +492,7 @@ def base_plan(ctx: NestContext, loop: Loop) -> Plan:
 
 
 def _summary(tu: TranslationUnit, plan: Plan) -> str:
-    loop = tu.loop(plan.loop_id)
+    loop = find_loop(tu, plan.loop_id)
     iv = loop.canonical.induction_variable if loop.canonical else "?"
     where = "outer" if loop.depth == 0 else f"depth-{loop.depth}"
     parts = [f"{plan.directive.value} on {where} loop {iv} (line {loop.line})"]
@@ -577,10 +590,10 @@ def validate_plan(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[s
     scalar classes, whoever wrote the plan."""
     problems: list[str] = []
     try:
-        loop = tu.loop(plan.loop_id)
+        loop = find_loop(tu, plan.loop_id)
     except KeyError:
         return [f"no loop {plan.loop_id} in this file"]
-    root = tu.loop(nest.root_loop_id)
+    root = find_loop(tu, nest.root_loop_id)
     ctx = NestContext(tu, root)
     if loop.id not in {l.id for l in ctx.loops}:
         return [f"loop {plan.loop_id} is not in the nest {nest.root_loop_id}"]
@@ -599,7 +612,7 @@ def validate_plan(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[s
             problems.append(f"collapse({plan.collapse}) needs a perfect nest, but loop at line {last.line} "
                             "has other statements around its inner loop")
             break
-        child = tu.loop(last.children[0])
+        child = find_loop(tu, last.children[0])
         if structural_blockers(tu, child):
             problems.append(f"collapse({plan.collapse}) includes loop at line {child.line}: "
                             + structural_blockers(tu, child)[0])

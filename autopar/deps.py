@@ -48,6 +48,8 @@ class DependenceGraph:
         self.loop_id = loop_id
         self.graph = nx.MultiDiGraph(loop=loop_id)
         self.objects: dict[str, "ObjectModel"] = {}
+        self._edges: list[Edge] = []  # the same edges as the graph, in insertion order, for fast queries
+        self._by_loop: dict[Optional[str], list[Edge]] = {}
 
     def add_access(self, access: Access) -> None:
         self.graph.add_node(access.id, text=access.text, line=access.line, column=access.column,
@@ -57,13 +59,15 @@ class DependenceGraph:
         self.graph.add_edge(edge.source, edge.sink, key=(edge.kind, edge.loop, edge.exact),
                             edge=edge, kind=edge.kind, loop=edge.loop, exact=edge.exact,
                             distance=edge.distance, reason=edge.reason)
+        self._edges.append(edge)
+        self._by_loop.setdefault(edge.loop, []).append(edge)
 
     @property
     def edges(self) -> list[Edge]:
-        return [data["edge"] for _, _, data in self.graph.edges(data=True)]
+        return list(self._edges)
 
     def carried_by(self, loop_id: str) -> list[Edge]:
-        return [e for e in self.edges if e.loop == loop_id]
+        return list(self._by_loop.get(loop_id, []))
 
     def to_dot(self) -> str:
         lines = [f'digraph "{self.loop_id}" {{']
@@ -206,14 +210,14 @@ class LoopModel:
     def __init__(self, tu: TranslationUnit, loop: Loop):
         self.tu = tu
         self.loop = loop
-        self.loops = {l.id: l for l in [loop, *tu.descendants(loop.id)]}
+        self.loops = {l.id: l for l in [loop, *descendants(tu, loop)]}
         # names whose value changes inside the loop: never parameters
         self.variant = {s.variable.name for s in loop.scalars if s.written}
         self.variant |= {l.canonical.induction_variable for l in self.loops.values() if l.canonical}
         self.outer_ivs: set[str] = set()
         parent = loop.parent
         while parent is not None:
-            outer = tu.loop(parent)
+            outer = find_loop(tu, parent)
             if outer.canonical:
                 self.outer_ivs.add(outer.canonical.induction_variable)
             parent = outer.parent
@@ -486,10 +490,47 @@ def _common(a: AccessModel, b: AccessModel) -> list[Loop]:
     return common
 
 
+_MEMO: dict[tuple[str, int], tuple[object, object]] = {}
+
+
+def memo(kind: str, obj: object, compute):
+    """Cache a fact about an IR object for as long as the object lives (it is held by the cache)."""
+    key = (kind, id(obj))
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is obj:
+        return hit[1]
+    if len(_MEMO) > 200000:
+        _MEMO.clear()
+    value = compute()
+    _MEMO[key] = (obj, value)
+    return value
+
+
+def find_loop(tu: TranslationUnit, loop_id: str) -> Loop:
+    """`tu.loop` through an index built once per translation unit."""
+    index = memo("index", tu, lambda: {l.id: l for l in tu.loops})
+    if loop_id not in index:
+        raise KeyError(loop_id)
+    return index[loop_id]
+
+
+def descendants(tu: TranslationUnit, loop: Loop) -> list[Loop]:
+    """All loops nested in `loop`, in source order."""
+    def compute():
+        found: list[Loop] = []
+        frontier = list(loop.children)
+        while frontier:
+            child = find_loop(tu, frontier.pop(0))
+            found.append(child)
+            frontier.extend(child.children)
+        return sorted(found, key=lambda l: l.offset)
+    return memo("descendants", loop, compute)
+
+
 def _ancestors(tu: TranslationUnit, loop: Loop) -> list[Loop]:
     out = []
     while loop.parent is not None:
-        loop = tu.loop(loop.parent)
+        loop = find_loop(tu, loop.parent)
         out.insert(0, loop)
     return out
 
@@ -741,7 +782,7 @@ def overlap_check(pairs: list[tuple[ObjectModel, ObjectModel]]) -> Optional[str]
 
 
 def analysis(tu: TranslationUnit, loop_id: str) -> Analysis:
-    return Analysis(tu, tu.loop(loop_id))
+    return Analysis(tu, find_loop(tu, loop_id))
 
 
 def dependence_graph(tu: TranslationUnit, loop_id: str) -> DependenceGraph:
