@@ -285,7 +285,7 @@ def _decisions(line: CommandLine, source: Input):
             result = transform_file(source.path, flags)
         if result.source != content:
             raise WrapperError("the file changed while it was analyzed")
-        error = result.report.error or ("the file has errors" if result.failed else None)
+        error = result.report.error or (_first_error(result.report) if result.failed else None)
         rewritten = with_line_directives(content, result.edits, source.path) if result.edits else None
         entry = cc_cache.Entry(key=key, rewritten=rewritten, report_json=result.report.model_dump_json(),
                                error=error)
@@ -359,6 +359,11 @@ def _append_report(line: CommandLine, entry) -> None:
         out.write(json.dumps(record) + "\n")
         out.flush()
         fcntl.flock(out, fcntl.LOCK_UN)
+
+
+def _first_error(report) -> str:
+    errors = [d for d in report.diagnostics if d.severity in ("error", "fatal")]
+    return f"clang cannot parse it ({errors[0].render()})" if errors else "the file has errors"
 
 
 def _one_line(error: BaseException) -> str:
