@@ -36,8 +36,12 @@ class Finding(BaseModel):
     function: str
     message: str
     pragma: Optional[str] = None  # the suggested pragma
-    insertion: Optional[str] = None  # the whole line to insert before the `for` line (indentation, EOL)
     existing_pragma: Optional[str] = None
+    # the fix: lines [fix_start_line, fix_end_line) replaced by fix_text (equal lines: an insertion)
+    fix_start_line: Optional[int] = None
+    fix_end_line: Optional[int] = None
+    fix_text: Optional[str] = None
+    fix_description: Optional[str] = None
     reasons: list[str] = Field(default_factory=list)
 
 
@@ -108,7 +112,8 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
         loop = tu.loop(edit.loop_id)
         check.findings.append(Finding(
             rule=MISSED, path=path, line=loop.line, column=loop.column, loop_id=loop.id,
-            function=loop.function, pragma=edit.pragma, insertion=edit.text,
+            function=loop.function, pragma=edit.pragma, fix_start_line=loop.line, fix_end_line=loop.line,
+            fix_text=edit.text, fix_description=f"Insert `{edit.pragma}`",
             message=_missed_message(loop, edit.pragma or "", result.report),
             reasons=next((r.reasons for r in result.report.loops if r.id == loop.id), [])))
     for loop in tu.loops:
@@ -131,10 +136,11 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     """
     from autopar.candidates import analyze_nest
 
-    from autopar.rewrite import omp_pragma_above, render_pragma
+    from autopar.rewrite import omp_pragma_span, render_pragma
 
     loop = tu.loop(loop_id)
-    pragma = loop.existing_pragma or omp_pragma_above(source, loop.offset)
+    span = omp_pragma_span(source, loop.offset)
+    pragma = loop.existing_pragma or (span[2] if span else None)
     if not pragma or not _WORKSHARING.search(pragma) or not loop.in_main_file or loop.from_macro:
         return None
     body = b"\n".join(source.splitlines()[loop.line - 1:loop.end_line])
@@ -151,8 +157,19 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     verdict = next((v for v in nest.verdicts if v.loop_id == loop.id), None)
     common = dict(rule=UNSAFE, path=tu.path, line=loop.line, column=loop.column, loop_id=loop.id,
                   function=loop.function, existing_pragma=pragma)
+    # the fix replaces the pragma's own lines, when they are found in the text
+    first = last = None
+    indentation, eol = "", "\n"
+    if span:
+        text = source[span[0]:span[1]]
+        first, last = source.count(b"\n", 0, span[0]) + 1, source.count(b"\n", 0, span[1]) + 1
+        indentation = text[:len(text) - len(text.lstrip())].decode("utf-8", "surrogateescape")
+        eol = "\r\n" if text.endswith(b"\r\n") else "\n"
     if verdict is None or not verdict.parallelizable:
         reasons = verdict.reasons if verdict else ["the loop was not analyzed"]
+        if span:
+            common.update(fix_start_line=first, fix_end_line=last, fix_text="",
+                          fix_description=f"Remove `{pragma}`")
         return Finding(**common, reasons=reasons,
                        message=f"`{pragma}` may be unsafe: autopar cannot show that the iterations of "
                                f"this loop are independent ({'; '.join(reasons)})")
@@ -168,7 +185,11 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     if all(missing_per_plan):
         best = min(range(len(plans)), key=lambda i: len(missing_per_plan[i]))
         names = ", ".join(missing_per_plan[best])
-        return Finding(**common, pragma=render_pragma(plans[best]),
+        safe = render_pragma(plans[best])
+        if span:
+            common.update(fix_start_line=first, fix_end_line=last, fix_text=indentation + safe + eol,
+                          fix_description=f"Replace it by `{safe}`")
+        return Finding(**common, pragma=safe,
                        reasons=[f"{names}: needs a data-sharing clause the pragma does not give"],
                        message=f"`{pragma}` races on {names}: a safe form is `{render_pragma(plans[best])}`")
     return None

@@ -186,6 +186,13 @@ def omp_pragma_above(source: bytes, offset: int) -> Optional[str]:
     """The omp pragma on the nearest non-blank line above the `for` at `offset`, continuation lines
     joined, or None. The rewriter's own check, so that a second run changes nothing even when the
     front end did not record the pragma."""
+    found = omp_pragma_span(source, offset)
+    return found[2] if found else None
+
+
+def omp_pragma_span(source: bytes, offset: int) -> Optional[tuple[int, int, str]]:
+    """(start byte, end byte, normalised text) of the omp pragma line(s) right above the `for` at
+    `offset` (blank lines between allowed), or None."""
     end = _line_start(source, offset)
     while end > 0:
         start = _line_start(source, end - 1)
@@ -196,8 +203,8 @@ def omp_pragma_above(source: bytes, offset: int) -> Optional[str]:
             line = " ".join(text.replace("\\\r\n", " ").replace("\\\n", " ").split())
             words = line.lstrip("#").split()
             if line.startswith("#") and words[:2] == ["pragma", "omp"]:
-                return "#pragma " + " ".join(words[1:])
-            return line if line.startswith('_Pragma("omp') else None
+                return start, end, "#pragma " + " ".join(words[1:])
+            return (start, end, line) if line.startswith('_Pragma("omp') else None
         end = start
     return None
 
@@ -207,4 +214,5 @@ def _has_omp_pragma_above(source: bytes, offset: int) -> bool:
 
 
 __all__ = ["render_pragma", "Schedule", "Edit", "RewritePlan", "RewriteError", "plan_rewrite", "omp_pragma_above",
+           "omp_pragma_span",
            "plan_edits", "apply_edits", "unified_diff", "with_line_directives"]

@@ -1,8 +1,8 @@
 """SARIF 2.1.0 output of `autopar check`, in the shape GitHub code scanning accepts.
 
 One result per finding; locations are relative to %SRCROOT% (the working directory) when the file
-lies under it. Each result with a suggested pragma carries it as a fix: an insertion at column 1 of
-the `for` line.
+lies under it. Each result carries a fix: for a missed loop, the pragma inserted at column 1 of the
+`for` line; for an unsafe pragma, its lines replaced by a safe pragma, or removed.
 """
 
 from __future__ import annotations
@@ -82,16 +82,17 @@ def _result(finding: Finding, root: str) -> dict:
         "partialFingerprints": {"autoparLoop/v1": _fingerprint(finding, root)},
         "properties": {"loopId": finding.loop_id, "function": finding.function, "reasons": finding.reasons},
     }
-    if finding.pragma and finding.insertion:
+    if finding.fix_text is not None and finding.fix_start_line and finding.fix_end_line:
         result["fixes"] = [{
-            "description": {"text": f"Insert `{finding.pragma}`"},
+            "description": {"text": finding.fix_description or "Apply autopar's suggestion"},
             "artifactChanges": [{
                 "artifactLocation": _artifact(finding.path, root),
                 "replacements": [{
-                    # an empty region at the start of the `for` line: a pure insertion
-                    "deletedRegion": {"startLine": finding.line, "startColumn": 1,
-                                      "endLine": finding.line, "endColumn": 1},
-                    "insertedContent": {"text": finding.insertion},
+                    # whole lines: from column 1 of the first to column 1 of the end line (an empty
+                    # region when they are equal: a pure insertion before the `for` line)
+                    "deletedRegion": {"startLine": finding.fix_start_line, "startColumn": 1,
+                                      "endLine": finding.fix_end_line, "endColumn": 1},
+                    "insertedContent": {"text": finding.fix_text},
                 }],
             }],
         }]

@@ -40,7 +40,8 @@ def _hand_made(tmp_path) -> CheckResult:
     path = str(tmp_path / "k.c")
     missed = Finding(rule=MISSED, path=path, line=4, column=5, loop_id=f"{path}:4:5", function="f",
                      message="loop over i in f() can run in parallel: #pragma omp parallel for",
-                     pragma="#pragma omp parallel for", insertion="    #pragma omp parallel for\n")
+                     pragma="#pragma omp parallel for", fix_start_line=4, fix_end_line=4,
+                     fix_text="    #pragma omp parallel for\n", fix_description="Insert `#pragma omp parallel for`")
     unsafe = Finding(rule=UNSAFE, path=path, line=9, column=5, loop_id=f"{path}:9:5", function="g",
                      message="`#pragma omp parallel for` may be unsafe", existing_pragma="#pragma omp parallel for",
                      reasons=["flow dependence carried by i, distance 1"])
@@ -168,6 +169,10 @@ def test_existing_pragmas_are_judged(tmp_path, capsys):
     assert [(f["rule"], f["function"], f["line"]) for f in findings] == [(UNSAFE, "scan", 8),
                                                                          (UNSAFE, "racy_sum", 21)]
     assert "races on s" in findings[1]["message"] and "reduction(+: s)" in findings[1]["pragma"]
+    # the fixes: remove the pragma of the scan, give the sum its reduction clause
+    assert (findings[0]["fix_start_line"], findings[0]["fix_end_line"], findings[0]["fix_text"]) == (7, 8, "")
+    assert (findings[1]["fix_start_line"], findings[1]["fix_end_line"]) == (20, 21)
+    assert findings[1]["fix_text"] == "#pragma omp parallel for reduction(+: s)\n"
 
 
 @pytest.mark.slow
