@@ -121,9 +121,14 @@ def write_rewritten(path: str, entry: Entry, output: Optional[str]) -> str:
     """
     place = _sha256("\0".join([os.path.abspath(path), os.path.abspath(output or ""), os.getcwd()])
                     .encode("utf-8", "surrogateescape"))[:20]
-    copy = cache_dir() / "src" / place / os.path.basename(path)
-    _write_replace(copy, entry.rewritten or b"")
-    return str(copy)
+    for base in (cache_dir(), Path(tempfile.gettempdir()) / f"autopar-{os.getuid()}"):
+        copy = base / "src" / place / os.path.basename(path)
+        try:
+            _write_replace(copy, entry.rewritten or b"")
+            return str(copy)
+        except OSError as error:  # a read-only cache directory: try the temp directory
+            failure = error
+    raise failure
 
 
 def fix_dependency_file(deps: str, renamed: dict[str, str]) -> list[str]:
