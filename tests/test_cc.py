@@ -307,3 +307,16 @@ def test_slow_analysis_is_cut_off_and_the_original_compiled(tmp_path, monkeypatc
     assert capfd.readouterr().err.splitlines() == [
         "autopar-cc: warning: k.c: not parallelized, analysis failed: "
         "WrapperError: the analysis took longer than 1 s (AUTOPAR_TIMEOUT)"]
+
+
+def test_unusable_cache_directory_costs_only_time(tmp_path, monkeypatch, capfd):
+    _analysis_with_plan(monkeypatch)
+    (tmp_path / "not-a-dir").write_text("")
+    monkeypatch.setenv("AUTOPAR_CACHE_DIR", str(tmp_path / "not-a-dir" / "cache"))
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "k.c").write_bytes(KERNEL)
+    (tmp_path / "k.h").write_text("#define SCALE 2.0\n")
+    assert cc.run(["-c", "k.c"]) == 0
+    assert capfd.readouterr().err == ""
+    assert "GOMP_parallel" in subprocess.run(["nm", "k.o"], capture_output=True, text=True).stdout
