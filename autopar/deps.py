@@ -119,12 +119,13 @@ class ObjectModel:
     key: str
     path: str
     base: Variable
-    kind: str  # "array" | "pointer" | "member"
+    kind: str  # "array" | "pointer" | "member" | "scalar" (a global scalar used by name)
     accesses: list[AccessModel] = field(default_factory=list)
+    written_by_name: bool = False  # for "scalar": the loop assigns it by name
 
     @property
     def written(self) -> bool:
-        return any(m.access.is_write for m in self.accesses)
+        return self.written_by_name or any(m.access.is_write for m in self.accesses)
 
     @property
     def distinct(self) -> bool:
@@ -638,6 +639,41 @@ class Analysis:
                     self._same_object(x)
                 elif (x.written or y.written) and may_alias(x, y):
                     self._aliasing(x, y)
+        self._global_scalars(objects)
+
+    def _global_scalars(self, objects: list[ObjectModel]) -> None:
+        """A pointer may point to a global scalar the loop reads or writes by name."""
+        loop = self.model.loop
+        bases = {(o.base.name, o.base.decl) for o in objects}  # already modelled through their accesses
+        for use in loop.scalars:
+            var = use.variable
+            if var.storage not in (Storage.GLOBAL, Storage.STATIC_LOCAL) or use.declared_in_loop or \
+                    use.is_induction_variable_of or var.is_pointer or var.is_array or \
+                    (var.name, var.decl) in bases:
+                continue
+            key = f"{var.name}@{var.decl}"
+            node = f"scalar:{var.name}"
+            scalar = ObjectModel(key=key, path=var.name, base=var, kind="scalar", written_by_name=use.written)
+            pairs = []
+            for obj in objects:
+                if obj.kind not in ("pointer", "member") or (obj.kind == "pointer" and obj.base.restrict):
+                    continue
+                for m in obj.accesses:
+                    if m.access.is_write or use.written:
+                        pairs.append((obj, m))
+            if not pairs:
+                continue
+            self.model.objects[key] = scalar
+            self.model.object_of[node] = key
+            self.graph.graph.add_node(node, text=var.name, line=loop.line, column=loop.column,
+                                      write=use.written, object=var.name)
+            for obj, m in pairs:
+                for common in m.loops:
+                    self.graph.add_edge(Edge(
+                        source=m.access.id, sink=node, kind="output" if m.access.is_write and use.written
+                        else ("flow" if m.access.is_write else "anti"), loop=common.id, exact=False,
+                        distance="*", alias=(obj.key, key),
+                        reason=f"{obj.path} may point to the global {var.name} ({m.access.text})"))
 
     def _same_object(self, obj: ObjectModel) -> None:
         models = obj.accesses
@@ -726,6 +762,8 @@ def _order_set(nc: int, na: int, nb: int, k: Optional[int], up: bool) -> isl.Set
 def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str]]:
     """C expressions for the first byte and one past the last byte the loop touches in `obj`,
     valid where the pragma is (parameters and outer induction variables only), or None."""
+    if obj.kind == "scalar":
+        return f"(const char *)&{obj.path}", f"(const char *)(&{obj.path} + 1)"
     if obj.kind == "array":
         if obj.base.storage not in (Storage.GLOBAL, Storage.STATIC_LOCAL, Storage.LOCAL) or \
                 not obj.base.array_dims or any(d is None for d in obj.base.array_dims):

@@ -204,3 +204,16 @@ void f(double *restrict out, int n) {
 """))
     root = tu.loops[0]
     assert dependence_graph(tu, root.id).carried_by(root.id) == []
+
+
+def test_real_c_pointer_may_point_to_a_global_scalar(c_file):
+    tu = load_translation_unit(c_file("""
+double scale;
+void f(double *p, int n) { for (int i = 0; i < n; i++) p[i] = p[i] * scale; }
+void g(double *restrict p, int n) { for (int i = 0; i < n; i++) p[i] = p[i] * scale; }
+"""))
+    plain, restricted = tu.loops
+    edges = dependence_graph(tu, plain.id).carried_by(plain.id)
+    assert edges and all(e.alias and not e.exact for e in edges)
+    assert "p may point to the global scale" in edges[0].reason
+    assert dependence_graph(tu, restricted.id).carried_by(restricted.id) == []

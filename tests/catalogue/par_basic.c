@@ -122,6 +122,20 @@ void unsigned_iv(double *restrict a, unsigned n) {
         a[i] = a[i] + (double)(i % 7);
 }
 
+double g_scale = 1.25, g_total;
+
+/* a pointer may point to a global scalar the loop reads: runtime check against &g_scale */
+void scale_by_global(double *p, int n) {
+    for (int i = 0; i < n; i++)
+        p[i] = p[i] * g_scale;
+}
+
+/* a global accumulator: a reduction, checked against the pointer it reads */
+void accumulate_global(const double *p, int n) {
+    for (int i = 0; i < n; i++)
+        g_total += p[i];
+}
+
 int main(void) {
     int n = N;
     double *a = malloc(sizeof(double) * (2 * N + 16));
@@ -155,6 +169,8 @@ int main(void) {
     RESET(); scale_alias(a + 1, a, n); cks("scale_alias_overlap", a, n + 1);
     RESET(); global_from_pointer(b, n); cks("global_from_pointer", GA, n);
     RESET(); unsigned_iv(a, (unsigned)n); cks("unsigned_iv", a, n);
+    RESET(); scale_by_global(a, n); cks("scale_by_global", a, n);
+    RESET(); g_total = 0.0; accumulate_global(a, n); printf("accumulate_global %.12g\n", g_total);
     free(a); free(b); free(idx);
     return 0;
 }
