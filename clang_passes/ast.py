@@ -77,10 +77,14 @@ ARRAY_TYPES = {TypeKind.CONSTANTARRAY, TypeKind.INCOMPLETEARRAY, TypeKind.VARIAB
 ASSIGN_OPS = {"=", "*=", "/=", "%=", "+=", "-=", "<<=", ">>=", "&=", "^=", "|="}
 
 
+_UNSET = object()
+
+
 class Node:
     """One cursor of a function body, with its byte extent in the main file."""
 
-    __slots__ = ("cursor", "kind", "children", "parent", "start", "end", "stmt", "index")
+    __slots__ = ("cursor", "kind", "children", "parent", "start", "end", "stmt", "index", "last", "tree", "decl",
+                 "_op")
 
     def __init__(self, cursor, kind, parent, start, end):
         self.cursor = cursor
@@ -91,13 +95,21 @@ class Node:
         self.end = end
         self.stmt = 0  # order of the enclosing statement in the function
         self.index = 0  # pre-order number in the function
+        self.last = 0  # pre-order number of the last node of this subtree
+        self.tree: Optional[list[Node]] = None  # the function's nodes in pre-order
+        self.decl = _UNSET  # the variable a DECL_REF_EXPR names, once looked up
+        self._op: Optional[str] = None
 
-    def walk(self) -> Iterator["Node"]:
-        stack = [self]
+    def walk(self) -> list["Node"]:
+        """This node and all below it, in pre-order (source order)."""
+        if self.tree is not None:
+            return self.tree[self.index:self.last + 1]
+        found, stack = [], [self]
         while stack:
             node = stack.pop()
-            yield node
+            found.append(node)
             stack.extend(reversed(node.children))
+        return found
 
     def ancestors(self) -> Iterator["Node"]:
         node = self.parent
@@ -112,25 +124,35 @@ class Node:
     def binary_op(self) -> str:
         if self.kind not in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR):
             return ""
-        if _HAVE_OPERATOR_KINDS:
-            k = _lib.clang_getCursorBinaryOperatorKind(self.cursor)
-            return _BINARY[k] if 0 <= k < len(_BINARY) else ""
-        return ""
+        if self._op is None:
+            k = _lib.clang_getCursorBinaryOperatorKind(self.cursor) if _HAVE_OPERATOR_KINDS else 0
+            self._op = _BINARY[k] if 0 <= k < len(_BINARY) else ""
+        return self._op
 
     @property
     def unary_op(self) -> str:
         if self.kind != K.UNARY_OPERATOR:
             return ""
-        if _HAVE_OPERATOR_KINDS:
-            k = _lib.clang_getCursorUnaryOperatorKind(self.cursor)
-            return _UNARY[k] if 0 <= k < len(_UNARY) else ""
-        return ""
+        if self._op is None:
+            k = _lib.clang_getCursorUnaryOperatorKind(self.cursor) if _HAVE_OPERATOR_KINDS else 0
+            self._op = _UNARY[k] if 0 <= k < len(_UNARY) else ""
+        return self._op
+
+    @property
+    def is_expression(self) -> bool:
+        found = _IS_EXPRESSION.get(self.kind)
+        if found is None:
+            found = _IS_EXPRESSION[self.kind] = self.kind.is_expression()
+        return found
+
+
+_IS_EXPRESSION: dict = {}
 
 
 def strip(node: Node) -> Node:
     """Skip parentheses, casts and implicit conversions."""
     while node.kind in TRANSPARENT and node.children:
-        expressions = [c for c in node.children if c.kind.is_expression()]
+        expressions = [c for c in node.children if c.is_expression]
         if not expressions:
             break
         node = expressions[-1]
@@ -138,7 +160,7 @@ def strip(node: Node) -> Node:
 
 
 def expression_children(node: Node) -> list[Node]:
-    return [c for c in node.children if c.kind.is_expression()]
+    return [c for c in node.children if c.is_expression]
 
 
 class Function:
@@ -266,11 +288,23 @@ def _offset(location) -> int:
     return _OFFSET.value
 
 
+def _collect(child, parent, out):
+    out.append(child)
+    return 1  # CXChildVisit_Continue
+
+
+_COLLECT = cindex.callbacks["cursor_visit"](_collect)
+
+
 def _build(cursor, parent: Optional[Node], source: Source) -> Node:
-    extent = cursor.extent
-    node = Node(cursor, cursor.kind, parent, _offset(_lib.clang_getRangeStart(extent)),
-                _offset(_lib.clang_getRangeEnd(extent)))
-    for child in cursor.get_children():
+    extent = _lib.clang_getCursorExtent(cursor)
+    node = Node(cursor, CursorKind.from_id(_lib.clang_getCursorKind(cursor)), parent,
+                _offset(_lib.clang_getRangeStart(extent)), _offset(_lib.clang_getRangeEnd(extent)))
+    children: list = []
+    _lib.clang_visitChildren(cursor, _COLLECT, children)  # leaner than Cursor.get_children()
+    tu = cursor._tu
+    for child in children:
+        child._tu = tu
         node.children.append(_build(child, node, source))
     return node
 
@@ -292,15 +326,19 @@ def _starts_statement(node: Node, parent: Node) -> bool:
 def _number(function: Function) -> None:
     """Pre-order numbers, and the statement order index of every node."""
     counter = 0
+    nodes = function._nodes
     for order, node in enumerate(function._node.walk()):
         node.index = order
-        function._nodes.append(node)
+        node.tree = nodes
+        nodes.append(node)
         parent = node.parent
         if parent is not None and _starts_statement(node, parent) and node.kind != K.COMPOUND_STMT:
             node.stmt = counter
             counter += 1
         else:
             node.stmt = parent.stmt if parent is not None else 0
+    for node in reversed(nodes):
+        node.last = node.children[-1].last if node.children else node.index
 
 
 # ------------------------------------------------------------------------------------------- variables
@@ -318,6 +356,7 @@ def _type_dims(t) -> list[Optional[str]]:
 
 
 _KEYS: dict[int, tuple] = {}  # cursor hash -> key; cleared for each translation unit
+_SCALAR: dict[tuple, bool] = {}  # key -> whether the scalars pass tracks it; cleared likewise
 
 
 class Variables:
@@ -327,6 +366,7 @@ class Variables:
         self.source = source
         self._cache: dict = {}
         _KEYS.clear()
+        _SCALAR.clear()
 
     @staticmethod
     def key(decl) -> tuple:
@@ -397,7 +437,10 @@ def variable_decl(node: Node):
     """The VAR_DECL/PARM_DECL a DECL_REF_EXPR names, or None."""
     if node.kind != K.DECL_REF_EXPR:
         return None
-    decl = node.cursor.referenced
-    if decl is None or decl.kind not in (K.VAR_DECL, K.PARM_DECL):
-        return None
+    decl = node.decl
+    if decl is _UNSET:
+        decl = node.cursor.referenced
+        if decl is not None and decl.kind not in (K.VAR_DECL, K.PARM_DECL):
+            decl = None
+        node.decl = decl
     return decl

@@ -5,6 +5,7 @@ parse -> loops (nesting, canonical form) -> accesses -> scalars -> calls -> prag
 
 from __future__ import annotations
 
+import gc
 from typing import Optional
 
 from clang.cindex import CursorKind as K
@@ -25,6 +26,16 @@ def translate(path: str, compile_args: list[str], build_dir: Optional[str] = Non
     Raises FrontendError when the file cannot be analyzed at all. Syntax errors are not an exception:
     the loops libclang still found come back with the diagnostics.
     """
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # the pass builds many small objects and no garbage cycles worth collecting meanwhile
+    try:
+        return _translate(path, compile_args, build_dir)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> TranslationUnit:
     text = read_source(path)
     settings = settings_for(path, list(compile_args), build_dir)
     clang_tu, diagnostics = parse(path, text, settings)

@@ -12,7 +12,7 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import ReductionOp, ScalarUse, Storage
-from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, LOOP_KINDS, Node, Source, Variables, expression_children,
+from clang_passes.ast import (_SCALAR, ARRAY_TYPES, ASSIGN_OPS, LOOP_KINDS, Node, Source, Variables, expression_children,
                               strip, variable_decl)
 from clang_passes.loops import LoopInfo
 
@@ -26,9 +26,13 @@ _INC_DEC = ("++", "--", "post++", "post--")
 
 
 def _is_scalar_decl(decl) -> bool:
-    if decl.spelling.startswith(("__begin", "__end", "__range")):
-        return False  # the hidden variables of a range-based for
-    return decl.type.get_canonical().kind not in ARRAY_TYPES
+    key = Variables.key(decl)
+    found = _SCALAR.get(key)
+    if found is None:
+        # not an array, and not one of the hidden variables of a range-based for
+        found = _SCALAR[key] = not decl.spelling.startswith(("__begin", "__end", "__range")) and \
+            decl.type.get_canonical().kind not in ARRAY_TYPES
+    return found
 
 
 class _FirstAccess:
