@@ -309,7 +309,8 @@ def _build(cursor, parent: Optional[Node], source: Source) -> Node:
     return node
 
 
-def _starts_statement(node: Node, parent: Node) -> bool:
+def starts_statement(node: Node, parent: Node) -> bool:
+    """Whether `node` is a statement of `parent` (a block item or a branch/body), not an operand."""
     kind = parent.kind
     if kind == K.COMPOUND_STMT:
         return True
@@ -332,7 +333,7 @@ def _number(function: Function) -> None:
         node.tree = nodes
         nodes.append(node)
         parent = node.parent
-        if parent is not None and _starts_statement(node, parent) and node.kind != K.COMPOUND_STMT:
+        if parent is not None and starts_statement(node, parent) and node.kind != K.COMPOUND_STMT:
             node.stmt = counter
             counter += 1
         else:

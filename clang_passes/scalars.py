@@ -13,7 +13,7 @@ from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import ReductionOp, ScalarUse, Storage
 from clang_passes.ast import (_SCALAR, ARRAY_TYPES, ASSIGN_OPS, LOOP_KINDS, Node, Source, Variables, expression_children,
-                              strip, variable_decl)
+                              starts_statement, strip, variable_decl)
 from clang_passes.loops import LoopInfo
 
 _COMPOUND_OPS = {"+=": ReductionOp.ADD, "-=": ReductionOp.ADD, "*=": ReductionOp.MUL, "&=": ReductionOp.AND,
@@ -164,6 +164,19 @@ class _FirstAccess:
         return defined
 
 
+def _value_unused(node: Node) -> bool:
+    """The expression is a statement of its own (or a for header's increment): its value is dropped."""
+    child, parent = node, node.parent
+    while parent is not None and (parent.kind in (K.PAREN_EXPR, K.UNEXPOSED_EXPR) or
+                                  parent.kind == K.BINARY_OPERATOR and parent.binary_op == ","):
+        child, parent = parent, parent.parent
+    if parent is None:
+        return False
+    if parent.kind == K.FOR_STMT:
+        return child is not parent.children[-1] or starts_statement(child, parent)
+    return starts_statement(child, parent)
+
+
 def _struct_root(target: Node) -> Optional[tuple]:
     """`s.x.y` of a struct variable s (no pointer, no subscript) -> key of s."""
     e = target
@@ -199,6 +212,8 @@ class _Reductions:
     def scan(self, root: Node) -> None:
         for node in root.walk():
             kind = node.kind
+            if kind != K.IF_STMT and not _value_unused(node):
+                continue  # `out[n++] = x` uses the value of the update: no reduction
             if kind == K.COMPOUND_ASSIGNMENT_OPERATOR and node.binary_op in _COMPOUND_OPS:
                 lhs, rhs = expression_children(node)
                 key = self._key(lhs) if strip(lhs).kind == K.DECL_REF_EXPR else None
@@ -361,7 +376,8 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
         iv_of = ivs.get(key)
         reduction = None
         escaped = key in address_taken or key in by_reference
-        if not declared_in and iv_of is None and not escaped and key in first.written:
+        arithmetic = not (variable.is_pointer or variable.is_struct)
+        if not declared_in and iv_of is None and not escaped and arithmetic and key in first.written:
             reduction = reductions.reduction_of(key, refs[key])
         uses.append(ScalarUse(
             variable=variable, declared_in_loop=declared_in, read=key in first.read,

@@ -98,3 +98,21 @@ def test_address_taken_and_early_exits(tmp_path):
     assert v.written_before_read and v.live_after_loop
     assert not v.always_written  # the `continue` path skips the write
     assert not loop.scalar("u").live_after_loop
+
+
+def test_an_update_whose_value_is_used_is_not_a_reduction(tmp_path):
+    source = tmp_path / "compact.c"
+    source.write_text(
+        "void f(double *out, const double *in, int n, double *p) {\n"
+        "  int count = 0, c2 = 0;\n"
+        "  for (int i = 0; i < n; i++) {\n"
+        "    if (in[i] > 0) out[count++] = in[i];\n"
+        "    c2++;\n"
+        "    p++;\n"
+        "  }\n"
+        "  out[0] = count + c2 + *p;\n"
+        "}\n")
+    loop = translate(str(source), []).loops[0]
+    assert loop.scalar("count").reduction is None
+    assert loop.scalar("c2").reduction == ReductionOp.ADD
+    assert loop.scalar("p").reduction is None  # moving a pointer is not a sum
