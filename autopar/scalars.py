@@ -59,7 +59,12 @@ def classify(loop: Loop) -> ScalarClasses:
                 out.no_clause.append(name)
             continue
         if use.declared_in_loop:
-            out.no_clause.append(name)
+            if use.variable.storage == Storage.STATIC_LOCAL and use.written:
+                # one object for every iteration, not a fresh one: shared and updated
+                out.blockers.append(f"static variable {name} is declared in the loop and written: "
+                                    "every iteration shares it")
+            else:
+                out.no_clause.append(name)
             continue
         if use.is_induction_variable_of is not None:
             if use.live_after_loop:
