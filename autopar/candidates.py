@@ -339,7 +339,7 @@ def _ancestors(tu: TranslationUnit, loop: Loop) -> list[Loop]:
 
 def trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
     """(estimated trip count, whether it is symbolic)."""
-    return memo("trip", loop, lambda: _compute_trip_count(tu, loop))
+    return memo("trip", (tu, loop), lambda: _compute_trip_count(tu, loop))
 
 
 def _compute_trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
@@ -359,7 +359,7 @@ def _compute_trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
 
 def work(tu: TranslationUnit, loop: Loop) -> float:
     """Trip count times body work; the body counts its direct accesses, calls and nested loops."""
-    return memo("work", loop, lambda: _compute_work(tu, loop))
+    return memo("work", (tu, loop), lambda: _compute_work(tu, loop))
 
 
 def _compute_work(tu: TranslationUnit, loop: Loop) -> float:
@@ -718,8 +718,9 @@ def validate_plan(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[s
             if clause == "firstprivate" and use.written:
                 problems.append(f"{name} is written in the loop: firstprivate does not carry its value "
                                 "between iterations")
-            if clause == "lastprivate" and use.written and not use.written_before_read and \
-                    use.is_induction_variable_of is None:
+            exact_last = use.written_before_read and use.always_written and not loop.has_continue
+            if clause == "lastprivate" and use.is_induction_variable_of is None and \
+                    name not in classes.lastprivate and not exact_last:
                 problems.append(f"{name} is not written on every path of an iteration: lastprivate would "
                                 "not reproduce the serial value")
     return list(dict.fromkeys(problems))

@@ -491,19 +491,21 @@ def _common(a: AccessModel, b: AccessModel) -> list[Loop]:
     return common
 
 
-_MEMO: dict[tuple[str, int], tuple[object, object]] = {}
+_MEMO: dict[tuple, tuple[object, object]] = {}
 
 
 def memo(kind: str, obj: object, compute):
-    """Cache a fact about an IR object for as long as the object lives (it is held by the cache)."""
-    key = (kind, id(obj))
+    """Cache a fact about an IR object (or a tuple of them, e.g. a loop within one translation unit)
+    while the objects live: the cache holds them, so their ids cannot be reused meanwhile."""
+    parts = obj if isinstance(obj, tuple) else (obj,)
+    key = (kind, *map(id, parts))
     hit = _MEMO.get(key)
-    if hit is not None and hit[0] is obj:
+    if hit is not None and all(a is b for a, b in zip(hit[0], parts)):
         return hit[1]
     if len(_MEMO) > 200000:
         _MEMO.clear()
     value = compute()
-    _MEMO[key] = (obj, value)
+    _MEMO[key] = (parts, value)
     return value
 
 
@@ -525,7 +527,7 @@ def descendants(tu: TranslationUnit, loop: Loop) -> list[Loop]:
             found.append(child)
             frontier.extend(child.children)
         return sorted(found, key=lambda l: l.offset)
-    return memo("descendants", loop, compute)
+    return memo("descendants", (tu, loop), compute)
 
 
 def _ancestors(tu: TranslationUnit, loop: Loop) -> list[Loop]:
