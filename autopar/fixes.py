@@ -54,9 +54,27 @@ def fixes_document(files: list[tuple[str, list[Edit]]], build_dir: str | None = 
     return {"MainSourceFile": main, "Diagnostics": diagnostics}
 
 
+class _Quoted(str):
+    """Written double-quoted with escapes (`"  #pragma ...\n"`), as LLVM's YAML writer does: LLVM's
+    reader does not fold multi-line plain or single-quoted scalars the way PyYAML writes them."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(_Quoted, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", str(value),
+                                                                               style='"'))
+
+
 def dump_fixes(document: dict) -> str:
-    return yaml.safe_dump(document, explicit_start=True, explicit_end=True, sort_keys=False,
-                          allow_unicode=True, width=1000)
+    for diagnostic in document.get("Diagnostics", []):
+        message = diagnostic["DiagnosticMessage"]
+        for replacement in message["Replacements"]:
+            replacement["ReplacementText"] = _Quoted(replacement["ReplacementText"])
+        message["Message"] = _Quoted(message["Message"])
+    return yaml.dump(document, Dumper=_Dumper, explicit_start=True, explicit_end=True, sort_keys=False,
+                     allow_unicode=True, width=1 << 30)
 
 
 def load_fixes(text: str) -> list[tuple[str, Edit]]:

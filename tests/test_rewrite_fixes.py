@@ -92,3 +92,28 @@ def test_write_atomic_follows_a_symlink(tmp_path):
     link.symlink_to(real)
     write_atomic(str(link), b"b\n")
     assert link.is_symlink() and real.read_bytes() == b"b\n"
+
+
+def _clang_apply_replacements():
+    import shutil
+
+    for name in ("clang-apply-replacements", *(f"clang-apply-replacements-{v}" for v in range(20, 10, -1))):
+        if shutil.which(name):
+            return name
+    return None
+
+
+@pytest.mark.skipif(_clang_apply_replacements() is None, reason="clang-apply-replacements is not installed "
+                    "(Debian: clang-tools-14); the schema tests above still run")
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"])
+def test_clang_apply_replacements_gives_the_rewriter_result(tmp_path, newline):
+    import subprocess
+
+    source = SOURCE.replace(b"\n", newline)
+    path = tmp_path / "t.c"
+    path.write_bytes(source)
+    edits = _edits(source)
+    (tmp_path / "fixes").mkdir()
+    (tmp_path / "fixes" / "t.yaml").write_text(dump_fixes(fixes_document([(str(path), edits)], str(tmp_path))))
+    subprocess.run([_clang_apply_replacements(), str(tmp_path / "fixes")], check=True)
+    assert path.read_bytes() == apply_edits(source, edits)
