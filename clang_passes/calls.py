@@ -91,13 +91,79 @@ class _Local:
         self.writes_globals: set[str] = set()
         self.writes_params: set[int] = set()
         self.reads_params: set[int] = set()
-        self.calls: list[tuple[str, list[Optional[int]]]] = []  # callee, the param index of each argument
+        self.calls: list[tuple[str, list[set[str]]]] = []  # callee, the origins of each argument
         self.effect = CallEffect.PURE
+
+    def write_through(self, origins: set[str]) -> None:
+        for origin in origins:
+            what, _, name = origin.partition(":")
+            if what == "param":
+                self.writes_params.add(int(name))
+            elif what == "global":
+                self.writes_globals.add(name)
+            elif what == "unknown":
+                self.effect = CallEffect.UNKNOWN  # memory we cannot name
+
+    def read_through(self, origins: set[str]) -> None:
+        for origin in origins:
+            what, _, name = origin.partition(":")
+            if what == "param":
+                self.reads_params.add(int(name))
+            elif what == "global":
+                self.reads_globals.add(name)
+
+
+class _Origins:
+    """Where the memory behind a pointer variable of one function comes from: "param:i", "global:g",
+    "local" (its own arrays, fresh allocations) or "unknown"."""
+
+    def __init__(self, function: Function, variables: Variables):
+        self.variables = variables
+        self.params = {Variables.key(p): i for i, p in enumerate(function.node.cursor.get_arguments())}
+        self.sources: dict[tuple, list[Optional[Node]]] = {}  # pointer local -> the values assigned to it
+        for node in function.nodes:
+            if node.kind == K.VAR_DECL:
+                values = expression_children(node)
+                self.sources.setdefault(Variables.key(node.cursor), []).extend(values[-1:])
+            elif node.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR) and node.binary_op in ASSIGN_OPS:
+                target, value = expression_children(node)
+                decl = variable_decl(strip(target))
+                if decl is not None and node.binary_op in ("=", "+=", "-="):
+                    self.sources.setdefault(Variables.key(decl), []).append(value if node.binary_op == "=" else None)
+        self._cache: dict[tuple, set[str]] = {}
+
+    def of_decl(self, decl, seen: frozenset = frozenset()) -> set[str]:
+        key = Variables.key(decl)
+        if key in self._cache:
+            return self._cache[key]
+        variable = self.variables.get(decl)
+        if key in self.params:
+            found = {f"param:{self.params[key]}"}
+        elif variable.storage in (Storage.GLOBAL, Storage.STATIC_LOCAL):
+            found = {f"global:{decl.spelling}"}
+        elif not variable.is_pointer or key in seen:
+            found = {"local"}
+        else:
+            found = set()
+            for value in self.sources.get(key, []):
+                if value is not None:  # `q += k` keeps q's origin
+                    found |= self.of_expr(value, seen | {key})
+        self._cache[key] = found
+        return found
+
+    def of_expr(self, node: Node, seen: frozenset = frozenset()) -> set[str]:
+        e = strip(node)
+        if e.kind == K.CALL_EXPR and callee_name(e) in ALLOCATION_FUNCTIONS:
+            return {"local"}
+        if e.kind == K.GNU_NULL_EXPR or e.kind == K.INTEGER_LITERAL or e.kind == K.CXX_NULL_PTR_LITERAL_EXPR:
+            return {"local"}
+        decl = _root_decl(e)
+        return self.of_decl(decl, seen) if decl is not None else {"unknown"}
 
 
 def _local_facts(function: Function, variables: Variables, defined: set[str]) -> _Local:
     facts = _Local()
-    params = {Variables.key(p): i for i, p in enumerate(function.node.cursor.get_arguments())}
+    origins = _Origins(function, variables)
     stored = set()  # targets of plain `=`: written, not read
     for node in function.nodes:
         if node.kind == K.BINARY_OPERATOR and node.binary_op == "=":
@@ -110,39 +176,54 @@ def _local_facts(function: Function, variables: Variables, defined: set[str]) ->
                 facts.reads_globals.add(decl.spelling)
         elif (kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR) or kind == K.UNARY_OPERATOR
               and node.unary_op == "*") and id(node) not in stored:
-            decl = _root_decl(node)
-            if decl is not None and Variables.key(decl) in params:
-                facts.reads_params.add(params[Variables.key(decl)])
+            facts.read_through(origins.of_expr(node))
         target = None
         if kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR) and node.binary_op in ASSIGN_OPS:
             target = expression_children(node)[0]
         elif kind == K.UNARY_OPERATOR and node.unary_op in ("++", "--", "post++", "post--"):
             target = expression_children(node)[0]
         if target is not None:
-            decl = _root_decl(target)
-            if decl is not None:
-                variable = variables.get(decl)
-                through = strip(target).kind != K.DECL_REF_EXPR
-                if variable.storage in (Storage.GLOBAL, Storage.STATIC_LOCAL):
+            plain = strip(target)
+            decl = variable_decl(plain)
+            if decl is not None:  # the variable itself
+                storage = variables.get(decl).storage
+                if storage in (Storage.GLOBAL, Storage.STATIC_LOCAL):
                     facts.writes_globals.add(decl.spelling)
-                elif Variables.key(decl) in params and (
-                        through or decl.type.kind == TypeKind.LVALUEREFERENCE):
-                    facts.writes_params.add(params[Variables.key(decl)])
+                elif decl.type.kind == TypeKind.LVALUEREFERENCE and Variables.key(decl) in origins.params:
+                    facts.writes_params.add(origins.params[Variables.key(decl)])
+            elif plain.kind == K.MEMBER_REF_EXPR and _root_decl(plain) is not None and not _through_pointer(plain):
+                root = _root_decl(plain)  # `s.x = ...` of a struct variable: like writing s
+                facts.write_through(origins.of_decl(root) - {"local"} if root.kind != K.PARM_DECL else set())
+            else:
+                facts.write_through(origins.of_expr(plain))
         if kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR):
             name = callee_name(node)
             if kind == K.CALL_EXPR and not name:
                 facts.effect = CallEffect.UNKNOWN  # a call through a pointer
                 continue
             if name in defined:
-                mapping = []
-                for arg in _call_arguments(node):
-                    decl = _root_decl(arg)
-                    mapping.append(params.get(Variables.key(decl)) if decl is not None else None)
-                facts.calls.append((name, mapping))
+                facts.calls.append((name, [origins.of_expr(arg) for arg in _call_arguments(node)]))
             else:
                 facts.calls.append((name, []))
                 facts.effect = _worse(facts.effect, classify(name) if kind == K.CALL_EXPR else CallEffect.ALLOCATION)
     return facts
+
+
+def _through_pointer(member: Node) -> bool:
+    """Whether a member chain dereferences a pointer or indexes an array somewhere (`p->x`, `a[i].x`)."""
+    e = member
+    while True:
+        if e.kind == K.MEMBER_REF_EXPR:
+            children = expression_children(e)
+            if not children:
+                return True  # `this->x`
+            if children[0].cursor.type.get_canonical().kind == TypeKind.POINTER:
+                return True
+            e = strip(children[0])
+        elif e.kind == K.DECL_REF_EXPR:
+            return False
+        else:
+            return True
 
 
 def summarize(functions: list[Function], variables: Variables, wanted: set[str]) -> dict[str, FunctionSummary]:
@@ -156,41 +237,31 @@ def summarize(functions: list[Function], variables: Variables, wanted: set[str])
         if name not in local:
             local[name] = _local_facts(by_name[name], variables, set(by_name))
             todo.extend(c for c, _ in local[name].calls if c in by_name and c not in local)
-    summaries: dict[str, FunctionSummary] = {}
-    for name, facts in local.items():
-        summaries[name] = FunctionSummary(
-            name=name, reads_globals=sorted(facts.reads_globals), writes_globals=sorted(facts.writes_globals),
-            writes_through_params=sorted(facts.writes_params), reads_through_params=sorted(facts.reads_params),
-            calls=sorted({c for c, _ in facts.calls}), effect=facts.effect)
-    for _ in range(len(summaries) + 1):  # propagate along same-file calls until nothing changes
+    for _ in range(len(local) + 1):  # propagate along same-file calls until nothing changes
         changed = False
         for name, facts in local.items():
-            summary = summaries[name]
-            for callee, mapping in facts.calls:
-                other = summaries.get(callee)
+            before = (facts.effect, len(facts.reads_globals), len(facts.writes_globals), len(facts.writes_params),
+                      len(facts.reads_params))
+            for callee, arg_origins in facts.calls:
+                other = local.get(callee)
                 if other is None:
                     continue
-                effect = _worse(summary.effect, other.effect)
-                reads = sorted(set(summary.reads_globals) | set(other.reads_globals))
-                writes = sorted(set(summary.writes_globals) | set(other.writes_globals))
-                through_w = set(summary.writes_through_params)
-                through_r = set(summary.reads_through_params)
-                for i, param in enumerate(mapping):
-                    if param is None:
-                        continue
-                    if i in other.writes_through_params:
-                        through_w.add(param)
-                    if i in other.reads_through_params:
-                        through_r.add(param)
-                new = summary.model_copy(update=dict(
-                    effect=effect, reads_globals=reads, writes_globals=writes,
-                    writes_through_params=sorted(through_w), reads_through_params=sorted(through_r)))
-                if new != summary:
-                    summaries[name] = summary = new
-                    changed = True
+                facts.effect = _worse(facts.effect, other.effect)
+                facts.reads_globals |= other.reads_globals
+                facts.writes_globals |= other.writes_globals
+                for k in other.writes_params:
+                    facts.write_through(arg_origins[k] if k < len(arg_origins) else {"unknown"})
+                for k in other.reads_params:
+                    facts.read_through(arg_origins[k] if k < len(arg_origins) else set())
+            after = (facts.effect, len(facts.reads_globals), len(facts.writes_globals), len(facts.writes_params),
+                     len(facts.reads_params))
+            changed = changed or before != after
         if not changed:
             break
-    return summaries
+    return {name: FunctionSummary(
+        name=name, reads_globals=sorted(f.reads_globals), writes_globals=sorted(f.writes_globals),
+        writes_through_params=sorted(f.writes_params), reads_through_params=sorted(f.reads_params),
+        calls=sorted({c for c, _ in f.calls}), effect=f.effect) for name, f in local.items()}
 
 
 def call_sites(info, source: Source, summaries: dict[str, FunctionSummary]) -> list[CallSite]:

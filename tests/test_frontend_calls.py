@@ -60,3 +60,29 @@ def test_summaries_are_transitive(tu):
     assert twice.writes_through_params == [0] and twice.reads_through_params == [1]
     assert tu.functions["calls_chatty"].effect == CallEffect.IO  # through chatty() -> puts
     assert _site(tu, "calls_chatty").summary.effect == CallEffect.IO
+
+
+def test_writes_through_local_pointers_are_traced_to_their_origin(tmp_path):
+    source = tmp_path / "origins.c"
+    source.write_text(
+        "#include <stdlib.h>\n"
+        "double *g_buf;\n"
+        "double *next(void);\n"
+        "static void via_param(double *dst, int n) { double *d = dst + 1; for (int i = 0; i < n; i++) *d++ = 0; }\n"
+        "static void via_global(void) { double *d = g_buf; d[0] = 1; }\n"
+        "static void via_malloc(void) { double *d = malloc(8); d[0] = 1; free(d); }\n"
+        "static void via_unknown(void) { double *d = next(); d[0] = 1; }\n"
+        "static void via_local(void) { double t[4]; double *d = t; d[1] = 2; }\n"
+        "static void via_struct(double *out) { struct { double v; } s; s.v = 1; out[0] = s.v; }\n"
+        "void loop(double *a, int n) {\n"
+        "  for (int i = 0; i < n; i++) {\n"
+        "    via_param(a, n); via_global(); via_malloc(); via_unknown(); via_local(); via_struct(a + i);\n"
+        "  }\n"
+        "}\n")
+    functions = translate(str(source), []).functions
+    assert functions["via_param"].writes_through_params == [0] and functions["via_param"].effect == CallEffect.PURE
+    assert functions["via_global"].writes_globals == ["g_buf"]
+    assert functions["via_malloc"].effect == CallEffect.ALLOCATION and not functions["via_malloc"].writes_globals
+    assert functions["via_unknown"].effect == CallEffect.UNKNOWN
+    assert functions["via_local"].is_side_effect_free
+    assert functions["via_struct"].writes_through_params == [0] and not functions["via_struct"].writes_globals
