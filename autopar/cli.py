@@ -91,6 +91,8 @@ def _cmd_analyze(args: argparse.Namespace, compile_flags: list[str]) -> int:
     for path in args.files:
         report.files.append(analyze_file(path, compile_flags, args.build_dir, reasoner=reasoner).report)
     print_report(report, args.format)
+    if args.format == "text":
+        print_llm_decisions(reasoner, args)
     report_llm_problems(reasoner)
     return _exit_code_for(report)
 
@@ -128,6 +130,24 @@ def reasoner_from_args(args: argparse.Namespace):
         return make_reasoner(model=args.model, strategy=args.strategy, endpoint=args.llm_endpoint)
     except UnknownModel as error:
         raise UsageError(f"autopar: {error}") from None
+
+
+def print_llm_decisions(reasoner, args: argparse.Namespace, stream=None) -> None:
+    """One line per nest the model was asked about: what it chose, in how many rounds, and why."""
+    if reasoner is None:
+        return
+    stream = stream or sys.stdout
+    asked = [t for t in reasoner.traces if t.decision is not None and t.decision.decided_by != "analyzer"]
+    source = args.llm_endpoint or args.model or "smollm2-135m"
+    print(f"model decisions ({source}, {args.strategy}): {len(asked)} nests asked", file=stream)
+    for trace in asked:
+        d = trace.decision
+        choice = d.candidate_id or "serial"
+        if d.decided_by == "model":
+            rounds = f"{d.rounds} round{'s' if d.rounds != 1 else ''}"
+            print(f"  {trace.root_loop_id}: model chose {choice} in {rounds}: {d.rationale}", file=stream)
+        else:
+            print(f"  {trace.root_loop_id}: analyzer's {choice} used: {d.rationale}", file=stream)
 
 
 def report_llm_problems(reasoner) -> None:

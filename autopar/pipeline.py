@@ -70,10 +70,13 @@ def analyze_file(path: str, compile_args: list[str] | None = None, build_dir: st
 def build_report(tu: TranslationUnit, nests: list[NestAnalysis], decisions: list[Decision]) -> FileReport:
     verdicts = {v.loop_id: v for nest in nests for v in nest.verdicts}
     carried = {d.plan.loop_id: d for d in decisions if d.plan is not None}
+    # a nest that a model (or its fallback) kept serial still records who decided and why, on its root
+    kept_serial = {d.root_loop_id: d for d in decisions if d.plan is None and d.decided_by != "analyzer"}
     folded = _loops_folded_by_collapse(tu, decisions)
     loops: list[LoopReport] = []
     for loop in tu.loops:
         decision = carried.get(loop.id)
+        decided = decision or kept_serial.get(loop.id)
         verdict = verdicts.get(loop.id)
         reasons = list(verdict.reasons) if verdict else []
         if loop.id in folded:
@@ -89,9 +92,9 @@ def build_report(tu: TranslationUnit, nests: list[NestAnalysis], decisions: list
             proof=decision.plan.proof.value if decision else None,
             reasons=reasons,
             existing_pragma=loop.existing_pragma,
-            decided_by=decision.decided_by if decision else None,
-            rounds=decision.rounds if decision and decision.decided_by == "model" else None,
-            rationale=decision.rationale if decision else None,
+            decided_by=decided.decided_by if decided else None,
+            rounds=decided.rounds if decided and decided.decided_by == "model" else None,
+            rationale=decided.rationale if decided else None,
         ))
     return FileReport(path=tu.path, loops=loops, diagnostics=tu.diagnostics)
 

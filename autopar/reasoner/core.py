@@ -48,6 +48,7 @@ class NestTrace(BaseModel):
     cache_hits: int = 0
     seconds: float = 0.0
     error: Optional[str] = None  # why the model could not answer, when it could not
+    decision: Optional[Decision] = None
 
 
 class LLMReasoner:
@@ -71,7 +72,8 @@ class LLMReasoner:
         self.traces.append(trace)
         started = time.perf_counter()
         try:
-            return self._decide(tu, nest, trace)
+            trace.decision = self._decide(tu, nest, trace)
+            return trace.decision
         finally:
             trace.seconds = time.perf_counter() - started
 

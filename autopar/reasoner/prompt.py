@@ -16,13 +16,12 @@ from autopar.ir import Loop, TranslationUnit
 from autopar.plan import Candidate, NestAnalysis
 
 SERIAL = "serial"
-RATIONALE_CHARS = 100  # the bound on the model's rationale, in the grammar and in the report
-MAX_SOURCE_LINES = 16
+RATIONALE_CHARS = 80  # the bound on the model's rationale, in the grammar and in the report
+MAX_SOURCE_LINES = 12
 MAX_OPTIONS = 8  # the cost model's best few; more only makes the prompt longer
 
-SYSTEM = ("You are an OpenMP expert inside a C compiler. You choose how to parallelize one loop nest. "
-          "Every listed option is already proven correct; pick the one that runs fastest on a multicore "
-          "CPU. Answer in JSON.")
+SYSTEM = ("You are an OpenMP expert. Choose how to parallelize a C loop nest: every option is correct; "
+          "pick the fastest on a multicore CPU. Answer in JSON.")
 
 
 class Option(BaseModel):
@@ -37,7 +36,7 @@ class Option(BaseModel):
 
 
 def build_options(tu: TranslationUnit, nest: NestAnalysis, offer_illegal: bool = False) -> list[Option]:
-    options = [Option(id=c.id, summary=c.summary, candidate=c) for c in nest.candidates[:MAX_OPTIONS]]
+    options = [Option(id=c.id, summary=compact_summary(tu, c), candidate=c) for c in nest.candidates[:MAX_OPTIONS]]
     if offer_illegal:
         used = {c.id for c in nest.candidates}
         number = len(nest.candidates)
@@ -48,11 +47,38 @@ def build_options(tu: TranslationUnit, nest: NestAnalysis, offer_illegal: bool =
                 number += 1
             label = _loop_label(tu, verdict.loop_id)
             reason = "; ".join(verdict.reasons) or "the analysis found it unsafe"
-            options.append(Option(id=f"c{number}", summary=f"loop {label}, parallel for",
+            options.append(Option(id=f"c{number}", summary=f"loop {_iv(tu, verdict.loop_id)}",
                                   illegal_reason=f"loop {label} cannot run in parallel: {reason}"))
             used.add(f"c{number}")
     options.append(Option(id=SERIAL, summary="leave the whole nest serial"))
     return options
+
+
+def compact_summary(tu: TranslationUnit, candidate: Candidate) -> str:
+    """A few words per option ("loop i, collapse(2), runtime alias check"): prompt tokens are the
+    reasoner's main cost, and the analysis's own summary is written for people."""
+    plan = candidate.plan
+    parts = [f"loop {_iv(tu, plan.loop_id)}"]
+    if plan.directive.value != "parallel for":
+        parts.append(plan.directive.value)
+    if plan.collapse > 1:
+        parts.append(f"collapse({plan.collapse})")
+    parts += [f"reduction({r.op.value}: {', '.join(r.variables)})" for r in plan.reductions]
+    if plan.schedule is not None and plan.schedule.value != "static":
+        parts.append(f"schedule({plan.schedule.value})")
+    if plan.alias_check:
+        parts.append("runtime alias check")
+    if plan.threshold_check:
+        parts.append(f"only if {plan.threshold_check[:30]}")
+    return ", ".join(parts)
+
+
+def _iv(tu: TranslationUnit, loop_id: str) -> str:
+    try:
+        loop = tu.loop(loop_id)
+    except KeyError:
+        return loop_id
+    return loop.canonical.induction_variable if loop.canonical else f"at line {loop.line}"
 
 
 def _loop_label(tu: TranslationUnit, loop_id: str) -> str:
@@ -88,12 +114,11 @@ def describe_nest(tu: TranslationUnit, nest: NestAnalysis) -> str:
         root = tu.loop(nest.root_loop_id)
     except KeyError:
         return f"Loop nest {nest.root_loop_id}."
-    lines = [f"Function {root.function}, loop nest at line {root.line}:", "```c", source_excerpt(tu, root),
-             "```"]
-    for verdict in nest.verdicts:
-        state = "can run in parallel" if verdict.parallelizable else "must stay serial"
-        why = f": {verdict.reasons[0]}" if verdict.reasons else ""
-        lines.append(f"- loop {_loop_label(tu, verdict.loop_id)} {state}{why}")
+    lines = [f"Loop nest in {root.function}:", "```c", source_excerpt(tu, root), "```"]
+    for verdict in nest.verdicts:  # the options already say which loops can run in parallel
+        if not verdict.parallelizable:
+            why = f": {verdict.reasons[0][:100]}" if verdict.reasons else ""
+            lines.append(f"Loop {_iv(tu, verdict.loop_id)} must stay serial{why}")
     return "\n".join(lines)
 
 
@@ -102,8 +127,8 @@ def describe_options(options: list[Option]) -> str:
 
 
 def nest_prompt(tu: TranslationUnit, nest: NestAnalysis, options: list[Option]) -> str:
-    return (f"{describe_nest(tu, nest)}\n\nOptions:\n{describe_options(options)}\n\n"
-            f"Answer with the id of the best option and a short reason.")
+    return (f"{describe_nest(tu, nest)}\nOptions:\n{describe_options(options)}\n"
+            f"Answer with the best option's id and a short reason.")
 
 
 # ------------------------------------------------------------------------------------- answer models

@@ -1,0 +1,249 @@
+"""How good is the LLM reasoner? For each model and strategy, on the kernel suite, the bundled example
+and the loop catalogue (every loop nest that has at least one legal candidate):
+
+- how often the model's choice equals the analyzer's default, and the measured-fastest candidate
+  (--measure-fastest: each kernel nest is rewritten with each of its best candidates, compiled and
+  timed with 2 threads; a choice within TIE of the fastest counts as fastest);
+- how often it proposed something illegal that was caught (with the grammar's closed enum this can
+  only come from the dependence re-check or a verifier; the `+decoys` rows also offer, unmarked, the
+  plans the analysis rejected, to see how often a model would choose one if it could);
+- the rounds it needed and how often it fell back to the analyzer;
+- latency per nest (p50, p95) and per file (p50), uncached, with the model's load time apart.
+
+    .venv/bin/python benchmarks/llm_eval.py --models smollm2-135m --strategies all --measure-fastest
+    .venv/bin/python benchmarks/llm_eval.py --files benchmarks/examples/matmul.c --strategies zero_shot
+
+Prints a Markdown table (the README's) and writes every per-nest record as JSON (--out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Optional
+
+from pydantic import BaseModel, Field
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autopar.candidates import analyze_nest  # noqa: E402
+from autopar.ir import TranslationUnit  # noqa: E402
+from autopar.pipeline import default_decision, load_translation_unit  # noqa: E402
+from autopar.plan import Decision, NestAnalysis  # noqa: E402
+
+TIE = 1.05  # within 5% of the fastest median counts as fastest: the machine is shared and noisy
+MAX_TIMED = 4  # candidates timed per nest: the cost model's best few (and the default)
+
+
+class Item(BaseModel):
+    model_config = {"arbitrary_types_allowed": True}
+
+    path: str
+    flags: list[str] = Field(default_factory=list)
+    kernel: Optional[str] = None  # the suite's kernel name, for timing
+    tu: TranslationUnit
+    nests: list[NestAnalysis]  # every nest of the file (those without candidates are never asked)
+
+
+class NestRecord(BaseModel):
+    file: str
+    nest: str
+    candidates: int
+    default: Optional[str]
+    fastest: list[str] = Field(default_factory=list)  # every candidate within TIE of the best; [] untimed
+    choice: Optional[str] = None  # candidate id, or None for serial
+    decided_by: str = ""
+    rounds: int = 0
+    illegal_caught: int = 0
+    seconds: float = 0.0
+    model_calls: int = 0
+    error: Optional[str] = None
+
+
+# ------------------------------------------------------------------------------------------- corpus
+
+def corpus(files: Optional[list[str]]) -> list[Item]:
+    from autopar.bench import load_suite
+
+    suite = {Path(k.source).resolve(): k for k in load_suite().kernels}
+    if not files:
+        files = [k.source for k in suite.values()]
+        files += [str(ROOT / "benchmarks" / "examples" / "matmul.c")]
+        files += sorted(glob.glob(str(ROOT / "tests" / "catalogue" / "*.c")))
+    items = []
+    for path in files:
+        kernel = suite.get(Path(path).resolve())
+        flags = kernel.defines("small") if kernel else []
+        tu = load_translation_unit(path, flags)
+        nests = [analyze_nest(tu, root) for root in tu.nest_roots()]
+        items.append(Item(path=path, flags=flags, kernel=kernel.name if kernel else None, tu=tu, nests=nests))
+    return items
+
+
+# ------------------------------------------------------------------------------------------ fastest
+
+def measure_fastest(items: list[Item], size: str, threads: int, repeat: int) -> dict[tuple[str, str], list[str]]:
+    """(file, nest) → the candidates within TIE of the fastest, for kernel nests with 2+ candidates."""
+    from autopar.bench import load_suite
+    from autopar.rewrite import apply_edits, plan_rewrite
+    from autopar.verify import compile_source, time_runs
+
+    suite = load_suite()
+    kernels = {k.name: k for k in suite.kernels}
+    fastest: dict[tuple[str, str], list[str]] = {}
+    with tempfile.TemporaryDirectory(prefix="autopar-llm-eval-") as scratch:
+        for item in items:
+            if item.kernel is None:
+                continue
+            kernel = kernels[item.kernel]
+            original = Path(item.path).read_bytes()
+            defaults = [default_decision(n) for n in item.nests]
+            for index, nest in enumerate(item.nests):
+                if len(nest.candidates) < 2:
+                    continue
+                timed = sorted(nest.candidates, key=lambda c: (c.id != nest.default_candidate_id,
+                                                               c.estimated_cost))[:MAX_TIMED]
+                medians: dict[str, float] = {}
+                for cand in timed:
+                    decisions = list(defaults)
+                    decisions[index] = Decision(root_loop_id=nest.root_loop_id, plan=cand.plan,
+                                                candidate_id=cand.id)
+                    source = Path(scratch) / f"{item.kernel}_{index}_{cand.id}.c"
+                    source.write_bytes(apply_edits(original, plan_rewrite(original, item.tu, decisions).edits))
+                    built = compile_source(str(source), str(source.with_suffix(".exe")), "gcc",
+                                           [*suite.compiler_flags, *kernel.defines(size)],
+                                           link_flags=suite.link_flags)
+                    if not built.ok:
+                        continue
+                    timing, _ = time_runs(built.executable, threads=threads, repeat=repeat, warmup=1)
+                    if timing is not None:
+                        medians[cand.id] = timing.median_s
+                if medians:
+                    best = min(medians.values())
+                    fastest[(item.path, nest.root_loop_id)] = sorted(c for c, s in medians.items()
+                                                                     if s <= best * TIE)
+                    print(f"  timed {Path(item.path).name} {nest.root_loop_id.split(':', 1)[-1]}: "
+                          + ", ".join(f"{c}={s:.3f}s" for c, s in medians.items()), file=sys.stderr)
+    return fastest
+
+
+# ----------------------------------------------------------------------------------------- evaluate
+
+def evaluate(model: str, strategy: str, items: list[Item], fastest: dict, offer_illegal: bool,
+             time_budget: float) -> tuple[list[NestRecord], float]:
+    from autopar.reasoner import LLMReasoner, ReasonerConfig, make_backend
+    from autopar.reasoner.cache import AnswerCache
+
+    backend = make_backend(model)
+    load = 0.0
+    if hasattr(backend, "llm"):
+        started = time.perf_counter()
+        backend.llm()  # load once, timed apart from the answers
+        load = time.perf_counter() - started
+    reasoner = LLMReasoner(backend, ReasonerConfig(strategy=strategy, offer_illegal=offer_illegal,
+                                                   time_budget=time_budget, use_cache=False),
+                           cache=AnswerCache(enabled=False))
+    records = []
+    for item in items:
+        for nest in item.nests:
+            if not nest.candidates:
+                continue
+            decision = reasoner(item.tu, nest)
+            trace = reasoner.traces[-1]
+            records.append(NestRecord(
+                file=item.path, nest=nest.root_loop_id, candidates=len(nest.candidates),
+                default=nest.default_candidate_id, fastest=fastest.get((item.path, nest.root_loop_id), []),
+                choice=decision.candidate_id, decided_by=decision.decided_by, rounds=decision.rounds,
+                illegal_caught=len(trace.rejections), seconds=trace.seconds, model_calls=trace.model_calls,
+                error=trace.error))
+    return records, load
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def summary_row(model: str, strategy: str, records: list[NestRecord], load: float) -> dict:
+    n = len(records)
+    timed = [r for r in records if r.fastest]
+    per_file: dict[str, float] = {}
+    for r in records:
+        per_file[r.file] = per_file.get(r.file, 0.0) + r.seconds
+    share = lambda k, d: f"{k}/{d} ({100 * k / d:.0f}%)" if d else "-"  # noqa: E731
+    return {
+        "model": model, "strategy": strategy, "nests": n,
+        "model = analyzer default": share(sum(r.choice == r.default for r in records), n),
+        "model = fastest": share(sum(r.choice in r.fastest for r in timed), len(timed)),
+        "analyzer = fastest": share(sum(r.default in r.fastest for r in timed), len(timed)),
+        "kept serial": share(sum(r.choice is None and r.decided_by == "model" for r in records), n),
+        "illegal proposals caught": share(sum(r.illegal_caught > 0 for r in records), n),
+        "fallbacks": share(sum(r.decided_by == "fallback" for r in records), n),
+        "mean rounds": f"{statistics.mean([r.rounds for r in records]):.2f}" if records else "-",
+        "p50 s/nest": f"{percentile([r.seconds for r in records], 0.5):.2f}",
+        "p95 s/nest": f"{percentile([r.seconds for r in records], 0.95):.2f}",
+        "p50 s/file": f"{percentile(list(per_file.values()), 0.5):.2f}",
+        "load s": f"{load:.2f}",
+    }
+
+
+def markdown(rows: list[dict]) -> str:
+    if not rows:
+        return ""
+    header = list(rows[0])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(row[h]) for h in header) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    from autopar.reasoner import STRATEGIES
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", nargs="+", default=["smollm2-135m"])
+    parser.add_argument("--strategies", nargs="+", default=["all"], help=f"all, or some of {sorted(STRATEGIES)}")
+    parser.add_argument("--decoys", nargs="*", default=["zero_shot"],
+                        help="strategies also run with the rejected plans offered (default: zero_shot)")
+    parser.add_argument("--files", nargs="*", help="C files (default: kernels, example, catalogue)")
+    parser.add_argument("--measure-fastest", action="store_true", help="time the candidates of kernel nests")
+    parser.add_argument("--size", default="medium", help="kernel size for timing (kernels.yaml)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--time-budget", type=float, default=30.0, help="seconds per model call")
+    parser.add_argument("--out", default="llm_eval.json", help="per-nest records and the summary")
+    args = parser.parse_args(argv)
+    strategies = sorted(STRATEGIES) if args.strategies == ["all"] else args.strategies
+
+    items = corpus(args.files)
+    asked = sum(1 for item in items for n in item.nests if n.candidates)
+    print(f"{len(items)} files, {asked} nests with at least one legal candidate", file=sys.stderr)
+    fastest = measure_fastest(items, args.size, args.threads, args.repeat) if args.measure_fastest else {}
+
+    rows, everything = [], {}
+    runs = [(m, s, False) for m in args.models for s in strategies]
+    runs += [(m, s, True) for m in args.models for s in (args.decoys or []) if s in STRATEGIES]
+    for model, strategy, decoys in runs:
+        label = strategy + (" +decoys" if decoys else "")
+        started = time.perf_counter()
+        records, load = evaluate(model, strategy, items, fastest, decoys, args.time_budget)
+        rows.append(summary_row(model, label, records, load))
+        everything[f"{model}/{label}"] = [r.model_dump() for r in records]
+        print(f"{model} {label}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    Path(args.out).write_text(json.dumps({"summary": rows, "nests": everything,
+                                          "fastest": {f"{f}|{n}": c for (f, n), c in fastest.items()}},
+                                         indent=1))
+    print(markdown(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
