@@ -31,6 +31,7 @@ $(STAMP): pyproject.toml
 
 demo: setup
 	$(VENV)/bin/autopar analyze $(DEMO)
+	$(VENV)/bin/autopar analyze $(DEMO) --llm
 
 test: setup
 	$(VENV)/bin/pytest -q
