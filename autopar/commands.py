@@ -26,6 +26,9 @@ def add_rewrite(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--backup", metavar="SUFFIX", help="with -i, keep the original as FILE+SUFFIX")
     p.add_argument("--report", metavar="FILE.json", help="write the JSON report of every loop here")
     p.add_argument("-p", dest="build_dir", metavar="BUILD_DIR", help="read compile_commands.json here")
+    from autopar.cli import add_llm_options
+
+    add_llm_options(p)  # the plans: the analyzer's default, or a local model's choice among legal ones
     return p
 
 
@@ -44,11 +47,14 @@ def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
     if missing:
         raise UsageError(f"autopar rewrite: no such file: {', '.join(missing)}")
 
+    from autopar.cli import report_llm_problems, reasoner_from_args
+
+    reasoner = reasoner_from_args(args)
     report = Report()
     exported = []
     status = EXIT_OK
     for path in args.files:
-        result = transform_file(path, compile_flags, args.build_dir)
+        result = transform_file(path, compile_flags, args.build_dir, reasoner=reasoner)
         report.files.append(result.report)
         for diagnostic in result.report.diagnostics:
             print(diagnostic.render(), file=sys.stderr)
@@ -72,6 +78,7 @@ def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
         else:
             sys.stdout.buffer.write(rewritten)
             sys.stdout.flush()
+    report_llm_problems(reasoner)
     if args.export_fixes:
         with open(args.export_fixes, "w", encoding="utf-8") as out:
             out.write(dump_fixes(fixes_document(exported, args.build_dir)))
