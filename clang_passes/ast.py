@@ -409,6 +409,8 @@ class Variables:
         is_const = canonical.is_const_qualified()
         if is_array:
             dims = _type_dims(t if t.kind in ARRAY_TYPES else canonical)
+            if decl.kind == K.PARM_DECL:  # `double a[n][m]` as a parameter is a pointer, and may alias
+                is_array, is_pointer = False, True
             element = canonical
             while element.kind in ARRAY_TYPES:
                 element = element.get_array_element_type()

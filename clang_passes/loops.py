@@ -300,6 +300,7 @@ class LoopFinder:
             return
         bound_keys: set[tuple] = set()
         bound_roots: set[tuple] = set()  # variables whose memory the bound reads (a[0], s->n, *p)
+        bound_types: set[str] = set()  # and the types of that memory
         for part in (info.bound, info.step_node):
             if part is None:
                 continue
@@ -309,6 +310,7 @@ class LoopFinder:
                     bound_keys.add(Variables.key(decl))
                 if n.kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR) or n.unary_op == "*":
                     bound_roots.update(Variables.key(d) for d in map(variable_decl, n.walk()) if d is not None)
+                    bound_types.add(_memory_type(n))
         for n in body.walk():
             for target in written_decl_refs(n):
                 decl = target.cursor.referenced
@@ -317,7 +319,7 @@ class LoopFinder:
                     loop.writes_induction_variable = True
                 if key in bound_keys:
                     loop.writes_bound = True
-            if bound_roots and _writes_memory_of(n, bound_roots):
+            if bound_roots and _writes_memory_of(n, bound_roots, bound_types):
                 loop.writes_bound = True
             kind = n.kind
             if kind == K.BREAK_STMT and _nearest(n, LOOP_KINDS | {K.SWITCH_STMT}) is info.node:
@@ -350,8 +352,16 @@ def _single_loop(body: Node) -> bool:
     return body.kind in FOR_KINDS
 
 
-def _writes_memory_of(node: Node, roots: set[tuple]) -> bool:
-    """An assignment through memory (a[..], *p, s.x, p->x) rooted at one of `roots`."""
+_CHAR_TYPES = {"char", "signed char", "unsigned char", "std::byte"}
+
+
+def _memory_type(node: Node) -> str:
+    return node.cursor.type.get_canonical().spelling
+
+
+def _writes_memory_of(node: Node, roots: set[tuple], types: set[str]) -> bool:
+    """An assignment through memory (a[..], *p, s.x, p->x) rooted at one of `roots` that may overlap memory
+    of one of `types`: by C's aliasing rules an object is only written through its own type or a char."""
     targets = []
     if node.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR) and node.binary_op in (
             "=", "*=", "/=", "%=", "+=", "-=", "<<=", ">>=", "&=", "^=", "|="):
@@ -361,6 +371,9 @@ def _writes_memory_of(node: Node, roots: set[tuple]) -> bool:
     for target in targets:
         target = strip(target)
         if target.kind == K.DECL_REF_EXPR:
+            continue
+        written_type = _memory_type(target)
+        if written_type not in types and written_type not in _CHAR_TYPES and not types & _CHAR_TYPES:
             continue
         for n in target.walk():
             decl = variable_decl(n)

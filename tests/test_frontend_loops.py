@@ -147,3 +147,20 @@ def test_loops_of_included_files_are_not_listed(tmp_path):
     main.write_text('#include "helpers.h"\nvoid f(int *a) {\n  for (int k = 0; k < 4; k++) a[k] = 1;\n}\n')
     tu = translate(str(main), [])
     assert [(l.line, l.column, l.function) for l in tu.loops] == [(3, 3, "f")]
+
+
+def test_a_bound_read_from_memory_and_the_writes_that_may_change_it(tmp_path):
+    source = tmp_path / "bounds.c"
+    source.write_text(
+        "struct vec { double *data; int len; int *counts; };\n"
+        "void f(struct vec *v, int *a, int n, double b[n][n]) {\n"
+        "  for (int i = 0; i < v->len; i++) v->data[i] = 0;\n"     # a double cannot overlap the int len
+        "  for (int i = 0; i < v->len; i++) v->counts[i] = 0;\n"   # an int might
+        "  for (int i = 0; i < a[0]; i++) a[i] = 1;\n"
+        "  for (int i = 0; i < n; i++) b[i][i] = 1;\n"
+        "}\n")
+    tu = translate(str(source), [])
+    assert [loop.writes_bound for loop in tu.loops] == [False, True, True, False]
+    assert tu.loops[0].canonical.upper is None and tu.loops[0].canonical.upper_text == "v->len"
+    b = tu.loops[3].accesses[0].base  # an array parameter is a pointer: it may alias other parameters
+    assert b.is_pointer and not b.is_array and b.array_dims == ["n", "n"]
