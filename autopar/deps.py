@@ -99,6 +99,9 @@ class AccessModel:
     dims: Optional[list[Aff]] = None  # subscripts after delinearisation; None when not affine
     reason: Optional[str] = None  # why not affine
     strides: list[tuple[str, ...]] = field(default_factory=list)  # per dim, for the flat range
+    # delinearised dims that bound the flat offset although they were not proven unique
+    range_dims: Optional[list[Aff]] = None
+    range_strides: list[tuple[str, ...]] = field(default_factory=list)
     domain: list[str] = field(default_factory=list)  # isl constraints with "@k" for dim k
     exact_domain: bool = True
     params: set[str] = field(default_factory=set)
@@ -421,7 +424,9 @@ class LoopModel:
                 m.dims, m.strides = dims, list(reversed(chain))
                 m.params |= {_param(n) for d in dims for n in d if n and n not in ivs}
                 m.params |= {_param(p) for s in chain for p in s}
+            for m in obj.accesses:
                 # prove 0 <= dim < extra parameter of the next stride, on the domain
+                dims = m.dims
                 for level in range(1, len(chain)):
                     extra = [p for p in chain[level] if p not in chain[level - 1] or
                              chain[level].count(p) > chain[level - 1].count(p)][0]
@@ -437,6 +442,9 @@ class LoopModel:
                     break
         if failure:
             for m in obj.accesses:
+                if m.dims is not None:
+                    # not unique, but still bounds the flat offset when every stride is positive
+                    m.range_dims, m.range_strides = m.dims, m.strides
                 m.dims, m.strides, m.reason = None, [], failure
 
 
@@ -761,20 +769,32 @@ def _order_set(nc: int, na: int, nb: int, k: Optional[int], up: bool) -> isl.Set
 
 # ------------------------------------------------------------------------------ runtime alias checks
 
-def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str]]:
+def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str, list[str]]]:
     """C expressions for the first byte and one past the last byte the loop touches in `obj`,
     valid where the pragma is (parameters and outer induction variables only), or None."""
     if obj.kind == "scalar":
-        return f"(const char *)&{obj.path}", f"(const char *)(&{obj.path} + 1)"
+        return f"(const char *)&{obj.path}", f"(const char *)(&{obj.path} + 1)", []
     if obj.kind == "array":
         if obj.base.storage not in (Storage.GLOBAL, Storage.STATIC_LOCAL, Storage.LOCAL) or \
                 not obj.base.array_dims or any(d is None for d in obj.base.array_dims):
             return None
-        return f"(const char *)&{obj.path}", f"(const char *)(&{obj.path} + 1)"
-    if any(not m.affine for m in obj.accesses) or not obj.accesses:
+        return f"(const char *)&{obj.path}", f"(const char *)(&{obj.path} + 1)", []
+    if not obj.accesses:
         return None
-    ndims = len(obj.accesses[0].dims)
-    strides = obj.accesses[0].strides
+    conditions: list[str] = []
+    if all(m.affine for m in obj.accesses):
+        dims_of = {id(m): m.dims for m in obj.accesses}
+        strides = obj.accesses[0].strides
+    elif all(m.range_dims is not None for m in obj.accesses):
+        dims_of = {id(m): m.range_dims for m in obj.accesses}
+        strides = obj.accesses[0].range_strides
+        if any(m.range_strides != strides for m in obj.accesses):
+            return None
+        # Σ min_d * stride_d <= offset <= Σ max_d * stride_d needs positive strides: test them too
+        conditions = [f"{p} > 0" for p in sorted({p for s in strides for p in s})]
+    else:
+        return None
+    ndims = len(dims_of[id(obj.accesses[0])])
     if ndims > 1 and len(set(strides)) < ndims:
         return None  # a pointer to rows of unknown length: no flat range from these subscripts
     low: dict[tuple[str, ...], int] = {}
@@ -783,7 +803,7 @@ def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str]]:
         union = None
         for m in obj.accesses:
             names = ivs_for("a", m)
-            text = _set_text([("a", m)], pre=["v"], extra=[f"v = {_render(m.dims[d], names)}"])
+            text = _set_text([("a", m)], pre=["v"], extra=[f"v = {_render(dims_of[id(m)][d], names)}"])
             values = _parse_set(text).project_out(isl.dim_type.set, 1, len(m.loops))
             union = values if union is None else union.union(values)
         context = union.params()
@@ -805,20 +825,23 @@ def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str]]:
     path = obj.path
     lo_text, hi_text = render_poly(low), render_poly(high)
     first = f"(const char *)({path})" if lo_text == "0" else f"(const char *)({path} + {lo_text})"
-    return first, f"(const char *)({path} + {hi_text})"
+    return first, f"(const char *)({path} + {hi_text})", conditions
 
 
 def overlap_check(pairs: list[tuple[ObjectModel, ObjectModel]]) -> Optional[str]:
     """The C test that no written object overlaps an object it may alias, or None if a range is unknown."""
-    parts = []
+    parts, conditions = [], []
     for w, o in sorted(pairs, key=lambda p: (p[0].path, p[1].path)):
         bw, bo = object_bounds(w), object_bounds(o)
         if bw is None or bo is None:
             return None
         parts.append(f"{bw[1]} <= {bo[0]} || {bo[1]} <= {bw[0]}")
+        conditions += [c for c in bw[2] + bo[2] if c not in conditions]
     if not parts:
         return None
-    return parts[0] if len(parts) == 1 else " && ".join(f"({p})" for p in parts)
+    if len(parts) == 1 and not conditions:
+        return parts[0]
+    return " && ".join(conditions + [f"({p})" for p in parts])
 
 
 def analysis(tu: TranslationUnit, loop_id: str) -> Analysis:

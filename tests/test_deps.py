@@ -128,7 +128,7 @@ def test_aliasing_pointers_and_their_runtime_check():
     edges = an.graph.carried_by(loop.id)
     assert edges and all(e.alias for e in edges)
     objects = {o.path: o for o in an.model.objects.values()}
-    assert object_bounds(objects["a"]) == ("(const char *)(a)", "(const char *)(a + n)")
+    assert object_bounds(objects["a"]) == ("(const char *)(a)", "(const char *)(a + n)", [])
     assert overlap_check([(objects["a"], objects["src"])]) == \
         "(const char *)(a + n) <= (const char *)(src) || (const char *)(src + n) <= (const char *)(a)"
 

@@ -127,6 +127,20 @@ void upper_triangle(double *restrict a, int n) {
             a[i * n + j] = a[i * n + j] + a[j * n + i] * 0.001;
 }
 
+/* a valid 3x3 convolution: `in` cannot be delinearised (ow is opaque) but its range is still bounded
+   when w > 0, which the runtime check tests too */
+void conv_valid(float *out, const float *in, const float *k3, int h, int w) {
+    int oh = h - 2, ow = w - 2;
+    for (int y = 0; y < oh; y++)
+        for (int x = 0; x < ow; x++) {
+            float acc = 0.0f;
+            for (int r = 0; r < 3; r++)
+                for (int s = 0; s < 3; s++)
+                    acc += in[(y + r) * w + x + s] * k3[r * 3 + s];
+            out[y * ow + x] = acc;
+        }
+}
+
 int main(void) {
     int n = 40;
     float *A = malloc(sizeof(float) * n * n), *B = malloc(sizeof(float) * n * n),
@@ -178,6 +192,19 @@ int main(void) {
     imperfect(b, a, M, M); cks("imperfect", b, M * M);
     reverse_rows(b, a, M, M); cks("reverse_rows", b, M * M);
     upper_triangle(a, M); cks("upper_triangle", a, M * M);
+    {
+        float k3[9] = {0.1f, 0.2f, 0.1f, 0.0f, 0.5f, 0.0f, -0.1f, -0.2f, -0.1f};
+        conv_valid(C, A, k3, 30, 20);
+        cs[0] = 0.0;
+        for (int i = 0; i < 28 * 18; i++)
+            cs[0] += C[i] * (float)(i % 7);
+        printf("conv_valid %.4f\n", cs[0]);
+        conv_valid(A + 3, A, k3, 30, 20); /* overlapping: the if() keeps it serial */
+        cs[0] = 0.0;
+        for (int i = 0; i < 28 * 18; i++)
+            cs[0] += A[i] * (float)(i % 7);
+        printf("conv_valid_alias %.4f\n", cs[0]);
+    }
     free(A); free(B); free(C); free(a); free(b);
     return 0;
 }
