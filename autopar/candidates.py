@@ -384,13 +384,17 @@ def _irregular(tu: TranslationUnit, loop: Loop) -> bool:
 
 
 def estimate(tu: TranslationUnit, plan: Plan) -> float:
+    """Estimated time of the whole nest under `plan`: the pragma loop's share runs in parallel (once
+    per iteration of the loops around it), the rest of the nest stays serial."""
     loop = find_loop(tu, plan.loop_id)
+    ancestors = _ancestors(tu, loop)
     outer = 1.0
-    for anc in _ancestors(tu, loop):
+    for anc in ancestors:
         outer *= trip_count(tu, anc)[0]
     total = work(tu, loop)
+    rest = work(tu, ancestors[0] if ancestors else loop) - outer * total  # serial remainder
     if plan.directive == Directive.SIMD:
-        return round(outer * total * SIMD_FACTOR + 1.0, 1)
+        return round(rest + outer * total * SIMD_FACTOR + 1.0, 1)
     iterations = trip_count(tu, loop)[0]
     l = loop
     for _ in range(plan.collapse - 1):
@@ -404,7 +408,7 @@ def estimate(tu: TranslationUnit, plan: Plan) -> float:
         imbalance = 1.1
     elif plan.schedule == Schedule.GUIDED:
         imbalance = 1.05
-    cost = outer * (FORK_COST + total / speedup * imbalance)
+    cost = rest + outer * (FORK_COST + total / speedup * imbalance)
     cost += 5.0 * plan.collapse
     if plan.alias_check:
         cost += outer * 10.0
