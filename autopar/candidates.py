@@ -62,7 +62,12 @@ class NestContext:
 
     def legality(self, loop: Loop) -> Legality:
         if loop.id not in self._legality:
-            self._legality[loop.id] = _legality(self, loop)
+            try:
+                self._legality[loop.id] = _legality(self, loop)
+            except Exception as error:  # never guess: a loop the analysis cannot finish stays serial
+                self._legality[loop.id] = Legality(
+                    loop=loop, structural=False,
+                    blockers=[f"the analysis could not finish ({type(error).__name__}: {error}); left serial"])
         return self._legality[loop.id]
 
 
@@ -566,7 +571,13 @@ def analyze_nest(tu: TranslationUnit, root: Loop) -> NestAnalysis:
         verdicts.append(LoopVerdict(loop_id=loop.id, parallelizable=legal.legal, reasons=reasons))
         if not legal.legal:
             continue
-        for plan in plans_for(ctx, loop):
+        try:
+            plans = plans_for(ctx, loop)
+        except Exception as error:
+            verdicts[-1] = LoopVerdict(loop_id=loop.id, parallelizable=False, reasons=[
+                f"the analysis could not finish ({type(error).__name__}: {error}); left serial"])
+            continue
+        for plan in plans:
             candidates.append(Candidate(id=f"c{len(candidates)}", plan=plan, summary=_summary(tu, plan),
                                         estimated_cost=estimate(tu, plan), reasons=list(reasons)))
     analysis = NestAnalysis(root_loop_id=root.id, verdicts=verdicts, candidates=candidates)
@@ -592,6 +603,13 @@ def analyze_nest(tu: TranslationUnit, root: Loop) -> NestAnalysis:
 def validate_plan(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
     """Problems with `plan` for this nest (empty: legal), re-derived from the dependence graph and the
     scalar classes, whoever wrote the plan."""
+    try:
+        return _validate(tu, nest, plan)
+    except Exception as error:  # a plan that cannot be checked is not legal
+        return [f"the plan could not be checked ({type(error).__name__}: {error})"]
+
+
+def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
     problems: list[str] = []
     try:
         loop = find_loop(tu, plan.loop_id)

@@ -216,3 +216,15 @@ void f(double *restrict a, int n, int m) {
     assert not outer.parallelizable and "carried by i, distance 1" in outer.reasons[0]
     assert inner.parallelizable
     assert default_plan(nest).loop_id == inner.loop_id
+
+
+def test_a_loop_the_analysis_cannot_finish_stays_serial(analyzed, monkeypatch):
+    import autopar.candidates as candidates
+
+    def broken(ctx, loop):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(candidates, "_legality", broken)
+    tu, [nest] = analyzed("void f(double *restrict a, int n) { for (int i = 0; i < n; i++) a[i] = 0; }")
+    assert nest.candidates == [] and nest.default_candidate_id is None
+    assert "could not finish (RuntimeError: boom)" in nest.verdicts[0].reasons[0]

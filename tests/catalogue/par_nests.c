@@ -127,6 +127,19 @@ void upper_triangle(double *restrict a, int n) {
             a[i * n + j] = a[i * n + j] + a[j * n + i] * 0.001;
 }
 
+/* out = p * v: the outer loop is chosen over the cheap inner initialisation loop */
+void weighted_rows(float *restrict out, const float *restrict p, const float *restrict v, int n, int d) {
+    for (int i = 0; i < n; i++) {
+        for (int t = 0; t < d; t++)
+            out[i * d + t] = 0.0f;
+        for (int j = 0; j < n; j++) {
+            float w = p[i * n + j];
+            for (int t = 0; t < d; t++)
+                out[i * d + t] += w * v[j * d + t];
+        }
+    }
+}
+
 /* a valid 3x3 convolution: `in` cannot be delinearised (ow is opaque) but its range is still bounded
    when w > 0, which the runtime check tests too */
 void conv_valid(float *out, const float *in, const float *k3, int h, int w) {
@@ -192,6 +205,11 @@ int main(void) {
     imperfect(b, a, M, M); cks("imperfect", b, M * M);
     reverse_rows(b, a, M, M); cks("reverse_rows", b, M * M);
     upper_triangle(a, M); cks("upper_triangle", a, M * M);
+    weighted_rows(C, A, B, 20, 30);
+    cs[0] = 0.0;
+    for (int i = 0; i < 600; i++)
+        cs[0] += C[i] * (float)(i % 5);
+    printf("weighted_rows %.4f\n", cs[0]);
     {
         float k3[9] = {0.1f, 0.2f, 0.1f, 0.0f, 0.5f, 0.0f, -0.1f, -0.2f, -0.1f};
         conv_valid(C, A, k3, 30, 20);
