@@ -318,6 +318,7 @@ def _run_size(kernel: Kernel, size: str, builds: dict[str, _Build], results: Ben
               link_flags: list[str], repeat: int, warmup: int, tolerance: float, tick) -> None:
     defines = kernel.defines(size)
     serial_timing: Optional[v.Timing] = None
+    serial_wall: Optional[float] = None  # the slowest serial process, set-up included
     expected: Optional[list[str]] = None
     for config, build in builds.items():
         counts = [1] if config == "serial" else results.threads
@@ -345,15 +346,21 @@ def _run_size(kernel: Kernel, size: str, builds: dict[str, _Build], results: Ben
                     record.status = "compile-failed"
                     record.error = f"{' '.join(built.command)}\n{built.stderr[-1500:]}"
                     continue
-            timing, runs = v.time_runs(executable, (), threads, repeat, warmup)
+            # A build far slower than serial (a badly placed pragma) must not stall the whole run.
+            timeout = v.RUN_TIMEOUT_S if serial_wall is None else max(20.0, 30 * serial_wall)
+            budget = None if serial_wall is None else max(10.0, 10 * serial_wall * (warmup + repeat))
+            timing, runs = v.time_runs(executable, (), threads, repeat, warmup, timeout, budget)
             if timing is None:
                 last = runs[-1]
-                record.status = "timeout" if last.returncode is None else "run-failed"
-                record.error = f"exit code {last.returncode}: {last.stderr[-1500:]}"
+                if last.returncode is None:
+                    record.status, record.error = "timeout", f"killed after {timeout:.0f} s"
+                else:
+                    record.status, record.error = "run-failed", f"exit code {last.returncode}: {last.stderr[-1500:]}"
                 continue
             record.timing = timing
             if config == "serial":
                 serial_timing, expected = timing, runs[-1].output.values
+                serial_wall = max(r.wall_s for r in runs)
                 record.output_match, record.max_relative_error = True, 0.0
                 record.speedup, record.efficiency = 1.0, 1.0
                 continue

@@ -234,15 +234,24 @@ def compare_values(expected: Sequence[str], got: Sequence[str], tolerance: float
 
 
 def time_runs(executable: str, run_args: Sequence[str] = (), threads: int = 1, repeat: int = DEFAULT_REPEAT,
-              warmup: int = DEFAULT_WARMUP, timeout: float = RUN_TIMEOUT_S) -> tuple[Optional[Timing], list[RunResult]]:
-    """Warm-up runs, then `repeat` timed runs. Stops at the first failed run (its result is last)."""
+              warmup: int = DEFAULT_WARMUP, timeout: float = RUN_TIMEOUT_S,
+              budget_s: Optional[float] = None) -> tuple[Optional[Timing], list[RunResult]]:
+    """Warm-up runs, then `repeat` timed runs. Stops at the first failed run (its result is last).
+
+    With `budget_s`, a very slow program stops early once its runs together took longer than that,
+    and is timed by the runs it had (a warm-up run counts when it was the only one).
+    """
     runs: list[RunResult] = []
+    spent = 0.0
     for index in range(warmup + repeat):
         result = run_program(executable, run_args, threads, timeout)
         runs.append(result)
+        spent += result.wall_s
         if not result.ok:
             return None, runs
-    timed = runs[warmup:]
+        if budget_s is not None and spent > budget_s:
+            break
+    timed = runs[warmup:] or runs[-1:]
     measure = "program" if all(r.output.time_s is not None for r in timed) else "wall"
     seconds = [r.output.time_s if measure == "program" else r.wall_s for r in timed]
     return summarize(seconds, threads, measure), runs

@@ -124,3 +124,13 @@ def test_verify_command_exit_codes(tmp_path, capsys):
     assert "verified" in capsys.readouterr().out
     assert main(["verify", original, "--rewritten", wrong, "--repeat", "1", "--no-race-check"]) == 1
     assert main(["verify", str(tmp_path / "missing.c")]) == 2
+
+
+def test_a_slow_program_is_timed_by_the_runs_that_fit_the_budget():
+    from autopar.verify import time_runs
+
+    timing, runs = time_runs(shutil.which("sleep"), ["0.2"], threads=1, repeat=5, warmup=1, budget_s=0.1)
+    assert len(runs) == 1 and timing is not None
+    assert timing.measure == "wall" and timing.median_s >= 0.2 and len(timing.runs_s) == 1
+    timing, runs = time_runs(shutil.which("sleep"), ["0.01"], threads=1, repeat=3, warmup=1)
+    assert len(runs) == 4 and len(timing.runs_s) == 3 and timing.min_s <= timing.median_s <= timing.max_s
