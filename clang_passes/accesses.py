@@ -54,6 +54,7 @@ class AccessCollector:
     def collect(self, root: LoopInfo, loops_by_node: dict[int, LoopInfo]) -> list[Access]:
         """All accesses of one nest, in evaluation order."""
         self.loops_by_node = loops_by_node
+        self.contexts = self._contexts(root.node)
         self.found: list[Access] = []
         self._visit(root.node)
         return self.found
@@ -208,7 +209,7 @@ class AccessCollector:
     # ------------------------------------------------------------------------------------ the record
 
     def _emit(self, top: Node, chain: _Chain, is_write: bool) -> None:
-        enclosing = self._enclosing_loops(top)
+        enclosing, conditional = self.contexts.get(id(top), ((), False))
         if not enclosing:
             return
         innermost = enclosing[-1]
@@ -239,7 +240,7 @@ class AccessCollector:
             id=f"a{self.counter}", base=variable, path=variable.name + "".join(chain.path), is_write=is_write,
             subscripts=subscripts, element_type=top.cursor.type.spelling, text=self.source.text_of(top),
             line=location.line, column=location.column, statement=top.stmt,
-            enclosing_loops=[info.loop.id for info in enclosing], conditional=self._conditional(top, innermost),
+            enclosing_loops=[info.loop.id for info in enclosing], conditional=conditional,
         ))
         self.counter += 1
 
@@ -265,31 +266,26 @@ class AccessCollector:
         return Subscript(text=text, affine=AffineExpr(coefficients={m: c for m, c in sorted(total.items()) if c},
                                                       constant=constant))
 
-    def _enclosing_loops(self, node: Node) -> list[LoopInfo]:
-        """Loops whose condition, increment or body contain `node`, outermost first."""
-        found: list[LoopInfo] = []
-        child = node
-        for ancestor in node.ancestors():
-            if ancestor.kind in FOR_KINDS:
-                info = self.loops_by_node.get(id(ancestor))
+    def _contexts(self, root: Node) -> dict[int, tuple[tuple[LoopInfo, ...], bool]]:
+        """For every node of a nest, in one pass from the top: the loops whose condition, increment or
+        body contain it (outermost first), and whether it runs conditionally within the innermost one
+        (under if/?:/&&/||/switch, or in a while loop that may not run)."""
+        contexts: dict[int, tuple[tuple[LoopInfo, ...], bool]] = {id(root): ((), False)}
+        for parent in root.walk():
+            enclosing, conditional = contexts[id(parent)]
+            kind = parent.kind
+            info = self.loops_by_node.get(id(parent)) if kind in FOR_KINDS else None
+            first = parent.children[0] if parent.children else None
+            for child in parent.children:
                 if info is not None and child is not info.init:
-                    found.append(info)
-            child = ancestor
-        return found[::-1]
-
-    @staticmethod
-    def _conditional(node: Node, innermost: LoopInfo) -> bool:
-        child = node
-        for ancestor in node.ancestors():
-            if ancestor is innermost.node:
-                return False
-            kind = ancestor.kind
-            first = ancestor.children[0] if ancestor.children else None
-            if kind in (K.IF_STMT, K.CONDITIONAL_OPERATOR, K.SWITCH_STMT) and child is not first:
-                return True
-            if kind == K.BINARY_OPERATOR and ancestor.binary_op in ("&&", "||") and child is not first:
-                return True
-            if kind in LOOP_KINDS and kind != K.DO_STMT:
-                return True  # an inner while loop, or the header of an inner for loop: may not run
-            child = ancestor
-        return False
+                    contexts[id(child)] = (enclosing + (info,), False)
+                    continue
+                branch = conditional
+                if kind in (K.IF_STMT, K.CONDITIONAL_OPERATOR, K.SWITCH_STMT) and child is not first:
+                    branch = True
+                elif kind == K.BINARY_OPERATOR and child is not first and parent.binary_op in ("&&", "||"):
+                    branch = True
+                elif kind in LOOP_KINDS and kind != K.DO_STMT:
+                    branch = True  # a while loop, or a loop that is not a listed one: may not run
+                contexts[id(child)] = (enclosing, branch)
+        return contexts

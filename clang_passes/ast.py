@@ -118,6 +118,9 @@ class Node:
             node = node.parent
 
     def contains(self, other: "Node") -> bool:
+        """Whether `other` lies strictly below this node."""
+        if self.tree is not None and self.tree is other.tree:
+            return self.index < other.index <= self.last
         return any(a is self for a in other.ancestors())
 
     @property
@@ -296,17 +299,26 @@ def _collect(child, parent, out):
 _COLLECT = cindex.callbacks["cursor_visit"](_collect)
 
 
-def _build(cursor, parent: Optional[Node], source: Source) -> Node:
+def _make_node(cursor, parent: Optional[Node]) -> Node:
     extent = _lib.clang_getCursorExtent(cursor)
-    node = Node(cursor, CursorKind.from_id(_lib.clang_getCursorKind(cursor)), parent,
+    return Node(cursor, CursorKind.from_id(_lib.clang_getCursorKind(cursor)), parent,
                 _offset(_lib.clang_getRangeStart(extent)), _offset(_lib.clang_getRangeEnd(extent)))
-    children: list = []
-    _lib.clang_visitChildren(cursor, _COLLECT, children)  # leaner than Cursor.get_children()
+
+
+def _build(cursor, parent: Optional[Node], source: Source) -> Node:
+    """The Node tree under `cursor` (iteratively: generated code nests expressions thousands deep)."""
     tu = cursor._tu
-    for child in children:
-        child._tu = tu
-        node.children.append(_build(child, node, source))
-    return node
+    root = _make_node(cursor, parent)
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        children: list = []
+        _lib.clang_visitChildren(node.cursor, _COLLECT, children)  # leaner than Cursor.get_children()
+        for child in children:
+            child._tu = tu
+            node.children.append(_make_node(child, node))
+        stack.extend(node.children)
+    return root
 
 
 def starts_statement(node: Node, parent: Node) -> bool:

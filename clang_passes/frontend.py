@@ -6,6 +6,7 @@ parse -> loops (nesting, canonical form) -> accesses -> scalars -> calls -> prag
 from __future__ import annotations
 
 import gc
+import sys
 from typing import Optional
 
 from clang.cindex import CursorKind as K
@@ -28,9 +29,19 @@ def translate(path: str, compile_args: list[str], build_dir: Optional[str] = Non
     """
     gc_was_enabled = gc.isenabled()
     gc.disable()  # the pass builds many small objects and no garbage cycles worth collecting meanwhile
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 50_000))  # the expression walks recurse as deep as the code nests
     try:
         return _translate(path, compile_args, build_dir)
+    except FrontendError:
+        raise
+    except RecursionError:
+        raise FrontendError("the code nests too deeply to analyze") from None
+    except Exception as error:  # noqa: BLE001 - one file's failure must not stop the others
+        raise FrontendError(f"internal error in the front end ({type(error).__name__}: {error}); "
+                            "please report it with this file") from error
     finally:
+        sys.setrecursionlimit(limit)
         if gc_was_enabled:
             gc.enable()
 
