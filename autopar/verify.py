@@ -459,3 +459,35 @@ def _tsan_report(stderr: str) -> Optional[str]:
         if "WARNING: ThreadSanitizer" in line:
             return "\n".join(lines[index:index + EXCERPT_LINES])
     return None
+
+
+# ------------------------------------------------------------------- for the reasoner's feedback loop
+
+def make_plan_verifier(path: str, flags: Sequence[str] = ("-O2",), run_args: Sequence[str] = (),
+                       threads: int = 2, tolerance: float = DEFAULT_TOLERANCE, check_races: bool = True,
+                       timeout: float = 60.0):
+    """A `Verifier` for autopar.reasoner: (tu, nest, plan) -> problems, empty when the plan verified.
+
+    It applies just that one plan to `path`, then compiles, runs (once per thread count) and
+    race-checks the result against the original. Use small sizes in `flags`: it runs on every proposal.
+    """
+    from autopar.plan import Decision
+    from autopar.rewrite import apply_edits, plan_rewrite
+
+    original = Path(path).read_bytes()
+
+    def check(tu, nest, plan) -> list[str]:
+        planned = plan_rewrite(original, tu, [Decision(root_loop_id=nest.root_loop_id, plan=plan)])
+        if planned.skipped:
+            return [f"cannot apply the plan: {why}" for why in planned.skipped.values()]
+        with tempfile.TemporaryDirectory(prefix="autopar-plan-") as scratch:
+            candidate = Path(scratch) / Path(path).name
+            candidate.write_bytes(apply_edits(original, planned.edits))
+            result = verify(path, str(candidate), flags=flags, run_args=run_args, threads=threads,
+                            tolerance=tolerance, repeat=1, warmup=0, check_races=check_races,
+                            workdir=scratch, timeout=timeout)
+        if result.verified:
+            return []
+        return [result.summary(), *result.errors[:2]]
+
+    return check

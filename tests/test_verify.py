@@ -134,3 +134,22 @@ def test_a_slow_program_is_timed_by_the_runs_that_fit_the_budget():
     assert timing.measure == "wall" and timing.median_s >= 0.2 and len(timing.runs_s) == 1
     timing, runs = time_runs(shutil.which("sleep"), ["0.01"], threads=1, repeat=3, warmup=1)
     assert len(runs) == 4 and len(timing.runs_s) == 3 and timing.min_s <= timing.median_s <= timing.max_s
+
+
+@pytest.mark.slow
+@needs_compilers
+def test_the_plan_verifier_for_the_reasoner_rejects_a_racy_plan(tmp_path):
+    from autopar.ir import ReductionOp
+    from autopar.pipeline import load_translation_unit
+    from autopar.plan import NestAnalysis, Plan, Reduction
+    from autopar.verify import make_plan_verifier
+
+    path = _write(tmp_path, "sum.c")
+    tu = load_translation_unit(path, [])
+    loop = next(loop for loop in tu.loops if loop.parent is None and loop.line == 10)  # the `s +=` loop
+    nest = NestAnalysis(root_loop_id=loop.id)
+    check = make_plan_verifier(path, ["-O1", "-DN=4000"])
+    good = Plan(loop_id=loop.id, reductions=[Reduction(op=ReductionOp.ADD, variables=["s"])])
+    assert check(tu, nest, good) == []
+    problems = check(tu, nest, Plan(loop_id=loop.id))
+    assert problems and "race" in problems[0]
