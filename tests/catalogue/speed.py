@@ -32,7 +32,10 @@ def dense_file(target_lines: int = 3000) -> str:
             for name in sorted(names, key=len, reverse=True):
                 renamed = re.sub(rf"\b{name}\b", f"{name}_{copy}_{k}", renamed)
             # globals and types too, so copies do not clash
-            for decl in re.findall(r"^(?:double|struct \w+|int) (\w+)[\[;]", body, re.M) + \
+            globals_ = [re.match(r"\s*(\w+)", part).group(1)
+                        for line in re.findall(r"^(?:double|float|int) ([^(]*?);$", body, re.M)
+                        for part in line.split(",")]
+            for decl in globals_ + \
                     re.findall(r"^struct (\w+) \{", body, re.M) + re.findall(r"\} (\w+);", body):
                 renamed = re.sub(rf"\b{decl}\b", f"{decl}_{copy}_{k}", renamed)
             renamed = re.sub(r"^#include.*$", "", renamed, flags=re.M)
