@@ -181,7 +181,7 @@ class Function:
 
     def _ensure(self) -> None:
         if self._node is None:
-            self._node = _build(self.cursor, None, self._source)
+            self._node = _build(self.cursor)
             _number(self)
 
     @property
@@ -305,10 +305,10 @@ def _make_node(cursor, parent: Optional[Node]) -> Node:
                 _offset(_lib.clang_getRangeStart(extent)), _offset(_lib.clang_getRangeEnd(extent)))
 
 
-def _build(cursor, parent: Optional[Node], source: Source) -> Node:
+def _build(cursor) -> Node:
     """The Node tree under `cursor` (iteratively: generated code nests expressions thousands deep)."""
     tu = cursor._tu
-    root = _make_node(cursor, parent)
+    root = _make_node(cursor, None)
     stack = [root]
     while stack:
         node = stack.pop()

@@ -1,6 +1,8 @@
 """The front end: runs the passes in order and assembles the IR of one translation unit.
 
-parse -> loops (nesting, canonical form) -> accesses -> scalars -> calls -> pragmas
+parse -> loops (nesting, canonical form) -> calls (and same-file summaries) -> loop body facts ->
+accesses -> scalars -> pragmas. Only functions whose text can hold a `for` loop are walked; the
+functions they call are walked for their summaries.
 """
 
 from __future__ import annotations
