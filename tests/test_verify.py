@@ -146,7 +146,7 @@ def test_the_plan_verifier_for_the_reasoner_rejects_a_racy_plan(tmp_path):
 
     path = _write(tmp_path, "sum.c")
     tu = load_translation_unit(path, [])
-    loop = next(loop for loop in tu.loops if loop.parent is None and loop.line == 10)  # the `s +=` loop
+    loop = [loop for loop in tu.loops if loop.parent is None][-1]  # the `s += a[i]` loop
     nest = NestAnalysis(root_loop_id=loop.id)
     check = make_plan_verifier(path, ["-O1", "-DN=4000"])
     good = Plan(loop_id=loop.id, reductions=[Reduction(op=ReductionOp.ADD, variables=["s"])])
