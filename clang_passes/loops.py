@@ -101,6 +101,7 @@ class LoopFinder:
 
     def find(self, functions: list[Function]) -> list[LoopInfo]:
         infos: list[LoopInfo] = []
+        seen: dict[str, int] = {}
         for function in functions:
             by_node: dict[int, LoopInfo] = {}
             for node in function.nodes:
@@ -108,6 +109,9 @@ class LoopFinder:
                     continue
                 info = self._describe(node, function)
                 by_node[id(node)] = info
+                count = seen[info.loop.id] = seen.get(info.loop.id, 0) + 1
+                if count > 1:  # several loops of one macro expansion share its position
+                    info.loop.id = f"{info.loop.id}#{count}"
                 parent_node = next((a for a in node.ancestors() if a.kind in FOR_KINDS), None)
                 if parent_node is not None:
                     info.parent = by_node[id(parent_node)]

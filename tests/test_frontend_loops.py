@@ -164,3 +164,18 @@ def test_a_bound_read_from_memory_and_the_writes_that_may_change_it(tmp_path):
     assert tu.loops[0].canonical.upper is None and tu.loops[0].canonical.upper_text == "v->len"
     b = tu.loops[3].accesses[0].base  # an array parameter is a pointer: it may alias other parameters
     assert b.is_pointer and not b.is_array and b.array_dims == ["n", "n"]
+
+
+def test_loops_of_one_macro_expansion_get_distinct_ids(tmp_path):
+    source = tmp_path / "macros.c"
+    source.write_text(
+        "#define CLEAR2(a, n) for (int i = 0; i < (n); i++) for (int j = 0; j < (n); j++) a[i][j] = 0\n"
+        "#define TWICE(a, n) do { for (int i = 0; i < (n); i++) a[i] = 0; "
+        "for (int i = 0; i < (n); i++) a[i] += 1; } while (0)\n"
+        "void f(double a[8][8], double *b) {\n    CLEAR2(a, 8);\n    TWICE(b, 8);\n}\n")
+    tu = translate(str(source), [])
+    ids = [loop.id for loop in tu.loops]
+    assert ids == [f"{source}:4:5", f"{source}:4:5#2", f"{source}:5:5", f"{source}:5:5#2"]
+    assert tu.loops[1].parent == ids[0] and tu.loops[3].parent is None
+    assert all(loop.from_macro and loop.canonical is not None for loop in tu.loops)
+    assert tu.loops[0].canonical.upper.constant == 8
