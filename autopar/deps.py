@@ -131,6 +131,16 @@ class ObjectModel:
         return self.written_by_name or any(m.access.is_write for m in self.accesses)
 
     @property
+    def indexed_path(self) -> bool:
+        """Whether the subscripts index the path itself (`s.data[i]`, `p->x[i]`), so that `path + k`
+        is a valid pointer expression; False for `p[i].x`, whose path is spelled "p.x"."""
+        if not self.accesses:
+            return False
+        text = self.accesses[0].access.text.replace(" ", "")
+        path = self.path.replace(" ", "")
+        return text.startswith(path) and (len(text) == len(path) or text[len(path)] == "[")
+
+    @property
     def distinct(self) -> bool:
         """A restrict pointer or a named array: nothing else in the loop reaches it."""
         if self.kind == "array":
@@ -157,6 +167,10 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
         return True
     if x.distinct and y.distinct:
         return False
+    if x.kind == "member" and y.kind == "member" and x.base.decl == y.base.decl and \
+            not x.indexed_path and not y.indexed_path and \
+            not (x.path + ".").startswith(y.path + ".") and not (y.path + ".").startswith(x.path + "."):
+        return False  # p[i].x and p[j].y: different fields of the same elements never overlap
     for a, b in ((x, y), (y, x)):
         if a.kind == "pointer" and a.base.restrict:
             return False  # restrict: nothing else reaches its pointee while it is modified
@@ -779,7 +793,7 @@ def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str, list[str]]]:
                 not obj.base.array_dims or any(d is None for d in obj.base.array_dims):
             return None
         return f"(const char *)&{obj.path}", f"(const char *)(&{obj.path} + 1)", []
-    if not obj.accesses:
+    if not obj.accesses or (obj.kind == "member" and not obj.indexed_path):
         return None
     conditions: list[str] = []
     if all(m.affine for m in obj.accesses):

@@ -122,6 +122,14 @@ void unsigned_iv(double *restrict a, unsigned n) {
         a[i] = a[i] + (double)(i % 7);
 }
 
+struct point { double x, y; };
+
+/* fields of an array of structs: p[i].x and p[i].y never overlap */
+void struct_fields(struct point *restrict p, int n) {
+    for (int i = 0; i < n; i++)
+        p[i].x = p[i].y * 2.0 + 1.0;
+}
+
 double g_scale = 1.25, g_total;
 
 /* a pointer may point to a global scalar the loop reads: runtime check against &g_scale */
@@ -171,6 +179,19 @@ int main(void) {
     RESET(); unsigned_iv(a, (unsigned)n); cks("unsigned_iv", a, n);
     RESET(); scale_by_global(a, n); cks("scale_by_global", a, n);
     RESET(); g_total = 0.0; accumulate_global(a, n); printf("accumulate_global %.12g\n", g_total);
+    {
+        struct point *pts = malloc(sizeof(struct point) * N);
+        for (int r = 0; r < n; r++) {
+            pts[r].x = 0.0;
+            pts[r].y = (double)(r % 9);
+        }
+        struct_fields(pts, n);
+        double s = 0.0;
+        for (int r = 0; r < n; r++)
+            s += pts[r].x * (double)(r % 5);
+        printf("struct_fields %.12g\n", s);
+        free(pts);
+    }
     free(a); free(b); free(idx);
     return 0;
 }
