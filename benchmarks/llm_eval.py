@@ -39,7 +39,8 @@ from autopar.pipeline import default_decision, load_translation_unit  # noqa: E4
 from autopar.plan import Decision, NestAnalysis  # noqa: E402
 
 TIE = 1.05  # within 5% of the fastest median counts as fastest: the machine is shared and noisy
-MAX_TIMED = 4  # candidates timed per nest: the cost model's best few (and the default)
+MATTERS = 1.10  # only nests whose candidates differ by more than 10% count for "= fastest"
+MAX_TIMED = 4  # candidates timed per nest: the analyzer's default, then the cost model's next best
 
 
 class Item(BaseModel):
@@ -57,11 +58,13 @@ class NestRecord(BaseModel):
     nest: str
     candidates: int
     default: Optional[str]
-    fastest: list[str] = Field(default_factory=list)  # every candidate within TIE of the best; [] untimed
+    fastest: list[str] = Field(default_factory=list)  # candidates within TIE of the best; [] untimed or ties
     choice: Optional[str] = None  # candidate id, or None for serial
     decided_by: str = ""
     rounds: int = 0
-    illegal_caught: int = 0
+    illegal_caught: int = 0  # proposals rejected by the legality re-check or the verifier
+    invalid_answers: int = 0  # answers that did not fit the schema
+    rejections: list[str] = Field(default_factory=list)
     seconds: float = 0.0
     model_calls: int = 0
     error: Optional[str] = None
@@ -89,15 +92,21 @@ def corpus(files: Optional[list[str]]) -> list[Item]:
 
 # ------------------------------------------------------------------------------------------ fastest
 
-def measure_fastest(items: list[Item], size: str, threads: int, repeat: int) -> dict[tuple[str, str], list[str]]:
-    """(file, nest) → the candidates within TIE of the fastest, for kernel nests with 2+ candidates."""
+class Timed(BaseModel):
+    fastest: list[str]  # every candidate within TIE of the best
+    matters: bool  # the slowest is more than MATTERS times the best: the choice makes a difference
+    seconds: dict[str, float]  # median program time per candidate (inf: cut off, over 3x the default)
+
+
+def measure_fastest(items: list[Item], size: str, threads: int, repeat: int) -> dict[tuple[str, str], Timed]:
+    """(file, nest) → timings of its best candidates, for kernel nests with 2+ candidates."""
     from autopar.bench import load_suite
     from autopar.rewrite import apply_edits, plan_rewrite
     from autopar.verify import compile_source, time_runs
 
     suite = load_suite()
     kernels = {k.name: k for k in suite.kernels}
-    fastest: dict[tuple[str, str], list[str]] = {}
+    fastest: dict[tuple[str, str], Timed] = {}
     with tempfile.TemporaryDirectory(prefix="autopar-llm-eval-") as scratch:
         for item in items:
             if item.kernel is None:
@@ -111,7 +120,8 @@ def measure_fastest(items: list[Item], size: str, threads: int, repeat: int) -> 
                 timed = sorted(nest.candidates, key=lambda c: (c.id != nest.default_candidate_id,
                                                                c.estimated_cost))[:MAX_TIMED]
                 medians: dict[str, float] = {}
-                for cand in timed:
+                limit = None
+                for cand in timed:  # the default first: it sets the time limit of the others
                     decisions = list(defaults)
                     decisions[index] = Decision(root_loop_id=nest.root_loop_id, plan=cand.plan,
                                                 candidate_id=cand.id)
@@ -122,13 +132,18 @@ def measure_fastest(items: list[Item], size: str, threads: int, repeat: int) -> 
                                            link_flags=suite.link_flags)
                     if not built.ok:
                         continue
-                    timing, _ = time_runs(built.executable, threads=threads, repeat=repeat, warmup=1)
-                    if timing is not None:
-                        medians[cand.id] = timing.median_s
-                if medians:
-                    best = min(medians.values())
-                    fastest[(item.path, nest.root_loop_id)] = sorted(c for c, s in medians.items()
-                                                                     if s <= best * TIE)
+                    timing, _ = time_runs(built.executable, threads=threads, repeat=repeat, warmup=0,
+                                          timeout=limit or 120.0)
+                    # a candidate more than 3x slower than the default is cut off: it is not the fastest
+                    medians[cand.id] = timing.median_s if timing is not None else float("inf")
+                    if limit is None and timing is not None:
+                        limit = max(2.0, 3 * timing.median_s)
+                finite = [s for s in medians.values() if s != float("inf")]
+                if finite:
+                    best = min(finite)
+                    record = Timed(fastest=sorted(c for c, s in medians.items() if s <= best * TIE),
+                                   matters=max(medians.values()) > best * MATTERS, seconds=medians)
+                    fastest[(item.path, nest.root_loop_id)] = record
                     print(f"  timed {Path(item.path).name} {nest.root_loop_id.split(':', 1)[-1]}: "
                           + ", ".join(f"{c}={s:.3f}s" for c, s in medians.items()), file=sys.stderr)
     return fastest
@@ -159,11 +174,17 @@ def evaluate(model: str, strategy: str, items: list[Item], fastest: dict, offer_
             trace = reasoner.traces[-1]
             records.append(NestRecord(
                 file=item.path, nest=nest.root_loop_id, candidates=len(nest.candidates),
-                default=nest.default_candidate_id, fastest=fastest.get((item.path, nest.root_loop_id), []),
+                default=nest.default_candidate_id, fastest=_fastest(fastest, item.path, nest.root_loop_id),
                 choice=decision.candidate_id, decided_by=decision.decided_by, rounds=decision.rounds,
-                illegal_caught=len(trace.rejections), seconds=trace.seconds, model_calls=trace.model_calls,
+                illegal_caught=len(trace.rejections), invalid_answers=trace.invalid_answers,
+                rejections=trace.rejections, seconds=trace.seconds, model_calls=trace.model_calls,
                 error=trace.error))
     return records, load
+
+
+def _fastest(fastest: dict, path: str, nest_id: str) -> list[str]:
+    timed = fastest.get((path, nest_id))
+    return timed.fastest if timed is not None and timed.matters else []
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -187,6 +208,7 @@ def summary_row(model: str, strategy: str, records: list[NestRecord], load: floa
         "analyzer = fastest": share(sum(r.default in r.fastest for r in timed), len(timed)),
         "kept serial": share(sum(r.choice is None and r.decided_by == "model" for r in records), n),
         "illegal proposals caught": share(sum(r.illegal_caught > 0 for r in records), n),
+        "unparsable answers": share(sum(r.invalid_answers > 0 for r in records), n),
         "fallbacks": share(sum(r.decided_by == "fallback" for r in records), n),
         "mean rounds": f"{statistics.mean([r.rounds for r in records]):.2f}" if records else "-",
         "p50 s/nest": f"{percentile([r.seconds for r in records], 0.5):.2f}",
@@ -217,7 +239,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--measure-fastest", action="store_true", help="time the candidates of kernel nests")
     parser.add_argument("--size", default="medium", help="kernel size for timing (kernels.yaml)")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--time-budget", type=float, default=30.0, help="seconds per model call")
     parser.add_argument("--out", default="llm_eval.json", help="per-nest records and the summary")
     args = parser.parse_args(argv)
@@ -239,7 +261,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         everything[f"{model}/{label}"] = [r.model_dump() for r in records]
         print(f"{model} {label}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
     Path(args.out).write_text(json.dumps({"summary": rows, "nests": everything,
-                                          "fastest": {f"{f}|{n}": c for (f, n), c in fastest.items()}},
+                                          "fastest": {f"{f}|{n}": t.model_dump() for (f, n), t in fastest.items()}},
                                          indent=1))
     print(markdown(rows))
     return 0

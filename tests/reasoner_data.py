@@ -13,14 +13,14 @@ EXAMPLE = str(Path(__file__).resolve().parent.parent / "benchmarks" / "examples"
 
 
 @lru_cache(maxsize=1)
-def _analyzed() -> tuple[TranslationUnit, dict[str, NestAnalysis]]:
+def _analyzed() -> tuple[TranslationUnit, dict[str, list[NestAnalysis]]]:
     from autopar.candidates import analyze_nest
     from autopar.pipeline import load_translation_unit
 
     tu = load_translation_unit(EXAMPLE)
-    nests = {}
+    nests: dict[str, list[NestAnalysis]] = {}
     for root in tu.nest_roots():
-        nests.setdefault(root.function, analyze_nest(tu, root))  # the first nest of each function
+        nests.setdefault(root.function, []).append(analyze_nest(tu, root))
     return tu, nests
 
 
@@ -30,7 +30,12 @@ def example_tu() -> TranslationUnit:
 
 def nest(function: str) -> NestAnalysis:
     """A fresh copy of the first nest of `function`: matmul, matmul_restrict, prefix_sum, dot, main."""
-    return _analyzed()[1][function].model_copy(deep=True)
+    return _analyzed()[1][function][0].model_copy(deep=True)
+
+
+def nests_of(function: str) -> list[NestAnalysis]:
+    """Fresh copies of every nest of `function`, in source order."""
+    return [n.model_copy(deep=True) for n in _analyzed()[1][function]]
 
 
 def ids(analysis: NestAnalysis) -> list[str]:

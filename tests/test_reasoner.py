@@ -115,8 +115,11 @@ def test_illegal_decoy_is_rejected_with_the_analysis_reason_and_retried(tmp_path
 def test_answer_outside_the_enum_is_rejected_and_retried(tmp_path):
     # what an endpoint that ignores the schema could send
     backend = ScriptedBackend(answer("c99"), "not json", answer("c2"))
-    decision = reasoner(backend, tmp_path)(example_tu(), nest("matmul"))
+    r = reasoner(backend, tmp_path)
+    decision = r(example_tu(), nest("matmul"))
     assert (decision.decided_by, decision.candidate_id, decision.rounds) == ("model", "c2", 3)
+    assert r.traces[0].invalid_answers == 2 and r.traces[0].rejections == []
+    assert "does not fit the schema" in backend.calls[1][0][-1]["content"]
 
 
 def test_after_max_rounds_the_analyzer_default_is_used(tmp_path):

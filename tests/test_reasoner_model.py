@@ -5,6 +5,7 @@ How often the model is right is measured in benchmarks/llm_eval.py, not here."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import signal
 import socket
@@ -16,10 +17,10 @@ import urllib.request
 import pytest
 
 from autopar.candidates import validate_plan
+from autopar.cli import main
 from autopar.models import resolve
-from autopar.pipeline import analyze_file
 from autopar.reasoner import make_reasoner
-from reasoner_data import EXAMPLE, candidate, example_tu, ids, nest
+from reasoner_data import EXAMPLE, candidate, example_tu, ids, nest, nests_of
 
 # (not importorskip: importing llama_cpp here would load OpenMP before autopar sets its wait policy)
 if importlib.util.find_spec("llama_cpp") is None:
@@ -66,12 +67,17 @@ def test_second_run_is_answered_from_the_cache(tmp_path, monkeypatch):
     assert_legal(first, dot)
 
 
-def test_analyze_file_with_the_model_records_who_decided(tmp_path, monkeypatch):
+def test_cli_analyze_with_llm_records_who_decided(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("AUTOPAR_CACHE_DIR", str(tmp_path))
-    report = analyze_file(EXAMPLE, reasoner=make_reasoner(time_budget=BUDGET)).report
-    parallel = [loop for loop in report.loops if loop.parallel]
-    assert parallel and all(loop.decided_by in ("model", "fallback") for loop in parallel)
-    assert all(loop.pragma.startswith("#pragma omp ") and loop.rationale for loop in parallel)
+    assert main(["analyze", EXAMPLE, "--llm", "--format", "json"]) == 0
+    loops = json.loads(capsys.readouterr().out)["files"][0]["loops"]
+    asked = [loop for loop in loops if loop["decided_by"] is not None]
+    assert asked and all(loop["decided_by"] in ("model", "fallback") and loop["rationale"] for loop in asked)
+    assert all(loop["pragma"].startswith("#pragma omp ") for loop in loops if loop["parallel"])
+    # the same run again, as text: answered from the cache, one line per nest the model was asked about
+    assert main(["analyze", EXAMPLE, "--llm"]) == 0
+    out = capsys.readouterr().out
+    assert f"model decisions (smollm2-135m, zero_shot): {len(asked)} nests asked" in out
 
 
 def test_openai_compatible_server_with_the_default_model(tmp_path):
@@ -99,3 +105,29 @@ def test_openai_compatible_server_with_the_default_model(tmp_path):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def test_a_plan_that_fails_verification_goes_back_to_the_model(monkeypatch, tmp_path):
+    """The verifier catches what a (simulated) analysis bug let through: a reduction without its clause."""
+    import autopar.candidates
+    from autopar.reasoner import AnswerCache, LLMReasoner, ReasonerConfig
+    from autopar.reasoner.verifier import program_verifier
+
+    main_nest = nests_of("main")[-1]  # the last nest of main(): checksum += C[i]
+    broken = main_nest.candidates[0].plan
+    broken.reductions = []  # now a race on checksum
+    monkeypatch.setattr(autopar.candidates, "validate_plan", lambda tu, n, plan: [])
+    replies = iter(['{"choice": "c0", "rationale": "first"}', '{"choice": "c1", "rationale": "second"}'])
+
+    class Scripted:
+        def identity(self):
+            return "scripted"
+
+        def chat(self, messages, schema, max_tokens, time_budget):
+            return next(replies)
+
+    reasoner = LLMReasoner(Scripted(), ReasonerConfig(), cache=AnswerCache(enabled=False),
+                           verifier=program_verifier(EXAMPLE, flags=["-O1"], run_args=["48"]))
+    decision = reasoner(example_tu(), main_nest)
+    assert reasoner.traces[0].rejections and "FAILED" in reasoner.traces[0].rejections[0]
+    assert (decision.decided_by, decision.candidate_id, decision.rounds) == ("model", "c1", 2)

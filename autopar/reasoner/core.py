@@ -43,7 +43,8 @@ class NestTrace(BaseModel):
 
     root_loop_id: str
     proposals: list[str] = Field(default_factory=list)  # option ids, in order
-    rejections: list[str] = Field(default_factory=list)  # the reason of each rejected proposal
+    rejections: list[str] = Field(default_factory=list)  # why each rejected proposal was rejected
+    invalid_answers: int = 0  # answers that did not fit the schema (e.g. cut off by the token cap)
     model_calls: int = 0  # calls that reached the model (cache misses)
     cache_hits: int = 0
     seconds: float = 0.0
@@ -93,7 +94,7 @@ class LLMReasoner:
                 proposal = self.strategy.propose(ctx)
             except InvalidAnswer as error:
                 rejections.append(Rejection(choice="?", reason=str(error)))
-                trace.rejections.append(str(error))
+                trace.invalid_answers += 1
                 continue
             except BackendTimeout as error:
                 trace.error = str(error)
