@@ -132,7 +132,9 @@ def with_line_directives(source: bytes, edits: list[Edit], original_path: str) -
         if edit.line is None or edit.length:
             raise RewriteError("line directives need pure insertions that know their line")
         marked.append(edit.model_copy(update={"text": edit.text + f"#line {edit.line}{eol}"}))
-    return f'#line 1 "{quoted}"{eol}'.encode() + apply_edits(source, marked)
+    result = apply_edits(source, marked)
+    bom = b"\xef\xbb\xbf" if result.startswith(b"\xef\xbb\xbf") else b""  # stays the first bytes
+    return bom + f'#line 1 "{quoted}"{eol}'.encode() + result[len(bom):]
 
 
 # ------------------------------------------------------------------------------------------- helpers

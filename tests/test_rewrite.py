@@ -200,3 +200,14 @@ def test_assumption_plans_need_explicit_permission():
     plan = plan_rewrite(SOURCE, tu, decisions)
     assert plan.edits == [] and "unverified assumption" in plan.skipped[tu.loops[0].id]
     assert len(plan_rewrite(SOURCE, tu, decisions, allow_assumptions=True).edits) == 1
+
+
+def test_line_directives_keep_a_bom_first(tmp_path):
+    source = "\ufeffvoid f(int *a) {\n  for (int i = 0; i < 4; i++)\n    a[i] = nope;\n}\n".encode()
+    tu = make_tu(source)
+    marked = with_line_directives(source, plan_rewrite(source, tu, parallel(tu, 0)).edits, "b.c")
+    assert marked.startswith(b'\xef\xbb\xbf#line 1 "b.c"\n')
+    (tmp_path / "b.c").write_bytes(marked)
+    result = subprocess.run(["gcc", "-fopenmp", "-fsyntax-only", str(tmp_path / "b.c")], capture_output=True,
+                            text=True)
+    assert "b.c:3:12: error: 'nope' undeclared" in result.stderr.replace("\u2018", "'").replace("\u2019", "'")
