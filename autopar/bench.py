@@ -73,6 +73,7 @@ class BenchRecord(BaseModel):
     race_free: Optional[bool] = None  # from this configuration's race check at the small size
     tool_latency_s: Optional[float] = None  # autopar: analysis + rewrite of the kernel file
     parallel_loops: Optional[int] = None  # autopar: pragmas inserted
+    decided_by: Optional[dict[str, int]] = None  # autopar: loop nests per decider (analyzer/model/fallback)
     error: Optional[str] = None
 
 
@@ -202,6 +203,7 @@ class _Build(BaseModel):
     tool_error: Optional[str] = None  # the analysis/rewrite failed
     tool_latency_s: Optional[float] = None
     parallel_loops: Optional[int] = None
+    decided_by: Optional[dict[str, int]] = None
 
 
 def run_bench(kernels: Optional[Sequence[str]] = None, threads: Sequence[int] = (1, 2),
@@ -306,7 +308,7 @@ def _builds(kernel: Kernel, configs: list[str], base_flags: list[str], unavailab
         path = sources_dir / f"{kernel.name}.{config.replace(':', '_')}.c"
         path.write_bytes(made.source)
         builds[config] = _Build(source=str(path), flags=base_flags, tool_latency_s=made.latency_s,
-                                parallel_loops=made.parallel_loops,
+                                parallel_loops=made.parallel_loops, decided_by=made.decided_by,
                                 # nothing to race-check when nothing was parallelized
                                 race_checked=made.parallel_loops > 0)
     if "polly" in unavailable:
@@ -325,7 +327,8 @@ def _run_size(kernel: Kernel, size: str, builds: dict[str, _Build], results: Ben
         for threads in counts:
             tick(f"{kernel.name} {size}: {config} T={threads}", 1)
             record = BenchRecord(kernel=kernel.name, size=size, config=config, threads=threads, status="ok",
-                                 tool_latency_s=build.tool_latency_s, parallel_loops=build.parallel_loops)
+                                 tool_latency_s=build.tool_latency_s, parallel_loops=build.parallel_loops,
+                                 decided_by=build.decided_by)
             results.records.append(record)
             if build.tool_error:
                 record.status, record.error = "tool-failed", build.tool_error

@@ -122,13 +122,14 @@ def thread_scaling_table(results: BenchResults, size: str) -> str:
 
 def correctness_table(results: BenchResults) -> str:
     rows = [["approach", "runs", "output matches", "race checks clean", "wrong output", "races", "crash/build/tool",
-             "tool latency (mean s)"]]
+             "pragmas inserted", "tool latency (mean s)"]]
     for config in results.configs:
         if config == "serial":
             continue
         records = [r for r in results.records if r.config == config and r.status != "unavailable"]
         checks = [c for c in results.race_checks if c.config == config]
         latencies = {r.kernel: r.tool_latency_s for r in records if r.tool_latency_s is not None}
+        pragmas = {r.kernel: r.parallel_loops for r in records if r.parallel_loops is not None}
         rows.append([
             config, str(len(records)),
             f"{sum(r.output_match is True for r in records)}/{len(records)}" if records else "—",
@@ -136,6 +137,7 @@ def correctness_table(results: BenchResults) -> str:
             str(sum(r.status == "wrong-output" for r in records)),
             str(sum(c.race_free is False for c in checks)),
             str(sum(r.status in ("compile-failed", "run-failed", "timeout", "tool-failed") for r in records)),
+            str(sum(pragmas.values())) if pragmas else "—",
             f"{sum(latencies.values()) / len(latencies):.2f}" if latencies else "—",
         ])
     return _table(rows)

@@ -310,6 +310,7 @@ class Rewritten(BaseModel):
     parallel_loops: int  # pragmas inserted
     latency_s: float  # analysis + rewrite, wall-clock
     skipped: dict[str, str] = Field(default_factory=dict)  # loop id -> why its plan was not applied
+    decided_by: dict[str, int] = Field(default_factory=dict)  # nests per decider: analyzer, model, fallback
     error: Optional[str] = None  # the analysis failed; `source` is then the original
 
 
@@ -330,8 +331,11 @@ def rewrite_with_plans(path: str, compile_args: Sequence[str] = (), reasoner=Non
                          error=analysis.report.error or "the file could not be analyzed")
     planned = plan_rewrite(original, analysis.tu, analysis.decisions)
     source = apply_edits(original, planned.edits)
+    deciders: dict[str, int] = {}
+    for decision in analysis.decisions:
+        deciders[decision.decided_by] = deciders.get(decision.decided_by, 0) + 1
     return Rewritten(source=source, parallel_loops=len(planned.edits), latency_s=time.perf_counter() - start,
-                     skipped=planned.skipped)
+                     skipped=planned.skipped, decided_by=deciders)
 
 
 # ------------------------------------------------------------------------------------- the verifier
