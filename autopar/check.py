@@ -12,6 +12,7 @@ import os
 import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Literal, Optional
 
 from pydantic import BaseModel, Field
@@ -224,9 +225,15 @@ def check_project(files: list[str], build_dir: Optional[str], compile_args: list
     results: list[FileCheck] = []
     if jobs > 1 and len(work) > 1:
         with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
-            for check in pool.map(_check_one, work):
+            futures = [pool.submit(_check_one, job) for job in work]
+            for (path, _, _), future in zip(work, futures):
+                try:
+                    check = future.result()
+                except BrokenProcessPool:  # a crash in native code (libclang, isl) took a worker down
+                    check = FileCheck(path=path, report=FileReport(
+                        path=path, error="not analyzed: an analysis process crashed"))
                 results.append(check)
-                progress(check.path)
+                progress(path)
     else:
         for job in work:
             results.append(_check_one(job))

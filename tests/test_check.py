@@ -188,3 +188,20 @@ def test_matmul_example_has_missed_loops_with_fixes(tmp_path, monkeypatch):
     assert 31 not in lines  # the prefix sum
     inserted = lines[19]["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"]
     assert inserted.startswith("    #pragma omp parallel for") and inserted.endswith("\n")
+
+
+def _crash(job):
+    import os
+
+    os._exit(11)  # what a segfault in native code looks like to the pool
+
+
+def test_a_crashing_worker_is_a_failed_file_not_a_traceback(tmp_path, monkeypatch):
+    import autopar.check as check_module
+
+    for name in ("a.c", "b.c"):
+        (tmp_path / name).write_text("int x;\n")
+    monkeypatch.setattr(check_module, "_check_one", _crash)
+    result = check_module.check_project([str(tmp_path / "a.c"), str(tmp_path / "b.c")], None, [], jobs=2)
+    assert [f.report.error for f in result.files] == ["not analyzed: an analysis process crashed"] * 2
+    assert exit_status(result, "any") == 1 and exit_status(result, "missed") == 0
