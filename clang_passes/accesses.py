@@ -50,10 +50,13 @@ class AccessCollector:
         self.variables = variables
         self.affine = affine
         self.counter = 0
+        self.function = None
 
     def collect(self, root: LoopInfo, loops_by_node: dict[int, LoopInfo]) -> list[Access]:
         """All accesses of one nest, in evaluation order."""
         self.loops_by_node = loops_by_node
+        self.function = root.function
+        self._resolving: set[tuple] = set()
         self.contexts = self._contexts(root.node)
         self.found: list[Access] = []
         self._visit(root.node)
@@ -158,10 +161,34 @@ class AccessCollector:
                 decl = variable_decl(e)
                 if decl is None:
                     return None
+                bound = self._reference_binding(decl)
+                if bound is not None:  # a C++ reference: the access is to what it is bound to
+                    chain.root = bound.root
+                    chain.subs[0:0] = bound.subs
+                    chain.path[0:0] = bound.path
+                    chain.inner.extend(bound.inner)
+                    chain.memory = chain.memory or bound.memory
+                    return chain
                 chain.root = decl
                 return chain
             else:
                 return None
+
+    def _reference_binding(self, decl) -> Optional[_Chain]:
+        """The lvalue a local reference variable is bound to (`double &r = a[i]`, `for (auto &x : v)`)."""
+        if decl.kind != K.VAR_DECL or self.function is None:
+            return None
+        key = Variables.key(decl)
+        if key in self._resolving:
+            return None
+        value = self.function.references.get(key)
+        if value is None:
+            return None
+        self._resolving.add(key)
+        try:
+            return self._decompose(value)
+        finally:
+            self._resolving.discard(key)
 
     def _pointer_parts(self, pointer: Node, chain: _Chain) -> Optional[list[tuple[int, Node]]]:
         """`p + i - 1` -> offsets [(+1, i), (-1, 1)]; sets chain.root to p. None if not understood."""
@@ -221,7 +248,8 @@ class AccessCollector:
             written = False  # `this` cannot be assigned
         else:
             variable = self.variables.get(root)
-            written = not variable.is_array and innermost.nest.is_written(Variables.key(root), root)
+            written = not variable.is_array and (innermost.nest.is_written(Variables.key(root), root)
+                                                 or root.spelling.startswith("__begin"))  # range-for cursor
         subscripts: list[Subscript] = []
         for what, item in chain.subs:
             if what == "idx":

@@ -178,6 +178,7 @@ class Function:
         self._source = source
         self._node: Optional[Node] = None
         self._nodes: list[Node] = []
+        self._references: Optional[dict[tuple, Optional[Node]]] = None
 
     def _ensure(self) -> None:
         if self._node is None:
@@ -194,6 +195,19 @@ class Function:
         """Every node of the function, in pre-order."""
         self._ensure()
         return self._nodes
+
+    @property
+    def references(self) -> dict[tuple, Optional[Node]]:
+        """C++ reference variables declared in the function -> the expression each is bound to (None when
+        unknown, as for reference parameters)."""
+        if self._references is None:
+            found: dict[tuple, Optional[Node]] = {}
+            for node in self.nodes:
+                if node.kind in (K.VAR_DECL, K.PARM_DECL) and is_reference(node.cursor):
+                    values = expression_children(node)
+                    found[Variables.key(node.cursor)] = values[-1] if values and node.kind == K.VAR_DECL else None
+            self._references = found
+        return self._references
 
     @property
     def body(self) -> Optional[Node]:
@@ -446,6 +460,10 @@ class Variables:
 
 def is_integer_decl(decl) -> bool:
     return decl.type.get_canonical().kind in INTEGER_TYPES
+
+
+def is_reference(decl) -> bool:
+    return decl.type.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE)
 
 
 def variable_decl(node: Node):

@@ -103,7 +103,12 @@ def _descendants(info: LoopInfo) -> list[LoopInfo]:
 
 
 def _address_taken(function) -> set[tuple]:
+    """Variables whose address escapes: `&v`, or a C++ reference bound to v (`T &r = v`)."""
     keys: set[tuple] = set()
+    for bound in function.references.values():
+        target = strip(bound) if bound is not None else None
+        if target is not None and target.kind == K.DECL_REF_EXPR and target.cursor.referenced is not None:
+            keys.add(Variables.key(target.cursor.referenced))
     for node in function.nodes:
         if node.kind == K.UNARY_OPERATOR and node.unary_op == "&":
             for target in written_decl_refs(node):

@@ -369,13 +369,18 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
             ivs.setdefault(loop_info.iv_key, loop_info.loop.id)
 
     uses: list[ScalarUse] = []
+    references = info.function.references
     for key in order:
         decl = decls[key]
+        if references.get(key) is not None:
+            continue  # a reference bound to a known object: its uses are that object's (accesses, or `&v`)
         variable = variables.get(decl)
         declared_in = key[0] == path and loop_node.start <= key[1] < loop_node.end
         iv_of = ivs.get(key)
         reduction = None
         escaped = key in address_taken or key in by_reference
+        if key in references:  # a reference parameter, or bound to something unknown: not private, shared
+            declared_in, escaped = False, True
         arithmetic = not (variable.is_pointer or variable.is_struct)
         if not declared_in and iv_of is None and not escaped and arithmetic and key in first.written:
             reduction = reductions.reduction_of(key, refs[key])
@@ -385,7 +390,7 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
             written_before_read=key in first.written and key not in first.read_first,
             always_written=key in always,
             reduction=reduction,
-            live_after_loop=not declared_in and _live_after(info, key, variable.storage),
+            live_after_loop=not declared_in and (key in references or _live_after(info, key, variable.storage)),
             address_taken=escaped, is_induction_variable_of=iv_of,
         ))
     return uses

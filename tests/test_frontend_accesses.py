@@ -133,3 +133,36 @@ def test_every_loop_lists_the_accesses_of_its_whole_body(tu, outer):
     assert [a.text for a in inner.accesses] == ["in[i * m + j]", "grid[i][j]"]
     ids = [a.id for loop in tu.loops for a in loop.accesses]
     assert len(set(ids)) == len({a.id for a in outer.accesses} | {a.id for l in tu.loops[2:] for a in l.accesses})
+
+
+def test_cxx_references_are_the_objects_they_are_bound_to(tmp_path):
+    source = tmp_path / "refs.cpp"
+    source.write_text(
+        "void f(double *a, double &out, int n) {\n"
+        "  double total = 0;\n"
+        "  for (int i = 0; i < n; i++) {\n"
+        "    double &r = a[i];\n"
+        "    r = 1;\n"
+        "    double &t = total;\n"
+        "    t += r;\n"
+        "    out = a[i];\n"
+        "  }\n"
+        "}\n")
+    loop = translate(str(source), []).loops[0]
+    writes = [(a.text, a.base.name, [s.text for s in a.subscripts]) for a in loop.accesses if a.is_write]
+    assert writes == [("r", "a", ["i"])]  # `r = 1` writes a[i]
+    assert loop.scalar("r") is None and loop.scalar("t") is None
+    assert loop.scalar("total").address_taken  # bound to a reference: it may change through it
+    out = loop.scalar("out")  # a reference parameter: the caller's object, never private
+    assert out.written and out.address_taken and out.live_after_loop and not out.declared_in_loop
+
+
+def test_range_for_over_an_array_writes_through_a_moving_cursor(tmp_path):
+    source = tmp_path / "range.cpp"
+    source.write_text("void f(double (&m)[4][8]) {\n"
+                      "  for (int i = 0; i < 4; i++)\n"
+                      "    for (auto &x : m[i]) x = i;\n"
+                      "}\n")
+    outer = translate(str(source), []).loops[0]
+    written = [a for a in outer.accesses if a.is_write]
+    assert len(written) == 1 and not written[0].is_affine
