@@ -473,6 +473,8 @@ def _direct_dims(obj: ObjectModel) -> int:
         return max(1, len(base.array_dims))
     if obj.kind == "pointer" and "(*" in base.type.replace(" ", ""):
         return 1 + base.type.count("[")
+    if obj.kind == "pointer" and base.array_dims:
+        return len(base.array_dims)  # a parameter declared as an array: `double a[64][64]`
     return 1
 
 
@@ -809,10 +811,13 @@ def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str, list[str]]]:
     else:
         return None
     ndims = len(dims_of[id(obj.accesses[0])])
-    if ndims > 1 and len(set(strides)) < ndims:
-        return None  # a pointer to rows of unknown length: no flat range from these subscripts
+    # true multi-dimensional subscripts (rows of a declared length): the bounding box's corners
+    # `&a[lo0][lo1]` and `&a[hi0][hi1] + 1` bound the bytes touched, in the array's own layout
+    corners = ndims > 1 and all(s == () for s in strides)
     low: dict[tuple[str, ...], int] = {}
     high: dict[tuple[str, ...], int] = {}
+    corner_low: list[str] = []
+    corner_high: list[str] = []
     for d in range(ndims):
         union = None
         for m in obj.accesses:
@@ -828,15 +833,20 @@ def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str, list[str]]]:
         pieces = [lo.get_pieces(), hi.get_pieces()]
         if any(len(p) != 1 for p in pieces):
             return None
-        for target, (_, aff), extra in ((low, pieces[0][0], 0), (high, pieces[1][0], 0)):
+        for target, corner, (_, aff) in ((low, corner_low, pieces[0][0]), (high, corner_high, pieces[1][0])):
             terms = aff_terms(aff)
             if terms is None:
                 return None
+            corner.append(render_poly({tuple(k.split("*")) if k else (): v for k, v in terms.items()}))
             for name, coeff in terms.items():
                 mono = tuple(sorted((tuple(name.split("*")) if name else ()) + strides[d]))
                 target[mono] = target.get(mono, 0) + coeff
-    high[()] = high.get((), 0) + 1
     path = obj.path
+    if corners:
+        first = "".join(f"[{c}]" for c in corner_low)
+        last = "".join(f"[{c}]" for c in corner_high)
+        return f"(const char *)&{path}{first}", f"(const char *)(&{path}{last} + 1)", conditions
+    high[()] = high.get((), 0) + 1
     lo_text, hi_text = render_poly(low), render_poly(high)
     first = f"(const char *)({path})" if lo_text == "0" else f"(const char *)({path} + {lo_text})"
     return first, f"(const char *)({path} + {hi_text})", conditions

@@ -140,6 +140,13 @@ void weighted_rows(float *restrict out, const float *restrict p, const float *re
     }
 }
 
+/* parameters declared as 2-D arrays may alias: the check compares the corners &out[1][1].. */
+void jacobi_params(double out[M][M], double in[M][M]) {
+    for (int i = 1; i < M - 1; i++)
+        for (int j = 1; j < M - 1; j++)
+            out[i][j] = 0.25 * (in[i - 1][j] + in[i + 1][j] + in[i][j - 1] + in[i][j + 1]);
+}
+
 /* a valid 3x3 convolution: `in` cannot be delinearised (ow is opaque) but its range is still bounded
    when w > 0, which the runtime check tests too */
 void conv_valid(float *out, const float *in, const float *k3, int h, int w) {
@@ -205,6 +212,8 @@ int main(void) {
     imperfect(b, a, M, M); cks("imperfect", b, M * M);
     reverse_rows(b, a, M, M); cks("reverse_rows", b, M * M);
     upper_triangle(a, M); cks("upper_triangle", a, M * M);
+    jacobi_params(GY, GX); cks("jacobi_params", &GY[0][0], M * M);
+    jacobi_params(GX, GX); cks("jacobi_params_alias", &GX[0][0], M * M);
     weighted_rows(C, A, B, 20, 30);
     cs[0] = 0.0;
     for (int i = 0; i < 600; i++)
