@@ -94,6 +94,7 @@ class Machine(BaseModel):
     gcc: str
     clang: str
     load_average: list[float] = Field(default_factory=list)  # 1/5/15-minute load when the run started
+    load_average_end: list[float] = Field(default_factory=list)  # ... and when it finished
 
 
 class BenchResults(BaseModel):
@@ -394,6 +395,7 @@ def _apply_race_result(results: BenchResults, kernel: str, config: str, race_fre
 
 def _write(results: BenchResults, out: Path, started: float) -> None:
     results.finished = _utc(time.time())
+    results.machine.load_average_end = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else []
     results.duration_s = round(time.time() - started, 1)
     (out / "results.json").write_text(results.model_dump_json(indent=2))
 
