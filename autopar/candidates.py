@@ -646,8 +646,9 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
         collapsed.append(child)
     if plan.directive in (Directive.SIMD, Directive.PARALLEL_FOR_SIMD) and loop.children:
         problems.append(f"{plan.directive.value} is only proposed on an innermost loop")
-    if plan.directive == Directive.SIMD and plan.alias_check:
-        problems.append("simd plans cannot carry a runtime alias check")
+    if plan.directive != Directive.PARALLEL_FOR and plan.if_condition:
+        # an if() may not reach the simd part (OpenMP 4.5 applies it to `parallel` only)
+        problems.append(f"{plan.directive.value} plans cannot carry an if() condition")
 
     # privatised arrays the plan names
     named_private = set(plan.private) | set(plan.lastprivate) | set(plan.firstprivate)
