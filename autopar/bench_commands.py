@@ -27,6 +27,7 @@ def add_verify(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--rewritten", metavar="FILE2",
                    help="the parallel version; default: FILE rewritten with autopar's default plans")
+    p.add_argument("-o", "--output", metavar="FILE2", help="without --rewritten: keep the rewritten source here")
     p.add_argument("--run-args", default="", metavar="ARGS", help="arguments for both programs (one string)")
     p.add_argument("--threads", type=int, default=2, metavar="N", help="threads of the parallel runs (default 2)")
     p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, metavar="R",
@@ -57,15 +58,20 @@ def run_verify(args: argparse.Namespace, compile_flags: list[str]) -> int:
                     run_args=shlex.split(args.run_args), threads=args.threads, tolerance=args.tolerance,
                     repeat=args.repeat, check_races=not args.no_race_check,
                     race_flags=shlex.split(args.race_defines) if args.race_defines is not None else None)
+    if args.output and args.rewritten is None and result.rewritten_source is not None:
+        with open(args.output, "w", encoding="utf-8", errors="surrogateescape") as out:
+            out.write(result.rewritten_source)
+        result.rewritten = args.output
     if args.format == "json":
-        print(result.model_dump_json(indent=2))
+        print(result.model_dump_json(indent=2, exclude={"rewritten_source"}))
     else:
         _print_verification(result)
     return EXIT_OK if result.verified else EXIT_FAILED
 
 
 def _print_verification(result) -> None:
-    print(f"{result.rewritten} against {result.original} ({result.compiler} {' '.join(result.flags)} -fopenmp)")
+    made = " (its rewrite with autopar's default plans)" if result.parallel_loops is not None else ""
+    print(f"{result.rewritten}{made} against {result.original} ({result.compiler} {' '.join(result.flags)} -fopenmp)")
     if result.parallel_loops is not None:
         print(f"  rewrite: {result.parallel_loops} pragma(s) inserted in {result.tool_latency_s:.2f} s")
     for label, timings in (("original", result.timings_original), ("rewritten", result.timings_rewritten)):

@@ -120,6 +120,7 @@ class VerificationResult(BaseModel):
     speedup: Optional[float] = None  # original at 1 thread / rewritten at the most threads
     parallel_loops: Optional[int] = None  # pragmas the rewrite inserted, when verify made the rewrite
     tool_latency_s: Optional[float] = None  # time to analyze and rewrite, when verify made the rewrite
+    rewritten_source: Optional[str] = None  # the rewrite's text, when verify made it
     rewrite_error: Optional[str] = None  # verify was asked to make the rewrite and could not
     errors: list[str] = Field(default_factory=list)
 
@@ -368,6 +369,7 @@ def verify(original: str, rewritten: Optional[str] = None, *, compiler: str = "g
             rewritten = str(Path(workdir) / (Path(original).stem + ".autopar" + Path(original).suffix))
             Path(rewritten).write_bytes(made.source)
             result.rewritten = rewritten
+            result.rewritten_source = made.source.decode("utf-8", "surrogateescape")
             result.parallel_loops, result.tool_latency_s = made.parallel_loops, made.latency_s
 
         builds = {}

@@ -153,3 +153,15 @@ def test_the_plan_verifier_for_the_reasoner_rejects_a_racy_plan(tmp_path):
     assert check(tu, nest, good) == []
     problems = check(tu, nest, Plan(loop_id=loop.id))
     assert problems and "race" in problems[0]
+
+
+@pytest.mark.slow
+@needs_compilers
+def test_verify_without_a_rewritten_file_rewrites_with_autopars_plans(tmp_path, capsys):
+    original = _write(tmp_path, "sum.c")
+    kept = tmp_path / "sum.par.c"
+    code = main(["verify", original, "-o", str(kept), "--repeat", "1", "-DN=5000"])
+    out = capsys.readouterr().out
+    assert "default plans" in out and "pragma(s) inserted" in out
+    assert code == 0, out  # whatever autopar inserted must verify
+    assert kept.read_text().startswith("#include <stdio.h>")
