@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from clang.cindex import CursorKind as K
+from clang.cindex import CursorKind as K, StorageClass
 
 from autopar.ir import AffineExpr
-from clang_passes.ast import Node, Source, Variables, evaluate_int, expression_children, is_integer_decl, strip
+from clang_passes.ast import (FUNCTION_KINDS, Node, Source, Variables, evaluate_int, expression_children,
+                              is_integer_decl, strip, variable_decl)
 
 _INT_LITERAL = re.compile(r"^(0[xX][0-9a-fA-F']+|0[bB][01']+|0[0-7']*|[1-9][0-9']*)[uUlLzZ]*$")
 
@@ -51,33 +52,51 @@ class Scope:
                 if any(loop.start <= w.start < loop.end for w in body_writes):
                     return "written", name
                 return "iv", name
-        if self.nest.is_written(key, decl):
+        if key in self.nest.any_writes:
             return "written", name
+        if self.nest.is_written(key, decl):
+            return "changed", name
         if not is_integer_decl(decl):
             return "other", name
         return "symbol", name
 
 
+CHAR_TYPES = {"char", "signed char", "unsigned char", "std::byte"}  # may alias an object of any type
+
+
 class NestFacts:
-    """What a loop nest assigns, computed once per outermost loop."""
+    """What a loop nest assigns, computed once per outermost loop.
+
+    Besides direct assignments: an address-taken local or a global may change through a pointer write
+    of its type (or of char), through a reference, or inside a call that is not known to leave it alone.
+    """
 
     def __init__(self, root: Node, header_writes: set[int], address_taken_in_function: set[tuple],
-                 opaque_calls: bool, pointer_writes: bool):
+                 opaque_calls: bool, memory_write_types: set[str], references: dict[tuple, Optional[Node]]):
         self.root = root
         self.body_writes: dict[tuple, list[Node]] = {}  # key -> writing nodes, canonical headers excluded
         self.any_writes: set[tuple] = set()
         self.address_taken_in_function = address_taken_in_function
         self.opaque_calls = opaque_calls
-        self.pointer_writes = pointer_writes
+        self.memory_write_types = set(memory_write_types)  # canonical types written through pointers
         for node in root.walk():
             for target in written_decl_refs(node):
                 decl = target.cursor.referenced
                 if decl is None:
                     continue
                 key = Variables.key(decl)
-                self.any_writes.add(key)
-                if node.index not in header_writes:
-                    self.body_writes.setdefault(key, []).append(node)
+                keys = [key]
+                if key in references:  # writing a reference writes what it is bound to
+                    bound = references[key]
+                    bound_decl = variable_decl(strip(bound)) if bound is not None else None
+                    if bound_decl is not None:
+                        keys.append(Variables.key(bound_decl))
+                    else:
+                        self.memory_write_types.add(decl.type.get_pointee().get_canonical().spelling)
+                for k in keys:
+                    self.any_writes.add(k)
+                    if node.index not in header_writes:
+                        self.body_writes.setdefault(k, []).append(node)
             if node.kind == K.VAR_DECL:
                 key = Variables.key(node.cursor)
                 self.any_writes.add(key)
@@ -87,13 +106,14 @@ class NestFacts:
     def is_written(self, key: tuple, decl) -> bool:
         if key in self.any_writes:
             return True
-        if key in self.address_taken_in_function and (self.opaque_calls or self.pointer_writes):
-            return True
-        from clang.cindex import StorageClass
         parent = decl.semantic_parent
-        is_global = parent is None or parent.kind == K.TRANSLATION_UNIT or decl.storage_class in (
+        is_global = parent is None or parent.kind not in FUNCTION_KINDS or decl.storage_class in (
             StorageClass.STATIC, StorageClass.EXTERN)
-        return is_global and self.opaque_calls
+        if not (is_global or key in self.address_taken_in_function):
+            return False  # a local whose address never escapes changes only by assignment
+        own = decl.type.get_canonical().spelling
+        through_memory = own in self.memory_write_types or bool(self.memory_write_types & CHAR_TYPES)
+        return self.opaque_calls or through_memory
 
 
 def written_decl_refs(node: Node) -> list[Node]:
@@ -158,6 +178,8 @@ class AffineBuilder:
                 return {name: 1}
             if what == "written":
                 raise _NotAffine(f"subscript uses {name}, which the loop writes")
+            if what == "changed":
+                raise _NotAffine(f"subscript uses {name}, which the loop may change through a pointer or a call")
             raise _NotAffine(f"{name} is not an integer")
         if kind == K.ARRAY_SUBSCRIPT_EXPR:
             raise _NotAffine(f"indirect subscript {text}")

@@ -16,7 +16,7 @@ from clang.cindex import CursorKind as K
 from autopar.ir import TranslationUnit
 from clang_passes import accesses, calls, pragmas, scalars
 from clang_passes.affine import NestFacts, written_decl_refs
-from clang_passes.ast import Source, Variables, build_functions, expression_children, loop_macros, strip
+from clang_passes.ast import ASSIGN_OPS, Source, Variables, build_functions, expression_children, loop_macros, strip
 from clang_passes.loops import LoopFinder, LoopInfo
 from clang_passes.parse import FrontendError, parse, read_source, settings_for
 
@@ -76,7 +76,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
         header_writes = {n.index for i in nest_infos if i.loop.canonical for n in i.header_write_nodes}
         nest = NestFacts(root.node, header_writes, address_taken[id(root.function)],
                          opaque_calls=calls.has_opaque_calls(root.loop.calls),
-                         pointer_writes=_has_pointer_writes(root.node))
+                         memory_write_types=_memory_write_types(root.node),
+                         references=root.function.references)
         for info in nest_infos:
             finder.body_facts(info, nest)
 
@@ -118,12 +119,15 @@ def _address_taken(function) -> set[tuple]:
     return keys
 
 
-def _has_pointer_writes(root) -> bool:
+def _memory_write_types(root) -> set[str]:
+    """Canonical types of the objects that the nest writes through pointers, arrays or members."""
+    types: set[str] = set()
     for node in root.walk():
-        if node.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR) and node.binary_op.endswith("="):
-            if node.binary_op in ("==", "!=", "<=", ">="):
-                continue
-            children = expression_children(node)
-            if children and strip(children[0]).kind != K.DECL_REF_EXPR:
-                return True
-    return False
+        target = None
+        if node.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR) and node.binary_op in ASSIGN_OPS:
+            target = expression_children(node)[0]
+        elif node.kind == K.UNARY_OPERATOR and node.unary_op in ("++", "--", "post++", "post--"):
+            target = expression_children(node)[0]
+        if target is not None and strip(target).kind != K.DECL_REF_EXPR:
+            types.add(strip(target).cursor.type.get_canonical().spelling)
+    return types

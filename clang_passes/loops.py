@@ -8,7 +8,7 @@ from typing import Optional
 from clang.cindex import CursorKind as K
 
 from autopar.ir import CanonicalForm, Comparison, Loop
-from clang_passes.affine import AffineBuilder, NestFacts, Scope, written_decl_refs
+from clang_passes.affine import CHAR_TYPES, AffineBuilder, NestFacts, Scope, written_decl_refs
 from clang_passes.ast import (FOR_KINDS, LOOP_KINDS, Function, Node, Source, Variables, expression_children,
                               is_integer_decl, strip, variable_decl)
 
@@ -356,9 +356,6 @@ def _single_loop(body: Node) -> bool:
     return body.kind in FOR_KINDS
 
 
-_CHAR_TYPES = {"char", "signed char", "unsigned char", "std::byte"}
-
-
 def _memory_type(node: Node) -> str:
     return node.cursor.type.get_canonical().spelling
 
@@ -377,7 +374,7 @@ def _writes_memory_of(node: Node, roots: set[tuple], types: set[str]) -> bool:
         if target.kind == K.DECL_REF_EXPR:
             continue
         written_type = _memory_type(target)
-        if written_type not in types and written_type not in _CHAR_TYPES and not types & _CHAR_TYPES:
+        if written_type not in types and written_type not in CHAR_TYPES and not types & CHAR_TYPES:
             continue
         for n in target.walk():
             decl = variable_decl(n)

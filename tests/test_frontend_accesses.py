@@ -166,3 +166,19 @@ def test_range_for_over_an_array_writes_through_a_moving_cursor(tmp_path):
     outer = translate(str(source), []).loops[0]
     written = [a for a in outer.accesses if a.is_write]
     assert len(written) == 1 and not written[0].is_affine
+
+
+def test_a_global_symbol_may_change_through_a_pointer_of_its_type(tmp_path):
+    source = tmp_path / "alias.c"
+    source.write_text(
+        "int n_rows;\n"
+        "void f(int *counts, double *x, int n) {\n"
+        "  for (int i = 0; i < n; i++) counts[i * n_rows] = 0;\n"   # counts may point at n_rows
+        "  for (int i = 0; i < n; i++) x[i * n_rows] = 0;\n"        # a double cannot
+        "  int local = n;\n"
+        "  for (int i = 0; i < n; i++) counts[i * local] = 0;\n"    # nobody has local's address
+        "}\n")
+    loops = translate(str(source), []).loops
+    reason = loops[0].accesses[0].subscripts[0].non_affine_reason
+    assert reason == "subscript uses n_rows, which the loop may change through a pointer or a call"
+    assert loops[1].accesses[0].is_affine and loops[2].accesses[0].is_affine
