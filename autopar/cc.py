@@ -18,17 +18,22 @@ Environment:
   AUTOPAR_CACHE_DIR=DIR      where decisions are cached (default $XDG_CACHE_HOME/autopar or
                              ~/.cache/autopar); AUTOPAR_CACHE=0 turns the cache off
   AUTOPAR_TIMEOUT=SECONDS    limit on the analysis of one file (default 120; 0: none); past it the
-                             original is compiled, with one warning line
+                             original is compiled, with one warning line. The analysis runs in a
+                             forked child, so that a crash in native code cannot end the build.
 """
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import json
 import os
+import select
 import shlex
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -217,7 +222,10 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
     for source in line.sources:
         try:
             entry = _decisions(line, source)
-        except Exception as error:  # never break a build over the analysis
+        except WrapperError as error:  # never break a build over the analysis
+            warnings.append(f"{source.path}: not parallelized, analysis failed: {error}")
+            continue
+        except Exception as error:
             warnings.append(f"{source.path}: not parallelized, analysis failed: {_one_line(error)}")
             continue
         if not entry.cached:
@@ -278,19 +286,71 @@ def _decisions(line: CommandLine, source: Input):
     key = cc_cache.cache_key(source.path, content, flags)
     entry = cc_cache.lookup(key)
     if entry is None:
-        from autopar.rewrite import with_line_directives
-        from autopar.transform import transform_file
-
-        with _time_limit(_analysis_timeout()):
-            result = transform_file(source.path, flags)
-        if result.source != content:
-            raise WrapperError("the file changed while it was analyzed")
-        error = result.report.error or (_first_error(result.report) if result.failed else None)
-        rewritten = with_line_directives(content, result.edits, source.path) if result.edits else None
-        entry = cc_cache.Entry(key=key, rewritten=rewritten, report_json=result.report.model_dump_json(),
-                               error=error)
+        outcome = _isolated(_analyze, source.path, content, flags, timeout=_analysis_timeout())
+        entry = cc_cache.Entry(key=key, report_json=outcome["report"], error=outcome["error"],
+                               rewritten=base64.b64decode(outcome["rewritten"]) if outcome["rewritten"] else None)
     _append_report(line, entry)
     return entry
+
+
+def _analyze(path: str, content: bytes, flags: list[str]) -> dict:
+    """Runs in the child process: analysis, edits and the rewritten copy of one source, as JSON data."""
+    from autopar.rewrite import with_line_directives
+    from autopar.transform import transform_file
+
+    result = transform_file(path, flags)
+    if result.source != content:
+        raise WrapperError("the file changed while it was analyzed")
+    error = result.report.error or (_first_error(result.report) if result.failed else None)
+    rewritten = with_line_directives(content, result.edits, path) if result.edits and not error else None
+    return {"report": result.report.model_dump_json(), "error": error,
+            "rewritten": base64.b64encode(rewritten).decode() if rewritten else None}
+
+
+def _isolated(function, *args, timeout: int) -> dict:
+    """Run `function(*args)` in a forked child and return its JSON result.
+
+    A crash in native code (libclang, isl), an exception, or running past `timeout` seconds (0: no
+    limit) becomes a WrapperError here, never the end of the build.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(read_end)
+        try:
+            payload = {"ok": function(*args)}
+        except BaseException as error:  # noqa: BLE001 - everything goes back to the parent
+            payload = {"failed": _one_line(error) if not isinstance(error, WrapperError) else str(error)}
+        with os.fdopen(write_end, "wb") as out:
+            out.write(json.dumps(payload).encode())
+        os._exit(0)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout if timeout else None
+    try:
+        while True:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                os.kill(pid, signal.SIGKILL)
+                raise WrapperError(f"the analysis took longer than {timeout} s (AUTOPAR_TIMEOUT)")
+            ready, _, _ = select.select([read_end], [], [], remaining)
+            if ready:
+                data = os.read(read_end, 1 << 16)
+                if not data:
+                    break
+                chunks.append(data)
+    finally:
+        os.close(read_end)
+        _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        raise WrapperError(f"the analysis crashed ({signal.Signals(os.WTERMSIG(status)).name})")
+    try:
+        payload = json.loads(b"".join(chunks))
+    except ValueError:
+        raise WrapperError("the analysis ended without an answer") from None
+    if "failed" in payload:
+        raise WrapperError(payload["failed"])
+    return payload["ok"]
 
 
 def _analysis_timeout() -> int:
@@ -298,32 +358,6 @@ def _analysis_timeout() -> int:
         return max(0, int(os.environ.get("AUTOPAR_TIMEOUT", "120")))
     except ValueError:
         return 120
-
-
-class _time_limit:
-    """SIGALRM-based limit on the analysis of one file (0: none), so that a build never hangs on it."""
-
-    def __init__(self, seconds: int):
-        self.seconds = seconds
-
-    def _expired(self, signum, frame):
-        raise WrapperError(f"the analysis took longer than {self.seconds} s (AUTOPAR_TIMEOUT)")
-
-    def __enter__(self):
-        import signal
-
-        if self.seconds:
-            self.previous = signal.signal(signal.SIGALRM, self._expired)
-            signal.alarm(self.seconds)
-        return self
-
-    def __exit__(self, *exc):
-        import signal
-
-        if self.seconds:
-            signal.alarm(0)
-            signal.signal(signal.SIGALRM, self.previous)
-        return False
 
 
 def _store(entries: list, headers: Optional[list[str]]) -> None:

@@ -306,7 +306,21 @@ def test_slow_analysis_is_cut_off_and_the_original_compiled(tmp_path, monkeypatc
     assert cc.run(["-c", "k.c"]) == 0 and (tmp_path / "k.o").exists()
     assert capfd.readouterr().err.splitlines() == [
         "autopar-cc: warning: k.c: not parallelized, analysis failed: "
-        "WrapperError: the analysis took longer than 1 s (AUTOPAR_TIMEOUT)"]
+        "the analysis took longer than 1 s (AUTOPAR_TIMEOUT)"]
+
+
+def test_crash_in_the_analysis_is_one_warning(tmp_path, monkeypatch, cache, capfd):
+    def segfault(path, compile_args=None, build_dir=None, reasoner=None):
+        os.kill(os.getpid(), 11)
+
+    monkeypatch.setattr(transform, "transform_file", segfault)
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "k.c").write_bytes(KERNEL)
+    (tmp_path / "k.h").write_text("#define SCALE 2.0\n")
+    assert cc.run(["-c", "k.c"]) == 0 and (tmp_path / "k.o").exists()
+    assert capfd.readouterr().err.splitlines() == [
+        "autopar-cc: warning: k.c: not parallelized, analysis failed: the analysis crashed (SIGSEGV)"]
 
 
 def test_unusable_cache_directory_costs_only_time(tmp_path, monkeypatch, capfd):
