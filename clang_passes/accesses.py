@@ -13,12 +13,28 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Access, AffineExpr, Storage, Subscript, Variable
-from clang_passes.affine import AffineBuilder, Scope
+from clang_passes.affine import AffineBuilder, Scope, written_decl_refs
 from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, LOOP_KINDS, Node, Source, Variables,
                               expression_children, strip, variable_decl)
 from clang_passes.loops import LoopInfo
 
 _INC_DEC = ("++", "--", "post++", "post--")
+
+
+def _unqualified(t) -> str:
+    return " ".join(w for w in t.get_canonical().spelling.split() if w not in ("const", "volatile", "restrict"))
+
+
+def _same_element(pointer_decl, root_decl) -> bool:
+    """`T *p` points at elements of `root` (a `T *` or a `T[]`), so p[i] indexes root's elements."""
+    root_type = root_decl.type.get_canonical()
+    if root_type.kind == TypeKind.POINTER:
+        element = root_type.get_pointee()
+    elif root_type.kind in ARRAY_TYPES:
+        element = root_type.get_array_element_type()
+    else:
+        return False
+    return _unqualified(pointer_decl.type.get_canonical().get_pointee()) == _unqualified(element)
 
 
 class _This:
@@ -42,6 +58,7 @@ class _Chain:
         self.path: list[str] = []
         self.inner: list[Node] = []  # sub-expressions evaluated before the access (subscripts, offsets)
         self.memory = False
+        self.root_indexed = False  # subs[0] indexes the root pointer itself: `p[i]`, `*(p + i)`
 
 
 class AccessCollector:
@@ -56,7 +73,11 @@ class AccessCollector:
         """All accesses of one nest, in evaluation order."""
         self.loops_by_node = loops_by_node
         self.function = root.function
+        self.root = root
         self._resolving: set[tuple] = set()
+        self._aliases: dict[tuple, Optional[tuple]] = {}
+        self._decls: Optional[dict[tuple, Node]] = None
+        self._written: Optional[set[tuple]] = None
         self.contexts = self._contexts(root.node)
         self.found: list[Access] = []
         self._visit(root.node)
@@ -126,6 +147,7 @@ class AccessCollector:
                 chain.inner.append(index)
                 chain.memory = True
                 e = strip(base)
+                chain.root_indexed = e.kind == K.DECL_REF_EXPR
             elif kind == K.MEMBER_REF_EXPR:
                 children = expression_children(e)
                 if not children:  # a member used inside a method: implicit `this->x`
@@ -154,6 +176,7 @@ class AccessCollector:
                 offsets = self._pointer_parts(children[0], chain)
                 if offsets is None:
                     return None
+                chain.root_indexed = len(chain.subs) == before  # no pointer loaded on the way
                 chain.subs.insert(len(chain.subs) - before, ("deref", offsets))
                 chain.memory = True
                 return chain
@@ -168,6 +191,7 @@ class AccessCollector:
                     chain.path[0:0] = bound.path
                     chain.inner.extend(bound.inner)
                     chain.memory = chain.memory or bound.memory
+                    chain.root_indexed = False
                     return chain
                 chain.root = decl
                 return chain
@@ -189,6 +213,54 @@ class AccessCollector:
             return self._decompose(value)
         finally:
             self._resolving.discard(key)
+
+    def _pointer_alias(self, decl) -> Optional[tuple]:
+        """For a local pointer declared in this nest as `T *p = a + e` (or `&a[e]`) and never assigned
+        again: (a, [(sign, e)], the scope at the declaration). Its elements are a's elements."""
+        if not hasattr(decl, "kind") or decl.kind != K.VAR_DECL:
+            return None
+        key = Variables.key(decl)
+        if key in self._aliases:
+            return self._aliases[key]
+        found = None
+        node = self._pointer_decls().get(key)
+        if node is not None and self.root.node.start <= node.start < self.root.node.end \
+                and key not in self._reassigned():
+            values = expression_children(node)
+            value = strip(values[-1]) if values else None
+            chain = _Chain()
+            offsets = None
+            if value is not None and value.kind == K.UNARY_OPERATOR and value.unary_op == "&":
+                target = strip(expression_children(value)[0])
+                parts = expression_children(target) if target.kind == K.ARRAY_SUBSCRIPT_EXPR else []
+                if len(parts) == 2 and strip(parts[0]).kind == K.DECL_REF_EXPR:
+                    chain.root, offsets = variable_decl(strip(parts[0])), [(1, parts[1])]
+            elif value is not None:
+                offsets = self._pointer_parts(value, chain)
+            if offsets is not None and chain.root is not None and not isinstance(chain.root, _This) \
+                    and not chain.subs and _same_element(decl, chain.root):
+                enclosing, _ = self.contexts.get(id(node), ((), False))
+                scope = Scope(enclosing[-1].nest, enclosing[-1].canonical_scope()) if enclosing else None
+                found = (chain.root, offsets, scope)
+        self._aliases[key] = found
+        return found
+
+    def _pointer_decls(self) -> dict[tuple, Node]:
+        if self._decls is None:
+            self._decls = {Variables.key(n.cursor): n for n in self.function.nodes
+                           if n.kind == K.VAR_DECL and n.cursor.type.get_canonical().kind == TypeKind.POINTER}
+        return self._decls
+
+    def _reassigned(self) -> set[tuple]:
+        """Variables assigned anywhere in the function after their declaration, or whose address escapes."""
+        if self._written is None:
+            self._written = set()
+            for n in self.function.nodes:
+                for target in written_decl_refs(n):
+                    decl = target.cursor.referenced
+                    if decl is not None:
+                        self._written.add(Variables.key(decl))
+        return self._written
 
     def _pointer_parts(self, pointer: Node, chain: _Chain) -> Optional[list[tuple[int, Node]]]:
         """`p + i - 1` -> offsets [(+1, i), (-1, 1)]; sets chain.root to p. None if not understood."""
@@ -242,6 +314,15 @@ class AccessCollector:
         innermost = enclosing[-1]
         scope = Scope(innermost.nest, innermost.canonical_scope())
         root = chain.root
+        subs = list(chain.subs)
+        for _ in range(4):  # `float *row = a + i * n;` then row[j] is a[i * n + j]
+            alias = self._pointer_alias(root) if chain.root_indexed and subs else None
+            if alias is None:
+                break
+            root, offsets, decl_scope = alias
+            scoped = [(sign, node, decl_scope) for sign, node in offsets]
+            what, item = subs[0]
+            subs[0] = ("deref", scoped + ([(1, item, None)] if what == "idx" else list(item)))
         if isinstance(root, _This):
             variable = Variable(name="this", decl="0:0", storage=Storage.PARAMETER, type=root.type,
                                 is_pointer=True)
@@ -251,7 +332,7 @@ class AccessCollector:
             written = not variable.is_array and (innermost.nest.is_written(Variables.key(root), root)
                                                  or root.spelling.startswith("__begin"))  # range-for cursor
         subscripts: list[Subscript] = []
-        for what, item in chain.subs:
+        for what, item in subs:
             if what == "idx":
                 value, reason = self.affine.build(item, scope)
                 subscripts.append(Subscript(text=self.source.text_of(item), affine=value, non_affine_reason=reason))
@@ -272,17 +353,18 @@ class AccessCollector:
         ))
         self.counter += 1
 
-    def _offset_subscript(self, offsets: list[tuple[int, Node]], scope: Scope) -> Subscript:
+    def _offset_subscript(self, offsets: list[tuple], scope: Scope) -> Subscript:
+        """The subscript of `*(p + a - b)`: offsets are (sign, node) or (sign, node, scope of that node)."""
         if not offsets:
             return Subscript(text="0", affine=AffineExpr())
         text = ""
         total: dict[str, int] = {}
         constant = 0
         reason = None
-        for sign, node in offsets:
+        for sign, node, *own_scope in offsets:
             part = self.source.text_of(node)
             text = part if not text and sign > 0 else f"{text} {'+' if sign > 0 else '-'} {part}".strip()
-            value, why = self.affine.build(node, scope)
+            value, why = self.affine.build(node, own_scope[0] if own_scope and own_scope[0] else scope)
             if value is None:
                 reason = reason or why
                 continue

@@ -182,3 +182,28 @@ def test_a_global_symbol_may_change_through_a_pointer_of_its_type(tmp_path):
     reason = loops[0].accesses[0].subscripts[0].non_affine_reason
     assert reason == "subscript uses n_rows, which the loop may change through a pointer or a call"
     assert loops[1].accesses[0].is_affine and loops[2].accesses[0].is_affine
+
+
+def test_a_row_pointer_declared_in_the_loop_indexes_its_array(tmp_path):
+    source = tmp_path / "rows.c"
+    source.write_text(
+        "void f(float *scores, float *other, int seq) {\n"
+        "  for (int i = 0; i < seq; i++) {\n"
+        "    float *row = scores + (long)i * seq;\n"
+        "    const float *in = &other[i];\n"
+        "    float *moving = scores;\n"
+        "    for (int j = 0; j < seq; j++)\n"
+        "      row[j] = in[j] + *(row + j + 1);\n"
+        "    moving++;\n"
+        "    *moving = 0;\n"
+        "  }\n"
+        "}\n")
+    loop = translate(str(source), []).loops[0]
+    shapes = [(a.text, a.base.name, [(s.affine.coefficients, s.affine.constant) if s.affine else None
+                                      for s in a.subscripts]) for a in loop.accesses]
+    assert shapes == [
+        ("in[j]", "other", [({"i": 1, "j": 1}, 0)]),
+        ("*(row + j + 1)", "scores", [({"i*seq": 1, "j": 1}, 1)]),
+        ("row[j]", "scores", [({"i*seq": 1, "j": 1}, 0)]),
+        ("*moving", "moving", [None]),  # assigned again: stays a pointer of its own, not affine
+    ]
