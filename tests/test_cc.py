@@ -334,3 +334,26 @@ def test_unusable_cache_directory_costs_only_time(tmp_path, monkeypatch, capfd):
     assert cc.run(["-c", "k.c"]) == 0
     assert capfd.readouterr().err == ""
     assert "GOMP_parallel" in subprocess.run(["nm", "k.o"], capture_output=True, text=True).stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (shutil.which("cmake") and shutil.which("ninja")), reason="cmake and ninja are needed")
+def test_cmake_with_ninja_uses_the_wrapper(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(PROJECT, src, ignore=shutil.ignore_patterns("*.o", "*.d", "app", "Makefile", "broken"))
+    (tmp_path / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.13)\nproject(demo C)\n"
+        "add_executable(app src/main.c src/vec.c src/stencil.c src/stats.c src/gnu_ext.c)\n")
+    env = {**os.environ, "AUTOPAR_CC": "gcc", "AUTOPAR_CACHE_DIR": str(tmp_path / "cache")}
+    build = tmp_path / "build"
+    configure = subprocess.run(["cmake", "-S", str(tmp_path), "-B", str(build), "-G", "Ninja",
+                                f"-DCMAKE_C_COMPILER={_wrapper()}"], capture_output=True, text=True, env=env)
+    assert configure.returncode == 0, configure.stderr
+    built = subprocess.run(["cmake", "--build", str(build)], capture_output=True, text=True, env=env)
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert subprocess.run([str(build / "app")], capture_output=True, text=True).stdout.startswith("saxpy ")
+    # ninja's dependency log names the original sources and headers
+    deps = subprocess.run(["ninja", "-C", str(build), "-t", "deps"], capture_output=True, text=True).stdout
+    assert str(src / "vec.c") in deps and str(src / "vec.h") in deps and str(tmp_path / "cache") not in deps
+    assert "no work to do" in subprocess.run(["ninja", "-C", str(build)], capture_output=True, text=True,
+                                             env=env).stdout
