@@ -228,3 +228,12 @@ def test_a_loop_the_analysis_cannot_finish_stays_serial(analyzed, monkeypatch):
     tu, [nest] = analyzed("void f(double *restrict a, int n) { for (int i = 0; i < n; i++) a[i] = 0; }")
     assert nest.candidates == [] and nest.default_candidate_id is None
     assert "could not finish (RuntimeError: boom)" in nest.verdicts[0].reasons[0]
+
+
+def test_no_parallel_for_simd_with_a_reduction(example):
+    # clang 14 -O1 computes half the sum for `parallel for simd reduction(+: s)`: never offered
+    root, nest = nest_of(example, "dot")
+    assert all(not (c.plan.directive == Directive.PARALLEL_FOR_SIMD and c.plan.reductions)
+               for c in nest.candidates)
+    plan = default_plan(nest).model_copy(update={"directive": Directive.PARALLEL_FOR_SIMD})
+    assert any("miscompiled" in p for p in validate_plan(example.tu, nest, plan))

@@ -177,17 +177,19 @@ def compile_and_compare(result: FileResult, variants: dict[str, list[Plan]], wor
 
 
 def variants_of(fa: FileAnalysis) -> dict[str, list[Plan]]:
-    """'default': the analyzer's choices; 'alt1'/'alt2': other candidates of each nest, so that
+    """'default': the analyzer's choices; 'alt1'..'alt3': other candidates of each nest, so that
     collapse, schedules, thresholds and simd are compiled and race-checked too."""
     default = [d.plan for d in fa.decisions if d.plan is not None]
-    alt1, alt2 = [], []
+    alt1, alt2, alt3 = [], [], []
     for nest in fa.nests:
         others = [c for c in nest.candidates if c.id != nest.default_candidate_id]
         if others:
             alt1.append(others[-1].plan)
             if len(others) > 1:
                 alt2.append(others[0].plan)
-    return {"default": default, "alt1": alt1, "alt2": alt2}
+            if len(others) > 2:
+                alt3.append(others[len(others) // 2].plan)
+    return {"default": default, "alt1": alt1, "alt2": alt2, "alt3": alt3}
 
 
 def run_file(path: Path, table: dict[str, dict], workdir: Path, tsan: bool = True) -> FileResult:
