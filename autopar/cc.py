@@ -28,6 +28,7 @@ import base64
 import fcntl
 import json
 import os
+import re
 import select
 import shlex
 import signal
@@ -216,6 +217,7 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
     links = line.mode == "compile-link"
     original = [*compiler, *line.args, *(["-fopenmp"] if links else [])]
     warnings = _Warnings()
+    user_openmp = any(arg == "-fopenmp" or arg.startswith("-fopenmp=") for arg in line.args)
     rewritten: dict[int, str] = {}  # argument index -> path of the rewritten copy
     extra: list[str] = []
     fresh: list[cc_cache.Entry] = []  # analyzed now, to be cached once the compile succeeds
@@ -234,6 +236,11 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
             warnings.append(f"{source.path}: not parallelized: {entry.error}")
             continue
         if entry.rewritten is None:
+            continue
+        if not user_openmp and _has_own_omp_pragmas(source.path):
+            # -fopenmp would switch on pragmas the user never compiled as OpenMP: stay serial
+            warnings.append(f"{source.path}: not parallelized: it has omp pragmas of its own and the "
+                            f"command line has no -fopenmp")
             continue
         try:
             copy = cc_cache.write_rewritten(source.path, entry, line.output)
@@ -393,6 +400,14 @@ def _append_report(line: CommandLine, entry) -> None:
         out.write(json.dumps(record) + "\n")
         out.flush()
         fcntl.flock(out, fcntl.LOCK_UN)
+
+
+_OWN_OMP = re.compile(rb"^[ \t]*#[ \t]*pragma[ \t]+omp\b|_Pragma[ \t]*\([ \t]*\"[ \t]*omp\b", re.MULTILINE)
+
+
+def _has_own_omp_pragmas(path: str) -> bool:
+    with open(path, "rb") as handle:
+        return _OWN_OMP.search(handle.read()) is not None
 
 
 def _first_error(report) -> str:

@@ -357,3 +357,17 @@ def test_cmake_with_ninja_uses_the_wrapper(tmp_path):
     assert str(src / "vec.c") in deps and str(src / "vec.h") in deps and str(tmp_path / "cache") not in deps
     assert "no work to do" in subprocess.run(["ninja", "-C", str(build)], capture_output=True, text=True,
                                              env=env).stdout
+
+
+def test_file_with_its_own_pragmas_is_parallelized_only_under_fopenmp(tmp_path, monkeypatch, cache, capfd):
+    _analysis_with_plan(monkeypatch)
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "k.h").write_text("#define SCALE 2.0\n")
+    (tmp_path / "k.c").write_bytes(KERNEL + b"void g(int *a) {\n#pragma omp parallel for\n"
+                                            b"    for (int i = 0; i < 9; i++) a[0] += i;\n}\n")
+    assert cc.run(["-c", "k.c"]) == 0
+    assert "GOMP" not in subprocess.run(["nm", "k.o"], capture_output=True, text=True).stdout
+    assert "has omp pragmas of its own" in capfd.readouterr().err
+    assert cc.run(["-fopenmp", "-c", "k.c"]) == 0  # the user asked for OpenMP: ours are added too
+    assert "add._omp_fn" in subprocess.run(["nm", "k.o"], capture_output=True, text=True).stdout
