@@ -66,3 +66,35 @@ def test_loops_of_an_included_source_file_are_not_listed(tmp_path):
                     "  return s;\n}\n")
     tu = translate(str(main), [])
     assert [(loop.line, loop.column, loop.function) for loop in tu.loops] == [(4, 3, "twice")]
+
+
+def _invariants(tu) -> None:
+    ids = [loop.id for loop in tu.loops]
+    assert len(ids) == len(set(ids))
+    by_id = {loop.id: loop for loop in tu.loops}
+    for loop in tu.loops:
+        if loop.parent is None:
+            assert loop.depth == 0
+        else:
+            parent = by_id[loop.parent]
+            assert loop.id in parent.children and loop.depth == parent.depth + 1
+            assert parent.line <= loop.line <= loop.end_line <= parent.end_line
+        assert all(by_id[c].parent == loop.id for c in loop.children)
+        for access in loop.accesses:
+            assert loop.id in access.enclosing_loops
+            assert all(i in by_id for i in access.enclosing_loops)
+            assert access.enclosing_loops[-1] == loop.id or loop.id in access.enclosing_loops[:-1]
+        names = [use.variable.name + use.variable.decl for use in loop.scalars]
+        assert len(names) == len(set(names))
+        for use in loop.scalars:
+            assert use.is_induction_variable_of is None or use.is_induction_variable_of in by_id
+            assert not use.written_before_read or use.written
+    ids = [a.id for loop in tu.loops for a in loop.accesses]
+    assert {a.id: a for loop in tu.loops for a in loop.accesses}.keys() == set(ids)
+
+
+@pytest.mark.parametrize("path, args", CASES + [
+    (os.path.join(DATA, name), []) for name in
+    ("loops.c", "accesses.c", "scalars.c", "calls.c", "pragmas.c", "kernels.cpp")], ids=lambda x: str(x)[-16:])
+def test_ir_invariants(path, args):
+    _invariants(translate(path, args))
