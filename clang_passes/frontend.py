@@ -88,7 +88,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
             info.loop.accesses = [a for a in found if info.loop.id in a.enclosing_loops]
 
     for info in infos:
-        info.loop.scalars = scalars.scalar_uses(info, variables, address_taken[id(info.function)])
+        info.loop.scalars = scalars.scalar_uses(info, variables, address_taken[id(info.function)], by_node)
     pragmas.annotate(infos, functions, source)
 
     return TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,

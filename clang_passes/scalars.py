@@ -12,8 +12,8 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import ReductionOp, ScalarUse, Storage
-from clang_passes.ast import (_SCALAR, ARRAY_TYPES, ASSIGN_OPS, LOOP_KINDS, Node, Source, Variables, expression_children,
-                              starts_statement, strip, variable_decl)
+from clang_passes.ast import (_SCALAR, ARRAY_TYPES, ASSIGN_OPS, FUNCTION_KINDS, LOOP_KINDS, Node, Source, Variables,
+                              expression_children, starts_statement, strip, variable_decl)
 from clang_passes.loops import LoopInfo
 
 _COMPOUND_OPS = {"+=": ReductionOp.ADD, "-=": ReductionOp.ADD, "*=": ReductionOp.MUL, "&=": ReductionOp.AND,
@@ -320,7 +320,9 @@ class _Reductions:
 
 
 def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
-                source: Optional[Source] = None) -> list[ScalarUse]:
+                loops: Optional[dict[int, LoopInfo]] = None) -> list[ScalarUse]:
+    """The scalars of one loop. `loops`: every loop of the file by node, to read headers after it."""
+    loops = loops or {}
     loop_node = info.node
     path = info.loop.file
     order: list[tuple] = []
@@ -360,7 +362,7 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
             for target in _assigned(node):
                 first.written.add(target)
 
-    reductions = _Reductions(source or variables.source)
+    reductions = _Reductions(variables.source)
     reductions.scan(info.body if info.body is not None else loop_node)
     by_reference = _passed_by_reference(loop_node)
     ivs: dict[tuple, str] = {}
@@ -390,7 +392,7 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
             written_before_read=key in first.written and key not in first.read_first,
             always_written=key in always,
             reduction=reduction,
-            live_after_loop=not declared_in and (key in references or _live_after(info, key, variable.storage)),
+            live_after_loop=not declared_in and (key in references or _live_after(info, key, variable.storage, loops)),
             address_taken=escaped, is_induction_variable_of=iv_of,
         ))
     return uses
@@ -436,11 +438,63 @@ def _passed_by_reference(root: Node) -> set[tuple]:
     return keys
 
 
-def _live_after(info: LoopInfo, key: tuple, storage: Storage) -> bool:
-    """Read after the loop (conservatively: any later mention in the function, or any mention in an
-    enclosing loop, whose next iteration may read it)."""
+def _live_after(info: LoopInfo, key: tuple, storage: Storage, loops: dict[int, LoopInfo]) -> bool:
+    """Whether the value the loop leaves in the variable may be read afterwards.
+
+    Follows the statements after the loop, and after each enclosing statement in turn: a statement that
+    reads it first makes it live, one that assigns it on every path makes it dead. An enclosing loop
+    whose next iteration may read it makes it live. Jumps that leave a statement (break, continue,
+    goto, labels) fall back to the conservative answer: any later mention.
+    """
     if storage in (Storage.GLOBAL, Storage.STATIC_LOCAL):
         return True
+    node = info.node
+    while node.parent is not None:
+        parent = node.parent
+        if parent.kind == K.COMPOUND_STMT:
+            after = parent.children[parent.children.index(node) + 1:]
+            for statement in after:
+                if _leaves(statement):
+                    return _mentioned_after(info, key)
+                first = _FirstAccess(loops, None)
+                defined = first.run(statement, set())
+                if key in first.read_first:
+                    return True
+                if key in defined:
+                    return False
+        elif parent.kind in LOOP_KINDS and parent is not info.node:
+            if any(n.kind == K.DECL_REF_EXPR and not info.node.start <= n.start < info.node.end
+                   and _key_of(n) == key for n in parent.walk()):
+                return True  # the next iteration of an enclosing loop may read it
+        elif parent.kind in (K.SWITCH_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.LABEL_STMT):
+            return _mentioned_after(info, key)
+        elif parent.kind in FUNCTION_KINDS or parent.kind == K.LAMBDA_EXPR:
+            return False
+        node = parent
+    return False
+
+
+def _key_of(node: Node) -> Optional[tuple]:
+    decl = variable_decl(node)
+    return Variables.key(decl) if decl is not None else None
+
+
+def _leaves(statement: Node) -> bool:
+    """Whether control may leave `statement` other than at its end or by `return`."""
+    for n in statement.walk():
+        kind = n.kind
+        if kind in (K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT):
+            return True
+        if kind in (K.BREAK_STMT, K.CONTINUE_STMT):
+            stops = LOOP_KINDS | ({K.SWITCH_STMT} if kind == K.BREAK_STMT else set())
+            target = next((a for a in n.ancestors() if a.kind in stops), None)
+            if target is None or not (target is statement or statement.contains(target)):
+                return True
+    return False
+
+
+def _mentioned_after(info: LoopInfo, key: tuple) -> bool:
+    """The conservative answer: any mention after the loop, or anywhere in an enclosing loop."""
     loop_node = info.node
     outer = None
     for ancestor in loop_node.ancestors():
@@ -450,7 +504,6 @@ def _live_after(info: LoopInfo, key: tuple, storage: Storage) -> bool:
         if node.kind != K.DECL_REF_EXPR or loop_node.start <= node.start < loop_node.end:
             continue
         if node.start >= loop_node.end or (outer is not None and outer.start <= node.start < outer.end):
-            decl = variable_decl(node)
-            if decl is not None and Variables.key(decl) == key:
+            if _key_of(node) == key:
                 return True
     return False

@@ -116,3 +116,34 @@ def test_an_update_whose_value_is_used_is_not_a_reduction(tmp_path):
     assert loop.scalar("count").reduction is None
     assert loop.scalar("c2").reduction == ReductionOp.ADD
     assert loop.scalar("p").reduction is None  # moving a pointer is not a sum
+
+
+def test_liveness_follows_the_statements_after_the_loop(tmp_path):
+    source = tmp_path / "live.c"
+    source.write_text(
+        "double f(double *a, int n, int m) {\n"
+        "  double t = 0, u = 0, w = 0, z = 0;\n"
+        "  for (int i = 0; i < n; i++) { t = a[i]; u = a[i]; w = a[i]; z = a[i]; a[i] = t + u + w + z; }\n"
+        "  t = 1;\n"                                  # overwritten before any read: dead
+        "  if (m) u = 2; else u = 3;\n"               # overwritten on both paths: dead
+        "  if (m) w = 2;\n"                           # overwritten on one path only: live
+        "  for (int k = 0; k < m; k++) {\n"
+        "    for (int i = 0; i < n; i++) z = a[i];\n"
+        "    a[k] = z;\n"                             # read after the inner loop: live for it
+        "  }\n"
+        "  return t + u + w;\n"
+        "}\n"
+        "void g(double *a, int n, int m) {\n"
+        "  double t = 0;\n"
+        "  for (int k = 0; k < m; k++) {\n"
+        "    for (int i = 0; i < n; i++) t = a[i];\n"
+        "    if (a[k] > 0) break;\n"                  # a jump out: fall back to any later mention
+        "    t = 0;\n"
+        "  }\n"
+        "  a[0] = t;\n"
+        "}\n")
+    loops = translate(str(source), []).loops
+    first = loops[0]
+    assert [first.scalar(v).live_after_loop for v in "tuwz"] == [False, False, True, True]
+    assert loops[2].scalar("z").live_after_loop  # the inner loop of the k loop
+    assert loops[4].scalar("t").live_after_loop
