@@ -212,6 +212,8 @@ class _Reductions:
     def scan(self, root: Node) -> None:
         for node in root.walk():
             kind = node.kind
+            if kind not in (K.IF_STMT, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR, K.BINARY_OPERATOR):
+                continue
             if kind != K.IF_STMT and not _value_unused(node):
                 continue  # `out[n++] = x` uses the value of the update: no reduction
             if kind == K.COMPOUND_ASSIGNMENT_OPERATOR and node.binary_op in _COMPOUND_OPS:
