@@ -342,6 +342,10 @@ class LoopModel:
         linear = all(all(f not in self._ivs(m) for mono in s.affine.coefficients if "*" in mono
                          for f in mono.split("*"))
                      for m in obj.accesses for s in m.access.subscripts)
+        squares = any(len(set(mono.split("*"))) == 1 and "*" in mono
+                      for m in obj.accesses for sub in m.access.subscripts for mono in sub.affine.coefficients)
+        if linear and ranks == {1} and squares and self._delinearise(obj, tentative=True):
+            return  # a[(n - 1) * n + j]: rows of length n
         if linear and len(ranks) == 1:
             for m in obj.accesses:
                 ivs = self._ivs(m)
@@ -364,7 +368,9 @@ class LoopModel:
             return
         self._delinearise(obj)
 
-    def _delinearise(self, obj: ObjectModel) -> None:
+    def _delinearise(self, obj: ObjectModel, tentative: bool = False) -> bool:
+        """Split flat subscripts into dims by their strides; True on success. A tentative attempt
+        leaves the accesses untouched when it fails."""
         split: list[Optional[dict[tuple[str, ...], Aff]]] = []
         strides: set[tuple[str, ...]] = {()}
         pending: list[tuple[int, tuple[str, ...], int]] = []
@@ -401,6 +407,10 @@ class LoopModel:
                 break
             split.append(parts)
         if failure is None:
+            for idx, params, coeff in pending:
+                if len(params) >= 2 and len(set(params)) == 1:
+                    # n*n (a row index times the row length n): rows of length n, n*n, ...
+                    strides.update(params[:k] for k in range(1, len(params)))
             for idx, params, coeff in pending:
                 part_key, var = None, None
                 if params in strides:
@@ -454,12 +464,17 @@ class LoopModel:
                         break
                 if failure:
                     break
+        if failure and tentative:
+            for m in obj.accesses:
+                m.dims, m.strides, m.reason = None, [], None
+            return False
         if failure:
             for m in obj.accesses:
                 if m.dims is not None:
                     # not unique, but still bounds the flat offset when every stride is positive
                     m.range_dims, m.range_strides = m.dims, m.strides
                 m.dims, m.strides, m.reason = None, [], failure
+        return not failure
 
 
 def ivs_for(prefix: str, m: AccessModel, _model=None) -> dict[str, str]:

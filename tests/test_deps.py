@@ -217,3 +217,16 @@ void g(double *restrict p, int n) { for (int i = 0; i < n; i++) p[i] = p[i] * sc
     assert edges and all(e.alias and not e.exact for e in edges)
     assert "p may point to the global scale" in edges[0].reason
     assert dependence_graph(tu, restricted.id).carried_by(restricted.id) == []
+
+
+def test_square_of_the_row_length_delinearises():
+    # grid[j] and grid[(n - 1) * n + j]: the first and the last row never overlap for n > 1
+    b = Builder()
+    g = var("grid", restrict=True)
+    loop = b.loop("j", "0", "n")
+    b.access(loop, g, ["j"], True)
+    b.access(loop, g, ["n*n-n+j"], True)
+    an = analysis(b.tu, loop.id)
+    models = next(iter(an.model.objects.values())).accesses
+    assert [m.dims for m in models] == [[{}, {"j": 1}], [{"n": 1, "": -1}, {"j": 1}]]
+    assert an.graph.carried_by(loop.id) == []
