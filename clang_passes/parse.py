@@ -192,6 +192,24 @@ def settings_for(path: str, compile_args: list[str], build_dir: Optional[str] = 
 
 _SEVERITY = {1: "note", 2: "warning", 3: "error", 4: "fatal"}
 
+# What a parse cannot do without: include paths, macros, the language, and the builtin headers.
+_ESSENTIAL = ("-I", "-D", "-U", "-include", "-imacros", "-isystem", "-iquote", "-idirafter", "-x", "-resource-dir")
+
+
+def _only(args: list[str], keep: tuple[str, ...]) -> list[str]:
+    """The flags of `args` that start with one of `keep` (with the value that follows a bare flag)."""
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        flag = args[i]
+        if flag.startswith(keep):
+            out.append(flag)
+            if flag in _PATH_FLAGS + ("-D", "-U", "-x", "-resource-dir", "-isystem") and i + 1 < len(args):
+                out.append(args[i + 1])
+                i += 1
+        i += 1
+    return out
+
 
 @contextlib.contextmanager
 def _quiet_stderr():
@@ -214,17 +232,29 @@ def parse(path: str, text: str, settings: ParseSettings):
     """Run libclang on the in-memory text. Returns (clang TranslationUnit, diagnostics)."""
     from clang import cindex
 
+    diagnostics = list(settings.diagnostics)
+    tu = None
     try:
         index = cindex.Index.create()
-        with _quiet_stderr():  # libclang's driver prints flag warnings itself; they come back as diagnostics
-            tu = cindex.TranslationUnit.from_source(path, settings.args, unsaved_files=[(path, text)], options=0,
-                                                    index=index)
-    except cindex.TranslationUnitLoadError:
-        raise FrontendError("libclang could not parse this file "
-                            f"(check the compile flags: {' '.join(settings.user_args) or 'none'})") from None
+        # libclang refuses some flags outright (-march=bogus, -std=c99999): retry with fewer of them
+        for keep in (None, _ESSENTIAL + ("-std=",), _ESSENTIAL):
+            args = settings.args if keep is None else _only(settings.args, keep)
+            try:
+                with _quiet_stderr():  # the driver prints flag warnings itself; they come back as diagnostics
+                    tu = cindex.TranslationUnit.from_source(path, args, unsaved_files=[(path, text)], options=0,
+                                                            index=index)
+            except cindex.TranslationUnitLoadError:
+                continue
+            if keep is not None:
+                dropped = [a for a in settings.args if a not in args]
+                diagnostics.append(Diagnostic(severity="warning", file=path, message=(
+                    f"libclang rejected the compile flags; parsed without {' '.join(dropped)}")))
+            break
     except cindex.LibclangError as error:
         raise FrontendError(f"libclang is not usable: {error}") from None
-    diagnostics = list(settings.diagnostics)
+    if tu is None:
+        raise FrontendError("libclang could not parse this file "
+                            f"(check the compile flags: {' '.join(settings.user_args) or 'none'})")
     seen: set[tuple] = set()
     for diag in tu.diagnostics:
         severity = _SEVERITY.get(diag.severity)

@@ -157,3 +157,19 @@ def test_unknown_flag_is_a_warning(tmp_path):
     assert any("-fno-such-flag" in m for m in messages) and any("-Wno-such-warning" in m for m in messages)
     assert all(d.severity == "warning" for d in tu.diagnostics)
     assert len(messages) == len(set(messages))
+
+
+@pytest.mark.parametrize("flags, dropped", [
+    (["-march=bogus", "-DN=4"], "-march=bogus"),
+    (["-std=c99999"], "-std=c99999"),
+    (["-target", "nonsense-arch"], "-target nonsense-arch"),
+])
+def test_flags_libclang_rejects_are_dropped_with_a_warning(tmp_path, flags, dropped):
+    path = _write(tmp_path, "k.c", "void f(int *a) {\n  for (int i = 0; i < N; i++) a[i] = 0;\n}\n"
+                  if "-DN=4" in flags else LOOP)
+    tu = translate(path, flags)
+    assert len(tu.loops) == 1 and not tu.has_errors
+    warning = next(d for d in tu.diagnostics if "rejected" in d.message)
+    assert warning.severity == "warning" and dropped in warning.message
+    if "-DN=4" in flags:
+        assert tu.loops[0].canonical.upper.constant == 4  # the macro survived the retry
