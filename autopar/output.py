@@ -19,7 +19,10 @@ def print_report(report: Report, fmt: str, stream=None) -> None:
                       width=None if stream.isatty() else 160)
     for file in report.files:
         for diagnostic in file.diagnostics:
-            print(diagnostic.render(), file=sys.stderr)
+            text = diagnostic.render()
+            if not diagnostic.line:  # a flag or set-up problem: say which file it was about
+                text = f"{file.path}: {text}"
+            print(text, file=sys.stderr)
         if file.error:
             print(f"autopar: {file.path}: {file.error}", file=sys.stderr)
             continue
