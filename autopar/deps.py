@@ -184,9 +184,24 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
 
 # ------------------------------------------------------------------------------------- isl helpers
 
+_ODD_NAMES: dict[str, str] = {}  # isl-safe identifier -> C text, for names that are not identifiers
+
+
 def _param(name: str) -> str:
     """The isl parameter of a loop-invariant C name, or of a product of them ("m*n")."""
-    return "P_" + name.replace("*", "_X_")
+    ident = "P_" + name.replace("*", "_X_")
+    if re.fullmatch(r"\w+", ident) and "_Q" not in ident:
+        return ident
+    safe = f"P_Q{abs(hash(name)) % 10**12}"
+    _ODD_NAMES[safe] = name
+    return safe
+
+
+def _c_name(param: str) -> str:
+    """The C text of an isl parameter made by `_param`."""
+    if param in _ODD_NAMES:
+        return _ODD_NAMES[param]
+    return param[2:].replace("_X_", "*")
 
 
 def _render(aff: Aff, names: dict[str, str]) -> str:
@@ -633,7 +648,7 @@ def aff_terms(aff: isl.Aff) -> Optional[Aff]:
         if v != int(v):
             return None
         if v:
-            out[aff.get_dim_name(isl.dim_type.param, i)[2:].replace("_X_", "*")] = int(v)
+            out[_c_name(aff.get_dim_name(isl.dim_type.param, i))] = int(v)
     c = aff.get_constant_val().to_python()
     if c != int(c) or aff.get_denominator_val().to_python() != 1:
         return None
