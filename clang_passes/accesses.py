@@ -59,6 +59,7 @@ class _Chain:
         self.inner: list[Node] = []  # sub-expressions evaluated before the access (subscripts, offsets)
         self.memory = False
         self.root_indexed = False  # subs[0] indexes the root pointer itself: `p[i]`, `*(p + i)`
+        self.loads: list[Node] = []  # pointers read from memory on the way: `p->next` of `p->next->val`
 
 
 class AccessCollector:
@@ -121,6 +122,8 @@ class AccessCollector:
             for child in expr.children:
                 self._visit(child)
             return
+        for load in chain.loads:
+            self._lvalue(load, read=True, write=False)
         for inner in chain.inner:
             self._visit(inner)
         top = strip(expr)
@@ -300,7 +303,7 @@ class AccessCollector:
                 chain.root = inner.root
                 chain.subs[0:0] = inner.subs
                 chain.path[0:0] = inner.path
-                chain.inner.extend(inner.inner)
+                chain.loads.append(e)  # read as an access of its own, with its subscripts
                 return offsets
             else:
                 return None

@@ -207,3 +207,8 @@ def test_a_row_pointer_declared_in_the_loop_indexes_its_array(tmp_path):
         ("row[j]", "scores", [({"i*seq": 1, "j": 1}, 0)]),
         ("*moving", "moving", [None]),  # assigned again: stays a pointer of its own, not affine
     ]
+
+
+def test_a_pointer_loaded_on_the_way_is_read_first(tu):
+    chase = [(a.text, a.path, a.is_write) for a in tu.loops[3].accesses if a.path.startswith("q->")]
+    assert chase == [("q->next", "q->next", False), ("q->next->val", "q->next->val", False)]
