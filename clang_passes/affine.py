@@ -104,8 +104,10 @@ class NestFacts:
                     self.body_writes.setdefault(key, []).append(node)
 
     def is_written(self, key: tuple, decl) -> bool:
-        if key in self.any_writes:
-            return True
+        return key in self.any_writes or self.may_change_indirectly(key, decl)
+
+    def may_change_indirectly(self, key: tuple, decl) -> bool:
+        """A global or address-taken variable that a pointer write or an opaque call may change."""
         parent = decl.semantic_parent
         is_global = parent is None or parent.kind not in FUNCTION_KINDS or decl.storage_class in (
             StorageClass.STATIC, StorageClass.EXTERN)

@@ -27,6 +27,7 @@ class LoopInfo:
     inc: Optional[Node] = None
     body: Optional[Node] = None
     iv_key: Optional[tuple] = None
+    iv_decl: object = None  # the induction variable's declaration cursor
     bound: Optional[Node] = None  # the side of the condition that is not the induction variable
     lower_node: Optional[Node] = None
     step_node: Optional[Node] = None
@@ -281,6 +282,7 @@ class LoopFinder:
             return f"the condition uses != with a step of {step}"
         info.header_write_nodes.append(inc_expr)
         info.iv_key = iv_key
+        info.iv_decl = iv_decl
         info.bound = bound
         info.lower_node = lower_node
         info.step_node = step_node
@@ -302,7 +304,7 @@ class LoopFinder:
         body = info.body
         if body is None:
             return
-        bound_keys: set[tuple] = set()
+        bound_decls: dict[tuple, object] = {}
         bound_roots: set[tuple] = set()  # variables whose memory the bound reads (a[0], s->n, *p)
         bound_types: set[str] = set()  # and the types of that memory
         for part in (info.bound, info.step_node):
@@ -311,17 +313,21 @@ class LoopFinder:
             for n in part.walk():
                 decl = variable_decl(n)
                 if decl is not None:
-                    bound_keys.add(Variables.key(decl))
+                    bound_decls[Variables.key(decl)] = decl
                 if n.kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR) or n.unary_op == "*":
                     bound_roots.update(Variables.key(d) for d in map(variable_decl, n.walk()) if d is not None)
                     bound_types.add(_memory_type(n))
+        references = info.function.references
         for n in body.walk():
             for target in written_decl_refs(n):
                 decl = target.cursor.referenced
                 key = Variables.key(decl) if decl is not None else None
+                bound = references.get(key) if key is not None else None
+                if bound is not None and variable_decl(strip(bound)) is not None:
+                    key = Variables.key(variable_decl(strip(bound)))  # `int &r = i; r++;` writes i
                 if key == info.iv_key and key is not None:
                     loop.writes_induction_variable = True
-                if key in bound_keys:
+                if key in bound_decls:
                     loop.writes_bound = True
             if bound_roots and _writes_memory_of(n, bound_roots, bound_types):
                 loop.writes_bound = True
@@ -341,6 +347,11 @@ class LoopFinder:
                 loop.has_goto = True
             elif kind == K.CXX_THROW_EXPR:
                 loop.has_throw = True
+        # through a pointer or a call (`int *p = &n; ... *p = 0;`), as far as the nest can tell
+        if info.iv_decl is not None and nest.may_change_indirectly(info.iv_key, info.iv_decl):
+            loop.writes_induction_variable = True
+        if any(nest.may_change_indirectly(k, d) for k, d in bound_decls.items()):
+            loop.writes_bound = True
         loop.perfectly_nests_child = _single_loop(body)
 
 

@@ -179,3 +179,22 @@ def test_loops_of_one_macro_expansion_get_distinct_ids(tmp_path):
     assert tu.loops[1].parent == ids[0] and tu.loops[3].parent is None
     assert all(loop.from_macro and loop.canonical is not None for loop in tu.loops)
     assert tu.loops[0].canonical.upper.constant == 8
+
+
+def test_indirect_writes_of_the_bound_and_the_induction_variable(tmp_path):
+    source = tmp_path / "indirect.cpp"
+    source.write_text(
+        "int g_n;\n"
+        "void h(void);\n"
+        "void f(int *a, double *x, int n) {\n"
+        "  int m = n, *p = &m;\n"
+        "  for (int i = 0; i < m; i++) { a[i] = 0; *p = 3; }\n"   # m changes through p
+        "  for (int i = 0; i < g_n; i++) x[i] = 0;\n"             # a double store cannot reach g_n
+        "  for (int i = 0; i < g_n; i++) h();\n"                  # an unknown call may
+        "  int k;\n"
+        "  int &r = k;\n"
+        "  for (k = 0; k < n; k++) r++;\n"                        # k changes through r
+        "}\n")
+    tu = translate(str(source), [])
+    assert [(l.writes_bound, l.writes_induction_variable) for l in tu.loops] == [
+        (True, False), (False, False), (True, False), (False, True)]
