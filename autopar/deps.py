@@ -56,7 +56,7 @@ class DependenceGraph:
                             write=access.is_write, object=access.path)
 
     def add_edge(self, edge: Edge) -> None:
-        self.graph.add_edge(edge.source, edge.sink, key=(edge.kind, edge.loop, edge.exact),
+        self.graph.add_edge(edge.source, edge.sink, key=len(self._edges),
                             edge=edge, kind=edge.kind, loop=edge.loop, exact=edge.exact,
                             distance=edge.distance, reason=edge.reason)
         self._edges.append(edge)
@@ -339,7 +339,6 @@ class LoopModel:
     def _shape(self, obj: ObjectModel) -> None:
         """Fill `dims` of each access of one object, delinearising when needed; or mark non-affine."""
         direct = _direct_dims(obj)
-        reason = None
         for m in obj.accesses:
             if not m.access.is_affine:
                 bad = next(s for s in m.access.subscripts if s.affine is None)
@@ -347,8 +346,8 @@ class LoopModel:
                 m.reason = reason
             elif len(m.access.subscripts) > direct:
                 m.reason = f"{m.access.text} goes through a loaded pointer"
-            elif obj.kind == "pointer" and obj.base.name in self.variant:
-                m.reason = f"pointer {obj.base.name} changes inside the loop"
+            elif obj.kind in ("pointer", "member") and obj.base.name in self.variant:
+                m.reason = f"{obj.base.name} changes inside the loop"
         if any(m.reason for m in obj.accesses):
             for m in obj.accesses:
                 m.reason = m.reason or f"another access to {obj.path} is not affine"
@@ -471,8 +470,8 @@ class LoopModel:
                              chain[level].count(p) > chain[level - 1].count(p)][0]
                     inner = dims[len(chain) - level]
                     text = _set_text([("a", m)], extra=[
-                        f"({_render(inner, ivs_for('a', m, self))} < 0 or "
-                        f"{_render(inner, ivs_for('a', m, self))} >= {_param(extra)})"])
+                        f"({_render(inner, ivs_for('a', m))} < 0 or "
+                        f"{_render(inner, ivs_for('a', m))} >= {_param(extra)})"])
                     if not _empty(text):
                         failure = (f"cannot delinearise {m.access.text}: "
                                    f"{_render_c(inner)} may leave [0, {extra})")
@@ -492,7 +491,8 @@ class LoopModel:
         return not failure
 
 
-def ivs_for(prefix: str, m: AccessModel, _model=None) -> dict[str, str]:
+def ivs_for(prefix: str, m: AccessModel) -> dict[str, str]:
+    """Induction variable name -> isl dim name (prefix + depth) for one access."""
     return {l.canonical.induction_variable: f"{prefix}{k}" for k, l in enumerate(m.loops) if l.canonical}
 
 
