@@ -54,3 +54,32 @@ def test_output_comparison_tolerates_reassociation_only():
     assert runner.same_output("s 1.0000000001\n", "s 1.0\n") is None
     assert runner.same_output("s 1.01\n", "s 1.0\n") is not None
     assert runner.same_output("a 1\nb 2\n", "a 1\n") is not None
+
+
+@pytest.mark.parametrize("path", FILES, ids=[f.name for f in FILES])
+def test_every_catalogue_candidate_passes_its_own_validation(path: Path):
+    from autopar.candidates import validate_plan
+
+    fa = runner.analyze_file(str(path))
+    count = 0
+    for nest in fa.nests:
+        for candidate in nest.candidates:
+            assert validate_plan(fa.tu, nest, candidate.plan) == [], candidate.summary
+            count += 1
+        if nest.default_candidate_id is not None:
+            assert nest.default_candidate_id in {c.id for c in nest.candidates}
+    assert count > 0
+
+
+def test_validation_rejects_a_bare_pragma_on_every_must_stay_serial_loop():
+    from autopar.candidates import validate_plan
+
+    path = HERE / "serial.c"
+    fa = runner.analyze_file(str(path))
+    for function, want in runner.expectations()["serial.c"].items():
+        if "serial" not in want:
+            continue
+        root = runner._nests(fa.tu, function)[want.get("nest", -1)]
+        nest = next(n for n in fa.nests if n.root_loop_id == root.id)
+        for loop in [root, *fa.tu.descendants(root.id)]:
+            assert validate_plan(fa.tu, nest, Plan(loop_id=loop.id)) != [], (function, loop.id)
