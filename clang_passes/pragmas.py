@@ -17,6 +17,7 @@ from clang_passes.loops import LoopInfo
 
 _TOKENS = re.compile(rb'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
 _OPT_OUT = re.compile(r"autopar\s*:\s*off\b", re.I)
+_CONDITIONAL = re.compile(r"#(if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b")
 _PRAGMA = re.compile(r"^\s*#\s*pragma\s+(\S+)(.*)$", re.S)
 # omp directives with no statement of their own
 _STANDALONE = {"barrier", "taskwait", "taskyield", "flush", "threadprivate", "declare", "requires", "end",
@@ -91,7 +92,7 @@ class SourceLines:
             self.lines.append(line)
         by_first: dict[int, Directive] = {}
         for directive in self.directives:
-            directive.text = " ".join(directive.text.split())
+            directive.text = re.sub(r"^#\s*", "#", " ".join(directive.text.split()))
             by_first[directive.first_line] = directive
         self.by_first = by_first
         self.omp = [d for d in self.directives if _is_omp(d.text)]
@@ -113,6 +114,9 @@ class SourceLines:
                 continue
             if line.kind in ("directive", "continuation"):
                 directive = self.by_first.get(line.first)
+                if directive is not None and _CONDITIONAL.match(directive.text):
+                    n = line.first - 1  # `#ifdef _OPENMP` around the pragma: look further up
+                    continue
                 if directive is None or not directive.text.startswith("#pragma"):
                     return None
                 if _is_omp(directive.text):

@@ -47,3 +47,19 @@ def test_opt_out_comments(loops):
 def test_no_pragma_anywhere_in_a_plain_file():
     tu = translate(os.path.join(DATA, "loops.c"), [])
     assert all(l.existing_pragma is None and not l.inside_omp_construct and not l.opt_out for l in tu.loops)
+
+
+def test_pragma_under_ifdef_openmp_and_spaced_hash(tmp_path):
+    source = tmp_path / "guarded.c"
+    source.write_text(
+        "void f(double *a, int n) {\n"
+        "#ifdef _OPENMP\n"
+        "#  pragma omp parallel for\n"
+        "#endif\n"
+        "  for (int i = 0; i < n; i++) a[i] = 0;\n"
+        "#define ZERO 0\n"
+        "  for (int i = 0; i < n; i++) a[i] = ZERO;\n"
+        "}\n")
+    tu = translate(str(source), [])
+    assert tu.loops[0].existing_pragma == "#pragma omp parallel for"
+    assert tu.loops[1].existing_pragma is None  # a #define above is not a pragma
