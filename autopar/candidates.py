@@ -594,6 +594,9 @@ def analyze_nest(tu: TranslationUnit, root: Loop) -> NestAnalysis:
     if best.estimated_cost >= serial:
         analysis.default_reason = (f"too little work: the best plan ({best.summary}) is estimated at "
                                    f"{best.estimated_cost:.3g}, serial at {serial:.3g}")
+        for verdict in verdicts:
+            if verdict.parallelizable:
+                verdict.reasons.append("left serial: " + analysis.default_reason)
         return analysis
     analysis.default_candidate_id = best.id
     analysis.default_reason = (f"{best.summary}: lowest estimated cost {best.estimated_cost:.3g} "
