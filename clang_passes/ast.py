@@ -83,22 +83,40 @@ _UNSET = object()
 class Node:
     """One cursor of a function body, with its byte extent in the main file."""
 
-    __slots__ = ("cursor", "kind", "children", "parent", "start", "end", "stmt", "index", "last", "tree", "decl",
+    __slots__ = ("cursor", "kind", "children", "parent", "_start", "_end", "stmt", "index", "last", "tree", "decl",
                  "_op")
 
-    def __init__(self, cursor, kind, parent, start, end):
+    def __init__(self, cursor, kind, parent):
         self.cursor = cursor
         self.kind = kind
         self.parent: Optional[Node] = parent
         self.children: list[Node] = []
-        self.start = start
-        self.end = end
+        self._start = -1  # byte extent, asked of libclang on first use
+        self._end = -1
         self.stmt = 0  # order of the enclosing statement in the function
         self.index = 0  # pre-order number in the function
         self.last = 0  # pre-order number of the last node of this subtree
         self.tree: Optional[list[Node]] = None  # the function's nodes in pre-order
         self.decl = _UNSET  # the variable a DECL_REF_EXPR names, once looked up
         self._op: Optional[str] = None
+
+    @property
+    def start(self) -> int:
+        """Byte offset where the node starts (its expansion location for macro code)."""
+        if self._start < 0:
+            self._extent()
+        return self._start
+
+    @property
+    def end(self) -> int:
+        if self._end < 0:
+            self._extent()
+        return self._end
+
+    def _extent(self) -> None:
+        extent = _lib.clang_getCursorExtent(self.cursor)
+        self._start = _offset(_lib.clang_getRangeStart(extent))
+        self._end = _offset(_lib.clang_getRangeEnd(extent))
 
     def walk(self) -> list["Node"]:
         """This node and all below it, in pre-order (source order)."""
@@ -314,9 +332,7 @@ _COLLECT = cindex.callbacks["cursor_visit"](_collect)
 
 
 def _make_node(cursor, parent: Optional[Node]) -> Node:
-    extent = _lib.clang_getCursorExtent(cursor)
-    return Node(cursor, CursorKind.from_id(_lib.clang_getCursorKind(cursor)), parent,
-                _offset(_lib.clang_getRangeStart(extent)), _offset(_lib.clang_getRangeEnd(extent)))
+    return Node(cursor, CursorKind.from_id(_lib.clang_getCursorKind(cursor)), parent)
 
 
 def _build(cursor) -> Node:

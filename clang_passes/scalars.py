@@ -374,6 +374,9 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
 
     uses: list[ScalarUse] = []
     references = info.function.references
+    locals_ = {key for key in order if not (key[0] == path and loop_node.start <= key[1] < loop_node.end)
+               and variables.get(decls[key]).storage not in (Storage.GLOBAL, Storage.STATIC_LOCAL)}
+    live = _live_after(info, locals_, loops)
     for key in order:
         decl = decls[key]
         if references.get(key) is not None:
@@ -394,7 +397,7 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
             written_before_read=key in first.written and key not in first.read_first,
             always_written=key in always,
             reduction=reduction,
-            live_after_loop=not declared_in and (key in references or _live_after(info, key, variable.storage, loops)),
+            live_after_loop=not declared_in and (key in references or key in live or key not in locals_),
             address_taken=escaped, is_induction_variable_of=iv_of,
         ))
     return uses
@@ -440,40 +443,40 @@ def _passed_by_reference(root: Node) -> set[tuple]:
     return keys
 
 
-def _live_after(info: LoopInfo, key: tuple, storage: Storage, loops: dict[int, LoopInfo]) -> bool:
-    """Whether the value the loop leaves in the variable may be read afterwards.
+def _live_after(info: LoopInfo, keys: set[tuple], loops: dict[int, LoopInfo]) -> set[tuple]:
+    """Which of `keys` (locals and parameters) may have the value the loop leaves read afterwards.
 
     Follows the statements after the loop, and after each enclosing statement in turn: a statement that
-    reads it first makes it live, one that assigns it on every path makes it dead. An enclosing loop
-    whose next iteration may read it makes it live. Jumps that leave a statement (break, continue,
+    reads a variable first makes it live, one that assigns it on every path makes it dead. An enclosing
+    loop whose next iteration may read it makes it live. Jumps that leave a statement (break, continue,
     goto, labels) fall back to the conservative answer: any later mention.
     """
-    if storage in (Storage.GLOBAL, Storage.STATIC_LOCAL):
-        return True
+    live: set[tuple] = set()
+    open_keys = set(keys)
     node = info.node
-    while node.parent is not None:
+    while node.parent is not None and open_keys:
         parent = node.parent
         if parent.kind == K.COMPOUND_STMT:
-            after = parent.children[parent.children.index(node) + 1:]
-            for statement in after:
+            for statement in parent.children[parent.children.index(node) + 1:]:
                 if _leaves(statement):
-                    return _mentioned_after(info, key)
+                    return live | _mentioned_after(info, open_keys)
                 first = _FirstAccess(loops, None)
                 defined = first.run(statement, set())
-                if key in first.read_first:
-                    return True
-                if key in defined:
-                    return False
+                live |= open_keys & first.read_first
+                open_keys -= first.read_first | defined
+                if not open_keys:
+                    return live
         elif parent.kind in LOOP_KINDS and parent is not info.node:
-            if any(n.kind == K.DECL_REF_EXPR and not info.node.start <= n.start < info.node.end
-                   and _key_of(n) == key for n in parent.walk()):
-                return True  # the next iteration of an enclosing loop may read it
+            mentioned = {_key_of(n) for n in parent.walk() if n.kind == K.DECL_REF_EXPR
+                         and not info.node.start <= n.start < info.node.end}
+            live |= open_keys & mentioned  # the next iteration of an enclosing loop may read it
+            open_keys -= mentioned
         elif parent.kind in (K.SWITCH_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.LABEL_STMT):
-            return _mentioned_after(info, key)
+            return live | _mentioned_after(info, open_keys)
         elif parent.kind in FUNCTION_KINDS or parent.kind == K.LAMBDA_EXPR:
-            return False
+            return live
         node = parent
-    return False
+    return live
 
 
 def _key_of(node: Node) -> Optional[tuple]:
@@ -495,17 +498,19 @@ def _leaves(statement: Node) -> bool:
     return False
 
 
-def _mentioned_after(info: LoopInfo, key: tuple) -> bool:
+def _mentioned_after(info: LoopInfo, keys: set[tuple]) -> set[tuple]:
     """The conservative answer: any mention after the loop, or anywhere in an enclosing loop."""
     loop_node = info.node
     outer = None
     for ancestor in loop_node.ancestors():
         if ancestor.kind in LOOP_KINDS:
             outer = ancestor
+    found: set[tuple] = set()
     for node in info.function.nodes:
         if node.kind != K.DECL_REF_EXPR or loop_node.start <= node.start < loop_node.end:
             continue
         if node.start >= loop_node.end or (outer is not None and outer.start <= node.start < outer.end):
-            if _key_of(node) == key:
-                return True
-    return False
+            key = _key_of(node)
+            if key in keys:
+                found.add(key)
+    return found
