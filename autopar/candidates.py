@@ -9,11 +9,15 @@ the default. `validate_plan` re-derives the same facts to judge a plan it did no
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from autopar.deps import (Analysis, Edge, ObjectModel, _declared_inside, descendants, find_loop, memo,
-                          overlap_check)
+import islpy as isl
+
+from autopar.deps import (AccessModel, Analysis, Edge, ObjectModel, _common, _declared_inside, _parse_set,
+                          _render, _set_text, descendants, find_loop, ivs_for, memo, overlap_check,
+                          pair_set_text, render_poly)
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
 from autopar.plan import Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule
 from autopar.scalars import ScalarClasses, classify
@@ -120,8 +124,9 @@ def _calls(tu: TranslationUnit, loop: Loop):
 
 
 def _arg_root(text: str) -> str:
-    import re
-    m = re.search(r"[A-Za-z_]\w*", text.replace("(const", "").replace("(double", ""))
+    """The variable an argument points into: `a` of `a + i`, `&a[i]`, `(const double *)a`."""
+    text = re.sub(r"\([^()]*\*\s*\)", " ", text)  # pointer casts
+    m = re.search(r"[A-Za-z_]\w*", text)
     return m.group(0) if m else ""
 
 
@@ -171,10 +176,6 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
 def _privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[str]:
     """'private' or 'lastprivate' when every iteration of `loop` writes each element of the local
     array `obj` before reading it; None otherwise."""
-    import islpy as isl
-
-    from autopar.deps import _parse_set, _set_text, ivs_for, pair_set_text, _common, _render
-
     if obj.kind != "array" or obj.base.storage != Storage.LOCAL or _declared_inside(obj.base, loop):
         return None
     if any(not m.affine for m in obj.accesses):
@@ -209,10 +210,6 @@ def _privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[st
 def _writes_whole_array(obj: ObjectModel, writes) -> bool:
     """Whether the unconditional writes of every single iteration of the analysed loop cover every
     element of the declared array (then lastprivate copies out exactly what the serial loop leaves)."""
-    import islpy as isl
-
-    from autopar.deps import _parse_set, _render, _set_text, ivs_for
-
     dims = obj.base.array_dims
     if not dims or any(d is None or not d.strip().isdigit() for d in dims) or not writes:
         return False
@@ -237,7 +234,6 @@ def _writes_whole_array(obj: ObjectModel, writes) -> bool:
 
 def _outer_only(model):
     """An access model restricted to its outermost loop, for that loop's iteration domain."""
-    from autopar.deps import AccessModel
     keep = [c for c in model.domain if "@" not in c.replace("@0", "")]
     return AccessModel(access=model.access, loops=model.loops[:1], dims=[], domain=keep,
                        params=set(model.params))
@@ -433,7 +429,6 @@ def _threshold(tu: TranslationUnit, loop: Loop) -> Optional[str]:
     if not symbolic or c is None or c.lower is None or c.upper is None or \
             not c.lower.is_linear or not c.upper.is_linear or abs(c.step) != 1:
         return None
-    from autopar.deps import render_poly
     hi, lo = (c.upper, c.lower) if c.step > 0 else (c.lower, c.upper)
     poly: dict[tuple[str, ...], int] = {}
     for aff, sign in ((hi, 1), (lo, -1)):

@@ -39,7 +39,7 @@ def dense_file(target_lines: int = 3000) -> str:
                     re.findall(r"^struct (\w+) \{", body, re.M) + re.findall(r"\} (\w+);", body):
                 renamed = re.sub(rf"\b{decl}\b", f"{decl}_{copy}_{k}", renamed)
             renamed = re.sub(r"^#include.*$", "", renamed, flags=re.M)
-            renamed = re.sub(r"^#define (\w+)", rf"#undef \1\n#define \1", renamed, flags=re.M)
+            renamed = re.sub(r"^#define (\w+)", r"#undef \1\n#define \1", renamed, flags=re.M)
             out.append(renamed)
         copy += 1
     return "#include <math.h>\n#include <stdio.h>\n#include <stdlib.h>\n" + "\n".join(out)
