@@ -198,3 +198,23 @@ def test_indirect_writes_of_the_bound_and_the_induction_variable(tmp_path):
     tu = translate(str(source), [])
     assert [(l.writes_bound, l.writes_induction_variable) for l in tu.loops] == [
         (True, False), (False, False), (True, False), (False, True)]
+
+
+def test_columns_and_offsets_count_bytes(tmp_path):
+    source = tmp_path / "utf8.c"
+    text = "/* größe */\nvoid f(int *a, int n) {\n    /* é */ for (int i = 0; i < n; i++) a[i] = 0;\n}\n"
+    source.write_text(text, encoding="utf-8")
+    loop = translate(str(source), []).loops[0]
+    data = text.encode("utf-8")
+    assert data[loop.offset:loop.offset + 3] == b"for"
+    line_start = data.index(b"    /* \xc3\xa9 */")
+    assert loop.line == 3 and loop.column == loop.offset - line_start + 1 == 14
+    assert loop.indentation == "    "
+
+
+def test_loops_in_a_header_file(tmp_path):
+    header = tmp_path / "kernels.h"
+    header.write_text("#pragma once\nstatic inline void clear(int *a, int n) {\n"
+                      "  for (int i = 0; i < n; i++) a[i] = 0;\n}\n")
+    tu = translate(str(header), [])
+    assert not tu.diagnostics and [(l.line, l.column, l.function) for l in tu.loops] == [(3, 3, "clear")]
