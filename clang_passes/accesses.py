@@ -14,7 +14,7 @@ from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Access, AffineExpr, Storage, Subscript, Variable
 from clang_passes.affine import AffineBuilder, Scope, written_decl_refs
-from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, LOOP_KINDS, Node, Source, Variables,
+from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, LOOP_KINDS, Node, Source, Variables, is_reference,
                               expression_children, strip, variable_decl)
 from clang_passes.loops import LoopInfo
 
@@ -88,6 +88,18 @@ class AccessCollector:
 
     def _visit(self, node: Node) -> None:
         kind = node.kind
+        if kind == K.VAR_DECL and self.function is not None:
+            values = expression_children(node)
+            if values and is_reference(node.cursor):
+                self._lvalue(values[-1], read=False, write=False)  # binding a reference reads nothing
+                return
+            over = self._range_of(Variables.key(node.cursor), values[-1]) if values else None
+            if over is not None:  # `for (double x : m[i])`: reads some element of m[i]
+                chain = self._decompose(over)
+                if chain is not None and chain.root is not None:
+                    chain.subs.append(("range", self.source.text_of(over)))
+                    self._emit(strip(values[-1]), chain, False)
+                return
         if kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR):
             op = node.binary_op
             if op in ASSIGN_OPS:
@@ -213,9 +225,33 @@ class AccessCollector:
             return None
         self._resolving.add(key)
         try:
+            over = self._range_of(key, value)
+            if over is not None:  # `for (auto &x : m[i])`: x is some element of m[i]
+                chain = self._decompose(over)
+                if chain is None or chain.root is None:
+                    return None
+                chain.subs.append(("range", self.source.text_of(over)))
+                chain.memory = True
+                chain.root_indexed = False
+                return chain
             return self._decompose(value)
         finally:
             self._resolving.discard(key)
+
+    def _range_of(self, key: tuple, value: Node) -> Optional[Node]:
+        """The range of a range-based for whose element `*__begin` the variable `key` is bound to."""
+        e = strip(value)
+        if e.kind != K.UNARY_OPERATOR or e.unary_op != "*":
+            return None
+        cursor = strip(expression_children(e)[0])
+        decl = variable_decl(cursor)
+        if decl is None or not decl.spelling.startswith("__begin"):
+            return None
+        for node in self.function.nodes:
+            if node.kind == K.CXX_FOR_RANGE_STMT and len(node.children) >= 3 and \
+                    node.children[0].kind == K.VAR_DECL and Variables.key(node.children[0].cursor) == key:
+                return node.children[1]
+        return None
 
     def _pointer_alias(self, decl) -> Optional[tuple]:
         """For a local pointer declared in this nest as `T *p = a + e` (or `&a[e]`) and never assigned
@@ -336,7 +372,9 @@ class AccessCollector:
                                                  or root.spelling.startswith("__begin"))  # range-for cursor
         subscripts: list[Subscript] = []
         for what, item in subs:
-            if what == "idx":
+            if what == "range":
+                subscripts.append(Subscript(text="*", non_affine_reason=f"element of a range-based for over {item}"))
+            elif what == "idx":
                 value, reason = self.affine.build(item, scope)
                 subscripts.append(Subscript(text=self.source.text_of(item), affine=value, non_affine_reason=reason))
             else:
@@ -348,9 +386,12 @@ class AccessCollector:
             else:
                 subscripts.append(Subscript(text="0", affine=None, non_affine_reason=reason))
         location = top.cursor.extent.start
+        text = self.source.text_of(top)
+        if subs and subs[-1][0] == "range" and not any(c.isalnum() for c in text):
+            text = f"an element of {subs[-1][1]}"  # the hidden `*__begin` of a range-based for
         self.found.append(Access(
             id=f"a{self.counter}", base=variable, path=variable.name + "".join(chain.path), is_write=is_write,
-            subscripts=subscripts, element_type=top.cursor.type.spelling, text=self.source.text_of(top),
+            subscripts=subscripts, element_type=top.cursor.type.spelling, text=text,
             line=location.line, column=location.column, statement=top.stmt,
             enclosing_loops=[info.loop.id for info in enclosing], conditional=conditional,
         ))

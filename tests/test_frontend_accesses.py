@@ -212,3 +212,20 @@ def test_a_row_pointer_declared_in_the_loop_indexes_its_array(tmp_path):
 def test_a_pointer_loaded_on_the_way_is_read_first(tu):
     chase = [(a.text, a.path, a.is_write) for a in tu.loops[3].accesses if a.path.startswith("q->")]
     assert chase == [("q->next", "q->next", False), ("q->next->val", "q->next->val", False)]
+
+
+def test_range_for_elements_belong_to_the_range(tmp_path):
+    source = tmp_path / "range2.cpp"
+    source.write_text("void f(double (&m)[4][8], double *out) {\n"
+                      "  for (int i = 0; i < 4; i++) {\n"
+                      "    double s = 0;\n"
+                      "    for (double x : m[i]) s += x;\n"
+                      "    for (auto &y : m[i]) y = s;\n"
+                      "    out[i] = s;\n"
+                      "  }\n"
+                      "}\n")
+    loop = translate(str(source), []).loops[0]
+    m = [a for a in loop.accesses if a.base.name == "m"]
+    assert [(a.is_write, a.path, a.subscripts[0].text) for a in m] == [(False, "m", "i"), (True, "m", "i")]
+    assert all(a.subscripts[1].non_affine_reason == "element of a range-based for over m[i]" for a in m)
+    assert m[0].text == "an element of m[i]"
