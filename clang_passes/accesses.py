@@ -14,8 +14,8 @@ from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Access, AffineExpr, Storage, Subscript, Variable
 from clang_passes.affine import AffineBuilder, Scope, written_decl_refs
-from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, LOOP_KINDS, Node, Source, Variables, is_reference,
-                              expression_children, strip, variable_decl)
+from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, LOOP_KINDS, Node, Source, Variables,
+                              expression_children, is_reference, strip, variable_decl)
 from clang_passes.loops import LoopInfo
 
 _INC_DEC = ("++", "--", "post++", "post--")
@@ -54,7 +54,8 @@ class _Chain:
 
     def __init__(self):
         self.root = None  # the root variable's declaration cursor
-        self.subs: list[tuple[str, object]] = []  # ("idx", node) or ("deref", [(sign, node), ...])
+        # outermost first: ("idx", node), ("deref", [(sign, node), ...]) or ("range", text of the range)
+        self.subs: list[tuple[str, object]] = []
         self.path: list[str] = []
         self.inner: list[Node] = []  # sub-expressions evaluated before the access (subscripts, offsets)
         self.memory = False
