@@ -1,4 +1,19 @@
 """The libclang front end. One pass per module; each reads the AST and returns IR from autopar.ir.
 
+- parse:    reads the file (binary or non-UTF-8 input is refused), works out the flags (command line or
+            compile_commands.json), finds builtin headers, runs libclang without -fopenmp.
+- ast:      a light tree over the cursors of one function, walked once; shared helpers.
+- loops:    every `for` loop of the main file: position, nesting, canonical form, what the body writes,
+            break/return/goto/continue/throw.
+- affine:   affine expressions over induction variables and symbols. A symbol is an integer variable
+            that the nest cannot change: not assigned in it, and, for a global or a local whose address
+            escapes, not writable through a pointer store of its type (or of char) or an opaque call.
+- accesses: every element or pointee read and write, with subscripts; C++ references and local row
+            pointers (`T *row = a + i * n`, never reassigned) are resolved to the object they name.
+- calls:    each call's side-effect class, and summaries of the same-file functions it reaches.
+- scalars:  how each scalar is used: first access on every path, reductions, liveness after the loop.
+- pragmas:  existing `#pragma omp` lines and `autopar: off` comments, read from the text.
+- frontend: `translate(path, flags, build_dir)` runs them in order; `FrontendError` for unusable input.
+
 No libclang cursor ever leaves this package.
 """
