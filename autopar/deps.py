@@ -161,6 +161,11 @@ def _object_kind(access: Access) -> str:
     return "pointer"
 
 
+def _spelled_struct(type_text: str) -> bool:
+    """`struct T` spelled out: its fields never overlap (a union's do; a typedef could be either)."""
+    return re.search(r"\bstruct\b", type_text) is not None and "union" not in type_text
+
+
 def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
     """Whether two distinct objects of a loop may overlap in memory."""
     if x.key == y.key:
@@ -168,7 +173,7 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
     if x.distinct and y.distinct:
         return False
     if x.kind == "member" and y.kind == "member" and x.base.decl == y.base.decl and \
-            not x.indexed_path and not y.indexed_path and \
+            not x.indexed_path and not y.indexed_path and _spelled_struct(x.base.type) and \
             not (x.path + ".").startswith(y.path + ".") and not (y.path + ".").startswith(x.path + "."):
         return False  # p[i].x and p[j].y: different fields of the same elements never overlap
     for a, b in ((x, y), (y, x)):

@@ -274,6 +274,13 @@ void coupled_inplace(int n) {
     (void)n;
 }
 
+/* fields of a union overlap, even behind a typedef: p[i].f and p[i + 1].bits share bytes */
+typedef union { float f; unsigned bits; } word;
+void union_fields(word *restrict p, int n) {
+    for (int i = 0; i < n - 1; i++)
+        p[i].f = (float)(p[i + 1].bits % 1000u) * 0.5f;
+}
+
 static double twice(double x) { return 2.0 * x; }
 
 int main(void) {
@@ -325,6 +332,17 @@ int main(void) {
     RESET(); step2_flow(a, n); cks("step2_flow", a, n);
     RESET(); reverse_flow(a, n); cks("reverse_flow", a, n);
     coupled_inplace(n);
+    {
+        word *w = malloc(sizeof(word) * N);
+        for (int r = 0; r < N; r++)
+            w[r].bits = (unsigned)(r * 2654435761u);
+        union_fields(w, n);
+        double s = 0.0;
+        for (int r = 0; r < N; r++)
+            s += (double)(w[r].bits % 997u);
+        printf("union_fields %.12g\n", s);
+        free(w);
+    }
     free(a); free(b); free(idx); free(perm);
     return 0;
 }
