@@ -174,8 +174,10 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
         return False
     if x.kind == "member" and y.kind == "member" and x.base.decl == y.base.decl and \
             not x.indexed_path and not y.indexed_path and _spelled_struct(x.base.type) and \
-            not (x.path + ".").startswith(y.path + ".") and not (y.path + ".").startswith(x.path + "."):
-        return False  # p[i].x and p[j].y: different fields of the same elements never overlap
+            x.path.count(".") == 1 and y.path.count(".") == 1 and "->" not in x.path + y.path:
+        # p[i].x and p[j].y: different top-level fields of struct elements never overlap (a nested
+        # member could sit in a union)
+        return False
     for a, b in ((x, y), (y, x)):
         if a.kind == "pointer" and a.base.restrict:
             return False  # restrict: nothing else reaches its pointee while it is modified
