@@ -43,7 +43,7 @@ class Scope:
         self.enclosing = enclosing  # (loop node, iv key, iv name) of enclosing canonical loops, outermost first
 
     def classify(self, decl) -> tuple[str, str]:
-        """('iv'|'symbol'|'written'|'other', name)"""
+        """('iv'|'symbol'|'value'|'written'|'changed'|'other', name)"""
         key = Variables.key(decl)
         name = decl.spelling
         for loop, iv_key, _ in reversed(self.enclosing):
@@ -52,6 +52,8 @@ class Scope:
                 if any(loop.start <= w.start < loop.end for w in body_writes):
                     return "written", name
                 return "iv", name
+        if key in self.nest.constants:
+            return "value", name  # declared in the nest from an expression and never assigned again
         if key in self.nest.any_writes:
             return "written", name
         if self.nest.is_written(key, decl):
@@ -79,6 +81,20 @@ class NestFacts:
         self.address_taken_in_function = address_taken_in_function
         self.opaque_calls = opaque_calls
         self.memory_write_types = set(memory_write_types)  # canonical types written through pointers
+        # integer locals declared in the nest with an initializer and never assigned again: stand-ins
+        # for that expression (`int row = i * n; a[row + j]`); scope_at gives the scope of a declaration
+        self.constants: dict[tuple, Node] = {}
+        self.scope_at = None
+        assigned: set[tuple] = set()
+        for node in root.walk():
+            if node.kind == K.VAR_DECL and node is not root and expression_children(node) \
+                    and is_integer_decl(node.cursor) and node.cursor.storage_class != StorageClass.STATIC:
+                self.constants[Variables.key(node.cursor)] = node
+            for target in written_decl_refs(node):
+                if target.cursor.referenced is not None:
+                    assigned.add(Variables.key(target.cursor.referenced))
+        for key in assigned:
+            self.constants.pop(key, None)
         for node in root.walk():
             for target in written_decl_refs(node):
                 decl = target.cursor.referenced
@@ -142,6 +158,7 @@ def written_decl_refs(node: Node) -> list[Node]:
 class AffineBuilder:
     def __init__(self, source: Source):
         self.source = source
+        self._expanding: set[tuple] = set()
 
     def build(self, node: Node, scope: Optional[Scope]) -> tuple[Optional[AffineExpr], Optional[str]]:
         """The affine form of an integer expression, or (None, reason)."""
@@ -178,6 +195,8 @@ class AffineBuilder:
             what, name = scope.classify(decl)
             if what in ("iv", "symbol"):
                 return {name: 1}
+            if what == "value":
+                return self._value_of(decl, scope, name)
             if what == "written":
                 raise _NotAffine(f"subscript uses {name}, which the loop writes")
             if what == "changed":
@@ -228,6 +247,18 @@ class AffineBuilder:
         if kind in (K.UNEXPOSED_EXPR, K.CXX_BOOL_LITERAL_EXPR):
             raise _NotAffine(f"non-affine expression {text}")
         raise _NotAffine(f"non-affine subscript {text}")
+
+    def _value_of(self, decl, scope: Scope, name: str) -> dict[str, int]:
+        """The affine form of a local's initializer, read in the scope of its declaration."""
+        key = Variables.key(decl)
+        node = scope.nest.constants[key]
+        if key in self._expanding or scope.nest.scope_at is None:
+            raise _NotAffine(f"subscript uses {name}, which the loop writes")
+        self._expanding.add(key)
+        try:
+            return self._terms(expression_children(node)[-1], scope.nest.scope_at(node))
+        finally:
+            self._expanding.discard(key)
 
     @staticmethod
     def _product(left: dict[str, int], right: dict[str, int], text: str, scope: Optional[Scope]) -> dict[str, int]:

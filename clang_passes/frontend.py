@@ -15,7 +15,7 @@ from clang.cindex import CursorKind as K
 
 from autopar.ir import TranslationUnit
 from clang_passes import accesses, calls, pragmas, scalars
-from clang_passes.affine import NestFacts, written_decl_refs
+from clang_passes.affine import NestFacts, Scope, written_decl_refs
 from clang_passes.ast import ASSIGN_OPS, Source, Variables, build_functions, expression_children, loop_macros, strip
 from clang_passes.loops import LoopFinder, LoopInfo
 from clang_passes.parse import FrontendError, parse, read_source, settings_for
@@ -78,6 +78,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
                          opaque_calls=calls.has_opaque_calls(root.loop.calls),
                          memory_write_types=_memory_write_types(root.node),
                          references=root.function.references)
+        nest.scope_at = _scope_finder(nest, by_node)
         for info in nest_infos:
             finder.body_facts(info, nest)
 
@@ -93,6 +94,19 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
 
     return TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
                            loops=[info.loop for info in infos], functions=summaries, diagnostics=diagnostics)
+
+
+def _scope_finder(nest: NestFacts, by_node: dict[int, LoopInfo]):
+    """Scope(nest, the canonical loops around `node`) for a node of the nest."""
+    def scope_at(node):
+        child = node
+        for ancestor in node.ancestors():
+            info = by_node.get(id(ancestor))
+            if info is not None and child is not info.init:
+                return Scope(nest, info.canonical_scope())
+            child = ancestor
+        return Scope(nest, [])
+    return scope_at
 
 
 def _descendants(info: LoopInfo) -> list[LoopInfo]:

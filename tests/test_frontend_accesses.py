@@ -229,3 +229,31 @@ def test_range_for_elements_belong_to_the_range(tmp_path):
     assert [(a.is_write, a.path, a.subscripts[0].text) for a in m] == [(False, "m", "i"), (True, "m", "i")]
     assert all(a.subscripts[1].non_affine_reason == "element of a range-based for over m[i]" for a in m)
     assert m[0].text == "an element of m[i]"
+
+
+def test_locals_declared_in_the_nest_stand_for_their_initializer(tmp_path):
+    source = tmp_path / "locals.c"
+    source.write_text(
+        "void f(double *a, const double *b, const int *idx, int n, int m) {\n"
+        "  for (int i = 0; i < n; i++) {\n"
+        "    int row = i * m;\n"
+        "    int len = n - i;\n"
+        "    for (int j = 0; j < len; j++) {\n"
+        "      int at = row + j;\n"
+        "      a[at] = b[at + 1];\n"
+        "    }\n"
+        "    int k = idx[i];\n"
+        "    a[k] = 0;\n"
+        "    int t = i;\n"
+        "    t++;\n"
+        "    a[t] = 1;\n"
+        "  }\n"
+        "}\n")
+    tu = translate(str(source), [])
+    outer, inner = tu.loops
+    assert (inner.canonical.upper.coefficients, inner.canonical.upper_text) == ({"i": -1, "n": 1}, "len")
+    shapes = {a.text: (a.subscripts[0].affine.coefficients, a.subscripts[0].affine.constant)
+              if a.subscripts[0].affine else a.subscripts[0].non_affine_reason for a in outer.accesses}
+    assert shapes["a[at]"] == ({"i*m": 1, "j": 1}, 0) and shapes["b[at + 1]"] == ({"i*m": 1, "j": 1}, 1)
+    assert shapes["a[k]"] == "indirect subscript idx[i]"
+    assert shapes["a[t]"] == "subscript uses t, which the loop writes"
