@@ -166,10 +166,19 @@ def _spelled_struct(type_text: str) -> bool:
     return re.search(r"\bstruct\b", type_text) is not None and "union" not in type_text
 
 
+def _derived_pointer(obj: ObjectModel) -> bool:
+    """A pointer local to the function (or a member reached through one): it may have been set from
+    any other pointer or array before the loop, restrict ones included."""
+    return obj.kind in ("pointer", "member") and obj.base.is_pointer and \
+        obj.base.storage in (Storage.LOCAL, Storage.STATIC_LOCAL)
+
+
 def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
     """Whether two distinct objects of a loop may overlap in memory."""
     if x.key == y.key:
         return True
+    if _derived_pointer(x) or _derived_pointer(y):
+        return True  # a local pointer may be based on a restrict pointer or point into an array
     if x.distinct and y.distinct:
         return False
     if x.kind == "member" and y.kind == "member" and x.base.decl == y.base.decl and \

@@ -130,6 +130,14 @@ void struct_fields(struct point *restrict p, int n) {
         p[i].x = p[i].y * 2.0 + 1.0;
 }
 
+/* a local pointer derived from a restrict parameter may overlap it: checked at run time (and here
+   it does overlap, so the loop runs serially) */
+void derived_pointer(double *restrict a, int n) {
+    double *q = a + 1;
+    for (int i = 0; i < n - 1; i++)
+        q[i] = a[i] * 0.5 + 1.0;
+}
+
 double g_scale = 1.25, g_total;
 
 /* a pointer may point to a global scalar the loop reads: runtime check against &g_scale */
@@ -177,6 +185,7 @@ int main(void) {
     RESET(); scale_alias(a + 1, a, n); cks("scale_alias_overlap", a, n + 1);
     RESET(); global_from_pointer(b, n); cks("global_from_pointer", GA, n);
     RESET(); unsigned_iv(a, (unsigned)n); cks("unsigned_iv", a, n);
+    RESET(); derived_pointer(a, n); cks("derived_pointer", a, n);
     RESET(); scale_by_global(a, n); cks("scale_by_global", a, n);
     RESET(); g_total = 0.0; accumulate_global(a, n); printf("accumulate_global %.12g\n", g_total);
     {
