@@ -192,9 +192,6 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
             return False  # restrict: nothing else reaches its pointee while it is modified
         if a.kind == "array" and b.kind == "array":
             return False
-        if a.kind == "array" and a.base.storage == Storage.LOCAL and b.kind == "pointer" \
-                and b.base.storage == Storage.PARAMETER:
-            return False  # a parameter cannot point into the callee's own automatic arrays
     return True
 
 
