@@ -40,6 +40,11 @@ class Edge:
     reason: str = ""  # a sentence a user understands
     alias: Optional[tuple[str, str]] = None  # the two object keys when the edge exists only by aliasing
 
+    @property
+    def unknown(self) -> bool:
+        """A conservative edge: the accesses may or may not touch the same element."""
+        return not self.exact
+
 
 class DependenceGraph:
     """Dependences of the accesses inside one loop. Nodes: access ids; edges: `Edge` data."""
