@@ -647,6 +647,8 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
         collapsed.append(child)
     if plan.directive in (Directive.SIMD, Directive.PARALLEL_FOR_SIMD) and loop.children:
         problems.append(f"{plan.directive.value} is only proposed on an innermost loop")
+    if plan.directive == Directive.SIMD and plan.schedule is not None:
+        problems.append("simd takes no schedule clause")
     if plan.directive == Directive.PARALLEL_FOR_SIMD and plan.reductions:
         problems.append("parallel for simd with a reduction is miscompiled by clang 14 at -O1: use "
                         "parallel for, or simd alone")
