@@ -230,3 +230,21 @@ def test_square_of_the_row_length_delinearises():
     models = next(iter(an.model.objects.values())).accesses
     assert [m.dims for m in models] == [[{}, {"j": 1}], [{"n": 1, "": -1}, {"j": 1}]]
     assert an.graph.carried_by(loop.id) == []
+
+
+def test_dot_export_is_valid_graphviz(c_file, tmp_path):
+    import shutil
+    import subprocess
+
+    if not shutil.which("dot"):
+        pytest.skip("graphviz is not installed")
+    tu = load_translation_unit(c_file("""
+double g;
+void f(double *p, double *q, int *idx, int n) {
+    for (int i = 1; i < n; i++) { p[i] = p[i - 1] + q[idx[i]] * g; q["x"[0] + i] = 1; }
+}
+"""))
+    dot = dependence_graph(tu, tu.loops[0].id).to_dot()
+    out = subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "<svg" in out.stdout
