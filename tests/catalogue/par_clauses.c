@@ -90,6 +90,13 @@ double max_fmax(const double *restrict a, int n) {
     return m;
 }
 
+double min_fmin(const double *restrict a, int n) {
+    double m = 1e300;
+    for (int i = 0; i < n; i++)
+        m = fmin(a[i] + 0.25, m);
+    return m;
+}
+
 int max_int(const int *restrict v, int n) {
     int m = -1;
     for (int i = 0; i < n; i++)
@@ -186,6 +193,7 @@ int main(void) {
     printf("max_if %.12g\n", max_if(a, n));
     printf("min_ternary %.12g\n", min_ternary(a, n));
     printf("max_fmax %.12g\n", max_fmax(a, n));
+    printf("min_fmin %.12g\n", min_fmin(a, n));
     printf("max_int %d\n", max_int(v, n));
     two_sums(a, n, out);
     printf("two_sums %.12g %.12g\n", out[0], out[1]);
