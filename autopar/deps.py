@@ -859,6 +859,8 @@ def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str, list[str]]]:
     else:
         return None
     ndims = len(dims_of[id(obj.accesses[0])])
+    if ndims == 0:  # a member used whole (`p->count`): the object itself
+        return f"(const char *)&{obj.path}", f"(const char *)(&{obj.path} + 1)", conditions
     # true multi-dimensional subscripts (rows of a declared length): the bounding box's corners
     # `&a[lo0][lo1]` and `&a[hi0][hi1] + 1` bound the bytes touched, in the array's own layout
     corners = ndims > 1 and all(s == () for s in strides)

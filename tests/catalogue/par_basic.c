@@ -138,6 +138,14 @@ void derived_pointer(double *restrict a, int n) {
         q[i] = a[i] * 0.5 + 1.0;
 }
 
+struct settings { double offset; int unused; };
+
+/* a scalar member read through a pointer that may alias the written array: checked with &s->offset */
+void member_scalar(double *a, const struct settings *s, int n) {
+    for (int i = 0; i < n; i++)
+        a[i] = a[i] * 2.0 + s->offset;
+}
+
 double g_scale = 1.25, g_total;
 
 /* a pointer may point to a global scalar the loop reads: runtime check against &g_scale */
@@ -186,6 +194,7 @@ int main(void) {
     RESET(); global_from_pointer(b, n); cks("global_from_pointer", GA, n);
     RESET(); unsigned_iv(a, (unsigned)n); cks("unsigned_iv", a, n);
     RESET(); derived_pointer(a, n); cks("derived_pointer", a, n);
+    RESET(); { struct settings st = {0.5, 0}; member_scalar(a, &st, n); } cks("member_scalar", a, n);
     RESET(); scale_by_global(a, n); cks("scale_by_global", a, n);
     RESET(); g_total = 0.0; accumulate_global(a, n); printf("accumulate_global %.12g\n", g_total);
     {
