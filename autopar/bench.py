@@ -317,66 +317,118 @@ def _builds(kernel: Kernel, configs: list[str], base_flags: list[str], unavailab
     return {c: builds[c] for c in configs}
 
 
+class _Job(BaseModel):
+    """One (configuration, thread count) of one kernel and size being measured."""
+
+    record: BenchRecord
+    executable: str
+    runs: list[v.RunResult] = Field(default_factory=list)
+    spent_s: float = 0.0
+    done: bool = False
+
+
 def _run_size(kernel: Kernel, size: str, builds: dict[str, _Build], results: BenchResults, workdir: Path,
               link_flags: list[str], repeat: int, warmup: int, tolerance: float, tick) -> None:
-    defines = kernel.defines(size)
-    serial_timing: Optional[v.Timing] = None
-    serial_wall: Optional[float] = None  # the slowest serial process, set-up included
-    expected: Optional[list[str]] = None
+    """Build every configuration, then run them round-robin: round r runs each build once.
+
+    Interleaving spreads the load of a shared machine evenly over the configurations, instead of
+    penalising whichever one happened to run while something else was busy.
+    """
+    jobs: list[_Job] = []
     for config, build in builds.items():
-        counts = [1] if config == "serial" else results.threads
-        for threads in counts:
-            tick(f"{kernel.name} {size}: {config} T={threads}", 1)
+        for threads in ([1] if config == "serial" else results.threads):
             record = BenchRecord(kernel=kernel.name, size=size, config=config, threads=threads, status="ok",
                                  tool_latency_s=build.tool_latency_s, parallel_loops=build.parallel_loops,
                                  decided_by=build.decided_by)
             results.records.append(record)
-            if build.tool_error:
-                record.status, record.error = "tool-failed", build.tool_error
+            tick(f"{kernel.name} {size}: build {config} T={threads}", 0)
+            executable = _build(kernel, size, config, build, threads, record, workdir, link_flags, results)
+            if executable:
+                jobs.append(_Job(record=record, executable=executable))
+    serial = next((job for job in jobs if job.record.config == "serial"), None)
+    for job in jobs:
+        if serial is None and job.record.status == "ok":
+            job.record.status, job.record.error = "unavailable", "the serial build failed, so there is no baseline"
+            job.done = True
+
+    rounds = warmup + repeat
+    timeout, budget = v.RUN_TIMEOUT_S, None
+    for round_index in range(rounds):
+        for job in jobs:
+            tick(f"{kernel.name} {size}: {job.record.config} T={job.record.threads}", 1 / rounds)
+            if job.done:
                 continue
-            if build.source is None:
-                record.status, record.error = "unavailable", build.unavailable
-                continue
-            if config != "serial" and expected is None:
-                record.status, record.error = "unavailable", "the serial build failed, so there is no baseline"
-                continue
-            flags = [f.replace("{T}", str(threads)) for f in build.flags] + defines
-            tag = f"{config.replace(':', '_')}-{size}" + (f"-T{threads}" if build.per_thread_count else "")
-            executable = str(workdir / f"{tag}.exe")
-            if not os.path.exists(executable) or not _built_this_run(executable, results):
-                built = v.compile_source(build.source, executable, build.compiler, flags, openmp=build.openmp,
-                                         link_flags=link_flags)
-                if not built.ok:
-                    record.status = "compile-failed"
-                    record.error = f"{' '.join(built.command)}\n{built.stderr[-1500:]}"
-                    continue
-            # A build far slower than serial (a badly placed pragma) must not stall the whole run.
-            timeout = v.RUN_TIMEOUT_S if serial_wall is None else max(20.0, 30 * serial_wall)
-            budget = None if serial_wall is None else max(10.0, 10 * serial_wall * (warmup + repeat))
-            timing, runs = v.time_runs(executable, (), threads, repeat, warmup, timeout, budget)
-            if timing is None:
-                last = runs[-1]
-                if last.returncode is None:
-                    record.status, record.error = "timeout", f"killed after {timeout:.0f} s"
+            run = v.run_program(job.executable, (), job.record.threads, timeout)
+            job.runs.append(run)
+            job.spent_s += run.wall_s
+            if not run.ok:
+                job.done = True
+                if run.returncode is None:
+                    job.record.status, job.record.error = "timeout", f"killed after {timeout:.0f} s"
                 else:
-                    record.status, record.error = "run-failed", f"exit code {last.returncode}: {last.stderr[-1500:]}"
-                continue
-            record.timing = timing
-            if config == "serial":
-                serial_timing, expected = timing, runs[-1].output.values
-                serial_wall = max(r.wall_s for r in runs)
-                record.output_match, record.max_relative_error = True, 0.0
-                record.speedup, record.efficiency = 1.0, 1.0
-                continue
-            comparisons = [v.compare_values(expected, r.output.values, tolerance) for r in runs]
-            record.output_match = all(c.match for c in comparisons)
-            record.max_relative_error = max(c.max_relative_error for c in comparisons)
-            if not record.output_match:
-                record.status = "wrong-output"
-                record.error = next(c.message for c in comparisons if not c.match)
-            if serial_timing and timing.median_s > 0:
-                record.speedup = serial_timing.median_s / timing.median_s
-                record.efficiency = record.speedup / threads
+                    job.record.status = "run-failed"
+                    job.record.error = f"exit code {run.returncode}: {run.stderr[-1500:]}"
+                if job is serial:  # no baseline: the others cannot be judged
+                    for other in jobs:
+                        if not other.done:
+                            other.done = True
+                            other.record.status = "unavailable"
+                            other.record.error = "the serial build did not run, so there is no baseline"
+            elif job is serial and round_index == 0:
+                # A build far slower than serial (a badly placed pragma) must not stall the whole run.
+                timeout = max(20.0, 30 * run.wall_s)
+                budget = max(10.0, 10 * run.wall_s * rounds)
+            elif budget is not None and job.spent_s > budget:
+                job.done = True  # timed by the runs it had
+
+    if serial is None or serial.record.status != "ok":
+        return
+    expected = serial.runs[0].output.values
+    serial_timing = _timing(serial, warmup)
+    for job in jobs:
+        record = job.record
+        if record.status != "ok" or not job.runs:
+            continue
+        record.timing = _timing(job, warmup)
+        comparisons = [v.compare_values(expected, r.output.values, tolerance) for r in job.runs]
+        record.output_match = all(c.match for c in comparisons)
+        record.max_relative_error = max(c.max_relative_error for c in comparisons)
+        if not record.output_match:
+            record.status = "wrong-output"
+            record.error = next(c.message for c in comparisons if not c.match)
+        if record.timing.median_s > 0:
+            record.speedup = serial_timing.median_s / record.timing.median_s
+            record.efficiency = record.speedup / record.threads
+
+
+def _build(kernel: Kernel, size: str, config: str, build: _Build, threads: int, record: BenchRecord,
+           workdir: Path, link_flags: list[str], results: BenchResults) -> Optional[str]:
+    """The executable for one configuration and thread count, or None (the record says why)."""
+    if build.tool_error:
+        record.status, record.error = "tool-failed", build.tool_error
+        return None
+    if build.source is None:
+        record.status, record.error = "unavailable", build.unavailable
+        return None
+    flags = [f.replace("{T}", str(threads)) for f in build.flags] + kernel.defines(size)
+    tag = f"{config.replace(':', '_')}-{size}" + (f"-T{threads}" if build.per_thread_count else "")
+    executable = str(workdir / f"{tag}.exe")
+    if os.path.exists(executable) and _built_this_run(executable, results):
+        return executable  # the same build serves every thread count
+    built = v.compile_source(build.source, executable, build.compiler, flags, openmp=build.openmp,
+                             link_flags=link_flags)
+    if not built.ok:
+        record.status = "compile-failed"
+        record.error = f"{' '.join(built.command)}\n{built.stderr[-1500:]}"
+        return None
+    return executable
+
+
+def _timing(job: _Job, warmup: int) -> v.Timing:
+    timed = job.runs[warmup:] or job.runs[-1:]
+    measure = "program" if all(r.output.time_s is not None for r in timed) else "wall"
+    return v.summarize([r.output.time_s if measure == "program" else r.wall_s for r in timed],
+                       job.record.threads, measure)
 
 
 def _built_this_run(executable: str, results: BenchResults) -> bool:
