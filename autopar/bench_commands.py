@@ -108,7 +108,8 @@ def add_bench(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--out", default="bench-results", metavar="DIR", help="output folder (default bench-results)")
     p.add_argument("--repeat", type=int, default=3, metavar="K", help="timed runs per measurement (default 3)")
     p.add_argument("--warmup", type=int, default=1, help="warm-up runs before timing (default 1)")
-    p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, metavar="R")
+    p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, metavar="R",
+                   help=f"relative tolerance for floating-point checksums (default {DEFAULT_TOLERANCE:g})")
     p.add_argument("--no-race-check", action="store_true", help="skip the ThreadSanitizer race checks")
     p.add_argument("--no-plots", action="store_true")
     return p
