@@ -180,7 +180,10 @@ def _privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[st
         return None
     if any(not m.affine for m in obj.accesses):
         return None
-    writes = [m for m in obj.accesses if m.access.is_write and not m.access.conditional and m.exact_domain]
+    # only writes that run in every iteration of `loop` cover reads: not under an if, and inside
+    # loops that are not under one either
+    writes = [m for m in obj.accesses if m.access.is_write and not m.access.conditional and m.exact_domain
+              and all(inner.conditional is False for inner in m.loops[1:])]
     for r in (m for m in obj.accesses if not m.access.is_write):
         covered = None
         for w in writes:

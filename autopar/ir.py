@@ -201,6 +201,9 @@ class Loop(BaseModel):
     end_line: int
     # the whole body is exactly one `for` loop (braces allowed): a perfect nest, collapsible
     perfectly_nests_child: bool = False
+    # runs under if/?:/switch/while inside its parent loop's body, so some parent iterations skip it;
+    # None when the front end does not say (treated as possibly conditional)
+    conditional: Optional[bool] = None
 
     canonical: Optional[CanonicalForm] = None
     non_canonical_reason: Optional[str] = None

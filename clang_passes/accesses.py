@@ -430,6 +430,8 @@ class AccessCollector:
             enclosing, conditional = contexts[id(parent)]
             kind = parent.kind
             info = self.loops_by_node.get(id(parent)) if kind in FOR_KINDS else None
+            if info is not None:
+                info.loop.conditional = conditional  # within its parent loop's body
             first = parent.children[0] if parent.children else None
             for child in parent.children:
                 if info is not None and child is not info.init:

@@ -281,6 +281,19 @@ void union_fields(word *restrict p, int n) {
         p[i].f = (float)(p[i + 1].bits % 1000u) * 0.5f;
 }
 
+/* a scratch array filled only on some iterations: the others read the previous fill */
+void conditional_fill(double *restrict out, const double *restrict a, int n) {
+    double tmp[4] = {0.0, 0.0, 0.0, 0.0};
+    for (int i = 0; i < n / 4; i++) {
+        if (a[i] > 5.0) {
+            for (int k = 0; k < 4; k++)
+                tmp[k] = a[i * 4 + k];
+        }
+        for (int k = 0; k < 4; k++)
+            out[i * 4 + k] = tmp[k] * 2.0;
+    }
+}
+
 static double twice(double x) { return 2.0 * x; }
 
 int main(void) {
@@ -332,6 +345,7 @@ int main(void) {
     RESET(); step2_flow(a, n); cks("step2_flow", a, n);
     RESET(); reverse_flow(a, n); cks("reverse_flow", a, n);
     coupled_inplace(n);
+    RESET(); conditional_fill(b, a, n); cks("conditional_fill", b, n);
     {
         word *w = malloc(sizeof(word) * N);
         for (int r = 0; r < N; r++)
