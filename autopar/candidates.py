@@ -164,9 +164,11 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                 for k in summary.reads_through_params:
                     if k < len(call.arguments):
                         root = _arg_root(call.arguments[k])
-                        hit = root in written or any(
+                        restricted = any(o.base.name == root and o.kind == "pointer" and o.base.restrict
+                                         for o in objects.values())
+                        hit = root in written or (not restricted and any(
                             o.written and not o.distinct and root for o in objects.values()
-                            if o.base.name != root)
+                            if o.base.name != root))
                         if hit:
                             out.append(f"calls {call.callee}, which reads through {call.arguments[k]} "
                                        "memory the loop may write")
