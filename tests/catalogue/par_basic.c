@@ -146,6 +146,19 @@ void member_scalar(double *a, const struct settings *s, int n) {
         a[i] = a[i] * 2.0 + s->offset;
 }
 
+static double window_sum(const double *r, int m) {
+    double s = 0.0;
+    for (int j = 0; j < m; j++)
+        s += r[j];
+    return s;
+}
+
+/* a same-TU function that only reads through its pointer argument */
+void window_sums(double *restrict out, const double *restrict a, int n) {
+    for (int i = 0; i < n - 4; i++)
+        out[i] = window_sum(a + i, 4);
+}
+
 double g_scale = 1.25, g_total;
 
 /* a pointer may point to a global scalar the loop reads: runtime check against &g_scale */
@@ -195,6 +208,7 @@ int main(void) {
     RESET(); unsigned_iv(a, (unsigned)n); cks("unsigned_iv", a, n);
     RESET(); derived_pointer(a, n); cks("derived_pointer", a, n);
     RESET(); { struct settings st = {0.5, 0}; member_scalar(a, &st, n); } cks("member_scalar", a, n);
+    RESET(); window_sums(a, b, n); cks("window_sums", a, n);
     RESET(); scale_by_global(a, n); cks("scale_by_global", a, n);
     RESET(); g_total = 0.0; accumulate_global(a, n); printf("accumulate_global %.12g\n", g_total);
     {
