@@ -110,6 +110,8 @@ def add_bench(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--warmup", type=int, default=1, help="warm-up runs before timing (default 1)")
     p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, metavar="R",
                    help=f"relative tolerance for floating-point checksums (default {DEFAULT_TOLERANCE:g})")
+    p.add_argument("--omp-wait-policy", choices=["passive", "active", "default"], default="passive",
+                   help="OMP_WAIT_POLICY of every run (default passive: robust on a machine shared with other work)")
     p.add_argument("--no-race-check", action="store_true", help="skip the ThreadSanitizer race checks")
     p.add_argument("--no-plots", action="store_true")
     return p
@@ -149,7 +151,8 @@ def run_bench(args: argparse.Namespace, compile_flags: list[str]) -> int:
 
             results = bench.run_bench(kernels, threads, sizes, args.out, args.repeat, args.warmup, args.tolerance,
                                       models, strategies, race_checks=not args.no_race_check,
-                                      configs=configs, progress=tick)
+                                      configs=configs, progress=tick,
+                                      omp_wait_policy=None if args.omp_wait_policy == "default" else args.omp_wait_policy)
     except bench.BenchError as error:
         print(f"autopar bench: {error}", file=sys.stderr)
         return EXIT_USAGE

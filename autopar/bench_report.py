@@ -41,7 +41,8 @@ def markdown(results: BenchResults) -> str:
         f"Measured {results.started} on {m.cores} cores ({m.cpu}), {m.system}; {m.gcc}; {m.clang}."
         + (f" Load average (1/5/15 min) at the start: {', '.join(map(str, m.load_average))}" if m.load_average else "")
         + (f"; at the end: {', '.join(map(str, m.load_average_end))}." if m.load_average_end else "."),
-        f"Timings: median of {results.repeat} runs after {results.warmup} warm-up run(s), kernel time only. "
+        f"Timings: median of {results.repeat} runs after {results.warmup} warm-up run(s), kernel time only, "
+        f"builds run round-robin, OMP_WAIT_POLICY={results.omp_wait_policy or '(runtime default)'}. "
         f"Floating-point checksums must match serial within a relative {results.tolerance:g}; integers exactly.",
         "",
     ]

@@ -1,8 +1,11 @@
 /* Single-source shortest paths with Dijkstra's O(V^2) algorithm on a dense adjacency matrix,
  * from SOURCES start vertices. adj[u * n + v] is the weight of edge u->v (1..100), 0 for none.
- * Hand-parallelised with OpenMP: one parallel region per search; each thread finds the closest
- * vertex of its share, the shares are merged under a critical section (ties broken by the lowest
- * index, as in the serial code), and the edge relaxation is a worksharing loop. */
+ * Hand-parallelised with OpenMP: one parallel region per search and one pass over the vertices per
+ * round, which relaxes the edges of the vertex chosen last and finds the next one at once. Each
+ * thread owns the same static share of vertices in every round (OpenMP guarantees it for loops of
+ * the same length and schedule in one region), so dist[v] and visited[v] are only touched by their
+ * owner. The shares' minima are merged under a critical section into one of three rotating slots
+ * (ties go to the lowest index, as in the serial code), so each round needs a single barrier. */
 #define _POSIX_C_SOURCE 200809L
 #include <limits.h>
 #include <stdio.h>
@@ -48,43 +51,46 @@ void dijkstra(const int *restrict adj, int *restrict dist, char *restrict visite
         visited[v] = 0;
     }
     dist[source] = 0;
-    int best = -1, best_dist = INF;
+    int best[3] = {source, -1, -1}, best_dist[3] = {0, INF, INF};
 #pragma omp parallel
     {
-        for (int round = 0; round < n; round++) {
-#pragma omp single
-            {
-                best = -1;
-                best_dist = INF;
-            }
+        int u = source;
+        for (int round = 0; u >= 0; round++) {
+            int du = dist[u];  /* written in an earlier round, before a barrier */
             int my_best = -1, my_dist = INF;
 #pragma omp for schedule(static) nowait
             for (int v = 0; v < n; v++) {
-                if (!visited[v] && dist[v] < my_dist) {
+                if (visited[v])
+                    continue;
+                if (v == u) {
+                    visited[v] = 1;
+                    continue;
+                }
+                int w = adj[u * n + v];
+                if (w > 0 && du + w < dist[v])
+                    dist[v] = du + w;
+                if (dist[v] < my_dist) {
                     my_dist = dist[v];
                     my_best = v;
                 }
             }
+            int slot = (round + 1) % 3;
 #pragma omp critical
             {
-                if (my_best >= 0 && (my_dist < best_dist || (my_dist == best_dist && my_best < best))) {
-                    best_dist = my_dist;
-                    best = my_best;
+                if (my_best >= 0 && (my_dist < best_dist[slot] ||
+                                     (my_dist == best_dist[slot] && my_best < best[slot]))) {
+                    best_dist[slot] = my_dist;
+                    best[slot] = my_best;
                 }
             }
-#pragma omp barrier
-            int u = best;
-            if (u < 0)
-                break;  /* every thread sees the same u, so all leave together */
-#pragma omp single
-            visited[u] = 1;
-            int du = dist[u];
-#pragma omp for schedule(static)
-            for (int v = 0; v < n; v++) {
-                int w = adj[u * n + v];
-                if (w > 0 && !visited[v] && du + w < dist[v])
-                    dist[v] = du + w;
+            /* The slot of the round after next was last read before the previous barrier. */
+#pragma omp master
+            {
+                best[(round + 2) % 3] = -1;
+                best_dist[(round + 2) % 3] = INF;
             }
+#pragma omp barrier
+            u = best[slot];
         }
     }
 }
