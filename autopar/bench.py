@@ -201,6 +201,7 @@ class _Build(BaseModel):
     per_thread_count: bool = False  # gcc-autopar fixes the thread count at compile time
     race_checked: bool = True
     race_flags: list[str] = Field(default_factory=list)
+    race_source: Optional[str] = None  # what the race check builds, when not `source` (see Rewritten)
     unavailable: Optional[str] = None
     tool_error: Optional[str] = None  # the analysis/rewrite failed
     tool_latency_s: Optional[float] = None
@@ -265,7 +266,8 @@ def run_bench(kernels: Optional[Sequence[str]] = None, threads: Sequence[int] = 
                 if build.source is None or not build.race_checked:
                     continue
                 tick(f"{kernel.name}: race check {config}", 0)
-                check = v.race_check(build.source, str(workdir), [*build.race_flags, *kernel.defines("small")],
+                check = v.race_check(build.race_source or build.source, str(workdir),
+                                     [*build.race_flags, *kernel.defines("small")],
                                      threads=max(2, max(threads)), link_flags=suite.link_flags)
                 results.race_checks.append(RaceRecord(kernel=kernel.name, config=config, threads=check.threads,
                                                       race_free=check.race_free, excerpt=check.excerpt,
@@ -312,7 +314,12 @@ def _builds(kernel: Kernel, configs: list[str], base_flags: list[str], unavailab
             continue
         path = sources_dir / f"{kernel.name}.{config.replace(':', '_')}.c"
         path.write_bytes(made.source)
-        builds[config] = _Build(source=str(path), flags=base_flags, tool_latency_s=made.latency_s,
+        race_path = None
+        if made.race_check_source is not None and made.race_check_source != made.source:
+            race_path = sources_dir / f"{kernel.name}.{config.replace(':', '_')}.nothreshold.c"
+            race_path.write_bytes(made.race_check_source)
+        builds[config] = _Build(source=str(path), race_source=str(race_path) if race_path else None,
+                                flags=base_flags, tool_latency_s=made.latency_s,
                                 parallel_loops=made.parallel_loops, decided_by=made.decided_by,
                                 # nothing to race-check when nothing was parallelized
                                 race_checked=made.parallel_loops > 0)

@@ -308,6 +308,9 @@ def race_check(source: str, workdir: str, defines: Sequence[str] = (), run_args:
 
 class Rewritten(BaseModel):
     source: bytes
+    # the same rewrite without the work-threshold if() parts, so that a race check at a small size
+    # runs the parallel code that a large input would run (the alias checks stay)
+    race_check_source: Optional[bytes] = None
     parallel_loops: int  # pragmas inserted
     latency_s: float  # analysis + rewrite, wall-clock
     skipped: dict[str, str] = Field(default_factory=dict)  # loop id -> why its plan was not applied
@@ -332,11 +335,18 @@ def rewrite_with_plans(path: str, compile_args: Sequence[str] = (), reasoner=Non
                          error=analysis.report.error or "the file could not be analyzed")
     planned = plan_rewrite(original, analysis.tu, analysis.decisions)
     source = apply_edits(original, planned.edits)
+    forced = [d.model_copy(update={"plan": without_threshold(d.plan)}) if d.plan else d for d in analysis.decisions]
+    race_check_source = apply_edits(original, plan_rewrite(original, analysis.tu, forced).edits)
     deciders: dict[str, int] = {}
     for decision in analysis.decisions:
         deciders[decision.decided_by] = deciders.get(decision.decided_by, 0) + 1
-    return Rewritten(source=source, parallel_loops=len(planned.edits), latency_s=time.perf_counter() - start,
-                     skipped=planned.skipped, decided_by=deciders)
+    return Rewritten(source=source, race_check_source=race_check_source, parallel_loops=len(planned.edits),
+                     latency_s=time.perf_counter() - start, skipped=planned.skipped, decided_by=deciders)
+
+
+def without_threshold(plan):
+    """The plan without its work threshold: the parallel path runs even on a small test input."""
+    return plan.model_copy(update={"threshold_check": None}) if plan.threshold_check else plan
 
 
 # ------------------------------------------------------------------------------------- the verifier
@@ -354,6 +364,7 @@ def verify(original: str, rewritten: Optional[str] = None, *, compiler: str = "g
     `flags` unless `race_flags` gives others (a smaller size, say), and runs with `race_run_args`.
     """
     thread_counts = sorted({1, max(1, threads)})
+    race_source: Optional[str] = None  # what the race check builds, when not `rewritten` itself
     with tempfile.TemporaryDirectory(prefix="autopar-verify-") as scratch:
         workdir = workdir or scratch
         os.makedirs(workdir, exist_ok=True)
@@ -371,6 +382,9 @@ def verify(original: str, rewritten: Optional[str] = None, *, compiler: str = "g
             result.rewritten = rewritten
             result.rewritten_source = made.source.decode("utf-8", "surrogateescape")
             result.parallel_loops, result.tool_latency_s = made.parallel_loops, made.latency_s
+            if made.race_check_source is not None and made.race_check_source != made.source:
+                race_source = str(Path(workdir) / (Path(original).stem + ".autopar-nothreshold" + Path(original).suffix))
+                Path(race_source).write_bytes(made.race_check_source)
 
         builds = {}
         for role, source in (("original", original), ("rewritten", rewritten)):
@@ -420,7 +434,7 @@ def verify(original: str, rewritten: Optional[str] = None, *, compiler: str = "g
         if check_races and builds["rewritten"].ok:
             defines = race_flags if race_flags is not None else [
                 f for f in flags if f.startswith(("-D", "-I", "-U", "-std"))]
-            check = race_check(rewritten, workdir, defines,
+            check = race_check(race_source or rewritten, workdir, defines,
                                race_run_args if race_run_args is not None else run_args,
                                max(2, threads), link_flags=link_flags, timeout=timeout)
             result.race_check = check
@@ -483,7 +497,8 @@ def make_plan_verifier(path: str, flags: Sequence[str] = ("-O2",), run_args: Seq
     original = Path(path).read_bytes()
 
     def check(tu, nest, plan) -> list[str]:
-        planned = plan_rewrite(original, tu, [Decision(root_loop_id=nest.root_loop_id, plan=plan)])
+        # Without its threshold, so that the small test input runs the parallel code.
+        planned = plan_rewrite(original, tu, [Decision(root_loop_id=nest.root_loop_id, plan=without_threshold(plan))])
         if planned.skipped:
             return [f"cannot apply the plan: {why}" for why in planned.skipped.values()]
         with tempfile.TemporaryDirectory(prefix="autopar-plan-") as scratch:

@@ -153,6 +153,9 @@ def test_the_plan_verifier_for_the_reasoner_rejects_a_racy_plan(tmp_path):
     assert check(tu, nest, good) == []
     problems = check(tu, nest, Plan(loop_id=loop.id))
     assert problems and "race" in problems[0]
+    # A work threshold would keep the small test input serial; the check runs the parallel code anyway.
+    hidden = check(tu, nest, Plan(loop_id=loop.id, threshold_check="N > 1000000000"))
+    assert hidden and "race" in hidden[0]
 
 
 @pytest.mark.slow
