@@ -107,6 +107,7 @@ class AccessModel:
     # delinearised dims that bound the flat offset although they were not proven unique
     range_dims: Optional[list[Aff]] = None
     range_strides: list[tuple[str, ...]] = field(default_factory=list)
+    variant: set[str] = field(default_factory=set)  # names the analysed loop changes (shared set)
     domain: list[str] = field(default_factory=list)  # isl constraints with "@k" for dim k
     exact_domain: bool = True
     params: set[str] = field(default_factory=set)
@@ -299,7 +300,7 @@ class LoopModel:
         ids = access.enclosing_loops
         start = ids.index(self.loop.id) if self.loop.id in ids else len(ids)
         loops = [self.loops[i] for i in ids[start:] if i in self.loops]
-        model = AccessModel(access=access, loops=loops, domain=list(self.context.domain))
+        model = AccessModel(access=access, loops=loops, domain=list(self.context.domain), variant=self.variant)
         ivs: dict[str, str] = {}
         for k, l in enumerate(loops):
             self._bound(model, k, l, ivs)
@@ -898,19 +899,124 @@ def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str, list[str]]]:
         return f"(const char *)&{path}{first}", f"(const char *)(&{path}{last} + 1)", conditions
     high[()] = high.get((), 0) + 1
     lo_text, hi_text = render_poly(low), render_poly(high)
-    first = f"(const char *)({path})" if lo_text == "0" else f"(const char *)({path} + {lo_text})"
-    return first, f"(const char *)({path} + {hi_text})", conditions
+    return f"(const char *)({_offset(path, lo_text)})", f"(const char *)({_offset(path, hi_text)})", conditions
+
+
+def _poly_mul(a: dict[tuple[str, ...], int], b: dict[tuple[str, ...], int]) -> dict[tuple[str, ...], int]:
+    out: dict[tuple[str, ...], int] = {}
+    for ma, ca in a.items():
+        for mb, cb in b.items():
+            mono = tuple(sorted(ma + mb))
+            out[mono] = out.get(mono, 0) + ca * cb
+    return {m: c for m, c in out.items() if c}
+
+
+def _poly_add(a: dict[tuple[str, ...], int], b: dict[tuple[str, ...], int]) -> dict[tuple[str, ...], int]:
+    out = dict(a)
+    for m, c in b.items():
+        out[m] = out.get(m, 0) + c
+    return {m: c for m, c in out.items() if c}
+
+
+def _iv_range(m: AccessModel, k: int) -> Optional[tuple[dict, dict]]:
+    """min and max of the k-th induction variable of an access over its domain, as polynomials."""
+    text = _set_text([("a", m)])
+    try:
+        domain = _parse_set(text)
+        context = domain.params()
+        lo, hi = domain.dim_min(k).gist(context).coalesce(), domain.dim_max(k).gist(context).coalesce()
+    except isl.Error:
+        return None
+    out = []
+    for bound in (lo, hi):
+        pieces = bound.get_pieces()
+        terms = aff_terms(pieces[0][1]) if len(pieces) == 1 else None
+        if terms is None:
+            return None
+        out.append({tuple(n.split("*")) if n else (): c for n, c in terms.items()})
+    return out[0], out[1]
+
+
+def interval_range(m: AccessModel) -> Optional[tuple[dict, dict, set[str]]]:
+    """Bounds of a flat subscript that isl cannot model (`(c*h + y*pool + dy)*w + x*pool`), term by
+    term: each monomial is at most one loop variable times positive parameters. Returns the lowest and
+    highest offset as polynomials and the parameters that must be positive for them to hold."""
+    subs = m.access.subscripts
+    if len(subs) != 1 or subs[0].affine is None:
+        return None
+    ivs = {l.canonical.induction_variable: k for k, l in enumerate(m.loops) if l.canonical}
+    low: dict[tuple[str, ...], int] = {}
+    high: dict[tuple[str, ...], int] = {}
+    positive: set[str] = set()
+    expr = subs[0].affine
+    if expr.constant:
+        low, high = {(): expr.constant}, {(): expr.constant}
+    for mono, coeff in expr.coefficients.items():
+        factors = mono.split("*")
+        in_ivs = [f for f in factors if f in ivs]
+        params = tuple(sorted(f for f in factors if f not in ivs))
+        if len(in_ivs) > 1 or any(p in m.variant for p in params) or \
+                any(f in m.variant and f not in ivs for f in factors):
+            return None
+        if not in_ivs:
+            term = {params: coeff}
+            low, high = _poly_add(low, term), _poly_add(high, term)
+            continue
+        bounds = _iv_range(m, ivs[in_ivs[0]])
+        if bounds is None:
+            return None
+        positive |= set(params)
+        scale = {params: coeff}
+        a, b = _poly_mul(bounds[0], scale), _poly_mul(bounds[1], scale)
+        if coeff < 0:
+            a, b = b, a
+        low, high = _poly_add(low, a), _poly_add(high, b)
+    return low, high, positive
+
+
+def object_ranges(obj: ObjectModel) -> Optional[tuple[list[tuple[str, str]], list[str]]]:
+    """Byte ranges (first, one past the last) that cover what the loop touches in `obj`, with the
+    conditions under which they hold; one range when isl bounds the whole object, else one per access
+    from `interval_range`; None when unknown."""
+    bounds = object_bounds(obj)
+    if bounds is not None:
+        return [(bounds[0], bounds[1])], bounds[2]
+    if obj.kind not in ("pointer", "member") or (obj.kind == "member" and not obj.indexed_path):
+        return None
+    ranges: list[tuple[str, str]] = []
+    conditions: set[str] = set()
+    for m in obj.accesses:
+        found = interval_range(m)
+        if found is None:
+            return None
+        low, high, positive = found
+        high = _poly_add(high, {(): 1})
+        lo_text, hi_text = render_poly(low), render_poly(high)
+        pair = (f"(const char *)({_offset(obj.path, lo_text)})", f"(const char *)({_offset(obj.path, hi_text)})")
+        if pair not in ranges:
+            ranges.append(pair)
+        conditions |= {f"{p} > 0" for p in positive}
+    return ranges, sorted(conditions)
+
+
+def _offset(path: str, offset: str) -> str:
+    """`path + offset` as C, without `+ -` or `+ 0`."""
+    if offset == "0":
+        return path
+    return f"{path} - {offset[1:]}" if offset.startswith("-") else f"{path} + {offset}"
 
 
 def overlap_check(pairs: list[tuple[ObjectModel, ObjectModel]]) -> Optional[str]:
     """The C test that no written object overlaps an object it may alias, or None if a range is unknown."""
     parts, conditions = [], []
     for w, o in sorted(pairs, key=lambda p: (p[0].path, p[1].path)):
-        bw, bo = object_bounds(w), object_bounds(o)
-        if bw is None or bo is None:
+        rw, ro = object_ranges(w), object_ranges(o)
+        if rw is None or ro is None:
             return None
-        parts.append(f"{bw[1]} <= {bo[0]} || {bo[1]} <= {bw[0]}")
-        conditions += [c for c in bw[2] + bo[2] if c not in conditions]
+        for first_w, last_w in rw[0]:
+            for first_o, last_o in ro[0]:
+                parts.append(f"{last_w} <= {first_o} || {last_o} <= {first_w}")
+        conditions += [c for c in rw[1] + ro[1] if c not in conditions]
     if not parts:
         return None
     if len(parts) == 1 and not conditions:

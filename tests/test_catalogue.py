@@ -46,8 +46,8 @@ def test_race_check_catches_a_wrong_pragma(tmp_path: Path):
     tu = result.analysis.tu
     loop = next(l for l in tu.loops if l.function == "flow_const")
     runner.compile_and_compare(result, {"forced": [Plan(loop_id=loop.id)]}, tmp_path)
+    # TSan sees the race whatever the timing; a different output depends on the timing
     assert any("data race" in f for f in result.failures)
-    assert any("differs from serial" in f for f in result.failures)
 
 
 def test_output_comparison_tolerates_reassociation_only():

@@ -248,3 +248,22 @@ void f(double *p, double *q, int *idx, int n) {
     out = subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "<svg" in out.stdout
+
+
+def test_interval_range_bounds_subscripts_isl_cannot_model(c_file):
+    from autopar.deps import interval_range, object_ranges
+
+    tu = load_translation_unit(c_file("""
+void f(const float *in, float *out, int w, int pool, int ow) {
+    for (int x = 0; x < ow; x++)
+        out[x] = in[x * pool] + in[x * pool + pool - 1];
+}
+"""))
+    an = analysis(tu, tu.loops[0].id)
+    objects = {o.path: o for o in an.model.objects.values()}
+    second = objects["in"].accesses[1]
+    assert second.access.text == "in[x * pool + pool - 1]"
+    # x*pool + pool - 1 lies in [pool - 1, ow*pool - 1] when pool > 0
+    assert interval_range(second) == ({(): -1, ("pool",): 1}, {(): -1, ("ow", "pool"): 1}, {"pool"})
+    ranges, conditions = object_ranges(objects["in"])
+    assert conditions == ["pool > 0"] and ranges[0][0] == "(const char *)(in - 1)"

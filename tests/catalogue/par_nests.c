@@ -147,6 +147,24 @@ void jacobi_params(double out[M][M], double in[M][M]) {
             out[i][j] = 0.25 * (in[i - 1][j] + in[i + 1][j] + in[i][j - 1] + in[i][j + 1]);
 }
 
+/* max pooling: `in[(c*h + y*pool + dy)*w + x*pool + dx]` multiplies loop variables by the parameter
+   pool, which isl cannot model; its range is bounded term by term (with pool, h, w > 0 tested) */
+void max_pool(const float *in, float *out, int channels, int h, int w, int pool) {
+    int oh = h / pool, ow = w / pool;
+    for (int c = 0; c < channels; c++)
+        for (int y = 0; y < oh; y++)
+            for (int x = 0; x < ow; x++) {
+                float best = in[(c * h + y * pool) * w + x * pool];
+                for (int dy = 0; dy < pool; dy++)
+                    for (int dx = 0; dx < pool; dx++) {
+                        float value = in[(c * h + y * pool + dy) * w + x * pool + dx];
+                        if (value > best)
+                            best = value;
+                    }
+                out[(c * oh + y) * ow + x] = best;
+            }
+}
+
 /* a valid 3x3 convolution: `in` cannot be delinearised (ow is opaque) but its range is still bounded
    when w > 0, which the runtime check tests too */
 void conv_valid(float *out, const float *in, const float *k3, int h, int w) {
@@ -214,6 +232,16 @@ int main(void) {
     upper_triangle(a, M); cks("upper_triangle", a, M * M);
     jacobi_params(GY, GX); cks("jacobi_params", &GY[0][0], M * M);
     jacobi_params(GX, GX); cks("jacobi_params_alias", &GX[0][0], M * M);
+    max_pool(A, C, 2, 20, 16, 2);
+    cs[0] = 0.0;
+    for (int i = 0; i < 2 * 10 * 8; i++)
+        cs[0] += C[i] * (float)(i % 3 + 1);
+    printf("max_pool %.4f\n", cs[0]);
+    max_pool(A, A + 100, 2, 20, 16, 2); /* overlapping: serial by the if() */
+    cs[0] = 0.0;
+    for (int i = 0; i < 300; i++)
+        cs[0] += A[i] * (float)(i % 3 + 1);
+    printf("max_pool_alias %.4f\n", cs[0]);
     weighted_rows(C, A, B, 20, 30);
     cs[0] = 0.0;
     for (int i = 0; i < 600; i++)
