@@ -25,6 +25,7 @@ from autopar.scalars import ScalarClasses, classify
 THREADS = 4  # threads the cost model assumes
 FORK_COST = 2000.0  # work units one parallel region costs to start and join
 SYMBOLIC_TRIP = 10000  # assumed trip count of a loop with a symbolic bound
+DATA_TRIP = 100  # assumed trip count of a loop whose bound is read from memory
 MIN_PARALLEL_WORK = 20000  # below this much work a threshold if() runs the loop serially
 SIMD_FACTOR = 0.8  # compilers vectorise simple loops anyway: an explicit simd gains little
 MAX_REASONS = 6
@@ -350,6 +351,8 @@ def trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
 
 def _compute_trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
     c = loop.canonical
+    if _data_bound(loop):
+        return float(DATA_TRIP), True  # CSR rows, lists: usually short
     if c is None or c.lower is None or c.upper is None or not c.lower.is_linear or not c.upper.is_linear:
         return float(SYMBOLIC_TRIP), True
     if not c.lower.coefficients and not c.upper.coefficients:
@@ -385,8 +388,20 @@ def _triangular_inside(tu: TranslationUnit, loop: Loop) -> bool:
 
 
 def _irregular(tu: TranslationUnit, loop: Loop) -> bool:
-    return _triangular_inside(tu, loop) or any(a.conditional and len(a.enclosing_loops) > 0
-                                               for a in loop.accesses if a.enclosing_loops[-1] != loop.id)
+    """Whether iterations do unequal work: an inner loop's bounds use this loop's variable
+    (triangular) or come from data (`for (e = ptr[v]; e < ptr[v + 1]; e++)`)."""
+    if _triangular_inside(tu, loop):
+        return True
+    return any(_data_bound(inner) for inner in descendants(tu, loop))
+
+
+def _data_bound(loop: Loop) -> bool:
+    """A bound read from memory (`ptr[v + 1]`, `p->len`, a call), not a formula of variables."""
+    c = loop.canonical
+    if c is None:
+        return False
+    return any(aff is None and re.search(r"\[|->|\w\s*\(", text)
+               for aff, text in ((c.lower, c.lower_text), (c.upper, c.upper_text)))
 
 
 def estimate(tu: TranslationUnit, plan: Plan) -> float:
