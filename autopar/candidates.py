@@ -15,9 +15,9 @@ from typing import Optional
 
 import islpy as isl
 
-from autopar.deps import (AccessModel, Analysis, Edge, ObjectModel, _common, _declared_inside, _parse_set,
-                          _render, _set_text, descendants, find_loop, ivs_for, memo, overlap_check,
-                          pair_set_text, render_poly)
+from autopar.deps import (ISL_LOCK, AccessModel, Analysis, Edge, ObjectModel, _common, _declared_inside,
+                          _parse_set, _render, _set_text, descendants, find_loop, ivs_for, memo,
+                          overlap_check, pair_set_text, render_poly)
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
 from autopar.plan import Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule
 from autopar.scalars import ScalarClasses, classify
@@ -573,6 +573,11 @@ def plans_for(ctx: NestContext, loop: Loop) -> list[Plan]:
 
 def analyze_nest(tu: TranslationUnit, root: Loop) -> NestAnalysis:
     """Verdicts for every loop of the nest, every legal candidate, and the cost model's default."""
+    with ISL_LOCK:
+        return _analyze_nest(tu, root)
+
+
+def _analyze_nest(tu: TranslationUnit, root: Loop) -> NestAnalysis:
     ctx = NestContext(tu, root)
     verdicts: list[LoopVerdict] = []
     candidates: list[Candidate] = []
@@ -625,7 +630,8 @@ def validate_plan(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[s
     """Problems with `plan` for this nest (empty: legal), re-derived from the dependence graph and the
     scalar classes, whoever wrote the plan."""
     try:
-        return _validate(tu, nest, plan)
+        with ISL_LOCK:
+            return _validate(tu, nest, plan)
     except Exception as error:  # a plan that cannot be checked is not legal
         return [f"the plan could not be checked ({type(error).__name__}: {error})"]
 

@@ -15,6 +15,7 @@ The result is a `DependenceGraph` wrapping a networkx MultiDiGraph whose nodes a
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
@@ -25,6 +26,9 @@ import networkx as nx
 from autopar.ir import Access, Comparison, Loop, Storage, TranslationUnit, Variable
 
 Aff = dict[str, int]  # name -> coefficient; "" is the constant term
+
+# isl's default context and the caches below are not thread-safe: one analysis at a time per process
+ISL_LOCK = threading.RLock()
 
 
 # ------------------------------------------------------------------------------------------ the graph
@@ -1025,7 +1029,8 @@ def overlap_check(pairs: list[tuple[ObjectModel, ObjectModel]]) -> Optional[str]
 
 
 def analysis(tu: TranslationUnit, loop_id: str) -> Analysis:
-    return Analysis(tu, find_loop(tu, loop_id))
+    with ISL_LOCK:
+        return Analysis(tu, find_loop(tu, loop_id))
 
 
 def dependence_graph(tu: TranslationUnit, loop_id: str) -> DependenceGraph:
