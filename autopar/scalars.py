@@ -39,7 +39,7 @@ class ScalarClasses:
 
 def _arithmetic(use: ScalarUse) -> bool:
     t = use.variable.type.replace("const", "").replace("volatile", "").strip()
-    return "*" not in t and "[" not in t and not use.variable.is_struct and \
+    return "*" not in t and "[" not in t and not use.variable.is_struct and "omplex" not in t and \
         any(word in _ARITHMETIC for word in t.split())
 
 
