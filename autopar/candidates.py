@@ -25,7 +25,7 @@ from autopar.scalars import ScalarClasses, classify
 THREADS = 4  # threads the cost model assumes
 FORK_COST = 2000.0  # work units one parallel region costs to start and join
 SYMBOLIC_TRIP = 10000  # assumed trip count of a loop with a symbolic bound
-DATA_TRIP = 100  # assumed trip count of a loop whose bound is read from memory
+DATA_TRIP = 100  # assumed trip count of an inner loop whose bound is read from memory
 MIN_PARALLEL_WORK = 20000  # below this much work a threshold if() runs the loop serially
 SIMD_FACTOR = 0.8  # compilers vectorise simple loops anyway: an explicit simd gains little
 MAX_REASONS = 6
@@ -257,6 +257,7 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
     classes = classify(loop)
     out.classes = classes
     out.blockers += call_blockers(tu, loop, an.model.objects, classes.written)
+    out.blockers += _bound_memory_written(loop, an)
     carried = an.graph.carried_by(loop.id)
     arrays: dict[str, str] = {}
     for key in sorted({e_obj for e in carried for e_obj in _edge_objects(an, e) if e.exact}):
@@ -298,6 +299,25 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
     out.notes += classes.notes
     out.blockers = list(dict.fromkeys(out.blockers))
     return out
+
+
+def _bound_memory_written(loop: Loop, an: Analysis) -> list[str]:
+    """OpenMP evaluates the bounds once; a serial loop whose bound reads memory the body writes
+    (`i < a[0]`, `i < p->len`) may see it change."""
+    c = loop.canonical
+    if c is None:
+        return []
+    texts = [text for aff, text in ((c.lower, c.lower_text), (c.upper, c.upper_text))
+             if aff is None and re.search(r"\[|->|\.|\w\s*\(", text)]
+    if not texts:
+        return []
+    names = set(re.findall(r"[A-Za-z_]\w*", " ".join(texts)))
+    written = [o for o in an.model.objects.values() if o.written]
+    if any(o.base.name in names for o in written):
+        return [f"the loop bound {' / '.join(texts)} reads memory the loop writes"]
+    if any(not o.distinct for o in written):
+        return [f"the loop bound {' / '.join(texts)} reads memory the loop may write through a pointer"]
+    return []
 
 
 def _privatised_globals_seen_by_calls(tu: TranslationUnit, loop: Loop, classes: ScalarClasses) -> list[str]:
@@ -351,8 +371,8 @@ def trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
 
 def _compute_trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
     c = loop.canonical
-    if _data_bound(loop):
-        return float(DATA_TRIP), True  # CSR rows, lists: usually short
+    if loop.depth > 0 and _data_bound(loop):
+        return float(DATA_TRIP), True  # an inner loop over CSR rows or lists: usually short
     if c is None or c.lower is None or c.upper is None or not c.lower.is_linear or not c.upper.is_linear:
         return float(SYMBOLIC_TRIP), True
     if not c.lower.coefficients and not c.upper.coefficients:
