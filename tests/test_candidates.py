@@ -237,3 +237,13 @@ def test_no_parallel_for_simd_with_a_reduction(example):
                for c in nest.candidates)
     plan = default_plan(nest).model_copy(update={"directive": Directive.PARALLEL_FOR_SIMD})
     assert any("miscompiled" in p for p in validate_plan(example.tu, nest, plan))
+
+
+def test_a_bound_read_from_memory_the_loop_may_write_blocks(analyzed):
+    tu, [aliased, restricted] = analyzed("""
+struct V { int len; double *d; };
+void h(struct V *v, double *out) { for (int i = 0; i < v->len; i++) out[i] = 1.0; }
+void k(const struct V *restrict v, double *restrict out) { for (int i = 0; i < v->len; i++) out[i] = 1.0; }
+""")
+    assert "the loop bound v->len reads memory the loop may write" in aliased.verdicts[0].reasons[0]
+    assert restricted.default_candidate_id is not None

@@ -159,6 +159,14 @@ void window_sums(double *restrict out, const double *restrict a, int n) {
         out[i] = window_sum(a + i, 4);
 }
 
+struct vec { int len; double *data; };
+
+/* the bound is read from a struct through a restrict pointer the loop does not write */
+void bound_from_struct(const struct vec *restrict v, double *restrict out) {
+    for (int i = 0; i < v->len; i++)
+        out[i] = v->data[i] * 3.0;
+}
+
 double g_scale = 1.25, g_total;
 
 /* a pointer may point to a global scalar the loop reads: runtime check against &g_scale */
@@ -209,6 +217,7 @@ int main(void) {
     RESET(); derived_pointer(a, n); cks("derived_pointer", a, n);
     RESET(); { struct settings st = {0.5, 0}; member_scalar(a, &st, n); } cks("member_scalar", a, n);
     RESET(); window_sums(a, b, n); cks("window_sums", a, n);
+    RESET(); { struct vec v = {n, b}; bound_from_struct(&v, a); } cks("bound_from_struct", a, n);
     RESET(); scale_by_global(a, n); cks("scale_by_global", a, n);
     RESET(); g_total = 0.0; accumulate_global(a, n); printf("accumulate_global %.12g\n", g_total);
     {

@@ -294,6 +294,15 @@ void conditional_fill(double *restrict out, const double *restrict a, int n) {
     }
 }
 
+/* the bound lives in memory the body writes: OpenMP would read it once, the serial loop every time */
+void bound_in_memory(double *restrict a, int *restrict len) {
+    for (int i = 0; i < len[0]; i++) {
+        a[i] = a[i] + 1.0;
+        if (a[i] > 9.0)
+            len[0] = i;
+    }
+}
+
 static double twice(double x) { return 2.0 * x; }
 
 int main(void) {
@@ -345,6 +354,7 @@ int main(void) {
     RESET(); step2_flow(a, n); cks("step2_flow", a, n);
     RESET(); reverse_flow(a, n); cks("reverse_flow", a, n);
     coupled_inplace(n);
+    RESET(); { int len = n; bound_in_memory(a, &len); printf("bound_in_memory %d\n", len); } cks("bound_in_memory", a, n);
     RESET(); conditional_fill(b, a, n); cks("conditional_fill", b, n);
     {
         word *w = malloc(sizeof(word) * N);
