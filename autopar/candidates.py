@@ -672,6 +672,7 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
     an = ctx.analysis(loop)
     classes = classify(loop)
     problems += call_blockers(tu, loop, an.model.objects, classes.written)
+    problems += _bound_memory_written(loop, an)
 
     # the loops the plan runs in parallel
     collapsed = [loop]
