@@ -594,7 +594,16 @@ def plans_for(ctx: NestContext, loop: Loop) -> list[Plan]:
 def analyze_nest(tu: TranslationUnit, root: Loop) -> NestAnalysis:
     """Verdicts for every loop of the nest, every legal candidate, and the cost model's default."""
     with ISL_LOCK:
-        return _analyze_nest(tu, root)
+        try:
+            return _analyze_nest(tu, root)
+        except Exception as error:  # never guess: a nest the analysis cannot finish stays serial
+            reason = f"the analysis could not finish ({type(error).__name__}: {error}); left serial"
+            try:
+                loops = [root, *descendants(tu, root)]
+            except Exception:
+                loops = [root]
+            return NestAnalysis(root_loop_id=root.id, default_reason=reason, verdicts=[
+                LoopVerdict(loop_id=loop.id, parallelizable=False, reasons=[reason]) for loop in loops])
 
 
 def _analyze_nest(tu: TranslationUnit, root: Loop) -> NestAnalysis:

@@ -247,3 +247,15 @@ void k(const struct V *restrict v, double *restrict out) { for (int i = 0; i < v
 """)
     assert "the loop bound v->len reads memory the loop may write" in aliased.verdicts[0].reasons[0]
     assert restricted.default_candidate_id is not None
+
+
+def test_a_nest_the_analysis_cannot_finish_stays_serial(analyzed, monkeypatch):
+    import autopar.candidates as candidates
+
+    def broken(tu, plan):
+        raise ValueError("cost")
+
+    monkeypatch.setattr(candidates, "estimate", broken)
+    tu, [nest] = analyzed("void f(double *restrict a, int n) { for (int i = 0; i < n; i++) a[i] = 0; }")
+    assert nest.candidates == [] and nest.default_candidate_id is None
+    assert "could not finish (ValueError: cost)" in nest.verdicts[0].reasons[0]
