@@ -366,14 +366,14 @@ class LoopModel:
             if not m.access.is_affine:
                 bad = next(s for s in m.access.subscripts if s.affine is None)
                 reason = bad.non_affine_reason or f"subscript {bad.text} is not affine"
-                m.reason = reason
+                m.reason = f"{reason} in {m.access.text}" if m.access.text not in reason else reason
             elif len(m.access.subscripts) > direct:
                 m.reason = f"{m.access.text} goes through a loaded pointer"
             elif obj.kind in ("pointer", "member") and obj.base.name in self.variant:
                 m.reason = f"{obj.base.name} changes inside the loop"
         if any(m.reason for m in obj.accesses):
             for m in obj.accesses:
-                m.reason = m.reason or f"another access to {obj.path} is not affine"
+                m.reason = m.reason or _first_reason(obj)
             return
         ranks = {len(m.access.subscripts) for m in obj.accesses}
         linear = all(all(f not in self._ivs(m) for mono in s.affine.coefficients if "*" in mono
@@ -397,7 +397,7 @@ class LoopModel:
                     m.params |= {_param(n) for d in dims for n in d if n and n not in ivs}
             if any(m.reason for m in obj.accesses):
                 for m in obj.accesses:
-                    m.dims, m.reason = None, m.reason or f"another access to {obj.path} is not affine"
+                    m.dims, m.reason = None, m.reason or _first_reason(obj)
             return
         if ranks != {1}:
             for m in obj.accesses:
@@ -512,6 +512,11 @@ class LoopModel:
                     m.range_dims, m.range_strides = m.dims, m.strides
                 m.dims, m.strides, m.reason = None, [], failure
         return not failure
+
+
+def _first_reason(obj: ObjectModel) -> str:
+    """Why the first non-affine access of an object is not affine: the reason for all of them."""
+    return next(m.reason for m in obj.accesses if m.reason)
 
 
 def ivs_for(prefix: str, m: AccessModel) -> dict[str, str]:
@@ -767,11 +772,11 @@ class Analysis:
                 if a.affine and b.affine:
                     self._exact(a, b, common, fresh_depth)
                 else:
-                    reason = a.reason or b.reason
+                    # one sentence per object and loop, whichever pair: the cause is the object's
+                    reason = _first_reason(obj)
                     for k in range(fresh_depth, len(common)):
-                        self._unknown(a, b, common[k], f"{reason}: {a.access.text} and {b.access.text} "
-                                      f"may touch the same element in different iterations of "
-                                      f"{_iv(common[k])}")
+                        self._unknown(a, b, common[k], f"{reason}: accesses to {obj.path} may touch the "
+                                      f"same element in different iterations of {_iv(common[k])}")
 
     def _exact(self, a: AccessModel, b: AccessModel, common: list[Loop], fresh_depth: int) -> None:
         if len(a.dims) != len(b.dims):
