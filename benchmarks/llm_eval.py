@@ -237,6 +237,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                         help="strategies also run with the rejected plans offered (default: zero_shot)")
     parser.add_argument("--files", nargs="*", help="C files (default: kernels, example, catalogue)")
     parser.add_argument("--measure-fastest", action="store_true", help="time the candidates of kernel nests")
+    parser.add_argument("--fastest-from", metavar="JSON", help="reuse the timings of an earlier --out file")
     parser.add_argument("--size", default="medium", help="kernel size for timing (kernels.yaml)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1)
@@ -249,6 +250,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     asked = sum(1 for item in items for n in item.nests if n.candidates)
     print(f"{len(items)} files, {asked} nests with at least one legal candidate", file=sys.stderr)
     fastest = measure_fastest(items, args.size, args.threads, args.repeat) if args.measure_fastest else {}
+    if args.fastest_from:
+        earlier = json.loads(Path(args.fastest_from).read_text())["fastest"]
+        fastest.update({tuple(key.split("|", 1)): Timed(**value) for key, value in earlier.items()})
 
     rows, everything = [], {}
     runs = [(m, s, False) for m in args.models for s in strategies]

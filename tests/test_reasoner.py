@@ -173,7 +173,7 @@ def test_chain_of_thought_decodes_reasoning_before_the_choice(tmp_path):
     reasoner(backend, tmp_path, strategy="chain_of_thought")(example_tu(), nest("matmul"))
     schema = backend.calls[0][1]
     assert list(schema["properties"]) == ["reasoning", "choice", "rationale"]
-    assert schema["properties"]["reasoning"]["maxLength"] == 240
+    assert schema["properties"]["reasoning"]["maxLength"] == 160
 
 
 def test_step_by_step_asks_for_the_loop_then_for_that_loops_plans(tmp_path):

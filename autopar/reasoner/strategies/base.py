@@ -16,9 +16,12 @@ from pydantic import BaseModel
 from autopar.ir import TranslationUnit
 from autopar.plan import NestAnalysis
 from autopar.reasoner.backends import Message
-from autopar.reasoner.prompt import SYSTEM, Option, answer_model, nest_prompt
+from autopar.reasoner.prompt import RATIONALE_CHARS, SYSTEM, Option, answer_model, nest_prompt
 
-ANSWER_TOKENS = 64  # {"choice": ..., "rationale": <= 100 characters} fits with room to spare
+# A bounded string can still take one token per character ("1.1.1.1..."), so every token cap is the
+# schema's total string length plus room for the JSON around it: an answer is never cut off.
+JSON_TOKENS = 32
+ANSWER_TOKENS = RATIONALE_CHARS + JSON_TOKENS
 
 
 class InvalidAnswer(Exception):
@@ -83,5 +86,5 @@ def ask_answer(ctx: Context, messages: list[Message], ids: list[str] | None = No
                reasoning_chars: int = 0) -> Proposal:
     """Ask for {"choice", "rationale"} (and optional "reasoning") restricted to `ids`."""
     model = answer_model(ids or ctx.ids, reasoning_chars)
-    answer = ctx.ask(messages, model, ANSWER_TOKENS + reasoning_chars // 3)
+    answer = ctx.ask(messages, model, ANSWER_TOKENS + reasoning_chars)
     return Proposal(choice=answer.choice, rationale=answer.rationale)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from autopar.reasoner.strategies.base import Context, Proposal, ask_answer, base_messages
 
-REASONING_CHARS = 240
+REASONING_CHARS = 160
 
 
 class ChainOfThought:

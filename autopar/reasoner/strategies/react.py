@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import create_model
 
 from autopar.reasoner.prompt import loop_label
-from autopar.reasoner.strategies.base import Context, Proposal, ask_answer, base_messages
+from autopar.reasoner.strategies.base import JSON_TOKENS, Context, Proposal, ask_answer, base_messages
 from autopar.reasoner.tools import TOOLS
 
 MAX_STEPS = 3
@@ -33,7 +33,7 @@ class ReAct:
                                   loop=(Literal[tuple(labels)], ...))
         looked_up: list[str] = []
         for _ in range(MAX_STEPS):
-            step = ctx.ask(messages, step_model, 24)
+            step = ctx.ask(messages, step_model, JSON_TOKENS)
             call = f"{step.action}({step.loop})"
             if step.action == ANSWER or call in looked_up:
                 break
@@ -41,7 +41,8 @@ class ReAct:
             observation = TOOLS[step.action](ctx.tu, ctx.nest, labels[step.loop])
             messages += [{"role": "assistant", "content": json.dumps({"action": step.action, "loop": step.loop})},
                          {"role": "user", "content": f"Observation: {observation}"}]
-        messages.append({"role": "user", "content": f"Now answer: choose one of {', '.join(ctx.ids)}."})
+        # (no list of ids here: a tiny model tends to repeat the last one it read, which was "serial")
+        messages.append({"role": "user", "content": "Now answer with the best option's id and a short reason."})
         proposal = ask_answer(ctx, messages)
         if looked_up:
             proposal.rationale = f"{proposal.rationale} [looked up {', '.join(looked_up)}]"

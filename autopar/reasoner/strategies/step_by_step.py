@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from autopar.reasoner.prompt import SERIAL, SYSTEM, describe_nest, enum_model, loop_label
-from autopar.reasoner.strategies.base import ANSWER_TOKENS, Context, Proposal, ask_answer, feedback
+from autopar.reasoner.strategies.base import JSON_TOKENS, Context, Proposal, ask_answer, feedback
 
 NONE = "none"
 
@@ -36,7 +36,7 @@ class StepByStep:
                                                 f"Step 1: which loop should run in parallel?\n{listing}\n"
                                                 f"{NONE}: no loop, keep the nest serial"},
                     *feedback(ctx)]
-        step1 = ctx.ask(messages, enum_model("Step1", "loop", [*loops, NONE]), ANSWER_TOKENS // 4)
+        step1 = ctx.ask(messages, enum_model("Step1", "loop", [*loops, NONE]), JSON_TOKENS)
         if step1.loop == NONE:
             return Proposal(choice=SERIAL, rationale="step 1: no loop worth running in parallel")
         ids = loops[step1.loop]

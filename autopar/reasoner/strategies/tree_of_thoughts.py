@@ -5,11 +5,12 @@ short note), and the best-scored branch wins; ties go to the analyzer's order of
 from __future__ import annotations
 
 from autopar.reasoner.prompt import enum_model
-from autopar.reasoner.strategies.base import Context, Proposal, base_messages
+from autopar.reasoner.strategies.base import JSON_TOKENS, Context, Proposal, base_messages
 
 MAX_BRANCHES = 5  # serial included; the analyzer's best options come first
 SCORES = ["1", "2", "3", "4", "5"]
-NOTE_CHARS = 60
+NOTE_CHARS = 40
+SCORE_TOKENS = NOTE_CHARS + JSON_TOKENS
 
 
 class TreeOfThoughts:
@@ -24,7 +25,7 @@ class TreeOfThoughts:
             messages = base_messages(ctx) + [{"role": "user", "content":
                 f"Consider only {option.id}: {option.summary}. How fast would this be, from 1 (slow) to "
                 f"5 (fastest)? Give the score and a short note."}]
-            answer = ctx.ask(messages, score_model, 40)
+            answer = ctx.ask(messages, score_model, SCORE_TOKENS)
             scored.append((int(answer.score), -order, option.id, answer.why))
         score, _, choice, note = max(scored)
         others = ", ".join(f"{cid}={s}" for s, _, cid, _ in scored)
