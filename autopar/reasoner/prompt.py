@@ -16,7 +16,7 @@ from autopar.ir import Loop, TranslationUnit
 from autopar.plan import Candidate, NestAnalysis
 
 SERIAL = "serial"
-RATIONALE_CHARS = 80  # the bound on the model's rationale, in the grammar and in the report
+RATIONALE_CHARS = 48  # the bound on the model's rationale, in the grammar and in the report
 MAX_SOURCE_LINES = 12
 MAX_OPTIONS = 8  # the cost model's best few; more only makes the prompt longer
 
