@@ -145,7 +145,9 @@ def print_llm_decisions(reasoner, args: argparse.Namespace, stream=None) -> None
         choice = d.candidate_id or "serial"
         if d.decided_by == "model":
             rounds = f"{d.rounds} round{'s' if d.rounds != 1 else ''}"
-            print(f"  {trace.root_loop_id}: model chose {choice} in {rounds}: {d.rationale}", file=stream)
+            what = f" ({trace.choice_summary})" if trace.choice_summary else ""
+            print(f"  {trace.root_loop_id}: model chose {choice}{what} in {rounds}; its note: {d.rationale}",
+                  file=stream)
         else:
             print(f"  {trace.root_loop_id}: analyzer's {choice} used: {d.rationale}", file=stream)
 

@@ -50,6 +50,7 @@ class NestTrace(BaseModel):
     seconds: float = 0.0
     error: Optional[str] = None  # why the model could not answer, when it could not
     decision: Optional[Decision] = None
+    choice_summary: str = ""  # the accepted option in a few words ("loop i, collapse(2)")
 
 
 class LLMReasoner:
@@ -106,6 +107,7 @@ class LLMReasoner:
             trace.proposals.append(proposal.choice)
             problem = self._check(tu, nest, live, proposal)
             if problem is None:
+                trace.choice_summary = next(o.summary for o in live if o.id == proposal.choice)
                 return _accepted(nest, live, proposal, round_number)
             rejections.append(Rejection(choice=proposal.choice, reason=problem))
             trace.rejections.append(problem)
