@@ -45,7 +45,7 @@ def build_options(tu: TranslationUnit, nest: NestAnalysis, offer_illegal: bool =
                 continue
             while f"c{number}" in used:
                 number += 1
-            label = _loop_label(tu, verdict.loop_id)
+            label = loop_label(tu, verdict.loop_id)
             reason = "; ".join(verdict.reasons) or "the analysis found it unsafe"
             options.append(Option(id=f"c{number}", summary=f"loop {_iv(tu, verdict.loop_id)}",
                                   illegal_reason=f"loop {label} cannot run in parallel: {reason}"))
@@ -81,17 +81,13 @@ def _iv(tu: TranslationUnit, loop_id: str) -> str:
     return loop.canonical.induction_variable if loop.canonical else f"at line {loop.line}"
 
 
-def _loop_label(tu: TranslationUnit, loop_id: str) -> str:
+def loop_label(tu: TranslationUnit, loop_id: str) -> str:
     try:
         loop = tu.loop(loop_id)
     except KeyError:
         return loop_id
     iv = loop.canonical.induction_variable if loop.canonical else "?"
     return f"{iv} (line {loop.line})"
-
-
-def loop_label(tu: TranslationUnit, loop_id: str) -> str:
-    return _loop_label(tu, loop_id)
 
 
 def source_excerpt(tu: TranslationUnit, root: Loop) -> str:

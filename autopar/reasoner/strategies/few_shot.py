@@ -1,6 +1,7 @@
 """Few-shot: two worked examples from the curated set (autopar/reasoner/examples.yaml) come first,
 chosen by how many traits (reduction, collapse, runtime check, schedule) they share with the nest.
-The examples are a fixed prefix, so llama.cpp reuses their evaluation from one nest to the next.
+The examples come first, so when consecutive nests get the same two, llama.cpp reuses their
+evaluation (its prompt cache keeps the longest common prefix).
 """
 
 from __future__ import annotations
