@@ -15,6 +15,7 @@ import autopar.candidates
 from autopar.reasoner import AnswerCache, LLMReasoner, ReasonerConfig
 from autopar.reasoner.prompt import sanitize
 from autopar.reasoner.strategies import STRATEGIES
+from autopar.reasoner.strategies.tree_of_thoughts import SCORES
 from reasoner_data import candidate, example_tu, ids, nest, on_loop
 
 
@@ -208,6 +209,22 @@ def test_tree_of_thoughts_scores_every_branch_and_takes_the_best(tmp_path):
     assert len(backend.calls) == 5  # the analyzer's best four, and serial
     assert decision.candidate_id == "c1"  # the first of the two best: the analyzer's order breaks ties
     assert decision.rationale.startswith("c1 note")
+
+
+def test_tree_of_thoughts_scores_by_probability_when_the_backend_can(tmp_path):
+    class Scoring(ScriptedBackend):
+        def distribution(self, messages, prefix, labels):
+            self.calls.append((messages, {"prefix": prefix, "labels": labels}))
+            branch = messages[-1]["content"].split(":")[0].removeprefix("Consider only ")
+            return [0.1, 0.1, 0.1, 0.1, 0.6] if branch == "c2" else [0.6, 0.1, 0.1, 0.1, 0.1]
+
+    backend = Scoring(answer("c0"))
+    r = reasoner(backend, tmp_path, strategy="tree_of_thoughts", use_cache=True)
+    decision = r(example_tu(), nest("matmul"))
+    assert len(backend.calls) == 5 and backend.calls[0][1] == {"prefix": '{"score": "', "labels": SCORES}
+    assert decision.candidate_id == "c2" and "c2=4.00" in decision.rationale
+    again = reasoner(Scoring(answer("c0")), tmp_path, strategy="tree_of_thoughts", use_cache=True)
+    assert again(example_tu(), nest("matmul")) == decision and again.traces[0].cache_hits == 5
 
 
 def test_react_runs_tools_then_answers_within_the_step_bound(tmp_path):

@@ -55,6 +55,14 @@ def test_model_choice_is_legal_and_deterministic():
     assert first == second
 
 
+def test_tree_of_thoughts_scores_branches_by_probability():
+    dot = nest("dot")
+    reasoner = make_reasoner(strategy="tree_of_thoughts", use_cache=False, time_budget=BUDGET)
+    decision = reasoner(example_tu(), dot)
+    assert_legal(decision, dot)
+    assert decision.rationale.startswith("highest expected score of")
+
+
 def test_second_run_is_answered_from_the_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("AUTOPAR_CACHE_DIR", str(tmp_path))
     dot = nest("dot")

@@ -121,6 +121,44 @@ class LlamaCppBackend:
             raise BackendTimeout(f"the model took longer than {time_budget:g} s")
         return "".join(pieces)
 
+    def distribution(self, messages: list[Message], prefix: str, labels: list[str]) -> list[float]:
+        """The model's probabilities for each label as the next token of an answer that begins with
+        `prefix` (e.g. '{"score": "' and labels "1".."5"), normalised over the labels. One forward pass,
+        no sampling: this is how options are scored by log-probability."""
+        import numpy as np
+
+        llm = self.llm()
+        try:
+            prompt = (self._chat_prompt(llm, messages) if self.instruct else _plain_prompt(messages)) + prefix
+            tokens = llm.tokenize(prompt.encode(), add_bos=False, special=True)
+            # reuse the evaluated prefix, as llama-cpp's own generate() does: only the new tail is run
+            common = 0
+            for old, new in zip(llm.input_ids[:llm.n_tokens].tolist(), tokens):
+                if old != new:
+                    break
+                common += 1
+            llm.n_tokens = min(common, len(tokens) - 1)
+            llm.eval(tokens[llm.n_tokens:])
+            from llama_cpp import llama_get_logits_ith
+
+            logits = np.ctypeslib.as_array(llama_get_logits_ith(llm.ctx, -1), shape=(llm.n_vocab(),)).copy()
+            ids = [llm.tokenize(label.encode(), add_bos=False)[0] for label in labels]
+        except Exception as error:
+            raise BackendError(f"the model could not score the options: {error}") from None
+        chosen = logits[ids]
+        weights = np.exp(chosen - chosen.max())
+        return [float(w) for w in weights / weights.sum()]
+
+    def _chat_prompt(self, llm: Any, messages: list[Message]) -> str:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            return _plain_prompt(messages)
+        eos = llm.detokenize([llm.token_eos()], special=True).decode(errors="replace")
+        bos = llm.detokenize([llm.token_bos()], special=True).decode(errors="replace")
+        return Jinja2ChatFormatter(template, eos, bos)(messages=messages).prompt
+
     def _grammar(self, schema: dict[str, Any]) -> Any:
         key = json.dumps(schema, sort_keys=True)
         if key not in self._grammars:

@@ -90,7 +90,8 @@ class LLMReasoner:
         for round_number in range(1, self.config.max_rounds + 1):
             rejected = {r.choice for r in rejections}
             live = [o for o in options if o.id not in rejected]
-            ctx = Context(tu=tu, nest=nest, options=live, ask=self._asker(trace), rejections=rejections)
+            ctx = Context(tu=tu, nest=nest, options=live, ask=self._asker(trace), rejections=rejections,
+                          distribution=self._distributor(trace))
             try:
                 proposal = self.strategy.propose(ctx)
             except InvalidAnswer as error:
@@ -154,6 +155,25 @@ class LLMReasoner:
                 detail = error.errors()[0]["msg"] if isinstance(error, ValidationError) else error.msg
                 raise InvalidAnswer(f"the answer does not fit the schema ({detail})") from None
         return ask
+
+
+    def _distributor(self, trace: NestTrace):
+        """Next-token probabilities through the cache, when the backend can compute them."""
+        if not hasattr(self.backend, "distribution"):
+            return None
+
+        def distribution(messages: list[Message], prefix: str, labels: list[str]) -> list[float]:
+            key = self.cache.key(self.backend.identity(), f"{self.strategy.name}:distribution",
+                                 [*messages, {"role": "prefix", "content": prefix}], {"labels": labels}, 0)
+            cached = self.cache.get(key)
+            if cached is not None:
+                trace.cache_hits += 1
+                return json.loads(cached)
+            probabilities = self.backend.distribution(messages, prefix, labels)
+            trace.model_calls += 1
+            self.cache.put(key, json.dumps(probabilities))
+            return probabilities
+        return distribution
 
 
 def _validate_plan(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Callable, Optional, Protocol
 
 from pydantic import BaseModel
 
@@ -40,6 +40,8 @@ class Rejection(BaseModel):
 
 # ask(messages, answer model, max_tokens) → a validated instance of the answer model
 Ask = Callable[[list[Message], type[BaseModel], int], BaseModel]
+# distribution(messages, answer prefix, labels) → the model's probability of each label coming next
+Distribution = Callable[[list[Message], str, list[str]], list[float]]
 
 
 @dataclass
@@ -49,6 +51,7 @@ class Context:
     options: list[Option]  # what may still be chosen (rejected options removed), "serial" last
     ask: Ask
     rejections: list[Rejection] = field(default_factory=list)
+    distribution: Optional[Distribution] = None  # None when the backend cannot score (an endpoint)
 
     @property
     def ids(self) -> list[str]:
