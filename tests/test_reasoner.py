@@ -283,3 +283,8 @@ def test_cache_key_depends_on_model_strategy_and_prompt():
     assert key != AnswerCache.key("m2", "zero_shot", messages, {}, 64)
     assert key != AnswerCache.key("m1", "few_shot", messages, {}, 64)
     assert key != AnswerCache.key("m1", "zero_shot", [{"role": "user", "content": "y"}], {}, 64)
+
+
+def test_unknown_strategy_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="choose from chain_of_thought"):
+        reasoner(ScriptedBackend(answer("c0")), tmp_path, strategy="telepathy")

@@ -15,8 +15,11 @@ STRATEGIES: dict[str, type] = {cls.name: cls for cls in
 
 
 def get_strategy(name: str) -> Strategy:
-    """A strategy by name; "zero-shot" and "zero_shot" both work. Raises KeyError for an unknown name."""
-    return STRATEGIES[name.replace("-", "_")]()
+    """A strategy by name; "zero-shot" and "zero_shot" both work. Raises ValueError for an unknown name."""
+    try:
+        return STRATEGIES[name.replace("-", "_")]()
+    except KeyError:
+        raise ValueError(f"unknown strategy '{name}': choose from {', '.join(sorted(STRATEGIES))}") from None
 
 
 __all__ = ["STRATEGIES", "get_strategy", "Context", "InvalidAnswer", "Proposal", "Rejection", "Strategy"]
