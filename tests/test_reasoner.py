@@ -98,9 +98,11 @@ def test_validate_plan_problems_reject_the_answer(tmp_path, monkeypatch):
 def test_the_real_validate_plan_rejects_a_tampered_candidate(tmp_path):
     # a candidate whose plan lost its runtime alias check: the analysis re-derives that it is unsafe
     matmul = nest("matmul")
-    matmul.candidates[0].plan.alias_check = None
-    decision = reasoner(ScriptedBackend(answer("c0"), answer("c1")), tmp_path)(example_tu(), matmul)
-    assert (decision.candidate_id, decision.rounds) == ("c1", 2)
+    tampered = next(c for c in matmul.candidates if c.plan.alias_check)
+    tampered.plan.alias_check = None
+    other = next(c.id for c in matmul.candidates if c.id != tampered.id)
+    decision = reasoner(ScriptedBackend(answer(tampered.id), answer(other)), tmp_path)(example_tu(), matmul)
+    assert (decision.candidate_id, decision.rounds) == (other, 2)
 
 
 def test_illegal_decoy_is_rejected_with_the_analysis_reason_and_retried(tmp_path):
