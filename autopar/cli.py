@@ -113,7 +113,8 @@ def add_llm_options(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--llm", action="store_true", help="let a local language model choose among the legal plans")
     p.add_argument("--model", metavar="NAME|PATH", help="registry name or .gguf path (see `autopar models list`)")
-    p.add_argument("--strategy", choices=sorted(STRATEGIES), default="zero_shot", help="prompting strategy")
+    p.add_argument("--strategy", choices=sorted(STRATEGIES), default="zero_shot", help="prompting strategy",
+                   type=lambda name: name.replace("-", "_"))  # zero-shot works as well as zero_shot
     p.add_argument("--llm-endpoint", metavar="URL", help="an OpenAI-compatible server instead of a local model")
 
 
