@@ -10,6 +10,7 @@ Exit codes (all commands):
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from typing import Callable, Optional
 
@@ -107,13 +108,16 @@ def _exit_code_for(report) -> int:
 
 # ------------------------------------------------------------------------------------ the LLM reasoner
 
+# The names of autopar.reasoner.strategies.STRATEGIES, spelled here so that building the parser does
+# not import the reasoner (a test keeps the two in step).
+STRATEGY_NAMES = ("chain_of_thought", "few_shot", "react", "step_by_step", "tree_of_thoughts", "zero_shot")
+
+
 def add_llm_options(p: argparse.ArgumentParser) -> None:
     """--llm, --model, --strategy, --llm-endpoint: for every command that decides plans."""
-    from autopar.reasoner.strategies import STRATEGIES
-
     p.add_argument("--llm", action="store_true", help="let a local language model choose among the legal plans")
     p.add_argument("--model", metavar="NAME|PATH", help="registry name or .gguf path (see `autopar models list`)")
-    p.add_argument("--strategy", choices=sorted(STRATEGIES), default="zero_shot", help="prompting strategy",
+    p.add_argument("--strategy", choices=STRATEGY_NAMES, default="zero_shot", help="prompting strategy",
                    type=lambda name: name.replace("-", "_"))  # zero-shot works as well as zero_shot
     p.add_argument("--llm-endpoint", metavar="URL", help="an OpenAI-compatible server instead of a local model")
 
@@ -200,34 +204,19 @@ COMMANDS: dict[str, tuple[Callable, Callable]] = {
 }
 
 
-def _command(name: str) -> tuple[Callable, Callable]:
-    """`rewrite`, `check`, `explain`: their parsers and bodies live in autopar.commands."""
+def _delegated(module: str, name: str) -> tuple[Callable, Callable]:
+    """A command whose parser (`add_<name>`) and body (`run_<name>`) live in autopar.<module>,
+    imported only when that command runs."""
     def add(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-        from autopar import commands
-        return getattr(commands, f"add_{name}")(sub)
+        return getattr(importlib.import_module(f"autopar.{module}"), f"add_{name}")(sub)
 
     def run(args: argparse.Namespace, compile_flags: list[str]) -> int:
-        from autopar import commands
-        return getattr(commands, f"run_{name}")(args, compile_flags)
+        return getattr(importlib.import_module(f"autopar.{module}"), f"run_{name}")(args, compile_flags)
     return add, run
 
 
-COMMANDS.update({name: _command(name) for name in ("rewrite", "check", "explain")})
-
-
-def _bench_command(name: str) -> tuple[Callable, Callable]:
-    """`verify`, `bench`: their parsers and bodies live in autopar.bench_commands."""
-    def add(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-        from autopar import bench_commands
-        return getattr(bench_commands, f"add_{name}")(sub)
-
-    def run(args: argparse.Namespace, compile_flags: list[str]) -> int:
-        from autopar import bench_commands
-        return getattr(bench_commands, f"run_{name}")(args, compile_flags)
-    return add, run
-
-
-COMMANDS.update({name: _bench_command(name) for name in ("verify", "bench")})
+COMMANDS.update({name: _delegated("commands", name) for name in ("rewrite", "check", "explain")})
+COMMANDS.update({name: _delegated("bench_commands", name) for name in ("verify", "bench")})
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -290,3 +290,9 @@ def test_cache_key_depends_on_model_strategy_and_prompt():
 def test_unknown_strategy_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="choose from chain_of_thought"):
         reasoner(ScriptedBackend(answer("c0")), tmp_path, strategy="telepathy")
+
+
+def test_the_cli_spells_every_strategy_name():
+    from autopar.cli import STRATEGY_NAMES
+
+    assert sorted(STRATEGY_NAMES) == sorted(STRATEGIES)
