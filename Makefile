@@ -9,17 +9,24 @@ DEMO := benchmarks/examples/matmul.c
 
 setup: system-packages $(STAMP)
 
-# clang (race checking, Polly, resource headers) and libomp-dev (OpenMP runtime with Archer), via apt when root.
+# Debian packages, installed through apt when root and missing:
+#   clang, libomp-dev  race checks (TSan + Archer), Polly, builtin headers for libclang
+#   clang-tools        clang-apply-replacements, to check exported fixes
+#   graphviz           `autopar explain` draws the dependence graph as PNG
+#   cmake, ninja-build the compiler-wrapper tests build a CMake project
+SYSTEM_PACKAGES := clang libomp-dev clang-tools graphviz cmake ninja-build
+
 system-packages:
 	@missing=""; \
-	command -v clang >/dev/null 2>&1 || missing="$$missing clang"; \
-	dpkg -s libomp-dev >/dev/null 2>&1 || missing="$$missing libomp-dev"; \
+	for package in $(SYSTEM_PACKAGES); do \
+	  dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing system packages:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "warning: missing system packages:$$missing (install them; race checks and Polly need them)" >&2; \
+	    echo "warning: missing system packages:$$missing (install them with apt; see the README)" >&2; \
 	  fi; \
 	fi
 
