@@ -110,8 +110,9 @@ def add_bench(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--warmup", type=int, default=1, help="warm-up runs before timing (default 1)")
     p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, metavar="R",
                    help=f"relative tolerance for floating-point checksums (default {DEFAULT_TOLERANCE:g})")
-    p.add_argument("--omp-wait-policy", choices=["passive", "active", "default"], default="passive",
-                   help="OMP_WAIT_POLICY of every run (default passive: robust on a machine shared with other work)")
+    p.add_argument("--omp-wait-policy", choices=["passive", "active", "default"], default="default",
+                   help="OMP_WAIT_POLICY of every run (default: the runtime's own; passive is more robust on a "
+                        "machine shared with other work)")
     p.add_argument("--no-race-check", action="store_true", help="skip the ThreadSanitizer race checks")
     p.add_argument("--no-plots", action="store_true")
     return p
