@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Optional
 
 import autopar
+from autopar.atomic import cache_dir, replace_file
 
 
 @dataclass
@@ -43,13 +44,6 @@ class Entry:
         rewritten = base64.b64decode(data["rewritten"]) if data.get("rewritten") is not None else None
         return cls(key=data["key"], report_json=json.dumps(data["report"]), rewritten=rewritten,
                    error=data.get("error"), headers=dict(data.get("headers") or {}))
-
-
-def cache_dir() -> Path:
-    if os.environ.get("AUTOPAR_CACHE_DIR"):
-        return Path(os.environ["AUTOPAR_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "autopar"
 
 
 def _enabled() -> bool:
@@ -109,7 +103,7 @@ def store(entry: Entry, headers: list[str]) -> None:
         except OSError:
             return  # a header we cannot read again: do not cache
     entry.headers = hashes
-    _write_replace(_entry_path(entry.key), entry.to_json().encode())
+    replace_file(_entry_path(entry.key), entry.to_json().encode())
 
 
 def write_rewritten(path: str, entry: Entry, output: Optional[str]) -> str:
@@ -124,7 +118,7 @@ def write_rewritten(path: str, entry: Entry, output: Optional[str]) -> str:
     for base in (cache_dir(), Path(tempfile.gettempdir()) / f"autopar-{os.getuid()}"):
         copy = base / "src" / place / os.path.basename(path)
         try:
-            _write_replace(copy, entry.rewritten or b"")
+            replace_file(copy, entry.rewritten or b"")
             return str(copy)
         except OSError as error:  # a read-only cache directory: try the temp directory
             failure = error
@@ -139,7 +133,7 @@ def fix_dependency_file(deps: str, renamed: dict[str, str]) -> list[str]:
     text = Path(deps).read_text(encoding="utf-8", errors="surrogateescape")
     for copy, original in renamed.items():
         text = text.replace(_make_escape(copy), _make_escape(original))
-    _write_replace(Path(deps), text.encode("utf-8", "surrogateescape"))
+    replace_file(Path(deps), text.encode("utf-8", "surrogateescape"))
     headers: list[str] = []
     sources = set(renamed.values())
     for rule in text.replace("\\\n", " ").splitlines():
@@ -178,21 +172,6 @@ def _split_make_words(text: str) -> list[str]:
     if current:
         words.append(current)
     return words
-
-
-def _write_replace(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
 
 
 def _sha256(data: bytes) -> str:

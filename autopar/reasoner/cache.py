@@ -2,7 +2,7 @@
 
 An answer is keyed by the model (its file's sha256, or the endpoint), the strategy, the messages, the
 answer schema and the token cap. A model file is hashed once: the hash is remembered by path, mtime
-and size. The cache lives in $AUTOPAR_CACHE_DIR, else ~/.cache/autopar. A cache that cannot be read
+and size. The cache lives under autopar.atomic.cache_dir(). A cache that cannot be read
 or written is skipped, never an error.
 """
 
@@ -11,25 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("AUTOPAR_CACHE_DIR") or Path.home() / ".cache" / "autopar")
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+from autopar.atomic import cache_dir, replace_file
 
 
 def file_hash(path: str) -> str:
@@ -51,7 +36,7 @@ def file_hash(path: str) -> str:
             digest.update(block)
     index[path] = {"stamp": stamp, "sha256": digest.hexdigest()}
     try:
-        _atomic_write(index_path, json.dumps(index, indent=1))
+        replace_file(index_path, json.dumps(index, indent=1).encode())
     except OSError:
         pass
     return digest.hexdigest()
@@ -89,6 +74,6 @@ class AnswerCache:
         if not self.enabled:
             return
         try:
-            _atomic_write(self._path(key), json.dumps({"answer": answer}))
+            replace_file(self._path(key), json.dumps({"answer": answer}).encode())
         except OSError:
             pass
