@@ -1,10 +1,9 @@
 /* Scaled dot-product attention for one head: O = softmax(Q K^T / sqrt(d)) V, with Q, K, V and O
  * seq x d row-major matrices. Written as three helper steps: scores, row softmax, weighted sum. */
-#define _POSIX_C_SOURCE 200809L
+#include "harness.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #ifndef SEQ
 #define SEQ 2048
@@ -12,19 +11,6 @@
 #ifndef DIM
 #define DIM 128
 #endif
-
-static unsigned long long seed = 577;
-
-static float next_random(void) {
-    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (float)((seed >> 40) / 16777216.0) * 2.0f - 1.0f;
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* scores[i][j] = (q_i . k_j) * scale */
 void attention_scores(const float *q, const float *k, float *scores, int seq, int d, float scale) {
@@ -70,6 +56,7 @@ void weighted_sum(const float *probs, const float *v, float *out, int seq, int d
 }
 
 int main(void) {
+    seed_random(577);
     int seq = SEQ, d = DIM;
     float *q = malloc(sizeof(float) * seq * d), *k = malloc(sizeof(float) * seq * d);
     float *v = malloc(sizeof(float) * seq * d), *out = malloc(sizeof(float) * seq * d);
@@ -79,9 +66,9 @@ int main(void) {
         return 1;
     }
     for (int i = 0; i < seq * d; i++) {
-        q[i] = next_random();
-        k[i] = next_random();
-        v[i] = next_random();
+        q[i] = random_signed_float();
+        k[i] = random_signed_float();
+        v[i] = random_signed_float();
     }
 
     double start = now_seconds();
@@ -95,8 +82,7 @@ int main(void) {
         checksum += (double)out[i] * (double)(i % 29 + 1);
     printf("kernel attention\n");
     printf("size SEQ=%d DIM=%d\n", seq, d);
-    printf("time_s %.6f\n", elapsed);
-    printf("checksum %.17g\n", checksum);
+    print_result(elapsed, checksum);
     free(q);
     free(k);
     free(v);

@@ -1,10 +1,9 @@
 /* Level-synchronous breadth-first search on a CSR graph, from SOURCES different start vertices.
  * The graph: V vertices, each with DEG pseudo-random out-edges plus an edge to its successor, so
  * every vertex is reachable. The result is each vertex's level (hop distance). */
-#define _POSIX_C_SOURCE 200809L
+#include "harness.h"
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #ifndef V
 #define V 1000000
@@ -15,31 +14,6 @@
 #ifndef SOURCES
 #define SOURCES 4
 #endif
-
-static unsigned long long seed = 12345;
-
-static unsigned next_random(void) {
-    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (unsigned)(seed >> 33);
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* A CSR graph: the neighbours of v are col_idx[row_ptr[v] .. row_ptr[v + 1] - 1]. */
-static void make_graph(int nv, int deg, int *row_ptr, int *col_idx) {
-    int e = 0;
-    for (int v = 0; v < nv; v++) {
-        row_ptr[v] = e;
-        col_idx[e++] = (v + 1) % nv;
-        for (int d = 0; d < deg; d++)
-            col_idx[e++] = (int)(next_random() % (unsigned)nv);
-    }
-    row_ptr[nv] = e;
-}
 
 /* Returns the number of levels. level[v] = -1 for vertices not reached. */
 int bfs(const int *row_ptr, const int *col_idx, int nv, int source, int *level, int *frontier,
@@ -72,6 +46,7 @@ int bfs(const int *row_ptr, const int *col_idx, int nv, int source, int *level, 
 }
 
 int main(void) {
+    seed_random(12345);
     int nv = V;
     int *row_ptr = malloc(sizeof(int) * (nv + 1));
     int *col_idx = malloc(sizeof(int) * (size_t)nv * (DEG + 1));
@@ -81,7 +56,7 @@ int main(void) {
         fprintf(stderr, "out of memory\n");
         return 1;
     }
-    make_graph(nv, DEG, row_ptr, col_idx);
+    make_csr_graph(nv, DEG, row_ptr, col_idx);
 
     long long checksum = 0;
     double elapsed = 0.0;
@@ -96,8 +71,7 @@ int main(void) {
     }
     printf("kernel bfs\n");
     printf("size V=%d DEG=%d SOURCES=%d\n", nv, DEG, SOURCES);
-    printf("time_s %.6f\n", elapsed);
-    printf("checksum %lld\n", checksum);
+    print_int_result(elapsed, checksum);
     free(row_ptr);
     free(col_idx);
     free(level);

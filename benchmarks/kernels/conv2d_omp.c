@@ -1,10 +1,9 @@
 /* Multi-channel 2D convolution (a convolution layer without padding, stride 1):
  * out[k][y][x] = bias[k] + sum over c, r, s of in[c][y + r][x + s] * w[k][c][r][s].
  * Hand-parallelised with OpenMP over output channels and rows (collapsed). */
-#define _POSIX_C_SOURCE 200809L
+#include "harness.h"
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #ifndef CIN
 #define CIN 32
@@ -22,22 +21,9 @@
 #define KS 3
 #endif
 
-static unsigned long long seed = 1618;
-
-static float next_random(void) {
-    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (float)((seed >> 40) / 16777216.0) - 0.5f;
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void fill(float *x, long count) {
     for (long i = 0; i < count; i++)
-        x[i] = next_random();
+        x[i] = random_float() - 0.5f;
 }
 
 void conv2d(const float *restrict in, const float *restrict weights, const float *restrict bias,
@@ -60,6 +46,7 @@ void conv2d(const float *restrict in, const float *restrict weights, const float
 }
 
 int main(void) {
+    seed_random(1618);
     int oh = H - KS + 1, ow = W - KS + 1;
     long in_size = (long)CIN * H * W, w_size = (long)COUT * CIN * KS * KS, out_size = (long)COUT * oh * ow;
     float *in = malloc(sizeof(float) * in_size);
@@ -83,8 +70,7 @@ int main(void) {
         checksum += (double)out[i] * (double)(i % 13 + 1);
     printf("kernel conv2d\n");
     printf("size CIN=%d COUT=%d H=%d W=%d KS=%d\n", CIN, COUT, H, W, KS);
-    printf("time_s %.6f\n", elapsed);
-    printf("checksum %.17g\n", checksum);
+    print_result(elapsed, checksum);
     free(in);
     free(weights);
     free(bias);

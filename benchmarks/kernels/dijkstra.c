@@ -1,10 +1,9 @@
 /* Single-source shortest paths with Dijkstra's O(V^2) algorithm on a dense adjacency matrix,
  * from SOURCES start vertices. adj[u * n + v] is the weight of edge u->v (1..100), 0 for none. */
-#define _POSIX_C_SOURCE 200809L
+#include "harness.h"
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #ifndef V
 #define V 4000
@@ -14,29 +13,6 @@
 #endif
 
 #define INF INT_MAX
-
-static unsigned long long seed = 271828;
-
-static unsigned next_random(void) {
-    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (unsigned)(seed >> 33);
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* About one edge in four, plus a ring so that every vertex is reachable. */
-static void make_graph(int *adj, int n) {
-    for (int u = 0; u < n; u++)
-        for (int v = 0; v < n; v++)
-            adj[u * n + v] = (u != v && next_random() % 4 == 0) ? (int)(next_random() % 100 + 1) : 0;
-    for (int u = 0; u < n; u++)
-        if (adj[u * n + (u + 1) % n] == 0)
-            adj[u * n + (u + 1) % n] = 100;
-}
 
 /* The unvisited vertex with the smallest tentative distance (lowest index on ties), or -1. */
 int closest_unvisited(const int *dist, const char *visited, int n) {
@@ -75,6 +51,7 @@ void dijkstra(const int *adj, int *dist, char *visited, int n, int source) {
 }
 
 int main(void) {
+    seed_random(271828);
     int n = V;
     int *adj = malloc(sizeof(int) * (size_t)n * n);
     int *dist = malloc(sizeof(int) * n);
@@ -83,7 +60,7 @@ int main(void) {
         fprintf(stderr, "out of memory\n");
         return 1;
     }
-    make_graph(adj, n);
+    make_matrix_graph(adj, n);
 
     long long checksum = 0;
     double elapsed = 0.0;
@@ -97,8 +74,7 @@ int main(void) {
     }
     printf("kernel dijkstra\n");
     printf("size V=%d SOURCES=%d\n", n, SOURCES);
-    printf("time_s %.6f\n", elapsed);
-    printf("checksum %lld\n", checksum);
+    print_int_result(elapsed, checksum);
     free(adj);
     free(dist);
     free(visited);

@@ -6,11 +6,10 @@
  * the same length and schedule in one region), so dist[v] and visited[v] are only touched by their
  * owner. The shares' minima are merged under a critical section into one of three rotating slots
  * (ties go to the lowest index, as in the serial code), so each round needs a single barrier. */
-#define _POSIX_C_SOURCE 200809L
+#include "harness.h"
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #ifndef V
 #define V 4000
@@ -20,29 +19,6 @@
 #endif
 
 #define INF INT_MAX
-
-static unsigned long long seed = 271828;
-
-static unsigned next_random(void) {
-    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (unsigned)(seed >> 33);
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* About one edge in four, plus a ring so that every vertex is reachable. */
-static void make_graph(int *adj, int n) {
-    for (int u = 0; u < n; u++)
-        for (int v = 0; v < n; v++)
-            adj[u * n + v] = (u != v && next_random() % 4 == 0) ? (int)(next_random() % 100 + 1) : 0;
-    for (int u = 0; u < n; u++)
-        if (adj[u * n + (u + 1) % n] == 0)
-            adj[u * n + (u + 1) % n] = 100;
-}
 
 void dijkstra(const int *restrict adj, int *restrict dist, char *restrict visited, int n,
               int source) {
@@ -96,6 +72,7 @@ void dijkstra(const int *restrict adj, int *restrict dist, char *restrict visite
 }
 
 int main(void) {
+    seed_random(271828);
     int n = V;
     int *adj = malloc(sizeof(int) * (size_t)n * n);
     int *dist = malloc(sizeof(int) * n);
@@ -104,7 +81,7 @@ int main(void) {
         fprintf(stderr, "out of memory\n");
         return 1;
     }
-    make_graph(adj, n);
+    make_matrix_graph(adj, n);
 
     long long checksum = 0;
     double elapsed = 0.0;
@@ -118,8 +95,7 @@ int main(void) {
     }
     printf("kernel dijkstra\n");
     printf("size V=%d SOURCES=%d\n", n, SOURCES);
-    printf("time_s %.6f\n", elapsed);
-    printf("checksum %lld\n", checksum);
+    print_int_result(elapsed, checksum);
     free(adj);
     free(dist);
     free(visited);

@@ -1,12 +1,11 @@
 /* Iterative radix-2 Cooley-Tukey FFT of length n (a power of two) on split real/imaginary arrays:
  * a bit-reversal permutation, then log2(n) butterfly stages. The transform runs REPS times on
  * fresh copies of the input. */
-#define _POSIX_C_SOURCE 200809L
+#include "harness.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #ifndef LOGN
 #define LOGN 20
@@ -14,19 +13,6 @@
 #ifndef REPS
 #define REPS 3
 #endif
-
-static unsigned long long seed = 99;
-
-static double next_random(void) {
-    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (double)(seed >> 11) / 9007199254740992.0;
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static unsigned reverse_bits(unsigned x, int bits) {
     unsigned r = 0;
@@ -73,6 +59,7 @@ void fft_stages(double *re, double *im, const double *wr, const double *wi, int 
 }
 
 int main(void) {
+    seed_random(99);
     int logn = LOGN, n = 1 << LOGN;
     double *in_re = malloc(sizeof(double) * n), *in_im = malloc(sizeof(double) * n);
     double *re = malloc(sizeof(double) * n), *im = malloc(sizeof(double) * n);
@@ -82,8 +69,8 @@ int main(void) {
         return 1;
     }
     for (int i = 0; i < n; i++) {
-        in_re[i] = next_random() - 0.5;
-        in_im[i] = next_random() - 0.5;
+        in_re[i] = random_double() - 0.5;
+        in_im[i] = random_double() - 0.5;
     }
     make_twiddles(wr, wi, n);
 
@@ -99,8 +86,7 @@ int main(void) {
         checksum += re[i] * (double)(i % 7 + 1) + im[i] * (double)(i % 5 + 1);
     printf("kernel fft\n");
     printf("size LOGN=%d REPS=%d\n", logn, REPS);
-    printf("time_s %.6f\n", elapsed);
-    printf("checksum %.17g\n", checksum);
+    print_result(elapsed, checksum);
     free(in_re);
     free(in_im);
     free(re);

@@ -1,11 +1,10 @@
 /* Jacobi iteration for the 2D Laplace equation on an n x n grid with fixed boundary values.
  * Each sweep computes a new grid from the old one and the largest change; the sweep result is
  * copied back before the next one. */
-#define _POSIX_C_SOURCE 200809L
+#include "harness.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #ifndef N
 #define N 1024
@@ -13,12 +12,6 @@
 #ifndef ITERS
 #define ITERS 100
 #endif
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void init_grid(double *grid, int n) {
     for (int i = 0; i < n; i++)
@@ -73,8 +66,7 @@ int main(void) {
         checksum += grid[i] * (double)(i % 11 + 1);
     printf("kernel jacobi\n");
     printf("size N=%d ITERS=%d\n", n, ITERS);
-    printf("time_s %.6f\n", elapsed);
-    printf("checksum %.17g\n", checksum);
+    print_result(elapsed, checksum);
     printf("checksum %.17g\n", err);
     free(grid);
     free(next);

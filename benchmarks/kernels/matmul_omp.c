@@ -1,29 +1,15 @@
 /* Dense matrix multiplication C = A * B, hand-parallelised with OpenMP over rows of C. */
-#define _POSIX_C_SOURCE 200809L
+#include "harness.h"
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #ifndef N
 #define N 512
 #endif
 
-static unsigned long long seed = 7;
-
-static double next_random(void) {
-    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (double)(seed >> 11) / 9007199254740992.0;
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void fill_matrix(double *m, int n) {
     for (int i = 0; i < n * n; i++)
-        m[i] = next_random() - 0.5;
+        m[i] = random_double() - 0.5;
 }
 
 void matmul(const double *restrict A, const double *restrict B, double *restrict C, int n) {
@@ -39,6 +25,7 @@ void matmul(const double *restrict A, const double *restrict B, double *restrict
 }
 
 int main(void) {
+    seed_random(7);
     int n = N;
     double *A = malloc(sizeof(double) * n * n);
     double *B = malloc(sizeof(double) * n * n);
@@ -59,8 +46,7 @@ int main(void) {
         checksum += C[i] * (double)(i % 17 + 1);
     printf("kernel matmul\n");
     printf("size N=%d\n", n);
-    printf("time_s %.6f\n", elapsed);
-    printf("checksum %.17g\n", checksum);
+    print_result(elapsed, checksum);
     free(A);
     free(B);
     free(C);

@@ -1,9 +1,8 @@
 /* 2D max pooling over each channel of a CH x H x W float tensor, window POOL x POOL, stride POOL.
  * Repeated REPS times (a pooling layer is cheap on its own). */
-#define _POSIX_C_SOURCE 200809L
+#include "harness.h"
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #ifndef CH
 #define CH 32
@@ -20,19 +19,6 @@
 #ifndef REPS
 #define REPS 60
 #endif
-
-static unsigned long long seed = 8675309;
-
-static float next_random(void) {
-    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (float)((seed >> 40) / 16777216.0) * 2.0f - 1.0f;
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 void max_pool(const float *in, float *out, int channels, int h, int w, int pool) {
     int oh = h / pool, ow = w / pool;
@@ -53,6 +39,7 @@ void max_pool(const float *in, float *out, int channels, int h, int w, int pool)
 }
 
 int main(void) {
+    seed_random(8675309);
     long in_size = (long)CH * H * W, out_size = (long)CH * (H / POOL) * (W / POOL);
     float *in = malloc(sizeof(float) * in_size);
     float *out = malloc(sizeof(float) * out_size);
@@ -61,7 +48,7 @@ int main(void) {
         return 1;
     }
     for (long i = 0; i < in_size; i++)
-        in[i] = next_random();
+        in[i] = random_signed_float();
 
     double start = now_seconds();
     for (int r = 0; r < REPS; r++) {
@@ -75,8 +62,7 @@ int main(void) {
         checksum += (double)out[i] * (double)(i % 31 + 1);
     printf("kernel maxpool\n");
     printf("size CH=%d H=%d W=%d POOL=%d REPS=%d\n", CH, H, W, POOL, REPS);
-    printf("time_s %.6f\n", elapsed);
-    printf("checksum %.17g\n", checksum);
+    print_result(elapsed, checksum);
     free(in);
     free(out);
     return 0;

@@ -1,9 +1,8 @@
 /* A 2D 5-point stencil (explicit heat diffusion) on a rows x cols float grid, STEPS time steps.
  * Two buffers are swapped between steps; the border stays fixed. Hand-parallelised with OpenMP. */
-#define _POSIX_C_SOURCE 200809L
+#include "harness.h"
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #ifndef ROWS
 #define ROWS 2048
@@ -14,19 +13,6 @@
 #ifndef STEPS
 #define STEPS 150
 #endif
-
-static unsigned long long seed = 2024;
-
-static float next_random(void) {
-    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (float)((seed >> 40) / 16777216.0);
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 void stencil_step(const float *restrict in, float *restrict out, int rows, int cols, float alpha) {
 #pragma omp parallel for schedule(static)
@@ -41,6 +27,7 @@ void stencil_step(const float *restrict in, float *restrict out, int rows, int c
 }
 
 int main(void) {
+    seed_random(2024);
     int rows = ROWS, cols = COLS;
     float *a = malloc(sizeof(float) * rows * cols);
     float *b = malloc(sizeof(float) * rows * cols);
@@ -49,7 +36,7 @@ int main(void) {
         return 1;
     }
     for (int i = 0; i < rows * cols; i++) {
-        a[i] = next_random();
+        a[i] = random_float();
         b[i] = a[i];
     }
 
@@ -67,8 +54,7 @@ int main(void) {
         checksum += (double)a[i] * (double)(i % 19 + 1);
     printf("kernel stencil2d\n");
     printf("size ROWS=%d COLS=%d STEPS=%d\n", rows, cols, STEPS);
-    printf("time_s %.6f\n", elapsed);
-    printf("checksum %.17g\n", checksum);
+    print_result(elapsed, checksum);
     free(a);
     free(b);
     return 0;

@@ -1,8 +1,7 @@
 /* Vector addition: c = a + b, repeated REPS times so the kernel runs long enough to time. */
-#define _POSIX_C_SOURCE 200809L
+#include "harness.h"
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #ifndef N
 #define N 4000000
@@ -11,25 +10,13 @@
 #define REPS 20
 #endif
 
-static unsigned long long seed = 42;
-
-static double next_random(void) {
-    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (double)(seed >> 11) / 9007199254740992.0;
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 void vector_add(const double *a, const double *b, double *c, int n) {
     for (int i = 0; i < n; i++)
         c[i] = a[i] + b[i];
 }
 
 int main(void) {
+    seed_random(42);
     int n = N;
     double *a = malloc(sizeof(double) * n);
     double *b = malloc(sizeof(double) * n);
@@ -39,8 +26,8 @@ int main(void) {
         return 1;
     }
     for (int i = 0; i < n; i++) {
-        a[i] = next_random();
-        b[i] = next_random() * 2.0 - 1.0;
+        a[i] = random_double();
+        b[i] = random_double() * 2.0 - 1.0;
     }
 
     double start = now_seconds();
@@ -55,8 +42,7 @@ int main(void) {
         checksum += c[i] * (double)(i % 13 + 1);
     printf("kernel vector_add\n");
     printf("size N=%d REPS=%d\n", n, REPS);
-    printf("time_s %.6f\n", elapsed);
-    printf("checksum %.17g\n", checksum);
+    print_result(elapsed, checksum);
     free(a);
     free(b);
     free(c);
