@@ -131,8 +131,11 @@ def load_suite(path: Path = SUITE_FILE) -> Suite:
     kernels = [Kernel(name=name, source=str(base / entry["source"]), reference=str(base / entry["reference"]),
                       output=entry.get("output", "float"), sizes=entry["sizes"])
                for name, entry in data["kernels"].items()]
-    return Suite(compiler_flags=data.get("compiler_flags", ["-O3"]), link_flags=data.get("link_flags", ["-lm"]),
-                 kernels=kernels)
+    # The kernels include their shared driver code (harness.h) from their own directory; a rewritten
+    # copy is compiled from elsewhere (sources/, a scratch directory), so it is found through -I.
+    includes = [flag for k in kernels for flag in v.include_beside(k.source)]
+    return Suite(compiler_flags=[*data.get("compiler_flags", ["-O3"]), *dict.fromkeys(includes)],
+                 link_flags=data.get("link_flags", ["-lm"]), kernels=kernels)
 
 
 def polly_unavailable() -> Optional[str]:
@@ -268,7 +271,8 @@ def run_bench(kernels: Optional[Sequence[str]] = None, threads: Sequence[int] = 
                     continue
                 tick(f"{kernel.name}: race check {config}", 0)
                 check = v.race_check(build.race_source or build.source, str(workdir),
-                                     [*build.race_flags, *kernel.defines("small")],
+                                     [*build.race_flags, *kernel.defines("small"),
+                                      *v.include_beside(kernel.source)],
                                      threads=max(2, max(threads)), link_flags=suite.link_flags)
                 results.race_checks.append(RaceRecord(kernel=kernel.name, config=config, threads=check.threads,
                                                       race_free=check.race_free, excerpt=check.excerpt,

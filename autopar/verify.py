@@ -13,6 +13,11 @@ runs both on the same input with 1 and N threads, and compares what they print:
   program that prints `time_s <seconds>` is timed by that figure (the kernel alone); otherwise by
   the wall-clock time of the whole process.
 
+Both builds and the race check also get `-I <the original's directory>`: a rewritten copy written
+elsewhere (a scratch directory, bench's sources/) still finds the original's own headers, such as
+the kernels' `harness.h`. When the output differs and a race was found, the race is reported first:
+it is the cause, and a race shows up in the output only on some runs.
+
 `verify` returns a `VerificationResult`, which `autopar verify`, `autopar bench` and the reasoner's
 feedback loop all read. The pieces (compile, run, compare, race check, time) are public for bench.
 """
@@ -134,10 +139,11 @@ class VerificationResult(BaseModel):
             return f"FAILED: {self.rewrite_error}"
         if not self.compiled_ok:
             return "FAILED: does not compile"
+        if self.race_free is False:  # before the output: a race is the cause, and shows in the output only at times
+            also = " (and the output differs)" if self.output_match is False else ""
+            return "FAILED: data race found by ThreadSanitizer" + also
         if self.output_match is False:
             return f"FAILED: output differs (max relative error {self.max_relative_error:.3g})"
-        if self.race_free is False:
-            return "FAILED: data race found by ThreadSanitizer"
         if self.output_match is None:
             return "FAILED: " + (self.errors[0] if self.errors else "nothing to compare")
         race = "race-free" if self.race_free else "race check not run"
@@ -362,8 +368,10 @@ def verify(original: str, rewritten: Optional[str] = None, *, compiler: str = "g
     `flags` are the compile flags of both builds (-D, -I, -O...). Without `rewritten`, `original` is
     rewritten here with the analyzer's default plans. The race check builds with the -D/-I/-U flags of
     `flags` unless `race_flags` gives others (a smaller size, say), and runs with `race_run_args`.
+    Every build also searches the original's directory for headers (see the module doc).
     """
     thread_counts = sorted({1, max(1, threads)})
+    beside_original = include_beside(original)
     race_source: Optional[str] = None  # what the race check builds, when not `rewritten` itself
     with tempfile.TemporaryDirectory(prefix="autopar-verify-") as scratch:
         workdir = workdir or scratch
@@ -388,8 +396,8 @@ def verify(original: str, rewritten: Optional[str] = None, *, compiler: str = "g
 
         builds = {}
         for role, source in (("original", original), ("rewritten", rewritten)):
-            built = compile_source(source, str(Path(workdir) / f"{role}.exe"), compiler, flags,
-                                   link_flags=link_flags, timeout=timeout)
+            built = compile_source(source, str(Path(workdir) / f"{role}.exe"), compiler,
+                                   [*flags, *beside_original], link_flags=link_flags, timeout=timeout)
             if not built.ok:
                 result.errors.append(f"{role} does not compile: {' '.join(built.command)}\n"
                                      + _first_lines(built.stderr, 10))
@@ -434,7 +442,7 @@ def verify(original: str, rewritten: Optional[str] = None, *, compiler: str = "g
         if check_races and builds["rewritten"].ok:
             defines = race_flags if race_flags is not None else [
                 f for f in flags if f.startswith(("-D", "-I", "-U", "-std"))]
-            check = race_check(race_source or rewritten, workdir, defines,
+            check = race_check(race_source or rewritten, workdir, [*defines, *beside_original],
                                race_run_args if race_run_args is not None else run_args,
                                max(2, threads), link_flags=link_flags, timeout=timeout)
             result.race_check = check
@@ -446,6 +454,11 @@ def verify(original: str, rewritten: Optional[str] = None, *, compiler: str = "g
 
 
 # ------------------------------------------------------------------------------------------ helpers
+
+def include_beside(original: str) -> list[str]:
+    """The flag that lets a copy of `original` written elsewhere find `original`'s own headers."""
+    return [f"-I{Path(original).resolve().parent}"]
+
 
 def _relative(a: float, b: float) -> float:
     if a == b:

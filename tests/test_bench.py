@@ -11,6 +11,7 @@ import yaml
 
 from autopar.bench import BenchError, load_suite, run_bench
 from autopar.bench_report import markdown, write_report
+from autopar.verify import compile_source
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("gcc") is None or shutil.which("clang") is None,
@@ -25,6 +26,21 @@ def test_every_kernel_has_a_reference_and_three_sizes():
         assert set(kernel.sizes) == {"small", "medium", "large"}
         assert "#pragma omp" in Path(kernel.reference).read_text()
         assert "#pragma omp" not in Path(kernel.source).read_text()
+
+
+def test_a_copy_of_a_kernel_finds_the_shared_harness_through_the_suite_flags(tmp_path):
+    suite = load_suite()
+    kernel = next(k for k in suite.kernels if k.name == "vector_add")
+    assert '#include "harness.h"' in Path(kernel.source).read_text()
+    copy = tmp_path / "vector_add.c"  # where bench writes its rewrites: not beside the header
+    copy.write_bytes(Path(kernel.source).read_bytes())
+    flags = kernel.defines("small")
+    built = compile_source(str(copy), str(tmp_path / "with.exe"), "gcc", [*suite.compiler_flags, *flags],
+                           openmp=False, link_flags=suite.link_flags)
+    assert built.ok, built.stderr
+    alone = compile_source(str(copy), str(tmp_path / "alone.exe"), "gcc", ["-O1", *flags], openmp=False,
+                           link_flags=suite.link_flags)
+    assert not alone.ok and "harness.h" in alone.stderr
 
 
 def test_bench_smoke_one_kernel_two_configurations(tmp_path):
