@@ -141,6 +141,23 @@ def test_verify_command_exit_codes(tmp_path, capsys):
     assert main(["verify", str(tmp_path / "missing.c")]) == 2
 
 
+def test_the_commands_defaults_are_the_verifiers():
+    from autopar import bench_commands, verify as verifier
+
+    assert bench_commands.DEFAULT_REPEAT == verifier.DEFAULT_REPEAT
+    assert bench_commands.DEFAULT_TOLERANCE == verifier.DEFAULT_TOLERANCE
+
+
+def test_the_verify_and_bench_parsers_are_built_without_importing_the_verifier():
+    import subprocess
+    import sys
+
+    code = ("import argparse, sys, autopar.bench_commands as b; sub = argparse.ArgumentParser().add_subparsers(); "
+            "b.add_verify(sub); b.add_bench(sub); print('autopar.verify' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False"]
+
+
 def test_a_slow_program_is_timed_by_the_runs_that_fit_the_budget():
     from autopar.verify import time_runs
 
