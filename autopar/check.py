@@ -101,10 +101,10 @@ def project_files(files: list[str], build_dir: Optional[str]) -> list[str]:
 
 # ---------------------------------------------------------------------------------------- one file
 
-def check_file(path: str, compile_args: list[str], build_dir: Optional[str]) -> FileCheck:
+def check_file(path: str, compile_args: list[str], build_dir: Optional[str], reasoner=None) -> FileCheck:
     from autopar.transform import transform_file
 
-    result = transform_file(path, compile_args, build_dir)
+    result = transform_file(path, compile_args, build_dir, reasoner=reasoner)
     check = FileCheck(path=path, report=result.report)
     if result.failed or result.analysis is None or result.analysis.tu is None:
         return check
@@ -209,21 +209,23 @@ def _missed_message(loop, pragma: str, report: FileReport) -> str:
 
 # --------------------------------------------------------------------------------------- a project
 
-def _check_one(job: tuple[str, list[str], Optional[str]]) -> FileCheck:
+def _check_one(job: tuple[str, list[str], Optional[str]], reasoner=None) -> FileCheck:
     path, args, build_dir = job
     try:
-        return check_file(path, args, build_dir)
+        return check_file(path, args, build_dir, reasoner)
     except Exception as error:  # one bad file must not sink the run; it is reported as failed
         return FileCheck(path=path, report=FileReport(path=path, error=f"internal error: {error!r}"))
 
 
 def check_project(files: list[str], build_dir: Optional[str], compile_args: list[str],
-                  jobs: int = 1) -> CheckResult:
+                  jobs: int = 1, reasoner=None) -> CheckResult:
+    """Check every file. With a reasoner (a loaded model) the files are checked one after another in
+    this process: the model is loaded once and cannot be shared with worker processes."""
     paths = project_files(files, build_dir)
     work = [(path, compile_args, build_dir) for path in paths]
     progress = _progress(len(work))
     results: list[FileCheck] = []
-    if jobs > 1 and len(work) > 1:
+    if jobs > 1 and len(work) > 1 and reasoner is None:
         with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
             futures = [pool.submit(_check_one, job) for job in work]
             for (path, _, _), future in zip(work, futures):
@@ -236,7 +238,7 @@ def check_project(files: list[str], build_dir: Optional[str], compile_args: list
                 progress(path)
     else:
         for job in work:
-            results.append(_check_one(job))
+            results.append(_check_one(job, reasoner))
             progress(job[0])
     progress(None)
     return CheckResult(files=results)

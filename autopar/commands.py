@@ -101,6 +101,8 @@ def add_check(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="exit 1 on findings (missed), on findings or unanalyzable files (any), never (none)")
     p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N")
     p.add_argument("-o", "--output", metavar="FILE", help="write the output here instead of stdout")
+    from autopar.cli import add_llm_options
+    add_llm_options(p)  # suggested pragmas from a local model's choice among the legal plans
     return p
 
 
@@ -111,10 +113,14 @@ def run_check(args: argparse.Namespace, compile_flags: list[str]) -> int:
         raise UsageError("autopar check: -j needs a positive number")
     if not args.files and not args.build_dir:
         raise UsageError("autopar check: give FILE... or -p BUILD_DIR")
+    from autopar.cli import report_llm_problems, reasoner_from_args
+
+    reasoner = reasoner_from_args(args)
     try:
-        result = check_project(args.files, args.build_dir, compile_flags, jobs=args.jobs)
+        result = check_project(args.files, args.build_dir, compile_flags, jobs=args.jobs, reasoner=reasoner)
     except CheckError as error:
         raise UsageError(f"autopar check: {error}") from None
+    report_llm_problems(reasoner)
     text = render(result, args.format)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as out:

@@ -19,6 +19,7 @@ import pytest
 from autopar.candidates import validate_plan
 from autopar.cli import main
 from autopar.models import resolve
+from autopar.rewrite import render_pragma
 from autopar.reasoner import make_reasoner
 from reasoner_data import EXAMPLE, candidate, example_tu, ids, nest, nests_of
 
@@ -86,6 +87,22 @@ def test_cli_analyze_with_llm_records_who_decided(tmp_path, monkeypatch, capsys)
     assert main(["analyze", EXAMPLE, "--llm"]) == 0
     out = capsys.readouterr().out
     assert f"model decisions (smollm2-135m, zero_shot): {len(asked)} nests asked" in out
+
+
+def test_cli_check_with_llm_suggests_the_models_legal_choices(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("AUTOPAR_CACHE_DIR", str(tmp_path))
+    # the example has loops that could run in parallel and do not: findings, exit 1
+    assert main(["check", EXAMPLE, "--llm", "--format", "json", "-j", "2"]) == 1
+    report = json.loads(capsys.readouterr().out)["files"][0]["report"]
+    asked = [loop for loop in report["loops"] if loop["decided_by"] in ("model", "fallback")]
+    assert asked
+    from autopar.pipeline import analyze_file
+
+    legal = {(c.plan.loop_id, render_pragma(c.plan)) for n in analyze_file(EXAMPLE).nests for c in n.candidates}
+    chosen = [loop for loop in report["loops"] if loop["parallel"]]
+    assert chosen
+    for loop in chosen:  # every suggestion is one of the analysis's own candidates, rendered by autopar
+        assert (loop["id"], loop["pragma"]) in legal
 
 
 def test_openai_compatible_server_with_the_default_model(tmp_path):
