@@ -23,8 +23,12 @@ from autopar.plan import Candidate, Directive, LoopVerdict, NestAnalysis, Plan, 
 from autopar.scalars import ScalarClasses, classify
 
 THREADS = 4  # threads the cost model assumes
-FORK_COST = 2000.0  # work units one parallel region costs to start and join
-SYMBOLIC_TRIP = 10000  # assumed trip count of a loop with a symbolic bound
+# A work unit is roughly one memory access (~1 ns): starting and joining a thread team costs a few
+# microseconds each time a parallel region is entered.
+FORK_COST = 3000.0  # work units one parallel region costs to start and join
+SYMBOLIC_TRIP = 10000  # assumed trip count of an outermost loop with a symbolic bound
+INNER_SYMBOLIC_TRIP = 2000  # and of an inner one: a region on it is entered once per outer iteration
+CLEAR_GAIN = 0.85  # the default plan must be estimated at most this fraction of serial
 DATA_TRIP = 100  # assumed trip count of an inner loop whose bound is read from memory
 MIN_PARALLEL_WORK = 20000  # below this much work a threshold if() runs the loop serially
 SIMD_FACTOR = 0.8  # compilers vectorise simple loops anyway: an explicit simd gains little
@@ -373,17 +377,23 @@ def _compute_trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
     c = loop.canonical
     if loop.depth > 0 and _data_bound(loop):
         return float(DATA_TRIP), True  # an inner loop over CSR rows or lists: usually short
+    symbolic = float(SYMBOLIC_TRIP if loop.depth == 0 else INNER_SYMBOLIC_TRIP)
     if c is None or c.lower is None or c.upper is None or not c.lower.is_linear or not c.upper.is_linear:
-        return float(SYMBOLIC_TRIP), True
+        return symbolic, True
     if not c.lower.coefficients and not c.upper.coefficients:
         span = (c.upper.constant - c.lower.constant) * (1 if c.step > 0 else -1)
         if c.comparison.value in ("<=", ">="):
             span += 1
         return max(0.0, span / abs(c.step)), False
-    outer = {l.canonical.induction_variable for l in _ancestors(tu, loop) if l.canonical}
+    ancestors = _ancestors(tu, loop)
+    outer = {l.canonical.induction_variable for l in ancestors if l.canonical}
     if _bound_vars(loop) & outer:
-        return SYMBOLIC_TRIP / 2.0, True
-    return float(SYMBOLIC_TRIP) / abs(c.step), True
+        return symbolic / 2.0, True
+    if any(_bound_vars(loop) & {s.variable.name for s in anc.scalars if s.written or s.declared_in_loop}
+           for anc in ancestors):
+        # the bound changes from one entry to the next (FFT's butterfly width): often short
+        return float(DATA_TRIP) / abs(c.step), True
+    return symbolic / abs(c.step), True
 
 
 def work(tu: TranslationUnit, loop: Loop) -> float:
@@ -435,7 +445,12 @@ def estimate(tu: TranslationUnit, plan: Plan) -> float:
     total = work(tu, loop)
     rest = work(tu, ancestors[0] if ancestors else loop) - outer * total  # serial remainder
     if plan.directive == Directive.SIMD:
-        return round(rest + outer * total * SIMD_FACTOR + 1.0, 1)
+        # gathers through computed indices (`rank[in_idx[e]]`) vectorise poorly: no gain assumed
+        # and a loop shorter than one vector of doubles (4 with AVX) has nothing to fill it with
+        trip, symbolic = trip_count(tu, loop)
+        short = not symbolic and trip < 4
+        factor = SIMD_FACTOR if all(a.is_affine for a in loop.accesses) and not short else 1.0
+        return round(rest + outer * total * factor + 1.0, 1)
     iterations = trip_count(tu, loop)[0]
     l = loop
     for _ in range(plan.collapse - 1):
@@ -640,9 +655,12 @@ def _analyze_nest(tu: TranslationUnit, root: Loop) -> NestAnalysis:
         return analysis
     best = min(eligible, key=lambda c: (c.estimated_cost, int(c.id[1:])))
     serial = work(tu, root)
-    if best.estimated_cost >= serial:
-        analysis.default_reason = (f"too little work: the best plan ({best.summary}) is estimated at "
-                                   f"{best.estimated_cost:.3g}, serial at {serial:.3g}")
+    # a parallel region must win clearly (the estimate of its overhead is rough); simd has none
+    needed = serial if best.plan.directive == Directive.SIMD else serial * CLEAR_GAIN
+    if best.estimated_cost >= needed:
+        regions = [c for c in eligible if c.plan.directive != Directive.SIMD]
+        region = min(regions, key=lambda c: (c.estimated_cost, int(c.id[1:]))) if regions else None
+        analysis.default_reason = _serial_reason(tu, best, region, serial)
         for verdict in verdicts:
             if verdict.parallelizable:
                 verdict.reasons.append("left serial: " + analysis.default_reason)
@@ -651,6 +669,28 @@ def _analyze_nest(tu: TranslationUnit, root: Loop) -> NestAnalysis:
     analysis.default_reason = (f"{best.summary}: lowest estimated cost {best.estimated_cost:.3g} "
                                f"(serial {serial:.3g}, {THREADS} threads assumed)")
     return analysis
+
+
+def entries(tu: TranslationUnit, loop: Loop) -> float:
+    """How many times a region on `loop` is entered: the product of the outer loops' trip counts."""
+    out = 1.0
+    for anc in _ancestors(tu, loop):
+        out *= trip_count(tu, anc)[0]
+    return out
+
+
+def _serial_reason(tu: TranslationUnit, best: Candidate, region: Optional[Candidate], serial: float) -> str:
+    """Why the nest stays serial although `best` (and `region`, the best parallel region) is legal: no
+    plan is clearly cheaper than serial. A region inside serial loops is named with its entry count."""
+    loop = find_loop(tu, region.plan.loop_id) if region else None
+    times = entries(tu, loop) if loop else 1.0
+    if region and times > 1:
+        iv = loop.canonical.induction_variable if loop.canonical else "?"
+        return (f"parallel region on {iv} would be entered {times:.3g} times for ~{work(tu, loop):.3g} "
+                f"operations each; overhead outweighs the gain (best such plan: {region.summary}, "
+                f"estimated {region.estimated_cost:.3g}, serial {serial:.3g})")
+    return (f"too little work: the best plan ({best.summary}) is estimated at "
+            f"{best.estimated_cost:.3g}, serial at {serial:.3g}")
 
 
 # ---------------------------------------------------------------------------------- validation

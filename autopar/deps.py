@@ -268,7 +268,8 @@ class LoopModel:
         self.loop = loop
         self.loops = {l.id: l for l in [loop, *descendants(tu, loop)]}
         # names whose value changes inside the loop: never parameters
-        self.variant = {s.variable.name for s in loop.scalars if s.written}
+        # (a name declared inside the loop is a new object each iteration, whatever its initialiser)
+        self.variant = {s.variable.name for s in loop.scalars if s.written or s.declared_in_loop}
         self.variant |= {l.canonical.induction_variable for l in self.loops.values() if l.canonical}
         self.outer_ivs: set[str] = set()
         parent = loop.parent

@@ -280,7 +280,8 @@ class AccessCollector:
             if offsets is not None and chain.root is not None and not isinstance(chain.root, _This) \
                     and not chain.subs and _same_element(decl, chain.root):
                 enclosing, _ = self.contexts.get(id(node), ((), False))
-                scope = Scope(enclosing[-1].nest, enclosing[-1].canonical_scope()) if enclosing else None
+                scope = Scope(enclosing[-1].nest, enclosing[-1].canonical_scope(), enclosing[-1].node) \
+                    if enclosing else None
                 found = (chain.root, offsets, scope)
         self._aliases[key] = found
         return found
@@ -352,7 +353,7 @@ class AccessCollector:
         if not enclosing:
             return
         innermost = enclosing[-1]
-        scope = Scope(innermost.nest, innermost.canonical_scope())
+        scope = Scope(innermost.nest, innermost.canonical_scope(), innermost.node)
         root = chain.root
         subs = list(chain.subs)
         for _ in range(4):  # `float *row = a + i * n;` then row[j] is a[i * n + j]

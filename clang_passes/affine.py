@@ -3,7 +3,10 @@
 A name is usable in an affine expression of code inside a loop nest when it is
 - the induction variable of an enclosing canonical loop that nothing but its own header assigns, or
 - a symbol: an integer variable that nothing inside the nest assigns (nor can assign through its address
-  or an opaque call, for globals).
+  or an opaque call, for globals), or that only the nest's code outside the innermost loop around the
+  expression assigns (or declares) by name: it is fixed while that loop runs. The dependence stage treats
+  every name a loop writes or declares as variant in that loop's own analysis, so the outer loops that do
+  change it never take it for a parameter.
 """
 
 from __future__ import annotations
@@ -38,9 +41,23 @@ class Scope:
     """Decides, for one point in a nest, what each variable is: an induction variable, a symbol, or
     neither (with the reason)."""
 
-    def __init__(self, nest: "NestFacts", enclosing: list[tuple[Node, tuple, str]]):
+    def __init__(self, nest: "NestFacts", enclosing: list[tuple[Node, tuple, str]],
+                 innermost: Optional[Node] = None):
         self.nest = nest
         self.enclosing = enclosing  # (loop node, iv key, iv name) of enclosing canonical loops, outermost first
+        self.innermost = innermost  # the innermost loop around the point, canonical or not
+
+    def fixed_in_innermost(self, decl) -> bool:
+        """An integer variable that the innermost loop around the point neither assigns nor declares, and
+        that changes in the nest only by name (no reference, pointer or call may change it)."""
+        loop = self.innermost
+        key = Variables.key(decl)
+        if loop is None or not is_integer_decl(decl) or key in self.nest.through_reference:
+            return False
+        if self.nest.may_change_indirectly(key, decl):
+            return False
+        # a declaration inside the loop (a new object every iteration) is among the writes
+        return not any(loop.start <= w.start < loop.end for w in self.nest.all_writes.get(key, []))
 
     def classify(self, decl) -> tuple[str, str]:
         """('iv'|'symbol'|'value'|'written'|'changed'|'other', name)"""
@@ -55,7 +72,7 @@ class Scope:
         if key in self.nest.constants:
             return "value", name  # declared in the nest from an expression and never assigned again
         if key in self.nest.any_writes:
-            return "written", name
+            return ("symbol" if self.fixed_in_innermost(decl) else "written"), name
         if self.nest.is_written(key, decl):
             return "changed", name
         if not is_integer_decl(decl):
@@ -78,6 +95,8 @@ class NestFacts:
         self.root = root
         self.body_writes: dict[tuple, list[Node]] = {}  # key -> writing nodes, canonical headers excluded
         self.any_writes: set[tuple] = set()
+        self.all_writes: dict[tuple, list[Node]] = {}  # key -> writing nodes and declarations, headers included
+        self.through_reference: set[tuple] = set()  # variables assigned through a reference bound to them
         self.address_taken_in_function = address_taken_in_function
         self.opaque_calls = opaque_calls
         self.memory_write_types = set(memory_write_types)  # canonical types written through pointers
@@ -107,15 +126,18 @@ class NestFacts:
                     bound_decl = variable_decl(strip(bound)) if bound is not None else None
                     if bound_decl is not None:
                         keys.append(Variables.key(bound_decl))
+                        self.through_reference.add(Variables.key(bound_decl))
                     else:
                         self.memory_write_types.add(decl.type.get_pointee().get_canonical().spelling)
                 for k in keys:
                     self.any_writes.add(k)
+                    self.all_writes.setdefault(k, []).append(node)
                     if node.index not in header_writes:
                         self.body_writes.setdefault(k, []).append(node)
             if node.kind == K.VAR_DECL:
                 key = Variables.key(node.cursor)
                 self.any_writes.add(key)
+                self.all_writes.setdefault(key, []).append(node)
                 if node.index not in header_writes:
                     self.body_writes.setdefault(key, []).append(node)
 
@@ -196,7 +218,12 @@ class AffineBuilder:
             if what in ("iv", "symbol"):
                 return {name: 1}
             if what == "value":
-                return self._value_of(decl, scope, name)
+                try:
+                    return self._value_of(decl, scope, name)
+                except _NotAffine:
+                    if scope.fixed_in_innermost(decl):  # `int half = len / 2;` before the loop
+                        return {name: 1}
+                    raise
             if what == "written":
                 raise _NotAffine(f"subscript uses {name}, which the loop writes")
             if what == "changed":

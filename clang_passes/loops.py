@@ -298,7 +298,7 @@ class LoopFinder:
         info.nest = nest
         canonical = loop.canonical
         if canonical is not None:
-            scope = Scope(nest, info.canonical_scope(include_self=False))
+            scope = Scope(nest, info.canonical_scope(include_self=False), info.node)
             canonical.lower, _ = self.affine.build(info.lower_node, scope)
             canonical.upper, _ = self.affine.build(info.bound, scope)
         body = info.body

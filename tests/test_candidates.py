@@ -259,3 +259,79 @@ def test_a_nest_the_analysis_cannot_finish_stays_serial(analyzed, monkeypatch):
     tu, [nest] = analyzed("void f(double *restrict a, int n) { for (int i = 0; i < n; i++) a[i] = 0; }")
     assert nest.candidates == [] and nest.default_candidate_id is None
     assert "could not finish (ValueError: cost)" in nest.verdicts[0].reasons[0]
+
+
+FFT_STAGES = """
+void stages(double *re, const double *wr, int n) {
+    for (int len = 2; len <= n; len <<= 1) {
+        int half = len / 2;
+        for (int start = 0; start < n; start += len) {
+            for (int k = 0; k < half; k++) {
+                double t = wr[k] * re[start + k + half];
+                re[start + k + half] = re[start + k] - t;
+                re[start + k] = re[start + k] + t;
+            }
+        }
+    }
+}
+"""
+
+
+def test_a_variable_an_outer_loop_writes_is_a_parameter_of_the_inner_loop(analyzed):
+    tu, [nest] = analyzed(FFT_STAGES)
+    k = next(l for l in tu.loops if l.canonical and l.canonical.induction_variable == "k")
+    verdict = next(v for v in nest.verdicts if v.loop_id == k.id)
+    assert verdict.parallelizable, verdict.reasons
+    # the start loop is not canonical; the len loop neither: no other loop is legal
+    assert [v.loop_id for v in nest.verdicts if v.parallelizable] == [k.id]
+
+
+def test_a_short_region_inside_serial_loops_stays_serial_but_listed(analyzed):
+    """Butterflies of varying width inside two serial loops: the region would be entered once per
+    block, for little work each time, so the default is serial; the legal plan stays a candidate."""
+    tu, [nest] = analyzed(FFT_STAGES)
+    assert nest.default_candidate_id is None
+    assert any(c.plan.directive == Directive.PARALLEL_FOR for c in nest.candidates)
+    assert "parallel region on k would be entered" in nest.default_reason
+    assert "overhead outweighs the gain" in nest.default_reason
+
+
+def test_small_constant_windows_count_as_small_and_large_inner_work_still_wins(analyzed):
+    tu, [small, large] = analyzed("""
+void small(float *out, const float *in, const int *restrict rows, int n) {
+    for (int o = 0; o < n; o++) {
+        int r = rows[o];
+        float best = in[r];
+        for (int d = 0; d < 2; d++)
+            if (in[r + d] > best)
+                best = in[r + d];
+        out[o] = best;
+    }
+}
+
+void large(double *restrict a, const double *restrict w, int n, int m) {
+    for (int i = 1; i < n; i++)
+        for (int j = 0; j < m; j++)
+            a[i * m + j] = a[(i - 1) * m + j] * 0.5 + w[j] * w[j + 1];
+}
+""")
+    assert small.default_candidate_id is None and small.candidates
+    assert "would be entered" in small.default_reason
+    plan = default_plan(large)
+    inner = next(l for l in tu.loops if l.function == "large" and l.depth == 1)
+    assert plan.loop_id == inner.id and plan.directive == Directive.PARALLEL_FOR
+
+
+def test_simd_over_a_gather_gains_nothing(analyzed):
+    tu, [nest] = analyzed("""
+void pull(double *out, const int *ptr, const int *idx, const double *x, int n) {
+    for (int v = 0; v < n; v++) {
+        double s = 0.0;
+        for (int e = ptr[v]; e < ptr[v + 1]; e++)
+            s += x[idx[e]];
+        out[v] = s;
+    }
+}
+""")
+    assert nest.default_candidate_id is None
+    assert any(c.plan.directive == Directive.SIMD for c in nest.candidates)

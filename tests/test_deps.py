@@ -267,3 +267,43 @@ void f(const float *in, float *out, int w, int pool, int ow) {
     assert interval_range(second) == ({(): -1, ("pool",): 1}, {(): -1, ("ow", "pool"): 1}, {"pool"})
     ranges, conditions = object_ranges(objects["in"])
     assert conditions == ["pool > 0"] and ranges[0][0] == "(const char *)(in - 1)"
+
+
+def test_real_c_a_name_an_outer_loop_assigns_is_a_parameter_only_inside(c_file):
+    """`s` is assigned (or declared) by the outer loop's body, not by j: a parameter of j, and variant
+    for i, whose rows overlap (s = off[i] may repeat)."""
+    tu = load_translation_unit(c_file("""
+void f(double *restrict a, const int *restrict off, int n, int m) {
+    int s = 0;
+    for (int i = 0; i < n; i++) {
+        s = off[i];
+        for (int j = 0; j < m; j++)
+            a[s + j] = a[s + j] * 0.5;
+    }
+}
+
+void g(double *restrict a, const int *restrict off, int n, int m) {
+    for (int i = 0; i < n; i++) {
+        int s = off[i];
+        for (int j = 0; j < m; j++)
+            a[s + j] = a[s + j] * 0.5;
+    }
+}
+
+void h(double *restrict a, int n, int m) {
+    int s = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < m; j++)
+            a[s + j] = a[s++] * 0.5;
+}
+"""))
+    for name in ("f", "g"):
+        outer, inner = [l for l in tu.loops if l.function == name]
+        write = next(a for a in inner.accesses if a.is_write)
+        assert write.subscripts[0].affine.coefficients == {"j": 1, "s": 1}
+        assert dependence_graph(tu, inner.id).carried_by(inner.id) == []
+        assert dependence_graph(tu, outer.id).carried_by(outer.id)  # s changes with i: rows may overlap
+    outer, inner = [l for l in tu.loops if l.function == "h"]
+    write = next(a for a in inner.accesses if a.is_write)
+    assert write.subscripts[0].affine is None and "s" in write.subscripts[0].non_affine_reason
+    assert dependence_graph(tu, inner.id).carried_by(inner.id)

@@ -179,6 +179,25 @@ void conv_valid(float *out, const float *in, const float *k3, int h, int w) {
         }
 }
 
+/* the block start is assigned by the outer loop, not by k: fixed while k runs, so a parameter of k */
+void blocks(double *restrict a, const double *restrict w, int nb, int len) {
+    int start = 0;
+    for (int b = 0; b < nb; b++) {
+        for (int k = 0; k < len; k++)
+            a[start + k] = a[start + k] * 0.5 + w[k] * w[k + 1];
+        start += len;
+    }
+}
+
+/* a per-row offset read from data: fixed in j, but it changes with i, whose rows may overlap */
+void offset_rows(double *restrict a, const int *restrict off, const double *restrict w, int n, int m) {
+    for (int i = 0; i < n; i++) {
+        int s = off[i];
+        for (int j = 0; j < m; j++)
+            a[s + j] = a[s + j] * 0.5 + w[j] * w[j + 1];
+    }
+}
+
 int main(void) {
     int n = 40;
     float *A = malloc(sizeof(float) * n * n), *B = malloc(sizeof(float) * n * n),
@@ -259,6 +278,15 @@ int main(void) {
         for (int i = 0; i < 28 * 18; i++)
             cs[0] += A[i] * (float)(i % 7);
         printf("conv_valid_alias %.4f\n", cs[0]);
+    }
+    {
+        int offs[12];
+        for (int i = 0; i < 12; i++)
+            offs[i] = (i * 5) % 9; /* rows overlap: the i loop must stay serial */
+        for (int i = 0; i < 4 * M * M; i++)
+            b[i] = (double)(i % 9) / 4.0;
+        blocks(b, a, 6, M); cks("blocks", b, 6 * M);
+        offset_rows(b, offs, a, 12, M); cks("offset_rows", b, 8 + 12 + M);
     }
     free(A); free(B); free(C); free(a); free(b);
     return 0;

@@ -303,6 +303,32 @@ void bound_in_memory(double *restrict a, int *restrict len) {
     }
 }
 
+/* start also changes inside k itself: not a parameter of k */
+void blocks_inner_write(double *restrict a, int nb, int len) {
+    int start = 0;
+    for (int b = 0; b < nb; b++)
+        for (int k = 0; k < len; k++) {
+            a[start] = a[start] * 0.5 + 1.0;
+            start++;
+        }
+}
+
+/* a 3x3 window per output element under a loop that cannot run in parallel (in and out may overlap
+ * anywhere: the rows come from data): a thread team per element costs more than the window's work */
+void window_max(float *out, const float *in, const int *restrict rows, int n, int w) {
+    for (int o = 0; o < n; o++) {
+        int r = rows[o];
+        float best = in[r * w];
+        for (int dy = 0; dy < 3; dy++)
+            for (int dx = 0; dx < 3; dx++) {
+                float v = in[(r + dy) * w + dx];
+                if (v > best)
+                    best = v;
+            }
+        out[o] = best;
+    }
+}
+
 static double twice(double x) { return 2.0 * x; }
 
 int main(void) {
@@ -366,6 +392,20 @@ int main(void) {
             s += (double)(w[r].bits % 997u);
         printf("union_fields %.12g\n", s);
         free(w);
+    }
+    RESET(); blocks_inner_write(a, 5, 7); cks("blocks_inner_write", a, 35);
+    {
+        float fin[64], fout[8];
+        int rows[8];
+        for (int r = 0; r < 64; r++)
+            fin[r] = (float)((r * 29) % 31);
+        for (int r = 0; r < 8; r++)
+            rows[r] = (r * 3) % 5;
+        window_max(fout, fin, rows, 8, 8);
+        double s = 0.0;
+        for (int r = 0; r < 8; r++)
+            s += fout[r] * (r + 1);
+        printf("window_max %.4f\n", s);
     }
     free(a); free(b); free(idx); free(perm);
     return 0;
