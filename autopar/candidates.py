@@ -16,7 +16,7 @@ from typing import Optional
 import islpy as isl
 
 from autopar.deps import (ISL_LOCK, AccessModel, Analysis, Edge, ObjectModel, _common, _declared_inside,
-                          _parse_set, _render, _set_text, descendants, find_loop, ivs_for, memo,
+                          _parse_set, _render, _set_text, descendants, ivs_for, memo,
                           overlap_check, pair_set_text, render_poly)
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
 from autopar.plan import Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule
@@ -360,14 +360,6 @@ def _compute_bound_vars(loop: Loop) -> set[str]:
     return names
 
 
-def _ancestors(tu: TranslationUnit, loop: Loop) -> list[Loop]:
-    out = []
-    while loop.parent is not None:
-        loop = find_loop(tu, loop.parent)
-        out.insert(0, loop)
-    return out
-
-
 def trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
     """(estimated trip count, whether it is symbolic)."""
     return memo("trip", (tu, loop), lambda: _compute_trip_count(tu, loop))
@@ -385,7 +377,7 @@ def _compute_trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
         if c.comparison.value in ("<=", ">="):
             span += 1
         return max(0.0, span / abs(c.step)), False
-    ancestors = _ancestors(tu, loop)
+    ancestors = tu.ancestors(loop.id)
     outer = {l.canonical.induction_variable for l in ancestors if l.canonical}
     if _bound_vars(loop) & outer:
         return symbolic / 2.0, True
@@ -405,7 +397,7 @@ def _compute_work(tu: TranslationUnit, loop: Loop) -> float:
     trip, _ = trip_count(tu, loop)
     body = 1.0 + sum(1 for a in loop.accesses if a.enclosing_loops and a.enclosing_loops[-1] == loop.id)
     body += sum(4.0 for c in loop.calls)
-    body += sum(work(tu, find_loop(tu, child)) for child in loop.children)
+    body += sum(work(tu, tu.loop(child)) for child in loop.children)
     return trip * body
 
 
@@ -437,8 +429,8 @@ def _data_bound(loop: Loop) -> bool:
 def estimate(tu: TranslationUnit, plan: Plan) -> float:
     """Estimated time of the whole nest under `plan`: the pragma loop's share runs in parallel (once
     per iteration of the loops around it), the rest of the nest stays serial."""
-    loop = find_loop(tu, plan.loop_id)
-    ancestors = _ancestors(tu, loop)
+    loop = tu.loop(plan.loop_id)
+    ancestors = tu.ancestors(loop.id)
     outer = 1.0
     for anc in ancestors:
         outer *= trip_count(tu, anc)[0]
@@ -454,7 +446,7 @@ def estimate(tu: TranslationUnit, plan: Plan) -> float:
     iterations = trip_count(tu, loop)[0]
     l = loop
     for _ in range(plan.collapse - 1):
-        l = find_loop(tu, l.children[0])
+        l = tu.loop(l.children[0])
         iterations *= trip_count(tu, l)[0]
     speedup = max(1.0, min(float(THREADS), iterations))
     imbalance = 1.0
@@ -509,7 +501,7 @@ def _collapse_chain(ctx: NestContext, loop: Loop) -> list[Loop]:
     ivs = {loop.canonical.induction_variable}
     graph = base.analysis.graph
     while current.perfectly_nests_child and len(current.children) == 1:
-        child = find_loop(tu, current.children[0])
+        child = tu.loop(current.children[0])
         if structural_blockers(tu, child) or child.canonical is None:
             break
         if _bound_vars(child) & (ivs | base.analysis.model.variant - {child.canonical.induction_variable}):
@@ -551,7 +543,7 @@ def base_plan(ctx: NestContext, loop: Loop) -> Plan:
 
 
 def _summary(tu: TranslationUnit, plan: Plan) -> str:
-    loop = find_loop(tu, plan.loop_id)
+    loop = tu.loop(plan.loop_id)
     iv = loop.canonical.induction_variable if loop.canonical else "?"
     where = "outer" if loop.depth == 0 else f"depth-{loop.depth}"
     parts = [f"{plan.directive.value} on {where} loop {iv} (line {loop.line})"]
@@ -599,7 +591,7 @@ def plans_for(ctx: NestContext, loop: Loop) -> list[Plan]:
     if _simd_ok(ctx, loop):
         # clang 14 at -O1 miscompiles `parallel for simd reduction(+: s)` (half the sum, even on one
         # thread), so the combined construct is only offered without reductions
-        if (loop.depth == 0 or not any(ctx.legality(a).legal for a in _ancestors(tu, loop))) \
+        if (loop.depth == 0 or not any(ctx.legality(a).legal for a in tu.ancestors(loop.id))) \
                 and not base.reductions:
             plans.append(base.model_copy(update={"directive": Directive.PARALLEL_FOR_SIMD}))
         plans.append(base.model_copy(update={"directive": Directive.SIMD}))
@@ -674,7 +666,7 @@ def _analyze_nest(tu: TranslationUnit, root: Loop) -> NestAnalysis:
 def entries(tu: TranslationUnit, loop: Loop) -> float:
     """How many times a region on `loop` is entered: the product of the outer loops' trip counts."""
     out = 1.0
-    for anc in _ancestors(tu, loop):
+    for anc in tu.ancestors(loop.id):
         out *= trip_count(tu, anc)[0]
     return out
 
@@ -682,7 +674,7 @@ def entries(tu: TranslationUnit, loop: Loop) -> float:
 def _serial_reason(tu: TranslationUnit, best: Candidate, region: Optional[Candidate], serial: float) -> str:
     """Why the nest stays serial although `best` (and `region`, the best parallel region) is legal: no
     plan is clearly cheaper than serial. A region inside serial loops is named with its entry count."""
-    loop = find_loop(tu, region.plan.loop_id) if region else None
+    loop = tu.loop(region.plan.loop_id) if region else None
     times = entries(tu, loop) if loop else 1.0
     if region and times > 1:
         iv = loop.canonical.induction_variable if loop.canonical else "?"
@@ -708,10 +700,10 @@ def validate_plan(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[s
 def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
     problems: list[str] = []
     try:
-        loop = find_loop(tu, plan.loop_id)
+        loop = tu.loop(plan.loop_id)
     except KeyError:
         return [f"no loop {plan.loop_id} in this file"]
-    root = find_loop(tu, nest.root_loop_id)
+    root = tu.loop(nest.root_loop_id)
     ctx = NestContext(tu, root)
     if loop.id not in {l.id for l in ctx.loops}:
         return [f"loop {plan.loop_id} is not in the nest {nest.root_loop_id}"]
@@ -731,7 +723,7 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
             problems.append(f"collapse({plan.collapse}) needs a perfect nest, but loop at line {last.line} "
                             "has other statements around its inner loop")
             break
-        child = find_loop(tu, last.children[0])
+        child = tu.loop(last.children[0])
         if structural_blockers(tu, child):
             problems.append(f"collapse({plan.collapse}) includes loop at line {child.line}: "
                             + structural_blockers(tu, child)[0])

@@ -274,13 +274,13 @@ class LoopModel:
         self.outer_ivs: set[str] = set()
         parent = loop.parent
         while parent is not None:
-            outer = find_loop(tu, parent)
+            outer = tu.loop(parent)
             if outer.canonical:
                 self.outer_ivs.add(outer.canonical.induction_variable)
             parent = outer.parent
         # the enclosing loops' bounds hold for their (fixed) variables while this loop runs
         self.context = AccessModel(access=loop.accesses[0] if loop.accesses else None, loops=[])
-        for outer in _ancestors(tu, loop):
+        for outer in tu.ancestors(loop.id):
             if outer.canonical and not outer.writes_induction_variable and \
                     outer.canonical.induction_variable not in self.variant:
                 self._bound(self.context, _param(outer.canonical.induction_variable), outer, {})
@@ -592,33 +592,17 @@ def memo(kind: str, obj: object, compute):
     return value
 
 
-def find_loop(tu: TranslationUnit, loop_id: str) -> Loop:
-    """`tu.loop` through an index built once per translation unit."""
-    index = memo("index", tu, lambda: {l.id: l for l in tu.loops})
-    if loop_id not in index:
-        raise KeyError(loop_id)
-    return index[loop_id]
-
-
 def descendants(tu: TranslationUnit, loop: Loop) -> list[Loop]:
     """All loops nested in `loop`, in source order."""
     def compute():
         found: list[Loop] = []
         frontier = list(loop.children)
         while frontier:
-            child = find_loop(tu, frontier.pop(0))
+            child = tu.loop(frontier.pop(0))
             found.append(child)
             frontier.extend(child.children)
         return sorted(found, key=lambda l: l.offset)
     return memo("descendants", (tu, loop), compute)
-
-
-def _ancestors(tu: TranslationUnit, loop: Loop) -> list[Loop]:
-    out = []
-    while loop.parent is not None:
-        loop = find_loop(tu, loop.parent)
-        out.insert(0, loop)
-    return out
 
 
 def _declared_inside(var: Variable, loop: Loop) -> bool:
@@ -1036,7 +1020,7 @@ def overlap_check(pairs: list[tuple[ObjectModel, ObjectModel]]) -> Optional[str]
 
 def analysis(tu: TranslationUnit, loop_id: str) -> Analysis:
     with ISL_LOCK:
-        return Analysis(tu, find_loop(tu, loop_id))
+        return Analysis(tu, tu.loop(loop_id))
 
 
 def dependence_graph(tu: TranslationUnit, loop_id: str) -> DependenceGraph:

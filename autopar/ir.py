@@ -17,7 +17,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Literal, Optional
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 
 class Diagnostic(BaseModel):
@@ -239,16 +239,27 @@ class TranslationUnit(BaseModel):
     loops: list[Loop] = Field(default_factory=list)  # main-file loops, in source order
     functions: dict[str, FunctionSummary] = Field(default_factory=dict)
     diagnostics: list[Diagnostic] = Field(default_factory=list)
+    _index: Optional[tuple[tuple[int, int], dict[str, Loop]]] = PrivateAttr(default=None)  # see loop()
 
     @property
     def has_errors(self) -> bool:
         return any(d.severity in ("error", "fatal") for d in self.diagnostics)
 
     def loop(self, loop_id: str) -> Loop:
-        for loop in self.loops:
-            if loop.id == loop_id:
-                return loop
-        raise KeyError(loop_id)
+        # the index is rebuilt whenever `loops` is another list or has changed length
+        key = (id(self.loops), len(self.loops))
+        if self._index is None or self._index[0] != key:
+            self._index = (key, {loop.id: loop for loop in self.loops})
+        return self._index[1][loop_id]
+
+    def ancestors(self, loop_id: str) -> list[Loop]:
+        """The loops that enclose `loop_id`, outermost first."""
+        found: list[Loop] = []
+        parent = self.loop(loop_id).parent
+        while parent is not None:
+            found.insert(0, self.loop(parent))
+            parent = found[0].parent
+        return found
 
     def nest_roots(self) -> list[Loop]:
         return [loop for loop in self.loops if loop.parent is None]

@@ -148,8 +148,8 @@ def _why_not_editable(source: bytes, tu: TranslationUnit, loop: Loop) -> Optiona
         return "not edited: `autopar: off` applies to this loop"
     if loop.existing_pragma or _has_omp_pragma_above(source, loop.offset):
         return "not edited: the loop already has an omp pragma"
-    if loop.inside_omp_construct or any(tu.loop(a).existing_pragma or omp_pragma_above(source, tu.loop(a).offset)
-                                        for a in _ancestors(tu, loop)):
+    if loop.inside_omp_construct or any(a.existing_pragma or omp_pragma_above(source, a.offset)
+                                        for a in tu.ancestors(loop.id)):
         return "not edited: the loop is inside an existing omp construct"
     if source[loop.offset:loop.offset + 3] != b"for":
         return "not edited: the file no longer matches the analysis (no `for` at the loop's offset)"
@@ -159,15 +159,6 @@ def _why_not_editable(source: bytes, tu: TranslationUnit, loop: Loop) -> Optiona
     if start >= 2 and source[:start].rstrip(b"\r\n").endswith(b"\\"):
         return "not edited: the previous line continues onto the `for` line"
     return None
-
-
-def _ancestors(tu: TranslationUnit, loop: Loop) -> list[str]:
-    found = []
-    parent = loop.parent
-    while parent is not None:
-        found.append(parent)
-        parent = tu.loop(parent).parent
-    return found
 
 
 def _line_start(source: bytes, offset: int) -> int:
