@@ -246,11 +246,15 @@ class TranslationUnit(BaseModel):
         return any(d.severity in ("error", "fatal") for d in self.diagnostics)
 
     def loop(self, loop_id: str) -> Loop:
-        # the index is rebuilt whenever `loops` is another list or has changed length
+        # The index is rebuilt whenever `loops` is another list or has changed length. It is read
+        # through __pydantic_private__ because attribute access to a private field is slow, and the
+        # analysis asks for loops by id thousands of times per file.
+        private = self.__pydantic_private__
         key = (id(self.loops), len(self.loops))
-        if self._index is None or self._index[0] != key:
-            self._index = (key, {loop.id: loop for loop in self.loops})
-        return self._index[1][loop_id]
+        index = private.get("_index")
+        if index is None or index[0] != key:
+            index = private["_index"] = (key, {loop.id: loop for loop in self.loops})
+        return index[1][loop_id]
 
     def ancestors(self, loop_id: str) -> list[Loop]:
         """The loops that enclose `loop_id`, outermost first."""
