@@ -15,7 +15,9 @@ def print_report(report: Report, fmt: str, stream=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(file=stream, highlight=False, soft_wrap=False,
+    # markup=False: reasons and pragmas contain brackets (`out[i - 1]`, `[runtime-check]`) that
+    # rich would otherwise read as style tags and drop
+    console = Console(file=stream, highlight=False, soft_wrap=False, markup=False,
                       width=None if stream.isatty() else 160)
     for file in report.files:
         for diagnostic in file.diagnostics:

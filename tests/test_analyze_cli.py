@@ -125,3 +125,11 @@ def test_one_bad_file_does_not_hide_the_others(tmp_path):
     done = subprocess.run([autopar, "analyze", bad, good], capture_output=True, text=True, timeout=120)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert f"{good}" in done.stdout and "2:3" in done.stdout
+
+
+def test_text_table_keeps_brackets_of_subscripts_and_proofs(capsys):
+    code, out, _ = _run(capsys, "analyze", "benchmarks/examples/matmul.c")
+    assert code == 0
+    flat = " ".join(out.split())  # the table folds long cells over several lines
+    assert "flow dependence from out[i] (line 32) to out[i - 1] (line 32)" in flat
+    assert "[runtime-check]" in flat
