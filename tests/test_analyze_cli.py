@@ -128,7 +128,7 @@ def test_one_bad_file_does_not_hide_the_others(tmp_path):
 
 
 def test_text_table_keeps_brackets_of_subscripts_and_proofs(capsys):
-    code, out, _ = _run(capsys, "analyze", "benchmarks/examples/matmul.c")
+    code, out, _ = _run(capsys, os.path.join(ROOT, "benchmarks", "examples", "matmul.c"))
     assert code == 0
     flat = " ".join(out.split())  # the table folds long cells over several lines
     assert "flow dependence from out[i] (line 32) to out[i - 1] (line 32)" in flat
