@@ -248,6 +248,7 @@ def _progress(total: int):
     """A rich progress bar on stderr when it is a terminal; otherwise nothing at all."""
     if not sys.stderr.isatty():
         return lambda path: None
+    from rich.markup import escape
     from rich.progress import Progress
 
     bar = Progress(transient=True)
@@ -258,7 +259,7 @@ def _progress(total: int):
         if path is None:
             bar.stop()
         else:
-            bar.update(task, advance=1, description=os.path.basename(path))
+            bar.update(task, advance=1, description=escape(os.path.basename(path)))  # `[` is markup
     return advance
 
 
