@@ -91,10 +91,6 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
     return result
 
 
-def plan_edits(source: bytes, tu: TranslationUnit, decisions: list[Decision]) -> list[Edit]:
-    return plan_rewrite(source, tu, decisions).edits
-
-
 def apply_edits(source: bytes, edits: list[Edit]) -> bytes:
     """Apply non-overlapping edits; insertions at the same offset keep their order."""
     out: list[bytes] = []
@@ -146,7 +142,7 @@ def _why_not_editable(source: bytes, tu: TranslationUnit, loop: Loop) -> Optiona
         return "not edited: the loop comes from a macro expansion"
     if loop.opt_out:
         return "not edited: `autopar: off` applies to this loop"
-    if loop.existing_pragma or _has_omp_pragma_above(source, loop.offset):
+    if loop.existing_pragma or omp_pragma_above(source, loop.offset):
         return "not edited: the loop already has an omp pragma"
     if loop.inside_omp_construct or any(a.existing_pragma or omp_pragma_above(source, a.offset)
                                         for a in tu.ancestors(loop.id)):
@@ -202,10 +198,5 @@ def omp_pragma_span(source: bytes, offset: int) -> Optional[tuple[int, int, str]
     return None
 
 
-def _has_omp_pragma_above(source: bytes, offset: int) -> bool:
-    return omp_pragma_above(source, offset) is not None
-
-
 __all__ = ["render_pragma", "Schedule", "Edit", "RewritePlan", "RewriteError", "plan_rewrite", "omp_pragma_above",
-           "omp_pragma_span",
-           "plan_edits", "apply_edits", "unified_diff", "with_line_directives"]
+           "omp_pragma_span", "apply_edits", "unified_diff", "with_line_directives"]
