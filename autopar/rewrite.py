@@ -152,13 +152,22 @@ def _why_not_editable(source: bytes, tu: TranslationUnit, loop: Loop) -> Optiona
     start = _line_start(source, loop.offset)
     if source[start:loop.offset].strip(b" \t\f\v"):
         return "not edited: other code precedes the `for` on its line"
-    if start >= 2 and source[:start].rstrip(b"\r\n").endswith(b"\\"):
+    if _continued_from_above(source, start):
         return "not edited: the previous line continues onto the `for` line"
     return None
 
 
 def _line_start(source: bytes, offset: int) -> int:
     return source.rfind(b"\n", 0, offset) + 1
+
+
+def _continued_from_above(source: bytes, line_start: int) -> bool:
+    """Whether the text before `line_start`, line breaks aside, ends in a backslash that continues onto
+    this line. Scans back from `line_start` instead of copying the file up to it: it runs for every loop."""
+    end = line_start
+    while end > 0 and source[end - 1] in b"\r\n":
+        end -= 1
+    return end > 0 and source[end - 1] == ord("\\")
 
 
 def _line_ending(source: bytes, line_start: int) -> str:
@@ -186,7 +195,7 @@ def omp_pragma_span(source: bytes, offset: int) -> Optional[tuple[int, int, str]
     while end > 0:
         start = _line_start(source, end - 1)
         if source[start:end].strip():
-            while start >= 2 and source[:start].rstrip(b"\r\n").endswith(b"\\"):
+            while _continued_from_above(source, start):
                 start = _line_start(source, start - 1)  # the first line of a continued directive
             text = source[start:end].decode("utf-8", "surrogateescape")
             line = " ".join(text.replace("\\\r\n", " ").replace("\\\n", " ").split())
