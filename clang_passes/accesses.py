@@ -14,11 +14,9 @@ from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Access, AffineExpr, Storage, Subscript, Variable
 from clang_passes.affine import AffineBuilder, Scope, written_decl_refs
-from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, LOOP_KINDS, Node, Source, Variables,
+from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source, Variables,
                               expression_children, is_reference, strip, variable_decl)
 from clang_passes.loops import LoopInfo
-
-_INC_DEC = ("++", "--", "post++", "post--")
 
 
 def _unqualified(t) -> str:
@@ -112,7 +110,7 @@ class AccessCollector:
         elif kind == K.UNARY_OPERATOR:
             op = node.unary_op
             children = expression_children(node)
-            if op in _INC_DEC and children:
+            if op in INC_DEC and children:
                 self._lvalue(children[0], read=True, write=True)
                 return
             if op == "&" and children:
@@ -321,7 +319,7 @@ class AccessCollector:
                     e = strip(right)
                 else:
                     return None
-            elif e.kind == K.UNARY_OPERATOR and e.unary_op in _INC_DEC:
+            elif e.kind == K.UNARY_OPERATOR and e.unary_op in INC_DEC:
                 e = strip(expression_children(e)[0])  # `*p++`: p moves, which the subscript reports
             elif e.kind == K.DECL_REF_EXPR:
                 decl = variable_decl(e)

@@ -18,7 +18,7 @@ from clang.cindex import CursorKind as K, StorageClass
 
 from autopar.ir import AffineExpr
 from clang_passes.ast import (FUNCTION_KINDS, Node, Source, Variables, evaluate_int, expression_children,
-                              is_integer_decl, strip, variable_decl)
+                              is_integer_decl, stored_operand, strip, variable_decl)
 
 _INT_LITERAL = re.compile(r"^(0[xX][0-9a-fA-F']+|0[bB][01']+|0[0-7']*|[1-9][0-9']*)[uUlLzZ]*$")
 
@@ -158,22 +158,14 @@ class NestFacts:
 
 def written_decl_refs(node: Node) -> list[Node]:
     """DECL_REF_EXPRs that `node` assigns directly (=, op=, ++, --, &x)."""
-    if node.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR):
-        op = node.binary_op
-        if op in ("=", "*=", "/=", "%=", "+=", "-=", "<<=", ">>=", "&=", "^=", "|="):
-            children = expression_children(node)
-            if children:
-                target = strip(children[0])
-                if target.kind == K.DECL_REF_EXPR:
-                    return [target]
-    elif node.kind == K.UNARY_OPERATOR:
-        op = node.unary_op
-        if op in ("++", "--", "post++", "post--", "&"):
-            children = expression_children(node)
-            if children:
-                target = strip(children[0])
-                if target.kind == K.DECL_REF_EXPR:
-                    return [target]
+    target = stored_operand(node)
+    if target is None and node.unary_op == "&":
+        children = expression_children(node)
+        target = children[0] if children else None
+    if target is not None:
+        target = strip(target)
+        if target.kind == K.DECL_REF_EXPR:
+            return [target]
     return []
 
 

@@ -75,6 +75,7 @@ INTEGER_TYPES = {TypeKind.BOOL, TypeKind.CHAR_U, TypeKind.UCHAR, TypeKind.CHAR16
 ARRAY_TYPES = {TypeKind.CONSTANTARRAY, TypeKind.INCOMPLETEARRAY, TypeKind.VARIABLEARRAY,
                TypeKind.DEPENDENTSIZEDARRAY}
 ASSIGN_OPS = {"=", "*=", "/=", "%=", "+=", "-=", "<<=", ">>=", "&=", "^=", "|="}
+INC_DEC = ("++", "--", "post++", "post--")
 
 
 _UNSET = object()
@@ -182,6 +183,17 @@ def strip(node: Node) -> Node:
 
 def expression_children(node: Node) -> list[Node]:
     return [c for c in node.children if c.is_expression]
+
+
+def stored_operand(node: Node) -> Optional[Node]:
+    """The operand an assignment (=, op=) or an increment/decrement stores to, as written; else None."""
+    if node.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR):
+        if node.binary_op not in ASSIGN_OPS:
+            return None
+    elif node.kind != K.UNARY_OPERATOR or node.unary_op not in INC_DEC:
+        return None
+    children = expression_children(node)
+    return children[0] if children else None
 
 
 class Function:

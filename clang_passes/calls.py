@@ -8,8 +8,8 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import CallEffect, CallSite, FunctionSummary, Storage
-from clang_passes.ast import (ASSIGN_OPS, FUNCTION_KINDS, Function, Node, Source, Variables, expression_children,
-                              strip, variable_decl)
+from clang_passes.ast import (ASSIGN_OPS, FUNCTION_KINDS, INC_DEC, Function, Node, Source, Variables,
+                              expression_children, stored_operand, strip, variable_decl)
 
 _MATH = ["sqrt", "cbrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "pow", "sin", "cos", "tan",
          "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "fabs", "fmax",
@@ -75,7 +75,7 @@ def _root_decl(node: Node):
             if not children:
                 return None
             e = strip(children[0])
-        elif e.kind == K.UNARY_OPERATOR and e.unary_op in ("*", "&", "++", "--", "post++", "post--"):
+        elif e.kind == K.UNARY_OPERATOR and e.unary_op in ("*", "&", *INC_DEC):
             e = strip(expression_children(e)[0])
         elif e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-"):
             left, right = expression_children(e)
@@ -177,11 +177,7 @@ def _local_facts(function: Function, variables: Variables, defined: set[str]) ->
         elif (kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR) or kind == K.UNARY_OPERATOR
               and node.unary_op == "*") and id(node) not in stored:
             facts.read_through(origins.of_expr(node))
-        target = None
-        if kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR) and node.binary_op in ASSIGN_OPS:
-            target = expression_children(node)[0]
-        elif kind == K.UNARY_OPERATOR and node.unary_op in ("++", "--", "post++", "post--"):
-            target = expression_children(node)[0]
+        target = stored_operand(node)
         if target is not None:
             plain = strip(target)
             decl = variable_decl(plain)

@@ -16,7 +16,7 @@ from clang.cindex import CursorKind as K
 from autopar.ir import TranslationUnit
 from clang_passes import accesses, calls, pragmas, scalars
 from clang_passes.affine import NestFacts, Scope, written_decl_refs
-from clang_passes.ast import ASSIGN_OPS, Source, Variables, build_functions, expression_children, loop_macros, strip
+from clang_passes.ast import Source, Variables, build_functions, loop_macros, stored_operand, strip
 from clang_passes.loops import LoopFinder, LoopInfo
 from clang_passes.parse import FrontendError, parse, read_source, settings_for
 
@@ -137,11 +137,7 @@ def _memory_write_types(root) -> set[str]:
     """Canonical types of the objects that the nest writes through pointers, arrays or members."""
     types: set[str] = set()
     for node in root.walk():
-        target = None
-        if node.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR) and node.binary_op in ASSIGN_OPS:
-            target = expression_children(node)[0]
-        elif node.kind == K.UNARY_OPERATOR and node.unary_op in ("++", "--", "post++", "post--"):
-            target = expression_children(node)[0]
+        target = stored_operand(node)
         if target is not None and strip(target).kind != K.DECL_REF_EXPR:
             types.add(strip(target).cursor.type.get_canonical().spelling)
     return types

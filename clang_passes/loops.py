@@ -9,8 +9,8 @@ from clang.cindex import CursorKind as K
 
 from autopar.ir import CanonicalForm, Comparison, Loop
 from clang_passes.affine import CHAR_TYPES, AffineBuilder, NestFacts, Scope, written_decl_refs
-from clang_passes.ast import (FOR_KINDS, LOOP_KINDS, Function, Node, Source, Variables, expression_children,
-                              is_integer_decl, strip, variable_decl)
+from clang_passes.ast import (FOR_KINDS, INC_DEC, LOOP_KINDS, Function, Node, Source, Variables,
+                              expression_children, is_integer_decl, stored_operand, strip, variable_decl)
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "!=": "!="}
 
@@ -242,7 +242,7 @@ class LoopFinder:
         inc_expr = strip(inc)
         step: Optional[int] = None
         step_node: Optional[Node] = None
-        if inc_expr.kind == K.UNARY_OPERATOR and inc_expr.unary_op in ("++", "--", "post++", "post--"):
+        if inc_expr.kind == K.UNARY_OPERATOR and inc_expr.unary_op in INC_DEC:
             if not is_iv(expression_children(inc_expr)[0]):
                 return f"the increment `{text(inc)}` does not update {iv}"
             step = 1 if inc_expr.unary_op.endswith("++") else -1
@@ -374,21 +374,17 @@ def _memory_type(node: Node) -> str:
 def _writes_memory_of(node: Node, roots: set[tuple], types: set[str]) -> bool:
     """An assignment through memory (a[..], *p, s.x, p->x) rooted at one of `roots` that may overlap memory
     of one of `types`: by C's aliasing rules an object is only written through its own type or a char."""
-    targets = []
-    if node.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR) and node.binary_op in (
-            "=", "*=", "/=", "%=", "+=", "-=", "<<=", ">>=", "&=", "^=", "|="):
-        targets = expression_children(node)[:1]
-    elif node.kind == K.UNARY_OPERATOR and node.unary_op in ("++", "--", "post++", "post--"):
-        targets = expression_children(node)[:1]
-    for target in targets:
-        target = strip(target)
-        if target.kind == K.DECL_REF_EXPR:
-            continue
-        written_type = _memory_type(target)
-        if written_type not in types and written_type not in CHAR_TYPES and not types & CHAR_TYPES:
-            continue
-        for n in target.walk():
-            decl = variable_decl(n)
-            if decl is not None and Variables.key(decl) in roots:
-                return True
+    target = stored_operand(node)
+    if target is None:
+        return False
+    target = strip(target)
+    if target.kind == K.DECL_REF_EXPR:
+        return False
+    written_type = _memory_type(target)
+    if written_type not in types and written_type not in CHAR_TYPES and not types & CHAR_TYPES:
+        return False
+    for n in target.walk():
+        decl = variable_decl(n)
+        if decl is not None and Variables.key(decl) in roots:
+            return True
     return False

@@ -12,8 +12,8 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import ReductionOp, ScalarUse, Storage
-from clang_passes.ast import (_SCALAR, ARRAY_TYPES, ASSIGN_OPS, FUNCTION_KINDS, LOOP_KINDS, Node, Source, Variables,
-                              expression_children, starts_statement, strip, variable_decl)
+from clang_passes.ast import (_SCALAR, ARRAY_TYPES, ASSIGN_OPS, FUNCTION_KINDS, INC_DEC, LOOP_KINDS, Node, Source,
+                              Variables, expression_children, starts_statement, strip, variable_decl)
 from clang_passes.loops import LoopInfo
 
 _COMPOUND_OPS = {"+=": ReductionOp.ADD, "-=": ReductionOp.ADD, "*=": ReductionOp.MUL, "&=": ReductionOp.AND,
@@ -22,7 +22,6 @@ _BINARY_OPS = {"+": ReductionOp.ADD, "*": ReductionOp.MUL, "&": ReductionOp.AND,
                "^": ReductionOp.XOR, "&&": ReductionOp.LAND, "||": ReductionOp.LOR}
 _MAX_FUNCTIONS = {"fmax", "fmaxf", "fmaxl", "max"}
 _MIN_FUNCTIONS = {"fmin", "fminf", "fminl", "min"}
-_INC_DEC = ("++", "--", "post++", "post--")
 
 
 def _is_scalar_decl(decl) -> bool:
@@ -93,7 +92,7 @@ class _FirstAccess:
         if kind == K.UNARY_OPERATOR:
             op = node.unary_op
             children = expression_children(node)
-            if op in _INC_DEC and children:
+            if op in INC_DEC and children:
                 target = strip(children[0])
                 decl = variable_decl(target)
                 if decl is not None:
@@ -221,7 +220,7 @@ class _Reductions:
                 key = self._key(lhs) if strip(lhs).kind == K.DECL_REF_EXPR else None
                 if key and not self._mentions(rhs, key):
                     self._claim(key, _COMPOUND_OPS[node.binary_op], self._refs(lhs, key))
-            elif kind == K.UNARY_OPERATOR and node.unary_op in _INC_DEC:
+            elif kind == K.UNARY_OPERATOR and node.unary_op in INC_DEC:
                 operand = expression_children(node)[0]
                 key = self._key(operand) if strip(operand).kind == K.DECL_REF_EXPR else None
                 if key:
