@@ -593,16 +593,8 @@ def memo(kind: str, obj: object, compute):
 
 
 def descendants(tu: TranslationUnit, loop: Loop) -> list[Loop]:
-    """All loops nested in `loop`, in source order."""
-    def compute():
-        found: list[Loop] = []
-        frontier = list(loop.children)
-        while frontier:
-            child = tu.loop(frontier.pop(0))
-            found.append(child)
-            frontier.extend(child.children)
-        return sorted(found, key=lambda l: l.offset)
-    return memo("descendants", (tu, loop), compute)
+    """All loops nested in `loop`, in source order (`TranslationUnit.descendants`, memoised)."""
+    return memo("descendants", (tu, loop), lambda: tu.descendants(loop.id))
 
 
 def _declared_inside(var: Variable, loop: Loop) -> bool:
