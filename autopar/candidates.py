@@ -80,10 +80,6 @@ class NestContext:
         return self._legality[loop.id]
 
 
-def _all_descendants(tu: TranslationUnit, loop: Loop) -> list[Loop]:
-    return descendants(tu, loop)
-
-
 def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
     """Reasons the loop cannot carry a pragma whatever its dependences are."""
     out: list[str] = []
@@ -105,7 +101,7 @@ def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
         out.append("the body writes the induction variable")
     if loop.writes_bound:
         out.append("the body writes a variable of the loop bound")
-    inner = [loop, *_all_descendants(tu, loop)]
+    inner = [loop, *descendants(tu, loop)]
     if any(l.has_return for l in inner):
         out.append("return leaves the loop")
     if any(l.has_goto for l in inner):
@@ -119,7 +115,7 @@ def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
 
 def _calls(tu: TranslationUnit, loop: Loop):
     seen, out = set(), []
-    for l in [loop, *_all_descendants(tu, loop)]:
+    for l in [loop, *descendants(tu, loop)]:
         for call in l.calls:
             key = (call.callee, call.line, call.column)
             if key not in seen:
