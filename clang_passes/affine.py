@@ -106,40 +106,35 @@ class NestFacts:
         self.scope_at = None
         assigned: set[tuple] = set()
         for node in root.walk():
-            if node.kind == K.VAR_DECL and node is not root and expression_children(node) \
-                    and is_integer_decl(node.cursor) and node.cursor.storage_class != StorageClass.STATIC:
-                self.constants[Variables.key(node.cursor)] = node
-            for target in written_decl_refs(node):
-                if target.cursor.referenced is not None:
-                    assigned.add(Variables.key(target.cursor.referenced))
-        for key in assigned:
-            self.constants.pop(key, None)
-        for node in root.walk():
+            written: list[tuple] = []
+            if node.kind == K.VAR_DECL:
+                key = Variables.key(node.cursor)
+                written.append(key)
+                if node is not root and expression_children(node) and is_integer_decl(node.cursor) \
+                        and node.cursor.storage_class != StorageClass.STATIC:
+                    self.constants[key] = node
             for target in written_decl_refs(node):
                 decl = target.cursor.referenced
                 if decl is None:
                     continue
                 key = Variables.key(decl)
-                keys = [key]
+                assigned.add(key)
+                written.append(key)
                 if key in references:  # writing a reference writes what it is bound to
                     bound = references[key]
                     bound_decl = variable_decl(strip(bound)) if bound is not None else None
                     if bound_decl is not None:
-                        keys.append(Variables.key(bound_decl))
+                        written.append(Variables.key(bound_decl))
                         self.through_reference.add(Variables.key(bound_decl))
                     else:
                         self.memory_write_types.add(decl.type.get_pointee().get_canonical().spelling)
-                for k in keys:
-                    self.any_writes.add(k)
-                    self.all_writes.setdefault(k, []).append(node)
-                    if node.index not in header_writes:
-                        self.body_writes.setdefault(k, []).append(node)
-            if node.kind == K.VAR_DECL:
-                key = Variables.key(node.cursor)
+            for key in written:
                 self.any_writes.add(key)
                 self.all_writes.setdefault(key, []).append(node)
                 if node.index not in header_writes:
                     self.body_writes.setdefault(key, []).append(node)
+        for key in assigned:
+            self.constants.pop(key, None)
 
     def is_written(self, key: tuple, decl) -> bool:
         return key in self.any_writes or self.may_change_indirectly(key, decl)
