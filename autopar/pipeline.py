@@ -81,8 +81,8 @@ def build_report(tu: TranslationUnit, nests: list[NestAnalysis], decisions: list
         reasons = list(verdict.reasons) if verdict else []
         if loop.id in folded:
             reasons.insert(0, f"folded into {folded[loop.id]} by collapse")
-        elif decision is None and _enclosing_parallel(tu, loop.id, carried):
-            reasons.insert(0, f"inside the parallel loop {_enclosing_parallel(tu, loop.id, carried)}")
+        elif decision is None and (enclosing := _enclosing_parallel(tu, loop.id, carried)):
+            reasons.insert(0, f"inside the parallel loop {enclosing}")
         loops.append(LoopReport(
             id=loop.id, function=loop.function, line=loop.line, column=loop.column, depth=loop.depth,
             parent=loop.parent,
