@@ -401,12 +401,12 @@ def _run_size(kernel: Kernel, size: str, builds: dict[str, _Build], results: Ben
     if serial is None or serial.record.status != "ok":
         return
     expected = serial.runs[0].output.values
-    serial_timing = _timing(serial, warmup)
+    serial_timing = v.timing_of(serial.runs, warmup, serial.record.threads)
     for job in jobs:
         record = job.record
         if record.status != "ok" or not job.runs:
             continue
-        record.timing = _timing(job, warmup)
+        record.timing = v.timing_of(job.runs, warmup, record.threads)
         comparisons = [v.compare_values(expected, r.output.values, tolerance) for r in job.runs]
         record.output_match = all(c.match for c in comparisons)
         record.max_relative_error = max(c.max_relative_error for c in comparisons)
@@ -439,13 +439,6 @@ def _build(kernel: Kernel, size: str, config: str, build: _Build, threads: int, 
         record.error = f"{' '.join(built.command)}\n{built.stderr[-1500:]}"
         return None
     return executable
-
-
-def _timing(job: _Job, warmup: int) -> v.Timing:
-    timed = job.runs[warmup:] or job.runs[-1:]
-    measure = "program" if all(r.output.time_s is not None for r in timed) else "wall"
-    return v.summarize([r.output.time_s if measure == "program" else r.wall_s for r in timed],
-                       job.record.threads, measure)
 
 
 def _built_this_run(executable: str, results: BenchResults) -> bool:

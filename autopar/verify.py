@@ -258,10 +258,15 @@ def time_runs(executable: str, run_args: Sequence[str] = (), threads: int = 1, r
             return None, runs
         if budget_s is not None and spent > budget_s:
             break
+    return timing_of(runs, warmup, threads), runs
+
+
+def timing_of(runs: Sequence[RunResult], warmup: int, threads: int) -> Timing:
+    """The timing of the runs after the `warmup` first ones (the last run, when there are no others):
+    by the program's own `time_s` when every run printed one, otherwise by wall-clock time."""
     timed = runs[warmup:] or runs[-1:]
     measure = "program" if all(r.output.time_s is not None for r in timed) else "wall"
-    seconds = [r.output.time_s if measure == "program" else r.wall_s for r in timed]
-    return summarize(seconds, threads, measure), runs
+    return summarize([r.output.time_s if measure == "program" else r.wall_s for r in timed], threads, measure)
 
 
 def summarize(seconds: Sequence[float], threads: int, measure: Literal["program", "wall"]) -> Timing:
