@@ -72,7 +72,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
 
     address_taken = {id(f): _address_taken(f) for f in functions}
     for root in (i for i in infos if i.parent is None):
-        nest_infos = [root] + _descendants(root)
+        nest_infos = root.subtree()
         header_writes = {n.index for i in nest_infos if i.loop.canonical for n in i.header_write_nodes}
         nest = NestFacts(root.node, header_writes, address_taken[id(root.function)],
                          opaque_calls=calls.has_opaque_calls(root.loop.calls),
@@ -85,7 +85,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
     collector = accesses.AccessCollector(source, variables, finder.affine)
     for root in (i for i in infos if i.parent is None):
         found = collector.collect(root, by_node)
-        for info in [root] + _descendants(root):
+        for info in root.subtree():
             info.loop.accesses = [a for a in found if info.loop.id in a.enclosing_loops]
 
     for info in infos:
@@ -107,14 +107,6 @@ def _scope_finder(nest: NestFacts, by_node: dict[int, LoopInfo]):
             child = ancestor
         return Scope(nest, [])
     return scope_at
-
-
-def _descendants(info: LoopInfo) -> list[LoopInfo]:
-    found: list[LoopInfo] = []
-    for child in info.children:
-        found.append(child)
-        found.extend(_descendants(child))
-    return found
 
 
 def _address_taken(function) -> set[tuple]:

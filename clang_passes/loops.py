@@ -46,6 +46,13 @@ class LoopInfo:
             info = info.parent
         return chain[::-1]
 
+    def subtree(self) -> list["LoopInfo"]:
+        """This loop and every loop inside it, in source order."""
+        found = [self]
+        for child in self.children:
+            found.extend(child.subtree())
+        return found
+
     def canonical_scope(self, include_self: bool = True) -> list[tuple[Node, tuple, str]]:
         return [(i.node, i.iv_key, i.loop.canonical.induction_variable) for i in self.enclosing()
                 if i.loop.canonical is not None and i.iv_key is not None and (include_self or i is not self)]

@@ -346,7 +346,7 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
         if node.kind == K.DECL_REF_EXPR:
             refs[key].add(id(node))
 
-    first = _FirstAccess({id(i.node): i for i in _self_and_descendants(info)}, loop_node)
+    first = _FirstAccess({id(i.node): i for i in info.subtree()}, loop_node)
     defined: set[tuple] = set()
     for part in (info.cond, info.body, info.inc):
         if part is not None:
@@ -367,7 +367,7 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
     reductions.scan(info.body if info.body is not None else loop_node)
     by_reference = _passed_by_reference(loop_node)
     ivs: dict[tuple, str] = {}
-    for loop_info in _self_and_descendants(info):
+    for loop_info in info.subtree():
         if loop_info.iv_key is not None and loop_info.loop.canonical is not None:
             ivs.setdefault(loop_info.iv_key, loop_info.loop.id)
 
@@ -405,13 +405,6 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
 def _assigned(node: Node) -> list[tuple]:
     from clang_passes.affine import written_decl_refs
     return [Variables.key(t.cursor.referenced) for t in written_decl_refs(node) if t.cursor.referenced is not None]
-
-
-def _self_and_descendants(info: LoopInfo) -> list[LoopInfo]:
-    found = [info]
-    for child in info.children:
-        found.extend(_self_and_descendants(child))
-    return found
 
 
 def _passed_by_reference(root: Node) -> set[tuple]:
