@@ -223,7 +223,9 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
     fresh: list[cc_cache.Entry] = []  # analyzed now, to be cached once the compile succeeds
     for source in line.sources:
         try:
-            entry = _decisions(line, source)
+            with open(source.path, "rb") as handle:
+                content = handle.read()
+            entry = _decisions(line, source, content)
         except WrapperError as error:  # never break a build over the analysis
             warnings.append(f"{source.path}: not parallelized, analysis failed: {error}")
             continue
@@ -237,7 +239,7 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
             continue
         if entry.rewritten is None:
             continue
-        if not user_openmp and _has_own_omp_pragmas(source.path):
+        if not user_openmp and _OWN_OMP.search(content):
             # -fopenmp would switch on pragmas the user never compiled as OpenMP: stay serial
             warnings.append(f"{source.path}: not parallelized: it has omp pragmas of its own and the "
                             f"command line has no -fopenmp")
@@ -283,13 +285,11 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
     return warnings.flush(0)
 
 
-def _decisions(line: CommandLine, source: Input):
+def _decisions(line: CommandLine, source: Input, content: bytes):
     """The rewritten copy's content and the report for one source: from the cache, or by analyzing."""
     from autopar import cc_cache
 
     flags = analysis_flags(line, source)
-    with open(source.path, "rb") as handle:
-        content = handle.read()
     key = cc_cache.cache_key(source.path, content, flags)
     entry = cc_cache.lookup(key)
     if entry is None:
@@ -402,12 +402,8 @@ def _append_report(line: CommandLine, entry) -> None:
         fcntl.flock(out, fcntl.LOCK_UN)
 
 
+# an omp pragma the user wrote: `#pragma omp` or `_Pragma("omp`
 _OWN_OMP = re.compile(rb"^[ \t]*#[ \t]*pragma[ \t]+omp\b|_Pragma[ \t]*\([ \t]*\"[ \t]*omp\b", re.MULTILINE)
-
-
-def _has_own_omp_pragmas(path: str) -> bool:
-    with open(path, "rb") as handle:
-        return _OWN_OMP.search(handle.read()) is not None
 
 
 def _first_error(report) -> str:
