@@ -271,16 +271,11 @@ class LoopModel:
         # (a name declared inside the loop is a new object each iteration, whatever its initialiser)
         self.variant = {s.variable.name for s in loop.scalars if s.written or s.declared_in_loop}
         self.variant |= {l.canonical.induction_variable for l in self.loops.values() if l.canonical}
-        self.outer_ivs: set[str] = set()
-        parent = loop.parent
-        while parent is not None:
-            outer = tu.loop(parent)
-            if outer.canonical:
-                self.outer_ivs.add(outer.canonical.induction_variable)
-            parent = outer.parent
+        ancestors = tu.ancestors(loop.id)
+        self.outer_ivs = {outer.canonical.induction_variable for outer in ancestors if outer.canonical}
         # the enclosing loops' bounds hold for their (fixed) variables while this loop runs
         self.context = AccessModel(access=loop.accesses[0] if loop.accesses else None, loops=[])
-        for outer in tu.ancestors(loop.id):
+        for outer in ancestors:
             if outer.canonical and not outer.writes_induction_variable and \
                     outer.canonical.induction_variable not in self.variant:
                 self._bound(self.context, _param(outer.canonical.induction_variable), outer, {})
@@ -357,9 +352,6 @@ class LoopModel:
 
     # -- subscripts and delinearisation
 
-    def _ivs(self, model: AccessModel) -> dict[str, str]:
-        return {l.canonical.induction_variable: f"@{k}" for k, l in enumerate(model.loops) if l.canonical}
-
     def _shape(self, obj: ObjectModel) -> None:
         """Fill `dims` of each access of one object, delinearising when needed; or mark non-affine."""
         direct = _direct_dims(obj)
@@ -377,7 +369,7 @@ class LoopModel:
                 m.reason = m.reason or _first_reason(obj)
             return
         ranks = {len(m.access.subscripts) for m in obj.accesses}
-        linear = all(all(f not in self._ivs(m) for mono in s.affine.coefficients if "*" in mono
+        linear = all(all(f not in ivs_for("@", m) for mono in s.affine.coefficients if "*" in mono
                          for f in mono.split("*"))
                      for m in obj.accesses for s in m.access.subscripts)
         squares = any(len(set(mono.split("*"))) == 1 and "*" in mono
@@ -386,7 +378,7 @@ class LoopModel:
             return  # a[(n - 1) * n + j]: rows of length n
         if linear and len(ranks) == 1:
             for m in obj.accesses:
-                ivs = self._ivs(m)
+                ivs = ivs_for("@", m)
                 dims = [self._usable(s.affine, ivs) for s in m.access.subscripts]
                 if any(d is None for d in dims):
                     bad = next(s for s, d in zip(m.access.subscripts, dims) if d is None)
@@ -414,7 +406,7 @@ class LoopModel:
         pending: list[tuple[int, tuple[str, ...], int]] = []
         failure = None
         for idx, m in enumerate(obj.accesses):
-            ivs = self._ivs(m)
+            ivs = ivs_for("@", m)
             expr = m.access.subscripts[0].affine
             parts: dict[tuple[str, ...], Aff] = {}
             if expr.constant:
@@ -481,7 +473,7 @@ class LoopModel:
                     break
         if failure is None:
             for m, parts in zip(obj.accesses, split):
-                ivs = self._ivs(m)
+                ivs = ivs_for("@", m)
                 dims = [{k: v for k, v in parts.get(s, {}).items() if v} for s in reversed(chain)]
                 m.dims, m.strides = dims, list(reversed(chain))
                 m.params |= {_param(n) for d in dims for n in d if n and n not in ivs}
