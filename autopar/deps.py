@@ -429,8 +429,6 @@ class LoopModel:
                     strides.add(params)
                     part = parts.setdefault(params, {})
                     part[iv_names[0]] = part.get(iv_names[0], 0) + coeff
-                elif len(params) == 1:
-                    pending.append((idx, params, coeff))
                 else:
                     pending.append((idx, params, coeff))
             if failure:
