@@ -177,12 +177,10 @@ class LLMReasoner:
 
 
 def _validate_plan(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
-    """The analysis's own re-check of a plan against the dependence graph, when it provides one."""
+    """The analysis's own re-check of a plan against the dependence graph."""
     try:
-        from autopar.candidates import validate_plan
-    except ImportError:
-        return []
-    try:
+        from autopar.candidates import validate_plan  # here, not at the top: islpy only when a plan is checked
+
         return list(validate_plan(tu, nest, plan))
     except Exception as error:  # a check that cannot run does not pass the plan
         return [f"the plan could not be re-checked: {error}"]
