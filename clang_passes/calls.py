@@ -59,7 +59,8 @@ def callee_name(node: Node) -> str:
     return decl.spelling
 
 
-def _call_arguments(node: Node) -> list[Node]:
+def call_arguments(node: Node) -> list[Node]:
+    """The argument expressions of a call (after the callee among the node's children)."""
     count = len(list(node.cursor.get_arguments())) if node.kind == K.CALL_EXPR else 0
     return expression_children(node)[-count:] if count else []
 
@@ -198,7 +199,7 @@ def _local_facts(function: Function, variables: Variables, defined: set[str]) ->
                 facts.effect = CallEffect.UNKNOWN  # a call through a pointer
                 continue
             if name in defined:
-                facts.calls.append((name, [origins.of_expr(arg) for arg in _call_arguments(node)]))
+                facts.calls.append((name, [origins.of_expr(arg) for arg in call_arguments(node)]))
             else:
                 facts.calls.append((name, []))
                 facts.effect = _worse(facts.effect, classify(name) if kind == K.CALL_EXPR else CallEffect.ALLOCATION)
@@ -280,7 +281,7 @@ def call_sites(info, source: Source, summaries: dict[str, FunctionSummary]) -> l
             name = source.text_of(children[0]) if children else "?"
         location = node.cursor.extent.start
         sites.append(CallSite(callee=name, line=location.line, column=location.column, effect=effect,
-                              summary=summary, arguments=[source.text_of(a) for a in _call_arguments(node)]))
+                              summary=summary, arguments=[source.text_of(a) for a in call_arguments(node)]))
     return sites
 
 

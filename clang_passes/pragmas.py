@@ -8,6 +8,7 @@ end of the loop's own line, or right above a function definition turns autopar o
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Optional
@@ -98,7 +99,6 @@ class SourceLines:
         self.omp = [d for d in self.directives if _is_omp(d.text)]
 
     def _line_of(self, offset: int) -> int:
-        import bisect
         return bisect.bisect_right(self.source.line_starts, offset)
 
     def line(self, number: int) -> Line:

@@ -12,8 +12,10 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import ReductionOp, ScalarUse, Storage
+from clang_passes.affine import written_decl_refs
 from clang_passes.ast import (_SCALAR, ARRAY_TYPES, ASSIGN_OPS, FUNCTION_KINDS, INC_DEC, LOOP_KINDS, Node, Source,
                               Variables, expression_children, starts_statement, strip, variable_decl)
+from clang_passes.calls import call_arguments
 from clang_passes.loops import LoopInfo
 
 _COMPOUND_OPS = {"+=": ReductionOp.ADD, "-=": ReductionOp.ADD, "*=": ReductionOp.MUL, "&=": ReductionOp.AND,
@@ -252,8 +254,7 @@ class _Reductions:
                 self._claim(key, op, self._refs(lhs, key) | self._refs(value, key))
         elif value.kind == K.CALL_EXPR:
             name = value.cursor.spelling
-            count = len(list(value.cursor.get_arguments()))
-            args = expression_children(value)[-count:] if count else []
+            args = call_arguments(value)
             if name in _MAX_FUNCTIONS | _MIN_FUNCTIONS and len(args) == 2:
                 a, b = args
                 mine = [x for x in (a, b) if strip(x).kind == K.DECL_REF_EXPR and self._key(x) == key]
@@ -403,7 +404,6 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
 
 
 def _assigned(node: Node) -> list[tuple]:
-    from clang_passes.affine import written_decl_refs
     return [Variables.key(t.cursor.referenced) for t in written_decl_refs(node) if t.cursor.referenced is not None]
 
 
