@@ -275,11 +275,7 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
             continue
         out.blockers.append(edge.reason)
     if alias_pairs:
-        pairs = []
-        for x, y in sorted(alias_pairs):
-            ox, oy = an.model.objects[x], an.model.objects[y]
-            w, o = (ox, oy) if ox.written else (oy, ox)
-            pairs.append((w, o))
+        pairs = _written_first(an, alias_pairs)
         check = overlap_check(pairs)
         if check is None:
             for w, o in pairs:
@@ -299,6 +295,15 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
     out.notes += classes.notes
     out.blockers = list(dict.fromkeys(out.blockers))
     return out
+
+
+def _written_first(an: Analysis, alias_pairs: set[tuple[str, str]]) -> list[tuple[ObjectModel, ObjectModel]]:
+    """The object pairs of alias edges, in a stable order, each with its written object first."""
+    pairs = []
+    for x, y in sorted(alias_pairs):
+        ox, oy = an.model.objects[x], an.model.objects[y]
+        pairs.append((ox, oy) if ox.written else (oy, ox))
+    return pairs
 
 
 def _bound_memory_written(loop: Loop, an: Analysis) -> list[str]:
@@ -770,11 +775,7 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
             for obj in arrays:
                 problems.append(f"local array {obj.path} must be private")
     if alias_pairs:
-        pairs = []
-        for x, y in sorted(alias_pairs):
-            ox, oy = an.model.objects[x], an.model.objects[y]
-            pairs.append((ox, oy) if ox.written else (oy, ox))
-        check = overlap_check(pairs)
+        check = overlap_check(_written_first(an, alias_pairs))
         if check is None:
             problems.append("pointers that may alias have no computable ranges: no runtime check can prove it")
         elif plan.alias_check != check:
