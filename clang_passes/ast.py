@@ -461,22 +461,19 @@ class Variables:
         is_array = canonical.kind in ARRAY_TYPES
         dims: list[Optional[str]] = []
         is_const = canonical.is_const_qualified()
+        element = canonical
+        while element.kind in ARRAY_TYPES:
+            element = element.get_array_element_type()
         if is_array:
             dims = _type_dims(t if t.kind in ARRAY_TYPES else canonical)
             if decl.kind == K.PARM_DECL:  # `double a[n][m]` as a parameter is a pointer, and may alias
                 is_array, is_pointer = False, True
-            element = canonical
-            while element.kind in ARRAY_TYPES:
-                element = element.get_array_element_type()
             is_const = is_const or element.is_const_qualified()
         elif is_pointer:
             pointee = canonical.get_pointee()
             is_const = is_const or pointee.is_const_qualified()
             if pointee.kind in ARRAY_TYPES:
                 dims = [None] + _type_dims(pointee)
-        element = canonical
-        while element.kind in ARRAY_TYPES:
-            element = element.get_array_element_type()
         loc = decl.location
         return Variable(
             name=decl.spelling, decl=f"{loc.line}:{loc.column}", storage=storage, type=t.spelling,
