@@ -385,7 +385,7 @@ def verify(original: str, rewritten: Optional[str] = None, *, compiler: str = "g
                                     flags=list(flags), run_args=list(run_args), threads=thread_counts,
                                     tolerance=tolerance)
         if rewritten is None:
-            made = rewrite_with_plans(original, [f for f in flags if f.startswith(("-D", "-I", "-U", "-std"))])
+            made = rewrite_with_plans(original, source_flags(flags))
             if made.error:
                 result.rewrite_error = f"cannot rewrite {original}: {made.error}"
                 result.errors.append(result.rewrite_error)
@@ -445,8 +445,7 @@ def verify(original: str, rewritten: Optional[str] = None, *, compiler: str = "g
             result.speedup = serial.median_s / best.median_s
 
         if check_races and builds["rewritten"].ok:
-            defines = race_flags if race_flags is not None else [
-                f for f in flags if f.startswith(("-D", "-I", "-U", "-std"))]
+            defines = race_flags if race_flags is not None else source_flags(flags)
             check = race_check(race_source or rewritten, workdir, [*defines, *beside_original],
                                race_run_args if race_run_args is not None else run_args,
                                max(2, threads), link_flags=link_flags, timeout=timeout)
@@ -459,6 +458,11 @@ def verify(original: str, rewritten: Optional[str] = None, *, compiler: str = "g
 
 
 # ------------------------------------------------------------------------------------------ helpers
+
+def source_flags(flags: Sequence[str]) -> list[str]:
+    """The flags that change what the source means (-D, -I, -U, -std), not how it is compiled."""
+    return [f for f in flags if f.startswith(("-D", "-I", "-U", "-std"))]
+
 
 def include_beside(original: str) -> list[str]:
     """The flag that lets a copy of `original` written elsewhere find `original`'s own headers."""
