@@ -432,9 +432,7 @@ def estimate(tu: TranslationUnit, plan: Plan) -> float:
     per iteration of the loops around it), the rest of the nest stays serial."""
     loop = tu.loop(plan.loop_id)
     ancestors = tu.ancestors(loop.id)
-    outer = 1.0
-    for anc in ancestors:
-        outer *= trip_count(tu, anc)[0]
+    outer = entries(tu, loop)
     total = work(tu, loop)
     rest = work(tu, ancestors[0] if ancestors else loop) - outer * total  # serial remainder
     if plan.directive == Directive.SIMD:
