@@ -258,10 +258,6 @@ class LoopFinder:
             if not is_iv(target):
                 return f"the increment `{text(inc)}` does not update {iv}"
             sign = 1 if inc_expr.binary_op == "+=" else -1
-            value, _ = self.affine.build(step_node, None)
-            if value is None or value.coefficients:
-                return f"the step `{text(step_node)}` is not a constant"
-            step = sign * value.constant
         elif inc_expr.kind == K.BINARY_OPERATOR and inc_expr.binary_op == "=":
             target, value_node = expression_children(inc_expr)
             value_expr = strip(value_node)
@@ -275,12 +271,13 @@ class LoopFinder:
                 step_node, sign = a, 1
             else:
                 return f"the increment `{text(inc)}` is not `{iv} += step`"
+        else:
+            return f"the increment `{text(inc)}` is not `{iv}++`, `{iv}--` or `{iv} += step`"
+        if step_node is not None:
             value, _ = self.affine.build(step_node, None)
             if value is None or value.coefficients:
                 return f"the step `{text(step_node)}` is not a constant"
             step = sign * value.constant
-        else:
-            return f"the increment `{text(inc)}` is not `{iv}++`, `{iv}--` or `{iv} += step`"
         if step == 0:
             return "the step is zero"
         if comparison in ("<", "<=") and step < 0 or comparison in (">", ">=") and step > 0:
