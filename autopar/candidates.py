@@ -207,7 +207,7 @@ def _privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[st
         domain = _parse_set(_set_text([("b", r)]))
         if covered is None or not domain.subtract(covered).is_empty():
             return None
-    live = next((u for u in loop.scalars if u.variable.name == obj.base.name), None)
+    live = loop.scalar(obj.base.name)
     if live is not None and not live.live_after_loop:
         return "private"
     return "lastprivate" if _writes_whole_array(obj, writes) else None
