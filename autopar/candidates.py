@@ -510,7 +510,7 @@ def _collapse_chain(ctx: NestContext, loop: Loop) -> list[Loop]:
         inner = ctx.legality(child)
         if not inner.legal or inner.private_arrays or inner.lastprivate_arrays:
             break
-        if not _same_clauses(base.classes, inner.classes, child):
+        if not _same_clauses(base.classes, inner.classes):
             break
         chain.append(child)
         ivs.add(child.canonical.induction_variable)
@@ -518,7 +518,7 @@ def _collapse_chain(ctx: NestContext, loop: Loop) -> list[Loop]:
     return chain
 
 
-def _same_clauses(outer: ScalarClasses, inner: ScalarClasses, inner_loop: Loop) -> bool:
+def _same_clauses(outer: ScalarClasses, inner: ScalarClasses) -> bool:
     """A collapsed loop must not need a clause the outer loop's plan does not already give."""
     for name in inner.private + inner.lastprivate:
         if outer.clause_of(name) not in ("private", "lastprivate"):
