@@ -723,9 +723,9 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
                             "has other statements around its inner loop")
             break
         child = tu.loop(last.children[0])
-        if structural_blockers(tu, child):
-            problems.append(f"collapse({plan.collapse}) includes loop at line {child.line}: "
-                            + structural_blockers(tu, child)[0])
+        child_blockers = structural_blockers(tu, child)
+        if child_blockers:
+            problems.append(f"collapse({plan.collapse}) includes loop at line {child.line}: " + child_blockers[0])
             break
         ivs = {l.canonical.induction_variable for l in collapsed if l.canonical}
         if _bound_vars(child) & ivs:
