@@ -109,14 +109,16 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
     if result.failed or result.analysis is None or result.analysis.tu is None:
         return check
     tu = result.analysis.tu
+    reported = {r.id: r for r in result.report.loops}
     for edit in result.edits:
         loop = tu.loop(edit.loop_id)
+        loop_report = reported.get(loop.id)
         check.findings.append(Finding(
             rule=MISSED, path=path, line=loop.line, column=loop.column, loop_id=loop.id,
             function=loop.function, pragma=edit.pragma, fix_start_line=loop.line, fix_end_line=loop.line,
             fix_text=edit.text, fix_description=f"Insert `{edit.pragma}`",
-            message=_missed_message(loop, edit.pragma or "", result.report),
-            reasons=next((r.reasons for r in result.report.loops if r.id == loop.id), [])))
+            message=_missed_message(loop, edit.pragma or "", loop_report.proof if loop_report else None),
+            reasons=loop_report.reasons if loop_report else []))
     for loop in tu.loops:
         finding = _judge_existing_pragma(result.source, tu, loop.id)
         if finding is not None:
@@ -192,7 +194,7 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
                           fix_description=f"Replace it by `{safe}`")
         return Finding(**common, pragma=safe,
                        reasons=[f"{names}: needs a data-sharing clause the pragma does not give"],
-                       message=f"`{pragma}` races on {names}: a safe form is `{render_pragma(plans[best])}`")
+                       message=f"`{pragma}` races on {names}: a safe form is `{safe}`")
     return None
 
 
@@ -200,9 +202,8 @@ def _iv(loop) -> str:
     return loop.canonical.induction_variable if loop.canonical else "?"
 
 
-def _missed_message(loop, pragma: str, report: FileReport) -> str:
+def _missed_message(loop, pragma: str, proof: Optional[str]) -> str:
     verb = "can be vectorized" if pragma.startswith("#pragma omp simd") else "can run in parallel"
-    proof = next((r.proof for r in report.loops if r.id == loop.id), None)
     condition = " (legal under its runtime check)" if proof == "runtime-check" else ""
     return f"loop over {_iv(loop)} in {loop.function}() {verb}{condition}: {pragma}"
 
