@@ -106,20 +106,20 @@ class LLMReasoner:
                 self.problems.append(str(error))
                 return _fallback(nest, f"model unavailable: {error}", round_number)
             trace.proposals.append(proposal.choice)
-            problem = self._check(tu, nest, live, proposal)
+            option = next((o for o in live if o.id == proposal.choice), None)
+            problem = self._check(tu, nest, option, proposal)
             if problem is None:
-                trace.choice_summary = next(o.summary for o in live if o.id == proposal.choice)
-                return _accepted(nest, live, proposal, round_number)
+                trace.choice_summary = option.summary
+                return _accepted(nest, option, proposal, round_number)
             rejections.append(Rejection(choice=proposal.choice, reason=problem))
             trace.rejections.append(problem)
         last = rejections[-1].reason if rejections else "no answer"
         return _fallback(nest, f"model answers rejected {len(rejections)} times (last: {last})",
                          self.config.max_rounds)
 
-    def _check(self, tu: TranslationUnit, nest: NestAnalysis, live: list[Option],
+    def _check(self, tu: TranslationUnit, nest: NestAnalysis, option: Optional[Option],
                proposal: Proposal) -> Optional[str]:
-        """Why the proposal cannot be used, or None when it can."""
-        option = next((o for o in live if o.id == proposal.choice), None)
+        """Why the proposal (`option`, None when it names none of the options) cannot be used, or None."""
         if option is None:
             return f"'{sanitize(proposal.choice, 20)}' is not one of the options"
         if option.illegal_reason:
@@ -200,8 +200,7 @@ def _fallback(nest: NestAnalysis, why: str, rounds: int) -> Decision:
                                                              REPORT_RATIONALE_CHARS)})
 
 
-def _accepted(nest: NestAnalysis, live: list[Option], proposal: Proposal, rounds: int) -> Decision:
-    option = next(o for o in live if o.id == proposal.choice)
+def _accepted(nest: NestAnalysis, option: Option, proposal: Proposal, rounds: int) -> Decision:
     rationale = sanitize(proposal.rationale, REPORT_RATIONALE_CHARS) or "no reason given"
     if option.id == SERIAL or option.candidate is None:
         return Decision(root_loop_id=nest.root_loop_id, decided_by="model", rounds=rounds,
