@@ -72,12 +72,13 @@ class AccessCollector:
     def collect(self, root: LoopInfo, loops_by_node: dict[int, LoopInfo]) -> list[Access]:
         """All accesses of one nest, in evaluation order."""
         self.loops_by_node = loops_by_node
+        if root.function is not self.function:  # facts of the whole function: kept for its next nest
+            self._decls: Optional[dict[tuple, Node]] = None
+            self._written: Optional[set[tuple]] = None
         self.function = root.function
         self.root = root
         self._resolving: set[tuple] = set()
         self._aliases: dict[tuple, Optional[tuple]] = {}
-        self._decls: Optional[dict[tuple, Node]] = None
-        self._written: Optional[set[tuple]] = None
         self.contexts = self._contexts(root.node)
         self.found: list[Access] = []
         self._visit(root.node)
