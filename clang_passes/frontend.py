@@ -64,8 +64,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
         finder.canonical(info)
     by_node = {id(info.node): info for info in infos}
 
-    called = {calls.callee_name(n) for info in infos for n in info.node.walk()
-              if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)}
+    called = {calls.callee_name(n) for info in infos if info.parent is None for n in info.node.walk()
+              if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)}  # an inner loop is in its root
     summaries = calls.summarize(every_function, variables, called)
     for info in infos:
         info.loop.calls = calls.call_sites(info, source, summaries)
