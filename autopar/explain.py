@@ -58,9 +58,7 @@ def explain_loop(path: str, line: int, compile_args: list[str] | None = None,
         raise ExplainError(f"{path}: the file has errors:\n" + "\n".join(errors))
     tu = analysis.tu
     loop = find_loop(tu, line)
-    root = loop
-    while root.parent is not None:
-        root = tu.loop(root.parent)
+    root = (tu.ancestors(loop.id) or [loop])[0]
     nest = next((n for n in analysis.nests if n.root_loop_id == root.id), None)
     graph, graph_error = None, None
     try:
