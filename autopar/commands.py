@@ -10,7 +10,8 @@ import argparse
 import os
 import sys
 
-from autopar.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from autopar.cli import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, add_llm_options, reasoner_from_args,
+                         report_llm_problems)
 
 # ---------------------------------------------------------------------------------------------- rewrite
 
@@ -26,8 +27,6 @@ def add_rewrite(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--backup", metavar="SUFFIX", help="with -i, keep the original as FILE+SUFFIX")
     p.add_argument("--report", metavar="FILE.json", help="write the JSON report of every loop here")
     p.add_argument("-p", dest="build_dir", metavar="BUILD_DIR", help="read compile_commands.json here")
-    from autopar.cli import add_llm_options
-
     add_llm_options(p)  # the plans: the analyzer's default, or a local model's choice among legal ones
     return p
 
@@ -46,8 +45,6 @@ def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
     missing = [path for path in args.files if not os.path.isfile(path)]
     if missing:
         raise UsageError(f"autopar rewrite: no such file: {', '.join(missing)}")
-
-    from autopar.cli import report_llm_problems, reasoner_from_args
 
     reasoner = reasoner_from_args(args)
     report = Report()
@@ -101,7 +98,6 @@ def add_check(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="exit 1 on findings (missed), on findings or unanalyzable files (any), never (none)")
     p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N")
     p.add_argument("-o", "--output", metavar="FILE", help="write the output here instead of stdout")
-    from autopar.cli import add_llm_options
     add_llm_options(p)  # suggested pragmas from a local model's choice among the legal plans
     return p
 
@@ -113,7 +109,6 @@ def run_check(args: argparse.Namespace, compile_flags: list[str]) -> int:
         raise UsageError("autopar check: -j needs a positive number")
     if not args.files and not args.build_dir:
         raise UsageError("autopar check: give FILE... or -p BUILD_DIR")
-    from autopar.cli import report_llm_problems, reasoner_from_args
 
     reasoner = reasoner_from_args(args)
     try:
