@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from autopar.ir import Loop, TranslationUnit
 from autopar.pipeline import FileAnalysis, analyze_file
 from autopar.plan import NestAnalysis
+from autopar.rewrite import render_pragma
 
 
 class ExplainError(Exception):
@@ -139,8 +140,6 @@ def _text(tu, loop: Loop, root: Loop, nest: Optional[NestAnalysis], analysis: Fi
                 say(f"      {reason}")
         say("")
         say(f"candidates ({len(nest.candidates)}):")
-        from autopar.rewrite import render_pragma
-
         for candidate in nest.candidates:
             chosen = " (analyzer's default)" if candidate.id == nest.default_candidate_id else ""
             say(f"  {candidate.id}{chosen}: on {candidate.plan.loop_id}: {render_pragma(candidate.plan)}")
