@@ -297,6 +297,14 @@ class Source:
         return text[:len(text) - len(text.lstrip(" \t"))]
 
 
+def qualified_name(function) -> str:
+    """A function's name as functions and their summaries are keyed: "f", or "Class::method"."""
+    parent = function.semantic_parent
+    if parent is not None and parent.kind in (K.CLASS_DECL, K.STRUCT_DECL, K.CLASS_TEMPLATE):
+        return f"{parent.spelling}::{function.spelling}"
+    return function.spelling
+
+
 def build_functions(tu, source: Source) -> list[Function]:
     """Every function defined in the main file, with its body as a Node tree."""
     functions: list[Function] = []
@@ -316,13 +324,9 @@ def build_functions(tu, source: Source) -> list[Function]:
     for cursor in top_level(tu.cursor):
         if not cursor.is_definition():
             continue
-        name = cursor.spelling
-        parent = cursor.semantic_parent
-        if parent is not None and parent.kind in (K.CLASS_DECL, K.STRUCT_DECL, K.CLASS_TEMPLATE):
-            name = f"{parent.spelling}::{name}"
         extent = cursor.extent
         start, end = extent.start, extent.end
-        functions.append(Function(name, cursor, start.line, start.offset, end.offset, source))
+        functions.append(Function(qualified_name(cursor), cursor, start.line, start.offset, end.offset, source))
     return functions
 
 

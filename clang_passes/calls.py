@@ -9,7 +9,7 @@ from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import CallEffect, CallSite, FunctionSummary, Storage
 from clang_passes.ast import (ASSIGN_OPS, FUNCTION_KINDS, INC_DEC, Function, Node, Source, Variables,
-                              expression_children, stored_operand, strip, variable_decl)
+                              expression_children, qualified_name, stored_operand, strip, variable_decl)
 
 _MATH = ["sqrt", "cbrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "pow", "sin", "cos", "tan",
          "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "fabs", "fmax",
@@ -53,10 +53,7 @@ def callee_name(node: Node) -> str:
     decl = node.cursor.referenced
     if decl is None or decl.kind not in FUNCTION_KINDS:
         return ""
-    parent = decl.semantic_parent
-    if parent is not None and parent.kind in (K.CLASS_DECL, K.STRUCT_DECL, K.CLASS_TEMPLATE):
-        return f"{parent.spelling}::{decl.spelling}"
-    return decl.spelling
+    return qualified_name(decl)
 
 
 def call_arguments(node: Node) -> list[Node]:
