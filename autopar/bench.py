@@ -176,13 +176,16 @@ def machine_info() -> Machine:
                 break
     except OSError:
         pass
-    try:
-        load = [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        load = []
     return Machine(cores=os.cpu_count() or 1, cpu=cpu, system=f"{platform.system()} {platform.release()}",
                    gcc=_first_line(["gcc", "--version"]), clang=_first_line(["clang", "--version"]),
-                   load_average=load)
+                   load_average=_load_average())
+
+
+def _load_average() -> list[float]:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (OSError, AttributeError):  # AttributeError: a system without getloadavg
+        return []
 
 
 def _first_line(command: list[str]) -> str:
@@ -457,7 +460,7 @@ def _apply_race_result(results: BenchResults, kernel: str, config: str, race_fre
 
 def _write(results: BenchResults, out: Path, started: float) -> None:
     results.finished = _utc(time.time())
-    results.machine.load_average_end = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else []
+    results.machine.load_average_end = _load_average()
     results.duration_s = round(time.time() - started, 1)
     (out / "results.json").write_text(results.model_dump_json(indent=2))
 
