@@ -52,9 +52,10 @@ FLAGS_WITH_VALUE = {"-o", "-x", "-I", "-D", "-U", "-include", "-imacros", "-isys
                     "-Xassembler", "-Xpreprocessor", "-Xclang", "-Xarch_host", "-target", "--target",
                     "-arch", "--param", "-aux-info", "-dumpbase", "-dumpdir", "-A", "--sysroot",
                     "-resource-dir", "-gcc-toolchain", "--gcc-toolchain", "-wrapper", "-B", "-G"}
-# compile flags that matter for parsing the source (macros, include paths, language, target)
+# compile flags that matter for parsing the source (macros, include paths, target); the language is
+# the source's own, put first by analysis_flags
 _ANALYSIS_WITH_VALUE = {"-I", "-D", "-U", "-include", "-imacros", "-isystem", "-iquote", "-idirafter",
-                        "-isysroot", "--sysroot", "-target", "--target", "-x"}
+                        "-isysroot", "--sysroot", "-target", "--target"}
 _ANALYSIS_PREFIXES = ("-D", "-U", "-I", "-std=", "-isystem", "-iquote", "-idirafter", "-include",
                       "-imacros", "--sysroot=", "--target=", "-m", "-f", "-O", "-ansi", "-nostdinc",
                       "-pthread")
@@ -151,12 +152,11 @@ def analysis_flags(line: CommandLine, source: Input) -> list[str]:
     while i < len(args):
         arg = args[i]
         if arg in FLAGS_WITH_VALUE:
-            if arg in _ANALYSIS_WITH_VALUE and i + 1 < len(args) and arg != "-x":
+            if arg in _ANALYSIS_WITH_VALUE and i + 1 < len(args):
                 flags.extend(args[i:i + 2])
             i += 2
             continue
-        if (arg.startswith(_ANALYSIS_PREFIXES) and not arg.startswith("-fopenmp")
-                and not arg.startswith("-MF") and not arg.startswith("-fdiagnostics")):
+        if arg.startswith(_ANALYSIS_PREFIXES) and not arg.startswith(("-fopenmp", "-fdiagnostics")):
             flags.append(arg)
         i += 1
     return ["-x", source.language, *flags] if source.language else flags
