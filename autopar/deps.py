@@ -629,26 +629,27 @@ def _distance(s: isl.Set, k: int, step: int) -> str:
 
 def render_aff_c(aff: isl.Aff) -> Optional[str]:
     """An isl affine expression over parameters as C, or None (divisions, rational coefficients)."""
-    poly = aff_terms(aff)
-    return None if poly is None else render_poly({tuple(k.split("*")) if k else (): v
-                                                  for k, v in poly.items()})
+    poly = aff_poly(aff)
+    return None if poly is None else render_poly(poly)
 
 
-def aff_terms(aff: isl.Aff) -> Optional[Aff]:
+def aff_poly(aff: isl.Aff) -> Optional[dict[tuple[str, ...], int]]:
+    """An isl affine expression over parameters as a polynomial {monomial: coefficient} of C names
+    (a product parameter "m*n" is the monomial ("m", "n")), or None when it is not integral."""
     if aff.dim(isl.dim_type.div) or aff.dim(isl.dim_type.in_):
         return None
-    out: Aff = {}
+    out: dict[tuple[str, ...], int] = {}
     for i in range(aff.dim(isl.dim_type.param)):
         v = aff.get_coefficient_val(isl.dim_type.param, i).to_python()
         if v != int(v):
             return None
         if v:
-            out[_c_name(aff.get_dim_name(isl.dim_type.param, i))] = int(v)
+            out[tuple(_c_name(aff.get_dim_name(isl.dim_type.param, i)).split("*"))] = int(v)
     c = aff.get_constant_val().to_python()
     if c != int(c) or aff.get_denominator_val().to_python() != 1:
         return None
     if c:
-        out[""] = int(c)
+        out[()] = int(c)
     return out
 
 
@@ -861,12 +862,12 @@ def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str, list[str]]]:
         if any(len(p) != 1 for p in pieces):
             return None
         for target, corner, (_, aff) in ((low, corner_low, pieces[0][0]), (high, corner_high, pieces[1][0])):
-            terms = aff_terms(aff)
-            if terms is None:
+            poly = aff_poly(aff)
+            if poly is None:
                 return None
-            corner.append(render_poly({tuple(k.split("*")) if k else (): v for k, v in terms.items()}))
-            for name, coeff in terms.items():
-                mono = tuple(sorted((tuple(name.split("*")) if name else ()) + strides[d]))
+            corner.append(render_poly(poly))
+            for mono, coeff in poly.items():
+                mono = tuple(sorted(mono + strides[d]))
                 target[mono] = target.get(mono, 0) + coeff
     path = obj.path
     if corners:
@@ -906,10 +907,10 @@ def _iv_range(m: AccessModel, k: int) -> Optional[tuple[dict, dict]]:
     out = []
     for bound in (lo, hi):
         pieces = bound.get_pieces()
-        terms = aff_terms(pieces[0][1]) if len(pieces) == 1 else None
-        if terms is None:
+        poly = aff_poly(pieces[0][1]) if len(pieces) == 1 else None
+        if poly is None:
             return None
-        out.append({tuple(n.split("*")) if n else (): c for n, c in terms.items()})
+        out.append(poly)
     return out[0], out[1]
 
 
