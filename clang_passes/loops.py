@@ -325,13 +325,16 @@ class LoopFinder:
         for n in body.walk():
             for target in written_decl_refs(n):
                 decl = target.cursor.referenced
-                key = Variables.key(decl) if decl is not None else None
-                bound = references.get(key) if key is not None else None
-                if bound is not None and variable_decl(strip(bound)) is not None:
-                    key = Variables.key(variable_decl(strip(bound)))  # `int &r = i; r++;` writes i
-                if key == info.iv_key and key is not None:
+                if decl is None:
+                    continue
+                keys = {Variables.key(decl)}
+                bound = references.get(Variables.key(decl))
+                bound_decl = variable_decl(strip(bound)) if bound is not None else None
+                if bound_decl is not None:
+                    keys.add(Variables.key(bound_decl))  # `int &r = i; r++;` writes both r and i
+                if info.iv_key in keys:
                     loop.writes_induction_variable = True
-                if key in bound_decls:
+                if not keys.isdisjoint(bound_decls):
                     loop.writes_bound = True
             if bound_roots and _writes_memory_of(n, bound_roots, bound_types):
                 loop.writes_bound = True
