@@ -814,13 +814,14 @@ def _order_set(nc: int, na: int, nb: int, k: Optional[int], up: bool) -> isl.Set
 def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str, list[str]]]:
     """C expressions for the first byte and one past the last byte the loop touches in `obj`,
     valid where the pragma is (parameters and outer induction variables only), or None."""
+    whole = f"(const char *)&{obj.path}", f"(const char *)(&{obj.path} + 1)"  # the object itself
     if obj.kind == "scalar":
-        return f"(const char *)&{obj.path}", f"(const char *)(&{obj.path} + 1)", []
+        return *whole, []
     if obj.kind == "array":
         if obj.base.storage not in (Storage.GLOBAL, Storage.STATIC_LOCAL, Storage.LOCAL) or \
                 not obj.base.array_dims or any(d is None for d in obj.base.array_dims):
             return None
-        return f"(const char *)&{obj.path}", f"(const char *)(&{obj.path} + 1)", []
+        return *whole, []
     if not obj.accesses or (obj.kind == "member" and not obj.indexed_path):
         return None
     conditions: list[str] = []
@@ -838,7 +839,7 @@ def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str, list[str]]]:
         return None
     ndims = len(dims_of[id(obj.accesses[0])])
     if ndims == 0:  # a member used whole (`p->count`): the object itself
-        return f"(const char *)&{obj.path}", f"(const char *)(&{obj.path} + 1)", conditions
+        return *whole, conditions
     # true multi-dimensional subscripts (rows of a declared length): the bounding box's corners
     # `&a[lo0][lo1]` and `&a[hi0][hi1] + 1` bound the bytes touched, in the array's own layout
     corners = ndims > 1 and all(s == () for s in strides)
