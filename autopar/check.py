@@ -142,9 +142,11 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     from autopar.rewrite import omp_pragma_span, render_pragma
 
     loop = tu.loop(loop_id)
+    if not loop.in_main_file or loop.from_macro:  # not judged; a header loop's offset is not into `source`
+        return None
     span = omp_pragma_span(source, loop.offset)
     pragma = loop.existing_pragma or (span[2] if span else None)
-    if not pragma or not _WORKSHARING.search(pragma) or not loop.in_main_file or loop.from_macro:
+    if not pragma or not _WORKSHARING.search(pragma):
         return None
     body = b"\n".join(source.splitlines()[loop.line - 1:loop.end_line])
     if _SYNCHRONIZED.search(body):
