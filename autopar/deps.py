@@ -44,11 +44,6 @@ class Edge:
     reason: str = ""  # a sentence a user understands
     alias: Optional[tuple[str, str]] = None  # the two object keys when the edge exists only by aliasing
 
-    @property
-    def unknown(self) -> bool:
-        """A conservative edge: the accesses may or may not touch the same element."""
-        return not self.exact
-
 
 class DependenceGraph:
     """Dependences of the accesses inside one loop. Nodes: access ids; edges: `Edge` data."""
@@ -240,13 +235,6 @@ def _render(aff: Aff, names: dict[str, str]) -> str:
         return "0"
     text = " ".join(parts)
     return text[2:] if text.startswith("+ ") else "-" + text[2:]
-
-
-def _sub(a: Aff, b: Aff) -> Aff:
-    out = dict(a)
-    for k, v in b.items():
-        out[k] = out.get(k, 0) - v
-    return {k: v for k, v in out.items() if v}
 
 
 @lru_cache(maxsize=20000)
