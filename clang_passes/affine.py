@@ -280,7 +280,7 @@ class AffineBuilder:
         out: dict[str, int] = {}
         for m1, c1 in left.items():
             for m2, c2 in right.items():
-                names = [n for n in (m1.split("*") if m1 else []) + (m2.split("*") if m2 else [])]
+                names = (m1.split("*") if m1 else []) + (m2.split("*") if m2 else [])
                 if len([n for n in names if n in ivs]) > 1:  # i*i, i*j: not affine in the loop indices
                     raise _NotAffine(f"non-linear subscript {text}")
                 monomial = "*".join(sorted(names))

@@ -30,11 +30,10 @@ class FrontendError(Exception):
 
 
 CXX_EXTENSIONS = {".cpp", ".cc", ".cxx", ".c++", ".C", ".hpp", ".hh", ".hxx", ".h++", ".ipp", ".tpp", ".cu"}
+HEADER_EXTENSIONS = {".h", ".hpp", ".hh", ".hxx", ".h++", ".ipp", ".tpp"}
 
 # Flags that change nothing about the AST but would confuse a parse-only run, and whether each takes
 # a separate value.
-HEADER_EXTENSIONS = {".h", ".hpp", ".hh", ".hxx", ".h++", ".ipp", ".tpp"}
-
 _DROP_WITH_VALUE = {"-o", "-MF", "-MT", "-MQ", "-Xlinker", "-L", "-l", "-T", "-u", "-z"}
 _DROP_EXACT = {"-c", "-S", "-E", "-M", "-MM", "-MD", "-MMD", "-MP", "-MG", "-fopenmp", "-pipe", "-v",
                "-shared", "-static", "-pthread", "-rdynamic", "-fsyntax-only", "-save-temps", "-g"}
@@ -204,7 +203,7 @@ def _only(args: list[str], keep: tuple[str, ...]) -> list[str]:
         flag = args[i]
         if flag.startswith(keep):
             out.append(flag)
-            if flag in _PATH_FLAGS + ("-D", "-U", "-x", "-resource-dir", "-isystem") and i + 1 < len(args):
+            if flag in _PATH_FLAGS + ("-D", "-U", "-x", "-resource-dir") and i + 1 < len(args):
                 out.append(args[i + 1])
                 i += 1
         i += 1
