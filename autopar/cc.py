@@ -407,7 +407,7 @@ _OWN_OMP = re.compile(rb"^[ \t]*#[ \t]*pragma[ \t]+omp\b|_Pragma[ \t]*\([ \t]*\"
 
 
 def _first_error(report) -> str:
-    errors = [d for d in report.diagnostics if d.severity in ("error", "fatal")]
+    errors = [d for d in report.diagnostics if d.is_error]
     return f"clang cannot parse it ({errors[0].render()})" if errors else "the file has errors"
 
 

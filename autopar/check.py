@@ -155,9 +155,7 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     loops = [l.model_copy(update={"existing_pragma": None, "inside_omp_construct": False})
              if l.id in nest_ids else l for l in tu.loops]
     bare = tu.model_copy(update={"loops": loops})
-    root = bare.loop(loop.id)
-    while root.parent is not None:
-        root = bare.loop(root.parent)
+    root = (bare.ancestors(loop.id) or [bare.loop(loop.id)])[0]
     nest = analyze_nest(bare, root)
     verdict = next((v for v in nest.verdicts if v.loop_id == loop.id), None)
     common = dict(rule=UNSAFE, path=tu.path, line=loop.line, column=loop.column, loop_id=loop.id,
@@ -287,7 +285,7 @@ def render(result: CheckResult, fmt: str) -> str:
     lines = []
     for file in result.files:
         for diagnostic in file.report.diagnostics:
-            if diagnostic.severity in ("error", "fatal"):
+            if diagnostic.is_error:
                 lines.append(diagnostic.render())
         if file.report.error:
             lines.append(f"{_display(file.path)}: error: not analyzed: {file.report.error}")

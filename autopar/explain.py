@@ -55,7 +55,7 @@ def explain_loop(path: str, line: int, compile_args: list[str] | None = None,
     if analysis.tu is None:
         raise ExplainError(f"{path}: not analyzed: {analysis.report.error}")
     if analysis.report.failed:
-        errors = [d.render() for d in analysis.report.diagnostics if d.severity in ("error", "fatal")]
+        errors = [d.render() for d in analysis.report.diagnostics if d.is_error]
         raise ExplainError(f"{path}: the file has errors:\n" + "\n".join(errors))
     tu = analysis.tu
     loop = find_loop(tu, line)

@@ -27,6 +27,10 @@ class Diagnostic(BaseModel):
     column: Optional[int] = None
     message: str
 
+    @property
+    def is_error(self) -> bool:
+        return self.severity in ("error", "fatal")
+
     def render(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}: " if self.file and self.line else ""
         return f"{where}{self.severity}: {self.message}"
@@ -243,7 +247,7 @@ class TranslationUnit(BaseModel):
 
     @property
     def has_errors(self) -> bool:
-        return any(d.severity in ("error", "fatal") for d in self.diagnostics)
+        return any(d.is_error for d in self.diagnostics)
 
     def loop(self, loop_id: str) -> Loop:
         # The index is rebuilt whenever `loops` is another list or has changed length. It is read

@@ -42,7 +42,7 @@ class FileReport(BaseModel):
 
     @property
     def failed(self) -> bool:
-        return self.error is not None or any(d.severity in ("error", "fatal") for d in self.diagnostics)
+        return self.error is not None or any(d.is_error for d in self.diagnostics)
 
 
 class Report(BaseModel):
