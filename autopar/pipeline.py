@@ -112,9 +112,4 @@ def _loops_folded_by_collapse(tu: TranslationUnit, decisions: list[Decision]) ->
 
 
 def _enclosing_parallel(tu: TranslationUnit, loop_id: str, carried: dict[str, Decision]) -> Optional[str]:
-    parent = tu.loop(loop_id).parent
-    while parent is not None:
-        if parent in carried:
-            return parent
-        parent = tu.loop(parent).parent
-    return None
+    return next((a.id for a in reversed(tu.ancestors(loop_id)) if a.id in carried), None)
