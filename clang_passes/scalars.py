@@ -400,6 +400,16 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
             live_after_loop=not declared_in and (key in references or key in live or key not in locals_),
             address_taken=escaped, is_induction_variable_of=iv_of,
         ))
+    # a reference the loop writes, bound to a variable the loop never names (`int &n = x;` before it):
+    # the writes land in that variable, which changes through its address
+    for key in order:
+        bound = references.get(key)
+        bound_decl = variable_decl(strip(bound)) if bound is not None else None
+        if bound_decl is None or key not in first.written or Variables.key(bound_decl) in decls:
+            continue
+        decls[Variables.key(bound_decl)] = bound_decl
+        uses.append(ScalarUse(variable=variables.get(bound_decl), declared_in_loop=False, read=key in first.read,
+                              written=True, live_after_loop=True, address_taken=True))
     return uses
 
 
