@@ -91,7 +91,7 @@ class NestFacts:
     """
 
     def __init__(self, root: Node, header_writes: set[int], address_taken_in_function: set[tuple],
-                 opaque_calls: bool, memory_write_types: set[str], references: dict[tuple, Optional[Node]]):
+                 opaque_calls: bool, references: dict[tuple, Optional[Node]]):
         self.root = root
         self.body_writes: dict[tuple, list[Node]] = {}  # key -> writing nodes, canonical headers excluded
         self.any_writes: set[tuple] = set()
@@ -99,7 +99,7 @@ class NestFacts:
         self.through_reference: set[tuple] = set()  # variables assigned through a reference bound to them
         self.address_taken_in_function = address_taken_in_function
         self.opaque_calls = opaque_calls
-        self.memory_write_types = set(memory_write_types)  # canonical types written through pointers
+        self.memory_write_types: set[str] = set()  # canonical types written through pointers, arrays, members
         # integer locals declared in the nest with an initializer and never assigned again: stand-ins
         # for that expression (`int row = i * n; a[row + j]`); scope_at gives the scope of a declaration
         self.constants: dict[tuple, Node] = {}
@@ -107,6 +107,9 @@ class NestFacts:
         assigned: set[tuple] = set()
         for node in root.walk():
             written: list[tuple] = []
+            stored = stored_operand(node)
+            if stored is not None and strip(stored).kind != K.DECL_REF_EXPR:
+                self.memory_write_types.add(strip(stored).cursor.type.get_canonical().spelling)
             if node.kind == K.VAR_DECL:
                 key = Variables.key(node.cursor)
                 written.append(key)

@@ -16,7 +16,7 @@ from clang.cindex import CursorKind as K
 from autopar.ir import TranslationUnit
 from clang_passes import accesses, calls, pragmas, scalars
 from clang_passes.affine import NestFacts, Scope, written_decl_refs
-from clang_passes.ast import Source, Variables, build_functions, loop_macros, stored_operand, strip
+from clang_passes.ast import Source, Variables, build_functions, loop_macros, strip
 from clang_passes.loops import LoopFinder, LoopInfo
 from clang_passes.parse import FrontendError, parse, read_source, settings_for
 
@@ -76,7 +76,6 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
         header_writes = {n.index for i in nest_infos if i.loop.canonical for n in i.header_write_nodes}
         nest = NestFacts(root.node, header_writes, address_taken[id(root.function)],
                          opaque_calls=calls.has_opaque_calls(root.loop.calls),
-                         memory_write_types=_memory_write_types(root.node),
                          references=root.function.references)
         nest.scope_at = _scope_finder(nest, by_node)
         for info in nest_infos:
@@ -123,13 +122,3 @@ def _address_taken(function) -> set[tuple]:
                 if decl is not None:
                     keys.add(Variables.key(decl))
     return keys
-
-
-def _memory_write_types(root) -> set[str]:
-    """Canonical types of the objects that the nest writes through pointers, arrays or members."""
-    types: set[str] = set()
-    for node in root.walk():
-        target = stored_operand(node)
-        if target is not None and strip(target).kind != K.DECL_REF_EXPR:
-            types.add(strip(target).cursor.type.get_canonical().spelling)
-    return types
