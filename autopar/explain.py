@@ -14,6 +14,7 @@ from autopar.ir import Loop, TranslationUnit
 from autopar.pipeline import FileAnalysis, analyze_file
 from autopar.plan import NestAnalysis
 from autopar.rewrite import render_pragma
+from autopar.scalars import classify
 
 
 class ExplainError(Exception):
@@ -119,8 +120,9 @@ def _text(tu, loop: Loop, root: Loop, nest: Optional[NestAnalysis], analysis: Fi
 
     say("")
     say(f"scalars ({len(loop.scalars)}):")
+    roles = classify(loop).roles  # the same classes the verdict was built from
     for scalar in loop.scalars:
-        say(f"  {scalar.variable.name}: {_scalar_class(scalar)}")
+        say(f"  {scalar.variable.name}: {roles[scalar.variable.name]}")
     if loop.calls:
         say("")
         say(f"calls ({len(loop.calls)}):")
@@ -172,23 +174,6 @@ def _header(loop: Loop) -> str:
     step = f"{c.induction_variable} += {c.step}" if c.step >= 0 else f"{c.induction_variable} -= {-c.step}"
     return f"for ({c.induction_variable} = {c.lower_text}; {c.induction_variable} {c.comparison.value} " \
            f"{c.upper_text}; {step})"
-
-
-def _scalar_class(scalar) -> str:
-    if scalar.is_induction_variable_of:
-        return f"induction variable of {scalar.is_induction_variable_of}"
-    if scalar.declared_in_loop:
-        return "declared in the body: private"
-    if scalar.reduction is not None:
-        return f"reduction ({scalar.reduction.value})" + (", live after the loop" if scalar.live_after_loop else "")
-    if scalar.address_taken:
-        return "address taken: shared, may be written through a pointer"
-    if not scalar.written:
-        return "read only: shared"
-    if scalar.written_before_read:
-        return "written before read: private" + (" (lastprivate: live after the loop)"
-                                                  if scalar.live_after_loop else "")
-    return "read and written across iterations: a dependence"
 
 
 def _accesses_only_dot(loop: Loop) -> str:

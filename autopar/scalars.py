@@ -26,6 +26,7 @@ class ScalarClasses:
     blockers: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     written: set[str] = field(default_factory=set)  # every scalar the loop writes
+    roles: dict[str, str] = field(default_factory=dict)  # per scalar, its class in words (for explain)
 
     def clause_of(self, name: str) -> str:
         if name in self.private:
@@ -47,6 +48,11 @@ def classify(loop: Loop) -> ScalarClasses:
     """Classify every scalar `loop` uses (nested loops included) for a pragma on `loop`."""
     out = ScalarClasses()
     continues = loop.has_continue  # a `continue` may skip the write on the last iteration
+
+    def block(name: str, reason: str) -> None:
+        out.blockers.append(reason)
+        out.roles[name] = f"blocks the loop: {reason}"
+
     for use in sorted(loop.scalars, key=lambda u: u.variable.name):
         name = use.variable.name
         if use.written:
@@ -55,53 +61,61 @@ def classify(loop: Loop) -> ScalarClasses:
             if not use.declared_in_loop and use.live_after_loop:
                 out.lastprivate.append(name)
                 out.notes.append(f"{name} is the loop variable and is used after the loop: lastprivate")
+                out.roles[name] = "induction variable of this loop, used after it: lastprivate"
             else:
                 out.no_clause.append(name)
+                out.roles[name] = "induction variable of this loop"
             continue
         if use.declared_in_loop:
             if use.variable.storage == Storage.STATIC_LOCAL and use.written:
                 # one object for every iteration, not a fresh one: shared and updated
-                out.blockers.append(f"static variable {name} is declared in the loop and written: "
-                                    "every iteration shares it")
+                block(name, f"static variable {name} is declared in the loop and written: "
+                            "every iteration shares it")
             else:
                 out.no_clause.append(name)
+                out.roles[name] = "declared inside the loop: private"
             continue
         if use.is_induction_variable_of is not None:
             if use.live_after_loop:
-                out.blockers.append(f"inner loop variable {name} is used after the loop")
+                block(name, f"inner loop variable {name} is used after the loop")
             else:
                 out.private.append(name)
+                out.roles[name] = f"induction variable of {use.is_induction_variable_of}: private"
             continue
         if use.address_taken:
-            out.blockers.append(f"the address of {name} is taken inside the loop")
+            block(name, f"the address of {name} is taken inside the loop")
             continue
         if not use.written:
             out.shared.append(name)
+            out.roles[name] = "read only: shared"
             continue
         if use.reduction is not None:
             if not _arithmetic(use):
-                out.blockers.append(f"{name} is updated like a reduction but its type {use.variable.type!r} "
-                                    "cannot be an OpenMP reduction")
+                block(name, f"{name} is updated like a reduction but its type {use.variable.type!r} "
+                            "cannot be an OpenMP reduction")
             else:
                 out.reductions.setdefault(use.reduction, []).append(name)
                 out.notes.append(f"{name} is a {use.reduction.value} reduction")
+                out.roles[name] = f"reduction ({use.reduction.value})"
             continue
         if use.written_before_read or not use.read:
             if not use.live_after_loop:
                 out.private.append(name)
+                out.roles[name] = "written before read: private"
             elif use.written_before_read and use.always_written and not continues:
                 # written on every path of every iteration: the last iteration's value is the value
                 # the serial loop leaves, which is exactly what lastprivate copies out
                 out.lastprivate.append(name)
                 out.notes.append(f"{name} is written first in every iteration and used after the loop: "
                                  "lastprivate")
+                out.roles[name] = "written before read, used after the loop: lastprivate"
             else:
-                out.blockers.append(f"scalar {name} is live after the loop and not lastprivate-able "
-                                    "(not written on every path of an iteration)")
+                block(name, f"scalar {name} is live after the loop and not lastprivate-able "
+                            "(not written on every path of an iteration)")
             continue
-        out.blockers.append(f"scalar {name} is read before it is written in an iteration and updated "
-                            f"in the loop: its value flows from one iteration to the next "
-                            f"(not a reduction form)")
+        block(name, f"scalar {name} is read before it is written in an iteration and updated "
+                    f"in the loop: its value flows from one iteration to the next "
+                    f"(not a reduction form)")
     for use in loop.scalars:
         if use.variable.storage in (Storage.GLOBAL, Storage.STATIC_LOCAL) and \
                 use.variable.name in out.private + out.lastprivate:

@@ -71,3 +71,20 @@ def test_matmul_outer_loop_wins(tmp_path, monkeypatch, capsys):
     assert "(analyzer's default): on matmul.c:19:5: #pragma omp parallel for" in out
     assert "why the default:" in out
     assert "result: this loop gets `#pragma omp parallel for" in out
+
+
+def test_scalar_classes_agree_with_the_verdict(tmp_path, monkeypatch, capsys):
+    """A scalar written on some paths only and used after the loop cannot be lastprivate: explain
+    must say it blocks the loop, as the verdict does, not call it private."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "last.c").write_text(
+        "double last_positive(const double *a, int n) {\n"
+        "    double last = 0;\n"
+        "    for (int i = 0; i < n; i++)\n"
+        "        if (a[i] > 0) last = a[i];\n"
+        "    return last;\n"
+        "}\n")
+    assert main(["explain", "last.c:3", "--no-png"]) == 0
+    out = capsys.readouterr().out
+    assert "last: blocks the loop: scalar last is live after the loop and not lastprivate-able" in out
+    assert "n: read only: shared" in out

@@ -7,6 +7,7 @@ from __future__ import annotations
 from autopar.ir import TranslationUnit
 from autopar.plan import NestAnalysis
 from autopar.rewrite import render_pragma
+from autopar.scalars import classify
 
 MAX_CHARS = 400  # an observation stays short: the context window is small
 
@@ -37,23 +38,8 @@ def scalars(tu: TranslationUnit, nest: NestAnalysis, loop_id: str) -> str:
         loop = tu.loop(loop_id)
     except KeyError:
         return "unknown loop"
-    lines = []
-    for use in loop.scalars:
-        if use.is_induction_variable_of:
-            role = "induction variable"
-        elif use.reduction is not None:
-            role = f"reduction ({use.reduction.value})"
-        elif use.declared_in_loop:
-            role = "declared inside: private"
-        elif use.written and use.written_before_read:
-            role = "written before read: can be private"
-        elif use.written:
-            role = "written and read across iterations"
-        else:
-            role = "read only: shared"
-        if use.live_after_loop and use.written:
-            role += ", used after the loop"
-        lines.append(f"{use.variable.name}: {role}")
+    roles = classify(loop).roles  # the classes the analysis itself uses for this loop
+    lines = [f"{use.variable.name}: {roles[use.variable.name]}" for use in loop.scalars]
     return _cap("\n".join(lines) or "no scalars")
 
 
