@@ -324,35 +324,33 @@ class Rewritten(BaseModel):
     race_check_source: Optional[bytes] = None
     parallel_loops: int  # pragmas inserted
     latency_s: float  # analysis + rewrite, wall-clock
-    skipped: dict[str, str] = Field(default_factory=dict)  # loop id -> why its plan was not applied
     decided_by: dict[str, int] = Field(default_factory=dict)  # nests per decider: analyzer, model, fallback
     error: Optional[str] = None  # the analysis failed; `source` is then the original
 
 
 def rewrite_with_plans(path: str, compile_args: Sequence[str] = (), reasoner=None) -> Rewritten:
-    """`path` rewritten with the analyzer's default plans (or a reasoner's choices)."""
-    from autopar.pipeline import analyze_file
+    """`path` rewritten with the analyzer's default plans (or a reasoner's choices), exactly as
+    `autopar rewrite` does it (autopar.transform), plus the copy without work thresholds."""
     from autopar.rewrite import apply_edits, plan_rewrite
+    from autopar.transform import transform_file
 
     start = time.perf_counter()
-    original = Path(path).read_bytes()
     try:
-        analysis = analyze_file(path, list(compile_args), reasoner=reasoner)
+        made = transform_file(path, list(compile_args), reasoner=reasoner)
     except Exception as error:  # a crash in the analysis is a result to record, not the end of a bench run
-        return Rewritten(source=original, parallel_loops=0, latency_s=time.perf_counter() - start,
+        return Rewritten(source=Path(path).read_bytes(), parallel_loops=0, latency_s=time.perf_counter() - start,
                          error=f"the analysis crashed: {type(error).__name__}: {error}")
-    if analysis.tu is None:
-        return Rewritten(source=original, parallel_loops=0, latency_s=time.perf_counter() - start,
-                         error=analysis.report.error or "the file could not be analyzed")
-    planned = plan_rewrite(original, analysis.tu, analysis.decisions)
-    source = apply_edits(original, planned.edits)
+    analysis = made.analysis
+    if made.failed or analysis is None or analysis.tu is None:
+        return Rewritten(source=made.source, parallel_loops=0, latency_s=time.perf_counter() - start,
+                         error=made.report.error or "the file has errors")
     forced = [d.model_copy(update={"plan": without_threshold(d.plan)}) if d.plan else d for d in analysis.decisions]
-    race_check_source = apply_edits(original, plan_rewrite(original, analysis.tu, forced).edits)
+    race_check_source = apply_edits(made.source, plan_rewrite(made.source, analysis.tu, forced).edits)
     deciders: dict[str, int] = {}
     for decision in analysis.decisions:
         deciders[decision.decided_by] = deciders.get(decision.decided_by, 0) + 1
-    return Rewritten(source=source, race_check_source=race_check_source, parallel_loops=len(planned.edits),
-                     latency_s=time.perf_counter() - start, skipped=planned.skipped, decided_by=deciders)
+    return Rewritten(source=made.rewritten, race_check_source=race_check_source, parallel_loops=len(made.edits),
+                     latency_s=time.perf_counter() - start, decided_by=deciders)
 
 
 def without_threshold(plan):
