@@ -218,3 +218,13 @@ def test_loops_in_a_header_file(tmp_path):
                       "  for (int i = 0; i < n; i++) a[i] = 0;\n}\n")
     tu = translate(str(header), [])
     assert not tu.diagnostics and [(l.line, l.column, l.function) for l in tu.loops] == [(3, 3, "clear")]
+
+
+def test_writing_the_bound_through_a_reference_is_a_bound_write(tmp_path):
+    source = tmp_path / "ref_bound.cpp"
+    source.write_text("void f(int *a, int x) {\n"
+                      "    int &n = x;\n"
+                      "    for (int i = 0; i < n; i++) { a[i] = 1; n--; }\n"
+                      "}\n")
+    loop = translate(str(source), []).loops[0]
+    assert loop.writes_bound

@@ -147,3 +147,25 @@ def test_liveness_follows_the_statements_after_the_loop(tmp_path):
     assert [first.scalar(v).live_after_loop for v in "tuwz"] == [False, False, True, True]
     assert loops[2].scalar("z").live_after_loop  # the inner loop of the k loop
     assert loops[4].scalar("t").live_after_loop
+
+
+def test_a_write_through_a_reference_writes_the_bound_variable(tmp_path):
+    """`n` is a reference to `x`; the loop never names `x` but carries its value from one iteration
+    to the next through `n`. The analysis must see `x` as written, and keep the loop serial."""
+    from autopar.pipeline import analyze_file
+
+    source = tmp_path / "ref_scalar.cpp"
+    source.write_text("void f(int *a, int x, int m) {\n"
+                      "    int &n = x;\n"
+                      "    for (int i = 0; i < m; i++) { a[i] = n; n = i; }\n"
+                      "}\n"
+                      "void g(int *a, int x, int m) {\n"
+                      "    const int &n = x;\n"
+                      "    for (int i = 0; i < m; i++) a[i] = n;\n"
+                      "}\n")
+    analysis = analyze_file(str(source))
+    written, read_only = analysis.tu.loops
+    assert any(s.written for s in written.scalars if s.variable.name in ("x", "n"))
+    by_loop = {loop.id: loop for loop in analysis.report.loops}
+    assert not by_loop[written.id].parallel
+    assert not any(s.written for s in read_only.scalars if s.is_induction_variable_of is None)
