@@ -30,9 +30,25 @@ system-packages:
 	  fi; \
 	fi
 
-$(STAMP): pyproject.toml
+# llama-cpp-python ships only as source, and its default build is tuned to the CPU that builds it
+# (-march=native, AMX weight repacking on Xeons that have it). pip's wheel cache is keyed by version,
+# not by CPU, so a wheel built on one machine can crash on the next. autopar builds its own wheel
+# with a fixed, portable instruction set (x86-64-v3: AVX2/FMA/F16C; no AVX-512, no AMX) into a
+# folder named after the version and those flags, and installs that, whatever pip has cached.
+LLAMA_CPP_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+  -DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AVX_VNNI=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF \
+  -DGGML_AMX_BF16=OFF -DLLAMA_CURL=OFF
+LLAMA_WHEELS := $(HOME)/.cache/autopar/wheels/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(shell echo '$(LLAMA_CMAKE_ARGS)' | sha256sum | cut -c1-12)
+
+$(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	@ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || { \
+	  echo "building llama-cpp-python $(LLAMA_CPP_VERSION) for a portable CPU baseline (about 6 minutes on 2 cores)"; \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip wheel -q --no-deps --no-cache-dir --no-binary llama-cpp-python \
+	    -w $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_CPP_VERSION); }
+	$(PY) -m pip install -q --no-deps --force-reinstall $(LLAMA_WHEELS)/llama_cpp_python-*.whl
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
