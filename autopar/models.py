@@ -147,16 +147,17 @@ def _package_dir(module: str) -> Optional[Path]:
 
 
 def load_problem(path: str, n_ctx: int = 256) -> Optional[str]:
-    """Load a GGUF with llama-cpp (small context) and free it. Returns None when it loads, else why not."""
-    from autopar.reasoner.backends import BackendError, _import_llama
+    """Load a GGUF with llama-cpp (small context, in the model's own process) and free it. Returns None
+    when it loads, else why not; a native crash while loading is such an answer too."""
+    from autopar.reasoner.backends import BackendError, ModelProcess
 
+    process = ModelProcess((os.path.abspath(path), n_ctx, 2, None))
     try:
-        Llama = _import_llama()
+        if not os.path.isfile(path):
+            return f"does not load: model file not found: {path}"
+        process.start()
     except BackendError as error:
         return str(error)
-    try:
-        llm = Llama(model_path=path, n_ctx=n_ctx, n_threads=2, verbose=False)
-    except Exception as error:  # llama-cpp raises ValueError for a bad file; anything else is as bad
-        return f"does not load: {error}"
-    llm.close()
+    finally:
+        process.close()
     return None

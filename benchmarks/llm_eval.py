@@ -158,9 +158,9 @@ def evaluate(model: str, strategy: str, items: list[Item], fastest: dict, offer_
 
     backend = make_backend(model)
     load = 0.0
-    if hasattr(backend, "llm"):
+    if hasattr(backend, "load"):
         started = time.perf_counter()
-        backend.llm()  # load once, timed apart from the answers
+        backend.load()  # start the model process once, timed apart from the answers
         load = time.perf_counter() - started
     reasoner = LLMReasoner(backend, ReasonerConfig(strategy=strategy, offer_illegal=offer_illegal,
                                                    time_budget=time_budget, use_cache=False),

@@ -156,3 +156,53 @@ def test_a_plan_that_fails_verification_goes_back_to_the_model(monkeypatch, tmp_
     decision = reasoner(example_tu(), main_nest)
     assert reasoner.traces[0].rejections and "FAILED" in reasoner.traces[0].rejections[0]
     assert (decision.decided_by, decision.candidate_id, decision.rounds) == ("model", "c1", 2)
+
+
+# ------------------------------------------------------------------- a native crash in the model process
+
+def _schema():
+    return {"type": "object", "properties": {"choice": {"type": "string", "maxLength": 200}},
+            "required": ["choice"]}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGSEGV, signal.SIGABRT, signal.SIGKILL])
+def test_a_model_process_that_dies_mid_answer_is_a_backend_error(sig):
+    """The real model in its real worker, killed by the signal a native crash (or the OOM killer)
+    sends while it decodes: autopar's process lives on, and the error names what happened."""
+    import threading
+
+    from autopar.reasoner.backends import BackendError, LlamaCppBackend, _PROCESSES
+
+    # a context size of its own, so that this test has a worker of its own
+    backend = LlamaCppBackend(resolve(None).path, n_ctx=1024 + int(sig))
+    worker = backend.load()
+    killer = threading.Timer(0.5, lambda: os.kill(worker._process.pid, sig))
+    killer.start()
+    started = time.monotonic()
+    with pytest.raises(BackendError) as error:
+        backend.chat([{"role": "user", "content": "Count from one to one thousand in words."}], _schema(),
+                     max_tokens=2000, time_budget=BUDGET)
+    killer.join()
+    assert f"killed by {sig.name}" in str(error.value)
+    assert time.monotonic() - started < 60
+    with pytest.raises(BackendError):  # no second start: later questions fall back at once
+        backend.chat([{"role": "user", "content": "hi"}], _schema(), max_tokens=4, time_budget=BUDGET)
+    _PROCESSES.pop(worker.key).close()
+
+
+@pytest.mark.parametrize("fault", ["segfault", "abort"])
+def test_a_crashing_model_never_crashes_the_command(tmp_path, fault):
+    """`analyze --llm` whose model process crashes for real in native code: one warning line, the
+    analyzer's plans, and the exit code of a run without --llm."""
+    autopar = os.path.join(os.path.dirname(sys.executable), "autopar")
+    env = dict(os.environ, AUTOPAR_CACHE_DIR=str(tmp_path), AUTOPAR_WORKER_FAULT=fault)
+    crashed = subprocess.run([autopar, "analyze", EXAMPLE, "--llm", "--format", "json"], env=env,
+                             capture_output=True, text=True, timeout=300)
+    plain = subprocess.run([autopar, "analyze", EXAMPLE, "--format", "json"], capture_output=True, text=True,
+                           timeout=300)
+    assert crashed.returncode == plain.returncode == 0
+    warnings = [line for line in crashed.stderr.splitlines() if line.strip()]
+    assert len(warnings) == 1 and "the model process was killed by SIG" in warnings[0], crashed.stderr
+    assert "Traceback" not in crashed.stderr
+    pragmas = lambda out: [l["pragma"] for l in json.loads(out)["files"][0]["loops"]]  # noqa: E731
+    assert pragmas(crashed.stdout) == pragmas(plain.stdout) and any(pragmas(plain.stdout))

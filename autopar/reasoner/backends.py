@@ -1,8 +1,9 @@
 """Model backends: one call = messages + JSON schema in, the model's JSON text out.
 
-- LlamaCppBackend: a GGUF file run in-process by llama-cpp-python (the default). The schema becomes a
-  grammar, so the model can only write JSON that fits it. llama_cpp is imported on first use, and a
-  loaded model is kept for the life of the process, shared by every nest and every reasoner.
+- LlamaCppBackend: a GGUF file run by llama-cpp-python (the default), in a worker process of its own
+  so that a native crash cannot take autopar down. The schema becomes a grammar, so the model can
+  only write JSON that fits it. The worker starts on the first question and keeps the model loaded
+  for the life of autopar's process, shared by every nest and every reasoner.
 - HttpBackend: an OpenAI-compatible endpoint (`python -m llama_cpp.server`, llama.cpp's llama-server),
   so that one server can answer a whole CI fleet. The schema travels as `response_format`.
 
@@ -13,13 +14,19 @@ to the analyzer's default. Decoding is greedy (temperature 0) with a fixed seed,
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import json
 import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import tempfile
 import threading
-import time
 import urllib.error
 import urllib.request
-from typing import Any, Optional, Protocol
+from typing import Any, NoReturn, Optional, Protocol
 
 Message = dict[str, str]
 
@@ -45,11 +52,129 @@ class Backend(Protocol):
 
 # ------------------------------------------------------------------------------------------ llama-cpp
 
-_LOADED: dict[tuple, Any] = {}  # (path, n_ctx, n_threads, chat_format) → Llama, loaded once per process
-_LOAD_LOCK = threading.Lock()
+class ModelProcess:
+    """One worker process (`autopar.reasoner.worker`) holding one loaded model.
+
+    A native crash in the model ends the worker, not autopar: a closed pipe or a dead process
+    becomes a BackendError naming the signal, and the process is not started again, so every later
+    question falls back at once.
+    """
+
+    def __init__(self, key: tuple):
+        self.key = key  # (path, n_ctx, n_threads, chat_format)
+        self.load_seconds = 0.0
+        self.problem: Optional[str] = None  # set once the process has failed for good
+        self._process: Optional[subprocess.Popen] = None
+        self._stderr: Any = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        path, n_ctx, n_threads, chat_format = self.key
+        env = dict(os.environ)
+        # llama.cpp's OpenMP threads sleep instead of spinning while they wait: on a machine whose
+        # cores are busy, spinning made one answer 10-30x slower here
+        env.setdefault("OMP_WAIT_POLICY", "passive")
+        self._stderr = tempfile.TemporaryFile()
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "autopar.reasoner.worker"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=self._stderr, env=env, text=True, encoding="utf-8",
+                start_new_session=True)  # a Ctrl-C in the terminal is autopar's to handle, not the worker's
+        except OSError as error:
+            self._fail(f"the model process could not start: {error}")
+        answer = self.ask({"op": "load", "path": path, "n_ctx": n_ctx, "n_threads": n_threads,
+                           "chat_format": chat_format}, timeout=LOAD_TIMEOUT)
+        if not answer.get("ok"):
+            self._fail(f"model file does not load ({path}): {answer.get('error')}")
+        self.load_seconds = float(answer.get("load_seconds", 0.0))
+
+    def ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Send one request and wait at most `timeout` seconds for its answer. Raises BackendError."""
+        with self._lock:
+            if self.problem:
+                raise BackendError(self.problem)
+            process = self._process
+            assert process is not None and process.stdin is not None and process.stdout is not None
+            try:
+                process.stdin.write(json.dumps(request) + "\n")
+                process.stdin.flush()
+            except (OSError, ValueError):
+                self._fail(self._death())
+            ready, _, _ = select.select([process.stdout], [], [], timeout)
+            if not ready:
+                self._kill()
+                self.problem = f"the model process did not answer within {timeout:g} s and was stopped"
+                raise BackendTimeout(self.problem)
+            line = process.stdout.readline()
+            if not line:
+                self._fail(self._death())
+            try:
+                return json.loads(line)
+            except ValueError:
+                self._fail("the model process sent an unreadable answer")
+
+    def _death(self) -> str:
+        """Why the worker is gone, for the user: its signal or exit code, and its last words."""
+        process = self._process
+        try:
+            code = process.wait(timeout=5) if process else None
+        except subprocess.TimeoutExpired:
+            self._kill()
+            code = None
+        if code is not None and code < 0:
+            try:
+                how = f"was killed by {signal.Signals(-code).name}"
+            except ValueError:
+                how = f"was killed by signal {-code}"
+            if -code == signal.SIGKILL:
+                how += " (out of memory?)"
+        else:
+            how = f"exited with code {code}"
+        last = ""
+        if self._stderr is not None:
+            self._stderr.seek(0)
+            # llama.cpp's own last words (GGML_ASSERT, an error) say more than the signal does
+            lines = [l for l in self._stderr.read().decode("utf-8", "replace").splitlines()
+                     if re.search(r"error|assert|abort|fatal", l, re.I)]
+            if lines:
+                last = f": {sanitize_line(lines[-1])}"
+        return f"the model process {how} (a crash in llama.cpp's native code){last}"
+
+    def _fail(self, problem: str) -> NoReturn:
+        self._kill()
+        self.problem = problem
+        raise BackendError(problem)
+
+    def _kill(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
+    def close(self) -> None:
+        process = self._process
+        if process is None:
+            return
+        try:
+            if process.poll() is None and process.stdin is not None:
+                process.stdin.close()  # the worker frees the model and exits at end of input
+                process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        self._kill()
+        if self._stderr is not None:
+            self._stderr.close()
+
+
+LOAD_TIMEOUT = 120.0  # seconds a model file may take to load in the worker
+SLACK = 10.0  # seconds past a question's time budget before the worker is taken for hung
+
+_PROCESSES: dict[tuple, ModelProcess] = {}  # one worker per model and settings, shared by every backend
+_PROCESS_LOCK = threading.Lock()
 
 
 class LlamaCppBackend:
+    """A GGUF file run by llama-cpp-python in its own process (see `autopar.reasoner.worker`)."""
+
     def __init__(self, path: str, instruct: bool = True, chat_format: Optional[str] = None,
                  n_ctx: int = 2048, n_threads: int = 2):
         self.path = path
@@ -58,7 +183,6 @@ class LlamaCppBackend:
         self.n_ctx = n_ctx
         self.n_threads = n_threads
         self.load_seconds = 0.0  # time spent loading the file in this backend (0 when already loaded)
-        self._grammars: dict[str, Any] = {}
         self._hash: Optional[str] = None
 
     def identity(self) -> str:
@@ -71,138 +195,58 @@ class LlamaCppBackend:
                 raise BackendError(f"model file not readable: {self.path}: {error.strerror}") from None
         return f"gguf:{self._hash}"
 
-    def llm(self) -> Any:
-        """The loaded model, loading it on first use. Raises BackendError."""
+    def load(self) -> ModelProcess:
+        """The worker with the model loaded, starting it on first use. Raises BackendError."""
         key = (os.path.abspath(self.path), self.n_ctx, self.n_threads, self.chat_format)
-        with _LOAD_LOCK:
-            if key in _LOADED:
-                return _LOADED[key]
+        with _PROCESS_LOCK:
+            process = _PROCESSES.get(key)
+            if process is not None:
+                if process.problem:
+                    raise BackendError(process.problem)
+                return process
             if not os.path.isfile(self.path):
                 raise BackendError(f"model file not found: {self.path}")
-            Llama = _import_llama()
-            started = time.perf_counter()
-            try:
-                llm = Llama(model_path=self.path, n_ctx=self.n_ctx, n_threads=self.n_threads,
-                            n_threads_batch=self.n_threads, seed=SEED, chat_format=self.chat_format,
-                            verbose=False)
-            except Exception as error:  # llama-cpp raises ValueError for an unreadable or corrupt file
-                raise BackendError(f"model file does not load ({self.path}): {error}") from None
-            self.load_seconds = time.perf_counter() - started
-            if not _LOADED:
+            if importlib.util.find_spec("llama_cpp") is None:
+                raise BackendError("llama-cpp-python is not installed: pip install 'autopar[llm]'")
+            process = ModelProcess(key)
+            if not _PROCESSES:
                 atexit.register(_close_all)
-            _LOADED[key] = llm
-            return llm
+            _PROCESSES[key] = process
+            process.start()
+            self.load_seconds = process.load_seconds
+            return process
 
     def chat(self, messages: list[Message], schema: dict[str, Any], max_tokens: int,
              time_budget: float) -> str:
-        llm = self.llm()
-        grammar = self._grammar(schema)
-        deadline = time.monotonic() + time_budget
-        common = dict(grammar=grammar, temperature=0.0, seed=SEED, max_tokens=max_tokens, stream=True)
-        pieces: list[str] = []
-        try:
-            # streamed, so that the time budget can stop generation between two tokens
-            if self.instruct:
-                stream = llm.create_chat_completion(messages=messages, **common)
-                for chunk in stream:
-                    pieces.append(chunk["choices"][0]["delta"].get("content") or "")
-                    if time.monotonic() > deadline:
-                        break
-            else:  # a base model has no chat template worth trusting: plain text, then the answer
-                stream = llm.create_completion(prompt=_plain_prompt(messages), **common)
-                for chunk in stream:
-                    pieces.append(chunk["choices"][0]["text"] or "")
-                    if time.monotonic() > deadline:
-                        break
-            stream.close()
-        except Exception as error:  # e.g. a prompt longer than the context window
-            raise BackendError(f"the model failed: {error}") from None
-        if time.monotonic() > deadline:
+        answer = self.load().ask({"op": "chat", "messages": messages, "schema": schema,
+                                  "max_tokens": max_tokens, "instruct": self.instruct,
+                                  "time_budget": time_budget}, timeout=time_budget + SLACK)
+        if not answer.get("ok"):  # e.g. a prompt longer than the context window
+            raise BackendError(f"the model failed: {answer.get('error')}")
+        if answer.get("timed_out"):
             raise BackendTimeout(f"the model took longer than {time_budget:g} s")
-        return "".join(pieces)
+        return str(answer.get("text", ""))
 
     def distribution(self, messages: list[Message], prefix: str, labels: list[str]) -> list[float]:
         """The model's probabilities for each label as the next token of an answer that begins with
         `prefix` (e.g. '{"score": "' and labels "1".."5"), normalised over the labels. One forward pass,
         no sampling: this is how options are scored by log-probability."""
-        import numpy as np
-
-        llm = self.llm()
-        try:
-            prompt = (self._chat_prompt(llm, messages) if self.instruct else _plain_prompt(messages)) + prefix
-            tokens = llm.tokenize(prompt.encode(), add_bos=False, special=True)
-            # reuse the evaluated prefix, as llama-cpp's own generate() does: only the new tail is run
-            common = 0
-            for old, new in zip(llm.input_ids[:llm.n_tokens].tolist(), tokens):
-                if old != new:
-                    break
-                common += 1
-            llm.n_tokens = min(common, len(tokens) - 1)
-            llm.eval(tokens[llm.n_tokens:])
-            from llama_cpp import llama_get_logits_ith
-
-            logits = np.ctypeslib.as_array(llama_get_logits_ith(llm.ctx, -1), shape=(llm.n_vocab(),)).copy()
-            ids = [llm.tokenize(label.encode(), add_bos=False)[0] for label in labels]
-        except Exception as error:
-            raise BackendError(f"the model could not score the options: {error}") from None
-        chosen = logits[ids]
-        weights = np.exp(chosen - chosen.max())
-        return [float(w) for w in weights / weights.sum()]
-
-    def _chat_prompt(self, llm: Any, messages: list[Message]) -> str:
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-        template = llm.metadata.get("tokenizer.chat_template")
-        if not template:
-            return _plain_prompt(messages)
-        eos = llm.detokenize([llm.token_eos()], special=True).decode(errors="replace")
-        bos = llm.detokenize([llm.token_bos()], special=True).decode(errors="replace")
-        return Jinja2ChatFormatter(template, eos, bos)(messages=messages).prompt
-
-    def _grammar(self, schema: dict[str, Any]) -> Any:
-        key = json.dumps(schema, sort_keys=True)
-        if key not in self._grammars:
-            from llama_cpp import LlamaGrammar
-
-            try:
-                self._grammars[key] = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
-            except Exception as error:
-                raise BackendError(f"could not build a grammar from the answer schema: {error}") from None
-        return self._grammars[key]
-
-
-def _import_llama() -> Any:
-    """Import llama_cpp with its OpenMP threads told to sleep, not spin, while they wait.
-
-    llama.cpp's wheel uses OpenMP; on a machine whose cores are busy with other work, spinning
-    threads made one answer 10-30x slower here. libgomp reads the policy once, when it loads, so the
-    variable is set only for the import and the environment is restored for any child process
-    (a verifier's timings must not change because a model was loaded).
-    """
-    previous = os.environ.get("OMP_WAIT_POLICY")
-    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
-    try:
-        from llama_cpp import Llama
-    except ImportError:
-        raise BackendError("llama-cpp-python is not installed: pip install 'autopar[llm]'") from None
-    finally:
-        if previous is None:
-            os.environ.pop("OMP_WAIT_POLICY", None)
-    return Llama
+        answer = self.load().ask({"op": "distribution", "messages": messages, "prefix": prefix,
+                                  "labels": labels, "instruct": self.instruct}, timeout=LOAD_TIMEOUT)
+        if not answer.get("ok"):
+            raise BackendError(f"the model could not score the options: {answer.get('error')}")
+        return [float(p) for p in answer["probabilities"]]
 
 
 def _close_all() -> None:
-    """Free loaded models before interpreter teardown, when llama-cpp can still clean up quietly."""
-    while _LOADED:
-        _LOADED.popitem()[1].close()
+    """Stop the workers before interpreter teardown."""
+    while _PROCESSES:
+        _PROCESSES.popitem()[1].close()
 
 
-def _plain_prompt(messages: list[Message]) -> str:
-    parts = []
-    for message in messages:
-        label = {"system": "", "user": "Question: ", "assistant": "Answer: "}.get(message["role"], "")
-        parts.append(label + message["content"])
-    return "\n\n".join(parts) + "\n\nAnswer: "
+def sanitize_line(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 # --------------------------------------------------------------------------------------------- HTTP
