@@ -42,6 +42,15 @@ _DROP_PREFIXES = ("-Werror", "-fopenmp=", "-fopenmp-", "-Wl,", "-Wa,", "-Wp,", "
 _PATH_FLAGS = ("-I", "-isystem", "-iquote", "-idirafter", "-include", "-imacros", "-F")
 
 
+# Diagnostics that clang 16 and later made errors by default, while gcc (12 and 13) and older clang
+# only warn: old C that the user's own compiler builds must still be analyzable. They are warnings
+# for the analysis alone; autopar-cc compiles with the user's flags as given.
+DOWNGRADED_ERRORS = ("implicit-function-declaration", "implicit-int", "int-conversion",
+                     "incompatible-function-pointer-types", "incompatible-pointer-types",
+                     "return-type", "deprecated-non-prototype", "strict-prototypes")
+_DOWNGRADE_ARGS = tuple(f"-Wno-error={name}" for name in DOWNGRADED_ERRORS)
+
+
 @dataclass
 class ParseSettings:
     args: list[str]  # what libclang gets, the file name excluded
@@ -186,13 +195,16 @@ def settings_for(path: str, compile_args: list[str], build_dir: Optional[str] = 
     language = language_of(path, flags)
     header = os.path.splitext(path)[1] in HEADER_EXTENSIONS
     args = _without_language(flags) + ["-x", language + ("-header" if header else "")] + list(builtin_header_args())
+    if language == "c":
+        args += _DOWNGRADE_ARGS
     return ParseSettings(args=args, language=language, user_args=flags, diagnostics=diagnostics)
 
 
 _SEVERITY = {1: "note", 2: "warning", 3: "error", 4: "fatal"}
 
 # What a parse cannot do without: include paths, macros, the language, and the builtin headers.
-_ESSENTIAL = ("-I", "-D", "-U", "-include", "-imacros", "-isystem", "-iquote", "-idirafter", "-x", "-resource-dir")
+_ESSENTIAL = ("-I", "-D", "-U", "-include", "-imacros", "-isystem", "-iquote", "-idirafter", "-x", "-resource-dir",
+              "-Wno-error=")
 
 
 def _only(args: list[str], keep: tuple[str, ...]) -> list[str]:

@@ -173,3 +173,53 @@ def test_flags_libclang_rejects_are_dropped_with_a_warning(tmp_path, flags, drop
     assert warning.severity == "warning" and dropped in warning.message
     if "-DN=4" in flags:
         assert tu.loops[0].canonical.upper.constant == 4  # the macro survived the retry
+
+
+# Old C that gcc 12 builds with warnings, but that clang 16+ (libclang 18) rejects unless told otherwise.
+OLD_C = {
+    "implicit-function-declaration": ("int main(void) { return get_n(); }\n",
+                                      "call to undeclared function 'get_n'"),
+    "implicit-int": ("static f(int x) { return x + 1; }\n", "defaults to 'int'"),
+    "int-conversion": ("int main(void) { int *p = 5; return p != 0; }\n",
+                       "incompatible integer to pointer conversion"),
+    "incompatible-function-pointer-types": (
+        "int g(void) { return 1; }\nint main(void) { void (*fp)(int) = g; return fp != 0; }\n",
+        "incompatible function pointer types"),
+    "return-type": ("int g(void) { return; }\n", "should return a value"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OLD_C))
+def test_old_c_that_gcc_accepts_is_analyzed_with_a_warning(tmp_path, name):
+    import subprocess
+
+    text, message = OLD_C[name]
+    path = tmp_path / "old.c"
+    path.write_text("int a[1000];\nvoid fill(int n) {\n    for (int i = 0; i < n; i++)\n        a[i] = i;\n}\n" + text)
+    assert subprocess.run(["gcc", "-c", str(path), "-o", str(tmp_path / "old.o")],
+                          capture_output=True).returncode == 0  # the user's compiler builds it
+    tu = translate(str(path), [])
+    assert not tu.has_errors
+    assert any(d.severity == "warning" and message in d.message for d in tu.diagnostics)
+    assert [loop.line for loop in tu.loops] == [3]
+
+
+def test_old_c_is_rewritten_but_a_real_syntax_error_still_stops_the_rewrite(tmp_path, capsys):
+    from autopar.cli import main
+
+    old = tmp_path / "old.c"
+    old.write_text("double a[4096];\nint main(void) {\n    int n = get_n();\n"
+                   "    for (int i = 0; i < n; i++)\n        a[i] = 2.0 * i;\n    return 0;\n}\n")
+    assert main(["rewrite", str(old)]) == 0
+    assert "#pragma omp parallel for" in capsys.readouterr().out
+    broken = tmp_path / "broken.c"
+    broken.write_text(old.read_text().replace("return 0;", "return 0"))
+    assert main(["rewrite", str(broken)]) == 1
+    assert "not rewritten" in capsys.readouterr().err
+
+
+def test_cxx_keeps_its_own_rules(tmp_path):
+    """C++ never had implicit declarations: g++ rejects them too, so the analysis does as well."""
+    path = tmp_path / "a.cpp"
+    path.write_text("int main() { return get_n(); }\n")
+    assert translate(str(path), []).has_errors
