@@ -17,8 +17,10 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, Field
 
-from autopar.ir import TranslationUnit
+from autopar.ir import OmpPragma, TranslationUnit
 from autopar.report import REPORT_VERSION, FileReport
+from autopar.scalars import classify
+from clang_passes.pragmas import parse_omp_pragma
 
 MISSED = "missed-parallel-loop"
 UNSAFE = "unsafe-omp-pragma"
@@ -44,6 +46,9 @@ class Finding(BaseModel):
     fix_text: Optional[str] = None
     fix_description: Optional[str] = None
     reasons: list[str] = Field(default_factory=list)
+    # where the finding is without line numbers: the function, the loop's header text and its rank
+    # among equal headers there; stays the same when code above the loop moves (SARIF fingerprints)
+    anchor: str = ""
 
 
 class FileCheck(BaseModel):
@@ -110,6 +115,7 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
         return check
     tu = result.analysis.tu
     reported = {r.id: r for r in result.report.loops}
+    anchors = loop_anchors(result.source, tu)
     for edit in result.edits:
         loop = tu.loop(edit.loop_id)
         loop_report = reported.get(loop.id)
@@ -118,12 +124,28 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
             function=loop.function, pragma=edit.pragma, fix_start_line=loop.line, fix_end_line=loop.line,
             fix_text=edit.text, fix_description=f"Insert `{edit.pragma}`",
             message=_missed_message(loop, edit.pragma or "", loop_report.proof if loop_report else None),
-            reasons=loop_report.reasons if loop_report else []))
+            reasons=loop_report.reasons if loop_report else [], anchor=anchors.get(loop.id, "")))
     for loop in tu.loops:
         finding = _judge_existing_pragma(result.source, tu, loop.id)
         if finding is not None:
-            check.findings.append(finding.model_copy(update={"path": path}))
+            check.findings.append(finding.model_copy(update={"path": path, "anchor": anchors.get(loop.id, "")}))
     return check
+
+
+def loop_anchors(source: bytes, tu: TranslationUnit) -> dict[str, str]:
+    """A line-free identity per main-file loop: "function/for (header)#k", k counting equal headers
+    in the same function in source order."""
+    seen: dict[str, int] = {}
+    out: dict[str, str] = {}
+    for loop in tu.loops:
+        if not loop.in_main_file or loop.from_macro:
+            continue
+        end = source.find(b"\n", loop.offset)
+        header = source[loop.offset:end if end >= 0 else len(source)].decode("utf-8", "replace")
+        base = f"{loop.function}/{' '.join(header.split())}"
+        seen[base] = seen.get(base, 0) + 1
+        out[loop.id] = f"{base}#{seen[base]}"
+    return out
 
 
 _WORKSHARING = re.compile(r"#\s*pragma\s+omp\b.*\bfor\b")
@@ -179,23 +201,86 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     plans = [c.plan for c in nest.candidates if c.plan.loop_id == loop.id]
     if not plans:
         return None
+    parsed = parse_omp_pragma(pragma)
+    problems = clause_problems(bare, bare.loop(loop.id), parsed)
+    if not problems:
+        return None
+    # the fix: the analysis's own plan for this loop, the one closest to the user's construct
+    same = [p for p in plans if p.collapse == parsed.collapse and
+            ("simd" in parsed.directive) == ("simd" in p.directive.value)]
+    safe = render_pragma((same or plans)[0])
+    if span:
+        common.update(fix_start_line=first, fix_end_line=last, fix_text=indentation + safe + eol,
+                      fix_description=f"Replace it by `{safe}`")
+    names = ", ".join(dict.fromkeys(name for name, _ in problems))
+    return Finding(**common, pragma=safe, reasons=[text for _, text in problems],
+                   message=f"`{pragma}` races on {names}: {'; '.join(text for _, text in problems)}; "
+                           f"a safe form is `{safe}`")
 
-    words = set(re.findall(r"[A-Za-z_]\w*", pragma))
-    missing_per_plan = []
-    for plan in plans:
-        needed = [*plan.private, *plan.lastprivate, *(v for r in plan.reductions for v in r.variables)]
-        missing_per_plan.append([name for name in needed if name not in words])
-    if all(missing_per_plan):
-        best = min(range(len(plans)), key=lambda i: len(missing_per_plan[i]))
-        names = ", ".join(missing_per_plan[best])
-        safe = render_pragma(plans[best])
-        if span:
-            common.update(fix_start_line=first, fix_end_line=last, fix_text=indentation + safe + eol,
-                          fix_description=f"Replace it by `{safe}`")
-        return Finding(**common, pragma=safe,
-                       reasons=[f"{names}: needs a data-sharing clause the pragma does not give"],
-                       message=f"`{pragma}` races on {names}: a safe form is `{safe}`")
-    return None
+
+_PRIVATE_KINDS = {"private", "firstprivate", "lastprivate", "linear"}
+
+
+def clause_problems(tu: TranslationUnit, loop, pragma: OmpPragma) -> list[tuple[str, str]]:
+    """(variable, why) for each scalar whose data-sharing class in the existing pragma differs from
+    what the analysis derives for the loop: a reduction that is shared, private or has another
+    operator; a variable written first in every iteration left shared; a value used after the loop
+    without lastprivate; a clause on a variable that does not behave that way."""
+    classes = classify(loop)
+    # the loops that the construct takes over are private by rule (OpenMP's predetermined classes)
+    folded, current = set(), loop
+    for _ in range(pragma.collapse):
+        if current.canonical:
+            folded.add(current.canonical.induction_variable)
+        if not current.children:
+            break
+        current = tu.loop(current.children[0])
+
+    def given(name: str) -> list[str]:
+        return pragma.sharing(name) or [pragma.default]
+
+    problems: list[tuple[str, str]] = []
+    for op, names in classes.reductions.items():
+        for name in names:
+            kinds = given(name)
+            wanted = f"reduction({op.value})"
+            if wanted in kinds or (op.value == "+" and "reduction(-)" in kinds):
+                continue
+            other = [k for k in kinds if k.startswith("reduction(")]
+            if other:
+                problems.append((name, f"wrong reduction operator: {name} is a {op.value} reduction, the "
+                                       f"pragma says {other[0]}"))
+            else:
+                problems.append((name, f"{name} is a {op.value} reduction but the pragma makes it "
+                                       f"{' '.join(kinds)}; it needs reduction({op.value}: {name})"))
+    for name in classes.private:
+        if name in folded or set(given(name)) & _PRIVATE_KINDS:
+            continue
+        problems.append((name, f"{name} is written before it is read in every iteration but the pragma "
+                               f"makes it {' '.join(given(name))}; it needs private({name})"))
+    for name in classes.lastprivate:
+        kinds = set(given(name))
+        if kinds & {"lastprivate", "linear"}:
+            continue
+        if kinds & _PRIVATE_KINDS or name in folded:
+            problems.append((name, f"missing lastprivate: {name} is used after the loop, and "
+                                   f"{' '.join(sorted(kinds & _PRIVATE_KINDS) or ['the loop variable'])} "
+                                   f"leaves its value undefined there; it needs lastprivate({name})"))
+        else:
+            problems.append((name, f"{name} is used after the loop but the pragma makes it "
+                                   f"{' '.join(sorted(kinds))}; it needs lastprivate({name})"))
+    reductions = {n: op for op, names in classes.reductions.items() for n in names}
+    for clause in pragma.clauses_named("reduction"):
+        for name in clause.variables:
+            if name not in reductions and loop.scalar(name) is not None:
+                problems.append((name, f"{name} is not a {clause.modifier} reduction in this loop"))
+    for clause in pragma.clauses_named("private"):
+        for name in clause.variables:
+            use = loop.scalar(name)
+            if use is not None and use.read and not use.written:
+                problems.append((name, f"private({name}) leaves {name} uninitialised, but the loop reads it "
+                                       "and never writes it (leave it shared, or make it firstprivate)"))
+    return problems
 
 
 def _iv(loop) -> str:

@@ -79,7 +79,7 @@ def _result(finding: Finding, root: str) -> dict:
         "level": RULES[_RULE_INDEX[rule_id]]["defaultConfiguration"]["level"],
         "message": {"text": finding.message},
         "locations": [location],
-        "partialFingerprints": {"autoparLoop/v1": _fingerprint(finding, root)},
+        "partialFingerprints": {"autoparLoop/v2": _fingerprint(finding, root)},
         "properties": {"loopId": finding.loop_id, "function": finding.function, "reasons": finding.reasons},
     }
     if finding.fix_text is not None and finding.fix_start_line and finding.fix_end_line:
@@ -109,5 +109,6 @@ def _artifact(path: str, root: str) -> dict:
 
 def _fingerprint(finding: Finding, root: str) -> str:
     where = os.path.relpath(os.path.abspath(finding.path), root)
-    text = "\0".join([finding.rule, where, finding.function, str(finding.line), str(finding.column)])
+    # no line or column: a finding keeps its identity when code above it moves
+    text = "\0".join([finding.rule, where, finding.anchor or finding.function])
     return hashlib.sha256(text.encode()).hexdigest()[:32]

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from autopar.ir import OmpClause, OmpPragma
 from clang_passes.ast import Function, Source
 from clang_passes.loops import LoopInfo
 
@@ -192,3 +193,93 @@ def _statement_after(functions: list[Function], offset: int) -> Optional[tuple[i
                     node.kind.is_expression():
                 return node.start, node.end
     return None
+
+
+# ------------------------------------------------------------------------------ clauses of a directive
+
+# words that name the construct, as opposed to clauses (`nowait` and `untied` take no parentheses but
+# are clauses)
+_CONSTRUCT_WORDS = {"parallel", "for", "simd", "do", "target", "teams", "distribute", "loop", "taskloop",
+                    "master", "masked", "sections", "single", "task", "data", "enter", "exit", "update"}
+
+
+def parse_omp_pragma(text: str) -> OmpPragma:
+    """The construct words and clauses of `#pragma omp ...` (or `_Pragma("omp ...")`), for any module
+    that reads an existing pragma's meaning: which variables are private, which are reductions, with
+    which operator, the collapse depth, the default data-sharing class."""
+    body = text.strip()
+    if body.startswith("_Pragma"):
+        body = body[body.find("(") + 1:body.rfind(")")].strip().strip('"')
+    body = re.sub(r"^#\s*pragma\s+", "", body)
+    body = re.sub(r"^omp\b", "", body).strip()
+    directive: list[str] = []
+    clauses: list[OmpClause] = []
+    position = 0
+    while position < len(body):
+        m = re.compile(r"[\s,]*([A-Za-z_]\w*)\s*").match(body, position)
+        if not m:
+            break  # stray punctuation: stop rather than guess
+        word, position = m.group(1), m.end()
+        argument = None
+        if position < len(body) and body[position] == "(":
+            depth, end = 0, position
+            while end < len(body):
+                depth += {"(": 1, ")": -1}.get(body[end], 0)
+                if depth == 0:
+                    break
+                end += 1
+            argument, position = body[position + 1:end].strip(), end + 1
+        if argument is None and not clauses and word in _CONSTRUCT_WORDS:
+            directive.append(word)
+        else:
+            clauses.append(_clause(word, argument))
+    return OmpPragma(directive=directive, clauses=clauses)
+
+
+def _clause(name: str, argument: Optional[str]) -> OmpClause:
+    """One clause with its variable list and modifier (`+` of reduction(+: s), `conditional` of
+    lastprivate(conditional: x), the step of linear(i: 2))."""
+    if argument is None:
+        return OmpClause(name=name)
+    modifier = None
+    items = argument
+    if name in ("reduction", "in_reduction", "task_reduction", "lastprivate", "linear", "map", "depend",
+                "aligned", "allocate"):
+        colon = _top_level_colon(argument)
+        if colon is not None:
+            head, items = argument[:colon].strip(), argument[colon + 1:]
+            if name == "linear" or name == "aligned":
+                items, modifier = head, items.strip()  # linear(i, j: step): the step follows the list
+            else:
+                modifier = head.split(",")[-1].strip()  # reduction(inscan, +: s): the operator
+    variables = [m.group(0) for part in _split_top_level(items)
+                 if (m := re.match(r"\s*[A-Za-z_]\w*", part))] if name in _LIST_CLAUSES else []
+    return OmpClause(name=name, argument=argument, modifier=modifier,
+                     variables=[v.strip() for v in variables])
+
+
+_LIST_CLAUSES = {"private", "firstprivate", "lastprivate", "shared", "reduction", "in_reduction",
+                 "task_reduction", "linear", "copyin", "copyprivate", "map", "aligned", "nontemporal",
+                 "uniform", "is_device_ptr", "use_device_ptr"}
+
+
+def _top_level_colon(text: str) -> Optional[int]:
+    depth = 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(char, 0)
+        if char == ":" and depth == 0 and not text[index:index + 2] == "::" and \
+                not (index > 0 and text[index - 1] == ":"):
+            return index
+    return None
+
+
+def _split_top_level(text: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [p for p in [*parts, current] if p.strip()]

@@ -205,3 +205,87 @@ def test_a_crashing_worker_is_a_failed_file_not_a_traceback(tmp_path, monkeypatc
     result = check_module.check_project([str(tmp_path / "a.c"), str(tmp_path / "b.c")], None, [], jobs=2)
     assert [f.report.error for f in result.files] == ["not analyzed: an analysis process crashed"] * 2
     assert exit_status(result, "any") == 1 and exit_status(result, "missed") == 0
+
+
+# ------------------------------------------------------------------------ clauses of existing pragmas
+
+def test_pragma_clauses_are_parsed():
+    from clang_passes.pragmas import parse_omp_pragma
+
+    p = parse_omp_pragma("#pragma omp parallel for simd collapse(2) private(j, t) "
+                         "reduction(inscan, max: m) lastprivate(conditional: x) linear(k, q: 2) "
+                         "shared(a[0:n]) default(none) nowait schedule(dynamic, 4)")
+    assert p.directive == ["parallel", "for", "simd"] and p.collapse == 2 and p.default == "none"
+    assert p.sharing("j") == ["private"] and p.sharing("m") == ["reduction(max)"]
+    assert p.sharing("x") == ["lastprivate"] and p.sharing("q") == ["linear"] and p.sharing("a") == ["shared"]
+    assert p.sharing("nowhere") == [] and [c.name for c in p.clauses][-2:] == ["nowait", "schedule"]
+    assert parse_omp_pragma('_Pragma("omp parallel for reduction(+:s)")').sharing("s") == ["reduction(+)"]
+
+
+def _judge(tmp_path, capsys, body: str) -> list[dict]:
+    source = tmp_path / "j.c"
+    source.write_text(body)
+    code = main(["check", str(source), "--format", "json"])
+    findings = [f for file in json.loads(capsys.readouterr().out)["files"] for f in file["findings"]
+                if f["rule"] == UNSAFE]
+    assert code == (1 if findings else 0)
+    return findings
+
+
+@pytest.mark.slow
+def test_a_shared_reduction_variable_is_found_by_its_clause_not_its_name(tmp_path, capsys):
+    # `s` appears in the pragma, but as shared: the old word match let it pass
+    findings = _judge(tmp_path, capsys,
+                      "double sum(int n, const double *a) {\n    double s = 0;\n"
+                      "#pragma omp parallel for shared(s)\n    for (int i = 0; i < n; i++)\n        s += a[i];\n"
+                      "    return s;\n}\n")
+    assert len(findings) == 1
+    f = findings[0]
+    assert "s is a + reduction but the pragma makes it shared" in f["message"]
+    assert f["fix_text"] == "#pragma omp parallel for reduction(+: s)\n" and (f["fix_start_line"], f["fix_end_line"]) == (3, 4)
+
+
+@pytest.mark.slow
+def test_a_wrong_reduction_operator_is_found(tmp_path, capsys):
+    findings = _judge(tmp_path, capsys,
+                      "int mx(int n, const int *a) {\n    int m = 0;\n"
+                      "#pragma omp parallel for reduction(+: m)\n    for (int i = 0; i < n; i++)\n"
+                      "        if (a[i] > m) m = a[i];\n    return m;\n}\n")
+    assert len(findings) == 1 and "wrong reduction operator: m is a max reduction" in findings[0]["message"]
+    assert findings[0]["fix_text"] == "#pragma omp parallel for reduction(max: m)\n"
+
+
+@pytest.mark.slow
+def test_a_missing_lastprivate_is_found(tmp_path, capsys):
+    findings = _judge(tmp_path, capsys,
+                      "int last(int n, int *restrict a, const int *restrict b) {\n    int t = 0;\n"
+                      "    if (n < 1) return 0;\n"
+                      "#pragma omp parallel for private(t)\n    for (int i = 0; i < n; i++) {\n"
+                      "        t = b[i] * 2;\n        a[i] = t;\n    }\n    return t;\n}\n")
+    assert len(findings) == 1 and "missing lastprivate: t is used after the loop" in findings[0]["message"]
+    assert "lastprivate(t)" in findings[0]["fix_text"]
+
+
+@pytest.mark.slow
+def test_correct_clauses_pass(tmp_path, capsys):
+    assert _judge(tmp_path, capsys,
+                  "int mx(int n, const int *a, int *restrict b) {\n    int m = 0, t;\n"
+                  "#pragma omp parallel for private(t) reduction(max:m)\n    for (int i = 0; i < n; i++) {\n"
+                  "        t = a[i] * 2; b[i] = t;\n        if (a[i] > m) m = a[i];\n    }\n    return m;\n}\n") == []
+
+
+@pytest.mark.slow
+def test_sarif_fingerprints_do_not_move_with_the_code(tmp_path):
+    body = ("double racy(int n, const double *a) {\n    double s = 0;\n#pragma omp parallel for\n"
+            "    for (int i = 0; i < n; i++)\n        s += a[i];\n    return s;\n}\n"
+            "void zero(int n, double *a) {\n    for (int i = 0; i < n; i++)\n        a[i] = 0;\n}\n")
+    fingerprints = []
+    for prefix in ("", "/* a comment */\n\nint unrelated;\n"):
+        source = tmp_path / "f.c"
+        source.write_text(prefix + body)
+        out = tmp_path / "f.sarif"
+        main(["check", str(source), "--format", "sarif", "-o", str(out)])
+        results = json.loads(out.read_text())["runs"][0]["results"]
+        assert len(results) == 2
+        fingerprints.append(sorted(r["partialFingerprints"]["autoparLoop/v2"] for r in results))
+    assert fingerprints[0] == fingerprints[1]
