@@ -165,3 +165,41 @@ def run_bench(args: argparse.Namespace, compile_flags: list[str]) -> int:
     print(f"results: {os.path.join(args.out, 'results.json')}, " + ", ".join(written))
     failed = [r for r in results.records if r.config.startswith("autopar") and r.status not in ("ok", "unavailable")]
     return EXIT_FAILED if failed else EXIT_OK
+
+
+# -------------------------------------------------------------------------------------------- calibrate
+
+def add_calibrate(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser("calibrate", help="measure what a parallel region costs on this machine (for the cost model)",
+                       description="Compile and run a small OpenMP program that measures the cost of a parallel "
+                                   "region, a barrier and a dynamically scheduled chunk, in units of one memory "
+                                   "access, and store them where the cost model reads them. autopar measures "
+                                   "once by itself on first use; run this again after changing the machine's "
+                                   "load or compiler.")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="team size to measure (default: OMP_NUM_THREADS, else the CPUs available)")
+    p.add_argument("--show", action="store_true", help="print the model in use without measuring")
+    return p
+
+
+def run_calibrate(args: argparse.Namespace, compile_flags: list[str]) -> int:
+    from autopar import machine
+
+    if args.threads is not None and args.threads < 1:
+        print("autopar calibrate: --threads must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    threads = args.threads or machine.thread_count()
+    if args.show:
+        os.environ["OMP_NUM_THREADS"] = str(threads)
+        print(machine.current().describe())
+        return EXIT_OK
+    model = machine.calibrate(threads)
+    if model is None:
+        print("autopar calibrate: no OpenMP compiler could build and run the calibration program "
+              "(set AUTOPAR_CC); the cost model uses its reference figures", file=sys.stderr)
+        return EXIT_FAILED
+    path = machine.cache_path(threads)
+    machine.save(model, path)
+    print(model.describe())
+    print(f"saved to {path}")
+    return EXIT_OK

@@ -18,19 +18,18 @@ import islpy as isl
 from autopar.deps import (ISL_LOCK, AccessModel, Analysis, Edge, ObjectModel, _common, _declared_inside,
                           _parse_set, _render, _set_text, descendants, ivs_for, memo,
                           overlap_check, pair_set_text, render_poly)
+from autopar import machine
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
 from autopar.plan import Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule
 from autopar.scalars import ScalarClasses, classify
 
-THREADS = 4  # threads the cost model assumes
-# A work unit is roughly one memory access (~1 ns): starting and joining a thread team costs a few
-# microseconds each time a parallel region is entered.
-FORK_COST = 3000.0  # work units one parallel region costs to start and join
+# A work unit is roughly one memory access. What a parallel region costs to start and join, in
+# those units, and how many threads it gets, come from the machine model (autopar.machine).
 SYMBOLIC_TRIP = 10000  # assumed trip count of an outermost loop with a symbolic bound
 INNER_SYMBOLIC_TRIP = 2000  # and of an inner one: a region on it is entered once per outer iteration
 CLEAR_GAIN = 0.85  # the default plan must be estimated at most this fraction of serial
 DATA_TRIP = 100  # assumed trip count of an inner loop whose bound is read from memory
-MIN_PARALLEL_WORK = 20000  # below this much work a threshold if() runs the loop serially
+DISPATCH_SHARE = 0.05  # a dynamic schedule's chunks are sized so that handing them out costs at most this
 SIMD_FACTOR = 0.8  # compilers vectorise simple loops anyway: an explicit simd gains little
 MAX_REASONS = 6
 
@@ -57,12 +56,14 @@ class Legality:
 class NestContext:
     """Per-nest cache of analyses and legality, so each loop is analysed once."""
 
-    def __init__(self, tu: TranslationUnit, root: Loop):
+    def __init__(self, tu: TranslationUnit, root: Loop, enclosing: Optional["NestContext"] = None):
         self.tu = tu
         self.root = root
         self.loops = [root, *descendants(tu, root)]
-        self._analysis: dict[str, Analysis] = {}
-        self._legality: dict[str, Legality] = {}
+        # a region inside an enclosing nest shares that nest's analyses: a loop's legality does not
+        # depend on which region asks
+        self._analysis: dict[str, Analysis] = enclosing._analysis if enclosing else {}
+        self._legality: dict[str, Legality] = enclosing._legality if enclosing else {}
 
     def analysis(self, loop: Loop) -> Analysis:
         if loop.id not in self._analysis:
@@ -427,14 +428,15 @@ def _data_bound(loop: Loop) -> bool:
                for aff, text in ((c.lower, c.lower_text), (c.upper, c.upper_text)))
 
 
-def estimate(tu: TranslationUnit, plan: Plan) -> float:
-    """Estimated time of the whole nest under `plan`: the pragma loop's share runs in parallel (once
-    per iteration of the loops around it), the rest of the nest stays serial."""
+def estimate(tu: TranslationUnit, plan: Plan, root: Optional[Loop] = None) -> float:
+    """Estimated time of one run of the region `root` (default: the whole nest) under `plan`: the
+    pragma loop's share runs in parallel (once per iteration of the loops between them), the rest of
+    the region stays serial."""
     loop = tu.loop(plan.loop_id)
-    ancestors = tu.ancestors(loop.id)
-    outer = entries(tu, loop)
+    top = root or (tu.ancestors(loop.id) or [loop])[0]
+    outer = entries(tu, loop) / max(entries(tu, top), 1e-9)
     total = work(tu, loop)
-    rest = work(tu, ancestors[0] if ancestors else loop) - outer * total  # serial remainder
+    rest = work(tu, top) - outer * total  # serial remainder
     if plan.directive == Directive.SIMD:
         # gathers through computed indices (`rank[in_idx[e]]`) vectorise poorly: no gain assumed
         # and a loop shorter than one vector of doubles (4 with AVX) has nothing to fill it with
@@ -447,20 +449,30 @@ def estimate(tu: TranslationUnit, plan: Plan) -> float:
     for _ in range(plan.collapse - 1):
         l = tu.loop(l.children[0])
         iterations *= trip_count(tu, l)[0]
-    speedup = max(1.0, min(float(THREADS), iterations))
+    model = machine.current()
+    speedup = max(1.0, min(float(model.threads), iterations))
     imbalance = 1.0
-    if _irregular(tu, loop):
-        imbalance = 1.05 if plan.schedule in (Schedule.DYNAMIC, Schedule.GUIDED) else 1.4
-    elif plan.schedule == Schedule.DYNAMIC:
-        imbalance = 1.1
-    elif plan.schedule == Schedule.GUIDED:
-        imbalance = 1.05
-    cost = rest + outer * (FORK_COST + total / speedup * imbalance)
+    dispatch = 0.0
+    dynamic = plan.schedule in (Schedule.DYNAMIC, Schedule.GUIDED)
+    if _triangular_inside(tu, loop):  # the work of an iteration grows or shrinks with it: shown imbalance
+        # guided hands out its largest chunks first, which can hold most of a shrinking triangle
+        imbalance = {Schedule.DYNAMIC: 1.05, Schedule.GUIDED: 1.15}.get(plan.schedule, 1.4)
+    elif _irregular(tu, loop):  # bounds read from data (CSR rows): unequal work is possible, not shown,
+        imbalance = 1.1  # so no schedule is assumed to fix it; dynamic ones pay their hand-out on top
+    elif dynamic:
+        imbalance = 1.1 if plan.schedule == Schedule.DYNAMIC else 1.05
+    if plan.schedule == Schedule.DYNAMIC:
+        dispatch = iterations / (plan.chunk or 1) * model.dynamic_chunk_units / speedup
+    cost = rest + outer * (model.fork_units + total / speedup * imbalance + dispatch)
     cost += 5.0 * plan.collapse
     if plan.alias_check:
         cost += outer * 10.0
     if plan.threshold_check:
         cost += outer * 1.0
+    elif trip_count(tu, loop)[1]:
+        # a symbolic trip count may be small at run time, and a region without a threshold then
+        # costs more than the serial loop: the plan with the work threshold is preferred
+        cost += outer * 2.0
     if plan.directive == Directive.PARALLEL_FOR_SIMD:
         cost += 1.0
     return round(cost, 1)
@@ -485,8 +497,17 @@ def _threshold(tu: TranslationUnit, loop: Loop) -> Optional[str]:
         poly[()] = poly.get((), 0) + 1
     trip_text = render_poly(poly)
     per_iteration = max(1.0, work(tu, loop) / trip_count(tu, loop)[0])
-    limit = max(THREADS, int(MIN_PARALLEL_WORK / per_iteration))
+    model = machine.current()
+    limit = max(model.threads, int(model.min_parallel_work / per_iteration))
     return f"{trip_text} > {limit}"
+
+
+def _chunk(tu: TranslationUnit, loop: Loop) -> Optional[int]:
+    """The smallest schedule(dynamic) chunk whose hand-out costs at most DISPATCH_SHARE of its work
+    (None: one iteration is enough). A chunk of one made a CSR row loop 4x slower than serial."""
+    per_iteration = max(1.0, work(tu, loop) / max(trip_count(tu, loop)[0], 1.0))
+    chunk = int(-(-machine.current().dynamic_chunk_units // (DISPATCH_SHARE * per_iteration)))
+    return chunk if chunk > 1 else None
 
 
 def _collapse_chain(ctx: NestContext, loop: Loop) -> list[Loop]:
@@ -582,7 +603,7 @@ def plans_for(ctx: NestContext, loop: Loop) -> list[Plan]:
     for n in range(2, len(chain) + 2):
         plans.append(base.model_copy(update={"collapse": n}))
     if _irregular(tu, loop):
-        plans.append(base.model_copy(update={"schedule": Schedule.DYNAMIC}))
+        plans.append(base.model_copy(update={"schedule": Schedule.DYNAMIC, "chunk": _chunk(tu, loop)}))
         plans.append(base.model_copy(update={"schedule": Schedule.GUIDED}))
     threshold = _threshold(tu, loop)
     if threshold:
@@ -597,11 +618,36 @@ def plans_for(ctx: NestContext, loop: Loop) -> list[Plan]:
     return plans
 
 
-def analyze_nest(tu: TranslationUnit, root: Loop) -> NestAnalysis:
+def analyze_regions(tu: TranslationUnit) -> list[NestAnalysis]:
+    """One analysis per region that gets a decision of its own, in source order.
+
+    A loop that can never carry a pragma (it carries a dependence, or breaks out) cannot be one
+    region with the loops inside it: each loop directly inside it is a region of its own, so that a
+    time loop around two sweeps gets a plan for each sweep, not one for the cheaper sweep alone.
+    The serial loop keeps its own verdict, in a region with no candidates.
+    """
+    regions: list[NestAnalysis] = []
+    for root in tu.nest_roots():
+        regions += _regions(tu, root, None)
+    return regions
+
+
+def _regions(tu: TranslationUnit, root: Loop, enclosing: Optional[NestContext]) -> list[NestAnalysis]:
+    ctx = NestContext(tu, root, enclosing)
+    whole = analyze_nest(tu, root, ctx)
+    if not root.children or not whole.verdicts or whole.verdicts[0].parallelizable:
+        return [whole]
+    own = NestAnalysis(root_loop_id=root.id, verdicts=whole.verdicts[:1], default_reason=whole.verdicts[0].reasons[0]
+                       if whole.verdicts[0].reasons else "this loop cannot run in parallel")
+    inner = [region for child in root.children for region in _regions(tu, tu.loop(child), ctx)]
+    return [own, *inner]
+
+
+def analyze_nest(tu: TranslationUnit, root: Loop, ctx: Optional[NestContext] = None) -> NestAnalysis:
     """Verdicts for every loop of the nest, every legal candidate, and the cost model's default."""
     with ISL_LOCK:
         try:
-            return _analyze_nest(tu, root)
+            return _analyze_nest(tu, root, ctx or NestContext(tu, root))
         except Exception as error:  # never guess: a nest the analysis cannot finish stays serial
             reason = f"the analysis could not finish ({type(error).__name__}: {error}); left serial"
             try:
@@ -612,8 +658,7 @@ def analyze_nest(tu: TranslationUnit, root: Loop) -> NestAnalysis:
                 LoopVerdict(loop_id=loop.id, parallelizable=False, reasons=[reason]) for loop in loops])
 
 
-def _analyze_nest(tu: TranslationUnit, root: Loop) -> NestAnalysis:
-    ctx = NestContext(tu, root)
+def _analyze_nest(tu: TranslationUnit, root: Loop, ctx: NestContext) -> NestAnalysis:
     verdicts: list[LoopVerdict] = []
     candidates: list[Candidate] = []
     for loop in ctx.loops:
@@ -637,7 +682,7 @@ def _analyze_nest(tu: TranslationUnit, root: Loop) -> NestAnalysis:
             continue
         for plan in plans:
             candidates.append(Candidate(id=f"c{len(candidates)}", plan=plan, summary=_summary(tu, plan),
-                                        estimated_cost=estimate(tu, plan), reasons=list(reasons)))
+                                        estimated_cost=estimate(tu, plan, root), reasons=list(reasons)))
     analysis = NestAnalysis(root_loop_id=root.id, verdicts=verdicts, candidates=candidates)
     eligible = [c for c in candidates if c.plan.proof != Proof.ASSUMPTION]
     if not eligible:
@@ -658,7 +703,7 @@ def _analyze_nest(tu: TranslationUnit, root: Loop) -> NestAnalysis:
         return analysis
     analysis.default_candidate_id = best.id
     analysis.default_reason = (f"{best.summary}: lowest estimated cost {best.estimated_cost:.3g} "
-                               f"(serial {serial:.3g}, {THREADS} threads assumed)")
+                               f"(serial {serial:.3g}, {machine.current().threads} threads)")
     return analysis
 
 

@@ -216,7 +216,7 @@ def _delegated(module: str, name: str) -> tuple[Callable, Callable]:
 
 
 COMMANDS.update({name: _delegated("commands", name) for name in ("rewrite", "check", "explain")})
-COMMANDS.update({name: _delegated("bench_commands", name) for name in ("verify", "bench")})
+COMMANDS.update({name: _delegated("bench_commands", name) for name in ("verify", "bench", "calibrate")})
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -10,6 +10,8 @@ from typing import Optional
 
 from pydantic import BaseModel
 
+from autopar import machine
+from autopar.candidates import entries, work
 from autopar.ir import Loop, TranslationUnit
 from autopar.pipeline import FileAnalysis, analyze_file
 from autopar.plan import NestAnalysis
@@ -60,8 +62,8 @@ def explain_loop(path: str, line: int, compile_args: list[str] | None = None,
         raise ExplainError(f"{path}: the file has errors:\n" + "\n".join(errors))
     tu = analysis.tu
     loop = find_loop(tu, line)
-    root = (tu.ancestors(loop.id) or [loop])[0]
-    nest = next((n for n in analysis.nests if n.root_loop_id == root.id), None)
+    nest = analysis.nest_of(loop.id)
+    root = tu.loop(nest.root_loop_id) if nest else (tu.ancestors(loop.id) or [loop])[0]
     graph, graph_error = None, None
     try:
         from autopar.deps import dependence_graph
@@ -147,10 +149,13 @@ def _text(tu, loop: Loop, root: Loop, nest: Optional[NestAnalysis], analysis: Fi
             say(f"  {candidate.id}{chosen}: on {candidate.plan.loop_id}: {render_pragma(candidate.plan)}")
             say(f"      {candidate.summary}; estimated cost {candidate.estimated_cost:g}; "
                 f"proof {candidate.plan.proof.value}")
+            on = tu.loop(candidate.plan.loop_id)
+            say(f"      region entered {entries(tu, on):.3g} times, ~{work(tu, on):.3g} work units per entry")
             for reason in candidate.reasons:
                 say(f"      {reason}")
         if nest.default_reason:
             say(f"  why the default: {nest.default_reason}")
+        say(f"  cost model: {machine.current().describe()}")
 
     decision = next((d for d in analysis.decisions if d.root_loop_id == root.id), None)
     report = next((r for r in analysis.report.loops if r.id == loop.id), None)

@@ -28,6 +28,10 @@ class FileAnalysis(BaseModel):
     decisions: list[Decision] = Field(default_factory=list)
     report: FileReport
 
+    def nest_of(self, loop_id: str) -> Optional[NestAnalysis]:
+        """The analysed region whose verdicts include `loop_id`."""
+        return next((n for n in self.nests if any(v.loop_id == loop_id for v in n.verdicts)), None)
+
 
 def load_translation_unit(path: str, compile_args: list[str] | None = None,
                           build_dir: str | None = None) -> TranslationUnit:
@@ -48,9 +52,9 @@ def default_decision(analysis: NestAnalysis) -> Decision:
 
 
 def analyze_tu(tu: TranslationUnit, reasoner: Optional[Reasoner] = None) -> FileAnalysis:
-    from autopar.candidates import analyze_nest
+    from autopar.candidates import analyze_regions
 
-    nests = [analyze_nest(tu, root) for root in tu.nest_roots()]
+    nests = analyze_regions(tu)
     decisions = [reasoner(tu, nest) if reasoner else default_decision(nest) for nest in nests]
     return FileAnalysis(tu=tu, nests=nests, decisions=decisions, report=build_report(tu, nests, decisions))
 

@@ -33,7 +33,7 @@ from pydantic import BaseModel, Field
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autopar.candidates import analyze_nest  # noqa: E402
+from autopar.candidates import analyze_regions  # noqa: E402
 from autopar.ir import TranslationUnit  # noqa: E402
 from autopar.pipeline import default_decision, load_translation_unit  # noqa: E402
 from autopar.plan import Decision, NestAnalysis  # noqa: E402
@@ -85,7 +85,7 @@ def corpus(files: Optional[list[str]]) -> list[Item]:
         kernel = suite.get(Path(path).resolve())
         flags = kernel.defines("small") if kernel else []
         tu = load_translation_unit(path, flags)
-        nests = [analyze_nest(tu, root) for root in tu.nest_roots()]
+        nests = analyze_regions(tu)
         items.append(Item(path=path, flags=flags, kernel=kernel.name if kernel else None, tu=tu, nests=nests))
     return items
 

@@ -47,7 +47,8 @@ def test_matmul_restrict_is_static(example):
     root, nest = nest_of(example, "matmul_restrict")
     plan = default_plan(nest)
     assert plan.loop_id == root.id and plan.proof == Proof.STATIC and plan.alias_check is None
-    assert render_pragma(plan) == "#pragma omp parallel for"
+    # n is symbolic: the region runs only when the loop has more iterations than threads
+    assert render_pragma(plan) == "#pragma omp parallel for if(n > 4)"
     # collapse(2) over the rectangular perfect pair i, j is offered, never over k
     assert {c.plan.collapse for c in nest.candidates if c.plan.loop_id == root.id} == {1, 2}
 
@@ -61,7 +62,7 @@ def test_prefix_sum_is_serial_with_the_flow_reason(example):
 
 def test_dot_is_a_sum_reduction(example):
     _, nest = nest_of(example, "dot")
-    assert render_pragma(default_plan(nest)) == "#pragma omp parallel for reduction(+: s)"
+    assert render_pragma(default_plan(nest)) == "#pragma omp parallel for reduction(+: s) if(n > 6666)"
 
 
 def test_cli_json_report():
@@ -142,7 +143,7 @@ void f(double *restrict r, const double *restrict a, int n) {
     assert any("not rectangular" in p for p in validate_plan(tu, nest, collapsed))
 
 
-def test_threshold_variant_only_for_symbolic_trip_counts(analyzed):
+def test_symbolic_trip_counts_get_a_work_threshold_by_default(analyzed):
     tu, nests = analyzed("""
 double g[4096], h[4096];
 void f(int n) { for (int i = 0; i < n; i++) g[i] = h[i] * 2.0; }
@@ -151,7 +152,9 @@ void k(void) { for (int i = 0; i < 4096; i++) g[i] = h[i] + 1.0; }
     symbolic, constant = nests
     thresholds = [c.plan.threshold_check for c in symbolic.candidates if c.plan.threshold_check]
     assert thresholds and thresholds[0].startswith("n > ")
-    assert default_plan(symbolic).threshold_check is None
+    # the default carries it (a small n at run time runs serially); the plan without it is still offered
+    assert default_plan(symbolic).threshold_check == thresholds[0]
+    assert any(c.plan.threshold_check is None for c in symbolic.candidates)
     assert not any(c.plan.threshold_check for c in constant.candidates)
 
 
@@ -252,7 +255,7 @@ void k(const struct V *restrict v, double *restrict out) { for (int i = 0; i < v
 def test_a_nest_the_analysis_cannot_finish_stays_serial(analyzed, monkeypatch):
     import autopar.candidates as candidates
 
-    def broken(tu, plan):
+    def broken(tu, plan, root=None):
         raise ValueError("cost")
 
     monkeypatch.setattr(candidates, "estimate", broken)

@@ -124,7 +124,7 @@ def test_matmul_gets_pragmas_and_still_computes_the_same(work, capfdbinary):
     report = json.loads((work / "report.json").read_text())
     parallel = {loop["function"] for loop in report["files"][0]["loops"] if loop["parallel"]}
     assert {"matmul", "matmul_restrict", "dot"} <= parallel and "prefix_sum" not in parallel
-    assert "    #pragma omp parallel for\n    for (int i = 0; i < n; i++)\n        for (int j" in text
+    assert "    #pragma omp parallel for if(n > 4)\n    for (int i = 0; i < n; i++)\n        for (int j" in text
     for name, source in (("serial", MATMUL), ("parallel", work / "matmul.c")):
         subprocess.run(["gcc", "-O1", "-fopenmp", str(source), "-o", name], check=True)
     run = lambda name: subprocess.run([f"./{name}", "96"], capture_output=True, text=True,  # noqa: E731
@@ -178,4 +178,4 @@ def test_utf8_bom_tabs_and_no_final_newline_through_the_front_end(work, capfdbin
     out = capfdbinary.readouterr().out
     assert _without_pragma_lines(out) == source
     if out != source:  # the analysis proves the loop parallel: the pragma is tab-indented
-        assert b"\n\t#pragma omp parallel for\n\tfor (int i" in out
+        assert b"\n\t#pragma omp parallel for if(n > 10000)\n\tfor (int i" in out

@@ -72,12 +72,12 @@ def check_expectations(result: FileResult, table: dict[str, dict]) -> None:
                 result.failures.append(f"{where}: no reason mentions {want['serial']!r}: {reasons[:3]}")
             continue
         result.parallel += 1
-        if len(par) != 1:
-            result.failures.append(f"{where}: expected one parallel loop, got {len(par)}: "
+        if len(par) != want.get("count", 1):
+            result.failures.append(f"{where}: expected {want.get('count', 1)} parallel loop(s), got {len(par)}: "
                                    f"{[reports[l.id].reasons[:1] for l in nest]}")
             continue
         got = reports[par[0].id]
-        if got.induction_variable != want["loop"]:
+        if any(reports[l.id].induction_variable != want["loop"] for l in par):
             result.failures.append(f"{where}: pragma on loop {got.induction_variable}, expected {want['loop']}")
         if "pragma" in want and got.pragma != want["pragma"]:
             result.failures.append(f"{where}: pragma {got.pragma!r}, expected {want['pragma']!r}")

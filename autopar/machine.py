@@ -1,0 +1,207 @@
+"""What a parallel region costs on this machine: measured once per machine and thread count, cached.
+
+The cost model counts work in units of about one memory access. Whether a parallel region pays
+depends on how many units it costs to start and join a thread team, how long a barrier and a
+dynamically scheduled chunk take, and how many threads there are. These are measured by a small
+OpenMP program (`autopar calibrate`; run on first use) and kept in the cache directory, one file
+per machine, compiler and thread count.
+
+`AUTOPAR_CALIBRATION=builtin` uses a fixed reference model instead (4 threads, a 3 µs fork), so that
+results are the same on every machine: the test suite uses it. `AUTOPAR_CALIBRATION=FILE` reads a
+saved calibration.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from typing import Optional
+
+from pydantic import BaseModel
+
+from autopar.atomic import cache_dir, replace_file
+
+CALIBRATION_VERSION = 1
+
+
+class MachineModel(BaseModel):
+    version: int = CALIBRATION_VERSION
+    threads: int  # the team size a parallel region gets
+    unit_ns: float  # one work unit (about one memory access of a simple loop)
+    fork_ns: float  # entering and leaving a `parallel for` region with a static schedule
+    barrier_ns: float
+    dynamic_chunk_ns: float  # handing out one chunk of a schedule(dynamic) loop
+    measured: bool  # False for the reference model
+    source: str  # where the figures come from, in words
+
+    @property
+    def fork_units(self) -> float:
+        return self.fork_ns / self.unit_ns
+
+    @property
+    def dynamic_chunk_units(self) -> float:
+        return self.dynamic_chunk_ns / self.unit_ns
+
+    @property
+    def min_parallel_work(self) -> float:
+        """Work below which a region's runtime threshold keeps the loop serial: a region must do
+        several times its own overhead to win clearly on a loaded machine."""
+        return 20000.0 / 3000.0 * self.fork_units
+
+    def describe(self) -> str:
+        return (f"{self.threads} threads; parallel region {self.fork_ns / 1000:.3g} µs "
+                f"(~{self.fork_units:.0f} work units), barrier {self.barrier_ns / 1000:.3g} µs, dynamic chunk "
+                f"{self.dynamic_chunk_ns:.3g} ns, work unit {self.unit_ns:.3g} ns ({self.source})")
+
+
+# The reference model: the figures the cost model was first written with.
+REFERENCE = MachineModel(threads=4, unit_ns=1.0, fork_ns=3000.0, barrier_ns=1000.0, dynamic_chunk_ns=100.0,
+                         measured=False, source="reference model, not measured")
+
+
+def thread_count() -> int:
+    """What OpenMP will use: OMP_NUM_THREADS (its first level), else the CPUs this process may run on."""
+    value = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+@functools.lru_cache(maxsize=8)
+def _model_for(setting: str, threads: int) -> MachineModel:
+    if setting == "builtin":
+        return REFERENCE
+    if setting:
+        try:
+            with open(setting, encoding="utf-8") as handle:
+                return MachineModel.model_validate_json(handle.read())
+        except (OSError, ValueError):
+            pass  # an unreadable file: measure instead, as without the setting
+    cached = cache_path(threads)
+    try:
+        with open(cached, encoding="utf-8") as handle:
+            model = MachineModel.model_validate_json(handle.read())
+        if model.version == CALIBRATION_VERSION:
+            return model
+    except (OSError, ValueError):
+        pass
+    measured = calibrate(threads)
+    if measured is None:
+        return REFERENCE.model_copy(update={"threads": threads, "source": "reference model: no OpenMP compiler "
+                                                                          "to measure with"})
+    save(measured, cached)
+    return measured
+
+
+def current() -> MachineModel:
+    """The machine model for this process's thread count (measured on first use, then cached)."""
+    return _model_for(os.environ.get("AUTOPAR_CALIBRATION", ""), thread_count())
+
+
+def _compiler() -> Optional[str]:
+    configured = os.environ.get("AUTOPAR_CC", "").split()
+    for name in (configured[-1] if configured else None, "gcc", "cc", "clang"):
+        if name and shutil.which(name):
+            return name
+    return None
+
+
+def cache_path(threads: int) -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            cpu = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    key = hashlib.sha256(f"{cpu}|{os.cpu_count()}|{_compiler()}|{threads}".encode()).hexdigest()[:16]
+    return os.path.join(str(cache_dir()), "calibration", f"{key}-{threads}t.json")
+
+
+def save(model: MachineModel, path: str) -> None:
+    try:
+        replace_file(path, (model.model_dump_json(indent=2) + "\n").encode())
+    except OSError:
+        pass  # a read-only cache: measure again next time
+
+
+_PROGRAM = r"""
+#include <omp.h>
+#include <stdio.h>
+#define LEN 4096
+static double a[LEN], b[LEN], c[LEN];
+static double best(double x, double y) { return x < y ? x : y; }
+int main(void) {
+    int threads = omp_get_max_threads(), reps = 400;
+    double unit = 1e9, fork = 1e9, barrier = 1e9, chunk = 1e9, t, t2;
+    volatile double sink = 0;
+    for (int i = 0; i < LEN; i++) { b[i] = i; c[i] = 2 * i; }
+    for (int trial = 0; trial < 7; trial++) {
+        t = omp_get_wtime();
+        for (int k = 0; k < 100; k++) {
+            for (int i = 0; i < LEN; i++) a[i] = b[i] + c[i] * k;
+            sink += a[k];
+        }
+        unit = best(unit, (omp_get_wtime() - t) / (100.0 * LEN * 3));
+        #pragma omp parallel
+        { sink += 0; }
+        t = omp_get_wtime();
+        for (int k = 0; k < reps; k++) {
+            #pragma omp parallel for
+            for (int i = 0; i < threads; i++) a[i] += 1;
+        }
+        fork = best(fork, (omp_get_wtime() - t) / reps);
+        t = omp_get_wtime();
+        #pragma omp parallel
+        for (int k = 0; k < reps; k++) {
+            #pragma omp barrier
+        }
+        barrier = best(barrier, (omp_get_wtime() - t) / reps);
+        t = omp_get_wtime();
+        #pragma omp parallel for schedule(static)
+        for (int i = 0; i < 64 * LEN; i++) a[i % LEN] += 1e-9;
+        t2 = omp_get_wtime();
+        #pragma omp parallel for schedule(dynamic, 1)
+        for (int i = 0; i < 64 * LEN; i++) a[i % LEN] += 1e-9;
+        chunk = best(chunk, ((omp_get_wtime() - t2) - (t2 - t)) / (64.0 * LEN));
+    }
+    printf("%d %g %g %g %g\n", threads, unit * 1e9, fork * 1e9, barrier * 1e9, chunk * 1e9);
+    return sink == 12345.0;
+}
+"""
+
+
+def calibrate(threads: Optional[int] = None) -> Optional[MachineModel]:
+    """Measure this machine with the OpenMP compiler autopar-cc would use. None when nothing can
+    compile or run the program."""
+    threads = threads or thread_count()
+    compiler = _compiler()
+    if compiler is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="autopar-calibrate-") as folder:
+        source, binary = os.path.join(folder, "calibrate.c"), os.path.join(folder, "calibrate")
+        with open(source, "w", encoding="utf-8") as handle:
+            handle.write(_PROGRAM)
+        try:
+            built = subprocess.run([compiler, "-O2", "-fopenmp", source, "-o", binary], capture_output=True,
+                                   timeout=60)
+            if built.returncode != 0:
+                return None
+            ran = subprocess.run([binary], capture_output=True, text=True, timeout=60,
+                                 env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
+            fields = ran.stdout.split()
+            if ran.returncode != 0 or len(fields) != 5:
+                return None
+            team, unit, fork, barrier, chunk = int(fields[0]), *map(float, fields[1:])
+        except (OSError, subprocess.SubprocessError, ValueError):
+            return None
+    return MachineModel(threads=team, unit_ns=max(unit, 0.05), fork_ns=max(fork, 100.0),
+                        barrier_ns=max(barrier, 10.0), dynamic_chunk_ns=max(chunk, 1.0), measured=True,
+                        source=f"measured with {compiler} -O2 -fopenmp")
