@@ -51,6 +51,10 @@ def run_verify(args: argparse.Namespace, compile_flags: list[str]) -> int:
         if path is not None and not os.path.isfile(path):
             print(f"autopar verify: no such file: {path}", file=sys.stderr)
             return EXIT_USAGE
+    if args.output:
+        from autopar.cli import check_output_path
+
+        check_output_path(args.output, "-o", "autopar verify")
     if args.threads < 1 or args.repeat < 1 or args.tolerance < 0:
         print("autopar verify: --threads and --repeat must be at least 1, --tolerance not negative", file=sys.stderr)
         return EXIT_USAGE
@@ -65,6 +69,9 @@ def run_verify(args: argparse.Namespace, compile_flags: list[str]) -> int:
         with open(args.output, "w", encoding="utf-8", errors="surrogateescape") as out:
             out.write(result.rewritten_source)
         result.rewritten = args.output
+    elif args.rewritten is None:
+        # the rewrite lived in a temporary folder that is gone now: do not name it
+        result.rewritten = f"{args.file} rewritten (not kept; -o FILE2 keeps it)"
     if args.format == "json":
         print(result.model_dump_json(indent=2, exclude={"rewritten_source"}))
     else:
@@ -73,7 +80,7 @@ def run_verify(args: argparse.Namespace, compile_flags: list[str]) -> int:
 
 
 def _print_verification(result) -> None:
-    made = " (its rewrite with autopar's default plans)" if result.parallel_loops is not None else ""
+    made = " (with autopar's default plans)" if result.parallel_loops is not None else ""
     print(f"{result.rewritten}{made} against {result.original} ({result.compiler} {' '.join(result.flags)} -fopenmp)")
     if result.parallel_loops is not None:
         print(f"  rewrite: {result.parallel_loops} pragma(s) inserted in {result.tool_latency_s:.2f} s")
@@ -82,7 +89,10 @@ def _print_verification(result) -> None:
             print(f"  {label:9} {t.threads} thread(s): median {t.median_s:.4f} s "
                   f"(min {t.min_s:.4f}, max {t.max_s:.4f}, {len(t.runs_s)} runs, {t.measure} time)")
     if result.speedup is not None:
-        print(f"  speedup: {result.speedup:.2f}x")
+        slower = " (slower than the original)" if result.speedup < 1 else ""
+        print(f"  speedup: {result.speedup:.3g}x{slower}")
+    elif result.speedup_note:
+        print(f"  speedup: {result.speedup_note}")
     if result.max_relative_error is not None:
         print(f"  max relative error: {result.max_relative_error:.3g} (tolerance {result.tolerance:g})")
     race = {True: "race-free", False: "RACE", None: "not checked"}[result.race_free]

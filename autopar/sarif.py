@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from autopar import __version__
-from autopar.check import MISSED, UNSAFE, CheckResult, Finding
+from autopar.check import MISSED, SIMD, UNSAFE, CheckResult, Finding
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -42,6 +42,20 @@ RULES = [
         "defaultConfiguration": {"level": "warning"},
         "properties": {"tags": ["correctness", "concurrency", "openmp"], "precision": "medium",
                        "problem.severity": "warning"},
+    },
+    {
+        "id": f"autopar/{SIMD}",
+        "name": "MissedSimdLoop",
+        "shortDescription": {"text": "A loop that could be vectorized with `omp simd`"},
+        "fullDescription": {"text": "The loop's iterations are independent, but it is too small (or too deeply "
+                                    "nested) to pay for threads; `#pragma omp simd` asks the compiler to "
+                                    "vectorize it. Compilers often vectorize such loops on their own at -O3."},
+        "help": {"text": "Insert the suggested pragma, or leave the loop to the compiler's vectorizer. "
+                         "A note only: it fails `autopar check` only with `--fail-on missed-simd-loop` or "
+                         "`--fail-on any`."},
+        "defaultConfiguration": {"level": "note"},
+        "properties": {"tags": ["performance", "openmp", "simd"], "precision": "high",
+                       "problem.severity": "recommendation"},
     },
 ]
 _RULE_INDEX = {rule["id"]: i for i, rule in enumerate(RULES)}
@@ -79,7 +93,8 @@ def _result(finding: Finding, root: str) -> dict:
         "level": RULES[_RULE_INDEX[rule_id]]["defaultConfiguration"]["level"],
         "message": {"text": finding.message},
         "locations": [location],
-        "partialFingerprints": {"autoparLoop/v1": _fingerprint(finding, root)},
+        "partialFingerprints": {"autoparLoop/v1": _fingerprint(finding, root),
+                                **({"autoparFinding/v1": finding.fingerprint} if finding.fingerprint else {})},
         "properties": {"loopId": finding.loop_id, "function": finding.function, "reasons": finding.reasons},
     }
     if finding.fix_text is not None and finding.fix_start_line and finding.fix_end_line:
