@@ -181,7 +181,7 @@ def run_check(args: argparse.Namespace, compile_flags: list[str]) -> int:
     from autopar.check_rules import (RuleError, apply_baseline, filter_findings, parse_fail_on, parse_rules,
                                      write_baseline)
     from autopar.inputs import InputError, collect
-    from autopar.output import colorize_diagnostics, info
+    from autopar.output import colorize_diagnostics, info, settings
 
     prog = "autopar check"
     config = args.config_data
@@ -238,6 +238,8 @@ def run_check(args: argparse.Namespace, compile_flags: list[str]) -> int:
         if known:
             info(f"{prog}: {known} finding(s) in the baseline {baseline} not shown")
     text = render(result, "text" if args.format == "concise" else args.format)
+    if settings.verbosity < 0 and args.format in ("text", "concise"):
+        text = "".join(text.splitlines(keepends=True)[:-1])  # -q: the findings only, no summary
     if args.output:
         problem = write_output(args.output, text, "-o", prog)
         if problem:

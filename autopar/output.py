@@ -146,7 +146,8 @@ def loop_line(file: FileReport, loop: LoopReport) -> str:
     iv = loop.induction_variable or "?"
     where = f"{file.path}:{loop.line}:{loop.column}"
     if loop.parallel:
-        return f"{where}: remark: loop over {iv} in {loop.function}() parallelized: {loop.pragma} [{loop.proof}]"
+        done = "vectorized" if (loop.pragma or "").startswith("#pragma omp simd") else "parallelized"
+        return f"{where}: remark: loop over {iv} in {loop.function}() {done}: {loop.pragma} [{loop.proof}]"
     reasons = "; ".join(loop.reasons) or "no legal parallel plan"
     return f"{where}: remark: loop over {iv} in {loop.function}() left serial: {reasons} [serial]"
 
