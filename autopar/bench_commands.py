@@ -71,7 +71,7 @@ def run_verify(args: argparse.Namespace, compile_flags: list[str]) -> int:
         result.rewritten = args.output
     elif args.rewritten is None:
         # the rewrite lived in a temporary folder that is gone now: do not name it
-        result.rewritten = f"{args.file} rewritten (not kept; -o FILE2 keeps it)"
+        result.rewritten = ""
     if args.format == "json":
         print(result.model_dump_json(indent=2, exclude={"rewritten_source"}))
     else:
@@ -80,8 +80,13 @@ def run_verify(args: argparse.Namespace, compile_flags: list[str]) -> int:
 
 
 def _print_verification(result) -> None:
-    made = " (with autopar's default plans)" if result.parallel_loops is not None else ""
-    print(f"{result.rewritten}{made} against {result.original} ({result.compiler} {' '.join(result.flags)} -fopenmp)")
+    if result.parallel_loops is None:
+        what = result.rewritten
+    elif result.rewritten:
+        what = f"{result.original} rewritten with autopar's default plans (kept as {result.rewritten})"
+    else:  # made in a temporary folder that is gone by now
+        what = f"{result.original} rewritten with autopar's default plans (not kept; -o FILE2 keeps it)"
+    print(f"{what} against {result.original} ({result.compiler} {' '.join(result.flags)} -fopenmp)")
     if result.parallel_loops is not None:
         print(f"  rewrite: {result.parallel_loops} pragma(s) inserted in {result.tool_latency_s:.2f} s")
     for label, timings in (("original", result.timings_original), ("rewritten", result.timings_rewritten)):
