@@ -104,7 +104,7 @@ def sources_in(directory: str, config: Config) -> list[str]:
         for name in sorted(files):
             if os.path.splitext(name)[1] in SOURCE_EXTENSIONS:
                 found.append(os.path.join(top, name))
-    found = [path for path in found if _selected(path, config)]
+    found = sorted(path for path in found if _selected(path, config))
     return _not_git_ignored(found, directory)
 
 
