@@ -378,3 +378,29 @@ def test_explain_in_a_read_only_tree_writes_to_the_current_directory(work, tmp_p
         assert sorted(os.listdir(tree)) == ["k.c"]
     finally:
         tree.chmod(0o755)
+
+
+# ------------------------------------------------------------------------------------------------- verify
+
+def test_verify_gives_no_speedup_for_runs_too_short_to_time_and_names_no_deleted_file(work, capsys):
+    from autopar.verify import Timing, _speedup
+
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc is not installed")
+    (work / "v.c").write_text('#include <stdio.h>\ndouble a[1000];\nint main(void) {\n'
+                              '    for (int i = 0; i < 1000; i++)\n        a[i] = i * 0.5;\n'
+                              '    printf("checksum %f\\n", a[999]);\n    return 0;\n}\n')
+    code, out, err = _run(capsys, "verify", "v.c", "--repeat", "1", "--no-race-check")
+    assert code == 0, out + err
+    assert "speedup: not measured: the runs are too short to time" in out and "0.00x" not in out
+    assert "v.c rewritten with autopar's default plans (not kept; -o FILE2 keeps it)" in out
+    assert "autopar-verify-" not in out  # the temporary folder is gone: never named
+    code, out, err = _run(capsys, "verify", "v.c", "--repeat", "1", "--no-race-check", "-o", "kept.c")
+    assert code == 0 and "(kept as kept.c)" in out and (work / "kept.c").is_file()
+
+    def timing(seconds, measure="wall"):
+        return Timing(threads=1, median_s=seconds, min_s=seconds, max_s=seconds, q1_s=seconds, q3_s=seconds,
+                      runs_s=[seconds], measure=measure)
+    assert _speedup(timing(2.0), timing(1.0)) == (2.0, None)
+    assert _speedup(timing(0.0), timing(0.001))[0] is None  # `time_s 0.000`
+    assert "not comparable" in _speedup(timing(2.0, "program"), timing(1.0))[1]
