@@ -1,7 +1,7 @@
 """The `verify` and `bench` commands: argument parsing and printing over autopar.verify and autopar.bench.
 
-Exit codes: 0 verified (bench: the run completed), 1 verification failed (bench: some autopar result
-did not verify), 2 usage error.
+Exit codes (the table in autopar/cli.py and the README): 0 verified (bench: the run completed),
+1 verification failed (bench: some autopar result did not verify), 2 usage error.
 """
 
 from __future__ import annotations
