@@ -191,7 +191,7 @@ def _analyze_crashed(job):
 def _cmd_analyze(args: argparse.Namespace, compile_flags: list[str]) -> int:
     from autopar.inputs import collect
     from autopar.jobs import run_all
-    from autopar.output import print_report
+    from autopar.output import debug, print_report
     from autopar.pipeline import analyze_file
     from autopar.report import FileReport, Report
 
@@ -202,6 +202,8 @@ def _cmd_analyze(args: argparse.Namespace, compile_flags: list[str]) -> int:
     report = Report()
     with collect(args.files, args.config_data, args.stdin_filename, allow_missing=True) as inputs:
         work = [(path, *inputs_flags(inputs, path, compile_flags, args.build_dir)) for path in inputs.paths]
+        debug(f"{len(work)} file(s), {jobs if reasoner is None else 1} at a time, compile flags: "
+              f"{' '.join(compile_flags) or 'none'}")
         if reasoner is not None:
             files = [analyze_file(p, f, b, reasoner=reasoner).report for p, f, b in work]
         else:

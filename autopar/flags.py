@@ -16,7 +16,7 @@ FLAGS_WITH_VALUE = frozenset({
     "-isysroot", "-iprefix", "-iwithprefix", "-iwithprefixbefore", "-imultilib", "-MF", "-MT", "-MQ",
     "-L", "-l", "-u", "-T", "-z", "-e", "-Xlinker", "-Xassembler", "-Xpreprocessor", "-Xclang",
     "-Xarch_host", "-target", "--target", "-arch", "--param", "-aux-info", "-dumpbase", "-dumpdir", "-A",
-    "--sysroot", "-resource-dir", "-gcc-toolchain", "--gcc-toolchain", "-wrapper", "-B", "-G", "-F",
+    "--sysroot", "-resource-dir", "-gcc-toolchain", "--gcc-toolchain", "-wrapper", "-B", "-G",
 })
 
 # Options that name a directory or file to search, relative to the compile's working directory.
@@ -60,4 +60,4 @@ def is_compile_flag(arg: str) -> bool:
 
 def takes_value(arg: str) -> bool:
     """Whether a compile flag takes the next argument as its value (`-I dir`, but not `-Idir`)."""
-    return arg in FLAGS_WITH_VALUE
+    return arg in FLAGS_WITH_VALUE or arg in PATH_FLAGS
