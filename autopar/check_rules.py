@@ -133,8 +133,8 @@ def write_baseline(result: CheckResult, path: str) -> int:
     return len(entries)
 
 
-def apply_baseline(result: CheckResult, path: str) -> tuple[CheckResult, int]:
-    """The result without the findings recorded in the baseline, and how many were dropped."""
+def read_baseline(path: str) -> set[str]:
+    """The fingerprints recorded in a baseline file."""
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
@@ -143,6 +143,11 @@ def apply_baseline(result: CheckResult, path: str) -> tuple[CheckResult, int]:
         raise RuleError(f"--baseline {path}: cannot read: {error.strerror or error}") from None
     except (ValueError, KeyError, TypeError):
         raise RuleError(f"--baseline {path}: not an autopar baseline (write one with --write-baseline)") from None
+    return known
+
+
+def apply_baseline(result: CheckResult, known: set[str]) -> tuple[CheckResult, int]:
+    """The result without the findings whose fingerprints are `known`, and how many were dropped."""
     dropped = 0
     files = []
     for file in result.files:

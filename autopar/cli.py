@@ -428,7 +428,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             return EXIT_USAGE
         prog = f"autopar {argv[0]}"
         own, compile_flags = split_compile_flags(argv[1:], _own_options(subparsers[argv[0]]), prog)
-        args = subparsers[argv[0]].parse_args(own)
+        args = subparsers[argv[0]].parse_intermixed_args(own)  # `a.c -o x.sarif b.c` too
         args.command = argv[0]
         configure(quiet=args.quiet, verbose=args.verbose, color=args.color)
         _apply_config(args)

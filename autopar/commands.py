@@ -7,6 +7,7 @@ autopar.explain (one loop); these functions print what those return.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -179,7 +180,7 @@ def add_check(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run_check(args: argparse.Namespace, compile_flags: list[str]) -> int:
     from autopar.check import CheckError, check_project, exit_status, render
     from autopar.check_rules import (RuleError, apply_baseline, filter_findings, parse_fail_on, parse_rules,
-                                     write_baseline)
+                                     read_baseline, write_baseline)
     from autopar.inputs import InputError, collect
     from autopar.output import colorize_diagnostics, info, settings
 
@@ -230,14 +231,22 @@ def run_check(args: argparse.Namespace, compile_flags: list[str]) -> int:
             return EXIT_PARTIAL
         info(f"{prog}: {count} finding(s) recorded in {baseline}")
         return EXIT_OK
+    everything, accepted = result, None
     if baseline:
         try:
-            result, known = apply_baseline(result, baseline)
+            accepted = read_baseline(baseline)
         except RuleError as error:
             raise UsageError(f"{prog}: {error}") from None
+        result, known = apply_baseline(result, accepted)
         if known:
-            info(f"{prog}: {known} finding(s) in the baseline {baseline} not shown")
-    text = render(result, "text" if args.format == "concise" else args.format)
+            shown = "marked unchanged" if args.format == "sarif" else "not shown"
+            info(f"{prog}: {known} finding(s) in the baseline {baseline} {shown}")
+    if args.format == "sarif":  # every finding, each with its baselineState; the exit status counts new ones
+        from autopar.sarif import sarif_log
+
+        text = json.dumps(sarif_log(everything, baseline=accepted), indent=2) + "\n"
+    else:
+        text = render(result, "text" if args.format == "concise" else args.format)
     if settings.verbosity < 0 and args.format in ("text", "concise"):
         text = "".join(text.splitlines(keepends=True)[:-1])  # -q: the findings only, no summary
     if args.output:

@@ -25,7 +25,8 @@ RULES = [
                                     "independent (or independent under the emitted runtime check), so "
                                     "an OpenMP pragma can run it in parallel."},
         "help": {"text": "Insert the suggested pragma (the result's fix), run `autopar rewrite -i`, or "
-                         "build with `CC=autopar-cc`. Add `// autopar: off` above the loop to silence."},
+                         "build with `CC=autopar-cc`. Add `// autopar: ignore[missed-parallel-loop]` (or "
+                         "`// autopar: off`) above the loop to silence."},
         "defaultConfiguration": {"level": "note"},
         "properties": {"tags": ["performance", "openmp"], "precision": "high",
                        "problem.severity": "recommendation"},
@@ -61,9 +62,14 @@ RULES = [
 _RULE_INDEX = {rule["id"]: i for i, rule in enumerate(RULES)}
 
 
-def sarif_log(result: CheckResult, root: str | None = None) -> dict:
+def sarif_log(result: CheckResult, root: str | None = None, baseline: set[str] | None = None) -> dict:
+    """With `baseline` (the fingerprints of accepted findings) every result says whether it is new
+    (`baselineState`), so that code scanning shows them all and CI can fail on the new ones only."""
     root = os.path.abspath(root or os.getcwd())
     results = [_result(finding, root) for finding in result.findings]
+    if baseline is not None:
+        for finding, entry in zip(result.findings, results):
+            entry["baselineState"] = "unchanged" if finding.fingerprint in baseline else "new"
     notifications = [{"level": "error", "message": {"text": f"{file.path}: not analyzed: "
                                                              f"{file.report.error or 'the file has errors'}"},
                       "locations": [{"physicalLocation": {"artifactLocation": _artifact(file.path, root)}}]}

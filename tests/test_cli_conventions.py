@@ -212,6 +212,25 @@ def test_baseline_reports_only_new_findings(work, capsys):
     assert code == 2 and "no such file" in err
 
 
+def test_sarif_with_a_baseline_keeps_every_finding_and_fails_on_new_unsafe_pragmas_only(work, capsys):
+    from test_check import validate_sarif
+
+    assert _run(capsys, "check", "k.c", "u.c", "--baseline", "base.json", "--write-baseline")[0] == 0
+    # the README's CI step: a new missed loop is uploaded as new but does not fail the run
+    (work / "k.c").write_text(LOOP + LOOP.replace("void f", "void g"))
+    argv = ["check", "k.c", "u.c", "--baseline", "base.json", "--fail-on", "unsafe", "--format", "sarif",
+            "-o", "out.sarif"]
+    assert _run(capsys, *argv)[0] == 0
+    log = json.loads((work / "out.sarif").read_text())
+    validate_sarif(log)
+    states = {(r["ruleId"], r["properties"]["function"]): r["baselineState"] for r in log["runs"][0]["results"]}
+    assert states == {("autopar/missed-parallel-loop", "f"): "unchanged", ("autopar/missed-parallel-loop", "g"): "new",
+                      ("autopar/unsafe-omp-pragma", "prefix"): "unchanged"}
+    # a new unsafe pragma fails it
+    (work / "u2.c").write_text(UNSAFE.replace("prefix", "prefix2"))
+    assert _run(capsys, *argv, "u2.c")[0] == 1
+
+
 def test_inline_ignore_comments(work, capsys):
     (work / "k.c").write_text(
         "void f(double *a, int n) {\n"
