@@ -137,11 +137,11 @@ def add_bench(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run_bench(args: argparse.Namespace, compile_flags: list[str]) -> int:
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from autopar import bench
     from autopar.bench_report import markdown, write_report
+    from autopar.output import console as styled_console
 
     if compile_flags:
         print(f"autopar bench: unexpected arguments: {' '.join(compile_flags)}", file=sys.stderr)
@@ -159,7 +159,7 @@ def run_bench(args: argparse.Namespace, compile_flags: list[str]) -> int:
         count = len(kernels) if kernels else len(suite.kernels)
         base = len(set(configs or bench.BASE_CONFIGS) | {"serial"})
         total = bench.count_steps(count, len(sizes), threads, base + len(models) * len(strategies))
-        console = Console(stderr=True)
+        console = styled_console(sys.stderr)  # --color, NO_COLOR, FORCE_COLOR
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console, disable=not console.is_terminal, transient=True) as progress:
             task = progress.add_task("bench", total=total)

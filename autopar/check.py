@@ -266,7 +266,9 @@ def _progress(total: int):
     from rich.markup import escape
     from rich.progress import Progress
 
-    bar = Progress(transient=True)
+    from autopar.output import console
+
+    bar = Progress(transient=True, console=console(sys.stderr))  # --color, NO_COLOR
     task = bar.add_task("checking", total=total)
     bar.start()
 

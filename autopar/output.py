@@ -57,7 +57,7 @@ def console(stream, width: Optional[int] = None):
 
     color = use_color(stream)
     return Console(file=stream, highlight=False, soft_wrap=False, markup=False, emoji=False,
-                   force_terminal=color, no_color=not color,
+                   force_terminal=True if color else None, no_color=not color,
                    color_system=("auto" if _isatty(stream) else "standard") if color else None,
                    width=width if width is not None else (None if _isatty(stream) else 160))
 
