@@ -189,7 +189,7 @@ def _analyze_crashed(job):
 
 
 def _cmd_analyze(args: argparse.Namespace, compile_flags: list[str]) -> int:
-    from autopar.inputs import collect
+    from autopar.inputs import InputError, collect
     from autopar.jobs import run_all
     from autopar.output import debug, print_report
     from autopar.pipeline import analyze_file
@@ -200,7 +200,11 @@ def _cmd_analyze(args: argparse.Namespace, compile_flags: list[str]) -> int:
     jobs = jobs_of(args)
     reasoner = reasoner_from_args(args)
     report = Report()
-    with collect(args.files, args.config_data, args.stdin_filename, allow_missing=True) as inputs:
+    try:
+        inputs = collect(args.files, args.config_data, args.stdin_filename, allow_missing=True)
+    except InputError as error:
+        raise UsageError(f"autopar analyze: {error}") from None
+    with inputs:
         work = [(path, *inputs_flags(inputs, path, compile_flags, args.build_dir)) for path in inputs.paths]
         debug(f"{len(work)} file(s), {jobs if reasoner is None else 1} at a time, compile flags: "
               f"{' '.join(compile_flags) or 'none'}")

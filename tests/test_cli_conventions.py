@@ -312,6 +312,15 @@ def test_standard_input_with_a_file_name(work):
     done = _cli("rewrite", "-", "--stdin-filename", "inc/kernel.c", cwd=work, stdin=source)
     assert done.returncode == 0 and b"#pragma omp" in done.stdout and done.stdout.endswith(source[-40:])
     assert _cli("rewrite", "-i", "-", cwd=work, stdin=source).returncode == 2
+    for argv in (["analyze", "k.c", "--stdin-filename", "x.c"], ["analyze", "-", "-"], ["check", "-", "-"]):
+        done = _cli(*argv, cwd=work, stdin=b"")
+        assert done.returncode == 2 and done.stderr.count(b"\n") == 1, done.stderr
+    # with -p, the flags of --stdin-filename's compile_commands.json entry
+    (work / "compile_commands.json").write_text(json.dumps(
+        [{"directory": str(work), "file": "inc/kernel.c", "arguments": ["cc", "-DON", "-c", "inc/kernel.c"]}]))
+    guarded = b"void g(double *a) {\n#ifdef ON\n  for (int i = 0; i < 64; i++) a[i] += 1.0;\n#endif\n}\n"
+    done = _cli("analyze", "-", "--stdin-filename", "inc/kernel.c", "-p", ".", cwd=work, stdin=guarded)
+    assert done.stdout.startswith(b"inc/kernel.c:3:3: remark:"), done.stdout + done.stderr
 
 
 def test_rewrite_of_several_files_to_stdout_says_where_each_begins(work, capsys):
