@@ -108,7 +108,10 @@ def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
                 exported.append((path, result.edits))
             rewritten = result.rewritten
             if args.diff:
-                sys.stdout.write(unified_diff(shown, result.source, rewritten))
+                # bytes: a file that is not UTF-8 gives its own bytes back, whatever the locale
+                sys.stdout.flush()
+                sys.stdout.buffer.write(unified_diff(shown, result.source, rewritten).encode("utf-8", "surrogateescape"))
+                sys.stdout.flush()
             elif args.in_place:
                 if rewritten != result.source:
                     try:

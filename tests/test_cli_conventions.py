@@ -349,6 +349,16 @@ def test_a_latin1_file_is_analyzed_and_rewritten_byte_for_byte(work, capsys):
     assert after == b"\n".join(lines[:3] + [b"    #pragma omp parallel for"] + lines[3:])
 
 
+def test_a_diff_of_a_latin1_file_applies_whatever_the_locale(work):
+    if shutil.which("patch") is None:
+        pytest.skip("patch is not installed")
+    (work / "l.c").write_bytes(LATIN1)
+    done = _cli("rewrite", "--diff", "l.c", cwd=work, PYTHONIOENCODING="utf-8:strict")
+    assert done.returncode == 0 and b"caf\xe9" in done.stdout
+    subprocess.run(["patch", "-p1", "-s"], input=done.stdout, cwd=work, check=True, timeout=60)
+    assert (work / "l.c").read_bytes() == LATIN1.replace(b"    for", b"    #pragma omp parallel for\n    for")
+
+
 def test_autopar_cc_parallelizes_a_latin1_file(work):
     if shutil.which("gcc") is None:
         pytest.skip("gcc is not installed")
