@@ -146,6 +146,13 @@ def run_bench(args: argparse.Namespace, compile_flags: list[str]) -> int:
     if compile_flags:
         print(f"autopar bench: unexpected arguments: {' '.join(compile_flags)}", file=sys.stderr)
         return EXIT_USAGE
+    try:  # the output folder, before any work
+        os.makedirs(args.out, exist_ok=True)
+        if not os.access(args.out, os.W_OK | os.X_OK):
+            raise PermissionError(13, "not writable")
+    except OSError as error:
+        print(f"autopar bench: --out {args.out}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         threads = bench.parse_threads(args.threads)
         sizes = bench.split_list(args.sizes)
