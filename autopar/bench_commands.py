@@ -65,10 +65,15 @@ def run_verify(args: argparse.Namespace, compile_flags: list[str]) -> int:
                     run_args=shlex.split(args.run_args), threads=args.threads, tolerance=args.tolerance,
                     repeat=args.repeat, check_races=not args.no_race_check,
                     race_flags=shlex.split(args.race_defines) if args.race_defines is not None else None)
+    late_failure = None
     if args.output and args.rewritten is None and result.rewritten_source is not None:
-        with open(args.output, "w", encoding="utf-8", errors="surrogateescape") as out:
-            out.write(result.rewritten_source)
-        result.rewritten = args.output
+        try:
+            with open(args.output, "w", encoding="utf-8", errors="surrogateescape") as out:
+                out.write(result.rewritten_source)
+            result.rewritten = args.output
+        except OSError as error:
+            late_failure = f"autopar verify: -o {args.output}: cannot write: {error.strerror or error}"
+            result.rewritten = ""
     elif args.rewritten is None:
         # the rewrite lived in a temporary folder that is gone now: do not name it
         result.rewritten = ""
@@ -76,6 +81,9 @@ def run_verify(args: argparse.Namespace, compile_flags: list[str]) -> int:
         print(result.model_dump_json(indent=2, exclude={"rewritten_source"}))
     else:
         _print_verification(result)
+    if late_failure:
+        print(late_failure, file=sys.stderr)
+        return EXIT_FAILED if not result.verified else 3  # verified, but the copy was not kept
     return EXIT_OK if result.verified else EXIT_FAILED
 
 
