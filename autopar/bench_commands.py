@@ -1,7 +1,7 @@
 """The `verify` and `bench` commands: argument parsing and printing over autopar.verify and autopar.bench.
 
-Exit codes: 0 verified (bench: the run completed), 1 verification failed (bench: some autopar result
-did not verify), 2 usage error.
+Exit codes (the table in autopar/cli.py and the README): 0 verified (bench: the run completed),
+1 verification failed (bench: some autopar result did not verify), 2 usage error.
 """
 
 from __future__ import annotations
@@ -51,6 +51,10 @@ def run_verify(args: argparse.Namespace, compile_flags: list[str]) -> int:
         if path is not None and not os.path.isfile(path):
             print(f"autopar verify: no such file: {path}", file=sys.stderr)
             return EXIT_USAGE
+    if args.output:
+        from autopar.cli import check_output_path
+
+        check_output_path(args.output, "-o", "autopar verify")
     if args.threads < 1 or args.repeat < 1 or args.tolerance < 0:
         print("autopar verify: --threads and --repeat must be at least 1, --tolerance not negative", file=sys.stderr)
         return EXIT_USAGE
@@ -61,20 +65,36 @@ def run_verify(args: argparse.Namespace, compile_flags: list[str]) -> int:
                     run_args=shlex.split(args.run_args), threads=args.threads, tolerance=args.tolerance,
                     repeat=args.repeat, check_races=not args.no_race_check,
                     race_flags=shlex.split(args.race_defines) if args.race_defines is not None else None)
+    late_failure = None
     if args.output and args.rewritten is None and result.rewritten_source is not None:
-        with open(args.output, "w", encoding="utf-8", errors="surrogateescape") as out:
-            out.write(result.rewritten_source)
-        result.rewritten = args.output
+        try:
+            with open(args.output, "w", encoding="utf-8", errors="surrogateescape") as out:
+                out.write(result.rewritten_source)
+            result.rewritten = args.output
+        except OSError as error:
+            late_failure = f"autopar verify: -o {args.output}: cannot write: {error.strerror or error}"
+            result.rewritten = ""
+    elif args.rewritten is None:
+        # the rewrite lived in a temporary folder that is gone now: do not name it
+        result.rewritten = ""
     if args.format == "json":
         print(result.model_dump_json(indent=2, exclude={"rewritten_source"}))
     else:
         _print_verification(result)
+    if late_failure:
+        print(late_failure, file=sys.stderr)
+        return EXIT_FAILED if not result.verified else 3  # verified, but the copy was not kept
     return EXIT_OK if result.verified else EXIT_FAILED
 
 
 def _print_verification(result) -> None:
-    made = " (its rewrite with autopar's default plans)" if result.parallel_loops is not None else ""
-    print(f"{result.rewritten}{made} against {result.original} ({result.compiler} {' '.join(result.flags)} -fopenmp)")
+    if result.parallel_loops is None:
+        what = result.rewritten
+    elif result.rewritten:
+        what = f"{result.original} rewritten with autopar's default plans (kept as {result.rewritten})"
+    else:  # made in a temporary folder that is gone by now
+        what = f"{result.original} rewritten with autopar's default plans (not kept; -o FILE2 keeps it)"
+    print(f"{what} against {result.original} ({result.compiler} {' '.join(result.flags)} -fopenmp)")
     if result.parallel_loops is not None:
         print(f"  rewrite: {result.parallel_loops} pragma(s) inserted in {result.tool_latency_s:.2f} s")
     for label, timings in (("original", result.timings_original), ("rewritten", result.timings_rewritten)):
@@ -82,7 +102,10 @@ def _print_verification(result) -> None:
             print(f"  {label:9} {t.threads} thread(s): median {t.median_s:.4f} s "
                   f"(min {t.min_s:.4f}, max {t.max_s:.4f}, {len(t.runs_s)} runs, {t.measure} time)")
     if result.speedup is not None:
-        print(f"  speedup: {result.speedup:.2f}x")
+        slower = " (slower than the original)" if result.speedup < 1 else ""
+        print(f"  speedup: {result.speedup:.3g}x{slower}")
+    elif result.speedup_note:
+        print(f"  speedup: {result.speedup_note}")
     if result.max_relative_error is not None:
         print(f"  max relative error: {result.max_relative_error:.3g} (tolerance {result.tolerance:g})")
     race = {True: "race-free", False: "RACE", None: "not checked"}[result.race_free]
@@ -122,14 +145,21 @@ def add_bench(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run_bench(args: argparse.Namespace, compile_flags: list[str]) -> int:
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from autopar import bench
     from autopar.bench_report import markdown, write_report
+    from autopar.output import console as styled_console
 
     if compile_flags:
         print(f"autopar bench: unexpected arguments: {' '.join(compile_flags)}", file=sys.stderr)
+        return EXIT_USAGE
+    try:  # the output folder, before any work
+        os.makedirs(args.out, exist_ok=True)
+        if not os.access(args.out, os.W_OK | os.X_OK):
+            raise PermissionError(13, "not writable")
+    except OSError as error:
+        print(f"autopar bench: --out {args.out}: {error.strerror or error}", file=sys.stderr)
         return EXIT_USAGE
     try:
         threads = bench.parse_threads(args.threads)
@@ -144,7 +174,7 @@ def run_bench(args: argparse.Namespace, compile_flags: list[str]) -> int:
         count = len(kernels) if kernels else len(suite.kernels)
         base = len(set(configs or bench.BASE_CONFIGS) | {"serial"})
         total = bench.count_steps(count, len(sizes), threads, base + len(models) * len(strategies))
-        console = Console(stderr=True)
+        console = styled_console(sys.stderr)  # --color, NO_COLOR, FORCE_COLOR
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console, disable=not console.is_terminal, transient=True) as progress:
             task = progress.add_task("bench", total=total)

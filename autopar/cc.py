@@ -38,6 +38,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Optional
 
+from autopar.flags import FLAGS_WITH_VALUE  # gcc/clang options whose value may be the next argument
+
 # This module stays free of pydantic and the analysis at import time: a cached or disabled compile
 # should cost little more than starting Python.
 
@@ -45,13 +47,6 @@ PROG = "autopar-cc"
 
 SOURCE_LANGUAGES = {".c": "c", ".cc": "c++", ".cp": "c++", ".cxx": "c++", ".cpp": "c++", ".CPP": "c++",
                     ".c++": "c++", ".C": "c++"}
-# gcc/clang options whose value may be the next argument
-FLAGS_WITH_VALUE = {"-o", "-x", "-I", "-D", "-U", "-include", "-imacros", "-isystem", "-iquote",
-                    "-idirafter", "-isysroot", "-iprefix", "-iwithprefix", "-iwithprefixbefore",
-                    "-imultilib", "-MF", "-MT", "-MQ", "-L", "-l", "-u", "-T", "-z", "-e", "-Xlinker",
-                    "-Xassembler", "-Xpreprocessor", "-Xclang", "-Xarch_host", "-target", "--target",
-                    "-arch", "--param", "-aux-info", "-dumpbase", "-dumpdir", "-A", "--sysroot",
-                    "-resource-dir", "-gcc-toolchain", "--gcc-toolchain", "-wrapper", "-B", "-G"}
 # compile flags that matter for parsing the source (macros, include paths, target); the language is
 # the source's own, put first by analysis_flags
 _ANALYSIS_WITH_VALUE = {"-I", "-D", "-U", "-include", "-imacros", "-isystem", "-iquote", "-idirafter",

@@ -24,6 +24,10 @@ from clang_passes.pragmas import parse_omp_pragma
 
 MISSED = "missed-parallel-loop"
 UNSAFE = "unsafe-omp-pragma"
+# a loop that can be vectorized (`omp simd`) but is too small or too nested for threads: a note,
+# which fails a run only when asked for by name (`--fail-on missed-simd-loop` or `any`)
+SIMD = "missed-simd-loop"
+RULE_CODES = (MISSED, UNSAFE, SIMD)
 
 
 class CheckError(Exception):
@@ -31,7 +35,7 @@ class CheckError(Exception):
 
 
 class Finding(BaseModel):
-    rule: Literal["missed-parallel-loop", "unsafe-omp-pragma"]
+    rule: Literal["missed-parallel-loop", "unsafe-omp-pragma", "missed-simd-loop"]
     path: str
     line: int
     column: int
@@ -46,9 +50,8 @@ class Finding(BaseModel):
     fix_text: Optional[str] = None
     fix_description: Optional[str] = None
     reasons: list[str] = Field(default_factory=list)
-    # where the finding is without line numbers: the function, the loop's header text and its rank
-    # among equal headers there; stays the same when code above the loop moves (SARIF fingerprints)
-    anchor: str = ""
+    # identity without line numbers, for baselines and SARIF: rule, file, function and the loop's own text
+    fingerprint: Optional[str] = None
 
 
 class FileCheck(BaseModel):
@@ -106,7 +109,10 @@ def project_files(files: list[str], build_dir: Optional[str]) -> list[str]:
 
 # ---------------------------------------------------------------------------------------- one file
 
-def check_file(path: str, compile_args: list[str], build_dir: Optional[str], reasoner=None) -> FileCheck:
+def check_file(path: str, compile_args: list[str], build_dir: Optional[str], reasoner=None,
+               thresholds: tuple[float, float] = (0, 0)) -> FileCheck:
+    """`thresholds`: (minimum trip count, minimum estimated work) of a missed-parallel-loop finding."""
+    from autopar.candidates import trip_count, work
     from autopar.transform import transform_file
 
     result = transform_file(path, compile_args, build_dir, reasoner=reasoner)
@@ -115,37 +121,25 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
         return check
     tu = result.analysis.tu
     reported = {r.id: r for r in result.report.loops}
-    anchors = loop_anchors(result.source, tu)
     for edit in result.edits:
         loop = tu.loop(edit.loop_id)
         loop_report = reported.get(loop.id)
+        rule = SIMD if (edit.pragma or "").startswith("#pragma omp simd") else MISSED
+        if rule == MISSED and thresholds != (0, 0):
+            trip, symbolic = trip_count(tu, loop)
+            if (not symbolic and trip < thresholds[0]) or work(tu, loop) < thresholds[1]:
+                continue
         check.findings.append(Finding(
-            rule=MISSED, path=path, line=loop.line, column=loop.column, loop_id=loop.id,
+            rule=rule, path=path, line=loop.line, column=loop.column, loop_id=loop.id,
             function=loop.function, pragma=edit.pragma, fix_start_line=loop.line, fix_end_line=loop.line,
             fix_text=edit.text, fix_description=f"Insert `{edit.pragma}`",
             message=_missed_message(loop, edit.pragma or "", loop_report.proof if loop_report else None),
-            reasons=loop_report.reasons if loop_report else [], anchor=anchors.get(loop.id, "")))
+            reasons=loop_report.reasons if loop_report else []))
     for loop in tu.loops:
         finding = _judge_existing_pragma(result.source, tu, loop.id)
         if finding is not None:
-            check.findings.append(finding.model_copy(update={"path": path, "anchor": anchors.get(loop.id, "")}))
+            check.findings.append(finding.model_copy(update={"path": path}))
     return check
-
-
-def loop_anchors(source: bytes, tu: TranslationUnit) -> dict[str, str]:
-    """A line-free identity per main-file loop: "function/for (header)#k", k counting equal headers
-    in the same function in source order."""
-    seen: dict[str, int] = {}
-    out: dict[str, str] = {}
-    for loop in tu.loops:
-        if not loop.in_main_file or loop.from_macro:
-            continue
-        end = source.find(b"\n", loop.offset)
-        header = source[loop.offset:end if end >= 0 else len(source)].decode("utf-8", "replace")
-        base = f"{loop.function}/{' '.join(header.split())}"
-        seen[base] = seen.get(base, 0) + 1
-        out[loop.id] = f"{base}#{seen[base]}"
-    return out
 
 
 _WORKSHARING = re.compile(r"#\s*pragma\s+omp\b.*\bfor\b")
@@ -295,26 +289,26 @@ def _missed_message(loop, pragma: str, proof: Optional[str]) -> str:
 
 # --------------------------------------------------------------------------------------- a project
 
-def _check_one(job: tuple[str, list[str], Optional[str]], reasoner=None) -> FileCheck:
-    path, args, build_dir = job
+def _check_one(job: tuple, reasoner=None) -> FileCheck:
+    path, args, build_dir, thresholds = job
     try:
-        return check_file(path, args, build_dir, reasoner)
+        return check_file(path, args, build_dir, reasoner, thresholds)
     except Exception as error:  # one bad file must not sink the run; it is reported as failed
         return FileCheck(path=path, report=FileReport(path=path, error=f"internal error: {error!r}"))
 
 
 def check_project(files: list[str], build_dir: Optional[str], compile_args: list[str],
-                  jobs: int = 1, reasoner=None) -> CheckResult:
+                  jobs: int = 1, reasoner=None, thresholds: tuple[float, float] = (0, 0)) -> CheckResult:
     """Check every file. With a reasoner (a loaded model) the files are checked one after another in
     this process: the model is loaded once and cannot be shared with worker processes."""
     paths = project_files(files, build_dir)
-    work = [(path, compile_args, build_dir) for path in paths]
+    work = [(path, compile_args, build_dir, thresholds) for path in paths]
     progress = _progress(len(work))
     results: list[FileCheck] = []
     if jobs > 1 and len(work) > 1 and reasoner is None:
         with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
             futures = [pool.submit(_check_one, job) for job in work]
-            for (path, _, _), future in zip(work, futures):
+            for (path, *_), future in zip(work, futures):
                 try:
                     check = future.result()
                 except BrokenProcessPool:  # a crash in native code (libclang, isl) took a worker down
@@ -337,7 +331,9 @@ def _progress(total: int):
     from rich.markup import escape
     from rich.progress import Progress
 
-    bar = Progress(transient=True)
+    from autopar.output import console
+
+    bar = Progress(transient=True, console=console(sys.stderr))  # --color, NO_COLOR
     task = bar.add_task("checking", total=total)
     bar.start()
 
@@ -351,13 +347,23 @@ def _progress(total: int):
 
 # ------------------------------------------------------------------------------------------ output
 
-def exit_status(result: CheckResult, fail_on: str) -> int:
-    """0 clean; 1 findings at the --fail-on level. (2, usage, is the command line's.)"""
-    if fail_on == "none":
+# --fail-on levels. `warning` (the default) is every warning-level rule; `missed` is its older name,
+# kept so that existing command lines keep their meaning (an unsafe pragma has always failed it).
+FAIL_LEVELS = {"warning": (MISSED, UNSAFE), "missed": (MISSED, UNSAFE), "unsafe": (UNSAFE,), "any": RULE_CODES,
+               "none": ()}
+
+
+def exit_status(result: CheckResult, fail_on, allow_unanalyzed: bool = False) -> int:
+    """0 clean; 1 findings of a rule that `fail_on` names, or a file that could not be analyzed
+    (unless `allow_unanalyzed`). `fail_on`: one of warning|missed|unsafe|any|none or rule codes, or a
+    list of them; `none` never fails. (2, usage, is the command line's.)"""
+    names = [fail_on] if isinstance(fail_on, str) else list(fail_on)
+    if "none" in names:
         return 0
-    if result.findings:
+    rules = {rule for name in names for rule in FAIL_LEVELS.get(name, (name.removeprefix("autopar/"),))}
+    if any(f.rule in rules for f in result.findings):
         return 1
-    return 1 if fail_on == "any" and result.failed_files else 0
+    return 1 if result.failed_files and not allow_unanalyzed else 0
 
 
 def render(result: CheckResult, fmt: str) -> str:
@@ -375,12 +381,15 @@ def render(result: CheckResult, fmt: str) -> str:
         if file.report.error:
             lines.append(f"{_display(file.path)}: error: not analyzed: {file.report.error}")
         for f in file.findings:
-            lines.append(f"{_display(f.path)}:{f.line}:{f.column}: warning: {f.message} [autopar/{f.rule}]")
+            level = "note" if f.rule == SIMD else "warning"
+            lines.append(f"{_display(f.path)}:{f.line}:{f.column}: {level}: {f.message} [autopar/{f.rule}]")
     loops = sum(len(f.report.loops) for f in result.files)
     missed = sum(f.rule == MISSED for f in result.findings)
     unsafe = sum(f.rule == UNSAFE for f in result.findings)
+    simd = sum(f.rule == SIMD for f in result.findings)
     lines.append(f"{len(result.files)} file(s), {loops} loop(s): {missed} could run in parallel, "
-                 f"{unsafe} existing pragma(s) not shown safe, {len(result.failed_files)} file(s) not analyzed")
+                 f"{unsafe} existing pragma(s) not shown safe, {len(result.failed_files)} file(s) not analyzed"
+                 + (f", {simd} could be vectorized" if simd else ""))
     return "\n".join(lines) + "\n"
 
 

@@ -1,33 +1,44 @@
 """`autopar`: the command line. A thin shell over autopar.pipeline; it holds no analysis of its own.
 
-Exit codes (all commands):
-  0  success
-  1  a file could not be analyzed (syntax errors, unreadable input) or, for `check`, findings at the
-     --fail-on level
-  2  usage error: a missing file, a bad option
+Exit codes, the same for every command (the README has the table):
+  0  success: nothing at the --fail-on level, the files rewritten, the program verified
+  1  a file could not be analyzed (or rewritten); `check`: findings at the --fail-on level;
+     `verify`: not verified; `explain`: no loop at that location
+  2  usage error, found before any work: an unknown option, a bad value, a missing input, an output
+     path that cannot be written, a bad configuration file
+  3  the work was done (`rewrite -i`: the files are rewritten) but an output written after it
+     (--report, --export-fixes, -o) could not be written
+  4  internal error (a bug: one line says so; AUTOPAR_DEBUG=1 shows the traceback)
+  130 interrupted
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import os
 import sys
 from typing import Callable, Optional
 
 from autopar import __version__
+from autopar.flags import is_compile_flag, takes_value
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-# Compile flags whose value may come as the next argument (`-I inc`, `-D X=1`, `-include f.h`).
-_FLAGS_WITH_VALUE = {"-I", "-D", "-U", "-include", "-imacros", "-isystem", "-iquote", "-idirafter",
-                     "-isysroot", "-x", "-target", "--target", "-Xclang", "-F", "-resource-dir"}
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
-def split_compile_flags(argv: list[str], own_options: dict[str, bool]) -> tuple[list[str], list[str]]:
+class UsageError(Exception):
+    pass
+
+
+def split_compile_flags(argv: list[str], own_options: dict[str, bool],
+                        prog: str = "autopar") -> tuple[list[str], list[str]]:
     """Separate autopar's own options from compile flags mixed into the same command line.
 
-    `own_options` maps each autopar option to whether it takes a value. Anything after `--` is a
-    compile flag, as with clang-tidy. Returns (autopar argv, compile flags).
+    `own_options` maps each autopar option to whether it takes a value. A compile flag is one that
+    gcc or clang knows (autopar.flags); anything after `--` is a compile flag, as with clang-tidy.
+    Any other option is a usage error, with the closest autopar option as a suggestion.
+    Returns (autopar argv, compile flags).
     """
     own: list[str] = []
     flags: list[str] = []
@@ -37,21 +48,33 @@ def split_compile_flags(argv: list[str], own_options: dict[str, bool]) -> tuple[
         if arg == "--":
             flags.extend(argv[i + 1:])
             break
-        name = arg.split("=", 1)[0]
+        name = arg.split("=", 1)[0] if arg.startswith("--") else arg
         if name in own_options:
             own.append(arg)
             if own_options[name] and "=" not in arg and i + 1 < len(argv):
                 own.append(argv[i + 1])
                 i += 1
-        elif arg.startswith("-") and arg != "-":
+        elif arg[:2] in own_options and own_options[arg[:2]] and arg[:2] == "-j" and arg[2:].isdigit():
+            own.append(arg)  # -j4
+        elif not arg.startswith("-") or arg == "-":
+            own.append(arg)
+        elif is_compile_flag(arg):
             flags.append(arg)
-            if arg in _FLAGS_WITH_VALUE and i + 1 < len(argv):
+            if takes_value(arg) and i + 1 < len(argv):
                 flags.append(argv[i + 1])
                 i += 1
         else:
-            own.append(arg)
+            raise UsageError(_unknown_option(prog, name, own_options))
         i += 1
     return own, flags
+
+
+def _unknown_option(prog: str, name: str, own_options: dict[str, bool]) -> str:
+    longs = [option for option in own_options if option.startswith("--")]
+    close = difflib.get_close_matches(name, longs if name.startswith("--") else list(own_options), n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return (f"{prog}: unknown option '{name}'{hint} (compiler flags that gcc or clang would not know "
+            f"go after `--`)")
 
 
 def _own_options(parser: argparse.ArgumentParser) -> dict[str, bool]:
@@ -62,46 +85,165 @@ def _own_options(parser: argparse.ArgumentParser) -> dict[str, bool]:
     return options
 
 
-class UsageError(Exception):
-    pass
-
-
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)  # `--form` is not `--format`: say so instead
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # argparse exits with 2 too; keep the message short
         raise UsageError(f"{self.prog}: {message}")
+
+
+# The options every command takes; also accepted before the command (`autopar -q check ...`).
+COMMON_OPTIONS = {"-q": False, "--quiet": False, "-v": False, "--verbose": False, "--color": True,
+                  "--config": True, "--isolated": False}
+
+
+def add_common_options(p: argparse.ArgumentParser) -> None:
+    group = p.add_argument_group("common options")
+    group.add_argument("-q", "--quiet", action="store_true", help="print findings and errors only")
+    group.add_argument("-v", "--verbose", action="count", default=0, help="say what is read and decided")
+    group.add_argument("--color", choices=["auto", "always", "never"], default="auto",
+                       help="colour and styles (auto: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces)")
+    group.add_argument("--config", metavar="FILE", help="a .autopar.toml or pyproject.toml to use instead of "
+                                                         "the one found upward from the files")
+    group.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+
+
+def add_input_options(p: argparse.ArgumentParser, jobs: bool = True) -> None:
+    """--stdin-filename and -j: for the commands that take many files."""
+    p.add_argument("--stdin-filename", metavar="NAME",
+                   help="the name of the source read from `-` (standard input): messages and flags use it")
+    if jobs:
+        p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                       help="analyze N files at a time, in separate processes (default: the number of CPUs)")
+
+
+def jobs_of(args: argparse.Namespace) -> int:
+    from autopar.jobs import default_jobs
+
+    jobs = args.jobs if args.jobs is not None else (args.config_data.jobs or default_jobs())
+    if jobs < 1:
+        raise UsageError(f"autopar {args.command}: -j needs a positive number")
+    return jobs
+
+
+def check_output_path(path: Optional[str], option: str, prog: str) -> None:
+    """A usage error now, before any work, when `path` cannot be written."""
+    if not path or path == "-":
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    problem = None
+    if os.path.isdir(path):
+        problem = "is a directory"
+    elif not os.path.isdir(directory):
+        problem = f"no such directory: {os.path.dirname(path) or '.'}"
+    elif os.path.exists(path) and not os.access(path, os.W_OK):
+        problem = "not writable"
+    elif not os.path.exists(path) and not os.access(directory, os.W_OK | os.X_OK):
+        problem = f"cannot create files in {os.path.dirname(path) or '.'}"
+    if problem:
+        raise UsageError(f"{prog}: {option} {path}: {problem}")
+
+
+def write_output(path: str, text, option: str, prog: str) -> Optional[str]:
+    """Write `text` (str or bytes) to `path`; the error message when that fails, else None."""
+    try:
+        if isinstance(text, bytes):
+            with open(path, "wb") as out:
+                out.write(text)
+        else:
+            with open(path, "w", encoding="utf-8") as out:
+                out.write(text)
+    except OSError as error:
+        return f"{prog}: {option} {path}: cannot write: {error.strerror or error}"
+    return None
 
 
 # ---------------------------------------------------------------------------------------------- analyze
 
 def _add_analyze(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="report every for loop and whether it can run in parallel")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--format", choices=["json", "text"], default="text")
+    p.add_argument("files", nargs="+", metavar="FILE|DIR|-")
+    p.add_argument("--format", choices=["text", "table", "concise", "json"], default="text",
+                   help="text (the default): a table on a terminal, one line per loop elsewhere")
     p.add_argument("-p", dest="build_dir", metavar="BUILD_DIR", help="read compile_commands.json here")
+    p.add_argument("--report", metavar="FILE.json", help="also write the JSON report here "
+                                                         "(default: the configuration's `decisions`)")
+    add_input_options(p)
     add_llm_options(p)
     return p
 
 
-def _cmd_analyze(args: argparse.Namespace, compile_flags: list[str]) -> int:
-    from autopar.output import print_report
+def _analyze_one(job: tuple[str, list[str], Optional[str]]):
     from autopar.pipeline import analyze_file
-    from autopar.report import Report
 
+    path, flags, build_dir = job
+    return analyze_file(path, flags, build_dir).report
+
+
+def _analyze_crashed(job):
+    from autopar.report import FileReport
+
+    return FileReport(path=job[0], error="not analyzed: the analysis process crashed")
+
+
+def _cmd_analyze(args: argparse.Namespace, compile_flags: list[str]) -> int:
+    from autopar.inputs import InputError, collect
+    from autopar.jobs import run_all
+    from autopar.output import debug, print_report
+    from autopar.pipeline import analyze_file
+    from autopar.report import FileReport, Report
+
+    report_path = args.report or args.config_data.decisions
+    check_output_path(report_path, "--report", "autopar analyze")
+    jobs = jobs_of(args)
     reasoner = reasoner_from_args(args)
     report = Report()
-    for path in args.files:
-        report.files.append(analyze_file(path, compile_flags, args.build_dir, reasoner=reasoner).report)
+    try:
+        inputs = collect(args.files, args.config_data, args.stdin_filename, allow_missing=True)
+    except InputError as error:
+        raise UsageError(f"autopar analyze: {error}") from None
+    with inputs:
+        work = [(path, *inputs_flags(inputs, path, compile_flags, args.build_dir)) for path in inputs.paths]
+        debug(f"{len(work)} file(s), {jobs if reasoner is None else 1} at a time, compile flags: "
+              f"{' '.join(compile_flags) or 'none'}")
+        if reasoner is not None:
+            files = [analyze_file(p, f, b, reasoner=reasoner).report for p, f, b in work]
+        else:
+            files = run_all(_analyze_one, work, jobs, _analyze_crashed)
+        report.files = [FileReport.model_validate_json(inputs.rename(f.model_dump_json())) for f in files]
     print_report(report, args.format)
-    if args.format == "text":
+    if args.format != "json":
         print_llm_decisions(reasoner, args)
     report_llm_problems(reasoner)
+    if report_path:
+        problem = write_output(report_path, report.to_json() + "\n", "--report", "autopar analyze")
+        if problem:
+            print(problem, file=sys.stderr)
+            return EXIT_PARTIAL
     return _exit_code_for(report)
 
 
-def _exit_code_for(report) -> int:
-    import os
+def inputs_flags(inputs, path: str, compile_flags: list[str], build_dir: Optional[str]):
+    """(compile flags, build dir) for one input: standard input gets --stdin-filename's directory for
+    quoted includes and, with -p, the flags its compile_commands.json gives that name."""
+    if path != inputs.stdin_path:
+        return list(compile_flags), build_dir
+    flags = list(compile_flags) + inputs.stdin_flags
+    if build_dir and inputs.stdin_name not in (None, "-"):
+        from clang_passes.parse import FrontendError, database_flags
 
-    if any(f.error and not os.path.exists(f.path) for f in report.files):
+        try:
+            from_db, _ = database_flags(inputs.stdin_name, build_dir)
+        except FrontendError as error:
+            raise UsageError(f"autopar: {error}") from None
+        flags = (from_db or []) + flags
+    return flags, None
+
+
+def _exit_code_for(report) -> int:
+    if any(f.error and not os.path.exists(f.path) and f.error == "no such file" for f in report.files):
         return EXIT_USAGE
     return EXIT_FAILED if any(f.failed for f in report.files) else EXIT_OK
 
@@ -117,7 +259,7 @@ def add_llm_options(p: argparse.ArgumentParser) -> None:
     """--llm, --model, --strategy, --llm-endpoint: for every command that decides plans."""
     p.add_argument("--llm", action="store_true", help="let a local language model choose among the legal plans")
     p.add_argument("--model", metavar="NAME|PATH", help="registry name or .gguf path (see `autopar models list`)")
-    p.add_argument("--strategy", choices=STRATEGY_NAMES, default="zero_shot", help="prompting strategy",
+    p.add_argument("--strategy", choices=STRATEGY_NAMES, default=None, help="prompting strategy (default zero_shot)",
                    type=lambda name: name.replace("-", "_"))  # zero-shot works as well as zero_shot
     p.add_argument("--llm-endpoint", metavar="URL", help="an OpenAI-compatible server instead of a local model")
 
@@ -131,6 +273,8 @@ def reasoner_from_args(args: argparse.Namespace):
     from autopar.models import UnknownModel
     from autopar.reasoner import make_reasoner
 
+    if args.strategy not in STRATEGY_NAMES:
+        raise UsageError(f"autopar: unknown strategy '{args.strategy}' (one of {', '.join(STRATEGY_NAMES)})")
     try:
         return make_reasoner(model=args.model, strategy=args.strategy, endpoint=args.llm_endpoint)
     except UnknownModel as error:
@@ -219,19 +363,79 @@ COMMANDS.update({name: _delegated("commands", name) for name in ("rewrite", "che
 COMMANDS.update({name: _delegated("bench_commands", name) for name in ("verify", "bench", "calibrate")})
 
 
+def _hoist_common_options(argv: list[str]) -> list[str]:
+    """`autopar -q check x.c` reads as `autopar check -q x.c`."""
+    leading: list[str] = []
+    i = 0
+    while i < len(argv) and argv[i].split("=", 1)[0] in COMMON_OPTIONS:
+        leading.append(argv[i])
+        if COMMON_OPTIONS[argv[i]] and "=" not in argv[i] and i + 1 < len(argv):
+            leading.append(argv[i + 1])
+            i += 1
+        i += 1
+    if not leading or i >= len(argv):
+        return argv
+    return [argv[i], *leading, *argv[i + 1:]]
+
+
+def _apply_config(args: argparse.Namespace) -> None:
+    """Read the configuration file (unless --isolated) into args.config_data, and fill every option
+    the command line left unset from it."""
+    from autopar.config import Config, ConfigError, find_config, load_config
+    from autopar.output import debug
+
+    if args.isolated:
+        args.config_data = Config()
+        return
+    if args.config and not os.path.isfile(args.config):
+        raise UsageError(f"autopar: --config {args.config}: no such file")
+    starts = [getattr(args, "file", None)] + list(getattr(args, "files", None) or [])
+    if getattr(args, "location", None):
+        starts.insert(0, args.location.split(":", 1)[0])
+    if getattr(args, "build_dir", None):
+        starts.append(args.build_dir)
+    try:
+        path = args.config or find_config([s for s in starts if s])
+        args.config_data = load_config(path)
+    except ConfigError as error:
+        raise UsageError(f"autopar: {error}") from None
+    if path:
+        debug(f"configuration: {path}")
+    config = args.config_data
+    if hasattr(args, "strategy"):
+        if args.model is None and config.model and getattr(args, "llm", False):
+            args.model = config.model
+        args.strategy = args.strategy or (config.strategy or "zero_shot").replace("-", "_")
+
+
 def main(argv: Optional[list[str]] = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = _Parser(prog="autopar", description="Source-to-source auto-parallelizer for C and C++ (OpenMP).")
+    from autopar.output import configure
+
+    argv = _hoist_common_options(list(sys.argv[1:] if argv is None else argv))
+    parser = _Parser(prog="autopar", description="Source-to-source auto-parallelizer for C and C++ (OpenMP).",
+                     epilog="Exit codes: 0 success, 1 findings or a file not analyzed, 2 usage error, "
+                            "3 work done but a later output not written, 4 internal error.")
     parser.add_argument("--version", action="version", version=f"autopar {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers = {name: add(sub) for name, (add, _) in COMMANDS.items()}
+    for subparser in subparsers.values():
+        add_common_options(subparser)
     try:
         if not argv or argv[0] not in subparsers:
+            if argv and not argv[0].startswith("-"):
+                close = difflib.get_close_matches(argv[0], list(subparsers), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise UsageError(f"autopar: unknown command '{argv[0]}'{hint} "
+                                 f"(one of {', '.join(subparsers)})")
             args = parser.parse_args(argv)  # prints help/version, or raises UsageError
             parser.print_help(sys.stderr)
             return EXIT_USAGE
-        own, compile_flags = split_compile_flags(argv[1:], _own_options(subparsers[argv[0]]))
-        args = subparsers[argv[0]].parse_args(own)
+        prog = f"autopar {argv[0]}"
+        own, compile_flags = split_compile_flags(argv[1:], _own_options(subparsers[argv[0]]), prog)
+        args = subparsers[argv[0]].parse_intermixed_args(own)  # `a.c -o x.sarif b.c` too
+        args.command = argv[0]
+        configure(quiet=args.quiet, verbose=args.verbose, color=args.color)
+        _apply_config(args)
         return COMMANDS[argv[0]][1](args, compile_flags)
     except UsageError as error:
         print(error, file=sys.stderr)
@@ -240,7 +444,17 @@ def main(argv: Optional[list[str]] = None) -> int:
         print("autopar: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        try:  # the reader is gone (`| head`): say nothing more, as other tools do
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
         return EXIT_OK
+    except Exception as error:  # noqa: BLE001 - never a traceback, unless asked for
+        if os.environ.get("AUTOPAR_DEBUG"):
+            raise
+        print(f"autopar: internal error: {type(error).__name__}: {error} "
+              f"(a bug; AUTOPAR_DEBUG=1 shows where)", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

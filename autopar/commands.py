@@ -7,96 +7,174 @@ autopar.explain (one loop); these functions print what those return.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import sys
+from typing import Optional
 
-from autopar.cli import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, add_llm_options, reasoner_from_args,
-                         report_llm_problems)
+from autopar.cli import (EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, UsageError, add_input_options,
+                         add_llm_options, check_output_path, inputs_flags, jobs_of, reasoner_from_args,
+                         report_llm_problems, write_output)
 
 # ---------------------------------------------------------------------------------------------- rewrite
 
 
 def add_rewrite(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("rewrite", help="insert the OpenMP pragmas: to stdout, as a diff, or in place")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE|DIR|-")
     p.add_argument("-i", "--in-place", dest="in_place", action="store_true",
                    help="rewrite the files in place (atomically)")
     p.add_argument("--diff", action="store_true", help="print a unified diff instead of the source")
     p.add_argument("--export-fixes", metavar="FILE.yaml",
                    help="write the edits as clang-apply-replacements YAML")
     p.add_argument("--backup", metavar="SUFFIX", help="with -i, keep the original as FILE+SUFFIX")
-    p.add_argument("--report", metavar="FILE.json", help="write the JSON report of every loop here")
+    p.add_argument("--report", metavar="FILE.json", help="write the JSON report of every loop here "
+                                                         "(default: the configuration's `decisions`)")
     p.add_argument("-p", dest="build_dir", metavar="BUILD_DIR", help="read compile_commands.json here")
+    add_input_options(p)
     add_llm_options(p)  # the plans: the analyzer's default, or a local model's choice among legal ones
     return p
 
 
+def _transform_one(job):
+    from autopar.transform import transform_file
+
+    path, flags, build_dir = job
+    result = transform_file(path, flags, build_dir)
+    return result.model_copy(update={"analysis": None})  # the IR stays in the worker
+
+
+def _transform_crashed(job):
+    from autopar.report import FileReport
+    from autopar.transform import Transformed
+
+    path = job[0]
+    with open(path, "rb") as handle:
+        source = handle.read()
+    return Transformed(path=path, source=source,
+                       report=FileReport(path=path, error="not analyzed: the analysis process crashed"))
+
+
 def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
-    from autopar.atomic import write_atomic
     from autopar.fixes import dump_fixes, fixes_document
-    from autopar.report import Report
+    from autopar.inputs import InputError, collect
+    from autopar.jobs import run_all
+    from autopar.output import info
+    from autopar.report import FileReport, Report
     from autopar.rewrite import unified_diff
     from autopar.transform import transform_file
 
+    prog = "autopar rewrite"
     if args.backup and not args.in_place:
-        raise UsageError("autopar rewrite: --backup needs -i")
+        raise UsageError(f"{prog}: --backup needs -i")
     if args.in_place and args.diff:
-        raise UsageError("autopar rewrite: choose one of -i and --diff")
-    missing = [path for path in args.files if not os.path.isfile(path)]
-    if missing:
-        raise UsageError(f"autopar rewrite: no such file: {', '.join(missing)}")
-
+        raise UsageError(f"{prog}: choose one of -i and --diff")
+    if args.in_place and "-" in args.files:
+        raise UsageError(f"{prog}: -i cannot rewrite standard input")
+    report_path = args.report or args.config_data.decisions
+    check_output_path(report_path, "--report", prog)
+    check_output_path(args.export_fixes, "--export-fixes", prog)
+    jobs = jobs_of(args)
     reasoner = reasoner_from_args(args)
-    report = Report()
-    exported = []
-    status = EXIT_OK
-    for path in args.files:
-        result = transform_file(path, compile_flags, args.build_dir, reasoner=reasoner)
-        report.files.append(result.report)
-        for diagnostic in result.report.diagnostics:
-            print(diagnostic.render(), file=sys.stderr)
-        if result.failed:
-            print(f"autopar: {path}: not rewritten: {result.report.error or 'the file has errors'}",
-                  file=sys.stderr)
-            status = EXIT_FAILED
-        exported.append((path, result.edits))
-        rewritten = result.rewritten
-        if args.diff:
-            sys.stdout.write(unified_diff(path, result.source, rewritten))
-        elif args.in_place:
-            if rewritten != result.source:
-                try:
-                    write_atomic(path, rewritten, args.backup)
-                except OSError as error:
-                    print(f"autopar: {path}: not rewritten: {error}", file=sys.stderr)
-                    status = EXIT_FAILED
-                    continue
-                print(f"autopar: {path}: {len(result.edits)} loop(s) parallelized", file=sys.stderr)
+    try:
+        inputs = collect(args.files, args.config_data, args.stdin_filename)
+    except InputError as error:
+        raise UsageError(f"{prog}: {error}") from None
+    with inputs:
+        unreadable = [p for p in inputs.paths if not os.access(p, os.R_OK)]
+        if unreadable:
+            raise UsageError(f"{prog}: cannot read: {', '.join(unreadable)}")
+        work = [(path, *inputs_flags(inputs, path, compile_flags, args.build_dir)) for path in inputs.paths]
+        if reasoner is not None:
+            results = [transform_file(p, f, b, reasoner=reasoner) for p, f, b in work]
         else:
-            sys.stdout.buffer.write(rewritten)
-            sys.stdout.flush()
+            results = run_all(_transform_one, work, jobs, _transform_crashed)
+        headers = len(results) > 1 and not args.diff and not args.in_place
+        report = Report()
+        exported = []
+        status = EXIT_OK
+        for result in results:
+            path, shown = result.path, inputs.display(result.path)
+            file_report = FileReport.model_validate_json(inputs.rename(result.report.model_dump_json()))
+            report.files.append(file_report)
+            for diagnostic in file_report.diagnostics:
+                print(diagnostic.render(), file=sys.stderr)
+            if result.failed:
+                print(f"autopar: {shown}: not rewritten: {file_report.error or 'the file has errors'}",
+                      file=sys.stderr)
+                status = EXIT_FAILED
+            if path != inputs.stdin_path:
+                exported.append((path, result.edits))
+            rewritten = result.rewritten
+            if args.diff:
+                # bytes: a file that is not UTF-8 gives its own bytes back, whatever the locale
+                sys.stdout.flush()
+                sys.stdout.buffer.write(unified_diff(shown, result.source, rewritten).encode("utf-8", "surrogateescape"))
+                sys.stdout.flush()
+            elif args.in_place:
+                if rewritten != result.source:
+                    try:
+                        write_atomic(path, rewritten, args.backup)
+                    except OSError as error:
+                        print(f"autopar: {path}: not rewritten: {error}", file=sys.stderr)
+                        status = EXIT_FAILED
+                        continue
+                    info(f"autopar: {path}: {len(result.edits)} loop(s) parallelized")
+            else:
+                if headers:  # several files on stdout: say where each begins, as head(1) does
+                    sys.stdout.write(f"==> {shown} <==\n")
+                    sys.stdout.flush()
+                sys.stdout.buffer.write(rewritten)
+                sys.stdout.flush()
     report_llm_problems(reasoner)
+    # the rewrite is done: an output that cannot be written now says so with its own exit code
+    late = []
     if args.export_fixes:
-        with open(args.export_fixes, "w", encoding="utf-8") as out:
-            out.write(dump_fixes(fixes_document(exported, args.build_dir)))
-    if args.report:
-        with open(args.report, "w", encoding="utf-8") as out:
-            out.write(report.to_json() + "\n")
-    return status
+        late.append(write_output(args.export_fixes, dump_fixes(fixes_document(exported, args.build_dir)),
+                                 "--export-fixes", prog))
+    if report_path:
+        late.append(write_output(report_path, report.to_json() + "\n", "--report", prog))
+    problems = [p for p in late if p]
+    for problem in problems:
+        done = " (the files were rewritten)" if args.in_place else ""
+        print(problem + done, file=sys.stderr)
+    return EXIT_PARTIAL if problems and status == EXIT_OK else status
+
+
+def write_atomic(path, data, backup):
+    from autopar.atomic import write_atomic as write
+
+    return write(path, data, backup)
 
 
 # ------------------------------------------------------------------------------------------------ check
 
+FAIL_ON_HELP = ("when to exit 1: warning (missed-parallel-loop and unsafe-omp-pragma findings, the default; "
+                "`missed` is its older name), unsafe (unsafe-omp-pragma only), any (every finding, notes too), "
+                "none (never), or rule codes; comma-separated or repeated")
+
 
 def add_check(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    p = sub.add_parser("check", help="CI step: report loops left serial that could run in parallel")
-    p.add_argument("files", nargs="*", metavar="FILE")
+    p = sub.add_parser("check", help="CI step: loops left serial that could run in parallel, unsafe omp pragmas")
+    p.add_argument("files", nargs="*", metavar="FILE|DIR|-")
     p.add_argument("-p", dest="build_dir", metavar="BUILD_DIR",
                    help="check every file of BUILD_DIR/compile_commands.json")
-    p.add_argument("--format", choices=["text", "json", "sarif"], default="text")
-    p.add_argument("--fail-on", choices=["missed", "any", "none"], default="missed",
-                   help="exit 1 on findings (missed), on findings or unanalyzable files (any), never (none)")
-    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N")
+    p.add_argument("--format", choices=["text", "concise", "json", "sarif"], default="text",
+                   help="text and concise: one line per finding")
+    p.add_argument("--fail-on", action="append", metavar="LEVEL|RULE", help=FAIL_ON_HELP)
+    p.add_argument("--allow-unanalyzed", action="store_true",
+                   help="files that could not be analyzed do not fail the run (they are still reported)")
+    p.add_argument("--select", metavar="RULES", help="report only these rules (comma-separated)")
+    p.add_argument("--ignore", metavar="RULES", help="do not report these rules (comma-separated)")
+    p.add_argument("--min-trip-count", type=float, default=None, metavar="N",
+                   help="missed-parallel-loop only for loops of more than N iterations (when known)")
+    p.add_argument("--min-work", type=float, default=None, metavar="W",
+                   help="missed-parallel-loop only for loops whose estimated work is at least W")
+    p.add_argument("--baseline", metavar="FILE.json", help="report only findings not recorded in FILE")
+    p.add_argument("--write-baseline", action="store_true",
+                   help="record the current findings in the --baseline file and exit 0")
+    add_input_options(p)
     p.add_argument("-o", "--output", metavar="FILE", help="write the output here instead of stdout")
     add_llm_options(p)  # suggested pragmas from a local model's choice among the legal plans
     return p
@@ -104,25 +182,90 @@ def add_check(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run_check(args: argparse.Namespace, compile_flags: list[str]) -> int:
     from autopar.check import CheckError, check_project, exit_status, render
+    from autopar.check_rules import (RuleError, apply_baseline, filter_findings, parse_fail_on, parse_rules,
+                                     read_baseline, write_baseline)
+    from autopar.inputs import InputError, collect
+    from autopar.output import colorize_diagnostics, info, settings
 
-    if args.jobs < 1:
-        raise UsageError("autopar check: -j needs a positive number")
+    prog = "autopar check"
+    config = args.config_data
     if not args.files and not args.build_dir:
-        raise UsageError("autopar check: give FILE... or -p BUILD_DIR")
+        raise UsageError(f"{prog}: give FILE..., DIR... or -p BUILD_DIR")
+    try:
+        fail_on = parse_fail_on(_split_all(args.fail_on) if args.fail_on else (config.fail_on or ["warning"]))
+        select = parse_rules(args.select.split(",")) if args.select else (
+            parse_rules(config.select) if config.select else None)
+        ignore = parse_rules(args.ignore.split(",")) if args.ignore else parse_rules(config.ignore)
+    except RuleError as error:
+        raise UsageError(f"{prog}: {error}") from None
+    baseline = args.baseline or config.baseline
+    if args.write_baseline and not baseline:
+        raise UsageError(f"{prog}: --write-baseline needs --baseline FILE (or `baseline` in the configuration)")
+    check_output_path(args.output, "-o", prog)
+    if args.write_baseline:
+        check_output_path(baseline, "--baseline", prog)
+    elif baseline and not os.path.isfile(baseline):
+        raise UsageError(f"{prog}: --baseline {baseline}: no such file (write it with --write-baseline)")
+    min_trip = args.min_trip_count if args.min_trip_count is not None else config.min_trip_count
+    min_work = args.min_work if args.min_work is not None else config.min_work
+    jobs = jobs_of(args)
 
     reasoner = reasoner_from_args(args)
     try:
-        result = check_project(args.files, args.build_dir, compile_flags, jobs=args.jobs, reasoner=reasoner)
-    except CheckError as error:
-        raise UsageError(f"autopar check: {error}") from None
+        inputs = collect(args.files, config, args.stdin_filename)
+    except InputError as error:
+        raise UsageError(f"{prog}: {error}") from None
+    with inputs:
+        if inputs.stdin_path is not None:
+            compile_flags = compile_flags + inputs.stdin_flags
+        try:
+            result = check_project(inputs.paths, args.build_dir, compile_flags, jobs=jobs, reasoner=reasoner,
+                                   thresholds=(min_trip, min_work))
+        except CheckError as error:
+            raise UsageError(f"{prog}: {error}") from None
+        result = filter_findings(result, select, ignore, inputs.display)  # reads each file for `autopar: ignore[...]`
+        result = type(result).model_validate_json(inputs.rename(result.model_dump_json()))
     report_llm_problems(reasoner)
-    text = render(result, args.format)
+    if args.write_baseline:
+        try:
+            count = write_baseline(result, baseline)
+        except OSError as error:
+            print(f"{prog}: --baseline {baseline}: cannot write: {error.strerror or error}", file=sys.stderr)
+            return EXIT_PARTIAL
+        info(f"{prog}: {count} finding(s) recorded in {baseline}")
+        return EXIT_OK
+    everything, accepted = result, None
+    if baseline:
+        try:
+            accepted = read_baseline(baseline)
+        except RuleError as error:
+            raise UsageError(f"{prog}: {error}") from None
+        result, known = apply_baseline(result, accepted)
+        if known:
+            shown = "marked unchanged" if args.format == "sarif" else "not shown"
+            info(f"{prog}: {known} finding(s) in the baseline {baseline} {shown}")
+    if args.format == "sarif":  # every finding, each with its baselineState; the exit status counts new ones
+        from autopar.sarif import sarif_log
+
+        text = json.dumps(sarif_log(everything, baseline=accepted), indent=2) + "\n"
+    else:
+        text = render(result, "text" if args.format == "concise" else args.format)
+    if settings.verbosity < 0 and args.format in ("text", "concise"):
+        text = "".join(text.splitlines(keepends=True)[:-1])  # -q: the findings only, no summary
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as out:
-            out.write(text)
+        problem = write_output(args.output, text, "-o", prog)
+        if problem:
+            print(problem, file=sys.stderr)
+            return EXIT_PARTIAL
+    elif args.format in ("text", "concise"):
+        colorize_diagnostics(text, sys.stdout)
     else:
         sys.stdout.write(text)
-    return exit_status(result, args.fail_on)
+    return exit_status(result, fail_on, allow_unanalyzed=args.allow_unanalyzed)
+
+
+def _split_all(values: list[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
 # ---------------------------------------------------------------------------------------------- explain
@@ -130,36 +273,58 @@ def run_check(args: argparse.Namespace, compile_flags: list[str]) -> int:
 
 def add_explain(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("explain", help="why one loop is (not) parallel: accesses, dependences, candidates")
-    p.add_argument("location", metavar="FILE:LINE")
-    p.add_argument("--dot", metavar="FILE", help="dependence graph as Graphviz DOT (default FILE.LINE.dot)")
+    p.add_argument("location", metavar="FILE:LINE[:COL]")
+    p.add_argument("--dot", metavar="FILE", help="dependence graph as Graphviz DOT "
+                                                 "(default: BASENAME.LINE.dot in the current directory)")
     p.add_argument("--no-png", action="store_true", help="do not render the DOT file as PNG")
+    p.add_argument("--no-dot", action="store_true", help="write no graph file at all")
     p.add_argument("-p", dest="build_dir", metavar="BUILD_DIR", help="read compile_commands.json here")
     return p
 
 
+_LOCATION = re.compile(r"^(?P<path>.+?):(?P<line>\d+)(?::(?P<column>\d+))?:?$")
+
+
+def parse_location(text: str, prog: str) -> tuple[str, int, Optional[int]]:
+    """FILE:LINE or FILE:LINE:COL (as compilers and `autopar check` print them)."""
+    match = _LOCATION.match(text)
+    if not match or int(match["line"]) < 1:
+        raise UsageError(f"{prog}: expected FILE:LINE or FILE:LINE:COL, e.g. kernel.c:12 or kernel.c:12:5")
+    column = int(match["column"]) if match["column"] else None
+    return match["path"], int(match["line"]), column
+
+
 def run_explain(args: argparse.Namespace, compile_flags: list[str]) -> int:
     from autopar.explain import ExplainError, explain_loop
+    from autopar.output import settings
 
-    path, _, line = args.location.rpartition(":")
-    if not path or not line.isdigit():
-        raise UsageError("autopar explain: expected FILE:LINE, e.g. kernel.c:12")
+    prog = "autopar explain"
+    path, line, column = parse_location(args.location, prog)
     if not os.path.isfile(path):
-        raise UsageError(f"autopar explain: no such file: {path}")
-    dot_path = args.dot or f"{path}.{line}.dot"
+        raise UsageError(f"{prog}: no such file: {path}")
+    # never beside the source (it may be read-only): the current directory, or where --dot says
+    dot_path = None if args.no_dot else (args.dot or f"{os.path.basename(path)}.{line}.dot")
+    check_output_path(dot_path, "--dot", prog)
     try:
-        explanation = explain_loop(path, int(line), compile_flags, args.build_dir)
+        explanation = explain_loop(path, line, compile_flags, args.build_dir, column=column)
     except ExplainError as error:
-        print(f"autopar explain: {error}", file=sys.stderr)
+        print(f"{prog}: {error}", file=sys.stderr)
         return EXIT_FAILED
     sys.stdout.write(explanation.text)
-    with open(dot_path, "w", encoding="utf-8") as out:
-        out.write(explanation.dot)
+    sys.stdout.flush()
+    if dot_path is None:
+        return EXIT_OK
+    problem = write_output(dot_path, explanation.dot, "--dot", prog)
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_PARTIAL
     written = [dot_path]
     if not args.no_png:
         png = explanation.render_png(dot_path)
         if png:
             written.append(png)
-    print(f"dependence graph: {', '.join(written)}")
+    if settings.verbosity >= 0:
+        print(f"dependence graph: {', '.join(written)}")
     return EXIT_OK
 
 

@@ -40,9 +40,17 @@ class Explanation(BaseModel):
         return png if done.returncode == 0 else None
 
 
-def find_loop(tu: TranslationUnit, line: int) -> Loop:
-    """The loop whose `for` is on `line`, else the innermost loop whose body contains it."""
+def find_loop(tu: TranslationUnit, line: int, column: Optional[int] = None) -> Loop:
+    """The loop whose `for` is on `line` (at `column`, when given and a loop starts there), else the
+    innermost loop whose body contains it."""
     on_line = [loop for loop in tu.loops if loop.line == line]
+    if column is not None:
+        exact = [loop for loop in on_line if loop.column == column]
+        if exact:
+            return exact[0]
+        before = [loop for loop in on_line if loop.column <= column]
+        if before:
+            return before[-1]
     if on_line:
         return on_line[0]
     around = [loop for loop in tu.loops if loop.line <= line <= loop.end_line]
@@ -53,7 +61,7 @@ def find_loop(tu: TranslationUnit, line: int) -> Loop:
 
 
 def explain_loop(path: str, line: int, compile_args: list[str] | None = None,
-                 build_dir: str | None = None) -> Explanation:
+                 build_dir: str | None = None, column: Optional[int] = None) -> Explanation:
     analysis = analyze_file(path, compile_args, build_dir)
     if analysis.tu is None:
         raise ExplainError(f"{path}: not analyzed: {analysis.report.error}")
@@ -61,7 +69,7 @@ def explain_loop(path: str, line: int, compile_args: list[str] | None = None,
         errors = [d.render() for d in analysis.report.diagnostics if d.is_error]
         raise ExplainError(f"{path}: the file has errors:\n" + "\n".join(errors))
     tu = analysis.tu
-    loop = find_loop(tu, line)
+    loop = find_loop(tu, line, column)
     nest = analysis.nest_of(loop.id)
     root = tu.loop(nest.root_loop_id) if nest else (tu.ancestors(loop.id) or [loop])[0]
     graph, graph_error = None, None

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from autopar import __version__
-from autopar.check import MISSED, UNSAFE, CheckResult, Finding
+from autopar.check import MISSED, SIMD, UNSAFE, CheckResult, Finding
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -25,7 +25,8 @@ RULES = [
                                     "independent (or independent under the emitted runtime check), so "
                                     "an OpenMP pragma can run it in parallel."},
         "help": {"text": "Insert the suggested pragma (the result's fix), run `autopar rewrite -i`, or "
-                         "build with `CC=autopar-cc`. Add `// autopar: off` above the loop to silence."},
+                         "build with `CC=autopar-cc`. Add `// autopar: ignore[missed-parallel-loop]` (or "
+                         "`// autopar: off`) above the loop to silence."},
         "defaultConfiguration": {"level": "note"},
         "properties": {"tags": ["performance", "openmp"], "precision": "high",
                        "problem.severity": "recommendation"},
@@ -43,13 +44,32 @@ RULES = [
         "properties": {"tags": ["correctness", "concurrency", "openmp"], "precision": "medium",
                        "problem.severity": "warning"},
     },
+    {
+        "id": f"autopar/{SIMD}",
+        "name": "MissedSimdLoop",
+        "shortDescription": {"text": "A loop that could be vectorized with `omp simd`"},
+        "fullDescription": {"text": "The loop's iterations are independent, but it is too small (or too deeply "
+                                    "nested) to pay for threads; `#pragma omp simd` asks the compiler to "
+                                    "vectorize it. Compilers often vectorize such loops on their own at -O3."},
+        "help": {"text": "Insert the suggested pragma, or leave the loop to the compiler's vectorizer. "
+                         "A note only: it fails `autopar check` only with `--fail-on missed-simd-loop` or "
+                         "`--fail-on any`."},
+        "defaultConfiguration": {"level": "note"},
+        "properties": {"tags": ["performance", "openmp", "simd"], "precision": "high",
+                       "problem.severity": "recommendation"},
+    },
 ]
 _RULE_INDEX = {rule["id"]: i for i, rule in enumerate(RULES)}
 
 
-def sarif_log(result: CheckResult, root: str | None = None) -> dict:
+def sarif_log(result: CheckResult, root: str | None = None, baseline: set[str] | None = None) -> dict:
+    """With `baseline` (the fingerprints of accepted findings) every result says whether it is new
+    (`baselineState`), so that code scanning shows them all and CI can fail on the new ones only."""
     root = os.path.abspath(root or os.getcwd())
     results = [_result(finding, root) for finding in result.findings]
+    if baseline is not None:
+        for finding, entry in zip(result.findings, results):
+            entry["baselineState"] = "unchanged" if finding.fingerprint in baseline else "new"
     notifications = [{"level": "error", "message": {"text": f"{file.path}: not analyzed: "
                                                              f"{file.report.error or 'the file has errors'}"},
                       "locations": [{"physicalLocation": {"artifactLocation": _artifact(file.path, root)}}]}
@@ -79,7 +99,8 @@ def _result(finding: Finding, root: str) -> dict:
         "level": RULES[_RULE_INDEX[rule_id]]["defaultConfiguration"]["level"],
         "message": {"text": finding.message},
         "locations": [location],
-        "partialFingerprints": {"autoparLoop/v2": _fingerprint(finding, root)},
+        # no line or column: a finding keeps its identity when code above it moves
+        "partialFingerprints": {"autoparLoop/v2": finding.fingerprint or _fingerprint(finding, root)},
         "properties": {"loopId": finding.loop_id, "function": finding.function, "reasons": finding.reasons},
     }
     if finding.fix_text is not None and finding.fix_start_line and finding.fix_end_line:
@@ -109,6 +130,5 @@ def _artifact(path: str, root: str) -> dict:
 
 def _fingerprint(finding: Finding, root: str) -> str:
     where = os.path.relpath(os.path.abspath(finding.path), root)
-    # no line or column: a finding keeps its identity when code above it moves
-    text = "\0".join([finding.rule, where, finding.anchor or finding.function])
+    text = "\0".join([finding.rule, where, finding.function])
     return hashlib.sha256(text.encode()).hexdigest()[:32]

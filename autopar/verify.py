@@ -123,6 +123,7 @@ class VerificationResult(BaseModel):
     timings_original: list[Timing] = Field(default_factory=list)
     timings_rewritten: list[Timing] = Field(default_factory=list)
     speedup: Optional[float] = None  # original at 1 thread / rewritten at the most threads
+    speedup_note: Optional[str] = None  # why there is no speedup although both programs ran
     parallel_loops: Optional[int] = None  # pragmas the rewrite inserted, when verify made the rewrite
     tool_latency_s: Optional[float] = None  # time to analyze and rewrite, when verify made the rewrite
     rewritten_source: Optional[str] = None  # the rewrite's text, when verify made it
@@ -439,8 +440,8 @@ def verify(original: str, rewritten: Optional[str] = None, *, compiler: str = "g
 
         serial = next((t for t in result.timings_original if t.threads == 1), None)
         best = max(result.timings_rewritten, key=lambda t: t.threads, default=None)
-        if serial and best and best.median_s > 0:
-            result.speedup = serial.median_s / best.median_s
+        if serial and best:
+            result.speedup, result.speedup_note = _speedup(serial, best)
 
         if check_races and builds["rewritten"].ok:
             defines = race_flags if race_flags is not None else source_flags(flags)
@@ -456,6 +457,23 @@ def verify(original: str, rewritten: Optional[str] = None, *, compiler: str = "g
 
 
 # ------------------------------------------------------------------------------------------ helpers
+
+# Runs shorter than this are start-up and timer noise: their ratio is no speedup (a program that
+# prints `time_s 0.000` for both, or 2 ms against 40 ms of thread start-up, said "0.00x" before).
+MIN_TIMED_S = 0.01
+
+
+def _speedup(serial: Timing, best: Timing) -> tuple[Optional[float], Optional[str]]:
+    if serial.measure != best.measure:
+        return None, (f"not comparable: the original was timed by {serial.measure} time, "
+                      f"the rewritten program by {best.measure} time")
+    shortest = min(serial.median_s, best.median_s)
+    if shortest < MIN_TIMED_S:
+        return None, (f"not measured: the runs are too short to time (median {shortest * 1000:.2g} ms, "
+                      f"under {MIN_TIMED_S * 1000:g} ms); run a larger problem (-D..., --run-args)")
+    return serial.median_s / best.median_s, None
+
+
 
 def source_flags(flags: Sequence[str]) -> list[str]:
     """The flags that change what the source means (-D, -I, -U, -std), not how it is compiled."""

@@ -1,7 +1,8 @@
 """The libclang front end. One pass per module; each reads the AST and returns IR from autopar.ir.
 
-- parse:    reads the file (binary or non-UTF-8 input is refused), works out the flags (command line or
-            compile_commands.json), finds builtin headers, runs libclang without -fopenmp.
+- parse:    reads the file (binary input is refused; bytes that are not UTF-8 read as `?`, one for one),
+            works out the flags (command line or compile_commands.json), finds builtin headers,
+            runs libclang without -fopenmp.
 - ast:      a light tree over the cursors of one function, walked once; shared helpers.
 - loops:    every `for` loop of the main file: position, nesting, canonical form, what the body writes,
             break/return/goto/continue/throw.

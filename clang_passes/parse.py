@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Optional
 
+from autopar.flags import OUTPUT_FLAGS_WITH_VALUE, PATH_FLAGS
 from autopar.ir import Diagnostic
 
 
@@ -34,12 +35,12 @@ HEADER_EXTENSIONS = {".h", ".hpp", ".hh", ".hxx", ".h++", ".ipp", ".tpp"}
 
 # Flags that change nothing about the AST but would confuse a parse-only run, and whether each takes
 # a separate value.
-_DROP_WITH_VALUE = {"-o", "-MF", "-MT", "-MQ", "-Xlinker", "-L", "-l", "-T", "-u", "-z"}
+_DROP_WITH_VALUE = OUTPUT_FLAGS_WITH_VALUE
 _DROP_EXACT = {"-c", "-S", "-E", "-M", "-MM", "-MD", "-MMD", "-MP", "-MG", "-fopenmp", "-pipe", "-v",
                "-shared", "-static", "-pthread", "-rdynamic", "-fsyntax-only", "-save-temps", "-g"}
 _DROP_PREFIXES = ("-Werror", "-fopenmp=", "-fopenmp-", "-Wl,", "-Wa,", "-Wp,", "-o", "-l", "-L",
                   "-fsanitize", "-flto", "-fprofile", "-fcoverage", "-g", "-O")
-_PATH_FLAGS = ("-I", "-isystem", "-iquote", "-idirafter", "-include", "-imacros", "-F")
+_PATH_FLAGS = PATH_FLAGS
 
 
 # Diagnostics that clang 16 and later made errors by default, while gcc (12 and 13) and older clang
@@ -60,7 +61,13 @@ class ParseSettings:
 
 
 def read_source(path: str) -> str:
-    """The file's text. Raises FrontendError for anything that is not a readable UTF-8 source file."""
+    """The file's text for libclang. Raises FrontendError for anything that is not a readable source file.
+
+    Source need not be UTF-8: compilers take Latin-1 (or any 8-bit) comments and strings as bytes.
+    Each byte that is not part of valid UTF-8 is read as `?`, one byte for one byte, so that every
+    byte offset libclang reports is an offset into the file as it is on disk (the rewriter edits those
+    bytes and keeps all others exactly).
+    """
     if not os.path.exists(path):
         raise FrontendError("no such file")
     if os.path.isdir(path):
@@ -70,13 +77,25 @@ def read_source(path: str) -> str:
             data = handle.read()
     except OSError as error:
         raise FrontendError(f"cannot read: {error.strerror or error}") from None
+    return decode_source(data)
+
+
+_ESCAPED = {c: "?" for c in range(0xDC80, 0xDD00)}  # surrogateescape's stand-ins for undecodable bytes
+
+
+def decode_source(data: bytes) -> str:
+    """`data` as text of the same length in UTF-8 bytes; FrontendError when it is not text at all."""
     if b"\0" in data:
-        raise FrontendError("not a C/C++ source file (binary or not UTF-8)")
+        raise FrontendError("not a C/C++ source file (binary: it has NUL bytes)")
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise FrontendError(f"not a C/C++ source file (binary or not UTF-8): "
-                            f"invalid UTF-8 at byte {error.start}") from None
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-8", "surrogateescape")
+    undecodable = sum(1 for c in text if "\udc80" <= c <= "\udcff")
+    if undecodable * 10 > len(data):  # mostly not text: a binary file without NUL bytes
+        raise FrontendError(f"not a C/C++ source file (binary: {undecodable} of {len(data)} bytes are not text)")
+    return text.translate(_ESCAPED)
 
 
 @functools.lru_cache(maxsize=1)

@@ -77,7 +77,11 @@ def test_exit_status_levels(tmp_path):
     assert exit_status(found, "none") == 0
     assert exit_status(found, "missed") == 1
     failed_only = CheckResult(files=[found.files[1]])
-    assert exit_status(failed_only, "missed") == 0 and exit_status(failed_only, "any") == 1
+    # a file that could not be analyzed fails the run at every level but none, unless allowed
+    assert exit_status(failed_only, "missed") == 1 and exit_status(failed_only, "any") == 1
+    assert exit_status(failed_only, "missed", allow_unanalyzed=True) == 0
+    assert exit_status(found, "unsafe-omp-pragma") == 1
+    assert exit_status(found, ["missed-simd-loop"], allow_unanalyzed=True) == 0
     assert exit_status(CheckResult(), "any") == 0
     assert render(found, "text").splitlines()[-1].startswith("2 file(s)")
 
@@ -204,7 +208,8 @@ def test_a_crashing_worker_is_a_failed_file_not_a_traceback(tmp_path, monkeypatc
     monkeypatch.setattr(check_module, "_check_one", _crash)
     result = check_module.check_project([str(tmp_path / "a.c"), str(tmp_path / "b.c")], None, [], jobs=2)
     assert [f.report.error for f in result.files] == ["not analyzed: an analysis process crashed"] * 2
-    assert exit_status(result, "any") == 1 and exit_status(result, "missed") == 0
+    assert exit_status(result, "any") == 1 and exit_status(result, "missed") == 1
+    assert exit_status(result, "missed", allow_unanalyzed=True) == 0
 
 
 # ------------------------------------------------------------------------ clauses of existing pragmas

@@ -1,0 +1,63 @@
+"""The one table of gcc/clang command-line flags that autopar knows.
+
+`autopar-cc` reads whole compiler command lines with it, the front end (clang_passes/parse.py) picks
+what a parse needs from it, and the `autopar` command line uses it to tell a compile flag
+(`-I inc`, `-DN=4`, `-std=c11`, `-fno-strict-aliasing`) from a mistyped autopar option (`--formt`).
+Anything else goes after `--`, as with clang-tidy.
+
+This module imports nothing: `autopar-cc` loads it on every compile.
+"""
+
+from __future__ import annotations
+
+# Options whose value may be the next argument (`-I inc`, `-o out.o`, `-x c++`).
+FLAGS_WITH_VALUE = frozenset({
+    "-o", "-x", "-I", "-D", "-U", "-include", "-imacros", "-isystem", "-iquote", "-idirafter",
+    "-isysroot", "-iprefix", "-iwithprefix", "-iwithprefixbefore", "-imultilib", "-MF", "-MT", "-MQ",
+    "-L", "-l", "-u", "-T", "-z", "-e", "-Xlinker", "-Xassembler", "-Xpreprocessor", "-Xclang",
+    "-Xarch_host", "-target", "--target", "-arch", "--param", "-aux-info", "-dumpbase", "-dumpdir", "-A",
+    "--sysroot", "-resource-dir", "-gcc-toolchain", "--gcc-toolchain", "-wrapper", "-B", "-G",
+})
+
+# Options that name a directory or file to search, relative to the compile's working directory.
+PATH_FLAGS = ("-I", "-isystem", "-iquote", "-idirafter", "-include", "-imacros", "-F")
+
+# Options that only matter to the linker, the assembler or the driver's output, not to a parse.
+OUTPUT_FLAGS_WITH_VALUE = frozenset({"-o", "-MF", "-MT", "-MQ", "-Xlinker", "-L", "-l", "-T", "-u", "-z"})
+
+# Exact single-dash spellings with no value that a compiler accepts.
+_EXACT = frozenset({
+    "-c", "-S", "-E", "-M", "-MM", "-MD", "-MMD", "-MP", "-MG", "-C", "-CC", "-P", "-H", "-w", "-g",
+    "-pipe", "-shared", "-static", "-pthread", "-rdynamic", "-pie", "-no-pie", "-ansi", "-pedantic",
+    "-pedantic-errors", "-nostdinc", "-nostdinc++", "-nostdlib", "-nostartfiles", "-nodefaultlibs",
+    "-undef", "-trigraphs", "-traditional", "-traditional-cpp", "-save-temps", "-s", "-fsyntax-only",
+})
+
+# Families: any flag that starts with one of these (`-Wall`, `-O2`, `-march=native`, `-std=c11`).
+_PREFIXES = (
+    "-I", "-D", "-U", "-W", "-f", "-m", "-O", "-g", "-std=", "-x", "-l", "-L", "-o", "-MF", "-MT",
+    "-MQ", "-isystem", "-iquote", "-idirafter", "-include", "-imacros", "-isysroot", "-iprefix",
+    "-iwithprefix", "-imultilib", "-Xclang", "-Xlinker", "-Xpreprocessor", "-Xassembler", "-Wl,",
+    "-Wa,", "-Wp,", "-resource-dir", "-target", "-gcc-toolchain", "-stdlib=", "-rtlib=", "-B", "-F",
+    "-specs=", "-save-temps=", "-print-", "-dump", "-e", "-Ofast", "-Os", "-Oz", "-Og", "-p", "-pg",
+    "-nostdlib", "-static-", "-shared-", "-arch", "-A", "-T", "-u", "-z", "-G", "-d",
+)
+
+# Double-dash spellings that compilers accept (`--sysroot=/x`, `--target=aarch64-linux-gnu`).
+_LONG = ("--sysroot", "--target", "--gcc-toolchain", "--param", "--std", "--include-directory",
+         "--define-macro", "--undefine-macro", "--language", "--output", "--rtlib", "--stdlib", "--coverage")
+
+
+def is_compile_flag(arg: str) -> bool:
+    """Whether `arg` reads as a gcc/clang option (its value, if separate, not included)."""
+    if not arg.startswith("-") or arg == "-":
+        return False
+    if arg.startswith("--"):
+        name = arg.split("=", 1)[0]
+        return name in _LONG
+    return arg in _EXACT or arg.startswith(_PREFIXES)
+
+
+def takes_value(arg: str) -> bool:
+    """Whether a compile flag takes the next argument as its value (`-I dir`, but not `-Idir`)."""
+    return arg in FLAGS_WITH_VALUE or arg in PATH_FLAGS
