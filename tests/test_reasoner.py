@@ -296,3 +296,14 @@ def test_the_cli_spells_every_strategy_name():
     from autopar.cli import STRATEGY_NAMES
 
     assert sorted(STRATEGY_NAMES) == sorted(STRATEGIES)
+
+
+def test_a_note_that_names_another_option_is_not_shown(tmp_path):
+    from autopar.reasoner.strategies.base import WITHHELD
+
+    matmul = nest("matmul")
+    decision = reasoner(ScriptedBackend(answer("c0", "The best option is c1, which is faster")), tmp_path)(
+        example_tu(), matmul)
+    assert decision.candidate_id == "c0" and decision.rationale == WITHHELD
+    kept = reasoner(ScriptedBackend(answer("c1", "c1 collapses the pair")), tmp_path / "b")(example_tu(), matmul)
+    assert kept.rationale == "c1 collapses the pair"

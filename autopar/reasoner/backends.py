@@ -137,7 +137,9 @@ class ModelProcess:
             lines = [l for l in self._stderr.read().decode("utf-8", "replace").splitlines()
                      if re.search(r"error|assert|abort|fatal", l, re.I)]
             if lines:
-                last = f": {sanitize_line(lines[-1])}"
+                from autopar.reasoner.prompt import sanitize
+
+                last = f": {sanitize(lines[-1], 160)}"
         return f"the model process {how} (a crash in llama.cpp's native code){last}"
 
     def _fail(self, problem: str) -> NoReturn:
@@ -242,11 +244,6 @@ def _close_all() -> None:
     """Stop the workers before interpreter teardown."""
     while _PROCESSES:
         _PROCESSES.popitem()[1].close()
-
-
-def sanitize_line(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 # --------------------------------------------------------------------------------------------- HTTP

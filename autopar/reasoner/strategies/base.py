@@ -8,6 +8,7 @@ proposal afterwards and, if it is rejected, calls the strategy again with the re
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Protocol
 
@@ -90,4 +91,14 @@ def ask_answer(ctx: Context, messages: list[Message], ids: list[str] | None = No
     """Ask for {"choice", "rationale"} (and optional "reasoning") restricted to `ids`."""
     model = answer_model(ids or ctx.ids, reasoning_chars)
     answer = ctx.ask(messages, model, ANSWER_TOKENS + reasoning_chars)
-    return Proposal(choice=answer.choice, rationale=answer.rationale)
+    return Proposal(choice=answer.choice, rationale=consistent_note(answer.choice, answer.rationale))
+
+
+WITHHELD = "(not shown: the model's note named another option than its choice)"
+
+
+def consistent_note(choice: str, note: str) -> str:
+    """The model's note, unless it names an option other than its own choice: small models often
+    write "the best option is c1" beside the choice c0, and such a note must never be printed."""
+    named = {name.lower() for name in re.findall(r"\b(c\d+|serial)\b", note, re.I)}
+    return WITHHELD if named - {choice.lower()} else note
