@@ -455,7 +455,7 @@ def _live_after(info: LoopInfo, keys: set[tuple], loops: dict[int, LoopInfo]) ->
     """
     live: set[tuple] = set()
     open_keys = set(keys)
-    node = info.node
+    node, previous = info.node, None
     while node.parent is not None and open_keys:
         parent = node.parent
         if parent.kind == K.COMPOUND_STMT:
@@ -469,15 +469,32 @@ def _live_after(info: LoopInfo, keys: set[tuple], loops: dict[int, LoopInfo]) ->
                 if not open_keys:
                     return live
         elif parent.kind in LOOP_KINDS and parent is not info.node:
-            mentioned = {_key_of(n) for n in parent.walk() if n.kind == K.DECL_REF_EXPR
-                         and not info.node.start <= n.start < info.node.end}
-            live |= open_keys & mentioned  # the next iteration of an enclosing loop may read it
-            open_keys -= mentioned
+            # the next iteration of an enclosing loop: its header (any mention counts as a read),
+            # then its body from the start up to this loop again; a variable that every path of that
+            # stretch assigns before reading is not read there. The exit path keeps every key open.
+            header = [c for c in parent.children if c is not node]
+            mentioned = {_key_of(n) for part in header for n in part.walk() if n.kind == K.DECL_REF_EXPR}
+            live |= open_keys & mentioned
+            pending = open_keys - mentioned
+            if node.kind == K.COMPOUND_STMT and previous in node.children:
+                again = node.children[:node.children.index(previous) + 1]
+            else:
+                again = [node]
+            for statement in again:
+                if not pending:
+                    break
+                if _leaves(statement):
+                    return live | _mentioned_after(info, open_keys)
+                first = _FirstAccess(loops, None)
+                defined = first.run(statement, set())
+                live |= pending & first.read_first
+                pending -= first.read_first | defined
+            open_keys -= live
         elif parent.kind in (K.SWITCH_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.LABEL_STMT):
             return live | _mentioned_after(info, open_keys)
         elif parent.kind in FUNCTION_KINDS or parent.kind == K.LAMBDA_EXPR:
             return live
-        node = parent
+        node, previous = parent, node
     return live
 
 

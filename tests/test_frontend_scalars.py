@@ -169,3 +169,40 @@ def test_a_write_through_a_reference_writes_the_bound_variable(tmp_path):
     by_loop = {loop.id: loop for loop in analysis.report.loops}
     assert not by_loop[written.id].parallel
     assert not any(s.written for s in read_only.scalars if s.is_induction_variable_of is None)
+
+
+def _loop_at(tu, line: int):
+    return next(loop for loop in tu.loops if loop.line == line)
+
+
+def test_loop_counters_declared_at_the_top_are_dead_between_sweeps_of_a_time_loop(tmp_path):
+    """C89 style: `int t, i, j;` at the top, each used only as a counter that its loop initialises.
+    The value a sweep leaves in j is never read (the next sweep and the next time step set j first),
+    so j does not block the sweep's outer loop."""
+    path = tmp_path / "c89.c"
+    path.write_text("void f(int n, int steps, double a[64][64], double b[64][64]) {\n"
+                    "    int t, i, j;\n"
+                    "    for (t = 0; t < steps; t++) {\n"
+                    "        for (i = 1; i < n - 1; i++)\n"
+                    "            for (j = 1; j < n - 1; j++)\n"
+                    "                b[i][j] = a[i][j - 1] + a[i][j + 1];\n"
+                    "        for (i = 1; i < n - 1; i++)\n"
+                    "            for (j = 1; j < n - 1; j++)\n"
+                    "                a[i][j] = b[i][j];\n"
+                    "    }\n"
+                    "}\n"
+                    "int g(int n, int steps, double *a) {\n"
+                    "    int t, i, j = 0;\n"
+                    "    for (t = 0; t < steps; t++) {\n"
+                    "        a[t] = j;\n"  # the next time step reads what the sweep left in j
+                    "        for (i = 0; i < n; i++)\n"
+                    "            for (j = 0; j < n; j++)\n"
+                    "                a[i] += 1.0;\n"
+                    "    }\n"
+                    "    return 0;\n"
+                    "}\n")
+    tu = translate(str(path), [])
+    assert not tu.has_errors
+    for line in (4, 7):
+        assert not _loop_at(tu, line).scalar("j").live_after_loop
+    assert _loop_at(tu, 16).scalar("j").live_after_loop
