@@ -459,15 +459,13 @@ def _live_after(info: LoopInfo, keys: set[tuple], loops: dict[int, LoopInfo]) ->
     while node.parent is not None and open_keys:
         parent = node.parent
         if parent.kind == K.COMPOUND_STMT:
-            for statement in parent.children[parent.children.index(node) + 1:]:
-                if _leaves(statement):
-                    return live | _mentioned_after(info, open_keys)
-                first = _FirstAccess(loops, None)
-                defined = first.run(statement, set())
-                live |= open_keys & first.read_first
-                open_keys -= first.read_first | defined
-                if not open_keys:
-                    return live
+            found = _read_before_assigned(parent.children[parent.children.index(node) + 1:], open_keys, loops)
+            if found is None:
+                return live | _mentioned_after(info, open_keys)
+            live |= found[0]
+            open_keys = found[1]
+            if not open_keys:
+                return live
         elif parent.kind in LOOP_KINDS and parent is not info.node:
             # the next iteration of an enclosing loop: its header (any mention counts as a read),
             # then its body from the start up to this loop again; a variable that every path of that
@@ -475,20 +473,14 @@ def _live_after(info: LoopInfo, keys: set[tuple], loops: dict[int, LoopInfo]) ->
             header = [c for c in parent.children if c is not node]
             mentioned = {_key_of(n) for part in header for n in part.walk() if n.kind == K.DECL_REF_EXPR}
             live |= open_keys & mentioned
-            pending = open_keys - mentioned
             if node.kind == K.COMPOUND_STMT and previous in node.children:
                 again = node.children[:node.children.index(previous) + 1]
             else:
                 again = [node]
-            for statement in again:
-                if not pending:
-                    break
-                if _leaves(statement):
-                    return live | _mentioned_after(info, open_keys)
-                first = _FirstAccess(loops, None)
-                defined = first.run(statement, set())
-                live |= pending & first.read_first
-                pending -= first.read_first | defined
+            found = _read_before_assigned(again, open_keys - mentioned, loops)
+            if found is None:
+                return live | _mentioned_after(info, open_keys)
+            live |= found[0]
             open_keys -= live
         elif parent.kind in (K.SWITCH_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.LABEL_STMT):
             return live | _mentioned_after(info, open_keys)
@@ -496,6 +488,24 @@ def _live_after(info: LoopInfo, keys: set[tuple], loops: dict[int, LoopInfo]) ->
             return live
         node, previous = parent, node
     return live
+
+
+def _read_before_assigned(statements: list[Node], keys: set[tuple],
+                          loops: dict[int, LoopInfo]) -> Optional[tuple[set[tuple], set[tuple]]]:
+    """Run through `statements` in order: (the keys some path reads before assigning them, the keys
+    no statement assigned on every path yet). None when control may leave one of the statements."""
+    read: set[tuple] = set()
+    pending = set(keys)
+    for statement in statements:
+        if not pending:
+            break
+        if _leaves(statement):
+            return None
+        first = _FirstAccess(loops, None)
+        defined = first.run(statement, set())
+        read |= pending & first.read_first
+        pending -= first.read_first | defined
+    return read, pending
 
 
 def _key_of(node: Node) -> Optional[tuple]:
