@@ -480,12 +480,11 @@ def estimate(tu: TranslationUnit, plan: Plan, root: Optional[Loop] = None) -> fl
 
 # ----------------------------------------------------------------------------------- candidates
 
-def _threshold(tu: TranslationUnit, loop: Loop) -> Optional[str]:
-    """`trip > T` as C when the trip count is symbolic and the loop may be small, else None."""
+def _trip_text(loop: Loop) -> Optional[str]:
+    """The trip count as C text, when the bounds are affine and the step is 1 or -1."""
     c = loop.canonical
-    _, symbolic = trip_count(tu, loop)
-    if not symbolic or c is None or c.lower is None or c.upper is None or \
-            not c.lower.is_linear or not c.upper.is_linear or abs(c.step) != 1:
+    if c is None or c.lower is None or c.upper is None or not c.lower.is_linear or not c.upper.is_linear \
+            or abs(c.step) != 1:
         return None
     hi, lo = (c.upper, c.lower) if c.step > 0 else (c.lower, c.upper)
     poly: dict[tuple[str, ...], int] = {}
@@ -495,11 +494,44 @@ def _threshold(tu: TranslationUnit, loop: Loop) -> Optional[str]:
         poly[()] = poly.get((), 0) + sign * aff.constant
     if c.comparison.value in ("<=", ">="):
         poly[()] = poly.get((), 0) + 1
-    trip_text = render_poly(poly)
-    per_iteration = max(1.0, work(tu, loop) / trip_count(tu, loop)[0])
+    return render_poly(poly)
+
+
+def _work_terms(tu: TranslationUnit, loop: Loop, fixed: set[str]) -> dict[tuple[str, ...], float]:
+    """The work of one iteration of `loop` as a polynomial in the trip counts of its inner loops:
+    {(trip texts...): units}. An inner loop whose bounds are affine in names that do not change in
+    the region (none of `fixed`) contributes its trip count as text; any other, its estimate."""
+    terms: dict[tuple[str, ...], float] = {(): 1.0 + sum(
+        1 for a in loop.accesses if a.enclosing_loops and a.enclosing_loops[-1] == loop.id) + 4.0 * len(loop.calls)}
+    for child in (tu.loop(c) for c in loop.children):
+        text = _trip_text(child) if trip_count(tu, child)[1] and not _bound_vars(child) & fixed else None
+        scale = 1.0 if text else trip_count(tu, child)[0]
+        for factors, units in _work_terms(tu, child, fixed).items():
+            key = tuple(sorted(factors + ((f"({text})",) if text else ())))
+            terms[key] = terms.get(key, 0.0) + units * scale
+    return terms
+
+
+def _threshold(tu: TranslationUnit, loop: Loop) -> Optional[str]:
+    """A work threshold as C, when the trip count is symbolic and the loop may be small, else None:
+    `n > T`, or `(double)(n) * (m) > T` when the inner loops' trip counts are symbolic too (their
+    product is the region's work). T makes the region's work a few times the machine's cost of
+    starting it."""
+    _, symbolic = trip_count(tu, loop)
+    trip = _trip_text(loop)
+    if not symbolic or trip is None:
+        return None
     model = machine.current()
-    limit = max(model.threads, int(model.min_parallel_work / per_iteration))
-    return f"{trip_text} > {limit}"
+    # names that change inside the region: the loop variables and the scalars written there
+    fixed = {l.canonical.induction_variable for l in [loop, *descendants(tu, loop)] if l.canonical}
+    fixed |= {s.variable.name for s in loop.scalars if s.written}
+    terms = _work_terms(tu, loop, fixed)
+    factors, units = max(terms.items(), key=lambda t: (len(t[0]), t[1]))
+    if not factors:
+        per_iteration = max(1.0, work(tu, loop) / trip_count(tu, loop)[0])
+        return f"{trip} > {max(model.threads, int(model.min_parallel_work / per_iteration))}"
+    product = " * ".join([f"(double)({trip})", *factors])
+    return f"{product} > {max(1, int(model.min_parallel_work / units))}"
 
 
 def _chunk(tu: TranslationUnit, loop: Loop) -> Optional[int]:

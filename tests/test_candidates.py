@@ -47,8 +47,8 @@ def test_matmul_restrict_is_static(example):
     root, nest = nest_of(example, "matmul_restrict")
     plan = default_plan(nest)
     assert plan.loop_id == root.id and plan.proof == Proof.STATIC and plan.alias_check is None
-    # n is symbolic: the region runs only when the loop has more iterations than threads
-    assert render_pragma(plan) == "#pragma omp parallel for if(n > 4)"
+    # n is symbolic: the region runs only when its work, n * n * n iterations, pays for it
+    assert render_pragma(plan) == "#pragma omp parallel for if((double)(n) * (n) * (n) > 6666)"
     # collapse(2) over the rectangular perfect pair i, j is offered, never over k
     assert {c.plan.collapse for c in nest.candidates if c.plan.loop_id == root.id} == {1, 2}
 

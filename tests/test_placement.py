@@ -132,3 +132,12 @@ def test_c89_counters_do_not_push_the_pragma_into_the_innermost_loop(tmp_path, c
     assert len(pragmas) == 2
     for n in pragmas:
         assert lines[n].strip().startswith("for (i = 1;") and "private(j, k)" in lines[n - 1]
+
+
+def test_the_threshold_of_a_nest_is_its_work_not_its_outer_trip_count(tmp_path):
+    """An outer loop over n rows of m columns pays only when n * m is large: `n > 4` would start a
+    team for four rows of three columns."""
+    pragmas = _default_pragmas(tmp_path, "void add(int n, int m, double *restrict c, const double *restrict a) {\n"
+                                         "    for (int i = 0; i < n; i++)\n        for (int j = 0; j < m; j++)\n"
+                                         "            c[i * m + j] += a[i * m + j];\n}\n")
+    assert pragmas[2] == "#pragma omp parallel for if((double)(n) * (m) > 5000)"  # 4 units per iteration

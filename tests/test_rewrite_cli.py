@@ -124,7 +124,7 @@ def test_matmul_gets_pragmas_and_still_computes_the_same(work, capfdbinary):
     report = json.loads((work / "report.json").read_text())
     parallel = {loop["function"] for loop in report["files"][0]["loops"] if loop["parallel"]}
     assert {"matmul", "matmul_restrict", "dot"} <= parallel and "prefix_sum" not in parallel
-    assert "    #pragma omp parallel for if(n > 4)\n    for (int i = 0; i < n; i++)\n        for (int j" in text
+    assert "    #pragma omp parallel for if((double)(n) * (n) * (n) > 6666)\n    for (int i = 0; i < n; i++)\n        for (int j" in text
     for name, source in (("serial", MATMUL), ("parallel", work / "matmul.c")):
         subprocess.run(["gcc", "-O1", "-fopenmp", str(source), "-o", name], check=True)
     run = lambda name: subprocess.run([f"./{name}", "96"], capture_output=True, text=True,  # noqa: E731
