@@ -276,7 +276,7 @@ def run_bench(kernels: Optional[Sequence[str]] = None, threads: Sequence[int] = 
                 check = v.race_check(build.race_source or build.source, str(workdir),
                                      [*build.race_flags, *kernel.defines("small"),
                                       *v.include_beside(kernel.source)],
-                                     threads=max(2, max(threads)), link_flags=suite.link_flags)
+                                     threads=max(v.RACE_THREADS, max(threads)), link_flags=suite.link_flags)
                 results.race_checks.append(RaceRecord(kernel=kernel.name, config=config, threads=check.threads,
                                                       race_free=check.race_free, excerpt=check.excerpt,
                                                       error=check.error))
