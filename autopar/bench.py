@@ -33,7 +33,7 @@ SUITE_FILE = Path(__file__).resolve().parent.parent / "benchmarks" / "kernels.ya
 POLLY_FLAGS = ["-mllvm", "-polly", "-mllvm", "-polly-parallel",
                "-mllvm", "-polly-pattern-matching-based-opts=false"]
 BASE_CONFIGS = ["serial", "gcc-autopar", "polly", "reference", "autopar"]
-SIZES = ("small", "medium", "large")
+SIZES = ("tiny", "small", "medium", "large")  # tiny: only the kernels that define it
 
 # tool-failed: autopar's own analysis or rewrite crashed on the kernel (a bug, never hidden)
 Status = Literal["ok", "wrong-output", "race", "compile-failed", "run-failed", "timeout", "tool-failed",
@@ -266,7 +266,7 @@ def run_bench(kernels: Optional[Sequence[str]] = None, threads: Sequence[int] = 
         workdir = out / "build" / kernel.name
         workdir.mkdir(parents=True, exist_ok=True)
         builds = _builds(kernel, configs, base_flags, results.unavailable, reasoners, out / "sources")
-        for size in sizes:
+        for size in (s for s in sizes if s in kernel.sizes):
             _run_size(kernel, size, builds, results, workdir, suite.link_flags, repeat, warmup, tolerance, tick)
         if race_checks:
             for config, build in builds.items():

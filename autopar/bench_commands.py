@@ -125,7 +125,7 @@ def add_bench(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                                    "configuration and write results.json, results.md and plots to --out.")
     p.add_argument("--kernels", default=None, help="comma-separated kernel names (default: all)")
     p.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
-    p.add_argument("--sizes", default="medium", help="comma-separated of small,medium,large (default medium)")
+    p.add_argument("--sizes", default="medium", help="comma-separated of tiny,small,medium,large (default medium; tiny only for the kernels that define it)")
     p.add_argument("--configs", default=None,
                    help="comma-separated of serial,gcc-autopar,polly,reference,autopar (default: all)")
     p.add_argument("--llm", action="store_true", help="also rewrite with the LLM reasoner")

@@ -497,16 +497,24 @@ def _trip_text(loop: Loop) -> Optional[str]:
     return render_poly(poly)
 
 
-def _work_terms(tu: TranslationUnit, loop: Loop, fixed: set[str]) -> dict[tuple[str, ...], float]:
+def _work_terms(tu: TranslationUnit, loop: Loop, fixed: set[str],
+                outer: tuple[str, str]) -> dict[tuple[str, ...], float]:
     """The work of one iteration of `loop` as a polynomial in the trip counts of its inner loops:
     {(trip texts...): units}. An inner loop whose bounds are affine in names that do not change in
-    the region (none of `fixed`) contributes its trip count as text; any other, its estimate."""
+    the region (none of `fixed`) contributes its trip count as text; one whose bound also uses the
+    region's own loop variable (`outer`: that variable and its loop's trip count), a triangle, half
+    that loop's trip count; any other, its estimate."""
     terms: dict[tuple[str, ...], float] = {(): 1.0 + sum(
         1 for a in loop.accesses if a.enclosing_loops and a.enclosing_loops[-1] == loop.id) + 4.0 * len(loop.calls)}
     for child in (tu.loop(c) for c in loop.children):
-        text = _trip_text(child) if trip_count(tu, child)[1] and not _bound_vars(child) & fixed else None
-        scale = 1.0 if text else trip_count(tu, child)[0]
-        for factors, units in _work_terms(tu, child, fixed).items():
+        text, scale = None, trip_count(tu, child)[0]
+        if not trip_count(tu, child)[1]:
+            pass  # a constant trip count: its value
+        elif _trip_text(child) and not _bound_vars(child) & fixed:
+            text, scale = _trip_text(child), 1.0
+        elif _trip_text(child) and _bound_vars(child) & fixed == {outer[0]}:
+            text, scale = outer[1], 0.5
+        for factors, units in _work_terms(tu, child, fixed, outer).items():
             key = tuple(sorted(factors + ((f"({text})",) if text else ())))
             terms[key] = terms.get(key, 0.0) + units * scale
     return terms
@@ -525,7 +533,7 @@ def _threshold(tu: TranslationUnit, loop: Loop) -> Optional[str]:
     # names that change inside the region: the loop variables and the scalars written there
     fixed = {l.canonical.induction_variable for l in [loop, *descendants(tu, loop)] if l.canonical}
     fixed |= {s.variable.name for s in loop.scalars if s.written}
-    terms = _work_terms(tu, loop, fixed)
+    terms = _work_terms(tu, loop, fixed, (loop.canonical.induction_variable, trip))
     factors, units = max(terms.items(), key=lambda t: (len(t[0]), t[1]))
     if not factors:
         per_iteration = max(1.0, work(tu, loop) / trip_count(tu, loop)[0])
@@ -627,19 +635,21 @@ def _simd_ok(ctx: NestContext, loop: Loop) -> bool:
 
 
 def plans_for(ctx: NestContext, loop: Loop) -> list[Plan]:
-    """Every plan with the pragma on `loop`, the plainest first."""
+    """Every plan with the pragma on `loop`, the plainest first. With a symbolic trip count every
+    threaded plan carries the work threshold; the plain one is offered without it too."""
     tu = ctx.tu
     base = base_plan(ctx, loop)
-    plans = [base]
+    threshold = _threshold(tu, loop)
+    threaded = base.model_copy(update={"threshold_check": threshold}) if threshold else base
+    plans = [threaded]
     chain = _collapse_chain(ctx, loop)
     for n in range(2, len(chain) + 2):
-        plans.append(base.model_copy(update={"collapse": n}))
+        plans.append(threaded.model_copy(update={"collapse": n}))
     if _irregular(tu, loop):
-        plans.append(base.model_copy(update={"schedule": Schedule.DYNAMIC, "chunk": _chunk(tu, loop)}))
-        plans.append(base.model_copy(update={"schedule": Schedule.GUIDED}))
-    threshold = _threshold(tu, loop)
+        plans.append(threaded.model_copy(update={"schedule": Schedule.DYNAMIC, "chunk": _chunk(tu, loop)}))
+        plans.append(threaded.model_copy(update={"schedule": Schedule.GUIDED}))
     if threshold:
-        plans.append(base.model_copy(update={"threshold_check": threshold}))
+        plans.append(base)
     if _simd_ok(ctx, loop):
         # clang 14 at -O1 miscompiles `parallel for simd reduction(+: s)` (half the sum, even on one
         # thread), so the combined construct is only offered without reductions
@@ -721,21 +731,29 @@ def _analyze_nest(tu: TranslationUnit, root: Loop, ctx: NestContext) -> NestAnal
         analysis.default_reason = "no loop of the nest can run in parallel: " + "; ".join(
             verdicts[0].reasons[:2]) if verdicts and verdicts[0].reasons else "no legal parallel plan"
         return analysis
-    best = min(eligible, key=lambda c: (c.estimated_cost, int(c.id[1:])))
     serial = work(tu, root)
-    # a parallel region must win clearly (the estimate of its overhead is rough); simd has none
-    needed = serial if best.plan.directive == Directive.SIMD else serial * CLEAR_GAIN
-    if best.estimated_cost >= needed:
+    # a plan must win clearly (the estimate of its overhead is rough; simd has none), unless it has a
+    # work threshold: its if() runs the region only when the work pays for it on this machine, so
+    # the guess of a symbolic trip count does not decide. Where such plans exist, they are preferred
+    # to simd alone, which the guess would favour for any loop it takes to be short.
+    clear = [c for c in eligible if c.plan.threshold_check or
+             c.estimated_cost < (serial if c.plan.directive == Directive.SIMD else serial * CLEAR_GAIN)]
+    if not clear:
         regions = [c for c in eligible if c.plan.directive != Directive.SIMD]
         region = min(regions, key=lambda c: (c.estimated_cost, int(c.id[1:]))) if regions else None
+        best = min(eligible, key=lambda c: (c.estimated_cost, int(c.id[1:])))
         analysis.default_reason = _serial_reason(tu, best, region, serial)
         for verdict in verdicts:
             if verdict.parallelizable:
                 verdict.reasons.append("left serial: " + analysis.default_reason)
         return analysis
+    if any(c.plan.threshold_check for c in clear):
+        clear = [c for c in clear if c.plan.directive != Directive.SIMD]
+    best = min(clear, key=lambda c: (c.estimated_cost, int(c.id[1:])))
+    guard = f" (runs in parallel only when {best.plan.threshold_check})" if best.plan.threshold_check else ""
     analysis.default_candidate_id = best.id
     analysis.default_reason = (f"{best.summary}: lowest estimated cost {best.estimated_cost:.3g} "
-                               f"(serial {serial:.3g}, {machine.current().threads} threads)")
+                               f"(serial {serial:.3g}, {machine.current().threads} threads){guard}")
     return analysis
 
 

@@ -200,7 +200,8 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     if not problems:
         return None
     # the fix: the analysis's own plan for this loop, the one closest to the user's construct
-    same = [p for p in plans if p.collapse == parsed.collapse and
+    # (clauses fixed, nothing added: no work threshold the user did not ask for)
+    same = [p for p in plans if p.collapse == parsed.collapse and p.threshold_check is None and
             ("simd" in parsed.directive) == ("simd" in p.directive.value)]
     safe = render_pragma((same or plans)[0])
     if span:

@@ -20,10 +20,10 @@ pytestmark = [pytest.mark.slow,
 
 def test_every_kernel_has_a_reference_and_three_sizes():
     suite = load_suite()
-    assert len(suite.kernels) == 11
+    assert len(suite.kernels) == 16  # the paper's eleven and five of the never-slower suite
     for kernel in suite.kernels:
         assert Path(kernel.source).is_file() and Path(kernel.reference).is_file()
-        assert set(kernel.sizes) == {"small", "medium", "large"}
+        assert {"small", "medium", "large"} <= set(kernel.sizes) <= {"tiny", "small", "medium", "large"}
         assert "#pragma omp" in Path(kernel.reference).read_text()
         assert "#pragma omp" not in Path(kernel.source).read_text()
 
@@ -90,3 +90,15 @@ def test_bad_options_are_reported_without_running(tmp_path):
         run_bench(["matmul"], sizes=["huge"], out_dir=str(tmp_path))
     with pytest.raises(BenchError, match="unknown configuration"):
         run_bench(["matmul"], configs=["icc"], out_dir=str(tmp_path))
+
+
+def test_the_never_slower_kernels_keep_serial_output_at_their_tiny_and_small_sizes(tmp_path):
+    """autopar's rewrite of each new kernel prints what the serial build prints, at 4 threads."""
+    from autopar.bench import run_bench
+
+    results = run_bench(kernels=["heat3d", "jacobi1d", "spmv", "atax", "trmv"], threads=[4], sizes=["tiny", "small"],
+                        out_dir=str(tmp_path), repeat=1, warmup=0, configs=["autopar", "reference"],
+                        race_checks=False)
+    records = [r for r in results.records if r.config != "serial"]
+    assert len(records) == 5 * 2 * 2
+    assert all(r.status == "ok" for r in records), [(r.kernel, r.size, r.config, r.status) for r in records]

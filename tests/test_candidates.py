@@ -289,14 +289,16 @@ def test_a_variable_an_outer_loop_writes_is_a_parameter_of_the_inner_loop(analyz
     assert [v.loop_id for v in nest.verdicts if v.parallelizable] == [k.id]
 
 
-def test_a_short_region_inside_serial_loops_stays_serial_but_listed(analyzed):
-    """Butterflies of varying width inside two serial loops: the region would be entered once per
-    block, for little work each time, so the default is serial; the legal plan stays a candidate."""
+def test_a_region_inside_serial_loops_runs_in_parallel_only_where_its_work_pays(analyzed):
+    """Butterflies of varying width inside two serial loops: the region is entered once per block,
+    for little work in the early stages and much in the late ones. Its work threshold decides at run
+    time: serial for narrow butterflies, parallel for wide ones; the plain plan stays a candidate."""
     tu, [nest] = analyzed(FFT_STAGES)
-    assert nest.default_candidate_id is None
-    assert any(c.plan.directive == Directive.PARALLEL_FOR for c in nest.candidates)
-    assert "parallel region on k would be entered" in nest.default_reason
-    assert "overhead outweighs the gain" in nest.default_reason
+    chosen = next(c for c in nest.candidates if c.id == nest.default_candidate_id)
+    assert chosen.plan.directive == Directive.PARALLEL_FOR and chosen.plan.threshold_check.startswith("half > ")
+    assert any(c.plan.threshold_check is None and c.plan.directive == Directive.PARALLEL_FOR
+               for c in nest.candidates)
+    assert "runs in parallel only when half > " in nest.default_reason
 
 
 def test_small_constant_windows_count_as_small_and_large_inner_work_still_wins(analyzed):
