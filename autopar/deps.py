@@ -110,10 +110,33 @@ class AccessModel:
     domain: list[str] = field(default_factory=list)  # isl constraints with "@k" for dim k
     exact_domain: bool = True
     params: set[str] = field(default_factory=set)
+    # isl text of the domain and subscripts per dim prefix, built once (see `pair_key`)
+    _texts: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def affine(self) -> bool:
         return self.dims is not None
+
+    def domain_text(self, prefix: str) -> str:
+        key = ("domain", prefix)
+        if key not in self._texts:
+            self._texts[key] = " and ".join(c.replace("@", prefix) for c in self.domain)
+        return self._texts[key]
+
+    def dim_texts(self, prefix: str) -> list[tuple[str, Optional[tuple]]]:
+        """Per subscript: its isl text over `prefix` dims, and for a subscript without induction
+        variables, (its loop-invariant terms, its constant) to compare it with another cheaply."""
+        key = ("dims", prefix)
+        if key not in self._texts:
+            names = ivs_for(prefix, self)
+            out = []
+            for d in self.dims:
+                invariant = None
+                if not any(n in names for n in d if n):
+                    invariant = (tuple(sorted((n, c) for n, c in d.items() if n and c)), d.get("", 0))
+                out.append((_render(d, names), invariant))
+            self._texts[key] = out
+        return self._texts[key]
 
     def order_key(self) -> tuple[int, int, int, int]:
         a = self.access
@@ -270,6 +293,7 @@ class LoopModel:
         self.objects: dict[str, ObjectModel] = {}
         self.object_of: dict[str, str] = {}  # access id -> object key
         self.models: list[AccessModel] = []
+        self._domains: dict[tuple[str, ...], tuple] = {}  # loop chain -> (loops, domain, params, exact)
         for access in sorted(loop.accesses, key=lambda a: (a.statement, a.is_write, a.line, a.column)):
             model = self._model(access)
             self.models.append(model)
@@ -287,14 +311,20 @@ class LoopModel:
     def _model(self, access: Access) -> AccessModel:
         ids = access.enclosing_loops
         start = ids.index(self.loop.id) if self.loop.id in ids else len(ids)
-        loops = [self.loops[i] for i in ids[start:] if i in self.loops]
-        model = AccessModel(access=access, loops=loops, domain=list(self.context.domain), variant=self.variant)
-        ivs: dict[str, str] = {}
-        for k, l in enumerate(loops):
-            self._bound(model, k, l, ivs)
-            if l.canonical:
-                ivs[l.canonical.induction_variable] = f"@{k}"
-        return model
+        chain = tuple(i for i in ids[start:] if i in self.loops)
+        known = self._domains.get(chain)
+        if known is None:  # accesses in the same loops share their domain: build it once
+            loops = [self.loops[i] for i in chain]
+            model = AccessModel(access=None, loops=loops, domain=list(self.context.domain), variant=self.variant)
+            ivs: dict[str, str] = {}
+            for k, l in enumerate(loops):
+                self._bound(model, k, l, ivs)
+                if l.canonical:
+                    ivs[l.canonical.induction_variable] = f"@{k}"
+            known = self._domains[chain] = (loops, tuple(model.domain), frozenset(model.params), model.exact_domain)
+        loops, domain, params, exact = known
+        return AccessModel(access=access, loops=list(loops), domain=list(domain), variant=self.variant,
+                           params=set(params), exact_domain=exact)
 
     def _usable(self, aff, ivs: dict[str, str]) -> Optional[Aff]:
         """An AffineExpr as a linear Aff over dims and invariant parameters, or None.
@@ -664,6 +694,7 @@ class Analysis:
     """The dependence graph of one loop together with the models it was built from."""
 
     def __init__(self, tu: TranslationUnit, loop: Loop):
+        self.solver: PairSolver = tu.cache("deps.PairSolver", PairSolver)
         self.model = LoopModel(tu, loop)
         self.graph = DependenceGraph(loop.id)
         self.graph.objects = self.model.objects
@@ -739,20 +770,18 @@ class Analysis:
             for k in range(fresh_depth, len(common)):
                 self._unknown(a, b, common[k], f"{a.access.text} and {b.access.text} use different shapes")
             return
-        base = pair_set_text(a, b, common)
-        base_set = _parse_set(base)
-        if base_set.is_empty():
+        question = self.solver.question(a, b, common)
+        if question is None:  # a subscript compares two different constants: no common element
+            return
+        if question.empty():
             return
         for k in range(fresh_depth, len(common)):
             if common[k].canonical is None:
                 self._unknown(a, b, common[k], f"loop {common[k].id} is not canonical")
                 continue
-            order = _order_set(len(common), len(a.loops), len(b.loops), k,
-                               common[k].canonical.step > 0)
-            carried = base_set.intersect(order)
-            if carried.is_empty():
+            distance = question.carried(k, common[k].canonical.step)
+            if distance is None:
                 continue
-            distance = _distance(carried, k, common[k].canonical.step)
             kind = _kind(a.access, b.access)
             self.graph.add_edge(Edge(
                 source=a.access.id, sink=b.access.id, kind=kind, loop=common[k].id, distance=distance,
@@ -760,8 +789,7 @@ class Analysis:
                        f"{b.access.text} (line {b.access.line}) carried by {_iv(common[k])}, "
                        f"distance {distance}"))
         if a is not b and a.order_key() < b.order_key():
-            same = _order_set(len(common), len(a.loops), len(b.loops), None, True)
-            if not base_set.intersect(same).is_empty():
+            if question.independent():
                 kind = _kind(a.access, b.access)
                 self.graph.add_edge(Edge(source=a.access.id, sink=b.access.id, kind=kind, loop=None,
                                          reason=f"loop-independent {kind} dependence from "
@@ -782,6 +810,80 @@ class Analysis:
                         self._unknown(src, dst, loop,
                                       f"{x.path} and {y.path} may point to the same memory "
                                       f"({src.access.text} and {dst.access.text})", alias=(x.key, y.key))
+
+
+class PairQuestion:
+    """Whether two accesses touch the same element, per carrying depth: one isl set (the pairs of
+    iterations touching the same element, `pair_set_text`) and its answers, computed once."""
+
+    def __init__(self, text: str, ncommon: int, na: int, nb: int):
+        self.text = text
+        self.ncommon, self.na, self.nb = ncommon, na, nb
+        self._set: Optional[isl.Set] = None
+        self._empty: Optional[bool] = None
+        self._carried: dict[tuple[int, int], Optional[str]] = {}
+        self._independent: Optional[bool] = None
+
+    @property
+    def set(self) -> isl.Set:
+        if self._set is None:
+            self._set = isl.Set(self.text)
+        return self._set
+
+    def empty(self) -> bool:
+        if self._empty is None:
+            self._empty = self.set.is_empty()
+        return self._empty
+
+    def carried(self, k: int, step: int) -> Optional[str]:
+        """The distance of the dependence carried at depth k (a loop of this step), or None."""
+        key = (k, step)
+        if key not in self._carried:
+            carried = self.set.intersect(_order_set(self.ncommon, self.na, self.nb, k, step > 0))
+            self._carried[key] = None if carried.is_empty() else _distance(carried, k, step)
+        return self._carried[key]
+
+    def independent(self) -> bool:
+        """Whether the same iteration of every common loop touches the same element."""
+        if self._independent is None:
+            same = _order_set(self.ncommon, self.na, self.nb, None, True)
+            self._independent = not self.set.intersect(same).is_empty()
+        return self._independent
+
+
+class PairSolver:
+    """The dependence questions of one translation unit, each asked of isl once.
+
+    A question is the pair set of two accesses up to the names of their objects: their domains,
+    their subscripts and their common loops. Subscripts equal on both sides without induction
+    variables (`u[..][2]` and `u[..][2]`) add nothing and are left out, so the accesses to each
+    component of `u[k][j][i][m]` ask the same question; two different constants there answer it
+    at once (no common element). Each distinct question is parsed once and its answers (per depth
+    and step) kept, across the loops of a nest and across nests."""
+
+    def __init__(self) -> None:
+        self._questions: dict[tuple, PairQuestion] = {}
+
+    def question(self, a: AccessModel, b: AccessModel, common: list[Loop]) -> Optional[PairQuestion]:
+        equal: list[str] = []
+        for (ta, ia), (tb, ib) in zip(a.dim_texts("a"), b.dim_texts("b")):
+            if ia is not None and ib is not None and ia[0] == ib[0]:
+                if ia[1] != ib[1]:
+                    return None
+                continue
+            equal.append(f"{ta} = {tb}")
+        key = (a.domain_text("a"), b.domain_text("b"), len(common), len(a.loops), len(b.loops), tuple(equal))
+        found = self._questions.get(key)
+        if found is None:
+            found = self._questions[key] = PairQuestion(
+                _pair_text(a, b, len(common), equal), len(common), len(a.loops), len(b.loops))
+        return found
+
+
+def _pair_text(a: AccessModel, b: AccessModel, ncommon: int, equal: list[str]) -> str:
+    """`pair_set_text` with the given subscript equalities."""
+    cons = [f"d{k} = b{k} - a{k}" for k in range(ncommon)]
+    return _set_text([("a", a), ("b", b)], pre=[f"d{k}" for k in range(ncommon)], extra=cons + equal)
 
 
 @lru_cache(maxsize=4096)
