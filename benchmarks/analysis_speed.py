@@ -8,8 +8,9 @@ included). The files: a generated CFD solver (`benchmarks/cfd_gen.py`, the shape
 arrays with constant last subscripts, nests of depth 3 to 5 with ~60 accesses), lz4.c and brotli's
 decode.c from `tests/data/frontend/`, and any FILE given.
 
-Then the growth with the accesses of one nest (10, 20, 40, 80, 160; a depth-4 nest of the
-generator): analysis time of that nest alone. Times are the best of `--repeat` runs; the machine is
+Then the growth with the accesses of one nest (10, 20, 40, 80, 160; a depth-4 sweep of the generator,
+`u[k][j][i][c] = ... u[k][j][i-1][c] ...`, whose every access pair may depend): analysis time of
+that nest alone (all its loops). Times are the best of `--repeat` runs; the machine is
 shared, so compare figures taken in one run, and read the load average printed with them.
 
     python benchmarks/analysis_speed.py [--repeat 3] [--json] [FILE ...]
@@ -81,7 +82,7 @@ def nest_row(accesses: int, repeat: int, workdir: Path) -> dict:
     from benchmarks.cfd_gen import nest_file
 
     path = workdir / f"nest{accesses}.c"
-    path.write_text(nest_file(accesses))
+    path.write_text(nest_file(accesses, kind="sweep"))
     runs = [_child(str(path), []) for _ in range(repeat)]
     return {"accesses": runs[0]["accesses"], "loops": runs[0]["loops"],
             "front_end_s": min(r["front_end_s"] for r in runs),

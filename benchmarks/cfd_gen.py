@@ -135,6 +135,8 @@ class Nest:
                 self.count += 1
             while left > 1:
                 reads = min(left - 1, self.rng.randint(3, 9))
+                if left - reads - 1 == 1:
+                    reads += 1  # never leave one access over: a statement has a write and a read
                 body[lvl] += self.statement(lvl, indent, reads)
                 left -= reads + 1
         # i level first, then the m loop with the n loop inside
