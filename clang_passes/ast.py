@@ -209,6 +209,7 @@ class Function:
         self._node: Optional[Node] = None
         self._nodes: list[Node] = []
         self._references: Optional[dict[tuple, Optional[Node]]] = None
+        self.facts: dict[tuple, object] = {}  # what passes learn of a node once, keyed by (fact, node.index)
 
     def _ensure(self) -> None:
         if self._node is None:

@@ -456,21 +456,33 @@ def _live_after(info: LoopInfo, keys: set[tuple], loops: dict[int, LoopInfo]) ->
     live: set[tuple] = set()
     open_keys = set(keys)
     node = info.node
+    facts = info.function.facts  # every loop of the function asks about the same statements
     while node.parent is not None and open_keys:
         parent = node.parent
         if parent.kind == K.COMPOUND_STMT:
             for statement in parent.children[parent.children.index(node) + 1:]:
-                if _leaves(statement):
+                known = facts.get(("live_after", statement.index))
+                if known is None:
+                    if _leaves(statement):
+                        known = None, None
+                    else:
+                        first = _FirstAccess(loops, None)
+                        defined = first.run(statement, set())
+                        known = frozenset(first.read_first), frozenset(defined)
+                    facts[("live_after", statement.index)] = known
+                read_first, defined = known
+                if read_first is None:
                     return live | _mentioned_after(info, open_keys)
-                first = _FirstAccess(loops, None)
-                defined = first.run(statement, set())
-                live |= open_keys & first.read_first
-                open_keys -= first.read_first | defined
+                live |= open_keys & read_first
+                open_keys -= read_first | defined
                 if not open_keys:
                     return live
         elif parent.kind in LOOP_KINDS and parent is not info.node:
-            mentioned = {_key_of(n) for n in parent.walk() if n.kind == K.DECL_REF_EXPR
-                         and not info.node.start <= n.start < info.node.end}
+            refs = facts.get(("refs", parent.index))
+            if refs is None:
+                refs = facts[("refs", parent.index)] = [(n.start, _key_of(n)) for n in parent.walk()
+                                                        if n.kind == K.DECL_REF_EXPR]
+            mentioned = {key for start, key in refs if not info.node.start <= start < info.node.end}
             live |= open_keys & mentioned  # the next iteration of an enclosing loop may read it
             open_keys -= mentioned
         elif parent.kind in (K.SWITCH_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.LABEL_STMT):
