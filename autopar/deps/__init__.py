@@ -3,7 +3,7 @@
 - `model`: the isl model of a nest (accesses, iteration domains, delinearised subscripts, objects,
   aliasing rules);
 - `dependences`: the dependences of a loop's accesses (`Analysis`, `analysis`, `dependence_graph`);
-- `graph`: the resulting `DependenceGraph` (a networkx MultiDiGraph of access ids and `Edge`s);
+- `graph`: the resulting `DependenceGraph` (access ids and `Edge`s; a networkx MultiDiGraph on demand);
 - `runtime_checks`: the byte ranges of objects and the overlap test of a runtime alias check;
 - `isl_text`: isl text of models and C text of isl results.
 """

@@ -99,8 +99,8 @@ class Analysis:
                 continue
             self.model.objects[key] = scalar
             self.model.object_of[node] = key
-            self.graph.graph.add_node(node, text=var.name, line=loop.line, column=loop.column,
-                                      write=use.written, object=var.name)
+            self.graph.add_node(node, text=var.name, line=loop.line, column=loop.column,
+                                write=use.written, object=var.name)
             for obj, m in pairs:
                 for common in m.loops:
                     self.graph.add_edge(Edge(
