@@ -201,8 +201,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--accesses", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--nest", type=int, help="write one nest of this many accesses instead")
+    parser.add_argument("--kind", default="sweep", choices=["rhs", "sweep", "block"], help="of that nest")
     args = parser.parse_args(argv)
-    sys.stdout.write(nest_file(args.nest, seed=args.seed) if args.nest else
+    sys.stdout.write(nest_file(args.nest, kind=args.kind, seed=args.seed) if args.nest else
                      generate(args.lines, args.accesses, args.seed))
     return 0
 

@@ -8,6 +8,7 @@ unit (`PairSolver`).
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Optional
 
@@ -114,6 +115,9 @@ class Analysis:
         fresh = [k for k, l in enumerate(models[0].loops) if obj.kind == "array"
                  and obj.base.storage in (Storage.LOCAL,) and declared_inside(obj.base, l)]
         fresh_depth = max(fresh) + 1 if fresh else 0  # loops [0, fresh_depth) see a new object
+        if all(m.affine for m in models):
+            self._exact_object(models, fresh_depth)
+            return
         for a in models:
             for b in models:
                 if not (a.access.is_write or b.access.is_write):
@@ -128,35 +132,65 @@ class Analysis:
                         self._unknown(a, b, common[k], f"{reason}: accesses to {obj.path} may touch the "
                                       f"same element in different iterations of {iv_name(common[k])}")
 
-    def _exact(self, a: AccessModel, b: AccessModel, common: list[Loop], fresh_depth: int) -> None:
+    def _exact_object(self, models: list[AccessModel], fresh_depth: int) -> None:
+        """Exact dependences between the accesses of one object, in the order of the pairs. Accesses in
+        the same loops with the same subscripts (`u[k][j][i][0]` read twice) ask the same questions:
+        each pair of such classes is answered once, and its edges written for each of its pairs."""
+        classes: dict[tuple, int] = {}
+        cls = [classes.setdefault((tuple(l.id for l in m.loops), tuple(t for t, _ in m.dim_texts("a"))),
+                                  len(classes)) for m in models]
+        outcomes: dict[tuple[int, int], Optional[tuple]] = {}
+        for ia, a in enumerate(models):
+            a_writes = a.access.is_write
+            for ib, b in enumerate(models):
+                if not (a_writes or b.access.is_write):
+                    continue
+                key = (cls[ia], cls[ib])
+                if key not in outcomes:
+                    outcomes[key] = self._outcome(a, b, fresh_depth)
+                outcome = outcomes[key]
+                if outcome is not None:
+                    self._exact_edges(a, b, fresh_depth, *outcome)
+
+    def _outcome(self, a: AccessModel, b: AccessModel, fresh_depth: int) -> Optional[tuple]:
+        """(common loops, pair question or None for different shapes, [(depth, distance or None for a
+        loop that is not canonical)]), or None when the accesses never touch the same element."""
+        common = common_loops(a, b)
         if len(a.dims) != len(b.dims):
+            return common, None, []
+        question = self.solver.question(a, b, common)
+        if question is None or question.empty():  # None: a subscript compares two different constants
+            return None
+        carried: list[tuple[int, Optional[str]]] = []
+        for k in range(fresh_depth, len(common)):
+            if common[k].canonical is None:
+                carried.append((k, None))
+                continue
+            distance = question.carried(k, common[k].canonical.step)
+            if distance is not None:
+                carried.append((k, distance))
+        return common, question, carried
+
+    def _exact_edges(self, a: AccessModel, b: AccessModel, fresh_depth: int, common: list[Loop],
+                     question: Optional[PairQuestion], carried: list[tuple[int, Optional[str]]]) -> None:
+        if question is None:
             for k in range(fresh_depth, len(common)):
                 self._unknown(a, b, common[k], f"{a.access.text} and {b.access.text} use different shapes")
             return
-        question = self.solver.question(a, b, common)
-        if question is None:  # a subscript compares two different constants: no common element
-            return
-        if question.empty():
-            return
-        for k in range(fresh_depth, len(common)):
-            if common[k].canonical is None:
+        kind = dependence_kind(a.access, b.access)
+        for k, distance in carried:
+            if distance is None:
                 self._unknown(a, b, common[k], f"loop {common[k].id} is not canonical")
                 continue
-            distance = question.carried(k, common[k].canonical.step)
-            if distance is None:
-                continue
-            kind = dependence_kind(a.access, b.access)
             self.graph.add_edge(Edge(
                 source=a.access.id, sink=b.access.id, kind=kind, loop=common[k].id, distance=distance,
                 reason=f"{kind} dependence from {a.access.text} (line {a.access.line}) to "
                        f"{b.access.text} (line {b.access.line}) carried by {iv_name(common[k])}, "
                        f"distance {distance}"))
-        if a is not b and a.order_key() < b.order_key():
-            if question.independent():
-                kind = dependence_kind(a.access, b.access)
-                self.graph.add_edge(Edge(source=a.access.id, sink=b.access.id, kind=kind, loop=None,
-                                         reason=f"loop-independent {kind} dependence from "
-                                                f"{a.access.text} to {b.access.text}"))
+        if a is not b and a.order_key() < b.order_key() and question.independent():
+            self.graph.add_edge(Edge(source=a.access.id, sink=b.access.id, kind=kind, loop=None,
+                                     reason=f"loop-independent {kind} dependence from "
+                                            f"{a.access.text} to {b.access.text}"))
 
     def _unknown(self, a: AccessModel, b: AccessModel, loop: Loop, reason: str,
                  alias: Optional[tuple[str, str]] = None) -> None:
@@ -176,11 +210,12 @@ class Analysis:
 
 
 class PairQuestion:
-    """Whether two accesses touch the same element, per carrying depth: one isl set (the pairs of
-    iterations touching the same element, `pair_set_text`) and its answers, computed once."""
+    """Whether two accesses touch the same element, per carrying depth: one isl set over
+    [d.., a.., b..] (the pairs of iterations touching the same element, with d = b - a on the common
+    loops, as `pair_set_text` writes it) and its answers, computed once."""
 
-    def __init__(self, text: str, ncommon: int, na: int, nb: int):
-        self.text = text
+    def __init__(self, build, ncommon: int, na: int, nb: int):
+        self._build = build
         self.ncommon, self.na, self.nb = ncommon, na, nb
         self._set: Optional[isl.Set] = None
         self._empty: Optional[bool] = None
@@ -190,7 +225,7 @@ class PairQuestion:
     @property
     def set(self) -> isl.Set:
         if self._set is None:
-            self._set = isl.Set(self.text)
+            self._set = self._build()
         return self._set
 
     def empty(self) -> bool:
@@ -221,11 +256,16 @@ class PairSolver:
     their subscripts and their common loops. Subscripts equal on both sides without induction
     variables (`u[..][2]` and `u[..][2]`) add nothing and are left out, so the accesses to each
     component of `u[k][j][i][m]` ask the same question; two different constants there answer it
-    at once (no common element). Each distinct question is parsed once and its answers (per depth
-    and step) kept, across the loops of a nest and across nests."""
+    at once (no common element). Each distinct question is answered once (per depth and step),
+    across the loops of a nest and across nests.
+
+    isl's parser intersects constraint by constraint and simplifies each time (3 ms for a pair set of
+    two depth-4 accesses), so a question's set is not parsed: it is put together from pieces that
+    are: each domain, each subscript equality and the distance definitions, each parsed once."""
 
     def __init__(self) -> None:
         self._questions: dict[tuple, PairQuestion] = {}
+        self._pieces: dict[tuple, isl.Set] = {}
 
     def question(self, a: AccessModel, b: AccessModel, common: list[Loop]) -> Optional[PairQuestion]:
         equal: list[str] = []
@@ -235,18 +275,39 @@ class PairSolver:
                     return None
                 continue
             equal.append(f"{ta} = {tb}")
-        key = (a.domain_text("a"), b.domain_text("b"), len(common), len(a.loops), len(b.loops), tuple(equal))
+        nc, na, nb = len(common), len(a.loops), len(b.loops)
+        dom_a, dom_b = a.domain_text("a"), b.domain_text("a")  # both over [a0..]: sets are positional
+        key = (dom_a, dom_b, nc, na, nb, tuple(equal))
         found = self._questions.get(key)
         if found is None:
             found = self._questions[key] = PairQuestion(
-                _pair_text(a, b, len(common), equal), len(common), len(a.loops), len(b.loops))
+                lambda: self._pair_set(dom_a, dom_b, nc, na, nb, equal), nc, na, nb)
+        return found
+
+    def _pair_set(self, dom_a: str, dom_b: str, nc: int, na: int, nb: int, equal: list[str]) -> isl.Set:
+        pair = self._piece(("domain", na, dom_a)).flat_product(self._piece(("domain", nb, dom_b)))
+        pair = pair.insert_dims(isl.dim_type.set, 0, nc).intersect(self._piece(("distance", nc, na, nb)))
+        for eq in equal:
+            pair = pair.intersect(self._piece(("equal", nc, na, nb, eq)))
+        return pair
+
+    def _piece(self, key: tuple) -> isl.Set:
+        found = self._pieces.get(key)
+        if found is None:
+            if key[0] == "domain":
+                _, n, text = key
+                dims, cons = [f"a{k}" for k in range(n)], text
+            else:
+                nc, na, nb = key[1:4]
+                dims = [f"d{k}" for k in range(nc)] + [f"a{k}" for k in range(na)] + [f"b{k}" for k in range(nb)]
+                cons = key[4] if key[0] == "equal" else " and ".join(f"d{k} = b{k} - a{k}" for k in range(nc))
+            params = sorted(set(_PARAM.findall(cons)))
+            found = self._pieces[key] = isl.Set(
+                f"[{', '.join(params)}] -> {{ [{', '.join(dims)}]{' : ' + cons if cons else ''} }}")
         return found
 
 
-def _pair_text(a: AccessModel, b: AccessModel, ncommon: int, equal: list[str]) -> str:
-    """`pair_set_text` with the given subscript equalities."""
-    cons = [f"d{k} = b{k} - a{k}" for k in range(ncommon)]
-    return set_text([("a", a), ("b", b)], pre=[f"d{k}" for k in range(ncommon)], extra=cons + equal)
+_PARAM = re.compile(r"\bP_\w+")
 
 
 @lru_cache(maxsize=4096)
