@@ -112,6 +112,8 @@ class Analysis:
 
     def _same_object(self, obj: ObjectModel) -> None:
         models = obj.accesses
+        if not obj.written:
+            return  # reads only: no pair has a write
         fresh = [k for k, l in enumerate(models[0].loops) if obj.kind == "array"
                  and obj.base.storage in (Storage.LOCAL,) and declared_inside(obj.base, l)]
         fresh_depth = max(fresh) + 1 if fresh else 0  # loops [0, fresh_depth) see a new object

@@ -21,6 +21,7 @@ Aff = dict[str, int]  # name -> coefficient; "" is the constant term
 ISL_LOCK = threading.RLock()
 
 
+@lru_cache(maxsize=8192)
 def param_name(name: str) -> str:
     """The isl parameter of a loop-invariant C name, or of a product of them ("m*n"). A name that is not
     an identifier (`s.n`, `p->len`) is spelled with its other characters as `_<hex>_`, so that the
