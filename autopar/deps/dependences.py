@@ -20,6 +20,7 @@ from autopar.deps.model import (AccessModel, LoopModel, ObjectModel, common_loop
                                 first_reason, iv_name, ivs_for, may_alias)
 from autopar.ir import Access, Loop, Storage, TranslationUnit
 
+
 def dependence_kind(src: Access, dst: Access) -> str:
     if src.is_write and dst.is_write:
         return "output"
