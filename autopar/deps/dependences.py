@@ -121,19 +121,17 @@ class Analysis:
         if all(m.affine for m in models):
             self._exact_object(models, fresh_depth)
             return
+        # not affine (the model marks all accesses of an object so when one is): one sentence per
+        # object and loop, whichever pair, since the cause is the object's
+        reason = first_reason(obj)
         for a in models:
             for b in models:
                 if not (a.access.is_write or b.access.is_write):
                     continue
                 common = common_loops(a, b)
-                if a.affine and b.affine:
-                    self._exact(a, b, common, fresh_depth)
-                else:
-                    # one sentence per object and loop, whichever pair: the cause is the object's
-                    reason = first_reason(obj)
-                    for k in range(fresh_depth, len(common)):
-                        self._unknown(a, b, common[k], f"{reason}: accesses to {obj.path} may touch the "
-                                      f"same element in different iterations of {iv_name(common[k])}")
+                for k in range(fresh_depth, len(common)):
+                    self._unknown(a, b, common[k], f"{reason}: accesses to {obj.path} may touch the "
+                                  f"same element in different iterations of {iv_name(common[k])}")
 
     def _exact_object(self, models: list[AccessModel], fresh_depth: int) -> None:
         """Exact dependences between the accesses of one object, in the order of the pairs. Accesses in
