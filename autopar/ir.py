@@ -234,6 +234,17 @@ class Loop(BaseModel):
         return next((s for s in self.scalars if s.variable.name == name), None)
 
 
+class _Caches(dict):
+    """What later stages keep on a translation unit: derived facts, so a copy (deep or pickled) of the
+    unit starts without them (they may hold isl objects, which do not copy)."""
+
+    def __deepcopy__(self, memo) -> "_Caches":
+        return _Caches()
+
+    def __reduce__(self):
+        return _Caches, ()
+
+
 class TranslationUnit(BaseModel):
     """Everything the front end learned about one source file."""
 
@@ -244,7 +255,7 @@ class TranslationUnit(BaseModel):
     functions: dict[str, FunctionSummary] = Field(default_factory=dict)
     diagnostics: list[Diagnostic] = Field(default_factory=list)
     _index: Optional[tuple[tuple[int, int], dict[str, Loop]]] = PrivateAttr(default=None)  # see loop()
-    _caches: Optional[tuple[tuple[int, int], dict]] = PrivateAttr(default=None)  # see cache()
+    _caches: Optional[tuple[tuple[int, int], "_Caches"]] = PrivateAttr(default=None)  # see cache()
 
     @property
     def has_errors(self) -> bool:
@@ -268,7 +279,7 @@ class TranslationUnit(BaseModel):
         key = (id(self.loops), len(self.loops))
         caches = private.get("_caches")
         if caches is None or caches[0] != key:
-            caches = private["_caches"] = (key, {})
+            caches = private["_caches"] = (key, _Caches())
         if name not in caches[1]:
             caches[1][name] = factory()
         return caches[1][name]

@@ -53,3 +53,17 @@ def test_pair_questions_are_kept_on_the_translation_unit():
     assert asked <= 4  # (read, write), (write, read), (write, write) and nothing per component
     analysis(b.tu, outer.id)
     assert len(solver._questions) == asked
+
+
+def test_an_analysed_unit_still_copies_and_pickles():
+    import pickle
+
+    from autopar.deps import PairSolver
+    from autopar.pipeline import analyze_tu, load_translation_unit
+
+    tu = load_translation_unit(str(ROOT / "benchmarks" / "kernels" / "matmul.c"))
+    analyze_tu(tu)
+    assert tu.cache("deps.PairSolver", PairSolver)._questions  # isl sets, which do not copy
+    for copy in (tu.model_copy(deep=True), pickle.loads(pickle.dumps(tu))):
+        assert copy.loops == tu.loops
+        assert not copy.cache("deps.PairSolver", PairSolver)._questions

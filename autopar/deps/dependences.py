@@ -277,7 +277,7 @@ class PairSolver:
                 continue
             equal.append(f"{ta} = {tb}")
         nc, na, nb = len(common), len(a.loops), len(b.loops)
-        dom_a, dom_b = a.domain_text("a"), b.domain_text("a")  # both over [a0..]: sets are positional
+        dom_a, dom_b = a.domain_text("a"), b.domain_text("b")
         key = (dom_a, dom_b, nc, na, nb, tuple(equal))
         found = self._questions.get(key)
         if found is None:
@@ -286,7 +286,7 @@ class PairSolver:
         return found
 
     def _pair_set(self, dom_a: str, dom_b: str, nc: int, na: int, nb: int, equal: list[str]) -> isl.Set:
-        pair = self._piece(("domain", na, dom_a)).flat_product(self._piece(("domain", nb, dom_b)))
+        pair = self._piece(("domain", "a", na, dom_a)).flat_product(self._piece(("domain", "b", nb, dom_b)))
         pair = pair.insert_dims(isl.dim_type.set, 0, nc).intersect(self._piece(("distance", nc, na, nb)))
         for eq in equal:
             pair = pair.intersect(self._piece(("equal", nc, na, nb, eq)))
@@ -296,8 +296,8 @@ class PairSolver:
         found = self._pieces.get(key)
         if found is None:
             if key[0] == "domain":
-                _, n, text = key
-                dims, cons = [f"a{k}" for k in range(n)], text
+                _, prefix, n, text = key
+                dims, cons = [f"{prefix}{k}" for k in range(n)], text
             else:
                 nc, na, nb = key[1:4]
                 dims = [f"d{k}" for k in range(nc)] + [f"a{k}" for k in range(na)] + [f"b{k}" for k in range(nb)]
