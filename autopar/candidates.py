@@ -15,8 +15,8 @@ from typing import Optional
 
 import islpy as isl
 
-from autopar.deps import (ISL_LOCK, AccessModel, Analysis, Edge, ObjectModel, _common, _declared_inside,
-                          _parse_set, _render, _set_text, descendants, ivs_for, memo,
+from autopar.deps import (ISL_LOCK, AccessModel, Analysis, Edge, ObjectModel, common_loops, declared_inside,
+                          parse_set, render_aff, set_text, descendants, ivs_for,
                           overlap_check, pair_set_text, render_poly)
 from autopar import machine
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
@@ -180,7 +180,7 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
 def _privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[str]:
     """'private' or 'lastprivate' when every iteration of `loop` writes each element of the local
     array `obj` before reading it; None otherwise."""
-    if obj.kind != "array" or obj.base.storage != Storage.LOCAL or _declared_inside(obj.base, loop):
+    if obj.kind != "array" or obj.base.storage != Storage.LOCAL or declared_inside(obj.base, loop):
         return None
     if any(not m.affine for m in obj.accesses):
         return None
@@ -191,7 +191,7 @@ def _privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[st
     for r in (m for m in obj.accesses if not m.access.is_write):
         covered = None
         for w in writes:
-            common = _common(w, r)
+            common = common_loops(w, r)
             if len(w.dims) != len(r.dims):
                 return None
             order = []
@@ -203,9 +203,9 @@ def _privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[st
             if not order:
                 continue
             text = pair_set_text(w, r, common, extra=["d0 = 0", "(" + " or ".join(f"({o})" for o in order) + ")"])
-            pairs = _parse_set(text).project_out(isl.dim_type.set, 0, len(common) + len(w.loops))
+            pairs = parse_set(text).project_out(isl.dim_type.set, 0, len(common) + len(w.loops))
             covered = pairs if covered is None else covered.union(pairs)
-        domain = _parse_set(_set_text([("b", r)]))
+        domain = parse_set(set_text([("b", r)]))
         if covered is None or not domain.subtract(covered).is_empty():
             return None
     live = loop.scalar(obj.base.name)
@@ -227,13 +227,13 @@ def _writes_whole_array(obj: ObjectModel, writes) -> bool:
     covered = None
     for w in writes:
         names = ivs_for("a", w)
-        text = _set_text([("a", w)], pre=elements,
-                         extra=[f"v{k} = {_render(d, names)}" for k, d in enumerate(w.dims)])
+        text = set_text([("a", w)], pre=elements,
+                         extra=[f"v{k} = {render_aff(d, names)}" for k, d in enumerate(w.dims)])
         # keep the outer loop's variable a0; drop the inner loops' variables
-        s = _parse_set(text).project_out(isl.dim_type.set, len(dims) + 1, len(w.loops) - 1)
+        s = parse_set(text).project_out(isl.dim_type.set, len(dims) + 1, len(w.loops) - 1)
         covered = s if covered is None else covered.union(s)
     # every iteration of the outer loop (its own bounds only) must write the whole array
-    iterations = _parse_set(_set_text([("a", _outer_only(writes[0]))])).insert_dims(isl.dim_type.set, 0, len(dims))
+    iterations = parse_set(set_text([("a", _outer_only(writes[0]))])).insert_dims(isl.dim_type.set, 0, len(dims))
     whole = iterations.intersect(isl.Set("{ [%s, a0] : %s }" % (", ".join(elements), " and ".join(
         f"0 <= v{k} < {d}" for k, d in enumerate(dims)))))
     return whole.subtract(covered).is_empty()
@@ -350,7 +350,15 @@ def _edge_objects(an: Analysis, edge: Edge) -> list[str]:
 # ------------------------------------------------------------------------------------ cost model
 
 def _bound_vars(loop: Loop) -> set[str]:
-    return memo("bound_vars", loop, lambda: _compute_bound_vars(loop))
+    return _compute_bound_vars(loop)
+
+
+def _fact(tu: TranslationUnit, kind: str, loop: Loop, compute):
+    """A fact about a loop, computed once and kept on its translation unit."""
+    known = tu.cache(f"candidates.{kind}", dict)
+    if loop.id not in known:
+        known[loop.id] = compute(tu, loop)
+    return known[loop.id]
 
 
 def _compute_bound_vars(loop: Loop) -> set[str]:
@@ -364,7 +372,7 @@ def _compute_bound_vars(loop: Loop) -> set[str]:
 
 def trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
     """(estimated trip count, whether it is symbolic)."""
-    return memo("trip", (tu, loop), lambda: _compute_trip_count(tu, loop))
+    return _fact(tu, "trip", loop, _compute_trip_count)
 
 
 def _compute_trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
@@ -392,7 +400,7 @@ def _compute_trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
 
 def work(tu: TranslationUnit, loop: Loop) -> float:
     """Trip count times body work; the body counts its direct accesses, calls and nested loops."""
-    return memo("work", (tu, loop), lambda: _compute_work(tu, loop))
+    return _fact(tu, "work", loop, _compute_work)
 
 
 def _compute_work(tu: TranslationUnit, loop: Loop) -> float:

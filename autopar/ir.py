@@ -276,6 +276,17 @@ class Loop(BaseModel):
         return next((s for s in self.scalars if s.variable.name == name), None)
 
 
+class _Caches(dict):
+    """What later stages keep on a translation unit: derived facts, so a copy (deep or pickled) of the
+    unit starts without them (they may hold isl objects, which do not copy)."""
+
+    def __deepcopy__(self, memo) -> "_Caches":
+        return _Caches()
+
+    def __reduce__(self):
+        return _Caches, ()
+
+
 class TranslationUnit(BaseModel):
     """Everything the front end learned about one source file."""
 
@@ -286,6 +297,7 @@ class TranslationUnit(BaseModel):
     functions: dict[str, FunctionSummary] = Field(default_factory=dict)
     diagnostics: list[Diagnostic] = Field(default_factory=list)
     _index: Optional[tuple[tuple[int, int], dict[str, Loop]]] = PrivateAttr(default=None)  # see loop()
+    _caches: Optional[tuple[tuple[int, int], "_Caches"]] = PrivateAttr(default=None)  # see cache()
 
     @property
     def has_errors(self) -> bool:
@@ -301,6 +313,18 @@ class TranslationUnit(BaseModel):
         if index is None or index[0] != key:
             index = private["_index"] = (key, {loop.id: loop for loop in self.loops})
         return index[1][loop_id]
+
+    def cache(self, name: str, factory):
+        """A cache that later stages keep on this translation unit (created by `factory` on first
+        use), e.g. facts per loop id. Like the loop index it starts afresh when `loops` changes."""
+        private = self.__pydantic_private__
+        key = (id(self.loops), len(self.loops))
+        caches = private.get("_caches")
+        if caches is None or caches[0] != key:
+            caches = private["_caches"] = (key, _Caches())
+        if name not in caches[1]:
+            caches[1][name] = factory()
+        return caches[1][name]
 
     def ancestors(self, loop_id: str) -> list[Loop]:
         """The loops that enclose `loop_id`, outermost first."""

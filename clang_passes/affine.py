@@ -184,9 +184,9 @@ class AffineBuilder:
     def _terms(self, node: Node, scope: Optional[Scope]) -> dict[str, int]:
         node = strip(node)
         kind = node.kind
-        text = self.source.text_of(node)
+        text = _Text(self.source, node)  # spelled only for a message or a literal: most nodes need neither
         if kind == K.INTEGER_LITERAL:
-            value = integer_literal(text)
+            value = integer_literal(str(text))
             if value is None:  # spelled through a macro
                 value = evaluate_int(node)
             if value is None:
@@ -293,3 +293,20 @@ class AffineBuilder:
 
 class _NotAffine(Exception):
     pass
+
+
+class _Text:
+    """The source text of a node, read when it is first formatted."""
+
+    __slots__ = ("source", "node", "_text")
+
+    def __init__(self, source: Source, node: Node):
+        self.source, self.node, self._text = source, node, None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = self.source.text_of(self.node)
+        return self._text
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)

@@ -209,6 +209,7 @@ class Function:
         self._node: Optional[Node] = None
         self._nodes: list[Node] = []
         self._references: Optional[dict[tuple, Optional[Node]]] = None
+        self.facts: dict[tuple, object] = {}  # what passes learn of a node once, keyed by (fact, node.index)
 
     def _ensure(self) -> None:
         if self._node is None:
@@ -429,12 +430,17 @@ class Variables:
 
     @staticmethod
     def key(decl) -> tuple:
-        """(file, offset, name) of a declaration: tells shadowed names apart."""
+        """(file, offset, name) of a declaration: tells shadowed names apart. Kept on the cursor object
+        too (a node keeps the cursor it refers to), which saves asking libclang for its hash."""
+        found = getattr(decl, "_autopar_key", None)
+        if found is not None:
+            return found
         h = decl.hash
         found = _KEYS.get(h)
         if found is None:
             loc = decl.location
             found = _KEYS[h] = (loc.file.name if loc.file else "", loc.offset, decl.spelling)
+        decl._autopar_key = found
         return found
 
     def get(self, decl) -> Variable:

@@ -456,10 +456,12 @@ def _live_after(info: LoopInfo, keys: set[tuple], loops: dict[int, LoopInfo]) ->
     live: set[tuple] = set()
     open_keys = set(keys)
     node, previous = info.node, None
+    facts = info.function.facts  # every loop of the function asks about the same statements
     while node.parent is not None and open_keys:
         parent = node.parent
         if parent.kind == K.COMPOUND_STMT:
-            found = _read_before_assigned(parent.children[parent.children.index(node) + 1:], open_keys, loops)
+            found = _read_before_assigned(parent.children[parent.children.index(node) + 1:], open_keys, loops,
+                                          facts)
             if found is None:
                 return live | _mentioned_after(info, open_keys)
             live |= found[0]
@@ -477,7 +479,7 @@ def _live_after(info: LoopInfo, keys: set[tuple], loops: dict[int, LoopInfo]) ->
                 again = node.children[:node.children.index(previous) + 1]
             else:
                 again = [node]
-            found = _read_before_assigned(again, open_keys - mentioned, loops)
+            found = _read_before_assigned(again, open_keys - mentioned, loops, facts)
             if found is None:
                 return live | _mentioned_after(info, open_keys)
             live |= found[0]
@@ -490,21 +492,30 @@ def _live_after(info: LoopInfo, keys: set[tuple], loops: dict[int, LoopInfo]) ->
     return live
 
 
-def _read_before_assigned(statements: list[Node], keys: set[tuple],
-                          loops: dict[int, LoopInfo]) -> Optional[tuple[set[tuple], set[tuple]]]:
+def _read_before_assigned(statements: list[Node], keys: set[tuple], loops: dict[int, LoopInfo],
+                          facts: dict) -> Optional[tuple[set[tuple], set[tuple]]]:
     """Run through `statements` in order: (the keys some path reads before assigning them, the keys
-    no statement assigned on every path yet). None when control may leave one of the statements."""
+    no statement assigned on every path yet). None when control may leave one of the statements.
+    Each statement's first accesses are kept in the function's `facts`: every loop asks again."""
     read: set[tuple] = set()
     pending = set(keys)
     for statement in statements:
         if not pending:
             break
-        if _leaves(statement):
+        known = facts.get(("live_after", statement.index))
+        if known is None:
+            if _leaves(statement):
+                known = None, None
+            else:
+                first = _FirstAccess(loops, None)
+                defined = first.run(statement, set())
+                known = frozenset(first.read_first), frozenset(defined)
+            facts[("live_after", statement.index)] = known
+        read_first, defined = known
+        if read_first is None:
             return None
-        first = _FirstAccess(loops, None)
-        defined = first.run(statement, set())
-        read |= pending & first.read_first
-        pending -= first.read_first | defined
+        read |= pending & read_first
+        pending -= read_first | defined
     return read, pending
 
 

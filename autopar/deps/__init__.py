@@ -1,0 +1,23 @@
+"""Exact dependence analysis of one loop (and the loops nested in it) with isl, by stage:
+
+- `model`: the isl model of a nest (accesses, iteration domains, delinearised subscripts, objects,
+  aliasing rules);
+- `dependences`: the dependences of a loop's accesses (`Analysis`, `analysis`, `dependence_graph`);
+- `graph`: the resulting `DependenceGraph` (access ids and `Edge`s; a networkx MultiDiGraph on demand);
+- `runtime_checks`: the byte ranges of objects and the overlap test of a runtime alias check;
+- `isl_text`: isl text of models and C text of isl results.
+"""
+
+from autopar.deps.dependences import Analysis, PairSolver, analysis, dependence_graph, pair_set_text
+from autopar.deps.graph import DependenceGraph, Edge
+from autopar.deps.isl_text import (ISL_LOCK, aff_poly, parse_set, render_aff, render_aff_c, render_poly,
+                                   set_text)
+from autopar.deps.model import (AccessModel, LoopModel, ObjectModel, common_loops, declared_inside,
+                                descendants, ivs_for, may_alias, object_key)
+from autopar.deps.runtime_checks import interval_range, object_bounds, object_ranges, overlap_check
+
+__all__ = ["ISL_LOCK", "AccessModel", "Analysis", "DependenceGraph", "Edge", "LoopModel", "ObjectModel",
+           "PairSolver", "aff_poly", "analysis", "common_loops", "declared_inside", "dependence_graph",
+           "descendants", "interval_range", "ivs_for", "may_alias", "object_bounds", "object_key",
+           "object_ranges", "overlap_check", "pair_set_text", "parse_set", "render_aff", "render_aff_c",
+           "render_poly", "set_text"]

@@ -1,0 +1,126 @@
+"""isl text for the models of a loop: parameter names of C names, affine expressions, sets over the
+dimensions of accesses, and isl results rendered back as C.
+
+isl's default context and the caches here are not thread-safe: take `ISL_LOCK` around an analysis.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+from typing import TYPE_CHECKING, Optional
+
+import islpy as isl
+
+if TYPE_CHECKING:
+    from autopar.deps.model import AccessModel
+
+Aff = dict[str, int]  # name -> coefficient; "" is the constant term
+
+ISL_LOCK = threading.RLock()
+
+
+@lru_cache(maxsize=8192)
+def param_name(name: str) -> str:
+    """The isl parameter of a loop-invariant C name, or of a product of them ("m*n"). A name that is not
+    an identifier (`s.n`, `p->len`) is spelled with its other characters as `_<hex>_`, so that the
+    parameter, and `c_name` back, depend on the name alone."""
+    ident = "P_" + name.replace("*", "_X_")
+    if re.fullmatch(r"\w+", ident) and "_Q" not in ident:
+        return ident
+    return "P_Q" + "".join(c if c.isascii() and c.isalnum() else f"_{ord(c):x}_" for c in name)
+
+
+def c_name(param: str) -> str:
+    """The C text of an isl parameter made by `param_name`."""
+    if param.startswith("P_Q"):
+        return re.sub(r"_([0-9a-f]+)_", lambda m: chr(int(m.group(1), 16)), param[3:])
+    return param[2:].replace("_X_", "*")
+
+
+def render_aff(aff: Aff, names: dict[str, str]) -> str:
+    parts = []
+    for name, coeff in sorted(aff.items()):
+        if coeff == 0:
+            continue
+        sym = str(abs(coeff)) if name == "" else (names.get(name) or param_name(name))
+        if name and abs(coeff) != 1:
+            sym = f"{abs(coeff)}*{sym}"
+        parts.append(("- " if coeff < 0 else "+ ") + sym)
+    if not parts:
+        return "0"
+    text = " ".join(parts)
+    return text[2:] if text.startswith("+ ") else "-" + text[2:]
+
+
+@lru_cache(maxsize=20000)
+def parse_set(text: str) -> isl.Set:
+    return isl.Set(text)
+
+
+def text_is_empty(text: str) -> bool:
+    return parse_set(text).is_empty()
+
+
+def render_c(aff: Aff) -> str:
+    return render_aff(aff, {n: n for n in aff if n}).replace("*", " * ")
+
+
+def set_text(parts: list[tuple[str, AccessModel]], pre: list[str] = (), extra: list[str] = ()) -> str:
+    """One isl set over the dims of several accesses: `[params] -> { [pre..., a0.., b0..] : ... }`."""
+    dims = list(pre)
+    cons: list[str] = []
+    params: set[str] = set()
+    for prefix, m in parts:
+        dims += [f"{prefix}{k}" for k in range(len(m.loops))]
+        cons += [c.replace("@", prefix) for c in m.domain]
+        params |= m.params
+    cons += list(extra)
+    for c in cons:
+        params |= set(re.findall(r"\bP_\w+", c))
+    body = " and ".join(cons) if cons else ""
+    return f"[{', '.join(sorted(params))}] -> {{ [{', '.join(dims)}]{' : ' + body if body else ''} }}"
+
+
+def render_aff_c(aff: isl.Aff) -> Optional[str]:
+    """An isl affine expression over parameters as C, or None (divisions, rational coefficients)."""
+    poly = aff_poly(aff)
+    return None if poly is None else render_poly(poly)
+
+
+def aff_poly(aff: isl.Aff) -> Optional[dict[tuple[str, ...], int]]:
+    """An isl affine expression over parameters as a polynomial {monomial: coefficient} of C names
+    (a product parameter "m*n" is the monomial ("m", "n")), or None when it is not integral."""
+    if aff.dim(isl.dim_type.div) or aff.dim(isl.dim_type.in_):
+        return None
+    out: dict[tuple[str, ...], int] = {}
+    for i in range(aff.dim(isl.dim_type.param)):
+        v = aff.get_coefficient_val(isl.dim_type.param, i).to_python()
+        if v != int(v):
+            return None
+        if v:
+            out[tuple(c_name(aff.get_dim_name(isl.dim_type.param, i)).split("*"))] = int(v)
+    c = aff.get_constant_val().to_python()
+    if c != int(c) or aff.get_denominator_val().to_python() != 1:
+        return None
+    if c:
+        out[()] = int(c)
+    return out
+
+
+def render_poly(poly: dict[tuple[str, ...], int]) -> str:
+    """C text of a polynomial {monomial: coefficient}; products of two or more names go through long."""
+    terms = sorted(((m, c) for m, c in poly.items() if c), key=lambda t: (-len(t[0]), t[0]))
+    parts = []
+    for mono, coeff in terms:
+        factors = list(mono)
+        if len(factors) >= 2:
+            factors[0] = f"(long){factors[0]}"
+        if abs(coeff) != 1 or not factors:
+            factors.insert(0, str(abs(coeff)))
+        parts.append(("- " if coeff < 0 else "+ ") + " * ".join(factors))
+    if not parts:
+        return "0"
+    text = " ".join(parts)
+    return text[2:] if text.startswith("+ ") else "-" + text[2:]

@@ -1,0 +1,202 @@
+"""Runtime alias checks: the byte ranges a loop touches in an object, as C expressions valid where the
+pragma is, and the `if(...)` test that two objects that may alias do not overlap."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import islpy as isl
+
+from autopar.deps.isl_text import aff_poly, parse_set, render_aff, render_poly, set_text
+from autopar.deps.model import AccessModel, ObjectModel, ivs_for
+from autopar.ir import Storage
+
+def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str, list[str]]]:
+    """C expressions for the first byte and one past the last byte the loop touches in `obj`,
+    valid where the pragma is (parameters and outer induction variables only), or None."""
+    whole = f"(const char *)&{obj.path}", f"(const char *)(&{obj.path} + 1)"  # the object itself
+    if obj.kind == "scalar":
+        return *whole, []
+    if obj.kind == "array":
+        if obj.base.storage not in (Storage.GLOBAL, Storage.STATIC_LOCAL, Storage.LOCAL) or \
+                not obj.base.array_dims or any(d is None for d in obj.base.array_dims):
+            return None
+        return *whole, []
+    if not obj.accesses or (obj.kind == "member" and not obj.indexed_path):
+        return None
+    conditions: list[str] = []
+    if all(m.affine for m in obj.accesses):
+        dims_of = {id(m): m.dims for m in obj.accesses}
+        strides = obj.accesses[0].strides
+    elif all(m.range_dims is not None for m in obj.accesses):
+        dims_of = {id(m): m.range_dims for m in obj.accesses}
+        strides = obj.accesses[0].range_strides
+        if any(m.range_strides != strides for m in obj.accesses):
+            return None
+        # Σ min_d * stride_d <= offset <= Σ max_d * stride_d needs positive strides: test them too
+        conditions = [f"{p} > 0" for p in sorted({p for s in strides for p in s})]
+    else:
+        return None
+    ndims = len(dims_of[id(obj.accesses[0])])
+    if ndims == 0:  # a member used whole (`p->count`): the object itself
+        return *whole, conditions
+    # true multi-dimensional subscripts (rows of a declared length): the bounding box's corners
+    # `&a[lo0][lo1]` and `&a[hi0][hi1] + 1` bound the bytes touched, in the array's own layout
+    corners = ndims > 1 and all(s == () for s in strides)
+    low: dict[tuple[str, ...], int] = {}
+    high: dict[tuple[str, ...], int] = {}
+    corner_low: list[str] = []
+    corner_high: list[str] = []
+    for d in range(ndims):
+        union = None
+        for m in obj.accesses:
+            names = ivs_for("a", m)
+            text = set_text([("a", m)], pre=["v"], extra=[f"v = {render_aff(dims_of[id(m)][d], names)}"])
+            values = parse_set(text).project_out(isl.dim_type.set, 1, len(m.loops))
+            union = values if union is None else union.union(values)
+        context = union.params()
+        try:
+            lo, hi = union.dim_min(0).gist(context).coalesce(), union.dim_max(0).gist(context).coalesce()
+        except isl.Error:
+            return None
+        pieces = [lo.get_pieces(), hi.get_pieces()]
+        if any(len(p) != 1 for p in pieces):
+            return None
+        for target, corner, (_, aff) in ((low, corner_low, pieces[0][0]), (high, corner_high, pieces[1][0])):
+            poly = aff_poly(aff)
+            if poly is None:
+                return None
+            corner.append(render_poly(poly))
+            for mono, coeff in poly.items():
+                mono = tuple(sorted(mono + strides[d]))
+                target[mono] = target.get(mono, 0) + coeff
+    path = obj.path
+    if corners:
+        first = "".join(f"[{c}]" for c in corner_low)
+        last = "".join(f"[{c}]" for c in corner_high)
+        return f"(const char *)&{path}{first}", f"(const char *)(&{path}{last} + 1)", conditions
+    high[()] = high.get((), 0) + 1
+    lo_text, hi_text = render_poly(low), render_poly(high)
+    return f"(const char *)({_offset(path, lo_text)})", f"(const char *)({_offset(path, hi_text)})", conditions
+
+
+def _poly_mul(a: dict[tuple[str, ...], int], b: dict[tuple[str, ...], int]) -> dict[tuple[str, ...], int]:
+    out: dict[tuple[str, ...], int] = {}
+    for ma, ca in a.items():
+        for mb, cb in b.items():
+            mono = tuple(sorted(ma + mb))
+            out[mono] = out.get(mono, 0) + ca * cb
+    return {m: c for m, c in out.items() if c}
+
+
+def _poly_add(a: dict[tuple[str, ...], int], b: dict[tuple[str, ...], int]) -> dict[tuple[str, ...], int]:
+    out = dict(a)
+    for m, c in b.items():
+        out[m] = out.get(m, 0) + c
+    return {m: c for m, c in out.items() if c}
+
+
+def _iv_range(m: AccessModel, k: int) -> Optional[tuple[dict, dict]]:
+    """min and max of the k-th induction variable of an access over its domain, as polynomials."""
+    text = set_text([("a", m)])
+    try:
+        domain = parse_set(text)
+        context = domain.params()
+        lo, hi = domain.dim_min(k).gist(context).coalesce(), domain.dim_max(k).gist(context).coalesce()
+    except isl.Error:
+        return None
+    out = []
+    for bound in (lo, hi):
+        pieces = bound.get_pieces()
+        poly = aff_poly(pieces[0][1]) if len(pieces) == 1 else None
+        if poly is None:
+            return None
+        out.append(poly)
+    return out[0], out[1]
+
+
+def interval_range(m: AccessModel) -> Optional[tuple[dict, dict, set[str]]]:
+    """Bounds of a flat subscript that isl cannot model (`(c*h + y*pool + dy)*w + x*pool`), term by
+    term: each monomial is at most one loop variable times positive parameters. Returns the lowest and
+    highest offset as polynomials and the parameters that must be positive for them to hold."""
+    subs = m.access.subscripts
+    if len(subs) != 1 or subs[0].affine is None:
+        return None
+    ivs = {l.canonical.induction_variable: k for k, l in enumerate(m.loops) if l.canonical}
+    low: dict[tuple[str, ...], int] = {}
+    high: dict[tuple[str, ...], int] = {}
+    positive: set[str] = set()
+    expr = subs[0].affine
+    if expr.constant:
+        low, high = {(): expr.constant}, {(): expr.constant}
+    for mono, coeff in expr.coefficients.items():
+        factors = mono.split("*")
+        in_ivs = [f for f in factors if f in ivs]
+        params = tuple(sorted(f for f in factors if f not in ivs))
+        if len(in_ivs) > 1 or any(p in m.variant for p in params) or \
+                any(f in m.variant and f not in ivs for f in factors):
+            return None
+        if not in_ivs:
+            term = {params: coeff}
+            low, high = _poly_add(low, term), _poly_add(high, term)
+            continue
+        bounds = _iv_range(m, ivs[in_ivs[0]])
+        if bounds is None:
+            return None
+        positive |= set(params)
+        scale = {params: coeff}
+        a, b = _poly_mul(bounds[0], scale), _poly_mul(bounds[1], scale)
+        if coeff < 0:
+            a, b = b, a
+        low, high = _poly_add(low, a), _poly_add(high, b)
+    return low, high, positive
+
+
+def object_ranges(obj: ObjectModel) -> Optional[tuple[list[tuple[str, str]], list[str]]]:
+    """Byte ranges (first, one past the last) that cover what the loop touches in `obj`, with the
+    conditions under which they hold; one range when isl bounds the whole object, else one per access
+    from `interval_range`; None when unknown."""
+    bounds = object_bounds(obj)
+    if bounds is not None:
+        return [(bounds[0], bounds[1])], bounds[2]
+    if obj.kind not in ("pointer", "member") or (obj.kind == "member" and not obj.indexed_path):
+        return None
+    ranges: list[tuple[str, str]] = []
+    conditions: set[str] = set()
+    for m in obj.accesses:
+        found = interval_range(m)
+        if found is None:
+            return None
+        low, high, positive = found
+        high = _poly_add(high, {(): 1})
+        lo_text, hi_text = render_poly(low), render_poly(high)
+        pair = (f"(const char *)({_offset(obj.path, lo_text)})", f"(const char *)({_offset(obj.path, hi_text)})")
+        if pair not in ranges:
+            ranges.append(pair)
+        conditions |= {f"{p} > 0" for p in positive}
+    return ranges, sorted(conditions)
+
+
+def _offset(path: str, offset: str) -> str:
+    """`path + offset` as C, without `+ -` or `+ 0`."""
+    if offset == "0":
+        return path
+    return f"{path} - {offset[1:]}" if offset.startswith("-") else f"{path} + {offset}"
+
+
+def overlap_check(pairs: list[tuple[ObjectModel, ObjectModel]]) -> Optional[str]:
+    """The C test that no written object overlaps an object it may alias, or None if a range is unknown."""
+    parts, conditions = [], []
+    for w, o in sorted(pairs, key=lambda p: (p[0].path, p[1].path)):
+        rw, ro = object_ranges(w), object_ranges(o)
+        if rw is None or ro is None:
+            return None
+        for first_w, last_w in rw[0]:
+            for first_o, last_o in ro[0]:
+                parts.append(f"{last_w} <= {first_o} || {last_o} <= {first_w}")
+        conditions += [c for c in rw[1] + ro[1] if c not in conditions]
+    if not parts:
+        return None
+    if len(parts) == 1 and not conditions:
+        return parts[0]
+    return " && ".join(conditions + [f"({p})" for p in parts])
