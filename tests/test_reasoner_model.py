@@ -206,3 +206,18 @@ def test_a_crashing_model_never_crashes_the_command(tmp_path, fault):
     assert "Traceback" not in crashed.stderr
     pragmas = lambda out: [l["pragma"] for l in json.loads(out)["files"][0]["loops"]]  # noqa: E731
     assert pragmas(crashed.stdout) == pragmas(plain.stdout) and any(pragmas(plain.stdout))
+
+
+def test_a_hung_model_process_is_stopped_and_started_afresh():
+    from autopar.reasoner.backends import BackendTimeout, LlamaCppBackend, _PROCESSES
+
+    backend = LlamaCppBackend(resolve(None).path, n_ctx=777)
+    worker = backend.load()
+    first = worker._process.pid
+    with pytest.raises(BackendTimeout):  # far past its time: taken for hung
+        worker.ask({"op": "chat", "messages": [{"role": "user", "content": "Count to one thousand."}],
+                    "schema": _schema(), "max_tokens": 2000, "instruct": True, "time_budget": BUDGET}, timeout=0.05)
+    assert not worker.running
+    answer = backend.chat([{"role": "user", "content": "hi"}], _schema(), max_tokens=8, time_budget=BUDGET)
+    assert answer.startswith("{") and worker._process.pid != first
+    _PROCESSES.pop(worker.key).close()

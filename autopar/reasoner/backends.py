@@ -74,6 +74,8 @@ class ModelProcess:
         # llama.cpp's OpenMP threads sleep instead of spinning while they wait: on a machine whose
         # cores are busy, spinning made one answer 10-30x slower here
         env.setdefault("OMP_WAIT_POLICY", "passive")
+        if self._stderr is not None:
+            self._stderr.close()
         self._stderr = tempfile.TemporaryFile()
         try:
             self._process = subprocess.Popen(
@@ -88,6 +90,10 @@ class ModelProcess:
             self._fail(f"model file does not load ({path}): {answer.get('error')}")
         self.load_seconds = float(answer.get("load_seconds", 0.0))
 
+    @property
+    def running(self) -> bool:
+        return self._process is not None
+
     def ask(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Send one request and wait at most `timeout` seconds for its answer. Raises BackendError."""
         with self._lock:
@@ -101,10 +107,10 @@ class ModelProcess:
             except (OSError, ValueError):
                 self._fail(self._death())
             ready, _, _ = select.select([process.stdout], [], [], timeout)
-            if not ready:
+            if not ready:  # hung, or far slower than its budget: stopped, and started afresh next time
                 self._kill()
-                self.problem = f"the model process did not answer within {timeout:g} s and was stopped"
-                raise BackendTimeout(self.problem)
+                self._process = None
+                raise BackendTimeout(f"the model process did not answer within {timeout:g} s and was stopped")
             line = process.stdout.readline()
             if not line:
                 self._fail(self._death())
@@ -168,7 +174,9 @@ class ModelProcess:
 
 
 LOAD_TIMEOUT = 120.0  # seconds a model file may take to load in the worker
-SLACK = 10.0  # seconds past a question's time budget before the worker is taken for hung
+# seconds past a question's time budget before the worker is taken for hung: the budget is checked
+# between two decoded tokens, and evaluating a long prompt on a loaded machine takes a while
+SLACK = 60.0
 
 _PROCESSES: dict[tuple, ModelProcess] = {}  # one worker per model and settings, shared by every backend
 _PROCESS_LOCK = threading.Lock()
@@ -205,6 +213,8 @@ class LlamaCppBackend:
             if process is not None:
                 if process.problem:
                     raise BackendError(process.problem)
+                if not process.running:
+                    process.start()
                 return process
             if not os.path.isfile(self.path):
                 raise BackendError(f"model file not found: {self.path}")
