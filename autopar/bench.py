@@ -168,15 +168,9 @@ def llm_reasoner(model: str, strategy: str) -> tuple[Optional[Callable], Optiona
 
 
 def machine_info() -> Machine:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return Machine(cores=os.cpu_count() or 1, cpu=cpu, system=f"{platform.system()} {platform.release()}",
+    from autopar.machine import cpu_model
+
+    return Machine(cores=os.cpu_count() or 1, cpu=cpu_model(), system=f"{platform.system()} {platform.release()}",
                    gcc=_first_line(["gcc", "--version"]), clang=_first_line(["clang", "--version"]),
                    load_average=_load_average())
 

@@ -114,14 +114,20 @@ def _compiler() -> Optional[str]:
     return None
 
 
-def cache_path(threads: int) -> str:
-    cpu = platform.processor() or platform.machine()
+def cpu_model() -> str:
+    """The processor's name as the kernel reports it ("AMD EPYC ..."), else what platform knows."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
-            cpu = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), cpu)
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    key = hashlib.sha256(f"{cpu}|{os.cpu_count()}|{_compiler()}|{threads}".encode()).hexdigest()[:16]
+    return platform.processor() or platform.machine()
+
+
+def cache_path(threads: int) -> str:
+    key = hashlib.sha256(f"{cpu_model()}|{os.cpu_count()}|{_compiler()}|{threads}".encode()).hexdigest()[:16]
     return os.path.join(str(cache_dir()), "calibration", f"{key}-{threads}t.json")
 
 
