@@ -79,6 +79,7 @@ def _add_analyze(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json", "text"], default="text")
     p.add_argument("-p", dest="build_dir", metavar="BUILD_DIR", help="read compile_commands.json here")
     add_llm_options(p)
+    add_fp_option(p)
     return p
 
 
@@ -120,6 +121,23 @@ def add_llm_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strategy", choices=STRATEGY_NAMES, default="zero_shot", help="prompting strategy",
                    type=lambda name: name.replace("-", "_"))  # zero-shot works as well as zero_shot
     p.add_argument("--llm-endpoint", metavar="URL", help="an OpenAI-compatible server instead of a local model")
+
+
+def add_fp_option(p: argparse.ArgumentParser) -> None:
+    """--fp-reductions: may floating-point reductions reorder operations (autopar/fppolicy.py)."""
+    p.add_argument("--fp-reductions", choices=["strict", "allow"], default=None,
+                   help="strict: keep floating-point reductions serial; allow: parallelize them (results may "
+                        "differ in rounding). Default: $AUTOPAR_FP_REDUCTIONS, else the compile flags, else allow")
+
+
+def apply_fp_option(args: argparse.Namespace) -> None:
+    """The option wins over the environment: it is passed on through it, to every process of the run."""
+    import os
+
+    from autopar.fppolicy import ENV
+
+    if getattr(args, "fp_reductions", None):
+        os.environ[ENV] = args.fp_reductions
 
 
 def reasoner_from_args(args: argparse.Namespace):
@@ -232,6 +250,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             return EXIT_USAGE
         own, compile_flags = split_compile_flags(argv[1:], _own_options(subparsers[argv[0]]))
         args = subparsers[argv[0]].parse_args(own)
+        apply_fp_option(args)
         return COMMANDS[argv[0]][1](args, compile_flags)
     except UsageError as error:
         print(error, file=sys.stderr)

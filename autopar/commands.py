@@ -10,8 +10,8 @@ import argparse
 import os
 import sys
 
-from autopar.cli import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, add_llm_options, reasoner_from_args,
-                         report_llm_problems)
+from autopar.cli import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, add_fp_option, add_llm_options,
+                         reasoner_from_args, report_llm_problems)
 
 # ---------------------------------------------------------------------------------------------- rewrite
 
@@ -28,6 +28,7 @@ def add_rewrite(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--report", metavar="FILE.json", help="write the JSON report of every loop here")
     p.add_argument("-p", dest="build_dir", metavar="BUILD_DIR", help="read compile_commands.json here")
     add_llm_options(p)  # the plans: the analyzer's default, or a local model's choice among legal ones
+    add_fp_option(p)
     return p
 
 
@@ -99,6 +100,7 @@ def add_check(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N")
     p.add_argument("-o", "--output", metavar="FILE", help="write the output here instead of stdout")
     add_llm_options(p)  # suggested pragmas from a local model's choice among the legal plans
+    add_fp_option(p)
     return p
 
 
