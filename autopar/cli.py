@@ -10,7 +10,9 @@ Exit codes (all commands):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 from typing import Callable, Optional
 
@@ -130,14 +132,24 @@ def add_fp_option(p: argparse.ArgumentParser) -> None:
                         "differ in rounding). Default: $AUTOPAR_FP_REDUCTIONS, else the compile flags, else allow")
 
 
-def apply_fp_option(args: argparse.Namespace) -> None:
-    """The option wins over the environment: it is passed on through it, to every process of the run."""
-    import os
-
+@contextlib.contextmanager
+def fp_option(args: argparse.Namespace):
+    """The option wins over the environment: it is passed on through it, to every process of the command
+    (check's workers too), and the environment is restored afterwards (main may run in-process)."""
     from autopar.fppolicy import ENV
 
-    if getattr(args, "fp_reductions", None):
-        os.environ[ENV] = args.fp_reductions
+    value = getattr(args, "fp_reductions", None)
+    before = os.environ.get(ENV)
+    if value:
+        os.environ[ENV] = value
+    try:
+        yield
+    finally:
+        if value:
+            if before is None:
+                os.environ.pop(ENV, None)
+            else:
+                os.environ[ENV] = before
 
 
 def reasoner_from_args(args: argparse.Namespace):
@@ -250,8 +262,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             return EXIT_USAGE
         own, compile_flags = split_compile_flags(argv[1:], _own_options(subparsers[argv[0]]))
         args = subparsers[argv[0]].parse_args(own)
-        apply_fp_option(args)
-        return COMMANDS[argv[0]][1](args, compile_flags)
+        with fp_option(args):
+            return COMMANDS[argv[0]][1](args, compile_flags)
     except UsageError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE

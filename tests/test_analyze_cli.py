@@ -156,3 +156,10 @@ def test_fp_reductions_option_strict_keeps_a_double_sum_serial(tmp_path, capsys,
     monkeypatch.setenv("AUTOPAR_FP_REDUCTIONS", "strict")  # the option wins over the environment
     assert loop("--fp-reductions", "allow")["parallel"]
     assert _run(capsys, path, "--fp-reductions", "sloppy")[0] == 2
+
+
+def test_fp_reductions_option_does_not_outlive_the_command(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("AUTOPAR_FP_REDUCTIONS", raising=False)
+    path = _write(tmp_path, "dsum.c", DSUM)
+    assert _run(capsys, path, "--fp-reductions", "strict")[0] == 0
+    assert "AUTOPAR_FP_REDUCTIONS" not in os.environ
