@@ -469,3 +469,19 @@ def test_floating_point_reductions_follow_the_policy(tmp_path, monkeypatch):
     nest = fa.nests[0]
     plan = Plan(loop_id=nest.root_loop_id, reductions=[Reduction(op=ReductionOp.ADD, variables=["s"])])
     assert any("strict floating-point policy" in p for p in validate_plan(fa.tu, nest, plan))
+
+
+def test_a_subscript_through_a_narrow_integer_type_is_not_affine(analyzed):
+    tu, nests = analyzed("""
+int a[1000];
+void cast(void) { for (int i = 0; i < 1000; i++) a[(unsigned char)i] = i; }
+void local(int n) { for (int i = 0; i < n; i++) { unsigned char c = i; a[c] = i; } }
+void widening(int n) { for (int i = 0; i < n; i++) { long c = i; a[c] = i; } }
+void narrow_counter(void) { for (unsigned char c = 0; c < 200; c++) a[c] = c; }
+""")
+    cast, local, widening, narrow_counter = nests
+    for nest in (cast, local):
+        assert not nest.candidates
+        assert any("narrowing conversion" in r for r in _verdict(nest).reasons)
+        assert validate_plan(tu, nest, Plan(loop_id=nest.root_loop_id, directive=Directive.SIMD))
+    assert widening.candidates and narrow_counter.candidates
