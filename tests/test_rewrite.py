@@ -246,6 +246,12 @@ int unsigned_ne(void) {
 }
 int paren(void) {
     for (int i = 0; (i < 1000); i++) b[i] = 2 * i; return b[999]; }
+int signed_as_unsigned(unsigned un) {
+    int c = 0;
+    for (int i = -3; i < un; i++) b[i + 3] = 5;
+    for (int k = 0; k < 20; k++) c += b[k];
+    return c;
+}
 long narrow_index(void) {
     long s = 0;
     for (int i = 0; i < 4000; i++) { unsigned char c = i; b[c] = i; }
@@ -268,6 +274,7 @@ int main(int argc, char **argv) {
     printf("logical %d %d %d %d\n", and_minus_one(zero), or_minus_one(zero), and_from_one(zero), and_from_one(4000));
     printf("unsigned_ne %d\n", unsigned_ne());
     printf("paren %d\n", paren());
+    printf("signed_as_unsigned %d\n", signed_as_unsigned(n));
     printf("narrow_index %ld\n", narrow_index());
     return 0;
 }
@@ -288,7 +295,8 @@ def _build_and_run(compiler: str, source, exe, openmp: bool) -> str:
 @pytest.mark.skipif(not (shutil.which("gcc") and shutil.which("clang")), reason="needs gcc and clang")
 def test_the_fuzzing_bugs_of_issue_10_give_the_serial_output(tmp_path, monkeypatch):
     """Each function was miscompiled by the pragma autopar inserted (wrong lastprivate with no iteration,
-    narrowing max, && on -1, an unsigned != loop, an index through unsigned char), or the rewrite did not compile with gcc (a
+    narrowing max, && on -1, an unsigned != loop, a signed counter
+    compared as unsigned, an index through unsigned char), or the rewrite did not compile with gcc (a
     parenthesized condition). Built with gcc and clang, 4 threads, the output must be the serial one."""
     from autopar.transform import transform_file
 
