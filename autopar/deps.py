@@ -721,7 +721,13 @@ def _runs_at_least_once(model: LoopModel) -> bool:
     model._bound(own, 0, loop, {})
     if not own.exact_domain:
         return False
-    context = [con for con in model.context.domain]
+    # the enclosing loops' bounds hold for the values their variables had when those loops started:
+    # keep only constraints on names no enclosing loop writes (their own counters aside)
+    ancestors = model.tu.ancestors(loop.id)
+    counters = {a.canonical.induction_variable for a in ancestors if a.canonical}
+    stale = {_param(s.variable.name) for a in ancestors for s in a.scalars
+             if (s.written or s.declared_in_loop) and s.variable.name not in counters}
+    context = [con for con in model.context.domain if not set(re.findall(r"\bP_\w+", con)) & stale]
     iterations = [con.replace("@", "a") for con in own.domain]
     params = sorted(set(re.findall(r"\bP_\w+", " ".join(context + iterations))))
     head = f"[{', '.join(params)}] -> "

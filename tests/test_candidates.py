@@ -485,3 +485,25 @@ void narrow_counter(void) { for (unsigned char c = 0; c < 200; c++) a[c] = c; }
         assert any("narrowing conversion" in r for r in _verdict(nest).reasons)
         assert validate_plan(tu, nest, Plan(loop_id=nest.root_loop_id, directive=Directive.SIMD))
     assert widening.candidates and narrow_counter.candidates
+
+
+def test_the_trip_count_proof_ignores_bounds_an_enclosing_loop_changes(analyzed):
+    tu, nests = analyzed("""
+int a[1000];
+int stale(int k, int n) {
+    int s = 0;
+    for (int o = k + 1; o < n; o++) {
+        int j = 42;
+        for (j = 0; j < o - k; j++) a[j] = j;
+        s += j;
+        k = k + 7;
+    }
+    return s;
+}
+""")
+    [nest] = nests
+    inner = next(l for l in tu.loops if l.parent == nest.root_loop_id)
+    # o >= k + 1 held for the k the outer loop started with, not for the k the inner loop reads
+    assert not any(c.plan.loop_id == inner.id for c in nest.candidates)
+    assert any("loop may run zero times: lastprivate(j)" in r
+               for v in nest.verdicts if v.loop_id == inner.id for r in v.reasons)
