@@ -33,14 +33,18 @@ def add_verify(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE2", help="without --rewritten: keep the rewritten source here")
     p.add_argument("--run-args", default="", metavar="ARGS", help="arguments for both programs (one string)")
     p.add_argument("--threads", type=int, default=2, metavar="N", help="threads of the parallel runs (default 2)")
-    p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, metavar="R",
-                   help=f"relative tolerance for floating-point values (default {DEFAULT_TOLERANCE:g})")
+    p.add_argument("--tolerance", type=float, default=None, metavar="R",
+                   help=f"relative tolerance for floating-point values (default {DEFAULT_TOLERANCE:g}; "
+                        "0 under the strict floating-point policy)")
     p.add_argument("--repeat", type=int, default=DEFAULT_REPEAT, metavar="K", help="timed runs per build")
     p.add_argument("--compiler", default="gcc", help="compiler of both builds (default gcc)")
     p.add_argument("--race-defines", default=None, metavar="FLAGS",
                    help="-D flags for the race-check build instead of the given ones (e.g. a smaller size)")
     p.add_argument("--no-race-check", action="store_true", help="skip the ThreadSanitizer race check")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    from autopar.cli import add_fp_option
+
+    add_fp_option(p)
     return p
 
 
@@ -55,7 +59,7 @@ def run_verify(args: argparse.Namespace, compile_flags: list[str]) -> int:
         from autopar.cli import check_output_path
 
         check_output_path(args.output, "-o", "autopar verify")
-    if args.threads < 1 or args.repeat < 1 or args.tolerance < 0:
+    if args.threads < 1 or args.repeat < 1 or (args.tolerance is not None and args.tolerance < 0):
         print("autopar verify: --threads and --repeat must be at least 1, --tolerance not negative", file=sys.stderr)
         return EXIT_USAGE
     flags = list(compile_flags)

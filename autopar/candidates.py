@@ -17,7 +17,8 @@ import islpy as isl
 
 from autopar.deps import (ISL_LOCK, AccessModel, Analysis, Edge, ObjectModel, common_loops, declared_inside,
                           parse_set, render_aff, set_text, descendants, ivs_for,
-                          overlap_check, pair_set_text, render_poly)
+                          overlap_check, pair_set_text, render_poly, runs_at_least_once,
+                          wrap_problem)
 from autopar import machine
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
 from autopar.plan import Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule
@@ -96,6 +97,12 @@ def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
         out.append("inside an existing omp pragma")
     if loop.canonical is None:
         out.append(f"not a canonical loop: {loop.non_canonical_reason or 'unknown form'}")
+    else:
+        wrap = wrap_problem(loop.canonical)
+        if wrap:
+            out.append(wrap)
+    if loop.form_problem:
+        out.append(f"loop form: {loop.form_problem}")
     if loop.has_break:
         out.append("break leaves the loop")
     if loop.writes_induction_variable:
@@ -255,7 +262,7 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
         return out
     an = ctx.analysis(loop)
     out.analysis = an
-    classes = classify(loop)
+    classes = scalar_classes(tu, loop, an)
     out.classes = classes
     out.blockers += call_blockers(tu, loop, an.model.objects, classes.written)
     out.blockers += _bound_memory_written(loop, an)
@@ -289,6 +296,10 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
                              " (runtime check)")
     for key, kind in sorted(arrays.items()):
         name = an.model.objects[key].path
+        if kind == "lastprivate" and not runs_at_least_once(an.model):
+            out.blockers.append(f"loop may run zero times: lastprivate({name}) would not keep the "
+                                f"contents {name} has before the loop")
+            continue
         (out.private_arrays if kind == "private" else out.lastprivate_arrays).append(name)
         out.notes.append(f"local array {name} is fully written before it is read in every iteration: {kind}")
     out.blockers += classes.blockers
@@ -296,6 +307,14 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
     out.notes += classes.notes
     out.blockers = list(dict.fromkeys(out.blockers))
     return out
+
+
+def scalar_classes(tu: TranslationUnit, loop: Loop, an: Optional[Analysis] = None) -> ScalarClasses:
+    """The scalar classes of `loop` as the analysis uses them: with the loop's proven trip count
+    (`runs_at_least_once`) and the file's floating-point policy."""
+    with ISL_LOCK:
+        an = an or Analysis(tu, loop)
+        return classify(loop, runs_once=runs_at_least_once(an.model), fp_reductions=tu.fp_reductions)
 
 
 def _written_first(an: Analysis, alias_pairs: set[tuple[str, str]]) -> list[tuple[ObjectModel, ObjectModel]]:
@@ -579,6 +598,8 @@ def _collapse_chain(ctx: NestContext, loop: Loop) -> list[Loop]:
         inner = ctx.legality(child)
         if not inner.legal or inner.private_arrays or inner.lastprivate_arrays:
             break
+        if base.classes.lastprivate and not runs_at_least_once(ctx.analysis(child).model):
+            break  # zero iterations of the collapsed space would leave the lastprivate unspecified
         if not _same_clauses(base.classes, inner.classes):
             break
         chain.append(child)
@@ -813,7 +834,7 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
     if blockers:
         return [f"the pragma cannot go on this loop: {b}" for b in blockers]
     an = ctx.analysis(loop)
-    classes = classify(loop)
+    classes = scalar_classes(tu, loop, an)
     problems += call_blockers(tu, loop, an.model.objects, classes.written)
     problems += _bound_memory_written(loop, an)
 
@@ -835,6 +856,11 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
             problems.append(f"collapse({plan.collapse}): the bounds of loop at line {child.line} depend on "
                             "an outer loop variable (not rectangular)")
         collapsed.append(child)
+    if plan.lastprivate:
+        for l in collapsed:
+            if not runs_at_least_once(ctx.analysis(l).model):
+                problems.append(f"loop may run zero times (line {l.line}): lastprivate("
+                                f"{', '.join(plan.lastprivate)}) would not keep the serial value")
     if plan.directive in (Directive.SIMD, Directive.PARALLEL_FOR_SIMD) and loop.children:
         problems.append(f"{plan.directive.value} is only proposed on an innermost loop")
     if plan.directive == Directive.SIMD and plan.schedule is not None:

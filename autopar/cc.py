@@ -284,8 +284,11 @@ def _decisions(line: CommandLine, source: Input, content: bytes):
     """The rewritten copy's content and the report for one source: from the cache, or by analyzing."""
     from autopar import cc_cache
 
+    from autopar.fppolicy import resolve
+
     flags = analysis_flags(line, source)
-    key = cc_cache.cache_key(source.path, content, flags)
+    # the floating-point policy may come from $AUTOPAR_FP_REDUCTIONS: it decides plans, so it is in the key
+    key = cc_cache.cache_key(source.path, content, [*flags, f"fp-reductions={resolve(flags)}"])
     entry = cc_cache.lookup(key)
     if entry is None:
         outcome = _isolated(_analyze, source.path, content, flags, timeout=_analysis_timeout())

@@ -15,6 +15,7 @@ Exit codes, the same for every command (the README has the table):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import importlib
 import os
@@ -172,6 +173,7 @@ def _add_analyze(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                                                          "(default: the configuration's `decisions`)")
     add_input_options(p)
     add_llm_options(p)
+    add_fp_option(p)
     return p
 
 
@@ -262,6 +264,33 @@ def add_llm_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strategy", choices=STRATEGY_NAMES, default=None, help="prompting strategy (default zero_shot)",
                    type=lambda name: name.replace("-", "_"))  # zero-shot works as well as zero_shot
     p.add_argument("--llm-endpoint", metavar="URL", help="an OpenAI-compatible server instead of a local model")
+
+
+def add_fp_option(p: argparse.ArgumentParser) -> None:
+    """--fp-reductions: may floating-point reductions reorder operations (autopar/fppolicy.py)."""
+    p.add_argument("--fp-reductions", choices=["strict", "allow"], default=None,
+                   help="strict: keep floating-point reductions serial; allow: parallelize them (results may "
+                        "differ in rounding). Default: $AUTOPAR_FP_REDUCTIONS, else the compile flags, else allow")
+
+
+@contextlib.contextmanager
+def fp_option(args: argparse.Namespace):
+    """The option wins over the environment: it is passed on through it, to every process of the command
+    (check's workers too), and the environment is restored afterwards (main may run in-process)."""
+    from autopar.fppolicy import ENV
+
+    value = getattr(args, "fp_reductions", None)
+    before = os.environ.get(ENV)
+    if value:
+        os.environ[ENV] = value
+    try:
+        yield
+    finally:
+        if value:
+            if before is None:
+                os.environ.pop(ENV, None)
+            else:
+                os.environ[ENV] = before
 
 
 def reasoner_from_args(args: argparse.Namespace):
@@ -436,7 +465,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         args.command = argv[0]
         configure(quiet=args.quiet, verbose=args.verbose, color=args.color)
         _apply_config(args)
-        return COMMANDS[argv[0]][1](args, compile_flags)
+        with fp_option(args):
+            return COMMANDS[argv[0]][1](args, compile_flags)
     except UsageError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE

@@ -13,9 +13,9 @@ import re
 import sys
 from typing import Optional
 
-from autopar.cli import (EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, UsageError, add_input_options,
-                         add_llm_options, check_output_path, inputs_flags, jobs_of, reasoner_from_args,
-                         report_llm_problems, write_output)
+from autopar.cli import (EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, UsageError, add_fp_option,
+                         add_input_options, add_llm_options, check_output_path, inputs_flags, jobs_of,
+                         reasoner_from_args, report_llm_problems, write_output)
 
 # ---------------------------------------------------------------------------------------------- rewrite
 
@@ -34,6 +34,7 @@ def add_rewrite(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("-p", dest="build_dir", metavar="BUILD_DIR", help="read compile_commands.json here")
     add_input_options(p)
     add_llm_options(p)  # the plans: the analyzer's default, or a local model's choice among legal ones
+    add_fp_option(p)
     return p
 
 
@@ -177,6 +178,7 @@ def add_check(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     add_input_options(p)
     p.add_argument("-o", "--output", metavar="FILE", help="write the output here instead of stdout")
     add_llm_options(p)  # suggested pragmas from a local model's choice among the legal plans
+    add_fp_option(p)
     return p
 
 

@@ -16,7 +16,7 @@ from autopar.ir import Loop, TranslationUnit
 from autopar.pipeline import FileAnalysis, analyze_file
 from autopar.plan import NestAnalysis
 from autopar.rewrite import render_pragma
-from autopar.scalars import classify
+from autopar.candidates import scalar_classes
 
 
 class ExplainError(Exception):
@@ -130,7 +130,7 @@ def _text(tu, loop: Loop, root: Loop, nest: Optional[NestAnalysis], analysis: Fi
 
     say("")
     say(f"scalars ({len(loop.scalars)}):")
-    roles = classify(loop).roles  # the same classes the verdict was built from
+    roles = scalar_classes(tu, loop).roles  # the same classes the verdict was built from
     for scalar in loop.scalars:
         say(f"  {scalar.variable.name}: {roles[scalar.variable.name]}")
     if loop.calls:

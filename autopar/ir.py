@@ -71,6 +71,8 @@ class Variable(BaseModel):
     restrict: bool = False
     is_const: bool = False
     is_struct: bool = False
+    is_floating: bool = False  # float, double, long double (typedefs resolved)
+    is_bool: bool = False  # _Bool / bool (typedefs resolved)
 
 
 class Subscript(BaseModel):
@@ -131,6 +133,15 @@ class ScalarUse(BaseModel):
     # set when every access in the loop is part of a reduction update `s op= e` with the same op,
     # `e` not mentioning `s`; includes `if (x > m) m = x;`, `m = x > m ? x : m`, `m = fmax(m, x)`.
     reduction: Optional[ReductionOp] = None
+    # how the value of the reduction's updates converts to the variable's type, worst first:
+    # None (exact: same type or a value-preserving widening), "modular" (an integer narrowing or a
+    # change of signedness: wraps modulo 2^N in gcc and clang), "rounding" (to a floating type that
+    # may not hold the value exactly), "lossy" (floating to integer, or to bool)
+    # the variable holds 0 or 1 whenever the loop starts (`int ok = 1;` right before it): an && / ||
+    # reduction then leaves the serial value even when the loop runs no iteration
+    boolean_at_entry: bool = False
+    reduction_conversion: Optional[Literal["modular", "rounding", "lossy"]] = None
+    reduction_conversion_text: Optional[str] = None  # e.g. "int to signed char", for reasons
     live_after_loop: bool = False  # read after the loop before being overwritten (conservative)
     address_taken: bool = False  # `&s` appears in the loop, or s is passed by reference
     is_induction_variable_of: Optional[str] = None  # loop id when it is a loop's induction variable
@@ -232,6 +243,10 @@ class CanonicalForm(BaseModel):
     upper_text: str
     comparison: Comparison
     step: int  # constant step, negative for decrementing loops
+    iv_unsigned: bool = False  # the induction variable's type is unsigned (it wraps modulo 2^iv_bits)
+    iv_bits: int = 0  # width of the induction variable's type (0: unknown)
+    compare_unsigned: bool = False  # the condition compares in an unsigned type (after conversions)
+    compare_bits: int = 0  # width of the type the condition compares in (0: unknown)
 
 
 class Loop(BaseModel):
@@ -253,6 +268,9 @@ class Loop(BaseModel):
 
     canonical: Optional[CanonicalForm] = None
     non_canonical_reason: Optional[str] = None
+    # the header is canonical for the analysis, but gcc or clang reject it under an OpenMP pragma
+    # (a parenthesized condition, a cast on the induction variable in the condition, ...)
+    form_problem: Optional[str] = None
     writes_induction_variable: bool = False  # the body assigns the induction variable
     writes_bound: bool = False  # the body assigns a variable that the bound or step reads
     has_break: bool = False  # a `break` that leaves this loop
@@ -296,6 +314,9 @@ class TranslationUnit(BaseModel):
     loops: list[Loop] = Field(default_factory=list)  # main-file loops, in source order
     functions: dict[str, FunctionSummary] = Field(default_factory=dict)
     diagnostics: list[Diagnostic] = Field(default_factory=list)
+    # floating-point reductions: "allow" (reassociate, as OpenMP does) or "strict" (keep them serial);
+    # set by the pipeline from the user's option, AUTOPAR_FP_REDUCTIONS or the compile flags
+    fp_reductions: Literal["allow", "strict"] = "allow"
     _index: Optional[tuple[tuple[int, int], dict[str, Loop]]] = PrivateAttr(default=None)  # see loop()
     _caches: Optional[tuple[tuple[int, int], "_Caches"]] = PrivateAttr(default=None)  # see cache()
 

@@ -37,9 +37,12 @@ class FileAnalysis(BaseModel):
 def load_translation_unit(path: str, compile_args: list[str] | None = None,
                           build_dir: str | None = None) -> TranslationUnit:
     """Parse one file with libclang. Raises clang_passes.FrontendError when it cannot be read."""
+    from autopar.fppolicy import resolve
     from clang_passes.frontend import translate
 
-    return translate(path, compile_args or [], build_dir=build_dir)
+    tu = translate(path, compile_args or [], build_dir=build_dir)
+    tu.fp_reductions = resolve(tu.compile_args)
+    return tu
 
 
 def default_decision(analysis: NestAnalysis) -> Decision:

@@ -7,6 +7,7 @@ value from one iteration to the next unless the update is a reduction: it blocks
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 from autopar.ir import Loop, ReductionOp, ScalarUse, Storage
 
@@ -44,8 +45,58 @@ def _arithmetic(use: ScalarUse) -> bool:
         any(word in _ARITHMETIC for word in t.split())
 
 
-def classify(loop: Loop) -> ScalarClasses:
-    """Classify every scalar `loop` uses (nested loops included) for a pragma on `loop`."""
+def _floating(use: ScalarUse) -> bool:
+    t = use.variable.type
+    return use.variable.is_floating or any(w in t.split() for w in ("float", "double"))
+
+
+def _bool(use: ScalarUse) -> bool:
+    return use.variable.is_bool or use.variable.type.replace("const", "").strip() in ("_Bool", "bool")
+
+
+def reduction_problem(use: ScalarUse, runs_once: bool, fp_reductions: str) -> Optional[str]:
+    """Why the reduction `use.reduction` would not give the value the serial loop leaves, or None.
+
+    - min/max keep one of the values: an update that converts it to a narrower type (`signed char m;
+      if (a[i] > m) m = a[i];` with int a[]) makes the result depend on the order: exact conversions only.
+    - + * & | ^ on integers commute with truncation modulo 2^N (the conversion gcc and clang define for
+      signed types too), so a narrowing integer update is fine; floating to integer is not, nor are
+      + * ^ on bool (converting to bool is not modular).
+    - && and || turn the start value into 0 or 1 even when no iteration runs: only when the loop runs
+      at least once, or the variable is a bool.
+    - + and * on floating-point reassociate (rounding may differ): only under the `allow` policy;
+      `strict` keeps every floating-point reduction serial.
+    """
+    name, op = use.variable.name, use.reduction
+    kind, text = use.reduction_conversion, use.reduction_conversion_text or "a narrower type"
+    if op in (ReductionOp.LAND, ReductionOp.LOR):
+        if not runs_once and not _bool(use) and not use.boolean_at_entry:
+            return (f"loop may run zero times: reduction({op.value}: {name}) would turn a start value "
+                    f"other than 0 or 1 into 0 or 1")
+        return None
+    if _floating(use) and fp_reductions == "strict":
+        return (f"floating-point reduction on {name} kept serial (strict floating-point policy: "
+                "a parallel reduction reorders the operations)")
+    if op in (ReductionOp.MIN, ReductionOp.MAX):
+        if kind is not None:
+            return f"narrowing {op.value} update: {name} is assigned through a conversion from {text}"
+        return None
+    if _bool(use) and op in (ReductionOp.ADD, ReductionOp.MUL, ReductionOp.XOR):
+        return f"bool {name} updated with {op.value}: converting to bool does not wrap, so the order matters"
+    if kind == "lossy" and not (_bool(use) and op in (ReductionOp.AND, ReductionOp.OR)):
+        return f"narrowing {op.value} update: {name} is assigned through a conversion from {text}"
+    if kind == "rounding" and not _floating(use):
+        return f"narrowing {op.value} update: {name} is assigned through a conversion from {text}"
+    return None
+
+
+def classify(loop: Loop, runs_once: bool = False, fp_reductions: str = "allow") -> ScalarClasses:
+    """Classify every scalar `loop` uses (nested loops included) for a pragma on `loop`.
+
+    `runs_once`: the loop is proven to run at least once each time it starts (lastprivate and the
+    && / || reductions need it: with no iteration, lastprivate leaves the variable unspecified).
+    `fp_reductions`: "allow" or "strict", the floating-point policy (autopar.fppolicy).
+    """
     out = ScalarClasses()
     continues = loop.has_continue  # a `continue` may skip the write on the last iteration
 
@@ -58,7 +109,10 @@ def classify(loop: Loop) -> ScalarClasses:
         if use.written:
             out.written.add(name)
         if use.is_induction_variable_of == loop.id:
-            if not use.declared_in_loop and use.live_after_loop:
+            if not use.declared_in_loop and use.live_after_loop and not runs_once:
+                block(name, f"loop may run zero times: lastprivate({name}) would not keep the value "
+                            f"the loop variable {name} gets from its initialization")
+            elif not use.declared_in_loop and use.live_after_loop:
                 out.lastprivate.append(name)
                 out.notes.append(f"{name} is the loop variable and is used after the loop: lastprivate")
                 out.roles[name] = "induction variable of this loop, used after it: lastprivate"
@@ -93,15 +147,23 @@ def classify(loop: Loop) -> ScalarClasses:
             if not _arithmetic(use):
                 block(name, f"{name} is updated like a reduction but its type {use.variable.type!r} "
                             "cannot be an OpenMP reduction")
+            elif problem := reduction_problem(use, runs_once, fp_reductions):
+                block(name, problem)
             else:
                 out.reductions.setdefault(use.reduction, []).append(name)
                 out.notes.append(f"{name} is a {use.reduction.value} reduction")
+                if _floating(use) and use.reduction in (ReductionOp.ADD, ReductionOp.MUL):
+                    out.notes.append(f"result may differ in rounding: the {use.reduction.value} reduction "
+                                     f"on floating-point {name} adds in another order")
                 out.roles[name] = f"reduction ({use.reduction.value})"
             continue
         if use.written_before_read or not use.read:
             if not use.live_after_loop:
                 out.private.append(name)
                 out.roles[name] = "written before read: private"
+            elif use.written_before_read and use.always_written and not continues and not runs_once:
+                block(name, f"loop may run zero times: lastprivate({name}) would not keep the value "
+                            f"{name} has before the loop")
             elif use.written_before_read and use.always_written and not continues:
                 # written on every path of every iteration: the last iteration's value is the value
                 # the serial loop leaves, which is exactly what lastprivate copies out

@@ -368,7 +368,7 @@ def without_threshold(plan):
 
 def verify(original: str, rewritten: Optional[str] = None, *, compiler: str = "gcc",
            flags: Sequence[str] = ("-O3",), link_flags: Sequence[str] = ("-lm",),
-           run_args: Sequence[str] = (), threads: int = 2, tolerance: float = DEFAULT_TOLERANCE,
+           run_args: Sequence[str] = (), threads: int = 2, tolerance: Optional[float] = None,
            repeat: int = DEFAULT_REPEAT, warmup: int = DEFAULT_WARMUP, check_races: bool = True,
            race_flags: Optional[Sequence[str]] = None, race_run_args: Optional[Sequence[str]] = None,
            workdir: Optional[str] = None, timeout: float = RUN_TIMEOUT_S) -> VerificationResult:
@@ -378,7 +378,13 @@ def verify(original: str, rewritten: Optional[str] = None, *, compiler: str = "g
     rewritten here with the analyzer's default plans. The race check builds with the -D/-I/-U flags of
     `flags` unless `race_flags` gives others (a smaller size, say), and runs with `race_run_args`.
     Every build also searches the original's directory for headers (see the module doc).
+    `tolerance` None follows the floating-point policy (autopar.fppolicy): 1e-6 when reductions may
+    reorder floating-point operations, 0 (exact) under the strict policy.
     """
+    if tolerance is None:
+        from autopar.fppolicy import resolve, tolerance as policy_tolerance
+
+        tolerance = policy_tolerance(resolve(flags))
     thread_counts = sorted({1, max(1, threads)})
     beside_original = include_beside(original)
     race_source: Optional[str] = None  # what the race check builds, when not `rewritten` itself
@@ -527,7 +533,7 @@ def _tsan_report(stderr: str) -> Optional[str]:
 # ------------------------------------------------------------------- for the reasoner's feedback loop
 
 def make_plan_verifier(path: str, flags: Sequence[str] = ("-O2",), run_args: Sequence[str] = (),
-                       threads: int = 2, tolerance: float = DEFAULT_TOLERANCE, check_races: bool = True,
+                       threads: int = 2, tolerance: Optional[float] = None, check_races: bool = True,
                        timeout: float = 60.0):
     """A `Verifier` for autopar.reasoner: (tu, nest, plan) -> problems, empty when the plan verified.
 

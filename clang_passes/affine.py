@@ -17,8 +17,9 @@ from typing import Optional
 from clang.cindex import CursorKind as K, StorageClass
 
 from autopar.ir import AffineExpr
-from clang_passes.ast import (FUNCTION_KINDS, Node, Source, Variables, evaluate_int, expression_children,
-                              is_integer_decl, stored_operand, strip, variable_decl)
+from clang_passes.ast import (FUNCTION_KINDS, INTEGER_TYPES, TRANSPARENT, UNSIGNED_TYPES, Node, Source, Variables,
+                              evaluate_int, expression_children, is_integer_decl, stored_operand, strip,
+                              variable_decl)
 
 _INT_LITERAL = re.compile(r"^(0[xX][0-9a-fA-F']+|0[bB][01']+|0[0-7']*|[1-9][0-9']*)[uUlLzZ]*$")
 
@@ -182,7 +183,7 @@ class AffineBuilder:
         return AffineExpr(coefficients={m: c for m, c in sorted(terms.items()) if c}, constant=constant), None
 
     def _terms(self, node: Node, scope: Optional[Scope]) -> dict[str, int]:
-        node = strip(node)
+        node = _strip_exact(node, self.source)
         kind = node.kind
         text = _Text(self.source, node)  # spelled only for a message or a literal: most nodes need neither
         if kind == K.INTEGER_LITERAL:
@@ -310,3 +311,33 @@ class _Text:
 
     def __format__(self, spec: str) -> str:
         return format(str(self), spec)
+
+
+def _strip_exact(node: Node, source: Source) -> Node:
+    """`strip`, but a conversion (explicit or implicit) to an integer type narrower than 32 bits that may
+    change the value (`(unsigned char)i`, `short s = i;`) is not affine: `a[(unsigned char)i]` for
+    i < 1000 touches a[0] four times, while the affine model `a[i]` would see four distinct elements.
+    Wider conversions keep the model: isl's parameters are unbounded, and an array index beyond 2^31
+    is out of any array here."""
+    while node.kind in TRANSPARENT and node.children:
+        expressions = [c for c in node.children if c.is_expression]
+        if not expressions:
+            break
+        inner = expressions[-1]
+        if node.kind != K.PAREN_EXPR and _narrows(inner.cursor.type, node.cursor.type):
+            raise _NotAffine(f"narrowing conversion in {source.text_of(node)}")
+        node = inner
+    return node
+
+
+def _narrows(source_type, target_type) -> bool:
+    s, t = source_type.get_canonical(), target_type.get_canonical()
+    if t.kind not in INTEGER_TYPES or s.kind not in INTEGER_TYPES or t.kind == s.kind:
+        return False
+    t_bits, s_bits = 8 * t.get_size(), 8 * s.get_size()
+    if t_bits <= 0 or s_bits <= 0 or t_bits >= 32:
+        return False
+    s_unsigned, t_unsigned = s.kind in UNSIGNED_TYPES, t.kind in UNSIGNED_TYPES
+    if s_unsigned == t_unsigned:
+        return s_bits > t_bits
+    return not (s_unsigned and s_bits < t_bits)

@@ -72,6 +72,12 @@ INTEGER_TYPES = {TypeKind.BOOL, TypeKind.CHAR_U, TypeKind.UCHAR, TypeKind.CHAR16
                  TypeKind.USHORT, TypeKind.UINT, TypeKind.ULONG, TypeKind.ULONGLONG, TypeKind.UINT128,
                  TypeKind.CHAR_S, TypeKind.SCHAR, TypeKind.WCHAR, TypeKind.SHORT, TypeKind.INT,
                  TypeKind.LONG, TypeKind.LONGLONG, TypeKind.INT128, TypeKind.ENUM}
+UNSIGNED_TYPES = {TypeKind.BOOL, TypeKind.CHAR_U, TypeKind.UCHAR, TypeKind.CHAR16, TypeKind.CHAR32,
+                  TypeKind.USHORT, TypeKind.UINT, TypeKind.ULONG, TypeKind.ULONGLONG, TypeKind.UINT128}
+FLOATING_TYPES = {TypeKind.FLOAT, TypeKind.DOUBLE, TypeKind.LONGDOUBLE, TypeKind.HALF, TypeKind.FLOAT128}
+for _name in ("FLOAT16", "BFLOAT16", "IBM128"):  # newer libclang versions only
+    if hasattr(TypeKind, _name):
+        FLOATING_TYPES.add(getattr(TypeKind, _name))
 ARRAY_TYPES = {TypeKind.CONSTANTARRAY, TypeKind.INCOMPLETEARRAY, TypeKind.VARIABLEARRAY,
                TypeKind.DEPENDENTSIZEDARRAY}
 ASSIGN_OPS = {"=", "*=", "/=", "%=", "+=", "-=", "<<=", ">>=", "&=", "^=", "|="}
@@ -490,6 +496,7 @@ class Variables:
             is_pointer=is_pointer, is_array=is_array, array_dims=dims,
             restrict=canonical.is_restrict_qualified() or "restrict" in t.spelling,
             is_const=is_const, is_struct=element.kind == TypeKind.RECORD,
+            is_floating=canonical.kind in FLOATING_TYPES, is_bool=canonical.kind == TypeKind.BOOL,
         )
 
 

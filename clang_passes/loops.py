@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from clang.cindex import CursorKind as K
+from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import CanonicalForm, Comparison, Loop
 from clang_passes.affine import CHAR_TYPES, AffineBuilder, NestFacts, Scope, written_decl_refs
@@ -222,6 +222,8 @@ class LoopFinder:
         iv_key = Variables.key(iv_decl)
         if not is_integer_decl(iv_decl):
             return f"the induction variable {iv} is not an integer ({iv_decl.type.spelling})"
+        if iv_decl.type.get_canonical().kind == TypeKind.BOOL:
+            return f"the induction variable {iv} is a bool (gcc rejects it in an OpenMP loop)"
 
         def is_iv(node: Node) -> bool:
             decl = variable_decl(strip(node))
@@ -284,6 +286,8 @@ class LoopFinder:
             return f"the step {step:+d} moves {iv} away from the bound `{text(bound)}`"
         if comparison == "!=" and abs(step) != 1:
             return f"the condition uses != with a step of {step}"
+        iv_operand = left if is_iv(left) else right
+        info.loop.form_problem = _form_problem(init, cond, iv_operand, inc_expr, is_iv)
         info.header_write_nodes.append(inc_expr)
         info.iv_key = iv_key
         info.iv_decl = iv_decl
@@ -292,7 +296,9 @@ class LoopFinder:
         info.step_node = step_node
         info.loop.canonical = CanonicalForm(
             induction_variable=iv, iv_type=iv_decl.type.spelling, iv_declared_in_init=declared,
-            lower_text=text(lower_node), upper_text=text(bound), comparison=Comparison(comparison), step=step)
+            lower_text=text(lower_node), upper_text=text(bound), comparison=Comparison(comparison), step=step,
+            iv_unsigned=_unsigned(iv_decl.type), iv_bits=_bits(iv_decl.type),
+            compare_unsigned=_unsigned(iv_operand.cursor.type), compare_bits=_bits(iv_operand.cursor.type))
         return None
 
     # ---------------------------------------------------------------------------- body facts and bounds
@@ -360,6 +366,68 @@ class LoopFinder:
         if any(nest.may_change_indirectly(k, d) for k, d in bound_decls.items()):
             loop.writes_bound = True
         loop.perfectly_nests_child = _single_loop(body)
+
+
+_UNSIGNED_KINDS = {TypeKind.BOOL, TypeKind.CHAR_U, TypeKind.UCHAR, TypeKind.CHAR16, TypeKind.CHAR32,
+                   TypeKind.USHORT, TypeKind.UINT, TypeKind.ULONG, TypeKind.ULONGLONG, TypeKind.UINT128}
+_CASTS = {K.CSTYLE_CAST_EXPR, K.CXX_STATIC_CAST_EXPR, K.CXX_FUNCTIONAL_CAST_EXPR, K.CXX_CONST_CAST_EXPR,
+          K.CXX_REINTERPRET_CAST_EXPR}
+
+
+def _unsigned(t) -> bool:
+    """Whether an integer type is unsigned (after typedefs); enums count as signed."""
+    return t.get_canonical().kind in _UNSIGNED_KINDS
+
+
+def _bits(t) -> int:
+    size = t.get_canonical().get_size()
+    return 8 * size if size and size > 0 else 0
+
+
+def _implicit(node: Node) -> Node:
+    """Skip implicit conversions only (libclang shows them as unexposed expressions)."""
+    while node.kind == K.UNEXPOSED_EXPR:
+        children = expression_children(node)
+        if len(children) != 1:
+            break
+        node = children[0]
+    return node
+
+
+def _has_cast(node: Node) -> bool:
+    """An explicit cast on the way from `node` down to the variable it wraps (parentheses skipped)."""
+    while node.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR) or node.kind in _CASTS:
+        if node.kind in _CASTS:
+            return True
+        children = expression_children(node)
+        if len(children) != 1:
+            break
+        node = children[0]
+    return False
+
+
+def _form_problem(init: Node, cond: Node, iv_operand: Node, inc: Node, is_iv) -> Optional[str]:
+    """Why gcc 12 or clang 14 would reject this canonical-looking header under an OpenMP pragma, or None.
+    Checked by compiling each form with both (see tests/test_frontend_loops.py)."""
+    if init.kind != K.DECL_STMT:
+        assign = _implicit(init)
+        if assign.kind == K.PAREN_EXPR:
+            return "gcc rejects a parenthesized loop initialization under an OpenMP pragma"
+        lhs = expression_children(assign)[0] if expression_children(assign) else assign
+        if _implicit(lhs).kind == K.PAREN_EXPR or _has_cast(lhs):
+            return "gcc rejects a parenthesized induction variable in the loop initialization"
+    if _implicit(cond).kind == K.PAREN_EXPR:
+        return "gcc rejects a parenthesized loop condition under an OpenMP pragma"
+    if _has_cast(iv_operand):
+        return "clang rejects a cast on the induction variable in the loop condition"
+    if inc.kind == K.BINARY_OPERATOR and inc.binary_op == "=":
+        value = expression_children(inc)[1]
+        if _has_cast(value):
+            return "clang rejects a cast in the loop increment"
+        inner = strip(value)
+        if any(_has_cast(part) for part in expression_children(inner) if is_iv(part)):
+            return "clang rejects a cast in the loop increment"
+    return None
 
 
 def _nearest(node: Node, kinds: set) -> Optional[Node]:

@@ -13,8 +13,10 @@ from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import ReductionOp, ScalarUse, Storage
 from clang_passes.affine import written_decl_refs
-from clang_passes.ast import (_SCALAR, ARRAY_TYPES, ASSIGN_OPS, FUNCTION_KINDS, INC_DEC, LOOP_KINDS, Node, Source,
-                              Variables, expression_children, starts_statement, strip, variable_decl)
+from clang_passes.ast import (_SCALAR, ARRAY_TYPES, ASSIGN_OPS, FLOATING_TYPES, FUNCTION_KINDS, INC_DEC, INTEGER_TYPES,
+                              LOOP_KINDS, Node, Source,
+                              Variables, evaluate_int, expression_children, starts_statement, strip,
+                              variable_decl)
 from clang_passes.calls import call_arguments
 from clang_passes.loops import LoopInfo
 
@@ -34,6 +36,55 @@ def _is_scalar_decl(decl) -> bool:
         found = _SCALAR[key] = not decl.spelling.startswith(("__begin", "__end", "__range")) and \
             decl.type.get_canonical().kind not in ARRAY_TYPES
     return found
+
+
+_SEVERITY = {"modular": 1, "rounding": 2, "lossy": 3}
+# mantissa bits of the floating types: an integer of at most this many value bits converts exactly
+_MANTISSA = {TypeKind.FLOAT: 24, TypeKind.DOUBLE: 53, TypeKind.LONGDOUBLE: 64, TypeKind.FLOAT128: 113,
+             TypeKind.HALF: 11}
+
+
+def _before_conversion(node: Node) -> Node:
+    """The expression under its implicit conversions (libclang shows them as unexposed expressions)."""
+    while node.kind == K.UNEXPOSED_EXPR:
+        children = expression_children(node)
+        if len(children) != 1:
+            break
+        node = children[0]
+    return node
+
+
+def conversion(source, target) -> Optional[tuple[str, str]]:
+    """How a value of type `source` converts to `target`: None when every value is kept exactly, else
+    (kind, "source to target") with kind "modular" (integer to an integer type that cannot hold every
+    value: gcc and clang wrap it modulo 2^N), "rounding" (to a floating type that may not hold it) or
+    "lossy" (floating to integer, anything but bool to bool, anything not arithmetic)."""
+    s, t = source.get_canonical(), target.get_canonical()
+    if s.kind == t.kind and s.spelling == t.spelling:
+        return None
+    text = f"{s.spelling} to {t.spelling}"
+    s_int, t_int = s.kind in INTEGER_TYPES, t.kind in INTEGER_TYPES
+    s_float, t_float = s.kind in FLOATING_TYPES, t.kind in FLOATING_TYPES
+    if t.kind == TypeKind.BOOL:
+        return None if s.kind == TypeKind.BOOL else ("lossy", text)
+    if s.kind == TypeKind.BOOL and (t_int or t_float):
+        return None
+    s_bits, t_bits = 8 * max(s.get_size(), 0), 8 * max(t.get_size(), 0)
+    if t_float and s_float:
+        return None if 0 < s_bits <= t_bits else ("rounding", text)
+    if t_float and s_int:
+        value_bits = s_bits - (0 if _unsigned(s) else 1)
+        return None if 0 < s_bits and value_bits <= _MANTISSA.get(t.kind, 0) else ("rounding", text)
+    if t_int and s_int and s.kind != TypeKind.ENUM and t.kind != TypeKind.ENUM and s_bits and t_bits:
+        if _unsigned(s) == _unsigned(t) and s_bits <= t_bits or _unsigned(s) and not _unsigned(t) and s_bits < t_bits:
+            return None
+        return ("modular", text)
+    return ("lossy", text)
+
+
+def _unsigned(t) -> bool:
+    return t.kind in (TypeKind.BOOL, TypeKind.CHAR_U, TypeKind.UCHAR, TypeKind.CHAR16, TypeKind.CHAR32,
+                      TypeKind.USHORT, TypeKind.UINT, TypeKind.ULONG, TypeKind.ULONGLONG, TypeKind.UINT128)
 
 
 class _FirstAccess:
@@ -196,6 +247,7 @@ class _Reductions:
     def __init__(self, source: Source):
         self.source = source
         self.claims: dict[tuple, list[tuple[ReductionOp, set[int]]]] = {}
+        self.conversions: dict[tuple, list[tuple[str, str]]] = {}  # key -> (kind, "int to signed char")
 
     def _key(self, node: Node) -> Optional[tuple]:
         decl = variable_decl(strip(node))
@@ -207,8 +259,13 @@ class _Reductions:
     def _refs(self, node: Node, key: tuple) -> set[int]:
         return {id(n) for n in node.walk() if n.kind == K.DECL_REF_EXPR and self._key(n) == key}
 
-    def _claim(self, key: tuple, op: ReductionOp, nodes: set[int]) -> None:
+    def _claim(self, key: tuple, op: ReductionOp, nodes: set[int], *values: tuple[Node, object]) -> None:
+        """`values`: (expression, the type it is converted to) for each conversion the update makes."""
         self.claims.setdefault(key, []).append((op, nodes))
+        for value, target in values:
+            found = conversion(_before_conversion(value).cursor.type, target)
+            if found is not None:
+                self.conversions.setdefault(key, []).append(found)
 
     def scan(self, root: Node) -> None:
         for node in root.walk():
@@ -221,7 +278,8 @@ class _Reductions:
                 lhs, rhs = expression_children(node)
                 key = self._key(lhs) if strip(lhs).kind == K.DECL_REF_EXPR else None
                 if key and not self._mentions(rhs, key):
-                    self._claim(key, _COMPOUND_OPS[node.binary_op], self._refs(lhs, key))
+                    self._claim(key, _COMPOUND_OPS[node.binary_op], self._refs(lhs, key),
+                                (rhs, strip(lhs).cursor.type))
             elif kind == K.UNARY_OPERATOR and node.unary_op in INC_DEC:
                 operand = expression_children(node)[0]
                 key = self._key(operand) if strip(operand).kind == K.DECL_REF_EXPR else None
@@ -241,17 +299,21 @@ class _Reductions:
         if value.kind == K.BINARY_OPERATOR and value.binary_op in (*_BINARY_OPS, "-"):
             a, b = expression_children(value)
             op = value.binary_op
+            target = strip(lhs).cursor.type
             if self._key(a) == key and strip(a).kind == K.DECL_REF_EXPR and not self._mentions(b, key):
                 self._claim(key, ReductionOp.ADD if op == "-" else _BINARY_OPS[op],
-                            self._refs(lhs, key) | self._refs(a, key))
+                            self._refs(lhs, key) | self._refs(a, key), (rhs, target))
             elif op != "-" and self._key(b) == key and strip(b).kind == K.DECL_REF_EXPR \
                     and not self._mentions(a, key):
-                self._claim(key, _BINARY_OPS[op], self._refs(lhs, key) | self._refs(b, key))
+                self._claim(key, _BINARY_OPS[op], self._refs(lhs, key) | self._refs(b, key), (rhs, target))
         elif value.kind == K.CONDITIONAL_OPERATOR and len(value.children) == 3:
             cond, yes, no = value.children
             op = self._min_max(cond, key, yes, no)
             if op is not None:
-                self._claim(key, op, self._refs(lhs, key) | self._refs(value, key))
+                target = strip(lhs).cursor.type
+                chosen = [x for x in (yes, no) if not (strip(x).kind == K.DECL_REF_EXPR and self._key(x) == key)]
+                self._claim(key, op, self._refs(lhs, key) | self._refs(value, key), (rhs, target),
+                            *[(x, target) for x in chosen])
         elif value.kind == K.CALL_EXPR:
             name = value.cursor.spelling
             args = call_arguments(value)
@@ -261,7 +323,9 @@ class _Reductions:
                 other = [x for x in (a, b) if x not in mine]
                 if len(mine) == 1 and len(other) == 1 and not self._mentions(other[0], key):
                     op = ReductionOp.MAX if name in _MAX_FUNCTIONS else ReductionOp.MIN
-                    self._claim(key, op, self._refs(lhs, key) | self._refs(mine[0], key))
+                    self._claim(key, op, self._refs(lhs, key) | self._refs(mine[0], key),
+                                (rhs, strip(lhs).cursor.type), (other[0], other[0].cursor.type),
+                                (mine[0], mine[0].cursor.type))
 
     def _min_max(self, cond: Node, key: tuple, chosen: Node, other: Node) -> Optional[ReductionOp]:
         """`x > m` choosing `chosen` when true: MAX if it picks the larger, MIN if the smaller."""
@@ -306,7 +370,14 @@ class _Reductions:
         x = right if strip(left).kind == K.DECL_REF_EXPR and self._key(left) == key else left
         if self.source.text_of(strip(x)) != self.source.text_of(strip(rhs)) or self._mentions(rhs, key):
             return
-        self._claim(key, op, self._refs(lhs, key) | self._refs(cond, key))
+        self._claim(key, op, self._refs(lhs, key) | self._refs(cond, key), (rhs, strip(lhs).cursor.type))
+
+    def conversion_of(self, key: tuple) -> tuple[Optional[str], Optional[str]]:
+        """The worst conversion of the variable's updates: (kind, text), (None, None) when all exact."""
+        found = self.conversions.get(key)
+        if not found:
+            return None, None
+        return max(found, key=lambda kt: _SEVERITY[kt[0]])
 
     def reduction_of(self, key: tuple, all_refs: set[int]) -> Optional[ReductionOp]:
         claims = self.claims.get(key)
@@ -391,12 +462,17 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
         arithmetic = not (variable.is_pointer or variable.is_struct)
         if not declared_in and iv_of is None and not escaped and arithmetic and key in first.written:
             reduction = reductions.reduction_of(key, refs[key])
+        conversion_kind, conversion_text = reductions.conversion_of(key)
         uses.append(ScalarUse(
             variable=variable, declared_in_loop=declared_in, read=key in first.read,
             written=key in first.written,
             written_before_read=key in first.written and key not in first.read_first,
             always_written=key in always,
             reduction=reduction,
+            boolean_at_entry=reduction in (ReductionOp.LAND, ReductionOp.LOR) and key not in address_taken
+            and variable.storage == Storage.LOCAL and boolean_at_entry(loop_node, key),
+            reduction_conversion=conversion_kind if reduction is not None else None,
+            reduction_conversion_text=conversion_text if reduction is not None else None,
             live_after_loop=not declared_in and (key in references or key in live or key not in locals_),
             address_taken=escaped, is_induction_variable_of=iv_of,
         ))
@@ -411,6 +487,82 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
         uses.append(ScalarUse(variable=variables.get(bound_decl), declared_in_loop=False, read=key in first.read,
                               written=True, live_after_loop=True, address_taken=True))
     return uses
+
+
+_BOOLEAN_OPS = {"<", ">", "<=", ">=", "==", "!=", "&&", "||"}
+
+
+def _boolean_valued(node: Node) -> bool:
+    """An expression whose value is 0 or 1: a comparison, `&&`, `||`, `!`, true/false, 0 or 1."""
+    node = strip(node)
+    if node.kind == K.BINARY_OPERATOR and node.binary_op in _BOOLEAN_OPS:
+        return True
+    if node.kind == K.UNARY_OPERATOR and node.unary_op == "!":
+        return True
+    if node.kind == K.CXX_BOOL_LITERAL_EXPR:
+        return True
+    return node.kind == K.INTEGER_LITERAL and evaluate_int(node) in (0, 1)
+
+
+def _mentions_key(node: Node, key: tuple) -> bool:
+    for n in node.walk():
+        decl = variable_decl(n) if n.kind == K.DECL_REF_EXPR else (n.cursor if n.kind == K.VAR_DECL else None)
+        if decl is not None and Variables.key(decl) == key:
+            return True
+    return False
+
+
+def _writes_key(node: Node, key: tuple) -> bool:
+    return any(t.cursor.referenced is not None and Variables.key(t.cursor.referenced) == key
+               for n in node.walk() for t in written_decl_refs(n))
+
+
+def _writes_here(node: Node, key: tuple) -> bool:
+    return any(t.cursor.referenced is not None and Variables.key(t.cursor.referenced) == key
+               for t in written_decl_refs(node))
+
+
+def boolean_at_entry(loop_node: Node, key: tuple) -> bool:
+    """Whether the local variable `key` holds 0 or 1 every time the loop starts: the nearest statement
+    before the loop that names it is its declaration or an assignment with a 0/1 value (`int ok = 1;`,
+    `ok = a > b;`), and nothing around the loop (an enclosing loop's other statements, an if's
+    condition) writes it. Anything else (a label, a jump, another mention) answers False."""
+    node = loop_node
+    while node.parent is not None:
+        parent = node.parent
+        if parent.kind == K.COMPOUND_STMT:
+            siblings = parent.children[:parent.children.index(node)]
+            for statement in reversed(siblings):
+                if any(n.kind in (K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT)
+                       for n in statement.walk()):
+                    return False
+                if not _mentions_key(statement, key):
+                    continue
+                if statement.kind == K.DECL_STMT:
+                    decl = next((c for c in statement.children if c.kind == K.VAR_DECL
+                                 and Variables.key(c.cursor) == key), None)
+                    values = expression_children(decl) if decl is not None else []
+                    return bool(values) and _boolean_valued(values[-1]) and all(
+                        not _mentions_key(c, key) for c in statement.children if c is not decl)
+                expr = strip(statement)
+                if expr.kind == K.BINARY_OPERATOR and expr.binary_op == "=":
+                    lhs, rhs = expression_children(expr)
+                    target = variable_decl(strip(lhs))
+                    return target is not None and Variables.key(target) == key and _boolean_valued(rhs)
+                return False
+        elif parent.kind in LOOP_KINDS:
+            # a later iteration of an enclosing loop starts this loop again: nothing else in that loop
+            # (before or after this one) may write it
+            outside = [n for n in parent.walk() if not loop_node.start <= n.start < loop_node.end]
+            if any(_writes_here(n, key) for n in outside):
+                return False
+        elif parent.kind == K.IF_STMT:
+            if _writes_key(parent.children[0], key):
+                return False
+        else:  # a function body's end, a label, a case: the value at the loop is not known here
+            return False
+        node = parent
+    return False
 
 
 def _assigned(node: Node) -> list[tuple]:

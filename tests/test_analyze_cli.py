@@ -133,3 +133,33 @@ def test_text_table_keeps_brackets_of_subscripts_and_proofs(capsys):
     flat = " ".join(out.split())  # the table folds long cells over several lines
     assert "flow dependence from out[i] (line 32) to out[i - 1] (line 32)" in flat
     assert "[runtime-check]" in flat
+
+
+DSUM = "double dsum(const double *d, int n) {\n  double s = 0;\n  for (int i = 0; i < n; i++)\n    s += d[i];\n  return s;\n}\n"
+
+
+def test_fp_reductions_option_strict_keeps_a_double_sum_serial(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("AUTOPAR_FP_REDUCTIONS", raising=False)
+    path = _write(tmp_path, "dsum.c", DSUM)
+
+    def loop(*argv):
+        code, out, err = _run(capsys, path, "--format", "json", *argv)
+        assert code == 0, err
+        return json.loads(out)["files"][0]["loops"][0]
+
+    default = loop()
+    assert default["pragma"] == "#pragma omp parallel for reduction(+: s) if(n > 10000)"
+    assert any("result may differ in rounding" in r for r in default["reasons"])
+    strict = loop("--fp-reductions", "strict")
+    assert not strict["parallel"]
+    assert any("strict floating-point policy" in r for r in strict["reasons"])
+    monkeypatch.setenv("AUTOPAR_FP_REDUCTIONS", "strict")  # the option wins over the environment
+    assert loop("--fp-reductions", "allow")["parallel"]
+    assert _run(capsys, path, "--fp-reductions", "sloppy")[0] == 2
+
+
+def test_fp_reductions_option_does_not_outlive_the_command(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("AUTOPAR_FP_REDUCTIONS", raising=False)
+    path = _write(tmp_path, "dsum.c", DSUM)
+    assert _run(capsys, path, "--fp-reductions", "strict")[0] == 0
+    assert "AUTOPAR_FP_REDUCTIONS" not in os.environ

@@ -171,14 +171,14 @@ void f(double *restrict a, const double *restrict b, int n) {
 
 def test_lastprivate_needs_a_write_on_every_path(analyzed):
     tu, nests = analyzed("""
-double f(double *restrict b, const double *restrict a, int n) {
+double f(double *restrict b, const double *restrict a) {
     double t = 0.0;
-    for (int i = 0; i < n; i++) { t = a[i]; b[i] = t; }
+    for (int i = 0; i < 100000; i++) { t = a[i]; b[i] = t; }
     return t;
 }
-int g(const double *restrict a, int n) {
+int g(const double *restrict a) {
     int last = -1;
-    for (int i = 0; i < n; i++) if (a[i] > 1.0) last = i;
+    for (int i = 0; i < 100000; i++) if (a[i] > 1.0) last = i;
     return last;
 }
 """)
@@ -340,3 +340,175 @@ void pull(double *out, const int *ptr, const int *idx, const double *x, int n) {
 """)
     assert nest.default_candidate_id is None
     assert any(c.plan.directive == Directive.SIMD for c in nest.candidates)
+
+
+# ------------------------------------------------------------------ issue 10: wrong output found by fuzzing
+
+def _verdict(nest):
+    return nest.verdicts[0]
+
+
+def test_lastprivate_needs_a_loop_that_provably_runs(analyzed):
+    tu, nests = analyzed("""
+int a[4000];
+int iv_may_skip(int n) { int i = 99; for (i = 5; i < n; i++) a[i] = i; return i; }
+int t_may_skip(int n) { int t = 7; for (int i = 0; i < n; i++) { t = a[i] + 1; a[i] = t; } return t; }
+int iv_runs(void) { int i = 99; for (i = 5; i < 4000; i++) a[i] = i; return i; }
+void inner_runs(int n) {
+    for (int i = 1; i < n; i++) {
+        int j;
+        for (j = 0; j < i; j++) a[j] += 1;
+        a[i] = j;
+    }
+}
+""")
+    iv, t, runs, inner = nests
+    for nest, name in ((iv, "i"), (t, "t")):
+        assert not nest.candidates
+        assert any(f"loop may run zero times: lastprivate({name})" in r for r in _verdict(nest).reasons)
+        # an unsound plan written by hand (or by a model) is rejected too
+        bad = Plan(loop_id=nest.root_loop_id, lastprivate=[name])
+        assert any("may run zero times" in p for p in validate_plan(tu, nest, bad))
+        simd = bad.model_copy(update={"directive": Directive.SIMD})
+        assert any("may run zero times" in p for p in validate_plan(tu, nest, simd))
+    assert render_pragma(default_plan(runs)) == "#pragma omp parallel for lastprivate(i)"
+    # inside `for (i = 1; ...)` the inner loop `j < i` runs at least once: j may be lastprivate there
+    inner_loop = next(l for l in tu.loops if l.parent == inner.root_loop_id)
+    assert any(c.plan.loop_id == inner_loop.id and c.plan.lastprivate == ["j"] for c in inner.candidates)
+
+
+def test_narrowing_min_max_updates_are_not_reductions(analyzed):
+    tu, nests = analyzed("""
+int a[4000];
+int narrow(int n) { signed char mx = -1; for (int i = 0; i < n; i++) if (a[i] > mx) mx = a[i]; return mx; }
+int unarrow(int n) { unsigned char mx = 0; for (int i = 0; i < n; i++) mx = a[i] > mx ? a[i] : mx; return mx; }
+long wide(int n) { long mx = -1; for (int i = 0; i < n; i++) if (a[i] > mx) mx = a[i]; return mx; }
+int sum8(int n) { signed char s = 0; for (int i = 0; i < n; i++) s += a[i]; return s; }
+int truncating(const double *restrict d, int n) { int s = 0; for (int i = 0; i < n; i++) s += d[i]; return s; }
+""")
+    narrow, unarrow, wide, sum8, truncating = nests
+    for nest, text in ((narrow, "int to signed char"), (unarrow, "int to unsigned char")):
+        assert not nest.candidates
+        assert any(f"narrowing max update: mx is assigned through a conversion from {text}" in r
+                   for r in _verdict(nest).reasons)
+        bad = Plan(loop_id=nest.root_loop_id, reductions=[Reduction(op=ReductionOp.MAX, variables=["mx"])])
+        assert validate_plan(tu, nest, bad)
+    assert render_pragma(default_plan(wide)) == "#pragma omp parallel for reduction(max: mx) if(n > 6666)"
+    # + wraps modulo 2^8 whatever the order: the narrowing is harmless
+    assert render_pragma(default_plan(sum8)) == "#pragma omp parallel for reduction(+: s) if(n > 6666)"
+    # double to int truncates each partial sum: not a reduction
+    assert not truncating.candidates
+    assert any("narrowing + update" in r for r in _verdict(truncating).reasons)
+
+
+def test_logical_reductions_need_a_0_or_1_start_or_an_iteration(analyzed):
+    tu, nests = analyzed("""
+int a[4000];
+int minus_one(int n) { int ok = -1; for (int i = 0; i < n; i++) ok = ok && a[i] > 3; return ok; }
+int from_one(int n) { int ok = 1; for (int i = 0; i < n; i++) ok = ok && a[i] > 3; return ok; }
+int runs(void) { int ok = -1; for (int i = 0; i < 4000; i++) ok = ok || a[i] > 3; return ok; }
+_Bool flag(int n, _Bool ok) { for (int i = 0; i < n; i++) ok = ok && a[i] > 3; return ok; }
+""")
+    minus_one, from_one, runs, flag = nests
+    assert not minus_one.candidates
+    assert any("loop may run zero times: reduction(&&: ok)" in r for r in _verdict(minus_one).reasons)
+    bad = Plan(loop_id=minus_one.root_loop_id, reductions=[Reduction(op=ReductionOp.LAND, variables=["ok"])])
+    assert any("may run zero times" in p for p in validate_plan(tu, minus_one, bad))
+    assert render_pragma(default_plan(from_one)) == "#pragma omp parallel for reduction(&&: ok)"
+    assert render_pragma(default_plan(runs)) == "#pragma omp parallel for reduction(||: ok)"
+    assert render_pragma(default_plan(flag)) == "#pragma omp parallel for reduction(&&: ok)"
+
+
+def test_unsigned_counters_that_may_wrap_stay_serial(analyzed):
+    tu, nests = analyzed("""
+#include <stddef.h>
+int b[4000];
+void wraps(void) { for (unsigned i = -7; i != 5; i++) b[i + 7] = 1; }
+void ne_symbolic(unsigned lo, unsigned n) { for (unsigned i = lo; i != n; i++) b[i & 1023] = 1; }
+void ne_from_zero(unsigned n) { for (unsigned i = 0; i != n; i++) b[i] = 2; }
+void signed_vs_unsigned(int lo, size_t n) { for (int i = lo; i < n; i++) b[i] = 3; }
+void signed_from_zero(size_t n) { for (int i = 0; i < n; i++) b[i] = 4; }
+void narrow_counter(void) { for (unsigned char c = 250; c != 5; c++) b[c] = 5; }
+""")
+    wraps, ne_symbolic, ne_from_zero, signed_vs_unsigned, signed_from_zero, narrow_counter = nests
+    for nest, phrase in ((wraps, "unsigned loop may wrap"), (ne_symbolic, "unsigned loop may wrap"),
+                         (signed_vs_unsigned, "compared as unsigned"), (narrow_counter, "unsigned loop may wrap")):
+        assert not nest.candidates, nest.candidates[0].summary
+        assert any(phrase in r for r in _verdict(nest).reasons), _verdict(nest).reasons
+        for directive in (Directive.SIMD, Directive.PARALLEL_FOR):
+            assert any(phrase in p for p in validate_plan(tu, nest, Plan(loop_id=nest.root_loop_id,
+                                                                          directive=directive)))
+    assert ne_from_zero.candidates and signed_from_zero.candidates
+
+
+def test_a_loop_form_the_compilers_reject_gets_no_pragma(analyzed):
+    tu, [nest] = analyzed("int a[1000];\nvoid f(void) { for (int i = 0; (i < 1000); i++) a[i] = 2 * i; }\n")
+    assert not nest.candidates
+    assert any("gcc rejects a parenthesized loop condition" in r for r in _verdict(nest).reasons)
+    assert any("parenthesized" in p for p in validate_plan(tu, nest, Plan(loop_id=nest.root_loop_id)))
+
+
+def test_floating_point_reductions_follow_the_policy(tmp_path, monkeypatch):
+    path = tmp_path / "fp.c"
+    path.write_text("double dsum(const double *d, int n) {\n    double s = 0;\n"
+                    "    for (int i = 0; i < n; i++)\n        s += d[i];\n    return s;\n}\n"
+                    "long isum(const long *v, int n) {\n    long s = 0;\n"
+                    "    for (int i = 0; i < n; i++)\n        s += v[i];\n    return s;\n}\n")
+    monkeypatch.delenv("AUTOPAR_FP_REDUCTIONS", raising=False)
+
+    def loops(*flags):
+        report = analyze_file(str(path), list(flags)).report
+        return {l.function: l for l in report.loops}
+
+    allowed = loops()
+    assert allowed["dsum"].pragma == "#pragma omp parallel for reduction(+: s)"
+    assert any("result may differ in rounding" in r for r in allowed["dsum"].reasons)
+    assert not any("rounding" in r for r in allowed["isum"].reasons)
+    strict = loops("-frounding-math")
+    assert not strict["dsum"].parallel and strict["isum"].parallel
+    assert any("floating-point reduction on s kept serial" in r for r in strict["dsum"].reasons)
+    assert loops("-frounding-math", "-ffast-math")["dsum"].parallel  # the last flag wins
+    monkeypatch.setenv("AUTOPAR_FP_REDUCTIONS", "strict")  # the environment wins over the flags
+    assert not loops("-ffast-math")["dsum"].parallel
+    fa = analyze_file(str(path))
+    nest = fa.nests[0]
+    plan = Plan(loop_id=nest.root_loop_id, reductions=[Reduction(op=ReductionOp.ADD, variables=["s"])])
+    assert any("strict floating-point policy" in p for p in validate_plan(fa.tu, nest, plan))
+
+
+def test_a_subscript_through_a_narrow_integer_type_is_not_affine(analyzed):
+    tu, nests = analyzed("""
+int a[1000];
+void cast(void) { for (int i = 0; i < 1000; i++) a[(unsigned char)i] = i; }
+void local(int n) { for (int i = 0; i < n; i++) { unsigned char c = i; a[c] = i; } }
+void widening(int n) { for (int i = 0; i < n; i++) { long c = i; a[c] = i; } }
+void narrow_counter(void) { for (unsigned char c = 0; c < 200; c++) a[c] = c; }
+""")
+    cast, local, widening, narrow_counter = nests
+    for nest in (cast, local):
+        assert not nest.candidates
+        assert any("narrowing conversion" in r for r in _verdict(nest).reasons)
+        assert validate_plan(tu, nest, Plan(loop_id=nest.root_loop_id, directive=Directive.SIMD))
+    assert widening.candidates and narrow_counter.candidates
+
+
+def test_the_trip_count_proof_ignores_bounds_an_enclosing_loop_changes(analyzed):
+    tu, nests = analyzed("""
+int a[1000];
+int stale(int k, int n) {
+    int s = 0;
+    for (int o = k + 1; o < n; o++) {
+        int j = 42;
+        for (j = 0; j < o - k; j++) a[j] = j;
+        s += j;
+        k = k + 7;
+    }
+    return s;
+}
+""")
+    [nest] = nests
+    inner = next(l for l in tu.loops if l.parent == nest.root_loop_id)
+    # o >= k + 1 held for the k the outer loop started with, not for the k the inner loop reads
+    assert not any(c.plan.loop_id == inner.id for c in nest.candidates)
+    assert any("loop may run zero times: lastprivate(j)" in r
+               for v in nest.verdicts if v.loop_id == inner.id for r in v.reasons)

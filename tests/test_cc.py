@@ -373,3 +373,36 @@ def test_file_with_its_own_pragmas_is_parallelized_only_under_fopenmp(tmp_path, 
     assert "has omp pragmas of its own" in capfd.readouterr().err
     assert cc.run(["-fopenmp", "-c", "k.c"]) == 0  # the user asked for OpenMP: ours are added too
     assert "add._omp_fn" in subprocess.run(["nm", "k.o"], capture_output=True, text=True).stdout
+
+
+DSUM = b"""double dsum(const double *d, int n) {
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        s += d[i];
+    return s;
+}
+"""
+
+
+def test_the_floating_point_policy_comes_from_the_environment_and_is_part_of_the_cache_key(
+        tmp_path, monkeypatch, cache):
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.c").write_bytes(DSUM)
+    report = tmp_path / "report.jsonl"
+    monkeypatch.setenv("AUTOPAR_REPORT", str(report))
+
+    def parallel_after(policy):
+        if policy is None:
+            monkeypatch.delenv("AUTOPAR_FP_REDUCTIONS", raising=False)
+        else:
+            monkeypatch.setenv("AUTOPAR_FP_REDUCTIONS", policy)
+        assert cc.run(["-O1", "-c", "d.c"]) == 0
+        line = json.loads(report.read_text().splitlines()[-1])
+        [loop] = line["file"]["loops"]
+        return loop["parallel"], line["cached"]
+
+    assert parallel_after(None) == (True, False)
+    assert parallel_after("strict") == (False, False)  # not the cached allow decision
+    assert parallel_after("strict") == (False, True)
+    assert parallel_after("allow") == (True, True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 
 import pytest
 
@@ -228,3 +230,80 @@ def test_writing_the_bound_through_a_reference_is_a_bound_write(tmp_path):
                       "}\n")
     loop = translate(str(source), []).loops[0]
     assert loop.writes_bound
+
+
+# ------------------------------------------------------------- loop forms gcc or clang reject (issue 10)
+
+_FORM_PROGRAM = """int a[2000]; unsigned un = 100; int m = 100;
+void f(void) {
+    int i;
+    %s
+        a[(i) & 1023] += 1;
+}
+"""
+
+# (header, whether gcc 12 and clang 14 both accept it under `#pragma omp parallel for`): checked by
+# compiling each one, and by the front end's form_problem
+_FORMS = [
+    ("for (i = 0; (i < 1000); i++)", False),  # gcc: invalid controlling predicate
+    ("for (i = 0; ((i) < 1000); i++)", False),
+    ("for ((i) = 0; i < 1000; i++)", False),  # gcc
+    ("for ((i = 0); i < 1000; i++)", False),  # gcc
+    ("for (i = 0; (long)i < 1000; i++)", False),  # clang
+    ("for (i = 0; i < 1000; i = (int)i + 1)", False),  # clang
+    ("for (i = 0; i < 1000; i = (int)(i + 1))", False),  # clang
+    ("for (i = 0; (i) < (1000); i++)", True),
+    ("for (i = 0; 1000 > i; i++)", True),
+    ("for (i = 0; i < (long)1000; i++)", True),
+    ("for (i = 0; i < 1000; (i) += 1)", True),
+    ("for (i = 0; i < 1000; i = 1 + i)", True),
+    ("for (i = 0; i < 1000; i = (i + 1))", True),
+    ("for (i = 0; i < 1000; i += (int)1)", True),
+    ("for (i = 0; i < 1000; ++(i))", True),
+    ("for (i = 1000; i > 0; i = -1 + i)", True),
+    ("for (i = 0; i != 1000; i++)", True),
+]
+
+
+@pytest.mark.parametrize("header, accepted", _FORMS, ids=[h for h, _ in _FORMS])
+def test_loop_forms_the_compilers_reject_are_recorded(tmp_path, header, accepted):
+    path = tmp_path / "form.c"
+    path.write_text(_FORM_PROGRAM % header)
+    [loop] = translate(str(path), []).loops
+    assert loop.canonical is not None
+    assert (loop.form_problem is None) == accepted, loop.form_problem
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (shutil.which("gcc") and shutil.which("clang")), reason="needs gcc and clang")
+@pytest.mark.parametrize("header, accepted", _FORMS, ids=[h for h, _ in _FORMS])
+def test_the_recorded_forms_match_what_gcc_and_clang_do(tmp_path, header, accepted):
+    path = tmp_path / "form.c"
+    path.write_text((_FORM_PROGRAM % header).replace("    for", "#pragma omp parallel for\n    for", 1))
+    ok = all(subprocess.run([cc, "-fopenmp", "-c", str(path), "-o", str(tmp_path / "form.o")],
+                            capture_output=True).returncode == 0 for cc in ("gcc", "clang"))
+    assert ok == accepted
+
+
+def test_a_bool_counter_is_not_canonical(tmp_path):
+    path = tmp_path / "b.c"
+    path.write_text("int a[4];\nvoid f(void) { for (_Bool b = 0; b < 1; b++) a[b] = 1; }\n")
+    [loop] = translate(str(path), []).loops
+    assert loop.canonical is None and "bool" in loop.non_canonical_reason
+
+
+def test_unsigned_counters_and_comparisons_are_recorded(tmp_path):
+    path = tmp_path / "u.c"
+    path.write_text("""#include <stddef.h>
+int a[100];
+void f(int n, unsigned un, size_t sz) {
+    for (unsigned i = 0; i < un; i++) a[i] = 1;
+    for (int i = 0; i < sz; i++) a[i] = 2;
+    for (int i = 0; i < n; i++) a[i] = 3;
+    for (unsigned char c = 0; c < 50; c++) a[c] = 4;
+}
+""")
+    loops = translate(str(path), []).loops
+    facts = [(l.canonical.iv_unsigned, l.canonical.iv_bits, l.canonical.compare_unsigned, l.canonical.compare_bits)
+             for l in loops]
+    assert facts == [(True, 32, True, 32), (False, 32, True, 64), (False, 32, False, 32), (True, 8, False, 32)]

@@ -206,3 +206,73 @@ def test_loop_counters_declared_at_the_top_are_dead_between_sweeps_of_a_time_loo
     for line in (4, 7):
         assert not _loop_at(tu, line).scalar("j").live_after_loop
     assert _loop_at(tu, 16).scalar("j").live_after_loop
+
+
+# ------------------------------------------------- conversions of reduction updates (issue 10, bug 2)
+
+_CONVERSIONS = """#include <math.h>
+int a[100]; double d[100]; float fl[100]; signed char sc[100]; long lg[100]; _Bool bb[100];
+void f(int n) {
+    signed char mx = -1; unsigned char umx = 0; long wide = -1; int s8 = 0; signed char ns = 0;
+    int is = 0; float fs = 0; double ds = 0; _Bool any = 0; int cm = 0; float fm = 0; double dm = 0;
+    unsigned um = 0; int lm = 0;
+    for (int i = 0; i < n; i++) if (a[i] > mx) mx = a[i];
+    for (int i = 0; i < n; i++) umx = a[i] > umx ? a[i] : umx;
+    for (int i = 0; i < n; i++) if (a[i] > wide) wide = a[i];
+    for (int i = 0; i < n; i++) if (sc[i] > s8) s8 = sc[i];
+    for (int i = 0; i < n; i++) ns += a[i];
+    for (int i = 0; i < n; i++) is += d[i];
+    for (int i = 0; i < n; i++) fs += d[i];
+    for (int i = 0; i < n; i++) ds = ds + fl[i];
+    for (int i = 0; i < n; i++) any |= a[i];
+    for (int i = 0; i < n; i++) cm = fmax(cm, a[i]);
+    for (int i = 0; i < n; i++) fm = fmax(fm, fl[i]);
+    for (int i = 0; i < n; i++) dm = fmax(dm, fl[i]);
+    for (int i = 0; i < n; i++) if (a[i] > um) um = a[i];
+    for (int i = 0; i < n; i++) if (lg[i] < lm) lm = lg[i];
+}
+"""
+
+
+@pytest.mark.parametrize("index, name, op, kind", [
+    (0, "mx", ReductionOp.MAX, "modular"),  # int to signed char
+    (1, "umx", ReductionOp.MAX, "modular"),
+    (2, "wide", ReductionOp.MAX, None),  # int to long: exact
+    (3, "s8", ReductionOp.MAX, None),  # signed char to int: exact
+    (4, "ns", ReductionOp.ADD, "modular"),
+    (5, "is", ReductionOp.ADD, "lossy"),  # double to int
+    (6, "fs", ReductionOp.ADD, "rounding"),  # double to float
+    (7, "ds", ReductionOp.ADD, None),  # float to double
+    (8, "any", ReductionOp.OR, "lossy"),  # int to _Bool
+    (9, "cm", ReductionOp.MAX, "lossy"),  # fmax's double to int
+    (10, "fm", ReductionOp.MAX, "rounding"),  # fmax's double to float
+    (11, "dm", ReductionOp.MAX, None),
+    (12, "um", ReductionOp.MAX, "modular"),  # int to unsigned
+    (13, "lm", ReductionOp.MIN, "modular"),  # long to int
+])
+def test_reduction_updates_record_how_their_value_converts(tmp_path, index, name, op, kind):
+    path = tmp_path / "conv.c"
+    path.write_text(_CONVERSIONS)
+    use = translate(str(path), []).loops[index].scalar(name)
+    assert use.reduction == op
+    assert use.reduction_conversion == kind, use.reduction_conversion_text
+
+
+@pytest.mark.parametrize("body, boolean", [
+    ("int ok = 1; for (int i = 0; i < n; i++) ok = ok && a[i] > 3;", True),
+    ("int ok = -1; for (int i = 0; i < n; i++) ok = ok && a[i] > 3;", False),
+    ("int ok = 1; ok = -2; for (int i = 0; i < n; i++) ok = ok || a[i] > 3;", False),
+    ("int ok; ok = n > 2; if (n) for (int i = 0; i < n; i++) ok = ok || a[i] > 3;", True),
+    ("int ok = 0; g(&ok); for (int i = 0; i < n; i++) ok = ok || a[i] > 3;", False),
+    # a later iteration of the outer loop starts the inner one with ok = -3
+    ("int ok = 1; for (int o = 0; o < n; o++) { for (int i = 0; i < m; i++) ok = ok && a[i] > 3; ok = -3; }",
+     False),
+    ("int ok = 1; for (int o = 0; o < n; o++) { for (int i = 0; i < m; i++) ok = ok && a[i] > 3; }", True),
+])
+def test_a_logical_reduction_knows_whether_it_starts_from_0_or_1(tmp_path, body, boolean):
+    path = tmp_path / "b.c"
+    path.write_text("int a[100];\nvoid g(int *);\nint f(int n, int m) {\n    " + body + "\n    return ok;\n}\n")
+    loop = [l for l in translate(str(path), []).loops if l.canonical.induction_variable == "i"][0]
+    use = loop.scalar("ok")
+    assert use.reduction in (ReductionOp.LAND, ReductionOp.LOR) or use.address_taken
+    assert use.boolean_at_entry == boolean

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -211,3 +212,107 @@ def test_line_directives_keep_a_bom_first(tmp_path):
     result = subprocess.run(["gcc", "-fopenmp", "-fsyntax-only", str(tmp_path / "b.c")], capture_output=True,
                             text=True)
     assert "b.c:3:12: error: 'nope' undeclared" in result.stderr.replace("\u2018", "'").replace("\u2019", "'")
+
+
+# ------------------------------------------------- end to end: the fuzzing bugs of issue 10 stay fixed
+
+ISSUE10 = r"""#include <stdio.h>
+int a[4000], b[4000];
+double d[4000];
+
+int iv_may_skip(int n) { int i = 99;
+    for (i = 5; i < n; i++) a[i] = i; return i; }
+int t_may_skip(int n) { int t = 7;
+    for (int i = 0; i < n; i++) { t = a[i] + 1; b[i] = t; } return t; }
+int iv_runs(void) { int i = 99;
+    for (i = 5; i < 4000; i++) b[i] = i; return i; }
+int narrow_max(int n) { signed char mx = -1;
+    for (int i = 0; i < n; i++) if (a[i] > mx) mx = a[i]; return mx; }
+int narrow_umax(int n) { unsigned char mx = 0;
+    for (int i = 0; i < n; i++) mx = a[i] > mx ? a[i] : mx; return mx; }
+int narrow_sum(int n) { signed char s = 3;
+    for (int i = 0; i < n; i++) s += a[i]; return s; }
+int and_minus_one(int n) { int ok = -1;
+    for (int i = 0; i < n; i++) ok = ok && a[i] > 3; return ok; }
+int or_minus_one(int n) { int ok = -1;
+    for (int i = 0; i < n; i++) ok = ok || a[i] > 3; return ok; }
+int and_from_one(int n) { int ok = 1;
+    for (int i = 0; i < n; i++) ok = ok && a[i] > 3; return ok; }
+int unsigned_ne(void) {
+    int c = 0;
+    for (unsigned i = -7; i != 5; i++) b[i + 7] = 1;
+    for (int k = 0; k < 20; k++) c += b[k];
+    return c;
+}
+int paren(void) {
+    for (int i = 0; (i < 1000); i++) b[i] = 2 * i; return b[999]; }
+int signed_as_unsigned(unsigned un) {
+    int c = 0;
+    for (int i = -3; i < un; i++) b[i + 3] = 5;
+    for (int k = 0; k < 20; k++) c += b[k];
+    return c;
+}
+long narrow_index(void) {
+    long s = 0;
+    for (int i = 0; i < 4000; i++) { unsigned char c = i; b[c] = i; }
+    for (int k = 0; k < 256; k++) s += (long)b[k] * (k + 1);
+    return s;
+}
+
+int main(int argc, char **argv) {
+    (void)argv;
+    int zero = argc - 1, n = argc + 2;
+    for (int i = 0; i < 4000; i++) {
+        a[i] = (i * 7919) % 1000 - 300;
+        d[i] = 1.0;
+    }
+    printf("iv_may_skip %d %d\n", iv_may_skip(n), iv_may_skip(4000));
+    printf("t_may_skip %d %d\n", t_may_skip(zero), t_may_skip(4000));
+    printf("iv_runs %d\n", iv_runs());
+    printf("narrow_max %d %d\n", narrow_max(4000), narrow_umax(4000));
+    printf("narrow_sum %d\n", narrow_sum(4000));
+    printf("logical %d %d %d %d\n", and_minus_one(zero), or_minus_one(zero), and_from_one(zero), and_from_one(4000));
+    printf("unsigned_ne %d\n", unsigned_ne());
+    printf("paren %d\n", paren());
+    printf("signed_as_unsigned %d\n", signed_as_unsigned(n));
+    printf("narrow_index %ld\n", narrow_index());
+    return 0;
+}
+"""
+
+
+def _build_and_run(compiler: str, source, exe, openmp: bool) -> str:
+    flags = ["-fopenmp"] if openmp else []
+    built = subprocess.run([compiler, "-O2", *flags, str(source), "-o", str(exe)], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    env = {**__import__("os").environ, "OMP_NUM_THREADS": "4"}
+    ran = subprocess.run([str(exe)], capture_output=True, text=True, env=env, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    return ran.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (shutil.which("gcc") and shutil.which("clang")), reason="needs gcc and clang")
+def test_the_fuzzing_bugs_of_issue_10_give_the_serial_output(tmp_path, monkeypatch):
+    """Each function was miscompiled by the pragma autopar inserted (wrong lastprivate with no iteration,
+    narrowing max, && on -1, an unsigned != loop, a signed counter
+    compared as unsigned, an index through unsigned char), or the rewrite did not compile with gcc (a
+    parenthesized condition). Built with gcc and clang, 4 threads, the output must be the serial one."""
+    from autopar.transform import transform_file
+
+    monkeypatch.delenv("AUTOPAR_FP_REDUCTIONS", raising=False)
+    original = tmp_path / "issue10.c"
+    original.write_text(ISSUE10)
+    made = transform_file(str(original))
+    assert not made.failed
+    pragmas = {l.function: l.pragma for l in made.report.loops if l.parallel}
+    # the sound ones are still parallelized
+    assert pragmas["iv_runs"] == "#pragma omp parallel for lastprivate(i)"
+    assert pragmas["narrow_sum"] == "#pragma omp parallel for reduction(+: s) if(n > 10000)"
+    assert pragmas["and_from_one"] == "#pragma omp parallel for reduction(&&: ok) if(n > 10000)"
+    rewritten = tmp_path / "issue10.autopar.c"
+    rewritten.write_bytes(made.rewritten)
+    expected = _build_and_run("gcc", original, tmp_path / "serial", openmp=False)
+    assert "iv_may_skip 5 4000" in expected and "logical -1 -1 1 0" in expected
+    for compiler in ("gcc", "clang"):
+        assert _build_and_run(compiler, rewritten, tmp_path / f"par-{compiler}", openmp=True) == expected

@@ -201,3 +201,22 @@ def test_verify_without_a_rewritten_file_rewrites_with_autopars_plans(tmp_path, 
     assert "default plans" in out and "pragma(s) inserted" in out
     assert code == 0, out  # whatever autopar inserted must verify
     assert kept.read_text().startswith("#include <stdio.h>")
+
+
+@pytest.mark.skipif(not shutil.which("gcc"), reason="needs gcc")
+def test_the_default_tolerance_follows_the_floating_point_policy(tmp_path, monkeypatch):
+    path = tmp_path / "p.c"
+    path.write_text('#include <stdio.h>\nint main(void) { printf("checksum %.17g\\n", 0.1 + 0.2); return 0; }\n')
+    monkeypatch.delenv("AUTOPAR_FP_REDUCTIONS", raising=False)
+
+    def tolerance(*flags):
+        result = verify(str(path), str(path), flags=["-O1", *flags], repeat=1, warmup=0,
+                                 check_races=False, workdir=str(tmp_path / "w"))
+        assert result.verified
+        return result.tolerance
+
+    assert tolerance() == 1e-6
+    assert tolerance("-frounding-math") == 0.0  # strict: floating-point output must match exactly
+    monkeypatch.setenv("AUTOPAR_FP_REDUCTIONS", "strict")
+    assert tolerance("-ffast-math") == 0.0
+    assert compare_values(["1.0"], ["1.0000001"], 0.0).match is False

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from autopar.deps.isl_text import Aff, param_name, render_aff, render_c, set_text, text_is_empty
-from autopar.ir import Access, Comparison, Loop, Storage, TranslationUnit, Variable
+from autopar.ir import Access, CanonicalForm, Comparison, Loop, Storage, TranslationUnit, Variable
 
 @dataclass
 class AccessModel:
@@ -141,12 +141,52 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
     return True
 
 
+# ------------------------------------------------------------------------------ unsigned counters
+
+def _constant(aff) -> Optional[int]:
+    return aff.constant if aff is not None and not aff.coefficients else None
+
+
+def wrap_problem(c: CanonicalForm) -> Optional[str]:
+    """Why the affine model `lower <= iv < upper` may not be the iterations the loop runs, or None.
+
+    Signed counters cannot wrap in a defined program. An unsigned counter, or a comparison that C
+    performs in an unsigned type, wraps modulo 2^N: `for (unsigned i = -7; i != 5; i++)` runs 12
+    times through 2^32 - 7 .. 4, while OpenMP counts (5 - (2^32 - 7)) / 1 iterations, none.
+    The loop is exact when the bounds are constants in range and in order, or when a `!=` loop
+    starts (or, counting down, ends) at 0, or when a signed counter compared as unsigned starts at
+    a constant >= 0 and counts up."""
+    if not (c.iv_unsigned or c.compare_unsigned):
+        return None
+    iv = c.induction_variable
+    lower, upper = _constant(c.lower), _constant(c.upper)
+    bits = min(c.iv_bits or 64, c.compare_bits or 64)
+    limit = 2 ** bits
+    for value, what in ((lower, "initial value"), (upper, "bound")):
+        if value is not None and not 0 <= value < limit:
+            return f"unsigned loop may wrap: the {what} of {iv} is out of the range of its unsigned type"
+    if not c.iv_unsigned:  # a signed counter compared as unsigned: negative values compare as huge ones
+        if c.step > 0 and lower is not None and lower >= 0:
+            return None
+        return (f"signed counter {iv} is compared as unsigned: it may wrap unless it starts at a "
+                "constant >= 0 and counts up")
+    if c.comparison != Comparison.NE:
+        return None
+    if lower is not None and upper is not None:
+        if (lower <= upper) if c.step > 0 else (lower >= upper):
+            return None
+    elif (c.step > 0 and lower == 0) or (c.step < 0 and upper == 0):
+        return None
+    return f"unsigned loop may wrap: {iv} != {c.upper_text} may pass through 0"
+
+
 class LoopModel:
     """The accesses of one loop (nested loops included) as isl-ready models."""
 
     def __init__(self, tu: TranslationUnit, loop: Loop):
         self.tu = tu
         self.loop = loop
+        self._runs_once: Optional[bool] = None  # see runs_at_least_once
         self.loops = {l.id: l for l in [loop, *descendants(tu, loop)]}
         # names whose value changes inside the loop: never parameters
         # (a name declared inside the loop is a new object each iteration, whatever its initialiser)
@@ -214,8 +254,8 @@ class LoopModel:
 
     def _bound(self, model: AccessModel, k, loop: Loop, ivs: dict[str, str]) -> None:
         c = loop.canonical
-        if c is None:
-            model.exact_domain = False
+        if c is None or wrap_problem(c) is not None:
+            model.exact_domain = False  # a counter that may wrap visits values the bounds do not describe
             return
         me = f"@{k}" if isinstance(k, int) else k
         lower, upper = self._usable(c.lower, ivs), self._usable(c.upper, ivs)
@@ -442,3 +482,47 @@ def declared_inside(var: Variable, loop: Loop) -> bool:
 
 def iv_name(loop: Loop) -> str:
     return loop.canonical.induction_variable if loop.canonical else loop.id
+
+
+# ------------------------------------------------------------------------------- trip count >= 1
+
+def runs_at_least_once(model: LoopModel) -> bool:
+    """Whether the loop of `model` runs at least once every time it starts, proven by isl from its
+    bounds and those of the loops around it (an inner `for (j = 0; j < i; j++)` under `i >= 1`).
+    Loops whose counter is unsigned or compared as unsigned are proven only for constant bounds.
+    The answer is kept on the model."""
+    if model._runs_once is None:
+        model._runs_once = _runs_at_least_once(model)
+    return model._runs_once
+
+
+def _runs_at_least_once(model: LoopModel) -> bool:
+    import islpy as isl
+
+    loop = model.loop
+    c = loop.canonical
+    if c is None or wrap_problem(c) is not None:
+        return False
+    if c.iv_unsigned or c.compare_unsigned:
+        lower, upper = _constant(c.lower), _constant(c.upper)
+        if lower is None or upper is None:
+            return False
+        return {Comparison.LT: lower < upper, Comparison.LE: lower <= upper, Comparison.GT: lower > upper,
+                Comparison.GE: lower >= upper, Comparison.NE: lower != upper}[c.comparison]
+    own = AccessModel(access=None, loops=[loop], variant=model.variant)
+    model._bound(own, 0, loop, {})
+    if not own.exact_domain:
+        return False
+    # the enclosing loops' bounds hold for the values their variables had when those loops started:
+    # keep only constraints on names no enclosing loop writes (their own counters aside)
+    ancestors = model.tu.ancestors(loop.id)
+    counters = {a.canonical.induction_variable for a in ancestors if a.canonical}
+    stale = {param_name(s.variable.name) for a in ancestors for s in a.scalars
+             if (s.written or s.declared_in_loop) and s.variable.name not in counters}
+    context = [con for con in model.context.domain if not set(re.findall(r"\bP_\w+", con)) & stale]
+    iterations = [con.replace("@", "a") for con in own.domain]
+    params = sorted(set(re.findall(r"\bP_\w+", " ".join(context + iterations))))
+    head = f"[{', '.join(params)}] -> "
+    entered = isl.Set(head + "{ [] : " + (" and ".join(context) or "0 = 0") + " }")
+    nonempty = isl.Set(head + "{ [a0] : " + " and ".join(context + iterations) + " }").params()
+    return entered.params().is_subset(nonempty)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from autopar.ir import TranslationUnit
 from autopar.plan import NestAnalysis
 from autopar.rewrite import render_pragma
-from autopar.scalars import classify
+from autopar.candidates import scalar_classes
 
 MAX_CHARS = 400  # an observation stays short: the context window is small
 
@@ -38,7 +38,7 @@ def scalars(tu: TranslationUnit, nest: NestAnalysis, loop_id: str) -> str:
         loop = tu.loop(loop_id)
     except KeyError:
         return "unknown loop"
-    roles = classify(loop).roles  # the classes the analysis itself uses for this loop
+    roles = scalar_classes(tu, loop).roles  # the classes the analysis itself uses for this loop
     lines = [f"{use.variable.name}: {roles[use.variable.name]}" for use in loop.scalars]
     return _cap("\n".join(lines) or "no scalars")
 

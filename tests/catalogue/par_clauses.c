@@ -125,20 +125,23 @@ void private_temp(double *restrict b, const double *restrict a, int n) {
     }
 }
 
-/* a temporary used after the loop: lastprivate */
+/* a temporary used after the loop: lastprivate (the constant trip count proves that the loop runs,
+   without which lastprivate would leave t unspecified: see lastprivate_may_skip in serial.c) */
 double lastprivate_temp(double *restrict b, const double *restrict a, int n) {
     double t = 0.0;
-    for (int i = 0; i < n; i++) {
+    (void)n;
+    for (int i = 0; i < N * 8; i++) {
         t = a[i] + 1.0;
         b[i] = t * 3.0;
     }
     return t;
 }
 
-/* the loop variable declared outside and used after the loop */
+/* the loop variable declared outside and used after the loop (a loop that provably runs) */
 int iv_after(double *restrict b, int n) {
     int i;
-    for (i = 0; i < n; i++)
+    (void)n;
+    for (i = 0; i < N * 8; i++)
         b[i] = (double)i * 0.5;
     return i;
 }
@@ -158,7 +161,8 @@ void row_sums(double *restrict r, const double *restrict a, int n, int m) {
 /* a local array fully written before it is read in every iteration: private */
 void local_array(double *restrict out, const double *restrict a, int n) {
     double tmp[8];
-    for (int i = 0; i < n; i++) {
+    (void)n;
+    for (int i = 0; i < N; i++) {
         for (int k = 0; k < 8; k++)
             tmp[k] = a[i * 8 + k] * 0.5;
         double acc = 0.0;

@@ -331,6 +331,55 @@ void window_max(float *out, const float *in, const int *restrict rows, int n, in
 
 static double twice(double x) { return 2.0 * x; }
 
+/* lastprivate when the loop may run no iteration: serial C keeps t = 7 (and i = lo), OpenMP leaves
+   them unspecified (gcc copies out garbage) */
+double lastprivate_may_skip(double *restrict b, const double *restrict a, int n) {
+    double t = 7.0;
+    for (int i = 0; i < n; i++) {
+        t = a[i] + 1.0;
+        b[i] = t;
+    }
+    return t;
+}
+
+int iv_may_skip(double *restrict b, int lo, int n) {
+    int i = 99;
+    for (i = lo; i < n; i++)
+        b[i] = (double)i;
+    return i;
+}
+
+/* && on a start value that is not 0 or 1: with no iteration serial keeps -1, reduction(&&) gives 1 */
+int and_from_minus_one(const double *restrict a, int n) {
+    int ok = -1;
+    for (int i = 0; i < n; i++)
+        ok = ok && a[i] > 0.5;
+    return ok;
+}
+
+/* max through a narrowing assignment: the truncation makes the result depend on the order */
+int narrow_max(const double *restrict a, int n) {
+    signed char mx = -1;
+    for (int i = 0; i < n; i++) {
+        int v = (int)(a[i] * 100.0);
+        if (v > mx)
+            mx = v;
+    }
+    return mx;
+}
+
+/* an unsigned counter that wraps: 12 iterations through 2^32 - 7 .. 4; OpenMP would count none */
+void unsigned_wrap(double *restrict b) {
+    for (unsigned i = -7; i != 5; i++)
+        b[i + 7] = 1.0;
+}
+
+/* gcc rejects a parenthesized condition under an OpenMP pragma */
+void paren_condition(double *restrict a, int n) {
+    for (int i = 0; (i < n); i++)
+        a[i] = a[i] * 2.0;
+}
+
 int main(void) {
     int n = N;
     double *a = malloc(sizeof(double) * (2 * N + 16));
@@ -394,6 +443,13 @@ int main(void) {
         free(w);
     }
     RESET(); blocks_inner_write(a, 5, 7); cks("blocks_inner_write", a, 35);
+    RESET(); printf("lastprivate_may_skip %.12g %.12g\n", lastprivate_may_skip(b, a, 0),
+                    lastprivate_may_skip(b, a, n)); cks("lastprivate_may_skip", b, n);
+    RESET(); printf("iv_may_skip %d %d\n", iv_may_skip(b, 5, 3), iv_may_skip(b, 5, n)); cks("iv_may_skip", b, n);
+    RESET(); printf("and_from_minus_one %d %d\n", and_from_minus_one(a, 0), and_from_minus_one(a, n));
+    RESET(); printf("narrow_max %d\n", narrow_max(a, n));
+    RESET(); unsigned_wrap(b); cks("unsigned_wrap", b, 16);
+    RESET(); paren_condition(a, n); cks("paren_condition", a, n);
     {
         float fin[64], fout[8];
         int rows[8];
