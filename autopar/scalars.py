@@ -62,17 +62,22 @@ def reduction_problem(use: ScalarUse, runs_once: bool, fp_reductions: str) -> Op
     - + * & | ^ on integers commute with truncation modulo 2^N (the conversion gcc and clang define for
       signed types too), so a narrowing integer update is fine; floating to integer is not, nor are
       + * ^ on bool (converting to bool is not modular).
-    - && and || turn the start value into 0 or 1 even when no iteration runs: only when the loop runs
-      at least once, or the variable is a bool.
+    - && and || turn the start value into 0 or 1 even when no update runs: only when the variable is a
+      bool or holds 0 or 1 on entry, or the loop runs at least once and updates it in every iteration.
     - + and * on floating-point reassociate (rounding may differ): only under the `allow` policy;
       `strict` keeps every floating-point reduction serial.
     """
     name, op = use.variable.name, use.reduction
     kind, text = use.reduction_conversion, use.reduction_conversion_text or "a narrower type"
     if op in (ReductionOp.LAND, ReductionOp.LOR):
-        if not runs_once and not _bool(use) and not use.boolean_at_entry:
+        if _bool(use) or use.boolean_at_entry:
+            return None
+        if not runs_once:
             return (f"loop may run zero times: reduction({op.value}: {name}) would turn a start value "
                     f"other than 0 or 1 into 0 or 1")
+        if not use.always_written:  # under an if that may never fire, the start value may survive
+            return (f"the {op.value} update of {name} may never run: reduction({op.value}: {name}) would "
+                    f"turn a start value other than 0 or 1 into 0 or 1")
         return None
     if _floating(use) and fp_reductions == "strict":
         return (f"floating-point reduction on {name} kept serial (strict floating-point policy: "

@@ -218,6 +218,7 @@ def test_line_directives_keep_a_bom_first(tmp_path):
 
 ISSUE10 = r"""#include <stdio.h>
 int a[4000], b[4000];
+unsigned u[4000];
 double d[4000];
 
 int iv_may_skip(int n) { int i = 99;
@@ -259,9 +260,27 @@ long narrow_index(void) {
     return s;
 }
 
+/* found by the fuzzer: the loop runs, but the update sits under an if that never fires */
+int and_never_updated(void) {
+    int ok = 5;
+    for (int i = 0; i < 4000; i++)
+        if (a[i] > 5000) ok = ok && a[i] < 100;
+    return ok;
+}
+
+/* found by the fuzzer: the comparison is unsigned while the maximum is an int */
+int unsigned_compare_max(void) {
+    int m = 7;
+    for (int i = 0; i < 4000; i++)
+        if (m <= u[i]) m = u[i];
+    return m;
+}
+
 int main(int argc, char **argv) {
     (void)argv;
     int zero = argc - 1, n = argc + 2;
+    for (int i = 0; i < 4000; i++)
+        u[i] = (unsigned)(i % 500);
     for (int i = 0; i < 4000; i++) {
         a[i] = (i * 7919) % 1000 - 300;
         d[i] = 1.0;
@@ -276,6 +295,8 @@ int main(int argc, char **argv) {
     printf("paren %d\n", paren());
     printf("signed_as_unsigned %d\n", signed_as_unsigned(n));
     printf("narrow_index %ld\n", narrow_index());
+    printf("and_never_updated %d\n", and_never_updated());
+    printf("unsigned_compare_max %d\n", unsigned_compare_max());
     return 0;
 }
 """
@@ -314,5 +335,7 @@ def test_the_fuzzing_bugs_of_issue_10_give_the_serial_output(tmp_path, monkeypat
     rewritten.write_bytes(made.rewritten)
     expected = _build_and_run("gcc", original, tmp_path / "serial", openmp=False)
     assert "iv_may_skip 5 4000" in expected and "logical -1 -1 1 0" in expected
+    assert "and_never_updated 5" in expected and "unsigned_compare_max 499" in expected
+    assert "and_never_updated" not in pragmas and "unsigned_compare_max" not in pragmas
     for compiler in ("gcc", "clang"):
         assert _build_and_run(compiler, rewritten, tmp_path / f"par-{compiler}", openmp=True) == expected
