@@ -34,7 +34,7 @@ OK, INVALID = "ok", "generator-invalid"
 THREADS = (1, 4)
 RACE_THREADS = 4
 REFERENCE_FLAGS = ["-O1", "-w"]
-RUN_TIMEOUT_S = 10.0
+RUN_TIMEOUT_S = 5.0  # the programs run in milliseconds; csmith's may loop for long
 TSAN_TIMEOUT_S = 60.0
 ANALYSIS_TIMEOUT_S = 120
 PRAGMA_LINE = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+omp\b.*$", re.MULTILINE)
@@ -203,13 +203,15 @@ class Checker:
 
     # --------------------------------------------------------------------------------- a program
 
-    def check(self, source_text: str, name: str = "program") -> Outcome:
+    def check(self, source_text: str, name: str = "program", rewrite: Optional[str] = None) -> Outcome:
+        """Check one program. With `rewrite`, that text stands for `autopar rewrite`'s (to test the
+        checker itself with a pragma that is known to be wrong)."""
         start = time.monotonic()
-        outcome = self._check(source_text, name)
+        outcome = self._check(source_text, name, rewrite)
         outcome.seconds = round(time.monotonic() - start, 2)
         return outcome
 
-    def _check(self, source_text: str, name: str) -> Outcome:
+    def _check(self, source_text: str, name: str, rewrite: Optional[str]) -> Outcome:
         outcome = Outcome(kind=OK)
         source = self.path(name + ".c")
         Path(source).write_text(source_text)
@@ -231,7 +233,7 @@ class Checker:
         outcome.files["reference.out"] = expected.stdout
 
         self._autopar_cc(source, name, outcome, expected)
-        self._rewrites(source, name, outcome, expected)
+        self._rewrites(source, name, outcome, expected, rewrite)
         kinds = [p.kind for p in outcome.problems]
         outcome.kind = next((k for k in CLASSES if k in kinds), OK)
         return outcome
@@ -252,16 +254,9 @@ class Checker:
             return
         outcome.files["autopar-cc.stderr"] = built.stderr
         self._read_report(report_path, outcome)
-        for line in built.stderr.splitlines():
-            if "autopar-cc: warning:" not in line:
-                continue
-            if "the parallelized copy did not compile" in line:
-                outcome.fallback = True
-                outcome.problems.append(Problem("fallback-did-not-compile", line.strip(), "autopar-cc"))
-            elif "took longer than" in line:
-                outcome.problems.append(Problem("timeout", line.strip(), "analysis"))
-            elif "not parallelized" in line:
-                outcome.problems.append(Problem("analysis-crash", line.strip(), "analysis"))
+        problems = classify_warnings(built.stderr)
+        outcome.fallback = any(p.kind == "fallback-did-not-compile" for p in problems)
+        outcome.problems += problems
         if built.returncode != 0 or not os.path.exists(executable):
             outcome.problems.append(Problem("analysis-crash", f"autopar-cc exited with {built.returncode}: "
                                             + built.stderr.strip()[-300:], "autopar-cc"))
@@ -296,8 +291,9 @@ class Checker:
             return False
         return True
 
-    def _rewrites(self, source: str, name: str, outcome: Outcome, expected: verify.RunResult) -> None:
-        text, stderr = self.rewrite(source)
+    def _rewrites(self, source: str, name: str, outcome: Outcome, expected: verify.RunResult,
+                  given: Optional[str]) -> None:
+        text, stderr = (given, "") if given is not None else self.rewrite(source)
         if text is None:
             if not any(p.kind == "analysis-crash" for p in outcome.problems):
                 outcome.problems.append(Problem("analysis-crash", "autopar rewrite failed: " + stderr.strip()[-300:],
@@ -308,7 +304,7 @@ class Checker:
         if not pragma_lines(text):
             return
         tested = text
-        if "if(" in text:
+        if "if(" in text and given is None:
             forced = self.forced_rewrite(source)
             if forced is not None and forced != text:
                 outcome.rewrite_forced = tested = forced
@@ -333,6 +329,23 @@ class Checker:
                     self._compare(run, expected, outcome, "rewrite-tsan", RACE_THREADS)
             elif check.error:
                 outcome.files["tsan.build-error"] = check.error
+
+
+def classify_warnings(stderr: str) -> list[Problem]:
+    """The problems that autopar-cc's warning lines report (see autopar/cc.py)."""
+    problems = []
+    for line in stderr.splitlines():
+        if "autopar-cc: warning:" not in line:
+            continue
+        if "the parallelized copy did not compile" in line:
+            problems.append(Problem("fallback-did-not-compile", line.strip(), "autopar-cc"))
+        elif "took longer than" in line:
+            problems.append(Problem("timeout", line.strip(), "analysis"))
+        elif "has omp pragmas of its own" in line:
+            continue  # the user's choice, not a failure
+        elif "not parallelized" in line:
+            problems.append(Problem("analysis-crash", line.strip(), "analysis"))
+    return problems
 
 
 def describe_difference(expected: verify.RunResult, got: verify.RunResult) -> str:
