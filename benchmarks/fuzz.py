@@ -24,13 +24,19 @@ if __package__ in (None, ""):  # run as a script: this checkout first on the pat
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from autopar.fuzz import csmith  # noqa: E402
-from autopar.fuzz.campaign import Task, run_campaign, summary_table  # noqa: E402
+from autopar.fuzz.campaign import Task, run_campaign, summarize, summary_table  # noqa: E402
 from autopar.fuzz.check import Checker  # noqa: E402
 
 
 def tasks_from(args: argparse.Namespace) -> list[Task]:
-    tasks = [Task("loops", args.seed + i) for i in range(args.loops)]
-    tasks += [Task("csmith", args.csmith_seed + i) for i in range(args.csmith)]
+    """Both generators' programs interleaved, so that a run cut short has some of each."""
+    loops = [Task("loops", args.seed + i) for i in range(args.loops)]
+    others = [Task("csmith", args.csmith_seed + i) for i in range(args.csmith)]
+    tasks = []
+    while loops or others:
+        share = max(1, round(len(loops) / max(1, len(others))))
+        tasks += loops[:share] + others[:1]
+        loops, others = loops[share:], others[1:]
     return tasks
 
 
@@ -47,7 +53,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check", metavar="FILE.c", help="check one C file instead of generating programs")
     p.add_argument("--cflags", default="", help="extra flags for every build of --check's file")
     p.add_argument("--json", action="store_true", help="print the summary as JSON instead of a table")
+    p.add_argument("--summarize", metavar="DIR", help="only the counts of a campaign (cut short, say) from "
+                                                       "DIR/results.jsonl")
     args = p.parse_args(argv)
+    if args.summarize:
+        lines = [json.loads(line) for line in Path(args.summarize, "results.jsonl").read_text().splitlines() if line]
+        summary = summarize(lines)
+        print(json.dumps(summary, indent=1) if args.json else summary_table(summary))
+        return 0
 
     if args.check:
         return check_one(args)

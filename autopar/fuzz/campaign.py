@@ -65,15 +65,22 @@ def check_task(task: Task, out_dir: Optional[str], races: bool = True, culprits:
         return line
 
 
+# for each class, the build whose problem is cheapest to search for its culprit
+_CHEAPEST = ["autopar-cc", "rewrite-gcc", "rewrite-tsan", "analysis", ""]
+
+
 def _distinct_problems(outcome: Outcome) -> list:
-    """One problem per (class, build): the culprit search for each."""
-    seen, chosen = set(), []
-    for problem in sorted(outcome.problems, key=lambda p: CLASSES.index(p.kind) if p.kind in CLASSES else 99):
-        key = (problem.kind, problem.build)
-        if key not in seen and problem.kind in CLASSES:
-            seen.add(key)
-            chosen.append(problem)
-    return chosen
+    """One problem per class, from the cheapest build that shows it: the culprit search for each."""
+    chosen = {}
+    for problem in outcome.problems:
+        best = chosen.get(problem.kind)
+        if problem.kind in CLASSES and (best is None or _rank(problem) < _rank(best)):
+            chosen[problem.kind] = problem
+    return sorted(chosen.values(), key=lambda p: CLASSES.index(p.kind))
+
+
+def _rank(problem) -> int:
+    return _CHEAPEST.index(problem.build) if problem.build in _CHEAPEST else len(_CHEAPEST)
 
 
 def keep_case(folder: Path, task: Task, outcome: Outcome, line: dict) -> None:
@@ -165,6 +172,14 @@ def run_campaign(tasks: list[Task], out_dir: Optional[str], jobs: int = 2, races
     lines: list[dict] = []
     if out_dir:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
+        log = Path(out_dir, "results.jsonl").open("w")  # one line per program as it finishes
+        given = progress
+
+        def progress(line: dict) -> None:
+            log.write(json.dumps(line) + "\n")
+            log.flush()
+            if given:
+                given(line)
     if jobs <= 1:
         for task in tasks:
             lines.append(check_task(task, out_dir, races, culprits))
