@@ -75,7 +75,10 @@ def find_culprits(checker: Checker, outcome: Outcome, problem: Problem, name: st
         result["method"] = "each pragma removed"
     lines = text.splitlines()
     for p in found:
-        result["culprits"].append({"pragma": lines[p].strip(), "rewrite_line": p + 1,
-                                   "line": original_line(text, p),
-                                   "loop": lines[p + 1].strip() if p + 1 < len(lines) else ""})
+        culprit = {"pragma": lines[p].strip(), "rewrite_line": p + 1, "line": original_line(text, p),
+                   "loop": lines[p + 1].strip() if p + 1 < len(lines) else ""}
+        if problem.kind == "fallback-did-not-compile":  # the compiler's own words
+            built = checker.build_gcc(without_lines(text, [q for q in pragmas if q != p]), name, openmp=True)
+            culprit["error"] = next((l for l in built.stderr.splitlines() if "error:" in l), "")[:300]
+        result["culprits"].append(culprit)
     return result
