@@ -23,6 +23,9 @@ import random
 from dataclasses import dataclass, field
 from typing import Optional
 
+# Changes whenever a seed would give a different program; printed in every program's first line.
+VERSION = 2
+
 # (C type, printf conversion, cast for printing, signed, width in bits)
 TYPES = {
     "signed char": ("%lld", "long long", True, 8),
@@ -136,8 +139,8 @@ class LoopProgram:
         fits = [a for a in self.arrays if len(a.dims) == 2 and (not square or a.dims[0] == a.dims[1])]
         if fits and self.chance(0.6):
             return self.rng.choice(fits)
-        r = self.rng.choice([8, 30, 64, 120, 200])
-        c = r if square else self.rng.choice([8, 30, 64, 120, 200])
+        r = self.rng.choice([2, 3, 8, 30, 64, 120, 200])  # few rows: a collapse(2) candidate
+        c = r if square else self.rng.choice([8, 30, 64, 120, 200, 1000])
         return self.new_array((r, c), where="local" if r * c <= 4000 and self.chance(0.3) else "global")
 
     @staticmethod
@@ -558,7 +561,7 @@ class LoopProgram:
         return Program(seed=self.seed, source=self.render(), blocks=self.templates)
 
     def render(self) -> str:
-        out = ["/* autopar fuzz program, loopgen seed %d */" % self.seed, "#include <stdio.h>", ""]
+        out = [f"/* autopar fuzz program, loopgen {VERSION} seed {self.seed} */", "#include <stdio.h>", ""]
         out += self.top + [""] + self.functions + [""]
         out.append("int main(int argc, char **argv)")
         out.append("{")
