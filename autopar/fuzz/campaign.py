@@ -137,7 +137,9 @@ def summarize(lines: Iterable[dict]) -> dict:
         for entry in line.get("parallel", []):
             kinds.update(pragma_kinds(entry["pragma"], entry.get("proof")))
         if line["kind"] not in (OK, INVALID):
+            first = next((p for p in line.get("problems", []) if p["kind"] == line["kind"]), {})
             summary["bad_cases"].append({"case": f"{line['generator']}-{line['seed']}", "kind": line["kind"],
+                                         "detail": (first.get("detail") or "").splitlines()[0][:200] if first else "",
                                          "culprits": [c["pragma"] for r in line.get("culprits", [])
                                                       for c in r["culprits"]]})
     summary["programs"] = dict(programs)
@@ -159,7 +161,7 @@ def summary_table(summary: dict) -> str:
     for kind in [OK, *CLASSES, INVALID]:
         out.append(f"  {kind:<24}" + "".join(str(summary["classes"][g].get(kind, 0)).rjust(9) for g in gens))
     for case in summary["bad_cases"]:
-        culprits = "; ".join(dict.fromkeys(case["culprits"])) or "no single pragma"
+        culprits = "; ".join(dict.fromkeys(case["culprits"])) or case.get("detail", "")
         out.append(f"  bad: {case['case']} {case['kind']}: {culprits}")
     return "\n".join(out)
 
