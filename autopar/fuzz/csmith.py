@@ -7,6 +7,7 @@ no packed structs); a program that still runs too long is classed generator-inva
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from typing import Optional
@@ -23,7 +24,7 @@ def available() -> Optional[str]:
     """None when csmith and its headers are installed, otherwise what is missing."""
     if shutil.which("csmith") is None:
         return "csmith is not installed (Debian package csmith)"
-    if not shutil.os.path.isfile(f"{INCLUDE_DIR}/csmith.h"):
+    if not os.path.isfile(f"{INCLUDE_DIR}/csmith.h"):
         return f"{INCLUDE_DIR}/csmith.h is missing (Debian package libcsmith-dev)"
     return None
 
