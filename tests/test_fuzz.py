@@ -98,7 +98,10 @@ def test_a_pragma_gcc_rejects_is_flagged_as_a_fallback(tmp_path):
     source = CARRIED.replace("for (int i = 0; i < n; i++) a[i] = i % 7;", "for (int i = 0; (i < n); i++) a[i] = i % 7;")
     checker = Checker(str(tmp_path), races=False)
     outcome = checker.check(source, "paren", rewrite=inject(source, 6, "#pragma omp parallel for"))
-    problem = next(p for p in outcome.problems if p.kind == "fallback-did-not-compile")
+    problem = next((p for p in outcome.problems if p.kind == "fallback-did-not-compile"), None)
+    if problem is None and checker.build_gcc(inject(source, 6, "#pragma omp parallel for"), "probe", openmp=True).ok:
+        pytest.skip("this gcc accepts a parenthesized loop condition under an omp pragma (gcc 12 does not)")
+    assert problem is not None, outcome.problems
     found = find_culprits(checker, outcome, problem)
     assert [c["line"] for c in found["culprits"]] == [6]
 
