@@ -14,7 +14,9 @@ setup: system-packages $(STAMP)
 #   clang-tools        clang-apply-replacements, to check exported fixes
 #   graphviz           `autopar explain` draws the dependence graph as PNG
 #   cmake, ninja-build the compiler-wrapper tests build a CMake project
-SYSTEM_PACKAGES := clang libomp-dev clang-tools graphviz cmake ninja-build
+#   csmith, libcsmith-dev  random C programs (and their csmith.h) for the differential fuzzer,
+#                      benchmarks/fuzz.py, whose short run is part of the tests
+SYSTEM_PACKAGES := clang libomp-dev clang-tools graphviz cmake ninja-build csmith libcsmith-dev
 
 system-packages:
 	@missing=""; \

@@ -1,0 +1,366 @@
+"""One program, built and run every way, and the outcome classified.
+
+- the reference: plain `gcc -O1`, run once (it must build, run and exit 0, else generator-invalid);
+- `autopar-cc` (AUTOPAR_CC=gcc, AUTOPAR_CACHE=0, AUTOPAR_REPORT): its warning line tells a fallback
+  (the rewrite did not compile) from an analysis failure; run with OMP_NUM_THREADS=1 and 4, stdout
+  and exit status must equal the reference's exactly;
+- the rewrite of `autopar rewrite`, also without its work-threshold if() parts (so that the small
+  inputs run the parallel code, as `autopar verify` does it), built with gcc -fopenmp and run with 4
+  threads, and built with clang ThreadSanitizer + Archer and run with 4 threads: a race is exit code
+  66 or a ThreadSanitizer report, and its output must match too. A pragma that gcc rejects is
+  dropped from this build (it is already a fallback), so that it cannot hide the other pragmas.
+
+Classes, worst first: mismatch, race, analysis-crash, fallback-did-not-compile, timeout; ok; and
+generator-invalid when the reference itself fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Optional, Sequence
+
+import autopar
+from autopar import verify
+
+CLASSES = ["mismatch", "race", "analysis-crash", "fallback-did-not-compile", "timeout"]  # worst first
+OK, INVALID = "ok", "generator-invalid"
+THREADS = (1, 4)
+RACE_THREADS = 4
+REFERENCE_FLAGS = ["-O1", "-w"]
+RUN_TIMEOUT_S = 5.0  # the programs run in milliseconds; csmith's may loop for long
+TSAN_TIMEOUT_S = 60.0
+ANALYSIS_TIMEOUT_S = 120
+PRAGMA_LINE = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+omp\b.*$", re.MULTILINE)
+
+
+@dataclass
+class Problem:
+    kind: str  # one of CLASSES
+    detail: str
+    build: str = ""  # autopar-cc | rewrite-gcc | rewrite-tsan | analysis
+    threads: Optional[int] = None
+
+
+@dataclass
+class Outcome:
+    kind: str  # ok, generator-invalid, or the worst problem's class
+    problems: list[Problem] = field(default_factory=list)
+    loops: int = 0
+    parallel: list[dict] = field(default_factory=list)  # {"line", "pragma", "proof"} per inserted pragma
+    fallback: bool = False
+    seconds: float = 0.0
+    # kept for a bad case: file name -> text
+    files: dict[str, str] = field(default_factory=dict)
+    rewrite: Optional[str] = None  # the rewrite of `autopar rewrite`
+    rewrite_forced: Optional[str] = None  # the same without work thresholds, when it differs
+    reference_stdout: str = ""
+    rejected_by_gcc: list[int] = field(default_factory=list)  # rewrite lines of pragmas gcc refused
+
+    @property
+    def bad(self) -> bool:
+        return self.kind not in (OK, INVALID)
+
+    def summary(self) -> dict:
+        data = asdict(self)
+        for key in ("files", "rewrite", "rewrite_forced", "reference_stdout"):
+            data.pop(key)
+        return data
+
+
+# ------------------------------------------------------------------------------------------ tools
+
+def tool_env(extra: Optional[dict] = None) -> dict:
+    """The environment for autopar's own commands: they run this checkout's code."""
+    root = str(Path(autopar.__file__).resolve().parent.parent)
+    path = os.environ.get("PYTHONPATH", "")
+    env = dict(os.environ, PYTHONPATH=root + (os.pathsep + path if path else ""))
+    env.update(extra or {})
+    return env
+
+
+def tool_command(name: str) -> list[str]:
+    """`autopar` / `autopar-cc` beside this Python, or the same entry point through `python -c`."""
+    script = Path(sys.executable).parent / name
+    if script.exists():
+        return [str(script)]
+    entry = {"autopar": "autopar.cli", "autopar-cc": "autopar.cc"}[name]
+    return [sys.executable, "-c", f"import sys; from {entry} import main; sys.exit(main())"]
+
+
+def pragma_lines(text: str) -> list[int]:
+    """0-based line numbers of the omp pragma lines of `text`."""
+    return [i for i, line in enumerate(text.splitlines()) if PRAGMA_LINE.match(line)]
+
+
+def without_lines(text: str, drop: Sequence[int]) -> str:
+    dropped = set(drop)
+    return "".join(line for i, line in enumerate(text.splitlines(keepends=True)) if i not in dropped)
+
+
+def original_line(text: str, pragma_index: int) -> int:
+    """The 1-based line, in the program before the rewrite, of the loop under the pragma on line
+    `pragma_index` (0-based) of the rewrite: every pragma line above it was inserted."""
+    before = sum(1 for i in pragma_lines(text) if i < pragma_index)
+    return pragma_index - before + 1
+
+
+# ------------------------------------------------------------------------------------ the checker
+
+class Checker:
+    """Checks programs in `workdir`; `cflags` go to every build (say, csmith's include folder)."""
+
+    def __init__(self, workdir: str, cflags: Sequence[str] = (), run_timeout: float = RUN_TIMEOUT_S,
+                 races: bool = True):
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.cflags = list(cflags)
+        self.run_timeout = run_timeout
+        self.races = races and verify.tsan_available() is None
+
+    def path(self, name: str) -> str:
+        return str(self.workdir / name)
+
+    # ---------------------------------------------------------------------------------- pieces
+
+    def build_gcc(self, source_text: str, name: str, openmp: bool) -> verify.CompileResult:
+        source = self.path(name + ".c")
+        Path(source).write_text(source_text)
+        return verify.compile_source(source, self.path(name), "gcc", [*REFERENCE_FLAGS, *self.cflags],
+                                     openmp=openmp, link_flags=[])
+
+    def run(self, executable: str, threads: int, timeout: Optional[float] = None,
+            extra_env: Optional[dict] = None) -> verify.RunResult:
+        return verify.run_program(executable, threads=threads, timeout=timeout or self.run_timeout,
+                                  extra_env=extra_env)
+
+    def tsan(self, source_text: str, name: str) -> tuple[Optional[verify.RaceCheck], Optional[verify.RunResult]]:
+        """The race check of verify, plus the run's output (to compare it too)."""
+        source = self.path(name + ".c")
+        Path(source).write_text(source_text)
+        executable = self.path(name)
+        built = verify.compile_source(source, executable, "clang", [*verify.TSAN_FLAGS, "-w", *self.cflags],
+                                      openmp=False, link_flags=[])
+        if not built.ok:
+            return verify.RaceCheck(ran=False, threads=RACE_THREADS, command=built.command,
+                                    error="ThreadSanitizer build failed: " + built.stderr.strip()[:500]), None
+        run = self.run(executable, RACE_THREADS, TSAN_TIMEOUT_S, extra_env=verify.TSAN_ENV)
+        report = verify._tsan_report(run.stderr)
+        if run.returncode == verify.TSAN_EXIT_CODE or report:
+            return verify.RaceCheck(ran=True, race_free=False, threads=RACE_THREADS, command=built.command,
+                                    excerpt=report or run.stderr[-3000:]), run
+        return verify.RaceCheck(ran=run.returncode is not None, race_free=run.returncode is not None or None,
+                                threads=RACE_THREADS, command=built.command), run
+
+    def rewrite(self, source: str) -> tuple[Optional[str], str]:
+        """`autopar rewrite` of `source`: (the text or None, stderr)."""
+        command = [*tool_command("autopar"), "rewrite", source, "--", *self.cflags]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, env=tool_env(),
+                                  timeout=ANALYSIS_TIMEOUT_S + 30)
+        except subprocess.TimeoutExpired:
+            return None, f"autopar rewrite took longer than {ANALYSIS_TIMEOUT_S + 30} s"
+        return (done.stdout if done.returncode == 0 else None), done.stderr
+
+    def forced_rewrite(self, source: str) -> Optional[str]:
+        """The rewrite without its work-threshold if() parts (verify's race-check source), or None."""
+        from autopar.cc import WrapperError, _isolated
+
+        try:
+            result = _isolated(_forced, source, list(self.cflags), timeout=ANALYSIS_TIMEOUT_S)
+        except WrapperError:
+            return None
+        return result
+
+    def compilable(self, text: str, name: str) -> tuple[str, list[int], Optional[verify.CompileResult]]:
+        """`text` without the pragmas gcc rejects: (text, 0-based lines of the dropped pragmas in
+        `text`, the build of the result or None when it still does not build)."""
+        dropped: list[int] = []
+        current = text
+        for _ in range(8):
+            built = self.build_gcc(current, name, openmp=True)
+            if built.ok:
+                return current, dropped, built
+            lines = pragma_lines(current)
+            culprits = set()
+            for match in re.finditer(r":(\d+):\d+: error:", built.stderr):
+                error_line = int(match.group(1)) - 1
+                above = [p for p in lines if p < error_line]
+                if above:
+                    culprits.add(above[-1])
+            if not culprits:
+                return current, dropped, None
+            remaining = [i for i in range(len(text.splitlines())) if i not in set(dropped)]
+            dropped += [remaining[c] for c in sorted(culprits)]
+            current = without_lines(current, sorted(culprits))
+        return current, dropped, None
+
+    # --------------------------------------------------------------------------------- a program
+
+    def check(self, source_text: str, name: str = "program", rewrite: Optional[str] = None) -> Outcome:
+        """Check one program. With `rewrite`, that text stands for `autopar rewrite`'s (to test the
+        checker itself with a pragma that is known to be wrong)."""
+        start = time.monotonic()
+        outcome = self._check(source_text, name, rewrite)
+        outcome.seconds = round(time.monotonic() - start, 2)
+        return outcome
+
+    def _check(self, source_text: str, name: str, rewrite: Optional[str]) -> Outcome:
+        outcome = Outcome(kind=OK)
+        source = self.path(name + ".c")
+        Path(source).write_text(source_text)
+        outcome.files[name + ".c"] = source_text
+
+        reference = verify.compile_source(source, self.path(name + ".ref"), "gcc",
+                                          [*REFERENCE_FLAGS, *self.cflags], openmp=False, link_flags=[])
+        if not reference.ok:
+            outcome.kind = INVALID
+            outcome.problems.append(Problem(INVALID, "the reference does not compile: " + reference.stderr[:300]))
+            return outcome
+        expected = self.run(reference.executable, 1)
+        if expected.returncode != 0:
+            outcome.kind = INVALID
+            why = "timed out" if expected.returncode is None else f"exited with {expected.returncode}"
+            outcome.problems.append(Problem(INVALID, f"the reference {why}"))
+            return outcome
+        outcome.reference_stdout = expected.stdout
+        outcome.files["reference.out"] = expected.stdout
+
+        self._autopar_cc(source, name, outcome, expected)
+        self._rewrites(source, name, outcome, expected, rewrite)
+        kinds = [p.kind for p in outcome.problems]
+        outcome.kind = next((k for k in CLASSES if k in kinds), OK)
+        return outcome
+
+    def _autopar_cc(self, source: str, name: str, outcome: Outcome, expected: verify.RunResult) -> None:
+        report_path = self.path(name + ".report.jsonl")
+        if os.path.exists(report_path):
+            os.unlink(report_path)
+        executable = self.path(name + ".autopar")
+        env = tool_env({"AUTOPAR_CC": "gcc", "AUTOPAR_CACHE": "0", "AUTOPAR_REPORT": report_path,
+                        "AUTOPAR_TIMEOUT": str(ANALYSIS_TIMEOUT_S)})
+        command = [*tool_command("autopar-cc"), *REFERENCE_FLAGS, *self.cflags, source, "-o", executable]
+        try:
+            built = subprocess.run(command, capture_output=True, text=True, env=env,
+                                   timeout=ANALYSIS_TIMEOUT_S + 60)
+        except subprocess.TimeoutExpired:
+            outcome.problems.append(Problem("timeout", "autopar-cc ran too long", "autopar-cc"))
+            return
+        outcome.files["autopar-cc.stderr"] = built.stderr
+        self._read_report(report_path, outcome)
+        problems = classify_warnings(built.stderr)
+        outcome.fallback = any(p.kind == "fallback-did-not-compile" for p in problems)
+        outcome.problems += problems
+        if built.returncode != 0 or not os.path.exists(executable):
+            outcome.problems.append(Problem("analysis-crash", f"autopar-cc exited with {built.returncode}: "
+                                            + built.stderr.strip()[-300:], "autopar-cc"))
+            return
+        for threads in THREADS:
+            self._compare(self.run(executable, threads), expected, outcome, "autopar-cc", threads)
+
+    def _read_report(self, report_path: str, outcome: Outcome) -> None:
+        try:
+            lines = Path(report_path).read_text().splitlines()
+        except OSError:
+            return
+        if not lines:
+            return
+        report = json.loads(lines[-1])["file"]
+        outcome.files["report.json"] = json.dumps(report, indent=1)
+        loops = report.get("loops", [])
+        outcome.loops = len(loops)
+        outcome.parallel = [{"line": loop["line"], "pragma": loop["pragma"], "proof": loop.get("proof")}
+                            for loop in loops if loop.get("parallel") and loop.get("pragma")]
+
+    def _compare(self, run: verify.RunResult, expected: verify.RunResult, outcome: Outcome, build: str,
+                 threads: int) -> bool:
+        outcome.files[f"{build}-{threads}.out"] = run.stdout
+        if run.returncode is None:
+            outcome.problems.append(Problem("timeout", f"{build} with {threads} thread(s) ran longer than "
+                                            f"{self.run_timeout:g} s", build, threads))
+            return False
+        if run.returncode != expected.returncode or run.stdout != expected.stdout:
+            outcome.problems.append(Problem("mismatch", f"{build} with {threads} thread(s): "
+                                            + describe_difference(expected, run), build, threads))
+            return False
+        return True
+
+    def _rewrites(self, source: str, name: str, outcome: Outcome, expected: verify.RunResult,
+                  given: Optional[str]) -> None:
+        text, stderr = (given, "") if given is not None else self.rewrite(source)
+        if text is None:
+            if not any(p.kind == "analysis-crash" for p in outcome.problems):
+                outcome.problems.append(Problem("analysis-crash", "autopar rewrite failed: " + stderr.strip()[-300:],
+                                                "analysis"))
+            return
+        outcome.rewrite = text
+        outcome.files[name + ".rewrite.c"] = text
+        if not pragma_lines(text):
+            return
+        tested = text
+        if "if(" in text and given is None:
+            forced = self.forced_rewrite(source)
+            if forced is not None and forced != text:
+                outcome.rewrite_forced = tested = forced
+                outcome.files[name + ".rewrite-nothreshold.c"] = forced
+        runnable, dropped, built = self.compilable(tested, name + ".rw")
+        outcome.rejected_by_gcc = dropped
+        if dropped and not outcome.fallback:
+            outcome.problems.append(Problem("fallback-did-not-compile", "gcc rejects the pragmas on rewrite lines "
+                                            + ", ".join(str(d + 1) for d in dropped), "rewrite-gcc"))
+        if built is not None and pragma_lines(runnable):
+            self._compare(self.run(built.executable, RACE_THREADS), expected, outcome, "rewrite-gcc", RACE_THREADS)
+        if self.races:
+            check, run = self.tsan(tested, name + ".tsan")
+            if check.race_free is False:
+                outcome.problems.append(Problem("race", (check.excerpt or "")[:2000], "rewrite-tsan", RACE_THREADS))
+                outcome.files["tsan.stderr"] = run.stderr if run else ""
+            elif run is not None:
+                if run.returncode is None:
+                    outcome.problems.append(Problem("timeout", "the ThreadSanitizer build ran too long",
+                                                    "rewrite-tsan", RACE_THREADS))
+                else:
+                    self._compare(run, expected, outcome, "rewrite-tsan", RACE_THREADS)
+            elif check.error:
+                outcome.files["tsan.build-error"] = check.error
+
+
+def classify_warnings(stderr: str) -> list[Problem]:
+    """The problems that autopar-cc's warning lines report (see autopar/cc.py)."""
+    problems = []
+    for line in stderr.splitlines():
+        if "autopar-cc: warning:" not in line:
+            continue
+        if "the parallelized copy did not compile" in line:
+            problems.append(Problem("fallback-did-not-compile", line.strip(), "autopar-cc"))
+        elif "took longer than" in line:
+            problems.append(Problem("timeout", line.strip(), "analysis"))
+        elif "has omp pragmas of its own" in line:
+            continue  # the user's choice, not a failure
+        elif "not parallelized" in line:
+            problems.append(Problem("analysis-crash", line.strip(), "analysis"))
+    return problems
+
+
+def describe_difference(expected: verify.RunResult, got: verify.RunResult) -> str:
+    if got.returncode != expected.returncode:
+        return f"exit status {got.returncode} instead of {expected.returncode}"
+    want, have = expected.stdout.splitlines(), got.stdout.splitlines()
+    for index, (a, b) in enumerate(zip(want, have)):
+        if a != b:
+            return f"line {index + 1}: expected {a!r}, got {b!r}"
+    return f"{len(have)} lines instead of {len(want)}"
+
+
+def _forced(path: str, flags: list[str]) -> Optional[str]:
+    """Runs in a forked child: verify's rewrite without work thresholds."""
+    made = verify.rewrite_with_plans(path, flags)
+    if made.error or made.race_check_source is None:
+        return None
+    return made.race_check_source.decode("utf-8", "surrogateescape")
