@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from typing import Optional
 
 INCLUDE_DIR = "/usr/include/csmith"
@@ -32,8 +33,10 @@ def available() -> Optional[str]:
 def generate(seed: int) -> str:
     """The program of `seed`. Raises RuntimeError when csmith fails or hangs."""
     try:
-        done = subprocess.run(["csmith", "--seed", str(seed), *OPTIONS], capture_output=True, text=True,
-                              timeout=GENERATE_TIMEOUT_S)
+        # csmith writes a platform.info file into its working directory: keep it out of the user's
+        with tempfile.TemporaryDirectory(prefix="autopar-csmith-") as scratch:
+            done = subprocess.run(["csmith", "--seed", str(seed), *OPTIONS], capture_output=True, text=True,
+                                  timeout=GENERATE_TIMEOUT_S, cwd=scratch)
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"csmith --seed {seed} ran longer than {GENERATE_TIMEOUT_S} s") from None
     if done.returncode != 0 or not done.stdout:
