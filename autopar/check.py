@@ -19,7 +19,6 @@ from pydantic import BaseModel, Field
 
 from autopar.ir import OmpPragma, TranslationUnit
 from autopar.report import REPORT_VERSION, FileReport
-from autopar.scalars import classify
 from clang_passes.pragmas import parse_omp_pragma
 
 MISSED = "missed-parallel-loop"
@@ -221,7 +220,9 @@ def clause_problems(tu: TranslationUnit, loop, pragma: OmpPragma) -> list[tuple[
     what the analysis derives for the loop: a reduction that is shared, private or has another
     operator; a variable written first in every iteration left shared; a value used after the loop
     without lastprivate; a clause on a variable that does not behave that way."""
-    classes = classify(loop)
+    from autopar.candidates import scalar_classes
+
+    classes = scalar_classes(tu, loop)  # as the analysis classifies them (zero-trip proof, fp policy)
     # the loops that the construct takes over are private by rule (OpenMP's predetermined classes)
     folded, current = set(), loop
     for _ in range(pragma.collapse):

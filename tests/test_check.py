@@ -263,9 +263,9 @@ def test_a_wrong_reduction_operator_is_found(tmp_path, capsys):
 @pytest.mark.slow
 def test_a_missing_lastprivate_is_found(tmp_path, capsys):
     findings = _judge(tmp_path, capsys,
-                      "int last(int n, int *restrict a, const int *restrict b) {\n    int t = 0;\n"
-                      "    if (n < 1) return 0;\n"
-                      "#pragma omp parallel for private(t)\n    for (int i = 0; i < n; i++) {\n"
+                      "int last(int *restrict a, const int *restrict b) {\n    int t = 0;\n"
+                      "    /* a constant trip count: the loop runs, so lastprivate is exact */\n"
+                      "#pragma omp parallel for private(t)\n    for (int i = 0; i < 1000; i++) {\n"
                       "        t = b[i] * 2;\n        a[i] = t;\n    }\n    return t;\n}\n")
     assert len(findings) == 1 and "missing lastprivate: t is used after the loop" in findings[0]["message"]
     assert "lastprivate(t)" in findings[0]["fix_text"]
