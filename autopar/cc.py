@@ -17,6 +17,8 @@ Environment:
                              "file" being the FileReport of `autopar analyze --format json`
   AUTOPAR_CACHE_DIR=DIR      where decisions are cached (default $XDG_CACHE_HOME/autopar or
                              ~/.cache/autopar); AUTOPAR_CACHE=0 turns the cache off
+  AUTOPAR_DECISIONS=FILE     measured choices from `autopar tune` decide the regions they name (the
+                             file's content is part of the cache key)
   AUTOPAR_TIMEOUT=SECONDS    limit on the analysis of one file (default 120; 0: none); past it the
                              original is compiled, with one warning line. The analysis runs in a
                              forked child, so that a crash in native code cannot end the build.
@@ -285,7 +287,13 @@ def _decisions(line: CommandLine, source: Input, content: bytes):
     from autopar import cc_cache
 
     flags = analysis_flags(line, source)
-    key = cc_cache.cache_key(source.path, content, flags)
+    decisions = os.environ.get("AUTOPAR_DECISIONS")
+    if decisions:  # measured choices (autopar tune) decide too: their content is part of the key
+        from autopar.decisions import active_hash
+
+        key = cc_cache.cache_key(source.path, content, [*flags, f"\0decisions={active_hash()}"])
+    else:
+        key = cc_cache.cache_key(source.path, content, flags)
     entry = cc_cache.lookup(key)
     if entry is None:
         outcome = _isolated(_analyze, source.path, content, flags, timeout=_analysis_timeout())

@@ -262,21 +262,43 @@ def add_llm_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strategy", choices=STRATEGY_NAMES, default=None, help="prompting strategy (default zero_shot)",
                    type=lambda name: name.replace("-", "_"))  # zero-shot works as well as zero_shot
     p.add_argument("--llm-endpoint", metavar="URL", help="an OpenAI-compatible server instead of a local model")
+    p.add_argument("--decisions", metavar="FILE.json",
+                   help="measured choices from `autopar tune`: they decide the regions they name")
+    p.add_argument("--verify-with", metavar="CMD",
+                   help="with --llm: each model-chosen plan is written in place, CMD must exit 0 and TSan "
+                        "must find no race, or the model hears why and chooses again")
 
 
 def reasoner_from_args(args: argparse.Namespace):
-    """The reasoner the options ask for, or None without --llm (then no model is ever loaded)."""
+    """The reasoner the options ask for, or None without --llm (then no model is ever loaded).
+    Also makes --decisions FILE the active decisions file ($AUTOPAR_DECISIONS, inherited by workers)."""
+    if getattr(args, "decisions", None):
+        from autopar.decisions import ENV, DecisionsError, load
+
+        try:
+            load(args.decisions)
+        except DecisionsError as error:
+            raise UsageError(f"autopar: --decisions {error}") from None
+        os.environ[ENV] = os.path.abspath(args.decisions)
     if not getattr(args, "llm", False):
         if getattr(args, "model", None) or getattr(args, "llm_endpoint", None):
             raise UsageError("autopar: --model and --llm-endpoint need --llm")
+        if getattr(args, "verify_with", None):
+            raise UsageError("autopar: --verify-with needs --llm")
         return None
     from autopar.models import UnknownModel
     from autopar.reasoner import make_reasoner
 
     if args.strategy not in STRATEGY_NAMES:
         raise UsageError(f"autopar: unknown strategy '{args.strategy}' (one of {', '.join(STRATEGY_NAMES)})")
+    verifier = None
+    if getattr(args, "verify_with", None):
+        from autopar.tune import command_verifier
+
+        verifier = command_verifier(args.verify_with)
     try:
-        return make_reasoner(model=args.model, strategy=args.strategy, endpoint=args.llm_endpoint)
+        return make_reasoner(model=args.model, strategy=args.strategy, endpoint=args.llm_endpoint,
+                             verifier=verifier)
     except UnknownModel as error:
         raise UsageError(f"autopar: {error}") from None
 
@@ -361,6 +383,7 @@ def _delegated(module: str, name: str) -> tuple[Callable, Callable]:
 
 COMMANDS.update({name: _delegated("commands", name) for name in ("rewrite", "check", "explain")})
 COMMANDS.update({name: _delegated("bench_commands", name) for name in ("verify", "bench", "calibrate")})
+COMMANDS["tune"] = _delegated("tune", "tune")
 
 
 def _hoist_common_options(argv: list[str]) -> list[str]:

@@ -54,8 +54,13 @@ def default_decision(analysis: NestAnalysis) -> Decision:
 def analyze_tu(tu: TranslationUnit, reasoner: Optional[Reasoner] = None) -> FileAnalysis:
     from autopar.candidates import analyze_regions
 
+    from autopar.decisions import stored_decisions
+
     nests = analyze_regions(tu)
-    decisions = [reasoner(tu, nest) if reasoner else default_decision(nest) for nest in nests]
+    # a decisions file (autopar tune, $AUTOPAR_DECISIONS) decides the regions it names; the rest as usual
+    stored = stored_decisions(tu, nests)
+    decisions = [fixed or (reasoner(tu, nest) if reasoner else default_decision(nest))
+                 for nest, fixed in zip(nests, stored)]
     return FileAnalysis(tu=tu, nests=nests, decisions=decisions, report=build_report(tu, nests, decisions))
 
 
