@@ -1,0 +1,248 @@
+"""autopar tune and the decisions file: real compilers, real runs, small programs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autopar import decisions as decisions_module
+from autopar.cli import main
+from autopar.plan import Candidate, Plan
+from autopar.tune import SourceGuard, TuneConfig, Tuner, command_verifier
+
+pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+
+# Line 6: an independent loop (the analyzer parallelizes it); line 8: a prefix sum (serial);
+# line 11: a reduction. Sizes small enough to build and run in a fraction of a second.
+PROGRAM = b"""#include <stdio.h>
+#define N 200000
+static double a[N], b[N];
+
+int main(void) {
+    for (int i = 0; i < N; i++)
+        a[i] = (i % 17) * 0.5;
+    for (int i = 1; i < N; i++)
+        b[i] = b[i - 1] + a[i];
+    double s = 0.0;
+    for (int i = 0; i < N; i++)
+        s += b[i] * 1e-9;
+    printf("checksum %.17g\\n", s);
+    return 0;
+}
+"""
+BUILD = "gcc -O1 -fopenmp -o prog prog.c"
+
+
+@pytest.fixture
+def program(tmp_path, monkeypatch):
+    monkeypatch.delenv(decisions_module.ENV, raising=False)
+    monkeypatch.setenv("AUTOPAR_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "prog.c").write_bytes(PROGRAM)
+    return tmp_path
+
+
+def _config(directory: Path, **fields) -> TuneConfig:
+    values = dict(build=BUILD, run="./prog", cwd=str(directory), budget_s=120, rounds=1, threads=2,
+                  output=str(directory / "decisions.json"))
+    values.update(fields)
+    return TuneConfig(**values)
+
+
+def _serial_loop_hook(extra_on_line: int):
+    """A candidates hook that offers an illegal plan (a plain parallel for) on the loop at that line."""
+    def hook(tu, nest):
+        candidates = list(nest.candidates)
+        loop = next((l for l in tu.loops if l.line == extra_on_line), None)
+        if loop is not None and loop.id == nest.root_loop_id:
+            candidates.append(Candidate(id="bad", plan=Plan(loop_id=loop.id), summary="illegal parallel for"))
+        return candidates
+    return hook
+
+
+def test_a_plan_that_changes_the_output_or_races_is_never_kept(program):
+    tuner = Tuner([str(program / "prog.c")], _config(program), candidates_hook=_serial_loop_hook(8))
+    document = tuner.tune()
+    assert (program / "prog.c").read_bytes() == PROGRAM  # restored
+    region = next(r for r in tuner.regions if r.nest.root_loop_id.endswith(":8:5"))
+    bad = next(o for o in region.options if o.id == "bad")
+    assert bad.status in ("wrong-output", "race"), (bad.status, bad.detail)
+    assert region.best.id == "serial"
+    stored = decisions_module.regions_for(document, PROGRAM)
+    assert stored["8:5"]["plan"] is None
+    assert {m["option"]: m["status"] for m in stored["8:5"]["measurements"]}["bad"] in ("wrong-output", "race")
+    # and the file on disk is the same document
+    assert json.loads((program / "decisions.json").read_text())["files"] == document["files"]
+
+
+def test_a_failing_check_command_rejects_every_parallel_plan(program):
+    # --check sees the sources in place: it fails whenever a pragma is in them
+    config = _config(program, check="! grep -q pragma prog.c")
+    tuner = Tuner([str(program / "prog.c")], config)
+    tuner.tune()
+    assert (program / "prog.c").read_bytes() == PROGRAM
+    assert tuner.regions
+    for region in tuner.regions:
+        assert region.best.id == "serial"
+        for option in region.options[1:]:
+            assert option.status in ("check-failed", "not-applied"), (option.id, option.status, option.detail)
+
+
+def test_the_decisions_file_round_trips_and_rewrite_honors_it(program, capsys):
+    prog = program / "prog.c"
+    document = Tuner([str(prog)], _config(program)).tune()
+    loaded = decisions_module.load(str(program / "decisions.json"))
+    assert loaded == json.loads(json.dumps(document))
+    assert loaded["version"] == decisions_module.VERSION
+    stored = decisions_module.regions_for(loaded, PROGRAM)
+    for region in stored.values():
+        for measurement in region["measurements"]:
+            if measurement["status"] == "ok":
+                assert {"median_s", "spread_s", "min_s", "max_s", "runs_s"} <= set(measurement)
+
+    # force a choice that differs from the analyzer's: keep the line-6 loop serial
+    first = stored["6:5"]
+    first.update(choice="serial", plan=None, speedup=1.0)
+    decisions_module.save(str(program / "forced.json"), loaded)
+    assert main(["rewrite", str(prog)]) == 0
+    default = capsys.readouterr().out
+    assert default.count("#pragma omp") >= 1
+    assert "#pragma omp parallel for\n    for (int i = 0; i < N; i++)\n        a[i]" in default
+    assert main(["rewrite", str(prog), "--decisions", str(program / "forced.json")]) == 0
+    honored = capsys.readouterr().out
+    assert "a[i] = (i % 17)" in honored
+    assert "#pragma omp parallel for\n    for (int i = 0; i < N; i++)\n        a[i]" not in honored
+    assert main(["analyze", str(prog), "--format", "json", "--decisions", str(program / "forced.json")]) == 0
+    report = json.loads(capsys.readouterr().out)
+    root = next(l for l in report["files"][0]["loops"] if l["line"] == 6)
+    assert root["parallel"] is False and root["decided_by"] == "tuner"
+
+
+def test_a_decision_that_no_longer_validates_is_ignored_with_a_warning(program, capsys, monkeypatch):
+    prog = program / "prog.c"
+    document = decisions_module.new_document()
+    illegal = Plan(loop_id=f"{prog}:8:5")  # the prefix sum: carries a dependence
+    decisions_module.set_region(document, "prog.c", decisions_module.content_hash(PROGRAM),
+                                {"root": "8:5", "choice": "c0", "plan": decisions_module.plan_record(illegal)})
+    decisions_module.save(str(program / "bad.json"), document)
+    assert main(["rewrite", str(prog), "--decisions", str(program / "bad.json")]) == 0
+    out, err = capsys.readouterr()
+    assert "b[i] = b[i - 1]" in out and "#pragma omp parallel for\n    for (int i = 1;" not in out
+    assert "no longer validates" in err
+
+    # a changed file (another content hash) does not match at all
+    changed = PROGRAM.replace(b"0.5", b"0.25")
+    prog.write_bytes(changed)
+    assert decisions_module.regions_for(document, changed) == {}
+
+
+def test_autopar_cc_honors_decisions_and_keys_its_cache_on_them(program):
+    prog = program / "prog.c"
+    document = Tuner([str(prog)], _config(program)).tune()
+    stored = decisions_module.regions_for(document, PROGRAM)
+    stored["6:5"].update(choice="serial", plan=None)
+    decisions_module.save(str(program / "serial.json"), document)
+    wrapper = str(Path(sys.executable).with_name("autopar-cc"))
+    env = {**os.environ, "AUTOPAR_CC": "gcc", "AUTOPAR_CACHE_DIR": str(program / "cache")}
+    env.pop("AUTOPAR_DISABLE", None)
+
+    def parallel_lines(extra: dict) -> set[int]:
+        report = program / "report.jsonl"
+        if report.exists():
+            report.unlink()
+        done = subprocess.run([wrapper, "-O1", "-c", "prog.c", "-o", "prog.o"], cwd=program, capture_output=True,
+                              text=True, env={**env, "AUTOPAR_REPORT": str(report), **extra})
+        assert done.returncode == 0, done.stderr
+        record = json.loads(report.read_text().splitlines()[-1])
+        return {l["line"] for l in record["file"]["loops"] if l["parallel"]}
+
+    assert 6 in parallel_lines({})  # the analyzer's default, now in the cache
+    assert 6 not in parallel_lines({decisions_module.ENV: str(program / "serial.json")})  # not the cached entry
+    assert 6 in parallel_lines({})
+
+
+def test_the_tuner_respects_its_budget(program):
+    # every run takes 1 s; a 4-second budget cannot measure everything
+    config = _config(program, run="sleep 1; ./prog", budget_s=4, rounds=3)
+    start = time.monotonic()
+    tuner = Tuner([str(program / "prog.c")], config)
+    document = tuner.tune()
+    elapsed = time.monotonic() - start
+    assert elapsed < 4 + 3, elapsed  # the budget, plus the restore and the file
+    assert tuner.stopped
+    assert document["stopped"]
+    assert (program / "prog.c").read_bytes() == PROGRAM
+    assert json.loads((program / "decisions.json").read_text())["stopped"]
+
+
+def test_the_users_files_are_restored_after_an_error(program):
+    calls = []
+
+    def explode(**state):
+        calls.append(state)
+        if len(calls) == 3:  # mid-region, with a rewritten source in place
+            assert b"#pragma omp" in (program / "prog.c").read_bytes() or True
+            raise KeyboardInterrupt
+
+    tuner = Tuner([str(program / "prog.c")], _config(program), progress=explode)
+    with pytest.raises(KeyboardInterrupt):
+        tuner.tune()
+    assert (program / "prog.c").read_bytes() == PROGRAM
+    assert not list((program / "cache" / "tune-backups").glob("*/*"))  # the backup is cleaned up
+
+
+def test_source_guard_restores_on_exception(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTOPAR_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "f.c"
+    path.write_bytes(b"int x;\n")
+    os.chmod(path, 0o640)
+    with pytest.raises(RuntimeError):
+        with SourceGuard([str(path)]) as guard:
+            guard.write(str(path), b"int y;\n")
+            assert path.read_bytes() == b"int y;\n"
+            raise RuntimeError("boom")
+    assert path.read_bytes() == b"int x;\n"
+    assert os.stat(path).st_mode & 0o777 == 0o640
+
+
+def test_tune_command_line_end_to_end(program, capsys, monkeypatch):
+    monkeypatch.chdir(program)
+    status = main(["tune", "prog.c", "--build", BUILD, "--run", "./prog", "--rounds", "1", "--threads", "2",
+                   "--budget", "2", "-o", "d.json"])
+    assert status == 0, capsys.readouterr().err
+    assert (program / "prog.c").read_bytes() == PROGRAM
+    loaded = decisions_module.load("d.json")
+    assert decisions_module.regions_for(loaded, PROGRAM)
+    assert main(["rewrite", "prog.c", "--decisions", "d.json"]) == 0
+
+
+def test_tune_usage_errors(program, capsys):
+    assert main(["tune", str(program / "prog.c"), "--run", "./prog"]) == 2  # --build is required
+    assert main(["rewrite", str(program / "prog.c"), "--verify-with", "true"]) == 2  # needs --llm
+    assert "--verify-with needs --llm" in capsys.readouterr().err
+    (program / "junk.json").write_text("[]")
+    assert main(["rewrite", str(program / "prog.c"), "--decisions", str(program / "junk.json")]) == 2
+
+
+def test_command_verifier_runs_the_users_command_on_the_plan_and_restores(program):
+    from autopar.pipeline import analyze_file
+
+    prog = program / "prog.c"
+    analysis = analyze_file(str(prog))
+    nest = next(n for n in analysis.nests if n.candidates and n.root_loop_id.endswith(":6:5"))
+    plan = nest.candidates[0].plan
+    seen = program / "seen.c"
+    ok = command_verifier(f"cp prog.c {seen} && {BUILD} && ./prog > /dev/null", cwd=str(program))
+    assert ok(analysis.tu, nest, plan) == []
+    assert b"#pragma omp" in seen.read_bytes()  # the command saw the plan in place
+    assert prog.read_bytes() == PROGRAM
+    failing = command_verifier("exit 3", cwd=str(program))
+    problems = failing(analysis.tu, nest, plan)
+    assert problems and "exit 3" in problems[0]
+    assert prog.read_bytes() == PROGRAM
