@@ -301,6 +301,7 @@ class Tuner:
         self._race_cache: dict[str, tuple[str, str]] = {}
         self.measurements = 0
         self.best_speedup = 1.0
+        self.skipped_files: list[str] = []
 
     # -------------------------------------------------------------------------------------- public
 
@@ -313,12 +314,14 @@ class Tuner:
                                      threads=self.config.threads, rounds=self.config.rounds,
                                      min_gain=self.config.min_gain, budget_s=self.config.budget_s)
         self._analyze()
+        if self.skipped_files:
+            self.document["not_tuned"] = self.skipped_files
         self._save()
         if not self.regions:
             self.document["note"] = "no region with a legal parallel plan"
             self._save()
             return self.document
-        with SourceGuard(self.paths) as guard:
+        with SourceGuard([f.path for f in self.files]) as guard:
             self.guard = guard
             try:
                 self._baseline()
@@ -347,8 +350,10 @@ class Tuner:
                     content = handle.read()
                 analysis = analyze_file(path, self.compile_flags, self.build_dir)
                 if analysis.tu is None or analysis.report.failed:
-                    raise TuneError(f"{self.shown[path]}: cannot be analyzed: "
-                                    f"{analysis.report.error or 'the file has errors'}")
+                    why = analysis.report.error or "the file has errors"
+                    self.skipped_files.append(f"{self.shown[path]}: {why}")
+                    _note(f"{self.shown[path]} is not tuned: it cannot be analyzed ({why.splitlines()[0]})")
+                    continue
                 tu = analysis.tu
                 source = SourceFile(path=path, shown=self.shown[path], content=content, tu=tu,
                                     nests=analysis.nests, has_main=has_main(content),
@@ -724,6 +729,12 @@ _MAIN = re.compile(rb"^[ \t]*(?:int|void)?[ \t\n]*\bmain[ \t]*\(", re.MULTILINE)
 def has_main(content: bytes) -> bool:
     """Whether the file defines `main` (a plain text test: the race check needs a program)."""
     return _MAIN.search(content) is not None
+
+
+def _note(message: str) -> None:
+    from autopar.output import info
+
+    info(f"autopar tune: {message}")
 
 
 def _debug(message: str) -> None:
