@@ -246,3 +246,37 @@ def test_command_verifier_runs_the_users_command_on_the_plan_and_restores(progra
     problems = failing(analysis.tu, nest, plan)
     assert problems and "exit 3" in problems[0]
     assert prog.read_bytes() == PROGRAM
+
+
+class _FirstChoice:
+    """A stand-in model for the control flow: it always names the first allowed option."""
+
+    def identity(self) -> str:
+        return "first-choice"
+
+    def chat(self, messages, schema, max_tokens, time_budget):
+        reply = {}
+        for name, spec in schema["properties"].items():
+            reply[name] = spec["enum"][0] if "enum" in spec else "ok"
+        return json.dumps(reply)
+
+
+@pytest.mark.parametrize("command, accepted", [("gcc -O1 -fopenmp -o prog prog.c && ./prog", True),
+                                               ("exit 1", False)])
+def test_rewrite_llm_verify_with_runs_each_model_plan_through_the_command(program, capsys, monkeypatch,
+                                                                          command, accepted):
+    import autopar.reasoner
+
+    monkeypatch.setattr(autopar.reasoner, "make_backend", lambda *a, **k: _FirstChoice())
+    monkeypatch.chdir(program)
+    status = main(["rewrite", "prog.c", "--llm", "--verify-with", command, "--report", "r.json"])
+    assert status == 0, capsys.readouterr().err
+    assert (program / "prog.c").read_bytes() == PROGRAM
+    loops = json.loads((program / "r.json").read_text())["files"][0]["loops"]
+    deciders = {l["decided_by"] for l in loops if l["decided_by"]}
+    if accepted:
+        assert "model" in deciders
+    else:  # every parallel proposal failed the command: the model heard why and chose again (serial,
+        # which needs no check), or the analyzer's plan was used after the last round
+        assert not any(l["parallel"] and l["decided_by"] == "model" for l in loops)
+        assert "fallback" in deciders or all(not l["parallel"] for l in loops)
