@@ -50,10 +50,12 @@ def split_compile_flags(argv: list[str], own_options: dict[str, bool],
             break
         name = arg.split("=", 1)[0] if arg.startswith("--") else arg
         if name in own_options:
-            own.append(arg)
             if own_options[name] and "=" not in arg and i + 1 < len(argv):
-                own.append(argv[i + 1])
+                # `--race-flags -DN=64`: joined, so that argparse takes a value that starts with `-`
+                own.extend([f"{arg}={argv[i + 1]}"] if arg.startswith("--") else [arg, argv[i + 1]])
                 i += 1
+            else:
+                own.append(arg)
         elif arg[:2] in own_options and own_options[arg[:2]] and arg[:2] == "-j" and arg[2:].isdigit():
             own.append(arg)  # -j4
         elif not arg.startswith("-") or arg == "-":
