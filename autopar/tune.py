@@ -611,6 +611,12 @@ class Tuner:
             region.reason = (f"{best.id} ({best.summary}) is within {self.config.min_gain:.0%} of serial "
                              f"({serial.median / best.median:.2f}x): kept serial")
             best = serial
+        elif best.id != "serial" and max(best.times) >= min(serial.times):
+            # the ranges overlap: on a loaded machine (or for a loop outside the timed part of the
+            # program) that is noise, not a gain
+            region.reason = (f"{best.id} ({best.summary}) measured {serial.median / best.median:.2f}x, but its "
+                             f"slowest run was not faster than serial's fastest: kept serial")
+            best = serial
         elif best.id == "serial":
             region.reason = "serial was fastest"
         else:
