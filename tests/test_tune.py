@@ -280,3 +280,14 @@ def test_rewrite_llm_verify_with_runs_each_model_plan_through_the_command(progra
         # which needs no check), or the analyzer's plan was used after the last round
         assert not any(l["parallel"] and l["decided_by"] == "model" for l in loops)
         assert "fallback" in deciders or all(not l["parallel"] for l in loops)
+
+
+def test_ranking_counts_measurements_to_within_five_percent():
+    from benchmarks.llm_eval import expected_random, measurements_needed
+
+    seconds = {"serial": 1.0, "c0": 2.0, "c1": 0.5, "c2": 0.52, "c3": float("inf")}
+    assert measurements_needed(["serial", "c1", "c0"], seconds) == 2
+    assert measurements_needed(["serial", "c0", "c3", "c2"], seconds) == 4
+    # serial first, then 4 candidates of which 2 are good: 1 + (4 + 1) / (2 + 1)
+    assert expected_random(seconds, fixed_first=True) == pytest.approx(1 + 5 / 3)
+    assert expected_random({"serial": 1.0, "c0": 1.2}, fixed_first=True) == 1.0
