@@ -291,3 +291,32 @@ def test_ranking_counts_measurements_to_within_five_percent():
     # serial first, then 4 candidates of which 2 are good: 1 + (4 + 1) / (2 + 1)
     assert expected_random(seconds, fixed_first=True) == pytest.approx(1 + 5 / 3)
     assert expected_random({"serial": 1.0, "c0": 1.2}, fixed_first=True) == 1.0
+
+
+class _RatesOne:
+    """A stand-in for a loaded model's probabilities: it rates one option 5, every other 1."""
+
+    def __init__(self, favourite: str):
+        self.favourite = favourite
+
+    def _asker(self, trace):
+        return None
+
+    def _distributor(self, trace):
+        def distribution(messages, prefix, labels):
+            text = messages[-1]["content"]
+            return [0.0, 0.0, 0.0, 0.0, 1.0] if f"only {self.favourite}:" in text else [1.0, 0.0, 0.0, 0.0, 0.0]
+        return distribution
+
+
+def test_model_order_puts_the_models_favourite_first(program):
+    from autopar.pipeline import analyze_file
+    from autopar.tune import Option, model_orderer
+
+    analysis = analyze_file(str(program / "prog.c"))
+    nest = next(n for n in analysis.nests if len(n.candidates) >= 2)
+    last = nest.candidates[-1]
+    options = [Option(c.id, c.summary, c.plan, c.estimated_cost) for c in nest.candidates]
+    ordered = model_orderer(_RatesOne(last.id))(analysis.tu, nest, options)
+    assert ordered[0].id == last.id
+    assert sorted(o.id for o in ordered) == sorted(o.id for o in options)
