@@ -901,9 +901,13 @@ def add_tune(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--order", choices=["cost", "model", "random"], default="cost",
                    help="the order in which a region's candidates are measured (model: --llm's ranking)")
     p.add_argument("--max-candidates", type=int, metavar="N", help="measure at most N candidates per region")
-    from autopar.cli import add_llm_options
+    # the model, for --order model (the same options as every command that decides plans)
+    from autopar.cli import STRATEGY_NAMES
 
-    add_llm_options(p)
+    p.add_argument("--llm", action="store_true", help="load a local model (implied by --order model)")
+    p.add_argument("--model", metavar="NAME|PATH", help="registry name or .gguf path (see `autopar models list`)")
+    p.add_argument("--strategy", choices=STRATEGY_NAMES, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--llm-endpoint", metavar="URL", help="an OpenAI-compatible server instead of a local model")
     return p
 
 
