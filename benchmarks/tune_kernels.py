@@ -92,11 +92,13 @@ def main() -> int:
                 times[label].append(seconds)
                 checks[label].add(checksum)
         medians = {label: statistics.median(t) for label, t in times.items()}
+        same = {label: (work / f"{label}.c").read_bytes() == (work / "serial.c").read_bytes() for label in exes}
         row = {"kernel": name, "threads": args.threads, "load": os.getloadavg(),
                "median_s": medians, "spread_s": {l: max(t) - min(t) for l, t in times.items()},
                "runs_s": times, "same_output": all(_same(c, checks["serial"]) for c in checks.values()),
                "analyzer_speedup": medians["serial"] / medians["analyzer"],
                "tuned_speedup": medians["serial"] / medians["tuned"],
+               "source_equals_serial": same,
                "decisions": json.loads((work / "decisions.json").read_text())}
         results.append(row)
         print(f"{name}: analyzer {row['analyzer_speedup']:.2f}x, tuned {row['tuned_speedup']:.2f}x "
@@ -106,8 +108,9 @@ def main() -> int:
     print("|---|---|---|---|---|")
     for row in results:
         choices = "; ".join(f"{r['root']}: {r['choice']}" for f in row["decisions"]["files"] for r in f["regions"])
-        print(f"| {row['kernel']} | {row['median_s']['serial']:.3f} | {row['analyzer_speedup']:.2f}x | "
-              f"{row['tuned_speedup']:.2f}x | {choices} |")
+        mark = {label: " (serial's source)" if row["source_equals_serial"][label] else "" for label in row["median_s"]}
+        print(f"| {row['kernel']} | {row['median_s']['serial']:.3f} | {row['analyzer_speedup']:.2f}x{mark['analyzer']} | "
+              f"{row['tuned_speedup']:.2f}x{mark['tuned']} | {choices} |")
     return 0
 
 
