@@ -302,13 +302,18 @@ def ranking_rows(items: list[Item], measured: list[Measured], models: list[str])
         reasoner = LLMReasoner(make_backend(model), ReasonerConfig(strategy="tree_of_thoughts", use_cache=False),
                                cache=AnswerCache(enabled=False))
         rows = []
+        scored = 0
         for m, item, nest in cases:
             fixed = ["serial"] if "serial" in m.seconds else []
             scores = model_scores(reasoner, item.tu, nest)
+            scored += bool(scores)
             costs = {c.id: c.estimated_cost for c in nest.candidates}
             rest = sorted((o for o in m.seconds if o != "serial"),
                           key=lambda o: (-scores.get(o, 0.0), costs.get(o, float("inf")), o))
             rows.append((fixed + rest, m.seconds))
+        if scored < len(cases):  # a model that could not score a nest would show the cost model's order
+            print(f"{model}: scored {scored} of {len(cases)} nests; not reported", file=sys.stderr)
+            continue
         orders[f"model {model} (probability ranking)"] = rows
     out = []
     for name, cases_of in orders.items():
