@@ -721,6 +721,26 @@ class Tuner:
             serial, best = statistics.median(times["serial"][:count]), statistics.median(times["tuned"][:count])
             self.document["summary"] = {"serial": _stats(times["serial"]), "tuned": _stats(times["tuned"]),
                                         "speedup": round(serial / best, 4)}
+            if serial / best < 1 - self.config.min_gain:
+                self._revert(serial / best)
+
+    def _revert(self, speedup: float) -> None:
+        """The tuned program as a whole measured slower than serial: the regions' gains were noise or
+        do not add up, so every region is kept serial (never slower than the user's own program)."""
+        from autopar.decisions import content_hash, position, set_region
+
+        why = (f"the whole program measured {speedup:.2f}x of serial with the tuned plans "
+               f"(interleaved rounds): every region kept serial")
+        self.document["summary"]["reverted"] = why
+        for region in self.regions:
+            if not region.decided or region.best.plan is None:
+                continue
+            serial = region.options[0]
+            region.best, region.reason = serial, why
+            record = {"root": position(region.nest.root_loop_id), "root_loop_id": region.nest.root_loop_id,
+                      "choice": "serial", "summary": serial.summary, "plan": None, "speedup": 1.0,
+                      "reason": why, "partial": False, "measurements": [o.record() for o in region.options]}
+            set_region(self.document, region.file.shown, content_hash(region.file.content), record)
 
     def _save(self) -> None:
         if self.config.output and self.document is not None:
@@ -966,6 +986,8 @@ def summary_lines(tuner: Tuner) -> list[str]:
     summary = (tuner.document or {}).get("summary") or {}
     if "speedup" in summary:
         lines.append(f"whole program: {summary['speedup']:.2f}x of serial (median of interleaved runs)")
+    if summary.get("reverted"):
+        lines.append(summary["reverted"])
     if tuner.stopped:
         lines.append(f"stopped early: {tuner.stopped}")
     return lines

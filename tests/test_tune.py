@@ -323,3 +323,15 @@ def test_model_order_puts_the_models_favourite_first(program):
     ordered = model_orderer(_RatesOne(last.id))(analysis.tu, nest, options)
     assert ordered[0].id == last.id
     assert sorted(o.id for o in ordered) == sorted(o.id for o in options)
+
+
+def test_a_tuned_program_slower_than_serial_as_a_whole_keeps_every_region_serial(program):
+    tuner = Tuner([str(program / "prog.c")], _config(program))
+    document = tuner.tune()
+    region = next(r for r in tuner.regions if len(r.options) > 1)
+    region.decided, region.best = True, region.options[1]  # as if a plan had won its region
+    document.setdefault("summary", {})
+    tuner._revert(0.8)
+    assert "every region kept serial" in document["summary"]["reverted"]
+    stored = decisions_module.regions_for(document, PROGRAM)
+    assert all(r["plan"] is None for r in stored.values())
