@@ -53,7 +53,6 @@ def default_decision(analysis: NestAnalysis) -> Decision:
 
 def analyze_tu(tu: TranslationUnit, reasoner: Optional[Reasoner] = None) -> FileAnalysis:
     from autopar.candidates import analyze_regions
-
     from autopar.decisions import stored_decisions
 
     nests = analyze_regions(tu)
