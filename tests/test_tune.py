@@ -335,3 +335,25 @@ def test_a_tuned_program_slower_than_serial_as_a_whole_keeps_every_region_serial
     assert "every region kept serial" in document["summary"]["reverted"]
     stored = decisions_module.regions_for(document, PROGRAM)
     assert all(r["plan"] is None for r in stored.values())
+
+
+@pytest.mark.slow
+def test_tune_works_through_the_example_projects_makefile(tmp_path, monkeypatch, capsys):
+    if shutil.which("make") is None:
+        pytest.skip("needs make")
+    project = tmp_path / "project"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "benchmarks" / "examples" / "project", project,
+                    ignore=shutil.ignore_patterns("*.o", "*.d", "app", "compile_commands.json"))
+    monkeypatch.delenv(decisions_module.ENV, raising=False)
+    monkeypatch.setenv("AUTOPAR_CACHE_DIR", str(tmp_path / "cache"))
+    subprocess.run(["make", "-C", str(project), "compile_commands.json"], check=True, capture_output=True)
+    before = {p.name: p.read_bytes() for p in project.glob("*.c")}
+    monkeypatch.chdir(project)
+    status = main(["tune", "-p", ".", "--build", 'make -B app CFLAGS="-O2 -fopenmp" LDFLAGS=-fopenmp',
+                   "--run", "./app", "--threads", "2", "--rounds", "1", "--max-candidates", "1",
+                   "--budget", "3", "-o", "decisions.json"])
+    assert status == 0, capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in project.glob("*.c")} == before
+    document = decisions_module.load("decisions.json")
+    assert any(entry["regions"] for entry in document["files"])
+    assert any("gnu_ext.c" in note for note in document.get("not_tuned", []))
