@@ -461,7 +461,14 @@ def main(argv: Optional[list[str]] = None) -> int:
         args.command = argv[0]
         configure(quiet=args.quiet, verbose=args.verbose, color=args.color)
         _apply_config(args)
-        return COMMANDS[argv[0]][1](args, compile_flags)
+        decisions = os.environ.get("AUTOPAR_DECISIONS")  # --decisions sets it for this command only
+        try:
+            return COMMANDS[argv[0]][1](args, compile_flags)
+        finally:
+            if decisions is None:
+                os.environ.pop("AUTOPAR_DECISIONS", None)
+            else:
+                os.environ["AUTOPAR_DECISIONS"] = decisions
     except UsageError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE

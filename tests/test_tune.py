@@ -125,6 +125,10 @@ def test_the_decisions_file_round_trips_and_rewrite_honors_it(program, capsys):
     report = json.loads(capsys.readouterr().out)
     root = next(l for l in report["files"][0]["loops"] if l["line"] == 6)
     assert root["parallel"] is False and root["decided_by"] == "tuner"
+    main(["check", str(prog), "--format", "concise"])
+    assert f"prog.c:6:5" in capsys.readouterr().out  # a missed parallel loop, by the analyzer's count
+    main(["check", str(prog), "--format", "concise", "--decisions", str(program / "forced.json")])
+    assert "prog.c:6:5" not in capsys.readouterr().out  # measured: it stays serial
 
 
 def test_a_decision_that_no_longer_validates_is_ignored_with_a_warning(program, capsys, monkeypatch):
@@ -357,3 +361,16 @@ def test_tune_works_through_the_example_projects_makefile(tmp_path, monkeypatch,
     document = decisions_module.load("decisions.json")
     assert any(entry["regions"] for entry in document["files"])
     assert any("gnu_ext.c" in note for note in document.get("not_tuned", []))
+
+
+def test_sigterm_during_tune_restores_the_files(program):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    process = subprocess.Popen([sys.executable, "-m", "autopar.cli", "tune", "prog.c", "--build", BUILD,
+                                "--run", "sleep 1; ./prog", "--rounds", "3", "--budget", "5", "-o", "d.json"],
+                               cwd=program, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and b"#pragma omp" not in (program / "prog.c").read_bytes():
+        time.sleep(0.05)  # until a rewritten source is in place
+    process.send_signal(15)
+    process.communicate(timeout=60)
+    assert (program / "prog.c").read_bytes() == PROGRAM
