@@ -17,6 +17,8 @@ Environment:
                              "file" being the FileReport of `autopar analyze --format json`
   AUTOPAR_CACHE_DIR=DIR      where decisions are cached (default $XDG_CACHE_HOME/autopar or
                              ~/.cache/autopar); AUTOPAR_CACHE=0 turns the cache off
+  AUTOPAR_DECISIONS=FILE     measured choices from `autopar tune` decide the regions they name (the
+                             file's content is part of the cache key)
   AUTOPAR_TIMEOUT=SECONDS    limit on the analysis of one file (default 120; 0: none); past it the
                              original is compiled, with one warning line. The analysis runs in a
                              forked child, so that a crash in native code cannot end the build.
@@ -287,8 +289,14 @@ def _decisions(line: CommandLine, source: Input, content: bytes):
     from autopar.fppolicy import resolve
 
     flags = analysis_flags(line, source)
-    # the floating-point policy may come from $AUTOPAR_FP_REDUCTIONS: it decides plans, so it is in the key
-    key = cc_cache.cache_key(source.path, content, [*flags, f"fp-reductions={resolve(flags)}"])
+    # what decides the plans besides the source and flags is in the key: the floating-point policy
+    # (it may come from $AUTOPAR_FP_REDUCTIONS) and measured choices (autopar tune's decisions file)
+    extra = [f"fp-reductions={resolve(flags)}"]
+    if os.environ.get("AUTOPAR_DECISIONS"):
+        from autopar.decisions import active_hash
+
+        extra.append(f"\0decisions={active_hash()}")
+    key = cc_cache.cache_key(source.path, content, [*flags, *extra])
     entry = cc_cache.lookup(key)
     if entry is None:
         outcome = _isolated(_analyze, source.path, content, flags, timeout=_analysis_timeout())

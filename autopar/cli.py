@@ -51,10 +51,12 @@ def split_compile_flags(argv: list[str], own_options: dict[str, bool],
             break
         name = arg.split("=", 1)[0] if arg.startswith("--") else arg
         if name in own_options:
-            own.append(arg)
             if own_options[name] and "=" not in arg and i + 1 < len(argv):
-                own.append(argv[i + 1])
+                # `--race-flags -DN=64`: joined, so that argparse takes a value that starts with `-`
+                own.extend([f"{arg}={argv[i + 1]}"] if arg.startswith("--") else [arg, argv[i + 1]])
                 i += 1
+            else:
+                own.append(arg)
         elif arg[:2] in own_options and own_options[arg[:2]] and arg[:2] == "-j" and arg[2:].isdigit():
             own.append(arg)  # -j4
         elif not arg.startswith("-") or arg == "-":
@@ -264,6 +266,11 @@ def add_llm_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strategy", choices=STRATEGY_NAMES, default=None, help="prompting strategy (default zero_shot)",
                    type=lambda name: name.replace("-", "_"))  # zero-shot works as well as zero_shot
     p.add_argument("--llm-endpoint", metavar="URL", help="an OpenAI-compatible server instead of a local model")
+    p.add_argument("--decisions", metavar="FILE.json",
+                   help="measured choices from `autopar tune`: they decide the regions they name")
+    p.add_argument("--verify-with", metavar="CMD",
+                   help="with --llm: each model-chosen plan is written in place, CMD must exit 0 and TSan "
+                        "must find no race, or the model hears why and chooses again")
 
 
 def add_fp_option(p: argparse.ArgumentParser) -> None:
@@ -274,38 +281,56 @@ def add_fp_option(p: argparse.ArgumentParser) -> None:
 
 
 @contextlib.contextmanager
-def fp_option(args: argparse.Namespace):
-    """The option wins over the environment: it is passed on through it, to every process of the command
-    (check's workers too), and the environment is restored afterwards (main may run in-process)."""
-    from autopar.fppolicy import ENV
+def command_environment(args: argparse.Namespace):
+    """Options that reach the analysis through the environment, so that every process of the command
+    sees them (check's workers too): --fp-reductions here, --decisions in reasoner_from_args. They hold
+    for this command only: main may run in-process, and the environment is restored afterwards."""
+    from autopar.decisions import ENV as DECISIONS
+    from autopar.fppolicy import ENV as FP
 
-    value = getattr(args, "fp_reductions", None)
-    before = os.environ.get(ENV)
-    if value:
-        os.environ[ENV] = value
+    saved = {name: os.environ.get(name) for name in (FP, DECISIONS)}
+    if getattr(args, "fp_reductions", None):
+        os.environ[FP] = args.fp_reductions
     try:
         yield
     finally:
-        if value:
-            if before is None:
-                os.environ.pop(ENV, None)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
             else:
-                os.environ[ENV] = before
+                os.environ[name] = value
 
 
 def reasoner_from_args(args: argparse.Namespace):
-    """The reasoner the options ask for, or None without --llm (then no model is ever loaded)."""
+    """The reasoner the options ask for, or None without --llm (then no model is ever loaded).
+    Also makes --decisions FILE the active decisions file ($AUTOPAR_DECISIONS, inherited by workers)."""
+    if getattr(args, "decisions", None):
+        from autopar.decisions import ENV, DecisionsError, load
+
+        try:
+            load(args.decisions)
+        except DecisionsError as error:
+            raise UsageError(f"autopar: --decisions {error}") from None
+        os.environ[ENV] = os.path.abspath(args.decisions)
     if not getattr(args, "llm", False):
         if getattr(args, "model", None) or getattr(args, "llm_endpoint", None):
             raise UsageError("autopar: --model and --llm-endpoint need --llm")
+        if getattr(args, "verify_with", None):
+            raise UsageError("autopar: --verify-with needs --llm")
         return None
     from autopar.models import UnknownModel
     from autopar.reasoner import make_reasoner
 
     if args.strategy not in STRATEGY_NAMES:
         raise UsageError(f"autopar: unknown strategy '{args.strategy}' (one of {', '.join(STRATEGY_NAMES)})")
+    verifier = None
+    if getattr(args, "verify_with", None):
+        from autopar.tune import command_verifier
+
+        verifier = command_verifier(args.verify_with)
     try:
-        return make_reasoner(model=args.model, strategy=args.strategy, endpoint=args.llm_endpoint)
+        return make_reasoner(model=args.model, strategy=args.strategy, endpoint=args.llm_endpoint,
+                             verifier=verifier)
     except UnknownModel as error:
         raise UsageError(f"autopar: {error}") from None
 
@@ -390,6 +415,7 @@ def _delegated(module: str, name: str) -> tuple[Callable, Callable]:
 
 COMMANDS.update({name: _delegated("commands", name) for name in ("rewrite", "check", "explain")})
 COMMANDS.update({name: _delegated("bench_commands", name) for name in ("verify", "bench", "calibrate")})
+COMMANDS["tune"] = _delegated("tune", "tune")
 
 
 def _hoist_common_options(argv: list[str]) -> list[str]:
@@ -465,7 +491,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         args.command = argv[0]
         configure(quiet=args.quiet, verbose=args.verbose, color=args.color)
         _apply_config(args)
-        with fp_option(args):
+        with command_environment(args):
             return COMMANDS[argv[0]][1](args, compile_flags)
     except UsageError as error:
         print(error, file=sys.stderr)

@@ -57,6 +57,7 @@ def default_decision(analysis: NestAnalysis) -> Decision:
 
 def analyze_tu(tu: TranslationUnit, reasoner: Optional[Reasoner] = None) -> FileAnalysis:
     from autopar.candidates import analyze_regions
+    from autopar.decisions import stored_decisions
 
     # The IR (tens of thousands of objects for a large file) lives through the whole analysis: keep
     # the garbage collector from traversing it again and again (a fifth of the analysis time).
@@ -65,7 +66,10 @@ def analyze_tu(tu: TranslationUnit, reasoner: Optional[Reasoner] = None) -> File
         nests = analyze_regions(tu)
     finally:
         gc.unfreeze()
-    decisions = [reasoner(tu, nest) if reasoner else default_decision(nest) for nest in nests]
+    # a decisions file (autopar tune, $AUTOPAR_DECISIONS) decides the regions it names; the rest as usual
+    stored = stored_decisions(tu, nests)
+    decisions = [fixed or (reasoner(tu, nest) if reasoner else default_decision(nest))
+                 for nest, fixed in zip(nests, stored)]
     return FileAnalysis(tu=tu, nests=nests, decisions=decisions, report=build_report(tu, nests, decisions))
 
 

@@ -94,6 +94,6 @@ class Decision(BaseModel):
     root_loop_id: str
     plan: Optional[Plan] = None  # None: the nest stays serial
     candidate_id: Optional[str] = None
-    decided_by: Literal["analyzer", "model", "fallback", "user"] = "analyzer"
+    decided_by: Literal["analyzer", "model", "fallback", "user", "tuner"] = "analyzer"
     rounds: int = 0
     rationale: str = ""

@@ -8,10 +8,18 @@ and the loop catalogue (every loop nest that has at least one legal candidate):
   only come from the dependence re-check or a verifier; the `+decoys` rows also offer, unmarked, the
   plans the analysis rejected, to see how often a model would choose one if it could);
 - the rounds it needed and how often it fell back to the analyzer;
-- latency per nest (p50, p95) and per file (p50), uncached, with the model's load time apart.
+- latency per nest (p50, p95) and per file (p50), uncached, with the model's load time apart;
+- with --ranking, the model as the tuner's guide: on nests whose options were measured (by
+  --measure-fastest, --fastest-from, or `autopar tune` decisions files given with --tuned), how many
+  measurements the tuner needs, in each order, before it has measured an option within 5% of the
+  best: the model's order (its expected 1-5 rating of each option, from next-token probabilities),
+  the analyzer's cost-model order, and a random order (the exact expectation). Serial comes first
+  in every order when it was measured (the tuner always measures it: it is the reference).
 
     .venv/bin/python benchmarks/llm_eval.py --models smollm2-135m --strategies all --measure-fastest
     .venv/bin/python benchmarks/llm_eval.py --files benchmarks/examples/matmul.c --strategies zero_shot
+    .venv/bin/python benchmarks/llm_eval.py --files benchmarks/kernels/maxpool.c --strategies none \
+        --ranking --tuned maxpool-decisions.json
 
 Prints a Markdown table (the README's) and writes every per-nest record as JSON (--out).
 """
@@ -218,6 +226,109 @@ def summary_row(model: str, strategy: str, records: list[NestRecord], load: floa
     }
 
 
+# ------------------------------------------------------------------------- the model as the tuner's guide
+
+class Measured(BaseModel):
+    """One nest's measured options: option id -> median seconds (inf: measured, but failed or cut off)."""
+
+    file: str
+    nest: str
+    seconds: dict[str, float]
+
+
+def measured_from(fastest: dict, tuned_files: list[str], items: list[Item]) -> list[Measured]:
+    """Measured nests: from --measure-fastest/--fastest-from timings, and from `autopar tune` files."""
+    import hashlib
+
+    from autopar.decisions import load, position
+
+    out = [Measured(file=f, nest=n, seconds=t.seconds) for (f, n), t in fastest.items()]
+    by_hash = {hashlib.sha256(Path(i.path).read_bytes()).hexdigest(): i for i in items}
+    for path in tuned_files:
+        for entry in load(path)["files"]:
+            item = by_hash.get(entry.get("sha256"))
+            if item is None:
+                continue
+            for region in entry.get("regions", []):
+                nest = next((n for n in item.nests if position(n.root_loop_id) == region["root"]), None)
+                if nest is None:
+                    continue
+                seconds = {m["option"]: (m["median_s"] if m.get("status") == "ok" and "median_s" in m
+                                         else float("inf"))
+                           for m in region.get("measurements", []) if m.get("status") != "not-applied"}
+                if any(v != float("inf") for v in seconds.values()):
+                    out.append(Measured(file=item.path, nest=nest.root_loop_id, seconds=seconds))
+    return out
+
+
+def measurements_needed(order: list[str], seconds: dict[str, float], tie: float = TIE) -> int:
+    """How many options, measured in `order`, until one within `tie` of the best has been measured."""
+    best = min(seconds.values())
+    for count, option in enumerate(order, 1):
+        if seconds.get(option, float("inf")) <= best * tie:
+            return count
+    return len(order)
+
+
+def expected_random(seconds: dict[str, float], fixed_first: bool, tie: float = TIE) -> float:
+    """The expected count under a uniformly random order (serial first when `fixed_first`)."""
+    best = min(seconds.values())
+    rest = [o for o in seconds if not (fixed_first and o == "serial")]
+    if fixed_first and seconds["serial"] <= best * tie:
+        return 1.0
+    good = sum(seconds[o] <= best * tie for o in rest)
+    n = len(rest)
+    return (1.0 if fixed_first else 0.0) + (n + 1) / (good + 1)
+
+
+def ranking_rows(items: list[Item], measured: list[Measured], models: list[str]) -> list[dict]:
+    """One row per ordering: mean measurements to within 5% of the best, and how often it is reached
+    with the first candidate measured."""
+    from autopar.reasoner import LLMReasoner, ReasonerConfig, make_backend
+    from autopar.reasoner.cache import AnswerCache
+    from autopar.tune import model_scores
+
+    nests = {(i.path, n.root_loop_id): (i, n) for i in items for n in i.nests}
+    cases = [(m, *nests[(m.file, m.nest)]) for m in measured if (m.file, m.nest) in nests]
+    orders: dict[str, list[tuple[list[str], dict]]] = {"cost model": [], "random": []}
+    random_expected = []
+    for m, item, nest in cases:
+        fixed = ["serial"] if "serial" in m.seconds else []
+        costs = {c.id: c.estimated_cost for c in nest.candidates}
+        rest = sorted((o for o in m.seconds if o != "serial"), key=lambda o: (costs.get(o, float("inf")), o))
+        orders["cost model"].append((fixed + rest, m.seconds))
+        random_expected.append(expected_random(m.seconds, bool(fixed)))
+    for model in models:
+        reasoner = LLMReasoner(make_backend(model), ReasonerConfig(strategy="tree_of_thoughts", use_cache=False),
+                               cache=AnswerCache(enabled=False))
+        rows = []
+        scored = 0
+        for m, item, nest in cases:
+            fixed = ["serial"] if "serial" in m.seconds else []
+            scores = model_scores(reasoner, item.tu, nest)
+            scored += bool(scores)
+            costs = {c.id: c.estimated_cost for c in nest.candidates}
+            rest = sorted((o for o in m.seconds if o != "serial"),
+                          key=lambda o: (-scores.get(o, 0.0), costs.get(o, float("inf")), o))
+            rows.append((fixed + rest, m.seconds))
+        if scored < len(cases):  # a model that could not score a nest would show the cost model's order
+            print(f"{model}: scored {scored} of {len(cases)} nests; not reported", file=sys.stderr)
+            continue
+        orders[f"model {model} (probability ranking)"] = rows
+    out = []
+    for name, cases_of in orders.items():
+        if name == "random":
+            counts = random_expected
+        else:
+            counts = [measurements_needed(order, seconds) for order, seconds in cases_of]
+        options = [len(seconds) for _, seconds in orders["cost model"]]
+        out.append({"ordering": name, "nests": len(counts),
+                    "mean measurements to within 5%": f"{statistics.mean(counts):.2f}" if counts else "-",
+                    "worst": f"{max(counts):.1f}" if counts else "-",
+                    "options per nest (mean)": f"{statistics.mean(options):.2f}" if options else "-"})
+    return out
+
+
 def markdown(rows: list[dict]) -> str:
     if not rows:
         return ""
@@ -232,7 +343,7 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", default=["smollm2-135m"])
-    parser.add_argument("--strategies", nargs="+", default=["all"], help=f"all, or some of {sorted(STRATEGIES)}")
+    parser.add_argument("--strategies", nargs="+", default=["all"], help=f"all, none, or some of {sorted(STRATEGIES)}")
     parser.add_argument("--decoys", nargs="*", default=["zero_shot"],
                         help="strategies also run with the rejected plans offered (default: zero_shot)")
     parser.add_argument("--files", nargs="*", help="C files (default: kernels, example, catalogue)")
@@ -243,8 +354,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--time-budget", type=float, default=30.0, help="seconds per model call")
     parser.add_argument("--out", default="llm_eval.json", help="per-nest records and the summary")
+    parser.add_argument("--ranking", action="store_true",
+                        help="also report measurements needed to reach within 5%% of the best, per ordering")
+    parser.add_argument("--tuned", nargs="*", default=[], metavar="DECISIONS.json",
+                        help="`autopar tune` decisions files: their measured nests join the ranking")
     args = parser.parse_args(argv)
-    strategies = sorted(STRATEGIES) if args.strategies == ["all"] else args.strategies
+    strategies = sorted(STRATEGIES) if args.strategies == ["all"] else (
+        [] if args.strategies == ["none"] else args.strategies)
+    if not strategies:
+        args.decoys = []
 
     items = corpus(args.files)
     asked = sum(1 for item in items for n in item.nests if n.candidates)
@@ -268,6 +386,14 @@ def main(argv: Optional[list[str]] = None) -> int:
                                           "fastest": {f"{f}|{n}": t.model_dump() for (f, n), t in fastest.items()}},
                                          indent=1))
     print(markdown(rows))
+    if args.ranking:
+        measured = measured_from(fastest, args.tuned, items)
+        ranking = ranking_rows(items, measured, args.models)
+        document = json.loads(Path(args.out).read_text())
+        document["ranking"] = ranking
+        Path(args.out).write_text(json.dumps(document, indent=1))
+        print()
+        print(markdown(ranking))
     return 0
 
 
