@@ -19,6 +19,7 @@ from autopar.deps import (ISL_LOCK, AccessModel, Analysis, Edge, ObjectModel, co
                           parse_set, render_aff, set_text, descendants, ivs_for,
                           overlap_check, pair_set_text, render_poly)
 from autopar import machine
+from autopar import reasons as R
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
 from autopar.plan import Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule
 from autopar.scalars import ScalarClasses, classify
@@ -77,7 +78,8 @@ class NestContext:
             except Exception as error:  # never guess: a loop the analysis cannot finish stays serial
                 self._legality[loop.id] = Legality(
                     loop=loop, structural=False,
-                    blockers=[f"the analysis could not finish ({type(error).__name__}: {error}); left serial"])
+                    blockers=[R.Reason(f"the analysis could not finish ({type(error).__name__}: {error}); left serial",
+                                       R.ANALYSIS_FAILED)])
         return self._legality[loop.id]
 
 
@@ -85,32 +87,32 @@ def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
     """Reasons the loop cannot carry a pragma whatever its dependences are."""
     out: list[str] = []
     if not loop.in_main_file:
-        out.append("the loop is not in the main file")
+        out.append(R.Reason("the loop is not in the main file", R.NOT_MAIN_FILE))
     if loop.from_macro:
-        out.append("the loop comes from a macro expansion")
+        out.append(R.Reason("the loop comes from a macro expansion", R.MACRO))
     if loop.opt_out:
-        out.append("opted out with // autopar: off")
+        out.append(R.Reason("opted out with // autopar: off", R.OPT_OUT))
     if loop.existing_pragma:
-        out.append(f"already has a pragma: {loop.existing_pragma}")
+        out.append(R.Reason(f"already has a pragma: {loop.existing_pragma}", R.EXISTING_PRAGMA))
     if loop.inside_omp_construct:
-        out.append("inside an existing omp pragma")
+        out.append(R.Reason("inside an existing omp pragma", R.INSIDE_OMP))
     if loop.canonical is None:
-        out.append(f"not a canonical loop: {loop.non_canonical_reason or 'unknown form'}")
+        out.append(R.Reason(f"not a canonical loop: {loop.non_canonical_reason or 'unknown form'}", R.NON_CANONICAL))
     if loop.has_break:
-        out.append("break leaves the loop")
+        out.append(R.Reason("break leaves the loop", R.BREAK))
     if loop.writes_induction_variable:
-        out.append("the body writes the induction variable")
+        out.append(R.Reason("the body writes the induction variable", R.WRITES_INDUCTION))
     if loop.writes_bound:
-        out.append("the body writes a variable of the loop bound")
+        out.append(R.Reason("the body writes a variable of the loop bound", R.WRITES_BOUND))
     inner = [loop, *descendants(tu, loop)]
     if any(l.has_return for l in inner):
-        out.append("return leaves the loop")
+        out.append(R.Reason("return leaves the loop", R.RETURN))
     if any(l.has_goto for l in inner):
-        out.append("goto may leave the loop")
+        out.append(R.Reason("goto may leave the loop", R.GOTO))
     if any(l.has_throw for l in inner):
-        out.append("throw may leave the loop")
+        out.append(R.Reason("throw may leave the loop", R.THROW))
     if any(l.existing_pragma for l in inner[1:]):
-        out.append("contains a loop with an existing omp pragma")
+        out.append(R.Reason("contains a loop with an existing omp pragma", R.CONTAINS_PRAGMA))
     return out
 
 
@@ -140,29 +142,32 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
         if call.effect == CallEffect.PURE:
             continue
         if call.effect == CallEffect.IO:
-            out.append(f"calls {call.callee} (I/O)")
+            out.append(R.Reason(f"calls {call.callee} (I/O)", R.CALL_IO))
         elif call.effect == CallEffect.RANDOM:
-            out.append(f"calls {call.callee} (hidden random state)")
+            out.append(R.Reason(f"calls {call.callee} (hidden random state)", R.CALL_RANDOM))
         elif call.effect == CallEffect.ALLOCATION:
-            out.append(f"calls {call.callee} (memory allocation)")
+            out.append(R.Reason(f"calls {call.callee} (memory allocation)", R.CALL_ALLOCATION))
         elif call.effect == CallEffect.UNKNOWN:
-            out.append(f"calls {call.callee}, whose effects are unknown")
+            out.append(R.Reason(f"calls {call.callee}, whose effects are unknown", R.CALL_UNKNOWN))
         else:
             summary = call.summary or tu.functions.get(call.callee)
             if summary is None:
-                out.append(f"calls {call.callee}, whose effects are unknown")
+                out.append(R.Reason(f"calls {call.callee}, whose effects are unknown", R.CALL_UNKNOWN))
             elif summary.effect != CallEffect.PURE:
-                out.append(f"calls {call.callee}, which does {summary.effect.value} work")
+                out.append(R.Reason(f"calls {call.callee}, which does {summary.effect.value} work", R.CALL_EFFECT))
             elif summary.writes_globals:
-                out.append(f"calls {call.callee}, which writes the global {', '.join(summary.writes_globals)}")
+                out.append(R.Reason(f"calls {call.callee}, which writes the global {', '.join(summary.writes_globals)}",
+                                    R.CALL_WRITES_GLOBAL))
             elif summary.writes_through_params:
                 args = [call.arguments[k] if k < len(call.arguments) else f"#{k}"
                         for k in summary.writes_through_params]
-                out.append(f"calls {call.callee}, which writes through its argument {', '.join(args)}")
+                out.append(R.Reason(f"calls {call.callee}, which writes through its argument {', '.join(args)}",
+                                    R.CALL_WRITES_ARGUMENT))
             else:
                 touched = set(summary.reads_globals) & written
                 if touched:
-                    out.append(f"calls {call.callee}, which reads {', '.join(sorted(touched))} that the loop writes")
+                    out.append(R.Reason(f"calls {call.callee}, which reads {', '.join(sorted(touched))} that the loop writes",
+                                        R.CALL_READS_WRITTEN))
                 for k in summary.reads_through_params:
                     if k < len(call.arguments):
                         root = _arg_root(call.arguments[k])
@@ -172,8 +177,8 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                             o.written and not o.distinct and root for o in objects.values()
                             if o.base.name != root))
                         if hit:
-                            out.append(f"calls {call.callee}, which reads through {call.arguments[k]} "
-                                       "memory the loop may write")
+                            out.append(R.Reason(f"calls {call.callee}, which reads through {call.arguments[k]} "
+                                                "memory the loop may write", R.CALL_READS_WRITTEN))
     return out
 
 
@@ -274,19 +279,20 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
             continue
         if objs and all(o in arrays for o in objs):
             continue
-        out.blockers.append(edge.reason)
+        out.blockers.append(R.Reason(edge.reason, edge.code or R.carried(edge.kind)))
     if alias_pairs:
         pairs = _written_first(an, alias_pairs)
         check = overlap_check(pairs)
         if check is None:
             for w, o in pairs:
-                out.blockers.append(f"{w.path} and {o.path} may point to the same memory and their "
-                                    "accessed ranges cannot be computed for a runtime check")
+                out.blockers.append(R.Reason(f"{w.path} and {o.path} may point to the same memory and their "
+                                             "accessed ranges cannot be computed for a runtime check",
+                                             R.ALIAS_UNBOUNDED))
         else:
             out.alias_check = check
-            out.notes.append("legal when " + " and ".join(sorted({f"{w.path} does not overlap {o.path}"
-                                                                   for w, o in pairs})) +
-                             " (runtime check)")
+            out.notes.append(R.Reason("legal when " + " and ".join(sorted({f"{w.path} does not overlap {o.path}"
+                                                                            for w, o in pairs})) +
+                                      " (runtime check)", R.ALIAS))
     for key, kind in sorted(arrays.items()):
         name = an.model.objects[key].path
         (out.private_arrays if kind == "private" else out.lastprivate_arrays).append(name)
@@ -320,9 +326,10 @@ def _bound_memory_written(loop: Loop, an: Analysis) -> list[str]:
     names = set(re.findall(r"[A-Za-z_]\w*", " ".join(texts)))
     written = [o for o in an.model.objects.values() if o.written]
     if any(o.base.name in names for o in written):
-        return [f"the loop bound {' / '.join(texts)} reads memory the loop writes"]
+        return [R.Reason(f"the loop bound {' / '.join(texts)} reads memory the loop writes", R.BOUND_MEMORY_WRITTEN)]
     if any(not o.distinct for o in written):
-        return [f"the loop bound {' / '.join(texts)} reads memory the loop may write through a pointer"]
+        return [R.Reason(f"the loop bound {' / '.join(texts)} reads memory the loop may write through a pointer",
+                         R.BOUND_MEMORY_WRITTEN)]
     return []
 
 
@@ -338,7 +345,8 @@ def _privatised_globals_seen_by_calls(tu: TranslationUnit, loop: Loop, classes: 
         if summary is None:
             continue
         for name in sorted(globals_ & (set(summary.reads_globals) | set(summary.writes_globals))):
-            out.append(f"calls {call.callee}, which uses the global {name} that the loop would privatise")
+            out.append(R.Reason(f"calls {call.callee}, which uses the global {name} that the loop would privatise",
+                                R.CALL_SEES_PRIVATE_GLOBAL))
     return out
 
 
@@ -705,7 +713,8 @@ def analyze_nest(tu: TranslationUnit, root: Loop, ctx: Optional[NestContext] = N
             except Exception:
                 loops = [root]
             return NestAnalysis(root_loop_id=root.id, default_reason=reason, verdicts=[
-                LoopVerdict(loop_id=loop.id, parallelizable=False, reasons=[reason]) for loop in loops])
+                LoopVerdict(loop_id=loop.id, parallelizable=False, reasons=[reason], codes=[R.ANALYSIS_FAILED])
+                for loop in loops])
 
 
 def _analyze_nest(tu: TranslationUnit, root: Loop, ctx: NestContext) -> NestAnalysis:
@@ -714,21 +723,24 @@ def _analyze_nest(tu: TranslationUnit, root: Loop, ctx: NestContext) -> NestAnal
     for loop in ctx.loops:
         legal = ctx.legality(loop)
         if legal.legal:
-            reasons = [f"no loop-carried dependence on {loop.canonical.induction_variable}"
-                       + (" once the runtime alias check holds" if legal.alias_check else "")]
-            reasons += legal.notes
+            reasons = [R.Reason(f"no loop-carried dependence on {loop.canonical.induction_variable}"
+                                + (" once the runtime alias check holds" if legal.alias_check else ""),
+                                R.INDEPENDENT)]
+            reasons += [n if isinstance(n, R.Reason) else R.Reason(n, R.NOTE) for n in legal.notes]
         else:
             reasons = legal.blockers[:MAX_REASONS]
             if len(legal.blockers) > MAX_REASONS:
-                reasons.append(f"and {len(legal.blockers) - MAX_REASONS} more")
-        verdicts.append(LoopVerdict(loop_id=loop.id, parallelizable=legal.legal, reasons=reasons))
+                reasons.append(R.Reason(f"and {len(legal.blockers) - MAX_REASONS} more", R.MORE))
+        verdicts.append(LoopVerdict(loop_id=loop.id, parallelizable=legal.legal, reasons=reasons,
+                                    codes=R.codes_of(reasons)))
         if not legal.legal:
             continue
         try:
             plans = plans_for(ctx, loop)
         except Exception as error:
             verdicts[-1] = LoopVerdict(loop_id=loop.id, parallelizable=False, reasons=[
-                f"the analysis could not finish ({type(error).__name__}: {error}); left serial"])
+                f"the analysis could not finish ({type(error).__name__}: {error}); left serial"],
+                codes=[R.ANALYSIS_FAILED])
             continue
         for plan in plans:
             candidates.append(Candidate(id=f"c{len(candidates)}", plan=plan, summary=_summary(tu, plan),
@@ -753,7 +765,7 @@ def _analyze_nest(tu: TranslationUnit, root: Loop, ctx: NestContext) -> NestAnal
         analysis.default_reason = _serial_reason(tu, best, region, serial)
         for verdict in verdicts:
             if verdict.parallelizable:
-                verdict.reasons.append("left serial: " + analysis.default_reason)
+                verdict.add("left serial: " + analysis.default_reason, R.COST_TOO_SMALL)
         return analysis
     if any(c.plan.threshold_check for c in clear):
         clear = [c for c in clear if c.plan.directive != Directive.SIMD]

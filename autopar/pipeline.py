@@ -10,6 +10,7 @@ from typing import Callable, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from autopar import reasons as R
 from autopar.ir import TranslationUnit
 from autopar.plan import Decision, NestAnalysis
 from autopar.report import FileReport, LoopReport
@@ -90,10 +91,13 @@ def build_report(tu: TranslationUnit, nests: list[NestAnalysis], decisions: list
         decided = decision or kept_serial.get(loop.id)
         verdict = verdicts.get(loop.id)
         reasons = list(verdict.reasons) if verdict else []
+        codes = list(verdict.codes) if verdict else []
         if loop.id in folded:
             reasons.insert(0, f"folded into {folded[loop.id]} by collapse")
+            codes.insert(0, R.COLLAPSED)
         elif decision is None and (enclosing := _enclosing_parallel(tu, loop.id, carried)):
             reasons.insert(0, f"inside the parallel loop {enclosing}")
+            codes.insert(0, R.INSIDE_PARALLEL)
         loops.append(LoopReport(
             id=loop.id, function=loop.function, line=loop.line, column=loop.column, depth=loop.depth,
             parent=loop.parent,
@@ -102,6 +106,8 @@ def build_report(tu: TranslationUnit, nests: list[NestAnalysis], decisions: list
             pragma=render_pragma(decision.plan) if decision else None,
             proof=decision.plan.proof.value if decision else None,
             reasons=reasons,
+            parallelizable=bool(verdict and verdict.parallelizable),
+            codes=codes,
             existing_pragma=loop.existing_pragma,
             decided_by=decided.decided_by if decided else None,
             rounds=decided.rounds if decided and decided.decided_by == "model" else None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from autopar import reasons as R
 from autopar.ir import Loop, ReductionOp, ScalarUse, Storage
 
 # OpenMP C allows these reductions on arithmetic types only, never on pointers or structs
@@ -49,8 +50,8 @@ def classify(loop: Loop) -> ScalarClasses:
     out = ScalarClasses()
     continues = loop.has_continue  # a `continue` may skip the write on the last iteration
 
-    def block(name: str, reason: str) -> None:
-        out.blockers.append(reason)
+    def block(name: str, reason: str, code: str = R.OTHER) -> None:
+        out.blockers.append(R.Reason(reason, code))
         out.roles[name] = f"blocks the loop: {reason}"
 
     for use in sorted(loop.scalars, key=lambda u: u.variable.name):
@@ -70,20 +71,20 @@ def classify(loop: Loop) -> ScalarClasses:
             if use.variable.storage == Storage.STATIC_LOCAL and use.written:
                 # one object for every iteration, not a fresh one: shared and updated
                 block(name, f"static variable {name} is declared in the loop and written: "
-                            "every iteration shares it")
+                            "every iteration shares it", R.STATIC_LOCAL)
             else:
                 out.no_clause.append(name)
                 out.roles[name] = "declared inside the loop: private"
             continue
         if use.is_induction_variable_of is not None:
             if use.live_after_loop:
-                block(name, f"inner loop variable {name} is used after the loop")
+                block(name, f"inner loop variable {name} is used after the loop", R.INNER_IV_LIVE_OUT)
             else:
                 out.private.append(name)
                 out.roles[name] = f"induction variable of {use.is_induction_variable_of}: private"
             continue
         if use.address_taken:
-            block(name, f"the address of {name} is taken inside the loop")
+            block(name, f"the address of {name} is taken inside the loop", R.ADDRESS_TAKEN)
             continue
         if not use.written:
             out.shared.append(name)
@@ -92,7 +93,7 @@ def classify(loop: Loop) -> ScalarClasses:
         if use.reduction is not None:
             if not _arithmetic(use):
                 block(name, f"{name} is updated like a reduction but its type {use.variable.type!r} "
-                            "cannot be an OpenMP reduction")
+                            "cannot be an OpenMP reduction", R.REDUCTION_TYPE)
             else:
                 out.reductions.setdefault(use.reduction, []).append(name)
                 out.notes.append(f"{name} is a {use.reduction.value} reduction")
@@ -111,11 +112,11 @@ def classify(loop: Loop) -> ScalarClasses:
                 out.roles[name] = "written before read, used after the loop: lastprivate"
             else:
                 block(name, f"scalar {name} is live after the loop and not lastprivate-able "
-                            "(not written on every path of an iteration)")
+                            "(not written on every path of an iteration)", R.SCALAR_LIVE_OUT)
             continue
         block(name, f"scalar {name} is read before it is written in an iteration and updated "
                     f"in the loop: its value flows from one iteration to the next "
-                    f"(not a reduction form)")
+                    f"(not a reduction form)", R.SCALAR_CARRIED)
     for use in loop.scalars:
         if use.variable.storage in (Storage.GLOBAL, Storage.STATIC_LOCAL) and \
                 use.variable.name in out.private + out.lastprivate:

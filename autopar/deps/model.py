@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from autopar import reasons as R
 from autopar.deps.isl_text import Aff, param_name, render_aff, render_c, set_text, text_is_empty
 from autopar.ir import Access, Comparison, Loop, Storage, TranslationUnit, Variable
 
@@ -247,11 +248,12 @@ class LoopModel:
             if not m.access.is_affine:
                 bad = next(s for s in m.access.subscripts if s.affine is None)
                 reason = bad.non_affine_reason or f"subscript {bad.text} is not affine"
-                m.reason = f"{reason} in {m.access.text}" if m.access.text not in reason else reason
+                m.reason = R.Reason(f"{reason} in {m.access.text}" if m.access.text not in reason else reason,
+                                    R.NOT_AFFINE)
             elif len(m.access.subscripts) > direct:
-                m.reason = f"{m.access.text} goes through a loaded pointer"
+                m.reason = R.Reason(f"{m.access.text} goes through a loaded pointer", R.POINTER_LOADED)
             elif obj.kind in ("pointer", "member") and obj.base.name in self.variant:
-                m.reason = f"{obj.base.name} changes inside the loop"
+                m.reason = R.Reason(f"{obj.base.name} changes inside the loop", R.POINTER_CHANGES)
         if any(m.reason for m in obj.accesses):
             for m in obj.accesses:
                 m.reason = m.reason or first_reason(obj)
@@ -271,7 +273,8 @@ class LoopModel:
                 if any(d is None for d in dims):
                     bad = next(s for s, d in zip(m.access.subscripts, dims) if d is None)
                     names = sorted(bad.affine.variables & self.variant - set(ivs))
-                    m.reason = f"subscript {bad.text} uses {', '.join(names)}, which the loop changes"
+                    m.reason = R.Reason(f"subscript {bad.text} uses {', '.join(names)}, which the loop changes",
+                                        R.SUBSCRIPT_VARIANT)
                 else:
                     m.dims = dims
                     m.strides = [()] * len(dims)
@@ -282,7 +285,7 @@ class LoopModel:
             return
         if ranks != {1}:
             for m in obj.accesses:
-                m.reason = f"{obj.path} is accessed with different numbers of subscripts"
+                m.reason = R.Reason(f"{obj.path} is accessed with different numbers of subscripts", R.SHAPE_MISMATCH)
             return
         self._delinearise(obj)
 
@@ -304,10 +307,10 @@ class LoopModel:
                 iv_names = [n for n in names if n in ivs]
                 params = tuple(sorted(n for n in names if n not in ivs))
                 if any(p in self.variant for p in params):
-                    failure = f"subscript {m.access.text} uses {', '.join(p for p in params if p in self.variant)}, which the loop changes"
+                    failure = R.Reason(f"subscript {m.access.text} uses {', '.join(p for p in params if p in self.variant)}, which the loop changes", R.SUBSCRIPT_VARIANT)
                     break
                 if len(iv_names) > 1:
-                    failure = f"subscript {m.access.text} multiplies loop variables"
+                    failure = R.Reason(f"subscript {m.access.text} multiplies loop variables", R.NOT_AFFINE)
                     break
                 outer = [n for n in params if n in self.outer_ivs]
                 if not iv_names and len(params) >= 2 and len(outer) == 1:
@@ -355,7 +358,7 @@ class LoopModel:
                         rest = []
                         break
                 if len(nxt) != len(prev) + 1 or len(rest) != 1:
-                    failure = f"cannot delinearise the subscripts of {obj.path}"
+                    failure = R.Reason(f"cannot delinearise the subscripts of {obj.path}", R.DELINEARISE)
                     break
         if failure is None:
             for m, parts in zip(obj.accesses, split):
@@ -375,8 +378,8 @@ class LoopModel:
                         f"({render_aff(inner, ivs_for('a', m))} < 0 or "
                         f"{render_aff(inner, ivs_for('a', m))} >= {param_name(extra)})"])
                     if not text_is_empty(text):
-                        failure = (f"cannot delinearise {m.access.text}: "
-                                   f"{render_c(inner)} may leave [0, {extra})")
+                        failure = R.Reason(f"cannot delinearise {m.access.text}: "
+                                           f"{render_c(inner)} may leave [0, {extra})", R.DELINEARISE)
                         break
                 if failure:
                     break

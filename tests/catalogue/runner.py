@@ -70,6 +70,9 @@ def check_expectations(result: FileResult, table: dict[str, dict]) -> None:
             reasons = [r for l in nest for r in reports[l.id].reasons]
             if not any(want["serial"] in r for r in reasons):
                 result.failures.append(f"{where}: no reason mentions {want['serial']!r}: {reasons[:3]}")
+            codes = [c for l in nest for c in reports[l.id].codes]
+            if "code" in want and want["code"] not in codes:
+                result.failures.append(f"{where}: no reason has the code {want['code']!r}: {codes}")
             continue
         result.parallel += 1
         if len(par) != want.get("count", 1):
@@ -86,6 +89,8 @@ def check_expectations(result: FileResult, table: dict[str, dict]) -> None:
                 result.failures.append(f"{where}: pragma {got.pragma!r} lacks {part!r}")
         if got.proof != want.get("proof", "static"):
             result.failures.append(f"{where}: proof {got.proof}, expected {want.get('proof', 'static')}")
+        if "root_code" in want and want["root_code"] not in reports[root.id].codes:
+            result.failures.append(f"{where}: outer loop codes lack {want['root_code']!r}: {reports[root.id].codes}")
         if "root_reason" in want:
             reasons = reports[root.id].reasons
             if not any(want["root_reason"] in r for r in reasons):
