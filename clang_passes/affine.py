@@ -17,8 +17,8 @@ from typing import Optional
 from clang.cindex import CursorKind as K, StorageClass
 
 from autopar.ir import AffineExpr
-from clang_passes.ast import (FUNCTION_KINDS, Node, Source, Variables, evaluate_int, expression_children,
-                              is_integer_decl, stored_operand, strip, variable_decl)
+from clang_passes.ast import (FUNCTION_KINDS, LOOP_KINDS, Node, Source, Variables, evaluate_int,
+                              expression_children, is_integer_decl, stored_operand, strip, variable_decl)
 
 _INT_LITERAL = re.compile(r"^(0[xX][0-9a-fA-F']+|0[bB][01']+|0[0-7']*|[1-9][0-9']*)[uUlLzZ]*$")
 
@@ -205,6 +205,12 @@ class AffineBuilder:
                     raise _NotAffine(f"{decl.spelling} is not an integer")
                 return {decl.spelling: 1}
             what, name = scope.classify(decl)
+            if what in ("written", "symbol") and Variables.key(decl) in scope.nest.any_writes:
+                # `i = 1; f[i][j]`, `k1 = k + 1; r[m][k1]`: the definition that reaches this use in
+                # the same iteration, when there is exactly one
+                value = self._reaching_value(node, decl, scope)
+                if value is not None:
+                    return value
             if what in ("iv", "symbol"):
                 return {name: 1}
             if what == "value":
@@ -277,6 +283,58 @@ class AffineBuilder:
         finally:
             self._expanding.discard(key)
 
+    def _reaching_value(self, use: Node, decl, scope: Scope) -> Optional[dict[str, int]]:
+        """Forward substitution: the affine value of a local integer scalar at `use`, from the one plain
+        definition (`x = e;` or `int x = e;`) that dominates the use within an iteration of every loop
+        around it, with no other write of the scalar on the way: found by walking up from the use,
+        looking at the statements before it in each block. A loop on the way that writes the scalar
+        anywhere (a value from an earlier iteration), a write beside the use in the same expression or
+        condition, or a label, case or switch on the way (a jump past the definition) gives None.
+        The definition's operands are read in its own scope, so a name that the loop around the
+        definition changes is not affine there; nothing between the definition and the use (inside
+        that loop, in the same iteration) can change the names that are affine there."""
+        nest = scope.nest
+        key = Variables.key(decl)
+        if nest.scope_at is None or key in self._expanding or not _plain_local(decl) \
+                or key in nest.through_reference or key in nest.address_taken_in_function \
+                or _has_labels(nest.root):
+            return None
+        writes = nest.all_writes.get(key, [])
+        child = use
+        for parent in use.ancestors():
+            kind = parent.kind
+            if kind in _JUMP_TARGETS or kind == K.SWITCH_STMT:
+                return None
+            inside = [w for w in writes if w is parent or parent.contains(w)]
+            if kind == K.COMPOUND_STMT:
+                position = next(k for k, c in enumerate(parent.children) if c is child)
+                for sibling in reversed(parent.children[:position]):
+                    if sibling.kind in _JUMP_TARGETS:
+                        return None
+                    hits = [w for w in inside if w is sibling or sibling.contains(w)]
+                    if not hits:
+                        continue
+                    definition = _definition(sibling, key)
+                    if definition is None or len(hits) != 1:
+                        return None
+                    value, where = definition
+                    self._expanding.add(key)
+                    try:
+                        return self._terms(value, nest.scope_at(where))
+                    except _NotAffine:
+                        return None
+                    finally:
+                        self._expanding.discard(key)
+            elif kind in LOOP_KINDS:
+                if inside:  # the value may come from an earlier iteration
+                    return None
+            elif any(not (w is child or child.contains(w)) for w in inside):
+                return None
+            if parent is nest.root:
+                return None
+            child = parent
+        return None
+
     @staticmethod
     def _product(left: dict[str, int], right: dict[str, int], text: str, scope: Optional[Scope]) -> dict[str, int]:
         ivs = {iv for _, _, iv in scope.enclosing} if scope else set()
@@ -293,6 +351,40 @@ class AffineBuilder:
 
 class _NotAffine(Exception):
     pass
+
+
+_JUMP_TARGETS = {K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT}
+# types whose value is the affine value of the definition (no narrowing of a small type)
+_WIDE_INTEGERS = {"int", "long", "long long", "unsigned int", "unsigned long", "unsigned long long"}
+
+
+def _plain_local(decl) -> bool:
+    """A non-static local integer of at least int width: it changes only by assignment."""
+    parent = decl.semantic_parent
+    return parent is not None and parent.kind in FUNCTION_KINDS and \
+        decl.storage_class not in (StorageClass.STATIC, StorageClass.EXTERN) and \
+        decl.type.get_canonical().spelling in _WIDE_INTEGERS
+
+
+def _has_labels(root: Node) -> bool:
+    return any(n.kind == K.LABEL_STMT for n in root.walk())
+
+
+def _definition(statement: Node, key: tuple) -> Optional[tuple[Node, Node]]:
+    """(value, node) of `x = value;` or `int x = value;` when `statement` is exactly that for `key`."""
+    if statement.kind == K.BINARY_OPERATOR and statement.binary_op == "=":
+        operands = expression_children(statement)
+        target = strip(operands[0]) if len(operands) == 2 else None
+        if target is not None and target.kind == K.DECL_REF_EXPR and target.cursor.referenced is not None \
+                and Variables.key(target.cursor.referenced) == key:
+            return operands[1], statement
+        return None
+    if statement.kind == K.DECL_STMT and len(statement.children) == 1:
+        var = statement.children[0]
+        values = expression_children(var)
+        if var.kind == K.VAR_DECL and Variables.key(var.cursor) == key and values:
+            return values[-1], var
+    return None
 
 
 class _Text:
