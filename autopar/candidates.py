@@ -319,8 +319,9 @@ def _bound_memory_written(loop: Loop, an: Analysis) -> list[str]:
     c = loop.canonical
     if c is None:
         return []
-    texts = [text for aff, text in ((c.lower, c.lower_text), (c.upper, c.upper_text))
-             if aff is None and re.search(r"\[|->|\.|\w\s*\(", text)]
+    # a min/max bound modelled piece by piece reads no memory (its pieces are affine)
+    texts = [text for aff, each, text in ((c.lower, c.lower_each, c.lower_text), (c.upper, c.upper_each, c.upper_text))
+             if aff is None and not each and re.search(r"\[|->|\.|\w\s*\(", text)]
     if not texts:
         return []
     names = set(re.findall(r"[A-Za-z_]\w*", " ".join(texts)))

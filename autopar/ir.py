@@ -232,6 +232,12 @@ class CanonicalForm(BaseModel):
     upper_text: str
     comparison: Comparison
     step: int  # constant step, negative for decrementing loops
+    # a bound that is a min or max of affine pieces (`i <= min(n - 1, 32 * t + 31)`, `i = max(0, a)`):
+    # the condition holds against every piece of `upper_each`, and the first value is the max
+    # (increasing loop) or min (decreasing loop) of `lower_each`. Beside `upper`/`lower` when the
+    # whole bound is also one parameter (a min of parameters), else instead of them (None).
+    lower_each: list[AffineExpr] = Field(default_factory=list)
+    upper_each: list[AffineExpr] = Field(default_factory=list)
 
 
 class Loop(BaseModel):

@@ -230,7 +230,18 @@ class AffineBuilder:
         if kind == K.CALL_EXPR:
             raise _NotAffine("function call in subscript")
         if kind == K.MEMBER_REF_EXPR:
+            member = self._invariant_member(node, scope)
+            if member is not None:  # `v->len`, `s.n` that nothing in the nest can write: a parameter
+                return {member: 1}
             raise _NotAffine(f"subscript uses the member {text}")
+        if kind == K.CONDITIONAL_OPERATOR or (kind == K.BINARY_OPERATOR and node.binary_op in ("/", "%")):
+            if not any(n.kind == K.DECL_REF_EXPR for n in node.walk()):
+                value = evaluate_int(node)  # `M / 2` of a macro constant
+                if value is not None:
+                    return {"": value}
+            opaque = self._invariant_expression(node, scope)
+            if opaque is not None:  # `n / 2`, `floord(n - 1, 32)`, `(n < m ? n : m)` of the nest's parameters
+                return {opaque: 1}
         if kind == K.UNARY_OPERATOR:
             op = node.unary_op
             operand = expression_children(node)
@@ -282,6 +293,97 @@ class AffineBuilder:
             return self._terms(expression_children(node)[-1], scope.nest.scope_at(node))
         finally:
             self._expanding.discard(key)
+
+    def pieces(self, node: Node, scope: Optional[Scope], kind: str) -> Optional[list[AffineExpr]]:
+        """A bound that is the `kind` ("min" or "max") of affine expressions, as those expressions:
+        `(a < b ? a : b)` (also from a `min` macro) nested to any depth; a plain affine expression is
+        one piece. None when it is neither."""
+        node = strip(node)
+        if node.kind == K.CONDITIONAL_OPERATOR:
+            parts = expression_children(node)
+            cond = strip(parts[0]) if len(parts) == 3 else None
+            if cond is not None and cond.kind == K.BINARY_OPERATOR and cond.binary_op in ("<", "<=", ">", ">="):
+                sides = expression_children(cond)
+                l, r = (self.build(sides[0], scope)[0], self.build(sides[1], scope)[0]) if len(sides) == 2 \
+                    else (None, None)
+                x, y = self.build(parts[1], scope)[0], self.build(parts[2], scope)[0]
+                less = cond.binary_op in ("<", "<=")
+                picked = None
+                if None not in (l, r) and l == x and r == y:
+                    picked = "min" if less else "max"
+                elif None not in (l, r) and l == y and r == x:
+                    picked = "max" if less else "min"
+                if picked == kind:
+                    first, second = self.pieces(parts[1], scope, kind), self.pieces(parts[2], scope, kind)
+                    if first is not None and second is not None:
+                        return first + second
+        value, _ = self.build(node, scope)
+        return [value] if value is not None else None
+
+    def _invariant_names(self, node: Node, scope: Optional[Scope]) -> bool:
+        """Every variable `node` reads is an integer that nothing in the nest can change, and it has no
+        side effect, call or memory read: its value is the same wherever the nest evaluates it."""
+        if scope is None:
+            return False
+        for n in node.walk():
+            kind = n.kind
+            if kind in (K.CALL_EXPR, K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR, K.COMPOUND_STMT,
+                        K.LAMBDA_EXPR) or \
+                    n.unary_op in ("*", "&", "++", "--") or stored_operand(n) is not None:
+                return False
+            if kind == K.DECL_REF_EXPR:
+                decl = n.cursor.referenced
+                if decl is not None and decl.kind == K.ENUM_CONSTANT_DECL:
+                    continue
+                if decl is None or decl.kind not in (K.VAR_DECL, K.PARM_DECL) or not is_integer_decl(decl):
+                    return False
+                key = Variables.key(decl)
+                if key in scope.nest.any_writes or scope.nest.may_change_indirectly(key, decl) or \
+                        key in scope.nest.through_reference or scope.classify(decl)[0] != "symbol":
+                    return False
+        return True
+
+    def _invariant_expression(self, node: Node, scope: Optional[Scope]) -> Optional[str]:
+        """The C text of an integer expression of the nest's parameters that is not affine (a division,
+        a remainder, a conditional), as the name of one more parameter: the same text is the same
+        value everywhere in the nest. None when it reads anything the nest may change."""
+        if not self._invariant_names(node, scope):
+            return None
+        text = "".join(self.source.text_of(node).split())
+        if not text or "*" in text:  # a product would read as a monomial of two names
+            return None
+        return f"({text})"
+
+    def _invariant_member(self, node: Node, scope: Optional[Scope]) -> Optional[str]:
+        """`v->len`, `s.n`, `p->dims.n`: an integer member of a variable that the nest neither assigns
+        nor may write through memory of the member's type or a call, as a parameter name."""
+        if scope is None or not is_integer_decl(node.cursor):
+            return None
+        nest = scope.nest
+        member_type = node.cursor.type.get_canonical().spelling
+        if nest.opaque_calls or member_type in nest.memory_write_types or nest.memory_write_types & CHAR_TYPES:
+            return None
+        path = []
+        current = node
+        while current.kind == K.MEMBER_REF_EXPR:
+            children = expression_children(current)
+            if len(children) != 1:
+                return None
+            base = strip(children[0])
+            arrow = base.cursor.type.get_canonical().kind.name == "POINTER"
+            path.insert(0, ("->" if arrow else ".") + current.cursor.spelling)
+            current = base
+        if current.kind != K.DECL_REF_EXPR:
+            return None
+        decl = current.cursor.referenced
+        if decl is None or decl.kind not in (K.VAR_DECL, K.PARM_DECL):
+            return None
+        key = Variables.key(decl)
+        if key in nest.any_writes or key in nest.through_reference or nest.may_change_indirectly(key, decl):
+            return None
+        if _calls_that_may_write(nest.root):
+            return None
+        return decl.spelling + "".join(path)
 
     def _reaching_value(self, use: Node, decl, scope: Scope) -> Optional[dict[str, int]]:
         """Forward substitution: the affine value of a local integer scalar at `use`, from the one plain
@@ -364,6 +466,20 @@ def _plain_local(decl) -> bool:
     return parent is not None and parent.kind in FUNCTION_KINDS and \
         decl.storage_class not in (StorageClass.STATIC, StorageClass.EXTERN) and \
         decl.type.get_canonical().spelling in _WIDE_INTEGERS
+
+
+def _calls_that_may_write(root: Node) -> bool:
+    """A call in the nest other than one of a system header's functions with no pointer argument
+    (`sqrt(x)`): it might write any memory it can reach."""
+    for n in root.walk():
+        if n.kind != K.CALL_EXPR:
+            continue
+        callee = n.cursor.referenced
+        if callee is None or not callee.location.is_in_system_header:
+            return True
+        if any(a.type.get_canonical().kind.name in ("POINTER", "LVALUEREFERENCE") for a in n.cursor.get_arguments()):
+            return True
+    return False
 
 
 def _has_labels(root: Node) -> bool:

@@ -225,17 +225,37 @@ class LoopModel:
             if aff:
                 model.params |= {param_name(n) for n in aff if n and n not in ivs}
         up = c.step > 0
+        # a min/max bound: every usable piece is a constraint (a piece left out only widens the domain)
+        lower_each = [self._usable(p, ivs) for p in c.lower_each]
+        upper_each = [self._usable(p, ivs) for p in c.upper_each]
+        for aff in [*lower_each, *upper_each]:
+            if aff:
+                model.params |= {param_name(n) for n in aff if n and n not in ivs}
         if lower is not None:
             model.domain.append(f"{me} {'>=' if up else '<='} {render_aff(lower, names)}")
+            model.domain += [f"{me} {'>=' if up else '<='} {render_aff(p, names)}" for p in lower_each if p]
             if abs(c.step) != 1:
                 model.domain.append(
                     f"exists (e{me} : {me} = {render_aff(lower, names)} + {c.step}*e{me} and e{me} >= 0)")
+        elif lower_each and None not in lower_each:
+            pieces = [render_aff(p, names) for p in lower_each]
+            model.domain += [f"{me} {'>=' if up else '<='} {p}" for p in pieces]
+            if abs(c.step) != 1:
+                first = f"{'max' if up else 'min'}({', '.join(pieces)})" if len(pieces) > 1 else pieces[0]
+                model.domain.append(f"exists (e{me} : {me} = {first} + {c.step}*e{me} and e{me} >= 0)")
         else:
+            model.domain += [f"{me} {'>=' if up else '<='} {render_aff(p, names)}" for p in lower_each if p]
             model.exact_domain = False
         op = {Comparison.LT: "<", Comparison.LE: "<=", Comparison.GT: ">", Comparison.GE: ">=",
               Comparison.NE: "<" if up else ">"}[c.comparison]
         if upper is not None and (op in ("<", "<=")) == up:
             model.domain.append(f"{me} {op} {render_aff(upper, names)}")
+            if c.comparison != Comparison.NE:
+                model.domain += [f"{me} {op} {render_aff(p, names)}" for p in upper_each if p]
+        elif upper_each and (op in ("<", "<=")) == up and c.comparison != Comparison.NE:
+            model.domain += [f"{me} {op} {render_aff(p, names)}" for p in upper_each if p]
+            if None in upper_each:
+                model.exact_domain = False
         else:
             model.exact_domain = False
 
