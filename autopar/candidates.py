@@ -158,9 +158,10 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
             elif summary.writes_globals:
                 out.append(R.Reason(f"calls {call.callee}, which writes the global {', '.join(summary.writes_globals)}",
                                     R.CALL_WRITES_GLOBAL))
-            elif summary.writes_through_params:
+            elif any(k not in call.modelled_arguments for k in summary.writes_through_params):
+                # an argument whose written region is among the loop's accesses is judged by them
                 args = [call.arguments[k] if k < len(call.arguments) else f"#{k}"
-                        for k in summary.writes_through_params]
+                        for k in summary.writes_through_params if k not in call.modelled_arguments]
                 out.append(R.Reason(f"calls {call.callee}, which writes through its argument {', '.join(args)}",
                                     R.CALL_WRITES_ARGUMENT))
             else:
@@ -169,7 +170,7 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                     out.append(R.Reason(f"calls {call.callee}, which reads {', '.join(sorted(touched))} that the loop writes",
                                         R.CALL_READS_WRITTEN))
                 for k in summary.reads_through_params:
-                    if k < len(call.arguments):
+                    if k < len(call.arguments) and k not in call.modelled_arguments:
                         root = _arg_root(call.arguments[k])
                         restricted = any(o.base.name == root and o.kind == "pointer" and o.base.restrict
                                          for o in objects.values())

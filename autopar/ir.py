@@ -155,6 +155,11 @@ class FunctionSummary(BaseModel):
     reads_through_params: list[int] = Field(default_factory=list)
     calls: list[str] = Field(default_factory=list)
     effect: CallEffect = CallEffect.PURE  # the worst effect of anything it does or calls
+    # per pointer parameter (its index), the elements it reads and writes when they are boxes of
+    # constant ranges over the pointee, one [low, high] per subscript (`p[m]` for m in 0..4:
+    # [[[0, 4]]]); a parameter whose accesses are not all such is absent
+    read_regions: dict[int, list[list[list[int]]]] = Field(default_factory=dict)
+    write_regions: dict[int, list[list[list[int]]]] = Field(default_factory=dict)
 
     @property
     def is_side_effect_free(self) -> bool:
@@ -168,6 +173,8 @@ class CallSite(BaseModel):
     effect: CallEffect
     summary: Optional[FunctionSummary] = None  # for SAME_TU
     arguments: list[str] = Field(default_factory=list)  # spelled argument texts
+    # arguments whose callee's regions are among the loop's accesses (instantiated at the call)
+    modelled_arguments: list[int] = Field(default_factory=list)
 
 
 class OmpClause(BaseModel):

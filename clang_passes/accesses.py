@@ -8,6 +8,7 @@ target, and a compound assignment `a[i] += x` as a read followed by a write.
 
 from __future__ import annotations
 
+import itertools
 from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
@@ -68,6 +69,8 @@ class AccessCollector:
         self.affine = affine
         self.counter = 0
         self.function = None
+        self.summaries: dict = {}  # same-file function summaries, for the regions their calls touch
+        self.modelled: set[tuple[int, int, int]] = set()  # (line, column, argument) of calls instantiated
 
     def collect(self, root: LoopInfo, loops_by_node: dict[int, LoopInfo]) -> list[Access]:
         """All accesses of one nest, in evaluation order."""
@@ -125,8 +128,84 @@ class AccessCollector:
             return
         elif kind == K.LAMBDA_EXPR:
             return
+        elif kind == K.CALL_EXPR and self.summaries:
+            for child in node.children:
+                self._visit(child)
+            self._call_regions(node)
+            return
         for child in node.children:
             self._visit(child)
+
+    def _call_regions(self, call: Node) -> None:
+        """A call of a same-file function whose pointer parameters touch constant boxes of their
+        pointees (`matvec_sub(a, rhs[i][j], rhs[i][j])` writes rhs[i][j][0..4]): each element of each
+        box becomes an access at the call, a read or a write, that may happen (conditional)."""
+        from clang_passes.calls import call_arguments, callee_name
+
+        summary = self.summaries.get(callee_name(call))
+        if summary is None or not (summary.read_regions or summary.write_regions):
+            return
+        arguments = call_arguments(call)
+        location = call.cursor.extent.start
+        for k in sorted(set(summary.read_regions) | set(summary.write_regions)):
+            if k >= len(arguments):
+                continue
+            base = self._region_base(arguments[k])
+            if base is None:
+                continue
+            chain, last_plus = base
+            name = self.source.text_of(arguments[k])
+            for is_write, boxes in ((False, summary.read_regions.get(k, [])), (True, summary.write_regions.get(k, []))):
+                for box in boxes:
+                    for point in itertools.product(*[range(lo, hi + 1) for lo, hi in box]):
+                        element = _Chain()
+                        element.root, element.path, element.memory = chain.root, list(chain.path), True
+                        element.root_indexed = chain.root_indexed
+                        subs = list(chain.subs)
+                        rest = list(point)
+                        if last_plus:
+                            what, item = subs[-1]
+                            offsets = [(1, item)] if what == "idx" else list(item)
+                            subs[-1] = ("deref", offsets + [(1, rest.pop(0))])
+                        subs += [("deref", [(1, c)]) for c in rest]
+                        element.subs = subs
+                        shown = f"({name})" if last_plus and not name.replace("_", "").isalnum() else name
+                        text = f"{shown}{''.join(f'[{c}]' for c in point)} in {callee_name(call)}()"
+                        self._emit(call, element, is_write, text=text, conditional=True)
+            self.modelled.add((location.line, location.column, k))
+
+    def _region_base(self, argument: Node) -> Optional[tuple["_Chain", bool]]:
+        """The argument of a call as the chain the callee's subscripts continue: an array lvalue that
+        decays (`rhs[i][j]`: new subscripts follow) or a pointer (`v`, `v + 3 * i`, `&v[2 * i]`: the
+        callee's first subscript adds to the last one). None for anything else."""
+        e = strip(argument)
+        kind = e.cursor.type.get_canonical().kind
+        if kind in ARRAY_TYPES:
+            chain = self._decompose(e)
+            if chain is None or chain.root is None or isinstance(chain.root, _This) or chain.loads or \
+                    any(what == "range" for what, _ in chain.subs):
+                return None
+            return chain, False
+        if kind != TypeKind.POINTER:
+            return None
+        if e.kind == K.UNARY_OPERATOR and e.unary_op == "&":
+            target = strip(expression_children(e)[0])
+            if target.kind != K.ARRAY_SUBSCRIPT_EXPR:
+                return None
+            chain = self._decompose(target)
+            if chain is None or chain.root is None or isinstance(chain.root, _This) or chain.loads or \
+                    not chain.subs or chain.subs[-1][0] == "range":
+                return None
+            return chain, True
+        chain = _Chain()
+        offsets = self._pointer_parts(e, chain)
+        if offsets is None or chain.root is None or isinstance(chain.root, _This) or chain.subs or chain.loads:
+            return None
+        if not hasattr(chain.root, "type") or chain.root.type.get_canonical().kind not in (TypeKind.POINTER, *ARRAY_TYPES):
+            return None
+        chain.subs = [("deref", offsets)]
+        chain.root_indexed = True
+        return chain, True
 
     def _lvalue(self, expr: Node, read: bool, write: bool) -> None:
         chain = self._decompose(expr)
@@ -347,8 +426,10 @@ class AccessCollector:
 
     # ------------------------------------------------------------------------------------ the record
 
-    def _emit(self, top: Node, chain: _Chain, is_write: bool) -> None:
-        enclosing, conditional = self.contexts.get(id(top), ((), False))
+    def _emit(self, top: Node, chain: _Chain, is_write: bool, text: Optional[str] = None,
+              conditional: bool = False) -> None:
+        enclosing, in_branch = self.contexts.get(id(top), ((), False))
+        conditional = conditional or in_branch
         if not enclosing:
             return
         innermost = enclosing[-1]
@@ -387,7 +468,7 @@ class AccessCollector:
             else:
                 subscripts.append(Subscript(text="0", affine=None, non_affine_reason=reason))
         location = top.cursor.extent.start
-        text = self.source.text_of(top)
+        text = text or self.source.text_of(top)
         if subs and subs[-1][0] == "range" and not any(c.isalnum() for c in text):
             text = f"an element of {subs[-1][1]}"  # the hidden `*__begin` of a range-based for
         self.found.append(Access(
@@ -407,6 +488,10 @@ class AccessCollector:
         constant = 0
         reason = None
         for sign, node, *own_scope in offsets:
+            if isinstance(node, int):  # a constant a call's region adds
+                text = str(node) if not text and sign > 0 else f"{text} {'+' if sign > 0 else '-'} {node}".strip()
+                constant += sign * node
+                continue
             part = self.source.text_of(node)
             text = part if not text and sign > 0 else f"{text} {'+' if sign > 0 else '-'} {part}".strip()
             value, why = self.affine.build(node, own_scope[0] if own_scope and own_scope[0] else scope)

@@ -82,10 +82,15 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
             finder.body_facts(info, nest)
 
     collector = accesses.AccessCollector(source, variables, finder.affine)
+    collector.summaries = summaries
     for root in (i for i in infos if i.parent is None):
         found = collector.collect(root, by_node)
         for info in root.subtree():
             info.loop.accesses = [a for a in found if info.loop.id in a.enclosing_loops]
+    for info in infos:  # the arguments whose callee's regions are now accesses of the loop
+        for site in info.loop.calls:
+            site.modelled_arguments = sorted(k for line, column, k in collector.modelled
+                                             if (line, column) == (site.line, site.column))
 
     for info in infos:
         info.loop.scalars = scalars.scalar_uses(info, variables, address_taken[id(info.function)], by_node)
