@@ -261,7 +261,7 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
         return out
     an = ctx.analysis(loop)
     out.analysis = an
-    classes = classify(loop)
+    classes = classify(loop, tu)
     out.classes = classes
     out.blockers += call_blockers(tu, loop, an.model.objects, classes.written)
     out.blockers += _bound_memory_written(loop, an)
@@ -591,6 +591,8 @@ def _collapse_chain(ctx: NestContext, loop: Loop) -> list[Loop]:
             break
         if not _same_clauses(base.classes, inner.classes):
             break
+        if child.canonical.induction_variable in base.classes.lastprivate:
+            break  # an inner loop variable used after the nest: an empty collapsed space would not assign it
         chain.append(child)
         ivs.add(child.canonical.induction_variable)
         current = child
@@ -827,7 +829,7 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
     if blockers:
         return [f"the pragma cannot go on this loop: {b}" for b in blockers]
     an = ctx.analysis(loop)
-    classes = classify(loop)
+    classes = classify(loop, tu)
     problems += call_blockers(tu, loop, an.model.objects, classes.written)
     problems += _bound_memory_written(loop, an)
 

@@ -224,7 +224,7 @@ def clause_problems(tu: TranslationUnit, loop, pragma: OmpPragma) -> list[tuple[
     what the analysis derives for the loop: a reduction that is shared, private or has another
     operator; a variable written first in every iteration left shared; a value used after the loop
     without lastprivate; a clause on a variable that does not behave that way."""
-    classes = classify(loop)
+    classes = classify(loop, tu)
     # the loops that the construct takes over are private by rule (OpenMP's predetermined classes)
     folded, current = set(), loop
     for _ in range(pragma.collapse):

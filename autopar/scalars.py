@@ -45,8 +45,10 @@ def _arithmetic(use: ScalarUse) -> bool:
         any(word in _ARITHMETIC for word in t.split())
 
 
-def classify(loop: Loop) -> ScalarClasses:
-    """Classify every scalar `loop` uses (nested loops included) for a pragma on `loop`."""
+def classify(loop: Loop, tu=None) -> ScalarClasses:
+    """Classify every scalar `loop` uses (nested loops included) for a pragma on `loop`. With the
+    translation unit, a scalar live after the loop that only a loop directly inside writes may be
+    lastprivate (`_written_by_child`)."""
     out = ScalarClasses()
     continues = loop.has_continue  # a `continue` may skip the write on the last iteration
 
@@ -77,7 +79,15 @@ def classify(loop: Loop) -> ScalarClasses:
                 out.roles[name] = "declared inside the loop: private"
             continue
         if use.is_induction_variable_of is not None:
-            if use.live_after_loop:
+            if use.live_after_loop and not continues and use.written_before_read and \
+                    _child_always_runs(tu, loop, use.is_induction_variable_of):
+                # the child's header assigns it in every iteration, whatever its trip count: the last
+                # iteration's value is the serial one
+                out.lastprivate.append(name)
+                out.notes.append(f"inner loop variable {name} is used after the loop; the inner loop runs "
+                                 "in every iteration: lastprivate")
+                out.roles[name] = "induction variable of an inner loop, used after the loop: lastprivate"
+            elif use.live_after_loop:
                 block(name, f"inner loop variable {name} is used after the loop", R.INNER_IV_LIVE_OUT)
             else:
                 out.private.append(name)
@@ -103,7 +113,8 @@ def classify(loop: Loop) -> ScalarClasses:
             if not use.live_after_loop:
                 out.private.append(name)
                 out.roles[name] = "written before read: private"
-            elif use.written_before_read and use.always_written and not continues:
+            elif use.written_before_read and not continues and \
+                    (use.always_written or _written_by_child(tu, loop, name)):
                 # written on every path of every iteration: the last iteration's value is the value
                 # the serial loop leaves, which is exactly what lastprivate copies out
                 out.lastprivate.append(name)
@@ -122,3 +133,44 @@ def classify(loop: Loop) -> ScalarClasses:
                 use.variable.name in out.private + out.lastprivate:
             out.notes.append(f"{use.variable.name} is a global privatised in the loop")
     return out
+
+
+def _constant_trip(loop: Loop) -> int:
+    """The trip count of a loop with constant bounds, else 0."""
+    c = loop.canonical
+    if c is None or c.lower is None or c.upper is None or c.lower.coefficients or c.upper.coefficients \
+            or c.comparison.value == "!=":
+        return 0
+    span = (c.upper.constant - c.lower.constant) * (1 if c.step > 0 else -1)
+    if c.comparison.value in ("<=", ">="):
+        span += 1
+    return max(0, -(-span // abs(c.step)))
+
+
+def _child_always_runs(tu, loop: Loop, child_id: str) -> bool:
+    """The loop `child_id` is directly inside `loop`, not under a condition, and its header assigns
+    its variable (`for (j = 0; ...)`): its initialisation runs in every iteration of `loop`. And `loop`
+    itself runs at least once: a lastprivate of a loop with no iteration assigns an undefined value
+    with gcc, where the serial loop leaves the variable alone."""
+    if tu is None or child_id not in loop.children or _constant_trip(loop) < 1:
+        return False
+    child = tu.loop(child_id)
+    return child.conditional is False and child.canonical is not None and \
+        not child.canonical.iv_declared_in_init and not child.writes_induction_variable
+
+
+def _written_by_child(tu, loop: Loop, name: str) -> bool:
+    """A loop directly inside `loop`, not under a condition, with a constant trip count of at least one,
+    no break or continue, writes `name` on every path of each of its iterations: every iteration of
+    `loop` writes it. (A trip count that may be zero would leave the private copy unwritten.) `loop`
+    itself has a constant trip count of at least one (see `_child_always_runs`)."""
+    if tu is None or _constant_trip(loop) < 1:
+        return False
+    for child_id in loop.children:
+        child = tu.loop(child_id)
+        if child.conditional is not False or child.has_break or child.has_continue or _constant_trip(child) < 1:
+            continue
+        use = child.scalar(name)
+        if use is not None and use.always_written and use.written_before_read and not use.declared_in_loop:
+            return True
+    return False
