@@ -134,6 +134,11 @@ def _arg_root(text: str) -> str:
     return m.group(0) if m else ""
 
 
+_CONTAINER = re.compile(r"^(std::)?(vector|array|span|deque|basic_string)(<.*>)?::")
+_RESIZING = {"push_back", "emplace_back", "pop_back", "resize", "reserve", "insert", "emplace", "erase",
+             "clear", "assign", "swap", "shrink_to_fit", "operator="}
+
+
 def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectModel],
                   written_scalars: set[str]) -> list[str]:
     out: list[str] = []
@@ -147,6 +152,14 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
             out.append(R.Reason(f"calls {call.callee} (hidden random state)", R.CALL_RANDOM))
         elif call.effect == CallEffect.ALLOCATION:
             out.append(R.Reason(f"calls {call.callee} (memory allocation)", R.CALL_ALLOCATION))
+        elif call.effect == CallEffect.UNKNOWN and _CONTAINER.match(call.callee):
+            method = call.callee.rsplit("::", 1)[-1]
+            if method in _RESIZING:
+                out.append(R.Reason(f"calls {call.callee}, which may resize or reallocate the container",
+                                    R.CONTAINER_RESIZE))
+            else:
+                out.append(R.Reason(f"calls {call.callee}: members of C++ containers are not modelled yet, so "
+                                    "the elements it reaches are unknown", R.CONTAINER_ACCESS))
         elif call.effect == CallEffect.UNKNOWN:
             out.append(R.Reason(f"calls {call.callee}, whose effects are unknown", R.CALL_UNKNOWN))
         else:

@@ -48,6 +48,8 @@ CALL_WRITES_GLOBAL = "call-writes-global"
 CALL_WRITES_ARGUMENT = "call-writes-argument"
 CALL_READS_WRITTEN = "call-reads-written"
 CALL_SEES_PRIVATE_GLOBAL = "call-sees-private-global"
+CONTAINER_ACCESS = "container-access"  # a C++ container member (operator[], size, at, data): not modelled
+CONTAINER_RESIZE = "container-resize"  # push_back, resize, insert, erase, ...: may reallocate
 # scalars
 SCALAR_CARRIED = "scalar-carried"
 SCALAR_LIVE_OUT = "scalar-live-out"

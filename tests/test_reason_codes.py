@@ -99,3 +99,14 @@ def test_sarif_results_carry_codes(tmp_path, capsys, monkeypatch):
     results = json.loads(out.read_text())["runs"][0]["results"]
     assert results and all(len(r["properties"]["codes"]) == len(r["properties"]["reasons"]) for r in results)
     assert results[0]["properties"]["codes"][0] == R.INDEPENDENT
+
+
+def test_multi_level_pointers_name_the_loaded_pointers(tmp_path):
+    from autopar.pipeline import analyze_file
+
+    path = tmp_path / "levels.c"
+    path.write_text("void f(double ***u, int n) {\n  for (int i = 0; i < n; i++)\n"
+                    "    for (int k = 0; k < n; k++) u[i][2][k] = 0;\n}\n")
+    loop = analyze_file(str(path)).report.loops[0]
+    assert loop.codes[0] == R.POINTER_LOADED
+    assert "u[i] and u[i][2] are read from memory (a multi-level pointer)" in loop.reasons[0]

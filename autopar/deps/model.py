@@ -271,7 +271,7 @@ class LoopModel:
                 m.reason = R.Reason(f"{reason} in {m.access.text}" if m.access.text not in reason else reason,
                                     R.NOT_AFFINE)
             elif len(m.access.subscripts) > direct:
-                m.reason = R.Reason(f"{m.access.text} goes through a loaded pointer", R.POINTER_LOADED)
+                m.reason = R.Reason(_loaded_reason(m.access, direct), R.POINTER_LOADED)
             elif obj.kind in ("pointer", "member") and obj.base.name in self.variant:
                 m.reason = R.Reason(f"{obj.base.name} changes inside the loop", R.POINTER_CHANGES)
         if any(m.reason for m in obj.accesses):
@@ -424,6 +424,16 @@ def first_reason(obj: ObjectModel) -> str:
 def ivs_for(prefix: str, m: AccessModel) -> dict[str, str]:
     """Induction variable name -> isl dim name (prefix + depth) for one access."""
     return {l.canonical.induction_variable: f"{prefix}{k}" for k, l in enumerate(m.loops) if l.canonical}
+
+
+def _loaded_reason(access: Access, direct: int) -> str:
+    """Why an access through pointers loaded from memory (`u[i][j][k]` of a `double ***u`, rows of a
+    `double **`) is not modelled: it names the loaded pointers."""
+    subs = access.subscripts
+    loaded = [access.path + "".join(f"[{s.text}]" for s in subs[:k]) for k in range(direct, len(subs))]
+    names = " and ".join(loaded)
+    return (f"{access.text} goes through a loaded pointer: {names} {'are' if len(loaded) > 1 else 'is'} read "
+            f"from memory (a multi-level pointer) whose rows are not proven disjoint")
 
 
 def _direct_dims(obj: ObjectModel) -> int:
