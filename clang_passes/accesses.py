@@ -15,6 +15,7 @@ from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Access, AffineExpr, Storage, Subscript, Variable
 from clang_passes.affine import AffineBuilder, Scope, written_decl_refs
+from clang_passes.containers import ELEMENT, container_call
 from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source, Variables,
                               expression_children, is_reference, strip, variable_decl)
 from clang_passes.loops import LoopInfo
@@ -60,6 +61,7 @@ class _Chain:
         self.memory = False
         self.root_indexed = False  # subs[0] indexes the root pointer itself: `p[i]`, `*(p + i)`
         self.loads: list[Node] = []  # pointers read from memory on the way: `p->next` of `p->next->val`
+        self.container = False  # the root is a standard container: the elements of its buffer
 
 
 class AccessCollector:
@@ -127,6 +129,10 @@ class AccessCollector:
             self._lvalue(node, read=True, write=False)
             return
         elif kind == K.LAMBDA_EXPR:
+            return
+        elif kind == K.CALL_EXPR and (found := container_call(node, self.root.node)) is not None \
+                and found[0] in ELEMENT:
+            self._lvalue(node, read=True, write=False)  # `v[i]`, `v.at(i)` read
             return
         elif kind == K.CALL_EXPR and self.summaries:
             for child in node.children:
@@ -230,6 +236,21 @@ class AccessCollector:
         e = strip(expr)
         while True:
             kind = e.kind
+            if kind == K.CALL_EXPR:  # `v[i]`, `v.at(i)`, `v.data()` of a standard container
+                found = container_call(e, self.root.node)
+                if found is None:
+                    return None
+                method, decl, args = found
+                if method in ELEMENT and len(args) == 1:
+                    chain.subs.insert(0, ("idx", args[0]))
+                    chain.inner.append(args[0])
+                    chain.memory = True
+                elif method != "data" or args or not chain.subs:
+                    return None
+                chain.root = decl
+                chain.root_indexed = False
+                chain.container = True
+                return chain
             if kind == K.ARRAY_SUBSCRIPT_EXPR:
                 children = expression_children(e)
                 if len(children) != 2:
@@ -448,6 +469,13 @@ class AccessCollector:
             variable = Variable(name="this", decl="0:0", storage=Storage.PARAMETER, type=root.type,
                                 is_pointer=True)
             written = False  # `this` cannot be assigned
+        elif chain.container:
+            # the container's buffer, as a pointer that may alias other pointers (and is named so in
+            # runtime checks); it moves only when the container is resized, which is an unknown call
+            own = self.variables.get(root)
+            variable = own.model_copy(update={"name": f"{own.name}.data()", "is_pointer": True, "is_array": False,
+                                              "array_dims": [], "is_struct": False, "restrict": False})
+            written = False
         else:
             variable = self.variables.get(root)
             written = not variable.is_array and (innermost.nest.is_written(Variables.key(root), root)

@@ -228,6 +228,9 @@ class AffineBuilder:
         if kind == K.ARRAY_SUBSCRIPT_EXPR:
             raise _NotAffine(f"indirect subscript {text}")
         if kind == K.CALL_EXPR:
+            size = self._container_size(node, scope)
+            if size is not None:  # `v.size()` of a container the nest cannot resize: a parameter
+                return {size: 1}
             raise _NotAffine("function call in subscript")
         if kind == K.MEMBER_REF_EXPR:
             member = self._invariant_member(node, scope)
@@ -384,6 +387,19 @@ class AffineBuilder:
         if _calls_that_may_write(nest.root):
             return None
         return decl.spelling + "".join(path)
+
+    def _container_size(self, node: Node, scope: Optional[Scope]) -> Optional[str]:
+        from clang_passes.containers import container_call, fixed_size
+
+        found = container_call(node, scope.nest.root) if scope is not None else None
+        if scope is None or found is None or found[0] != "size" or found[2]:
+            return None
+        decl = found[1]
+        key = Variables.key(decl)
+        nest = scope.nest
+        if key in nest.any_writes or key in nest.through_reference or not fixed_size(nest.root, decl):
+            return None
+        return f"{decl.spelling}.size()"
 
     def _reaching_value(self, use: Node, decl, scope: Scope) -> Optional[dict[str, int]]:
         """Forward substitution: the affine value of a local integer scalar at `use`, from the one plain

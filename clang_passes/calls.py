@@ -8,6 +8,7 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import CallEffect, CallSite, FunctionSummary, Storage
+from clang_passes.containers import READ_ONLY, container_call
 from clang_passes.ast import (ASSIGN_OPS, FUNCTION_KINDS, INC_DEC, Function, Node, Source, Variables,
                               evaluate_int, expression_children, qualified_name, stored_operand, strip,
                               variable_decl)
@@ -432,7 +433,13 @@ def call_sites(info, source: Source, summaries: dict[str, FunctionSummary]) -> l
             continue
         name = callee_name(node)
         summary = summaries.get(name)
-        if summary is not None:
+        root = info
+        while root.parent is not None:
+            root = root.parent
+        member = container_call(node, root.node)  # modelled as accesses of the nest (accesses.py)
+        if member is not None and member[0] in READ_ONLY:
+            effect = CallEffect.PURE  # an element access (among the loop's accesses) or the size
+        elif summary is not None:
             effect = CallEffect.SAME_TU
         elif node.kind != K.CALL_EXPR:
             effect = CallEffect.ALLOCATION
