@@ -110,3 +110,15 @@ def test_multi_level_pointers_name_the_loaded_pointers(tmp_path):
     loop = analyze_file(str(path)).report.loops[0]
     assert loop.codes[0] == R.POINTER_LOADED
     assert "u[i] and u[i][2] are read from memory (a multi-level pointer)" in loop.reasons[0]
+
+
+def test_loops_under_existing_pragmas_say_whether_a_plan_exists(tmp_path):
+    from autopar.pipeline import analyze_file
+
+    path = tmp_path / "pragmas.c"
+    path.write_text("void f(double *restrict a, double *restrict b, int n) {\n"
+                    "#pragma omp parallel for\n  for (int i = 0; i < n; i++) a[i] = b[i] + 1;\n"
+                    "#pragma omp parallel for\n  for (int i = 1; i < n; i++) a[i] = a[i - 1] + 1;\n}\n")
+    free, carried = analyze_file(str(path)).report.loops
+    assert not free.parallel and free.parallelizable and free.codes == [R.EXISTING_PRAGMA, R.INDEPENDENT]
+    assert not carried.parallelizable and carried.codes == [R.EXISTING_PRAGMA, R.CARRIED_FLOW]
