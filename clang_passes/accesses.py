@@ -478,7 +478,11 @@ class AccessCollector:
             written = False
         else:
             variable = self.variables.get(root)
-            written = not variable.is_array and (innermost.nest.is_written(Variables.key(root), root)
+            # a pointer the nest only declares (`double *row = u[i];` in the outer loop) is fixed in the
+            # loops inside its declaration; the loop around it sees it as declared there (variant)
+            key = Variables.key(root)
+            written = not variable.is_array and (key in innermost.nest.assigned
+                                                 or innermost.nest.may_change_indirectly(key, root)
                                                  or root.spelling.startswith("__begin"))  # range-for cursor
         subscripts: list[Subscript] = []
         for what, item in subs:

@@ -138,6 +138,7 @@ class NestFacts:
                     self.body_writes.setdefault(key, []).append(node)
         for key in assigned:
             self.constants.pop(key, None)
+        self.assigned = assigned  # variables the nest assigns by name (declarations not counted)
 
     def is_written(self, key: tuple, decl) -> bool:
         return key in self.any_writes or self.may_change_indirectly(key, decl)
