@@ -15,7 +15,7 @@ from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Access, AffineExpr, Storage, Subscript, Variable
 from clang_passes.affine import AffineBuilder, Scope, written_decl_refs
-from clang_passes.containers import ELEMENT, container_call
+from clang_passes.containers import ELEMENT, PLAIN_TYPES, container_call, plain_element
 from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source, Variables,
                               expression_children, is_reference, strip, variable_decl)
 from clang_passes.loops import LoopInfo
@@ -62,6 +62,7 @@ class _Chain:
         self.root_indexed = False  # subs[0] indexes the root pointer itself: `p[i]`, `*(p + i)`
         self.loads: list[Node] = []  # pointers read from memory on the way: `p->next` of `p->next->val`
         self.container = False  # the root is a standard container: the elements of its buffer
+        self.call: Optional[Node] = None  # the container's element call (`v[i]`, `v.at(i)`), if any
 
 
 class AccessCollector:
@@ -73,6 +74,7 @@ class AccessCollector:
         self.function = None
         self.summaries: dict = {}  # same-file function summaries, for the regions their calls touch
         self.modelled: set[tuple[int, int, int]] = set()  # (line, column, argument) of calls instantiated
+        self.container_elements: set[tuple[int, int]] = set()  # (line, column) of `v[i]` calls modelled
 
     def collect(self, root: LoopInfo, loops_by_node: dict[int, LoopInfo]) -> list[Access]:
         """All accesses of one nest, in evaluation order."""
@@ -131,7 +133,7 @@ class AccessCollector:
         elif kind == K.LAMBDA_EXPR:
             return
         elif kind == K.CALL_EXPR and (found := container_call(node, self.root.node)) is not None \
-                and found[0] in ELEMENT:
+                and found[0] in ELEMENT and plain_element(node):
             self._lvalue(node, read=True, write=False)  # `v[i]`, `v.at(i)` read
             return
         elif kind == K.CALL_EXPR and self.summaries:
@@ -241,15 +243,19 @@ class AccessCollector:
                 if found is None:
                     return None
                 method, decl, args = found
-                if method in ELEMENT and len(args) == 1:
+                if chain.path:
+                    return None  # a member of an element (`v[i].x`): not modelled, the call stays unknown
+                if method in ELEMENT and len(args) == 1 and plain_element(e):
                     chain.subs.insert(0, ("idx", args[0]))
                     chain.inner.append(args[0])
                     chain.memory = True
-                elif method != "data" or args or not chain.subs:
+                elif method != "data" or args or not chain.subs or \
+                        e.cursor.type.get_pointee().get_canonical().kind not in PLAIN_TYPES:
                     return None
                 chain.root = decl
                 chain.root_indexed = False
                 chain.container = True
+                chain.call = e if method in ELEMENT else None
                 return chain
             if kind == K.ARRAY_SUBSCRIPT_EXPR:
                 children = expression_children(e)
@@ -470,6 +476,9 @@ class AccessCollector:
                                 is_pointer=True)
             written = False  # `this` cannot be assigned
         elif chain.container:
+            if chain.call is not None:
+                where = chain.call.cursor.extent.start
+                self.container_elements.add((where.line, where.column))
             # the container's buffer, as a pointer that may alias other pointers (and is named so in
             # runtime checks); it moves only when the container is resized, which is an unknown call
             own = self.variables.get(root)

@@ -8,7 +8,7 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import CallEffect, CallSite, FunctionSummary, Storage
-from clang_passes.containers import READ_ONLY, container_call
+from clang_passes.containers import PLAIN_TYPES, READ_ONLY, container_call
 from clang_passes.ast import (ASSIGN_OPS, FUNCTION_KINDS, INC_DEC, Function, Node, Source, Variables,
                               evaluate_int, expression_children, qualified_name, stored_operand, strip,
                               variable_decl)
@@ -437,7 +437,8 @@ def call_sites(info, source: Source, summaries: dict[str, FunctionSummary]) -> l
         while root.parent is not None:
             root = root.parent
         member = container_call(node, root.node)  # modelled as accesses of the nest (accesses.py)
-        if member is not None and member[0] in READ_ONLY:
+        if member is not None and member[0] in READ_ONLY and \
+                (member[0] != "data" or node.cursor.type.get_pointee().get_canonical().kind in PLAIN_TYPES):
             effect = CallEffect.PURE  # an element access (among the loop's accesses) or the size
         elif summary is not None:
             effect = CallEffect.SAME_TU

@@ -23,6 +23,8 @@ def container_type(t) -> bool:
     if t.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE):
         t = t.get_pointee()
     spelling = t.get_canonical().spelling.replace("const ", "").strip()
+    if spelling.startswith(("std::vector<bool", "std::__1::vector<bool")):
+        return False  # elements are bits of shared words: not separate objects
     return any(spelling.startswith(f"std::{name}<") or spelling.startswith(f"std::__1::{name}<")
                for name in CONTAINERS)
 
@@ -98,3 +100,17 @@ def fixed_size(root: Node, decl) -> bool:
                 Variables.key(found[1]) != key:
             return False
     return True
+
+
+PLAIN_TYPES = _PLAIN = {TypeKind.FLOAT, TypeKind.DOUBLE, TypeKind.LONGDOUBLE, TypeKind.POINTER, TypeKind.BOOL, TypeKind.CHAR_U,
+          TypeKind.UCHAR, TypeKind.USHORT, TypeKind.UINT, TypeKind.ULONG, TypeKind.ULONGLONG, TypeKind.CHAR_S,
+          TypeKind.SCHAR, TypeKind.SHORT, TypeKind.INT, TypeKind.LONG, TypeKind.LONGLONG, TypeKind.ENUM}
+
+
+def plain_element(call: Node) -> bool:
+    """Whether the element a call returns is a number or a pointer (not a struct whose members the
+    caller may use, not an array)."""
+    t = call.cursor.type
+    if t.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE):
+        t = t.get_pointee()
+    return t.get_canonical().kind in _PLAIN

@@ -51,3 +51,14 @@ def test_verdicts_and_codes(path):
     # a local reference to a container is not modelled (a runtime check before the loop could not
     # name it): its members stay unknown calls
     assert not loops[3].parallelizable and loops[3].codes == [R.CONTAINER_ACCESS]
+
+
+def test_struct_elements_and_bit_vectors_stay_unknown(tmp_path):
+    path = tmp_path / "structs.cpp"
+    path.write_text("#include <vector>\nstruct P { double x, y; };\n"
+                    "void f(std::vector<P> &v, std::vector<bool> &b, int n) {\n"
+                    "  for (int i = 0; i < n; i++) v[i].x = v[i].y * 2;\n"
+                    "  for (int i = 0; i < n; i++) v.data()[i].x = 1;\n"
+                    "  for (int i = 0; i < n; i++) b[i] = true;\n}\n")
+    loops = analyze_file(str(path)).report.loops
+    assert all(not l.parallelizable and R.CONTAINER_ACCESS in l.codes for l in loops)
