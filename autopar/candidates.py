@@ -20,6 +20,7 @@ from autopar.deps import (ISL_LOCK, AccessModel, Analysis, Edge, ObjectModel, co
                           overlap_check, pair_set_text, render_poly, runs_at_least_once,
                           wrap_problem)
 from autopar import machine
+from autopar import reasons as R
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
 from autopar.plan import Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule
 from autopar.scalars import ScalarClasses, classify
@@ -78,7 +79,8 @@ class NestContext:
             except Exception as error:  # never guess: a loop the analysis cannot finish stays serial
                 self._legality[loop.id] = Legality(
                     loop=loop, structural=False,
-                    blockers=[f"the analysis could not finish ({type(error).__name__}: {error}); left serial"])
+                    blockers=[R.Reason(f"the analysis could not finish ({type(error).__name__}: {error}); left serial",
+                                       R.ANALYSIS_FAILED)])
         return self._legality[loop.id]
 
 
@@ -86,38 +88,38 @@ def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
     """Reasons the loop cannot carry a pragma whatever its dependences are."""
     out: list[str] = []
     if not loop.in_main_file:
-        out.append("the loop is not in the main file")
+        out.append(R.Reason("the loop is not in the main file", R.NOT_MAIN_FILE))
     if loop.from_macro:
-        out.append("the loop comes from a macro expansion")
+        out.append(R.Reason("the loop comes from a macro expansion", R.MACRO))
     if loop.opt_out:
-        out.append("opted out with // autopar: off")
+        out.append(R.Reason("opted out with // autopar: off", R.OPT_OUT))
     if loop.existing_pragma:
-        out.append(f"already has a pragma: {loop.existing_pragma}")
+        out.append(R.Reason(f"already has a pragma: {loop.existing_pragma}", R.EXISTING_PRAGMA))
     if loop.inside_omp_construct:
-        out.append("inside an existing omp pragma")
+        out.append(R.Reason("inside an existing omp pragma", R.INSIDE_OMP))
     if loop.canonical is None:
-        out.append(f"not a canonical loop: {loop.non_canonical_reason or 'unknown form'}")
+        out.append(R.Reason(f"not a canonical loop: {loop.non_canonical_reason or 'unknown form'}", R.NON_CANONICAL))
     else:
         wrap = wrap_problem(loop.canonical)
         if wrap:
-            out.append(wrap)
+            out.append(R.Reason(wrap, R.UNSIGNED_WRAP))
     if loop.form_problem:
-        out.append(f"loop form: {loop.form_problem}")
+        out.append(R.Reason(f"loop form: {loop.form_problem}", R.LOOP_FORM))
     if loop.has_break:
-        out.append("break leaves the loop")
+        out.append(R.Reason("break leaves the loop", R.BREAK))
     if loop.writes_induction_variable:
-        out.append("the body writes the induction variable")
+        out.append(R.Reason("the body writes the induction variable", R.WRITES_INDUCTION))
     if loop.writes_bound:
-        out.append("the body writes a variable of the loop bound")
+        out.append(R.Reason("the body writes a variable of the loop bound", R.WRITES_BOUND))
     inner = [loop, *descendants(tu, loop)]
     if any(l.has_return for l in inner):
-        out.append("return leaves the loop")
+        out.append(R.Reason("return leaves the loop", R.RETURN))
     if any(l.has_goto for l in inner):
-        out.append("goto may leave the loop")
+        out.append(R.Reason("goto may leave the loop", R.GOTO))
     if any(l.has_throw for l in inner):
-        out.append("throw may leave the loop")
+        out.append(R.Reason("throw may leave the loop", R.THROW))
     if any(l.existing_pragma for l in inner[1:]):
-        out.append("contains a loop with an existing omp pragma")
+        out.append(R.Reason("contains a loop with an existing omp pragma", R.CONTAINS_PRAGMA))
     return out
 
 
@@ -139,6 +141,11 @@ def _arg_root(text: str) -> str:
     return m.group(0) if m else ""
 
 
+_CONTAINER = re.compile(r"^(std::)?(vector|array|span|deque|basic_string)(<.*>)?::")
+_RESIZING = {"push_back", "emplace_back", "pop_back", "resize", "reserve", "insert", "emplace", "erase",
+             "clear", "assign", "swap", "shrink_to_fit", "operator="}
+
+
 def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectModel],
                   written_scalars: set[str]) -> list[str]:
     out: list[str] = []
@@ -147,31 +154,43 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
         if call.effect == CallEffect.PURE:
             continue
         if call.effect == CallEffect.IO:
-            out.append(f"calls {call.callee} (I/O)")
+            out.append(R.Reason(f"calls {call.callee} (I/O)", R.CALL_IO))
         elif call.effect == CallEffect.RANDOM:
-            out.append(f"calls {call.callee} (hidden random state)")
+            out.append(R.Reason(f"calls {call.callee} (hidden random state)", R.CALL_RANDOM))
         elif call.effect == CallEffect.ALLOCATION:
-            out.append(f"calls {call.callee} (memory allocation)")
+            out.append(R.Reason(f"calls {call.callee} (memory allocation)", R.CALL_ALLOCATION))
+        elif call.effect == CallEffect.UNKNOWN and _CONTAINER.match(call.callee):
+            method = call.callee.rsplit("::", 1)[-1]
+            if method in _RESIZING:
+                out.append(R.Reason(f"calls {call.callee}, which may resize or reallocate the container",
+                                    R.CONTAINER_RESIZE))
+            else:
+                out.append(R.Reason(f"calls {call.callee}: members of C++ containers are not modelled yet, so "
+                                    "the elements it reaches are unknown", R.CONTAINER_ACCESS))
         elif call.effect == CallEffect.UNKNOWN:
-            out.append(f"calls {call.callee}, whose effects are unknown")
+            out.append(R.Reason(f"calls {call.callee}, whose effects are unknown", R.CALL_UNKNOWN))
         else:
             summary = call.summary or tu.functions.get(call.callee)
             if summary is None:
-                out.append(f"calls {call.callee}, whose effects are unknown")
+                out.append(R.Reason(f"calls {call.callee}, whose effects are unknown", R.CALL_UNKNOWN))
             elif summary.effect != CallEffect.PURE:
-                out.append(f"calls {call.callee}, which does {summary.effect.value} work")
+                out.append(R.Reason(f"calls {call.callee}, which does {summary.effect.value} work", R.CALL_EFFECT))
             elif summary.writes_globals:
-                out.append(f"calls {call.callee}, which writes the global {', '.join(summary.writes_globals)}")
-            elif summary.writes_through_params:
+                out.append(R.Reason(f"calls {call.callee}, which writes the global {', '.join(summary.writes_globals)}",
+                                    R.CALL_WRITES_GLOBAL))
+            elif any(k not in call.modelled_arguments for k in summary.writes_through_params):
+                # an argument whose written region is among the loop's accesses is judged by them
                 args = [call.arguments[k] if k < len(call.arguments) else f"#{k}"
-                        for k in summary.writes_through_params]
-                out.append(f"calls {call.callee}, which writes through its argument {', '.join(args)}")
+                        for k in summary.writes_through_params if k not in call.modelled_arguments]
+                out.append(R.Reason(f"calls {call.callee}, which writes through its argument {', '.join(args)}",
+                                    R.CALL_WRITES_ARGUMENT))
             else:
                 touched = set(summary.reads_globals) & written
                 if touched:
-                    out.append(f"calls {call.callee}, which reads {', '.join(sorted(touched))} that the loop writes")
+                    out.append(R.Reason(f"calls {call.callee}, which reads {', '.join(sorted(touched))} that the loop writes",
+                                        R.CALL_READS_WRITTEN))
                 for k in summary.reads_through_params:
-                    if k < len(call.arguments):
+                    if k < len(call.arguments) and k not in call.modelled_arguments:
                         root = _arg_root(call.arguments[k])
                         restricted = any(o.base.name == root and o.kind == "pointer" and o.base.restrict
                                          for o in objects.values())
@@ -179,8 +198,8 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                             o.written and not o.distinct and root for o in objects.values()
                             if o.base.name != root))
                         if hit:
-                            out.append(f"calls {call.callee}, which reads through {call.arguments[k]} "
-                                       "memory the loop may write")
+                            out.append(R.Reason(f"calls {call.callee}, which reads through {call.arguments[k]} "
+                                                "memory the loop may write", R.CALL_READS_WRITTEN))
     return out
 
 
@@ -281,19 +300,20 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
             continue
         if objs and all(o in arrays for o in objs):
             continue
-        out.blockers.append(edge.reason)
+        out.blockers.append(R.Reason(edge.reason, edge.code or R.carried(edge.kind)))
     if alias_pairs:
         pairs = _written_first(an, alias_pairs)
         check = overlap_check(pairs)
         if check is None:
             for w, o in pairs:
-                out.blockers.append(f"{w.path} and {o.path} may point to the same memory and their "
-                                    "accessed ranges cannot be computed for a runtime check")
+                out.blockers.append(R.Reason(f"{w.path} and {o.path} may point to the same memory and their "
+                                             "accessed ranges cannot be computed for a runtime check",
+                                             R.ALIAS_UNBOUNDED))
         else:
             out.alias_check = check
-            out.notes.append("legal when " + " and ".join(sorted({f"{w.path} does not overlap {o.path}"
-                                                                   for w, o in pairs})) +
-                             " (runtime check)")
+            out.notes.append(R.Reason("legal when " + " and ".join(sorted({f"{w.path} does not overlap {o.path}"
+                                                                            for w, o in pairs})) +
+                                      " (runtime check)", R.ALIAS))
     for key, kind in sorted(arrays.items()):
         name = an.model.objects[key].path
         if kind == "lastprivate" and not runs_at_least_once(an.model):
@@ -314,7 +334,7 @@ def scalar_classes(tu: TranslationUnit, loop: Loop, an: Optional[Analysis] = Non
     (`runs_at_least_once`) and the file's floating-point policy."""
     with ISL_LOCK:
         an = an or Analysis(tu, loop)
-        return classify(loop, runs_once=runs_at_least_once(an.model), fp_reductions=tu.fp_reductions)
+        return classify(loop, runs_once=runs_at_least_once(an.model), fp_reductions=tu.fp_reductions, tu=tu)
 
 
 def _written_first(an: Analysis, alias_pairs: set[tuple[str, str]]) -> list[tuple[ObjectModel, ObjectModel]]:
@@ -332,16 +352,18 @@ def _bound_memory_written(loop: Loop, an: Analysis) -> list[str]:
     c = loop.canonical
     if c is None:
         return []
-    texts = [text for aff, text in ((c.lower, c.lower_text), (c.upper, c.upper_text))
-             if aff is None and re.search(r"\[|->|\.|\w\s*\(", text)]
+    # a min/max bound modelled piece by piece reads no memory (its pieces are affine)
+    texts = [text for aff, each, text in ((c.lower, c.lower_each, c.lower_text), (c.upper, c.upper_each, c.upper_text))
+             if aff is None and not each and re.search(r"\[|->|\.|\w\s*\(", text)]
     if not texts:
         return []
     names = set(re.findall(r"[A-Za-z_]\w*", " ".join(texts)))
     written = [o for o in an.model.objects.values() if o.written]
     if any(o.base.name in names for o in written):
-        return [f"the loop bound {' / '.join(texts)} reads memory the loop writes"]
+        return [R.Reason(f"the loop bound {' / '.join(texts)} reads memory the loop writes", R.BOUND_MEMORY_WRITTEN)]
     if any(not o.distinct for o in written):
-        return [f"the loop bound {' / '.join(texts)} reads memory the loop may write through a pointer"]
+        return [R.Reason(f"the loop bound {' / '.join(texts)} reads memory the loop may write through a pointer",
+                         R.BOUND_MEMORY_WRITTEN)]
     return []
 
 
@@ -357,7 +379,8 @@ def _privatised_globals_seen_by_calls(tu: TranslationUnit, loop: Loop, classes: 
         if summary is None:
             continue
         for name in sorted(globals_ & (set(summary.reads_globals) | set(summary.writes_globals))):
-            out.append(f"calls {call.callee}, which uses the global {name} that the loop would privatise")
+            out.append(R.Reason(f"calls {call.callee}, which uses the global {name} that the loop would privatise",
+                                R.CALL_SEES_PRIVATE_GLOBAL))
     return out
 
 
@@ -602,6 +625,8 @@ def _collapse_chain(ctx: NestContext, loop: Loop) -> list[Loop]:
             break  # zero iterations of the collapsed space would leave the lastprivate unspecified
         if not _same_clauses(base.classes, inner.classes):
             break
+        if child.canonical.induction_variable in base.classes.lastprivate:
+            break  # an inner loop variable used after the nest: an empty collapsed space would not assign it
         chain.append(child)
         ivs.add(child.canonical.induction_variable)
         current = child
@@ -726,7 +751,8 @@ def analyze_nest(tu: TranslationUnit, root: Loop, ctx: Optional[NestContext] = N
             except Exception:
                 loops = [root]
             return NestAnalysis(root_loop_id=root.id, default_reason=reason, verdicts=[
-                LoopVerdict(loop_id=loop.id, parallelizable=False, reasons=[reason]) for loop in loops])
+                LoopVerdict(loop_id=loop.id, parallelizable=False, reasons=[reason], codes=[R.ANALYSIS_FAILED])
+                for loop in loops])
 
 
 def _analyze_nest(tu: TranslationUnit, root: Loop, ctx: NestContext) -> NestAnalysis:
@@ -735,21 +761,24 @@ def _analyze_nest(tu: TranslationUnit, root: Loop, ctx: NestContext) -> NestAnal
     for loop in ctx.loops:
         legal = ctx.legality(loop)
         if legal.legal:
-            reasons = [f"no loop-carried dependence on {loop.canonical.induction_variable}"
-                       + (" once the runtime alias check holds" if legal.alias_check else "")]
-            reasons += legal.notes
+            reasons = [R.Reason(f"no loop-carried dependence on {loop.canonical.induction_variable}"
+                                + (" once the runtime alias check holds" if legal.alias_check else ""),
+                                R.INDEPENDENT)]
+            reasons += [n if isinstance(n, R.Reason) else R.Reason(n, R.NOTE) for n in legal.notes]
         else:
             reasons = legal.blockers[:MAX_REASONS]
             if len(legal.blockers) > MAX_REASONS:
-                reasons.append(f"and {len(legal.blockers) - MAX_REASONS} more")
-        verdicts.append(LoopVerdict(loop_id=loop.id, parallelizable=legal.legal, reasons=reasons))
+                reasons.append(R.Reason(f"and {len(legal.blockers) - MAX_REASONS} more", R.MORE))
+        verdicts.append(LoopVerdict(loop_id=loop.id, parallelizable=legal.legal, reasons=reasons,
+                                    codes=R.codes_of(reasons)))
         if not legal.legal:
             continue
         try:
             plans = plans_for(ctx, loop)
         except Exception as error:
             verdicts[-1] = LoopVerdict(loop_id=loop.id, parallelizable=False, reasons=[
-                f"the analysis could not finish ({type(error).__name__}: {error}); left serial"])
+                f"the analysis could not finish ({type(error).__name__}: {error}); left serial"],
+                codes=[R.ANALYSIS_FAILED])
             continue
         for plan in plans:
             candidates.append(Candidate(id=f"c{len(candidates)}", plan=plan, summary=_summary(tu, plan),
@@ -774,7 +803,7 @@ def _analyze_nest(tu: TranslationUnit, root: Loop, ctx: NestContext) -> NestAnal
         analysis.default_reason = _serial_reason(tu, best, region, serial)
         for verdict in verdicts:
             if verdict.parallelizable:
-                verdict.reasons.append("left serial: " + analysis.default_reason)
+                verdict.add("left serial: " + analysis.default_reason, R.COST_TOO_SMALL)
         return analysis
     if any(c.plan.threshold_check for c in clear):
         clear = [c for c in clear if c.plan.directive != Directive.SIMD]

@@ -49,6 +49,7 @@ class Finding(BaseModel):
     fix_text: Optional[str] = None
     fix_description: Optional[str] = None
     reasons: list[str] = Field(default_factory=list)
+    codes: list[str] = Field(default_factory=list)  # a stable code per reason (autopar.reasons)
     # identity without line numbers, for baselines and SARIF: rule, file, function and the loop's own text
     fingerprint: Optional[str] = None
 
@@ -133,7 +134,8 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
             function=loop.function, pragma=edit.pragma, fix_start_line=loop.line, fix_end_line=loop.line,
             fix_text=edit.text, fix_description=f"Insert `{edit.pragma}`",
             message=_missed_message(loop, edit.pragma or "", loop_report.proof if loop_report else None),
-            reasons=loop_report.reasons if loop_report else []))
+            reasons=loop_report.reasons if loop_report else [],
+            codes=loop_report.codes if loop_report else []))
     for loop in tu.loops:
         finding = _judge_existing_pragma(result.source, tu, loop.id)
         if finding is not None:
@@ -188,7 +190,7 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
         if span:
             common.update(fix_start_line=first, fix_end_line=last, fix_text="",
                           fix_description=f"Remove `{pragma}`")
-        return Finding(**common, reasons=reasons,
+        return Finding(**common, reasons=reasons, codes=verdict.codes if verdict else ["not-analyzed"],
                        message=f"`{pragma}` may be unsafe: autopar cannot show that the iterations of "
                                f"this loop are independent ({'; '.join(reasons)})")
     plans = [c.plan for c in nest.candidates if c.plan.loop_id == loop.id]
@@ -208,6 +210,7 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
                       fix_description=f"Replace it by `{safe}`")
     names = ", ".join(dict.fromkeys(name for name, _ in problems))
     return Finding(**common, pragma=safe, reasons=[text for _, text in problems],
+                   codes=["missing-clause"] * len(problems),
                    message=f"`{pragma}` races on {names}: {'; '.join(text for _, text in problems)}; "
                            f"a safe form is `{safe}`")
 

@@ -166,6 +166,11 @@ class FunctionSummary(BaseModel):
     reads_through_params: list[int] = Field(default_factory=list)
     calls: list[str] = Field(default_factory=list)
     effect: CallEffect = CallEffect.PURE  # the worst effect of anything it does or calls
+    # per pointer parameter (its index), the elements it reads and writes when they are boxes of
+    # constant ranges over the pointee, one [low, high] per subscript (`p[m]` for m in 0..4:
+    # [[[0, 4]]]); a parameter whose accesses are not all such is absent
+    read_regions: dict[int, list[list[list[int]]]] = Field(default_factory=dict)
+    write_regions: dict[int, list[list[list[int]]]] = Field(default_factory=dict)
 
     @property
     def is_side_effect_free(self) -> bool:
@@ -179,6 +184,8 @@ class CallSite(BaseModel):
     effect: CallEffect
     summary: Optional[FunctionSummary] = None  # for SAME_TU
     arguments: list[str] = Field(default_factory=list)  # spelled argument texts
+    # arguments whose callee's regions are among the loop's accesses (instantiated at the call)
+    modelled_arguments: list[int] = Field(default_factory=list)
 
 
 class OmpClause(BaseModel):
@@ -247,6 +254,12 @@ class CanonicalForm(BaseModel):
     iv_bits: int = 0  # width of the induction variable's type (0: unknown)
     compare_unsigned: bool = False  # the condition compares in an unsigned type (after conversions)
     compare_bits: int = 0  # width of the type the condition compares in (0: unknown)
+    # a bound that is a min or max of affine pieces (`i <= min(n - 1, 32 * t + 31)`, `i = max(0, a)`):
+    # the condition holds against every piece of `upper_each`, and the first value is the max
+    # (increasing loop) or min (decreasing loop) of `lower_each`. Beside `upper`/`lower` when the
+    # whole bound is also one parameter (a min of parameters), else instead of them (None).
+    lower_each: list[AffineExpr] = Field(default_factory=list)
+    upper_each: list[AffineExpr] = Field(default_factory=list)
 
 
 class Loop(BaseModel):

@@ -10,6 +10,7 @@ from typing import Callable, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from autopar import reasons as R
 from autopar.ir import TranslationUnit
 from autopar.plan import Decision, NestAnalysis
 from autopar.report import FileReport, LoopReport
@@ -91,16 +92,26 @@ def build_report(tu: TranslationUnit, nests: list[NestAnalysis], decisions: list
     # a nest that a model (or its fallback) kept serial still records who decided and why, on its root
     kept_serial = {d.root_loop_id: d for d in decisions if d.plan is None and d.decided_by != "analyzer"}
     folded = _loops_folded_by_collapse(tu, decisions)
+    bare = _verdicts_without_pragmas(tu)
     loops: list[LoopReport] = []
     for loop in tu.loops:
         decision = carried.get(loop.id)
         decided = decision or kept_serial.get(loop.id)
         verdict = verdicts.get(loop.id)
         reasons = list(verdict.reasons) if verdict else []
+        codes = list(verdict.codes) if verdict else []
         if loop.id in folded:
             reasons.insert(0, f"folded into {folded[loop.id]} by collapse")
+            codes.insert(0, R.COLLAPSED)
         elif decision is None and (enclosing := _enclosing_parallel(tu, loop.id, carried)):
             reasons.insert(0, f"inside the parallel loop {enclosing}")
+            codes.insert(0, R.INSIDE_PARALLEL)
+        parallelizable = bool(verdict and verdict.parallelizable)
+        if loop.id in bare:  # under an existing pragma: the verdict as if the pragmas were absent
+            parallelizable = bare[loop.id].parallelizable
+            if bare[loop.id].reasons:
+                reasons.append("without the existing pragmas: " + bare[loop.id].reasons[0])
+                codes.append(bare[loop.id].codes[0] if bare[loop.id].codes else R.OTHER)
         loops.append(LoopReport(
             id=loop.id, function=loop.function, line=loop.line, column=loop.column, depth=loop.depth,
             parent=loop.parent,
@@ -109,12 +120,42 @@ def build_report(tu: TranslationUnit, nests: list[NestAnalysis], decisions: list
             pragma=render_pragma(decision.plan) if decision else None,
             proof=decision.plan.proof.value if decision else None,
             reasons=reasons,
+            parallelizable=parallelizable,
+            codes=codes,
             existing_pragma=loop.existing_pragma,
             decided_by=decided.decided_by if decided else None,
             rounds=decided.rounds if decided and decided.decided_by == "model" else None,
             rationale=decided.rationale if decided else None,
         ))
     return FileReport(path=tu.path, loops=loops, diagnostics=tu.diagnostics)
+
+
+def _verdicts_without_pragmas(tu: TranslationUnit) -> dict:
+    """For loops under an existing omp pragma (on them or around them): their verdicts in their nest
+    analysed as if no loop of it had a pragma, so that `parallelizable` says whether a legal plan
+    exists whoever wrote the pragma (`autopar check` judges the pragma itself)."""
+    from autopar.candidates import analyze_nest
+
+    out: dict = {}
+    roots: dict[str, object] = {}
+    for loop in tu.loops:
+        if (loop.existing_pragma or loop.inside_omp_construct) and loop.in_main_file and not loop.from_macro:
+            root = (tu.ancestors(loop.id) or [loop])[0]
+            roots.setdefault(root.id, root)
+    for root in roots.values():
+        ids = {root.id, *(d.id for d in tu.descendants(root.id))}
+        loops = [l.model_copy(update={"existing_pragma": None, "inside_omp_construct": False})
+                 if l.id in ids else l for l in tu.loops]
+        bare = tu.model_copy(update={"loops": loops})
+        try:
+            nest = analyze_nest(bare, bare.loop(root.id))
+        except Exception:  # noqa: BLE001 - no verdict: the loop stays not parallelizable
+            continue
+        for verdict in nest.verdicts:
+            loop = tu.loop(verdict.loop_id)
+            if loop.existing_pragma or loop.inside_omp_construct:
+                out[verdict.loop_id] = verdict
+    return out
 
 
 def _loops_folded_by_collapse(tu: TranslationUnit, decisions: list[Decision]) -> dict[str, str]:

@@ -76,6 +76,16 @@ class LoopVerdict(BaseModel):
     loop_id: str
     parallelizable: bool  # some legal plan puts the pragma on this loop
     reasons: list[str] = Field(default_factory=list)  # why (not), in words a user understands
+    # a stable code per reason (autopar.reasons), aligned with `reasons`
+    codes: list[str] = Field(default_factory=list)
+
+    def model_post_init(self, __context) -> None:
+        if len(self.codes) != len(self.reasons):  # built without codes: the untyped reasons say "other"
+            self.codes = (self.codes + ["other"] * len(self.reasons))[:len(self.reasons)]
+
+    def add(self, reason: str, code: str) -> None:
+        self.reasons.append(reason)
+        self.codes.append(code)
 
 
 class NestAnalysis(BaseModel):

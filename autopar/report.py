@@ -32,6 +32,10 @@ class LoopReport(BaseModel):
     decided_by: Optional[str] = None
     rounds: Optional[int] = None
     rationale: Optional[str] = None
+    # the verdict for this loop on its own (some legal plan puts the pragma on it), whether or not it
+    # carries the pragma: true for a loop inside a parallelized loop that could carry one itself
+    parallelizable: bool = False
+    codes: list[str] = Field(default_factory=list)  # a stable code per reason (autopar.reasons)
 
 
 class FileReport(BaseModel):

@@ -101,7 +101,8 @@ def _result(finding: Finding, root: str) -> dict:
         "locations": [location],
         # no line or column: a finding keeps its identity when code above it moves
         "partialFingerprints": {"autoparLoop/v2": finding.fingerprint or _fingerprint(finding, root)},
-        "properties": {"loopId": finding.loop_id, "function": finding.function, "reasons": finding.reasons},
+        "properties": {"loopId": finding.loop_id, "function": finding.function, "reasons": finding.reasons,
+                       "codes": finding.codes},
     }
     if finding.fix_text is not None and finding.fix_start_line and finding.fix_end_line:
         result["fixes"] = [{

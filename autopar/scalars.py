@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from autopar import reasons as R
 from autopar.ir import Loop, ReductionOp, ScalarUse, Storage
 
 # OpenMP C allows these reductions on arithmetic types only, never on pointers or structs
@@ -95,18 +96,20 @@ def reduction_problem(use: ScalarUse, runs_once: bool, fp_reductions: str) -> Op
     return None
 
 
-def classify(loop: Loop, runs_once: bool = False, fp_reductions: str = "allow") -> ScalarClasses:
+def classify(loop: Loop, runs_once: bool = False, fp_reductions: str = "allow", tu=None) -> ScalarClasses:
     """Classify every scalar `loop` uses (nested loops included) for a pragma on `loop`.
 
     `runs_once`: the loop is proven to run at least once each time it starts (lastprivate and the
     && / || reductions need it: with no iteration, lastprivate leaves the variable unspecified).
     `fp_reductions`: "allow" or "strict", the floating-point policy (autopar.fppolicy).
+    With the translation unit, a scalar live after the loop that only a loop directly inside writes
+    may be lastprivate (`_written_by_child`).
     """
     out = ScalarClasses()
     continues = loop.has_continue  # a `continue` may skip the write on the last iteration
 
-    def block(name: str, reason: str) -> None:
-        out.blockers.append(reason)
+    def block(name: str, reason: str, code: str = R.OTHER) -> None:
+        out.blockers.append(R.Reason(reason, code))
         out.roles[name] = f"blocks the loop: {reason}"
 
     for use in sorted(loop.scalars, key=lambda u: u.variable.name):
@@ -116,7 +119,7 @@ def classify(loop: Loop, runs_once: bool = False, fp_reductions: str = "allow") 
         if use.is_induction_variable_of == loop.id:
             if not use.declared_in_loop and use.live_after_loop and not runs_once:
                 block(name, f"loop may run zero times: lastprivate({name}) would not keep the value "
-                            f"the loop variable {name} gets from its initialization")
+                            f"the loop variable {name} gets from its initialization", R.ZERO_TRIP)
             elif not use.declared_in_loop and use.live_after_loop:
                 out.lastprivate.append(name)
                 out.notes.append(f"{name} is the loop variable and is used after the loop: lastprivate")
@@ -129,20 +132,28 @@ def classify(loop: Loop, runs_once: bool = False, fp_reductions: str = "allow") 
             if use.variable.storage == Storage.STATIC_LOCAL and use.written:
                 # one object for every iteration, not a fresh one: shared and updated
                 block(name, f"static variable {name} is declared in the loop and written: "
-                            "every iteration shares it")
+                            "every iteration shares it", R.STATIC_LOCAL)
             else:
                 out.no_clause.append(name)
                 out.roles[name] = "declared inside the loop: private"
             continue
         if use.is_induction_variable_of is not None:
-            if use.live_after_loop:
-                block(name, f"inner loop variable {name} is used after the loop")
+            if use.live_after_loop and not continues and use.written_before_read and \
+                    _child_always_runs(tu, loop, use.is_induction_variable_of):
+                # the child's header assigns it in every iteration, whatever its trip count: the last
+                # iteration's value is the serial one
+                out.lastprivate.append(name)
+                out.notes.append(f"inner loop variable {name} is used after the loop; the inner loop runs "
+                                 "in every iteration: lastprivate")
+                out.roles[name] = "induction variable of an inner loop, used after the loop: lastprivate"
+            elif use.live_after_loop:
+                block(name, f"inner loop variable {name} is used after the loop", R.INNER_IV_LIVE_OUT)
             else:
                 out.private.append(name)
                 out.roles[name] = f"induction variable of {use.is_induction_variable_of}: private"
             continue
         if use.address_taken:
-            block(name, f"the address of {name} is taken inside the loop")
+            block(name, f"the address of {name} is taken inside the loop", R.ADDRESS_TAKEN)
             continue
         if not use.written:
             out.shared.append(name)
@@ -151,9 +162,9 @@ def classify(loop: Loop, runs_once: bool = False, fp_reductions: str = "allow") 
         if use.reduction is not None:
             if not _arithmetic(use):
                 block(name, f"{name} is updated like a reduction but its type {use.variable.type!r} "
-                            "cannot be an OpenMP reduction")
+                            "cannot be an OpenMP reduction", R.REDUCTION_TYPE)
             elif problem := reduction_problem(use, runs_once, fp_reductions):
-                block(name, problem)
+                block(name, problem, R.REDUCTION_ORDER)
             else:
                 out.reductions.setdefault(use.reduction, []).append(name)
                 out.notes.append(f"{name} is a {use.reduction.value} reduction")
@@ -166,10 +177,12 @@ def classify(loop: Loop, runs_once: bool = False, fp_reductions: str = "allow") 
             if not use.live_after_loop:
                 out.private.append(name)
                 out.roles[name] = "written before read: private"
-            elif use.written_before_read and use.always_written and not continues and not runs_once:
+            elif use.written_before_read and not continues and not runs_once and \
+                    (use.always_written or _written_by_child(tu, loop, name)):
                 block(name, f"loop may run zero times: lastprivate({name}) would not keep the value "
-                            f"{name} has before the loop")
-            elif use.written_before_read and use.always_written and not continues:
+                            f"{name} has before the loop", R.ZERO_TRIP)
+            elif use.written_before_read and not continues and \
+                    (use.always_written or _written_by_child(tu, loop, name)):
                 # written on every path of every iteration: the last iteration's value is the value
                 # the serial loop leaves, which is exactly what lastprivate copies out
                 out.lastprivate.append(name)
@@ -178,13 +191,54 @@ def classify(loop: Loop, runs_once: bool = False, fp_reductions: str = "allow") 
                 out.roles[name] = "written before read, used after the loop: lastprivate"
             else:
                 block(name, f"scalar {name} is live after the loop and not lastprivate-able "
-                            "(not written on every path of an iteration)")
+                            "(not written on every path of an iteration)", R.SCALAR_LIVE_OUT)
             continue
         block(name, f"scalar {name} is read before it is written in an iteration and updated "
                     f"in the loop: its value flows from one iteration to the next "
-                    f"(not a reduction form)")
+                    f"(not a reduction form)", R.SCALAR_CARRIED)
     for use in loop.scalars:
         if use.variable.storage in (Storage.GLOBAL, Storage.STATIC_LOCAL) and \
                 use.variable.name in out.private + out.lastprivate:
             out.notes.append(f"{use.variable.name} is a global privatised in the loop")
     return out
+
+
+def _constant_trip(loop: Loop) -> int:
+    """The trip count of a loop with constant bounds, else 0."""
+    c = loop.canonical
+    if c is None or c.lower is None or c.upper is None or c.lower.coefficients or c.upper.coefficients \
+            or c.comparison.value == "!=":
+        return 0
+    span = (c.upper.constant - c.lower.constant) * (1 if c.step > 0 else -1)
+    if c.comparison.value in ("<=", ">="):
+        span += 1
+    return max(0, -(-span // abs(c.step)))
+
+
+def _child_always_runs(tu, loop: Loop, child_id: str) -> bool:
+    """The loop `child_id` is directly inside `loop`, not under a condition, and its header assigns
+    its variable (`for (j = 0; ...)`): its initialisation runs in every iteration of `loop`. And `loop`
+    itself runs at least once: a lastprivate of a loop with no iteration assigns an undefined value
+    with gcc, where the serial loop leaves the variable alone."""
+    if tu is None or child_id not in loop.children or _constant_trip(loop) < 1:
+        return False
+    child = tu.loop(child_id)
+    return child.conditional is False and child.canonical is not None and \
+        not child.canonical.iv_declared_in_init and not child.writes_induction_variable
+
+
+def _written_by_child(tu, loop: Loop, name: str) -> bool:
+    """A loop directly inside `loop`, not under a condition, with a constant trip count of at least one,
+    no break or continue, writes `name` on every path of each of its iterations: every iteration of
+    `loop` writes it. (A trip count that may be zero would leave the private copy unwritten.) `loop`
+    itself has a constant trip count of at least one (see `_child_always_runs`)."""
+    if tu is None or _constant_trip(loop) < 1:
+        return False
+    for child_id in loop.children:
+        child = tu.loop(child_id)
+        if child.conditional is not False or child.has_break or child.has_continue or _constant_trip(child) < 1:
+            continue
+        use = child.scalar(name)
+        if use is not None and use.always_written and use.written_before_read and not use.declared_in_loop:
+            return True
+    return False

@@ -53,11 +53,14 @@ def mark_skipped(report: FileReport, plan: RewritePlan) -> FileReport:
     """A loop whose plan was not applied is not parallel in the result; its reasons say why."""
     if not plan.skipped:
         return report
+    from autopar.reasons import REWRITE_SKIPPED
+
     loops = []
     for loop in report.loops:
         reason = plan.skipped.get(loop.id)
         if reason is not None:
             loop = loop.model_copy(update={"parallel": False, "pragma": None, "proof": None,
-                                           "reasons": [reason, *loop.reasons]})
+                                           "reasons": [reason, *loop.reasons],
+                                           "codes": [REWRITE_SKIPPED, *loop.codes]})
         loops.append(loop)
     return report.model_copy(update={"loops": loops})

@@ -8,12 +8,14 @@ target, and a compound assignment `a[i] += x` as a read followed by a write.
 
 from __future__ import annotations
 
+import itertools
 from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Access, AffineExpr, Storage, Subscript, Variable
 from clang_passes.affine import AffineBuilder, Scope, written_decl_refs
+from clang_passes.containers import ELEMENT, PLAIN_TYPES, container_call, plain_element
 from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source, Variables,
                               expression_children, is_reference, strip, variable_decl)
 from clang_passes.loops import LoopInfo
@@ -59,6 +61,8 @@ class _Chain:
         self.memory = False
         self.root_indexed = False  # subs[0] indexes the root pointer itself: `p[i]`, `*(p + i)`
         self.loads: list[Node] = []  # pointers read from memory on the way: `p->next` of `p->next->val`
+        self.container = False  # the root is a standard container: the elements of its buffer
+        self.call: Optional[Node] = None  # the container's element call (`v[i]`, `v.at(i)`), if any
 
 
 class AccessCollector:
@@ -68,6 +72,9 @@ class AccessCollector:
         self.affine = affine
         self.counter = 0
         self.function = None
+        self.summaries: dict = {}  # same-file function summaries, for the regions their calls touch
+        self.modelled: set[tuple[int, int, int]] = set()  # (line, column, argument) of calls instantiated
+        self.container_elements: set[tuple[int, int]] = set()  # (line, column) of `v[i]` calls modelled
 
     def collect(self, root: LoopInfo, loops_by_node: dict[int, LoopInfo]) -> list[Access]:
         """All accesses of one nest, in evaluation order."""
@@ -125,8 +132,88 @@ class AccessCollector:
             return
         elif kind == K.LAMBDA_EXPR:
             return
+        elif kind == K.CALL_EXPR and (found := container_call(node, self.root.node)) is not None \
+                and found[0] in ELEMENT and plain_element(node):
+            self._lvalue(node, read=True, write=False)  # `v[i]`, `v.at(i)` read
+            return
+        elif kind == K.CALL_EXPR and self.summaries:
+            for child in node.children:
+                self._visit(child)
+            self._call_regions(node)
+            return
         for child in node.children:
             self._visit(child)
+
+    def _call_regions(self, call: Node) -> None:
+        """A call of a same-file function whose pointer parameters touch constant boxes of their
+        pointees (`matvec_sub(a, rhs[i][j], rhs[i][j])` writes rhs[i][j][0..4]): each element of each
+        box becomes an access at the call, a read or a write, that may happen (conditional)."""
+        from clang_passes.calls import call_arguments, callee_name
+
+        summary = self.summaries.get(callee_name(call))
+        if summary is None or not (summary.read_regions or summary.write_regions):
+            return
+        arguments = call_arguments(call)
+        location = call.cursor.extent.start
+        for k in sorted(set(summary.read_regions) | set(summary.write_regions)):
+            if k >= len(arguments):
+                continue
+            base = self._region_base(arguments[k])
+            if base is None:
+                continue
+            chain, last_plus = base
+            name = self.source.text_of(arguments[k])
+            for is_write, boxes in ((False, summary.read_regions.get(k, [])), (True, summary.write_regions.get(k, []))):
+                for box in boxes:
+                    for point in itertools.product(*[range(lo, hi + 1) for lo, hi in box]):
+                        element = _Chain()
+                        element.root, element.path, element.memory = chain.root, list(chain.path), True
+                        element.root_indexed = chain.root_indexed
+                        subs = list(chain.subs)
+                        rest = list(point)
+                        if last_plus:
+                            what, item = subs[-1]
+                            offsets = [(1, item)] if what == "idx" else list(item)
+                            subs[-1] = ("deref", offsets + [(1, rest.pop(0))])
+                        subs += [("deref", [(1, c)]) for c in rest]
+                        element.subs = subs
+                        shown = f"({name})" if last_plus and not name.replace("_", "").isalnum() else name
+                        text = f"{shown}{''.join(f'[{c}]' for c in point)} in {callee_name(call)}()"
+                        self._emit(call, element, is_write, text=text, conditional=True)
+            self.modelled.add((location.line, location.column, k))
+
+    def _region_base(self, argument: Node) -> Optional[tuple["_Chain", bool]]:
+        """The argument of a call as the chain the callee's subscripts continue: an array lvalue that
+        decays (`rhs[i][j]`: new subscripts follow) or a pointer (`v`, `v + 3 * i`, `&v[2 * i]`: the
+        callee's first subscript adds to the last one). None for anything else."""
+        e = strip(argument)
+        kind = e.cursor.type.get_canonical().kind
+        if kind in ARRAY_TYPES:
+            chain = self._decompose(e)
+            if chain is None or chain.root is None or isinstance(chain.root, _This) or chain.loads or \
+                    any(what == "range" for what, _ in chain.subs):
+                return None
+            return chain, False
+        if kind != TypeKind.POINTER:
+            return None
+        if e.kind == K.UNARY_OPERATOR and e.unary_op == "&":
+            target = strip(expression_children(e)[0])
+            if target.kind != K.ARRAY_SUBSCRIPT_EXPR:
+                return None
+            chain = self._decompose(target)
+            if chain is None or chain.root is None or isinstance(chain.root, _This) or chain.loads or \
+                    not chain.subs or chain.subs[-1][0] == "range":
+                return None
+            return chain, True
+        chain = _Chain()
+        offsets = self._pointer_parts(e, chain)
+        if offsets is None or chain.root is None or isinstance(chain.root, _This) or chain.subs or chain.loads:
+            return None
+        if not hasattr(chain.root, "type") or chain.root.type.get_canonical().kind not in (TypeKind.POINTER, *ARRAY_TYPES):
+            return None
+        chain.subs = [("deref", offsets)]
+        chain.root_indexed = True
+        return chain, True
 
     def _lvalue(self, expr: Node, read: bool, write: bool) -> None:
         chain = self._decompose(expr)
@@ -151,6 +238,25 @@ class AccessCollector:
         e = strip(expr)
         while True:
             kind = e.kind
+            if kind == K.CALL_EXPR:  # `v[i]`, `v.at(i)`, `v.data()` of a standard container
+                found = container_call(e, self.root.node)
+                if found is None:
+                    return None
+                method, decl, args = found
+                if chain.path:
+                    return None  # a member of an element (`v[i].x`): not modelled, the call stays unknown
+                if method in ELEMENT and len(args) == 1 and plain_element(e):
+                    chain.subs.insert(0, ("idx", args[0]))
+                    chain.inner.append(args[0])
+                    chain.memory = True
+                elif method != "data" or args or not chain.subs or \
+                        e.cursor.type.get_pointee().get_canonical().kind not in PLAIN_TYPES:
+                    return None
+                chain.root = decl
+                chain.root_indexed = False
+                chain.container = True
+                chain.call = e if method in ELEMENT else None
+                return chain
             if kind == K.ARRAY_SUBSCRIPT_EXPR:
                 children = expression_children(e)
                 if len(children) != 2:
@@ -347,8 +453,10 @@ class AccessCollector:
 
     # ------------------------------------------------------------------------------------ the record
 
-    def _emit(self, top: Node, chain: _Chain, is_write: bool) -> None:
-        enclosing, conditional = self.contexts.get(id(top), ((), False))
+    def _emit(self, top: Node, chain: _Chain, is_write: bool, text: Optional[str] = None,
+              conditional: bool = False) -> None:
+        enclosing, in_branch = self.contexts.get(id(top), ((), False))
+        conditional = conditional or in_branch
         if not enclosing:
             return
         innermost = enclosing[-1]
@@ -367,9 +475,23 @@ class AccessCollector:
             variable = Variable(name="this", decl="0:0", storage=Storage.PARAMETER, type=root.type,
                                 is_pointer=True)
             written = False  # `this` cannot be assigned
+        elif chain.container:
+            if chain.call is not None:
+                where = chain.call.cursor.extent.start
+                self.container_elements.add((where.line, where.column))
+            # the container's buffer, as a pointer that may alias other pointers (and is named so in
+            # runtime checks); it moves only when the container is resized, which is an unknown call
+            own = self.variables.get(root)
+            variable = own.model_copy(update={"name": f"{own.name}.data()", "is_pointer": True, "is_array": False,
+                                              "array_dims": [], "is_struct": False, "restrict": False})
+            written = False
         else:
             variable = self.variables.get(root)
-            written = not variable.is_array and (innermost.nest.is_written(Variables.key(root), root)
+            # a pointer the nest only declares (`double *row = u[i];` in the outer loop) is fixed in the
+            # loops inside its declaration; the loop around it sees it as declared there (variant)
+            key = Variables.key(root)
+            written = not variable.is_array and (key in innermost.nest.assigned
+                                                 or innermost.nest.may_change_indirectly(key, root)
                                                  or root.spelling.startswith("__begin"))  # range-for cursor
         subscripts: list[Subscript] = []
         for what, item in subs:
@@ -387,7 +509,7 @@ class AccessCollector:
             else:
                 subscripts.append(Subscript(text="0", affine=None, non_affine_reason=reason))
         location = top.cursor.extent.start
-        text = self.source.text_of(top)
+        text = text or self.source.text_of(top)
         if subs and subs[-1][0] == "range" and not any(c.isalnum() for c in text):
             text = f"an element of {subs[-1][1]}"  # the hidden `*__begin` of a range-based for
         self.found.append(Access(
@@ -407,6 +529,10 @@ class AccessCollector:
         constant = 0
         reason = None
         for sign, node, *own_scope in offsets:
+            if isinstance(node, int):  # a constant a call's region adds
+                text = str(node) if not text and sign > 0 else f"{text} {'+' if sign > 0 else '-'} {node}".strip()
+                constant += sign * node
+                continue
             part = self.source.text_of(node)
             text = part if not text and sign > 0 else f"{text} {'+' if sign > 0 else '-'} {part}".strip()
             value, why = self.affine.build(node, own_scope[0] if own_scope and own_scope[0] else scope)

@@ -17,9 +17,9 @@ from typing import Optional
 from clang.cindex import CursorKind as K, StorageClass
 
 from autopar.ir import AffineExpr
-from clang_passes.ast import (FUNCTION_KINDS, INTEGER_TYPES, TRANSPARENT, UNSIGNED_TYPES, Node, Source, Variables,
-                              evaluate_int, expression_children, is_integer_decl, stored_operand, strip,
-                              variable_decl)
+from clang_passes.ast import (FUNCTION_KINDS, INTEGER_TYPES, LOOP_KINDS, TRANSPARENT, UNSIGNED_TYPES, Node, Source,
+                              Variables, evaluate_int, expression_children, is_integer_decl, stored_operand,
+                              strip, variable_decl)
 
 _INT_LITERAL = re.compile(r"^(0[xX][0-9a-fA-F']+|0[bB][01']+|0[0-7']*|[1-9][0-9']*)[uUlLzZ]*$")
 
@@ -139,6 +139,7 @@ class NestFacts:
                     self.body_writes.setdefault(key, []).append(node)
         for key in assigned:
             self.constants.pop(key, None)
+        self.assigned = assigned  # variables the nest assigns by name (declarations not counted)
 
     def is_written(self, key: tuple, decl) -> bool:
         return key in self.any_writes or self.may_change_indirectly(key, decl)
@@ -206,6 +207,12 @@ class AffineBuilder:
                     raise _NotAffine(f"{decl.spelling} is not an integer")
                 return {decl.spelling: 1}
             what, name = scope.classify(decl)
+            if what in ("written", "symbol") and Variables.key(decl) in scope.nest.any_writes:
+                # `i = 1; f[i][j]`, `k1 = k + 1; r[m][k1]`: the definition that reaches this use in
+                # the same iteration, when there is exactly one
+                value = self._reaching_value(node, decl, scope)
+                if value is not None:
+                    return value
             if what in ("iv", "symbol"):
                 return {name: 1}
             if what == "value":
@@ -223,9 +230,23 @@ class AffineBuilder:
         if kind == K.ARRAY_SUBSCRIPT_EXPR:
             raise _NotAffine(f"indirect subscript {text}")
         if kind == K.CALL_EXPR:
+            size = self._container_size(node, scope)
+            if size is not None:  # `v.size()` of a container the nest cannot resize: a parameter
+                return {size: 1}
             raise _NotAffine("function call in subscript")
         if kind == K.MEMBER_REF_EXPR:
+            member = self._invariant_member(node, scope)
+            if member is not None:  # `v->len`, `s.n` that nothing in the nest can write: a parameter
+                return {member: 1}
             raise _NotAffine(f"subscript uses the member {text}")
+        if kind == K.CONDITIONAL_OPERATOR or (kind == K.BINARY_OPERATOR and node.binary_op in ("/", "%")):
+            if not any(n.kind == K.DECL_REF_EXPR for n in node.walk()):
+                value = evaluate_int(node)  # `M / 2` of a macro constant
+                if value is not None:
+                    return {"": value}
+            opaque = self._invariant_expression(node, scope)
+            if opaque is not None:  # `n / 2`, `floord(n - 1, 32)`, `(n < m ? n : m)` of the nest's parameters
+                return {opaque: 1}
         if kind == K.UNARY_OPERATOR:
             op = node.unary_op
             operand = expression_children(node)
@@ -278,6 +299,162 @@ class AffineBuilder:
         finally:
             self._expanding.discard(key)
 
+    def pieces(self, node: Node, scope: Optional[Scope], kind: str) -> Optional[list[AffineExpr]]:
+        """A bound that is the `kind` ("min" or "max") of affine expressions, as those expressions:
+        `(a < b ? a : b)` (also from a `min` macro) nested to any depth; a plain affine expression is
+        one piece. None when it is neither."""
+        node = strip(node)
+        if node.kind == K.CONDITIONAL_OPERATOR:
+            parts = expression_children(node)
+            cond = strip(parts[0]) if len(parts) == 3 else None
+            if cond is not None and cond.kind == K.BINARY_OPERATOR and cond.binary_op in ("<", "<=", ">", ">="):
+                sides = expression_children(cond)
+                l, r = (self.build(sides[0], scope)[0], self.build(sides[1], scope)[0]) if len(sides) == 2 \
+                    else (None, None)
+                x, y = self.build(parts[1], scope)[0], self.build(parts[2], scope)[0]
+                less = cond.binary_op in ("<", "<=")
+                picked = None
+                if None not in (l, r) and l == x and r == y:
+                    picked = "min" if less else "max"
+                elif None not in (l, r) and l == y and r == x:
+                    picked = "max" if less else "min"
+                if picked == kind:
+                    first, second = self.pieces(parts[1], scope, kind), self.pieces(parts[2], scope, kind)
+                    if first is not None and second is not None:
+                        return first + second
+        value, _ = self.build(node, scope)
+        return [value] if value is not None else None
+
+    def _invariant_names(self, node: Node, scope: Optional[Scope]) -> bool:
+        """Every variable `node` reads is an integer that nothing in the nest can change, and it has no
+        side effect, call or memory read: its value is the same wherever the nest evaluates it."""
+        if scope is None:
+            return False
+        for n in node.walk():
+            kind = n.kind
+            if kind in (K.CALL_EXPR, K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR, K.COMPOUND_STMT,
+                        K.LAMBDA_EXPR) or \
+                    n.unary_op in ("*", "&", "++", "--") or stored_operand(n) is not None:
+                return False
+            if kind == K.DECL_REF_EXPR:
+                decl = n.cursor.referenced
+                if decl is not None and decl.kind == K.ENUM_CONSTANT_DECL:
+                    continue
+                if decl is None or decl.kind not in (K.VAR_DECL, K.PARM_DECL) or not is_integer_decl(decl):
+                    return False
+                key = Variables.key(decl)
+                if key in scope.nest.any_writes or scope.nest.may_change_indirectly(key, decl) or \
+                        key in scope.nest.through_reference or scope.classify(decl)[0] != "symbol":
+                    return False
+        return True
+
+    def _invariant_expression(self, node: Node, scope: Optional[Scope]) -> Optional[str]:
+        """The C text of an integer expression of the nest's parameters that is not affine (a division,
+        a remainder, a conditional), as the name of one more parameter: the same text is the same
+        value everywhere in the nest. None when it reads anything the nest may change."""
+        if not self._invariant_names(node, scope):
+            return None
+        text = "".join(self.source.text_of(node).split())
+        if not text or "*" in text:  # a product would read as a monomial of two names
+            return None
+        return f"({text})"
+
+    def _invariant_member(self, node: Node, scope: Optional[Scope]) -> Optional[str]:
+        """`v->len`, `s.n`, `p->dims.n`: an integer member of a variable that the nest neither assigns
+        nor may write through memory of the member's type or a call, as a parameter name."""
+        if scope is None or not is_integer_decl(node.cursor):
+            return None
+        nest = scope.nest
+        member_type = node.cursor.type.get_canonical().spelling
+        if nest.opaque_calls or member_type in nest.memory_write_types or nest.memory_write_types & CHAR_TYPES:
+            return None
+        path = []
+        current = node
+        while current.kind == K.MEMBER_REF_EXPR:
+            children = expression_children(current)
+            if len(children) != 1:
+                return None
+            base = strip(children[0])
+            arrow = base.cursor.type.get_canonical().kind.name == "POINTER"
+            path.insert(0, ("->" if arrow else ".") + current.cursor.spelling)
+            current = base
+        if current.kind != K.DECL_REF_EXPR:
+            return None
+        decl = current.cursor.referenced
+        if decl is None or decl.kind not in (K.VAR_DECL, K.PARM_DECL):
+            return None
+        key = Variables.key(decl)
+        if key in nest.any_writes or key in nest.through_reference or nest.may_change_indirectly(key, decl):
+            return None
+        if _calls_that_may_write(nest.root):
+            return None
+        return decl.spelling + "".join(path)
+
+    def _container_size(self, node: Node, scope: Optional[Scope]) -> Optional[str]:
+        from clang_passes.containers import container_call, fixed_size
+
+        found = container_call(node, scope.nest.root) if scope is not None else None
+        if scope is None or found is None or found[0] != "size" or found[2]:
+            return None
+        decl = found[1]
+        key = Variables.key(decl)
+        nest = scope.nest
+        if key in nest.any_writes or key in nest.through_reference or not fixed_size(nest.root, decl):
+            return None
+        return f"{decl.spelling}.size()"
+
+    def _reaching_value(self, use: Node, decl, scope: Scope) -> Optional[dict[str, int]]:
+        """Forward substitution: the affine value of a local integer scalar at `use`, from the one plain
+        definition (`x = e;` or `int x = e;`) that dominates the use within an iteration of every loop
+        around it, with no other write of the scalar on the way: found by walking up from the use,
+        looking at the statements before it in each block. A loop on the way that writes the scalar
+        anywhere (a value from an earlier iteration), a write beside the use in the same expression or
+        condition, or a label, case or switch on the way (a jump past the definition) gives None.
+        The definition's operands are read in its own scope, so a name that the loop around the
+        definition changes is not affine there; nothing between the definition and the use (inside
+        that loop, in the same iteration) can change the names that are affine there."""
+        nest = scope.nest
+        key = Variables.key(decl)
+        if nest.scope_at is None or key in self._expanding or not _plain_local(decl) \
+                or key in nest.through_reference or key in nest.address_taken_in_function \
+                or _has_labels(nest.root):
+            return None
+        writes = nest.all_writes.get(key, [])
+        child = use
+        for parent in use.ancestors():
+            kind = parent.kind
+            if kind in _JUMP_TARGETS or kind == K.SWITCH_STMT:
+                return None
+            inside = [w for w in writes if w is parent or parent.contains(w)]
+            if kind == K.COMPOUND_STMT:
+                position = next(k for k, c in enumerate(parent.children) if c is child)
+                for sibling in reversed(parent.children[:position]):
+                    if sibling.kind in _JUMP_TARGETS:
+                        return None
+                    hits = [w for w in inside if w is sibling or sibling.contains(w)]
+                    if not hits:
+                        continue
+                    definition = _definition(sibling, key)
+                    if definition is None or len(hits) != 1:
+                        return None
+                    value, where = definition
+                    self._expanding.add(key)
+                    try:
+                        return self._terms(value, nest.scope_at(where))
+                    except _NotAffine:
+                        return None
+                    finally:
+                        self._expanding.discard(key)
+            elif kind in LOOP_KINDS:
+                if inside:  # the value may come from an earlier iteration
+                    return None
+            elif any(not (w is child or child.contains(w)) for w in inside):
+                return None
+            if parent is nest.root:
+                return None
+            child = parent
+        return None
+
     @staticmethod
     def _product(left: dict[str, int], right: dict[str, int], text: str, scope: Optional[Scope]) -> dict[str, int]:
         ivs = {iv for _, _, iv in scope.enclosing} if scope else set()
@@ -294,6 +471,54 @@ class AffineBuilder:
 
 class _NotAffine(Exception):
     pass
+
+
+_JUMP_TARGETS = {K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT}
+# types whose value is the affine value of the definition (no narrowing of a small type)
+_WIDE_INTEGERS = {"int", "long", "long long", "unsigned int", "unsigned long", "unsigned long long"}
+
+
+def _plain_local(decl) -> bool:
+    """A non-static local integer of at least int width: it changes only by assignment."""
+    parent = decl.semantic_parent
+    return parent is not None and parent.kind in FUNCTION_KINDS and \
+        decl.storage_class not in (StorageClass.STATIC, StorageClass.EXTERN) and \
+        decl.type.get_canonical().spelling in _WIDE_INTEGERS
+
+
+def _calls_that_may_write(root: Node) -> bool:
+    """A call in the nest other than one of a system header's functions with no pointer argument
+    (`sqrt(x)`): it might write any memory it can reach."""
+    for n in root.walk():
+        if n.kind != K.CALL_EXPR:
+            continue
+        callee = n.cursor.referenced
+        if callee is None or not callee.location.is_in_system_header:
+            return True
+        if any(a.type.get_canonical().kind.name in ("POINTER", "LVALUEREFERENCE") for a in n.cursor.get_arguments()):
+            return True
+    return False
+
+
+def _has_labels(root: Node) -> bool:
+    return any(n.kind == K.LABEL_STMT for n in root.walk())
+
+
+def _definition(statement: Node, key: tuple) -> Optional[tuple[Node, Node]]:
+    """(value, node) of `x = value;` or `int x = value;` when `statement` is exactly that for `key`."""
+    if statement.kind == K.BINARY_OPERATOR and statement.binary_op == "=":
+        operands = expression_children(statement)
+        target = strip(operands[0]) if len(operands) == 2 else None
+        if target is not None and target.kind == K.DECL_REF_EXPR and target.cursor.referenced is not None \
+                and Variables.key(target.cursor.referenced) == key:
+            return operands[1], statement
+        return None
+    if statement.kind == K.DECL_STMT and len(statement.children) == 1:
+        var = statement.children[0]
+        values = expression_children(var)
+        if var.kind == K.VAR_DECL and Variables.key(var.cursor) == key and values:
+            return values[-1], var
+    return None
 
 
 class _Text:

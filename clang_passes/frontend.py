@@ -13,7 +13,7 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K
 
-from autopar.ir import TranslationUnit
+from autopar.ir import CallEffect, TranslationUnit
 from clang_passes import accesses, calls, pragmas, scalars
 from clang_passes.affine import NestFacts, Scope, written_decl_refs
 from clang_passes.ast import Source, Variables, build_functions, loop_macros, strip
@@ -82,10 +82,20 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
             finder.body_facts(info, nest)
 
     collector = accesses.AccessCollector(source, variables, finder.affine)
+    collector.summaries = summaries
     for root in (i for i in infos if i.parent is None):
         found = collector.collect(root, by_node)
         for info in root.subtree():
             info.loop.accesses = [a for a in found if info.loop.id in a.enclosing_loops]
+    for info in infos:  # the arguments whose callee's regions are now accesses of the loop
+        for site in info.loop.calls:
+            site.modelled_arguments = sorted(k for line, column, k in collector.modelled
+                                             if (line, column) == (site.line, site.column))
+            # a container's element call is pure only as an access of the loop: one the accesses pass
+            # did not model (`v[i].x`, an element used as an array) stays an unknown call
+            if site.effect == CallEffect.PURE and site.callee.endswith(("::operator[]", "::at")) and \
+                    (site.line, site.column) not in collector.container_elements:
+                site.effect = CallEffect.UNKNOWN
 
     for info in infos:
         info.loop.scalars = scalars.scalar_uses(info, variables, address_taken[id(info.function)], by_node)

@@ -311,6 +311,12 @@ class LoopFinder:
             scope = Scope(nest, info.canonical_scope(include_self=False), info.node)
             canonical.lower, _ = self.affine.build(info.lower_node, scope)
             canonical.upper, _ = self.affine.build(info.bound, scope)
+            up = canonical.step > 0
+            lower_each = self.affine.pieces(info.lower_node, scope, "max" if up else "min") or []
+            canonical.lower_each = lower_each if len(lower_each) > 1 else []
+            if canonical.comparison.value != "!=":
+                upper_each = self.affine.pieces(info.bound, scope, "min" if up else "max") or []
+                canonical.upper_each = upper_each if len(upper_each) > 1 else []
         body = info.body
         if body is None:
             return

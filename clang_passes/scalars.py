@@ -14,9 +14,9 @@ from clang.cindex import CursorKind as K, TypeKind
 from autopar.ir import ReductionOp, ScalarUse, Storage
 from clang_passes.affine import written_decl_refs
 from clang_passes.ast import (_SCALAR, ARRAY_TYPES, ASSIGN_OPS, FLOATING_TYPES, FUNCTION_KINDS, INC_DEC, INTEGER_TYPES,
-                              LOOP_KINDS, Node, Source,
-                              Variables, evaluate_int, expression_children, starts_statement, strip,
-                              variable_decl)
+                              LOOP_KINDS, Node, Source, Variables, evaluate_int, expression_children,
+                              starts_statement, strip, variable_decl)
+from clang_passes.containers import container_type
 from clang_passes.calls import call_arguments
 from clang_passes.loops import LoopInfo
 
@@ -34,7 +34,7 @@ def _is_scalar_decl(decl) -> bool:
     if found is None:
         # not an array, and not one of the hidden variables of a range-based for
         found = _SCALAR[key] = not decl.spelling.startswith(("__begin", "__end", "__range")) and \
-            decl.type.get_canonical().kind not in ARRAY_TYPES
+            decl.type.get_canonical().kind not in ARRAY_TYPES and not container_type(decl.type)
     return found
 
 

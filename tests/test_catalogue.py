@@ -16,7 +16,7 @@ import runner  # noqa: E402
 
 from autopar.plan import Plan  # noqa: E402
 
-FILES = sorted(HERE.glob("*.c"))
+FILES = sorted([*HERE.glob("*.c"), *HERE.glob("*.cpp")])
 pytestmark = pytest.mark.skipif(not (shutil.which("gcc") and shutil.which("clang")),
                                 reason="needs gcc and clang")
 

@@ -14,6 +14,7 @@ from typing import Optional
 
 import islpy as isl
 
+from autopar import reasons as R
 from autopar.deps.graph import DependenceGraph, Edge
 from autopar.deps.isl_text import ISL_LOCK, render_aff, render_aff_c, set_text
 from autopar.deps.model import (AccessModel, LoopModel, ObjectModel, common_loops, declared_inside,
@@ -108,7 +109,7 @@ class Analysis:
                     self.graph.add_edge(Edge(
                         source=m.access.id, sink=node, kind="output" if m.access.is_write and use.written
                         else ("flow" if m.access.is_write else "anti"), loop=common.id, exact=False,
-                        distance="*", alias=(obj.key, key),
+                        distance="*", alias=(obj.key, key), code=R.ALIAS_GLOBAL,
                         reason=f"{obj.path} may point to the global {var.name} ({m.access.text})"))
 
     def _same_object(self, obj: ObjectModel) -> None:
@@ -131,7 +132,8 @@ class Analysis:
                 common = common_loops(a, b)
                 for k in range(fresh_depth, len(common)):
                     self._unknown(a, b, common[k], f"{reason}: accesses to {obj.path} may touch the "
-                                  f"same element in different iterations of {iv_name(common[k])}")
+                                  f"same element in different iterations of {iv_name(common[k])}",
+                                  code=R.code_of(reason))
 
     def _exact_object(self, models: list[AccessModel], fresh_depth: int) -> None:
         """Exact dependences between the accesses of one object, in the order of the pairs. Accesses in
@@ -176,12 +178,13 @@ class Analysis:
                      question: Optional[PairQuestion], carried: list[tuple[int, Optional[str]]]) -> None:
         if question is None:
             for k in range(fresh_depth, len(common)):
-                self._unknown(a, b, common[k], f"{a.access.text} and {b.access.text} use different shapes")
+                self._unknown(a, b, common[k], f"{a.access.text} and {b.access.text} use different shapes",
+                              code=R.SHAPE_MISMATCH)
             return
         kind = dependence_kind(a.access, b.access)
         for k, distance in carried:
             if distance is None:
-                self._unknown(a, b, common[k], f"loop {common[k].id} is not canonical")
+                self._unknown(a, b, common[k], f"loop {common[k].id} is not canonical", code=R.NON_CANONICAL)
                 continue
             self.graph.add_edge(Edge(
                 source=a.access.id, sink=b.access.id, kind=kind, loop=common[k].id, distance=distance,
@@ -194,9 +197,10 @@ class Analysis:
                                             f"{a.access.text} to {b.access.text}"))
 
     def _unknown(self, a: AccessModel, b: AccessModel, loop: Loop, reason: str,
-                 alias: Optional[tuple[str, str]] = None) -> None:
+                 alias: Optional[tuple[str, str]] = None, code: str = R.OTHER) -> None:
         self.graph.add_edge(Edge(source=a.access.id, sink=b.access.id, kind=dependence_kind(a.access, b.access),
-                                 loop=loop.id, exact=False, distance="*", reason=reason, alias=alias))
+                                 loop=loop.id, exact=False, distance="*", reason=reason, alias=alias,
+                                 code=R.ALIAS if alias else code))
 
     def _aliasing(self, x: ObjectModel, y: ObjectModel) -> None:
         for a in x.accesses:

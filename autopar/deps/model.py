@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from autopar import reasons as R
 from autopar.deps.isl_text import Aff, param_name, render_aff, render_c, set_text, text_is_empty
 from autopar.ir import Access, CanonicalForm, Comparison, Loop, Storage, TranslationUnit, Variable
 
@@ -264,17 +265,37 @@ class LoopModel:
             if aff:
                 model.params |= {param_name(n) for n in aff if n and n not in ivs}
         up = c.step > 0
+        # a min/max bound: every usable piece is a constraint (a piece left out only widens the domain)
+        lower_each = [self._usable(p, ivs) for p in c.lower_each]
+        upper_each = [self._usable(p, ivs) for p in c.upper_each]
+        for aff in [*lower_each, *upper_each]:
+            if aff:
+                model.params |= {param_name(n) for n in aff if n and n not in ivs}
         if lower is not None:
             model.domain.append(f"{me} {'>=' if up else '<='} {render_aff(lower, names)}")
+            model.domain += [f"{me} {'>=' if up else '<='} {render_aff(p, names)}" for p in lower_each if p]
             if abs(c.step) != 1:
                 model.domain.append(
                     f"exists (e{me} : {me} = {render_aff(lower, names)} + {c.step}*e{me} and e{me} >= 0)")
+        elif lower_each and None not in lower_each:
+            pieces = [render_aff(p, names) for p in lower_each]
+            model.domain += [f"{me} {'>=' if up else '<='} {p}" for p in pieces]
+            if abs(c.step) != 1:
+                first = f"{'max' if up else 'min'}({', '.join(pieces)})" if len(pieces) > 1 else pieces[0]
+                model.domain.append(f"exists (e{me} : {me} = {first} + {c.step}*e{me} and e{me} >= 0)")
         else:
+            model.domain += [f"{me} {'>=' if up else '<='} {render_aff(p, names)}" for p in lower_each if p]
             model.exact_domain = False
         op = {Comparison.LT: "<", Comparison.LE: "<=", Comparison.GT: ">", Comparison.GE: ">=",
               Comparison.NE: "<" if up else ">"}[c.comparison]
         if upper is not None and (op in ("<", "<=")) == up:
             model.domain.append(f"{me} {op} {render_aff(upper, names)}")
+            if c.comparison != Comparison.NE:
+                model.domain += [f"{me} {op} {render_aff(p, names)}" for p in upper_each if p]
+        elif upper_each and (op in ("<", "<=")) == up and c.comparison != Comparison.NE:
+            model.domain += [f"{me} {op} {render_aff(p, names)}" for p in upper_each if p]
+            if None in upper_each:
+                model.exact_domain = False
         else:
             model.exact_domain = False
 
@@ -287,11 +308,12 @@ class LoopModel:
             if not m.access.is_affine:
                 bad = next(s for s in m.access.subscripts if s.affine is None)
                 reason = bad.non_affine_reason or f"subscript {bad.text} is not affine"
-                m.reason = f"{reason} in {m.access.text}" if m.access.text not in reason else reason
+                m.reason = R.Reason(f"{reason} in {m.access.text}" if m.access.text not in reason else reason,
+                                    R.NOT_AFFINE)
             elif len(m.access.subscripts) > direct:
-                m.reason = f"{m.access.text} goes through a loaded pointer"
+                m.reason = R.Reason(_loaded_reason(m.access, direct), R.POINTER_LOADED)
             elif obj.kind in ("pointer", "member") and obj.base.name in self.variant:
-                m.reason = f"{obj.base.name} changes inside the loop"
+                m.reason = R.Reason(f"{obj.base.name} changes inside the loop", R.POINTER_CHANGES)
         if any(m.reason for m in obj.accesses):
             for m in obj.accesses:
                 m.reason = m.reason or first_reason(obj)
@@ -311,7 +333,8 @@ class LoopModel:
                 if any(d is None for d in dims):
                     bad = next(s for s, d in zip(m.access.subscripts, dims) if d is None)
                     names = sorted(bad.affine.variables & self.variant - set(ivs))
-                    m.reason = f"subscript {bad.text} uses {', '.join(names)}, which the loop changes"
+                    m.reason = R.Reason(f"subscript {bad.text} uses {', '.join(names)}, which the loop changes",
+                                        R.SUBSCRIPT_VARIANT)
                 else:
                     m.dims = dims
                     m.strides = [()] * len(dims)
@@ -322,7 +345,7 @@ class LoopModel:
             return
         if ranks != {1}:
             for m in obj.accesses:
-                m.reason = f"{obj.path} is accessed with different numbers of subscripts"
+                m.reason = R.Reason(f"{obj.path} is accessed with different numbers of subscripts", R.SHAPE_MISMATCH)
             return
         self._delinearise(obj)
 
@@ -344,10 +367,10 @@ class LoopModel:
                 iv_names = [n for n in names if n in ivs]
                 params = tuple(sorted(n for n in names if n not in ivs))
                 if any(p in self.variant for p in params):
-                    failure = f"subscript {m.access.text} uses {', '.join(p for p in params if p in self.variant)}, which the loop changes"
+                    failure = R.Reason(f"subscript {m.access.text} uses {', '.join(p for p in params if p in self.variant)}, which the loop changes", R.SUBSCRIPT_VARIANT)
                     break
                 if len(iv_names) > 1:
-                    failure = f"subscript {m.access.text} multiplies loop variables"
+                    failure = R.Reason(f"subscript {m.access.text} multiplies loop variables", R.NOT_AFFINE)
                     break
                 outer = [n for n in params if n in self.outer_ivs]
                 if not iv_names and len(params) >= 2 and len(outer) == 1:
@@ -395,7 +418,7 @@ class LoopModel:
                         rest = []
                         break
                 if len(nxt) != len(prev) + 1 or len(rest) != 1:
-                    failure = f"cannot delinearise the subscripts of {obj.path}"
+                    failure = R.Reason(f"cannot delinearise the subscripts of {obj.path}", R.DELINEARISE)
                     break
         if failure is None:
             for m, parts in zip(obj.accesses, split):
@@ -415,8 +438,8 @@ class LoopModel:
                         f"({render_aff(inner, ivs_for('a', m))} < 0 or "
                         f"{render_aff(inner, ivs_for('a', m))} >= {param_name(extra)})"])
                     if not text_is_empty(text):
-                        failure = (f"cannot delinearise {m.access.text}: "
-                                   f"{render_c(inner)} may leave [0, {extra})")
+                        failure = R.Reason(f"cannot delinearise {m.access.text}: "
+                                           f"{render_c(inner)} may leave [0, {extra})", R.DELINEARISE)
                         break
                 if failure:
                     break
@@ -441,6 +464,16 @@ def first_reason(obj: ObjectModel) -> str:
 def ivs_for(prefix: str, m: AccessModel) -> dict[str, str]:
     """Induction variable name -> isl dim name (prefix + depth) for one access."""
     return {l.canonical.induction_variable: f"{prefix}{k}" for k, l in enumerate(m.loops) if l.canonical}
+
+
+def _loaded_reason(access: Access, direct: int) -> str:
+    """Why an access through pointers loaded from memory (`u[i][j][k]` of a `double ***u`, rows of a
+    `double **`) is not modelled: it names the loaded pointers."""
+    subs = access.subscripts
+    loaded = [access.path + "".join(f"[{s.text}]" for s in subs[:k]) for k in range(direct, len(subs))]
+    names = " and ".join(loaded)
+    return (f"{access.text} goes through a loaded pointer: {names} {'are' if len(loaded) > 1 else 'is'} read "
+            f"from memory (a multi-level pointer) whose rows are not proven disjoint")
 
 
 def _direct_dims(obj: ObjectModel) -> int:

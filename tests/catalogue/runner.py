@@ -70,6 +70,9 @@ def check_expectations(result: FileResult, table: dict[str, dict]) -> None:
             reasons = [r for l in nest for r in reports[l.id].reasons]
             if not any(want["serial"] in r for r in reasons):
                 result.failures.append(f"{where}: no reason mentions {want['serial']!r}: {reasons[:3]}")
+            codes = [c for l in nest for c in reports[l.id].codes]
+            if "code" in want and want["code"] not in codes:
+                result.failures.append(f"{where}: no reason has the code {want['code']!r}: {codes}")
             continue
         result.parallel += 1
         if len(par) != want.get("count", 1):
@@ -86,6 +89,8 @@ def check_expectations(result: FileResult, table: dict[str, dict]) -> None:
                 result.failures.append(f"{where}: pragma {got.pragma!r} lacks {part!r}")
         if got.proof != want.get("proof", "static"):
             result.failures.append(f"{where}: proof {got.proof}, expected {want.get('proof', 'static')}")
+        if "root_code" in want and want["root_code"] not in reports[root.id].codes:
+            result.failures.append(f"{where}: outer loop codes lack {want['root_code']!r}: {reports[root.id].codes}")
         if "root_reason" in want:
             reasons = reports[root.id].reasons
             if not any(want["root_reason"] in r for r in reasons):
@@ -135,10 +140,12 @@ def compile_and_compare(result: FileResult, variants: dict[str, list[Plan]], wor
     tu = result.analysis.tu
     env = dict(os.environ, OMP_NUM_THREADS="4", TSAN_OPTIONS="ignore_noninstrumented_modules=1")
     stem = result.path.stem
-    serial_c = workdir / f"{stem}.c"
+    suffix = result.path.suffix  # .c with gcc and clang, .cpp with g++ and clang++
+    cc, tsan_cc = ("g++", "clang++") if suffix == ".cpp" else ("gcc", "clang")
+    serial_c = workdir / f"{stem}{suffix}"
     serial_c.write_text(src)
     exe = workdir / f"{stem}.serial"
-    build = _run(["gcc", "-O1", "-fopenmp", "-w", "-o", str(exe), str(serial_c), "-lm"])
+    build = _run([cc, "-O1", "-fopenmp", "-w", "-o", str(exe), str(serial_c), "-lm"])
     if build.returncode:
         result.failures.append(f"{stem}: serial build failed: {build.stderr[:500]}")
         return
@@ -147,10 +154,10 @@ def compile_and_compare(result: FileResult, variants: dict[str, list[Plan]], wor
         if not plans:
             continue
         text = apply_plans(src, tu, plans)
-        c_file = workdir / f"{stem}.{name}.c"
+        c_file = workdir / f"{stem}.{name}{suffix}"
         c_file.write_text(text)
         exe = workdir / f"{stem}.{name}.gcc"
-        build = _run(["gcc", "-O1", "-fopenmp", "-w", "-o", str(exe), str(c_file), "-lm"])
+        build = _run([cc, "-O1", "-fopenmp", "-w", "-o", str(exe), str(c_file), "-lm"])
         if build.returncode:
             result.failures.append(f"{stem}/{name}: gcc -fopenmp failed: {build.stderr[:800]}")
             continue
@@ -161,7 +168,7 @@ def compile_and_compare(result: FileResult, variants: dict[str, list[Plan]], wor
         if not tsan:
             continue
         exe = workdir / f"{stem}.{name}.tsan"
-        build = _run(["clang", "-g", "-O1", "-fsanitize=thread", "-fopenmp", "-w", "-o", str(exe), str(c_file), "-lm"])
+        build = _run([tsan_cc, "-g", "-O1", "-fsanitize=thread", "-fopenmp", "-w", "-o", str(exe), str(c_file), "-lm"])
         if build.returncode:
             result.failures.append(f"{stem}/{name}: clang TSan build failed: {build.stderr[:800]}")
             continue
@@ -206,7 +213,7 @@ def run_file(path: Path, table: dict[str, dict], workdir: Path, tsan: bool = Tru
 
 def main(argv: list[str]) -> int:
     table = expectations()
-    files = [Path(a) for a in argv] or sorted(HERE.glob("*.c"))
+    files = [Path(a) for a in argv] or sorted([*HERE.glob("*.c"), *HERE.glob("*.cpp")])
     workdir = Path(tempfile.mkdtemp(prefix="autopar-catalogue-"))
     failed = 0
     try:

@@ -1,0 +1,119 @@
+/* Bounds and subscripts with min, max, ?:, division by a constant and struct fields (issue 14,
+   class 2), and near misses that must stay serial. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#define floord(n, d) (((n) < 0) ? -((-(n) + (d) - 1) / (d)) : (n) / (d))
+#define min(x, y) ((x) < (y) ? (x) : (y))
+#define max(x, y) ((x) > (y) ? (x) : (y))
+#define L 20000
+
+struct vec { int len; double *data; };
+struct grid { int nx; int ny; };
+double A[L + 64], B[L + 64];
+int IA[L + 64];
+
+static void cks(const char *name, const double *a, int n) {
+    double s = 0.0;
+    // autopar: off
+    for (int i = 0; i < n; i++)
+        s += a[i] * (double)(i % 13 + 1);
+    printf("%s %.12g\n", name, s);
+}
+
+/* a bound that is the smaller of two expressions, spelled with ?: */
+void min_bound(int n, int m) {
+    for (int c2 = 0; c2 <= (n - 1 < m - 1 ? n - 1 : m - 1); c2++)
+        A[c2] = B[c2] * 2.0 + 1.0;
+}
+
+/* tiles from a polyhedral code generator: floord and min */
+void tiled(int n) {
+    for (int t = 0; t <= floord(n - 1, 32); t++)
+        for (int i = 32 * t; i <= min(n - 1, 32 * t + 31); i++)
+            A[i] = A[i] * 0.5 + B[i];
+}
+
+/* a lower bound that is the larger of two expressions */
+void max_lower(int n, int lo) {
+    for (int i = max(1, lo); i < n; i++)
+        A[i] = B[i - 1] + B[i];
+}
+
+/* half the array: reads the upper half, writes the lower */
+void half_bound(int n) {
+    for (int i = 0; i < n / 2; i++)
+        A[i] = A[i + n / 2] * 0.5;
+}
+
+/* a struct field the loop does not write, in the bound and in a subscript */
+void member_offset(struct vec *v) {
+    for (int i = 0; i < v->len; i++)
+        v->data[i] = v->data[i + v->len] + 1.0;
+}
+
+/* a struct passed by value: s.nx and s.ny are parameters */
+void by_value(struct grid s, double *restrict out) {
+    for (int i = 0; i < s.ny; i++)
+        for (int j = 0; j < s.nx; j++)
+            out[i * s.nx + j] = (double)(i - j) * 0.5;
+}
+
+/* serial: the min bound is modelled exactly, and the loop really carries a flow dependence */
+void min_bound_flow(int n, int m) {
+    for (int i = 1; i <= min(n - 1, m); i++)
+        A[i] = A[i - 1] + B[i];
+}
+
+/* serial: tiles that overlap by one element */
+void tiled_overlap(int n) {
+    for (int t = 0; t <= floord(n - 1, 32); t++)
+        for (int i = 32 * t; i <= min(n - 1, 32 * t + 32); i++)
+            A[i] = A[i] + 1.0;
+}
+
+/* serial: the loop writes int memory that may be v->len, so the field is not a parameter */
+void member_may_change(struct vec *v, int *counts) {
+    for (int i = 0; i < 64; i++) {
+        counts[i] = i;
+        v->data[i + v->len] = v->data[i] * 2.0;
+    }
+}
+
+/* serial: i / 2 names the same element in two iterations */
+void halves(int n) {
+    for (int i = 0; i < n; i++)
+        A[i / 2] = B[i];
+}
+
+/* serial: the upper bound is a max, the read may reach elements the other half writes */
+void max_upper(int n, int m) {
+    for (int i = 0; i < max(n, m); i++)
+        A[i] = A[i + m] + 1.0;
+}
+
+int main(void) {
+    for (int i = 0; i < L + 64; i++) {
+        A[i] = (double)(i % 11);
+        B[i] = (double)(i % 7);
+        IA[i] = 0;
+    }
+    int n = L;
+    min_bound(n, n - 5); cks("min_bound", A, L);
+    tiled(n - 3); cks("tiled", A, L);
+    max_lower(n, 3); cks("max_lower", A, L);
+    half_bound(n); cks("half_bound", A, L);
+    { struct vec v = {L / 2, A}; member_offset(&v); } cks("member_offset", A, L);
+    {
+        struct grid g = {100, 150};
+        double *out = malloc(sizeof(double) * 100 * 150);
+        by_value(g, out); cks("by_value", out, 100 * 150);
+        free(out);
+    }
+    min_bound_flow(n, n - 7); cks("min_bound_flow", A, L);
+    tiled_overlap(n - 40); cks("tiled_overlap", A, L);
+    { struct vec v = {64, A}; member_may_change(&v, IA); } cks("member_may_change", A, L);
+    halves(n); cks("halves", A, L);
+    max_upper(n / 2, 10); cks("max_upper", A, L);
+    return 0;
+}

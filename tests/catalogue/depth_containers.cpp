@@ -1,0 +1,90 @@
+// C++ containers (issue 14, class 5): std::vector / std::array / std::span elements through
+// operator[], at() and data(), size() as a bound when the loop does not resize; near misses stay serial.
+#include <array>
+#include <cstddef>
+#include <cstdio>
+#include <vector>
+
+static void cks(const char *name, const std::vector<double> &a) {
+    double s = 0.0;
+    // autopar: off
+    for (std::size_t i = 0; i < a.size(); i++)
+        s += a[i] * (double)(i % 13 + 1);
+    std::printf("%s %.12g\n", name, s);
+}
+
+std::array<double, 4096> GA;
+
+/* the size as the bound; two vectors that may be the same one: a runtime check */
+void vec_axpy(std::vector<double> &y, const std::vector<double> &x, double a) {
+    for (std::size_t i = 0; i < y.size(); i++)
+        y[i] = a * x[i] + y[i];
+}
+
+/* at() and data() are element accesses too */
+void vec_at_data(std::vector<double> &y, int n) {
+    for (int i = 0; i < n; i++)
+        y.at(i) = y.data()[i] * 0.5 + 1.0;
+}
+
+/* a std::array of fixed size */
+void array_scale(void) {
+    for (int i = 0; i < 4096; i++)
+        GA[i] = GA[i] * 1.5 + (double)(i % 3);
+}
+
+/* a 2-D grid in one vector, a row offset from the size */
+void vec_rows(std::vector<double> &g, int rows, int cols) {
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++)
+            g[r * cols + c] = g[r * cols + c] + (double)(r - c);
+}
+
+/* serial: each element needs the one before */
+void vec_prefix(std::vector<double> &y) {
+    for (std::size_t i = 1; i < y.size(); i++)
+        y[i] = y[i] + y[i - 1] * 0.5;
+}
+
+/* serial: push_back may reallocate the buffer */
+void vec_grow(std::vector<double> &y, int n) {
+    for (int i = 0; i < n; i++)
+        y.push_back((double)i);
+}
+
+/* serial: resize inside the loop changes the bound */
+void vec_resize(std::vector<double> &y, int n) {
+    for (int i = 0; i < n; i++) {
+        y.resize(y.size() + 1);
+        y[i] = 1.0;
+    }
+}
+
+/* serial: a vector of vectors: the inner vector is not modelled */
+void vec_nested(std::vector<std::vector<double>> &m, int n) {
+    for (int i = 0; i < n; i++)
+        m[i][0] = (double)i;
+}
+
+int main() {
+    std::vector<double> y(20000), x(20000), g(300 * 200);
+    for (int i = 0; i < 20000; i++) {
+        y[i] = (double)(i % 7);
+        x[i] = (double)(i % 5);
+    }
+    for (int i = 0; i < 300 * 200; i++)
+        g[i] = (double)(i % 11);
+    for (int i = 0; i < 4096; i++)
+        GA[i] = (double)(i % 9);
+    vec_axpy(y, x, 2.0); cks("vec_axpy", y);
+    vec_axpy(y, y, 0.5); cks("vec_axpy_same", y);
+    vec_at_data(y, 20000); cks("vec_at_data", y);
+    array_scale(); { std::vector<double> a(GA.begin(), GA.end()); cks("array_scale", a); }
+    vec_rows(g, 300, 200); cks("vec_rows", g);
+    vec_prefix(y); cks("vec_prefix", y);
+    std::vector<double> z; vec_grow(z, 100); cks("vec_grow", z);
+    std::vector<double> w; vec_resize(w, 100); cks("vec_resize", w);
+    std::vector<std::vector<double>> m(50, std::vector<double>(3, 1.0));
+    vec_nested(m, 50); cks("vec_nested", m[7]);
+    return 0;
+}

@@ -1,0 +1,115 @@
+/* Scalars live after the loop that only an inner loop assigns (issue 14, class 4): lastprivate
+   when every iteration provably assigns them; serial when the inner loop may not run. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#define N 256
+#define M 64
+double A[N][M], B[N][M];
+
+static void cks(const char *name, const double *a, int n) {
+    double s = 0.0;
+    // autopar: off
+    for (int i = 0; i < n; i++)
+        s += a[i] * (double)(i % 13 + 1);
+    printf("%s %.12g\n", name, s);
+}
+
+/* the inner loop runs M > 0 times: the last row's last value */
+double last_of_rows(void) {
+    double last = -1.0;
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < M; j++) {
+            last = A[i][j] * 2.0;
+            B[i][j] = last + 1.0;
+        }
+    return last;
+}
+
+/* serial: the inner loop variable read after the nest; its header assigns it in every iteration,
+   but the outer loop may run zero times (lastprivate would then assign an undefined value) */
+int inner_iv_after(int n, int m) {
+    int j = -7;
+    for (int i = 0; i < n; i++)
+        for (j = 0; j < m; j++)
+            B[i][j] = A[i][j] + (double)i;
+    return j;
+}
+
+/* the outer loop runs N > 0 times: the inner loop variable is lastprivate */
+int inner_iv_const(void) {
+    int j = -7;
+    for (int i = 0; i < N; i++)
+        for (j = 1; j < M; j++)
+            B[i][j] = A[i][j - 1] * 0.5;
+    return j;
+}
+
+/* the outer loop runs N > 0 times; the inner one maybe none, but its header still assigns j */
+int inner_iv_symbolic(int m) {
+    int j = -7;
+    for (int i = 0; i < N; i++)
+        for (j = 0; j < m; j++)
+            B[i][j] = B[i][j] + 1.0;
+    return j;
+}
+
+/* serial: the inner loop may run zero times, so the last value may come from an earlier row */
+double last_may_be_skipped(int n, int m) {
+    double last = -1.0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < m - i; j++) {
+            last = A[i][j];
+            B[i][j] = last * 3.0;
+        }
+    return last;
+}
+
+/* serial: the inner loop runs only under a condition */
+int inner_iv_conditional(int n) {
+    int j = -7;
+    for (int i = 0; i < n; i++)
+        if (i % 3 == 0)
+            for (j = 0; j < M; j++)
+                B[i][j] = A[i][j];
+    return j;
+}
+
+/* serial: the inner loop may stop early, before the write */
+double last_with_break(void) {
+    double last = -1.0;
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < M; j++) {
+            if (A[i][j] > 9.5)
+                break;
+            last = A[i][j];
+        }
+    return last;
+}
+
+/* serial: a grandchild's variable; the middle loop may run zero times */
+int grandchild_iv(int n, int m) {
+    int k = -7;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < m; j++)
+            for (k = 0; k < 4; k++)
+                B[i][j * 0 + k] = A[i][k];
+    return k;
+}
+
+int main(void) {
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < M; j++) {
+            A[i][j] = (double)((i * 3 + j) % 11);
+            B[i][j] = 0.0;
+        }
+    printf("last_of_rows %.12g\n", last_of_rows()); cks("last_of_rows_b", &B[0][0], N * M);
+    printf("inner_iv_after %d\n", inner_iv_after(N, M)); cks("inner_iv_after_b", &B[0][0], N * M);
+    printf("inner_iv_const %d\n", inner_iv_const()); cks("inner_iv_const_b", &B[0][0], N * M);
+    printf("last_may_be_skipped %.12g\n", last_may_be_skipped(N, N + 40)); cks("skipped_b", &B[0][0], N * M);
+    printf("inner_iv_conditional %d\n", inner_iv_conditional(N - 1));
+    printf("inner_iv_symbolic %d\n", inner_iv_symbolic(M)); cks("inner_iv_symbolic_b", &B[0][0], N * M);
+    printf("last_with_break %.12g\n", last_with_break());
+    printf("grandchild_iv %d\n", grandchild_iv(N, 3)); cks("grandchild_b", &B[0][0], N * M);
+    return 0;
+}

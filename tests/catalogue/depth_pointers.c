@@ -1,0 +1,72 @@
+/* Multi-level pointers (issue 14, class 6): accesses through loaded row pointers stay serial, with
+   the loaded pointers named in the reason; a row pointer copied to a local is one array again. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#define N 512
+
+static void cks(const char *name, double **a, int n, int m) {
+    double s = 0.0;
+    // autopar: off
+    for (int i = 0; i < n; i++)
+        // autopar: off
+        for (int j = 0; j < m; j++)
+            s += a[i][j] * (double)((i + j) % 13 + 1);
+    printf("%s %.12g\n", name, s);
+}
+
+/* rows from one allocation, distinct: an expert runs this in parallel; the analysis cannot show
+   that the rows are disjoint and keeps it serial (a known miss, never a race) */
+void rows_distinct(double **u, int n) {
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            u[i][j] = u[i][j] * 0.5 + 1.0;
+}
+
+/* serial, and it must be: every row pointer is the same buffer */
+void rows_shared(double **s, int n) {
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            s[i][j] = s[i][j] + (double)i;
+}
+
+/* three levels */
+void three_levels(double ***w, int n) {
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 8; j++)
+            for (int k = 0; k < n; k++)
+                w[i][j][k] = (double)(i + j + k);
+}
+
+/* the row pointer copied to a local: the inner loop indexes one array */
+void row_local(double **u, int n) {
+    for (int i = 0; i < n; i++) {
+        double *row = u[i];
+        for (int j = 0; j < n; j++)
+            row[j] = row[j] * 2.0 + (double)j;
+    }
+}
+
+int main(void) {
+    double *block = malloc(sizeof(double) * N * N), **u = malloc(sizeof(double *) * N);
+    double *one = malloc(sizeof(double) * N), **s = malloc(sizeof(double *) * N);
+    double *cube = malloc(sizeof(double) * 4 * 8 * N), **planes = malloc(sizeof(double *) * 32);
+    double ***w = malloc(sizeof(double **) * 4);
+    for (int i = 0; i < N; i++) {
+        u[i] = block + (size_t)i * N;
+        s[i] = one;
+        one[i] = (double)(i % 3);
+    }
+    for (int i = 0; i < N * N; i++)
+        block[i] = (double)(i % 7);
+    for (int p = 0; p < 32; p++)
+        planes[p] = cube + (size_t)p * N;
+    for (int i = 0; i < 4; i++)
+        w[i] = planes + 8 * i;
+    rows_distinct(u, N); cks("rows_distinct", u, N, N);
+    rows_shared(s, N); cks("rows_shared", s, 1, N);
+    three_levels(w, N); cks("three_levels", planes, 32, N);
+    row_local(u, N); cks("row_local", u, N, N);
+    free(block); free(u); free(one); free(s); free(cube); free(planes); free(w);
+    return 0;
+}

@@ -1,0 +1,82 @@
+"""Calls to same-file functions that write through their pointer arguments: the callee's summary
+has the boxes it reads and writes per parameter, and the call becomes accesses of those elements."""
+
+from __future__ import annotations
+
+import pytest
+
+from autopar import reasons as R
+from clang_passes.frontend import translate
+
+SOURCE = r"""
+void matvec_sub(double ablock[5][5], double avec[5], double bvec[5]) {
+  for (int i = 0; i < 5; i++)
+    bvec[i] = bvec[i] - ablock[i][0] * avec[0] - ablock[i][4] * avec[4];
+}
+void scale3(double *p, double s) { p[0] *= s; p[1] *= s; p[2] = s; }
+void by_n(double *p, int n) { for (int i = 0; i < n; i++) p[i] = 0; }
+double *saved;
+void keeps(double *p) { saved = p; p[0] = 1; }
+void moves(double *p) { p++; p[0] = 1; }
+void f(double lhs[8][8][5][5], double rhs[8][8][5], double *v) {
+  for (int i = 0; i < 8; i++) matvec_sub(lhs[i][0], rhs[i][1], rhs[i][1]);
+  for (int i = 0; i < 8; i++) scale3(v + 3 * i, 2.0);
+  for (int i = 0; i < 8; i++) by_n(v + i, 4);
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def tu(tmp_path_factory):
+    path = tmp_path_factory.mktemp("calls") / "calls.c"
+    path.write_text(SOURCE)
+    out = translate(str(path), [])
+    assert not out.has_errors, out.diagnostics
+    return out
+
+
+def test_summaries_have_constant_boxes(tu):
+    mv = tu.functions["matvec_sub"]
+    assert mv.write_regions == {2: [[[0, 4]]]}
+    assert mv.read_regions[1] == [[[0, 0]], [[4, 4]]] and [[0, 4], [4, 4]] in mv.read_regions[0]
+    s3 = tu.functions["scale3"]
+    assert s3.write_regions == {0: [[[0, 0]], [[1, 1]], [[2, 2]]]}
+    assert s3.read_regions == {0: [[[0, 0]], [[1, 1]]]}  # p[2] = s is written only
+
+
+def test_what_is_not_a_box_has_no_region(tu):
+    # by_n's region depends on n; a pointer that escapes or moves is not a fixed set of elements
+    assert tu.functions["by_n"].write_regions == {}
+
+
+def test_the_call_becomes_accesses_of_the_caller(tu):
+    loops = [l for l in tu.loops if l.function == "f"]
+    loop = loops[0]
+    writes = [a for a in loop.accesses if a.is_write]
+    assert len(writes) == 5 and all(a.base.name == "rhs" and a.conditional for a in writes)
+    assert [[(s.affine.coefficients, s.affine.constant) for s in a.subscripts] for a in writes][2] == \
+        [({"i": 1}, 0), ({}, 1), ({}, 2)]
+    assert loop.calls[0].modelled_arguments == [0, 1, 2]
+    scaled = [a for a in loops[1].accesses if a.is_write]
+    assert [(a.subscripts[0].affine.coefficients, a.subscripts[0].affine.constant) for a in scaled] == \
+        [({"i": 3}, 0), ({"i": 3}, 1), ({"i": 3}, 2)]
+    assert loops[2].calls[0].modelled_arguments == []
+
+
+def test_verdicts(tmp_path):
+    from autopar.pipeline import analyze_file
+
+    path = tmp_path / "calls.c"
+    path.write_text(SOURCE)
+    report = analyze_file(str(path)).report
+    loops = {l.line: l for l in report.loops}
+    assert loops[12].parallelizable and loops[13].parallelizable
+    assert not loops[14].parallelizable and loops[14].codes == [R.CALL_WRITES_ARGUMENT]
+
+
+def test_keeps_and_moves_have_no_region(tmp_path):
+    path = tmp_path / "escape.c"
+    path.write_text(SOURCE.replace("  for (int i = 0; i < 8; i++) by_n(v + i, 4);",
+                                   "  for (int i = 0; i < 8; i++) { keeps(v + 8 * i); moves(v + 8 * i); }"))
+    tu = translate(str(path), [])
+    assert tu.functions["keeps"].write_regions == {} and tu.functions["moves"].write_regions == {}
