@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 2
+VERSION = 3
 
 # (C type, printf conversion, cast for printing, signed, width in bits)
 TYPES = {
@@ -366,7 +366,7 @@ class LoopProgram:
         form = self.rng.randint(0, 3)
         utype = self.rng.choice(["unsigned", "unsigned", "unsigned long", "unsigned short", "unsigned char"])
         if form == 0 and utype != "unsigned char":  # wraps: from -k up to m with !=
-            k = self.rng.randint(1, min(20, dst.size // 2))
+            k = self.rng.randint(1, min(20, dst.size // 2, src.size))  # the loop reads src[0 .. m + k)
             m = self.rng.randint(0, min(dst.size, src.size) - k)
             head = f"for ({utype} {iv} = ({utype})-{k}; {iv} != {m}; {iv}++)" if utype in ("unsigned", "unsigned long") \
                 else f"for (unsigned {iv} = -{k}; {iv} != {m}u; {iv}++)"
