@@ -125,4 +125,4 @@ def test_the_loop_generator_makes_a_program_for_every_seed():
     from autopar.fuzz import loopgen
 
     for seed in range(1, 1501):
-        assert f"seed {seed} " in loopgen.generate(seed)
+        assert f"seed {seed} " in loopgen.generate(seed).source
