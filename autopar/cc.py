@@ -17,6 +17,8 @@ Environment:
                              "file" being the FileReport of `autopar analyze --format json`
   AUTOPAR_CACHE_DIR=DIR      where decisions are cached (default $XDG_CACHE_HOME/autopar or
                              ~/.cache/autopar); AUTOPAR_CACHE=0 turns the cache off
+  AUTOPAR_OPTIMIZE=1         restructure affine nests (interchange, tiling, parallel loop) as
+                             `autopar rewrite --optimize` does; default 0: pragmas only
   AUTOPAR_TIMEOUT=SECONDS    limit on the analysis of one file (default 120; 0: none); past it the
                              original is compiled, with one warning line. The analysis runs in a
                              forked child, so that a crash in native code cannot end the build.
@@ -285,7 +287,7 @@ def _decisions(line: CommandLine, source: Input, content: bytes):
     from autopar import cc_cache
 
     flags = analysis_flags(line, source)
-    key = cc_cache.cache_key(source.path, content, flags)
+    key = cc_cache.cache_key(source.path, content, flags + (["AUTOPAR_OPTIMIZE=1"] if _optimize() else []))
     entry = cc_cache.lookup(key)
     if entry is None:
         outcome = _isolated(_analyze, source.path, content, flags, timeout=_analysis_timeout())
@@ -295,12 +297,16 @@ def _decisions(line: CommandLine, source: Input, content: bytes):
     return entry
 
 
+def _optimize() -> bool:
+    return os.environ.get("AUTOPAR_OPTIMIZE", "") not in ("", "0")
+
+
 def _analyze(path: str, content: bytes, flags: list[str]) -> dict:
     """Runs in the child process: analysis, edits and the rewritten copy of one source, as JSON data."""
     from autopar.rewrite import with_line_directives
     from autopar.transform import transform_file
 
-    result = transform_file(path, flags)
+    result = transform_file(path, flags, optimize=_optimize())
     if result.source != content:
         raise WrapperError("the file changed while it was analyzed")
     error = result.report.error or (_first_error(result.report) if result.failed else None)

@@ -1,0 +1,234 @@
+"""Schedules: isl's scheduler (Pluto-style, as Polly and PPCG use it) on all dependences, then, per
+candidate, a loop order inside each permutable band, tiling, and a `parallel` mark on the outermost
+coincident loop. Every candidate is checked against the dependences again before it is returned:
+the whole schedule (every source before its sink) and each parallel loop (no dependence carried).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import islpy as isl
+
+from autopar.restructure.model import IslModel, parallel_ok, respects
+from autopar.restructure.scop import Refusal
+
+PARALLEL_MARK = "autopar_parallel"
+
+
+@dataclass
+class ScheduleChoice:
+    """One way to run the nest: the loop order policy and the tile size (None: untiled)."""
+
+    order: str  # "stride": a stride-1 loop innermost; "isl": the scheduler's own order
+    tile: Optional[int]
+
+    @property
+    def label(self) -> str:
+        tile = f"tile {self.tile}" if self.tile else "untiled"
+        return f"{'stride-1 innermost' if self.order == 'stride' else 'scheduler order'}, {tile}"
+
+
+@dataclass
+class ScheduledNest:
+    choice: ScheduleChoice
+    schedule: isl.Schedule
+    bands: list[str] = field(default_factory=list)  # one line per band, for explain
+    parallel_loops: int = 0
+    changed: bool = True  # differs from the source order (else nothing to gain but threads)
+
+
+def _set_options(ctx: isl.Context) -> None:
+    ctx.set_schedule_outer_coincidence(1)
+    ctx.set_schedule_maximize_band_depth(1)
+    ctx.set_tile_scale_tile_loops(1)
+    ctx.set_tile_shift_point_loops(1)
+
+
+def base_schedule(model: IslModel) -> isl.Schedule:
+    _set_options(model.domain.get_ctx())
+    deps = model.dependences
+    constraints = (isl.ScheduleConstraints.on_domain(model.domain)
+                   .set_validity(deps).set_proximity(deps).set_coincidence(deps))
+    schedule = constraints.compute_schedule()
+    if schedule is None:
+        raise Refusal("no-schedule", "isl's scheduler found no schedule")
+    if not respects(deps, schedule.get_map()):
+        raise Refusal("invalid-schedule", "the scheduler's result breaks a dependence")
+    return schedule
+
+
+def member_coefficients(mupa: isl.MultiUnionPwAff, member: int) -> dict[str, dict[str, int]]:
+    """Per statement, the member's coefficient of each statement iterator ({} when not affine in
+    one piece)."""
+    upa = mupa.get_at(member)
+    found: dict[str, dict[str, int]] = {}
+
+    pws = upa.get_pw_aff_list()
+    for position in range(pws.n_pw_aff()):
+        pw = pws.get_at(position)
+        name = pw.get_space().get_tuple_name(isl.dim_type.in_)
+        if pw.n_piece() != 1:
+            found[name] = {}
+            continue
+        aff = pw.as_aff()
+        coefficients = {}
+        for index in range(aff.dim(isl.dim_type.in_)):
+            value = aff.get_coefficient_val(isl.dim_type.in_, index)
+            if not value.is_zero():
+                coefficients[str(index)] = int(value.to_python())
+        found[name] = coefficients
+    return found
+
+
+def stride_cost(model: IslModel, coefficients: dict[str, dict[str, int]]) -> float:
+    """Cache lines per iteration when this member is the innermost loop: 0 for an access the loop
+    does not move, element/64 for a stride-1 access, 1 for anything else."""
+    cost = 0.0
+    for statement in model.scop.statements:
+        coeffs = coefficients.get(statement.name)
+        if coeffs is None:
+            continue
+        if len(coeffs) != 1 or list(coeffs.values())[0] not in (1, -1):
+            cost += len(statement.accesses)  # a skewed or mixed member: assume a new line per access
+            continue
+        iv = statement.ivs[int(next(iter(coeffs)))]
+        for access in statement.accesses:
+            moves = [k for k, sub in enumerate(access.subscripts) if sub.coefficients.get(iv)]
+            if not moves:
+                continue
+            last = len(access.subscripts) - 1
+            if moves == [last] and abs(access.subscripts[last].coefficients[iv]) == 1:
+                cost += model.scop.element_sizes.get(access.array, 8) / 64
+            else:
+                cost += 1.0
+    return cost
+
+
+def _permute_band(node: isl.ScheduleNode, order: list[int]) -> isl.ScheduleNode:
+    if order == list(range(len(order))):
+        return node
+    mupa = node.band_get_partial_schedule()
+    permutable = node.band_get_permutable()
+    coincident = [node.band_member_get_coincident(i) for i in range(len(order))]
+    members = isl.UnionPwAffList.alloc(mupa.get_ctx(), len(order))
+    for index in order:
+        members = members.add(mupa.get_at(index))
+    permuted = isl.MultiUnionPwAff.from_union_pw_aff_list(mupa.get_space(), members)
+    node = node.delete()
+    node = node.insert_partial_schedule(permuted)
+    node = node.band_set_permutable(permutable)
+    for position, index in enumerate(order):
+        node = node.band_member_set_coincident(position, coincident[index])
+    return node
+
+
+def _order_for(model: IslModel, node: isl.ScheduleNode) -> list[int]:
+    """Coincident members first, the cheapest stride-1 member innermost."""
+    count = node.band_n_member()
+    mupa = node.band_get_partial_schedule()
+    costs = [stride_cost(model, member_coefficients(mupa, i)) for i in range(count)]
+    inner = min(range(count), key=lambda i: (costs[i], -i))
+    rest = [i for i in range(count) if i != inner]
+    coincident = [i for i in rest if node.band_member_get_coincident(i)]
+    others = [i for i in rest if not node.band_member_get_coincident(i)]
+    return coincident + others + [inner]
+
+
+def _transform(model: IslModel, schedule: isl.Schedule, choice: ScheduleChoice) -> isl.Schedule:
+    """Order and tile every permutable band of more than one member."""
+    def visit(node: isl.ScheduleNode) -> isl.ScheduleNode:
+        if node.get_type() == isl.schedule_node_type.band:
+            if node.band_get_permutable() and node.band_n_member() > 1:
+                if choice.order == "stride":
+                    node = _permute_band(node, _order_for(model, node))
+                if choice.tile:
+                    space = node.band_get_space()
+                    sizes = isl.MultiVal.zero(space)
+                    for i in range(node.band_n_member()):
+                        sizes = sizes.set_val(i, isl.Val.int_from_si(space.get_ctx(), choice.tile))
+                    node = node.band_tile(sizes)
+                    point = node.child(0)  # the point loops: not tiled again
+                    for i in range(point.n_children()):
+                        point = visit(point.child(i)).parent()
+                    return point.parent()
+        for i in range(node.n_children()):
+            node = visit(node.child(i)).parent()
+        return node
+
+    return visit(schedule.get_root()).get_schedule()
+
+
+def _mark_parallel(model: IslModel, schedule: isl.Schedule) -> tuple[isl.Schedule, int]:
+    """Mark the outermost loop that carries no dependence on each path (validated with isl)."""
+    marked = 0
+
+    def visit(node: isl.ScheduleNode) -> isl.ScheduleNode:
+        nonlocal marked
+        if node.get_type() == isl.schedule_node_type.band:
+            outer = node.get_prefix_schedule_union_map()
+            mupa = node.band_get_partial_schedule()
+            for member in range(node.band_n_member()):
+                if not node.band_member_get_coincident(member):
+                    continue
+                prefix = outer
+                if member:
+                    prefix = outer.flat_range_product(
+                        isl.UnionMap.from_multi_union_pw_aff(_first(mupa, member)))
+                this = isl.UnionMap.from_union_pw_aff(mupa.get_at(member))
+                if not parallel_ok(model.dependences, prefix, this):
+                    continue
+                marked += 1
+                if member:
+                    node = node.band_split(member)
+                    return node.child(0).insert_mark(isl.Id(PARALLEL_MARK)).parent()
+                return node.insert_mark(isl.Id(PARALLEL_MARK))  # nothing inside is parallelized again
+        for i in range(node.n_children()):
+            node = visit(node.child(i)).parent()
+        return node
+
+    root = visit(schedule.get_root())
+    return root.root().get_schedule(), marked
+
+
+def _first(mupa: isl.MultiUnionPwAff, count: int) -> isl.MultiUnionPwAff:
+    return mupa.drop_dims(isl.dim_type.set, count, mupa.dim(isl.dim_type.set) - count)
+
+
+def describe_bands(schedule: isl.Schedule) -> list[str]:
+    lines: list[str] = []
+
+    def visit(node: isl.ScheduleNode, depth: int) -> None:
+        kind = node.get_type()
+        if kind == isl.schedule_node_type.band:
+            flags = [node.band_member_get_coincident(i) for i in range(node.band_n_member())]
+            lines.append("  " * depth + f"band {node.band_get_partial_schedule()} "
+                         f"permutable={node.band_get_permutable()} coincident={flags}")
+        elif kind == isl.schedule_node_type.mark:
+            lines.append("  " * depth + f"mark {node.mark_get_id().get_name()}")
+        elif kind == isl.schedule_node_type.sequence:
+            lines.append("  " * depth + "sequence")
+        elif kind == isl.schedule_node_type.filter:
+            lines.append("  " * depth + f"filter {node.filter_get_filter()}")
+        for i in range(node.n_children()):
+            visit(node.child(i), depth + 1)
+
+    visit(schedule.get_root(), 0)
+    return lines
+
+
+def schedule_candidate(model: IslModel, base: isl.Schedule, choice: ScheduleChoice) -> ScheduledNest:
+    transformed = _transform(model, base, choice)
+    marked_schedule, parallel = _mark_parallel(model, transformed)
+    # validated again: the final schedule keeps every dependence
+    if not respects(model.dependences, marked_schedule.get_map()):
+        raise Refusal("invalid-schedule", f"candidate {choice.label} breaks a dependence")
+    changed = not marked_schedule.get_map().is_equal(model.original) and not _same_order(model, marked_schedule)
+    return ScheduledNest(choice, marked_schedule, describe_bands(marked_schedule), parallel, changed)
+
+
+def _same_order(model: IslModel, schedule: isl.Schedule) -> bool:
+    """The new schedule orders every pair of instances as the source does."""
+    new = schedule.get_map()
+    return new.lex_lt_union_map(new).is_equal(model.original.lex_lt_union_map(model.original))
