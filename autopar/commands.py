@@ -284,6 +284,8 @@ def add_explain(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--no-png", action="store_true", help="do not render the DOT file as PNG")
     p.add_argument("--no-dot", action="store_true", help="write no graph file at all")
     p.add_argument("-p", dest="build_dir", metavar="BUILD_DIR", help="read compile_commands.json here")
+    p.add_argument("--optimize", action="store_true",
+                   help="also show the nest's restructuring (schedule, candidates, code) as rewrite --optimize makes it")
     return p
 
 
@@ -316,6 +318,14 @@ def run_explain(args: argparse.Namespace, compile_flags: list[str]) -> int:
         print(f"{prog}: {error}", file=sys.stderr)
         return EXIT_FAILED
     sys.stdout.write(explanation.text)
+    if getattr(args, "optimize", False):
+        from autopar.pipeline import load_translation_unit
+        from autopar.restructure.explain import restructure_text
+
+        with open(path, "rb") as handle:
+            source = handle.read()
+        tu = load_translation_unit(path, compile_flags, args.build_dir)
+        sys.stdout.write("\n" + restructure_text(source, tu, explanation.loop_id))
     sys.stdout.flush()
     if dot_path is None:
         return EXIT_OK

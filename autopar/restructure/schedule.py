@@ -136,12 +136,18 @@ def _order_for(model: IslModel, node: isl.ScheduleNode) -> list[int]:
     return coincident + others + [inner]
 
 
+def _coincident_first(node: isl.ScheduleNode) -> list[int]:
+    count = node.band_n_member()
+    coincident = [i for i in range(count) if node.band_member_get_coincident(i)]
+    return coincident + [i for i in range(count) if i not in coincident]
+
+
 def _transform(model: IslModel, schedule: isl.Schedule, choice: ScheduleChoice) -> isl.Schedule:
     """Order and tile every permutable band of more than one member."""
     def visit(node: isl.ScheduleNode) -> isl.ScheduleNode:
         if node.get_type() == isl.schedule_node_type.band:
             if node.band_get_permutable() and node.band_n_member() > 1:
-                if choice.order == "stride":
+                if choice.order == "stride" and not choice.tile:
                     node = _permute_band(node, _order_for(model, node))
                 if choice.tile:
                     space = node.band_get_space()
@@ -150,9 +156,16 @@ def _transform(model: IslModel, schedule: isl.Schedule, choice: ScheduleChoice) 
                         sizes = sizes.set_val(i, isl.Val.int_from_si(space.get_ctx(), choice.tile))
                     node = node.band_tile(sizes)
                     point = node.child(0)  # the point loops: not tiled again
+                    if choice.order == "stride":
+                        # tile loops: the parallel (coincident) ones outermost; point loops: the
+                        # stride-1 loop innermost. Both bands are permutable, so any order is legal.
+                        point = _permute_band(point, _order_for(model, point))
                     for i in range(point.n_children()):
                         point = visit(point.child(i)).parent()
-                    return point.parent()
+                    node = point.parent()
+                    if choice.order == "stride":
+                        node = _permute_band(node, _coincident_first(node))
+                    return node
         for i in range(node.n_children()):
             node = visit(node.child(i)).parent()
         return node

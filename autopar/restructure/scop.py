@@ -325,6 +325,17 @@ def extract_scop(source: bytes, tu: TranslationUnit, root: Loop) -> Scop:
         element_sizes[name] = _ELEMENT_SIZES.get(element, 8)
         owner.accesses.append(ScopAccess(name, access.is_write, subscripts, access.text))
 
+    # scalars: only the induction variables may be written; parameters are never written
+    param_types: dict[str, str] = {}
+    for use in root.scalars:
+        name = use.variable.name
+        if use.written and name not in ivs:
+            raise Refusal("scalar-write", f"scalar {name} is written in the nest")
+        if use.written and name in ivs and use.live_after_loop and not use.declared_in_loop:
+            raise Refusal("iv-live-out", f"induction variable {name} is read after the nest")
+        if use.address_taken:
+            raise Refusal("address-taken", f"the address of {name} is taken in the nest")
+        param_types[name] = use.variable.type
     for statement in statements:
         if not any(a.is_write for a in statement.accesses):
             raise Refusal("no-array-write", f"statement `{statement.text}` writes no array element")
@@ -337,17 +348,6 @@ def extract_scop(source: bytes, tu: TranslationUnit, root: Loop) -> Scop:
         arrays_read = sorted(n for n in pointer_bases if not pointer_bases[n])
         raise Refusal("may-alias", f"pointer {sorted(written_pointers)[0]} may point into {', '.join(arrays_read)}")
 
-    # scalars: only the induction variables may be written; parameters are never written
-    param_types: dict[str, str] = {}
-    for use in root.scalars:
-        name = use.variable.name
-        if use.written and name not in ivs:
-            raise Refusal("scalar-write", f"scalar {name} is written in the nest")
-        if use.written and name in ivs and use.live_after_loop and not use.declared_in_loop:
-            raise Refusal("iv-live-out", f"induction variable {name} is read after the nest")
-        if use.address_taken:
-            raise Refusal("address-taken", f"the address of {name} is taken in the nest")
-        param_types[name] = use.variable.type
     for loop in loops.values():
         for bound in (loop.lower, loop.upper):
             for name in bound.variables:
