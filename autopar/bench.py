@@ -325,8 +325,10 @@ def _builds(kernel: Kernel, configs: list[str], base_flags: list[str], unavailab
         if config in unavailable:
             builds[config] = _Build(source=None, unavailable=unavailable[config])
             continue
-        made = v.rewrite_with_plans(kernel.source, [], reasoner=reasoners.get(config),
-                                    optimize=config == "autopar-optimize")
+        if config == "autopar-optimize":
+            made = v.rewrite_with_plans(kernel.source, [], optimize=True)
+        else:
+            made = v.rewrite_with_plans(kernel.source, [], reasoner=reasoners.get(config))
         if made.error:
             builds[config] = _Build(source=None, tool_error=made.error, tool_latency_s=made.latency_s)
             continue

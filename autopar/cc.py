@@ -306,7 +306,7 @@ def _analyze(path: str, content: bytes, flags: list[str]) -> dict:
     from autopar.rewrite import with_line_directives
     from autopar.transform import transform_file
 
-    result = transform_file(path, flags, optimize=_optimize())
+    result = transform_file(path, flags, optimize=True) if _optimize() else transform_file(path, flags)
     if result.source != content:
         raise WrapperError("the file changed while it was analyzed")
     error = result.report.error or (_first_error(result.report) if result.failed else None)

@@ -44,7 +44,10 @@ def _transform_one(job):
     from autopar.transform import transform_file
 
     path, flags, build_dir, optimize = job
-    result = transform_file(path, flags, build_dir, optimize=optimize)
+    if optimize:
+        result = transform_file(path, flags, build_dir, optimize=True)
+    else:
+        result = transform_file(path, flags, build_dir)
     return result.model_copy(update={"analysis": None})  # the IR stays in the worker
 
 

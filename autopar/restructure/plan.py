@@ -81,7 +81,9 @@ def _fill(plan: RestructurePlan, source: bytes, tu: TranslationUnit, root: Loop,
         if key in seen:
             continue
         seen.add(key)
-        useful = useful or nest.changed or nest.parallel_loops > 0
+        if not nest.changed:
+            continue  # the source order: the pragma plan does the same with its own cost model
+        useful = True
         if not respects(model.dependences, nest.schedule.get_map()):  # checked again before rendering
             continue
         code = generate(model, nest, text, scop.indentation, newline)
@@ -90,7 +92,8 @@ def _fill(plan: RestructurePlan, source: bytes, tu: TranslationUnit, root: Loop,
             estimated_cost=round(band_costs(model, nest.schedule, tile), 5),
             parallel_loops=code.parallel_loops, schedule=nest.bands, code=code.text))
     if not useful:
-        raise Refusal("no-gain", "the new schedule is the source order with no parallel loop")
+        raise Refusal("no-gain", "the best schedule keeps the source order (nothing to interchange or tile); "
+                                 "the pragma plan applies")
     if not plan.candidates:
         raise Refusal("invalid-schedule", "no candidate keeps every dependence")
     best = min(plan.candidates, key=lambda c: (c.estimated_cost, -c.parallel_loops, c.id))

@@ -183,8 +183,7 @@ def _mark_parallel(model: IslModel, schedule: isl.Schedule) -> tuple[isl.Schedul
             outer = node.get_prefix_schedule_union_map()
             mupa = node.band_get_partial_schedule()
             for member in range(node.band_n_member()):
-                if not node.band_member_get_coincident(member):
-                    continue
+                # isl's coincidence flags can be conservative: the dependences decide
                 prefix = outer
                 if member:
                     prefix = outer.flat_range_product(
