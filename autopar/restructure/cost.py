@@ -15,7 +15,7 @@ from __future__ import annotations
 import islpy as isl
 
 from autopar.restructure.model import IslModel
-from autopar.restructure.schedule import member_coefficients, stride_cost
+from autopar.restructure.schedule import member_coefficients, statement_weight, stride_cost
 
 L1_BYTES = 32 * 1024
 LINE = 64
@@ -38,7 +38,7 @@ def band_costs(model: IslModel, schedule: isl.Schedule, tile: int | None) -> flo
                     cmupa = child.band_get_partial_schedule()
                     members = [member_coefficients(cmupa, i) for i in range(count)]
                     tiled_below = True
-            spatial = stride_cost(model, members[-1])
+            spatial = stride_cost(model, members[-1], members[:-1])
             if tiled_below:
                 temporal = _tile_lines(model, members, tile) / float(tile ** count)
             else:
@@ -47,11 +47,22 @@ def band_costs(model: IslModel, schedule: isl.Schedule, tile: int | None) -> flo
             for i in range(node.n_children()):
                 visit(node.child(i), tiled_below)
             return
+        if node.get_type() == isl.schedule_node_type.band and not inside_tile and not _has_band_below(node):
+            # an innermost loop of its own: no reuse but what its stride gives
+            total += 2 * stride_cost(model, member_coefficients(node.band_get_partial_schedule(), 0))
         for i in range(node.n_children()):
             visit(node.child(i), False)
 
     visit(schedule.get_root(), False)
     return total
+
+
+def _has_band_below(node: isl.ScheduleNode) -> bool:
+    for i in range(node.n_children()):
+        child = node.child(i)
+        if child.get_type() == isl.schedule_node_type.band or _has_band_below(child):
+            return True
+    return False
 
 
 def _tile_lines(model: IslModel, members: list[dict[str, dict[str, int]]], tile: int) -> float:
@@ -70,10 +81,11 @@ def _tile_lines(model: IslModel, members: list[dict[str, dict[str, int]]], tile:
             contiguous = any(last.coefficients.get(iv) for iv in used)
             elements = float(tile ** moves)
             footprint += elements * element
+            weight = statement_weight(model, statement)
             if contiguous and moves:
-                lines += tile ** (moves - 1) * max(1.0, tile * element / LINE)
+                lines += weight * tile ** (moves - 1) * max(1.0, tile * element / LINE)
             else:
-                lines += elements
+                lines += weight * elements
     if footprint > L1_BYTES:
         lines *= footprint / L1_BYTES
     return lines

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from autopar.ir import Loop, TranslationUnit
 from autopar.restructure.scop import Refusal, extract_scop
 
+THREADS = 4  # the cost model's reference thread count (as the builtin calibration)
 CHOICES = (("stride", 32), ("stride", 64), ("stride", None), ("isl", 32))
 
 
@@ -36,6 +37,7 @@ class RestructurePlan(BaseModel):
     dependences: str = ""
     candidates: list[RestructureCandidate] = Field(default_factory=list)
     default_candidate_id: Optional[str] = None
+    source_cost: Optional[float] = None  # the cost model's figure for the nest as written
     refused: Optional[str] = None  # the reason, when there is no candidate
     refusal_code: Optional[str] = None
     latency_s: float = 0.0
@@ -64,7 +66,8 @@ def _fill(plan: RestructurePlan, source: bytes, tu: TranslationUnit, root: Loop,
     from autopar.restructure.codegen import generate
     from autopar.restructure.cost import band_costs
     from autopar.restructure.model import build_model, respects
-    from autopar.restructure.schedule import ScheduleChoice, base_schedule, schedule_candidate
+    from autopar.restructure.schedule import ScheduleChoice, base_schedule, schedule_candidate, source_cost
+    from autopar.restructure.schedule import source_outer_parallel
 
     scop = extract_scop(source, tu, root)
     plan.start, plan.end = scop.start, scop.end
@@ -97,6 +100,16 @@ def _fill(plan: RestructurePlan, source: bytes, tu: TranslationUnit, root: Loop,
     if not plan.candidates:
         raise Refusal("invalid-schedule", "no candidate keeps every dependence")
     best = min(plan.candidates, key=lambda c: (c.estimated_cost, -c.parallel_loops, c.id))
+    plan.source_cost = round(source_cost(model), 5)
+    # threads divide the lines each core touches: a parallel loop counts as THREADS-fold
+    mine = best.estimated_cost / (THREADS if best.parallel_loops else 1)
+    theirs = plan.source_cost / (THREADS if source_outer_parallel(model) else 1)
+    if mine > theirs:
+        raise Refusal("no-gain", f"the best restructuring ({best.summary}, cost {best.estimated_cost:g}"
+                                 f"{', parallel' if best.parallel_loops else ''}) touches more cache lines per "
+                                 f"core than the source order (cost {plan.source_cost:g}"
+                                 f"{', parallel outer loop' if theirs < plan.source_cost else ''}); "
+                                 "the pragma plan applies")
     plan.default_candidate_id = best.id
 
 

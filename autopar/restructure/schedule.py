@@ -82,28 +82,43 @@ def member_coefficients(mupa: isl.MultiUnionPwAff, member: int) -> dict[str, dic
     return found
 
 
-def stride_cost(model: IslModel, coefficients: dict[str, dict[str, int]]) -> float:
+def stride_cost(model: IslModel, coefficients: dict[str, dict[str, int]],
+                others: list[dict[str, dict[str, int]]] = ()) -> float:
     """Cache lines per iteration when this member is the innermost loop: 0 for an access the loop
-    does not move, element/64 for a stride-1 access, 1 for anything else."""
+    does not move, element/64 for a stride-1 access, 1 for anything else.
+
+    `others` are the loops outside it: a skewed member such as t + i + j under the loops t and t + i
+    moves only j when it steps, so j's strides count."""
     cost = 0.0
     for statement in model.scop.statements:
         coeffs = coefficients.get(statement.name)
         if coeffs is None:
             continue
-        if len(coeffs) != 1 or list(coeffs.values())[0] not in (1, -1):
-            cost += len(statement.accesses)  # a skewed or mixed member: assume a new line per access
+        fixed = set().union(*[set(o.get(statement.name, {})) for o in others]) if others else set()
+        new = [k for k in coeffs if k not in fixed]
+        if len(coeffs) == 1:
+            new = list(coeffs)
+        weight = statement_weight(model, statement)
+        if len(new) != 1 or coeffs[new[0]] not in (1, -1):
+            cost += weight * len(statement.accesses)  # a mixed member: assume a new line per access
             continue
-        iv = statement.ivs[int(next(iter(coeffs)))]
+        iv = statement.ivs[int(new[0])]
         for access in statement.accesses:
             moves = [k for k, sub in enumerate(access.subscripts) if sub.coefficients.get(iv)]
             if not moves:
                 continue
             last = len(access.subscripts) - 1
             if moves == [last] and abs(access.subscripts[last].coefficients[iv]) == 1:
-                cost += model.scop.element_sizes.get(access.array, 8) / 64
+                cost += weight * model.scop.element_sizes.get(access.array, 8) / 64
             else:
-                cost += 1.0
+                cost += weight
     return cost
+
+
+def statement_weight(model: IslModel, statement) -> float:
+    """How much a statement's accesses count: a statement in fewer loops than the deepest one runs
+    about a hundred times less often per missing loop."""
+    return 0.01 ** (model.scop.max_depth - len(statement.loops))
 
 
 def _permute_band(node: isl.ScheduleNode, order: list[int]) -> isl.ScheduleNode:
@@ -128,7 +143,8 @@ def _order_for(model: IslModel, node: isl.ScheduleNode) -> list[int]:
     """Coincident members first, the cheapest stride-1 member innermost."""
     count = node.band_n_member()
     mupa = node.band_get_partial_schedule()
-    costs = [stride_cost(model, member_coefficients(mupa, i)) for i in range(count)]
+    members = [member_coefficients(mupa, i) for i in range(count)]
+    costs = [stride_cost(model, members[i], members[:i] + members[i + 1:]) for i in range(count)]
     inner = min(range(count), key=lambda i: (costs[i], -i))
     rest = [i for i in range(count) if i != inner]
     coincident = [i for i in rest if node.band_member_get_coincident(i)]
@@ -173,23 +189,32 @@ def _transform(model: IslModel, schedule: isl.Schedule, choice: ScheduleChoice) 
     return visit(schedule.get_root()).get_schedule()
 
 
-def _mark_parallel(model: IslModel, schedule: isl.Schedule) -> tuple[isl.Schedule, int]:
-    """Mark the outermost loop that carries no dependence on each path (validated with isl)."""
+def _mark_parallel(model: IslModel, schedule: isl.Schedule, max_depth: int = 3) -> tuple[isl.Schedule, int]:
+    """Mark the outermost loop that carries no dependence on each path (validated with isl).
+
+    A loop under more than `max_depth` sequential loops is left serial: a parallel region entered
+    that often costs more than it gains."""
     marked = 0
 
     def visit(node: isl.ScheduleNode) -> isl.ScheduleNode:
         nonlocal marked
+        if node.get_type() == isl.schedule_node_type.band and node.get_schedule_depth() > max_depth:
+            return node
         if node.get_type() == isl.schedule_node_type.band:
             outer = node.get_prefix_schedule_union_map()
             mupa = node.band_get_partial_schedule()
-            for member in range(node.band_n_member()):
+            for member in range(min(node.band_n_member(), max_depth + 1 - node.get_schedule_depth())):
                 # isl's coincidence flags can be conservative: the dependences decide
                 prefix = outer
                 if member:
                     prefix = outer.flat_range_product(
                         isl.UnionMap.from_multi_union_pw_aff(_first(mupa, member)))
                 this = isl.UnionMap.from_union_pw_aff(mupa.get_at(member))
-                if not parallel_ok(model.dependences, prefix, this):
+                # only dependences between instances run inside this loop matter here; the others
+                # are ordered by the loops and sequences around it
+                inside = node.get_domain()
+                deps = model.dependences.intersect_domain(inside).intersect_range(inside)
+                if not parallel_ok(deps, prefix, this):
                     continue
                 marked += 1
                 if member:
@@ -232,15 +257,34 @@ def describe_bands(schedule: isl.Schedule) -> list[str]:
 
 def schedule_candidate(model: IslModel, base: isl.Schedule, choice: ScheduleChoice) -> ScheduledNest:
     transformed = _transform(model, base, choice)
-    marked_schedule, parallel = _mark_parallel(model, transformed)
+    marked_schedule, parallel = _mark_parallel(model, transformed, 3 if choice.tile else 1)
     # validated again: the final schedule keeps every dependence
     if not respects(model.dependences, marked_schedule.get_map()):
         raise Refusal("invalid-schedule", f"candidate {choice.label} breaks a dependence")
-    changed = not marked_schedule.get_map().is_equal(model.original) and not _same_order(model, marked_schedule)
+    changed = not _same_order(model, marked_schedule)
     return ScheduledNest(choice, marked_schedule, describe_bands(marked_schedule), parallel, changed)
+
+
+def source_cost(model: IslModel) -> float:
+    """The cost model's figure for the source order: each statement's innermost loop, untiled."""
+    total = 0.0
+    for statement in model.scop.statements:
+        if statement.loops:
+            innermost = {statement.name: {str(len(statement.loops) - 1): 1}}
+            total += 2 * stride_cost(model, innermost)
+    return total
+
+
+def source_outer_parallel(model: IslModel) -> bool:
+    """The nest's own outermost loop carries no dependence (a pragma plan could run it in parallel)."""
+    parts = [f"{s.name}[{', '.join(s.ivs)}] -> [{s.ivs[0]}]" for s in model.scop.statements if s.ivs]
+    if len(parts) != len(model.scop.statements):
+        return False
+    outer = isl.UnionMap(model.params + "{ " + "; ".join(parts) + " }")
+    return parallel_ok(model.dependences, None, outer)
 
 
 def _same_order(model: IslModel, schedule: isl.Schedule) -> bool:
     """The new schedule orders every pair of instances as the source does."""
-    new = schedule.get_map()
+    new = schedule.get_map().intersect_domain(model.domain)
     return new.lex_lt_union_map(new).is_equal(model.original.lex_lt_union_map(model.original))

@@ -32,7 +32,7 @@ void kernel_mvt(int n) {
 }
 
 int main(void) {
-    seed_random(25);
+    seed_random(26);
     fill2(&A[0][0], N, N); fill2(x1, 1, N); fill2(x2, 1, N); fill2(y1, 1, N); fill2(y2, 1, N);
     double start = now_seconds();
     kernel_mvt(N);
