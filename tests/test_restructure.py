@@ -223,3 +223,22 @@ def test_every_candidate_keeps_every_dependence(tmp_path):
     assert {c.tile for c in plan.candidates} >= {32, 64, None}
     chosen = plan.chosen
     assert chosen.estimated_cost == min(c.estimated_cost for c in plan.candidates)
+
+
+def test_autopar_cc_restructures_with_AUTOPAR_OPTIMIZE(tmp_path, monkeypatch):
+    from autopar import cc
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "k.c").write_text(NO_INTERCHANGE.replace("kernel(60)", "kernel(64)"))
+    monkeypatch.setenv("AUTOPAR_CACHE", "0")
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.setenv("AUTOPAR_OPTIMIZE", "1")
+    report = tmp_path / "report.jsonl"
+    monkeypatch.setenv("AUTOPAR_REPORT", str(report))
+    assert cc.run(["-O2", "k.c", "-o", "k_opt"]) == 0
+    symbols = subprocess.run(["nm", "k_opt"], capture_output=True, text=True).stdout
+    assert "GOMP_parallel" in symbols
+    subprocess.run(["gcc", "-O2", "k.c", "-o", "k_serial"], check=True)
+    run = lambda name: subprocess.run([f"./{name}"], capture_output=True, text=True,  # noqa: E731
+                                      env={**os.environ, "OMP_NUM_THREADS": "4"}).stdout
+    assert _same_output(run("k_serial"), run("k_opt"))
