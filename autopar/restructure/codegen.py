@@ -110,11 +110,21 @@ def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str
         body.append(f"  long {', '.join(used_iterators)};")
     for param, copy in copies.items():
         body.append(f"  const long {copy} = (long)({param});")
-    for helper in helpers_used:
-        body.append(_HELPERS[helper].format(p=helper_prefix))
+    helpers_at = len(body)
     for index in range(len(scop.statements)):
         body.append("#define " + statement_prefix + statement_macro(scop, index)[len("#define "):])
-    body.extend("  " + line for line in out_lines)
+    guard = alias_guard(model, build, helper_prefix, copies)
+    if guard:
+        helpers_used.extend(h for h in _HELPERS if re.search(r"\b" + helper_prefix + h + r"\(", guard)
+                            and h not in helpers_used)
+        body.append(f"  if ({guard}) {{")
+        body.extend("    " + line for line in out_lines)
+        body.append("  } else {")
+        body.append("    " + scop.original.replace("\r\n", "\n").replace("\n", "\n  "))
+        body.append("  }")
+    else:
+        body.extend("  " + line for line in out_lines)
+    body[helpers_at:helpers_at] = [_HELPERS[h].format(p=helper_prefix) for h in helpers_used]
     for index in range(len(scop.statements)):
         body.append(f"#undef {statement_prefix}{scop.statements[index].name}")
     for helper in helpers_used:
@@ -123,6 +133,35 @@ def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str
     text = newline.join(line if line.startswith("#") or not line else indent + line for line in body)
     return GeneratedCode(text=text[len(indent):] if text.startswith(indent) else text,
                          iterators=used_iterators, parallel_loops=parallel)
+
+
+def alias_guard(model: IslModel, build: isl.AstBuild, helper_prefix: str, copies: dict[str, str]) -> str:
+    """The runtime check that the pointer pairs' accessed element ranges do not overlap, as C.
+
+    The range of a pointer is [lexmin, lexmax] of the elements the nest touches, a piecewise affine
+    function of the parameters computed by isl and printed by its AST builder."""
+    scop = model.scop
+    if not scop.alias_checks:
+        return ""
+    touched = model.reads.union(model.writes).intersect_domain(model.domain).range()
+    bounds: dict[str, tuple[str, str]] = {}
+    for name in sorted({n for pair in scop.alias_checks for n in pair}):
+        elements = touched.extract_set(isl.Space.create_from_names(
+            model.domain.get_ctx(), set=[f"e"], params=scop.params).set_tuple_name(isl.dim_type.set, name))
+        low = build.expr_from_pw_aff(elements.dim_min(0)).to_C_str()
+        high = build.expr_from_pw_aff(elements.dim_max(0)).to_C_str()
+        for helper in _HELPERS:
+            low = re.sub(r"\b" + helper + r"\(", helper_prefix + helper + "(", low)
+            high = re.sub(r"\b" + helper + r"\(", helper_prefix + helper + "(", high)
+        for param, copy in copies.items():
+            low = re.sub(r"(?<![\w.>])" + re.escape(param) + r"\b", copy, low)
+            high = re.sub(r"(?<![\w.>])" + re.escape(param) + r"\b", copy, high)
+        bounds[name] = (low, high)
+    parts = []
+    for a, b in scop.alias_checks:
+        (a_low, a_high), (b_low, b_high) = bounds[a], bounds[b]
+        parts.append(f"(&{a}[{a_high}] < &{b}[{b_low}] || &{b}[{b_high}] < &{a}[{a_low}])")
+    return " && ".join(parts)
 
 
 def _loop_depth_after(lines: list[str], index: int, prefix: str) -> int:

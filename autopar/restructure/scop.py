@@ -108,6 +108,10 @@ class Scop:
     arrays: dict[str, int]  # array name -> number of subscripts
     element_sizes: dict[str, int]
     indentation: str = ""
+    # pointer pairs that must not overlap for the model (distinct arrays) to hold: the restructured
+    # nest runs under a runtime check of their accessed ranges, the original otherwise
+    alias_checks: list = field(default_factory=list)
+    original: str = ""  # the nest's own text, for the fallback branch
 
     @property
     def max_depth(self) -> int:
@@ -341,8 +345,15 @@ def extract_scop(source: bytes, tu: TranslationUnit, root: Loop) -> Scop:
             raise Refusal("no-array-write", f"statement `{statement.text}` writes no array element")
     written_pointers = {a.array for s in statements for a in s.accesses if a.is_write and pointer_bases[a.array]}
     other_pointers = sorted(name for name, is_pointer in pointer_bases.items() if is_pointer)
+    alias_checks: list[tuple[str, str]] = []
     if written_pointers and len(other_pointers) > 1:
-        raise Refusal("may-alias", f"pointers {', '.join(other_pointers)} may alias (declare them restrict)")
+        # legal under a runtime check that the pointers' accessed ranges do not overlap: only for
+        # pointers subscripted once (their ranges are intervals of elements)
+        flat = all(arrays[n] == 1 for n in other_pointers)
+        if not flat or any(not pointer_bases[n] for n in pointer_bases if n in written_pointers):
+            raise Refusal("may-alias", f"pointers {', '.join(other_pointers)} may alias (declare them restrict)")
+        alias_checks = [(a, b) for i, a in enumerate(other_pointers) for b in other_pointers[i + 1:]
+                        if a in written_pointers or b in written_pointers]
     if written_pointers and any(not pointer_bases[n] and n not in written_pointers for n in pointer_bases):
         # a pointer written beside an array: the pointer may point into the array
         arrays_read = sorted(n for n in pointer_bases if not pointer_bases[n])
@@ -362,7 +373,7 @@ def extract_scop(source: bytes, tu: TranslationUnit, root: Loop) -> Scop:
                 raise Refusal("call", f"call to {call.callee} ({call.effect.value}) in the nest")
     return Scop(root_id=root.id, start=root.offset, end=end, loops=loops, statements=statements,
                 params=sorted(params), param_types=param_types, arrays=arrays, element_sizes=element_sizes,
-                indentation=root.indentation)
+                indentation=root.indentation, alias_checks=alias_checks, original=text[root.offset:end])
 
 
 def written_names(root: Loop) -> set[str]:
