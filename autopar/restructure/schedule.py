@@ -23,11 +23,13 @@ class ScheduleChoice:
 
     order: str  # "stride": a stride-1 loop innermost; "isl": the scheduler's own order
     tile: Optional[int]
+    wavefront: bool = False  # locality-first schedule: parallel tiles along a wavefront when needed
 
     @property
     def label(self) -> str:
         tile = f"tile {self.tile}" if self.tile else "untiled"
-        return f"{'stride-1 innermost' if self.order == 'stride' else 'scheduler order'}, {tile}"
+        order = "stride-1 innermost" if self.order == "stride" else "scheduler order"
+        return f"{order}, {tile}" + (", locality-first schedule (wavefront of tiles)" if self.wavefront else "")
 
 
 @dataclass
@@ -37,6 +39,7 @@ class ScheduledNest:
     bands: list[str] = field(default_factory=list)  # one line per band, for explain
     parallel_loops: int = 0
     changed: bool = True  # differs from the source order (else nothing to gain but threads)
+    wavefront: bool = False  # the tile loops were skewed into a wavefront for parallelism
 
 
 def _set_options(ctx: isl.Context) -> None:
@@ -46,12 +49,19 @@ def _set_options(ctx: isl.Context) -> None:
     ctx.set_tile_shift_point_loops(1)
 
 
-def base_schedule(model: IslModel) -> isl.Schedule:
-    _set_options(model.domain.get_ctx())
+def base_schedule(model: IslModel, coincidence: bool = True) -> isl.Schedule:
+    """isl's schedule. With `coincidence`, parallel loops are sought outermost (Polly's setting);
+    without, the scheduler maximises permutable bands for locality alone (Pluto's tiling of LU or a
+    grid dynamic program), and parallelism comes from a wavefront over the tiles."""
+    ctx = model.domain.get_ctx()
+    _set_options(ctx)
+    ctx.set_schedule_outer_coincidence(1 if coincidence else 0)
     deps = model.dependences
-    constraints = (isl.ScheduleConstraints.on_domain(model.domain)
-                   .set_validity(deps).set_proximity(deps).set_coincidence(deps))
+    constraints = isl.ScheduleConstraints.on_domain(model.domain).set_validity(deps).set_proximity(deps)
+    if coincidence:
+        constraints = constraints.set_coincidence(deps)
     schedule = constraints.compute_schedule()
+    ctx.set_schedule_outer_coincidence(1)
     if schedule is None:
         raise Refusal("no-schedule", "isl's scheduler found no schedule")
     if not respects(deps, schedule.get_map()):
@@ -85,34 +95,65 @@ def member_coefficients(mupa: isl.MultiUnionPwAff, member: int) -> dict[str, dic
 def stride_cost(model: IslModel, coefficients: dict[str, dict[str, int]],
                 others: list[dict[str, dict[str, int]]] = ()) -> float:
     """Cache lines per iteration when this member is the innermost loop: 0 for an access the loop
-    does not move, element/64 for a stride-1 access, 1 for anything else.
+    does not move, |stride| * element / 64 (at most 1) for an access it moves along its last
+    subscript only, 1 for anything else.
 
-    `others` are the loops outside it: a skewed member such as t + i + j under the loops t and t + i
-    moves only j when it steps, so j's strides count."""
+    `others` are the loops outside it, which stay fixed while it steps: the iteration moves along
+    the direction d with (other members) . d = 0 and (this member) . d = 1, so a skewed member such
+    as 2t + i under the loop t moves i by one, and the member t under 2t + i moves i by -2."""
     cost = 0.0
     for statement in model.scop.statements:
         coeffs = coefficients.get(statement.name)
         if coeffs is None:
             continue
-        fixed = set().union(*[set(o.get(statement.name, {})) for o in others]) if others else set()
-        new = [k for k in coeffs if k not in fixed]
-        if len(coeffs) == 1:
-            new = list(coeffs)
         weight = statement_weight(model, statement)
-        if len(new) != 1 or coeffs[new[0]] not in (1, -1):
-            cost += weight * len(statement.accesses)  # a mixed member: assume a new line per access
+        direction = _direction(statement, coeffs, [o.get(statement.name) for o in others])
+        if direction is None:
+            cost += weight * len(statement.accesses)  # not one direction: a new line per access
             continue
-        iv = statement.ivs[int(new[0])]
         for access in statement.accesses:
-            moves = [k for k, sub in enumerate(access.subscripts) if sub.coefficients.get(iv)]
-            if not moves:
+            deltas = [sum(sub.coefficients.get(iv, 0) * direction[k] for k, iv in enumerate(statement.ivs))
+                      for sub in access.subscripts]
+            if not any(deltas):
                 continue
-            last = len(access.subscripts) - 1
-            if moves == [last] and abs(access.subscripts[last].coefficients[iv]) == 1:
-                cost += weight * model.scop.element_sizes.get(access.array, 8) / 64
+            if not any(deltas[:-1]):
+                element = model.scop.element_sizes.get(access.array, 8)
+                cost += weight * min(1.0, float(abs(deltas[-1])) * element / 64)
             else:
                 cost += weight
     return cost
+
+
+def _direction(statement, member: dict[str, int], others: list) -> Optional[list]:
+    """The iteration direction of `member` with `others` fixed, in the statement's iterators; the
+    iterators no member mentions count as fixed by loops outside the band. None when ambiguous."""
+    from fractions import Fraction
+
+    size = len(statement.ivs)
+    if size == 0 or not member:
+        return None
+    def row(coeffs: dict[str, int]) -> list:
+        return [Fraction(coeffs.get(str(k), 0)) for k in range(size)]
+    rows = [row(o) for o in others if o]
+    rows.append(row(member))
+    mentioned = {int(k) for o in others if o for k in o} | {int(k) for k in member}
+    fixed_rows = [[Fraction(1 if c == k else 0) for c in range(size)] for k in range(size) if k not in mentioned]
+    matrix = fixed_rows + rows[:-1] + [rows[-1]]
+    target = [Fraction(0)] * (len(matrix) - 1) + [Fraction(1)]
+    # least effort Gaussian elimination; a non-square or singular system is ambiguous
+    if len(matrix) != size:
+        return None
+    augmented = [r[:] + [t] for r, t in zip(matrix, target)]
+    for col in range(size):
+        pivot = next((r for r in range(col, size) if augmented[r][col] != 0), None)
+        if pivot is None:
+            return None
+        augmented[col], augmented[pivot] = augmented[pivot], augmented[col]
+        for r in range(size):
+            if r != col and augmented[r][col] != 0:
+                factor = augmented[r][col] / augmented[col][col]
+                augmented[r] = [a - factor * b for a, b in zip(augmented[r], augmented[col])]
+    return [augmented[k][size] / augmented[k][k] for k in range(size)]
 
 
 def statement_weight(model: IslModel, statement) -> float:
@@ -158,8 +199,39 @@ def _coincident_first(node: isl.ScheduleNode) -> list[int]:
     return coincident + [i for i in range(count) if i not in coincident]
 
 
-def _transform(model: IslModel, schedule: isl.Schedule, choice: ScheduleChoice) -> isl.Schedule:
-    """Order and tile every permutable band of more than one member."""
+def _any_parallel(model: IslModel, node: isl.ScheduleNode) -> bool:
+    """Some member of this band carries no dependence (given the loops outside it)."""
+    outer = node.get_prefix_schedule_union_map()
+    mupa = node.band_get_partial_schedule()
+    inside = node.get_domain()
+    deps = model.dependences.intersect_domain(inside).intersect_range(inside)
+    for member in range(node.band_n_member()):
+        prefix = outer
+        if member:
+            prefix = outer.flat_range_product(isl.UnionMap.from_multi_union_pw_aff(_first(mupa, member)))
+        if parallel_ok(deps, prefix, isl.UnionMap.from_union_pw_aff(mupa.get_at(member))):
+            return True
+    return False
+
+
+def _wavefront(node: isl.ScheduleNode) -> isl.ScheduleNode:
+    """Tile loops (t1, t2, ...) of a permutable band become (t1 + t2, t2, ...): every dependence
+    goes forward in each tile loop, so at a fixed t1 + t2 the tiles along t2 are independent."""
+    mupa = node.band_get_partial_schedule()
+    members = isl.UnionPwAffList.alloc(mupa.get_ctx(), mupa.dim(isl.dim_type.set))
+    members = members.add(mupa.get_at(0).add(mupa.get_at(1)))
+    for index in range(1, mupa.dim(isl.dim_type.set)):
+        members = members.add(mupa.get_at(index))
+    skewed = isl.MultiUnionPwAff.from_union_pw_aff_list(mupa.get_space(), members)
+    node = node.delete()
+    node = node.insert_partial_schedule(skewed)
+    return node.band_set_permutable(1)
+
+
+def _transform(model: IslModel, schedule: isl.Schedule, choice: ScheduleChoice) -> tuple[isl.Schedule, bool]:
+    """Order and tile every permutable band of more than one member; True when a wavefront was made."""
+    skewed = False
+
     def visit(node: isl.ScheduleNode) -> isl.ScheduleNode:
         if node.get_type() == isl.schedule_node_type.band:
             if node.band_get_permutable() and node.band_n_member() > 1:
@@ -181,12 +253,16 @@ def _transform(model: IslModel, schedule: isl.Schedule, choice: ScheduleChoice) 
                     node = point.parent()
                     if choice.order == "stride":
                         node = _permute_band(node, _coincident_first(node))
+                    if choice.wavefront and not _any_parallel(model, node):
+                        nonlocal skewed
+                        node = _wavefront(node)
+                        skewed = True
                     return node
         for i in range(node.n_children()):
             node = visit(node.child(i)).parent()
         return node
 
-    return visit(schedule.get_root()).get_schedule()
+    return visit(schedule.get_root()).get_schedule(), skewed
 
 
 def _mark_parallel(model: IslModel, schedule: isl.Schedule, max_depth: int = 3) -> tuple[isl.Schedule, int]:
@@ -256,13 +332,13 @@ def describe_bands(schedule: isl.Schedule) -> list[str]:
 
 
 def schedule_candidate(model: IslModel, base: isl.Schedule, choice: ScheduleChoice) -> ScheduledNest:
-    transformed = _transform(model, base, choice)
+    transformed, skewed = _transform(model, base, choice)
     marked_schedule, parallel = _mark_parallel(model, transformed, 3 if choice.tile else 1)
     # validated again: the final schedule keeps every dependence
     if not respects(model.dependences, marked_schedule.get_map()):
         raise Refusal("invalid-schedule", f"candidate {choice.label} breaks a dependence")
     changed = not _same_order(model, marked_schedule)
-    return ScheduledNest(choice, marked_schedule, describe_bands(marked_schedule), parallel, changed)
+    return ScheduledNest(choice, marked_schedule, describe_bands(marked_schedule), parallel, changed, skewed)
 
 
 def source_cost(model: IslModel) -> float:
