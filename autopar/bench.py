@@ -30,9 +30,13 @@ from pydantic import BaseModel, Field
 from autopar import verify as v
 
 SUITE_FILE = Path(__file__).resolve().parent.parent / "benchmarks" / "kernels.yaml"
+# `--suite affine`: static-control kernels for restructuring (benchmarks/affine/)
+SUITE_FILES = {"kernels": SUITE_FILE, "affine": SUITE_FILE.parent / "affine.yaml"}
 POLLY_FLAGS = ["-mllvm", "-polly", "-mllvm", "-polly-parallel",
                "-mllvm", "-polly-pattern-matching-based-opts=false"]
 BASE_CONFIGS = ["serial", "gcc-autopar", "polly", "reference", "autopar"]
+# asked for by name (or by a suite's default_configs): the source restructured by `rewrite --optimize`
+OPTIONAL_CONFIGS = ["autopar-optimize"]
 SIZES = ("tiny", "small", "medium", "large")  # tiny: only the kernels that define it
 
 # tool-failed: autopar's own analysis or rewrite crashed on the kernel (a bug, never hidden)
@@ -57,6 +61,7 @@ class Suite(BaseModel):
     compiler_flags: list[str] = Field(default_factory=lambda: ["-O3"])
     link_flags: list[str] = Field(default_factory=lambda: ["-lm"])
     kernels: list[Kernel]
+    default_configs: Optional[list[str]] = None  # the configurations run when --configs is not given
 
 
 class BenchRecord(BaseModel):
@@ -135,7 +140,8 @@ def load_suite(path: Path = SUITE_FILE) -> Suite:
     # copy is compiled from elsewhere (sources/, a scratch directory), so it is found through -I.
     includes = [flag for k in kernels for flag in v.include_beside(k.source)]
     return Suite(compiler_flags=[*data.get("compiler_flags", ["-O3"]), *dict.fromkeys(includes)],
-                 link_flags=data.get("link_flags", ["-lm"]), kernels=kernels)
+                 link_flags=data.get("link_flags", ["-lm"]), kernels=kernels,
+                 default_configs=data.get("default_configs"))
 
 
 def polly_unavailable() -> Optional[str]:
@@ -230,10 +236,13 @@ def run_bench(kernels: Optional[Sequence[str]] = None, threads: Sequence[int] = 
             raise BenchError(f"unknown size {size!r} (choose from {', '.join(SIZES)})")
     if not threads or any(t < 1 for t in threads):
         raise BenchError("thread counts must be positive integers")
-    unknown = [c for c in configs or () if c not in BASE_CONFIGS]
+    known = BASE_CONFIGS + OPTIONAL_CONFIGS
+    unknown = [c for c in configs or () if c not in known]
     if unknown:
-        raise BenchError(f"unknown configuration(s): {', '.join(unknown)} (known: {', '.join(BASE_CONFIGS)})")
-    configs = ["serial"] + [c for c in BASE_CONFIGS[1:] if configs is None or c in configs]
+        raise BenchError(f"unknown configuration(s): {', '.join(unknown)} (known: {', '.join(known)})")
+    if configs is None and suite.default_configs:
+        configs = list(suite.default_configs)
+    configs = ["serial"] + [c for c in known[1:] if (c in BASE_CONFIGS and configs is None) or c in (configs or ())]
     configs += [f"autopar-llm:{m}:{s}" for m in llm_models for s in llm_strategies]
     out = Path(out_dir)
     (out / "build").mkdir(parents=True, exist_ok=True)
@@ -305,12 +314,15 @@ def _builds(kernel: Kernel, configs: list[str], base_flags: list[str], unavailab
         "reference": _Build(source=kernel.reference, flags=base_flags),
     }
     for config in configs:
-        if config != "autopar" and not config.startswith("autopar-llm:"):
+        if config not in ("autopar", "autopar-optimize") and not config.startswith("autopar-llm:"):
             continue
         if config in unavailable:
             builds[config] = _Build(source=None, unavailable=unavailable[config])
             continue
-        made = v.rewrite_with_plans(kernel.source, [], reasoner=reasoners.get(config))
+        if config == "autopar-optimize":
+            made = v.rewrite_with_plans(kernel.source, [], optimize=True)
+        else:
+            made = v.rewrite_with_plans(kernel.source, [], reasoner=reasoners.get(config))
         if made.error:
             builds[config] = _Build(source=None, tool_error=made.error, tool_latency_s=made.latency_s)
             continue

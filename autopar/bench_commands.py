@@ -127,6 +127,9 @@ def add_bench(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="run the kernel suite: serial, gcc, Polly, hand-written OpenMP and autopar",
                        description="Time and verify every kernel of benchmarks/kernels.yaml under each "
                                    "configuration and write results.json, results.md and plots to --out.")
+    p.add_argument("--suite", choices=["kernels", "affine"], default="kernels",
+                   help="the paper's kernels (benchmarks/kernels.yaml) or the affine restructuring suite "
+                        "(benchmarks/affine.yaml: serial, gcc-autopar, polly, autopar, autopar-optimize)")
     p.add_argument("--kernels", default=None, help="comma-separated kernel names (default: all)")
     p.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
     p.add_argument("--sizes", default="medium", help="comma-separated of tiny,small,medium,large (default medium; tiny only for the kernels that define it)")
@@ -174,9 +177,10 @@ def run_bench(args: argparse.Namespace, compile_flags: list[str]) -> int:
         if args.repeat < 1 or args.warmup < 0:
             raise bench.BenchError("--repeat must be at least 1 and --warmup not negative")
         configs = bench.split_list(args.configs) or None
-        suite = bench.load_suite()
+        suite_file = bench.SUITE_FILES[getattr(args, "suite", "kernels")]
+        suite = bench.load_suite(suite_file)
         count = len(kernels) if kernels else len(suite.kernels)
-        base = len(set(configs or bench.BASE_CONFIGS) | {"serial"})
+        base = len(set(configs or suite.default_configs or bench.BASE_CONFIGS) | {"serial"})
         total = bench.count_steps(count, len(sizes), threads, base + len(models) * len(strategies))
         console = styled_console(sys.stderr)  # --color, NO_COLOR, FORCE_COLOR
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -189,7 +193,7 @@ def run_bench(args: argparse.Namespace, compile_flags: list[str]) -> int:
 
             results = bench.run_bench(kernels, threads, sizes, args.out, args.repeat, args.warmup, args.tolerance,
                                       models, strategies, race_checks=not args.no_race_check,
-                                      configs=configs, progress=tick,
+                                      configs=configs, progress=tick, suite_file=suite_file,
                                       omp_wait_policy=None if args.omp_wait_policy == "default" else args.omp_wait_policy)
     except bench.BenchError as error:
         print(f"autopar bench: {error}", file=sys.stderr)

@@ -19,6 +19,8 @@ Environment:
                              ~/.cache/autopar); AUTOPAR_CACHE=0 turns the cache off
   AUTOPAR_DECISIONS=FILE     measured choices from `autopar tune` decide the regions they name (the
                              file's content is part of the cache key)
+  AUTOPAR_OPTIMIZE=1         restructure affine nests (interchange, tiling, parallel loop) as
+                             `autopar rewrite --optimize` does; default 0: pragmas only
   AUTOPAR_TIMEOUT=SECONDS    limit on the analysis of one file (default 120; 0: none); past it the
                              original is compiled, with one warning line. The analysis runs in a
                              forked child, so that a crash in native code cannot end the build.
@@ -290,12 +292,15 @@ def _decisions(line: CommandLine, source: Input, content: bytes):
 
     flags = analysis_flags(line, source)
     # what decides the plans besides the source and flags is in the key: the floating-point policy
-    # (it may come from $AUTOPAR_FP_REDUCTIONS) and measured choices (autopar tune's decisions file)
+    # (it may come from $AUTOPAR_FP_REDUCTIONS), measured choices (autopar tune's decisions file) and
+    # restructuring (AUTOPAR_OPTIMIZE)
     extra = [f"fp-reductions={resolve(flags)}"]
     if os.environ.get("AUTOPAR_DECISIONS"):
         from autopar.decisions import active_hash
 
         extra.append(f"\0decisions={active_hash()}")
+    if _optimize():
+        extra.append("AUTOPAR_OPTIMIZE=1")
     key = cc_cache.cache_key(source.path, content, [*flags, *extra])
     entry = cc_cache.lookup(key)
     if entry is None:
@@ -306,12 +311,16 @@ def _decisions(line: CommandLine, source: Input, content: bytes):
     return entry
 
 
+def _optimize() -> bool:
+    return os.environ.get("AUTOPAR_OPTIMIZE", "") not in ("", "0")
+
+
 def _analyze(path: str, content: bytes, flags: list[str]) -> dict:
     """Runs in the child process: analysis, edits and the rewritten copy of one source, as JSON data."""
     from autopar.rewrite import with_line_directives
     from autopar.transform import transform_file
 
-    result = transform_file(path, flags)
+    result = transform_file(path, flags, optimize=True) if _optimize() else transform_file(path, flags)
     if result.source != content:
         raise WrapperError("the file changed while it was analyzed")
     error = result.report.error or (_first_error(result.report) if result.failed else None)

@@ -32,6 +32,9 @@ def add_rewrite(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--report", metavar="FILE.json", help="write the JSON report of every loop here "
                                                          "(default: the configuration's `decisions`)")
     p.add_argument("-p", dest="build_dir", metavar="BUILD_DIR", help="read compile_commands.json here")
+    p.add_argument("--optimize", action="store_true",
+                   help="restructure affine nests (loop order, tiling, parallel loop) with isl; the whole nest "
+                        "is replaced (default: insert pragmas only)")
     add_input_options(p)
     add_llm_options(p)  # the plans: the analyzer's default, or a local model's choice among legal ones
     add_fp_option(p)
@@ -41,8 +44,11 @@ def add_rewrite(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def _transform_one(job):
     from autopar.transform import transform_file
 
-    path, flags, build_dir = job
-    result = transform_file(path, flags, build_dir)
+    path, flags, build_dir, optimize = job
+    if optimize:
+        result = transform_file(path, flags, build_dir, optimize=True)
+    else:
+        result = transform_file(path, flags, build_dir)
     return result.model_copy(update={"analysis": None})  # the IR stays in the worker
 
 
@@ -86,9 +92,11 @@ def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
         unreadable = [p for p in inputs.paths if not os.access(p, os.R_OK)]
         if unreadable:
             raise UsageError(f"{prog}: cannot read: {', '.join(unreadable)}")
-        work = [(path, *inputs_flags(inputs, path, compile_flags, args.build_dir)) for path in inputs.paths]
+        optimize = bool(getattr(args, "optimize", False))
+        work = [(path, *inputs_flags(inputs, path, compile_flags, args.build_dir), optimize)
+                for path in inputs.paths]
         if reasoner is not None:
-            results = [transform_file(p, f, b, reasoner=reasoner) for p, f, b in work]
+            results = [transform_file(p, f, b, reasoner=reasoner, optimize=o) for p, f, b, o in work]
         else:
             results = run_all(_transform_one, work, jobs, _transform_crashed)
         headers = len(results) > 1 and not args.diff and not args.in_place
@@ -281,6 +289,8 @@ def add_explain(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--no-png", action="store_true", help="do not render the DOT file as PNG")
     p.add_argument("--no-dot", action="store_true", help="write no graph file at all")
     p.add_argument("-p", dest="build_dir", metavar="BUILD_DIR", help="read compile_commands.json here")
+    p.add_argument("--optimize", action="store_true",
+                   help="also show the nest's restructuring (schedule, candidates, code) as rewrite --optimize makes it")
     return p
 
 
@@ -313,6 +323,14 @@ def run_explain(args: argparse.Namespace, compile_flags: list[str]) -> int:
         print(f"{prog}: {error}", file=sys.stderr)
         return EXIT_FAILED
     sys.stdout.write(explanation.text)
+    if getattr(args, "optimize", False):
+        from autopar.pipeline import load_translation_unit
+        from autopar.restructure.explain import restructure_text
+
+        with open(path, "rb") as handle:
+            source = handle.read()
+        tu = load_translation_unit(path, compile_flags, args.build_dir)
+        sys.stdout.write("\n" + restructure_text(source, tu, explanation.loop_id))
     sys.stdout.flush()
     if dot_path is None:
         return EXIT_OK

@@ -125,8 +125,12 @@ def with_line_directives(source: bytes, edits: list[Edit], original_path: str) -
     eol = _line_ending(source, 0)
     marked = []
     for edit in edits:
-        if edit.line is None or edit.length:
-            raise RewriteError("line directives need pure insertions that know their line")
+        if edit.line is None:
+            raise RewriteError("line directives need edits that know their line")
+        if edit.length:  # a replaced nest (--optimize): the code after it keeps its own line
+            after = source.count(b"\n", 0, edit.offset + edit.length) + 1
+            marked.append(edit.model_copy(update={"text": edit.text + f"{eol}#line {after}{eol}"}))
+            continue
         marked.append(edit.model_copy(update={"text": edit.text + f"#line {edit.line}{eol}"}))
     result = apply_edits(source, marked)
     bom = b"\xef\xbb\xbf" if result.startswith(b"\xef\xbb\xbf") else b""  # stays the first bytes

@@ -22,6 +22,8 @@ class Transformed(BaseModel):
     edits: list[Edit] = Field(default_factory=list)
     report: FileReport
     analysis: Optional[FileAnalysis] = None
+    # with `optimize`: each nest's restructuring plan (a chosen candidate replaces the nest)
+    restructured: list = Field(default_factory=list)
 
     @property
     def rewritten(self) -> bytes:
@@ -33,8 +35,11 @@ class Transformed(BaseModel):
 
 
 def transform_file(path: str, compile_args: list[str] | None = None, build_dir: str | None = None,
-                   reasoner: Optional[Reasoner] = None) -> Transformed:
-    """Never raises for bad input: an unreadable or unparsable file gives a report with `error` set."""
+                   reasoner: Optional[Reasoner] = None, optimize: bool = False) -> Transformed:
+    """Never raises for bad input: an unreadable or unparsable file gives a report with `error` set.
+
+    With `optimize`, every nest that autopar.restructure can restructure is replaced whole by its
+    restructured code (its pragma edits are dropped); the other nests keep their pragma plans."""
     try:
         with open(path, "rb") as handle:
             source = handle.read()
@@ -45,7 +50,12 @@ def transform_file(path: str, compile_args: list[str] | None = None, build_dir: 
     if analysis.tu is None or analysis.report.failed:
         return Transformed(path=path, source=source, report=analysis.report, analysis=analysis)
     plan = plan_rewrite(source, analysis.tu, analysis.decisions)
-    return Transformed(path=path, source=source, edits=plan.edits,
+    edits, restructured = plan.edits, []
+    if optimize:
+        from autopar.restructure.apply import restructure_edits
+
+        edits, restructured = restructure_edits(source, analysis.tu, edits)
+    return Transformed(path=path, source=source, edits=edits, restructured=restructured,
                        report=mark_skipped(analysis.report, plan), analysis=analysis)
 
 

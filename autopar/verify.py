@@ -334,15 +334,16 @@ class Rewritten(BaseModel):
     error: Optional[str] = None  # the analysis failed; `source` is then the original
 
 
-def rewrite_with_plans(path: str, compile_args: Sequence[str] = (), reasoner=None) -> Rewritten:
+def rewrite_with_plans(path: str, compile_args: Sequence[str] = (), reasoner=None, optimize: bool = False) -> Rewritten:
     """`path` rewritten with the analyzer's default plans (or a reasoner's choices), exactly as
-    `autopar rewrite` does it (autopar.transform), plus the copy without work thresholds."""
+    `autopar rewrite` does it (autopar.transform), plus the copy without work thresholds.
+    With `optimize`, as `autopar rewrite --optimize` does it (restructured nests)."""
     from autopar.rewrite import apply_edits, plan_rewrite
     from autopar.transform import transform_file
 
     start = time.perf_counter()
     try:
-        made = transform_file(path, list(compile_args), reasoner=reasoner)
+        made = transform_file(path, list(compile_args), reasoner=reasoner, optimize=optimize)
     except Exception as error:  # a crash in the analysis is a result to record, not the end of a bench run
         return Rewritten(source=Path(path).read_bytes(), parallel_loops=0, latency_s=time.perf_counter() - start,
                          error=f"the analysis crashed: {type(error).__name__}: {error}")
@@ -351,7 +352,12 @@ def rewrite_with_plans(path: str, compile_args: Sequence[str] = (), reasoner=Non
         return Rewritten(source=made.source, parallel_loops=0, latency_s=time.perf_counter() - start,
                          error=made.report.error or "the file has errors")
     forced = [d.model_copy(update={"plan": without_threshold(d.plan)}) if d.plan else d for d in analysis.decisions]
-    race_check_source = apply_edits(made.source, plan_rewrite(made.source, analysis.tu, forced).edits)
+    forced_edits = plan_rewrite(made.source, analysis.tu, forced).edits
+    if optimize:
+        from autopar.restructure.apply import restructure_edits
+
+        forced_edits, _ = restructure_edits(made.source, analysis.tu, forced_edits)
+    race_check_source = apply_edits(made.source, forced_edits)
     deciders: dict[str, int] = {}
     for decision in analysis.decisions:
         deciders[decision.decided_by] = deciders.get(decision.decided_by, 0) + 1

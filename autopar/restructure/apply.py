@@ -1,0 +1,27 @@
+"""The edits of `--optimize`: each restructured nest replaced whole, pragma edits inside it dropped."""
+
+from __future__ import annotations
+
+from autopar.ir import TranslationUnit
+from autopar.restructure.model import build_model, respects
+from autopar.restructure.plan import RestructurePlan, plan_file
+from autopar.rewrite import Edit
+
+
+def restructure_edits(source: bytes, tu: TranslationUnit, edits: list[Edit]) -> tuple[list[Edit], list[RestructurePlan]]:
+    plans = plan_file(source, tu)
+    kept = list(edits)
+    for plan in plans:
+        chosen = plan.chosen
+        if chosen is None:
+            continue
+        root = tu.loop(plan.root_loop_id)
+        line_start = source.rfind(b"\n", 0, root.offset) + 1
+        # the pragma plans of this nest give way; so does a pragma line inserted just above it
+        kept = [e for e in kept if not (line_start <= e.offset < plan.end)]
+        kept.append(Edit(offset=plan.start, length=plan.end - plan.start, text=chosen.code, loop_id=root.id,
+                         line=root.line, pragma=f"restructured: {chosen.summary}"))
+    return sorted(kept, key=lambda e: e.offset), plans
+
+
+__all__ = ["restructure_edits", "build_model", "respects"]

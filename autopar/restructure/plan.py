@@ -1,0 +1,126 @@
+"""Restructuring plans for a nest: a few candidates (loop order x tile size), ranked by the cache-line
+cost model, each validated against the dependences, and the edit that replaces the nest.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Optional
+
+from pydantic import BaseModel, Field
+
+from autopar.ir import Loop, TranslationUnit
+from autopar.restructure.scop import Refusal, extract_scop
+
+CHOICES = (("stride", 32, False), ("stride", 64, False), ("stride", None, False), ("isl", 32, False),
+           ("stride", 32, True), ("stride", 64, True))
+
+
+class RestructureCandidate(BaseModel):
+    id: str  # "r0", "r1", ... stable within one nest
+    order: str
+    tile: Optional[int] = None
+    summary: str
+    estimated_cost: float  # cache lines per iteration (lower is better)
+    parallel_loops: int
+    wavefront: bool = False  # parallel only along a wavefront of tiles (skewed tile loops)
+    schedule: list[str] = Field(default_factory=list)  # the schedule tree's bands, one line each
+    code: str  # the C block that replaces the nest
+
+
+class RestructurePlan(BaseModel):
+    """The restructuring of one nest, or why there is none."""
+
+    root_loop_id: str
+    start: int = 0  # byte range of the nest in the source
+    end: int = 0
+    statements: list[str] = Field(default_factory=list)
+    dependences: str = ""
+    candidates: list[RestructureCandidate] = Field(default_factory=list)
+    default_candidate_id: Optional[str] = None
+    source_cost: Optional[float] = None  # the cost model's figure for the nest as written
+    refused: Optional[str] = None  # the reason, when there is no candidate
+    refusal_code: Optional[str] = None
+    latency_s: float = 0.0
+
+    @property
+    def chosen(self) -> Optional[RestructureCandidate]:
+        return next((c for c in self.candidates if c.id == self.default_candidate_id), None)
+
+
+def plan_nest(source: bytes, tu: TranslationUnit, root: Loop, newline: str = "\n") -> RestructurePlan:
+    started = time.perf_counter()
+    plan = RestructurePlan(root_loop_id=root.id)
+    try:
+        _fill(plan, source, tu, root, newline)
+    except Refusal as refusal:
+        if refusal.code != "no-gain":  # a nest the model finds no better keeps its candidates (tuner)
+            plan.candidates = []
+        plan.default_candidate_id = None
+        plan.refused, plan.refusal_code = refusal.message, refusal.code
+    except ImportError as error:  # isl failures are refusals too: the nest stays as it is
+        plan.candidates = []
+        plan.refused, plan.refusal_code = f"isl failed: {type(error).__name__}: {error}", "isl-error"
+    plan.latency_s = time.perf_counter() - started
+    return plan
+
+
+def _fill(plan: RestructurePlan, source: bytes, tu: TranslationUnit, root: Loop, newline: str) -> None:
+    from autopar.restructure.codegen import generate
+    from autopar.restructure.cost import band_costs
+    from autopar.restructure.model import build_model, respects
+    from autopar.restructure.schedule import ScheduleChoice, base_schedule, schedule_candidate, source_cost
+
+    scop = extract_scop(source, tu, root)
+    plan.start, plan.end = scop.start, scop.end
+    plan.statements = [f"{s.name}: {s.text}" for s in scop.statements]
+    model = build_model(scop)
+    plan.dependences = str(model.dependences)
+    bases = {False: base_schedule(model)}
+    try:
+        bases[True] = base_schedule(model, coincidence=False)
+    except Refusal:
+        pass
+    text = source.decode("latin-1")
+    seen: set[str] = set()
+    useful = False
+    for order, tile, wavefront in CHOICES:
+        if wavefront not in bases:
+            continue
+        nest = schedule_candidate(model, bases[wavefront], ScheduleChoice(order, tile, wavefront))
+        key = str(nest.schedule)
+        if key in seen:
+            continue
+        seen.add(key)
+        if not nest.changed:
+            continue  # the source order: the pragma plan does the same with its own cost model
+        useful = True
+        if not respects(model.dependences, nest.schedule.get_map()):  # checked again before rendering
+            continue
+        code = generate(model, nest, text, scop.indentation, newline)
+        plan.candidates.append(RestructureCandidate(
+            id=f"r{len(plan.candidates)}", order=order, tile=tile, summary=nest.choice.label,
+            estimated_cost=round(band_costs(model, nest.schedule, tile), 5),
+            parallel_loops=code.parallel_loops, wavefront=nest.wavefront, schedule=nest.bands, code=code.text))
+    if not useful:
+        raise Refusal("no-gain", "the best schedule keeps the source order (nothing to interchange or tile); "
+                                 "the pragma plan applies")
+    if not plan.candidates:
+        raise Refusal("invalid-schedule", "no candidate keeps every dependence")
+    plan.source_cost = round(source_cost(model), 5)
+    # only a schedule that touches fewer cache lines than the source order is worth its many
+    # changed lines: threads alone are what the pragma plan gives (measured: jacobi2d and mvt ran
+    # slower restructured for parallelism alone than with their pragma plans)
+    eligible = [c for c in plan.candidates if c.estimated_cost < plan.source_cost]
+    if not eligible:
+        best = min(plan.candidates, key=lambda c: (c.estimated_cost, -c.parallel_loops, c.id))
+        raise Refusal("no-gain", f"the best restructuring ({best.summary}, cost {best.estimated_cost:g}) touches no "
+                                 f"fewer cache lines than the source order (cost {plan.source_cost:g}); "
+                                 "the pragma plan applies")
+    best = min(eligible, key=lambda c: (c.estimated_cost, -c.parallel_loops, c.id))
+    plan.default_candidate_id = best.id
+
+
+def plan_file(source: bytes, tu: TranslationUnit) -> list[RestructurePlan]:
+    newline = "\r\n" if b"\r\n" in source else "\n"
+    return [plan_nest(source, tu, root, newline) for root in tu.nest_roots() if root.in_main_file]

@@ -1,0 +1,420 @@
+"""Scop extraction: the statements of an affine loop nest, from the IR and the nest's own text.
+
+A statement is an expression statement of the nest (an assignment to an array element); its
+domain is given by the canonical bounds of its enclosing loops, its accesses by the IR's affine
+subscripts, its place in the original order by its position among its siblings (a 2d+1 schedule).
+
+Anything outside that subset is refused with a typed reason (`Refusal`), in the spirit of Polly's
+ScopDetection: non-affine subscripts or bounds, non-unit steps, calls that are not pure, pointers
+that may alias, scalars written in the nest, conditional code, break/return/goto, declarations.
+The nest's text is read with a small tokenizer that only accepts `for` headers, braces and
+expression statements, so no construct it does not understand can slip through.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+from autopar.ir import AffineExpr, CallEffect, Comparison, Loop, TranslationUnit
+
+
+class Refusal(Exception):
+    """Why a nest is outside the restructurable subset: a stable code and a sentence."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# ------------------------------------------------------------------------------------ tokenizer
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<comment>//[^\n]*|/\*.*?\*/)
+  | (?P<string>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')
+  | (?P<pp>\#)
+  | (?P<ident>[A-Za-z_]\w*)
+  | (?P<number>\.?\d(?:[eEpP][+-]|[\w.])*)
+  | (?P<punct>->|\+\+|--|<<=|>>=|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&|^!=<>]=|[][(){};,.?:~!<>=+*/%&|^-])
+""", re.VERBOSE | re.DOTALL)
+
+
+@dataclass
+class Token:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(text: str, start: int, stop: int) -> list[Token]:
+    tokens: list[Token] = []
+    position = start
+    while position < stop:
+        match = _TOKEN.match(text, position)
+        if match is None:
+            raise Refusal("unreadable", f"cannot read the nest's text at byte {position}")
+        kind = match.lastgroup or ""
+        if kind not in ("ws", "comment"):
+            tokens.append(Token(kind, match.group(), match.start(), match.end()))
+        position = match.end()
+    return tokens
+
+
+# ------------------------------------------------------------------------------------ the model
+
+@dataclass
+class ScopAccess:
+    array: str
+    is_write: bool
+    subscripts: list[AffineExpr]
+    text: str
+
+
+@dataclass
+class Statement:
+    name: str  # S0, S1, ... in source order
+    loops: list[str]  # enclosing loop ids of the nest, outermost first
+    ivs: list[str]
+    text: str  # the statement's text (no trailing `;`), comments removed
+    start: int
+    end: int
+    position: list[int]  # its index among the siblings at each level (len(loops) + 1 entries)
+    accesses: list[ScopAccess] = field(default_factory=list)
+
+
+@dataclass
+class ScopLoop:
+    id: str
+    iv: str
+    iv_type: str
+    lower: AffineExpr
+    upper: AffineExpr  # inclusive bound after normalisation (see `bounds`)
+    step: int  # +1 or -1
+
+
+@dataclass
+class Scop:
+    root_id: str
+    start: int  # byte offset of the root `for`
+    end: int  # byte offset just past the nest
+    loops: dict[str, ScopLoop]
+    statements: list[Statement]
+    params: list[str]
+    param_types: dict[str, str]
+    arrays: dict[str, int]  # array name -> number of subscripts
+    element_sizes: dict[str, int]
+    indentation: str = ""
+    # pointer pairs that must not overlap for the model (distinct arrays) to hold: the restructured
+    # nest runs under a runtime check of their accessed ranges, the original otherwise
+    alias_checks: list = field(default_factory=list)
+    original: str = ""  # the nest's own text, for the fallback branch
+
+    @property
+    def max_depth(self) -> int:
+        return max(len(s.loops) for s in self.statements)
+
+
+@dataclass
+class _LoopNode:
+    loop: Loop
+    children: list["_Node"]
+
+
+@dataclass
+class _StmtNode:
+    start: int
+    end: int  # offset of the `;`
+    tokens: list[Token]
+
+
+_Node = Union[_LoopNode, _StmtNode]
+
+_KEYWORDS_REFUSED = {
+    "if": "conditional code (if) in the nest", "else": "conditional code (if) in the nest",
+    "while": "a while loop in the nest", "do": "a do-while loop in the nest",
+    "switch": "a switch in the nest", "return": "a return in the nest", "break": "a break in the nest",
+    "continue": "a continue in the nest", "goto": "a goto in the nest", "case": "a switch in the nest",
+}
+_TYPE_WORDS = {"int", "long", "short", "char", "float", "double", "unsigned", "signed", "const", "static",
+               "struct", "union", "enum", "typedef", "size_t", "auto", "register", "volatile", "bool",
+               "_Bool", "void", "extern"}
+_SIGNED_INT_TYPES = {"int", "long", "long int", "long long", "long long int", "short", "signed",
+                     "signed int", "signed long", "ptrdiff_t", "int64_t", "int32_t", "ssize_t"}
+_ELEMENT_SIZES = {"double": 8, "float": 4, "int": 4, "long": 8, "char": 1, "short": 2, "long double": 16}
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token], loops_by_offset: dict[int, Loop]):
+        self.tokens = tokens
+        self.index = 0
+        self.loops = loops_by_offset
+
+    def peek(self) -> Optional[Token]:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
+
+    def take(self, text: Optional[str] = None) -> Token:
+        token = self.peek()
+        if token is None or (text is not None and token.text != text):
+            raise Refusal("unreadable", f"cannot read the nest: expected {text!r}")
+        self.index += 1
+        return token
+
+    def statement(self) -> list[_Node]:
+        token = self.peek()
+        if token is None:
+            raise Refusal("unreadable", "cannot read the nest: it ends early")
+        if token.text == "for":
+            return [self.for_loop()]
+        if token.text == "{":
+            self.take("{")
+            nodes: list[_Node] = []
+            while self.peek() is not None and self.peek().text != "}":
+                nodes.extend(self.statement())
+            self.take("}")
+            return nodes
+        if token.text == ";":
+            self.take(";")
+            return []
+        if token.kind == "pp":
+            raise Refusal("preprocessor", "a preprocessor directive inside the nest")
+        if token.text in _KEYWORDS_REFUSED:
+            raise Refusal("control-flow", _KEYWORDS_REFUSED[token.text])
+        if token.text in _TYPE_WORDS:
+            raise Refusal("declaration", f"a declaration inside the nest ({token.text} ...)")
+        start = self.index
+        depth = 0
+        while True:
+            token = self.take()
+            if token.text in "([{" and token.kind == "punct":
+                depth += 1
+            elif token.text in ")]}" and token.kind == "punct":
+                depth -= 1
+                if depth < 0:
+                    raise Refusal("unreadable", "cannot read the nest: unbalanced brackets")
+            elif token.text == ";" and depth == 0:
+                break
+        body = self.tokens[start:self.index - 1]
+        return [_StmtNode(body[0].start if body else token.start, token.start, body)]
+
+    def for_loop(self) -> _LoopNode:
+        keyword = self.take("for")
+        loop = self.loops.get(keyword.start)
+        if loop is None:
+            raise Refusal("unreadable", f"a for loop at byte {keyword.start} that the front end did not describe")
+        self.take("(")
+        depth = 1
+        while depth:
+            token = self.take()
+            if token.text == "(":
+                depth += 1
+            elif token.text == ")":
+                depth -= 1
+        return _LoopNode(loop, self.statement())
+
+
+def _line_offsets(text: str) -> list[int]:
+    starts = [0]
+    for match in re.finditer("\n", text):
+        starts.append(match.end())
+    return starts
+
+
+def _affine_text(expr: AffineExpr) -> str:
+    parts = [f"{c}*{m}" for m, c in sorted(expr.coefficients.items())]
+    parts.append(str(expr.constant))
+    return " + ".join(parts)
+
+
+def extract_scop(source: bytes, tu: TranslationUnit, root: Loop) -> Scop:
+    """The scop of the nest rooted at `root`, or raises Refusal."""
+    text = source.decode("latin-1")  # one character per byte: offsets stay byte offsets
+    nest = [root, *tu.descendants(root.id)]
+    for loop in nest:
+        _check_loop(loop)
+    by_offset = {loop.offset: loop for loop in nest}
+    line_starts = _line_offsets(text)
+    # the nest's text: tokenize from the root to the end of its last line, parse one statement
+    last_line = max(loop.end_line for loop in nest)
+    stop = line_starts[last_line] if last_line < len(line_starts) else len(text)
+    parser = _Parser(tokenize(text, root.offset, stop), by_offset)
+    top = parser.for_loop()
+    end = parser.tokens[parser.index - 1].end
+
+    loops: dict[str, ScopLoop] = {}
+    for loop in nest:
+        canonical = loop.canonical
+        assert canonical is not None
+        if canonical.lower is None or canonical.upper is None:
+            raise Refusal("non-affine-bound", f"loop {loop.id}: bound {canonical.lower_text} .. "
+                                              f"{canonical.upper_text} is not affine")
+        for bound in (canonical.lower, canonical.upper):
+            if not bound.is_linear:
+                raise Refusal("non-affine-bound", f"loop {loop.id}: a bound is not affine")
+        lower, upper, step = canonical.lower, canonical.upper, canonical.step
+        minus_one = AffineExpr(coefficients=dict(upper.coefficients), constant=upper.constant - 1)
+        plus_one = AffineExpr(coefficients=dict(upper.coefficients), constant=upper.constant + 1)
+        if step == 1 and canonical.comparison in (Comparison.LT, Comparison.NE):
+            inclusive = minus_one
+        elif step == 1 and canonical.comparison == Comparison.LE:
+            inclusive = upper
+        elif step == -1 and canonical.comparison in (Comparison.GT, Comparison.NE):
+            inclusive = plus_one
+        elif step == -1 and canonical.comparison == Comparison.GE:
+            inclusive = upper
+        else:
+            raise Refusal("step", f"loop {loop.id}: step {step} with {canonical.comparison.value} "
+                                  "(only +1 and -1 are modelled)")
+        loops[loop.id] = ScopLoop(loop.id, canonical.induction_variable, canonical.iv_type, lower, inclusive, step)
+    ivs = [l.iv for l in loops.values()]
+
+    # statements with their sibling positions
+    statements: list[Statement] = []
+
+    def walk(node: _Node, enclosing: list[Loop], position: list[int]) -> None:
+        if isinstance(node, _LoopNode):
+            for index, child in enumerate(node.children):
+                walk(child, enclosing + [node.loop], position + [index])
+            return
+        names = [loops[l.id].iv for l in enclosing]
+        if len(set(names)) != len(names):
+            raise Refusal("shadowing", "two enclosing loops share an induction variable name")
+        body = "".join(_spaced(node.tokens))
+        statements.append(Statement(name=f"S{len(statements)}", loops=[l.id for l in enclosing], ivs=names,
+                                    text=body, start=node.start, end=node.end, position=position))
+
+    walk(top, [], [0])
+    if not statements:
+        raise Refusal("empty", "the nest has no statements")
+
+    # accesses: the IR's, placed in statements by their offsets
+    arrays: dict[str, int] = {}
+    array_decls: dict[str, str] = {}
+    element_sizes: dict[str, int] = {}
+    pointer_bases: dict[str, bool] = {}
+    params: set[str] = set()
+    for access in root.accesses:
+        offset = line_starts[access.line - 1] + access.column - 1
+        owner = next((s for s in statements if s.start <= offset < s.end), None)
+        if owner is None:
+            raise Refusal("unreadable", f"access {access.text} outside every statement")
+        if access.conditional:
+            raise Refusal("conditional", f"access {access.text} runs conditionally")
+        if access.path != access.base.name:
+            raise Refusal("member", f"access {access.text} goes through a struct member")
+        if not access.subscripts:
+            raise Refusal("scalar-access", f"access {access.text} has no subscript")
+        subscripts = []
+        for subscript in access.subscripts:
+            if subscript.affine is None or not subscript.affine.is_linear:
+                why = subscript.non_affine_reason or "not affine"
+                raise Refusal("non-affine", f"subscript {subscript.text} of {access.text}: {why}")
+            for name in subscript.affine.variables:
+                if name not in owner.ivs:
+                    if name in ivs:
+                        raise Refusal("non-affine", f"{access.text} uses {name} outside its loop")
+                    params.add(name)
+            subscripts.append(subscript.affine)
+        name = access.base.name
+        if name in array_decls and array_decls[name] != access.base.decl:
+            raise Refusal("shadowing", f"two different variables named {name}")
+        array_decls[name] = access.base.decl
+        if arrays.setdefault(name, len(subscripts)) != len(subscripts):
+            raise Refusal("non-affine", f"{name} is subscripted with different numbers of dimensions")
+        pointer_bases[name] = access.base.is_pointer and not access.base.restrict
+        element = access.element_type.replace("const ", "").strip()
+        element_sizes[name] = _ELEMENT_SIZES.get(element, 8)
+        owner.accesses.append(ScopAccess(name, access.is_write, subscripts, access.text))
+
+    # scalars: only the induction variables may be written; parameters are never written
+    param_types: dict[str, str] = {}
+    for use in root.scalars:
+        name = use.variable.name
+        if use.written and name not in ivs:
+            raise Refusal("scalar-write", f"scalar {name} is written in the nest")
+        if use.written and name in ivs and use.live_after_loop and not use.declared_in_loop:
+            raise Refusal("iv-live-out", f"induction variable {name} is read after the nest")
+        if use.address_taken:
+            raise Refusal("address-taken", f"the address of {name} is taken in the nest")
+        param_types[name] = use.variable.type
+    for statement in statements:
+        if not any(a.is_write for a in statement.accesses):
+            raise Refusal("no-array-write", f"statement `{statement.text}` writes no array element")
+    written_pointers = {a.array for s in statements for a in s.accesses if a.is_write and pointer_bases[a.array]}
+    other_pointers = sorted(name for name, is_pointer in pointer_bases.items() if is_pointer)
+    alias_checks: list[tuple[str, str]] = []
+    if written_pointers and len(other_pointers) > 1:
+        # legal under a runtime check that the pointers' accessed ranges do not overlap: only for
+        # pointers subscripted once (their ranges are intervals of elements)
+        flat = all(arrays[n] == 1 for n in other_pointers)
+        if not flat or any(not pointer_bases[n] for n in pointer_bases if n in written_pointers):
+            raise Refusal("may-alias", f"pointers {', '.join(other_pointers)} may alias (declare them restrict)")
+        alias_checks = [(a, b) for i, a in enumerate(other_pointers) for b in other_pointers[i + 1:]
+                        if a in written_pointers or b in written_pointers]
+    if written_pointers and any(not pointer_bases[n] and n not in written_pointers for n in pointer_bases):
+        # a pointer written beside an array: the pointer may point into the array
+        arrays_read = sorted(n for n in pointer_bases if not pointer_bases[n])
+        raise Refusal("may-alias", f"pointer {sorted(written_pointers)[0]} may point into {', '.join(arrays_read)}")
+
+    for loop in loops.values():
+        for bound in (loop.lower, loop.upper):
+            for name in bound.variables:
+                if name not in ivs:
+                    params.add(name)
+    for name in params:
+        if name in written_names(root):
+            raise Refusal("scalar-write", f"{name} is written in the nest")
+    for loop in nest:
+        for call in loop.calls:
+            if call.effect != CallEffect.PURE:
+                raise Refusal("call", f"call to {call.callee} ({call.effect.value}) in the nest")
+    return Scop(root_id=root.id, start=root.offset, end=end, loops=loops, statements=statements,
+                params=sorted(params), param_types=param_types, arrays=arrays, element_sizes=element_sizes,
+                indentation=root.indentation, alias_checks=alias_checks, original=text[root.offset:end])
+
+
+def written_names(root: Loop) -> set[str]:
+    return {use.variable.name for use in root.scalars if use.written}
+
+
+def _check_loop(loop: Loop) -> None:
+    checks = [
+        (loop.canonical is None, "non-canonical", f"loop {loop.id} is not in canonical form: "
+                                                  f"{loop.non_canonical_reason}"),
+        (loop.has_break, "control-flow", f"loop {loop.id} has a break"),
+        (loop.has_return, "control-flow", f"loop {loop.id} has a return"),
+        (loop.has_goto, "control-flow", f"loop {loop.id} has a goto"),
+        (loop.has_continue, "control-flow", f"loop {loop.id} has a continue"),
+        (loop.has_throw, "control-flow", f"loop {loop.id} may throw"),
+        (loop.writes_induction_variable, "iv-write", f"loop {loop.id} assigns its induction variable"),
+        (loop.writes_bound, "bound-write", f"loop {loop.id} assigns a variable its bound reads"),
+        (loop.from_macro, "macro", f"loop {loop.id} comes from a macro"),
+        (not loop.in_main_file, "macro", f"loop {loop.id} is in another file"),
+        (loop.existing_pragma is not None or loop.inside_omp_construct, "existing-pragma",
+         f"loop {loop.id} already has an OpenMP pragma"),
+        (loop.opt_out, "opt-out", f"loop {loop.id} is opted out"),
+    ]
+    for failed, code, message in checks:
+        if failed:
+            raise Refusal(code, message)
+
+
+def _spaced(tokens: list[Token]) -> list[str]:
+    """Token texts with a space where the source had any gap, so the text reads as written."""
+    out: list[str] = []
+    for index, token in enumerate(tokens):
+        if index and token.start > tokens[index - 1].end:
+            out.append(" ")
+        out.append(token.text)
+    return out
+
+
+def is_signed_int_type(spelled: str) -> bool:
+    return spelled.replace("const ", "").strip() in _SIGNED_INT_TYPES
+
+
+def affine_isl(expr: AffineExpr) -> str:
+    return _affine_text(expr)

@@ -1,0 +1,43 @@
+/* gemm: an affine kernel of the restructuring suite (plain serial C). */
+#include "harness.h"
+#include <math.h>
+
+#ifndef N
+#define N 64
+#endif
+static double A[N][N], B[N][N], C[N][N];
+
+static void fill2(double *m, int rows, int cols) {
+    for (int i = 0; i < rows * cols; i++)
+        m[i] = random_double() - 0.5;
+}
+
+static double sum2(const double *m, int rows, int cols) {
+    double s = 0.0;
+    for (int i = 0; i < rows * cols; i++)
+        s += m[i] * (double)(i % 13 + 1);
+    return s;
+}
+
+void kernel_gemm(int n, double alpha, double beta) {
+  int i, j, k;
+  for (i = 0; i < n; i++) {
+    for (j = 0; j < n; j++)
+      C[i][j] *= beta;
+    for (k = 0; k < n; k++)
+      for (j = 0; j < n; j++)
+        C[i][j] += alpha * A[i][k] * B[k][j];
+  }
+}
+
+int main(void) {
+    seed_random(11);
+    fill2(&A[0][0], N, N); fill2(&B[0][0], N, N); fill2(&C[0][0], N, N);
+    double start = now_seconds();
+    kernel_gemm(N, 1.5, 1.2);
+    double elapsed = now_seconds() - start;
+    printf("kernel gemm\n");
+    printf("size N=%d\n", N);
+    print_result(elapsed, sum2(&C[0][0], N, N));
+    return 0;
+}
