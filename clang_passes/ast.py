@@ -191,6 +191,16 @@ def expression_children(node: Node) -> list[Node]:
     return [c for c in node.children if c.is_expression]
 
 
+def under_implicit_conversions(node: Node) -> Node:
+    """The expression under its implicit conversions (libclang shows them as unexposed expressions)."""
+    while node.kind == K.UNEXPOSED_EXPR:
+        children = expression_children(node)
+        if len(children) != 1:
+            break
+        node = children[0]
+    return node
+
+
 def stored_operand(node: Node) -> Optional[Node]:
     """The operand an assignment (=, op=) or an increment/decrement stores to, as written; else None."""
     if node.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR):

@@ -10,7 +10,8 @@ from clang.cindex import CursorKind as K, TypeKind
 from autopar.ir import CanonicalForm, Comparison, Loop
 from clang_passes.affine import CHAR_TYPES, AffineBuilder, NestFacts, Scope, written_decl_refs
 from clang_passes.ast import (FOR_KINDS, INC_DEC, LOOP_KINDS, Function, Node, Source, Variables,
-                              expression_children, is_integer_decl, stored_operand, strip, variable_decl)
+                              expression_children, is_integer_decl, stored_operand, strip,
+                              under_implicit_conversions, variable_decl)
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "!=": "!="}
 
@@ -390,16 +391,6 @@ def _bits(t) -> int:
     return 8 * size if size and size > 0 else 0
 
 
-def _implicit(node: Node) -> Node:
-    """Skip implicit conversions only (libclang shows them as unexposed expressions)."""
-    while node.kind == K.UNEXPOSED_EXPR:
-        children = expression_children(node)
-        if len(children) != 1:
-            break
-        node = children[0]
-    return node
-
-
 def _has_cast(node: Node) -> bool:
     """An explicit cast on the way from `node` down to the variable it wraps (parentheses skipped)."""
     while node.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR) or node.kind in _CASTS:
@@ -416,13 +407,13 @@ def _form_problem(init: Node, cond: Node, iv_operand: Node, inc: Node, is_iv) ->
     """Why gcc 12 or clang 14 would reject this canonical-looking header under an OpenMP pragma, or None.
     Checked by compiling each form with both (see tests/test_frontend_loops.py)."""
     if init.kind != K.DECL_STMT:
-        assign = _implicit(init)
+        assign = under_implicit_conversions(init)
         if assign.kind == K.PAREN_EXPR:
             return "gcc rejects a parenthesized loop initialization under an OpenMP pragma"
         lhs = expression_children(assign)[0] if expression_children(assign) else assign
-        if _implicit(lhs).kind == K.PAREN_EXPR or _has_cast(lhs):
+        if under_implicit_conversions(lhs).kind == K.PAREN_EXPR or _has_cast(lhs):
             return "gcc rejects a parenthesized induction variable in the loop initialization"
-    if _implicit(cond).kind == K.PAREN_EXPR:
+    if under_implicit_conversions(cond).kind == K.PAREN_EXPR:
         return "gcc rejects a parenthesized loop condition under an OpenMP pragma"
     if _has_cast(iv_operand):
         return "clang rejects a cast on the induction variable in the loop condition"

@@ -15,7 +15,7 @@ from autopar.ir import ReductionOp, ScalarUse, Storage
 from clang_passes.affine import written_decl_refs
 from clang_passes.ast import (_SCALAR, ARRAY_TYPES, ASSIGN_OPS, FLOATING_TYPES, FUNCTION_KINDS, INC_DEC, INTEGER_TYPES,
                               LOOP_KINDS, Node, Source, Variables, evaluate_int, expression_children,
-                              starts_statement, strip, variable_decl)
+                              starts_statement, strip, under_implicit_conversions, variable_decl)
 from clang_passes.containers import container_type
 from clang_passes.calls import call_arguments
 from clang_passes.loops import LoopInfo
@@ -42,16 +42,6 @@ _SEVERITY = {"modular": 1, "rounding": 2, "lossy": 3}
 # mantissa bits of the floating types: an integer of at most this many value bits converts exactly
 _MANTISSA = {TypeKind.FLOAT: 24, TypeKind.DOUBLE: 53, TypeKind.LONGDOUBLE: 64, TypeKind.FLOAT128: 113,
              TypeKind.HALF: 11}
-
-
-def _before_conversion(node: Node) -> Node:
-    """The expression under its implicit conversions (libclang shows them as unexposed expressions)."""
-    while node.kind == K.UNEXPOSED_EXPR:
-        children = expression_children(node)
-        if len(children) != 1:
-            break
-        node = children[0]
-    return node
 
 
 def conversion(source, target) -> Optional[tuple[str, str]]:
@@ -263,7 +253,7 @@ class _Reductions:
         """`values`: (expression, the type it is converted to) for each conversion the update makes."""
         self.claims.setdefault(key, []).append((op, nodes))
         for value, target in values:
-            found = conversion(_before_conversion(value).cursor.type, target)
+            found = conversion(under_implicit_conversions(value).cursor.type, target)
             if found is not None:
                 self.conversions.setdefault(key, []).append(found)
 
