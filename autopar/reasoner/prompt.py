@@ -69,7 +69,7 @@ def compact_summary(tu: TranslationUnit, candidate: Candidate) -> str:
     if plan.alias_check:
         parts.append("runtime alias check")
     if plan.threshold_check:
-        parts.append(f"only if {plan.threshold_check[:30]}")
+        parts.append("with a work threshold")  # its expression says nothing to a model, and a cut one misleads
     return ", ".join(parts)
 
 
