@@ -730,11 +730,15 @@ def analyze_regions(tu: TranslationUnit) -> list[NestAnalysis]:
 
 def _regions(tu: TranslationUnit, root: Loop, enclosing: Optional[NestContext]) -> list[NestAnalysis]:
     ctx = NestContext(tu, root, enclosing)
-    whole = analyze_nest(tu, root, ctx)
-    if not root.children or not whole.verdicts or whole.verdicts[0].parallelizable:
-        return [whole]
-    own = NestAnalysis(root_loop_id=root.id, verdicts=whole.verdicts[:1], default_reason=whole.verdicts[0].reasons[0]
-                       if whole.verdicts[0].reasons else "this loop cannot run in parallel")
+    with ISL_LOCK:
+        legal = ctx.legality(root)
+    if legal.legal or not root.children:
+        return [analyze_nest(tu, root, ctx)]
+    # the root can never carry a pragma: its own verdict, and the loops inside it as regions (the
+    # candidates of the whole nest are not built only to be thrown away)
+    verdict = _verdict(root, legal)
+    own = NestAnalysis(root_loop_id=root.id, verdicts=[verdict],
+                       default_reason=verdict.reasons[0] if verdict.reasons else "this loop cannot run in parallel")
     inner = [region for child in root.children for region in _regions(tu, tu.loop(child), ctx)]
     return [own, *inner]
 
@@ -755,22 +759,27 @@ def analyze_nest(tu: TranslationUnit, root: Loop, ctx: Optional[NestContext] = N
                 for loop in loops])
 
 
+def _verdict(loop: Loop, legal: Legality) -> LoopVerdict:
+    """The loop's verdict on its own: why it is independent, or its first blockers."""
+    if legal.legal:
+        reasons = [R.Reason(f"no loop-carried dependence on {loop.canonical.induction_variable}"
+                            + (" once the runtime alias check holds" if legal.alias_check else ""),
+                            R.INDEPENDENT)]
+        reasons += [n if isinstance(n, R.Reason) else R.Reason(n, R.NOTE) for n in legal.notes]
+    else:
+        reasons = legal.blockers[:MAX_REASONS]
+        if len(legal.blockers) > MAX_REASONS:
+            reasons.append(R.Reason(f"and {len(legal.blockers) - MAX_REASONS} more", R.MORE))
+    return LoopVerdict(loop_id=loop.id, parallelizable=legal.legal, reasons=reasons, codes=R.codes_of(reasons))
+
+
 def _analyze_nest(tu: TranslationUnit, root: Loop, ctx: NestContext) -> NestAnalysis:
     verdicts: list[LoopVerdict] = []
     candidates: list[Candidate] = []
     for loop in ctx.loops:
         legal = ctx.legality(loop)
-        if legal.legal:
-            reasons = [R.Reason(f"no loop-carried dependence on {loop.canonical.induction_variable}"
-                                + (" once the runtime alias check holds" if legal.alias_check else ""),
-                                R.INDEPENDENT)]
-            reasons += [n if isinstance(n, R.Reason) else R.Reason(n, R.NOTE) for n in legal.notes]
-        else:
-            reasons = legal.blockers[:MAX_REASONS]
-            if len(legal.blockers) > MAX_REASONS:
-                reasons.append(R.Reason(f"and {len(legal.blockers) - MAX_REASONS} more", R.MORE))
-        verdicts.append(LoopVerdict(loop_id=loop.id, parallelizable=legal.legal, reasons=reasons,
-                                    codes=R.codes_of(reasons)))
+        verdicts.append(_verdict(loop, legal))
+        reasons = verdicts[-1].reasons
         if not legal.legal:
             continue
         try:
