@@ -21,6 +21,9 @@ Environment:
                              file's content is part of the cache key)
   AUTOPAR_OPTIMIZE=1         restructure affine nests (interchange, tiling, parallel loop) as
                              `autopar rewrite --optimize` does; default 0: pragmas only
+  AUTOPAR_VERSIONING=0       write work thresholds and runtime checks as if() clauses, as `autopar
+                             rewrite --no-versioning` does; default 1: `if (check) { parallel loop }
+                             else { serial copy }`
   AUTOPAR_TIMEOUT=SECONDS    limit on the analysis of one file (default 120; 0: none); past it the
                              original is compiled, with one warning line. The analysis runs in a
                              forked child, so that a crash in native code cannot end the build.
@@ -301,6 +304,8 @@ def _decisions(line: CommandLine, source: Input, content: bytes):
         extra.append(f"\0decisions={active_hash()}")
     if _optimize():
         extra.append("AUTOPAR_OPTIMIZE=1")
+    if not _versioning():
+        extra.append("AUTOPAR_VERSIONING=0")
     key = cc_cache.cache_key(source.path, content, [*flags, *extra])
     entry = cc_cache.lookup(key)
     if entry is None:
@@ -315,12 +320,16 @@ def _optimize() -> bool:
     return os.environ.get("AUTOPAR_OPTIMIZE", "") not in ("", "0")
 
 
+def _versioning() -> bool:
+    return os.environ.get("AUTOPAR_VERSIONING", "1") not in ("0", "")
+
+
 def _analyze(path: str, content: bytes, flags: list[str]) -> dict:
     """Runs in the child process: analysis, edits and the rewritten copy of one source, as JSON data."""
     from autopar.rewrite import with_line_directives
     from autopar.transform import transform_file
 
-    result = transform_file(path, flags, optimize=True) if _optimize() else transform_file(path, flags)
+    result = transform_file(path, flags, optimize=_optimize(), versioning=_versioning())
     if result.source != content:
         raise WrapperError("the file changed while it was analyzed")
     error = result.report.error or (_first_error(result.report) if result.failed else None)

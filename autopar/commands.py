@@ -35,6 +35,10 @@ def add_rewrite(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--optimize", action="store_true",
                    help="restructure affine nests (loop order, tiling, parallel loop) with isl; the whole nest "
                         "is replaced (default: insert pragmas only)")
+    p.add_argument("--no-versioning", dest="versioning", action="store_false",
+                   help="write a work threshold or runtime check as an if() clause of the pragma; by default "
+                        "the loop is versioned, `if (check) { parallel loop } else { serial copy }`, since a "
+                        "false if() clause still enters the OpenMP runtime")
     add_input_options(p)
     add_llm_options(p)  # the plans: the analyzer's default, or a local model's choice among legal ones
     add_fp_option(p)
@@ -44,11 +48,8 @@ def add_rewrite(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def _transform_one(job):
     from autopar.transform import transform_file
 
-    path, flags, build_dir, optimize = job
-    if optimize:
-        result = transform_file(path, flags, build_dir, optimize=True)
-    else:
-        result = transform_file(path, flags, build_dir)
+    path, flags, build_dir, optimize, versioning = job
+    result = transform_file(path, flags, build_dir, optimize=optimize, versioning=versioning)
     return result.model_copy(update={"analysis": None})  # the IR stays in the worker
 
 
@@ -93,10 +94,12 @@ def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
         if unreadable:
             raise UsageError(f"{prog}: cannot read: {', '.join(unreadable)}")
         optimize = bool(getattr(args, "optimize", False))
-        work = [(path, *inputs_flags(inputs, path, compile_flags, args.build_dir), optimize)
+        versioning = bool(getattr(args, "versioning", True))
+        work = [(path, *inputs_flags(inputs, path, compile_flags, args.build_dir), optimize, versioning)
                 for path in inputs.paths]
         if reasoner is not None:
-            results = [transform_file(p, f, b, reasoner=reasoner, optimize=o) for p, f, b, o in work]
+            results = [transform_file(p, f, b, reasoner=reasoner, optimize=o, versioning=v)
+                       for p, f, b, o, v in work]
         else:
             results = run_all(_transform_one, work, jobs, _transform_crashed)
         headers = len(results) > 1 and not args.diff and not args.in_place
@@ -129,7 +132,7 @@ def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
                         print(f"autopar: {path}: not rewritten: {error}", file=sys.stderr)
                         status = EXIT_FAILED
                         continue
-                    info(f"autopar: {path}: {len(result.edits)} loop(s) parallelized")
+                    info(f"autopar: {path}: {result.parallel_loops} loop(s) parallelized")
             else:
                 if headers:  # several files on stdout: say where each begins, as head(1) does
                     sys.stdout.write(f"==> {shown} <==\n")

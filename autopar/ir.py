@@ -302,6 +302,11 @@ class Loop(BaseModel):
     from_macro: bool = False  # the `for` comes from a macro expansion
     in_main_file: bool = True  # False for loops of included headers (never listed or edited)
     indentation: str = ""  # leading whitespace of the `for` line, used for the pragma line
+    # byte offset just past the loop statement (its closing `}` or `;`), when the front end can tell
+    end_offset: Optional[int] = None
+    # why the loop's text cannot be copied as it is (a label, a `static` local, a preprocessor line),
+    # which a versioned plan (a parallel and a serial copy under an `if`) needs; None when it can
+    copy_problem: Optional[str] = None
 
     def scalar(self, name: str) -> Optional[ScalarUse]:
         return next((s for s in self.scalars if s.variable.name == name), None)

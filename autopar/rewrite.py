@@ -46,6 +46,9 @@ class Edit(BaseModel):
     loop_id: Optional[str] = None  # the loop this edit parallelizes
     line: Optional[int] = None  # 1-based line of that loop's `for` in the original file
     pragma: Optional[str] = None  # the pragma text, without indentation or line ending
+    # (position in `text`, original line): the code from there on comes from that line of the original
+    # file, for `#line` directives; empty for a pragma insertion (the `for` line follows it)
+    line_marks: list[tuple[int, int]] = Field(default_factory=list)
 
 
 class RewritePlan(BaseModel):
@@ -58,10 +61,13 @@ class RewriteError(Exception):
 
 
 def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
-                 allow_assumptions: bool = False) -> RewritePlan:
+                 allow_assumptions: bool = False, versioning: bool = True) -> RewritePlan:
     """The edits that apply the decisions' plans to `source`, and the loops left alone with reasons.
 
-    A plan whose proof is an unverified assumption is applied only with `allow_assumptions`.
+    A plan whose proof is an unverified assumption is applied only with `allow_assumptions`. With
+    `versioning`, a plan with an if() condition on a loop that can be copied becomes
+    `if (condition) { pragma + loop } else { serial copy }` (two insertions); without it, or when the
+    loop cannot be copied, the condition is an if() clause of the one inserted pragma line.
     """
     result = RewritePlan()
     seen: set[str] = set()
@@ -81,6 +87,9 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
         if reason:
             result.skipped[loop.id] = reason
             continue
+        if versioning and plan.if_condition and loop.copy_problem is None and loop.end_offset is not None:
+            result.edits.extend(_versioned(source, loop, plan))
+            continue
         start = _line_start(source, loop.offset)
         pragma = render_pragma(plan)
         indentation = source[start:loop.offset].decode("utf-8", "surrogateescape")
@@ -89,6 +98,29 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
                                  loop_id=loop.id, line=loop.line, pragma=pragma))
     result.edits.sort(key=lambda edit: edit.offset)
     return result
+
+
+SERIAL_COPY_MARK = "/* autopar: off (the serial version of the loop above) */"
+
+
+def _versioned(source: bytes, loop: Loop, plan: Plan) -> list[Edit]:
+    """A plan with an if() condition written as a choice in the source: the parallel loop when the
+    condition holds, else a serial copy of the loop. An if() clause that is false still enters the
+    OpenMP runtime (a fraction of a microsecond per entry); a plain `if` costs one comparison. The copy
+    is opted out, so a second rewrite (or `check`) leaves it alone."""
+    start = _line_start(source, loop.offset)
+    eol = _line_ending(source, start)
+    indentation = source[start:loop.offset].decode("utf-8", "surrogateescape")
+    pragma = render_pragma(plan.model_copy(update={"alias_check": None, "threshold_check": None}))
+    opening = f"{indentation}if ({plan.if_condition}) {{{eol}{indentation}{pragma}{eol}"
+    end = loop.end_offset
+    copy = source[loop.offset:end].decode("utf-8", "surrogateescape")
+    head = f"{eol}{indentation}}} else {{ {SERIAL_COPY_MARK}{eol}{indentation}"
+    closing = f"{head}{copy}{eol}{indentation}}}"
+    end_line = source.count(b"\n", 0, end) + 1
+    return [Edit(offset=start, length=0, text=opening, loop_id=loop.id, line=loop.line, pragma=pragma),
+            Edit(offset=end, length=0, text=closing, loop_id=loop.id, line=end_line,
+                 line_marks=[(len(head) - len(indentation), loop.line), (len(closing), end_line)])]
 
 
 def apply_edits(source: bytes, edits: list[Edit]) -> bytes:
@@ -127,6 +159,9 @@ def with_line_directives(source: bytes, edits: list[Edit], original_path: str) -
     for edit in edits:
         if edit.line is None:
             raise RewriteError("line directives need edits that know their line")
+        if edit.line_marks:
+            marked.append(edit.model_copy(update={"text": _with_marks(edit, eol)}))
+            continue
         if edit.length:  # a replaced nest (--optimize): the code after it keeps its own line
             after = source.count(b"\n", 0, edit.offset + edit.length) + 1
             marked.append(edit.model_copy(update={"text": edit.text + f"{eol}#line {after}{eol}"}))
@@ -135,6 +170,18 @@ def with_line_directives(source: bytes, edits: list[Edit], original_path: str) -
     result = apply_edits(source, marked)
     bom = b"\xef\xbb\xbf" if result.startswith(b"\xef\xbb\xbf") else b""  # stays the first bytes
     return bom + f'#line 1 "{quoted}"{eol}'.encode() + result[len(bom):]
+
+
+def _with_marks(edit: Edit, eol: str) -> str:
+    """The edit's text with `#line N` at each of its marks, each directive on a line of its own."""
+    pieces, position = [], 0
+    for at, line in sorted(edit.line_marks):
+        pieces.append(edit.text[position:at])
+        before = edit.text[:at]
+        pieces.append(("" if before.endswith("\n") else eol) + f"#line {line}{eol}")
+        position = at
+    pieces.append(edit.text[position:])
+    return "".join(pieces)
 
 
 # ------------------------------------------------------------------------------------------- helpers

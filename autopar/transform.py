@@ -30,16 +30,23 @@ class Transformed(BaseModel):
         return apply_edits(self.source, self.edits)
 
     @property
+    def parallel_loops(self) -> int:
+        """Loops that carry a plan in the result (a versioned loop has two edits)."""
+        return len({edit.loop_id for edit in self.edits})
+
+    @property
     def failed(self) -> bool:
         return self.report.failed
 
 
 def transform_file(path: str, compile_args: list[str] | None = None, build_dir: str | None = None,
-                   reasoner: Optional[Reasoner] = None, optimize: bool = False) -> Transformed:
+                   reasoner: Optional[Reasoner] = None, optimize: bool = False,
+                   versioning: bool = True) -> Transformed:
     """Never raises for bad input: an unreadable or unparsable file gives a report with `error` set.
 
     With `optimize`, every nest that autopar.restructure can restructure is replaced whole by its
-    restructured code (its pragma edits are dropped); the other nests keep their pragma plans."""
+    restructured code (its pragma edits are dropped); the other nests keep their pragma plans.
+    `versioning`: see autopar.rewrite.plan_rewrite."""
     try:
         with open(path, "rb") as handle:
             source = handle.read()
@@ -49,7 +56,7 @@ def transform_file(path: str, compile_args: list[str] | None = None, build_dir: 
     analysis = analyze_file(path, compile_args, build_dir, reasoner=reasoner)
     if analysis.tu is None or analysis.report.failed:
         return Transformed(path=path, source=source, report=analysis.report, analysis=analysis)
-    plan = plan_rewrite(source, analysis.tu, analysis.decisions)
+    plan = plan_rewrite(source, analysis.tu, analysis.decisions, versioning=versioning)
     edits, restructured = plan.edits, []
     if optimize:
         from autopar.restructure.apply import restructure_edits

@@ -361,7 +361,7 @@ def rewrite_with_plans(path: str, compile_args: Sequence[str] = (), reasoner=Non
     deciders: dict[str, int] = {}
     for decision in analysis.decisions:
         deciders[decision.decided_by] = deciders.get(decision.decided_by, 0) + 1
-    return Rewritten(source=made.rewritten, race_check_source=race_check_source, parallel_loops=len(made.edits),
+    return Rewritten(source=made.rewritten, race_check_source=race_check_source, parallel_loops=made.parallel_loops,
                      latency_s=time.perf_counter() - start, decided_by=deciders)
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from clang.cindex import CursorKind as K, TypeKind
+from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
 from autopar.ir import CanonicalForm, Comparison, Loop
 from clang_passes.affine import CHAR_TYPES, AffineBuilder, NestFacts, Scope, written_decl_refs
@@ -367,12 +368,34 @@ class LoopFinder:
                 loop.has_goto = True
             elif kind == K.CXX_THROW_EXPR:
                 loop.has_throw = True
+            if loop.copy_problem is None:
+                loop.copy_problem = _copy_problem(n, info.node)
         # through a pointer or a call (`int *p = &n; ... *p = 0;`), as far as the nest can tell
         if info.iv_decl is not None and nest.may_change_indirectly(info.iv_key, info.iv_decl):
             loop.writes_induction_variable = True
         if any(nest.may_change_indirectly(k, d) for k, d in bound_decls.items()):
             loop.writes_bound = True
         loop.perfectly_nests_child = _single_loop(body)
+        self._copy_facts(info)
+
+    def _copy_facts(self, info: LoopInfo) -> None:
+        """Where the loop statement ends, and whether its text can be copied as it is (see
+        Loop.copy_problem); the body's nodes were judged by body_facts."""
+        loop = info.loop
+        if loop.from_macro:
+            loop.copy_problem = loop.copy_problem or "the loop comes from a macro expansion"
+            return
+        data = self.source.data
+        end = _statement_end(info.node, data)
+        text = data[loop.offset:end] if end is not None else b""
+        if end is None or not _balanced(text):
+            loop.copy_problem = loop.copy_problem or "its end cannot be told from the source text"
+            return
+        loop.end_offset = end
+        if loop.copy_problem is None and _DIRECTIVE_LINE.search(text):
+            loop.copy_problem = "a preprocessor line is inside it"
+        if loop.copy_problem is None and (b"__LINE__" in text or b"__COUNTER__" in text):
+            loop.copy_problem = "it uses __LINE__ or __COUNTER__"
 
 
 _UNSIGNED_KINDS = {TypeKind.BOOL, TypeKind.CHAR_U, TypeKind.UCHAR, TypeKind.CHAR16, TypeKind.CHAR32,
@@ -425,6 +448,77 @@ def _form_problem(init: Node, cond: Node, iv_operand: Node, inc: Node, is_iv) ->
         if any(_has_cast(part) for part in expression_children(inner) if is_iv(part)):
             return "clang rejects a cast in the loop increment"
     return None
+
+
+_DIRECTIVE_LINE = re.compile(rb"(^|\n)[ \t]*#")
+_ENDS_IN_LAST_CHILD = {K.FOR_STMT, K.WHILE_STMT, K.CXX_FOR_RANGE_STMT, K.SWITCH_STMT, K.IF_STMT, K.LABEL_STMT,
+                       K.CASE_STMT, K.DEFAULT_STMT}
+
+
+def _copy_problem(node: Node, loop_node: Node) -> Optional[str]:
+    """Why a copy of the loop holding `node` would not mean the same (or not compile), if it would not."""
+    kind = node.kind
+    if kind == K.LABEL_STMT:
+        return "a label is inside it"
+    if kind in (K.CASE_STMT, K.DEFAULT_STMT) and _nearest(node, {K.SWITCH_STMT}) in (None, *loop_node.ancestors()):
+        return "a case label of an enclosing switch is inside it"
+    if kind in (K.ASM_STMT, K.MS_ASM_STMT):
+        return "an asm statement is inside it"
+    if kind == K.VAR_DECL and node.cursor.storage_class in (StorageClass.STATIC, StorageClass.EXTERN):
+        return "a static or extern declaration is inside it"
+    return None
+
+
+def _statement_end(node: Node, data: bytes) -> Optional[int]:
+    """The byte just past statement `node`, its `;` included (libclang's extent of an expression
+    statement stops before it), or None."""
+    while node.kind in _ENDS_IN_LAST_CHILD:
+        if not node.children:
+            return None
+        node = node.children[-1]
+    end = node.end
+    if end <= 0 or end > len(data):
+        return None
+    if node.kind == K.COMPOUND_STMT:
+        return end if data[end - 1:end] == b"}" else None
+    if data[end - 1:end] == b";" and node.kind in (K.DECL_STMT, K.NULL_STMT):
+        return end
+    position = _skip_blanks_and_comments(data, end)
+    return position + 1 if data[position:position + 1] == b";" else None
+
+
+def _skip_blanks_and_comments(data: bytes, position: int) -> int:
+    while position < len(data):
+        if data[position:position + 1] in (b" ", b"\t", b"\n", b"\r", b"\f", b"\v"):
+            position += 1
+        elif data.startswith(b"/*", position):
+            close = data.find(b"*/", position + 2)
+            if close < 0:
+                return len(data)
+            position = close + 2
+        elif data.startswith(b"//", position):
+            newline = data.find(b"\n", position)
+            position = len(data) if newline < 0 else newline + 1
+        else:
+            break
+    return position
+
+
+def _balanced(text: bytes) -> bool:
+    """Brackets balance outside strings, characters and comments: the text is whole statements."""
+    depth = 0
+    for token in _BRACKET_TOKENS.finditer(text):
+        piece = token.group()
+        if piece in (b"(", b"[", b"{"):
+            depth += 1
+        elif piece in (b")", b"]", b"}"):
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0 and text.rstrip()[-1:] in (b"}", b";")
+
+
+_BRACKET_TOKENS = re.compile(rb'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?\*/|//[^\n]*|[()\[\]{}]', re.S)
 
 
 def _nearest(node: Node, kinds: set) -> Optional[Node]:

@@ -309,3 +309,37 @@ void f(int n, unsigned un, size_t sz) {
     facts = [(l.canonical.iv_unsigned, l.canonical.iv_bits, l.canonical.compare_unsigned, l.canonical.compare_bits)
              for l in loops]
     assert facts == [(True, 32, True, 32), (False, 32, True, 64), (False, 32, False, 32), (True, 8, False, 32)]
+
+
+def test_where_a_loop_ends_and_whether_its_text_can_be_copied(tmp_path):
+    """A versioned plan copies the loop's text: the front end says where the statement ends (its `;`
+    included) and what would make a copy wrong (a label, a case of an enclosing switch, a static
+    local, a preprocessor line)."""
+    source = tmp_path / "copies.c"
+    source.write_text(
+        "int a[100], b[100];\n"
+        "void f(int n) {\n"
+        "  int i;\n"
+        "  for (i = 0; i < n; i++) a[i] = 0 /* c */ ;\n"
+        "  for (i = 0; i < n; i++) { a[i] = 1; }\n"
+        "  for (i = 0; i < n; i++) if (a[i]) b[i] = 2; else b[i] = 3 ;\n"
+        "  for (i = 0; i < n; i++) { static int k; k++; b[i] = k; }\n"
+        "  for (i = 0; i < n; i++) { L: b[i] = 1; }\n"
+        "  switch (n) { case 0: for (i = 0; i < n; i++) { case 1: b[i] = 1; } }\n"
+        "  for (i = 0; i < n; i++) {\n"
+        "#ifdef X\n"
+        "    b[i] = 0;\n"
+        "#endif\n"
+        "  }\n"
+        "  for (i = 0; i < n; i++) do { b[i]++; } while (0);\n"
+        "  for (i = 0; i < n; i++) { switch (b[i]) { case 1: a[i] = 2; } }\n"
+        "}\n")
+    tu = translate(str(source), [])
+    data = source.read_bytes()
+    ends = {l.line: data[l.offset:l.end_offset].decode()[-12:] for l in tu.loops if l.end_offset}
+    assert ends[4] == " 0 /* c */ ;" and ends[5] == " a[i] = 1; }" and ends[6] == "e b[i] = 3 ;"
+    assert ends[15] == "} while (0);"
+    problems = {l.line: l.copy_problem for l in tu.loops}
+    assert problems == {4: None, 5: None, 6: None, 7: "a static or extern declaration is inside it",
+                        8: "a label is inside it", 9: "a case label of an enclosing switch is inside it",
+                        10: "a preprocessor line is inside it", 15: None, 16: None}

@@ -339,3 +339,88 @@ def test_the_fuzzing_bugs_of_issue_10_give_the_serial_output(tmp_path, monkeypat
     assert "and_never_updated" not in pragmas and "unsigned_compare_max" not in pragmas
     for compiler in ("gcc", "clang"):
         assert _build_and_run(compiler, rewritten, tmp_path / f"par-{compiler}", openmp=True) == expected
+
+
+VERSIONED = r"""#include <stdio.h>
+#include <stdlib.h>
+static double a[200000], b[200000];
+static long total(int n) { long t = 0; for (int i = 0; i < n; i++) t += (long)b[i]; return t; }
+int main(int argc, char **argv) {
+    int n = atoi(argv[1]), i;
+    for (i = 0; i < 200000; i++) a[i] = i % 13;
+    for (int t = 0; t < 3; t++) {
+        for (i = 1; i < n - 1; i++)
+            b[i] = a[i - 1] + a[i] + a[i + 1];
+        for (int j = 1; j < n - 1; j++) {
+#ifndef SCALE
+#define SCALE 3
+#endif
+            a[j] = b[j] / SCALE;
+        }
+    }
+    printf("%ld\n", total(n));
+    return 0;
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+def test_a_work_threshold_chooses_between_the_parallel_loop_and_a_serial_copy(tmp_path):
+    """A plan with an if() condition is written as `if (c) { pragma loop } else { serial copy }`: a false
+    if() clause still enters the OpenMP runtime. The copy is opted out, so a second rewrite and `check`
+    leave it alone; a loop whose copy would not mean the same (a preprocessor line) keeps the if() clause. Both paths
+    print what the serial program prints."""
+    from autopar.check import check_file
+    from autopar.transform import transform_file
+
+    original = tmp_path / "v.c"
+    original.write_text(VERSIONED)
+    made = transform_file(str(original))
+    text = made.rewritten.decode()
+    assert made.parallel_loops == 3 and len(made.edits) == 4  # the first loop has a constant trip count
+    first = re.search(r"\n( +)if \((n - 2 > \d+)\) \{\n +#pragma omp parallel for\n +for \(i = 1;", text)
+    assert first, text
+    assert "} else { /* autopar: off (the serial version of the loop above) */\n        for (i = 1;" in text
+    assert re.search(r"#pragma omp parallel for if\(n - 2 > \d+\)\n +for \(int j = 1; j < n - 1; j\+\+\) \{\n#ifndef", text)
+    rewritten = tmp_path / "v2.c"
+    rewritten.write_bytes(made.rewritten)
+    again = transform_file(str(rewritten))
+    assert again.edits == [] and again.rewritten == made.rewritten
+    assert [f for f in check_file(str(rewritten), [], None).findings if f.rule != "simd"] == []
+    serial = _build_and_run_with("gcc", original, tmp_path / "serial", False, ["5", "150000"])
+    parallel = _build_and_run_with("gcc", rewritten, tmp_path / "parallel", True, ["5", "150000"])
+    assert serial == parallel and len(set(serial)) == 2  # a small run (serial path) and a large one
+
+
+def _build_and_run_with(compiler: str, source, exe, openmp: bool, arguments: list[str]) -> list[str]:
+    flags = ["-fopenmp"] if openmp else []
+    built = subprocess.run([compiler, "-O2", *flags, str(source), "-o", str(exe)], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    env = {**__import__("os").environ, "OMP_NUM_THREADS": "4"}
+    outputs = []
+    for argument in arguments:
+        ran = subprocess.run([str(exe), argument], capture_output=True, text=True, env=env, timeout=60)
+        assert ran.returncode == 0, ran.stderr
+        outputs.append(ran.stdout)
+    return outputs
+
+
+def test_line_directives_of_a_versioned_loop_point_at_the_original_lines(tmp_path):
+    """autopar-cc compiles the versioned text with #line directives: a diagnostic in either copy, or
+    after the loop on its last line, names the line of the original file."""
+    from autopar.transform import transform_file
+
+    source = tmp_path / "w.c"
+    source.write_text("double a[1000000], b[1000000];\n"
+                      "void f(int n) {\n"
+                      "    int i;\n"
+                      "    for (i = 1; i < n - 1; i++) {\n"
+                      "        b[i] = (a[i - 1] + a[i] + a[i + 1]) / 3;\n"
+                      "    } int q = 1;\n"
+                      "    int r = 2;\n"
+                      "}\n")
+    made = transform_file(str(source))
+    assert made.parallel_loops == 1 and len(made.edits) == 2
+    compiled = with_line_directives(made.source, made.edits, "w.c").decode()
+    copies = [m.start() for m in re.finditer(r"#line 4\n    for \(i = 1;", compiled)]
+    assert len(copies) == 2 and "}\n#line 6\n int q = 1;\n    int r = 2;" in compiled

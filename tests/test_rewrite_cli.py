@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from autopar.cli import main
+from rewrites import without_autopar_lines
 from autopar.fixes import load_fixes
 from autopar.rewrite import apply_edits
 
@@ -32,8 +33,7 @@ def work(tmp_path, monkeypatch):
 
 
 def _without_pragma_lines(data: bytes, newline: bytes = b"\n") -> bytes:
-    lines = data.split(newline)
-    return newline.join(line for line in lines if not line.strip().startswith(b"#pragma omp"))
+    return without_autopar_lines(data, newline)
 
 
 def test_stdout_only_adds_pragma_lines(work, capfdbinary):
@@ -42,6 +42,15 @@ def test_stdout_only_adds_pragma_lines(work, capfdbinary):
     out = capfdbinary.readouterr().out
     assert _without_pragma_lines(out) == original
     assert (work / "matmul.c").read_bytes() == original  # not touched without -i
+
+
+def test_no_versioning_writes_one_pragma_line_with_an_if_clause(work, capfdbinary):
+    original = (work / "matmul.c").read_bytes()
+    assert main(["rewrite", "--no-versioning", "matmul.c"]) == 0
+    out = capfdbinary.readouterr().out
+    kept = [line for line in out.split(b"\n") if not line.strip().startswith(b"#pragma omp")]
+    assert b"\n".join(kept) == original and b"autopar: off" not in out
+    assert b"    #pragma omp parallel for if((double)(n) * (n) * (n) > 6666)\n    for (int i = 0;" in out
 
 
 def test_in_place_is_idempotent_and_keeps_a_backup(work):
@@ -124,7 +133,10 @@ def test_matmul_gets_pragmas_and_still_computes_the_same(work, capfdbinary):
     report = json.loads((work / "report.json").read_text())
     parallel = {loop["function"] for loop in report["files"][0]["loops"] if loop["parallel"]}
     assert {"matmul", "matmul_restrict", "dot"} <= parallel and "prefix_sum" not in parallel
-    assert "    #pragma omp parallel for if((double)(n) * (n) * (n) > 6666)\n    for (int i = 0; i < n; i++)\n        for (int j" in text
+    # the work threshold chooses between the parallel loop and a serial copy of it
+    assert ("    if ((double)(n) * (n) * (n) > 6666) {\n    #pragma omp parallel for\n    for (int i = 0; i < n; i++)\n"
+            "        for (int j") in text
+    assert "    } else { /* autopar: off (the serial version of the loop above) */\n    for (int i = 0; i < n; i++)" in text
     for name, source in (("serial", MATMUL), ("parallel", work / "matmul.c")):
         subprocess.run(["gcc", "-O1", "-fopenmp", str(source), "-o", name], check=True)
     run = lambda name: subprocess.run([f"./{name}", "96"], capture_output=True, text=True,  # noqa: E731
@@ -178,4 +190,4 @@ def test_utf8_bom_tabs_and_no_final_newline_through_the_front_end(work, capfdbin
     out = capfdbinary.readouterr().out
     assert _without_pragma_lines(out) == source
     if out != source:  # the analysis proves the loop parallel: the pragma is tab-indented
-        assert b"\n\t#pragma omp parallel for if(n > 10000)\n\tfor (int i" in out
+        assert b"\n\tif (n > 10000) {\n\t#pragma omp parallel for\n\tfor (int i" in out

@@ -17,8 +17,10 @@ def restructure_edits(source: bytes, tu: TranslationUnit, edits: list[Edit]) -> 
             continue
         root = tu.loop(plan.root_loop_id)
         line_start = source.rfind(b"\n", 0, root.offset) + 1
-        # the pragma plans of this nest give way; so does a pragma line inserted just above it
-        kept = [e for e in kept if not (line_start <= e.offset < plan.end)]
+        # the pragma plans of this nest give way (a versioned plan's serial copy sits at its end);
+        # so does a pragma line inserted just above it
+        nest = {root.id, *(loop.id for loop in tu.descendants(root.id))}
+        kept = [e for e in kept if not (line_start <= e.offset < plan.end or e.loop_id in nest)]
         kept.append(Edit(offset=plan.start, length=plan.end - plan.start, text=chosen.code, loop_id=root.id,
                          line=root.line, pragma=f"restructured: {chosen.summary}"))
     return sorted(kept, key=lambda e: e.offset), plans
