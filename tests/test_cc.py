@@ -83,7 +83,7 @@ def cache(tmp_path, monkeypatch):
 
 def _analysis_with_plan(monkeypatch):
     """Stand in for the analysis with a hand-made plan (beside the real end-to-end tests below)."""
-    def fake(path, compile_args=None, build_dir=None, reasoner=None):
+    def fake(path, compile_args=None, build_dir=None, reasoner=None, optimize=False, versioning=True):
         source = Path(path).read_bytes()
         tu = make_tu(source)
         edits = plan_rewrite(source, tu, parallel(tu, 0)).edits
@@ -294,7 +294,7 @@ def test_cxx_wrapper_with_language_flag(tmp_path, monkeypatch, cache):
 def test_slow_analysis_is_cut_off_and_the_original_compiled(tmp_path, monkeypatch, cache, capfd):
     import time
 
-    def slow(path, compile_args=None, build_dir=None, reasoner=None):
+    def slow(path, compile_args=None, build_dir=None, reasoner=None, **options):
         while True:
             time.sleep(0.05)
 
@@ -311,7 +311,7 @@ def test_slow_analysis_is_cut_off_and_the_original_compiled(tmp_path, monkeypatc
 
 
 def test_crash_in_the_analysis_is_one_warning(tmp_path, monkeypatch, cache, capfd):
-    def segfault(path, compile_args=None, build_dir=None, reasoner=None):
+    def segfault(path, compile_args=None, build_dir=None, reasoner=None, **options):
         faulthandler.disable()  # pytest's handler would print the child's stack into the test log
         os.kill(os.getpid(), 11)
 
