@@ -59,12 +59,12 @@ static inline double now_seconds(void) {
 /* The lines the bench and the verifier compare and time: `time_s` is the kernel alone, and the
  * checksum is printed with every digit a double has. */
 static inline void print_result(double elapsed, double checksum) {
-    printf("time_s %.6f\n", elapsed);
+    printf("time_s %.9f\n", elapsed);
     printf("checksum %.17g\n", checksum);
 }
 
 static inline void print_int_result(double elapsed, long long checksum) {
-    printf("time_s %.6f\n", elapsed);
+    printf("time_s %.9f\n", elapsed);
     printf("checksum %lld\n", checksum);
 }
 
