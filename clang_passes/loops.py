@@ -368,7 +368,7 @@ class LoopFinder:
                 loop.has_goto = True
             elif kind == K.CXX_THROW_EXPR:
                 loop.has_throw = True
-            if loop.copy_problem is None:
+            if kind in _COPY_KINDS and loop.copy_problem is None:
                 loop.copy_problem = _copy_problem(n, info.node)
         # through a pointer or a call (`int *p = &n; ... *p = 0;`), as far as the nest can tell
         if info.iv_decl is not None and nest.may_change_indirectly(info.iv_key, info.iv_decl):
@@ -455,6 +455,9 @@ _ENDS_IN_LAST_CHILD = {K.FOR_STMT, K.WHILE_STMT, K.CXX_FOR_RANGE_STMT, K.SWITCH_
                        K.CASE_STMT, K.DEFAULT_STMT}
 
 
+_COPY_KINDS = {K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.ASM_STMT, K.MS_ASM_STMT, K.VAR_DECL}
+
+
 def _copy_problem(node: Node, loop_node: Node) -> Optional[str]:
     """Why a copy of the loop holding `node` would not mean the same (or not compile), if it would not."""
     kind = node.kind
@@ -506,6 +509,10 @@ def _skip_blanks_and_comments(data: bytes, position: int) -> int:
 
 def _balanced(text: bytes) -> bool:
     """Brackets balance outside strings, characters and comments: the text is whole statements."""
+    if text.rstrip()[-1:] not in (b"}", b";"):
+        return False
+    if not any(quote in text for quote in (b'"', b"'", b"/*", b"//")):  # the common case, counted in C
+        return all(text.count(o) == text.count(c) for o, c in ((b"(", b")"), (b"[", b"]"), (b"{", b"}")))
     depth = 0
     for token in _BRACKET_TOKENS.finditer(text):
         piece = token.group()
