@@ -24,6 +24,9 @@ Environment:
   AUTOPAR_VERSIONING=0       write work thresholds and runtime checks as if() clauses, as `autopar
                              rewrite --no-versioning` does; default 1: `if (check) { parallel loop }
                              else { serial copy }`
+  AUTOPAR_SHARED_REGIONS=0   one `parallel for` region per parallel loop, as `autopar rewrite
+                             --no-shared-regions` does; default 1: the parallel loops of a serial loop
+                             that holds nothing else share one `parallel` region
   AUTOPAR_TIMEOUT=SECONDS    limit on the analysis of one file (default 120; 0: none); past it the
                              original is compiled, with one warning line. The analysis runs in a
                              forked child, so that a crash in native code cannot end the build.
@@ -306,6 +309,8 @@ def _decisions(line: CommandLine, source: Input, content: bytes):
         extra.append("AUTOPAR_OPTIMIZE=1")
     if not _versioning():
         extra.append("AUTOPAR_VERSIONING=0")
+    if not _shared_regions():
+        extra.append("AUTOPAR_SHARED_REGIONS=0")
     key = cc_cache.cache_key(source.path, content, [*flags, *extra])
     entry = cc_cache.lookup(key)
     if entry is None:
@@ -324,12 +329,17 @@ def _versioning() -> bool:
     return os.environ.get("AUTOPAR_VERSIONING", "1") not in ("0", "")
 
 
+def _shared_regions() -> bool:
+    return os.environ.get("AUTOPAR_SHARED_REGIONS", "1") not in ("0", "")
+
+
 def _analyze(path: str, content: bytes, flags: list[str]) -> dict:
     """Runs in the child process: analysis, edits and the rewritten copy of one source, as JSON data."""
     from autopar.rewrite import with_line_directives
     from autopar.transform import transform_file
 
-    result = transform_file(path, flags, optimize=_optimize(), versioning=_versioning())
+    result = transform_file(path, flags, optimize=_optimize(), versioning=_versioning(),
+                            share_regions=_shared_regions())
     if result.source != content:
         raise WrapperError("the file changed while it was analyzed")
     error = result.report.error or (_first_error(result.report) if result.failed else None)

@@ -39,6 +39,10 @@ def add_rewrite(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="write a work threshold or runtime check as an if() clause of the pragma; by default "
                         "the loop is versioned, `if (check) { parallel loop } else { serial copy }`, since a "
                         "false if() clause still enters the OpenMP runtime")
+    p.add_argument("--no-shared-regions", dest="share_regions", action="store_false",
+                   help="give each parallel loop its own `parallel for`; by default the parallel loops of a "
+                        "serial loop that holds nothing else (a time loop around sweeps) share one "
+                        "`#pragma omp parallel` region, each loop a `#pragma omp for`")
     add_input_options(p)
     add_llm_options(p)  # the plans: the analyzer's default, or a local model's choice among legal ones
     add_fp_option(p)
@@ -48,8 +52,9 @@ def add_rewrite(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def _transform_one(job):
     from autopar.transform import transform_file
 
-    path, flags, build_dir, optimize, versioning = job
-    result = transform_file(path, flags, build_dir, optimize=optimize, versioning=versioning)
+    path, flags, build_dir, optimize, versioning, share_regions = job
+    result = transform_file(path, flags, build_dir, optimize=optimize, versioning=versioning,
+                            share_regions=share_regions)
     return result.model_copy(update={"analysis": None})  # the IR stays in the worker
 
 
@@ -95,11 +100,12 @@ def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
             raise UsageError(f"{prog}: cannot read: {', '.join(unreadable)}")
         optimize = bool(getattr(args, "optimize", False))
         versioning = bool(getattr(args, "versioning", True))
-        work = [(path, *inputs_flags(inputs, path, compile_flags, args.build_dir), optimize, versioning)
-                for path in inputs.paths]
+        share_regions = bool(getattr(args, "share_regions", True))
+        work = [(path, *inputs_flags(inputs, path, compile_flags, args.build_dir), optimize, versioning,
+                 share_regions) for path in inputs.paths]
         if reasoner is not None:
-            results = [transform_file(p, f, b, reasoner=reasoner, optimize=o, versioning=v)
-                       for p, f, b, o, v in work]
+            results = [transform_file(p, f, b, reasoner=reasoner, optimize=o, versioning=v, share_regions=s)
+                       for p, f, b, o, v, s in work]
         else:
             results = run_all(_transform_one, work, jobs, _transform_crashed)
         headers = len(results) > 1 and not args.diff and not args.in_place

@@ -16,7 +16,9 @@ One document per run:
         BuildDirectory: /abs
     ...
 
-Offsets and lengths are in bytes, file paths absolute, as clang writes them.
+Offsets and lengths are in bytes, file paths absolute, as clang writes them. One diagnostic per
+loop, with every replacement of its plan: a versioned loop has two (the `if` and pragma above it, the
+serial copy after it), so that a tool applying one diagnostic never applies half a plan.
 """
 
 from __future__ import annotations
@@ -36,16 +38,22 @@ def fixes_document(files: list[tuple[str, list[Edit]]], build_dir: str | None = 
     diagnostics = []
     for path, edits in files:
         absolute = os.path.abspath(path)
-        for edit in edits:
+        by_loop: dict[object, list[Edit]] = {}
+        for edit in sorted(edits, key=lambda e: e.offset):
+            by_loop.setdefault(edit.loop_id or id(edit), []).append(edit)
+        for group in by_loop.values():
+            first = group[0]
+            what = "loops can share one parallel region" if first.opens_region else "loop can run in parallel"
+            versioned = " (versioned: a serial copy runs otherwise)" if len(group) > 1 else ""
             diagnostics.append({
                 "DiagnosticName": DIAGNOSTIC_NAME,
                 "DiagnosticMessage": {
-                    "Message": f"loop can run in parallel: {edit.pragma or edit.text.strip()}",
+                    "Message": f"{what}: {first.pragma or first.text.strip()}{versioned}",
                     "FilePath": absolute,
-                    # the `for` keyword: the inserted text ends right before it
-                    "FileOffset": edit.offset + len(_leading_whitespace(edit.text)),
+                    # the `for` keyword: the first inserted text ends right before it
+                    "FileOffset": first.offset + len(_leading_whitespace(first.text)),
                     "Replacements": [{"FilePath": absolute, "Offset": edit.offset, "Length": edit.length,
-                                      "ReplacementText": edit.text}],
+                                      "ReplacementText": edit.text} for edit in group],
                 },
                 "Level": "Warning",
                 "BuildDirectory": directory,

@@ -275,6 +275,9 @@ class Loop(BaseModel):
     end_line: int
     # the whole body is exactly one `for` loop (braces allowed): a perfect nest, collapsible
     perfectly_nests_child: bool = False
+    # the body is `for` loops and nothing else (`{ for ...; for ...; }`): each of its statements is a
+    # child loop, so a parallel region around this loop runs nothing but those loops and the header
+    body_only_loops: bool = False
     # runs under if/?:/switch/while inside its parent loop's body, so some parent iterations skip it;
     # None when the front end does not say (treated as possibly conditional)
     conditional: Optional[bool] = None
@@ -307,6 +310,8 @@ class Loop(BaseModel):
     # why the loop's text cannot be copied as it is (a label, a `static` local, a preprocessor line),
     # which a versioned plan (a parallel and a serial copy under an `if`) needs; None when it can
     copy_problem: Optional[str] = None
+    # a statement of a `{}` block; False for the unbraced body of an if, else, for, while, do or label
+    braced: bool = True
 
     def scalar(self, name: str) -> Optional[ScalarUse]:
         return next((s for s in self.scalars if s.variable.name == name), None)

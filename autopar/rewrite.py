@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from autopar.ir import Loop, TranslationUnit
 from autopar.plan import Decision, Plan, Proof, Schedule
+from autopar.shared_regions import SharedRegion
 
 
 def render_pragma(plan: Plan) -> str:
@@ -49,6 +50,8 @@ class Edit(BaseModel):
     # (position in `text`, original line): the code from there on comes from that line of the original
     # file, for `#line` directives; empty for a pragma insertion (the `for` line follows it)
     line_marks: list[tuple[int, int]] = Field(default_factory=list)
+    # the edit opens (or closes) a shared parallel region on a serial loop: the loop is not parallel
+    opens_region: bool = False
 
 
 class RewritePlan(BaseModel):
@@ -61,15 +64,19 @@ class RewriteError(Exception):
 
 
 def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
-                 allow_assumptions: bool = False, versioning: bool = True) -> RewritePlan:
+                 allow_assumptions: bool = False, versioning: bool = True,
+                 share_regions: bool = True) -> RewritePlan:
     """The edits that apply the decisions' plans to `source`, and the loops left alone with reasons.
 
     A plan whose proof is an unverified assumption is applied only with `allow_assumptions`. With
     `versioning`, a plan with an if() condition on a loop that can be copied becomes
     `if (condition) { pragma + loop } else { serial copy }` (two insertions); without it, or when the
-    loop cannot be copied, the condition is an if() clause of the one inserted pragma line.
+    loop cannot be copied, the condition is an if() clause of the one inserted pragma line. With
+    `share_regions`, the parallel loops of a serial loop that holds nothing else share one region
+    (autopar.shared_regions): `#pragma omp parallel` on the serial loop, `#pragma omp for` on each.
     """
     result = RewritePlan()
+    regions = _editable_regions(source, tu, decisions) if share_regions else {}
     seen: set[str] = set()
     for decision in decisions:
         plan = decision.plan
@@ -87,23 +94,51 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
         if reason:
             result.skipped[loop.id] = reason
             continue
-        if versioning and plan.if_condition and loop.copy_problem is None and loop.end_offset is not None:
-            result.edits.extend(_versioned(source, loop, plan))
+        if loop.id in regions:  # a worksharing loop of a shared region: its condition is the region's
+            pragma = render_pragma(plan.model_copy(update={"alias_check": None, "threshold_check": None}))
+            pragma = pragma.replace("#pragma omp parallel for", "#pragma omp for", 1)
+            result.edits.append(_pragma_line(source, loop, pragma))
             continue
-        start = _line_start(source, loop.offset)
-        pragma = render_pragma(plan)
-        indentation = source[start:loop.offset].decode("utf-8", "surrogateescape")
-        result.edits.append(Edit(offset=start, length=0,
-                                 text=indentation + pragma + _line_ending(source, start),
-                                 loop_id=loop.id, line=loop.line, pragma=pragma))
+        if versioning and plan.if_condition and loop.copy_problem is None and loop.end_offset is not None:
+            unconditional = plan.model_copy(update={"alias_check": None, "threshold_check": None})
+            result.edits.extend(_versioned(source, loop, render_pragma(unconditional), plan.if_condition))
+            continue
+        result.edits.append(_pragma_line(source, loop, render_pragma(plan)))
+    for region in {id(r): r for r in regions.values()}.values():
+        outer = tu.loop(region.outer_loop_id)
+        if region.condition and versioning and outer.copy_problem is None and outer.end_offset is not None:
+            opened = _versioned(source, outer, "#pragma omp parallel", region.condition)
+        else:
+            condition = f" if({region.condition})" if region.condition else ""
+            opened = [_pragma_line(source, outer, "#pragma omp parallel" + condition)]
+        result.edits.extend(edit.model_copy(update={"opens_region": True}) for edit in opened)
     result.edits.sort(key=lambda edit: edit.offset)
     return result
+
+
+def _pragma_line(source: bytes, loop: Loop, pragma: str) -> Edit:
+    start = _line_start(source, loop.offset)
+    indentation = source[start:loop.offset].decode("utf-8", "surrogateescape")
+    return Edit(offset=start, length=0, text=indentation + pragma + _line_ending(source, start),
+                loop_id=loop.id, line=loop.line, pragma=pragma)
+
+
+def _editable_regions(source: bytes, tu: TranslationUnit, decisions: list[Decision]) -> dict[str, SharedRegion]:
+    """The shared regions whose loops can all be edited, by worksharing loop id."""
+    from autopar.shared_regions import shared_regions
+
+    found: dict[str, SharedRegion] = {}
+    for region in shared_regions(tu, decisions):
+        ids = [region.outer_loop_id, *region.loop_ids]
+        if all(_why_not_editable(source, tu, tu.loop(i)) is None for i in ids):
+            found.update((i, region) for i in region.loop_ids)
+    return found
 
 
 SERIAL_COPY_MARK = "/* autopar: off (the serial version of the loop above) */"
 
 
-def _versioned(source: bytes, loop: Loop, plan: Plan) -> list[Edit]:
+def _versioned(source: bytes, loop: Loop, pragma: str, condition: str) -> list[Edit]:
     """A plan with an if() condition written as a choice in the source: the parallel loop when the
     condition holds, else a serial copy of the loop. An if() clause that is false still enters the
     OpenMP runtime (a fraction of a microsecond per entry); a plain `if` costs one comparison. The copy
@@ -111,12 +146,13 @@ def _versioned(source: bytes, loop: Loop, plan: Plan) -> list[Edit]:
     start = _line_start(source, loop.offset)
     eol = _line_ending(source, start)
     indentation = source[start:loop.offset].decode("utf-8", "surrogateescape")
-    pragma = render_pragma(plan.model_copy(update={"alias_check": None, "threshold_check": None}))
-    opening = f"{indentation}if ({plan.if_condition}) {{{eol}{indentation}{pragma}{eol}"
+    # the unbraced body of an `if` would get a dangling `else`: a block of its own keeps it whole
+    brace, unbrace = ("", "") if loop.braced else ("{ ", " }")
+    opening = f"{indentation}{brace}if ({condition}) {{{eol}{indentation}{pragma}{eol}"
     end = loop.end_offset
     copy = source[loop.offset:end].decode("utf-8", "surrogateescape")
     head = f"{eol}{indentation}}} else {{ {SERIAL_COPY_MARK}{eol}{indentation}"
-    closing = f"{head}{copy}{eol}{indentation}}}"
+    closing = f"{head}{copy}{eol}{indentation}}}{unbrace}"
     end_line = source.count(b"\n", 0, end) + 1
     return [Edit(offset=start, length=0, text=opening, loop_id=loop.id, line=loop.line, pragma=pragma),
             Edit(offset=end, length=0, text=closing, loop_id=loop.id, line=end_line,
@@ -205,6 +241,26 @@ def _why_not_editable(source: bytes, tu: TranslationUnit, loop: Loop) -> Optiona
         return "not edited: other code precedes the `for` on its line"
     if _continued_from_above(source, start):
         return "not edited: the previous line continues onto the `for` line"
+    hint = _hint_pragma_above(source, start)
+    if hint:
+        return f"not edited: `{hint}` sits on the loop, and an omp pragma must be right above the `for`"
+    return None
+
+
+def _hint_pragma_above(source: bytes, line_start: int) -> Optional[str]:
+    """A pragma that is not omp (`#pragma GCC ivdep`, `#pragma unroll`) on the nearest line above that
+    is not blank or a comment; gcc accepts an omp pragma neither above nor below one."""
+    end = line_start
+    while end > 0:
+        start = _line_start(source, end - 1)
+        line = source[start:end].strip()
+        end = start
+        if not line or line.startswith(b"//") or (line.startswith(b"/*") and line.endswith(b"*/")):
+            continue
+        words = line.lstrip(b"#").split()
+        if line.startswith(b"#") and words[:1] == [b"pragma"] and words[1:2] != [b"omp"]:
+            return " ".join(w.decode("utf-8", "surrogateescape") for w in [b"#pragma", *words[1:]])
+        return None
     return None
 
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from clang.cindex import CursorKind as K, StorageClass, TypeKind
+from clang.cindex import CursorKind as K, StorageClass, TLSKind, TypeKind
 
 from autopar.ir import CanonicalForm, Comparison, Loop
 from clang_passes.affine import CHAR_TYPES, AffineBuilder, NestFacts, Scope, written_decl_refs
@@ -376,6 +376,7 @@ class LoopFinder:
         if any(nest.may_change_indirectly(k, d) for k, d in bound_decls.items()):
             loop.writes_bound = True
         loop.perfectly_nests_child = _single_loop(body)
+        loop.body_only_loops = _only_loops(body)
         self._copy_facts(info)
 
     def _copy_facts(self, info: LoopInfo) -> None:
@@ -392,6 +393,7 @@ class LoopFinder:
             loop.copy_problem = loop.copy_problem or "its end cannot be told from the source text"
             return
         loop.end_offset = end
+        loop.braced = info.node.parent is not None and info.node.parent.kind == K.COMPOUND_STMT
         if loop.copy_problem is None and _DIRECTIVE_LINE.search(text):
             loop.copy_problem = "a preprocessor line is inside it"
         if loop.copy_problem is None and (b"__LINE__" in text or b"__COUNTER__" in text):
@@ -467,8 +469,9 @@ def _copy_problem(node: Node, loop_node: Node) -> Optional[str]:
         return "a case label of an enclosing switch is inside it"
     if kind in (K.ASM_STMT, K.MS_ASM_STMT):
         return "an asm statement is inside it"
-    if kind == K.VAR_DECL and node.cursor.storage_class in (StorageClass.STATIC, StorageClass.EXTERN):
-        return "a static or extern declaration is inside it"
+    if kind == K.VAR_DECL and (node.cursor.storage_class in (StorageClass.STATIC, StorageClass.EXTERN) or
+                               node.cursor.tls_kind != TLSKind.NONE):
+        return "a static, extern or thread-local declaration is inside it"
     return None
 
 
@@ -530,6 +533,11 @@ _BRACKET_TOKENS = re.compile(rb'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*
 
 def _nearest(node: Node, kinds: set) -> Optional[Node]:
     return next((a for a in node.ancestors() if a.kind in kinds), None)
+
+
+def _only_loops(body: Node) -> bool:
+    statements = body.children if body.kind == K.COMPOUND_STMT else [body]
+    return bool(statements) and all(s.kind == K.FOR_STMT for s in statements)
 
 
 def _single_loop(body: Node) -> bool:

@@ -83,7 +83,7 @@ def cache(tmp_path, monkeypatch):
 
 def _analysis_with_plan(monkeypatch):
     """Stand in for the analysis with a hand-made plan (beside the real end-to-end tests below)."""
-    def fake(path, compile_args=None, build_dir=None, reasoner=None, optimize=False, versioning=True):
+    def fake(path, compile_args=None, build_dir=None, reasoner=None, **options):
         source = Path(path).read_bytes()
         tu = make_tu(source)
         edits = plan_rewrite(source, tu, parallel(tu, 0)).edits

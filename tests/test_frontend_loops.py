@@ -340,6 +340,15 @@ def test_where_a_loop_ends_and_whether_its_text_can_be_copied(tmp_path):
     assert ends[4] == " 0 /* c */ ;" and ends[5] == " a[i] = 1; }" and ends[6] == "e b[i] = 3 ;"
     assert ends[15] == "} while (0);"
     problems = {l.line: l.copy_problem for l in tu.loops}
-    assert problems == {4: None, 5: None, 6: None, 7: "a static or extern declaration is inside it",
+    assert problems == {4: None, 5: None, 6: None, 7: "a static, extern or thread-local declaration is inside it",
                         8: "a label is inside it", 9: "a case label of an enclosing switch is inside it",
                         10: "a preprocessor line is inside it", 15: None, 16: None}
+
+
+def test_a_thread_local_declaration_stops_a_copy(tmp_path):
+    source = tmp_path / "tl.cpp"
+    source.write_text("int g = 1;\nvoid f(double *__restrict a, int n) {\n"
+                      "    for (int i = 0; i < n; i++) { thread_local const int k = g; a[i] = a[i] * k; }\n"
+                      "    for (int i = 0; i < n; i++) { const int k = g; a[i] = a[i] * k; }\n}\n")
+    tu = translate(str(source), [])
+    assert [l.copy_problem for l in tu.loops] == ["a static, extern or thread-local declaration is inside it", None]

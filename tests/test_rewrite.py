@@ -375,7 +375,7 @@ def test_a_work_threshold_chooses_between_the_parallel_loop_and_a_serial_copy(tm
 
     original = tmp_path / "v.c"
     original.write_text(VERSIONED)
-    made = transform_file(str(original))
+    made = transform_file(str(original), share_regions=False)  # each sweep its own region
     text = made.rewritten.decode()
     assert made.parallel_loops == 3 and len(made.edits) == 4  # the first loop has a constant trip count
     first = re.search(r"\n( +)if \((n - 2 > \d+)\) \{\n +#pragma omp parallel for\n +for \(i = 1;", text)
@@ -384,7 +384,7 @@ def test_a_work_threshold_chooses_between_the_parallel_loop_and_a_serial_copy(tm
     assert re.search(r"#pragma omp parallel for if\(n - 2 > \d+\)\n +for \(int j = 1; j < n - 1; j\+\+\) \{\n#ifndef", text)
     rewritten = tmp_path / "v2.c"
     rewritten.write_bytes(made.rewritten)
-    again = transform_file(str(rewritten))
+    again = transform_file(str(rewritten), share_regions=False)
     assert again.edits == [] and again.rewritten == made.rewritten
     assert [f for f in check_file(str(rewritten), [], None).findings if f.rule != "simd"] == []
     serial = _build_and_run_with("gcc", original, tmp_path / "serial", False, ["5", "150000"])
@@ -424,3 +424,81 @@ def test_line_directives_of_a_versioned_loop_point_at_the_original_lines(tmp_pat
     compiled = with_line_directives(made.source, made.edits, "w.c").decode()
     copies = [m.start() for m in re.finditer(r"#line 4\n    for \(i = 1;", compiled)]
     assert len(copies) == 2 and "}\n#line 6\n int q = 1;\n    int r = 2;" in compiled
+
+
+def test_a_time_loop_of_parallel_sweeps_shares_one_region(tmp_path):
+    """Where a serial loop holds nothing but parallel loops, `#pragma omp parallel` goes on it (on the
+    outermost such loop) and each parallel loop gets `#pragma omp for`; their conditions decide for
+    the region. A counter declared outside, or a statement between the sweeps, keeps a region per
+    loop. A second rewrite changes nothing and `check` finds nothing to say about the result.
+    (tests/catalogue/par_regions.c is also compiled and race-checked by the catalogue.)"""
+    from pathlib import Path
+
+    from autopar.check import check_file
+    from autopar.transform import transform_file
+
+    catalogue = Path(__file__).parent / "catalogue" / "par_regions.c"
+    made = transform_file(str(catalogue))
+    text = made.rewritten.decode()
+    shared = re.findall(r"\n    if \(([^\n]*)\) \{\n    #pragma omp parallel\n    for \(int (\w) = 0;", text)
+    assert [variable for _, variable in shared] == ["t", "t", "r"], text
+    assert re.fullmatch(r"\(n - 2 > \d+\) && \(n - 2 > \d+\)", shared[0][0])
+    assert text.count("#pragma omp for") == 6 and "        #pragma omp for reduction(+: s)\n" in text
+    outside = text[text.index("int outside_counter"):text.index("double statement_between")]
+    between = text[text.index("double statement_between"):text.index("int bound_written")]
+    for function in (outside, between):
+        assert "#pragma omp parallel\n" not in function and function.count("#pragma omp parallel for") == 2
+    assert made.parallel_loops == sum(loop.parallel for loop in made.report.loops) == 12
+    rewritten = tmp_path / "regions.c"
+    rewritten.write_bytes(made.rewritten)
+    again = transform_file(str(rewritten))
+    assert again.edits == []
+    assert [f for f in check_file(str(rewritten), [], None).findings if f.rule != "simd"] == []
+    separate = transform_file(str(catalogue), share_regions=False).rewritten.decode()
+    assert "#pragma omp parallel\n" not in separate and "#pragma omp for" not in separate
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+def test_a_versioned_unbraced_body_gets_a_block_and_a_loop_hint_keeps_its_loop_unedited(tmp_path):
+    """The unbraced body of an `if` would get a dangling `else` (a warning, an error under -Werror):
+    the versioned loop gets a block of its own. gcc accepts an omp pragma neither above nor below
+    `#pragma GCC ivdep`: such a loop is left alone, with the reason."""
+    from autopar.transform import transform_file
+
+    source = tmp_path / "d.c"
+    source.write_text("void f(double *restrict a, int n, int c) {\n"
+                      "    if (c)\n"
+                      "        for (int i = 0; i < n; i++)\n"
+                      "            a[i] = a[i] * 2.0;\n"
+                      "    #pragma GCC ivdep\n"
+                      "    // a comment between\n"
+                      "    for (int i = 0; i < n; i++)\n"
+                      "        a[i] += 2.0;\n"
+                      "}\n")
+    made = transform_file(str(source))
+    text = made.rewritten.decode()
+    assert "    if (c)\n        { if (n > " in text and text.count("} }\n") == 1
+    skipped = [l for l in made.report.loops if l.line == 7][0]
+    assert not skipped.parallel and "`#pragma GCC ivdep` sits on the loop" in skipped.reasons[0]
+    rewritten = tmp_path / "d2.c"
+    rewritten.write_bytes(made.rewritten)
+    built = subprocess.run(["gcc", "-Wall", "-Werror", "-fopenmp", "-c", str(rewritten), "-o", str(tmp_path / "d.o")],
+                           capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+
+
+def test_export_fixes_puts_every_edit_of_a_versioned_loop_in_one_diagnostic(tmp_path):
+    from autopar.fixes import fixes_document
+    from autopar.transform import transform_file
+
+    source = tmp_path / "e.c"
+    source.write_text("void f(double *restrict a, int n) {\n    for (int i = 0; i < n; i++)\n        a[i] = 0;\n}\n")
+    made = transform_file(str(source))
+    assert len(made.edits) == 2
+    diagnostics = fixes_document([(str(source), made.edits)])["Diagnostics"]
+    assert len(diagnostics) == 1
+    message = diagnostics[0]["DiagnosticMessage"]
+    assert message["Message"] == ("loop can run in parallel: #pragma omp parallel for "
+                                  "(versioned: a serial copy runs otherwise)")
+    assert source.read_bytes()[message["FileOffset"]:message["FileOffset"] + 3] == b"for"
+    assert [r["Offset"] for r in message["Replacements"]] == [e.offset for e in made.edits]

@@ -26,7 +26,8 @@ sys.path.insert(0, str(HERE.parent.parent))
 from autopar.ir import TranslationUnit  # noqa: E402
 from autopar.pipeline import FileAnalysis, analyze_file  # noqa: E402
 from autopar.plan import Plan  # noqa: E402
-from autopar.rewrite import render_pragma  # noqa: E402
+from autopar.rewrite import apply_edits, plan_rewrite, render_pragma  # noqa: E402
+from autopar.verify import without_threshold  # noqa: E402
 
 RACE_EXIT = 66
 REL_TOL = 1e-6  # float reductions are reassociated
@@ -132,7 +133,7 @@ def same_output(a: str, b: str) -> Optional[str]:
     return None
 
 
-def compile_and_compare(result: FileResult, variants: dict[str, list[Plan]], workdir: Path,
+def compile_and_compare(result: FileResult, variants: dict[str, list[Plan] | str], workdir: Path,
                         tsan: bool = True) -> None:
     """Build the serial program and each variant; run on 4 threads; compare; race-check with TSan
     (with 2 threads TSan missed some boundary races; with 4 it caught them every time)."""
@@ -153,7 +154,7 @@ def compile_and_compare(result: FileResult, variants: dict[str, list[Plan]], wor
     for name, plans in variants.items():
         if not plans:
             continue
-        text = apply_plans(src, tu, plans)
+        text = plans if isinstance(plans, str) else apply_plans(src, tu, plans)
         c_file = workdir / f"{stem}.{name}{suffix}"
         c_file.write_text(text)
         exe = workdir / f"{stem}.{name}.gcc"
@@ -200,6 +201,14 @@ def variants_of(fa: FileAnalysis) -> dict[str, list[Plan]]:
     return {"default": default, "alt1": alt1, "alt2": alt2, "alt3": alt3}
 
 
+def rewritten(fa: FileAnalysis, path: Path) -> str:
+    """The file as `autopar rewrite` writes it (versioned loops, shared regions), with the default
+    plans but no work thresholds, so that the catalogue's small inputs take the parallel paths."""
+    forced = [d.model_copy(update={"plan": without_threshold(d.plan)}) if d.plan else d for d in fa.decisions]
+    source = path.read_bytes()
+    return apply_edits(source, plan_rewrite(source, fa.tu, forced).edits).decode()
+
+
 def run_file(path: Path, table: dict[str, dict], workdir: Path, tsan: bool = True) -> FileResult:
     fa = analyze_file(str(path))
     result = FileResult(path=path, analysis=fa)
@@ -207,7 +216,7 @@ def run_file(path: Path, table: dict[str, dict], workdir: Path, tsan: bool = Tru
         result.failures.append(f"{path.name}: analysis failed: {fa.report.error}")
         return result
     check_expectations(result, table)
-    compile_and_compare(result, variants_of(fa), workdir, tsan=tsan)
+    compile_and_compare(result, {**variants_of(fa), "rewrite": rewritten(fa, path)}, workdir, tsan=tsan)
     return result
 
 

@@ -1,0 +1,114 @@
+"""One parallel region around serial loops whose bodies are nothing but parallel loops.
+
+A time loop around sweeps, `for (t...) { for i..; for i..; }`, whose sweeps each get a `parallel for`,
+starts and ends a team of threads twice per time step. Written as
+
+    #pragma omp parallel
+    for (int t = 0; t < steps; t++) {   every thread runs the time loop (t is private: declared there)
+        #pragma omp for                  the sweeps share out their iterations; the barrier at the end
+        for (i...) ...                   of each keeps the order of the serial program
+        #pragma omp for
+        for (i...) ...
+    }
+
+the team starts once. That is legal when every thread meets the same worksharing loops in the same
+order and nothing else runs in the region: each serial loop's header is affine, declares its own
+variable and writes nothing else, its body holds only loops, and nothing in it jumps out. The sweeps'
+if() conditions (work thresholds, alias checks) then decide for the whole region, before the first
+time step, so they must not read anything the region writes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from pydantic import BaseModel, Field
+
+from autopar.ir import Loop, TranslationUnit
+from autopar.plan import Decision, Directive, Plan, Proof
+
+
+class SharedRegion(BaseModel):
+    outer_loop_id: str  # the outermost serial loop: `#pragma omp parallel` goes above it
+    loop_ids: list[str] = Field(default_factory=list)  # the worksharing loops inside, in source order
+    condition: Optional[str] = None  # the conjunction of their if() conditions, for the whole region
+
+
+def shared_regions(tu: TranslationUnit, decisions: list[Decision]) -> list[SharedRegion]:
+    """The regions to share, outermost first; a loop is in at most one."""
+    plans = {d.plan.loop_id: d.plan for d in decisions if d.plan is not None}
+    regions: list[SharedRegion] = []
+    taken: set[str] = set()
+    for loop in tu.loops:
+        if loop.id in taken:
+            continue
+        leaves = _worksharing_leaves(tu, loop, plans)
+        if not leaves:
+            continue
+        inside = [loop, *tu.descendants(loop.id)]
+        condition = _region_condition(loop, inside, [plans[i] for i in leaves])
+        if condition is False:
+            continue
+        regions.append(SharedRegion(outer_loop_id=loop.id, loop_ids=leaves, condition=condition or None))
+        taken.update(l.id for l in inside)
+    return regions
+
+
+def _worksharing_leaves(tu: TranslationUnit, loop: Loop, plans: dict[str, Plan]) -> Optional[list[str]]:
+    """The loops that carry the worksharing if `loop` can hold a shared region, else None."""
+    if loop.id in plans or not _runs_the_same_in_every_thread(loop):
+        return None
+    leaves: list[str] = []
+    for child_id in loop.children:
+        child = tu.loop(child_id)
+        plan = plans.get(child_id)
+        if plan is not None:
+            if plan.directive not in (Directive.PARALLEL_FOR, Directive.PARALLEL_FOR_SIMD) or \
+                    plan.proof == Proof.ASSUMPTION:
+                return None
+            leaves.append(child_id)
+            continue
+        inner = _worksharing_leaves(tu, child, plans)
+        if inner is None:
+            return None
+        leaves += inner
+    return leaves or None
+
+
+def _runs_the_same_in_every_thread(loop: Loop) -> bool:
+    """A serial loop that every thread of a team may run redundantly: an affine header that writes
+    only its own variable, declared in the header, and a body of loops and nothing else."""
+    canonical = loop.canonical
+    return (canonical is not None and canonical.iv_declared_in_init and canonical.lower is not None
+            and canonical.upper is not None and loop.body_only_loops and loop.in_main_file
+            and not (loop.has_break or loop.has_return or loop.has_goto or loop.has_throw
+                     or loop.writes_bound or loop.writes_induction_variable or loop.from_macro
+                     or loop.opt_out or loop.existing_pragma or loop.inside_omp_construct))
+
+
+_ADDRESS_OF_ELEMENT = re.compile(r"&\s*[A-Za-z_]\w*(\s*\[[^\[\]]*\])+")
+_MEMBER = re.compile(r"->|[\w\])]\s*\.\s*[A-Za-z_]")
+
+
+def _region_condition(outer: Loop, inside: list[Loop], plans: list[Plan]):
+    """The conjunction of the plans' conditions ("" when none), or False when it cannot be hoisted
+    above `outer`: it names a variable the region writes or a loop variable, or reads memory."""
+    parts: list[str] = []
+    for plan in plans:
+        if plan.if_condition and plan.if_condition not in parts:
+            parts.append(plan.if_condition)
+    if not parts:
+        return ""
+    condition = parts[0] if len(parts) == 1 else " && ".join(f"({p})" for p in parts)
+    written = {s.variable.name for s in outer.scalars if s.written}
+    variables = {l.canonical.induction_variable for l in inside if l.canonical}
+    names = set(re.findall(r"[A-Za-z_]\w*", condition))
+    if names & (written | variables):
+        return False
+    if "[" in _ADDRESS_OF_ELEMENT.sub("", condition) or _MEMBER.search(condition):
+        return False
+    return condition
+
+
+__all__ = ["SharedRegion", "shared_regions"]
