@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 3
+VERSION = 4
 
 # (C type, printf conversion, cast for printing, signed, width in bits)
 TYPES = {
@@ -544,8 +544,45 @@ class LoopProgram:
         self.body.append(f"    {head}")
         self.body.append(f"        {dst.name}[{iv}] = {self.store(dst.ctype, expr)};")
 
+    def t_sweeps(self) -> None:
+        """A time loop around sweeps: a stencil into a second array and its copy-back, now and then a
+        reduction over the result. One shared parallel region when the time loop holds nothing else; a
+        statement between the sweeps, or a time variable declared outside (and printed), keeps a region
+        per loop. Zero time steps now and then."""
+        a = self.array_1d(min_size=8)
+        b = self.new_array((a.size,), ctype=a.ctype)
+        size = a.size
+        t, i, j = self.fresh("t"), self.fresh("i"), self.fresh("i")
+        steps = self.rng.choice(["2", "3", "zero + 2", "zero", f"argc + {self.rng.randint(0, 2)}"])
+        outside, between = self.chance(0.2), self.chance(0.2)
+        reduction = self.fresh("r") if self.chance(0.4) else None
+        counter = self.fresh("k") if between else None
+        for name in (reduction, counter):
+            if name:
+                self.body.append(f"    long long {name} = {self.rng.randint(-9, 9)};")
+                self.scalars.append(Scalar(name, "long long"))
+        if outside:
+            self.body.append(f"    int {t} = -1;")
+            self.scalars.append(Scalar(t, "int"))
+            self.body.append(f"    for ({t} = 0; {t} < {steps}; {t}++) {{")
+        else:
+            self.body.append(f"    for (int {t} = 0; {t} < {steps}; {t}++) {{")
+        expr = self.expression([f"{a.name}[{i} - 1]", f"{a.name}[{i}]", f"{a.name}[{i} + 1]"], i)
+        self.body.append(f"        {self.loop_head(i, 1, size - 1, size=size)}")
+        self.body.append(f"            {b.name}[{i}] = {self.store(b.ctype, f'{expr} + {t} % 3')};")
+        if counter:
+            self.body.append(f"        {counter} = ({counter} * 7 + {t}) % 101;")
+        extra = f" + {counter}" if counter else ""
+        self.body.append(f"        {self.loop_head(j, 1, size - 1, size=size)}")
+        self.body.append(f"            {a.name}[{j}] = {self.store(a.ctype, f'{b.name}[{j}] / 2{extra}')};")
+        if reduction:
+            r = self.fresh("i")
+            self.body.append(f"        {self.loop_head(r, 0, size, size=size)}")
+            self.body.append(f"            {reduction} += {a.name}[{r}];")
+        self.body.append("    }")
+
     TEMPLATES = {"map": 4, "reduction": 5, "lastprivate": 3, "unsigned": 2, "nest": 3, "row_reduction": 1,
-                 "serial": 3, "pointer": 2, "calls": 2, "stride": 1}
+                 "serial": 3, "pointer": 2, "calls": 2, "stride": 1, "sweeps": 2}
 
     # ---------------------------------------------------------------------------------- program
 
