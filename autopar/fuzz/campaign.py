@@ -136,6 +136,8 @@ def summarize(lines: Iterable[dict]) -> dict:
         summary["loops_parallelized"] += len(line.get("parallel", []))
         for entry in line.get("parallel", []):
             kinds.update(pragma_kinds(entry["pragma"], entry.get("proof")))
+        kinds["versioned (serial copy)"] += line.get("versioned", 0)
+        kinds["shared region"] += line.get("shared_regions", 0)
         if line["kind"] not in (OK, INVALID):
             first = next((p for p in line.get("problems", []) if p["kind"] == line["kind"]), {})
             summary["bad_cases"].append({"case": f"{line['generator']}-{line['seed']}", "kind": line["kind"],

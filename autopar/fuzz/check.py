@@ -28,6 +28,7 @@ from typing import Optional, Sequence
 
 import autopar
 from autopar import verify
+from autopar.rewrite import SERIAL_COPY_MARK
 
 CLASSES = ["mismatch", "race", "analysis-crash", "fallback-did-not-compile", "timeout"]  # worst first
 OK, INVALID = "ok", "generator-invalid"
@@ -62,6 +63,8 @@ class Outcome:
     rewrite_forced: Optional[str] = None  # the same without work thresholds, when it differs
     reference_stdout: str = ""
     rejected_by_gcc: list[int] = field(default_factory=list)  # rewrite lines of pragmas gcc refused
+    versioned: int = 0  # loops and regions of the rewrite with a serial copy
+    shared_regions: int = 0  # `#pragma omp parallel` regions of the rewrite around serial loops
 
     @property
     def bad(self) -> bool:
@@ -300,6 +303,9 @@ class Checker:
                                                 "analysis"))
             return
         outcome.rewrite = text
+        outcome.versioned = text.count(SERIAL_COPY_MARK)
+        outcome.shared_regions = sum(1 for line in text.splitlines()
+                                     if re.fullmatch(r"\s*#pragma omp parallel( if\(.*\))?\s*", line))
         outcome.files[name + ".rewrite.c"] = text
         if not pragma_lines(text):
             return
