@@ -599,6 +599,8 @@ def _live_after(info: LoopInfo, keys: set[tuple], loops: dict[int, LoopInfo]) ->
     open_keys = set(keys)
     node, previous = info.node, None
     facts = info.function.facts  # every loop of the function asks about the same statements
+    if ("jumps", 0) not in facts:  # a label is only a way in for a goto; without any, it changes nothing
+        facts[("jumps", 0)] = any(n.kind in (K.GOTO_STMT, K.INDIRECT_GOTO_STMT) for n in info.function.nodes)
     while node.parent is not None and open_keys:
         parent = node.parent
         if parent.kind == K.COMPOUND_STMT:
@@ -646,7 +648,7 @@ def _read_before_assigned(statements: list[Node], keys: set[tuple], loops: dict[
             break
         known = facts.get(("live_after", statement.index))
         if known is None:
-            if _leaves(statement):
+            if _leaves(statement, labels=bool(facts.get(("jumps", 0), True))):
                 known = None, None
             else:
                 first = _FirstAccess(loops, None)
@@ -666,11 +668,13 @@ def _key_of(node: Node) -> Optional[tuple]:
     return Variables.key(decl) if decl is not None else None
 
 
-def _leaves(statement: Node) -> bool:
-    """Whether control may leave `statement` other than at its end or by `return`."""
+def _leaves(statement: Node, labels: bool = True) -> bool:
+    """Whether control may leave `statement` other than at its end or by `return`. `labels`: whether a
+    label counts (a goto somewhere in the function may jump to it)."""
     for n in statement.walk():
         kind = n.kind
-        if kind in (K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT):
+        if kind in (K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.CASE_STMT, K.DEFAULT_STMT) or \
+                (labels and kind == K.LABEL_STMT):
             return True
         if kind in (K.BREAK_STMT, K.CONTINUE_STMT):
             stops = LOOP_KINDS | ({K.SWITCH_STMT} if kind == K.BREAK_STMT else set())

@@ -276,3 +276,22 @@ def test_a_logical_reduction_knows_whether_it_starts_from_0_or_1(tmp_path, body,
     use = loop.scalar("ok")
     assert use.reduction in (ReductionOp.LAND, ReductionOp.LOR) or use.address_taken
     assert use.boolean_at_entry == boolean
+
+
+def test_a_label_without_any_goto_keeps_liveness_exact(tmp_path):
+    """A label is only a way in for a goto: in a function without one, a labelled statement after the
+    loop is followed like any other (`i` is assigned again before it is read, so it is dead after the
+    first loop). With a goto in the function the label makes the answer the conservative one."""
+    source = tmp_path / "labels.c"
+    body = ("  int i;\n"
+            "  for (int t = 0; t < m; t++) {\n"
+            "    for (i = 0; i < n; i++) a[i] = 0;\n"
+            "    done: a[t] = 1;\n"
+            "    for (i = 0; i < n; i++) a[i] += 1;\n"
+            "  }\n")
+    source.write_text("void f(double *a, int n, int m) {\n" + body + "}\n"
+                      "void g(double *a, int n, int m) {\n" + body + "  if (n < 0) goto done;\n}\n")
+    loops = [l for l in translate(str(source), []).loops if l.canonical.induction_variable == "i"]
+    assert [l.function for l in loops] == ["f", "f", "g", "g"]
+    assert not loops[0].scalar("i").live_after_loop
+    assert loops[2].scalar("i").live_after_loop
