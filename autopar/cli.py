@@ -15,7 +15,6 @@ Exit codes, the same for every command (the README has the table):
 from __future__ import annotations
 
 import argparse
-import contextlib
 import difflib
 import importlib
 import os
@@ -25,11 +24,10 @@ from typing import Callable, Optional
 from autopar import __version__
 from autopar.flags import is_compile_flag, takes_value
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERNAL = 0, 1, 2, 3, 4
-
-
-class UsageError(Exception):
-    pass
+from autopar.cli_common import (EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE,  # noqa: F401
+                                STRATEGY_NAMES, UsageError, add_fp_option, add_input_options, add_llm_options,
+                                check_output_path, command_environment, inputs_flags, jobs_of,
+                                print_llm_decisions, reasoner_from_args, report_llm_problems, write_output)
 
 
 def split_compile_flags(argv: list[str], own_options: dict[str, bool],
@@ -113,58 +111,6 @@ def add_common_options(p: argparse.ArgumentParser) -> None:
     group.add_argument("--isolated", action="store_true", help="ignore every configuration file")
 
 
-def add_input_options(p: argparse.ArgumentParser, jobs: bool = True) -> None:
-    """--stdin-filename and -j: for the commands that take many files."""
-    p.add_argument("--stdin-filename", metavar="NAME",
-                   help="the name of the source read from `-` (standard input): messages and flags use it")
-    if jobs:
-        p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
-                       help="analyze N files at a time, in separate processes (default: the number of CPUs)")
-
-
-def jobs_of(args: argparse.Namespace) -> int:
-    from autopar.jobs import default_jobs
-
-    jobs = args.jobs if args.jobs is not None else (args.config_data.jobs or default_jobs())
-    if jobs < 1:
-        raise UsageError(f"autopar {args.command}: -j needs a positive number")
-    return jobs
-
-
-def check_output_path(path: Optional[str], option: str, prog: str) -> None:
-    """A usage error now, before any work, when `path` cannot be written."""
-    if not path or path == "-":
-        return
-    directory = os.path.dirname(os.path.abspath(path))
-    problem = None
-    if os.path.isdir(path):
-        problem = "is a directory"
-    elif not os.path.isdir(directory):
-        problem = f"no such directory: {os.path.dirname(path) or '.'}"
-    elif os.path.exists(path) and not os.access(path, os.W_OK):
-        problem = "not writable"
-    elif not os.path.exists(path) and not os.access(directory, os.W_OK | os.X_OK):
-        problem = f"cannot create files in {os.path.dirname(path) or '.'}"
-    if problem:
-        raise UsageError(f"{prog}: {option} {path}: {problem}")
-
-
-def write_output(path: str, text, option: str, prog: str) -> Optional[str]:
-    """Write `text` (str or bytes) to `path`; the error message when that fails, else None."""
-    try:
-        if isinstance(text, bytes):
-            with open(path, "wb") as out:
-                out.write(text)
-        else:
-            with open(path, "w", encoding="utf-8") as out:
-                out.write(text)
-    except OSError as error:
-        return f"{prog}: {option} {path}: cannot write: {error.strerror or error}"
-    return None
-
-
-# ---------------------------------------------------------------------------------------------- analyze
-
 def _add_analyze(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="report every for loop and whether it can run in parallel")
     p.add_argument("files", nargs="+", metavar="FILE|DIR|-")
@@ -229,23 +175,6 @@ def _cmd_analyze(args: argparse.Namespace, compile_flags: list[str]) -> int:
     return _exit_code_for(report)
 
 
-def inputs_flags(inputs, path: str, compile_flags: list[str], build_dir: Optional[str]):
-    """(compile flags, build dir) for one input: standard input gets --stdin-filename's directory for
-    quoted includes and, with -p, the flags its compile_commands.json gives that name."""
-    if path != inputs.stdin_path:
-        return list(compile_flags), build_dir
-    flags = list(compile_flags) + inputs.stdin_flags
-    if build_dir and inputs.stdin_name not in (None, "-"):
-        from clang_passes.parse import FrontendError, database_flags
-
-        try:
-            from_db, _ = database_flags(inputs.stdin_name, build_dir)
-        except FrontendError as error:
-            raise UsageError(f"autopar: {error}") from None
-        flags = (from_db or []) + flags
-    return flags, None
-
-
 def _exit_code_for(report) -> int:
     if any(f.error and not os.path.exists(f.path) and f.error == "no such file" for f in report.files):
         return EXIT_USAGE
@@ -256,111 +185,6 @@ def _exit_code_for(report) -> int:
 
 # The names of autopar.reasoner.strategies.STRATEGIES, spelled here so that building the parser does
 # not import the reasoner (a test keeps the two in step).
-STRATEGY_NAMES = ("chain_of_thought", "few_shot", "react", "step_by_step", "tree_of_thoughts", "zero_shot")
-
-
-def add_llm_options(p: argparse.ArgumentParser) -> None:
-    """--llm, --model, --strategy, --llm-endpoint: for every command that decides plans."""
-    p.add_argument("--llm", action="store_true", help="let a local language model choose among the legal plans")
-    p.add_argument("--model", metavar="NAME|PATH", help="registry name or .gguf path (see `autopar models list`)")
-    p.add_argument("--strategy", choices=STRATEGY_NAMES, default=None, help="prompting strategy (default zero_shot)",
-                   type=lambda name: name.replace("-", "_"))  # zero-shot works as well as zero_shot
-    p.add_argument("--llm-endpoint", metavar="URL", help="an OpenAI-compatible server instead of a local model")
-    p.add_argument("--decisions", metavar="FILE.json",
-                   help="measured choices from `autopar tune`: they decide the regions they name")
-    p.add_argument("--verify-with", metavar="CMD",
-                   help="with --llm: each model-chosen plan is written in place, CMD must exit 0 and TSan "
-                        "must find no race, or the model hears why and chooses again")
-
-
-def add_fp_option(p: argparse.ArgumentParser) -> None:
-    """--fp-reductions: may floating-point reductions reorder operations (autopar/fppolicy.py)."""
-    p.add_argument("--fp-reductions", choices=["strict", "allow"], default=None,
-                   help="strict: keep floating-point reductions serial; allow: parallelize them (results may "
-                        "differ in rounding). Default: $AUTOPAR_FP_REDUCTIONS, else the compile flags, else allow")
-
-
-@contextlib.contextmanager
-def command_environment(args: argparse.Namespace):
-    """Options that reach the analysis through the environment, so that every process of the command
-    sees them (check's workers too): --fp-reductions here, --decisions in reasoner_from_args. They hold
-    for this command only: main may run in-process, and the environment is restored afterwards."""
-    from autopar.decisions import ENV as DECISIONS
-    from autopar.fppolicy import ENV as FP
-
-    saved = {name: os.environ.get(name) for name in (FP, DECISIONS)}
-    if getattr(args, "fp_reductions", None):
-        os.environ[FP] = args.fp_reductions
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-def reasoner_from_args(args: argparse.Namespace):
-    """The reasoner the options ask for, or None without --llm (then no model is ever loaded).
-    Also makes --decisions FILE the active decisions file ($AUTOPAR_DECISIONS, inherited by workers)."""
-    if getattr(args, "decisions", None):
-        from autopar.decisions import ENV, DecisionsError, load
-
-        try:
-            load(args.decisions)
-        except DecisionsError as error:
-            raise UsageError(f"autopar: --decisions {error}") from None
-        os.environ[ENV] = os.path.abspath(args.decisions)
-    if not getattr(args, "llm", False):
-        if getattr(args, "model", None) or getattr(args, "llm_endpoint", None):
-            raise UsageError("autopar: --model and --llm-endpoint need --llm")
-        if getattr(args, "verify_with", None):
-            raise UsageError("autopar: --verify-with needs --llm")
-        return None
-    from autopar.models import UnknownModel
-    from autopar.reasoner import make_reasoner
-
-    if args.strategy not in STRATEGY_NAMES:
-        raise UsageError(f"autopar: unknown strategy '{args.strategy}' (one of {', '.join(STRATEGY_NAMES)})")
-    verifier = None
-    if getattr(args, "verify_with", None):
-        from autopar.tune import command_verifier
-
-        verifier = command_verifier(args.verify_with)
-    try:
-        return make_reasoner(model=args.model, strategy=args.strategy, endpoint=args.llm_endpoint,
-                             verifier=verifier)
-    except UnknownModel as error:
-        raise UsageError(f"autopar: {error}") from None
-
-
-def print_llm_decisions(reasoner, args: argparse.Namespace, stream=None) -> None:
-    """One line per nest the model was asked about: what it chose, in how many rounds, and why."""
-    if reasoner is None:
-        return
-    stream = stream or sys.stdout
-    asked = [t for t in reasoner.traces if t.decision is not None and t.decision.decided_by != "analyzer"]
-    source = args.llm_endpoint or args.model or "smollm2-135m"
-    print(f"model decisions ({source}, {args.strategy}): {len(asked)} nests asked", file=stream)
-    for trace in asked:
-        d = trace.decision
-        choice = d.candidate_id or "serial"
-        if d.decided_by == "model":
-            rounds = f"{d.rounds} round{'s' if d.rounds != 1 else ''}"
-            what = f" ({trace.choice_summary})" if trace.choice_summary else ""
-            print(f"  {trace.root_loop_id}: model chose {choice}{what} in {rounds}; its note: {d.rationale}",
-                  file=stream)
-        else:
-            print(f"  {trace.root_loop_id}: analyzer's {choice} used: {d.rationale}", file=stream)
-
-
-def report_llm_problems(reasoner) -> None:
-    """A model that could not answer is not an error (the analyzer decided instead), but say why."""
-    for problem in dict.fromkeys(reasoner.problems if reasoner else []):
-        print(f"autopar: warning: {problem}; the analyzer's plans were used", file=sys.stderr)
-
-
 def _add_models(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="list the language models and check that they load")
     p.add_argument("action", choices=["list", "check"])
@@ -415,7 +239,7 @@ def _delegated(module: str, name: str) -> tuple[Callable, Callable]:
 
 COMMANDS.update({name: _delegated("commands", name) for name in ("rewrite", "check", "explain")})
 COMMANDS.update({name: _delegated("bench_commands", name) for name in ("verify", "bench", "calibrate")})
-COMMANDS["tune"] = _delegated("tune", "tune")
+COMMANDS["tune"] = _delegated("tune_command", "tune")
 
 
 def _hoist_common_options(argv: list[str]) -> list[str]:

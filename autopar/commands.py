@@ -13,7 +13,7 @@ import re
 import sys
 from typing import Optional
 
-from autopar.cli import (EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, UsageError, add_fp_option,
+from autopar.cli_common import (EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, UsageError, add_fp_option,
                          add_input_options, add_llm_options, check_output_path, inputs_flags, jobs_of,
                          reasoner_from_args, report_llm_problems, write_output)
 
@@ -200,7 +200,8 @@ def add_check(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run_check(args: argparse.Namespace, compile_flags: list[str]) -> int:
-    from autopar.check import CheckError, check_project, exit_status, render
+    from autopar.check import CheckError, check_project, exit_status
+    from autopar.check_formats import render
     from autopar.check_rules import (RuleError, apply_baseline, filter_findings, parse_fail_on, parse_rules,
                                      read_baseline, write_baseline)
     from autopar.inputs import InputError, collect

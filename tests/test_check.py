@@ -10,7 +10,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from autopar.check import MISSED, UNSAFE, CheckResult, FileCheck, Finding, exit_status, render
+from autopar.check import MISSED, UNSAFE, CheckResult, FileCheck, Finding, exit_status
+from autopar.check_formats import render
 from autopar.cli import main
 from autopar.report import FileReport
 from autopar.sarif import sarif_log

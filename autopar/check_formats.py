@@ -1,0 +1,45 @@
+"""`autopar check`'s output formats: text lines (as compilers print them), JSON and SARIF 2.1.0
+(autopar.sarif), over the findings of autopar.check."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from autopar.check import MISSED, SIMD, UNSAFE, CheckResult
+
+
+def render(result: CheckResult, fmt: str) -> str:
+    if fmt == "sarif":
+        from autopar.sarif import sarif_log
+
+        return json.dumps(sarif_log(result), indent=2) + "\n"
+    if fmt == "json":
+        return result.model_dump_json(indent=2) + "\n"
+    lines = []
+    for file in result.files:
+        for diagnostic in file.report.diagnostics:
+            if diagnostic.is_error:
+                lines.append(diagnostic.render())
+        if file.report.error:
+            lines.append(f"{_display(file.path)}: error: not analyzed: {file.report.error}")
+        for f in file.findings:
+            level = "note" if f.rule == SIMD else "warning"
+            lines.append(f"{_display(f.path)}:{f.line}:{f.column}: {level}: {f.message} [autopar/{f.rule}]")
+    loops = sum(len(f.report.loops) for f in result.files)
+    missed = sum(f.rule == MISSED for f in result.findings)
+    unsafe = sum(f.rule == UNSAFE for f in result.findings)
+    simd = sum(f.rule == SIMD for f in result.findings)
+    lines.append(f"{len(result.files)} file(s), {loops} loop(s): {missed} could run in parallel, "
+                 f"{unsafe} existing pragma(s) not shown safe, {len(result.failed_files)} file(s) not analyzed"
+                 + (f", {simd} could be vectorized" if simd else ""))
+    return "\n".join(lines) + "\n"
+
+
+def _display(path: str) -> str:
+    """Paths under the working directory are shown relative to it, as a compiler would."""
+    relative = os.path.relpath(os.path.abspath(path))
+    return path if relative.startswith("..") else relative
+
+
+__all__ = ["render"]
