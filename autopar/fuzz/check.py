@@ -4,8 +4,9 @@
 - `autopar-cc` (AUTOPAR_CC=gcc, AUTOPAR_CACHE=0, AUTOPAR_REPORT): its warning line tells a fallback
   (the rewrite did not compile) from an analysis failure; run with OMP_NUM_THREADS=1 and 4, stdout
   and exit status must equal the reference's exactly;
-- the rewrite of `autopar rewrite`, also without its work-threshold if() parts (so that the small
-  inputs run the parallel code, as `autopar verify` does it), built with gcc -fopenmp and run with 4
+- the rewrite as `autopar rewrite` makes it (autopar.transform, in a forked child), without its work
+  thresholds (clauses or versioned loops: so that the small inputs run the parallel code, as
+  `autopar verify` does it), built with gcc -fopenmp and run with 4
   threads, and built with clang ThreadSanitizer + Archer and run with 4 threads: a race is exit code
   66 or a ThreadSanitizer report, and its output must match too. A pragma that gcc rejects is
   dropped from this build (it is already a fallback), so that it cannot hide the other pragmas.
@@ -161,25 +162,17 @@ class Checker:
         return verify.RaceCheck(ran=run.returncode is not None, race_free=run.returncode is not None or None,
                                 threads=RACE_THREADS, command=built.command), run
 
-    def rewrite(self, source: str) -> tuple[Optional[str], str]:
-        """`autopar rewrite` of `source`: (the text or None, stderr)."""
-        command = [*tool_command("autopar"), "rewrite", source, "--", *self.cflags]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, env=tool_env(),
-                                  timeout=ANALYSIS_TIMEOUT_S + 30)
-        except subprocess.TimeoutExpired:
-            return None, f"autopar rewrite took longer than {ANALYSIS_TIMEOUT_S + 30} s"
-        return (done.stdout if done.returncode == 0 else None), done.stderr
-
-    def forced_rewrite(self, source: str) -> Optional[str]:
-        """The rewrite without its work-threshold if() parts (verify's race-check source), or None."""
+    def rewrite(self, source: str) -> tuple[Optional[str], Optional[str], str]:
+        """`source` as `autopar rewrite` writes it, and the same without work thresholds (verify's
+        race-check source: small inputs take the parallel paths), from one analysis in a forked child:
+        (text or None, text without thresholds or None, why there is none)."""
         from autopar.cc import WrapperError, _isolated
 
         try:
-            result = _isolated(_forced, source, list(self.cflags), timeout=ANALYSIS_TIMEOUT_S)
-        except WrapperError:
-            return None
-        return result
+            result = _isolated(_rewrites, source, list(self.cflags), timeout=ANALYSIS_TIMEOUT_S)
+        except WrapperError as error:
+            return None, None, str(error)
+        return result["text"], result["forced"], result["error"] or ""
 
     def compilable(self, text: str, name: str) -> tuple[str, list[int], Optional[verify.CompileResult]]:
         """`text` without the pragmas gcc rejects: (text, 0-based lines of the dropped pragmas in
@@ -296,7 +289,7 @@ class Checker:
 
     def _rewrites(self, source: str, name: str, outcome: Outcome, expected: verify.RunResult,
                   given: Optional[str]) -> None:
-        text, stderr = (given, "") if given is not None else self.rewrite(source)
+        text, forced, stderr = (given, None, "") if given is not None else self.rewrite(source)
         if text is None:
             if not any(p.kind == "analysis-crash" for p in outcome.problems):
                 outcome.problems.append(Problem("analysis-crash", "autopar rewrite failed: " + stderr.strip()[-300:],
@@ -310,11 +303,9 @@ class Checker:
         if not pragma_lines(text):
             return
         tested = text
-        if "if(" in text and given is None:
-            forced = self.forced_rewrite(source)
-            if forced is not None and forced != text:
-                outcome.rewrite_forced = tested = forced
-                outcome.files[name + ".rewrite-nothreshold.c"] = forced
+        if forced is not None and forced != text:  # thresholds, as if() clauses or versioned loops
+            outcome.rewrite_forced = tested = forced
+            outcome.files[name + ".rewrite-nothreshold.c"] = forced
         runnable, dropped, built = self.compilable(tested, name + ".rw")
         outcome.rejected_by_gcc = dropped
         if dropped and not outcome.fallback:
@@ -364,9 +355,12 @@ def describe_difference(expected: verify.RunResult, got: verify.RunResult) -> st
     return f"{len(have)} lines instead of {len(want)}"
 
 
-def _forced(path: str, flags: list[str]) -> Optional[str]:
-    """Runs in a forked child: verify's rewrite without work thresholds."""
+def _rewrites(path: str, flags: list[str]) -> dict:
+    """Runs in a forked child: the rewrite as `autopar rewrite` makes it (autopar.transform), and
+    verify's copy without work thresholds."""
     made = verify.rewrite_with_plans(path, flags)
-    if made.error or made.race_check_source is None:
-        return None
-    return made.race_check_source.decode("utf-8", "surrogateescape")
+    if made.error:
+        return {"text": None, "forced": None, "error": made.error}
+    forced = made.race_check_source
+    return {"text": made.source.decode("utf-8", "surrogateescape"), "error": None,
+            "forced": forced.decode("utf-8", "surrogateescape") if forced is not None else None}
