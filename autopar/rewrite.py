@@ -106,11 +106,14 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
         result.edits.append(_pragma_line(source, loop, render_pragma(plan)))
     for region in {id(r): r for r in regions.values()}.values():
         outer = tu.loop(region.outer_loop_id)
+        opening = "#pragma omp parallel"
+        if region.private_variables:
+            opening += f" private({', '.join(region.private_variables)})"
         if region.condition and versioning and outer.copy_problem is None and outer.end_offset is not None:
-            opened = _versioned(source, outer, "#pragma omp parallel", region.condition)
+            opened = _versioned(source, outer, opening, region.condition)
         else:
             condition = f" if({region.condition})" if region.condition else ""
-            opened = [_pragma_line(source, outer, "#pragma omp parallel" + condition)]
+            opened = [_pragma_line(source, outer, opening + condition)]
         result.edits.extend(edit.model_copy(update={"opens_region": True}) for edit in opened)
     result.edits.sort(key=lambda edit: edit.offset)
     return result

@@ -12,8 +12,10 @@ starts and ends a team of threads twice per time step. Written as
     }
 
 the team starts once. That is legal when every thread meets the same worksharing loops in the same
-order and nothing else runs in the region: each serial loop's header is affine, declares its own
-variable and writes nothing else, its body holds only loops, and nothing in it jumps out. The sweeps'
+order and nothing else runs in the region: each serial loop's header is affine and writes nothing but
+its own variable, which it declares or which is a local that nothing reads after the outermost loop
+(then `private(t)` on the region: old C declares its counters at the top), its body holds only
+loops, and nothing in it jumps out. The sweeps'
 if() conditions (work thresholds, alias checks) then decide for the whole region, before the first
 time step, so they must not read anything the region writes.
 """
@@ -25,13 +27,15 @@ from typing import Optional
 
 from pydantic import BaseModel, Field
 
-from autopar.ir import Loop, TranslationUnit
+from autopar.ir import Loop, Storage, TranslationUnit
 from autopar.plan import Decision, Directive, Plan, Proof
 
 
 class SharedRegion(BaseModel):
     outer_loop_id: str  # the outermost serial loop: `#pragma omp parallel` goes above it
     loop_ids: list[str] = Field(default_factory=list)  # the worksharing loops inside, in source order
+    # the serial loops' variables declared outside them: each thread runs those loops on its own copy
+    private_variables: list[str] = Field(default_factory=list)
     condition: Optional[str] = None  # the conjunction of their if() conditions, for the whole region
 
 
@@ -47,10 +51,15 @@ def shared_regions(tu: TranslationUnit, decisions: list[Decision]) -> list[Share
         if not leaves:
             continue
         inside = [loop, *tu.descendants(loop.id)]
+        serial = {a.id: a for leaf in leaves for a in tu.ancestors(leaf) if a.offset >= loop.offset}
+        private = _private_counters(loop, sorted(serial.values(), key=lambda l: l.offset))
+        if private is None:
+            continue
         condition = _region_condition(loop, inside, [plans[i] for i in leaves])
         if condition is False:
             continue
-        regions.append(SharedRegion(outer_loop_id=loop.id, loop_ids=leaves, condition=condition or None))
+        regions.append(SharedRegion(outer_loop_id=loop.id, loop_ids=leaves, private_variables=private,
+                                    condition=condition or None))
         taken.update(l.id for l in inside)
     return regions
 
@@ -78,13 +87,31 @@ def _worksharing_leaves(tu: TranslationUnit, loop: Loop, plans: dict[str, Plan])
 
 def _runs_the_same_in_every_thread(loop: Loop) -> bool:
     """A serial loop that every thread of a team may run redundantly: an affine header that writes
-    only its own variable, declared in the header, and a body of loops and nothing else."""
+    only its own variable, and a body of loops and nothing else."""
     canonical = loop.canonical
-    return (canonical is not None and canonical.iv_declared_in_init and canonical.lower is not None
+    return (canonical is not None and canonical.lower is not None
             and canonical.upper is not None and loop.body_only_loops and loop.in_main_file
             and not (loop.has_break or loop.has_return or loop.has_goto or loop.has_throw
                      or loop.writes_bound or loop.writes_induction_variable or loop.from_macro
                      or loop.opt_out or loop.existing_pragma or loop.inside_omp_construct))
+
+
+def _private_counters(outer: Loop, serial_loops: list[Loop]) -> Optional[list[str]]:
+    """The variables of the region's serial loops that are declared outside them, which the region
+    makes private; None when one of them cannot be: it is not an automatic local of the function,
+    its address is taken, or its value is read after the outermost loop."""
+    private: list[str] = []
+    uses = {use.variable.name: use for use in outer.scalars}
+    for loop in serial_loops:
+        if loop.canonical.iv_declared_in_init:
+            continue
+        name = loop.canonical.induction_variable
+        use = uses.get(name)
+        if use is None or use.variable.storage != Storage.LOCAL or use.address_taken or use.live_after_loop:
+            return None
+        if name not in private:
+            private.append(name)
+    return private
 
 
 _ADDRESS_OF_ELEMENT = re.compile(r"&\s*[A-Za-z_]\w*(\s*\[[^\[\]]*\])+")

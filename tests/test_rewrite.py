@@ -429,8 +429,8 @@ def test_line_directives_of_a_versioned_loop_point_at_the_original_lines(tmp_pat
 def test_a_time_loop_of_parallel_sweeps_shares_one_region(tmp_path):
     """Where a serial loop holds nothing but parallel loops, `#pragma omp parallel` goes on it (on the
     outermost such loop) and each parallel loop gets `#pragma omp for`; their conditions decide for
-    the region. A counter declared outside, or a statement between the sweeps, keeps a region per
-    loop. A second rewrite changes nothing and `check` finds nothing to say about the result.
+    the region. A counter declared outside and read after the loop, or a statement between the
+    sweeps, keeps a region per loop; one that nothing reads after it is private to the region. A second rewrite changes nothing and `check` finds nothing to say about the result.
     (tests/catalogue/par_regions.c is also compiled and race-checked by the catalogue.)"""
     from pathlib import Path
 
@@ -443,12 +443,15 @@ def test_a_time_loop_of_parallel_sweeps_shares_one_region(tmp_path):
     shared = re.findall(r"\n    if \(([^\n]*)\) \{\n    #pragma omp parallel\n    for \(int (\w) = 0;", text)
     assert [variable for _, variable in shared] == ["t", "t", "r"], text
     assert re.fullmatch(r"\(n - 2 > \d+\) && \(n - 2 > \d+\)", shared[0][0])
-    assert text.count("#pragma omp for") == 6 and "        #pragma omp for reduction(+: s)\n" in text
-    outside = text[text.index("int outside_counter"):text.index("double statement_between")]
+    assert text.count("#pragma omp for") == 8 and "        #pragma omp for reduction(+: s)\n" in text
+    old_c = text[text.index("void old_c_counters"):text.index("double statement_between")]
+    assert "    #pragma omp parallel private(t)\n    for (t = 0;" in old_c, old_c
+    assert old_c.count("        #pragma omp for\n        for (i = 1;") == 2
+    outside = text[text.index("int outside_counter"):text.index("void old_c_counters")]
     between = text[text.index("double statement_between"):text.index("int bound_written")]
     for function in (outside, between):
         assert "#pragma omp parallel\n" not in function and function.count("#pragma omp parallel for") == 2
-    assert made.parallel_loops == sum(loop.parallel for loop in made.report.loops) == 12
+    assert made.parallel_loops == sum(loop.parallel for loop in made.report.loops) == 14
     rewritten = tmp_path / "regions.c"
     rewritten.write_bytes(made.rewritten)
     again = transform_file(str(rewritten))

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 4
+VERSION = 5
 
 # (C type, printf conversion, cast for printing, signed, width in bits)
 TYPES = {
@@ -547,8 +547,8 @@ class LoopProgram:
     def t_sweeps(self) -> None:
         """A time loop around sweeps: a stencil into a second array and its copy-back, now and then a
         reduction over the result. One shared parallel region when the time loop holds nothing else; a
-        statement between the sweeps, or a time variable declared outside (and printed), keeps a region
-        per loop. Zero time steps now and then."""
+        statement between the sweeps, or a time variable declared outside and printed, keeps a region
+        per loop; one declared outside and never read again is private to the region. Zero time steps now and then."""
         a = self.array_1d(min_size=8)
         b = self.new_array((a.size,), ctype=a.ctype)
         size = a.size
@@ -563,7 +563,8 @@ class LoopProgram:
                 self.scalars.append(Scalar(name, "long long"))
         if outside:
             self.body.append(f"    int {t} = -1;")
-            self.scalars.append(Scalar(t, "int"))
+            if self.chance(0.5):  # printed at the end: live after the loop; else the region's private
+                self.scalars.append(Scalar(t, "int"))
             self.body.append(f"    for ({t} = 0; {t} < {steps}; {t}++) {{")
         else:
             self.body.append(f"    for (int {t} = 0; {t} < {steps}; {t}++) {{")

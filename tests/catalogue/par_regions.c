@@ -61,6 +61,18 @@ int outside_counter(int n, int steps) {
     return t;
 }
 
+/* old C: the counters are declared at the top and not read after the time loop: one region,
+   private(t) */
+void old_c_counters(int n, int steps) {
+    int t, i;
+    for (t = 0; t < steps; t++) {
+        for (i = 1; i < n - 1; i++)
+            B[i] = A[i] * 0.25 + t;
+        for (i = 1; i < n - 1; i++)
+            A[i] = B[i] - 0.5;
+    }
+}
+
 /* a statement between the sweeps runs once per step in the serial program: regions per loop */
 double statement_between(int n, int steps) {
     double scale = 1.0;
@@ -104,6 +116,8 @@ int main(int argc, char **argv) {
     cks("nested", &G[0][0], 64 * 64);
     printf("outside %d\n", outside_counter(n, 4));
     cks("outside", A, N);
+    old_c_counters(n, 3);
+    cks("old_c", A, N);
     printf("between %.6f\n", statement_between(n, 3));
     cks("between", A, N);
     printf("bound %d\n", bound_written(n));
