@@ -127,15 +127,20 @@ def test_explain_shows_the_region_costs(tmp_path, capsys):
 
 def test_c89_counters_do_not_push_the_pragma_into_the_innermost_loop(tmp_path, capsys):
     """The shape that ran at 0.17x: counters declared at the top of the function kept the outer loops
-    serial, and the only pragma went on the innermost loop with its alias check, entered per (i, j)."""
+    serial, and the only pragma went on the innermost loop with its alias check, entered per (i, j).
+    Now both sweeps share one region around the time loop (t is private to it: nothing reads it
+    after), and the alias checks are evaluated once, before the region."""
     source = tmp_path / "heat3d_c89.c"
     source.write_bytes((HEAT.parent / "heat3d_c89.c").read_bytes())
     assert main(["rewrite", "-i", str(source)]) == 0
     lines = source.read_text().splitlines()
     pragmas = [n for n in _pragma_lines("\n".join(lines))]
-    assert len(pragmas) == 2
-    for n in pragmas:
-        assert lines[n].strip().startswith("for (i = 1;") and "private(j, k)" in lines[n - 1]
+    assert len(pragmas) == 3
+    region, *sweeps = pragmas
+    assert lines[region - 1].strip() == "#pragma omp parallel private(t)"
+    assert lines[region].strip().startswith("for (t = 1;") and "(const char *)" in lines[region - 2]
+    for n in sweeps:
+        assert lines[n].strip().startswith("for (i = 1;") and lines[n - 1].strip() == "#pragma omp for private(j, k)"
 
 
 def test_the_threshold_of_a_nest_is_its_work_not_its_outer_trip_count(tmp_path):
