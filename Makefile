@@ -37,10 +37,19 @@ system-packages:
 # not by CPU, so a wheel built on one machine can crash on the next. autopar builds its own wheel
 # with a fixed, portable instruction set (x86-64-v3: AVX2/FMA/F16C; no AVX-512, no AMX) into a
 # folder named after the version and those flags, and installs that, whatever pip has cached.
+# A CPU without AVX2/FMA/F16C/BMI2 (older than 2013) gets the x86-64 baseline instead, in a folder
+# of its own, so that neither machine can install the other's wheel.
 LLAMA_CPP_VERSION := 0.3.36
+LLAMA_HAS_V3 := $(shell for f in avx2 fma f16c bmi2; do grep -qw $$f /proc/cpuinfo 2>/dev/null || exit 0; done; echo yes)
+ifeq ($(LLAMA_HAS_V3),yes)
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
   -DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AVX_VNNI=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF \
   -DGGML_AMX_BF16=OFF -DLLAMA_CURL=OFF
+else
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=OFF -DGGML_AVX2=OFF -DGGML_FMA=OFF -DGGML_F16C=OFF \
+  -DGGML_BMI2=OFF -DGGML_AVX512=OFF -DGGML_AVX_VNNI=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF \
+  -DGGML_AMX_BF16=OFF -DLLAMA_CURL=OFF
+endif
 LLAMA_WHEELS := $(HOME)/.cache/autopar/wheels/llama-cpp-python-$(LLAMA_CPP_VERSION)-$(shell echo '$(LLAMA_CMAKE_ARGS)' | sha256sum | cut -c1-12)
 
 $(STAMP): pyproject.toml Makefile
