@@ -24,6 +24,7 @@ from autopar import reasons as R
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
 from autopar.plan import Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule
 from autopar.scalars import ScalarClasses, classify
+from autopar.specialize import constant_parameters
 
 # A work unit is roughly one memory access. What a parallel region costs to start and join, in
 # those units, and how many threads it gets, come from the machine model (autopar.machine).
@@ -704,6 +705,9 @@ def plans_for(ctx: NestContext, loop: Loop) -> list[Plan]:
         plans.append(threaded.model_copy(update={"schedule": Schedule.GUIDED}))
     if threshold:
         plans.append(base)
+    constants = constant_parameters(tu, loop)
+    if constants:
+        plans = [p.model_copy(update={"specialize": constants}) for p in plans]
     if _simd_ok(ctx, loop):
         # clang 14 at -O1 miscompiles `parallel for simd reduction(+: s)` (half the sum, even on one
         # thread), so the combined construct is only offered without reductions
@@ -951,6 +955,8 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
         problems.append("the plan has an alias check the analysis did not derive")
     if plan.threshold_check and plan.threshold_check != _threshold(tu, loop):
         problems.append("the threshold if() was not derived by the analysis")
+    if plan.specialize and (plan.directive == Directive.SIMD or plan.specialize != constant_parameters(tu, loop)):
+        problems.append("the constants to specialize for were not derived by the analysis")
 
     # scalars, re-derived for the plan's loop
     problems += [b for b in classes.blockers]

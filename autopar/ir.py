@@ -336,6 +336,9 @@ class TranslationUnit(BaseModel):
     compile_args: list[str] = Field(default_factory=list)
     loops: list[Loop] = Field(default_factory=list)  # main-file loops, in source order
     functions: dict[str, FunctionSummary] = Field(default_factory=dict)
+    # per function with loops, the integer parameters that every call in this file passes the same
+    # constant, spelled as a C literal: {"max_pool": {"pool": "2"}}
+    constant_arguments: dict[str, dict[str, str]] = Field(default_factory=dict)
     diagnostics: list[Diagnostic] = Field(default_factory=list)
     # floating-point reductions: "allow" (reassociate, as OpenMP does) or "strict" (keep them serial);
     # set by the pipeline from the user's option, AUTOPAR_FP_REDUCTIONS or the compile flags

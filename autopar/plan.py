@@ -53,6 +53,10 @@ class Plan(BaseModel):
     # serial fallback below this many iterations when the trip count is symbolic, as C text
     threshold_check: Optional[str] = None
     proof: Proof = Proof.STATIC
+    # parameters whose value every call in the file passes as one constant, with its literal: the
+    # rewriter adds a copy of the parallel loop with those literals, chosen at run time
+    # (autopar.specialize); the analysis derives them, and never for a `simd` plan
+    specialize: dict[str, str] = Field(default_factory=dict)
 
     @property
     def if_condition(self) -> Optional[str]:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from autopar.ir import Loop, TranslationUnit
 from autopar.plan import Decision, Plan, Proof, Schedule
+from autopar import specialize
 from autopar.shared_regions import SharedRegion
 
 
@@ -99,9 +100,11 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
             pragma = pragma.replace("#pragma omp parallel for", "#pragma omp for", 1)
             result.edits.append(_pragma_line(source, loop, pragma))
             continue
-        if versioning and plan.if_condition and loop.copy_problem is None and loop.end_offset is not None:
+        if versioning and (plan.if_condition or plan.specialize) and loop.copy_problem is None and \
+                loop.end_offset is not None:
             unconditional = plan.model_copy(update={"alias_check": None, "threshold_check": None})
-            result.edits.extend(_versioned(source, loop, render_pragma(unconditional), plan.if_condition))
+            result.edits.extend(_versioned(source, loop, render_pragma(unconditional), plan.if_condition,
+                                           plan.specialize))
             continue
         result.edits.append(_pragma_line(source, loop, render_pragma(plan)))
     for region in {id(r): r for r in regions.values()}.values():
@@ -141,25 +144,50 @@ def _editable_regions(source: bytes, tu: TranslationUnit, decisions: list[Decisi
 SERIAL_COPY_MARK = "/* autopar: off (the serial version of the loop above) */"
 
 
-def _versioned(source: bytes, loop: Loop, pragma: str, condition: str) -> list[Edit]:
+def _versioned(source: bytes, loop: Loop, pragma: str, condition: Optional[str],
+               constants: Optional[dict[str, str]] = None) -> list[Edit]:
     """A plan with an if() condition written as a choice in the source: the parallel loop when the
     condition holds, else a serial copy of the loop. An if() clause that is false still enters the
     OpenMP runtime (a fraction of a microsecond per entry); a plain `if` costs one comparison. The copy
-    is opted out, so a second rewrite (or `check`) leaves it alone."""
+    is opted out, so a second rewrite (or `check`) leaves it alone.
+
+    With `constants` (autopar.specialize), the parallel branch holds a second parallel copy, with
+    the constants spelled as literals, taken when the parameters have those values:
+
+        if (condition) {
+        if (pool == 2) { #pragma ... <the loop with 2 for pool> } else { #pragma ... <the loop> }
+        } else { <serial copy> }
+    """
     start = _line_start(source, loop.offset)
     eol = _line_ending(source, start)
     indentation = source[start:loop.offset].decode("utf-8", "surrogateescape")
     # the unbraced body of an `if` would get a dangling `else`: a block of its own keeps it whole
     brace, unbrace = ("", "") if loop.braced else ("{ ", " }")
-    opening = f"{indentation}{brace}if ({condition}) {{{eol}{indentation}{pragma}{eol}"
     end = loop.end_offset
     copy = source[loop.offset:end].decode("utf-8", "surrogateescape")
-    head = f"{eol}{indentation}}} else {{ {SERIAL_COPY_MARK}{eol}{indentation}"
-    closing = f"{head}{copy}{eol}{indentation}}}{unbrace}"
     end_line = source.count(b"\n", 0, end) + 1
-    return [Edit(offset=start, length=0, text=opening, loop_id=loop.id, line=loop.line, pragma=pragma),
-            Edit(offset=end, length=0, text=closing, loop_id=loop.id, line=end_line,
-                 line_marks=[(len(head) - len(indentation), loop.line), (len(closing), end_line)])]
+    opening, opening_marks = indentation + brace, []
+    if condition:
+        opening += f"if ({condition}) {{{eol}{indentation}"
+    if constants:
+        opening += f"if ({specialize.condition(constants)}) {{{eol}{indentation}{pragma}{eol}"
+        opening_marks.append((len(opening), loop.line))
+        opening += f"{indentation}{specialize.substitute(copy, constants)}{eol}{indentation}}} else {{{eol}{indentation}"
+    opening += f"{pragma}{eol}"
+    if opening_marks:
+        opening_marks.append((len(opening), loop.line))
+    closing, closing_marks = "", []
+    if constants:
+        closing += f"{eol}{indentation}}}"
+    if condition:
+        closing += f"{eol}{indentation}}} else {{ {SERIAL_COPY_MARK}{eol}"
+        closing_marks.append((len(closing), loop.line))
+        closing += f"{indentation}{copy}{eol}{indentation}}}"
+    closing += unbrace
+    closing_marks.append((len(closing), end_line))
+    return [Edit(offset=start, length=0, text=opening, loop_id=loop.id, line=loop.line, pragma=pragma,
+                 line_marks=opening_marks),
+            Edit(offset=end, length=0, text=closing, loop_id=loop.id, line=end_line, line_marks=closing_marks)]
 
 
 def apply_edits(source: bytes, edits: list[Edit]) -> bytes:

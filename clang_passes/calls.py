@@ -465,3 +465,44 @@ def has_opaque_calls(sites: list[CallSite]) -> bool:
                 site.summary.writes_globals or site.summary.effect == CallEffect.UNKNOWN):
             return True
     return False
+
+
+# integer parameter types whose constants the rewriter can spell as a literal with a suffix
+_LITERAL_SUFFIX = {TypeKind.INT: "", TypeKind.UINT: "u", TypeKind.LONG: "L", TypeKind.ULONG: "UL",
+                   TypeKind.LONGLONG: "LL", TypeKind.ULONGLONG: "ULL"}
+
+
+def constant_arguments(every_function: list[Function], wanted: set[str], source: Source) -> dict[str, dict[str, str]]:
+    """For each function named in `wanted`, its integer parameters that every call in this file passes
+    the same constant, as C literals: {"max_pool": {"pool": "2"}}. The serial build propagates such
+    a constant into the function (inlining, cloning); the outlined body of a parallel loop does not,
+    so the rewriter may give the loop a copy for that value (guarded by a test at run time: callers
+    in other files may pass anything)."""
+    targets = {f.name: f for f in every_function if f.name in wanted}
+    values: dict[str, dict[int, set]] = {name: {} for name in targets}
+    for function in every_function:
+        text = source.data[function.start:function.end]
+        if not any(name.encode() in text for name in targets):
+            continue
+        for node in function.nodes:
+            if node.kind != K.CALL_EXPR:
+                continue
+            name = callee_name(node)
+            if name not in targets:
+                continue
+            for k, argument in enumerate(call_arguments(node)):
+                values[name].setdefault(k, set()).add(evaluate_int(argument))
+    found: dict[str, dict[str, str]] = {}
+    for name, by_position in values.items():
+        parameters = list(targets[name].cursor.get_arguments())
+        for k, seen in by_position.items():
+            if len(seen) != 1 or None in seen or k >= len(parameters):
+                continue
+            parameter = parameters[k]
+            kind = parameter.type.get_canonical().kind
+            value = next(iter(seen))
+            if kind in _LITERAL_SUFFIX and parameter.spelling and (value >= 0 or kind in (
+                    TypeKind.INT, TypeKind.LONG, TypeKind.LONGLONG)):
+                literal = f"{value}{_LITERAL_SUFFIX[kind]}" if value >= 0 else f"({value}{_LITERAL_SUFFIX[kind]})"
+                found.setdefault(name, {})[parameter.spelling] = literal
+    return found

@@ -101,8 +101,10 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
         info.loop.scalars = scalars.scalar_uses(info, variables, address_taken[id(info.function)], by_node)
     pragmas.annotate(infos, functions, source)
 
+    constants = calls.constant_arguments(every_function, {info.loop.function for info in infos}, source)
     return TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
-                           loops=[info.loop for info in infos], functions=summaries, diagnostics=diagnostics)
+                           loops=[info.loop for info in infos], functions=summaries,
+                           constant_arguments=constants, diagnostics=diagnostics)
 
 
 def _scope_finder(nest: NestFacts, by_node: dict[int, LoopInfo]):

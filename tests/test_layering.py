@@ -11,7 +11,7 @@ import networkx as nx
 ROOT = Path(__file__).resolve().parent.parent
 FRONT_END = ("clang_passes",)
 ANALYSIS = ("autopar.ir", "autopar.reasons", "autopar.deps", "autopar.scalars", "autopar.candidates",
-            "autopar.machine", "autopar.fppolicy", "autopar.plan", "autopar.atomic")
+            "autopar.machine", "autopar.fppolicy", "autopar.plan", "autopar.atomic", "autopar.specialize")
 COMMANDS = {"autopar.cli", "autopar.commands", "autopar.bench_commands", "autopar.tune_command"}
 
 

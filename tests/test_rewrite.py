@@ -505,3 +505,72 @@ def test_export_fixes_puts_every_edit_of_a_versioned_loop_in_one_diagnostic(tmp_
                                   "(versioned: a serial copy runs otherwise)")
     assert source.read_bytes()[message["FileOffset"]:message["FileOffset"] + 3] == b"for"
     assert [r["Offset"] for r in message["Replacements"]] == [e.offset for e in made.edits]
+
+
+SPECIALIZED = r"""#include <stdio.h>
+#ifndef WIDTH
+#define WIDTH 2
+#endif
+struct shape { int w; };
+static float in[400000], out[200000];
+void rows_max(const float *restrict src, float *restrict dst, int rows, int w, struct shape s) {
+    for (int i = 0; i < rows; i++) {
+        float best = src[i * w]; /* "w" stays w in a comment */
+        for (int k = 1; k < w; k++)
+            if (src[i * w + k] > best)
+                best = src[i * w + k] + s.w * 0;
+        dst[i] = best;
+    }
+}
+static void widen(float *restrict dst, const float *restrict src, int n, int k) {
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < k; j++)
+            dst[i * k + j] = src[i] * j;
+}
+int main(void) {
+    struct shape s = {1};
+    long long sum = 0;
+    for (int i = 0; i < 400000; i++) in[i] = (float)((i * 79) % 1000);
+    rows_max(in, out, 400000 / WIDTH, WIDTH, s);
+    for (int i = 0; i < 200000; i++) sum += (long long)out[i] * (i % 7);
+    widen(in, out, 1000, 2);
+    widen(in, out, 1000, 3);
+    printf("%lld %.1f\n", sum, in[2999]);
+    return 0;
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+def test_a_parallel_loop_gets_a_copy_for_the_constant_its_callers_pass(tmp_path):
+    """Every call passes w == 2, which bounds the inner loop: the serial build propagates it, the
+    outlined parallel body would not. The parallel branch gets a copy with the literal (not in the
+    comment, not the member s.w), taken when w == 2 at run time, and the generic parallel loop
+    otherwise. Calls that disagree (widen's k) give nothing to specialize. Both paths print what the
+    serial program prints; a second rewrite changes nothing."""
+    from autopar.transform import transform_file
+
+    original = tmp_path / "spec.c"
+    original.write_text(SPECIALIZED)
+    made = transform_file(str(original))
+    assert made.analysis.tu.constant_arguments == {"rows_max": {"rows": "200000", "w": "2"},
+                                          "widen": {"n": "1000"}}
+    text = made.rewritten.decode()
+    special = text[text.index("    if (w == 2) {\n    #pragma omp parallel for\n"):text.index("    } else {\n")]
+    assert "for (int k = 1; k < 2; k++)" in special and "src[i * 2 + k] + s.w * 0" in special
+    assert '/* "w" stays w in a comment */' in special and "i < rows" in special
+    assert "k == " not in text and "n == 1000" not in text  # n bounds no inner loop
+    rewritten = tmp_path / "spec2.c"
+    rewritten.write_bytes(made.rewritten)
+    assert transform_file(str(rewritten)).edits == []
+    for width in ("2", "4"):  # the specialized copy, then the generic one
+        outputs = []
+        for source, flags in ((original, []), (rewritten, ["-fopenmp"])):
+            exe = tmp_path / f"w{width}{len(flags)}"
+            built = subprocess.run(["gcc", "-O2", f"-DWIDTH={width}", *flags, str(source), "-o", str(exe)],
+                                   capture_output=True, text=True)
+            assert built.returncode == 0, built.stderr
+            ran = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60,
+                                 env={**__import__("os").environ, "OMP_NUM_THREADS": "4"})
+            outputs.append(ran.stdout)
+        assert outputs[0] == outputs[1] and outputs[0].strip(), (width, outputs)

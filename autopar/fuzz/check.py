@@ -31,6 +31,9 @@ import autopar
 from autopar import verify
 from autopar.rewrite import SERIAL_COPY_MARK
 
+# the test that selects a specialized copy: `if (pool == 2 && w == 512u) {`
+_SPECIALIZED = re.compile(r"\s*if \((?:\w+ == \(?-?\d+[uUlL]*\)?(?: && )?)+\) \{\s*")
+
 CLASSES = ["mismatch", "race", "analysis-crash", "fallback-did-not-compile", "timeout"]  # worst first
 OK, INVALID = "ok", "generator-invalid"
 THREADS = (1, 4)
@@ -66,6 +69,7 @@ class Outcome:
     rejected_by_gcc: list[int] = field(default_factory=list)  # rewrite lines of pragmas gcc refused
     versioned: int = 0  # loops and regions of the rewrite with a serial copy
     shared_regions: int = 0  # `#pragma omp parallel` regions of the rewrite around serial loops
+    specialized: int = 0  # parallel copies of a loop for the constants its callers pass
 
     @property
     def bad(self) -> bool:
@@ -299,6 +303,9 @@ class Checker:
         outcome.versioned = text.count(SERIAL_COPY_MARK)
         outcome.shared_regions = sum(1 for line in text.splitlines()
                                      if re.fullmatch(r"\s*#pragma omp parallel( if\(.*\))?\s*", line))
+        lines = text.splitlines()
+        outcome.specialized = sum(1 for line, following in zip(lines, lines[1:])
+                                  if _SPECIALIZED.fullmatch(line) and following.strip().startswith("#pragma omp"))
         outcome.files[name + ".rewrite.c"] = text
         if not pragma_lines(text):
             return

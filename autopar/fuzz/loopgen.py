@@ -525,6 +525,34 @@ class LoopProgram:
             self.emit_loop(iv, 0, size, [f"{a}(&{s}, {src.name}[{iv}]);"], size=size)
             self.scalars.append(Scalar(s, "long long"))
 
+    def t_window(self) -> None:
+        """A helper over rows of a flattened matrix whose row length is a parameter that bounds the
+        inner loop, called with one constant (the parallel loop then gets a copy specialized for it),
+        now and then with two different ones, or with a value only known at run time."""
+        dst, src = self.array_1d(min_size=8), self.array_1d(min_size=8)
+        name = self.fresh("win")
+        width = self.rng.choice([2, 3, 4, 8])
+        rows = min(dst.size, src.size // width)
+        if rows < 2:
+            return
+        acc = self.fresh("acc")
+        unsigned = self.chance(0.3)
+        param = "unsigned w" if unsigned else "int w"
+        column = "(int)j" if unsigned else "j"
+        self.functions.append(
+            f"static void {name}({dst.ctype} *d, const {src.ctype} *s, int rows, {param})\n{{\n"
+            f"    for (int i = 0; i < rows; i++) {{\n"
+            f"        long long {acc} = w; /* w, s.w: a comment names it too */\n"
+            f"        for ({'unsigned' if unsigned else 'int'} j = 0; j < w; j++)\n"
+            f"            {acc} += (long long)s[i * w + j] * ({column} + 1);\n"
+            f"        d[i] = {self.store(dst.ctype, acc)};\n    }}\n}}")
+        form = self.rng.randint(0, 3)
+        if form == 2:  # a second call with another width: nothing to specialize for
+            other = self.rng.choice([k for k in (1, 2, 3) if k != width])
+            self.body.append(f"    {name}({dst.name}, {src.name}, {min(dst.size, src.size // other)}, {other});")
+        second = f"{self.size_var(width)}" if form == 3 else str(width)
+        self.body.append(f"    {name}({dst.name}, {src.name}, {rows}, {second});")
+
     def t_stride(self) -> None:
         """Strided and decreasing loops, a narrow counter type."""
         dst, src = self.array_1d(min_size=8), self.array_1d()
@@ -583,7 +611,7 @@ class LoopProgram:
         self.body.append("    }")
 
     TEMPLATES = {"map": 4, "reduction": 5, "lastprivate": 3, "unsigned": 2, "nest": 3, "row_reduction": 1,
-                 "serial": 3, "pointer": 2, "calls": 2, "stride": 1, "sweeps": 2}
+                 "serial": 3, "pointer": 2, "calls": 2, "stride": 1, "sweeps": 2, "window": 2}
 
     # ---------------------------------------------------------------------------------- program
 
