@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Optional
@@ -336,7 +337,10 @@ class LoopFinder:
                     bound_roots.update(Variables.key(d) for d in map(variable_decl, n.walk()) if d is not None)
                     bound_types.add(_memory_type(n))
         references = info.function.references
-        for n in body.walk():
+        # only the nodes that can matter, found once per function (a nest's loops share its nodes);
+        # a bound that reads memory needs every node (any store may write it)
+        nodes = body.walk() if bound_roots else _notable_nodes(info.function, body)
+        for n in nodes:
             for target in written_decl_refs(n):
                 decl = target.cursor.referenced
                 if decl is None:
@@ -458,6 +462,21 @@ _ENDS_IN_LAST_CHILD = {K.FOR_STMT, K.WHILE_STMT, K.CXX_FOR_RANGE_STMT, K.SWITCH_
 
 
 _COPY_KINDS = {K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.ASM_STMT, K.MS_ASM_STMT, K.VAR_DECL}
+_CONTROL_KINDS = {K.BREAK_STMT, K.CONTINUE_STMT, K.RETURN_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT,
+                  K.CXX_THROW_EXPR}
+
+
+def _notable_nodes(function: Function, body: Node) -> list[Node]:
+    """The nodes under `body` that body_facts looks at: those that assign a variable, jump, throw, or
+    keep a loop's text from being copied. The function's list of them (in pre-order) is kept."""
+    notable = function.facts.get(("notable", 0))
+    if notable is None:
+        notable = [n for n in function.nodes if n.kind in _CONTROL_KINDS or n.kind in _COPY_KINDS
+                   or written_decl_refs(n)]
+        function.facts[("notable", 0)] = notable
+        function.facts[("notable-index", 0)] = [n.index for n in notable]
+    indices = function.facts[("notable-index", 0)]
+    return notable[bisect.bisect_left(indices, body.index):bisect.bisect_right(indices, body.last)]
 
 
 def _copy_problem(node: Node, loop_node: Node) -> Optional[str]:

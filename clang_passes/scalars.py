@@ -80,9 +80,11 @@ def _unsigned(t) -> bool:
 class _FirstAccess:
     """Must-write-before-read over one iteration: `defined` is what every path so far has assigned."""
 
-    def __init__(self, loops: dict[int, LoopInfo], loop_node: Node):
+    def __init__(self, loops: dict[int, LoopInfo], loop_node: Optional[Node], facts: Optional[dict] = None):
         self.loops = loops  # inner loops by node, to tell a header from a body
         self.loop_node = loop_node
+        # the function's facts: summaries of statements, which every loop around them asks for again
+        self.facts = facts
         self.exits: list[set[tuple]] = []  # what was assigned where an iteration ends early
         self.read_first: set[tuple] = set()
         self.written: set[tuple] = set()
@@ -94,6 +96,29 @@ class _FirstAccess:
             self.read_first.add(key)
 
     def run(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        """What is assigned on every path through `node` when `defined` was before it; records the
+        reads, writes and early exits it meets. A statement's answer does not depend on `defined`
+        otherwise (reads first = reads first from nothing, less `defined`; assigned = `defined` plus
+        what it assigns from nothing), so a large statement that no break or continue leaves is
+        summarized once per function and reused by every loop around it."""
+        if self.facts is not None and node.kind in _SUMMARIZED and node.last - node.index >= _SUMMARY_MIN_NODES \
+                and node.index not in _open_statements(node, self.facts):
+            summary = self.facts.get(("first", node.index))
+            if summary is None:
+                inner = _FirstAccess(self.loops, self.loop_node, self.facts)
+                out = inner._run(node, set())
+                summary = (frozenset(inner.read_first), frozenset(out), [frozenset(e) for e in inner.exits],
+                           frozenset(inner.written), frozenset(inner.read))
+                self.facts[("first", node.index)] = summary
+            read_first, assigned, exits, written, read = summary
+            self.read_first |= read_first - defined
+            self.written |= written
+            self.read |= read
+            self.exits.extend(defined | e for e in exits)
+            return defined | assigned
+        return self._run(node, defined)
+
+    def _run(self, node: Node, defined: set[tuple]) -> set[tuple]:
         kind = node.kind
         if kind == K.DECL_REF_EXPR:
             decl = variable_decl(node)
@@ -204,6 +229,30 @@ class _FirstAccess:
         for child in node.children:
             defined = self.run(child, defined)
         return defined
+
+
+_SUMMARIZED = {K.COMPOUND_STMT, K.IF_STMT, K.FOR_STMT, K.WHILE_STMT, K.DO_STMT, K.SWITCH_STMT,
+               K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR}
+_SUMMARY_MIN_NODES = 12
+
+
+def _open_statements(node: Node, facts: dict) -> set[int]:
+    """The nodes of the function that a break or continue leaves without leaving its target: their
+    summary would depend on which loop is asking (an iteration of that loop ends there)."""
+    found = facts.get(("open", 0))
+    if found is None:
+        found = set()
+        for jump in node.tree or node.walk():
+            if jump.kind not in (K.BREAK_STMT, K.CONTINUE_STMT):
+                continue
+            stops = LOOP_KINDS if jump.kind == K.CONTINUE_STMT else LOOP_KINDS | {K.SWITCH_STMT}
+            for ancestor in jump.ancestors():
+                if ancestor.kind in stops:
+                    break
+                found.add(ancestor.index)
+            found.add(jump.index)
+        facts[("open", 0)] = found
+    return found
 
 
 def _value_unused(node: Node) -> bool:
@@ -408,7 +457,7 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
         if node.kind == K.DECL_REF_EXPR:
             refs[key].add(id(node))
 
-    first = _FirstAccess({id(i.node): i for i in info.subtree()}, loop_node)
+    first = _FirstAccess(loops or {id(i.node): i for i in info.subtree()}, loop_node, info.function.facts)
     defined: set[tuple] = set()
     for part in (info.cond, info.body, info.inc):
         if part is not None:
@@ -651,7 +700,7 @@ def _read_before_assigned(statements: list[Node], keys: set[tuple], loops: dict[
             if _leaves(statement, labels=bool(facts.get(("jumps", 0), True))):
                 known = None, None
             else:
-                first = _FirstAccess(loops, None)
+                first = _FirstAccess(loops, None, facts)
                 defined = first.run(statement, set())
                 known = frozenset(first.read_first), frozenset(defined)
             facts[("live_after", statement.index)] = known
