@@ -52,7 +52,8 @@ def shared_regions(tu: TranslationUnit, decisions: list[Decision]) -> list[Share
             continue
         inside = [loop, *tu.descendants(loop.id)]
         serial = {a.id: a for leaf in leaves for a in tu.ancestors(leaf) if a.offset >= loop.offset}
-        private = _private_counters(loop, sorted(serial.values(), key=lambda l: l.offset))
+        private = _private_counters(tu, loop, sorted(serial.values(), key=lambda l: l.offset),
+                                    [tu.loop(i) for i in leaves])
         if private is None:
             continue
         condition = _region_condition(loop, inside, [plans[i] for i in leaves])
@@ -96,18 +97,28 @@ def _runs_the_same_in_every_thread(loop: Loop) -> bool:
                      or loop.opt_out or loop.existing_pragma or loop.inside_omp_construct))
 
 
-def _private_counters(outer: Loop, serial_loops: list[Loop]) -> Optional[list[str]]:
+def _private_counters(tu: TranslationUnit, outer: Loop, serial_loops: list[Loop],
+                      leaves: list[Loop]) -> Optional[list[str]]:
     """The variables of the region's serial loops that are declared outside them, which the region
-    makes private; None when one of them cannot be: it is not an automatic local of the function,
-    its address is taken, or its value is read after the outermost loop."""
+    makes private; None when one of them cannot be: it is not an automatic local of a C function, its
+    address is taken, its value is read after the outermost loop, another variable of the function
+    has its name, or a worksharing loop writes it (its clause would name a variable that is private
+    in the region, which OpenMP forbids). C++ is left alone: a lambda that captures the counter by
+    reference reads it where the analysis does not look."""
     private: list[str] = []
-    uses = {use.variable.name: use for use in outer.scalars}
     for loop in serial_loops:
         if loop.canonical.iv_declared_in_init:
             continue
+        if tu.language != "c":
+            return None
         name = loop.canonical.induction_variable
-        use = uses.get(name)
-        if use is None or use.variable.storage != Storage.LOCAL or use.address_taken or use.live_after_loop:
+        uses = [use for use in outer.scalars if use.variable.name == name]
+        if len(uses) != 1 or any(access.base.name == name for access in outer.accesses):
+            return None  # a declaration inside the region shadows it: the facts may be the other's
+        use = uses[0]
+        if use.variable.storage != Storage.LOCAL or use.address_taken or use.live_after_loop:
+            return None
+        if any((leaf.scalar(name) is not None and leaf.scalar(name).written) for leaf in leaves):
             return None
         if name not in private:
             private.append(name)

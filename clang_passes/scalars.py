@@ -734,17 +734,19 @@ def _leaves(statement: Node, labels: bool = True) -> bool:
 
 
 def _mentioned_after(info: LoopInfo, keys: set[tuple]) -> set[tuple]:
-    """The conservative answer: any mention after the loop, or anywhere in an enclosing loop."""
+    """The conservative answer: any mention after the loop, or anywhere in an enclosing loop, or
+    anywhere at all when the function has a goto (a jump backwards reads what comes before)."""
     loop_node = info.node
     outer = None
     for ancestor in loop_node.ancestors():
         if ancestor.kind in LOOP_KINDS:
             outer = ancestor
+    backwards = info.function.facts.get(("jumps", 0), True)
     found: set[tuple] = set()
     for node in info.function.nodes:
         if node.kind != K.DECL_REF_EXPR or loop_node.start <= node.start < loop_node.end:
             continue
-        if node.start >= loop_node.end or (outer is not None and outer.start <= node.start < outer.end):
+        if backwards or node.start >= loop_node.end or (outer is not None and outer.start <= node.start < outer.end):
             key = _key_of(node)
             if key in keys:
                 found.add(key)

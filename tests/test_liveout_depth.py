@@ -30,3 +30,21 @@ def test_inner_assignments_live_after_the_loop(tmp_path):
     # no collapsed plan over an inner loop whose variable is lastprivate
     nest = fa.nest_of(next(l.id for l in fa.report.loops if l.function == "iv_const" and l.depth == 0))
     assert all(c.plan.collapse == 1 for c in nest.candidates if "j" in c.plan.lastprivate)
+
+
+def test_a_goto_backwards_makes_a_variable_live_after_the_loop(tmp_path):
+    """`again: total += x; for (...) x = ...; if (...) goto again;` reads the loop's last x through the
+    jump back: x needs lastprivate, not private (private left it undefined after the loop)."""
+    path = tmp_path / "back.c"
+    path.write_text("double b[64][64];\n"
+                    "int back(int n) {\n"
+                    "    int x = 0, total = 0, round = 0;\n"
+                    "again:\n"
+                    "    total += x;\n"
+                    "    for (int i = 0; i < 64; i++) { x = i * n; b[0][i] = i; }\n"
+                    "    if (++round < 2) goto again;\n"
+                    "    return total;\n"
+                    "}\n")
+    fa = analyze_file(str(path))
+    (loop,) = fa.report.loops
+    assert loop.pragma is not None and "lastprivate(x)" in loop.pragma and " private(x)" not in loop.pragma

@@ -574,3 +574,37 @@ def test_a_parallel_loop_gets_a_copy_for_the_constant_its_callers_pass(tmp_path)
                                  env={**__import__("os").environ, "OMP_NUM_THREADS": "4"})
             outputs.append(ran.stdout)
         assert outputs[0] == outputs[1] and outputs[0].strip(), (width, outputs)
+
+
+@pytest.mark.parametrize("name, source", [
+    # a sweep declares its own t: the checks must not judge the inner t in place of the global counter
+    ("shadowed.c", "double A[20000], B[20000];\nint t;\nint f(int n, int steps) {\n"
+                   "    for (t = 0; t < steps; t++) {\n"
+                   "        for (int i = 1; i < n - 1; i++) { int t = i * 2; B[i] = A[i] * 0.25 + t; }\n"
+                   "        for (int i = 1; i < n - 1; i++) A[i] = B[i] - 0.5;\n    }\n    return t;\n}\n"),
+    # a lambda reads t by reference after the loop, where the liveness analysis does not look
+    ("lambda.cpp", "double A[20000], B[20000];\nint f(int n, int steps) {\n    int t = -1;\n"
+                   "    auto g = [&]() { return t; };\n    for (t = 0; t < steps; t++) {\n"
+                   "        for (int i = 1; i < n - 1; i++) B[i] = A[i] * 0.25 + t;\n"
+                   "        for (int i = 1; i < n - 1; i++) A[i] = B[i] - 0.5;\n    }\n    return g();\n}\n"),
+    # a sweep writes the counter of a serial loop of the time loop's region: lastprivate(x) of a
+    # private x (the x loop alone may share a region: x is written before it is read after it)
+    ("written.c", "double A[8][20000], B[20000];\nvoid f(int steps) {\n    int t, x, i;\n"
+                  "    for (t = 0; t < steps; t++) {\n"
+                  "        for (x = 0; x < 4; x++)\n"
+                  "            for (i = 0; i < 20000; i++) A[x + 1][i] = A[x][i] * 0.5 + B[i];\n"
+                  "        for (i = 0; i < 20000; i++) { x = i; B[i] = B[i] * 0.25 + x; }\n    }\n}\n"),
+])
+def test_a_counter_declared_outside_stays_shared_when_privatizing_it_is_not_proven(tmp_path, name, source):
+    from autopar.transform import transform_file
+
+    path = tmp_path / name
+    path.write_text(source)
+    text = transform_file(str(path)).rewritten.decode()
+    assert "#pragma omp parallel private(t" not in text, text
+    if shutil.which("gcc"):  # gcc refuses a lastprivate of a variable private in the enclosing region
+        rewritten = tmp_path / ("r" + name)
+        rewritten.write_text(text)
+        built = subprocess.run(["gcc", "-fopenmp", "-c", str(rewritten), "-o", str(tmp_path / "r.o")],
+                               capture_output=True, text=True)
+        assert built.returncode == 0, built.stderr
