@@ -312,6 +312,9 @@ class Loop(BaseModel):
     copy_problem: Optional[str] = None
     # a statement of a `{}` block; False for the unbraced body of an if, else, for, while, do or label
     braced: bool = True
+    # byte offsets where the loop names each parameter that every call in the file passes one
+    # constant (TranslationUnit.constant_arguments), when every such reference is spelled in place
+    constant_parameter_uses: dict[str, list[int]] = Field(default_factory=dict)
 
     def scalar(self, name: str) -> Optional[ScalarUse]:
         return next((s for s in self.scalars if s.variable.name == name), None)

@@ -172,7 +172,7 @@ def _versioned(source: bytes, loop: Loop, pragma: str, condition: Optional[str],
     if constants:
         opening += f"if ({specialize.condition(constants)}) {{{eol}{indentation}{pragma}{eol}"
         opening_marks.append((len(opening), loop.line))
-        opening += f"{indentation}{specialize.substitute(copy, constants)}{eol}{indentation}}} else {{{eol}{indentation}"
+        opening += f"{indentation}{specialize.substitute(source, loop, constants)}{eol}{indentation}}} else {{{eol}{indentation}"
     opening += f"{pragma}{eol}"
     if opening_marks:
         opening_marks.append((len(opening), loop.line))

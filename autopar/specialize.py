@@ -21,8 +21,9 @@ _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 
 def constant_parameters(tu: TranslationUnit, loop: Loop) -> dict[str, str]:
     """The parameters to specialize a parallel plan on `loop` for, with their literals: integer
-    parameters that bound a loop nested in it, that every call in the file passes one constant for,
-    and that the loop reads and never writes. Empty when the loop's text cannot be copied."""
+    parameters that bound a loop nested in it, that every call in the file passes one small constant
+    for, that the loop reads and never writes, and whose every reference in the loop is spelled in
+    place (so the literal can replace exactly those). Empty when the loop's text cannot be copied."""
     constants = tu.constant_arguments.get(loop.function, {})
     if not constants or loop.copy_problem is not None or loop.end_offset is None or loop.from_macro:
         return {}
@@ -32,46 +33,32 @@ def constant_parameters(tu: TranslationUnit, loop: Loop) -> dict[str, str]:
             in_bounds.update(_IDENTIFIER.findall(inner.canonical.lower_text + " " + inner.canonical.upper_text))
     chosen: dict[str, str] = {}
     for name, literal in sorted(constants.items()):
-        if name not in in_bounds:
+        if name not in in_bounds or not loop.constant_parameter_uses.get(name):
             continue
         uses = [use for use in loop.scalars if use.variable.name == name]
         if len(uses) != 1 or uses[0].variable.storage != Storage.PARAMETER or uses[0].written or \
                 uses[0].address_taken or uses[0].declared_in_loop:
             continue
-        if any(access.base.name == name for access in loop.accesses):
-            continue  # an array of the same name declared in the loop: the text names two things
         chosen[name] = literal
     return chosen
 
 
-def substitute(text: str, constants: dict[str, str]) -> str:
-    """`text` (a loop's source) with every use of the named variables replaced by its literal.
-    Comments, string and character literals, and member names (`s.pool`, `p->pool`, `ns::pool`) are
-    left alone."""
-    out: list[str] = []
-    position = 0
-    for match in _TOKEN.finditer(text):
-        token = match.group(0)
-        if token in constants and not _after_member_operator(text, match.start()):
-            out.append(text[position:match.start()])
-            out.append(constants[token])
-            position = match.end()
-    out.append(text[position:])
-    return "".join(out)
-
-
-# comments and literals first, so that a name inside them is never taken for a variable
-_TOKEN = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|[A-Za-z_]\w*|\d\w*',
-                    re.DOTALL)
-
-
-def _after_member_operator(text: str, start: int) -> bool:
-    before = text[:start].rstrip()
-    return before.endswith((".", "->", "::"))
+def substitute(source: bytes, loop: Loop, constants: dict[str, str]) -> str:
+    """The loop's text with its references to the parameters (at the offsets the front end found)
+    replaced by their literals."""
+    edits = sorted((at, name) for name in constants for at in loop.constant_parameter_uses.get(name, []))
+    out: list[bytes] = []
+    position = loop.offset
+    for at, name in edits:
+        out.append(source[position:at])
+        out.append(constants[name].encode())
+        position = at + len(name.encode())
+    out.append(source[position:loop.end_offset])
+    return b"".join(out).decode("utf-8", "surrogateescape")
 
 
 def condition(constants: dict[str, str]) -> str:
-    """The test that selects the specialized copy: `pool == 2 && w == 512`."""
+    """The test that selects the specialized copy: `pool == 2 && w == 3`."""
     return " && ".join(f"{name} == {literal}" for name, literal in constants.items())
 
 

@@ -102,6 +102,9 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
     pragmas.annotate(infos, functions, source)
 
     constants = calls.constant_arguments(every_function, {info.loop.function for info in infos}, source)
+    for info in infos:
+        info.loop.constant_parameter_uses = calls.parameter_uses(info, constants.get(info.loop.function, {}),
+                                                                 source)
     return TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
                            loops=[info.loop for info in infos], functions=summaries,
                            constant_arguments=constants, diagnostics=diagnostics)

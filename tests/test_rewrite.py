@@ -508,6 +508,8 @@ def test_export_fixes_puts_every_edit_of_a_versioned_loop_in_one_diagnostic(tmp_
 
 
 SPECIALIZED = r"""#include <stdio.h>
+#include <stddef.h>
+#define MEMBER(f) offsetof(struct shape, f)
 #ifndef WIDTH
 #define WIDTH 2
 #endif
@@ -518,7 +520,7 @@ void rows_max(const float *restrict src, float *restrict dst, int rows, int w, s
         float best = src[i * w]; /* "w" stays w in a comment */
         for (int k = 1; k < w; k++)
             if (src[i * w + k] > best)
-                best = src[i * w + k] + s.w * 0;
+                best = src[i * w + k] + s.w * 0 + (float)MEMBER(w) * 0;
         dst[i] = best;
     }
 }
@@ -544,8 +546,9 @@ int main(void) {
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 def test_a_parallel_loop_gets_a_copy_for_the_constant_its_callers_pass(tmp_path):
     """Every call passes w == 2, which bounds the inner loop: the serial build propagates it, the
-    outlined parallel body would not. The parallel branch gets a copy with the literal (not in the
-    comment, not the member s.w), taken when w == 2 at run time, and the generic parallel loop
+    outlined parallel body would not. The parallel branch gets a copy with the literal at each
+    reference to the parameter (not in the comment, not the member s.w, not a macro argument that
+    names the member w), taken when w == 2 at run time, and the generic parallel loop
     otherwise. Calls that disagree (widen's k) give nothing to specialize. Both paths print what the
     serial program prints; a second rewrite changes nothing."""
     from autopar.transform import transform_file
@@ -553,11 +556,11 @@ def test_a_parallel_loop_gets_a_copy_for_the_constant_its_callers_pass(tmp_path)
     original = tmp_path / "spec.c"
     original.write_text(SPECIALIZED)
     made = transform_file(str(original))
-    assert made.analysis.tu.constant_arguments == {"rows_max": {"rows": "200000", "w": "2"},
-                                          "widen": {"n": "1000"}}
+    # small positive constants only: 200000 and 1000 are passed too, but a copy would not unroll them
+    assert made.analysis.tu.constant_arguments == {"rows_max": {"w": "2"}}
     text = made.rewritten.decode()
     special = text[text.index("    if (w == 2) {\n    #pragma omp parallel for\n"):text.index("    } else {\n")]
-    assert "for (int k = 1; k < 2; k++)" in special and "src[i * 2 + k] + s.w * 0" in special
+    assert "for (int k = 1; k < 2; k++)" in special and "src[i * 2 + k] + s.w * 0 + (float)MEMBER(w)" in special
     assert '/* "w" stays w in a comment */' in special and "i < rows" in special
     assert "k == " not in text and "n == 1000" not in text  # n bounds no inner loop
     rewritten = tmp_path / "spec2.c"
@@ -608,3 +611,26 @@ def test_a_counter_declared_outside_stays_shared_when_privatizing_it_is_not_prov
         built = subprocess.run(["gcc", "-fopenmp", "-c", str(rewritten), "-o", str(tmp_path / "r.o")],
                                capture_output=True, text=True)
         assert built.returncode == 0, built.stderr
+
+
+def test_overloads_and_unsafe_constants_get_no_specialized_copy(tmp_path):
+    """Two overloads share a name, so their calls cannot tell whose parameter a constant is for (its
+    literal's suffix would come from the wrong one); a zero could turn `x % pad` into a constant
+    division by zero that compilers warn about. Neither gives a copy."""
+    from autopar.transform import transform_file
+
+    cpp = tmp_path / "over.cpp"
+    cpp.write_text("float A[4096][16], B[4096];\n"
+                   "static void h(int n, int pool) { for (int i = 0; i < n; i++) { float s = 0;\n"
+                   "    for (int k = 0; k < pool; k++) s += A[i][k] + (float)(k - pool); B[i] = s; } }\n"
+                   "static void h(float *x, unsigned pool, int n) { for (int i = 0; i < n; i++) x[i] += pool; }\n"
+                   "int main() { h(4096, 6); h(B, 6u, 3); return (int)B[5]; }\n")
+    made = transform_file(str(cpp))
+    assert made.analysis.tu.constant_arguments == {} and " == 6" not in made.rewritten.decode()
+    c = tmp_path / "zero.c"
+    c.write_text("double A[100000];\n"
+                 "void f(int n, int pad) { for (int i = 0; i < n; i++) for (int k = 0; k < pad + 8; k++)\n"
+                 "    A[i] += pad ? i % pad : k; }\n"
+                 "int main(void) { f(100000 / 8, 0); return 0; }\n")
+    made = transform_file(str(c))
+    assert "pad" not in made.analysis.tu.constant_arguments.get("f", {})
