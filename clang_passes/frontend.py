@@ -105,9 +105,29 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
     for info in infos:
         info.loop.constant_parameter_uses = calls.parameter_uses(info, constants.get(info.loop.function, {}),
                                                                  source)
-    return TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
+    unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
                            loops=[info.loop for info in infos], functions=summaries,
                            constant_arguments=constants, diagnostics=diagnostics)
+    _break_cycles(every_function, infos)
+    return unit
+
+
+def _break_cycles(functions, infos: list[LoopInfo]) -> None:
+    """Unlink the passes' trees (a node and its parent, a loop and its inner loops, a nest and the
+    closure that finds scopes in it) so that reference counting frees them as soon as the front end
+    returns. Left to the garbage collector, its first full pass afterwards scans every node, cursor
+    and type object of the file (0.3 s for a 3,600-line solver) to find them."""
+    for info in infos:
+        if info.nest is not None:
+            info.nest.scope_at = None
+        info.parent, info.children, info.root, info.nest = None, [], None, None
+    for function in functions:
+        for node in function._nodes:
+            node.parent = None
+            node.tree = None
+        function._nodes = []
+        function.facts = {}
+        function._references = None
 
 
 def _scope_finder(nest: NestFacts, by_node: dict[int, LoopInfo]):
