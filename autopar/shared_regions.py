@@ -132,10 +132,10 @@ _MEMBER = re.compile(r"->|[\w\])]\s*\.\s*[A-Za-z_]")
 def _region_condition(outer: Loop, inside: list[Loop], plans: list[Plan]):
     """The conjunction of the plans' conditions ("" when none), or False when it cannot be hoisted
     above `outer`: it names a variable the region writes or a loop variable, or reads memory."""
-    parts: list[str] = []
-    for plan in plans:
-        if plan.if_condition and plan.if_condition not in parts:
-            parts.append(plan.if_condition)
+    parts: list[str] = []  # alias checks first, then work thresholds, each once
+    for part in [p.alias_check for p in plans] + [p.threshold_check for p in plans]:
+        if part and part not in parts:
+            parts.append(part)
     if not parts:
         return ""
     condition = parts[0] if len(parts) == 1 else " && ".join(f"({p})" for p in parts)
