@@ -176,7 +176,21 @@ def test_a_model_process_that_dies_mid_answer_is_a_backend_error(sig):
     # a context size of its own, so that this test has a worker of its own
     backend = LlamaCppBackend(resolve(None).path, n_ctx=1024 + int(sig))
     worker = backend.load()
-    killer = threading.Timer(0.5, lambda: os.kill(worker._process.pid, sig))
+    pid = worker._process.pid
+
+    def cpu_ticks() -> int:  # the worker's user + system time: still while it waits for a request
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+
+    def kill_once_busy() -> None:  # a fixed delay could fire after a short answer was complete
+        idle = cpu_ticks()
+        deadline = time.monotonic() + 30
+        while cpu_ticks() == idle and time.monotonic() < deadline:
+            time.sleep(0.002)
+        os.kill(pid, sig)
+
+    killer = threading.Thread(target=kill_once_busy)
     killer.start()
     started = time.monotonic()
     with pytest.raises(BackendError) as error:
