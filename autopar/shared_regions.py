@@ -118,7 +118,7 @@ def _private_counters(tu: TranslationUnit, outer: Loop, serial_loops: list[Loop]
         use = uses[0]
         if use.variable.storage != Storage.LOCAL or use.address_taken or use.live_after_loop:
             return None
-        if any((leaf.scalar(name) is not None and leaf.scalar(name).written) for leaf in leaves):
+        if any(getattr(leaf.scalar(name), "written", False) for leaf in leaves):
             return None
         if name not in private:
             private.append(name)

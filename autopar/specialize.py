@@ -23,9 +23,10 @@ def constant_parameters(tu: TranslationUnit, loop: Loop) -> dict[str, str]:
     """The parameters to specialize a parallel plan on `loop` for, with their literals: integer
     parameters that bound a loop nested in it, that every call in the file passes one small constant
     for, that the loop reads and never writes, and whose every reference in the loop is spelled in
-    place (so the literal can replace exactly those). Empty when the loop's text cannot be copied."""
+    place (so the literal can replace exactly those). Whether the loop may be copied at all is the
+    rewriter's decision: it writes copies only of a copyable loop (autopar.rewrite)."""
     constants = tu.constant_arguments.get(loop.function, {})
-    if not constants or loop.copy_problem is not None or loop.end_offset is None or loop.from_macro:
+    if not constants:
         return {}
     in_bounds: set[str] = set()
     for inner in tu.descendants(loop.id):

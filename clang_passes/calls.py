@@ -3,6 +3,7 @@ defined in this translation unit (what they read and write, transitively through
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
@@ -473,6 +474,8 @@ _LITERAL_SUFFIX = {TypeKind.INT: "", TypeKind.UINT: "u", TypeKind.LONG: "L", Typ
 # the constants worth a copy: small trip counts (windows, blocks, stencil radii) that unroll; a zero
 # or a large value could turn a run-time expression into a constant one that warns (`x % 0`, `1 << 40`)
 _SPECIALIZED_VALUES = range(1, 17)
+
+
 def constant_arguments(every_function: list[Function], wanted: set[str], source: Source) -> dict[str, dict[str, str]]:
     """For each function named in `wanted` (and defined once: not an overload), its integer parameters
     that every call in this file passes the same small positive constant, as C literals:
@@ -480,8 +483,8 @@ def constant_arguments(every_function: list[Function], wanted: set[str], source:
     (inlining, cloning); the outlined body of a parallel loop does not, so the rewriter may give the
     loop a copy for that value (guarded by a test at run time: callers in other files may pass
     anything)."""
-    names = [f.name for f in every_function]
-    targets = {f.name: f for f in every_function if f.name in wanted and names.count(f.name) == 1}
+    defined = Counter(f.name for f in every_function)
+    targets = {f.name: f for f in every_function if f.name in wanted and defined[f.name] == 1}
     values: dict[str, dict[int, set]] = {name: {} for name in targets}
     for function in every_function:
         text = source.data[function.start:function.end]

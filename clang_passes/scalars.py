@@ -216,9 +216,7 @@ class _FirstAccess:
         if kind in (K.CONTINUE_STMT, K.BREAK_STMT, K.RETURN_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT):
             for child in node.children:
                 defined = self.run(child, defined)
-            stops = LOOP_KINDS if kind == K.CONTINUE_STMT else LOOP_KINDS | {K.SWITCH_STMT}
-            target = next((a for a in node.ancestors() if a.kind in stops), None)
-            if kind not in (K.CONTINUE_STMT, K.BREAK_STMT) or target is self.loop_node:
+            if kind not in (K.CONTINUE_STMT, K.BREAK_STMT) or _jump_target(node) is self.loop_node:
                 self.exits.append(set(defined))
             return defined
         if kind == K.LAMBDA_EXPR:
@@ -245,14 +243,20 @@ def _open_statements(node: Node, facts: dict) -> set[int]:
         for jump in node.tree or node.walk():
             if jump.kind not in (K.BREAK_STMT, K.CONTINUE_STMT):
                 continue
-            stops = LOOP_KINDS if jump.kind == K.CONTINUE_STMT else LOOP_KINDS | {K.SWITCH_STMT}
+            target = _jump_target(jump)
+            found.add(jump.index)
             for ancestor in jump.ancestors():
-                if ancestor.kind in stops:
+                if ancestor is target:
                     break
                 found.add(ancestor.index)
-            found.add(jump.index)
         facts[("open", 0)] = found
     return found
+
+
+def _jump_target(jump: Node) -> Optional[Node]:
+    """The statement a break or continue leaves: the nearest loop, or for a break also a switch."""
+    stops = LOOP_KINDS | {K.SWITCH_STMT} if jump.kind == K.BREAK_STMT else LOOP_KINDS
+    return next((a for a in jump.ancestors() if a.kind in stops), None)
 
 
 def _value_unused(node: Node) -> bool:
@@ -726,8 +730,7 @@ def _leaves(statement: Node, labels: bool = True) -> bool:
                 (labels and kind == K.LABEL_STMT):
             return True
         if kind in (K.BREAK_STMT, K.CONTINUE_STMT):
-            stops = LOOP_KINDS | ({K.SWITCH_STMT} if kind == K.BREAK_STMT else set())
-            target = next((a for a in n.ancestors() if a.kind in stops), None)
+            target = _jump_target(n)
             if target is None or not (target is statement or statement.contains(target)):
                 return True
     return False

@@ -301,9 +301,9 @@ class Checker:
             return
         outcome.rewrite = text
         outcome.versioned = text.count(SERIAL_COPY_MARK)
-        outcome.shared_regions = sum(1 for line in text.splitlines()
-                                     if re.fullmatch(r"\s*#pragma omp parallel( if\(.*\))?\s*", line))
         lines = text.splitlines()
+        outcome.shared_regions = sum(1 for line in lines
+                                     if re.fullmatch(r"\s*#pragma omp parallel( if\(.*\))?\s*", line))
         outcome.specialized = sum(1 for line, following in zip(lines, lines[1:])
                                   if _SPECIALIZED.fullmatch(line) and following.strip().startswith("#pragma omp"))
         outcome.files[name + ".rewrite.c"] = text
