@@ -531,7 +531,7 @@ def estimate(tu: TranslationUnit, plan: Plan, root: Optional[Loop] = None) -> fl
 
 # ----------------------------------------------------------------------------------- candidates
 
-def _trip_text(loop: Loop) -> Optional[str]:
+def trip_text(loop: Loop) -> Optional[str]:
     """The trip count as C text, when the bounds are affine and the step is 1 or -1."""
     c = loop.canonical
     if c is None or c.lower is None or c.upper is None or not c.lower.is_linear or not c.upper.is_linear \
@@ -561,9 +561,9 @@ def _work_terms(tu: TranslationUnit, loop: Loop, fixed: set[str],
         text, scale = None, trip_count(tu, child)[0]
         if not trip_count(tu, child)[1]:
             pass  # a constant trip count: its value
-        elif _trip_text(child) and not _bound_vars(child) & fixed:
-            text, scale = _trip_text(child), 1.0
-        elif _trip_text(child) and _bound_vars(child) & fixed == {outer[0]}:
+        elif trip_text(child) and not _bound_vars(child) & fixed:
+            text, scale = trip_text(child), 1.0
+        elif trip_text(child) and _bound_vars(child) & fixed == {outer[0]}:
             text, scale = outer[1], 0.5
         for factors, units in _work_terms(tu, child, fixed, outer).items():
             key = tuple(sorted(factors + ((f"({text})",) if text else ())))
@@ -571,13 +571,14 @@ def _work_terms(tu: TranslationUnit, loop: Loop, fixed: set[str],
     return terms
 
 
-def _threshold(tu: TranslationUnit, loop: Loop) -> Optional[str]:
+def _threshold(tu: TranslationUnit, loop: Loop) -> Optional[tuple[str, str]]:
     """A work threshold as C, when the trip count is symbolic and the loop may be small, else None:
     `n > T`, or `(double)(n) * (m) > T` when the inner loops' trip counts are symbolic too (their
     product is the region's work). T makes the region's work a few times the machine's cost of
-    starting it."""
+    starting it. With it comes the region's work per entry as a share of the process's first team
+    start (Plan.startup_work)."""
     _, symbolic = trip_count(tu, loop)
-    trip = _trip_text(loop)
+    trip = trip_text(loop)
     if not symbolic or trip is None:
         return None
     model = machine.current()
@@ -588,9 +589,11 @@ def _threshold(tu: TranslationUnit, loop: Loop) -> Optional[str]:
     factors, units = max(terms.items(), key=lambda t: (len(t[0]), t[1]))
     if not factors:
         per_iteration = max(1.0, work(tu, loop) / trip_count(tu, loop)[0])
-        return f"{trip} > {max(model.threads, int(model.min_parallel_work / per_iteration))}"
+        limit = max(model.threads, int(model.min_parallel_work / per_iteration))
+        return f"{trip} > {limit}", f"(double)({trip}) * {per_iteration / model.cold_start_units:.3g}"
     product = " * ".join([f"(double)({trip})", *factors])
-    return f"{product} > {max(1, int(model.min_parallel_work / units))}"
+    return (f"{product} > {max(1, int(model.min_parallel_work / units))}",
+            f"{product} * {units / model.cold_start_units:.3g}")
 
 
 def _chunk(tu: TranslationUnit, loop: Loop) -> Optional[int]:
@@ -695,7 +698,8 @@ def plans_for(ctx: NestContext, loop: Loop) -> list[Plan]:
     tu = ctx.tu
     base = base_plan(ctx, loop)
     threshold = _threshold(tu, loop)
-    threaded = base.model_copy(update={"threshold_check": threshold}) if threshold else base
+    threaded = base.model_copy(update={"threshold_check": threshold[0], "startup_work": threshold[1]}) \
+        if threshold else base
     plans = [threaded]
     chain = _collapse_chain(ctx, loop)
     for n in range(2, len(chain) + 2):
@@ -953,7 +957,8 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
             problems.append("a plan with a runtime alias check must say proof runtime-check")
     elif plan.alias_check:
         problems.append("the plan has an alias check the analysis did not derive")
-    if plan.threshold_check and plan.threshold_check != _threshold(tu, loop):
+    if (plan.threshold_check or plan.startup_work) and \
+            (plan.threshold_check, plan.startup_work) != _threshold(tu, loop):
         problems.append("the threshold if() was not derived by the analysis")
     if plan.specialize and (plan.directive == Directive.SIMD or plan.specialize != constant_parameters(tu, loop)):
         problems.append("the constants to specialize for were not derived by the analysis")

@@ -18,7 +18,10 @@ One document per run:
 
 Offsets and lengths are in bytes, file paths absolute, as clang writes them. One diagnostic per
 loop, with every replacement of its plan: a versioned loop has two (the `if` and pragma above it, the
-serial copy after it), so that a tool applying one diagnostic never applies half a plan.
+serial copy after it), so that a tool applying one diagnostic never applies half a plan. The
+start-up gate's definition goes with the first diagnostic whose condition calls it (in file
+order): clang-apply-replacements would insert a copy per diagnostic that held it. A tool that applies
+only a later one of them must apply that first one too.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import os
 
 import yaml
 
+from autopar.plan import TEAM_GATE
 from autopar.rewrite import Edit
 
 DIAGNOSTIC_NAME = "autopar-parallel-loop"
@@ -39,12 +43,17 @@ def fixes_document(files: list[tuple[str, list[Edit]]], build_dir: str | None = 
     for path, edits in files:
         absolute = os.path.abspath(path)
         by_loop: dict[object, list[Edit]] = {}
+        definitions = [e for e in edits if e.defines_gate]  # not yet placed in a diagnostic
         for edit in sorted(edits, key=lambda e: e.offset):
-            by_loop.setdefault(edit.loop_id or id(edit), []).append(edit)
+            if not edit.defines_gate:
+                by_loop.setdefault(edit.loop_id or id(edit), []).append(edit)
         for group in by_loop.values():
             first = group[0]
+            if definitions and any(TEAM_GATE in edit.text for edit in group):
+                group[:0], definitions = definitions, []
             what = "loops can share one parallel region" if first.opens_region else "loop can run in parallel"
-            versioned = " (versioned: a serial copy runs otherwise)" if len(group) > 1 else ""
+            versioned = " (versioned: a serial copy runs otherwise)" if \
+                len([e for e in group if not e.defines_gate]) > 1 else ""
             diagnostics.append({
                 "DiagnosticName": DIAGNOSTIC_NAME,
                 "DiagnosticMessage": {

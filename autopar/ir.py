@@ -315,6 +315,9 @@ class Loop(BaseModel):
     # byte offsets where the loop names each parameter that every call in the file passes one
     # constant (TranslationUnit.constant_arguments), when every such reference is spelled in place
     constant_parameter_uses: dict[str, list[int]] = Field(default_factory=dict)
+    # byte offset where the file-scope declaration holding the loop's function starts (the
+    # function, or its namespace, class or `extern "C"` block): a helper the rewrite needs goes there
+    top_level_offset: Optional[int] = None
 
     def scalar(self, name: str) -> Optional[ScalarUse]:
         return next((s for s in self.scalars if s.variable.name == name), None)

@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from autopar.atomic import cache_dir, replace_file
 
-CALIBRATION_VERSION = 1
+CALIBRATION_VERSION = 2
 
 
 class MachineModel(BaseModel):
@@ -36,12 +36,18 @@ class MachineModel(BaseModel):
     fork_ns: float  # entering and leaving a `parallel for` region with a static schedule
     barrier_ns: float
     dynamic_chunk_ns: float  # handing out one chunk of a schedule(dynamic) loop
+    # the first parallel region of a process, which starts the thread team: far more than a warm one
+    cold_start_ns: float = 100_000.0
     measured: bool  # False for the reference model
     source: str  # where the figures come from, in words
 
     @property
     def fork_units(self) -> float:
         return self.fork_ns / self.unit_ns
+
+    @property
+    def cold_start_units(self) -> float:
+        return self.cold_start_ns / self.unit_ns
 
     @property
     def dynamic_chunk_units(self) -> float:
@@ -56,12 +62,12 @@ class MachineModel(BaseModel):
     def describe(self) -> str:
         return (f"{self.threads} threads; parallel region {self.fork_ns / 1000:.3g} µs "
                 f"(~{self.fork_units:.0f} work units), barrier {self.barrier_ns / 1000:.3g} µs, dynamic chunk "
-                f"{self.dynamic_chunk_ns:.3g} ns, work unit {self.unit_ns:.3g} ns ({self.source})")
+                f"{self.dynamic_chunk_ns:.3g} ns, first region {self.cold_start_ns / 1000:.3g} µs, work unit {self.unit_ns:.3g} ns ({self.source})")
 
 
 # The reference model: the figures the cost model was first written with.
 REFERENCE = MachineModel(threads=4, unit_ns=1.0, fork_ns=3000.0, barrier_ns=1000.0, dynamic_chunk_ns=100.0,
-                         measured=False, source="reference model, not measured")
+                         cold_start_ns=100_000.0, measured=False, source="reference model, not measured")
 
 
 def thread_count() -> int:
@@ -144,8 +150,15 @@ _PROGRAM = r"""
 #define LEN 4096
 static double a[LEN], b[LEN], c[LEN];
 static double best(double x, double y) { return x < y ? x : y; }
-int main(void) {
+int main(int argc, char **argv) {
     int threads = omp_get_max_threads(), reps = 400;
+    if (argc > 1) {  /* "cold": the first region of this process only */
+        double start = omp_get_wtime();
+        #pragma omp parallel
+        { a[omp_get_thread_num()] += 1; }
+        printf("%g\n", (omp_get_wtime() - start) * 1e9);
+        return 0;
+    }
     double unit = 1e9, fork = 1e9, barrier = 1e9, chunk = 1e9, t, t2;
     volatile double sink = 0;
     for (int i = 0; i < LEN; i++) { b[i] = i; c[i] = 2 * i; }
@@ -184,6 +197,9 @@ int main(void) {
 """
 
 
+COLD_RUNS = 5
+
+
 def calibrate(threads: Optional[int] = None) -> Optional[MachineModel]:
     """Measure this machine with the OpenMP compiler autopar-cc would use. None when nothing can
     compile or run the program."""
@@ -206,8 +222,14 @@ def calibrate(threads: Optional[int] = None) -> Optional[MachineModel]:
             if ran.returncode != 0 or len(fields) != 5:
                 return None
             team, unit, fork, barrier, chunk = int(fields[0]), *map(float, fields[1:])
+            # a team's start varies a lot from process to process (0.1-9 ms on a virtual machine):
+            # the median of a few fresh processes
+            colds = sorted(float(subprocess.run([binary, "cold"], capture_output=True, text=True, timeout=60,
+                                                env=dict(os.environ, OMP_NUM_THREADS=str(threads))).stdout)
+                           for _ in range(COLD_RUNS))
         except (OSError, subprocess.SubprocessError, ValueError):
             return None
     return MachineModel(threads=team, unit_ns=max(unit, 0.05), fork_ns=max(fork, 100.0),
-                        barrier_ns=max(barrier, 10.0), dynamic_chunk_ns=max(chunk, 1.0), measured=True,
+                        barrier_ns=max(barrier, 10.0), dynamic_chunk_ns=max(chunk, 1.0),
+                        cold_start_ns=max(colds[len(colds) // 2], fork, 100.0), measured=True,
                         source=f"measured with {compiler} -O2 -fopenmp")

@@ -52,18 +52,42 @@ class Plan(BaseModel):
     alias_check: Optional[str] = None
     # serial fallback below this many iterations when the trip count is symbolic, as C text
     threshold_check: Optional[str] = None
+    # with a threshold: the region's work per entry as a share of the process's first thread-team
+    # start, as C. The rewriter adds TEAM_GATE: regions stay serial until the work they held would
+    # have paid for starting the team (a tiny run of a program never pays for it)
+    startup_work: Optional[str] = None
     proof: Proof = Proof.STATIC
     # parameters whose value every call in the file passes as one constant, with its literal: the
     # rewriter adds a copy of the parallel loop with those literals, chosen at run time
     # (autopar.specialize); the analysis derives them, and never for a `simd` plan
     specialize: dict[str, str] = Field(default_factory=dict)
 
+    def unconditional(self) -> "Plan":
+        """The plan without its runtime conditions (alias check, work threshold, start-up gate)."""
+        return self.model_copy(update={"alias_check": None, "threshold_check": None, "startup_work": None})
+
     @property
     def if_condition(self) -> Optional[str]:
-        parts = [c for c in (self.alias_check, self.threshold_check) if c]
-        if not parts:
-            return None
-        return " && ".join(f"({p})" if len(parts) > 1 else p for p in parts)
+        return join_conditions([self.alias_check, self.threshold_check,
+                                team_gate(self.startup_work) if self.startup_work else None])
+
+
+# The function the rewriter defines (once per file, autopar.rewrite.TEAM_GATE_DEFINITION) for
+# Plan.startup_work: true once the work of the regions that asked adds up to one team start.
+TEAM_GATE = "autopar_team_pays_"
+
+
+def team_gate(work: str) -> str:
+    return f"{TEAM_GATE}({work})"
+
+
+def join_conditions(conditions: list[Optional[str]]) -> Optional[str]:
+    """`a && b` of the conditions given (None and empty ones left out), each parenthesized when
+    there are several."""
+    parts = [c for c in conditions if c]
+    if not parts:
+        return None
+    return " && ".join(f"({p})" if len(parts) > 1 else p for p in parts)
 
 
 class Candidate(BaseModel):

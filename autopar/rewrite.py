@@ -10,12 +10,13 @@ file, already has (or sits inside) an omp pragma, is opted out, or shares its li
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Optional
 
 from pydantic import BaseModel, Field
 
 from autopar.ir import Loop, TranslationUnit
-from autopar.plan import Decision, Plan, Proof, Schedule
+from autopar.plan import TEAM_GATE, Decision, Plan, Proof, Schedule
 from autopar import specialize
 from autopar.shared_regions import SharedRegion
 
@@ -53,6 +54,7 @@ class Edit(BaseModel):
     line_marks: list[tuple[int, int]] = Field(default_factory=list)
     # the edit opens (or closes) a shared parallel region on a serial loop: the loop is not parallel
     opens_region: bool = False
+    defines_gate: bool = False  # the start-up gate's definition (TEAM_GATE_DEFINITION), for no loop
 
 
 class RewritePlan(BaseModel):
@@ -66,7 +68,7 @@ class RewriteError(Exception):
 
 def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
                  allow_assumptions: bool = False, versioning: bool = True,
-                 share_regions: bool = True) -> RewritePlan:
+                 share_regions: bool = True, team_gate: bool = True) -> RewritePlan:
     """The edits that apply the decisions' plans to `source`, and the loops left alone with reasons.
 
     A plan whose proof is an unverified assumption is applied only with `allow_assumptions`. With
@@ -75,8 +77,14 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
     loop cannot be copied, the condition is an if() clause of the one inserted pragma line. With
     `share_regions`, the parallel loops of a serial loop that holds nothing else share one region
     (autopar.shared_regions): `#pragma omp parallel` on the serial loop, `#pragma omp for` on each.
+    With `team_gate`, a condition with a start-up share (Plan.startup_work) calls TEAM_GATE, defined
+    above the file-scope declaration that holds the loop (TEAM_GATE_DEFINITION); without it, or where
+    the definition cannot go, the condition is the rest.
     """
     result = RewritePlan()
+    gated: set[int] = set()  # where the gate's definition goes (line starts)
+    decisions = [d.model_copy(update={"plan": _gated(source, tu, d.plan, team_gate, gated)}) if d.plan else d
+                 for d in decisions]
     regions = _editable_regions(source, tu, decisions) if share_regions else {}
     seen: set[str] = set()
     for decision in decisions:
@@ -96,18 +104,23 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
             result.skipped[loop.id] = reason
             continue
         if loop.id in regions:  # a worksharing loop of a shared region: its condition is the region's
-            pragma = render_pragma(plan.model_copy(update={"alias_check": None, "threshold_check": None}))
+            pragma = render_pragma(plan.unconditional())
             pragma = pragma.replace("#pragma omp parallel for", "#pragma omp for", 1)
             result.edits.append(_pragma_line(source, loop, pragma))
             continue
         if versioning and (plan.if_condition or plan.specialize) and _copyable(loop):
-            unconditional = plan.model_copy(update={"alias_check": None, "threshold_check": None})
-            result.edits.extend(_versioned(source, loop, render_pragma(unconditional), plan.if_condition,
+            result.edits.extend(_versioned(source, loop, render_pragma(plan.unconditional()), plan.if_condition,
                                            plan.specialize))
             continue
         result.edits.append(_pragma_line(source, loop, render_pragma(plan)))
     for region in {id(r): r for r in regions.values()}.values():
         outer = tu.loop(region.outer_loop_id)
+        if TEAM_GATE in (region.condition or ""):
+            at = _gate_place(source, outer) if team_gate else None
+            if at is None:
+                region = region.model_copy(update={"condition": region.ungated_condition})
+            else:
+                gated.add(at)
         opening = "#pragma omp parallel"
         if region.private_variables:
             opening += f" private({', '.join(region.private_variables)})"
@@ -117,8 +130,93 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
             condition = f" if({region.condition})" if region.condition else ""
             opened = [_pragma_line(source, outer, opening + condition)]
         result.edits.extend(edit.model_copy(update={"opens_region": True}) for edit in opened)
+    result.edits.extend(_gate_definition(source, at) for at in _gate_definitions_needed(source, gated))
     result.edits.sort(key=lambda edit: edit.offset)
     return result
+
+
+def _gated(source: bytes, tu: TranslationUnit, plan: Plan, team_gate: bool, gated: set[int]) -> Plan:
+    """The plan with its start-up gate where the gate's definition can go (noted in `gated`), else
+    without it."""
+    if not plan.startup_work:
+        return plan
+    try:
+        at = _gate_place(source, tu.loop(plan.loop_id)) if team_gate else None
+    except KeyError:
+        at = None
+    if at is None:
+        return plan.model_copy(update={"startup_work": None})
+    gated.add(at)
+    return plan
+
+
+def _gate_place(source: bytes, loop: Loop) -> Optional[int]:
+    """The start of the line where the file-scope declaration holding `loop` begins, when nothing
+    precedes it there (the gate's definition goes on the lines above); else None."""
+    if loop.top_level_offset is None:
+        return None
+    start = _line_start(source, loop.top_level_offset)
+    if source[start:loop.top_level_offset].strip() or _continued_from_above(source, start):
+        return None
+    return start
+
+
+# The start-up gate of Plan.startup_work. The first parallel region of a process starts the thread
+# team: 1-10 ms on a virtual machine, against a microsecond for a region after it. Regions with a
+# work threshold run serially until the work they held adds up to one team start (their shares add
+# up to 1.0); a short run of a program then never pays for a team, a long one pays at most twice
+# the start (the ski-rental bound). Guarded, so that a copy above each function that needs it
+# compiles once whichever of them the preprocessor keeps; C89 and C++ alike; the atomics keep
+# callers on several threads race-free.
+TEAM_GATE_DEFINITION = f"""#ifndef AUTOPAR_TEAM_GATE_
+#define AUTOPAR_TEAM_GATE_
+/* autopar: regions with a work threshold start the thread team only once their work pays for it */
+static double autopar_team_work_;
+static int {TEAM_GATE}(double share)
+{{
+    double total;
+#pragma omp atomic read
+    total = autopar_team_work_;
+    if (total >= 1.0)
+        return 1;
+#pragma omp atomic capture
+    total = autopar_team_work_ += share;
+    return total >= 1.0;
+}}
+#endif
+
+"""
+
+
+_CONDITIONAL = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|endif)\b", re.M)
+
+
+def _gate_definitions_needed(source: bytes, places: set[int]) -> list[int]:
+    """Where the gate's definition goes: above the first declaration that needs it, and again above
+    later ones only while every definition so far sits inside a preprocessor conditional (another
+    configuration may drop it); none where a second rewrite finds one already there."""
+    needed: list[int] = []
+    for at in sorted(places):
+        if _defined_above(source, at):
+            return needed
+        needed.append(at)
+        depth = sum(-1 if m.group(1) == b"endif" else 1 for m in _CONDITIONAL.finditer(source, 0, at))
+        if depth <= 0:
+            break
+    return needed
+
+
+def _gate_definition(source: bytes, at: int) -> Edit:
+    eol = _line_ending(source, at)
+    line = source.count(b"\n", 0, at) + 1
+    text = TEAM_GATE_DEFINITION.replace("\n", eol)
+    return Edit(offset=at, length=0, text=text, line=line, line_marks=[(len(text), line)], defines_gate=True)
+
+
+def _defined_above(source: bytes, at: int) -> bool:
+    """Whether the gate's definition already ends right above `at` (a second rewrite)."""
+    eol = _line_ending(source, at)
+    return source[:at].endswith(TEAM_GATE_DEFINITION.replace("\n", eol).encode())
 
 
 def _pragma_line(source: bytes, loop: Loop, pragma: str) -> Edit:

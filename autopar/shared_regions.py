@@ -28,7 +28,8 @@ from typing import Optional
 from pydantic import BaseModel, Field
 
 from autopar.ir import Loop, Storage, TranslationUnit
-from autopar.plan import Decision, Directive, Plan, Proof
+from autopar.candidates import trip_text
+from autopar.plan import Decision, Directive, Plan, Proof, join_conditions, team_gate
 
 
 class SharedRegion(BaseModel):
@@ -37,6 +38,7 @@ class SharedRegion(BaseModel):
     # the serial loops' variables declared outside them: each thread runs those loops on its own copy
     private_variables: list[str] = Field(default_factory=list)
     condition: Optional[str] = None  # the conjunction of their if() conditions, for the whole region
+    ungated_condition: Optional[str] = None  # the same without the start-up gate (Plan.startup_work)
 
 
 def shared_regions(tu: TranslationUnit, decisions: list[Decision]) -> list[SharedRegion]:
@@ -56,11 +58,13 @@ def shared_regions(tu: TranslationUnit, decisions: list[Decision]) -> list[Share
                                     [tu.loop(i) for i in leaves])
         if private is None:
             continue
-        condition = _region_condition(loop, inside, [plans[i] for i in leaves])
+        leaf_plans = [plans[i] for i in leaves]
+        condition = _region_condition(loop, inside, leaf_plans, _startup_work(tu, loop, leaves, plans))
         if condition is False:
             continue
         regions.append(SharedRegion(outer_loop_id=loop.id, loop_ids=leaves, private_variables=private,
-                                    condition=condition or None))
+                                    condition=condition or None,
+                                    ungated_condition=_region_condition(loop, inside, leaf_plans, None) or None))
         taken.update(l.id for l in inside)
     return regions
 
@@ -129,16 +133,33 @@ _ADDRESS_OF_ELEMENT = re.compile(r"&\s*[A-Za-z_]\w*(\s*\[[^\[\]]*\])+")
 _MEMBER = re.compile(r"->|[\w\])]\s*\.\s*[A-Za-z_]")
 
 
-def _region_condition(outer: Loop, inside: list[Loop], plans: list[Plan]):
+def _startup_work(tu: TranslationUnit, outer: Loop, leaves: list[str], plans: dict[str, Plan]) -> Optional[str]:
+    """The region's share of a team start (Plan.startup_work): each worksharing loop's share times
+    the trip counts of the serial loops around it in the region, where those are affine (else once:
+    the region then waits longer to be worth a team, never less)."""
+    changing = {s.variable.name for s in outer.scalars if s.written} | \
+        {l.canonical.induction_variable for l in [outer, *tu.descendants(outer.id)] if l.canonical}
+    terms = []
+    for leaf in leaves:
+        work = plans[leaf].startup_work
+        if not work:
+            continue
+        trips = [t for t in (trip_text(a) for a in tu.ancestors(leaf) if a.offset >= outer.offset)
+                 if t and not set(re.findall(r"[A-Za-z_]\w*", t)) & changing]
+        terms.append(" * ".join([*(f"(double)({t})" for t in trips if t), f"({work})"]))
+    return " + ".join(terms) or None
+
+
+def _region_condition(outer: Loop, inside: list[Loop], plans: list[Plan], startup_work: Optional[str]):
     """The conjunction of the plans' conditions ("" when none), or False when it cannot be hoisted
     above `outer`: it names a variable the region writes or a loop variable, or reads memory."""
     parts: list[str] = []  # alias checks first, then work thresholds, each once
     for part in [p.alias_check for p in plans] + [p.threshold_check for p in plans]:
         if part and part not in parts:
             parts.append(part)
-    if not parts:
+    condition = join_conditions([*parts, team_gate(startup_work) if startup_work else None])
+    if not condition:
         return ""
-    condition = parts[0] if len(parts) == 1 else " && ".join(f"({p})" for p in parts)
     written = {s.variable.name for s in outer.scalars if s.written}
     variables = {l.canonical.induction_variable for l in inside if l.canonical}
     names = set(re.findall(r"[A-Za-z_]\w*", condition))

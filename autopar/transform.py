@@ -32,7 +32,7 @@ class Transformed(BaseModel):
     @property
     def parallel_loops(self) -> int:
         """Loops that carry a plan in the result (a versioned loop has two edits)."""
-        return len({edit.loop_id for edit in self.edits if not edit.opens_region})
+        return len({edit.loop_id for edit in self.edits if edit.loop_id and not edit.opens_region})
 
     @property
     def failed(self) -> bool:
@@ -41,12 +41,12 @@ class Transformed(BaseModel):
 
 def transform_file(path: str, compile_args: list[str] | None = None, build_dir: str | None = None,
                    reasoner: Optional[Reasoner] = None, optimize: bool = False,
-                   versioning: bool = True, share_regions: bool = True) -> Transformed:
+                   versioning: bool = True, share_regions: bool = True, team_gate: bool = True) -> Transformed:
     """Never raises for bad input: an unreadable or unparsable file gives a report with `error` set.
 
     With `optimize`, every nest that autopar.restructure can restructure is replaced whole by its
     restructured code (its pragma edits are dropped); the other nests keep their pragma plans.
-    `versioning`, `share_regions`: see autopar.rewrite.plan_rewrite (restructured nests share no region:
+    `versioning`, `share_regions`, `team_gate`: see autopar.rewrite.plan_rewrite (restructured nests share no region:
     their code has parallel loops of its own)."""
     try:
         with open(path, "rb") as handle:
@@ -58,7 +58,7 @@ def transform_file(path: str, compile_args: list[str] | None = None, build_dir: 
     if analysis.tu is None or analysis.report.failed:
         return Transformed(path=path, source=source, report=analysis.report, analysis=analysis)
     plan = plan_rewrite(source, analysis.tu, analysis.decisions, versioning=versioning,
-                        share_regions=share_regions and not optimize)
+                        share_regions=share_regions and not optimize, team_gate=team_gate)
     edits, restructured = plan.edits, []
     if optimize:
         from autopar.restructure.apply import restructure_edits

@@ -367,7 +367,7 @@ def rewrite_with_plans(path: str, compile_args: Sequence[str] = (), reasoner=Non
 
 def without_threshold(plan):
     """The plan without its work threshold: the parallel path runs even on a small test input."""
-    return plan.model_copy(update={"threshold_check": None}) if plan.threshold_check else plan
+    return plan.model_copy(update={"threshold_check": None, "startup_work": None}) if plan.threshold_check else plan
 
 
 # ------------------------------------------------------------------------------------- the verifier

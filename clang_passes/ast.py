@@ -215,12 +215,16 @@ def stored_operand(node: Node) -> Optional[Node]:
 class Function:
     """A function defined in the main file. Its Node tree is built on first use."""
 
-    def __init__(self, name: str, cursor, start_line: int, start: int, end: int, source: "Source"):
+    def __init__(self, name: str, cursor, start_line: int, start: int, end: int, source: "Source",
+                 top_level_start: Optional[int] = None):
         self.name = name
         self.cursor = cursor
         self.start_line = start_line  # first line of the definition (return type included)
         self.start = start
         self.end = end
+        # where the file-scope declaration holding the definition starts (its namespace, class or
+        # `extern "C"` block, else the definition itself): code inserted there is at file scope
+        self.top_level_start = start if top_level_start is None else top_level_start
         self._source = source
         self._node: Optional[Node] = None
         self._nodes: list[Node] = []
@@ -327,23 +331,24 @@ def build_functions(tu, source: Source) -> list[Function]:
     functions: list[Function] = []
     is_from_main = _lib.clang_Location_isFromMainFile
 
-    def top_level(cursor) -> Iterator:
+    def top_level(cursor, outermost) -> Iterator:
         for child in cursor.get_children():
             if not is_from_main(child.location):
                 continue  # declarations of included headers: never descend into them
             kind = child.kind
             if kind in (K.NAMESPACE, K.LINKAGE_SPEC, K.CLASS_DECL, K.STRUCT_DECL, K.CLASS_TEMPLATE,
                         K.UNEXPOSED_DECL):
-                yield from top_level(child)
+                yield from top_level(child, outermost or child)
             elif kind in FUNCTION_KINDS:
-                yield child
+                yield child, outermost or child
 
-    for cursor in top_level(tu.cursor):
+    for cursor, outermost in top_level(tu.cursor, None):
         if not cursor.is_definition():
             continue
         extent = cursor.extent
         start, end = extent.start, extent.end
-        functions.append(Function(qualified_name(cursor), cursor, start.line, start.offset, end.offset, source))
+        functions.append(Function(qualified_name(cursor), cursor, start.line, start.offset, end.offset, source,
+                                  outermost.extent.start.offset))
     return functions
 
 

@@ -146,7 +146,8 @@ class LoopFinder:
                                                                   or not _is_ident_char(data[offset + 3])))
         loop = Loop(id=f"{self.path}:{loc.line}:{loc.column}", file=self.path, line=loc.line, column=loc.column,
                     offset=offset, function=function.name, depth=0, end_line=cursor.extent.end.line,
-                    from_macro=from_macro, indentation=self.source.indentation(loc.line))
+                    from_macro=from_macro, indentation=self.source.indentation(loc.line),
+                    top_level_offset=function.top_level_start)
         info = LoopInfo(node=node, function=function, loop=loop)
         if node.kind == K.CXX_FOR_RANGE_STMT:
             info.body = node.children[-1] if node.children else None

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import re
 
+from autopar.rewrite import TEAM_GATE_DEFINITION
+
 _MARK = rb"} else { /* autopar: off"
 
 
 def without_autopar_lines(data: bytes, newline: bytes = b"\n") -> bytes:
     """`data` without inserted pragma lines and without the parts of a versioned loop
     (`if (c) {` above the pragma; `} else { /* autopar: off ... */`, the serial copy and its `}`).
-    Assumes each versioned loop ended its line in the original, as in the test files."""
+    Assumes each versioned loop ended its line in the original, as in the test files. The start-up
+    gate's definition (TEAM_GATE_DEFINITION) goes too."""
+    data = data.replace(TEAM_GATE_DEFINITION.replace("\n", newline.decode()).encode(), b"")
     lines = data.split(newline)
     kept: list[bytes] = []
     loop_start = 0  # where the kept lines of the last versioned loop begin

@@ -48,7 +48,8 @@ def test_matmul_restrict_is_static(example):
     plan = default_plan(nest)
     assert plan.loop_id == root.id and plan.proof == Proof.STATIC and plan.alias_check is None
     # n is symbolic: the region runs only when its work, n * n * n iterations, pays for it
-    assert render_pragma(plan) == "#pragma omp parallel for if((double)(n) * (n) * (n) > 6666)"
+    assert render_pragma(plan) == ("#pragma omp parallel for if(((double)(n) * (n) * (n) > 6666) && "
+                                   "(autopar_team_pays_((double)(n) * (n) * (n) * 3e-05)))")
     # collapse(2) over the rectangular perfect pair i, j is offered, never over k
     assert {c.plan.collapse for c in nest.candidates if c.plan.loop_id == root.id} == {1, 2}
 
@@ -62,7 +63,8 @@ def test_prefix_sum_is_serial_with_the_flow_reason(example):
 
 def test_dot_is_a_sum_reduction(example):
     _, nest = nest_of(example, "dot")
-    assert render_pragma(default_plan(nest)) == "#pragma omp parallel for reduction(+: s) if(n > 6666)"
+    assert render_pragma(default_plan(nest)) == ("#pragma omp parallel for reduction(+: s) "
+                                                "if((n > 6666) && (autopar_team_pays_((double)(n) * 3e-05)))")
 
 
 def test_cli_json_report():
@@ -396,9 +398,9 @@ int truncating(const double *restrict d, int n) { int s = 0; for (int i = 0; i <
                    for r in _verdict(nest).reasons)
         bad = Plan(loop_id=nest.root_loop_id, reductions=[Reduction(op=ReductionOp.MAX, variables=["mx"])])
         assert validate_plan(tu, nest, bad)
-    assert render_pragma(default_plan(wide)).startswith("#pragma omp parallel for reduction(max: mx) if(n > ")
+    assert render_pragma(default_plan(wide)).startswith("#pragma omp parallel for reduction(max: mx) if((n > ")
     # + wraps modulo 2^8 whatever the order: the narrowing is harmless
-    assert render_pragma(default_plan(sum8)).startswith("#pragma omp parallel for reduction(+: s) if(n > ")
+    assert render_pragma(default_plan(sum8)).startswith("#pragma omp parallel for reduction(+: s) if((n > ")
     # double to int truncates each partial sum: not a reduction
     assert not truncating.candidates
     assert any("narrowing + update" in r for r in _verdict(truncating).reasons)
@@ -464,7 +466,7 @@ def test_floating_point_reductions_follow_the_policy(tmp_path, monkeypatch):
         return {l.function: l for l in report.loops}
 
     allowed = loops()
-    assert allowed["dsum"].pragma.startswith("#pragma omp parallel for reduction(+: s) if(n > ")
+    assert allowed["dsum"].pragma.startswith("#pragma omp parallel for reduction(+: s) if((n > ")
     assert any("result may differ in rounding" in r for r in allowed["dsum"].reasons)
     assert not any("rounding" in r for r in allowed["isum"].reasons)
     strict = loops("-frounding-math")

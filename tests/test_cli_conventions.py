@@ -145,7 +145,7 @@ def test_one_line_per_loop_on_a_pipe_and_the_table_on_a_terminal(work):
     assert len(loops) == 10 and all(LINE.match(line) for line in loops), lines
     # the file's own path is as long as the checkout's location; measure the rest
     assert "─" not in piped.stdout.decode()
-    assert max(len(line.replace(str(MATMUL), "m.c")) for line in lines) < 400
+    assert max(len(line.replace(str(MATMUL), "m.c")) for line in lines) < 500
     assert any("parallelized: #pragma omp parallel for" in line and line.endswith("[static]") for line in loops)
     assert any("out[i - 1]" in line and line.endswith("[serial]") for line in loops)  # reasons on one line
     # --format concise does the same anywhere; the table only on a terminal (or when asked for)
@@ -348,7 +348,7 @@ def test_a_latin1_file_is_analyzed_and_rewritten_byte_for_byte(work, capsys):
     assert [(l["line"], l["column"], l["parallel"]) for l in loops] == [(4, 5, True)]
     assert _run(capsys, "rewrite", "-i", "l.c")[0] == 0
     after = (work / "l.c").read_bytes()
-    assert after.split(b"\n")[4].startswith(b"    #pragma omp parallel for") and b"caf\xe9" in after
+    assert b"\n    #pragma omp parallel for\n    for" in after and b"caf\xe9" in after
     assert without_autopar_lines(after) == LATIN1
 
 
@@ -360,7 +360,7 @@ def test_a_diff_of_a_latin1_file_applies_whatever_the_locale(work):
     assert done.returncode == 0 and b"caf\xe9" in done.stdout
     subprocess.run(["patch", "-p1", "-s"], input=done.stdout, cwd=work, check=True, timeout=60)
     patched = (work / "l.c").read_bytes()
-    assert patched.split(b"\n")[4].startswith(b"    #pragma omp parallel for")
+    assert b"\n    #pragma omp parallel for\n    for" in patched
     assert without_autopar_lines(patched) == LATIN1
 
 

@@ -329,8 +329,10 @@ def test_the_fuzzing_bugs_of_issue_10_give_the_serial_output(tmp_path, monkeypat
     pragmas = {l.function: l.pragma for l in made.report.loops if l.parallel}
     # the sound ones are still parallelized
     assert pragmas["iv_runs"] == "#pragma omp parallel for lastprivate(i)"
-    assert pragmas["narrow_sum"] == "#pragma omp parallel for reduction(+: s) if(n > 10000)"
-    assert pragmas["and_from_one"] == "#pragma omp parallel for reduction(&&: ok) if(n > 10000)"
+    assert pragmas["narrow_sum"] == ("#pragma omp parallel for reduction(+: s) "
+                                    "if((n > 10000) && (autopar_team_pays_((double)(n) * 2e-05)))")
+    assert pragmas["and_from_one"] == ("#pragma omp parallel for reduction(&&: ok) "
+                                      "if((n > 10000) && (autopar_team_pays_((double)(n) * 2e-05)))")
     rewritten = tmp_path / "issue10.autopar.c"
     rewritten.write_bytes(made.rewritten)
     expected = _build_and_run("gcc", original, tmp_path / "serial", openmp=False)
@@ -377,11 +379,16 @@ def test_a_work_threshold_chooses_between_the_parallel_loop_and_a_serial_copy(tm
     original.write_text(VERSIONED)
     made = transform_file(str(original), share_regions=False)  # each sweep its own region
     text = made.rewritten.decode()
-    assert made.parallel_loops == 3 and len(made.edits) == 4  # the first loop has a constant trip count
-    first = re.search(r"\n( +)if \((n - 2 > \d+)\) \{\n +#pragma omp parallel for\n +for \(i = 1;", text)
+    # the first loop has a constant trip count; the others' conditions call the start-up gate, defined
+    # once above the function
+    assert made.parallel_loops == 3 and len(made.edits) == 5 and text.count("#define AUTOPAR_TEAM_GATE_") == 1
+    assert text.index("#define AUTOPAR_TEAM_GATE_") < text.index("int main")
+    first = re.search(r"\n( +)if \(\(n - 2 > \d+\) && \(autopar_team_pays_\(\(double\)\(n - 2\) \* [\d.e-]+\)\)\) \{\n"
+                      r" +#pragma omp parallel for\n +for \(i = 1;", text)
     assert first, text
     assert "} else { /* autopar: off (the serial version of the loop above) */\n        for (i = 1;" in text
-    assert re.search(r"#pragma omp parallel for if\(n - 2 > \d+\)\n +for \(int j = 1; j < n - 1; j\+\+\) \{\n#ifndef", text)
+    assert re.search(r"#pragma omp parallel for if\(\(n - 2 > \d+\) && \(autopar_team_pays_\(.*\)\)\)\n"
+                     r" +for \(int j = 1; j < n - 1; j\+\+\) \{\n#ifndef", text)
     rewritten = tmp_path / "v2.c"
     rewritten.write_bytes(made.rewritten)
     again = transform_file(str(rewritten), share_regions=False)
@@ -420,8 +427,9 @@ def test_line_directives_of_a_versioned_loop_point_at_the_original_lines(tmp_pat
                       "    int r = 2;\n"
                       "}\n")
     made = transform_file(str(source))
-    assert made.parallel_loops == 1 and len(made.edits) == 2
+    assert made.parallel_loops == 1 and len(made.edits) == 3  # and the start-up gate's definition
     compiled = with_line_directives(made.source, made.edits, "w.c").decode()
+    assert "#endif\n\n#line 2\nvoid f(int n) {" in compiled
     copies = [m.start() for m in re.finditer(r"#line 4\n    for \(i = 1;", compiled)]
     assert len(copies) == 2 and "}\n#line 6\n int q = 1;\n    int r = 2;" in compiled
 
@@ -442,7 +450,10 @@ def test_a_time_loop_of_parallel_sweeps_shares_one_region(tmp_path):
     text = made.rewritten.decode()
     shared = re.findall(r"\n    if \(([^\n]*)\) \{\n    #pragma omp parallel\n    for \(int (\w) = 0;", text)
     assert [variable for _, variable in shared] == ["t", "t", "r"], text
-    assert re.fullmatch(r"\(n - 2 > \d+\) && \(n - 2 > \d+\)", shared[0][0])
+    # one gate for the region: its sweeps' work times the time steps
+    assert re.fullmatch(r"\(n - 2 > \d+\) && \(n - 2 > \d+\) && \(autopar_team_pays_\(\(double\)\(steps\) \* "
+                        r"\(\(double\)\(n - 2\) \* [\d.e-]+\) \+ \(double\)\(steps\) \* \(\(double\)\(n - 2\) \* [\d.e-]+\)\)\)",
+                        shared[0][0]), shared[0][0]
     assert text.count("#pragma omp for") == 8 and "        #pragma omp for reduction(+: s)\n" in text
     old_c = text[text.index("void old_c_counters"):text.index("double statement_between")]
     assert "    #pragma omp parallel private(t)\n    for (t = 0;" in old_c, old_c
@@ -480,7 +491,7 @@ def test_a_versioned_unbraced_body_gets_a_block_and_a_loop_hint_keeps_its_loop_u
                       "}\n")
     made = transform_file(str(source))
     text = made.rewritten.decode()
-    assert "    if (c)\n        { if (n > " in text and text.count("} }\n") == 1
+    assert "    if (c)\n        { if ((n > " in text and text.count("} }\n") == 1
     skipped = [l for l in made.report.loops if l.line == 7][0]
     assert not skipped.parallel and "`#pragma GCC ivdep` sits on the loop" in skipped.reasons[0]
     rewritten = tmp_path / "d2.c"
@@ -497,9 +508,9 @@ def test_export_fixes_puts_every_edit_of_a_versioned_loop_in_one_diagnostic(tmp_
     source = tmp_path / "e.c"
     source.write_text("void f(double *restrict a, int n) {\n    for (int i = 0; i < n; i++)\n        a[i] = 0;\n}\n")
     made = transform_file(str(source))
-    assert len(made.edits) == 2
+    assert len(made.edits) == 3  # and the definition of the start-up gate its condition calls
     diagnostics = fixes_document([(str(source), made.edits)])["Diagnostics"]
-    assert len(diagnostics) == 1
+    assert len(diagnostics) == 1 and len(diagnostics[0]["DiagnosticMessage"]["Replacements"]) == 3
     message = diagnostics[0]["DiagnosticMessage"]
     assert message["Message"] == ("loop can run in parallel: #pragma omp parallel for "
                                   "(versioned: a serial copy runs otherwise)")
@@ -634,3 +645,55 @@ def test_overloads_and_unsafe_constants_get_no_specialized_copy(tmp_path):
                  "int main(void) { f(100000 / 8, 0); return 0; }\n")
     made = transform_file(str(c))
     assert "pad" not in made.analysis.tu.constant_arguments.get("f", {})
+
+
+GATED = r"""#include <stdio.h>
+#include <stdlib.h>
+static double a[1000000];
+static void scale(double *restrict x, int n) {
+    for (int i = 0; i < n; i++)
+        x[i] = x[i] * 0.5 + 1.0;
+}
+int main(int argc, char **argv) {
+    int n = argc > 2 ? atoi(argv[1]) : 1, calls = argc > 2 ? atoi(argv[2]) : 1, c;
+    for (c = 0; c < calls; c++)
+        scale(a, n);
+    printf("%.17g %.17g\n", a[0], a[n - 1]);
+#ifdef AUTOPAR_TEAM_GATE_
+    fprintf(stderr, "%g\n", autopar_team_work_);
+#endif
+    return 0;
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("std", ["-std=c99", "-std=c11"])
+def test_regions_wait_until_their_work_pays_for_starting_the_team(tmp_path, std):
+    """The start-up gate: a loop above its work threshold still runs serially until the work of the
+    calls that asked adds up to one team start (the builtin model: 100 µs, 3 units per iteration, so
+    33,333 iterations), then in parallel from then on, without counting any more. The output is the
+    serial program's either way, and the gate compiles cleanly under -Wall -Wextra -pedantic."""
+    from autopar.transform import transform_file
+
+    original = tmp_path / "g.c"
+    original.write_text(GATED)
+    made = transform_file(str(original))
+    rewritten = tmp_path / "g2.c"
+    rewritten.write_bytes(made.rewritten)
+    assert "autopar_team_pays_((double)(n) * 3e-05)" in made.rewritten.decode()
+    runs = {"10000 2": "0.6", "10000 4": "1.2", "100000 3": "3"}  # shares added: 0.3 per 10,000
+    outputs: dict[str, list[str]] = {}
+    for source, flags in ((original, []), (rewritten, ["-fopenmp"])):
+        exe = tmp_path / source.stem
+        built = subprocess.run(["gcc", std, "-O2", "-Wall", "-Wextra", "-pedantic", "-Werror", *flags,
+                                str(source), "-o", str(exe)], capture_output=True, text=True)
+        assert built.returncode == 0, built.stderr
+        for arguments in runs:
+            ran = subprocess.run([str(exe), *arguments.split()], capture_output=True, text=True, timeout=60,
+                                 env={**__import__("os").environ, "OMP_NUM_THREADS": "4"})
+            assert ran.returncode == 0
+            outputs.setdefault(arguments, []).append((ran.stdout, ran.stderr.strip()))
+    for arguments, total in runs.items():
+        (serial, nothing), (parallel, shares) = outputs[arguments]
+        assert serial == parallel and nothing == "" and shares == total

@@ -15,7 +15,7 @@ import yaml
 from autopar.cli import main
 from rewrites import without_autopar_lines
 from autopar.fixes import load_fixes
-from autopar.rewrite import apply_edits
+from autopar.rewrite import TEAM_GATE_DEFINITION, apply_edits
 
 ROOT = Path(__file__).resolve().parent.parent
 MATMUL = ROOT / "benchmarks" / "examples" / "matmul.c"
@@ -48,9 +48,12 @@ def test_no_versioning_writes_one_pragma_line_with_an_if_clause(work, capfdbinar
     original = (work / "matmul.c").read_bytes()
     assert main(["rewrite", "--no-versioning", "matmul.c"]) == 0
     out = capfdbinary.readouterr().out
-    kept = [line for line in out.split(b"\n") if not line.strip().startswith(b"#pragma omp")]
+    gate = TEAM_GATE_DEFINITION.encode()
+    assert out.count(gate) == 1
+    kept = [line for line in out.replace(gate, b"").split(b"\n") if not line.strip().startswith(b"#pragma omp")]
     assert b"\n".join(kept) == original and b"autopar: off" not in out
-    assert b"    #pragma omp parallel for if((double)(n) * (n) * (n) > 6666)\n    for (int i = 0;" in out
+    assert (b"    #pragma omp parallel for if(((double)(n) * (n) * (n) > 6666) && "
+            b"(autopar_team_pays_((double)(n) * (n) * (n) * 3e-05)))\n    for (int i = 0;") in out
 
 
 def test_in_place_is_idempotent_and_keeps_a_backup(work):
@@ -128,13 +131,15 @@ def test_matmul_gets_pragmas_and_still_computes_the_same(work, capfdbinary):
     assert main(["rewrite", "-i", "--report", "report.json", "matmul.c"]) == 0
     text = (work / "matmul.c").read_text()
     lines = text.splitlines()
-    followers = [lines[i + 1].strip() for i, line in enumerate(lines) if line.strip().startswith("#pragma omp")]
+    followers = [lines[i + 1].strip() for i, line in enumerate(lines)
+                 if line.strip().startswith("#pragma omp") and "omp atomic" not in line]  # the gate's atomics
     assert followers and all(f.startswith("for (") for f in followers)
     report = json.loads((work / "report.json").read_text())
     parallel = {loop["function"] for loop in report["files"][0]["loops"] if loop["parallel"]}
     assert {"matmul", "matmul_restrict", "dot"} <= parallel and "prefix_sum" not in parallel
     # the work threshold chooses between the parallel loop and a serial copy of it
-    assert ("    if ((double)(n) * (n) * (n) > 6666) {\n    #pragma omp parallel for\n    for (int i = 0; i < n; i++)\n"
+    assert ("    if (((double)(n) * (n) * (n) > 6666) && (autopar_team_pays_((double)(n) * (n) * (n) * 3e-05))) {\n"
+            "    #pragma omp parallel for\n    for (int i = 0; i < n; i++)\n"
             "        for (int j") in text
     assert "    } else { /* autopar: off (the serial version of the loop above) */\n    for (int i = 0; i < n; i++)" in text
     for name, source in (("serial", MATMUL), ("parallel", work / "matmul.c")):
@@ -177,6 +182,7 @@ def test_opt_out_and_omp_regions_are_left_alone(work, capfdbinary):
     assert main(["rewrite", "o.c", "--report", "o.json"]) == 0
     out = capfdbinary.readouterr().out
     # only c() may change (when the analysis proves it); a() and b() never
+    out = out.replace(TEAM_GATE_DEFINITION.encode(), b"")
     assert out[:out.index(b"void c(")] == source[:source.index(b"void c(")]
     loops = {loop["function"]: loop for loop in json.loads((work / "o.json").read_text())["files"][0]["loops"]}
     assert not loops["a"]["parallel"] and not loops["b"]["parallel"]
@@ -190,4 +196,5 @@ def test_utf8_bom_tabs_and_no_final_newline_through_the_front_end(work, capfdbin
     out = capfdbinary.readouterr().out
     assert _without_pragma_lines(out) == source
     if out != source:  # the analysis proves the loop parallel: the pragma is tab-indented
-        assert b"\n\tif (n > 10000) {\n\t#pragma omp parallel for\n\tfor (int i" in out
+        assert b"\n\tif ((n > 10000) && (autopar_team_pays_((double)(n) * 2e-05))) {\n\t#pragma omp parallel for\n\tfor (int i" in out
+        assert out.startswith("\ufeff/* café € */\n".encode() + TEAM_GATE_DEFINITION.encode() + b"void f(")

@@ -25,7 +25,7 @@ sys.path.insert(0, str(HERE.parent.parent))
 
 from autopar.ir import TranslationUnit  # noqa: E402
 from autopar.pipeline import FileAnalysis, analyze_file  # noqa: E402
-from autopar.plan import Plan  # noqa: E402
+from autopar.plan import Decision, Plan  # noqa: E402
 from autopar.rewrite import apply_edits, plan_rewrite, render_pragma  # noqa: E402
 from autopar.verify import without_threshold  # noqa: E402
 
@@ -81,6 +81,10 @@ def check_expectations(result: FileResult, table: dict[str, dict]) -> None:
                                    f"{[reports[l.id].reasons[:1] for l in nest]}")
             continue
         got = reports[par[0].id]
+        # the decision, without the start-up gate every threshold gets (tested in test_rewrite.py)
+        plan = next((d.plan for d in fa.decisions if d.plan and d.plan.loop_id == par[0].id), None)
+        if plan is not None and plan.startup_work:
+            got = got.model_copy(update={"pragma": render_pragma(plan.model_copy(update={"startup_work": None}))})
         if any(reports[l.id].induction_variable != want["loop"] for l in par):
             result.failures.append(f"{where}: pragma on loop {got.induction_variable}, expected {want['loop']}")
         if "pragma" in want and got.pragma != want["pragma"]:
@@ -99,13 +103,13 @@ def check_expectations(result: FileResult, table: dict[str, dict]) -> None:
 
 
 def apply_plans(source: str, tu: TranslationUnit, plans: list[Plan]) -> str:
-    """Insert each plan's pragma line above its loop (the simplest rewrite, enough for testing)."""
-    lines = source.splitlines(keepends=True)
-    for plan in sorted(plans, key=lambda p: -tu.loop(p.loop_id).line):
-        loop = tu.loop(plan.loop_id)
-        indent = loop.indentation or re.match(r"\s*", lines[loop.line - 1]).group(0)
-        lines.insert(loop.line - 1, f"{indent}{render_pragma(plan)}\n")
-    return "".join(lines)
+    """Each plan's pragma line above its loop, conditions as if() clauses (the simplest rewrite),
+    and the start-up gate's definition where a condition calls it."""
+    data = source.encode()
+    decisions = [Decision(root_loop_id=plan.loop_id, plan=plan) for plan in plans]
+    planned = plan_rewrite(data, tu, decisions, versioning=False, share_regions=False)
+    assert not planned.skipped, planned.skipped
+    return apply_edits(data, planned.edits).decode()
 
 
 def _run(cmd: list[str], env: Optional[dict] = None, timeout: int = 120) -> subprocess.CompletedProcess:
