@@ -21,7 +21,7 @@ from autopar.deps import (ISL_LOCK, AccessModel, Analysis, Edge, ObjectModel, co
                           wrap_problem)
 from autopar import machine
 from autopar import reasons as R
-from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
+from autopar.ir import CallEffect, Loop, ReductionOp, Storage, TranslationUnit
 from autopar.plan import Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule
 from autopar.scalars import ScalarClasses, classify
 from autopar.specialize import constant_parameters
@@ -47,6 +47,8 @@ class Legality:
     classes: Optional[ScalarClasses] = None
     private_arrays: list[str] = field(default_factory=list)
     lastprivate_arrays: list[str] = field(default_factory=list)
+    # array sections reduced like scalars (`hist[k]++` over the loop): operator -> sections
+    reduction_arrays: dict[str, list[str]] = field(default_factory=dict)
     alias_check: Optional[str] = None
     analysis: Optional[Analysis] = None
     structural: bool = True  # False when the loop cannot carry a pragma at all (not only deps)
@@ -241,6 +243,49 @@ def _privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[st
     return "lastprivate" if _writes_whole_array(obj, writes) else None
 
 
+# Each thread keeps a private copy of a reduced array (on its stack with gcc), initializes it and adds
+# it into the shared one once per region entry: only small arrays, so the copies stay cheap.
+ARRAY_REDUCTION_LIMIT = 4096  # elements
+_INTEGER_TYPE = re.compile(r"(const\s+|volatile\s+)*((un)?signed\s+)?(char|short|int|long|long\s+long)(\s+int)?"
+                           r"|(const\s+)?(u?int(8|16|32|64)_t|size_t|unsigned|signed)")
+
+
+def _reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, carried, private: set[str]) -> dict:
+    """Object key -> (operator, section) for each declared array whose every access in `loop` updates
+    an element with one reduction operator (`hist[k]++`, `y[j] += v` where v does not read y): the
+    dependences those updates carry are a reduction's, and `reduction(op: a[:n])` gives each thread
+    its own copy. Integer elements only, so that the result is exact in any order."""
+    found: dict[str, tuple[str, str]] = {}
+    keys = {o for e in carried if e.alias is None for o in _edge_objects(an, e)} - private
+    for key in sorted(keys):
+        obj = an.model.objects[key]
+        dims = obj.base.array_dims
+        if obj.kind != "array" or len(dims) != 1 or dims[0] is None or not dims[0].strip().isdigit() or \
+                int(dims[0]) > ARRAY_REDUCTION_LIMIT or declared_inside(obj.base, loop):
+            continue
+        if obj.base.storage == Storage.PARAMETER or obj.path != obj.base.name:
+            continue  # a parameter's declared size binds no caller; a member is not a name to shadow
+        ops = {m.access.update for m in obj.accesses}
+        element = obj.accesses[0].access.element_type.strip() if obj.accesses else ""
+        if len(ops) != 1 or None in ops or not _INTEGER_TYPE.fullmatch(element):
+            continue
+        if _calls_may_see(tu, loop, obj.base.name):
+            continue  # a called function would see the shared array, not the thread's copy
+        found[key] = (ops.pop(), f"{obj.path}[:{int(dims[0])}]")
+    return found
+
+
+def _calls_may_see(tu: TranslationUnit, loop: Loop, name: str) -> bool:
+    """Whether a function the loop calls may read or write the global `name` (unknown ones may)."""
+    for call in _calls(tu, loop):
+        summary = call.summary or tu.functions.get(call.callee)
+        if call.effect == CallEffect.PURE:
+            continue
+        if summary is None or name in summary.reads_globals or name in summary.writes_globals:
+            return True
+    return False
+
+
 def _writes_whole_array(obj: ObjectModel, writes) -> bool:
     """Whether the unconditional writes of every single iteration of the analysed loop cover every
     element of the declared array (then lastprivate copies out exactly what the serial loop leaves)."""
@@ -293,13 +338,18 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
         kind = _privatizable(ctx, loop, obj)
         if kind:
             arrays[key] = kind
+    reduced = _reduced_arrays(tu, loop, an, carried, set(arrays))
+    for key, (op, section) in sorted(reduced.items()):
+        out.reduction_arrays.setdefault(op, []).append(section)
+        out.notes.append(R.Reason(f"every access to {an.model.objects[key].path} updates an element with {op}: "
+                                  f"reduction({op}: {section})", R.ARRAY_REDUCTION))
     alias_pairs: set[tuple[str, str]] = set()
     for edge in carried:
         objs = _edge_objects(an, edge)
         if edge.alias is not None:
             alias_pairs.add(edge.alias)
             continue
-        if objs and all(o in arrays for o in objs):
+        if objs and all(o in arrays or o in reduced for o in objs):
             continue
         out.blockers.append(R.Reason(edge.reason, edge.code or R.carried(edge.kind)))
     if alias_pairs:
@@ -653,8 +703,11 @@ def base_plan(ctx: NestContext, loop: Loop) -> Plan:
     classes = legal.classes
     private = list(classes.private) + list(legal.private_arrays)
     lastprivate = list(classes.lastprivate) + list(legal.lastprivate_arrays)
+    merged: dict[ReductionOp, list[str]] = {op: list(names) for op, names in classes.reductions.items()}
+    for op, sections in legal.reduction_arrays.items():
+        merged.setdefault(ReductionOp(op), []).extend(sections)
     reductions = [Reduction(op=op, variables=sorted(names)) for op, names in
-                  sorted(classes.reductions.items(), key=lambda kv: list(type(kv[0])).index(kv[0]))]
+                  sorted(merged.items(), key=lambda kv: list(ReductionOp).index(kv[0]))]
     return Plan(loop_id=loop.id, private=sorted(private), lastprivate=sorted(lastprivate),
                 reductions=reductions, alias_check=legal.alias_check,
                 proof=Proof.RUNTIME_CHECK if legal.alias_check else Proof.STATIC)
@@ -682,7 +735,8 @@ def _summary(tu: TranslationUnit, plan: Plan) -> str:
 
 def _simd_ok(ctx: NestContext, loop: Loop) -> bool:
     legal = ctx.legality(loop)
-    if loop.children or legal.alias_check or legal.private_arrays or legal.lastprivate_arrays:
+    if loop.children or legal.alias_check or legal.private_arrays or legal.lastprivate_arrays or \
+            legal.reduction_arrays:
         return False
     for call in _calls(ctx.tu, loop):
         if call.effect != CallEffect.PURE:
@@ -932,6 +986,16 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
             else:
                 private_objects.add(key)
 
+    # arrays the plan reduces: each must be one the analysis finds reducible, with the same operator
+    sections = {name: r.op.value for r in plan.reductions for name in r.variables if "[" in name}
+    reducible = _reduced_arrays(tu, loop, an, [e for l in collapsed for e in an.graph.carried_by(l.id)],
+                                private_objects)
+    reduced_objects = {key for key, (op, section) in reducible.items() if sections.get(section) == op}
+    for section, op in sorted(sections.items()):
+        if (op, section) not in reducible.values():
+            problems.append(f"{section} is not an array that every access updates with {op}: it cannot be "
+                            f"reduced")
+
     # dependences carried by any parallel loop
     alias_pairs: set[tuple[str, str]] = set()
     for l in collapsed:
@@ -940,7 +1004,7 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
                 alias_pairs.add(edge.alias)
                 continue
             objs = _edge_objects(an, edge)
-            if objs and all(o in private_objects for o in objs):
+            if objs and all(o in private_objects or o in reduced_objects for o in objs):
                 continue
             problems.append(edge.reason)
             arrays = [an.model.objects[o] for o in objs if an.model.objects[o].kind == "array"
@@ -980,7 +1044,7 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
     known = {u.variable.name for u in loop.scalars} | {o.path for o in an.model.objects.values()}
     collapsed_ivs = {l.canonical.induction_variable for l in collapsed if l.canonical}
     for name in sorted(clause_of):
-        if name not in known:
+        if name not in known and name not in sections:
             problems.append(f"{name} is not used in the loop")
     for name in classes.private:
         got = clause_of.get(name, [])

@@ -124,7 +124,12 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
         return check
     tu = result.analysis.tu
     reported = {r.id: r for r in result.report.loops}
+    edits_of: dict[str, int] = {}
     for edit in result.edits:
+        edits_of[edit.loop_id] = edits_of.get(edit.loop_id, 0) + 1
+    for edit in result.edits:
+        if edit.pragma is None:
+            continue  # the closing part of a plan written around its loop (an array reduction's copies)
         loop = tu.loop(edit.loop_id)
         loop_report = reported.get(loop.id)
         rule = SIMD if (edit.pragma or "").startswith("#pragma omp simd") else MISSED
@@ -132,10 +137,13 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
             trip, symbolic = trip_count(tu, loop)
             if (not symbolic and trip < thresholds[0]) or work(tu, loop) < thresholds[1]:
                 continue
+        # a plan written as code around the loop (autopar.thread_copies) is no one-line fix: `rewrite` makes it
+        one_line = edits_of[edit.loop_id] == 1
         check.findings.append(Finding(
             rule=rule, path=path, line=loop.line, column=loop.column, loop_id=loop.id,
-            function=loop.function, pragma=edit.pragma, fix_start_line=loop.line, fix_end_line=loop.line,
-            fix_text=edit.text, fix_description=f"Insert `{edit.pragma}`",
+            function=loop.function, pragma=edit.pragma, fix_start_line=loop.line if one_line else None,
+            fix_end_line=loop.line if one_line else None, fix_text=edit.text if one_line else None,
+            fix_description=f"Insert `{edit.pragma}`" if one_line else None,
             message=_missed_message(loop, edit.pragma or "", loop_report.proof if loop_report else None),
             reasons=loop_report.reasons if loop_report else [],
             codes=loop_report.codes if loop_report else []))

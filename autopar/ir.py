@@ -100,6 +100,9 @@ class Access(BaseModel):
     statement: int  # order of the enclosing statement in the function (0-based), for ordering
     enclosing_loops: list[str]  # ids of all enclosing `for` loops in the function, outermost first
     conditional: bool = False  # executes under an if/?:/&&/|| inside the innermost enclosing loop
+    # the access is the element a statement updates, `a[k] op= v` or `a[k]++` (its value unused): the
+    # reduction operator that combines such updates ("+" for += -= ++ --; "*", "&", "|", "^")
+    update: Optional[str] = None
 
     @property
     def is_affine(self) -> bool:

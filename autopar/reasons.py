@@ -38,6 +38,7 @@ SUBSCRIPT_VARIANT = "subscript-variant"  # a subscript uses a scalar the loop ch
 SHAPE_MISMATCH = "shape-mismatch"
 DELINEARISE = "delinearise-failed"
 ALIAS = "alias"  # may alias, with ranges for a runtime check (a note, not a blocker)
+ARRAY_REDUCTION = "array-reduction"  # every access updates an element with one operator (a note)
 ALIAS_UNBOUNDED = "alias-unbounded"
 ALIAS_GLOBAL = "alias-global"
 # calls

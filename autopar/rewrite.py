@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from autopar.ir import Loop, TranslationUnit
 from autopar.plan import TEAM_GATE, Decision, Plan, Proof, Schedule
-from autopar import specialize
+from autopar import specialize, thread_copies
 from autopar.shared_regions import SharedRegion
 
 
@@ -108,6 +108,14 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
             pragma = pragma.replace("#pragma omp parallel for", "#pragma omp for", 1)
             result.edits.append(_pragma_line(source, loop, pragma))
             continue
+        if thread_copies.sections(plan):
+            edits = _with_thread_copies(source, tu, loop, plan, versioning)
+            if edits is None:
+                result.skipped[loop.id] = ("not edited: the end of the loop cannot be told from the source, "
+                                           "which its array reduction's code needs")
+            else:
+                result.edits.extend(edits)
+            continue
         if versioning and (plan.if_condition or plan.specialize) and _copyable(loop):
             result.edits.extend(_versioned(source, loop, render_pragma(plan.unconditional()), plan.if_condition,
                                            plan.specialize))
@@ -133,6 +141,26 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
     result.edits.extend(_gate_definition(source, at) for at in _gate_definitions_needed(source, gated))
     result.edits.sort(key=lambda edit: edit.offset)
     return result
+
+
+def _with_thread_copies(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan,
+                        versioning: bool) -> Optional[list[Edit]]:
+    """A plan that reduces array sections, written with per-thread copies (autopar.thread_copies):
+    versioned when it has a condition and the loop can be copied, else the condition is the region's
+    if() clause. None when the loop's end is unknown."""
+    if loop.end_offset is None:
+        return None
+    found = thread_copies.sections(plan)
+    types = {a.base.name: a.element_type for a in loop.accesses if a.base.name in {s.name for s in found}}
+    worksharing = render_pragma(thread_copies.without_sections(plan).unconditional())
+    worksharing = worksharing.replace("#pragma omp parallel for", "#pragma omp for", 1)
+    start = _line_start(source, loop.offset)
+    indentation = source[start:loop.offset].decode("utf-8", "surrogateescape")
+    eol = _line_ending(source, start)
+    versioned = versioning and plan.if_condition is not None and _copyable(loop)
+    copies = thread_copies.render(found, types, worksharing, indentation, eol,
+                                  None if versioned else plan.if_condition)
+    return _versioned(source, loop, render_pragma(plan), plan.if_condition if versioned else None, copies=copies)
 
 
 def _gated(source: bytes, tu: TranslationUnit, plan: Plan, team_gate: bool, gated: set[int]) -> Plan:
@@ -254,7 +282,8 @@ def _copyable(loop: Loop) -> bool:
 
 
 def _versioned(source: bytes, loop: Loop, pragma: str, condition: Optional[str],
-               constants: Optional[dict[str, str]] = None) -> list[Edit]:
+               constants: Optional[dict[str, str]] = None,
+               copies: Optional[thread_copies.ThreadCopies] = None) -> list[Edit]:
     """A plan with an if() condition written as a choice in the source: the parallel loop when the
     condition holds, else a serial copy of the loop. An if() clause that is false still enters the
     OpenMP runtime (a fraction of a microsecond per entry); a plain `if` costs one comparison. The copy
@@ -266,6 +295,9 @@ def _versioned(source: bytes, loop: Loop, pragma: str, condition: Optional[str],
         if (condition) {
         if (pool == 2) { #pragma ... <the loop with 2 for pool> } else { #pragma ... <the loop> }
         } else { <serial copy> }
+
+    With `copies` (autopar.thread_copies), the parallel loop is written with per-thread copies of its
+    reduced arrays instead of the one pragma line; without a condition, that alone (no serial copy).
     """
     start = _line_start(source, loop.offset)
     eol = _line_ending(source, start)
@@ -282,10 +314,10 @@ def _versioned(source: bytes, loop: Loop, pragma: str, condition: Optional[str],
         opening += f"if ({specialize.condition(constants)}) {{{eol}{indentation}{pragma}{eol}"
         opening_marks.append((len(opening), loop.line))
         opening += f"{indentation}{specialize.substitute(source, loop, constants)}{eol}{indentation}}} else {{{eol}{indentation}"
-    opening += f"{pragma}{eol}"
+    opening += copies.opening[len(indentation):] if copies else f"{pragma}{eol}"
     if opening_marks:
         opening_marks.append((len(opening), loop.line))
-    closing, closing_marks = "", []
+    closing, closing_marks = copies.closing if copies else "", []
     if constants:
         closing += f"{eol}{indentation}}}"
     if condition:

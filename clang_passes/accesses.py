@@ -37,6 +37,23 @@ def _same_element(pointer_decl, root_decl) -> bool:
     return _unqualified(pointer_decl.type.get_canonical().get_pointee()) == _unqualified(element)
 
 
+_UPDATE_OPS = {"+=": "+", "-=": "+", "*=": "*", "&=": "&", "|=": "|", "^=": "^"}
+
+
+def _value_unused(node: Node) -> bool:
+    """An assignment or increment that is a statement of its own, so only its effect on the element
+    counts: in a block, or the body of an if, else, for or while (not a condition, an initializer
+    or a return value)."""
+    parent = node.parent
+    if parent is None:
+        return False
+    if parent.kind == K.COMPOUND_STMT:
+        return True
+    if parent.kind in (K.FOR_STMT, K.WHILE_STMT):
+        return node is parent.children[-1]
+    return parent.kind == K.IF_STMT and node is not parent.children[0]
+
+
 class _This:
     """The implicit or explicit `this` of a method, as the root of `this->x[i]`."""
 
@@ -113,13 +130,14 @@ class AccessCollector:
                 children = expression_children(node)
                 if len(children) == 2:
                     self._visit(children[1])
-                    self._lvalue(children[0], read=op != "=", write=True)
+                    update = _UPDATE_OPS.get(op) if _value_unused(node) else None
+                    self._lvalue(children[0], read=op != "=", write=True, update=update)
                     return
         elif kind == K.UNARY_OPERATOR:
             op = node.unary_op
             children = expression_children(node)
             if op in INC_DEC and children:
-                self._lvalue(children[0], read=True, write=True)
+                self._lvalue(children[0], read=True, write=True, update="+" if _value_unused(node) else None)
                 return
             if op == "&" and children:
                 self._lvalue(children[0], read=False, write=False)
@@ -215,7 +233,7 @@ class AccessCollector:
         chain.root_indexed = True
         return chain, True
 
-    def _lvalue(self, expr: Node, read: bool, write: bool) -> None:
+    def _lvalue(self, expr: Node, read: bool, write: bool, update: Optional[str] = None) -> None:
         chain = self._decompose(expr)
         if chain is None or not chain.memory:
             for child in expr.children:
@@ -229,9 +247,9 @@ class AccessCollector:
         if top.cursor.type.get_canonical().kind in ARRAY_TYPES:
             return  # `a[i]` of a 2-D array used as a pointer: an address, not an element
         if read:
-            self._emit(top, chain, False)
+            self._emit(top, chain, False, update=update)
         if write:
-            self._emit(top, chain, True)
+            self._emit(top, chain, True, update=update)
 
     def _decompose(self, expr: Node) -> Optional[_Chain]:
         chain = _Chain()
@@ -454,7 +472,7 @@ class AccessCollector:
     # ------------------------------------------------------------------------------------ the record
 
     def _emit(self, top: Node, chain: _Chain, is_write: bool, text: Optional[str] = None,
-              conditional: bool = False) -> None:
+              conditional: bool = False, update: Optional[str] = None) -> None:
         enclosing, in_branch = self.contexts.get(id(top), ((), False))
         conditional = conditional or in_branch
         if not enclosing:
@@ -516,7 +534,7 @@ class AccessCollector:
             id=f"a{self.counter}", base=variable, path=variable.name + "".join(chain.path), is_write=is_write,
             subscripts=subscripts, element_type=top.cursor.type.spelling, text=text,
             line=location.line, column=location.column, statement=top.stmt,
-            enclosing_loops=[info.loop.id for info in enclosing], conditional=conditional,
+            enclosing_loops=[info.loop.id for info in enclosing], conditional=conditional, update=update,
         ))
         self.counter += 1
 

@@ -113,6 +113,8 @@ def pragma_kinds(pragma: str, proof: Optional[str]) -> list[str]:
         kinds.append(f"collapse({collapse.group(1)})")
     for op in _REDUCTION.findall(pragma):
         kinds.append(f"reduction {op.strip()}")
+    if "[:" in pragma:
+        kinds.append("array reduction")
     if "lastprivate(" in pragma:
         kinds.append("lastprivate")
     if proof == "runtime-check":

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 5
+VERSION = 6
 
 # (C type, printf conversion, cast for printing, signed, width in bits)
 TYPES = {
@@ -47,7 +47,7 @@ REDUCTION_OPS = ["+", "*", "&", "|", "^", "&&", "||", "min", "max"]
 
 
 def is_signed(ctype: str) -> bool:
-    return TYPES[ctype][2]
+    return TYPES[ctype][2] if ctype in TYPES else True  # double (t_histogram's near miss)
 
 
 @dataclass
@@ -56,6 +56,9 @@ class Array:
     ctype: str
     dims: tuple[int, ...]
     where: str  # global | local
+    # other templates may read and write it: its values stay small (store() bounds them), so that
+    # their arithmetic cannot overflow; t_histogram's arrays wrap and are only checksummed
+    shared: bool = True
 
     @property
     def size(self) -> int:
@@ -129,14 +132,14 @@ class LoopProgram:
             self.body.append(f"            {array.name}[i][j] = {self.store(array.ctype, value)};")
 
     def array_1d(self, min_size: int = 1) -> Array:
-        fits = [a for a in self.arrays if len(a.dims) == 1 and a.size >= min_size]
+        fits = [a for a in self.arrays if a.shared and len(a.dims) == 1 and a.size >= min_size]
         if fits and self.chance(0.75):
             return self.rng.choice(fits)
         size = max(min_size, self.rng.choice([16, 100, 1000, 3000, 8000, 8000, 20000]))
         return self.new_array((size,))
 
     def array_2d(self, square: bool = False) -> Array:
-        fits = [a for a in self.arrays if len(a.dims) == 2 and (not square or a.dims[0] == a.dims[1])]
+        fits = [a for a in self.arrays if a.shared and len(a.dims) == 2 and (not square or a.dims[0] == a.dims[1])]
         if fits and self.chance(0.6):
             return self.rng.choice(fits)
         r = self.rng.choice([2, 3, 8, 30, 64, 120, 200])  # few rows: a collapse(2) candidate
@@ -480,7 +483,7 @@ class LoopProgram:
     def t_pointer(self) -> None:
         """A helper function over pointer parameters, called on disjoint or overlapping arrays."""
         x = self.array_1d(min_size=8)
-        same_type = [a for a in self.arrays if len(a.dims) == 1 and a.ctype == x.ctype]
+        same_type = [a for a in self.arrays if a.shared and len(a.dims) == 1 and a.ctype == x.ctype]
         y = self.rng.choice(same_type)
         name = self.fresh("k")
         t = x.ctype
@@ -610,8 +613,38 @@ class LoopProgram:
             self.body.append(f"            {reduction} += {a.name}[{r}];")
         self.body.append("    }")
 
+    def t_histogram(self) -> None:
+        """Updates of a small array at computed indices, `h[key[i] % m] op= v` (an array reduction,
+        written with per-thread copies), or a near miss that must stay serial: the element also read,
+        two operators on one array, floating-point elements, an array too large to copy."""
+        src, other = self.array_1d(), self.array_1d()
+        size = min(src.size, other.size)
+        miss = self.rng.choice(["", "", "", "read", "two_ops", "float", "large"])
+        cells = 5000 if miss == "large" else self.rng.choice([8, 16, 64, 256, 1000])
+        op = self.rng.choice(["++", "--", "+=", "-="] if miss == "float" else
+                             ["++", "--", "+=", "-=", "|=", "^=", "&=", "*="])
+        # wrapping arithmetic only: *= on a signed element would overflow (undefined)
+        ctype = "double" if miss == "float" else \
+            self.rng.choice(["unsigned", "unsigned long long", "unsigned short"] if op == "*=" else ELEMENT_TYPES)
+        hist = self.new_array((cells,), ctype=ctype)
+        hist.shared = False
+        iv = self.fresh("i")
+        slot = f"{hist.name}[(unsigned){src.name}[{iv}] % {cells}u]"
+        value = f"{other.name}[{iv}] % 7" if op != "*=" else self.rng.choice(["3u", "5u", "2u"])
+        update = f"{slot}{op};" if op in ("++", "--") else f"{slot} {op} {value};"
+        if ctype in ("unsigned char", "signed char", "short", "unsigned short") and op in ("+=", "-=", "++", "--"):
+            update = f"{slot} = ({ctype})({slot} {op[0]} {value if op in ('+=', '-=') else 1});"
+        body = [update]
+        if miss == "read":
+            body = [f"if ({slot} < {self.rng.randint(1, 9)})", f"    {update}"]
+        elif miss == "two_ops":
+            body = [update, f"{hist.name}[(unsigned){other.name}[{iv}] % {cells}u] *= 3u;"]
+        elif self.chance(0.3):
+            body = [f"if ({other.name}[{iv}] > {self.rng.randint(-50, 50)})", f"    {update}"]
+        self.emit_loop(iv, 0, size, body, size=size)
+
     TEMPLATES = {"map": 4, "reduction": 5, "lastprivate": 3, "unsigned": 2, "nest": 3, "row_reduction": 1,
-                 "serial": 3, "pointer": 2, "calls": 2, "stride": 1, "sweeps": 2, "window": 2}
+                 "serial": 3, "pointer": 2, "calls": 2, "stride": 1, "sweeps": 2, "window": 2, "histogram": 2}
 
     # ---------------------------------------------------------------------------------- program
 

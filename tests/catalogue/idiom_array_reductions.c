@@ -1,0 +1,123 @@
+/* Array reductions (issue 16, idiom 3): every access to a small declared array of integers updates
+   an element with one operator, so each thread can update a copy of its own and add it in at the
+   end. Near misses stay serial: an element read for anything else, floating-point elements, a
+   parameter's declared size, an array too large to copy, two operators, a call that sees it. */
+#include <stdio.h>
+
+#define N 20000
+int key[N], weight[N];
+int hist[256];
+unsigned bits[64], prod[16];
+long cnt[32];
+int colsum[32], grid[64][32];
+double fhist[64];
+int big[8192];
+
+static void cksi(const char *name, const int *a, int n) {
+    long s = 0;
+    // autopar: off
+    for (int i = 0; i < n; i++)
+        s += (long)a[i] * (i % 7 + 1);
+    printf("%s %ld\n", name, s);
+}
+
+void histogram(int n) {
+    for (int i = 0; i < n; i++)
+        hist[key[i] & 255]++;
+}
+
+/* three arrays, three operators; -= is a sum too */
+void several(int n) {
+    for (int i = 0; i < n; i++) {
+        bits[key[i] & 63] |= (unsigned)weight[i];
+        prod[key[i] & 15] *= 3u;
+        cnt[key[i] & 31] -= weight[i];
+    }
+}
+
+/* a local array: each thread's copy, then the shared one read after the loop */
+long local_counts(int n) {
+    long local[16] = {0};
+    for (int i = 0; i < n; i++)
+        local[key[i] % 16] += 2;
+    long s = 0;
+    for (int k = 0; k < 16; k++)
+        s = s * 3 + local[k];
+    return s;
+}
+
+/* column sums: the rows in parallel, each thread with its own colsum */
+void column_sums(void) {
+    for (int i = 0; i < 64; i++)
+        for (int j = 0; j < 32; j++)
+            colsum[j] += grid[i][j];
+}
+
+/* serial: the element is also read to decide */
+void read_too(int n) {
+    for (int i = 0; i < n; i++) {
+        if (hist[key[i] & 255] < 100)
+            hist[key[i] & 255]++;
+    }
+}
+
+/* serial: floating-point sums in another order round differently */
+void float_hist(int n) {
+    for (int i = 0; i < n; i++)
+        fhist[key[i] & 63] += 0.1;
+}
+
+/* serial: a parameter's declared size says nothing of the caller's array */
+void param_hist(int h[256], int n) {
+    for (int i = 0; i < n; i++)
+        h[key[i] & 255]++;
+}
+
+/* serial: too large to give each thread a copy */
+void big_hist(int n) {
+    for (int i = 0; i < n; i++)
+        big[key[i] % 8192]++;
+}
+
+/* serial: two operators on one array */
+void two_ops(int n) {
+    for (int i = 0; i < n; i++) {
+        cnt[key[i] & 31] += 1;
+        cnt[weight[i] & 31] *= 2;
+    }
+}
+
+static int peek(int k) { return hist[k]; }
+
+/* serial: a called function reads the shared array, not the thread's copy */
+int call_sees(int n) {
+    int s = 0;
+    for (int i = 0; i < n; i++) {
+        hist[key[i] & 255]++;
+        s += peek(i & 255);
+    }
+    return s;
+}
+
+int main(void) {
+    for (int i = 0; i < N; i++) {
+        key[i] = (i * 7919) % 1000;
+        weight[i] = i % 5;
+    }
+    for (int i = 0; i < 64; i++)
+        for (int j = 0; j < 32; j++)
+            grid[i][j] = (i * j) % 9;
+    for (int k = 0; k < 16; k++)
+        prod[k] = 1;
+    histogram(N); cksi("histogram", hist, 256);
+    several(N); printf("several %u %u %ld\n", bits[5] + bits[63], prod[3] + prod[15], cnt[7] + cnt[30]);
+    printf("local_counts %ld\n", local_counts(N));
+    column_sums(); cksi("column_sums", colsum, 32);
+    read_too(N); cksi("read_too", hist, 256);
+    float_hist(N); printf("float_hist %.12g\n", fhist[3] + fhist[60]);
+    param_hist(hist, N); cksi("param_hist", hist, 256);
+    big_hist(N); cksi("big_hist", big, 8192);
+    two_ops(N); printf("two_ops %ld\n", cnt[1] + cnt[31]);
+    printf("call_sees %d\n", call_sees(N));
+    return 0;
+}
