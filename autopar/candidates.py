@@ -709,7 +709,7 @@ def base_plan(ctx: NestContext, loop: Loop) -> Plan:
     reductions = [Reduction(op=op, variables=sorted(names)) for op, names in
                   sorted(merged.items(), key=lambda kv: list(ReductionOp).index(kv[0]))]
     return Plan(loop_id=loop.id, private=sorted(private), lastprivate=sorted(lastprivate),
-                reductions=reductions, alias_check=legal.alias_check,
+                reductions=reductions, alias_check=legal.alias_check, locations=list(classes.locations),
                 proof=Proof.RUNTIME_CHECK if legal.alias_check else Proof.STATIC)
 
 
@@ -725,6 +725,8 @@ def _summary(tu: TranslationUnit, plan: Plan) -> str:
             parts.append(f"{clause} {', '.join(names)}")
     for r in plan.reductions:
         parts.append(f"reduction {r.op.value} on {', '.join(r.variables)}")
+    for l in plan.locations:
+        parts.append(f"location reduction {'min' if l.comparison == '<' else 'max'} on {l.value} at {l.index}")
     parts.append(f"schedule {plan.schedule.value if plan.schedule else 'static'}")
     if plan.alias_check:
         parts.append("runtime alias check")
@@ -755,6 +757,10 @@ def plans_for(ctx: NestContext, loop: Loop) -> list[Plan]:
     threaded = base.model_copy(update={"threshold_check": threshold[0], "startup_work": threshold[1]}) \
         if threshold else base
     plans = [threaded]
+    if base.locations:
+        # a location reduction's tie-break needs each thread's iterations in order, in a region of
+        # its own: one static schedule, no collapse, no simd, no specialized copy
+        return plans + ([base] if threshold else [])
     chain = _collapse_chain(ctx, loop)
     for n in range(2, len(chain) + 2):
         plans.append(threaded.model_copy(update={"collapse": n}))
@@ -1038,6 +1044,14 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
     for r in plan.reductions:
         for name in r.variables:
             clause_of.setdefault(name, []).append(f"reduction({r.op.value})")
+    if plan.locations != classes.locations:
+        problems.append("the location reductions (argmin/argmax) are not those the analysis derives")
+    if plan.locations and (plan.collapse > 1 or plan.directive != Directive.PARALLEL_FOR or
+                           plan.schedule not in (None, Schedule.STATIC)):
+        problems.append("a location reduction needs a plain parallel for with a static schedule")
+    for location in plan.locations:
+        for name in (location.value, location.index):
+            clause_of.setdefault(name, []).append("location reduction")
     for name, clauses in sorted(clause_of.items()):
         if len(clauses) > 1:
             problems.append(f"{name} appears in more than one data-sharing clause: {', '.join(clauses)}")

@@ -17,6 +17,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, Field
 
+from autopar import thread_copies
 from autopar.ir import OmpPragma, TranslationUnit
 from autopar.report import REPORT_VERSION, FileReport
 from clang_passes.pragmas import parse_omp_pragma
@@ -176,6 +177,8 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     pragma = loop.existing_pragma or (span[2] if span else None)
     if not pragma or not _WORKSHARING.search(pragma):
         return None
+    if span and thread_copies.written_by_rewrite(source, span[0]):
+        return None  # rewrite's per-thread copies: the analysis proved the plan, the code is its rendering
     body = b"\n".join(source.splitlines()[loop.line - 1:loop.end_line])
     if _SYNCHRONIZED.search(body):
         return None

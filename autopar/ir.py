@@ -121,6 +121,17 @@ class ReductionOp(str, Enum):
     MIN = "min"
 
 
+class LocationReduction(BaseModel):
+    """`if (guard && x < best) { best = x; at = i; }` over the loop's iterations: the best value and
+    the iteration it came from, the serial tie-break kept (the first iteration wins). Names its two
+    scalars; the front end checks the loop touches them nowhere else."""
+
+    value: str  # `best`
+    index: str  # `at`, assigned the loop's own variable
+    comparison: Literal["<", ">"]  # x < best: the minimum; x > best: the maximum
+    increasing: bool  # the loop variable grows: ties go to the smaller index, else to the larger
+
+
 class ScalarUse(BaseModel):
     """How one scalar (non-array, non-pointee) variable is used inside one loop, nested loops included."""
 
@@ -318,6 +329,8 @@ class Loop(BaseModel):
     # byte offsets where the loop names each parameter that every call in the file passes one
     # constant (TranslationUnit.constant_arguments), when every such reference is spelled in place
     constant_parameter_uses: dict[str, list[int]] = Field(default_factory=dict)
+    # argmin/argmax updates directly in the body that use this loop's variable as the index
+    location_reductions: list[LocationReduction] = Field(default_factory=list)
     # byte offset where the file-scope declaration holding the loop's function starts (the
     # function, or its namespace, class or `extern "C"` block): a helper the rewrite needs goes there
     top_level_offset: Optional[int] = None

@@ -12,7 +12,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, Field
 
-from autopar.ir import ReductionOp
+from autopar.ir import LocationReduction, ReductionOp
 
 
 class Proof(str, Enum):
@@ -61,6 +61,9 @@ class Plan(BaseModel):
     # rewriter adds a copy of the parallel loop with those literals, chosen at run time
     # (autopar.specialize); the analysis derives them, and never for a `simd` plan
     specialize: dict[str, str] = Field(default_factory=dict)
+    # argmin/argmax pairs (derived by the analysis): each thread finds its share's best value and
+    # iteration, and the rewriter combines them with the serial tie-break (autopar.thread_copies)
+    locations: list[LocationReduction] = Field(default_factory=list)
 
     def unconditional(self) -> "Plan":
         """The plan without its runtime conditions (alias check, work threshold, start-up gate)."""

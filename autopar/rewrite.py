@@ -37,6 +37,9 @@ def render_pragma(plan: Plan) -> str:
         parts.append(f"schedule({plan.schedule.value}{chunk})")
     if plan.if_condition:
         parts.append(f"if({plan.if_condition})")
+    for location in plan.locations:  # no OpenMP clause says it: written as code (autopar.thread_copies)
+        kind = "argmin" if location.comparison == "<" else "argmax"
+        parts.append(f"/* {kind}: {location.value} at {location.index} */")
     return " ".join(parts)
 
 
@@ -108,11 +111,11 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
             pragma = pragma.replace("#pragma omp parallel for", "#pragma omp for", 1)
             result.edits.append(_pragma_line(source, loop, pragma))
             continue
-        if thread_copies.sections(plan):
+        if thread_copies.needed(plan):
             edits = _with_thread_copies(source, tu, loop, plan, versioning)
             if edits is None:
                 result.skipped[loop.id] = ("not edited: the end of the loop cannot be told from the source, "
-                                           "which its array reduction's code needs")
+                                           "which the code of its array or location reduction needs")
             else:
                 result.edits.extend(edits)
             continue
@@ -145,21 +148,22 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
 
 def _with_thread_copies(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan,
                         versioning: bool) -> Optional[list[Edit]]:
-    """A plan that reduces array sections, written with per-thread copies (autopar.thread_copies):
+    """A plan that reduces array sections or locations, written with per-thread copies (autopar.thread_copies):
     versioned when it has a condition and the loop can be copied, else the condition is the region's
     if() clause. None when the loop's end is unknown."""
     if loop.end_offset is None:
         return None
     found = thread_copies.sections(plan)
     types = {a.base.name: a.element_type for a in loop.accesses if a.base.name in {s.name for s in found}}
+    types.update((u.variable.name, u.variable.type) for u in loop.scalars
+                 if any(u.variable.name in (l.value, l.index) for l in plan.locations))
     worksharing = render_pragma(thread_copies.without_sections(plan).unconditional())
     worksharing = worksharing.replace("#pragma omp parallel for", "#pragma omp for", 1)
     start = _line_start(source, loop.offset)
     indentation = source[start:loop.offset].decode("utf-8", "surrogateescape")
     eol = _line_ending(source, start)
     versioned = versioning and plan.if_condition is not None and _copyable(loop)
-    copies = thread_copies.render(found, types, worksharing, indentation, eol,
-                                  None if versioned else plan.if_condition)
+    copies = thread_copies.render(plan, types, worksharing, indentation, eol, None if versioned else plan.if_condition)
     return _versioned(source, loop, render_pragma(plan), plan.if_condition if versioned else None, copies=copies)
 
 

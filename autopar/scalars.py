@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from autopar import reasons as R
-from autopar.ir import Loop, ReductionOp, ScalarUse, Storage
+from autopar.ir import LocationReduction, Loop, ReductionOp, ScalarUse, Storage
 
 # OpenMP C allows these reductions on arithmetic types only, never on pointers or structs
 _ARITHMETIC = ("char", "short", "int", "long", "float", "double", "unsigned", "signed", "_Bool", "bool",
@@ -24,6 +24,8 @@ class ScalarClasses:
     private: list[str] = field(default_factory=list)
     lastprivate: list[str] = field(default_factory=list)
     reductions: dict[ReductionOp, list[str]] = field(default_factory=dict)
+    # argmin/argmax pairs (Loop.location_reductions) whose scalars have no other role in the loop
+    locations: list[LocationReduction] = field(default_factory=list)
     no_clause: list[str] = field(default_factory=list)  # declared in the body, or this loop's variable
     blockers: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -37,6 +39,8 @@ class ScalarClasses:
             return "lastprivate"
         if any(name in names for names in self.reductions.values()):
             return "reduction"
+        if any(name in (l.value, l.index) for l in self.locations):
+            return "location reduction"
         return "shared" if name in self.shared else "none"
 
 
@@ -107,6 +111,9 @@ def classify(loop: Loop, runs_once: bool = False, fp_reductions: str = "allow", 
     """
     out = ScalarClasses()
     continues = loop.has_continue  # a `continue` may skip the write on the last iteration
+    # each argmin/argmax scalar in exactly one pair
+    named = [n for l in loop.location_reductions for n in (l.value, l.index)]
+    locations = {n: l for l in loop.location_reductions for n in (l.value, l.index) if named.count(n) == 1}
 
     def block(name: str, reason: str, code: str = R.OTHER) -> None:
         out.blockers.append(R.Reason(reason, code))
@@ -158,6 +165,16 @@ def classify(loop: Loop, runs_once: bool = False, fp_reductions: str = "allow", 
         if not use.written:
             out.shared.append(name)
             out.roles[name] = "read only: shared"
+            continue
+        location = locations.get(name)
+        if location is not None and _arithmetic(use):
+            if location not in out.locations:
+                out.locations.append(location)
+                kind = "minimum" if location.comparison == "<" else "maximum"
+                out.notes.append(R.Reason(f"{location.value} and {location.index} find the {kind} and the iteration "
+                                          f"it comes from: each thread's share, combined with the serial tie-break",
+                                          R.LOCATION_REDUCTION))
+            out.roles[name] = "location reduction (value)" if name == location.value else "location reduction (index)"
             continue
         if use.reduction is not None:
             if not _arithmetic(use):

@@ -61,35 +61,77 @@ def sections(plan: Plan) -> list[Section]:
 
 
 def without_sections(plan: Plan) -> Plan:
-    """The plan with only its scalar reductions: the clauses of the worksharing loop."""
+    """The plan with only its scalar reductions and no locations: the clauses of the worksharing loop."""
     reductions = [r.model_copy(update={"variables": [v for v in r.variables if not _SECTION.fullmatch(v)]})
                   for r in plan.reductions]
-    return plan.model_copy(update={"reductions": [r for r in reductions if r.variables]})
+    return plan.model_copy(update={"reductions": [r for r in reductions if r.variables], "locations": []})
 
 
-def render(found: list[Section], element_types: dict[str, str], for_pragma: str, indentation: str, eol: str,
+def needed(plan: Plan) -> bool:
+    """Whether the plan is written as code around its loop: it reduces array sections or locations."""
+    return bool(plan.locations or sections(plan))
+
+
+def render(plan: Plan, types: dict[str, str], for_pragma: str, indentation: str, eol: str,
            condition: Optional[str] = None) -> ThreadCopies:
     """The code around the loop. `for_pragma` is the worksharing loop's pragma (`#pragma omp for ...`),
-    `element_types` the spelled element type of each array, `condition` an if() for the region."""
-    ind = indentation
-    names = ", ".join(s.name for s in found)
-    lines = [f"{{ /* autopar: each thread updates its own copy of {names}, added into the shared one after "
-             f"its share */"]
-    lines += [f"{element_types[s.name]} *const autopar_{s.name} = {s.name};" for s in found]
-    lines.append("#pragma omp parallel" + (f" if({condition})" if condition else ""))
+    `types` the spelled type of each reduced array's elements and of each location scalar,
+    `condition` an if() for the region."""
+    found, locations = sections(plan), plan.locations
+    names = [s.name for s in found] + [n for l in locations for n in (l.value, l.index)]
+    what = []
+    if found:
+        what.append(f"updates its own copy of {', '.join(s.name for s in found)}, added into the shared one")
+    for l in locations:
+        what.append(f"finds the {'minimum' if l.comparison == '<' else 'maximum'} {l.value} of its share, "
+                    f"and the first {l.index} with it")
+    lines = [f"{{ /* autopar: each thread {'; '.join(what)} */"]
+    lines += [f"{types[s.name]} *const autopar_{s.name} = {s.name};" for s in found]
+    lines += [f"{types[n]} *const autopar_{n} = &{n};" for l in locations for n in (l.value, l.index)]
+    scalars = [n for l in locations for n in (l.value, l.index)]
+    lines.append("#pragma omp parallel" + (f" firstprivate({', '.join(scalars)})" if scalars else "")
+                 + (f" if({condition})" if condition else ""))
     lines.append("{")
     for s in found:
         identity = _IDENTITY[s.op]
-        lines.append(f"{element_types[s.name]} {s.name}[{s.size}]" + (" = {0};" if identity == "0" else ";"))
+        lines.append(f"{types[s.name]} {s.name}[{s.size}]" + (" = {0};" if identity == "0" else ";"))
     starts = [(s, f"{s.name}[autopar_k] = {_IDENTITY[s.op]};") for s in found if _IDENTITY[s.op] != "0"]
     if starts:
         lines += ["{", "int autopar_k;", *_each_element(starts), "}"]
     lines.append(f"{for_pragma} nowait")
-    opening = "".join(f"{ind}{line}{eol}" for line in lines)
-    combine = [(s, f"autopar_{s.name}[autopar_k] {s.op}= {s.name}[autopar_k];") for s in found]
-    closing = "".join(f"{eol}{ind}{line}" for line in ["#pragma omp critical", "{", "int autopar_k;",
-                                                         *_each_element(combine), "}", "}", "}"])
+    opening = "".join(f"{indentation}{line}{eol}" for line in lines)
+    combine = ["#pragma omp critical", "{"]
+    if found:
+        combine.append("int autopar_k;")
+        combine += _each_element([(s, f"autopar_{s.name}[autopar_k] {s.op}= {s.name}[autopar_k];") for s in found])
+    for l in locations:
+        # the serial loop keeps the first iteration with the best value: a smaller index when it counts
+        # up; a share that found nothing better holds the starting values, and changes nothing
+        earlier = "<" if l.increasing else ">"
+        v, i = l.value, l.index
+        combine += [f"if ({v} {l.comparison} *autopar_{v} || ({v} == *autopar_{v} && {i} {earlier} *autopar_{i})) {{",
+                    f"*autopar_{v} = {v};", f"*autopar_{i} = {i};", "}"]
+    closing = "".join(f"{eol}{indentation}{line}" for line in [*combine, "}", "}", "}"])
     return ThreadCopies(opening=opening, closing=closing)
+
+
+# the lines rewrite writes between the opening comment and the worksharing loop's pragma
+_OPENING_LINE = re.compile(rb"[ \t]*(\{|\}|int autopar_k;|#pragma omp parallel\b.*"
+                           rb"|[\w \t]+\*const autopar_\w+ = &?\w+;"
+                           rb"|[\w \t]+ \w+\[\d+\]( = \{0\})?;"
+                           rb"|for \(autopar_k = 0; autopar_k < \d+; autopar_k\+\+\) \w+\[autopar_k\] = ~?\d+;)\r?")
+_MARK = b"{ /* autopar: each thread "
+
+
+def written_by_rewrite(source: bytes, pragma_start: int) -> bool:
+    """Whether the worksharing pragma starting at byte `pragma_start` is one `rewrite` wrote for per-thread
+    copies (its opening comment, then only the lines `render` writes): `check` leaves such a loop
+    alone, as it leaves the serial copy of a versioned loop."""
+    mark = source.rfind(_MARK, 0, pragma_start)
+    if mark < 0:
+        return False
+    lines = source[source.find(b"\n", mark) + 1:pragma_start].split(b"\n")
+    return all(_OPENING_LINE.fullmatch(line) for line in lines[:-1]) and not lines[-1].strip()
 
 
 def _each_element(statements: list[tuple[Section, str]]) -> list[str]:
@@ -97,4 +139,4 @@ def _each_element(statements: list[tuple[Section, str]]) -> list[str]:
     return [f"for (autopar_k = 0; autopar_k < {s.size}; autopar_k++) {statement}" for s, statement in statements]
 
 
-__all__ = ["Section", "ThreadCopies", "sections", "without_sections", "render"]
+__all__ = ["Section", "ThreadCopies", "sections", "without_sections", "needed", "render", "written_by_rewrite"]

@@ -11,7 +11,7 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from autopar.ir import ReductionOp, ScalarUse, Storage
+from autopar.ir import LocationReduction, ReductionOp, ScalarUse, Storage
 from clang_passes.affine import written_decl_refs
 from clang_passes.ast import (_SCALAR, ARRAY_TYPES, ASSIGN_OPS, FLOATING_TYPES, FUNCTION_KINDS, INC_DEC, INTEGER_TYPES,
                               LOOP_KINDS, Node, Source, Variables, evaluate_int, expression_children,
@@ -532,6 +532,74 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
     return uses
 
 
+def location_reductions(info: LoopInfo, source: Source) -> list[LocationReduction]:
+    """The argmin/argmax updates among the statements of the loop's body:
+
+        if (guard && x < best) { best = x; at = i; }      (or `best > x`, `>` for the maximum)
+
+    where `i` is this loop's variable, `x` (the same text twice) and `guard` name neither `best` nor
+    `at`, `best` holds every value of `x` exactly and `at` every value of `i`, and the loop touches
+    `best` and `at` nowhere else. The comparison is strict, so the first iteration with the best
+    value wins, as a thread's share does when it runs its iterations in order."""
+    body, canonical = info.body, info.loop.canonical
+    if body is None or canonical is None or info.iv_key is None or abs(canonical.step) != 1:
+        return []
+    statements = body.children if body.kind == K.COMPOUND_STMT else [body]
+    key_of = lambda n: Variables.key(variable_decl(strip(n))) if variable_decl(strip(n)) is not None else None  # noqa: E731
+    refs: dict[tuple, int] = {}
+    for node in info.node.walk():
+        if node.kind == K.DECL_REF_EXPR:
+            key = key_of(node)
+            refs[key] = refs.get(key, 0) + 1
+    found = []
+    for statement in statements:
+        if statement.kind != K.IF_STMT or len(statement.children) != 2:
+            continue
+        cond, then = statement.children
+        while then.kind == K.COMPOUND_STMT and len(then.children) == 1 and then.children[0].kind == K.COMPOUND_STMT:
+            then = then.children[0]
+        parts = then.children if then.kind == K.COMPOUND_STMT else []
+        assigns = [strip(p) for p in parts]
+        if len(assigns) != 2 or any(a.kind != K.BINARY_OPERATOR or a.binary_op != "=" for a in assigns):
+            continue
+        sides = [expression_children(a) for a in assigns]
+        if any(strip(lhs).kind != K.DECL_REF_EXPR for lhs, _ in sides):
+            continue
+        comparison, guards = strip(cond), []
+        while comparison.kind == K.BINARY_OPERATOR and comparison.binary_op == "&&":
+            guard, comparison = expression_children(comparison)
+            guards.append(guard)
+            comparison = strip(comparison)
+        if comparison.kind != K.BINARY_OPERATOR or comparison.binary_op not in ("<", ">"):
+            continue
+        left, right = expression_children(comparison)
+        by_lhs = {key_of(lhs): rhs for lhs, rhs in sides}
+        lhs_of = {key_of(lhs): lhs for lhs, _ in sides}
+        for best, x, op in ((right, left, comparison.binary_op), (left, right, _FLIPPED[comparison.binary_op])):
+            best_key = key_of(best) if strip(best).kind == K.DECL_REF_EXPR else None
+            if best_key not in by_lhs or source.text_of(strip(by_lhs[best_key])) != source.text_of(strip(x)):
+                continue
+            at_key = next((k for k in by_lhs if k != best_key), None)
+            at_value = by_lhs.get(at_key)
+            if at_key is None or strip(at_value).kind != K.DECL_REF_EXPR or key_of(at_value) != info.iv_key:
+                continue
+            if any(_mentions_key(n, k) for n in (x, *guards) for k in (best_key, at_key)):
+                continue
+            if refs.get(best_key) != 2 or refs.get(at_key) != 1:
+                continue  # touched elsewhere in the loop
+            best_decl, at_decl = variable_decl(strip(best)), variable_decl(strip(lhs_of[at_key]))
+            if conversion(strip(x).cursor.type, best_decl.type) is not None or \
+                    conversion(strip(at_value).cursor.type, at_decl.type) is not None:
+                continue
+            if not (_is_scalar_decl(best_decl) and _is_scalar_decl(at_decl)):
+                continue
+            found.append(LocationReduction(value=best_decl.spelling, index=at_decl.spelling, comparison=op,
+                                           increasing=canonical.step > 0))
+            break
+    return found
+
+
+_FLIPPED = {"<": ">", ">": "<"}
 _BOOLEAN_OPS = {"<", ">", "<=", ">=", "==", "!=", "&&", "||"}
 
 

@@ -763,3 +763,83 @@ def test_an_array_reduction_is_written_as_per_thread_copies_both_compilers_get_r
             ran = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60,
                                  env={**__import__("os").environ, "OMP_NUM_THREADS": "4"})
             assert ran.stdout == serial[0], compiler
+
+
+LOCATIONS = r"""#include <stdio.h>
+#include <math.h>
+#define N 4000
+static double v[N];
+static int done[N];
+static int first_min(int n) {
+    double best = 1e300;
+    int at = -1, i;
+    for (i = 0; i < n; i++) {
+        if (!done[i] && v[i] < best) {
+            best = v[i];
+            at = i;
+        }
+    }
+    return at;
+}
+static int last_max(int n) {
+    double best = -1e300;
+    int at = -1, i;
+    for (i = n - 1; i >= 0; i--)
+        if (best < v[i]) {
+            at = i;
+            best = v[i];
+        }
+    return at;
+}
+int main(void) {
+    int i;
+    for (i = 0; i < N; i++) {
+        v[i] = (double)((i * 37) % 11) - 5.0;  /* many ties */
+        done[i] = i % 7 == 3;
+    }
+    v[5] = sqrt(-1.0 + 0.0 * v[4]);  /* a NaN (C89 has no NAN): never chosen */
+    v[9] = -0.0;
+    printf("%d %d\n", first_min(N), last_max(N));
+    for (i = 0; i < N; i++)
+        v[i] = v[i] == -5.0 ? 0.0 : (i % 3 ? -0.0 : 0.0) + (i % 2);  /* -0.0 and 0.0 tie */
+    printf("%d %d\n", first_min(N), last_max(N));
+    return 0;
+}
+"""
+
+
+@pytest.mark.skipif(not (shutil.which("gcc") and shutil.which("clang")), reason="needs gcc and clang")
+def test_argmin_and_argmax_keep_the_serial_tie_break_on_every_thread_count(tmp_path):
+    """Location reductions: each thread finds its share's best value and first iteration, and the
+    shares are combined with the loop's own tie-break (the smaller index counting up, the larger
+    counting down). Forced parallel (no thresholds), 1 to 7 threads, gcc and clang, C89: the output is
+    the serial one, ties, NaN and signed zeros included; `check` on the rewrite finds nothing."""
+    from autopar.check import check_file
+    from autopar.pipeline import analyze_file
+    from autopar.rewrite import apply_edits, plan_rewrite
+    from autopar.verify import without_threshold
+
+    original = tmp_path / "m.c"
+    original.write_text(LOCATIONS)
+    analysis = analyze_file(str(original))
+    locations = [(l.value, l.index, l.comparison, l.increasing) for d in analysis.decisions if d.plan
+                 for l in d.plan.locations]
+    assert locations == [("best", "at", "<", True), ("best", "at", ">", False)]
+    forced = [d.model_copy(update={"plan": without_threshold(d.plan)}) if d.plan else d for d in analysis.decisions]
+    rewritten = tmp_path / "m2.c"
+    rewritten.write_bytes(apply_edits(original.read_bytes(),
+                                      plan_rewrite(original.read_bytes(), analysis.tu, forced).edits))
+    assert b"#pragma omp parallel firstprivate(best, at)" in rewritten.read_bytes()
+    assert [f for f in check_file(str(rewritten), [], None).findings if f.rule != "simd"] == []
+    serial = subprocess.run(["gcc", "-O2", str(original), "-o", str(tmp_path / "s"), "-lm"], capture_output=True)
+    assert serial.returncode == 0
+    expected = subprocess.run([str(tmp_path / "s")], capture_output=True, text=True).stdout
+    for compiler in ("gcc", "clang"):
+        exe = tmp_path / compiler
+        built = subprocess.run([compiler, "-std=c89", "-pedantic", "-Wall", "-Wextra", "-O2", "-fopenmp",
+                                str(rewritten), "-o", str(exe), "-lm"], capture_output=True, text=True)
+        assert built.returncode == 0, built.stderr
+        for threads in ("1", "2", "3", "4", "7"):
+            ran = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60,
+                                 env={**__import__("os").environ, "OMP_NUM_THREADS": threads})
+            assert ran.stdout == expected, (compiler, threads)

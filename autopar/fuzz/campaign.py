@@ -115,6 +115,8 @@ def pragma_kinds(pragma: str, proof: Optional[str]) -> list[str]:
         kinds.append(f"reduction {op.strip()}")
     if "[:" in pragma:
         kinds.append("array reduction")
+    if "/* argmin:" in pragma or "/* argmax:" in pragma:
+        kinds.append("location reduction")
     if "lastprivate(" in pragma:
         kinds.append("lastprivate")
     if proof == "runtime-check":

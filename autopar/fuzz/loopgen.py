@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 6
+VERSION = 7
 
 # (C type, printf conversion, cast for printing, signed, width in bits)
 TYPES = {
@@ -643,8 +643,45 @@ class LoopProgram:
             body = [f"if ({other.name}[{iv}] > {self.rng.randint(-50, 50)})", f"    {update}"]
         self.emit_loop(iv, 0, size, body, size=size)
 
+    def t_argmin(self) -> None:
+        """`if (guard && x < best) { best = x; at = i; }` (argmin/argmax, counting up or down, many
+        ties), or a near miss that must stay serial: `<=`, an index that is not the loop variable, a
+        value kept that is not the one compared."""
+        src, other = self.array_1d(), self.array_1d()
+        size = min(src.size, other.size)
+        miss = self.rng.choice(["", "", "", "le", "index", "value"])
+        op = self.rng.choice(["<", ">"])
+        iv, best, at = self.fresh("i"), self.fresh("b"), self.fresh("a")
+        # the value compared and kept: the element itself (its own type) or an int expression
+        if self.chance(0.5):
+            x, vtype = f"{src.name}[{iv}]", src.ctype
+        else:
+            x, vtype = f"({src.name}[{iv}] % {self.rng.choice([3, 7, 50])})", "int"
+            if not is_signed(src.ctype) or src.ctype in ("long", "long long"):
+                x, vtype = f"(int)({src.name}[{iv}] % 50)", "int"
+        start = self.rng.choice(["0", "5", "-3", "100", "-1000", "2000"])
+        self.body.append(f"    {vtype} {best} = ({vtype}){start};")
+        self.body.append(f"    int {at} = {self.rng.choice(['-1', '0', '7'])};")
+        compare = op if miss != "le" else op + "="
+        condition = f"{x} {compare} {best}" if self.chance(0.6) else f"{best} {_flip(compare)} {x}"
+        if self.chance(0.4):
+            condition = f"{other.name}[{iv}] % 3 != 0 && {condition}"
+        kept = f"{x} + 1" if miss == "value" else x
+        index = f"{iv} + 1" if miss == "index" else iv
+        assigns = [f"{best} = {kept};", f"{at} = {index};"]
+        self.rng.shuffle(assigns)
+        if self.chance(0.3):  # counting down: ties go to the larger index
+            self.body.append(f"    for (int {iv} = {size - 1}; {iv} >= 0; {iv}--)")
+        else:
+            self.body.append(f"    {self.loop_head(iv, 0, size, size=size)}")
+        self.body.append(f"        if ({condition}) {{")
+        self.body.extend(f"            {a}" for a in assigns)
+        self.body.append("        }")
+        self.scalars += [Scalar(best, vtype if vtype in TYPES else "int"), Scalar(at, "int")]
+
     TEMPLATES = {"map": 4, "reduction": 5, "lastprivate": 3, "unsigned": 2, "nest": 3, "row_reduction": 1,
-                 "serial": 3, "pointer": 2, "calls": 2, "stride": 1, "sweeps": 2, "window": 2, "histogram": 2}
+                 "serial": 3, "pointer": 2, "calls": 2, "stride": 1, "sweeps": 2, "window": 2, "histogram": 2,
+                 "argmin": 2}
 
     # ---------------------------------------------------------------------------------- program
 
