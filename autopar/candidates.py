@@ -256,6 +256,8 @@ def _reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, carried, priv
     dependences those updates carry are a reduction's, and `reduction(op: a[:n])` gives each thread
     its own copy. Integer elements only, so that the result is exact in any order."""
     found: dict[str, tuple[str, str]] = {}
+    if tu.language != "c":
+        return found  # C only: a C++ name may be qualified (`::hist`, `ns::hist`), which a thread's copy does not hide
     keys = {o for e in carried if e.alias is None for o in _edge_objects(an, e)} - private
     for key in sorted(keys):
         obj = an.model.objects[key]
@@ -265,6 +267,10 @@ def _reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, carried, priv
             continue
         if obj.base.storage == Storage.PARAMETER or obj.path != obj.base.name:
             continue  # a parameter's declared size binds no caller; a member is not a name to shadow
+        named = {a.base.decl for a in loop.accesses if a.base.name == obj.base.name} | \
+            {u.variable.decl for u in loop.scalars if u.variable.name == obj.base.name}
+        if named != {obj.base.decl}:
+            continue  # another variable of that name in the loop: the copy's code names the array
         ops = {m.access.update for m in obj.accesses}
         element = obj.accesses[0].access.element_type.strip() if obj.accesses else ""
         if len(ops) != 1 or None in ops or not _INTEGER_TYPE.fullmatch(element):

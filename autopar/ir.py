@@ -130,6 +130,8 @@ class LocationReduction(BaseModel):
     index: str  # `at`, assigned the loop's own variable
     comparison: Literal["<", ">"]  # x < best: the minimum; x > best: the maximum
     increasing: bool  # the loop variable grows: ties go to the smaller index, else to the larger
+    value_type: str = ""  # the spelled types of their declarations, for the code around the loop
+    index_type: str = ""
 
 
 class ScalarUse(BaseModel):

@@ -85,8 +85,8 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
     the definition cannot go, the condition is the rest.
     """
     result = RewritePlan()
-    gated: set[int] = set()  # where the gate's definition goes (line starts)
-    decisions = [d.model_copy(update={"plan": _gated(source, tu, d.plan, team_gate, gated)}) if d.plan else d
+    gated: set[int] = set()  # where the gate's definition goes (line starts), for the edits made
+    decisions = [d.model_copy(update={"plan": _gated(source, tu, d.plan, team_gate)}) if d.plan else d
                  for d in decisions]
     regions = _editable_regions(source, tu, decisions) if share_regions else {}
     seen: set[str] = set()
@@ -106,6 +106,8 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
         if reason:
             result.skipped[loop.id] = reason
             continue
+        if plan.startup_work and loop.id not in regions:
+            gated.add(_gate_place(source, loop))  # (the plan is edited below, with its gate)
         if loop.id in regions:  # a worksharing loop of a shared region: its condition is the region's
             pragma = render_pragma(plan.unconditional())
             pragma = pragma.replace("#pragma omp parallel for", "#pragma omp for", 1)
@@ -155,8 +157,8 @@ def _with_thread_copies(source: bytes, tu: TranslationUnit, loop: Loop, plan: Pl
         return None
     found = thread_copies.sections(plan)
     types = {a.base.name: a.element_type for a in loop.accesses if a.base.name in {s.name for s in found}}
-    types.update((u.variable.name, u.variable.type) for u in loop.scalars
-                 if any(u.variable.name in (l.value, l.index) for l in plan.locations))
+    for location in plan.locations:
+        types.update({location.value: location.value_type, location.index: location.index_type})
     worksharing = render_pragma(thread_copies.without_sections(plan).unconditional())
     worksharing = worksharing.replace("#pragma omp parallel for", "#pragma omp for", 1)
     start = _line_start(source, loop.offset)
@@ -167,19 +169,15 @@ def _with_thread_copies(source: bytes, tu: TranslationUnit, loop: Loop, plan: Pl
     return _versioned(source, loop, render_pragma(plan), plan.if_condition if versioned else None, copies=copies)
 
 
-def _gated(source: bytes, tu: TranslationUnit, plan: Plan, team_gate: bool, gated: set[int]) -> Plan:
-    """The plan with its start-up gate where the gate's definition can go (noted in `gated`), else
-    without it."""
+def _gated(source: bytes, tu: TranslationUnit, plan: Plan, team_gate: bool) -> Plan:
+    """The plan with its start-up gate where the gate's definition can go, else without it."""
     if not plan.startup_work:
         return plan
     try:
         at = _gate_place(source, tu.loop(plan.loop_id)) if team_gate else None
     except KeyError:
         at = None
-    if at is None:
-        return plan.model_copy(update={"startup_work": None})
-    gated.add(at)
-    return plan
+    return plan if at is not None else plan.model_copy(update={"startup_work": None})
 
 
 def _gate_place(source: bytes, loop: Loop) -> Optional[int]:
@@ -190,6 +188,14 @@ def _gate_place(source: bytes, loop: Loop) -> Optional[int]:
     start = _line_start(source, loop.top_level_offset)
     if source[start:loop.top_level_offset].strip() or _continued_from_above(source, start):
         return None
+    header = source[loop.top_level_offset:loop.offset].split(b"{", 1)[0]
+    if re.search(rb"\binline\b", header) and not re.search(rb"\bstatic\b", header):
+        return None  # C99: an inline definition with external linkage may not call a static function
+    while start > 0:  # a pragma on the declaration (`#pragma omp declare simd`) stays right above it
+        above = _line_start(source, start - 1)
+        if not source[above:start].lstrip().startswith(b"#pragma"):
+            break
+        start = above
     return start
 
 

@@ -5,7 +5,7 @@ sums for it when another parallel region ran before (4 threads: 12571600 expecte
 So the rewriter spells out what the clause means, in code both compilers get right: each thread
 declares its own `hist`, initialized to the operator's identity (shadowing the shared one, so the
 loop's own text is unchanged), runs its share of the iterations into it, and adds it into the shared
-array under `critical` (integer elements only, so the order of the additions cannot matter):
+array under a named `critical` (integer elements only, so the order of the additions cannot matter):
 
     { /* autopar: each thread updates its own copy of hist, added into hist after its share */
     long *const autopar_hist = hist;
@@ -14,7 +14,7 @@ array under `critical` (integer elements only, so the order of the additions can
     long hist[256] = {0};
     #pragma omp for nowait
     for (...) ... hist[k]++ ...
-    #pragma omp critical
+    #pragma omp critical(autopar_combine)
     {
     int autopar_k;
     for (autopar_k = 0; autopar_k < 256; autopar_k++) autopar_hist[autopar_k] += hist[autopar_k];
@@ -100,7 +100,8 @@ def render(plan: Plan, types: dict[str, str], for_pragma: str, indentation: str,
         lines += ["{", "int autopar_k;", *_each_element(starts), "}"]
     lines.append(f"{for_pragma} nowait")
     opening = "".join(f"{indentation}{line}{eol}" for line in lines)
-    combine = ["#pragma omp critical", "{"]
+    # named: an unnamed critical inside the user's own (a caller's) would deadlock
+    combine = ["#pragma omp critical(autopar_combine)", "{"]
     if found:
         combine.append("int autopar_k;")
         combine += _each_element([(s, f"autopar_{s.name}[autopar_k] {s.op}= {s.name}[autopar_k];") for s in found])

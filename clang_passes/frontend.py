@@ -99,7 +99,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
 
     for info in infos:
         info.loop.scalars = scalars.scalar_uses(info, variables, address_taken[id(info.function)], by_node)
-        info.loop.location_reductions = scalars.location_reductions(info, variables.source)
+        info.loop.location_reductions = scalars.location_reductions(info, variables.source, settings.language)
     pragmas.annotate(infos, functions, source)
 
     constants = calls.constant_arguments(every_function, {info.loop.function for info in infos}, source)

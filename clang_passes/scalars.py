@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from clang.cindex import CursorKind as K, TypeKind
+from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
 from autopar.ir import LocationReduction, ReductionOp, ScalarUse, Storage
 from clang_passes.affine import written_decl_refs
@@ -532,7 +532,7 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
     return uses
 
 
-def location_reductions(info: LoopInfo, source: Source) -> list[LocationReduction]:
+def location_reductions(info: LoopInfo, source: Source, language: str) -> list[LocationReduction]:
     """The argmin/argmax updates among the statements of the loop's body:
 
         if (guard && x < best) { best = x; at = i; }      (or `best > x`, `>` for the maximum)
@@ -544,13 +544,18 @@ def location_reductions(info: LoopInfo, source: Source) -> list[LocationReductio
     body, canonical = info.body, info.loop.canonical
     if body is None or canonical is None or info.iv_key is None or abs(canonical.step) != 1:
         return []
+    if language != "c":
+        return []  # C only: a C++ name may be qualified (`::best`, `ns::best`, a static member)
     statements = body.children if body.kind == K.COMPOUND_STMT else [body]
     key_of = lambda n: Variables.key(variable_decl(strip(n))) if variable_decl(strip(n)) is not None else None  # noqa: E731
     refs: dict[tuple, int] = {}
+    declared_inside: set[str] = set()  # names the loop declares (one may shadow `best` or `at`)
     for node in info.node.walk():
         if node.kind == K.DECL_REF_EXPR:
             key = key_of(node)
             refs[key] = refs.get(key, 0) + 1
+        elif node.kind == K.VAR_DECL:
+            declared_inside.add(node.cursor.spelling)
     found = []
     for statement in statements:
         if statement.kind != K.IF_STMT or len(statement.children) != 2:
@@ -593,8 +598,12 @@ def location_reductions(info: LoopInfo, source: Source) -> list[LocationReductio
                 continue
             if not (_is_scalar_decl(best_decl) and _is_scalar_decl(at_decl)):
                 continue
+            if {best_decl.spelling, at_decl.spelling} & declared_inside or \
+                    StorageClass.REGISTER in (best_decl.storage_class, at_decl.storage_class):
+                continue  # the code around the loop names them and takes their addresses
             found.append(LocationReduction(value=best_decl.spelling, index=at_decl.spelling, comparison=op,
-                                           increasing=canonical.step > 0))
+                                           increasing=canonical.step > 0, value_type=best_decl.type.spelling,
+                                           index_type=at_decl.type.spelling))
             break
     return found
 
