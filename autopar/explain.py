@@ -16,6 +16,8 @@ from autopar.ir import Loop, TranslationUnit
 from autopar.pipeline import FileAnalysis, analyze_file
 from autopar.plan import NestAnalysis
 from autopar.rewrite import render_pragma
+from autopar.check import restrict_finding
+from autopar.reasons import ALIAS_UNBOUNDED
 from autopar.candidates import scalar_classes
 
 
@@ -177,6 +179,12 @@ def _text(tu, loop: Loop, root: Loop, nest: Optional[NestAnalysis], analysis: Fi
             say(f"result: this loop gets `{report.pragma}` (proof: {report.proof})")
         else:
             say(f"result: this loop stays as it is: {'; '.join(report.reasons) or 'no reason recorded'}")
+            if ALIAS_UNBOUNDED in report.codes:
+                with open(tu.path, "rb") as handle:
+                    hint = restrict_finding(handle.read(), tu, loop, tu.compile_args)
+                if hint is not None:
+                    say(f"hint: {hint.message[hint.message.index('would run'):]}"
+                        + (f"; fix: line {hint.fix_start_line}: {hint.fix_text.strip()}" if hint.fix_text else ""))
     return "\n".join(out) + "\n"
 
 

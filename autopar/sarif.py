@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from autopar import __version__
-from autopar.check import MISSED, SIMD, UNSAFE, CheckResult, Finding
+from autopar.check import MISSED, RESTRICT, SIMD, UNSAFE, CheckResult, Finding
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -56,6 +56,21 @@ RULES = [
                          "`--fail-on any`."},
         "defaultConfiguration": {"level": "note"},
         "properties": {"tags": ["performance", "openmp", "simd"], "precision": "high",
+                       "problem.severity": "recommendation"},
+    },
+    {
+        "id": f"autopar/{RESTRICT}",
+        "name": "MissedRestrict",
+        "shortDescription": {"text": "A loop that only possible aliasing keeps serial"},
+        "fullDescription": {"text": "The loop writes through pointer parameters that may point into other "
+                                    "arrays it uses, at offsets no runtime check can bound (data-dependent "
+                                    "subscripts); with those parameters `restrict`, the analysis proves "
+                                    "the loop parallel."},
+        "help": {"text": "Declare the parameters `restrict` (the result's fix) only if no caller ever "
+                         "passes overlapping arrays. A note only: it fails `autopar check` only with "
+                         "`--fail-on missed-restrict` or `--fail-on any`."},
+        "defaultConfiguration": {"level": "note"},
+        "properties": {"tags": ["performance", "openmp", "aliasing"], "precision": "high",
                        "problem.severity": "recommendation"},
     },
 ]

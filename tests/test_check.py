@@ -295,3 +295,50 @@ def test_sarif_fingerprints_do_not_move_with_the_code(tmp_path):
         assert len(results) == 2
         fingerprints.append(sorted(r["partialFingerprints"]["autoparLoop/v2"] for r in results))
     assert fingerprints[0] == fingerprints[1]
+
+
+RESTRICT_CASES = """int rowstr[1001], colidx[12000];
+double a[12000];
+void matvec(int n, const double *v, double *w)
+{
+    int j, k;
+    double sum;
+    for (j = 0; j < n; j++) {
+        sum = 0.0;
+        for (k = rowstr[j]; k < rowstr[j + 1]; k++)
+            sum = sum + a[k] * v[colidx[k]];
+        w[j] = sum;
+    }
+}
+void prefix(int n, const double *v, double *w)
+{
+    int j;
+    for (j = 1; j < n; j++)
+        w[j] = w[j - 1] + v[colidx[j]];
+}
+"""
+
+
+def test_a_loop_that_only_aliasing_keeps_serial_gets_a_restrict_note_with_its_fix(tmp_path, capsys):
+    """The CSR product writes `w` and reads `v` at data-dependent offsets: no runtime check can bound
+    them. With `w` restrict the analysis proves it parallel, so `check` says so, as a note with the
+    declaration's fix (it fails only when asked for); `explain` gives the same hint. The prefix sum
+    carries a dependence of its own: no note, whatever `restrict` would say."""
+    source = tmp_path / "spmv.c"
+    source.write_text(RESTRICT_CASES)
+    assert main(["check", str(source), "--format", "sarif", "-o", str(tmp_path / "c.sarif")]) == 0
+    log = json.loads((tmp_path / "c.sarif").read_text())
+    validate_sarif(log)
+    results = [r for r in log["runs"][0]["results"] if r["ruleId"] == "autopar/missed-restrict"]
+    assert len(results) == 1 and results[0]["level"] == "note"
+    assert results[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 7
+    change = results[0]["fixes"][0]["artifactChanges"][0]["replacements"][0]
+    assert change["insertedContent"]["text"] == "void matvec(int n, const double *v, double *restrict w)\n"
+    assert main(["check", str(source), "--fail-on", "missed-restrict"]) == 1
+    fixed = tmp_path / "fixed.c"
+    fixed.write_text(RESTRICT_CASES.replace("double *w)\n{\n    int j, k;", "double *restrict w)\n{\n    int j, k;"))
+    capsys.readouterr()
+    assert main(["analyze", str(fixed)]) == 0
+    assert "loop over j in matvec() parallelized" in capsys.readouterr().out
+    assert main(["explain", f"{source}:7", "--no-png", "--dot", str(tmp_path / "g.dot")]) == 0
+    assert "hint: would run in parallel if `w` were `restrict`" in capsys.readouterr().out
