@@ -149,7 +149,9 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
             function=loop.function, pragma=edit.pragma, fix_start_line=loop.line if one_line else None,
             fix_end_line=loop.line if one_line else None, fix_text=edit.text if one_line else None,
             fix_description=f"Insert `{edit.pragma}`" if one_line else None,
-            message=_missed_message(loop, edit.pragma or "", loop_report.proof if loop_report else None),
+            message=_missed_message(loop, edit.pragma or "", loop_report.proof if loop_report else None)
+            + ("" if one_line else " (the pragma alone is not enough: `autopar rewrite` writes the code around "
+               "the loop that the reduction needs)"),
             reasons=loop_report.reasons if loop_report else [],
             codes=loop_report.codes if loop_report else []))
     for loop in tu.loops:
