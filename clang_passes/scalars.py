@@ -547,6 +547,8 @@ def location_reductions(info: LoopInfo, source: Source, language: str) -> list[L
     if language != "c":
         return []  # C only: a C++ name may be qualified (`::best`, `ns::best`, a static member)
     statements = body.children if body.kind == K.COMPOUND_STMT else [body]
+    if not any(s.kind == K.IF_STMT and len(s.children) == 2 for s in statements):
+        return []  # (most loops: the walk below would be wasted)
     key_of = lambda n: Variables.key(variable_decl(strip(n))) if variable_decl(strip(n)) is not None else None  # noqa: E731
     refs: dict[tuple, int] = {}
     declared_inside: set[str] = set()  # names the loop declares (one may shadow `best` or `at`)
