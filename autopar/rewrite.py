@@ -227,6 +227,8 @@ static int {TEAM_GATE}(double share)
 
 
 _CONDITIONAL = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|endif)\b", re.M)
+# comments, and strings that may hold comment openers (kept: they hold no directives)
+_COMMENT = re.compile(rb'"(?:\\.|[^"\\\n])*"|/\*.*?\*/|//[^\n]*', re.S)
 
 
 def _gate_definitions_needed(source: bytes, places: set[int]) -> list[int]:
@@ -238,7 +240,8 @@ def _gate_definitions_needed(source: bytes, places: set[int]) -> list[int]:
         if _defined_above(source, at):
             return needed
         needed.append(at)
-        depth = sum(-1 if m.group(1) == b"endif" else 1 for m in _CONDITIONAL.finditer(source, 0, at))
+        code = _COMMENT.sub(lambda m: b"\n" * m.group(0).count(b"\n"), source[:at])  # a commented-out #endif
+        depth = sum(-1 if m.group(1) == b"endif" else 1 for m in _CONDITIONAL.finditer(code))
         if depth <= 0:
             break
     return needed

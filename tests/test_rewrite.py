@@ -919,3 +919,24 @@ def test_the_gate_goes_above_a_pragma_on_its_function(tmp_path):
                     "    for (int i = 0; i < n; i++)\n        a[i] = b[i] * 2;\n}\n")
     text = transform_file(str(path)).rewritten.decode()
     assert text.startswith("#ifndef AUTOPAR_TEAM_GATE_") and "#endif\n\n#pragma omp declare simd uniform" in text
+
+
+def test_the_gate_is_defined_again_after_a_conditional_whose_end_a_comment_mimics(tmp_path):
+    """The first definition sits inside `#ifdef USE_F`; a commented-out `#endif` before it must not
+    make it look unconditional, or a build without USE_F would lack the gate that g() calls."""
+    from autopar.transform import transform_file
+
+    path = tmp_path / "c.c"
+    path.write_text("#ifdef USE_F\n/* an old version:\n#endif\n*/\n"
+                    "void f(double *restrict a, int n) {\n    for (int i = 0; i < n; i++)\n        a[i] = 0;\n}\n"
+                    "#endif\n"
+                    "void g(double *restrict a, int n) {\n    for (int i = 0; i < n; i++)\n        a[i] = 1;\n}\n")
+    made = transform_file(str(path), ["-DUSE_F"])
+    text = made.rewritten.decode()
+    assert text.count("#define AUTOPAR_TEAM_GATE_") == 2
+    out = tmp_path / "out.c"
+    out.write_text(text)
+    for flags in ([], ["-DUSE_F"]):
+        built = subprocess.run(["gcc", "-std=c99", "-Wall", "-Werror", "-fopenmp", *flags, "-c", str(out),
+                                "-o", str(tmp_path / "o.o")], capture_output=True, text=True)
+        assert built.returncode == 0, built.stderr
