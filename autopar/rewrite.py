@@ -109,9 +109,7 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
         if plan.startup_work and loop.id not in regions:
             gated.add(_gate_place(source, loop))  # (the plan is edited below, with its gate)
         if loop.id in regions:  # a worksharing loop of a shared region: its condition is the region's
-            pragma = render_pragma(plan.unconditional())
-            pragma = pragma.replace("#pragma omp parallel for", "#pragma omp for", 1)
-            result.edits.append(_pragma_line(source, loop, pragma))
+            result.edits.append(_pragma_line(source, loop, _worksharing_pragma(plan)))
             continue
         if thread_copies.needed(plan):
             edits = _with_thread_copies(source, tu, loop, plan, versioning)
@@ -148,6 +146,11 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
     return result
 
 
+def _worksharing_pragma(plan: Plan) -> str:
+    """The plan's pragma for a loop inside a region opened elsewhere: `#pragma omp for ...`, no if()."""
+    return render_pragma(plan.unconditional()).replace("#pragma omp parallel for", "#pragma omp for", 1)
+
+
 def _with_thread_copies(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan,
                         versioning: bool) -> Optional[list[Edit]]:
     """A plan that reduces array sections or locations, written with per-thread copies (autopar.thread_copies):
@@ -159,8 +162,7 @@ def _with_thread_copies(source: bytes, tu: TranslationUnit, loop: Loop, plan: Pl
     types = {a.base.name: a.element_type for a in loop.accesses if a.base.name in {s.name for s in found}}
     for location in plan.locations:
         types.update({location.value: location.value_type, location.index: location.index_type})
-    worksharing = render_pragma(thread_copies.without_sections(plan).unconditional())
-    worksharing = worksharing.replace("#pragma omp parallel for", "#pragma omp for", 1)
+    worksharing = _worksharing_pragma(thread_copies.without_sections(plan))
     start = _line_start(source, loop.offset)
     indentation = source[start:loop.offset].decode("utf-8", "surrogateescape")
     eol = _line_ending(source, start)

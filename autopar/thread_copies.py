@@ -78,7 +78,7 @@ def render(plan: Plan, types: dict[str, str], for_pragma: str, indentation: str,
     `types` the spelled type of each reduced array's elements and of each location scalar,
     `condition` an if() for the region."""
     found, locations = sections(plan), plan.locations
-    names = [s.name for s in found] + [n for l in locations for n in (l.value, l.index)]
+    scalars = [n for l in locations for n in (l.value, l.index)]
     what = []
     if found:
         what.append(f"updates its own copy of {', '.join(s.name for s in found)}, added into the shared one")
@@ -87,8 +87,7 @@ def render(plan: Plan, types: dict[str, str], for_pragma: str, indentation: str,
                     f"and the first {l.index} with it")
     lines = [f"{{ /* autopar: each thread {'; '.join(what)} */"]
     lines += [f"{types[s.name]} *const autopar_{s.name} = {s.name};" for s in found]
-    lines += [f"{types[n]} *const autopar_{n} = &{n};" for l in locations for n in (l.value, l.index)]
-    scalars = [n for l in locations for n in (l.value, l.index)]
+    lines += [f"{types[n]} *const autopar_{n} = &{n};" for n in scalars]
     lines.append("#pragma omp parallel" + (f" firstprivate({', '.join(scalars)})" if scalars else "")
                  + (f" if({condition})" if condition else ""))
     lines.append("{")
