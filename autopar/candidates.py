@@ -195,7 +195,7 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                 for k in summary.reads_through_params:
                     if k < len(call.arguments) and k not in call.modelled_arguments:
                         root = _arg_root(call.arguments[k])
-                        restricted = any(o.base.name == root and o.kind == "pointer" and o.base.restrict
+                        restricted = any(o.base.name == root and o.kind == "pointer" and o.base.unaliased
                                          for o in objects.values())
                         hit = root in written or (not restricted and any(
                             o.written and not o.distinct and root for o in objects.values()

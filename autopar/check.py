@@ -178,7 +178,7 @@ def restrict_finding(source: bytes, tu: TranslationUnit, loop: Loop, compile_arg
     from autopar.candidates import analyze_nest
 
     written = sorted({a.base.name for a in loop.accesses if a.is_write and a.base.storage == Storage.PARAMETER
-                      and a.base.is_pointer and not a.base.restrict})
+                      and a.base.is_pointer and not a.base.unaliased})
     if not written:
         return None
 

@@ -105,6 +105,10 @@ def _text(tu, loop: Loop, root: Loop, nest: Optional[NestAnalysis], analysis: Fi
         say(f"  existing pragma: {loop.existing_pragma}")
     if loop.non_canonical_reason:
         say(f"  not in canonical form: {loop.non_canonical_reason}")
+    distinct = tu.distinct_parameters.get(loop.function)
+    if distinct:
+        say(f"  no-alias from the call sites: every call in this file passes {', '.join(distinct)} "
+            "objects no other argument reaches (a file-local function): treated as restrict")
 
     say("")
     say(f"accesses ({len(loop.accesses)}):")

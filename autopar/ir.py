@@ -69,10 +69,18 @@ class Variable(BaseModel):
     is_array: bool = False
     array_dims: list[Optional[str]] = Field(default_factory=list)  # spelled sizes, None if unknown
     restrict: bool = False
+    # a pointer parameter of a file-local function that every call in the file points into an object
+    # of its own (clang_passes/noalias.py): nothing else the function reaches overlaps it, as if restrict
+    distinct_at_calls: bool = False
     is_const: bool = False
     is_struct: bool = False
     is_floating: bool = False  # float, double, long double (typedefs resolved)
     is_bool: bool = False  # _Bool / bool (typedefs resolved)
+
+    @property
+    def unaliased(self) -> bool:
+        """Declared restrict, or proven so at every call."""
+        return self.restrict or self.distinct_at_calls
 
 
 class Subscript(BaseModel):
@@ -363,6 +371,9 @@ class TranslationUnit(BaseModel):
     # per function with loops, the integer parameters that every call in this file passes the same
     # constant, spelled as a C literal: {"max_pool": {"pool": "2"}}
     constant_arguments: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # per file-local function, the pointer parameters that every call in this file points into an
+    # object of its own (treated as restrict): {"conj_grad": ["p", "q"]}
+    distinct_parameters: dict[str, list[str]] = Field(default_factory=dict)
     diagnostics: list[Diagnostic] = Field(default_factory=list)
     # floating-point reductions: "allow" (reassociate, as OpenMP does) or "strict" (keep them serial);
     # set by the pipeline from the user's option, AUTOPAR_FP_REDUCTIONS or the compile flags

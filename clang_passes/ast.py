@@ -446,6 +446,7 @@ class Variables:
     def __init__(self, source: Source):
         self.source = source
         self._cache: dict = {}
+        self.distinct_at_calls: set[tuple] = set()  # parameter keys from clang_passes/noalias.py
         _KEYS.clear()
         _SCALAR.clear()
 
@@ -510,6 +511,7 @@ class Variables:
             name=decl.spelling, decl=f"{loc.line}:{loc.column}", storage=storage, type=t.spelling,
             is_pointer=is_pointer, is_array=is_array, array_dims=dims,
             restrict=canonical.is_restrict_qualified() or "restrict" in t.spelling,
+            distinct_at_calls=decl.kind == K.PARM_DECL and self.key(decl) in self.distinct_at_calls,
             is_const=is_const, is_struct=element.kind == TypeKind.RECORD,
             is_floating=canonical.kind in FLOATING_TYPES, is_bool=canonical.kind == TypeKind.BOOL,
         )

@@ -14,7 +14,7 @@ from typing import Optional
 from clang.cindex import CursorKind as K
 
 from autopar.ir import CallEffect, TranslationUnit
-from clang_passes import accesses, calls, pragmas, scalars
+from clang_passes import accesses, calls, noalias, pragmas, scalars
 from clang_passes.affine import NestFacts, Scope, written_decl_refs
 from clang_passes.ast import Source, Variables, build_functions, loop_macros, strip
 from clang_passes.loops import LoopFinder, LoopInfo
@@ -57,6 +57,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
     macros = loop_macros(source)
     functions = [f for f in every_function if f.may_have_loops(macros)]  # only these are walked
     variables = Variables(source)
+    distinct = noalias.distinct_parameters(every_function, source, clang_tu.cursor, {f.name for f in functions})
+    variables.distinct_at_calls = {key for keys in distinct.values() for key in keys}
 
     finder = LoopFinder(path, source, variables)
     infos = finder.find(functions)
@@ -108,7 +110,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
                                                                  source)
     unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
                            loops=[info.loop for info in infos], functions=summaries,
-                           constant_arguments=constants, diagnostics=diagnostics)
+                           constant_arguments=constants, diagnostics=diagnostics,
+                           distinct_parameters={name: [key[2] for key in keys] for name, keys in distinct.items()})
     _break_cycles(every_function, infos)
     return unit
 

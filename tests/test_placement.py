@@ -119,7 +119,7 @@ def test_calibration_measures_this_machine_and_is_cached(tmp_path, monkeypatch):
 def test_explain_shows_the_region_costs(tmp_path, capsys):
     source = tmp_path / "heat3d.c"
     source.write_bytes(HEAT.read_bytes())
-    assert main(["explain", f"{source}:10", "--no-png", "--dot", str(tmp_path / "g.dot")]) == 0
+    assert main(["explain", f"{source}:11", "--no-png", "--dot", str(tmp_path / "g.dot")]) == 0
     out = capsys.readouterr().out
     assert "region entered" in out and "work units per entry" in out
     assert "cost model: 4 threads; parallel region 3 µs" in out

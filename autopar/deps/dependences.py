@@ -93,7 +93,7 @@ class Analysis:
             scalar = ObjectModel(key=key, path=var.name, base=var, kind="scalar", written_by_name=use.written)
             pairs = []
             for obj in objects:
-                if obj.kind not in ("pointer", "member") or (obj.kind == "pointer" and obj.base.restrict):
+                if obj.kind not in ("pointer", "member") or (obj.kind == "pointer" and obj.base.unaliased):
                     continue
                 for m in obj.accesses:
                     if m.access.is_write or use.written:

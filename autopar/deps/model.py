@@ -92,7 +92,7 @@ class ObjectModel:
         """A restrict pointer or a named array: nothing else in the loop reaches it."""
         if self.kind == "array":
             return True
-        return self.kind == "pointer" and self.base.restrict
+        return self.kind == "pointer" and self.base.unaliased
 
 
 def object_key(access: Access) -> str:
@@ -135,7 +135,7 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
         # member could sit in a union)
         return False
     for a, b in ((x, y), (y, x)):
-        if a.kind == "pointer" and a.base.restrict:
+        if a.kind == "pointer" and a.base.unaliased:
             return False  # restrict: nothing else reaches its pointee while it is modified
         if a.kind == "array" and b.kind == "array":
             return False

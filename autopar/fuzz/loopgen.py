@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 7
+VERSION = 8
 
 # (C type, printf conversion, cast for printing, signed, width in bits)
 TYPES = {
@@ -613,6 +613,40 @@ class LoopProgram:
             self.body.append(f"            {reduction} += {a.name}[{r}];")
         self.body.append("    }")
 
+    def t_gather(self) -> None:
+        """A static helper gathering through an index array, `d[i] = f(s[ix[i]])`: parallel only when
+        every call passes it distinct arrays (no-alias facts from the call sites); near misses pass
+        one array twice, overlap a second call, or read through a global pointer."""
+        d = self.array_1d(min_size=8)
+        same_type = [a for a in self.arrays if a.shared and len(a.dims) == 1 and a.ctype == d.ctype and a is not d]
+        s = self.rng.choice(same_type) if same_type and self.chance(0.7) else self.array_1d(min_size=8)
+        count = min(d.size, s.size)
+        ix = Array(self.fresh("ix"), "int", (count,), "global", shared=False)
+        self.top.append(f"int {ix.name}[{count}];")
+        self.arrays.append(ix)
+        k1, k2 = self.rng.choice([7, 13, 31, 101]), self.rng.randint(0, 50)
+        self.body.append(f"    for (int i = 0; i < {count}; i++)")
+        self.body.append(f"        {ix.name}[i] = (i * {k1} + {k2}) % {count};")
+        miss = self.rng.choice(["", "", "", "same", "overlap", "global"])
+        name, t = self.fresh("gat"), d.ctype
+        view = ""
+        if miss == "global":
+            view = self.fresh("view")
+            self.top.append(f"{t} *{view};")
+            self.body.append(f"    {view} = {d.name};")
+        k = self.rng.randint(2, 7)
+        read = f"s[ix[i]] + {view}[i] % 3" if view else f"s[ix[i]] * {k}"
+        self.functions.append(
+            f"static void {name}({t} *d, const {s.ctype} *s, const int *ix, int n)\n"
+            f"{{\n    for (int i = 0; i < n; i++)\n        d[i] = {self.store(t, read + ' + d[i]')};\n}}")
+        n = str(count) if self.chance(0.5) else self.size_var(count)
+        if miss == "same" and s.ctype == d.ctype:
+            self.body.append(f"    {name}({d.name}, {d.name}, {ix.name}, {n});")
+        else:
+            self.body.append(f"    {name}({d.name}, {s.name}, {ix.name}, {n});")
+        if miss == "overlap" and s.ctype == d.ctype:
+            self.body.append(f"    {name}({s.name} + 1, {s.name}, {ix.name}, {count - 1});")
+
     def t_histogram(self) -> None:
         """Updates of a small array at computed indices, `h[key[i] % m] op= v` (an array reduction,
         written with per-thread copies), or a near miss that must stay serial: the element also read,
@@ -681,7 +715,7 @@ class LoopProgram:
 
     TEMPLATES = {"map": 4, "reduction": 5, "lastprivate": 3, "unsigned": 2, "nest": 3, "row_reduction": 1,
                  "serial": 3, "pointer": 2, "calls": 2, "stride": 1, "sweeps": 2, "window": 2, "histogram": 2,
-                 "argmin": 2}
+                 "argmin": 2, "gather": 2}
 
     # ---------------------------------------------------------------------------------- program
 

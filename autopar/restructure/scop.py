@@ -324,7 +324,7 @@ def extract_scop(source: bytes, tu: TranslationUnit, root: Loop) -> Scop:
         array_decls[name] = access.base.decl
         if arrays.setdefault(name, len(subscripts)) != len(subscripts):
             raise Refusal("non-affine", f"{name} is subscripted with different numbers of dimensions")
-        pointer_bases[name] = access.base.is_pointer and not access.base.restrict
+        pointer_bases[name] = access.base.is_pointer and not access.base.unaliased
         element = access.element_type.replace("const ", "").strip()
         element_sizes[name] = _ELEMENT_SIZES.get(element, 8)
         owner.accesses.append(ScopAccess(name, access.is_write, subscripts, access.text))

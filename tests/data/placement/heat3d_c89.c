@@ -1,8 +1,9 @@
+/* kernel_heat_3d has external linkage: callers in other files may pass overlapping arrays */
 #include <stdio.h>
 #define N 40
 #define TSTEPS 20
 #define _PB_N n
-static void kernel_heat_3d(int tsteps, int n, double A[N][N][N], double B[N][N][N]) {
+void kernel_heat_3d(int tsteps, int n, double A[N][N][N], double B[N][N][N]) {
     int t, i, j, k;
     for (t = 1; t <= TSTEPS; t++) {
         for (i = 1; i < _PB_N-1; i++) {

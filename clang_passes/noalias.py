@@ -1,0 +1,292 @@
+"""No-alias facts from call sites: the pointer parameters of a file-local function that, at every
+call in this file, point into an object no other argument points into.
+
+A `static` function (internal linkage) can only be called from this file. When it is only ever
+called directly (its address is never taken) and every call passes, for parameter `p`, a named
+array, `&x`, or a fresh allocation (a local pointer set once, from `malloc`), and the other pointer
+arguments of that call name other such objects, then inside the function `p` reaches memory that
+nothing else it names reaches: the same guarantee `restrict` gives, proven rather than promised.
+Two more conditions keep the proof inside what the analysis sees: the function (and every function
+of this file it calls) never names that object itself and never dereferences a pointer loaded from
+memory (a global pointer, a member, an element of a pointer array), which could lead to it; and it
+never assigns `p`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from clang import cindex
+from clang.cindex import CursorKind as K, LinkageKind, TypeKind
+
+from clang_passes.ast import (ARRAY_TYPES, INC_DEC, Function, Node, Source, Variables, expression_children,
+                              stored_operand, strip, variable_decl)
+from clang_passes.calls import call_arguments, callee_name
+
+# calls whose result is memory nothing else points to yet
+_FRESH = {"malloc", "calloc", "aligned_alloc", "valloc", "memalign", "__builtin_malloc"}
+
+
+def distinct_parameters(every_function: list[Function], source: Source, tu_cursor,
+                        wanted: set[str]) -> dict[str, list[tuple]]:
+    """For each function named in `wanted` (defined once, internal linkage), the keys
+    (`Variables.key`) of its pointer parameters proven not to alias anything else it reaches."""
+    by_name: dict[str, list[Function]] = {}
+    for function in every_function:
+        by_name.setdefault(function.name, []).append(function)
+    targets = {name: found[0] for name in sorted(wanted) if len(found := by_name.get(name, [])) == 1
+               and _file_local(found[0])}
+    targets = {name: f for name, f in targets.items() if any(_pointer(a) for a in _parameters(f))}
+    if not targets:
+        return {}
+    initializer_text = _file_scope_text(source, tu_cursor)
+    found: dict[str, list[tuple]] = {}
+    for name, function in targets.items():
+        if re.search(rb"\b" + re.escape(name.encode()) + rb"\b", initializer_text):
+            continue  # named in a file-scope initializer: a function pointer may call it
+        sites = _call_sites(name, every_function, source)
+        if not sites:
+            continue
+        reached = _reached(function, by_name)
+        if reached is None:
+            continue
+        named = set()
+        for f in reached:
+            named |= _named_variables(f)
+        parameters = _parameters(function)
+        if not _parameters_unassigned(function, parameters):
+            continue  # `u = v;` would make two parameters point into one object
+        keys = []
+        for k, parameter in enumerate(parameters):
+            if not _pointer(parameter):
+                continue
+            if all(_distinct_at(site, k, parameters, named) for site in sites):
+                keys.append(Variables.key(parameter))
+        if keys:
+            found[name] = keys
+    return found
+
+
+def _file_local(function: Function) -> bool:
+    cursor = function.cursor
+    return cursor.kind == K.FUNCTION_DECL and cursor.linkage == LinkageKind.INTERNAL and \
+        not cursor.type.is_function_variadic()
+
+
+def _parameters(function: Function) -> list:
+    return list(function.cursor.get_arguments())
+
+
+def _pointer(parameter) -> bool:
+    """A pointer parameter, `double a[]` and `double a[n][5]` included."""
+    return parameter.type.get_canonical().kind in (TypeKind.POINTER, *ARRAY_TYPES)
+
+
+def _address_like(node: Node) -> bool:
+    return strip(node).cursor.type.get_canonical().kind in (TypeKind.POINTER, *ARRAY_TYPES)
+
+
+# comments, and strings that may hold comment openers
+_COMMENT = re.compile(rb'"(?:\\.|[^"\\\n])*"|/\*.*?\*/|//[^\n]*', re.S)
+_SCOPES = (K.NAMESPACE, K.LINKAGE_SPEC, K.UNEXPOSED_DECL)
+_from_main_file = cindex.conf.lib.clang_Location_isFromMainFile
+
+
+def _file_scope_text(source: Source, tu_cursor) -> bytes:
+    """The main file's declarations other than functions (variables, types, classes), comments
+    removed: where an initializer could take a function's address (`static op_t table[] = {f, g};`)."""
+    pieces = []
+
+    def visit(cursor) -> None:
+        for child in cursor.get_children():
+            if not _from_main_file(child.location):
+                continue
+            if child.kind in _SCOPES:
+                visit(child)
+            elif child.kind not in (K.FUNCTION_DECL, K.FUNCTION_TEMPLATE):
+                pieces.append(source.data[child.extent.start.offset:child.extent.end.offset])
+    visit(tu_cursor)
+    return _COMMENT.sub(b" ", b"\n".join(pieces))
+
+
+def _call_sites(name: str, every_function: list[Function], source: Source) -> Optional[list[tuple]]:
+    """(caller, its call nodes) for every direct call of `name` in the file; None when a reference
+    to it is not a call (its address is taken)."""
+    sites = []
+    for caller in every_function:
+        if name.encode() not in source.data[caller.start:caller.end]:
+            continue
+        calls = [n for n in caller.nodes if n.kind == K.CALL_EXPR and callee_name(n) == name]
+        references = [n for n in caller.nodes if n.kind == K.DECL_REF_EXPR and n.cursor.referenced is not None
+                      and n.cursor.referenced.kind == K.FUNCTION_DECL and n.cursor.referenced.spelling == name]
+        if len(references) != len(calls):
+            return None
+        fresh = _fresh_pointers(caller)
+        sites.extend((caller, call, fresh) for call in calls)
+    return sites or None
+
+
+def _fresh_pointers(caller: Function) -> set[tuple]:
+    """Local pointers assigned once, from a fresh allocation, whose address is never taken."""
+    values: dict[tuple, list[Node]] = {}
+    for node in caller.nodes:
+        if node.kind == K.VAR_DECL and node.cursor.type.get_canonical().kind == TypeKind.POINTER:
+            values.setdefault(Variables.key(node.cursor), []).extend(expression_children(node)[-1:])
+        target = stored_operand(node)
+        if target is not None or node.kind == K.UNARY_OPERATOR and node.unary_op == "&":
+            operand = target if target is not None else expression_children(node)[0]
+            decl = variable_decl(strip(operand))
+            if decl is not None:
+                values.setdefault(Variables.key(decl), []).append(node)  # not a fresh allocation
+    fresh = set()
+    for key, assigned in values.items():
+        if len(assigned) == 1:
+            value = strip(assigned[0])
+            if value.kind == K.CALL_EXPR and callee_name(value) in _FRESH:
+                fresh.add(key)
+    return fresh
+
+
+def _object(argument: Node, fresh: set[tuple]) -> Optional[tuple]:
+    """The object a pointer argument points into, or None when it cannot be named."""
+    e = strip(argument)
+    if e.kind == K.UNARY_OPERATOR and e.unary_op == "&":
+        return _lvalue_object(expression_children(e)[0], fresh)
+    if e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-"):
+        left, right = expression_children(e)
+        if _address_like(left):
+            return _object(left, fresh)
+        return _object(right, fresh) if e.binary_op == "+" else None
+    if e.cursor.type.get_canonical().kind in ARRAY_TYPES:
+        return _lvalue_object(e, fresh)  # an array (or a row of one) that decays to a pointer
+    if e.kind == K.DECL_REF_EXPR:
+        decl = variable_decl(e)
+        if decl is not None and decl.kind == K.VAR_DECL and Variables.key(decl) in fresh:
+            return ("allocation",) + Variables.key(decl)
+    return None
+
+
+def _lvalue_object(lvalue: Node, fresh: set[tuple]) -> Optional[tuple]:
+    e = strip(lvalue)
+    if e.kind == K.DECL_REF_EXPR:
+        decl = variable_decl(e)
+        if decl is None or decl.kind != K.VAR_DECL or decl.type.kind in (TypeKind.LVALUEREFERENCE,
+                                                                          TypeKind.RVALUEREFERENCE):
+            return None
+        return ("variable",) + Variables.key(decl)
+    if e.kind == K.ARRAY_SUBSCRIPT_EXPR:
+        base, index = expression_children(e)
+        if _address_like(index) and not _address_like(base):
+            base = index  # `i[a]`
+        if strip(base).cursor.type.get_canonical().kind in ARRAY_TYPES:
+            return _lvalue_object(base, fresh)
+        return _object(base, fresh)
+    if e.kind == K.UNARY_OPERATOR and e.unary_op == "*":
+        return _object(expression_children(e)[0], fresh)
+    return None  # a member, a call's result, ...: not followed
+
+
+def _distinct_at(site: tuple, k: int, parameters: list, named: set[tuple]) -> bool:
+    """Whether, at this call, argument k points into an object that no other pointer argument
+    points into and that the function does not name."""
+    _caller, call, fresh = site
+    arguments = call_arguments(call)
+    if len(arguments) != len(parameters):
+        return False
+    mine = _object(arguments[k], fresh)
+    if mine is None or mine[1:] in named:
+        return False
+    for j, (argument, parameter) in enumerate(zip(arguments, parameters)):
+        if j == k or not _pointer(parameter):
+            continue
+        other = _object(argument, fresh)
+        if other is None or other == mine:
+            return False
+    return True
+
+
+def _reached(function: Function, by_name: dict[str, list[Function]]) -> Optional[list[Function]]:
+    """The function and every function of the file it calls, transitively; None when one of them
+    dereferences a pointer loaded from memory or calls through a pointer."""
+    seen: dict[str, Function] = {}
+    todo = [function]
+    while todo:
+        f = todo.pop()
+        if f.name in seen:
+            continue
+        seen[f.name] = f
+        for node in f.nodes:
+            if node.kind == K.CALL_EXPR:
+                name = callee_name(node)
+                if not name:
+                    return None
+                todo.extend(by_name.get(name, []))
+            elif not _dereference_is_plain(node):
+                return None
+    return list(seen.values())
+
+
+def _dereference_is_plain(node: Node) -> bool:
+    """False when the node reads through a pointer that was itself loaded from memory: `g[i]` of a
+    global pointer, `s->data[i]`, `rows[i][j]` of `double *rows[]`, `**pp`."""
+    if node.kind == K.ARRAY_SUBSCRIPT_EXPR:
+        base, index = expression_children(node)
+        pointer = index if _address_like(index) and not _address_like(base) else base  # `i[a]`
+    elif node.kind == K.UNARY_OPERATOR and node.unary_op == "*":
+        pointer = expression_children(node)[0]
+    elif node.kind == K.MEMBER_REF_EXPR:
+        children = expression_children(node)
+        if not children or children[0].cursor.type.get_canonical().kind != TypeKind.POINTER:
+            return True  # `s.x`, or `this->x`: the object itself (a method is never a target)
+        pointer = children[0]
+    else:
+        return True
+    if strip(pointer).cursor.type.get_canonical().kind in ARRAY_TYPES:
+        return True  # indexing an array, not a pointer
+    return _plain_pointer(pointer)
+
+
+def _plain_pointer(pointer: Node) -> bool:
+    """A pointer value computed from a parameter or a local pointer variable (whose own value the
+    analysis treats as possibly pointing anywhere), never loaded from memory."""
+    e = strip(pointer)
+    while e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-") or \
+            e.kind == K.UNARY_OPERATOR and e.unary_op in INC_DEC:
+        children = expression_children(e)
+        pointers = [c for c in children if _address_like(c)]
+        if len(pointers) != 1:
+            return False
+        e = strip(pointers[0])
+    if e.cursor.type.get_canonical().kind in ARRAY_TYPES:
+        return True
+    if e.kind != K.DECL_REF_EXPR:
+        return False
+    decl = variable_decl(e)
+    if decl is None:
+        return False
+    if decl.kind == K.PARM_DECL:
+        return True
+    # a local pointer: the analysis already treats what it points to as anything (an `extern` one
+    # declared in the function is a global)
+    return decl.kind == K.VAR_DECL and decl.semantic_parent is not None and \
+        decl.semantic_parent.kind == K.FUNCTION_DECL and decl.storage_class != cindex.StorageClass.EXTERN
+
+
+def _named_variables(function: Function) -> set[tuple]:
+    return {Variables.key(decl) for node in function.nodes if node.kind == K.DECL_REF_EXPR
+            and (decl := variable_decl(node)) is not None}
+
+
+def _parameters_unassigned(function: Function, parameters: list) -> bool:
+    """Whether the function never assigns, increments or takes the address of a pointer parameter."""
+    keys = {Variables.key(p) for p in parameters if _pointer(p)}
+    for node in function.nodes:
+        target = stored_operand(node)
+        if target is None and node.kind == K.UNARY_OPERATOR and node.unary_op == "&":
+            target = expression_children(node)[0]
+        if target is not None:
+            decl = variable_decl(strip(target))
+            if decl is not None and Variables.key(decl) in keys:
+                return False
+    return True
