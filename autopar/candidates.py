@@ -238,7 +238,7 @@ def _privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[st
         if covered is None or not domain.subtract(covered).is_empty():
             return None
     live = loop.scalar(obj.base.name)
-    if live is not None and not live.live_after_loop:
+    if live is not None and not live.live_after_loop or live is None and obj.key in loop.arrays_dead_after:
         return "private"
     return "lastprivate" if _writes_whole_array(obj, writes) else None
 

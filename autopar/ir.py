@@ -72,6 +72,9 @@ class Variable(BaseModel):
     # a pointer parameter of a file-local function that every call in the file points into an object
     # of its own (clang_passes/noalias.py): nothing else the function reaches overlaps it, as if restrict
     distinct_at_calls: bool = False
+    # a pointer parameter the function never reassigns, or a local pointer set once, from one: it
+    # points to memory that existed before the call, never into the function's own automatic arrays
+    enters_with_call: bool = False
     is_const: bool = False
     is_struct: bool = False
     is_floating: bool = False  # float, double, long double (typedefs resolved)
@@ -339,6 +342,9 @@ class Loop(BaseModel):
     # byte offsets where the loop names each parameter that every call in the file passes one
     # constant (TranslationUnit.constant_arguments), when every such reference is spelled in place
     constant_parameter_uses: dict[str, list[int]] = Field(default_factory=dict)
+    # local arrays (object keys, `u1@12:10`) declared before the loop that the function names nowhere
+    # else: what the loop leaves in them is never read, so a private copy loses nothing
+    arrays_dead_after: list[str] = Field(default_factory=list)
     # argmin/argmax updates directly in the body that use this loop's variable as the index
     location_reductions: list[LocationReduction] = Field(default_factory=list)
     # byte offset where the file-scope declaration holding the loop's function starts (the

@@ -447,6 +447,7 @@ class Variables:
         self.source = source
         self._cache: dict = {}
         self.distinct_at_calls: set[tuple] = set()  # parameter keys from clang_passes/noalias.py
+        self.entry_pointers: set[tuple] = set()  # from clang_passes/noalias.py too
         _KEYS.clear()
         _SCALAR.clear()
 
@@ -511,7 +512,8 @@ class Variables:
             name=decl.spelling, decl=f"{loc.line}:{loc.column}", storage=storage, type=t.spelling,
             is_pointer=is_pointer, is_array=is_array, array_dims=dims,
             restrict=canonical.is_restrict_qualified() or "restrict" in t.spelling,
-            distinct_at_calls=decl.kind == K.PARM_DECL and self.key(decl) in self.distinct_at_calls,
+            distinct_at_calls=self.key(decl) in self.distinct_at_calls,
+            enters_with_call=self.key(decl) in self.entry_pointers,
             is_const=is_const, is_struct=element.kind == TypeKind.RECORD,
             is_floating=canonical.kind in FLOATING_TYPES, is_bool=canonical.kind == TypeKind.BOOL,
         )

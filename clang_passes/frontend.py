@@ -59,6 +59,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
     variables = Variables(source)
     distinct = noalias.distinct_parameters(every_function, source, clang_tu.cursor, {f.name for f in functions})
     variables.distinct_at_calls = {key for keys in distinct.values() for key in keys}
+    variables.entry_pointers, copies = noalias.entry_pointers(functions, variables.distinct_at_calls)
+    variables.distinct_at_calls |= copies
 
     finder = LoopFinder(path, source, variables)
     infos = finder.find(functions)
@@ -102,6 +104,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
     for info in infos:
         info.loop.scalars = scalars.scalar_uses(info, variables, address_taken[id(info.function)], by_node)
         info.loop.location_reductions = scalars.location_reductions(info, variables.source, settings.language)
+        info.loop.arrays_dead_after = scalars.arrays_dead_after(info, variables)
     pragmas.annotate(infos, functions, source)
 
     constants = calls.constant_arguments(every_function, {info.loop.function for info in infos}, source)

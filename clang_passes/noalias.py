@@ -290,3 +290,51 @@ def _parameters_unassigned(function: Function, parameters: list) -> bool:
             if decl is not None and Variables.key(decl) in keys:
                 return False
     return True
+
+
+def entry_pointers(functions: list[Function], distinct: set[tuple]) -> tuple[set[tuple], set[tuple]]:
+    """The pointers that enter with the call: pointer parameters a function never reassigns or takes
+    the address of, and local pointers set once, in their declaration, from one of those
+    (`double (*u)[n] = (double (*)[n])ou;`). They cannot point into the function's own automatic
+    arrays, which did not exist when the call began. Also returns which of those local copies
+    inherit a parameter's no-alias fact (`distinct`): the parameter is named nowhere else."""
+    entering: set[tuple] = set()
+    inherited: set[tuple] = set()
+    for function in functions:
+        if function.cursor.kind not in (K.FUNCTION_DECL, K.CXX_METHOD):
+            continue
+        nodes = function.nodes
+        if any(n.kind == K.LAMBDA_EXPR for n in nodes):
+            continue  # a lambda's parameter may point into the enclosing function's arrays
+        params = {Variables.key(p): p for p in _parameters(function) if _pointer(p)}
+        if not params:
+            continue
+        changed: set[tuple] = set()
+        named: dict[tuple, int] = {}
+        for node in nodes:
+            target = stored_operand(node)
+            if target is None and node.kind == K.UNARY_OPERATOR and node.unary_op == "&":
+                target = expression_children(node)[0]
+            if target is not None and (decl := variable_decl(strip(target))) is not None:
+                changed.add(Variables.key(decl))
+            if node.kind == K.DECL_REF_EXPR and (decl := variable_decl(node)) is not None:
+                key = Variables.key(decl)
+                named[key] = named.get(key, 0) + 1
+        entry = {key for key in params if key not in changed}
+        entering |= entry
+        for node in nodes:
+            if node.kind != K.VAR_DECL or node.cursor.storage_class != cindex.StorageClass.NONE or \
+                    node.cursor.type.get_canonical().kind != TypeKind.POINTER:
+                continue
+            key = Variables.key(node.cursor)
+            values = expression_children(node)
+            if key in changed or not values:
+                continue
+            value = strip(values[-1])
+            source = variable_decl(value) if value.kind == K.DECL_REF_EXPR else None
+            if source is None or Variables.key(source) not in entry or not _address_like(value):
+                continue
+            entering.add(key)
+            if Variables.key(source) in distinct and named.get(Variables.key(source)) == 1:
+                inherited.add(key)
+    return entering, inherited

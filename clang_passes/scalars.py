@@ -815,6 +815,39 @@ def _leaves(statement: Node, labels: bool = True) -> bool:
     return False
 
 
+def arrays_dead_after(info: LoopInfo, variables: Variables) -> list[str]:
+    """The automatic local arrays, declared before the loop, that the function names only inside it
+    (`double u1[M];` a scratch row of one sweep), as object keys `name@line:col`. Nothing reads what
+    the loop leaves in them, and nothing reached them before it: their address is never taken outside
+    the loop. A function with a goto is left out (a jump into the loop would skip its writes)."""
+    facts = info.function.facts
+    if ("array_refs", 0) not in facts:
+        refs: dict[tuple, list[int]] = {}
+        decls: dict[tuple, object] = {}
+        for node in info.function.nodes:
+            if node.kind == K.DECL_REF_EXPR:
+                decl = variable_decl(node)
+                if decl is not None and decl.kind == K.VAR_DECL and \
+                        decl.type.get_canonical().kind in (TypeKind.CONSTANTARRAY, TypeKind.VARIABLEARRAY):
+                    key = Variables.key(decl)
+                    refs.setdefault(key, []).append(node.start)
+                    decls[key] = decl
+        jumps = any(n.kind in (K.GOTO_STMT, K.INDIRECT_GOTO_STMT) for n in info.function.nodes)
+        facts[("array_refs", 0)] = (refs, decls, jumps)
+    refs, decls, jumps = facts[("array_refs", 0)]
+    if jumps:
+        return []
+    start, end = info.node.start, info.node.end
+    dead = []
+    for key, offsets in refs.items():
+        variable = variables.get(decls[key])
+        if variable.storage != Storage.LOCAL or not variable.is_array or key[0] != info.loop.file or \
+                key[1] >= start or not all(start <= at < end for at in offsets):
+            continue
+        dead.append(f"{variable.name}@{variable.decl}")
+    return sorted(dead)
+
+
 def _mentioned_after(info: LoopInfo, keys: set[tuple]) -> set[tuple]:
     """The conservative answer: any mention after the loop, or anywhere in an enclosing loop, or
     anywhere at all when the function has a goto (a jump backwards reads what comes before)."""

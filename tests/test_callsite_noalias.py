@@ -124,3 +124,18 @@ def test_a_static_heat_stencil_needs_no_alias_check(tmp_path):
     assert main(["rewrite", "-i", str(source)]) == 0
     out = source.read_text()
     assert "#pragma omp parallel" in out and "(const char *)" not in out
+
+
+def test_scratch_arrays_and_pointers_that_enter_with_the_call():
+    tu = translate(str(HERE / "depth_private_scratch.c"), [])
+    resid = next(l for l in tu.loops if l.function == "resid" and l.parent is None)
+    assert [key.split("@")[0] for key in resid.arrays_dead_after] == ["u1", "u2"]
+    bases = {a.base.name: a.base for a in resid.accesses}
+    # the local VLA pointers copy their void * parameters, which every call passes distinct arrays
+    assert all(bases[name].enters_with_call and bases[name].distinct_at_calls for name in "uvr")
+    assert not bases["u1"].enters_with_call
+    read_after = next(l for l in tu.loops if l.function == "scratch_read_after" and l.parent is None)
+    escapes = next(l for l in tu.loops if l.function == "scratch_escapes" and l.parent is None)
+    assert read_after.arrays_dead_after == [] and escapes.arrays_dead_after == []
+    moved = [l for l in tu.loops if l.function == "moved_pointer"][-1]
+    assert not next(a.base for a in moved.accesses if a.base.name == "in").enters_with_call

@@ -117,13 +117,20 @@ def _derived_pointer(obj: ObjectModel) -> bool:
     """A pointer local to the function (or a member reached through one): it may have been set from
     any other pointer or array before the loop, restrict ones included."""
     return obj.kind in ("pointer", "member") and obj.base.is_pointer and \
-        obj.base.storage in (Storage.LOCAL, Storage.STATIC_LOCAL)
+        obj.base.storage in (Storage.LOCAL, Storage.STATIC_LOCAL) and not obj.base.enters_with_call
+
+
+def _own_automatic_array(obj: ObjectModel) -> bool:
+    return obj.kind == "array" and obj.base.storage == Storage.LOCAL
 
 
 def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
     """Whether two distinct objects of a loop may overlap in memory."""
     if x.key == y.key:
         return True
+    for a, b in ((x, y), (y, x)):
+        if a.kind == "pointer" and a.base.enters_with_call and _own_automatic_array(b):
+            return False  # the array did not exist when the pointer was passed in
     if _derived_pointer(x) or _derived_pointer(y):
         return True  # a local pointer may be based on a restrict pointer or point into an array
     if x.distinct and y.distinct:
