@@ -57,9 +57,11 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
     macros = loop_macros(source)
     functions = [f for f in every_function if f.may_have_loops(macros)]  # only these are walked
     variables = Variables(source)
-    distinct = noalias.distinct_parameters(every_function, source, clang_tu.cursor, {f.name for f in functions})
+    distinct = noalias.distinct_parameters(every_function, source, clang_tu.cursor, {f.name for f in functions},
+                                           settings.language)
     variables.distinct_at_calls = {key for keys in distinct.values() for key in keys}
-    variables.entry_pointers, copies = noalias.entry_pointers(functions, variables.distinct_at_calls)
+    variables.entry_pointers, copies = noalias.entry_pointers(functions, variables.distinct_at_calls,
+                                                              settings.language)
     variables.distinct_at_calls |= copies
 
     finder = LoopFinder(path, source, variables)

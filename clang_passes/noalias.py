@@ -20,8 +20,8 @@ from typing import Optional
 from clang import cindex
 from clang.cindex import CursorKind as K, LinkageKind, TypeKind
 
-from clang_passes.ast import (ARRAY_TYPES, INC_DEC, Function, Node, Source, Variables, expression_children,
-                              stored_operand, strip, variable_decl)
+from clang_passes.ast import (ARRAY_TYPES, INC_DEC, TRANSPARENT, Function, Node, Source, Variables,
+                              expression_children, stored_operand, strip, variable_decl)
 from clang_passes.calls import call_arguments, callee_name
 
 # calls whose result is memory nothing else points to yet
@@ -29,9 +29,12 @@ _FRESH = {"malloc", "calloc", "aligned_alloc", "valloc", "memalign", "__builtin_
 
 
 def distinct_parameters(every_function: list[Function], source: Source, tu_cursor,
-                        wanted: set[str]) -> dict[str, list[tuple]]:
+                        wanted: set[str], language: str) -> dict[str, list[tuple]]:
     """For each function named in `wanted` (defined once, internal linkage), the keys
-    (`Variables.key`) of its pointer parameters proven not to alias anything else it reaches."""
+    (`Variables.key`) of its pointer parameters proven not to alias anything else it reaches.
+    C only: C++ can rebind a pointer through a reference, and calls in templates stay unresolved."""
+    if language != "c":
+        return {}
     by_name: dict[str, list[Function]] = {}
     for function in every_function:
         by_name.setdefault(function.name, []).append(function)
@@ -40,12 +43,16 @@ def distinct_parameters(every_function: list[Function], source: Source, tu_curso
     targets = {name: f for name, f in targets.items() if any(_pointer(a) for a in _parameters(f))}
     if not targets:
         return {}
-    initializer_text = _file_scope_text(source, tu_cursor)
+    referenced = _referenced_at_file_scope(tu_cursor, set(targets))
     found: dict[str, list[tuple]] = {}
     for name, function in targets.items():
-        if re.search(rb"\b" + re.escape(name.encode()) + rb"\b", initializer_text):
+        if name in referenced:
             continue  # named in a file-scope initializer: a function pointer may call it
-        sites = _call_sites(name, every_function, source)
+        declared = function.cursor.canonical.extent.start
+        if declared.file is None or declared.file.name != function.cursor.extent.start.file.name or \
+                _INCLUDE.search(source.data, declared.offset):
+            continue  # an #include after its declaration may call it (a unity build)
+        sites = _call_sites(name, every_function)
         if not sites:
             continue
         reached = _reached(function, by_name)
@@ -87,16 +94,16 @@ def _address_like(node: Node) -> bool:
     return strip(node).cursor.type.get_canonical().kind in (TypeKind.POINTER, *ARRAY_TYPES)
 
 
-# comments, and strings that may hold comment openers
-_COMMENT = re.compile(rb'"(?:\\.|[^"\\\n])*"|/\*.*?\*/|//[^\n]*', re.S)
+_INCLUDE = re.compile(rb"^[ \t]*#[ \t]*(include|import)\b", re.M)
 _SCOPES = (K.NAMESPACE, K.LINKAGE_SPEC, K.UNEXPOSED_DECL)
 _from_main_file = cindex.conf.lib.clang_Location_isFromMainFile
+_in_system_header = cindex.conf.lib.clang_Location_isInSystemHeader
 
 
-def _file_scope_text(source: Source, tu_cursor) -> bytes:
-    """The main file's declarations other than functions (variables, types, classes), comments
-    removed: where an initializer could take a function's address (`static op_t table[] = {f, g};`)."""
-    pieces = []
+def _referenced_at_file_scope(tu_cursor, names: set[str]) -> set[str]:
+    """Which of the functions `names` a declaration of the main file other than a function names
+    (`static op_t table[] = {f, g};`, macros expanded): a function pointer may then call it."""
+    found: set[str] = set()
 
     def visit(cursor) -> None:
         for child in cursor.get_children():
@@ -105,18 +112,19 @@ def _file_scope_text(source: Source, tu_cursor) -> bytes:
             if child.kind in _SCOPES:
                 visit(child)
             elif child.kind not in (K.FUNCTION_DECL, K.FUNCTION_TEMPLATE):
-                pieces.append(source.data[child.extent.start.offset:child.extent.end.offset])
+                for node in child.walk_preorder():
+                    decl = node.referenced if node.kind == K.DECL_REF_EXPR else None
+                    if decl is not None and decl.kind == K.FUNCTION_DECL and decl.spelling in names:
+                        found.add(decl.spelling)
     visit(tu_cursor)
-    return _COMMENT.sub(b" ", b"\n".join(pieces))
+    return found
 
 
-def _call_sites(name: str, every_function: list[Function], source: Source) -> Optional[list[tuple]]:
+def _call_sites(name: str, every_function: list[Function]) -> Optional[list[tuple]]:
     """(caller, its call nodes) for every direct call of `name` in the file; None when a reference
-    to it is not a call (its address is taken)."""
+    to it is not a call (its address is taken). Every function is read: a macro may hide the name."""
     sites = []
     for caller in every_function:
-        if name.encode() not in source.data[caller.start:caller.end]:
-            continue
         calls = [n for n in caller.nodes if n.kind == K.CALL_EXPR and callee_name(n) == name]
         references = [n for n in caller.nodes if n.kind == K.DECL_REF_EXPR and n.cursor.referenced is not None
                       and n.cursor.referenced.kind == K.FUNCTION_DECL and n.cursor.referenced.spelling == name]
@@ -143,14 +151,35 @@ def _fresh_pointers(caller: Function) -> set[tuple]:
     for key, assigned in values.items():
         if len(assigned) == 1:
             value = strip(assigned[0])
-            if value.kind == K.CALL_EXPR and callee_name(value) in _FRESH:
-                fresh.add(key)
+            if value.kind == K.CALL_EXPR and callee_name(value) in _FRESH and \
+                    _in_system_header(value.cursor.referenced.location):
+                fresh.add(key)  # the C library's allocator, not a function of the same name
     return fresh
+
+
+def _address_stripped(node: Node) -> Optional[Node]:
+    """`strip`, through parentheses and casts between pointer types only: None when the value went
+    through an integer (`(double *)((intptr_t)B + d)` may point anywhere)."""
+    e = node
+    while e.kind in TRANSPARENT and e.children:
+        expressions = [c for c in e.children if c.is_expression]
+        if not expressions:
+            break
+        e = expressions[-1]
+        if not _address_type(e):
+            return None
+    return e
+
+
+def _address_type(node: Node) -> bool:
+    return node.cursor.type.get_canonical().kind in (TypeKind.POINTER, *ARRAY_TYPES)
 
 
 def _object(argument: Node, fresh: set[tuple]) -> Optional[tuple]:
     """The object a pointer argument points into, or None when it cannot be named."""
-    e = strip(argument)
+    e = _address_stripped(argument)
+    if e is None:
+        return None
     if e.kind == K.UNARY_OPERATOR and e.unary_op == "&":
         return _lvalue_object(expression_children(e)[0], fresh)
     if e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-"):
@@ -174,7 +203,7 @@ def _lvalue_object(lvalue: Node, fresh: set[tuple]) -> Optional[tuple]:
         if decl is None or decl.kind != K.VAR_DECL or decl.type.kind in (TypeKind.LVALUEREFERENCE,
                                                                           TypeKind.RVALUEREFERENCE):
             return None
-        return ("variable",) + Variables.key(decl)
+        return ("variable",) + _canonical_key(decl)
     if e.kind == K.ARRAY_SUBSCRIPT_EXPR:
         base, index = expression_children(e)
         if _address_like(index) and not _address_like(base):
@@ -222,9 +251,28 @@ def _reached(function: Function, by_name: dict[str, list[Function]]) -> Optional
                 if not name:
                     return None
                 todo.extend(by_name.get(name, []))
-            elif not _dereference_is_plain(node):
+            elif _loaded_pointer(node) or not _dereference_is_plain(node):
                 return None
     return list(seen.values())
+
+
+def _loaded_pointer(node: Node) -> bool:
+    """A pointer value read from memory, dereferenced or handed on (`get(view, i)`): a global or
+    static pointer variable, a member, an element, `*pp`."""
+    if node.cursor.type.get_canonical().kind != TypeKind.POINTER:
+        return False
+    if node.kind in (K.MEMBER_REF_EXPR, K.ARRAY_SUBSCRIPT_EXPR) or \
+            node.kind == K.UNARY_OPERATOR and node.unary_op == "*":
+        return True
+    if node.kind == K.DECL_REF_EXPR:
+        decl = variable_decl(node)
+        return decl is not None and decl.kind == K.VAR_DECL and not _automatic_local(decl)
+    return False
+
+
+def _automatic_local(decl) -> bool:
+    return decl.semantic_parent is not None and decl.semantic_parent.kind == K.FUNCTION_DECL and \
+        decl.storage_class not in (cindex.StorageClass.EXTERN, cindex.StorageClass.STATIC)
 
 
 def _dereference_is_plain(node: Node) -> bool:
@@ -249,8 +297,10 @@ def _dereference_is_plain(node: Node) -> bool:
 
 def _plain_pointer(pointer: Node) -> bool:
     """A pointer value computed from a parameter or a local pointer variable (whose own value the
-    analysis treats as possibly pointing anywhere), never loaded from memory."""
-    e = strip(pointer)
+    analysis treats as possibly pointing anywhere), never loaded from memory nor made of an integer."""
+    e = _address_stripped(pointer)
+    if e is None:
+        return False
     while e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-") or \
             e.kind == K.UNARY_OPERATOR and e.unary_op in INC_DEC:
         children = expression_children(e)
@@ -273,8 +323,13 @@ def _plain_pointer(pointer: Node) -> bool:
         decl.semantic_parent.kind == K.FUNCTION_DECL and decl.storage_class != cindex.StorageClass.EXTERN
 
 
+def _canonical_key(decl) -> tuple:
+    """One key for every declaration of a variable (`extern double A[];` and its definition)."""
+    return Variables.key(decl.canonical)
+
+
 def _named_variables(function: Function) -> set[tuple]:
-    return {Variables.key(decl) for node in function.nodes if node.kind == K.DECL_REF_EXPR
+    return {_canonical_key(decl) for node in function.nodes if node.kind == K.DECL_REF_EXPR
             and (decl := variable_decl(node)) is not None}
 
 
@@ -292,7 +347,7 @@ def _parameters_unassigned(function: Function, parameters: list) -> bool:
     return True
 
 
-def entry_pointers(functions: list[Function], distinct: set[tuple]) -> tuple[set[tuple], set[tuple]]:
+def entry_pointers(functions: list[Function], distinct: set[tuple], language: str) -> tuple[set[tuple], set[tuple]]:
     """The pointers that enter with the call: pointer parameters a function never reassigns or takes
     the address of, and local pointers set once, in their declaration, from one of those
     (`double (*u)[n] = (double (*)[n])ou;`). They cannot point into the function's own automatic
@@ -300,6 +355,8 @@ def entry_pointers(functions: list[Function], distinct: set[tuple]) -> tuple[set
     inherit a parameter's no-alias fact (`distinct`): the parameter is named nowhere else."""
     entering: set[tuple] = set()
     inherited: set[tuple] = set()
+    if language != "c":
+        return entering, inherited  # C++ rebinds a pointer through a reference unseen
     for function in functions:
         if function.cursor.kind not in (K.FUNCTION_DECL, K.CXX_METHOD):
             continue
