@@ -3,10 +3,12 @@ proves distinct, and what keeps the proof from holding."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from autopar.cli import main
 from clang_passes.frontend import translate
-from tests.catalogue.runner import HERE
 
+HERE = Path(__file__).parent / "catalogue"
 CATALOGUE = HERE / "depth_callsite_noalias.c"
 
 
