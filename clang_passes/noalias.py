@@ -44,6 +44,7 @@ def distinct_parameters(every_function: list[Function], source: Source, tu_curso
     if not targets:
         return {}
     referenced = _referenced_at_file_scope(tu_cursor, set(targets))
+    sites_of = _call_sites(set(targets), every_function)
     found: dict[str, list[tuple]] = {}
     for name, function in targets.items():
         if name in referenced:
@@ -52,7 +53,7 @@ def distinct_parameters(every_function: list[Function], source: Source, tu_curso
         if declared.file is None or declared.file.name != function.cursor.extent.start.file.name or \
                 _INCLUDE.search(source.data, declared.offset):
             continue  # an #include after its declaration may call it (a unity build)
-        sites = _call_sites(name, every_function)
+        sites = sites_of.get(name)
         if not sites:
             continue
         reached = _reached(function, by_name)
@@ -120,40 +121,45 @@ def _referenced_at_file_scope(tu_cursor, names: set[str]) -> set[str]:
     return found
 
 
-def _call_sites(name: str, every_function: list[Function]) -> Optional[list[tuple]]:
-    """(caller, its call nodes) for every direct call of `name` in the file; None when a reference
-    to it is not a call (its address is taken). Every function is read: a macro may hide the name."""
-    sites = []
+def _call_sites(names: set[str], every_function: list[Function]) -> dict[str, list[tuple]]:
+    """For each function of `names` called only directly, (caller, call node, the caller's fresh
+    pointers) for every call in the file; left out when a reference to it is not a call (its
+    address is taken). Every function is read: a macro may hide the name."""
+    sites: dict[str, list[tuple]] = {}
+    taken: set[str] = set()
     for caller in every_function:
-        calls = [n for n in caller.nodes if n.kind == K.CALL_EXPR and callee_name(n) == name]
-        references = [n for n in caller.nodes if n.kind == K.DECL_REF_EXPR and n.cursor.referenced is not None
-                      and n.cursor.referenced.kind == K.FUNCTION_DECL and n.cursor.referenced.spelling == name]
-        if len(references) != len(calls):
-            return None
-        fresh = _fresh_pointers(caller)
-        sites.extend((caller, call, fresh) for call in calls)
-    return sites or None
+        calls: dict[str, list[Node]] = {}
+        references: dict[str, int] = {}
+        for node in caller.nodes:
+            if node.kind == K.CALL_EXPR and (name := callee_name(node)) in names:
+                calls.setdefault(name, []).append(node)
+            elif node.kind == K.DECL_REF_EXPR and (decl := node.cursor.referenced) is not None and \
+                    decl.kind == K.FUNCTION_DECL and decl.spelling in names:
+                references[decl.spelling] = references.get(decl.spelling, 0) + 1
+        taken |= {name for name, count in references.items() if count != len(calls.get(name, []))}
+        if calls:
+            fresh = _fresh_pointers(caller)
+            for name, nodes in calls.items():
+                sites.setdefault(name, []).extend((caller, call, fresh) for call in nodes)
+    return {name: found for name, found in sites.items() if name not in taken}
 
 
 def _fresh_pointers(caller: Function) -> set[tuple]:
-    """Local pointers assigned once, from a fresh allocation, whose address is never taken."""
-    values: dict[tuple, list[Node]] = {}
-    for node in caller.nodes:
-        if node.kind == K.VAR_DECL and node.cursor.type.get_canonical().kind == TypeKind.POINTER:
-            values.setdefault(Variables.key(node.cursor), []).extend(expression_children(node)[-1:])
-        target = stored_operand(node)
-        if target is not None or node.kind == K.UNARY_OPERATOR and node.unary_op == "&":
-            operand = target if target is not None else expression_children(node)[0]
-            decl = variable_decl(strip(operand))
-            if decl is not None:
-                values.setdefault(Variables.key(decl), []).append(node)  # not a fresh allocation
+    """Local pointers set once, in their declaration, from a fresh allocation, and never assigned
+    again nor their address taken."""
+    changed = _changed_variables(caller)
     fresh = set()
-    for key, assigned in values.items():
-        if len(assigned) == 1:
-            value = strip(assigned[0])
-            if value.kind == K.CALL_EXPR and callee_name(value) in _FRESH and \
-                    _in_system_header(value.cursor.referenced.location):
-                fresh.add(key)  # the C library's allocator, not a function of the same name
+    for node in caller.nodes:
+        if node.kind != K.VAR_DECL or node.cursor.type.get_canonical().kind != TypeKind.POINTER:
+            continue
+        key = Variables.key(node.cursor)
+        values = expression_children(node)
+        if key in changed or not values:
+            continue
+        value = strip(values[-1])
+        if value.kind == K.CALL_EXPR and callee_name(value) in _FRESH and \
+                _in_system_header(value.cursor.referenced.location):
+            fresh.add(key)  # the C library's allocator, not a function of the same name
     return fresh
 
 
@@ -333,18 +339,25 @@ def _named_variables(function: Function) -> set[tuple]:
             and (decl := variable_decl(node)) is not None}
 
 
+def _changed_variables(function: Function) -> set[tuple]:
+    """The variables the function assigns, increments or takes the address of (kept as its
+    ("changed", 0) fact: the passes here ask once per function)."""
+    found = function.facts.get(("changed", 0))
+    if found is None:
+        found = set()
+        for node in function.nodes:
+            target = stored_operand(node)
+            if target is None and node.kind == K.UNARY_OPERATOR and node.unary_op == "&":
+                target = expression_children(node)[0]
+            if target is not None and (decl := variable_decl(strip(target))) is not None:
+                found.add(Variables.key(decl))
+        function.facts[("changed", 0)] = found
+    return found
+
+
 def _parameters_unassigned(function: Function, parameters: list) -> bool:
     """Whether the function never assigns, increments or takes the address of a pointer parameter."""
-    keys = {Variables.key(p) for p in parameters if _pointer(p)}
-    for node in function.nodes:
-        target = stored_operand(node)
-        if target is None and node.kind == K.UNARY_OPERATOR and node.unary_op == "&":
-            target = expression_children(node)[0]
-        if target is not None:
-            decl = variable_decl(strip(target))
-            if decl is not None and Variables.key(decl) in keys:
-                return False
-    return True
+    return not {Variables.key(p) for p in parameters if _pointer(p)} & _changed_variables(function)
 
 
 def entry_pointers(functions: list[Function], distinct: set[tuple], language: str) -> tuple[set[tuple], set[tuple]]:
@@ -366,14 +379,9 @@ def entry_pointers(functions: list[Function], distinct: set[tuple], language: st
         params = {Variables.key(p): p for p in _parameters(function) if _pointer(p)}
         if not params:
             continue
-        changed: set[tuple] = set()
+        changed = _changed_variables(function)
         named: dict[tuple, int] = {}
         for node in nodes:
-            target = stored_operand(node)
-            if target is None and node.kind == K.UNARY_OPERATOR and node.unary_op == "&":
-                target = expression_children(node)[0]
-            if target is not None and (decl := variable_decl(strip(target))) is not None:
-                changed.add(Variables.key(decl))
             if node.kind == K.DECL_REF_EXPR and (decl := variable_decl(node)) is not None:
                 key = Variables.key(decl)
                 named[key] = named.get(key, 0) + 1

@@ -731,8 +731,7 @@ def _live_after(info: LoopInfo, keys: set[tuple], loops: dict[int, LoopInfo]) ->
     open_keys = set(keys)
     node, previous = info.node, None
     facts = info.function.facts  # every loop of the function asks about the same statements
-    if ("jumps", 0) not in facts:  # a label is only a way in for a goto; without any, it changes nothing
-        facts[("jumps", 0)] = any(n.kind in (K.GOTO_STMT, K.INDIRECT_GOTO_STMT) for n in info.function.nodes)
+    _has_goto(info)  # a label is only a way in for a goto; without any, it changes nothing
     while node.parent is not None and open_keys:
         parent = node.parent
         if parent.kind == K.COMPOUND_STMT:
@@ -815,6 +814,14 @@ def _leaves(statement: Node, labels: bool = True) -> bool:
     return False
 
 
+def _has_goto(info: LoopInfo) -> bool:
+    """Whether the loop's function has a goto; kept as the function's ("jumps", 0) fact."""
+    facts = info.function.facts
+    if ("jumps", 0) not in facts:
+        facts[("jumps", 0)] = any(n.kind in (K.GOTO_STMT, K.INDIRECT_GOTO_STMT) for n in info.function.nodes)
+    return facts[("jumps", 0)]
+
+
 def arrays_dead_after(info: LoopInfo, variables: Variables) -> list[str]:
     """The automatic local arrays, declared before the loop, that the function names only inside it
     (`double u1[M];` a scratch row of one sweep), as object keys `name@line:col`. Nothing reads what
@@ -832,11 +839,10 @@ def arrays_dead_after(info: LoopInfo, variables: Variables) -> list[str]:
                     key = Variables.key(decl)
                     refs.setdefault(key, []).append(node.start)
                     decls[key] = decl
-        jumps = any(n.kind in (K.GOTO_STMT, K.INDIRECT_GOTO_STMT) for n in info.function.nodes)
-        facts[("array_refs", 0)] = (refs, decls, jumps)
-    refs, decls, jumps = facts[("array_refs", 0)]
-    if jumps:
+        facts[("array_refs", 0)] = (refs, decls)
+    if _has_goto(info):
         return []
+    refs, decls = facts[("array_refs", 0)]
     start, end = info.node.start, info.node.end
     dead = []
     for key, offsets in refs.items():
