@@ -147,16 +147,8 @@ def _call_sites(names: set[str], every_function: list[Function]) -> dict[str, li
 def _fresh_pointers(caller: Function) -> set[tuple]:
     """Local pointers set once, in their declaration, from a fresh allocation, and never assigned
     again nor their address taken."""
-    changed = _changed_variables(caller)
     fresh = set()
-    for node in caller.nodes:
-        if node.kind != K.VAR_DECL or node.cursor.type.get_canonical().kind != TypeKind.POINTER:
-            continue
-        key = Variables.key(node.cursor)
-        values = expression_children(node)
-        if key in changed or not values:
-            continue
-        value = strip(values[-1])
+    for key, value in _set_once(caller):
         if value.kind == K.CALL_EXPR and callee_name(value) in _FRESH and \
                 _in_system_header(value.cursor.referenced.location):
             fresh.add(key)  # the C library's allocator, not a function of the same name
@@ -355,6 +347,20 @@ def _changed_variables(function: Function) -> set[tuple]:
     return found
 
 
+def _set_once(function: Function):
+    """(key, value) of the automatic local pointers set in their declaration and never changed
+    after (no assignment, no increment, address never taken); the value stripped of casts."""
+    changed = _changed_variables(function)
+    for node in function.nodes:
+        if node.kind != K.VAR_DECL or node.cursor.storage_class != cindex.StorageClass.NONE or \
+                node.cursor.type.get_canonical().kind != TypeKind.POINTER:
+            continue
+        key = Variables.key(node.cursor)
+        values = expression_children(node)
+        if key not in changed and values:
+            yield key, strip(values[-1])
+
+
 def _parameters_unassigned(function: Function, parameters: list) -> bool:
     """Whether the function never assigns, increments or takes the address of a pointer parameter."""
     return not {Variables.key(p) for p in parameters if _pointer(p)} & _changed_variables(function)
@@ -387,15 +393,7 @@ def entry_pointers(functions: list[Function], distinct: set[tuple], language: st
                 named[key] = named.get(key, 0) + 1
         entry = {key for key in params if key not in changed}
         entering |= entry
-        for node in nodes:
-            if node.kind != K.VAR_DECL or node.cursor.storage_class != cindex.StorageClass.NONE or \
-                    node.cursor.type.get_canonical().kind != TypeKind.POINTER:
-                continue
-            key = Variables.key(node.cursor)
-            values = expression_children(node)
-            if key in changed or not values:
-                continue
-            value = strip(values[-1])
+        for key, value in _set_once(function):
             source = variable_decl(value) if value.kind == K.DECL_REF_EXPR else None
             if source is None or Variables.key(source) not in entry or not _address_like(value):
                 continue
