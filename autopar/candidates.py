@@ -121,6 +121,9 @@ def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
         out.append(R.Reason("goto may leave the loop", R.GOTO))
     if any(l.has_throw for l in inner):
         out.append(R.Reason("throw may leave the loop", R.THROW))
+    unmodelled = sorted({text for l in inner for text in l.unmodelled_accesses})
+    if unmodelled:
+        out.append(R.Reason(f"accesses memory the analysis cannot name: {', '.join(unmodelled)}", R.UNMODELLED_ACCESS))
     if any(l.existing_pragma for l in inner[1:]):
         out.append(R.Reason("contains a loop with an existing omp pragma", R.CONTAINS_PRAGMA))
     return out

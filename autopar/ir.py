@@ -323,6 +323,9 @@ class Loop(BaseModel):
     has_throw: bool = False  # C++ `throw` inside the body
 
     accesses: list[Access] = Field(default_factory=list)  # the body's, nested loops included
+    # element reads and writes the front end could not name (`get()[i]`, `((double *)addr)[i]`):
+    # they may touch any memory, so no plan may run the loop in parallel
+    unmodelled_accesses: list[str] = Field(default_factory=list)
     scalars: list[ScalarUse] = Field(default_factory=list)
     calls: list[CallSite] = Field(default_factory=list)
 

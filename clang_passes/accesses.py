@@ -16,8 +16,8 @@ from clang.cindex import CursorKind as K, TypeKind
 from autopar.ir import Access, AffineExpr, Storage, Subscript, Variable
 from clang_passes.affine import AffineBuilder, Scope, written_decl_refs
 from clang_passes.containers import ELEMENT, PLAIN_TYPES, container_call, plain_element
-from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source, Variables,
-                              expression_children, is_reference, strip, variable_decl)
+from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FLOATING_TYPES, FOR_KINDS, INC_DEC, INTEGER_TYPES, LOOP_KINDS,
+                              Node, Source, Variables, expression_children, is_reference, strip, variable_decl)
 from clang_passes.loops import LoopInfo
 
 
@@ -52,6 +52,37 @@ def _value_unused(node: Node) -> bool:
     if parent.kind in (K.FOR_STMT, K.WHILE_STMT):
         return node is parent.children[-1]
     return parent.kind == K.IF_STMT and node is not parent.children[0]
+
+
+def _number(decl) -> bool:
+    """A variable holding a number: an address made of it (`((double *)addr)[i]`) points nowhere the
+    analysis can name, so it is never the root of an element."""
+    return decl.type.get_canonical().kind in INTEGER_TYPES | FLOATING_TYPES
+
+
+def _memory_form(e: Node) -> bool:
+    """An lvalue that reaches memory through a pointer or an array: `x[i]`, `*x`, `x->m`, `x.m[i]`."""
+    e = strip(e)
+    if e.kind in (K.ARRAY_SUBSCRIPT_EXPR,) or (e.kind == K.UNARY_OPERATOR and e.unary_op == "*"):
+        return True
+    if e.kind == K.MEMBER_REF_EXPR:
+        children = expression_children(e)
+        return bool(children) and (children[0].cursor.type.get_canonical().kind == TypeKind.POINTER
+                                   or _memory_form(children[0]))
+    return False
+
+
+def _container_based(e: Node, root: Node) -> bool:
+    """The lvalue reaches memory through a standard container's call (`v[i].x`): that call is judged
+    as a call (unknown when the accesses pass does not model it), not as an unmodelled access."""
+    e = strip(e)
+    while True:
+        if e.kind == K.CALL_EXPR:
+            return container_call(e, root) is not None
+        children = expression_children(e)
+        if e.kind not in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR, K.UNARY_OPERATOR) or not children:
+            return False
+        e = strip(children[0])
 
 
 class _This:
@@ -92,6 +123,9 @@ class AccessCollector:
         self.summaries: dict = {}  # same-file function summaries, for the regions their calls touch
         self.modelled: set[tuple[int, int, int]] = set()  # (line, column, argument) of calls instantiated
         self.container_elements: set[tuple[int, int]] = set()  # (line, column) of `v[i]` calls modelled
+        # (enclosing loop ids, text) of element reads and writes the chains above cannot name
+        # (`get()[i]`, `((double *)addr)[i]`, `(c ? a : b)[i]`): they may touch any memory
+        self.unmodelled: list[tuple[list[str], str]] = []
 
     def collect(self, root: LoopInfo, loops_by_node: dict[int, LoopInfo]) -> list[Access]:
         """All accesses of one nest, in evaluation order."""
@@ -235,6 +269,10 @@ class AccessCollector:
 
     def _lvalue(self, expr: Node, read: bool, write: bool, update: Optional[str] = None) -> None:
         chain = self._decompose(expr)
+        if chain is None and (read or write) and _memory_form(expr) and not _container_based(expr, self.root.node):
+            enclosing, _ = self.contexts.get(id(strip(expr)), ((), False))
+            if enclosing:
+                self.unmodelled.append(([info.loop.id for info in enclosing], self.source.text_of(strip(expr))))
         if chain is None or not chain.memory:
             for child in expr.children:
                 self._visit(child)
@@ -332,6 +370,8 @@ class AccessCollector:
                     chain.memory = chain.memory or bound.memory
                     chain.root_indexed = False
                     return chain
+                if chain.memory and not chain.path and _number(decl):
+                    return None
                 chain.root = decl
                 return chain
             else:
@@ -448,7 +488,7 @@ class AccessCollector:
                 e = strip(expression_children(e)[0])  # `*p++`: p moves, which the subscript reports
             elif e.kind == K.DECL_REF_EXPR:
                 decl = variable_decl(e)
-                if decl is None:
+                if decl is None or _number(decl):
                     return None
                 chain.root = decl
                 return offsets

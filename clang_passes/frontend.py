@@ -93,6 +93,10 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
         found = collector.collect(root, by_node)
         for info in root.subtree():
             info.loop.accesses = [a for a in found if info.loop.id in a.enclosing_loops]
+    for loop_ids, text in collector.unmodelled:
+        for info in infos:
+            if info.loop.id in loop_ids and text not in info.loop.unmodelled_accesses:
+                info.loop.unmodelled_accesses.append(text)
     for info in infos:  # the arguments whose callee's regions are now accesses of the loop
         for site in info.loop.calls:
             site.modelled_arguments = sorted(k for line, column, k in collector.modelled

@@ -396,6 +396,8 @@ def _check_loop(loop: Loop) -> None:
         (loop.existing_pragma is not None or loop.inside_omp_construct, "existing-pragma",
          f"loop {loop.id} already has an OpenMP pragma"),
         (loop.opt_out, "opt-out", f"loop {loop.id} is opted out"),
+        (bool(loop.unmodelled_accesses), "unmodelled-access",
+         f"loop {loop.id} accesses memory the analysis cannot name: {', '.join(loop.unmodelled_accesses)}"),
     ]
     for failed, code, message in checks:
         if failed:

@@ -380,6 +380,19 @@ void paren_condition(double *restrict a, int n) {
         a[i] = a[i] * 2.0;
 }
 
+/* an address carried as an integer: the store may reach what p reads, one element on */
+static void integer_address(int n, const double *p, unsigned long addr) {
+    for (int i = 0; i < n; i++)
+        ((double *)addr)[i + 1] = p[i] * 0.5 + 1.0;
+}
+
+/* elements reached through a call's result: the function returns the array p reads */
+static double *view_of(double *v) { return v; }
+static void call_result(int n, double *p) {
+    for (int i = 0; i < n; i++)
+        view_of(p)[i + 1] = p[i] * 0.5 + 1.0;
+}
+
 int main(void) {
     int n = N;
     double *a = malloc(sizeof(double) * (2 * N + 16));
@@ -463,6 +476,8 @@ int main(void) {
             s += fout[r] * (r + 1);
         printf("window_max %.4f\n", s);
     }
+    RESET(); integer_address(n, a, (unsigned long)a); cks("integer_address", a, n + 1);
+    RESET(); call_result(n, a); cks("call_result", a, n + 1);
     free(a); free(b); free(idx); free(perm);
     return 0;
 }
