@@ -319,10 +319,12 @@ def _builds(kernel: Kernel, configs: list[str], base_flags: list[str], unavailab
         if config in unavailable:
             builds[config] = _Build(source=None, unavailable=unavailable[config])
             continue
+        # each kernel is a program of one source, built as `cc kernel.c -o kernel`: autopar-cc
+        # analyzes such a build as a whole program, and so does the bench
         if config == "autopar-optimize":
-            made = v.rewrite_with_plans(kernel.source, [], optimize=True)
+            made = v.rewrite_with_plans(kernel.source, [], optimize=True, whole_program=True)
         else:
-            made = v.rewrite_with_plans(kernel.source, [], reasoner=reasoners.get(config))
+            made = v.rewrite_with_plans(kernel.source, [], reasoner=reasoners.get(config), whole_program=True)
         if made.error:
             builds[config] = _Build(source=None, tool_error=made.error, tool_latency_s=made.latency_s)
             continue

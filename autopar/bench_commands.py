@@ -42,9 +42,10 @@ def add_verify(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="-D flags for the race-check build instead of the given ones (e.g. a smaller size)")
     p.add_argument("--no-race-check", action="store_true", help="skip the ThreadSanitizer race check")
     p.add_argument("--format", choices=["text", "json"], default="text")
-    from autopar.cli_common import add_fp_option
+    from autopar.cli_common import add_fp_option, add_program_option
 
     add_fp_option(p)
+    add_program_option(p)
     return p
 
 

@@ -141,6 +141,29 @@ def parse_command_line(argv: list[str]) -> CommandLine:
     return line
 
 
+# link options after which the program's functions may be called from outside its one source: a
+# shared library or a relocatable object (other code links against it), symbols exported for dlsym, or
+# a function of its own as the entry point
+_OPEN_LINKS = {"-shared", "-r", "-rdynamic", "-export-dynamic", "--export-dynamic", "-E", "--relocatable",
+               "-Bshareable", "-dynamic-list", "--dynamic-list", "-e", "--entry"}
+
+
+def whole_program(line: CommandLine) -> bool:
+    """`cc prog.c -o prog`: one source compiled and linked alone into an executable, so only that
+    source calls its functions (libraries never call a program's functions by name)."""
+    if line.mode != "compile-link" or len(line.inputs) != 1 or len(line.sources) != 1:
+        return False
+    linker: list[str] = []
+    for k, arg in enumerate(line.args):
+        if arg.startswith("-Wl,"):
+            linker += arg[4:].split(",")
+        elif arg == "-Xlinker" and k + 1 < len(line.args):
+            linker.append(line.args[k + 1])
+        else:
+            linker.append(arg)
+    return not any(arg.split("=")[0] in _OPEN_LINKS for arg in linker)
+
+
 def _language(path: str, x: Optional[str]) -> Optional[str]:
     if path == "-":
         return None
@@ -230,7 +253,7 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
         try:
             with open(source.path, "rb") as handle:
                 content = handle.read()
-            entry = _decisions(line, source, content)
+            entry = _decisions(line, source, content, whole_program(line))
         except WrapperError as error:  # never break a build over the analysis
             warnings.append(f"{source.path}: not parallelized, analysis failed: {error}")
             continue
@@ -290,8 +313,9 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
     return warnings.flush(0)
 
 
-def _decisions(line: CommandLine, source: Input, content: bytes):
-    """The rewritten copy's content and the report for one source: from the cache, or by analyzing."""
+def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):
+    """The rewritten copy's content and the report for one source: from the cache, or by analyzing.
+    `whole`: the command builds a program of this source alone."""
     from autopar import cc_cache
 
     from autopar.fppolicy import resolve
@@ -311,10 +335,12 @@ def _decisions(line: CommandLine, source: Input, content: bytes):
         extra.append("AUTOPAR_VERSIONING=0")
     if not _shared_regions():
         extra.append("AUTOPAR_SHARED_REGIONS=0")
+    if whole:
+        extra.append("whole-program")
     key = cc_cache.cache_key(source.path, content, [*flags, *extra])
     entry = cc_cache.lookup(key)
     if entry is None:
-        outcome = _isolated(_analyze, source.path, content, flags, timeout=_analysis_timeout())
+        outcome = _isolated(_analyze, source.path, content, flags, whole, timeout=_analysis_timeout())
         entry = cc_cache.Entry(key=key, report_json=outcome["report"], error=outcome["error"],
                                rewritten=base64.b64decode(outcome["rewritten"]) if outcome["rewritten"] else None)
     _append_report(line, entry)
@@ -333,13 +359,13 @@ def _shared_regions() -> bool:
     return os.environ.get("AUTOPAR_SHARED_REGIONS", "1") not in ("0", "")
 
 
-def _analyze(path: str, content: bytes, flags: list[str]) -> dict:
+def _analyze(path: str, content: bytes, flags: list[str], whole: bool) -> dict:
     """Runs in the child process: analysis, edits and the rewritten copy of one source, as JSON data."""
     from autopar.rewrite import with_line_directives
     from autopar.transform import transform_file
 
     result = transform_file(path, flags, optimize=_optimize(), versioning=_versioning(),
-                            share_regions=_shared_regions())
+                            share_regions=_shared_regions(), whole_program=whole or None)
     if result.source != content:
         raise WrapperError("the file changed while it was analyzed")
     error = result.report.error or (_first_error(result.report) if result.failed else None)

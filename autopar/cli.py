@@ -26,7 +26,7 @@ from autopar.flags import is_compile_flag, takes_value
 
 from autopar.cli_common import (EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE,  # noqa: F401
                                 STRATEGY_NAMES, UsageError, add_fp_option, add_input_options, add_llm_options,
-                                check_output_path, command_environment, inputs_flags, jobs_of,
+                                add_program_option, check_output_path, command_environment, inputs_flags, jobs_of,
                                 print_llm_decisions, reasoner_from_args, report_llm_problems, write_output)
 
 
@@ -122,6 +122,7 @@ def _add_analyze(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     add_input_options(p)
     add_llm_options(p)
     add_fp_option(p)
+    add_program_option(p)
     return p
 
 

@@ -112,17 +112,29 @@ def add_fp_option(p: argparse.ArgumentParser) -> None:
                         "differ in rounding). Default: $AUTOPAR_FP_REDUCTIONS, else the compile flags, else allow")
 
 
+def add_program_option(p: argparse.ArgumentParser) -> None:
+    """--whole-program: each file is a program of its own (autopar/pipeline.py, clang_passes/noalias.py)."""
+    p.add_argument("--whole-program", action="store_true",
+                   help="each file is compiled and linked alone, so only it calls its functions: their pointer "
+                        "parameters may then be proven not to alias from the calls (autopar-cc assumes it for "
+                        "`cc prog.c -o prog`). Default: $AUTOPAR_WHOLE_PROGRAM")
+
+
 @contextlib.contextmanager
 def command_environment(args: argparse.Namespace):
     """Options that reach the analysis through the environment, so that every process of the command
-    sees them (check's workers too): --fp-reductions here, --decisions in reasoner_from_args. They hold
-    for this command only: main may run in-process, and the environment is restored afterwards."""
+    sees them (check's workers too): --fp-reductions and --whole-program here, --decisions in
+    reasoner_from_args. They hold for this command only: main may run in-process, and the environment
+    is restored afterwards."""
     from autopar.decisions import ENV as DECISIONS
     from autopar.fppolicy import ENV as FP
+    from autopar.pipeline import WHOLE_PROGRAM_ENV
 
-    saved = {name: os.environ.get(name) for name in (FP, DECISIONS)}
+    saved = {name: os.environ.get(name) for name in (FP, DECISIONS, WHOLE_PROGRAM_ENV)}
     if getattr(args, "fp_reductions", None):
         os.environ[FP] = args.fp_reductions
+    if getattr(args, "whole_program", False):
+        os.environ[WHOLE_PROGRAM_ENV] = "1"
     try:
         yield
     finally:

@@ -14,7 +14,7 @@ import sys
 from typing import Optional
 
 from autopar.cli_common import (EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, UsageError, add_fp_option,
-                         add_input_options, add_llm_options, check_output_path, inputs_flags, jobs_of,
+                         add_input_options, add_llm_options, add_program_option, check_output_path, inputs_flags, jobs_of,
                          reasoner_from_args, report_llm_problems, write_output)
 
 # ---------------------------------------------------------------------------------------------- rewrite
@@ -46,6 +46,7 @@ def add_rewrite(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     add_input_options(p)
     add_llm_options(p)  # the plans: the analyzer's default, or a local model's choice among legal ones
     add_fp_option(p)
+    add_program_option(p)
     return p
 
 
@@ -196,6 +197,7 @@ def add_check(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write the output here instead of stdout")
     add_llm_options(p)  # suggested pragmas from a local model's choice among the legal plans
     add_fp_option(p)
+    add_program_option(p)
     return p
 
 
@@ -301,6 +303,7 @@ def add_explain(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("-p", dest="build_dir", metavar="BUILD_DIR", help="read compile_commands.json here")
     p.add_argument("--optimize", action="store_true",
                    help="also show the nest's restructuring (schedule, candidates, code) as rewrite --optimize makes it")
+    add_program_option(p)
     return p
 
 

@@ -108,7 +108,8 @@ def _text(tu, loop: Loop, root: Loop, nest: Optional[NestAnalysis], analysis: Fi
     distinct = tu.distinct_parameters.get(loop.function)
     if distinct:
         say(f"  no-alias from the call sites: every call in this file passes {', '.join(distinct)} "
-            "objects no other argument reaches (a file-local function): treated as restrict")
+            f"objects no other argument reaches ({'the file is the whole program' if tu.whole_program else 'a file-local function'}): "
+            "treated as restrict")
 
     say("")
     say(f"accesses ({len(loop.accesses)}):")

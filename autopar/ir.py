@@ -383,6 +383,9 @@ class TranslationUnit(BaseModel):
     # per file-local function, the pointer parameters that every call in this file points into an
     # object of its own (treated as restrict): {"conj_grad": ["p", "q"]}
     distinct_parameters: dict[str, list[str]] = Field(default_factory=dict)
+    # analyzed as a whole program (--whole-program, autopar-cc's `cc prog.c -o prog`): only this file
+    # calls its functions, so call-site facts hold for functions with external linkage too
+    whole_program: bool = False
     diagnostics: list[Diagnostic] = Field(default_factory=list)
     # floating-point reductions: "allow" (reassociate, as OpenMP does) or "strict" (keep them serial);
     # set by the pipeline from the user's option, AUTOPAR_FP_REDUCTIONS or the compile flags

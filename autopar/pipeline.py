@@ -6,6 +6,7 @@ Commands (cli, cc, check, bench) call these functions and hold no analysis of th
 from __future__ import annotations
 
 import gc
+import os
 from typing import Callable, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,13 +36,25 @@ class FileAnalysis(BaseModel):
         return next((n for n in self.nests if any(v.loop_id == loop_id for v in n.verdicts)), None)
 
 
+WHOLE_PROGRAM_ENV = "AUTOPAR_WHOLE_PROGRAM"
+
+
+def whole_program_default() -> bool:
+    """$AUTOPAR_WHOLE_PROGRAM=1: each file analyzed is a whole program (`--whole-program`)."""
+    return os.environ.get(WHOLE_PROGRAM_ENV, "") not in ("", "0")
+
+
 def load_translation_unit(path: str, compile_args: list[str] | None = None,
-                          build_dir: str | None = None) -> TranslationUnit:
-    """Parse one file with libclang. Raises clang_passes.FrontendError when it cannot be read."""
+                          build_dir: str | None = None, whole_program: Optional[bool] = None) -> TranslationUnit:
+    """Parse one file with libclang. Raises clang_passes.FrontendError when it cannot be read.
+    `whole_program` (default: $AUTOPAR_WHOLE_PROGRAM): the file is compiled and linked alone, so only
+    it calls its functions."""
     from autopar.fppolicy import resolve
     from clang_passes.frontend import translate
 
-    tu = translate(path, compile_args or [], build_dir=build_dir)
+    if whole_program is None:
+        whole_program = whole_program_default()
+    tu = translate(path, compile_args or [], build_dir=build_dir, whole_program=whole_program)
     tu.fp_reductions = resolve(tu.compile_args)
     return tu
 
@@ -75,12 +88,12 @@ def analyze_tu(tu: TranslationUnit, reasoner: Optional[Reasoner] = None) -> File
 
 
 def analyze_file(path: str, compile_args: list[str] | None = None, build_dir: str | None = None,
-                 reasoner: Optional[Reasoner] = None) -> FileAnalysis:
+                 reasoner: Optional[Reasoner] = None, whole_program: Optional[bool] = None) -> FileAnalysis:
     """Analyze one file. Never raises for bad input: failures land in the report's `error`."""
     from clang_passes.frontend import FrontendError
 
     try:
-        tu = load_translation_unit(path, compile_args, build_dir)
+        tu = load_translation_unit(path, compile_args, build_dir, whole_program)
     except FrontendError as error:
         return FileAnalysis(report=FileReport(path=path, error=str(error), diagnostics=error.diagnostics))
     return analyze_tu(tu, reasoner)

@@ -41,7 +41,8 @@ class Transformed(BaseModel):
 
 def transform_file(path: str, compile_args: list[str] | None = None, build_dir: str | None = None,
                    reasoner: Optional[Reasoner] = None, optimize: bool = False,
-                   versioning: bool = True, share_regions: bool = True, team_gate: bool = True) -> Transformed:
+                   versioning: bool = True, share_regions: bool = True, team_gate: bool = True,
+                   whole_program: Optional[bool] = None) -> Transformed:
     """Never raises for bad input: an unreadable or unparsable file gives a report with `error` set.
 
     With `optimize`, every nest that autopar.restructure can restructure is replaced whole by its
@@ -54,7 +55,7 @@ def transform_file(path: str, compile_args: list[str] | None = None, build_dir: 
     except OSError as error:
         return Transformed(path=path, source=b"",
                            report=FileReport(path=path, error=f"cannot read: {error.strerror}"))
-    analysis = analyze_file(path, compile_args, build_dir, reasoner=reasoner)
+    analysis = analyze_file(path, compile_args, build_dir, reasoner=reasoner, whole_program=whole_program)
     if analysis.tu is None or analysis.report.failed:
         return Transformed(path=path, source=source, report=analysis.report, analysis=analysis)
     plan = plan_rewrite(source, analysis.tu, analysis.decisions, versioning=versioning,

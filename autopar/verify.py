@@ -334,16 +334,19 @@ class Rewritten(BaseModel):
     error: Optional[str] = None  # the analysis failed; `source` is then the original
 
 
-def rewrite_with_plans(path: str, compile_args: Sequence[str] = (), reasoner=None, optimize: bool = False) -> Rewritten:
+def rewrite_with_plans(path: str, compile_args: Sequence[str] = (), reasoner=None, optimize: bool = False,
+                       whole_program: Optional[bool] = None) -> Rewritten:
     """`path` rewritten with the analyzer's default plans (or a reasoner's choices), exactly as
     `autopar rewrite` does it (autopar.transform), plus the copy without work thresholds.
-    With `optimize`, as `autopar rewrite --optimize` does it (restructured nests)."""
+    With `optimize`, as `autopar rewrite --optimize` does it (restructured nests); `whole_program`
+    as `--whole-program` (default: $AUTOPAR_WHOLE_PROGRAM)."""
     from autopar.rewrite import apply_edits, plan_rewrite
     from autopar.transform import transform_file
 
     start = time.perf_counter()
     try:
-        made = transform_file(path, list(compile_args), reasoner=reasoner, optimize=optimize)
+        made = transform_file(path, list(compile_args), reasoner=reasoner, optimize=optimize,
+                              whole_program=whole_program)
     except Exception as error:  # a crash in the analysis is a result to record, not the end of a bench run
         return Rewritten(source=Path(path).read_bytes(), parallel_loops=0, latency_s=time.perf_counter() - start,
                          error=f"the analysis crashed: {type(error).__name__}: {error}")

@@ -23,8 +23,10 @@ from clang_passes.parse import FrontendError, parse, read_source, settings_for
 __all__ = ["translate", "FrontendError"]
 
 
-def translate(path: str, compile_args: list[str], build_dir: Optional[str] = None) -> TranslationUnit:
-    """Parse `path` with libclang and describe every `for` loop of it.
+def translate(path: str, compile_args: list[str], build_dir: Optional[str] = None,
+              whole_program: bool = False) -> TranslationUnit:
+    """Parse `path` with libclang and describe every `for` loop of it. `whole_program`: the file is
+    compiled and linked alone, so no other file calls its functions (see clang_passes.noalias).
 
     Raises FrontendError when the file cannot be analyzed at all. Syntax errors are not an exception:
     the loops libclang still found come back with the diagnostics.
@@ -34,7 +36,7 @@ def translate(path: str, compile_args: list[str], build_dir: Optional[str] = Non
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 50_000))  # the expression walks recurse as deep as the code nests
     try:
-        return _translate(path, compile_args, build_dir)
+        return _translate(path, compile_args, build_dir, whole_program)
     except FrontendError:
         raise
     except RecursionError:
@@ -48,7 +50,8 @@ def translate(path: str, compile_args: list[str], build_dir: Optional[str] = Non
             gc.enable()
 
 
-def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> TranslationUnit:
+def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
+               whole_program: bool) -> TranslationUnit:
     text = read_source(path)
     settings = settings_for(path, list(compile_args), build_dir)
     clang_tu, diagnostics = parse(path, text, settings)
@@ -58,7 +61,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
     functions = [f for f in every_function if f.may_have_loops(macros)]  # only these are walked
     variables = Variables(source)
     distinct = noalias.distinct_parameters(every_function, source, clang_tu.cursor, {f.name for f in functions},
-                                           settings.language)
+                                           settings.language, whole_program)
     variables.distinct_at_calls = {key for keys in distinct.values() for key in keys}
     variables.entry_pointers, copies = noalias.entry_pointers(functions, variables.distinct_at_calls,
                                                               settings.language)
@@ -120,7 +123,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str]) -> 
     unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
                            loops=[info.loop for info in infos], functions=summaries,
                            constant_arguments=constants, diagnostics=diagnostics,
-                           distinct_parameters={name: [key[2] for key in keys] for name, keys in distinct.items()})
+                           distinct_parameters={name: [key[2] for key in keys] for name, keys in distinct.items()},
+                           whole_program=whole_program)
     _break_cycles(every_function, infos)
     return unit
 

@@ -29,9 +29,11 @@ _FRESH = {"malloc", "calloc", "aligned_alloc", "valloc", "memalign", "__builtin_
 
 
 def distinct_parameters(every_function: list[Function], source: Source, tu_cursor,
-                        wanted: set[str], language: str) -> dict[str, list[tuple]]:
+                        wanted: set[str], language: str, whole_program: bool = False) -> dict[str, list[tuple]]:
     """For each function named in `wanted` (defined once, internal linkage), the keys
     (`Variables.key`) of its pointer parameters proven not to alias anything else it reaches.
+    With `whole_program` (this file is the whole program: compiled and linked alone, autopar-cc's
+    `cc prog.c -o prog`), functions with external linkage count too: no other file can call them.
     C only: C++ can rebind a pointer through a reference, and calls in templates stay unresolved."""
     if language != "c":
         return {}
@@ -39,7 +41,7 @@ def distinct_parameters(every_function: list[Function], source: Source, tu_curso
     for function in every_function:
         by_name.setdefault(function.name, []).append(function)
     targets = {name: found[0] for name in sorted(wanted) if len(found := by_name.get(name, [])) == 1
-               and _file_local(found[0])}
+               and _file_local(found[0], whole_program)}
     targets = {name: f for name, f in targets.items() if any(_pointer(a) for a in _parameters(f))}
     if not targets:
         return {}
@@ -76,10 +78,17 @@ def distinct_parameters(every_function: list[Function], source: Source, tu_curso
     return found
 
 
-def _file_local(function: Function) -> bool:
+def _file_local(function: Function, whole_program: bool) -> bool:
+    """Only this file can call the function: it has internal linkage, or the file is the whole
+    program and the function is neither `main` nor a name the C library declares (a definition of
+    such a name may replace the library's, which then calls it)."""
     cursor = function.cursor
-    return cursor.kind == K.FUNCTION_DECL and cursor.linkage == LinkageKind.INTERNAL and \
-        not cursor.type.is_function_variadic()
+    if cursor.kind != K.FUNCTION_DECL or cursor.type.is_function_variadic():
+        return False
+    if cursor.linkage == LinkageKind.INTERNAL:
+        return True
+    return whole_program and cursor.linkage == LinkageKind.EXTERNAL and function.name != "main" and \
+        not _in_system_header(cursor.canonical.location)
 
 
 def _parameters(function: Function) -> list:
@@ -145,14 +154,99 @@ def _call_sites(names: set[str], every_function: list[Function]) -> dict[str, li
 
 
 def _fresh_pointers(caller: Function) -> set[tuple]:
-    """Local pointers set once, in their declaration, from a fresh allocation, and never assigned
-    again nor their address taken."""
+    """Local pointers that each point into an allocation of their own: set in their declaration from
+    a fresh allocation and never assigned again nor their address taken, or changed only by swapping
+    them with one another (`t = a; a = b; b = t;`), which keeps them pointing into distinct
+    allocations (PageRank's `rank` and `rank_next` between iterations)."""
     fresh = set()
-    for key, value in _set_once(caller):
-        if value.kind == K.CALL_EXPR and callee_name(value) in _FRESH and \
-                _in_system_header(value.cursor.referenced.location):
-            fresh.add(key)  # the C library's allocator, not a function of the same name
-    return fresh
+    for key, value in _set_once(caller, allow_swaps=True):
+        if _allocation(value):
+            fresh.add(key)
+    changed = _changed_variables(caller)
+    swapped = _swapped_pairs(caller) if fresh & changed else []
+    if swapped is None:
+        return fresh - changed
+    # a changed pointer stays fresh only when it is swapped, and only with pointers that are fresh
+    while True:
+        bad = {key for key in fresh & changed
+               if not any(key in pair for pair in swapped)
+               or any(other not in fresh for pair in swapped if key in pair for other in pair)}
+        if not bad:
+            return fresh
+        fresh -= bad
+
+
+def _allocation(value: Node) -> bool:
+    """A call of the C library's allocator (not a function of the same name of the user's)."""
+    return value.kind == K.CALL_EXPR and callee_name(value) in _FRESH and \
+        _in_system_header(value.cursor.referenced.location)
+
+
+def _swapped_pairs(function: Function) -> Optional[list[frozenset]]:
+    """The pairs of local pointer variables the function swaps through a third one, three statements
+    in a row: `T *t = a; a = b; b = t;` (or `t = a;`). None when a pointer changes otherwise too:
+    every store to a swapped pointer must be one of its swaps, and its address is never taken."""
+    pairs: list[frozenset] = []
+    in_swaps: set[int] = set()  # ids of the assignment nodes that swaps account for
+    for node in function.nodes:
+        if node.kind != K.COMPOUND_STMT:
+            continue
+        body = node.children
+        for first, second, third in zip(body, body[1:], body[2:]):
+            saved = _copy_statement(first)
+            a_to_b = _plain_assignment(second)
+            b_to_t = _plain_assignment(third)
+            if saved is None or a_to_b is None or b_to_t is None:
+                continue
+            (t, a), (a2, b), (b2, t2) = saved[0], a_to_b[0], b_to_t[0]
+            if a == a2 and b == b2 and t == t2 and len({a, b, t}) == 3:
+                pairs.append(frozenset((a, b)))
+                in_swaps |= {id(a_to_b[1]), id(b_to_t[1])}
+    swapped = {key for pair in pairs for key in pair}
+    if not swapped:
+        return []
+    for node in function.nodes:
+        target = stored_operand(node)
+        if target is not None and (decl := variable_decl(strip(target))) is not None and \
+                Variables.key(decl) in swapped and id(node) not in in_swaps:
+            return None
+        if node.kind == K.UNARY_OPERATOR and node.unary_op == "&" and \
+                (decl := variable_decl(strip(expression_children(node)[0]))) is not None and \
+                Variables.key(decl) in swapped:
+            return None
+    return pairs
+
+
+def _copy_statement(statement: Node) -> Optional[tuple[tuple[tuple, tuple], Node]]:
+    """`T *t = a;` or `t = a;` with local pointers t and a: ((t, a), node)."""
+    if statement.kind == K.DECL_STMT and len(statement.children) == 1:
+        decl = statement.children[0]
+        values = expression_children(decl)
+        if decl.kind != K.VAR_DECL or len(values) != 1 or not _local_pointer(decl.cursor):
+            return None
+        source = variable_decl(strip(values[0])) if strip(values[0]).kind == K.DECL_REF_EXPR else None
+        if source is None or not _local_pointer(source):
+            return None
+        return (Variables.key(decl.cursor), Variables.key(source)), decl
+    return _plain_assignment(statement)
+
+
+def _plain_assignment(statement: Node) -> Optional[tuple[tuple[tuple, tuple], Node]]:
+    """`x = y;` between local pointer variables: ((x, y), node)."""
+    if statement.kind != K.BINARY_OPERATOR or statement.binary_op != "=":
+        return None
+    children = expression_children(statement)
+    if len(children) != 2 or any(strip(c).kind != K.DECL_REF_EXPR for c in children):
+        return None
+    target, source = (variable_decl(strip(c)) for c in children)
+    if target is None or source is None or not _local_pointer(target) or not _local_pointer(source):
+        return None
+    return (Variables.key(target), Variables.key(source)), statement
+
+
+def _local_pointer(decl) -> bool:
+    return decl.kind == K.VAR_DECL and decl.type.get_canonical().kind == TypeKind.POINTER and \
+        decl.storage_class == cindex.StorageClass.NONE and _automatic_local(decl)
 
 
 def _address_stripped(node: Node) -> Optional[Node]:
@@ -347,10 +441,11 @@ def _changed_variables(function: Function) -> set[tuple]:
     return found
 
 
-def _set_once(function: Function):
+def _set_once(function: Function, allow_swaps: bool = False):
     """(key, value) of the automatic local pointers set in their declaration and never changed
-    after (no assignment, no increment, address never taken); the value stripped of casts."""
-    changed = _changed_variables(function)
+    after (no assignment, no increment, address never taken); the value stripped of casts. With
+    `allow_swaps`, changed ones too (the caller decides whether swaps are all that changed them)."""
+    changed = set() if allow_swaps else _changed_variables(function)
     for node in function.nodes:
         if node.kind != K.VAR_DECL or node.cursor.storage_class != cindex.StorageClass.NONE or \
                 node.cursor.type.get_canonical().kind != TypeKind.POINTER:

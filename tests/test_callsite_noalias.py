@@ -27,9 +27,11 @@ def test_the_catalogue_functions_get_exactly_the_provable_parameters():
         "gather_fresh": ["idx", "u", "v"],  # three fresh allocations of main
         "gather_same": ["idx"],  # u and v are both z at one call
         "names_its_argument": ["idx"],  # v is r, which the function names
+        "pull_swapped": ["rowstr", "colidx", "rank", "next"],  # rank and next only swapped
     }
     # through_global reads a global pointer, address_taken sits in a table, forwards passes its own
-    # parameter, reassigned moves u, external_gather is not static: none of them has a fact
+    # parameter, reassigned moves u, external_gather is not static, pull_collapsed's caller copies one
+    # swapped pointer onto the other: none of them has a fact
     loop = next(l for l in tu.loops if l.function == "cg_matvec" and l.parent is None)
     assert all(a.base.distinct_at_calls and not a.base.restrict for a in loop.accesses)
 
@@ -162,3 +164,84 @@ def test_scratch_arrays_and_pointers_that_enter_with_the_call():
     assert read_after.arrays_dead_after == [] and escapes.arrays_dead_after == []
     moved = [l for l in tu.loops if l.function == "moved_pointer"][-1]
     assert not next(a.base for a in moved.accesses if a.base.name == "in").enters_with_call
+
+
+PULL = """
+#include <stdlib.h>
+#include <stdio.h>
+LINKAGE void pull(int n, const int *ptr, const int *idx, const double *rank, double *next) {
+    for (int v = 0; v < n; v++) {
+        double sum = 0.0;
+        for (int e = ptr[v]; e < ptr[v + 1]; e++)
+            sum += rank[idx[e]];
+        next[v] = 0.15 + 0.85 * sum;
+    }
+}
+int main(void) {
+    int n = 1000;
+    int *ptr = malloc(sizeof(int) * (n + 1)), *idx = malloc(sizeof(int) * n);
+    double *rank = malloc(sizeof(double) * n), *next = malloc(sizeof(double) * n);
+    double *other = malloc(sizeof(double) * n);
+    for (int v = 0; v <= n; v++) ptr[v] = v;
+    for (int v = 0; v < n; v++) { idx[v] = (v * 7) % n; rank[v] = 1.0; other[v] = 0.0; }
+    for (int it = 0; it < 10; it++) {
+        pull(n, ptr, idx, rank, next);
+        SWAP
+    }
+    printf("%g\\n", rank[3] + other[0]);
+    return 0;
+}
+"""
+SWAP = "double *tmp = rank; rank = next; next = tmp;"
+
+
+def _pull(tmp_path, linkage="static", swap=SWAP, whole_program=False) -> dict[str, list[str]]:
+    path = tmp_path / "pull.c"
+    path.write_text(PULL.replace("LINKAGE", linkage).replace("SWAP", swap))
+    tu = translate(str(path), [], whole_program=whole_program)
+    assert not tu.has_errors, tu.diagnostics
+    return tu.distinct_parameters
+
+
+def test_pointers_swapped_with_each_other_keep_pointing_into_distinct_allocations(tmp_path):
+    everything = {"pull": ["ptr", "idx", "rank", "next"]}
+    assert _pull(tmp_path) == everything
+    assert _pull(tmp_path, swap="double *tmp; tmp = rank; rank = next; next = tmp;") == everything
+    # near misses: a store besides the swaps, a swap through an expression, the address of one taken,
+    # the three statements not in a row (an argument that names no object of its own proves nothing)
+    assert _pull(tmp_path, swap="double *tmp = rank; rank = next; next = tmp; next = rank;") == {}
+    assert _pull(tmp_path, swap="double *tmp = rank; rank = next + 0; next = tmp;") == {}
+    assert _pull(tmp_path, swap="double *tmp = rank; rank = next; next = tmp; double **pp = &rank; (void)pp;") == {}
+    assert _pull(tmp_path, swap="double *tmp = rank; rank = next; other[1] = 1; next = tmp;") == {}
+    # swapped with `other` too: still a permutation of three fresh allocations
+    assert _pull(tmp_path, swap="double *t = rank; rank = next; next = t; t = next; next = other; other = t;") \
+        == everything
+
+
+def test_a_whole_program_proves_the_parameters_of_its_external_functions(tmp_path, capsys):
+    assert _pull(tmp_path, linkage="") == {}
+    assert _pull(tmp_path, linkage="", whole_program=True) == {"pull": ["ptr", "idx", "rank", "next"]}
+    path = tmp_path / "pull.c"
+    path.write_text(PULL.replace("LINKAGE", "").replace("SWAP", SWAP))
+    for option, parallel in ((), False), (("--whole-program",), True):
+        assert main(["analyze", *option, "--format", "concise", str(path)]) == 0
+        pull_loop = next(line for line in capsys.readouterr().out.splitlines() if ":5:5:" in line)
+        assert ("in pull() parallelized" in pull_loop) == parallel, pull_loop
+
+
+def test_a_whole_program_never_proves_a_function_the_c_library_declares(tmp_path):
+    # a definition of a name the C library declares may replace the library's, which then calls it
+    source = """
+#include <strings.h>
+void bcopy(const void *from, void *to, size_t n) {
+    const char *f = from; char *t = to;
+    for (size_t i = 0; i < n; i++) t[i] = f[i];
+}
+char a[64], b[64];
+int main(void) { bcopy(a, b, 64); return b[1]; }
+"""
+    path = tmp_path / "copy.c"
+    path.write_text(source)
+    assert translate(str(path), [], whole_program=True).distinct_parameters == {}
+    path.write_text(source.replace("bcopy", "copy_bytes"))
+    assert translate(str(path), [], whole_program=True).distinct_parameters == {"copy_bytes": ["from", "to"]}

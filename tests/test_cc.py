@@ -406,3 +406,72 @@ def test_the_floating_point_policy_comes_from_the_environment_and_is_part_of_the
     assert parallel_after("strict") == (False, False)  # not the cached allow decision
     assert parallel_after("strict") == (False, True)
     assert parallel_after("allow") == (True, True)
+
+
+@pytest.mark.parametrize("line, whole", [
+    ("-O2 prog.c -o prog", True),
+    ("-O2 prog.c -o prog -lm -fopenmp", True),
+    ("-O2 -c prog.c", False),
+    ("prog.c lib.c -o prog", False),
+    ("prog.c lib.o -o prog", False),
+    ("-shared -fPIC prog.c -o libprog.so", False),
+    ("-rdynamic prog.c -o prog", False),
+    ("prog.c -Wl,--export-dynamic -o prog", False),
+    ("prog.c -Xlinker -E -o prog", False),
+    ("prog.c -Wl,-e,start -o prog", False),
+    ("-r prog.c -o prog.o", False),
+])
+def test_a_command_that_builds_a_program_of_one_source_is_a_whole_program(line, whole):
+    assert cc.whole_program(parse_command_line(line.split())) == whole
+
+
+PULL_PROGRAM = b"""#include <stdio.h>
+#include <stdlib.h>
+void pull(int n, const int *ptr, const int *idx, const double *rank, double *next) {
+    for (int v = 0; v < n; v++) {
+        double sum = 0.0;
+        for (int e = ptr[v]; e < ptr[v + 1]; e++)
+            sum += rank[idx[e]];
+        next[v] = 0.15 + 0.85 * sum / (ptr[v + 1] - ptr[v] + 1);
+    }
+}
+int main(void) {
+    int n = 4000, deg = 4;
+    int *ptr = malloc(sizeof(int) * (n + 1)), *idx = malloc(sizeof(int) * n * deg);
+    double *rank = malloc(sizeof(double) * n), *next = malloc(sizeof(double) * n);
+    for (int v = 0; v <= n; v++) ptr[v] = v * deg;
+    for (int e = 0; e < n * deg; e++) idx[e] = (e * 7919) % n;
+    for (int v = 0; v < n; v++) rank[v] = 1.0 / n;
+    for (int it = 0; it < 20; it++) {
+        pull(n, ptr, idx, rank, next);
+        double *tmp = rank; rank = next; next = tmp;
+    }
+    double s = 0.0;
+    for (int v = 0; v < n; v++) s += rank[v] * (v % 7);
+    printf("%.10f\\n", s);
+    return 0;
+}
+"""
+
+
+def test_a_program_of_one_source_gets_the_facts_of_a_whole_program(tmp_path, monkeypatch, cache):
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pr.c").write_bytes(PULL_PROGRAM)
+    report = tmp_path / "report.jsonl"
+    monkeypatch.setenv("AUTOPAR_REPORT", str(report))
+
+    def pull_loop() -> dict:
+        line = json.loads(report.read_text().splitlines()[-1])
+        return next(l for l in line["file"]["loops"] if l["function"] == "pull" and l["depth"] == 0)
+
+    assert cc.run(["-O1", "-c", "pr.c", "-o", "pr.o"]) == 0  # an object: other files may call pull
+    assert not pull_loop()["parallel"]
+    assert cc.run(["-O1", "pr.c", "-o", "pr"]) == 0
+    assert pull_loop()["parallel"]
+    serial = subprocess.run(["gcc", "-O1", "pr.c", "-o", "serial"], capture_output=True)
+    assert serial.returncode == 0
+    expected = subprocess.run(["./serial"], capture_output=True, text=True).stdout
+    for threads in ("1", "3"):
+        run = subprocess.run(["./pr"], capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": threads})
+        assert run.stdout == expected

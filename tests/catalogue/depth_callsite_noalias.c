@@ -83,6 +83,62 @@ void external_gather(int n, const int *idx, const double *u, double *v) {
         v[i] = u[idx[i]] + 5.0;
 }
 
+/* PageRank's pull step: rank and next are fresh allocations that main swaps between iterations */
+static void pull_swapped(int n, const int *rowstr, const int *colidx, const double *rank, double *next) {
+    for (int j = 0; j < n; j++) {
+        double sum = 0.0;
+        for (int k = rowstr[j]; k < rowstr[j + 1]; k++)
+            sum += rank[colidx[k]];
+        next[j] = 0.15 + 0.85 * sum / 4.0;
+    }
+}
+
+/* serial: after its swaps main copies one pointer onto the other, so a call may pass one array twice */
+static void pull_collapsed(int n, const int *rowstr, const int *colidx, const double *rank, double *next) {
+    for (int j = 0; j < n; j++) {
+        double sum = 0.0;
+        for (int k = rowstr[j]; k < rowstr[j + 1]; k++)
+            sum += rank[colidx[k]];
+        next[j] = 0.15 + 0.85 * sum / 4.0;
+    }
+}
+
+static void power_iterations(int n) {
+    double *rank = malloc(sizeof(double) * N), *next = malloc(sizeof(double) * N);
+    if (!rank || !next)
+        return;
+    for (int i = 0; i < n; i++)
+        rank[i] = 1.0 / n;
+    for (int it = 0; it < 6; it++) {
+        pull_swapped(n, rowstr, colidx, rank, next);
+        double *tmp = rank;
+        rank = next;
+        next = tmp;
+    }
+    cks("pull_swapped", rank, n);
+    free(rank);
+    free(next);
+}
+
+static void collapsed_iterations(int n) {
+    double *rank = malloc(sizeof(double) * N), *next = malloc(sizeof(double) * N), *first = next;
+    if (!rank || !next)
+        return;
+    for (int i = 0; i < n; i++)
+        rank[i] = 1.0 / n;
+    for (int it = 0; it < 6; it++) {
+        pull_collapsed(n, rowstr, colidx, rank, next);
+        double *tmp = rank;
+        rank = next;
+        next = tmp;
+        if (it == 3)
+            next = rank;  /* from here on the step reads and writes one array */
+    }
+    cks("pull_collapsed", rank, n);
+    free(rank == first ? next : rank);
+    free(first);
+}
+
 #define RESET() reset(n)
 static void reset(int n) {
     for (int i = 0; i < n; i++) {
@@ -123,6 +179,8 @@ int main(void) {
     RESET(); unknown_caller_argument(n, idx, r, q); forwards(n, idx, p); cks("unknown_caller_argument", p, n);
     RESET(); reassigned(n, idx, r, q); cks("reassigned", q, n);
     RESET(); external_gather(n, idx, z, z); cks("external_gather", z, n);
+    power_iterations(n);
+    collapsed_iterations(n);
     free(idx);
     free(u);
     free(v);
