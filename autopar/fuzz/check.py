@@ -365,7 +365,8 @@ def describe_difference(expected: verify.RunResult, got: verify.RunResult) -> st
 def _rewrites(path: str, flags: list[str]) -> dict:
     """Runs in a forked child: the rewrite as `autopar rewrite` makes it (autopar.transform), and
     verify's copy without work thresholds."""
-    made = verify.rewrite_with_plans(path, flags)
+    # a program of one source, built alone: a whole program, as autopar-cc sees it
+    made = verify.rewrite_with_plans(path, flags, whole_program=True)
     if made.error:
         return {"text": None, "forced": None, "error": made.error}
     forced = made.race_check_source

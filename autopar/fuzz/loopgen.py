@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 8
+VERSION = 9
 
 # (C type, printf conversion, cast for printing, signed, width in bits)
 TYPES = {
@@ -94,6 +94,7 @@ class LoopProgram:
         self.counter = 0
         self.pure_functions: dict[str, str] = {}  # name -> its parameter/return type
         self.size_vars: dict[int, str] = {}
+        self.includes: set[str] = set()  # headers beside stdio.h
 
     # ------------------------------------------------------------------------------------ naming
 
@@ -647,6 +648,51 @@ class LoopProgram:
         if miss == "overlap" and s.ctype == d.ctype:
             self.body.append(f"    {name}({s.name} + 1, {s.name}, {ix.name}, {count - 1});")
 
+    def t_swap(self) -> None:
+        """Time steps between two fresh allocations swapped after each step, `step(b, a, n); t = a;
+        a = b; b = t;`, the step a function of this file (static, or external: the program is built
+        alone, so it is a whole program): parallel without a check. Near misses make the two
+        pointers one (`b = a;` after a step), offset one (`b = a + 1;`), or swap through an expression."""
+        self.includes.add("stdlib.h")
+        t = self.rng.choice(["int", "int", "short", "long long", "unsigned"])
+        n = self.rng.choice([100, 1000, 3000, 8000])
+        out = self.new_array((n,), where="global", ctype=t)
+        miss = self.rng.choice(["", "", "", "one", "offset", "expression"])
+        name = self.fresh("step")
+        linkage = "static " if self.chance(0.5) else ""
+        k = self.rng.randint(2, 9)
+        self.functions.append(
+            f"{linkage}void {name}({t} *dst, const {t} *src, int n)\n"
+            f"{{\n    for (int i = 1; i < n - 1; i++)\n"
+            f"        dst[i] = {self.store(t, f'src[i - 1] + src[i + 1] * {k} - src[i]')};\n}}")
+        a, b, tmp, it = self.fresh("a"), self.fresh("b"), self.fresh("t"), self.fresh("it")
+        steps = self.rng.randint(2, 6)
+        size = str(n) if self.chance(0.5) else self.size_var(n)
+        self.body += [
+            "    {",
+            f"        {t} *{a} = malloc(sizeof({t}) * {n + 1}), *{b} = malloc(sizeof({t}) * {n + 1});",
+            f"        {t} *first_{a} = {a}, *first_{b} = {b};",
+            f"        if (!{a} || !{b}) return 1;",
+            f"        for (int i = 0; i <= {n}; i++) {{ {a}[i] = {out.name}[i < {n} ? i : 0]; {b}[i] = 0; }}",
+            f"        for (int {it} = 0; {it} < {steps}; {it}++) {{",
+            f"            {name}({b}, {a}, {size});",
+        ]
+        if miss == "expression":
+            self.body.append(f"            {t} *{tmp} = {a}; {a} = {b} + 0; {b} = {tmp};")
+        else:
+            self.body.append(f"            {t} *{tmp} = {a}; {a} = {b}; {b} = {tmp};")
+        if miss == "one":
+            self.body.append(f"            if ({it} == {steps // 2}) {b} = {a};")
+        elif miss == "offset":
+            self.body.append(f"            if ({it} == {steps // 2}) {b} = {a} + 1;")
+        self.body += [
+            "        }",
+            f"        for (int i = 0; i < {n}; i++) {out.name}[i] = {a}[i];",
+            f"        free(first_{a});",
+            f"        free(first_{b});",
+            "    }",
+        ]
+
     def t_histogram(self) -> None:
         """Updates of a small array at computed indices, `h[key[i] % m] op= v` (an array reduction,
         written with per-thread copies), or a near miss that must stay serial: the element also read,
@@ -715,7 +761,7 @@ class LoopProgram:
 
     TEMPLATES = {"map": 4, "reduction": 5, "lastprivate": 3, "unsigned": 2, "nest": 3, "row_reduction": 1,
                  "serial": 3, "pointer": 2, "calls": 2, "stride": 1, "sweeps": 2, "window": 2, "histogram": 2,
-                 "argmin": 2, "gather": 2}
+                 "argmin": 2, "gather": 2, "swap": 2}
 
     # ---------------------------------------------------------------------------------- program
 
@@ -731,7 +777,8 @@ class LoopProgram:
         return Program(seed=self.seed, source=self.render(), blocks=self.templates)
 
     def render(self) -> str:
-        out = [f"/* autopar fuzz program, loopgen {VERSION} seed {self.seed} */", "#include <stdio.h>", ""]
+        out = [f"/* autopar fuzz program, loopgen {VERSION} seed {self.seed} */", "#include <stdio.h>",
+               *(f"#include <{name}>" for name in sorted(self.includes)), ""]
         out += self.top + [""] + self.functions + [""]
         out.append("int main(int argc, char **argv)")
         out.append("{")
