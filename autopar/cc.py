@@ -141,27 +141,34 @@ def parse_command_line(argv: list[str]) -> CommandLine:
     return line
 
 
-# link options after which the program's functions may be called from outside its one source: a
-# shared library or a relocatable object (other code links against it), symbols exported for dlsym, or
-# a function of its own as the entry point
-_OPEN_LINKS = {"-shared", "-r", "-rdynamic", "-export-dynamic", "--export-dynamic", "-E", "--relocatable",
-               "-Bshareable", "-dynamic-list", "--dynamic-list", "-e", "--entry"}
+# the libraries a whole program may link by name: the C and OpenMP runtimes never call a program's
+# functions by name; any other library (the user's own, say) may
+_SYSTEM_LIBRARIES = {"m", "c", "pthread", "rt", "dl", "gomp", "omp", "iomp5"}
+# options that shape what the link makes or what it exports: with any of them the source's functions
+# may be called from elsewhere (a shared or relocatable output, exported symbols, an entry point, a
+# linker script, options handed to the linker unread)
+_LINK_SHAPING = ("-Wl,", "-Xlinker", "-shared", "-r", "-rdynamic", "-e", "--entry", "-T", "-u", "-z", "-nostdlib",
+                 "-nostartfiles", "-nodefaultlibs", "-specs", "--specs", "-static-pie", "-Bshareable", "-Wl")
 
 
 def whole_program(line: CommandLine) -> bool:
-    """`cc prog.c -o prog`: one source compiled and linked alone into an executable, so only that
-    source calls its functions (libraries never call a program's functions by name)."""
+    """`cc -O2 prog.c -o prog -lm`: one source compiled and linked alone into an executable, with no
+    library but the C and OpenMP runtimes and no option that shapes the link, so only that source
+    calls its functions."""
     if line.mode != "compile-link" or len(line.inputs) != 1 or len(line.sources) != 1:
         return False
-    linker: list[str] = []
-    for k, arg in enumerate(line.args):
-        if arg.startswith("-Wl,"):
-            linker += arg[4:].split(",")
-        elif arg == "-Xlinker" and k + 1 < len(line.args):
-            linker.append(line.args[k + 1])
-        else:
-            linker.append(arg)
-    return not any(arg.split("=")[0] in _OPEN_LINKS for arg in linker)
+    args = line.args
+    for k, arg in enumerate(args):
+        if arg == "-l":
+            if k + 1 >= len(args) or args[k + 1] not in _SYSTEM_LIBRARIES:
+                return False
+        elif arg.startswith("-l") and arg[2:] not in _SYSTEM_LIBRARIES:
+            return False
+        elif any(arg == option or arg.startswith(option + ("" if option.endswith(",") else "=")) or
+                 (option in ("-T", "-u", "-e", "-z", "-specs") and arg.startswith(option) and len(arg) > len(option))
+                 for option in _LINK_SHAPING):
+            return False
+    return True
 
 
 def _language(path: str, x: Optional[str]) -> Optional[str]:

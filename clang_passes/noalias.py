@@ -14,7 +14,6 @@ never assigns `p`.
 
 from __future__ import annotations
 
-import re
 from typing import Optional
 
 from clang import cindex
@@ -35,7 +34,7 @@ def distinct_parameters(every_function: list[Function], source: Source, tu_curso
     With `whole_program` (this file is the whole program: compiled and linked alone, autopar-cc's
     `cc prog.c -o prog`), functions with external linkage count too: no other file can call them.
     C only: C++ can rebind a pointer through a reference, and calls in templates stay unresolved."""
-    if language != "c":
+    if language != "c" or _symbols_rebound(tu_cursor, every_function):
         return {}
     by_name: dict[str, list[Function]] = {}
     for function in every_function:
@@ -47,13 +46,14 @@ def distinct_parameters(every_function: list[Function], source: Source, tu_curso
         return {}
     referenced = _referenced_at_file_scope(tu_cursor, set(targets))
     sites_of = _call_sites(set(targets), every_function)
+    last_include = _last_include(tu_cursor)
     found: dict[str, list[tuple]] = {}
     for name, function in targets.items():
         if name in referenced:
             continue  # named in a file-scope initializer: a function pointer may call it
         declared = function.cursor.canonical.extent.start
         if declared.file is None or declared.file.name != function.cursor.extent.start.file.name or \
-                _INCLUDE.search(source.data, declared.offset):
+                declared.offset < last_include:
             continue  # an #include after its declaration may call it (a unity build)
         sites = sites_of.get(name)
         if not sites:
@@ -80,15 +80,89 @@ def distinct_parameters(every_function: list[Function], source: Source, tu_curso
 
 def _file_local(function: Function, whole_program: bool) -> bool:
     """Only this file can call the function: it has internal linkage, or the file is the whole
-    program and the function is neither `main` nor a name the C library declares (a definition of
-    such a name may replace the library's, which then calls it)."""
+    program and the function is neither `main` nor a name the C library declares, included here or
+    not (a definition of such a name replaces the library's, which may then call it, and the
+    compiler itself emits calls to `memmove` and its kin)."""
     cursor = function.cursor
     if cursor.kind != K.FUNCTION_DECL or cursor.type.is_function_variadic():
         return False
     if cursor.linkage == LinkageKind.INTERNAL:
         return True
     return whole_program and cursor.linkage == LinkageKind.EXTERNAL and function.name != "main" and \
-        not _in_system_header(cursor.canonical.location)
+        not _in_system_header(cursor.canonical.location) and function.name not in _library_names()
+
+
+# the C library and POSIX headers whose function names a whole program may not take over
+_LIBRARY_HEADERS = ("assert.h", "ctype.h", "errno.h", "fenv.h", "inttypes.h", "locale.h", "math.h", "setjmp.h",
+                    "signal.h", "stdio.h", "stdlib.h", "string.h", "strings.h", "time.h", "wchar.h", "wctype.h",
+                    "complex.h", "unistd.h", "pthread.h", "sched.h", "fcntl.h", "dirent.h", "dlfcn.h",
+                    "sys/stat.h", "sys/time.h", "sys/mman.h", "sys/types.h")
+_library_cache: list[frozenset] = []
+
+
+def _library_names() -> frozenset:
+    """The functions the C library's headers declare, read once per process with libclang."""
+    if not _library_cache:
+        from clang_passes.parse import parse, settings_for
+
+        path = "autopar-library-names.c"
+        text = "".join(f"#include <{h}>\n" for h in _LIBRARY_HEADERS)
+        names: set[str] = set()
+        try:
+            tu, _ = parse(path, text, settings_for(path, ["-D_GNU_SOURCE"], None))
+            names = {c.spelling for c in tu.cursor.get_children() if c.kind == K.FUNCTION_DECL}
+        except Exception:  # noqa: BLE001 - without the list no external function qualifies
+            names = {"*"}
+        _library_cache.append(frozenset(names))
+    names = _library_cache[0]
+    return names if "*" not in names else _EVERY_NAME
+
+
+class _EveryName(frozenset):
+    def __contains__(self, item) -> bool:
+        return True
+
+
+_EVERY_NAME = _EveryName()
+
+
+_ALIASING_ATTRIBUTES = {"alias", "weakref", "ifunc", "symver"}
+
+
+def _symbols_rebound(tu_cursor, every_function: list[Function]) -> bool:
+    """Whether the file gives a function or object a second name (`__attribute__((alias("f")))`,
+    `weakref`, an asm label `__asm__("f")`) or has asm statements (whose outputs rebind variables
+    unseen): calls and stores the analysis reads by name are then not all there is."""
+    def rebinding(cursor) -> bool:
+        if cursor.kind == K.ASM_LABEL_ATTR:
+            return True
+        if cursor.kind == K.UNEXPOSED_ATTR:
+            first = next(iter(cursor.get_tokens()), None)
+            return first is not None and first.spelling.strip("_") in _ALIASING_ATTRIBUTES
+        return False
+
+    for top in tu_cursor.get_children():
+        if not _from_main_file(top.location):
+            continue
+        if any(rebinding(child) for child in top.get_children() if child.kind.is_attribute()):
+            return True
+    for function in every_function:
+        for node in function.nodes:
+            if node.kind == K.ASM_STMT or node.kind == K.MS_ASM_STMT or rebinding(node.cursor):
+                return True
+    return False
+
+
+def _last_include(tu_cursor) -> int:
+    """The offset in the main file of its last #include that the preprocessor took (whatever its
+    spelling: `%:include`, `#/**/include`, a continued line)."""
+    last = -1
+    main = tu_cursor.translation_unit.spelling
+    for inclusion in tu_cursor.translation_unit.get_includes():
+        where = inclusion.location
+        if inclusion.depth == 1 and where.file is not None and where.file.name == main:
+            last = max(last, where.offset)
+    return last
 
 
 def _parameters(function: Function) -> list:
@@ -104,7 +178,6 @@ def _address_like(node: Node) -> bool:
     return strip(node).cursor.type.get_canonical().kind in (TypeKind.POINTER, *ARRAY_TYPES)
 
 
-_INCLUDE = re.compile(rb"^[ \t]*#[ \t]*(include|import)\b", re.M)
 _SCOPES = (K.NAMESPACE, K.LINKAGE_SPEC, K.UNEXPOSED_DECL)
 _from_main_file = cindex.conf.lib.clang_Location_isFromMainFile
 _in_system_header = cindex.conf.lib.clang_Location_isInSystemHeader
@@ -162,6 +235,7 @@ def _fresh_pointers(caller: Function) -> set[tuple]:
     for key, value in _set_once(caller, allow_swaps=True):
         if _allocation(value):
             fresh.add(key)
+    fresh -= _ambiguous_keys(caller)
     changed = _changed_variables(caller)
     swapped = _swapped_pairs(caller) if fresh & changed else []
     if swapped is None:
@@ -441,6 +515,22 @@ def _changed_variables(function: Function) -> set[tuple]:
     return found
 
 
+def _ambiguous_keys(function: Function) -> set[tuple]:
+    """Keys that two declarations of the function share: declared in one macro expansion, both at
+    the expansion's place (`{ double *p = q; }` shadowing a `p` of the same macro)."""
+    found = function.facts.get(("ambiguous", 0))
+    if found is None:
+        owners: dict[tuple, int] = {}
+        found = set()
+        for node in function.nodes:
+            if node.kind in (K.VAR_DECL, K.PARM_DECL):
+                key = Variables.key(node.cursor)
+                if owners.setdefault(key, node.cursor.hash) != node.cursor.hash:
+                    found.add(key)
+        function.facts[("ambiguous", 0)] = found
+    return found
+
+
 def _set_once(function: Function, allow_swaps: bool = False):
     """(key, value) of the automatic local pointers set in their declaration and never changed
     after (no assignment, no increment, address never taken); the value stripped of casts. With
@@ -480,7 +570,9 @@ def entry_pointers(functions: list[Function], distinct: set[tuple], language: st
         params = {Variables.key(p): p for p in _parameters(function) if _pointer(p)}
         if not params:
             continue
-        changed = _changed_variables(function)
+        if any(n.kind in (K.ASM_STMT, K.MS_ASM_STMT) for n in nodes):
+            continue  # an asm output may rebind a parameter unseen
+        changed = _changed_variables(function) | _ambiguous_keys(function)
         named: dict[tuple, int] = {}
         for node in nodes:
             if node.kind == K.DECL_REF_EXPR and (decl := variable_decl(node)) is not None:
@@ -490,7 +582,7 @@ def entry_pointers(functions: list[Function], distinct: set[tuple], language: st
         entering |= entry
         for key, value in _set_once(function):
             source = variable_decl(value) if value.kind == K.DECL_REF_EXPR else None
-            if source is None or Variables.key(source) not in entry or not _address_like(value):
+            if source is None or Variables.key(source) not in entry or not _address_like(value) or key in changed:
                 continue
             entering.add(key)
             if Variables.key(source) in distinct and named.get(Variables.key(source)) == 1:

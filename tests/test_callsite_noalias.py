@@ -245,3 +245,74 @@ int main(void) { bcopy(a, b, 64); return b[1]; }
     assert translate(str(path), [], whole_program=True).distinct_parameters == {}
     path.write_text(source.replace("bcopy", "copy_bytes"))
     assert translate(str(path), [], whole_program=True).distinct_parameters == {"copy_bytes": ["from", "to"]}
+
+
+STEP = """
+#include <stdlib.h>
+void step(int n, const double *x, double *y) {
+    for (int i = 1; i < n - 1; i++)
+        y[i] = 0.25 * x[i - 1] + 0.5 * x[i] + 0.25 * x[i + 1];
+}
+EXTRA
+int main(void) {
+    double *a = malloc(sizeof(double) * 100), *b = malloc(sizeof(double) * 100);
+    step(100, a, b);
+    CALL
+    return (int)b[3];
+}
+"""
+
+
+def _step(tmp_path, extra="", call="") -> dict[str, list[str]]:
+    path = tmp_path / "step.c"
+    path.write_text(STEP.replace("EXTRA", extra).replace("CALL", call))
+    tu = translate(str(path), [], whole_program=True)
+    assert not tu.has_errors, tu.diagnostics
+    return tu.distinct_parameters
+
+
+def test_a_second_name_for_a_function_or_an_asm_statement_proves_nothing(tmp_path):
+    assert _step(tmp_path) == {"step": ["x", "y"]}
+    # each hides a call `step(n, b, b)` behind another name, or rebinds a pointer unseen
+    for extra, call in [
+        ('void smooth(int, const double *, double *) __attribute__((alias("step")));', "smooth(100, b, b);"),
+        ('#define SAME(f) __attribute__((__alias__(#f)))\nvoid smooth(int, const double *, double *) SAME(step);',
+         "smooth(100, b, b);"),
+        ('static void sm(int, const double *, double *) __attribute__((weakref("step")));', "sm(100, b, b);"),
+        ('extern void smooth(int, const double *, double *) __asm__("step");', "smooth(100, b, b);"),
+        ("", '__asm__("" : "=r"(a) : "0"(b)); step(100, a, b);'),
+    ]:
+        assert _step(tmp_path, extra, call) == {}, extra or call
+
+
+def test_library_names_included_or_not_and_includes_however_spelled(tmp_path):
+    # gcc may turn a copy loop into a call of memmove, which the program's own memmove then serves
+    source = """
+void *memmove(void *d, const void *s, unsigned long n) {
+    char *dd = d; const char *ss = s;
+    for (unsigned long i = 0; i < n; i++) dd[i] = ss[i];
+    return d;
+}
+char a[64], b[64];
+int main(void) { memmove(b, a, 64); return b[1]; }
+"""
+    path = tmp_path / "mm.c"
+    path.write_text(source)
+    assert translate(str(path), [], whole_program=True).distinct_parameters == {}
+    # an #include after a static function may call it, whatever its spelling
+    (tmp_path / "more.h").write_text("static void twice(int n, double *v) { step(n, v, v); }\n")
+    for spelling in ('%:include "more.h"', '#/**/include "more.h"', '#\\\ninclude "more.h"'):
+        path = tmp_path / "inc.c"
+        path.write_text(STEP.replace("void step", "static void step").replace("EXTRA", spelling)
+                        .replace("CALL", "twice(100, b);"))
+        assert translate(str(path), []).distinct_parameters == {}, spelling
+
+
+def test_two_declarations_of_one_macro_expansion_are_not_one_variable(tmp_path):
+    extra = """
+#define RUN() do { double *p = malloc(sizeof(double) * 100), *q = malloc(sizeof(double) * 100); \\
+    step(100, p, q); { double *p = q; step(100, p, q); } } while (0)
+"""
+    assert _step(tmp_path, extra, "RUN();") == {}
+    assert _step(tmp_path, extra.replace("{ double *p = q; step(100, p, q); }", ""), "RUN();") == \
+        {"step": ["x", "y"]}

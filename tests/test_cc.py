@@ -420,6 +420,16 @@ def test_the_floating_point_policy_comes_from_the_environment_and_is_part_of_the
     ("prog.c -Xlinker -E -o prog", False),
     ("prog.c -Wl,-e,start -o prog", False),
     ("-r prog.c -o prog.o", False),
+    # a library of the user's (or an object handed to the linker) may call the program's functions
+    ("prog.c -L. -lhelper -o prog", False),
+    ("prog.c -l:libhelper.a -o prog", False),
+    ("prog.c -Wl,helper.o -o prog", False),
+    ("prog.c -Xlinker helper.o -o prog", False),
+    ("prog.c -Wl,--export-dynamic-symbol=step -o prog", False),
+    ("-fPIC prog.c -Wl,--shared -o libprog.so", False),
+    ("prog.c -Wl,--defsym=other=step -o prog", False),
+    ("-nostdlib prog.c -Wl,-i -o prog.o", False),
+    ("-O1 -march=native -std=c99 -DN=3 -I. -static prog.c -o prog -l m -lpthread", True),
 ])
 def test_a_command_that_builds_a_program_of_one_source_is_a_whole_program(line, whole):
     assert cc.whole_program(parse_command_line(line.split())) == whole
