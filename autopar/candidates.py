@@ -22,7 +22,9 @@ from autopar.deps import (ISL_LOCK, AccessModel, Analysis, Edge, ObjectModel, co
 from autopar import machine
 from autopar import reasons as R
 from autopar.ir import CallEffect, Loop, ReductionOp, Storage, TranslationUnit
-from autopar.plan import Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule
+from autopar.deps.strided import window_condition
+from autopar.plan import (Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule,
+                          join_conditions)
 from autopar.scalars import ScalarClasses, classify
 from autopar.specialize import constant_parameters
 
@@ -32,6 +34,7 @@ SYMBOLIC_TRIP = 10000  # assumed trip count of an outermost loop with a symbolic
 INNER_SYMBOLIC_TRIP = 2000  # and of an inner one: a region on it is entered once per outer iteration
 CLEAR_GAIN = 0.85  # the default plan must be estimated at most this fraction of serial
 DATA_TRIP = 100  # assumed trip count of an inner loop whose bound is read from memory
+STRIDED_BLOCK = 8  # assumed step of a loop over blocks of a variable size (`start += len`)
 DISPATCH_SHARE = 0.05  # a dynamic schedule's chunks are sized so that handing them out costs at most this
 SIMD_FACTOR = 0.8  # compilers vectorise simple loops anyway: an explicit simd gains little
 MAX_REASONS = 6
@@ -352,15 +355,21 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
         out.reduction_arrays.setdefault(op, []).append(section)
         out.notes.append(R.Reason(f"every access to {an.model.objects[key].path} updates an element with {op}: "
                                   f"reduction({op}: {section})", R.ARRAY_REDUCTION))
+    windows = _windows(an, loop, carried)
     alias_pairs: set[tuple[str, str]] = set()
     for edge in carried:
         objs = _edge_objects(an, edge)
         if edge.alias is not None:
             alias_pairs.add(edge.alias)
             continue
-        if objs and all(o in arrays or o in reduced for o in objs):
+        if objs and all(o in arrays or o in reduced or o in windows for o in objs):
             continue
         out.blockers.append(R.Reason(edge.reason, edge.code or R.carried(edge.kind)))
+    for key, condition in sorted(windows.items()):
+        out.notes.append(R.Reason(f"each iteration of {loop.canonical.induction_variable} touches "
+                                  f"{an.model.objects[key].path} only within the {loop.canonical.step_symbol} "
+                                  f"elements it steps over{' when ' + condition if condition else ''}",
+                                  R.STRIDED_WINDOWS))
     if alias_pairs:
         pairs = _written_first(an, alias_pairs)
         check = overlap_check(pairs)
@@ -374,6 +383,7 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
             out.notes.append(R.Reason("legal when " + " and ".join(sorted({f"{w.path} does not overlap {o.path}"
                                                                             for w, o in pairs})) +
                                       " (runtime check)", R.ALIAS))
+    out.alias_check = join_conditions([out.alias_check, *sorted({c for c in windows.values() if c})])
     for key, kind in sorted(arrays.items()):
         name = an.model.objects[key].path
         if kind == "lastprivate" and not runs_at_least_once(an.model):
@@ -449,6 +459,20 @@ def _edge_objects(an: Analysis, edge: Edge) -> list[str]:
     return sorted({keys[n] for n in (edge.source, edge.sink) if n in keys})
 
 
+def _windows(an: Analysis, loop: Loop, carried: list[Edge]) -> dict[str, str]:
+    """For a loop that steps by a variable (autopar.deps.strided): the objects of its carried edges
+    whose accesses stay in each iteration's window, with the runtime condition ("" for none)."""
+    if loop.canonical is None or not loop.canonical.step_symbol:
+        return {}
+    found: dict[str, str] = {}
+    with ISL_LOCK:
+        for key in sorted({o for e in carried if e.alias is None for o in _edge_objects(an, e)}):
+            condition = window_condition(loop, an.model.objects[key])
+            if condition is not None:
+                found[key] = condition
+    return found
+
+
 # ------------------------------------------------------------------------------------ cost model
 
 def _bound_vars(loop: Loop) -> set[str]:
@@ -482,6 +506,8 @@ def _compute_trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
     if loop.depth > 0 and _data_bound(loop):
         return float(DATA_TRIP), True  # an inner loop over CSR rows or lists: usually short
     symbolic = float(SYMBOLIC_TRIP if loop.depth == 0 else INNER_SYMBOLIC_TRIP)
+    if c is not None and c.step_symbol:
+        return symbolic / STRIDED_BLOCK, True  # the blocks of a variable stride: a guess
     if c is None or c.lower is None or c.upper is None or not c.lower.is_linear or not c.upper.is_linear:
         return symbolic, True
     if not c.lower.coefficients and not c.upper.coefficients:
@@ -594,7 +620,7 @@ def trip_text(loop: Loop) -> Optional[str]:
     """The trip count as C text, when the bounds are affine and the step is 1 or -1."""
     c = loop.canonical
     if c is None or c.lower is None or c.upper is None or not c.lower.is_linear or not c.upper.is_linear \
-            or abs(c.step) != 1:
+            or abs(c.step) != 1 or c.step_symbol:
         return None
     hi, lo = (c.upper, c.lower) if c.step > 0 else (c.lower, c.upper)
     poly: dict[tuple[str, ...], int] = {}
@@ -667,7 +693,7 @@ def _collapse_chain(ctx: NestContext, loop: Loop) -> list[Loop]:
     """Loops that may be collapsed with `loop`: a perfect, rectangular chain of parallel loops."""
     tu = ctx.tu
     base = ctx.legality(loop)
-    if base.private_arrays or base.lastprivate_arrays:
+    if base.private_arrays or base.lastprivate_arrays or loop.canonical.step_symbol:
         return []
     chain: list[Loop] = []
     current = loop
@@ -675,7 +701,7 @@ def _collapse_chain(ctx: NestContext, loop: Loop) -> list[Loop]:
     graph = base.analysis.graph
     while current.perfectly_nests_child and len(current.children) == 1:
         child = tu.loop(current.children[0])
-        if structural_blockers(tu, child) or child.canonical is None:
+        if structural_blockers(tu, child) or child.canonical is None or child.canonical.step_symbol:
             break
         if _bound_vars(child) & (ivs | base.analysis.model.variant - {child.canonical.induction_variable}):
             break  # not rectangular, or its bound changes inside the nest
@@ -1013,28 +1039,34 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
 
     # dependences carried by any parallel loop
     alias_pairs: set[tuple[str, str]] = set()
+    windows: dict[str, str] = {}
+    if len(collapsed) > 1 and any(l.canonical and l.canonical.step_symbol for l in collapsed):
+        problems.append("a loop that steps by a variable is not collapsed")
     for l in collapsed:
-        for edge in an.graph.carried_by(l.id):
+        carried = an.graph.carried_by(l.id)
+        windows = _windows(an, l, carried) if l is loop else {}
+        for edge in carried:
             if edge.alias is not None:
                 alias_pairs.add(edge.alias)
                 continue
             objs = _edge_objects(an, edge)
-            if objs and all(o in private_objects or o in reduced_objects for o in objs):
+            if objs and all(o in private_objects or o in reduced_objects or o in windows for o in objs):
                 continue
             problems.append(edge.reason)
             arrays = [an.model.objects[o] for o in objs if an.model.objects[o].kind == "array"
                       and _privatizable(ctx, loop, an.model.objects[o])]
             for obj in arrays:
                 problems.append(f"local array {obj.path} must be private")
-    if alias_pairs:
-        check = overlap_check(_written_first(an, alias_pairs))
-        if check is None:
-            problems.append("pointers that may alias have no computable ranges: no runtime check can prove it")
-        elif plan.alias_check != check:
-            problems.append("missing or wrong alias check: the loop needs if(" + check + ")")
+    check = overlap_check(_written_first(an, alias_pairs)) if alias_pairs else None
+    if alias_pairs and check is None:
+        problems.append("pointers that may alias have no computable ranges: no runtime check can prove it")
+    needed = join_conditions([check, *sorted({c for c in windows.values() if c})])
+    if needed:
+        if plan.alias_check != needed:
+            problems.append("missing or wrong alias check: the loop needs if(" + needed + ")")
         if plan.proof != Proof.RUNTIME_CHECK:
             problems.append("a plan with a runtime alias check must say proof runtime-check")
-    elif plan.alias_check:
+    elif plan.alias_check and not (alias_pairs and check is None):
         problems.append("the plan has an alias check the analysis did not derive")
     if (plan.threshold_check or plan.startup_work) and \
             (plan.threshold_check, plan.startup_work) != _threshold(tu, loop):

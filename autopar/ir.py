@@ -277,6 +277,11 @@ class CanonicalForm(BaseModel):
     upper_text: str
     comparison: Comparison
     step: int  # constant step, negative for decrementing loops
+    # a step that is a loop-invariant variable (FFT's `start += len`): its name; `step` is then +1, the
+    # direction only. Iterations are `lower + k * step_symbol`, which isl cannot express: domains over
+    # this loop are the supersets `lower <= iv < upper`, and the loop itself is judged by
+    # autopar.strided (each iteration's accesses lie in a window shorter than the step)
+    step_symbol: Optional[str] = None
     iv_unsigned: bool = False  # the induction variable's type is unsigned (it wraps modulo 2^iv_bits)
     iv_bits: int = 0  # width of the induction variable's type (0: unknown)
     compare_unsigned: bool = False  # the condition compares in an unsigned type (after conversions)

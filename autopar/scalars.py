@@ -224,7 +224,7 @@ def _constant_trip(loop: Loop) -> int:
     """The trip count of a loop with constant bounds, else 0."""
     c = loop.canonical
     if c is None or c.lower is None or c.upper is None or c.lower.coefficients or c.upper.coefficients \
-            or c.comparison.value == "!=":
+            or c.comparison.value == "!=" or c.step_symbol:
         return 0
     span = (c.upper.constant - c.lower.constant) * (1 if c.step > 0 else -1)
     if c.comparison.value in ("<=", ">="):

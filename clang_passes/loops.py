@@ -11,10 +11,11 @@ from clang.cindex import CursorKind as K, StorageClass, TLSKind, TypeKind
 
 from autopar.ir import CanonicalForm, Comparison, Loop
 from clang_passes.affine import CHAR_TYPES, AffineBuilder, NestFacts, Scope, written_decl_refs
-from clang_passes.ast import (FOR_KINDS, INC_DEC, LOOP_KINDS, Function, Node, Source, Variables,
-                              expression_children, is_integer_decl, stored_operand, strip,
+from clang_passes.ast import (FOR_KINDS, FUNCTION_KINDS, INC_DEC, LOOP_KINDS, Function, Node, Source,
+                              Variables, expression_children, is_integer_decl, stored_operand, strip,
                               under_implicit_conversions, variable_decl)
 
+_SIGNED_INT_TYPES = {TypeKind.INT, TypeKind.LONG, TypeKind.LONGLONG, TypeKind.SHORT, TypeKind.SCHAR, TypeKind.CHAR_S}
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "!=": "!="}
 
 
@@ -279,11 +280,16 @@ class LoopFinder:
                 return f"the increment `{text(inc)}` is not `{iv} += step`"
         else:
             return f"the increment `{text(inc)}` is not `{iv}++`, `{iv}--` or `{iv} += step`"
+        step_symbol = None
         if step_node is not None:
             value, _ = self.affine.build(step_node, None)
-            if value is None or value.coefficients:
+            step_symbol = self._invariant_step(info, step_node, sign, comparison, iv_decl)
+            if step_symbol is not None:
+                step = 1
+            elif value is None or value.coefficients:
                 return f"the step `{text(step_node)}` is not a constant"
-            step = sign * value.constant
+            else:
+                step = sign * value.constant
         if step == 0:
             return "the step is zero"
         if comparison in ("<", "<=") and step < 0 or comparison in (">", ">=") and step > 0:
@@ -301,9 +307,35 @@ class LoopFinder:
         info.loop.canonical = CanonicalForm(
             induction_variable=iv, iv_type=iv_decl.type.spelling, iv_declared_in_init=declared,
             lower_text=text(lower_node), upper_text=text(bound), comparison=Comparison(comparison), step=step,
+            step_symbol=step_symbol,
             iv_unsigned=_unsigned(iv_decl.type), iv_bits=_bits(iv_decl.type),
             compare_unsigned=_unsigned(iv_operand.cursor.type), compare_bits=_bits(iv_operand.cursor.type))
         return None
+
+    @staticmethod
+    def _invariant_step(info: LoopInfo, step_node: Node, sign: int, comparison: str, iv_decl) -> Optional[str]:
+        """The name of a variable step (`start += len`) the loop may be parallel over: an int-typed
+        parameter or automatic local whose address the function never takes, added to a signed
+        counter that counts up to its bound. Whether the body changes it is `writes_bound`'s
+        question (the step is part of the bound's variables)."""
+        e = strip(step_node)
+        decl = variable_decl(e) if e.kind == K.DECL_REF_EXPR else None
+        if decl is None or sign != 1 or comparison not in ("<", "<=") or _unsigned(iv_decl.type) or \
+                decl.type.get_canonical().kind not in _SIGNED_INT_TYPES:
+            return None
+        if decl.kind == K.VAR_DECL and (decl.storage_class != StorageClass.NONE or
+                                        decl.semantic_parent is None or
+                                        decl.semantic_parent.kind not in FUNCTION_KINDS):
+            return None
+        if decl.kind not in (K.PARM_DECL, K.VAR_DECL):
+            return None
+        key = Variables.key(decl)
+        for node in info.function.nodes:
+            if node.kind == K.UNARY_OPERATOR and node.unary_op == "&":
+                target = variable_decl(strip(expression_children(node)[0]))
+                if target is not None and Variables.key(target) == key:
+                    return None
+        return decl.spelling
 
     # ---------------------------------------------------------------------------- body facts and bounds
 

@@ -542,7 +542,8 @@ def location_reductions(info: LoopInfo, source: Source, language: str) -> list[L
     `best` and `at` nowhere else. The comparison is strict, so the first iteration with the best
     value wins, as a thread's share does when it runs its iterations in order."""
     body, canonical = info.body, info.loop.canonical
-    if body is None or canonical is None or info.iv_key is None or abs(canonical.step) != 1:
+    if body is None or canonical is None or info.iv_key is None or abs(canonical.step) != 1 or \
+            canonical.step_symbol:
         return []
     if language != "c":
         return []  # C only: a C++ name may be qualified (`::best`, `ns::best`, a static member)

@@ -265,6 +265,8 @@ class LoopModel:
         if c is None or wrap_problem(c) is not None:
             model.exact_domain = False  # a counter that may wrap visits values the bounds do not describe
             return
+        if c.step_symbol:
+            model.exact_domain = False  # every value between the bounds: a superset of the iterations
         me = f"@{k}" if isinstance(k, int) else k
         lower, upper = self._usable(c.lower, ivs), self._usable(c.upper, ivs)
         names = dict(ivs)

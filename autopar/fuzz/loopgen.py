@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 9
+VERSION = 10
 
 # (C type, printf conversion, cast for printing, signed, width in bits)
 TYPES = {
@@ -693,6 +693,46 @@ class LoopProgram:
             "    }",
         ]
 
+    def t_strided(self) -> None:
+        """Blocks of a run-time width, `for (s = 0; s < n; s += len)`, each iteration updating its own
+        block (or, FFT-style, pairs half a block apart): parallel by the window argument. Near misses
+        reach one element into the next block, update one shared element, or change the width."""
+        d, e = self.array_1d(min_size=40), self.array_1d(min_size=40)
+        size = min(d.size, e.size)
+        width = self.rng.choice([2, 3, 4, 8, 16])
+        n = size - width - 1
+        miss = self.rng.choice(["", "", "", "half", "half", "wide", "shared", "changes"])
+        if miss == "half" and width % 2:
+            width += 1
+            n = size - width - 1
+        s, k, w, h = self.fresh("s"), self.fresh("k"), self.fresh("w"), self.fresh("h")
+        c = self.rng.randint(2, 7)
+        at, other = f"{d.name}[{s} + {k}]", f"{e.name}[{s} + {k}]"
+        inner_end = f"{w}"
+        if miss == "half":
+            inner_end = h
+            lo, hi = f"{d.name}[{s} + {k}]", f"{d.name}[{s} + {k} + {h}]"
+            body = [f"    int x = {lo}, y = {hi};",
+                    f"    {lo} = {self.store(d.ctype, 'x + y')};",
+                    f"    {hi} = {self.store(d.ctype, f'x - y * {c}')};"]
+        else:
+            if miss == "wide":
+                inner_end = f"{w} + 1"
+            target = f"{d.name}[{k}]" if miss == "shared" else at
+            body = [f"    {target} = {self.store(d.ctype, f'{at} + {other} * {c} - {d.name}[{s}]')};"]
+        if miss == "changes":
+            body.append(f"    if ({k} == 0) {w} = {w} + zero;")  # a store to the width (of the same value)
+        self.body += [
+            "    {",
+            f"        int {w} = {width} + zero, {h} = {w} / 2;",
+            f"        (void){h};",
+            f"        for (int {s} = 0; {s} < {n}; {s} += {w})",
+            f"            for (int {k} = 0; {k} < {inner_end}; {k}++) {{",
+            *[f"            {line}" for line in body],
+            "            }",
+            "    }",
+        ]
+
     def t_histogram(self) -> None:
         """Updates of a small array at computed indices, `h[key[i] % m] op= v` (an array reduction,
         written with per-thread copies), or a near miss that must stay serial: the element also read,
@@ -761,7 +801,7 @@ class LoopProgram:
 
     TEMPLATES = {"map": 4, "reduction": 5, "lastprivate": 3, "unsigned": 2, "nest": 3, "row_reduction": 1,
                  "serial": 3, "pointer": 2, "calls": 2, "stride": 1, "sweeps": 2, "window": 2, "histogram": 2,
-                 "argmin": 2, "gather": 2, "swap": 2}
+                 "argmin": 2, "gather": 2, "swap": 2, "strided": 3}
 
     # ---------------------------------------------------------------------------------- program
 

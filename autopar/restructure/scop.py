@@ -396,6 +396,8 @@ def _check_loop(loop: Loop) -> None:
         (loop.existing_pragma is not None or loop.inside_omp_construct, "existing-pragma",
          f"loop {loop.id} already has an OpenMP pragma"),
         (loop.opt_out, "opt-out", f"loop {loop.id} is opted out"),
+        (loop.canonical is not None and loop.canonical.step_symbol is not None, "step",
+         f"loop {loop.id} steps by a variable ({loop.canonical.step_symbol if loop.canonical else ''})"),
         (bool(loop.unmodelled_accesses), "unmodelled-access",
          f"loop {loop.id} accesses memory the analysis cannot name: {', '.join(loop.unmodelled_accesses)}"),
     ]
