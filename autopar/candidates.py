@@ -22,7 +22,7 @@ from autopar.deps import (ISL_LOCK, AccessModel, Analysis, Edge, ObjectModel, co
 from autopar import machine
 from autopar import reasons as R
 from autopar.ir import CallEffect, Loop, ReductionOp, Storage, TranslationUnit
-from autopar.deps.strided import window_condition
+from autopar.deps.strided import stride_guard, window_condition
 from autopar.plan import (Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule,
                           join_conditions)
 from autopar.scalars import ScalarClasses, classify
@@ -383,7 +383,10 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
             out.notes.append(R.Reason("legal when " + " and ".join(sorted({f"{w.path} does not overlap {o.path}"
                                                                             for w, o in pairs})) +
                                       " (runtime check)", R.ALIAS))
-    out.alias_check = join_conditions([out.alias_check, *sorted({c for c in windows.values() if c})])
+    out.alias_check = _with_strided_conditions(loop, out.alias_check, windows, out.blockers)
+    if loop.canonical.step_symbol and out.reduction_arrays:
+        out.blockers.append(R.Reason("a loop that steps by a variable gets no array reduction",
+                                     R.STRIDED_WINDOWS))
     for key, kind in sorted(arrays.items()):
         name = an.model.objects[key].path
         if kind == "lastprivate" and not runs_at_least_once(an.model):
@@ -457,6 +460,20 @@ def _privatised_globals_seen_by_calls(tu: TranslationUnit, loop: Loop, classes: 
 def _edge_objects(an: Analysis, edge: Edge) -> list[str]:
     keys = an.model.object_of
     return sorted({keys[n] for n in (edge.source, edge.sink) if n in keys})
+
+
+def _with_strided_conditions(loop: Loop, check: Optional[str], windows: dict[str, str],
+                             blockers: Optional[list] = None) -> Optional[str]:
+    """A plan's runtime check on a loop that steps by a variable: its guard first (a positive step,
+    a trip count that fits), then the alias check, then each window condition; other loops keep
+    `check` as it is."""
+    if loop.canonical is None or not loop.canonical.step_symbol:
+        return check
+    guard = stride_guard(loop)
+    if guard is None and blockers is not None:
+        blockers.append(R.Reason(f"the bounds of a loop that steps by {loop.canonical.step_symbol} are not affine: "
+                                 "its trip count cannot be checked", R.STRIDED_WINDOWS))
+    return join_conditions([guard or "0", check, *sorted({c for c in windows.values() if c})])
 
 
 def _windows(an: Analysis, loop: Loop, carried: list[Edge]) -> dict[str, str]:
@@ -1060,7 +1077,7 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
     check = overlap_check(_written_first(an, alias_pairs)) if alias_pairs else None
     if alias_pairs and check is None:
         problems.append("pointers that may alias have no computable ranges: no runtime check can prove it")
-    needed = join_conditions([check, *sorted({c for c in windows.values() if c})])
+    needed = _with_strided_conditions(loop, check, windows)
     if needed:
         if plan.alias_check != needed:
             problems.append("missing or wrong alias check: the loop needs if(" + needed + ")")

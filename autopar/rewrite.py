@@ -103,6 +103,11 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
         reason = _why_not_editable(source, tu, loop)
         if reason is None and plan.proof == Proof.ASSUMPTION and not allow_assumptions:
             reason = "not edited: the plan is legal only under an unverified assumption"
+        if reason is None and loop.canonical is not None and loop.canonical.step_symbol and \
+                not (versioning and _copyable(loop)):
+            # an OpenMP loop whose if() is false still divides by the step: the guard must pick a copy
+            reason = ("not edited: a loop that steps by a variable runs in parallel only beside a serial "
+                      "copy for the steps OpenMP cannot take (versioning is off or the loop cannot be copied)")
         if reason:
             result.skipped[loop.id] = reason
             continue

@@ -80,8 +80,11 @@ def _worksharing_leaves(tu: TranslationUnit, loop: Loop, plans: dict[str, Plan])
         plan = plans.get(child_id)
         if plan is not None:
             if plan.directive not in (Directive.PARALLEL_FOR, Directive.PARALLEL_FOR_SIMD) or \
-                    plan.proof == Proof.ASSUMPTION or thread_copies.needed(plan):
-                return None  # (an array or location reduction's per-thread copies need a region of their own)
+                    plan.proof == Proof.ASSUMPTION or thread_copies.needed(plan) or \
+                    (child.canonical is not None and child.canonical.step_symbol):
+                # (an array or location reduction's per-thread copies need a region of their own; a
+                # loop that steps by a variable needs its serial copy when its guard fails)
+                return None
             leaves.append(child_id)
             continue
         inner = _worksharing_leaves(tu, child, plans)

@@ -15,7 +15,6 @@ from clang_passes.ast import (FOR_KINDS, FUNCTION_KINDS, INC_DEC, LOOP_KINDS, Fu
                               Variables, expression_children, is_integer_decl, stored_operand, strip,
                               under_implicit_conversions, variable_decl)
 
-_SIGNED_INT_TYPES = {TypeKind.INT, TypeKind.LONG, TypeKind.LONGLONG, TypeKind.SHORT, TypeKind.SCHAR, TypeKind.CHAR_S}
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "!=": "!="}
 
 
@@ -314,14 +313,17 @@ class LoopFinder:
 
     @staticmethod
     def _invariant_step(info: LoopInfo, step_node: Node, sign: int, comparison: str, iv_decl) -> Optional[str]:
-        """The name of a variable step (`start += len`) the loop may be parallel over: an int-typed
-        parameter or automatic local whose address the function never takes, added to a signed
-        counter that counts up to its bound. Whether the body changes it is `writes_bound`'s
-        question (the step is part of the bound's variables)."""
+        """The name of a variable step (`start += len`) the loop may be parallel over: an `int`
+        parameter or automatic local, not the counter itself, whose address the function never
+        takes, added to an `int` counter that counts up to its bound (a wider step would be cut to
+        the counter's width by `+=`; the guard autopar.deps.strided writes is exact for `int`).
+        Whether the body changes it is `writes_bound`'s question (the step is one of the bound's
+        variables)."""
         e = strip(step_node)
         decl = variable_decl(e) if e.kind == K.DECL_REF_EXPR else None
-        if decl is None or sign != 1 or comparison not in ("<", "<=") or _unsigned(iv_decl.type) or \
-                decl.type.get_canonical().kind not in _SIGNED_INT_TYPES:
+        if decl is None or sign != 1 or comparison not in ("<", "<=") or \
+                iv_decl.type.get_canonical().kind != TypeKind.INT or \
+                decl.type.get_canonical().kind != TypeKind.INT or Variables.key(decl) == Variables.key(iv_decl):
             return None
         if decl.kind == K.VAR_DECL and (decl.storage_class != StorageClass.NONE or
                                         decl.semantic_parent is None or

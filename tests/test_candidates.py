@@ -288,22 +288,26 @@ void stages(double *re, const double *wr, int n) {
 def test_a_variable_an_outer_loop_writes_is_a_parameter_of_the_inner_loop(analyzed):
     tu, [nest] = analyzed(FFT_STAGES)
     k = next(l for l in tu.loops if l.canonical and l.canonical.induction_variable == "k")
+    start = next(l for l in tu.loops if l.canonical and l.canonical.induction_variable == "start")
     verdict = next(v for v in nest.verdicts if v.loop_id == k.id)
     assert verdict.parallelizable, verdict.reasons
-    # the start loop is not canonical; the len loop neither: no other loop is legal
-    assert [v.loop_id for v in nest.verdicts if v.parallelizable] == [k.id]
+    # the start loop steps by len (its blocks are windows); the len loop is not canonical
+    assert start.canonical.step_symbol == "len"
+    assert [v.loop_id for v in nest.verdicts if v.parallelizable] == [start.id, k.id]
 
 
-def test_a_region_inside_serial_loops_runs_in_parallel_only_where_its_work_pays(analyzed):
-    """Butterflies of varying width inside two serial loops: the region is entered once per block,
-    for little work in the early stages and much in the late ones. Its work threshold decides at run
-    time: serial for narrow butterflies, parallel for wide ones; the plain plan stays a candidate."""
+def test_butterflies_run_in_blocks_under_their_guard_or_as_one_wide_loop(analyzed):
+    """Butterflies of varying width inside a loop over blocks of width len: the block loop is
+    parallel when each block's butterflies stay within it (2 * half <= len) and its step is usable
+    by OpenMP, checked at run time; the butterfly loop, with its work threshold, stays a candidate."""
     tu, [nest] = analyzed(FFT_STAGES)
+    start = next(l for l in tu.loops if l.canonical and l.canonical.induction_variable == "start")
     chosen = next(c for c in nest.candidates if c.id == nest.default_candidate_id)
-    assert chosen.plan.directive == Directive.PARALLEL_FOR and chosen.plan.threshold_check.startswith("half > ")
-    assert any(c.plan.threshold_check is None and c.plan.directive == Directive.PARALLEL_FOR
+    assert chosen.plan.loop_id == start.id and chosen.plan.proof == Proof.RUNTIME_CHECK
+    assert chosen.plan.alias_check.startswith("(len > 0 && (long long)len + (long long)n - 1LL <= 2147483647LL)")
+    assert "(2 * (long long)half - (long long)len - 1LL >= 0)" in chosen.plan.alias_check
+    assert any(c.plan.loop_id != start.id and c.plan.threshold_check and c.plan.threshold_check.startswith("half > ")
                for c in nest.candidates)
-    assert "runs in parallel only when half > " in nest.default_reason
 
 
 def test_small_constant_windows_count_as_small_and_large_inner_work_still_wins(analyzed):

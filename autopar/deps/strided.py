@@ -6,10 +6,11 @@ a loop is every value between its bounds: a superset whose dependences the loop 
 decides the loop on its own terms. An object's accesses in one iteration lie in a window
 `start + g`, g ranging over what the inner loops and the parameters allow; iterations are at least
 `len` apart, so two of them touch the same element only if two window offsets, one of them a write's,
-differ by `len` or more. isl computes the parameter values where that can happen (`len >= 1` assumed:
-a serial loop with a smaller step never ends or never runs); when there are none the loop is
-independent for that object, otherwise the complement is a runtime condition (FFT's
-`!(half >= 1 && 2 * half >= len + 1)`: a block's butterflies stay within it).
+differ by `len` or more. isl computes the parameter values where that can happen (`len >= 1`, which
+every plan on such a loop checks at run time with `stride_guard`: OpenMP divides by the step, and
+its trip count must fit the counter); when there are none the loop is independent for that object,
+otherwise the complement is a runtime condition (FFT's `!(half >= 1 && 2 * half >= len + 1)`: a
+block's butterflies stay within it), computed in `long long` so that it cannot overflow.
 
 Only objects whose every access in the loop names the loop's variable in one subscript, with
 coefficient 1, and in no other, are judged; any other access keeps the model's edges.
@@ -21,7 +22,7 @@ from typing import Optional
 
 import islpy as isl
 
-from autopar.deps.isl_text import aff_poly, param_name, parse_set, render_aff, render_poly, set_text
+from autopar.deps.isl_text import aff_poly, param_name, parse_set, render_aff, set_text
 from autopar.deps.model import AccessModel, ObjectModel, ivs_for
 from autopar.ir import Loop
 
@@ -67,6 +68,37 @@ def window_condition(loop: Loop, obj: ObjectModel) -> Optional[str]:
     return _complement_c(bad)
 
 
+def stride_guard(loop: Loop) -> Optional[str]:
+    """The condition every parallel plan on a loop with a variable step needs, or None when its
+    bounds cannot be spelled: the step is positive (OpenMP divides by it, and a serial loop that
+    never runs may have any step) and OpenMP's trip count `upper - lower + step - 1` (plus one for
+    `<=`) fits the `int` counter, which the serial loop never needs (it stops short of the bound)."""
+    c = loop.canonical
+    if c is None or not c.step_symbol or c.lower is None or c.upper is None or \
+            not c.lower.is_linear or not c.upper.is_linear:
+        return None
+    span = {(name,): coeff for name, coeff in c.upper.coefficients.items()}
+    for name, coeff in c.lower.coefficients.items():
+        span[(name,)] = span.get((name,), 0) - coeff
+    span[(c.step_symbol,)] = span.get((c.step_symbol,), 0) + 1
+    span[()] = c.upper.constant - c.lower.constant - (0 if c.comparison.value == "<=" else 1)
+    return f"{c.step_symbol} > 0 && {_wide(span)} <= 2147483647LL"
+
+
+def _wide(poly: dict[tuple[str, ...], int]) -> str:
+    """C text of a polynomial of `int` names computed in `long long` (no term can overflow it)."""
+    parts = []
+    for mono, coeff in sorted(((m, c) for m, c in poly.items() if c), key=lambda t: (-len(t[0]), t[0])):
+        factors = [f"(long long){name}" if name.isidentifier() else f"(long long)({name})" for name in mono]
+        if abs(coeff) != 1 or not factors:
+            factors.insert(0, f"{abs(coeff)}LL" if not factors else str(abs(coeff)))
+        parts.append(("- " if coeff < 0 else "+ ") + " * ".join(factors))
+    if not parts:
+        return "0LL"
+    text = " ".join(parts)
+    return text[2:] if text.startswith("+ ") else "-" + text[2:]
+
+
 def _offsets_apart(first: AccessModel, second: AccessModel, dim: int, step: str) -> isl.Set:
     """The offsets (g1, g2) of two accesses within their iterations' windows, g1 - g2 >= the step."""
     a_names, b_names = ivs_for("a", first), ivs_for("b", second)
@@ -89,7 +121,7 @@ def _complement_c(bad: isl.Set) -> Optional[str]:
             poly = aff_poly(constraint.get_aff())
             if poly is None:
                 return None
-            terms.append(f"{render_poly(poly)} {'==' if constraint.is_equality() else '>='} 0")
+            terms.append(f"{_wide(poly)} {'==' if constraint.is_equality() else '>='} 0")
         if not terms:
             return None  # every parameter value is bad
         pieces.append("!(" + " && ".join(f"({t})" for t in terms) + ")")

@@ -76,6 +76,19 @@ static void unsigned_blocks(double *v, unsigned n, unsigned len) {
         v[start] = v[start] * 3.0;
 }
 
+/* a step that is zero or negative, or a trip count OpenMP cannot hold in an int, on calls where the
+   serial loop is fine (it runs zero times, or stops short of its bound): the guard picks the copy */
+static void any_step(double *v, int lo, int n, int len) {
+    for (int start = lo; start < n; start += len)
+        v[start] = v[start] * 2.0 + 1.0;
+}
+static long big_strides(int lo, int n, int len) {
+    long sum = 0;
+    for (int start = lo; start < n; start += len)
+        sum += start % 7;
+    return sum;
+}
+
 int main(void) {
     int n = N;
     double *re = malloc(sizeof(double) * N), *im = malloc(sizeof(double) * N);
@@ -96,6 +109,9 @@ int main(void) {
     block_total(v, total, n, 8); cks("block_total", v, n); printf("total %.12g\n", total[0]);
     step_changes(v, n, 3); cks("step_changes", v, n);
     unsigned_blocks(v, (unsigned)n, 7u); cks("unsigned_blocks", v, n);
+    any_step(v, 500, 400, -3); any_step(v, 500, 500, 0); any_step(v, 0, n, 5); cks("any_step", v, n);
+    printf("big_strides %ld %ld %ld\n", big_strides(0, 2000000000, 1000000000),
+           big_strides(-2000000000, 2000000000, 100000), big_strides(0, 100000, 3));
     free(re); free(im); free(wr); free(wi); free(v);
     return 0;
 }

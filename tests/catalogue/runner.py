@@ -108,8 +108,18 @@ def apply_plans(source: str, tu: TranslationUnit, plans: list[Plan]) -> str:
     data = source.encode()
     decisions = [Decision(root_loop_id=plan.loop_id, plan=plan) for plan in plans]
     planned = plan_rewrite(data, tu, decisions, versioning=False, share_regions=False)
+    # a loop that steps by a variable is edited only beside its serial copy (its guard picks it)
+    strided = [d for d in decisions if d.plan.loop_id in planned.skipped and tu.loop(d.plan.loop_id).canonical
+               and tu.loop(d.plan.loop_id).canonical.step_symbol]
+    edits = list(planned.edits)
+    if strided:
+        versioned = plan_rewrite(data, tu, strided, versioning=True, share_regions=False)
+        assert not versioned.skipped, versioned.skipped
+        edits = sorted(edits + versioned.edits, key=lambda edit: edit.offset)
+        for d in strided:
+            planned.skipped.pop(d.plan.loop_id)
     assert not planned.skipped, planned.skipped
-    return apply_edits(data, planned.edits).decode()
+    return apply_edits(data, edits).decode()
 
 
 def _run(cmd: list[str], env: Optional[dict] = None, timeout: int = 120) -> subprocess.CompletedProcess:
