@@ -12,10 +12,10 @@ HERE = Path(__file__).parent / "catalogue"
 CATALOGUE = HERE / "depth_callsite_noalias.c"
 
 
-def _distinct(tmp_path, source: str, name: str = "f.c") -> dict[str, list[str]]:
+def _distinct(tmp_path, source: str, name: str = "f.c", whole_program: bool = False) -> dict[str, list[str]]:
     path = tmp_path / name
     path.write_text(source)
-    tu = translate(str(path), [])
+    tu = translate(str(path), [], whole_program=whole_program)
     assert not tu.has_errors, tu.diagnostics
     return tu.distinct_parameters
 
@@ -196,11 +196,7 @@ SWAP = "double *tmp = rank; rank = next; next = tmp;"
 
 
 def _pull(tmp_path, linkage="static", swap=SWAP, whole_program=False) -> dict[str, list[str]]:
-    path = tmp_path / "pull.c"
-    path.write_text(PULL.replace("LINKAGE", linkage).replace("SWAP", swap))
-    tu = translate(str(path), [], whole_program=whole_program)
-    assert not tu.has_errors, tu.diagnostics
-    return tu.distinct_parameters
+    return _distinct(tmp_path, PULL.replace("LINKAGE", linkage).replace("SWAP", swap), "pull.c", whole_program)
 
 
 def test_pointers_swapped_with_each_other_keep_pointing_into_distinct_allocations(tmp_path):
@@ -264,11 +260,7 @@ int main(void) {
 
 
 def _step(tmp_path, extra="", call="") -> dict[str, list[str]]:
-    path = tmp_path / "step.c"
-    path.write_text(STEP.replace("EXTRA", extra).replace("CALL", call))
-    tu = translate(str(path), [], whole_program=True)
-    assert not tu.has_errors, tu.diagnostics
-    return tu.distinct_parameters
+    return _distinct(tmp_path, STEP.replace("EXTRA", extra).replace("CALL", call), "step.c", whole_program=True)
 
 
 def test_a_second_name_for_a_function_or_an_asm_statement_proves_nothing(tmp_path):
