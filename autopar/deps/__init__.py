@@ -5,6 +5,7 @@
 - `dependences`: the dependences of a loop's accesses (`Analysis`, `analysis`, `dependence_graph`);
 - `graph`: the resulting `DependenceGraph` (access ids and `Edge`s; a networkx MultiDiGraph on demand);
 - `runtime_checks`: the byte ranges of objects and the overlap test of a runtime alias check;
+- `strided`: the windows of a loop that steps by a variable, and the guard its plans carry;
 - `isl_text`: isl text of models and C text of isl results.
 """
 
