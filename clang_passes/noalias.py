@@ -34,7 +34,7 @@ def distinct_parameters(every_function: list[Function], source: Source, tu_curso
     With `whole_program` (this file is the whole program: compiled and linked alone, autopar-cc's
     `cc prog.c -o prog`), functions with external linkage count too: no other file can call them.
     C only: C++ can rebind a pointer through a reference, and calls in templates stay unresolved."""
-    if language != "c" or _symbols_rebound(tu_cursor, every_function):
+    if language != "c":
         return {}
     by_name: dict[str, list[Function]] = {}
     for function in every_function:
@@ -42,7 +42,7 @@ def distinct_parameters(every_function: list[Function], source: Source, tu_curso
     targets = {name: found[0] for name in sorted(wanted) if len(found := by_name.get(name, [])) == 1
                and _file_local(found[0], whole_program)}
     targets = {name: f for name, f in targets.items() if any(_pointer(a) for a in _parameters(f))}
-    if not targets:
+    if not targets or _symbols_rebound(tu_cursor, every_function):
         return {}
     referenced = _referenced_at_file_scope(tu_cursor, set(targets))
     sites_of = _call_sites(set(targets), every_function)
@@ -88,8 +88,11 @@ def _file_local(function: Function, whole_program: bool) -> bool:
         return False
     if cursor.linkage == LinkageKind.INTERNAL:
         return True
-    return whole_program and cursor.linkage == LinkageKind.EXTERNAL and function.name != "main" and \
-        not _in_system_header(cursor.canonical.location) and function.name not in _library_names()
+    if not whole_program or cursor.linkage != LinkageKind.EXTERNAL or function.name == "main" or \
+            _in_system_header(cursor.canonical.location):
+        return False
+    library = _library_names()
+    return library is not None and function.name not in library
 
 
 # the C library and POSIX headers whose function names a whole program may not take over
@@ -97,33 +100,24 @@ _LIBRARY_HEADERS = ("assert.h", "ctype.h", "errno.h", "fenv.h", "inttypes.h", "l
                     "signal.h", "stdio.h", "stdlib.h", "string.h", "strings.h", "time.h", "wchar.h", "wctype.h",
                     "complex.h", "unistd.h", "pthread.h", "sched.h", "fcntl.h", "dirent.h", "dlfcn.h",
                     "sys/stat.h", "sys/time.h", "sys/mman.h", "sys/types.h")
-_library_cache: list[frozenset] = []
+_library_cache: list[Optional[frozenset]] = []
 
 
-def _library_names() -> frozenset:
-    """The functions the C library's headers declare, read once per process with libclang."""
+def _library_names() -> Optional[frozenset]:
+    """The functions the C library's headers declare, read once per process with libclang; None when
+    the headers cannot be read (then no external function qualifies)."""
     if not _library_cache:
         from clang_passes.parse import parse, settings_for
 
         path = "autopar-library-names.c"
         text = "".join(f"#include <{h}>\n" for h in _LIBRARY_HEADERS)
-        names: set[str] = set()
         try:
             tu, _ = parse(path, text, settings_for(path, ["-D_GNU_SOURCE"], None))
-            names = {c.spelling for c in tu.cursor.get_children() if c.kind == K.FUNCTION_DECL}
-        except Exception:  # noqa: BLE001 - without the list no external function qualifies
-            names = {"*"}
-        _library_cache.append(frozenset(names))
-    names = _library_cache[0]
-    return names if "*" not in names else _EVERY_NAME
-
-
-class _EveryName(frozenset):
-    def __contains__(self, item) -> bool:
-        return True
-
-
-_EVERY_NAME = _EveryName()
+            _library_cache.append(frozenset(c.spelling for c in tu.cursor.get_children()
+                                            if c.kind == K.FUNCTION_DECL))
+        except Exception:  # noqa: BLE001 - the answer is then "no function qualifies", not a failure
+            _library_cache.append(None)
+    return _library_cache[0]
 
 
 _ALIASING_ATTRIBUTES = {"alias", "weakref", "ifunc", "symver"}
@@ -148,7 +142,8 @@ def _symbols_rebound(tu_cursor, every_function: list[Function]) -> bool:
             return True
     for function in every_function:
         for node in function.nodes:
-            if node.kind == K.ASM_STMT or node.kind == K.MS_ASM_STMT or rebinding(node.cursor):
+            if node.kind in (K.ASM_STMT, K.MS_ASM_STMT, K.ASM_LABEL_ATTR) or \
+                    node.kind == K.UNEXPOSED_ATTR and rebinding(node.cursor):
                 return True
     return False
 
@@ -231,10 +226,7 @@ def _fresh_pointers(caller: Function) -> set[tuple]:
     a fresh allocation and never assigned again nor their address taken, or changed only by swapping
     them with one another (`t = a; a = b; b = t;`), which keeps them pointing into distinct
     allocations (PageRank's `rank` and `rank_next` between iterations)."""
-    fresh = set()
-    for key, value in _set_once(caller, allow_swaps=True):
-        if _allocation(value):
-            fresh.add(key)
+    fresh = {key for key, value in _initialised_pointers(caller) if _allocation(value)}
     fresh -= _ambiguous_keys(caller)
     changed = _changed_variables(caller)
     swapped = _swapped_pairs(caller) if fresh & changed else []
@@ -531,19 +523,23 @@ def _ambiguous_keys(function: Function) -> set[tuple]:
     return found
 
 
-def _set_once(function: Function, allow_swaps: bool = False):
-    """(key, value) of the automatic local pointers set in their declaration and never changed
-    after (no assignment, no increment, address never taken); the value stripped of casts. With
-    `allow_swaps`, changed ones too (the caller decides whether swaps are all that changed them)."""
-    changed = set() if allow_swaps else _changed_variables(function)
+def _initialised_pointers(function: Function):
+    """(key, value) of the automatic local pointers set in their declaration, the value stripped of
+    casts, whatever happens to them after."""
     for node in function.nodes:
         if node.kind != K.VAR_DECL or node.cursor.storage_class != cindex.StorageClass.NONE or \
                 node.cursor.type.get_canonical().kind != TypeKind.POINTER:
             continue
-        key = Variables.key(node.cursor)
         values = expression_children(node)
-        if key not in changed and values:
-            yield key, strip(values[-1])
+        if values:
+            yield Variables.key(node.cursor), strip(values[-1])
+
+
+def _set_once(function: Function):
+    """(key, value) of the automatic local pointers set in their declaration and never changed
+    after (no assignment, no increment, address never taken); the value stripped of casts."""
+    changed = _changed_variables(function)
+    return ((key, value) for key, value in _initialised_pointers(function) if key not in changed)
 
 
 def _parameters_unassigned(function: Function, parameters: list) -> bool:
