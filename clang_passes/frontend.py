@@ -15,9 +15,9 @@ from clang.cindex import CursorKind as K
 
 from autopar.ir import CallEffect, TranslationUnit
 from clang_passes import accesses, calls, noalias, pragmas, scalars
-from clang_passes.affine import NestFacts, Scope, written_decl_refs
-from clang_passes.ast import Source, Variables, build_functions, loop_macros, strip
-from clang_passes.loops import LoopFinder, LoopInfo
+from clang_passes.affine import NestFacts, Scope
+from clang_passes.ast import Source, Variables, build_functions, loop_macros
+from clang_passes.loops import LoopFinder, LoopInfo, address_taken_in
 from clang_passes.parse import FrontendError, parse, read_source, settings_for
 
 __all__ = ["translate", "FrontendError"]
@@ -79,7 +79,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     for info in infos:
         info.loop.calls = calls.call_sites(info, source, summaries)
 
-    address_taken = {id(f): _address_taken(f) for f in functions}
+    address_taken = {id(f): address_taken_in(f) for f in functions}
     for root in (i for i in infos if i.parent is None):
         nest_infos = root.subtree()
         header_writes = {n.index for i in nest_infos if i.loop.canonical for n in i.header_write_nodes}
@@ -160,17 +160,4 @@ def _scope_finder(nest: NestFacts, by_node: dict[int, LoopInfo]):
     return scope_at
 
 
-def _address_taken(function) -> set[tuple]:
-    """Variables whose address escapes: `&v`, or a C++ reference bound to v (`T &r = v`)."""
-    keys: set[tuple] = set()
-    for bound in function.references.values():
-        target = strip(bound) if bound is not None else None
-        if target is not None and target.kind == K.DECL_REF_EXPR and target.cursor.referenced is not None:
-            keys.add(Variables.key(target.cursor.referenced))
-    for node in function.nodes:
-        if node.kind == K.UNARY_OPERATOR and node.unary_op == "&":
-            for target in written_decl_refs(node):
-                decl = target.cursor.referenced
-                if decl is not None:
-                    keys.add(Variables.key(decl))
-    return keys
+

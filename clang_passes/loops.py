@@ -103,6 +103,26 @@ def header_offsets(data: bytes, for_offset: int) -> Optional[tuple[int, int, int
     return None
 
 
+def address_taken_in(function: Function) -> set[tuple]:
+    """Variables whose address escapes: `&v`, or a C++ reference bound to v (`T &r = v`). Kept as the
+    function's ("address_taken", 0) fact: the loop pass and the frontend's later passes ask it."""
+    keys = function.facts.get(("address_taken", 0))
+    if keys is None:
+        keys = set()
+        for bound in function.references.values():
+            target = strip(bound) if bound is not None else None
+            if target is not None and target.kind == K.DECL_REF_EXPR and target.cursor.referenced is not None:
+                keys.add(Variables.key(target.cursor.referenced))
+        for node in function.nodes:
+            if node.kind == K.UNARY_OPERATOR and node.unary_op == "&":
+                for target in written_decl_refs(node):
+                    decl = target.cursor.referenced
+                    if decl is not None:
+                        keys.add(Variables.key(decl))
+        function.facts[("address_taken", 0)] = keys
+    return keys
+
+
 class LoopFinder:
     def __init__(self, path: str, source: Source, variables: Variables):
         self.path = path
@@ -331,12 +351,8 @@ class LoopFinder:
             return None
         if decl.kind not in (K.PARM_DECL, K.VAR_DECL):
             return None
-        key = Variables.key(decl)
-        for node in info.function.nodes:
-            if node.kind == K.UNARY_OPERATOR and node.unary_op == "&":
-                target = variable_decl(strip(expression_children(node)[0]))
-                if target is not None and Variables.key(target) == key:
-                    return None
+        if Variables.key(decl) in address_taken_in(info.function):
+            return None
         return decl.spelling
 
     # ---------------------------------------------------------------------------- body facts and bounds
