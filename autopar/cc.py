@@ -146,9 +146,11 @@ def parse_command_line(argv: list[str]) -> CommandLine:
 _SYSTEM_LIBRARIES = {"m", "c", "pthread", "rt", "dl", "gomp", "omp", "iomp5"}
 # options that shape what the link makes or what it exports: with any of them the source's functions
 # may be called from elsewhere (a shared or relocatable output, exported symbols, an entry point, a
-# linker script, options handed to the linker unread)
-_LINK_SHAPING = ("-Wl,", "-Xlinker", "-shared", "-r", "-rdynamic", "-e", "--entry", "-T", "-u", "-z", "-nostdlib",
-                 "-nostartfiles", "-nodefaultlibs", "-specs", "--specs", "-static-pie", "-Bshareable", "-Wl")
+# linker script, options handed to the linker unread); alone or with `=value`
+_LINK_SHAPING = {"-Wl", "-Xlinker", "-shared", "-r", "-rdynamic", "-e", "--entry", "-T", "-u", "-z", "-nostdlib",
+                 "-nostartfiles", "-nodefaultlibs", "-specs", "--specs", "-static-pie", "-Bshareable"}
+# and those whose value may also be joined to them (`-Wl,-E`, `-Tscript.ld`, `-ustart`)
+_LINK_SHAPING_JOINED = ("-Wl,", "-T", "-u", "-e", "-z", "-specs")
 
 
 def whole_program(line: CommandLine) -> bool:
@@ -164,9 +166,7 @@ def whole_program(line: CommandLine) -> bool:
                 return False
         elif arg.startswith("-l") and arg[2:] not in _SYSTEM_LIBRARIES:
             return False
-        elif any(arg == option or arg.startswith(option + ("" if option.endswith(",") else "=")) or
-                 (option in ("-T", "-u", "-e", "-z", "-specs") and arg.startswith(option) and len(arg) > len(option))
-                 for option in _LINK_SHAPING):
+        elif arg.split("=", 1)[0] in _LINK_SHAPING or arg.startswith(_LINK_SHAPING_JOINED):
             return False
     return True
 
