@@ -109,18 +109,22 @@ def aff_poly(aff: isl.Aff) -> Optional[dict[tuple[str, ...], int]]:
     return out
 
 
-def render_poly(poly: dict[tuple[str, ...], int]) -> str:
-    """C text of a polynomial {monomial: coefficient}; products of two or more names go through long."""
+def render_poly(poly: dict[tuple[str, ...], int], wide: bool = False) -> str:
+    """C text of a polynomial {monomial: coefficient}; products of two or more names go through long.
+    `wide`: every name and constant is a `long long`, so that no term of `int` names can overflow."""
     terms = sorted(((m, c) for m, c in poly.items() if c), key=lambda t: (-len(t[0]), t[0]))
     parts = []
     for mono, coeff in terms:
-        factors = list(mono)
-        if len(factors) >= 2:
-            factors[0] = f"(long){factors[0]}"
+        if wide:
+            factors = [f"(long long){name}" if name.isidentifier() else f"(long long)({name})" for name in mono]
+        else:
+            factors = list(mono)
+            if len(factors) >= 2:
+                factors[0] = f"(long){factors[0]}"
         if abs(coeff) != 1 or not factors:
-            factors.insert(0, str(abs(coeff)))
+            factors.insert(0, f"{abs(coeff)}LL" if wide and not factors else str(abs(coeff)))
         parts.append(("- " if coeff < 0 else "+ ") + " * ".join(factors))
     if not parts:
-        return "0"
+        return "0LL" if wide else "0"
     text = " ".join(parts)
     return text[2:] if text.startswith("+ ") else "-" + text[2:]

@@ -22,7 +22,7 @@ from typing import Optional
 
 import islpy as isl
 
-from autopar.deps.isl_text import aff_poly, param_name, parse_set, render_aff, set_text
+from autopar.deps.isl_text import aff_poly, param_name, parse_set, render_aff, render_poly, set_text
 from autopar.deps.model import AccessModel, ObjectModel, ivs_for
 from autopar.ir import Loop
 
@@ -82,21 +82,7 @@ def stride_guard(loop: Loop) -> Optional[str]:
         span[(name,)] = span.get((name,), 0) - coeff
     span[(c.step_symbol,)] = span.get((c.step_symbol,), 0) + 1
     span[()] = c.upper.constant - c.lower.constant - (0 if c.comparison.value == "<=" else 1)
-    return f"{c.step_symbol} > 0 && {_wide(span)} <= 2147483647LL"
-
-
-def _wide(poly: dict[tuple[str, ...], int]) -> str:
-    """C text of a polynomial of `int` names computed in `long long` (no term can overflow it)."""
-    parts = []
-    for mono, coeff in sorted(((m, c) for m, c in poly.items() if c), key=lambda t: (-len(t[0]), t[0])):
-        factors = [f"(long long){name}" if name.isidentifier() else f"(long long)({name})" for name in mono]
-        if abs(coeff) != 1 or not factors:
-            factors.insert(0, f"{abs(coeff)}LL" if not factors else str(abs(coeff)))
-        parts.append(("- " if coeff < 0 else "+ ") + " * ".join(factors))
-    if not parts:
-        return "0LL"
-    text = " ".join(parts)
-    return text[2:] if text.startswith("+ ") else "-" + text[2:]
+    return f"{c.step_symbol} > 0 && {render_poly(span, wide=True)} <= 2147483647LL"
 
 
 def _offsets_apart(first: AccessModel, second: AccessModel, dim: int, step: str) -> isl.Set:
@@ -121,7 +107,7 @@ def _complement_c(bad: isl.Set) -> Optional[str]:
             poly = aff_poly(constraint.get_aff())
             if poly is None:
                 return None
-            terms.append(f"{_wide(poly)} {'==' if constraint.is_equality() else '>='} 0")
+            terms.append(f"{render_poly(poly, wide=True)} {'==' if constraint.is_equality() else '>='} 0")
         if not terms:
             return None  # every parameter value is bad
         pieces.append("!(" + " && ".join(f"({t})" for t in terms) + ")")
