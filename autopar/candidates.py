@@ -18,7 +18,7 @@ import islpy as isl
 from autopar.deps import (ISL_LOCK, AccessModel, Analysis, Edge, ObjectModel, common_loops, declared_inside,
                           parse_set, render_aff, set_text, descendants, ivs_for,
                           overlap_check, pair_set_text, render_poly, runs_at_least_once,
-                          wrap_problem)
+                          wrap_problem, count_problem)
 from autopar import machine
 from autopar import reasons as R
 from autopar.ir import CallEffect, Loop, ReductionOp, Storage, TranslationUnit
@@ -109,6 +109,9 @@ def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
         wrap = wrap_problem(loop.canonical)
         if wrap:
             out.append(R.Reason(wrap, R.UNSIGNED_WRAP))
+        overflow = count_problem(loop.canonical)
+        if overflow:
+            out.append(R.Reason(overflow, R.COUNT_OVERFLOW))
     if loop.form_problem:
         out.append(R.Reason(f"loop form: {loop.form_problem}", R.LOOP_FORM))
     if loop.has_break:

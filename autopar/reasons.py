@@ -25,6 +25,7 @@ THROW = "throw"
 WRITES_INDUCTION = "writes-induction-variable"
 WRITES_BOUND = "writes-bound"
 UNSIGNED_WRAP = "unsigned-wrap"  # an unsigned counter (or comparison) that may wrap around
+COUNT_OVERFLOW = "count-overflow"  # OpenMP's iteration count may not fit the counter's type
 LOOP_FORM = "loop-form"  # a header gcc or clang rejects under an OpenMP pragma
 BOUND_MEMORY_WRITTEN = "bound-memory-written"
 # dependences

@@ -549,10 +549,22 @@ def _strip_exact(node: Node, source: Source) -> Node:
         if not expressions:
             break
         inner = expressions[-1]
-        if node.kind != K.PAREN_EXPR and _narrows(inner.cursor.type, node.cursor.type):
+        if node.kind != K.PAREN_EXPR and _narrows(inner.cursor.type, node.cursor.type) and \
+                not _literal_fits(inner, node.cursor.type, source):
             raise _NotAffine(f"narrowing conversion in {source.text_of(node)}")
         node = inner
     return node
+
+
+def _literal_fits(node: Node, target_type, source: Source) -> bool:
+    """An integer literal whose value the narrow type holds (`short i = 0`): the conversion keeps it."""
+    value = integer_literal(source.text_of(strip(node)))
+    t = target_type.get_canonical()
+    bits = 8 * t.get_size()
+    if value is None or bits <= 0:
+        return False
+    low, high = (0, 2 ** bits - 1) if t.kind in UNSIGNED_TYPES else (-2 ** (bits - 1), 2 ** (bits - 1) - 1)
+    return low <= value <= high
 
 
 def _narrows(source_type, target_type) -> bool:

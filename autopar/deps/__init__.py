@@ -15,11 +15,11 @@ from autopar.deps.isl_text import (ISL_LOCK, aff_poly, parse_set, render_aff, re
                                    set_text)
 from autopar.deps.model import (AccessModel, LoopModel, ObjectModel, common_loops, declared_inside,
                                 descendants, ivs_for, may_alias, object_key, runs_at_least_once,
-                                wrap_problem)
+                                wrap_problem, count_problem)
 from autopar.deps.runtime_checks import interval_range, object_bounds, object_ranges, overlap_check
 
 __all__ = ["ISL_LOCK", "AccessModel", "Analysis", "DependenceGraph", "Edge", "LoopModel", "ObjectModel",
            "PairSolver", "aff_poly", "analysis", "common_loops", "declared_inside", "dependence_graph",
            "descendants", "interval_range", "ivs_for", "may_alias", "object_bounds", "object_key",
            "object_ranges", "overlap_check", "pair_set_text", "parse_set", "render_aff", "render_aff_c",
-           "render_poly", "runs_at_least_once", "set_text", "wrap_problem"]
+           "render_poly", "runs_at_least_once", "set_text", "wrap_problem", "count_problem"]

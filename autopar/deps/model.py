@@ -188,6 +188,43 @@ def wrap_problem(c: CanonicalForm) -> Optional[str]:
     return f"unsigned loop may wrap: {iv} != {c.upper_text} may pass through 0"
 
 
+def count_problem(c: CanonicalForm) -> Optional[str]:
+    """Why OpenMP's iteration count may not fit the counter's type, or None.
+
+    gcc and clang compute `(upper - lower + step - 1) / step` in the counter's own type, and the
+    OpenMP spec leaves an overflow there unspecified: `for (short i = 0; i < 30000; i += 10000)`
+    runs three times serially and never in parallel, and so does an `int` loop from -2e9 to 2e9.
+    Constant bounds are checked exactly. Symbolic bounds are taken to fit an `int` or wider counter
+    (OpenMP's own requirement: a span past INT_MAX is a loop of more than 2^31 iterations); a counter
+    narrower than `int` (its arithmetic is done in `int`, so the serial loop never overflows) must
+    step by 1 away from a constant bound >= 0 for its count to fit. Variable steps have their own
+    run-time guard (autopar.deps.strided)."""
+    if c.step_symbol or not c.iv_bits:
+        return None
+    bits, iv = c.iv_bits, c.induction_variable
+    largest = 2 ** bits - 1 if c.iv_unsigned else 2 ** (bits - 1) - 1
+    lower, upper = _constant(c.lower), _constant(c.upper)
+    step = abs(c.step)
+    inclusive = c.comparison in (Comparison.LE, Comparison.GE)
+    if lower is not None and upper is not None:
+        span = upper - lower if c.step > 0 else lower - upper
+        if span < 0 or (span == 0 and not inclusive):
+            return None  # no iteration: the count is never computed
+        if span + step - 1 + int(inclusive) <= largest:
+            return None
+        return (f"OpenMP counts the iterations of {iv} in its {bits}-bit type, and "
+                f"{span} + {step - 1 + int(inclusive)} does not fit")
+    if bits >= 32:
+        return None
+    # counting up from lower >= 0, the count is at most upper; counting down to a bound >= 0
+    # (>= 1 for `>=`), at most the first value
+    if step == 1 and ((c.step > 0 and lower is not None and lower >= 0) or
+                      (c.step < 0 and upper is not None and upper >= int(inclusive))):
+        return None
+    return (f"OpenMP counts the iterations of {iv} in its {bits}-bit type, which may overflow: "
+            "it needs a step of 1 from a constant bound >= 0")
+
+
 class LoopModel:
     """The accesses of one loop (nested loops included) as isl-ready models."""
 

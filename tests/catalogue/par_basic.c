@@ -104,6 +104,12 @@ void long_iv(double *restrict a, long n) {
         a[i] = (double)i * 0.001;
 }
 
+/* a short counter stepping by 1 from 0: OpenMP's count (at most n) fits a short */
+void short_iv(double *restrict a, short n) {
+    for (short i = 0; i < n; i++)
+        a[i] = (double)i * 0.5;
+}
+
 /* pointers without restrict: legal under a runtime overlap check (called both ways from main) */
 void scale_alias(double *dst, const double *src, int n) {
     for (int i = 0; i < n; i++)
@@ -210,6 +216,7 @@ int main(void) {
     RESET(); conditional_write(a, b, n); cks("conditional_write", a, n);
     RESET(); with_continue(a, b, n); cks("with_continue", a, n);
     RESET(); long_iv(a, n); cks("long_iv", a, n);
+    RESET(); short_iv(a, (short)n); cks("short_iv", a, n);
     RESET(); scale_alias(a, b, n); cks("scale_alias", a, n);
     RESET(); scale_alias(a + 1, a, n); cks("scale_alias_overlap", a, n + 1);
     RESET(); global_from_pointer(b, n); cks("global_from_pointer", GA, n);

@@ -374,6 +374,17 @@ void unsigned_wrap(double *restrict b) {
         b[i + 7] = 1.0;
 }
 
+/* OpenMP counts the iterations in the counter's type: 30000 + 9999 wraps in a short (three
+   iterations serially, none in parallel), and a span of 4e9 overflows an int */
+void short_count(double *restrict a) {
+    for (short i = 0; i < 30000; i += 10000)
+        a[i / 1000] = 2.0;
+}
+void wide_span(double *restrict a) {
+    for (int i = -2000000000; i < 2000000000; i += 250000000)
+        a[i / 250000000 + 8] = 3.0;
+}
+
 /* gcc rejects a parenthesized condition under an OpenMP pragma */
 void paren_condition(double *restrict a, int n) {
     for (int i = 0; (i < n); i++)
@@ -462,6 +473,8 @@ int main(void) {
     RESET(); printf("and_from_minus_one %d %d\n", and_from_minus_one(a, 0), and_from_minus_one(a, n));
     RESET(); printf("narrow_max %d\n", narrow_max(a, n));
     RESET(); unsigned_wrap(b); cks("unsigned_wrap", b, 16);
+    RESET(); short_count(b); cks("short_count", b, 30);
+    RESET(); wide_span(b); cks("wide_span", b, 16);
     RESET(); paren_condition(a, n); cks("paren_condition", a, n);
     {
         float fin[64], fout[8];
