@@ -224,12 +224,12 @@ void f(double *restrict a, int n, int m) {
 
 
 def test_a_loop_the_analysis_cannot_finish_stays_serial(analyzed, monkeypatch):
-    import autopar.candidates as candidates
+    import autopar.candidates.legality as legality
 
     def broken(ctx, loop):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(candidates, "_legality", broken)
+    monkeypatch.setattr(legality, "_legality", broken)
     tu, [nest] = analyzed("void f(double *restrict a, int n) { for (int i = 0; i < n; i++) a[i] = 0; }")
     assert nest.candidates == [] and nest.default_candidate_id is None
     assert "could not finish (RuntimeError: boom)" in nest.verdicts[0].reasons[0]
@@ -258,12 +258,12 @@ void k(const struct V *restrict v, double *restrict out) { for (int i = 0; i < v
 
 
 def test_a_nest_the_analysis_cannot_finish_stays_serial(analyzed, monkeypatch):
-    import autopar.candidates as candidates
+    import autopar.candidates.generate as generate
 
     def broken(tu, plan, root=None):
         raise ValueError("cost")
 
-    monkeypatch.setattr(candidates, "estimate", broken)
+    monkeypatch.setattr(generate, "estimate", broken)
     tu, [nest] = analyzed("void f(double *restrict a, int n) { for (int i = 0; i < n; i++) a[i] = 0; }")
     assert nest.candidates == [] and nest.default_candidate_id is None
     assert "could not finish (ValueError: cost)" in nest.verdicts[0].reasons[0]

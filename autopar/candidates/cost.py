@@ -1,0 +1,221 @@
+"""The cost model: trip counts, work, the estimated cost of a plan, and the work thresholds and chunk
+sizes a plan carries. A work unit is roughly one memory access; what a parallel region costs to start
+and join, in those units, and how many threads it gets, come from the machine model
+(autopar.machine)."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from autopar import machine
+from autopar.candidates.legality import bound_names, loop_fact
+from autopar.deps import descendants, render_poly
+from autopar.ir import Loop, TranslationUnit
+from autopar.plan import Directive, Plan, Schedule
+
+SYMBOLIC_TRIP = 10000  # assumed trip count of an outermost loop with a symbolic bound
+INNER_SYMBOLIC_TRIP = 2000  # and of an inner one: a region on it is entered once per outer iteration
+DATA_TRIP = 100  # assumed trip count of an inner loop whose bound is read from memory
+STRIDED_BLOCK = 8  # assumed step of a loop over blocks of a variable size (`start += len`)
+DISPATCH_SHARE = 0.05  # a dynamic schedule's chunks are sized so that handing them out costs at most this
+SIMD_FACTOR = 0.8  # compilers vectorise simple loops anyway: an explicit simd gains little
+
+
+def trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
+    """(estimated trip count, whether it is symbolic)."""
+    return loop_fact(tu, "trip", loop, _compute_trip_count)
+
+
+def _compute_trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
+    c = loop.canonical
+    if loop.depth > 0 and _data_bound(loop):
+        return float(DATA_TRIP), True  # an inner loop over CSR rows or lists: usually short
+    symbolic = float(SYMBOLIC_TRIP if loop.depth == 0 else INNER_SYMBOLIC_TRIP)
+    if c is not None and c.step_symbol:
+        return symbolic / STRIDED_BLOCK, True  # the blocks of a variable stride: a guess
+    if c is None or c.lower is None or c.upper is None or not c.lower.is_linear or not c.upper.is_linear:
+        return symbolic, True
+    if not c.lower.coefficients and not c.upper.coefficients:
+        span = (c.upper.constant - c.lower.constant) * (1 if c.step > 0 else -1)
+        if c.comparison.value in ("<=", ">="):
+            span += 1
+        return max(0.0, span / abs(c.step)), False
+    ancestors = tu.ancestors(loop.id)
+    outer = {l.canonical.induction_variable for l in ancestors if l.canonical}
+    if bound_names(loop) & outer:
+        return symbolic / 2.0, True
+    if any(bound_names(loop) & {s.variable.name for s in anc.scalars if s.written or s.declared_in_loop}
+           for anc in ancestors):
+        # the bound changes from one entry to the next (FFT's butterfly width): often short
+        return float(DATA_TRIP) / abs(c.step), True
+    return symbolic / abs(c.step), True
+
+
+def work(tu: TranslationUnit, loop: Loop) -> float:
+    """Trip count times body work; the body counts its direct accesses, calls and nested loops."""
+    return loop_fact(tu, "work", loop, _compute_work)
+
+
+def _compute_work(tu: TranslationUnit, loop: Loop) -> float:
+    trip, _ = trip_count(tu, loop)
+    body = 1.0 + sum(1 for a in loop.accesses if a.enclosing_loops and a.enclosing_loops[-1] == loop.id)
+    body += sum(4.0 for c in loop.calls)
+    body += sum(work(tu, tu.loop(child)) for child in loop.children)
+    return trip * body
+
+
+def _triangular_inside(tu: TranslationUnit, loop: Loop) -> bool:
+    """Whether the work of an iteration depends on the loop variable (an inner bound uses it)."""
+    if loop.canonical is None:
+        return False
+    iv = loop.canonical.induction_variable
+    return any(iv in bound_names(inner) for inner in descendants(tu, loop))
+
+
+def irregular(tu: TranslationUnit, loop: Loop) -> bool:
+    """Whether iterations do unequal work: an inner loop's bounds use this loop's variable
+    (triangular) or come from data (`for (e = ptr[v]; e < ptr[v + 1]; e++)`)."""
+    if _triangular_inside(tu, loop):
+        return True
+    return any(_data_bound(inner) for inner in descendants(tu, loop))
+
+
+def _data_bound(loop: Loop) -> bool:
+    """A bound read from memory (`ptr[v + 1]`, `p->len`, a call), not a formula of variables."""
+    c = loop.canonical
+    if c is None:
+        return False
+    return any(aff is None and re.search(r"\[|->|\w\s*\(", text)
+               for aff, text in ((c.lower, c.lower_text), (c.upper, c.upper_text)))
+
+
+def estimate(tu: TranslationUnit, plan: Plan, root: Optional[Loop] = None) -> float:
+    """Estimated time of one run of the region `root` (default: the whole nest) under `plan`: the
+    pragma loop's share runs in parallel (once per iteration of the loops between them), the rest of
+    the region stays serial."""
+    loop = tu.loop(plan.loop_id)
+    top = root or (tu.ancestors(loop.id) or [loop])[0]
+    outer = entries(tu, loop) / max(entries(tu, top), 1e-9)
+    total = work(tu, loop)
+    rest = work(tu, top) - outer * total  # serial remainder
+    if plan.directive == Directive.SIMD:
+        # gathers through computed indices (`rank[in_idx[e]]`) vectorise poorly: no gain assumed
+        # and a loop shorter than one vector of doubles (4 with AVX) has nothing to fill it with
+        trip, symbolic = trip_count(tu, loop)
+        short = not symbolic and trip < 4
+        factor = SIMD_FACTOR if all(a.is_affine for a in loop.accesses) and not short else 1.0
+        return round(rest + outer * total * factor + 1.0, 1)
+    iterations = trip_count(tu, loop)[0]
+    l = loop
+    for _ in range(plan.collapse - 1):
+        l = tu.loop(l.children[0])
+        iterations *= trip_count(tu, l)[0]
+    model = machine.current()
+    speedup = max(1.0, min(float(model.threads), iterations))
+    imbalance = 1.0
+    dispatch = 0.0
+    dynamic = plan.schedule in (Schedule.DYNAMIC, Schedule.GUIDED)
+    if _triangular_inside(tu, loop):  # the work of an iteration grows or shrinks with it: shown imbalance
+        # guided hands out its largest chunks first, which can hold most of a shrinking triangle
+        imbalance = {Schedule.DYNAMIC: 1.05, Schedule.GUIDED: 1.15}.get(plan.schedule, 1.4)
+    elif irregular(tu, loop):  # bounds read from data (CSR rows): unequal work is possible, not shown,
+        imbalance = 1.1  # so no schedule is assumed to fix it; dynamic ones pay their hand-out on top
+    elif dynamic:
+        imbalance = 1.1 if plan.schedule == Schedule.DYNAMIC else 1.05
+    if plan.schedule == Schedule.DYNAMIC:
+        dispatch = iterations / (plan.chunk or 1) * model.dynamic_chunk_units / speedup
+    cost = rest + outer * (model.fork_units + total / speedup * imbalance + dispatch)
+    cost += 5.0 * plan.collapse
+    if plan.alias_check:
+        cost += outer * 10.0
+    if plan.threshold_check:
+        cost += outer * 1.0
+    elif trip_count(tu, loop)[1]:
+        # a symbolic trip count may be small at run time, and a region without a threshold then
+        # costs more than the serial loop: the plan with the work threshold is preferred
+        cost += outer * 2.0
+    if plan.directive == Directive.PARALLEL_FOR_SIMD:
+        cost += 1.0
+    return round(cost, 1)
+
+
+def trip_text(loop: Loop) -> Optional[str]:
+    """The trip count as C text, when the bounds are affine and the step is 1 or -1."""
+    c = loop.canonical
+    if c is None or c.lower is None or c.upper is None or not c.lower.is_linear or not c.upper.is_linear \
+            or abs(c.step) != 1 or c.step_symbol:
+        return None
+    hi, lo = (c.upper, c.lower) if c.step > 0 else (c.lower, c.upper)
+    poly: dict[tuple[str, ...], int] = {}
+    for aff, sign in ((hi, 1), (lo, -1)):
+        for name, coeff in aff.coefficients.items():
+            poly[(name,)] = poly.get((name,), 0) + sign * coeff
+        poly[()] = poly.get((), 0) + sign * aff.constant
+    if c.comparison.value in ("<=", ">="):
+        poly[()] = poly.get((), 0) + 1
+    return render_poly(poly)
+
+
+def _work_terms(tu: TranslationUnit, loop: Loop, fixed: set[str],
+                outer: tuple[str, str]) -> dict[tuple[str, ...], float]:
+    """The work of one iteration of `loop` as a polynomial in the trip counts of its inner loops:
+    {(trip texts...): units}. An inner loop whose bounds are affine in names that do not change in
+    the region (none of `fixed`) contributes its trip count as text; one whose bound also uses the
+    region's own loop variable (`outer`: that variable and its loop's trip count), a triangle, half
+    that loop's trip count; any other, its estimate."""
+    terms: dict[tuple[str, ...], float] = {(): 1.0 + sum(
+        1 for a in loop.accesses if a.enclosing_loops and a.enclosing_loops[-1] == loop.id) + 4.0 * len(loop.calls)}
+    for child in (tu.loop(c) for c in loop.children):
+        text, scale = None, trip_count(tu, child)[0]
+        if not trip_count(tu, child)[1]:
+            pass  # a constant trip count: its value
+        elif trip_text(child) and not bound_names(child) & fixed:
+            text, scale = trip_text(child), 1.0
+        elif trip_text(child) and bound_names(child) & fixed == {outer[0]}:
+            text, scale = outer[1], 0.5
+        for factors, units in _work_terms(tu, child, fixed, outer).items():
+            key = tuple(sorted(factors + ((f"({text})",) if text else ())))
+            terms[key] = terms.get(key, 0.0) + units * scale
+    return terms
+
+
+def work_threshold(tu: TranslationUnit, loop: Loop) -> Optional[tuple[str, str]]:
+    """A work threshold as C, when the trip count is symbolic and the loop may be small, else None:
+    `n > T`, or `(double)(n) * (m) > T` when the inner loops' trip counts are symbolic too (their
+    product is the region's work). T makes the region's work a few times the machine's cost of
+    starting it. With it comes the region's work per entry as a share of the process's first team
+    start (Plan.startup_work)."""
+    _, symbolic = trip_count(tu, loop)
+    trip = trip_text(loop)
+    if not symbolic or trip is None:
+        return None
+    model = machine.current()
+    # names that change inside the region: the loop variables and the scalars written there
+    fixed = {l.canonical.induction_variable for l in [loop, *descendants(tu, loop)] if l.canonical}
+    fixed |= {s.variable.name for s in loop.scalars if s.written}
+    terms = _work_terms(tu, loop, fixed, (loop.canonical.induction_variable, trip))
+    factors, units = max(terms.items(), key=lambda t: (len(t[0]), t[1]))
+    if not factors:
+        per_iteration = max(1.0, work(tu, loop) / trip_count(tu, loop)[0])
+        limit = max(model.threads, int(model.min_parallel_work / per_iteration))
+        return f"{trip} > {limit}", f"(double)({trip}) * {per_iteration / model.cold_start_units:.3g}"
+    product = " * ".join([f"(double)({trip})", *factors])
+    return (f"{product} > {max(1, int(model.min_parallel_work / units))}",
+            f"{product} * {units / model.cold_start_units:.3g}")
+
+
+def dynamic_chunk(tu: TranslationUnit, loop: Loop) -> Optional[int]:
+    """The smallest schedule(dynamic) chunk whose hand-out costs at most DISPATCH_SHARE of its work
+    (None: one iteration is enough). A chunk of one made a CSR row loop 4x slower than serial."""
+    per_iteration = max(1.0, work(tu, loop) / max(trip_count(tu, loop)[0], 1.0))
+    chunk = int(-(-machine.current().dynamic_chunk_units // (DISPATCH_SHARE * per_iteration)))
+    return chunk if chunk > 1 else None
+
+
+def entries(tu: TranslationUnit, loop: Loop) -> float:
+    """How many times a region on `loop` is entered: the product of the outer loops' trip counts."""
+    out = 1.0
+    for anc in tu.ancestors(loop.id):
+        out *= trip_count(tu, anc)[0]
+    return out

@@ -1,0 +1,271 @@
+"""Candidate plans for each loop of a nest, the regions a file is cut into, each loop's verdict, and
+the cost model's default."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from autopar import machine
+from autopar import reasons as R
+from autopar.candidates.cost import dynamic_chunk, entries, estimate, irregular, work, work_threshold
+from autopar.candidates.legality import Legality, NestContext, bound_names, loop_calls, structural_blockers
+from autopar.deps import ISL_LOCK, descendants, runs_at_least_once
+from autopar.ir import CallEffect, Loop, ReductionOp, TranslationUnit
+from autopar.plan import Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule
+from autopar.scalars import ScalarClasses
+from autopar.specialize import constant_parameters
+
+CLEAR_GAIN = 0.85  # the default plan must be estimated at most this fraction of serial
+MAX_REASONS = 6
+
+
+def _collapse_chain(ctx: NestContext, loop: Loop) -> list[Loop]:
+    """Loops that may be collapsed with `loop`: a perfect, rectangular chain of parallel loops."""
+    tu = ctx.tu
+    base = ctx.legality(loop)
+    if base.private_arrays or base.lastprivate_arrays or loop.canonical.step_symbol:
+        return []
+    chain: list[Loop] = []
+    current = loop
+    ivs = {loop.canonical.induction_variable}
+    graph = base.analysis.graph
+    while current.perfectly_nests_child and len(current.children) == 1:
+        child = tu.loop(current.children[0])
+        if structural_blockers(tu, child) or child.canonical is None or child.canonical.step_symbol:
+            break
+        if bound_names(child) & (ivs | base.analysis.model.variant - {child.canonical.induction_variable}):
+            break  # not rectangular, or its bound changes inside the nest
+        if any(e.alias is None for e in graph.carried_by(child.id)):
+            break
+        inner = ctx.legality(child)
+        if not inner.legal or inner.private_arrays or inner.lastprivate_arrays:
+            break
+        if base.classes.lastprivate and not runs_at_least_once(ctx.analysis(child).model):
+            break  # zero iterations of the collapsed space would leave the lastprivate unspecified
+        if not _same_clauses(base.classes, inner.classes):
+            break
+        if child.canonical.induction_variable in base.classes.lastprivate:
+            break  # an inner loop variable used after the nest: an empty collapsed space would not assign it
+        chain.append(child)
+        ivs.add(child.canonical.induction_variable)
+        current = child
+    return chain
+
+
+def _same_clauses(outer: ScalarClasses, inner: ScalarClasses) -> bool:
+    """A collapsed loop must not need a clause the outer loop's plan does not already give."""
+    for name in inner.private + inner.lastprivate:
+        if outer.clause_of(name) not in ("private", "lastprivate"):
+            return False
+    for op, names in inner.reductions.items():
+        if any(name not in outer.reductions.get(op, []) for name in names):
+            return False
+    return True
+
+
+def base_plan(ctx: NestContext, loop: Loop) -> Plan:
+    legal = ctx.legality(loop)
+    classes = legal.classes
+    private = list(classes.private) + list(legal.private_arrays)
+    lastprivate = list(classes.lastprivate) + list(legal.lastprivate_arrays)
+    merged: dict[ReductionOp, list[str]] = {op: list(names) for op, names in classes.reductions.items()}
+    for op, sections in legal.reduction_arrays.items():
+        merged.setdefault(ReductionOp(op), []).extend(sections)
+    reductions = [Reduction(op=op, variables=sorted(names)) for op, names in
+                  sorted(merged.items(), key=lambda kv: list(ReductionOp).index(kv[0]))]
+    return Plan(loop_id=loop.id, private=sorted(private), lastprivate=sorted(lastprivate),
+                reductions=reductions, alias_check=legal.alias_check, locations=list(classes.locations),
+                proof=Proof.RUNTIME_CHECK if legal.alias_check else Proof.STATIC)
+
+
+def _summary(tu: TranslationUnit, plan: Plan) -> str:
+    loop = tu.loop(plan.loop_id)
+    iv = loop.canonical.induction_variable if loop.canonical else "?"
+    where = "outer" if loop.depth == 0 else f"depth-{loop.depth}"
+    parts = [f"{plan.directive.value} on {where} loop {iv} (line {loop.line})"]
+    if plan.collapse > 1:
+        parts.append(f"collapse({plan.collapse})")
+    for clause, names in (("private", plan.private), ("lastprivate", plan.lastprivate)):
+        if names:
+            parts.append(f"{clause} {', '.join(names)}")
+    for r in plan.reductions:
+        parts.append(f"reduction {r.op.value} on {', '.join(r.variables)}")
+    for l in plan.locations:
+        parts.append(f"location reduction {'min' if l.comparison == '<' else 'max'} on {l.value} at {l.index}")
+    parts.append(f"schedule {plan.schedule.value if plan.schedule else 'static'}")
+    if plan.alias_check:
+        parts.append("runtime alias check")
+    if plan.threshold_check:
+        parts.append(f"serial unless {plan.threshold_check}")
+    return ", ".join(parts)
+
+
+def _simd_ok(ctx: NestContext, loop: Loop) -> bool:
+    legal = ctx.legality(loop)
+    if loop.children or legal.alias_check or legal.private_arrays or legal.lastprivate_arrays or \
+            legal.reduction_arrays:
+        return False
+    for call in loop_calls(ctx.tu, loop):
+        if call.effect != CallEffect.PURE:
+            summary = call.summary or ctx.tu.functions.get(call.callee)
+            if call.effect != CallEffect.SAME_TU or summary is None or not summary.is_side_effect_free:
+                return False
+    return True
+
+
+def plans_for(ctx: NestContext, loop: Loop) -> list[Plan]:
+    """Every plan with the pragma on `loop`, the plainest first. With a symbolic trip count every
+    threaded plan carries the work threshold; the plain one is offered without it too."""
+    tu = ctx.tu
+    base = base_plan(ctx, loop)
+    threshold = work_threshold(tu, loop)
+    threaded = base.model_copy(update={"threshold_check": threshold[0], "startup_work": threshold[1]}) \
+        if threshold else base
+    plans = [threaded]
+    if base.locations:
+        # a location reduction's tie-break needs each thread's iterations in order, in a region of
+        # its own: one static schedule, no collapse, no simd, no specialized copy
+        return plans + ([base] if threshold else [])
+    chain = _collapse_chain(ctx, loop)
+    for n in range(2, len(chain) + 2):
+        plans.append(threaded.model_copy(update={"collapse": n}))
+    if irregular(tu, loop):
+        plans.append(threaded.model_copy(update={"schedule": Schedule.DYNAMIC, "chunk": dynamic_chunk(tu, loop)}))
+        plans.append(threaded.model_copy(update={"schedule": Schedule.GUIDED}))
+    if threshold:
+        plans.append(base)
+    constants = constant_parameters(tu, loop)
+    if constants:
+        plans = [p.model_copy(update={"specialize": constants}) for p in plans]
+    if _simd_ok(ctx, loop):
+        # clang 14 at -O1 miscompiles `parallel for simd reduction(+: s)` (half the sum, even on one
+        # thread), so the combined construct is only offered without reductions
+        if (loop.depth == 0 or not any(ctx.legality(a).legal for a in tu.ancestors(loop.id))) \
+                and not base.reductions:
+            plans.append(base.model_copy(update={"directive": Directive.PARALLEL_FOR_SIMD}))
+        plans.append(base.model_copy(update={"directive": Directive.SIMD}))
+    return plans
+
+
+def analyze_regions(tu: TranslationUnit) -> list[NestAnalysis]:
+    """One analysis per region that gets a decision of its own, in source order.
+
+    A loop that can never carry a pragma (it carries a dependence, or breaks out) cannot be one
+    region with the loops inside it: each loop directly inside it is a region of its own, so that a
+    time loop around two sweeps gets a plan for each sweep, not one for the cheaper sweep alone.
+    The serial loop keeps its own verdict, in a region with no candidates.
+    """
+    regions: list[NestAnalysis] = []
+    for root in tu.nest_roots():
+        regions += _regions(tu, root, None)
+    return regions
+
+
+def _regions(tu: TranslationUnit, root: Loop, enclosing: Optional[NestContext]) -> list[NestAnalysis]:
+    ctx = NestContext(tu, root, enclosing)
+    with ISL_LOCK:
+        legal = ctx.legality(root)
+    if legal.legal or not root.children:
+        return [analyze_nest(tu, root, ctx)]
+    # the root can never carry a pragma: its own verdict, and the loops inside it as regions (the
+    # candidates of the whole nest are not built only to be thrown away)
+    verdict = _verdict(root, legal)
+    own = NestAnalysis(root_loop_id=root.id, verdicts=[verdict],
+                       default_reason=verdict.reasons[0] if verdict.reasons else "this loop cannot run in parallel")
+    inner = [region for child in root.children for region in _regions(tu, tu.loop(child), ctx)]
+    return [own, *inner]
+
+
+def analyze_nest(tu: TranslationUnit, root: Loop, ctx: Optional[NestContext] = None) -> NestAnalysis:
+    """Verdicts for every loop of the nest, every legal candidate, and the cost model's default."""
+    with ISL_LOCK:
+        try:
+            return _analyze_nest(tu, root, ctx or NestContext(tu, root))
+        except Exception as error:  # never guess: a nest the analysis cannot finish stays serial
+            reason = f"the analysis could not finish ({type(error).__name__}: {error}); left serial"
+            try:
+                loops = [root, *descendants(tu, root)]
+            except Exception:
+                loops = [root]
+            return NestAnalysis(root_loop_id=root.id, default_reason=reason, verdicts=[
+                LoopVerdict(loop_id=loop.id, parallelizable=False, reasons=[reason], codes=[R.ANALYSIS_FAILED])
+                for loop in loops])
+
+
+def _verdict(loop: Loop, legal: Legality) -> LoopVerdict:
+    """The loop's verdict on its own: why it is independent, or its first blockers."""
+    if legal.legal:
+        reasons = [R.Reason(f"no loop-carried dependence on {loop.canonical.induction_variable}"
+                            + (" once the runtime alias check holds" if legal.alias_check else ""),
+                            R.INDEPENDENT)]
+        reasons += [n if isinstance(n, R.Reason) else R.Reason(n, R.NOTE) for n in legal.notes]
+    else:
+        reasons = legal.blockers[:MAX_REASONS]
+        if len(legal.blockers) > MAX_REASONS:
+            reasons.append(R.Reason(f"and {len(legal.blockers) - MAX_REASONS} more", R.MORE))
+    return LoopVerdict(loop_id=loop.id, parallelizable=legal.legal, reasons=reasons, codes=R.codes_of(reasons))
+
+
+def _analyze_nest(tu: TranslationUnit, root: Loop, ctx: NestContext) -> NestAnalysis:
+    verdicts: list[LoopVerdict] = []
+    candidates: list[Candidate] = []
+    for loop in ctx.loops:
+        legal = ctx.legality(loop)
+        verdicts.append(_verdict(loop, legal))
+        reasons = verdicts[-1].reasons
+        if not legal.legal:
+            continue
+        try:
+            plans = plans_for(ctx, loop)
+        except Exception as error:
+            verdicts[-1] = LoopVerdict(loop_id=loop.id, parallelizable=False, reasons=[
+                f"the analysis could not finish ({type(error).__name__}: {error}); left serial"],
+                codes=[R.ANALYSIS_FAILED])
+            continue
+        for plan in plans:
+            candidates.append(Candidate(id=f"c{len(candidates)}", plan=plan, summary=_summary(tu, plan),
+                                        estimated_cost=estimate(tu, plan, root), reasons=list(reasons)))
+    analysis = NestAnalysis(root_loop_id=root.id, verdicts=verdicts, candidates=candidates)
+    eligible = [c for c in candidates if c.plan.proof != Proof.ASSUMPTION]
+    if not eligible:
+        analysis.default_reason = "no loop of the nest can run in parallel: " + "; ".join(
+            verdicts[0].reasons[:2]) if verdicts and verdicts[0].reasons else "no legal parallel plan"
+        return analysis
+    serial = work(tu, root)
+    # a plan must win clearly (the estimate of its overhead is rough; simd has none), unless it has a
+    # work threshold: its if() runs the region only when the work pays for it on this machine, so
+    # the guess of a symbolic trip count does not decide. Where such plans exist, they are preferred
+    # to simd alone, which the guess would favour for any loop it takes to be short.
+    clear = [c for c in eligible if c.plan.threshold_check or
+             c.estimated_cost < (serial if c.plan.directive == Directive.SIMD else serial * CLEAR_GAIN)]
+    if not clear:
+        regions = [c for c in eligible if c.plan.directive != Directive.SIMD]
+        region = min(regions, key=lambda c: (c.estimated_cost, int(c.id[1:]))) if regions else None
+        best = min(eligible, key=lambda c: (c.estimated_cost, int(c.id[1:])))
+        analysis.default_reason = _serial_reason(tu, best, region, serial)
+        for verdict in verdicts:
+            if verdict.parallelizable:
+                verdict.add("left serial: " + analysis.default_reason, R.COST_TOO_SMALL)
+        return analysis
+    if any(c.plan.threshold_check for c in clear):
+        clear = [c for c in clear if c.plan.directive != Directive.SIMD]
+    best = min(clear, key=lambda c: (c.estimated_cost, int(c.id[1:])))
+    guard = f" (runs in parallel only when {best.plan.threshold_check})" if best.plan.threshold_check else ""
+    analysis.default_candidate_id = best.id
+    analysis.default_reason = (f"{best.summary}: lowest estimated cost {best.estimated_cost:.3g} "
+                               f"(serial {serial:.3g}, {machine.current().threads} threads){guard}")
+    return analysis
+
+
+def _serial_reason(tu: TranslationUnit, best: Candidate, region: Optional[Candidate], serial: float) -> str:
+    """Why the nest stays serial although `best` (and `region`, the best parallel region) is legal: no
+    plan is clearly cheaper than serial. A region inside serial loops is named with its entry count."""
+    loop = tu.loop(region.plan.loop_id) if region else None
+    times = entries(tu, loop) if loop else 1.0
+    if region and times > 1:
+        iv = loop.canonical.induction_variable if loop.canonical else "?"
+        return (f"parallel region on {iv} would be entered {times:.3g} times for ~{work(tu, loop):.3g} "
+                f"operations each; overhead outweighs the gain (best such plan: {region.summary}, "
+                f"estimated {region.estimated_cost:.3g}, serial {serial:.3g})")
+    return (f"too little work: the best plan ({best.summary}) is estimated at "
+            f"{best.estimated_cost:.3g}, serial at {serial:.3g}")

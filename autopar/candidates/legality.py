@@ -1,0 +1,491 @@
+"""Whether a pragma may go on a loop: structural blockers, calls, the dependences it carries, and the
+scalar and array classes that decide its clauses (a `Legality` per loop, kept on the nest's `NestContext`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+import islpy as isl
+
+from autopar import reasons as R
+from autopar.deps import (ISL_LOCK, AccessModel, Analysis, Edge, ObjectModel, common_loops, count_problem,
+                          declared_inside, descendants, ivs_for, overlap_check, pair_set_text, parse_set,
+                          render_aff, runs_at_least_once, set_text, wrap_problem)
+from autopar.deps.strided import stride_guard, window_condition
+from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
+from autopar.plan import join_conditions
+from autopar.scalars import ScalarClasses, classify
+
+
+@dataclass
+class Legality:
+    loop: Loop
+    blockers: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    classes: Optional[ScalarClasses] = None
+    private_arrays: list[str] = field(default_factory=list)
+    lastprivate_arrays: list[str] = field(default_factory=list)
+    # array sections reduced like scalars (`hist[k]++` over the loop): operator -> sections
+    reduction_arrays: dict[str, list[str]] = field(default_factory=dict)
+    alias_check: Optional[str] = None
+    analysis: Optional[Analysis] = None
+    structural: bool = True  # False when the loop cannot carry a pragma at all (not only deps)
+
+    @property
+    def legal(self) -> bool:
+        return not self.blockers
+
+
+class NestContext:
+    """Per-nest cache of analyses and legality, so each loop is analysed once."""
+
+    def __init__(self, tu: TranslationUnit, root: Loop, enclosing: Optional["NestContext"] = None):
+        self.tu = tu
+        self.root = root
+        self.loops = [root, *descendants(tu, root)]
+        # a region inside an enclosing nest shares that nest's analyses: a loop's legality does not
+        # depend on which region asks
+        self._analysis: dict[str, Analysis] = enclosing._analysis if enclosing else {}
+        self._legality: dict[str, Legality] = enclosing._legality if enclosing else {}
+
+    def analysis(self, loop: Loop) -> Analysis:
+        if loop.id not in self._analysis:
+            self._analysis[loop.id] = Analysis(self.tu, loop)
+        return self._analysis[loop.id]
+
+    def legality(self, loop: Loop) -> Legality:
+        if loop.id not in self._legality:
+            try:
+                self._legality[loop.id] = _legality(self, loop)
+            except Exception as error:  # never guess: a loop the analysis cannot finish stays serial
+                self._legality[loop.id] = Legality(
+                    loop=loop, structural=False,
+                    blockers=[R.Reason(f"the analysis could not finish ({type(error).__name__}: {error}); left serial",
+                                       R.ANALYSIS_FAILED)])
+        return self._legality[loop.id]
+
+
+def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
+    """Reasons the loop cannot carry a pragma whatever its dependences are."""
+    out: list[str] = []
+    if not loop.in_main_file:
+        out.append(R.Reason("the loop is not in the main file", R.NOT_MAIN_FILE))
+    if loop.from_macro:
+        out.append(R.Reason("the loop comes from a macro expansion", R.MACRO))
+    if loop.opt_out:
+        out.append(R.Reason("opted out with // autopar: off", R.OPT_OUT))
+    if loop.existing_pragma:
+        out.append(R.Reason(f"already has a pragma: {loop.existing_pragma}", R.EXISTING_PRAGMA))
+    if loop.inside_omp_construct:
+        out.append(R.Reason("inside an existing omp pragma", R.INSIDE_OMP))
+    if loop.canonical is None:
+        out.append(R.Reason(f"not a canonical loop: {loop.non_canonical_reason or 'unknown form'}", R.NON_CANONICAL))
+    else:
+        wrap = wrap_problem(loop.canonical)
+        if wrap:
+            out.append(R.Reason(wrap, R.UNSIGNED_WRAP))
+        overflow = count_problem(loop.canonical)
+        if overflow:
+            out.append(R.Reason(overflow, R.COUNT_OVERFLOW))
+    if loop.form_problem:
+        out.append(R.Reason(f"loop form: {loop.form_problem}", R.LOOP_FORM))
+    if loop.has_break:
+        out.append(R.Reason("break leaves the loop", R.BREAK))
+    if loop.writes_induction_variable:
+        out.append(R.Reason("the body writes the induction variable", R.WRITES_INDUCTION))
+    if loop.writes_bound:
+        out.append(R.Reason("the body writes a variable of the loop bound", R.WRITES_BOUND))
+    inner = [loop, *descendants(tu, loop)]
+    if any(l.has_return for l in inner):
+        out.append(R.Reason("return leaves the loop", R.RETURN))
+    if any(l.has_goto for l in inner):
+        out.append(R.Reason("goto may leave the loop", R.GOTO))
+    if any(l.has_throw for l in inner):
+        out.append(R.Reason("throw may leave the loop", R.THROW))
+    unmodelled = sorted({text for l in inner for text in l.unmodelled_accesses})
+    if unmodelled:
+        out.append(R.Reason(f"accesses memory the analysis cannot name: {', '.join(unmodelled)}", R.UNMODELLED_ACCESS))
+    if any(l.existing_pragma for l in inner[1:]):
+        out.append(R.Reason("contains a loop with an existing omp pragma", R.CONTAINS_PRAGMA))
+    return out
+
+
+def loop_calls(tu: TranslationUnit, loop: Loop):
+    seen, out = set(), []
+    for l in [loop, *descendants(tu, loop)]:
+        for call in l.calls:
+            key = (call.callee, call.line, call.column)
+            if key not in seen:
+                seen.add(key)
+                out.append(call)
+    return out
+
+
+def _arg_root(text: str) -> str:
+    """The variable an argument points into: `a` of `a + i`, `&a[i]`, `(const double *)a`."""
+    text = re.sub(r"\([^()]*\*\s*\)", " ", text)  # pointer casts
+    m = re.search(r"[A-Za-z_]\w*", text)
+    return m.group(0) if m else ""
+
+
+_CONTAINER = re.compile(r"^(std::)?(vector|array|span|deque|basic_string)(<.*>)?::")
+_RESIZING = {"push_back", "emplace_back", "pop_back", "resize", "reserve", "insert", "emplace", "erase",
+             "clear", "assign", "swap", "shrink_to_fit", "operator="}
+
+
+def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectModel],
+                  written_scalars: set[str]) -> list[str]:
+    out: list[str] = []
+    written = {o.base.name for o in objects.values() if o.written} | written_scalars
+    for call in loop_calls(tu, loop):
+        if call.effect == CallEffect.PURE:
+            continue
+        if call.effect == CallEffect.IO:
+            out.append(R.Reason(f"calls {call.callee} (I/O)", R.CALL_IO))
+        elif call.effect == CallEffect.RANDOM:
+            out.append(R.Reason(f"calls {call.callee} (hidden random state)", R.CALL_RANDOM))
+        elif call.effect == CallEffect.ALLOCATION:
+            out.append(R.Reason(f"calls {call.callee} (memory allocation)", R.CALL_ALLOCATION))
+        elif call.effect == CallEffect.UNKNOWN and _CONTAINER.match(call.callee):
+            method = call.callee.rsplit("::", 1)[-1]
+            if method in _RESIZING:
+                out.append(R.Reason(f"calls {call.callee}, which may resize or reallocate the container",
+                                    R.CONTAINER_RESIZE))
+            else:
+                out.append(R.Reason(f"calls {call.callee}: members of C++ containers are not modelled yet, so "
+                                    "the elements it reaches are unknown", R.CONTAINER_ACCESS))
+        elif call.effect == CallEffect.UNKNOWN:
+            out.append(R.Reason(f"calls {call.callee}, whose effects are unknown", R.CALL_UNKNOWN))
+        else:
+            summary = call.summary or tu.functions.get(call.callee)
+            if summary is None:
+                out.append(R.Reason(f"calls {call.callee}, whose effects are unknown", R.CALL_UNKNOWN))
+            elif summary.effect != CallEffect.PURE:
+                out.append(R.Reason(f"calls {call.callee}, which does {summary.effect.value} work", R.CALL_EFFECT))
+            elif summary.writes_globals:
+                out.append(R.Reason(f"calls {call.callee}, which writes the global {', '.join(summary.writes_globals)}",
+                                    R.CALL_WRITES_GLOBAL))
+            elif any(k not in call.modelled_arguments for k in summary.writes_through_params):
+                # an argument whose written region is among the loop's accesses is judged by them
+                args = [call.arguments[k] if k < len(call.arguments) else f"#{k}"
+                        for k in summary.writes_through_params if k not in call.modelled_arguments]
+                out.append(R.Reason(f"calls {call.callee}, which writes through its argument {', '.join(args)}",
+                                    R.CALL_WRITES_ARGUMENT))
+            else:
+                touched = set(summary.reads_globals) & written
+                if touched:
+                    out.append(R.Reason(f"calls {call.callee}, which reads {', '.join(sorted(touched))} that the loop writes",
+                                        R.CALL_READS_WRITTEN))
+                for k in summary.reads_through_params:
+                    if k < len(call.arguments) and k not in call.modelled_arguments:
+                        root = _arg_root(call.arguments[k])
+                        restricted = any(o.base.name == root and o.kind == "pointer" and o.base.unaliased
+                                         for o in objects.values())
+                        hit = root in written or (not restricted and any(
+                            o.written and not o.distinct and root for o in objects.values()
+                            if o.base.name != root))
+                        if hit:
+                            out.append(R.Reason(f"calls {call.callee}, which reads through {call.arguments[k]} "
+                                                "memory the loop may write", R.CALL_READS_WRITTEN))
+    return out
+
+
+def privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[str]:
+    """'private' or 'lastprivate' when every iteration of `loop` writes each element of the local
+    array `obj` before reading it; None otherwise."""
+    if obj.kind != "array" or obj.base.storage != Storage.LOCAL or declared_inside(obj.base, loop):
+        return None
+    if any(not m.affine for m in obj.accesses):
+        return None
+    # only writes that run in every iteration of `loop` cover reads: not under an if, and inside
+    # loops that are not under one either
+    writes = [m for m in obj.accesses if m.access.is_write and not m.access.conditional and m.exact_domain
+              and all(inner.conditional is False for inner in m.loops[1:])]
+    for r in (m for m in obj.accesses if not m.access.is_write):
+        covered = None
+        for w in writes:
+            common = common_loops(w, r)
+            if len(w.dims) != len(r.dims):
+                return None
+            order = []
+            for k in range(1, len(common)):
+                up = common[k].canonical.step > 0 if common[k].canonical else True
+                order.append(" and ".join([f"d{j} = 0" for j in range(1, k)] + [f"d{k} {'>' if up else '<'} 0"]))
+            if w.order_key() < r.order_key():
+                order.append(" and ".join([f"d{j} = 0" for j in range(1, len(common))]) or "0 = 0")
+            if not order:
+                continue
+            text = pair_set_text(w, r, common, extra=["d0 = 0", "(" + " or ".join(f"({o})" for o in order) + ")"])
+            pairs = parse_set(text).project_out(isl.dim_type.set, 0, len(common) + len(w.loops))
+            covered = pairs if covered is None else covered.union(pairs)
+        domain = parse_set(set_text([("b", r)]))
+        if covered is None or not domain.subtract(covered).is_empty():
+            return None
+    live = loop.scalar(obj.base.name)
+    if live is not None and not live.live_after_loop or live is None and obj.key in loop.arrays_dead_after:
+        return "private"
+    return "lastprivate" if _writes_whole_array(obj, writes) else None
+
+
+# Each thread keeps a private copy of a reduced array (on its stack with gcc), initializes it and adds
+# it into the shared one once per region entry: only small arrays, so the copies stay cheap.
+ARRAY_REDUCTION_LIMIT = 4096  # elements
+_INTEGER_TYPE = re.compile(r"(const\s+|volatile\s+)*((un)?signed\s+)?(char|short|int|long|long\s+long)(\s+int)?"
+                           r"|(const\s+)?(u?int(8|16|32|64)_t|size_t|unsigned|signed)")
+
+
+def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, carried, private: set[str]) -> dict:
+    """Object key -> (operator, section) for each declared array whose every access in `loop` updates
+    an element with one reduction operator (`hist[k]++`, `y[j] += v` where v does not read y): the
+    dependences those updates carry are a reduction's, and `reduction(op: a[:n])` gives each thread
+    its own copy. Integer elements only, so that the result is exact in any order."""
+    found: dict[str, tuple[str, str]] = {}
+    if tu.language != "c":
+        return found  # C only: a C++ name may be qualified (`::hist`, `ns::hist`), which a thread's copy does not hide
+    keys = {o for e in carried if e.alias is None for o in edge_objects(an, e)} - private
+    for key in sorted(keys):
+        obj = an.model.objects[key]
+        dims = obj.base.array_dims
+        if obj.kind != "array" or len(dims) != 1 or dims[0] is None or not dims[0].strip().isdigit() or \
+                int(dims[0]) > ARRAY_REDUCTION_LIMIT or declared_inside(obj.base, loop):
+            continue
+        if obj.base.storage == Storage.PARAMETER or obj.path != obj.base.name:
+            continue  # a parameter's declared size binds no caller; a member is not a name to shadow
+        named = {a.base.decl for a in loop.accesses if a.base.name == obj.base.name} | \
+            {u.variable.decl for u in loop.scalars if u.variable.name == obj.base.name}
+        if named != {obj.base.decl}:
+            continue  # another variable of that name in the loop: the copy's code names the array
+        ops = {m.access.update for m in obj.accesses}
+        element = obj.accesses[0].access.element_type.strip() if obj.accesses else ""
+        if len(ops) != 1 or None in ops or not _INTEGER_TYPE.fullmatch(element):
+            continue
+        if _calls_may_see(tu, loop, obj.base.name):
+            continue  # a called function would see the shared array, not the thread's copy
+        found[key] = (ops.pop(), f"{obj.path}[:{int(dims[0])}]")
+    return found
+
+
+def _calls_may_see(tu: TranslationUnit, loop: Loop, name: str) -> bool:
+    """Whether a function the loop calls may read or write the global `name` (unknown ones may)."""
+    for call in loop_calls(tu, loop):
+        summary = call.summary or tu.functions.get(call.callee)
+        if call.effect == CallEffect.PURE:
+            continue
+        if summary is None or name in summary.reads_globals or name in summary.writes_globals:
+            return True
+    return False
+
+
+def _writes_whole_array(obj: ObjectModel, writes) -> bool:
+    """Whether the unconditional writes of every single iteration of the analysed loop cover every
+    element of the declared array (then lastprivate copies out exactly what the serial loop leaves)."""
+    dims = obj.base.array_dims
+    if not dims or any(d is None or not d.strip().isdigit() for d in dims) or not writes:
+        return False
+    outer = writes[0].loops[0]
+    if outer.canonical is None or any(not w.exact_domain or w.loops[0].id != outer.id for w in writes):
+        return False
+    elements = [f"v{k}" for k in range(len(dims))]
+    covered = None
+    for w in writes:
+        names = ivs_for("a", w)
+        text = set_text([("a", w)], pre=elements,
+                         extra=[f"v{k} = {render_aff(d, names)}" for k, d in enumerate(w.dims)])
+        # keep the outer loop's variable a0; drop the inner loops' variables
+        s = parse_set(text).project_out(isl.dim_type.set, len(dims) + 1, len(w.loops) - 1)
+        covered = s if covered is None else covered.union(s)
+    # every iteration of the outer loop (its own bounds only) must write the whole array
+    iterations = parse_set(set_text([("a", _outer_only(writes[0]))])).insert_dims(isl.dim_type.set, 0, len(dims))
+    whole = iterations.intersect(isl.Set("{ [%s, a0] : %s }" % (", ".join(elements), " and ".join(
+        f"0 <= v{k} < {d}" for k, d in enumerate(dims)))))
+    return whole.subtract(covered).is_empty()
+
+
+def _outer_only(model):
+    """An access model restricted to its outermost loop, for that loop's iteration domain."""
+    keep = [c for c in model.domain if "@" not in c.replace("@0", "")]
+    return AccessModel(access=model.access, loops=model.loops[:1], dims=[], domain=keep,
+                       params=set(model.params))
+
+
+def _legality(ctx: NestContext, loop: Loop) -> Legality:
+    tu = ctx.tu
+    out = Legality(loop=loop)
+    out.blockers = structural_blockers(tu, loop)
+    if out.blockers:
+        out.structural = False
+        return out
+    an = ctx.analysis(loop)
+    out.analysis = an
+    classes = scalar_classes(tu, loop, an)
+    out.classes = classes
+    out.blockers += call_blockers(tu, loop, an.model.objects, classes.written)
+    out.blockers += bound_memory_written(loop, an)
+    carried = an.graph.carried_by(loop.id)
+    arrays: dict[str, str] = {}
+    for key in sorted({e_obj for e in carried for e_obj in edge_objects(an, e) if e.exact}):
+        obj = an.model.objects[key]
+        kind = privatizable(ctx, loop, obj)
+        if kind:
+            arrays[key] = kind
+    reduced = reduced_arrays(tu, loop, an, carried, set(arrays))
+    for key, (op, section) in sorted(reduced.items()):
+        out.reduction_arrays.setdefault(op, []).append(section)
+        out.notes.append(R.Reason(f"every access to {an.model.objects[key].path} updates an element with {op}: "
+                                  f"reduction({op}: {section})", R.ARRAY_REDUCTION))
+    windows = strided_windows(an, loop, carried)
+    alias_pairs: set[tuple[str, str]] = set()
+    for edge in carried:
+        objs = edge_objects(an, edge)
+        if edge.alias is not None:
+            alias_pairs.add(edge.alias)
+            continue
+        if objs and all(o in arrays or o in reduced or o in windows for o in objs):
+            continue
+        out.blockers.append(R.Reason(edge.reason, edge.code or R.carried(edge.kind)))
+    for key, condition in sorted(windows.items()):
+        out.notes.append(R.Reason(f"each iteration of {loop.canonical.induction_variable} touches "
+                                  f"{an.model.objects[key].path} only within the {loop.canonical.step_symbol} "
+                                  f"elements it steps over{' when ' + condition if condition else ''}",
+                                  R.STRIDED_WINDOWS))
+    if alias_pairs:
+        pairs = written_first(an, alias_pairs)
+        check = overlap_check(pairs)
+        if check is None:
+            for w, o in pairs:
+                out.blockers.append(R.Reason(f"{w.path} and {o.path} may point to the same memory and their "
+                                             "accessed ranges cannot be computed for a runtime check",
+                                             R.ALIAS_UNBOUNDED))
+        else:
+            out.alias_check = check
+            out.notes.append(R.Reason("legal when " + " and ".join(sorted({f"{w.path} does not overlap {o.path}"
+                                                                            for w, o in pairs})) +
+                                      " (runtime check)", R.ALIAS))
+    out.alias_check = with_strided_conditions(loop, out.alias_check, windows, out.blockers)
+    if loop.canonical.step_symbol and out.reduction_arrays:
+        out.blockers.append(R.Reason("a loop that steps by a variable gets no array reduction",
+                                     R.STRIDED_WINDOWS))
+    for key, kind in sorted(arrays.items()):
+        name = an.model.objects[key].path
+        if kind == "lastprivate" and not runs_at_least_once(an.model):
+            out.blockers.append(f"loop may run zero times: lastprivate({name}) would not keep the "
+                                f"contents {name} has before the loop")
+            continue
+        (out.private_arrays if kind == "private" else out.lastprivate_arrays).append(name)
+        out.notes.append(f"local array {name} is fully written before it is read in every iteration: {kind}")
+    out.blockers += classes.blockers
+    out.blockers += privatised_globals_seen_by_calls(tu, loop, classes)
+    out.notes += classes.notes
+    out.blockers = list(dict.fromkeys(out.blockers))
+    return out
+
+
+def scalar_classes(tu: TranslationUnit, loop: Loop, an: Optional[Analysis] = None) -> ScalarClasses:
+    """The scalar classes of `loop` as the analysis uses them: with the loop's proven trip count
+    (`runs_at_least_once`) and the file's floating-point policy."""
+    with ISL_LOCK:
+        an = an or Analysis(tu, loop)
+        return classify(loop, runs_once=runs_at_least_once(an.model), fp_reductions=tu.fp_reductions, tu=tu)
+
+
+def written_first(an: Analysis, alias_pairs: set[tuple[str, str]]) -> list[tuple[ObjectModel, ObjectModel]]:
+    """The object pairs of alias edges, in a stable order, each with its written object first."""
+    pairs = []
+    for x, y in sorted(alias_pairs):
+        ox, oy = an.model.objects[x], an.model.objects[y]
+        pairs.append((ox, oy) if ox.written else (oy, ox))
+    return pairs
+
+
+def bound_memory_written(loop: Loop, an: Analysis) -> list[str]:
+    """OpenMP evaluates the bounds once; a serial loop whose bound reads memory the body writes
+    (`i < a[0]`, `i < p->len`) may see it change."""
+    c = loop.canonical
+    if c is None:
+        return []
+    # a min/max bound modelled piece by piece reads no memory (its pieces are affine)
+    texts = [text for aff, each, text in ((c.lower, c.lower_each, c.lower_text), (c.upper, c.upper_each, c.upper_text))
+             if aff is None and not each and re.search(r"\[|->|\.|\w\s*\(", text)]
+    if not texts:
+        return []
+    names = set(re.findall(r"[A-Za-z_]\w*", " ".join(texts)))
+    written = [o for o in an.model.objects.values() if o.written]
+    if any(o.base.name in names for o in written):
+        return [R.Reason(f"the loop bound {' / '.join(texts)} reads memory the loop writes", R.BOUND_MEMORY_WRITTEN)]
+    if any(not o.distinct for o in written):
+        return [R.Reason(f"the loop bound {' / '.join(texts)} reads memory the loop may write through a pointer",
+                         R.BOUND_MEMORY_WRITTEN)]
+    return []
+
+
+def privatised_globals_seen_by_calls(tu: TranslationUnit, loop: Loop, classes: ScalarClasses) -> list[str]:
+    """A called function sees the shared global, not the loop's private copy."""
+    names = set(classes.private) | set(classes.lastprivate)
+    names |= {n for names_ in classes.reductions.values() for n in names_}
+    globals_ = {u.variable.name for u in loop.scalars
+                if u.variable.storage in (Storage.GLOBAL, Storage.STATIC_LOCAL) and u.variable.name in names}
+    out = []
+    for call in loop_calls(tu, loop):
+        summary = call.summary or tu.functions.get(call.callee)
+        if summary is None:
+            continue
+        for name in sorted(globals_ & (set(summary.reads_globals) | set(summary.writes_globals))):
+            out.append(R.Reason(f"calls {call.callee}, which uses the global {name} that the loop would privatise",
+                                R.CALL_SEES_PRIVATE_GLOBAL))
+    return out
+
+
+def edge_objects(an: Analysis, edge: Edge) -> list[str]:
+    keys = an.model.object_of
+    return sorted({keys[n] for n in (edge.source, edge.sink) if n in keys})
+
+
+def with_strided_conditions(loop: Loop, check: Optional[str], windows: dict[str, str],
+                             blockers: Optional[list] = None) -> Optional[str]:
+    """A plan's runtime check on a loop that steps by a variable: its guard first (a positive step,
+    a trip count that fits), then the alias check, then each window condition; other loops keep
+    `check` as it is."""
+    if loop.canonical is None or not loop.canonical.step_symbol:
+        return check
+    guard = stride_guard(loop)
+    if guard is None and blockers is not None:
+        blockers.append(R.Reason(f"the bounds of a loop that steps by {loop.canonical.step_symbol} are not affine: "
+                                 "its trip count cannot be checked", R.STRIDED_WINDOWS))
+    return join_conditions([guard or "0", check, *sorted({c for c in windows.values() if c})])
+
+
+def strided_windows(an: Analysis, loop: Loop, carried: list[Edge]) -> dict[str, str]:
+    """For a loop that steps by a variable (autopar.deps.strided): the objects of its carried edges
+    whose accesses stay in each iteration's window, with the runtime condition ("" for none)."""
+    if loop.canonical is None or not loop.canonical.step_symbol:
+        return {}
+    found: dict[str, str] = {}
+    with ISL_LOCK:
+        for key in sorted({o for e in carried if e.alias is None for o in edge_objects(an, e)}):
+            condition = window_condition(loop, an.model.objects[key])
+            if condition is not None:
+                found[key] = condition
+    return found
+
+
+def bound_names(loop: Loop) -> set[str]:
+    return _compute_bound_vars(loop)
+
+
+def loop_fact(tu: TranslationUnit, kind: str, loop: Loop, compute):
+    """A fact about a loop, computed once and kept on its translation unit."""
+    known = tu.cache(f"candidates.{kind}", dict)
+    if loop.id not in known:
+        known[loop.id] = compute(tu, loop)
+    return known[loop.id]
+
+
+def _compute_bound_vars(loop: Loop) -> set[str]:
+    c = loop.canonical
+    names: set[str] = set()
+    for aff in (c.lower, c.upper) if c else ():
+        if aff is not None:
+            names |= aff.variables
+    return names

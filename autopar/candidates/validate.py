@@ -1,0 +1,263 @@
+"""The independent check of any plan, whoever wrote it (the cost model, the model, a decisions file):
+its clauses are re-derived from the loop's legality and compared."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from autopar.candidates.cost import work_threshold
+from autopar.candidates.legality import (NestContext, bound_memory_written, bound_names, call_blockers,
+                                         edge_objects, privatised_globals_seen_by_calls, privatizable,
+                                         reduced_arrays, scalar_classes, strided_windows, structural_blockers,
+                                         with_strided_conditions, written_first)
+from autopar.deps import ISL_LOCK, Analysis, overlap_check, runs_at_least_once
+from autopar.ir import Loop, TranslationUnit
+from autopar.plan import Directive, NestAnalysis, Plan, Proof, Schedule
+from autopar.scalars import ScalarClasses
+from autopar.specialize import constant_parameters
+
+
+def validate_plan(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
+    """Problems with `plan` for this nest (empty: legal), re-derived from the dependence graph and the
+    scalar classes, whoever wrote the plan."""
+    try:
+        with ISL_LOCK:
+            return _validate(tu, nest, plan)
+    except Exception as error:  # a plan that cannot be checked is not legal
+        return [f"the plan could not be checked ({type(error).__name__}: {error})"]
+
+
+@dataclass
+class _Check:
+    """What one validation knows about the plan's loop: its nest's context, its analysis, the scalar
+    classes it derives, and the loops the plan runs in parallel."""
+
+    tu: TranslationUnit
+    plan: Plan
+    loop: Loop
+    ctx: NestContext
+    analysis: Analysis
+    classes: ScalarClasses
+    collapsed: list[Loop] = field(default_factory=list)
+    private_objects: set[str] = field(default_factory=set)  # arrays the plan privatizes, legally
+    reduced_objects: set[str] = field(default_factory=set)  # arrays the plan reduces, legally
+    sections: dict[str, str] = field(default_factory=dict)  # reduced array section -> operator
+
+
+def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
+    try:
+        loop = tu.loop(plan.loop_id)
+    except KeyError:
+        return [f"no loop {plan.loop_id} in this file"]
+    ctx = NestContext(tu, tu.loop(nest.root_loop_id))
+    if loop.id not in {l.id for l in ctx.loops}:
+        return [f"loop {plan.loop_id} is not in the nest {nest.root_loop_id}"]
+    blockers = structural_blockers(tu, loop)
+    if blockers:
+        return [f"the pragma cannot go on this loop: {b}" for b in blockers]
+    an = ctx.analysis(loop)
+    check = _Check(tu, plan, loop, ctx, an, scalar_classes(tu, loop, an))
+    problems = call_blockers(tu, loop, an.model.objects, check.classes.written)
+    problems += bound_memory_written(loop, an)
+    problems += _collapse_problems(check)
+    problems += _directive_problems(check)
+    problems += _array_problems(check)
+    problems += _dependence_problems(check)
+    problems += _derived_problems(check)
+    problems += _scalar_problems(check)
+    return list(dict.fromkeys(problems))
+
+
+def _collapse_problems(check: _Check) -> list[str]:
+    """Fills `check.collapsed` with the loops the plan runs in parallel."""
+    tu, plan, problems = check.tu, check.plan, []
+    collapsed = check.collapsed = [check.loop]
+    for _ in range(plan.collapse - 1):
+        last = collapsed[-1]
+        if not (last.perfectly_nests_child and len(last.children) == 1):
+            problems.append(f"collapse({plan.collapse}) needs a perfect nest, but loop at line {last.line} "
+                            "has other statements around its inner loop")
+            break
+        child = tu.loop(last.children[0])
+        child_blockers = structural_blockers(tu, child)
+        if child_blockers:
+            problems.append(f"collapse({plan.collapse}) includes loop at line {child.line}: " + child_blockers[0])
+            break
+        ivs = {l.canonical.induction_variable for l in collapsed if l.canonical}
+        if bound_names(child) & ivs:
+            problems.append(f"collapse({plan.collapse}): the bounds of loop at line {child.line} depend on "
+                            "an outer loop variable (not rectangular)")
+        collapsed.append(child)
+    if len(collapsed) > 1 and any(l.canonical and l.canonical.step_symbol for l in collapsed):
+        problems.append("a loop that steps by a variable is not collapsed")
+    return problems
+
+
+def _directive_problems(check: _Check) -> list[str]:
+    plan, loop, problems = check.plan, check.loop, []
+    if plan.lastprivate:
+        for l in check.collapsed:
+            if not runs_at_least_once(check.ctx.analysis(l).model):
+                problems.append(f"loop may run zero times (line {l.line}): lastprivate("
+                                f"{', '.join(plan.lastprivate)}) would not keep the serial value")
+    if plan.directive in (Directive.SIMD, Directive.PARALLEL_FOR_SIMD) and loop.children:
+        problems.append(f"{plan.directive.value} is only proposed on an innermost loop")
+    if plan.directive == Directive.SIMD and plan.schedule is not None:
+        problems.append("simd takes no schedule clause")
+    if plan.directive == Directive.PARALLEL_FOR_SIMD and plan.reductions:
+        problems.append("parallel for simd with a reduction is miscompiled by clang 14 at -O1: use "
+                        "parallel for, or simd alone")
+    if plan.directive != Directive.PARALLEL_FOR and plan.if_condition:
+        # an if() may not reach the simd part (OpenMP 4.5 applies it to `parallel` only)
+        problems.append(f"{plan.directive.value} plans cannot carry an if() condition")
+    return problems
+
+
+def _array_problems(check: _Check) -> list[str]:
+    """Privatized and reduced arrays: each must be one the analysis finds so. Fills the check's
+    `private_objects`, `reduced_objects` and `sections`."""
+    plan, loop, an, problems = check.plan, check.loop, check.analysis, []
+    named_private = set(plan.private) | set(plan.lastprivate) | set(plan.firstprivate)
+    for key, obj in an.model.objects.items():
+        if obj.kind == "array" and obj.path in named_private:
+            kind = privatizable(check.ctx, loop, obj)
+            if kind is None:
+                problems.append(f"local array {obj.path} is not fully written before it is read in every "
+                                "iteration: it cannot be private")
+            elif kind == "lastprivate" and obj.path not in plan.lastprivate:
+                problems.append(f"local array {obj.path} may be used after the loop: it needs lastprivate")
+            else:
+                check.private_objects.add(key)
+    check.sections = {name: r.op.value for r in plan.reductions for name in r.variables if "[" in name}
+    reducible = reduced_arrays(check.tu, loop, an, [e for l in check.collapsed for e in an.graph.carried_by(l.id)],
+                               check.private_objects)
+    check.reduced_objects = {key for key, (op, section) in reducible.items() if check.sections.get(section) == op}
+    for section, op in sorted(check.sections.items()):
+        if (op, section) not in reducible.values():
+            problems.append(f"{section} is not an array that every access updates with {op}: it cannot be "
+                            f"reduced")
+    return problems
+
+
+def _dependence_problems(check: _Check) -> list[str]:
+    """Dependences carried by any parallel loop: each privatized, reduced, inside a strided window, or
+    left to the runtime alias check the plan must carry."""
+    plan, loop, an, problems = check.plan, check.loop, check.analysis, []
+    alias_pairs: set[tuple[str, str]] = set()
+    windows: dict[str, str] = {}
+    handled = check.private_objects | check.reduced_objects
+    for l in check.collapsed:
+        carried = an.graph.carried_by(l.id)
+        windows = strided_windows(an, l, carried) if l is loop else {}
+        for edge in carried:
+            if edge.alias is not None:
+                alias_pairs.add(edge.alias)
+                continue
+            objs = edge_objects(an, edge)
+            if objs and all(o in handled or o in windows for o in objs):
+                continue
+            problems.append(edge.reason)
+            arrays = [an.model.objects[o] for o in objs if an.model.objects[o].kind == "array"
+                      and privatizable(check.ctx, loop, an.model.objects[o])]
+            for obj in arrays:
+                problems.append(f"local array {obj.path} must be private")
+    overlap = overlap_check(written_first(an, alias_pairs)) if alias_pairs else None
+    if alias_pairs and overlap is None:
+        problems.append("pointers that may alias have no computable ranges: no runtime check can prove it")
+    needed = with_strided_conditions(loop, overlap, windows)
+    if needed:
+        if plan.alias_check != needed:
+            problems.append("missing or wrong alias check: the loop needs if(" + needed + ")")
+        if plan.proof != Proof.RUNTIME_CHECK:
+            problems.append("a plan with a runtime alias check must say proof runtime-check")
+    elif plan.alias_check and not (alias_pairs and overlap is None):
+        problems.append("the plan has an alias check the analysis did not derive")
+    return problems
+
+
+def _derived_problems(check: _Check) -> list[str]:
+    """The work threshold and the constants to specialize for come from the analysis only."""
+    plan, loop, problems = check.plan, check.loop, []
+    if (plan.threshold_check or plan.startup_work) and \
+            (plan.threshold_check, plan.startup_work) != work_threshold(check.tu, loop):
+        problems.append("the threshold if() was not derived by the analysis")
+    if plan.specialize and (plan.directive == Directive.SIMD or
+                            plan.specialize != constant_parameters(check.tu, loop)):
+        problems.append("the constants to specialize for were not derived by the analysis")
+    return problems
+
+
+def _clauses_named(check: _Check) -> dict[str, list[str]]:
+    """Name -> the data-sharing clauses the plan puts it in."""
+    plan = check.plan
+    clause_of: dict[str, list[str]] = {}
+    for clause, names in (("private", plan.private), ("firstprivate", plan.firstprivate),
+                          ("lastprivate", plan.lastprivate)):
+        for name in names:
+            clause_of.setdefault(name, []).append(clause)
+    for r in plan.reductions:
+        for name in r.variables:
+            clause_of.setdefault(name, []).append(f"reduction({r.op.value})")
+    for location in plan.locations:
+        for name in (location.value, location.index):
+            clause_of.setdefault(name, []).append("location reduction")
+    return clause_of
+
+
+def _scalar_problems(check: _Check) -> list[str]:
+    """The scalars' clauses, against the classes re-derived for the plan's loop."""
+    plan, loop, classes = check.plan, check.loop, check.classes
+    problems = list(classes.blockers) + privatised_globals_seen_by_calls(check.tu, loop, classes)
+    if plan.locations != classes.locations:
+        problems.append("the location reductions (argmin/argmax) are not those the analysis derives")
+    if plan.locations and (plan.collapse > 1 or plan.directive != Directive.PARALLEL_FOR or
+                           plan.schedule not in (None, Schedule.STATIC)):
+        problems.append("a location reduction needs a plain parallel for with a static schedule")
+    clause_of = _clauses_named(check)
+    for name, clauses in sorted(clause_of.items()):
+        if len(clauses) > 1:
+            problems.append(f"{name} appears in more than one data-sharing clause: {', '.join(clauses)}")
+    known = {u.variable.name for u in loop.scalars} | {o.path for o in check.analysis.model.objects.values()}
+    collapsed_ivs = {l.canonical.induction_variable for l in check.collapsed if l.canonical}
+    for name in sorted(clause_of):
+        if name not in known and name not in check.sections:
+            problems.append(f"{name} is not used in the loop")
+    for name in classes.private:
+        got = clause_of.get(name, [])
+        if not any(c in ("private", "lastprivate") for c in got) and name not in collapsed_ivs:
+            problems.append(f"{name} is written in every iteration before it is read: it must be private")
+    for name in classes.lastprivate:
+        if "lastprivate" not in clause_of.get(name, []):
+            problems.append(f"{name} is used after the loop: it must be lastprivate")
+    for op, names in classes.reductions.items():
+        for name in names:
+            if f"reduction({op.value})" not in clause_of.get(name, []):
+                problems.append(f"{name} is a {op.value} reduction: it needs reduction({op.value}: {name})")
+    for name, clauses in clause_of.items():
+        problems += _clause_use_problems(check, name, clauses, collapsed_ivs)
+    return problems
+
+
+def _clause_use_problems(check: _Check, name: str, clauses: list[str], collapsed_ivs: set[str]) -> list[str]:
+    """Whether the way the loop uses `name` allows each clause the plan gives it."""
+    loop, problems = check.loop, []
+    use = loop.scalar(name)
+    if use is None:
+        return problems
+    for clause in clauses:
+        if clause.startswith("reduction") and (use.reduction is None or
+                                               clause != f"reduction({use.reduction.value})"):
+            problems.append(f"{name} is not a {clause[10:-1]} reduction in this loop")
+        if clause == "private" and use.read and not use.written_before_read and use.written is False \
+                and name not in collapsed_ivs:
+            problems.append(f"{name} is read in the loop but never written: private would leave it "
+                            "uninitialised (leave it shared)")
+        if clause == "firstprivate" and use.written:
+            problems.append(f"{name} is written in the loop: firstprivate does not carry its value "
+                            "between iterations")
+        exact_last = use.written_before_read and use.always_written and not loop.has_continue
+        if clause == "lastprivate" and use.is_induction_variable_of is None and \
+                name not in check.classes.lastprivate and not exact_last:
+            problems.append(f"{name} is not written on every path of an iteration: lastprivate would "
+                            "not reproduce the serial value")
+    return problems
