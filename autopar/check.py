@@ -264,7 +264,9 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     if _SYNCHRONIZED.search(body):
         return None
     nest_ids = {loop.id, *(d.id for d in tu.descendants(loop.id))}
-    loops = [l.model_copy(update={"existing_pragma": None, "inside_omp_construct": False})
+    # judged as if the pragma were absent, and not opted out: `autopar: off` asks for no new pragma
+    # (rewrite's serial copies carry it, and a fallback's pragma inside one), not for no judgement
+    loops = [l.model_copy(update={"existing_pragma": None, "inside_omp_construct": False, "opt_out": False})
              if l.id in nest_ids else l for l in tu.loops]
     bare = tu.model_copy(update={"loops": loops})
     root = (bare.ancestors(loop.id) or [bare.loop(loop.id)])[0]

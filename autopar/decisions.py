@@ -96,6 +96,8 @@ def plan_record(plan) -> Optional[dict]:
         return None
     data = json.loads(plan.model_dump_json())
     data["loop_id"] = position(plan.loop_id)
+    if plan.fallback is not None:
+        data["fallback"] = plan_record(plan.fallback)
     return data
 
 
@@ -166,10 +168,9 @@ def decide(tu, nest, stored: dict):
         return Decision(root_loop_id=nest.root_loop_id, decided_by="tuner",
                         rationale=_rationale(stored, "kept serial"))
     try:
-        data = dict(stored["plan"])
-        line, column = (int(x) for x in str(data["loop_id"]).split(":"))
-        loop = next(l for l in tu.loops if l.line == line and l.column == column)
-        data["loop_id"] = loop.id
+        data = _with_loop_ids(tu, dict(stored["plan"]))
+        if isinstance(data.get("fallback"), dict):
+            data["fallback"] = _with_loop_ids(tu, dict(data["fallback"]))
         plan = Plan.model_validate(data)
     except (StopIteration, KeyError, ValueError, TypeError) as error:
         warn(f"decision for {where} ignored: its plan cannot be read ({type(error).__name__}: {error})")
@@ -182,6 +183,13 @@ def decide(tu, nest, stored: dict):
     candidate = next((c.id for c in nest.candidates if c.plan == plan), None)
     return Decision(root_loop_id=nest.root_loop_id, plan=plan, candidate_id=candidate or stored.get("choice"),
                     decided_by="tuner", rationale=_rationale(stored, "measured fastest"))
+
+
+def _with_loop_ids(tu, data: dict) -> dict:
+    """A stored plan with its loop named by this file's loop id instead of LINE:COL."""
+    line, column = (int(x) for x in str(data["loop_id"]).split(":"))
+    data["loop_id"] = next(l for l in tu.loops if l.line == line and l.column == column).id
+    return data
 
 
 def _rationale(stored: dict, what: str) -> str:

@@ -64,6 +64,11 @@ class Plan(BaseModel):
     # argmin/argmax pairs (derived by the analysis): each thread finds its share's best value and
     # iteration, and the rewriter combines them with the serial tie-break (autopar.thread_copies)
     locations: list[LocationReduction] = Field(default_factory=list)
+    # a plan for a loop inside this one, applied to the serial copy that a plan with a runtime
+    # condition is written beside: when the condition fails (an FFT stage with fewer blocks than
+    # threads), the inner loop (that stage's butterflies) can still run in parallel. Legal on its own,
+    # validated like any plan; it has no fallback of its own
+    fallback: Optional["Plan"] = None
 
     def unconditional(self) -> "Plan":
         """The plan without its runtime conditions (alias check, work threshold, start-up gate)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Optional
+from typing import Optional, Sequence
 
 from pydantic import BaseModel, Field
 
@@ -111,24 +111,17 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
         if reason:
             result.skipped[loop.id] = reason
             continue
-        if plan.startup_work and loop.id not in regions:
-            gated.add(_gate_place(source, loop))  # (the plan is edited below, with its gate)
         if loop.id in regions:  # a worksharing loop of a shared region: its condition is the region's
             result.edits.append(_pragma_line(source, loop, _worksharing_pragma(plan)))
             continue
-        if thread_copies.needed(plan):
-            edits = _with_thread_copies(source, tu, loop, plan, versioning)
-            if edits is None:
-                result.skipped[loop.id] = ("not edited: the end of the loop cannot be told from the source, "
-                                           "which the code of its array or location reduction needs")
-            else:
-                result.edits.extend(edits)
+        edits = _plan_edits(source, tu, loop, plan, versioning)
+        if edits is None:
+            result.skipped[loop.id] = ("not edited: the end of the loop cannot be told from the source, "
+                                       "which the code of its array or location reduction needs")
             continue
-        if versioning and (plan.if_condition or plan.specialize) and _copyable(loop):
-            result.edits.extend(_versioned(source, loop, render_pragma(plan.unconditional()), plan.if_condition,
-                                           plan.specialize))
-            continue
-        result.edits.append(_pragma_line(source, loop, render_pragma(plan)))
+        result.edits.extend(edits)
+        if any(TEAM_GATE in edit.text or TEAM_GATE in (edit.pragma or "") for edit in edits):
+            gated.add(_gate_place(source, loop))  # (the plan's or its fallback's: one function)
     for region in {id(r): r for r in regions.values()}.values():
         outer = tu.loop(region.outer_loop_id)
         if TEAM_GATE in (region.condition or ""):
@@ -149,6 +142,34 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
     result.edits.extend(_gate_definition(source, at) for at in _gate_definitions_needed(source, gated))
     result.edits.sort(key=lambda edit: edit.offset)
     return result
+
+
+def _plan_edits(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan, versioning: bool) -> Optional[list[Edit]]:
+    """The edits of one plan on its own loop (None when its per-thread copies cannot be written).
+    A fallback is written into the serial copy of a versioned plan; without that copy it is dropped."""
+    if thread_copies.needed(plan):
+        return _with_thread_copies(source, tu, loop, plan, versioning)
+    if versioning and (plan.if_condition or plan.specialize) and _copyable(loop):
+        fallback = _fallback_edits(source, tu, loop, plan.fallback) if plan.fallback else []
+        return _versioned(source, loop, render_pragma(plan.unconditional()), plan.if_condition,
+                          plan.specialize, fallback=fallback)
+    return [_pragma_line(source, loop, render_pragma(plan))]
+
+
+def _fallback_edits(source: bytes, tu: TranslationUnit, loop: Loop, fallback: Plan) -> list[Edit]:
+    """The fallback's edits, when they all fall inside `loop`'s text (the copy they are written
+    into), else none: an inner loop that starts on its outer loop's line would be edited from the
+    start of that line."""
+    try:
+        inner = tu.loop(fallback.loop_id)
+    except KeyError:
+        return []
+    if _why_not_editable(source, tu, inner) is not None or loop.end_offset is None:
+        return []
+    edits = _plan_edits(source, tu, inner, fallback, versioning=True) or []
+    if not all(loop.offset <= e.offset and e.offset + e.length <= loop.end_offset for e in edits):
+        return []
+    return edits
 
 
 def _worksharing_pragma(plan: Plan) -> str:
@@ -177,7 +198,10 @@ def _with_thread_copies(source: bytes, tu: TranslationUnit, loop: Loop, plan: Pl
 
 
 def _gated(source: bytes, tu: TranslationUnit, plan: Plan, team_gate: bool) -> Plan:
-    """The plan with its start-up gate where the gate's definition can go, else without it."""
+    """The plan (and its fallback) with its start-up gate where the gate's definition can go, else
+    without it."""
+    if plan.fallback is not None:
+        plan = plan.model_copy(update={"fallback": _gated(source, tu, plan.fallback, team_gate)})
     if not plan.startup_work:
         return plan
     try:
@@ -303,7 +327,8 @@ def _copyable(loop: Loop) -> bool:
 
 def _versioned(source: bytes, loop: Loop, pragma: str, condition: Optional[str],
                constants: Optional[dict[str, str]] = None,
-               copies: Optional[thread_copies.ThreadCopies] = None) -> list[Edit]:
+               copies: Optional[thread_copies.ThreadCopies] = None,
+               fallback: Sequence[Edit] = ()) -> list[Edit]:
     """A plan with an if() condition written as a choice in the source: the parallel loop when the
     condition holds, else a serial copy of the loop. An if() clause that is false still enters the
     OpenMP runtime (a fraction of a microsecond per entry); a plain `if` costs one comparison. The copy
@@ -318,6 +343,7 @@ def _versioned(source: bytes, loop: Loop, pragma: str, condition: Optional[str],
 
     With `copies` (autopar.thread_copies), the parallel loop is written with per-thread copies of its
     reduced arrays instead of the one pragma line; without a condition, that alone (no serial copy).
+    `fallback` are edits inside the loop's text (a plan of an inner loop), applied to the serial copy.
     """
     start = _line_start(source, loop.offset)
     eol = _line_ending(source, start)
@@ -325,7 +351,7 @@ def _versioned(source: bytes, loop: Loop, pragma: str, condition: Optional[str],
     # the unbraced body of an `if` would get a dangling `else`: a block of its own keeps it whole
     brace, unbrace = ("", "") if loop.braced else ("{ ", " }")
     end = loop.end_offset
-    copy = source[loop.offset:end].decode("utf-8", "surrogateescape")
+    copy, copy_marks = _copy_with(source, loop, fallback)
     end_line = source.count(b"\n", 0, end) + 1
     opening, opening_marks = indentation + brace, []
     if condition:
@@ -343,12 +369,32 @@ def _versioned(source: bytes, loop: Loop, pragma: str, condition: Optional[str],
     if condition:
         closing += f"{eol}{indentation}}} else {{ {SERIAL_COPY_MARK}{eol}"
         closing_marks.append((len(closing), loop.line))
+        closing_marks += [(len(closing) + len(indentation) + at, line) for at, line in copy_marks]
         closing += f"{indentation}{copy}{eol}{indentation}}}"
     closing += unbrace
     closing_marks.append((len(closing), end_line))
     return [Edit(offset=start, length=0, text=opening, loop_id=loop.id, line=loop.line, pragma=pragma,
                  line_marks=opening_marks),
             Edit(offset=end, length=0, text=closing, loop_id=loop.id, line=end_line, line_marks=closing_marks)]
+
+
+def _copy_with(source: bytes, loop: Loop, edits: Sequence[Edit]) -> tuple[str, list[tuple[int, int]]]:
+    """The loop's text with `edits` (inside it) applied, and the line marks that map the lines after
+    each insertion back to the original's: (position in the copy, line)."""
+    text = source[loop.offset:loop.end_offset]
+    out, marks, at = [], [], loop.offset
+    for edit in sorted(edits, key=lambda e: e.offset):
+        out.append(source[at:edit.offset].decode("utf-8", "surrogateescape"))
+        written = sum(len(part) for part in out)
+        marks += [(written + position, line) for position, line in edit.line_marks]
+        out.append(edit.text)
+        at = edit.offset + edit.length
+        if edit.text.endswith(("\n", "\r")):  # an insertion of whole lines: the next line is the original's
+            marks.append((sum(len(part) for part in out), source.count(b"\n", 0, at) + 1))
+    if not edits:
+        return text.decode("utf-8", "surrogateescape"), []
+    out.append(source[at:loop.end_offset].decode("utf-8", "surrogateescape"))
+    return "".join(out), marks
 
 
 def apply_edits(source: bytes, edits: list[Edit]) -> bytes:

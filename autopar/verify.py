@@ -369,7 +369,11 @@ def rewrite_with_plans(path: str, compile_args: Sequence[str] = (), reasoner=Non
 
 
 def without_threshold(plan):
-    """The plan without its work threshold: the parallel path runs even on a small test input."""
+    """The plan without its work threshold: the parallel path runs even on a small test input. (Its
+    fallback's path then runs only where the plan's runtime check fails; the fallback is a candidate
+    of its own, which the catalogue and the tuner race-check alone.)"""
+    if plan.fallback is not None:
+        plan = plan.model_copy(update={"fallback": without_threshold(plan.fallback)})
     return plan.model_copy(update={"threshold_check": None, "startup_work": None}) if plan.threshold_check else plan
 
 

@@ -11,6 +11,7 @@ from typing import Optional
 from autopar import machine
 from autopar.candidates.legality import bound_names, loop_fact
 from autopar.deps import descendants, render_poly
+from autopar.deps.strided import stride_blocks
 from autopar.ir import Loop, TranslationUnit
 from autopar.plan import Directive, Plan, Schedule
 
@@ -188,9 +189,11 @@ def work_threshold(tu: TranslationUnit, loop: Loop) -> Optional[tuple[str, str]]
     start (Plan.startup_work)."""
     _, symbolic = trip_count(tu, loop)
     trip = trip_text(loop)
+    model = machine.current()
+    if loop.canonical is not None and loop.canonical.step_symbol:
+        return _blocks_threshold(loop, model.threads)
     if not symbolic or trip is None:
         return None
-    model = machine.current()
     # names that change inside the region: the loop variables and the scalars written there
     fixed = {l.canonical.induction_variable for l in [loop, *descendants(tu, loop)] if l.canonical}
     fixed |= {s.variable.name for s in loop.scalars if s.written}
@@ -203,6 +206,16 @@ def work_threshold(tu: TranslationUnit, loop: Loop) -> Optional[tuple[str, str]]
     product = " * ".join([f"(double)({trip})", *factors])
     return (f"{product} > {max(1, int(model.min_parallel_work / units))}",
             f"{product} * {units / model.cold_start_units:.3g}")
+
+
+def _blocks_threshold(loop: Loop, threads: int) -> Optional[tuple[str, None]]:
+    """A loop over blocks of a variable size (`start += len`) runs in parallel when it has a block for
+    every thread: an FFT's last stages have one or two blocks, whose work one thread would do alone
+    (the plan's fallback, the loop inside, takes them). Its guard (autopar.deps.strided.stride_guard)
+    comes first in the plan's condition, so the step is positive and the count fits when this is
+    evaluated. No start-up share: the stage's work is not known as text."""
+    blocks = stride_blocks(loop)
+    return (f"{blocks} >= {threads}", None) if blocks else None
 
 
 def dynamic_chunk(tu: TranslationUnit, loop: Loop) -> Optional[int]:

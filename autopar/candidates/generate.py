@@ -192,6 +192,40 @@ def analyze_nest(tu: TranslationUnit, root: Loop, ctx: Optional[NestContext] = N
                 for loop in loops])
 
 
+def _with_fallbacks(tu: TranslationUnit, candidates: list[Candidate], serial: float) -> list[Candidate]:
+    """For each plan on a loop over blocks of a variable size (written beside a serial copy of its
+    loop, and run only with a block for every thread), the same plan with the best plan of a loop
+    inside it as the copy's fallback: a stage with fewer blocks than threads still runs its inner
+    loop in parallel. The fallback must pay off on its own, as a default would (a work threshold, or
+    clearly cheaper than serial), and be a plain pragma plan (no per-thread copies).
+    (Plans with only an alias check or a work threshold get none: where those fail, the inner
+    loop's own check or threshold, over the same arrays and less work, fails too.)"""
+    inner = [c for c in candidates if c.plan.directive == Directive.PARALLEL_FOR and c.plan.proof != Proof.ASSUMPTION
+             and not c.plan.locations and not any("[" in v for r in c.plan.reductions for v in r.variables)
+             and (_work_gated(tu, c.plan) or c.estimated_cost < serial * CLEAR_GAIN)]
+    out: list[Candidate] = []
+    for candidate in candidates:
+        plan = candidate.plan
+        if not plan.threshold_check or _work_gated(tu, plan) or plan.directive != Directive.PARALLEL_FOR:
+            continue
+        inside = {l.id for l in descendants(tu, tu.loop(plan.loop_id))}
+        fallbacks = [c for c in inner if c.plan.loop_id in inside]
+        if not fallbacks:
+            continue
+        best = min(fallbacks, key=lambda c: (c.estimated_cost, int(c.id[1:])))
+        out.append(candidate.model_copy(update={
+            "id": f"c{len(candidates) + len(out)}", "plan": plan.model_copy(update={"fallback": best.plan}),
+            "summary": f"{candidate.summary}; else {best.summary}"}))
+    return out
+
+
+def _work_gated(tu: TranslationUnit, plan: Plan) -> bool:
+    """Whether the plan's threshold is a work threshold (a loop over blocks has a count of blocks,
+    which says nothing of their work)."""
+    loop = tu.loop(plan.loop_id)
+    return bool(plan.threshold_check) and not (loop.canonical is not None and loop.canonical.step_symbol)
+
+
 def _verdict(loop: Loop, legal: Legality) -> LoopVerdict:
     """The loop's verdict on its own: why it is independent, or its first blockers."""
     if legal.legal:
@@ -225,18 +259,19 @@ def _analyze_nest(tu: TranslationUnit, root: Loop, ctx: NestContext) -> NestAnal
         for plan in plans:
             candidates.append(Candidate(id=f"c{len(candidates)}", plan=plan, summary=_summary(tu, plan),
                                         estimated_cost=estimate(tu, plan, root), reasons=list(reasons)))
+    serial = work(tu, root)
+    candidates += _with_fallbacks(tu, candidates, serial)
     analysis = NestAnalysis(root_loop_id=root.id, verdicts=verdicts, candidates=candidates)
     eligible = [c for c in candidates if c.plan.proof != Proof.ASSUMPTION]
     if not eligible:
         analysis.default_reason = "no loop of the nest can run in parallel: " + "; ".join(
             verdicts[0].reasons[:2]) if verdicts and verdicts[0].reasons else "no legal parallel plan"
         return analysis
-    serial = work(tu, root)
     # a plan must win clearly (the estimate of its overhead is rough; simd has none), unless it has a
     # work threshold: its if() runs the region only when the work pays for it on this machine, so
     # the guess of a symbolic trip count does not decide. Where such plans exist, they are preferred
     # to simd alone, which the guess would favour for any loop it takes to be short.
-    clear = [c for c in eligible if c.plan.threshold_check or
+    clear = [c for c in eligible if _work_gated(tu, c.plan) or
              c.estimated_cost < (serial if c.plan.directive == Directive.SIMD else serial * CLEAR_GAIN)]
     if not clear:
         regions = [c for c in eligible if c.plan.directive != Directive.SIMD]
@@ -249,7 +284,8 @@ def _analyze_nest(tu: TranslationUnit, root: Loop, ctx: NestContext) -> NestAnal
         return analysis
     if any(c.plan.threshold_check for c in clear):
         clear = [c for c in clear if c.plan.directive != Directive.SIMD]
-    best = min(clear, key=lambda c: (c.estimated_cost, int(c.id[1:])))
+    # between equal estimates, the plan with a fallback: it differs only where the other is serial
+    best = min(clear, key=lambda c: (c.estimated_cost, c.plan.fallback is None, int(c.id[1:])))
     guard = f" (runs in parallel only when {best.plan.threshold_check})" if best.plan.threshold_check else ""
     analysis.default_candidate_id = best.id
     analysis.default_reason = (f"{best.summary}: lowest estimated cost {best.estimated_cost:.3g} "

@@ -10,7 +10,7 @@ from autopar.candidates.legality import (NestContext, bound_memory_written, boun
                                          edge_objects, privatised_globals_seen_by_calls, privatizable,
                                          reduced_arrays, scalar_classes, strided_windows, structural_blockers,
                                          with_strided_conditions, written_first)
-from autopar.deps import ISL_LOCK, Analysis, overlap_check, runs_at_least_once
+from autopar.deps import ISL_LOCK, Analysis, descendants, overlap_check, runs_at_least_once
 from autopar.ir import Loop, TranslationUnit
 from autopar.plan import Directive, NestAnalysis, Plan, Proof, Schedule
 from autopar.scalars import ScalarClasses
@@ -55,6 +55,10 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
     blockers = structural_blockers(tu, loop)
     if blockers:
         return [f"the pragma cannot go on this loop: {b}" for b in blockers]
+    if plan.fallback is not None:
+        fallback_problems = _fallback_problems(tu, nest, plan, loop)
+        if fallback_problems:
+            return fallback_problems
     an = ctx.analysis(loop)
     check = _Check(tu, plan, loop, ctx, an, scalar_classes(tu, loop, an))
     problems = call_blockers(tu, loop, an.model.objects, check.classes.written)
@@ -66,6 +70,18 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
     problems += _derived_problems(check)
     problems += _scalar_problems(check)
     return list(dict.fromkeys(problems))
+
+
+def _fallback_problems(tu: TranslationUnit, nest: NestAnalysis, plan: Plan, loop: Loop) -> list[str]:
+    """A fallback runs in the serial copy of the plan's loop: a legal plan of a loop inside it."""
+    fallback = plan.fallback
+    if fallback.fallback is not None:
+        return ["a fallback has no fallback of its own"]
+    if not plan.if_condition:
+        return ["a fallback needs a plan with a runtime condition: it runs where the condition fails"]
+    if fallback.loop_id not in {l.id for l in descendants(tu, loop)}:
+        return [f"the fallback's loop {fallback.loop_id} is not inside the plan's loop"]
+    return [f"fallback: {problem}" for problem in _validate(tu, nest, fallback)]
 
 
 def _collapse_problems(check: _Check) -> list[str]:
@@ -244,6 +260,8 @@ def _clause_use_problems(check: _Check, name: str, clauses: list[str], collapsed
     use = loop.scalar(name)
     if use is None:
         return problems
+    if use.declared_in_loop:
+        problems.append(f"{name} is declared inside the loop: no clause can name it there")
     for clause in clauses:
         if clause.startswith("reduction") and (use.reduction is None or
                                                clause != f"reduction({use.reduction.value})"):

@@ -73,6 +73,23 @@ def stride_guard(loop: Loop) -> Optional[str]:
     bounds cannot be spelled: the step is positive (OpenMP divides by it, and a serial loop that
     never runs may have any step) and OpenMP's trip count `upper - lower + step - 1` (plus one for
     `<=`) fits the `int` counter, which the serial loop never needs (it stops short of the bound)."""
+    span = _count_numerator(loop)
+    if span is None:
+        return None
+    return f"{loop.canonical.step_symbol} > 0 && {render_poly(span, wide=True)} <= 2147483647LL"
+
+
+def stride_blocks(loop: Loop) -> Optional[str]:
+    """OpenMP's trip count of a loop with a variable step, as C in `long long` (valid once the guard
+    holds), or None when its bounds cannot be spelled."""
+    span = _count_numerator(loop)
+    if span is None:
+        return None
+    return f"({render_poly(span, wide=True)}) / {loop.canonical.step_symbol}"
+
+
+def _count_numerator(loop: Loop) -> Optional[dict[tuple[str, ...], int]]:
+    """`upper - lower + step - 1` (plus one for `<=`) as a polynomial, for a loop with a variable step."""
     c = loop.canonical
     if c is None or not c.step_symbol or c.lower is None or c.upper is None or \
             not c.lower.is_linear or not c.upper.is_linear:
@@ -82,7 +99,7 @@ def stride_guard(loop: Loop) -> Optional[str]:
         span[(name,)] = span.get((name,), 0) - coeff
     span[(c.step_symbol,)] = span.get((c.step_symbol,), 0) + 1
     span[()] = c.upper.constant - c.lower.constant - (0 if c.comparison.value == "<=" else 1)
-    return f"{c.step_symbol} > 0 && {render_poly(span, wide=True)} <= 2147483647LL"
+    return span
 
 
 def _offsets_apart(first: AccessModel, second: AccessModel, dim: int, step: str) -> isl.Set:
