@@ -145,3 +145,21 @@ def test_a_plan_without_its_copy_drops_the_fallback(tmp_path):
     # a loop that steps by a variable is then not edited at all
     planned = plan_rewrite(source, tu, [Decision(root_loop_id=block.id, plan=default)], versioning=False)
     assert planned.edits == [] and block.id in planned.skipped
+
+
+def test_a_loop_over_blocks_collapses_with_an_independent_inner_loop_only(tmp_path):
+    _, tu, block, _, nest = _nest(tmp_path)
+    collapsed = [c.plan for c in nest.candidates if c.plan.loop_id == block.id and c.plan.collapse == 2]
+    assert collapsed and all(validate_plan(tu, nest, p) == [] for p in collapsed)
+    assert all(p.threshold_check is None for p in collapsed)  # one space of blocks x half: no block count
+    # the same blocks, but each one a running sum: the window excuses the block loop, not the inner one
+    path = tmp_path / "sums.c"
+    path.write_text(STAGES.replace("double t = w[k] * re[start + k + half];", "double t = w[k] * re[start + k - 1];")
+                    .replace("int k = 0; k < half", "int k = 1; k < half"))
+    tu = translate(str(path), [])
+    block = next(l for l in tu.loops if l.canonical and l.canonical.step_symbol)
+    nest = analyze_nest(tu, block)
+    assert not any(c.plan.collapse > 1 for c in nest.candidates)
+    plan = next(c.plan for c in nest.candidates if c.plan.loop_id == block.id and c.plan.fallback is None)
+    problems = validate_plan(tu, nest, plan.model_copy(update={"collapse": 2, "threshold_check": None}))
+    assert any("carried by k" in p for p in problems), problems

@@ -23,7 +23,7 @@ def _collapse_chain(ctx: NestContext, loop: Loop) -> list[Loop]:
     """Loops that may be collapsed with `loop`: a perfect, rectangular chain of parallel loops."""
     tu = ctx.tu
     base = ctx.legality(loop)
-    if base.private_arrays or base.lastprivate_arrays or loop.canonical.step_symbol:
+    if base.private_arrays or base.lastprivate_arrays:
         return []
     chain: list[Loop] = []
     current = loop
@@ -127,8 +127,11 @@ def plans_for(ctx: NestContext, loop: Loop) -> list[Plan]:
         # its own: one static schedule, no collapse, no simd, no specialized copy
         return plans + ([base] if threshold else [])
     chain = _collapse_chain(ctx, loop)
+    # a loop over blocks collapsed with the loop inside them runs every stage's iterations as one
+    # space (FFT: blocks x half = n / 2 whatever the stage), so it needs no block for every thread
+    collapsed = base if loop.canonical.step_symbol else threaded
     for n in range(2, len(chain) + 2):
-        plans.append(threaded.model_copy(update={"collapse": n}))
+        plans.append(collapsed.model_copy(update={"collapse": n}))
     if irregular(tu, loop):
         plans.append(threaded.model_copy(update={"schedule": Schedule.DYNAMIC, "chunk": dynamic_chunk(tu, loop)}))
         plans.append(threaded.model_copy(update={"schedule": Schedule.GUIDED}))

@@ -104,8 +104,8 @@ def _collapse_problems(check: _Check) -> list[str]:
             problems.append(f"collapse({plan.collapse}): the bounds of loop at line {child.line} depend on "
                             "an outer loop variable (not rectangular)")
         collapsed.append(child)
-    if len(collapsed) > 1 and any(l.canonical and l.canonical.step_symbol for l in collapsed):
-        problems.append("a loop that steps by a variable is not collapsed")
+    if any(l.canonical and l.canonical.step_symbol for l in collapsed[1:]):
+        problems.append("a loop that steps by a variable is collapsed only as the outermost loop")
     return problems
 
 
@@ -164,13 +164,15 @@ def _dependence_problems(check: _Check) -> list[str]:
     handled = check.private_objects | check.reduced_objects
     for l in check.collapsed:
         carried = an.graph.carried_by(l.id)
-        windows = strided_windows(an, l, carried) if l is loop else {}
+        if l is loop:  # only the plan's own loop may step by a variable
+            windows = strided_windows(an, l, carried)
         for edge in carried:
             if edge.alias is not None:
                 alias_pairs.add(edge.alias)
                 continue
             objs = edge_objects(an, edge)
-            if objs and all(o in handled or o in windows for o in objs):
+            # a window excuses only the edges of the loop that steps over it, not an inner loop's
+            if objs and all(o in handled or (l is loop and o in windows) for o in objs):
                 continue
             problems.append(edge.reason)
             arrays = [an.model.objects[o] for o in objs if an.model.objects[o].kind == "array"
