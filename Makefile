@@ -13,7 +13,8 @@ setup: system-packages $(STAMP)
 	@$(PY) -m compileall -q autopar clang_passes models > /dev/null 2>&1 || true
 
 # Debian packages, installed through apt when root and missing:
-#   clang, libomp-dev  race checks (TSan + Archer), Polly, builtin headers for libclang
+#   clang, libomp-dev  race checks (TSan + Archer), Polly, builtin headers for libclang, and
+#                      libomptarget's host device, on which the offload tests check map clauses
 #   clang-tools        clang-apply-replacements, to check exported fixes
 #   graphviz           `autopar explain` draws the dependence graph as PNG
 #   cmake, ninja-build the compiler-wrapper tests build a CMake project

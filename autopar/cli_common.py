@@ -113,28 +113,36 @@ def add_fp_option(p: argparse.ArgumentParser) -> None:
 
 
 def add_program_option(p: argparse.ArgumentParser) -> None:
-    """--whole-program: each file is a program of its own (autopar/pipeline.py, clang_passes/noalias.py)."""
+    """--whole-program: each file is a program of its own (autopar/pipeline.py, clang_passes/noalias.py);
+    --target: where the default plans run (autopar/candidates/offload.py)."""
     p.add_argument("--whole-program", action="store_true",
                    help="each file is compiled and linked alone, so only it calls its functions: their pointer "
                         "parameters may then be proven not to alias from the calls (autopar-cc assumes it for "
                         "`cc prog.c -o prog`). Default: $AUTOPAR_WHOLE_PROGRAM")
+    p.add_argument("--target", choices=["cpu", "gpu"], default=None,
+                   help="gpu: a nest whose loop can be offloaded (`target teams distribute parallel for` with map "
+                        "clauses from the analysis) gets that plan by default; cpu (the default): offload stays "
+                        "a candidate. Default: $AUTOPAR_TARGET, else cpu")
 
 
 @contextlib.contextmanager
 def command_environment(args: argparse.Namespace):
     """Options that reach the analysis through the environment, so that every process of the command
-    sees them (check's workers too): --fp-reductions and --whole-program here, --decisions in
+    sees them (check's workers too): --fp-reductions, --whole-program and --target here, --decisions in
     reasoner_from_args. They hold for this command only: main may run in-process, and the environment
     is restored afterwards."""
     from autopar.decisions import ENV as DECISIONS
     from autopar.fppolicy import ENV as FP
     from autopar.pipeline import WHOLE_PROGRAM_ENV
+    from autopar.plan import TARGET_ENV
 
-    saved = {name: os.environ.get(name) for name in (FP, DECISIONS, WHOLE_PROGRAM_ENV)}
+    saved = {name: os.environ.get(name) for name in (FP, DECISIONS, WHOLE_PROGRAM_ENV, TARGET_ENV)}
     if getattr(args, "fp_reductions", None):
         os.environ[FP] = args.fp_reductions
     if getattr(args, "whole_program", False):
         os.environ[WHOLE_PROGRAM_ENV] = "1"
+    if getattr(args, "target", None):
+        os.environ[TARGET_ENV] = args.target
     try:
         yield
     finally:

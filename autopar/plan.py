@@ -7,12 +7,22 @@ from the dependence analysis (a runtime overlap check or a work threshold), neve
 
 from __future__ import annotations
 
+import os
 from enum import Enum
 from typing import Literal, Optional
 
 from pydantic import BaseModel, Field
 
 from autopar.ir import LocationReduction, ReductionOp
+
+
+# where the default plans run: "gpu" makes a nest's offload plan its default (autopar.candidates.offload)
+TARGET_ENV = "AUTOPAR_TARGET"
+
+
+def target_gpu() -> bool:
+    """Whether offload plans are the defaults ($AUTOPAR_TARGET=gpu, set by `--target gpu`)."""
+    return os.environ.get(TARGET_ENV, "cpu").strip().lower() == "gpu"
 
 
 class Proof(str, Enum):
@@ -31,11 +41,26 @@ class Directive(str, Enum):
     PARALLEL_FOR = "parallel for"
     PARALLEL_FOR_SIMD = "parallel for simd"
     SIMD = "simd"
+    # offload to an accelerator (autopar.candidates.offload): the loop's iterations over the device's
+    # teams and threads, its data moved by the plan's map clauses
+    TARGET = "target teams distribute parallel for"
 
 
 class Reduction(BaseModel):
     op: ReductionOp
     variables: list[str]
+
+
+class MapClause(BaseModel):
+    """`map(kind: items)`: the data an offloaded loop reads (`to`) or writes (`tofrom`: the elements
+    it does not write come back unchanged). Items are array sections the analysis derives."""
+
+    kind: Literal["to", "tofrom"]
+    items: list[str]
+
+
+def render_maps(maps: Optional[list[MapClause]]) -> list[str]:
+    return [f"map({m.kind}: {', '.join(m.items)})" for m in maps or []]
 
 
 class Plan(BaseModel):
@@ -69,6 +94,12 @@ class Plan(BaseModel):
     # threads), the inner loop (that stage's butterflies) can still run in parallel. Legal on its own,
     # validated like any plan; it has no fallback of its own
     fallback: Optional["Plan"] = None
+    # with Directive.TARGET: the data the loop moves to and from the device (derived by the analysis),
+    # and the condition under which those sections cover what it touches (positive strides of a
+    # flattened subscript), rendered `if(target: ...)`: when it fails the loop runs on the host,
+    # where no data moves
+    maps: list[MapClause] = Field(default_factory=list)
+    offload_condition: Optional[str] = None
 
     def unconditional(self) -> "Plan":
         """The plan without its runtime conditions (alias check, work threshold, start-up gate)."""

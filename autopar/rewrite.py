@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 from pydantic import BaseModel, Field
 
 from autopar.ir import Loop, TranslationUnit
-from autopar.plan import TEAM_GATE, Decision, Plan, Proof, Schedule
+from autopar.plan import TEAM_GATE, render_maps, Decision, Plan, Proof, Schedule
 from autopar import specialize, thread_copies
 from autopar.shared_regions import SharedRegion
 
@@ -32,6 +32,9 @@ def render_pragma(plan: Plan) -> str:
             parts.append(f"{clause}({', '.join(names)})")
     for reduction in plan.reductions:
         parts.append(f"reduction({reduction.op.value}: {', '.join(reduction.variables)})")
+    parts += render_maps(plan.maps)
+    if plan.offload_condition:
+        parts.append(f"if(target: {plan.offload_condition})")
     if plan.schedule is not None:
         chunk = f", {plan.chunk}" if plan.chunk else ""
         parts.append(f"schedule({plan.schedule.value}{chunk})")

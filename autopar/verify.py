@@ -369,9 +369,15 @@ def rewrite_with_plans(path: str, compile_args: Sequence[str] = (), reasoner=Non
 
 
 def without_threshold(plan):
-    """The plan without its work threshold: the parallel path runs even on a small test input. (Its
-    fallback's path then runs only where the plan's runtime check fails; the fallback is a candidate
-    of its own, which the catalogue and the tuner race-check alone.)"""
+    """The plan as a race check builds it: without its work threshold, so that the parallel path runs
+    even on a small test input. (Its fallback's path then runs only where the plan's runtime check
+    fails; the fallback is a candidate of its own, which the catalogue and the tuner race-check
+    alone.) An offload plan is checked as the host's `parallel for` it is without a device:
+    ThreadSanitizer cannot run a target region."""
+    from autopar.plan import Directive
+
+    if plan.directive == Directive.TARGET:
+        plan = plan.model_copy(update={"directive": Directive.PARALLEL_FOR, "maps": [], "offload_condition": None})
     if plan.fallback is not None:
         plan = plan.model_copy(update={"fallback": without_threshold(plan.fallback)})
     return plan.model_copy(update={"threshold_check": None, "startup_work": None}) if plan.threshold_check else plan

@@ -167,7 +167,8 @@ void f(double *restrict a, const double *restrict b, int n) {
 }
 """)
     directives = {c.plan.directive for c in nest.candidates}
-    assert directives == {Directive.PARALLEL_FOR, Directive.PARALLEL_FOR_SIMD, Directive.SIMD}
+    # (and an offload plan: the loop's data is two sections, `a[0:n]` and `b[0:n]`)
+    assert directives == {Directive.PARALLEL_FOR, Directive.PARALLEL_FOR_SIMD, Directive.SIMD, Directive.TARGET}
     assert default_plan(nest).directive == Directive.PARALLEL_FOR
 
 

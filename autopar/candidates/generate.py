@@ -9,9 +9,11 @@ from autopar import machine
 from autopar import reasons as R
 from autopar.candidates.cost import dynamic_chunk, entries, estimate, irregular, work, work_threshold
 from autopar.candidates.legality import Legality, NestContext, bound_names, loop_calls, structural_blockers
+from autopar.candidates.offload import offload_plan
 from autopar.deps import ISL_LOCK, descendants, runs_at_least_once
 from autopar.ir import CallEffect, Loop, ReductionOp, TranslationUnit
-from autopar.plan import Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule
+from autopar.plan import (Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule,
+                          render_maps, target_gpu)
 from autopar.scalars import ScalarClasses
 from autopar.specialize import constant_parameters
 
@@ -92,7 +94,10 @@ def _summary(tu: TranslationUnit, plan: Plan) -> str:
         parts.append(f"reduction {r.op.value} on {', '.join(r.variables)}")
     for l in plan.locations:
         parts.append(f"location reduction {'min' if l.comparison == '<' else 'max'} on {l.value} at {l.index}")
-    parts.append(f"schedule {plan.schedule.value if plan.schedule else 'static'}")
+    if plan.directive == Directive.TARGET:
+        parts.append("offloaded, " + " ".join(render_maps(plan.maps)))
+    else:
+        parts.append(f"schedule {plan.schedule.value if plan.schedule else 'static'}")
     if plan.alias_check:
         parts.append("runtime alias check")
     if plan.threshold_check:
@@ -222,6 +227,25 @@ def _with_fallbacks(tu: TranslationUnit, candidates: list[Candidate], serial: fl
     return out
 
 
+def _offload_candidates(ctx: NestContext, candidates: list[Candidate], verdicts: list[LoopVerdict]) -> list[Candidate]:
+    """The offload plan of the nest's own loop (collapsed as far as its plain plans go), when it has
+    one (autopar.candidates.offload). Only the region's outermost loop: a kernel launch per
+    iteration of a loop around it would cost more than any device gains."""
+    tu, loop = ctx.tu, ctx.root
+    plain = [c.plan for c in candidates if c.plan.loop_id == loop.id and c.plan.directive == Directive.PARALLEL_FOR
+             and c.plan.fallback is None and c.plan.schedule is None]
+    if not plain:
+        return []
+    widest = max(plain, key=lambda p: p.collapse)  # a device wants every iteration it can get
+    plan = offload_plan(ctx, loop, widest.model_copy(update={"threshold_check": None, "startup_work": None,
+                                                             "specialize": {}}))
+    if plan is None:
+        return []
+    reasons = next((v.reasons for v in verdicts if v.loop_id == loop.id), [])
+    return [Candidate(id=f"c{len(candidates)}", plan=plan, summary=_summary(tu, plan),
+                      estimated_cost=estimate(tu, plan, ctx.root), reasons=list(reasons))]
+
+
 def _work_gated(tu: TranslationUnit, plan: Plan) -> bool:
     """Whether the plan's threshold is a work threshold (a loop over blocks has a count of blocks,
     which says nothing of their work)."""
@@ -264,8 +288,16 @@ def _analyze_nest(tu: TranslationUnit, root: Loop, ctx: NestContext) -> NestAnal
                                         estimated_cost=estimate(tu, plan, root), reasons=list(reasons)))
     serial = work(tu, root)
     candidates += _with_fallbacks(tu, candidates, serial)
+    candidates += _offload_candidates(ctx, candidates, verdicts)
     analysis = NestAnalysis(root_loop_id=root.id, verdicts=verdicts, candidates=candidates)
-    eligible = [c for c in candidates if c.plan.proof != Proof.ASSUMPTION]
+    offloaded = [c for c in candidates if c.plan.directive == Directive.TARGET]
+    if offloaded and target_gpu():
+        best = offloaded[0]  # the outermost loop's
+        analysis.default_candidate_id = best.id
+        analysis.default_reason = f"{best.summary}: --target gpu asks for offload where a nest allows it"
+        return analysis
+    # offload is a candidate, not a default: the machine model has no device figures
+    eligible = [c for c in candidates if c.plan.proof != Proof.ASSUMPTION and c.plan.directive != Directive.TARGET]
     if not eligible:
         analysis.default_reason = "no loop of the nest can run in parallel: " + "; ".join(
             verdicts[0].reasons[:2]) if verdicts and verdicts[0].reasons else "no legal parallel plan"

@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from autopar.candidates.cost import work_threshold
+from autopar.candidates.offload import derived_maps, offload_blockers
 from autopar.candidates.legality import (NestContext, bound_memory_written, bound_names, call_blockers,
                                          edge_objects, privatised_globals_seen_by_calls, privatizable,
                                          reduced_arrays, scalar_classes, strided_windows, structural_blockers,
                                          with_strided_conditions, written_first)
 from autopar.deps import ISL_LOCK, Analysis, descendants, overlap_check, runs_at_least_once
 from autopar.ir import Loop, TranslationUnit
-from autopar.plan import Directive, NestAnalysis, Plan, Proof, Schedule
+from autopar.plan import Directive, NestAnalysis, Plan, Proof, Schedule, render_maps
 from autopar.scalars import ScalarClasses
 from autopar.specialize import constant_parameters
 
@@ -123,6 +124,17 @@ def _directive_problems(check: _Check) -> list[str]:
     if plan.directive == Directive.PARALLEL_FOR_SIMD and plan.reductions:
         problems.append("parallel for simd with a reduction is miscompiled by clang 14 at -O1: use "
                         "parallel for, or simd alone")
+    if plan.directive == Directive.TARGET:
+        problems += offload_blockers(check.ctx, loop, plan)
+        derived = derived_maps(check.ctx, loop, plan)
+        if derived is None:
+            problems.append("the loop touches an object with no known extent: no map clause can move it")
+        elif (plan.maps, plan.offload_condition) != derived:
+            problems.append("the map clauses are not those the analysis derives: "
+                            + " ".join(render_maps(derived[0]))
+                            + (f" if(target: {derived[1]})" if derived[1] else ""))
+    elif plan.maps or plan.offload_condition:
+        problems.append("map clauses belong to an offloaded plan only")
     if plan.directive != Directive.PARALLEL_FOR and plan.if_condition:
         # an if() may not reach the simd part (OpenMP 4.5 applies it to `parallel` only)
         problems.append(f"{plan.directive.value} plans cannot carry an if() condition")

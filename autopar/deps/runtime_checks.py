@@ -24,6 +24,47 @@ def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str, list[str]]]:
         return *whole, []
     if not obj.accesses or (obj.kind == "member" and not obj.indexed_path):
         return None
+    offsets = _touched_offsets(obj)
+    if offsets is None:
+        return None
+    if offsets == "whole":
+        return *whole, []
+    path = obj.path
+    low, high, conditions, corner_low, corner_high = offsets
+    if corner_low:
+        first = "".join(f"[{c}]" for c in corner_low)
+        last = "".join(f"[{c}]" for c in corner_high)
+        return f"(const char *)&{path}{first}", f"(const char *)(&{path}{last} + 1)", conditions
+    lo_text, hi_text = render_poly(low), render_poly(high)
+    return f"(const char *)({_offset(path, lo_text)})", f"(const char *)({_offset(path, hi_text)})", conditions
+
+
+def element_section(obj: ObjectModel) -> Optional[tuple[str, list[str]]]:
+    """The elements a loop touches through a pointer, as an OpenMP array section `p[first:count]`
+    valid where the pragma is, with the conditions it needs (positive strides of a flattened
+    subscript), or None: unknown, or the pointer indexes rows of a declared length (a box, not one
+    range)."""
+    if obj.kind != "pointer" or not obj.accesses:
+        return None
+    offsets = _touched_offsets(obj)
+    if offsets is None or offsets == "whole":
+        return None
+    low, high, conditions, corner_low, _ = offsets
+    if corner_low:
+        return None
+    count = dict(high)
+    for mono, coeff in low.items():
+        count[mono] = count.get(mono, 0) - coeff
+    count = {m: c for m, c in count.items() if c} or {(): 0}
+    # (the hull of what a non-empty iteration space touches: the caller makes sure it is one)
+    return f"{obj.path}[{render_poly(low)}:{render_poly(count)}]", list(conditions)
+
+
+def _touched_offsets(obj: ObjectModel):
+    """The lowest and one-past-highest element offsets the loop touches in `obj` as polynomials, with
+    the conditions they need and, for true multi-dimensional subscripts, the bounding box's corners
+    instead ((low, high, conditions, corner_low, corner_high)); "whole" for a member used whole;
+    None when unknown."""
     conditions: list[str] = []
     if all(m.affine for m in obj.accesses):
         dims_of = {id(m): m.dims for m in obj.accesses}
@@ -39,7 +80,7 @@ def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str, list[str]]]:
         return None
     ndims = len(dims_of[id(obj.accesses[0])])
     if ndims == 0:  # a member used whole (`p->count`): the object itself
-        return *whole, conditions
+        return "whole"
     # true multi-dimensional subscripts (rows of a declared length): the bounding box's corners
     # `&a[lo0][lo1]` and `&a[hi0][hi1] + 1` bound the bytes touched, in the array's own layout
     corners = ndims > 1 and all(s == () for s in strides)
@@ -70,14 +111,10 @@ def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str, list[str]]]:
             for mono, coeff in poly.items():
                 mono = tuple(sorted(mono + strides[d]))
                 target[mono] = target.get(mono, 0) + coeff
-    path = obj.path
     if corners:
-        first = "".join(f"[{c}]" for c in corner_low)
-        last = "".join(f"[{c}]" for c in corner_high)
-        return f"(const char *)&{path}{first}", f"(const char *)(&{path}{last} + 1)", conditions
+        return low, high, conditions, corner_low, corner_high
     high[()] = high.get((), 0) + 1
-    lo_text, hi_text = render_poly(low), render_poly(high)
-    return f"(const char *)({_offset(path, lo_text)})", f"(const char *)({_offset(path, hi_text)})", conditions
+    return low, high, conditions, [], []
 
 
 def _poly_mul(a: dict[tuple[str, ...], int], b: dict[tuple[str, ...], int]) -> dict[tuple[str, ...], int]:

@@ -25,7 +25,7 @@ sys.path.insert(0, str(HERE.parent.parent))
 
 from autopar.ir import TranslationUnit  # noqa: E402
 from autopar.pipeline import FileAnalysis, analyze_file  # noqa: E402
-from autopar.plan import Decision, Plan  # noqa: E402
+from autopar.plan import Decision, Directive, Plan  # noqa: E402
 from autopar.rewrite import apply_edits, plan_rewrite, render_pragma  # noqa: E402
 from autopar.verify import without_threshold  # noqa: E402
 
@@ -201,11 +201,14 @@ def compile_and_compare(result: FileResult, variants: dict[str, list[Plan] | str
 
 def variants_of(fa: FileAnalysis) -> dict[str, list[Plan]]:
     """'default': the analyzer's choices; 'alt1'..'alt3': other candidates of each nest, so that
-    collapse, schedules, thresholds and simd are compiled and race-checked too."""
+    collapse, schedules, thresholds and simd are compiled and race-checked too. (Not the offload
+    plans: ThreadSanitizer cannot run a target region; tests/test_offload.py builds them for a host
+    device with memory of its own.)"""
     default = [d.plan for d in fa.decisions if d.plan is not None]
     alt1, alt2, alt3 = [], [], []
     for nest in fa.nests:
-        others = [c for c in nest.candidates if c.id != nest.default_candidate_id]
+        others = [c for c in nest.candidates if c.id != nest.default_candidate_id
+                  and c.plan.directive != Directive.TARGET]
         if others:
             alt1.append(others[-1].plan)
             if len(others) > 1:

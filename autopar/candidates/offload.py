@@ -1,0 +1,110 @@
+"""Offload plans: a legal loop's iterations over an accelerator's teams and threads
+(`#pragma omp target teams distribute parallel for`), its data moved by map clauses whose array
+sections come from the ranges the dependence model computes.
+
+A loop qualifies when its plan needs no runtime check and nothing the device cannot run: no
+lastprivate (the device's last iteration is not the host's variable), no per-thread copies, no
+calls but pure math functions, and every object it touches has a known extent: an array declared
+with constant dimensions (mapped whole) or a pointer whose touched elements are one affine range
+(`p[first:count]`; a flattened subscript's range may need its strides positive, which the plan
+then tests in `if(target: ...)`: where the test fails the loop runs on the host, where no data moves).
+Read-only objects go `to` the device; written ones `tofrom` (the elements the
+loop does not write come back unchanged). Scalars it reads are firstprivate (OpenMP's default in a
+target region), reduction variables are mapped `tofrom` beside their reduction clause.
+
+Offload is a candidate, not a default: the machine model has no device figures. With
+`--target gpu` ($AUTOPAR_TARGET=gpu) the offload plan of a nest is its default.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from autopar.candidates.cost import trip_text
+from autopar.candidates.legality import NestContext, bound_names, loop_calls
+from autopar.deps import descendants, runs_at_least_once
+from autopar.deps.runtime_checks import element_section
+from autopar.ir import CallEffect, Loop, Storage
+from autopar.plan import Directive, MapClause, Plan, Proof
+
+def offload_plan(ctx: NestContext, loop: Loop, base: Plan) -> Optional[Plan]:
+    """The offload form of `base` (the loop's plain parallel plan), or None when it cannot have one."""
+    if offload_blockers(ctx, loop, base):
+        return None
+    derived = derived_maps(ctx, loop, base)
+    if derived is None:
+        return None
+    maps, condition = derived
+    return base.model_copy(update={"directive": Directive.TARGET, "maps": maps, "offload_condition": condition})
+
+
+def offload_blockers(ctx: NestContext, loop: Loop, plan: Plan) -> list[str]:
+    """Why the loop's plan cannot be offloaded (empty: it can), apart from its data."""
+    out = []
+    legal = ctx.legality(loop)
+    if plan.proof != Proof.STATIC or plan.alias_check or legal.alias_check:
+        out.append("an offloaded loop needs a static proof (no runtime check)")
+    if plan.lastprivate or legal.lastprivate_arrays or legal.private_arrays:
+        out.append("an offloaded loop has no lastprivate and no private arrays")
+    if plan.locations or any("[" in v for r in plan.reductions for v in r.variables):
+        out.append("an offloaded loop has no array or location reductions")
+    if loop.canonical is None or loop.canonical.step_symbol:
+        out.append("an offloaded loop steps by a constant")
+    if plan.specialize or plan.fallback is not None or plan.schedule is not None:
+        out.append("an offloaded loop has no specialized copy, fallback or schedule")
+    for call in loop_calls(ctx.tu, loop):
+        if call.effect != CallEffect.PURE:
+            out.append(f"calls {call.callee}, which the device may not run")
+    return out
+
+
+def derived_maps(ctx: NestContext, loop: Loop, plan: Plan) -> Optional[tuple[list[MapClause], Optional[str]]]:
+    """The map clauses of an offload plan, every object the loop touches, with the condition their
+    sections need (None: none), or None when an object has no known extent (a struct member, a
+    pointer whose range is unknown).
+
+    A section is the hull of the elements a non-empty iteration space touches; where a loop of the
+    nest may run no iteration (`cin == 0`), it could name elements past the object's end. So every
+    loop not proven to run must have a trip count in the region's parameters, tested `> 0`."""
+    an = ctx.analysis(loop)
+    conditions: set[str] = set()
+    nest = [loop, *descendants(ctx.tu, loop)]
+    counters = {l.canonical.induction_variable for l in nest if l.canonical}
+    for l in nest:
+        if runs_at_least_once(ctx.analysis(l).model):
+            continue
+        trip = trip_text(l)
+        if trip is None or bound_names(l) & (counters | an.model.variant):
+            return None
+        conditions.add(f"{trip} > 0")
+    to: list[str] = []
+    tofrom: list[str] = []
+    reduced = {v for r in plan.reductions for v in r.variables}
+    private = set(plan.private) | set(plan.firstprivate)
+    for obj in sorted(an.model.objects.values(), key=lambda o: o.path):
+        written = any(m.access.is_write for m in obj.accesses)
+        if obj.kind == "scalar":
+            if obj.path in reduced:
+                tofrom.append(obj.path)
+                continue
+            if written and obj.path not in private and obj.base.storage != Storage.LOCAL:
+                return None  # a global written in the loop: not a clause the analysis derives
+            continue  # read-only: firstprivate in a target region
+        if obj.kind == "array":
+            dims = obj.base.array_dims
+            if obj.base.storage not in (Storage.GLOBAL, Storage.STATIC_LOCAL, Storage.LOCAL) or \
+                    not dims or any(d is None for d in dims):
+                return None
+            section = obj.path
+        elif obj.kind == "pointer":
+            found = element_section(obj)
+            if found is None:
+                return None
+            section, needs = found
+            conditions.update(needs)
+        else:
+            return None
+        (tofrom if written else to).append(section)
+    tofrom += sorted(reduced - set(tofrom))  # the reduction's result comes back to the host variable
+    maps = [MapClause(kind=kind, items=items) for kind, items in (("to", to), ("tofrom", tofrom)) if items]
+    return maps, " && ".join(sorted(conditions)) or None
