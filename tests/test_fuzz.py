@@ -126,3 +126,35 @@ def test_the_loop_generator_makes_a_program_for_every_seed():
 
     for seed in range(1, 1501):
         assert f"seed {seed} " in loopgen.generate(seed).source
+
+
+OFFLOADED = """#include <stdio.h>
+#include <stdlib.h>
+static void scale(double *restrict a, const double *restrict b, int n) {
+    for (int i = 0; i < n; i++) a[i] = b[i] * 2.0 + i;
+}
+int main(void) {
+    int n = 100; double *a = malloc(sizeof(double) * n), *b = malloc(sizeof(double) * n);
+    for (int i = 0; i < n; i++) b[i] = i % 7;
+    scale(a, b, n);
+    double s = 0; for (int i = 0; i < n; i++) s += a[i] * (i % 3);
+    printf("%.6f\\n", s);
+    return 0;
+}
+"""
+
+
+def test_the_offload_rewrite_is_checked_and_a_short_map_is_caught(tmp_path):
+    from autopar.fuzz.check import Checker, Outcome, _check_offload, _host_device
+
+    checker = Checker(str(tmp_path), races=False)
+    outcome = checker.check(OFFLOADED, "scale")
+    assert outcome.kind == "ok" and outcome.offloaded >= 1
+    if not _host_device(checker):
+        pytest.skip("this clang has no libomptarget host device")
+    cut = checker.offload_text.replace("map(to: b[0:n])", "map(to: b[0:n / 2])")
+    assert cut != checker.offload_text
+    reference = checker.build_gcc(OFFLOADED, "reference", openmp=False)
+    bad = Outcome(kind="ok")
+    _check_offload(checker, cut, "cut", bad, checker.run(reference.executable, 1))
+    assert [(p.kind, p.build) for p in bad.problems] == [("mismatch", "offload-host-device")]

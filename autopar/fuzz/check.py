@@ -4,6 +4,10 @@
 - `autopar-cc` (AUTOPAR_CC=gcc, AUTOPAR_CACHE=0, AUTOPAR_REPORT): its warning line tells a fallback
   (the rewrite did not compile) from an analysis failure; run with OMP_NUM_THREADS=1 and 4, stdout
   and exit status must equal the reference's exactly;
+- the rewrite with `--target gpu` (offload plans, autopar.candidates.offload), where it has any: built
+  by clang for libomptarget's host device (`-fopenmp-targets=x86_64-pc-linux-gnu`, memory of its own,
+  so a missing or short map clause shows) and run with OMP_TARGET_OFFLOAD=MANDATORY, and by gcc
+  (host fallback); both outputs must equal the reference's;
 - the rewrite as `autopar rewrite` makes it (autopar.transform, in a forked child), without its work
   thresholds (clauses or versioned loops: so that the small inputs run the parallel code, as
   `autopar verify` does it), built with gcc -fopenmp and run with 4
@@ -65,6 +69,7 @@ class Outcome:
     files: dict[str, str] = field(default_factory=dict)
     rewrite: Optional[str] = None  # the rewrite of `autopar rewrite`
     rewrite_forced: Optional[str] = None  # the same without work thresholds, when it differs
+    offloaded: int = 0  # target regions of the `--target gpu` rewrite
     reference_stdout: str = ""
     rejected_by_gcc: list[int] = field(default_factory=list)  # rewrite lines of pragmas gcc refused
     versioned: int = 0  # loops and regions of the rewrite with a serial copy
@@ -169,13 +174,16 @@ class Checker:
     def rewrite(self, source: str) -> tuple[Optional[str], Optional[str], str]:
         """`source` as `autopar rewrite` writes it, and the same without work thresholds (verify's
         race-check source: small inputs take the parallel paths), from one analysis in a forked child:
-        (text or None, text without thresholds or None, why there is none)."""
+        (text or None, text without thresholds or None, why there is none). The `--target gpu`
+        rewrite, when it has target regions, is kept for `_offload`."""
         from autopar.cc import WrapperError, _isolated
 
+        self.offload_text = None
         try:
             result = _isolated(_rewrites, source, list(self.cflags), timeout=ANALYSIS_TIMEOUT_S)
         except WrapperError as error:
             return None, None, str(error)
+        self.offload_text = result.get("offload")
         return result["text"], result["forced"], result["error"] or ""
 
     def compilable(self, text: str, name: str) -> tuple[str, list[int], Optional[verify.CompileResult]]:
@@ -234,6 +242,8 @@ class Checker:
 
         self._autopar_cc(source, name, outcome, expected)
         self._rewrites(source, name, outcome, expected, rewrite)
+        if rewrite is None and getattr(self, "offload_text", None):
+            self._offload(self.offload_text, name, outcome, expected)
         kinds = [p.kind for p in outcome.problems]
         outcome.kind = next((k for k in CLASSES if k in kinds), OK)
         return outcome
@@ -291,6 +301,9 @@ class Checker:
             return False
         return True
 
+    def _offload(self, text: str, name: str, outcome: Outcome, expected: verify.RunResult) -> None:
+        _check_offload(self, text, name, outcome, expected)
+
     def _rewrites(self, source: str, name: str, outcome: Outcome, expected: verify.RunResult,
                   given: Optional[str]) -> None:
         text, forced, stderr = (given, None, "") if given is not None else self.rewrite(source)
@@ -335,6 +348,46 @@ class Checker:
                 outcome.files["tsan.build-error"] = check.error
 
 
+OFFLOAD_FLAGS = ["-fopenmp", "-fopenmp-targets=x86_64-pc-linux-gnu"]
+
+
+def _offload_build(checker: "Checker", text: str, name: str, compiler: str) -> verify.CompileResult:
+    source = checker.path(name + ".c")
+    Path(source).write_text(text)
+    flags = [*REFERENCE_FLAGS, *checker.cflags, *(OFFLOAD_FLAGS if compiler == "clang" else ["-fopenmp"])]
+    return verify.compile_source(source, checker.path(name), compiler, flags, openmp=False, link_flags=[])
+
+
+_HOST_DEVICE: dict[str, bool] = {}
+
+
+def _host_device(checker: "Checker") -> bool:
+    """Whether clang builds and runs a target region on libomptarget's host device (once per process)."""
+    if "ok" not in _HOST_DEVICE:
+        probe = "int main(void) { int x = 0;\n#pragma omp target map(tofrom: x)\nx = 1;\nreturn !x; }\n"
+        built = _offload_build(checker, probe, "host-device-probe", "clang")
+        _HOST_DEVICE["ok"] = built.ok and checker.run(built.executable, 1, extra_env={
+            "OMP_TARGET_OFFLOAD": "MANDATORY"}).returncode == 0
+    return _HOST_DEVICE["ok"]
+
+
+def _check_offload(checker: "Checker", text: str, name: str, outcome: Outcome, expected: verify.RunResult) -> None:
+    """The `--target gpu` rewrite on libomptarget's host device (clang) and on the host (gcc)."""
+    outcome.offloaded = text.count("#pragma omp target")
+    outcome.files[name + ".offload.c"] = text
+    for compiler, build, env in (("clang", "offload-host-device", {"OMP_TARGET_OFFLOAD": "MANDATORY"}),
+                                 ("gcc", "offload-gcc", {"OMP_TARGET_OFFLOAD": "DISABLED"})):
+        if compiler == "clang" and not _host_device(checker):
+            continue  # this clang has no libomptarget host device: the gcc build still runs
+        built = _offload_build(checker, text, f"{name}.{build}", compiler)
+        if not built.ok:
+            outcome.problems.append(Problem("fallback-did-not-compile", f"{compiler}: " + built.stderr.strip()[:500],
+                                            build))
+            continue
+        checker._compare(checker.run(built.executable, RACE_THREADS, extra_env=env), expected, outcome, build,
+                         RACE_THREADS)
+
+
 def classify_warnings(stderr: str) -> list[Problem]:
     """The problems that autopar-cc's warning lines report (see autopar/cc.py)."""
     problems = []
@@ -370,5 +423,9 @@ def _rewrites(path: str, flags: list[str]) -> dict:
     if made.error:
         return {"text": None, "forced": None, "error": made.error}
     forced = made.race_check_source
+    os.environ["AUTOPAR_TARGET"] = "gpu"  # (a forked child: the variable ends with it)
+    offload = verify.rewrite_with_plans(path, flags, whole_program=True)
+    offload_text = offload.source.decode("utf-8", "surrogateescape") if not offload.error else None
     return {"text": made.source.decode("utf-8", "surrogateescape"), "error": None,
-            "forced": forced.decode("utf-8", "surrogateescape") if forced is not None else None}
+            "forced": forced.decode("utf-8", "surrogateescape") if forced is not None else None,
+            "offload": offload_text if offload_text and "#pragma omp target" in offload_text else None}
