@@ -36,7 +36,7 @@ POLLY_FLAGS = ["-mllvm", "-polly", "-mllvm", "-polly-parallel",
                "-mllvm", "-polly-pattern-matching-based-opts=false"]
 BASE_CONFIGS = ["serial", "gcc-autopar", "polly", "reference", "autopar"]
 # asked for by name (or by a suite's default_configs): the source restructured by `rewrite --optimize`
-OPTIONAL_CONFIGS = ["autopar-optimize"]
+OPTIONAL_CONFIGS = ["autopar-optimize", "autopar-gpu"]
 SIZES = ("tiny", "small", "medium", "large")  # tiny: only the kernels that define it
 
 # tool-failed: autopar's own analysis or rewrite crashed on the kernel (a bug, never hidden)
@@ -142,6 +142,24 @@ def load_suite(path: Path = SUITE_FILE) -> Suite:
     return Suite(compiler_flags=[*data.get("compiler_flags", ["-O3"]), *dict.fromkeys(includes)],
                  link_flags=data.get("link_flags", ["-lm"]), kernels=kernels,
                  default_configs=data.get("default_configs"))
+
+
+def offload_device_unavailable(workdir: str) -> Optional[str]:
+    """None when a program built with `gcc -fopenmp` sees an offload device here, else why not:
+    without one, `autopar-gpu` (the `--target gpu` plans) is recorded as unavailable, not timed on
+    the host's fallback."""
+    source = Path(workdir) / "device_probe.c"
+    source.write_text('#include <omp.h>\n#include <stdio.h>\nint main(void) { printf("%d\\n", '
+                      'omp_get_num_devices()); return 0; }\n')
+    built = v.compile_source(str(source), str(Path(workdir) / "device_probe"), "gcc", ["-O1"], openmp=True,
+                             link_flags=[])
+    if not built.ok:
+        return "unavailable (no device): the device probe does not build with gcc -fopenmp"
+    run = v.run_program(built.executable, threads=1, timeout=30)
+    devices = run.stdout.strip()
+    if run.returncode != 0 or not devices.isdigit() or int(devices) == 0:
+        return "unavailable (no device): omp_get_num_devices() is 0 for gcc -fopenmp on this machine"
+    return None
 
 
 def polly_unavailable() -> Optional[str]:
@@ -254,6 +272,10 @@ def run_bench(kernels: Optional[Sequence[str]] = None, threads: Sequence[int] = 
     polly_reason = polly_unavailable()
     if polly_reason:
         results.unavailable["polly"] = polly_reason
+    if "autopar-gpu" in configs:
+        device_reason = offload_device_unavailable(str(out / "build"))
+        if device_reason:
+            results.unavailable["autopar-gpu"] = device_reason
     reasoners: dict[str, Callable] = {}
     for config in [c for c in configs if c.startswith("autopar-llm:")]:
         _, model, strategy = config.split(":", 2)
@@ -314,7 +336,7 @@ def _builds(kernel: Kernel, configs: list[str], base_flags: list[str], unavailab
         "reference": _Build(source=kernel.reference, flags=base_flags),
     }
     for config in configs:
-        if config not in ("autopar", "autopar-optimize") and not config.startswith("autopar-llm:"):
+        if config not in ("autopar", "autopar-optimize", "autopar-gpu") and not config.startswith("autopar-llm:"):
             continue
         if config in unavailable:
             builds[config] = _Build(source=None, unavailable=unavailable[config])
@@ -323,6 +345,8 @@ def _builds(kernel: Kernel, configs: list[str], base_flags: list[str], unavailab
         # analyzes such a build as a whole program, and so does the bench
         if config == "autopar-optimize":
             made = v.rewrite_with_plans(kernel.source, [], optimize=True, whole_program=True)
+        elif config == "autopar-gpu":
+            made = _offload_rewrite(kernel.source)
         else:
             made = v.rewrite_with_plans(kernel.source, [], reasoner=reasoners.get(config), whole_program=True)
         if made.error:
@@ -342,6 +366,21 @@ def _builds(kernel: Kernel, configs: list[str], base_flags: list[str], unavailab
     if "polly" in unavailable:
         builds["polly"] = _Build(source=None, unavailable=unavailable["polly"])
     return {c: builds[c] for c in configs}
+
+
+def _offload_rewrite(source: str):
+    """The kernel as `autopar rewrite --whole-program --target gpu` writes it."""
+    from autopar.plan import TARGET_ENV
+
+    saved = os.environ.get(TARGET_ENV)
+    os.environ[TARGET_ENV] = "gpu"
+    try:
+        return v.rewrite_with_plans(source, [], whole_program=True)
+    finally:
+        if saved is None:
+            os.environ.pop(TARGET_ENV, None)
+        else:
+            os.environ[TARGET_ENV] = saved
 
 
 class _Job(BaseModel):
@@ -386,7 +425,9 @@ def _run_size(kernel: Kernel, size: str, builds: dict[str, _Build], results: Ben
             tick(f"{kernel.name} {size}: {job.record.config} T={job.record.threads}", 1 / rounds)
             if job.done:
                 continue
-            run = v.run_program(job.executable, (), job.record.threads, timeout, extra_env=environment)
+            # the offload plans run on the device or fail, never silently on the host
+            device = {"OMP_TARGET_OFFLOAD": "MANDATORY"} if job.record.config == "autopar-gpu" else {}
+            run = v.run_program(job.executable, (), job.record.threads, timeout, extra_env={**environment, **device})
             job.runs.append(run)
             job.spent_s += run.wall_s
             if not run.ok:

@@ -147,6 +147,9 @@ def add_bench(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--omp-wait-policy", choices=["passive", "active", "default"], default="default",
                    help="OMP_WAIT_POLICY of every run (default: the runtime's own; passive is more robust on a "
                         "machine shared with other work)")
+    p.add_argument("--target", choices=["cpu", "gpu"], default="cpu",
+                   help="gpu: also the autopar-gpu configuration (the --target gpu offload plans, run with "
+                        "OMP_TARGET_OFFLOAD=MANDATORY), recorded as unavailable where gcc sees no device")
     p.add_argument("--no-race-check", action="store_true", help="skip the ThreadSanitizer race checks")
     p.add_argument("--no-plots", action="store_true")
     return p
@@ -178,6 +181,8 @@ def run_bench(args: argparse.Namespace, compile_flags: list[str]) -> int:
         if args.repeat < 1 or args.warmup < 0:
             raise bench.BenchError("--repeat must be at least 1 and --warmup not negative")
         configs = bench.split_list(args.configs) or None
+        if getattr(args, "target", "cpu") == "gpu":
+            configs = [*(configs or bench.BASE_CONFIGS), "autopar-gpu"]
         suite_file = bench.SUITE_FILES[getattr(args, "suite", "kernels")]
         suite = bench.load_suite(suite_file)
         count = len(kernels) if kernels else len(suite.kernels)

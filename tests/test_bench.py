@@ -64,6 +64,19 @@ def test_bench_smoke_one_kernel_two_configurations(tmp_path):
     assert "| matmul" in table and "Summary by approach" in table and "Correctness per approach" in table
 
 
+def test_the_gpu_configuration_runs_on_a_device_or_says_there_is_none(tmp_path):
+    results = run_bench(["matmul"], threads=[2], sizes=["small"], out_dir=str(tmp_path), repeat=1, warmup=0,
+                        configs=["autopar-gpu"], race_checks=False)
+    [record] = [r for r in results.records if r.config == "autopar-gpu"]
+    if "autopar-gpu" in results.unavailable:  # this machine: no offload device for gcc
+        assert results.unavailable["autopar-gpu"].startswith("unavailable (no device)")
+        assert record.status == "unavailable"
+    else:  # a device: the offload plans ran on it (OMP_TARGET_OFFLOAD=MANDATORY) and matched serial
+        assert record.status == "ok" and record.output_match is True
+    source = (tmp_path / "sources" / "matmul.autopar-gpu.c")
+    assert not source.exists() or "#pragma omp target teams distribute parallel for" in source.read_text()
+
+
 def test_a_broken_configuration_is_recorded_and_the_run_goes_on(tmp_path):
     kernels = Path(__file__).resolve().parent.parent / "benchmarks" / "kernels"
     (tmp_path / "broken_omp.c").write_text("int main(void) { return undeclared; }\n")
