@@ -24,7 +24,7 @@ from autopar.plan import Decision, Directive
 from autopar.rewrite import apply_edits, plan_rewrite
 
 ROOT = Path(__file__).resolve().parent.parent
-KERNELS = ["matmul", "jacobi", "stencil2d", "conv2d", "attention"]
+KERNELS = ["matmul", "jacobi", "stencil2d", "conv2d", "attention", "heat3d"]
 OFFLOAD_FLAGS = ["-fopenmp", "-fopenmp-targets=x86_64-pc-linux-gnu"]
 
 

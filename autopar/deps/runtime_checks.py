@@ -32,8 +32,8 @@ def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str, list[str]]]:
     path = obj.path
     low, high, conditions, corner_low, corner_high = offsets
     if corner_low:
-        first = "".join(f"[{c}]" for c in corner_low)
-        last = "".join(f"[{c}]" for c in corner_high)
+        first = "".join(f"[{render_poly(c)}]" for c in corner_low)
+        last = "".join(f"[{render_poly(c)}]" for c in corner_high)
         return f"(const char *)&{path}{first}", f"(const char *)(&{path}{last} + 1)", conditions
     lo_text, hi_text = render_poly(low), render_poly(high)
     return f"(const char *)({_offset(path, lo_text)})", f"(const char *)({_offset(path, hi_text)})", conditions
@@ -42,16 +42,17 @@ def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str, list[str]]]:
 def element_section(obj: ObjectModel) -> Optional[tuple[str, list[str]]]:
     """The elements a loop touches through a pointer, as an OpenMP array section `p[first:count]`
     valid where the pragma is, with the conditions it needs (positive strides of a flattened
-    subscript), or None: unknown, or the pointer indexes rows of a declared length (a box, not one
-    range)."""
+    subscript), or None when unknown. A pointer to rows of a declared length (`double A[N][N]` as a
+    parameter) maps whole rows over its first subscript's range: `A[1:n - 2]`."""
     if obj.kind != "pointer" or not obj.accesses:
         return None
     offsets = _touched_offsets(obj)
     if offsets is None or offsets == "whole":
         return None
-    low, high, conditions, corner_low, _ = offsets
-    if corner_low:
-        return None
+    low, high, conditions, corner_low, corner_high = offsets
+    if corner_low:  # rows of a declared length: whole rows of the first subscript's range
+        low, high = corner_low[0], dict(corner_high[0])
+        high[()] = high.get((), 0) + 1
     count = dict(high)
     for mono, coeff in low.items():
         count[mono] = count.get(mono, 0) - coeff
@@ -86,8 +87,8 @@ def _touched_offsets(obj: ObjectModel):
     corners = ndims > 1 and all(s == () for s in strides)
     low: dict[tuple[str, ...], int] = {}
     high: dict[tuple[str, ...], int] = {}
-    corner_low: list[str] = []
-    corner_high: list[str] = []
+    corner_low: list[dict] = []
+    corner_high: list[dict] = []
     for d in range(ndims):
         union = None
         for m in obj.accesses:
@@ -107,7 +108,7 @@ def _touched_offsets(obj: ObjectModel):
             poly = aff_poly(aff)
             if poly is None:
                 return None
-            corner.append(render_poly(poly))
+            corner.append(poly)
             for mono, coeff in poly.items():
                 mono = tuple(sorted(mono + strides[d]))
                 target[mono] = target.get(mono, 0) + coeff
