@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 from pydantic import BaseModel, Field
 
 from autopar.ir import Loop, TranslationUnit
-from autopar.plan import TEAM_GATE, render_maps, Decision, Plan, Proof, Schedule
+from autopar.plan import TEAM_GATE, Decision, Directive, Plan, Proof, Schedule, render_maps
 from autopar import specialize, thread_copies
 from autopar.shared_regions import SharedRegion
 
@@ -142,6 +142,7 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
             condition = f" if({region.condition})" if region.condition else ""
             opened = [_pragma_line(source, outer, opening + condition)]
         result.edits.extend(edit.model_copy(update={"opens_region": True}) for edit in opened)
+    result.edits.extend(_data_region_edits(source, tu, decisions))
     result.edits.extend(_gate_definition(source, at) for at in _gate_definitions_needed(source, gated))
     result.edits.sort(key=lambda edit: edit.offset)
     return result
@@ -299,6 +300,24 @@ def _pragma_line(source: bytes, loop: Loop, pragma: str) -> Edit:
     indentation = source[start:loop.offset].decode("utf-8", "surrogateescape")
     return Edit(offset=start, length=0, text=indentation + pragma + _line_ending(source, start),
                 loop_id=loop.id, line=loop.line, pragma=pragma)
+
+
+def _data_region_edits(source: bytes, tu: TranslationUnit, decisions: list[Decision]) -> list[Edit]:
+    """`#pragma omp target data` above each serial loop around offloaded loops (autopar.data_regions)
+    whose loops can all be edited."""
+    if not any(d.plan is not None and d.plan.directive == Directive.TARGET for d in decisions):
+        return []
+    from autopar.data_regions import data_regions
+
+    edits = []
+    for region in data_regions(tu, decisions):
+        if any(_why_not_editable(source, tu, tu.loop(i)) for i in [region.outer_loop_id, *region.loop_ids]):
+            continue
+        pragma = " ".join(["#pragma omp target data", *render_maps(region.maps),
+                           *([f"if({region.condition})"] if region.condition else [])])
+        edits.append(_pragma_line(source, tu.loop(region.outer_loop_id), pragma).model_copy(
+            update={"opens_region": True}))
+    return edits
 
 
 def _editable_regions(source: bytes, tu: TranslationUnit, decisions: list[Decision]) -> dict[str, SharedRegion]:

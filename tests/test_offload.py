@@ -147,3 +147,37 @@ def test_rewrite_target_gpu_writes_the_offload_plan(tmp_path):
                          capture_output=True, text=True, check=True).stdout
     assert "#pragma omp target teams distribute parallel for collapse(2) map(to: A[0:(long)n * n]" in gpu
     assert "omp target" not in cpu
+
+
+TIME_LOOP = """
+static void steps(int tsteps, int n, double *restrict a, double *restrict b, double *restrict log) {
+    for (int t = 0; t < tsteps; t++) {
+        for (int i = 1; i < n - 1; i++)
+            b[i] = 0.5 * (a[i - 1] + a[i + 1]);
+        for (int i = 1; i < n - 1; i++)
+            a[i] = b[i];
+        HOST
+    }
+}
+"""
+
+
+def test_a_time_loop_of_offloaded_sweeps_keeps_its_data_on_the_device(tmp_path, monkeypatch):
+    """One `target data` region around the time loop when its body is only offloaded loops; none
+    when the host does anything else in it (it would read or write stale host copies)."""
+    monkeypatch.setenv("AUTOPAR_TARGET", "gpu")
+    from autopar.data_regions import data_regions
+
+    for host, expected in (("", 1), ("log[t] = a[1];", 0)):
+        path = tmp_path / f"steps{expected}.c"
+        path.write_text(TIME_LOOP.replace("HOST", host))
+        analysis = analyze_file(str(path))
+        offloaded = [d for d in analysis.decisions if d.plan and d.plan.directive == Directive.TARGET]
+        assert len(offloaded) == 2
+        regions = data_regions(analysis.tu, analysis.decisions)
+        assert len(regions) == expected
+        if regions:
+            assert [m.model_dump() for m in regions[0].maps] == [{"kind": "tofrom", "items": ["a[0:n]", "b[1:n - 2]"]}]
+            assert regions[0].condition == "n - 2 > 0 && tsteps > 0"
+            text = apply_edits(path.read_bytes(), plan_rewrite(path.read_bytes(), analysis.tu, analysis.decisions).edits)
+            assert b"#pragma omp target data map(tofrom: a[0:n], b[1:n - 2]) if(n - 2 > 0 && tsteps > 0)" in text

@@ -188,17 +188,23 @@ def wrap_problem(c: CanonicalForm) -> Optional[str]:
     return f"unsigned loop may wrap: {iv} != {c.upper_text} may pass through 0"
 
 
+COUNT_STEP_LIMIT = 65536  # a larger constant step with a symbolic bound: OpenMP's count may overflow
+
+
 def count_problem(c: CanonicalForm) -> Optional[str]:
     """Why OpenMP's iteration count may not fit the counter's type, or None.
 
     gcc and clang compute `(upper - lower + step - 1) / step` in the counter's own type, and the
     OpenMP spec leaves an overflow there unspecified: `for (short i = 0; i < 30000; i += 10000)`
     runs three times serially and never in parallel, and so does an `int` loop from -2e9 to 2e9.
-    Constant bounds are checked exactly. Symbolic bounds are taken to fit an `int` or wider counter
-    (OpenMP's own requirement: a span past INT_MAX is a loop of more than 2^31 iterations); a counter
-    narrower than `int` (its arithmetic is done in `int`, so the serial loop never overflows) must
-    step by 1 away from a constant bound >= 0 for its count to fit. Variable steps have their own
-    run-time guard (autopar.deps.strided)."""
+    Constant bounds are checked exactly. With symbolic bounds, an `int` or wider counter stepping by 1
+    is taken to fit (a span past INT_MAX is a loop of more than 2^31 iterations); a larger step,
+    up to COUNT_STEP_LIMIT, must start from a constant >= 0 (counting down: end at one), so that the
+    count overflows only for a bound within a step of the type's maximum, which is assumed not to
+    occur (`for (int i = lo; i < hi; i += 100000000)` from -2e9 to 2e9 runs 40 times serially and
+    never in parallel). A counter narrower than `int` (its arithmetic is done in `int`, so the serial
+    loop never overflows) must step by 1 away from a constant bound >= 0. Variable steps have their
+    own run-time guard (autopar.deps.strided)."""
     if c.step_symbol or not c.iv_bits:
         return None
     bits, iv = c.iv_bits, c.induction_variable
@@ -214,13 +220,17 @@ def count_problem(c: CanonicalForm) -> Optional[str]:
             return None
         return (f"OpenMP counts the iterations of {iv} in its {bits}-bit type, and "
                 f"{span} + {step - 1 + int(inclusive)} does not fit")
+    if bits >= 32 and step == 1:
+        return None
+    # counting up from lower >= 0, the count is at most upper (plus step - 1); counting down to a
+    # bound >= 0 (>= 1 for `>=`), at most the first value
+    from_zero = (c.step > 0 and lower is not None and lower >= 0) or \
+        (c.step < 0 and upper is not None and upper >= int(inclusive))
+    if from_zero and (step == 1 or (bits >= 32 and step <= COUNT_STEP_LIMIT)):
+        return None
     if bits >= 32:
-        return None
-    # counting up from lower >= 0, the count is at most upper; counting down to a bound >= 0
-    # (>= 1 for `>=`), at most the first value
-    if step == 1 and ((c.step > 0 and lower is not None and lower >= 0) or
-                      (c.step < 0 and upper is not None and upper >= int(inclusive))):
-        return None
+        return (f"OpenMP counts the iterations of {iv} in its {bits}-bit type, which may overflow: with a "
+                f"symbolic bound, a step of {step} needs a constant start >= 0 and at most {COUNT_STEP_LIMIT}")
     return (f"OpenMP counts the iterations of {iv} in its {bits}-bit type, which may overflow: "
             "it needs a step of 1 from a constant bound >= 0")
 

@@ -1,0 +1,95 @@
+"""One device data region around a serial loop whose body is nothing but offloaded loops.
+
+A time loop around two offloaded sweeps, `for (t...) { target for i..; target for i..; }`, would move
+both arrays to the device and back at every sweep. Written as
+
+    #pragma omp target data map(to: ...) map(tofrom: ...) if(...)
+    for (t = 1; t <= steps; t++) {
+        #pragma omp target teams distribute parallel for ... map(...)   the data is already there:
+        for (i...) ...                                                   its maps move nothing
+        ...
+    }
+
+the arrays move once. The region's sections are those of the serial loop's own analysis (the hull
+of what all its iterations touch, autopar.candidates.offload.derived_maps), never scalars (each
+sweep's reduction result must still come back to the host). It is legal because the host runs
+nothing inside the loop but the loop itself: its body holds only loops, each offloaded; and because
+every sweep then runs on the device: the region's condition is the conjunction of the sweeps'
+`if(target: ...)` conditions and its own, over names nothing in the loop writes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from pydantic import BaseModel, Field
+
+from autopar.ir import Loop, TranslationUnit
+from autopar.plan import Decision, Directive, MapClause, Plan
+
+
+class DataRegion(BaseModel):
+    outer_loop_id: str  # the serial loop: `#pragma omp target data` goes above it
+    loop_ids: list[str] = Field(default_factory=list)  # the offloaded loops inside it
+    maps: list[MapClause] = Field(default_factory=list)
+    condition: Optional[str] = None
+
+
+def data_regions(tu: TranslationUnit, decisions: list[Decision]) -> list[DataRegion]:
+    """The data regions to open, outermost serial loops first; a loop is in at most one."""
+    plans = {d.plan.loop_id: d.plan for d in decisions if d.plan is not None}
+    regions: list[DataRegion] = []
+    taken: set[str] = set()
+    for loop in tu.loops:
+        if loop.id in taken or loop.id in plans or not _holds_only_loops(loop):
+            continue
+        inner = [plans.get(child) for child in loop.children]
+        if not inner or any(p is None or p.directive != Directive.TARGET for p in inner):
+            continue
+        region = _region(tu, loop, inner)
+        if region is not None:
+            regions.append(region)
+            taken.update([loop.id, *(l.id for l in tu.descendants(loop.id))])
+    return regions
+
+
+def _holds_only_loops(loop: Loop) -> bool:
+    """A serial loop the host runs only to start its inner loops: nothing else in its body."""
+    return (loop.canonical is not None and loop.body_only_loops and loop.in_main_file
+            and not (loop.has_break or loop.has_return or loop.has_goto or loop.has_throw
+                     or loop.from_macro or loop.opt_out or loop.existing_pragma or loop.inside_omp_construct))
+
+
+def _region(tu: TranslationUnit, loop: Loop, inner: list[Plan]) -> Optional[DataRegion]:
+    from autopar.candidates.legality import NestContext
+    from autopar.candidates.offload import derived_maps
+    from autopar.deps import ISL_LOCK
+
+    with ISL_LOCK:
+        derived = derived_maps(NestContext(tu, loop), loop, Plan(loop_id=loop.id))
+    if derived is None:
+        return None
+    maps, own = derived
+    # scalars stay with each offloaded loop (a reduction's result comes back after every sweep)
+    arrays = [MapClause(kind=m.kind, items=[i for i in m.items if "[" in i or _is_array(loop, i)]) for m in maps]
+    arrays = [m for m in arrays if m.items]
+    atoms = sorted({atom for c in [own, *(p.offload_condition for p in inner)] if c for atom in c.split(" && ")})
+    condition = " && ".join(atoms) or None  # (each a conjunction of comparisons, autopar.candidates.offload)
+    written = {s.variable.name for s in loop.scalars if s.written or s.declared_in_loop}
+    if loop.canonical is not None:
+        written.add(loop.canonical.induction_variable)
+    if condition and _names(condition) & written:
+        return None  # a sweep's condition could change inside the loop: one might run on the host
+    if not arrays:
+        return None
+    return DataRegion(outer_loop_id=loop.id, loop_ids=[p.loop_id for p in inner], maps=arrays, condition=condition)
+
+
+def _is_array(loop: Loop, name: str) -> bool:
+    """A whole array mapped by name (`map(tofrom: A)`), not a scalar."""
+    return any(a.base.name == name and a.base.array_dims for a in loop.accesses)
+
+
+def _names(text: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z_]\w*", text))
