@@ -129,7 +129,7 @@ def test_offload_is_a_candidate_unless_the_target_is_a_gpu(monkeypatch):
     assert nest.default_candidate_id != offload.id
     assert [m.model_dump() for m in offload.plan.maps] == [
         {"kind": "to", "items": ["A[0:(long)n * n]", "B[0:(long)n * n]"]}, {"kind": "tofrom", "items": ["C[0:(long)n * n]"]}]
-    assert offload.plan.offload_condition == "n > 0"  # an empty space would map sections past the arrays
+    assert offload.plan.offload_condition == "0 < n"  # an empty space would map sections past the arrays
     # a map the analysis did not derive, and a lastprivate, are refused
     short = offload.plan.model_copy(update={"maps": offload.plan.maps[:1]})
     assert any("map clauses" in p for p in validate_plan(tu, nest, short))
@@ -149,8 +149,8 @@ def test_rewrite_target_gpu_writes_the_offload_plan(tmp_path):
     assert "omp target" not in cpu
 
 
-TIME_LOOP = """
-static void steps(int tsteps, int n, double *restrict a, double *restrict b, double *restrict log) {
+TIME_LOOP = """#include <stdlib.h>
+static void steps(int tsteps, int n, double *a, double *b, double *log) {
     for (int t = 0; t < tsteps; t++) {
         for (int i = 1; i < n - 1; i++)
             b[i] = 0.5 * (a[i - 1] + a[i + 1]);
@@ -159,6 +159,12 @@ static void steps(int tsteps, int n, double *restrict a, double *restrict b, dou
         HOST
     }
 }
+int main(int argc, char **argv) {
+    int n = 100 + argc;
+    double *a = calloc(n, sizeof(double)), *b = calloc(n, sizeof(double)), *log = calloc(n, sizeof(double));
+    steps(10, n, a, b, log);
+    return (int)a[1];
+}
 """
 
 
@@ -166,18 +172,81 @@ def test_a_time_loop_of_offloaded_sweeps_keeps_its_data_on_the_device(tmp_path, 
     """One `target data` region around the time loop when its body is only offloaded loops; none
     when the host does anything else in it (it would read or write stale host copies)."""
     monkeypatch.setenv("AUTOPAR_TARGET", "gpu")
+    monkeypatch.setenv("AUTOPAR_WHOLE_PROGRAM", "1")  # the arrays are distinct allocations at the call
     from autopar.data_regions import data_regions
 
     for host, expected in (("", 1), ("log[t] = a[1];", 0)):
         path = tmp_path / f"steps{expected}.c"
         path.write_text(TIME_LOOP.replace("HOST", host))
         analysis = analyze_file(str(path))
-        offloaded = [d for d in analysis.decisions if d.plan and d.plan.directive == Directive.TARGET]
+        offloaded = [d for d in analysis.decisions if d.plan and d.plan.directive == Directive.TARGET
+                     and analysis.tu.loop(d.plan.loop_id).function == "steps"]
         assert len(offloaded) == 2
         regions = data_regions(analysis.tu, analysis.decisions)
         assert len(regions) == expected
         if regions:
             assert [m.model_dump() for m in regions[0].maps] == [{"kind": "tofrom", "items": ["a[0:n]", "b[1:n - 2]"]}]
-            assert regions[0].condition == "n - 2 > 0 && tsteps > 0"
+            assert regions[0].condition == "0 < tsteps && 1 < (n - 1)"
             text = apply_edits(path.read_bytes(), plan_rewrite(path.read_bytes(), analysis.tu, analysis.decisions).edits)
-            assert b"#pragma omp target data map(tofrom: a[0:n], b[1:n - 2]) if(n - 2 > 0 && tsteps > 0)" in text
+            assert b"#pragma omp target data map(tofrom: a[0:n], b[1:n - 2]) if(0 < tsteps && 1 < (n - 1))" in text
+
+
+NOT_OFFLOADED = {
+    # restrict makes the loop legal, not the storage disjoint: called as h(n, a, b, b), q and r map
+    # overlapping sections, which libomptarget refuses
+    "same_buffer.c": """
+void h(int n, double *restrict p, const double *restrict q, const double *restrict r) {
+    for (int i = 0; i < n; i++) p[i] = q[i] + r[i + 1];
+}""",
+    # `v.data()` is no lvalue for a map clause
+    "vector.cpp": """
+#include <vector>
+void twice(std::vector<double> &v) { for (unsigned long i = 0; i < v.size(); i++) v[i] = v[i] * 2; }""",
+    # a namespace's array is no name where the pragma is
+    "namespace.cpp": """
+namespace k { double A[1000]; double B[1000]; }
+void copy() { for (int i = 0; i < 1000; i++) k::B[i] = k::A[i] * 2; }""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_OFFLOADED))
+def test_storage_the_maps_cannot_name_apart_is_not_offloaded(name, tmp_path):
+    path = tmp_path / name
+    path.write_text(NOT_OFFLOADED[name])
+    analysis = analyze_file(str(path))
+    assert analysis.tu is not None and analysis.nests
+    assert not any(c.plan.directive == Directive.TARGET for n in analysis.nests for c in n.candidates)
+    assert any(v.parallelizable for n in analysis.nests for v in n.verdicts)  # still parallel on the host
+
+
+@pytest.mark.skipif(shutil.which("clang") is None, reason="needs clang")
+def test_an_empty_unsigned_loop_runs_on_the_host(tmp_path, monkeypatch):
+    """`for (unsigned i = lo; i < hi; i++)` with lo > hi: a trip count `hi - lo` wraps; the plan tests
+    the loop's own first comparison instead, so nothing is mapped."""
+    if not _host_device_works(tmp_path):
+        pytest.skip("this clang has no host offload device (libomptarget's x86_64 plugin)")
+    path = tmp_path / "empty.c"
+    path.write_text("""#include <stdio.h>
+static void g(double *a, unsigned lo, unsigned hi) {
+    for (unsigned i = lo; i < hi; i++) a[i] = a[i] * 3 + 1;
+}
+int main(void) {
+    double x[100];
+    for (int i = 0; i < 100; i++) x[i] = i;
+    g(x, 50, 10);
+    g(x, 10, 20);
+    printf("%g %g\\n", x[60], x[15]);
+    return 0;
+}
+""")
+    monkeypatch.setenv("AUTOPAR_WHOLE_PROGRAM", "1")
+    analysis = analyze_file(str(path))
+    decisions = [Decision(root_loop_id=n.root_loop_id, plan=c.plan) for n in analysis.nests
+                 for c in n.candidates if c.plan.directive == Directive.TARGET]
+    assert decisions and decisions[0].plan.offload_condition == "(unsigned int)lo < hi"
+    source = path.read_bytes()
+    (tmp_path / "off.c").write_bytes(apply_edits(source, plan_rewrite(source, analysis.tu, decisions).edits))
+    subprocess.run(["clang", "-O1", *OFFLOAD_FLAGS, "-o", str(tmp_path / "off"), str(tmp_path / "off.c")], check=True)
+    out = subprocess.run([str(tmp_path / "off")], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "OMP_TARGET_OFFLOAD": "MANDATORY"})
+    assert out.returncode == 0 and out.stdout.split() == ["60", "46"]

@@ -18,12 +18,12 @@ Offload is a candidate, not a default: the machine model has no device figures. 
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
-from autopar.candidates.cost import trip_text
 from autopar.candidates.legality import NestContext, bound_names, loop_calls
 from autopar.deps import descendants, runs_at_least_once
-from autopar.deps.runtime_checks import element_section
+from autopar.deps.runtime_checks import element_section, named_qualified
 from autopar.ir import CallEffect, Loop, Storage
 from autopar.plan import Directive, MapClause, Plan, Proof
 
@@ -65,7 +65,8 @@ def derived_maps(ctx: NestContext, loop: Loop, plan: Plan) -> Optional[tuple[lis
 
     A section is the hull of the elements a non-empty iteration space touches; where a loop of the
     nest may run no iteration (`cin == 0`), it could name elements past the object's end. So every
-    loop not proven to run must have a trip count in the region's parameters, tested `> 0`."""
+    loop not proven to run must have bounds in the region's parameters: its first test is the
+    condition."""
     an = ctx.analysis(loop)
     conditions: set[str] = set()
     nest = [loop, *descendants(ctx.tu, loop)]
@@ -73,10 +74,14 @@ def derived_maps(ctx: NestContext, loop: Loop, plan: Plan) -> Optional[tuple[lis
     for l in nest:
         if runs_at_least_once(ctx.analysis(l).model):
             continue
-        trip = trip_text(l)
-        if trip is None or bound_names(l) & (counters | an.model.variant):
+        c = l.canonical
+        if c is None or bound_names(l) & (counters | an.model.variant) or \
+                (c.lower is None and not c.lower_each) or (c.upper is None and not c.upper_each):
             return None
-        conditions.add(f"{trip} > 0")
+        # the loop's own first test, in its own types (a trip count `hi - lo` of unsigned bounds
+        # would wrap where the loop runs no iteration)
+        conditions.add(f"{_first_value(c)} {c.comparison.value} {_operand(c.upper_text)}")
+    mapped: list = []
     to: list[str] = []
     tofrom: list[str] = []
     reduced = {v for r in plan.reductions for v in r.variables}
@@ -93,7 +98,7 @@ def derived_maps(ctx: NestContext, loop: Loop, plan: Plan) -> Optional[tuple[lis
         if obj.kind == "array":
             dims = obj.base.array_dims
             if obj.base.storage not in (Storage.GLOBAL, Storage.STATIC_LOCAL, Storage.LOCAL) or \
-                    not dims or any(d is None for d in dims):
+                    not dims or any(d is None for d in dims) or named_qualified(obj):
                 return None
             section = obj.path
         elif obj.kind == "pointer":
@@ -105,6 +110,24 @@ def derived_maps(ctx: NestContext, loop: Loop, plan: Plan) -> Optional[tuple[lis
         else:
             return None
         (tofrom if written else to).append(section)
+        mapped.append(obj)
+    if len(mapped) > 1 and any(o.kind == "pointer" and not o.base.distinct_at_calls for o in mapped):
+        # `restrict` makes the loop legal, not the storage disjoint: q and r of h(a, b, b) map
+        # overlapping sections, which libomptarget refuses (it aborts the program). Only pointers
+        # the call sites prove to be distinct allocations are mapped beside other objects.
+        return None
     tofrom += sorted(reduced - set(tofrom))  # the reduction's result comes back to the host variable
     maps = [MapClause(kind=kind, items=items) for kind, items in (("to", to), ("tofrom", tofrom)) if items]
     return maps, " && ".join(sorted(conditions)) or None
+
+
+def _operand(text: str) -> str:
+    """`text` as an operand of a comparison: parenthesized unless a name or a number."""
+    return text if re.fullmatch(r"[A-Za-z_]\w*|\d+", text.strip()) else f"({text})"
+
+
+def _first_value(c) -> str:
+    """The counter's first value as C: converted to its type unless a number it surely holds."""
+    if re.fullmatch(r"\d+", c.lower_text.strip()) and int(c.lower_text) < 32768:
+        return c.lower_text.strip()
+    return f"({c.iv_type}){_operand(c.lower_text)}"

@@ -3,6 +3,7 @@ pragma is, and the `if(...)` test that two objects that may alias do not overlap
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 import islpy as isl
@@ -11,9 +12,18 @@ from autopar.deps.isl_text import aff_poly, parse_set, render_aff, render_poly, 
 from autopar.deps.model import AccessModel, ObjectModel, ivs_for
 from autopar.ir import Storage
 
+def named_qualified(obj: ObjectModel) -> bool:
+    """Whether the loop names the object qualified (`k::A[i]` of a namespace's array, whose path is
+    `A`): the path alone is then no name where the pragma is."""
+    qualified = re.compile(r"::\s*" + re.escape(obj.path) + r"\b")
+    return any(qualified.search(m.access.text) for m in obj.accesses)
+
+
 def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str, list[str]]]:
     """C expressions for the first byte and one past the last byte the loop touches in `obj`,
     valid where the pragma is (parameters and outer induction variables only), or None."""
+    if obj.kind in ("array", "pointer") and named_qualified(obj):
+        return None
     whole = f"(const char *)&{obj.path}", f"(const char *)(&{obj.path} + 1)"  # the object itself
     if obj.kind == "scalar":
         return *whole, []
@@ -44,7 +54,8 @@ def element_section(obj: ObjectModel) -> Optional[tuple[str, list[str]]]:
     valid where the pragma is, with the conditions it needs (positive strides of a flattened
     subscript), or None when unknown. A pointer to rows of a declared length (`double A[N][N]` as a
     parameter) maps whole rows over its first subscript's range: `A[1:n - 2]`."""
-    if obj.kind != "pointer" or not obj.accesses:
+    # a map clause needs an lvalue: a name (not `v.data()`), unqualified
+    if obj.kind != "pointer" or not re.fullmatch(r"[A-Za-z_]\w*", obj.path) or named_qualified(obj):
         return None
     offsets = _touched_offsets(obj)
     if offsets is None or offsets == "whole":
