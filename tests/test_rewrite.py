@@ -940,3 +940,20 @@ def test_the_gate_is_defined_again_after_a_conditional_whose_end_a_comment_mimic
         built = subprocess.run(["gcc", "-std=c99", "-Wall", "-Werror", "-fopenmp", *flags, "-c", str(out),
                                 "-o", str(tmp_path / "o.o")], capture_output=True, text=True)
         assert built.returncode == 0, built.stderr
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+def test_a_namespace_array_gets_no_runtime_check_that_names_it_unqualified(tmp_path):
+    """`k::A` has the path `A`, no name where the pragma is: `&A + 1` in a check would not compile."""
+    source = tmp_path / "ns.cpp"
+    source.write_text("""namespace k { double A[1000]; }
+void fill(const double *a, int n) {
+    for (int i = 0; i < n; i++) k::A[i] = a[i] * 2;
+}
+""")
+    from autopar.pipeline import analyze_file
+
+    analysis = analyze_file(str(source))
+    data = source.read_bytes()
+    (tmp_path / "out.cpp").write_bytes(apply_edits(data, plan_rewrite(data, analysis.tu, analysis.decisions).edits))
+    subprocess.run(["g++", "-fopenmp", "-c", "-o", str(tmp_path / "out.o"), str(tmp_path / "out.cpp")], check=True)
