@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 10
+VERSION = 11
 
 # (C type, printf conversion, cast for printing, signed, width in bits)
 TYPES = {
@@ -799,9 +799,47 @@ class LoopProgram:
         self.body.append("        }")
         self.scalars += [Scalar(best, vtype if vtype in TYPES else "int"), Scalar(at, "int")]
 
+    def t_device(self) -> None:
+        """Data shapes that test an offload plan's map clauses (the `--target gpu` rewrite runs on a
+        host device with memory of its own): restrict parameters called with parts of one buffer
+        (legal, but their sections overlap: no offload), unsigned bounds that may leave the loop
+        empty (`lo > hi`), rows of a declared length, a window at a run-time offset."""
+        t = self.rng.choice(["int", "long long", "unsigned", "short"])
+        n = self.rng.choice([64, 500, 2000])
+        buf = self.new_array((2 * n + 8,), where="global", ctype=t)
+        name, k = self.fresh("dev"), self.rng.randint(2, 9)
+        shape = self.rng.choice(["same_buffer", "empty_unsigned", "empty_unsigned", "rows", "offset"])
+        if shape == "same_buffer":
+            self.functions.append(
+                f"static void {name}(int n, {t} *restrict p, const {t} *restrict q, const {t} *restrict r)\n"
+                f"{{\n    for (int i = 0; i < n; i++)\n        p[i] = {self.store(t, f'q[i] + r[i + 1] * {k}')};\n}}")
+            self.body.append(f"    {name}({self.size_var(n)}, {buf.name} + {n + 4}, {buf.name}, {buf.name});")
+        elif shape == "empty_unsigned":
+            self.functions.append(
+                f"static void {name}({t} *a, unsigned lo, unsigned hi)\n"
+                f"{{\n    for (unsigned i = lo; i < hi; i++)\n        a[i] = {self.store(t, f'a[i] * {k} + 1')};\n}}")
+            for lo, hi in self.rng.sample([(n, 5), (10, n), (n, n), (0, 2 * n + 8), (n + 3, n - 3)], 2):
+                self.body.append(f"    {name}({buf.name}, {lo}u + (unsigned)zero, {hi}u);")
+        elif shape == "rows":
+            width = self.rng.choice([4, 8, 16])
+            rows = max(3, n // width)
+            src, dst = self.new_array((rows, width), where="global", ctype=t), \
+                self.new_array((rows, width), where="global", ctype=t)
+            self.functions.append(
+                f"static void {name}(int r, {t} (*d)[{width}], const {t} (*s)[{width}])\n"
+                f"{{\n    for (int i = 0; i < r - 1; i++)\n        for (int j = 0; j < {width}; j++)\n"
+                f"            d[i][j] = {self.store(t, f's[i + 1][j] * {k} - s[i][j]')};\n}}")
+            self.body.append(f"    {name}({rows} + zero, {dst.name}, {src.name});")
+        else:
+            self.functions.append(
+                f"static void {name}({t} *restrict d, const {t} *restrict s, int lo, int n)\n"
+                f"{{\n    for (int i = lo; i < n; i++)\n        d[i - lo] = {self.store(t, f's[i] * {k}')};\n}}")
+            lo = self.rng.choice([0, 3, n // 2, n])
+            self.body.append(f"    {name}({buf.name} + {n + 4}, {buf.name}, {lo} + zero, {self.size_var(n)});")
+
     TEMPLATES = {"map": 4, "reduction": 5, "lastprivate": 3, "unsigned": 2, "nest": 3, "row_reduction": 1,
                  "serial": 3, "pointer": 2, "calls": 2, "stride": 1, "sweeps": 2, "window": 2, "histogram": 2,
-                 "argmin": 2, "gather": 2, "swap": 2, "strided": 3}
+                 "argmin": 2, "gather": 2, "swap": 2, "strided": 3, "device": 2}
 
     # ---------------------------------------------------------------------------------- program
 
