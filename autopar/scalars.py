@@ -109,115 +109,162 @@ def classify(loop: Loop, runs_once: bool = False, fp_reductions: str = "allow", 
     With the translation unit, a scalar live after the loop that only a loop directly inside writes
     may be lastprivate (`_written_by_child`).
     """
-    out = ScalarClasses()
-    continues = loop.has_continue  # a `continue` may skip the write on the last iteration
-    # each argmin/argmax scalar in exactly one pair
-    named = [n for l in loop.location_reductions for n in (l.value, l.index)]
-    locations = {n: l for l in loop.location_reductions for n in (l.value, l.index) if named.count(n) == 1}
+    return _Classifier(loop, runs_once, fp_reductions, tu).run()
 
-    def block(name: str, reason: str, code: str = R.OTHER) -> None:
-        out.blockers.append(R.Reason(reason, code))
-        out.roles[name] = f"blocks the loop: {reason}"
 
-    for use in sorted(loop.scalars, key=lambda u: u.variable.name):
+class _Classifier:
+    """One classification: each scalar goes to the first class whose test it passes, in the order of
+    `run` (the loop's own variable, declared inside, an inner loop's variable, address taken, read
+    only, argmin/argmax, reduction, written first), else it carries a value between iterations."""
+
+    def __init__(self, loop: Loop, runs_once: bool, fp_reductions: str, tu):
+        self.loop, self.runs_once, self.fp_reductions, self.tu = loop, runs_once, fp_reductions, tu
+        self.out = ScalarClasses()
+        self.continues = loop.has_continue  # a `continue` may skip the write on the last iteration
+        # each argmin/argmax scalar in exactly one pair
+        named = [n for l in loop.location_reductions for n in (l.value, l.index)]
+        self.locations = {n: l for l in loop.location_reductions for n in (l.value, l.index)
+                          if named.count(n) == 1}
+
+    def run(self) -> ScalarClasses:
+        out = self.out
+        for use in sorted(self.loop.scalars, key=lambda u: u.variable.name):
+            if use.written:
+                out.written.add(use.variable.name)
+            handled = (self._own_variable(use) or self._declared_inside(use) or self._inner_variable(use)
+                       or self._address_taken(use) or self._read_only(use) or self._location(use)
+                       or self._reduction(use) or self._written_first(use))
+            if not handled:
+                name = use.variable.name
+                self._block(name, f"scalar {name} is read before it is written in an iteration and updated "
+                                  f"in the loop: its value flows from one iteration to the next "
+                                  f"(not a reduction form)", R.SCALAR_CARRIED)
+        for use in self.loop.scalars:
+            if use.variable.storage in (Storage.GLOBAL, Storage.STATIC_LOCAL) and \
+                    use.variable.name in out.private + out.lastprivate:
+                out.notes.append(f"{use.variable.name} is a global privatised in the loop")
+        return out
+
+    def _block(self, name: str, reason: str, code: str = R.OTHER) -> None:
+        self.out.blockers.append(R.Reason(reason, code))
+        self.out.roles[name] = f"blocks the loop: {reason}"
+
+    def _own_variable(self, use) -> bool:
+        if use.is_induction_variable_of != self.loop.id:
+            return False
+        name, out = use.variable.name, self.out
+        if not use.declared_in_loop and use.live_after_loop and not self.runs_once:
+            self._block(name, f"loop may run zero times: lastprivate({name}) would not keep the value "
+                              f"the loop variable {name} gets from its initialization", R.ZERO_TRIP)
+        elif not use.declared_in_loop and use.live_after_loop:
+            out.lastprivate.append(name)
+            out.notes.append(f"{name} is the loop variable and is used after the loop: lastprivate")
+            out.roles[name] = "induction variable of this loop, used after it: lastprivate"
+        else:
+            out.no_clause.append(name)
+            out.roles[name] = "induction variable of this loop"
+        return True
+
+    def _declared_inside(self, use) -> bool:
+        if not use.declared_in_loop:
+            return False
         name = use.variable.name
-        if use.written:
-            out.written.add(name)
-        if use.is_induction_variable_of == loop.id:
-            if not use.declared_in_loop and use.live_after_loop and not runs_once:
-                block(name, f"loop may run zero times: lastprivate({name}) would not keep the value "
-                            f"the loop variable {name} gets from its initialization", R.ZERO_TRIP)
-            elif not use.declared_in_loop and use.live_after_loop:
-                out.lastprivate.append(name)
-                out.notes.append(f"{name} is the loop variable and is used after the loop: lastprivate")
-                out.roles[name] = "induction variable of this loop, used after it: lastprivate"
-            else:
-                out.no_clause.append(name)
-                out.roles[name] = "induction variable of this loop"
-            continue
-        if use.declared_in_loop:
-            if use.variable.storage == Storage.STATIC_LOCAL and use.written:
-                # one object for every iteration, not a fresh one: shared and updated
-                block(name, f"static variable {name} is declared in the loop and written: "
-                            "every iteration shares it", R.STATIC_LOCAL)
-            else:
-                out.no_clause.append(name)
-                out.roles[name] = "declared inside the loop: private"
-            continue
-        if use.is_induction_variable_of is not None:
-            if use.live_after_loop and not continues and use.written_before_read and \
-                    _child_always_runs(tu, loop, use.is_induction_variable_of):
-                # the child's header assigns it in every iteration, whatever its trip count: the last
-                # iteration's value is the serial one
-                out.lastprivate.append(name)
-                out.notes.append(f"inner loop variable {name} is used after the loop; the inner loop runs "
-                                 "in every iteration: lastprivate")
-                out.roles[name] = "induction variable of an inner loop, used after the loop: lastprivate"
-            elif use.live_after_loop:
-                block(name, f"inner loop variable {name} is used after the loop", R.INNER_IV_LIVE_OUT)
-            else:
-                out.private.append(name)
-                out.roles[name] = f"induction variable of {use.is_induction_variable_of}: private"
-            continue
+        if use.variable.storage == Storage.STATIC_LOCAL and use.written:
+            # one object for every iteration, not a fresh one: shared and updated
+            self._block(name, f"static variable {name} is declared in the loop and written: "
+                              "every iteration shares it", R.STATIC_LOCAL)
+        else:
+            self.out.no_clause.append(name)
+            self.out.roles[name] = "declared inside the loop: private"
+        return True
+
+    def _inner_variable(self, use) -> bool:
+        if use.is_induction_variable_of is None:
+            return False
+        name, out = use.variable.name, self.out
+        if use.live_after_loop and not self.continues and use.written_before_read and \
+                _child_always_runs(self.tu, self.loop, use.is_induction_variable_of):
+            # the child's header assigns it in every iteration, whatever its trip count: the last
+            # iteration's value is the serial one
+            out.lastprivate.append(name)
+            out.notes.append(f"inner loop variable {name} is used after the loop; the inner loop runs "
+                             "in every iteration: lastprivate")
+            out.roles[name] = "induction variable of an inner loop, used after the loop: lastprivate"
+        elif use.live_after_loop:
+            self._block(name, f"inner loop variable {name} is used after the loop", R.INNER_IV_LIVE_OUT)
+        else:
+            out.private.append(name)
+            out.roles[name] = f"induction variable of {use.is_induction_variable_of}: private"
+        return True
+
+    def _address_taken(self, use) -> bool:
         if use.address_taken:
-            block(name, f"the address of {name} is taken inside the loop", R.ADDRESS_TAKEN)
-            continue
+            self._block(use.variable.name, f"the address of {use.variable.name} is taken inside the loop",
+                        R.ADDRESS_TAKEN)
+        return use.address_taken
+
+    def _read_only(self, use) -> bool:
         if not use.written:
-            out.shared.append(name)
-            out.roles[name] = "read only: shared"
-            continue
-        location = locations.get(name)
-        if location is not None and _arithmetic(use):
-            if location not in out.locations:
-                out.locations.append(location)
-                kind = "minimum" if location.comparison == "<" else "maximum"
-                out.notes.append(R.Reason(f"{location.value} and {location.index} find the {kind} and the iteration "
-                                          f"it comes from: each thread's share, combined with the serial tie-break",
-                                          R.LOCATION_REDUCTION))
-            out.roles[name] = "location reduction (value)" if name == location.value else "location reduction (index)"
-            continue
-        if use.reduction is not None:
-            if not _arithmetic(use):
-                block(name, f"{name} is updated like a reduction but its type {use.variable.type!r} "
-                            "cannot be an OpenMP reduction", R.REDUCTION_TYPE)
-            elif problem := reduction_problem(use, runs_once, fp_reductions):
-                block(name, problem, R.REDUCTION_ORDER)
-            else:
-                out.reductions.setdefault(use.reduction, []).append(name)
-                out.notes.append(f"{name} is a {use.reduction.value} reduction")
-                if _floating(use) and use.reduction in (ReductionOp.ADD, ReductionOp.MUL):
-                    out.notes.append(f"result may differ in rounding: the {use.reduction.value} reduction "
-                                     f"on floating-point {name} adds in another order")
-                out.roles[name] = f"reduction ({use.reduction.value})"
-            continue
-        if use.written_before_read or not use.read:
-            if not use.live_after_loop:
-                out.private.append(name)
-                out.roles[name] = "written before read: private"
-            elif use.written_before_read and not continues and not runs_once and \
-                    (use.always_written or _written_by_child(tu, loop, name)):
-                block(name, f"loop may run zero times: lastprivate({name}) would not keep the value "
-                            f"{name} has before the loop", R.ZERO_TRIP)
-            elif use.written_before_read and not continues and \
-                    (use.always_written or _written_by_child(tu, loop, name)):
-                # written on every path of every iteration: the last iteration's value is the value
-                # the serial loop leaves, which is exactly what lastprivate copies out
-                out.lastprivate.append(name)
-                out.notes.append(f"{name} is written first in every iteration and used after the loop: "
-                                 "lastprivate")
-                out.roles[name] = "written before read, used after the loop: lastprivate"
-            else:
-                block(name, f"scalar {name} is live after the loop and not lastprivate-able "
-                            "(not written on every path of an iteration)", R.SCALAR_LIVE_OUT)
-            continue
-        block(name, f"scalar {name} is read before it is written in an iteration and updated "
-                    f"in the loop: its value flows from one iteration to the next "
-                    f"(not a reduction form)", R.SCALAR_CARRIED)
-    for use in loop.scalars:
-        if use.variable.storage in (Storage.GLOBAL, Storage.STATIC_LOCAL) and \
-                use.variable.name in out.private + out.lastprivate:
-            out.notes.append(f"{use.variable.name} is a global privatised in the loop")
-    return out
+            self.out.shared.append(use.variable.name)
+            self.out.roles[use.variable.name] = "read only: shared"
+        return not use.written
+
+    def _location(self, use) -> bool:
+        name, out = use.variable.name, self.out
+        location = self.locations.get(name)
+        if location is None or not _arithmetic(use):
+            return False
+        if location not in out.locations:
+            out.locations.append(location)
+            kind = "minimum" if location.comparison == "<" else "maximum"
+            out.notes.append(R.Reason(f"{location.value} and {location.index} find the {kind} and the iteration "
+                                      f"it comes from: each thread's share, combined with the serial tie-break",
+                                      R.LOCATION_REDUCTION))
+        out.roles[name] = "location reduction (value)" if name == location.value else "location reduction (index)"
+        return True
+
+    def _reduction(self, use) -> bool:
+        if use.reduction is None:
+            return False
+        name, out = use.variable.name, self.out
+        if not _arithmetic(use):
+            self._block(name, f"{name} is updated like a reduction but its type {use.variable.type!r} "
+                              "cannot be an OpenMP reduction", R.REDUCTION_TYPE)
+        elif problem := reduction_problem(use, self.runs_once, self.fp_reductions):
+            self._block(name, problem, R.REDUCTION_ORDER)
+        else:
+            out.reductions.setdefault(use.reduction, []).append(name)
+            out.notes.append(f"{name} is a {use.reduction.value} reduction")
+            if _floating(use) and use.reduction in (ReductionOp.ADD, ReductionOp.MUL):
+                out.notes.append(f"result may differ in rounding: the {use.reduction.value} reduction "
+                                 f"on floating-point {name} adds in another order")
+            out.roles[name] = f"reduction ({use.reduction.value})"
+        return True
+
+    def _written_first(self, use) -> bool:
+        if not (use.written_before_read or not use.read):
+            return False
+        name, out = use.variable.name, self.out
+        if not use.live_after_loop:
+            out.private.append(name)
+            out.roles[name] = "written before read: private"
+            return True
+        every_path = use.written_before_read and not self.continues and \
+            (use.always_written or _written_by_child(self.tu, self.loop, name))
+        if every_path and not self.runs_once:
+            self._block(name, f"loop may run zero times: lastprivate({name}) would not keep the value "
+                              f"{name} has before the loop", R.ZERO_TRIP)
+        elif every_path:
+            # written on every path of every iteration: the last iteration's value is the value
+            # the serial loop leaves, which is exactly what lastprivate copies out
+            out.lastprivate.append(name)
+            out.notes.append(f"{name} is written first in every iteration and used after the loop: "
+                             "lastprivate")
+            out.roles[name] = "written before read, used after the loop: lastprivate"
+        else:
+            self._block(name, f"scalar {name} is live after the loop and not lastprivate-able "
+                              "(not written on every path of an iteration)", R.SCALAR_LIVE_OUT)
+        return True
 
 
 def _constant_trip(loop: Loop) -> int:

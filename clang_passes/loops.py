@@ -123,6 +123,10 @@ def address_taken_in(function: Function) -> set[tuple]:
     return keys
 
 
+class _NotCanonical(Exception):
+    """Why a loop header is not in OpenMP's canonical form (the message is the reason)."""
+
+
 class LoopFinder:
     def __init__(self, path: str, source: Source, variables: Variables):
         self.path = path
@@ -215,108 +219,22 @@ class LoopFinder:
             loop.canonical = None
 
     def _canonical(self, info: LoopInfo) -> Optional[str]:
+        """Fills `info` and the loop's CanonicalForm when the header is in OpenMP's canonical form,
+        else returns why not."""
+        try:
+            iv_decl, lower_node, declared = self._header_init(info)
+            iv, iv_key = iv_decl.spelling, Variables.key(iv_decl)
+
+            def is_iv(node: Node) -> bool:
+                decl = variable_decl(strip(node))
+                return decl is not None and Variables.key(decl) == iv_key
+
+            comparison, bound, iv_operand = self._header_condition(info, iv, is_iv)
+            step, step_node, step_symbol, inc_expr = self._header_increment(info, iv_decl, comparison, bound, is_iv)
+        except _NotCanonical as why:
+            return str(why)
         text = self.source.text_of
-        # init: `int i = lb` or `i = lb`
-        init = info.init
-        if init is None:
-            return "no induction variable is initialized in the loop header"
-        if init.kind == K.DECL_STMT:
-            decls = [c for c in init.children if c.kind == K.VAR_DECL]
-            if len(decls) != 1:
-                return "the loop header declares more than one variable"
-            decl_node = decls[0]
-            values = expression_children(decl_node)
-            if not values:
-                return f"the induction variable {decl_node.cursor.spelling} has no initial value"
-            iv_decl = decl_node.cursor
-            lower_node = values[-1]
-            declared = True
-            info.header_write_nodes.append(decl_node)
-        else:
-            expr = strip(init)
-            if expr.kind != K.BINARY_OPERATOR or expr.binary_op != "=":
-                return f"the loop header init `{text(init)}` is not `var = value`"
-            lhs, lower_node = expression_children(expr)
-            iv_decl = variable_decl(strip(lhs))
-            if iv_decl is None:
-                return f"the loop header init `{text(init)}` does not assign a variable"
-            declared = False
-            info.header_write_nodes.append(expr)
-        iv = iv_decl.spelling
-        iv_key = Variables.key(iv_decl)
-        if not is_integer_decl(iv_decl):
-            return f"the induction variable {iv} is not an integer ({iv_decl.type.spelling})"
-        if iv_decl.type.get_canonical().kind == TypeKind.BOOL:
-            return f"the induction variable {iv} is a bool (gcc rejects it in an OpenMP loop)"
-
-        def is_iv(node: Node) -> bool:
-            decl = variable_decl(strip(node))
-            return decl is not None and Variables.key(decl) == iv_key
-
-        # condition: `i < ub`, `ub > i`, ...
-        cond = info.cond
-        if cond is None:
-            return "the loop has no condition"
-        cond_expr = strip(cond)
-        op = cond_expr.binary_op if cond_expr.kind == K.BINARY_OPERATOR else ""
-        if op not in _FLIP:
-            return f"the condition `{text(cond)}` is not a comparison <, <=, >, >= or !="
-        left, right = expression_children(cond_expr)
-        if is_iv(left):
-            comparison, bound = op, right
-        elif is_iv(right):
-            comparison, bound = _FLIP[op], left
-        else:
-            return f"the condition `{text(cond)}` does not compare the induction variable {iv}"
-        # increment: i++, ++i, i--, --i, i += c, i -= c, i = i + c, i = c + i, i = i - c
-        inc = info.inc
-        if inc is None:
-            return "the loop has no increment"
-        inc_expr = strip(inc)
-        step: Optional[int] = None
-        step_node: Optional[Node] = None
-        if inc_expr.kind == K.UNARY_OPERATOR and inc_expr.unary_op in INC_DEC:
-            if not is_iv(expression_children(inc_expr)[0]):
-                return f"the increment `{text(inc)}` does not update {iv}"
-            step = 1 if inc_expr.unary_op.endswith("++") else -1
-        elif inc_expr.kind == K.COMPOUND_ASSIGNMENT_OPERATOR and inc_expr.binary_op in ("+=", "-="):
-            target, step_node = expression_children(inc_expr)
-            if not is_iv(target):
-                return f"the increment `{text(inc)}` does not update {iv}"
-            sign = 1 if inc_expr.binary_op == "+=" else -1
-        elif inc_expr.kind == K.BINARY_OPERATOR and inc_expr.binary_op == "=":
-            target, value_node = expression_children(inc_expr)
-            value_expr = strip(value_node)
-            if not is_iv(target) or value_expr.kind != K.BINARY_OPERATOR or value_expr.binary_op not in ("+", "-"):
-                return f"the increment `{text(inc)}` is not `{iv} += step`"
-            a, b = expression_children(value_expr)
-            if is_iv(a):
-                step_node = b
-                sign = 1 if value_expr.binary_op == "+" else -1
-            elif is_iv(b) and value_expr.binary_op == "+":
-                step_node, sign = a, 1
-            else:
-                return f"the increment `{text(inc)}` is not `{iv} += step`"
-        else:
-            return f"the increment `{text(inc)}` is not `{iv}++`, `{iv}--` or `{iv} += step`"
-        step_symbol = None
-        if step_node is not None:
-            value, _ = self.affine.build(step_node, None)
-            step_symbol = self._invariant_step(info, step_node, sign, comparison, iv_decl)
-            if step_symbol is not None:
-                step = 1
-            elif value is None or value.coefficients:
-                return f"the step `{text(step_node)}` is not a constant"
-            else:
-                step = sign * value.constant
-        if step == 0:
-            return "the step is zero"
-        if comparison in ("<", "<=") and step < 0 or comparison in (">", ">=") and step > 0:
-            return f"the step {step:+d} moves {iv} away from the bound `{text(bound)}`"
-        if comparison == "!=" and abs(step) != 1:
-            return f"the condition uses != with a step of {step}"
-        iv_operand = left if is_iv(left) else right
-        info.loop.form_problem = _form_problem(init, cond, iv_operand, inc_expr, is_iv)
+        info.loop.form_problem = _form_problem(info.init, info.cond, iv_operand, inc_expr, is_iv)
         info.header_write_nodes.append(inc_expr)
         info.iv_key = iv_key
         info.iv_decl = iv_decl
@@ -330,6 +248,110 @@ class LoopFinder:
             iv_unsigned=_unsigned(iv_decl.type), iv_bits=_bits(iv_decl.type),
             compare_unsigned=_unsigned(iv_operand.cursor.type), compare_bits=_bits(iv_operand.cursor.type))
         return None
+
+    def _header_init(self, info: LoopInfo):
+        """init: `int i = lb` or `i = lb`: (the variable's declaration, lb, declared in the header)."""
+        text = self.source.text_of
+        init = info.init
+        if init is None:
+            raise _NotCanonical("no induction variable is initialized in the loop header")
+        if init.kind == K.DECL_STMT:
+            decls = [c for c in init.children if c.kind == K.VAR_DECL]
+            if len(decls) != 1:
+                raise _NotCanonical("the loop header declares more than one variable")
+            decl_node = decls[0]
+            values = expression_children(decl_node)
+            if not values:
+                raise _NotCanonical(f"the induction variable {decl_node.cursor.spelling} has no initial value")
+            iv_decl, lower_node, declared = decl_node.cursor, values[-1], True
+            info.header_write_nodes.append(decl_node)
+        else:
+            expr = strip(init)
+            if expr.kind != K.BINARY_OPERATOR or expr.binary_op != "=":
+                raise _NotCanonical(f"the loop header init `{text(init)}` is not `var = value`")
+            lhs, lower_node = expression_children(expr)
+            iv_decl = variable_decl(strip(lhs))
+            if iv_decl is None:
+                raise _NotCanonical(f"the loop header init `{text(init)}` does not assign a variable")
+            declared = False
+            info.header_write_nodes.append(expr)
+        iv = iv_decl.spelling
+        if not is_integer_decl(iv_decl):
+            raise _NotCanonical(f"the induction variable {iv} is not an integer ({iv_decl.type.spelling})")
+        if iv_decl.type.get_canonical().kind == TypeKind.BOOL:
+            raise _NotCanonical(f"the induction variable {iv} is a bool (gcc rejects it in an OpenMP loop)")
+        return iv_decl, lower_node, declared
+
+    def _header_condition(self, info: LoopInfo, iv: str, is_iv):
+        """condition: `i < ub`, `ub > i`, ...: (the comparison with i on the left, ub, i's operand)."""
+        text = self.source.text_of
+        cond = info.cond
+        if cond is None:
+            raise _NotCanonical("the loop has no condition")
+        cond_expr = strip(cond)
+        op = cond_expr.binary_op if cond_expr.kind == K.BINARY_OPERATOR else ""
+        if op not in _FLIP:
+            raise _NotCanonical(f"the condition `{text(cond)}` is not a comparison <, <=, >, >= or !=")
+        left, right = expression_children(cond_expr)
+        if is_iv(left):
+            return op, right, left
+        if is_iv(right):
+            return _FLIP[op], left, right
+        raise _NotCanonical(f"the condition `{text(cond)}` does not compare the induction variable {iv}")
+
+    def _header_increment(self, info: LoopInfo, iv_decl, comparison: str, bound: Node, is_iv):
+        """increment: i++, ++i, i--, --i, i += c, i -= c, i = i + c, i = c + i, i = i - c:
+        (the step, its node, the name of a variable step, the increment's expression)."""
+        text = self.source.text_of
+        iv = iv_decl.spelling
+        inc = info.inc
+        if inc is None:
+            raise _NotCanonical("the loop has no increment")
+        inc_expr = strip(inc)
+        step: Optional[int] = None
+        step_node: Optional[Node] = None
+        sign = 1
+        if inc_expr.kind == K.UNARY_OPERATOR and inc_expr.unary_op in INC_DEC:
+            if not is_iv(expression_children(inc_expr)[0]):
+                raise _NotCanonical(f"the increment `{text(inc)}` does not update {iv}")
+            step = 1 if inc_expr.unary_op.endswith("++") else -1
+        elif inc_expr.kind == K.COMPOUND_ASSIGNMENT_OPERATOR and inc_expr.binary_op in ("+=", "-="):
+            target, step_node = expression_children(inc_expr)
+            if not is_iv(target):
+                raise _NotCanonical(f"the increment `{text(inc)}` does not update {iv}")
+            sign = 1 if inc_expr.binary_op == "+=" else -1
+        elif inc_expr.kind == K.BINARY_OPERATOR and inc_expr.binary_op == "=":
+            target, value_node = expression_children(inc_expr)
+            value_expr = strip(value_node)
+            if not is_iv(target) or value_expr.kind != K.BINARY_OPERATOR or value_expr.binary_op not in ("+", "-"):
+                raise _NotCanonical(f"the increment `{text(inc)}` is not `{iv} += step`")
+            a, b = expression_children(value_expr)
+            if is_iv(a):
+                step_node = b
+                sign = 1 if value_expr.binary_op == "+" else -1
+            elif is_iv(b) and value_expr.binary_op == "+":
+                step_node, sign = a, 1
+            else:
+                raise _NotCanonical(f"the increment `{text(inc)}` is not `{iv} += step`")
+        else:
+            raise _NotCanonical(f"the increment `{text(inc)}` is not `{iv}++`, `{iv}--` or `{iv} += step`")
+        step_symbol = None
+        if step_node is not None:
+            value, _ = self.affine.build(step_node, None)
+            step_symbol = self._invariant_step(info, step_node, sign, comparison, iv_decl)
+            if step_symbol is not None:
+                step = 1
+            elif value is None or value.coefficients:
+                raise _NotCanonical(f"the step `{text(step_node)}` is not a constant")
+            else:
+                step = sign * value.constant
+        if step == 0:
+            raise _NotCanonical("the step is zero")
+        if comparison in ("<", "<=") and step < 0 or comparison in (">", ">=") and step > 0:
+            raise _NotCanonical(f"the step {step:+d} moves {iv} away from the bound `{text(bound)}`")
+        if comparison == "!=" and abs(step) != 1:
+            raise _NotCanonical(f"the condition uses != with a step of {step}")
+        return step, step_node, step_symbol, inc_expr
 
     @staticmethod
     def _invariant_step(info: LoopInfo, step_node: Node, sign: int, comparison: str, iv_decl) -> Optional[str]:
