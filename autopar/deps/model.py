@@ -408,74 +408,13 @@ class LoopModel:
     def _delinearise(self, obj: ObjectModel, tentative: bool = False) -> bool:
         """Split flat subscripts into dims by their strides; True on success. A tentative attempt
         leaves the accesses untouched when it fails."""
-        split: list[Optional[dict[tuple[str, ...], Aff]]] = []
-        strides: set[tuple[str, ...]] = {()}
-        pending: list[tuple[int, tuple[str, ...], int]] = []
-        failure = None
-        for idx, m in enumerate(obj.accesses):
-            ivs = ivs_for("@", m)
-            expr = m.access.subscripts[0].affine
-            parts: dict[tuple[str, ...], Aff] = {}
-            if expr.constant:
-                parts.setdefault((), {})[""] = expr.constant
-            for mono, coeff in expr.coefficients.items():
-                names = mono.split("*")
-                iv_names = [n for n in names if n in ivs]
-                params = tuple(sorted(n for n in names if n not in ivs))
-                if any(p in self.variant for p in params):
-                    failure = R.Reason(f"subscript {m.access.text} uses {', '.join(p for p in params if p in self.variant)}, which the loop changes", R.SUBSCRIPT_VARIANT)
-                    break
-                if len(iv_names) > 1:
-                    failure = R.Reason(f"subscript {m.access.text} multiplies loop variables", R.NOT_AFFINE)
-                    break
-                outer = [n for n in params if n in self.outer_ivs]
-                if not iv_names and len(params) >= 2 and len(outer) == 1:
-                    # an outer induction variable is fixed here but still indexes a row
-                    iv_names, params = outer, tuple(n for n in params if n != outer[0])
-                if iv_names:
-                    strides.add(params)
-                    part = parts.setdefault(params, {})
-                    part[iv_names[0]] = part.get(iv_names[0], 0) + coeff
-                else:
-                    pending.append((idx, params, coeff))
-            if failure:
-                break
-            split.append(parts)
+        found = self._flat_parts(obj)
+        failure = found if isinstance(found, R.Reason) else None
         if failure is None:
-            for idx, params, coeff in pending:
-                if len(params) >= 2 and len(set(params)) == 1:
-                    # n*n (a row index times the row length n): rows of length n, n*n, ...
-                    strides.update(params[:k] for k in range(1, len(params)))
-            for idx, params, coeff in pending:
-                part_key, var = None, None
-                if params in strides:
-                    part_key, var = params, ""
-                elif len(params) == 1:
-                    part_key, var = (), params[0]
-                else:
-                    for p in params:
-                        rest = list(params)
-                        rest.remove(p)
-                        if tuple(rest) in strides:
-                            part_key, var = tuple(rest), p
-                            break
-                if part_key is None:  # a loop-invariant product: one parameter
-                    part_key, var = (), "*".join(params)
-                part = split[idx].setdefault(part_key, {})
-                part[var] = part.get(var, 0) + coeff
-        chain = sorted(strides, key=len)
-        if failure is None:
-            for prev, nxt in zip(chain, chain[1:]):
-                rest = list(nxt)
-                for p in prev:
-                    if p in rest:
-                        rest.remove(p)
-                    else:
-                        rest = []
-                        break
-                if len(nxt) != len(prev) + 1 or len(rest) != 1:
-                    failure = R.Reason(f"cannot delinearise the subscripts of {obj.path}", R.DELINEARISE)
-                    break
+            split, strides, pending = found
+            _place_invariant_terms(split, strides, pending)
+            chain = sorted(strides, key=len)
+            failure = _chain_problem(obj, chain)
         if failure is None:
             for m, parts in zip(obj.accesses, split):
                 ivs = ivs_for("@", m)
@@ -483,22 +422,7 @@ class LoopModel:
                 m.dims, m.strides = dims, list(reversed(chain))
                 m.params |= {param_name(n) for d in dims for n in d if n and n not in ivs}
                 m.params |= {param_name(p) for s in chain for p in s}
-            for m in obj.accesses:
-                # prove 0 <= dim < extra parameter of the next stride, on the domain
-                dims = m.dims
-                for level in range(1, len(chain)):
-                    extra = [p for p in chain[level] if p not in chain[level - 1] or
-                             chain[level].count(p) > chain[level - 1].count(p)][0]
-                    inner = dims[len(chain) - level]
-                    text = set_text([("a", m)], extra=[
-                        f"({render_aff(inner, ivs_for('a', m))} < 0 or "
-                        f"{render_aff(inner, ivs_for('a', m))} >= {param_name(extra)})"])
-                    if not text_is_empty(text):
-                        failure = R.Reason(f"cannot delinearise {m.access.text}: "
-                                           f"{render_c(inner)} may leave [0, {extra})", R.DELINEARISE)
-                        break
-                if failure:
-                    break
+            failure = _dims_out_of_range(obj, chain)
         if failure and tentative:
             for m in obj.accesses:
                 m.dims, m.strides, m.reason = None, [], None
@@ -510,6 +434,102 @@ class LoopModel:
                     m.range_dims, m.range_strides = m.dims, m.strides
                 m.dims, m.strides, m.reason = None, [], failure
         return not failure
+
+    def _flat_parts(self, obj: ObjectModel):
+        """Each access's flat subscript as {stride: {loop variable or "": coefficient}}, the strides
+        seen, and the loop-invariant terms to place (access index, parameters, coefficient); or
+        the reason it cannot be split."""
+        split: list[dict[tuple[str, ...], Aff]] = []
+        strides: set[tuple[str, ...]] = {()}
+        pending: list[tuple[int, tuple[str, ...], int]] = []
+        for idx, m in enumerate(obj.accesses):
+            ivs = ivs_for("@", m)
+            expr = m.access.subscripts[0].affine
+            parts: dict[tuple[str, ...], Aff] = {}
+            if expr.constant:
+                parts.setdefault((), {})[""] = expr.constant
+            for mono, coeff in expr.coefficients.items():
+                names = mono.split("*")
+                iv_names = [n for n in names if n in ivs]
+                params = tuple(sorted(n for n in names if n not in ivs))
+                if any(p in self.variant for p in params):
+                    return R.Reason(f"subscript {m.access.text} uses "
+                                    f"{', '.join(p for p in params if p in self.variant)}, which the loop changes",
+                                    R.SUBSCRIPT_VARIANT)
+                if len(iv_names) > 1:
+                    return R.Reason(f"subscript {m.access.text} multiplies loop variables", R.NOT_AFFINE)
+                outer = [n for n in params if n in self.outer_ivs]
+                if not iv_names and len(params) >= 2 and len(outer) == 1:
+                    # an outer induction variable is fixed here but still indexes a row
+                    iv_names, params = outer, tuple(n for n in params if n != outer[0])
+                if iv_names:
+                    strides.add(params)
+                    part = parts.setdefault(params, {})
+                    part[iv_names[0]] = part.get(iv_names[0], 0) + coeff
+                else:
+                    pending.append((idx, params, coeff))
+            split.append(parts)
+        return split, strides, pending
+
+
+def _place_invariant_terms(split: list[dict], strides: set[tuple[str, ...]],
+                           pending: list[tuple[int, tuple[str, ...], int]]) -> None:
+    """Each loop-invariant term of a flat subscript goes to the stride it multiplies (a row index
+    times the row length), or stays a parameter of the innermost part."""
+    for idx, params, coeff in pending:
+        if len(params) >= 2 and len(set(params)) == 1:
+            # n*n (a row index times the row length n): rows of length n, n*n, ...
+            strides.update(params[:k] for k in range(1, len(params)))
+    for idx, params, coeff in pending:
+        part_key, var = None, None
+        if params in strides:
+            part_key, var = params, ""
+        elif len(params) == 1:
+            part_key, var = (), params[0]
+        else:
+            for p in params:
+                rest = list(params)
+                rest.remove(p)
+                if tuple(rest) in strides:
+                    part_key, var = tuple(rest), p
+                    break
+        if part_key is None:  # a loop-invariant product: one parameter
+            part_key, var = (), "*".join(params)
+        part = split[idx].setdefault(part_key, {})
+        part[var] = part.get(var, 0) + coeff
+
+
+def _chain_problem(obj: ObjectModel, chain: list[tuple[str, ...]]) -> Optional[R.Reason]:
+    """Strides must nest, each the one before times one more parameter (n, n*m, n*m*k)."""
+    for prev, nxt in zip(chain, chain[1:]):
+        rest = list(nxt)
+        for p in prev:
+            if p in rest:
+                rest.remove(p)
+            else:
+                rest = []
+                break
+        if len(nxt) != len(prev) + 1 or len(rest) != 1:
+            return R.Reason(f"cannot delinearise the subscripts of {obj.path}", R.DELINEARISE)
+    return None
+
+
+def _dims_out_of_range(obj: ObjectModel, chain: list[tuple[str, ...]]) -> Optional[R.Reason]:
+    """Proves 0 <= dim < the extra parameter of the next stride on each access's domain, or says
+    which access may leave its row."""
+    for m in obj.accesses:
+        dims = m.dims
+        for level in range(1, len(chain)):
+            extra = [p for p in chain[level] if p not in chain[level - 1] or
+                     chain[level].count(p) > chain[level - 1].count(p)][0]
+            inner = dims[len(chain) - level]
+            text = set_text([("a", m)], extra=[
+                f"({render_aff(inner, ivs_for('a', m))} < 0 or "
+                f"{render_aff(inner, ivs_for('a', m))} >= {param_name(extra)})"])
+            if not text_is_empty(text):
+                return R.Reason(f"cannot delinearise {m.access.text}: "
+                                f"{render_c(inner)} may leave [0, {extra})", R.DELINEARISE)
+    return None
 
 
 def first_reason(obj: ObjectModel) -> str:
