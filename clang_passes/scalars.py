@@ -119,114 +119,155 @@ class _FirstAccess:
         return self._run(node, defined)
 
     def _run(self, node: Node, defined: set[tuple]) -> set[tuple]:
-        kind = node.kind
-        if kind == K.DECL_REF_EXPR:
-            decl = variable_decl(node)
-            if decl is not None and _is_scalar_decl(decl):
-                self._read(Variables.key(decl), defined)
-            return defined
-        if kind == K.VAR_DECL:
-            for child in node.children:
-                defined = self.run(child, defined)
-            if expression_children(node):
-                key = Variables.key(node.cursor)
-                self.written.add(key)
-                defined = defined | {key}
-            return defined
-        if kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR):
-            op = node.binary_op
-            children = expression_children(node)
-            if op in ASSIGN_OPS and len(children) == 2:
-                lhs, rhs = children
-                defined = self.run(rhs, defined)
-                target = strip(lhs)
-                decl = variable_decl(target)
-                if decl is not None:
-                    key = Variables.key(decl)
-                    if op != "=":
-                        self._read(key, defined)
-                    self.written.add(key)
-                    return defined | {key}
-                root = _struct_root(target)
-                if root is not None:  # `s.x = e`: a partial write of s, which does not make s private
-                    defined = self.run(lhs, defined)
-                    self.written.add(root)
-                    return defined
-                return self.run(lhs, defined)
-            if op in ("&&", "||") and len(children) == 2:
-                defined = self.run(children[0], defined)
-                self.run(children[1], set(defined))
-                return defined
-        if kind == K.UNARY_OPERATOR:
-            op = node.unary_op
-            children = expression_children(node)
-            if op in INC_DEC and children:
-                target = strip(children[0])
-                decl = variable_decl(target)
-                if decl is not None:
-                    key = Variables.key(decl)
-                    self._read(key, defined)
-                    self.written.add(key)
-                    return defined | {key}
-                root = _struct_root(target)
-                defined = self.run(children[0], defined)
-                if root is not None:
-                    self.written.add(root)
-                return defined
-            if op == "&" and children:
-                decl = variable_decl(strip(children[0]))
-                if decl is not None:  # the address escapes: count it as a read and a possible write
-                    key = Variables.key(decl)
-                    self._read(key, defined)
-                    self.written.add(key)
-                    return defined
-        if kind == K.CONDITIONAL_OPERATOR:
-            children = node.children
-            if len(children) == 3:
-                defined = self.run(children[0], defined)
-                return self.run(children[1], set(defined)) & self.run(children[2], set(defined))
-        if kind == K.IF_STMT:
-            children = node.children
-            defined = self.run(children[0], defined)
-            then = self.run(children[1], set(defined)) if len(children) > 1 else defined
-            other = self.run(children[2], set(defined)) if len(children) > 2 else defined
-            return then & other
-        if kind in (K.WHILE_STMT, K.SWITCH_STMT):
-            defined = self.run(node.children[0], defined)
-            for child in node.children[1:]:
-                self.run(child, set(defined))
-            return defined
-        if kind in (K.FOR_STMT, K.CXX_FOR_RANGE_STMT):
-            # an inner loop: its init and first condition run, its body and increment may not
-            inner = self.loops.get(id(node))
-            if inner is not None and kind == K.FOR_STMT:
-                for part in (inner.init, inner.cond):
-                    if part is not None:
-                        defined = self.run(part, defined)
-                for part in (inner.body, inner.inc):
-                    if part is not None:
-                        self.run(part, set(defined))
-                return defined
-            children = node.children
-            for child in children[:-1]:
-                defined = self.run(child, defined)
-            if children:
-                self.run(children[-1], set(defined))
-            return defined
-        if kind in (K.CONTINUE_STMT, K.BREAK_STMT, K.RETURN_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT):
-            for child in node.children:
-                defined = self.run(child, defined)
-            if kind not in (K.CONTINUE_STMT, K.BREAK_STMT) or _jump_target(node) is self.loop_node:
-                self.exits.append(set(defined))
-            return defined
-        if kind == K.LAMBDA_EXPR:
-            for n in node.walk():
-                if n is not node and n.kind == K.DECL_REF_EXPR:
-                    self.run(n, defined)
-            return defined
+        """The names defined on every path after `node`, given those before it; reads and writes
+        recorded on the way. A kind with a handler of its own (`_HANDLERS`) is walked by it (None:
+        the plain walk below); any other node, its children in order."""
+        handler = _HANDLERS.get(node.kind)
+        if handler is not None:
+            result = handler(self, node, defined)
+            if result is not None:
+                return result
         for child in node.children:
             defined = self.run(child, defined)
         return defined
+
+    def _reference(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        decl = variable_decl(node)
+        if decl is not None and _is_scalar_decl(decl):
+            self._read(Variables.key(decl), defined)
+        return defined
+
+    def _declaration(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        for child in node.children:
+            defined = self.run(child, defined)
+        if expression_children(node):
+            key = Variables.key(node.cursor)
+            self.written.add(key)
+            defined = defined | {key}
+        return defined
+
+    def _binary(self, node: Node, defined: set[tuple]) -> Optional[set[tuple]]:
+        op = node.binary_op
+        children = expression_children(node)
+        if op in ASSIGN_OPS and len(children) == 2:
+            lhs, rhs = children
+            defined = self.run(rhs, defined)
+            target = strip(lhs)
+            decl = variable_decl(target)
+            if decl is not None:
+                key = Variables.key(decl)
+                if op != "=":
+                    self._read(key, defined)
+                self.written.add(key)
+                return defined | {key}
+            root = _struct_root(target)
+            if root is not None:  # `s.x = e`: a partial write of s, which does not make s private
+                defined = self.run(lhs, defined)
+                self.written.add(root)
+                return defined
+            return self.run(lhs, defined)
+        if op in ("&&", "||") and len(children) == 2:
+            defined = self.run(children[0], defined)
+            self.run(children[1], set(defined))
+            return defined
+        return None
+
+    def _unary(self, node: Node, defined: set[tuple]) -> Optional[set[tuple]]:
+        op = node.unary_op
+        children = expression_children(node)
+        if op in INC_DEC and children:
+            target = strip(children[0])
+            decl = variable_decl(target)
+            if decl is not None:
+                key = Variables.key(decl)
+                self._read(key, defined)
+                self.written.add(key)
+                return defined | {key}
+            root = _struct_root(target)
+            defined = self.run(children[0], defined)
+            if root is not None:
+                self.written.add(root)
+            return defined
+        if op == "&" and children:
+            decl = variable_decl(strip(children[0]))
+            if decl is not None:  # the address escapes: count it as a read and a possible write
+                key = Variables.key(decl)
+                self._read(key, defined)
+                self.written.add(key)
+                return defined
+        return None
+
+    def _conditional(self, node: Node, defined: set[tuple]) -> Optional[set[tuple]]:
+        children = node.children
+        if len(children) != 3:
+            return None
+        defined = self.run(children[0], defined)
+        return self.run(children[1], set(defined)) & self.run(children[2], set(defined))
+
+    def _if(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        children = node.children
+        defined = self.run(children[0], defined)
+        then = self.run(children[1], set(defined)) if len(children) > 1 else defined
+        other = self.run(children[2], set(defined)) if len(children) > 2 else defined
+        return then & other
+
+    def _while_or_switch(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        defined = self.run(node.children[0], defined)
+        for child in node.children[1:]:
+            self.run(child, set(defined))
+        return defined
+
+    def _for(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        # an inner loop: its init and first condition run, its body and increment may not
+        inner = self.loops.get(id(node))
+        if inner is not None and node.kind == K.FOR_STMT:
+            for part in (inner.init, inner.cond):
+                if part is not None:
+                    defined = self.run(part, defined)
+            for part in (inner.body, inner.inc):
+                if part is not None:
+                    self.run(part, set(defined))
+            return defined
+        children = node.children
+        for child in children[:-1]:
+            defined = self.run(child, defined)
+        if children:
+            self.run(children[-1], set(defined))
+        return defined
+
+    def _jump(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        for child in node.children:
+            defined = self.run(child, defined)
+        if node.kind not in (K.CONTINUE_STMT, K.BREAK_STMT) or _jump_target(node) is self.loop_node:
+            self.exits.append(set(defined))
+        return defined
+
+    def _lambda(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        for n in node.walk():
+            if n is not node and n.kind == K.DECL_REF_EXPR:
+                self.run(n, defined)
+        return defined
+
+
+_HANDLERS = {
+    K.DECL_REF_EXPR: _FirstAccess._reference,
+    K.VAR_DECL: _FirstAccess._declaration,
+    K.BINARY_OPERATOR: _FirstAccess._binary,
+    K.COMPOUND_ASSIGNMENT_OPERATOR: _FirstAccess._binary,
+    K.UNARY_OPERATOR: _FirstAccess._unary,
+    K.CONDITIONAL_OPERATOR: _FirstAccess._conditional,
+    K.IF_STMT: _FirstAccess._if,
+    K.WHILE_STMT: _FirstAccess._while_or_switch,
+    K.SWITCH_STMT: _FirstAccess._while_or_switch,
+    K.FOR_STMT: _FirstAccess._for,
+    K.CXX_FOR_RANGE_STMT: _FirstAccess._for,
+    K.CONTINUE_STMT: _FirstAccess._jump,
+    K.BREAK_STMT: _FirstAccess._jump,
+    K.RETURN_STMT: _FirstAccess._jump,
+    K.GOTO_STMT: _FirstAccess._jump,
+    K.INDIRECT_GOTO_STMT: _FirstAccess._jump,
+    K.LAMBDA_EXPR: _FirstAccess._lambda,
+}
 
 
 _SUMMARIZED = {K.COMPOUND_STMT, K.IF_STMT, K.FOR_STMT, K.WHILE_STMT, K.DO_STMT, K.SWITCH_STMT,
