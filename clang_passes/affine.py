@@ -197,36 +197,7 @@ class AffineBuilder:
         if kind == K.CHARACTER_LITERAL or kind == K.FLOATING_LITERAL:
             raise _NotAffine(f"non-affine expression {text}")
         if kind == K.DECL_REF_EXPR:
-            decl = node.cursor.referenced
-            if decl is not None and decl.kind == K.ENUM_CONSTANT_DECL:
-                return {"": decl.enum_value}
-            if decl is None or decl.kind not in (K.VAR_DECL, K.PARM_DECL):
-                raise _NotAffine(f"non-affine expression {text}")
-            if scope is None:
-                if not is_integer_decl(decl):
-                    raise _NotAffine(f"{decl.spelling} is not an integer")
-                return {decl.spelling: 1}
-            what, name = scope.classify(decl)
-            if what in ("written", "symbol") and Variables.key(decl) in scope.nest.any_writes:
-                # `i = 1; f[i][j]`, `k1 = k + 1; r[m][k1]`: the definition that reaches this use in
-                # the same iteration, when there is exactly one
-                value = self._reaching_value(node, decl, scope)
-                if value is not None:
-                    return value
-            if what in ("iv", "symbol"):
-                return {name: 1}
-            if what == "value":
-                try:
-                    return self._value_of(decl, scope, name)
-                except _NotAffine:
-                    if scope.fixed_in_innermost(decl):  # `int half = len / 2;` before the loop
-                        return {name: 1}
-                    raise
-            if what == "written":
-                raise _NotAffine(f"subscript uses {name}, which the loop writes")
-            if what == "changed":
-                raise _NotAffine(f"subscript uses {name}, which the loop may change through a pointer or a call")
-            raise _NotAffine(f"{name} is not an integer")
+            return self._reference_terms(node, scope, text)
         if kind == K.ARRAY_SUBSCRIPT_EXPR:
             raise _NotAffine(f"indirect subscript {text}")
         if kind == K.CALL_EXPR:
@@ -248,43 +219,81 @@ class AffineBuilder:
             if opaque is not None:  # `n / 2`, `floord(n - 1, 32)`, `(n < m ? n : m)` of the nest's parameters
                 return {opaque: 1}
         if kind == K.UNARY_OPERATOR:
-            op = node.unary_op
-            operand = expression_children(node)
-            if op == "-" and operand:
-                return {m: -c for m, c in self._terms(operand[0], scope).items()}
-            if op == "+" and operand:
-                return self._terms(operand[0], scope)
-            if op == "*":
-                raise _NotAffine(f"indirect subscript {text}")
-            raise _NotAffine(f"non-affine expression {text}")
+            return self._unary_terms(node, scope, text)
         if kind == K.BINARY_OPERATOR:
-            op = node.binary_op
-            operands = expression_children(node)
-            if len(operands) != 2:
-                raise _NotAffine(f"non-affine expression {text}")
-            if op in ("+", "-"):
-                left = self._terms(operands[0], scope)
-                right = self._terms(operands[1], scope)
-                sign = 1 if op == "+" else -1
-                for m, c in right.items():
-                    left[m] = left.get(m, 0) + sign * c
-                return left
-            if op == "*":
-                return self._product(self._terms(operands[0], scope), self._terms(operands[1], scope), text,
-                                     scope)
-            if op == "<<":
-                left = self._terms(operands[0], scope)
-                shift = self._terms(operands[1], scope)
-                if set(shift) - {""} or not 0 <= shift.get("", 0) < 63:
-                    raise _NotAffine(f"non-linear subscript {text}")
-                return {m: c << shift.get("", 0) for m, c in left.items()}
-            raise _NotAffine(f"non-affine subscript {text}")
+            return self._binary_terms(node, scope, text)
         if kind == K.CXX_UNARY_EXPR:  # sizeof, alignof
             value = evaluate_int(node)
             if value is not None:
                 return {"": value}
         if kind in (K.UNEXPOSED_EXPR, K.CXX_BOOL_LITERAL_EXPR):
             raise _NotAffine(f"non-affine expression {text}")
+        raise _NotAffine(f"non-affine subscript {text}")
+
+    def _reference_terms(self, node: Node, scope: Optional[Scope], text) -> dict[str, int]:
+        """A name in a subscript: a loop variable, a parameter, or a local whose value is known."""
+        decl = node.cursor.referenced
+        if decl is not None and decl.kind == K.ENUM_CONSTANT_DECL:
+            return {"": decl.enum_value}
+        if decl is None or decl.kind not in (K.VAR_DECL, K.PARM_DECL):
+            raise _NotAffine(f"non-affine expression {text}")
+        if scope is None:
+            if not is_integer_decl(decl):
+                raise _NotAffine(f"{decl.spelling} is not an integer")
+            return {decl.spelling: 1}
+        what, name = scope.classify(decl)
+        if what in ("written", "symbol") and Variables.key(decl) in scope.nest.any_writes:
+            # `i = 1; f[i][j]`, `k1 = k + 1; r[m][k1]`: the definition that reaches this use in
+            # the same iteration, when there is exactly one
+            value = self._reaching_value(node, decl, scope)
+            if value is not None:
+                return value
+        if what in ("iv", "symbol"):
+            return {name: 1}
+        if what == "value":
+            try:
+                return self._value_of(decl, scope, name)
+            except _NotAffine:
+                if scope.fixed_in_innermost(decl):  # `int half = len / 2;` before the loop
+                    return {name: 1}
+                raise
+        if what == "written":
+            raise _NotAffine(f"subscript uses {name}, which the loop writes")
+        if what == "changed":
+            raise _NotAffine(f"subscript uses {name}, which the loop may change through a pointer or a call")
+        raise _NotAffine(f"{name} is not an integer")
+
+    def _unary_terms(self, node: Node, scope: Optional[Scope], text) -> dict[str, int]:
+        op = node.unary_op
+        operand = expression_children(node)
+        if op == "-" and operand:
+            return {m: -c for m, c in self._terms(operand[0], scope).items()}
+        if op == "+" and operand:
+            return self._terms(operand[0], scope)
+        if op == "*":
+            raise _NotAffine(f"indirect subscript {text}")
+        raise _NotAffine(f"non-affine expression {text}")
+
+    def _binary_terms(self, node: Node, scope: Optional[Scope], text) -> dict[str, int]:
+        op = node.binary_op
+        operands = expression_children(node)
+        if len(operands) != 2:
+            raise _NotAffine(f"non-affine expression {text}")
+        if op in ("+", "-"):
+            left = self._terms(operands[0], scope)
+            right = self._terms(operands[1], scope)
+            sign = 1 if op == "+" else -1
+            for m, c in right.items():
+                left[m] = left.get(m, 0) + sign * c
+            return left
+        if op == "*":
+            return self._product(self._terms(operands[0], scope), self._terms(operands[1], scope), text, scope)
+        if op == "<<":
+            left = self._terms(operands[0], scope)
+            shift = self._terms(operands[1], scope)
+            if set(shift) - {""} or not 0 <= shift.get("", 0) < 63:
+                raise _NotAffine(f"non-linear subscript {text}")
+            return {m: c << shift.get("", 0) for m, c in left.items()}
         raise _NotAffine(f"non-affine subscript {text}")
 
     def _value_of(self, decl, scope: Scope, name: str) -> dict[str, int]:
