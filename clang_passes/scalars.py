@@ -482,47 +482,13 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
     loops = loops or {}
     loop_node = info.node
     path = info.loop.file
-    order: list[tuple] = []
-    decls: dict[tuple, object] = {}
-    refs: dict[tuple, set[int]] = {}
-    for node in loop_node.walk():
-        if node.kind == K.DECL_REF_EXPR:
-            decl = variable_decl(node)
-        elif node.kind == K.VAR_DECL:
-            decl = node.cursor
-        else:
-            continue
-        if decl is None or not _is_scalar_decl(decl):
-            continue
-        key = Variables.key(decl)
-        if key not in decls:
-            decls[key] = decl
-            order.append(key)
-            refs[key] = set()
-        if node.kind == K.DECL_REF_EXPR:
-            refs[key].add(id(node))
-
-    first = _FirstAccess(loops or {id(i.node): i for i in info.subtree()}, loop_node, info.function.facts)
-    defined: set[tuple] = set()
-    for part in (info.cond, info.body, info.inc):
-        if part is not None:
-            defined = first.run(part, defined)
-    always = set(defined)
-    for early in first.exits:
-        always &= early
-    if info.init is not None and info.loop.canonical is None:
-        first.run(info.init, set())  # a non-canonical header still reads and writes its variables
-    if info.init is not None:
-        for node in info.init.walk():
-            if node.kind == K.VAR_DECL:
-                first.written.add(Variables.key(node.cursor))
-            for target in _assigned(node):
-                first.written.add(target)
+    order, decls, refs = _scalar_declarations(loop_node)
+    first, always = _first_accesses(info, loops)
 
     reductions = _Reductions(variables.source)
     reductions.scan(info.body if info.body is not None else loop_node)
     by_reference = _passed_by_reference(loop_node)
-    ivs: dict[tuple, str] = {}
+    ivs: dict[tuple, str] = {}  # the counters of the loop and the loops inside it -> their loop
     for loop_info in info.subtree():
         if loop_info.iv_key is not None and loop_info.loop.canonical is not None:
             ivs.setdefault(loop_info.iv_key, loop_info.loop.id)
@@ -560,8 +526,62 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
             live_after_loop=not declared_in and (key in references or key in live or key not in locals_),
             address_taken=escaped, is_induction_variable_of=iv_of,
         ))
-    # a reference the loop writes, bound to a variable the loop never names (`int &n = x;` before it):
-    # the writes land in that variable, which changes through its address
+    return uses + _written_through_references(order, decls, references, first, variables)
+
+
+def _scalar_declarations(loop_node: Node) -> tuple[list[tuple], dict[tuple, object], dict[tuple, set[int]]]:
+    """The scalars the loop names, in order of first mention: their keys, declarations, and the
+    reference nodes of each."""
+    order: list[tuple] = []
+    decls: dict[tuple, object] = {}
+    refs: dict[tuple, set[int]] = {}
+    for node in loop_node.walk():
+        if node.kind == K.DECL_REF_EXPR:
+            decl = variable_decl(node)
+        elif node.kind == K.VAR_DECL:
+            decl = node.cursor
+        else:
+            continue
+        if decl is None or not _is_scalar_decl(decl):
+            continue
+        key = Variables.key(decl)
+        if key not in decls:
+            decls[key] = decl
+            order.append(key)
+            refs[key] = set()
+        if node.kind == K.DECL_REF_EXPR:
+            refs[key].add(id(node))
+    return order, decls, refs
+
+
+def _first_accesses(info: LoopInfo, loops: dict[int, LoopInfo]) -> tuple["_FirstAccess", set[tuple]]:
+    """What one iteration reads and writes, and which it reads first (the walk), and the names it
+    writes on every path to its end or to a jump out."""
+    loop_node = info.node
+    first = _FirstAccess(loops or {id(i.node): i for i in info.subtree()}, loop_node, info.function.facts)
+    defined: set[tuple] = set()
+    for part in (info.cond, info.body, info.inc):
+        if part is not None:
+            defined = first.run(part, defined)
+    always = set(defined)
+    for early in first.exits:
+        always &= early
+    if info.init is not None and info.loop.canonical is None:
+        first.run(info.init, set())  # a non-canonical header still reads and writes its variables
+    if info.init is not None:
+        for node in info.init.walk():
+            if node.kind == K.VAR_DECL:
+                first.written.add(Variables.key(node.cursor))
+            for target in _assigned(node):
+                first.written.add(target)
+    return first, always
+
+
+def _written_through_references(order: list[tuple], decls: dict[tuple, object], references: dict,
+                                first: "_FirstAccess", variables: Variables) -> list[ScalarUse]:
+    """A reference the loop writes, bound to a variable the loop never names (`int &n = x;` before
+    it): the writes land in that variable, which changes through its address."""
+    uses = []
     for key in order:
         bound = references.get(key)
         bound_decl = variable_decl(strip(bound)) if bound is not None else None
