@@ -14,7 +14,7 @@ from typing import Optional
 from clang.cindex import CursorKind as K
 
 from autopar.ir import CallEffect, TranslationUnit
-from clang_passes import accesses, calls, noalias, pragmas, scalars
+from clang_passes import accesses, calls, noalias, pragmas, reductions, scalars
 from clang_passes.affine import NestFacts, Scope
 from clang_passes.ast import Source, Variables, build_functions, loop_macros
 from clang_passes.loops import LoopFinder, LoopInfo, address_taken_in
@@ -112,7 +112,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
 
     for info in infos:
         info.loop.scalars = scalars.scalar_uses(info, variables, address_taken[id(info.function)], by_node)
-        info.loop.location_reductions = scalars.location_reductions(info, variables.source, settings.language)
+        info.loop.location_reductions = reductions.location_reductions(info, variables.source, settings.language)
         info.loop.arrays_dead_after = scalars.arrays_dead_after(info, variables)
     pragmas.annotate(infos, functions, source)
 

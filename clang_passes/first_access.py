@@ -1,0 +1,260 @@
+"""The first-access walk of one loop iteration: which scalars it reads, writes, reads before
+writing, and writes on every path to its end (autopar's privatization and lastprivate facts)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from clang.cindex import CursorKind as K, TypeKind
+
+from clang_passes.ast import (_SCALAR, ARRAY_TYPES, ASSIGN_OPS, INC_DEC, LOOP_KINDS, Node, Variables,
+                              expression_children, strip, variable_decl)
+from clang_passes.containers import container_type
+from clang_passes.loops import LoopInfo
+
+
+def is_scalar_decl(decl) -> bool:
+    key = Variables.key(decl)
+    found = _SCALAR.get(key)
+    if found is None:
+        # not an array, and not one of the hidden variables of a range-based for
+        found = _SCALAR[key] = not decl.spelling.startswith(("__begin", "__end", "__range")) and \
+            decl.type.get_canonical().kind not in ARRAY_TYPES and not container_type(decl.type)
+    return found
+
+
+class FirstAccess:
+    """Must-write-before-read over one iteration: `defined` is what every path so far has assigned."""
+
+    def __init__(self, loops: dict[int, LoopInfo], loop_node: Optional[Node], facts: Optional[dict] = None):
+        self.loops = loops  # inner loops by node, to tell a header from a body
+        self.loop_node = loop_node
+        # the function's facts: summaries of statements, which every loop around them asks for again
+        self.facts = facts
+        self.exits: list[set[tuple]] = []  # what was assigned where an iteration ends early
+        self.read_first: set[tuple] = set()
+        self.written: set[tuple] = set()
+        self.read: set[tuple] = set()
+
+    def _read(self, key: tuple, defined: set[tuple]) -> None:
+        self.read.add(key)
+        if key not in defined:
+            self.read_first.add(key)
+
+    def run(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        """What is assigned on every path through `node` when `defined` was before it; records the
+        reads, writes and early exits it meets. A statement's answer does not depend on `defined`
+        otherwise (reads first = reads first from nothing, less `defined`; assigned = `defined` plus
+        what it assigns from nothing), so a large statement that no break or continue leaves is
+        summarized once per function and reused by every loop around it."""
+        if self.facts is not None and node.kind in _SUMMARIZED and node.last - node.index >= _SUMMARY_MIN_NODES \
+                and node.index not in _open_statements(node, self.facts):
+            summary = self.facts.get(("first", node.index))
+            if summary is None:
+                inner = FirstAccess(self.loops, self.loop_node, self.facts)
+                out = inner._run(node, set())
+                summary = (frozenset(inner.read_first), frozenset(out), [frozenset(e) for e in inner.exits],
+                           frozenset(inner.written), frozenset(inner.read))
+                self.facts[("first", node.index)] = summary
+            read_first, assigned, exits, written, read = summary
+            self.read_first |= read_first - defined
+            self.written |= written
+            self.read |= read
+            self.exits.extend(defined | e for e in exits)
+            return defined | assigned
+        return self._run(node, defined)
+
+    def _run(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        """The names defined on every path after `node`, given those before it; reads and writes
+        recorded on the way. A kind with a handler of its own (`_HANDLERS`) is walked by it (None:
+        the plain walk below); any other node, its children in order."""
+        handler = _HANDLERS.get(node.kind)
+        if handler is not None:
+            result = handler(self, node, defined)
+            if result is not None:
+                return result
+        for child in node.children:
+            defined = self.run(child, defined)
+        return defined
+
+    def _reference(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        decl = variable_decl(node)
+        if decl is not None and is_scalar_decl(decl):
+            self._read(Variables.key(decl), defined)
+        return defined
+
+    def _declaration(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        for child in node.children:
+            defined = self.run(child, defined)
+        if expression_children(node):
+            key = Variables.key(node.cursor)
+            self.written.add(key)
+            defined = defined | {key}
+        return defined
+
+    def _binary(self, node: Node, defined: set[tuple]) -> Optional[set[tuple]]:
+        op = node.binary_op
+        children = expression_children(node)
+        if op in ASSIGN_OPS and len(children) == 2:
+            lhs, rhs = children
+            defined = self.run(rhs, defined)
+            target = strip(lhs)
+            decl = variable_decl(target)
+            if decl is not None:
+                key = Variables.key(decl)
+                if op != "=":
+                    self._read(key, defined)
+                self.written.add(key)
+                return defined | {key}
+            root = _struct_root(target)
+            if root is not None:  # `s.x = e`: a partial write of s, which does not make s private
+                defined = self.run(lhs, defined)
+                self.written.add(root)
+                return defined
+            return self.run(lhs, defined)
+        if op in ("&&", "||") and len(children) == 2:
+            defined = self.run(children[0], defined)
+            self.run(children[1], set(defined))
+            return defined
+        return None
+
+    def _unary(self, node: Node, defined: set[tuple]) -> Optional[set[tuple]]:
+        op = node.unary_op
+        children = expression_children(node)
+        if op in INC_DEC and children:
+            target = strip(children[0])
+            decl = variable_decl(target)
+            if decl is not None:
+                key = Variables.key(decl)
+                self._read(key, defined)
+                self.written.add(key)
+                return defined | {key}
+            root = _struct_root(target)
+            defined = self.run(children[0], defined)
+            if root is not None:
+                self.written.add(root)
+            return defined
+        if op == "&" and children:
+            decl = variable_decl(strip(children[0]))
+            if decl is not None:  # the address escapes: count it as a read and a possible write
+                key = Variables.key(decl)
+                self._read(key, defined)
+                self.written.add(key)
+                return defined
+        return None
+
+    def _conditional(self, node: Node, defined: set[tuple]) -> Optional[set[tuple]]:
+        children = node.children
+        if len(children) != 3:
+            return None
+        defined = self.run(children[0], defined)
+        return self.run(children[1], set(defined)) & self.run(children[2], set(defined))
+
+    def _if(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        children = node.children
+        defined = self.run(children[0], defined)
+        then = self.run(children[1], set(defined)) if len(children) > 1 else defined
+        other = self.run(children[2], set(defined)) if len(children) > 2 else defined
+        return then & other
+
+    def _while_or_switch(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        defined = self.run(node.children[0], defined)
+        for child in node.children[1:]:
+            self.run(child, set(defined))
+        return defined
+
+    def _for(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        # an inner loop: its init and first condition run, its body and increment may not
+        inner = self.loops.get(id(node))
+        if inner is not None and node.kind == K.FOR_STMT:
+            for part in (inner.init, inner.cond):
+                if part is not None:
+                    defined = self.run(part, defined)
+            for part in (inner.body, inner.inc):
+                if part is not None:
+                    self.run(part, set(defined))
+            return defined
+        children = node.children
+        for child in children[:-1]:
+            defined = self.run(child, defined)
+        if children:
+            self.run(children[-1], set(defined))
+        return defined
+
+    def _jump(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        for child in node.children:
+            defined = self.run(child, defined)
+        if node.kind not in (K.CONTINUE_STMT, K.BREAK_STMT) or jump_target(node) is self.loop_node:
+            self.exits.append(set(defined))
+        return defined
+
+    def _lambda(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        for n in node.walk():
+            if n is not node and n.kind == K.DECL_REF_EXPR:
+                self.run(n, defined)
+        return defined
+
+
+_HANDLERS = {
+    K.DECL_REF_EXPR: FirstAccess._reference,
+    K.VAR_DECL: FirstAccess._declaration,
+    K.BINARY_OPERATOR: FirstAccess._binary,
+    K.COMPOUND_ASSIGNMENT_OPERATOR: FirstAccess._binary,
+    K.UNARY_OPERATOR: FirstAccess._unary,
+    K.CONDITIONAL_OPERATOR: FirstAccess._conditional,
+    K.IF_STMT: FirstAccess._if,
+    K.WHILE_STMT: FirstAccess._while_or_switch,
+    K.SWITCH_STMT: FirstAccess._while_or_switch,
+    K.FOR_STMT: FirstAccess._for,
+    K.CXX_FOR_RANGE_STMT: FirstAccess._for,
+    K.CONTINUE_STMT: FirstAccess._jump,
+    K.BREAK_STMT: FirstAccess._jump,
+    K.RETURN_STMT: FirstAccess._jump,
+    K.GOTO_STMT: FirstAccess._jump,
+    K.INDIRECT_GOTO_STMT: FirstAccess._jump,
+    K.LAMBDA_EXPR: FirstAccess._lambda,
+}
+
+
+_SUMMARIZED = {K.COMPOUND_STMT, K.IF_STMT, K.FOR_STMT, K.WHILE_STMT, K.DO_STMT, K.SWITCH_STMT,
+               K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR}
+
+
+_SUMMARY_MIN_NODES = 12
+
+
+def _open_statements(node: Node, facts: dict) -> set[int]:
+    """The nodes of the function that a break or continue leaves without leaving its target: their
+    summary would depend on which loop is asking (an iteration of that loop ends there)."""
+    found = facts.get(("open", 0))
+    if found is None:
+        found = set()
+        for jump in node.tree or node.walk():
+            if jump.kind not in (K.BREAK_STMT, K.CONTINUE_STMT):
+                continue
+            target = jump_target(jump)
+            found.add(jump.index)
+            for ancestor in jump.ancestors():
+                if ancestor is target:
+                    break
+                found.add(ancestor.index)
+        facts[("open", 0)] = found
+    return found
+
+
+def jump_target(jump: Node) -> Optional[Node]:
+    """The statement a break or continue leaves: the nearest loop, or for a break also a switch."""
+    stops = LOOP_KINDS | {K.SWITCH_STMT} if jump.kind == K.BREAK_STMT else LOOP_KINDS
+    return next((a for a in jump.ancestors() if a.kind in stops), None)
+
+
+def _struct_root(target: Node) -> Optional[tuple]:
+    """`s.x.y` of a struct variable s (no pointer, no subscript) -> key of s."""
+    e = target
+    while e.kind == K.MEMBER_REF_EXPR:
+        children = expression_children(e)
+        if not children or children[0].cursor.type.get_canonical().kind == TypeKind.POINTER:
+            return None
+        e = strip(children[0])
+    decl = variable_decl(e)
+    return Variables.key(decl) if decl is not None and e is not target else None
