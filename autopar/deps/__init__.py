@@ -14,8 +14,8 @@ from autopar.deps.graph import DependenceGraph, Edge
 from autopar.deps.isl_text import (ISL_LOCK, aff_poly, parse_set, render_aff, render_aff_c, render_poly,
                                    set_text)
 from autopar.deps.model import (AccessModel, LoopModel, ObjectModel, common_loops, declared_inside,
-                                descendants, ivs_for, may_alias, object_key, runs_at_least_once,
-                                wrap_problem, count_problem)
+                                descendants, ivs_for, may_alias, object_key, runs_at_least_once)
+from autopar.deps.counters import count_problem, wrap_problem
 from autopar.deps.runtime_checks import interval_range, object_bounds, object_ranges, overlap_check
 
 __all__ = ["ISL_LOCK", "AccessModel", "Analysis", "DependenceGraph", "Edge", "LoopModel", "ObjectModel",
