@@ -1,4 +1,4 @@
-"""The model registry (models/registry.yaml): model names → GGUF files, and whether each one loads.
+"""The model registry (autopar/registry.yaml): model names → GGUF files, and whether each one loads.
 
 Nothing here imports llama_cpp at module level, so `autopar analyze` without --llm never loads it.
 A package that ships a model is located with importlib.util.find_spec and never imported (the default
@@ -15,7 +15,7 @@ from typing import Literal, Optional
 import yaml
 from pydantic import BaseModel, Field
 
-REGISTRY_PATH = Path(__file__).resolve().parent.parent / "models" / "registry.yaml"
+REGISTRY_PATH = Path(__file__).resolve().parent / "registry.yaml"
 
 
 class UnknownModel(ValueError):
