@@ -290,92 +290,107 @@ class AccessCollector:
             self._emit(top, chain, True, update=update)
 
     def _decompose(self, expr: Node) -> Optional[_Chain]:
+        """The chain of an lvalue, from the outside in: each step (`_STEPS`, by node kind) records
+        its part and returns the node inside it, or ends the walk with the chain (or None: not an
+        access the analysis can name)."""
         chain = _Chain()
         e = strip(expr)
         while True:
-            kind = e.kind
-            if kind == K.CALL_EXPR:  # `v[i]`, `v.at(i)`, `v.data()` of a standard container
-                found = container_call(e, self.root.node)
-                if found is None:
-                    return None
-                method, decl, args = found
-                if chain.path:
-                    return None  # a member of an element (`v[i].x`): not modelled, the call stays unknown
-                if method in ELEMENT and len(args) == 1 and plain_element(e):
-                    chain.subs.insert(0, ("idx", args[0]))
-                    chain.inner.append(args[0])
-                    chain.memory = True
-                elif method != "data" or args or not chain.subs or \
-                        e.cursor.type.get_pointee().get_canonical().kind not in PLAIN_TYPES:
-                    return None
-                chain.root = decl
-                chain.root_indexed = False
-                chain.container = True
-                chain.call = e if method in ELEMENT else None
-                return chain
-            if kind == K.ARRAY_SUBSCRIPT_EXPR:
-                children = expression_children(e)
-                if len(children) != 2:
-                    return None
-                base, index = children
-                if strip(base).cursor.type.get_canonical().kind not in (TypeKind.POINTER, *ARRAY_TYPES):
-                    base, index = index, base  # `i[a]`
-                chain.subs.insert(0, ("idx", index))
-                chain.inner.append(index)
-                chain.memory = True
-                e = strip(base)
-                chain.root_indexed = e.kind == K.DECL_REF_EXPR
-            elif kind == K.MEMBER_REF_EXPR:
-                children = expression_children(e)
-                if not children:  # a member used inside a method: implicit `this->x`
-                    chain.path.insert(0, "->" + e.cursor.spelling)
-                    chain.memory = True
-                    chain.root = _This(e)
-                    return chain
-                base = children[0]
-                arrow = base.cursor.type.get_canonical().kind == TypeKind.POINTER
-                chain.path.insert(0, ("->" if arrow else ".") + e.cursor.spelling)
-                if arrow:
-                    chain.memory = True
-                    before = len(chain.subs)
-                    offsets = self._pointer_parts(base, chain)
-                    if offsets is None:
-                        return None
-                    if offsets:
-                        chain.subs.insert(len(chain.subs) - before, ("deref", offsets))
-                    return chain
-                e = strip(base)
-            elif kind == K.UNARY_OPERATOR and e.unary_op == "*":
-                children = expression_children(e)
-                if not children:
-                    return None
-                before = len(chain.subs)
-                offsets = self._pointer_parts(children[0], chain)
-                if offsets is None:
-                    return None
-                chain.root_indexed = len(chain.subs) == before  # no pointer loaded on the way
-                chain.subs.insert(len(chain.subs) - before, ("deref", offsets))
-                chain.memory = True
-                return chain
-            elif kind == K.DECL_REF_EXPR:
-                decl = variable_decl(e)
-                if decl is None:
-                    return None
-                bound = self._reference_binding(decl)
-                if bound is not None:  # a C++ reference: the access is to what it is bound to
-                    chain.root = bound.root
-                    chain.subs[0:0] = bound.subs
-                    chain.path[0:0] = bound.path
-                    chain.inner.extend(bound.inner)
-                    chain.memory = chain.memory or bound.memory
-                    chain.root_indexed = False
-                    return chain
-                if chain.memory and not chain.path and _number(decl):
-                    return None
-                chain.root = decl
-                return chain
-            else:
+            step = _STEPS.get(e.kind)
+            if step is None:
                 return None
+            e = step(self, e, chain)
+            if not isinstance(e, Node):
+                return e
+
+    def _call_step(self, e: Node, chain: _Chain) -> Optional[_Chain]:
+        """`v[i]`, `v.at(i)`, `v.data()` of a standard container."""
+        found = container_call(e, self.root.node)
+        if found is None:
+            return None
+        method, decl, args = found
+        if chain.path:
+            return None  # a member of an element (`v[i].x`): not modelled, the call stays unknown
+        if method in ELEMENT and len(args) == 1 and plain_element(e):
+            chain.subs.insert(0, ("idx", args[0]))
+            chain.inner.append(args[0])
+            chain.memory = True
+        elif method != "data" or args or not chain.subs or \
+                e.cursor.type.get_pointee().get_canonical().kind not in PLAIN_TYPES:
+            return None
+        chain.root = decl
+        chain.root_indexed = False
+        chain.container = True
+        chain.call = e if method in ELEMENT else None
+        return chain
+
+    def _subscript_step(self, e: Node, chain: _Chain) -> Optional[Node]:
+        children = expression_children(e)
+        if len(children) != 2:
+            return None
+        base, index = children
+        if strip(base).cursor.type.get_canonical().kind not in (TypeKind.POINTER, *ARRAY_TYPES):
+            base, index = index, base  # `i[a]`
+        chain.subs.insert(0, ("idx", index))
+        chain.inner.append(index)
+        chain.memory = True
+        base = strip(base)
+        chain.root_indexed = base.kind == K.DECL_REF_EXPR
+        return base
+
+    def _member_step(self, e: Node, chain: _Chain):
+        children = expression_children(e)
+        if not children:  # a member used inside a method: implicit `this->x`
+            chain.path.insert(0, "->" + e.cursor.spelling)
+            chain.memory = True
+            chain.root = _This(e)
+            return chain
+        base = children[0]
+        arrow = base.cursor.type.get_canonical().kind == TypeKind.POINTER
+        chain.path.insert(0, ("->" if arrow else ".") + e.cursor.spelling)
+        if not arrow:
+            return strip(base)
+        chain.memory = True
+        before = len(chain.subs)
+        offsets = self._pointer_parts(base, chain)
+        if offsets is None:
+            return None
+        if offsets:
+            chain.subs.insert(len(chain.subs) - before, ("deref", offsets))
+        return chain
+
+    def _deref_step(self, e: Node, chain: _Chain) -> Optional[_Chain]:
+        if e.unary_op != "*":
+            return None
+        children = expression_children(e)
+        if not children:
+            return None
+        before = len(chain.subs)
+        offsets = self._pointer_parts(children[0], chain)
+        if offsets is None:
+            return None
+        chain.root_indexed = len(chain.subs) == before  # no pointer loaded on the way
+        chain.subs.insert(len(chain.subs) - before, ("deref", offsets))
+        chain.memory = True
+        return chain
+
+    def _name_step(self, e: Node, chain: _Chain) -> Optional[_Chain]:
+        decl = variable_decl(e)
+        if decl is None:
+            return None
+        bound = self._reference_binding(decl)
+        if bound is not None:  # a C++ reference: the access is to what it is bound to
+            chain.root = bound.root
+            chain.subs[0:0] = bound.subs
+            chain.path[0:0] = bound.path
+            chain.inner.extend(bound.inner)
+            chain.memory = chain.memory or bound.memory
+            chain.root_indexed = False
+            return chain
+        if chain.memory and not chain.path and _number(decl):
+            return None
+        chain.root = decl
+        return chain
 
     def _reference_binding(self, decl) -> Optional[_Chain]:
         """The lvalue a local reference variable is bound to (`double &r = a[i]`, `for (auto &x : v)`)."""
@@ -630,3 +645,12 @@ class AccessCollector:
                     branch = True  # a while loop, or a loop that is not a listed one: may not run
                 contexts[id(child)] = (enclosing, branch)
         return contexts
+
+
+_STEPS = {
+    K.CALL_EXPR: AccessCollector._call_step,
+    K.ARRAY_SUBSCRIPT_EXPR: AccessCollector._subscript_step,
+    K.MEMBER_REF_EXPR: AccessCollector._member_step,
+    K.UNARY_OPERATOR: AccessCollector._deref_step,
+    K.DECL_REF_EXPR: AccessCollector._name_step,
+}
