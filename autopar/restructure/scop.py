@@ -244,34 +244,59 @@ def extract_scop(source: bytes, tu: TranslationUnit, root: Loop) -> Scop:
     top = parser.for_loop()
     end = parser.tokens[parser.index - 1].end
 
-    loops: dict[str, ScopLoop] = {}
-    for loop in nest:
-        canonical = loop.canonical
-        assert canonical is not None
-        if canonical.lower is None or canonical.upper is None:
-            raise Refusal("non-affine-bound", f"loop {loop.id}: bound {canonical.lower_text} .. "
-                                              f"{canonical.upper_text} is not affine")
-        for bound in (canonical.lower, canonical.upper):
-            if not bound.is_linear:
-                raise Refusal("non-affine-bound", f"loop {loop.id}: a bound is not affine")
-        lower, upper, step = canonical.lower, canonical.upper, canonical.step
-        minus_one = AffineExpr(coefficients=dict(upper.coefficients), constant=upper.constant - 1)
-        plus_one = AffineExpr(coefficients=dict(upper.coefficients), constant=upper.constant + 1)
-        if step == 1 and canonical.comparison in (Comparison.LT, Comparison.NE):
-            inclusive = minus_one
-        elif step == 1 and canonical.comparison == Comparison.LE:
-            inclusive = upper
-        elif step == -1 and canonical.comparison in (Comparison.GT, Comparison.NE):
-            inclusive = plus_one
-        elif step == -1 and canonical.comparison == Comparison.GE:
-            inclusive = upper
-        else:
-            raise Refusal("step", f"loop {loop.id}: step {step} with {canonical.comparison.value} "
-                                  "(only +1 and -1 are modelled)")
-        loops[loop.id] = ScopLoop(loop.id, canonical.induction_variable, canonical.iv_type, lower, inclusive, step)
+    loops = {loop.id: _scop_loop(loop) for loop in nest}
     ivs = [l.iv for l in loops.values()]
+    statements = _statements(top, loops)
+    arrays, element_sizes, pointer_bases, params = _place_accesses(root, statements, line_starts, ivs)
+    param_types = _scalar_types(root, ivs)
+    for statement in statements:
+        if not any(a.is_write for a in statement.accesses):
+            raise Refusal("no-array-write", f"statement `{statement.text}` writes no array element")
+    alias_checks = _alias_checks(statements, arrays, pointer_bases)
+    for loop in loops.values():
+        for bound in (loop.lower, loop.upper):
+            params |= {name for name in bound.variables if name not in ivs}
+    for name in params:
+        if name in written_names(root):
+            raise Refusal("scalar-write", f"{name} is written in the nest")
+    for loop in nest:
+        for call in loop.calls:
+            if call.effect != CallEffect.PURE:
+                raise Refusal("call", f"call to {call.callee} ({call.effect.value}) in the nest")
+    return Scop(root_id=root.id, start=root.offset, end=end, loops=loops, statements=statements,
+                params=sorted(params), param_types=param_types, arrays=arrays, element_sizes=element_sizes,
+                indentation=root.indentation, alias_checks=alias_checks, original=text[root.offset:end])
 
-    # statements with their sibling positions
+
+def _scop_loop(loop: Loop) -> ScopLoop:
+    """The loop's affine bounds as an inclusive range; steps of +1 and -1 only."""
+    canonical = loop.canonical
+    assert canonical is not None
+    if canonical.lower is None or canonical.upper is None:
+        raise Refusal("non-affine-bound", f"loop {loop.id}: bound {canonical.lower_text} .. "
+                                          f"{canonical.upper_text} is not affine")
+    for bound in (canonical.lower, canonical.upper):
+        if not bound.is_linear:
+            raise Refusal("non-affine-bound", f"loop {loop.id}: a bound is not affine")
+    lower, upper, step = canonical.lower, canonical.upper, canonical.step
+    minus_one = AffineExpr(coefficients=dict(upper.coefficients), constant=upper.constant - 1)
+    plus_one = AffineExpr(coefficients=dict(upper.coefficients), constant=upper.constant + 1)
+    if step == 1 and canonical.comparison in (Comparison.LT, Comparison.NE):
+        inclusive = minus_one
+    elif step == 1 and canonical.comparison == Comparison.LE:
+        inclusive = upper
+    elif step == -1 and canonical.comparison in (Comparison.GT, Comparison.NE):
+        inclusive = plus_one
+    elif step == -1 and canonical.comparison == Comparison.GE:
+        inclusive = upper
+    else:
+        raise Refusal("step", f"loop {loop.id}: step {step} with {canonical.comparison.value} "
+                              "(only +1 and -1 are modelled)")
+    return ScopLoop(loop.id, canonical.induction_variable, canonical.iv_type, lower, inclusive, step)
+
+
+def _statements(top: "_Node", loops: dict[str, ScopLoop]) -> list[Statement]:
+    """The nest's statements with their sibling positions."""
     statements: list[Statement] = []
 
     def walk(node: _Node, enclosing: list[Loop], position: list[int]) -> None:
@@ -289,8 +314,12 @@ def extract_scop(source: bytes, tu: TranslationUnit, root: Loop) -> Scop:
     walk(top, [], [0])
     if not statements:
         raise Refusal("empty", "the nest has no statements")
+    return statements
 
-    # accesses: the IR's, placed in statements by their offsets
+
+def _place_accesses(root: Loop, statements: list[Statement], line_starts: list[int], ivs: list[str]):
+    """The IR's accesses, placed in statements by their offsets: the arrays with their number of
+    subscripts, their element sizes, whether each is a pointer that may alias, and the parameters."""
     arrays: dict[str, int] = {}
     array_decls: dict[str, str] = {}
     element_sizes: dict[str, int] = {}
@@ -328,8 +357,11 @@ def extract_scop(source: bytes, tu: TranslationUnit, root: Loop) -> Scop:
         element = access.element_type.replace("const ", "").strip()
         element_sizes[name] = _ELEMENT_SIZES.get(element, 8)
         owner.accesses.append(ScopAccess(name, access.is_write, subscripts, access.text))
+    return arrays, element_sizes, pointer_bases, params
 
-    # scalars: only the induction variables may be written; parameters are never written
+
+def _scalar_types(root: Loop, ivs: list[str]) -> dict[str, str]:
+    """Scalars: only the induction variables may be written; parameters are never written."""
     param_types: dict[str, str] = {}
     for use in root.scalars:
         name = use.variable.name
@@ -340,9 +372,12 @@ def extract_scop(source: bytes, tu: TranslationUnit, root: Loop) -> Scop:
         if use.address_taken:
             raise Refusal("address-taken", f"the address of {name} is taken in the nest")
         param_types[name] = use.variable.type
-    for statement in statements:
-        if not any(a.is_write for a in statement.accesses):
-            raise Refusal("no-array-write", f"statement `{statement.text}` writes no array element")
+    return param_types
+
+
+def _alias_checks(statements: list[Statement], arrays: dict[str, int],
+                  pointer_bases: dict[str, bool]) -> list[tuple[str, str]]:
+    """The pointer pairs a runtime check must keep apart, or a refusal when no check can."""
     written_pointers = {a.array for s in statements for a in s.accesses if a.is_write and pointer_bases[a.array]}
     other_pointers = sorted(name for name, is_pointer in pointer_bases.items() if is_pointer)
     alias_checks: list[tuple[str, str]] = []
@@ -358,22 +393,7 @@ def extract_scop(source: bytes, tu: TranslationUnit, root: Loop) -> Scop:
         # a pointer written beside an array: the pointer may point into the array
         arrays_read = sorted(n for n in pointer_bases if not pointer_bases[n])
         raise Refusal("may-alias", f"pointer {sorted(written_pointers)[0]} may point into {', '.join(arrays_read)}")
-
-    for loop in loops.values():
-        for bound in (loop.lower, loop.upper):
-            for name in bound.variables:
-                if name not in ivs:
-                    params.add(name)
-    for name in params:
-        if name in written_names(root):
-            raise Refusal("scalar-write", f"{name} is written in the nest")
-    for loop in nest:
-        for call in loop.calls:
-            if call.effect != CallEffect.PURE:
-                raise Refusal("call", f"call to {call.callee} ({call.effect.value}) in the nest")
-    return Scop(root_id=root.id, start=root.offset, end=end, loops=loops, statements=statements,
-                params=sorted(params), param_types=param_types, arrays=arrays, element_sizes=element_sizes,
-                indentation=root.indentation, alias_checks=alias_checks, original=text[root.offset:end])
+    return alias_checks
 
 
 def written_names(root: Loop) -> set[str]:
