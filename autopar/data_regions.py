@@ -63,32 +63,25 @@ def _holds_only_loops(loop: Loop) -> bool:
 
 def _region(tu: TranslationUnit, loop: Loop, inner: list[Plan]) -> Optional[DataRegion]:
     from autopar.candidates.legality import NestContext
-    from autopar.candidates.offload import derived_maps
+    from autopar.candidates.offload import derived_maps, offload_condition
     from autopar.deps import ISL_LOCK
 
+    ctx = NestContext(tu, loop)
     with ISL_LOCK:
-        derived = derived_maps(NestContext(tu, loop), loop, Plan(loop_id=loop.id))
-    if derived is None:
+        # the loop's own maps (a plan with no reduction: no scalar is mapped, each sweep's reduction
+        # result still comes back after it), and every condition its sweeps test
+        derived = [derived_maps(ctx, loop, Plan(loop_id=loop.id)),
+                   *(derived_maps(ctx, tu.loop(p.loop_id), p) for p in inner)]
+    if any(d is None for d in derived) or not derived[0][0]:
         return None
-    maps, own = derived
-    # scalars stay with each offloaded loop (a reduction's result comes back after every sweep)
-    arrays = [MapClause(kind=m.kind, items=[i for i in m.items if "[" in i or _is_array(loop, i)]) for m in maps]
-    arrays = [m for m in arrays if m.items]
-    atoms = sorted({atom for c in [own, *(p.offload_condition for p in inner)] if c for atom in c.split(" && ")})
-    condition = " && ".join(atoms) or None  # (each a conjunction of comparisons, autopar.candidates.offload)
+    condition = offload_condition(sorted({c for _, conditions in derived for c in conditions}))
     written = {s.variable.name for s in loop.scalars if s.written or s.declared_in_loop}
     if loop.canonical is not None:
         written.add(loop.canonical.induction_variable)
     if condition and _names(condition) & written:
         return None  # a sweep's condition could change inside the loop: one might run on the host
-    if not arrays:
-        return None
-    return DataRegion(outer_loop_id=loop.id, loop_ids=[p.loop_id for p in inner], maps=arrays, condition=condition)
-
-
-def _is_array(loop: Loop, name: str) -> bool:
-    """A whole array mapped by name (`map(tofrom: A)`), not a scalar."""
-    return any(a.base.name == name and a.base.array_dims for a in loop.accesses)
+    return DataRegion(outer_loop_id=loop.id, loop_ids=[p.loop_id for p in inner], maps=derived[0][0],
+                      condition=condition)
 
 
 def _names(text: str) -> set[str]:

@@ -101,6 +101,12 @@ class Plan(BaseModel):
     maps: list[MapClause] = Field(default_factory=list)
     offload_condition: Optional[str] = None
 
+    @property
+    def reduces_sections_or_locations(self) -> bool:
+        """Whether the plan reduces array sections (`hist[:256]`) or argmin/argmax locations: it is
+        written with per-thread copies around its loop (autopar.thread_copies), not as one pragma."""
+        return bool(self.locations) or any("[" in v for r in self.reductions for v in r.variables)
+
     def unconditional(self) -> "Plan":
         """The plan without its runtime conditions (alias check, work threshold, start-up gate)."""
         return self.model_copy(update={"alias_check": None, "threshold_check": None, "startup_work": None})

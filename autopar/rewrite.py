@@ -403,7 +403,6 @@ def _versioned(source: bytes, loop: Loop, pragma: str, condition: Optional[str],
 def _copy_with(source: bytes, loop: Loop, edits: Sequence[Edit]) -> tuple[str, list[tuple[int, int]]]:
     """The loop's text with `edits` (inside it) applied, and the line marks that map the lines after
     each insertion back to the original's: (position in the copy, line)."""
-    text = source[loop.offset:loop.end_offset]
     out, marks, at = [], [], loop.offset
     for edit in sorted(edits, key=lambda e: e.offset):
         out.append(source[at:edit.offset].decode("utf-8", "surrogateescape"))
@@ -413,8 +412,6 @@ def _copy_with(source: bytes, loop: Loop, edits: Sequence[Edit]) -> tuple[str, l
         at = edit.offset + edit.length
         if edit.text.endswith(("\n", "\r")):  # an insertion of whole lines: the next line is the original's
             marks.append((sum(len(part) for part in out), source.count(b"\n", 0, at) + 1))
-    if not edits:
-        return text.decode("utf-8", "surrogateescape"), []
     out.append(source[at:loop.end_offset].decode("utf-8", "surrogateescape"))
     return "".join(out), marks
 

@@ -209,7 +209,7 @@ def _with_fallbacks(tu: TranslationUnit, candidates: list[Candidate], serial: fl
     (Plans with only an alias check or a work threshold get none: where those fail, the inner
     loop's own check or threshold, over the same arrays and less work, fails too.)"""
     inner = [c for c in candidates if c.plan.directive == Directive.PARALLEL_FOR and c.plan.proof != Proof.ASSUMPTION
-             and not c.plan.locations and not any("[" in v for r in c.plan.reductions for v in r.variables)
+             and not c.plan.reduces_sections_or_locations
              and (_work_gated(tu, c.plan) or c.estimated_cost < serial * CLEAR_GAIN)]
     out: list[Candidate] = []
     for candidate in candidates:

@@ -27,6 +27,7 @@ from autopar.deps.runtime_checks import element_section, named_qualified
 from autopar.ir import CallEffect, Loop, Storage
 from autopar.plan import Directive, MapClause, Plan, Proof
 
+
 def offload_plan(ctx: NestContext, loop: Loop, base: Plan) -> Optional[Plan]:
     """The offload form of `base` (the loop's plain parallel plan), or None when it cannot have one."""
     if offload_blockers(ctx, loop, base):
@@ -34,8 +35,9 @@ def offload_plan(ctx: NestContext, loop: Loop, base: Plan) -> Optional[Plan]:
     derived = derived_maps(ctx, loop, base)
     if derived is None:
         return None
-    maps, condition = derived
-    return base.model_copy(update={"directive": Directive.TARGET, "maps": maps, "offload_condition": condition})
+    maps, conditions = derived
+    return base.model_copy(update={"directive": Directive.TARGET, "maps": maps,
+                                   "offload_condition": offload_condition(conditions)})
 
 
 def offload_blockers(ctx: NestContext, loop: Loop, plan: Plan) -> list[str]:
@@ -46,7 +48,7 @@ def offload_blockers(ctx: NestContext, loop: Loop, plan: Plan) -> list[str]:
         out.append("an offloaded loop needs a static proof (no runtime check)")
     if plan.lastprivate or legal.lastprivate_arrays or legal.private_arrays:
         out.append("an offloaded loop has no lastprivate and no private arrays")
-    if plan.locations or any("[" in v for r in plan.reductions for v in r.variables):
+    if plan.reduces_sections_or_locations:
         out.append("an offloaded loop has no array or location reductions")
     if loop.canonical is None or loop.canonical.step_symbol:
         out.append("an offloaded loop steps by a constant")
@@ -58,10 +60,15 @@ def offload_blockers(ctx: NestContext, loop: Loop, plan: Plan) -> list[str]:
     return out
 
 
-def derived_maps(ctx: NestContext, loop: Loop, plan: Plan) -> Optional[tuple[list[MapClause], Optional[str]]]:
-    """The map clauses of an offload plan, every object the loop touches, with the condition their
-    sections need (None: none), or None when an object has no known extent (a struct member, a
-    pointer whose range is unknown).
+def offload_condition(conditions: list[str]) -> Optional[str]:
+    """The `if(target: ...)` text of the conditions a plan's sections need (None: none)."""
+    return " && ".join(conditions) or None
+
+
+def derived_maps(ctx: NestContext, loop: Loop, plan: Plan) -> Optional[tuple[list[MapClause], list[str]]]:
+    """The map clauses of an offload plan, every object the loop touches, with the conditions their
+    sections need (sorted comparisons), or None when an object has no known extent (a struct member,
+    a pointer whose range is unknown).
 
     A section is the hull of the elements a non-empty iteration space touches; where a loop of the
     nest may run no iteration (`cin == 0`), it could name elements past the object's end. So every
@@ -118,7 +125,7 @@ def derived_maps(ctx: NestContext, loop: Loop, plan: Plan) -> Optional[tuple[lis
         return None
     tofrom += sorted(reduced - set(tofrom))  # the reduction's result comes back to the host variable
     maps = [MapClause(kind=kind, items=items) for kind, items in (("to", to), ("tofrom", tofrom)) if items]
-    return maps, " && ".join(sorted(conditions)) or None
+    return maps, sorted(conditions)
 
 
 def _operand(text: str) -> str:

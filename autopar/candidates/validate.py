@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from autopar.candidates.cost import work_threshold
-from autopar.candidates.offload import derived_maps, offload_blockers
+from autopar.candidates.offload import derived_maps, offload_blockers, offload_condition
 from autopar.candidates.legality import (NestContext, bound_memory_written, bound_names, call_blockers,
                                          edge_objects, privatised_globals_seen_by_calls, privatizable,
                                          reduced_arrays, scalar_classes, strided_windows, structural_blockers,
@@ -129,10 +129,10 @@ def _directive_problems(check: _Check) -> list[str]:
         derived = derived_maps(check.ctx, loop, plan)
         if derived is None:
             problems.append("the loop touches an object with no known extent: no map clause can move it")
-        elif (plan.maps, plan.offload_condition) != derived:
+        elif (plan.maps, plan.offload_condition) != (derived[0], offload_condition(derived[1])):
             problems.append("the map clauses are not those the analysis derives: "
                             + " ".join(render_maps(derived[0]))
-                            + (f" if(target: {derived[1]})" if derived[1] else ""))
+                            + (f" if(target: {offload_condition(derived[1])})" if derived[1] else ""))
     elif plan.maps or plan.offload_condition:
         problems.append("map clauses belong to an offloaded plan only")
     if plan.directive != Directive.PARALLEL_FOR and plan.if_condition:

@@ -136,6 +136,7 @@ class Checker:
         self.cflags = list(cflags)
         self.run_timeout = run_timeout
         self.races = races and verify.tsan_available() is None
+        self.offload_text: Optional[str] = None  # the last program's `--target gpu` rewrite, if it offloads
 
     def path(self, name: str) -> str:
         return str(self.workdir / name)
@@ -175,7 +176,7 @@ class Checker:
         """`source` as `autopar rewrite` writes it, and the same without work thresholds (verify's
         race-check source: small inputs take the parallel paths), from one analysis in a forked child:
         (text or None, text without thresholds or None, why there is none). The `--target gpu`
-        rewrite, when it has target regions, is kept for `_offload`."""
+        rewrite, when it has target regions, is kept in `offload_text`."""
         from autopar.cc import WrapperError, _isolated
 
         self.offload_text = None
@@ -242,8 +243,8 @@ class Checker:
 
         self._autopar_cc(source, name, outcome, expected)
         self._rewrites(source, name, outcome, expected, rewrite)
-        if rewrite is None and getattr(self, "offload_text", None):
-            self._offload(self.offload_text, name, outcome, expected)
+        if rewrite is None and self.offload_text:
+            _check_offload(self, self.offload_text, name, outcome, expected)
         kinds = [p.kind for p in outcome.problems]
         outcome.kind = next((k for k in CLASSES if k in kinds), OK)
         return outcome
@@ -300,9 +301,6 @@ class Checker:
                                             + describe_difference(expected, run), build, threads))
             return False
         return True
-
-    def _offload(self, text: str, name: str, outcome: Outcome, expected: verify.RunResult) -> None:
-        _check_offload(self, text, name, outcome, expected)
 
     def _rewrites(self, source: str, name: str, outcome: Outcome, expected: verify.RunResult,
                   given: Optional[str]) -> None:
