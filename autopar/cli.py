@@ -59,6 +59,10 @@ def split_compile_flags(argv: list[str], own_options: dict[str, bool],
             own.append(arg)  # -j4
         elif not arg.startswith("-") or arg == "-":
             own.append(arg)
+        elif (arg == "-o" or (arg.startswith("-o") and is_compile_flag(arg))) and "-o" not in own_options:
+            # a compiler's output file: this command writes no object, so do not drop it silently
+            raise UsageError(f"{prog}: -o is not an option of this command (it prints to stdout; "
+                             f"a compiler's -o goes after `--`)")
         elif is_compile_flag(arg):
             flags.append(arg)
             if takes_value(arg) and i + 1 < len(argv):

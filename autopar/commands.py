@@ -7,6 +7,7 @@ autopar.explain (one loop); these functions print what those return.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import re
@@ -26,6 +27,8 @@ def add_rewrite(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("-i", "--in-place", dest="in_place", action="store_true",
                    help="rewrite the files in place (atomically)")
     p.add_argument("--diff", action="store_true", help="print a unified diff instead of the source")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the rewritten source (or with --diff, the diff) "
+                                                         "of the one input file here instead of stdout")
     p.add_argument("--export-fixes", metavar="FILE.yaml",
                    help="write the edits as clang-apply-replacements YAML")
     p.add_argument("--backup", metavar="SUFFIX", help="with -i, keep the original as FILE+SUFFIX")
@@ -86,6 +89,9 @@ def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
         raise UsageError(f"{prog}: choose one of -i and --diff")
     if args.in_place and "-" in args.files:
         raise UsageError(f"{prog}: -i cannot rewrite standard input")
+    if args.output and args.in_place:
+        raise UsageError(f"{prog}: choose one of -i and -o")
+    check_output_path(args.output, "-o", prog)
     report_path = args.report or args.config_data.decisions
     check_output_path(report_path, "--report", prog)
     check_output_path(args.export_fixes, "--export-fixes", prog)
@@ -99,6 +105,9 @@ def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
         unreadable = [p for p in inputs.paths if not os.access(p, os.R_OK)]
         if unreadable:
             raise UsageError(f"{prog}: cannot read: {', '.join(unreadable)}")
+        if args.output and len(inputs.paths) != 1:
+            raise UsageError(f"{prog}: -o takes the rewrite of one file; {len(inputs.paths)} were given "
+                             f"(use -i, or --diff for several)")
         optimize = bool(getattr(args, "optimize", False))
         versioning = bool(getattr(args, "versioning", True))
         share_regions = bool(getattr(args, "share_regions", True))
@@ -110,6 +119,8 @@ def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
         else:
             results = run_all(_transform_one, work, jobs, _transform_crashed)
         headers = len(results) > 1 and not args.diff and not args.in_place
+        # -o: what would go to stdout is kept and written once the file is done
+        sink = io.BytesIO() if args.output else sys.stdout.buffer
         report = Report()
         exported = []
         status = EXIT_OK
@@ -129,7 +140,7 @@ def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
             if args.diff:
                 # bytes: a file that is not UTF-8 gives its own bytes back, whatever the locale
                 sys.stdout.flush()
-                sys.stdout.buffer.write(unified_diff(shown, result.source, rewritten).encode("utf-8", "surrogateescape"))
+                sink.write(unified_diff(shown, result.source, rewritten).encode("utf-8", "surrogateescape"))
                 sys.stdout.flush()
             elif args.in_place:
                 if rewritten != result.source:
@@ -144,11 +155,13 @@ def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
                 if headers:  # several files on stdout: say where each begins, as head(1) does
                     sys.stdout.write(f"==> {shown} <==\n")
                     sys.stdout.flush()
-                sys.stdout.buffer.write(rewritten)
+                sink.write(rewritten)
                 sys.stdout.flush()
     report_llm_problems(reasoner)
     # the rewrite is done: an output that cannot be written now says so with its own exit code
     late = []
+    if args.output:
+        late.append(write_output(args.output, sink.getvalue(), "-o", prog))
     if args.export_fixes:
         late.append(write_output(args.export_fixes, dump_fixes(fixes_document(exported, args.build_dir)),
                                  "--export-fixes", prog))

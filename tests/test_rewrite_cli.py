@@ -125,6 +125,29 @@ def test_usage_errors(work):
     assert main(["rewrite", "-i", "--diff", "matmul.c"]) == 2
 
 
+def test_output_file_holds_what_stdout_would(work, capfdbinary):
+    original = (work / "matmul.c").read_bytes()
+    assert main(["rewrite", "matmul.c"]) == 0
+    printed = capfdbinary.readouterr().out
+    assert main(["rewrite", "matmul.c", "-o", "out.c"]) == 0
+    assert capfdbinary.readouterr().out == b""
+    assert (work / "out.c").read_bytes() == printed != original
+    assert (work / "matmul.c").read_bytes() == original
+    assert main(["rewrite", "--diff", "matmul.c", "-o", "out.diff"]) == 0
+    assert (work / "out.diff").read_text().startswith("--- a/matmul.c")
+
+
+def test_output_file_usage_errors(work, capsys):
+    assert main(["rewrite", "-i", "matmul.c", "-o", "out.c"]) == 2
+    assert main(["rewrite", "matmul.c", "vec.c", "-o", "out.c"]) == 2
+    assert main(["rewrite", "matmul.c", "-o", "no/such/dir/out.c"]) == 2
+    capsys.readouterr()
+    # a command without -o of its own does not take a compiler's -o as a flag and drop it
+    assert main(["analyze", "matmul.c", "-o", "report.json"]) == 2
+    assert "-o is not an option" in capsys.readouterr().err
+    assert not (work / "out.c").exists() and not (work / "report.json").exists()
+
+
 @pytest.mark.slow
 def test_matmul_gets_pragmas_and_still_computes_the_same(work, capfdbinary):
     """Needs the dependence analysis: pragmas on matmul, matmul_restrict and dot; not on the prefix sum."""
