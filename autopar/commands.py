@@ -76,22 +76,10 @@ def _transform_crashed(job):
 def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
     from autopar.fixes import dump_fixes, fixes_document
     from autopar.inputs import InputError, collect
-    from autopar.jobs import run_all
-    from autopar.output import info
     from autopar.report import FileReport, Report
-    from autopar.rewrite import unified_diff
-    from autopar.transform import transform_file
 
     prog = "autopar rewrite"
-    if args.backup and not args.in_place:
-        raise UsageError(f"{prog}: --backup needs -i")
-    if args.in_place and args.diff:
-        raise UsageError(f"{prog}: choose one of -i and --diff")
-    if args.in_place and "-" in args.files:
-        raise UsageError(f"{prog}: -i cannot rewrite standard input")
-    if args.output and args.in_place:
-        raise UsageError(f"{prog}: choose one of -i and -o")
-    check_output_path(args.output, "-o", prog)
+    _check_rewrite_usage(args, prog)
     report_path = args.report or args.config_data.decisions
     check_output_path(report_path, "--report", prog)
     check_output_path(args.export_fixes, "--export-fixes", prog)
@@ -108,16 +96,7 @@ def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
         if args.output and len(inputs.paths) != 1:
             raise UsageError(f"{prog}: -o takes the rewrite of one file; {len(inputs.paths)} were given "
                              f"(use -i, or --diff for several)")
-        optimize = bool(getattr(args, "optimize", False))
-        versioning = bool(getattr(args, "versioning", True))
-        share_regions = bool(getattr(args, "share_regions", True))
-        work = [(path, *inputs_flags(inputs, path, compile_flags, args.build_dir), optimize, versioning,
-                 share_regions) for path in inputs.paths]
-        if reasoner is not None:
-            results = [transform_file(p, f, b, reasoner=reasoner, optimize=o, versioning=v, share_regions=s)
-                       for p, f, b, o, v, s in work]
-        else:
-            results = run_all(_transform_one, work, jobs, _transform_crashed)
+        results = _rewrite_all(args, inputs, compile_flags, reasoner, jobs)
         headers = len(results) > 1 and not args.diff and not args.in_place
         # -o: what would go to stdout is kept and written once the file is done
         sink = io.BytesIO() if args.output else sys.stdout.buffer
@@ -125,38 +104,11 @@ def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
         exported = []
         status = EXIT_OK
         for result in results:
-            path, shown = result.path, inputs.display(result.path)
             file_report = FileReport.model_validate_json(inputs.rename(result.report.model_dump_json()))
             report.files.append(file_report)
-            for diagnostic in file_report.diagnostics:
-                print(diagnostic.render(), file=sys.stderr)
-            if result.failed:
-                print(f"autopar: {shown}: not rewritten: {file_report.error or 'the file has errors'}",
-                      file=sys.stderr)
-                status = EXIT_FAILED
-            if path != inputs.stdin_path:
-                exported.append((path, result.edits))
-            rewritten = result.rewritten
-            if args.diff:
-                # bytes: a file that is not UTF-8 gives its own bytes back, whatever the locale
-                sys.stdout.flush()
-                sink.write(unified_diff(shown, result.source, rewritten).encode("utf-8", "surrogateescape"))
-                sys.stdout.flush()
-            elif args.in_place:
-                if rewritten != result.source:
-                    try:
-                        write_atomic(path, rewritten, args.backup)
-                    except OSError as error:
-                        print(f"autopar: {path}: not rewritten: {error}", file=sys.stderr)
-                        status = EXIT_FAILED
-                        continue
-                    info(f"autopar: {path}: {result.parallel_loops} loop(s) parallelized")
-            else:
-                if headers:  # several files on stdout: say where each begins, as head(1) does
-                    sys.stdout.write(f"==> {shown} <==\n")
-                    sys.stdout.flush()
-                sink.write(rewritten)
-                sys.stdout.flush()
+            if result.path != inputs.stdin_path:
+                exported.append((result.path, result.edits))
+            status = max(status, _emit_rewrite(args, result, file_report, inputs.display(result.path), sink, headers))
     report_llm_problems(reasoner)
     # the rewrite is done: an output that cannot be written now says so with its own exit code
     late = []
@@ -172,6 +124,70 @@ def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
         done = " (the files were rewritten)" if args.in_place else ""
         print(problem + done, file=sys.stderr)
     return EXIT_PARTIAL if problems and status == EXIT_OK else status
+
+
+def _check_rewrite_usage(args: argparse.Namespace, prog: str) -> None:
+    """The option combinations that make no sense, refused before any work."""
+    if args.backup and not args.in_place:
+        raise UsageError(f"{prog}: --backup needs -i")
+    if args.in_place and args.diff:
+        raise UsageError(f"{prog}: choose one of -i and --diff")
+    if args.in_place and "-" in args.files:
+        raise UsageError(f"{prog}: -i cannot rewrite standard input")
+    if args.output and args.in_place:
+        raise UsageError(f"{prog}: choose one of -i and -o")
+    check_output_path(args.output, "-o", prog)
+
+
+def _rewrite_all(args: argparse.Namespace, inputs, compile_flags: list[str], reasoner, jobs: int) -> list:
+    """Each input's TransformResult: in worker processes, or here when a model is loaded (once)."""
+    from autopar.jobs import run_all
+    from autopar.transform import transform_file
+
+    optimize = bool(getattr(args, "optimize", False))
+    versioning = bool(getattr(args, "versioning", True))
+    share_regions = bool(getattr(args, "share_regions", True))
+    work = [(path, *inputs_flags(inputs, path, compile_flags, args.build_dir), optimize, versioning,
+             share_regions) for path in inputs.paths]
+    if reasoner is not None:
+        return [transform_file(p, f, b, reasoner=reasoner, optimize=o, versioning=v, share_regions=s)
+                for p, f, b, o, v, s in work]
+    return run_all(_transform_one, work, jobs, _transform_crashed)
+
+
+def _emit_rewrite(args: argparse.Namespace, result, file_report, shown: str, sink, headers: bool) -> int:
+    """One file's rewrite: its diagnostics on stderr, then a diff, the file replaced, or its source;
+    the exit status it asks for."""
+    from autopar.output import info
+    from autopar.rewrite import unified_diff
+
+    status = EXIT_OK
+    for diagnostic in file_report.diagnostics:
+        print(diagnostic.render(), file=sys.stderr)
+    if result.failed:
+        print(f"autopar: {shown}: not rewritten: {file_report.error or 'the file has errors'}", file=sys.stderr)
+        status = EXIT_FAILED
+    rewritten = result.rewritten
+    if args.diff:
+        # bytes: a file that is not UTF-8 gives its own bytes back, whatever the locale
+        sys.stdout.flush()
+        sink.write(unified_diff(shown, result.source, rewritten).encode("utf-8", "surrogateescape"))
+        sys.stdout.flush()
+    elif args.in_place:
+        if rewritten != result.source:
+            try:
+                write_atomic(result.path, rewritten, args.backup)
+            except OSError as error:
+                print(f"autopar: {result.path}: not rewritten: {error}", file=sys.stderr)
+                return EXIT_FAILED
+            info(f"autopar: {result.path}: {result.parallel_loops} loop(s) parallelized")
+    else:
+        if headers:  # several files on stdout: say where each begins, as head(1) does
+            sys.stdout.write(f"==> {shown} <==\n")
+            sys.stdout.flush()
+        sink.write(rewritten)
+        sys.stdout.flush()
+    return status
 
 
 def write_atomic(path, data, backup):
@@ -216,11 +232,9 @@ def add_check(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run_check(args: argparse.Namespace, compile_flags: list[str]) -> int:
     from autopar.check import CheckError, check_project, exit_status
-    from autopar.check_formats import render
-    from autopar.check_rules import (RuleError, apply_baseline, filter_findings, parse_fail_on, parse_rules,
-                                     read_baseline, write_baseline)
+    from autopar.check_rules import RuleError, filter_findings, parse_fail_on, parse_rules, write_baseline
     from autopar.inputs import InputError, collect
-    from autopar.output import colorize_diagnostics, info, settings
+    from autopar.output import colorize_diagnostics, info
 
     prog = "autopar check"
     config = args.config_data
@@ -269,6 +283,25 @@ def run_check(args: argparse.Namespace, compile_flags: list[str]) -> int:
             return EXIT_PARTIAL
         info(f"{prog}: {count} finding(s) recorded in {baseline}")
         return EXIT_OK
+    text, result = _check_output_text(args, result, baseline, prog)
+    if args.output:
+        problem = write_output(args.output, text, "-o", prog)
+        if problem:
+            print(problem, file=sys.stderr)
+            return EXIT_PARTIAL
+    elif args.format in ("text", "concise"):
+        colorize_diagnostics(text, sys.stdout)
+    else:
+        sys.stdout.write(text)
+    return exit_status(result, fail_on, allow_unanalyzed=args.allow_unanalyzed)
+
+
+def _check_output_text(args: argparse.Namespace, result, baseline: Optional[str], prog: str):
+    """(the text to print, the findings that count for the exit status): those not in the baseline."""
+    from autopar.check_formats import render
+    from autopar.check_rules import RuleError, apply_baseline, read_baseline
+    from autopar.output import info, settings
+
     everything, accepted = result, None
     if baseline:
         try:
@@ -282,21 +315,11 @@ def run_check(args: argparse.Namespace, compile_flags: list[str]) -> int:
     if args.format == "sarif":  # every finding, each with its baselineState; the exit status counts new ones
         from autopar.sarif import sarif_log
 
-        text = json.dumps(sarif_log(everything, baseline=accepted), indent=2) + "\n"
-    else:
-        text = render(result, "text" if args.format == "concise" else args.format)
+        return json.dumps(sarif_log(everything, baseline=accepted), indent=2) + "\n", result
+    text = render(result, "text" if args.format == "concise" else args.format)
     if settings.verbosity < 0 and args.format in ("text", "concise"):
         text = "".join(text.splitlines(keepends=True)[:-1])  # -q: the findings only, no summary
-    if args.output:
-        problem = write_output(args.output, text, "-o", prog)
-        if problem:
-            print(problem, file=sys.stderr)
-            return EXIT_PARTIAL
-    elif args.format in ("text", "concise"):
-        colorize_diagnostics(text, sys.stdout)
-    else:
-        sys.stdout.write(text)
-    return exit_status(result, fail_on, allow_unanalyzed=args.allow_unanalyzed)
+    return text, result
 
 
 def _split_all(values: list[str]) -> list[str]:

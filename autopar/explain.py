@@ -88,109 +88,122 @@ def explain_loop(path: str, line: int, compile_args: list[str] | None = None,
 
 def _text(tu, loop: Loop, root: Loop, nest: Optional[NestAnalysis], analysis: FileAnalysis, graph,
           graph_error: Optional[str]) -> str:
+    sections = [_loop_section(tu, loop, root), _accesses_section(loop), _dependences_section(graph, graph_error),
+                _scalars_section(tu, loop), _nest_section(tu, loop, nest), _result_section(tu, loop, root, analysis)]
     out: list[str] = []
-    say = out.append
-    header = _header(loop)
-    say(f"loop {loop.id} in {loop.function}(): {header}")
+    for index, lines in enumerate(sections):  # a blank line before each section, even an empty last one
+        out.extend([""] * bool(index) + lines)
+    return "\n".join(out) + "\n"
+
+
+def _loop_section(tu, loop: Loop, root: Loop) -> list[str]:
+    out = [f"loop {loop.id} in {loop.function}(): {_header(loop)}"]
     if root.id != loop.id:
-        say(f"  nested at depth {loop.depth} in the nest rooted at {root.id}")
+        out.append(f"  nested at depth {loop.depth} in the nest rooted at {root.id}")
     facts = [name for name, value in (("break", loop.has_break), ("return", loop.has_return),
                                       ("goto", loop.has_goto), ("continue", loop.has_continue),
                                       ("throw", loop.has_throw),
                                       ("writes its induction variable", loop.writes_induction_variable),
                                       ("writes a bound", loop.writes_bound)) if value]
     if facts:
-        say(f"  body has: {', '.join(facts)}")
+        out.append(f"  body has: {', '.join(facts)}")
     if loop.existing_pragma:
-        say(f"  existing pragma: {loop.existing_pragma}")
+        out.append(f"  existing pragma: {loop.existing_pragma}")
     if loop.non_canonical_reason:
-        say(f"  not in canonical form: {loop.non_canonical_reason}")
+        out.append(f"  not in canonical form: {loop.non_canonical_reason}")
     distinct = tu.distinct_parameters.get(loop.function)
     if distinct:
-        say(f"  no-alias from the call sites: every call in this file passes {', '.join(distinct)} "
-            f"objects no other argument reaches ({'the file is the whole program' if tu.whole_program else 'a file-local function'}): "
-            "treated as restrict")
+        out.append(f"  no-alias from the call sites: every call in this file passes {', '.join(distinct)} "
+                   f"objects no other argument reaches ({'the file is the whole program' if tu.whole_program else 'a file-local function'}): "
+                   "treated as restrict")
+    return out
 
-    say("")
-    say(f"accesses ({len(loop.accesses)}):")
+
+def _accesses_section(loop: Loop) -> list[str]:
+    out = [f"accesses ({len(loop.accesses)}):"]
     for access in loop.accesses:
         kind = "write" if access.is_write else "read "
         subs = ", ".join(s.text if s.affine is not None else f"{s.text} (not affine: {s.non_affine_reason})"
                          for s in access.subscripts)
         cond = "  [conditional]" if access.conditional else ""
-        say(f"  {access.line}:{access.column}  {kind}  {access.text}  [{subs}]{cond}")
+        out.append(f"  {access.line}:{access.column}  {kind}  {access.text}  [{subs}]{cond}")
+    return out
 
-    say("")
+
+def _dependences_section(graph, graph_error: Optional[str]) -> list[str]:
     if graph is None:
-        say(f"dependences: not computed ({graph_error})")
-    else:
-        edges = graph.edges
-        say(f"dependences ({len(edges)}):")
-        texts = {node: data.get("text", node) for node, data in graph.graph.nodes(data=True)}
-        for edge in edges:
-            carried = f"carried by {edge.loop}" if edge.loop else "loop-independent"
-            distance = f", distance {edge.distance}" if edge.distance else ""
-            exact = "" if edge.exact else "  [conservative]"
-            reason = f" -- {edge.reason}" if edge.reason else ""
-            say(f"  {texts.get(edge.source, edge.source)} -> {texts.get(edge.sink, edge.sink)}: "
-                f"{edge.kind}, {carried}{distance}{exact}{reason}")
+        return [f"dependences: not computed ({graph_error})"]
+    out = [f"dependences ({len(graph.edges)}):"]
+    texts = {node: data.get("text", node) for node, data in graph.graph.nodes(data=True)}
+    for edge in graph.edges:
+        carried = f"carried by {edge.loop}" if edge.loop else "loop-independent"
+        distance = f", distance {edge.distance}" if edge.distance else ""
+        exact = "" if edge.exact else "  [conservative]"
+        reason = f" -- {edge.reason}" if edge.reason else ""
+        out.append(f"  {texts.get(edge.source, edge.source)} -> {texts.get(edge.sink, edge.sink)}: "
+                   f"{edge.kind}, {carried}{distance}{exact}{reason}")
+    return out
 
-    say("")
-    say(f"scalars ({len(loop.scalars)}):")
+
+def _scalars_section(tu, loop: Loop) -> list[str]:
+    out = [f"scalars ({len(loop.scalars)}):"]
     roles = scalar_classes(tu, loop).roles  # the same classes the verdict was built from
     for scalar in loop.scalars:
-        say(f"  {scalar.variable.name}: {roles[scalar.variable.name]}")
+        out.append(f"  {scalar.variable.name}: {roles[scalar.variable.name]}")
     if loop.calls:
-        say("")
-        say(f"calls ({len(loop.calls)}):")
+        out.append("")
+        out.append(f"calls ({len(loop.calls)}):")
         for call in loop.calls:
-            say(f"  {call.line}:{call.column}  {call.callee}()  {call.effect.value}")
+            out.append(f"  {call.line}:{call.column}  {call.callee}()  {call.effect.value}")
+    return out
 
-    say("")
+
+def _nest_section(tu, loop: Loop, nest: Optional[NestAnalysis]) -> list[str]:
     if nest is None:
-        say("verdicts: none (the nest was not analyzed)")
-    else:
-        say("verdicts:")
-        for verdict in nest.verdicts:
-            mark = "parallelizable" if verdict.parallelizable else "serial"
-            here = "  <- this loop" if verdict.loop_id == loop.id else ""
-            say(f"  {verdict.loop_id}: {mark}{here}")
-            for reason in verdict.reasons:
-                say(f"      {reason}")
-        say("")
-        say(f"candidates ({len(nest.candidates)}):")
-        for candidate in nest.candidates:
-            chosen = " (analyzer's default)" if candidate.id == nest.default_candidate_id else ""
-            say(f"  {candidate.id}{chosen}: on {candidate.plan.loop_id}: {render_pragma(candidate.plan)}")
-            say(f"      {candidate.summary}; estimated cost {candidate.estimated_cost:g}; "
-                f"proof {candidate.plan.proof.value}")
-            on = tu.loop(candidate.plan.loop_id)
-            say(f"      region entered {entries(tu, on):.3g} times, ~{work(tu, on):.3g} work units per entry")
-            for reason in candidate.reasons:
-                say(f"      {reason}")
-        if nest.default_reason:
-            say(f"  why the default: {nest.default_reason}")
-        say(f"  cost model: {machine.current().describe()}")
+        return ["verdicts: none (the nest was not analyzed)"]
+    out = ["verdicts:"]
+    for verdict in nest.verdicts:
+        mark = "parallelizable" if verdict.parallelizable else "serial"
+        here = "  <- this loop" if verdict.loop_id == loop.id else ""
+        out.append(f"  {verdict.loop_id}: {mark}{here}")
+        out.extend(f"      {reason}" for reason in verdict.reasons)
+    out.append("")
+    out.append(f"candidates ({len(nest.candidates)}):")
+    for candidate in nest.candidates:
+        chosen = " (analyzer's default)" if candidate.id == nest.default_candidate_id else ""
+        out.append(f"  {candidate.id}{chosen}: on {candidate.plan.loop_id}: {render_pragma(candidate.plan)}")
+        out.append(f"      {candidate.summary}; estimated cost {candidate.estimated_cost:g}; "
+                   f"proof {candidate.plan.proof.value}")
+        on = tu.loop(candidate.plan.loop_id)
+        out.append(f"      region entered {entries(tu, on):.3g} times, ~{work(tu, on):.3g} work units per entry")
+        out.extend(f"      {reason}" for reason in candidate.reasons)
+    if nest.default_reason:
+        out.append(f"  why the default: {nest.default_reason}")
+    out.append(f"  cost model: {machine.current().describe()}")
+    return out
 
+
+def _result_section(tu, loop: Loop, root: Loop, analysis: FileAnalysis) -> list[str]:
     decision = next((d for d in analysis.decisions if d.root_loop_id == root.id), None)
     report = next((r for r in analysis.report.loops if r.id == loop.id), None)
-    say("")
+    out = []
     if decision is not None:
         chosen = decision.candidate_id or "none (serial)"
-        say(f"decision for the nest: {chosen}, by the {decision.decided_by}"
-            + (f": {decision.rationale}" if decision.rationale else ""))
-    if report is not None:
-        if report.parallel:
-            say(f"result: this loop gets `{report.pragma}` (proof: {report.proof})")
-        else:
-            say(f"result: this loop stays as it is: {'; '.join(report.reasons) or 'no reason recorded'}")
-            if ALIAS_UNBOUNDED in report.codes:
-                with open(tu.path, "rb") as handle:
-                    hint = restrict_finding(handle.read(), tu, loop, tu.compile_args)
-                if hint is not None:
-                    say(f"hint: {hint.message[hint.message.index('would run'):]}"
-                        + (f"; fix: line {hint.fix_start_line}: {hint.fix_text.strip()}" if hint.fix_text else ""))
-    return "\n".join(out) + "\n"
+        out.append(f"decision for the nest: {chosen}, by the {decision.decided_by}"
+                   + (f": {decision.rationale}" if decision.rationale else ""))
+    if report is None:
+        return out
+    if report.parallel:
+        out.append(f"result: this loop gets `{report.pragma}` (proof: {report.proof})")
+        return out
+    out.append(f"result: this loop stays as it is: {'; '.join(report.reasons) or 'no reason recorded'}")
+    if ALIAS_UNBOUNDED in report.codes:
+        with open(tu.path, "rb") as handle:
+            hint = restrict_finding(handle.read(), tu, loop, tu.compile_args)
+        if hint is not None:
+            out.append(f"hint: {hint.message[hint.message.index('would run'):]}"
+                       + (f"; fix: line {hint.fix_start_line}: {hint.fix_text.strip()}" if hint.fix_text else ""))
+    return out
 
 
 def _header(loop: Loop) -> str:
