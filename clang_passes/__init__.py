@@ -4,6 +4,8 @@
             works out the flags (command line or compile_commands.json), finds builtin headers,
             runs libclang without -fopenmp.
 - ast:      a light tree over the cursors of one function, walked once; shared helpers.
+- functions: the functions the main file defines, each with its Node tree built on first use.
+- variables: `Variable`s built once from declarations, keyed to tell shadowed names apart.
 - loops:    every `for` loop of the main file: position, nesting, canonical form, what the body writes,
             break/return/goto/continue/throw.
 - affine:   affine expressions over induction variables and symbols. A symbol is an integer variable

@@ -18,8 +18,8 @@ from clang.cindex import CursorKind as K, StorageClass
 
 from autopar.ir import AffineExpr
 from clang_passes.ast import (FUNCTION_KINDS, INTEGER_TYPES, LOOP_KINDS, TRANSPARENT, UNSIGNED_TYPES, Node, Source,
-                              Variables, evaluate_int, expression_children, is_integer_decl, stored_operand,
-                              strip, variable_decl)
+                              evaluate_int, expression_children, stored_operand, strip, variable_decl)
+from clang_passes.variables import Variables, is_integer_decl
 
 _INT_LITERAL = re.compile(r"^(0[xX][0-9a-fA-F']+|0[bB][01']+|0[0-7']*|[1-9][0-9']*)[uUlLzZ]*$")
 

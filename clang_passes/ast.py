@@ -1,8 +1,10 @@
 """A light tree over libclang cursors for one function body, plus small helpers the passes share.
 
 libclang cursors are walked once per function and kept as `Node`s (kind, byte extent, children,
-parent), so the passes can look around freely without asking libclang again. Nothing here leaves
-`clang_passes/`.
+parent), so the passes can look around freely without asking libclang again. Also the main file's
+text (`Source`), addressed by the byte offsets nodes carry. Which functions the file defines is
+clang_passes/functions.py; the `Variable`s behind declarations, clang_passes/variables.py. Nothing
+here leaves `clang_passes/`.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from typing import Iterator, Optional
 
 from clang import cindex
 from clang.cindex import CursorKind, TypeKind
-
-from autopar.ir import Storage, Variable
 
 K = CursorKind
 
@@ -212,85 +212,6 @@ def stored_operand(node: Node) -> Optional[Node]:
     return children[0] if children else None
 
 
-class Function:
-    """A function defined in the main file. Its Node tree is built on first use."""
-
-    def __init__(self, name: str, cursor, start_line: int, start: int, end: int, source: "Source",
-                 top_level_start: Optional[int] = None):
-        self.name = name
-        self.cursor = cursor
-        self.start_line = start_line  # first line of the definition (return type included)
-        self.start = start
-        self.end = end
-        # where the file-scope declaration holding the definition starts (its namespace, class or
-        # `extern "C"` block, else the definition itself): code inserted there is at file scope
-        self.top_level_start = start if top_level_start is None else top_level_start
-        self._source = source
-        self._node: Optional[Node] = None
-        self._nodes: list[Node] = []
-        self._references: Optional[dict[tuple, Optional[Node]]] = None
-        self.facts: dict[tuple, object] = {}  # what passes learn of a node once, keyed by (fact, node.index)
-
-    def _ensure(self) -> None:
-        if self._node is None:
-            self._node = _build(self.cursor)
-            _number(self)
-
-    @property
-    def node(self) -> Node:
-        self._ensure()
-        return self._node
-
-    @property
-    def nodes(self) -> list[Node]:
-        """Every node of the function, in pre-order."""
-        self._ensure()
-        return self._nodes
-
-    @property
-    def references(self) -> dict[tuple, Optional[Node]]:
-        """C++ reference variables declared in the function -> the expression each is bound to (None when
-        unknown, as for reference parameters)."""
-        if self._references is None:
-            found: dict[tuple, Optional[Node]] = {}
-            for node in self.nodes:
-                if node.kind in (K.VAR_DECL, K.PARM_DECL) and is_reference(node.cursor):
-                    values = expression_children(node)
-                    found[Variables.key(node.cursor)] = values[-1] if values and node.kind == K.VAR_DECL else None
-            self._references = found
-        return self._references
-
-    @property
-    def body(self) -> Optional[Node]:
-        return next((c for c in self.node.children if c.kind == K.COMPOUND_STMT), None)
-
-    def may_have_loops(self, loop_macros: set[bytes]) -> bool:
-        """Whether the text has a `for` keyword or names a macro that expands to one."""
-        for m in _WORD.finditer(self._source.data, self.start, self.end):
-            word = m.group()
-            if word == b"for" or word in loop_macros:
-                return True
-        return False
-
-
-_WORD = re.compile(rb"[A-Za-z_][A-Za-z_0-9]*")
-_DEFINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+(\w+)((?:[^\n]*\\\r?\n)*[^\n]*)", re.M)
-
-
-def loop_macros(source: "Source") -> set[bytes]:
-    """Names of the main file's macros whose expansion contains a `for` loop (directly or through another)."""
-    bodies = {m.group(1): set(_WORD.findall(m.group(2))) for m in _DEFINE.finditer(source.data)}
-    found = {name for name, words in bodies.items() if b"for" in words}
-    changed = True
-    while changed:
-        changed = False
-        for name, words in bodies.items():
-            if name not in found and words & found:
-                found.add(name)
-                changed = True
-    return found
-
-
 class Source:
     """The main file's text, addressed by byte offsets as clang reports them."""
 
@@ -318,40 +239,6 @@ class Source:
         return text[:len(text) - len(text.lstrip(" \t"))]
 
 
-def qualified_name(function) -> str:
-    """A function's name as functions and their summaries are keyed: "f", or "Class::method"."""
-    parent = function.semantic_parent
-    if parent is not None and parent.kind in (K.CLASS_DECL, K.STRUCT_DECL, K.CLASS_TEMPLATE):
-        return f"{parent.spelling}::{function.spelling}"
-    return function.spelling
-
-
-def build_functions(tu, source: Source) -> list[Function]:
-    """Every function defined in the main file, with its body as a Node tree."""
-    functions: list[Function] = []
-    is_from_main = _lib.clang_Location_isFromMainFile
-
-    def top_level(cursor, outermost) -> Iterator:
-        for child in cursor.get_children():
-            if not is_from_main(child.location):
-                continue  # declarations of included headers: never descend into them
-            kind = child.kind
-            if kind in (K.NAMESPACE, K.LINKAGE_SPEC, K.CLASS_DECL, K.STRUCT_DECL, K.CLASS_TEMPLATE,
-                        K.UNEXPOSED_DECL):
-                yield from top_level(child, outermost or child)
-            elif kind in FUNCTION_KINDS:
-                yield child, outermost or child
-
-    for cursor, outermost in top_level(tu.cursor, None):
-        if not cursor.is_definition():
-            continue
-        extent = cursor.extent
-        start, end = extent.start, extent.end
-        functions.append(Function(qualified_name(cursor), cursor, start.line, start.offset, end.offset, source,
-                                  outermost.extent.start.offset))
-    return functions
-
-
 _OFFSET = ctypes.c_uint()
 
 
@@ -373,7 +260,7 @@ def _make_node(cursor, parent: Optional[Node]) -> Node:
     return Node(cursor, CursorKind.from_id(_lib.clang_getCursorKind(cursor)), parent)
 
 
-def _build(cursor) -> Node:
+def build_tree(cursor) -> Node:
     """The Node tree under `cursor` (iteratively: generated code nests expressions thousands deep)."""
     tu = cursor._tu
     root = _make_node(cursor, None)
@@ -402,129 +289,6 @@ def starts_statement(node: Node, parent: Node) -> bool:
     if kind == K.IF_STMT:
         return node is not parent.children[0]
     return False
-
-
-def _number(function: Function) -> None:
-    """Pre-order numbers, and the statement order index of every node."""
-    counter = 0
-    nodes = function._nodes
-    for order, node in enumerate(function._node.walk()):
-        node.index = order
-        node.tree = nodes
-        nodes.append(node)
-        parent = node.parent
-        if parent is not None and starts_statement(node, parent) and node.kind != K.COMPOUND_STMT:
-            node.stmt = counter
-            counter += 1
-        else:
-            node.stmt = parent.stmt if parent is not None else 0
-    for node in reversed(nodes):
-        node.last = node.children[-1].last if node.children else node.index
-
-
-# ------------------------------------------------------------------------------------------- variables
-
-def _type_dims(t) -> list[Optional[str]]:
-    dims: list[Optional[str]] = []
-    while t.kind in ARRAY_TYPES:
-        if t.kind == TypeKind.CONSTANTARRAY:
-            dims.append(str(t.get_array_size()))
-        else:
-            m = re.search(r"\[([^\]]*)\]", t.spelling)
-            dims.append(m.group(1).strip() or None if m else None)
-        t = t.get_array_element_type()
-    return dims
-
-
-_KEYS: dict[int, tuple] = {}  # cursor hash -> key; cleared for each translation unit
-_SCALAR: dict[tuple, bool] = {}  # key -> whether the scalars pass tracks it; cleared likewise
-
-
-class Variables:
-    """Builds `Variable`s from declaration cursors, once each."""
-
-    def __init__(self, source: Source):
-        self.source = source
-        self._cache: dict = {}
-        self.distinct_at_calls: set[tuple] = set()  # parameter keys from clang_passes/noalias.py
-        self.entry_pointers: set[tuple] = set()  # from clang_passes/noalias.py too
-        _KEYS.clear()
-        _SCALAR.clear()
-
-    @staticmethod
-    def key(decl) -> tuple:
-        """(file, offset, name) of a declaration: tells shadowed names apart. Kept on the cursor object
-        too (a node keeps the cursor it refers to), which saves asking libclang for its hash."""
-        found = getattr(decl, "_autopar_key", None)
-        if found is not None:
-            return found
-        h = decl.hash
-        found = _KEYS.get(h)
-        if found is None:
-            loc = decl.location
-            found = _KEYS[h] = (loc.file.name if loc.file else "", loc.offset, decl.spelling)
-        decl._autopar_key = found
-        return found
-
-    def get(self, decl) -> Variable:
-        key = self.key(decl)
-        found = self._cache.get(key)
-        if found is None:
-            found = self._cache[key] = self._make(decl)
-        return found
-
-    def _make(self, decl) -> Variable:
-        t = decl.type
-        canonical = t.get_canonical()
-        if decl.kind == K.PARM_DECL:
-            storage = Storage.PARAMETER
-        else:
-            parent = decl.semantic_parent
-            in_function = parent is not None and parent.kind in FUNCTION_KINDS | {K.LAMBDA_EXPR}
-            static = decl.storage_class in (cindex.StorageClass.STATIC, cindex.StorageClass.EXTERN)
-            if not in_function:
-                storage = Storage.GLOBAL
-            elif decl.storage_class == cindex.StorageClass.EXTERN:
-                storage = Storage.GLOBAL
-            elif static:
-                storage = Storage.STATIC_LOCAL
-            else:
-                storage = Storage.LOCAL
-        is_pointer = canonical.kind == TypeKind.POINTER
-        is_array = canonical.kind in ARRAY_TYPES
-        dims: list[Optional[str]] = []
-        is_const = canonical.is_const_qualified()
-        element = canonical
-        while element.kind in ARRAY_TYPES:
-            element = element.get_array_element_type()
-        if is_array:
-            dims = _type_dims(t if t.kind in ARRAY_TYPES else canonical)
-            if decl.kind == K.PARM_DECL:  # `double a[n][m]` as a parameter is a pointer, and may alias
-                is_array, is_pointer = False, True
-            is_const = is_const or element.is_const_qualified()
-        elif is_pointer:
-            pointee = canonical.get_pointee()
-            is_const = is_const or pointee.is_const_qualified()
-            if pointee.kind in ARRAY_TYPES:
-                dims = [None] + _type_dims(pointee)
-        loc = decl.location
-        return Variable(
-            name=decl.spelling, decl=f"{loc.line}:{loc.column}", storage=storage, type=t.spelling,
-            is_pointer=is_pointer, is_array=is_array, array_dims=dims,
-            restrict=canonical.is_restrict_qualified() or "restrict" in t.spelling,
-            distinct_at_calls=self.key(decl) in self.distinct_at_calls,
-            enters_with_call=self.key(decl) in self.entry_pointers,
-            is_const=is_const, is_struct=element.kind == TypeKind.RECORD,
-            is_floating=canonical.kind in FLOATING_TYPES, is_bool=canonical.kind == TypeKind.BOOL,
-        )
-
-
-def is_integer_decl(decl) -> bool:
-    return decl.type.get_canonical().kind in INTEGER_TYPES
-
-
-def is_reference(decl) -> bool:
-    return decl.type.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE)
 
 
 def variable_decl(node: Node):

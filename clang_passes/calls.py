@@ -10,9 +10,10 @@ from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import CallEffect, CallSite, FunctionSummary, Storage
 from clang_passes.containers import PLAIN_TYPES, READ_ONLY, container_call
-from clang_passes.ast import (ASSIGN_OPS, FUNCTION_KINDS, INC_DEC, Function, Node, Source, Variables,
-                              evaluate_int, expression_children, qualified_name, stored_operand, strip,
-                              variable_decl)
+from clang_passes.ast import (ASSIGN_OPS, FUNCTION_KINDS, INC_DEC, Node, Source, evaluate_int, expression_children,
+                              stored_operand, strip, variable_decl)
+from clang_passes.functions import Function, qualified_name
+from clang_passes.variables import Variables
 
 _MATH = ["sqrt", "cbrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "pow", "sin", "cos", "tan",
          "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "fabs", "fmax",

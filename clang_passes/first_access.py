@@ -7,18 +7,19 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from clang_passes.ast import (_SCALAR, ARRAY_TYPES, ASSIGN_OPS, INC_DEC, LOOP_KINDS, Node, Variables,
-                              expression_children, strip, variable_decl)
+from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, INC_DEC, LOOP_KINDS, Node, expression_children, strip,
+                              variable_decl)
+from clang_passes.variables import SCALAR, Variables
 from clang_passes.containers import container_type
 from clang_passes.loops import LoopInfo
 
 
 def is_scalar_decl(decl) -> bool:
     key = Variables.key(decl)
-    found = _SCALAR.get(key)
+    found = SCALAR.get(key)
     if found is None:
         # not an array, and not one of the hidden variables of a range-based for
-        found = _SCALAR[key] = not decl.spelling.startswith(("__begin", "__end", "__range")) and \
+        found = SCALAR[key] = not decl.spelling.startswith(("__begin", "__end", "__range")) and \
             decl.type.get_canonical().kind not in ARRAY_TYPES and not container_type(decl.type)
     return found
 

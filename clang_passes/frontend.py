@@ -16,7 +16,9 @@ from clang.cindex import CursorKind as K
 from autopar.ir import CallEffect, TranslationUnit
 from clang_passes import accesses, calls, noalias, pragmas, reductions, scalars
 from clang_passes.affine import NestFacts, Scope
-from clang_passes.ast import Source, Variables, build_functions, loop_macros
+from clang_passes.ast import Source
+from clang_passes.functions import build_functions, loop_macros
+from clang_passes.variables import Variables
 from clang_passes.loops import LoopFinder, LoopInfo, address_taken_in
 from clang_passes.parse import FrontendError, parse, read_source, settings_for
 

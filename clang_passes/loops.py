@@ -11,9 +11,10 @@ from clang.cindex import CursorKind as K, StorageClass, TLSKind, TypeKind
 
 from autopar.ir import CanonicalForm, Comparison, Loop
 from clang_passes.affine import CHAR_TYPES, AffineBuilder, NestFacts, Scope, written_decl_refs
-from clang_passes.ast import (FOR_KINDS, FUNCTION_KINDS, INC_DEC, LOOP_KINDS, Function, Node, Source,
-                              Variables, expression_children, is_integer_decl, stored_operand, strip,
-                              under_implicit_conversions, variable_decl)
+from clang_passes.ast import (FOR_KINDS, FUNCTION_KINDS, INC_DEC, LOOP_KINDS, Node, Source, expression_children,
+                              stored_operand, strip, under_implicit_conversions, variable_decl)
+from clang_passes.functions import Function
+from clang_passes.variables import Variables, is_integer_decl
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "!=": "!="}
 

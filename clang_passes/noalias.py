@@ -19,8 +19,10 @@ from typing import Optional
 from clang import cindex
 from clang.cindex import CursorKind as K, LinkageKind, TypeKind
 
-from clang_passes.ast import (ARRAY_TYPES, INC_DEC, TRANSPARENT, Function, Node, Source, Variables,
-                              expression_children, stored_operand, strip, variable_decl)
+from clang_passes.ast import (ARRAY_TYPES, INC_DEC, TRANSPARENT, Node, Source, expression_children, stored_operand,
+                              strip, variable_decl)
+from clang_passes.functions import Function
+from clang_passes.variables import Variables
 from clang_passes.calls import call_arguments, callee_name
 
 # calls whose result is memory nothing else points to yet

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 from autopar.ir import OmpClause, OmpPragma
-from clang_passes.ast import Function, Source
+from clang_passes.ast import Source
+from clang_passes.functions import Function
 from clang_passes.loops import LoopInfo
 
 _TOKENS = re.compile(rb'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)

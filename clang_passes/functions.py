@@ -1,0 +1,147 @@
+"""The functions defined in the main file: each a `Function` whose body's Node tree is built and
+numbered on first use; their names as summaries key them; and which macros may hide a loop.
+
+Takes a parsed translation unit and its `Source`; gives `Function`s.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator, Optional
+
+from clang import cindex
+from clang.cindex import CursorKind as K
+
+from clang_passes.ast import FUNCTION_KINDS, Node, Source, build_tree, expression_children, starts_statement
+from clang_passes.variables import Variables, is_reference
+
+_lib = cindex.conf.lib
+
+
+class Function:
+    """A function defined in the main file. Its Node tree is built on first use."""
+
+    def __init__(self, name: str, cursor, start_line: int, start: int, end: int, source: "Source",
+                 top_level_start: Optional[int] = None):
+        self.name = name
+        self.cursor = cursor
+        self.start_line = start_line  # first line of the definition (return type included)
+        self.start = start
+        self.end = end
+        # where the file-scope declaration holding the definition starts (its namespace, class or
+        # `extern "C"` block, else the definition itself): code inserted there is at file scope
+        self.top_level_start = start if top_level_start is None else top_level_start
+        self._source = source
+        self._node: Optional[Node] = None
+        self._nodes: list[Node] = []
+        self._references: Optional[dict[tuple, Optional[Node]]] = None
+        self.facts: dict[tuple, object] = {}  # what passes learn of a node once, keyed by (fact, node.index)
+
+    def _ensure(self) -> None:
+        if self._node is None:
+            self._node = build_tree(self.cursor)
+            _number(self)
+
+    @property
+    def node(self) -> Node:
+        self._ensure()
+        return self._node
+
+    @property
+    def nodes(self) -> list[Node]:
+        """Every node of the function, in pre-order."""
+        self._ensure()
+        return self._nodes
+
+    @property
+    def references(self) -> dict[tuple, Optional[Node]]:
+        """C++ reference variables declared in the function -> the expression each is bound to (None when
+        unknown, as for reference parameters)."""
+        if self._references is None:
+            found: dict[tuple, Optional[Node]] = {}
+            for node in self.nodes:
+                if node.kind in (K.VAR_DECL, K.PARM_DECL) and is_reference(node.cursor):
+                    values = expression_children(node)
+                    found[Variables.key(node.cursor)] = values[-1] if values and node.kind == K.VAR_DECL else None
+            self._references = found
+        return self._references
+
+    @property
+    def body(self) -> Optional[Node]:
+        return next((c for c in self.node.children if c.kind == K.COMPOUND_STMT), None)
+
+    def may_have_loops(self, loop_macros: set[bytes]) -> bool:
+        """Whether the text has a `for` keyword or names a macro that expands to one."""
+        for m in _WORD.finditer(self._source.data, self.start, self.end):
+            word = m.group()
+            if word == b"for" or word in loop_macros:
+                return True
+        return False
+
+
+_WORD = re.compile(rb"[A-Za-z_][A-Za-z_0-9]*")
+_DEFINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+(\w+)((?:[^\n]*\\\r?\n)*[^\n]*)", re.M)
+
+
+def loop_macros(source: "Source") -> set[bytes]:
+    """Names of the main file's macros whose expansion contains a `for` loop (directly or through another)."""
+    bodies = {m.group(1): set(_WORD.findall(m.group(2))) for m in _DEFINE.finditer(source.data)}
+    found = {name for name, words in bodies.items() if b"for" in words}
+    changed = True
+    while changed:
+        changed = False
+        for name, words in bodies.items():
+            if name not in found and words & found:
+                found.add(name)
+                changed = True
+    return found
+
+def qualified_name(function) -> str:
+    """A function's name as functions and their summaries are keyed: "f", or "Class::method"."""
+    parent = function.semantic_parent
+    if parent is not None and parent.kind in (K.CLASS_DECL, K.STRUCT_DECL, K.CLASS_TEMPLATE):
+        return f"{parent.spelling}::{function.spelling}"
+    return function.spelling
+
+
+def build_functions(tu, source: Source) -> list[Function]:
+    """Every function defined in the main file, with its body as a Node tree."""
+    functions: list[Function] = []
+    is_from_main = _lib.clang_Location_isFromMainFile
+
+    def top_level(cursor, outermost) -> Iterator:
+        for child in cursor.get_children():
+            if not is_from_main(child.location):
+                continue  # declarations of included headers: never descend into them
+            kind = child.kind
+            if kind in (K.NAMESPACE, K.LINKAGE_SPEC, K.CLASS_DECL, K.STRUCT_DECL, K.CLASS_TEMPLATE,
+                        K.UNEXPOSED_DECL):
+                yield from top_level(child, outermost or child)
+            elif kind in FUNCTION_KINDS:
+                yield child, outermost or child
+
+    for cursor, outermost in top_level(tu.cursor, None):
+        if not cursor.is_definition():
+            continue
+        extent = cursor.extent
+        start, end = extent.start, extent.end
+        functions.append(Function(qualified_name(cursor), cursor, start.line, start.offset, end.offset, source,
+                                  outermost.extent.start.offset))
+    return functions
+
+def _number(function: Function) -> None:
+    """Pre-order numbers, and the statement order index of every node."""
+    counter = 0
+    nodes = function._nodes
+    for order, node in enumerate(function._node.walk()):
+        node.index = order
+        node.tree = nodes
+        nodes.append(node)
+        parent = node.parent
+        if parent is not None and starts_statement(node, parent) and node.kind != K.COMPOUND_STMT:
+            node.stmt = counter
+            counter += 1
+        else:
+            node.stmt = parent.stmt if parent is not None else 0
+    for node in reversed(nodes):
+        node.last = node.children[-1].last if node.children else node.index

@@ -1,0 +1,121 @@
+"""The variables the passes name: a `Variable` (autopar.ir) built once from each declaration
+cursor, under a key that tells shadowed names apart, and the questions passes ask of a
+declaration's type (integer? C++ reference?).
+
+Takes declaration cursors; gives `Variable`s and their keys. Holds the per-translation-unit key
+caches (`Variables` clears them when it is made).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from clang import cindex
+from clang.cindex import CursorKind as K, TypeKind
+
+from autopar.ir import Storage, Variable
+from clang_passes.ast import ARRAY_TYPES, FLOATING_TYPES, FUNCTION_KINDS, INTEGER_TYPES, Source
+
+
+def _type_dims(t) -> list[Optional[str]]:
+    dims: list[Optional[str]] = []
+    while t.kind in ARRAY_TYPES:
+        if t.kind == TypeKind.CONSTANTARRAY:
+            dims.append(str(t.get_array_size()))
+        else:
+            m = re.search(r"\[([^\]]*)\]", t.spelling)
+            dims.append(m.group(1).strip() or None if m else None)
+        t = t.get_array_element_type()
+    return dims
+
+
+_KEYS: dict[int, tuple] = {}  # cursor hash -> key; cleared for each translation unit
+SCALAR: dict[tuple, bool] = {}  # key -> whether the scalars pass tracks it; cleared likewise
+
+
+class Variables:
+    """Builds `Variable`s from declaration cursors, once each."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self._cache: dict = {}
+        self.distinct_at_calls: set[tuple] = set()  # parameter keys from clang_passes/noalias.py
+        self.entry_pointers: set[tuple] = set()  # from clang_passes/noalias.py too
+        _KEYS.clear()
+        SCALAR.clear()
+
+    @staticmethod
+    def key(decl) -> tuple:
+        """(file, offset, name) of a declaration: tells shadowed names apart. Kept on the cursor object
+        too (a node keeps the cursor it refers to), which saves asking libclang for its hash."""
+        found = getattr(decl, "_autopar_key", None)
+        if found is not None:
+            return found
+        h = decl.hash
+        found = _KEYS.get(h)
+        if found is None:
+            loc = decl.location
+            found = _KEYS[h] = (loc.file.name if loc.file else "", loc.offset, decl.spelling)
+        decl._autopar_key = found
+        return found
+
+    def get(self, decl) -> Variable:
+        key = self.key(decl)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._make(decl)
+        return found
+
+    def _make(self, decl) -> Variable:
+        t = decl.type
+        canonical = t.get_canonical()
+        if decl.kind == K.PARM_DECL:
+            storage = Storage.PARAMETER
+        else:
+            parent = decl.semantic_parent
+            in_function = parent is not None and parent.kind in FUNCTION_KINDS | {K.LAMBDA_EXPR}
+            static = decl.storage_class in (cindex.StorageClass.STATIC, cindex.StorageClass.EXTERN)
+            if not in_function:
+                storage = Storage.GLOBAL
+            elif decl.storage_class == cindex.StorageClass.EXTERN:
+                storage = Storage.GLOBAL
+            elif static:
+                storage = Storage.STATIC_LOCAL
+            else:
+                storage = Storage.LOCAL
+        is_pointer = canonical.kind == TypeKind.POINTER
+        is_array = canonical.kind in ARRAY_TYPES
+        dims: list[Optional[str]] = []
+        is_const = canonical.is_const_qualified()
+        element = canonical
+        while element.kind in ARRAY_TYPES:
+            element = element.get_array_element_type()
+        if is_array:
+            dims = _type_dims(t if t.kind in ARRAY_TYPES else canonical)
+            if decl.kind == K.PARM_DECL:  # `double a[n][m]` as a parameter is a pointer, and may alias
+                is_array, is_pointer = False, True
+            is_const = is_const or element.is_const_qualified()
+        elif is_pointer:
+            pointee = canonical.get_pointee()
+            is_const = is_const or pointee.is_const_qualified()
+            if pointee.kind in ARRAY_TYPES:
+                dims = [None] + _type_dims(pointee)
+        loc = decl.location
+        return Variable(
+            name=decl.spelling, decl=f"{loc.line}:{loc.column}", storage=storage, type=t.spelling,
+            is_pointer=is_pointer, is_array=is_array, array_dims=dims,
+            restrict=canonical.is_restrict_qualified() or "restrict" in t.spelling,
+            distinct_at_calls=self.key(decl) in self.distinct_at_calls,
+            enters_with_call=self.key(decl) in self.entry_pointers,
+            is_const=is_const, is_struct=element.kind == TypeKind.RECORD,
+            is_floating=canonical.kind in FLOATING_TYPES, is_bool=canonical.kind == TypeKind.BOOL,
+        )
+
+
+def is_integer_decl(decl) -> bool:
+    return decl.type.get_canonical().kind in INTEGER_TYPES
+
+
+def is_reference(decl) -> bool:
+    return decl.type.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE)
