@@ -17,10 +17,11 @@ from autopar.ir import CallEffect, TranslationUnit
 from clang_passes import accesses, calls, noalias, pragmas, reductions, scalars
 from clang_passes.affine import NestFacts, Scope
 from clang_passes.ast import Source
+from clang_passes.entry_pointers import entry_pointers
 from clang_passes.functions import build_functions, loop_macros
-from clang_passes.variables import Variables
 from clang_passes.loops import LoopFinder, LoopInfo, address_taken_in
 from clang_passes.parse import FrontendError, parse, read_source, settings_for
+from clang_passes.variables import Variables
 
 __all__ = ["translate", "FrontendError"]
 
@@ -65,8 +66,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     distinct = noalias.distinct_parameters(every_function, source, clang_tu.cursor, {f.name for f in functions},
                                            settings.language, whole_program)
     variables.distinct_at_calls = {key for keys in distinct.values() for key in keys}
-    variables.entry_pointers, copies = noalias.entry_pointers(functions, variables.distinct_at_calls,
-                                                              settings.language)
+    variables.entry_pointers, copies = entry_pointers(functions, variables.distinct_at_calls, settings.language)
     variables.distinct_at_calls |= copies
 
     finder = LoopFinder(path, source, variables)

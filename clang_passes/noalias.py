@@ -15,18 +15,15 @@ never assigns `p`.
 from __future__ import annotations
 
 from typing import Optional
-
 from clang import cindex
 from clang.cindex import CursorKind as K, LinkageKind, TypeKind
 
-from clang_passes.ast import (ARRAY_TYPES, INC_DEC, TRANSPARENT, Node, Source, expression_children, stored_operand,
-                              strip, variable_decl)
-from clang_passes.functions import Function
-from clang_passes.variables import Variables
+from clang_passes.ast import ARRAY_TYPES, INC_DEC, TRANSPARENT, Node, Source, expression_children, strip, variable_decl
 from clang_passes.calls import call_arguments, callee_name
-
-# calls whose result is memory nothing else points to yet
-_FRESH = {"malloc", "calloc", "aligned_alloc", "valloc", "memalign", "__builtin_malloc"}
+from clang_passes.functions import Function
+from clang_passes.pointer_facts import (address_like, automatic_local, changed_variables, fresh_pointers,
+                                        function_parameters, pointer_parameter)
+from clang_passes.variables import Variables
 
 
 def distinct_parameters(every_function: list[Function], source: Source, tu_cursor,
@@ -43,7 +40,7 @@ def distinct_parameters(every_function: list[Function], source: Source, tu_curso
         by_name.setdefault(function.name, []).append(function)
     targets = {name: found[0] for name in sorted(wanted) if len(found := by_name.get(name, [])) == 1
                and _file_local(found[0], whole_program)}
-    targets = {name: f for name, f in targets.items() if any(_pointer(a) for a in _parameters(f))}
+    targets = {name: f for name, f in targets.items() if any(pointer_parameter(a) for a in function_parameters(f))}
     if not targets or _symbols_rebound(tu_cursor, every_function):
         return {}
     referenced = _referenced_at_file_scope(tu_cursor, set(targets))
@@ -66,12 +63,12 @@ def distinct_parameters(every_function: list[Function], source: Source, tu_curso
         named = set()
         for f in reached:
             named |= _named_variables(f)
-        parameters = _parameters(function)
+        parameters = function_parameters(function)
         if not _parameters_unassigned(function, parameters):
             continue  # `u = v;` would make two parameters point into one object
         keys = []
         for k, parameter in enumerate(parameters):
-            if not _pointer(parameter):
+            if not pointer_parameter(parameter):
                 continue
             if all(_distinct_at(site, k, parameters, named) for site in sites):
                 keys.append(Variables.key(parameter))
@@ -162,19 +159,6 @@ def _last_include(tu_cursor) -> int:
     return last
 
 
-def _parameters(function: Function) -> list:
-    return list(function.cursor.get_arguments())
-
-
-def _pointer(parameter) -> bool:
-    """A pointer parameter, `double a[]` and `double a[n][5]` included."""
-    return parameter.type.get_canonical().kind in (TypeKind.POINTER, *ARRAY_TYPES)
-
-
-def _address_like(node: Node) -> bool:
-    return strip(node).cursor.type.get_canonical().kind in (TypeKind.POINTER, *ARRAY_TYPES)
-
-
 _SCOPES = (K.NAMESPACE, K.LINKAGE_SPEC, K.UNEXPOSED_DECL)
 _from_main_file = cindex.conf.lib.clang_Location_isFromMainFile
 _in_system_header = cindex.conf.lib.clang_Location_isInSystemHeader
@@ -217,104 +201,10 @@ def _call_sites(names: set[str], every_function: list[Function]) -> dict[str, li
                 references[decl.spelling] = references.get(decl.spelling, 0) + 1
         taken |= {name for name, count in references.items() if count != len(calls.get(name, []))}
         if calls:
-            fresh = _fresh_pointers(caller)
+            fresh = fresh_pointers(caller)
             for name, nodes in calls.items():
                 sites.setdefault(name, []).extend((caller, call, fresh) for call in nodes)
     return {name: found for name, found in sites.items() if name not in taken}
-
-
-def _fresh_pointers(caller: Function) -> set[tuple]:
-    """Local pointers that each point into an allocation of their own: set in their declaration from
-    a fresh allocation and never assigned again nor their address taken, or changed only by swapping
-    them with one another (`t = a; a = b; b = t;`), which keeps them pointing into distinct
-    allocations (PageRank's `rank` and `rank_next` between iterations)."""
-    fresh = {key for key, value in _initialised_pointers(caller) if _allocation(value)}
-    fresh -= _ambiguous_keys(caller)
-    changed = _changed_variables(caller)
-    swapped = _swapped_pairs(caller) if fresh & changed else []
-    if swapped is None:
-        return fresh - changed
-    # a changed pointer stays fresh only when it is swapped, and only with pointers that are fresh
-    while True:
-        bad = {key for key in fresh & changed
-               if not any(key in pair for pair in swapped)
-               or any(other not in fresh for pair in swapped if key in pair for other in pair)}
-        if not bad:
-            return fresh
-        fresh -= bad
-
-
-def _allocation(value: Node) -> bool:
-    """A call of the C library's allocator (not a function of the same name of the user's)."""
-    return value.kind == K.CALL_EXPR and callee_name(value) in _FRESH and \
-        _in_system_header(value.cursor.referenced.location)
-
-
-def _swapped_pairs(function: Function) -> Optional[list[frozenset]]:
-    """The pairs of local pointer variables the function swaps through a third one, three statements
-    in a row: `T *t = a; a = b; b = t;` (or `t = a;`). None when a pointer changes otherwise too:
-    every store to a swapped pointer must be one of its swaps, and its address is never taken."""
-    pairs: list[frozenset] = []
-    in_swaps: set[int] = set()  # ids of the assignment nodes that swaps account for
-    for node in function.nodes:
-        if node.kind != K.COMPOUND_STMT:
-            continue
-        body = node.children
-        for first, second, third in zip(body, body[1:], body[2:]):
-            saved = _copy_statement(first)
-            a_to_b = _plain_assignment(second)
-            b_to_t = _plain_assignment(third)
-            if saved is None or a_to_b is None or b_to_t is None:
-                continue
-            (t, a), (a2, b), (b2, t2) = saved[0], a_to_b[0], b_to_t[0]
-            if a == a2 and b == b2 and t == t2 and len({a, b, t}) == 3:
-                pairs.append(frozenset((a, b)))
-                in_swaps |= {id(a_to_b[1]), id(b_to_t[1])}
-    swapped = {key for pair in pairs for key in pair}
-    if not swapped:
-        return []
-    for node in function.nodes:
-        target = stored_operand(node)
-        if target is not None and (decl := variable_decl(strip(target))) is not None and \
-                Variables.key(decl) in swapped and id(node) not in in_swaps:
-            return None
-        if node.kind == K.UNARY_OPERATOR and node.unary_op == "&" and \
-                (decl := variable_decl(strip(expression_children(node)[0]))) is not None and \
-                Variables.key(decl) in swapped:
-            return None
-    return pairs
-
-
-def _copy_statement(statement: Node) -> Optional[tuple[tuple[tuple, tuple], Node]]:
-    """`T *t = a;` or `t = a;` with local pointers t and a: ((t, a), node)."""
-    if statement.kind == K.DECL_STMT and len(statement.children) == 1:
-        decl = statement.children[0]
-        values = expression_children(decl)
-        if decl.kind != K.VAR_DECL or len(values) != 1 or not _local_pointer(decl.cursor):
-            return None
-        source = variable_decl(strip(values[0])) if strip(values[0]).kind == K.DECL_REF_EXPR else None
-        if source is None or not _local_pointer(source):
-            return None
-        return (Variables.key(decl.cursor), Variables.key(source)), decl
-    return _plain_assignment(statement)
-
-
-def _plain_assignment(statement: Node) -> Optional[tuple[tuple[tuple, tuple], Node]]:
-    """`x = y;` between local pointer variables: ((x, y), node)."""
-    if statement.kind != K.BINARY_OPERATOR or statement.binary_op != "=":
-        return None
-    children = expression_children(statement)
-    if len(children) != 2 or any(strip(c).kind != K.DECL_REF_EXPR for c in children):
-        return None
-    target, source = (variable_decl(strip(c)) for c in children)
-    if target is None or source is None or not _local_pointer(target) or not _local_pointer(source):
-        return None
-    return (Variables.key(target), Variables.key(source)), statement
-
-
-def _local_pointer(decl) -> bool:
-    return decl.kind == K.VAR_DECL and decl.type.get_canonical().kind == TypeKind.POINTER and \
-        decl.storage_class == cindex.StorageClass.NONE and _automatic_local(decl)
 
 
 def _address_stripped(node: Node) -> Optional[Node]:
@@ -344,7 +234,7 @@ def _object(argument: Node, fresh: set[tuple]) -> Optional[tuple]:
         return _lvalue_object(expression_children(e)[0], fresh)
     if e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-"):
         left, right = expression_children(e)
-        if _address_like(left):
+        if address_like(left):
             return _object(left, fresh)
         return _object(right, fresh) if e.binary_op == "+" else None
     if e.cursor.type.get_canonical().kind in ARRAY_TYPES:
@@ -366,7 +256,7 @@ def _lvalue_object(lvalue: Node, fresh: set[tuple]) -> Optional[tuple]:
         return ("variable",) + _canonical_key(decl)
     if e.kind == K.ARRAY_SUBSCRIPT_EXPR:
         base, index = expression_children(e)
-        if _address_like(index) and not _address_like(base):
+        if address_like(index) and not address_like(base):
             base = index  # `i[a]`
         if strip(base).cursor.type.get_canonical().kind in ARRAY_TYPES:
             return _lvalue_object(base, fresh)
@@ -387,7 +277,7 @@ def _distinct_at(site: tuple, k: int, parameters: list, named: set[tuple]) -> bo
     if mine is None or mine[1:] in named:
         return False
     for j, (argument, parameter) in enumerate(zip(arguments, parameters)):
-        if j == k or not _pointer(parameter):
+        if j == k or not pointer_parameter(parameter):
             continue
         other = _object(argument, fresh)
         if other is None or other == mine:
@@ -426,13 +316,8 @@ def _loaded_pointer(node: Node) -> bool:
         return True
     if node.kind == K.DECL_REF_EXPR:
         decl = variable_decl(node)
-        return decl is not None and decl.kind == K.VAR_DECL and not _automatic_local(decl)
+        return decl is not None and decl.kind == K.VAR_DECL and not automatic_local(decl)
     return False
-
-
-def _automatic_local(decl) -> bool:
-    return decl.semantic_parent is not None and decl.semantic_parent.kind == K.FUNCTION_DECL and \
-        decl.storage_class not in (cindex.StorageClass.EXTERN, cindex.StorageClass.STATIC)
 
 
 def _dereference_is_plain(node: Node) -> bool:
@@ -440,7 +325,7 @@ def _dereference_is_plain(node: Node) -> bool:
     global pointer, `s->data[i]`, `rows[i][j]` of `double *rows[]`, `**pp`."""
     if node.kind == K.ARRAY_SUBSCRIPT_EXPR:
         base, index = expression_children(node)
-        pointer = index if _address_like(index) and not _address_like(base) else base  # `i[a]`
+        pointer = index if address_like(index) and not address_like(base) else base  # `i[a]`
     elif node.kind == K.UNARY_OPERATOR and node.unary_op == "*":
         pointer = expression_children(node)[0]
     elif node.kind == K.MEMBER_REF_EXPR:
@@ -464,7 +349,7 @@ def _plain_pointer(pointer: Node) -> bool:
     while e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-") or \
             e.kind == K.UNARY_OPERATOR and e.unary_op in INC_DEC:
         children = expression_children(e)
-        pointers = [c for c in children if _address_like(c)]
+        pointers = [c for c in children if address_like(c)]
         if len(pointers) != 1:
             return False
         e = strip(pointers[0])
@@ -493,96 +378,6 @@ def _named_variables(function: Function) -> set[tuple]:
             and (decl := variable_decl(node)) is not None}
 
 
-def _changed_variables(function: Function) -> set[tuple]:
-    """The variables the function assigns, increments or takes the address of (kept as its
-    ("changed", 0) fact: the passes here ask once per function)."""
-    found = function.facts.get(("changed", 0))
-    if found is None:
-        found = set()
-        for node in function.nodes:
-            target = stored_operand(node)
-            if target is None and node.kind == K.UNARY_OPERATOR and node.unary_op == "&":
-                target = expression_children(node)[0]
-            if target is not None and (decl := variable_decl(strip(target))) is not None:
-                found.add(Variables.key(decl))
-        function.facts[("changed", 0)] = found
-    return found
-
-
-def _ambiguous_keys(function: Function) -> set[tuple]:
-    """Keys that two declarations of the function share: declared in one macro expansion, both at
-    the expansion's place (`{ double *p = q; }` shadowing a `p` of the same macro)."""
-    found = function.facts.get(("ambiguous", 0))
-    if found is None:
-        owners: dict[tuple, int] = {}
-        found = set()
-        for node in function.nodes:
-            if node.kind in (K.VAR_DECL, K.PARM_DECL):
-                key = Variables.key(node.cursor)
-                if owners.setdefault(key, node.cursor.hash) != node.cursor.hash:
-                    found.add(key)
-        function.facts[("ambiguous", 0)] = found
-    return found
-
-
-def _initialised_pointers(function: Function):
-    """(key, value) of the automatic local pointers set in their declaration, the value stripped of
-    casts, whatever happens to them after."""
-    for node in function.nodes:
-        if node.kind != K.VAR_DECL or node.cursor.storage_class != cindex.StorageClass.NONE or \
-                node.cursor.type.get_canonical().kind != TypeKind.POINTER:
-            continue
-        values = expression_children(node)
-        if values:
-            yield Variables.key(node.cursor), strip(values[-1])
-
-
-def _set_once(function: Function):
-    """(key, value) of the automatic local pointers set in their declaration and never changed
-    after (no assignment, no increment, address never taken); the value stripped of casts."""
-    changed = _changed_variables(function)
-    return ((key, value) for key, value in _initialised_pointers(function) if key not in changed)
-
-
 def _parameters_unassigned(function: Function, parameters: list) -> bool:
     """Whether the function never assigns, increments or takes the address of a pointer parameter."""
-    return not {Variables.key(p) for p in parameters if _pointer(p)} & _changed_variables(function)
-
-
-def entry_pointers(functions: list[Function], distinct: set[tuple], language: str) -> tuple[set[tuple], set[tuple]]:
-    """The pointers that enter with the call: pointer parameters a function never reassigns or takes
-    the address of, and local pointers set once, in their declaration, from one of those
-    (`double (*u)[n] = (double (*)[n])ou;`). They cannot point into the function's own automatic
-    arrays, which did not exist when the call began. Also returns which of those local copies
-    inherit a parameter's no-alias fact (`distinct`): the parameter is named nowhere else."""
-    entering: set[tuple] = set()
-    inherited: set[tuple] = set()
-    if language != "c":
-        return entering, inherited  # C++ rebinds a pointer through a reference unseen
-    for function in functions:
-        if function.cursor.kind not in (K.FUNCTION_DECL, K.CXX_METHOD):
-            continue
-        nodes = function.nodes
-        if any(n.kind == K.LAMBDA_EXPR for n in nodes):
-            continue  # a lambda's parameter may point into the enclosing function's arrays
-        params = {Variables.key(p): p for p in _parameters(function) if _pointer(p)}
-        if not params:
-            continue
-        if any(n.kind in (K.ASM_STMT, K.MS_ASM_STMT) for n in nodes):
-            continue  # an asm output may rebind a parameter unseen
-        changed = _changed_variables(function) | _ambiguous_keys(function)
-        named: dict[tuple, int] = {}
-        for node in nodes:
-            if node.kind == K.DECL_REF_EXPR and (decl := variable_decl(node)) is not None:
-                key = Variables.key(decl)
-                named[key] = named.get(key, 0) + 1
-        entry = {key for key in params if key not in changed}
-        entering |= entry
-        for key, value in _set_once(function):
-            source = variable_decl(value) if value.kind == K.DECL_REF_EXPR else None
-            if source is None or Variables.key(source) not in entry or not _address_like(value) or key in changed:
-                continue
-            entering.add(key)
-            if Variables.key(source) in distinct and named.get(Variables.key(source)) == 1:
-                inherited.add(key)
-    return entering, inherited
+    return not {Variables.key(p) for p in parameters if pointer_parameter(p)} & changed_variables(function)

@@ -41,7 +41,7 @@ class Variables:
         self.source = source
         self._cache: dict = {}
         self.distinct_at_calls: set[tuple] = set()  # parameter keys from clang_passes/noalias.py
-        self.entry_pointers: set[tuple] = set()  # from clang_passes/noalias.py too
+        self.entry_pointers: set[tuple] = set()  # from clang_passes/entry_pointers.py
         _KEYS.clear()
         SCALAR.clear()
 

@@ -1,0 +1,187 @@
+"""What the no-alias passes learn of one function's pointers: its pointer parameters, the
+variables it changes (assigns, increments, takes the address of), the local pointers set in their
+declaration, and those that each hold a fresh allocation of their own (swaps between them included).
+
+Takes a `Function`; gives sets of `Variables.key`s. Per-function answers are kept in
+`Function.facts`, so each is worked out once.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from clang import cindex
+from clang.cindex import CursorKind as K, TypeKind
+
+from clang_passes.ast import ARRAY_TYPES, Node, expression_children, stored_operand, strip, variable_decl
+from clang_passes.calls import callee_name
+from clang_passes.functions import Function
+from clang_passes.variables import Variables
+
+# calls whose result is memory nothing else points to yet
+_FRESH = {"malloc", "calloc", "aligned_alloc", "valloc", "memalign", "__builtin_malloc"}
+
+_in_system_header = cindex.conf.lib.clang_Location_isInSystemHeader
+
+
+def function_parameters(function: Function) -> list:
+    return list(function.cursor.get_arguments())
+
+
+def pointer_parameter(parameter) -> bool:
+    """A pointer parameter, `double a[]` and `double a[n][5]` included."""
+    return parameter.type.get_canonical().kind in (TypeKind.POINTER, *ARRAY_TYPES)
+
+
+def address_like(node: Node) -> bool:
+    return strip(node).cursor.type.get_canonical().kind in (TypeKind.POINTER, *ARRAY_TYPES)
+
+
+def fresh_pointers(caller: Function) -> set[tuple]:
+    """Local pointers that each point into an allocation of their own: set in their declaration from
+    a fresh allocation and never assigned again nor their address taken, or changed only by swapping
+    them with one another (`t = a; a = b; b = t;`), which keeps them pointing into distinct
+    allocations (PageRank's `rank` and `rank_next` between iterations)."""
+    fresh = {key for key, value in _initialised_pointers(caller) if _allocation(value)}
+    fresh -= ambiguous_keys(caller)
+    changed = changed_variables(caller)
+    swapped = _swapped_pairs(caller) if fresh & changed else []
+    if swapped is None:
+        return fresh - changed
+    # a changed pointer stays fresh only when it is swapped, and only with pointers that are fresh
+    while True:
+        bad = {key for key in fresh & changed
+               if not any(key in pair for pair in swapped)
+               or any(other not in fresh for pair in swapped if key in pair for other in pair)}
+        if not bad:
+            return fresh
+        fresh -= bad
+
+
+def _allocation(value: Node) -> bool:
+    """A call of the C library's allocator (not a function of the same name of the user's)."""
+    return value.kind == K.CALL_EXPR and callee_name(value) in _FRESH and \
+        _in_system_header(value.cursor.referenced.location)
+
+
+def _swapped_pairs(function: Function) -> Optional[list[frozenset]]:
+    """The pairs of local pointer variables the function swaps through a third one, three statements
+    in a row: `T *t = a; a = b; b = t;` (or `t = a;`). None when a pointer changes otherwise too:
+    every store to a swapped pointer must be one of its swaps, and its address is never taken."""
+    pairs: list[frozenset] = []
+    in_swaps: set[int] = set()  # ids of the assignment nodes that swaps account for
+    for node in function.nodes:
+        if node.kind != K.COMPOUND_STMT:
+            continue
+        body = node.children
+        for first, second, third in zip(body, body[1:], body[2:]):
+            saved = _copy_statement(first)
+            a_to_b = _plain_assignment(second)
+            b_to_t = _plain_assignment(third)
+            if saved is None or a_to_b is None or b_to_t is None:
+                continue
+            (t, a), (a2, b), (b2, t2) = saved[0], a_to_b[0], b_to_t[0]
+            if a == a2 and b == b2 and t == t2 and len({a, b, t}) == 3:
+                pairs.append(frozenset((a, b)))
+                in_swaps |= {id(a_to_b[1]), id(b_to_t[1])}
+    swapped = {key for pair in pairs for key in pair}
+    if not swapped:
+        return []
+    for node in function.nodes:
+        target = stored_operand(node)
+        if target is not None and (decl := variable_decl(strip(target))) is not None and \
+                Variables.key(decl) in swapped and id(node) not in in_swaps:
+            return None
+        if node.kind == K.UNARY_OPERATOR and node.unary_op == "&" and \
+                (decl := variable_decl(strip(expression_children(node)[0]))) is not None and \
+                Variables.key(decl) in swapped:
+            return None
+    return pairs
+
+
+def _copy_statement(statement: Node) -> Optional[tuple[tuple[tuple, tuple], Node]]:
+    """`T *t = a;` or `t = a;` with local pointers t and a: ((t, a), node)."""
+    if statement.kind == K.DECL_STMT and len(statement.children) == 1:
+        decl = statement.children[0]
+        values = expression_children(decl)
+        if decl.kind != K.VAR_DECL or len(values) != 1 or not _local_pointer(decl.cursor):
+            return None
+        source = variable_decl(strip(values[0])) if strip(values[0]).kind == K.DECL_REF_EXPR else None
+        if source is None or not _local_pointer(source):
+            return None
+        return (Variables.key(decl.cursor), Variables.key(source)), decl
+    return _plain_assignment(statement)
+
+
+def _plain_assignment(statement: Node) -> Optional[tuple[tuple[tuple, tuple], Node]]:
+    """`x = y;` between local pointer variables: ((x, y), node)."""
+    if statement.kind != K.BINARY_OPERATOR or statement.binary_op != "=":
+        return None
+    children = expression_children(statement)
+    if len(children) != 2 or any(strip(c).kind != K.DECL_REF_EXPR for c in children):
+        return None
+    target, source = (variable_decl(strip(c)) for c in children)
+    if target is None or source is None or not _local_pointer(target) or not _local_pointer(source):
+        return None
+    return (Variables.key(target), Variables.key(source)), statement
+
+
+def _local_pointer(decl) -> bool:
+    return decl.kind == K.VAR_DECL and decl.type.get_canonical().kind == TypeKind.POINTER and \
+        decl.storage_class == cindex.StorageClass.NONE and automatic_local(decl)
+
+
+def automatic_local(decl) -> bool:
+    return decl.semantic_parent is not None and decl.semantic_parent.kind == K.FUNCTION_DECL and \
+        decl.storage_class not in (cindex.StorageClass.EXTERN, cindex.StorageClass.STATIC)
+
+
+def changed_variables(function: Function) -> set[tuple]:
+    """The variables the function assigns, increments or takes the address of (kept as its
+    ("changed", 0) fact: the passes here ask once per function)."""
+    found = function.facts.get(("changed", 0))
+    if found is None:
+        found = set()
+        for node in function.nodes:
+            target = stored_operand(node)
+            if target is None and node.kind == K.UNARY_OPERATOR and node.unary_op == "&":
+                target = expression_children(node)[0]
+            if target is not None and (decl := variable_decl(strip(target))) is not None:
+                found.add(Variables.key(decl))
+        function.facts[("changed", 0)] = found
+    return found
+
+
+def ambiguous_keys(function: Function) -> set[tuple]:
+    """Keys that two declarations of the function share: declared in one macro expansion, both at
+    the expansion's place (`{ double *p = q; }` shadowing a `p` of the same macro)."""
+    found = function.facts.get(("ambiguous", 0))
+    if found is None:
+        owners: dict[tuple, int] = {}
+        found = set()
+        for node in function.nodes:
+            if node.kind in (K.VAR_DECL, K.PARM_DECL):
+                key = Variables.key(node.cursor)
+                if owners.setdefault(key, node.cursor.hash) != node.cursor.hash:
+                    found.add(key)
+        function.facts[("ambiguous", 0)] = found
+    return found
+
+
+def _initialised_pointers(function: Function):
+    """(key, value) of the automatic local pointers set in their declaration, the value stripped of
+    casts, whatever happens to them after."""
+    for node in function.nodes:
+        if node.kind != K.VAR_DECL or node.cursor.storage_class != cindex.StorageClass.NONE or \
+                node.cursor.type.get_canonical().kind != TypeKind.POINTER:
+            continue
+        values = expression_children(node)
+        if values:
+            yield Variables.key(node.cursor), strip(values[-1])
+
+
+def set_once(function: Function):
+    """(key, value) of the automatic local pointers set in their declaration and never changed
+    after (no assignment, no increment, address never taken); the value stripped of casts."""
+    changed = changed_variables(function)
+    return ((key, value) for key, value in _initialised_pointers(function) if key not in changed)
