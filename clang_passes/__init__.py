@@ -13,7 +13,12 @@
             escapes, not writable through a pointer store of its type (or of char) or an opaque call.
 - accesses: every element or pointee read and write, with subscripts; C++ references and local row
             pointers (`T *row = a + i * n`, never reassigned) are resolved to the object they name.
-- calls:    each call's side-effect class, and summaries of the same-file functions it reaches.
+- calls:    each call's side-effect class.
+- summaries: what the same-file functions a call reaches read and write (param_regions: the
+            elements they touch through pointer parameters).
+- constant_arguments: integer parameters every call passes the same small constant, and their uses.
+- noalias:  pointer parameters proven distinct at every call; entry_pointers: pointers that enter with
+            the call (both read per-function facts from pointer_facts).
 - scalars:  how each scalar is used: first access on every path, reductions, liveness after the loop.
 - pragmas:  existing `#pragma omp` lines and `autopar: off` comments, read from the text.
 - frontend: `translate(path, flags, build_dir)` runs them in order; `FrontendError` for unusable input.

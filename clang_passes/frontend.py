@@ -17,10 +17,12 @@ from autopar.ir import CallEffect, TranslationUnit
 from clang_passes import accesses, calls, noalias, pragmas, reductions, scalars
 from clang_passes.affine import NestFacts, Scope
 from clang_passes.ast import Source
+from clang_passes.constant_arguments import constant_arguments, parameter_uses
 from clang_passes.entry_pointers import entry_pointers
 from clang_passes.functions import build_functions, loop_macros
 from clang_passes.loops import LoopFinder, LoopInfo, address_taken_in
 from clang_passes.parse import FrontendError, parse, read_source, settings_for
+from clang_passes.summaries import summarize
 from clang_passes.variables import Variables
 
 __all__ = ["translate", "FrontendError"]
@@ -77,7 +79,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
 
     called = {calls.callee_name(n) for info in infos if info.parent is None for n in info.node.walk()
               if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)}  # an inner loop is in its root
-    summaries = calls.summarize(every_function, variables, called)
+    summaries = summarize(every_function, variables, called)
     for info in infos:
         info.loop.calls = calls.call_sites(info, source, summaries)
 
@@ -118,10 +120,9 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
         info.loop.arrays_dead_after = scalars.arrays_dead_after(info, variables)
     pragmas.annotate(infos, functions, source)
 
-    constants = calls.constant_arguments(every_function, {info.loop.function for info in infos}, source)
+    constants = constant_arguments(every_function, {info.loop.function for info in infos}, source)
     for info in infos:
-        info.loop.constant_parameter_uses = calls.parameter_uses(info, constants.get(info.loop.function, {}),
-                                                                 source)
+        info.loop.constant_parameter_uses = parameter_uses(info, constants.get(info.loop.function, {}), source)
     unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
                            loops=[info.loop for info in infos], functions=summaries,
                            constant_arguments=constants, diagnostics=diagnostics,

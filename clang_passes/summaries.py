@@ -1,0 +1,229 @@
+"""Summaries of the functions defined in this translation unit: what each reads and writes (globals,
+memory behind its pointer parameters) and its worst side effect, transitively through its calls
+to other functions of the file.
+
+Takes the main file's `Function`s and the names wanted; gives `FunctionSummary`s by name. The
+element boxes a summary names through a pointer parameter are clang_passes/param_regions.py.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from clang.cindex import CursorKind as K, TypeKind
+
+from autopar.ir import CallEffect, FunctionSummary, Storage
+from clang_passes.ast import ASSIGN_OPS, INC_DEC, Node, expression_children, stored_operand, strip, variable_decl
+from clang_passes.calls import ALLOCATION_FUNCTIONS, call_arguments, callee_name, classify
+from clang_passes.functions import Function
+from clang_passes.param_regions import param_regions
+from clang_passes.variables import Variables
+
+_SEVERITY = [CallEffect.PURE, CallEffect.ALLOCATION, CallEffect.RANDOM, CallEffect.IO, CallEffect.UNKNOWN]
+
+
+def _worse(a: CallEffect, b: CallEffect) -> CallEffect:
+    return a if _SEVERITY.index(a) >= _SEVERITY.index(b) else b
+
+
+def _root_decl(node: Node):
+    """The variable at the root of an lvalue or pointer expression: a of a[i], p of *(p+1), s of s.x."""
+    e = strip(node)
+    while True:
+        if e.kind == K.DECL_REF_EXPR:
+            return variable_decl(e)
+        if e.kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR):
+            children = expression_children(e)
+            if not children:
+                return None
+            e = strip(children[0])
+        elif e.kind == K.UNARY_OPERATOR and e.unary_op in ("*", "&", *INC_DEC):
+            e = strip(expression_children(e)[0])
+        elif e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-"):
+            left, right = expression_children(e)
+            pointer = strip(left).cursor.type.get_canonical().kind in (TypeKind.POINTER, TypeKind.CONSTANTARRAY)
+            e = strip(left if pointer else right)
+        else:
+            return None
+
+
+class _Local:
+    def __init__(self):
+        self.reads_globals: set[str] = set()
+        self.writes_globals: set[str] = set()
+        self.writes_params: set[int] = set()
+        self.reads_params: set[int] = set()
+        self.calls: list[tuple[str, list[set[str]]]] = []  # callee, the origins of each argument
+        self.effect = CallEffect.PURE
+
+    def write_through(self, origins: set[str]) -> None:
+        for origin in origins:
+            what, _, name = origin.partition(":")
+            if what == "param":
+                self.writes_params.add(int(name))
+            elif what == "global":
+                self.writes_globals.add(name)
+            elif what == "unknown":
+                self.effect = CallEffect.UNKNOWN  # memory we cannot name
+
+    def read_through(self, origins: set[str]) -> None:
+        for origin in origins:
+            what, _, name = origin.partition(":")
+            if what == "param":
+                self.reads_params.add(int(name))
+            elif what == "global":
+                self.reads_globals.add(name)
+
+
+class _Origins:
+    """Where the memory behind a pointer variable of one function comes from: "param:i", "global:g",
+    "local" (its own arrays, fresh allocations) or "unknown"."""
+
+    def __init__(self, function: Function, variables: Variables):
+        self.variables = variables
+        self.params = {Variables.key(p): i for i, p in enumerate(function.node.cursor.get_arguments())}
+        self.sources: dict[tuple, list[Optional[Node]]] = {}  # pointer local -> the values assigned to it
+        for node in function.nodes:
+            if node.kind == K.VAR_DECL:
+                values = expression_children(node)
+                self.sources.setdefault(Variables.key(node.cursor), []).extend(values[-1:])
+            elif node.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR) and node.binary_op in ASSIGN_OPS:
+                target, value = expression_children(node)
+                decl = variable_decl(strip(target))
+                if decl is not None and node.binary_op in ("=", "+=", "-="):
+                    self.sources.setdefault(Variables.key(decl), []).append(value if node.binary_op == "=" else None)
+        self._cache: dict[tuple, set[str]] = {}
+
+    def of_decl(self, decl, seen: frozenset = frozenset()) -> set[str]:
+        key = Variables.key(decl)
+        if key in self._cache:
+            return self._cache[key]
+        variable = self.variables.get(decl)
+        if key in self.params:
+            found = {f"param:{self.params[key]}"}
+        elif variable.storage in (Storage.GLOBAL, Storage.STATIC_LOCAL):
+            found = {f"global:{decl.spelling}"}
+        elif not variable.is_pointer or key in seen:
+            found = {"local"}
+        else:
+            found = set()
+            for value in self.sources.get(key, []):
+                if value is not None:  # `q += k` keeps q's origin
+                    found |= self.of_expr(value, seen | {key})
+        self._cache[key] = found
+        return found
+
+    def of_expr(self, node: Node, seen: frozenset = frozenset()) -> set[str]:
+        e = strip(node)
+        if e.kind == K.CALL_EXPR and callee_name(e) in ALLOCATION_FUNCTIONS:
+            return {"local"}
+        if e.kind == K.GNU_NULL_EXPR or e.kind == K.INTEGER_LITERAL or e.kind == K.CXX_NULL_PTR_LITERAL_EXPR:
+            return {"local"}
+        decl = _root_decl(e)
+        return self.of_decl(decl, seen) if decl is not None else {"unknown"}
+
+
+def _local_facts(function: Function, variables: Variables, defined: set[str]) -> _Local:
+    facts = _Local()
+    origins = _Origins(function, variables)
+    stored = set()  # targets of plain `=`: written, not read
+    for node in function.nodes:
+        if node.kind == K.BINARY_OPERATOR and node.binary_op == "=":
+            stored.add(id(strip(expression_children(node)[0])))
+    for node in function.nodes:
+        kind = node.kind
+        if kind == K.DECL_REF_EXPR:
+            decl = variable_decl(node)
+            if decl is not None and variables.get(decl).storage in (Storage.GLOBAL, Storage.STATIC_LOCAL):
+                facts.reads_globals.add(decl.spelling)
+        elif (kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR) or kind == K.UNARY_OPERATOR
+              and node.unary_op == "*") and id(node) not in stored:
+            facts.read_through(origins.of_expr(node))
+        target = stored_operand(node)
+        if target is not None:
+            plain = strip(target)
+            decl = variable_decl(plain)
+            if decl is not None:  # the variable itself
+                storage = variables.get(decl).storage
+                if storage in (Storage.GLOBAL, Storage.STATIC_LOCAL):
+                    facts.writes_globals.add(decl.spelling)
+                elif decl.type.kind == TypeKind.LVALUEREFERENCE and Variables.key(decl) in origins.params:
+                    facts.writes_params.add(origins.params[Variables.key(decl)])
+            elif plain.kind == K.MEMBER_REF_EXPR and _root_decl(plain) is not None and not _through_pointer(plain):
+                root = _root_decl(plain)  # `s.x = ...` of a struct variable: like writing s
+                facts.write_through(origins.of_decl(root) - {"local"} if root.kind != K.PARM_DECL else set())
+            else:
+                facts.write_through(origins.of_expr(plain))
+        if kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR):
+            name = callee_name(node)
+            if kind == K.CALL_EXPR and not name:
+                facts.effect = CallEffect.UNKNOWN  # a call through a pointer
+                continue
+            if name in defined:
+                facts.calls.append((name, [origins.of_expr(arg) for arg in call_arguments(node)]))
+            else:
+                facts.calls.append((name, []))
+                facts.effect = _worse(facts.effect, classify(name) if kind == K.CALL_EXPR else CallEffect.ALLOCATION)
+    return facts
+
+
+def _through_pointer(member: Node) -> bool:
+    """Whether a member chain dereferences a pointer or indexes an array somewhere (`p->x`, `a[i].x`)."""
+    e = member
+    while True:
+        if e.kind == K.MEMBER_REF_EXPR:
+            children = expression_children(e)
+            if not children:
+                return True  # `this->x`
+            if children[0].cursor.type.get_canonical().kind == TypeKind.POINTER:
+                return True
+            e = strip(children[0])
+        elif e.kind == K.DECL_REF_EXPR:
+            return False
+        else:
+            return True
+
+
+def summarize(functions: list[Function], variables: Variables, wanted: set[str]) -> dict[str, FunctionSummary]:
+    """Summaries of the main file's functions named in `wanted` and of everything they call there,
+    closed over same-file calls."""
+    by_name = {f.name: f for f in functions}
+    local: dict[str, _Local] = {}
+    todo = [name for name in wanted if name in by_name]
+    while todo:
+        name = todo.pop()
+        if name not in local:
+            local[name] = _local_facts(by_name[name], variables, set(by_name))
+            todo.extend(c for c, _ in local[name].calls if c in by_name and c not in local)
+    for _ in range(len(local) + 1):  # propagate along same-file calls until nothing changes
+        changed = False
+        for name, facts in local.items():
+            before = (facts.effect, len(facts.reads_globals), len(facts.writes_globals), len(facts.writes_params),
+                      len(facts.reads_params))
+            for callee, arg_origins in facts.calls:
+                other = local.get(callee)
+                if other is None:
+                    continue
+                facts.effect = _worse(facts.effect, other.effect)
+                facts.reads_globals |= other.reads_globals
+                facts.writes_globals |= other.writes_globals
+                for k in other.writes_params:
+                    facts.write_through(arg_origins[k] if k < len(arg_origins) else {"unknown"})
+                for k in other.reads_params:
+                    facts.read_through(arg_origins[k] if k < len(arg_origins) else set())
+            after = (facts.effect, len(facts.reads_globals), len(facts.writes_globals), len(facts.writes_params),
+                     len(facts.reads_params))
+            changed = changed or before != after
+        if not changed:
+            break
+    out = {}
+    for name, f in local.items():
+        reads, writes = {}, {}
+        if f.effect == CallEffect.PURE and all(c not in by_name and classify(c) == CallEffect.PURE
+                                               for c, _ in f.calls):
+            reads, writes = param_regions(by_name[name], f.reads_params | f.writes_params)
+        out[name] = FunctionSummary(
+            name=name, reads_globals=sorted(f.reads_globals), writes_globals=sorted(f.writes_globals),
+            writes_through_params=sorted(f.writes_params), reads_through_params=sorted(f.reads_params),
+            calls=sorted({c for c, _ in f.calls}), effect=f.effect, read_regions=reads, write_regions=writes)
+    return out
