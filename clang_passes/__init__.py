@@ -6,8 +6,10 @@
 - ast:      a light tree over the cursors of one function, walked once; shared helpers.
 - functions: the functions the main file defines, each with its Node tree built on first use.
 - variables: `Variable`s built once from declarations, keyed to tell shadowed names apart.
-- loops:    every `for` loop of the main file: position, nesting, canonical form, what the body writes,
-            break/return/goto/continue/throw.
+- loops:    every `for` loop of the main file: position, nesting, the parts of its header.
+- loop_header: each loop header's canonical form, or why it has none.
+- loop_body: what each loop body writes, break/return/goto/continue/throw, whether its text can be
+            copied; the affine bounds.
 - affine:   affine expressions over induction variables and symbols. A symbol is an integer variable
             that the nest cannot change: not assigned in it, and, for a global or a local whose address
             escapes, not writable through a pointer store of its type (or of char) or an opaque call.

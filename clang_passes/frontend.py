@@ -1,7 +1,7 @@
 """The front end: runs the passes in order and assembles the IR of one translation unit.
 
-parse -> loops (nesting, canonical form) -> calls (and same-file summaries) -> loop body facts ->
-accesses -> scalars -> pragmas. Only functions whose text can hold a `for` loop are walked; the
+parse -> loops (nesting) -> loop_header (canonical form) -> calls (and same-file summaries) ->
+loop_body (body facts) -> accesses -> scalars -> pragmas. Only functions whose text can hold a `for` loop are walked; the
 functions they call are walked for their summaries.
 """
 
@@ -15,11 +15,13 @@ from clang.cindex import CursorKind as K
 
 from autopar.ir import CallEffect, TranslationUnit
 from clang_passes import accesses, calls, noalias, pragmas, reductions, scalars
-from clang_passes.affine import NestFacts, Scope
+from clang_passes.affine import AffineBuilder, NestFacts, Scope
 from clang_passes.ast import Source
 from clang_passes.constant_arguments import constant_arguments, parameter_uses
 from clang_passes.entry_pointers import entry_pointers
 from clang_passes.functions import build_functions, loop_macros
+from clang_passes.loop_body import BodyReader
+from clang_passes.loop_header import HeaderReader
 from clang_passes.loops import LoopFinder, LoopInfo, address_taken_in
 from clang_passes.parse import FrontendError, parse, read_source, settings_for
 from clang_passes.summaries import summarize
@@ -71,10 +73,12 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     variables.entry_pointers, copies = entry_pointers(functions, variables.distinct_at_calls, settings.language)
     variables.distinct_at_calls |= copies
 
+    affine = AffineBuilder(source)
     finder = LoopFinder(path, source, variables)
     infos = finder.find(functions)
+    headers = HeaderReader(source, affine)
     for info in infos:
-        finder.canonical(info)
+        headers.canonical(info)
     by_node = {id(info.node): info for info in infos}
 
     called = {calls.callee_name(n) for info in infos if info.parent is None for n in info.node.walk()
@@ -84,6 +88,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
         info.loop.calls = calls.call_sites(info, source, summaries)
 
     address_taken = {id(f): address_taken_in(f) for f in functions}
+    bodies = BodyReader(source, affine)
     for root in (i for i in infos if i.parent is None):
         nest_infos = root.subtree()
         header_writes = {n.index for i in nest_infos if i.loop.canonical for n in i.header_write_nodes}
@@ -92,9 +97,9 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
                          references=root.function.references)
         nest.scope_at = _scope_finder(nest, by_node)
         for info in nest_infos:
-            finder.body_facts(info, nest)
+            bodies.body_facts(info, nest)
 
-    collector = accesses.AccessCollector(source, variables, finder.affine)
+    collector = accesses.AccessCollector(source, variables, affine)
     collector.summaries = summaries
     for root in (i for i in infos if i.parent is None):
         found = collector.collect(root, by_node)

@@ -1,0 +1,260 @@
+"""What a loop's body does, and its bounds as affine expressions.
+
+Takes a LoopInfo (canonical form read by loop_header) and the NestFacts of its nest; fills the Loop's
+affine bounds, whether the body writes the induction variable or the bound, its break/continue/return/
+goto/throw, how its body nests loops, and whether its text can be copied as it is (copy_problem,
+end_offset, braced).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import Optional
+
+from clang.cindex import CursorKind as K, StorageClass, TLSKind
+
+from clang_passes.affine import CHAR_TYPES, AffineBuilder, NestFacts, Scope, written_decl_refs
+from clang_passes.ast import FOR_KINDS, LOOP_KINDS, Node, Source, stored_operand, strip, variable_decl
+from clang_passes.functions import Function
+from clang_passes.loops import LoopInfo
+from clang_passes.variables import Variables
+
+
+class BodyReader:
+    """Reads what each loop's body does (after the header is read, once the nest's facts are known)."""
+
+    def __init__(self, source: Source, affine: AffineBuilder):
+        self.source = source
+        self.affine = affine
+
+    def body_facts(self, info: LoopInfo, nest: NestFacts) -> None:
+        loop = info.loop
+        info.nest = nest
+        canonical = loop.canonical
+        if canonical is not None:
+            scope = Scope(nest, info.canonical_scope(include_self=False), info.node)
+            canonical.lower, _ = self.affine.build(info.lower_node, scope)
+            canonical.upper, _ = self.affine.build(info.bound, scope)
+            up = canonical.step > 0
+            lower_each = self.affine.pieces(info.lower_node, scope, "max" if up else "min") or []
+            canonical.lower_each = lower_each if len(lower_each) > 1 else []
+            if canonical.comparison.value != "!=":
+                upper_each = self.affine.pieces(info.bound, scope, "min" if up else "max") or []
+                canonical.upper_each = upper_each if len(upper_each) > 1 else []
+        body = info.body
+        if body is None:
+            return
+        bound_decls: dict[tuple, object] = {}
+        bound_roots: set[tuple] = set()  # variables whose memory the bound reads (a[0], s->n, *p)
+        bound_types: set[str] = set()  # and the types of that memory
+        for part in (info.bound, info.step_node):
+            if part is None:
+                continue
+            for n in part.walk():
+                decl = variable_decl(n)
+                if decl is not None:
+                    bound_decls[Variables.key(decl)] = decl
+                if n.kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR) or n.unary_op == "*":
+                    bound_roots.update(Variables.key(d) for d in map(variable_decl, n.walk()) if d is not None)
+                    bound_types.add(_memory_type(n))
+        references = info.function.references
+        # only the nodes that can matter, found once per function (a nest's loops share its nodes);
+        # a bound that reads memory needs every node (any store may write it)
+        nodes = body.walk() if bound_roots else _notable_nodes(info.function, body)
+        for n in nodes:
+            for target in written_decl_refs(n):
+                decl = target.cursor.referenced
+                if decl is None:
+                    continue
+                keys = {Variables.key(decl)}
+                bound = references.get(Variables.key(decl))
+                bound_decl = variable_decl(strip(bound)) if bound is not None else None
+                if bound_decl is not None:
+                    keys.add(Variables.key(bound_decl))  # `int &r = i; r++;` writes both r and i
+                if info.iv_key in keys:
+                    loop.writes_induction_variable = True
+                if not keys.isdisjoint(bound_decls):
+                    loop.writes_bound = True
+            if bound_roots and _writes_memory_of(n, bound_roots, bound_types):
+                loop.writes_bound = True
+            kind = n.kind
+            if kind == K.BREAK_STMT and _nearest(n, LOOP_KINDS | {K.SWITCH_STMT}) is info.node:
+                loop.has_break = True
+            elif kind == K.CONTINUE_STMT and _nearest(n, LOOP_KINDS) is info.node:
+                loop.has_continue = True
+            elif kind == K.RETURN_STMT and _nearest(n, {K.LAMBDA_EXPR}) is None:
+                loop.has_return = True
+            elif kind == K.GOTO_STMT:
+                label = next((c for c in n.children if c.kind == K.LABEL_REF), None)
+                target = label.cursor.referenced if label is not None else None
+                if target is None or not (info.node.start <= target.extent.start.offset < info.node.end):
+                    loop.has_goto = True
+            elif kind == K.INDIRECT_GOTO_STMT:
+                loop.has_goto = True
+            elif kind == K.CXX_THROW_EXPR:
+                loop.has_throw = True
+            if kind in _COPY_KINDS and loop.copy_problem is None:
+                loop.copy_problem = _copy_problem(n, info.node)
+        # through a pointer or a call (`int *p = &n; ... *p = 0;`), as far as the nest can tell
+        if info.iv_decl is not None and nest.may_change_indirectly(info.iv_key, info.iv_decl):
+            loop.writes_induction_variable = True
+        if any(nest.may_change_indirectly(k, d) for k, d in bound_decls.items()):
+            loop.writes_bound = True
+        loop.perfectly_nests_child = _single_loop(body)
+        loop.body_only_loops = _only_loops(body)
+        self._copy_facts(info)
+
+    def _copy_facts(self, info: LoopInfo) -> None:
+        """Where the loop statement ends, and whether its text can be copied as it is (see
+        Loop.copy_problem); the body's nodes were judged by body_facts."""
+        loop = info.loop
+        if loop.from_macro:
+            loop.copy_problem = loop.copy_problem or "the loop comes from a macro expansion"
+            return
+        data = self.source.data
+        end = _statement_end(info.node, data)
+        text = data[loop.offset:end] if end is not None else b""
+        if end is None or not _balanced(text):
+            loop.copy_problem = loop.copy_problem or "its end cannot be told from the source text"
+            return
+        loop.end_offset = end
+        loop.braced = info.node.parent is not None and info.node.parent.kind == K.COMPOUND_STMT
+        if loop.copy_problem is None and _DIRECTIVE_LINE.search(text):
+            loop.copy_problem = "a preprocessor line is inside it"
+        if loop.copy_problem is None and (b"__LINE__" in text or b"__COUNTER__" in text):
+            loop.copy_problem = "it uses __LINE__ or __COUNTER__"
+
+
+_DIRECTIVE_LINE = re.compile(rb"(^|\n)[ \t]*#")
+_ENDS_IN_LAST_CHILD = {K.FOR_STMT, K.WHILE_STMT, K.CXX_FOR_RANGE_STMT, K.SWITCH_STMT, K.IF_STMT, K.LABEL_STMT,
+                       K.CASE_STMT, K.DEFAULT_STMT}
+
+
+_COPY_KINDS = {K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.ASM_STMT, K.MS_ASM_STMT, K.VAR_DECL}
+_CONTROL_KINDS = {K.BREAK_STMT, K.CONTINUE_STMT, K.RETURN_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT,
+                  K.CXX_THROW_EXPR}
+
+
+def _notable_nodes(function: Function, body: Node) -> list[Node]:
+    """The nodes under `body` that body_facts looks at: those that assign a variable, jump, throw, or
+    keep a loop's text from being copied. The function's list of them (in pre-order) is kept."""
+    notable = function.facts.get(("notable", 0))
+    if notable is None:
+        notable = [n for n in function.nodes if n.kind in _CONTROL_KINDS or n.kind in _COPY_KINDS
+                   or written_decl_refs(n)]
+        function.facts[("notable", 0)] = notable
+        function.facts[("notable-index", 0)] = [n.index for n in notable]
+    indices = function.facts[("notable-index", 0)]
+    return notable[bisect.bisect_left(indices, body.index):bisect.bisect_right(indices, body.last)]
+
+
+def _copy_problem(node: Node, loop_node: Node) -> Optional[str]:
+    """Why a copy of the loop holding `node` would not mean the same (or not compile), if it would not."""
+    kind = node.kind
+    if kind == K.LABEL_STMT:
+        return "a label is inside it"
+    if kind in (K.CASE_STMT, K.DEFAULT_STMT) and _nearest(node, {K.SWITCH_STMT}) in (None, *loop_node.ancestors()):
+        return "a case label of an enclosing switch is inside it"
+    if kind in (K.ASM_STMT, K.MS_ASM_STMT):
+        return "an asm statement is inside it"
+    if kind == K.VAR_DECL and (node.cursor.storage_class in (StorageClass.STATIC, StorageClass.EXTERN) or
+                               node.cursor.tls_kind != TLSKind.NONE):
+        return "a static, extern or thread-local declaration is inside it"
+    return None
+
+
+def _statement_end(node: Node, data: bytes) -> Optional[int]:
+    """The byte just past statement `node`, its `;` included (libclang's extent of an expression
+    statement stops before it), or None."""
+    while node.kind in _ENDS_IN_LAST_CHILD:
+        if not node.children:
+            return None
+        node = node.children[-1]
+    end = node.end
+    if end <= 0 or end > len(data):
+        return None
+    if node.kind == K.COMPOUND_STMT:
+        return end if data[end - 1:end] == b"}" else None
+    if data[end - 1:end] == b";" and node.kind in (K.DECL_STMT, K.NULL_STMT):
+        return end
+    position = _skip_blanks_and_comments(data, end)
+    return position + 1 if data[position:position + 1] == b";" else None
+
+
+def _skip_blanks_and_comments(data: bytes, position: int) -> int:
+    while position < len(data):
+        if data[position:position + 1] in (b" ", b"\t", b"\n", b"\r", b"\f", b"\v"):
+            position += 1
+        elif data.startswith(b"/*", position):
+            close = data.find(b"*/", position + 2)
+            if close < 0:
+                return len(data)
+            position = close + 2
+        elif data.startswith(b"//", position):
+            newline = data.find(b"\n", position)
+            position = len(data) if newline < 0 else newline + 1
+        else:
+            break
+    return position
+
+
+def _balanced(text: bytes) -> bool:
+    """Brackets balance outside strings, characters and comments: the text is whole statements."""
+    if text.rstrip()[-1:] not in (b"}", b";"):
+        return False
+    if not any(quote in text for quote in (b'"', b"'", b"/*", b"//")):  # the common case, counted in C
+        return all(text.count(o) == text.count(c) for o, c in ((b"(", b")"), (b"[", b"]"), (b"{", b"}")))
+    depth = 0
+    for token in _BRACKET_TOKENS.finditer(text):
+        piece = token.group()
+        if piece in (b"(", b"[", b"{"):
+            depth += 1
+        elif piece in (b")", b"]", b"}"):
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0 and text.rstrip()[-1:] in (b"}", b";")
+
+
+_BRACKET_TOKENS = re.compile(rb'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?\*/|//[^\n]*|[()\[\]{}]', re.S)
+
+
+def _nearest(node: Node, kinds: set) -> Optional[Node]:
+    return next((a for a in node.ancestors() if a.kind in kinds), None)
+
+
+def _only_loops(body: Node) -> bool:
+    statements = body.children if body.kind == K.COMPOUND_STMT else [body]
+    return bool(statements) and all(s.kind == K.FOR_STMT for s in statements)
+
+
+def _single_loop(body: Node) -> bool:
+    while body.kind == K.COMPOUND_STMT:
+        if len(body.children) != 1:
+            return False
+        body = body.children[0]
+    return body.kind in FOR_KINDS
+
+
+def _memory_type(node: Node) -> str:
+    return node.cursor.type.get_canonical().spelling
+
+
+def _writes_memory_of(node: Node, roots: set[tuple], types: set[str]) -> bool:
+    """An assignment through memory (a[..], *p, s.x, p->x) rooted at one of `roots` that may overlap memory
+    of one of `types`: by C's aliasing rules an object is only written through its own type or a char."""
+    target = stored_operand(node)
+    if target is None:
+        return False
+    target = strip(target)
+    if target.kind == K.DECL_REF_EXPR:
+        return False
+    written_type = _memory_type(target)
+    if written_type not in types and written_type not in CHAR_TYPES and not types & CHAR_TYPES:
+        return False
+    for n in target.walk():
+        decl = variable_decl(n)
+        if decl is not None and Variables.key(decl) in roots:
+            return True
+    return False
