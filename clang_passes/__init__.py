@@ -10,9 +10,11 @@
 - loop_header: each loop header's canonical form, or why it has none.
 - loop_body: what each loop body writes, break/return/goto/continue/throw, whether its text can be
             copied; the affine bounds.
-- affine:   affine expressions over induction variables and symbols. A symbol is an integer variable
-            that the nest cannot change: not assigned in it, and, for a global or a local whose address
-            escapes, not writable through a pointer store of its type (or of char) or an opaque call.
+- nest_facts: what a loop nest writes, and so what each name is at a point in it (an induction
+            variable, a symbol, neither). A symbol is an integer variable that the nest cannot change:
+            not assigned in it, and, for a global or a local whose address escapes, not writable
+            through a pointer store of its type (or of char) or an opaque call.
+- affine:   affine expressions over induction variables and symbols.
 - accesses: every element or pointee read and write, with subscripts; C++ references and local row
             pointers (`T *row = a + i * n`, never reassigned) are resolved to the object they name.
 - calls:    each call's side-effect class.

@@ -14,12 +14,12 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Access, AffineExpr, Storage, Subscript, Variable
-from clang_passes.affine import AffineBuilder, Scope, written_decl_refs
+from clang_passes.affine import AffineBuilder
 from clang_passes.containers import ELEMENT, PLAIN_TYPES, container_call, plain_element
-from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FLOATING_TYPES, FOR_KINDS, INC_DEC, INTEGER_TYPES, LOOP_KINDS,
-                              Node, Source, expression_children, strip, variable_decl)
+from clang_passes.ast import ARRAY_TYPES, ASSIGN_OPS, FLOATING_TYPES, FOR_KINDS, INC_DEC, INTEGER_TYPES, LOOP_KINDS, Node, Source, expression_children, strip, variable_decl
 from clang_passes.variables import Variables, is_reference
 from clang_passes.loops import LoopInfo
+from clang_passes.nest_facts import Scope, written_decl_refs
 
 
 def _unqualified(t) -> str:

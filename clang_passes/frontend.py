@@ -15,7 +15,7 @@ from clang.cindex import CursorKind as K
 
 from autopar.ir import CallEffect, TranslationUnit
 from clang_passes import accesses, calls, noalias, pragmas, reductions, scalars
-from clang_passes.affine import AffineBuilder, NestFacts, Scope
+from clang_passes.affine import AffineBuilder
 from clang_passes.ast import Source
 from clang_passes.constant_arguments import constant_arguments, parameter_uses
 from clang_passes.entry_pointers import entry_pointers
@@ -23,6 +23,7 @@ from clang_passes.functions import build_functions, loop_macros
 from clang_passes.loop_body import BodyReader
 from clang_passes.loop_header import HeaderReader
 from clang_passes.loops import LoopFinder, LoopInfo, address_taken_in
+from clang_passes.nest_facts import NestFacts, Scope
 from clang_passes.parse import FrontendError, parse, read_source, settings_for
 from clang_passes.summaries import summarize
 from clang_passes.variables import Variables

@@ -14,11 +14,12 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, StorageClass, TLSKind
 
-from clang_passes.affine import CHAR_TYPES, AffineBuilder, NestFacts, Scope, written_decl_refs
+from clang_passes.affine import AffineBuilder
 from clang_passes.ast import FOR_KINDS, LOOP_KINDS, Node, Source, stored_operand, strip, variable_decl
 from clang_passes.functions import Function
-from clang_passes.loops import LoopInfo
 from clang_passes.variables import Variables
+from clang_passes.loops import LoopInfo
+from clang_passes.nest_facts import CHAR_TYPES, NestFacts, Scope, written_decl_refs
 
 
 class BodyReader:

@@ -13,10 +13,10 @@ from typing import Optional
 from clang.cindex import CursorKind as K
 
 from autopar.ir import Loop
-from clang_passes.affine import NestFacts, written_decl_refs
 from clang_passes.ast import FOR_KINDS, Node, Source, strip
 from clang_passes.functions import Function
 from clang_passes.variables import Variables
+from clang_passes.nest_facts import NestFacts, written_decl_refs
 
 
 @dataclass

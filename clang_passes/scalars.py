@@ -13,11 +13,11 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import ReductionOp, ScalarUse, Storage
-from clang_passes.affine import written_decl_refs
 from clang_passes.ast import FUNCTION_KINDS, LOOP_KINDS, Node, strip, variable_decl
 from clang_passes.variables import Variables
 from clang_passes.first_access import FirstAccess, is_scalar_decl, jump_target
 from clang_passes.loops import LoopInfo
+from clang_passes.nest_facts import written_decl_refs
 from clang_passes.reductions import Reductions, boolean_at_entry
 
 

@@ -1,0 +1,250 @@
+"""What a loop nest writes, and so which names and expressions are fixed at a point in it.
+
+A name is usable in an affine expression of code inside a loop nest when it is
+- the induction variable of an enclosing canonical loop that nothing but its own header assigns, or
+- a symbol: an integer variable that nothing inside the nest assigns (nor can assign through its address
+  or an opaque call, for globals), or that only the nest's code outside the innermost loop around the
+  expression assigns (or declares) by name: it is fixed while that loop runs. The dependence stage treats
+  every name a loop writes or declares as variant in that loop's own analysis, so the outer loops that do
+  change it never take it for a parameter.
+
+Takes a nest's root node and what its headers and function write (NestFacts), and a point in the nest
+(Scope); gives what each variable is there, and the non-affine expressions of fixed names (a division,
+a member, a container's size) that affine may use as parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from clang.cindex import CursorKind as K, StorageClass
+
+from clang_passes.ast import FUNCTION_KINDS, Node, Source, expression_children, stored_operand, strip, variable_decl
+from clang_passes.variables import Variables, is_integer_decl
+
+
+class Scope:
+    """Decides, for one point in a nest, what each variable is: an induction variable, a symbol, or
+    neither (with the reason)."""
+
+    def __init__(self, nest: "NestFacts", enclosing: list[tuple[Node, tuple, str]],
+                 innermost: Optional[Node] = None):
+        self.nest = nest
+        self.enclosing = enclosing  # (loop node, iv key, iv name) of enclosing canonical loops, outermost first
+        self.innermost = innermost  # the innermost loop around the point, canonical or not
+
+    def fixed_in_innermost(self, decl) -> bool:
+        """An integer variable that the innermost loop around the point neither assigns nor declares, and
+        that changes in the nest only by name (no reference, pointer or call may change it)."""
+        loop = self.innermost
+        key = Variables.key(decl)
+        if loop is None or not is_integer_decl(decl) or key in self.nest.through_reference:
+            return False
+        if self.nest.may_change_indirectly(key, decl):
+            return False
+        # a declaration inside the loop (a new object every iteration) is among the writes
+        return not any(loop.start <= w.start < loop.end for w in self.nest.all_writes.get(key, []))
+
+    def classify(self, decl) -> tuple[str, str]:
+        """('iv'|'symbol'|'value'|'written'|'changed'|'other', name)"""
+        key = Variables.key(decl)
+        name = decl.spelling
+        for loop, iv_key, _ in reversed(self.enclosing):
+            if iv_key == key:
+                body_writes = self.nest.body_writes.get(key, [])
+                if any(loop.start <= w.start < loop.end for w in body_writes):
+                    return "written", name
+                return "iv", name
+        if key in self.nest.constants:
+            return "value", name  # declared in the nest from an expression and never assigned again
+        if key in self.nest.any_writes:
+            return ("symbol" if self.fixed_in_innermost(decl) else "written"), name
+        if self.nest.is_written(key, decl):
+            return "changed", name
+        if not is_integer_decl(decl):
+            return "other", name
+        return "symbol", name
+
+
+CHAR_TYPES = {"char", "signed char", "unsigned char", "std::byte"}  # may alias an object of any type
+
+
+class NestFacts:
+    """What a loop nest assigns, computed once per outermost loop.
+
+    Besides direct assignments: an address-taken local or a global may change through a pointer write
+    of its type (or of char), through a reference, or inside a call that is not known to leave it alone.
+    """
+
+    def __init__(self, root: Node, header_writes: set[int], address_taken_in_function: set[tuple],
+                 opaque_calls: bool, references: dict[tuple, Optional[Node]]):
+        self.root = root
+        self.body_writes: dict[tuple, list[Node]] = {}  # key -> writing nodes, canonical headers excluded
+        self.any_writes: set[tuple] = set()
+        self.all_writes: dict[tuple, list[Node]] = {}  # key -> writing nodes and declarations, headers included
+        self.through_reference: set[tuple] = set()  # variables assigned through a reference bound to them
+        self.address_taken_in_function = address_taken_in_function
+        self.opaque_calls = opaque_calls
+        self.memory_write_types: set[str] = set()  # canonical types written through pointers, arrays, members
+        # integer locals declared in the nest with an initializer and never assigned again: stand-ins
+        # for that expression (`int row = i * n; a[row + j]`); scope_at gives the scope of a declaration
+        self.constants: dict[tuple, Node] = {}
+        self.scope_at = None
+        assigned: set[tuple] = set()
+        for node in root.walk():
+            written: list[tuple] = []
+            stored = stored_operand(node)
+            if stored is not None and strip(stored).kind != K.DECL_REF_EXPR:
+                self.memory_write_types.add(strip(stored).cursor.type.get_canonical().spelling)
+            if node.kind == K.VAR_DECL:
+                key = Variables.key(node.cursor)
+                written.append(key)
+                if node is not root and expression_children(node) and is_integer_decl(node.cursor) \
+                        and node.cursor.storage_class != StorageClass.STATIC:
+                    self.constants[key] = node
+            for target in written_decl_refs(node):
+                decl = target.cursor.referenced
+                if decl is None:
+                    continue
+                key = Variables.key(decl)
+                assigned.add(key)
+                written.append(key)
+                if key in references:  # writing a reference writes what it is bound to
+                    bound = references[key]
+                    bound_decl = variable_decl(strip(bound)) if bound is not None else None
+                    if bound_decl is not None:
+                        written.append(Variables.key(bound_decl))
+                        self.through_reference.add(Variables.key(bound_decl))
+                    else:
+                        self.memory_write_types.add(decl.type.get_pointee().get_canonical().spelling)
+            for key in written:
+                self.any_writes.add(key)
+                self.all_writes.setdefault(key, []).append(node)
+                if node.index not in header_writes:
+                    self.body_writes.setdefault(key, []).append(node)
+        for key in assigned:
+            self.constants.pop(key, None)
+        self.assigned = assigned  # variables the nest assigns by name (declarations not counted)
+
+    def is_written(self, key: tuple, decl) -> bool:
+        return key in self.any_writes or self.may_change_indirectly(key, decl)
+
+    def may_change_indirectly(self, key: tuple, decl) -> bool:
+        """A global or address-taken variable that a pointer write or an opaque call may change."""
+        parent = decl.semantic_parent
+        is_global = parent is None or parent.kind not in FUNCTION_KINDS or decl.storage_class in (
+            StorageClass.STATIC, StorageClass.EXTERN)
+        if not (is_global or key in self.address_taken_in_function):
+            return False  # a local whose address never escapes changes only by assignment
+        own = decl.type.get_canonical().spelling
+        through_memory = own in self.memory_write_types or bool(self.memory_write_types & CHAR_TYPES)
+        return self.opaque_calls or through_memory
+
+
+def written_decl_refs(node: Node) -> list[Node]:
+    """DECL_REF_EXPRs that `node` assigns directly (=, op=, ++, --, &x)."""
+    target = stored_operand(node)
+    if target is None and node.unary_op == "&":
+        children = expression_children(node)
+        target = children[0] if children else None
+    if target is not None:
+        target = strip(target)
+        if target.kind == K.DECL_REF_EXPR:
+            return [target]
+    return []
+
+
+def _invariant_names(node: Node, scope: Optional[Scope]) -> bool:
+    """Every variable `node` reads is an integer that nothing in the nest can change, and it has no
+    side effect, call or memory read: its value is the same wherever the nest evaluates it."""
+    if scope is None:
+        return False
+    for n in node.walk():
+        kind = n.kind
+        if kind in (K.CALL_EXPR, K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR, K.COMPOUND_STMT,
+                    K.LAMBDA_EXPR) or \
+                n.unary_op in ("*", "&", "++", "--") or stored_operand(n) is not None:
+            return False
+        if kind == K.DECL_REF_EXPR:
+            decl = n.cursor.referenced
+            if decl is not None and decl.kind == K.ENUM_CONSTANT_DECL:
+                continue
+            if decl is None or decl.kind not in (K.VAR_DECL, K.PARM_DECL) or not is_integer_decl(decl):
+                return False
+            key = Variables.key(decl)
+            if key in scope.nest.any_writes or scope.nest.may_change_indirectly(key, decl) or \
+                    key in scope.nest.through_reference or scope.classify(decl)[0] != "symbol":
+                return False
+    return True
+
+
+def invariant_expression(node: Node, scope: Optional[Scope], source: Source) -> Optional[str]:
+    """The C text of an integer expression of the nest's parameters that is not affine (a division,
+    a remainder, a conditional), as the name of one more parameter: the same text is the same
+    value everywhere in the nest. None when it reads anything the nest may change."""
+    if not _invariant_names(node, scope):
+        return None
+    text = "".join(source.text_of(node).split())
+    if not text or "*" in text:  # a product would read as a monomial of two names
+        return None
+    return f"({text})"
+
+
+def invariant_member(node: Node, scope: Optional[Scope]) -> Optional[str]:
+    """`v->len`, `s.n`, `p->dims.n`: an integer member of a variable that the nest neither assigns
+    nor may write through memory of the member's type or a call, as a parameter name."""
+    if scope is None or not is_integer_decl(node.cursor):
+        return None
+    nest = scope.nest
+    member_type = node.cursor.type.get_canonical().spelling
+    if nest.opaque_calls or member_type in nest.memory_write_types or nest.memory_write_types & CHAR_TYPES:
+        return None
+    path = []
+    current = node
+    while current.kind == K.MEMBER_REF_EXPR:
+        children = expression_children(current)
+        if len(children) != 1:
+            return None
+        base = strip(children[0])
+        arrow = base.cursor.type.get_canonical().kind.name == "POINTER"
+        path.insert(0, ("->" if arrow else ".") + current.cursor.spelling)
+        current = base
+    if current.kind != K.DECL_REF_EXPR:
+        return None
+    decl = current.cursor.referenced
+    if decl is None or decl.kind not in (K.VAR_DECL, K.PARM_DECL):
+        return None
+    key = Variables.key(decl)
+    if key in nest.any_writes or key in nest.through_reference or nest.may_change_indirectly(key, decl):
+        return None
+    if _calls_that_may_write(nest.root):
+        return None
+    return decl.spelling + "".join(path)
+
+
+def container_size(node: Node, scope: Optional[Scope]) -> Optional[str]:
+    from clang_passes.containers import container_call, fixed_size
+
+    found = container_call(node, scope.nest.root) if scope is not None else None
+    if scope is None or found is None or found[0] != "size" or found[2]:
+        return None
+    decl = found[1]
+    key = Variables.key(decl)
+    nest = scope.nest
+    if key in nest.any_writes or key in nest.through_reference or not fixed_size(nest.root, decl):
+        return None
+    return f"{decl.spelling}.size()"
+
+
+def _calls_that_may_write(root: Node) -> bool:
+    """A call in the nest other than one of a system header's functions with no pointer argument
+    (`sqrt(x)`): it might write any memory it can reach."""
+    for n in root.walk():
+        if n.kind != K.CALL_EXPR:
+            continue
+        callee = n.cursor.referenced
+        if callee is None or not callee.location.is_in_system_header:
+            return True
+        if any(a.type.get_canonical().kind.name in ("POINTER", "LVALUEREFERENCE") for a in n.cursor.get_arguments()):
+            return True
+    return False
