@@ -15,8 +15,10 @@
             not assigned in it, and, for a global or a local whose address escapes, not writable
             through a pointer store of its type (or of char) or an opaque call.
 - affine:   affine expressions over induction variables and symbols.
-- accesses: every element or pointee read and write, with subscripts; C++ references and local row
-            pointers (`T *row = a + i * n`, never reassigned) are resolved to the object they name.
+- accesses: every element or pointee read and write, with subscripts.
+- access_chains: an lvalue as a chain (root, subscripts, member path) for accesses; C++ references
+            and local row pointers (`T *row = a + i * n`, never reassigned) are resolved to the object
+            they name.
 - calls:    each call's side-effect class.
 - summaries: what the same-file functions a call reaches read and write (param_regions: the
             elements they touch through pointer parameters).

@@ -4,6 +4,10 @@
 Each subscript is affine in the enclosing induction variables and symbols, or carries the reason it
 is not. Accesses are listed in evaluation order: the right-hand side of an assignment before its
 target, and a compound assignment `a[i] += x` as a read followed by a write.
+
+Takes each loop nest (its LoopInfos, with their NestFacts); gives its Access records, each with its
+enclosing loops and whether it runs conditionally, and notes the element accesses it cannot name and
+the calls whose regions it modelled. access_chains reads each lvalue as a chain.
 """
 
 from __future__ import annotations
@@ -14,28 +18,14 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Access, AffineExpr, Storage, Subscript, Variable
+from clang_passes.access_chains import Chain, ChainReader, This
 from clang_passes.affine import AffineBuilder
-from clang_passes.containers import ELEMENT, PLAIN_TYPES, container_call, plain_element
-from clang_passes.ast import ARRAY_TYPES, ASSIGN_OPS, FLOATING_TYPES, FOR_KINDS, INC_DEC, INTEGER_TYPES, LOOP_KINDS, Node, Source, expression_children, strip, variable_decl
+from clang_passes.containers import ELEMENT, container_call, plain_element
+from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source,
+                              expression_children, strip)
 from clang_passes.variables import Variables, is_reference
 from clang_passes.loops import LoopInfo
-from clang_passes.nest_facts import Scope, written_decl_refs
-
-
-def _unqualified(t) -> str:
-    return " ".join(w for w in t.get_canonical().spelling.split() if w not in ("const", "volatile", "restrict"))
-
-
-def _same_element(pointer_decl, root_decl) -> bool:
-    """`T *p` points at elements of `root` (a `T *` or a `T[]`), so p[i] indexes root's elements."""
-    root_type = root_decl.type.get_canonical()
-    if root_type.kind == TypeKind.POINTER:
-        element = root_type.get_pointee()
-    elif root_type.kind in ARRAY_TYPES:
-        element = root_type.get_array_element_type()
-    else:
-        return False
-    return _unqualified(pointer_decl.type.get_canonical().get_pointee()) == _unqualified(element)
+from clang_passes.nest_facts import Scope
 
 
 _UPDATE_OPS = {"+=": "+", "-=": "+", "*=": "*", "&=": "&", "|=": "|", "^=": "^"}
@@ -53,12 +43,6 @@ def _value_unused(node: Node) -> bool:
     if parent.kind in (K.FOR_STMT, K.WHILE_STMT):
         return node is parent.children[-1]
     return parent.kind == K.IF_STMT and node is not parent.children[0]
-
-
-def _number(decl) -> bool:
-    """A variable holding a number: an address made of it (`((double *)addr)[i]`) points nowhere the
-    analysis can name, so it is never the root of an element."""
-    return decl.type.get_canonical().kind in INTEGER_TYPES | FLOATING_TYPES
 
 
 def _memory_form(e: Node) -> bool:
@@ -86,39 +70,12 @@ def _container_based(e: Node, root: Node) -> bool:
         e = strip(children[0])
 
 
-class _This:
-    """The implicit or explicit `this` of a method, as the root of `this->x[i]`."""
-
-    def __init__(self, node: Node):
-        if node.kind == K.CXX_THIS_EXPR:
-            self.type = node.cursor.type.spelling
-        else:
-            member = node.cursor.referenced
-            owner = member.semantic_parent if member is not None else None
-            self.type = f"{owner.spelling} *" if owner is not None else "this"
-
-
-class _Chain:
-    """`root` [subscripts] with a member path, decomposed from an lvalue expression."""
-
-    def __init__(self):
-        self.root = None  # the root variable's declaration cursor
-        # outermost first: ("idx", node), ("deref", [(sign, node), ...]) or ("range", text of the range)
-        self.subs: list[tuple[str, object]] = []
-        self.path: list[str] = []
-        self.inner: list[Node] = []  # sub-expressions evaluated before the access (subscripts, offsets)
-        self.memory = False
-        self.root_indexed = False  # subs[0] indexes the root pointer itself: `p[i]`, `*(p + i)`
-        self.loads: list[Node] = []  # pointers read from memory on the way: `p->next` of `p->next->val`
-        self.container = False  # the root is a standard container: the elements of its buffer
-        self.call: Optional[Node] = None  # the container's element call (`v[i]`, `v.at(i)`), if any
-
-
 class AccessCollector:
     def __init__(self, source: Source, variables: Variables, affine: AffineBuilder):
         self.source = source
         self.variables = variables
         self.affine = affine
+        self.chains = ChainReader(source)
         self.counter = 0
         self.function = None
         self.summaries: dict = {}  # same-file function summaries, for the regions their calls touch
@@ -131,14 +88,10 @@ class AccessCollector:
     def collect(self, root: LoopInfo, loops_by_node: dict[int, LoopInfo]) -> list[Access]:
         """All accesses of one nest, in evaluation order."""
         self.loops_by_node = loops_by_node
-        if root.function is not self.function:  # facts of the whole function: kept for its next nest
-            self._decls: Optional[dict[tuple, Node]] = None
-            self._written: Optional[set[tuple]] = None
         self.function = root.function
         self.root = root
-        self._resolving: set[tuple] = set()
-        self._aliases: dict[tuple, Optional[tuple]] = {}
         self.contexts = self._contexts(root.node)
+        self.chains.begin(root, self.contexts)
         self.found: list[Access] = []
         self._visit(root.node)
         return self.found
@@ -152,9 +105,9 @@ class AccessCollector:
             if values and is_reference(node.cursor):
                 self._lvalue(values[-1], read=False, write=False)  # binding a reference reads nothing
                 return
-            over = self._range_of(Variables.key(node.cursor), values[-1]) if values else None
+            over = self.chains.range_of(Variables.key(node.cursor), values[-1]) if values else None
             if over is not None:  # `for (double x : m[i])`: reads some element of m[i]
-                chain = self._decompose(over)
+                chain = self.chains.decompose(over)
                 if chain is not None and chain.root is not None:
                     chain.subs.append(("range", self.source.text_of(over)))
                     self._emit(strip(values[-1]), chain, False)
@@ -219,7 +172,7 @@ class AccessCollector:
             for is_write, boxes in ((False, summary.read_regions.get(k, [])), (True, summary.write_regions.get(k, []))):
                 for box in boxes:
                     for point in itertools.product(*[range(lo, hi + 1) for lo, hi in box]):
-                        element = _Chain()
+                        element = Chain()
                         element.root, element.path, element.memory = chain.root, list(chain.path), True
                         element.root_indexed = chain.root_indexed
                         subs = list(chain.subs)
@@ -235,15 +188,15 @@ class AccessCollector:
                         self._emit(call, element, is_write, text=text, conditional=True)
             self.modelled.add((location.line, location.column, k))
 
-    def _region_base(self, argument: Node) -> Optional[tuple["_Chain", bool]]:
+    def _region_base(self, argument: Node) -> Optional[tuple["Chain", bool]]:
         """The argument of a call as the chain the callee's subscripts continue: an array lvalue that
         decays (`rhs[i][j]`: new subscripts follow) or a pointer (`v`, `v + 3 * i`, `&v[2 * i]`: the
         callee's first subscript adds to the last one). None for anything else."""
         e = strip(argument)
         kind = e.cursor.type.get_canonical().kind
         if kind in ARRAY_TYPES:
-            chain = self._decompose(e)
-            if chain is None or chain.root is None or isinstance(chain.root, _This) or chain.loads or \
+            chain = self.chains.decompose(e)
+            if chain is None or chain.root is None or isinstance(chain.root, This) or chain.loads or \
                     any(what == "range" for what, _ in chain.subs):
                 return None
             return chain, False
@@ -253,14 +206,14 @@ class AccessCollector:
             target = strip(expression_children(e)[0])
             if target.kind != K.ARRAY_SUBSCRIPT_EXPR:
                 return None
-            chain = self._decompose(target)
-            if chain is None or chain.root is None or isinstance(chain.root, _This) or chain.loads or \
+            chain = self.chains.decompose(target)
+            if chain is None or chain.root is None or isinstance(chain.root, This) or chain.loads or \
                     not chain.subs or chain.subs[-1][0] == "range":
                 return None
             return chain, True
-        chain = _Chain()
-        offsets = self._pointer_parts(e, chain)
-        if offsets is None or chain.root is None or isinstance(chain.root, _This) or chain.subs or chain.loads:
+        chain = Chain()
+        offsets = self.chains.pointer_parts(e, chain)
+        if offsets is None or chain.root is None or isinstance(chain.root, This) or chain.subs or chain.loads:
             return None
         if not hasattr(chain.root, "type") or chain.root.type.get_canonical().kind not in (TypeKind.POINTER, *ARRAY_TYPES):
             return None
@@ -269,7 +222,7 @@ class AccessCollector:
         return chain, True
 
     def _lvalue(self, expr: Node, read: bool, write: bool, update: Optional[str] = None) -> None:
-        chain = self._decompose(expr)
+        chain = self.chains.decompose(expr)
         if chain is None and (read or write) and _memory_form(expr) and not _container_based(expr, self.root.node):
             enclosing, _ = self.contexts.get(id(strip(expr)), ((), False))
             if enclosing:
@@ -290,244 +243,9 @@ class AccessCollector:
         if write:
             self._emit(top, chain, True, update=update)
 
-    def _decompose(self, expr: Node) -> Optional[_Chain]:
-        """The chain of an lvalue, from the outside in: each step (`_STEPS`, by node kind) records
-        its part and returns the node inside it, or ends the walk with the chain (or None: not an
-        access the analysis can name)."""
-        chain = _Chain()
-        e = strip(expr)
-        while True:
-            step = _STEPS.get(e.kind)
-            if step is None:
-                return None
-            e = step(self, e, chain)
-            if not isinstance(e, Node):
-                return e
-
-    def _call_step(self, e: Node, chain: _Chain) -> Optional[_Chain]:
-        """`v[i]`, `v.at(i)`, `v.data()` of a standard container."""
-        found = container_call(e, self.root.node)
-        if found is None:
-            return None
-        method, decl, args = found
-        if chain.path:
-            return None  # a member of an element (`v[i].x`): not modelled, the call stays unknown
-        if method in ELEMENT and len(args) == 1 and plain_element(e):
-            chain.subs.insert(0, ("idx", args[0]))
-            chain.inner.append(args[0])
-            chain.memory = True
-        elif method != "data" or args or not chain.subs or \
-                e.cursor.type.get_pointee().get_canonical().kind not in PLAIN_TYPES:
-            return None
-        chain.root = decl
-        chain.root_indexed = False
-        chain.container = True
-        chain.call = e if method in ELEMENT else None
-        return chain
-
-    def _subscript_step(self, e: Node, chain: _Chain) -> Optional[Node]:
-        children = expression_children(e)
-        if len(children) != 2:
-            return None
-        base, index = children
-        if strip(base).cursor.type.get_canonical().kind not in (TypeKind.POINTER, *ARRAY_TYPES):
-            base, index = index, base  # `i[a]`
-        chain.subs.insert(0, ("idx", index))
-        chain.inner.append(index)
-        chain.memory = True
-        base = strip(base)
-        chain.root_indexed = base.kind == K.DECL_REF_EXPR
-        return base
-
-    def _member_step(self, e: Node, chain: _Chain):
-        children = expression_children(e)
-        if not children:  # a member used inside a method: implicit `this->x`
-            chain.path.insert(0, "->" + e.cursor.spelling)
-            chain.memory = True
-            chain.root = _This(e)
-            return chain
-        base = children[0]
-        arrow = base.cursor.type.get_canonical().kind == TypeKind.POINTER
-        chain.path.insert(0, ("->" if arrow else ".") + e.cursor.spelling)
-        if not arrow:
-            return strip(base)
-        chain.memory = True
-        before = len(chain.subs)
-        offsets = self._pointer_parts(base, chain)
-        if offsets is None:
-            return None
-        if offsets:
-            chain.subs.insert(len(chain.subs) - before, ("deref", offsets))
-        return chain
-
-    def _deref_step(self, e: Node, chain: _Chain) -> Optional[_Chain]:
-        if e.unary_op != "*":
-            return None
-        children = expression_children(e)
-        if not children:
-            return None
-        before = len(chain.subs)
-        offsets = self._pointer_parts(children[0], chain)
-        if offsets is None:
-            return None
-        chain.root_indexed = len(chain.subs) == before  # no pointer loaded on the way
-        chain.subs.insert(len(chain.subs) - before, ("deref", offsets))
-        chain.memory = True
-        return chain
-
-    def _name_step(self, e: Node, chain: _Chain) -> Optional[_Chain]:
-        decl = variable_decl(e)
-        if decl is None:
-            return None
-        bound = self._reference_binding(decl)
-        if bound is not None:  # a C++ reference: the access is to what it is bound to
-            chain.root = bound.root
-            chain.subs[0:0] = bound.subs
-            chain.path[0:0] = bound.path
-            chain.inner.extend(bound.inner)
-            chain.memory = chain.memory or bound.memory
-            chain.root_indexed = False
-            return chain
-        if chain.memory and not chain.path and _number(decl):
-            return None
-        chain.root = decl
-        return chain
-
-    def _reference_binding(self, decl) -> Optional[_Chain]:
-        """The lvalue a local reference variable is bound to (`double &r = a[i]`, `for (auto &x : v)`)."""
-        if decl.kind != K.VAR_DECL or self.function is None:
-            return None
-        key = Variables.key(decl)
-        if key in self._resolving:
-            return None
-        value = self.function.references.get(key)
-        if value is None:
-            return None
-        self._resolving.add(key)
-        try:
-            over = self._range_of(key, value)
-            if over is not None:  # `for (auto &x : m[i])`: x is some element of m[i]
-                chain = self._decompose(over)
-                if chain is None or chain.root is None:
-                    return None
-                chain.subs.append(("range", self.source.text_of(over)))
-                chain.memory = True
-                chain.root_indexed = False
-                return chain
-            return self._decompose(value)
-        finally:
-            self._resolving.discard(key)
-
-    def _range_of(self, key: tuple, value: Node) -> Optional[Node]:
-        """The range of a range-based for whose element `*__begin` the variable `key` is bound to."""
-        e = strip(value)
-        if e.kind != K.UNARY_OPERATOR or e.unary_op != "*":
-            return None
-        cursor = strip(expression_children(e)[0])
-        decl = variable_decl(cursor)
-        if decl is None or not decl.spelling.startswith("__begin"):
-            return None
-        for node in self.function.nodes:
-            if node.kind == K.CXX_FOR_RANGE_STMT and len(node.children) >= 3 and \
-                    node.children[0].kind == K.VAR_DECL and Variables.key(node.children[0].cursor) == key:
-                return node.children[1]
-        return None
-
-    def _pointer_alias(self, decl) -> Optional[tuple]:
-        """For a local pointer declared in this nest as `T *p = a + e` (or `&a[e]`) and never assigned
-        again: (a, [(sign, e)], the scope at the declaration). Its elements are a's elements."""
-        if not hasattr(decl, "kind") or decl.kind != K.VAR_DECL:
-            return None
-        key = Variables.key(decl)
-        if key in self._aliases:
-            return self._aliases[key]
-        found = None
-        node = self._pointer_decls().get(key)
-        if node is not None and self.root.node.start <= node.start < self.root.node.end \
-                and key not in self._reassigned():
-            values = expression_children(node)
-            value = strip(values[-1]) if values else None
-            chain = _Chain()
-            offsets = None
-            if value is not None and value.kind == K.UNARY_OPERATOR and value.unary_op == "&":
-                target = strip(expression_children(value)[0])
-                parts = expression_children(target) if target.kind == K.ARRAY_SUBSCRIPT_EXPR else []
-                if len(parts) == 2 and strip(parts[0]).kind == K.DECL_REF_EXPR:
-                    chain.root, offsets = variable_decl(strip(parts[0])), [(1, parts[1])]
-            elif value is not None:
-                offsets = self._pointer_parts(value, chain)
-            if offsets is not None and chain.root is not None and not isinstance(chain.root, _This) \
-                    and not chain.subs and _same_element(decl, chain.root):
-                enclosing, _ = self.contexts.get(id(node), ((), False))
-                scope = Scope(enclosing[-1].nest, enclosing[-1].canonical_scope(), enclosing[-1].node) \
-                    if enclosing else None
-                found = (chain.root, offsets, scope)
-        self._aliases[key] = found
-        return found
-
-    def _pointer_decls(self) -> dict[tuple, Node]:
-        if self._decls is None:
-            self._decls = {Variables.key(n.cursor): n for n in self.function.nodes
-                           if n.kind == K.VAR_DECL and n.cursor.type.get_canonical().kind == TypeKind.POINTER}
-        return self._decls
-
-    def _reassigned(self) -> set[tuple]:
-        """Variables assigned anywhere in the function after their declaration, or whose address escapes."""
-        if self._written is None:
-            self._written = set()
-            for n in self.function.nodes:
-                for target in written_decl_refs(n):
-                    decl = target.cursor.referenced
-                    if decl is not None:
-                        self._written.add(Variables.key(decl))
-        return self._written
-
-    def _pointer_parts(self, pointer: Node, chain: _Chain) -> Optional[list[tuple[int, Node]]]:
-        """`p + i - 1` -> offsets [(+1, i), (-1, 1)]; sets chain.root to p. None if not understood."""
-        offsets: list[tuple[int, Node]] = []
-        e = strip(pointer)
-        sign = 1
-        while True:
-            if e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-"):
-                left, right = expression_children(e)
-                if strip(left).cursor.type.get_canonical().kind in (TypeKind.POINTER, *ARRAY_TYPES):
-                    offsets.insert(0, (sign * (1 if e.binary_op == "+" else -1), right))
-                    chain.inner.append(right)
-                    e = strip(left)
-                elif e.binary_op == "+":
-                    offsets.insert(0, (sign, left))
-                    chain.inner.append(left)
-                    e = strip(right)
-                else:
-                    return None
-            elif e.kind == K.UNARY_OPERATOR and e.unary_op in INC_DEC:
-                e = strip(expression_children(e)[0])  # `*p++`: p moves, which the subscript reports
-            elif e.kind == K.DECL_REF_EXPR:
-                decl = variable_decl(e)
-                if decl is None or _number(decl):
-                    return None
-                chain.root = decl
-                return offsets
-            elif e.kind == K.CXX_THIS_EXPR:
-                chain.root = _This(e)
-                return offsets
-            elif e.kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR) or (
-                    e.kind == K.UNARY_OPERATOR and e.unary_op == "*"):
-                # a pointer loaded from memory: `*a[i]`, `p->next->x`; keep decomposing that lvalue
-                inner = self._decompose(e)
-                if inner is None:
-                    return None
-                chain.root = inner.root
-                chain.subs[0:0] = inner.subs
-                chain.path[0:0] = inner.path
-                chain.loads.append(e)  # read as an access of its own, with its subscripts
-                return offsets
-            else:
-                return None
-
     # ------------------------------------------------------------------------------------ the record
 
-    def _emit(self, top: Node, chain: _Chain, is_write: bool, text: Optional[str] = None,
+    def _emit(self, top: Node, chain: Chain, is_write: bool, text: Optional[str] = None,
               conditional: bool = False, update: Optional[str] = None) -> None:
         enclosing, in_branch = self.contexts.get(id(top), ((), False))
         conditional = conditional or in_branch
@@ -538,14 +256,14 @@ class AccessCollector:
         root = chain.root
         subs = list(chain.subs)
         for _ in range(4):  # `float *row = a + i * n;` then row[j] is a[i * n + j]
-            alias = self._pointer_alias(root) if chain.root_indexed and subs else None
+            alias = self.chains.pointer_alias(root) if chain.root_indexed and subs else None
             if alias is None:
                 break
             root, offsets, decl_scope = alias
             scoped = [(sign, node, decl_scope) for sign, node in offsets]
             what, item = subs[0]
             subs[0] = ("deref", scoped + ([(1, item, None)] if what == "idx" else list(item)))
-        if isinstance(root, _This):
+        if isinstance(root, This):
             variable = Variable(name="this", decl="0:0", storage=Storage.PARAMETER, type=root.type,
                                 is_pointer=True)
             written = False  # `this` cannot be assigned
@@ -646,12 +364,3 @@ class AccessCollector:
                     branch = True  # a while loop, or a loop that is not a listed one: may not run
                 contexts[id(child)] = (enclosing, branch)
         return contexts
-
-
-_STEPS = {
-    K.CALL_EXPR: AccessCollector._call_step,
-    K.ARRAY_SUBSCRIPT_EXPR: AccessCollector._subscript_step,
-    K.MEMBER_REF_EXPR: AccessCollector._member_step,
-    K.UNARY_OPERATOR: AccessCollector._deref_step,
-    K.DECL_REF_EXPR: AccessCollector._name_step,
-}

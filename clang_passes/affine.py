@@ -13,7 +13,8 @@ from typing import Optional
 from clang.cindex import CursorKind as K, StorageClass
 
 from autopar.ir import AffineExpr
-from clang_passes.ast import FUNCTION_KINDS, INTEGER_TYPES, LOOP_KINDS, TRANSPARENT, UNSIGNED_TYPES, Node, Source, evaluate_int, expression_children, strip
+from clang_passes.ast import (FUNCTION_KINDS, INTEGER_TYPES, LOOP_KINDS, TRANSPARENT, UNSIGNED_TYPES, Node, Source,
+                              evaluate_int, expression_children, strip)
 from clang_passes.variables import Variables, is_integer_decl
 from clang_passes.nest_facts import Scope, container_size, invariant_expression, invariant_member
 

@@ -7,7 +7,8 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from clang_passes.ast import ARRAY_TYPES, ASSIGN_OPS, INC_DEC, LOOP_KINDS, Node, expression_children, strip, variable_decl
+from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, INC_DEC, LOOP_KINDS, Node, expression_children, strip,
+                              variable_decl)
 from clang_passes.variables import SCALAR, Variables
 from clang_passes.containers import container_type
 from clang_passes.loops import LoopInfo

@@ -1,0 +1,335 @@
+"""Lvalues as access chains: `root` [subscripts] with a member path, read from an lvalue expression.
+
+Takes an lvalue expression inside a loop nest (and the nest's loop contexts); gives its Chain: the root
+variable (or `this`, or a standard container's buffer), the subscripts and pointer offsets outermost
+first, the member path, the sub-expressions evaluated on the way and the pointers loaded from memory.
+C++ references, range-based for elements and local row pointers (`T *row = a + i * n`, never
+reassigned) are resolved to the object they name.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from clang.cindex import CursorKind as K, TypeKind
+
+from clang_passes.ast import (ARRAY_TYPES, FLOATING_TYPES, INC_DEC, INTEGER_TYPES, Node, Source, expression_children,
+                              strip, variable_decl)
+from clang_passes.variables import Variables
+from clang_passes.containers import ELEMENT, PLAIN_TYPES, container_call, plain_element
+from clang_passes.loops import LoopInfo
+from clang_passes.nest_facts import Scope, written_decl_refs
+
+
+def _unqualified(t) -> str:
+    return " ".join(w for w in t.get_canonical().spelling.split() if w not in ("const", "volatile", "restrict"))
+
+
+def _same_element(pointer_decl, root_decl) -> bool:
+    """`T *p` points at elements of `root` (a `T *` or a `T[]`), so p[i] indexes root's elements."""
+    root_type = root_decl.type.get_canonical()
+    if root_type.kind == TypeKind.POINTER:
+        element = root_type.get_pointee()
+    elif root_type.kind in ARRAY_TYPES:
+        element = root_type.get_array_element_type()
+    else:
+        return False
+    return _unqualified(pointer_decl.type.get_canonical().get_pointee()) == _unqualified(element)
+
+
+def _number(decl) -> bool:
+    """A variable holding a number: an address made of it (`((double *)addr)[i]`) points nowhere the
+    analysis can name, so it is never the root of an element."""
+    return decl.type.get_canonical().kind in INTEGER_TYPES | FLOATING_TYPES
+
+
+class This:
+    """The implicit or explicit `this` of a method, as the root of `this->x[i]`."""
+
+    def __init__(self, node: Node):
+        if node.kind == K.CXX_THIS_EXPR:
+            self.type = node.cursor.type.spelling
+        else:
+            member = node.cursor.referenced
+            owner = member.semantic_parent if member is not None else None
+            self.type = f"{owner.spelling} *" if owner is not None else "this"
+
+
+class Chain:
+    """`root` [subscripts] with a member path, decomposed from an lvalue expression."""
+
+    def __init__(self):
+        self.root = None  # the root variable's declaration cursor
+        # outermost first: ("idx", node), ("deref", [(sign, node), ...]) or ("range", text of the range)
+        self.subs: list[tuple[str, object]] = []
+        self.path: list[str] = []
+        self.inner: list[Node] = []  # sub-expressions evaluated before the access (subscripts, offsets)
+        self.memory = False
+        self.root_indexed = False  # subs[0] indexes the root pointer itself: `p[i]`, `*(p + i)`
+        self.loads: list[Node] = []  # pointers read from memory on the way: `p->next` of `p->next->val`
+        self.container = False  # the root is a standard container: the elements of its buffer
+        self.call: Optional[Node] = None  # the container's element call (`v[i]`, `v.at(i)`), if any
+
+
+class ChainReader:
+    """Reads lvalues as chains, for one nest at a time (see begin)."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self.function = None
+
+    def begin(self, root: LoopInfo, contexts: dict[int, tuple[tuple[LoopInfo, ...], bool]]) -> None:
+        """Starts the nest of `root`, whose nodes' loop contexts (AccessCollector._contexts) are
+        `contexts`."""
+        if root.function is not self.function:  # facts of the whole function: kept for its next nest
+            self._decls: Optional[dict[tuple, Node]] = None
+            self._written: Optional[set[tuple]] = None
+        self.function = root.function
+        self.root = root
+        self._resolving: set[tuple] = set()
+        self._aliases: dict[tuple, Optional[tuple]] = {}
+        self.contexts = contexts
+
+    def decompose(self, expr: Node) -> Optional[Chain]:
+        """The chain of an lvalue, from the outside in: each step (`_STEPS`, by node kind) records
+        its part and returns the node inside it, or ends the walk with the chain (or None: not an
+        access the analysis can name)."""
+        chain = Chain()
+        e = strip(expr)
+        while True:
+            step = _STEPS.get(e.kind)
+            if step is None:
+                return None
+            e = step(self, e, chain)
+            if not isinstance(e, Node):
+                return e
+
+    def _call_step(self, e: Node, chain: Chain) -> Optional[Chain]:
+        """`v[i]`, `v.at(i)`, `v.data()` of a standard container."""
+        found = container_call(e, self.root.node)
+        if found is None:
+            return None
+        method, decl, args = found
+        if chain.path:
+            return None  # a member of an element (`v[i].x`): not modelled, the call stays unknown
+        if method in ELEMENT and len(args) == 1 and plain_element(e):
+            chain.subs.insert(0, ("idx", args[0]))
+            chain.inner.append(args[0])
+            chain.memory = True
+        elif method != "data" or args or not chain.subs or \
+                e.cursor.type.get_pointee().get_canonical().kind not in PLAIN_TYPES:
+            return None
+        chain.root = decl
+        chain.root_indexed = False
+        chain.container = True
+        chain.call = e if method in ELEMENT else None
+        return chain
+
+    def _subscript_step(self, e: Node, chain: Chain) -> Optional[Node]:
+        children = expression_children(e)
+        if len(children) != 2:
+            return None
+        base, index = children
+        if strip(base).cursor.type.get_canonical().kind not in (TypeKind.POINTER, *ARRAY_TYPES):
+            base, index = index, base  # `i[a]`
+        chain.subs.insert(0, ("idx", index))
+        chain.inner.append(index)
+        chain.memory = True
+        base = strip(base)
+        chain.root_indexed = base.kind == K.DECL_REF_EXPR
+        return base
+
+    def _member_step(self, e: Node, chain: Chain):
+        children = expression_children(e)
+        if not children:  # a member used inside a method: implicit `this->x`
+            chain.path.insert(0, "->" + e.cursor.spelling)
+            chain.memory = True
+            chain.root = This(e)
+            return chain
+        base = children[0]
+        arrow = base.cursor.type.get_canonical().kind == TypeKind.POINTER
+        chain.path.insert(0, ("->" if arrow else ".") + e.cursor.spelling)
+        if not arrow:
+            return strip(base)
+        chain.memory = True
+        before = len(chain.subs)
+        offsets = self.pointer_parts(base, chain)
+        if offsets is None:
+            return None
+        if offsets:
+            chain.subs.insert(len(chain.subs) - before, ("deref", offsets))
+        return chain
+
+    def _deref_step(self, e: Node, chain: Chain) -> Optional[Chain]:
+        if e.unary_op != "*":
+            return None
+        children = expression_children(e)
+        if not children:
+            return None
+        before = len(chain.subs)
+        offsets = self.pointer_parts(children[0], chain)
+        if offsets is None:
+            return None
+        chain.root_indexed = len(chain.subs) == before  # no pointer loaded on the way
+        chain.subs.insert(len(chain.subs) - before, ("deref", offsets))
+        chain.memory = True
+        return chain
+
+    def _name_step(self, e: Node, chain: Chain) -> Optional[Chain]:
+        decl = variable_decl(e)
+        if decl is None:
+            return None
+        bound = self._reference_binding(decl)
+        if bound is not None:  # a C++ reference: the access is to what it is bound to
+            chain.root = bound.root
+            chain.subs[0:0] = bound.subs
+            chain.path[0:0] = bound.path
+            chain.inner.extend(bound.inner)
+            chain.memory = chain.memory or bound.memory
+            chain.root_indexed = False
+            return chain
+        if chain.memory and not chain.path and _number(decl):
+            return None
+        chain.root = decl
+        return chain
+
+    def _reference_binding(self, decl) -> Optional[Chain]:
+        """The lvalue a local reference variable is bound to (`double &r = a[i]`, `for (auto &x : v)`)."""
+        if decl.kind != K.VAR_DECL or self.function is None:
+            return None
+        key = Variables.key(decl)
+        if key in self._resolving:
+            return None
+        value = self.function.references.get(key)
+        if value is None:
+            return None
+        self._resolving.add(key)
+        try:
+            over = self.range_of(key, value)
+            if over is not None:  # `for (auto &x : m[i])`: x is some element of m[i]
+                chain = self.decompose(over)
+                if chain is None or chain.root is None:
+                    return None
+                chain.subs.append(("range", self.source.text_of(over)))
+                chain.memory = True
+                chain.root_indexed = False
+                return chain
+            return self.decompose(value)
+        finally:
+            self._resolving.discard(key)
+
+    def range_of(self, key: tuple, value: Node) -> Optional[Node]:
+        """The range of a range-based for whose element `*__begin` the variable `key` is bound to."""
+        e = strip(value)
+        if e.kind != K.UNARY_OPERATOR or e.unary_op != "*":
+            return None
+        cursor = strip(expression_children(e)[0])
+        decl = variable_decl(cursor)
+        if decl is None or not decl.spelling.startswith("__begin"):
+            return None
+        for node in self.function.nodes:
+            if node.kind == K.CXX_FOR_RANGE_STMT and len(node.children) >= 3 and \
+                    node.children[0].kind == K.VAR_DECL and Variables.key(node.children[0].cursor) == key:
+                return node.children[1]
+        return None
+
+    def pointer_alias(self, decl) -> Optional[tuple]:
+        """For a local pointer declared in this nest as `T *p = a + e` (or `&a[e]`) and never assigned
+        again: (a, [(sign, e)], the scope at the declaration). Its elements are a's elements."""
+        if not hasattr(decl, "kind") or decl.kind != K.VAR_DECL:
+            return None
+        key = Variables.key(decl)
+        if key in self._aliases:
+            return self._aliases[key]
+        found = None
+        node = self._pointer_decls().get(key)
+        if node is not None and self.root.node.start <= node.start < self.root.node.end \
+                and key not in self._reassigned():
+            values = expression_children(node)
+            value = strip(values[-1]) if values else None
+            chain = Chain()
+            offsets = None
+            if value is not None and value.kind == K.UNARY_OPERATOR and value.unary_op == "&":
+                target = strip(expression_children(value)[0])
+                parts = expression_children(target) if target.kind == K.ARRAY_SUBSCRIPT_EXPR else []
+                if len(parts) == 2 and strip(parts[0]).kind == K.DECL_REF_EXPR:
+                    chain.root, offsets = variable_decl(strip(parts[0])), [(1, parts[1])]
+            elif value is not None:
+                offsets = self.pointer_parts(value, chain)
+            if offsets is not None and chain.root is not None and not isinstance(chain.root, This) \
+                    and not chain.subs and _same_element(decl, chain.root):
+                enclosing, _ = self.contexts.get(id(node), ((), False))
+                scope = Scope(enclosing[-1].nest, enclosing[-1].canonical_scope(), enclosing[-1].node) \
+                    if enclosing else None
+                found = (chain.root, offsets, scope)
+        self._aliases[key] = found
+        return found
+
+    def _pointer_decls(self) -> dict[tuple, Node]:
+        if self._decls is None:
+            self._decls = {Variables.key(n.cursor): n for n in self.function.nodes
+                           if n.kind == K.VAR_DECL and n.cursor.type.get_canonical().kind == TypeKind.POINTER}
+        return self._decls
+
+    def _reassigned(self) -> set[tuple]:
+        """Variables assigned anywhere in the function after their declaration, or whose address escapes."""
+        if self._written is None:
+            self._written = set()
+            for n in self.function.nodes:
+                for target in written_decl_refs(n):
+                    decl = target.cursor.referenced
+                    if decl is not None:
+                        self._written.add(Variables.key(decl))
+        return self._written
+
+    def pointer_parts(self, pointer: Node, chain: Chain) -> Optional[list[tuple[int, Node]]]:
+        """`p + i - 1` -> offsets [(+1, i), (-1, 1)]; sets chain.root to p. None if not understood."""
+        offsets: list[tuple[int, Node]] = []
+        e = strip(pointer)
+        sign = 1
+        while True:
+            if e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-"):
+                left, right = expression_children(e)
+                if strip(left).cursor.type.get_canonical().kind in (TypeKind.POINTER, *ARRAY_TYPES):
+                    offsets.insert(0, (sign * (1 if e.binary_op == "+" else -1), right))
+                    chain.inner.append(right)
+                    e = strip(left)
+                elif e.binary_op == "+":
+                    offsets.insert(0, (sign, left))
+                    chain.inner.append(left)
+                    e = strip(right)
+                else:
+                    return None
+            elif e.kind == K.UNARY_OPERATOR and e.unary_op in INC_DEC:
+                e = strip(expression_children(e)[0])  # `*p++`: p moves, which the subscript reports
+            elif e.kind == K.DECL_REF_EXPR:
+                decl = variable_decl(e)
+                if decl is None or _number(decl):
+                    return None
+                chain.root = decl
+                return offsets
+            elif e.kind == K.CXX_THIS_EXPR:
+                chain.root = This(e)
+                return offsets
+            elif e.kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR) or (
+                    e.kind == K.UNARY_OPERATOR and e.unary_op == "*"):
+                # a pointer loaded from memory: `*a[i]`, `p->next->x`; keep decomposing that lvalue
+                inner = self.decompose(e)
+                if inner is None:
+                    return None
+                chain.root = inner.root
+                chain.subs[0:0] = inner.subs
+                chain.path[0:0] = inner.path
+                chain.loads.append(e)  # read as an access of its own, with its subscripts
+                return offsets
+            else:
+                return None
+
+
+_STEPS = {
+    K.CALL_EXPR: ChainReader._call_step,
+    K.ARRAY_SUBSCRIPT_EXPR: ChainReader._subscript_step,
+    K.MEMBER_REF_EXPR: ChainReader._member_step,
+    K.UNARY_OPERATOR: ChainReader._deref_step,
+    K.DECL_REF_EXPR: ChainReader._name_step,
+}
