@@ -22,7 +22,7 @@ from clang_passes.ast import ARRAY_TYPES, INC_DEC, TRANSPARENT, Node, Source, ex
 from clang_passes.calls import call_arguments, callee_name
 from clang_passes.functions import Function
 from clang_passes.pointer_facts import (address_like, automatic_local, changed_variables, fresh_pointers,
-                                        function_parameters, pointer_parameter)
+                                        function_parameters, in_system_header, pointer_parameter)
 from clang_passes.variables import Variables
 
 
@@ -88,7 +88,7 @@ def _file_local(function: Function, whole_program: bool) -> bool:
     if cursor.linkage == LinkageKind.INTERNAL:
         return True
     if not whole_program or cursor.linkage != LinkageKind.EXTERNAL or function.name == "main" or \
-            _in_system_header(cursor.canonical.location):
+            in_system_header(cursor.canonical.location):
         return False
     library = _library_names()
     return library is not None and function.name not in library
@@ -161,7 +161,6 @@ def _last_include(tu_cursor) -> int:
 
 _SCOPES = (K.NAMESPACE, K.LINKAGE_SPEC, K.UNEXPOSED_DECL)
 _from_main_file = cindex.conf.lib.clang_Location_isFromMainFile
-_in_system_header = cindex.conf.lib.clang_Location_isInSystemHeader
 
 
 def _referenced_at_file_scope(tu_cursor, names: set[str]) -> set[str]:

@@ -21,7 +21,7 @@ from clang_passes.variables import Variables
 # calls whose result is memory nothing else points to yet
 _FRESH = {"malloc", "calloc", "aligned_alloc", "valloc", "memalign", "__builtin_malloc"}
 
-_in_system_header = cindex.conf.lib.clang_Location_isInSystemHeader
+in_system_header = cindex.conf.lib.clang_Location_isInSystemHeader
 
 
 def function_parameters(function: Function) -> list:
@@ -61,7 +61,7 @@ def fresh_pointers(caller: Function) -> set[tuple]:
 def _allocation(value: Node) -> bool:
     """A call of the C library's allocator (not a function of the same name of the user's)."""
     return value.kind == K.CALL_EXPR and callee_name(value) in _FRESH and \
-        _in_system_header(value.cursor.referenced.location)
+        in_system_header(value.cursor.referenced.location)
 
 
 def _swapped_pairs(function: Function) -> Optional[list[frozenset]]:
