@@ -159,7 +159,7 @@ def _emit_rewrite(args: argparse.Namespace, result, file_report, shown: str, sin
     """One file's rewrite: its diagnostics on stderr, then a diff, the file replaced, or its source;
     the exit status it asks for."""
     from autopar.output import info
-    from autopar.rewrite import unified_diff
+    from autopar.edits import unified_diff
 
     status = EXIT_OK
     for diagnostic in file_report.diagnostics:

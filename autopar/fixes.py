@@ -31,7 +31,7 @@ import os
 import yaml
 
 from autopar.plan import TEAM_GATE
-from autopar.rewrite import Edit
+from autopar.edits import Edit
 
 DIAGNOSTIC_NAME = "autopar-parallel-loop"
 

@@ -117,7 +117,7 @@ class Plan(BaseModel):
                                 team_gate(self.startup_work) if self.startup_work else None])
 
 
-# The function the rewriter defines (once per file, autopar.rewrite.TEAM_GATE_DEFINITION) for
+# The function the rewriter defines (once per file, autopar.team_gate.TEAM_GATE_DEFINITION) for
 # Plan.startup_work: true once the work of the regions that asked adds up to one team start.
 TEAM_GATE = "autopar_team_pays_"
 

@@ -9,9 +9,10 @@ from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from autopar.edits import Edit, apply_edits
 from autopar.pipeline import FileAnalysis, Reasoner, analyze_file
 from autopar.report import FileReport
-from autopar.rewrite import Edit, RewritePlan, apply_edits, plan_rewrite
+from autopar.rewrite import RewritePlan, plan_rewrite
 
 
 class Transformed(BaseModel):

@@ -416,7 +416,8 @@ class Tuner:
     def _sources(self, choice: dict[int, Option], without_thresholds: bool = False) -> dict[str, bytes]:
         """Every file's content with each region at `choice` (region index -> option) or its best."""
         from autopar.plan import Decision
-        from autopar.rewrite import apply_edits, plan_rewrite
+        from autopar.edits import apply_edits
+        from autopar.rewrite import plan_rewrite
         from autopar.verify import without_threshold
 
         out = {}
@@ -833,7 +834,8 @@ def command_verifier(command: str, cwd: str = ".", threads: Optional[int] = None
     """A reasoner `Verifier`: the proposed plan is written into the file in place (restored after),
     the user's `command` must exit 0, and the file alone is race-checked with TSan when it has a main."""
     from autopar.plan import Decision
-    from autopar.rewrite import apply_edits, plan_rewrite
+    from autopar.edits import apply_edits
+    from autopar.rewrite import plan_rewrite
     from autopar.verify import include_beside, race_check, source_flags, without_threshold
 
     def check(tu, nest, plan) -> list[str]:

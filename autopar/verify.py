@@ -340,7 +340,8 @@ def rewrite_with_plans(path: str, compile_args: Sequence[str] = (), reasoner=Non
     `autopar rewrite` does it (autopar.transform), plus the copy without work thresholds.
     With `optimize`, as `autopar rewrite --optimize` does it (restructured nests); `whole_program`
     as `--whole-program` (default: $AUTOPAR_WHOLE_PROGRAM)."""
-    from autopar.rewrite import apply_edits, plan_rewrite
+    from autopar.edits import apply_edits
+    from autopar.rewrite import plan_rewrite
     from autopar.transform import transform_file
 
     start = time.perf_counter()
@@ -560,7 +561,8 @@ def make_plan_verifier(path: str, flags: Sequence[str] = ("-O2",), run_args: Seq
     race-checks the result against the original. Use small sizes in `flags`: it runs on every proposal.
     """
     from autopar.plan import Decision
-    from autopar.rewrite import apply_edits, plan_rewrite
+    from autopar.edits import apply_edits
+    from autopar.rewrite import plan_rewrite
 
     original = Path(path).read_bytes()
 

@@ -15,7 +15,8 @@ from autopar.candidates import analyze_nest, validate_plan
 from autopar.decisions import plan_record
 from autopar.pipeline import analyze_file
 from autopar.plan import Decision
-from autopar.rewrite import apply_edits, plan_rewrite, with_line_directives
+from autopar.edits import apply_edits, with_line_directives
+from autopar.rewrite import plan_rewrite
 from clang_passes.frontend import translate
 
 STAGES = """#include <stdio.h>

@@ -21,7 +21,8 @@ from autopar.bench import load_suite
 from autopar.candidates import analyze_nest, validate_plan
 from autopar.pipeline import analyze_file
 from autopar.plan import Decision, Directive
-from autopar.rewrite import apply_edits, plan_rewrite
+from autopar.edits import apply_edits
+from autopar.rewrite import plan_rewrite
 
 ROOT = Path(__file__).resolve().parent.parent
 KERNELS = ["matmul", "jacobi", "stencil2d", "conv2d", "attention", "heat3d"]

@@ -10,8 +10,8 @@ import pytest
 
 from autopar.ir import Loop, ReductionOp, TranslationUnit
 from autopar.plan import Decision, Plan, Reduction
-from autopar.rewrite import (Edit, RewriteError, apply_edits, plan_rewrite, render_pragma,
-                             unified_diff, with_line_directives)
+from autopar.edits import Edit, RewriteError, apply_edits, unified_diff, with_line_directives
+from autopar.rewrite import plan_rewrite, render_pragma
 
 
 def make_tu(source: bytes, **flags_by_index) -> TranslationUnit:
@@ -739,7 +739,8 @@ def test_an_array_reduction_is_written_as_per_thread_copies_both_compilers_get_r
     parallel (no thresholds) at 4 threads, after the parallel `fill`, both compilers print the serial
     sum, and the code compiles as C89 without a warning."""
     from autopar.pipeline import analyze_file
-    from autopar.rewrite import apply_edits, plan_rewrite
+    from autopar.edits import apply_edits
+    from autopar.rewrite import plan_rewrite
     from autopar.verify import without_threshold
 
     original = tmp_path / "h.c"
@@ -816,7 +817,8 @@ def test_argmin_and_argmax_keep_the_serial_tie_break_on_every_thread_count(tmp_p
     the serial one, ties, NaN and signed zeros included; `check` on the rewrite finds nothing."""
     from autopar.check import check_file
     from autopar.pipeline import analyze_file
-    from autopar.rewrite import apply_edits, plan_rewrite
+    from autopar.edits import apply_edits
+    from autopar.rewrite import plan_rewrite
     from autopar.verify import without_threshold
 
     original = tmp_path / "m.c"

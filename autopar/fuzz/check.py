@@ -33,7 +33,7 @@ from typing import Optional, Sequence
 
 import autopar
 from autopar import verify
-from autopar.rewrite import SERIAL_COPY_MARK
+from autopar.versioning import SERIAL_COPY_MARK
 
 # the test that selects a specialized copy: `if (pool == 2 && w == 512u) {`
 _SPECIALIZED = re.compile(r"\s*if \((?:\w+ == \(?-?\d+[uUlL]*\)?(?: && )?)+\) \{\s*")

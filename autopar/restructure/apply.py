@@ -5,7 +5,7 @@ from __future__ import annotations
 from autopar.ir import TranslationUnit
 from autopar.restructure.model import build_model, respects
 from autopar.restructure.plan import RestructurePlan, plan_file
-from autopar.rewrite import Edit
+from autopar.edits import Edit
 
 
 def restructure_edits(source: bytes, tu: TranslationUnit, edits: list[Edit]) -> tuple[list[Edit], list[RestructurePlan]]:

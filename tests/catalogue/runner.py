@@ -26,7 +26,8 @@ sys.path.insert(0, str(HERE.parent.parent))
 from autopar.ir import TranslationUnit  # noqa: E402
 from autopar.pipeline import FileAnalysis, analyze_file  # noqa: E402
 from autopar.plan import Decision, Directive, Plan  # noqa: E402
-from autopar.rewrite import apply_edits, plan_rewrite, render_pragma  # noqa: E402
+from autopar.edits import apply_edits  # noqa: E402
+from autopar.rewrite import plan_rewrite, render_pragma  # noqa: E402
 from autopar.verify import without_threshold  # noqa: E402
 
 RACE_EXIT = 66

@@ -1,0 +1,102 @@
+"""Where the rewriter may write: reads the source bytes around a loop and gives its line's start,
+line ending and continuation, the omp pragma already above it, and why a loop may not be edited
+(`why_not_editable`: None when it may).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from autopar.ir import Loop, TranslationUnit
+
+
+def why_not_editable(source: bytes, tu: TranslationUnit, loop: Loop) -> Optional[str]:
+    if not loop.in_main_file:
+        return "not edited: the loop is in another file (a header)"
+    if loop.from_macro:
+        return "not edited: the loop comes from a macro expansion"
+    if loop.opt_out:
+        return "not edited: `autopar: off` applies to this loop"
+    if loop.existing_pragma or omp_pragma_above(source, loop.offset):
+        return "not edited: the loop already has an omp pragma"
+    if loop.inside_omp_construct or any(a.existing_pragma or omp_pragma_above(source, a.offset)
+                                        for a in tu.ancestors(loop.id)):
+        return "not edited: the loop is inside an existing omp construct"
+    if source[loop.offset:loop.offset + 3] != b"for":
+        return "not edited: the file no longer matches the analysis (no `for` at the loop's offset)"
+    start = start_of_line(source, loop.offset)
+    if source[start:loop.offset].strip(b" \t\f\v"):
+        return "not edited: other code precedes the `for` on its line"
+    if continued_from_above(source, start):
+        return "not edited: the previous line continues onto the `for` line"
+    hint = _hint_pragma_above(source, start)
+    if hint:
+        return f"not edited: `{hint}` sits on the loop, and an omp pragma must be right above the `for`"
+    return None
+
+
+def _hint_pragma_above(source: bytes, line_start: int) -> Optional[str]:
+    """A pragma that is not omp (`#pragma GCC ivdep`, `#pragma unroll`) on the nearest line above that
+    is not blank or a comment; gcc accepts an omp pragma neither above nor below one."""
+    end = line_start
+    while end > 0:
+        start = start_of_line(source, end - 1)
+        line = source[start:end].strip()
+        end = start
+        if not line or line.startswith(b"//") or (line.startswith(b"/*") and line.endswith(b"*/")):
+            continue
+        words = line.lstrip(b"#").split()
+        if line.startswith(b"#") and words[:1] == [b"pragma"] and words[1:2] != [b"omp"]:
+            return " ".join(w.decode("utf-8", "surrogateescape") for w in [b"#pragma", *words[1:]])
+        return None
+    return None
+
+
+def start_of_line(source: bytes, offset: int) -> int:
+    return source.rfind(b"\n", 0, offset) + 1
+
+
+def continued_from_above(source: bytes, line_start: int) -> bool:
+    """Whether the text before `line_start`, line breaks aside, ends in a backslash that continues onto
+    this line. Scans back from `line_start` instead of copying the file up to it: it runs for every loop."""
+    end = line_start
+    while end > 0 and source[end - 1] in b"\r\n":
+        end -= 1
+    return end > 0 and source[end - 1] == ord("\\")
+
+
+def line_ending(source: bytes, line_start: int) -> str:
+    """The line ending of the line before `line_start`, else of the file's first line, else LF."""
+    if line_start >= 2 and source[line_start - 2:line_start] == b"\r\n":
+        return "\r\n"
+    if line_start >= 1:
+        return "\n"
+    first = source.find(b"\n")
+    return "\r\n" if first > 0 and source[first - 1:first] == b"\r" else "\n"
+
+
+def omp_pragma_above(source: bytes, offset: int) -> Optional[str]:
+    """The omp pragma on the nearest non-blank line above the `for` at `offset`, continuation lines
+    joined, or None. The rewriter's own check, so that a second run changes nothing even when the
+    front end did not record the pragma."""
+    found = omp_pragma_span(source, offset)
+    return found[2] if found else None
+
+
+def omp_pragma_span(source: bytes, offset: int) -> Optional[tuple[int, int, str]]:
+    """(start byte, end byte, normalised text) of the omp pragma line(s) right above the `for` at
+    `offset` (blank lines between allowed), or None."""
+    end = start_of_line(source, offset)
+    while end > 0:
+        start = start_of_line(source, end - 1)
+        if source[start:end].strip():
+            while continued_from_above(source, start):
+                start = start_of_line(source, start - 1)  # the first line of a continued directive
+            text = source[start:end].decode("utf-8", "surrogateescape")
+            line = " ".join(text.replace("\\\r\n", " ").replace("\\\n", " ").split())
+            words = line.lstrip("#").split()
+            if line.startswith("#") and words[:2] == ["pragma", "omp"]:
+                return start, end, "#pragma " + " ".join(words[1:])
+            return (start, end, line) if line.startswith('_Pragma("omp') else None
+        end = start
+    return None

@@ -1,0 +1,95 @@
+"""Source edits and their application: `Edit` (a Clang-style replacement: byte offset, length,
+text), `apply_edits` (the edited bytes), `unified_diff` (a patch of the change) and
+`with_line_directives` (the edited bytes with `#line` directives back to the original file).
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Optional
+
+from pydantic import BaseModel, Field
+
+from autopar.edit_sites import line_ending
+
+
+class Edit(BaseModel):
+    """Replace `length` bytes at byte `offset` with `text` (UTF-8). Insertions have length 0."""
+
+    offset: int = Field(ge=0)
+    length: int = Field(default=0, ge=0)
+    text: str
+    loop_id: Optional[str] = None  # the loop this edit parallelizes
+    line: Optional[int] = None  # 1-based line of that loop's `for` in the original file
+    pragma: Optional[str] = None  # the pragma text, without indentation or line ending
+    # (position in `text`, original line): the code from there on comes from that line of the original
+    # file, for `#line` directives; empty for a pragma insertion (the `for` line follows it)
+    line_marks: list[tuple[int, int]] = Field(default_factory=list)
+    # the edit opens (or closes) a shared parallel region on a serial loop: the loop is not parallel
+    opens_region: bool = False
+    defines_gate: bool = False  # the start-up gate's definition (TEAM_GATE_DEFINITION), for no loop
+
+
+class RewriteError(Exception):
+    pass
+
+
+def apply_edits(source: bytes, edits: list[Edit]) -> bytes:
+    """Apply non-overlapping edits; insertions at the same offset keep their order."""
+    out: list[bytes] = []
+    position = 0
+    for edit in sorted(edits, key=lambda e: e.offset):  # sorted() is stable
+        if edit.offset < position or edit.offset + edit.length > len(source):
+            raise RewriteError(f"edit at byte {edit.offset} overlaps another or lies outside the file")
+        out.append(source[position:edit.offset])
+        out.append(edit.text.encode("utf-8", "surrogateescape"))
+        position = edit.offset + edit.length
+    out.append(source[position:])
+    return b"".join(out)
+
+
+def unified_diff(path: str, before: bytes, after: bytes) -> str:
+    """A `diff -u` style patch (a/ b/ prefixes, as git and `patch -p1` expect)."""
+    old = before.decode("utf-8", "surrogateescape").splitlines(keepends=True)
+    new = after.decode("utf-8", "surrogateescape").splitlines(keepends=True)
+    lines = []
+    for line in difflib.unified_diff(old, new, f"a/{path}", f"b/{path}"):
+        lines.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(lines)
+
+
+def with_line_directives(source: bytes, edits: list[Edit], original_path: str) -> bytes:
+    """The rewritten source for a compiler: `#line` keeps every diagnostic at the original file and line.
+
+    `#line 1 "path"` goes on top, and `#line N` after each inserted pragma, N being the line of the
+    `for` in the original file.
+    """
+    quoted = original_path.replace("\\", "\\\\").replace('"', '\\"')
+    eol = line_ending(source, 0)
+    marked = []
+    for edit in edits:
+        if edit.line is None:
+            raise RewriteError("line directives need edits that know their line")
+        if edit.line_marks:
+            marked.append(edit.model_copy(update={"text": _with_marks(edit, eol)}))
+            continue
+        if edit.length:  # a replaced nest (--optimize): the code after it keeps its own line
+            after = source.count(b"\n", 0, edit.offset + edit.length) + 1
+            marked.append(edit.model_copy(update={"text": edit.text + f"{eol}#line {after}{eol}"}))
+            continue
+        marked.append(edit.model_copy(update={"text": edit.text + f"#line {edit.line}{eol}"}))
+    result = apply_edits(source, marked)
+    bom = b"\xef\xbb\xbf" if result.startswith(b"\xef\xbb\xbf") else b""  # stays the first bytes
+    return bom + f'#line 1 "{quoted}"{eol}'.encode() + result[len(bom):]
+
+
+def _with_marks(edit: Edit, eol: str) -> str:
+    """The edit's text with `#line N` at each of its marks, each directive on a line of its own."""
+    pieces, position = [], 0
+    for at, line in sorted(edit.line_marks):
+        pieces.append(edit.text[position:at])
+        before = edit.text[:at]
+        pieces.append(("" if before.endswith("\n") else eol) + f"#line {line}{eol}")
+        position = at
+    pieces.append(edit.text[position:])
+    return "".join(pieces)

@@ -1,0 +1,108 @@
+"""The start-up gate of Plan.startup_work in the rewritten source: takes the source, a loop or a plan
+and gives where the gate's definition (TEAM_GATE_DEFINITION) may go, the plan with or without its
+gate, and the edits that insert the definition.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from autopar.edit_sites import continued_from_above, line_ending, start_of_line
+from autopar.edits import Edit
+from autopar.ir import Loop, TranslationUnit
+from autopar.plan import TEAM_GATE, Plan
+
+
+def gated_plan(source: bytes, tu: TranslationUnit, plan: Plan, team_gate: bool) -> Plan:
+    """The plan (and its fallback) with its start-up gate where the gate's definition can go, else
+    without it."""
+    if plan.fallback is not None:
+        plan = plan.model_copy(update={"fallback": gated_plan(source, tu, plan.fallback, team_gate)})
+    if not plan.startup_work:
+        return plan
+    try:
+        at = gate_place(source, tu.loop(plan.loop_id)) if team_gate else None
+    except KeyError:
+        at = None
+    return plan if at is not None else plan.model_copy(update={"startup_work": None})
+
+
+def gate_place(source: bytes, loop: Loop) -> Optional[int]:
+    """The start of the line where the file-scope declaration holding `loop` begins, when nothing
+    precedes it there (the gate's definition goes on the lines above); else None."""
+    if loop.top_level_offset is None:
+        return None
+    start = start_of_line(source, loop.top_level_offset)
+    if source[start:loop.top_level_offset].strip() or continued_from_above(source, start):
+        return None
+    header = source[loop.top_level_offset:loop.offset].split(b"{", 1)[0]
+    if re.search(rb"\binline\b", header) and not re.search(rb"\bstatic\b", header):
+        return None  # C99: an inline definition with external linkage may not call a static function
+    while start > 0:  # a pragma on the declaration (`#pragma omp declare simd`) stays right above it
+        above = start_of_line(source, start - 1)
+        if not source[above:start].lstrip().startswith(b"#pragma"):
+            break
+        start = above
+    return start
+
+
+# The start-up gate of Plan.startup_work. The first parallel region of a process starts the thread
+# team: 1-10 ms on a virtual machine, against a microsecond for a region after it. Regions with a
+# work threshold run serially until the work they held adds up to one team start (their shares add
+# up to 1.0); a short run of a program then never pays for a team, a long one pays at most twice
+# the start (the ski-rental bound). Guarded, so that a copy above each function that needs it
+# compiles once whichever of them the preprocessor keeps; C89 and C++ alike; the atomics keep
+# callers on several threads race-free.
+TEAM_GATE_DEFINITION = f"""#ifndef AUTOPAR_TEAM_GATE_
+#define AUTOPAR_TEAM_GATE_
+/* autopar: regions with a work threshold start the thread team only once their work pays for it */
+static double autopar_team_work_;
+static int {TEAM_GATE}(double share)
+{{
+    double total;
+#pragma omp atomic read
+    total = autopar_team_work_;
+    if (total >= 1.0)
+        return 1;
+#pragma omp atomic capture
+    total = autopar_team_work_ += share;
+    return total >= 1.0;
+}}
+#endif
+
+"""
+
+
+_CONDITIONAL = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|endif)\b", re.M)
+# comments, and strings that may hold comment openers (kept: they hold no directives)
+_COMMENT = re.compile(rb'"(?:\\.|[^"\\\n])*"|/\*.*?\*/|//[^\n]*', re.S)
+
+
+def gate_definitions_needed(source: bytes, places: set[int]) -> list[int]:
+    """Where the gate's definition goes: above the first declaration that needs it, and again above
+    later ones only while every definition so far sits inside a preprocessor conditional (another
+    configuration may drop it); none where a second rewrite finds one already there."""
+    needed: list[int] = []
+    for at in sorted(places):
+        if _defined_above(source, at):
+            return needed
+        needed.append(at)
+        code = _COMMENT.sub(lambda m: b"\n" * m.group(0).count(b"\n"), source[:at])  # a commented-out #endif
+        depth = sum(-1 if m.group(1) == b"endif" else 1 for m in _CONDITIONAL.finditer(code))
+        if depth <= 0:
+            break
+    return needed
+
+
+def gate_definition(source: bytes, at: int) -> Edit:
+    eol = line_ending(source, at)
+    line = source.count(b"\n", 0, at) + 1
+    text = TEAM_GATE_DEFINITION.replace("\n", eol)
+    return Edit(offset=at, length=0, text=text, line=line, line_marks=[(len(text), line)], defines_gate=True)
+
+
+def _defined_above(source: bytes, at: int) -> bool:
+    """Whether the gate's definition already ends right above `at` (a second rewrite)."""
+    eol = line_ending(source, at)
+    return source[:at].endswith(TEAM_GATE_DEFINITION.replace("\n", eol).encode())
