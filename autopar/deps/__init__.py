@@ -1,7 +1,8 @@
 """Exact dependence analysis of one loop (and the loops nested in it) with isl, by stage:
 
-- `model`: the isl model of a nest (accesses, iteration domains, delinearised subscripts, objects,
-  aliasing rules);
+- `model`: the isl model of a nest (`LoopModel`: iteration domains, objects), built from
+  `accesses` (the models of accesses and memory objects), `subscripts` (affine and delinearised
+  subscripts) and `aliasing` (which objects may overlap); `trip_count`: whether a loop runs at least once;
 - `dependences`: the dependences of a loop's accesses (`Analysis`, `analysis`, `dependence_graph`);
 - `graph`: the resulting `DependenceGraph` (access ids and `Edge`s; a networkx MultiDiGraph on demand);
 - `runtime_checks`: the byte ranges of objects and the overlap test of a runtime alias check;
@@ -13,8 +14,10 @@ from autopar.deps.dependences import Analysis, PairSolver, analysis, dependence_
 from autopar.deps.graph import DependenceGraph, Edge
 from autopar.deps.isl_text import (ISL_LOCK, aff_poly, parse_set, render_aff, render_aff_c, render_poly,
                                    set_text)
-from autopar.deps.model import (AccessModel, LoopModel, ObjectModel, common_loops, declared_inside,
-                                descendants, ivs_for, may_alias, object_key, runs_at_least_once)
+from autopar.deps.accesses import AccessModel, ObjectModel, common_loops, ivs_for, object_key
+from autopar.deps.aliasing import may_alias
+from autopar.deps.model import LoopModel, declared_inside, descendants
+from autopar.deps.trip_count import runs_at_least_once
 from autopar.deps.counters import count_problem, wrap_problem
 from autopar.deps.runtime_checks import interval_range, object_bounds, object_ranges, overlap_check
 

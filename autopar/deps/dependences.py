@@ -17,8 +17,9 @@ import islpy as isl
 from autopar import reasons as R
 from autopar.deps.graph import DependenceGraph, Edge
 from autopar.deps.isl_text import ISL_LOCK, render_aff, render_aff_c, set_text
-from autopar.deps.model import (AccessModel, LoopModel, ObjectModel, common_loops, declared_inside,
-                                first_reason, iv_name, ivs_for, may_alias)
+from autopar.deps.accesses import AccessModel, ObjectModel, common_loops, first_reason, ivs_for
+from autopar.deps.aliasing import may_alias
+from autopar.deps.model import LoopModel, declared_inside, iv_name
 from autopar.ir import Access, Loop, Storage, TranslationUnit
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Optional
 from autopar.ir import Access
 
 if TYPE_CHECKING:
-    from autopar.deps.model import ObjectModel
+    from autopar.deps.accesses import ObjectModel
 
 
 @dataclass

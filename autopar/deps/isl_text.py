@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Optional
 import islpy as isl
 
 if TYPE_CHECKING:
-    from autopar.deps.model import AccessModel
+    from autopar.deps.accesses import AccessModel
 
 Aff = dict[str, int]  # name -> coefficient; "" is the constant term
 

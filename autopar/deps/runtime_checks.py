@@ -8,8 +8,8 @@ from typing import Optional
 
 import islpy as isl
 
+from autopar.deps.accesses import AccessModel, ObjectModel, ivs_for
 from autopar.deps.isl_text import aff_poly, parse_set, render_aff, render_poly, set_text
-from autopar.deps.model import AccessModel, ObjectModel, ivs_for
 from autopar.ir import Storage
 
 def named_qualified(obj: ObjectModel) -> bool:

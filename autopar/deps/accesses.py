@@ -1,0 +1,124 @@
+"""The models a loop's dependence questions are asked of: `AccessModel` (one access: its loops,
+iteration domain, subscripts as isl affine expressions or the reason they are not) and `ObjectModel`
+(one memory object as the loop names it, with its accesses), and small helpers over them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from autopar.deps.isl_text import Aff, render_aff
+from autopar.ir import Access, Loop, Variable
+
+
+@dataclass
+class AccessModel:
+    access: Optional[Access]
+    loops: list[Loop]  # enclosing loops from the analysed loop inwards
+    dims: Optional[list[Aff]] = None  # subscripts after delinearisation; None when not affine
+    reason: Optional[str] = None  # why not affine
+    strides: list[tuple[str, ...]] = field(default_factory=list)  # per dim, for the flat range
+    # delinearised dims that bound the flat offset although they were not proven unique
+    range_dims: Optional[list[Aff]] = None
+    range_strides: list[tuple[str, ...]] = field(default_factory=list)
+    variant: set[str] = field(default_factory=set)  # names the analysed loop changes (shared set)
+    domain: list[str] = field(default_factory=list)  # isl constraints with "@k" for dim k
+    exact_domain: bool = True
+    params: set[str] = field(default_factory=set)
+    # isl text of the domain and subscripts per dim prefix, built once (see `pair_key`)
+    _texts: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def affine(self) -> bool:
+        return self.dims is not None
+
+    def domain_text(self, prefix: str) -> str:
+        key = ("domain", prefix)
+        if key not in self._texts:
+            self._texts[key] = " and ".join(c.replace("@", prefix) for c in self.domain)
+        return self._texts[key]
+
+    def dim_texts(self, prefix: str) -> list[tuple[str, Optional[tuple]]]:
+        """Per subscript: its isl text over `prefix` dims, and for a subscript without induction
+        variables, (its loop-invariant terms, its constant) to compare it with another cheaply."""
+        key = ("dims", prefix)
+        if key not in self._texts:
+            names = ivs_for(prefix, self)
+            out = []
+            for d in self.dims:
+                invariant = None
+                if not any(n in names for n in d if n):
+                    invariant = (tuple(sorted((n, c) for n, c in d.items() if n and c)), d.get("", 0))
+                out.append((render_aff(d, names), invariant))
+            self._texts[key] = out
+        return self._texts[key]
+
+    def order_key(self) -> tuple[int, int, int, int]:
+        a = self.access
+        return (a.statement, 1 if a.is_write else 0, a.line, a.column)
+
+
+@dataclass
+class ObjectModel:
+    """One memory object as the loop names it: an array, what a pointer points to, a member path."""
+
+    key: str
+    path: str
+    base: Variable
+    kind: str  # "array" | "pointer" | "member" | "scalar" (a global scalar used by name)
+    accesses: list[AccessModel] = field(default_factory=list)
+    written_by_name: bool = False  # for "scalar": the loop assigns it by name
+
+    @property
+    def written(self) -> bool:
+        return self.written_by_name or any(m.access.is_write for m in self.accesses)
+
+    @property
+    def indexed_path(self) -> bool:
+        """Whether the subscripts index the path itself (`s.data[i]`, `p->x[i]`), so that `path + k`
+        is a valid pointer expression; False for `p[i].x`, whose path is spelled "p.x"."""
+        if not self.accesses:
+            return False
+        text = self.accesses[0].access.text.replace(" ", "")
+        path = self.path.replace(" ", "")
+        return text.startswith(path) and (len(text) == len(path) or text[len(path)] == "[")
+
+    @property
+    def distinct(self) -> bool:
+        """A restrict pointer or a named array: nothing else in the loop reaches it."""
+        if self.kind == "array":
+            return True
+        return self.kind == "pointer" and self.base.unaliased
+
+
+def object_key(access: Access) -> str:
+    return f"{access.path}@{access.base.decl}"
+
+
+def object_kind(access: Access) -> str:
+    base = access.base
+    if access.path != base.name:
+        return "member"
+    if base.is_array and not base.is_pointer:
+        return "array"
+    return "pointer"
+
+
+def first_reason(obj: ObjectModel) -> str:
+    """Why the first non-affine access of an object is not affine: the reason for all of them."""
+    return next(m.reason for m in obj.accesses if m.reason)
+
+
+def ivs_for(prefix: str, m: AccessModel) -> dict[str, str]:
+    """Induction variable name -> isl dim name (prefix + depth) for one access."""
+    return {l.canonical.induction_variable: f"{prefix}{k}" for k, l in enumerate(m.loops) if l.canonical}
+
+
+def common_loops(a: AccessModel, b: AccessModel) -> list[Loop]:
+    common = []
+    for x, y in zip(a.loops, b.loops):
+        if x.id != y.id:
+            break
+        common.append(x)
+    return common

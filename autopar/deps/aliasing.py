@@ -1,0 +1,51 @@
+"""The aliasing rules: takes two memory objects of a loop (`ObjectModel`) and gives whether they may
+overlap in memory (`may_alias`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from autopar.deps.accesses import ObjectModel
+from autopar.ir import Storage
+
+
+def _spelled_struct(type_text: str) -> bool:
+    """`struct T` spelled out: its fields never overlap (a union's do; a typedef could be either)."""
+    return re.search(r"\bstruct\b", type_text) is not None and "union" not in type_text
+
+
+def _derived_pointer(obj: ObjectModel) -> bool:
+    """A pointer local to the function (or a member reached through one): it may have been set from
+    any other pointer or array before the loop, restrict ones included."""
+    return obj.kind in ("pointer", "member") and obj.base.is_pointer and \
+        obj.base.storage in (Storage.LOCAL, Storage.STATIC_LOCAL) and not obj.base.enters_with_call
+
+
+def _own_automatic_array(obj: ObjectModel) -> bool:
+    return obj.kind == "array" and obj.base.storage == Storage.LOCAL
+
+
+def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
+    """Whether two distinct objects of a loop may overlap in memory."""
+    if x.key == y.key:
+        return True
+    for a, b in ((x, y), (y, x)):
+        if a.kind == "pointer" and a.base.enters_with_call and _own_automatic_array(b):
+            return False  # the array did not exist when the pointer was passed in
+    if _derived_pointer(x) or _derived_pointer(y):
+        return True  # a local pointer may be based on a restrict pointer or point into an array
+    if x.distinct and y.distinct:
+        return False
+    if x.kind == "member" and y.kind == "member" and x.base.decl == y.base.decl and \
+            not x.indexed_path and not y.indexed_path and _spelled_struct(x.base.type) and \
+            x.path.count(".") == 1 and y.path.count(".") == 1 and "->" not in x.path + y.path:
+        # p[i].x and p[j].y: different top-level fields of struct elements never overlap (a nested
+        # member could sit in a union)
+        return False
+    for a, b in ((x, y), (y, x)):
+        if a.kind == "pointer" and a.base.unaliased:
+            return False  # restrict: nothing else reaches its pointee while it is modified
+        if a.kind == "array" and b.kind == "array":
+            return False
+    return True

@@ -1,0 +1,215 @@
+"""The subscripts of a memory object's accesses: takes a `LoopModel` and one `ObjectModel` and fills
+each access's `dims` (affine subscripts, delinearised from flat ones when isl proves each dim stays
+in its row), or its `reason` (not affine, through a loaded pointer, variant, shapes that differ).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from autopar import reasons as R
+from autopar.deps.accesses import ObjectModel, first_reason, ivs_for
+from autopar.deps.isl_text import Aff, param_name, render_aff, render_c, set_text, text_is_empty
+from autopar.ir import Access
+
+if TYPE_CHECKING:
+    from autopar.deps.model import LoopModel
+
+
+def shape_subscripts(model: LoopModel, obj: ObjectModel) -> None:
+    """Fill `dims` of each access of one object, delinearising when needed; or mark non-affine."""
+    direct = _direct_dims(obj)
+    for m in obj.accesses:
+        if not m.access.is_affine:
+            bad = next(s for s in m.access.subscripts if s.affine is None)
+            reason = bad.non_affine_reason or f"subscript {bad.text} is not affine"
+            m.reason = R.Reason(f"{reason} in {m.access.text}" if m.access.text not in reason else reason,
+                                R.NOT_AFFINE)
+        elif len(m.access.subscripts) > direct:
+            m.reason = R.Reason(_loaded_reason(m.access, direct), R.POINTER_LOADED)
+        elif obj.kind in ("pointer", "member") and obj.base.name in model.variant:
+            m.reason = R.Reason(f"{obj.base.name} changes inside the loop", R.POINTER_CHANGES)
+    if any(m.reason for m in obj.accesses):
+        for m in obj.accesses:
+            m.reason = m.reason or first_reason(obj)
+        return
+    ranks = {len(m.access.subscripts) for m in obj.accesses}
+    linear = all(all(f not in ivs_for("@", m) for mono in s.affine.coefficients if "*" in mono
+                     for f in mono.split("*"))
+                 for m in obj.accesses for s in m.access.subscripts)
+    squares = any(len(set(mono.split("*"))) == 1 and "*" in mono
+                  for m in obj.accesses for sub in m.access.subscripts for mono in sub.affine.coefficients)
+    if linear and ranks == {1} and squares and _delinearise(model, obj, tentative=True):
+        return  # a[(n - 1) * n + j]: rows of length n
+    if linear and len(ranks) == 1:
+        for m in obj.accesses:
+            ivs = ivs_for("@", m)
+            dims = [model.usable(s.affine, ivs) for s in m.access.subscripts]
+            if any(d is None for d in dims):
+                bad = next(s for s, d in zip(m.access.subscripts, dims) if d is None)
+                names = sorted(bad.affine.variables & model.variant - set(ivs))
+                m.reason = R.Reason(f"subscript {bad.text} uses {', '.join(names)}, which the loop changes",
+                                    R.SUBSCRIPT_VARIANT)
+            else:
+                m.dims = dims
+                m.strides = [()] * len(dims)
+                m.params |= {param_name(n) for d in dims for n in d if n and n not in ivs}
+        if any(m.reason for m in obj.accesses):
+            for m in obj.accesses:
+                m.dims, m.reason = None, m.reason or first_reason(obj)
+        return
+    if ranks != {1}:
+        for m in obj.accesses:
+            m.reason = R.Reason(f"{obj.path} is accessed with different numbers of subscripts", R.SHAPE_MISMATCH)
+        return
+    _delinearise(model, obj)
+
+
+def _delinearise(model: LoopModel, obj: ObjectModel, tentative: bool = False) -> bool:
+    """Split flat subscripts into dims by their strides; True on success. A tentative attempt
+    leaves the accesses untouched when it fails."""
+    found = _flat_parts(model, obj)
+    failure = found if isinstance(found, R.Reason) else None
+    if failure is None:
+        split, strides, pending = found
+        _place_invariant_terms(split, strides, pending)
+        chain = sorted(strides, key=len)
+        failure = _chain_problem(obj, chain)
+    if failure is None:
+        for m, parts in zip(obj.accesses, split):
+            ivs = ivs_for("@", m)
+            dims = [{k: v for k, v in parts.get(s, {}).items() if v} for s in reversed(chain)]
+            m.dims, m.strides = dims, list(reversed(chain))
+            m.params |= {param_name(n) for d in dims for n in d if n and n not in ivs}
+            m.params |= {param_name(p) for s in chain for p in s}
+        failure = _dims_out_of_range(obj, chain)
+    if failure and tentative:
+        for m in obj.accesses:
+            m.dims, m.strides, m.reason = None, [], None
+        return False
+    if failure:
+        for m in obj.accesses:
+            if m.dims is not None:
+                # not unique, but still bounds the flat offset when every stride is positive
+                m.range_dims, m.range_strides = m.dims, m.strides
+            m.dims, m.strides, m.reason = None, [], failure
+    return not failure
+
+
+def _flat_parts(model: LoopModel, obj: ObjectModel):
+    """Each access's flat subscript as {stride: {loop variable or "": coefficient}}, the strides
+    seen, and the loop-invariant terms to place (access index, parameters, coefficient); or
+    the reason it cannot be split."""
+    split: list[dict[tuple[str, ...], Aff]] = []
+    strides: set[tuple[str, ...]] = {()}
+    pending: list[tuple[int, tuple[str, ...], int]] = []
+    for idx, m in enumerate(obj.accesses):
+        ivs = ivs_for("@", m)
+        expr = m.access.subscripts[0].affine
+        parts: dict[tuple[str, ...], Aff] = {}
+        if expr.constant:
+            parts.setdefault((), {})[""] = expr.constant
+        for mono, coeff in expr.coefficients.items():
+            names = mono.split("*")
+            iv_names = [n for n in names if n in ivs]
+            params = tuple(sorted(n for n in names if n not in ivs))
+            if any(p in model.variant for p in params):
+                return R.Reason(f"subscript {m.access.text} uses "
+                                f"{', '.join(p for p in params if p in model.variant)}, which the loop changes",
+                                R.SUBSCRIPT_VARIANT)
+            if len(iv_names) > 1:
+                return R.Reason(f"subscript {m.access.text} multiplies loop variables", R.NOT_AFFINE)
+            outer = [n for n in params if n in model.outer_ivs]
+            if not iv_names and len(params) >= 2 and len(outer) == 1:
+                # an outer induction variable is fixed here but still indexes a row
+                iv_names, params = outer, tuple(n for n in params if n != outer[0])
+            if iv_names:
+                strides.add(params)
+                part = parts.setdefault(params, {})
+                part[iv_names[0]] = part.get(iv_names[0], 0) + coeff
+            else:
+                pending.append((idx, params, coeff))
+        split.append(parts)
+    return split, strides, pending
+
+
+def _place_invariant_terms(split: list[dict], strides: set[tuple[str, ...]],
+                           pending: list[tuple[int, tuple[str, ...], int]]) -> None:
+    """Each loop-invariant term of a flat subscript goes to the stride it multiplies (a row index
+    times the row length), or stays a parameter of the innermost part."""
+    for idx, params, coeff in pending:
+        if len(params) >= 2 and len(set(params)) == 1:
+            # n*n (a row index times the row length n): rows of length n, n*n, ...
+            strides.update(params[:k] for k in range(1, len(params)))
+    for idx, params, coeff in pending:
+        part_key, var = None, None
+        if params in strides:
+            part_key, var = params, ""
+        elif len(params) == 1:
+            part_key, var = (), params[0]
+        else:
+            for p in params:
+                rest = list(params)
+                rest.remove(p)
+                if tuple(rest) in strides:
+                    part_key, var = tuple(rest), p
+                    break
+        if part_key is None:  # a loop-invariant product: one parameter
+            part_key, var = (), "*".join(params)
+        part = split[idx].setdefault(part_key, {})
+        part[var] = part.get(var, 0) + coeff
+
+
+def _chain_problem(obj: ObjectModel, chain: list[tuple[str, ...]]) -> Optional[R.Reason]:
+    """Strides must nest, each the one before times one more parameter (n, n*m, n*m*k)."""
+    for prev, nxt in zip(chain, chain[1:]):
+        rest = list(nxt)
+        for p in prev:
+            if p in rest:
+                rest.remove(p)
+            else:
+                rest = []
+                break
+        if len(nxt) != len(prev) + 1 or len(rest) != 1:
+            return R.Reason(f"cannot delinearise the subscripts of {obj.path}", R.DELINEARISE)
+    return None
+
+
+def _dims_out_of_range(obj: ObjectModel, chain: list[tuple[str, ...]]) -> Optional[R.Reason]:
+    """Proves 0 <= dim < the extra parameter of the next stride on each access's domain, or says
+    which access may leave its row."""
+    for m in obj.accesses:
+        dims = m.dims
+        for level in range(1, len(chain)):
+            extra = [p for p in chain[level] if p not in chain[level - 1] or
+                     chain[level].count(p) > chain[level - 1].count(p)][0]
+            inner = dims[len(chain) - level]
+            text = set_text([("a", m)], extra=[
+                f"({render_aff(inner, ivs_for('a', m))} < 0 or "
+                f"{render_aff(inner, ivs_for('a', m))} >= {param_name(extra)})"])
+            if not text_is_empty(text):
+                return R.Reason(f"cannot delinearise {m.access.text}: "
+                                f"{render_c(inner)} may leave [0, {extra})", R.DELINEARISE)
+    return None
+
+
+def _loaded_reason(access: Access, direct: int) -> str:
+    """Why an access through pointers loaded from memory (`u[i][j][k]` of a `double ***u`, rows of a
+    `double **`) is not modelled: it names the loaded pointers."""
+    subs = access.subscripts
+    loaded = [access.path + "".join(f"[{s.text}]" for s in subs[:k]) for k in range(direct, len(subs))]
+    names = " and ".join(loaded)
+    return (f"{access.text} goes through a loaded pointer: {names} {'are' if len(loaded) > 1 else 'is'} read "
+            f"from memory (a multi-level pointer) whose rows are not proven disjoint")
+
+
+def _direct_dims(obj: ObjectModel) -> int:
+    """How many subscripts index the object itself (more go through a loaded pointer)."""
+    base = obj.base
+    if obj.kind == "array":
+        return max(1, len(base.array_dims))
+    if obj.kind == "pointer" and "(*" in base.type.replace(" ", ""):
+        return 1 + base.type.count("[")
+    if obj.kind == "pointer" and base.array_dims:
+        return len(base.array_dims)  # a parameter declared as an array: `double a[64][64]`
+    return 1
