@@ -1,0 +1,156 @@
+"""loopgen's templates of patterns with their near misses: time loops around sweeps (shared regions),
+blocks of a run-time width (strided windows), histograms (array reductions) and argmin/argmax. Each
+`t_<name>` adds one block to the program being built (a `ProgramBuilder`).
+"""
+
+from __future__ import annotations
+
+from autopar.fuzz.loopgen_builder import ELEMENT_TYPES, TYPES, ProgramBuilder, Scalar, flip_comparison, is_signed
+
+
+class PatternTemplates(ProgramBuilder):
+    """Templates of whole patterns, each with near misses that must stay serial."""
+
+    def t_sweeps(self) -> None:
+        """A time loop around sweeps: a stencil into a second array and its copy-back, now and then a
+        reduction over the result. One shared parallel region when the time loop holds nothing else; a
+        statement between the sweeps, or a time variable declared outside and printed, keeps a region
+        per loop; one declared outside and never read again is private to the region. Zero time steps now and then."""
+        a = self.array_1d(min_size=8)
+        b = self.new_array((a.size,), ctype=a.ctype)
+        size = a.size
+        t, i, j = self.fresh("t"), self.fresh("i"), self.fresh("i")
+        steps = self.rng.choice(["2", "3", "zero + 2", "zero", f"argc + {self.rng.randint(0, 2)}"])
+        outside, between = self.chance(0.2), self.chance(0.2)
+        reduction = self.fresh("r") if self.chance(0.4) else None
+        counter = self.fresh("k") if between else None
+        for name in (reduction, counter):
+            if name:
+                self.body.append(f"    long long {name} = {self.rng.randint(-9, 9)};")
+                self.scalars.append(Scalar(name, "long long"))
+        if outside:
+            self.body.append(f"    int {t} = -1;")
+            if self.chance(0.5):  # printed at the end: live after the loop; else the region's private
+                self.scalars.append(Scalar(t, "int"))
+            self.body.append(f"    for ({t} = 0; {t} < {steps}; {t}++) {{")
+        else:
+            self.body.append(f"    for (int {t} = 0; {t} < {steps}; {t}++) {{")
+        expr = self.expression([f"{a.name}[{i} - 1]", f"{a.name}[{i}]", f"{a.name}[{i} + 1]"], i)
+        self.body.append(f"        {self.loop_head(i, 1, size - 1, size=size)}")
+        self.body.append(f"            {b.name}[{i}] = {self.store(b.ctype, f'{expr} + {t} % 3')};")
+        if counter:
+            self.body.append(f"        {counter} = ({counter} * 7 + {t}) % 101;")
+        extra = f" + {counter}" if counter else ""
+        self.body.append(f"        {self.loop_head(j, 1, size - 1, size=size)}")
+        self.body.append(f"            {a.name}[{j}] = {self.store(a.ctype, f'{b.name}[{j}] / 2{extra}')};")
+        if reduction:
+            r = self.fresh("i")
+            self.body.append(f"        {self.loop_head(r, 0, size, size=size)}")
+            self.body.append(f"            {reduction} += {a.name}[{r}];")
+        self.body.append("    }")
+
+    def t_strided(self) -> None:
+        """Blocks of a run-time width, `for (s = 0; s < n; s += len)`, each iteration updating its own
+        block (or, FFT-style, pairs half a block apart): parallel by the window argument. Near misses
+        reach one element into the next block, update one shared element, or change the width."""
+        d, e = self.array_1d(min_size=40), self.array_1d(min_size=40)
+        size = min(d.size, e.size)
+        width = self.rng.choice([2, 3, 4, 8, 16])
+        n = size - width - 1
+        miss = self.rng.choice(["", "", "", "half", "half", "wide", "shared", "changes"])
+        if miss == "half" and width % 2:
+            width += 1
+            n = size - width - 1
+        s, k, w, h = self.fresh("s"), self.fresh("k"), self.fresh("w"), self.fresh("h")
+        c = self.rng.randint(2, 7)
+        at, other = f"{d.name}[{s} + {k}]", f"{e.name}[{s} + {k}]"
+        inner_end = f"{w}"
+        if miss == "half":
+            inner_end = h
+            lo, hi = f"{d.name}[{s} + {k}]", f"{d.name}[{s} + {k} + {h}]"
+            body = [f"    int x = {lo}, y = {hi};",
+                    f"    {lo} = {self.store(d.ctype, 'x + y')};",
+                    f"    {hi} = {self.store(d.ctype, f'x - y * {c}')};"]
+        else:
+            if miss == "wide":
+                inner_end = f"{w} + 1"
+            target = f"{d.name}[{k}]" if miss == "shared" else at
+            body = [f"    {target} = {self.store(d.ctype, f'{at} + {other} * {c} - {d.name}[{s}]')};"]
+        if miss == "changes":
+            body.append(f"    if ({k} == 0) {w} = {w} + zero;")  # a store to the width (of the same value)
+        self.body += [
+            "    {",
+            f"        int {w} = {width} + zero, {h} = {w} / 2;",
+            f"        (void){h};",
+            f"        for (int {s} = 0; {s} < {n}; {s} += {w})",
+            f"            for (int {k} = 0; {k} < {inner_end}; {k}++) {{",
+            *[f"            {line}" for line in body],
+            "            }",
+            "    }",
+        ]
+
+    def t_histogram(self) -> None:
+        """Updates of a small array at computed indices, `h[key[i] % m] op= v` (an array reduction,
+        written with per-thread copies), or a near miss that must stay serial: the element also read,
+        two operators on one array, floating-point elements, an array too large to copy."""
+        src, other = self.array_1d(), self.array_1d()
+        size = min(src.size, other.size)
+        miss = self.rng.choice(["", "", "", "read", "two_ops", "float", "large"])
+        cells = 5000 if miss == "large" else self.rng.choice([8, 16, 64, 256, 1000])
+        op = self.rng.choice(["++", "--", "+=", "-="] if miss == "float" else
+                             ["++", "--", "+=", "-=", "|=", "^=", "&=", "*="])
+        # wrapping arithmetic only: *= on a signed element would overflow (undefined)
+        ctype = "double" if miss == "float" else \
+            self.rng.choice(["unsigned", "unsigned long long", "unsigned short"] if op == "*=" else ELEMENT_TYPES)
+        hist = self.new_array((cells,), ctype=ctype)
+        hist.shared = False
+        iv = self.fresh("i")
+        slot = f"{hist.name}[(unsigned){src.name}[{iv}] % {cells}u]"
+        value = f"{other.name}[{iv}] % 7" if op != "*=" else self.rng.choice(["3u", "5u", "2u"])
+        update = f"{slot}{op};" if op in ("++", "--") else f"{slot} {op} {value};"
+        if ctype in ("unsigned char", "signed char", "short", "unsigned short") and op in ("+=", "-=", "++", "--"):
+            update = f"{slot} = ({ctype})({slot} {op[0]} {value if op in ('+=', '-=') else 1});"
+        body = [update]
+        if miss == "read":
+            body = [f"if ({slot} < {self.rng.randint(1, 9)})", f"    {update}"]
+        elif miss == "two_ops":
+            body = [update, f"{hist.name}[(unsigned){other.name}[{iv}] % {cells}u] *= 3u;"]
+        elif self.chance(0.3):
+            body = [f"if ({other.name}[{iv}] > {self.rng.randint(-50, 50)})", f"    {update}"]
+        self.emit_loop(iv, 0, size, body, size=size)
+
+    def t_argmin(self) -> None:
+        """`if (guard && x < best) { best = x; at = i; }` (argmin/argmax, counting up or down, many
+        ties), or a near miss that must stay serial: `<=`, an index that is not the loop variable, a
+        value kept that is not the one compared."""
+        src, other = self.array_1d(), self.array_1d()
+        size = min(src.size, other.size)
+        miss = self.rng.choice(["", "", "", "le", "index", "value"])
+        op = self.rng.choice(["<", ">"])
+        iv, best, at = self.fresh("i"), self.fresh("b"), self.fresh("a")
+        # the value compared and kept: the element itself (its own type) or an int expression
+        if self.chance(0.5):
+            x, vtype = f"{src.name}[{iv}]", src.ctype
+        else:
+            x, vtype = f"({src.name}[{iv}] % {self.rng.choice([3, 7, 50])})", "int"
+            if not is_signed(src.ctype) or src.ctype in ("long", "long long"):
+                x, vtype = f"(int)({src.name}[{iv}] % 50)", "int"
+        start = self.rng.choice(["0", "5", "-3", "100", "-1000", "2000"])
+        self.body.append(f"    {vtype} {best} = ({vtype}){start};")
+        self.body.append(f"    int {at} = {self.rng.choice(['-1', '0', '7'])};")
+        compare = op if miss != "le" else op + "="
+        condition = f"{x} {compare} {best}" if self.chance(0.6) else f"{best} {flip_comparison(compare)} {x}"
+        if self.chance(0.4):
+            condition = f"{other.name}[{iv}] % 3 != 0 && {condition}"
+        kept = f"{x} + 1" if miss == "value" else x
+        index = f"{iv} + 1" if miss == "index" else iv
+        assigns = [f"{best} = {kept};", f"{at} = {index};"]
+        self.rng.shuffle(assigns)
+        if self.chance(0.3):  # counting down: ties go to the larger index
+            self.body.append(f"    for (int {iv} = {size - 1}; {iv} >= 0; {iv}--)")
+        else:
+            self.body.append(f"    {self.loop_head(iv, 0, size, size=size)}")
+        self.body.append(f"        if ({condition}) {{")
+        self.body.extend(f"            {a}" for a in assigns)
+        self.body.append("        }")
+        self.scalars += [Scalar(best, vtype if vtype in TYPES else "int"), Scalar(at, "int")]
