@@ -67,9 +67,9 @@ def _serial_loop_hook(extra_on_line: int):
 
 
 def test_a_plan_that_changes_the_output_or_races_is_never_kept(program, monkeypatch):
-    import autopar.tune
+    import autopar.tune.measure
 
-    monkeypatch.setattr(autopar.tune, "SLOW_FACTOR", 1000.0)  # on a loaded machine: judged, not cut off
+    monkeypatch.setattr(autopar.tune.measure, "SLOW_FACTOR", 1000.0)  # on a loaded machine: judged, not cut off
     tuner = Tuner([str(program / "prog.c")], _config(program), candidates_hook=_serial_loop_hook(8))
     document = tuner.tune()
     assert (program / "prog.c").read_bytes() == PROGRAM  # restored

@@ -1,0 +1,66 @@
+"""What the tuner measures: a file (SourceFile), a region of it (Region: a loop nest with legal
+candidates) and the region's options (Option: serial, then each candidate), with their times and the
+record each option leaves in the decisions file."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import Optional
+
+@dataclass
+class Option:
+    id: str  # "serial" or the candidate id
+    summary: str
+    plan: Optional[object] = None  # a Plan, None for serial
+    estimated_cost: float = 0.0
+    status: str = "pending"  # ok | wrong-output | check-failed | race | build-failed | run-failed | timeout
+    #                          | too-slow | not-applied | pending
+    detail: str = ""
+    race: str = ""  # clean | race | skipped: why | not needed
+    times: list[float] = field(default_factory=list)
+    measure: str = "wall"
+    times_first: Optional[float] = None  # the untimed first run (a warm-up that checks the output)
+
+    @property
+    def median(self) -> Optional[float]:
+        return statistics.median(self.times) if self.times else None
+
+    def record(self) -> dict:
+        out = {"option": self.id, "summary": self.summary, "status": self.status, "race_check": self.race,
+               "measure": self.measure, "runs_s": [round(t, 6) for t in self.times]}
+        if self.detail:
+            out["detail"] = self.detail[:500]
+        if self.times:
+            out.update(median_s=round(self.median, 6), min_s=round(min(self.times), 6),
+                       max_s=round(max(self.times), 6), spread_s=round(max(self.times) - min(self.times), 6),
+                       spread_rel=round((max(self.times) - min(self.times)) / self.median, 4) if self.median else None)
+        return out
+
+
+@dataclass
+class SourceFile:
+    path: str  # absolute
+    shown: str
+    content: bytes
+    tu: object
+    nests: list
+    has_main: bool
+    flags: list[str]
+
+
+@dataclass
+class Region:
+    file: SourceFile
+    nest: object
+    options: list[Option]
+    work: float
+    best: Option
+    decided: bool = False
+    reason: str = ""
+
+    @property
+    def name(self) -> str:
+        from autopar.decisions import position
+
+        return f"{self.file.shown}:{position(self.nest.root_loop_id)}"
