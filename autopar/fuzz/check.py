@@ -165,7 +165,7 @@ class Checker:
             return verify.RaceCheck(ran=False, threads=RACE_THREADS, command=built.command,
                                     error="ThreadSanitizer build failed: " + built.stderr.strip()[:500]), None
         run = self.run(executable, RACE_THREADS, TSAN_TIMEOUT_S, extra_env=verify.TSAN_ENV)
-        report = verify._tsan_report(run.stderr)
+        report = verify.races._tsan_report(run.stderr)
         if run.returncode == verify.TSAN_EXIT_CODE or report:
             return verify.RaceCheck(ran=True, race_free=False, threads=RACE_THREADS, command=built.command,
                                     excerpt=report or run.stderr[-3000:]), run

@@ -36,7 +36,7 @@ class RaceChecks:
         return result
 
     def _race_with_build(self, sources: dict[str, bytes]) -> tuple[str, str]:
-        from autopar.verify import TSAN_ENV, TSAN_EXIT_CODE, _tsan_report
+        from autopar.verify.races import TSAN_ENV, TSAN_EXIT_CODE, _tsan_report
 
         self._built = None  # the race build replaces the program: the next timing build must redo it
         self._install(sources)
