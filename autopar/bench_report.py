@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 from typing import Optional
 
-from autopar.bench import BenchRecord, BenchResults
+from autopar.bench_results import BenchRecord, BenchResults
 
 MARK = {"wrong-output": "wrong", "race": "race", "compile-failed": "no build", "run-failed": "crash",
         "timeout": "timeout", "tool-failed": "tool failed", "unavailable": "n/a"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from autopar.bench import BenchRecord, BenchResults, Machine
+from autopar.bench_results import BenchRecord, BenchResults, Machine
 from autopar.bench_report import markdown, summary_table
 from autopar.verify import summarize
 
