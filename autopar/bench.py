@@ -98,11 +98,17 @@ def run_bench(kernels: Optional[Sequence[str]] = None, threads: Sequence[int] = 
     for kernel in chosen:
         workdir = out / "build" / kernel.name
         workdir.mkdir(parents=True, exist_ok=True)
-        builds = _builds(kernel, configs, base_flags, results.unavailable, reasoners, out / "sources")
+        builds_at = {}
         for size in (s for s in sizes if s in kernel.sizes):
-            _run_size(kernel, size, builds, results, workdir, suite.link_flags, repeat, warmup, tolerance, tick)
+            builds_at[size] = _builds(kernel, configs, base_flags, results.unavailable, reasoners, out / "sources",
+                                      size)
+            _run_size(kernel, size, builds_at[size], results, workdir, suite.link_flags, repeat, warmup, tolerance,
+                      tick)
         if race_checks:
-            for config, build in builds.items():
+            # at the small size, the plans autopar makes for it
+            race_builds = builds_at.get("small") or _builds(kernel, configs, base_flags, results.unavailable,
+                                                             reasoners, out / "sources", "small")
+            for config, build in race_builds.items():
                 if build.source is None or not build.race_checked:
                     continue
                 tick(f"{kernel.name}: race check {config}", 0)

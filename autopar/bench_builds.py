@@ -38,7 +38,11 @@ class _Build(BaseModel):
 
 
 def _builds(kernel: Kernel, configs: list[str], base_flags: list[str], unavailable: dict[str, str],
-            reasoners: dict[str, Callable], sources_dir: Path) -> dict[str, _Build]:
+            reasoners: dict[str, Callable], sources_dir: Path, size: str) -> dict[str, _Build]:
+    """Each configuration's build at one size. The autopar configurations analyze the kernel with
+    that size's macros (`-DN=...`), as `CC=autopar-cc` does with the flags of the build: a loop of
+    constant trip count is judged at the count it runs."""
+    defines = kernel.defines(size)
     builds: dict[str, _Build] = {
         "serial": _Build(source=kernel.source, flags=base_flags, openmp=False, race_checked=False),
         "gcc-autopar": _Build(source=kernel.source, flags=[*base_flags, "-ftree-parallelize-loops={T}"],
@@ -55,19 +59,19 @@ def _builds(kernel: Kernel, configs: list[str], base_flags: list[str], unavailab
         # each kernel is a program of one source, built as `cc kernel.c -o kernel`: autopar-cc
         # analyzes such a build as a whole program, and so does the bench
         if config == "autopar-optimize":
-            made = v.rewrite_with_plans(kernel.source, [], optimize=True, whole_program=True)
+            made = v.rewrite_with_plans(kernel.source, defines, optimize=True, whole_program=True)
         elif config == "autopar-gpu":
-            made = _offload_rewrite(kernel.source)
+            made = _offload_rewrite(kernel.source, defines)
         else:
-            made = v.rewrite_with_plans(kernel.source, [], reasoner=reasoners.get(config), whole_program=True)
+            made = v.rewrite_with_plans(kernel.source, defines, reasoner=reasoners.get(config), whole_program=True)
         if made.error:
             builds[config] = _Build(source=None, tool_error=made.error, tool_latency_s=made.latency_s)
             continue
-        path = sources_dir / f"{kernel.name}.{config.replace(':', '_')}.c"
+        path = sources_dir / f"{kernel.name}.{config.replace(':', '_')}.{size}.c"
         path.write_bytes(made.source)
         race_path = None
         if made.race_check_source is not None and made.race_check_source != made.source:
-            race_path = sources_dir / f"{kernel.name}.{config.replace(':', '_')}.nothreshold.c"
+            race_path = sources_dir / f"{kernel.name}.{config.replace(':', '_')}.{size}.nothreshold.c"
             race_path.write_bytes(made.race_check_source)
         builds[config] = _Build(source=str(path), race_source=str(race_path) if race_path else None,
                                 flags=base_flags, tool_latency_s=made.latency_s,
@@ -79,14 +83,14 @@ def _builds(kernel: Kernel, configs: list[str], base_flags: list[str], unavailab
     return {c: builds[c] for c in configs}
 
 
-def _offload_rewrite(source: str):
+def _offload_rewrite(source: str, defines: list[str]):
     """The kernel as `autopar rewrite --whole-program --target gpu` writes it."""
     from autopar.plan import TARGET_ENV
 
     saved = os.environ.get(TARGET_ENV)
     os.environ[TARGET_ENV] = "gpu"
     try:
-        return v.rewrite_with_plans(source, [], whole_program=True)
+        return v.rewrite_with_plans(source, defines, whole_program=True)
     finally:
         if saved is None:
             os.environ.pop(TARGET_ENV, None)
