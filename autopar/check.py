@@ -250,7 +250,7 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     from autopar.candidates import analyze_nest
 
     from autopar.edit_sites import omp_pragma_span
-    from autopar.rewrite import render_pragma
+    from autopar.plan import render_pragma
 
     loop = tu.loop(loop_id)
     if not loop.in_main_file or loop.from_macro:  # not judged; a header loop's offset is not into `source`

@@ -15,7 +15,7 @@ from autopar.candidates import entries, work
 from autopar.ir import Loop, TranslationUnit
 from autopar.pipeline import FileAnalysis, analyze_file
 from autopar.plan import NestAnalysis
-from autopar.rewrite import render_pragma
+from autopar.plan import render_pragma
 from autopar.check import restrict_finding
 from autopar.reasons import ALIAS_UNBOUNDED
 from autopar.candidates import scalar_classes

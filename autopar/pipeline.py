@@ -15,7 +15,7 @@ from autopar import reasons as R
 from autopar.ir import TranslationUnit
 from autopar.plan import Decision, NestAnalysis
 from autopar.report import FileReport, LoopReport
-from autopar.rewrite import render_pragma
+from autopar.plan import render_pragma
 
 # A reasoner turns one nest's analysis into a decision; None means "the analyzer's default".
 Reasoner = Callable[[TranslationUnit, NestAnalysis], Decision]

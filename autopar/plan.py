@@ -1,6 +1,6 @@
 """Plans and candidates: what the analysis proves, what the reasoner chooses from, what the rewriter renders.
 
-A `Plan` is pure data. Its pragma text is produced only by `render_pragma` (autopar/rewrite), from
+A `Plan` is pure data. Its pragma text is produced only by `render_pragma` (below), from
 these fields, so nothing a model writes can reach the source file verbatim. The `if_condition` comes
 from the dependence analysis (a runtime overlap check or a work threshold), never from a model.
 """
@@ -180,3 +180,28 @@ class Decision(BaseModel):
     decided_by: Literal["analyzer", "model", "fallback", "user", "tuner"] = "analyzer"
     rounds: int = 0
     rationale: str = ""
+
+
+def render_pragma(plan: Plan) -> str:
+    """The one place pragma text is made. Clauses come in a fixed order so output is stable."""
+    parts = ["#pragma omp", plan.directive.value]
+    if plan.collapse > 1:
+        parts.append(f"collapse({plan.collapse})")
+    for clause, names in (("private", plan.private), ("firstprivate", plan.firstprivate),
+                          ("lastprivate", plan.lastprivate)):
+        if names:
+            parts.append(f"{clause}({', '.join(names)})")
+    for reduction in plan.reductions:
+        parts.append(f"reduction({reduction.op.value}: {', '.join(reduction.variables)})")
+    parts += render_maps(plan.maps)
+    if plan.offload_condition:
+        parts.append(f"if(target: {plan.offload_condition})")
+    if plan.schedule is not None:
+        chunk = f", {plan.chunk}" if plan.chunk else ""
+        parts.append(f"schedule({plan.schedule.value}{chunk})")
+    if plan.if_condition:
+        parts.append(f"if({plan.if_condition})")
+    for location in plan.locations:  # no OpenMP clause says it: written as code (autopar.thread_copies)
+        kind = "argmin" if location.comparison == "<" else "argmax"
+        parts.append(f"/* {kind}: {location.value} at {location.index} */")
+    return " ".join(parts)

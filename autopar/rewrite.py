@@ -1,4 +1,4 @@
-"""The rewriter: renders pragma text from a validated Plan, and turns plans into minimal source edits.
+"""The rewriter: turns validated plans (their pragma text from autopar.plan.render_pragma) into minimal source edits.
 
 Edits are Clang-style replacements (byte offset, length, text). Each pragma is inserted as a line of
 its own just before the `for` line, with the loop's indentation and the file's line ending; every
@@ -19,36 +19,11 @@ from pydantic import BaseModel, Field
 from autopar.edit_sites import line_ending, start_of_line, why_not_editable
 from autopar.edits import Edit
 from autopar.ir import Loop, TranslationUnit
-from autopar.plan import TEAM_GATE, Decision, Directive, Plan, Proof, Schedule, render_maps
+from autopar.plan import TEAM_GATE, Decision, Directive, Plan, Proof, Schedule, render_maps, render_pragma
 from autopar import thread_copies
 from autopar.shared_regions import SharedRegion
 from autopar.team_gate import gate_definition, gate_definitions_needed, gate_place, gated_plan
 from autopar.versioning import copyable, versioned_edits
-
-
-def render_pragma(plan: Plan) -> str:
-    """The one place pragma text is made. Clauses come in a fixed order so output is stable."""
-    parts = ["#pragma omp", plan.directive.value]
-    if plan.collapse > 1:
-        parts.append(f"collapse({plan.collapse})")
-    for clause, names in (("private", plan.private), ("firstprivate", plan.firstprivate),
-                          ("lastprivate", plan.lastprivate)):
-        if names:
-            parts.append(f"{clause}({', '.join(names)})")
-    for reduction in plan.reductions:
-        parts.append(f"reduction({reduction.op.value}: {', '.join(reduction.variables)})")
-    parts += render_maps(plan.maps)
-    if plan.offload_condition:
-        parts.append(f"if(target: {plan.offload_condition})")
-    if plan.schedule is not None:
-        chunk = f", {plan.chunk}" if plan.chunk else ""
-        parts.append(f"schedule({plan.schedule.value}{chunk})")
-    if plan.if_condition:
-        parts.append(f"if({plan.if_condition})")
-    for location in plan.locations:  # no OpenMP clause says it: written as code (autopar.thread_copies)
-        kind = "argmin" if location.comparison == "<" else "argmax"
-        parts.append(f"/* {kind}: {location.value} at {location.index} */")
-    return " ".join(parts)
 
 
 class RewritePlan(BaseModel):

@@ -13,7 +13,7 @@ from autopar.candidates import analyze_nest, validate_plan
 from autopar.pipeline import analyze_file, load_translation_unit
 from autopar.plan import Directive, Plan, Proof, Reduction, Schedule
 from autopar.ir import ReductionOp
-from autopar.rewrite import render_pragma
+from autopar.plan import render_pragma
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "benchmarks" / "examples" / "matmul.c"

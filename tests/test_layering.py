@@ -12,6 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 FRONT_END = ("clang_passes",)
 ANALYSIS = ("autopar.ir", "autopar.reasons", "autopar.deps", "autopar.scalars", "autopar.candidates",
             "autopar.machine", "autopar.fppolicy", "autopar.plan", "autopar.atomic", "autopar.specialize")
+DECISION = ("autopar.pipeline", "autopar.reasoner", "autopar.decisions")
+EDITS = ("autopar.rewrite", "autopar.edits", "autopar.edit_sites", "autopar.versioning", "autopar.team_gate",
+         "autopar.shared_regions", "autopar.data_regions", "autopar.thread_copies", "autopar.restructure",
+         "autopar.transform")
 COMMANDS = {"autopar.cli", "autopar.commands", "autopar.bench_commands", "autopar.tune_command"}
 
 
@@ -69,4 +73,10 @@ def test_the_analysis_imports_no_later_stage():
 
 def test_only_command_modules_import_the_command_line():
     wrong = [(a, b) for a, b in _imports().edges if b in COMMANDS and a not in COMMANDS]
+    assert wrong == []
+
+
+def test_the_decision_imports_no_edit_stage():
+    # a decision is a validated Plan; its pragma text comes from the plans (autopar.plan.render_pragma)
+    wrong = [(a, b) for a, b in _imports().edges if a.startswith(DECISION) and b.startswith(EDITS)]
     assert wrong == []

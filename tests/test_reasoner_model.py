@@ -19,7 +19,7 @@ import pytest
 from autopar.candidates import validate_plan
 from autopar.cli import main
 from autopar.models import resolve
-from autopar.rewrite import render_pragma
+from autopar.plan import render_pragma
 from autopar.reasoner import make_reasoner
 from reasoner_data import EXAMPLE, candidate, example_tu, ids, nest, nests_of
 

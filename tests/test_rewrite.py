@@ -11,7 +11,8 @@ import pytest
 from autopar.ir import Loop, ReductionOp, TranslationUnit
 from autopar.plan import Decision, Plan, Reduction
 from autopar.edits import Edit, RewriteError, apply_edits, unified_diff, with_line_directives
-from autopar.rewrite import plan_rewrite, render_pragma
+from autopar.plan import render_pragma
+from autopar.rewrite import plan_rewrite
 
 
 def make_tu(source: bytes, **flags_by_index) -> TranslationUnit:

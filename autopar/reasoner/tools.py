@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from autopar.ir import TranslationUnit
 from autopar.plan import NestAnalysis
-from autopar.rewrite import render_pragma
+from autopar.plan import render_pragma
 from autopar.candidates import scalar_classes
 
 MAX_CHARS = 400  # an observation stays short: the context window is small

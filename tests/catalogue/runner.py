@@ -27,7 +27,8 @@ from autopar.ir import TranslationUnit  # noqa: E402
 from autopar.pipeline import FileAnalysis, analyze_file  # noqa: E402
 from autopar.plan import Decision, Directive, Plan  # noqa: E402
 from autopar.edits import apply_edits  # noqa: E402
-from autopar.rewrite import plan_rewrite, render_pragma  # noqa: E402
+from autopar.plan import render_pragma  # noqa: E402
+from autopar.rewrite import plan_rewrite  # noqa: E402
 from autopar.verify import without_threshold  # noqa: E402
 
 RACE_EXIT = 66
