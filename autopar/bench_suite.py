@@ -11,8 +11,10 @@ from pydantic import BaseModel, Field
 
 from autopar import verify as v
 
-SUITE_FILE = Path(__file__).resolve().parent.parent / "benchmarks" / "kernels.yaml"
-# `--suite affine`: static-control kernels for restructuring (benchmarks/affine/)
+# the suites are package data of autopar (autopar/suites/; benchmarks/kernels and benchmarks/affine in
+# the source tree are links to them)
+SUITE_FILE = Path(__file__).resolve().parent / "suites" / "kernels.yaml"
+# `--suite affine`: static-control kernels for restructuring (autopar/suites/affine/)
 SUITE_FILES = {"kernels": SUITE_FILE, "affine": SUITE_FILE.parent / "affine.yaml"}
 SIZES = ("tiny", "small", "medium", "large")  # tiny: only the kernels that define it
 
