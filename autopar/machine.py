@@ -65,6 +65,22 @@ class MachineModel(BaseModel):
                 f"{self.dynamic_chunk_ns:.3g} ns, first region {self.cold_start_ns / 1000:.3g} µs, work unit {self.unit_ns:.3g} ns ({self.source})")
 
 
+class DeviceModel(BaseModel):
+    """What an offloaded region costs: starting it, moving its data, and how much faster the device
+    does a work unit than one host core. Reference figures, not measured (no device was at hand to
+    measure one): a kernel launch and its synchronization through libomptarget take tens of
+    microseconds, PCIe moves about 10 GB/s, and a GPU runs a simple loop's iterations some tens of
+    times faster than a core."""
+
+    launch_ns: float = 20_000.0
+    ns_per_byte: float = 0.1
+    speedup: float = 20.0
+    source: str = "reference device figures, not measured: 20 µs a launch, 10 GB/s, 20x a core"
+
+
+DEVICE = DeviceModel()
+
+
 # The reference model: the figures the cost model was first written with.
 REFERENCE = MachineModel(threads=4, unit_ns=1.0, fork_ns=3000.0, barrier_ns=1000.0, dynamic_chunk_ns=100.0,
                          cold_start_ns=100_000.0, measured=False, source="reference model, not measured")

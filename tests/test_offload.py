@@ -150,6 +150,50 @@ def test_rewrite_target_gpu_writes_the_offload_plan(tmp_path):
     assert "omp target" not in cpu
 
 
+COST_SHAPES = """#define N 4096
+double a[N], b[N], c[N], x[N][N], y[N][N], z[N][N];
+void add(void) { for (int i = 0; i < N; i++) c[i] = a[i] + b[i]; }
+void product(void) {
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            double s = 0.0;
+            for (int k = 0; k < N; k++)
+                s += x[i][k] * y[k][j];
+            z[i][j] = s;
+        }
+}
+"""
+
+
+def test_offload_cost_weighs_the_bytes_moved_against_the_work(tmp_path, monkeypatch):
+    from autopar.pipeline import load_translation_unit
+
+    path = tmp_path / "shapes.c"
+    path.write_text(COST_SHAPES)
+    tu = load_translation_unit(str(path), [])
+
+    def nest_of(function):
+        root = next(l for l in tu.loops if l.function == function and l.depth == 0)
+        nest = analyze_nest(tu, root)
+        offload = next(c for c in nest.candidates if c.plan.directive == Directive.TARGET)
+        host = min(c.estimated_cost for c in nest.candidates if c.plan.directive != Directive.TARGET)
+        return nest, offload, host
+
+    # one pass over three vectors: moving 4 * 4096 doubles costs more than the device saves
+    nest, offload, host = nest_of("add")
+    assert offload.estimated_cost > host
+    assert any("moves about 131 kB to and from the device" in r for r in offload.reasons)
+    # a cubic product of square arrays: the transfers are small beside the work
+    nest, offload, host = nest_of("product")
+    assert offload.estimated_cost < host
+    assert any("moves about 537 MB" in r for r in offload.reasons)
+    monkeypatch.setenv("AUTOPAR_TARGET", "gpu")  # still the default when asked for, saying why not
+    root = next(l for l in tu.loops if l.function == "add")
+    nest = analyze_nest(tu, root)
+    assert nest.default_candidate_id == next(c.id for c in nest.candidates if c.plan.directive == Directive.TARGET)
+    assert "its transfers cost more than the device gains" in nest.default_reason
+
+
 TIME_LOOP = """#include <stdlib.h>
 static void steps(int tsteps, int n, double *a, double *b, double *log) {
     for (int t = 0; t < tsteps; t++) {

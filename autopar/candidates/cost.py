@@ -141,6 +141,21 @@ def estimate(tu: TranslationUnit, plan: Plan, root: Optional[Loop] = None) -> fl
     return round(cost, 1)
 
 
+def offload_estimate(tu: TranslationUnit, plan: Plan, transfer_bytes: float, root: Optional[Loop] = None) -> float:
+    """Estimated time of the region `root` with the plan's loop offloaded (machine.DEVICE): each
+    entry launches the kernel and moves its mapped data both ways as its clauses say, and the device
+    does the loop's work `speedup` times faster than one core; the rest of the region stays serial."""
+    loop = tu.loop(plan.loop_id)
+    top = root or (tu.ancestors(loop.id) or [loop])[0]
+    outer = entries(tu, loop) / max(entries(tu, top), 1e-9)
+    total = work(tu, loop)
+    rest = work(tu, top) - outer * total
+    unit_ns = machine.current().unit_ns
+    device = machine.DEVICE
+    per_entry = (device.launch_ns + transfer_bytes * device.ns_per_byte) / unit_ns + total / device.speedup
+    return round(rest + outer * per_entry, 1)
+
+
 def trip_text(loop: Loop) -> Optional[str]:
     """The trip count as C text, when the bounds are affine and the step is 1 or -1."""
     c = loop.canonical

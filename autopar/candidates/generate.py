@@ -7,9 +7,10 @@ from typing import Optional
 
 from autopar import machine
 from autopar import reasons as R
-from autopar.candidates.cost import dynamic_chunk, entries, estimate, irregular, work, work_threshold
+from autopar.candidates.cost import (dynamic_chunk, entries, estimate, irregular, offload_estimate, work,
+                                     work_threshold)
 from autopar.candidates.legality import Legality, NestContext, bound_names, loop_calls, structural_blockers
-from autopar.candidates.offload import offload_plan
+from autopar.candidates.offload import offload_plan, transfer_bytes
 from autopar.deps import ISL_LOCK, descendants, runs_at_least_once
 from autopar.ir import CallEffect, Loop, ReductionOp, TranslationUnit
 from autopar.plan import (Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule,
@@ -241,9 +242,19 @@ def _offload_candidates(ctx: NestContext, candidates: list[Candidate], verdicts:
                                                              "specialize": {}}))
     if plan is None:
         return []
-    reasons = next((v.reasons for v in verdicts if v.loop_id == loop.id), [])
+    reasons = list(next((v.reasons for v in verdicts if v.loop_id == loop.id), []))
+    moved = transfer_bytes(ctx, loop)
+    reasons.append(R.Reason(f"moves about {_bytes_text(moved)} to and from the device for ~{work(tu, loop):.3g} work "
+                            f"units per entry ({machine.DEVICE.source})", R.NOTE))
     return [Candidate(id=f"c{len(candidates)}", plan=plan, summary=_summary(tu, plan),
-                      estimated_cost=estimate(tu, plan, ctx.root), reasons=list(reasons))]
+                      estimated_cost=offload_estimate(tu, plan, moved, ctx.root), reasons=reasons)]
+
+
+def _bytes_text(count: float) -> str:
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if count >= size:
+            return f"{count / size:.3g} {unit}"
+    return f"{count:.0f} bytes"
 
 
 def _work_gated(tu: TranslationUnit, plan: Plan) -> bool:
@@ -295,8 +306,14 @@ def _analyze_nest(tu: TranslationUnit, root: Loop, ctx: NestContext) -> NestAnal
         best = offloaded[0]  # the outermost loop's
         analysis.default_candidate_id = best.id
         analysis.default_reason = f"{best.summary}: --target gpu asks for offload where a nest allows it"
+        host = min((c.estimated_cost for c in candidates if c.plan.directive != Directive.TARGET
+                    and c.plan.proof != Proof.ASSUMPTION), default=None)
+        if host is not None and host < best.estimated_cost:
+            analysis.default_reason += (f" (estimated cost {best.estimated_cost:g} against {host:g} on the host's "
+                                        f"threads: by the reference device figures its transfers cost more than "
+                                        f"the device gains)")
         return analysis
-    # offload is a candidate, not a default: the machine model has no device figures
+    # offload is a candidate, not a default: its cost rests on device figures nobody measured here
     eligible = [c for c in candidates if c.plan.proof != Proof.ASSUMPTION and c.plan.directive != Directive.TARGET]
     if not eligible:
         analysis.default_reason = "no loop of the nest can run in parallel: " + "; ".join(

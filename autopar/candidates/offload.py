@@ -12,8 +12,9 @@ Read-only objects go `to` the device; written ones `tofrom` (the elements the
 loop does not write come back unchanged). Scalars it reads are firstprivate (OpenMP's default in a
 target region), reduction variables are mapped `tofrom` beside their reduction clause.
 
-Offload is a candidate, not a default: the machine model has no device figures. With
-`--target gpu` ($AUTOPAR_TARGET=gpu) the offload plan of a nest is its default.
+Offload is a candidate, not a default: its estimated cost (autopar.candidates.cost.offload_estimate)
+weighs the bytes its clauses move against the loop's work with reference device figures, not
+measured ones. With `--target gpu` ($AUTOPAR_TARGET=gpu) the offload plan of a nest is its default.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from autopar.candidates.cost import trip_count
 from autopar.candidates.legality import NestContext, bound_names, loop_calls
 from autopar.deps import descendants, runs_at_least_once
 from autopar.deps.runtime_checks import element_section, named_qualified
@@ -126,6 +128,47 @@ def derived_maps(ctx: NestContext, loop: Loop, plan: Plan) -> Optional[tuple[lis
     tofrom += sorted(reduced - set(tofrom))  # the reduction's result comes back to the host variable
     maps = [MapClause(kind=kind, items=items) for kind, items in (("to", to), ("tofrom", tofrom)) if items]
     return maps, sorted(conditions)
+
+
+def transfer_bytes(ctx: NestContext, loop: Loop) -> float:
+    """About how many bytes an offloaded `loop` moves: each mapped object's touched elements (the
+    trip counts of the nest's loops its subscripts name, no more than a constant array holds), once
+    `to` the device, twice when written (`tofrom`). The trip counts are the cost model's: exact
+    where constant, a guess where symbolic."""
+    nest = [loop, *descendants(ctx.tu, loop)]
+    trips = {l.canonical.induction_variable: trip_count(ctx.tu, l)[0] for l in nest if l.canonical}
+    total = 0.0
+    for obj in ctx.analysis(loop).model.objects.values():
+        if obj.kind not in ("array", "pointer"):
+            continue
+        named = {name for m in obj.accesses for s in m.access.subscripts
+                 for name in re.findall(r"[A-Za-z_]\w*", s.text) if name in trips}
+        elements = 1.0
+        for name in named:
+            elements *= trips[name]
+        dims = obj.base.array_dims if obj.kind == "array" else []
+        if dims and all(d is not None and d.isdigit() for d in dims):
+            elements = min(elements, float(_product(dims)))
+        written = any(m.access.is_write for m in obj.accesses)
+        total += elements * element_bytes(obj.base.type) * (2 if written else 1)
+    return total
+
+
+def _product(dims: list[str]) -> int:
+    product = 1
+    for d in dims:
+        product *= int(d)
+    return product
+
+
+_TYPE_BYTES = (("long double", 16), ("double", 8), ("long", 8), ("float", 4), ("int", 4), ("short", 2),
+               ("char", 1), ("bool", 1))
+
+
+def element_bytes(spelled: str) -> int:
+    """The size of the elements a spelled array or pointer type holds (8 when not a basic type)."""
+    base = re.sub(r"\[.*|\*.*", "", spelled)
+    return next((size for name, size in _TYPE_BYTES if re.search(rf"\b{name}\b", base)), 8)
 
 
 def _operand(text: str) -> str:
