@@ -393,6 +393,12 @@ def _alias_checks(statements: list[Statement], arrays: dict[str, int],
         # a pointer written beside an array: the pointer may point into the array
         arrays_read = sorted(n for n in pointer_bases if not pointer_bases[n])
         raise Refusal("may-alias", f"pointer {sorted(written_pointers)[0]} may point into {', '.join(arrays_read)}")
+    written_others = sorted({a.array for s in statements for a in s.accesses if a.is_write
+                             and not pointer_bases[a.array]})
+    if written_others and other_pointers:
+        # a pointer read beside an array (or restrict pointer) the nest writes: it may point into it,
+        # and no range check is made for declared arrays
+        raise Refusal("may-alias", f"pointer {other_pointers[0]} may point into {', '.join(written_others)}")
     return alias_checks
 
 
