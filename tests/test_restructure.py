@@ -289,6 +289,84 @@ def test_pointers_that_may_alias_get_a_runtime_check_and_the_original_as_fallbac
         assert _same_output(run("serial"), run("opt")), offset
 
 
+ACCUMULATED = """#include <stdio.h>
+#include <stdlib.h>
+
+void matmul(const double *A, const double *B, double *C, int n) {
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+            double sum = 0.0;
+            for (int k = 0; k < n; k++)
+                sum += A[i * n + k] * B[k * n + j];
+            C[i * n + j] = sum;
+        }
+    }
+}
+
+int main(int argc, char **argv) {
+    int n = atoi(argv[1]), shift = atoi(argv[2]);
+    double *M = malloc(sizeof(double) * 3 * n * n);
+    for (int e = 0; e < 3 * n * n; e++)
+        M[e] = (double)((e * 7919) % 1000) / 997.0 - 0.5;
+    double *A = M, *B = M + n * n, *C = shift < 0 ? M + 2 * n * n : M + shift;
+    matmul(A, B, C, n);
+    for (int e = 0; e < 3 * n * n; e++)
+        printf("%a\\n", M[e]);
+    return 0;
+}
+"""
+
+
+def test_a_scalar_accumulator_over_flattened_subscripts_is_restructured_bit_for_bit(tmp_path):
+    # matmul as the paper's kernel writes it: a local sum, row-major arrays indexed i * n + k
+    source = tmp_path / "mm.c"
+    source.write_text(ACCUMULATED)
+    made = transform_file(str(source), [], optimize=True)
+    plan = next(p for p in made.restructured if made.analysis.tu.loop(p.root_loop_id).function == "matmul")
+    assert plan.chosen is not None, plan.refused
+    code = plan.chosen.code
+    assert "#define S0(i, j) C[(i) * n + (j)] = 0.0" in code
+    assert "#define S1(i, j, k) C[(i) * n + (j)] += A[(i) * n + (k)] * B[(k) * n + (j)]" in code
+    assert "&A[(long)(n - 1) * n + (n - 1)] < &C[(long)(0) * n + (0)]" in code  # the rows' range, flattened
+    (tmp_path / "mm.opt.c").write_bytes(made.rewritten)
+    subprocess.run(["gcc", "-O2", str(source), "-o", str(tmp_path / "serial")], check=True)
+    subprocess.run(["gcc", "-O2", "-fopenmp", str(tmp_path / "mm.opt.c"), "-o", str(tmp_path / "opt")], check=True)
+    for n, shift in (("70", "-1"), ("33", "-1"), ("40", "1"), ("40", "0")):  # apart (partial tiles), overlapping
+        run = lambda exe: subprocess.run([str(tmp_path / exe), n, shift], capture_output=True, text=True,  # noqa: E731
+                                         env={**os.environ, "OMP_NUM_THREADS": "4"}, check=True).stdout
+        assert run("serial") == run("opt"), (n, shift)  # every element, exactly
+
+
+@pytest.mark.parametrize("body, words", [
+    ("float s = 0; for (k = 0; k < n; k++) s += A[i * n + k]; C[i * n + j] = s;", "it is a float"),
+    ("double s = 0; for (k = 0; k < n; k++) { s += A[i * n + k]; D[k] = s; } C[i * n + j] = s;",
+     "uses it other than"),
+    ("double s = 0; for (k = 0; k < n; k++) s += C[i * n + k]; C[i * n + j] = s;", "C is touched"),
+    ("double s = 0, t = 0; for (k = 0; k < n; k++) s += A[k]; C[i * n + j] = s;", "declaration"),
+    ("double s = A[0]; for (k = 0; k < n; k++) s += A[k]; D[j] = s + 1;", "does not end by storing"),
+])
+def test_a_declaration_that_is_not_an_accumulator_is_refused(tmp_path, body, words):
+    source = tmp_path / "refused.c"
+    source.write_text("void kernel(int n, const double *restrict A, double *restrict C, double *restrict D) {\n"
+                      "  int i, j, k;\n  for (i = 0; i < n; i++)\n    for (j = 0; j < n; j++) {\n      " + body +
+                      "\n    }\n}\n")
+    tu = load_translation_unit(str(source))
+    plan = plan_file(source.read_bytes(), tu)[0]
+    assert plan.chosen is None
+    assert plan.refusal_code == "declaration", plan.refused
+    assert words in plan.refused
+
+
+def test_a_flattened_subscript_outside_its_row_is_not_delinearized(tmp_path):
+    # k < m, not k < n: A[i * n + k] may run into the next row, so it is not A[i][k]
+    source = tmp_path / "rows.c"
+    source.write_text("void kernel(int n, int m, double *restrict A) {\n  for (int i = 0; i < n; i++)\n"
+                      "    for (int k = 0; k < m; k++)\n      A[i * n + k] = 1.0;\n}\n")
+    tu = load_translation_unit(str(source))
+    plan = plan_file(source.read_bytes(), tu)[0]
+    assert plan.chosen is None and plan.refusal_code == "non-affine", plan.refused
+
+
 INTO_THE_ARRAY = """#include <stdio.h>
 #include <stdlib.h>
 #define N 64

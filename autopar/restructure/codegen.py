@@ -146,10 +146,16 @@ def alias_guard(model: IslModel, build: isl.AstBuild, helper_prefix: str, copies
     touched = model.reads.union(model.writes).intersect_domain(model.domain).range()
     bounds: dict[str, tuple[str, str]] = {}
     for name in sorted({n for pair in scop.alias_checks for n in pair}):
+        rows = scop.row_lengths.get(name, [])
         elements = touched.extract_set(isl.Space.create_from_names(
-            model.domain.get_ctx(), set=[f"e"], params=scop.params).set_tuple_name(isl.dim_type.set, name))
-        low = build.expr_from_pw_aff(elements.dim_min(0)).to_C_str()
-        high = build.expr_from_pw_aff(elements.dim_max(0)).to_C_str()
+            model.domain.get_ctx(), set=[f"e{d}" for d in range(len(rows) + 1)],
+            params=scop.params).set_tuple_name(isl.dim_type.set, name))
+        # a flattened subscript read as rows: each subscript's own range, flattened again (the box
+        # holds every element touched, since each subscript but the first stays within its row)
+        low, high = "", ""
+        for d, row in enumerate([None, *rows]):
+            low = _flattened(low, row, build.expr_from_pw_aff(elements.dim_min(d)).to_C_str())
+            high = _flattened(high, row, build.expr_from_pw_aff(elements.dim_max(d)).to_C_str())
         for helper in _HELPERS:
             low = re.sub(r"\b" + helper + r"\(", helper_prefix + helper + "(", low)
             high = re.sub(r"\b" + helper + r"\(", helper_prefix + helper + "(", high)
@@ -162,6 +168,11 @@ def alias_guard(model: IslModel, build: isl.AstBuild, helper_prefix: str, copies
         (a_low, a_high), (b_low, b_high) = bounds[a], bounds[b]
         parts.append(f"(&{a}[{a_high}] < &{b}[{b_low}] || &{b}[{b_high}] < &{a}[{a_low}])")
     return " && ".join(parts)
+
+
+def _flattened(outer: str, row, inner: str) -> str:
+    """`(outer) * row + (inner)` in C, or `inner` alone for the first subscript."""
+    return inner if row is None else f"(long)({outer}) * {row} + ({inner})"
 
 
 def _loop_depth_after(lines: list[str], index: int, prefix: str) -> int:

@@ -15,53 +15,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional, Union
 
 from autopar.ir import AffineExpr, CallEffect, Comparison, Loop, TranslationUnit
-
-
-class Refusal(Exception):
-    """Why a nest is outside the restructurable subset: a stable code and a sentence."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-# ------------------------------------------------------------------------------------ tokenizer
-
-_TOKEN = re.compile(r"""
-    (?P<ws>\s+)
-  | (?P<comment>//[^\n]*|/\*.*?\*/)
-  | (?P<string>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')
-  | (?P<pp>\#)
-  | (?P<ident>[A-Za-z_]\w*)
-  | (?P<number>\.?\d(?:[eEpP][+-]|[\w.])*)
-  | (?P<punct>->|\+\+|--|<<=|>>=|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&|^!=<>]=|[][(){};,.?:~!<>=+*/%&|^-])
-""", re.VERBOSE | re.DOTALL)
-
-
-@dataclass
-class Token:
-    kind: str
-    text: str
-    start: int
-    end: int
-
-
-def tokenize(text: str, start: int, stop: int) -> list[Token]:
-    tokens: list[Token] = []
-    position = start
-    while position < stop:
-        match = _TOKEN.match(text, position)
-        if match is None:
-            raise Refusal("unreadable", f"cannot read the nest's text at byte {position}")
-        kind = match.lastgroup or ""
-        if kind not in ("ws", "comment"):
-            tokens.append(Token(kind, match.group(), match.start(), match.end()))
-        position = match.end()
-    return tokens
+from autopar.restructure.accumulators import Accumulator, find_accumulators
+from autopar.restructure.delinearize import delinearize
+from autopar.restructure.nest_text import LoopNode, NestParser, Node, Refusal, spaced, tokenize  # noqa: F401 (Refusal, tokenize: used by the other stages)
 
 
 # ------------------------------------------------------------------------------------ the model
@@ -112,108 +70,17 @@ class Scop:
     # nest runs under a runtime check of their accessed ranges, the original otherwise
     alias_checks: list = field(default_factory=list)
     original: str = ""  # the nest's own text, for the fallback branch
+    # flattened subscripts read as several (autopar.restructure.delinearize): array -> its row lengths
+    row_lengths: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def max_depth(self) -> int:
         return max(len(s.loops) for s in self.statements)
 
 
-@dataclass
-class _LoopNode:
-    loop: Loop
-    children: list["_Node"]
-
-
-@dataclass
-class _StmtNode:
-    start: int
-    end: int  # offset of the `;`
-    tokens: list[Token]
-
-
-_Node = Union[_LoopNode, _StmtNode]
-
-_KEYWORDS_REFUSED = {
-    "if": "conditional code (if) in the nest", "else": "conditional code (if) in the nest",
-    "while": "a while loop in the nest", "do": "a do-while loop in the nest",
-    "switch": "a switch in the nest", "return": "a return in the nest", "break": "a break in the nest",
-    "continue": "a continue in the nest", "goto": "a goto in the nest", "case": "a switch in the nest",
-}
-_TYPE_WORDS = {"int", "long", "short", "char", "float", "double", "unsigned", "signed", "const", "static",
-               "struct", "union", "enum", "typedef", "size_t", "auto", "register", "volatile", "bool",
-               "_Bool", "void", "extern"}
 _SIGNED_INT_TYPES = {"int", "long", "long int", "long long", "long long int", "short", "signed",
                      "signed int", "signed long", "ptrdiff_t", "int64_t", "int32_t", "ssize_t"}
 _ELEMENT_SIZES = {"double": 8, "float": 4, "int": 4, "long": 8, "char": 1, "short": 2, "long double": 16}
-
-
-class _Parser:
-    def __init__(self, tokens: list[Token], loops_by_offset: dict[int, Loop]):
-        self.tokens = tokens
-        self.index = 0
-        self.loops = loops_by_offset
-
-    def peek(self) -> Optional[Token]:
-        return self.tokens[self.index] if self.index < len(self.tokens) else None
-
-    def take(self, text: Optional[str] = None) -> Token:
-        token = self.peek()
-        if token is None or (text is not None and token.text != text):
-            raise Refusal("unreadable", f"cannot read the nest: expected {text!r}")
-        self.index += 1
-        return token
-
-    def statement(self) -> list[_Node]:
-        token = self.peek()
-        if token is None:
-            raise Refusal("unreadable", "cannot read the nest: it ends early")
-        if token.text == "for":
-            return [self.for_loop()]
-        if token.text == "{":
-            self.take("{")
-            nodes: list[_Node] = []
-            while self.peek() is not None and self.peek().text != "}":
-                nodes.extend(self.statement())
-            self.take("}")
-            return nodes
-        if token.text == ";":
-            self.take(";")
-            return []
-        if token.kind == "pp":
-            raise Refusal("preprocessor", "a preprocessor directive inside the nest")
-        if token.text in _KEYWORDS_REFUSED:
-            raise Refusal("control-flow", _KEYWORDS_REFUSED[token.text])
-        if token.text in _TYPE_WORDS:
-            raise Refusal("declaration", f"a declaration inside the nest ({token.text} ...)")
-        start = self.index
-        depth = 0
-        while True:
-            token = self.take()
-            if token.text in "([{" and token.kind == "punct":
-                depth += 1
-            elif token.text in ")]}" and token.kind == "punct":
-                depth -= 1
-                if depth < 0:
-                    raise Refusal("unreadable", "cannot read the nest: unbalanced brackets")
-            elif token.text == ";" and depth == 0:
-                break
-        body = self.tokens[start:self.index - 1]
-        return [_StmtNode(body[0].start if body else token.start, token.start, body)]
-
-    def for_loop(self) -> _LoopNode:
-        keyword = self.take("for")
-        loop = self.loops.get(keyword.start)
-        if loop is None:
-            raise Refusal("unreadable", f"a for loop at byte {keyword.start} that the front end did not describe")
-        self.take("(")
-        depth = 1
-        while depth:
-            token = self.take()
-            if token.text == "(":
-                depth += 1
-            elif token.text == ")":
-                depth -= 1
-        return _LoopNode(loop, self.statement())
 
 
 def _line_offsets(text: str) -> list[int]:
@@ -240,19 +107,23 @@ def extract_scop(source: bytes, tu: TranslationUnit, root: Loop) -> Scop:
     # the nest's text: tokenize from the root to the end of its last line, parse one statement
     last_line = max(loop.end_line for loop in nest)
     stop = line_starts[last_line] if last_line < len(line_starts) else len(text)
-    parser = _Parser(tokenize(text, root.offset, stop), by_offset)
+    parser = NestParser(tokenize(text, root.offset, stop), by_offset)
     top = parser.for_loop()
     end = parser.tokens[parser.index - 1].end
+    stored = {line_starts[a.line - 1] + a.column - 1: a.element_type for a in root.accesses if a.is_write}
+    accumulators = find_accumulators(top, stored)
 
     loops = {loop.id: _scop_loop(loop) for loop in nest}
     ivs = [l.iv for l in loops.values()]
-    statements = _statements(top, loops)
-    arrays, element_sizes, pointer_bases, params = _place_accesses(root, statements, line_starts, ivs)
-    param_types = _scalar_types(root, ivs)
+    statements = _statements(top, loops, accumulators)
+    arrays, element_sizes, pointer_bases, params, row_lengths = _place_accesses(root, statements, line_starts,
+                                                                                loops)
+    statements = _accumulate_in_place(statements, accumulators)
+    param_types = _scalar_types(root, ivs, {a.name for a in accumulators})
     for statement in statements:
         if not any(a.is_write for a in statement.accesses):
             raise Refusal("no-array-write", f"statement `{statement.text}` writes no array element")
-    alias_checks = _alias_checks(statements, arrays, pointer_bases)
+    alias_checks = _alias_checks(statements, arrays, pointer_bases, row_lengths)
     for loop in loops.values():
         for bound in (loop.lower, loop.upper):
             params |= {name for name in bound.variables if name not in ivs}
@@ -265,7 +136,8 @@ def extract_scop(source: bytes, tu: TranslationUnit, root: Loop) -> Scop:
                 raise Refusal("call", f"call to {call.callee} ({call.effect.value}) in the nest")
     return Scop(root_id=root.id, start=root.offset, end=end, loops=loops, statements=statements,
                 params=sorted(params), param_types=param_types, arrays=arrays, element_sizes=element_sizes,
-                indentation=root.indentation, alias_checks=alias_checks, original=text[root.offset:end])
+                indentation=root.indentation, alias_checks=alias_checks, original=text[root.offset:end],
+                row_lengths=row_lengths)
 
 
 def _scop_loop(loop: Loop) -> ScopLoop:
@@ -295,19 +167,22 @@ def _scop_loop(loop: Loop) -> ScopLoop:
     return ScopLoop(loop.id, canonical.induction_variable, canonical.iv_type, lower, inclusive, step)
 
 
-def _statements(top: "_Node", loops: dict[str, ScopLoop]) -> list[Statement]:
-    """The nest's statements with their sibling positions."""
+def _statements(top: "Node", loops: dict[str, ScopLoop], accumulators: list[Accumulator]) -> list[Statement]:
+    """The nest's statements with their sibling positions; an accumulator's declaration and updates
+    read as writes of its destination (autopar.restructure.accumulators)."""
     statements: list[Statement] = []
+    texts = {id(a.decl): a.init_text for a in accumulators}
+    texts.update({id(u): a.update_text(u) for a in accumulators for u in a.updates})
 
-    def walk(node: _Node, enclosing: list[Loop], position: list[int]) -> None:
-        if isinstance(node, _LoopNode):
+    def walk(node: Node, enclosing: list[Loop], position: list[int]) -> None:
+        if isinstance(node, LoopNode):
             for index, child in enumerate(node.children):
                 walk(child, enclosing + [node.loop], position + [index])
             return
         names = [loops[l.id].iv for l in enclosing]
         if len(set(names)) != len(names):
             raise Refusal("shadowing", "two enclosing loops share an induction variable name")
-        body = "".join(_spaced(node.tokens))
+        body = texts.get(id(node)) or "".join(spaced(node.tokens))
         statements.append(Statement(name=f"S{len(statements)}", loops=[l.id for l in enclosing], ivs=names,
                                     text=body, start=node.start, end=node.end, position=position))
 
@@ -317,13 +192,41 @@ def _statements(top: "_Node", loops: dict[str, ScopLoop]) -> list[Statement]:
     return statements
 
 
-def _place_accesses(root: Loop, statements: list[Statement], line_starts: list[int], ivs: list[str]):
+def _accumulate_in_place(statements: list[Statement], accumulators: list[Accumulator]) -> list[Statement]:
+    """Each accumulator's store dropped: its declaration writes the destination, each update reads
+    and writes it. The statements are numbered again (S0, S1, ...) in source order."""
+    dropped = set()
+    for accumulator in accumulators:
+        by_start = {s.start: s for s in statements}
+        store, decl = by_start[accumulator.store.start], by_start[accumulator.decl.start]
+        if len(store.accesses) != 1 or not store.accesses[0].is_write:
+            raise Refusal("declaration", f"the store of {accumulator.name} is not one array element")
+        target = store.accesses[0]
+        inner = set(store.ivs) - set(decl.ivs)
+        if any(target.subscripts[d].variables & inner for d in range(len(target.subscripts))):
+            raise Refusal("declaration", f"{accumulator.name} is stored in an element of a loop inside its block")
+        decl.accesses.append(ScopAccess(target.array, True, target.subscripts, target.text))
+        for update in accumulator.updates:
+            statement = by_start[update.start]
+            statement.accesses += [ScopAccess(target.array, False, target.subscripts, target.text),
+                                   ScopAccess(target.array, True, target.subscripts, target.text)]
+        dropped.add(id(store))
+    kept = [s for s in statements if id(s) not in dropped]
+    for index, statement in enumerate(kept):
+        statement.name = f"S{index}"
+    return kept
+
+
+def _place_accesses(root: Loop, statements: list[Statement], line_starts: list[int], loops: dict[str, ScopLoop]):
     """The IR's accesses, placed in statements by their offsets: the arrays with their number of
-    subscripts, their element sizes, whether each is a pointer that may alias, and the parameters."""
+    subscripts, their element sizes, whether each is a pointer that may alias, the parameters, and
+    the row lengths of arrays whose flattened subscripts were read as several."""
+    ivs = [l.iv for l in loops.values()]
     arrays: dict[str, int] = {}
     array_decls: dict[str, str] = {}
     element_sizes: dict[str, int] = {}
     pointer_bases: dict[str, bool] = {}
+    row_lengths: dict[str, list[str]] = {}
     params: set[str] = set()
     for access in root.accesses:
         offset = line_starts[access.line - 1] + access.column - 1
@@ -336,35 +239,64 @@ def _place_accesses(root: Loop, statements: list[Statement], line_starts: list[i
             raise Refusal("member", f"access {access.text} goes through a struct member")
         if not access.subscripts:
             raise Refusal("scalar-access", f"access {access.text} has no subscript")
-        subscripts = []
-        for subscript in access.subscripts:
-            if subscript.affine is None or not subscript.affine.is_linear:
-                why = subscript.non_affine_reason or "not affine"
-                raise Refusal("non-affine", f"subscript {subscript.text} of {access.text}: {why}")
-            for name in subscript.affine.variables:
+        subscripts, rows = _subscripts(access, owner, loops)
+        for subscript in subscripts:
+            for name in subscript.variables:
                 if name not in owner.ivs:
                     if name in ivs:
                         raise Refusal("non-affine", f"{access.text} uses {name} outside its loop")
                     params.add(name)
-            subscripts.append(subscript.affine)
+        params.update(rows)
         name = access.base.name
         if name in array_decls and array_decls[name] != access.base.decl:
             raise Refusal("shadowing", f"two different variables named {name}")
         array_decls[name] = access.base.decl
-        if arrays.setdefault(name, len(subscripts)) != len(subscripts):
+        if arrays.setdefault(name, len(subscripts)) != len(subscripts) or \
+                row_lengths.setdefault(name, rows) != rows:
             raise Refusal("non-affine", f"{name} is subscripted with different numbers of dimensions")
         pointer_bases[name] = access.base.is_pointer and not access.base.unaliased
         element = access.element_type.replace("const ", "").strip()
         element_sizes[name] = _ELEMENT_SIZES.get(element, 8)
         owner.accesses.append(ScopAccess(name, access.is_write, subscripts, access.text))
-    return arrays, element_sizes, pointer_bases, params
+    return arrays, element_sizes, pointer_bases, params, {n: r for n, r in row_lengths.items() if r}
 
 
-def _scalar_types(root: Loop, ivs: list[str]) -> dict[str, str]:
-    """Scalars: only the induction variables may be written; parameters are never written."""
+def _subscripts(access, owner: Statement, loops: dict[str, ScopLoop]) -> tuple[list[AffineExpr], list[str]]:
+    """The access's affine subscripts, a flattened one read as several, with the row lengths."""
+    linear = [s for s in access.subscripts if s.affine is not None and s.affine.is_linear]
+    if len(linear) == len(access.subscripts):
+        return [s.affine for s in access.subscripts], []
+    subscript = next(s for s in access.subscripts if s not in linear)
+    if len(access.subscripts) == 1 and subscript.affine is not None:
+        domain, names = _domain_text(owner, loops)
+        found = delinearize(subscript.affine, domain, sorted((names | subscript.affine.variables) - set(owner.ivs)))
+        if found is not None:
+            return found
+    why = subscript.non_affine_reason or "not affine"
+    raise Refusal("non-affine", f"subscript {subscript.text} of {access.text}: {why}")
+
+
+def _domain_text(statement: Statement, loops: dict[str, ScopLoop]) -> tuple[str, set[str]]:
+    """The statement's instances as isl text, and the names its bounds use."""
+    constraints = []
+    names: set[str] = set()
+    for loop_id in statement.loops:
+        loop = loops[loop_id]
+        names |= loop.lower.variables | loop.upper.variables
+        low, high = (loop.lower, loop.upper) if loop.step > 0 else (loop.upper, loop.lower)
+        constraints.append(f"{loop.iv} >= {_affine_text(low)} and {loop.iv} <= {_affine_text(high)}")
+    where = " and ".join(constraints)
+    return f"{statement.name}[{', '.join(statement.ivs)}]" + (f" : {where}" if where else ""), names - set(statement.ivs)
+
+
+def _scalar_types(root: Loop, ivs: list[str], accumulated: set[str]) -> dict[str, str]:
+    """Scalars: only the induction variables (and accumulators, kept in their destinations) may be
+    written; parameters are never written."""
     param_types: dict[str, str] = {}
     for use in root.scalars:
         name = use.variable.name
+        if name in accumulated and use.declared_in_loop and not use.address_taken:
+            continue
         if use.written and name not in ivs:
             raise Refusal("scalar-write", f"scalar {name} is written in the nest")
         if use.written and name in ivs and use.live_after_loop and not use.declared_in_loop:
@@ -375,16 +307,17 @@ def _scalar_types(root: Loop, ivs: list[str]) -> dict[str, str]:
     return param_types
 
 
-def _alias_checks(statements: list[Statement], arrays: dict[str, int],
-                  pointer_bases: dict[str, bool]) -> list[tuple[str, str]]:
+def _alias_checks(statements: list[Statement], arrays: dict[str, int], pointer_bases: dict[str, bool],
+                  row_lengths: dict[str, list[str]]) -> list[tuple[str, str]]:
     """The pointer pairs a runtime check must keep apart, or a refusal when no check can."""
     written_pointers = {a.array for s in statements for a in s.accesses if a.is_write and pointer_bases[a.array]}
     other_pointers = sorted(name for name, is_pointer in pointer_bases.items() if is_pointer)
     alias_checks: list[tuple[str, str]] = []
     if written_pointers and len(other_pointers) > 1:
         # legal under a runtime check that the pointers' accessed ranges do not overlap: only for
-        # pointers subscripted once (their ranges are intervals of elements)
-        flat = all(arrays[n] == 1 for n in other_pointers)
+        # pointers subscripted once (their ranges are intervals of elements; a flattened subscript
+        # read as several still is one)
+        flat = all(arrays[n] == 1 or n in row_lengths for n in other_pointers)
         if not flat or any(not pointer_bases[n] for n in pointer_bases if n in written_pointers):
             raise Refusal("may-alias", f"pointers {', '.join(other_pointers)} may alias (declare them restrict)")
         alias_checks = [(a, b) for i, a in enumerate(other_pointers) for b in other_pointers[i + 1:]
@@ -430,16 +363,6 @@ def _check_loop(loop: Loop) -> None:
     for failed, code, message in checks:
         if failed:
             raise Refusal(code, message)
-
-
-def _spaced(tokens: list[Token]) -> list[str]:
-    """Token texts with a space where the source had any gap, so the text reads as written."""
-    out: list[str] = []
-    for index, token in enumerate(tokens):
-        if index and token.start > tokens[index - 1].end:
-            out.append(" ")
-        out.append(token.text)
-    return out
 
 
 def is_signed_int_type(spelled: str) -> bool:
