@@ -406,3 +406,50 @@ def test_a_pointer_that_may_point_into_a_written_array_keeps_the_source_order(tm
     run = lambda exe: subprocess.run([str(tmp_path / exe), "into"], capture_output=True, text=True,  # noqa: E731
                                      env={**os.environ, "OMP_NUM_THREADS": "2"}, check=True).stdout
     assert run("serial") == run("opt")
+
+
+ROWS_UNDER_A_CONDITION = """#include <stdio.h>
+#include <stdlib.h>
+
+void smooth(const float *restrict in, float *restrict out, int h, int w, int ks) {
+    int oh = h - ks + 1, ow = w - ks + 1;
+    for (int y = 0; y < oh; y++)
+        for (int x = 0; x < ow; x++) {
+            float acc = 0.0f;
+            for (int r = 0; r < ks; r++)
+                for (int s = 0; s < ks; s++)
+                    acc += in[(y + r) * w + x + s];
+            out[y * ow + x] = acc;
+        }
+}
+
+int main(int argc, char **argv) {
+    int h = atoi(argv[1]), w = atoi(argv[2]), ks = 3;
+    float *in = malloc(sizeof(float) * h * w), *out = calloc((size_t)h * w, sizeof(float));
+    for (int e = 0; e < h * w; e++)
+        in[e] = (float)((e * 31) % 17) - 8.0f;
+    smooth(in, out, h, w, ks);
+    for (int e = 0; e < (h - ks + 1) * (w - ks + 1); e++)
+        printf("%a\\n", out[e]);
+    return 0;
+}
+"""
+
+
+def test_rows_the_bounds_cannot_prove_are_read_under_a_runtime_condition(tmp_path):
+    # x + s < w needs ow = w - ks + 1, which is code before the nest: the restructured nest runs
+    # where isl's condition on the parameters holds, the original elsewhere
+    source = tmp_path / "smooth.c"
+    source.write_text(ROWS_UNDER_A_CONDITION)
+    tu = load_translation_unit(str(source))
+    plan = next(p for p in plan_file(source.read_bytes(), tu) if tu.loop(p.root_loop_id).function == "smooth")
+    candidate = min(plan.candidates, key=lambda c: c.estimated_cost)
+    assert "w + 1 >= ks + ow" in candidate.code and "} else {" in candidate.code
+    text = source.read_bytes()
+    (tmp_path / "cand.c").write_bytes(text[:plan.start] + candidate.code.encode() + text[plan.end:])
+    subprocess.run(["gcc", "-O2", str(source), "-o", str(tmp_path / "serial")], check=True)
+    subprocess.run(["gcc", "-O2", "-fopenmp", str(tmp_path / "cand.c"), "-o", str(tmp_path / "cand")], check=True)
+    for h, w in (("40", "37"), ("5", "70"), ("3", "3")):
+        run = lambda exe: subprocess.run([str(tmp_path / exe), h, w], capture_output=True, text=True,  # noqa: E731
+                                         env={**os.environ, "OMP_NUM_THREADS": "4"}, check=True).stdout
+        assert run("serial") == run("cand"), (h, w)

@@ -113,7 +113,8 @@ def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str
     helpers_at = len(body)
     for index in range(len(scop.statements)):
         body.append("#define " + statement_prefix + statement_macro(scop, index)[len("#define "):])
-    guard = alias_guard(model, build, helper_prefix, copies)
+    guard = " && ".join(part for part in (row_guard(model, build, helper_prefix, copies),
+                                          alias_guard(model, build, helper_prefix, copies)) if part)
     if guard:
         helpers_used.extend(h for h in _HELPERS if re.search(r"\b" + helper_prefix + h + r"\(", guard)
                             and h not in helpers_used)
@@ -156,18 +157,31 @@ def alias_guard(model: IslModel, build: isl.AstBuild, helper_prefix: str, copies
         for d, row in enumerate([None, *rows]):
             low = _flattened(low, row, build.expr_from_pw_aff(elements.dim_min(d)).to_C_str())
             high = _flattened(high, row, build.expr_from_pw_aff(elements.dim_max(d)).to_C_str())
-        for helper in _HELPERS:
-            low = re.sub(r"\b" + helper + r"\(", helper_prefix + helper + "(", low)
-            high = re.sub(r"\b" + helper + r"\(", helper_prefix + helper + "(", high)
-        for param, copy in copies.items():
-            low = re.sub(r"(?<![\w.>])" + re.escape(param) + r"\b", copy, low)
-            high = re.sub(r"(?<![\w.>])" + re.escape(param) + r"\b", copy, high)
-        bounds[name] = (low, high)
+        bounds[name] = (_as_generated(low, helper_prefix, copies), _as_generated(high, helper_prefix, copies))
     parts = []
     for a, b in scop.alias_checks:
         (a_low, a_high), (b_low, b_high) = bounds[a], bounds[b]
         parts.append(f"(&{a}[{a_high}] < &{b}[{b_low}] || &{b}[{b_high}] < &{a}[{a_low}])")
     return " && ".join(parts)
+
+
+def row_guard(model: IslModel, build: isl.AstBuild, helper_prefix: str, copies: dict[str, str]) -> str:
+    """The parameter values under which the nest's flattened subscripts stay within their rows
+    (autopar.restructure.delinearize), as C; "" when the bounds prove it."""
+    parts = []
+    for condition in model.scop.row_conditions:
+        holds = isl.Set(condition).align_params(model.domain.get_space().params())
+        parts.append(f"({_as_generated(build.expr_from_set(holds).to_C_str(), helper_prefix, copies)})")
+    return " && ".join(parts)
+
+
+def _as_generated(text: str, helper_prefix: str, copies: dict[str, str]) -> str:
+    """isl's C text as the generated block spells it: prefixed helpers, the parameters' copies."""
+    for helper in _HELPERS:
+        text = re.sub(r"\b" + helper + r"\(", helper_prefix + helper + "(", text)
+    for param, copy in copies.items():
+        text = re.sub(r"(?<![\w.>])" + re.escape(param) + r"\b", copy, text)
+    return text
 
 
 def _flattened(outer: str, row, inner: str) -> str:

@@ -70,8 +70,10 @@ class Scop:
     # nest runs under a runtime check of their accessed ranges, the original otherwise
     alias_checks: list = field(default_factory=list)
     original: str = ""  # the nest's own text, for the fallback branch
-    # flattened subscripts read as several (autopar.restructure.delinearize): array -> its row lengths
+    # flattened subscripts read as several (autopar.restructure.delinearize): array -> its row lengths,
+    # and the conditions on the parameters (isl sets) under which that reading holds
     row_lengths: dict[str, list[str]] = field(default_factory=dict)
+    row_conditions: list[str] = field(default_factory=list)
 
     @property
     def max_depth(self) -> int:
@@ -116,8 +118,8 @@ def extract_scop(source: bytes, tu: TranslationUnit, root: Loop) -> Scop:
     loops = {loop.id: _scop_loop(loop) for loop in nest}
     ivs = [l.iv for l in loops.values()]
     statements = _statements(top, loops, accumulators)
-    arrays, element_sizes, pointer_bases, params, row_lengths = _place_accesses(root, statements, line_starts,
-                                                                                loops)
+    arrays, element_sizes, pointer_bases, params, row_lengths, row_conditions = _place_accesses(
+        root, statements, line_starts, loops)
     statements = _accumulate_in_place(statements, accumulators)
     param_types = _scalar_types(root, ivs, {a.name for a in accumulators})
     for statement in statements:
@@ -137,7 +139,7 @@ def extract_scop(source: bytes, tu: TranslationUnit, root: Loop) -> Scop:
     return Scop(root_id=root.id, start=root.offset, end=end, loops=loops, statements=statements,
                 params=sorted(params), param_types=param_types, arrays=arrays, element_sizes=element_sizes,
                 indentation=root.indentation, alias_checks=alias_checks, original=text[root.offset:end],
-                row_lengths=row_lengths)
+                row_lengths=row_lengths, row_conditions=row_conditions)
 
 
 def _scop_loop(loop: Loop) -> ScopLoop:
@@ -227,6 +229,7 @@ def _place_accesses(root: Loop, statements: list[Statement], line_starts: list[i
     element_sizes: dict[str, int] = {}
     pointer_bases: dict[str, bool] = {}
     row_lengths: dict[str, list[str]] = {}
+    row_conditions: list[str] = []
     params: set[str] = set()
     for access in root.accesses:
         offset = line_starts[access.line - 1] + access.column - 1
@@ -239,7 +242,8 @@ def _place_accesses(root: Loop, statements: list[Statement], line_starts: list[i
             raise Refusal("member", f"access {access.text} goes through a struct member")
         if not access.subscripts:
             raise Refusal("scalar-access", f"access {access.text} has no subscript")
-        subscripts, rows = _subscripts(access, owner, loops)
+        subscripts, rows, conditions = _subscripts(access, owner, loops)
+        row_conditions += [c for c in conditions if c not in row_conditions]
         for subscript in subscripts:
             for name in subscript.variables:
                 if name not in owner.ivs:
@@ -258,14 +262,16 @@ def _place_accesses(root: Loop, statements: list[Statement], line_starts: list[i
         element = access.element_type.replace("const ", "").strip()
         element_sizes[name] = _ELEMENT_SIZES.get(element, 8)
         owner.accesses.append(ScopAccess(name, access.is_write, subscripts, access.text))
-    return arrays, element_sizes, pointer_bases, params, {n: r for n, r in row_lengths.items() if r}
+    return (arrays, element_sizes, pointer_bases, params, {n: r for n, r in row_lengths.items() if r},
+            row_conditions)
 
 
-def _subscripts(access, owner: Statement, loops: dict[str, ScopLoop]) -> tuple[list[AffineExpr], list[str]]:
-    """The access's affine subscripts, a flattened one read as several, with the row lengths."""
+def _subscripts(access, owner: Statement, loops: dict[str, ScopLoop]):
+    """The access's affine subscripts, a flattened one read as several, with the row lengths and
+    the conditions that reading needs."""
     linear = [s for s in access.subscripts if s.affine is not None and s.affine.is_linear]
     if len(linear) == len(access.subscripts):
-        return [s.affine for s in access.subscripts], []
+        return [s.affine for s in access.subscripts], [], []
     subscript = next(s for s in access.subscripts if s not in linear)
     if len(access.subscripts) == 1 and subscript.affine is not None:
         domain, names = _domain_text(owner, loops)
