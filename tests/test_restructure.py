@@ -357,14 +357,43 @@ def test_a_declaration_that_is_not_an_accumulator_is_refused(tmp_path, body, wor
     assert words in plan.refused
 
 
-def test_a_flattened_subscript_outside_its_row_is_not_delinearized(tmp_path):
-    # k < m, not k < n: A[i * n + k] may run into the next row, so it is not A[i][k]
+OVERLAPPING_ROWS = """#include <stdio.h>
+#include <stdlib.h>
+
+void kernel(int n, int m, double *restrict A) {
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < m; k++)
+            A[i * n + k] = i + 0.5 * k;
+}
+
+int main(int argc, char **argv) {
+    int n = atoi(argv[1]), m = atoi(argv[2]);
+    double *A = calloc((size_t)n * n + m, sizeof(double));
+    kernel(n, m, A);
+    for (int e = 0; e < n * n + m; e++)
+        printf("%a\\n", A[e]);
+    return 0;
+}
+"""
+
+
+def test_a_flattened_subscript_that_may_leave_its_row_is_read_as_rows_only_where_it_stays(tmp_path):
+    # k < m, not k < n: A[i * n + k] runs into the next row when m > n, so it is A[i][k] only
+    # under m <= n; elsewhere the original nest runs, with its overlapping writes in their order
     source = tmp_path / "rows.c"
-    source.write_text("void kernel(int n, int m, double *restrict A) {\n  for (int i = 0; i < n; i++)\n"
-                      "    for (int k = 0; k < m; k++)\n      A[i * n + k] = 1.0;\n}\n")
+    source.write_text(OVERLAPPING_ROWS)
     tu = load_translation_unit(str(source))
-    plan = plan_file(source.read_bytes(), tu)[0]
-    assert plan.chosen is None and plan.refusal_code == "non-affine", plan.refused
+    plan = next(p for p in plan_file(source.read_bytes(), tu) if tu.loop(p.root_loop_id).function == "kernel")
+    candidate = min(plan.candidates, key=lambda c: c.estimated_cost)
+    assert "if ((n <= 0 || n >= m))" in candidate.code, candidate.code
+    text = source.read_bytes()
+    (tmp_path / "cand.c").write_bytes(text[:plan.start] + candidate.code.encode() + text[plan.end:])
+    subprocess.run(["gcc", "-O2", str(source), "-o", str(tmp_path / "serial")], check=True)
+    subprocess.run(["gcc", "-O2", "-fopenmp", str(tmp_path / "cand.c"), "-o", str(tmp_path / "cand")], check=True)
+    for n, m in (("40", "40"), ("40", "7"), ("20", "70")):
+        run = lambda exe: subprocess.run([str(tmp_path / exe), n, m], capture_output=True, text=True,  # noqa: E731
+                                         env={**os.environ, "OMP_NUM_THREADS": "4"}, check=True).stdout
+        assert run("serial") == run("cand"), (n, m)
 
 
 INTO_THE_ARRAY = """#include <stdio.h>
