@@ -143,6 +143,8 @@ def summarize(lines: Iterable[dict]) -> dict:
         kinds["versioned (serial copy)"] += line.get("versioned", 0)
         kinds["shared region"] += line.get("shared_regions", 0)
         kinds["specialized copy"] += line.get("specialized", 0)
+        kinds["offloaded (target region)"] += line.get("offloaded", 0)
+        kinds["restructured nest (--optimize)"] += line.get("restructured", 0)
         if line["kind"] not in (OK, INVALID):
             first = next((p for p in line.get("problems", []) if p["kind"] == line["kind"]), {})
             summary["bad_cases"].append({"case": f"{line['generator']}-{line['seed']}", "kind": line["kind"],

@@ -8,6 +8,9 @@
   by clang for libomptarget's host device (`-fopenmp-targets=x86_64-pc-linux-gnu`, memory of its own,
   so a missing or short map clause shows) and run with OMP_TARGET_OFFLOAD=MANDATORY, and by gcc
   (host fallback); both outputs must equal the reference's;
+- the rewrite with `--optimize` (restructured nests, autopar.restructure), where it restructures any:
+  without its work thresholds, built with gcc -fopenmp and run with 4 threads, and under
+  ThreadSanitizer + Archer; both outputs must equal the reference's;
 - the rewrite as `autopar rewrite` makes it (autopar.transform, in a forked child), without its work
   thresholds (clauses or versioned loops: so that the small inputs run the parallel code, as
   `autopar verify` does it), built with gcc -fopenmp and run with 4
@@ -70,6 +73,7 @@ class Outcome:
     rewrite: Optional[str] = None  # the rewrite of `autopar rewrite`
     rewrite_forced: Optional[str] = None  # the same without work thresholds, when it differs
     offloaded: int = 0  # target regions of the `--target gpu` rewrite
+    restructured: int = 0  # nests the `--optimize` rewrite restructured
     reference_stdout: str = ""
     rejected_by_gcc: list[int] = field(default_factory=list)  # rewrite lines of pragmas gcc refused
     versioned: int = 0  # loops and regions of the rewrite with a serial copy
@@ -137,6 +141,7 @@ class Checker:
         self.run_timeout = run_timeout
         self.races = races and verify.tsan_available() is None
         self.offload_text: Optional[str] = None  # the last program's `--target gpu` rewrite, if it offloads
+        self.optimized_text: Optional[str] = None  # its `--optimize` rewrite (no thresholds), if it restructures
 
     def path(self, name: str) -> str:
         return str(self.workdir / name)
@@ -179,12 +184,13 @@ class Checker:
         rewrite, when it has target regions, is kept in `offload_text`."""
         from autopar.cc import WrapperError, _isolated
 
-        self.offload_text = None
+        self.offload_text = self.optimized_text = None
         try:
             result = _isolated(_rewrites, source, list(self.cflags), timeout=ANALYSIS_TIMEOUT_S)
         except WrapperError as error:
             return None, None, str(error)
         self.offload_text = result.get("offload")
+        self.optimized_text = result.get("optimized")
         return result["text"], result["forced"], result["error"] or ""
 
     def compilable(self, text: str, name: str) -> tuple[str, list[int], Optional[verify.CompileResult]]:
@@ -245,6 +251,8 @@ class Checker:
         self._rewrites(source, name, outcome, expected, rewrite)
         if rewrite is None and self.offload_text:
             _check_offload(self, self.offload_text, name, outcome, expected)
+        if rewrite is None and self.optimized_text:
+            _check_optimized(self, self.optimized_text, name, outcome, expected)
         kinds = [p.kind for p in outcome.problems]
         outcome.kind = next((k for k in CLASSES if k in kinds), OK)
         return outcome
@@ -386,6 +394,22 @@ def _check_offload(checker: "Checker", text: str, name: str, outcome: Outcome, e
                          RACE_THREADS)
 
 
+def _check_optimized(checker: "Checker", text: str, name: str, outcome: Outcome, expected: verify.RunResult) -> None:
+    """The `--optimize` rewrite (restructured nests, without work thresholds) with gcc and under TSan."""
+    outcome.restructured = len(re.findall(r"^\s*#define \w*S0\(", text, re.MULTILINE))
+    outcome.files[name + ".optimized.c"] = text
+    built = checker.build_gcc(text, name + ".opt", openmp=True)
+    if not built.ok:
+        outcome.problems.append(Problem("fallback-did-not-compile", "gcc: " + built.stderr.strip()[:500], "optimize-gcc"))
+        return
+    checker._compare(checker.run(built.executable, RACE_THREADS), expected, outcome, "optimize-gcc", RACE_THREADS)
+    check, run = checker.tsan(text, name + ".opt-tsan")
+    if check is not None and check.race_free is False:
+        outcome.problems.append(Problem("race", (check.excerpt or "")[:2000], "optimize-tsan", RACE_THREADS))
+    elif run is not None and run.returncode is not None:
+        checker._compare(run, expected, outcome, "optimize-tsan", RACE_THREADS)
+
+
 def classify_warnings(stderr: str) -> list[Problem]:
     """The problems that autopar-cc's warning lines report (see autopar/cc.py)."""
     problems = []
@@ -421,9 +445,13 @@ def _rewrites(path: str, flags: list[str]) -> dict:
     if made.error:
         return {"text": None, "forced": None, "error": made.error}
     forced = made.race_check_source
+    optimized = verify.rewrite_with_plans(path, flags, optimize=True, whole_program=True)
+    restructured = not optimized.error and optimized.source != made.source and \
+        optimized.race_check_source is not None
     os.environ["AUTOPAR_TARGET"] = "gpu"  # (a forked child: the variable ends with it)
     offload = verify.rewrite_with_plans(path, flags, whole_program=True)
     offload_text = offload.source.decode("utf-8", "surrogateescape") if not offload.error else None
     return {"text": made.source.decode("utf-8", "surrogateescape"), "error": None,
             "forced": forced.decode("utf-8", "surrogateescape") if forced is not None else None,
-            "offload": offload_text if offload_text and "#pragma omp target" in offload_text else None}
+            "offload": offload_text if offload_text and "#pragma omp target" in offload_text else None,
+            "optimized": optimized.race_check_source.decode("utf-8", "surrogateescape") if restructured else None}
