@@ -325,8 +325,9 @@ def test_a_scalar_accumulator_over_flattened_subscripts_is_restructured_bit_for_
     plan = next(p for p in made.restructured if made.analysis.tu.loop(p.root_loop_id).function == "matmul")
     assert plan.chosen is not None, plan.refused
     code = plan.chosen.code
-    assert "#define S0(i, j) C[(i) * n + (j)] = 0.0" in code
-    assert "#define S1(i, j, k) C[(i) * n + (j)] += A[(i) * n + (k)] * B[(k) * n + (j)]" in code
+    assert "#define S0(i, j) C[((int)(i)) * n + ((int)(j))] = 0.0" in code
+    assert ("#define S1(i, j, k) C[((int)(i)) * n + ((int)(j))] += A[((int)(i)) * n + ((int)(k))] * "
+            "B[((int)(k)) * n + ((int)(j))]") in code
     assert "&A[(long)(n - 1) * n + (n - 1)] < &C[(long)(0) * n + (0)]" in code  # the rows' range, flattened
     (tmp_path / "mm.opt.c").write_bytes(made.rewritten)
     subprocess.run(["gcc", "-O2", str(source), "-o", str(tmp_path / "serial")], check=True)
@@ -482,3 +483,63 @@ def test_rows_the_bounds_cannot_prove_are_read_under_a_runtime_condition(tmp_pat
         run = lambda exe: subprocess.run([str(tmp_path / exe), h, w], capture_output=True, text=True,  # noqa: E731
                                          env={**os.environ, "OMP_NUM_THREADS": "4"}, check=True).stdout
         assert run("serial") == run("cand"), (h, w)
+
+
+FOUND_BY_FUZZING = """#include <stdio.h>
+unsigned g[8][8];
+int a[20000], b[20000];
+
+void transpose_update(void) {
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 8; j++)
+            g[i][j] = (unsigned)(((g[j][i] - j) % 1000 + 1000) % 1000);
+}
+
+void two_sweeps(int n) {
+    for (int t = 0; t < 2; t++) {
+        for (int i = 1; i < n - 1; i++)
+            b[i] = (int)(((a[i - 1] ^ 60) - a[i] * 6 + a[i + 1] ^ i % 17 + t % 3) % 1000);
+        for (int i = 1; 19999 > i; i++)
+            a[i] = (int)((b[i] / 2) % 1000);
+    }
+}
+
+int main(void) {
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 8; j++)
+            g[i][j] = (unsigned)(((i * 34 + j * 7 + 6) % 101 - 50 + 1000) % 1000);
+    for (int i = 0; i < 20000; i++) {
+        a[i] = (i * 68 + 31) % 23 - 11;
+        b[i] = (i * 13 + 7) % 999 - 499;
+    }
+    transpose_update();
+    two_sweeps(20000);
+    unsigned long s = 0;
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 8; j++)
+            s = s * 31 + g[i][j];
+    for (int i = 0; i < 20000; i++)
+        s = s * 31 + (unsigned)a[i] + 7 * (unsigned)b[i];
+    printf("%lu\\n", s);
+    return 0;
+}
+"""
+
+
+def test_nests_the_fuzzer_found_restructured_wrongly_now_compute_the_serial_result(tmp_path):
+    # g[j][i] - j computed in long (the generated loops' type) instead of unsigned; and a parallel
+    # mark whose loop isl did not print (one iteration) put its pragma on a loop that carries a
+    # dependence, above a block `{` that gcc refuses
+    source = tmp_path / "found.c"
+    source.write_text(FOUND_BY_FUZZING)
+    made = transform_file(str(source), [], optimize=True)
+    chosen = {made.analysis.tu.loop(p.root_loop_id).function for p in made.restructured if p.chosen is not None}
+    assert {"transpose_update", "two_sweeps"} <= chosen, [p.refused for p in made.restructured]
+    (tmp_path / "found.opt.c").write_bytes(made.rewritten)
+    subprocess.run(["gcc", "-O1", str(source), "-o", str(tmp_path / "serial")], check=True)
+    subprocess.run(["gcc", "-O1", "-fopenmp", str(tmp_path / "found.opt.c"), "-o", str(tmp_path / "opt")], check=True)
+    expected = subprocess.run([str(tmp_path / "serial")], capture_output=True, text=True, check=True).stdout
+    for threads in ("1", "4"):
+        got = subprocess.run([str(tmp_path / "opt")], capture_output=True, text=True, check=True,
+                             env={**os.environ, "OMP_NUM_THREADS": threads}).stdout
+        assert got == expected, threads

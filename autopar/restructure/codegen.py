@@ -40,7 +40,11 @@ def _prefix(source_text: str) -> tuple[str, str]:
 
 
 def statement_macro(scop: Scop, index: int) -> str:
+    """The statement as a macro of its loop variables. The generated loops count in `long`; each
+    use of a loop variable of another type is converted back to it, so that the statement computes
+    in the types it was written in (`g[j][i] - j` with `unsigned g` and `int j` wraps as unsigned)."""
     statement = scop.statements[index]
+    types = {scop.loops[loop_id].iv: scop.loops[loop_id].iv_type for loop_id in statement.loops}
     tokens = tokenize(statement.text, 0, len(statement.text))
     out: list[str] = []
     for position, token in enumerate(tokens):
@@ -48,7 +52,8 @@ def statement_macro(scop: Scop, index: int) -> str:
             out.append(" ")
         previous = tokens[position - 1].text if position else ""
         if token.kind == "ident" and token.text in statement.ivs and previous not in (".", "->"):
-            out.append(f"({token.text})")
+            kind = types.get(token.text, "long").strip()
+            out.append(f"({token.text})" if kind in ("long", "long int", "signed long") else f"(({kind})({token.text}))")
         else:
             out.append(token.text)
     return f"#define {statement.name}({', '.join(statement.ivs)}) {''.join(out)}"
@@ -92,18 +97,25 @@ def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str
     lines = printed.rstrip("\n").split("\n")
     out_lines: list[str] = []
     parallel = 0
+    pragmas: dict[int, str] = {}  # line number of a marked `for` -> its pragma
+    marked_depths = set(_mark_depths(nest.schedule))
     for number, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped == f"// {PARALLEL_MARK}":
+        if line.strip() == f"// {PARALLEL_MARK}":
             depth_here = _loop_depth_after(lines, number, iterator_prefix)
+            if depth_here not in marked_depths:
+                # isl printed no loop for the marked member (one iteration): the loop below it is
+                # another member, which may carry a dependence
+                continue
             inner = [n for n in used_iterators if int(n[len(iterator_prefix):]) > depth_here]
             private = f" private({', '.join(inner)})" if inner else ""
-            out_lines.append(line[: len(line) - len(line.lstrip())] + f"#pragma omp parallel for{private}")
+            for loop_line in _marked_loops(lines, number + 1):
+                pragmas[loop_line] = f"#pragma omp parallel for{private}"
+    for number, line in enumerate(lines):
+        if number in pragmas:
+            out_lines.append(line[: len(line) - len(line.lstrip())] + pragmas[number])
             parallel += 1
-            continue
-        if stripped.startswith("//"):
-            continue
-        out_lines.append(line)
+        if not line.strip().startswith("//"):
+            out_lines.append(line)
 
     body: list[str] = ["{"]
     if used_iterators:
@@ -187,6 +199,48 @@ def _as_generated(text: str, helper_prefix: str, copies: dict[str, str]) -> str:
 def _flattened(outer: str, row, inner: str) -> str:
     """`(outer) * row + (inner)` in C, or `inner` alone for the first subscript."""
     return inner if row is None else f"(long)({outer}) * {row} + ({inner})"
+
+
+def _mark_depths(schedule: isl.Schedule) -> list[int]:
+    """The schedule depth of the loop under each parallel mark: its iterator is c<depth>."""
+    depths: list[int] = []
+
+    def visit(node: isl.ScheduleNode) -> None:
+        if node.get_type() == isl.schedule_node_type.mark and node.mark_get_id().get_name() == PARALLEL_MARK:
+            depths.append(node.get_schedule_depth())
+        for i in range(node.n_children()):
+            visit(node.child(i))
+
+    visit(schedule.get_root())
+    return depths
+
+
+def _marked_loops(lines: list[str], index: int) -> list[int]:
+    """The `for` lines a parallel mark stands for: the loop below it, or, where isl split the marked
+    loop into several (full and partial tiles) inside a block, each loop at the block's top level."""
+    while index < len(lines) and lines[index].strip().startswith("//"):
+        index += 1
+    if index >= len(lines):
+        return []
+    if lines[index].strip() != "{":
+        return [index] if lines[index].lstrip().startswith("for (") else []
+    indent = len(lines[index]) - len(lines[index].lstrip())
+    found = []
+    for number in range(index + 1, len(lines)):
+        here = len(lines[number]) - len(lines[number].lstrip())
+        if here <= indent and lines[number].strip() == "}":
+            break
+        if lines[number].lstrip().startswith("for (") and here == _child_indent(lines, index, indent):
+            found.append(number)
+    return found
+
+
+def _child_indent(lines: list[str], index: int, indent: int) -> int:
+    """The indentation of the first statement inside the block that opens on line `index`."""
+    for line in lines[index + 1:]:
+        if line.strip():
+            return len(line) - len(line.lstrip())
+    return indent + 2
 
 
 def _loop_depth_after(lines: list[str], index: int, prefix: str) -> int:
