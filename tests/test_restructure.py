@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -279,7 +280,7 @@ def test_pointers_that_may_alias_get_a_runtime_check_and_the_original_as_fallbac
     plan = next(p for p in made.restructured if made.analysis.tu.loop(p.root_loop_id).function == "kernel")
     assert plan.chosen is not None, plan.refused
     code = plan.chosen.code
-    assert "if ((&p[n - 1] < &q[0] || &q[n - 1] < &p[0]))" in code and "} else {" in code
+    assert "if ((&p[n - 1] < &q[0] || &q[n - 1] < &p[0]) && " in code and "} else {" in code
     (tmp_path / "v.opt.c").write_bytes(made.rewritten)
     subprocess.run(["gcc", "-O2", str(source), "-o", str(tmp_path / "serial")], check=True)
     subprocess.run(["gcc", "-O2", "-fopenmp", str(tmp_path / "v.opt.c"), "-o", str(tmp_path / "opt")], check=True)
@@ -325,10 +326,11 @@ def test_a_scalar_accumulator_over_flattened_subscripts_is_restructured_bit_for_
     plan = next(p for p in made.restructured if made.analysis.tu.loop(p.root_loop_id).function == "matmul")
     assert plan.chosen is not None, plan.refused
     code = plan.chosen.code
-    assert "#define S0(i, j) C[((int)(i)) * n + ((int)(j))] = 0.0" in code
-    assert ("#define S1(i, j, k) C[((int)(i)) * n + ((int)(j))] += A[((int)(i)) * n + ((int)(k))] * "
-            "B[((int)(k)) * n + ((int)(j))]") in code
+    assert "#define S0(i, j) C[(i) * n + (j)] = 0.0" in code
+    assert "#define S1(i, j, k) C[(i) * n + (j)] += A[(i) * n + (k)] * B[(k) * n + (j)]" in code
     assert "&A[(long)(n - 1) * n + (n - 1)] < &C[(long)(0) * n + (0)]" in code  # the rows' range, flattened
+    # int counters, as the source's loops, where no generated expression can overflow
+    assert "int c0" in code and re.search(r"\(long\)\(n\) <= \d+ && \(long\)\(n\) >= -\d+", code)
     (tmp_path / "mm.opt.c").write_bytes(made.rewritten)
     subprocess.run(["gcc", "-O2", str(source), "-o", str(tmp_path / "serial")], check=True)
     subprocess.run(["gcc", "-O2", "-fopenmp", str(tmp_path / "mm.opt.c"), "-o", str(tmp_path / "opt")], check=True)
@@ -386,7 +388,7 @@ def test_a_flattened_subscript_that_may_leave_its_row_is_read_as_rows_only_where
     tu = load_translation_unit(str(source))
     plan = next(p for p in plan_file(source.read_bytes(), tu) if tu.loop(p.root_loop_id).function == "kernel")
     candidate = min(plan.candidates, key=lambda c: c.estimated_cost)
-    assert "if ((n <= 0 || n >= m))" in candidate.code, candidate.code
+    assert "if ((n <= 0 || n >= m) && " in candidate.code, candidate.code
     text = source.read_bytes()
     (tmp_path / "cand.c").write_bytes(text[:plan.start] + candidate.code.encode() + text[plan.end:])
     subprocess.run(["gcc", "-O2", str(source), "-o", str(tmp_path / "serial")], check=True)
@@ -527,7 +529,8 @@ int main(void) {
 
 
 def test_nests_the_fuzzer_found_restructured_wrongly_now_compute_the_serial_result(tmp_path):
-    # g[j][i] - j computed in long (the generated loops' type) instead of unsigned; and a parallel
+    # g[j][i] - j computed in long (the generated loops' type) instead of unsigned (the counters are
+    # now ints, as the loops were, under a test that nothing overflows); and a parallel
     # mark whose loop isl did not print (one iteration) put its pragma on a loop that carries a
     # dependence, above a block `{` that gcc refuses
     source = tmp_path / "found.c"

@@ -39,12 +39,13 @@ def _prefix(source_text: str) -> tuple[str, str]:
     return "autopar_it_", "autopar_hh_"
 
 
-def statement_macro(scop: Scop, index: int) -> str:
-    """The statement as a macro of its loop variables. The generated loops count in `long`; each
-    use of a loop variable of another type is converted back to it, so that the statement computes
-    in the types it was written in (`g[j][i] - j` with `unsigned g` and `int j` wraps as unsigned)."""
+def statement_macro(scop: Scop, index: int, iterator_type: str = "long") -> str:
+    """The statement as a macro of its loop variables. Where the generated loops count in another
+    type than a loop variable's (`long` iterators for a nest of mixed types), each use is converted
+    back to it, so that the statement computes in the types it was written in (`g[j][i] - j` with
+    `unsigned g` and `int j` wraps as unsigned)."""
     statement = scop.statements[index]
-    types = {scop.loops[loop_id].iv: scop.loops[loop_id].iv_type for loop_id in statement.loops}
+    types = {scop.loops[loop_id].iv: scop.loops[loop_id].iv_type.strip() for loop_id in statement.loops}
     tokens = tokenize(statement.text, 0, len(statement.text))
     out: list[str] = []
     for position, token in enumerate(tokens):
@@ -52,11 +53,59 @@ def statement_macro(scop: Scop, index: int) -> str:
             out.append(" ")
         previous = tokens[position - 1].text if position else ""
         if token.kind == "ident" and token.text in statement.ivs and previous not in (".", "->"):
-            kind = types.get(token.text, "long").strip()
-            out.append(f"({token.text})" if kind in ("long", "long int", "signed long") else f"(({kind})({token.text}))")
+            kind = types.get(token.text, iterator_type)
+            out.append(f"({token.text})" if kind == iterator_type else f"(({kind})({token.text}))")
         else:
             out.append(token.text)
     return f"#define {statement.name}({', '.join(statement.ivs)}) {''.join(out)}"
+
+
+def iterator_type_of(scop: Scop) -> str:
+    """The type the generated loops count in: `int` when every loop of the nest is an `int` loop (the
+    types the user's code and its compiler work in: gcc 12's induction-variable optimization
+    miscompiled a wavefront over `unsigned g[8][8]` with `long` counters), else `long`."""
+    return "int" if all(loop.iv_type.strip() == "int" for loop in scop.loops.values()) else "long"
+
+
+def int_range_guard(model: IslModel, nest: ScheduledNest, build: isl.AstBuild, printed: str,
+                    iterators: list[str]) -> str:
+    """With `int` counters, the condition that no expression of the generated loops can overflow:
+    each is a sum of at most m counters and parameters, with coefficients of at most A (the largest
+    number printed as a factor), and a constant of at most C (the largest other number), so every
+    counter and parameter within L = (INT_MAX - C) / (m A) - C (less a tile's overshoot) keeps them
+    all in range. The counters range over the schedule's values, whose bounds isl computes; the
+    test is evaluated in `long`."""
+    scop = model.scop
+    numbers = [int(n) for n in re.findall(r"(?<![\w.])\d+(?![\w.])", printed)]
+    coefficients = [int(n) for n in re.findall(r"(?<![\w.])(\d+) \*|\* (\d+)(?![\w.])", printed) for n in n if n]
+    largest = max([1, *coefficients])  # what multiplies a counter or a parameter
+    constant = max([0, *numbers])  # what is added (a bound, a tile's size)
+    terms = len(iterators) + len(scop.params) + 1
+    limit = (2**31 - 1 - constant) // (terms * largest) - constant
+    if limit <= 0:
+        return "0"
+    points = isl.Set.from_union_set(nest.schedule.get_map().intersect_domain(model.domain).range())
+    parts = []
+    for d in range(points.dim(isl.dim_type.set)):
+        for bound, test in ((points.dim_max(d), f"<= {limit}"), (points.dim_min(d), f">= -{limit}")):
+            parts.append(f"({_in_long(build.expr_from_pw_aff(bound).to_C_str(), scop.params)}) {test}")
+    for param in scop.params:
+        parts.append(f"(long)({param}) <= {limit} && (long)({param}) >= -{limit}")
+    kept = []
+    for part in parts:  # a bound isl knows as a number is tested now
+        constant = re.fullmatch(r"\((-?\d+)\) (<=|>=) (-?\d+)", part)
+        if constant is None:
+            kept.append(part)
+        elif not (int(constant.group(1)) <= int(constant.group(3)) if constant.group(2) == "<=" else
+                  int(constant.group(1)) >= int(constant.group(3))):
+            return "0"
+    return " && ".join(kept)
+
+
+def _in_long(text: str, params: list[str]) -> str:
+    for param in params:
+        text = re.sub(r"(?<![\w.>])" + re.escape(param) + r"\b", f"(long)({param})", text)
+    return text
 
 
 def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str = "",
@@ -75,13 +124,15 @@ def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str
     for name in names:
         id_list = id_list.add(isl.Id(name))
     build = build.set_iterators(id_list)
-    ctx.set_ast_iterator_type("long")
+    iterator_type = iterator_type_of(scop)
+    ctx.set_ast_iterator_type(iterator_type)
     ast = build.node_from_schedule(nest.schedule)
     printed = ast.to_C_str()
 
     used_iterators = [n for n in names if re.search(r"\b" + re.escape(n) + r"\b", printed)]
     # isl prints `for (long c0 = ...`: declare them at the block top instead
-    printed = re.sub(r"for \(long (" + re.escape(iterator_prefix) + r"\d+) =", r"for (\1 =", printed)
+    printed = re.sub(r"for \(" + iterator_type + " (" + re.escape(iterator_prefix) + r"\d+) =", r"for (\1 =", printed)
+    overflow_guard = int_range_guard(model, nest, build, printed, used_iterators) if iterator_type == "int" else ""
     helpers_used = []
     for helper in _HELPERS:
         pattern = r"\b" + helper + r"\("
@@ -119,14 +170,15 @@ def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str
 
     body: list[str] = ["{"]
     if used_iterators:
-        body.append(f"  long {', '.join(used_iterators)};")
+        body.append(f"  {iterator_type} {', '.join(used_iterators)};")
     for param, copy in copies.items():
         body.append(f"  const long {copy} = (long)({param});")
     helpers_at = len(body)
     for index in range(len(scop.statements)):
-        body.append("#define " + statement_prefix + statement_macro(scop, index)[len("#define "):])
+        body.append("#define " + statement_prefix + statement_macro(scop, index, iterator_type)[len("#define "):])
     guard = " && ".join(part for part in (row_guard(model, build, helper_prefix, copies),
-                                          alias_guard(model, build, helper_prefix, copies)) if part)
+                                          alias_guard(model, build, helper_prefix, copies),
+                                          _as_generated(overflow_guard, helper_prefix, {})) if part)
     if guard:
         helpers_used.extend(h for h in _HELPERS if re.search(r"\b" + helper_prefix + h + r"\(", guard)
                             and h not in helpers_used)
