@@ -290,6 +290,26 @@ def test_pointers_that_may_alias_get_a_runtime_check_and_the_original_as_fallbac
         assert _same_output(run("serial"), run("opt")), offset
 
 
+def _prints_as_serial(tmp_path: Path, source: Path, rewritten: bytes, runs: list[tuple[str, ...]],
+                      threads: tuple[str, ...] = ("4",)) -> None:
+    """`rewritten` built with -fopenmp prints what `source` built serially prints, to the byte, for
+    each argument list and thread count."""
+    (tmp_path / "rewritten.c").write_bytes(rewritten)
+    subprocess.run(["gcc", "-O2", str(source), "-o", str(tmp_path / "serial")], check=True)
+    subprocess.run(["gcc", "-O2", "-fopenmp", str(tmp_path / "rewritten.c"), "-o", str(tmp_path / "rewritten")],
+                   check=True)
+    for args in runs:
+        for count in threads:
+            run = lambda exe: subprocess.run([str(tmp_path / exe), *args], capture_output=True, text=True,  # noqa: E731
+                                             env={**os.environ, "OMP_NUM_THREADS": count}, check=True).stdout
+            assert run("serial") == run("rewritten"), (args, count)
+
+
+def _spliced(source: Path, plan, candidate) -> bytes:
+    text = source.read_bytes()
+    return text[:plan.start] + candidate.code.encode() + text[plan.end:]
+
+
 ACCUMULATED = """#include <stdio.h>
 #include <stdlib.h>
 
@@ -331,13 +351,8 @@ def test_a_scalar_accumulator_over_flattened_subscripts_is_restructured_bit_for_
     assert "&A[(long)(n - 1) * n + (n - 1)] < &C[(long)(0) * n + (0)]" in code  # the rows' range, flattened
     # int counters, as the source's loops, where no generated expression can overflow
     assert "int c0" in code and re.search(r"\(long\)\(n\) <= \d+ && \(long\)\(n\) >= -\d+", code)
-    (tmp_path / "mm.opt.c").write_bytes(made.rewritten)
-    subprocess.run(["gcc", "-O2", str(source), "-o", str(tmp_path / "serial")], check=True)
-    subprocess.run(["gcc", "-O2", "-fopenmp", str(tmp_path / "mm.opt.c"), "-o", str(tmp_path / "opt")], check=True)
-    for n, shift in (("70", "-1"), ("33", "-1"), ("40", "1"), ("40", "0")):  # apart (partial tiles), overlapping
-        run = lambda exe: subprocess.run([str(tmp_path / exe), n, shift], capture_output=True, text=True,  # noqa: E731
-                                         env={**os.environ, "OMP_NUM_THREADS": "4"}, check=True).stdout
-        assert run("serial") == run("opt"), (n, shift)  # every element, exactly
+    # every element, exactly: apart (partial tiles), overlapping
+    _prints_as_serial(tmp_path, source, made.rewritten, [("70", "-1"), ("33", "-1"), ("40", "1"), ("40", "0")])
 
 
 @pytest.mark.parametrize("body, words", [
@@ -389,14 +404,7 @@ def test_a_flattened_subscript_that_may_leave_its_row_is_read_as_rows_only_where
     plan = next(p for p in plan_file(source.read_bytes(), tu) if tu.loop(p.root_loop_id).function == "kernel")
     candidate = min(plan.candidates, key=lambda c: c.estimated_cost)
     assert "if ((n <= 0 || n >= m) && " in candidate.code, candidate.code
-    text = source.read_bytes()
-    (tmp_path / "cand.c").write_bytes(text[:plan.start] + candidate.code.encode() + text[plan.end:])
-    subprocess.run(["gcc", "-O2", str(source), "-o", str(tmp_path / "serial")], check=True)
-    subprocess.run(["gcc", "-O2", "-fopenmp", str(tmp_path / "cand.c"), "-o", str(tmp_path / "cand")], check=True)
-    for n, m in (("40", "40"), ("40", "7"), ("20", "70")):
-        run = lambda exe: subprocess.run([str(tmp_path / exe), n, m], capture_output=True, text=True,  # noqa: E731
-                                         env={**os.environ, "OMP_NUM_THREADS": "4"}, check=True).stdout
-        assert run("serial") == run("cand"), (n, m)
+    _prints_as_serial(tmp_path, source, _spliced(source, plan, candidate), [("40", "40"), ("40", "7"), ("20", "70")])
 
 
 INTO_THE_ARRAY = """#include <stdio.h>
@@ -432,12 +440,7 @@ def test_a_pointer_that_may_point_into_a_written_array_keeps_the_source_order(tm
     plan = next(p for p in plan_file(source.read_bytes(), tu) if tu.loop(p.root_loop_id).function == "kernel")
     assert plan.chosen is None and plan.refusal_code == "may-alias", plan.refused
     made = transform_file(str(source), [], optimize=True)
-    (tmp_path / "into.opt.c").write_bytes(made.rewritten)
-    subprocess.run(["gcc", "-O2", str(source), "-o", str(tmp_path / "serial")], check=True)
-    subprocess.run(["gcc", "-O2", "-fopenmp", str(tmp_path / "into.opt.c"), "-o", str(tmp_path / "opt")], check=True)
-    run = lambda exe: subprocess.run([str(tmp_path / exe), "into"], capture_output=True, text=True,  # noqa: E731
-                                     env={**os.environ, "OMP_NUM_THREADS": "2"}, check=True).stdout
-    assert run("serial") == run("opt")
+    _prints_as_serial(tmp_path, source, made.rewritten, [("into",)], threads=("2",))
 
 
 ROWS_UNDER_A_CONDITION = """#include <stdio.h>
@@ -477,14 +480,7 @@ def test_rows_the_bounds_cannot_prove_are_read_under_a_runtime_condition(tmp_pat
     plan = next(p for p in plan_file(source.read_bytes(), tu) if tu.loop(p.root_loop_id).function == "smooth")
     candidate = min(plan.candidates, key=lambda c: c.estimated_cost)
     assert "w + 1 >= ks + ow" in candidate.code and "} else {" in candidate.code
-    text = source.read_bytes()
-    (tmp_path / "cand.c").write_bytes(text[:plan.start] + candidate.code.encode() + text[plan.end:])
-    subprocess.run(["gcc", "-O2", str(source), "-o", str(tmp_path / "serial")], check=True)
-    subprocess.run(["gcc", "-O2", "-fopenmp", str(tmp_path / "cand.c"), "-o", str(tmp_path / "cand")], check=True)
-    for h, w in (("40", "37"), ("5", "70"), ("3", "3")):
-        run = lambda exe: subprocess.run([str(tmp_path / exe), h, w], capture_output=True, text=True,  # noqa: E731
-                                         env={**os.environ, "OMP_NUM_THREADS": "4"}, check=True).stdout
-        assert run("serial") == run("cand"), (h, w)
+    _prints_as_serial(tmp_path, source, _spliced(source, plan, candidate), [("40", "37"), ("5", "70"), ("3", "3")])
 
 
 FOUND_BY_FUZZING = """#include <stdio.h>
@@ -538,11 +534,4 @@ def test_nests_the_fuzzer_found_restructured_wrongly_now_compute_the_serial_resu
     made = transform_file(str(source), [], optimize=True)
     chosen = {made.analysis.tu.loop(p.root_loop_id).function for p in made.restructured if p.chosen is not None}
     assert {"transpose_update", "two_sweeps"} <= chosen, [p.refused for p in made.restructured]
-    (tmp_path / "found.opt.c").write_bytes(made.rewritten)
-    subprocess.run(["gcc", "-O1", str(source), "-o", str(tmp_path / "serial")], check=True)
-    subprocess.run(["gcc", "-O1", "-fopenmp", str(tmp_path / "found.opt.c"), "-o", str(tmp_path / "opt")], check=True)
-    expected = subprocess.run([str(tmp_path / "serial")], capture_output=True, text=True, check=True).stdout
-    for threads in ("1", "4"):
-        got = subprocess.run([str(tmp_path / "opt")], capture_output=True, text=True, check=True,
-                             env={**os.environ, "OMP_NUM_THREADS": threads}).stdout
-        assert got == expected, threads
+    _prints_as_serial(tmp_path, source, made.rewritten, [()], threads=("1", "4"))
