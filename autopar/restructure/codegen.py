@@ -88,9 +88,9 @@ def int_range_guard(model: IslModel, nest: ScheduledNest, build: isl.AstBuild, p
     parts = []
     for d in range(points.dim(isl.dim_type.set)):
         for bound, test in ((points.dim_max(d), f"<= {limit}"), (points.dim_min(d), f">= -{limit}")):
-            parts.append(f"({_in_long(build.expr_from_pw_aff(bound).to_C_str(), scop.params)}) {test}")
+            parts.append(f"({build.expr_from_pw_aff(bound).to_C_str()}) {test}")
     for param in scop.params:
-        parts.append(f"(long)({param}) <= {limit} && (long)({param}) >= -{limit}")
+        parts.append(f"{param} <= {limit} && {param} >= -{limit}")
     kept = []
     for part in parts:  # a bound isl knows as a number is tested now
         constant = re.fullmatch(r"\((-?\d+)\) (<=|>=) (-?\d+)", part)
@@ -160,7 +160,10 @@ def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str
             inner = [n for n in used_iterators if int(n[len(iterator_prefix):]) > depth_here]
             private = f" private({', '.join(inner)})" if inner else ""
             for loop_line in _marked_loops(lines, number + 1):
-                pragmas[loop_line] = f"#pragma omp parallel for{private}"
+                # only a loop of the marked member: where isl split it and printed no loop for it
+                # in one piece, that piece's top loop is another member's
+                if re.match(r"\s*for \(" + re.escape(f"{iterator_prefix}{depth_here}") + r" =", lines[loop_line]):
+                    pragmas[loop_line] = f"#pragma omp parallel for{private}"
     for number, line in enumerate(lines):
         if number in pragmas:
             out_lines.append(line[: len(line) - len(line.lstrip())] + pragmas[number])
@@ -176,9 +179,10 @@ def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str
     helpers_at = len(body)
     for index in range(len(scop.statements)):
         body.append("#define " + statement_prefix + statement_macro(scop, index, iterator_type)[len("#define "):])
-    guard = " && ".join(part for part in (row_guard(model, build, helper_prefix, copies),
-                                          alias_guard(model, build, helper_prefix, copies),
-                                          _as_generated(overflow_guard, helper_prefix, {})) if part)
+    # every test evaluated in long: the parameters' own type could overflow where the nest does not
+    guard = " && ".join(_in_long(part, scop.params) for part in (
+        _as_generated(overflow_guard, helper_prefix, {}), row_guard(model, build, helper_prefix, copies),
+        alias_guard(model, build, helper_prefix, copies)) if part)
     if guard:
         helpers_used.extend(h for h in _HELPERS if re.search(r"\b" + helper_prefix + h + r"\(", guard)
                             and h not in helpers_used)

@@ -242,6 +242,9 @@ def _place_accesses(root: Loop, statements: list[Statement], line_starts: list[i
             raise Refusal("member", f"access {access.text} goes through a struct member")
         if not access.subscripts:
             raise Refusal("scalar-access", f"access {access.text} has no subscript")
+        if len(access.subscripts) > 1 and _loaded_rows(access.base.type):
+            raise Refusal("may-alias", f"{access.text} goes through row pointers ({access.base.type}), "
+                                       "which may overlap")
         subscripts, rows, conditions = _subscripts(access, owner, loops)
         row_conditions += [c for c in conditions if c not in row_conditions]
         for subscript in subscripts:
@@ -264,6 +267,13 @@ def _place_accesses(root: Loop, statements: list[Statement], line_starts: list[i
         owner.accesses.append(ScopAccess(name, access.is_write, subscripts, access.text))
     return (arrays, element_sizes, pointer_bases, params, {n: r for n, r in row_lengths.items() if r},
             row_conditions)
+
+
+def _loaded_rows(spelled: str) -> bool:
+    """Whether `a[i][j]` of this type loads a row pointer first (`double **p`, `double *rows[N]`):
+    two rows may then overlap, unlike the rows of `double a[N][M]` or `double (*a)[M]`."""
+    text = re.sub(r"\b(const|volatile|restrict|__restrict|__restrict__)\b", "", spelled).replace(" ", "")
+    return "*" in re.sub(r"\(\*\)", "", text, count=1)
 
 
 def _subscripts(access, owner: Statement, loops: dict[str, ScopLoop]):
