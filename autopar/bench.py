@@ -108,21 +108,27 @@ def run_bench(kernels: Optional[Sequence[str]] = None, threads: Sequence[int] = 
             # at the small size, the plans autopar makes for it
             race_builds = builds_at.get("small") or _builds(kernel, configs, base_flags, results.unavailable,
                                                              reasoners, out / "sources", "small")
-            for config, build in race_builds.items():
-                if build.source is None or not build.race_checked:
-                    continue
-                tick(f"{kernel.name}: race check {config}", 0)
-                check = v.race_check(build.race_source or build.source, str(workdir),
-                                     [*build.race_flags, *kernel.defines("small"),
-                                      *v.include_beside(kernel.source)],
-                                     threads=max(v.RACE_THREADS, max(threads)), link_flags=suite.link_flags)
-                results.race_checks.append(RaceRecord(kernel=kernel.name, config=config, threads=check.threads,
-                                                      race_free=check.race_free, excerpt=check.excerpt,
-                                                      error=check.error))
-                _apply_race_result(results, kernel.name, config, check.race_free)
+            _race_check(kernel, race_builds, results, workdir, max(v.RACE_THREADS, max(threads)),
+                        suite.link_flags, tick)
         _write(results, out, started)
     _write(results, out, started)
     return results
+
+
+def _race_check(kernel: Kernel, builds: dict, results: BenchResults, workdir: Path, threads: int,
+                link_flags: list[str], tick) -> None:
+    """Each OpenMP build of the kernel under ThreadSanitizer at the small size; the verdict goes on
+    every record of that configuration."""
+    for config, build in builds.items():
+        if build.source is None or not build.race_checked:
+            continue
+        tick(f"{kernel.name}: race check {config}", 0)
+        check = v.race_check(build.race_source or build.source, str(workdir),
+                             [*build.race_flags, *kernel.defines("small"), *v.include_beside(kernel.source)],
+                             threads=threads, link_flags=link_flags)
+        results.race_checks.append(RaceRecord(kernel=kernel.name, config=config, threads=check.threads,
+                                              race_free=check.race_free, excerpt=check.excerpt, error=check.error))
+        _apply_race_result(results, kernel.name, config, check.race_free)
 
 
 def count_steps(kernels: int, sizes: int, threads: Sequence[int], configs: int) -> int:

@@ -80,3 +80,17 @@ def test_the_decision_imports_no_edit_stage():
     # a decision is a validated Plan; its pragma text comes from the plans (autopar.plan.render_pragma)
     wrong = [(a, b) for a, b in _imports().edges if a.startswith(DECISION) and b.startswith(EDITS)]
     assert wrong == []
+
+
+def test_rooms_stay_small():
+    # one job per module, one step per function: a module over 500 lines or a function over 80
+    # is a room that holds more than one job (issue: the house)
+    big_modules, long_functions = [], []
+    for name, path in _modules().items():
+        text = path.read_text()
+        if text.count("\n") > 500:
+            big_modules.append((name, text.count("\n")))
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= 80:
+                long_functions.append((name, node.name, node.end_lineno - node.lineno + 1))
+    assert big_modules == [] and long_functions == []

@@ -144,32 +144,7 @@ def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str
         printed = re.sub(r"\b(S\d+)\(", statement_prefix + r"\1(", printed)
     for param, copy in copies.items():
         printed = re.sub(r"(?<![\w.>])" + re.escape(param) + r"\b", copy, printed)
-    # the parallel mark: isl prints a mark as a `// name` comment line above its loop
-    lines = printed.rstrip("\n").split("\n")
-    out_lines: list[str] = []
-    parallel = 0
-    pragmas: dict[int, str] = {}  # line number of a marked `for` -> its pragma
-    marked_depths = set(_mark_depths(nest.schedule))
-    for number, line in enumerate(lines):
-        if line.strip() == f"// {PARALLEL_MARK}":
-            depth_here = _loop_depth_after(lines, number, iterator_prefix)
-            if depth_here not in marked_depths:
-                # isl printed no loop for the marked member (one iteration): the loop below it is
-                # another member, which may carry a dependence
-                continue
-            inner = [n for n in used_iterators if int(n[len(iterator_prefix):]) > depth_here]
-            private = f" private({', '.join(inner)})" if inner else ""
-            for loop_line in _marked_loops(lines, number + 1):
-                # only a loop of the marked member: where isl split it and printed no loop for it
-                # in one piece, that piece's top loop is another member's
-                if re.match(r"\s*for \(" + re.escape(f"{iterator_prefix}{depth_here}") + r" =", lines[loop_line]):
-                    pragmas[loop_line] = f"#pragma omp parallel for{private}"
-    for number, line in enumerate(lines):
-        if number in pragmas:
-            out_lines.append(line[: len(line) - len(line.lstrip())] + pragmas[number])
-            parallel += 1
-        if not line.strip().startswith("//"):
-            out_lines.append(line)
+    out_lines, parallel = _with_parallel_pragmas(printed, nest, iterator_prefix, used_iterators)
 
     body: list[str] = ["{"]
     if used_iterators:
@@ -202,6 +177,38 @@ def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str
     text = newline.join(line if line.startswith("#") or not line else indent + line for line in body)
     return GeneratedCode(text=text[len(indent):] if text.startswith(indent) else text,
                          iterators=used_iterators, parallel_loops=parallel)
+
+
+def _with_parallel_pragmas(printed: str, nest: ScheduledNest, iterator_prefix: str,
+                           used_iterators: list[str]) -> tuple[list[str], int]:
+    """isl's printed code as lines, each parallel mark (a `// name` comment line above its loop)
+    turned into `#pragma omp parallel for` on the marked member's loop(s); and how many."""
+    lines = printed.rstrip("\n").split("\n")
+    out_lines: list[str] = []
+    parallel = 0
+    pragmas: dict[int, str] = {}  # line number of a marked `for` -> its pragma
+    marked_depths = set(_mark_depths(nest.schedule))
+    for number, line in enumerate(lines):
+        if line.strip() == f"// {PARALLEL_MARK}":
+            depth_here = _loop_depth_after(lines, number, iterator_prefix)
+            if depth_here not in marked_depths:
+                # isl printed no loop for the marked member (one iteration): the loop below it is
+                # another member, which may carry a dependence
+                continue
+            inner = [n for n in used_iterators if int(n[len(iterator_prefix):]) > depth_here]
+            private = f" private({', '.join(inner)})" if inner else ""
+            for loop_line in _marked_loops(lines, number + 1):
+                # only a loop of the marked member: where isl split it and printed no loop for it
+                # in one piece, that piece's top loop is another member's
+                if re.match(r"\s*for \(" + re.escape(f"{iterator_prefix}{depth_here}") + r" =", lines[loop_line]):
+                    pragmas[loop_line] = f"#pragma omp parallel for{private}"
+    for number, line in enumerate(lines):
+        if number in pragmas:
+            out_lines.append(line[: len(line) - len(line.lstrip())] + pragmas[number])
+            parallel += 1
+        if not line.strip().startswith("//"):
+            out_lines.append(line)
+    return out_lines, parallel
 
 
 def alias_guard(model: IslModel, build: isl.AstBuild, helper_prefix: str, copies: dict[str, str]) -> str:
