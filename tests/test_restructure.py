@@ -308,6 +308,14 @@ def _prints_as_serial(tmp_path: Path, source: Path, rewritten: bytes, runs: list
             assert run("serial") == run("rewritten"), (args, count)
 
 
+def _plan_of(tmp_path: Path, name: str, text: str, function: str):
+    """The source file written from `text`, and the restructuring plan of the nest in `function`."""
+    source = tmp_path / name
+    source.write_text(text)
+    tu = load_translation_unit(str(source))
+    return source, next(p for p in plan_file(source.read_bytes(), tu) if tu.loop(p.root_loop_id).function == function)
+
+
 def _spliced(source: Path, plan, candidate) -> bytes:
     text = source.read_bytes()
     return text[:plan.start] + candidate.code.encode() + text[plan.end:]
@@ -402,10 +410,7 @@ int main(int argc, char **argv) {
 def test_a_flattened_subscript_that_may_leave_its_row_is_read_as_rows_only_where_it_stays(tmp_path):
     # k < m, not k < n: A[i * n + k] runs into the next row when m > n, so it is A[i][k] only
     # under m <= n; elsewhere the original nest runs, with its overlapping writes in their order
-    source = tmp_path / "rows.c"
-    source.write_text(OVERLAPPING_ROWS)
-    tu = load_translation_unit(str(source))
-    plan = next(p for p in plan_file(source.read_bytes(), tu) if tu.loop(p.root_loop_id).function == "kernel")
+    source, plan = _plan_of(tmp_path, "rows.c", OVERLAPPING_ROWS, "kernel")
     candidate = min(plan.candidates, key=lambda c: c.estimated_cost)
     assert "((long)(n) <= 0 || (long)(n) >= (long)(m))" in candidate.code, candidate.code
     _prints_as_serial(tmp_path, source, _spliced(source, plan, candidate), [("40", "40"), ("40", "7"), ("20", "70")])
@@ -438,10 +443,7 @@ int main(int argc, char **argv) {
 def test_a_pointer_that_may_point_into_a_written_array_keeps_the_source_order(tmp_path):
     # restructured as if A and C were apart, this nest printed 4697440 instead of -7656096 on 2
     # threads when A points into C
-    source = tmp_path / "into.c"
-    source.write_text(INTO_THE_ARRAY)
-    tu = load_translation_unit(str(source))
-    plan = next(p for p in plan_file(source.read_bytes(), tu) if tu.loop(p.root_loop_id).function == "kernel")
+    source, plan = _plan_of(tmp_path, "into.c", INTO_THE_ARRAY, "kernel")
     assert plan.chosen is None and plan.refusal_code == "may-alias", plan.refused
     made = transform_file(str(source), [], optimize=True)
     _prints_as_serial(tmp_path, source, made.rewritten, [("into",)], threads=("2",))
@@ -478,10 +480,7 @@ int main(int argc, char **argv) {
 def test_rows_the_bounds_cannot_prove_are_read_under_a_runtime_condition(tmp_path):
     # x + s < w needs ow = w - ks + 1, which is code before the nest: the restructured nest runs
     # where isl's condition on the parameters holds, the original elsewhere
-    source = tmp_path / "smooth.c"
-    source.write_text(ROWS_UNDER_A_CONDITION)
-    tu = load_translation_unit(str(source))
-    plan = next(p for p in plan_file(source.read_bytes(), tu) if tu.loop(p.root_loop_id).function == "smooth")
+    source, plan = _plan_of(tmp_path, "smooth.c", ROWS_UNDER_A_CONDITION, "smooth")
     candidate = min(plan.candidates, key=lambda c: c.estimated_cost)
     assert "(long)(w) + 1 >= (long)(ks) + (long)(ow)" in candidate.code and "} else {" in candidate.code
     _prints_as_serial(tmp_path, source, _spliced(source, plan, candidate), [("40", "37"), ("5", "70"), ("3", "3")])
