@@ -187,11 +187,16 @@ def _with_parallel_pragmas(printed: str, nest: ScheduledNest, iterator_prefix: s
     out_lines: list[str] = []
     parallel = 0
     pragmas: dict[int, str] = {}  # line number of a marked `for` -> its pragma
-    marked_depths = set(_mark_depths(nest.schedule))
+    depths = _mark_depths(nest.schedule)
+    printed_marks = [n for n, line in enumerate(lines) if line.strip() == f"// {PARALLEL_MARK}"]
+    # each printed mark's own depth, in tree order; where isl printed marks more or fewer times
+    # than the tree holds them, only a depth that every mark shares can be told
+    own_depth = dict(zip(printed_marks, depths)) if len(printed_marks) == len(depths) else \
+        {n: depths[0] for n in printed_marks} if len(set(depths)) == 1 else {}
     for number, line in enumerate(lines):
         if line.strip() == f"// {PARALLEL_MARK}":
             depth_here = _loop_depth_after(lines, number, iterator_prefix)
-            if depth_here not in marked_depths:
+            if depth_here != own_depth.get(number):
                 # isl printed no loop for the marked member (one iteration): the loop below it is
                 # another member, which may carry a dependence
                 continue
