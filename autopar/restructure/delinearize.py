@@ -19,6 +19,7 @@ from typing import Optional
 import islpy as isl
 
 from autopar.ir import AffineExpr
+from autopar.restructure.isl_affine import affine_text
 
 
 def delinearize(expr: AffineExpr, domain: str,
@@ -66,7 +67,7 @@ def _splits(expr: AffineExpr, params: list[str]):
 def _within_row(inner: AffineExpr, row: str, domain: str, params: list[str]) -> Optional[str]:
     """"" when 0 <= inner < row on every point of the domain; else the parameter values where it
     is (an isl set), or None where it never is."""
-    text = _affine(inner)
+    text = affine_text(inner)
     names = sorted(set(params) | {row})
     header = f"[{', '.join(names)}] -> "
     escaping = isl.Set(f"{header}{{ {_with_condition(domain, f'({text} < 0 or {text} >= {row})')} }}")
@@ -81,9 +82,3 @@ def _with_condition(domain: str, condition: str) -> str:
         head, where = domain.split(":", 1)
         return f"{head}: ({where}) and {condition}"
     return f"{domain} : {condition}"
-
-
-def _affine(expr: AffineExpr) -> str:
-    parts = [f"{c}*{m}" if c != 1 else m for m, c in sorted(expr.coefficients.items())]
-    parts.append(str(expr.constant))
-    return " + ".join(parts)

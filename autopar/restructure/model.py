@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import islpy as isl
 
-from autopar.ir import AffineExpr
+from autopar.restructure.isl_affine import affine_text, domain_text
 from autopar.restructure.scop import Scop, Statement
 
 # isl names: parameters keep their C names (they are printed in the bounds), statements are S0..
@@ -34,22 +34,8 @@ class IslModel:
         return str(self.dependences)
 
 
-def _affine(expr: AffineExpr) -> str:
-    parts = [f"{c}*{m}" if c != 1 else m for m, c in sorted(expr.coefficients.items())]
-    parts.append(str(expr.constant))
-    return " + ".join(parts)
-
-
 def statement_domain(scop: Scop, statement: Statement) -> str:
-    constraints = []
-    for loop_id in statement.loops:
-        loop = scop.loops[loop_id]
-        if loop.step > 0:
-            constraints.append(f"{loop.iv} >= {_affine(loop.lower)} and {loop.iv} <= {_affine(loop.upper)}")
-        else:
-            constraints.append(f"{loop.iv} <= {_affine(loop.lower)} and {loop.iv} >= {_affine(loop.upper)}")
-    where = " and ".join(constraints)
-    return f"{statement.name}[{', '.join(statement.ivs)}]" + (f" : {where}" if where else "")
+    return domain_text(statement.name, statement.ivs, [scop.loops[loop_id] for loop_id in statement.loops])
 
 
 def build_model(scop: Scop) -> IslModel:
@@ -60,7 +46,7 @@ def build_model(scop: Scop) -> IslModel:
         domains.append(statement_domain(scop, statement))
         tuple_ = f"{statement.name}[{', '.join(statement.ivs)}]"
         for access in statement.accesses:
-            relation = f"{tuple_} -> {access.array}[{', '.join(_affine(s) for s in access.subscripts)}]"
+            relation = f"{tuple_} -> {access.array}[{', '.join(affine_text(s) for s in access.subscripts)}]"
             (writes if access.is_write else reads).append(relation)
         time: list[str] = []
         for depth, loop_id in enumerate(statement.loops):

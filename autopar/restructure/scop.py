@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from autopar.ir import AffineExpr, CallEffect, Comparison, Loop, TranslationUnit
 from autopar.restructure.accumulators import Accumulator, find_accumulators
 from autopar.restructure.delinearize import delinearize
+from autopar.restructure.isl_affine import domain_text
 from autopar.restructure.nest_text import LoopNode, NestParser, Node, Refusal, spaced, tokenize  # noqa: F401 (Refusal, tokenize: used by the other stages)
 
 
@@ -90,12 +91,6 @@ def _line_offsets(text: str) -> list[int]:
     for match in re.finditer("\n", text):
         starts.append(match.end())
     return starts
-
-
-def _affine_text(expr: AffineExpr) -> str:
-    parts = [f"{c}*{m}" for m, c in sorted(expr.coefficients.items())]
-    parts.append(str(expr.constant))
-    return " + ".join(parts)
 
 
 def extract_scop(source: bytes, tu: TranslationUnit, root: Loop) -> Scop:
@@ -294,15 +289,9 @@ def _subscripts(access, owner: Statement, loops: dict[str, ScopLoop]):
 
 def _domain_text(statement: Statement, loops: dict[str, ScopLoop]) -> tuple[str, set[str]]:
     """The statement's instances as isl text, and the names its bounds use."""
-    constraints = []
-    names: set[str] = set()
-    for loop_id in statement.loops:
-        loop = loops[loop_id]
-        names |= loop.lower.variables | loop.upper.variables
-        low, high = (loop.lower, loop.upper) if loop.step > 0 else (loop.upper, loop.lower)
-        constraints.append(f"{loop.iv} >= {_affine_text(low)} and {loop.iv} <= {_affine_text(high)}")
-    where = " and ".join(constraints)
-    return f"{statement.name}[{', '.join(statement.ivs)}]" + (f" : {where}" if where else ""), names - set(statement.ivs)
+    enclosing = [loops[loop_id] for loop_id in statement.loops]
+    names = {n for loop in enclosing for n in loop.lower.variables | loop.upper.variables}
+    return domain_text(statement.name, statement.ivs, enclosing), names - set(statement.ivs)
 
 
 def _scalar_types(root: Loop, ivs: list[str], accumulated: set[str]) -> dict[str, str]:
@@ -383,7 +372,3 @@ def _check_loop(loop: Loop) -> None:
 
 def is_signed_int_type(spelled: str) -> bool:
     return spelled.replace("const ", "").strip() in _SIGNED_INT_TYPES
-
-
-def affine_isl(expr: AffineExpr) -> str:
-    return _affine_text(expr)
