@@ -339,19 +339,26 @@ class Checker:
                                             + ", ".join(str(d + 1) for d in dropped), "rewrite-gcc"))
         if built is not None and pragma_lines(runnable):
             self._compare(self.run(built.executable, RACE_THREADS), expected, outcome, "rewrite-gcc", RACE_THREADS)
-        if self.races:
-            check, run = self.tsan(tested, name + ".tsan")
-            if check.race_free is False:
-                outcome.problems.append(Problem("race", (check.excerpt or "")[:2000], "rewrite-tsan", RACE_THREADS))
-                outcome.files["tsan.stderr"] = run.stderr if run else ""
-            elif run is not None:
-                if run.returncode is None:
-                    outcome.problems.append(Problem("timeout", "the ThreadSanitizer build ran too long",
-                                                    "rewrite-tsan", RACE_THREADS))
-                else:
-                    self._compare(run, expected, outcome, "rewrite-tsan", RACE_THREADS)
-            elif check.error:
-                outcome.files["tsan.build-error"] = check.error
+        self.judge_tsan(tested, name + ".tsan", "rewrite-tsan", "tsan", outcome, expected)
+
+    def judge_tsan(self, text: str, name: str, build: str, files: str, outcome: Outcome,
+                   expected: verify.RunResult) -> None:
+        """`text` under ThreadSanitizer + Archer with 4 threads (when races are checked): a race, a
+        timeout, or its output compared with the reference's; the report kept as `<files>.stderr`."""
+        if not self.races:
+            return
+        check, run = self.tsan(text, name)
+        if check.race_free is False:
+            outcome.problems.append(Problem("race", (check.excerpt or "")[:2000], build, RACE_THREADS))
+            outcome.files[files + ".stderr"] = run.stderr if run else ""
+        elif run is not None:
+            if run.returncode is None:
+                outcome.problems.append(Problem("timeout", "the ThreadSanitizer build ran too long", build,
+                                                RACE_THREADS))
+            else:
+                self._compare(run, expected, outcome, build, RACE_THREADS)
+        elif check.error:
+            outcome.files[files + ".build-error"] = check.error
 
 
 OFFLOAD_FLAGS = ["-fopenmp", "-fopenmp-targets=x86_64-pc-linux-gnu"]
@@ -403,11 +410,7 @@ def _check_optimized(checker: "Checker", text: str, name: str, outcome: Outcome,
         outcome.problems.append(Problem("fallback-did-not-compile", "gcc: " + built.stderr.strip()[:500], "optimize-gcc"))
         return
     checker._compare(checker.run(built.executable, RACE_THREADS), expected, outcome, "optimize-gcc", RACE_THREADS)
-    check, run = checker.tsan(text, name + ".opt-tsan")
-    if check is not None and check.race_free is False:
-        outcome.problems.append(Problem("race", (check.excerpt or "")[:2000], "optimize-tsan", RACE_THREADS))
-    elif run is not None and run.returncode is not None:
-        checker._compare(run, expected, outcome, "optimize-tsan", RACE_THREADS)
+    checker.judge_tsan(text, name + ".opt-tsan", "optimize-tsan", "optimize-tsan", outcome, expected)
 
 
 def classify_warnings(stderr: str) -> list[Problem]:
