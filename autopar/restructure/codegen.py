@@ -103,8 +103,13 @@ def int_range_guard(model: IslModel, nest: ScheduledNest, build: isl.AstBuild, p
 
 
 def _in_long(text: str, params: list[str]) -> str:
-    for param in params:
-        text = re.sub(r"(?<![\w.>])" + re.escape(param) + r"\b", f"(long)({param})", text)
+    return _renamed(text, {param: f"(long)({param})" for param in params})
+
+
+def _renamed(text: str, names: dict[str, str]) -> str:
+    """`text` with each parameter name (not a member, not part of a longer name) spelled anew."""
+    for param, spelling in names.items():
+        text = re.sub(r"(?<![\w.>])" + re.escape(param) + r"\b", spelling, text)
     return text
 
 
@@ -142,8 +147,7 @@ def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str
     statement_prefix = "" if not re.search(r"\bS\d+\b", source_text) else helper_prefix
     if statement_prefix:
         printed = re.sub(r"\b(S\d+)\(", statement_prefix + r"\1(", printed)
-    for param, copy in copies.items():
-        printed = re.sub(r"(?<![\w.>])" + re.escape(param) + r"\b", copy, printed)
+    printed = _renamed(printed, copies)
     out_lines, parallel = _with_parallel_pragmas(printed, nest, iterator_prefix, used_iterators)
 
     body: list[str] = ["{"]
@@ -259,9 +263,7 @@ def _as_generated(text: str, helper_prefix: str, copies: dict[str, str]) -> str:
     """isl's C text as the generated block spells it: prefixed helpers, the parameters' copies."""
     for helper in _HELPERS:
         text = re.sub(r"\b" + helper + r"\(", helper_prefix + helper + "(", text)
-    for param, copy in copies.items():
-        text = re.sub(r"(?<![\w.>])" + re.escape(param) + r"\b", copy, text)
-    return text
+    return _renamed(text, copies)
 
 
 def _flattened(outer: str, row, inner: str) -> str:
