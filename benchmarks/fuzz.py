@@ -104,7 +104,8 @@ def check_one(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="autopar-fuzz-") as scratch:
         checker = Checker(scratch, args.cflags.split(), races=not args.no_races)
         outcome = checker.check(source, Path(args.check).stem)
-        print(f"{args.check}: {outcome.kind}, {len(outcome.parallel)} of {outcome.loops} loops parallelized")
+        print(f"{args.check}: {outcome.kind}, {len(outcome.parallel)} of {outcome.loops} loops parallelized, "
+              f"{outcome.restructured} nests restructured (--optimize)")
         for problem in outcome.problems:
             print(f"  {problem.kind} ({problem.build}): {problem.detail.splitlines()[0] if problem.detail else ''}")
         if outcome.bad and not args.no_culprits:

@@ -1,6 +1,7 @@
 """loopgen's templates of patterns with their near misses: time loops around sweeps (shared regions),
-blocks of a run-time width (strided windows), histograms (array reductions) and argmin/argmax. Each
-`t_<name>` adds one block to the program being built (a `ProgramBuilder`).
+blocks of a run-time width (strided windows), histograms (array reductions), argmin/argmax and
+row-pivot nests (index-set splitting). Each `t_<name>` adds one block to the program being built
+(a `ProgramBuilder`).
 """
 
 from __future__ import annotations
@@ -154,3 +155,28 @@ class PatternTemplates(ProgramBuilder):
         self.body.extend(f"            {a}" for a in assigns)
         self.body.append("        }")
         self.scalars += [Scalar(best, vtype if vtype in TYPES else "int"), Scalar(at, "int")]
+
+    def t_pivot(self) -> None:
+        """Row k read by every row, `g[i][j] = f(g[i][j], g[i][k], g[k][j])` (Floyd-Warshall's shape):
+        the i loop carries dependences only through i == k, which `--optimize` splits there. Near
+        misses that must keep the i loop serial: each row reads the one before it, or two pivot rows
+        (k and its mirror); and a variant whose column loop starts after k."""
+        g = self.array_2d(square=True)
+        size = g.dims[0]
+        miss = self.rng.choice(["", "", "", "after", "min", "previous", "mirror"])
+        k, i, j = self.fresh("k"), self.fresh("i"), self.fresh("j")
+        pivots = min(size, self.rng.choice([2, 3, 6, size]))  # bounded work: at most 6 pivots of a large one
+        row_lo = 1 if miss == "previous" else 0
+        own, ik = f"{g.name}[{i}][{j}]", f"{g.name}[{i}][{k}]"
+        kj = f"{g.name}[{i} - 1][{j}]" if miss == "previous" else f"{g.name}[{k}][{j}]"
+        if miss == "min":
+            value = f"{ik} + {kj} < {own} ? {ik} + {kj} : {own}"
+        else:
+            terms = [own, ik, kj] + ([f"{g.name}[{size - 1} - {k}][{j}]"] if miss == "mirror" else [])
+            value = self.expression(terms, j)
+        column = f"for (int {j} = {k} + 1; {j} < {size}; {j}++)" if miss == "after" else \
+            self.loop_head(j, 0, size, size=size)
+        self.body.append(f"    {self.loop_head(k, 0, pivots, size=pivots)}")
+        self.body.append(f"        {self.loop_head(i, row_lo, size, size=size)}")
+        self.body.append(f"            {column}")
+        self.body.append(f"                {own} = {self.store(g.ctype, value)};")

@@ -31,8 +31,13 @@ def describe(plan: RestructurePlan) -> str:
     if chosen is not None:
         out.append(f"  chosen schedule ({chosen.id}), checked against every dependence with isl:")
         out.extend(f"    {line}" for line in chosen.schedule)
-        out.append("  why: the cheapest candidate by the cache-line model; a stride-1 loop innermost, the "
-                   "outermost loop that carries no dependence runs in parallel")
+        if chosen.order == "split":
+            out.append("  why: no loop of the source order at this depth runs in parallel, and every dependence the "
+                       "split loop carries starts or ends at the split point: the pieces before and after it run in "
+                       "parallel, the point itself between them")
+        else:
+            out.append("  why: the cheapest candidate by the cache-line model; a stride-1 loop innermost, the "
+                       "outermost loop that carries no dependence runs in parallel")
         out.append("  code:")
         out.extend(f"    {line}" for line in chosen.code.splitlines())
     return "\n".join(out) + "\n"

@@ -66,10 +66,9 @@ def plan_nest(source: bytes, tu: TranslationUnit, root: Loop, newline: str = "\n
 
 
 def _fill(plan: RestructurePlan, source: bytes, tu: TranslationUnit, root: Loop, newline: str) -> None:
-    from autopar.restructure.codegen import generate
-    from autopar.restructure.cost import band_costs
-    from autopar.restructure.model import build_model, respects
+    from autopar.restructure.model import build_model
     from autopar.restructure.schedule import ScheduleChoice, base_schedule, schedule_candidate, source_cost
+    from autopar.restructure.split import split_candidate
 
     scop = extract_scop(source, tu, root)
     plan.start, plan.end = scop.start, scop.end
@@ -95,14 +94,11 @@ def _fill(plan: RestructurePlan, source: bytes, tu: TranslationUnit, root: Loop,
         if not nest.changed:
             continue  # the source order: the pragma plan does the same with its own cost model
         useful = True
-        if not respects(model.dependences, nest.schedule.get_map()):  # checked again before rendering
-            continue
-        code = generate(model, nest, text, scop.indentation, newline)
-        plan.candidates.append(RestructureCandidate(
-            id=f"r{len(plan.candidates)}", order=order, tile=tile, summary=nest.choice.label,
-            estimated_cost=round(band_costs(model, nest.schedule, tile), 5),
-            parallel_loops=code.parallel_loops, wavefront=nest.wavefront, schedule=nest.bands, code=code.text))
-    if not useful:
+        _add_candidate(plan, model, nest, text, scop.indentation, newline)
+    split = split_candidate(model)  # parallelism the source order's loops cannot give
+    if split is not None:
+        _add_candidate(plan, model, split, text, scop.indentation, newline)
+    if not useful and split is None:
         raise Refusal("no-gain", "the best schedule keeps the source order (nothing to interchange or tile); "
                                  "the pragma plan applies")
     if not plan.candidates:
@@ -110,15 +106,36 @@ def _fill(plan: RestructurePlan, source: bytes, tu: TranslationUnit, root: Loop,
     plan.source_cost = round(source_cost(model), 5)
     # only a schedule that touches fewer cache lines than the source order is worth its many
     # changed lines: threads alone are what the pragma plan gives (measured: jacobi2d and mvt ran
-    # slower restructured for parallelism alone than with their pragma plans)
-    eligible = [c for c in plan.candidates if c.estimated_cost < plan.source_cost]
-    if not eligible:
+    # slower restructured for parallelism alone than with their pragma plans); a split loop is the
+    # exception, its parallel loop is one that no pragma plan can have
+    eligible = [c for c in plan.candidates if c.estimated_cost < plan.source_cost and c.order != "split"]
+    if eligible:
+        best = min(eligible, key=lambda c: (c.estimated_cost, -c.parallel_loops, c.id))
+    elif split is not None:
+        best = next(c for c in plan.candidates if c.order == "split")
+    else:
         best = min(plan.candidates, key=lambda c: (c.estimated_cost, -c.parallel_loops, c.id))
         raise Refusal("no-gain", f"the best restructuring ({best.summary}, cost {best.estimated_cost:g}) touches no "
                                  f"fewer cache lines than the source order (cost {plan.source_cost:g}); "
                                  "the pragma plan applies")
-    best = min(eligible, key=lambda c: (c.estimated_cost, -c.parallel_loops, c.id))
     plan.default_candidate_id = best.id
+
+
+def _add_candidate(plan: RestructurePlan, model, nest, text: str, indentation: str, newline: str) -> None:
+    from autopar.restructure.codegen import generate
+    from autopar.restructure.cost import band_costs
+    from autopar.restructure.model import respects
+    from autopar.restructure.schedule import source_cost
+
+    if not respects(model.dependences, nest.schedule.get_map()):  # checked again before rendering
+        return
+    code = generate(model, nest, text, indentation, newline)
+    # a split keeps the source order of every loop: it touches the lines the source order does
+    cost = source_cost(model) if nest.choice.split else band_costs(model, nest.schedule, nest.choice.tile)
+    plan.candidates.append(RestructureCandidate(
+        id=f"r{len(plan.candidates)}", order=nest.choice.order, tile=nest.choice.tile, summary=nest.choice.label,
+        estimated_cost=round(cost, 5),
+        parallel_loops=code.parallel_loops, wavefront=nest.wavefront, schedule=nest.bands, code=code.text))
 
 
 def plan_file(source: bytes, tu: TranslationUnit) -> list[RestructurePlan]:

@@ -21,12 +21,15 @@ PARALLEL_MARK = "autopar_parallel"
 class ScheduleChoice:
     """One way to run the nest: the loop order policy and the tile size (None: untiled)."""
 
-    order: str  # "stride": a stride-1 loop innermost; "isl": the scheduler's own order
+    order: str  # "stride": a stride-1 loop innermost; "isl": the scheduler's own order; "split"
     tile: Optional[int]
     wavefront: bool = False  # locality-first schedule: parallel tiles along a wavefront when needed
+    split: str = ""  # "i = k": the source order, the loop split there (index-set splitting)
 
     @property
     def label(self) -> str:
+        if self.split:
+            return f"source order, the {self.split.split(' = ')[0]} loop split at {self.split} (index-set splitting)"
         tile = f"tile {self.tile}" if self.tile else "untiled"
         order = "stride-1 innermost" if self.order == "stride" else "scheduler order"
         return f"{order}, {tile}" + (", locality-first schedule (wavefront of tiles)" if self.wavefront else "")
@@ -82,7 +85,7 @@ def member_coefficients(mupa: isl.MultiUnionPwAff, member: int) -> dict[str, dic
         if pw.n_piece() != 1:
             found[name] = {}
             continue
-        aff = pw.as_aff()
+        aff = pw.get_pieces()[0][1]  # its one piece (on a filter's part of the domain, not total)
         coefficients = {}
         for index in range(aff.dim(isl.dim_type.in_)):
             value = aff.get_coefficient_val(isl.dim_type.in_, index)
