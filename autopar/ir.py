@@ -92,6 +92,19 @@ class Subscript(BaseModel):
     non_affine_reason: Optional[str] = None  # e.g. "indirect subscript idx[i]"
 
 
+class GuardComparison(BaseModel):
+    """One comparison a conditional write runs under: `sum(coefficient * value) + constant <op> 0`,
+    op "<", "<=" or "==". A value is "scalar:NAME" (a signed integer scalar as the condition read it)
+    or "element:LINE:COLUMN" (the signed integer element that read of the loop's accesses gave).
+    Comparisons of one `if` condition share a `group`; values of different groups were read at
+    different times."""
+
+    coefficients: dict[str, int]
+    constant: int = 0
+    op: str
+    group: int = 0
+
+
 class Access(BaseModel):
     """One read or one write of an array element or a pointee.
 
@@ -114,6 +127,8 @@ class Access(BaseModel):
     # the access is the element a statement updates, `a[k] op= v` or `a[k]++` (its value unused): the
     # reduction operator that combines such updates ("+" for += -= ++ --; "*", "&", "|", "^")
     update: Optional[str] = None
+    # for a conditional write: comparisons that hold whenever it runs (a subset of its conditions)
+    guard: list[GuardComparison] = Field(default_factory=list)
 
     @property
     def is_affine(self) -> bool:

@@ -23,6 +23,7 @@ from clang_passes.affine import AffineBuilder
 from clang_passes.containers import ELEMENT, container_call, plain_element
 from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source,
                               expression_children, strip)
+from clang_passes.guards import guard_of
 from clang_passes.variables import Variables, is_reference
 from clang_passes.loops import LoopInfo
 from clang_passes.nest_facts import Scope
@@ -309,6 +310,7 @@ class AccessCollector:
             subscripts=subscripts, element_type=top.cursor.type.spelling, text=text,
             line=location.line, column=location.column, statement=top.stmt,
             enclosing_loops=[info.loop.id for info in enclosing], conditional=conditional, update=update,
+            guard=guard_of(top, innermost.node) if is_write and conditional else [],
         ))
         self.counter += 1
 

@@ -16,6 +16,7 @@ import islpy as isl
 
 from autopar import reasons as R
 from autopar.deps.graph import DependenceGraph, Edge
+from autopar.deps.guards import never_meet
 from autopar.deps.isl_text import ISL_LOCK, render_aff, render_aff_c, set_text
 from autopar.deps.accesses import AccessModel, ObjectModel, common_loops, first_reason, ivs_for
 from autopar.deps.aliasing import may_alias
@@ -144,10 +145,13 @@ class Analysis:
         cls = [classes.setdefault((tuple(l.id for l in m.loops), tuple(t for t, _ in m.dim_texts("a"))),
                                   len(classes)) for m in models]
         outcomes: dict[tuple[int, int], Optional[tuple]] = {}
+        guarded = [m for m in models if m.access.is_write and m.access.guard]
         for ia, a in enumerate(models):
             a_writes = a.access.is_write
             for ib, b in enumerate(models):
                 if not (a_writes or b.access.is_write):
+                    continue
+                if guarded and self._kept_apart(a, b):
                     continue
                 key = (cls[ia], cls[ib])
                 if key not in outcomes:
@@ -155,6 +159,12 @@ class Analysis:
                 outcome = outcomes[key]
                 if outcome is not None:
                     self._exact_edges(a, b, fresh_depth, *outcome)
+
+    def _kept_apart(self, a: AccessModel, b: AccessModel) -> bool:
+        """A guarded write of the pair never runs where it would touch the other's elements."""
+        models = self.model.models
+        return (a.access.is_write and bool(a.access.guard) and a is not b and never_meet(a, b, models)) or \
+            (b.access.is_write and bool(b.access.guard) and a is not b and never_meet(b, a, models))
 
     def _outcome(self, a: AccessModel, b: AccessModel, fresh_depth: int) -> Optional[tuple]:
         """(common loops, pair question or None for different shapes, [(depth, distance or None for a

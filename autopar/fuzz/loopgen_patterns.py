@@ -1,6 +1,6 @@
 """loopgen's templates of patterns with their near misses: time loops around sweeps (shared regions),
-blocks of a run-time width (strided windows), histograms (array reductions), argmin/argmax and
-row-pivot nests (index-set splitting). Each `t_<name>` adds one block to the program being built
+blocks of a run-time width (strided windows), histograms (array reductions), argmin/argmax,
+row-pivot nests (index-set splitting) and guarded relaxations (conditions that keep a write away). Each `t_<name>` adds one block to the program being built
 (a `ProgramBuilder`).
 """
 
@@ -180,3 +180,23 @@ class PatternTemplates(ProgramBuilder):
         self.body.append(f"        {self.loop_head(i, row_lo, size, size=size)}")
         self.body.append(f"            {column}")
         self.body.append(f"                {own} = {self.store(g.ctype, value)};")
+
+    def t_relax(self) -> None:
+        """Dijkstra's relaxation, `if (w > 0 && d[u] + w < d[v]) d[v] = d[u] + w;`: the write could
+        reach d[u], which every iteration reads, only at v == u, where its condition cannot hold, so
+        the loop is parallel. Near misses keep it serial: `>= 0` with `<=` (w == 0 holds there), the
+        comparison turned around (0 < w holds there), and unsigned elements now and then (sums wrap)."""
+        d, weights = self.array_1d(min_size=8), self.array_1d()
+        size = min(d.size, weights.size)
+        miss = self.rng.choice(["", "", "", "zero", "reversed"])
+        u, v, w = self.fresh("u"), self.fresh("v"), self.fresh("w")
+        self.body.append(f"    int {u} = {self.rng.randint(0, size - 1)} + zero;")
+        self.body.append(f"    {self.loop_head(v, 0, size, size=size)} {{")
+        self.body.append(f"        int {w} = {weights.name}[{v}] % 7;")
+        du, dv = f"{d.name}[{u}]", f"{d.name}[{v}]"
+        condition = {"": f"{w} > 0 && {du} + {w} < {dv}", "zero": f"{w} >= 0 && {du} + {w} <= {dv}",
+                     "reversed": f"{w} > 0 && {du} < {dv} + {w}"}[miss]
+        value = f"{du} - {w}" if miss == "reversed" else f"{du} + {w}"
+        self.body.append(f"        if ({condition})")
+        self.body.append(f"            {dv} = {self.store(d.ctype, value)};")
+        self.body.append("    }")

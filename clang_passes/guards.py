@@ -1,0 +1,129 @@
+"""The conditions a conditional write runs under, as linear comparisons of the values they compare.
+
+`if (w > 0 && dist[u] + w < dist[v]) dist[v] = dist[u] + w;` writes dist[v] only where w > 0 and
+dist[u] + w < dist[v]. The dependence analysis asks whether such a condition can hold where the write
+would touch an element that another access of the loop touches: at v == u the two elements read are
+one, so dist[u] + w < dist[u] with w > 0, which no iteration satisfies.
+
+Only what is exact goes in: the conjuncts (`&&`) of the conditions of the `if`s whose then-branch
+holds the write, inside its innermost loop, each a comparison of sums of signed integer values
+(elements read through subscripts, scalars, integer constants and their constant multiples), in a
+condition without side effects. Everything else is left out, which only weakens what is known: a
+subset of the conjuncts holds wherever all of them do. Signed integer arithmetic cannot wrap in a
+defined program, so these sums are the integers' own.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from clang_passes.ast import ASSIGN_OPS, INC_DEC, INTEGER_TYPES, UNSIGNED_TYPES, K, Node, evaluate_int
+from autopar.ir import GuardComparison
+
+# signed integer types (an enum's or wchar_t's may be unsigned)
+_SIGNED = INTEGER_TYPES - UNSIGNED_TYPES - {t for t in INTEGER_TYPES if t.name in ("ENUM", "WCHAR")}
+_COMPARISONS = {"<", "<=", ">", ">=", "=="}
+_SIDE_EFFECTS = {K.CALL_EXPR, K.COMPOUND_STMT}  # a call; a GNU statement expression `({ ... })`
+
+Linear = tuple[dict[str, int], int]  # value -> coefficient, constant
+
+
+def guard_of(write: Node, loop_body_top: Node) -> list[GuardComparison]:
+    """Comparisons that hold whenever `write` runs: the then-branches' conditions between it and
+    `loop_body_top` (the innermost loop's node), one group per `if`."""
+    found: list[GuardComparison] = []
+    node, group = write, 0
+    while node.parent is not None and node is not loop_body_top:
+        parent = node.parent
+        if parent.kind == K.IF_STMT and len(parent.children) in (2, 3) and node is parent.children[1] \
+                and parent.children[0].is_expression and _pure(parent.children[0]):
+            found += [c.model_copy(update={"group": group}) for c in _conjuncts(parent.children[0])]
+            group += 1
+        node = parent
+    return found
+
+
+def _pure(condition: Node) -> bool:
+    for node in condition.walk():
+        if node.kind in _SIDE_EFFECTS or (node.kind == K.UNARY_OPERATOR and node.unary_op in INC_DEC) or \
+                (node.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR) and node.binary_op in ASSIGN_OPS):
+            return False
+    return True
+
+
+def _conjuncts(node: Node) -> list[GuardComparison]:
+    node = _bare(node)
+    if node.kind == K.BINARY_OPERATOR and node.binary_op == "&&":
+        left, right = _operands(node)
+        return _conjuncts(left) + _conjuncts(right)
+    if node.kind != K.BINARY_OPERATOR or node.binary_op not in _COMPARISONS:
+        return []  # `!done[v]`, `x != y`, `a || b`: left out
+    left, right = _operands(node)
+    a, b = _linear(left), _linear(right)
+    if a is None or b is None:
+        return []
+    op = node.binary_op
+    if op in (">", ">="):  # a > b is b < a
+        a, b, op = b, a, "<" if op == ">" else "<="
+    coefficients = dict(a[0])
+    for value, c in b[0].items():
+        coefficients[value] = coefficients.get(value, 0) - c
+    return [GuardComparison(coefficients={v: c for v, c in coefficients.items() if c}, constant=a[1] - b[1], op=op)]
+
+
+def _operands(node: Node) -> tuple[Node, Node]:
+    children = [c for c in node.children if c.is_expression]
+    return children[0], children[-1]
+
+
+def _bare(node: Node) -> Node:
+    """Under parentheses and implicit conversions (integer promotions keep the value)."""
+    while node.kind in (K.PAREN_EXPR, K.UNEXPOSED_EXPR):
+        children = [c for c in node.children if c.is_expression]
+        if len(children) != 1:
+            break
+        node = children[0]
+    return node
+
+
+def _signed(node: Node) -> bool:
+    return node.cursor.type.get_canonical().kind in _SIGNED
+
+
+def _linear(node: Node) -> Optional[Linear]:
+    """`node` as a sum of signed integer values, or None."""
+    if not _signed(node):
+        return None
+    node = _bare(node)
+    if node.kind == K.INTEGER_LITERAL:
+        value = evaluate_int(node)
+        return None if value is None else ({}, value)
+    if node.kind == K.DECL_REF_EXPR and _signed(node):
+        referenced = node.cursor.referenced
+        if referenced is None or referenced.kind not in (K.VAR_DECL, K.PARM_DECL):
+            return None
+        return {f"scalar:{node.cursor.spelling}": 1}, 0
+    if node.kind == K.ARRAY_SUBSCRIPT_EXPR and _signed(node):
+        start = node.cursor.extent.start
+        return {f"element:{start.line}:{start.column}": 1}, 0
+    if node.kind == K.UNARY_OPERATOR and node.unary_op in ("-", "+"):
+        inner = _linear(_operands(node)[0]) if node.children else None
+        if inner is None:
+            return None
+        sign = -1 if node.unary_op == "-" else 1
+        return {v: sign * c for v, c in inner[0].items()}, sign * inner[1]
+    if node.kind == K.BINARY_OPERATOR and node.binary_op in ("+", "-", "*"):
+        left, right = (_linear(side) for side in _operands(node))
+        if left is None or right is None:
+            return None
+        if node.binary_op == "*":
+            if left[0] and right[0]:
+                return None  # a product of two values is not linear
+            factor, other = (left[1], right) if not left[0] else (right[1], left)
+            return {v: factor * c for v, c in other[0].items()}, factor * other[1]
+        sign = 1 if node.binary_op == "+" else -1
+        total = dict(left[0])
+        for value, c in right[0].items():
+            total[value] = total.get(value, 0) + sign * c
+        return total, left[1] + sign * right[1]
+    return None
