@@ -37,7 +37,7 @@ def guard_of(write: Node, loop_body_top: Node) -> list[GuardComparison]:
         parent = node.parent
         if parent.kind == K.IF_STMT and len(parent.children) in (2, 3) and node is parent.children[1] \
                 and parent.children[0].is_expression and _pure(parent.children[0]):
-            found += [c.model_copy(update={"group": group}) for c in _conjuncts(parent.children[0])]
+            found += [c.model_copy(update={"group": group}) for c in _condition(parent.children[0])]
             group += 1
         node = parent
     return found
@@ -51,15 +51,24 @@ def _pure(condition: Node) -> bool:
     return True
 
 
-def _conjuncts(node: Node) -> list[GuardComparison]:
+def _condition(condition: Node) -> list[GuardComparison]:
+    """The comparisons of one condition; none when two of its elements share a position (elements
+    spelled inside one macro's expansion all start where the macro does), which would make two
+    values one."""
+    elements: dict[str, int] = {}
+    found = _conjuncts(condition, elements)
+    return [] if -1 in elements.values() else found
+
+
+def _conjuncts(node: Node, elements: dict[str, int]) -> list[GuardComparison]:
     node = _bare(node)
     if node.kind == K.BINARY_OPERATOR and node.binary_op == "&&":
         left, right = _operands(node)
-        return _conjuncts(left) + _conjuncts(right)
+        return _conjuncts(left, elements) + _conjuncts(right, elements)
     if node.kind != K.BINARY_OPERATOR or node.binary_op not in _COMPARISONS:
         return []  # `!done[v]`, `x != y`, `a || b`: left out
     left, right = _operands(node)
-    a, b = _linear(left), _linear(right)
+    a, b = _linear(left, elements), _linear(right, elements)
     if a is None or b is None:
         return []
     op = node.binary_op
@@ -90,8 +99,9 @@ def _signed(node: Node) -> bool:
     return node.cursor.type.get_canonical().kind in _SIGNED
 
 
-def _linear(node: Node) -> Optional[Linear]:
-    """`node` as a sum of signed integer values, or None."""
+def _linear(node: Node, elements: dict[str, int]) -> Optional[Linear]:
+    """`node` as a sum of signed integer values, or None. `elements`: each element's position -> the
+    node read there (-1 once two nodes share one)."""
     if not _signed(node):
         return None
     node = _bare(node)
@@ -105,15 +115,18 @@ def _linear(node: Node) -> Optional[Linear]:
         return {f"scalar:{node.cursor.spelling}": 1}, 0
     if node.kind == K.ARRAY_SUBSCRIPT_EXPR and _signed(node):
         start = node.cursor.extent.start
-        return {f"element:{start.line}:{start.column}": 1}, 0
+        key = f"element:{start.line}:{start.column}"
+        if elements.setdefault(key, id(node)) != id(node):
+            elements[key] = -1
+        return {key: 1}, 0
     if node.kind == K.UNARY_OPERATOR and node.unary_op in ("-", "+"):
-        inner = _linear(_operands(node)[0]) if node.children else None
+        inner = _linear(_operands(node)[0], elements) if node.children else None
         if inner is None:
             return None
         sign = -1 if node.unary_op == "-" else 1
         return {v: sign * c for v, c in inner[0].items()}, sign * inner[1]
     if node.kind == K.BINARY_OPERATOR and node.binary_op in ("+", "-", "*"):
-        left, right = (_linear(side) for side in _operands(node))
+        left, right = (_linear(side, elements) for side in _operands(node))
         if left is None or right is None:
             return None
         if node.binary_op == "*":

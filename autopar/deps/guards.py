@@ -42,7 +42,16 @@ def _same_elements(write: AccessModel, other: AccessModel, conflict: list[str], 
                    models: list[AccessModel]) -> list[str]:
     """`gi = gj` for two elements of one object read by one condition whose subscripts are equal on
     every iteration where `write` meets `other`."""
-    reads = {(m.access.line, m.access.column): m for m in models if not m.access.is_write}
+    reads: dict[tuple[int, int], AccessModel] = {}
+    ambiguous = set()
+    for m in models:
+        if not m.access.is_write:
+            where = (m.access.line, m.access.column)
+            if where in reads:
+                ambiguous.add(where)  # two reads at one position (inside one macro): neither is known
+            reads[where] = m
+    for where in ambiguous:
+        del reads[where]
     elements = []
     for key, dim in values.items():
         group, value = key.split("|", 1)
