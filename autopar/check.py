@@ -18,10 +18,10 @@ from typing import Literal, Optional
 from pydantic import BaseModel, Field
 
 from autopar import thread_copies
-from autopar.ir import Loop, OmpPragma, Storage, TranslationUnit
+from autopar.ir import Loop, Storage, TranslationUnit
 from autopar.reasons import ALIAS_UNBOUNDED
 from autopar.report import REPORT_VERSION, FileReport
-from clang_passes.pragmas import parse_omp_pragma
+from clang_passes.omp_pragmas import OmpPragma, parse_omp_pragma
 
 MISSED = "missed-parallel-loop"
 UNSAFE = "unsafe-omp-pragma"

@@ -63,3 +63,23 @@ def test_pragma_under_ifdef_openmp_and_spaced_hash(tmp_path):
     tu = translate(str(source), [])
     assert tu.loops[0].existing_pragma == "#pragma omp parallel for"
     assert tu.loops[1].existing_pragma is None  # a #define above is not a pragma
+
+
+def test_pragma_operator_and_standalone_directives(tmp_path):
+    """`_Pragma("omp ...")` alone on its line is a loop's pragma as `#pragma omp` is (the front end
+    used to miss it while the rewriter saw it); a standalone directive whose name takes a list
+    (`flush(a)`) or `target update` is no loop's pragma (the front end used to take both)."""
+    source = tmp_path / "spellings.c"
+    source.write_text(
+        "void f(double *a, int n) {\n"
+        '  _Pragma("omp parallel for")\n'
+        "  for (int i = 0; i < n; i++) a[i] = 0;\n"
+        "  #pragma omp flush(a)\n"
+        "  for (int i = 0; i < n; i++) a[i] = 1;\n"
+        "  #pragma omp target update to(a[0:n])\n"
+        "  for (int i = 0; i < n; i++) a[i] = 2;\n"
+        "}\n")
+    tu = translate(str(source), [])
+    assert [l.existing_pragma for l in tu.loops] == ['_Pragma("omp parallel for")', None, None]
+    assert not any(l.inside_omp_construct for l in tu.loops)
+
