@@ -280,6 +280,37 @@ def test_correct_clauses_pass(tmp_path, capsys):
                   "        t = a[i] * 2; b[i] = t;\n        if (a[i] > m) m = a[i];\n    }\n    return m;\n}\n") == []
 
 
+PREFIX_SUM = "    for (int i = 1; i < n; i++)\n        a[i] = a[i - 1] + 1.0;\n}\n"
+
+
+@pytest.mark.slow
+def test_an_unsafe_pragma_is_judged_however_it_is_spelled_and_placed(tmp_path, capsys):
+    """`_Pragma("omp parallel for")` is judged as `#pragma omp parallel for` is (it was not judged);
+    a pragma under `#ifdef _OPENMP`, a comment between it and its loop, gets the fix that removes
+    its own line (it had no fix: the fix's reader stopped at the `#endif`)."""
+    head = "void prefix(double *a, int n) {\n"
+    findings = _judge(tmp_path, capsys, head + '    _Pragma("omp parallel for")\n' + PREFIX_SUM)
+    assert [(f["existing_pragma"], f["fix_start_line"], f["fix_end_line"], f["fix_text"]) for f in findings] == [
+        ('_Pragma("omp parallel for")', 2, 3, "")]
+    findings = _judge(tmp_path, capsys, head + "#ifdef _OPENMP\n    #pragma omp parallel for\n#endif\n"
+                                              "    /* the prefix */\n" + PREFIX_SUM)
+    assert [(f["fix_start_line"], f["fix_end_line"], f["fix_text"]) for f in findings] == [(3, 4, "")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("line, judged", [
+    ('_Pragma("omp atomic")', False),  # synchronizes: not judged (the scan only knew `#pragma`)
+    ("#pragma omp \\\n            atomic", False),  # nor a continued one
+    ("/* no #pragma omp atomic here */", True),  # a comment is no synchronization: the race is found
+])
+def test_a_synchronizing_body_is_read_from_its_pragmas(tmp_path, capsys, line, judged):
+    findings = _judge(tmp_path, capsys,
+                      "double total(int n, const double *a) {\n    double s = 0;\n#pragma omp parallel for\n"
+                      f"    for (int i = 0; i < n; i++) {{\n        {line}\n        s += a[i];\n    }}\n"
+                      "    return s;\n}\n")
+    assert len(findings) == judged
+
+
 @pytest.mark.slow
 def test_sarif_fingerprints_do_not_move_with_the_code(tmp_path):
     body = ("double racy(int n, const double *a) {\n    double s = 0;\n#pragma omp parallel for\n"
