@@ -28,7 +28,7 @@
 - scalars:  how each scalar is used: first access on every path, reductions, liveness after the loop.
 - omp_pragmas: the one reader of existing omp pragmas in the text (`#pragma omp`, `_Pragma("omp")`):
             which statement each applies to, its words and clauses, and whether a file has any.
-            The standard library only, so that any module may use it.
+            The standard library only: autopar-cc, the rewriter and `check` read pragmas with it too.
 - pragmas:  existing `#pragma omp` lines and `autopar: off` comments, read from the text.
 - frontend: `translate(path, flags, build_dir)` runs them in order; `FrontendError` for unusable input.
 

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from clang_passes.frontend import translate
+from clang_passes.omp_pragmas import has_omp_pragma
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "frontend")
 
@@ -83,3 +84,13 @@ def test_pragma_operator_and_standalone_directives(tmp_path):
     assert [l.existing_pragma for l in tu.loops] == ['_Pragma("omp parallel for")', None, None]
     assert not any(l.inside_omp_construct for l in tu.loops)
 
+
+def test_whether_a_file_has_omp_pragmas_is_read_as_the_front_end_reads_them():
+    # what autopar-cc asks before adding -fopenmp; its own scan took the commented-out pragma and
+    # missed the continued and the comment-led ones
+    assert has_omp_pragma(b"int x;\n#pragma omp parallel for\n")
+    assert has_omp_pragma(b"# pragma \\\n    omp parallel for\n")
+    assert has_omp_pragma(b"/* why */ #pragma omp parallel\n")
+    assert has_omp_pragma(b'#define PARALLEL _Pragma("omp parallel for")\n')
+    assert not has_omp_pragma(b"/* was:\n#pragma omp parallel for\n*/\n")
+    assert not has_omp_pragma(b'// _Pragma("omp parallel")\n#pragma GCC ivdep\nconst char *s = "omp";\n')
