@@ -7,7 +7,6 @@ text, JSON or SARIF 2.1.0 (autopar.sarif).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -20,6 +19,7 @@ from autopar import thread_copies
 from autopar.ir import Loop, Storage, TranslationUnit
 from autopar.reasons import ALIAS_UNBOUNDED
 from autopar.report import REPORT_VERSION, FileReport
+from clang_passes import compdb
 from clang_passes.omp_pragmas import OmpPragma, parse_omp_pragma, source_lines
 
 MISSED = "missed-parallel-loop"
@@ -86,28 +86,13 @@ def project_files(files: list[str], build_dir: Optional[str]) -> list[str]:
         if missing:
             raise CheckError(f"no such file: {', '.join(missing)}")
         return list(files)
-    database = os.path.join(build_dir or ".", "compile_commands.json")
     try:
-        with open(database, encoding="utf-8") as handle:
-            entries = json.load(handle)
-    except OSError:
-        raise CheckError(f"no compile_commands.json in {build_dir}") from None
-    except ValueError as error:
-        raise CheckError(f"{database}: not JSON: {error}") from None
-    if not isinstance(entries, list):
-        raise CheckError(f"{database}: not a compilation database (expected a JSON list)")
-    found: list[str] = []
-    base = os.path.dirname(os.path.abspath(database))
-    for entry in entries:
-        if not isinstance(entry, dict) or "file" not in entry:
-            continue
-        # a relative "directory" is taken relative to the database itself
-        directory = os.path.join(base, entry.get("directory") or "")
-        path = os.path.normpath(os.path.join(directory, entry["file"]))
-        if path not in found:
-            found.append(path)
+        database = compdb.load(build_dir or ".")
+    except compdb.DatabaseError as error:
+        raise CheckError(str(error)) from None
+    found = database.files()
     if not found:
-        raise CheckError(f"{database} lists no source files")
+        raise CheckError(f"{database.path} lists no source files")
     return found
 
 

@@ -3,6 +3,8 @@
 - parse:    reads the file (binary input is refused; bytes that are not UTF-8 read as `?`, one for one),
             works out the flags (command line or compile_commands.json), finds builtin headers,
             runs libclang without -fopenmp.
+- compdb:   compile_commands.json, read once: each entry's absolute directory, file and command
+            (`autopar check` and `tune` list a project's files with it too).
 - ast:      a light tree over the cursors of one function, walked once; shared helpers.
 - functions: the functions the main file defines, each with its Node tree built on first use.
 - variables: `Variable`s built once from declarations, keyed to tell shadowed names apart.

@@ -97,6 +97,18 @@ def test_usage_errors_exit_2(tmp_path, capsys):
     assert main(["check", "x.c", "--format", "xml"]) == 2
 
 
+def test_a_database_with_a_relative_directory_is_read_from_anywhere(tmp_path, monkeypatch, capsys):
+    # the files were found relative to the database, their flags relative to the current directory
+    from test_analyze_cli import relative_database
+
+    path = relative_database(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "-p", "build", "--format", "json"]) == 1
+    files = json.loads(capsys.readouterr().out)["files"]
+    assert [(f["path"], f["report"]["error"]) for f in files] == [(path, None)]
+    assert [(x["rule"], x["line"]) for x in files[0]["findings"]] == [(MISSED, 4)]
+
+
 @pytest.fixture
 def project(tmp_path):
     build = tmp_path / "project"
