@@ -38,7 +38,6 @@ import base64
 import fcntl
 import json
 import os
-import re
 import select
 import shlex
 import signal
@@ -49,6 +48,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from autopar.flags import FLAGS_WITH_VALUE  # gcc/clang options whose value may be the next argument
+from clang_passes.omp_pragmas import has_omp_pragma  # the standard library only, like autopar.flags
 
 # This module stays free of pydantic and the analysis at import time: a cached or disabled compile
 # should cost little more than starting Python.
@@ -274,7 +274,7 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
             continue
         if entry.rewritten is None:
             continue
-        if not user_openmp and _OWN_OMP.search(content):
+        if not user_openmp and has_omp_pragma(content):
             # -fopenmp would switch on pragmas the user never compiled as OpenMP: stay serial
             warnings.append(f"{source.path}: not parallelized: it has omp pragmas of its own and the "
                             f"command line has no -fopenmp")
@@ -467,10 +467,6 @@ def _append_report(line: CommandLine, entry) -> None:
         out.write(json.dumps(record) + "\n")
         out.flush()
         fcntl.flock(out, fcntl.LOCK_UN)
-
-
-# an omp pragma the user wrote: `#pragma omp` or `_Pragma("omp`
-_OWN_OMP = re.compile(rb"^[ \t]*#[ \t]*pragma[ \t]+omp\b|_Pragma[ \t]*\([ \t]*\"[ \t]*omp\b", re.MULTILINE)
 
 
 def _first_error(report) -> str:

@@ -7,9 +7,7 @@ text, JSON or SARIF 2.1.0 (autopar.sarif).
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -18,10 +16,11 @@ from typing import Literal, Optional
 from pydantic import BaseModel, Field
 
 from autopar import thread_copies
-from autopar.ir import Loop, OmpPragma, Storage, TranslationUnit
+from autopar.ir import Loop, Storage, TranslationUnit
 from autopar.reasons import ALIAS_UNBOUNDED
 from autopar.report import REPORT_VERSION, FileReport
-from clang_passes.pragmas import parse_omp_pragma
+from clang_passes import compdb
+from clang_passes.omp_pragmas import OmpPragma, parse_omp_pragma, source_lines
 
 MISSED = "missed-parallel-loop"
 UNSAFE = "unsafe-omp-pragma"
@@ -87,28 +86,13 @@ def project_files(files: list[str], build_dir: Optional[str]) -> list[str]:
         if missing:
             raise CheckError(f"no such file: {', '.join(missing)}")
         return list(files)
-    database = os.path.join(build_dir or ".", "compile_commands.json")
     try:
-        with open(database, encoding="utf-8") as handle:
-            entries = json.load(handle)
-    except OSError:
-        raise CheckError(f"no compile_commands.json in {build_dir}") from None
-    except ValueError as error:
-        raise CheckError(f"{database}: not JSON: {error}") from None
-    if not isinstance(entries, list):
-        raise CheckError(f"{database}: not a compilation database (expected a JSON list)")
-    found: list[str] = []
-    base = os.path.dirname(os.path.abspath(database))
-    for entry in entries:
-        if not isinstance(entry, dict) or "file" not in entry:
-            continue
-        # a relative "directory" is taken relative to the database itself
-        directory = os.path.join(base, entry.get("directory") or "")
-        path = os.path.normpath(os.path.join(directory, entry["file"]))
-        if path not in found:
-            found.append(path)
+        database = compdb.load(build_dir or ".")
+    except compdb.DatabaseError as error:
+        raise CheckError(str(error)) from None
+    found = database.files()
     if not found:
-        raise CheckError(f"{database} lists no source files")
+        raise CheckError(f"{database.path} lists no source files")
     return found
 
 
@@ -236,8 +220,14 @@ def restrict_finding(source: bytes, tu: TranslationUnit, loop: Loop, compile_arg
                    fix_description=f"Declare {names} `{keyword}`" if fix else None)
 
 
-_WORKSHARING = re.compile(r"#\s*pragma\s+omp\b.*\bfor\b")
-_SYNCHRONIZED = re.compile(rb"#\s*pragma\s+omp\s+(atomic|critical|ordered|barrier)|omp_set_lock")
+_SYNCHRONIZING = {"atomic", "critical", "ordered", "barrier"}
+
+
+def _synchronizes(source: bytes, loop: Loop) -> bool:
+    """Whether the loop's lines hold an atomic, critical, ordered or barrier directive, or take a lock."""
+    pragmas = source_lines(source).omp_between(loop.line, loop.end_line)
+    return any(p.directive and p.directive[0] in _SYNCHRONIZING for p in pragmas) or \
+        b"omp_set_lock" in b"\n".join(source.splitlines()[loop.line - 1:loop.end_line])
 
 
 def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> Optional[Finding]:
@@ -257,12 +247,12 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
         return None
     span = omp_pragma_span(source, loop.offset)
     pragma = loop.existing_pragma or (span[2] if span else None)
-    if not pragma or not _WORKSHARING.search(pragma):
+    parsed = parse_omp_pragma(pragma or "")
+    if "for" not in parsed.directive:
         return None
     if span and thread_copies.written_by_rewrite(source, span[0]):
         return None  # rewrite's per-thread copies: the analysis proved the plan, the code is its rendering
-    body = b"\n".join(source.splitlines()[loop.line - 1:loop.end_line])
-    if _SYNCHRONIZED.search(body):
+    if _synchronizes(source, loop):
         return None
     nest_ids = {loop.id, *(d.id for d in tu.descendants(loop.id))}
     # judged as if the pragma were absent, and not opted out: `autopar: off` asks for no new pragma
@@ -294,7 +284,6 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     plans = [c.plan for c in nest.candidates if c.plan.loop_id == loop.id]
     if not plans:
         return None
-    parsed = parse_omp_pragma(pragma)
     problems = clause_problems(bare, bare.loop(loop.id), parsed)
     if not problems:
         return None

@@ -19,6 +19,7 @@ import re
 from typing import Iterable, Optional
 
 from autopar.check import FAIL_LEVELS, RULE_CODES, CheckResult, FileCheck, Finding
+from clang_passes.omp_pragmas import Directive, source_lines
 
 
 class RuleError(Exception):
@@ -53,27 +54,30 @@ def parse_fail_on(names: Iterable[str]) -> list[str]:
 
 # ------------------------------------------------------------------------------------- suppressions
 
-_IGNORE = re.compile(rb"autopar:\s*ignore\b(?:\[([^\]]*)\])?")
-_ABOVE = re.compile(rb"^\s*(//|/\*|\*|#\s*pragma\b|$)")
+_IGNORE = re.compile(r"autopar:\s*ignore\b(?:\[([^\]]*)\])?")
 
 
-def _ignored_rules(lines: list[bytes], line: int) -> set[str]:
-    """Rules silenced for a loop whose `for` is on `line` (1-based); "*" for all of them."""
-    found: set[str] = set()
-    candidates = [line - 1]
-    number = line - 2
-    while number >= 0 and _ABOVE.match(lines[number]) and lines[number].strip():
-        candidates.append(number)
+def _ignored_rules(source: bytes, line: int) -> set[str]:
+    """Rules silenced for a loop whose `for` is on `line` (1-based); "*" for all of them. They are
+    named in the comments of that line and of the comment and pragma lines directly above it."""
+    lines = source_lines(source)
+    numbers = [line]
+    number = line - 1
+    while number > 0 and (lines.line(number).kind == "comment" or _is_pragma(lines.directive_of(number))):
+        numbers.append(number)
         number -= 1
-    for index in candidates:
-        if 0 <= index < len(lines):
-            for match in _IGNORE.finditer(lines[index]):
-                if match.group(1) is None:
-                    found.add("*")
-                else:
-                    found.update(part.strip().decode("utf-8", "replace").removeprefix("autopar/")
-                                 for part in match.group(1).split(b","))
+    found: set[str] = set()
+    for number in numbers:
+        for match in _IGNORE.finditer(lines.line(number).comment):
+            if match.group(1) is None:
+                found.add("*")
+            else:
+                found.update(part.strip().removeprefix("autopar/") for part in match.group(1).split(","))
     return found
+
+
+def _is_pragma(directive: Optional[Directive]) -> bool:
+    return directive is not None and directive.pragma is not None
 
 
 def _read(path: str) -> Optional[bytes]:
@@ -99,7 +103,7 @@ def filter_findings(result: CheckResult, select: Optional[list[str]], ignore: li
                 continue
             if finding.rule in ignore:
                 continue
-            silenced = _ignored_rules(lines, finding.line)
+            silenced = _ignored_rules(source, finding.line) if source is not None else set()
             if "*" in silenced or finding.rule in silenced:
                 continue
             key = _identity(finding, lines, display(file.path))

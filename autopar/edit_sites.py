@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Optional
 
 from autopar.ir import Loop, TranslationUnit
+from clang_passes.omp_pragmas import source_lines
 
 
 def why_not_editable(source: bytes, tu: TranslationUnit, loop: Loop) -> Optional[str]:
@@ -38,18 +39,11 @@ def why_not_editable(source: bytes, tu: TranslationUnit, loop: Loop) -> Optional
 def _hint_pragma_above(source: bytes, line_start: int) -> Optional[str]:
     """A pragma that is not omp (`#pragma GCC ivdep`, `#pragma unroll`) on the nearest line above that
     is not blank or a comment; gcc accepts an omp pragma neither above nor below one."""
-    end = line_start
-    while end > 0:
-        start = start_of_line(source, end - 1)
-        line = source[start:end].strip()
-        end = start
-        if not line or line.startswith(b"//") or (line.startswith(b"/*") and line.endswith(b"*/")):
-            continue
-        words = line.lstrip(b"#").split()
-        if line.startswith(b"#") and words[:1] == [b"pragma"] and words[1:2] != [b"omp"]:
-            return " ".join(w.decode("utf-8", "surrogateescape") for w in [b"#pragma", *words[1:]])
+    lines = source_lines(source)
+    directive = lines.nearest_above(lines.line_of(line_start))
+    if directive is None or directive.pragma is None or directive.is_omp:
         return None
-    return None
+    return directive.text
 
 
 def start_of_line(source: bytes, offset: int) -> int:
@@ -76,27 +70,17 @@ def line_ending(source: bytes, line_start: int) -> str:
 
 
 def omp_pragma_above(source: bytes, offset: int) -> Optional[str]:
-    """The omp pragma on the nearest non-blank line above the `for` at `offset`, continuation lines
-    joined, or None. The rewriter's own check, so that a second run changes nothing even when the
-    front end did not record the pragma."""
+    """The text of the omp pragma that applies to the `for` at `offset`, continuation lines joined, or
+    None. The rewriter's own check, so that a second run changes nothing even when the front end did
+    not record the pragma."""
     found = omp_pragma_span(source, offset)
     return found[2] if found else None
 
 
 def omp_pragma_span(source: bytes, offset: int) -> Optional[tuple[int, int, str]]:
-    """(start byte, end byte, normalised text) of the omp pragma line(s) right above the `for` at
-    `offset` (blank lines between allowed), or None."""
-    end = start_of_line(source, offset)
-    while end > 0:
-        start = start_of_line(source, end - 1)
-        if source[start:end].strip():
-            while continued_from_above(source, start):
-                start = start_of_line(source, start - 1)  # the first line of a continued directive
-            text = source[start:end].decode("utf-8", "surrogateescape")
-            line = " ".join(text.replace("\\\r\n", " ").replace("\\\n", " ").split())
-            words = line.lstrip("#").split()
-            if line.startswith("#") and words[:2] == ["pragma", "omp"]:
-                return start, end, "#pragma " + " ".join(words[1:])
-            return (start, end, line) if line.startswith('_Pragma("omp') else None
-        end = start
-    return None
+    """(start byte, end byte, normalised text) of the lines of the omp pragma that applies to the `for`
+    at `offset` (clang_passes.omp_pragmas: blank lines, comments, other pragmas and `#ifdef`s may sit
+    between), or None."""
+    lines = source_lines(source)
+    directive = lines.pragma_above(lines.line_of(offset))
+    return (directive.start, directive.end, directive.text) if directive else None

@@ -230,48 +230,6 @@ class CallSite(BaseModel):
     modelled_arguments: list[int] = Field(default_factory=list)
 
 
-class OmpClause(BaseModel):
-    """One clause of an existing `omp` directive: `reduction(+: s, t)` is name "reduction", modifier
-    "+", variables ["s", "t"]."""
-
-    name: str
-    argument: Optional[str] = None  # the text between the parentheses, None without them
-    modifier: Optional[str] = None  # a reduction's operator, lastprivate's `conditional`, linear's step
-    variables: list[str] = Field(default_factory=list)  # the names of a list clause (array sections: their base)
-
-
-class OmpPragma(BaseModel):
-    """An existing `#pragma omp ...`, parsed (clang_passes.pragmas.parse_omp_pragma)."""
-
-    directive: list[str] = Field(default_factory=list)  # the construct's words: ["parallel", "for"]
-    clauses: list[OmpClause] = Field(default_factory=list)
-
-    def clauses_named(self, name: str) -> list[OmpClause]:
-        return [c for c in self.clauses if c.name == name]
-
-    @property
-    def collapse(self) -> int:
-        for clause in self.clauses_named("collapse"):
-            if clause.argument and clause.argument.strip().isdigit():
-                return int(clause.argument)
-        return 1
-
-    @property
-    def default(self) -> str:
-        """The data-sharing class of a variable named in no clause (OpenMP's default is shared)."""
-        found = [c.argument.strip() for c in self.clauses_named("default") if c.argument]
-        return found[-1] if found else "shared"
-
-    def sharing(self, name: str) -> list[str]:
-        """Every class the pragma gives `name`: "private", "lastprivate", "reduction(+)", "linear", ...
-        Empty when no clause names it (it then gets `default`)."""
-        found = []
-        for clause in self.clauses:
-            if name in clause.variables:
-                found.append(f"reduction({clause.modifier})" if clause.name == "reduction" else clause.name)
-        return found
-
-
 class Comparison(str, Enum):
     LT = "<"
     LE = "<="

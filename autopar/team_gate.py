@@ -12,6 +12,7 @@ from autopar.edit_sites import continued_from_above, line_ending, start_of_line
 from autopar.edits import Edit
 from autopar.ir import Loop, TranslationUnit
 from autopar.plan import TEAM_GATE, Plan
+from clang_passes.omp_pragmas import source_lines
 
 
 def gated_plan(source: bytes, tu: TranslationUnit, plan: Plan, team_gate: bool) -> Plan:
@@ -39,11 +40,11 @@ def gate_place(source: bytes, loop: Loop) -> Optional[int]:
     header = source[loop.top_level_offset:loop.offset].split(b"{", 1)[0]
     if re.search(rb"\binline\b", header) and not re.search(rb"\bstatic\b", header):
         return None  # C99: an inline definition with external linkage may not call a static function
-    while start > 0:  # a pragma on the declaration (`#pragma omp declare simd`) stays right above it
-        above = start_of_line(source, start - 1)
-        if not source[above:start].lstrip().startswith(b"#pragma"):
-            break
-        start = above
+    # a pragma on the declaration (`#pragma omp declare simd`) stays right above it
+    lines = source_lines(source)
+    number = lines.line_of(start)
+    while (directive := lines.directive_of(number - 1)) is not None and directive.pragma is not None:
+        start, number = directive.start, directive.first_line
     return start
 
 

@@ -3,6 +3,8 @@
 - parse:    reads the file (binary input is refused; bytes that are not UTF-8 read as `?`, one for one),
             works out the flags (command line or compile_commands.json), finds builtin headers,
             runs libclang without -fopenmp.
+- compdb:   compile_commands.json, read once: each entry's absolute directory, file and command
+            (`autopar check` and `tune` list a project's files with it too).
 - ast:      a light tree over the cursors of one function, walked once; shared helpers.
 - functions: the functions the main file defines, each with its Node tree built on first use.
 - variables: `Variable`s built once from declarations, keyed to tell shadowed names apart.
@@ -26,6 +28,9 @@
 - noalias:  pointer parameters proven distinct at every call; entry_pointers: pointers that enter with
             the call (both read per-function facts from pointer_facts).
 - scalars:  how each scalar is used: first access on every path, reductions, liveness after the loop.
+- omp_pragmas: the one reader of existing omp pragmas in the text (`#pragma omp`, `_Pragma("omp")`):
+            which statement each applies to, its words and clauses, and whether a file has any.
+            The standard library only: autopar-cc, the rewriter and `check` read pragmas with it too.
 - pragmas:  existing `#pragma omp` lines and `autopar: off` comments, read from the text.
 - frontend: `translate(path, flags, build_dir)` runs them in order; `FrontendError` for unusable input.
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
-import shlex
 import shutil
 import subprocess
 import sys
@@ -20,6 +18,7 @@ from typing import Optional
 
 from autopar.flags import OUTPUT_FLAGS_WITH_VALUE, PATH_FLAGS
 from autopar.ir import Diagnostic
+from clang_passes import compdb
 
 
 class FrontendError(Exception):
@@ -173,34 +172,19 @@ def _without_language(flags: list[str]) -> list[str]:
 
 def database_flags(path: str, build_dir: str) -> tuple[Optional[list[str]], list[Diagnostic]]:
     """The compile flags of `path` in BUILD_DIR/compile_commands.json, or None when it has no entry."""
-    db_path = os.path.join(build_dir, "compile_commands.json")
-    if not os.path.isfile(db_path):
-        raise FrontendError(f"no compile_commands.json in {build_dir}")
     try:
-        with open(db_path, encoding="utf-8") as handle:
-            entries = json.load(handle)
-    except (OSError, ValueError) as error:
-        raise FrontendError(f"cannot read {db_path}: {error}") from None
-    if not isinstance(entries, list):
-        raise FrontendError(f"{db_path}: not a compilation database (expected a JSON list)")
+        database = compdb.load(build_dir)
+    except compdb.DatabaseError as error:
+        raise FrontendError(str(error)) from None
+    entry = database.entry_for(path)
+    if entry is None:
+        note = Diagnostic(severity="warning", file=path, message=f"no entry for this file in {database.path}; "
+                                                                 "using the flags given on the command line")
+        return None, [note]
     wanted = os.path.realpath(path)
-    for entry in entries:
-        if not isinstance(entry, dict) or "file" not in entry:
-            continue
-        directory = entry.get("directory") or build_dir
-        if os.path.realpath(os.path.join(directory, entry["file"])) != wanted:
-            continue
-        if "arguments" in entry:
-            argv = list(entry["arguments"])
-        else:
-            argv = shlex.split(entry.get("command", ""))
-        argv = argv[1:]  # the compiler itself
-        source_names = {entry["file"], os.path.join(directory, entry["file"])}
-        argv = [a for a in argv if a not in source_names and os.path.realpath(os.path.join(directory, a)) != wanted]
-        return clean_flags(argv, directory), []
-    note = Diagnostic(severity="warning", file=path,
-                      message=f"no entry for this file in {db_path}; using the flags given on the command line")
-    return None, [note]
+    # the compiler itself and the source file go; the rest are the flags
+    argv = [a for a in entry.argv[1:] if os.path.realpath(os.path.join(entry.directory, a)) != wanted]
+    return clean_flags(argv, entry.directory), []
 
 
 def settings_for(path: str, compile_args: list[str], build_dir: Optional[str] = None) -> ParseSettings:

@@ -109,6 +109,27 @@ def test_compile_flags_and_build_dir(capsys, tmp_path):
     assert "3:3" in _run(capsys, path, "-p", str(tmp_path))[1]
 
 
+def relative_database(tmp_path) -> str:
+    """src/k.c, whose loop needs -DON and -Iinc, and build/compile_commands.json naming its directory
+    "../src" (relative to the database's folder); the current directory is their parent."""
+    (tmp_path / "src" / "inc").mkdir(parents=True)
+    (tmp_path / "src" / "inc" / "cfg.h").write_text("#define SCALE 2.0\n")
+    _write(tmp_path, "src/k.c", '#include "cfg.h"\nvoid f(double *a, int n) {\n#ifdef ON\n'
+                                "    for (int i = 0; i < n; i++) a[i] = SCALE;\n#endif\n}\n")
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "compile_commands.json").write_text(json.dumps(
+        [{"directory": "../src", "file": "k.c", "arguments": ["cc", "-Iinc", "-DON", "-c", "k.c"]}]))
+    return str(tmp_path / "src" / "k.c")
+
+
+def test_a_relative_directory_in_the_database_is_relative_to_the_database(capsys, tmp_path, monkeypatch):
+    # it was taken relative to the current directory: no entry for the file, and so no flags
+    path = relative_database(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(capsys, path, "-p", "build")
+    assert code == 0 and err == "" and "4:5" in out
+
+
 def test_one_bad_file_does_not_hide_the_others(tmp_path):
     """Through the installed command: a binary file and a missing file beside a good one."""
     bad = _write(tmp_path, "bad.c", b"\x00\x01\x02")

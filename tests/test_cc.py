@@ -375,6 +375,22 @@ def test_file_with_its_own_pragmas_is_parallelized_only_under_fopenmp(tmp_path, 
     assert "add._omp_fn" in subprocess.run(["nm", "k.o"], capture_output=True, text=True).stdout
 
 
+@pytest.mark.parametrize("own, parallelized", [
+    (b"/* was:\n#pragma omp parallel for\n*/\n", True),  # commented out: no pragma of its own
+    (b"void g(int *a) {\n#pragma \\\n    omp parallel for\n    for (int i = 0; i < 9; i++) a[0] += i;\n}\n", False),
+])
+def test_own_pragmas_are_read_as_the_front_end_reads_them(tmp_path, monkeypatch, cache, capfd, own, parallelized):
+    # the wrapper's own scan took the commented-out pragma for one and missed the continued one
+    _analysis_with_plan(monkeypatch)
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "k.h").write_text("#define SCALE 2.0\n")
+    (tmp_path / "k.c").write_bytes(KERNEL + own)
+    assert cc.run(["-c", "k.c"]) == 0
+    assert ("GOMP" in subprocess.run(["nm", "k.o"], capture_output=True, text=True).stdout) == parallelized
+    assert ("has omp pragmas of its own" in capfd.readouterr().err) != parallelized
+
+
 DSUM = b"""double dsum(const double *d, int n) {
     double s = 0;
     for (int i = 0; i < n; i++)

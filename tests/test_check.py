@@ -97,6 +97,18 @@ def test_usage_errors_exit_2(tmp_path, capsys):
     assert main(["check", "x.c", "--format", "xml"]) == 2
 
 
+def test_a_database_with_a_relative_directory_is_read_from_anywhere(tmp_path, monkeypatch, capsys):
+    # the files were found relative to the database, their flags relative to the current directory
+    from test_analyze_cli import relative_database
+
+    path = relative_database(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "-p", "build", "--format", "json"]) == 1
+    files = json.loads(capsys.readouterr().out)["files"]
+    assert [(f["path"], f["report"]["error"]) for f in files] == [(path, None)]
+    assert [(x["rule"], x["line"]) for x in files[0]["findings"]] == [(MISSED, 4)]
+
+
 @pytest.fixture
 def project(tmp_path):
     build = tmp_path / "project"
@@ -216,7 +228,7 @@ def test_a_crashing_worker_is_a_failed_file_not_a_traceback(tmp_path, monkeypatc
 # ------------------------------------------------------------------------ clauses of existing pragmas
 
 def test_pragma_clauses_are_parsed():
-    from clang_passes.pragmas import parse_omp_pragma
+    from clang_passes.omp_pragmas import parse_omp_pragma
 
     p = parse_omp_pragma("#pragma omp parallel for simd collapse(2) private(j, t) "
                          "reduction(inscan, max: m) lastprivate(conditional: x) linear(k, q: 2) "
@@ -278,6 +290,37 @@ def test_correct_clauses_pass(tmp_path, capsys):
                   "int mx(int n, const int *a, int *restrict b) {\n    int m = 0, t;\n"
                   "#pragma omp parallel for private(t) reduction(max:m)\n    for (int i = 0; i < n; i++) {\n"
                   "        t = a[i] * 2; b[i] = t;\n        if (a[i] > m) m = a[i];\n    }\n    return m;\n}\n") == []
+
+
+PREFIX_SUM = "    for (int i = 1; i < n; i++)\n        a[i] = a[i - 1] + 1.0;\n}\n"
+
+
+@pytest.mark.slow
+def test_an_unsafe_pragma_is_judged_however_it_is_spelled_and_placed(tmp_path, capsys):
+    """`_Pragma("omp parallel for")` is judged as `#pragma omp parallel for` is (it was not judged);
+    a pragma under `#ifdef _OPENMP`, a comment between it and its loop, gets the fix that removes
+    its own line (it had no fix: the fix's reader stopped at the `#endif`)."""
+    head = "void prefix(double *a, int n) {\n"
+    findings = _judge(tmp_path, capsys, head + '    _Pragma("omp parallel for")\n' + PREFIX_SUM)
+    assert [(f["existing_pragma"], f["fix_start_line"], f["fix_end_line"], f["fix_text"]) for f in findings] == [
+        ('_Pragma("omp parallel for")', 2, 3, "")]
+    findings = _judge(tmp_path, capsys, head + "#ifdef _OPENMP\n    #pragma omp parallel for\n#endif\n"
+                                              "    /* the prefix */\n" + PREFIX_SUM)
+    assert [(f["fix_start_line"], f["fix_end_line"], f["fix_text"]) for f in findings] == [(3, 4, "")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("line, judged", [
+    ('_Pragma("omp atomic")', False),  # synchronizes: not judged (the scan only knew `#pragma`)
+    ("#pragma omp \\\n            atomic", False),  # nor a continued one
+    ("/* no #pragma omp atomic here */", True),  # a comment is no synchronization: the race is found
+])
+def test_a_synchronizing_body_is_read_from_its_pragmas(tmp_path, capsys, line, judged):
+    findings = _judge(tmp_path, capsys,
+                      "double total(int n, const double *a) {\n    double s = 0;\n#pragma omp parallel for\n"
+                      f"    for (int i = 0; i < n; i++) {{\n        {line}\n        s += a[i];\n    }}\n"
+                      "    return s;\n}\n")
+    assert len(findings) == judged
 
 
 @pytest.mark.slow

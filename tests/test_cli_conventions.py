@@ -249,6 +249,19 @@ def test_inline_ignore_comments(work, capsys):
     assert [line.split(":")[1] for line in out.splitlines() if "warning:" in line] == ["5"]
 
 
+def test_ignore_comments_above_a_continued_pragma_and_not_above_code(work, capsys):
+    # the comment and pragma lines above a loop are read as the front end reads them: a pragma's
+    # continuation line is one of them, a code line that starts with `*` is not
+    (work / "u.c").write_text(UNSAFE.replace("    #pragma omp parallel for\n",
+                                             "    // autopar: ignore[unsafe-omp-pragma]\n"
+                                             "    #pragma omp parallel for \\\n        schedule(static)\n"))
+    (work / "v.c").write_text(UNSAFE.replace("    #pragma omp", "    *a = 0.0;  // autopar: ignore\n"
+                                                               "    #pragma omp"))
+    code, out, _ = _run(capsys, "check", "u.c", "v.c", "--fail-on", "unsafe")
+    assert code == 1
+    assert [line.split(":")[:2] for line in out.splitlines() if "warning:" in line] == [["v.c", "4"]]
+
+
 # -------------------------------------------------------------------------------------------- CI semantics
 
 def test_fail_on_levels_and_rule_codes(work, capsys):

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from clang_passes.frontend import translate
+from clang_passes.omp_pragmas import has_omp_pragma
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "frontend")
 
@@ -63,3 +64,33 @@ def test_pragma_under_ifdef_openmp_and_spaced_hash(tmp_path):
     tu = translate(str(source), [])
     assert tu.loops[0].existing_pragma == "#pragma omp parallel for"
     assert tu.loops[1].existing_pragma is None  # a #define above is not a pragma
+
+
+def test_pragma_operator_and_standalone_directives(tmp_path):
+    """`_Pragma("omp ...")` alone on its line is a loop's pragma as `#pragma omp` is (the front end
+    used to miss it while the rewriter saw it); a standalone directive whose name takes a list
+    (`flush(a)`) or `target update` is no loop's pragma (the front end used to take both)."""
+    source = tmp_path / "spellings.c"
+    source.write_text(
+        "void f(double *a, int n) {\n"
+        '  _Pragma("omp parallel for")\n'
+        "  for (int i = 0; i < n; i++) a[i] = 0;\n"
+        "  #pragma omp flush(a)\n"
+        "  for (int i = 0; i < n; i++) a[i] = 1;\n"
+        "  #pragma omp target update to(a[0:n])\n"
+        "  for (int i = 0; i < n; i++) a[i] = 2;\n"
+        "}\n")
+    tu = translate(str(source), [])
+    assert [l.existing_pragma for l in tu.loops] == ['_Pragma("omp parallel for")', None, None]
+    assert not any(l.inside_omp_construct for l in tu.loops)
+
+
+def test_whether_a_file_has_omp_pragmas_is_read_as_the_front_end_reads_them():
+    # what autopar-cc asks before adding -fopenmp; its own scan took the commented-out pragma and
+    # missed the continued and the comment-led ones
+    assert has_omp_pragma(b"int x;\n#pragma omp parallel for\n")
+    assert has_omp_pragma(b"# pragma \\\n    omp parallel for\n")
+    assert has_omp_pragma(b"/* why */ #pragma omp parallel\n")
+    assert has_omp_pragma(b'#define PARALLEL _Pragma("omp parallel for")\n')
+    assert not has_omp_pragma(b"/* was:\n#pragma omp parallel for\n*/\n")
+    assert not has_omp_pragma(b'// _Pragma("omp parallel")\n#pragma GCC ivdep\nconst char *s = "omp";\n')

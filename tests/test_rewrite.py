@@ -123,6 +123,20 @@ def test_existing_pragma_with_continuation_is_recognised():
     assert plan.edits == [] and "already has an omp pragma" in plan.skipped[tu.loops[0].id]
 
 
+@pytest.mark.parametrize("above, edited", [
+    (b"#pragma omp parallel for\n  // the hot loop\n", False),  # a comment between: still its pragma
+    (b"#ifdef _OPENMP\n#pragma omp parallel for\n#endif\n", False),
+    (b"#pragma omp barrier\n", True),  # a standalone directive belongs to no loop
+])
+def test_the_rewriters_own_check_reads_pragmas_as_the_front_end_does(above, edited):
+    """The loops here carry no existing_pragma: the rewriter reads the text itself (it stopped at the
+    comment and the `#endif`, and took the barrier for the loop's pragma)."""
+    source = b"void f(int *a) {\n" + above + b"  for (int i = 0; i < 9; i++) a[i] = 0;\n}\n"
+    tu = make_tu(source)
+    plan = plan_rewrite(source, tu, parallel(tu, 0))
+    assert bool(plan.edits) == edited
+
+
 @pytest.mark.parametrize("flags, reason", [
     ({"from_macro": True}, "macro expansion"),
     ({"in_main_file": False}, "another file"),
@@ -914,14 +928,17 @@ def test_the_per_thread_code_uses_a_named_critical_and_cxx_gets_neither_idiom(tm
     assert not any(d.plan for d in made.analysis.decisions if d.plan and d.plan.reductions)
 
 
-def test_the_gate_goes_above_a_pragma_on_its_function(tmp_path):
+@pytest.mark.parametrize("pragma", ["#pragma omp declare simd uniform(a, b, n)\n",
+                                    "#pragma omp declare simd \\\n    uniform(a, b, n)\n"])
+def test_the_gate_goes_above_a_pragma_on_its_function(tmp_path, pragma):
+    # the whole of a continued pragma (the gate went between its last line and the function)
     from autopar.transform import transform_file
 
     path = tmp_path / "d.c"
-    path.write_text("#pragma omp declare simd uniform(a, b, n)\nvoid f(float *restrict a, const float *restrict b, int n) {\n"
+    path.write_text(pragma + "void f(float *restrict a, const float *restrict b, int n) {\n"
                     "    for (int i = 0; i < n; i++)\n        a[i] = b[i] * 2;\n}\n")
     text = transform_file(str(path)).rewritten.decode()
-    assert text.startswith("#ifndef AUTOPAR_TEAM_GATE_") and "#endif\n\n#pragma omp declare simd uniform" in text
+    assert text.startswith("#ifndef AUTOPAR_TEAM_GATE_") and "#endif\n\n" + pragma + "void f(" in text
 
 
 def test_the_gate_is_defined_again_after_a_conditional_whose_end_a_comment_mimics(tmp_path):

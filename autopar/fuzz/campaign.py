@@ -9,7 +9,6 @@ program; `summary_table` renders the counts as text.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import tempfile
 from collections import Counter
@@ -21,6 +20,7 @@ from typing import Callable, Iterable, Optional
 from autopar.fuzz import csmith, loopgen
 from autopar.fuzz.check import CLASSES, INVALID, OK, Checker, Outcome
 from autopar.fuzz.culprit import find_culprits
+from clang_passes.omp_pragmas import parse_omp_pragma
 
 GENERATORS = ("loops", "csmith")
 
@@ -94,34 +94,25 @@ def keep_case(folder: Path, task: Task, outcome: Outcome, line: dict) -> None:
 
 # ------------------------------------------------------------------------------------------ counts
 
-_REDUCTION = re.compile(r"reduction\(([^:]+):")
-_COLLAPSE = re.compile(r"collapse\((\d+)\)")
-
-
 def pragma_kinds(pragma: str, proof: Optional[str]) -> list[str]:
     """The kinds one inserted pragma counts under."""
-    body = pragma.split("omp", 1)[1].strip()
+    parsed = parse_omp_pragma(pragma)
     kinds = []
-    if body.startswith("parallel for simd"):
-        kinds.append("parallel for simd")
-    elif body.startswith("parallel for"):
-        kinds.append("parallel for")
-    elif body.startswith("simd"):
-        kinds.append("simd")
-    collapse = _COLLAPSE.search(pragma)
-    if collapse:
-        kinds.append(f"collapse({collapse.group(1)})")
-    for op in _REDUCTION.findall(pragma):
-        kinds.append(f"reduction {op.strip()}")
+    for construct in (["parallel", "for", "simd"], ["parallel", "for"], ["simd"]):
+        if parsed.directive[:len(construct)] == construct:
+            kinds.append(" ".join(construct))
+            break
+    kinds += [f"collapse({c.argument})" for c in parsed.clauses_named("collapse")]
+    kinds += [f"reduction {c.modifier}" for c in parsed.clauses_named("reduction")]
     if "[:" in pragma:
         kinds.append("array reduction")
     if "/* argmin:" in pragma or "/* argmax:" in pragma:
         kinds.append("location reduction")
-    if "lastprivate(" in pragma:
+    if parsed.clauses_named("lastprivate"):
         kinds.append("lastprivate")
     if proof == "runtime-check":
         kinds.append("runtime check")
-    elif "if(" in pragma:
+    elif parsed.clauses_named("if"):
         kinds.append("work threshold")
     return kinds
 

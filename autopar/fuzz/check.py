@@ -37,6 +37,7 @@ from typing import Optional, Sequence
 import autopar
 from autopar import verify
 from autopar.versioning import SERIAL_COPY_MARK
+from clang_passes.omp_pragmas import Directive, source_lines
 
 # the test that selects a specialized copy: `if (pool == 2 && w == 512u) {`
 _SPECIALIZED = re.compile(r"\s*if \((?:\w+ == \(?-?\d+[uUlL]*\)?(?: && )?)+\) \{\s*")
@@ -49,7 +50,6 @@ REFERENCE_FLAGS = ["-O1", "-w"]
 RUN_TIMEOUT_S = 5.0  # the programs run in milliseconds; csmith's may loop for long
 TSAN_TIMEOUT_S = 60.0
 ANALYSIS_TIMEOUT_S = 120
-PRAGMA_LINE = re.compile(r"^[ \t]*#[ \t]*pragma[ \t]+omp\b.*$", re.MULTILINE)
 
 
 @dataclass
@@ -111,9 +111,13 @@ def tool_command(name: str) -> list[str]:
     return [sys.executable, "-c", f"import sys; from {entry} import main; sys.exit(main())"]
 
 
+def omp_directives(text: str) -> list[Directive]:
+    return source_lines(text.encode("utf-8", "surrogateescape")).omp
+
+
 def pragma_lines(text: str) -> list[int]:
-    """0-based line numbers of the omp pragma lines of `text`."""
-    return [i for i, line in enumerate(text.splitlines()) if PRAGMA_LINE.match(line)]
+    """0-based line numbers of the omp pragma lines of `text` (the first line of each)."""
+    return [d.first_line - 1 for d in omp_directives(text)]
 
 
 def without_lines(text: str, drop: Sequence[int]) -> str:
@@ -320,11 +324,12 @@ class Checker:
             return
         outcome.rewrite = text
         outcome.versioned = text.count(SERIAL_COPY_MARK)
-        lines = text.splitlines()
-        outcome.shared_regions = sum(1 for line in lines
-                                     if re.fullmatch(r"\s*#pragma omp parallel( if\(.*\))?\s*", line))
-        outcome.specialized = sum(1 for line, following in zip(lines, lines[1:])
-                                  if _SPECIALIZED.fullmatch(line) and following.strip().startswith("#pragma omp"))
+        # the `#pragma omp parallel` regions (an if() clause at most) that the rewrite opened
+        outcome.shared_regions = sum(1 for d in omp_directives(text) if d.omp.directive == ["parallel"]
+                                     and [c.name for c in d.omp.clauses] in ([], ["if"]))
+        pragmas = set(pragma_lines(text))
+        outcome.specialized = sum(1 for i, line in enumerate(text.splitlines())
+                                  if _SPECIALIZED.fullmatch(line) and i + 1 in pragmas)
         outcome.files[name + ".rewrite.c"] = text
         if not pragma_lines(text):
             return
