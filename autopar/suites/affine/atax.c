@@ -28,8 +28,6 @@ static double sum2(const double *m, int rows, int cols) {
 /* y += A^T (A x), tsteps times: tmp = A x row by row, each row of A then scaled into y */
 void kernel_atax(int tsteps, int m, int n) {
   int t, i, j;
-  for (j = 0; j < n; j++)
-    y[j] = 0.0;
   for (t = 0; t < tsteps; t++)
     for (i = 0; i < m; i++) {
       tmp[i] = 0.0;
@@ -42,7 +40,7 @@ void kernel_atax(int tsteps, int m, int n) {
 
 int main(void) {
     seed_random(28);
-    fill2(&A[0][0], M, N); fill2(x, 1, N);
+    fill2(&A[0][0], M, N); fill2(x, 1, N); fill2(y, 1, N);
     double start = now_seconds();
     kernel_atax(TSTEPS, M, N);
     double elapsed = now_seconds() - start;

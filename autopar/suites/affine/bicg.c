@@ -28,10 +28,6 @@ static double sum2(const double *m, int rows, int cols) {
 /* the two products of BiCG in one sweep over A, tsteps times: s += r^T A and q += A p */
 void kernel_bicg(int tsteps, int n, int m) {
   int t, i, j;
-  for (j = 0; j < m; j++)
-    s[j] = 0.0;
-  for (i = 0; i < n; i++)
-    q[i] = 0.0;
   for (t = 0; t < tsteps; t++)
     for (i = 0; i < n; i++)
       for (j = 0; j < m; j++) {
@@ -42,7 +38,7 @@ void kernel_bicg(int tsteps, int n, int m) {
 
 int main(void) {
     seed_random(29);
-    fill2(&A[0][0], N, M); fill2(r, 1, N); fill2(p, 1, M);
+    fill2(&A[0][0], N, M); fill2(r, 1, N); fill2(p, 1, M); fill2(s, 1, M); fill2(q, 1, N);
     double start = now_seconds();
     kernel_bicg(TSTEPS, N, M);
     double elapsed = now_seconds() - start;

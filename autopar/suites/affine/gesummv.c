@@ -25,8 +25,6 @@ static double sum2(const double *m, int rows, int cols) {
 /* y += alpha A x + beta B x, tsteps times; both products in one sweep over the rows */
 void kernel_gesummv(int tsteps, int n, double alpha, double beta) {
   int t, i, j;
-  for (i = 0; i < n; i++)
-    y[i] = 0.0;
   for (t = 0; t < tsteps; t++)
     for (i = 0; i < n; i++) {
       ax[i] = 0.0;
@@ -41,7 +39,7 @@ void kernel_gesummv(int tsteps, int n, double alpha, double beta) {
 
 int main(void) {
     seed_random(30);
-    fill2(&A[0][0], N, N); fill2(&B[0][0], N, N); fill2(x, 1, N);
+    fill2(&A[0][0], N, N); fill2(&B[0][0], N, N); fill2(x, 1, N); fill2(y, 1, N);
     double start = now_seconds();
     kernel_gesummv(TSTEPS, N, 1.5, 1.2);
     double elapsed = now_seconds() - start;

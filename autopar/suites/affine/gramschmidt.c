@@ -8,6 +8,9 @@
 #ifndef M
 #define M 64
 #endif
+#if N < M
+#error "gramschmidt needs N >= M (a tall matrix)"
+#endif
 static double A[N][M], R[M][M], Q[N][M];
 
 static void fill2(double *m, int rows, int cols) {
@@ -22,9 +25,9 @@ static double sum2(const double *m, int rows, int cols) {
     return s;
 }
 
-/* columns well apart: rows >= columns, and the leading square's diagonal raised */
-static void well_conditioned(double *m, int rows, int cols) {
-    for (int i = 0; i < rows && i < cols; i++)
+/* columns well apart: a tall matrix (rows >= cols) whose leading square's diagonal is raised */
+static void well_conditioned(double *m, int cols) {
+    for (int i = 0; i < cols; i++)
         m[i * cols + i] += (double)cols;
 }
 
@@ -51,7 +54,7 @@ void kernel_gramschmidt(int n, int m) {
 
 int main(void) {
     seed_random(31);
-    fill2(&A[0][0], N, M); well_conditioned(&A[0][0], N, M);
+    fill2(&A[0][0], N, M); well_conditioned(&A[0][0], M);
     double start = now_seconds();
     kernel_gramschmidt(N, M);
     double elapsed = now_seconds() - start;
