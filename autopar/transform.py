@@ -43,13 +43,13 @@ class Transformed(BaseModel):
 def transform_file(path: str, compile_args: list[str] | None = None, build_dir: str | None = None,
                    reasoner: Optional[Reasoner] = None, optimize: bool = False,
                    versioning: bool = True, share_regions: bool = True, team_gate: bool = True,
-                   whole_program: Optional[bool] = None) -> Transformed:
+                   whole_program: Optional[bool] = None, work_thresholds: bool = True) -> Transformed:
     """Never raises for bad input: an unreadable or unparsable file gives a report with `error` set.
 
     With `optimize`, every nest that autopar.restructure can restructure is replaced whole by its
     restructured code (its pragma edits are dropped); the other nests keep their pragma plans.
     `versioning`, `share_regions`, `team_gate`: see autopar.rewrite.plan_rewrite (restructured nests share no region:
-    their code has parallel loops of its own)."""
+    their code has parallel loops of its own); `work_thresholds`: of the restructured nests' parallel loops."""
     try:
         with open(path, "rb") as handle:
             source = handle.read()
@@ -65,7 +65,7 @@ def transform_file(path: str, compile_args: list[str] | None = None, build_dir: 
     if optimize:
         from autopar.restructure.apply import restructure_edits
 
-        edits, restructured = restructure_edits(source, analysis.tu, edits)
+        edits, restructured = restructure_edits(source, analysis.tu, edits, work_thresholds)
     return Transformed(path=path, source=source, edits=edits, restructured=restructured,
                        report=mark_skipped(analysis.report, plan), analysis=analysis)
 

@@ -102,7 +102,7 @@ int main(void) {
 
 def _plans(source: Path) -> dict:
     tu = load_translation_unit(str(source))
-    return {tu.loop(p.root_loop_id).function: p for p in plan_file(source.read_bytes(), tu)}
+    return {tu.loop(p.root_loop_id).function: p for p in plan_file(source.read_bytes(), tu, work_thresholds=False)}
 
 
 def _output(source: Path, out: Path, openmp: bool, threads: str = "1") -> str:
@@ -137,7 +137,7 @@ def test_a_loop_whose_dependences_all_pass_through_one_iteration_is_split_there(
     # tiled schedule that touches fewer cache lines
     assert plans["shortest_paths"].chosen.order == plans["closure"].chosen.order == "split"
     assert plans["eliminate"].chosen.order == "stride"
-    made = transform_file(str(source), [], optimize=True)
+    made = transform_file(str(source), [], optimize=True, work_thresholds=False)
     rewritten = tmp_path / "rewritten.c"
     rewritten.write_bytes(made.rewritten)
     for threads in ("1", "4"):  # main's checksum becomes a reduction: summed in another order
@@ -156,7 +156,7 @@ def test_a_loop_that_carries_dependences_through_many_iterations_is_not_split(tm
         assert all(c.order != "split" for c in plans[function].candidates), function
         chosen = plans[function].chosen
         assert chosen is None or chosen.order != "split"
-    made = transform_file(str(source), [], optimize=True)
+    made = transform_file(str(source), [], optimize=True, work_thresholds=False)
     rewritten = tmp_path / "rewritten.c"
     rewritten.write_bytes(made.rewritten)
     expected = _output(source, tmp_path / "serial", openmp=False)

@@ -55,7 +55,7 @@ def test_the_affine_suite_has_twelve_kernels_in_three_sizes():
 
 @pytest.mark.parametrize("kernel", AFFINE.kernels, ids=lambda k: k.name)
 def test_each_affine_kernel_is_restructured_compiles_and_matches_serial(kernel, tmp_path):
-    made = transform_file(kernel.source, [], optimize=True)
+    made = transform_file(kernel.source, [], optimize=True, work_thresholds=False)
     assert not made.failed
     kernel_nest = next(p for p in made.restructured if f"kernel_" in _function_of(made, p.root_loop_id))
     if kernel.name in REFUSED:  # left to its pragma plan, with the reason
@@ -98,7 +98,7 @@ void kernel(int n)
 def test_generated_code_compiles_at_the_users_std(tmp_path, compiler, std):
     source = tmp_path / "k.c"
     source.write_text(C89_NEST)
-    made = transform_file(str(source), [f"-std={std}"], optimize=True)
+    made = transform_file(str(source), [f"-std={std}"], optimize=True, work_thresholds=False)
     assert made.restructured[0].chosen is not None
     out = tmp_path / "k.opt.c"
     out.write_bytes(made.rewritten)
@@ -140,9 +140,9 @@ def test_a_dependence_that_forbids_interchange_keeps_the_order(tmp_path):
 
     interchanged = isl.UnionMap(model.params + "{ S0[i, j] -> [j, i] }")
     assert not respects(model.dependences, interchanged)  # isl agrees the interchange is illegal
-    plan = plan_file(data, tu)[0]
+    plan = plan_file(data, tu, work_thresholds=False)[0]
     assert plan.chosen is not None
-    made = transform_file(str(source), [], optimize=True)
+    made = transform_file(str(source), [], optimize=True, work_thresholds=False)
     (tmp_path / "opt.c").write_bytes(made.rewritten)
     expected = _build_and_run(source, tmp_path / "serial", [], openmp=False)
     got = _build_and_run(tmp_path / "opt.c", tmp_path / "optimized", [], openmp=True)
@@ -170,7 +170,7 @@ void kernel(int n) {
 def test_an_imperfect_nest_keeps_the_order_between_its_statements(tmp_path):
     source = tmp_path / "imperfect.c"
     source.write_text(IMPERFECT)
-    made = transform_file(str(source), [], optimize=True)
+    made = transform_file(str(source), [], optimize=True, work_thresholds=False)
     plan = made.restructured[0]
     assert plan.chosen is not None, plan.refused
     code = plan.chosen.code
@@ -198,7 +198,7 @@ def test_a_refusal_says_why(tmp_path, body, code, words):
                       "void kernel(int n, double *p, double *q, double **rows) {\n  int i, j; double x;\n  " + body +
                       "\n}\n")
     tu = load_translation_unit(str(source))
-    plan = plan_file(source.read_bytes(), tu)[0]
+    plan = plan_file(source.read_bytes(), tu, work_thresholds=False)[0]
     assert plan.chosen is None
     assert plan.refusal_code == code, plan.refused
     assert words in plan.refused
@@ -229,7 +229,7 @@ def test_every_candidate_keeps_every_dependence(tmp_path):
     source = tmp_path / "k.c"
     source.write_text(C89_NEST)
     tu = load_translation_unit(str(source))
-    plan = plan_file(source.read_bytes(), tu)[0]
+    plan = plan_file(source.read_bytes(), tu, work_thresholds=False)[0]
     assert len(plan.candidates) >= 3
     assert {c.tile for c in plan.candidates} >= {32, 64, None}
     chosen = plan.chosen
@@ -279,7 +279,7 @@ int main(int argc, char **argv) {
 def test_pointers_that_may_alias_get_a_runtime_check_and_the_original_as_fallback(tmp_path):
     source = tmp_path / "v.c"
     source.write_text(VERSIONED)
-    made = transform_file(str(source), [], optimize=True)
+    made = transform_file(str(source), [], optimize=True, work_thresholds=False)
     plan = next(p for p in made.restructured if made.analysis.tu.loop(p.root_loop_id).function == "kernel")
     assert plan.chosen is not None, plan.refused
     code = plan.chosen.code
@@ -313,7 +313,7 @@ def _plan_of(tmp_path: Path, name: str, text: str, function: str):
     source = tmp_path / name
     source.write_text(text)
     tu = load_translation_unit(str(source))
-    return source, next(p for p in plan_file(source.read_bytes(), tu) if tu.loop(p.root_loop_id).function == function)
+    return source, next(p for p in plan_file(source.read_bytes(), tu, work_thresholds=False) if tu.loop(p.root_loop_id).function == function)
 
 
 def _spliced(source: Path, plan, candidate) -> bytes:
@@ -353,7 +353,7 @@ def test_a_scalar_accumulator_over_flattened_subscripts_is_restructured_bit_for_
     # matmul as the paper's kernel writes it: a local sum, row-major arrays indexed i * n + k
     source = tmp_path / "mm.c"
     source.write_text(ACCUMULATED)
-    made = transform_file(str(source), [], optimize=True)
+    made = transform_file(str(source), [], optimize=True, work_thresholds=False)
     plan = next(p for p in made.restructured if made.analysis.tu.loop(p.root_loop_id).function == "matmul")
     assert plan.chosen is not None, plan.refused
     code = plan.chosen.code
@@ -381,7 +381,7 @@ def test_a_declaration_that_is_not_an_accumulator_is_refused(tmp_path, body, wor
                       "  int i, j, k;\n  for (i = 0; i < n; i++)\n    for (j = 0; j < n; j++) {\n      " + body +
                       "\n    }\n}\n")
     tu = load_translation_unit(str(source))
-    plan = plan_file(source.read_bytes(), tu)[0]
+    plan = plan_file(source.read_bytes(), tu, work_thresholds=False)[0]
     assert plan.chosen is None
     assert plan.refusal_code == "declaration", plan.refused
     assert words in plan.refused
@@ -445,7 +445,7 @@ def test_a_pointer_that_may_point_into_a_written_array_keeps_the_source_order(tm
     # threads when A points into C
     source, plan = _plan_of(tmp_path, "into.c", INTO_THE_ARRAY, "kernel")
     assert plan.chosen is None and plan.refusal_code == "may-alias", plan.refused
-    made = transform_file(str(source), [], optimize=True)
+    made = transform_file(str(source), [], optimize=True, work_thresholds=False)
     _prints_as_serial(tmp_path, source, made.rewritten, [("into",)], threads=("2",))
 
 
@@ -534,7 +534,7 @@ def test_nests_the_fuzzer_found_restructured_wrongly_now_compute_the_serial_resu
     # dependence, above a block `{` that gcc refuses
     source = tmp_path / "found.c"
     source.write_text(FOUND_BY_FUZZING)
-    made = transform_file(str(source), [], optimize=True)
+    made = transform_file(str(source), [], optimize=True, work_thresholds=False)
     chosen = {made.analysis.tu.loop(p.root_loop_id).function for p in made.restructured if p.chosen is not None}
     assert {"transpose_update", "two_sweeps"} <= chosen, [p.refused for p in made.restructured]
     _prints_as_serial(tmp_path, source, made.rewritten, [()], threads=("1", "4"))
@@ -565,5 +565,57 @@ def test_rows_reached_through_row_pointers_keep_their_order(tmp_path):
     # printed other values even on one thread, since its rows overlap
     source = tmp_path / "rows.c"
     source.write_text(OVERLAPPING_ROW_POINTERS)
-    made = transform_file(str(source), [], optimize=True)
+    made = transform_file(str(source), [], optimize=True, work_thresholds=False)
     _prints_as_serial(tmp_path, source, made.rewritten, [()], threads=("1", "4"))
+
+
+SCRATCH_ROWS = """#include <stdio.h>
+#include <stdlib.h>
+static double A[40][40][40], C4[40][40], sum[40];
+void doitgen(int n, int m) {
+  int r, q, p, s;
+  for (r = 0; r < n; r++)
+    for (q = 0; q < n; q++) {
+      for (p = 0; p < m; p++) {
+        sum[p] = 0.0;
+        for (s = 0; s < m; s++)
+          sum[p] += A[r][q][s] * C4[s][p];
+      }
+      for (p = 0; p < m; p++)
+        A[r][q][p] = sum[p];
+    }
+}
+int main(int argc, char **argv) {
+  int n = argc > 1 ? atoi(argv[1]) : 40, m = argc > 2 ? atoi(argv[2]) : 40;
+  for (int i = 0; i < 40; i++)
+    for (int j = 0; j < 40; j++) {
+      C4[i][j] = (double)((i * 7 + j) % 11) / 11.0;
+      for (int k = 0; k < 40; k++)
+        A[i][j][k] = (double)((i + 3 * j + 5 * k) % 13);
+    }
+  doitgen(n, m);
+  double s = 0.0;
+  // autopar: off
+  for (int i = 0; i < 40; i++)
+    for (int j = 0; j < 40; j++)
+      for (int k = 0; k < 40; k++)
+        s += A[i][j][k] * (double)((i + j + k) % 7 + 1);
+  printf("%a\\n", s);
+  return 0;
+}
+"""
+
+
+def test_parallel_loops_inside_serial_ones_get_a_work_threshold(tmp_path):
+    # doitgen's loops over p run inside the serial r and q loops: entered n * n times with m
+    # iterations each, unconditional regions made a 40-wide input far slower than serial
+    source = tmp_path / "doitgen.c"
+    source.write_text(SCRATCH_ROWS)
+    made = transform_file(str(source), [], optimize=True)
+    (plan,) = [p for p in made.restructured if p.chosen is not None]
+    pragmas = [line.strip() for line in plan.chosen.code.splitlines() if "#pragma omp parallel for" in line]
+    assert pragmas and all(" if(" in p and "m" in p.split(" if(")[1] for p in pragmas), pragmas
+    unconditional = transform_file(str(source), [], optimize=True, work_thresholds=False)
+    assert " if(" not in next(p for p in unconditional.restructured if p.chosen is not None).chosen.code
+    # the same result where the regions run and where they do not
+    _prints_as_serial(tmp_path, source, made.rewritten, [(), ("3", "40"), ("40", "2")], threads=("1", "4"))

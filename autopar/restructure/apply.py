@@ -8,8 +8,10 @@ from autopar.restructure.plan import RestructurePlan, plan_file
 from autopar.edits import Edit
 
 
-def restructure_edits(source: bytes, tu: TranslationUnit, edits: list[Edit]) -> tuple[list[Edit], list[RestructurePlan]]:
-    plans = plan_file(source, tu)
+def restructure_edits(source: bytes, tu: TranslationUnit, edits: list[Edit],
+                      work_thresholds: bool = True) -> tuple[list[Edit], list[RestructurePlan]]:
+    """`work_thresholds`: see autopar.restructure.codegen.generate."""
+    plans = plan_file(source, tu, work_thresholds)
     kept = list(edits)
     for plan in plans:
         chosen = plan.chosen

@@ -13,6 +13,7 @@ import islpy as isl
 from autopar.restructure.model import IslModel
 from autopar.restructure.schedule import PARALLEL_MARK, ScheduledNest
 from autopar.restructure.scop import Scop, is_signed_int_type, tokenize
+from autopar.restructure.thresholds import mark_conditions
 
 _HELPERS = {
     "floord": "#define {p}floord(n, d) (((n) < 0) ? -((-(n) + (d) - 1) / (d)) : (n) / (d))",
@@ -114,7 +115,9 @@ def _renamed(text: str, names: dict[str, str]) -> str:
 
 
 def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str = "",
-             newline: str = "\n") -> GeneratedCode:
+             newline: str = "\n", work_thresholds: bool = True) -> GeneratedCode:
+    """`work_thresholds`: each parallel loop runs its region only where one entry's work pays for it
+    (autopar.restructure.thresholds); without, every region runs (as race checks build it)."""
     scop = model.scop
     iterator_prefix, helper_prefix = _prefix(source_text)
     ctx = model.domain.get_ctx()
@@ -148,7 +151,11 @@ def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str
     if statement_prefix:
         printed = re.sub(r"\b(S\d+)\(", statement_prefix + r"\1(", printed)
     printed = _renamed(printed, copies)
-    out_lines, parallel = _with_parallel_pragmas(printed, nest, iterator_prefix, used_iterators)
+    conditions = mark_conditions(model, nest.schedule, build, lambda text: _as_generated(text, helper_prefix, copies)) \
+        if work_thresholds else []
+    helpers_used += [h for h in _HELPERS if h not in helpers_used and any(
+        c and re.search(r"\b" + helper_prefix + h + r"\(", c) for c in conditions)]
+    out_lines, parallel = _with_parallel_pragmas(printed, nest, iterator_prefix, used_iterators, conditions)
 
     body: list[str] = ["{"]
     if used_iterators:
@@ -184,9 +191,10 @@ def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str
 
 
 def _with_parallel_pragmas(printed: str, nest: ScheduledNest, iterator_prefix: str,
-                           used_iterators: list[str]) -> tuple[list[str], int]:
+                           used_iterators: list[str], conditions: list) -> tuple[list[str], int]:
     """isl's printed code as lines, each parallel mark (a `// name` comment line above its loop)
-    turned into `#pragma omp parallel for` on the marked member's loop(s); and how many."""
+    turned into `#pragma omp parallel for` on the marked member's loop(s), with the mark's work
+    condition (`conditions`, in tree order; none at all when empty); and how many."""
     lines = printed.rstrip("\n").split("\n")
     out_lines: list[str] = []
     parallel = 0
@@ -197,6 +205,7 @@ def _with_parallel_pragmas(printed: str, nest: ScheduledNest, iterator_prefix: s
     # than the tree holds them, only a depth that every mark shares can be told
     own_depth = dict(zip(printed_marks, depths)) if len(printed_marks) == len(depths) else \
         {n: depths[0] for n in printed_marks} if len(set(depths)) == 1 else {}
+    own_condition = _printed_conditions(printed_marks, conditions)
     for number, line in enumerate(lines):
         if line.strip() == f"// {PARALLEL_MARK}":
             depth_here = _loop_depth_after(lines, number, iterator_prefix)
@@ -204,8 +213,12 @@ def _with_parallel_pragmas(printed: str, nest: ScheduledNest, iterator_prefix: s
                 # isl printed no loop for the marked member (one iteration): the loop below it is
                 # another member, which may carry a dependence
                 continue
+            condition = own_condition.get(number, "")
+            if condition is None:
+                continue  # one entry's work never pays for a region: the loop stays serial
             inner = [n for n in used_iterators if int(n[len(iterator_prefix):]) > depth_here]
             private = f" private({', '.join(inner)})" if inner else ""
+            private += f" if({condition})" if condition else ""
             for loop_line in _marked_loops(lines, number + 1):
                 # only a loop of the marked member: where isl split it and printed no loop for it
                 # in one piece, that piece's top loop is another member's
@@ -269,6 +282,17 @@ def _as_generated(text: str, helper_prefix: str, copies: dict[str, str]) -> str:
 def _flattened(outer: str, row, inner: str) -> str:
     """`(outer) * row + (inner)` in C, or `inner` alone for the first subscript."""
     return inner if row is None else f"(long)({outer}) * {row} + ({inner})"
+
+
+def _printed_conditions(printed_marks: list[int], conditions: list) -> dict:
+    """Each printed mark's work condition. Where isl printed marks more or fewer times than the tree
+    holds them, every printed one gets all of them: a region runs only where each would."""
+    if not conditions:
+        return {}
+    if len(printed_marks) == len(conditions):
+        return dict(zip(printed_marks, conditions))
+    combined = None if None in conditions else " && ".join(f"({c})" for c in dict.fromkeys(conditions) if c)
+    return {n: combined for n in printed_marks}
 
 
 def _mark_depths(schedule: isl.Schedule) -> list[int]:

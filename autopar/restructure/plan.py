@@ -48,11 +48,13 @@ class RestructurePlan(BaseModel):
         return next((c for c in self.candidates if c.id == self.default_candidate_id), None)
 
 
-def plan_nest(source: bytes, tu: TranslationUnit, root: Loop, newline: str = "\n") -> RestructurePlan:
+def plan_nest(source: bytes, tu: TranslationUnit, root: Loop, newline: str = "\n",
+              work_thresholds: bool = True) -> RestructurePlan:
+    """`work_thresholds`: see autopar.restructure.codegen.generate."""
     started = time.perf_counter()
     plan = RestructurePlan(root_loop_id=root.id)
     try:
-        _fill(plan, source, tu, root, newline)
+        _fill(plan, source, tu, root, newline, work_thresholds)
     except Refusal as refusal:
         if refusal.code != "no-gain":  # a nest the model finds no better keeps its candidates (tuner)
             plan.candidates = []
@@ -65,7 +67,8 @@ def plan_nest(source: bytes, tu: TranslationUnit, root: Loop, newline: str = "\n
     return plan
 
 
-def _fill(plan: RestructurePlan, source: bytes, tu: TranslationUnit, root: Loop, newline: str) -> None:
+def _fill(plan: RestructurePlan, source: bytes, tu: TranslationUnit, root: Loop, newline: str,
+          work_thresholds: bool) -> None:
     from autopar.restructure.model import build_model
     from autopar.restructure.schedule import ScheduleChoice, base_schedule, schedule_candidate, source_cost
     from autopar.restructure.split import split_candidate
@@ -94,10 +97,10 @@ def _fill(plan: RestructurePlan, source: bytes, tu: TranslationUnit, root: Loop,
         if not nest.changed:
             continue  # the source order: the pragma plan does the same with its own cost model
         useful = True
-        _add_candidate(plan, model, nest, text, scop.indentation, newline)
+        _add_candidate(plan, model, nest, text, scop.indentation, newline, work_thresholds)
     split = split_candidate(model)  # parallelism the source order's loops cannot give
     if split is not None:
-        _add_candidate(plan, model, split, text, scop.indentation, newline)
+        _add_candidate(plan, model, split, text, scop.indentation, newline, work_thresholds)
     if not useful and split is None:
         raise Refusal("no-gain", "the best schedule keeps the source order (nothing to interchange or tile); "
                                  "the pragma plan applies")
@@ -121,7 +124,8 @@ def _fill(plan: RestructurePlan, source: bytes, tu: TranslationUnit, root: Loop,
     plan.default_candidate_id = best.id
 
 
-def _add_candidate(plan: RestructurePlan, model, nest, text: str, indentation: str, newline: str) -> None:
+def _add_candidate(plan: RestructurePlan, model, nest, text: str, indentation: str, newline: str,
+                   work_thresholds: bool) -> None:
     from autopar.restructure.codegen import generate
     from autopar.restructure.cost import band_costs
     from autopar.restructure.model import respects
@@ -129,7 +133,7 @@ def _add_candidate(plan: RestructurePlan, model, nest, text: str, indentation: s
 
     if not respects(model.dependences, nest.schedule.get_map()):  # checked again before rendering
         return
-    code = generate(model, nest, text, indentation, newline)
+    code = generate(model, nest, text, indentation, newline, work_thresholds)
     # a split keeps the source order of every loop: it touches the lines the source order does
     cost = source_cost(model) if nest.choice.split else band_costs(model, nest.schedule, nest.choice.tile)
     plan.candidates.append(RestructureCandidate(
@@ -138,6 +142,6 @@ def _add_candidate(plan: RestructurePlan, model, nest, text: str, indentation: s
         parallel_loops=code.parallel_loops, wavefront=nest.wavefront, schedule=nest.bands, code=code.text))
 
 
-def plan_file(source: bytes, tu: TranslationUnit) -> list[RestructurePlan]:
+def plan_file(source: bytes, tu: TranslationUnit, work_thresholds: bool = True) -> list[RestructurePlan]:
     newline = "\r\n" if b"\r\n" in source else "\n"
-    return [plan_nest(source, tu, root, newline) for root in tu.nest_roots() if root.in_main_file]
+    return [plan_nest(source, tu, root, newline, work_thresholds) for root in tu.nest_roots() if root.in_main_file]

@@ -48,7 +48,7 @@ def rewrite_with_plans(path: str, compile_args: Sequence[str] = (), reasoner=Non
     if optimize:
         from autopar.restructure.apply import restructure_edits
 
-        forced_edits, _ = restructure_edits(made.source, analysis.tu, forced_edits)
+        forced_edits, _ = restructure_edits(made.source, analysis.tu, forced_edits, work_thresholds=False)
     race_check_source = apply_edits(made.source, forced_edits)
     deciders: dict[str, int] = {}
     for decision in analysis.decisions:
