@@ -146,6 +146,7 @@ class Checker:
         self.races = races and verify.tsan_available() is None
         self.offload_text: Optional[str] = None  # the last program's `--target gpu` rewrite, if it offloads
         self.optimized_text: Optional[str] = None  # its `--optimize` rewrite (no thresholds), if it restructures
+        self.gated_text: Optional[str] = None  # the same as `rewrite --optimize` writes it (work thresholds)
 
     def path(self, name: str) -> str:
         return str(self.workdir / name)
@@ -188,13 +189,14 @@ class Checker:
         rewrite, when it has target regions, is kept in `offload_text`."""
         from autopar.cc import WrapperError, _isolated
 
-        self.offload_text = self.optimized_text = None
+        self.offload_text = self.optimized_text = self.gated_text = None
         try:
             result = _isolated(_rewrites, source, list(self.cflags), timeout=ANALYSIS_TIMEOUT_S)
         except WrapperError as error:
             return None, None, str(error)
         self.offload_text = result.get("offload")
         self.optimized_text = result.get("optimized")
+        self.gated_text = result.get("gated")
         return result["text"], result["forced"], result["error"] or ""
 
     def compilable(self, text: str, name: str) -> tuple[str, list[int], Optional[verify.CompileResult]]:
@@ -257,6 +259,8 @@ class Checker:
             _check_offload(self, self.offload_text, name, outcome, expected)
         if rewrite is None and self.optimized_text:
             _check_optimized(self, self.optimized_text, name, outcome, expected)
+        if rewrite is None and self.gated_text and self.gated_text != self.optimized_text:
+            _check_gated(self, self.gated_text, name, outcome, expected)
         kinds = [p.kind for p in outcome.problems]
         outcome.kind = next((k for k in CLASSES if k in kinds), OK)
         return outcome
@@ -418,6 +422,16 @@ def _check_optimized(checker: "Checker", text: str, name: str, outcome: Outcome,
     checker.judge_tsan(text, name + ".opt-tsan", "optimize-tsan", "optimize-tsan", outcome, expected)
 
 
+def _check_gated(checker: "Checker", text: str, name: str, outcome: Outcome, expected: verify.RunResult) -> None:
+    """The `--optimize` rewrite as users get it, its parallel loops under work thresholds, with gcc."""
+    outcome.files[name + ".optimized-gated.c"] = text
+    built = checker.build_gcc(text, name + ".gated", openmp=True)
+    if not built.ok:
+        outcome.problems.append(Problem("fallback-did-not-compile", "gcc: " + built.stderr.strip()[:500], "gated-gcc"))
+        return
+    checker._compare(checker.run(built.executable, RACE_THREADS), expected, outcome, "gated-gcc", RACE_THREADS)
+
+
 def classify_warnings(stderr: str) -> list[Problem]:
     """The problems that autopar-cc's warning lines report (see autopar/cc.py)."""
     problems = []
@@ -462,4 +476,5 @@ def _rewrites(path: str, flags: list[str]) -> dict:
     return {"text": made.source.decode("utf-8", "surrogateescape"), "error": None,
             "forced": forced.decode("utf-8", "surrogateescape") if forced is not None else None,
             "offload": offload_text if offload_text and "#pragma omp target" in offload_text else None,
-            "optimized": optimized.race_check_source.decode("utf-8", "surrogateescape") if restructured else None}
+            "optimized": optimized.race_check_source.decode("utf-8", "surrogateescape") if restructured else None,
+            "gated": optimized.source.decode("utf-8", "surrogateescape") if restructured else None}
