@@ -22,7 +22,7 @@ from clang_passes.access_chains import Chain, ChainReader, This
 from clang_passes.affine import AffineBuilder
 from clang_passes.containers import ELEMENT, container_call, plain_element
 from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source,
-                              expression_children, strip)
+                              canonical_kind, expression_children, strip)
 from clang_passes.guards import guard_of
 from clang_passes.variables import Variables, is_reference
 from clang_passes.loops import LoopInfo
@@ -53,7 +53,7 @@ def _memory_form(e: Node) -> bool:
         return True
     if e.kind == K.MEMBER_REF_EXPR:
         children = expression_children(e)
-        return bool(children) and (children[0].cursor.type.get_canonical().kind == TypeKind.POINTER
+        return bool(children) and (children[0].type_kind == TypeKind.POINTER
                                    or _memory_form(children[0]))
     return False
 
@@ -194,7 +194,7 @@ class AccessCollector:
         decays (`rhs[i][j]`: new subscripts follow) or a pointer (`v`, `v + 3 * i`, `&v[2 * i]`: the
         callee's first subscript adds to the last one). None for anything else."""
         e = strip(argument)
-        kind = e.cursor.type.get_canonical().kind
+        kind = e.type_kind
         if kind in ARRAY_TYPES:
             chain = self.chains.decompose(e)
             if chain is None or chain.root is None or isinstance(chain.root, This) or chain.loads or \
@@ -216,7 +216,7 @@ class AccessCollector:
         offsets = self.chains.pointer_parts(e, chain)
         if offsets is None or chain.root is None or isinstance(chain.root, This) or chain.subs or chain.loads:
             return None
-        if not hasattr(chain.root, "type") or chain.root.type.get_canonical().kind not in (TypeKind.POINTER, *ARRAY_TYPES):
+        if not hasattr(chain.root, "type") or canonical_kind(chain.root) not in (TypeKind.POINTER, *ARRAY_TYPES):
             return None
         chain.subs = [("deref", offsets)]
         chain.root_indexed = True
@@ -237,7 +237,7 @@ class AccessCollector:
         for inner in chain.inner:
             self._visit(inner)
         top = strip(expr)
-        if top.cursor.type.get_canonical().kind in ARRAY_TYPES:
+        if top.type_kind in ARRAY_TYPES:
             return  # `a[i]` of a 2-D array used as a pointer: an address, not an element
         if read:
             self._emit(top, chain, False, update=update)

@@ -332,7 +332,7 @@ def _strip_exact(node: Node, source: Source) -> Node:
         if not expressions:
             break
         inner = expressions[-1]
-        if node.kind != K.PAREN_EXPR and _narrows(inner.cursor.type, node.cursor.type) and \
+        if node.kind != K.PAREN_EXPR and _narrows(inner, node) and \
                 not _literal_fits(inner, node.cursor.type, source):
             raise _NotAffine(f"narrowing conversion in {source.text_of(node)}")
         node = inner
@@ -350,10 +350,12 @@ def _literal_fits(node: Node, target_type, source: Source) -> bool:
     return low <= value <= high
 
 
-def _narrows(source_type, target_type) -> bool:
-    s, t = source_type.get_canonical(), target_type.get_canonical()
-    if t.kind not in INTEGER_TYPES or s.kind not in INTEGER_TYPES or t.kind == s.kind:
-        return False
+def _narrows(source: Node, target: Node) -> bool:
+    """Whether converting the value of node `source` to the type of node `target` may change it."""
+    if target.type_kind not in INTEGER_TYPES or source.type_kind not in INTEGER_TYPES or \
+            target.type_kind == source.type_kind:
+        return False  # the common case, told without the bindings' Type objects
+    s, t = source.cursor.type.get_canonical(), target.cursor.type.get_canonical()
     t_bits, s_bits = 8 * t.get_size(), 8 * s.get_size()
     if t_bits <= 0 or s_bits <= 0 or t_bits >= 32:
         return False

@@ -47,6 +47,25 @@ except AttributeError:
     _HAVE_EVALUATE = False
 
 
+def _unhooked(name: str, argtypes: list, restype):
+    """A second handle on a libclang function, without the bindings' result hook: Type.from_result
+    searches the arguments for their translation unit on every call, most of the cost of asking a
+    node's type kind, which the passes do tens of thousands of times on a large file."""
+    function = _lib._FuncPtr((name, _lib))
+    function.argtypes, function.restype = argtypes, restype
+    return function
+
+
+_cursor_type = _unhooked("clang_getCursorType", [cindex.Cursor], cindex.Type)
+_canonical_type = _unhooked("clang_getCanonicalType", [cindex.Type], cindex.Type)
+
+
+def canonical_kind(cursor) -> TypeKind:
+    """`cursor.type.get_canonical().kind`, without the bindings' Type objects (a declaration's
+    cursor; a node's is kept on the node, `Node.type_kind`)."""
+    return TypeKind.from_id(_canonical_type(_cursor_type(cursor))._kind_id)
+
+
 def evaluate_int(node: "Node") -> Optional[int]:
     """The value of an integer constant expression (a literal spelled through a macro, sizeof, ...)."""
     if not _HAVE_EVALUATE:
@@ -91,7 +110,7 @@ class Node:
     """One cursor of a function body, with its byte extent in the main file."""
 
     __slots__ = ("cursor", "kind", "children", "parent", "_start", "_end", "stmt", "index", "last", "tree", "decl",
-                 "_op")
+                 "_op", "_type_kind")
 
     def __init__(self, cursor, kind, parent):
         self.cursor = cursor
@@ -106,6 +125,7 @@ class Node:
         self.tree: Optional[list[Node]] = None  # the function's nodes in pre-order
         self.decl = _UNSET  # the variable a DECL_REF_EXPR names, once looked up
         self._op: Optional[str] = None
+        self._type_kind: Optional[TypeKind] = None
 
     @property
     def start(self) -> int:
@@ -147,6 +167,13 @@ class Node:
         if self.tree is not None and self.tree is other.tree:
             return self.index < other.index <= self.last
         return any(a is self for a in other.ancestors())
+
+    @property
+    def type_kind(self) -> TypeKind:
+        """The kind of the node's canonical type, asked of libclang once."""
+        if self._type_kind is None:
+            self._type_kind = canonical_kind(self.cursor)
+        return self._type_kind
 
     @property
     def binary_op(self) -> str:
@@ -257,7 +284,7 @@ _COLLECT = cindex.callbacks["cursor_visit"](_collect)
 
 
 def _make_node(cursor, parent: Optional[Node]) -> Node:
-    return Node(cursor, CursorKind.from_id(_lib.clang_getCursorKind(cursor)), parent)
+    return Node(cursor, CursorKind.from_id(cursor._kind_id), parent)  # the kind is a field of the cursor
 
 
 def build_tree(cursor) -> Node:

@@ -206,7 +206,7 @@ def invariant_member(node: Node, scope: Optional[Scope]) -> Optional[str]:
         if len(children) != 1:
             return None
         base = strip(children[0])
-        arrow = base.cursor.type.get_canonical().kind.name == "POINTER"
+        arrow = base.type_kind.name == "POINTER"
         path.insert(0, ("->" if arrow else ".") + current.cursor.spelling)
         current = base
     if current.kind != K.DECL_REF_EXPR:

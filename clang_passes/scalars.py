@@ -13,7 +13,7 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import ReductionOp, ScalarUse, Storage
-from clang_passes.ast import FUNCTION_KINDS, LOOP_KINDS, Node, strip, variable_decl
+from clang_passes.ast import FUNCTION_KINDS, LOOP_KINDS, Node, canonical_kind, strip, variable_decl
 from clang_passes.variables import Variables
 from clang_passes.first_access import FirstAccess, is_scalar_decl, jump_target
 from clang_passes.loops import LoopInfo
@@ -286,7 +286,7 @@ def arrays_dead_after(info: LoopInfo, variables: Variables) -> list[str]:
             if node.kind == K.DECL_REF_EXPR:
                 decl = variable_decl(node)
                 if decl is not None and decl.kind == K.VAR_DECL and \
-                        decl.type.get_canonical().kind in (TypeKind.CONSTANTARRAY, TypeKind.VARIABLEARRAY):
+                        canonical_kind(decl) in (TypeKind.CONSTANTARRAY, TypeKind.VARIABLEARRAY):
                     key = Variables.key(decl)
                     refs.setdefault(key, []).append(node.start)
                     decls[key] = decl
