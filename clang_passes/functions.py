@@ -6,8 +6,9 @@ Takes a parsed translation unit and its `Source`; gives `Function`s.
 
 from __future__ import annotations
 
+import bisect
 import re
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 from clang import cindex
 from clang.cindex import CursorKind as K
@@ -65,6 +66,17 @@ class Function:
                     found[Variables.key(node.cursor)] = values[-1] if values and node.kind == K.VAR_DECL else None
             self._references = found
         return self._references
+
+    def nodes_where(self, name: str, test: Callable[[Node], bool], within: Node) -> list[Node]:
+        """The nodes of `within`'s subtree (itself included) that pass `test`, in pre-order. The
+        function's list of them is made once and kept under `name`: every loop of a nest asks again
+        of its own part, and a walk of each would cover the nest's nodes once per loop."""
+        found = self.facts.get((name, 0))
+        if found is None:
+            selected = [n for n in self.nodes if test(n)]
+            found = self.facts[(name, 0)] = (selected, [n.index for n in selected])
+        selected, indices = found
+        return selected[bisect.bisect_left(indices, within.index):bisect.bisect_right(indices, within.last)]
 
     @property
     def body(self) -> Optional[Node]:

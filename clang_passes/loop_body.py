@@ -8,7 +8,6 @@ end_offset, braced).
 
 from __future__ import annotations
 
-import bisect
 import re
 from typing import Optional
 
@@ -140,14 +139,11 @@ _CONTROL_KINDS = {K.BREAK_STMT, K.CONTINUE_STMT, K.RETURN_STMT, K.GOTO_STMT, K.I
 def _notable_nodes(function: Function, body: Node) -> list[Node]:
     """The nodes under `body` that body_facts looks at: those that assign a variable, jump, throw, or
     keep a loop's text from being copied. The function's list of them (in pre-order) is kept."""
-    notable = function.facts.get(("notable", 0))
-    if notable is None:
-        notable = [n for n in function.nodes if n.kind in _CONTROL_KINDS or n.kind in _COPY_KINDS
-                   or written_decl_refs(n)]
-        function.facts[("notable", 0)] = notable
-        function.facts[("notable-index", 0)] = [n.index for n in notable]
-    indices = function.facts[("notable-index", 0)]
-    return notable[bisect.bisect_left(indices, body.index):bisect.bisect_right(indices, body.last)]
+    return function.nodes_where("notable", _notable, body)
+
+
+def _notable(n: Node) -> bool:
+    return n.kind in _CONTROL_KINDS or n.kind in _COPY_KINDS or bool(written_decl_refs(n))
 
 
 def _copy_problem(node: Node, loop_node: Node) -> Optional[str]:
