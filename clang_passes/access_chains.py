@@ -18,7 +18,7 @@ from clang_passes.ast import (ARRAY_TYPES, FLOATING_TYPES, INC_DEC, INTEGER_TYPE
 from clang_passes.variables import Variables
 from clang_passes.containers import ELEMENT, PLAIN_TYPES, container_call, plain_element
 from clang_passes.loops import LoopInfo
-from clang_passes.nest_facts import Scope, written_decl_refs
+from clang_passes.nest_facts import written_decl_refs
 
 
 _ADDRESS_TYPES = {TypeKind.POINTER, *ARRAY_TYPES}
@@ -263,8 +263,7 @@ class ChainReader:
             if offsets is not None and chain.root is not None and not isinstance(chain.root, This) \
                     and not chain.subs and _same_element(decl, chain.root):
                 enclosing, _ = self.contexts.get(id(node), ((), False))
-                scope = Scope(enclosing[-1].nest, enclosing[-1].canonical_scope(), enclosing[-1].node) \
-                    if enclosing else None
+                scope = enclosing[-1].scope() if enclosing else None
                 found = (chain.root, offsets, scope)
         self._aliases[key] = found
         return found

@@ -161,7 +161,7 @@ class AccessCollector:
         if summary is None or not (summary.read_regions or summary.write_regions):
             return
         arguments = call_arguments(call)
-        location = call.cursor.extent.start
+        line, column = call.location()
         for k in sorted(set(summary.read_regions) | set(summary.write_regions)):
             if k >= len(arguments):
                 continue
@@ -187,7 +187,7 @@ class AccessCollector:
                         shown = f"({name})" if last_plus and not name.replace("_", "").isalnum() else name
                         text = f"{shown}{''.join(f'[{c}]' for c in point)} in {callee_name(call)}()"
                         self._emit(call, element, is_write, text=text, conditional=True)
-            self.modelled.add((location.line, location.column, k))
+            self.modelled.add((line, column, k))
 
     def _region_base(self, argument: Node) -> Optional[tuple["Chain", bool]]:
         """The argument of a call as the chain the callee's subscripts continue: an array lvalue that
@@ -253,7 +253,7 @@ class AccessCollector:
         if not enclosing:
             return
         innermost = enclosing[-1]
-        scope = Scope(innermost.nest, innermost.canonical_scope(), innermost.node)
+        scope = innermost.scope()
         root = chain.root
         subs = list(chain.subs)
         for _ in range(4):  # `float *row = a + i * n;` then row[j] is a[i * n + j]
@@ -270,8 +270,7 @@ class AccessCollector:
             written = False  # `this` cannot be assigned
         elif chain.container:
             if chain.call is not None:
-                where = chain.call.cursor.extent.start
-                self.container_elements.add((where.line, where.column))
+                self.container_elements.add(chain.call.location())
             # the container's buffer, as a pointer that may alias other pointers (and is named so in
             # runtime checks); it moves only when the container is resized, which is an unknown call
             own = self.variables.get(root)
@@ -301,14 +300,14 @@ class AccessCollector:
                 subscripts[0] = Subscript(text=subscripts[0].text, affine=None, non_affine_reason=reason)
             else:
                 subscripts.append(Subscript(text="0", affine=None, non_affine_reason=reason))
-        location = top.cursor.extent.start
+        line, column = top.location()
         text = text or self.source.text_of(top)
         if subs and subs[-1][0] == "range" and not any(c.isalnum() for c in text):
             text = f"an element of {subs[-1][1]}"  # the hidden `*__begin` of a range-based for
         self.found.append(Access(
             id=f"a{self.counter}", base=variable, path=variable.name + "".join(chain.path), is_write=is_write,
             subscripts=subscripts, element_type=top.cursor.type.spelling, text=text,
-            line=location.line, column=location.column, statement=top.stmt,
+            line=line, column=column, statement=top.stmt,
             enclosing_loops=[info.loop.id for info in enclosing], conditional=conditional, update=update,
             guard=guard_of(top, innermost.node) if is_write and conditional else [],
         ))

@@ -145,6 +145,13 @@ class Node:
         self._start = _offset(_lib.clang_getRangeStart(extent))
         self._end = _offset(_lib.clang_getRangeEnd(extent))
 
+    def location(self) -> tuple[int, int]:
+        """(line, column) where the node starts, as `cursor.extent.start` gives them, without the
+        bindings' range and location objects."""
+        start = _lib.clang_getRangeStart(_lib.clang_getCursorExtent(self.cursor))
+        _lib.clang_getInstantiationLocation(start, None, ctypes.byref(_LINE), ctypes.byref(_COLUMN), None)
+        return _LINE.value, _COLUMN.value
+
     def walk(self) -> list["Node"]:
         """This node and all below it, in pre-order (source order)."""
         if self.tree is not None:
@@ -267,6 +274,8 @@ class Source:
 
 
 _OFFSET = ctypes.c_uint()
+_LINE = ctypes.c_uint()
+_COLUMN = ctypes.c_uint()
 
 
 def _offset(location) -> int:

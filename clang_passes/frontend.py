@@ -146,7 +146,7 @@ def _break_cycles(functions, infos: list[LoopInfo]) -> None:
     for info in infos:
         if info.nest is not None:
             info.nest.scope_at = None
-        info.parent, info.children, info.root, info.nest = None, [], None, None
+        info.parent, info.children, info.root, info.nest, info._scope = None, [], None, None, None
     for function in functions:
         for node in function._nodes:
             node.parent = None

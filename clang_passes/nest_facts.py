@@ -32,6 +32,7 @@ class Scope:
         self.nest = nest
         self.enclosing = enclosing  # (loop node, iv key, iv name) of enclosing canonical loops, outermost first
         self.innermost = innermost  # the innermost loop around the point, canonical or not
+        self._classified: dict[tuple, tuple[str, str]] = {}  # key -> classify's answer (the facts are final)
 
     def fixed_in_innermost(self, decl) -> bool:
         """An integer variable that the innermost loop around the point neither assigns nor declares, and
@@ -48,6 +49,12 @@ class Scope:
     def classify(self, decl) -> tuple[str, str]:
         """('iv'|'symbol'|'value'|'written'|'changed'|'other', name)"""
         key = Variables.key(decl)
+        found = self._classified.get(key)
+        if found is None:
+            found = self._classified[key] = self._classify(key, decl)
+        return found
+
+    def _classify(self, key: tuple, decl) -> tuple[str, str]:
         name = decl.spelling
         for loop, iv_key, _ in reversed(self.enclosing):
             if iv_key == key:
