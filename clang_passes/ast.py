@@ -296,20 +296,35 @@ def _make_node(cursor, parent: Optional[Node]) -> Node:
     return Node(cursor, CursorKind.from_id(cursor._kind_id), parent)  # the kind is a field of the cursor
 
 
-def build_tree(cursor) -> Node:
-    """The Node tree under `cursor` (iteratively: generated code nests expressions thousands deep)."""
+def build_tree(cursor) -> list[Node]:
+    """The Node tree under `cursor`, as its nodes in pre-order (the root first), each numbered as it
+    is made: `index`, `last`, `tree` (that list) and `stmt`, the order of its statement. Built
+    iteratively: generated code nests expressions thousands deep."""
     tu = cursor._tu
-    root = _make_node(cursor, None)
-    stack = [root]
+    nodes: list[Node] = []
+    stack = [_make_node(cursor, None)]
+    counter = 0
     while stack:
         node = stack.pop()
+        node.index = len(nodes)
+        node.tree = nodes
+        nodes.append(node)
+        parent = node.parent
+        if parent is not None:  # its parent's children are all made, as starts_statement needs
+            if node.kind != K.COMPOUND_STMT and starts_statement(node, parent):
+                node.stmt = counter
+                counter += 1
+            else:
+                node.stmt = parent.stmt
         children: list = []
         _lib.clang_visitChildren(node.cursor, _COLLECT, children)  # leaner than Cursor.get_children()
         for child in children:
             child._tu = tu
             node.children.append(_make_node(child, node))
-        stack.extend(node.children)
-    return root
+        stack.extend(reversed(node.children))
+    for node in reversed(nodes):
+        node.last = node.children[-1].last if node.children else node.index
+    return nodes
 
 
 def starts_statement(node: Node, parent: Node) -> bool:

@@ -13,7 +13,7 @@ from typing import Callable, Iterator, Optional
 from clang import cindex
 from clang.cindex import CursorKind as K
 
-from clang_passes.ast import FUNCTION_KINDS, Node, Source, build_tree, expression_children, starts_statement
+from clang_passes.ast import FUNCTION_KINDS, Node, Source, build_tree, expression_children
 from clang_passes.variables import Variables, is_reference
 
 _lib = cindex.conf.lib
@@ -40,8 +40,8 @@ class Function:
 
     def _ensure(self) -> None:
         if self._node is None:
-            self._node = build_tree(self.cursor)
-            _number(self)
+            self._nodes = build_tree(self.cursor)
+            self._node = self._nodes[0]
 
     @property
     def node(self) -> Node:
@@ -140,20 +140,3 @@ def build_functions(tu, source: Source) -> list[Function]:
         functions.append(Function(qualified_name(cursor), cursor, start.line, start.offset, end.offset, source,
                                   outermost.extent.start.offset))
     return functions
-
-def _number(function: Function) -> None:
-    """Pre-order numbers, and the statement order index of every node."""
-    counter = 0
-    nodes = function._nodes
-    for order, node in enumerate(function._node.walk()):
-        node.index = order
-        node.tree = nodes
-        nodes.append(node)
-        parent = node.parent
-        if parent is not None and starts_statement(node, parent) and node.kind != K.COMPOUND_STMT:
-            node.stmt = counter
-            counter += 1
-        else:
-            node.stmt = parent.stmt if parent is not None else 0
-    for node in reversed(nodes):
-        node.last = node.children[-1].last if node.children else node.index
