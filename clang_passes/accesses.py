@@ -71,6 +71,10 @@ def _container_based(e: Node, root: Node) -> bool:
         e = strip(children[0])
 
 
+# the kinds of node whose children may be in another loop or branch than the node itself (_contexts)
+_CONTEXT_KINDS = FOR_KINDS | LOOP_KINDS | {K.IF_STMT, K.CONDITIONAL_OPERATOR, K.SWITCH_STMT, K.BINARY_OPERATOR}
+
+
 class AccessCollector:
     def __init__(self, source: Source, variables: Variables, affine: AffineBuilder):
         self.source = source
@@ -346,8 +350,13 @@ class AccessCollector:
         (under if/?:/&&/||/switch, or in a while loop that may not run)."""
         contexts: dict[int, tuple[tuple[LoopInfo, ...], bool]] = {id(root): ((), False)}
         for parent in root.walk():
-            enclosing, conditional = contexts[id(parent)]
+            context = contexts[id(parent)]
             kind = parent.kind
+            if kind not in _CONTEXT_KINDS:  # most nodes: their children share their context
+                for child in parent.children:
+                    contexts[id(child)] = context
+                continue
+            enclosing, conditional = context
             info = self.loops_by_node.get(id(parent)) if kind in FOR_KINDS else None
             if info is not None:
                 info.loop.conditional = conditional  # within its parent loop's body

@@ -328,7 +328,7 @@ def _strip_exact(node: Node, source: Source) -> Node:
     Wider conversions keep the model: isl's parameters are unbounded, and an array index beyond 2^31
     is out of any array here."""
     while node.kind in TRANSPARENT and node.children:
-        expressions = [c for c in node.children if c.is_expression]
+        expressions = node.expressions
         if not expressions:
             break
         inner = expressions[-1]

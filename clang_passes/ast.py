@@ -110,7 +110,7 @@ class Node:
     """One cursor of a function body, with its byte extent in the main file."""
 
     __slots__ = ("cursor", "kind", "children", "parent", "_start", "_end", "stmt", "index", "last", "tree", "decl",
-                 "_op", "_type_kind")
+                 "_op", "_type_kind", "_expressions")
 
     def __init__(self, cursor, kind, parent):
         self.cursor = cursor
@@ -126,6 +126,7 @@ class Node:
         self.decl = _UNSET  # the variable a DECL_REF_EXPR names, once looked up
         self._op: Optional[str] = None
         self._type_kind: Optional[TypeKind] = None
+        self._expressions: Optional[list[Node]] = None
 
     @property
     def start(self) -> int:
@@ -201,6 +202,14 @@ class Node:
         return self._op
 
     @property
+    def expressions(self) -> list["Node"]:
+        """The children that are expressions, found once (the passes ask again and again; do not
+        change the list)."""
+        if self._expressions is None:
+            self._expressions = [c for c in self.children if c.is_expression]
+        return self._expressions
+
+    @property
     def is_expression(self) -> bool:
         found = _IS_EXPRESSION.get(self.kind)
         if found is None:
@@ -214,7 +223,7 @@ _IS_EXPRESSION: dict = {}
 def strip(node: Node) -> Node:
     """Skip parentheses, casts and implicit conversions."""
     while node.kind in TRANSPARENT and node.children:
-        expressions = [c for c in node.children if c.is_expression]
+        expressions = node.expressions
         if not expressions:
             break
         node = expressions[-1]
@@ -222,7 +231,7 @@ def strip(node: Node) -> Node:
 
 
 def expression_children(node: Node) -> list[Node]:
-    return [c for c in node.children if c.is_expression]
+    return node.expressions
 
 
 def under_implicit_conversions(node: Node) -> Node:

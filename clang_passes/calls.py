@@ -62,7 +62,7 @@ def call_arguments(node: Node) -> list[Node]:
 
 def call_sites(info, source: Source, summaries: dict[str, FunctionSummary]) -> list[CallSite]:
     sites: list[CallSite] = []
-    for node in info.function.nodes_where("call sites", _is_call_site, info.node):
+    for node in info.function.nodes_where("call sites", info.node, _CALL_SITES):
         if info.init is not None and info.init.contains(node):  # runs once, before the loop
             continue
         name = callee_name(node)
@@ -89,8 +89,7 @@ def call_sites(info, source: Source, summaries: dict[str, FunctionSummary]) -> l
     return sites
 
 
-def _is_call_site(node: Node) -> bool:
-    return node.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)
+_CALL_SITES = (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)
 
 
 def has_opaque_calls(sites: list[CallSite]) -> bool:

@@ -152,6 +152,7 @@ def _break_cycles(functions, infos: list[LoopInfo]) -> None:
             node.parent = None
             node.tree = None
         function._nodes = []
+        function._by_kind = None
         function.facts = {}
         function._references = None
 

@@ -7,6 +7,8 @@ Takes a parsed translation unit and its `Source`; gives `Function`s.
 from __future__ import annotations
 
 import bisect
+import itertools
+import operator
 import re
 from typing import Callable, Iterator, Optional
 
@@ -36,6 +38,7 @@ class Function:
         self._node: Optional[Node] = None
         self._nodes: list[Node] = []
         self._references: Optional[dict[tuple, Optional[Node]]] = None
+        self._by_kind: Optional[dict] = None  # cursor kind -> the nodes of that kind, in pre-order
         self.facts: dict[tuple, object] = {}  # what passes learn of a node once, keyed by (fact, node.index)
 
     def _ensure(self) -> None:
@@ -60,20 +63,31 @@ class Function:
         unknown, as for reference parameters)."""
         if self._references is None:
             found: dict[tuple, Optional[Node]] = {}
-            for node in self.nodes:
-                if node.kind in (K.VAR_DECL, K.PARM_DECL) and is_reference(node.cursor):
+            for node in self.nodes_of((K.VAR_DECL, K.PARM_DECL)):
+                if is_reference(node.cursor):
                     values = expression_children(node)
                     found[Variables.key(node.cursor)] = values[-1] if values and node.kind == K.VAR_DECL else None
             self._references = found
         return self._references
 
-    def nodes_where(self, name: str, test: Callable[[Node], bool], within: Node) -> list[Node]:
-        """The nodes of `within`'s subtree (itself included) that pass `test`, in pre-order. The
-        function's list of them is made once and kept under `name`: every loop of a nest asks again
-        of its own part, and a walk of each would cover the nest's nodes once per loop."""
+    def nodes_of(self, kinds) -> list[Node]:
+        """The function's nodes of the given cursor kinds, in pre-order (do not change the list)."""
+        if self._by_kind is None:
+            self._by_kind = {}
+            for node in self.nodes:
+                self._by_kind.setdefault(node.kind, []).append(node)
+        lists = [self._by_kind[kind] for kind in kinds if kind in self._by_kind]
+        if len(lists) == 1:
+            return lists[0]
+        return sorted(itertools.chain.from_iterable(lists), key=_INDEX)
+
+    def nodes_where(self, name: str, within: Node, kinds, test: Optional[Callable[[Node], bool]] = None) -> list[Node]:
+        """The nodes of `within`'s subtree (itself included) of the given kinds that pass `test`, in
+        pre-order. The function's list of them is made once and kept under `name`: every loop of a
+        nest asks again of its own part, and a walk of each would cover the nest's nodes once per loop."""
         found = self.facts.get((name, 0))
         if found is None:
-            selected = [n for n in self.nodes if test(n)]
+            selected = [n for n in self.nodes_of(kinds) if test is None or test(n)]
             found = self.facts[(name, 0)] = (selected, [n.index for n in selected])
         selected, indices = found
         return selected[bisect.bisect_left(indices, within.index):bisect.bisect_right(indices, within.last)]
@@ -91,6 +105,7 @@ class Function:
         return False
 
 
+_INDEX = operator.attrgetter("index")
 _WORD = re.compile(rb"[A-Za-z_][A-Za-z_0-9]*")
 _DEFINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+(\w+)((?:[^\n]*\\\r?\n)*[^\n]*)", re.M)
 

@@ -139,7 +139,10 @@ _CONTROL_KINDS = {K.BREAK_STMT, K.CONTINUE_STMT, K.RETURN_STMT, K.GOTO_STMT, K.I
 def _notable_nodes(function: Function, body: Node) -> list[Node]:
     """The nodes under `body` that body_facts looks at: those that assign a variable, jump, throw, or
     keep a loop's text from being copied. The function's list of them (in pre-order) is kept."""
-    return function.nodes_where("notable", _notable, body)
+    return function.nodes_where("notable", body, _CONTROL_KINDS | _COPY_KINDS | _WRITING_KINDS, _notable)
+
+
+_WRITING_KINDS = {K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR}  # written_decl_refs'
 
 
 def _notable(n: Node) -> bool:

@@ -73,6 +73,8 @@ class Scope:
         return "symbol", name
 
 
+# the kinds of node that can write or declare a variable: stored_operand's, written_decl_refs' and VAR_DECL
+_WRITING_KINDS = {K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR, K.VAR_DECL}
 CHAR_TYPES = {"char", "signed char", "unsigned char", "std::byte"}  # may alias an object of any type
 
 
@@ -99,6 +101,8 @@ class NestFacts:
         self.scope_at = None
         assigned: set[tuple] = set()
         for node in root.walk():
+            if node.kind not in _WRITING_KINDS:
+                continue  # nothing else assigns or declares a variable
             written: list[tuple] = []
             stored = stored_operand(node)
             if stored is not None and strip(stored).kind != K.DECL_REF_EXPR:

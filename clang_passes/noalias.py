@@ -211,7 +211,7 @@ def _address_stripped(node: Node) -> Optional[Node]:
     through an integer (`(double *)((intptr_t)B + d)` may point anywhere)."""
     e = node
     while e.kind in TRANSPARENT and e.children:
-        expressions = [c for c in e.children if c.is_expression]
+        expressions = e.expressions
         if not expressions:
             break
         e = expressions[-1]

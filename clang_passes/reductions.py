@@ -86,11 +86,14 @@ def _value_unused(node: Node) -> bool:
     return starts_statement(child, parent)
 
 
+UPDATE_KINDS = (K.IF_STMT, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR, K.BINARY_OPERATOR)
+
+
 def update_candidate(node: Node) -> bool:
     """A node Reductions.scan looks at: an `if`, or an assignment or increment whose value is dropped
     (`out[n++] = x` uses the value of the update: no reduction)."""
     kind = node.kind
-    if kind not in (K.IF_STMT, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR, K.BINARY_OPERATOR):
+    if kind not in UPDATE_KINDS:
         return False
     return kind == K.IF_STMT or _value_unused(node)
 

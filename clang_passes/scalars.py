@@ -19,7 +19,7 @@ from clang_passes.first_access import FirstAccess, is_scalar_decl, jump_target
 from clang_passes.functions import Function
 from clang_passes.loops import LoopInfo
 from clang_passes.nest_facts import written_decl_refs
-from clang_passes.reductions import Reductions, boolean_at_entry, update_candidate
+from clang_passes.reductions import UPDATE_KINDS, Reductions, boolean_at_entry, update_candidate
 
 
 def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
@@ -29,13 +29,14 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
     loop_node = info.node
     path = info.loop.file
     function = info.function
-    order, decls, refs = _scalar_declarations(function.nodes_where("scalar mentions", _scalar_mention, loop_node))
+    order, decls, refs = _scalar_declarations(
+        function.nodes_where("scalar mentions", loop_node, (K.DECL_REF_EXPR, K.VAR_DECL), _scalar_mention))
     first, always = _first_accesses(info, loops)
 
     reductions = Reductions(variables.source)
-    reductions.scan(function.nodes_where("update candidates", update_candidate,
-                                         info.body if info.body is not None else loop_node))
-    by_reference = _passed_by_reference(function.nodes_where("calls", _is_call, loop_node))
+    reductions.scan(function.nodes_where("update candidates", info.body if info.body is not None else loop_node,
+                                         UPDATE_KINDS, update_candidate))
+    by_reference = _passed_by_reference(function.nodes_where("calls", loop_node, (K.CALL_EXPR,)))
     ivs: dict[tuple, str] = {}  # the counters of the loop and the loops inside it -> their loop
     for loop_info in info.subtree():
         if loop_info.iv_key is not None and loop_info.loop.canonical is not None:
@@ -86,10 +87,6 @@ def _scalar_mention(node: Node) -> bool:
     else:
         return False
     return decl is not None and is_scalar_decl(decl)
-
-
-def _is_call(node: Node) -> bool:
-    return node.kind == K.CALL_EXPR
 
 
 def _scalar_declarations(mentions: list[Node]) -> tuple[list[tuple], dict[tuple, object], dict[tuple, set[int]]]:
@@ -263,14 +260,10 @@ _JUMPS = {K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.LABE
           K.CONTINUE_STMT}
 
 
-def _is_jump(node: Node) -> bool:
-    return node.kind in _JUMPS
-
-
 def _leaves(statement: Node, function: Function, labels: bool = True) -> bool:
     """Whether control may leave `statement` (of `function`) other than at its end or by `return`.
     `labels`: whether a label counts (a goto somewhere in the function may jump to it)."""
-    for n in function.nodes_where("jump statements", _is_jump, statement):
+    for n in function.nodes_where("jump statements", statement, _JUMPS):
         kind = n.kind
         if kind in (K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.CASE_STMT, K.DEFAULT_STMT) or \
                 (labels and kind == K.LABEL_STMT):
@@ -286,7 +279,7 @@ def _has_goto(info: LoopInfo) -> bool:
     """Whether the loop's function has a goto; kept as the function's ("jumps", 0) fact."""
     function = info.function
     if ("jumps", 0) not in function.facts:
-        jumps = function.nodes_where("jump statements", _is_jump, function.node)
+        jumps = function.nodes_where("jump statements", function.node, _JUMPS)
         function.facts[("jumps", 0)] = any(n.kind in (K.GOTO_STMT, K.INDIRECT_GOTO_STMT) for n in jumps)
     return function.facts[("jumps", 0)]
 
