@@ -14,7 +14,7 @@ from clang.cindex import CursorKind as K, StorageClass
 
 from autopar.ir import AffineExpr
 from clang_passes.ast import (FUNCTION_KINDS, INTEGER_TYPES, LOOP_KINDS, TRANSPARENT, UNSIGNED_TYPES, Node, Source,
-                              evaluate_int, expression_children, strip)
+                              evaluate_int, expression_children, referenced, strip, variable_decl)
 from clang_passes.variables import Variables, is_integer_decl
 from clang_passes.nest_facts import Scope, container_size, invariant_expression, invariant_member
 
@@ -98,10 +98,11 @@ class AffineBuilder:
 
     def _reference_terms(self, node: Node, scope: Optional[Scope], text) -> dict[str, int]:
         """A name in a subscript: a loop variable, a parameter, or a local whose value is known."""
-        decl = node.cursor.referenced
-        if decl is not None and decl.kind == K.ENUM_CONSTANT_DECL:
-            return {"": decl.enum_value}
-        if decl is None or decl.kind not in (K.VAR_DECL, K.PARM_DECL):
+        decl = variable_decl(node)  # kept on the node, as the other passes ask for it again
+        if decl is None:
+            other = referenced(node)
+            if other is not None and other.kind == K.ENUM_CONSTANT_DECL:
+                return {"": other.enum_value}
             raise _NotAffine(f"non-affine expression {text}")
         if scope is None:
             if not is_integer_decl(decl):

@@ -57,7 +57,19 @@ def _unhooked(name: str, argtypes: list, restype):
 
 
 _cursor_type = _unhooked("clang_getCursorType", [cindex.Cursor], cindex.Type)
+_cursor_referenced = _unhooked("clang_getCursorReferenced", [cindex.Cursor], cindex.Cursor)
+_cursor_is_null = _unhooked("clang_Cursor_isNull", [cindex.Cursor], ctypes.c_int)
 _canonical_type = _unhooked("clang_getCanonicalType", [cindex.Type], cindex.Type)
+
+
+def referenced(node: "Node"):
+    """`node.cursor.referenced`, without the bindings' result hook (which asks libclang for a null
+    cursor to compare with and searches the arguments for the translation unit)."""
+    found = _cursor_referenced(node.cursor)
+    if _cursor_is_null(found):
+        return None
+    found._tu = node.cursor._tu  # as the hook keeps it: the translation unit outlives the cursor
+    return found
 
 
 def canonical_kind(cursor) -> TypeKind:
@@ -357,7 +369,7 @@ def variable_decl(node: Node):
         return None
     decl = node.decl
     if decl is _UNSET:
-        decl = node.cursor.referenced
+        decl = referenced(node)
         if decl is not None and decl.kind not in (K.VAR_DECL, K.PARM_DECL):
             decl = None
         node.decl = decl
