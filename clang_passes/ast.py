@@ -155,14 +155,16 @@ class Node:
 
     def _extent(self) -> None:
         extent = _lib.clang_getCursorExtent(self.cursor)
-        self._start = _offset(_lib.clang_getRangeStart(extent))
-        self._end = _offset(_lib.clang_getRangeEnd(extent))
+        _instantiation(_lib.clang_getRangeStart(extent), None, None, None, _OFFSET_ADDRESS)
+        self._start = _OFFSET.value
+        _instantiation(_lib.clang_getRangeEnd(extent), None, None, None, _OFFSET_ADDRESS)
+        self._end = _OFFSET.value
 
     def location(self) -> tuple[int, int]:
         """(line, column) where the node starts, as `cursor.extent.start` gives them, without the
         bindings' range and location objects."""
         start = _lib.clang_getRangeStart(_lib.clang_getCursorExtent(self.cursor))
-        _lib.clang_getInstantiationLocation(start, None, ctypes.byref(_LINE), ctypes.byref(_COLUMN), None)
+        _instantiation(start, None, _LINE_ADDRESS, _COLUMN_ADDRESS, None)
         return _LINE.value, _COLUMN.value
 
     def walk(self) -> list["Node"]:
@@ -294,15 +296,15 @@ class Source:
         return text[:len(text) - len(text.lstrip(" \t"))]
 
 
+# clang_getInstantiationLocation's outputs, passed by address to a handle that takes plain
+# addresses: the bindings' handle converts a pointer argument on every call
+_instantiation = _unhooked("clang_getInstantiationLocation", [cindex.SourceLocation] + [ctypes.c_void_p] * 4, None)
 _OFFSET = ctypes.c_uint()
 _LINE = ctypes.c_uint()
 _COLUMN = ctypes.c_uint()
-
-
-def _offset(location) -> int:
-    """The expansion offset of a location, without building file/line/column objects."""
-    _lib.clang_getInstantiationLocation(location, None, None, None, ctypes.byref(_OFFSET))
-    return _OFFSET.value
+_OFFSET_ADDRESS = ctypes.addressof(_OFFSET)
+_LINE_ADDRESS = ctypes.addressof(_LINE)
+_COLUMN_ADDRESS = ctypes.addressof(_COLUMN)
 
 
 def _collect(child, parent, out):

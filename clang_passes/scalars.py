@@ -293,14 +293,19 @@ def arrays_dead_after(info: LoopInfo, variables: Variables) -> list[str]:
     if ("array_refs", 0) not in facts:
         refs: dict[tuple, list[int]] = {}
         decls: dict[tuple, object] = {}
-        for node in info.function.nodes:
-            if node.kind == K.DECL_REF_EXPR:
-                decl = variable_decl(node)
-                if decl is not None and decl.kind == K.VAR_DECL and \
-                        canonical_kind(decl) in (TypeKind.CONSTANTARRAY, TypeKind.VARIABLEARRAY):
-                    key = Variables.key(decl)
-                    refs.setdefault(key, []).append(node.start)
-                    decls[key] = decl
+        is_array: dict[int, bool] = {}  # declaration cursor's hash -> an array variable: asked once each
+        for node in info.function.nodes_of((K.DECL_REF_EXPR,)):
+            decl = variable_decl(node)
+            if decl is None:
+                continue
+            array = is_array.get(decl.hash)
+            if array is None:
+                array = is_array[decl.hash] = decl.kind == K.VAR_DECL and \
+                    canonical_kind(decl) in (TypeKind.CONSTANTARRAY, TypeKind.VARIABLEARRAY)
+            if array:
+                key = Variables.key(decl)
+                refs.setdefault(key, []).append(node.start)
+                decls[key] = decl
         facts[("array_refs", 0)] = (refs, decls)
     if _has_goto(info):
         return []
