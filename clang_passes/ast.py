@@ -48,9 +48,9 @@ except AttributeError:
 
 
 def _unhooked(name: str, argtypes: list, restype):
-    """A second handle on a libclang function, without the bindings' result hook: Type.from_result
-    searches the arguments for their translation unit on every call, most of the cost of asking a
-    node's type kind, which the passes do tens of thousands of times on a large file."""
+    """A second handle on a libclang function, without the bindings' result hook (Type.from_result
+    and Cursor.from_result search the arguments for their translation unit on every call): for what
+    the passes ask of tens of thousands of nodes on a large file."""
     function = _lib._FuncPtr((name, _lib))
     function.argtypes, function.restype = argtypes, restype
     return function
@@ -245,6 +245,7 @@ def strip(node: Node) -> Node:
 
 
 def expression_children(node: Node) -> list[Node]:
+    """The node's own list (Node.expressions): do not change it."""
     return node.expressions
 
 
