@@ -328,6 +328,7 @@ def build_tree(cursor) -> list[Node]:
     nodes: list[Node] = []
     stack = [_make_node(cursor, None)]
     counter = 0
+    visit, kind_of = _lib.clang_visitChildren, CursorKind.from_id  # (once per node: kept at hand)
     while stack:
         node = stack.pop()
         node.index = len(nodes)
@@ -335,20 +336,27 @@ def build_tree(cursor) -> list[Node]:
         nodes.append(node)
         parent = node.parent
         if parent is not None:  # its parent's children are all made, as starts_statement needs
-            if node.kind != K.COMPOUND_STMT and starts_statement(node, parent):
+            if parent.kind in _STATEMENT_PARENTS and node.kind != K.COMPOUND_STMT and starts_statement(node, parent):
                 node.stmt = counter
                 counter += 1
             else:
                 node.stmt = parent.stmt
         children: list = []
-        _lib.clang_visitChildren(node.cursor, _COLLECT, children)  # leaner than Cursor.get_children()
-        for child in children:
-            child._tu = tu
-            node.children.append(_make_node(child, node))
-        stack.extend(reversed(node.children))
+        visit(node.cursor, _COLLECT, children)  # leaner than Cursor.get_children()
+        if children:
+            made = node.children
+            for child in children:
+                child._tu = tu
+                made.append(Node(child, kind_of(child._kind_id), node))  # the kind is a field of the cursor
+            stack.extend(reversed(made))
     for node in reversed(nodes):
         node.last = node.children[-1].last if node.children else node.index
     return nodes
+
+
+# the kinds of node that have statements among their children (starts_statement is False under any other)
+_STATEMENT_PARENTS = {K.COMPOUND_STMT, K.FOR_STMT, K.WHILE_STMT, K.SWITCH_STMT, K.CASE_STMT, K.DEFAULT_STMT,
+                      K.LABEL_STMT, K.CXX_FOR_RANGE_STMT, K.DO_STMT, K.IF_STMT}
 
 
 def starts_statement(node: Node, parent: Node) -> bool:
