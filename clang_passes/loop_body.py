@@ -120,7 +120,7 @@ class BodyReader:
             return
         loop.end_offset = end
         loop.braced = info.node.parent is not None and info.node.parent.kind == K.COMPOUND_STMT
-        if loop.copy_problem is None and _DIRECTIVE_LINE.search(text):
+        if loop.copy_problem is None and b"#" in text and _DIRECTIVE_LINE.search(text):  # (most loops: no #)
             loop.copy_problem = "a preprocessor line is inside it"
         if loop.copy_problem is None and (b"__LINE__" in text or b"__COUNTER__" in text):
             loop.copy_problem = "it uses __LINE__ or __COUNTER__"
