@@ -13,12 +13,16 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from clang_passes.ast import (ARRAY_TYPES, FLOATING_TYPES, INC_DEC, INTEGER_TYPES, Node, Source, expression_children,
-                              strip, variable_decl)
+from clang_passes.ast import (ARRAY_TYPES, FLOATING_TYPES, INC_DEC, INTEGER_TYPES, Node, Source, canonical_kind,
+                              expression_children, strip, variable_decl)
 from clang_passes.variables import Variables
 from clang_passes.containers import ELEMENT, PLAIN_TYPES, container_call, plain_element
 from clang_passes.loops import LoopInfo
-from clang_passes.nest_facts import Scope, written_decl_refs
+from clang_passes.nest_facts import written_decl_refs
+
+
+_ADDRESS_TYPES = {TypeKind.POINTER, *ARRAY_TYPES}
+_NUMBER_TYPES = INTEGER_TYPES | FLOATING_TYPES
 
 
 def _unqualified(t) -> str:
@@ -40,7 +44,7 @@ def _same_element(pointer_decl, root_decl) -> bool:
 def _number(decl) -> bool:
     """A variable holding a number: an address made of it (`((double *)addr)[i]`) points nowhere the
     analysis can name, so it is never the root of an element."""
-    return decl.type.get_canonical().kind in INTEGER_TYPES | FLOATING_TYPES
+    return canonical_kind(decl) in _NUMBER_TYPES
 
 
 class This:
@@ -130,7 +134,7 @@ class ChainReader:
         if len(children) != 2:
             return None
         base, index = children
-        if strip(base).cursor.type.get_canonical().kind not in (TypeKind.POINTER, *ARRAY_TYPES):
+        if strip(base).type_kind not in _ADDRESS_TYPES:
             base, index = index, base  # `i[a]`
         chain.subs.insert(0, ("idx", index))
         chain.inner.append(index)
@@ -147,7 +151,7 @@ class ChainReader:
             chain.root = This(e)
             return chain
         base = children[0]
-        arrow = base.cursor.type.get_canonical().kind == TypeKind.POINTER
+        arrow = base.type_kind == TypeKind.POINTER
         chain.path.insert(0, ("->" if arrow else ".") + e.cursor.spelling)
         if not arrow:
             return strip(base)
@@ -259,8 +263,7 @@ class ChainReader:
             if offsets is not None and chain.root is not None and not isinstance(chain.root, This) \
                     and not chain.subs and _same_element(decl, chain.root):
                 enclosing, _ = self.contexts.get(id(node), ((), False))
-                scope = Scope(enclosing[-1].nest, enclosing[-1].canonical_scope(), enclosing[-1].node) \
-                    if enclosing else None
+                scope = enclosing[-1].scope() if enclosing else None
                 found = (chain.root, offsets, scope)
         self._aliases[key] = found
         return found
@@ -268,7 +271,7 @@ class ChainReader:
     def _pointer_decls(self) -> dict[tuple, Node]:
         if self._decls is None:
             self._decls = {Variables.key(n.cursor): n for n in self.function.nodes
-                           if n.kind == K.VAR_DECL and n.cursor.type.get_canonical().kind == TypeKind.POINTER}
+                           if n.kind == K.VAR_DECL and n.type_kind == TypeKind.POINTER}
         return self._decls
 
     def _reassigned(self) -> set[tuple]:
@@ -290,7 +293,7 @@ class ChainReader:
         while True:
             if e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-"):
                 left, right = expression_children(e)
-                if strip(left).cursor.type.get_canonical().kind in (TypeKind.POINTER, *ARRAY_TYPES):
+                if strip(left).type_kind in _ADDRESS_TYPES:
                     offsets.insert(0, (sign * (1 if e.binary_op == "+" else -1), right))
                     chain.inner.append(right)
                     e = strip(left)

@@ -22,7 +22,7 @@ from clang_passes.access_chains import Chain, ChainReader, This
 from clang_passes.affine import AffineBuilder
 from clang_passes.containers import ELEMENT, container_call, plain_element
 from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source,
-                              expression_children, strip)
+                              canonical_kind, expression_children, strip)
 from clang_passes.guards import guard_of
 from clang_passes.variables import Variables, is_reference
 from clang_passes.loops import LoopInfo
@@ -53,7 +53,7 @@ def _memory_form(e: Node) -> bool:
         return True
     if e.kind == K.MEMBER_REF_EXPR:
         children = expression_children(e)
-        return bool(children) and (children[0].cursor.type.get_canonical().kind == TypeKind.POINTER
+        return bool(children) and (children[0].type_kind == TypeKind.POINTER
                                    or _memory_form(children[0]))
     return False
 
@@ -69,6 +69,10 @@ def _container_based(e: Node, root: Node) -> bool:
         if e.kind not in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR, K.UNARY_OPERATOR) or not children:
             return False
         e = strip(children[0])
+
+
+# the kinds of node whose children may be in another loop or branch than the node itself (_contexts)
+_CONTEXT_KINDS = FOR_KINDS | LOOP_KINDS | {K.IF_STMT, K.CONDITIONAL_OPERATOR, K.SWITCH_STMT, K.BINARY_OPERATOR}
 
 
 class AccessCollector:
@@ -161,7 +165,7 @@ class AccessCollector:
         if summary is None or not (summary.read_regions or summary.write_regions):
             return
         arguments = call_arguments(call)
-        location = call.cursor.extent.start
+        line, column = call.location()
         for k in sorted(set(summary.read_regions) | set(summary.write_regions)):
             if k >= len(arguments):
                 continue
@@ -187,14 +191,14 @@ class AccessCollector:
                         shown = f"({name})" if last_plus and not name.replace("_", "").isalnum() else name
                         text = f"{shown}{''.join(f'[{c}]' for c in point)} in {callee_name(call)}()"
                         self._emit(call, element, is_write, text=text, conditional=True)
-            self.modelled.add((location.line, location.column, k))
+            self.modelled.add((line, column, k))
 
     def _region_base(self, argument: Node) -> Optional[tuple["Chain", bool]]:
         """The argument of a call as the chain the callee's subscripts continue: an array lvalue that
         decays (`rhs[i][j]`: new subscripts follow) or a pointer (`v`, `v + 3 * i`, `&v[2 * i]`: the
         callee's first subscript adds to the last one). None for anything else."""
         e = strip(argument)
-        kind = e.cursor.type.get_canonical().kind
+        kind = e.type_kind
         if kind in ARRAY_TYPES:
             chain = self.chains.decompose(e)
             if chain is None or chain.root is None or isinstance(chain.root, This) or chain.loads or \
@@ -216,7 +220,7 @@ class AccessCollector:
         offsets = self.chains.pointer_parts(e, chain)
         if offsets is None or chain.root is None or isinstance(chain.root, This) or chain.subs or chain.loads:
             return None
-        if not hasattr(chain.root, "type") or chain.root.type.get_canonical().kind not in (TypeKind.POINTER, *ARRAY_TYPES):
+        if not hasattr(chain.root, "type") or canonical_kind(chain.root) not in (TypeKind.POINTER, *ARRAY_TYPES):
             return None
         chain.subs = [("deref", offsets)]
         chain.root_indexed = True
@@ -237,7 +241,7 @@ class AccessCollector:
         for inner in chain.inner:
             self._visit(inner)
         top = strip(expr)
-        if top.cursor.type.get_canonical().kind in ARRAY_TYPES:
+        if top.type_kind in ARRAY_TYPES:
             return  # `a[i]` of a 2-D array used as a pointer: an address, not an element
         if read:
             self._emit(top, chain, False, update=update)
@@ -253,7 +257,7 @@ class AccessCollector:
         if not enclosing:
             return
         innermost = enclosing[-1]
-        scope = Scope(innermost.nest, innermost.canonical_scope(), innermost.node)
+        scope = innermost.scope()
         root = chain.root
         subs = list(chain.subs)
         for _ in range(4):  # `float *row = a + i * n;` then row[j] is a[i * n + j]
@@ -270,8 +274,7 @@ class AccessCollector:
             written = False  # `this` cannot be assigned
         elif chain.container:
             if chain.call is not None:
-                where = chain.call.cursor.extent.start
-                self.container_elements.add((where.line, where.column))
+                self.container_elements.add(chain.call.location())
             # the container's buffer, as a pointer that may alias other pointers (and is named so in
             # runtime checks); it moves only when the container is resized, which is an unknown call
             own = self.variables.get(root)
@@ -301,14 +304,14 @@ class AccessCollector:
                 subscripts[0] = Subscript(text=subscripts[0].text, affine=None, non_affine_reason=reason)
             else:
                 subscripts.append(Subscript(text="0", affine=None, non_affine_reason=reason))
-        location = top.cursor.extent.start
+        line, column = top.location()
         text = text or self.source.text_of(top)
         if subs and subs[-1][0] == "range" and not any(c.isalnum() for c in text):
             text = f"an element of {subs[-1][1]}"  # the hidden `*__begin` of a range-based for
         self.found.append(Access(
             id=f"a{self.counter}", base=variable, path=variable.name + "".join(chain.path), is_write=is_write,
             subscripts=subscripts, element_type=top.cursor.type.spelling, text=text,
-            line=location.line, column=location.column, statement=top.stmt,
+            line=line, column=column, statement=top.stmt,
             enclosing_loops=[info.loop.id for info in enclosing], conditional=conditional, update=update,
             guard=guard_of(top, innermost.node) if is_write and conditional else [],
         ))
@@ -347,8 +350,13 @@ class AccessCollector:
         (under if/?:/&&/||/switch, or in a while loop that may not run)."""
         contexts: dict[int, tuple[tuple[LoopInfo, ...], bool]] = {id(root): ((), False)}
         for parent in root.walk():
-            enclosing, conditional = contexts[id(parent)]
+            context = contexts[id(parent)]
             kind = parent.kind
+            if kind not in _CONTEXT_KINDS:  # most nodes: their children share their context
+                for child in parent.children:
+                    contexts[id(child)] = context
+                continue
+            enclosing, conditional = context
             info = self.loops_by_node.get(id(parent)) if kind in FOR_KINDS else None
             if info is not None:
                 info.loop.conditional = conditional  # within its parent loop's body

@@ -14,7 +14,7 @@ from clang.cindex import CursorKind as K, StorageClass
 
 from autopar.ir import AffineExpr
 from clang_passes.ast import (FUNCTION_KINDS, INTEGER_TYPES, LOOP_KINDS, TRANSPARENT, UNSIGNED_TYPES, Node, Source,
-                              evaluate_int, expression_children, strip)
+                              evaluate_int, expression_children, referenced, strip, variable_decl)
 from clang_passes.variables import Variables, is_integer_decl
 from clang_passes.nest_facts import Scope, container_size, invariant_expression, invariant_member
 
@@ -98,10 +98,11 @@ class AffineBuilder:
 
     def _reference_terms(self, node: Node, scope: Optional[Scope], text) -> dict[str, int]:
         """A name in a subscript: a loop variable, a parameter, or a local whose value is known."""
-        decl = node.cursor.referenced
-        if decl is not None and decl.kind == K.ENUM_CONSTANT_DECL:
-            return {"": decl.enum_value}
-        if decl is None or decl.kind not in (K.VAR_DECL, K.PARM_DECL):
+        decl = variable_decl(node)  # kept on the node, as the other passes ask for it again
+        if decl is None:
+            other = referenced(node)
+            if other is not None and other.kind == K.ENUM_CONSTANT_DECL:
+                return {"": other.enum_value}
             raise _NotAffine(f"non-affine expression {text}")
         if scope is None:
             if not is_integer_decl(decl):
@@ -328,11 +329,11 @@ def _strip_exact(node: Node, source: Source) -> Node:
     Wider conversions keep the model: isl's parameters are unbounded, and an array index beyond 2^31
     is out of any array here."""
     while node.kind in TRANSPARENT and node.children:
-        expressions = [c for c in node.children if c.is_expression]
+        expressions = node.expressions
         if not expressions:
             break
         inner = expressions[-1]
-        if node.kind != K.PAREN_EXPR and _narrows(inner.cursor.type, node.cursor.type) and \
+        if node.kind != K.PAREN_EXPR and _narrows(inner, node) and \
                 not _literal_fits(inner, node.cursor.type, source):
             raise _NotAffine(f"narrowing conversion in {source.text_of(node)}")
         node = inner
@@ -350,10 +351,12 @@ def _literal_fits(node: Node, target_type, source: Source) -> bool:
     return low <= value <= high
 
 
-def _narrows(source_type, target_type) -> bool:
-    s, t = source_type.get_canonical(), target_type.get_canonical()
-    if t.kind not in INTEGER_TYPES or s.kind not in INTEGER_TYPES or t.kind == s.kind:
-        return False
+def _narrows(source: Node, target: Node) -> bool:
+    """Whether converting the value of node `source` to the type of node `target` may change it."""
+    if target.type_kind not in INTEGER_TYPES or source.type_kind not in INTEGER_TYPES or \
+            target.type_kind == source.type_kind:
+        return False  # the common case, told without the bindings' Type objects
+    s, t = source.cursor.type.get_canonical(), target.cursor.type.get_canonical()
     t_bits, s_bits = 8 * t.get_size(), 8 * s.get_size()
     if t_bits <= 0 or s_bits <= 0 or t_bits >= 32:
         return False

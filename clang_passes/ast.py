@@ -47,6 +47,37 @@ except AttributeError:
     _HAVE_EVALUATE = False
 
 
+def _unhooked(name: str, argtypes: list, restype):
+    """A second handle on a libclang function, without the bindings' result hook (Type.from_result
+    and Cursor.from_result search the arguments for their translation unit on every call): for what
+    the passes ask of tens of thousands of nodes on a large file."""
+    function = _lib._FuncPtr((name, _lib))
+    function.argtypes, function.restype = argtypes, restype
+    return function
+
+
+_cursor_type = _unhooked("clang_getCursorType", [cindex.Cursor], cindex.Type)
+_cursor_referenced = _unhooked("clang_getCursorReferenced", [cindex.Cursor], cindex.Cursor)
+_cursor_is_null = _unhooked("clang_Cursor_isNull", [cindex.Cursor], ctypes.c_int)
+_canonical_type = _unhooked("clang_getCanonicalType", [cindex.Type], cindex.Type)
+
+
+def referenced(node: "Node"):
+    """`node.cursor.referenced`, without the bindings' result hook (which asks libclang for a null
+    cursor to compare with and searches the arguments for the translation unit)."""
+    found = _cursor_referenced(node.cursor)
+    if _cursor_is_null(found):
+        return None
+    found._tu = node.cursor._tu  # as the hook keeps it: the translation unit outlives the cursor
+    return found
+
+
+def canonical_kind(cursor) -> TypeKind:
+    """`cursor.type.get_canonical().kind`, without the bindings' Type objects (a declaration's
+    cursor; a node's is kept on the node, `Node.type_kind`)."""
+    return TypeKind.from_id(_canonical_type(_cursor_type(cursor))._kind_id)
+
+
 def evaluate_int(node: "Node") -> Optional[int]:
     """The value of an integer constant expression (a literal spelled through a macro, sizeof, ...)."""
     if not _HAVE_EVALUATE:
@@ -91,7 +122,7 @@ class Node:
     """One cursor of a function body, with its byte extent in the main file."""
 
     __slots__ = ("cursor", "kind", "children", "parent", "_start", "_end", "stmt", "index", "last", "tree", "decl",
-                 "_op")
+                 "_op", "_type_kind", "_expressions")
 
     def __init__(self, cursor, kind, parent):
         self.cursor = cursor
@@ -106,6 +137,8 @@ class Node:
         self.tree: Optional[list[Node]] = None  # the function's nodes in pre-order
         self.decl = _UNSET  # the variable a DECL_REF_EXPR names, once looked up
         self._op: Optional[str] = None
+        self._type_kind: Optional[TypeKind] = None
+        self._expressions: Optional[list[Node]] = None
 
     @property
     def start(self) -> int:
@@ -122,8 +155,17 @@ class Node:
 
     def _extent(self) -> None:
         extent = _lib.clang_getCursorExtent(self.cursor)
-        self._start = _offset(_lib.clang_getRangeStart(extent))
-        self._end = _offset(_lib.clang_getRangeEnd(extent))
+        _instantiation(_lib.clang_getRangeStart(extent), None, None, None, _OFFSET_ADDRESS)
+        self._start = _OFFSET.value
+        _instantiation(_lib.clang_getRangeEnd(extent), None, None, None, _OFFSET_ADDRESS)
+        self._end = _OFFSET.value
+
+    def location(self) -> tuple[int, int]:
+        """(line, column) where the node starts, as `cursor.extent.start` gives them, without the
+        bindings' range and location objects."""
+        start = _lib.clang_getRangeStart(_lib.clang_getCursorExtent(self.cursor))
+        _instantiation(start, None, _LINE_ADDRESS, _COLUMN_ADDRESS, None)
+        return _LINE.value, _COLUMN.value
 
     def walk(self) -> list["Node"]:
         """This node and all below it, in pre-order (source order)."""
@@ -149,6 +191,13 @@ class Node:
         return any(a is self for a in other.ancestors())
 
     @property
+    def type_kind(self) -> TypeKind:
+        """The kind of the node's canonical type, asked of libclang once."""
+        if self._type_kind is None:
+            self._type_kind = canonical_kind(self.cursor)
+        return self._type_kind
+
+    @property
     def binary_op(self) -> str:
         if self.kind not in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR):
             return ""
@@ -167,6 +216,14 @@ class Node:
         return self._op
 
     @property
+    def expressions(self) -> list["Node"]:
+        """The children that are expressions, found once (the passes ask again and again; do not
+        change the list)."""
+        if self._expressions is None:
+            self._expressions = [c for c in self.children if c.is_expression]
+        return self._expressions
+
+    @property
     def is_expression(self) -> bool:
         found = _IS_EXPRESSION.get(self.kind)
         if found is None:
@@ -180,7 +237,7 @@ _IS_EXPRESSION: dict = {}
 def strip(node: Node) -> Node:
     """Skip parentheses, casts and implicit conversions."""
     while node.kind in TRANSPARENT and node.children:
-        expressions = [c for c in node.children if c.is_expression]
+        expressions = node.expressions
         if not expressions:
             break
         node = expressions[-1]
@@ -188,7 +245,8 @@ def strip(node: Node) -> Node:
 
 
 def expression_children(node: Node) -> list[Node]:
-    return [c for c in node.children if c.is_expression]
+    """The node's own list (Node.expressions): do not change it."""
+    return node.expressions
 
 
 def under_implicit_conversions(node: Node) -> Node:
@@ -239,13 +297,15 @@ class Source:
         return text[:len(text) - len(text.lstrip(" \t"))]
 
 
+# clang_getInstantiationLocation's outputs, passed by address to a handle that takes plain
+# addresses: the bindings' handle converts a pointer argument on every call
+_instantiation = _unhooked("clang_getInstantiationLocation", [cindex.SourceLocation] + [ctypes.c_void_p] * 4, None)
 _OFFSET = ctypes.c_uint()
-
-
-def _offset(location) -> int:
-    """The expansion offset of a location, without building file/line/column objects."""
-    _lib.clang_getInstantiationLocation(location, None, None, None, ctypes.byref(_OFFSET))
-    return _OFFSET.value
+_LINE = ctypes.c_uint()
+_COLUMN = ctypes.c_uint()
+_OFFSET_ADDRESS = ctypes.addressof(_OFFSET)
+_LINE_ADDRESS = ctypes.addressof(_LINE)
+_COLUMN_ADDRESS = ctypes.addressof(_COLUMN)
 
 
 def _collect(child, parent, out):
@@ -257,23 +317,46 @@ _COLLECT = cindex.callbacks["cursor_visit"](_collect)
 
 
 def _make_node(cursor, parent: Optional[Node]) -> Node:
-    return Node(cursor, CursorKind.from_id(_lib.clang_getCursorKind(cursor)), parent)
+    return Node(cursor, CursorKind.from_id(cursor._kind_id), parent)  # the kind is a field of the cursor
 
 
-def build_tree(cursor) -> Node:
-    """The Node tree under `cursor` (iteratively: generated code nests expressions thousands deep)."""
+def build_tree(cursor) -> list[Node]:
+    """The Node tree under `cursor`, as its nodes in pre-order (the root first), each numbered as it
+    is made: `index`, `last`, `tree` (that list) and `stmt`, the order of its statement. Built
+    iteratively: generated code nests expressions thousands deep."""
     tu = cursor._tu
-    root = _make_node(cursor, None)
-    stack = [root]
+    nodes: list[Node] = []
+    stack = [_make_node(cursor, None)]
+    counter = 0
+    visit, kind_of = _lib.clang_visitChildren, CursorKind.from_id  # (once per node: kept at hand)
     while stack:
         node = stack.pop()
+        node.index = len(nodes)
+        node.tree = nodes
+        nodes.append(node)
+        parent = node.parent
+        if parent is not None:  # its parent's children are all made, as starts_statement needs
+            if parent.kind in _STATEMENT_PARENTS and node.kind != K.COMPOUND_STMT and starts_statement(node, parent):
+                node.stmt = counter
+                counter += 1
+            else:
+                node.stmt = parent.stmt
         children: list = []
-        _lib.clang_visitChildren(node.cursor, _COLLECT, children)  # leaner than Cursor.get_children()
-        for child in children:
-            child._tu = tu
-            node.children.append(_make_node(child, node))
-        stack.extend(node.children)
-    return root
+        visit(node.cursor, _COLLECT, children)  # leaner than Cursor.get_children()
+        if children:
+            made = node.children
+            for child in children:
+                child._tu = tu
+                made.append(Node(child, kind_of(child._kind_id), node))  # the kind is a field of the cursor
+            stack.extend(reversed(made))
+    for node in reversed(nodes):
+        node.last = node.children[-1].last if node.children else node.index
+    return nodes
+
+
+# the kinds of node that have statements among their children (starts_statement is False under any other)
+_STATEMENT_PARENTS = {K.COMPOUND_STMT, K.FOR_STMT, K.WHILE_STMT, K.SWITCH_STMT, K.CASE_STMT, K.DEFAULT_STMT,
+                      K.LABEL_STMT, K.CXX_FOR_RANGE_STMT, K.DO_STMT, K.IF_STMT}
 
 
 def starts_statement(node: Node, parent: Node) -> bool:
@@ -297,7 +380,7 @@ def variable_decl(node: Node):
         return None
     decl = node.decl
     if decl is _UNSET:
-        decl = node.cursor.referenced
+        decl = referenced(node)
         if decl is not None and decl.kind not in (K.VAR_DECL, K.PARM_DECL):
             decl = None
         node.decl = decl

@@ -62,9 +62,7 @@ def call_arguments(node: Node) -> list[Node]:
 
 def call_sites(info, source: Source, summaries: dict[str, FunctionSummary]) -> list[CallSite]:
     sites: list[CallSite] = []
-    for node in info.node.walk():
-        if node.kind not in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR):
-            continue
+    for node in info.function.nodes_where("call sites", info.node, _CALL_SITES):
         if info.init is not None and info.init.contains(node):  # runs once, before the loop
             continue
         name = callee_name(node)
@@ -85,10 +83,13 @@ def call_sites(info, source: Source, summaries: dict[str, FunctionSummary]) -> l
         if not name:
             children = node.children
             name = source.text_of(children[0]) if children else "?"
-        location = node.cursor.extent.start
-        sites.append(CallSite(callee=name, line=location.line, column=location.column, effect=effect,
+        line, column = node.location()
+        sites.append(CallSite(callee=name, line=line, column=column, effect=effect,
                               summary=summary, arguments=[source.text_of(a) for a in call_arguments(node)]))
     return sites
+
+
+_CALL_SITES = (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)
 
 
 def has_opaque_calls(sites: list[CallSite]) -> bool:

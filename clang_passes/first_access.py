@@ -7,8 +7,8 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, INC_DEC, LOOP_KINDS, Node, expression_children, strip,
-                              variable_decl)
+from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, INC_DEC, LOOP_KINDS, Node, canonical_kind, expression_children,
+                              strip, variable_decl)
 from clang_passes.variables import SCALAR, Variables
 from clang_passes.containers import container_type
 from clang_passes.loops import LoopInfo
@@ -20,7 +20,7 @@ def is_scalar_decl(decl) -> bool:
     if found is None:
         # not an array, and not one of the hidden variables of a range-based for
         found = SCALAR[key] = not decl.spelling.startswith(("__begin", "__end", "__range")) and \
-            decl.type.get_canonical().kind not in ARRAY_TYPES and not container_type(decl.type)
+            canonical_kind(decl) not in ARRAY_TYPES and not container_type(decl.type)
     return found
 
 
@@ -254,7 +254,7 @@ def _struct_root(target: Node) -> Optional[tuple]:
     e = target
     while e.kind == K.MEMBER_REF_EXPR:
         children = expression_children(e)
-        if not children or children[0].cursor.type.get_canonical().kind == TypeKind.POINTER:
+        if not children or children[0].type_kind == TypeKind.POINTER:
             return None
         e = strip(children[0])
     decl = variable_decl(e)

@@ -146,12 +146,13 @@ def _break_cycles(functions, infos: list[LoopInfo]) -> None:
     for info in infos:
         if info.nest is not None:
             info.nest.scope_at = None
-        info.parent, info.children, info.root, info.nest = None, [], None, None
+        info.parent, info.children, info.root, info.nest, info._scope = None, [], None, None, None
     for function in functions:
         for node in function._nodes:
             node.parent = None
             node.tree = None
         function._nodes = []
+        function._by_kind = None
         function.facts = {}
         function._references = None
 

@@ -6,13 +6,16 @@ Takes a parsed translation unit and its `Source`; gives `Function`s.
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import operator
 import re
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 from clang import cindex
 from clang.cindex import CursorKind as K
 
-from clang_passes.ast import FUNCTION_KINDS, Node, Source, build_tree, expression_children, starts_statement
+from clang_passes.ast import FUNCTION_KINDS, Node, Source, build_tree, expression_children
 from clang_passes.variables import Variables, is_reference
 
 _lib = cindex.conf.lib
@@ -35,12 +38,13 @@ class Function:
         self._node: Optional[Node] = None
         self._nodes: list[Node] = []
         self._references: Optional[dict[tuple, Optional[Node]]] = None
+        self._by_kind: Optional[dict] = None  # cursor kind -> the nodes of that kind, in pre-order
         self.facts: dict[tuple, object] = {}  # what passes learn of a node once, keyed by (fact, node.index)
 
     def _ensure(self) -> None:
         if self._node is None:
-            self._node = build_tree(self.cursor)
-            _number(self)
+            self._nodes = build_tree(self.cursor)
+            self._node = self._nodes[0]
 
     @property
     def node(self) -> Node:
@@ -59,12 +63,34 @@ class Function:
         unknown, as for reference parameters)."""
         if self._references is None:
             found: dict[tuple, Optional[Node]] = {}
-            for node in self.nodes:
-                if node.kind in (K.VAR_DECL, K.PARM_DECL) and is_reference(node.cursor):
+            for node in self.nodes_of((K.VAR_DECL, K.PARM_DECL)):
+                if is_reference(node.cursor):
                     values = expression_children(node)
                     found[Variables.key(node.cursor)] = values[-1] if values and node.kind == K.VAR_DECL else None
             self._references = found
         return self._references
+
+    def nodes_of(self, kinds) -> list[Node]:
+        """The function's nodes of the given cursor kinds, in pre-order (do not change the list)."""
+        if self._by_kind is None:
+            self._by_kind = {}
+            for node in self.nodes:
+                self._by_kind.setdefault(node.kind, []).append(node)
+        lists = [self._by_kind[kind] for kind in kinds if kind in self._by_kind]
+        if len(lists) == 1:
+            return lists[0]
+        return sorted(itertools.chain.from_iterable(lists), key=_INDEX)
+
+    def nodes_where(self, name: str, within: Node, kinds, test: Optional[Callable[[Node], bool]] = None) -> list[Node]:
+        """The nodes of `within`'s subtree (itself included) of the given kinds that pass `test`, in
+        pre-order. The function's list of them is made once and kept under `name`: every loop of a
+        nest asks again of its own part, and a walk of each would cover the nest's nodes once per loop."""
+        found = self.facts.get((name, 0))
+        if found is None:
+            selected = [n for n in self.nodes_of(kinds) if test is None or test(n)]
+            found = self.facts[(name, 0)] = (selected, [n.index for n in selected])
+        selected, indices = found
+        return selected[bisect.bisect_left(indices, within.index):bisect.bisect_right(indices, within.last)]
 
     @property
     def body(self) -> Optional[Node]:
@@ -79,6 +105,7 @@ class Function:
         return False
 
 
+_INDEX = operator.attrgetter("index")
 _WORD = re.compile(rb"[A-Za-z_][A-Za-z_0-9]*")
 _DEFINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+(\w+)((?:[^\n]*\\\r?\n)*[^\n]*)", re.M)
 
@@ -128,20 +155,3 @@ def build_functions(tu, source: Source) -> list[Function]:
         functions.append(Function(qualified_name(cursor), cursor, start.line, start.offset, end.offset, source,
                                   outermost.extent.start.offset))
     return functions
-
-def _number(function: Function) -> None:
-    """Pre-order numbers, and the statement order index of every node."""
-    counter = 0
-    nodes = function._nodes
-    for order, node in enumerate(function._node.walk()):
-        node.index = order
-        node.tree = nodes
-        nodes.append(node)
-        parent = node.parent
-        if parent is not None and starts_statement(node, parent) and node.kind != K.COMPOUND_STMT:
-            node.stmt = counter
-            counter += 1
-        else:
-            node.stmt = parent.stmt if parent is not None else 0
-    for node in reversed(nodes):
-        node.last = node.children[-1].last if node.children else node.index

@@ -8,7 +8,6 @@ end_offset, braced).
 
 from __future__ import annotations
 
-import bisect
 import re
 from typing import Optional
 
@@ -121,7 +120,7 @@ class BodyReader:
             return
         loop.end_offset = end
         loop.braced = info.node.parent is not None and info.node.parent.kind == K.COMPOUND_STMT
-        if loop.copy_problem is None and _DIRECTIVE_LINE.search(text):
+        if loop.copy_problem is None and b"#" in text and _DIRECTIVE_LINE.search(text):  # (most loops: no #)
             loop.copy_problem = "a preprocessor line is inside it"
         if loop.copy_problem is None and (b"__LINE__" in text or b"__COUNTER__" in text):
             loop.copy_problem = "it uses __LINE__ or __COUNTER__"
@@ -140,14 +139,14 @@ _CONTROL_KINDS = {K.BREAK_STMT, K.CONTINUE_STMT, K.RETURN_STMT, K.GOTO_STMT, K.I
 def _notable_nodes(function: Function, body: Node) -> list[Node]:
     """The nodes under `body` that body_facts looks at: those that assign a variable, jump, throw, or
     keep a loop's text from being copied. The function's list of them (in pre-order) is kept."""
-    notable = function.facts.get(("notable", 0))
-    if notable is None:
-        notable = [n for n in function.nodes if n.kind in _CONTROL_KINDS or n.kind in _COPY_KINDS
-                   or written_decl_refs(n)]
-        function.facts[("notable", 0)] = notable
-        function.facts[("notable-index", 0)] = [n.index for n in notable]
-    indices = function.facts[("notable-index", 0)]
-    return notable[bisect.bisect_left(indices, body.index):bisect.bisect_right(indices, body.last)]
+    return function.nodes_where("notable", body, _CONTROL_KINDS | _COPY_KINDS | _WRITING_KINDS, _notable)
+
+
+_WRITING_KINDS = {K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR}  # written_decl_refs'
+
+
+def _notable(n: Node) -> bool:
+    return n.kind in _CONTROL_KINDS or n.kind in _COPY_KINDS or bool(written_decl_refs(n))
 
 
 def _copy_problem(node: Node, loop_node: Node) -> Optional[str]:

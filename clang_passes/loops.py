@@ -16,7 +16,7 @@ from autopar.ir import Loop
 from clang_passes.ast import FOR_KINDS, Node, Source, strip
 from clang_passes.functions import Function
 from clang_passes.variables import Variables
-from clang_passes.nest_facts import NestFacts, written_decl_refs
+from clang_passes.nest_facts import NestFacts, Scope, written_decl_refs
 
 
 @dataclass
@@ -40,6 +40,7 @@ class LoopInfo:
     children: list["LoopInfo"] = field(default_factory=list)
     root: Optional["LoopInfo"] = None
     nest: Optional[NestFacts] = None
+    _scope: Optional[Scope] = field(default=None, repr=False)
 
     def enclosing(self) -> list["LoopInfo"]:
         """Enclosing loops, outermost first, this one included."""
@@ -60,6 +61,13 @@ class LoopInfo:
     def canonical_scope(self, include_self: bool = True) -> list[tuple[Node, tuple, str]]:
         return [(i.node, i.iv_key, i.loop.canonical.induction_variable) for i in self.enclosing()
                 if i.loop.canonical is not None and i.iv_key is not None and (include_self or i is not self)]
+
+    def scope(self) -> Scope:
+        """The Scope of code in this loop's condition, increment and body, once its nest's facts are
+        known; made once, as each access of the loop asks for it."""
+        if self._scope is None:
+            self._scope = Scope(self.nest, self.canonical_scope(), self.node)
+        return self._scope
 
 
 def _is_ident_char(b: int) -> bool:

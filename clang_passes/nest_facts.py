@@ -32,6 +32,7 @@ class Scope:
         self.nest = nest
         self.enclosing = enclosing  # (loop node, iv key, iv name) of enclosing canonical loops, outermost first
         self.innermost = innermost  # the innermost loop around the point, canonical or not
+        self._classified: dict[tuple, tuple[str, str]] = {}  # key -> classify's answer (the facts are final)
 
     def fixed_in_innermost(self, decl) -> bool:
         """An integer variable that the innermost loop around the point neither assigns nor declares, and
@@ -48,6 +49,12 @@ class Scope:
     def classify(self, decl) -> tuple[str, str]:
         """('iv'|'symbol'|'value'|'written'|'changed'|'other', name)"""
         key = Variables.key(decl)
+        found = self._classified.get(key)
+        if found is None:
+            found = self._classified[key] = self._classify(key, decl)
+        return found
+
+    def _classify(self, key: tuple, decl) -> tuple[str, str]:
         name = decl.spelling
         for loop, iv_key, _ in reversed(self.enclosing):
             if iv_key == key:
@@ -66,6 +73,8 @@ class Scope:
         return "symbol", name
 
 
+# the kinds of node that can write or declare a variable: stored_operand's, written_decl_refs' and VAR_DECL
+_WRITING_KINDS = {K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR, K.VAR_DECL}
 CHAR_TYPES = {"char", "signed char", "unsigned char", "std::byte"}  # may alias an object of any type
 
 
@@ -92,6 +101,8 @@ class NestFacts:
         self.scope_at = None
         assigned: set[tuple] = set()
         for node in root.walk():
+            if node.kind not in _WRITING_KINDS:
+                continue  # nothing else assigns or declares a variable
             written: list[tuple] = []
             stored = stored_operand(node)
             if stored is not None and strip(stored).kind != K.DECL_REF_EXPR:
@@ -206,7 +217,7 @@ def invariant_member(node: Node, scope: Optional[Scope]) -> Optional[str]:
         if len(children) != 1:
             return None
         base = strip(children[0])
-        arrow = base.cursor.type.get_canonical().kind.name == "POINTER"
+        arrow = base.type_kind.name == "POINTER"
         path.insert(0, ("->" if arrow else ".") + current.cursor.spelling)
         current = base
     if current.kind != K.DECL_REF_EXPR:

@@ -211,7 +211,7 @@ def _address_stripped(node: Node) -> Optional[Node]:
     through an integer (`(double *)((intptr_t)B + d)` may point anywhere)."""
     e = node
     while e.kind in TRANSPARENT and e.children:
-        expressions = [c for c in e.children if c.is_expression]
+        expressions = e.expressions
         if not expressions:
             break
         e = expressions[-1]
@@ -221,7 +221,7 @@ def _address_stripped(node: Node) -> Optional[Node]:
 
 
 def _address_type(node: Node) -> bool:
-    return node.cursor.type.get_canonical().kind in (TypeKind.POINTER, *ARRAY_TYPES)
+    return node.type_kind in (TypeKind.POINTER, *ARRAY_TYPES)
 
 
 def _object(argument: Node, fresh: set[tuple]) -> Optional[tuple]:
@@ -236,7 +236,7 @@ def _object(argument: Node, fresh: set[tuple]) -> Optional[tuple]:
         if address_like(left):
             return _object(left, fresh)
         return _object(right, fresh) if e.binary_op == "+" else None
-    if e.cursor.type.get_canonical().kind in ARRAY_TYPES:
+    if e.type_kind in ARRAY_TYPES:
         return _lvalue_object(e, fresh)  # an array (or a row of one) that decays to a pointer
     if e.kind == K.DECL_REF_EXPR:
         decl = variable_decl(e)
@@ -257,7 +257,7 @@ def _lvalue_object(lvalue: Node, fresh: set[tuple]) -> Optional[tuple]:
         base, index = expression_children(e)
         if address_like(index) and not address_like(base):
             base = index  # `i[a]`
-        if strip(base).cursor.type.get_canonical().kind in ARRAY_TYPES:
+        if strip(base).type_kind in ARRAY_TYPES:
             return _lvalue_object(base, fresh)
         return _object(base, fresh)
     if e.kind == K.UNARY_OPERATOR and e.unary_op == "*":
@@ -308,7 +308,7 @@ def _reached(function: Function, by_name: dict[str, list[Function]]) -> Optional
 def _loaded_pointer(node: Node) -> bool:
     """A pointer value read from memory, dereferenced or handed on (`get(view, i)`): a global or
     static pointer variable, a member, an element, `*pp`."""
-    if node.cursor.type.get_canonical().kind != TypeKind.POINTER:
+    if node.type_kind != TypeKind.POINTER:
         return False
     if node.kind in (K.MEMBER_REF_EXPR, K.ARRAY_SUBSCRIPT_EXPR) or \
             node.kind == K.UNARY_OPERATOR and node.unary_op == "*":
@@ -329,12 +329,12 @@ def _dereference_is_plain(node: Node) -> bool:
         pointer = expression_children(node)[0]
     elif node.kind == K.MEMBER_REF_EXPR:
         children = expression_children(node)
-        if not children or children[0].cursor.type.get_canonical().kind != TypeKind.POINTER:
+        if not children or children[0].type_kind != TypeKind.POINTER:
             return True  # `s.x`, or `this->x`: the object itself (a method is never a target)
         pointer = children[0]
     else:
         return True
-    if strip(pointer).cursor.type.get_canonical().kind in ARRAY_TYPES:
+    if strip(pointer).type_kind in ARRAY_TYPES:
         return True  # indexing an array, not a pointer
     return _plain_pointer(pointer)
 
@@ -352,7 +352,7 @@ def _plain_pointer(pointer: Node) -> bool:
         if len(pointers) != 1:
             return False
         e = strip(pointers[0])
-    if e.cursor.type.get_canonical().kind in ARRAY_TYPES:
+    if e.type_kind in ARRAY_TYPES:
         return True
     if e.kind != K.DECL_REF_EXPR:
         return False

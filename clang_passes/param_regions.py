@@ -87,7 +87,7 @@ def _element_uses(function: Function, key: tuple) -> Optional[tuple[list, list]]
                 e = parent
             else:
                 break
-        if not box or e.cursor.type.get_canonical().kind in (TypeKind.POINTER, TypeKind.RECORD, *_ARRAYS):
+        if not box or e.type_kind in (TypeKind.POINTER, TypeKind.RECORD, *_ARRAYS):
             return None  # the pointer itself (passed on, copied, compared) or a struct element
         parent = _up(e)
         written = parent is not None and stored_operand(parent) is not None and \

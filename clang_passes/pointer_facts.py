@@ -34,7 +34,7 @@ def pointer_parameter(parameter) -> bool:
 
 
 def address_like(node: Node) -> bool:
-    return strip(node).cursor.type.get_canonical().kind in (TypeKind.POINTER, *ARRAY_TYPES)
+    return strip(node).type_kind in (TypeKind.POINTER, *ARRAY_TYPES)
 
 
 def fresh_pointers(caller: Function) -> set[tuple]:
@@ -173,7 +173,7 @@ def _initialised_pointers(function: Function):
     casts, whatever happens to them after."""
     for node in function.nodes:
         if node.kind != K.VAR_DECL or node.cursor.storage_class != cindex.StorageClass.NONE or \
-                node.cursor.type.get_canonical().kind != TypeKind.POINTER:
+                node.type_kind != TypeKind.POINTER:
             continue
         values = expression_children(node)
         if values:

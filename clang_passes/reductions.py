@@ -86,6 +86,18 @@ def _value_unused(node: Node) -> bool:
     return starts_statement(child, parent)
 
 
+UPDATE_KINDS = (K.IF_STMT, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR, K.BINARY_OPERATOR)
+
+
+def update_candidate(node: Node) -> bool:
+    """A node Reductions.scan looks at: an `if`, or an assignment or increment whose value is dropped
+    (`out[n++] = x` uses the value of the update: no reduction)."""
+    kind = node.kind
+    if kind not in UPDATE_KINDS:
+        return False
+    return kind == K.IF_STMT or _value_unused(node)
+
+
 class Reductions:
     """Finds reduction updates; each claims the DECL_REF nodes of its variable that it consumes."""
 
@@ -112,13 +124,12 @@ class Reductions:
             if found is not None:
                 self.conversions.setdefault(key, []).append(found)
 
-    def scan(self, root: Node) -> None:
-        for node in root.walk():
-            kind = node.kind
-            if kind not in (K.IF_STMT, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR, K.BINARY_OPERATOR):
+    def scan(self, nodes: list[Node]) -> None:
+        """Claims the updates among `nodes` (a subtree in pre-order, or its update_candidate nodes)."""
+        for node in nodes:
+            if not update_candidate(node):
                 continue
-            if kind != K.IF_STMT and not _value_unused(node):
-                continue  # `out[n++] = x` uses the value of the update: no reduction
+            kind = node.kind
             if kind == K.COMPOUND_ASSIGNMENT_OPERATOR and node.binary_op in _COMPOUND_OPS:
                 lhs, rhs = expression_children(node)
                 key = self._key(lhs) if strip(lhs).kind == K.DECL_REF_EXPR else None

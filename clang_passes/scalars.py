@@ -13,12 +13,13 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import ReductionOp, ScalarUse, Storage
-from clang_passes.ast import FUNCTION_KINDS, LOOP_KINDS, Node, strip, variable_decl
+from clang_passes.ast import FUNCTION_KINDS, LOOP_KINDS, Node, canonical_kind, strip, variable_decl
 from clang_passes.variables import Variables
 from clang_passes.first_access import FirstAccess, is_scalar_decl, jump_target
+from clang_passes.functions import Function
 from clang_passes.loops import LoopInfo
 from clang_passes.nest_facts import written_decl_refs
-from clang_passes.reductions import Reductions, boolean_at_entry
+from clang_passes.reductions import UPDATE_KINDS, Reductions, boolean_at_entry, update_candidate
 
 
 def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
@@ -27,12 +28,15 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
     loops = loops or {}
     loop_node = info.node
     path = info.loop.file
-    order, decls, refs = _scalar_declarations(loop_node)
+    function = info.function
+    order, decls, refs = _scalar_declarations(
+        function.nodes_where("scalar mentions", loop_node, (K.DECL_REF_EXPR, K.VAR_DECL), _scalar_mention))
     first, always = _first_accesses(info, loops)
 
     reductions = Reductions(variables.source)
-    reductions.scan(info.body if info.body is not None else loop_node)
-    by_reference = _passed_by_reference(loop_node)
+    reductions.scan(function.nodes_where("update candidates", info.body if info.body is not None else loop_node,
+                                         UPDATE_KINDS, update_candidate))
+    by_reference = _passed_by_reference(function.nodes_where("calls", loop_node, (K.CALL_EXPR,)))
     ivs: dict[tuple, str] = {}  # the counters of the loop and the loops inside it -> their loop
     for loop_info in info.subtree():
         if loop_info.iv_key is not None and loop_info.loop.canonical is not None:
@@ -74,21 +78,25 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
     return uses + _written_through_references(order, decls, references, first, variables)
 
 
-def _scalar_declarations(loop_node: Node) -> tuple[list[tuple], dict[tuple, object], dict[tuple, set[int]]]:
-    """The scalars the loop names, in order of first mention: their keys, declarations, and the
-    reference nodes of each."""
+def _scalar_mention(node: Node) -> bool:
+    """A reference to a scalar variable, or its declaration."""
+    if node.kind == K.DECL_REF_EXPR:
+        decl = variable_decl(node)
+    elif node.kind == K.VAR_DECL:
+        decl = node.cursor
+    else:
+        return False
+    return decl is not None and is_scalar_decl(decl)
+
+
+def _scalar_declarations(mentions: list[Node]) -> tuple[list[tuple], dict[tuple, object], dict[tuple, set[int]]]:
+    """The scalars the loop names (`mentions`: the loop's _scalar_mention nodes), in order of first
+    mention: their keys, declarations, and the reference nodes of each."""
     order: list[tuple] = []
     decls: dict[tuple, object] = {}
     refs: dict[tuple, set[int]] = {}
-    for node in loop_node.walk():
-        if node.kind == K.DECL_REF_EXPR:
-            decl = variable_decl(node)
-        elif node.kind == K.VAR_DECL:
-            decl = node.cursor
-        else:
-            continue
-        if decl is None or not is_scalar_decl(decl):
-            continue
+    for node in mentions:
+        decl = variable_decl(node) if node.kind == K.DECL_REF_EXPR else node.cursor
         key = Variables.key(decl)
         if key not in decls:
             decls[key] = decl
@@ -142,12 +150,10 @@ def _assigned(node: Node) -> list[tuple]:
     return [Variables.key(t.cursor.referenced) for t in written_decl_refs(node) if t.cursor.referenced is not None]
 
 
-def _passed_by_reference(root: Node) -> set[tuple]:
-    """Variables passed to a C++ non-const reference parameter."""
+def _passed_by_reference(calls: list[Node]) -> set[tuple]:
+    """Variables passed to a C++ non-const reference parameter by one of `calls`."""
     keys: set[tuple] = set()
-    for node in root.walk():
-        if node.kind != K.CALL_EXPR:
-            continue
+    for node in calls:
         callee = node.cursor.referenced
         if callee is None:
             continue
@@ -181,13 +187,12 @@ def _live_after(info: LoopInfo, keys: set[tuple], loops: dict[int, LoopInfo]) ->
     live: set[tuple] = set()
     open_keys = set(keys)
     node, previous = info.node, None
-    facts = info.function.facts  # every loop of the function asks about the same statements
     _has_goto(info)  # a label is only a way in for a goto; without any, it changes nothing
     while node.parent is not None and open_keys:
         parent = node.parent
         if parent.kind == K.COMPOUND_STMT:
             found = _read_before_assigned(parent.children[parent.children.index(node) + 1:], open_keys, loops,
-                                          facts)
+                                          info.function)
             if found is None:
                 return live | _mentioned_after(info, open_keys)
             live |= found[0]
@@ -205,7 +210,7 @@ def _live_after(info: LoopInfo, keys: set[tuple], loops: dict[int, LoopInfo]) ->
                 again = node.children[:node.children.index(previous) + 1]
             else:
                 again = [node]
-            found = _read_before_assigned(again, open_keys - mentioned, loops, facts)
+            found = _read_before_assigned(again, open_keys - mentioned, loops, info.function)
             if found is None:
                 return live | _mentioned_after(info, open_keys)
             live |= found[0]
@@ -219,10 +224,11 @@ def _live_after(info: LoopInfo, keys: set[tuple], loops: dict[int, LoopInfo]) ->
 
 
 def _read_before_assigned(statements: list[Node], keys: set[tuple], loops: dict[int, LoopInfo],
-                          facts: dict) -> Optional[tuple[set[tuple], set[tuple]]]:
-    """Run through `statements` in order: (the keys some path reads before assigning them, the keys
-    no statement assigned on every path yet). None when control may leave one of the statements.
-    Each statement's first accesses are kept in the function's `facts`: every loop asks again."""
+                          function: Function) -> Optional[tuple[set[tuple], set[tuple]]]:
+    """Run through `statements` (of `function`) in order: (the keys some path reads before assigning
+    them, the keys no statement assigned on every path yet). None when control may leave one of the
+    statements. Each statement's first accesses are kept in the function's facts: every loop asks again."""
+    facts = function.facts
     read: set[tuple] = set()
     pending = set(keys)
     for statement in statements:
@@ -230,7 +236,7 @@ def _read_before_assigned(statements: list[Node], keys: set[tuple], loops: dict[
             break
         known = facts.get(("live_after", statement.index))
         if known is None:
-            if _leaves(statement, labels=bool(facts.get(("jumps", 0), True))):
+            if _leaves(statement, function, labels=bool(facts.get(("jumps", 0), True))):
                 known = None, None
             else:
                 first = FirstAccess(loops, None, facts)
@@ -250,10 +256,14 @@ def _key_of(node: Node) -> Optional[tuple]:
     return Variables.key(decl) if decl is not None else None
 
 
-def _leaves(statement: Node, labels: bool = True) -> bool:
-    """Whether control may leave `statement` other than at its end or by `return`. `labels`: whether a
-    label counts (a goto somewhere in the function may jump to it)."""
-    for n in statement.walk():
+_JUMPS = {K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.LABEL_STMT, K.BREAK_STMT,
+          K.CONTINUE_STMT}
+
+
+def _leaves(statement: Node, function: Function, labels: bool = True) -> bool:
+    """Whether control may leave `statement` (of `function`) other than at its end or by `return`.
+    `labels`: whether a label counts (a goto somewhere in the function may jump to it)."""
+    for n in function.nodes_where("jump statements", statement, _JUMPS):
         kind = n.kind
         if kind in (K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.CASE_STMT, K.DEFAULT_STMT) or \
                 (labels and kind == K.LABEL_STMT):
@@ -267,10 +277,11 @@ def _leaves(statement: Node, labels: bool = True) -> bool:
 
 def _has_goto(info: LoopInfo) -> bool:
     """Whether the loop's function has a goto; kept as the function's ("jumps", 0) fact."""
-    facts = info.function.facts
-    if ("jumps", 0) not in facts:
-        facts[("jumps", 0)] = any(n.kind in (K.GOTO_STMT, K.INDIRECT_GOTO_STMT) for n in info.function.nodes)
-    return facts[("jumps", 0)]
+    function = info.function
+    if ("jumps", 0) not in function.facts:
+        jumps = function.nodes_where("jump statements", function.node, _JUMPS)
+        function.facts[("jumps", 0)] = any(n.kind in (K.GOTO_STMT, K.INDIRECT_GOTO_STMT) for n in jumps)
+    return function.facts[("jumps", 0)]
 
 
 def arrays_dead_after(info: LoopInfo, variables: Variables) -> list[str]:
@@ -282,14 +293,19 @@ def arrays_dead_after(info: LoopInfo, variables: Variables) -> list[str]:
     if ("array_refs", 0) not in facts:
         refs: dict[tuple, list[int]] = {}
         decls: dict[tuple, object] = {}
-        for node in info.function.nodes:
-            if node.kind == K.DECL_REF_EXPR:
-                decl = variable_decl(node)
-                if decl is not None and decl.kind == K.VAR_DECL and \
-                        decl.type.get_canonical().kind in (TypeKind.CONSTANTARRAY, TypeKind.VARIABLEARRAY):
-                    key = Variables.key(decl)
-                    refs.setdefault(key, []).append(node.start)
-                    decls[key] = decl
+        is_array: dict[int, bool] = {}  # declaration cursor's hash -> an array variable: asked once each
+        for node in info.function.nodes_of((K.DECL_REF_EXPR,)):
+            decl = variable_decl(node)
+            if decl is None:
+                continue
+            array = is_array.get(decl.hash)
+            if array is None:
+                array = is_array[decl.hash] = decl.kind == K.VAR_DECL and \
+                    canonical_kind(decl) in (TypeKind.CONSTANTARRAY, TypeKind.VARIABLEARRAY)
+            if array:
+                key = Variables.key(decl)
+                refs.setdefault(key, []).append(node.start)
+                decls[key] = decl
         facts[("array_refs", 0)] = (refs, decls)
     if _has_goto(info):
         return []

@@ -41,7 +41,7 @@ def _root_decl(node: Node):
             e = strip(expression_children(e)[0])
         elif e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-"):
             left, right = expression_children(e)
-            pointer = strip(left).cursor.type.get_canonical().kind in (TypeKind.POINTER, TypeKind.CONSTANTARRAY)
+            pointer = strip(left).type_kind in (TypeKind.POINTER, TypeKind.CONSTANTARRAY)
             e = strip(left if pointer else right)
         else:
             return None
@@ -175,7 +175,7 @@ def _through_pointer(member: Node) -> bool:
             children = expression_children(e)
             if not children:
                 return True  # `this->x`
-            if children[0].cursor.type.get_canonical().kind == TypeKind.POINTER:
+            if children[0].type_kind == TypeKind.POINTER:
                 return True
             e = strip(children[0])
         elif e.kind == K.DECL_REF_EXPR:

@@ -15,7 +15,7 @@ from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Storage, Variable
-from clang_passes.ast import ARRAY_TYPES, FLOATING_TYPES, FUNCTION_KINDS, INTEGER_TYPES, Source
+from clang_passes.ast import ARRAY_TYPES, FLOATING_TYPES, FUNCTION_KINDS, INTEGER_TYPES, Source, canonical_kind
 
 
 def _type_dims(t) -> list[Optional[str]]:
@@ -114,7 +114,7 @@ class Variables:
 
 
 def is_integer_decl(decl) -> bool:
-    return decl.type.get_canonical().kind in INTEGER_TYPES
+    return canonical_kind(decl) in INTEGER_TYPES
 
 
 def is_reference(decl) -> bool:
