@@ -414,22 +414,26 @@ def _check_optimized(checker: "Checker", text: str, name: str, outcome: Outcome,
     """The `--optimize` rewrite (restructured nests, without work thresholds) with gcc and under TSan."""
     outcome.restructured = len(re.findall(r"^\s*#define \w*S0\(", text, re.MULTILINE))
     outcome.files[name + ".optimized.c"] = text
-    built = checker.build_gcc(text, name + ".opt", openmp=True)
-    if not built.ok:
-        outcome.problems.append(Problem("fallback-did-not-compile", "gcc: " + built.stderr.strip()[:500], "optimize-gcc"))
-        return
-    checker._compare(checker.run(built.executable, RACE_THREADS), expected, outcome, "optimize-gcc", RACE_THREADS)
-    checker.judge_tsan(text, name + ".opt-tsan", "optimize-tsan", "optimize-tsan", outcome, expected)
+    if _built_and_compared(checker, text, name + ".opt", "optimize-gcc", outcome, expected):
+        checker.judge_tsan(text, name + ".opt-tsan", "optimize-tsan", "optimize-tsan", outcome, expected)
 
 
 def _check_gated(checker: "Checker", text: str, name: str, outcome: Outcome, expected: verify.RunResult) -> None:
     """The `--optimize` rewrite as users get it, its parallel loops under work thresholds, with gcc."""
     outcome.files[name + ".optimized-gated.c"] = text
-    built = checker.build_gcc(text, name + ".gated", openmp=True)
+    _built_and_compared(checker, text, name + ".gated", "gated-gcc", outcome, expected)
+
+
+def _built_and_compared(checker: "Checker", text: str, name: str, build: str, outcome: Outcome,
+                        expected: verify.RunResult) -> bool:
+    """`text` built with gcc -fopenmp and its output compared at RACE_THREADS threads; False when it
+    did not build (a problem recorded)."""
+    built = checker.build_gcc(text, name, openmp=True)
     if not built.ok:
-        outcome.problems.append(Problem("fallback-did-not-compile", "gcc: " + built.stderr.strip()[:500], "gated-gcc"))
-        return
-    checker._compare(checker.run(built.executable, RACE_THREADS), expected, outcome, "gated-gcc", RACE_THREADS)
+        outcome.problems.append(Problem("fallback-did-not-compile", "gcc: " + built.stderr.strip()[:500], build))
+        return False
+    checker._compare(checker.run(built.executable, RACE_THREADS), expected, outcome, build, RACE_THREADS)
+    return True
 
 
 def classify_warnings(stderr: str) -> list[Problem]:
