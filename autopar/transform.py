@@ -48,8 +48,9 @@ def transform_file(path: str, compile_args: list[str] | None = None, build_dir: 
 
     With `optimize`, every nest that autopar.restructure can restructure is replaced whole by its
     restructured code (its pragma edits are dropped); the other nests keep their pragma plans.
-    `versioning`, `share_regions`, `team_gate`: see autopar.rewrite.plan_rewrite (restructured nests share no region:
-    their code has parallel loops of its own); `work_thresholds`: of the restructured nests' parallel loops."""
+    `versioning`, `share_regions`, `team_gate`: see autopar.rewrite.plan_rewrite (no shared region holds a
+    restructured nest: its code has parallel loops of its own); `work_thresholds`: of the restructured
+    nests' parallel loops."""
     try:
         with open(path, "rb") as handle:
             source = handle.read()
@@ -59,13 +60,15 @@ def transform_file(path: str, compile_args: list[str] | None = None, build_dir: 
     analysis = analyze_file(path, compile_args, build_dir, reasoner=reasoner, whole_program=whole_program)
     if analysis.tu is None or analysis.report.failed:
         return Transformed(path=path, source=source, report=analysis.report, analysis=analysis)
-    plan = plan_rewrite(source, analysis.tu, analysis.decisions, versioning=versioning,
-                        share_regions=share_regions and not optimize, team_gate=team_gate)
-    edits, restructured = plan.edits, []
+    options = dict(versioning=versioning, share_regions=share_regions, team_gate=team_gate)
     if optimize:
-        from autopar.restructure.apply import restructure_edits
+        from autopar.restructure.apply import optimized_rewrite
 
-        edits, restructured = restructure_edits(source, analysis.tu, edits, work_thresholds)
+        plan, edits, restructured = optimized_rewrite(source, analysis.tu, analysis.decisions, work_thresholds,
+                                                      **options)
+    else:
+        plan = plan_rewrite(source, analysis.tu, analysis.decisions, **options)
+        edits, restructured = plan.edits, []
     return Transformed(path=path, source=source, edits=edits, restructured=restructured,
                        report=mark_skipped(analysis.report, plan), analysis=analysis)
 

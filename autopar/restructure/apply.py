@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 from autopar.ir import TranslationUnit
+from autopar.plan import Decision
 from autopar.restructure.model import build_model, respects
 from autopar.restructure.plan import RestructurePlan, plan_file
 from autopar.edits import Edit
 
 
-def restructure_edits(source: bytes, tu: TranslationUnit, edits: list[Edit],
-                      work_thresholds: bool = True) -> tuple[list[Edit], list[RestructurePlan]]:
-    """`work_thresholds`: see autopar.restructure.codegen.generate."""
+def optimized_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision], work_thresholds: bool = True,
+                      **rewrite_options):
+    """(the pragma plans' RewritePlan, the edits, the restructuring plans) of `--optimize`: the nests
+    restructured, the others with their pragma plans as `rewrite` makes them, shared regions
+    included. The decisions inside a restructured nest are left out of the pragma plans, so that no
+    shared region can hold a restructured nest (every thread would run it)."""
+    from autopar.rewrite import plan_rewrite
+
     plans = plan_file(source, tu, work_thresholds)
+    replaced = set()
+    for plan in plans:
+        if plan.chosen is not None:
+            replaced |= {plan.root_loop_id, *(loop.id for loop in tu.descendants(plan.root_loop_id))}
+    kept = [d for d in decisions if d.root_loop_id not in replaced and (d.plan is None or d.plan.loop_id not in replaced)]
+    rewrite = plan_rewrite(source, tu, kept, **rewrite_options)
+    return rewrite, _replaced(source, tu, rewrite.edits, plans), plans
+
+
+def _replaced(source: bytes, tu: TranslationUnit, edits: list[Edit], plans: list[RestructurePlan]) -> list[Edit]:
     kept = list(edits)
     for plan in plans:
         chosen = plan.chosen
@@ -25,7 +41,7 @@ def restructure_edits(source: bytes, tu: TranslationUnit, edits: list[Edit],
         kept = [e for e in kept if not (line_start <= e.offset < plan.end or e.loop_id in nest)]
         kept.append(Edit(offset=plan.start, length=plan.end - plan.start, text=chosen.code, loop_id=root.id,
                          line=root.line, pragma=f"restructured: {chosen.summary}"))
-    return sorted(kept, key=lambda e: e.offset), plans
+    return sorted(kept, key=lambda e: e.offset)
 
 
-__all__ = ["restructure_edits", "build_model", "respects"]
+__all__ = ["optimized_rewrite", "build_model", "respects"]

@@ -44,11 +44,12 @@ def rewrite_with_plans(path: str, compile_args: Sequence[str] = (), reasoner=Non
         return Rewritten(source=made.source, parallel_loops=0, latency_s=time.perf_counter() - start,
                          error=made.report.error or "the file has errors")
     forced = [d.model_copy(update={"plan": without_threshold(d.plan)}) if d.plan else d for d in analysis.decisions]
-    forced_edits = plan_rewrite(made.source, analysis.tu, forced, share_regions=not optimize).edits
     if optimize:
-        from autopar.restructure.apply import restructure_edits
+        from autopar.restructure.apply import optimized_rewrite
 
-        forced_edits, _ = restructure_edits(made.source, analysis.tu, forced_edits, work_thresholds=False)
+        _, forced_edits, _ = optimized_rewrite(made.source, analysis.tu, forced, work_thresholds=False)
+    else:
+        forced_edits = plan_rewrite(made.source, analysis.tu, forced).edits
     race_check_source = apply_edits(made.source, forced_edits)
     deciders: dict[str, int] = {}
     for decision in analysis.decisions:
