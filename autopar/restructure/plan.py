@@ -109,17 +109,19 @@ def _fill(plan: RestructurePlan, source: bytes, tu: TranslationUnit, root: Loop,
     plan.source_cost = round(source_cost(model), 5)
     # only a schedule that touches fewer cache lines than the source order is worth its many
     # changed lines: threads alone are what the pragma plan gives (measured: jacobi2d and mvt ran
-    # slower restructured for parallelism alone than with their pragma plans). A split loop is
-    # parallelism alone too: a candidate (the tuner measures it), not a default (Floyd-Warshall,
-    # memory-bound, ran slower split on 2 threads of this 2-core machine than serial)
+    # slower restructured for parallelism alone than with their pragma plans); a split loop is the
+    # exception, its parallel loop is one that no pragma plan can have
     eligible = [c for c in plan.candidates if c.estimated_cost < plan.source_cost and c.order != "split"]
-    if not eligible:
+    if eligible:
+        best = min(eligible, key=lambda c: (c.estimated_cost, -c.parallel_loops, c.id))
+    elif split is not None:
+        best = next(c for c in plan.candidates if c.order == "split")
+    else:
         best = min(plan.candidates, key=lambda c: (c.estimated_cost, -c.parallel_loops, c.id))
-        split_note = "; an index-set split is a candidate for `autopar tune`" if split is not None else ""
         raise Refusal("no-gain", f"the best restructuring ({best.summary}, cost {best.estimated_cost:g}) touches no "
                                  f"fewer cache lines than the source order (cost {plan.source_cost:g}); "
-                                 f"the pragma plan applies{split_note}")
-    plan.default_candidate_id = min(eligible, key=lambda c: (c.estimated_cost, -c.parallel_loops, c.id)).id
+                                 "the pragma plan applies")
+    plan.default_candidate_id = best.id
 
 
 def _add_candidate(plan: RestructurePlan, model, nest, text: str, indentation: str, newline: str,
