@@ -18,16 +18,16 @@ def optimized_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decisi
     from autopar.rewrite import plan_rewrite
 
     plans = plan_file(source, tu, work_thresholds)
-    replaced = set()
-    for plan in plans:
-        if plan.chosen is not None:
-            replaced |= {plan.root_loop_id, *(loop.id for loop in tu.descendants(plan.root_loop_id))}
+    nests = {plan.root_loop_id: {plan.root_loop_id, *(loop.id for loop in tu.descendants(plan.root_loop_id))}
+             for plan in plans if plan.chosen is not None}  # each restructured nest's loops
+    replaced = set().union(*nests.values())
     kept = [d for d in decisions if d.root_loop_id not in replaced and (d.plan is None or d.plan.loop_id not in replaced)]
     rewrite = plan_rewrite(source, tu, kept, **rewrite_options)
-    return rewrite, _replaced(source, tu, rewrite.edits, plans), plans
+    return rewrite, _replaced(source, tu, rewrite.edits, plans, nests), plans
 
 
-def _replaced(source: bytes, tu: TranslationUnit, edits: list[Edit], plans: list[RestructurePlan]) -> list[Edit]:
+def _replaced(source: bytes, tu: TranslationUnit, edits: list[Edit], plans: list[RestructurePlan],
+              nests: dict[str, set[str]]) -> list[Edit]:
     kept = list(edits)
     for plan in plans:
         chosen = plan.chosen
@@ -37,7 +37,7 @@ def _replaced(source: bytes, tu: TranslationUnit, edits: list[Edit], plans: list
         line_start = source.rfind(b"\n", 0, root.offset) + 1
         # the pragma plans of this nest give way (a versioned plan's serial copy sits at its end);
         # so does a pragma line inserted just above it
-        nest = {root.id, *(loop.id for loop in tu.descendants(root.id))}
+        nest = nests[root.id]
         kept = [e for e in kept if not (line_start <= e.offset < plan.end or e.loop_id in nest)]
         kept.append(Edit(offset=plan.start, length=plan.end - plan.start, text=chosen.code, loop_id=root.id,
                          line=root.line, pragma=f"restructured: {chosen.summary}"))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import islpy as isl
 
 from autopar.restructure.model import IslModel
-from autopar.restructure.schedule import PARALLEL_MARK, ScheduledNest
+from autopar.restructure.schedule import PARALLEL_MARK, ScheduledNest, parallel_marks
 from autopar.restructure.scop import Scop, is_signed_int_type, tokenize
 from autopar.restructure.thresholds import mark_conditions
 
@@ -153,8 +153,7 @@ def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str
     printed = _renamed(printed, copies)
     conditions = mark_conditions(model, nest.schedule, build, lambda text: _as_generated(text, helper_prefix, copies)) \
         if work_thresholds else []
-    helpers_used += [h for h in _HELPERS if h not in helpers_used and any(
-        c and re.search(r"\b" + helper_prefix + h + r"\(", c) for c in conditions)]
+    helpers_used += _helpers_in(" ".join(c for c in conditions if c), helper_prefix, helpers_used)
     out_lines, parallel = _with_parallel_pragmas(printed, nest, iterator_prefix, used_iterators, conditions)
 
     body: list[str] = ["{"]
@@ -170,8 +169,7 @@ def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str
         _as_generated(overflow_guard, helper_prefix, {}), row_guard(model, build, helper_prefix, copies),
         alias_guard(model, build, helper_prefix, copies)) if part)
     if guard:
-        helpers_used.extend(h for h in _HELPERS if re.search(r"\b" + helper_prefix + h + r"\(", guard)
-                            and h not in helpers_used)
+        helpers_used += _helpers_in(guard, helper_prefix, helpers_used)
         body.append(f"  if ({guard}) {{")
         body.extend("    " + line for line in out_lines)
         body.append("  } else {")
@@ -188,6 +186,11 @@ def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str
     text = newline.join(line if line.startswith("#") or not line else indent + line for line in body)
     return GeneratedCode(text=text[len(indent):] if text.startswith(indent) else text,
                          iterators=used_iterators, parallel_loops=parallel)
+
+
+def _helpers_in(text: str, helper_prefix: str, known: list[str]) -> list[str]:
+    """The helper macros `text` calls (prefixed) that `known` does not hold yet, in _HELPERS order."""
+    return [h for h in _HELPERS if h not in known and re.search(r"\b" + helper_prefix + h + r"\(", text)]
 
 
 def _with_parallel_pragmas(printed: str, nest: ScheduledNest, iterator_prefix: str,
@@ -297,16 +300,7 @@ def _printed_conditions(printed_marks: list[int], conditions: list) -> dict:
 
 def _mark_depths(schedule: isl.Schedule) -> list[int]:
     """The schedule depth of the loop under each parallel mark: its iterator is c<depth>."""
-    depths: list[int] = []
-
-    def visit(node: isl.ScheduleNode) -> None:
-        if node.get_type() == isl.schedule_node_type.mark and node.mark_get_id().get_name() == PARALLEL_MARK:
-            depths.append(node.get_schedule_depth())
-        for i in range(node.n_children()):
-            visit(node.child(i))
-
-    visit(schedule.get_root())
-    return depths
+    return [mark.get_schedule_depth() for mark in parallel_marks(schedule)]
 
 
 def _marked_loops(lines: list[str], index: int) -> list[int]:

@@ -308,6 +308,20 @@ def _mark_parallel(model: IslModel, schedule: isl.Schedule, max_depth: int = 3) 
     return root.root().get_schedule(), marked
 
 
+def parallel_marks(schedule: isl.Schedule) -> list[isl.ScheduleNode]:
+    """The schedule tree's parallel marks, in tree order (the order isl's AST prints them in)."""
+    found: list[isl.ScheduleNode] = []
+
+    def visit(node: isl.ScheduleNode) -> None:
+        if node.get_type() == isl.schedule_node_type.mark and node.mark_get_id().get_name() == PARALLEL_MARK:
+            found.append(node)
+        for index in range(node.n_children()):
+            visit(node.child(index))
+
+    visit(schedule.get_root())
+    return found
+
+
 def _first(mupa: isl.MultiUnionPwAff, count: int) -> isl.MultiUnionPwAff:
     return mupa.drop_dims(isl.dim_type.set, count, mupa.dim(isl.dim_type.set) - count)
 

@@ -34,9 +34,10 @@ def _first_split(model: IslModel) -> Optional[ScheduledNest]:
     if common is None:
         return None
     for depth in range(common):
-        if _loop_parallel(model, depth):
+        carried = _carried(model, depth)
+        if carried.is_empty():
             return None  # the pragma plan already runs this loop (or one outside it) in parallel
-        for expression in _split_expressions(model, depth):
+        for expression in _split_expressions(carried, depth, model.scop.statements[0].ivs):
             nest = _split_schedule(model, depth, expression)
             if nest is not None:
                 return nest
@@ -63,12 +64,8 @@ def _dims_map(model: IslModel, dims: list[int]) -> isl.UnionMap:
     return isl.UnionMap(params + "{ " + "; ".join(parts) + " }")
 
 
-def _loop_parallel(model: IslModel, depth: int) -> bool:
-    outer = _dims_map(model, list(range(depth))) if depth else None
-    return parallel_ok(model.dependences, outer, _dims_map(model, [depth]))
-
-
 def _carried(model: IslModel, depth: int) -> isl.UnionMap:
+    """The dependences the loop at `depth` carries (same outer iterations, another of its own)."""
     deps = model.dependences
     if depth:
         outer = _dims_map(model, list(range(depth)))
@@ -77,13 +74,9 @@ def _carried(model: IslModel, depth: int) -> isl.UnionMap:
     return deps.subtract(level.apply_range(level.reverse()))
 
 
-def _split_expressions(model: IslModel, depth: int) -> list[str]:
+def _split_expressions(carried: isl.UnionMap, depth: int, ivs: list[str]) -> list[str]:
     """Affine expressions e (of the outer iterators and parameters) such that every dependence the
     loop at `depth` carries has its source or its sink at iterator == e; [] when there is none."""
-    carried = _carried(model, depth)
-    if carried.is_empty():
-        return []
-    ivs = model.scop.statements[0].ivs
     common: Optional[set[str]] = None
     relations: list[isl.Map] = []
     carried.foreach_map(relations.append)
@@ -133,13 +126,14 @@ def _split_schedule(model: IslModel, depth: int, expression: str) -> Optional[Sc
     pieces = [piece("<"), piece("="), piece(">")]
     if any(part.is_empty() for part in pieces):
         return None  # the split point never falls inside the loop: nothing to split
-    width = 2 * model.scop.max_depth + 1  # the original schedule's
-    inner = isl.UnionMap(params + "{ " + "; ".join(_inner_time(model, s, depth, width) for s in statements) + " }")
+    inner = _inner_time(model, depth)
+    outer = _dims_map(model, list(range(depth))) if depth else None
+    own = _dims_map(model, [depth])
     ctx = model.domain.get_ctx()
     node = isl.Schedule.from_domain(model.domain).get_root().child(0)
-    if depth:
+    if outer is not None:
         node = node.insert_partial_schedule(isl.MultiUnionPwAff.from_union_map(
-            _dims_map(model, list(range(depth))).intersect_domain(model.domain))).child(0)
+            outer.intersect_domain(model.domain))).child(0)
     filters = isl.UnionSetList.alloc(ctx, 3)
     for part in pieces:
         filters = filters.add(part)
@@ -149,8 +143,7 @@ def _split_schedule(model: IslModel, depth: int, expression: str) -> Optional[Sc
         node = node.child(index).child(0)
         node = node.insert_partial_schedule(isl.MultiUnionPwAff.from_union_map(inner.intersect_domain(part)))
         deps = model.dependences.intersect_domain(part).intersect_range(part)
-        outer = _dims_map(model, list(range(depth))) if depth else None
-        if index != 1 and parallel_ok(deps, outer, _dims_map(model, [depth])):
+        if index != 1 and parallel_ok(deps, outer, own):
             node = node.insert_mark(isl.Id(PARALLEL_MARK)).child(0)
             parallel += 1
             node = node.parent()
@@ -164,17 +157,11 @@ def _split_schedule(model: IslModel, depth: int, expression: str) -> Optional[Sc
     return ScheduledNest(choice, schedule, describe_bands(schedule), parallel, True, False)
 
 
-def _inner_time(model: IslModel, statement, depth: int, width: int) -> str:
-    """The statement's source-order time from the loop at `depth` inward (positions and iterators),
-    padded so every statement's has the same width."""
-    time = [statement.ivs[depth]]
-    for level in range(depth + 1, len(statement.loops)):
-        loop = model.scop.loops[statement.loops[level]]
-        time.append(str(statement.position[level]))
-        time.append(statement.ivs[level] if loop.step > 0 else f"-{statement.ivs[level]}")
-    time.append(str(statement.position[len(statement.loops)]))
-    time += ["0"] * (width - 2 * depth - 1 - len(time))
-    return f"{statement.name}[{', '.join(statement.ivs)}] -> [{', '.join(time)}]"
+def _inner_time(model: IslModel, depth: int) -> isl.UnionMap:
+    """Each statement's source-order time from the loop at `depth` inward: the original 2d+1
+    schedule without its first 2 * depth + 1 dimensions (the outer loops and their positions)."""
+    dims = [f"t{k}" for k in range(2 * model.scop.max_depth + 1)]
+    return model.original.apply_range(isl.UnionMap(f"{{ [{', '.join(dims)}] -> [{', '.join(dims[2 * depth + 1:])}] }}"))
 
 
 def _plain(expression: str) -> str:

@@ -17,7 +17,7 @@ import islpy as isl
 
 from autopar import machine
 from autopar.restructure.model import IslModel
-from autopar.restructure.schedule import PARALLEL_MARK
+from autopar.restructure.schedule import parallel_marks
 
 
 def mark_conditions(model: IslModel, schedule: isl.Schedule, build: isl.AstBuild,
@@ -27,16 +27,7 @@ def mark_conditions(model: IslModel, schedule: isl.Schedule, build: isl.AstBuild
     it never does."""
     limit = machine.current().min_parallel_work
     units = {s.name: 1.0 + len(s.accesses) for s in model.scop.statements}
-    found: list[Optional[str]] = []
-
-    def visit(node: isl.ScheduleNode) -> None:
-        if node.get_type() == isl.schedule_node_type.mark and node.mark_get_id().get_name() == PARALLEL_MARK:
-            found.append(_condition(node, units, limit, build, spelled))
-        for index in range(node.n_children()):
-            visit(node.child(index))
-
-    visit(schedule.get_root())
-    return found
+    return [_condition(mark, units, limit, build, spelled) for mark in parallel_marks(schedule)]
 
 
 def _condition(node: isl.ScheduleNode, units: dict[str, float], limit: float, build: isl.AstBuild,
