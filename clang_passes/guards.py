@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from clang_passes.ast import ASSIGN_OPS, INC_DEC, INTEGER_TYPES, UNSIGNED_TYPES, K, Node, evaluate_int
+from clang_passes.ast import INTEGER_TYPES, UNSIGNED_TYPES, K, Node, evaluate_int, stored_operand, variable_decl
 from autopar.ir import GuardComparison
 
 # signed integer types (an enum's or wchar_t's may be unsigned)
@@ -44,11 +44,7 @@ def guard_of(write: Node, loop_body_top: Node) -> list[GuardComparison]:
 
 
 def _pure(condition: Node) -> bool:
-    for node in condition.walk():
-        if node.kind in _SIDE_EFFECTS or (node.kind == K.UNARY_OPERATOR and node.unary_op in INC_DEC) or \
-                (node.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR) and node.binary_op in ASSIGN_OPS):
-            return False
-    return True
+    return not any(node.kind in _SIDE_EFFECTS or stored_operand(node) is not None for node in condition.walk())
 
 
 def _condition(condition: Node) -> list[GuardComparison]:
@@ -74,29 +70,31 @@ def _conjuncts(node: Node, elements: dict[str, int]) -> list[GuardComparison]:
     op = node.binary_op
     if op in (">", ">="):  # a > b is b < a
         a, b, op = b, a, "<" if op == ">" else "<="
-    coefficients = dict(a[0])
+    coefficients, constant = _sum(a, b, -1)
+    return [GuardComparison(coefficients={v: c for v, c in coefficients.items() if c}, constant=constant, op=op)]
+
+
+def _sum(a: Linear, b: Linear, sign: int) -> Linear:
+    """a + sign * b."""
+    total = dict(a[0])
     for value, c in b[0].items():
-        coefficients[value] = coefficients.get(value, 0) - c
-    return [GuardComparison(coefficients={v: c for v, c in coefficients.items() if c}, constant=a[1] - b[1], op=op)]
+        total[value] = total.get(value, 0) + sign * c
+    return total, a[1] + sign * b[1]
 
 
 def _operands(node: Node) -> tuple[Node, Node]:
-    children = [c for c in node.children if c.is_expression]
-    return children[0], children[-1]
+    return node.expressions[0], node.expressions[-1]
 
 
 def _bare(node: Node) -> Node:
     """Under parentheses and implicit conversions (integer promotions keep the value)."""
-    while node.kind in (K.PAREN_EXPR, K.UNEXPOSED_EXPR):
-        children = [c for c in node.children if c.is_expression]
-        if len(children) != 1:
-            break
-        node = children[0]
+    while node.kind in (K.PAREN_EXPR, K.UNEXPOSED_EXPR) and len(node.expressions) == 1:
+        node = node.expressions[0]
     return node
 
 
 def _signed(node: Node) -> bool:
-    return node.cursor.type.get_canonical().kind in _SIGNED
+    return node.type_kind in _SIGNED
 
 
 def _linear(node: Node, elements: dict[str, int]) -> Optional[Linear]:
@@ -109,18 +107,17 @@ def _linear(node: Node, elements: dict[str, int]) -> Optional[Linear]:
         value = evaluate_int(node)
         return None if value is None else ({}, value)
     if node.kind == K.DECL_REF_EXPR and _signed(node):
-        referenced = node.cursor.referenced
-        if referenced is None or referenced.kind not in (K.VAR_DECL, K.PARM_DECL):
+        if variable_decl(node) is None:
             return None
         return {f"scalar:{node.cursor.spelling}": 1}, 0
     if node.kind == K.ARRAY_SUBSCRIPT_EXPR and _signed(node):
-        start = node.cursor.extent.start
-        key = f"element:{start.line}:{start.column}"
+        line, column = node.location()  # where the accesses pass puts the read's access
+        key = f"element:{line}:{column}"
         if elements.setdefault(key, id(node)) != id(node):
             elements[key] = -1
         return {key: 1}, 0
     if node.kind == K.UNARY_OPERATOR and node.unary_op in ("-", "+"):
-        inner = _linear(_operands(node)[0], elements) if node.children else None
+        inner = _linear(node.expressions[0], elements) if node.expressions else None
         if inner is None:
             return None
         sign = -1 if node.unary_op == "-" else 1
@@ -134,9 +131,5 @@ def _linear(node: Node, elements: dict[str, int]) -> Optional[Linear]:
                 return None  # a product of two values is not linear
             factor, other = (left[1], right) if not left[0] else (right[1], left)
             return {v: factor * c for v, c in other[0].items()}, factor * other[1]
-        sign = 1 if node.binary_op == "+" else -1
-        total = dict(left[0])
-        for value, c in right[0].items():
-            total[value] = total.get(value, 0) + sign * c
-        return total, left[1] + sign * right[1]
+        return _sum(left, right, 1 if node.binary_op == "+" else -1)
     return None

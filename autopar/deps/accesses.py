@@ -115,6 +115,12 @@ def ivs_for(prefix: str, m: AccessModel) -> dict[str, str]:
     return {l.canonical.induction_variable: f"{prefix}{k}" for k, l in enumerate(m.loops) if l.canonical}
 
 
+def same_element(a: AccessModel, b: AccessModel) -> list[str]:
+    """isl constraints that access `a` (over dims a0..) and access `b` (over b0..) touch one element."""
+    names_a, names_b = ivs_for("a", a), ivs_for("b", b)
+    return [f"{render_aff(x, names_a)} = {render_aff(y, names_b)}" for x, y in zip(a.dims, b.dims)]
+
+
 def common_loops(a: AccessModel, b: AccessModel) -> list[Loop]:
     common = []
     for x, y in zip(a.loops, b.loops):

@@ -16,9 +16,9 @@ import islpy as isl
 
 from autopar import reasons as R
 from autopar.deps.graph import DependenceGraph, Edge
-from autopar.deps.guards import never_meet
-from autopar.deps.isl_text import ISL_LOCK, render_aff, render_aff_c, set_text
-from autopar.deps.accesses import AccessModel, ObjectModel, common_loops, first_reason, ivs_for
+from autopar.deps.guards import never_meet, reads_by_position
+from autopar.deps.isl_text import ISL_LOCK, render_aff_c, set_text
+from autopar.deps.accesses import AccessModel, ObjectModel, common_loops, first_reason, same_element
 from autopar.deps.aliasing import may_alias
 from autopar.deps.model import LoopModel, declared_inside, iv_name
 from autopar.ir import Access, Loop, Storage, TranslationUnit
@@ -32,10 +32,7 @@ def dependence_kind(src: Access, dst: Access) -> str:
 
 def pair_set_text(a: AccessModel, b: AccessModel, common: list[Loop], extra: list[str] = ()) -> str:
     """Pairs (a-iteration, b-iteration) touching the same element, with distance dims d_k = b_k - a_k."""
-    cons = [f"d{k} = b{k} - a{k}" for k in range(len(common))]
-    na, nb = ivs_for("a", a), ivs_for("b", b)
-    for da, db in zip(a.dims, b.dims):
-        cons.append(f"{render_aff(da, na)} = {render_aff(db, nb)}")
+    cons = [f"d{k} = b{k} - a{k}" for k in range(len(common))] + same_element(a, b)
     return set_text([("a", a), ("b", b)], pre=[f"d{k}" for k in range(len(common))],
                      extra=cons + list(extra))
 
@@ -66,6 +63,7 @@ class Analysis:
         self.model = LoopModel(tu, loop)
         self.graph = DependenceGraph(loop.id)
         self.graph.objects = self.model.objects
+        self._reads_at: Optional[dict] = None  # the loop's reads by position, for guarded writes
         for m in self.model.models:
             self.graph.add_access(m.access)
         self._build()
@@ -162,9 +160,11 @@ class Analysis:
 
     def _kept_apart(self, a: AccessModel, b: AccessModel) -> bool:
         """A guarded write of the pair never runs where it would touch the other's elements."""
-        models = self.model.models
-        return (a.access.is_write and bool(a.access.guard) and a is not b and never_meet(a, b, models)) or \
-            (b.access.is_write and bool(b.access.guard) and a is not b and never_meet(b, a, models))
+        if self._reads_at is None:
+            self._reads_at = reads_by_position(self.model.models)
+        reads = self._reads_at
+        return (a.access.is_write and bool(a.access.guard) and a is not b and never_meet(a, b, reads)) or \
+            (b.access.is_write and bool(b.access.guard) and a is not b and never_meet(b, a, reads))
 
     def _outcome(self, a: AccessModel, b: AccessModel, fresh_depth: int) -> Optional[tuple]:
         """(common loops, pair question or None for different shapes, [(depth, distance or None for a

@@ -12,16 +12,32 @@ one condition are the same unknown wherever their subscripts are equal on every 
 
 from __future__ import annotations
 
-from autopar.deps.accesses import AccessModel, ivs_for, object_key
+from autopar.deps.accesses import AccessModel, ivs_for, object_key, same_element
 from autopar.deps.isl_text import render_aff, set_text, text_is_empty
 
 
-def never_meet(write: AccessModel, other: AccessModel, models: list[AccessModel]) -> bool:
-    """Whether the guarded `write` never runs where it would touch an element `other` touches."""
+def reads_by_position(models: list[AccessModel]) -> dict[tuple[int, int], AccessModel]:
+    """A loop's reads by their (line, column), where guards name them; a position two reads share
+    (inside one macro) names neither."""
+    reads: dict[tuple[int, int], AccessModel] = {}
+    ambiguous = set()
+    for m in models:
+        if not m.access.is_write:
+            where = (m.access.line, m.access.column)
+            if where in reads:
+                ambiguous.add(where)
+            reads[where] = m
+    for where in ambiguous:
+        del reads[where]
+    return reads
+
+
+def never_meet(write: AccessModel, other: AccessModel, reads: dict[tuple[int, int], AccessModel]) -> bool:
+    """Whether the guarded `write` never runs where it would touch an element `other` touches.
+    `reads`: the loop's reads by position (reads_by_position)."""
     if not (write.affine and other.affine) or len(write.dims) != len(other.dims):
         return False
-    names_a, names_b = ivs_for("a", write), ivs_for("b", other)
-    conflict = [f"{render_aff(x, names_a)} = {render_aff(y, names_b)}" for x, y in zip(write.dims, other.dims)]
+    conflict = same_element(write, other)
     values: dict[str, str] = {}  # (group, value) -> isl dim
     comparisons = []
     for comparison in write.access.guard:
@@ -33,25 +49,15 @@ def never_meet(write: AccessModel, other: AccessModel, models: list[AccessModel]
         comparisons.append(f"{' + '.join(terms) or '0'} + {comparison.constant} {op} 0")
     if not comparisons:
         return False
-    equal = _same_elements(write, other, conflict, values, models)
+    equal = _same_elements(write, other, conflict, values, reads)
     text = set_text([("a", write), ("b", other)], pre=list(values.values()), extra=conflict + comparisons + equal)
     return text_is_empty(text)
 
 
 def _same_elements(write: AccessModel, other: AccessModel, conflict: list[str], values: dict[str, str],
-                   models: list[AccessModel]) -> list[str]:
+                   reads: dict[tuple[int, int], AccessModel]) -> list[str]:
     """`gi = gj` for two elements of one object read by one condition whose subscripts are equal on
     every iteration where `write` meets `other`."""
-    reads: dict[tuple[int, int], AccessModel] = {}
-    ambiguous = set()
-    for m in models:
-        if not m.access.is_write:
-            where = (m.access.line, m.access.column)
-            if where in reads:
-                ambiguous.add(where)  # two reads at one position (inside one macro): neither is known
-            reads[where] = m
-    for where in ambiguous:
-        del reads[where]
     elements = []
     for key, dim in values.items():
         group, value = key.split("|", 1)
