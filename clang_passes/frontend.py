@@ -25,6 +25,7 @@ from clang_passes.loop_header import HeaderReader
 from clang_passes.loops import LoopFinder, LoopInfo, address_taken_in
 from clang_passes.nest_facts import NestFacts, Scope
 from clang_passes.parse import FrontendError, parse, read_source, settings_for
+from clang_passes.static_arrays import StaticArrays
 from clang_passes.summaries import summarize
 from clang_passes.variables import Variables
 
@@ -120,10 +121,11 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
                     (site.line, site.column) not in collector.container_elements:
                 site.effect = CallEffect.UNKNOWN
 
+    statics = StaticArrays(every_function, source, whole_program)
     for info in infos:
         info.loop.scalars = scalars.scalar_uses(info, variables, address_taken[id(info.function)], by_node)
         info.loop.location_reductions = reductions.location_reductions(info, variables.source, settings.language)
-        info.loop.arrays_dead_after = scalars.arrays_dead_after(info, variables)
+        info.loop.arrays_dead_after = scalars.arrays_dead_after(info, variables, statics)
     pragmas.annotate(infos, functions, source)
 
     constants = constant_arguments(every_function, {info.loop.function for info in infos}, source)

@@ -19,6 +19,7 @@ from clang_passes.first_access import FirstAccess, is_scalar_decl, jump_target
 from clang_passes.functions import Function
 from clang_passes.loops import LoopInfo
 from clang_passes.nest_facts import written_decl_refs
+from clang_passes.static_arrays import StaticArrays
 from clang_passes.reductions import UPDATE_KINDS, Reductions, boolean_at_entry, update_candidate
 
 
@@ -284,9 +285,10 @@ def _has_goto(info: LoopInfo) -> bool:
     return function.facts[("jumps", 0)]
 
 
-def arrays_dead_after(info: LoopInfo, variables: Variables) -> list[str]:
+def arrays_dead_after(info: LoopInfo, variables: Variables, statics: StaticArrays) -> list[str]:
     """The automatic local arrays, declared before the loop, that the function names only inside it
-    (`double u1[M];` a scratch row of one sweep), as object keys `name@line:col`. Nothing reads what
+    (`double u1[M];` a scratch row of one sweep), and the static arrays that nothing in the file but
+    the loop names (clang_passes.static_arrays), as object keys `name@line:col`. Nothing reads what
     the loop leaves in them, and nothing reached them before it: their address is never taken outside
     the loop. A function with a goto is left out (a jump into the loop would skip its writes)."""
     facts = info.function.facts
@@ -314,8 +316,13 @@ def arrays_dead_after(info: LoopInfo, variables: Variables) -> list[str]:
     dead = []
     for key, offsets in refs.items():
         variable = variables.get(decls[key])
-        if variable.storage != Storage.LOCAL or not variable.is_array or key[0] != info.loop.file or \
-                key[1] >= start or not all(start <= at < end for at in offsets):
+        if not variable.is_array:
+            continue
+        if variable.storage != Storage.LOCAL:
+            if statics.named_only_in(info, key, decls[key], offsets, variables):
+                dead.append(f"{variable.name}@{variable.decl}")
+            continue
+        if key[0] != info.loop.file or key[1] >= start or not all(start <= at < end for at in offsets):
             continue
         dead.append(f"{variable.name}@{variable.decl}")
     return sorted(dead)

@@ -295,3 +295,38 @@ def test_a_label_without_any_goto_keeps_liveness_exact(tmp_path):
     assert [l.function for l in loops] == ["f", "f", "g", "g"]
     assert not loops[0].scalar("i").live_after_loop
     assert loops[2].scalar("i").live_after_loop
+
+
+
+STATIC_ROWS = """#include <stdio.h>
+#include "peek.h"
+static double row[64];
+double open_row[64];
+static double huge[10000];
+static void sweep(double *restrict out, const double *restrict in, int n) {
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < 64; j++) { row[j] = in[j] * i; open_row[j] = in[j] + i; huge[j] = in[j]; }
+        for (int j = 1; j < 64; j++) out[i * 64 + j] = row[j] - row[j - 1] + open_row[j] + huge[j];
+    }
+}
+"""
+
+
+@pytest.mark.parametrize("after, whole_program, dead", [
+    ("", False, ["row"]),                                   # open_row: another file may read it; huge: 80 kB
+    ("", True, ["open_row", "row"]),                        # a whole program: nothing else can read open_row
+    ("#define PEEK() row[0]\n", False, []),                 # a macro of the file spells it
+    ("double look(void) { return HEADER_PEEK(); }\n", False, []),  # a header's macro names it
+    ("double look(void) { return row[1]; }\n", False, []),  # another function reads it
+    ("static double *keep = row;\n", False, []),           # a pointer to it at file scope
+    ("/* row */ int unrelated;\n", False, ["row"]),        # a comment is not a mention
+    ('#include "late.h"\n', False, []),                    # a header included after it could name it
+])
+def test_static_arrays_named_only_in_one_loop(tmp_path, after, whole_program, dead):
+    (tmp_path / "peek.h").write_text("#define HEADER_PEEK() row[2]\n")
+    (tmp_path / "late.h").write_text("static inline int late(void) { return 0; }\n")
+    path = tmp_path / "rows.c"
+    path.write_text(STATIC_ROWS + after)
+    unit = translate(str(path), [], whole_program=whole_program)
+    outer = next(l for l in unit.loops if l.function == "sweep" and l.parent is None)
+    assert sorted(key.split("@")[0] for key in outer.arrays_dead_after) == dead

@@ -194,8 +194,11 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
 
 def privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[str]:
     """'private' or 'lastprivate' when every iteration of `loop` writes each element of the local
-    array `obj` before reading it; None otherwise."""
-    if obj.kind != "array" or obj.base.storage != Storage.LOCAL or declared_inside(obj.base, loop):
+    array `obj` before reading it; None otherwise. A static array qualifies only when nothing but the
+    loop names it (the front end's `arrays_dead_after`): 'private' then."""
+    if obj.kind != "array" or declared_inside(obj.base, loop):
+        return None
+    if obj.base.storage != Storage.LOCAL and obj.key not in loop.arrays_dead_after:
         return None
     if any(not m.affine for m in obj.accesses):
         return None
@@ -374,7 +377,9 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
                                 f"contents {name} has before the loop")
             continue
         (out.private_arrays if kind == "private" else out.lastprivate_arrays).append(name)
-        out.notes.append(f"local array {name} is fully written before it is read in every iteration: {kind}")
+        local = an.model.objects[key].base.storage == Storage.LOCAL
+        subject = f"local array {name}" if local else f"static array {name}, named by nothing but this loop,"
+        out.notes.append(f"{subject} is fully written before it is read in every iteration: {kind}")
     out.blockers += classes.blockers
     out.blockers += privatised_globals_seen_by_calls(tu, loop, classes)
     out.notes += classes.notes
