@@ -1,7 +1,8 @@
 """loopgen's templates of patterns with their near misses: time loops around sweeps (shared regions),
 blocks of a run-time width (strided windows), histograms (array reductions), argmin/argmax,
-row-pivot nests (index-set splitting) and guarded relaxations (conditions that keep a write away). Each `t_<name>` adds one block to the program being built
-(a `ProgramBuilder`).
+row-pivot nests (index-set splitting), guarded relaxations (conditions that keep a write away) and
+static scratch rows (private copies of arrays nothing else names). Each `t_<name>` adds one block to
+the program being built (a `ProgramBuilder`).
 """
 
 from __future__ import annotations
@@ -202,3 +203,36 @@ class PatternTemplates(ProgramBuilder):
         self.body.append(f"        if ({condition})")
         self.body.append(f"            {dv} = {self.store(d.ctype, value)};")
         self.body.append("    }")
+
+    def t_scratch(self) -> None:
+        """A static scratch row of a helper function's nest (doitgen's `sum`, old solvers' work rows):
+        written in full, then read, in every row of the outer loop, and named by nothing else, so the
+        outer loop is parallel with a private copy. Near misses keep it serial: main reads the row
+        afterwards, another function reads it, it has external linkage, or each row writes it only
+        from its second element (the first keeps what was there before)."""
+        a = self.new_array((self.rng.choice([3, 8, 30, 64]), self.rng.choice([8, 30, 64, 120])), where="global")
+        rows, width = a.dims
+        b = self.new_array((rows, width), where="global", ctype=a.ctype)
+        miss = self.rng.choice(["", "", "", "local", "read", "peek", "extern", "partial"])
+        row, helper = self.fresh("s"), self.fresh("scratch")
+        ctype = self.rng.choice(["int", "long long", "short"])
+        declaration = f"{'' if miss == 'extern' else 'static '}{ctype} {row}[{width}];"
+        if miss != "local":
+            self.top.append(declaration)
+        i, j, k = self.fresh("i"), self.fresh("j"), self.fresh("j")
+        value = self.expression([f"{a.name}[{i}][{j}]", f"{a.name}[{i}][{width - 1} - {j}]"], j)
+        lines = [f"static void {helper}(int n)", "{"] + ([f"    {declaration}"] if miss == "local" else [])
+        lines += [f"    for (int {i} = 0; {i} < n; {i}++) {{",
+                  f"        for (int {j} = {1 if miss == 'partial' else 0}; {j} < {width}; {j}++)",
+                  f"            {row}[{j}] = {self.store(ctype, value)};",
+                  f"        for (int {k} = 1; {k} < {width}; {k}++)",
+                  f"            {b.name}[{i}][{k}] = {self.store(b.ctype, f'{row}[{k}] - {row}[{k} - 1]')};",
+                  "    }", "}"]
+        if miss == "peek":
+            lines += [f"static long long {helper}_peek(void) {{ return (long long){row}[{width - 1}]; }}"]
+        self.functions.extend(lines)
+        self.body.append(f"    {helper}({self.size_var(rows) if self.chance(0.5) else rows});")
+        if miss in ("read", "extern"):
+            self.body.append(f'    printf("{row} %lld\\n", (long long){row}[1]);')
+        elif miss == "peek":
+            self.body.append(f'    printf("{row} %lld\\n", {helper}_peek());')
