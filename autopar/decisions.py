@@ -164,9 +164,13 @@ def decide(tu, nest, stored: dict):
     from autopar.plan import Decision, Plan
 
     where = f"{tu.path}:{stored.get('root')}"
+    restructure = stored.get("restructure")
+    if not isinstance(restructure, str):
+        restructure = None
     if stored.get("plan") is None:
-        return Decision(root_loop_id=nest.root_loop_id, decided_by="tuner",
-                        rationale=_rationale(stored, "kept serial"))
+        what = f"restructuring {restructure} measured fastest" if restructure else "kept serial"
+        return Decision(root_loop_id=nest.root_loop_id, decided_by="tuner", restructure=restructure,
+                        rationale=_rationale(stored, what))
     try:
         data = _with_loop_ids(tu, dict(stored["plan"]))
         if isinstance(data.get("fallback"), dict):
@@ -182,7 +186,9 @@ def decide(tu, nest, stored: dict):
         return None
     candidate = next((c.id for c in nest.candidates if c.plan == plan), None)
     return Decision(root_loop_id=nest.root_loop_id, plan=plan, candidate_id=candidate or stored.get("choice"),
-                    decided_by="tuner", rationale=_rationale(stored, "measured fastest"))
+                    decided_by="tuner", restructure=restructure,
+                    rationale=_rationale(stored, f"restructuring {restructure} measured fastest (else this plan)"
+                                         if restructure else "measured fastest"))
 
 
 def _with_loop_ids(tu, data: dict) -> dict:

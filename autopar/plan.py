@@ -180,6 +180,9 @@ class Decision(BaseModel):
     decided_by: Literal["analyzer", "model", "fallback", "user", "tuner"] = "analyzer"
     rounds: int = 0
     rationale: str = ""
+    # the tuner measured this restructuring candidate (autopar.restructure, "r1") fastest: `--optimize`
+    # applies it; without `--optimize` the nest gets `plan`, the fastest pragma plan it measured
+    restructure: Optional[str] = None
 
 
 def render_pragma(plan: Plan) -> str:

@@ -46,6 +46,8 @@ def add_tune(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--order", choices=["cost", "model", "random"], default="cost",
                    help="the order in which a region's candidates are measured (model: --llm's ranking)")
     p.add_argument("--max-candidates", type=int, metavar="N", help="measure at most N candidates per region")
+    p.add_argument("--optimize", action="store_true",
+                   help="measure each nest's restructuring candidates (as `rewrite --optimize` makes them) too")
     # the model, for --order model (the same options as every command that decides plans)
     p.add_argument("--llm", action="store_true", help="load a local model (implied by --order model)")
     p.add_argument("--model", metavar="NAME|PATH", help="registry name or .gguf path (see `autopar models list`)")
@@ -78,7 +80,8 @@ def run_tune(args: argparse.Namespace, compile_flags: list[str]) -> int:
                         tolerance=args.tolerance, min_gain=args.min_gain, race_build=args.race_build,
                         race_run=args.race_run, check_races=not args.no_race_check,
                         race_flags=shlex.split(args.race_flags) if args.race_flags is not None else None,
-                        order=args.order, max_candidates=args.max_candidates, output=args.output)
+                        order=args.order, max_candidates=args.max_candidates, output=args.output,
+                        optimize=args.optimize)
     progress = _progress_bar() if sys.stderr.isatty() and settings.verbosity >= 0 else None
     tuner = Tuner(files, config, compile_flags, args.build_dir,
                   orderer=model_orderer(reasoner) if args.order == "model" and reasoner else None,

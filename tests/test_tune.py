@@ -131,6 +131,68 @@ def test_the_decisions_file_round_trips_and_rewrite_honors_it(program, capsys):
     assert "prog.c:6:5" not in capsys.readouterr().out  # measured: it stays serial
 
 
+MATMUL = b"""#include <stdio.h>
+#define N 120
+static double A[N][N], B[N][N], C[N][N];
+
+int main(void) {
+    for (int i = 0; i < N * N; i++) {
+        A[i / N][i % N] = (i * 7) % 13 * 0.25;
+        B[i / N][i % N] = (i * 3) % 11 * 0.5;
+    }
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++)
+            for (int k = 0; k < N; k++)
+                C[i][j] += A[i][k] * B[k][j];
+    double s = 0.0;
+    for (int i = 0; i < N * N; i++)
+        s += C[i / N][i % N] * (i % 5);
+    printf("checksum %.17g\\n", s);
+    return 0;
+}
+"""
+
+
+def test_tune_optimize_measures_restructurings_and_rewrite_optimize_follows_them(program, capsys):
+    from autopar.restructure.plan import plan_file
+    from clang_passes.frontend import translate
+
+    prog = program / "prog.c"
+    prog.write_bytes(MATMUL)
+    tuner = Tuner([str(prog)], _config(program, optimize=True))
+    document = tuner.tune()
+    assert prog.read_bytes() == MATMUL
+    region = next(r for r in tuner.regions if r.nest.root_loop_id.endswith(":10:5"))
+    restructurings = [o for o in region.options if o.id.startswith("restructure:")]
+    assert restructurings and all(o.status in ("ok", "too-slow") for o in restructurings), \
+        [(o.id, o.status, o.detail) for o in restructurings]
+    assert all(o.race == "clean" for o in restructurings if o.status == "ok")
+
+    # a decisions file that picks a restructuring other than --optimize's default: --optimize applies
+    # it, plain rewrite gives the pragma plan stored beside it
+    plan = next(p for p in plan_file(MATMUL, translate(str(prog), [])) if p.root_loop_id.endswith(":10:5"))
+    other = next(c for c in plan.candidates if c.id != plan.default_candidate_id)
+    loaded = decisions_module.load(str(program / "decisions.json"))
+    stored = decisions_module.regions_for(loaded, MATMUL)["10:5"]
+    pragma = next(o for o in region.options if o.plan is not None)
+    stored.update(choice=f"restructure:{other.id}", restructure=other.id,
+                  plan=decisions_module.plan_record(pragma.plan))
+    decisions_module.save(str(program / "forced.json"), loaded)
+    assert main(["rewrite", "--optimize", str(prog), "--decisions", str(program / "forced.json")]) == 0
+    assert other.code in capsys.readouterr().out
+    assert main(["rewrite", str(prog), "--decisions", str(program / "forced.json")]) == 0
+    plain = capsys.readouterr().out
+    assert "#define S0" not in plain and "#pragma omp" in plain
+    # a stored pragma plan (or serial) wins over --optimize's default restructuring
+    stored.update(choice=pragma.id, restructure=None)
+    decisions_module.save(str(program / "pragma.json"), loaded)
+    assert main(["rewrite", "--optimize", str(prog)]) == 0
+    assert plan.chosen.code in capsys.readouterr().out
+    assert main(["rewrite", "--optimize", str(prog), "--decisions", str(program / "pragma.json")]) == 0
+    assert "#define S0" not in capsys.readouterr().out
+    assert document["files"]
+
+
 def test_a_decision_that_no_longer_validates_is_ignored_with_a_warning(program, capsys, monkeypatch):
     prog = program / "prog.c"
     document = decisions_module.new_document()

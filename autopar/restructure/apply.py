@@ -14,34 +14,53 @@ def optimized_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decisi
     """(the pragma plans' RewritePlan, the edits, the restructuring plans) of `--optimize`: the nests
     restructured, the others with their pragma plans as `rewrite` makes them, shared regions
     included. The decisions inside a restructured nest are left out of the pragma plans, so that no
-    shared region can hold a restructured nest (every thread would run it)."""
+    shared region can hold a restructured nest (every thread would run it). A nest the tuner decided
+    (a decisions file) gets the restructuring it measured fastest, or none when a pragma plan or
+    serial won."""
     from autopar.rewrite import plan_rewrite
 
     plans = plan_file(source, tu, work_thresholds)
+    _follow_tuner(tu, plans, decisions)
     nests = {plan.root_loop_id: {plan.root_loop_id, *(loop.id for loop in tu.descendants(plan.root_loop_id))}
              for plan in plans if plan.chosen is not None}  # each restructured nest's loops
     replaced = set().union(*nests.values())
     kept = [d for d in decisions if d.root_loop_id not in replaced and (d.plan is None or d.plan.loop_id not in replaced)]
     rewrite = plan_rewrite(source, tu, kept, **rewrite_options)
-    return rewrite, _replaced(source, tu, rewrite.edits, plans, nests), plans
+    chosen = [(p.root_loop_id, p.start, p.end, p.chosen.code, p.chosen.summary) for p in plans if p.chosen is not None]
+    return rewrite, replace_nests(source, tu, rewrite.edits, chosen), plans
 
 
-def _replaced(source: bytes, tu: TranslationUnit, edits: list[Edit], plans: list[RestructurePlan],
-              nests: dict[str, set[str]]) -> list[Edit]:
-    kept = list(edits)
+def _follow_tuner(tu: TranslationUnit, plans: list[RestructurePlan], decisions: list[Decision]) -> None:
+    from autopar.decisions import warn
+
+    tuned = {d.root_loop_id: d for d in decisions if d.decided_by == "tuner"}
     for plan in plans:
-        chosen = plan.chosen
-        if chosen is None:
+        decision = tuned.get(plan.root_loop_id)
+        if decision is None:
             continue
-        root = tu.loop(plan.root_loop_id)
+        if decision.restructure is None:
+            plan.default_candidate_id = None  # the tuner measured a pragma plan (or serial) fastest
+        elif any(c.id == decision.restructure for c in plan.candidates):
+            plan.default_candidate_id = decision.restructure
+        else:
+            warn(f"decision for {tu.path}:{tu.loop(plan.root_loop_id).line}: restructuring "
+                 f"{decision.restructure} is not among the nest's candidates; the analyzer decides")
+
+
+def replace_nests(source: bytes, tu: TranslationUnit, edits: list[Edit],
+                  replaced: list[tuple[str, int, int, str, str]]) -> list[Edit]:
+    """`edits` with each (root loop id, start, end, code, summary) nest's text replaced by `code`: the
+    pragma edits of that nest give way (a versioned plan's serial copy sits at its end), and so does
+    a pragma line inserted just above it."""
+    kept = list(edits)
+    for root_id, start, end, code, summary in replaced:
+        root = tu.loop(root_id)
         line_start = source.rfind(b"\n", 0, root.offset) + 1
-        # the pragma plans of this nest give way (a versioned plan's serial copy sits at its end);
-        # so does a pragma line inserted just above it
-        nest = nests[root.id]
-        kept = [e for e in kept if not (line_start <= e.offset < plan.end or e.loop_id in nest)]
-        kept.append(Edit(offset=plan.start, length=plan.end - plan.start, text=chosen.code, loop_id=root.id,
-                         line=root.line, pragma=f"restructured: {chosen.summary}"))
+        nest = {root_id, *(loop.id for loop in tu.descendants(root_id))}
+        kept = [e for e in kept if not (line_start <= e.offset < end or e.loop_id in nest)]
+        kept.append(Edit(offset=start, length=end - start, text=code, loop_id=root.id, line=root.line,
+                         pragma=f"restructured: {summary}"))
     return sorted(kept, key=lambda e: e.offset)
 
 
-__all__ = ["optimized_rewrite", "build_model", "respects"]
+__all__ = ["optimized_rewrite", "replace_nests", "build_model", "respects"]

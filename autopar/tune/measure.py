@@ -91,7 +91,7 @@ class Measuring:
             self.progress(region=index + 1, regions=total, name=region.name, option=number + 1,
                           options=len(region.options), best=self.best_speedup, stage="checking " + option.id)
             sources = self._sources({index: option})
-            if option.plan is not None and sources == self._sources({index: region.options[0]}):
+            if option.is_candidate and sources == self._sources({index: region.options[0]}):
                 option.status, option.detail = "not-applied", "; ".join(self._skipped) or "no edit"
                 continue
             problem = self._build(sources)
@@ -99,7 +99,7 @@ class Measuring:
                 option.status, option.detail = "build-failed", problem
                 continue
             # a warm-up run that also checks the output
-            problem, seconds, measure, values = self._run(candidate=option.plan is not None)
+            problem, seconds, measure, values = self._run(candidate=option.is_candidate)
             if problem:
                 option.status = problem.split(":")[0] if problem.startswith(("check-failed", "too-slow")) else (
                     "timeout" if "timed out" in problem else "run-failed")
@@ -107,7 +107,7 @@ class Measuring:
                 continue
             serial_first = region.options[0].times_first if region.options[0].status == "ok" else None
             option.times_first = seconds
-            if option.plan is not None and serial_first and seconds > SLOW_FACTOR * serial_first:
+            if option.is_candidate and serial_first and seconds > SLOW_FACTOR * serial_first:
                 option.status = "too-slow"
                 option.detail = (f"{seconds / serial_first:.1f}x the serial time in its first run: "
                                  f"not timed further")
@@ -118,7 +118,7 @@ class Measuring:
                     option.status, option.detail = "wrong-output", compared.message
                     continue
             option.measure = measure
-            if option.plan is not None:
+            if option.is_candidate:
                 verdict, detail = self._race_check(index, option)
                 option.race = verdict
                 if verdict == "race":
@@ -140,7 +140,7 @@ class Measuring:
                 try:
                     problem = self._build(self._sources({index: option}))
                     if not problem:
-                        problem, seconds, measure, values = self._run(candidate=option.plan is not None)
+                        problem, seconds, measure, values = self._run(candidate=option.is_candidate)
                         if not problem and not self.config.check:
                             compared = compare_values(self.reference or [], values, self.config.tolerance)
                             if not compared.match:
@@ -192,16 +192,21 @@ class Measuring:
         from autopar.decisions import content_hash, plan_record, position, set_region
 
         best = region.best
+        plan = best.plan
+        if best.restructure is not None:  # without --optimize the nest gets its fastest pragma plan
+            plan = getattr(_fastest_pragma_plan(region, serial, self.config.min_gain), "plan", None)
         record = {"root": position(region.nest.root_loop_id), "root_loop_id": region.nest.root_loop_id,
-                  "choice": best.id, "summary": best.summary, "plan": plan_record(best.plan),
+                  "choice": best.id, "summary": best.summary, "plan": plan_record(plan),
                   "speedup": round(serial.median / best.median, 4) if best.median else None,
                   "reason": region.reason, "partial": partial,
                   "measurements": [o.record() for o in region.options]}
+        if best.restructure is not None:
+            record["restructure"] = best.restructure.candidate_id
         set_region(self.document, region.file.shown, content_hash(region.file.content), record)
 
     def _final(self) -> None:
         """Interleaved rounds of the original against the tuned program, for the summary."""
-        if not any(r.decided and r.best.plan is not None for r in self.regions):
+        if not any(r.decided and r.best.is_candidate for r in self.regions):
             self.document["summary"] = {"speedup": 1.0, "note": "every region kept serial"}
             return
         original = {f.path: f.content for f in self.files}
@@ -239,7 +244,7 @@ class Measuring:
                f"(interleaved rounds): every region kept serial")
         self.document["summary"]["reverted"] = why
         for region in self.regions:
-            if not region.decided or region.best.plan is None:
+            if not region.decided or not region.best.is_candidate:
                 continue
             serial = region.options[0]
             region.best, region.reason = serial, why
@@ -247,6 +252,14 @@ class Measuring:
                       "choice": "serial", "summary": serial.summary, "plan": None, "speedup": 1.0,
                       "reason": why, "partial": False, "measurements": [o.record() for o in region.options]}
             set_region(self.document, region.file.shown, content_hash(region.file.content), record)
+
+
+def _fastest_pragma_plan(region: Region, serial: Option, min_gain: float) -> Optional[Option]:
+    """The pragma option that beat serial clearly (by `min_gain`, with no overlap of their runs), the
+    fastest of them; None when none did."""
+    better = [o for o in region.options if o.plan is not None and o.status == "ok" and o.times and
+              o.median <= serial.median * (1 - min_gain) and max(o.times) < min(serial.times)]
+    return min(better, key=lambda o: o.median, default=None)
 
 
 def _stats(times: list[float]) -> dict:

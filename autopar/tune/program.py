@@ -40,13 +40,14 @@ class ProgramBuilds:
         """Every file's content with each region at `choice` (region index -> option) or its best."""
         from autopar.plan import Decision
         from autopar.edits import apply_edits
+        from autopar.restructure.apply import replace_nests
         from autopar.rewrite import plan_rewrite
         from autopar.verify import without_threshold
 
         out = {}
         self._skipped: list[str] = []
         for source in self.files:
-            decisions = []
+            decisions, replaced = [], []
             for index, region in enumerate(self.regions):
                 if region.file is not source:
                     continue
@@ -54,9 +55,14 @@ class ProgramBuilds:
                 if option.plan is not None:
                     plan = without_threshold(option.plan) if without_thresholds else option.plan
                     decisions.append(Decision(root_loop_id=region.nest.root_loop_id, plan=plan))
+                elif option.restructure is not None:
+                    r = option.restructure
+                    replaced.append((region.nest.root_loop_id, r.start, r.end,
+                                     r.race_code if without_thresholds else r.code, option.summary))
             planned = plan_rewrite(source.content, source.tu, decisions)
             self._skipped += list(planned.skipped.values())
-            out[source.path] = apply_edits(source.content, planned.edits)
+            edits = replace_nests(source.content, source.tu, planned.edits, replaced) if replaced else planned.edits
+            out[source.path] = apply_edits(source.content, edits)
         return out
 
     def _install(self, sources: dict[str, bytes]) -> None:

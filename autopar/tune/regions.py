@@ -9,10 +9,21 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 @dataclass
+class Restructuring:
+    """A restructuring candidate of a nest: the code that replaces the nest's text, with its work
+    thresholds and without them (for the race check)."""
+    candidate_id: str  # "r0", "r1", ...
+    start: int  # byte range of the nest
+    end: int
+    code: str
+    race_code: str
+
+
+@dataclass
 class Option:
-    id: str  # "serial" or the candidate id
+    id: str  # "serial", a candidate id, or "restructure:<id>"
     summary: str
-    plan: Optional[object] = None  # a Plan, None for serial
+    plan: Optional[object] = None  # a Plan, None for serial and restructurings
     estimated_cost: float = 0.0
     status: str = "pending"  # ok | wrong-output | check-failed | race | build-failed | run-failed | timeout
     #                          | too-slow | not-applied | pending
@@ -21,6 +32,12 @@ class Option:
     times: list[float] = field(default_factory=list)
     measure: str = "wall"
     times_first: Optional[float] = None  # the untimed first run (a warm-up that checks the output)
+    restructure: Optional[Restructuring] = None  # a restructuring of the nest instead of a pragma plan
+
+    @property
+    def is_candidate(self) -> bool:
+        """A parallel option (not serial): it is race-checked and may be slower than serial."""
+        return self.plan is not None or self.restructure is not None
 
     @property
     def median(self) -> Optional[float]:

@@ -15,7 +15,7 @@ from autopar.tune.guard import SourceGuard
 from autopar.tune.measure import Measuring
 from autopar.tune.program import ProgramBuilds
 from autopar.tune.races import RaceChecks, has_main
-from autopar.tune.regions import Option, Region, SourceFile
+from autopar.tune.regions import Option, Region, Restructuring, SourceFile
 
 
 class Tuner(Measuring, RaceChecks, ProgramBuilds):
@@ -106,9 +106,11 @@ class Tuner(Measuring, RaceChecks, ProgramBuilds):
                                     nests=analysis.nests, has_main=has_main(content),
                                     flags=list(tu.compile_args))
                 self.files.append(source)
+                restructurings = _restructurings(content, tu) if self.config.optimize else {}
                 for nest in analysis.nests:
                     candidates = (self.candidates_hook(tu, nest) if self.candidates_hook else nest.candidates)
-                    if not candidates:
+                    restructured = restructurings.get(nest.root_loop_id, [])
+                    if not candidates and not restructured:
                         continue
                     default = default_decision(nest).candidate_id
                     options = [Option("serial", "keep serial")]
@@ -116,7 +118,7 @@ class Tuner(Measuring, RaceChecks, ProgramBuilds):
                         label = " (analyzer default)" if candidate.id == default else ""
                         options.append(Option(candidate.id, candidate.summary + label, candidate.plan,
                                               candidate.estimated_cost))
-                    options = self._order(tu, nest, options)
+                    options = self._order(tu, nest, options) + restructured
                     if self.config.max_candidates is not None:
                         options = options[:1 + self.config.max_candidates]
                     root = tu.loop(nest.root_loop_id)
@@ -147,6 +149,24 @@ class Tuner(Measuring, RaceChecks, ProgramBuilds):
             from autopar.decisions import save
 
             save(self.config.output, self.document)
+
+
+def _restructurings(content: bytes, tu) -> dict[str, list[Option]]:
+    """Root loop id -> its restructuring options, as `rewrite --optimize` would make them: the
+    `--optimize` default first, then the others by the cache-line cost model."""
+    from autopar.restructure.plan import plan_file
+
+    found: dict[str, list[Option]] = {}
+    unthresholded = {p.root_loop_id: p for p in plan_file(content, tu, work_thresholds=False)}
+    for plan in plan_file(content, tu):
+        race = {c.id: c.code for c in unthresholded[plan.root_loop_id].candidates}
+        ranked = sorted(plan.candidates, key=lambda c: (c.id != plan.default_candidate_id, c.estimated_cost, c.id))
+        found[plan.root_loop_id] = [
+            Option(f"restructure:{c.id}", f"restructured: {c.summary}" +
+                   (" (--optimize default)" if c.id == plan.default_candidate_id else ""),
+                   restructure=Restructuring(c.id, plan.start, plan.end, c.code, race.get(c.id, c.code)))
+            for c in ranked]
+    return found
 
 
 def _note(message: str) -> None:
