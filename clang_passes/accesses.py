@@ -295,7 +295,7 @@ class AccessCollector:
                 subscripts.append(Subscript(text="*", non_affine_reason=f"element of a range-based for over {item}"))
             elif what == "idx":
                 value, reason = self.affine.build(item, scope)
-                subscripts.append(Subscript(text=self.source.text_of(item), affine=value, non_affine_reason=reason))
+                subscripts.append(Subscript(text=self.source.shown_text(item), affine=value, non_affine_reason=reason))
             else:
                 subscripts.append(self._offset_subscript(item, scope))
         if written:
@@ -305,7 +305,7 @@ class AccessCollector:
             else:
                 subscripts.append(Subscript(text="0", affine=None, non_affine_reason=reason))
         line, column = top.location()
-        text = text or self.source.text_of(top)
+        text = text or self.source.shown_text(top)
         if subs and subs[-1][0] == "range" and not any(c.isalnum() for c in text):
             text = f"an element of {subs[-1][1]}"  # the hidden `*__begin` of a range-based for
         self.found.append(Access(
@@ -330,7 +330,7 @@ class AccessCollector:
                 text = str(node) if not text and sign > 0 else f"{text} {'+' if sign > 0 else '-'} {node}".strip()
                 constant += sign * node
                 continue
-            part = self.source.text_of(node)
+            part = self.source.shown_text(node)
             text = part if not text and sign > 0 else f"{text} {'+' if sign > 0 else '-'} {part}".strip()
             value, why = self.affine.build(node, own_scope[0] if own_scope and own_scope[0] else scope)
             if value is None:

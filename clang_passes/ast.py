@@ -285,6 +285,18 @@ class Source:
     def text_of(self, node: Node) -> str:
         return " ".join(self.slice(node.start, node.end).split())
 
+    def shown_text(self, node: Node) -> str:
+        """The node's text for a reader: `text_of`, or, for an expression spelled in a macro's
+        argument (whose expansion range is empty), the argument's own spelling in this file."""
+        text = self.text_of(node)
+        if text:
+            return text
+        extent = _lib.clang_getCursorExtent(node.cursor)
+        start, end = (_spelled_offset(_lib.clang_getRangeStart(extent)), _spelled_offset(_lib.clang_getRangeEnd(extent)))
+        if start is None or end is None or not start < end <= len(self.data):
+            return ""
+        return " ".join(self.slice(start, end).split())
+
     def line_text(self, line: int) -> str:
         if line < 1 or line > len(self.line_starts):
             return ""
@@ -300,12 +312,25 @@ class Source:
 # clang_getInstantiationLocation's outputs, passed by address to a handle that takes plain
 # addresses: the bindings' handle converts a pointer argument on every call
 _instantiation = _unhooked("clang_getInstantiationLocation", [cindex.SourceLocation] + [ctypes.c_void_p] * 4, None)
+_spelling = _unhooked("clang_getSpellingLocation", [cindex.SourceLocation] + [ctypes.c_void_p] * 4, None)
+_FILE = ctypes.c_void_p()
 _OFFSET = ctypes.c_uint()
 _LINE = ctypes.c_uint()
 _COLUMN = ctypes.c_uint()
 _OFFSET_ADDRESS = ctypes.addressof(_OFFSET)
 _LINE_ADDRESS = ctypes.addressof(_LINE)
 _COLUMN_ADDRESS = ctypes.addressof(_COLUMN)
+
+
+def _spelled_offset(location) -> Optional[int]:
+    """Offset of where `location` is spelled, when that is the file where it is expanded (the main
+    file, for the nodes of its functions); None otherwise (a macro of a header, say)."""
+    _instantiation(location, ctypes.addressof(_FILE), None, None, None)
+    expanded_in = _FILE.value
+    _spelling(location, ctypes.addressof(_FILE), None, None, _OFFSET_ADDRESS)
+    if not _FILE.value or _FILE.value != expanded_in:
+        return None
+    return _OFFSET.value
 
 
 def _collect(child, parent, out):

@@ -259,3 +259,21 @@ def test_locals_declared_in_the_nest_stand_for_their_initializer(tmp_path):
     assert shapes["a[at]"] == ({"i*m": 1, "j": 1}, 0) and shapes["b[at + 1]"] == ({"i*m": 1, "j": 1}, 1)
     assert shapes["a[k]"] == "indirect subscript idx[i]"
     assert shapes["a[t]"] == "subscript uses t, which the loop writes"
+
+
+def test_an_access_spelled_in_a_macro_argument_shows_its_own_text(tmp_path):
+    """Its position is the macro call's (where edits go), its text the argument's spelling; an access
+    that a header's macro body spells shows the macro call, never a slice of another file."""
+    (tmp_path / "get.h").write_text("#define GET(a, i) a[i]\n")
+    path = tmp_path / "mac.c"
+    path.write_text('#include "get.h"\n'
+                    "#define LESS(a, b) ((a) < (b))\n"
+                    "int d[100];\n"
+                    "void f(int n, int u) {\n"
+                    "    for (int v = 0; v < n; v++)\n"
+                    "        if (LESS(d[u] + 1, d[v + 1]) && GET(d, v) > 0)\n"
+                    "            d[v] = 0;\n"
+                    "}\n")
+    loop = translate(str(path), []).loops[0]
+    reads = sorted((a.column, a.text, [s.text for s in a.subscripts]) for a in loop.accesses if not a.is_write)
+    assert reads == [(13, "d[u]", ["u"]), (13, "d[v + 1]", ["v + 1"]), (41, "GET(d, v)", ["v"])]
