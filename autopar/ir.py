@@ -326,6 +326,9 @@ class Loop(BaseModel):
     # local arrays (object keys, `u1@12:10`) declared before the loop that the function names nowhere
     # else: what the loop leaves in them is never read, so a private copy loses nothing
     arrays_dead_after: list[str] = Field(default_factory=list)
+    # arrays (object keys) the loop names other than to index them (`p = row;`, `f(row)`): a private
+    # copy's address would leave the region, so they are never privatized
+    escaping_arrays: list[str] = Field(default_factory=list)
     # argmin/argmax updates directly in the body that use this loop's variable as the index
     location_reductions: list[LocationReduction] = Field(default_factory=list)
     # byte offset where the file-scope declaration holding the loop's function starts (the

@@ -121,11 +121,12 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
                     (site.line, site.column) not in collector.container_elements:
                 site.effect = CallEffect.UNKNOWN
 
-    statics = StaticArrays(every_function, source, whole_program)
+    statics = StaticArrays(clang_tu, every_function, settings.language, whole_program)
     for info in infos:
         info.loop.scalars = scalars.scalar_uses(info, variables, address_taken[id(info.function)], by_node)
         info.loop.location_reductions = reductions.location_reductions(info, variables.source, settings.language)
         info.loop.arrays_dead_after = scalars.arrays_dead_after(info, variables, statics)
+        info.loop.escaping_arrays = scalars.escaping_arrays(info, variables)
     pragmas.annotate(infos, functions, source)
 
     constants = constant_arguments(every_function, {info.loop.function for info in infos}, source)

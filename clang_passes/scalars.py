@@ -346,3 +346,26 @@ def _mentioned_after(info: LoopInfo, keys: set[tuple]) -> set[tuple]:
             if key in keys:
                 found.add(key)
     return found
+
+
+def escaping_arrays(info: LoopInfo, variables: Variables) -> list[str]:
+    """The arrays (object keys `name@line:col`) that the loop names other than to index them or take
+    their size: `p = row;`, `f(row)`, `row + 1`. A private copy would hand that pointer a thread's
+    own copy, which ends with the region, so no such array is privatized."""
+    found = set()
+    for node in info.function.nodes_where("array names", info.node, (K.DECL_REF_EXPR,), _names_an_array):
+        user, child = node.parent, node
+        while user is not None and user.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR):
+            user, child = user.parent, user
+        if user is not None and (user.kind == K.CXX_UNARY_EXPR or
+                                 user.kind == K.ARRAY_SUBSCRIPT_EXPR and user.expressions[:1] == [child]):
+            continue  # indexed (`row[j]`, `a[i][j]`'s row) or measured (`sizeof row`)
+        variable = variables.get(variable_decl(node))
+        found.add(f"{variable.name}@{variable.decl}")
+    return sorted(found)
+
+
+def _names_an_array(node: Node) -> bool:
+    decl = variable_decl(node)
+    return decl is not None and decl.kind == K.VAR_DECL and \
+        canonical_kind(decl) in (TypeKind.CONSTANTARRAY, TypeKind.VARIABLEARRAY)

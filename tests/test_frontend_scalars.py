@@ -315,18 +315,32 @@ static void sweep(double *restrict out, const double *restrict in, int n) {
 @pytest.mark.parametrize("after, whole_program, dead", [
     ("", False, ["row"]),                                   # open_row: another file may read it; huge: 80 kB
     ("", True, ["open_row", "row"]),                        # a whole program: nothing else can read open_row
-    ("#define PEEK() row[0]\n", False, []),                 # a macro of the file spells it
+    ("#define PEEK() row[0]\n", False, ["row"]),            # a macro nobody uses names nothing
+    ("#define PEEK() row[0]\ndouble look(void) { return PEEK(); }\n", False, []),  # used in a function
+    ("#define CAT(a, b) a##b\nstatic double *kept = CAT(r, ow);\n", False, []),  # pasted at file scope
     ("double look(void) { return HEADER_PEEK(); }\n", False, []),  # a header's macro names it
     ("double look(void) { return row[1]; }\n", False, []),  # another function reads it
     ("static double *keep = row;\n", False, []),           # a pointer to it at file scope
     ("/* row */ int unrelated;\n", False, ["row"]),        # a comment is not a mention
-    ('#include "late.h"\n', False, []),                    # a header included after it could name it
+    ('#include "late.h"\n', False, []),                    # a header's function reads it
+    ('#include "other.h"\n', False, ["row"]),              # a header that does not name it
 ])
 def test_static_arrays_named_only_in_one_loop(tmp_path, after, whole_program, dead):
     (tmp_path / "peek.h").write_text("#define HEADER_PEEK() row[2]\n")
-    (tmp_path / "late.h").write_text("static inline int late(void) { return 0; }\n")
+    (tmp_path / "late.h").write_text("static inline double late(void) { return row[5]; }\n")
+    (tmp_path / "other.h").write_text("static inline int other(void) { return 0; }\n")
     path = tmp_path / "rows.c"
     path.write_text(STATIC_ROWS + after)
     unit = translate(str(path), [], whole_program=whole_program)
     outer = next(l for l in unit.loops if l.function == "sweep" and l.parent is None)
     assert sorted(key.split("@")[0] for key in outer.arrays_dead_after) == dead
+
+
+def test_a_static_array_a_header_declares_first_and_reads_is_not_private(tmp_path):
+    (tmp_path / "peek.h").write_text("#define HEADER_PEEK() row[2]\n")
+    (tmp_path / "first.h").write_text("static double row[64];\nstatic double first_peek(void) { return row[3]; }\n")
+    path = tmp_path / "rows.c"
+    path.write_text('#include "first.h"\n' + STATIC_ROWS)
+    unit = translate(str(path), [])
+    outer = next(l for l in unit.loops if l.function == "sweep" and l.parent is None)
+    assert outer.arrays_dead_after == []

@@ -1,8 +1,8 @@
 /* Static scratch arrays (a file's `static` arrays, `static` locals), as old solvers keep them: one
    that nothing in the file names outside one loop, written before it is read in every iteration, is
    private to that loop (what the loop leaves in it is never read). Near misses stay serial: an array
-   other code can read (external linkage, another function, a pointer kept at file scope), one not
-   written in full, and one too large for a thread's stack. */
+   other code can read (external linkage, another function, a pointer kept at file scope or in the
+   loop), one not written in full, and one too large for a thread's stack. */
 #include <stdio.h>
 
 #define NR 24
@@ -96,6 +96,34 @@ void big_row(double *restrict out, const double *restrict in, int n, int m) {
     }
 }
 
+/* serial: the loop keeps a pointer to the row, which the function reads after it; a private copy's
+   address would not outlive the region */
+static double escaped[NP];
+double escaping_row(double *restrict out, const double *restrict in, int n, int m) {
+    double *last = 0;
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < m; j++)
+            escaped[j] = in[i * m + j] * 8.0;
+        for (int j = 1; j < m; j++)
+            out[i * m + j] = escaped[j] + escaped[j - 1];
+        last = escaped;
+    }
+    return last ? last[3] : 0.0;
+}
+
+/* serial: the same with a local row */
+double escaping_local_row(double *restrict out, const double *restrict in, int n, int m) {
+    double row[NP], *last = 0;
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < m; j++)
+            row[j] = in[i * m + j] * 9.0;
+        for (int j = 1; j < m; j++)
+            out[i * m + j] = row[j] + row[j - 1];
+        last = row;
+    }
+    return last ? last[3] : 0.0;
+}
+
 static double cks(const double *a, int n) {
     double s = 0.0;
     // autopar: off
@@ -123,5 +151,7 @@ int main(void) {
     kept_row(out, in, NR, NP); printf("kept_row %.12g %.12g\n", cks(out, NR * NP), keep[3]);
     partial_row(out, in, NR, NP); printf("partial_row %.12g\n", cks(out, NR * NP));
     big_row(out, in, NR, NP); printf("big_row %.12g %.12g\n", cks(out, NR * NP), big[4]);
+    printf("escaping_row %.12g", escaping_row(out, in, NR, NP)); printf(" %.12g\n", cks(out, NR * NP));
+    printf("escaping_local_row %.12g", escaping_local_row(out, in, NR, NP)); printf(" %.12g\n", cks(out, NR * NP));
     return 0;
 }
