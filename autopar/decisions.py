@@ -164,13 +164,13 @@ def decide(tu, nest, stored: dict):
     from autopar.plan import Decision, Plan
 
     where = f"{tu.path}:{stored.get('root')}"
-    restructure = stored.get("restructure")
-    if not isinstance(restructure, str):
-        restructure = None
+    restructure = stored.get("restructure") if isinstance(stored.get("restructure"), str) else None
+    measured = dict(restructure=restructure, restructurings_measured=stored.get("optimize") is True,
+                    restructure_schedule=[str(b) for b in stored.get("restructure_schedule") or []])
     if stored.get("plan") is None:
         what = f"restructuring {restructure} measured fastest" if restructure else "kept serial"
-        return Decision(root_loop_id=nest.root_loop_id, decided_by="tuner", restructure=restructure,
-                        rationale=_rationale(stored, what))
+        return Decision(root_loop_id=nest.root_loop_id, decided_by="tuner", rationale=_rationale(stored, what),
+                        **measured)
     try:
         data = _with_loop_ids(tu, dict(stored["plan"]))
         if isinstance(data.get("fallback"), dict):
@@ -185,10 +185,15 @@ def decide(tu, nest, stored: dict):
              f"the analyzer decides")
         return None
     candidate = next((c.id for c in nest.candidates if c.plan == plan), None)
-    return Decision(root_loop_id=nest.root_loop_id, plan=plan, candidate_id=candidate or stored.get("choice"),
-                    decided_by="tuner", restructure=restructure,
-                    rationale=_rationale(stored, f"restructuring {restructure} measured fastest (else this plan)"
-                                         if restructure else "measured fastest"))
+    if restructure:  # the plan is the fastest pragma plan; the restructuring won overall
+        rationale = (_rationale({"speedup": stored.get("pragma_speedup")}, "the fastest pragma plan measured") +
+                     f"; restructuring {restructure} under --optimize" +
+                     (f" ({stored['speedup']:.2f}x)" if isinstance(stored.get("speedup"), (int, float)) else ""))
+    else:
+        rationale = _rationale(stored, "measured fastest")
+    return Decision(root_loop_id=nest.root_loop_id, plan=plan,
+                    candidate_id=candidate or stored.get("pragma_choice") or stored.get("choice"),
+                    decided_by="tuner", rationale=rationale, **measured)
 
 
 def _with_loop_ids(tu, data: dict) -> dict:

@@ -180,9 +180,13 @@ class Decision(BaseModel):
     decided_by: Literal["analyzer", "model", "fallback", "user", "tuner"] = "analyzer"
     rounds: int = 0
     rationale: str = ""
-    # the tuner measured this restructuring candidate (autopar.restructure, "r1") fastest: `--optimize`
-    # applies it; without `--optimize` the nest gets `plan`, the fastest pragma plan it measured
+    # the tuner measured this restructuring candidate (autopar.restructure, "r1", with these schedule
+    # bands) fastest: `--optimize` applies it; without `--optimize` the nest gets `plan`, the fastest
+    # pragma plan it measured. `restructurings_measured`: the tuner measured the nest's restructurings
+    # (`tune --optimize`), so a decision without one keeps `--optimize` from restructuring the nest
     restructure: Optional[str] = None
+    restructure_schedule: list[str] = Field(default_factory=list)
+    restructurings_measured: bool = False
 
 
 def render_pragma(plan: Plan) -> str:

@@ -175,7 +175,8 @@ def test_tune_optimize_measures_restructurings_and_rewrite_optimize_follows_them
     loaded = decisions_module.load(str(program / "decisions.json"))
     stored = decisions_module.regions_for(loaded, MATMUL)["10:5"]
     pragma = next(o for o in region.options if o.plan is not None)
-    stored.update(choice=f"restructure:{other.id}", restructure=other.id,
+    assert stored["optimize"] is True
+    stored.update(choice=f"restructure:{other.id}", restructure=other.id, restructure_schedule=other.schedule,
                   plan=decisions_module.plan_record(pragma.plan))
     decisions_module.save(str(program / "forced.json"), loaded)
     assert main(["rewrite", "--optimize", str(prog), "--decisions", str(program / "forced.json")]) == 0
@@ -190,6 +191,19 @@ def test_tune_optimize_measures_restructurings_and_rewrite_optimize_follows_them
     assert plan.chosen.code in capsys.readouterr().out
     assert main(["rewrite", "--optimize", str(prog), "--decisions", str(program / "pragma.json")]) == 0
     assert "#define S0" not in capsys.readouterr().out
+    # ... but a decision of a tune run that measured no restructuring does not
+    del stored["optimize"]
+    decisions_module.save(str(program / "plain.json"), loaded)
+    assert main(["rewrite", "--optimize", str(prog), "--decisions", str(program / "plain.json")]) == 0
+    assert plan.chosen.code in capsys.readouterr().out
+    # a stored id whose schedule is not the one measured is not applied
+    stored.update(optimize=True, choice=f"restructure:{other.id}", restructure=other.id,
+                  restructure_schedule=["[something else]"])
+    decisions_module.save(str(program / "stale.json"), loaded)
+    assert main(["rewrite", "--optimize", str(prog), "--decisions", str(program / "stale.json")]) == 0
+    captured = capsys.readouterr()
+    assert other.code not in captured.out and "#define S0" not in captured.out
+    assert "no longer names the schedule that was measured" in captured.err
     assert document["files"]
 
 

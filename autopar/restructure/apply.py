@@ -33,18 +33,24 @@ def optimized_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decisi
 def _follow_tuner(tu: TranslationUnit, plans: list[RestructurePlan], decisions: list[Decision]) -> None:
     from autopar.decisions import warn
 
-    tuned = {d.root_loop_id: d for d in decisions if d.decided_by == "tuner"}
+    tuned = {d.root_loop_id: d for d in decisions if d.decided_by == "tuner" and d.restructurings_measured}
     for plan in plans:
         decision = tuned.get(plan.root_loop_id)
         if decision is None:
-            continue
+            continue  # no restructuring was measured for this nest: --optimize decides as usual
         if decision.restructure is None:
             plan.default_candidate_id = None  # the tuner measured a pragma plan (or serial) fastest
-        elif any(c.id == decision.restructure for c in plan.candidates):
-            plan.default_candidate_id = decision.restructure
+            continue
+        # the stored id must still name the schedule that was measured
+        match = next((c for c in plan.candidates if c.id == decision.restructure
+                      and c.schedule == decision.restructure_schedule), None)
+        if match is not None:
+            plan.default_candidate_id = match.id
         else:
+            plan.default_candidate_id = None
             warn(f"decision for {tu.path}:{tu.loop(plan.root_loop_id).line}: restructuring "
-                 f"{decision.restructure} is not among the nest's candidates; the analyzer decides")
+                 f"{decision.restructure} no longer names the schedule that was measured; the nest keeps "
+                 f"the decision's pragma plan (or stays serial)")
 
 
 def replace_nests(source: bytes, tu: TranslationUnit, edits: list[Edit],

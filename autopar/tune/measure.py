@@ -193,15 +193,20 @@ class Measuring:
 
         best = region.best
         plan = best.plan
-        if best.restructure is not None:  # without --optimize the nest gets its fastest pragma plan
-            plan = getattr(_fastest_pragma_plan(region, serial, self.config.min_gain), "plan", None)
         record = {"root": position(region.nest.root_loop_id), "root_loop_id": region.nest.root_loop_id,
-                  "choice": best.id, "summary": best.summary, "plan": plan_record(plan),
+                  "choice": best.id, "summary": best.summary, "plan": None,
                   "speedup": round(serial.median / best.median, 4) if best.median else None,
                   "reason": region.reason, "partial": partial,
                   "measurements": [o.record() for o in region.options]}
-        if best.restructure is not None:
-            record["restructure"] = best.restructure.candidate_id
+        if self.config.optimize:
+            record["optimize"] = True  # restructurings were measured: --optimize follows this record
+        if best.restructure is not None:  # without --optimize the nest gets its fastest pragma plan
+            fastest = _fastest_pragma_plan(region, serial, self.config.min_gain, partial)
+            plan = fastest.plan if fastest else None
+            record.update(restructure=best.restructure.candidate_id, restructure_schedule=best.restructure.schedule,
+                          pragma_choice=fastest.id if fastest else "serial",
+                          pragma_speedup=round(serial.median / fastest.median, 4) if fastest else 1.0)
+        record["plan"] = plan_record(plan)
         set_region(self.document, region.file.shown, content_hash(region.file.content), record)
 
     def _final(self) -> None:
@@ -251,13 +256,16 @@ class Measuring:
             record = {"root": position(region.nest.root_loop_id), "root_loop_id": region.nest.root_loop_id,
                       "choice": "serial", "summary": serial.summary, "plan": None, "speedup": 1.0,
                       "reason": why, "partial": False, "measurements": [o.record() for o in region.options]}
+            if self.config.optimize:
+                record["optimize"] = True
             set_region(self.document, region.file.shown, content_hash(region.file.content), record)
 
 
-def _fastest_pragma_plan(region: Region, serial: Option, min_gain: float) -> Optional[Option]:
+def _fastest_pragma_plan(region: Region, serial: Option, min_gain: float, partial: bool) -> Optional[Option]:
     """The pragma option that beat serial clearly (by `min_gain`, with no overlap of their runs), the
-    fastest of them; None when none did."""
+    fastest of them; None when none did. After a partial run, only options timed as often as serial."""
     better = [o for o in region.options if o.plan is not None and o.status == "ok" and o.times and
+              (not partial or len(o.times) >= len(serial.times)) and
               o.median <= serial.median * (1 - min_gain) and max(o.times) < min(serial.times)]
     return min(better, key=lambda o: o.median, default=None)
 

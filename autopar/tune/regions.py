@@ -17,6 +17,7 @@ class Restructuring:
     end: int
     code: str
     race_code: str
+    schedule: list[str] = field(default_factory=list)  # the schedule tree's bands: what a stored id names
 
 
 @dataclass

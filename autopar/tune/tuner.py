@@ -159,13 +159,16 @@ def _restructurings(content: bytes, tu) -> dict[str, list[Option]]:
     found: dict[str, list[Option]] = {}
     unthresholded = {p.root_loop_id: p for p in plan_file(content, tu, work_thresholds=False)}
     for plan in plan_file(content, tu):
-        race = {c.id: c.code for c in unthresholded[plan.root_loop_id].candidates}
+        # the same schedules without work thresholds, for the race check (a candidate without its
+        # twin is not offered: its race check would run the thresholds' serial paths only)
+        race = {(c.id, tuple(c.schedule)): c.code for c in unthresholded[plan.root_loop_id].candidates}
         ranked = sorted(plan.candidates, key=lambda c: (c.id != plan.default_candidate_id, c.estimated_cost, c.id))
         found[plan.root_loop_id] = [
             Option(f"restructure:{c.id}", f"restructured: {c.summary}" +
                    (" (--optimize default)" if c.id == plan.default_candidate_id else ""),
-                   restructure=Restructuring(c.id, plan.start, plan.end, c.code, race.get(c.id, c.code)))
-            for c in ranked]
+                   restructure=Restructuring(c.id, plan.start, plan.end, c.code, race[(c.id, tuple(c.schedule))],
+                                             list(c.schedule)))
+            for c in ranked if (c.id, tuple(c.schedule)) in race]
     return found
 
 
