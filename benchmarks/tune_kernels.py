@@ -5,7 +5,7 @@ the race check at `small`, then build serial, the analyzer's rewrite and the tun
 (`rewrite --decisions`), and time the three in interleaved rounds (median and spread of the
 program's own `time_s`). Prints a Markdown table and writes tune_kernels.json.
 
-    python benchmarks/tune_kernels.py --kernels maxpool,matmul --threads 2 --budget 4 --rounds 5
+    python benchmarks/tune_kernels.py --kernels maxpool,matmul --threads 2 --budget 4 --rounds 5 [--optimize]
 """
 
 from __future__ import annotations
@@ -53,6 +53,9 @@ def main() -> int:
     parser.add_argument("--budget", type=float, default=4.0, help="minutes of tuning per kernel")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds of the comparison")
     parser.add_argument("--tune-rounds", type=int, default=3)
+    parser.add_argument("--optimize", action="store_true",
+                        help="tune with --optimize (restructurings measured too) and time `rewrite --optimize` "
+                             "beside the analyzer's pragmas and the tuned rewrite")
     parser.add_argument("--out", default="tune_kernels.json")
     args = parser.parse_args()
     suite = yaml.safe_load((HERE / "kernels.yaml").read_text())
@@ -70,10 +73,15 @@ def main() -> int:
         tune = subprocess.run([*autopar, "tune", source.name, *medium, "--build", build, "--run", "./prog",
                                "--threads", str(args.threads), "--budget", str(args.budget),
                                "--rounds", str(args.tune_rounds), "--race-flags=" + " ".join(small),
-                               "-o", "decisions.json"], cwd=work, capture_output=True, text=True)
+                               "-o", "decisions.json", *(["--optimize"] if args.optimize else [])],
+                              cwd=work, capture_output=True, text=True)
         print(tune.stdout + tune.stderr, file=sys.stderr)
         exes = {}
-        for label, extra in (("serial", None), ("analyzer", []), ("tuned", ["--decisions", "decisions.json"])):
+        builds = [("serial", None), ("analyzer", [])]
+        if args.optimize:
+            builds.append(("optimize", ["--optimize"]))
+        builds.append(("tuned", ["--decisions", "decisions.json", *(["--optimize"] if args.optimize else [])]))
+        for label, extra in builds:
             path = work / f"{label}.c"
             if extra is None:
                 shutil.copy(work / source.name, path)
@@ -98,19 +106,22 @@ def main() -> int:
                "runs_s": times, "same_output": all(_same(c, checks["serial"]) for c in checks.values()),
                "analyzer_speedup": medians["serial"] / medians["analyzer"],
                "tuned_speedup": medians["serial"] / medians["tuned"],
+               "optimize_speedup": medians["serial"] / medians["optimize"] if "optimize" in medians else None,
                "source_equals_serial": same,
                "decisions": json.loads((work / "decisions.json").read_text())}
         results.append(row)
         print(f"{name}: analyzer {row['analyzer_speedup']:.2f}x, tuned {row['tuned_speedup']:.2f}x "
               f"(serial {medians['serial']:.3f} s; outputs equal: {row['same_output']})", file=sys.stderr)
     Path(args.out).write_text(json.dumps(results, indent=1))
-    print("| kernel | serial (s) | analyzer default | autopar tune | tuned choices |")
-    print("|---|---|---|---|---|")
+    optimize = " --optimize default |" if args.optimize else ""
+    print(f"| kernel | serial (s) | analyzer default |{optimize} autopar tune | tuned choices |")
+    print("|---|---|---|---|---|" + ("---|" if args.optimize else ""))
     for row in results:
         choices = "; ".join(f"{r['root']}: {r['choice']}" for f in row["decisions"]["files"] for r in f["regions"])
         mark = {label: " (serial's source)" if row["source_equals_serial"][label] else "" for label in row["median_s"]}
-        print(f"| {row['kernel']} | {row['median_s']['serial']:.3f} | {row['analyzer_speedup']:.2f}x{mark['analyzer']} | "
-              f"{row['tuned_speedup']:.2f}x{mark['tuned']} | {choices} |")
+        optimized = f" {row['optimize_speedup']:.2f}x{mark['optimize']} |" if args.optimize else ""
+        print(f"| {row['kernel']} | {row['median_s']['serial']:.3f} | {row['analyzer_speedup']:.2f}x{mark['analyzer']} |"
+              f"{optimized} {row['tuned_speedup']:.2f}x{mark['tuned']} | {choices} |")
     return 0
 
 

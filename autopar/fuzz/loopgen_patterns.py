@@ -208,12 +208,13 @@ class PatternTemplates(ProgramBuilder):
         """A static scratch row of a helper function's nest (doitgen's `sum`, old solvers' work rows):
         written in full, then read, in every row of the outer loop, and named by nothing else, so the
         outer loop is parallel with a private copy. Near misses keep it serial: main reads the row
-        afterwards, another function reads it, it has external linkage, or each row writes it only
-        from its second element (the first keeps what was there before)."""
+        afterwards, another function reads it, it has external linkage, each row writes it only
+        from its second element (the first keeps what was there before), or the loop keeps a pointer
+        to it that the helper reads afterwards."""
         a = self.new_array((self.rng.choice([3, 8, 30, 64]), self.rng.choice([8, 30, 64, 120])), where="global")
         rows, width = a.dims
         b = self.new_array((rows, width), where="global", ctype=a.ctype)
-        miss = self.rng.choice(["", "", "", "local", "read", "peek", "extern", "partial"])
+        miss = self.rng.choice(["", "", "", "local", "read", "peek", "extern", "partial", "escape"])
         row, helper = self.fresh("s"), self.fresh("scratch")
         ctype = self.rng.choice(["int", "long long", "short"])
         declaration = f"{'' if miss == 'extern' else 'static '}{ctype} {row}[{width}];"
@@ -222,12 +223,19 @@ class PatternTemplates(ProgramBuilder):
         i, j, k = self.fresh("i"), self.fresh("j"), self.fresh("j")
         value = self.expression([f"{a.name}[{i}][{j}]", f"{a.name}[{i}][{width - 1} - {j}]"], j)
         lines = [f"static void {helper}(int n)", "{"] + ([f"    {declaration}"] if miss == "local" else [])
+        if miss == "escape":
+            lines.append(f"    {ctype} *last = 0;")
         lines += [f"    for (int {i} = 0; {i} < n; {i}++) {{",
                   f"        for (int {j} = {1 if miss == 'partial' else 0}; {j} < {width}; {j}++)",
                   f"            {row}[{j}] = {self.store(ctype, value)};",
                   f"        for (int {k} = 1; {k} < {width}; {k}++)",
-                  f"            {b.name}[{i}][{k}] = {self.store(b.ctype, f'{row}[{k}] - {row}[{k} - 1]')};",
-                  "    }", "}"]
+                  f"            {b.name}[{i}][{k}] = {self.store(b.ctype, f'{row}[{k}] - {row}[{k} - 1]')};"]
+        if miss == "escape":
+            lines.append(f"        last = {row};")
+        lines.append("    }")
+        if miss == "escape":
+            lines.append(f"    {b.name}[0][0] = {self.store(b.ctype, f'last ? last[{width - 1}] : 0')};")
+        lines.append("}")
         if miss == "peek":
             lines += [f"static long long {helper}_peek(void) {{ return (long long){row}[{width - 1}]; }}"]
         self.functions.extend(lines)
