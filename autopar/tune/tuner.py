@@ -118,7 +118,10 @@ class Tuner(Measuring, RaceChecks, ProgramBuilds):
                         label = " (analyzer default)" if candidate.id == default else ""
                         options.append(Option(candidate.id, candidate.summary + label, candidate.plan,
                                               candidate.estimated_cost))
-                    options = self._order(tu, nest, options) + restructured
+                    # the --optimize default right after the first pragma option, so that
+                    # --max-candidates keeps both kinds' favourites
+                    ordered = self._order(tu, nest, options)
+                    options = ordered[:2] + restructured[:1] + ordered[2:] + restructured[1:]
                     if self.config.max_candidates is not None:
                         options = options[:1 + self.config.max_candidates]
                     root = tu.loop(nest.root_loop_id)
