@@ -450,3 +450,29 @@ def test_sigterm_during_tune_restores_the_files(program):
     process.send_signal(15)
     process.communicate(timeout=60)
     assert (program / "prog.c").read_bytes() == PROGRAM
+
+
+def test_a_measurement_must_beat_the_default_clearly_to_replace_it(tmp_path):
+    """The rule of _decide, on given timings: the option autopar applies anyway (the analyzer's
+    default) stays unless another beats it by --min-gain with no overlap of their runs; serial
+    replaces it only when clearly faster too."""
+    from types import SimpleNamespace
+
+    from autopar.decisions import new_document
+    from autopar.tune.regions import Option, Region
+
+    def decide(times: dict[str, list[float]]) -> str:
+        tuner = Tuner([], _config(tmp_path, output=None))
+        tuner.document = new_document()
+        options = [Option(name, name, status="ok", times=list(runs)) for name, runs in times.items()]
+        source = SimpleNamespace(shown="k.c", content=b"")
+        region = Region(source, SimpleNamespace(root_loop_id="k.c:3:5"), options, 1.0, options[0], default="c0")
+        tuner._decide(region, options)
+        return region.best.id
+
+    assert decide({"serial": [1.0, 1.1, 1.05], "c0": [0.95, 1.02, 0.99], "c1": [0.5, 0.52, 0.51]}) == "c1"
+    # c1 faster by median but its runs overlap the default's: the default stays
+    assert decide({"serial": [1.0, 1.1, 1.05], "c0": [0.60, 0.70, 0.64], "c1": [0.55, 0.66, 0.58]}) == "c0"
+    # serial within noise of the default: the default stays; clearly faster: serial
+    assert decide({"serial": [0.98, 1.04, 1.0], "c0": [0.97, 1.03, 1.06]}) == "c0"
+    assert decide({"serial": [0.50, 0.52, 0.51], "c0": [1.0, 1.05, 1.02]}) == "serial"

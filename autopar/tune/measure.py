@@ -167,19 +167,19 @@ class Measuring:
             return
         if partial:  # compare only options timed as often as serial, so that the rounds stay fair
             timed = [o for o in timed if len(o.times) >= len(serial.times)]
+        # what autopar would apply anyway (the analyzer's default, or --optimize's) stands unless a
+        # measurement beats it clearly: by min_gain, and with every run faster than its fastest
+        prior = next((o for o in timed if o.id == region.default), serial)
         best = min(timed, key=lambda o: o.median)
-        if best.id != "serial" and best.median > serial.median * (1 - self.config.min_gain):
-            region.reason = (f"{best.id} ({best.summary}) is within {self.config.min_gain:.0%} of serial "
-                             f"({serial.median / best.median:.2f}x): kept serial")
-            best = serial
-        elif best.id != "serial" and max(best.times) >= min(serial.times):
-            # the ranges overlap: on a loaded machine (or for a loop outside the timed part of the
-            # program) that is noise, not a gain
-            region.reason = (f"{best.id} ({best.summary}) measured {serial.median / best.median:.2f}x, but its "
-                             f"slowest run was not faster than serial's fastest: kept serial")
-            best = serial
+        clearly = (lambda a, b: a.median <= b.median * (1 - self.config.min_gain) and max(a.times) < min(b.times))
+        if best is not prior and not clearly(best, prior):
+            region.reason = (f"{best.id} ({best.summary}) measured {prior.median / best.median:.2f}x of "
+                             f"{'serial' if prior is serial else 'the default ' + prior.id}, not clearly "
+                             f"faster: kept {'serial' if prior is serial else 'the default'}")
+            best = prior
         elif best.id == "serial":
-            region.reason = "serial was fastest"
+            region.reason = "serial was fastest" + (f", clearly faster than the default {prior.id}"
+                                                    if prior is not serial else "")
         else:
             region.reason = f"fastest: {serial.median / best.median:.2f}x of serial"
         region.best = best

@@ -76,6 +76,7 @@ class Region:
     best: Option
     decided: bool = False
     reason: str = ""
+    default: str = "serial"  # the option autopar applies without a decision: what a choice must clearly beat
 
     @property
     def name(self) -> str:

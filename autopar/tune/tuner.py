@@ -129,7 +129,9 @@ class Tuner(Measuring, RaceChecks, ProgramBuilds):
                         weight = work(tu, root) * entries(tu, root)
                     except Exception:
                         weight = 0.0
-                    self.regions.append(Region(source, nest, options, weight, options[0]))
+                    prior = restructured[0].id if restructured and "(--optimize default)" in restructured[0].summary \
+                        else (default or "serial")
+                    self.regions.append(Region(source, nest, options, weight, options[0], default=prior))
         finally:
             if saved is not None:
                 os.environ["AUTOPAR_DECISIONS"] = saved
