@@ -329,6 +329,9 @@ class Loop(BaseModel):
     # arrays (object keys) the loop names other than to index them (`p = row;`, `f(row)`): a private
     # copy's address would leave the region, so they are never privatized
     escaping_arrays: list[str] = Field(default_factory=list)
+    # variables of static storage the file declares `#pragma omp threadprivate` that the loop uses:
+    # threads would read and write their own copies, so no plan runs it in parallel
+    threadprivate_uses: list[str] = Field(default_factory=list)
     # argmin/argmax updates directly in the body that use this loop's variable as the index
     location_reductions: list[LocationReduction] = Field(default_factory=list)
     # byte offset where the file-scope declaration holding the loop's function starts (the

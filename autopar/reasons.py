@@ -17,6 +17,7 @@ OPT_OUT = "opt-out"
 EXISTING_PRAGMA = "existing-pragma"
 INSIDE_OMP = "inside-omp-construct"
 CONTAINS_PRAGMA = "contains-pragma"
+THREADPRIVATE = "threadprivate"  # the loop uses a threadprivate variable: each thread has its own copy
 NON_CANONICAL = "non-canonical"
 BREAK = "break"
 RETURN = "return"

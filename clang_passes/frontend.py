@@ -59,6 +59,17 @@ def translate(path: str, compile_args: list[str], build_dir: Optional[str] = Non
             gc.enable()
 
 
+def _variable_facts(info: LoopInfo, variables: Variables, address_taken: set, by_node: dict,
+                    statics: StaticArrays, language: str) -> None:
+    """What the loop does with its variables: scalars, location reductions, and which arrays a
+    private copy may replace."""
+    info.loop.scalars = scalars.scalar_uses(info, variables, address_taken, by_node)
+    info.loop.location_reductions = reductions.location_reductions(info, variables.source, language)
+    info.loop.arrays_dead_after = scalars.arrays_dead_after(info, variables, statics)
+    info.loop.escaping_arrays = scalars.escaping_arrays(info, variables)
+    info.loop.threadprivate_uses = statics.threadprivate_uses(info.loop)
+
+
 def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
                whole_program: bool) -> TranslationUnit:
     text = read_source(path)
@@ -121,12 +132,9 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
                     (site.line, site.column) not in collector.container_elements:
                 site.effect = CallEffect.UNKNOWN
 
-    statics = StaticArrays(clang_tu, every_function, settings.language, whole_program)
+    statics = StaticArrays(clang_tu, every_function, source, settings.language, whole_program)
     for info in infos:
-        info.loop.scalars = scalars.scalar_uses(info, variables, address_taken[id(info.function)], by_node)
-        info.loop.location_reductions = reductions.location_reductions(info, variables.source, settings.language)
-        info.loop.arrays_dead_after = scalars.arrays_dead_after(info, variables, statics)
-        info.loop.escaping_arrays = scalars.escaping_arrays(info, variables)
+        _variable_facts(info, variables, address_taken[id(info.function)], by_node, statics, settings.language)
     pragmas.annotate(infos, functions, source)
 
     constants = constant_arguments(every_function, {info.loop.function for info in infos}, source)

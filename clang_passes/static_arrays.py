@@ -7,7 +7,8 @@ be a thread's private copy only if nothing else ever reads what the loop leaves 
 when no other code can name it: internal linkage (or a whole program), and no reference in the
 translation unit outside the loop: not in another function of the file (their node trees are asked),
 and not anywhere else (headers' functions, file-scope initializers, whatever macros spell there:
-every other top-level declaration is walked, headers included). C only: C++ adds namespaces,
+every other top-level declaration is walked, headers included), and not `threadprivate` (each
+thread has its copy already; OpenMP forbids naming it in a private clause). C only: C++ adds namespaces,
 templates and class members to that list. The copy lives on the thread's stack, so only arrays of at
 most PRIVATE_COPY_LIMIT bytes qualify.
 """
@@ -19,9 +20,10 @@ from typing import Optional
 from clang.cindex import CursorKind as K, LinkageKind
 
 from autopar.ir import Storage
-from clang_passes.ast import variable_decl
+from clang_passes.ast import Source, variable_decl
 from clang_passes.functions import Function
 from clang_passes.loops import LoopInfo
+from clang_passes.omp_pragmas import parse_omp_pragma, source_lines
 from clang_passes.variables import Variables
 
 PRIVATE_COPY_LIMIT = 64 * 1024  # bytes; a worker thread's stack is a few MiB
@@ -31,8 +33,10 @@ class StaticArrays:
     """Answers, per loop, which static arrays only that loop names; the translation unit is walked
     once, and only when some loop has a candidate."""
 
-    def __init__(self, clang_tu, functions: list[Function], language: str, whole_program: bool):
+    def __init__(self, clang_tu, functions: list[Function], source: Source, language: str, whole_program: bool):
         self.clang_tu = clang_tu
+        self.source = source
+        self._threadprivate: Optional[set[str]] = None
         self.functions = functions
         self.language = language
         self.whole_program = whole_program
@@ -53,10 +57,31 @@ class StaticArrays:
         if not 0 < size <= PRIVATE_COPY_LIMIT:
             return False
         start, end = info.node.start, info.node.end
-        if not all(start <= at < end for at in offsets):
+        if not all(start <= at < end for at in offsets) or variable.name in self.threadprivate():
             return False
         entity = Variables.key(decl.canonical)  # a header may declare it first: one object
         return self.named_by(entity) <= {id(info.function)} and entity not in self.named_elsewhere()
+
+    def threadprivate(self) -> set[str]:
+        """The names the main file's `#pragma omp threadprivate(...)` lines list."""
+        if self._threadprivate is None:
+            self._threadprivate = set()
+            for directive in source_lines(self.source.data).directives:
+                if directive.pragma and "threadprivate" in directive.text:
+                    pragma = parse_omp_pragma(directive.text)
+                    if pragma.directive[:1] == ["threadprivate"] and pragma.argument:
+                        self._threadprivate |= {name.strip() for name in pragma.argument.split(",")}
+        return self._threadprivate
+
+    def threadprivate_uses(self, loop) -> list[str]:
+        """The threadprivate variables (of static storage) the loop reads or writes."""
+        names = self.threadprivate()
+        if not names:
+            return []
+        static = (Storage.GLOBAL, Storage.STATIC_LOCAL)
+        used = {a.base.name for a in loop.accesses if a.base.storage in static} | \
+            {u.variable.name for u in loop.scalars if u.variable.storage in static}
+        return sorted(used & names)
 
     def named_by(self, key: tuple) -> set[int]:
         """The functions of the main file whose bodies name the variable (`key`: of its first

@@ -324,6 +324,7 @@ static void sweep(double *restrict out, const double *restrict in, int n) {
     ("/* row */ int unrelated;\n", False, ["row"]),        # a comment is not a mention
     ('#include "late.h"\n', False, []),                    # a header's function reads it
     ('#include "other.h"\n', False, ["row"]),              # a header that does not name it
+    ("#pragma omp threadprivate(row)\n", False, []),       # each thread has its own already
 ])
 def test_static_arrays_named_only_in_one_loop(tmp_path, after, whole_program, dead):
     (tmp_path / "peek.h").write_text("#define HEADER_PEEK() row[2]\n")

@@ -107,6 +107,10 @@ def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
     unmodelled = sorted({text for l in inner for text in l.unmodelled_accesses})
     if unmodelled:
         out.append(R.Reason(f"accesses memory the analysis cannot name: {', '.join(unmodelled)}", R.UNMODELLED_ACCESS))
+    threadprivate = sorted({name for l in inner for name in l.threadprivate_uses})
+    if threadprivate:
+        out.append(R.Reason(f"uses the threadprivate {', '.join(threadprivate)}: each thread would read and write "
+                            "its own copy", R.THREADPRIVATE))
     if any(l.existing_pragma for l in inner[1:]):
         out.append(R.Reason("contains a loop with an existing omp pragma", R.CONTAINS_PRAGMA))
     return out

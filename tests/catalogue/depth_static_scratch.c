@@ -124,6 +124,19 @@ double escaping_local_row(double *restrict out, const double *restrict in, int n
     return last ? last[3] : 0.0;
 }
 
+/* serial: a threadprivate row is each thread's own; threads splitting a loop over it would write
+   and read different copies */
+static double own_row[NP];
+#pragma omp threadprivate(own_row)
+void threadprivate_row(double *restrict out, const double *restrict in, int n, int m) {
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < m; j++)
+            own_row[j] = in[i * m + j] * 10.0;
+        for (int j = 1; j < m; j++)
+            out[i * m + j] = own_row[j] + own_row[j - 1];
+    }
+}
+
 static double cks(const double *a, int n) {
     double s = 0.0;
     // autopar: off
@@ -153,5 +166,6 @@ int main(void) {
     big_row(out, in, NR, NP); printf("big_row %.12g %.12g\n", cks(out, NR * NP), big[4]);
     printf("escaping_row %.12g", escaping_row(out, in, NR, NP)); printf(" %.12g\n", cks(out, NR * NP));
     printf("escaping_local_row %.12g", escaping_local_row(out, in, NR, NP)); printf(" %.12g\n", cks(out, NR * NP));
+    threadprivate_row(out, in, NR, NP); printf("threadprivate_row %.12g\n", cks(out, NR * NP));
     return 0;
 }
