@@ -63,25 +63,29 @@ class StaticArrays:
         return self.named_by(entity) <= {id(info.function)} and entity not in self.named_elsewhere()
 
     def threadprivate(self) -> set[str]:
-        """The names the main file's `#pragma omp threadprivate(...)` lines list."""
+        """The names that `#pragma omp threadprivate(...)` lines list, in the main file and the
+        headers it includes (system headers aside)."""
         if self._threadprivate is None:
             self._threadprivate = set()
-            for directive in source_lines(self.source.data).directives:
-                if directive.pragma and "threadprivate" in directive.text:
-                    pragma = parse_omp_pragma(directive.text)
-                    if pragma.directive[:1] == ["threadprivate"] and pragma.argument:
-                        self._threadprivate |= {name.strip() for name in pragma.argument.split(",")}
+            texts = [self.source.data]
+            for path in sorted({inc.include.name for inc in self.clang_tu.get_includes()}):
+                if not path.startswith("/usr/"):
+                    try:
+                        with open(path, "rb") as handle:
+                            texts.append(handle.read())
+                    except OSError:
+                        continue
+            for text in texts:
+                if b"threadprivate" in text:
+                    self._threadprivate |= _threadprivate_names(text)
         return self._threadprivate
 
     def threadprivate_uses(self, loop) -> list[str]:
         """The threadprivate variables (of static storage) the loop reads or writes."""
-        names = self.threadprivate()
-        if not names:
-            return []
         static = (Storage.GLOBAL, Storage.STATIC_LOCAL)
         used = {a.base.name for a in loop.accesses if a.base.storage in static} | \
             {u.variable.name for u in loop.scalars if u.variable.storage in static}
-        return sorted(used & names)
+        return sorted(used & self.threadprivate()) if used else []
 
     def named_by(self, key: tuple) -> set[int]:
         """The functions of the main file whose bodies name the variable (`key`: of its first
@@ -114,3 +118,13 @@ class StaticArrays:
                             found.add(Variables.key(target.canonical))
             self._elsewhere = found
         return self._elsewhere
+
+
+def _threadprivate_names(text: bytes) -> set[str]:
+    names: set[str] = set()
+    for directive in source_lines(text).directives:
+        if directive.pragma and "threadprivate" in directive.text:
+            pragma = parse_omp_pragma(directive.text)
+            if pragma.directive[:1] == ["threadprivate"] and pragma.argument:
+                names |= {name.strip() for name in pragma.argument.split(",")}
+    return names

@@ -325,11 +325,13 @@ static void sweep(double *restrict out, const double *restrict in, int n) {
     ('#include "late.h"\n', False, []),                    # a header's function reads it
     ('#include "other.h"\n', False, ["row"]),              # a header that does not name it
     ("#pragma omp threadprivate(row)\n", False, []),       # each thread has its own already
+    ('#include "tp.h"\n', False, []),                      # ... declared so in a header
 ])
 def test_static_arrays_named_only_in_one_loop(tmp_path, after, whole_program, dead):
     (tmp_path / "peek.h").write_text("#define HEADER_PEEK() row[2]\n")
     (tmp_path / "late.h").write_text("static inline double late(void) { return row[5]; }\n")
     (tmp_path / "other.h").write_text("static inline int other(void) { return 0; }\n")
+    (tmp_path / "tp.h").write_text("#pragma omp threadprivate(row)\n")
     path = tmp_path / "rows.c"
     path.write_text(STATIC_ROWS + after)
     unit = translate(str(path), [], whole_program=whole_program)
