@@ -624,3 +624,13 @@ def test_parallel_loops_inside_serial_ones_get_a_work_threshold(tmp_path):
     assert " if(" not in next(p for p in unconditional.restructured if p.chosen is not None).chosen.code
     # the same result where the regions run and where they do not
     _prints_as_serial(tmp_path, source, made.rewritten, [(), ("3", "40"), ("40", "2")], threads=("1", "4"))
+
+
+def test_a_nest_that_uses_a_threadprivate_array_is_not_restructured(tmp_path):
+    source = tmp_path / "tp.c"
+    source.write_text("static double row[64], out[64][64];\n#pragma omp threadprivate(row)\n"
+                      "void f(int n) {\n  for (int i = 0; i < n; i++)\n    for (int j = 0; j < 64; j++) {\n"
+                      "      row[j] = i + j;\n      out[j][i] = row[j] * 2.0;\n    }\n}\n")
+    tu = load_translation_unit(str(source))
+    plan = plan_file(source.read_bytes(), tu, work_thresholds=False)[0]
+    assert plan.refusal_code == "threadprivate" and not plan.candidates

@@ -209,17 +209,19 @@ class PatternTemplates(ProgramBuilder):
         written in full, then read, in every row of the outer loop, and named by nothing else, so the
         outer loop is parallel with a private copy. Near misses keep it serial: main reads the row
         afterwards, another function reads it, it has external linkage, each row writes it only
-        from its second element (the first keeps what was there before), or the loop keeps a pointer
-        to it that the helper reads afterwards."""
+        from its second element (the first keeps what was there before), the loop keeps a pointer
+        to it that the helper reads afterwards, or it is threadprivate (each thread its own copy)."""
         a = self.new_array((self.rng.choice([3, 8, 30, 64]), self.rng.choice([8, 30, 64, 120])), where="global")
         rows, width = a.dims
         b = self.new_array((rows, width), where="global", ctype=a.ctype)
-        miss = self.rng.choice(["", "", "", "local", "read", "peek", "extern", "partial", "escape"])
+        miss = self.rng.choice(["", "", "", "local", "read", "peek", "extern", "partial", "escape", "threadprivate"])
         row, helper = self.fresh("s"), self.fresh("scratch")
         ctype = self.rng.choice(["int", "long long", "short"])
         declaration = f"{'' if miss == 'extern' else 'static '}{ctype} {row}[{width}];"
         if miss != "local":
             self.top.append(declaration)
+        if miss == "threadprivate":
+            self.top.append(f"#pragma omp threadprivate({row})")
         i, j, k = self.fresh("i"), self.fresh("j"), self.fresh("j")
         value = self.expression([f"{a.name}[{i}][{j}]", f"{a.name}[{i}][{width - 1} - {j}]"], j)
         lines = [f"static void {helper}(int n)", "{"] + ([f"    {declaration}"] if miss == "local" else [])

@@ -364,6 +364,9 @@ def _check_loop(loop: Loop) -> None:
          f"loop {loop.id} steps by a variable ({loop.canonical.step_symbol if loop.canonical else ''})"),
         (bool(loop.unmodelled_accesses), "unmodelled-access",
          f"loop {loop.id} accesses memory the analysis cannot name: {', '.join(loop.unmodelled_accesses)}"),
+        (bool(loop.threadprivate_uses), "threadprivate",
+         f"loop {loop.id} uses the threadprivate {', '.join(loop.threadprivate_uses)}: threads would use their "
+         "own copies"),
     ]
     for failed, code, message in checks:
         if failed:
