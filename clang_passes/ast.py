@@ -249,6 +249,14 @@ def expression_children(node: Node) -> list[Node]:
     return node.expressions
 
 
+def user_of(node: Node) -> Optional[Node]:
+    """The expression that uses `node`, above its implicit conversions and parentheses."""
+    parent = node.parent
+    while parent is not None and parent.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR):
+        parent = parent.parent
+    return parent
+
+
 def under_implicit_conversions(node: Node) -> Node:
     """The expression under its implicit conversions (libclang shows them as unexposed expressions)."""
     while node.kind == K.UNEXPOSED_EXPR:

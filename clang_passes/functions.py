@@ -13,9 +13,9 @@ import re
 from typing import Callable, Iterator, Optional
 
 from clang import cindex
-from clang.cindex import CursorKind as K
+from clang.cindex import CursorKind as K, TypeKind
 
-from clang_passes.ast import FUNCTION_KINDS, Node, Source, build_tree, expression_children
+from clang_passes.ast import FUNCTION_KINDS, Node, Source, build_tree, canonical_kind, expression_children, variable_decl
 from clang_passes.variables import Variables, is_reference
 
 _lib = cindex.conf.lib
@@ -92,6 +92,22 @@ class Function:
         selected, indices = found
         return selected[bisect.bisect_left(indices, within.index):bisect.bisect_right(indices, within.last)]
 
+    def array_names(self, within: Optional[Node] = None) -> list[Node]:
+        """The references to array variables under `within` (the whole function by default), found
+        once per function: the scalars pass, its escape test and the static arrays pass share them."""
+        kinds: dict[int, bool] = {}  # declaration's hash -> whether it declares an array: asked once each
+
+        def names_an_array(node: Node) -> bool:
+            decl = variable_decl(node)
+            if decl is None:
+                return False
+            found = kinds.get(decl.hash)
+            if found is None:
+                found = kinds[decl.hash] = decl.kind == K.VAR_DECL and canonical_kind(decl) in _C_ARRAYS
+            return found
+
+        return self.nodes_where("array names", within or self.node, (K.DECL_REF_EXPR,), names_an_array)
+
     @property
     def body(self) -> Optional[Node]:
         return next((c for c in self.node.children if c.kind == K.COMPOUND_STMT), None)
@@ -106,6 +122,8 @@ class Function:
 
 
 _INDEX = operator.attrgetter("index")
+# arrays as C declares them (a template's dependent-sized array is not one the passes model)
+_C_ARRAYS = {TypeKind.CONSTANTARRAY, TypeKind.INCOMPLETEARRAY, TypeKind.VARIABLEARRAY}
 _WORD = re.compile(rb"[A-Za-z_][A-Za-z_0-9]*")
 _DEFINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+(\w+)((?:[^\n]*\\\r?\n)*[^\n]*)", re.M)
 

@@ -12,7 +12,7 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from clang_passes.ast import Node, evaluate_int, expression_children, stored_operand, strip, variable_decl
+from clang_passes.ast import Node, evaluate_int, expression_children, stored_operand, strip, user_of, variable_decl
 from clang_passes.functions import Function
 from clang_passes.variables import Variables
 
@@ -52,13 +52,6 @@ def _elements(box: list[list[int]]) -> int:
     return out
 
 
-def _up(node: Node) -> Optional[Node]:
-    parent = node.parent
-    while parent is not None and parent.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR):
-        parent = parent.parent
-    return parent
-
-
 def _element_uses(function: Function, key: tuple) -> Optional[tuple[list, list]]:
     reads: list[list[list[int]]] = []
     writes: list[list[list[int]]] = []
@@ -69,7 +62,7 @@ def _element_uses(function: Function, key: tuple) -> Optional[tuple[list, list]]
             continue
         e, box = node, []
         while True:
-            parent = _up(e)
+            parent = user_of(e)
             if parent is None:
                 return None
             if parent.kind == K.ARRAY_SUBSCRIPT_EXPR:
@@ -89,7 +82,7 @@ def _element_uses(function: Function, key: tuple) -> Optional[tuple[list, list]]
                 break
         if not box or e.type_kind in (TypeKind.POINTER, TypeKind.RECORD, *_ARRAYS):
             return None  # the pointer itself (passed on, copied, compared) or a struct element
-        parent = _up(e)
+        parent = user_of(e)
         written = parent is not None and stored_operand(parent) is not None and \
             (strip(stored_operand(parent)) is e or stored_operand(parent) is e)
         if parent is not None and parent.kind == K.UNARY_OPERATOR and parent.unary_op == "&":

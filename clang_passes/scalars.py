@@ -13,7 +13,7 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import ReductionOp, ScalarUse, Storage
-from clang_passes.ast import FUNCTION_KINDS, LOOP_KINDS, Node, canonical_kind, strip, variable_decl
+from clang_passes.ast import FUNCTION_KINDS, LOOP_KINDS, Node, strip, user_of, variable_decl
 from clang_passes.variables import Variables
 from clang_passes.first_access import FirstAccess, is_scalar_decl, jump_target
 from clang_passes.functions import Function
@@ -295,19 +295,11 @@ def arrays_dead_after(info: LoopInfo, variables: Variables, statics: StaticArray
     if ("array_refs", 0) not in facts:
         refs: dict[tuple, list[int]] = {}
         decls: dict[tuple, object] = {}
-        is_array: dict[int, bool] = {}  # declaration cursor's hash -> an array variable: asked once each
-        for node in info.function.nodes_of((K.DECL_REF_EXPR,)):
+        for node in info.function.array_names():
             decl = variable_decl(node)
-            if decl is None:
-                continue
-            array = is_array.get(decl.hash)
-            if array is None:
-                array = is_array[decl.hash] = decl.kind == K.VAR_DECL and \
-                    canonical_kind(decl) in (TypeKind.CONSTANTARRAY, TypeKind.VARIABLEARRAY)
-            if array:
-                key = Variables.key(decl)
-                refs.setdefault(key, []).append(node.start)
-                decls[key] = decl
+            key = Variables.key(decl)
+            refs.setdefault(key, []).append(node.start)
+            decls[key] = decl
         facts[("array_refs", 0)] = (refs, decls)
     if _has_goto(info):
         return []
@@ -353,19 +345,12 @@ def escaping_arrays(info: LoopInfo, variables: Variables) -> list[str]:
     their size: `p = row;`, `f(row)`, `row + 1`. A private copy would hand that pointer a thread's
     own copy, which ends with the region, so no such array is privatized."""
     found = set()
-    for node in info.function.nodes_where("array names", info.node, (K.DECL_REF_EXPR,), _names_an_array):
-        user, child = node.parent, node
-        while user is not None and user.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR):
-            user, child = user.parent, user
+    for node in info.function.array_names(info.node):
+        user = user_of(node)
         if user is not None and (user.kind == K.CXX_UNARY_EXPR or
-                                 user.kind == K.ARRAY_SUBSCRIPT_EXPR and user.expressions[:1] == [child]):
+                                 user.kind == K.ARRAY_SUBSCRIPT_EXPR and strip(user.expressions[0]) is node):
             continue  # indexed (`row[j]`, `a[i][j]`'s row) or measured (`sizeof row`)
         variable = variables.get(variable_decl(node))
         found.add(f"{variable.name}@{variable.decl}")
     return sorted(found)
 
-
-def _names_an_array(node: Node) -> bool:
-    decl = variable_decl(node)
-    return decl is not None and decl.kind == K.VAR_DECL and \
-        canonical_kind(decl) in (TypeKind.CONSTANTARRAY, TypeKind.VARIABLEARRAY)

@@ -35,11 +35,11 @@ class StaticArrays:
 
     def __init__(self, clang_tu, functions: list[Function], source: Source, language: str, whole_program: bool):
         self.clang_tu = clang_tu
-        self.source = source
-        self._threadprivate: Optional[set[str]] = None
         self.functions = functions
+        self.source = source
         self.language = language
         self.whole_program = whole_program
+        self._threadprivate: Optional[set[str]] = None  # names listed by threadprivate directives
         self._named_by: dict[tuple, set[int]] = {}  # declaration key -> ids of functions that name it
         self._elsewhere: Optional[set[tuple]] = None  # keys named outside the file's function bodies
 
@@ -93,11 +93,9 @@ class StaticArrays:
         if key not in self._named_by:
             found: set[int] = set()
             for function in self.functions:
-                for node in function.nodes_of((K.DECL_REF_EXPR,)):
-                    decl = variable_decl(node)
-                    if decl is not None and decl.spelling == key[2] and Variables.key(decl.canonical) == key:
-                        found.add(id(function))
-                        break
+                decls = (variable_decl(node) for node in function.array_names())
+                if any(decl.spelling == key[2] and Variables.key(decl.canonical) == key for decl in decls):
+                    found.add(id(function))
             self._named_by[key] = found
         return self._named_by[key]
 
