@@ -21,12 +21,10 @@ def optimized_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decisi
 
     plans = plan_file(source, tu, work_thresholds)
     _follow_tuner(tu, plans, decisions)
-    nests = {plan.root_loop_id: {plan.root_loop_id, *(loop.id for loop in tu.descendants(plan.root_loop_id))}
-             for plan in plans if plan.chosen is not None}  # each restructured nest's loops
-    replaced = set().union(*nests.values())
+    chosen = [(p.root_loop_id, p.start, p.end, p.chosen.code, p.chosen.summary) for p in plans if p.chosen is not None]
+    replaced = {loop_id for root_id, *_ in chosen for loop_id in _nest_loops(tu, root_id)}
     kept = [d for d in decisions if d.root_loop_id not in replaced and (d.plan is None or d.plan.loop_id not in replaced)]
     rewrite = plan_rewrite(source, tu, kept, **rewrite_options)
-    chosen = [(p.root_loop_id, p.start, p.end, p.chosen.code, p.chosen.summary) for p in plans if p.chosen is not None]
     return rewrite, replace_nests(source, tu, rewrite.edits, chosen), plans
 
 
@@ -62,11 +60,15 @@ def replace_nests(source: bytes, tu: TranslationUnit, edits: list[Edit],
     for root_id, start, end, code, summary in replaced:
         root = tu.loop(root_id)
         line_start = source.rfind(b"\n", 0, root.offset) + 1
-        nest = {root_id, *(loop.id for loop in tu.descendants(root_id))}
+        nest = _nest_loops(tu, root_id)
         kept = [e for e in kept if not (line_start <= e.offset < end or e.loop_id in nest)]
         kept.append(Edit(offset=start, length=end - start, text=code, loop_id=root.id, line=root.line,
                          pragma=f"restructured: {summary}"))
     return sorted(kept, key=lambda e: e.offset)
+
+
+def _nest_loops(tu: TranslationUnit, root_id: str) -> set[str]:
+    return {root_id, *(loop.id for loop in tu.descendants(root_id))}
 
 
 __all__ = ["optimized_rewrite", "replace_nests", "build_model", "respects"]

@@ -171,8 +171,7 @@ class Measuring:
         # measurement beats it clearly: by min_gain, and with every run faster than its fastest
         prior = next((o for o in timed if o.id == region.default), serial)
         best = min(timed, key=lambda o: o.median)
-        clearly = (lambda a, b: a.median <= b.median * (1 - self.config.min_gain) and max(a.times) < min(b.times))
-        if best is not prior and not clearly(best, prior):
+        if best is not prior and not _clearly_faster(best, prior, self.config.min_gain):
             region.reason = (f"{best.id} ({best.summary}) measured {prior.median / best.median:.2f}x of "
                              f"{'serial' if prior is serial else 'the default ' + prior.id}, not clearly "
                              f"faster: kept {'serial' if prior is serial else 'the default'}")
@@ -265,9 +264,14 @@ def _fastest_pragma_plan(region: Region, serial: Option, min_gain: float, partia
     """The pragma option that beat serial clearly (by `min_gain`, with no overlap of their runs), the
     fastest of them; None when none did. After a partial run, only options timed as often as serial."""
     better = [o for o in region.options if o.plan is not None and o.status == "ok" and o.times and
-              (not partial or len(o.times) >= len(serial.times)) and
-              o.median <= serial.median * (1 - min_gain) and max(o.times) < min(serial.times)]
+              (not partial or len(o.times) >= len(serial.times)) and _clearly_faster(o, serial, min_gain)]
     return min(better, key=lambda o: o.median, default=None)
+
+
+def _clearly_faster(option: Option, other: Option, min_gain: float) -> bool:
+    """`option` beats `other` beyond noise: its median by `min_gain`, and its slowest run is faster than
+    `other`'s fastest."""
+    return option.median <= other.median * (1 - min_gain) and max(option.times) < min(other.times)
 
 
 def _stats(times: list[float]) -> dict:

@@ -18,6 +18,7 @@ class Restructuring:
     code: str
     race_code: str
     schedule: list[str] = field(default_factory=list)  # the schedule tree's bands: what a stored id names
+    default: bool = False  # the one `rewrite --optimize` applies
 
 
 @dataclass

@@ -129,7 +129,7 @@ class Tuner(Measuring, RaceChecks, ProgramBuilds):
                         weight = work(tu, root) * entries(tu, root)
                     except Exception:
                         weight = 0.0
-                    prior = restructured[0].id if restructured and "(--optimize default)" in restructured[0].summary \
+                    prior = restructured[0].id if restructured and restructured[0].restructure.default \
                         else (default or "serial")
                     self.regions.append(Region(source, nest, options, weight, options[0], default=prior))
         finally:
@@ -172,7 +172,7 @@ def _restructurings(content: bytes, tu) -> dict[str, list[Option]]:
             Option(f"restructure:{c.id}", f"restructured: {c.summary}" +
                    (" (--optimize default)" if c.id == plan.default_candidate_id else ""),
                    restructure=Restructuring(c.id, plan.start, plan.end, c.code, race[(c.id, tuple(c.schedule))],
-                                             list(c.schedule)))
+                                             list(c.schedule), default=c.id == plan.default_candidate_id))
             for c in ranked if (c.id, tuple(c.schedule)) in race]
     return found
 
