@@ -198,6 +198,8 @@ def print_llm_decisions(reasoner, args: argparse.Namespace, stream=None) -> None
     for trace in asked:
         d = trace.decision
         choice = d.candidate_id or "serial"
+        if trace.question == "restructuring":  # --optimize: a restructuring, or the nest as written
+            choice = d.restructure or "keep"
         if d.decided_by == "model":
             rounds = f"{d.rounds} round{'s' if d.rounds != 1 else ''}"
             what = f" ({trace.choice_summary})" if trace.choice_summary else ""

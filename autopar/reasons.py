@@ -75,6 +75,7 @@ INSIDE_PARALLEL = "inside-parallel"
 COLLAPSED = "collapsed"
 MORE = "more"
 REWRITE_SKIPPED = "rewrite-skipped"
+RESTRUCTURED = "restructured"  # --optimize replaced the loop's nest with restructured code
 MISSING_CLAUSE = "missing-clause"  # an existing pragma lacks a clause (autopar check)
 ANALYSIS_FAILED = "analysis-failed"
 NOT_ANALYZED = "not-analyzed"

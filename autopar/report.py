@@ -36,6 +36,8 @@ class LoopReport(BaseModel):
     # carries the pragma: true for a loop inside a parallelized loop that could carry one itself
     parallelizable: bool = False
     codes: list[str] = Field(default_factory=list)  # a stable code per reason (autopar.reasons)
+    # `--optimize` replaced the nest holding this loop: "r1: loops (i, k, j), tiles 32" (its candidate)
+    restructured: Optional[str] = None
 
 
 class FileReport(BaseModel):

@@ -64,13 +64,45 @@ def transform_file(path: str, compile_args: list[str] | None = None, build_dir: 
     if optimize:
         from autopar.restructure.apply import optimized_rewrite
 
+        # with --llm the model chooses among each nest's restructurings too
+        chooser = getattr(reasoner, "choose_restructuring", None)
         plan, edits, restructured = optimized_rewrite(source, analysis.tu, analysis.decisions, work_thresholds,
-                                                      **options)
+                                                      chooser=chooser, **options)
     else:
         plan = plan_rewrite(source, analysis.tu, analysis.decisions, **options)
         edits, restructured = plan.edits, []
+    report = mark_restructured(mark_skipped(analysis.report, plan), analysis.tu, restructured)
     return Transformed(path=path, source=source, edits=edits, restructured=restructured,
-                       report=mark_skipped(analysis.report, plan), analysis=analysis)
+                       report=report, analysis=analysis)
+
+
+def mark_restructured(report: FileReport, tu, restructured: list) -> FileReport:
+    """The loops of a nest `--optimize` replaced carry no pragma of their own: the report names the
+    restructuring, who chose it, and whether the new code has a parallel loop (on the nest's root)."""
+    from autopar.reasons import RESTRUCTURED
+
+    marks = {}
+    for plan in restructured:
+        chosen = plan.chosen
+        if chosen is None:
+            continue
+        for loop_id in (plan.root_loop_id, *(loop.id for loop in tu.descendants(plan.root_loop_id))):
+            marks[loop_id] = (plan, chosen, loop_id == plan.root_loop_id)
+    if not marks:
+        return report
+    loops = []
+    for loop in report.loops:
+        if loop.id in marks:
+            plan, chosen, root = marks[loop.id]
+            update = {"parallel": root and chosen.parallel_loops > 0, "pragma": None, "proof": None,
+                      "restructured": f"{chosen.id}: {chosen.summary}",
+                      "reasons": [f"replaced by the restructured nest (--optimize): {chosen.summary}", *loop.reasons],
+                      "codes": [RESTRUCTURED, *loop.codes]}
+            if root:
+                update.update(decided_by=plan.chosen_by, rationale=plan.rationale or None)
+            loop = loop.model_copy(update=update)
+        loops.append(loop)
+    return report.model_copy(update={"loops": loops})
 
 
 def mark_skipped(report: FileReport, plan: RewritePlan) -> FileReport:

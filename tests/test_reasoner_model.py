@@ -235,3 +235,32 @@ def test_a_hung_model_process_is_stopped_and_started_afresh():
     answer = backend.chat([{"role": "user", "content": "hi"}], _schema(), max_tokens=8, time_budget=BUDGET)
     assert answer.startswith("{") and worker._process.pid != first
     _PROCESSES.pop(worker.key).close()
+
+
+def test_rewrite_optimize_with_llm_lets_the_model_choose_among_restructurings(tmp_path, monkeypatch):
+    """The real model answers --optimize's question (keep the nest or one of its restructurings); the
+    rewritten program, whatever it chose, builds and prints what the serial one prints."""
+    from autopar.restructure.plan import plan_file
+    from autopar.pipeline import load_translation_unit
+
+    monkeypatch.setenv("AUTOPAR_CACHE_DIR", str(tmp_path))
+    out, report = tmp_path / "out.c", tmp_path / "r.json"
+    assert main(["rewrite", "--optimize", "--llm", EXAMPLE, "-o", str(out), "--report", str(report)]) == 0
+    loops = {loop["id"]: loop for loop in json.loads(report.read_text())["files"][0]["loops"]}
+    with open(EXAMPLE, "rb") as handle:
+        plans = plan_file(handle.read(), load_translation_unit(EXAMPLE))
+    asked = [p for p in plans if p.candidates]
+    assert asked
+    for plan in asked:
+        root = loops[plan.root_loop_id]
+        if root["restructured"] is not None:  # the model took a restructuring: one of the candidates
+            assert root["decided_by"] == "model" and root["rationale"]
+            assert root["restructured"].split(":")[0] in {c.id for c in plan.candidates}
+    outputs = []
+    for source, flags in ((EXAMPLE, []), (str(out), ["-fopenmp"])):
+        binary = tmp_path / f"prog{len(outputs)}"
+        subprocess.run(["gcc", "-O2", *flags, source, "-o", str(binary), "-lm"], check=True)
+        ran = subprocess.run([str(binary), "67"], capture_output=True, text=True, check=True,
+                             env={**os.environ, "OMP_NUM_THREADS": "2"})
+        outputs.append(ran.stdout)
+    assert outputs[0] == outputs[1]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Callable, Optional
+from typing import Callable, Literal, Optional
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -51,6 +51,8 @@ class NestTrace(BaseModel):
     error: Optional[str] = None  # why the model could not answer, when it could not
     decision: Optional[Decision] = None
     choice_summary: str = ""  # the accepted option in a few words ("loop i, collapse(2)")
+    # "restructuring": the question was which of the nest's restructurings (or none) --optimize applies
+    question: Literal["plan", "restructuring"] = "plan"
 
 
 class LLMReasoner:
@@ -134,6 +136,15 @@ class LLMReasoner:
             except Exception as error:  # a verifier that breaks must not let an unverified plan through
                 problems = [f"verification failed: {error}"]
         return "; ".join(problems) if problems else None
+
+    def choose_restructuring(self, tu: TranslationUnit, plan, decision: Decision) -> None:
+        """`--optimize`: keep the nest (with `decision`'s pragma plan) or take one of the restructuring
+        candidates of `plan` (an autopar.restructure RestructurePlan, updated in place)."""
+        from autopar.reasoner.restructurings import choose
+
+        trace = NestTrace(root_loop_id=plan.root_loop_id, question="restructuring")
+        self.traces.append(trace)
+        choose(self, tu, plan, decision, trace)
 
     # --------------------------------------------------------------------------------------------- ask
 

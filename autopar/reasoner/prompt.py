@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import BaseModel, StringConstraints, create_model
 
 from autopar.ir import Loop, TranslationUnit
-from autopar.plan import Candidate, NestAnalysis
+from autopar.plan import Candidate, NestAnalysis, Plan
 
 SERIAL = "serial"
 RATIONALE_CHARS = 48  # the bound on the model's rationale, in the grammar and in the report
@@ -57,7 +57,10 @@ def build_options(tu: TranslationUnit, nest: NestAnalysis, offer_illegal: bool =
 def compact_summary(tu: TranslationUnit, candidate: Candidate) -> str:
     """A few words per option ("loop i, collapse(2), runtime alias check"): prompt tokens are the
     reasoner's main cost, and the analysis's own summary is written for people."""
-    plan = candidate.plan
+    return plan_summary(tu, candidate.plan)
+
+
+def plan_summary(tu: TranslationUnit, plan: Plan) -> str:
     parts = [f"loop {_iv(tu, plan.loop_id)}"]
     if plan.directive.value != "parallel for":
         parts.append(plan.directive.value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable, Optional
+
 from autopar.ir import TranslationUnit
 from autopar.plan import Decision
 from autopar.restructure.model import build_model, respects
@@ -9,18 +11,30 @@ from autopar.restructure.plan import RestructurePlan, plan_file
 from autopar.edits import Edit
 
 
+# chooser(tu, plan, decision): sets `plan.default_candidate_id` (None: no restructuring), `chosen_by`
+# and `rationale`; `decision` is the nest's pragma-plan decision, what the nest gets without one
+RestructureChooser = Callable[[TranslationUnit, RestructurePlan, Decision], None]
+
+
 def optimized_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision], work_thresholds: bool = True,
-                      **rewrite_options):
+                      chooser: Optional[RestructureChooser] = None, **rewrite_options):
     """(the pragma plans' RewritePlan, the edits, the restructuring plans) of `--optimize`: the nests
     restructured, the others with their pragma plans as `rewrite` makes them, shared regions
     included. The decisions inside a restructured nest are left out of the pragma plans, so that no
     shared region can hold a restructured nest (every thread would run it). A nest the tuner decided
     (a decisions file) gets the restructuring it measured fastest, or none when a pragma plan or
-    serial won."""
+    serial won. Every other nest with candidates goes to `chooser` when one is given (the model,
+    with --llm); it can only name one of the candidates, each checked against the dependences when
+    it was made."""
     from autopar.rewrite import plan_rewrite
 
     plans = plan_file(source, tu, work_thresholds)
     _follow_tuner(tu, plans, decisions)
+    if chooser is not None:
+        by_root = {d.root_loop_id: d for d in decisions}
+        for plan in plans:
+            if plan.candidates and plan.chosen_by == "analyzer":
+                chooser(tu, plan, by_root.get(plan.root_loop_id) or Decision(root_loop_id=plan.root_loop_id))
     chosen = [(p.root_loop_id, p.start, p.end, p.chosen.code, p.chosen.summary) for p in plans if p.chosen is not None]
     replaced = {loop_id for root_id, *_ in chosen for loop_id in _nest_loops(tu, root_id)}
     kept = [d for d in decisions if d.root_loop_id not in replaced and (d.plan is None or d.plan.loop_id not in replaced)]
@@ -36,6 +50,7 @@ def _follow_tuner(tu: TranslationUnit, plans: list[RestructurePlan], decisions: 
         decision = tuned.get(plan.root_loop_id)
         if decision is None:
             continue  # no restructuring was measured for this nest: --optimize decides as usual
+        plan.chosen_by = "tuner"
         if decision.restructure is None:
             plan.default_candidate_id = None  # the tuner measured a pragma plan (or serial) fastest
             continue
@@ -71,4 +86,4 @@ def _nest_loops(tu: TranslationUnit, root_id: str) -> set[str]:
     return {root_id, *(loop.id for loop in tu.descendants(root_id))}
 
 
-__all__ = ["optimized_rewrite", "replace_nests", "build_model", "respects"]
+__all__ = ["optimized_rewrite", "RestructureChooser", "replace_nests", "build_model", "respects"]

@@ -5,7 +5,7 @@ cost model, each validated against the dependences, and the edit that replaces t
 from __future__ import annotations
 
 import time
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import BaseModel, Field
 
@@ -47,6 +47,10 @@ class RestructurePlan(BaseModel):
     refused: Optional[str] = None  # the reason, when there is no candidate
     refusal_code: Optional[str] = None
     latency_s: float = 0.0
+    # who chose the default: the cost model, a decisions file's measurement, or the model (`--llm`;
+    # "fallback" when it could not answer and the cost model's choice stands)
+    chosen_by: Literal["analyzer", "tuner", "model", "fallback"] = "analyzer"
+    rationale: str = ""  # the model's note on its choice (sanitized, bounded)
 
     @property
     def chosen(self) -> Optional[RestructureCandidate]:

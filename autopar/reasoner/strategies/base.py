@@ -73,11 +73,15 @@ class Strategy(Protocol):
 
 def feedback(ctx: Context) -> list[Message]:
     """Earlier rejected answers and why, as turns of the conversation."""
+    return feedback_turns(ctx.rejections, ctx.ids)
+
+
+def feedback_turns(rejections: list[Rejection], ids: list[str]) -> list[Message]:
     turns: list[Message] = []
-    for rejection in ctx.rejections:
+    for rejection in rejections:
         turns.append({"role": "assistant", "content": json.dumps({"choice": rejection.choice})})
         turns.append({"role": "user", "content": f"Option {rejection.choice} was rejected: {rejection.reason}. "
-                                                 f"Choose again from: {', '.join(ctx.ids)}."})
+                                                 f"Choose again from: {', '.join(ids)}."})
     return turns
 
 
@@ -97,8 +101,9 @@ def ask_answer(ctx: Context, messages: list[Message], ids: list[str] | None = No
 WITHHELD = "(not shown: the model's note named another option than its choice)"
 
 
-def consistent_note(choice: str, note: str) -> str:
+def consistent_note(choice: str, note: str, names: str = r"c\d+|serial") -> str:
     """The model's note, unless it names an option other than its own choice: small models often
-    write "the best option is c1" beside the choice c0, and such a note must never be printed."""
-    named = {name.lower() for name in re.findall(r"\b(c\d+|serial)\b", note, re.I)}
+    write "the best option is c1" beside the choice c0, and such a note must never be printed.
+    `names`: the pattern of the option ids."""
+    named = {name.lower() for name in re.findall(rf"\b({names})\b", note, re.I)}
     return WITHHELD if named - {choice.lower()} else note
