@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from autopar import thread_copies
 from autopar.ir import Loop, Storage, TranslationUnit
+from autopar.plan import INSPECTION
 from autopar.reasons import ALIAS_UNBOUNDED
 from autopar.report import REPORT_VERSION, FileReport
 from clang_passes import compdb
@@ -126,16 +127,19 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
             trip, symbolic = trip_count(tu, loop)
             if (not symbolic and trip < thresholds[0]) or work(tu, loop) < thresholds[1]:
                 continue
-        # a plan written as code around the loop (autopar.thread_copies) is no one-line fix: `rewrite` makes it
-        one_line = edits_of[edit.loop_id] == 1
+        # a plan written as code around the loop (autopar.thread_copies), or whose check calls a helper
+        # defined above the function (an index array's inspection), is no one-line fix: `rewrite` makes it
+        inspects = INSPECTION in edit.pragma
+        one_line = edits_of[edit.loop_id] == 1 and not inspects
+        needs = ("the helper function its runtime check calls" if inspects
+                 else "the code around the loop that the reduction needs")
         check.findings.append(Finding(
             rule=rule, path=path, line=loop.line, column=loop.column, loop_id=loop.id,
             function=loop.function, pragma=edit.pragma, fix_start_line=loop.line if one_line else None,
             fix_end_line=loop.line if one_line else None, fix_text=edit.text if one_line else None,
             fix_description=f"Insert `{edit.pragma}`" if one_line else None,
             message=_missed_message(loop, edit.pragma or "", loop_report.proof if loop_report else None)
-            + ("" if one_line else " (the pragma alone is not enough: `autopar rewrite` writes the code around "
-               "the loop that the reduction needs)"),
+            + ("" if one_line else f" (the pragma alone is not enough: `autopar rewrite` writes {needs})"),
             reasons=loop_report.reasons if loop_report else [],
             codes=loop_report.codes if loop_report else []))
     for loop in tu.loops:

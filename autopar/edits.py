@@ -27,7 +27,9 @@ class Edit(BaseModel):
     line_marks: list[tuple[int, int]] = Field(default_factory=list)
     # the edit opens (or closes) a shared parallel region on a serial loop: the loop is not parallel
     opens_region: bool = False
-    defines_gate: bool = False  # the start-up gate's definition (TEAM_GATE_DEFINITION), for no loop
+    # the definition of a function the rewriter's conditions call, for no loop: the start-up gate
+    # (TEAM_GATE) or an index array's inspection (autopar.deps.indexed); the function's name
+    defines: Optional[str] = None
 
 
 class RewriteError(Exception):

@@ -19,8 +19,8 @@ One document per run:
 Offsets and lengths are in bytes, file paths absolute, as clang writes them. One diagnostic per
 loop, with every replacement of its plan: a versioned loop has two (the `if` and pragma above it, the
 serial copy after it), so that a tool applying one diagnostic never applies half a plan. The
-start-up gate's definition goes with the first diagnostic whose condition calls it (in file
-order): clang-apply-replacements would insert a copy per diagnostic that held it. A tool that applies
+start-up gate's definition (and an index array inspection's) goes with the first diagnostic whose
+condition calls it (in file order): clang-apply-replacements would insert a copy per diagnostic that held it. A tool that applies
 only a later one of them must apply that first one too.
 """
 
@@ -30,7 +30,6 @@ import os
 
 import yaml
 
-from autopar.plan import TEAM_GATE
 from autopar.edits import Edit
 
 DIAGNOSTIC_NAME = "autopar-parallel-loop"
@@ -43,17 +42,19 @@ def fixes_document(files: list[tuple[str, list[Edit]]], build_dir: str | None = 
     for path, edits in files:
         absolute = os.path.abspath(path)
         by_loop: dict[object, list[Edit]] = {}
-        definitions = [e for e in edits if e.defines_gate]  # not yet placed in a diagnostic
+        definitions = [e for e in edits if e.defines]  # not yet placed in a diagnostic
         for edit in sorted(edits, key=lambda e: e.offset):
-            if not edit.defines_gate:
+            if not edit.defines:
                 by_loop.setdefault(edit.loop_id or id(edit), []).append(edit)
         for group in by_loop.values():
             first = group[0]
-            if definitions and any(TEAM_GATE in edit.text for edit in group):
-                group[:0], definitions = definitions, []
+            called = [d for d in definitions if any(f"{d.defines}(" in edit.text for edit in group)]
+            if called:
+                group[:0] = called
+                definitions = [d for d in definitions if d not in called]
             what = "loops can share one parallel region" if first.opens_region else "loop can run in parallel"
             versioned = " (versioned: a serial copy runs otherwise)" if \
-                len([e for e in group if not e.defines_gate]) > 1 else ""
+                len([e for e in group if not e.defines]) > 1 else ""
             diagnostics.append({
                 "DiagnosticName": DIAGNOSTIC_NAME,
                 "DiagnosticMessage": {

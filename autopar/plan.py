@@ -113,10 +113,14 @@ class Plan(BaseModel):
 
     @property
     def if_condition(self) -> Optional[str]:
-        return join_conditions([self.alias_check, self.threshold_check,
-                                team_gate(self.startup_work) if self.startup_work else None])
+        checks = [self.alias_check, self.threshold_check]
+        if self.alias_check and INSPECTION in self.alias_check:
+            checks.reverse()  # the cheap threshold first: an inspection reads an index array (autopar.deps.indexed)
+        return join_conditions([*checks, team_gate(self.startup_work) if self.startup_work else None])
 
 
+# The prefix of the functions that inspect an index array in an alias check (autopar.deps.indexed.HELPER).
+INSPECTION = "autopar_indices_outside_"
 # The function the rewriter defines (once per file, autopar.team_gate.TEAM_GATE_DEFINITION) for
 # Plan.startup_work: true once the work of the regions that asked adds up to one team start.
 TEAM_GATE = "autopar_team_pays_"

@@ -7,7 +7,8 @@ file, already has (or sits inside) an omp pragma, is opted out, or shares its li
 `plan_rewrite` says why for each such loop.
 
 Beside it: the edits and their application (autopar.edits), where a loop may be edited
-(autopar.edit_sites), versioned loops (autopar.versioning) and the start-up gate (autopar.team_gate).
+(autopar.edit_sites), versioned loops (autopar.versioning) and the start-up gate and other definitions its conditions call
+(autopar.team_gate).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from autopar.ir import Loop, TranslationUnit
 from autopar.plan import TEAM_GATE, Decision, Directive, Plan, Proof, Schedule, render_maps, render_pragma
 from autopar import thread_copies
 from autopar.shared_regions import SharedRegion
-from autopar.team_gate import gate_definition, gate_definitions_needed, gate_place, gated_plan
+from autopar.team_gate import (gate_definition, gate_definitions_needed, gate_place, gated_plan, helper_definitions,
+                               helpers_without_place)
 from autopar.versioning import copyable, versioned_edits
 
 
@@ -63,6 +65,8 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
             result.skipped[plan.loop_id] = "not edited: the loop is not in this file's loop list"
             continue
         reason = why_not_editable(source, tu, loop)
+        if reason is None:
+            reason = helpers_without_place(source, tu, plan)
         if reason is None and plan.proof == Proof.ASSUMPTION and not allow_assumptions:
             reason = "not edited: the plan is legal only under an unverified assumption"
         if reason is None and loop.canonical is not None and loop.canonical.step_symbol and \
@@ -103,6 +107,7 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
         result.edits.extend(edit.model_copy(update={"opens_region": True}) for edit in opened)
     result.edits.extend(_data_region_edits(source, tu, decisions))
     result.edits.extend(gate_definition(source, at) for at in gate_definitions_needed(source, gated))
+    result.edits.extend(helper_definitions(source, tu, result.edits))
     result.edits.sort(key=lambda edit: edit.offset)
     return result
 

@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 from autopar.ir import Loop, Storage, TranslationUnit
 from autopar import thread_copies
 from autopar.candidates import trip_text
-from autopar.plan import Decision, Directive, Plan, Proof, join_conditions, team_gate
+from autopar.plan import INSPECTION, Decision, Directive, Plan, Proof, join_conditions, team_gate
 
 
 class SharedRegion(BaseModel):
@@ -170,8 +170,8 @@ def _region_condition(outer: Loop, inside: list[Loop], plans: list[Plan], startu
     names = set(re.findall(r"[A-Za-z_]\w*", condition))
     if names & (written | variables):
         return False
-    if "[" in _ADDRESS_OF_ELEMENT.sub("", condition) or _MEMBER.search(condition):
-        return False
+    if "[" in _ADDRESS_OF_ELEMENT.sub("", condition) or _MEMBER.search(condition) or INSPECTION in condition:
+        return False  # (an index array's inspection reads memory too)
     return condition
 
 

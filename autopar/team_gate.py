@@ -80,13 +80,14 @@ _CONDITIONAL = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|endif)\b", re.M)
 _COMMENT = re.compile(rb'"(?:\\.|[^"\\\n])*"|/\*.*?\*/|//[^\n]*', re.S)
 
 
-def gate_definitions_needed(source: bytes, places: set[int]) -> list[int]:
-    """Where the gate's definition goes: above the first declaration that needs it, and again above
-    later ones only while every definition so far sits inside a preprocessor conditional (another
-    configuration may drop it); none where a second rewrite finds one already there."""
+def gate_definitions_needed(source: bytes, places: set[int], definition: str = TEAM_GATE_DEFINITION) -> list[int]:
+    """Where a definition (the gate's, or another the conditions call) goes: above the first
+    declaration that needs it, and again above later ones only while every definition so far sits
+    inside a preprocessor conditional (another configuration may drop it); none where a second
+    rewrite finds one already there."""
     needed: list[int] = []
     for at in sorted(places):
-        if _defined_above(source, at):
+        if _defined_above(source, at, definition):
             return needed
         needed.append(at)
         code = _COMMENT.sub(lambda m: b"\n" * m.group(0).count(b"\n"), source[:at])  # a commented-out #endif
@@ -96,14 +97,58 @@ def gate_definitions_needed(source: bytes, places: set[int]) -> list[int]:
     return needed
 
 
-def gate_definition(source: bytes, at: int) -> Edit:
+def gate_definition(source: bytes, at: int, definition: str = TEAM_GATE_DEFINITION, name: str = TEAM_GATE) -> Edit:
+    """The edit that inserts `definition` (of the function `name`) at `at`."""
     eol = line_ending(source, at)
     line = source.count(b"\n", 0, at) + 1
-    text = TEAM_GATE_DEFINITION.replace("\n", eol)
-    return Edit(offset=at, length=0, text=text, line=line, line_marks=[(len(text), line)], defines_gate=True)
+    text = definition.replace("\n", eol)
+    return Edit(offset=at, length=0, text=text, line=line, line_marks=[(len(text), line)], defines=name)
 
 
-def _defined_above(source: bytes, at: int) -> bool:
-    """Whether the gate's definition already ends right above `at` (a second rewrite)."""
+def _defined_above(source: bytes, at: int, definition: str) -> bool:
+    """Whether the definition already ends right above `at` (a second rewrite)."""
     eol = line_ending(source, at)
-    return source[:at].endswith(TEAM_GATE_DEFINITION.replace("\n", eol).encode())
+    return source[:at].endswith(definition.replace("\n", eol).encode())
+
+
+# ------------------------------------------------------------- the helpers of index-array inspections
+
+def plan_helpers(plan: Plan) -> list[str]:
+    """The inspection helpers (autopar.deps.indexed) the plan's conditions call, its fallback's too."""
+    from autopar.deps.indexed import helpers_called
+
+    texts = [plan.alias_check or ""] + ([plan.fallback.alias_check or ""] if plan.fallback else [])
+    return helpers_called(" ".join(texts))
+
+
+def helpers_without_place(source: bytes, tu: TranslationUnit, plan: Plan) -> Optional[str]:
+    """Why a plan whose runtime check inspects an index array cannot be written (its helper's
+    definition has no place above the function), or None."""
+    if not plan_helpers(plan):
+        return None
+    try:
+        at = gate_place(source, tu.loop(plan.loop_id))
+    except KeyError:
+        at = None
+    if at is None:
+        return ("not edited: the runtime check inspects an index array with a helper function, which cannot "
+                "be defined right above the function that holds the loop")
+    return None
+
+
+def helper_definitions(source: bytes, tu: TranslationUnit, edits: list[Edit]) -> list[Edit]:
+    """The definitions of the inspection helpers the edits call, above each function that calls one."""
+    from autopar.deps.indexed import HELPER, helper_definition, helpers_called
+
+    places: dict[str, set[int]] = {}
+    for edit in edits:
+        for name in helpers_called(edit.text + " " + (edit.pragma or "")):
+            at = gate_place(source, tu.loop(edit.loop_id)) if edit.loop_id else None
+            if at is not None:
+                places.setdefault(name, set()).add(at)
+    out = []
+    for name, found in sorted(places.items()):
+        definition = helper_definition(name)
+        out += [gate_definition(source, at, definition, f"{HELPER}{name}_")
+                for at in gate_definitions_needed(source, found, definition)]
+    return out

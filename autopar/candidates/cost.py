@@ -10,7 +10,7 @@ from typing import Optional
 
 from autopar import machine
 from autopar.candidates.legality import bound_names, loop_fact
-from autopar.deps import descendants, render_poly
+from autopar.deps import descendants, trip_text
 from autopar.deps.strided import stride_blocks
 from autopar.ir import Loop, TranslationUnit
 from autopar.plan import Directive, Plan, Schedule
@@ -154,23 +154,6 @@ def offload_estimate(tu: TranslationUnit, plan: Plan, transfer_bytes: float, roo
     device = machine.DEVICE
     per_entry = (device.launch_ns + transfer_bytes * device.ns_per_byte) / unit_ns + total / device.speedup
     return round(rest + outer * per_entry, 1)
-
-
-def trip_text(loop: Loop) -> Optional[str]:
-    """The trip count as C text, when the bounds are affine and the step is 1 or -1."""
-    c = loop.canonical
-    if c is None or c.lower is None or c.upper is None or not c.lower.is_linear or not c.upper.is_linear \
-            or abs(c.step) != 1 or c.step_symbol:
-        return None
-    hi, lo = (c.upper, c.lower) if c.step > 0 else (c.lower, c.upper)
-    poly: dict[tuple[str, ...], int] = {}
-    for aff, sign in ((hi, 1), (lo, -1)):
-        for name, coeff in aff.coefficients.items():
-            poly[(name,)] = poly.get((name,), 0) + sign * coeff
-        poly[()] = poly.get((), 0) + sign * aff.constant
-    if c.comparison.value in ("<=", ">="):
-        poly[()] = poly.get((), 0) + 1
-    return render_poly(poly)
 
 
 def _work_terms(tu: TranslationUnit, loop: Loop, fixed: set[str],

@@ -11,8 +11,8 @@ import islpy as isl
 
 from autopar import reasons as R
 from autopar.deps import (ISL_LOCK, AccessModel, Analysis, Edge, ObjectModel, common_loops, count_problem,
-                          declared_inside, descendants, ivs_for, overlap_check, pair_set_text, parse_set,
-                          render_aff, runs_at_least_once, set_text, wrap_problem)
+                          declared_inside, descendants, inspection_budget, ivs_for, overlap_check, pair_set_text,
+                          parse_set, render_aff, runs_at_least_once, set_text, unbounded_pairs, wrap_problem)
 from autopar.deps.strided import stride_guard, window_condition
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
 from autopar.plan import join_conditions
@@ -359,9 +359,9 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
                                   R.STRIDED_WINDOWS))
     if alias_pairs:
         pairs = written_first(an, alias_pairs)
-        check = overlap_check(pairs)
+        check = overlap_check(pairs, an.model.objects, inspection_budget(loop))
         if check is None:
-            for w, o in pairs:
+            for w, o in unbounded_pairs(pairs, an.model.objects, inspection_budget(loop)) or pairs:
                 out.blockers.append(R.Reason(f"{w.path} and {o.path} may point to the same memory and their "
                                              "accessed ranges cannot be computed for a runtime check",
                                              R.ALIAS_UNBOUNDED))

@@ -11,7 +11,7 @@ from autopar.candidates.legality import (NestContext, bound_memory_written, boun
                                          edge_objects, privatised_globals_seen_by_calls, privatizable,
                                          reduced_arrays, scalar_classes, strided_windows, structural_blockers,
                                          with_strided_conditions, written_first)
-from autopar.deps import ISL_LOCK, Analysis, descendants, overlap_check, runs_at_least_once
+from autopar.deps import ISL_LOCK, Analysis, descendants, inspection_budget, overlap_check, runs_at_least_once
 from autopar.ir import Loop, TranslationUnit
 from autopar.plan import Directive, NestAnalysis, Plan, Proof, Schedule, render_maps
 from autopar.scalars import ScalarClasses
@@ -191,7 +191,8 @@ def _dependence_problems(check: _Check) -> list[str]:
                       and privatizable(check.ctx, loop, an.model.objects[o])]
             for obj in arrays:
                 problems.append(f"local array {obj.path} must be private")
-    overlap = overlap_check(written_first(an, alias_pairs)) if alias_pairs else None
+    overlap = overlap_check(written_first(an, alias_pairs), an.model.objects, inspection_budget(loop)) \
+        if alias_pairs else None
     if alias_pairs and overlap is None:
         problems.append("pointers that may alias have no computable ranges: no runtime check can prove it")
     needed = with_strided_conditions(loop, overlap, windows)

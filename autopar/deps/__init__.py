@@ -6,6 +6,7 @@
 - `dependences`: the dependences of a loop's accesses (`Analysis`, `analysis`, `dependence_graph`);
 - `graph`: the resulting `DependenceGraph` (access ids and `Edge`s; a networkx MultiDiGraph on demand);
 - `runtime_checks`: the byte ranges of objects and the overlap test of a runtime alias check;
+  `indexed`: the part of it that inspects an index array's values (`v[colidx[k]]`);
 - `strided`: the windows of a loop that steps by a variable, and the guard its plans carry;
 - `isl_text`: isl text of models and C text of isl results.
 """
@@ -17,12 +18,13 @@ from autopar.deps.isl_text import (ISL_LOCK, aff_poly, parse_set, render_aff, re
 from autopar.deps.accesses import AccessModel, ObjectModel, common_loops, ivs_for, object_key
 from autopar.deps.aliasing import may_alias
 from autopar.deps.model import LoopModel, declared_inside, descendants
-from autopar.deps.trip_count import runs_at_least_once
+from autopar.deps.indexed import inspection_budget
+from autopar.deps.trip_count import runs_at_least_once, trip_text
 from autopar.deps.counters import count_problem, wrap_problem
-from autopar.deps.runtime_checks import interval_range, object_bounds, object_ranges, overlap_check
+from autopar.deps.runtime_checks import interval_range, object_bounds, object_ranges, overlap_check, unbounded_pairs
 
 __all__ = ["ISL_LOCK", "AccessModel", "Analysis", "DependenceGraph", "Edge", "LoopModel", "ObjectModel",
            "PairSolver", "aff_poly", "analysis", "common_loops", "declared_inside", "dependence_graph",
-           "descendants", "interval_range", "ivs_for", "may_alias", "object_bounds", "object_key",
+           "descendants", "inspection_budget", "interval_range", "ivs_for", "may_alias", "object_bounds", "object_key",
            "object_ranges", "overlap_check", "pair_set_text", "parse_set", "render_aff", "render_aff_c",
-           "render_poly", "runs_at_least_once", "set_text", "wrap_problem", "count_problem"]
+           "render_poly", "runs_at_least_once", "set_text", "trip_text", "unbounded_pairs", "wrap_problem", "count_problem"]

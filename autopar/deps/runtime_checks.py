@@ -9,6 +9,7 @@ from typing import Optional
 import islpy as isl
 
 from autopar.deps.accesses import AccessModel, ObjectModel, ivs_for
+from autopar.deps.indexed import IndexedRange, indexed_range, outside_call
 from autopar.deps.isl_text import aff_poly, parse_set, render_aff, render_poly, set_text
 from autopar.ir import Storage
 
@@ -208,11 +209,16 @@ def object_ranges(obj: ObjectModel) -> Optional[tuple[list[tuple[str, str]], lis
     bounds = object_bounds(obj)
     if bounds is not None:
         return [(bounds[0], bounds[1])], bounds[2]
+    return _access_ranges(obj, obj.accesses)
+
+
+def _access_ranges(obj: ObjectModel, accesses: list[AccessModel]) -> Optional[tuple[list[tuple[str, str]], list[str]]]:
+    """A byte range per access of `accesses` (of a pointer or indexed member) from `interval_range`."""
     if obj.kind not in ("pointer", "member") or (obj.kind == "member" and not obj.indexed_path):
         return None
     ranges: list[tuple[str, str]] = []
     conditions: set[str] = set()
-    for m in obj.accesses:
+    for m in accesses:
         found = interval_range(m)
         if found is None:
             return None
@@ -226,6 +232,30 @@ def object_ranges(obj: ObjectModel) -> Optional[tuple[list[tuple[str, str]], lis
     return ranges, sorted(conditions)
 
 
+def read_ranges(obj: ObjectModel, objects: dict[str, ObjectModel]
+                ) -> Optional[tuple[list[tuple[str, str]], list[IndexedRange], list[str]]]:
+    """`object_ranges` of an object the loop only reads, with the reads through an index array
+    (`v[colidx[k]]`) as indexed ranges where no formula bounds them: (ranges, indexed, conditions)."""
+    plain = object_ranges(obj)
+    if plain is not None or obj.written or obj.kind not in ("pointer", "member"):
+        return None if plain is None else (plain[0], [], plain[1])
+    indexed, conditions, rest = [], [], []
+    for m in obj.accesses:
+        found = None if m.affine else indexed_range(m, objects, object_ranges)
+        if found is None:
+            rest.append(m)
+            continue
+        if found[0] not in indexed:
+            indexed.append(found[0])
+        conditions += [c for c in found[1] if c not in conditions]
+    if not indexed:
+        return None
+    ranges = _access_ranges(obj, rest) if rest else ([], [])
+    if ranges is None:
+        return None
+    return ranges[0], indexed, conditions + [c for c in ranges[1] if c not in conditions]
+
+
 def _offset(path: str, offset: str) -> str:
     """`path + offset` as C, without `+ -` or `+ 0`."""
     if offset == "0":
@@ -233,19 +263,37 @@ def _offset(path: str, offset: str) -> str:
     return f"{path} - {offset[1:]}" if offset.startswith("-") else f"{path} + {offset}"
 
 
-def overlap_check(pairs: list[tuple[ObjectModel, ObjectModel]]) -> Optional[str]:
-    """The C test that no written object overlaps an object it may alias, or None if a range is unknown."""
+def overlap_check(pairs: list[tuple[ObjectModel, ObjectModel]],
+                  objects: Optional[dict[str, ObjectModel]] = None, budget: Optional[str] = None) -> Optional[str]:
+    """The C test that no written object overlaps an object it may alias, or None if a range is
+    unknown. With `objects` (the loop's) and `budget` (autopar.deps.indexed.inspection_budget), a
+    read object's reads through an index array are tested by inspecting the index values."""
     parts, conditions = [], []
     for w, o in sorted(pairs, key=lambda p: (p[0].path, p[1].path)):
-        rw, ro = object_ranges(w), object_ranges(o)
+        rw, ro = object_ranges(w), _other_ranges(o, objects if budget else None)
         if rw is None or ro is None:
             return None
         for first_w, last_w in rw[0]:
             for first_o, last_o in ro[0]:
                 parts.append(f"{last_w} <= {first_o} || {last_o} <= {first_w}")
-        conditions += [c for c in rw[1] + ro[1] if c not in conditions]
+            parts += [outside_call(indexed, o, first_w, last_w, budget) for indexed in ro[1]]
+        conditions += [c for c in rw[1] + ro[2] if c not in conditions]
     if not parts:
         return None
     if len(parts) == 1 and not conditions:
         return parts[0]
     return " && ".join(conditions + [f"({p})" for p in parts])
+
+
+def unbounded_pairs(pairs: list[tuple[ObjectModel, ObjectModel]], objects: Optional[dict[str, ObjectModel]] = None,
+                    budget: Optional[str] = None) -> list[tuple[ObjectModel, ObjectModel]]:
+    """The pairs whose ranges `overlap_check` cannot compute (what keeps it from having a check)."""
+    return [(w, o) for w, o in pairs
+            if object_ranges(w) is None or _other_ranges(o, objects if budget else None) is None]
+
+
+def _other_ranges(o: ObjectModel, objects: Optional[dict[str, ObjectModel]]):
+    if objects is None:
+        plain = object_ranges(o)
+        return None if plain is None else (plain[0], [], plain[1])
+    return read_ranges(o, objects)

@@ -1,16 +1,17 @@
 """Whether a loop runs at least once every time it starts: takes a `LoopModel` and proves it with isl
-from the loop's bounds and those of the loops around it.
+from the loop's bounds and those of the loops around it. Also its trip count as C text.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Optional
 
 from autopar.deps.accesses import AccessModel
 from autopar.deps.counters import constant_of, wrap_problem
-from autopar.deps.isl_text import param_name
+from autopar.deps.isl_text import param_name, render_poly
 from autopar.deps.model import LoopModel
-from autopar.ir import Comparison
+from autopar.ir import Comparison, Loop
 
 
 def runs_at_least_once(model: LoopModel) -> bool:
@@ -53,3 +54,20 @@ def _runs_at_least_once(model: LoopModel) -> bool:
     entered = isl.Set(head + "{ [] : " + (" and ".join(context) or "0 = 0") + " }")
     nonempty = isl.Set(head + "{ [a0] : " + " and ".join(context + iterations) + " }").params()
     return entered.params().is_subset(nonempty)
+
+
+def trip_text(loop: Loop) -> Optional[str]:
+    """The trip count as C text, when the bounds are affine and the step is 1 or -1."""
+    c = loop.canonical
+    if c is None or c.lower is None or c.upper is None or not c.lower.is_linear or not c.upper.is_linear \
+            or abs(c.step) != 1 or c.step_symbol:
+        return None
+    hi, lo = (c.upper, c.lower) if c.step > 0 else (c.lower, c.upper)
+    poly: dict[tuple[str, ...], int] = {}
+    for aff, sign in ((hi, 1), (lo, -1)):
+        for name, coeff in aff.coefficients.items():
+            poly[(name,)] = poly.get((name,), 0) + sign * coeff
+        poly[()] = poly.get((), 0) + sign * aff.constant
+    if c.comparison.value in ("<=", ">="):
+        poly[()] = poly.get((), 0) + 1
+    return render_poly(poly)

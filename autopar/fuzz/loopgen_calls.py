@@ -89,20 +89,27 @@ class CallTemplates(ProgramBuilder):
         self.body.append(f"    {name}({dst.name}, {src.name}, {rows}, {second});")
 
     def t_gather(self) -> None:
-        """A static helper gathering through an index array, `d[i] = f(s[ix[i]])`: parallel only when
-        every call passes it distinct arrays (no-alias facts from the call sites); near misses pass
-        one array twice, overlap a second call, or read through a global pointer."""
+        """A static helper gathering through an index array, `d[i] = f(s[ix[i] + c])`: parallel
+        without a check when every call passes it distinct arrays (no-alias facts from the call
+        sites), else under a runtime check that inspects the index values. Near misses pass one array
+        twice, overlap a second call, read through a global pointer, or write one half of an array
+        while the indices read the other (legal) and then a part they reach (the serial copy)."""
         d = self.array_1d(min_size=8)
         same_type = [a for a in self.arrays if a.shared and len(a.dims) == 1 and a.ctype == d.ctype and a is not d]
         s = self.rng.choice(same_type) if same_type and self.chance(0.7) else self.array_1d(min_size=8)
         count = min(d.size, s.size)
-        ix = Array(self.fresh("ix"), "int", (count,), "global", shared=False)
-        self.top.append(f"int {ix.name}[{count}];")
+        index_type = self.rng.choice(["int", "int", "short", "unsigned", "unsigned char"] if count <= 255
+                                     else ["int", "int", "short", "unsigned"])
+        ix = Array(self.fresh("ix"), index_type, (count,), "global", shared=False)
+        self.top.append(f"{index_type} {ix.name}[{count}];")
         self.arrays.append(ix)
+        miss = self.rng.choice(["", "", "", "same", "overlap", "global", "halves", "halves"])
+        half = count // 2
+        reach = half if miss == "halves" else count - 1  # the indices (plus the offset) stay below it
+        offset = self.rng.choice([0, 0, 1])
         k1, k2 = self.rng.choice([7, 13, 31, 101]), self.rng.randint(0, 50)
         self.body.append(f"    for (int i = 0; i < {count}; i++)")
-        self.body.append(f"        {ix.name}[i] = (i * {k1} + {k2}) % {count};")
-        miss = self.rng.choice(["", "", "", "same", "overlap", "global"])
+        self.body.append(f"        {ix.name}[i] = ({index_type})((i * {k1} + {k2}) % {max(1, reach - offset)});")
         name, t = self.fresh("gat"), d.ctype
         view = ""
         if miss == "global":
@@ -110,13 +117,18 @@ class CallTemplates(ProgramBuilder):
             self.top.append(f"{t} *{view};")
             self.body.append(f"    {view} = {d.name};")
         k = self.rng.randint(2, 7)
-        read = f"s[ix[i]] + {view}[i] % 3" if view else f"s[ix[i]] * {k}"
+        at = f"ix[i] + {offset}" if offset else "ix[i]"
+        read = f"s[{at}] + {view}[i] % 3" if view else f"s[{at}] * {k}"
         self.functions.append(
-            f"static void {name}({t} *d, const {s.ctype} *s, const int *ix, int n)\n"
+            f"static void {name}({t} *d, const {s.ctype} *s, const {index_type} *ix, int n)\n"
             f"{{\n    for (int i = 0; i < n; i++)\n        d[i] = {self.store(t, read + ' + d[i]')};\n}}")
         n = str(count) if self.chance(0.5) else self.size_var(count)
         if miss == "same" and s.ctype == d.ctype:
             self.body.append(f"    {name}({d.name}, {d.name}, {ix.name}, {n});")
+        elif miss == "halves" and s.ctype == d.ctype and half >= 4:
+            # writes s[half..count) while the indices read below half: no overlap, then s[half/2..)
+            self.body.append(f"    {name}({s.name} + {half}, {s.name}, {ix.name}, {count - half});")
+            self.body.append(f"    {name}({s.name} + {half // 2}, {s.name}, {ix.name}, {count - half});")
         else:
             self.body.append(f"    {name}({d.name}, {s.name}, {ix.name}, {n});")
         if miss == "overlap" and s.ctype == d.ctype:

@@ -1,6 +1,6 @@
-/* No-alias facts from call sites (issue 16, item 4): a static function whose every call passes its
-   pointer parameters distinct arrays or fresh allocations reaches memory through each of them that
-   nothing else reaches, as if they were restrict. Near misses keep the conservative answer. */
+/* No-alias facts from call sites (issue 16, item 4): a static function whose every call passes its pointer
+   parameters distinct arrays or fresh allocations reaches memory through each of them that nothing else reaches,
+   as if they were restrict. Near misses get no fact (their gathers run under a check of the index values). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -36,19 +36,19 @@ static void gather_fresh(int n, const int *idx, const double *u, double *v) {
         v[i] = u[idx[i]] * 0.5;
 }
 
-/* serial: one call passes the same array twice (u and v both z) */
+/* no fact: one call passes the same array twice (u and v both z); the runtime check decides */
 static void gather_same(int n, const int *idx, const double *u, double *v) {
     for (int i = 0; i < n; i++)
         v[i] = u[idx[i]] + 1.0;
 }
 
-/* serial: the function reads through a global pointer, which may lead to v's array */
+/* no fact: the function reads through a global pointer, which may lead to v's array */
 static void through_global(int n, const int *idx, double *v) {
     for (int i = 0; i < n; i++)
         v[i] = shared_view[idx[i]] + 2.0;
 }
 
-/* serial: its address is taken, so callers elsewhere may pass anything */
+/* no fact: its address is taken, so callers elsewhere may pass anything */
 static void address_taken(int n, const int *idx, const double *u, double *v) {
     for (int i = 0; i < n; i++)
         v[i] = u[idx[i]] - 1.0;
@@ -61,7 +61,7 @@ static void names_its_argument(int n, const int *idx, double *v) {
         v[i] = r[idx[i]] * 3.0;
 }
 
-/* serial: one caller passes its own parameter, which may point anywhere */
+/* no fact: one caller passes its own parameter, which may point anywhere */
 static void unknown_caller_argument(int n, const int *idx, const double *u, double *v) {
     for (int i = 0; i < n; i++)
         v[i] = u[idx[i]] + 4.0;
@@ -70,7 +70,7 @@ static void forwards(int n, const int *idx, double *w) {
     unknown_caller_argument(n, idx, w, p);
 }
 
-/* serial: u is moved onto v before the loop */
+/* no fact: u is moved onto v before the loop */
 static void reassigned(int n, const int *idx, const double *u, double *v) {
     u = v;
     for (int i = 0; i < n; i++)
