@@ -59,10 +59,10 @@ def code_fingerprint() -> str:
     if _FINGERPRINT is None:
         parts = [autopar.__version__]
         root = Path(autopar.__file__).parent.parent
-        for package in ("autopar", "clang_passes"):
-            for module in sorted((root / package).glob("*.py")):
+        for package in ("autopar", "clang_passes"):  # subpackages too (autopar/deps, ...)
+            for module in sorted((root / package).rglob("*.py")):
                 info = module.stat()
-                parts.append(f"{module.name}:{info.st_size}:{info.st_mtime_ns}")
+                parts.append(f"{module.relative_to(root)}:{info.st_size}:{info.st_mtime_ns}")
         _FINGERPRINT = _sha256("\0".join(parts).encode())
     return _FINGERPRINT
 

@@ -501,3 +501,20 @@ def test_a_program_of_one_source_gets_the_facts_of_a_whole_program(tmp_path, mon
     for threads in ("1", "3"):
         run = subprocess.run(["./pr"], capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": threads})
         assert run.stdout == expected
+
+
+def test_the_cache_fingerprint_changes_with_a_module_of_a_subpackage(tmp_path, monkeypatch):
+    """A cached rewrite must never outlive the code that made it: a change to autopar/deps/x.py (not
+    only to autopar/*.py) gives new keys. (A stale entry once served the old inspection helper.)"""
+    import autopar
+    from autopar import cc_cache
+
+    for name in ("autopar/__init__.py", "autopar/deps/x.py", "clang_passes/y.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("# one\n")
+    monkeypatch.setattr(autopar, "__file__", str(tmp_path / "autopar" / "__init__.py"))
+    monkeypatch.setattr(cc_cache, "_FINGERPRINT", None)
+    first = cc_cache.code_fingerprint()
+    (tmp_path / "autopar" / "deps" / "x.py").write_text("# two, longer\n")
+    monkeypatch.setattr(cc_cache, "_FINGERPRINT", None)
+    assert cc_cache.code_fingerprint() != first
