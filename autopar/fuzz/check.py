@@ -157,7 +157,8 @@ class Checker:
     def build_gcc(self, source_text: str, name: str, openmp: bool) -> verify.CompileResult:
         source = self.path(name + ".c")
         Path(source).write_text(source_text)
-        return verify.compile_source(source, self.path(name), "gcc", [*REFERENCE_FLAGS, *self.cflags],
+        forced = verify.FORCED_PATH_FLAGS if openmp else []  # the OpenMP builds here are the forced rewrites
+        return verify.compile_source(source, self.path(name), "gcc", [*REFERENCE_FLAGS, *forced, *self.cflags],
                                      openmp=openmp, link_flags=[])
 
     def run(self, executable: str, threads: int, timeout: Optional[float] = None,

@@ -34,7 +34,7 @@ from autopar.verify.compare import DEFAULT_TOLERANCE, compare_values
 from autopar.verify.programs import (COMPILE_TIMEOUT_S, DEFAULT_REPEAT, DEFAULT_WARMUP, RUN_TIMEOUT_S,
                                      compile_source, include_beside, parse_output, run_program, source_flags,
                                      summarize, time_runs, timing_of)
-from autopar.verify.races import (EXCERPT_LINES, RACE_THREADS, TSAN_ENV, TSAN_EXIT_CODE, TSAN_FLAGS, race_check,
+from autopar.verify.races import (EXCERPT_LINES, FORCED_PATH_FLAGS, RACE_THREADS, TSAN_ENV, TSAN_EXIT_CODE, TSAN_FLAGS, race_check,
                                   tsan_available)
 from autopar.verify.results import (CompileResult, Comparison, ProgramOutput, RaceCheck, RunResult, Timing,
                                     VerificationResult)
@@ -42,7 +42,7 @@ from autopar.verify.rewriting import Rewritten, rewrite_with_plans, without_thre
 from autopar.verify.verifier import MIN_TIMED_S, make_plan_verifier, verify
 
 __all__ = ["COMPILE_TIMEOUT_S", "DEFAULT_REPEAT", "DEFAULT_TOLERANCE", "DEFAULT_WARMUP", "EXCERPT_LINES",
-           "MIN_TIMED_S", "RACE_THREADS", "RUN_TIMEOUT_S", "TSAN_ENV", "TSAN_EXIT_CODE", "TSAN_FLAGS",
+           "FORCED_PATH_FLAGS", "MIN_TIMED_S", "RACE_THREADS", "RUN_TIMEOUT_S", "TSAN_ENV", "TSAN_EXIT_CODE", "TSAN_FLAGS",
            "CompileResult", "Comparison", "ProgramOutput", "RaceCheck", "Rewritten", "RunResult", "Timing",
            "VerificationResult", "compare_values", "compile_source", "include_beside", "make_plan_verifier",
            "parse_output", "race_check", "rewrite_with_plans", "run_program", "source_flags", "summarize",

@@ -8,11 +8,15 @@ import shutil
 from pathlib import Path
 from typing import Optional, Sequence
 
+from autopar.deps.indexed import MIN_INSPECTED_MACRO
 from autopar.verify.programs import RUN_TIMEOUT_S, _first_lines, compile_source, run_program
 from autopar.verify.results import RaceCheck
 
 TSAN_EXIT_CODE = 66
-TSAN_FLAGS = ["-g", "-O1", "-fsanitize=thread", "-fopenmp"]
+# The builds that must run the parallel paths on small inputs (race checks, forced builds): an index
+# array's inspection runs whatever the count (autopar.deps.indexed.MIN_INSPECTED)
+FORCED_PATH_FLAGS = [f"-D{MIN_INSPECTED_MACRO}=0"]
+TSAN_FLAGS = ["-g", "-O1", "-fsanitize=thread", "-fopenmp", *FORCED_PATH_FLAGS]
 TSAN_ENV = {"TSAN_OPTIONS": "ignore_noninstrumented_modules=1"}
 EXCERPT_LINES = 30
 

@@ -29,7 +29,7 @@ from autopar.plan import Decision, Directive, Plan  # noqa: E402
 from autopar.edits import apply_edits  # noqa: E402
 from autopar.plan import render_pragma  # noqa: E402
 from autopar.rewrite import plan_rewrite  # noqa: E402
-from autopar.verify import without_threshold  # noqa: E402
+from autopar.verify import FORCED_PATH_FLAGS, without_threshold  # noqa: E402
 
 RACE_EXIT = 66
 REL_TOL = 1e-6  # float reductions are reassociated
@@ -174,7 +174,7 @@ def compile_and_compare(result: FileResult, variants: dict[str, list[Plan] | str
         c_file = workdir / f"{stem}.{name}{suffix}"
         c_file.write_text(text)
         exe = workdir / f"{stem}.{name}.gcc"
-        build = _run([cc, "-O1", "-fopenmp", "-w", "-o", str(exe), str(c_file), "-lm"])
+        build = _run([cc, "-O1", "-fopenmp", "-w", *FORCED_PATH_FLAGS, "-o", str(exe), str(c_file), "-lm"])
         if build.returncode:
             result.failures.append(f"{stem}/{name}: gcc -fopenmp failed: {build.stderr[:800]}")
             continue
@@ -185,7 +185,8 @@ def compile_and_compare(result: FileResult, variants: dict[str, list[Plan] | str
         if not tsan:
             continue
         exe = workdir / f"{stem}.{name}.tsan"
-        build = _run([tsan_cc, "-g", "-O1", "-fsanitize=thread", "-fopenmp", "-w", "-o", str(exe), str(c_file), "-lm"])
+        build = _run([tsan_cc, "-g", "-O1", "-fsanitize=thread", "-fopenmp", "-w", *FORCED_PATH_FLAGS,
+                      "-o", str(exe), str(c_file), "-lm"])
         if build.returncode:
             result.failures.append(f"{stem}/{name}: clang TSan build failed: {build.stderr[:800]}")
             continue

@@ -1,5 +1,4 @@
-/* Loops that must stay serial: each carries a dependence or has a property that forbids a pragma
-   (alias_indirect runs in parallel only where its runtime check finds no overlap, never in main). */
+/* Loops that must stay serial in main: each carries a dependence or has a property that forbids a pragma. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,8 +199,7 @@ void member_sum(struct acc *restrict acc, const double *restrict a, int n) {
         acc->total += a[i];
 }
 
-/* a write through a pointer that may alias an indirectly read array: parallel only under the runtime
-   check that inspects idx (main passes an overlapping b, so the serial copy runs) */
+/* a write through a pointer that may alias an indirectly read array: its check inspects idx (b overlaps) */
 void alias_indirect(double *a, const double *b, const int *idx, int n) {
     for (int i = 0; i < n; i++)
         a[i] = b[idx[i]] + 1.0;
