@@ -100,7 +100,7 @@ def int_range_guard(model: IslModel, nest: ScheduledNest, build: isl.AstBuild, p
         elif not (int(constant.group(1)) <= int(constant.group(3)) if constant.group(2) == "<=" else
                   int(constant.group(1)) >= int(constant.group(3))):
             return "0"
-    return " && ".join(kept)
+    return " && ".join(dict.fromkeys(kept))  # (dimensions with the same bound test it once)
 
 
 def _in_long(text: str, params: list[str]) -> str:
