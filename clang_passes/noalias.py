@@ -83,7 +83,10 @@ def _file_local(function: Function, whole_program: bool) -> bool:
     not (a definition of such a name replaces the library's, which may then call it, and the
     compiler itself emits calls to `memmove` and its kin)."""
     cursor = function.cursor
-    if cursor.kind != K.FUNCTION_DECL or cursor.type.is_function_variadic():
+    # (`int f()` in C has no prototype: callers may pass anything, and libclang's variadic test
+    # asserts on such a type)
+    if cursor.kind != K.FUNCTION_DECL or cursor.type.kind != TypeKind.FUNCTIONPROTO or \
+            cursor.type.is_function_variadic():
         return False
     if cursor.linkage == LinkageKind.INTERNAL:
         return True

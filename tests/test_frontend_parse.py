@@ -230,3 +230,17 @@ def test_cxx_keeps_its_own_rules(tmp_path):
     path = tmp_path / "a.cpp"
     path.write_text("int main() { return get_n(); }\n")
     assert translate(str(path), []).has_errors
+
+
+def test_functions_without_prototypes_are_analyzed(tmp_path):
+    """`int main()` and K&R definitions (no prototype in C): libclang asserts when asked whether such a
+    function is variadic; the whole file once came back as an internal error."""
+    from autopar.pipeline import analyze_file
+
+    path = tmp_path / "kr.c"
+    path.write_text("double a[1000], b[1000];\nstatic void scale(n, s)\nint n; double s;\n{\n    int i;\n"
+                    "    for (i = 0; i < n; i++)\n        a[i] = b[i] * s;\n}\nint main()\n{\n    int i;\n"
+                    "    for (i = 0; i < 1000; i++) b[i] = i;\n    scale(1000, 2.0);\n    return 0;\n}\n")
+    analysis = analyze_file(str(path))
+    assert analysis.report.error is None
+    assert [(loop.line, loop.parallelizable) for loop in analysis.report.loops] == [(6, True), (12, True)]
