@@ -54,21 +54,22 @@ def gate_place(source: bytes, loop: Loop) -> Optional[int]:
 # up to 1.0); a short run of a program then never pays for a team, a long one pays at most twice
 # the start (the ski-rental bound). Guarded, so that a copy above each function that needs it
 # compiles once whichever of them the preprocessor keeps; C89 and C++ alike; the atomics keep
-# callers on several threads race-free.
+# callers on several threads race-free; its names are autopar's own, so that no macro of the file
+# can change them.
 TEAM_GATE_DEFINITION = f"""#ifndef AUTOPAR_TEAM_GATE_
 #define AUTOPAR_TEAM_GATE_
 /* autopar: regions with a work threshold start the thread team only once their work pays for it */
 static double autopar_team_work_;
-static int {TEAM_GATE}(double share)
+static int {TEAM_GATE}(double autopar_share)
 {{
-    double total;
+    double autopar_total;
 #pragma omp atomic read
-    total = autopar_team_work_;
-    if (total >= 1.0)
+    autopar_total = autopar_team_work_;
+    if (autopar_total >= 1.0)
         return 1;
 #pragma omp atomic capture
-    total = autopar_team_work_ += share;
-    return total >= 1.0;
+    autopar_total = autopar_team_work_ += autopar_share;
+    return autopar_total >= 1.0;
 }}
 #endif
 

@@ -42,8 +42,9 @@ PARALLEL_INSPECTION = 65536
 # parallel path runs on their small inputs.
 MIN_INSPECTED = 262144
 MIN_INSPECTED_MACRO = "AUTOPAR_MIN_INSPECTED"
-_INDEXED = re.compile(r"^(?:(?P<before>\d+)\s*\+\s*)?(?P<index>[A-Za-z_]\w*\s*\[[^\[\]]+\])"
-                      r"(?:\s*(?P<sign>[+-])\s*(?P<after>\d+))?$")
+# (decimal constants only: `0100` is octal, `1u` unsigned)
+_INDEXED = re.compile(r"^(?:(?P<before>0|[1-9]\d*)\s*\+\s*)?(?P<index>[A-Za-z_]\w*\s*\[[^\[\]]+\])"
+                      r"(?:\s*(?P<sign>[+-])\s*(?P<after>0|[1-9]\d*))?$")
 
 
 @dataclass(frozen=True)
@@ -60,33 +61,57 @@ class IndexedRange:
 def indexed_range(m: AccessModel, objects: dict[str, ObjectModel],
                   ranges_of: Callable[[ObjectModel], Optional[tuple[list[tuple[str, str]], list[str]]]]
                   ) -> Optional[tuple[IndexedRange, list[str]]]:
-    """The indexed range of a read `obj[X[e] + c]` (one subscript, `X` an index array of a small
-    integer type that the loop reads and never writes, whose touched range `ranges_of` bounds in one
-    piece), with that range's conditions; None otherwise."""
+    """The indexed range of a read `obj[X[e] + c]` (one subscript; `obj` reached as its own element
+    type, not through a cast; `X` an index array of a small integer type that the loop reads on every
+    iteration and never writes, declared outside the loop, whose touched range `ranges_of` bounds in
+    one piece), with that range's conditions; None otherwise."""
+    from autopar.deps.model import declared_inside
+    from autopar.deps.subscripts import other_element_type
+
     access = m.access
-    if access is None or access.is_write or len(access.subscripts) != 1:
+    owner = next((o for o in objects.values() if any(a is m for a in o.accesses)), None)
+    if access is None or access.is_write or len(access.subscripts) != 1 or owner is None or \
+            other_element_type(owner, access):
         return None
     found = _INDEXED.match(" ".join(access.subscripts[0].text.split()))
     if found is None:
         return None
     offset = int(found["before"] or 0) + (int(found["after"] or 0) * (-1 if found["sign"] == "-" else 1))
-    index_text = found["index"].replace(" ", "")
-    index = next((o for o in objects.values() if any(
-        a.access is not None and not a.access.is_write and a.access.line == access.line
-        and a.access.column > access.column and a.access.text.replace(" ", "") == index_text for a in o.accesses)),
-        None)
-    if index is None or index.written or index.kind == "scalar":
-        return None
+    index = _index_object(m, objects, found["index"])
+    if index is None or index.written or index.kind == "scalar" or declared_inside(index.base, m.loops[0]) or \
+            any(a.access.conditional for a in index.accesses):
+        return None  # (an inspection must read no element the loop would not: a guarded read may be past the end)
     element = index.accesses[0].access.element_type
     spelled = " ".join(w for w in element.split() if w not in ("const", "volatile"))
     if spelled not in INDEX_TYPES or any(a.access.element_type != element for a in index.accesses):
         return None
+    if offset and spelled in ("unsigned int", "unsigned"):
+        return None  # `idx[i] + 1` wraps around in unsigned arithmetic, the helper's sum does not
     bounded = ranges_of(index)
     if bounded is None or len(bounded[0]) != 1:
         return None
     (first, last), conditions = bounded[0][0], bounded[1]
     reads = sum(_product(_trip_or_guess(inner) for inner in a.loops[1:]) for a in index.accesses)
     return IndexedRange(spelled, first, last, offset, reads), conditions
+
+
+def _index_object(m: AccessModel, objects: dict[str, ObjectModel], index_text: str) -> Optional[ObjectModel]:
+    """The object of the index read `X[e]` inside the subscript of `m`: the one read spelled so that
+    starts where the subscript does (same line, the column right after `[`), when exactly one is."""
+    access = m.access
+    text = access.text
+    bracket = text.find("[")
+    name = index_text.split("[", 1)[0].strip()
+    # the subscript is digits, `+`, then X[e]: the first `X[` after the bracket is the index read
+    at = re.search(rf"\b{re.escape(name)}\s*\[", text[bracket + 1:]) if bracket >= 0 and "\n" not in text else None
+    if at is None:
+        return None
+    column = access.column + bracket + 1 + at.start()
+    spelled = index_text.replace(" ", "")
+    matches = [o for o in objects.values() if any(
+        a.access is not None and not a.access.is_write and a.access.line == access.line and a.access.column == column
+        and a.access.text.replace(" ", "") == spelled for a in o.accesses)]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _trip_or_guess(loop: Loop) -> float:
@@ -141,26 +166,29 @@ def helper_definition(name: str) -> str:
 #define {MIN_INSPECTED_MACRO} {MIN_INSPECTED}
 #endif
 /* autopar: whether the elements that indices read from [first, last) reach lie outside [low, high);
-   fewer than {MIN_INSPECTED_MACRO} of them: not worth an inspection, the serial copy runs */
-static int {HELPER}{name}_(const {index_type} *first, const {index_type} *last, const char *base,
-    unsigned long size, long offset, const char *low, const char *high, double budget)
+   fewer than {MIN_INSPECTED_MACRO} of them: not worth an inspection, the serial copy runs (the names
+   below are autopar's own, so that no macro of the file can change them) */
+static int {HELPER}{name}_(const {index_type} *autopar_first, const {index_type} *autopar_last,
+    const char *autopar_base, unsigned long autopar_size, long autopar_offset, const char *autopar_low,
+    const char *autopar_high, double autopar_budget)
 {{
-    long count = (long)(last - first), i;
-    {index_type} least, most;
-    unsigned long start, end;
-    if (count <= 0)
+    long autopar_count = (long)(autopar_last - autopar_first), autopar_i;
+    {index_type} autopar_least, autopar_most;
+    unsigned long autopar_start, autopar_end;
+    if (autopar_count <= 0)
         return 1;
-    if (count < {MIN_INSPECTED_MACRO} || sizeof(unsigned long) < sizeof(const char *) || (double)count > budget)
+    if (autopar_count < {MIN_INSPECTED_MACRO} || sizeof(unsigned long) < sizeof(const char *) ||
+            (double)autopar_count > autopar_budget)
         return 0;
-    least = most = first[0];
-#pragma omp parallel for reduction(min: least) reduction(max: most) if(count > {PARALLEL_INSPECTION})
-    for (i = 1; i < count; i++) {{
-        least = first[i] < least ? first[i] : least;
-        most = first[i] > most ? first[i] : most;
+    autopar_least = autopar_most = autopar_first[0];
+#pragma omp parallel for reduction(min: autopar_least) reduction(max: autopar_most) if(autopar_count > {PARALLEL_INSPECTION})
+    for (autopar_i = 1; autopar_i < autopar_count; autopar_i++) {{
+        autopar_least = autopar_first[autopar_i] < autopar_least ? autopar_first[autopar_i] : autopar_least;
+        autopar_most = autopar_first[autopar_i] > autopar_most ? autopar_first[autopar_i] : autopar_most;
     }}
-    start = (unsigned long)base + (unsigned long)(((long)least + offset) * (long)size);
-    end = (unsigned long)base + (unsigned long)(((long)most + offset + 1) * (long)size);
-    return end <= (unsigned long)low || (unsigned long)high <= start;
+    autopar_start = (unsigned long)autopar_base + (unsigned long)(((long)autopar_least + autopar_offset) * (long)autopar_size);
+    autopar_end = (unsigned long)autopar_base + (unsigned long)(((long)autopar_most + autopar_offset + 1) * (long)autopar_size);
+    return autopar_end <= (unsigned long)autopar_low || (unsigned long)autopar_high <= autopar_start;
 }}
 #endif
 

@@ -10,6 +10,7 @@ import islpy as isl
 
 from autopar.deps.accesses import AccessModel, ObjectModel, ivs_for
 from autopar.deps.indexed import IndexedRange, indexed_range, outside_call
+from autopar.deps.subscripts import other_element_type
 from autopar.deps.isl_text import aff_poly, parse_set, render_aff, render_poly, set_text
 from autopar.ir import Storage
 
@@ -56,8 +57,9 @@ def element_section(obj: ObjectModel) -> Optional[tuple[str, list[str]]]:
     subscript), or None when unknown. A pointer to rows of a declared length (`double A[N][N]` as a
     parameter) maps whole rows over its first subscript's range: `A[1:n - 2]`."""
     # a map clause needs an lvalue: a name (not `v.data()`), unqualified
-    if obj.kind != "pointer" or not re.fullmatch(r"[A-Za-z_]\w*", obj.path) or named_qualified(obj):
-        return None
+    if obj.kind != "pointer" or not re.fullmatch(r"[A-Za-z_]\w*", obj.path) or named_qualified(obj) or \
+            any(other_element_type(obj, m.access) for m in obj.accesses if m.access is not None):
+        return None  # (a cast: its offsets count elements of another size)
     offsets = _touched_offsets(obj)
     if offsets is None or offsets == "whole":
         return None
@@ -206,6 +208,8 @@ def object_ranges(obj: ObjectModel) -> Optional[tuple[list[tuple[str, str]], lis
     """Byte ranges (first, one past the last) that cover what the loop touches in `obj`, with the
     conditions under which they hold; one range when isl bounds the whole object, else one per access
     from `interval_range`; None when unknown."""
+    if any(other_element_type(obj, m.access) for m in obj.accesses if m.access is not None):
+        return None  # its offsets count elements of another size than the pointer's (a cast)
     bounds = object_bounds(obj)
     if bounds is not None:
         return [(bounds[0], bounds[1])], bounds[2]

@@ -29,6 +29,11 @@ def shape_subscripts(model: LoopModel, obj: ObjectModel) -> None:
             m.reason = R.Reason(_loaded_reason(m.access, direct), R.POINTER_LOADED)
         elif obj.kind in ("pointer", "member") and obj.base.name in model.variant:
             m.reason = R.Reason(f"{obj.base.name} changes inside the loop", R.POINTER_CHANGES)
+        elif other_element_type(obj, m.access):
+            # `((double *)raw)[i]` beside `raw[j]`: subscripts that count elements of different sizes
+            types = sorted({t for t in (_plain_type(a.access.element_type) for a in obj.accesses) if _arithmetic(t)})
+            m.reason = R.Reason(f"{obj.path} is reached as elements of different types ({', '.join(types)}; "
+                                f"a cast in {m.access.text}?)", R.SHAPE_MISMATCH)
     if any(m.reason for m in obj.accesses):
         for m in obj.accesses:
             m.reason = m.reason or first_reason(obj)
@@ -213,3 +218,39 @@ def _direct_dims(obj: ObjectModel) -> int:
     if obj.kind == "pointer" and base.array_dims:
         return len(base.array_dims)  # a parameter declared as an array: `double a[64][64]`
     return 1
+
+
+_QUALIFIERS = {"const", "volatile", "restrict", "__restrict", "__restrict__"}
+_ARITHMETIC = {"char", "signed", "unsigned", "short", "int", "long", "float", "double", "_Bool", "bool"}
+_SPELLINGS = {"unsigned": "unsigned int", "signed": "int", "signed int": "int", "short int": "short",
+              "long int": "long", "long long int": "long long", "unsigned short int": "unsigned short",
+              "unsigned long int": "unsigned long", "unsigned long long int": "unsigned long long"}
+
+
+def _plain_type(spelled: str) -> str:
+    words = " ".join(w for w in spelled.replace("*", " * ").split() if w not in _QUALIFIERS)
+    return _SPELLINGS.get(words, words)
+
+
+def other_element_type(obj: ObjectModel, access: Access) -> bool:
+    """Whether `access` counts its subscript in elements of another type than the object's: its
+    element type differs from another access's, or from what the variable's declared type points to
+    (a pointer `T *p` read as `p[i]`: T; an array `T a[N]` read as `a[i]`: T), as through a cast.
+    Only arithmetic types are compared: a typedef or a C++ member type has other spellings."""
+    element = _plain_type(access.element_type)
+    if not _arithmetic(element):  # (an access a call's summary stands for has none)
+        return False
+    if any(_arithmetic(other) and other != element
+           for other in (_plain_type(m.access.element_type) for m in obj.accesses)):
+        return True
+    declared = None
+    if obj.kind == "pointer" and len(access.subscripts) == 1 and "(" not in obj.base.type and \
+            "[" not in obj.base.type and obj.base.type.count("*") == 1:
+        declared = _plain_type(obj.base.type.rsplit("*", 1)[0])
+    elif obj.kind == "array" and "(" not in obj.base.type and obj.base.type.count("[") == len(access.subscripts):
+        declared = _plain_type(obj.base.type.split("[", 1)[0])
+    return declared is not None and _arithmetic(declared) and declared != element
+
+
+def _arithmetic(plain: str) -> bool:
+    return bool(plain) and set(plain.split()) <= _ARITHMETIC

@@ -3,7 +3,8 @@
    read (their smallest and largest) before it runs in parallel. main calls each kernel twice, once
    with an output that overlaps what the indices reach, where the serial copy must run. Near misses
    stay serial: a scatter, an index array the loop writes, an index type the check does not take, an
-   index used in arithmetic. */
+   index used in arithmetic, an unsigned index plus a constant, a guarded index read, a cast, an octal
+   offset. */
 #include <stdio.h>
 
 #define N 64
@@ -63,6 +64,43 @@ void scaled_index(int n, const int *idx, const double *x, double *y) {
         y[i] = x[idx[i] * 2];
 }
 
+/* serial: an unsigned index plus a constant wraps around in C (`uidx[i] + 1` of UINT_MAX is 0) */
+void unsigned_offset(int n, const unsigned *uidx, const double *x, double *y) {
+    for (int i = 0; i < n; i++)
+        y[i] = x[uidx[i] + 1] * 3.0;
+}
+
+/* serial: a guarded index read: an inspection would read index elements the loop never reads */
+void guarded_index(int n, const char *flag, const int *idx, const double *x, double *y) {
+    for (int i = 0; i < n; i++)
+        if (flag[i])
+            y[i] = x[idx[i]];
+}
+
+/* serial: the gathered array is reached through a cast, in elements of another size */
+void cast_gather(int n, const int *idx, const char *raw, double *y) {
+    for (int i = 0; i < n; i++)
+        y[i] = ((const double *)raw)[idx[i]] + 1.0;
+}
+
+/* serial: an octal offset (010 is 8) */
+void octal_offset(int n, const int *idx, const double *x, double *y) {
+    for (int i = 0; i < n; i++)
+        y[i] = x[idx[i] + 010] - 1.0;
+}
+
+/* serial: elements of two sizes in one object, through a cast: the dependence is between bytes */
+void cast_elements(int n, char *raw) {
+    for (int i = 0; i < n; i++)
+        ((double *)raw)[2 * i] = raw[16 * i + 17] + 1.0;
+}
+
+/* serial: a plain range check would count the cast's offsets in bytes */
+void cast_shift(int n, const char *raw, double *y) {
+    for (int i = 0; i < n; i++)
+        y[i] = ((const double *)raw)[i + 1] + 1.0;
+}
+
 static double cks(const double *a, int n) {
     double s = 0.0;
     // autopar: off
@@ -104,5 +142,20 @@ int main(void) {
     index_written(N, idx, x, y); printf("index_written %.12g\n", cks(y, N));
     long_index(N, lidx, x, y); printf("long_index %.12g\n", cks(y, N));
     scaled_index(N / 2, idx, x, y); printf("scaled_index %.12g\n", cks(y, N));
+    {
+        static unsigned uidx[N];
+        static char flag[N];
+        // autopar: off
+        for (int i = 0; i < N; i++) {
+            uidx[i] = (unsigned)idx[i];
+            flag[i] = (char)(i % 3 == 0);
+        }
+        unsigned_offset(N, uidx, x, y); printf("unsigned_offset %.12g\n", cks(y, N));
+        guarded_index(N, flag, idx, x, y); printf("guarded_index %.12g\n", cks(y, N));
+        cast_gather(N / 4, idx, (const char *)x, y + N); printf("cast_gather %.12g\n", cks(y, 4 * N));
+        octal_offset(N, idx, x, y); printf("octal_offset %.12g\n", cks(y, N));
+        cast_elements(N / 4, (char *)x); printf("cast_elements %.12g\n", cks(x, 4 * N));
+        cast_shift(2 * N, (const char *)x, x + N); printf("cast_shift %.12g\n", cks(x, 4 * N));
+    }
     return 0;
 }
