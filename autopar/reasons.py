@@ -39,6 +39,7 @@ POINTER_CHANGES = "pointer-changes"  # the base pointer is assigned inside the l
 SUBSCRIPT_VARIANT = "subscript-variant"  # a subscript uses a scalar the loop changes
 SHAPE_MISMATCH = "shape-mismatch"
 DELINEARISE = "delinearise-failed"
+LEAVES_ROW = "leaves-row"  # a subscript that leaves its row of a multi-dimensional array whenever the loop runs
 ALIAS = "alias"  # may alias, with ranges for a runtime check (a note, not a blocker)
 ARRAY_REDUCTION = "array-reduction"  # every access updates an element with one operator (a note)
 LOCATION_REDUCTION = "location-reduction"  # argmin/argmax: best value and its iteration (a note)

@@ -5,11 +5,12 @@ in its row), or its `reason` (not affine, through a loaded pointer, variant, sha
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Optional
 
 from autopar import reasons as R
 from autopar.deps.accesses import ObjectModel, first_reason, ivs_for
-from autopar.deps.isl_text import Aff, param_name, render_aff, render_c, set_text, text_is_empty
+from autopar.deps.isl_text import Aff, param_name, parse_set, render_aff, render_c, set_text, text_is_empty
 from autopar.ir import Access
 
 if TYPE_CHECKING:
@@ -59,6 +60,10 @@ def shape_subscripts(model: LoopModel, obj: ObjectModel) -> None:
                 m.dims = dims
                 m.strides = [()] * len(dims)
                 m.params |= {param_name(n) for d in dims for n in d if n and n not in ivs}
+        leaving = _leaves_row(obj) if ranks != {1} and not any(m.reason for m in obj.accesses) else None
+        if leaving is not None:
+            for m in obj.accesses:
+                m.reason = leaving
         if any(m.reason for m in obj.accesses):
             for m in obj.accesses:
                 m.dims, m.reason = None, m.reason or first_reason(obj)
@@ -195,6 +200,29 @@ def _dims_out_of_range(obj: ObjectModel, chain: list[tuple[str, ...]]) -> Option
             if not text_is_empty(text):
                 return R.Reason(f"cannot delinearise {m.access.text}: "
                                 f"{render_c(inner)} may leave [0, {extra})", R.DELINEARISE)
+    return None
+
+
+def _leaves_row(obj: ObjectModel) -> Optional[R.Reason]:
+    """Whether a subscript of a multi-dimensional array leaves its row (below 0, or at its declared
+    extent or above) for every value of the parameters where its loop runs at all (`b[i][j - 1]`
+    from `j = 0`): the code then relies on the rows lying one after the other, which the
+    per-dimension model does not see (`b[i][-1]` is `b[i - 1][m - 1]`). A row that the loop's
+    bounds only might leave, for some values, is taken to be kept, as C requires."""
+    extents = obj.base.array_dims
+    for m in obj.accesses:
+        for d in range(1, min(len(m.dims), len(extents))):
+            extent = extents[d]
+            if extent is None or not re.fullmatch(r"\d+|[A-Za-z_]\w*", extent):
+                continue
+            bound = extent if extent.isdigit() else param_name(extent)
+            sub = render_aff(m.dims[d], ivs_for("a", m))
+            runs = parse_set(set_text([("a", m)])).params()
+            leaves = parse_set(set_text([("a", m)], extra=[f"({sub} < 0 or {sub} >= {bound})"])).params()
+            if not leaves.is_empty() and runs.is_subset(leaves):
+                return R.Reason(f"{m.access.text} leaves its row: {m.access.subscripts[d].text} is below 0 or at "
+                                f"least {extent} wherever the loop runs (the code relies on the rows' layout)",
+                                R.LEAVES_ROW)
     return None
 
 

@@ -404,6 +404,19 @@ static void call_result(int n, double *p) {
         view_of(p)[i + 1] = p[i] * 0.5 + 1.0;
 }
 
+/* a subscript that leaves its row whenever the loop runs: b[i][-1] is b[i - 1][m - 1], written by the
+   iteration before */
+static void leaves_row(int n, int m) {
+    double b[n][m];
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < m; j++)
+            b[i][j] = (double)(i + j);
+    for (int i = 1; i < n; i++)
+        for (int j = 0; j < m; j++)
+            b[i][j] = b[i][j - 1] + 1.0;
+    printf("leaves_row %.12g %.12g\n", b[n - 1][m - 1], b[n / 2][0]);
+}
+
 int main(void) {
     int n = N;
     double *a = malloc(sizeof(double) * (2 * N + 16));
@@ -453,6 +466,7 @@ int main(void) {
     RESET(); step2_flow(a, n); cks("step2_flow", a, n);
     RESET(); reverse_flow(a, n); cks("reverse_flow", a, n);
     coupled_inplace(n);
+    leaves_row(40, 30);
     RESET(); { int len = n; bound_in_memory(a, &len); printf("bound_in_memory %d\n", len); } cks("bound_in_memory", a, n);
     RESET(); conditional_fill(b, a, n); cks("conditional_fill", b, n);
     {
