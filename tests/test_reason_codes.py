@@ -33,7 +33,7 @@ void f(int n, double *p, double *q, int *idx, double **rows) {
   for (int i = 0; i < n; i++) op(p);
   for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) rows[i][j] = 0;
   for (int i = 0; i < n; i++) { double *r = &w; *r = i; }
-  for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) a[i][j] = a[i][j - 1];
+  for (int i = 0; i < n; i++) for (int j = 1; j < n; j++) a[i][j] = a[i][j - 1];
 }
 """
 
@@ -78,6 +78,18 @@ def test_runtime_check_and_wavefront_inner(loops):
     # a[i][j - 1]: the outer loop is free, the inner carries a flow dependence
     outer, inner = loops[(23, 0)], loops[(23, 1)]
     assert outer["parallelizable"] and not inner["parallelizable"] and R.CARRIED_FLOW in inner["codes"]
+
+
+def test_a_subscript_that_always_leaves_its_row(tmp_path):
+    """From j = 0, a[i][j - 1] is a[i - 1][99]: the previous row, written by another iteration of i."""
+    from autopar.pipeline import analyze_file
+
+    path = tmp_path / "rows.c"
+    path.write_text("double a[100][100];\nvoid f(int n) {\n  for (int i = 1; i < n; i++)\n"
+                    "    for (int j = 0; j < n; j++)\n      a[i][j] = a[i][j - 1] + 1.0;\n}\n")
+    outer, inner = analyze_file(str(path)).report.loops
+    assert not outer.parallelizable and R.LEAVES_ROW in outer.codes
+    assert not inner.parallelizable
 
 
 def test_reason_is_a_string_that_survives_pickling():
