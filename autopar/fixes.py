@@ -49,6 +49,8 @@ def fixes_document(files: list[tuple[str, list[Edit]]], build_dir: str | None = 
         for group in by_loop.values():
             first = group[0]
             called = [d for d in definitions if any(f"{d.defines}(" in edit.text for edit in group)]
+            # the definitions inserted at the same place go together (the gate beside a helper)
+            called = [d for d in definitions if d in called or d.offset in {c.offset for c in called}]
             if called:
                 group[:0] = called
                 definitions = [d for d in definitions if d not in called]
@@ -62,14 +64,26 @@ def fixes_document(files: list[tuple[str, list[Edit]]], build_dir: str | None = 
                     "FilePath": absolute,
                     # the `for` keyword: the first inserted text ends right before it
                     "FileOffset": first.offset + len(_leading_whitespace(first.text)),
-                    "Replacements": [{"FilePath": absolute, "Offset": edit.offset, "Length": edit.length,
-                                      "ReplacementText": edit.text} for edit in group],
+                    "Replacements": [{"FilePath": absolute, "Offset": offset, "Length": length,
+                                      "ReplacementText": text} for offset, length, text in _merged(group)],
                 },
                 "Level": "Warning",
                 "BuildDirectory": directory,
             })
     main = os.path.abspath(files[0][0]) if len(files) == 1 else ""
     return {"MainSourceFile": main, "Diagnostics": diagnostics}
+
+
+def _merged(group: list[Edit]) -> list[tuple[int, int, str]]:
+    """(offset, length, text) of the group's edits in order, insertions at one offset made one:
+    clang-apply-replacements refuses a second insertion at the place of another (and exits 0)."""
+    out: list[tuple[int, int, str]] = []
+    for edit in sorted(group, key=lambda e: e.offset):  # (stable: insertions keep their order)
+        if out and edit.length == 0 and out[-1][1] == 0 and out[-1][0] == edit.offset:
+            out[-1] = (edit.offset, 0, out[-1][2] + edit.text)
+        else:
+            out.append((edit.offset, edit.length, edit.text))
+    return out
 
 
 class _Quoted(str):

@@ -79,7 +79,7 @@ def transform_file(path: str, compile_args: list[str] | None = None, build_dir: 
 def mark_restructured(report: FileReport, tu, restructured: list) -> FileReport:
     """The loops of a nest `--optimize` replaced carry no pragma of their own: the report names the
     restructuring, who chose it, and whether the new code has a parallel loop (on the nest's root)."""
-    from autopar.reasons import RESTRUCTURED
+    from autopar.reasons import INSIDE_PARALLEL, RESTRUCTURED
 
     marks = {}
     for plan in restructured:
@@ -94,12 +94,15 @@ def mark_restructured(report: FileReport, tu, restructured: list) -> FileReport:
     for loop in report.loops:
         if loop.id in marks:
             plan, chosen, root = marks[loop.id]
+            # the pragma plan's decision and its "inside the parallel loop" no longer hold
+            kept = [(r, c) for r, c in zip(loop.reasons, loop.codes) if c != INSIDE_PARALLEL]
             update = {"parallel": root and chosen.parallel_loops > 0, "pragma": None, "proof": None,
                       "restructured": f"{chosen.id}: {chosen.summary}",
-                      "reasons": [f"replaced by the restructured nest (--optimize): {chosen.summary}", *loop.reasons],
-                      "codes": [RESTRUCTURED, *loop.codes]}
-            if root:
-                update.update(decided_by=plan.chosen_by, rationale=plan.rationale or None)
+                      "reasons": [f"replaced by the restructured nest (--optimize): {chosen.summary}",
+                                  *(r for r, _ in kept)],
+                      "codes": [RESTRUCTURED, *(c for _, c in kept)],
+                      "decided_by": plan.chosen_by if root else None,
+                      "rationale": (plan.rationale or None) if root else None, "rounds": None}
             loop = loop.model_copy(update=update)
         loops.append(loop)
     return report.model_copy(update={"loops": loops})

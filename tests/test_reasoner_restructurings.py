@@ -94,6 +94,21 @@ def test_a_restructuring_the_verifier_rejects_goes_back_to_the_model(tmp_path):
     assert "was rejected: output differs from the serial run" in backend.calls[1][0][-1]["content"]
 
 
+def test_when_the_verifier_rejects_the_analyzers_restructuring_the_nest_stays_as_written(tmp_path):
+    source, analysis, analyzer_plan = _matmul()
+
+    def verifier(tu, nest, plan):
+        return []
+
+    verifier.restructuring = lambda tu, plan, candidate: ["`make check` failed with this plan"]
+    r = reasoner(ScriptedBackend(answer(analyzer_plan.default_candidate_id)), tmp_path, verifier=verifier,
+                 max_rounds=1)
+    _, _, plans = optimized_rewrite(source, analysis.tu, analysis.decisions, chooser=r.choose_restructuring)
+    plan = next(p for p in plans if p.root_loop_id == analyzer_plan.root_loop_id)
+    assert plan.chosen is None and plan.chosen_by == "fallback"
+    assert "nest as written" in plan.rationale
+
+
 def test_a_nest_the_tuner_decided_is_not_asked(tmp_path):
     source, analysis, _ = _matmul()
     root = next(p.root_loop_id for p in plan_file(source, analysis.tu)
@@ -119,6 +134,8 @@ def test_the_report_names_the_restructuring_and_who_chose_it(tmp_path, monkeypat
     assert root["restructured"].startswith("r") and root["decided_by"] == "analyzer" and root["parallel"]
     assert root["pragma"] is None and root["codes"][0] == "restructured"
     assert inner["restructured"] == root["restructured"] and not inner["parallel"]
+    # the pragma plan's decision and "inside the parallel loop" are gone from the loops it replaced
+    assert inner["decided_by"] is None and inner["rationale"] is None and "inside-parallel" not in inner["codes"]
 
 
 def test_verify_with_builds_runs_and_race_checks_a_restructuring_in_place(tmp_path):

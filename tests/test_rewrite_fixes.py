@@ -118,3 +118,23 @@ def test_clang_apply_replacements_gives_the_rewriter_result(tmp_path, newline):
     (tmp_path / "fixes" / "t.yaml").write_text(dump_fixes(fixes_document([(str(path), edits)], str(tmp_path))))
     subprocess.run([_clang_apply_replacements(), str(tmp_path / "fixes")], check=True)
     assert path.read_bytes() == apply_edits(source, edits)
+
+
+@pytest.mark.skipif(_clang_apply_replacements() is None, reason="clang-apply-replacements is not installed")
+def test_definitions_at_one_place_survive_clang_apply_replacements(tmp_path):
+    """A gather needs both the start-up gate and the index inspection's helper, defined at the same
+    place: as two insertions there, clang-apply-replacements dropped the second (and exited 0)."""
+    import subprocess
+
+    from autopar.cli import main
+
+    path = tmp_path / "g.c"
+    path.write_text("void gather(int n, const int *idx, const double *x, double *y) {\n"
+                    "    for (int i = 0; i < n; i++)\n        y[i] = x[idx[i]] * 2.0;\n}\n")
+    (tmp_path / "fixes").mkdir()
+    assert main(["rewrite", str(path), "-o", str(tmp_path / "expected.c"),
+                 "--export-fixes", str(tmp_path / "fixes" / "g.yaml")]) == 0
+    expected = (tmp_path / "expected.c").read_text()
+    assert "autopar_team_pays_" in expected and "autopar_indices_outside_int_(" in expected
+    subprocess.run([_clang_apply_replacements(), str(tmp_path / "fixes")], check=True)
+    assert path.read_text() == expected

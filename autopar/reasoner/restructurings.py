@@ -64,6 +64,8 @@ def choose(reasoner, tu: TranslationUnit, plan: "RestructurePlan", decision: Dec
     analyzer_choice = plan.default_candidate_id
     outcome = _ask(reasoner, tu, plan, decision, trace)
     if isinstance(outcome, str):  # why the model's choice could not be used
+        if analyzer_choice in trace.proposals and trace.rejections:
+            analyzer_choice = None  # the verifier rejected it too: the nest as written needs no check
         plan.default_candidate_id, plan.chosen_by = analyzer_choice, "fallback"
         plan.rationale = sanitize(f"{outcome}; using the analyzer's "
                                   f"{analyzer_choice or 'nest as written'}", 200)
@@ -112,7 +114,7 @@ def _ask(reasoner, tu: TranslationUnit, plan: "RestructurePlan", decision: Decis
         trace.proposals.append(answer.choice)
         problem = _verify(reasoner, tu, plan, answer.choice)
         if problem is None:
-            note = sanitize(consistent_note(answer.choice, answer.rationale, r"r\d+|keep")) or "no reason given"
+            note = sanitize(consistent_note(answer.choice, answer.rationale, r"r\d+|keep"), 200) or "no reason given"
             return answer.choice, note, round_number
         rejections.append(Rejection(choice=answer.choice, reason=problem))
         trace.rejections.append(problem)
