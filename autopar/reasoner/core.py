@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Callable, Literal, Optional
+from typing import Any, Callable, Literal, Optional
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -94,19 +94,11 @@ class LLMReasoner:
             live = [o for o in options if o.id not in rejected]
             ctx = Context(tu=tu, nest=nest, options=live, ask=self._asker(trace), rejections=rejections,
                           distribution=self._distributor(trace))
-            try:
-                proposal = self.strategy.propose(ctx)
-            except InvalidAnswer as error:
-                rejections.append(Rejection(choice="?", reason=str(error)))
-                trace.invalid_answers += 1
+            proposal, failure = self.attempt(trace, rejections, lambda: self.strategy.propose(ctx))
+            if failure:
+                return _fallback(nest, failure, round_number)
+            if proposal is None:
                 continue
-            except BackendTimeout as error:
-                trace.error = str(error)
-                return _fallback(nest, f"model timed out: {error}", round_number)
-            except BackendError as error:
-                self._broken = trace.error = str(error)
-                self.problems.append(str(error))
-                return _fallback(nest, f"model unavailable: {error}", round_number)
             trace.proposals.append(proposal.choice)
             option = next((o for o in live if o.id == proposal.choice), None)
             problem = self._check(tu, nest, option, proposal)
@@ -136,6 +128,23 @@ class LLMReasoner:
             except Exception as error:  # a verifier that breaks must not let an unverified plan through
                 problems = [f"verification failed: {error}"]
         return "; ".join(problems) if problems else None
+
+    def attempt(self, trace: NestTrace, rejections: list[Rejection], ask: Callable[[], Any]) -> tuple[Any, str]:
+        """(ask()'s answer, ""); (None, "") for an answer that does not fit the schema (a rejection, so
+        the model is asked again); (None, why) when the model timed out or cannot answer at all."""
+        try:
+            return ask(), ""
+        except InvalidAnswer as error:
+            rejections.append(Rejection(choice="?", reason=str(error)))
+            trace.invalid_answers += 1
+            return None, ""
+        except BackendTimeout as error:
+            trace.error = str(error)
+            return None, f"model timed out: {error}"
+        except BackendError as error:
+            self._broken = trace.error = str(error)
+            self.problems.append(str(error))
+            return None, f"model unavailable: {error}"
 
     def choose_restructuring(self, tu: TranslationUnit, plan, decision: Decision) -> None:
         """`--optimize`: keep the nest (with `decision`'s pragma plan) or take one of the restructuring

@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING, Optional
 
 from autopar.ir import TranslationUnit
 from autopar.plan import Decision
-from autopar.reasoner.backends import BackendError, BackendTimeout, Message
+from autopar.reasoner.backends import Message
 from autopar.reasoner.prompt import MAX_OPTIONS, SYSTEM, answer_model, plan_summary, sanitize, source_excerpt
-from autopar.reasoner.strategies.base import (ANSWER_TOKENS, InvalidAnswer, Rejection, consistent_note,
-                                              feedback_turns)
+from autopar.reasoner.strategies.base import ANSWER_TOKENS, Rejection, consistent_note, feedback_turns
 
 if TYPE_CHECKING:
     from autopar.restructure.plan import RestructureCandidate, RestructurePlan
@@ -98,19 +97,12 @@ def _ask(reasoner, tu: TranslationUnit, plan: "RestructurePlan", decision: Decis
         messages: list[Message] = [{"role": "system", "content": SYSTEM},
                                    {"role": "user", "content": restructuring_prompt(tu, plan, decision, live)},
                                    *feedback_turns(rejections, live)]
-        try:
-            answer = ask(messages, answer_model(live), ANSWER_TOKENS)
-        except InvalidAnswer as error:
-            rejections.append(Rejection(choice="?", reason=str(error)))
-            trace.invalid_answers += 1
+        answer, failure = reasoner.attempt(trace, rejections,
+                                           lambda: ask(messages, answer_model(live), ANSWER_TOKENS))
+        if failure:
+            return failure
+        if answer is None:
             continue
-        except BackendTimeout as error:
-            trace.error = str(error)
-            return f"model timed out: {error}"
-        except BackendError as error:
-            reasoner._broken = trace.error = str(error)
-            reasoner.problems.append(str(error))
-            return f"model unavailable: {error}"
         trace.proposals.append(answer.choice)
         problem = _verify(reasoner, tu, plan, answer.choice)
         if problem is None:
