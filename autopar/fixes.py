@@ -48,9 +48,9 @@ def fixes_document(files: list[tuple[str, list[Edit]]], build_dir: str | None = 
                 by_loop.setdefault(edit.loop_id or id(edit), []).append(edit)
         for group in by_loop.values():
             first = group[0]
-            called = [d for d in definitions if any(f"{d.defines}(" in edit.text for edit in group)]
-            # the definitions inserted at the same place go together (the gate beside a helper)
-            called = [d for d in definitions if d in called or d.offset in {c.offset for c in called}]
+            # with the definitions it calls go those inserted at the same place (the gate beside a helper)
+            places = {d.offset for d in definitions if any(f"{d.defines}(" in edit.text for edit in group)}
+            called = [d for d in definitions if d.offset in places]
             if called:
                 group[:0] = called
                 definitions = [d for d in definitions if d not in called]

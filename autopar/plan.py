@@ -119,7 +119,7 @@ class Plan(BaseModel):
         return join_conditions([*checks, team_gate(self.startup_work) if self.startup_work else None])
 
 
-# The prefix of the functions that inspect an index array in an alias check (autopar.deps.indexed.HELPER).
+# The prefix of the functions that inspect an index array in an alias check (autopar.deps.indexed).
 INSPECTION = "autopar_indices_outside_"
 # The function the rewriter defines (once per file, autopar.team_gate.TEAM_GATE_DEFINITION) for
 # Plan.startup_work: true once the work of the regions that asked adds up to one team start.

@@ -11,7 +11,7 @@ from typing import Optional
 from autopar.edit_sites import continued_from_above, line_ending, start_of_line
 from autopar.edits import Edit
 from autopar.ir import Loop, TranslationUnit
-from autopar.plan import TEAM_GATE, Plan
+from autopar.plan import INSPECTION, TEAM_GATE, Plan
 from clang_passes.omp_pragmas import source_lines
 
 
@@ -139,7 +139,7 @@ def helpers_without_place(source: bytes, tu: TranslationUnit, plan: Plan) -> Opt
 
 def helper_definitions(source: bytes, tu: TranslationUnit, edits: list[Edit]) -> list[Edit]:
     """The definitions of the inspection helpers the edits call, above each function that calls one."""
-    from autopar.deps.indexed import HELPER, helper_definition, helpers_called
+    from autopar.deps.indexed import helper_definition, helpers_called
 
     places: dict[str, set[int]] = {}
     for edit in edits:
@@ -150,6 +150,6 @@ def helper_definitions(source: bytes, tu: TranslationUnit, edits: list[Edit]) ->
     out = []
     for name, found in sorted(places.items()):
         definition = helper_definition(name)
-        out += [gate_definition(source, at, definition, f"{HELPER}{name}_")
+        out += [gate_definition(source, at, definition, f"{INSPECTION}{name}_")
                 for at in gate_definitions_needed(source, found, definition)]
     return out

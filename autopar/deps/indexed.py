@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from math import prod
 from typing import Callable, Optional
 
 from autopar.deps.accesses import AccessModel, ObjectModel
 from autopar.ir import Loop
 from autopar.plan import INSPECTION
 
-HELPER = INSPECTION  # + the index type's name, e.g. autopar_indices_outside_int_
 # index element types whose every value fits a `long` multiplied by an element size without overflow
 INDEX_TYPES = {"int": "int", "unsigned int": "uint", "unsigned": "uint", "short": "short",
                "unsigned short": "ushort", "signed char": "schar", "unsigned char": "uchar", "char": "char"}
@@ -58,20 +58,18 @@ class IndexedRange:
     reads: float  # index elements the loop reads per iteration of the parallel loop (an estimate)
 
 
-def indexed_range(m: AccessModel, objects: dict[str, ObjectModel],
+def indexed_range(owner: ObjectModel, m: AccessModel, objects: dict[str, ObjectModel],
                   ranges_of: Callable[[ObjectModel], Optional[tuple[list[tuple[str, str]], list[str]]]]
                   ) -> Optional[tuple[IndexedRange, list[str]]]:
-    """The indexed range of a read `obj[X[e] + c]` (one subscript; `obj` reached as its own element
-    type, not through a cast; `X` an index array of a small integer type that the loop reads on every
+    """The indexed range of a read `m` of `owner`, `owner[X[e] + c]` (one subscript; reached as its
+    own element type, not through a cast; `X` an index array of a small integer type that the loop reads on every
     iteration and never writes, declared outside the loop, whose touched range `ranges_of` bounds in
     one piece), with that range's conditions; None otherwise."""
     from autopar.deps.model import declared_inside
     from autopar.deps.subscripts import other_element_type
 
     access = m.access
-    owner = next((o for o in objects.values() if any(a is m for a in o.accesses)), None)
-    if access is None or access.is_write or len(access.subscripts) != 1 or owner is None or \
-            other_element_type(owner, access):
+    if access is None or access.is_write or len(access.subscripts) != 1 or other_element_type(owner, access):
         return None
     found = _INDEXED.match(" ".join(access.subscripts[0].text.split()))
     if found is None:
@@ -91,7 +89,7 @@ def indexed_range(m: AccessModel, objects: dict[str, ObjectModel],
     if bounded is None or len(bounded[0]) != 1:
         return None
     (first, last), conditions = bounded[0][0], bounded[1]
-    reads = sum(_product(_trip_or_guess(inner) for inner in a.loops[1:]) for a in index.accesses)
+    reads = sum(prod(_trip_or_guess(inner) for inner in a.loops[1:]) for a in index.accesses)
     return IndexedRange(spelled, first, last, offset, reads), conditions
 
 
@@ -122,13 +120,6 @@ def _trip_or_guess(loop: Loop) -> float:
     return float(INNER_TRIP_GUESS)
 
 
-def _product(values) -> float:
-    out = 1.0
-    for value in values:
-        out *= value
-    return out
-
-
 def inspection_budget(loop: Loop) -> Optional[str]:
     """The trip count of `loop` as C, the unit of an inspection's budget (None: no inspection)."""
     from autopar.deps.trip_count import trip_text
@@ -142,13 +133,13 @@ def outside_call(indexed: IndexedRange, obj: ObjectModel, first_w: str, last_w: 
     inspecting at most INSPECTED_PER_READ index elements per one the loop reads (`trip` iterations)."""
     c_type = f"const {indexed.index_type} *"
     budget = f"{trip} * {INSPECTED_PER_READ * indexed.reads:g}"
-    return (f"{HELPER}{INDEX_TYPES[indexed.index_type]}_(({c_type})({indexed.first}), ({c_type})({indexed.last}), "
+    return (f"{INSPECTION}{INDEX_TYPES[indexed.index_type]}_(({c_type})({indexed.first}), ({c_type})({indexed.last}), "
             f"(const char *)({obj.path}), sizeof({obj.path}[0]), {indexed.offset}L, {first_w}, {last_w}, {budget})")
 
 
 def helpers_called(text: str) -> list[str]:
     """The helper names (INDEX_TYPES' values) that `text` calls, each once, sorted."""
-    return sorted(set(re.findall(rf"\b{HELPER}(\w+?)_\(", text)) & set(INDEX_TYPES.values()))
+    return sorted(set(re.findall(rf"\b{INSPECTION}(\w+?)_\(", text)) & set(INDEX_TYPES.values()))
 
 
 def helper_definition(name: str) -> str:
@@ -168,7 +159,7 @@ def helper_definition(name: str) -> str:
 /* autopar: whether the elements that indices read from [first, last) reach lie outside [low, high);
    fewer than {MIN_INSPECTED_MACRO} of them: not worth an inspection, the serial copy runs (the names
    below are autopar's own, so that no macro of the file can change them) */
-static int {HELPER}{name}_(const {index_type} *autopar_first, const {index_type} *autopar_last,
+static int {INSPECTION}{name}_(const {index_type} *autopar_first, const {index_type} *autopar_last,
     const char *autopar_base, unsigned long autopar_size, long autopar_offset, const char *autopar_low,
     const char *autopar_high, double autopar_budget)
 {{

@@ -10,7 +10,7 @@ import islpy as isl
 
 from autopar.deps.accesses import AccessModel, ObjectModel, ivs_for
 from autopar.deps.indexed import IndexedRange, indexed_range, outside_call
-from autopar.deps.subscripts import other_element_type
+from autopar.deps.subscripts import reached_through_cast
 from autopar.deps.isl_text import aff_poly, parse_set, render_aff, render_poly, set_text
 from autopar.ir import Storage
 
@@ -58,7 +58,7 @@ def element_section(obj: ObjectModel) -> Optional[tuple[str, list[str]]]:
     parameter) maps whole rows over its first subscript's range: `A[1:n - 2]`."""
     # a map clause needs an lvalue: a name (not `v.data()`), unqualified
     if obj.kind != "pointer" or not re.fullmatch(r"[A-Za-z_]\w*", obj.path) or named_qualified(obj) or \
-            any(other_element_type(obj, m.access) for m in obj.accesses if m.access is not None):
+            reached_through_cast(obj):
         return None  # (a cast: its offsets count elements of another size)
     offsets = _touched_offsets(obj)
     if offsets is None or offsets == "whole":
@@ -208,7 +208,7 @@ def object_ranges(obj: ObjectModel) -> Optional[tuple[list[tuple[str, str]], lis
     """Byte ranges (first, one past the last) that cover what the loop touches in `obj`, with the
     conditions under which they hold; one range when isl bounds the whole object, else one per access
     from `interval_range`; None when unknown."""
-    if any(other_element_type(obj, m.access) for m in obj.accesses if m.access is not None):
+    if reached_through_cast(obj):
         return None  # its offsets count elements of another size than the pointer's (a cast)
     bounds = object_bounds(obj)
     if bounds is not None:
@@ -245,7 +245,7 @@ def read_ranges(obj: ObjectModel, objects: dict[str, ObjectModel]
         return None if plain is None else (plain[0], [], plain[1])
     indexed, conditions, rest = [], [], []
     for m in obj.accesses:
-        found = None if m.affine else indexed_range(m, objects, object_ranges)
+        found = None if m.affine else indexed_range(obj, m, objects, object_ranges)
         if found is None:
             rest.append(m)
             continue

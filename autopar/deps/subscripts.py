@@ -280,5 +280,10 @@ def other_element_type(obj: ObjectModel, access: Access) -> bool:
     return declared is not None and _arithmetic(declared) and declared != element
 
 
+def reached_through_cast(obj: ObjectModel) -> bool:
+    """Whether an access of `obj` counts its subscript in elements of another type (`other_element_type`)."""
+    return any(other_element_type(obj, m.access) for m in obj.accesses if m.access is not None)
+
+
 def _arithmetic(plain: str) -> bool:
     return bool(plain) and set(plain.split()) <= _ARITHMETIC
