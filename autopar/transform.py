@@ -80,13 +80,14 @@ def mark_restructured(report: FileReport, tu, restructured: list) -> FileReport:
     """The loops of a nest `--optimize` replaced carry no pragma of their own: the report names the
     restructuring, who chose it, and whether the new code has a parallel loop (on the nest's root)."""
     from autopar.reasons import INSIDE_PARALLEL, RESTRUCTURED
+    from autopar.restructure.apply import nest_loops
 
     marks = {}
     for plan in restructured:
         chosen = plan.chosen
         if chosen is None:
             continue
-        for loop_id in (plan.root_loop_id, *(loop.id for loop in tu.descendants(plan.root_loop_id))):
+        for loop_id in nest_loops(tu, plan.root_loop_id):
             marks[loop_id] = (plan, chosen, loop_id == plan.root_loop_id)
     if not marks:
         return report

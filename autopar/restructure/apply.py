@@ -36,7 +36,7 @@ def optimized_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decisi
             if plan.candidates and plan.chosen_by == "analyzer":
                 chooser(tu, plan, by_root.get(plan.root_loop_id) or Decision(root_loop_id=plan.root_loop_id))
     chosen = [(p.root_loop_id, p.start, p.end, p.chosen.code, p.chosen.summary) for p in plans if p.chosen is not None]
-    replaced = {loop_id for root_id, *_ in chosen for loop_id in _nest_loops(tu, root_id)}
+    replaced = {loop_id for root_id, *_ in chosen for loop_id in nest_loops(tu, root_id)}
     kept = [d for d in decisions if d.root_loop_id not in replaced and (d.plan is None or d.plan.loop_id not in replaced)]
     rewrite = plan_rewrite(source, tu, kept, **rewrite_options)
     return rewrite, replace_nests(source, tu, rewrite.edits, chosen), plans
@@ -75,15 +75,16 @@ def replace_nests(source: bytes, tu: TranslationUnit, edits: list[Edit],
     for root_id, start, end, code, summary in replaced:
         root = tu.loop(root_id)
         line_start = source.rfind(b"\n", 0, root.offset) + 1
-        nest = _nest_loops(tu, root_id)
+        nest = nest_loops(tu, root_id)
         kept = [e for e in kept if not (line_start <= e.offset < end or e.loop_id in nest)]
         kept.append(Edit(offset=start, length=end - start, text=code, loop_id=root.id, line=root.line,
                          pragma=f"restructured: {summary}"))
     return sorted(kept, key=lambda e: e.offset)
 
 
-def _nest_loops(tu: TranslationUnit, root_id: str) -> set[str]:
+def nest_loops(tu: TranslationUnit, root_id: str) -> set[str]:
+    """The ids of the nest rooted at `root_id`: the root and every loop inside it."""
     return {root_id, *(loop.id for loop in tu.descendants(root_id))}
 
 
-__all__ = ["optimized_rewrite", "RestructureChooser", "replace_nests", "build_model", "respects"]
+__all__ = ["optimized_rewrite", "RestructureChooser", "nest_loops", "replace_nests", "build_model", "respects"]
