@@ -88,9 +88,8 @@ def gate_definitions_needed(source: bytes, places: set[int], definition: str = T
     rewrite finds one already there."""
     needed: list[int] = []
     for at in sorted(places):
-        if _defined_above(source, at, definition):
-            return needed
-        needed.append(at)
+        if not _defined_above(source, at, definition):
+            needed.append(at)
         code = _COMMENT.sub(lambda m: b"\n" * m.group(0).count(b"\n"), source[:at])  # a commented-out #endif
         depth = sum(-1 if m.group(1) == b"endif" else 1 for m in _CONDITIONAL.finditer(code))
         if depth <= 0:

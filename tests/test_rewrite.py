@@ -962,6 +962,32 @@ def test_the_gate_is_defined_again_after_a_conditional_whose_end_a_comment_mimic
         assert built.returncode == 0, built.stderr
 
 
+def test_a_second_rewrite_defines_the_gate_for_a_configuration_the_first_did_not_see(tmp_path):
+    """Rewritten with -DX, the gate's copy sits inside `#ifdef X`; rewritten again with -DX -DY, f()
+    finds that copy above it for its second loop, and g() under `#ifdef Y` still needs a copy of its
+    own, or a build with -DY alone lacks the gate g() calls."""
+    from autopar.transform import transform_file
+
+    path = tmp_path / "m.c"
+    path.write_text("#ifdef X\n"
+                    "void f(double *restrict a, int n) {\n    for (int i = 0; i < n; i++)\n        a[i] = 0;\n"
+                    "#ifdef Y\n    for (int i = 0; i < n; i++)\n        a[i] += 2;\n#endif\n}\n"
+                    "#endif\n#ifdef Y\n"
+                    "void g(double *restrict a, int n) {\n    for (int i = 0; i < n; i++)\n        a[i] = 1;\n}\n"
+                    "#endif\n")
+    path.write_bytes(transform_file(str(path), ["-DX"]).rewritten)
+    text = transform_file(str(path), ["-DX", "-DY"]).rewritten.decode()
+    assert text.count("#define AUTOPAR_TEAM_GATE_") == 2
+    out = tmp_path / "out.c"
+    out.write_text(text)
+    for flags in (["-DY"], ["-DX"], ["-DX", "-DY"]):
+        built = subprocess.run(["gcc", "-std=c99", "-Wall", "-Werror", "-fopenmp", *flags, "-c", str(out),
+                                "-o", str(tmp_path / "o.o")], capture_output=True, text=True)
+        assert built.returncode == 0, built.stderr
+    path.write_text(text)
+    assert transform_file(str(path), ["-DX", "-DY"]).rewritten.decode() == text  # a third changes nothing
+
+
 @pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
 def test_a_namespace_array_gets_no_runtime_check_that_names_it_unqualified(tmp_path):
     """`k::A` has the path `A`, no name where the pragma is: `&A + 1` in a check would not compile."""
