@@ -13,7 +13,7 @@ the calls whose regions it modelled. access_chains reads each lvalue as a chain.
 from __future__ import annotations
 
 import itertools
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
@@ -30,6 +30,54 @@ from clang_passes.nest_facts import Scope
 
 
 _UPDATE_OPS = {"+=": "+", "-=": "+", "*=": "*", "&=": "&", "|=": "|", "^=": "^"}
+
+
+_FLOATING = {TypeKind.FLOAT, TypeKind.DOUBLE, TypeKind.LONGDOUBLE, TypeKind.HALF, TypeKind.FLOAT128}
+_SPELLED_OPS = {"+": "+", "-": "+", "*": "*", "&": "&", "|": "|", "^": "^"}
+_SIDE_EFFECTS = {K.CALL_EXPR, K.COMPOUND_ASSIGNMENT_OPERATOR}
+
+
+def _implicit(node: Node) -> Node:
+    """Skip parentheses and implicit conversions, not casts the source spells."""
+    while node.kind in (K.PAREN_EXPR, K.UNEXPOSED_EXPR) and node.expressions:
+        node = node.expressions[-1]
+    return node
+
+
+def _floating_into_integer(target: Node, value: Node) -> bool:
+    """An integer element updated with a floating-point value: each update truncates its own sum."""
+    return strip(target).type_kind not in _FLOATING and _implicit(value).type_kind in _FLOATING
+
+
+class _SpelledUpdate(NamedTuple):
+    operands: list[Node]  # the two operands of the value, in source order
+    element: Node  # the one that reads the element assigned
+    op: str  # the update's operator, as for `a[k] op= v`
+
+
+def _spelled_update(target: Node, value: Node, source: Source) -> Optional[_SpelledUpdate]:
+    """`a[k] = a[k] op v` (or `v op a[k]` for a commutative op), when both `a[k]` are the same array
+    element spelled alike, with no side effect in the subscripts and no conversion that truncates:
+    the same update as `a[k] op= v`. None for anything else."""
+    element = strip(target)
+    binary = _implicit(value)
+    if element.kind != K.ARRAY_SUBSCRIPT_EXPR or binary.kind != K.BINARY_OPERATOR:
+        return None
+    op = _SPELLED_OPS.get(binary.binary_op)
+    operands = expression_children(binary)
+    if op is None or len(operands) != 2 or _floating_into_integer(target, binary):
+        return None
+    if any(n.kind in _SIDE_EFFECTS or (n.kind == K.UNARY_OPERATOR and n.unary_op in INC_DEC) or
+           (n.kind == K.BINARY_OPERATOR and n.binary_op in ASSIGN_OPS) for n in element.walk()):
+        return None
+    spelled = "".join(source.text_of(element).split())
+    same = [k for k, operand in enumerate(operands) if _implicit(operand).kind == K.ARRAY_SUBSCRIPT_EXPR and
+            "".join(source.text_of(_implicit(operand)).split()) == spelled]
+    if 0 in same:
+        return _SpelledUpdate(operands, operands[0], op)
+    if 1 in same and binary.binary_op != "-":
+        return _SpelledUpdate(operands, operands[1], op)
+    return None
 
 
 def _value_unused(node: Node) -> bool:
@@ -122,8 +170,20 @@ class AccessCollector:
             if op in ASSIGN_OPS:
                 children = expression_children(node)
                 if len(children) == 2:
+                    spelled = _spelled_update(children[0], children[1], self.source) \
+                        if op == "=" and _value_unused(node) else None
+                    if spelled is not None:  # `q[l] = q[l] + v`: the update `q[l] += v`, in source order
+                        for operand in spelled.operands:
+                            if operand is spelled.element:
+                                self._lvalue(operand, read=True, write=False, update=spelled.op)
+                            else:
+                                self._visit(operand)
+                        self._lvalue(children[0], read=False, write=True, update=spelled.op)
+                        return
                     self._visit(children[1])
                     update = _UPDATE_OPS.get(op) if _value_unused(node) else None
+                    if update is not None and _floating_into_integer(children[0], children[1]):
+                        update = None  # `h[k] += 1.5` on integers truncates each sum: not a reduction
                     self._lvalue(children[0], read=op != "=", write=True, update=update)
                     return
         elif kind == K.UNARY_OPERATOR:
@@ -159,7 +219,7 @@ class AccessCollector:
         """A call of a same-file function whose pointer parameters touch constant boxes of their
         pointees (`matvec_sub(a, rhs[i][j], rhs[i][j])` writes rhs[i][j][0..4]): each element of each
         box becomes an access at the call, a read or a write, that may happen (conditional)."""
-        from clang_passes.calls import call_arguments, callee_name
+        from clang_passes.calls import call_arguments, callee_name, local_scalar_address, reaches_one_element
 
         summary = self.summaries.get(callee_name(call))
         if summary is None or not (summary.read_regions or summary.write_regions):
@@ -168,6 +228,9 @@ class AccessCollector:
         line, column = call.location()
         for k in sorted(set(summary.read_regions) | set(summary.write_regions)):
             if k >= len(arguments):
+                continue
+            if local_scalar_address(arguments[k]) is not None and reaches_one_element(summary, k):
+                self.modelled.add((line, column, k))  # `f(&v)`: the scalar analysis sees v read and written
                 continue
             base = self._region_base(arguments[k])
             if base is None:

@@ -7,10 +7,12 @@ Takes a loop's nodes and the summaries; gives `CallSite`s.
 
 from __future__ import annotations
 
-from clang.cindex import CursorKind as K
+from typing import Optional
+
+from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
 from autopar.ir import CallEffect, CallSite, FunctionSummary
-from clang_passes.ast import FUNCTION_KINDS, Node, Source, expression_children
+from clang_passes.ast import FUNCTION_KINDS, Node, Source, expression_children, strip
 from clang_passes.containers import PLAIN_TYPES, READ_ONLY, container_call
 from clang_passes.functions import qualified_name
 
@@ -102,3 +104,48 @@ def has_opaque_calls(sites: list[CallSite]) -> bool:
                 site.summary.writes_globals or site.summary.effect == CallEffect.UNKNOWN):
             return True
     return False
+
+
+_CELL_TYPES = {TypeKind.BOOL, TypeKind.CHAR_S, TypeKind.CHAR_U, TypeKind.SCHAR, TypeKind.UCHAR, TypeKind.SHORT,
+               TypeKind.USHORT, TypeKind.INT, TypeKind.UINT, TypeKind.LONG, TypeKind.ULONG, TypeKind.LONGLONG,
+               TypeKind.ULONGLONG, TypeKind.FLOAT, TypeKind.DOUBLE, TypeKind.LONGDOUBLE}
+
+
+def reaches_one_element(summary: Optional[FunctionSummary], k: int) -> bool:
+    """Whether the callee reaches its pointer parameter `k` only as `*p` / `p[0]`: its summary has
+    regions for it (so every use of the parameter is an element access: the pointer is not stored,
+    passed on or compared) and each region is that one element."""
+    if summary is None:
+        return False
+    boxes = summary.read_regions.get(k, []) + summary.write_regions.get(k, [])
+    return bool(boxes) and all(box == [[0, 0]] for box in boxes)
+
+
+def local_scalar_address(argument: Node):
+    """The declaration of `v` when `argument` is `&v` of a non-static local arithmetic scalar, else None."""
+    e = strip(argument)
+    if e.kind != K.UNARY_OPERATOR or e.unary_op != "&" or not expression_children(e):
+        return None
+    target = strip(expression_children(e)[0])
+    decl = target.cursor.referenced if target.kind == K.DECL_REF_EXPR else None
+    if decl is None or decl.kind != K.VAR_DECL or decl.semantic_parent is None or \
+            decl.semantic_parent.kind not in FUNCTION_KINDS or \
+            decl.storage_class in (StorageClass.STATIC, StorageClass.EXTERN) or \
+            decl.type.get_canonical().kind not in _CELL_TYPES:
+        return None
+    return decl
+
+
+def lent_addresses(function, summaries: dict[str, FunctionSummary]) -> set[int]:
+    """The `&v` nodes (by id) of `function` that only lend a local scalar to a same-file callee for
+    the call: `randlc(&seed, a)` where randlc reads and writes `*x` and nothing else of x. The call
+    reads and may write `v` (first_access counts `&v` so); no pointer to `v` outlives it."""
+    lent = set()
+    for node in function.nodes:
+        if node.kind != K.CALL_EXPR:
+            continue
+        summary = summaries.get(callee_name(node))
+        for k, argument in enumerate(call_arguments(node)):
+            if local_scalar_address(argument) is not None and reaches_one_element(summary, k):
+                lent.add(id(strip(argument)))
+    return lent

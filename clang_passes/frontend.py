@@ -22,7 +22,7 @@ from clang_passes.entry_pointers import entry_pointers
 from clang_passes.functions import build_functions, loop_macros
 from clang_passes.loop_body import BodyReader
 from clang_passes.loop_header import HeaderReader
-from clang_passes.loops import LoopFinder, LoopInfo, address_taken_in
+from clang_passes.loops import LoopFinder, LoopInfo, address_taken_in, escaping_addresses
 from clang_passes.nest_facts import NestFacts, Scope
 from clang_passes.parse import FrontendError, parse, read_source, settings_for
 from clang_passes.static_arrays import StaticArrays
@@ -133,8 +133,10 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
                 site.effect = CallEffect.UNKNOWN
 
     statics = StaticArrays(clang_tu, every_function, source, settings.language, whole_program)
+    # a scalar whose address is only lent to calls that read and write `*p` is a scalar like any other
+    escaping = {id(f): escaping_addresses(f, calls.lent_addresses(f, summaries)) for f in functions}
     for info in infos:
-        _variable_facts(info, variables, address_taken[id(info.function)], by_node, statics, settings.language)
+        _variable_facts(info, variables, escaping[id(info.function)], by_node, statics, settings.language)
     pragmas.annotate(infos, functions, source)
 
     constants = constant_arguments(every_function, {info.loop.function for info in infos}, source)

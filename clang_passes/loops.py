@@ -117,18 +117,24 @@ def address_taken_in(function: Function) -> set[tuple]:
     function's ("address_taken", 0) fact: the loop pass and the frontend's later passes ask it."""
     keys = function.facts.get(("address_taken", 0))
     if keys is None:
-        keys = set()
-        for bound in function.references.values():
-            target = strip(bound) if bound is not None else None
-            if target is not None and target.kind == K.DECL_REF_EXPR and target.cursor.referenced is not None:
-                keys.add(Variables.key(target.cursor.referenced))
-        for node in function.nodes:
-            if node.kind == K.UNARY_OPERATOR and node.unary_op == "&":
-                for target in written_decl_refs(node):
-                    decl = target.cursor.referenced
-                    if decl is not None:
-                        keys.add(Variables.key(decl))
-        function.facts[("address_taken", 0)] = keys
+        keys = function.facts[("address_taken", 0)] = escaping_addresses(function, set())
+    return keys
+
+
+def escaping_addresses(function: Function, lent: set[int]) -> set[tuple]:
+    """Variables whose address escapes, not counting the `&v` nodes in `lent` (by id): addresses
+    handed to a call that only reads and writes `*p` for its duration (calls.lent_addresses)."""
+    keys = set()
+    for bound in function.references.values():
+        target = strip(bound) if bound is not None else None
+        if target is not None and target.kind == K.DECL_REF_EXPR and target.cursor.referenced is not None:
+            keys.add(Variables.key(target.cursor.referenced))
+    for node in function.nodes:
+        if node.kind == K.UNARY_OPERATOR and node.unary_op == "&" and id(node) not in lent:
+            for target in written_decl_refs(node):
+                decl = target.cursor.referenced
+                if decl is not None:
+                    keys.add(Variables.key(decl))
     return keys
 
 

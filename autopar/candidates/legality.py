@@ -13,6 +13,7 @@ from autopar import reasons as R
 from autopar.deps import (ISL_LOCK, AccessModel, Analysis, Edge, ObjectModel, common_loops, count_problem,
                           declared_inside, descendants, inspection_budget, ivs_for, overlap_check, pair_set_text,
                           parse_set, render_aff, runs_at_least_once, set_text, unbounded_pairs, wrap_problem)
+from autopar.candidates.array_reductions import floating_elements, reduced_arrays
 from autopar.deps.strided import stride_guard, window_condition
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
 from autopar.plan import join_conditions
@@ -236,55 +237,6 @@ def privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[str
     return "lastprivate" if _writes_whole_array(obj, writes) else None
 
 
-# Each thread keeps a private copy of a reduced array (on its stack with gcc), initializes it and adds
-# it into the shared one once per region entry: only small arrays, so the copies stay cheap.
-ARRAY_REDUCTION_LIMIT = 4096  # elements
-_INTEGER_TYPE = re.compile(r"(const\s+|volatile\s+)*((un)?signed\s+)?(char|short|int|long|long\s+long)(\s+int)?"
-                           r"|(const\s+)?(u?int(8|16|32|64)_t|size_t|unsigned|signed)")
-
-
-def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, carried, private: set[str]) -> dict:
-    """Object key -> (operator, section) for each declared array whose every access in `loop` updates
-    an element with one reduction operator (`hist[k]++`, `y[j] += v` where v does not read y): the
-    dependences those updates carry are a reduction's, and `reduction(op: a[:n])` gives each thread
-    its own copy. Integer elements only, so that the result is exact in any order."""
-    found: dict[str, tuple[str, str]] = {}
-    if tu.language != "c":
-        return found  # C only: a C++ name may be qualified (`::hist`, `ns::hist`), which a thread's copy does not hide
-    keys = {o for e in carried if e.alias is None for o in edge_objects(an, e)} - private
-    for key in sorted(keys):
-        obj = an.model.objects[key]
-        dims = obj.base.array_dims
-        if obj.kind != "array" or len(dims) != 1 or dims[0] is None or not dims[0].strip().isdigit() or \
-                int(dims[0]) > ARRAY_REDUCTION_LIMIT or declared_inside(obj.base, loop):
-            continue
-        if obj.base.storage == Storage.PARAMETER or obj.path != obj.base.name:
-            continue  # a parameter's declared size binds no caller; a member is not a name to shadow
-        named = {a.base.decl for a in loop.accesses if a.base.name == obj.base.name} | \
-            {u.variable.decl for u in loop.scalars if u.variable.name == obj.base.name}
-        if named != {obj.base.decl}:
-            continue  # another variable of that name in the loop: the copy's code names the array
-        ops = {m.access.update for m in obj.accesses}
-        element = obj.accesses[0].access.element_type.strip() if obj.accesses else ""
-        if len(ops) != 1 or None in ops or not _INTEGER_TYPE.fullmatch(element):
-            continue
-        if _calls_may_see(tu, loop, obj.base.name):
-            continue  # a called function would see the shared array, not the thread's copy
-        found[key] = (ops.pop(), f"{obj.path}[:{int(dims[0])}]")
-    return found
-
-
-def _calls_may_see(tu: TranslationUnit, loop: Loop, name: str) -> bool:
-    """Whether a function the loop calls may read or write the global `name` (unknown ones may)."""
-    for call in loop_calls(tu, loop):
-        summary = call.summary or tu.functions.get(call.callee)
-        if call.effect == CallEffect.PURE:
-            continue
-        if summary is None or name in summary.reads_globals or name in summary.writes_globals:
-            return True
-    return False
-
-
 def _writes_whole_array(obj: ObjectModel, writes) -> bool:
     """Whether the unconditional writes of every single iteration of the analysed loop cover every
     element of the declared array (then lastprivate copies out exactly what the serial loop leaves)."""
@@ -337,11 +289,14 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
         kind = privatizable(ctx, loop, obj)
         if kind:
             arrays[key] = kind
-    reduced = reduced_arrays(tu, loop, an, carried, set(arrays))
+    reduced = reduced_arrays(tu, loop, an, carried_objects(an, carried) - set(arrays), loop_calls(tu, loop))
     for key, (op, section) in sorted(reduced.items()):
         out.reduction_arrays.setdefault(op, []).append(section)
         out.notes.append(R.Reason(f"every access to {an.model.objects[key].path} updates an element with {op}: "
                                   f"reduction({op}: {section})", R.ARRAY_REDUCTION))
+        if floating_elements(an.model.objects[key]):
+            out.notes.append(f"result may differ in rounding: the {op} reduction on the floating-point elements "
+                             f"of {an.model.objects[key].path} adds in another order")
     windows = strided_windows(an, loop, carried)
     alias_pairs: set[tuple[str, str]] = set()
     for edge in carried:
@@ -444,6 +399,11 @@ def privatised_globals_seen_by_calls(tu: TranslationUnit, loop: Loop, classes: S
             out.append(R.Reason(f"calls {call.callee}, which uses the global {name} that the loop would privatise",
                                 R.CALL_SEES_PRIVATE_GLOBAL))
     return out
+
+
+def carried_objects(an: Analysis, carried) -> set[str]:
+    """The objects of the carried edges that are not aliasing edges."""
+    return {o for e in carried if e.alias is None for o in edge_objects(an, e)}
 
 
 def edge_objects(an: Analysis, edge: Edge) -> list[str]:

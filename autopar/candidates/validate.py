@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 
 from autopar.candidates.cost import work_threshold
 from autopar.candidates.offload import derived_maps, offload_blockers, offload_condition
+from autopar.candidates.array_reductions import reduced_arrays
 from autopar.candidates.legality import (NestContext, bound_memory_written, bound_names, call_blockers,
-                                         edge_objects, privatised_globals_seen_by_calls, privatizable,
-                                         reduced_arrays, scalar_classes, strided_windows, structural_blockers,
+                                         carried_objects, edge_objects, loop_calls, privatised_globals_seen_by_calls,
+                                         privatizable, scalar_classes, strided_windows, structural_blockers,
                                          with_strided_conditions, written_first)
 from autopar.deps import ISL_LOCK, Analysis, descendants, inspection_budget, overlap_check, runs_at_least_once
 from autopar.ir import Loop, TranslationUnit
@@ -157,8 +158,8 @@ def _array_problems(check: _Check) -> list[str]:
             else:
                 check.private_objects.add(key)
     check.sections = {name: r.op.value for r in plan.reductions for name in r.variables if "[" in name}
-    reducible = reduced_arrays(check.tu, loop, an, [e for l in check.collapsed for e in an.graph.carried_by(l.id)],
-                               check.private_objects)
+    carried = carried_objects(an, [e for l in check.collapsed for e in an.graph.carried_by(l.id)])
+    reducible = reduced_arrays(check.tu, loop, an, carried - check.private_objects, loop_calls(check.tu, loop))
     check.reduced_objects = {key for key, (op, section) in reducible.items() if check.sections.get(section) == op}
     for section, op in sorted(check.sections.items()):
         if (op, section) not in reducible.values():

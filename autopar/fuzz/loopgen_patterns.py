@@ -93,11 +93,13 @@ class PatternTemplates(ProgramBuilder):
 
     def t_histogram(self) -> None:
         """Updates of a small array at computed indices, `h[key[i] % m] op= v` (an array reduction,
-        written with per-thread copies), or a near miss that must stay serial: the element also read,
-        two operators on one array, floating-point elements, an array too large to copy."""
+        written with per-thread copies; also spelled `h[k] = h[k] op v` or `h[k] = v op h[k]`), or a
+        near miss that must stay serial: the element also read, two operators on one array, an array
+        too large to copy, `h[k] = v - h[k]`, an integer element plus a fraction. Floating-point
+        elements (updated with whole numbers, so any order gives the same sums) are reductions too."""
         src, other = self.array_1d(), self.array_1d()
         size = min(src.size, other.size)
-        miss = self.rng.choice(["", "", "", "read", "two_ops", "float", "large"])
+        miss = self.rng.choice(["", "", "", "read", "two_ops", "float", "large", "minus", "fraction"])
         cells = 5000 if miss == "large" else self.rng.choice([8, 16, 64, 256, 1000])
         op = self.rng.choice(["++", "--", "+=", "-="] if miss == "float" else
                              ["++", "--", "+=", "-=", "|=", "^=", "&=", "*="])
@@ -110,8 +112,16 @@ class PatternTemplates(ProgramBuilder):
         slot = f"{hist.name}[(unsigned){src.name}[{iv}] % {cells}u]"
         value = f"{other.name}[{iv}] % 7" if op != "*=" else self.rng.choice(["3u", "5u", "2u"])
         update = f"{slot}{op};" if op in ("++", "--") else f"{slot} {op} {value};"
-        if ctype in ("unsigned char", "signed char", "short", "unsigned short") and op in ("+=", "-=", "++", "--"):
+        narrow = ctype in ("unsigned char", "signed char", "short", "unsigned short")
+        if narrow and op in ("+=", "-=", "++", "--"):
             update = f"{slot} = ({ctype})({slot} {op[0]} {value if op in ('+=', '-=') else 1});"
+        elif op not in ("++", "--") and miss == "minus":  # `v - h[k]`: no reduction
+            update = f"{slot} = {value} - {slot};"
+        elif op in ("+=", "-=", "*=") and miss == "fraction" and ctype != "double":
+            update = f"{slot} {op[0]}= 1.5;"  # an integer plus a fraction truncates each sum
+        elif op not in ("++", "--") and self.chance(0.4):  # the update spelled out, either side
+            swap = op[0] != "-" and self.chance(0.5)
+            update = f"{slot} = {value} {op[0]} {slot};" if swap else f"{slot} = {slot} {op[0]} {value};"
         body = [update]
         if miss == "read":
             body = [f"if ({slot} < {self.rng.randint(1, 9)})", f"    {update}"]

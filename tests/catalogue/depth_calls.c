@@ -124,6 +124,44 @@ void call_pointer(int n, void (*f)(double *, double)) {
         f(V + 3 * i, 2.0);
 }
 
+/* as NAS EP's randlc: the next number of a generator whose state the caller lends by address */
+static double next_random(double *state, double a) {
+    double x = *state * a;
+    x = x - (double)(long)(x / 8191.0) * 8191.0;
+    *state = x;
+    return x / 8191.0;
+}
+
+/* a seed of each iteration's own, lent to the generator: private */
+void lent_seed(int n) {
+    double seed, r;
+    for (int i = 0; i < n; i++) {
+        seed = 17.0 + (double)(i % 101);
+        r = next_random(&seed, 3.0);
+        r += next_random(&seed, 5.0);
+        V[i] = r;
+    }
+}
+
+/* serial: one generator's state runs through all the iterations */
+void lent_state(int n) {
+    double state = 23.0;
+    for (int i = 0; i < n; i++)
+        V[i] = next_random(&state, 3.0);
+}
+
+static double *kept;
+static void keep(double *p) { kept = p; *p = 1.0; }
+
+/* serial: the callee keeps the address it is lent (the pointer outlives the call) */
+void lent_kept(int n) {
+    double cell;
+    for (int i = 0; i < n; i++) {
+        keep(&cell);
+        V[i] = *kept + (double)i;
+    }
+}
+
 int main(void) {
     for (int i = 0; i < N; i++)
         for (int j = 0; j < N; j++)
@@ -148,5 +186,8 @@ int main(void) {
     g_sum = 0.0; call_global(4096); printf("call_global %.12g\n", g_sum);
     call_recursive(1000); cks("call_recursive", V, 3 * 4096);
     call_pointer(4096, scale3); cks("call_pointer", V, 3 * 4096);
+    lent_seed(3 * 4096); cks("lent_seed", V, 3 * 4096);
+    lent_state(4096); cks("lent_state", V, 3 * 4096);
+    lent_kept(4096); cks("lent_kept", V, 3 * 4096);
     return 0;
 }

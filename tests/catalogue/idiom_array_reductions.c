@@ -61,10 +61,42 @@ void read_too(int n) {
     }
 }
 
-/* serial: floating-point sums in another order round differently */
+/* floating-point sums under the default policy, as for scalars (they may round differently) */
 void float_hist(int n) {
     for (int i = 0; i < n; i++)
         fhist[key[i] & 63] += 0.1;
+}
+
+/* the update spelled out (`q[l] = q[l] + v`), through a scalar the iteration computes first */
+double fq[10];
+void spelled_update(int n) {
+    int l;
+    for (int i = 0; i < n; i++) {
+        l = key[i] % 10;
+        fq[l] = fq[l] + 1.0;
+        cnt[weight[i]] = weight[i] + cnt[weight[i]];
+    }
+}
+
+/* serial: an integer element plus a fraction truncates each sum, so the order matters */
+int ihist[16];
+void truncated(int n) {
+    for (int i = 0; i < n; i++)
+        ihist[key[i] & 15] += 1.5;
+}
+
+/* serial: `w - h[k]` is no reduction */
+void not_update(int n) {
+    for (int i = 0; i < n; i++)
+        colsum[key[i] & 31] = weight[i] - colsum[key[i] & 31];
+}
+
+/* serial: two elements spelled alike are not the same when the subscript has a side effect */
+static int slot;
+static int next_slot(void) { return slot++ & 31; }
+void side_effect(int n) {
+    for (int i = 0; i < n; i++)
+        colsum[next_slot()] = colsum[next_slot()] + 1;
 }
 
 /* serial: a parameter's declared size says nothing of the caller's array */
@@ -119,5 +151,11 @@ int main(void) {
     big_hist(N); cksi("big_hist", big, 8192);
     two_ops(N); printf("two_ops %ld\n", cnt[1] + cnt[31]);
     printf("call_sees %d\n", call_sees(N));
+    spelled_update(N); printf("spelled_update %.12g %ld\n", fq[0] + fq[9], cnt[2]);
+    for (int k = 0; k < 16; k++)
+        ihist[k] = -7 * k;
+    truncated(N); cksi("truncated", ihist, 16);
+    not_update(N); cksi("not_update", colsum, 32);
+    side_effect(N); cksi("side_effect", colsum, 32);
     return 0;
 }
