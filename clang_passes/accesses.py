@@ -22,7 +22,7 @@ from clang_passes.access_chains import Chain, ChainReader, This
 from clang_passes.affine import AffineBuilder
 from clang_passes.containers import ELEMENT, container_call, plain_element
 from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source,
-                              canonical_kind, expression_children, strip)
+                              canonical_kind, evaluate_int, expression_children, strip)
 from clang_passes.guards import guard_of
 from clang_passes.variables import Variables, is_reference
 from clang_passes.loops import LoopInfo
@@ -67,17 +67,49 @@ def _spelled_update(target: Node, value: Node, source: Source) -> Optional[_Spel
     operands = expression_children(binary)
     if op is None or len(operands) != 2 or _floating_into_integer(target, binary):
         return None
-    if any(n.kind in _SIDE_EFFECTS or (n.kind == K.UNARY_OPERATOR and n.unary_op in INC_DEC) or
-           (n.kind == K.BINARY_OPERATOR and n.binary_op in ASSIGN_OPS) for n in element.walk()):
+    # nothing in the statement may change what a subscript reads between the two reads of the element
+    if any(_side_effect(n) for n in value.walk()) or any(_side_effect(n) for n in element.walk()):
         return None
-    spelled = "".join(source.text_of(element).split())
+    shape = _shape(element)
     same = [k for k, operand in enumerate(operands) if _implicit(operand).kind == K.ARRAY_SUBSCRIPT_EXPR and
-            "".join(source.text_of(_implicit(operand)).split()) == spelled]
+            _shape(_implicit(operand)) == shape]
     if 0 in same:
         return _SpelledUpdate(operands, operands[0], op)
     if 1 in same and binary.binary_op != "-":
         return _SpelledUpdate(operands, operands[1], op)
     return None
+
+
+def _side_effect(node: Node) -> bool:
+    return node.kind in _SIDE_EFFECTS or (node.kind == K.UNARY_OPERATOR and node.unary_op in INC_DEC) or \
+        (node.kind == K.BINARY_OPERATOR and node.binary_op in ASSIGN_OPS)
+
+
+def _shape(node: Node) -> Optional[tuple]:
+    """An expression's tree as comparable facts: each node's kind and operator, the declaration a name
+    refers to, a literal's value (macros included: the text of an expansion may be empty or say
+    nothing of the value, as `__COUNTER__` shows). None when some node is not one of these."""
+    facts = []
+    for n in node.walk():
+        kind = n.kind
+        if kind in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR):
+            decl = n.cursor.referenced
+            if decl is None:
+                return None
+            facts.append((kind, Variables.key(decl)))
+        elif kind in (K.INTEGER_LITERAL, K.CHARACTER_LITERAL):
+            value = evaluate_int(n)
+            if value is None:
+                return None
+            facts.append((kind, value))
+        elif kind in (K.BINARY_OPERATOR, K.UNARY_OPERATOR):
+            facts.append((kind, n.binary_op or n.unary_op))
+        elif kind in (K.ARRAY_SUBSCRIPT_EXPR, K.PAREN_EXPR, K.UNEXPOSED_EXPR, K.CSTYLE_CAST_EXPR):
+            facts.append((kind, n.cursor.type.get_canonical().spelling if kind == K.CSTYLE_CAST_EXPR else ""))
+        else:
+            return None
+        facts.append(len(n.children))
+    return tuple(facts)
 
 
 def _value_unused(node: Node) -> bool:
@@ -133,6 +165,7 @@ class AccessCollector:
         self.function = None
         self.summaries: dict = {}  # same-file function summaries, for the regions their calls touch
         self.modelled: set[tuple[int, int, int]] = set()  # (line, column, argument) of calls instantiated
+        self.lent: set[int] = set()  # the `&v` arguments (node ids) that lend a scalar (calls.lent_addresses)
         self.container_elements: set[tuple[int, int]] = set()  # (line, column) of `v[i]` calls modelled
         # (enclosing loop ids, text) of element reads and writes the chains above cannot name
         # (`get()[i]`, `((double *)addr)[i]`, `(c ? a : b)[i]`): they may touch any memory
@@ -219,7 +252,7 @@ class AccessCollector:
         """A call of a same-file function whose pointer parameters touch constant boxes of their
         pointees (`matvec_sub(a, rhs[i][j], rhs[i][j])` writes rhs[i][j][0..4]): each element of each
         box becomes an access at the call, a read or a write, that may happen (conditional)."""
-        from clang_passes.calls import call_arguments, callee_name, local_scalar_address, reaches_one_element
+        from clang_passes.calls import call_arguments, callee_name
 
         summary = self.summaries.get(callee_name(call))
         if summary is None or not (summary.read_regions or summary.write_regions):
@@ -229,7 +262,7 @@ class AccessCollector:
         for k in sorted(set(summary.read_regions) | set(summary.write_regions)):
             if k >= len(arguments):
                 continue
-            if local_scalar_address(arguments[k]) is not None and reaches_one_element(summary, k):
+            if id(strip(arguments[k])) in self.lent:
                 self.modelled.add((line, column, k))  # `f(&v)`: the scalar analysis sees v read and written
                 continue
             base = self._region_base(arguments[k])

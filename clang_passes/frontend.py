@@ -112,8 +112,36 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
         for info in nest_infos:
             bodies.body_facts(info, nest)
 
+    # `randlc(&t1, a)`: a local scalar lent to a same-file function that reads and writes only `*p`
+    # (C only: a C++ call's name may stand for several overloads, and summaries are kept by name)
+    lent = {id(f): calls.lent_addresses(f, summaries) if settings.language == "c" else set() for f in functions}
+    _collect_accesses(infos, by_node, source, variables, affine, summaries, set().union(*lent.values()))
+
+    statics = StaticArrays(clang_tu, every_function, source, settings.language, whole_program)
+    # a scalar whose address is only lent to such calls is a scalar like any other
+    escaping = {id(f): escaping_addresses(f, lent[id(f)]) for f in functions}
+    for info in infos:
+        _variable_facts(info, variables, escaping[id(info.function)], by_node, statics, settings.language)
+    pragmas.annotate(infos, functions, source)
+
+    constants = constant_arguments(every_function, {info.loop.function for info in infos}, source)
+    for info in infos:
+        info.loop.constant_parameter_uses = parameter_uses(info, constants.get(info.loop.function, {}), source)
+    unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
+                           loops=[info.loop for info in infos], functions=summaries,
+                           constant_arguments=constants, diagnostics=diagnostics,
+                           distinct_parameters={name: [key[2] for key in keys] for name, keys in distinct.items()},
+                           whole_program=whole_program)
+    _break_cycles(every_function, infos)
+    return unit
+
+
+def _collect_accesses(infos: list[LoopInfo], by_node: dict, source: Source, variables: Variables,
+                      affine: AffineBuilder, summaries: dict, lent: set[int]) -> None:
+    """Each loop's accesses, the element accesses it cannot name, and its calls' modelled arguments."""
     collector = accesses.AccessCollector(source, variables, affine)
     collector.summaries = summaries
+    collector.lent = lent
     for root in (i for i in infos if i.parent is None):
         found = collector.collect(root, by_node)
         for info in root.subtree():
@@ -131,24 +159,6 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
             if site.effect == CallEffect.PURE and site.callee.endswith(("::operator[]", "::at")) and \
                     (site.line, site.column) not in collector.container_elements:
                 site.effect = CallEffect.UNKNOWN
-
-    statics = StaticArrays(clang_tu, every_function, source, settings.language, whole_program)
-    # a scalar whose address is only lent to calls that read and write `*p` is a scalar like any other
-    escaping = {id(f): escaping_addresses(f, calls.lent_addresses(f, summaries)) for f in functions}
-    for info in infos:
-        _variable_facts(info, variables, escaping[id(info.function)], by_node, statics, settings.language)
-    pragmas.annotate(infos, functions, source)
-
-    constants = constant_arguments(every_function, {info.loop.function for info in infos}, source)
-    for info in infos:
-        info.loop.constant_parameter_uses = parameter_uses(info, constants.get(info.loop.function, {}), source)
-    unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
-                           loops=[info.loop for info in infos], functions=summaries,
-                           constant_arguments=constants, diagnostics=diagnostics,
-                           distinct_parameters={name: [key[2] for key in keys] for name, keys in distinct.items()},
-                           whole_program=whole_program)
-    _break_cycles(every_function, infos)
-    return unit
 
 
 def _break_cycles(functions, infos: list[LoopInfo]) -> None:

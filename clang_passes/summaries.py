@@ -8,6 +8,7 @@ element boxes a summary names through a pointer parameter are clang_passes/param
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
@@ -188,12 +189,17 @@ def summarize(functions: list[Function], variables: Variables, wanted: set[str])
     """Summaries of the main file's functions named in `wanted` and of everything they call there,
     closed over same-file calls."""
     by_name = {f.name: f for f in functions}
+    # overloads (`f(double *)`, `f(double *, int)`) and namespaces (`a::f`, `b::f`) share a name, which
+    # is all a call site gives here: a name defined twice summarises as unknown work
+    defined = Counter(f.name for f in functions)
     local: dict[str, _Local] = {}
     todo = [name for name in wanted if name in by_name]
     while todo:
         name = todo.pop()
         if name not in local:
             local[name] = _local_facts(by_name[name], variables, set(by_name))
+            if defined[name] > 1:
+                local[name].effect = CallEffect.UNKNOWN
             todo.extend(c for c, _ in local[name].calls if c in by_name and c not in local)
     for _ in range(len(local) + 1):  # propagate along same-file calls until nothing changes
         changed = False

@@ -522,3 +522,24 @@ int stale(int k, int n) {
     assert not any(c.plan.loop_id == inner.id for c in nest.candidates)
     assert any("loop may run zero times: lastprivate(j)" in r
                for v in nest.verdicts if v.loop_id == inner.id for r in v.reasons)
+
+
+def test_an_overloaded_name_is_unknown_work_and_lends_no_address(tmp_path):
+    """A call site names `f`, not which overload: one summary per name would judge `f(&t, 0)`, which
+    keeps the address, by `f(double *)`, which only updates `*p`."""
+    source = tmp_path / "over.cpp"
+    source.write_text("double y[4000];\ndouble *keep;\n"
+                      "static void f(double *p, int) { keep = p; }\n"
+                      "static void f(double *p) { *p += 1.0; }\n"
+                      "void run(int n) {\n    double t = 0;\n"
+                      "    for (int i = 0; i < n; i++) { t = i; f(&t, 0); f(&t); y[i] = t; }\n}\n")
+    analysis = analyze_file(str(source))
+    (loop,) = [l for l in analysis.report.loops if l.function == "run"]
+    assert not loop.parallel and "call-effect" in loop.codes, loop.reasons
+    # the same with one function of each name (C): t is lent, and private
+    c = tmp_path / "lend.c"
+    c.write_text("double y[4000];\nstatic void g(double *p) { *p += 1.0; }\n"
+                 "void run(int n) {\n    double t = 0;\n"
+                 "    for (int i = 0; i < n; i++) { t = i; g(&t); y[i] = t; }\n}\n")
+    (loop,) = [l for l in analyze_file(str(c)).report.loops if l.function == "run"]
+    assert loop.parallelizable and "address-taken" not in loop.codes, loop.reasons

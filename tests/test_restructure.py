@@ -220,6 +220,20 @@ def test_rewrite_optimize_replaces_the_nest_and_plain_rewrite_only_adds_pragmas(
     assert "for (c0 = 0; c0 < n; c0 += 32)" in optimized
 
 
+def test_a_second_optimize_leaves_the_original_nest_under_its_guard_alone(tmp_path):
+    """The original nest kept for what the overflow guard excludes carries an opt-out: rewriting the
+    rewritten file again changes nothing (it used to restructure that copy too, and grow)."""
+    from autopar.restructure.codegen import ORIGINAL_NEST_MARK
+
+    kernel = next(k for k in AFFINE.kernels if k.name == "gemm")
+    include = ["-I", str(Path(kernel.source).parent)]
+    once = transform_file(kernel.source, include, optimize=True).rewritten
+    assert ORIGINAL_NEST_MARK.encode() in once
+    first = tmp_path / "gemm.c"
+    first.write_bytes(once)
+    assert transform_file(str(first), include, optimize=True).rewritten == once
+
+
 def test_explain_optimize_shows_the_schedule(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "k.c").write_text(C89_NEST)

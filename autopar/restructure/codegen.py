@@ -22,6 +22,10 @@ _HELPERS = {
     "max": "#define {p}max(x, y) ((x) > (y) ? (x) : (y))",
 }
 
+# on the line above the original nest kept for the cases the guard excludes: a later rewrite leaves
+# that copy alone (the `autopar: off` opt-out), so rewriting twice changes nothing
+ORIGINAL_NEST_MARK = "/* autopar: off (the original nest, for what the guard above excludes) */"
+
 
 @dataclass
 class GeneratedCode:
@@ -172,7 +176,7 @@ def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str
         helpers_used += _helpers_in(guard, helper_prefix, helpers_used)
         body.append(f"  if ({guard}) {{")
         body.extend("    " + line for line in out_lines)
-        body.append("  } else {")
+        body.append("  } else { " + ORIGINAL_NEST_MARK)
         body.append("    " + scop.original.replace("\r\n", "\n").replace("\n", "\n  "))
         body.append("  }")
     else:

@@ -99,6 +99,31 @@ void side_effect(int n) {
         colsum[next_slot()] = colsum[next_slot()] + 1;
 }
 
+/* serial: elements spelled alike inside a macro are different elements (h[i & 31] = h[(i + 1) & 31] + 1) */
+#define MOVE_UP(a, b) colsum[a] = colsum[b] + 1
+void macro_update(int n) {
+    for (int i = 0; i < n; i++)
+        MOVE_UP(i & 31, (i + 1) & 31);
+}
+
+/* serial: each __COUNTER__ is another number, so the two elements differ */
+#define NEXT_CELL (__COUNTER__ & 1)
+void counter_update(int n) {
+    for (int i = 0; i < n; i++)
+        colsum[NEXT_CELL] = colsum[NEXT_CELL] + 1;
+}
+
+static int advance(int *p) { *p = (*p + 1) & 31; return 1; }
+
+/* serial: the value changes the subscript between the two reads of the element */
+void value_moves_subscript(int n) {
+    int k;
+    for (int i = 0; i < n; i++) {
+        k = key[i] & 31;
+        colsum[k] = colsum[k] + advance(&k);
+    }
+}
+
 /* serial: a parameter's declared size says nothing of the caller's array */
 void param_hist(int h[256], int n) {
     for (int i = 0; i < n; i++)
@@ -157,5 +182,8 @@ int main(void) {
     truncated(N); cksi("truncated", ihist, 16);
     not_update(N); cksi("not_update", colsum, 32);
     side_effect(N); cksi("side_effect", colsum, 32);
+    macro_update(N); cksi("macro_update", colsum, 32);
+    counter_update(N); cksi("counter_update", colsum, 32);
+    value_moves_subscript(N); cksi("value_moves_subscript", colsum, 32);
     return 0;
 }
