@@ -185,7 +185,10 @@ class ScalarUse(BaseModel):
     reduction_conversion: Optional[Literal["modular", "rounding", "lossy"]] = None
     reduction_conversion_text: Optional[str] = None  # e.g. "int to signed char", for reasons
     live_after_loop: bool = False  # read after the loop before being overwritten (conservative)
-    address_taken: bool = False  # `&s` appears in the loop, or s is passed by reference
+    address_taken: bool = False  # `&s` escapes somewhere in the function, or s is passed by reference
+    # the escaped address may be used while the loop runs (`&s` in the loop, a call that is not a pure
+    # library function, an access through a pointer): only then does it keep s from being private
+    address_in_reach: bool = True
     is_induction_variable_of: Optional[str] = None  # loop id when it is a loop's induction variable
 
 

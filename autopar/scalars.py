@@ -198,10 +198,11 @@ class _Classifier:
         return True
 
     def _address_taken(self, use) -> bool:
-        if use.address_taken:
-            self._block(use.variable.name, f"the address of {use.variable.name} is taken inside the loop",
-                        R.ADDRESS_TAKEN)
-        return use.address_taken
+        blocked = use.address_taken and use.address_in_reach
+        if blocked:
+            self._block(use.variable.name, f"the address of {use.variable.name} is taken and may be used "
+                                           "inside the loop", R.ADDRESS_TAKEN)
+        return blocked
 
     def _read_only(self, use) -> bool:
         if not use.written:

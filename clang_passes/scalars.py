@@ -12,7 +12,7 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from autopar.ir import ReductionOp, ScalarUse, Storage
+from autopar.ir import CallEffect, ReductionOp, ScalarUse, Storage
 from clang_passes.ast import FUNCTION_KINDS, LOOP_KINDS, Node, strip, user_of, variable_decl
 from clang_passes.variables import Variables
 from clang_passes.first_access import FirstAccess, is_scalar_decl, jump_target
@@ -38,6 +38,7 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
     reductions.scan(function.nodes_where("update candidates", info.body if info.body is not None else loop_node,
                                          UPDATE_KINDS, update_candidate))
     by_reference = _passed_by_reference(function.nodes_where("calls", loop_node, (K.CALL_EXPR,)))
+    in_reach = _addresses_in_reach(info)
     ivs: dict[tuple, str] = {}  # the counters of the loop and the loops inside it -> their loop
     for loop_info in info.subtree():
         if loop_info.iv_key is not None and loop_info.loop.canonical is not None:
@@ -57,10 +58,11 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
         iv_of = ivs.get(key)
         reduction = None
         escaped = key in address_taken or key in by_reference
+        reached = key in by_reference or "volatile" in variable.type or in_reach(key)
         if key in references:  # a reference parameter, or bound to something unknown: not private, shared
-            declared_in, escaped = False, True
+            declared_in, escaped, reached = False, True, True
         arithmetic = not (variable.is_pointer or variable.is_struct)
-        if not declared_in and iv_of is None and not escaped and arithmetic and key in first.written:
+        if not declared_in and iv_of is None and not (escaped and reached) and arithmetic and key in first.written:
             reduction = reductions.reduction_of(key, refs[key])
         conversion_kind, conversion_text = reductions.conversion_of(key)
         uses.append(ScalarUse(
@@ -74,9 +76,35 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
             reduction_conversion=conversion_kind if reduction is not None else None,
             reduction_conversion_text=conversion_text if reduction is not None else None,
             live_after_loop=not declared_in and (key in references or key in live or key not in locals_),
-            address_taken=escaped, is_induction_variable_of=iv_of,
+            address_taken=escaped, address_in_reach=escaped and reached, is_induction_variable_of=iv_of,
         ))
     return uses + _written_through_references(order, decls, references, first, variables)
+
+
+def _addresses_in_reach(info: LoopInfo):
+    """Whether a scalar whose address escapes somewhere in the function may be read or written through
+    it while the loop runs: when `&v` is in the loop itself, or the loop calls anything but a pure
+    library function, or reaches memory other than elements of declared arrays (a pointer, a member,
+    an access the accesses pass could not name). Otherwise only its name reaches it in the loop: NAS
+    EP's `t1`, lent to `randlc(&t1, a)` before the loop that then uses it as a temporary."""
+    loop = info.loop
+    if any(c.effect != CallEffect.PURE for c in loop.calls) or loop.unmodelled_accesses or \
+            not all(_declared_array_element(a) for a in loop.accesses):
+        return lambda key: True
+    inside = {Variables.key(target.cursor.referenced)
+              for node in info.function.nodes_where("address-of", info.node, (K.UNARY_OPERATOR,), _address_of)
+              for target in written_decl_refs(node) if target.cursor.referenced is not None}
+    return lambda key: key in inside
+
+
+def _address_of(node: Node) -> bool:
+    return node.unary_op == "&"
+
+
+def _declared_array_element(access) -> bool:
+    """`a[i][j]` of an array the program declares (not a parameter, which is a pointer)."""
+    base = access.base
+    return base.is_array and not base.is_pointer and base.storage != Storage.PARAMETER and access.path == base.name
 
 
 def _scalar_mention(node: Node) -> bool:

@@ -162,6 +162,26 @@ void lent_kept(int n) {
     }
 }
 
+/* the address of t escapes before the loop; inside it, nothing but its name can reach t: private */
+void escaped_before(int n) {
+    double t = 0.0;
+    keep(&t);
+    for (int i = 0; i < n; i++) {
+        t = V[i] * 2.0;
+        V[i] = t + 1.0;
+    }
+}
+
+/* serial: the loop reads t through the pointer that kept its address */
+void escaped_and_read(int n) {
+    double t = 0.0;
+    keep(&t);
+    for (int i = 0; i < n; i++) {
+        t = V[i] * 2.0;
+        V[i] = t + *kept;
+    }
+}
+
 int main(void) {
     for (int i = 0; i < N; i++)
         for (int j = 0; j < N; j++)
@@ -189,5 +209,7 @@ int main(void) {
     lent_seed(3 * 4096); cks("lent_seed", V, 3 * 4096);
     lent_state(4096); cks("lent_state", V, 3 * 4096);
     lent_kept(4096); cks("lent_kept", V, 3 * 4096);
+    escaped_before(3 * 4096); cks("escaped_before", V, 3 * 4096);
+    escaped_and_read(4096); cks("escaped_and_read", V, 3 * 4096);
     return 0;
 }
