@@ -60,6 +60,39 @@ class CallTemplates(ProgramBuilder):
             self.emit_loop(iv, 0, size, [f"{a}(&{s}, {src.name}[{iv}]);"], size=size)
             self.scalars.append(Scalar(s, "long long"))
 
+    def t_lent(self) -> None:
+        """Scalars whose address is lent or escapes: `f(&c)` where f reads and writes only `*p` (c private
+        when written first in the iteration), or an address kept in a global before the loop (the
+        scalar is private unless the loop reads through that pointer, directly or in a call)."""
+        dst, src = self.array_1d(), self.array_1d()
+        size = min(dst.size, src.size)
+        iv, t, t_type = self.fresh("i"), self.fresh("t"), "long long"
+        form = self.rng.randint(0, 3)
+        if form == 0:
+            f = self.fresh("lend")
+            self.functions.append(f"static {t_type} {f}({t_type} *p, int v) {{ *p = (*p * 2 + v) % 100003; return *p % 1000; }}")
+            self.body.append(f"    {t_type} {t} = 5;")
+            first = f"{t} = {src.name}[{iv}] % 13;" if self.chance(0.7) else f"{t} += 1;"  # else carried
+            self.emit_loop(iv, 0, size, [first, f"{dst.name}[{iv}] = {self.store(dst.ctype, f'{f}(&{t}, {iv})')};"],
+                           size=size)
+            self.scalars.append(Scalar(t, t_type))
+            return
+        kept, keep = self.fresh("kept"), self.fresh("keep")
+        self.top.append(f"static {t_type} *{kept};")
+        self.functions.append(f"static void {keep}({t_type} *p) {{ {kept} = p; *p = 3; }}")
+        self.body.append(f"    {t_type} {t} = 0;")
+        self.body.append(f"    {keep}(&{t});")
+        use = "1"
+        if form == 2:  # reads t through the kept pointer: t must stay shared
+            use = f"*{kept}"
+        elif form == 3:  # a call reads it
+            peek = self.fresh("peek")
+            self.functions.append(f"static {t_type} {peek}(void) {{ return *{kept} % 100; }}")
+            use = f"{peek}()"
+        self.emit_loop(iv, 0, size, [f"{t} = {src.name}[{iv}] * 2;",
+                                     f"{dst.name}[{iv}] = {self.store(dst.ctype, f'{t} + {use}')};"], size=size)
+        self.scalars.append(Scalar(t, t_type))
+
     def t_window(self) -> None:
         """A helper over rows of a flattened matrix whose row length is a parameter that bounds the
         inner loop, called with one constant (the parallel loop then gets a copy specialized for it),
