@@ -63,7 +63,7 @@ def _variable_facts(info: LoopInfo, variables: Variables, address_taken: set, by
                     statics: StaticArrays, language: str) -> None:
     """What the loop does with its variables: scalars, location reductions, and which arrays a
     private copy may replace."""
-    info.loop.scalars = scalars.scalar_uses(info, variables, address_taken, by_node)
+    info.loop.scalars = scalars.scalar_uses(info, variables, address_taken, by_node, language)
     info.loop.location_reductions = reductions.location_reductions(info, variables.source, language)
     info.loop.arrays_dead_after = scalars.arrays_dead_after(info, variables, statics)
     info.loop.escaping_arrays = scalars.escaping_arrays(info, variables)
@@ -118,10 +118,11 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     _collect_accesses(infos, by_node, source, variables, affine, summaries, set().union(*lent.values()))
 
     statics = StaticArrays(clang_tu, every_function, source, settings.language, whole_program)
-    # a scalar whose address is only lent to such calls is a scalar like any other
-    escaping = {id(f): escaping_addresses(f, lent[id(f)]) for f in functions}
+    # a scalar whose address is only lent to such calls is a scalar like any other; a global's address
+    # may be taken in any function (the keys of other functions' locals never meet this one's)
+    escaping = set().union(*(escaping_addresses(f, lent.get(id(f), set())) for f in every_function))
     for info in infos:
-        _variable_facts(info, variables, escaping[id(info.function)], by_node, statics, settings.language)
+        _variable_facts(info, variables, escaping, by_node, statics, settings.language)
     pragmas.annotate(infos, functions, source)
 
     constants = constant_arguments(every_function, {info.loop.function for info in infos}, source)

@@ -24,7 +24,7 @@ from clang_passes.reductions import UPDATE_KINDS, Reductions, boolean_at_entry, 
 
 
 def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
-                loops: Optional[dict[int, LoopInfo]] = None) -> list[ScalarUse]:
+                loops: Optional[dict[int, LoopInfo]] = None, language: str = "c") -> list[ScalarUse]:
     """The scalars of one loop. `loops`: every loop of the file by node, to read headers after it."""
     loops = loops or {}
     loop_node = info.node
@@ -38,7 +38,7 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
     reductions.scan(function.nodes_where("update candidates", info.body if info.body is not None else loop_node,
                                          UPDATE_KINDS, update_candidate))
     by_reference = _passed_by_reference(function.nodes_where("calls", loop_node, (K.CALL_EXPR,)))
-    in_reach = _addresses_in_reach(info)
+    in_reach = _addresses_in_reach(info) if language == "c" else (lambda key: True)  # C++: references
     ivs: dict[tuple, str] = {}  # the counters of the loop and the loops inside it -> their loop
     for loop_info in info.subtree():
         if loop_info.iv_key is not None and loop_info.loop.canonical is not None:
@@ -102,9 +102,11 @@ def _address_of(node: Node) -> bool:
 
 
 def _declared_array_element(access) -> bool:
-    """`a[i][j]` of an array the program declares (not a parameter, which is a pointer)."""
+    """`a[i][j]` of an array of numbers the program declares: not a parameter (a pointer), not an
+    array of pointers (`*ps[0]` is `ps[0][0]`, one subscript more than `ps` has dimensions)."""
     base = access.base
-    return base.is_array and not base.is_pointer and base.storage != Storage.PARAMETER and access.path == base.name
+    return base.is_array and not base.is_pointer and base.storage != Storage.PARAMETER and \
+        access.path == base.name and "*" not in base.type and len(access.subscripts) == len(base.array_dims)
 
 
 def _scalar_mention(node: Node) -> bool:

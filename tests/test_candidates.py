@@ -543,3 +543,21 @@ def test_an_overloaded_name_is_unknown_work_and_lends_no_address(tmp_path):
                  "    for (int i = 0; i < n; i++) { t = i; g(&t); y[i] = t; }\n}\n")
     (loop,) = [l for l in analyze_file(str(c)).report.loops if l.function == "run"]
     assert loop.parallelizable and "address-taken" not in loop.codes, loop.reasons
+
+
+@pytest.mark.parametrize("name, text", [
+    # the address kept in an array of pointers, read back through it
+    ("ptrs.c", "double a[4000], b[4000];\nvoid run(int n) {\n    double v = 0.0;\n    double *ps[4]; ps[0] = &v;\n"
+               "    for (int i = 0; i < n; i++) { v = a[i] * 2.0; b[i] = *ps[0] + 1.0; }\n}\n"),
+    # a global whose address another function keeps
+    ("glob.c", "double a[4000], b[4000], v;\ndouble *gp[1];\nvoid keep(void) { gp[0] = &v; }\n"
+               "void run(int n) {\n    for (int i = 0; i < n; i++) { v = a[i] * 2.0; b[i] = gp[0][0] + 1.0; }\n}\n"),
+    # a C++ reference bound before the loop
+    ("ref.cpp", "double a[4000], b[4000];\nvoid run(int n) {\n    double v = 0.0;\n    double &r = v;\n"
+                "    for (int i = 0; i < n; i++) { v = a[i] * 2.0; b[i] = r + 1.0; }\n}\n"),
+])
+def test_an_escaped_address_the_loop_may_use_keeps_the_scalar_shared(tmp_path, name, text):
+    source = tmp_path / name
+    source.write_text(text)
+    (loop,) = [l for l in analyze_file(str(source)).report.loops if l.function == "run"]
+    assert not loop.parallelizable and "address-taken" in loop.codes, loop.reasons

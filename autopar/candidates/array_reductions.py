@@ -5,8 +5,9 @@ of its own (written out by autopar.thread_copies)."""
 from __future__ import annotations
 
 import re
+from typing import Optional
 
-from autopar.deps import Analysis, ObjectModel, declared_inside
+from autopar.deps import Analysis, ObjectModel, constant_extent, declared_inside
 from autopar.ir import CallEffect, CallSite, Loop, Storage, TranslationUnit
 
 # Each thread keeps a private copy of a reduced array (on its stack with gcc), initializes it and adds
@@ -28,12 +29,9 @@ def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str]
         return found  # C only: a C++ name may be qualified (`::hist`, `ns::hist`), which a thread's copy does not hide
     for key in sorted(keys):
         obj = an.model.objects[key]
-        dims = obj.base.array_dims
-        if obj.kind != "array" or len(dims) != 1 or dims[0] is None or not dims[0].strip().isdigit() or \
-                int(dims[0]) > ARRAY_REDUCTION_LIMIT or declared_inside(obj.base, loop):
+        size = _copy_size(obj, loop, calls)
+        if size is None:
             continue
-        if obj.base.storage == Storage.PARAMETER or obj.path != obj.base.name:
-            continue  # a parameter's declared size binds no caller; a member is not a name to shadow
         named = {a.base.decl for a in loop.accesses if a.base.name == obj.base.name} | \
             {u.variable.decl for u in loop.scalars if u.variable.name == obj.base.name}
         if named != {obj.base.decl}:
@@ -44,8 +42,31 @@ def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str]
             continue
         if _calls_may_see(tu, calls, obj.base.name):
             continue  # a called function would see the shared array, not the thread's copy
-        found[key] = (ops.pop(), f"{obj.path}[:{int(dims[0])}]")
+        found[key] = (ops.pop(), f"{obj.path}[:{size}]")
     return found
+
+
+def _copy_size(obj: ObjectModel, loop: Loop, calls: list[CallSite]) -> Optional[int]:
+    """How many elements each thread's copy holds: a declared one-dimensional array's own length; for
+    a pointer (a parameter `double rms[5]` is one: its declared size binds no caller), the constant
+    range its subscripts stay in, from 0 (NAS's `rms[m] = rms[m] + add * add` for m in 0..4), when
+    the loop calls only pure functions (another call could reach that memory through a pointer of its
+    own). None when there is no such size, or it is too large to copy."""
+    if obj.path != obj.base.name or declared_inside(obj.base, loop):
+        return None  # a member is not a name a copy can shadow
+    dims = obj.base.array_dims
+    if obj.kind == "array" and obj.base.storage != Storage.PARAMETER:
+        if len(dims) != 1 or dims[0] is None or not dims[0].strip().isdigit():
+            return None
+        size = int(dims[0])
+    elif obj.kind == "pointer" and all(call.effect == CallEffect.PURE for call in calls):
+        extent = constant_extent(obj)
+        if extent is None or extent[0] < 0:
+            return None
+        size = extent[1]
+    else:
+        return None
+    return size if 0 < size <= ARRAY_REDUCTION_LIMIT else None
 
 
 _FLOATING_TYPE = re.compile(r"(const\s+|volatile\s+)*(float|double|long\s+double)")

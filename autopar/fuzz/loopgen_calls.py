@@ -93,6 +93,34 @@ class CallTemplates(ProgramBuilder):
                                      f"{dst.name}[{iv}] = {self.store(dst.ctype, f'{t} + {use}')};"], size=size)
         self.scalars.append(Scalar(t, t_type))
 
+    def t_norms(self) -> None:
+        """A helper that sums into a few elements of a pointer parameter over a nest (NAS's error norms,
+        an array reduction on a pointer when the subscripts stay in a constant range from 0): called
+        on a part of a shared array, possibly the one it reads (then only the runtime check keeps it
+        right), with subscripts that may reach below the pointer (then it must stay serial)."""
+        acc = self.array_1d(min_size=16)
+        src = self.rng.choice([a for a in self.arrays if a.shared and len(a.dims) == 1 and a.ctype == acc.ctype]
+                              or [acc])
+        name, t = self.fresh("norms"), acc.ctype
+        width = self.rng.randint(2, 6)
+        shift = self.rng.choice([0, 0, 0, 1, -1])  # a negative shift reaches below the pointer
+        element = f"acc[m{shift:+d}]" if shift else "acc[m]"
+        value = f"g[i * {width} + m] % 7"
+        update = self.rng.choice([f"{element} = {element} + {value};", f"{element} += {value};",
+                                  f"{element} = {value} + {element};", f"{element} = {value} - {element};"])
+        if t in ("unsigned char", "signed char", "short", "unsigned short"):
+            update = f"{element} = ({t})({element} + {value});"
+        self.functions.append(f"static void {name}({t} *acc, const {t} *g, int n)\n{{\n"
+                              f"    for (int i = 0; i < n; i++)\n"
+                              f"        for (int m = 0; m < {width}; m++)\n"
+                              f"            {update}\n}}")
+        rows = min(src.size // width, 4000)
+        offset = self.rng.randint(1, acc.size - width - 2)
+        if rows < 1:
+            return
+        count = self.rng.choice([str(rows), f"{self.size_var(rows)}"])
+        self.body.append(f"    {name}({acc.name} + {offset}, {src.name}, {count});")
+
     def t_window(self) -> None:
         """A helper over rows of a flattened matrix whose row length is a parameter that bounds the
         inner loop, called with one constant (the parallel loop then gets a copy specialized for it),

@@ -124,6 +124,32 @@ void value_moves_subscript(int n) {
     }
 }
 
+static int peek(int k) { return hist[k]; }
+
+/* a parameter updated only at subscripts that stay in 0..4 (NAS's error norms): each thread's copy
+   holds those five; the check keeps apart the array the caller passes and the grid */
+void norms(double rms[5], int n) {
+    for (int i = 0; i < n; i++)
+        for (int m = 0; m < 5; m++) {
+            double add = grid[i % 64][m] - 0.5;
+            rms[m] = rms[m] + add * add;
+        }
+}
+
+/* serial: the subscripts reach below 0 (the caller passes a pointer into the middle of an array) */
+void norms_below(double *rms, int n) {
+    for (int i = 0; i < n; i++)
+        for (int m = 0; m < 5; m++)
+            rms[m - 1] = rms[m - 1] + grid[i % 64][m];
+}
+
+/* serial: a call that is not a pure library function might reach the parameter's memory another way */
+void norms_call(double rms[5], int n) {
+    for (int i = 0; i < n; i++)
+        for (int m = 0; m < 5; m++)
+            rms[m] = rms[m] + (double)peek(m);
+}
+
 /* serial: a parameter's declared size says nothing of the caller's array */
 void param_hist(int h[256], int n) {
     for (int i = 0; i < n; i++)
@@ -143,8 +169,6 @@ void two_ops(int n) {
         cnt[weight[i] & 31] *= 2;
     }
 }
-
-static int peek(int k) { return hist[k]; }
 
 /* serial: a called function reads the shared array, not the thread's copy */
 int call_sees(int n) {
@@ -185,5 +209,10 @@ int main(void) {
     macro_update(N); cksi("macro_update", colsum, 32);
     counter_update(N); cksi("counter_update", colsum, 32);
     value_moves_subscript(N); cksi("value_moves_subscript", colsum, 32);
+    {
+        double rms[6] = {0};
+        norms(rms, N); norms_below(rms + 1, N); norms_call(rms, 64);
+        printf("norms %.12g %.12g %.12g\n", rms[0], rms[3], rms[5]);
+    }
     return 0;
 }
