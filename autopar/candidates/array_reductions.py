@@ -27,6 +27,8 @@ def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str]
     found: dict[str, tuple[str, str]] = {}
     if tu.language != "c":
         return found  # C only: a C++ name may be qualified (`::hist`, `ns::hist`), which a thread's copy does not hide
+    if loop.canonical is not None and loop.canonical.step_symbol:
+        return found  # its windows excuse blocks, not one element every block updates
     for key in sorted(keys):
         obj = an.model.objects[key]
         size = _copy_size(obj, loop, calls)

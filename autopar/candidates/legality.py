@@ -326,9 +326,6 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
                                                                             for w, o in pairs})) +
                                       " (runtime check)", R.ALIAS))
     out.alias_check = with_strided_conditions(loop, out.alias_check, windows, out.blockers)
-    if loop.canonical.step_symbol and out.reduction_arrays:
-        out.blockers.append(R.Reason("a loop that steps by a variable gets no array reduction",
-                                     R.STRIDED_WINDOWS))
     for key, kind in sorted(arrays.items()):
         name = an.model.objects[key].path
         if kind == "lastprivate" and not runs_at_least_once(an.model):
