@@ -70,6 +70,8 @@ class Plan(BaseModel):
     private: list[str] = Field(default_factory=list)
     firstprivate: list[str] = Field(default_factory=list)
     lastprivate: list[str] = Field(default_factory=list)
+    # counters advanced by a constant in every iteration (`c[j] += v; j++;`): name -> step
+    linear: dict[str, int] = Field(default_factory=dict)
     reductions: list[Reduction] = Field(default_factory=list)
     schedule: Optional[Schedule] = None
     chunk: Optional[int] = Field(default=None, ge=1)
@@ -202,6 +204,8 @@ def render_pragma(plan: Plan) -> str:
                           ("lastprivate", plan.lastprivate)):
         if names:
             parts.append(f"{clause}({', '.join(names)})")
+    for name, step in sorted(plan.linear.items()):
+        parts.append(f"linear({name}:{step})")
     for reduction in plan.reductions:
         parts.append(f"reduction({reduction.op.value}: {', '.join(reduction.variables)})")
     parts += render_maps(plan.maps)

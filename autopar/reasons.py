@@ -43,6 +43,7 @@ LEAVES_ROW = "leaves-row"  # a subscript that leaves its row of a multi-dimensio
 ALIAS = "alias"  # may alias, with ranges for a runtime check (a note, not a blocker)
 ARRAY_REDUCTION = "array-reduction"  # every access updates an element with one operator (a note)
 LOCATION_REDUCTION = "location-reduction"  # argmin/argmax: best value and its iteration (a note)
+LINEAR = "linear"  # a counter advanced once per iteration: linear(j:step) (a note)
 STRIDED_WINDOWS = "strided-windows"  # a variable-step loop's iterations touch disjoint windows (a note)
 ALIAS_UNBOUNDED = "alias-unbounded"
 ALIAS_GLOBAL = "alias-global"

@@ -26,6 +26,7 @@ class ScalarClasses:
     reductions: dict[ReductionOp, list[str]] = field(default_factory=dict)
     # argmin/argmax pairs (Loop.location_reductions) whose scalars have no other role in the loop
     locations: list[LocationReduction] = field(default_factory=list)
+    linear: dict[str, int] = field(default_factory=dict)  # counter -> step per iteration: `linear(j:step)`
     no_clause: list[str] = field(default_factory=list)  # declared in the body, or this loop's variable
     blockers: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -41,6 +42,8 @@ class ScalarClasses:
             return "reduction"
         if any(name in (l.value, l.index) for l in self.locations):
             return "location reduction"
+        if name in self.linear:
+            return "linear"
         return "shared" if name in self.shared else "none"
 
 
@@ -133,7 +136,7 @@ class _Classifier:
                 out.written.add(use.variable.name)
             handled = (self._own_variable(use) or self._declared_inside(use) or self._inner_variable(use)
                        or self._address_taken(use) or self._read_only(use) or self._location(use)
-                       or self._reduction(use) or self._written_first(use))
+                       or self._reduction(use) or self._linear(use) or self._written_first(use))
             if not handled:
                 name = use.variable.name
                 self._block(name, f"scalar {name} is read before it is written in an iteration and updated "
@@ -240,6 +243,18 @@ class _Classifier:
                 out.notes.append(f"result may differ in rounding: the {use.reduction.value} reduction "
                                  f"on floating-point {name} adds in another order")
             out.roles[name] = f"reduction ({use.reduction.value})"
+        return True
+
+    def _linear(self, use) -> bool:
+        if use.linear_step is None:
+            return False
+        name, step = use.variable.name, use.linear_step
+        self.out.linear[name] = step
+        # OpenMP gives each iteration j0 + step * k and the last one's value after the loop (none run:
+        # j unchanged), what the serial loop leaves
+        self.out.notes.append(R.Reason(f"{name} advances by {step} in every iteration: linear({name}:{step})",
+                                       R.LINEAR))
+        self.out.roles[name] = f"linear counter (step {step})"
         return True
 
     def _written_first(self, use) -> bool:

@@ -39,6 +39,8 @@ class AffineBuilder:
     def __init__(self, source: Source):
         self.source = source
         self._expanding: set[tuple] = set()
+        # a linear counter's references in subscripts (by node id): their terms (clang_passes.linear)
+        self.linear_refs: dict[int, dict[str, int]] = {}
 
     def build(self, node: Node, scope: Optional[Scope]) -> tuple[Optional[AffineExpr], Optional[str]]:
         """The affine form of an integer expression, or (None, reason)."""
@@ -98,6 +100,9 @@ class AffineBuilder:
 
     def _reference_terms(self, node: Node, scope: Optional[Scope], text) -> dict[str, int]:
         """A name in a subscript: a loop variable, a parameter, or a local whose value is known."""
+        linear = self.linear_refs.get(id(node))
+        if linear is not None:
+            return dict(linear)
         decl = variable_decl(node)  # kept on the node, as the other passes ask for it again
         if decl is None:
             other = referenced(node)

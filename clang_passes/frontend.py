@@ -14,7 +14,7 @@ from typing import Optional
 from clang.cindex import CursorKind as K
 
 from autopar.ir import CallEffect, TranslationUnit
-from clang_passes import accesses, calls, noalias, pragmas, reductions, scalars
+from clang_passes import accesses, calls, linear, noalias, pragmas, reductions, scalars
 from clang_passes.affine import AffineBuilder
 from clang_passes.ast import Source
 from clang_passes.constant_arguments import constant_arguments, parameter_uses
@@ -115,12 +115,15 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     # `randlc(&t1, a)`: a local scalar lent to a same-file function that reads and writes only `*p`
     # (C only: a C++ call's name may stand for several overloads, and summaries are kept by name)
     lent = {id(f): calls.lent_addresses(f, summaries) if settings.language == "c" else set() for f in functions}
-    _collect_accesses(infos, by_node, source, variables, affine, summaries, set().union(*lent.values()))
-
-    statics = StaticArrays(clang_tu, every_function, source, settings.language, whole_program)
     # a scalar whose address is only lent to such calls is a scalar like any other; a global's address
     # may be taken in any function (the keys of other functions' locals never meet this one's)
     escaping = set().union(*(escaping_addresses(f, lent.get(id(f), set())) for f in every_function))
+    for info in infos:  # `c[j] += v; j++;`: j is linear in the loop, its subscripts affine
+        info.linear, refs = linear.linear_counters(info, escaping)
+        affine.linear_refs.update(refs)
+    _collect_accesses(infos, by_node, source, variables, affine, summaries, set().union(*lent.values()))
+
+    statics = StaticArrays(clang_tu, every_function, source, settings.language, whole_program)
     for info in infos:
         _variable_facts(info, variables, escaping, by_node, statics, settings.language)
     pragmas.annotate(infos, functions, source)

@@ -40,6 +40,7 @@ class LoopInfo:
     children: list["LoopInfo"] = field(default_factory=list)
     root: Optional["LoopInfo"] = None
     nest: Optional[NestFacts] = None
+    linear: dict = field(default_factory=dict)  # counter key -> step per iteration (clang_passes.linear)
     _scope: Optional[Scope] = field(default=None, repr=False)
 
     def enclosing(self) -> list["LoopInfo"]:

@@ -77,6 +77,7 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
             reduction_conversion_text=conversion_text if reduction is not None else None,
             live_after_loop=not declared_in and (key in references or key in live or key not in locals_),
             address_taken=escaped, address_in_reach=escaped and reached, is_induction_variable_of=iv_of,
+            linear_step=info.linear.get(key),
         ))
     return uses + _written_through_references(order, decls, references, first, variables)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from autopar.deps import Analysis, ObjectModel, constant_extent, declared_inside
+from autopar.deps import Analysis, ObjectModel, declared_inside
 from autopar.ir import CallEffect, CallSite, Loop, Storage, TranslationUnit
 
 # Each thread keeps a private copy of a reduced array (on its stack with gcc), initializes it and adds
@@ -31,7 +31,7 @@ def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str]
         return found  # its windows excuse blocks, not one element every block updates
     for key in sorted(keys):
         obj = an.model.objects[key]
-        size = _copy_size(obj, loop, calls)
+        size = _copy_size(obj, loop)
         if size is None:
             continue
         named = {a.base.decl for a in loop.accesses if a.base.name == obj.base.name} | \
@@ -48,26 +48,19 @@ def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str]
     return found
 
 
-def _copy_size(obj: ObjectModel, loop: Loop, calls: list[CallSite]) -> Optional[int]:
-    """How many elements each thread's copy holds: a declared one-dimensional array's own length; for
-    a pointer (a parameter `double rms[5]` is one: its declared size binds no caller), the constant
-    range its subscripts stay in, from 0 (NAS's `rms[m] = rms[m] + add * add` for m in 0..4), when
-    the loop calls only pure functions (another call could reach that memory through a pointer of its
-    own). None when there is no such size, or it is too large to copy."""
+def _copy_size(obj: ObjectModel, loop: Loop) -> Optional[int]:
+    """How many elements each thread's copy holds: a declared one-dimensional array's own length.
+    Not a pointer (a parameter `double rms[5]` is one: its declared size binds no caller): its copy,
+    an array, would change what `sizeof(rms)` and `rms == p` say, and adding it back would write
+    elements the loop never touches, which the runtime alias check does not cover. None when there
+    is no such size, or it is too large to copy."""
     if obj.path != obj.base.name or declared_inside(obj.base, loop):
         return None  # a member is not a name a copy can shadow
     dims = obj.base.array_dims
-    if obj.kind == "array" and obj.base.storage != Storage.PARAMETER:
-        if len(dims) != 1 or dims[0] is None or not dims[0].strip().isdigit():
-            return None
-        size = int(dims[0])
-    elif obj.kind == "pointer" and all(call.effect == CallEffect.PURE for call in calls):
-        extent = constant_extent(obj)
-        if extent is None or extent[0] < 0:
-            return None
-        size = extent[1]
-    else:
+    if obj.kind != "array" or obj.base.storage == Storage.PARAMETER or len(dims) != 1 or dims[0] is None or \
+            not dims[0].strip().isdigit():
         return None
+    size = int(dims[0])
     return size if 0 < size <= ARRAY_REDUCTION_LIMIT else None
 
 

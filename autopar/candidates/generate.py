@@ -26,8 +26,8 @@ def _collapse_chain(ctx: NestContext, loop: Loop) -> list[Loop]:
     """Loops that may be collapsed with `loop`: a perfect, rectangular chain of parallel loops."""
     tu = ctx.tu
     base = ctx.legality(loop)
-    if base.private_arrays or base.lastprivate_arrays:
-        return []
+    if base.private_arrays or base.lastprivate_arrays or base.classes.linear:
+        return []  # (a linear counter counts this loop's iterations, not the collapsed space's)
     chain: list[Loop] = []
     current = loop
     ivs = {loop.canonical.induction_variable}
@@ -77,7 +77,7 @@ def base_plan(ctx: NestContext, loop: Loop) -> Plan:
     reductions = [Reduction(op=op, variables=sorted(names)) for op, names in
                   sorted(merged.items(), key=lambda kv: list(ReductionOp).index(kv[0]))]
     return Plan(loop_id=loop.id, private=sorted(private), lastprivate=sorted(lastprivate),
-                reductions=reductions, alias_check=legal.alias_check, locations=list(classes.locations),
+                linear=dict(classes.linear), reductions=reductions, alias_check=legal.alias_check, locations=list(classes.locations),
                 proof=Proof.RUNTIME_CHECK if legal.alias_check else Proof.STATIC)
 
 
@@ -91,6 +91,8 @@ def _summary(tu: TranslationUnit, plan: Plan) -> str:
     for clause, names in (("private", plan.private), ("lastprivate", plan.lastprivate)):
         if names:
             parts.append(f"{clause} {', '.join(names)}")
+    for name, step in sorted(plan.linear.items()):
+        parts.append(f"linear {name} step {step}")
     for r in plan.reductions:
         parts.append(f"reduction {r.op.value} on {', '.join(r.variables)}")
     for l in plan.locations:

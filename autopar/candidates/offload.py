@@ -48,6 +48,8 @@ def offload_blockers(ctx: NestContext, loop: Loop, plan: Plan) -> list[str]:
     legal = ctx.legality(loop)
     if plan.proof != Proof.STATIC or plan.alias_check or legal.alias_check:
         out.append("an offloaded loop needs a static proof (no runtime check)")
+    if plan.linear:
+        out.append("a linear counter is not offloaded")
     if plan.lastprivate or legal.lastprivate_arrays or legal.private_arrays:
         out.append("an offloaded loop has no lastprivate and no private arrays")
     if plan.reduces_sections_or_locations:

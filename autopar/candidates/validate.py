@@ -233,6 +233,8 @@ def _clauses_named(check: _Check) -> dict[str, list[str]]:
     for location in plan.locations:
         for name in (location.value, location.index):
             clause_of.setdefault(name, []).append("location reduction")
+    for name in plan.linear:
+        clause_of.setdefault(name, []).append("linear")
     return clause_of
 
 
@@ -242,6 +244,10 @@ def _scalar_problems(check: _Check) -> list[str]:
     problems = list(classes.blockers) + privatised_globals_seen_by_calls(check.tu, loop, classes)
     if plan.locations != classes.locations:
         problems.append("the location reductions (argmin/argmax) are not those the analysis derives")
+    if plan.linear != classes.linear:
+        problems.append("the linear counters are not those the analysis derives")
+    if plan.linear and plan.collapse > 1:
+        problems.append("a linear counter counts one loop's iterations: no collapse")
     if plan.locations and (plan.collapse > 1 or plan.directive != Directive.PARALLEL_FOR or
                            plan.schedule not in (None, Schedule.STATIC)):
         problems.append("a location reduction needs a plain parallel for with a static schedule")

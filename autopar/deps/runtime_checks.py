@@ -75,20 +75,6 @@ def element_section(obj: ObjectModel) -> Optional[tuple[str, list[str]]]:
     return f"{obj.path}[{render_poly(low)}:{render_poly(count)}]", list(conditions)
 
 
-def constant_extent(obj: ObjectModel) -> Optional[tuple[int, int]]:
-    """The first and one-past-last element of a one-dimensional object that the loop touches, when
-    both are constants (`rms[m]` for m in 0..4: (0, 5)); None otherwise."""
-    if not obj.accesses or any(len(m.access.subscripts) != 1 for m in obj.accesses):
-        return None
-    offsets = _touched_offsets(obj)
-    if offsets is None or offsets == "whole" or offsets[2] or offsets[3]:
-        return None
-    low, high = offsets[0], offsets[1]
-    if set(low) - {()} or set(high) - {()}:
-        return None
-    return low.get((), 0), high.get((), 0)
-
-
 def _touched_offsets(obj: ObjectModel):
     """The lowest and one-past-highest element offsets the loop touches in `obj` as polynomials, with
     the conditions they need and, for true multi-dimensional subscripts, the bounding box's corners

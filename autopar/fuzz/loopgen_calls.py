@@ -95,9 +95,8 @@ class CallTemplates(ProgramBuilder):
 
     def t_norms(self) -> None:
         """A helper that sums into a few elements of a pointer parameter over a nest (NAS's error norms,
-        an array reduction on a pointer when the subscripts stay in a constant range from 0): called
-        on a part of a shared array, possibly the one it reads (then only the runtime check keeps it
-        right), with subscripts that may reach below the pointer (then it must stay serial)."""
+        which stay serial: no reduction on a pointer), called on a part of a shared array, possibly
+        the one it reads, with subscripts that may reach below the pointer."""
         acc = self.array_1d(min_size=16)
         src = self.rng.choice([a for a in self.arrays if a.shared and len(a.dims) == 1 and a.ctype == acc.ctype]
                               or [acc])

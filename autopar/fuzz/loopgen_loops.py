@@ -181,6 +181,30 @@ class LoopTemplates(ProgramBuilder):
         self.body.append(f"        {inner}")
         self.body.append(f"            {store}")
 
+    def t_linear(self) -> None:
+        """A counter advanced once per iteration and used in subscripts (`d[j] = s[i]; j += k;`):
+        linear(j:k), the counter read before or after its increment, kept after the loop; or a near
+        miss that must stay serial: an increment under a condition, a read one step back."""
+        dst, src = self.array_1d(min_size=64), self.array_1d()
+        step = self.rng.choice([1, 1, 2, 3, -1])
+        trips = min(src.size, (dst.size - 8) // abs(step))
+        if trips < 4:
+            return
+        j, iv = self.fresh("j"), self.fresh("i")
+        start = 4 if step > 0 else 4 + abs(step) * trips
+        self.body.append(f"    long {j} = {start};")
+        inc = f"{j}++;" if step == 1 else (f"{j}--;" if step == -1 else f"{j} += {step};")
+        miss = self.rng.choice(["", "", "", "after", "cond", "carried"])
+        use = f"{dst.name}[{j}] = {self.store(dst.ctype, f'{src.name}[{iv}] * 3 + {iv} % 5')};"
+        if miss == "carried":
+            use = f"{dst.name}[{j}] = {self.store(dst.ctype, f'{dst.name}[{j} - {1 if step > 0 else -1}] + {src.name}[{iv}]')};"
+            self.body[-1] = f"    long {j} = {start + (1 if step > 0 else -1)};"
+        body = [inc, use] if miss == "after" else [use, inc]
+        if miss == "cond":
+            body = [f"if ({src.name}[{iv}] % 3 == 0) {{", f"    {use}", f"    {inc}", "}"]
+        self.emit_loop(iv, 0, trips, body, size=trips)
+        self.scalars.append(Scalar(j, "long"))
+
     def t_row_reduction(self) -> None:
         """A reduction in the inner loop whose result is stored per row: private in the outer loop."""
         g = self.array_2d()

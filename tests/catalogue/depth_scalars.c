@@ -132,6 +132,47 @@ void subst_inner_redef(void) {
     }
 }
 
+/* a counter advanced once per iteration names c[j] = c[j0 + i]: linear(j:1) (the race benchmark's
+   `linear` case) */
+void linear_counter(int n) {
+    int j = 0;
+    for (int i = 0; i < n; i++) {
+        G[j] += H[i] * 2.0;
+        j++;
+    }
+}
+
+/* by two, counting down, read after the increment, and used after the loop */
+int linear_after(int n) {
+    long j = 1;
+    for (int i = n - 1; i >= 0; i--) {
+        j += 2;
+        G[j] = H[i] + 1.0;
+        G[j + 1] = -H[i];
+    }
+    return (int)j;
+}
+
+/* serial: the increment is conditional, so the counter is no function of i */
+void linear_conditional(int n) {
+    int j = 0;
+    for (int i = 0; i < n; i++) {
+        if (H[i] > 8.0) {
+            G[j] = H[i];
+            j++;
+        }
+    }
+}
+
+/* serial: the counter's element is read one step back */
+void linear_carried(int n) {
+    int j = 1;
+    for (int i = 0; i < n - 1; i++) {
+        G[j] = G[j - 1] + H[i];
+        j++;
+    }
+}
+
 int main(void) {
     for (int j = 0; j < N; j++)
         for (int m = 0; m < N; m++) {
@@ -162,5 +203,10 @@ int main(void) {
     subst_same_element(); cks("subst_same_element", G, 4 * L);
     subst_overlap(); cks("subst_overlap", G, 4 * L);
     subst_inner_redef(); cks("subst_inner_redef", &R[0][0], N * (N + 2));
+    linear_counter(4 * L); cks("linear_counter", G, 4 * L);
+    printf("linear_after %d\n", linear_after(L)); cks("linear_after", G, 4 * L);
+    printf("linear_after_none %d\n", linear_after(0));
+    linear_conditional(4 * L); cks("linear_conditional", G, 4 * L);
+    linear_carried(4 * L); cks("linear_carried", G, 4 * L);
     return 0;
 }

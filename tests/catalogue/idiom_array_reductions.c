@@ -126,8 +126,9 @@ void value_moves_subscript(int n) {
 
 static int peek(int k) { return hist[k]; }
 
-/* a parameter updated only at subscripts that stay in 0..4 (NAS's error norms): each thread's copy
-   holds those five; the check keeps apart the array the caller passes and the grid */
+/* serial, parallel in an expert's hands (a known miss): a parameter updated only at subscripts that
+   stay in 0..4 (NAS's error norms). A thread's copy would be an array where the loop has a pointer
+   (sizeof, comparisons), and adding it back writes elements the loop never touches */
 void norms(double rms[5], int n) {
     for (int i = 0; i < n; i++)
         for (int m = 0; m < 5; m++) {

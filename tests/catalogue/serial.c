@@ -303,7 +303,8 @@ void bound_in_memory(double *restrict a, int *restrict len) {
     }
 }
 
-/* start also changes inside k itself: not a parameter of k */
+/* start also changes inside k itself: not a parameter of k, and b stays serial; k advances start by
+ * one in every iteration, so k itself runs with linear(start:1) */
 void blocks_inner_write(double *restrict a, int nb, int len) {
     int start = 0;
     for (int b = 0; b < nb; b++)
