@@ -119,7 +119,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     # may be taken in any function (the keys of other functions' locals never meet this one's)
     escaping = set().union(*(escaping_addresses(f, lent.get(id(f), set())) for f in every_function))
     for info in infos:  # `c[j] += v; j++;`: j is linear in the loop, its subscripts affine
-        info.linear, refs = linear.linear_counters(info, escaping)
+        info.linear, refs = linear.linear_counters(info, escaping, settings.language)
         affine.linear_refs.update(refs)
     _collect_accesses(infos, by_node, source, variables, affine, summaries, set().union(*lent.values()))
 

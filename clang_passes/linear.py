@@ -30,11 +30,12 @@ _JUMPS = {K.CONTINUE_STMT, K.BREAK_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.RE
           K.SWITCH_STMT}
 
 
-def linear_counters(info: LoopInfo, escaping: set[tuple]) -> tuple[dict[tuple, int], dict[int, dict[str, int]]]:
-    """({counter key: step per iteration}, {id of a reference node in a subscript: its affine terms})."""
+def linear_counters(info: LoopInfo, escaping: set[tuple], language: str) -> tuple[dict[tuple, int], dict[int, dict[str, int]]]:
+    """({counter key: step per iteration}, {id of a reference node in a subscript: its affine terms}).
+    C only: in C++ a reference parameter (`keep(j)` binding `int &`) lets the counter escape unseen."""
     c = info.loop.canonical
     body = info.body
-    if c is None or c.step_symbol or abs(c.step) != 1 or c.lower is None or body is None or \
+    if language != "c" or c is None or c.step_symbol or abs(c.step) != 1 or c.lower is None or body is None or \
             body.kind != K.COMPOUND_STMT or any(n.kind in _JUMPS for n in body.walk()):
         return {}, {}
     statements = body.children
@@ -49,6 +50,8 @@ def linear_counters(info: LoopInfo, escaping: set[tuple]) -> tuple[dict[tuple, i
         declared_inside = key[0] == info.loop.file and info.node.start <= key[1] < info.node.end
         if key in steps or key in escaping or declared_inside or not _plain_counter(decl) or key == info.iv_key:
             continue  # (one declared in the loop is a new object every iteration)
+        if decl.type.get_canonical().get_size() * 8 > (c.iv_bits or 64):
+            continue  # clang 14 miscompiles a counter wider than the loop variable (a crash counting down)
         terms = _reference_terms(info, statements, position, decl, step)
         if terms is not None:
             steps[key] = step

@@ -38,6 +38,9 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
     reductions.scan(function.nodes_where("update candidates", info.body if info.body is not None else loop_node,
                                          UPDATE_KINDS, update_candidate))
     by_reference = _passed_by_reference(function.nodes_where("calls", loop_node, (K.CALL_EXPR,)))
+    # (a reference parameter may keep the address: passed anywhere in the function, it escapes)
+    lent_by_reference = _passed_by_reference(function.nodes_where("calls", function.node, (K.CALL_EXPR,))) \
+        if language != "c" else set()
     in_reach = _addresses_in_reach(info) if language == "c" else (lambda key: True)  # C++: references
     ivs: dict[tuple, str] = {}  # the counters of the loop and the loops inside it -> their loop
     for loop_info in info.subtree():
@@ -57,7 +60,7 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
         declared_in = key[0] == path and loop_node.start <= key[1] < loop_node.end
         iv_of = ivs.get(key)
         reduction = None
-        escaped = key in address_taken or key in by_reference
+        escaped = key in address_taken or key in by_reference or key in lent_by_reference
         reached = key in by_reference or "volatile" in variable.type or in_reach(key)
         if key in references:  # a reference parameter, or bound to something unknown: not private, shared
             declared_in, escaped, reached = False, True, True

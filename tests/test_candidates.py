@@ -555,6 +555,10 @@ def test_an_overloaded_name_is_unknown_work_and_lends_no_address(tmp_path):
     # a C++ reference bound before the loop
     ("ref.cpp", "double a[4000], b[4000];\nvoid run(int n) {\n    double v = 0.0;\n    double &r = v;\n"
                 "    for (int i = 0; i < n; i++) { v = a[i] * 2.0; b[i] = r + 1.0; }\n}\n"),
+    # passed before the loop to a C++ reference parameter that keeps its address
+    ("keep.cpp", "double a[4000], b[4000];\nstatic double *gp;\nstatic void keep(double &x) { gp = &x; }\n"
+                 "void run(int n) {\n    double v = 0.0;\n    keep(v);\n"
+                 "    for (int i = 0; i < n; i++) { v = a[i] * 2.0; b[i] = v + *gp; }\n}\n"),
 ])
 def test_an_escaped_address_the_loop_may_use_keeps_the_scalar_shared(tmp_path, name, text):
     source = tmp_path / name

@@ -31,7 +31,7 @@ from autopar.fuzz.loopgen_loops import LoopTemplates
 from autopar.fuzz.loopgen_patterns import PatternTemplates
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 20
+VERSION = 21
 
 
 class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates):

@@ -192,18 +192,19 @@ class LoopTemplates(ProgramBuilder):
             return
         j, iv = self.fresh("j"), self.fresh("i")
         start = 4 if step > 0 else 4 + abs(step) * trips
-        self.body.append(f"    long {j} = {start};")
+        ctype = "long" if self.chance(0.2) else "int"  # a counter wider than `i` stays serial
+        self.body.append(f"    {ctype} {j} = {start};")
         inc = f"{j}++;" if step == 1 else (f"{j}--;" if step == -1 else f"{j} += {step};")
         miss = self.rng.choice(["", "", "", "after", "cond", "carried"])
         use = f"{dst.name}[{j}] = {self.store(dst.ctype, f'{src.name}[{iv}] * 3 + {iv} % 5')};"
         if miss == "carried":
             use = f"{dst.name}[{j}] = {self.store(dst.ctype, f'{dst.name}[{j} - {1 if step > 0 else -1}] + {src.name}[{iv}]')};"
-            self.body[-1] = f"    long {j} = {start + (1 if step > 0 else -1)};"
+            self.body[-1] = f"    {ctype} {j} = {start + (1 if step > 0 else -1)};"
         body = [inc, use] if miss == "after" else [use, inc]
         if miss == "cond":
             body = [f"if ({src.name}[{iv}] % 3 == 0) {{", f"    {use}", f"    {inc}", "}"]
         self.emit_loop(iv, 0, trips, body, size=trips)
-        self.scalars.append(Scalar(j, "long"))
+        self.scalars.append(Scalar(j, ctype))
 
     def t_row_reduction(self) -> None:
         """A reduction in the inner loop whose result is stored per row: private in the outer loop."""

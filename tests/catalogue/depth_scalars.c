@@ -144,13 +144,13 @@ void linear_counter(int n) {
 
 /* by two, counting down, read after the increment, and used after the loop */
 int linear_after(int n) {
-    long j = 1;
+    int j = 1;
     for (int i = n - 1; i >= 0; i--) {
         j += 2;
         G[j] = H[i] + 1.0;
         G[j + 1] = -H[i];
     }
-    return (int)j;
+    return j;
 }
 
 /* serial: the increment is conditional, so the counter is no function of i */
@@ -161,6 +161,15 @@ void linear_conditional(int n) {
             G[j] = H[i];
             j++;
         }
+    }
+}
+
+/* serial: a counter wider than the loop variable (clang 14 crashes on linear() counting down) */
+void linear_wide(int n) {
+    long j = n;
+    for (int i = n - 1; i >= 0; i--) {
+        G[j] = H[i];
+        j--;
     }
 }
 
@@ -207,6 +216,7 @@ int main(void) {
     printf("linear_after %d\n", linear_after(L)); cks("linear_after", G, 4 * L);
     printf("linear_after_none %d\n", linear_after(0));
     linear_conditional(4 * L); cks("linear_conditional", G, 4 * L);
+    linear_wide(L); cks("linear_wide", G, 4 * L);
     linear_carried(4 * L); cks("linear_carried", G, 4 * L);
     return 0;
 }
