@@ -10,8 +10,9 @@ Kept narrow on purpose, so that no other loop's analysis sees these terms: the l
 from an affine start; its body is a block with no continue, break, goto, return, label or switch; the
 counter is a signed local of at least int width whose address never escapes; its one write in the
 loop is `j++`, `++j`, `j--`, `--j`, `j += c` or `j -= c` (c a constant), a statement of the body's
-own block; every other reference is inside a subscript of a statement of that block that holds no
-loop (so no inner loop and no condition reads the counter).
+own block; every other reference is in a statement of that block that holds no loop, in a subscript
+or as a plain value (`e[i] = j`), never under an `if`, `?:`, `switch`, `&&` or `||` (so no inner
+loop and no condition reads the counter).
 """
 
 from __future__ import annotations
@@ -114,12 +115,28 @@ def _reference_terms(info: LoopInfo, statements: list[Node], at: int, decl, step
         after = position > at
         for ref in mentions:
             if not _in_subscript(ref, statement):
-                return None
+                if _in_condition(ref, statement):
+                    return None  # a condition's guard would read j as a value fixed for the loop
+                continue  # a value (`e[i] = j`): linear() gives each iteration its own
             terms = {mono: step * coeff for mono, coeff in k.items()}
             terms[name] = terms.get(name, 0) + 1
             terms[""] = terms.get("", 0) + (step if after else 0)
             out[id(ref)] = {m: v for m, v in terms.items() if v or m == ""}
     return out
+
+
+_CONDITIONS = {K.IF_STMT, K.CONDITIONAL_OPERATOR, K.SWITCH_STMT}
+
+
+def _in_condition(ref: Node, statement: Node) -> bool:
+    """Whether `ref` decides which code runs: in an `if`, `?:` or `switch`, or an operand of `&&`/`||`,
+    below `statement` (the conservative reading: anywhere under such a node)."""
+    for parent in ref.ancestors():
+        if parent.kind in _CONDITIONS or (parent.kind == K.BINARY_OPERATOR and parent.binary_op in ("&&", "||")):
+            return True
+        if parent is statement:
+            return False
+    return False
 
 
 def _in_subscript(ref: Node, statement: Node) -> bool:

@@ -31,7 +31,7 @@ from autopar.fuzz.loopgen_loops import LoopTemplates
 from autopar.fuzz.loopgen_patterns import PatternTemplates
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 21
+VERSION = 22
 
 
 class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates):

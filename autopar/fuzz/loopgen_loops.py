@@ -183,8 +183,9 @@ class LoopTemplates(ProgramBuilder):
 
     def t_linear(self) -> None:
         """A counter advanced once per iteration and used in subscripts (`d[j] = s[i]; j += k;`):
-        linear(j:k), the counter read before or after its increment, kept after the loop; or a near
-        miss that must stay serial: an increment under a condition, a read one step back."""
+        linear(j:k), the counter read before or after its increment or as a value, kept after the
+        loop; or a near miss that must stay serial: an increment under a condition, the counter in a
+        condition, a read one step back."""
         dst, src = self.array_1d(min_size=64), self.array_1d()
         step = self.rng.choice([1, 1, 2, 3, -1])
         trips = min(src.size, (dst.size - 8) // abs(step))
@@ -195,12 +196,16 @@ class LoopTemplates(ProgramBuilder):
         ctype = "long" if self.chance(0.2) else "int"  # a counter wider than `i` stays serial
         self.body.append(f"    {ctype} {j} = {start};")
         inc = f"{j}++;" if step == 1 else (f"{j}--;" if step == -1 else f"{j} += {step};")
-        miss = self.rng.choice(["", "", "", "after", "cond", "carried"])
+        miss = self.rng.choice(["", "", "", "after", "value", "cond", "condvalue", "carried"])
         use = f"{dst.name}[{j}] = {self.store(dst.ctype, f'{src.name}[{iv}] * 3 + {iv} % 5')};"
         if miss == "carried":
             use = f"{dst.name}[{j}] = {self.store(dst.ctype, f'{dst.name}[{j} - {1 if step > 0 else -1}] + {src.name}[{iv}]')};"
             self.body[-1] = f"    {ctype} {j} = {start + (1 if step > 0 else -1)};"
         body = [inc, use] if miss == "after" else [use, inc]
+        if miss in ("value", "condvalue"):  # the counter read as a value too; under a condition: serial
+            value = f"{src.name}[{iv}] = {self.store(src.ctype, f'{j} % 11 + {iv}')};"
+            body = [use, f"if ({j} % 3 == 0)" if miss == "condvalue" else "{", f"    {value}",
+                    *([] if miss == "condvalue" else ["}"]), inc]
         if miss == "cond":
             body = [f"if ({src.name}[{iv}] % 3 == 0) {{", f"    {use}", f"    {inc}", "}"]
         self.emit_loop(iv, 0, trips, body, size=trips)

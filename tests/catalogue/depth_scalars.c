@@ -153,6 +153,26 @@ int linear_after(int n) {
     return j;
 }
 
+/* the counter read as a value too: each iteration gets its own from linear() */
+void linear_value(int n) {
+    int j = 5;
+    for (int i = 0; i < n; i++) {
+        H[i] = (double)(j % 7) + G[j];
+        j++;
+    }
+}
+
+/* serial: a condition reads the counter */
+void linear_in_condition(int n) {
+    int j = 0;
+    for (int i = 0; i < n; i++) {
+        if (j % 3 == 0)
+            H[i] = 1.0;
+        G[j] = H[i] * 0.5;
+        j++;
+    }
+}
+
 /* serial: the increment is conditional, so the counter is no function of i */
 void linear_conditional(int n) {
     int j = 0;
@@ -217,6 +237,8 @@ int main(void) {
     printf("linear_after_none %d\n", linear_after(0));
     linear_conditional(4 * L); cks("linear_conditional", G, 4 * L);
     linear_wide(L); cks("linear_wide", G, 4 * L);
+    linear_value(L); cks("linear_value", H, 4 * L);
+    linear_in_condition(L); cks("linear_in_condition", G, 4 * L);
     linear_carried(4 * L); cks("linear_carried", G, 4 * L);
     return 0;
 }
