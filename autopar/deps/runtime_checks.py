@@ -12,6 +12,7 @@ from autopar.deps.accesses import AccessModel, ObjectModel, ivs_for
 from autopar.deps.indexed import IndexedRange, indexed_range, outside_call
 from autopar.deps.subscripts import reached_through_cast
 from autopar.deps.isl_text import aff_poly, parse_set, render_aff, render_poly, set_text
+from autopar.deps.model import declared_inside
 from autopar.ir import Storage
 
 def named_qualified(obj: ObjectModel) -> bool:
@@ -21,10 +22,18 @@ def named_qualified(obj: ObjectModel) -> bool:
     return any(qualified.search(m.access.text) for m in obj.accesses)
 
 
+def declared_in_loop(obj: ObjectModel) -> bool:
+    """Whether the object's variable is declared inside the analysed loop: where the pragma is, its
+    name means nothing, or another variable that it shadows (`double *p = c + j;` in the body)."""
+    return bool(obj.accesses and obj.accesses[0].loops and declared_inside(obj.base, obj.accesses[0].loops[0]))
+
+
 def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str, list[str]]]:
     """C expressions for the first byte and one past the last byte the loop touches in `obj`,
     valid where the pragma is (parameters and outer induction variables only), or None."""
     if obj.kind in ("array", "pointer") and named_qualified(obj):
+        return None
+    if declared_in_loop(obj):
         return None
     whole = f"(const char *)&{obj.path}", f"(const char *)(&{obj.path} + 1)"  # the object itself
     if obj.kind == "scalar":
@@ -274,6 +283,8 @@ def overlap_check(pairs: list[tuple[ObjectModel, ObjectModel]],
     read object's reads through an index array are tested by inspecting the index values."""
     parts, conditions = [], []
     for w, o in sorted(pairs, key=lambda p: (p[0].path, p[1].path)):
+        if declared_in_loop(w) or declared_in_loop(o):
+            return None
         rw, ro = object_ranges(w), _other_ranges(o, objects if budget else None)
         if rw is None or ro is None:
             return None

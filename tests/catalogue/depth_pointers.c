@@ -47,6 +47,20 @@ void row_local(double **u, int n) {
     }
 }
 
+/* serial: a pointer declared in the body reads what the previous iteration wrote (c[i + m - 1]);
+   no runtime check can name it where the pragma is (a shadowed p outside would be another one) */
+double lc[N + 16], lb[N];
+void loop_local_pointer(int n) {
+    int m = 8;
+    double *p = lb;
+    for (int i = 0; i < n; i++) {
+        lc[i + m] = (double)(i % 5);
+        double *p = &lc[0] + m;
+        lb[i] += p[i - 1];
+    }
+    (void)p;
+}
+
 int main(void) {
     double *block = malloc(sizeof(double) * N * N), **u = malloc(sizeof(double *) * N);
     double *one = malloc(sizeof(double) * N), **s = malloc(sizeof(double *) * N);
@@ -67,6 +81,7 @@ int main(void) {
     rows_shared(s, N); cks("rows_shared", s, 1, N);
     three_levels(w, N); cks("three_levels", planes, 32, N);
     row_local(u, N); cks("row_local", u, N, N);
+    loop_local_pointer(N); { double *rows[1] = {lb}; cks("loop_local_pointer", rows, 1, N); }
     free(block); free(u); free(one); free(s); free(cube); free(planes); free(w);
     return 0;
 }
