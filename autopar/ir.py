@@ -190,8 +190,8 @@ class ScalarUse(BaseModel):
     # library function, an access through a pointer): only then does it keep s from being private
     address_in_reach: bool = True
     is_induction_variable_of: Optional[str] = None  # loop id when it is a loop's induction variable
-    # `j++` (or `j += c`) once in every iteration, j read only in subscripts: j is j0 + step * (iteration
-    # number) there, `linear(j:step)` in OpenMP (clang_passes.linear)
+    # `j++` (or `j += c`) once in every iteration, j read in subscripts or as a value, never in a
+    # condition: j is j0 + step * (iteration number), `linear(j:step)` in OpenMP (clang_passes.linear)
     linear_step: Optional[int] = None
 
 

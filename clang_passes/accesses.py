@@ -55,7 +55,7 @@ class _SpelledUpdate(NamedTuple):
     op: str  # the update's operator, as for `a[k] op= v`
 
 
-def _spelled_update(target: Node, value: Node, source: Source) -> Optional[_SpelledUpdate]:
+def _spelled_update(target: Node, value: Node) -> Optional[_SpelledUpdate]:
     """`a[k] = a[k] op v` (or `v op a[k]` for a commutative op), when both `a[k]` are the same array
     element spelled alike, with no side effect in the subscripts and no conversion that truncates:
     the same update as `a[k] op= v`. None for anything else."""
@@ -94,8 +94,8 @@ def _shape(node: Node) -> Optional[tuple]:
         kind = n.kind
         if kind in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR):
             decl = n.cursor.referenced
-            if decl is None:
-                return None
+            if decl is None or n.cursor.type.is_volatile_qualified():
+                return None  # (a volatile may read another value the second time)
             facts.append((kind, Variables.key(decl)))
         elif kind in (K.INTEGER_LITERAL, K.CHARACTER_LITERAL):
             value = evaluate_int(n)
@@ -203,7 +203,7 @@ class AccessCollector:
             if op in ASSIGN_OPS:
                 children = expression_children(node)
                 if len(children) == 2:
-                    spelled = _spelled_update(children[0], children[1], self.source) \
+                    spelled = _spelled_update(children[0], children[1]) \
                         if op == "=" and _value_unused(node) else None
                     if spelled is not None:  # `q[l] = q[l] + v`: the update `q[l] += v`, in source order
                         for operand in spelled.operands:

@@ -86,8 +86,9 @@ def _plain_counter(decl) -> bool:
 
 def _reference_terms(info: LoopInfo, statements: list[Node], at: int, decl, step: int
                      ) -> Optional[dict[int, dict[str, int]]]:
-    """The terms of each reference to the counter, or None when one is not in a subscript of a
-    loop-free statement of the body's block, or the loop writes the counter anywhere else."""
+    """The terms of each reference to the counter in a subscript, or None when a reference is not in
+    a loop-free statement of the body's block, or is under a condition, or the loop writes the
+    counter anywhere else (a plain value, `e[i] = j`, gets no terms: linear() gives it its own)."""
     key = Variables.key(decl)
     name = decl.spelling
     c = info.loop.canonical

@@ -67,7 +67,7 @@ def element_section(obj: ObjectModel) -> Optional[tuple[str, list[str]]]:
     parameter) maps whole rows over its first subscript's range: `A[1:n - 2]`."""
     # a map clause needs an lvalue: a name (not `v.data()`), unqualified
     if obj.kind != "pointer" or not re.fullmatch(r"[A-Za-z_]\w*", obj.path) or named_qualified(obj) or \
-            reached_through_cast(obj):
+            reached_through_cast(obj) or declared_in_loop(obj):
         return None  # (a cast: its offsets count elements of another size)
     offsets = _touched_offsets(obj)
     if offsets is None or offsets == "whole":
