@@ -67,17 +67,18 @@ def _spelled_update(target: Node, value: Node) -> Optional[_SpelledUpdate]:
     operands = expression_children(binary)
     if op is None or len(operands) != 2 or _floating_into_integer(target, binary):
         return None
-    # nothing in the statement may change what a subscript reads between the two reads of the element
-    if any(_side_effect(n) for n in value.walk()) or any(_side_effect(n) for n in element.walk()):
+    # the element read (the first operand, or the second of a commutative op): asked of every
+    # assignment, so the cheap tests come first and the walks only when an element matches
+    candidates = [0, 1] if binary.binary_op != "-" else [0]
+    candidates = [k for k in candidates if _implicit(operands[k]).kind == K.ARRAY_SUBSCRIPT_EXPR]
+    if not candidates:
         return None
     shape = _shape(element)
-    same = [k for k, operand in enumerate(operands) if _implicit(operand).kind == K.ARRAY_SUBSCRIPT_EXPR and
-            _shape(_implicit(operand)) == shape]
-    if 0 in same:
-        return _SpelledUpdate(operands, operands[0], op)
-    if 1 in same and binary.binary_op != "-":
-        return _SpelledUpdate(operands, operands[1], op)
-    return None
+    same = next((k for k in candidates if shape is not None and _shape(_implicit(operands[k])) == shape), None)
+    # nothing in the statement may change what a subscript reads between the two reads of the element
+    if same is None or any(_side_effect(n) for n in value.walk()) or any(_side_effect(n) for n in element.walk()):
+        return None
+    return _SpelledUpdate(operands, operands[same], op)
 
 
 def _side_effect(node: Node) -> bool:

@@ -113,6 +113,12 @@ void counter_update(int n) {
         colsum[NEXT_CELL] = colsum[NEXT_CELL] + 1;
 }
 
+/* serial: two subscripts the comparison cannot read (a floating literal) are not the same element */
+void unread_shapes(int n) {
+    for (int i = 0; i < n; i++)
+        colsum[(int)1.5 + (key[i] & 1)] = colsum[(int)2.5 + (key[i] & 1)] + 1;
+}
+
 static int advance(int *p) { *p = (*p + 1) & 31; return 1; }
 
 /* serial: the value changes the subscript between the two reads of the element */
@@ -210,6 +216,7 @@ int main(void) {
     macro_update(N); cksi("macro_update", colsum, 32);
     counter_update(N); cksi("counter_update", colsum, 32);
     value_moves_subscript(N); cksi("value_moves_subscript", colsum, 32);
+    unread_shapes(N); cksi("unread_shapes", colsum, 32);
     {
         double rms[6] = {0};
         norms(rms, N); norms_below(rms + 1, N); norms_call(rms, 64);
