@@ -141,9 +141,7 @@ def lent_addresses(function, summaries: dict[str, FunctionSummary]) -> set[int]:
     the call: `randlc(&seed, a)` where randlc reads and writes `*x` and nothing else of x. The call
     reads and may write `v` (first_access counts `&v` so); no pointer to `v` outlives it."""
     lent = set()
-    for node in function.nodes:
-        if node.kind != K.CALL_EXPR:
-            continue
+    for node in function.nodes_of((K.CALL_EXPR,)):
         summary = summaries.get(callee_name(node))
         for k, argument in enumerate(call_arguments(node)):
             if local_scalar_address(argument) is not None and reaches_one_element(summary, k):

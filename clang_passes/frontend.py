@@ -59,11 +59,11 @@ def translate(path: str, compile_args: list[str], build_dir: Optional[str] = Non
             gc.enable()
 
 
-def _variable_facts(info: LoopInfo, variables: Variables, address_taken: set, by_node: dict,
+def _variable_facts(info: LoopInfo, variables: Variables, escaping: set, by_node: dict,
                     statics: StaticArrays, language: str) -> None:
     """What the loop does with its variables: scalars, location reductions, and which arrays a
     private copy may replace."""
-    info.loop.scalars = scalars.scalar_uses(info, variables, address_taken, by_node, language)
+    info.loop.scalars = scalars.scalar_uses(info, variables, escaping, by_node, language)
     info.loop.location_reductions = reductions.location_reductions(info, variables.source, language)
     info.loop.arrays_dead_after = scalars.arrays_dead_after(info, variables, statics)
     info.loop.escaping_arrays = scalars.escaping_arrays(info, variables)

@@ -37,9 +37,12 @@ def linear_counters(info: LoopInfo, escaping: set[tuple], language: str) -> tupl
     c = info.loop.canonical
     body = info.body
     if language != "c" or c is None or c.step_symbol or abs(c.step) != 1 or c.lower is None or body is None or \
-            body.kind != K.COMPOUND_STMT or any(n.kind in _JUMPS for n in body.walk()):
+            body.kind != K.COMPOUND_STMT:
         return {}, {}
     statements = body.children
+    # asked of every loop: the walk for jumps only when the body's block has an increment at all
+    if all(_increment(statement) is None for statement in statements) or any(n.kind in _JUMPS for n in body.walk()):
+        return {}, {}
     steps: dict[tuple, int] = {}
     refs: dict[int, dict[str, int]] = {}
     for position, statement in enumerate(statements):

@@ -130,8 +130,8 @@ def escaping_addresses(function: Function, lent: set[int]) -> set[tuple]:
         target = strip(bound) if bound is not None else None
         if target is not None and target.kind == K.DECL_REF_EXPR and target.cursor.referenced is not None:
             keys.add(Variables.key(target.cursor.referenced))
-    for node in function.nodes:
-        if node.kind == K.UNARY_OPERATOR and node.unary_op == "&" and id(node) not in lent:
+    for node in function.nodes_of((K.UNARY_OPERATOR,)):  # (the function's index by kind: no walk of its own)
+        if node.unary_op == "&" and id(node) not in lent:
             for target in written_decl_refs(node):
                 decl = target.cursor.referenced
                 if decl is not None:

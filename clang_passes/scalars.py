@@ -23,7 +23,7 @@ from clang_passes.static_arrays import StaticArrays
 from clang_passes.reductions import UPDATE_KINDS, Reductions, boolean_at_entry, update_candidate
 
 
-def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
+def scalar_uses(info: LoopInfo, variables: Variables, escaping: set[tuple],
                 loops: Optional[dict[int, LoopInfo]] = None, language: str = "c") -> list[ScalarUse]:
     """The scalars of one loop. `loops`: every loop of the file by node, to read headers after it."""
     loops = loops or {}
@@ -39,8 +39,7 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
                                          UPDATE_KINDS, update_candidate))
     by_reference = _passed_by_reference(function.nodes_where("calls", loop_node, (K.CALL_EXPR,)))
     # (a reference parameter may keep the address: passed anywhere in the function, it escapes)
-    lent_by_reference = _passed_by_reference(function.nodes_where("calls", function.node, (K.CALL_EXPR,))) \
-        if language != "c" else set()
+    escaped_by_reference = _passed_by_reference_in(function) if language != "c" else set()
     in_reach = _addresses_in_reach(info) if language == "c" else (lambda key: True)  # C++: references
     ivs: dict[tuple, str] = {}  # the counters of the loop and the loops inside it -> their loop
     for loop_info in info.subtree():
@@ -60,7 +59,7 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
         declared_in = key[0] == path and loop_node.start <= key[1] < loop_node.end
         iv_of = ivs.get(key)
         reduction = None
-        escaped = key in address_taken or key in by_reference or key in lent_by_reference
+        escaped = key in escaping or key in by_reference or key in escaped_by_reference
         reached = key in by_reference or "volatile" in variable.type or in_reach(key)
         if key in references:  # a reference parameter, or bound to something unknown: not private, shared
             declared_in, escaped, reached = False, True, True
@@ -74,7 +73,7 @@ def scalar_uses(info: LoopInfo, variables: Variables, address_taken: set[tuple],
             written_before_read=key in first.written and key not in first.read_first,
             always_written=key in always,
             reduction=reduction,
-            boolean_at_entry=reduction in (ReductionOp.LAND, ReductionOp.LOR) and key not in address_taken
+            boolean_at_entry=reduction in (ReductionOp.LAND, ReductionOp.LOR) and key not in escaping
             and variable.storage == Storage.LOCAL and boolean_at_entry(loop_node, key),
             reduction_conversion=conversion_kind if reduction is not None else None,
             reduction_conversion_text=conversion_text if reduction is not None else None,
@@ -183,6 +182,15 @@ def _written_through_references(order: list[tuple], decls: dict[tuple, object], 
 
 def _assigned(node: Node) -> list[tuple]:
     return [Variables.key(t.cursor.referenced) for t in written_decl_refs(node) if t.cursor.referenced is not None]
+
+
+def _passed_by_reference_in(function: Function) -> set[tuple]:
+    """_passed_by_reference of every call of the function, kept as its fact (every loop asks)."""
+    keys = function.facts.get(("passed_by_reference", 0))
+    if keys is None:
+        keys = function.facts[("passed_by_reference", 0)] = \
+            _passed_by_reference(function.nodes_where("calls", function.node, (K.CALL_EXPR,)))
+    return keys
 
 
 def _passed_by_reference(calls: list[Node]) -> set[tuple]:

@@ -86,4 +86,4 @@ def _calls_may_see(tu: TranslationUnit, calls: list[CallSite], name: str) -> boo
 
 def floating_elements(obj: ObjectModel) -> bool:
     """Whether the reduced array's elements are floating-point (its sums may round differently)."""
-    return not _INTEGER_TYPE.fullmatch(obj.accesses[0].access.element_type.strip())
+    return bool(_FLOATING_TYPE.fullmatch(obj.accesses[0].access.element_type.strip()))
