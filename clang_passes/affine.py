@@ -41,6 +41,8 @@ class AffineBuilder:
         self._expanding: set[tuple] = set()
         # a linear counter's references in subscripts (by node id): their terms (clang_passes.linear)
         self.linear_refs: dict[int, dict[str, int]] = {}
+        # variables whose value is their constant initializer wherever they are read (clang_passes.constant_locals)
+        self.constant_values: dict[tuple, int] = {}
 
     def build(self, node: Node, scope: Optional[Scope]) -> tuple[Optional[AffineExpr], Optional[str]]:
         """The affine form of an integer expression, or (None, reason)."""
@@ -109,6 +111,9 @@ class AffineBuilder:
             if other is not None and other.kind == K.ENUM_CONSTANT_DECL:
                 return {"": other.enum_value}
             raise _NotAffine(f"non-affine expression {text}")
+        constant = self.constant_values.get(Variables.key(decl))
+        if constant is not None:  # `int len = 1000;` that nothing assigns again
+            return {"": constant}
         if scope is None:
             if not is_integer_decl(decl):
                 raise _NotAffine(f"{decl.spelling} is not an integer")

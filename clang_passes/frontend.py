@@ -17,6 +17,7 @@ from autopar.ir import CallEffect, TranslationUnit
 from clang_passes import accesses, calls, linear, noalias, pragmas, reductions, scalars
 from clang_passes.affine import AffineBuilder
 from clang_passes.ast import Source
+from clang_passes.constant_locals import constant_locals
 from clang_passes.constant_arguments import constant_arguments, parameter_uses
 from clang_passes.entry_pointers import entry_pointers
 from clang_passes.functions import build_functions, loop_macros
@@ -87,6 +88,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     variables.distinct_at_calls |= copies
 
     affine = AffineBuilder(source)
+    affine.constant_values = constant_locals(functions, settings.language)
     finder = LoopFinder(path, source, variables)
     infos = finder.find(functions)
     headers = HeaderReader(source, affine)
