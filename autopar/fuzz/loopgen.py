@@ -31,7 +31,7 @@ from autopar.fuzz.loopgen_loops import LoopTemplates
 from autopar.fuzz.loopgen_patterns import PatternTemplates
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 22
+VERSION = 23
 
 
 class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates):
@@ -40,7 +40,7 @@ class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates):
     TEMPLATES = {"map": 4, "reduction": 5, "lastprivate": 3, "unsigned": 2, "nest": 3, "row_reduction": 1,
                  "serial": 3, "pointer": 2, "calls": 2, "stride": 1, "sweeps": 2, "window": 2, "histogram": 2,
                  "argmin": 2, "gather": 2, "swap": 2, "strided": 3, "device": 2, "pivot": 2, "relax": 2,
-                 "scratch": 2, "lent": 2, "norms": 2, "linear": 2}
+                 "scratch": 2, "lent": 2, "norms": 2, "linear": 2, "constants": 2}
 
     # ---------------------------------------------------------------------------------- program
 

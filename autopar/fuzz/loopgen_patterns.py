@@ -256,3 +256,34 @@ class PatternTemplates(ProgramBuilder):
             self.body.append(f'    printf("{row} %lld\\n", (long long){row}[1]);')
         elif miss == "peek":
             self.body.append(f'    printf("{row} %lld\\n", {helper}_peek());')
+
+    def t_constants(self) -> None:
+        """Locals initialized with a constant (a stride, a length, a distance) that nothing assigns
+        again: the analysis reads them as numbers. A distance that is a multiple of the stride is a
+        real dependence; a zero length leaves a scalar's value from before the loop. Near misses assign
+        one again (the same value, through argc), lend its address, or store a value its narrow type
+        changes (`unsigned char k = 258` is 2)."""
+        d, e = self.array_1d(min_size=40), self.array_1d(min_size=40)
+        size = min(d.size, e.size)
+        k, m, n, t = self.fresh("k"), self.fresh("m"), self.fresh("len"), self.fresh("t")
+        i, j = self.fresh("i"), self.fresh("i")
+        stride, distance = self.rng.choice([1, 2, 3, 4]), self.rng.randint(0, 6)
+        longest = (size - 1 - distance) // stride + 1  # k * (len - 1) + m stays below size
+        length = min(longest, self.rng.choice([0, 1, longest, self.rng.randint(2, 30)]))
+        miss = self.rng.choice(["", "", "", "const", "narrow", "assigned", "address"])
+        k_decl = {"const": f"const int {k} = {stride};", "narrow": f"unsigned char {k} = {stride + 256};"}
+        self.body.append(f"    {k_decl.get(miss, f'int {k} = {stride};')}")
+        self.body.append(f"    int {m} = {distance}, {n} = {length};")
+        self.body.append(f"    int {t} = {self.rng.randint(-99, 99)};")
+        if miss == "assigned":
+            self.body.append(f"    if (zero) {k} = {k} + 1;")
+        elif miss == "address":
+            self.body.append(f"    {{ int *p = &{k}; *p += zero; }}")
+        value = self.expression([f"{d.name}[{k} * {i}]", f"{e.name}[{i}]"], i)
+        self.body.append(f"    for (int {i} = 0; {i} < {n}; {i}++)")
+        self.body.append(f"        {d.name}[{k} * {i} + {m}] = {self.store(d.ctype, value)};")
+        self.body.append(f"    for (int {j} = 0; {j} < {n}; {j}++) {{")
+        self.body.append(f"        {t} = {e.name}[{j}] + {j} * {k};")
+        self.body.append(f"        {e.name}[{j}] = {self.store(e.ctype, f'{t} - {d.name}[{j}]')};")
+        self.body.append("    }")
+        self.scalars.append(Scalar(t, "int"))
