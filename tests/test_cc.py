@@ -500,7 +500,9 @@ def test_a_program_of_one_source_gets_the_facts_of_a_whole_program(tmp_path, mon
     expected = subprocess.run(["./serial"], capture_output=True, text=True).stdout
     for threads in ("1", "3"):
         run = subprocess.run(["./pr"], capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": threads})
-        assert run.stdout == expected
+        # the checksum's own loop is a floating-point + reduction (n is the constant 4000), whose order
+        # the default policy lets change
+        assert float(run.stdout) == pytest.approx(float(expected), rel=1e-12)
 
 
 def test_the_cache_fingerprint_changes_with_a_module_of_a_subpackage(tmp_path, monkeypatch):
