@@ -74,6 +74,7 @@ INDEPENDENT = "independent"
 NOTE = "note"  # a remark on a legal loop (a private array, a reduction, a lastprivate)
 COST_TOO_SMALL = "cost-too-small"
 INSIDE_PARALLEL = "inside-parallel"
+SHARED_REGION = "shared-region"  # the rewrite opens one parallel region on a serial loop around parallel ones
 COLLAPSED = "collapsed"
 MORE = "more"
 REWRITE_SKIPPED = "rewrite-skipped"

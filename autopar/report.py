@@ -38,6 +38,9 @@ class LoopReport(BaseModel):
     codes: list[str] = Field(default_factory=list)  # a stable code per reason (autopar.reasons)
     # `--optimize` replaced the nest holding this loop: "r1: loops (i, k, j), tiles 32" (its candidate)
     restructured: Optional[str] = None
+    # the rewrite runs this loop in one parallel region with its sibling loops: the `#pragma omp parallel`
+    # that opens it (on this loop, or on the serial loop around it)
+    region: Optional[str] = None
 
 
 class FileReport(BaseModel):

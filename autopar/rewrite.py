@@ -31,6 +31,10 @@ from autopar.versioning import copyable, versioned_edits
 class RewritePlan(BaseModel):
     edits: list[Edit] = Field(default_factory=list)
     skipped: dict[str, str] = Field(default_factory=dict)  # loop id -> why its plan was not applied
+    # shared regions as written: each worksharing loop's `#pragma omp for` line, and each region's
+    # opening (`#pragma omp parallel ...`, its condition as written) by the id of the loop it opens on
+    worksharing: dict[str, str] = Field(default_factory=dict)
+    region_openings: dict[str, str] = Field(default_factory=dict)
 
 
 def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
@@ -78,7 +82,8 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
             result.skipped[loop.id] = reason
             continue
         if loop.id in regions:  # a worksharing loop of a shared region: its condition is the region's
-            result.edits.append(_pragma_line(source, loop, _worksharing_pragma(plan)))
+            result.worksharing[loop.id] = _worksharing_pragma(plan)
+            result.edits.append(_pragma_line(source, loop, result.worksharing[loop.id]))
             continue
         edits = _plan_edits(source, tu, loop, plan, versioning)
         if edits is None:
@@ -101,9 +106,11 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
             opening += f" private({', '.join(region.private_variables)})"
         if region.condition and versioning and copyable(outer):
             opened = versioned_edits(source, outer, opening, region.condition)
+            result.region_openings[outer.id] = f"{opening} (when {region.condition}, else a serial copy)"
         else:
             condition = f" if({region.condition})" if region.condition else ""
             opened = [_pragma_line(source, outer, opening + condition)]
+            result.region_openings[outer.id] = opening + condition
         result.edits.extend(edit.model_copy(update={"opens_region": True}) for edit in opened)
     result.edits.extend(_data_region_edits(source, tu, decisions))
     result.edits.extend(gate_definition(source, at) for at in gate_definitions_needed(source, gated))

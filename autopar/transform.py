@@ -71,7 +71,8 @@ def transform_file(path: str, compile_args: list[str] | None = None, build_dir: 
     else:
         plan = plan_rewrite(source, analysis.tu, analysis.decisions, **options)
         edits, restructured = plan.edits, []
-    report = mark_restructured(mark_skipped(analysis.report, plan), analysis.tu, restructured)
+    report = mark_restructured(mark_shared(mark_skipped(analysis.report, plan), analysis.tu, plan),
+                               analysis.tu, restructured)
     return Transformed(path=path, source=source, edits=edits, restructured=restructured,
                        report=report, analysis=analysis)
 
@@ -107,6 +108,41 @@ def mark_restructured(report: FileReport, tu, restructured: list) -> FileReport:
             loop = loop.model_copy(update=update)
         loops.append(loop)
     return report.model_copy(update={"loops": loops})
+
+
+def mark_shared(report: FileReport, tu, plan: RewritePlan) -> FileReport:
+    """The loops of a shared region as written: each worksharing loop says `#pragma omp for` and names
+    the region it runs in; the serial loop that opens the region says which loops it holds."""
+    if not plan.region_openings:
+        return report
+    from autopar.reasons import SHARED_REGION
+
+    opened_on = {}  # worksharing loop id -> the loop its region opens on
+    for outer_id in plan.region_openings:
+        for inner in tu.descendants(outer_id):
+            if inner.id in plan.worksharing:
+                opened_on[inner.id] = tu.loop(outer_id)
+    loops = []
+    for loop in report.loops:
+        if loop.id in plan.worksharing and loop.id in opened_on:
+            outer = opened_on[loop.id]
+            opening = plan.region_openings[outer.id]
+            reason = f"runs in the parallel region opened on loop {_name(outer)} (line {outer.line})"
+            loop = loop.model_copy(update={"pragma": plan.worksharing[loop.id], "region": opening,
+                                           "reasons": [*loop.reasons, reason], "codes": [*loop.codes, SHARED_REGION]})
+        elif loop.id in plan.region_openings:
+            opening = plan.region_openings[loop.id]
+            inner = sorted(tu.loop(i).line for i, o in opened_on.items() if o.id == loop.id)
+            reason = (f"opens one parallel region for the loops at line{'s' if len(inner) > 1 else ''} "
+                      f"{', '.join(map(str, inner))}")
+            loop = loop.model_copy(update={"region": opening, "reasons": [reason, *loop.reasons],
+                                           "codes": [SHARED_REGION, *loop.codes]})
+        loops.append(loop)
+    return report.model_copy(update={"loops": loops})
+
+
+def _name(loop) -> str:
+    return loop.canonical.induction_variable if loop.canonical else "(non-canonical)"
 
 
 def mark_skipped(report: FileReport, plan: RewritePlan) -> FileReport:

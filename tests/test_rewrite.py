@@ -478,6 +478,15 @@ def test_a_time_loop_of_parallel_sweeps_shares_one_region(tmp_path):
     for function in (outside, between):
         assert "#pragma omp parallel\n" not in function and function.count("#pragma omp parallel for") == 2
     assert made.parallel_loops == sum(loop.parallel for loop in made.report.loops) == 14
+    # the report says what was written: `#pragma omp for` on each sweep, the region on the time loop
+    sweeps = [loop for loop in made.report.loops if loop.region and loop.parallel]
+    openers = [loop for loop in made.report.loops if loop.region and not loop.parallel]
+    assert len(sweeps) == 8 and all(loop.pragma.startswith("#pragma omp for") for loop in sweeps)
+    assert [loop.induction_variable for loop in openers] == ["t", "t", "r", "t"]
+    assert all("shared-region" in loop.codes and loop.region.startswith("#pragma omp parallel")
+               for loop in sweeps + openers)
+    assert openers[0].reasons[0].startswith("opens one parallel region for the loops at lines ")
+    assert not any(loop.region for loop in transform_file(str(catalogue), share_regions=False).report.loops)
     rewritten = tmp_path / "regions.c"
     rewritten.write_bytes(made.rewritten)
     again = transform_file(str(rewritten))
