@@ -2,14 +2,20 @@
 (`int len = 1000; int m = 2;` in a C function that never assigns them again), so a bound or subscript
 that names one is that constant (`i < len` runs 1000 times; `a[i + m]` is two elements away).
 
-Takes the main file's functions; gives {variable key: value}.
+Only initializers spelled as numbers count (`int n = N;` of a macro does not), in functions without
+`#if` lines: the rewrite writes the value where it writes the name's (an alias check, a map clause),
+and a build with other `-D` flags must get the same value there.
+
+Takes the main file's functions and text; gives {variable key: value}.
 """
 
 from __future__ import annotations
 
+import re
+
 from clang.cindex import CursorKind as K, TypeKind
 
-from clang_passes.ast import UNSIGNED_TYPES, canonical_kind, evaluate_int, expression_children
+from clang_passes.ast import UNSIGNED_TYPES, Source, canonical_kind, evaluate_int, expression_children
 from clang_passes.functions import Function
 from clang_passes.loops import address_taken_in
 from clang_passes.nest_facts import written_decl_refs
@@ -17,23 +23,28 @@ from clang_passes.variables import Variables, is_integer_decl, is_reference
 
 # the kinds of node that can assign a variable by name (nest_facts.written_decl_refs reads them)
 _ASSIGNING = (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR)
+# an initializer spelled with numbers and operators only: no macro, whose value a -D flag may change
+_SPELLED_NUMBER = re.compile(rb"(?:\s|[-+*/%()<>&|^~]|[0-9][0-9a-zA-Z']*)+")
+_CONDITIONAL = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else)\b", re.MULTILINE)
 
 
-def constant_locals(functions: list[Function], language: str) -> dict[tuple, int]:
+def constant_locals(functions: list[Function], source: Source, language: str) -> dict[tuple, int]:
     """The variables declared in `functions` with an integer constant initializer whose value no code
     can change: `const` ones (changing them is undefined), and, in C, locals that the function never
     assigns by name and whose address it never takes (nothing else can reach a C local; C++ adds
     references and by-reference arguments, so there only `const` ones count). A function with an `asm`
-    statement is left out: its operands assign without `&`."""
+    statement is left out (its operands assign without `&`), and so is one with `#if` lines (another
+    configuration may declare the variable otherwise)."""
     found: dict[tuple, int] = {}
     for function in functions:
         declarations = function.nodes_of((K.VAR_DECL,))
-        if not declarations or function.nodes_of((K.ASM_STMT,)):
+        if not declarations or function.nodes_of((K.ASM_STMT,)) or \
+                _CONDITIONAL.search(source.data, function.start, function.end):
             continue
         changed = None  # the function's assigned and address-taken variables, found when first needed
         for node in declarations:
             decl = node.cursor
-            value = _initial_value(node)
+            value = _initial_value(node, source)
             if value is None:
                 continue
             if not decl.type.is_const_qualified():
@@ -47,9 +58,10 @@ def constant_locals(functions: list[Function], language: str) -> dict[tuple, int
     return found
 
 
-def _initial_value(node) -> int | None:
-    """The value a declaration stores, when its initializer is an integer constant that the variable's
-    type holds unchanged (`unsigned char c = 300` stores 44: left out, as are bool and enum types)."""
+def _initial_value(node, source: Source) -> int | None:
+    """The value a declaration stores, when its initializer is an integer constant spelled as numbers,
+    within the variable's type (`unsigned char c = 257` stores 1: that value; bool and enum types are
+    left out)."""
     decl = node.cursor
     if not is_integer_decl(decl) or is_reference(decl) or decl.type.is_volatile_qualified():
         return None
@@ -58,6 +70,9 @@ def _initial_value(node) -> int | None:
         return None
     children = expression_children(node)
     if not children:
+        return None
+    spelled = source.data[children[-1].start:children[-1].end]
+    if not spelled or not _SPELLED_NUMBER.fullmatch(spelled):
         return None
     value = evaluate_int(children[-1])
     if value is None:

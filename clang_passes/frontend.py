@@ -88,7 +88,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     variables.distinct_at_calls |= copies
 
     affine = AffineBuilder(source)
-    affine.constant_values = constant_locals(functions, settings.language)
+    affine.constant_values = constant_locals(functions, source, settings.language)
     finder = LoopFinder(path, source, variables)
     infos = finder.find(functions)
     headers = HeaderReader(source, affine)
