@@ -69,6 +69,8 @@ class ObjectModel:
     kind: str  # "array" | "pointer" | "member" | "scalar" (a global scalar used by name)
     accesses: list[AccessModel] = field(default_factory=list)
     written_by_name: bool = False  # for "scalar": the loop assigns it by name
+    # the arithmetic element types its accesses read or write (deps.subscripts.other_element_type)
+    element_types: Optional[set[str]] = field(default=None, repr=False, compare=False)
 
     @property
     def written(self) -> bool:

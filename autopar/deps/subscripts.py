@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Optional
 
+import islpy as isl
+
 from autopar import reasons as R
 from autopar.deps.accesses import ObjectModel, first_reason, ivs_for
 from autopar.deps.isl_text import Aff, param_name, parse_set, render_aff, render_c, set_text, text_is_empty
@@ -209,15 +211,28 @@ def _leaves_row(obj: ObjectModel) -> Optional[R.Reason]:
     from `j = 0`): the code then relies on the rows lying one after the other, which the
     per-dimension model does not see (`b[i][-1]` is `b[i - 1][m - 1]`). A row that the loop's
     bounds only might leave, for some values, is taken to be kept, as C requires."""
-    extents = obj.base.array_dims
+    extents = [(d, e) for d, e in enumerate(obj.base.array_dims)
+               if d > 0 and e is not None and re.fullmatch(r"\d+|[A-Za-z_]\w*", e)]
+    runs_where: dict[tuple, isl.Set] = {}  # a domain (accesses in the same loops share it) -> its parameters
+    kept: set[tuple] = set()  # (domain, subscript, extent) already found to keep its row
     for m in obj.accesses:
-        for d in range(1, min(len(m.dims), len(extents))):
-            extent = extents[d]
-            if extent is None or not re.fullmatch(r"\d+|[A-Za-z_]\w*", extent):
+        domain = None
+        for d, extent in extents:
+            if d >= len(m.dims):
+                break
+            aff = m.dims[d]
+            if extent.isdigit() and not any(c for n, c in aff.items() if n) and 0 <= aff.get("", 0) < int(extent):
+                continue  # `u[k][j][i][2]` of `u[..][5]`: inside its row, whatever the loop does
+            domain = domain or (tuple(l.id for l in m.loops), tuple(m.domain))
+            key = (domain, tuple(sorted(aff.items())), extent)
+            if key in kept:
                 continue
+            kept.add(key)
+            runs = runs_where.get(domain)
+            if runs is None:
+                runs = runs_where[domain] = parse_set(set_text([("a", m)])).params()
             bound = extent if extent.isdigit() else param_name(extent)
-            sub = render_aff(m.dims[d], ivs_for("a", m))
-            runs = parse_set(set_text([("a", m)])).params()
+            sub = render_aff(aff, ivs_for("a", m))
             leaves = parse_set(set_text([("a", m)], extra=[f"({sub} < 0 or {sub} >= {bound})"])).params()
             if not leaves.is_empty() and runs.is_subset(leaves):
                 return R.Reason(f"{m.access.text} leaves its row: {m.access.subscripts[d].text} is below 0 or at "
@@ -268,8 +283,9 @@ def other_element_type(obj: ObjectModel, access: Access) -> bool:
     element = _plain_type(access.element_type)
     if not _arithmetic(element):  # (an access a call's summary stands for has none)
         return False
-    if any(_arithmetic(other) and other != element
-           for other in (_plain_type(m.access.element_type) for m in obj.accesses)):
+    if obj.element_types is None:  # asked for each access: the object's types are read once
+        obj.element_types = {t for t in (_plain_type(m.access.element_type) for m in obj.accesses) if _arithmetic(t)}
+    if obj.element_types - {element}:
         return True
     declared = None
     if obj.kind == "pointer" and len(access.subscripts) == 1 and "(" not in obj.base.type and \
