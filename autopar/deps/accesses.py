@@ -5,6 +5,7 @@ iteration domain, subscripts as isl affine expressions or the reason they are no
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -38,6 +39,13 @@ class AccessModel:
         if key not in self._texts:
             self._texts[key] = " and ".join(c.replace("@", prefix) for c in self.domain)
         return self._texts[key]
+
+    def domain_params(self) -> set[str]:
+        """The isl parameters its domain's constraints name."""
+        found = self._texts.get("params")
+        if found is None:
+            found = self._texts["params"] = {p for c in self.domain for p in re.findall(r"\bP_\w+", c)}
+        return found
 
     def dim_texts(self, prefix: str) -> list[tuple[str, Optional[tuple]]]:
         """Per subscript: its isl text over `prefix` dims, and for a subscript without induction

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 Aff = dict[str, int]  # name -> coefficient; "" is the constant term
 
 ISL_LOCK = threading.RLock()
+_PARAM = re.compile(r"\bP_\w+")  # an isl parameter in constraint text (param_name)
 
 
 @lru_cache(maxsize=8192)
@@ -74,11 +75,12 @@ def set_text(parts: list[tuple[str, AccessModel]], pre: list[str] = (), extra: l
     params: set[str] = set()
     for prefix, m in parts:
         dims += [f"{prefix}{k}" for k in range(len(m.loops))]
-        cons += [c.replace("@", prefix) for c in m.domain]
-        params |= m.params
-    cons += list(extra)
-    for c in cons:
-        params |= set(re.findall(r"\bP_\w+", c))
+        if m.domain:
+            cons.append(m.domain_text(prefix))
+        params |= m.params | m.domain_params()
+    for c in extra:
+        cons.append(c)
+        params |= set(_PARAM.findall(c))
     body = " and ".join(cons) if cons else ""
     return f"[{', '.join(sorted(params))}] -> {{ [{', '.join(dims)}]{' : ' + body if body else ''} }}"
 
