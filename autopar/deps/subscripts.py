@@ -213,24 +213,24 @@ def _leaves_row(obj: ObjectModel) -> Optional[R.Reason]:
     bounds only might leave, for some values, is taken to be kept, as C requires."""
     extents = [(d, e) for d, e in enumerate(obj.base.array_dims)
                if d > 0 and e is not None and re.fullmatch(r"\d+|[A-Za-z_]\w*", e)]
-    runs_where: dict[tuple, isl.Set] = {}  # a domain (accesses in the same loops share it) -> its parameters
-    kept: set[tuple] = set()  # (domain, subscript, extent) already found to keep its row
+    runs_where: dict[tuple, isl.Set] = {}  # a chain of loops (its accesses share one domain) -> its parameters
+    kept: set[tuple] = set()  # (chain, subscript, extent) already found to keep its row
     for m in obj.accesses:
-        domain = None
+        chain = None
         for d, extent in extents:
             if d >= len(m.dims):
                 break
             aff = m.dims[d]
             if extent.isdigit() and not any(c for n, c in aff.items() if n) and 0 <= aff.get("", 0) < int(extent):
                 continue  # `u[k][j][i][2]` of `u[..][5]`: inside its row, whatever the loop does
-            domain = domain or (tuple(l.id for l in m.loops), tuple(m.domain))
-            key = (domain, tuple(sorted(aff.items())), extent)
+            chain = chain or tuple(l.id for l in m.loops)
+            key = (chain, tuple(sorted(aff.items())), extent)
             if key in kept:
                 continue
             kept.add(key)
-            runs = runs_where.get(domain)
+            runs = runs_where.get(chain)
             if runs is None:
-                runs = runs_where[domain] = parse_set(set_text([("a", m)])).params()
+                runs = runs_where[chain] = parse_set(set_text([("a", m)])).params()
             bound = extent if extent.isdigit() else param_name(extent)
             sub = render_aff(aff, ivs_for("a", m))
             leaves = parse_set(set_text([("a", m)], extra=[f"({sub} < 0 or {sub} >= {bound})"])).params()
