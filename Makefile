@@ -10,7 +10,7 @@ DEMO := benchmarks/examples/matmul.c
 setup: system-packages $(STAMP)
 	@# bytecode for autopar's own modules: where PYTHONDONTWRITEBYTECODE is set, Python would compile
 	@# them again on every run (about 0.1 s of each autopar and autopar-cc call); only changed files
-	@$(PY) -m compileall -q autopar clang_passes > /dev/null 2>&1 || true
+	@$(PY) -m compileall -q autopar > /dev/null 2>&1 || true
 
 # Debian packages, installed through apt when root and missing:
 #   clang, libomp-dev  race checks (TSan + Archer), Polly, builtin headers for libclang, and

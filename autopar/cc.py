@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from autopar.flags import FLAGS_WITH_VALUE  # gcc/clang options whose value may be the next argument
-from clang_passes.omp_pragmas import has_omp_pragma  # the standard library only, like autopar.flags
+from autopar.frontend.omp_pragmas import has_omp_pragma  # the standard library only, like autopar.flags
 
 # This module stays free of pydantic and the analysis at import time: a cached or disabled compile
 # should cost little more than starting Python.

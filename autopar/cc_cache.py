@@ -59,7 +59,7 @@ def code_fingerprint() -> str:
     if _FINGERPRINT is None:
         parts = [autopar.__version__]
         root = Path(autopar.__file__).parent.parent
-        for package in ("autopar", "clang_passes"):  # subpackages too (autopar/deps, ...)
+        for package in ("autopar",):  # subpackages too (autopar/deps, ...)
             for module in sorted((root / package).rglob("*.py")):
                 info = module.stat()
                 parts.append(f"{module.relative_to(root)}:{info.st_size}:{info.st_mtime_ns}")

@@ -20,8 +20,8 @@ from autopar.ir import Loop, Storage, TranslationUnit
 from autopar.plan import INSPECTION
 from autopar.reasons import ALIAS_UNBOUNDED
 from autopar.report import REPORT_VERSION, FileReport
-from clang_passes import compdb
-from clang_passes.omp_pragmas import OmpPragma, parse_omp_pragma, source_lines
+from autopar.frontend import compdb
+from autopar.frontend.omp_pragmas import OmpPragma, parse_omp_pragma, source_lines
 
 MISSED = "missed-parallel-loop"
 UNSAFE = "unsafe-omp-pragma"

@@ -19,7 +19,7 @@ import re
 from typing import Iterable, Optional
 
 from autopar.check import FAIL_LEVELS, RULE_CODES, CheckResult, FileCheck, Finding
-from clang_passes.omp_pragmas import Directive, source_lines
+from autopar.frontend.omp_pragmas import Directive, source_lines
 
 
 class RuleError(Exception):

@@ -78,7 +78,7 @@ def inputs_flags(inputs, path: str, compile_flags: list[str], build_dir: Optiona
         return list(compile_flags), build_dir
     flags = list(compile_flags) + inputs.stdin_flags
     if build_dir and inputs.stdin_name not in (None, "-"):
-        from clang_passes.parse import FrontendError, database_flags
+        from autopar.frontend.parse import FrontendError, database_flags
 
         try:
             from_db, _ = database_flags(inputs.stdin_name, build_dir)
@@ -113,7 +113,7 @@ def add_fp_option(p: argparse.ArgumentParser) -> None:
 
 
 def add_program_option(p: argparse.ArgumentParser) -> None:
-    """--whole-program: each file is a program of its own (autopar/pipeline.py, clang_passes/noalias.py);
+    """--whole-program: each file is a program of its own (autopar/pipeline.py, autopar/frontend/noalias.py);
     --target: where the default plans run (autopar/candidates/offload.py)."""
     p.add_argument("--whole-program", action="store_true",
                    help="each file is compiled and linked alone, so only it calls its functions: their pointer "

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Optional
 
 from autopar.ir import Loop, TranslationUnit
-from clang_passes.omp_pragmas import source_lines
+from autopar.frontend.omp_pragmas import source_lines
 
 
 def why_not_editable(source: bytes, tu: TranslationUnit, loop: Loop) -> Optional[str]:
@@ -79,7 +79,7 @@ def omp_pragma_above(source: bytes, offset: int) -> Optional[str]:
 
 def omp_pragma_span(source: bytes, offset: int) -> Optional[tuple[int, int, str]]:
     """(start byte, end byte, normalised text) of the lines of the omp pragma that applies to the `for`
-    at `offset` (clang_passes.omp_pragmas: blank lines, comments, other pragmas and `#ifdef`s may sit
+    at `offset` (autopar.frontend.omp_pragmas: blank lines, comments, other pragmas and `#ifdef`s may sit
     between), or None."""
     lines = source_lines(source)
     directive = lines.pragma_above(lines.line_of(offset))

@@ -1,6 +1,6 @@
 """The one table of gcc/clang command-line flags that autopar knows.
 
-`autopar-cc` reads whole compiler command lines with it, the front end (clang_passes/parse.py) picks
+`autopar-cc` reads whole compiler command lines with it, the front end (autopar/frontend/parse.py) picks
 what a parse needs from it, and the `autopar` command line uses it to tell a compile flag
 (`-I inc`, `-DN=4`, `-std=c11`, `-fno-strict-aliasing`) from a mistyped autopar option (`--formt`).
 Anything else goes after `--`, as with clang-tidy.

@@ -1,4 +1,4 @@
-"""The loop IR: plain pydantic data that the libclang front end (`clang_passes/`) produces.
+"""The loop IR: plain pydantic data that the libclang front end (`autopar/frontend/`) produces.
 
 No libclang object ever appears here. Every later stage (dependences, candidates, rewrite,
 report) reads only these models, so they can be built by hand in tests and serialised to JSON.
@@ -70,7 +70,7 @@ class Variable(BaseModel):
     array_dims: list[Optional[str]] = Field(default_factory=list)  # spelled sizes, None if unknown
     restrict: bool = False
     # a pointer parameter of a file-local function that every call in the file points into an object
-    # of its own (clang_passes/noalias.py): nothing else the function reaches overlaps it, as if restrict
+    # of its own (autopar/frontend/noalias.py): nothing else the function reaches overlaps it, as if restrict
     distinct_at_calls: bool = False
     # a pointer parameter the function never reassigns, or a local pointer set once, from one: it
     # points to memory that existed before the call, never into the function's own automatic arrays
@@ -191,7 +191,7 @@ class ScalarUse(BaseModel):
     address_in_reach: bool = True
     is_induction_variable_of: Optional[str] = None  # loop id when it is a loop's induction variable
     # `j++` (or `j += c`) once in every iteration, j read in subscripts or as a value, never in a
-    # condition: j is j0 + step * (iteration number), `linear(j:step)` in OpenMP (clang_passes.linear)
+    # condition: j is j0 + step * (iteration number), `linear(j:step)` in OpenMP (autopar.frontend.linear)
     linear_step: Optional[int] = None
 
 

@@ -46,11 +46,11 @@ def whole_program_default() -> bool:
 
 def load_translation_unit(path: str, compile_args: list[str] | None = None,
                           build_dir: str | None = None, whole_program: Optional[bool] = None) -> TranslationUnit:
-    """Parse one file with libclang. Raises clang_passes.FrontendError when it cannot be read.
+    """Parse one file with libclang. Raises autopar.frontend.FrontendError when it cannot be read.
     `whole_program` (default: $AUTOPAR_WHOLE_PROGRAM): the file is compiled and linked alone, so only
     it calls its functions."""
     from autopar.fppolicy import resolve
-    from clang_passes.frontend import translate
+    from autopar.frontend.translate import translate
 
     if whole_program is None:
         whole_program = whole_program_default()
@@ -90,7 +90,7 @@ def analyze_tu(tu: TranslationUnit, reasoner: Optional[Reasoner] = None) -> File
 def analyze_file(path: str, compile_args: list[str] | None = None, build_dir: str | None = None,
                  reasoner: Optional[Reasoner] = None, whole_program: Optional[bool] = None) -> FileAnalysis:
     """Analyze one file. Never raises for bad input: failures land in the report's `error`."""
-    from clang_passes.frontend import FrontendError
+    from autopar.frontend.translate import FrontendError
 
     try:
         tu = load_translation_unit(path, compile_args, build_dir, whole_program)

@@ -12,7 +12,7 @@ from autopar.edit_sites import continued_from_above, line_ending, start_of_line
 from autopar.edits import Edit
 from autopar.ir import Loop, TranslationUnit
 from autopar.plan import INSPECTION, TEAM_GATE, Plan
-from clang_passes.omp_pragmas import source_lines
+from autopar.frontend.omp_pragmas import source_lines
 
 
 def gated_plan(source: bytes, tu: TranslationUnit, plan: Plan, team_gate: bool) -> Plan:

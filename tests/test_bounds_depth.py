@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from clang_passes.frontend import translate
+from autopar.frontend.translate import translate
 
 SOURCE = r"""
 #define min(x, y) ((x) < (y) ? (x) : (y))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from autopar import reasons as R
-from clang_passes.frontend import translate
+from autopar.frontend.translate import translate
 
 SOURCE = r"""
 void matvec_sub(double ablock[5][5], double avec[5], double bvec[5]) {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from autopar.cli import main
-from clang_passes.frontend import translate
+from autopar.frontend.translate import translate
 
 HERE = Path(__file__).parent / "catalogue"
 CATALOGUE = HERE / "depth_callsite_noalias.c"

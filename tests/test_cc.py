@@ -198,7 +198,7 @@ def project(tmp_path):
 
 @pytest.mark.slow
 def test_make_builds_the_project_through_the_wrapper(project, tmp_path):
-    pytest.importorskip("clang_passes.frontend")
+    pytest.importorskip("autopar.frontend.translate")
     report = tmp_path / "report.jsonl"
     env = {**os.environ, "AUTOPAR_CC": "gcc", "AUTOPAR_CACHE_DIR": str(tmp_path / "cache"),
            "AUTOPAR_REPORT": str(report)}
@@ -243,7 +243,7 @@ def test_make_builds_the_project_through_the_wrapper(project, tmp_path):
 @pytest.mark.slow
 def test_make_project_parallelizes_the_easy_kernels(project, tmp_path):
     """Needs the dependence analysis: the dot product and saxpy become parallel, the macro loop not."""
-    pytest.importorskip("clang_passes.frontend")
+    pytest.importorskip("autopar.frontend.translate")
     env = {**os.environ, "AUTOPAR_CC": "gcc", "AUTOPAR_CACHE_DIR": str(tmp_path / "cache")}
     assert _make(project, env, "app").returncode == 0
     symbols = subprocess.run(["nm", str(project / "vec.o")], capture_output=True, text=True).stdout
@@ -511,7 +511,7 @@ def test_the_cache_fingerprint_changes_with_a_module_of_a_subpackage(tmp_path, m
     import autopar
     from autopar import cc_cache
 
-    for name in ("autopar/__init__.py", "autopar/deps/x.py", "clang_passes/y.py"):
+    for name in ("autopar/__init__.py", "autopar/deps/x.py", "autopar/frontend/y.py"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("# one\n")
     monkeypatch.setattr(autopar, "__file__", str(tmp_path / "autopar" / "__init__.py"))

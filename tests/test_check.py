@@ -228,7 +228,7 @@ def test_a_crashing_worker_is_a_failed_file_not_a_traceback(tmp_path, monkeypatc
 # ------------------------------------------------------------------------ clauses of existing pragmas
 
 def test_pragma_clauses_are_parsed():
-    from clang_passes.omp_pragmas import parse_omp_pragma
+    from autopar.frontend.omp_pragmas import parse_omp_pragma
 
     p = parse_omp_pragma("#pragma omp parallel for simd collapse(2) private(j, t) "
                          "reduction(inscan, max: m) lastprivate(conditional: x) linear(k, q: 2) "

@@ -1,11 +1,11 @@
 """Constant locals: a name in a subscript or bound is its constant initializer exactly when nothing can
-change the variable (clang_passes/constant_locals.py)."""
+change the variable (autopar/frontend/constant_locals.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from clang_passes.frontend import translate
+from autopar.frontend.translate import translate
 
 C_SOURCE = """
 void kept(double *a) { int k = 4; for (int i = 0; i < 10; i++) a[k * i] = 0.0; }

@@ -8,7 +8,7 @@ import pytest
 
 from autopar import reasons as R
 from autopar.pipeline import analyze_file
-from clang_passes.frontend import translate
+from autopar.frontend.translate import translate
 
 SOURCE = r"""
 #include <vector>

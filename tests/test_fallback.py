@@ -17,7 +17,7 @@ from autopar.pipeline import analyze_file
 from autopar.plan import Decision
 from autopar.edits import apply_edits, with_line_directives
 from autopar.rewrite import plan_rewrite
-from clang_passes.frontend import translate
+from autopar.frontend.translate import translate
 
 STAGES = """#include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from autopar.ir import Storage
-from clang_passes.frontend import translate
+from autopar.frontend.translate import translate
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "frontend")
 

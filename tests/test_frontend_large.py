@@ -11,8 +11,8 @@ import os
 import pytest
 from clang import cindex
 
-from clang_passes.frontend import translate
-from clang_passes.parse import builtin_header_args
+from autopar.frontend.translate import translate
+from autopar.frontend.parse import builtin_header_args
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "frontend")
 BROTLI = os.path.join(DATA, "brotli")

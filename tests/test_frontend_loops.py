@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from autopar.ir import Comparison
-from clang_passes.frontend import translate
+from autopar.frontend.translate import translate
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "frontend")
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from clang_passes.frontend import FrontendError, translate
-from clang_passes.parse import builtin_header_args, clean_flags, language_of
+from autopar.frontend.translate import FrontendError, translate
+from autopar.frontend.parse import builtin_header_args, clean_flags, language_of
 
 LOOP = "void f(int *a, int n) {\n  for (int i = 0; i < n; i++)\n    a[i] = 0;\n}\n"
 

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from clang_passes.frontend import translate
-from clang_passes.omp_pragmas import has_omp_pragma
+from autopar.frontend.translate import translate
+from autopar.frontend.omp_pragmas import has_omp_pragma
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "frontend")
 

@@ -1,4 +1,4 @@
-"""The comparisons a conditional write runs under (clang_passes/guards.py) and the dependences they
+"""The comparisons a conditional write runs under (autopar/frontend/guards.py) and the dependences they
 rule out (autopar/deps/guards.py); the compiled and race-checked loops are in the catalogue
 (tests/catalogue/depth_guards.c)."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from clang_passes.frontend import translate
+from autopar.frontend.translate import translate
 
 LOOP = """
 long glen = 4;

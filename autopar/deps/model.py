@@ -29,7 +29,7 @@ class LoopModel:
         self.loops = {l.id: l for l in [loop, *descendants(tu, loop)]}
         # names whose value changes inside the loop: never parameters
         # (a name declared inside the loop is a new object each iteration, whatever its initialiser)
-        # (a linear counter's subscripts name its value where the loop starts: clang_passes.linear)
+        # (a linear counter's subscripts name its value where the loop starts: autopar.frontend.linear)
         self.variant = {s.variable.name for s in loop.scalars
                         if (s.written or s.declared_in_loop) and s.linear_step is None}
         self.variant |= {l.canonical.induction_variable for l in self.loops.values() if l.canonical}

@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Optional
 from autopar.fuzz import csmith, loopgen
 from autopar.fuzz.check import CLASSES, INVALID, OK, Checker, Outcome
 from autopar.fuzz.culprit import find_culprits
-from clang_passes.omp_pragmas import parse_omp_pragma
+from autopar.frontend.omp_pragmas import parse_omp_pragma
 
 GENERATORS = ("loops", "csmith")
 

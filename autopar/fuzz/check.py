@@ -38,7 +38,7 @@ import autopar
 from autopar import verify
 from autopar.restructure import plan as restructure_plan
 from autopar.versioning import SERIAL_COPY_MARK
-from clang_passes.omp_pragmas import Directive, source_lines
+from autopar.frontend.omp_pragmas import Directive, source_lines
 
 # the test that selects a specialized copy: `if (pool == 2 && w == 512u) {`
 _SPECIALIZED = re.compile(r"\s*if \((?:\w+ == \(?-?\d+[uUlL]*\)?(?: && )?)+\) \{\s*")

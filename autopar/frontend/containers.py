@@ -10,8 +10,8 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from clang_passes.ast import Node, expression_children, strip
-from clang_passes.variables import Variables
+from autopar.frontend.ast import Node, expression_children, strip
+from autopar.frontend.variables import Variables
 
 CONTAINERS = ("vector", "array", "span")
 ELEMENT = ("operator[]", "at")

@@ -3,7 +3,7 @@ memory behind its pointer parameters) and its worst side effect, transitively th
 to other functions of the file.
 
 Takes the main file's `Function`s and the names wanted; gives `FunctionSummary`s by name. The
-element boxes a summary names through a pointer parameter are clang_passes/param_regions.py.
+element boxes a summary names through a pointer parameter are autopar/frontend/param_regions.py.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import CallEffect, FunctionSummary, Storage
-from clang_passes.ast import ASSIGN_OPS, INC_DEC, Node, expression_children, stored_operand, strip, variable_decl
-from clang_passes.calls import ALLOCATION_FUNCTIONS, call_arguments, callee_name, classify
-from clang_passes.functions import Function
-from clang_passes.param_regions import param_regions
-from clang_passes.variables import Variables
+from autopar.frontend.ast import ASSIGN_OPS, INC_DEC, Node, expression_children, stored_operand, strip, variable_decl
+from autopar.frontend.calls import ALLOCATION_FUNCTIONS, call_arguments, callee_name, classify
+from autopar.frontend.functions import Function
+from autopar.frontend.param_regions import param_regions
+from autopar.frontend.variables import Variables
 
 _SEVERITY = [CallEffect.PURE, CallEffect.ALLOCATION, CallEffect.RANDOM, CallEffect.IO, CallEffect.UNKNOWN]
 

@@ -1,7 +1,7 @@
 """Pragmas pass: existing `#pragma omp` directives and `// autopar: off` opt-outs, found in the text.
 
 We parse without -fopenmp (with it, libclang hides a loop under its pragma), so directives are read
-from the source lines (clang_passes.omp_pragmas): a directive directly above a loop (blank lines,
+from the source lines (autopar.frontend.omp_pragmas): a directive directly above a loop (blank lines,
 comments and other pragmas may sit between) belongs to that loop. An opt-out comment in the comment
 lines right above a loop, at the end of the loop's own line, or right above a function definition
 turns autopar off there.
@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from clang_passes.ast import Source
-from clang_passes.functions import Function
-from clang_passes.loops import LoopInfo
-from clang_passes.omp_pragmas import SourceLines, source_lines
+from autopar.frontend.ast import Source
+from autopar.frontend.functions import Function
+from autopar.frontend.loops import LoopInfo
+from autopar.frontend.omp_pragmas import SourceLines, source_lines
 
 _OPT_OUT = re.compile(r"autopar\s*:\s*off\b", re.I)
 

@@ -7,11 +7,11 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, INC_DEC, LOOP_KINDS, Node, canonical_kind, expression_children,
+from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, INC_DEC, LOOP_KINDS, Node, canonical_kind, expression_children,
                               strip, variable_decl)
-from clang_passes.variables import SCALAR, Variables
-from clang_passes.containers import container_type
-from clang_passes.loops import LoopInfo
+from autopar.frontend.variables import SCALAR, Variables
+from autopar.frontend.containers import container_type
+from autopar.frontend.loops import LoopInfo
 
 
 def is_scalar_decl(decl) -> bool:

@@ -13,10 +13,10 @@ from typing import Optional
 from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
-from clang_passes.ast import ARRAY_TYPES, Node, expression_children, stored_operand, strip, variable_decl
-from clang_passes.calls import callee_name
-from clang_passes.functions import Function
-from clang_passes.variables import Variables
+from autopar.frontend.ast import ARRAY_TYPES, Node, expression_children, stored_operand, strip, variable_decl
+from autopar.frontend.calls import callee_name
+from autopar.frontend.functions import Function
+from autopar.frontend.variables import Variables
 
 # calls whose result is memory nothing else points to yet
 _FRESH = {"malloc", "calloc", "aligned_alloc", "valloc", "memalign", "__builtin_malloc"}

@@ -15,8 +15,8 @@ from typing import Callable, Iterator, Optional
 from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
-from clang_passes.ast import FUNCTION_KINDS, Node, Source, build_tree, canonical_kind, expression_children, variable_decl
-from clang_passes.variables import Variables, is_reference
+from autopar.frontend.ast import FUNCTION_KINDS, Node, Source, build_tree, canonical_kind, expression_children, variable_decl
+from autopar.frontend.variables import Variables, is_reference
 
 _lib = cindex.conf.lib
 

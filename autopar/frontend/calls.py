@@ -1,6 +1,6 @@
 """Calls pass: every call inside a loop with its side-effect class (pure, allocation, random, I/O,
 same translation unit, unknown), and the small questions other passes ask of a call node: its
-callee's name, its arguments. The summaries of same-file functions are clang_passes/summaries.py.
+callee's name, its arguments. The summaries of same-file functions are autopar/frontend/summaries.py.
 
 Takes a loop's nodes and the summaries; gives `CallSite`s.
 """
@@ -12,9 +12,9 @@ from typing import Optional
 from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
 from autopar.ir import CallEffect, CallSite, FunctionSummary
-from clang_passes.ast import FUNCTION_KINDS, Node, Source, expression_children, strip
-from clang_passes.containers import PLAIN_TYPES, READ_ONLY, container_call
-from clang_passes.functions import qualified_name
+from autopar.frontend.ast import FUNCTION_KINDS, Node, Source, expression_children, strip
+from autopar.frontend.containers import PLAIN_TYPES, READ_ONLY, container_call
+from autopar.frontend.functions import qualified_name
 
 _MATH = ["sqrt", "cbrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "pow", "sin", "cos", "tan",
          "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "fabs", "fmax",

@@ -18,15 +18,15 @@ from typing import NamedTuple, Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Access, AffineExpr, Storage, Subscript, Variable
-from clang_passes.access_chains import Chain, ChainReader, This
-from clang_passes.affine import AffineBuilder
-from clang_passes.containers import ELEMENT, container_call, plain_element
-from clang_passes.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source,
+from autopar.frontend.access_chains import Chain, ChainReader, This
+from autopar.frontend.affine import AffineBuilder
+from autopar.frontend.containers import ELEMENT, container_call, plain_element
+from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source,
                               canonical_kind, evaluate_int, expression_children, strip)
-from clang_passes.guards import guard_of
-from clang_passes.variables import Variables, is_reference
-from clang_passes.loops import LoopInfo
-from clang_passes.nest_facts import Scope
+from autopar.frontend.guards import guard_of
+from autopar.frontend.variables import Variables, is_reference
+from autopar.frontend.loops import LoopInfo
+from autopar.frontend.nest_facts import Scope
 
 
 _UPDATE_OPS = {"+=": "+", "-=": "+", "*=": "*", "&=": "&", "|=": "|", "^=": "^"}
@@ -253,7 +253,7 @@ class AccessCollector:
         """A call of a same-file function whose pointer parameters touch constant boxes of their
         pointees (`matvec_sub(a, rhs[i][j], rhs[i][j])` writes rhs[i][j][0..4]): each element of each
         box becomes an access at the call, a read or a write, that may happen (conditional)."""
-        from clang_passes.calls import call_arguments, callee_name
+        from autopar.frontend.calls import call_arguments, callee_name
 
         summary = self.summaries.get(callee_name(call))
         if summary is None or not (summary.read_regions or summary.write_regions):

@@ -14,21 +14,21 @@ from typing import Optional
 from clang.cindex import CursorKind as K
 
 from autopar.ir import CallEffect, TranslationUnit
-from clang_passes import accesses, calls, linear, noalias, pragmas, reductions, scalars
-from clang_passes.affine import AffineBuilder
-from clang_passes.ast import Source
-from clang_passes.constant_locals import constant_locals
-from clang_passes.constant_arguments import constant_arguments, parameter_uses
-from clang_passes.entry_pointers import entry_pointers
-from clang_passes.functions import build_functions, loop_macros
-from clang_passes.loop_body import BodyReader
-from clang_passes.loop_header import HeaderReader
-from clang_passes.loops import LoopFinder, LoopInfo, address_taken_in, escaping_addresses
-from clang_passes.nest_facts import NestFacts, Scope
-from clang_passes.parse import FrontendError, parse, read_source, settings_for
-from clang_passes.static_arrays import StaticArrays
-from clang_passes.summaries import summarize
-from clang_passes.variables import Variables
+from autopar.frontend import accesses, calls, linear, noalias, pragmas, reductions, scalars
+from autopar.frontend.affine import AffineBuilder
+from autopar.frontend.ast import Source
+from autopar.frontend.constant_locals import constant_locals
+from autopar.frontend.constant_arguments import constant_arguments, parameter_uses
+from autopar.frontend.entry_pointers import entry_pointers
+from autopar.frontend.functions import build_functions, loop_macros
+from autopar.frontend.loop_body import BodyReader
+from autopar.frontend.loop_header import HeaderReader
+from autopar.frontend.loops import LoopFinder, LoopInfo, address_taken_in, escaping_addresses
+from autopar.frontend.nest_facts import NestFacts, Scope
+from autopar.frontend.parse import FrontendError, parse, read_source, settings_for
+from autopar.frontend.static_arrays import StaticArrays
+from autopar.frontend.summaries import summarize
+from autopar.frontend.variables import Variables
 
 __all__ = ["translate", "FrontendError"]
 
@@ -36,7 +36,7 @@ __all__ = ["translate", "FrontendError"]
 def translate(path: str, compile_args: list[str], build_dir: Optional[str] = None,
               whole_program: bool = False) -> TranslationUnit:
     """Parse `path` with libclang and describe every `for` loop of it. `whole_program`: the file is
-    compiled and linked alone, so no other file calls its functions (see clang_passes.noalias).
+    compiled and linked alone, so no other file calls its functions (see autopar.frontend.noalias).
 
     Raises FrontendError when the file cannot be analyzed at all. Syntax errors are not an exception:
     the loops libclang still found come back with the diagnostics.

@@ -9,13 +9,13 @@ from typing import Optional
 from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
 from autopar.ir import LocationReduction, ReductionOp
-from clang_passes.ast import (FLOATING_TYPES, INC_DEC, INTEGER_TYPES, LOOP_KINDS, Node, Source, evaluate_int,
+from autopar.frontend.ast import (FLOATING_TYPES, INC_DEC, INTEGER_TYPES, LOOP_KINDS, Node, Source, evaluate_int,
                               expression_children, starts_statement, strip, under_implicit_conversions, variable_decl)
-from clang_passes.variables import Variables
-from clang_passes.calls import call_arguments
-from clang_passes.first_access import is_scalar_decl
-from clang_passes.loops import LoopInfo
-from clang_passes.nest_facts import written_decl_refs
+from autopar.frontend.variables import Variables
+from autopar.frontend.calls import call_arguments
+from autopar.frontend.first_access import is_scalar_decl
+from autopar.frontend.loops import LoopInfo
+from autopar.frontend.nest_facts import written_decl_refs
 
 
 _COMPOUND_OPS = {"+=": ReductionOp.ADD, "-=": ReductionOp.ADD, "*=": ReductionOp.MUL, "&=": ReductionOp.AND,

@@ -3,8 +3,8 @@
 libclang cursors are walked once per function and kept as `Node`s (kind, byte extent, children,
 parent), so the passes can look around freely without asking libclang again. Also the main file's
 text (`Source`), addressed by the byte offsets nodes carry. Which functions the file defines is
-clang_passes/functions.py; the `Variable`s behind declarations, clang_passes/variables.py. Nothing
-here leaves `clang_passes/`.
+autopar/frontend/functions.py; the `Variable`s behind declarations, autopar/frontend/variables.py. Nothing
+here leaves `autopar/frontend/`.
 """
 
 from __future__ import annotations

@@ -15,11 +15,11 @@ import re
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from clang_passes.ast import UNSIGNED_TYPES, Source, canonical_kind, evaluate_int, expression_children
-from clang_passes.functions import Function
-from clang_passes.loops import address_taken_in
-from clang_passes.nest_facts import written_decl_refs
-from clang_passes.variables import Variables, is_integer_decl, is_reference
+from autopar.frontend.ast import UNSIGNED_TYPES, Source, canonical_kind, evaluate_int, expression_children
+from autopar.frontend.functions import Function
+from autopar.frontend.loops import address_taken_in
+from autopar.frontend.nest_facts import written_decl_refs
+from autopar.frontend.variables import Variables, is_integer_decl, is_reference
 
 # the kinds of node that can assign a variable by name (nest_facts.written_decl_refs reads them)
 _ASSIGNING = (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR)

@@ -18,12 +18,12 @@ from typing import Optional
 from clang import cindex
 from clang.cindex import CursorKind as K, LinkageKind, TypeKind
 
-from clang_passes.ast import ARRAY_TYPES, INC_DEC, TRANSPARENT, Node, Source, expression_children, strip, variable_decl
-from clang_passes.calls import call_arguments, callee_name
-from clang_passes.functions import Function
-from clang_passes.pointer_facts import (address_like, automatic_local, changed_variables, fresh_pointers,
+from autopar.frontend.ast import ARRAY_TYPES, INC_DEC, TRANSPARENT, Node, Source, expression_children, strip, variable_decl
+from autopar.frontend.calls import call_arguments, callee_name
+from autopar.frontend.functions import Function
+from autopar.frontend.pointer_facts import (address_like, automatic_local, changed_variables, fresh_pointers,
                                         function_parameters, in_system_header, pointer_parameter)
-from clang_passes.variables import Variables
+from autopar.frontend.variables import Variables
 
 
 def distinct_parameters(every_function: list[Function], source: Source, tu_cursor,
@@ -109,7 +109,7 @@ def _library_names() -> Optional[frozenset]:
     """The functions the C library's headers declare, read once per process with libclang; None when
     the headers cannot be read (then no external function qualifies)."""
     if not _library_cache:
-        from clang_passes.parse import parse, settings_for
+        from autopar.frontend.parse import parse, settings_for
 
         path = "autopar-library-names.c"
         text = "".join(f"#include <{h}>\n" for h in _LIBRARY_HEADERS)

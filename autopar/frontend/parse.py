@@ -18,7 +18,7 @@ from typing import Optional
 
 from autopar.flags import OUTPUT_FLAGS_WITH_VALUE, PATH_FLAGS
 from autopar.ir import Diagnostic
-from clang_passes import compdb
+from autopar.frontend import compdb
 
 
 class FrontendError(Exception):

@@ -20,11 +20,11 @@ from typing import Optional
 from clang.cindex import CursorKind as K, LinkageKind
 
 from autopar.ir import Storage
-from clang_passes.ast import Source, variable_decl
-from clang_passes.functions import Function
-from clang_passes.loops import LoopInfo
-from clang_passes.omp_pragmas import parse_omp_pragma, source_lines
-from clang_passes.variables import Variables
+from autopar.frontend.ast import Source, variable_decl
+from autopar.frontend.functions import Function
+from autopar.frontend.loops import LoopInfo
+from autopar.frontend.omp_pragmas import parse_omp_pragma, source_lines
+from autopar.frontend.variables import Variables
 
 PRIVATE_COPY_LIMIT = 64 * 1024  # bytes; a worker thread's stack is a few MiB
 

@@ -21,10 +21,10 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
-from clang_passes.ast import FUNCTION_KINDS, INC_DEC, LOOP_KINDS, Node, evaluate_int, expression_children, strip
-from clang_passes.loops import LoopInfo
-from clang_passes.nest_facts import written_decl_refs
-from clang_passes.variables import Variables
+from autopar.frontend.ast import FUNCTION_KINDS, INC_DEC, LOOP_KINDS, Node, evaluate_int, expression_children, strip
+from autopar.frontend.loops import LoopInfo
+from autopar.frontend.nest_facts import written_decl_refs
+from autopar.frontend.variables import Variables
 
 _SIGNED = {TypeKind.INT, TypeKind.LONG, TypeKind.LONGLONG}
 _JUMPS = {K.CONTINUE_STMT, K.BREAK_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.RETURN_STMT, K.LABEL_STMT,

@@ -2,7 +2,7 @@
 reassigns, and local pointers set once from one of them), which cannot point into the function's
 own automatic arrays; and which of those local copies inherit a parameter's no-alias fact.
 
-Takes the main file's `Function`s and the parameter keys clang_passes/noalias.py proved distinct;
+Takes the main file's `Function`s and the parameter keys autopar/frontend/noalias.py proved distinct;
 gives sets of `Variables.key`s (read into `Variable.enters_with_call`).
 """
 
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from clang.cindex import CursorKind as K
 
-from clang_passes.ast import variable_decl
-from clang_passes.functions import Function
-from clang_passes.pointer_facts import (address_like, ambiguous_keys, changed_variables, function_parameters,
+from autopar.frontend.ast import variable_decl
+from autopar.frontend.functions import Function
+from autopar.frontend.pointer_facts import (address_like, ambiguous_keys, changed_variables, function_parameters,
                                         pointer_parameter, set_once)
-from clang_passes.variables import Variables
+from autopar.frontend.variables import Variables
 
 
 def entry_pointers(functions: list[Function], distinct: set[tuple], language: str) -> tuple[set[tuple], set[tuple]]:

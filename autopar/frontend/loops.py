@@ -13,15 +13,15 @@ from typing import Optional
 from clang.cindex import CursorKind as K
 
 from autopar.ir import Loop
-from clang_passes.ast import FOR_KINDS, Node, Source, strip
-from clang_passes.functions import Function
-from clang_passes.variables import Variables
-from clang_passes.nest_facts import NestFacts, Scope, written_decl_refs
+from autopar.frontend.ast import FOR_KINDS, Node, Source, strip
+from autopar.frontend.functions import Function
+from autopar.frontend.variables import Variables
+from autopar.frontend.nest_facts import NestFacts, Scope, written_decl_refs
 
 
 @dataclass
 class LoopInfo:
-    """A loop with the AST parts the later passes need (never leaves clang_passes)."""
+    """A loop with the AST parts the later passes need (never leaves autopar.frontend)."""
 
     node: Node
     function: Function
@@ -40,7 +40,7 @@ class LoopInfo:
     children: list["LoopInfo"] = field(default_factory=list)
     root: Optional["LoopInfo"] = None
     nest: Optional[NestFacts] = None
-    linear: dict = field(default_factory=dict)  # counter key -> step per iteration (clang_passes.linear)
+    linear: dict = field(default_factory=dict)  # counter key -> step per iteration (autopar.frontend.linear)
     _scope: Optional[Scope] = field(default=None, repr=False)
 
     def enclosing(self) -> list["LoopInfo"]:

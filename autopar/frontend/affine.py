@@ -13,10 +13,10 @@ from typing import Optional
 from clang.cindex import CursorKind as K, StorageClass
 
 from autopar.ir import AffineExpr
-from clang_passes.ast import (FUNCTION_KINDS, INTEGER_TYPES, LOOP_KINDS, TRANSPARENT, UNSIGNED_TYPES, Node, Source,
+from autopar.frontend.ast import (FUNCTION_KINDS, INTEGER_TYPES, LOOP_KINDS, TRANSPARENT, UNSIGNED_TYPES, Node, Source,
                               evaluate_int, expression_children, referenced, strip, variable_decl)
-from clang_passes.variables import Variables, is_integer_decl
-from clang_passes.nest_facts import Scope, container_size, invariant_expression, invariant_member
+from autopar.frontend.variables import Variables, is_integer_decl
+from autopar.frontend.nest_facts import Scope, container_size, invariant_expression, invariant_member
 
 _INT_LITERAL = re.compile(r"^(0[xX][0-9a-fA-F']+|0[bB][01']+|0[0-7']*|[1-9][0-9']*)[uUlLzZ]*$")
 
@@ -39,9 +39,9 @@ class AffineBuilder:
     def __init__(self, source: Source):
         self.source = source
         self._expanding: set[tuple] = set()
-        # a linear counter's references in subscripts (by node id): their terms (clang_passes.linear)
+        # a linear counter's references in subscripts (by node id): their terms (autopar.frontend.linear)
         self.linear_refs: dict[int, dict[str, int]] = {}
-        # variables whose value is their constant initializer wherever they are read (clang_passes.constant_locals)
+        # variables whose value is their constant initializer wherever they are read (autopar.frontend.constant_locals)
         self.constant_values: dict[tuple, int] = {}
 
     def build(self, node: Node, scope: Optional[Scope]) -> tuple[Optional[AffineExpr], Optional[str]]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from clang_passes.ast import INTEGER_TYPES, UNSIGNED_TYPES, K, Node, evaluate_int, stored_operand, variable_decl
+from autopar.frontend.ast import INTEGER_TYPES, UNSIGNED_TYPES, K, Node, evaluate_int, stored_operand, variable_decl
 from autopar.ir import GuardComparison
 
 # signed integer types (an enum's or wchar_t's may be unsigned)

@@ -32,7 +32,7 @@
             which statement each applies to, its words and clauses, and whether a file has any.
             The standard library only: autopar-cc, the rewriter and `check` read pragmas with it too.
 - pragmas:  existing `#pragma omp` lines and `autopar: off` comments, read from the text.
-- frontend: `translate(path, flags, build_dir)` runs them in order; `FrontendError` for unusable input.
+- translate: `translate(path, flags, build_dir)` runs them in order; `FrontendError` for unusable input.
 
 No libclang cursor ever leaves this package.
 """

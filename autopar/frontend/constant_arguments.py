@@ -12,9 +12,9 @@ from collections import Counter
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from clang_passes.ast import Source, evaluate_int
-from clang_passes.calls import call_arguments, callee_name
-from clang_passes.functions import Function
+from autopar.frontend.ast import Source, evaluate_int
+from autopar.frontend.calls import call_arguments, callee_name
+from autopar.frontend.functions import Function
 
 
 # integer parameter types whose constants the rewriter can spell as a literal with a suffix

@@ -15,7 +15,7 @@ from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Storage, Variable
-from clang_passes.ast import ARRAY_TYPES, FLOATING_TYPES, FUNCTION_KINDS, INTEGER_TYPES, Source, canonical_kind
+from autopar.frontend.ast import ARRAY_TYPES, FLOATING_TYPES, FUNCTION_KINDS, INTEGER_TYPES, Source, canonical_kind
 
 
 def _type_dims(t) -> list[Optional[str]]:
@@ -40,8 +40,8 @@ class Variables:
     def __init__(self, source: Source):
         self.source = source
         self._cache: dict = {}
-        self.distinct_at_calls: set[tuple] = set()  # parameter keys from clang_passes/noalias.py
-        self.entry_pointers: set[tuple] = set()  # from clang_passes/entry_pointers.py
+        self.distinct_at_calls: set[tuple] = set()  # parameter keys from autopar/frontend/noalias.py
+        self.entry_pointers: set[tuple] = set()  # from autopar/frontend/entry_pointers.py
         _KEYS.clear()
         SCALAR.clear()
 

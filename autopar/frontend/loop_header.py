@@ -13,11 +13,11 @@ from typing import Optional
 from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
 from autopar.ir import CanonicalForm, Comparison
-from clang_passes.affine import AffineBuilder
-from clang_passes.ast import (FUNCTION_KINDS, INC_DEC, Node, Source, expression_children, strip,
+from autopar.frontend.affine import AffineBuilder
+from autopar.frontend.ast import (FUNCTION_KINDS, INC_DEC, Node, Source, expression_children, strip,
                               under_implicit_conversions, variable_decl)
-from clang_passes.loops import LoopInfo, address_taken_in
-from clang_passes.variables import Variables, is_integer_decl
+from autopar.frontend.loops import LoopInfo, address_taken_in
+from autopar.frontend.variables import Variables, is_integer_decl
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "!=": "!="}
 

@@ -19,8 +19,8 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, StorageClass
 
-from clang_passes.ast import FUNCTION_KINDS, Node, Source, expression_children, stored_operand, strip, variable_decl
-from clang_passes.variables import Variables, is_integer_decl
+from autopar.frontend.ast import FUNCTION_KINDS, Node, Source, expression_children, stored_operand, strip, variable_decl
+from autopar.frontend.variables import Variables, is_integer_decl
 
 
 class Scope:
@@ -234,7 +234,7 @@ def invariant_member(node: Node, scope: Optional[Scope]) -> Optional[str]:
 
 
 def container_size(node: Node, scope: Optional[Scope]) -> Optional[str]:
-    from clang_passes.containers import container_call, fixed_size
+    from autopar.frontend.containers import container_call, fixed_size
 
     found = container_call(node, scope.nest.root) if scope is not None else None
     if scope is None or found is None or found[0] != "size" or found[2]:

@@ -13,12 +13,12 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from clang_passes.ast import (ARRAY_TYPES, FLOATING_TYPES, INC_DEC, INTEGER_TYPES, Node, Source, canonical_kind,
+from autopar.frontend.ast import (ARRAY_TYPES, FLOATING_TYPES, INC_DEC, INTEGER_TYPES, Node, Source, canonical_kind,
                               expression_children, strip, variable_decl)
-from clang_passes.variables import Variables
-from clang_passes.containers import ELEMENT, PLAIN_TYPES, container_call, plain_element
-from clang_passes.loops import LoopInfo
-from clang_passes.nest_facts import written_decl_refs
+from autopar.frontend.variables import Variables
+from autopar.frontend.containers import ELEMENT, PLAIN_TYPES, container_call, plain_element
+from autopar.frontend.loops import LoopInfo
+from autopar.frontend.nest_facts import written_decl_refs
 
 
 _ADDRESS_TYPES = {TypeKind.POINTER, *ARRAY_TYPES}

@@ -12,9 +12,9 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from clang_passes.ast import Node, evaluate_int, expression_children, stored_operand, strip, user_of, variable_decl
-from clang_passes.functions import Function
-from clang_passes.variables import Variables
+from autopar.frontend.ast import Node, evaluate_int, expression_children, stored_operand, strip, user_of, variable_decl
+from autopar.frontend.functions import Function
+from autopar.frontend.variables import Variables
 
 
 MAX_REGION_ELEMENTS = 64  # elements a call's regions may name: each becomes an access at the call

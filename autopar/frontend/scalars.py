@@ -1,8 +1,8 @@
 """Scalars pass: how each scalar variable is used inside a loop (nested loops included).
 
 For each variable: read / written, whether every path through one iteration writes it before reading
-it (so it can be private; the walk is clang_passes.first_access), whether every use is a reduction
-update with one operator (clang_passes.reductions), whether it is read after the loop, and whether
+it (so it can be private; the walk is autopar.frontend.first_access), whether every use is a reduction
+update with one operator (autopar.frontend.reductions), whether it is read after the loop, and whether
 its address escapes.
 """
 
@@ -13,14 +13,14 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import CallEffect, ReductionOp, ScalarUse, Storage
-from clang_passes.ast import FUNCTION_KINDS, LOOP_KINDS, Node, strip, user_of, variable_decl
-from clang_passes.variables import Variables
-from clang_passes.first_access import FirstAccess, is_scalar_decl, jump_target
-from clang_passes.functions import Function
-from clang_passes.loops import LoopInfo
-from clang_passes.nest_facts import written_decl_refs
-from clang_passes.static_arrays import StaticArrays
-from clang_passes.reductions import UPDATE_KINDS, Reductions, boolean_at_entry, update_candidate
+from autopar.frontend.ast import FUNCTION_KINDS, LOOP_KINDS, Node, strip, user_of, variable_decl
+from autopar.frontend.variables import Variables
+from autopar.frontend.first_access import FirstAccess, is_scalar_decl, jump_target
+from autopar.frontend.functions import Function
+from autopar.frontend.loops import LoopInfo
+from autopar.frontend.nest_facts import written_decl_refs
+from autopar.frontend.static_arrays import StaticArrays
+from autopar.frontend.reductions import UPDATE_KINDS, Reductions, boolean_at_entry, update_candidate
 
 
 def scalar_uses(info: LoopInfo, variables: Variables, escaping: set[tuple],
@@ -330,7 +330,7 @@ def _has_goto(info: LoopInfo) -> bool:
 def arrays_dead_after(info: LoopInfo, variables: Variables, statics: StaticArrays) -> list[str]:
     """The automatic local arrays, declared before the loop, that the function names only inside it
     (`double u1[M];` a scratch row of one sweep), and the static arrays that nothing in the file but
-    the loop names (clang_passes.static_arrays), as object keys `name@line:col`. Nothing reads what
+    the loop names (autopar.frontend.static_arrays), as object keys `name@line:col`. Nothing reads what
     the loop leaves in them, and nothing reached them before it: their address is never taken outside
     the loop. A function with a goto is left out (a jump into the loop would skip its writes)."""
     facts = info.function.facts

@@ -13,12 +13,12 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, StorageClass, TLSKind
 
-from clang_passes.affine import AffineBuilder
-from clang_passes.ast import FOR_KINDS, LOOP_KINDS, Node, Source, stored_operand, strip, variable_decl
-from clang_passes.functions import Function
-from clang_passes.variables import Variables
-from clang_passes.loops import LoopInfo
-from clang_passes.nest_facts import CHAR_TYPES, NestFacts, Scope, written_decl_refs
+from autopar.frontend.affine import AffineBuilder
+from autopar.frontend.ast import FOR_KINDS, LOOP_KINDS, Node, Source, stored_operand, strip, variable_decl
+from autopar.frontend.functions import Function
+from autopar.frontend.variables import Variables
+from autopar.frontend.loops import LoopInfo
+from autopar.frontend.nest_facts import CHAR_TYPES, NestFacts, Scope, written_decl_refs
 
 
 class BodyReader:
