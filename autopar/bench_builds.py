@@ -85,7 +85,7 @@ def _builds(kernel: Kernel, configs: list[str], base_flags: list[str], unavailab
 
 def _offload_rewrite(source: str, defines: list[str]):
     """The kernel as `autopar rewrite --whole-program --target gpu` writes it."""
-    from autopar.plan import TARGET_ENV
+    from autopar.plans.plan import TARGET_ENV
 
     saved = os.environ.get(TARGET_ENV)
     os.environ[TARGET_ENV] = "gpu"

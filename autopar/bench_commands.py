@@ -227,7 +227,7 @@ def add_calibrate(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run_calibrate(args: argparse.Namespace, compile_flags: list[str]) -> int:
-    from autopar import machine
+    from autopar.plans import machine
 
     if args.threads is not None and args.threads < 1:
         print("autopar calibrate: --threads must be at least 1", file=sys.stderr)

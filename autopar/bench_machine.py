@@ -61,7 +61,7 @@ def llm_reasoner(model: str, strategy: str) -> tuple[Optional[Callable], Optiona
 
 
 def machine_info() -> Machine:
-    from autopar.machine import cpu_model
+    from autopar.plans.machine import cpu_model
 
     return Machine(cores=os.cpu_count() or 1, cpu=cpu_model(), system=f"{platform.system()} {platform.release()}",
                    gcc=_first_line(["gcc", "--version"]), clang=_first_line(["clang", "--version"]),

@@ -325,7 +325,7 @@ def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):
     `whole`: the command builds a program of this source alone."""
     from autopar import cc_cache
 
-    from autopar.fppolicy import resolve
+    from autopar.plans.fppolicy import resolve
 
     flags = analysis_flags(line, source)
     # what decides the plans besides the source and flags is in the key: the floating-point policy

@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field
 
 from autopar import thread_copies
 from autopar.ir import Loop, Storage, TranslationUnit
-from autopar.plan import INSPECTION
-from autopar.reasons import ALIAS_UNBOUNDED
+from autopar.plans.plan import INSPECTION
+from autopar.plans.reasons import ALIAS_UNBOUNDED
 from autopar.report import REPORT_VERSION, FileReport
 from autopar.frontend import compdb
 from autopar.frontend.omp_pragmas import OmpPragma, parse_omp_pragma, source_lines
@@ -54,7 +54,7 @@ class Finding(BaseModel):
     fix_text: Optional[str] = None
     fix_description: Optional[str] = None
     reasons: list[str] = Field(default_factory=list)
-    codes: list[str] = Field(default_factory=list)  # a stable code per reason (autopar.reasons)
+    codes: list[str] = Field(default_factory=list)  # a stable code per reason (autopar.plans.reasons)
     # identity without line numbers, for baselines and SARIF: rule, file, function and the loop's own text
     fingerprint: Optional[str] = None
 
@@ -102,7 +102,7 @@ def project_files(files: list[str], build_dir: Optional[str]) -> list[str]:
 def check_file(path: str, compile_args: list[str], build_dir: Optional[str], reasoner=None,
                thresholds: tuple[float, float] = (0, 0)) -> FileCheck:
     """`thresholds`: (minimum trip count, minimum estimated work) of a missed-parallel-loop finding."""
-    from autopar.candidates import trip_count, work
+    from autopar.plans.candidates import trip_count, work
     from autopar.transform import transform_file
 
     # a finding's fix is one inserted line for one loop: a work threshold stays an if() clause, and
@@ -163,7 +163,7 @@ def restrict_finding(source: bytes, tu: TranslationUnit, loop: Loop, compile_arg
     """A missed-restrict note when marking the pointer parameters the loop writes `restrict` makes
     the analysis find a legal plan for it; None otherwise. The analysis runs again on the IR with
     those parameters `restrict`, so the claim is the analysis's own."""
-    from autopar.candidates import analyze_nest
+    from autopar.plans.candidates import analyze_nest
 
     written = sorted({a.base.name for a in loop.accesses if a.is_write and a.base.storage == Storage.PARAMETER
                       and a.base.is_pointer and not a.base.unaliased})
@@ -241,10 +241,10 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     legal plan needs (a reduction, private or lastprivate variable). A loop whose body synchronizes
     (atomic, critical, ordered, locks) is not judged: the analysis does not model synchronization.
     """
-    from autopar.candidates import analyze_nest
+    from autopar.plans.candidates import analyze_nest
 
     from autopar.edit_sites import omp_pragma_span
-    from autopar.plan import render_pragma
+    from autopar.plans.plan import render_pragma
 
     loop = tu.loop(loop_id)
     if not loop.in_main_file or loop.from_macro:  # not judged; a header loop's offset is not into `source`
@@ -314,7 +314,7 @@ def clause_problems(tu: TranslationUnit, loop, pragma: OmpPragma) -> list[tuple[
     what the analysis derives for the loop: a reduction that is shared, private or has another
     operator; a variable written first in every iteration left shared; a value used after the loop
     without lastprivate; a clause on a variable that does not behave that way."""
-    from autopar.candidates import scalar_classes
+    from autopar.plans.candidates import scalar_classes
 
     classes = scalar_classes(tu, loop)  # as the analysis classifies them (zero-trip proof, fp policy)
     # the loops that the construct takes over are private by rule (OpenMP's predetermined classes)

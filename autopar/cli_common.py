@@ -106,7 +106,7 @@ def add_llm_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_fp_option(p: argparse.ArgumentParser) -> None:
-    """--fp-reductions: may floating-point reductions reorder operations (autopar/fppolicy.py)."""
+    """--fp-reductions: may floating-point reductions reorder operations (autopar/plans/fppolicy.py)."""
     p.add_argument("--fp-reductions", choices=["strict", "allow"], default=None,
                    help="strict: keep floating-point reductions serial; allow: parallelize them (results may "
                         "differ in rounding). Default: $AUTOPAR_FP_REDUCTIONS, else the compile flags, else allow")
@@ -114,7 +114,7 @@ def add_fp_option(p: argparse.ArgumentParser) -> None:
 
 def add_program_option(p: argparse.ArgumentParser) -> None:
     """--whole-program: each file is a program of its own (autopar/pipeline.py, autopar/frontend/noalias.py);
-    --target: where the default plans run (autopar/candidates/offload.py)."""
+    --target: where the default plans run (autopar/plans/candidates/offload.py)."""
     p.add_argument("--whole-program", action="store_true",
                    help="each file is compiled and linked alone, so only it calls its functions: their pointer "
                         "parameters may then be proven not to alias from the calls (autopar-cc assumes it for "
@@ -132,9 +132,9 @@ def command_environment(args: argparse.Namespace):
     reasoner_from_args. They hold for this command only: main may run in-process, and the environment
     is restored afterwards."""
     from autopar.decisions import ENV as DECISIONS
-    from autopar.fppolicy import ENV as FP
+    from autopar.plans.fppolicy import ENV as FP
     from autopar.pipeline import WHOLE_PROGRAM_ENV
-    from autopar.plan import TARGET_ENV
+    from autopar.plans.plan import TARGET_ENV
 
     saved = {name: os.environ.get(name) for name in (FP, DECISIONS, WHOLE_PROGRAM_ENV, TARGET_ENV)}
     if getattr(args, "fp_reductions", None):

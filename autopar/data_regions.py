@@ -11,7 +11,7 @@ both arrays to the device and back at every sweep. Written as
     }
 
 the arrays move once. The region's sections are those of the serial loop's own analysis (the hull
-of what all its iterations touch, autopar.candidates.offload.derived_maps), never scalars (each
+of what all its iterations touch, autopar.plans.candidates.offload.derived_maps), never scalars (each
 sweep's reduction result must still come back to the host). It is legal because the host runs
 nothing inside the loop but the loop itself: its body holds only loops, each offloaded; and because
 every sweep then runs on the device: the region's condition is the conjunction of the sweeps'
@@ -26,7 +26,7 @@ from typing import Optional
 from pydantic import BaseModel, Field
 
 from autopar.ir import Loop, TranslationUnit
-from autopar.plan import Decision, Directive, MapClause, Plan
+from autopar.plans.plan import Decision, Directive, MapClause, Plan
 
 
 class DataRegion(BaseModel):
@@ -62,8 +62,8 @@ def _holds_only_loops(loop: Loop) -> bool:
 
 
 def _region(tu: TranslationUnit, loop: Loop, inner: list[Plan]) -> Optional[DataRegion]:
-    from autopar.candidates.legality import NestContext
-    from autopar.candidates.offload import derived_maps, offload_condition
+    from autopar.plans.candidates.legality import NestContext
+    from autopar.plans.candidates.offload import derived_maps, offload_condition
     from autopar.deps import ISL_LOCK
 
     ctx = NestContext(tu, loop)

@@ -160,8 +160,8 @@ def regions_for(document: dict, content: bytes) -> dict[str, dict]:
 
 def decide(tu, nest, stored: dict):
     """The Decision a stored region gives this nest, or None (with a warning) when it cannot be used."""
-    from autopar.candidates import validate_plan
-    from autopar.plan import Decision, Plan
+    from autopar.plans.candidates import validate_plan
+    from autopar.plans.plan import Decision, Plan
 
     where = f"{tu.path}:{stored.get('root')}"
     restructure = stored.get("restructure") if isinstance(stored.get("restructure"), str) else None

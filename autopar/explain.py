@@ -10,15 +10,15 @@ from typing import Optional
 
 from pydantic import BaseModel
 
-from autopar import machine
-from autopar.candidates import entries, work
+from autopar.plans import machine
+from autopar.plans.candidates import entries, work
 from autopar.ir import Loop, TranslationUnit
 from autopar.pipeline import FileAnalysis, analyze_file
-from autopar.plan import NestAnalysis
-from autopar.plan import render_pragma
+from autopar.plans.plan import NestAnalysis
+from autopar.plans.plan import render_pragma
 from autopar.check import restrict_finding
-from autopar.reasons import ALIAS_UNBOUNDED
-from autopar.candidates import scalar_classes
+from autopar.plans.reasons import ALIAS_UNBOUNDED
+from autopar.plans.candidates import scalar_classes
 
 
 class ExplainError(Exception):

@@ -11,11 +11,11 @@ from typing import Callable, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from autopar import reasons as R
+from autopar.plans import reasons as R
 from autopar.ir import TranslationUnit
-from autopar.plan import Decision, NestAnalysis
+from autopar.plans.plan import Decision, NestAnalysis
 from autopar.report import FileReport, LoopReport
-from autopar.plan import render_pragma
+from autopar.plans.plan import render_pragma
 
 # A reasoner turns one nest's analysis into a decision; None means "the analyzer's default".
 Reasoner = Callable[[TranslationUnit, NestAnalysis], Decision]
@@ -49,7 +49,7 @@ def load_translation_unit(path: str, compile_args: list[str] | None = None,
     """Parse one file with libclang. Raises autopar.frontend.FrontendError when it cannot be read.
     `whole_program` (default: $AUTOPAR_WHOLE_PROGRAM): the file is compiled and linked alone, so only
     it calls its functions."""
-    from autopar.fppolicy import resolve
+    from autopar.plans.fppolicy import resolve
     from autopar.frontend.translate import translate
 
     if whole_program is None:
@@ -70,7 +70,7 @@ def default_decision(analysis: NestAnalysis) -> Decision:
 
 
 def analyze_tu(tu: TranslationUnit, reasoner: Optional[Reasoner] = None) -> FileAnalysis:
-    from autopar.candidates import analyze_regions
+    from autopar.plans.candidates import analyze_regions
     from autopar.decisions import stored_decisions
 
     # The IR (tens of thousands of objects for a large file) lives through the whole analysis: keep
@@ -147,7 +147,7 @@ def _verdicts_without_pragmas(tu: TranslationUnit) -> dict:
     """For loops under an existing omp pragma (on them or around them): their verdicts in their nest
     analysed as if no loop of it had a pragma, so that `parallelizable` says whether a legal plan
     exists whoever wrote the pragma (`autopar check` judges the pragma itself)."""
-    from autopar.candidates import analyze_nest
+    from autopar.plans.candidates import analyze_nest
 
     out: dict = {}
     roots: dict[str, object] = {}

@@ -35,7 +35,7 @@ class LoopReport(BaseModel):
     # the verdict for this loop on its own (some legal plan puts the pragma on it), whether or not it
     # carries the pragma: true for a loop inside a parallelized loop that could carry one itself
     parallelizable: bool = False
-    codes: list[str] = Field(default_factory=list)  # a stable code per reason (autopar.reasons)
+    codes: list[str] = Field(default_factory=list)  # a stable code per reason (autopar.plans.reasons)
     # `--optimize` replaced the nest holding this loop: "r1: loops (i, k, j), tiles 32" (its candidate)
     restructured: Optional[str] = None
     # the rewrite runs this loop in one parallel region with its sibling loops: the `#pragma omp parallel`

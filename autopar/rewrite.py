@@ -1,4 +1,4 @@
-"""The rewriter: turns validated plans (their pragma text from autopar.plan.render_pragma) into minimal source edits.
+"""The rewriter: turns validated plans (their pragma text from autopar.plans.plan.render_pragma) into minimal source edits.
 
 Edits are Clang-style replacements (byte offset, length, text). Each pragma is inserted as a line of
 its own just before the `for` line, with the loop's indentation and the file's line ending; every
@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from autopar.edit_sites import line_ending, start_of_line, why_not_editable
 from autopar.edits import Edit
 from autopar.ir import Loop, TranslationUnit
-from autopar.plan import TEAM_GATE, Decision, Directive, Plan, Proof, Schedule, render_maps, render_pragma
+from autopar.plans.plan import TEAM_GATE, Decision, Directive, Plan, Proof, Schedule, render_maps, render_pragma
 from autopar import thread_copies
 from autopar.shared_regions import SharedRegion
 from autopar.team_gate import (gate_definition, gate_definitions_needed, gate_place, gated_plan, helper_definitions,

@@ -29,8 +29,8 @@ from pydantic import BaseModel, Field
 
 from autopar.ir import Loop, Storage, TranslationUnit
 from autopar import thread_copies
-from autopar.candidates import trip_text
-from autopar.plan import INSPECTION, Decision, Directive, Plan, Proof, join_conditions, team_gate
+from autopar.plans.candidates import trip_text
+from autopar.plans.plan import INSPECTION, Decision, Directive, Plan, Proof, join_conditions, team_gate
 
 
 class SharedRegion(BaseModel):

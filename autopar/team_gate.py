@@ -11,7 +11,7 @@ from typing import Optional
 from autopar.edit_sites import continued_from_above, line_ending, start_of_line
 from autopar.edits import Edit
 from autopar.ir import Loop, TranslationUnit
-from autopar.plan import INSPECTION, TEAM_GATE, Plan
+from autopar.plans.plan import INSPECTION, TEAM_GATE, Plan
 from autopar.frontend.omp_pragmas import source_lines
 
 

@@ -32,7 +32,7 @@ from typing import Optional
 
 from pydantic import BaseModel
 
-from autopar.plan import Plan
+from autopar.plans.plan import Plan
 
 _SECTION = re.compile(r"([A-Za-z_]\w*)\[:(\d+)\]")
 _IDENTITY = {"+": "0", "|": "0", "^": "0", "*": "1", "&": "~0"}

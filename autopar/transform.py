@@ -80,7 +80,7 @@ def transform_file(path: str, compile_args: list[str] | None = None, build_dir: 
 def mark_restructured(report: FileReport, tu, restructured: list) -> FileReport:
     """The loops of a nest `--optimize` replaced carry no pragma of their own: the report names the
     restructuring, who chose it, and whether the new code has a parallel loop (on the nest's root)."""
-    from autopar.reasons import INSIDE_PARALLEL, RESTRUCTURED
+    from autopar.plans.reasons import INSIDE_PARALLEL, RESTRUCTURED
     from autopar.restructure.apply import nest_loops
 
     marks = {}
@@ -115,7 +115,7 @@ def mark_shared(report: FileReport, tu, plan: RewritePlan) -> FileReport:
     the region it runs in; the serial loop that opens the region says which loops it holds."""
     if not plan.region_openings:
         return report
-    from autopar.reasons import SHARED_REGION
+    from autopar.plans.reasons import SHARED_REGION
 
     opened_on = {}  # worksharing loop id -> the loop its region opens on
     for outer_id in plan.region_openings:
@@ -149,7 +149,7 @@ def mark_skipped(report: FileReport, plan: RewritePlan) -> FileReport:
     """A loop whose plan was not applied is not parallel in the result; its reasons say why."""
     if not plan.skipped:
         return report
-    from autopar.reasons import REWRITE_SKIPPED
+    from autopar.plans.reasons import REWRITE_SKIPPED
 
     loops = []
     for loop in report.loops:

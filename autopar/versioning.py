@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from autopar import specialize, thread_copies
+from autopar.plans import specialize
+from autopar import thread_copies
 from autopar.edit_sites import line_ending, start_of_line
 from autopar.edits import Edit
 from autopar.ir import Loop
@@ -37,7 +38,7 @@ def versioned_edits(source: bytes, loop: Loop, pragma: str, condition: Optional[
     OpenMP runtime (a fraction of a microsecond per entry); a plain `if` costs one comparison. The copy
     is opted out, so a second rewrite (or `check`) leaves it alone.
 
-    With `constants` (autopar.specialize), the parallel branch holds a second parallel copy, with
+    With `constants` (autopar.plans.specialize), the parallel branch holds a second parallel copy, with
     the constants spelled as literals, taken when the parameters have those values:
 
         if (condition) {

@@ -38,7 +38,7 @@ def _measure_in_child(path: str, args: list[str]) -> dict:
     """Runs in a fresh process: front end and analysis of one file, timed apart."""
     import resource
 
-    import autopar.candidates  # noqa: F401  (imports are start-up, not analysis)
+    import autopar.plans.candidates  # noqa: F401  (imports are start-up, not analysis)
     from autopar.pipeline import analyze_tu, load_translation_unit
 
     t0, c0 = time.perf_counter(), time.process_time()
@@ -100,7 +100,7 @@ def nest_row(accesses: int, repeat: int, workdir: Path) -> dict:
 
 
 def machine() -> str:
-    from autopar.machine import cpu_model
+    from autopar.plans.machine import cpu_model
 
     return f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 

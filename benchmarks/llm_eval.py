@@ -41,10 +41,10 @@ from pydantic import BaseModel, Field
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autopar.candidates import analyze_regions  # noqa: E402
+from autopar.plans.candidates import analyze_regions  # noqa: E402
 from autopar.ir import TranslationUnit  # noqa: E402
 from autopar.pipeline import default_decision, load_translation_unit  # noqa: E402
-from autopar.plan import Decision, NestAnalysis  # noqa: E402
+from autopar.plans.plan import Decision, NestAnalysis  # noqa: E402
 
 TIE = 1.05  # within 5% of the fastest median counts as fastest: the machine is shared and noisy
 MATTERS = 1.10  # only nests whose candidates differ by more than 10% count for "= fastest"

@@ -48,7 +48,7 @@ def _edge(edge) -> list:
 
 
 def file_snapshot(path: str, args: list[str]) -> dict:
-    from autopar.candidates import analyze_nest
+    from autopar.plans.candidates import analyze_nest
     from autopar.deps import analysis
     from autopar.pipeline import load_translation_unit
 

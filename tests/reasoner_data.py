@@ -7,14 +7,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from autopar.ir import TranslationUnit
-from autopar.plan import NestAnalysis
+from autopar.plans.plan import NestAnalysis
 
 EXAMPLE = str(Path(__file__).resolve().parent.parent / "benchmarks" / "examples" / "matmul.c")
 
 
 @lru_cache(maxsize=1)
 def _analyzed() -> tuple[TranslationUnit, dict[str, list[NestAnalysis]]]:
-    from autopar.candidates import analyze_nest
+    from autopar.plans.candidates import analyze_nest
     from autopar.pipeline import load_translation_unit
 
     tu = load_translation_unit(EXAMPLE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from autopar import reasons as R
+from autopar.plans import reasons as R
 from autopar.frontend.translate import translate
 
 SOURCE = r"""

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from autopar.candidates import analyze_nest, validate_plan
+from autopar.plans.candidates import analyze_nest, validate_plan
 from autopar.pipeline import analyze_file, load_translation_unit
-from autopar.plan import Directive, Plan, Proof, Reduction, Schedule
+from autopar.plans.plan import Directive, Plan, Proof, Reduction, Schedule
 from autopar.ir import ReductionOp
-from autopar.plan import render_pragma
+from autopar.plans.plan import render_pragma
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "benchmarks" / "examples" / "matmul.c"
@@ -225,7 +225,7 @@ void f(double *restrict a, int n, int m) {
 
 
 def test_a_loop_the_analysis_cannot_finish_stays_serial(analyzed, monkeypatch):
-    import autopar.candidates.legality as legality
+    import autopar.plans.candidates.legality as legality
 
     def broken(ctx, loop):
         raise RuntimeError("boom")
@@ -259,7 +259,7 @@ void k(const struct V *restrict v, double *restrict out) { for (int i = 0; i < v
 
 
 def test_a_nest_the_analysis_cannot_finish_stays_serial(analyzed, monkeypatch):
-    import autopar.candidates.generate as generate
+    import autopar.plans.candidates.generate as generate
 
     def broken(tu, plan, root=None):
         raise ValueError("cost")

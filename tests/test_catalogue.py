@@ -14,7 +14,7 @@ sys.path.insert(0, str(HERE))
 
 import runner  # noqa: E402
 
-from autopar.plan import Plan  # noqa: E402
+from autopar.plans.plan import Plan  # noqa: E402
 
 FILES = sorted([*HERE.glob("*.c"), *HERE.glob("*.cpp")])
 pytestmark = pytest.mark.skipif(not (shutil.which("gcc") and shutil.which("clang")),
@@ -58,7 +58,7 @@ def test_output_comparison_tolerates_reassociation_only():
 
 @pytest.mark.parametrize("path", FILES, ids=[f.name for f in FILES])
 def test_every_catalogue_candidate_passes_its_own_validation(path: Path):
-    from autopar.candidates import validate_plan
+    from autopar.plans.candidates import validate_plan
 
     fa = runner.analyze_file(str(path))
     count = 0
@@ -72,7 +72,7 @@ def test_every_catalogue_candidate_passes_its_own_validation(path: Path):
 
 
 def test_validation_rejects_a_bare_pragma_on_every_must_stay_serial_loop():
-    from autopar.candidates import validate_plan
+    from autopar.plans.candidates import validate_plan
 
     path = HERE / "serial.c"
     fa = runner.analyze_file(str(path))

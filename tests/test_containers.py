@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from autopar import reasons as R
+from autopar.plans import reasons as R
 from autopar.pipeline import analyze_file
 from autopar.frontend.translate import translate
 

@@ -11,10 +11,10 @@ import subprocess
 
 import pytest
 
-from autopar.candidates import analyze_nest, validate_plan
+from autopar.plans.candidates import analyze_nest, validate_plan
 from autopar.decisions import plan_record
 from autopar.pipeline import analyze_file
-from autopar.plan import Decision
+from autopar.plans.plan import Decision
 from autopar.edits import apply_edits, with_line_directives
 from autopar.rewrite import plan_rewrite
 from autopar.frontend.translate import translate

@@ -10,8 +10,8 @@ import networkx as nx
 
 ROOT = Path(__file__).resolve().parent.parent
 FRONT_END = ("autopar.frontend",)
-ANALYSIS = ("autopar.ir", "autopar.reasons", "autopar.deps", "autopar.scalars", "autopar.candidates",
-            "autopar.machine", "autopar.fppolicy", "autopar.plan", "autopar.atomic", "autopar.specialize")
+ANALYSIS = ("autopar.ir", "autopar.plans.reasons", "autopar.deps", "autopar.plans.scalars", "autopar.plans.candidates",
+            "autopar.plans.machine", "autopar.plans.fppolicy", "autopar.plans.plan", "autopar.atomic", "autopar.plans.specialize")
 DECISION = ("autopar.pipeline", "autopar.reasoner", "autopar.decisions")
 EDITS = ("autopar.rewrite", "autopar.edits", "autopar.edit_sites", "autopar.versioning", "autopar.team_gate",
          "autopar.shared_regions", "autopar.data_regions", "autopar.thread_copies", "autopar.restructure",
@@ -77,7 +77,7 @@ def test_only_command_modules_import_the_command_line():
 
 
 def test_the_decision_imports_no_edit_stage():
-    # a decision is a validated Plan; its pragma text comes from the plans (autopar.plan.render_pragma)
+    # a decision is a validated Plan; its pragma text comes from the plans (autopar.plans.plan.render_pragma)
     wrong = [(a, b) for a, b in _imports().edges if a.startswith(DECISION) and b.startswith(EDITS)]
     assert wrong == []
 

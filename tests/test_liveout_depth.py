@@ -3,7 +3,7 @@ only when every one of its iterations provably assigns them and it runs at least
 
 from __future__ import annotations
 
-from autopar import reasons as R
+from autopar.plans import reasons as R
 from autopar.pipeline import analyze_file
 
 SOURCE = r"""

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from autopar.bench import load_suite
-from autopar.candidates import analyze_nest, validate_plan
+from autopar.plans.candidates import analyze_nest, validate_plan
 from autopar.pipeline import analyze_file
-from autopar.plan import Decision, Directive
+from autopar.plans.plan import Decision, Directive
 from autopar.edits import apply_edits
 from autopar.rewrite import plan_rewrite
 

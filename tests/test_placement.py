@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autopar import machine
+from autopar.plans import machine
 from autopar.cli import main
 
 HEAT = Path(__file__).parent / "data" / "placement" / "heat3d.c"

@@ -8,7 +8,7 @@ import pickle
 
 import pytest
 
-from autopar import reasons as R
+from autopar.plans import reasons as R
 from autopar.cli import main
 
 SOURCE = r"""

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-import autopar.candidates
+import autopar.plans.candidates
 from autopar.reasoner import AnswerCache, LLMReasoner, ReasonerConfig
 from autopar.reasoner.prompt import sanitize
 from autopar.reasoner.strategies import STRATEGIES
@@ -87,7 +87,7 @@ def test_validate_plan_problems_reject_the_answer(tmp_path, monkeypatch):
     def validate_plan(tu, n, plan):
         return ["collapse(2) folds a loop that carries a dependence"] if plan.collapse > 1 else []
 
-    monkeypatch.setattr(autopar.candidates, "validate_plan", validate_plan)
+    monkeypatch.setattr(autopar.plans.candidates, "validate_plan", validate_plan)
     matmul = nest("matmul")
     collapsed = next(c.id for c in matmul.candidates if c.plan.collapse > 1)
     backend = ScriptedBackend(answer(collapsed), answer("c0"))

@@ -16,10 +16,10 @@ import urllib.request
 
 import pytest
 
-from autopar.candidates import validate_plan
+from autopar.plans.candidates import validate_plan
 from autopar.cli import main
 from autopar.models import resolve
-from autopar.plan import render_pragma
+from autopar.plans.plan import render_pragma
 from autopar.reasoner import make_reasoner
 from reasoner_data import EXAMPLE, candidate, example_tu, ids, nest, nests_of
 
@@ -134,14 +134,14 @@ def test_openai_compatible_server_with_the_default_model(tmp_path):
 
 def test_a_plan_that_fails_verification_goes_back_to_the_model(monkeypatch, tmp_path):
     """The verifier catches what a (simulated) analysis bug let through: a reduction without its clause."""
-    import autopar.candidates
+    import autopar.plans.candidates
     from autopar.reasoner import AnswerCache, LLMReasoner, ReasonerConfig
     from autopar.reasoner.verifier import program_verifier
 
     main_nest = nests_of("main")[-1]  # the last nest of main(): checksum += C[i]
     broken = main_nest.candidates[0].plan
     broken.reductions = []  # now a race on checksum
-    monkeypatch.setattr(autopar.candidates, "validate_plan", lambda tu, n, plan: [])
+    monkeypatch.setattr(autopar.plans.candidates, "validate_plan", lambda tu, n, plan: [])
     replies = iter(['{"choice": "c0", "rationale": "first"}', '{"choice": "c1", "rationale": "second"}'])
 
     class Scripted:

@@ -9,9 +9,9 @@ import subprocess
 import pytest
 
 from autopar.ir import Loop, ReductionOp, TranslationUnit
-from autopar.plan import Decision, Plan, Reduction
+from autopar.plans.plan import Decision, Plan, Reduction
 from autopar.edits import Edit, RewriteError, apply_edits, unified_diff, with_line_directives
-from autopar.plan import render_pragma
+from autopar.plans.plan import render_pragma
 from autopar.rewrite import plan_rewrite
 
 

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from autopar import reasons as R
+from autopar.plans import reasons as R
 from autopar.pipeline import analyze_file
 
 # name -> (parameters, loop header); each body counts its iterations. `m` is passed as 30000 and

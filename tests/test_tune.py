@@ -14,7 +14,7 @@ import pytest
 
 from autopar import decisions as decisions_module
 from autopar.cli import main
-from autopar.plan import Candidate, Plan
+from autopar.plans.plan import Candidate, Plan
 from autopar.tune import SourceGuard, TuneConfig, Tuner, command_verifier
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")

@@ -14,7 +14,7 @@ from typing import Optional
 
 import islpy as isl
 
-from autopar import reasons as R
+from autopar.plans import reasons as R
 from autopar.deps.graph import DependenceGraph, Edge
 from autopar.deps.guards import never_meet, reads_by_position
 from autopar.deps.isl_text import ISL_LOCK, render_aff_c, set_text

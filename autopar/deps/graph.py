@@ -22,7 +22,7 @@ class Edge:
     distance: Optional[str] = None  # iterations of the carrying loop, "*" when it varies
     reason: str = ""  # a sentence a user understands
     alias: Optional[tuple[str, str]] = None  # the two object keys when the edge exists only by aliasing
-    code: str = ""  # the stable code of the reason (autopar.reasons); empty: carried-<kind>
+    code: str = ""  # the stable code of the reason (autopar.plans.reasons); empty: carried-<kind>
 
 
 class DependenceGraph:

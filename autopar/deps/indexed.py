@@ -19,7 +19,7 @@ from typing import Callable, Optional
 
 from autopar.deps.accesses import AccessModel, ObjectModel
 from autopar.ir import Loop
-from autopar.plan import INSPECTION
+from autopar.plans.plan import INSPECTION
 
 # index element types whose every value fits a `long` multiplied by an element size without overflow
 INDEX_TYPES = {"int": "int", "unsigned int": "uint", "unsigned": "uint", "short": "short",

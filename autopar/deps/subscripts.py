@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Optional
 
 import islpy as isl
 
-from autopar import reasons as R
+from autopar.plans import reasons as R
 from autopar.deps.accesses import ObjectModel, first_reason, ivs_for
 from autopar.deps.isl_text import Aff, param_name, parse_set, render_aff, render_c, set_text, text_is_empty
 from autopar.ir import Access

@@ -4,7 +4,7 @@
 - `autopar-cc` (AUTOPAR_CC=gcc, AUTOPAR_CACHE=0, AUTOPAR_REPORT): its warning line tells a fallback
   (the rewrite did not compile) from an analysis failure; run with OMP_NUM_THREADS=1 and 4, stdout
   and exit status must equal the reference's exactly;
-- the rewrite with `--target gpu` (offload plans, autopar.candidates.offload), where it has any: built
+- the rewrite with `--target gpu` (offload plans, autopar.plans.candidates.offload), where it has any: built
   by clang for libomptarget's host device (`-fopenmp-targets=x86_64-pc-linux-gnu`, memory of its own,
   so a missing or short map clause shows) and run with OMP_TARGET_OFFLOAD=MANDATORY, and by gcc
   (host fallback); both outputs must equal the reference's;

@@ -18,7 +18,7 @@ from typing import Any, Callable, Literal, Optional
 from pydantic import BaseModel, Field, ValidationError
 
 from autopar.ir import TranslationUnit
-from autopar.plan import Decision, NestAnalysis, Plan
+from autopar.plans.plan import Decision, NestAnalysis, Plan
 from autopar.reasoner.backends import Backend, BackendError, BackendTimeout, Message
 from autopar.reasoner.cache import AnswerCache
 from autopar.reasoner.prompt import SERIAL, Option, build_options, sanitize, schema_of
@@ -199,7 +199,7 @@ class LLMReasoner:
 def _validate_plan(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
     """The analysis's own re-check of a plan against the dependence graph."""
     try:
-        from autopar.candidates import validate_plan  # here, not at the top: islpy only when a plan is checked
+        from autopar.plans.candidates import validate_plan  # here, not at the top: islpy only when a plan is checked
 
         return list(validate_plan(tu, nest, plan))
     except Exception as error:  # a check that cannot run does not pass the plan

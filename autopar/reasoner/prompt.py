@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import BaseModel, StringConstraints, create_model
 
 from autopar.ir import Loop, TranslationUnit
-from autopar.plan import Candidate, NestAnalysis, Plan
+from autopar.plans.plan import Candidate, NestAnalysis, Plan
 
 SERIAL = "serial"
 RATIONALE_CHARS = 48  # the bound on the model's rationale, in the grammar and in the report

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from autopar.ir import TranslationUnit
-from autopar.plan import Decision
+from autopar.plans.plan import Decision
 from autopar.reasoner.backends import Message
 from autopar.reasoner.prompt import MAX_OPTIONS, SYSTEM, answer_model, plan_summary, sanitize, source_excerpt
 from autopar.reasoner.strategies.base import ANSWER_TOKENS, Rejection, consistent_note, feedback_turns

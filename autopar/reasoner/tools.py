@@ -5,9 +5,9 @@ built from the analysis's own data (never a second analysis, never the model's w
 from __future__ import annotations
 
 from autopar.ir import TranslationUnit
-from autopar.plan import NestAnalysis
-from autopar.plan import render_pragma
-from autopar.candidates import scalar_classes
+from autopar.plans.plan import NestAnalysis
+from autopar.plans.plan import render_pragma
+from autopar.plans.candidates import scalar_classes
 
 MAX_CHARS = 400  # an observation stays short: the context window is small
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 from autopar.ir import TranslationUnit
-from autopar.plan import Decision
+from autopar.plans.plan import Decision
 from autopar.restructure.model import build_model, respects
 from autopar.restructure.plan import RestructurePlan, plan_file
 from autopar.edits import Edit

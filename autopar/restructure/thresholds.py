@@ -1,6 +1,6 @@
 """Work thresholds of a restructured nest's parallel loops, as the pragma plans have them: a parallel
 loop runs its region only when the work of one entry pays for starting it on this machine
-(autopar.machine's calibration). A restructured nest can put a parallel loop inside serial ones
+(autopar.plans.machine's calibration). A restructured nest can put a parallel loop inside serial ones
 (doitgen's `p` loop inside `r` and `q`): entered n * n times with m iterations each, unconditional
 regions made a 40-wide input thousands of times slower than serial.
 
@@ -15,7 +15,7 @@ from typing import Callable, Optional
 
 import islpy as isl
 
-from autopar import machine
+from autopar.plans import machine
 from autopar.restructure.model import IslModel
 from autopar.restructure.schedule import parallel_marks
 

@@ -87,7 +87,7 @@ class Tuner(Measuring, RaceChecks, ProgramBuilds):
     # ------------------------------------------------------------------------------------- analysis
 
     def _analyze(self) -> None:
-        from autopar.candidates import entries, work
+        from autopar.plans.candidates import entries, work
         from autopar.pipeline import analyze_file, default_decision
 
         saved = os.environ.pop("AUTOPAR_DECISIONS", None)  # tune from the analysis, not a previous file

@@ -21,7 +21,7 @@ def command_verifier(command: str, cwd: str = ".", threads: Optional[int] = None
     the user's `command` must exit 0, and the file alone is race-checked with TSan when it has a main.
     Its `restructuring(tu, plan, candidate)` does the same for a restructuring the model chose
     (`--optimize`), race-checked in the candidate's form without work thresholds."""
-    from autopar.plan import Decision
+    from autopar.plans.plan import Decision
     from autopar.rewrite import plan_rewrite
     from autopar.verify import without_threshold
 

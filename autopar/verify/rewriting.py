@@ -64,7 +64,7 @@ def without_threshold(plan):
     fails; the fallback is a candidate of its own, which the catalogue and the tuner race-check
     alone.) An offload plan is checked as the host's `parallel for` it is without a device:
     ThreadSanitizer cannot run a target region."""
-    from autopar.plan import Directive
+    from autopar.plans.plan import Directive
 
     if plan.directive == Directive.TARGET:
         plan = plan.model_copy(update={"directive": Directive.PARALLEL_FOR, "maps": [], "offload_condition": None})

@@ -31,11 +31,11 @@ def verify(original: str, rewritten: Optional[str] = None, *, compiler: str = "g
     rewritten here with the analyzer's default plans. The race check builds with the -D/-I/-U flags of
     `flags` unless `race_flags` gives others (a smaller size, say), and runs with `race_run_args`.
     Every build also searches the original's directory for headers (see the module doc).
-    `tolerance` None follows the floating-point policy (autopar.fppolicy): 1e-6 when reductions may
+    `tolerance` None follows the floating-point policy (autopar.plans.fppolicy): 1e-6 when reductions may
     reorder floating-point operations, 0 (exact) under the strict policy.
     """
     if tolerance is None:
-        from autopar.fppolicy import resolve, tolerance as policy_tolerance
+        from autopar.plans.fppolicy import resolve, tolerance as policy_tolerance
 
         tolerance = policy_tolerance(resolve(flags))
     thread_counts = sorted({1, max(1, threads)})
@@ -187,7 +187,7 @@ def make_plan_verifier(path: str, flags: Sequence[str] = ("-O2",), run_args: Seq
     It applies just that one plan to `path`, then compiles, runs (once per thread count) and
     race-checks the result against the original. Use small sizes in `flags`: it runs on every proposal.
     """
-    from autopar.plan import Decision
+    from autopar.plans.plan import Decision
     from autopar.edits import apply_edits
     from autopar.rewrite import plan_rewrite
 

@@ -15,7 +15,7 @@ from typing import Callable, Optional, Protocol
 from pydantic import BaseModel
 
 from autopar.ir import TranslationUnit
-from autopar.plan import NestAnalysis
+from autopar.plans.plan import NestAnalysis
 from autopar.reasoner.backends import Message
 from autopar.reasoner.prompt import RATIONALE_CHARS, SYSTEM, Option, answer_model, nest_prompt
 

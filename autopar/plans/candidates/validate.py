@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from autopar.candidates.cost import work_threshold
-from autopar.candidates.offload import derived_maps, offload_blockers, offload_condition
-from autopar.candidates.array_reductions import reduced_arrays
-from autopar.candidates.legality import (NestContext, bound_memory_written, bound_names, call_blockers,
+from autopar.plans.candidates.cost import work_threshold
+from autopar.plans.candidates.offload import derived_maps, offload_blockers, offload_condition
+from autopar.plans.candidates.array_reductions import reduced_arrays
+from autopar.plans.candidates.legality import (NestContext, bound_memory_written, bound_names, call_blockers,
                                          carried_objects, edge_objects, loop_calls, privatised_globals_seen_by_calls,
                                          privatizable, scalar_classes, strided_windows, structural_blockers,
                                          with_strided_conditions, written_first)
 from autopar.deps import ISL_LOCK, Analysis, descendants, inspection_budget, overlap_check, runs_at_least_once
 from autopar.ir import Loop, TranslationUnit
-from autopar.plan import Directive, NestAnalysis, Plan, Proof, Schedule, render_maps
-from autopar.scalars import ScalarClasses
-from autopar.specialize import constant_parameters
+from autopar.plans.plan import Directive, NestAnalysis, Plan, Proof, Schedule, render_maps
+from autopar.plans.scalars import ScalarClasses
+from autopar.plans.specialize import constant_parameters
 
 
 def validate_plan(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from autopar import reasons as R
+from autopar.plans import reasons as R
 from autopar.ir import LocationReduction, Loop, ReductionOp, ScalarUse, Storage
 
 # OpenMP C allows these reductions on arithmetic types only, never on pointers or structs
@@ -108,7 +108,7 @@ def classify(loop: Loop, runs_once: bool = False, fp_reductions: str = "allow", 
 
     `runs_once`: the loop is proven to run at least once each time it starts (lastprivate and the
     && / || reductions need it: with no iteration, lastprivate leaves the variable unspecified).
-    `fp_reductions`: "allow" or "strict", the floating-point policy (autopar.fppolicy).
+    `fp_reductions`: "allow" or "strict", the floating-point policy (autopar.plans.fppolicy).
     With the translation unit, a scalar live after the loop that only a loop directly inside writes
     may be lastprivate (`_written_by_child`).
     """

@@ -12,7 +12,7 @@ Read-only objects go `to` the device; written ones `tofrom` (the elements the
 loop does not write come back unchanged). Scalars it reads are firstprivate (OpenMP's default in a
 target region), reduction variables are mapped `tofrom` beside their reduction clause.
 
-Offload is a candidate, not a default: its estimated cost (autopar.candidates.cost.offload_estimate)
+Offload is a candidate, not a default: its estimated cost (autopar.plans.candidates.cost.offload_estimate)
 weighs the bytes its clauses move against the loop's work with reference device figures, not
 measured ones. With `--target gpu` ($AUTOPAR_TARGET=gpu) the offload plan of a nest is its default.
 """
@@ -22,12 +22,12 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from autopar.candidates.cost import trip_count
-from autopar.candidates.legality import NestContext, bound_names, loop_calls
+from autopar.plans.candidates.cost import trip_count
+from autopar.plans.candidates.legality import NestContext, bound_names, loop_calls
 from autopar.deps import descendants, runs_at_least_once
 from autopar.deps.runtime_checks import element_section, named_qualified
 from autopar.ir import CallEffect, Loop, Storage
-from autopar.plan import Directive, MapClause, Plan, Proof
+from autopar.plans.plan import Directive, MapClause, Plan, Proof
 
 
 def offload_plan(ctx: NestContext, loop: Loop, base: Plan) -> Optional[Plan]:

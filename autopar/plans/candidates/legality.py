@@ -9,15 +9,15 @@ from typing import Optional
 
 import islpy as isl
 
-from autopar import reasons as R
+from autopar.plans import reasons as R
 from autopar.deps import (ISL_LOCK, AccessModel, Analysis, Edge, ObjectModel, common_loops, count_problem,
                           declared_inside, descendants, inspection_budget, ivs_for, overlap_check, pair_set_text,
                           parse_set, render_aff, runs_at_least_once, set_text, unbounded_pairs, wrap_problem)
-from autopar.candidates.array_reductions import floating_elements, reduced_arrays
+from autopar.plans.candidates.array_reductions import floating_elements, reduced_arrays
 from autopar.deps.strided import stride_guard, window_condition
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
-from autopar.plan import join_conditions
-from autopar.scalars import ScalarClasses, classify
+from autopar.plans.plan import join_conditions
+from autopar.plans.scalars import ScalarClasses, classify
 
 
 @dataclass

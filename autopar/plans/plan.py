@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from autopar.ir import LocationReduction, ReductionOp
 
 
-# where the default plans run: "gpu" makes a nest's offload plan its default (autopar.candidates.offload)
+# where the default plans run: "gpu" makes a nest's offload plan its default (autopar.plans.candidates.offload)
 TARGET_ENV = "AUTOPAR_TARGET"
 
 
@@ -41,7 +41,7 @@ class Directive(str, Enum):
     PARALLEL_FOR = "parallel for"
     PARALLEL_FOR_SIMD = "parallel for simd"
     SIMD = "simd"
-    # offload to an accelerator (autopar.candidates.offload): the loop's iterations over the device's
+    # offload to an accelerator (autopar.plans.candidates.offload): the loop's iterations over the device's
     # teams and threads, its data moved by the plan's map clauses
     TARGET = "target teams distribute parallel for"
 
@@ -86,7 +86,7 @@ class Plan(BaseModel):
     proof: Proof = Proof.STATIC
     # parameters whose value every call in the file passes as one constant, with its literal: the
     # rewriter adds a copy of the parallel loop with those literals, chosen at run time
-    # (autopar.specialize); the analysis derives them, and never for a `simd` plan
+    # (autopar.plans.specialize); the analysis derives them, and never for a `simd` plan
     specialize: dict[str, str] = Field(default_factory=dict)
     # argmin/argmax pairs (derived by the analysis): each thread finds its share's best value and
     # iteration, and the rewriter combines them with the serial tie-break (autopar.thread_copies)
@@ -155,7 +155,7 @@ class LoopVerdict(BaseModel):
     loop_id: str
     parallelizable: bool  # some legal plan puts the pragma on this loop
     reasons: list[str] = Field(default_factory=list)  # why (not), in words a user understands
-    # a stable code per reason (autopar.reasons), aligned with `reasons`
+    # a stable code per reason (autopar.plans.reasons), aligned with `reasons`
     codes: list[str] = Field(default_factory=list)
 
     def model_post_init(self, __context) -> None:

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from typing import Optional
 
-from autopar import machine
-from autopar import reasons as R
-from autopar.candidates.cost import (dynamic_chunk, entries, estimate, irregular, offload_estimate, work,
+from autopar.plans import machine
+from autopar.plans import reasons as R
+from autopar.plans.candidates.cost import (dynamic_chunk, entries, estimate, irregular, offload_estimate, work,
                                      work_threshold)
-from autopar.candidates.legality import Legality, NestContext, bound_names, loop_calls, structural_blockers
-from autopar.candidates.offload import offload_plan, transfer_bytes
+from autopar.plans.candidates.legality import Legality, NestContext, bound_names, loop_calls, structural_blockers
+from autopar.plans.candidates.offload import offload_plan, transfer_bytes
 from autopar.deps import ISL_LOCK, descendants, runs_at_least_once
 from autopar.ir import CallEffect, Loop, ReductionOp, TranslationUnit
-from autopar.plan import (Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule,
+from autopar.plans.plan import (Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule,
                           render_maps, target_gpu)
-from autopar.scalars import ScalarClasses
-from autopar.specialize import constant_parameters
+from autopar.plans.scalars import ScalarClasses
+from autopar.plans.specialize import constant_parameters
 
 CLEAR_GAIN = 0.85  # the default plan must be estimated at most this fraction of serial
 MAX_REASONS = 6
@@ -232,7 +232,7 @@ def _with_fallbacks(tu: TranslationUnit, candidates: list[Candidate], serial: fl
 
 def _offload_candidates(ctx: NestContext, candidates: list[Candidate], verdicts: list[LoopVerdict]) -> list[Candidate]:
     """The offload plan of the nest's own loop (collapsed as far as its plain plans go), when it has
-    one (autopar.candidates.offload). Only the region's outermost loop: a kernel launch per
+    one (autopar.plans.candidates.offload). Only the region's outermost loop: a kernel launch per
     iteration of a loop around it would cost more than any device gains."""
     tu, loop = ctx.tu, ctx.root
     plain = [c.plan for c in candidates if c.plan.loop_id == loop.id and c.plan.directive == Directive.PARALLEL_FOR

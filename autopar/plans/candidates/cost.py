@@ -1,19 +1,19 @@
 """The cost model: trip counts, work, the estimated cost of a plan, and the work thresholds and chunk
 sizes a plan carries. A work unit is roughly one memory access; what a parallel region costs to start
 and join, in those units, and how many threads it gets, come from the machine model
-(autopar.machine)."""
+(autopar.plans.machine)."""
 
 from __future__ import annotations
 
 import re
 from typing import Optional
 
-from autopar import machine
-from autopar.candidates.legality import bound_names, loop_fact
+from autopar.plans import machine
+from autopar.plans.candidates.legality import bound_names, loop_fact
 from autopar.deps import descendants, trip_text
 from autopar.deps.strided import stride_blocks
 from autopar.ir import Loop, TranslationUnit
-from autopar.plan import Directive, Plan, Schedule
+from autopar.plans.plan import Directive, Plan, Schedule
 
 SYMBOLIC_TRIP = 10000  # assumed trip count of an outermost loop with a symbolic bound
 INNER_SYMBOLIC_TRIP = 2000  # and of an inner one: a region on it is entered once per outer iteration
