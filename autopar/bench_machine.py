@@ -48,12 +48,12 @@ def polly_unavailable() -> Optional[str]:
 def llm_reasoner(model: str, strategy: str) -> tuple[Optional[Callable], Optional[str]]:
     """A pipeline Reasoner for `model` and `strategy`, or (None, why not)."""
     try:
-        from autopar import reasoner as module
+        from autopar.decision import reasoner as module
     except Exception as error:  # any import failure means: not available here
-        return None, f"autopar.reasoner cannot be imported: {error}"
+        return None, f"autopar.decision.reasoner cannot be imported: {error}"
     factory = getattr(module, "make_reasoner", None)
     if factory is None:
-        return None, "autopar.reasoner has no make_reasoner(model, strategy)"
+        return None, "autopar.decision.reasoner has no make_reasoner(model, strategy)"
     try:
         return factory(model, strategy), None
     except Exception as error:

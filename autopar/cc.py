@@ -333,7 +333,7 @@ def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):
     # restructuring (AUTOPAR_OPTIMIZE)
     extra = [f"fp-reductions={resolve(flags)}"]
     if os.environ.get("AUTOPAR_DECISIONS"):
-        from autopar.decisions import active_hash
+        from autopar.decision.decisions import active_hash
 
         extra.append(f"\0decisions={active_hash()}")
     if _optimize():

@@ -1,4 +1,4 @@
-"""`autopar`: the command line. A thin shell over autopar.pipeline; it holds no analysis of its own.
+"""`autopar`: the command line. A thin shell over autopar.decision.pipeline; it holds no analysis of its own.
 
 Exit codes, the same for every command (the README has the table):
   0  success: nothing at the --fail-on level, the files rewritten, the program verified
@@ -131,7 +131,7 @@ def _add_analyze(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def _analyze_one(job: tuple[str, list[str], Optional[str]]):
-    from autopar.pipeline import analyze_file
+    from autopar.decision.pipeline import analyze_file
 
     path, flags, build_dir = job
     return analyze_file(path, flags, build_dir).report
@@ -147,7 +147,7 @@ def _cmd_analyze(args: argparse.Namespace, compile_flags: list[str]) -> int:
     from autopar.inputs import InputError, collect
     from autopar.jobs import run_all
     from autopar.output import debug, print_report
-    from autopar.pipeline import analyze_file
+    from autopar.decision.pipeline import analyze_file
     from autopar.report import FileReport, Report
 
     report_path = args.report or args.config_data.decisions
@@ -188,7 +188,7 @@ def _exit_code_for(report) -> int:
 
 # ------------------------------------------------------------------------------------ the LLM reasoner
 
-# The names of autopar.reasoner.strategies.STRATEGIES, spelled here so that building the parser does
+# The names of autopar.decision.reasoner.strategies.STRATEGIES, spelled here so that building the parser does
 # not import the reasoner (a test keeps the two in step).
 def _add_models(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="list the language models and check that they load")
@@ -198,7 +198,7 @@ def _add_models(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def _cmd_models(args: argparse.Namespace, compile_flags: list[str]) -> int:
-    from autopar.models import UnknownModel, load_problem, load_registry, resolve
+    from autopar.decision.models import UnknownModel, load_problem, load_registry, resolve
 
     registry = load_registry()
     names = args.names or list(registry.models)

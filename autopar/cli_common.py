@@ -113,7 +113,7 @@ def add_fp_option(p: argparse.ArgumentParser) -> None:
 
 
 def add_program_option(p: argparse.ArgumentParser) -> None:
-    """--whole-program: each file is a program of its own (autopar/pipeline.py, autopar/frontend/noalias.py);
+    """--whole-program: each file is a program of its own (autopar/decision/pipeline.py, autopar/frontend/noalias.py);
     --target: where the default plans run (autopar/plans/candidates/offload.py)."""
     p.add_argument("--whole-program", action="store_true",
                    help="each file is compiled and linked alone, so only it calls its functions: their pointer "
@@ -131,9 +131,9 @@ def command_environment(args: argparse.Namespace):
     sees them (check's workers too): --fp-reductions, --whole-program and --target here, --decisions in
     reasoner_from_args. They hold for this command only: main may run in-process, and the environment
     is restored afterwards."""
-    from autopar.decisions import ENV as DECISIONS
+    from autopar.decision.decisions import ENV as DECISIONS
     from autopar.plans.fppolicy import ENV as FP
-    from autopar.pipeline import WHOLE_PROGRAM_ENV
+    from autopar.decision.pipeline import WHOLE_PROGRAM_ENV
     from autopar.plans.plan import TARGET_ENV
 
     saved = {name: os.environ.get(name) for name in (FP, DECISIONS, WHOLE_PROGRAM_ENV, TARGET_ENV)}
@@ -157,7 +157,7 @@ def reasoner_from_args(args: argparse.Namespace):
     """The reasoner the options ask for, or None without --llm (then no model is ever loaded).
     Also makes --decisions FILE the active decisions file ($AUTOPAR_DECISIONS, inherited by workers)."""
     if getattr(args, "decisions", None):
-        from autopar.decisions import ENV, DecisionsError, load
+        from autopar.decision.decisions import ENV, DecisionsError, load
 
         try:
             load(args.decisions)
@@ -170,8 +170,8 @@ def reasoner_from_args(args: argparse.Namespace):
         if getattr(args, "verify_with", None):
             raise UsageError("autopar: --verify-with needs --llm")
         return None
-    from autopar.models import UnknownModel
-    from autopar.reasoner import make_reasoner
+    from autopar.decision.models import UnknownModel
+    from autopar.decision.reasoner import make_reasoner
 
     if args.strategy not in STRATEGY_NAMES:
         raise UsageError(f"autopar: unknown strategy '{args.strategy}' (one of {', '.join(STRATEGY_NAMES)})")

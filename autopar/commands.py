@@ -373,7 +373,7 @@ def run_explain(args: argparse.Namespace, compile_flags: list[str]) -> int:
         return EXIT_FAILED
     sys.stdout.write(explanation.text)
     if getattr(args, "optimize", False):
-        from autopar.pipeline import load_translation_unit
+        from autopar.decision.pipeline import load_translation_unit
         from autopar.restructure.explain import restructure_text
 
         with open(path, "rb") as handle:

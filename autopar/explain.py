@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from autopar.plans import machine
 from autopar.plans.candidates import entries, work
 from autopar.ir import Loop, TranslationUnit
-from autopar.pipeline import FileAnalysis, analyze_file
+from autopar.decision.pipeline import FileAnalysis, analyze_file
 from autopar.plans.plan import NestAnalysis
 from autopar.plans.plan import render_pragma
 from autopar.check import restrict_finding

@@ -10,7 +10,7 @@ from typing import Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 from autopar.edits import Edit, apply_edits
-from autopar.pipeline import FileAnalysis, Reasoner, analyze_file
+from autopar.decision.pipeline import FileAnalysis, Reasoner, analyze_file
 from autopar.report import FileReport
 from autopar.rewrite import RewritePlan, plan_rewrite
 

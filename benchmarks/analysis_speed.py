@@ -39,7 +39,7 @@ def _measure_in_child(path: str, args: list[str]) -> dict:
     import resource
 
     import autopar.plans.candidates  # noqa: F401  (imports are start-up, not analysis)
-    from autopar.pipeline import analyze_tu, load_translation_unit
+    from autopar.decision.pipeline import analyze_tu, load_translation_unit
 
     t0, c0 = time.perf_counter(), time.process_time()
     tu = load_translation_unit(path, args)

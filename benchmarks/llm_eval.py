@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from autopar.plans.candidates import analyze_regions  # noqa: E402
 from autopar.ir import TranslationUnit  # noqa: E402
-from autopar.pipeline import default_decision, load_translation_unit  # noqa: E402
+from autopar.decision.pipeline import default_decision, load_translation_unit  # noqa: E402
 from autopar.plans.plan import Decision, NestAnalysis  # noqa: E402
 
 TIE = 1.05  # within 5% of the fastest median counts as fastest: the machine is shared and noisy
@@ -162,8 +162,8 @@ def measure_fastest(items: list[Item], size: str, threads: int, repeat: int) -> 
 
 def evaluate(model: str, strategy: str, items: list[Item], fastest: dict, offer_illegal: bool,
              time_budget: float) -> tuple[list[NestRecord], float]:
-    from autopar.reasoner import LLMReasoner, ReasonerConfig, make_backend
-    from autopar.reasoner.cache import AnswerCache
+    from autopar.decision.reasoner import LLMReasoner, ReasonerConfig, make_backend
+    from autopar.decision.reasoner.cache import AnswerCache
 
     backend = make_backend(model)
     load = 0.0
@@ -241,7 +241,7 @@ def measured_from(fastest: dict, tuned_files: list[str], items: list[Item]) -> l
     """Measured nests: from --measure-fastest/--fastest-from timings, and from `autopar tune` files."""
     import hashlib
 
-    from autopar.decisions import load, position
+    from autopar.decision.decisions import load, position
 
     out = [Measured(file=f, nest=n, seconds=t.seconds) for (f, n), t in fastest.items()]
     by_hash = {hashlib.sha256(Path(i.path).read_bytes()).hexdigest(): i for i in items}
@@ -285,8 +285,8 @@ def expected_random(seconds: dict[str, float], fixed_first: bool, tie: float = T
 def ranking_rows(items: list[Item], measured: list[Measured], models: list[str]) -> list[dict]:
     """One row per ordering: mean measurements to within 5% of the best, and how often it is reached
     with the first candidate measured."""
-    from autopar.reasoner import LLMReasoner, ReasonerConfig, make_backend
-    from autopar.reasoner.cache import AnswerCache
+    from autopar.decision.reasoner import LLMReasoner, ReasonerConfig, make_backend
+    from autopar.decision.reasoner.cache import AnswerCache
     from autopar.tune import model_scores
 
     nests = {(i.path, n.root_loop_id): (i, n) for i in items for n in i.nests}
@@ -340,7 +340,7 @@ def markdown(rows: list[dict]) -> str:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    from autopar.reasoner import STRATEGIES
+    from autopar.decision.reasoner import STRATEGIES
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", default=["smollm2-135m"])

@@ -59,7 +59,7 @@ def strip(text: str) -> tuple[str, list[int]]:
 
 def verdicts(path: Path, workdir: Path) -> tuple[str, list[dict]]:
     """(label, one verdict per labelled loop) of one benchmark file."""
-    from autopar.pipeline import analyze_file
+    from autopar.decision.pipeline import analyze_file
 
     label = "race" if re.search(r"-yes\.c$", path.name) else "no-race" if re.search(r"-no\.c$", path.name) else ""
     text, labelled = strip(path.read_text(encoding="utf-8", errors="surrogateescape"))

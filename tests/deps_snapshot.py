@@ -50,7 +50,7 @@ def _edge(edge) -> list:
 def file_snapshot(path: str, args: list[str]) -> dict:
     from autopar.plans.candidates import analyze_nest
     from autopar.deps import analysis
-    from autopar.pipeline import load_translation_unit
+    from autopar.decision.pipeline import load_translation_unit
 
     tu = load_translation_unit(path, args)
     graphs: dict[str, object] = {}

@@ -15,7 +15,7 @@ EXAMPLE = str(Path(__file__).resolve().parent.parent / "benchmarks" / "examples"
 @lru_cache(maxsize=1)
 def _analyzed() -> tuple[TranslationUnit, dict[str, list[NestAnalysis]]]:
     from autopar.plans.candidates import analyze_nest
-    from autopar.pipeline import load_translation_unit
+    from autopar.decision.pipeline import load_translation_unit
 
     tu = load_translation_unit(EXAMPLE)
     nests: dict[str, list[NestAnalysis]] = {}

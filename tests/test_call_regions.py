@@ -64,7 +64,7 @@ def test_the_call_becomes_accesses_of_the_caller(tu):
 
 
 def test_verdicts(tmp_path):
-    from autopar.pipeline import analyze_file
+    from autopar.decision.pipeline import analyze_file
 
     path = tmp_path / "calls.c"
     path.write_text(SOURCE)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from autopar.plans.candidates import analyze_nest, validate_plan
-from autopar.pipeline import analyze_file, load_translation_unit
+from autopar.decision.pipeline import analyze_file, load_translation_unit
 from autopar.plans.plan import Directive, Plan, Proof, Reduction, Schedule
 from autopar.ir import ReductionOp
 from autopar.plans.plan import render_pragma

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from autopar.plans import reasons as R
-from autopar.pipeline import analyze_file
+from autopar.decision.pipeline import analyze_file
 from autopar.frontend.translate import translate
 
 SOURCE = r"""

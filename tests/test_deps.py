@@ -13,7 +13,7 @@ from irbuild import Builder, var  # noqa: E402
 
 from autopar.deps import analysis, dependence_graph, object_bounds, overlap_check  # noqa: E402
 from autopar.ir import Storage  # noqa: E402
-from autopar.pipeline import load_translation_unit  # noqa: E402
+from autopar.decision.pipeline import load_translation_unit  # noqa: E402
 
 
 def carried(graph, loop_id):

@@ -59,7 +59,7 @@ def test_an_analysed_unit_still_copies_and_pickles():
     import pickle
 
     from autopar.deps import PairSolver
-    from autopar.pipeline import analyze_tu, load_translation_unit
+    from autopar.decision.pipeline import analyze_tu, load_translation_unit
 
     tu = load_translation_unit(str(ROOT / "benchmarks" / "kernels" / "matmul.c"))
     analyze_tu(tu)

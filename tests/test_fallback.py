@@ -12,8 +12,8 @@ import subprocess
 import pytest
 
 from autopar.plans.candidates import analyze_nest, validate_plan
-from autopar.decisions import plan_record
-from autopar.pipeline import analyze_file
+from autopar.decision.decisions import plan_record
+from autopar.decision.pipeline import analyze_file
 from autopar.plans.plan import Decision
 from autopar.edits import apply_edits, with_line_directives
 from autopar.rewrite import plan_rewrite

@@ -235,7 +235,7 @@ def test_cxx_keeps_its_own_rules(tmp_path):
 def test_functions_without_prototypes_are_analyzed(tmp_path):
     """`int main()` and K&R definitions (no prototype in C): libclang asserts when asked whether such a
     function is variadic; the whole file once came back as an internal error."""
-    from autopar.pipeline import analyze_file
+    from autopar.decision.pipeline import analyze_file
 
     path = tmp_path / "kr.c"
     path.write_text("double a[1000], b[1000];\nstatic void scale(n, s)\nint n; double s;\n{\n    int i;\n"

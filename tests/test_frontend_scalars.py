@@ -152,7 +152,7 @@ def test_liveness_follows_the_statements_after_the_loop(tmp_path):
 def test_a_write_through_a_reference_writes_the_bound_variable(tmp_path):
     """`n` is a reference to `x`; the loop never names `x` but carries its value from one iteration
     to the next through `n`. The analysis must see `x` as written, and keep the loop serial."""
-    from autopar.pipeline import analyze_file
+    from autopar.decision.pipeline import analyze_file
 
     source = tmp_path / "ref_scalar.cpp"
     source.write_text("void f(int *a, int x, int m) {\n"

@@ -4,7 +4,7 @@ rule out (autopar/deps/guards.py); the compiled and race-checked loops are in th
 
 from __future__ import annotations
 
-from autopar.pipeline import analyze_tu, load_translation_unit
+from autopar.decision.pipeline import analyze_tu, load_translation_unit
 
 SOURCE = """
 #define LESS(a, b) ((a) < (b))

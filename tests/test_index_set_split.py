@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autopar.pipeline import load_translation_unit
+from autopar.decision.pipeline import load_translation_unit
 from autopar.restructure.plan import plan_file
 from autopar.transform import transform_file
 from autopar.verify import race_check

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FRONT_END = ("autopar.frontend",)
 ANALYSIS = ("autopar.ir", "autopar.plans.reasons", "autopar.deps", "autopar.plans.scalars", "autopar.plans.candidates",
             "autopar.plans.machine", "autopar.plans.fppolicy", "autopar.plans.plan", "autopar.atomic", "autopar.plans.specialize")
-DECISION = ("autopar.pipeline", "autopar.reasoner", "autopar.decisions")
+DECISION = ("autopar.decision.pipeline", "autopar.decision.reasoner", "autopar.decision.decisions")
 EDITS = ("autopar.rewrite", "autopar.edits", "autopar.edit_sites", "autopar.versioning", "autopar.team_gate",
          "autopar.shared_regions", "autopar.data_regions", "autopar.thread_copies", "autopar.restructure",
          "autopar.transform")

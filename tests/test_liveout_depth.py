@@ -4,7 +4,7 @@ only when every one of its iterations provably assigns them and it runs at least
 from __future__ import annotations
 
 from autopar.plans import reasons as R
-from autopar.pipeline import analyze_file
+from autopar.decision.pipeline import analyze_file
 
 SOURCE = r"""
 double a[64][64], b[64][64];

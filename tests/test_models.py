@@ -8,7 +8,7 @@ import os
 import pytest
 
 from autopar.cli import main
-from autopar.models import UnknownModel, load_registry, resolve
+from autopar.decision.models import UnknownModel, load_registry, resolve
 
 
 def test_registry_lists_the_default_and_the_papers_models():

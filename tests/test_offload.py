@@ -19,7 +19,7 @@ import pytest
 
 from autopar.bench import load_suite
 from autopar.plans.candidates import analyze_nest, validate_plan
-from autopar.pipeline import analyze_file
+from autopar.decision.pipeline import analyze_file
 from autopar.plans.plan import Decision, Directive
 from autopar.edits import apply_edits
 from autopar.rewrite import plan_rewrite
@@ -121,7 +121,7 @@ def test_a_short_map_changes_the_output_on_the_host_device(tmp_path, monkeypatch
 def test_offload_is_a_candidate_unless_the_target_is_a_gpu(monkeypatch):
     path = ROOT / "benchmarks" / "kernels" / "matmul.c"
     monkeypatch.setenv("AUTOPAR_WHOLE_PROGRAM", "1")
-    from autopar.pipeline import load_translation_unit
+    from autopar.decision.pipeline import load_translation_unit
 
     tu = load_translation_unit(str(path), ["-I", str(path.parent)])
     root = next(l for l in tu.loops if l.function == "matmul" and l.depth == 0)
@@ -166,7 +166,7 @@ void product(void) {
 
 
 def test_offload_cost_weighs_the_bytes_moved_against_the_work(tmp_path, monkeypatch):
-    from autopar.pipeline import load_translation_unit
+    from autopar.decision.pipeline import load_translation_unit
 
     path = tmp_path / "shapes.c"
     path.write_text(COST_SHAPES)

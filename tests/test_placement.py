@@ -58,7 +58,7 @@ def test_the_rewritten_heat_stencil_prints_what_the_serial_one_prints(tmp_path):
 def _default_pragmas(tmp_path, code: str) -> dict[int, str]:
     source = tmp_path / "k.c"
     source.write_text(code)
-    from autopar.pipeline import analyze_file
+    from autopar.decision.pipeline import analyze_file
 
     report = analyze_file(str(source)).report
     return {loop.line: loop.pragma for loop in report.loops if loop.parallel}

@@ -42,7 +42,7 @@ void f(int n, double *p, double *q, int *idx, double **rows) {
 def loops(tmp_path_factory):
     path = tmp_path_factory.mktemp("codes") / "codes.c"
     path.write_text(SOURCE)
-    from autopar.pipeline import analyze_file
+    from autopar.decision.pipeline import analyze_file
 
     report = json.loads(analyze_file(str(path)).report.model_dump_json())
     return {(l["line"], l["depth"]): l for l in report["loops"]}
@@ -82,7 +82,7 @@ def test_runtime_check_and_wavefront_inner(loops):
 
 def test_a_subscript_that_always_leaves_its_row(tmp_path):
     """From j = 0, a[i][j - 1] is a[i - 1][99]: the previous row, written by another iteration of i."""
-    from autopar.pipeline import analyze_file
+    from autopar.decision.pipeline import analyze_file
 
     path = tmp_path / "rows.c"
     path.write_text("double a[100][100];\nvoid f(int n) {\n  for (int i = 1; i < n; i++)\n"
@@ -114,7 +114,7 @@ def test_sarif_results_carry_codes(tmp_path, capsys, monkeypatch):
 
 
 def test_multi_level_pointers_name_the_loaded_pointers(tmp_path):
-    from autopar.pipeline import analyze_file
+    from autopar.decision.pipeline import analyze_file
 
     path = tmp_path / "levels.c"
     path.write_text("void f(double ***u, int n) {\n  for (int i = 0; i < n; i++)\n"
@@ -125,7 +125,7 @@ def test_multi_level_pointers_name_the_loaded_pointers(tmp_path):
 
 
 def test_loops_under_existing_pragmas_say_whether_a_plan_exists(tmp_path):
-    from autopar.pipeline import analyze_file
+    from autopar.decision.pipeline import analyze_file
 
     path = tmp_path / "pragmas.c"
     path.write_text("void f(double *restrict a, double *restrict b, int n) {\n"

@@ -12,10 +12,10 @@ import json
 import pytest
 
 import autopar.plans.candidates
-from autopar.reasoner import AnswerCache, LLMReasoner, ReasonerConfig
-from autopar.reasoner.prompt import sanitize
-from autopar.reasoner.strategies import STRATEGIES
-from autopar.reasoner.strategies.tree_of_thoughts import SCORES
+from autopar.decision.reasoner import AnswerCache, LLMReasoner, ReasonerConfig
+from autopar.decision.reasoner.prompt import sanitize
+from autopar.decision.reasoner.strategies import STRATEGIES
+from autopar.decision.reasoner.strategies.tree_of_thoughts import SCORES
 from reasoner_data import candidate, example_tu, ids, nest, on_loop
 
 
@@ -299,7 +299,7 @@ def test_the_cli_spells_every_strategy_name():
 
 
 def test_a_note_that_names_another_option_is_not_shown(tmp_path):
-    from autopar.reasoner.strategies.base import WITHHELD
+    from autopar.decision.reasoner.strategies.base import WITHHELD
 
     matmul = nest("matmul")
     decision = reasoner(ScriptedBackend(answer("c0", "The best option is c1, which is faster")), tmp_path)(

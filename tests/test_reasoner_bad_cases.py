@@ -10,8 +10,8 @@ import time
 import pytest
 
 from autopar.cli import main
-from autopar.reasoner import HttpBackend, LLMReasoner, ReasonerConfig, make_reasoner
-from autopar.reasoner.cache import AnswerCache
+from autopar.decision.reasoner import HttpBackend, LLMReasoner, ReasonerConfig, make_reasoner
+from autopar.decision.reasoner.cache import AnswerCache
 from reasoner_data import example_tu, nest
 
 # (not importorskip: importing llama_cpp here would load OpenMP before autopar sets its wait policy)

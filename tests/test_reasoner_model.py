@@ -18,9 +18,9 @@ import pytest
 
 from autopar.plans.candidates import validate_plan
 from autopar.cli import main
-from autopar.models import resolve
+from autopar.decision.models import resolve
 from autopar.plans.plan import render_pragma
-from autopar.reasoner import make_reasoner
+from autopar.decision.reasoner import make_reasoner
 from reasoner_data import EXAMPLE, candidate, example_tu, ids, nest, nests_of
 
 # (not importorskip: importing llama_cpp here would load OpenMP before autopar sets its wait policy)
@@ -96,7 +96,7 @@ def test_cli_check_with_llm_suggests_the_models_legal_choices(tmp_path, monkeypa
     report = json.loads(capsys.readouterr().out)["files"][0]["report"]
     asked = [loop for loop in report["loops"] if loop["decided_by"] in ("model", "fallback")]
     assert asked
-    from autopar.pipeline import analyze_file
+    from autopar.decision.pipeline import analyze_file
 
     legal = {(c.plan.loop_id, render_pragma(c.plan)) for n in analyze_file(EXAMPLE).nests for c in n.candidates}
     chosen = [loop for loop in report["loops"] if loop["parallel"]]
@@ -135,8 +135,8 @@ def test_openai_compatible_server_with_the_default_model(tmp_path):
 def test_a_plan_that_fails_verification_goes_back_to_the_model(monkeypatch, tmp_path):
     """The verifier catches what a (simulated) analysis bug let through: a reduction without its clause."""
     import autopar.plans.candidates
-    from autopar.reasoner import AnswerCache, LLMReasoner, ReasonerConfig
-    from autopar.reasoner.verifier import program_verifier
+    from autopar.decision.reasoner import AnswerCache, LLMReasoner, ReasonerConfig
+    from autopar.decision.reasoner.verifier import program_verifier
 
     main_nest = nests_of("main")[-1]  # the last nest of main(): checksum += C[i]
     broken = main_nest.candidates[0].plan
@@ -171,7 +171,7 @@ def test_a_model_process_that_dies_mid_answer_is_a_backend_error(sig):
     sends while it decodes: autopar's process lives on, and the error names what happened."""
     import threading
 
-    from autopar.reasoner.backends import BackendError, LlamaCppBackend, _PROCESSES
+    from autopar.decision.reasoner.backends import BackendError, LlamaCppBackend, _PROCESSES
 
     # a context size of its own, so that this test has a worker of its own
     backend = LlamaCppBackend(resolve(None).path, n_ctx=1024 + int(sig))
@@ -223,7 +223,7 @@ def test_a_crashing_model_never_crashes_the_command(tmp_path, fault):
 
 
 def test_a_hung_model_process_is_stopped_and_started_afresh():
-    from autopar.reasoner.backends import BackendTimeout, LlamaCppBackend, _PROCESSES
+    from autopar.decision.reasoner.backends import BackendTimeout, LlamaCppBackend, _PROCESSES
 
     backend = LlamaCppBackend(resolve(None).path, n_ctx=777)
     worker = backend.load()
@@ -241,7 +241,7 @@ def test_rewrite_optimize_with_llm_lets_the_model_choose_among_restructurings(tm
     """The real model answers --optimize's question (keep the nest or one of its restructurings); the
     rewritten program, whatever it chose, builds and prints what the serial one prints."""
     from autopar.restructure.plan import plan_file
-    from autopar.pipeline import load_translation_unit
+    from autopar.decision.pipeline import load_translation_unit
 
     monkeypatch.setenv("AUTOPAR_CACHE_DIR", str(tmp_path))
     out, report = tmp_path / "out.c", tmp_path / "r.json"

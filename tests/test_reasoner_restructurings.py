@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 
-from autopar.pipeline import analyze_file
-from autopar.reasoner import BackendError
-from autopar.reasoner.restructurings import KEEP, restructuring_options
+from autopar.decision.pipeline import analyze_file
+from autopar.decision.reasoner import BackendError
+from autopar.decision.reasoner.restructurings import KEEP, restructuring_options
 from autopar.restructure.apply import optimized_rewrite
 from autopar.restructure.plan import plan_file
 from reasoner_data import EXAMPLE
@@ -143,7 +143,7 @@ def test_verify_with_builds_runs_and_race_checks_a_restructuring_in_place(tmp_pa
     file, the user's command builds and runs it, the file comes back as it was."""
     import shutil
 
-    from autopar.pipeline import load_translation_unit
+    from autopar.decision.pipeline import load_translation_unit
     from autopar.tune import command_verifier
 
     copy = tmp_path / "matmul.c"

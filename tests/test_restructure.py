@@ -11,7 +11,7 @@ import pytest
 
 from autopar import bench
 from autopar.cli import main
-from autopar.pipeline import load_translation_unit
+from autopar.decision.pipeline import load_translation_unit
 from autopar.restructure.model import build_model, respects
 from autopar.restructure.plan import plan_file
 from autopar.restructure.scop import extract_scop

@@ -762,7 +762,7 @@ def test_an_array_reduction_is_written_as_per_thread_copies_both_compilers_get_r
     out: clang 14's runtime gave wrong sums for the clause after another parallel region. Forced
     parallel (no thresholds) at 4 threads, after the parallel `fill`, both compilers print the serial
     sum, and the code compiles as C89 without a warning."""
-    from autopar.pipeline import analyze_file
+    from autopar.decision.pipeline import analyze_file
     from autopar.edits import apply_edits
     from autopar.rewrite import plan_rewrite
     from autopar.verify import without_threshold
@@ -840,7 +840,7 @@ def test_argmin_and_argmax_keep_the_serial_tie_break_on_every_thread_count(tmp_p
     counting down). Forced parallel (no thresholds), 1 to 7 threads, gcc and clang, C89: the output is
     the serial one, ties, NaN and signed zeros included; `check` on the rewrite finds nothing."""
     from autopar.check import check_file
-    from autopar.pipeline import analyze_file
+    from autopar.decision.pipeline import analyze_file
     from autopar.edits import apply_edits
     from autopar.rewrite import plan_rewrite
     from autopar.verify import without_threshold
@@ -1006,7 +1006,7 @@ void fill(const double *a, int n) {
     for (int i = 0; i < n; i++) k::A[i] = a[i] * 2;
 }
 """)
-    from autopar.pipeline import analyze_file
+    from autopar.decision.pipeline import analyze_file
 
     analysis = analyze_file(str(source))
     data = source.read_bytes()

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from autopar.plans import reasons as R
-from autopar.pipeline import analyze_file
+from autopar.decision.pipeline import analyze_file
 
 # name -> (parameters, loop header); each body counts its iterations. `m` is passed as 30000 and
 # `lo`/`hi` as -2e9 and 2e9, values that make a narrow or overflowing count show.

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autopar import decisions as decisions_module
+from autopar.decision import decisions as decisions_module
 from autopar.cli import main
 from autopar.plans.plan import Candidate, Plan
 from autopar.tune import SourceGuard, TuneConfig, Tuner, command_verifier
@@ -314,7 +314,7 @@ def test_tune_usage_errors(program, capsys):
 
 
 def test_command_verifier_runs_the_users_command_on_the_plan_and_restores(program):
-    from autopar.pipeline import analyze_file
+    from autopar.decision.pipeline import analyze_file
 
     prog = program / "prog.c"
     analysis = analyze_file(str(prog))
@@ -348,9 +348,9 @@ class _FirstChoice:
                                                ("exit 1", False)])
 def test_rewrite_llm_verify_with_runs_each_model_plan_through_the_command(program, capsys, monkeypatch,
                                                                           command, accepted):
-    import autopar.reasoner
+    import autopar.decision.reasoner
 
-    monkeypatch.setattr(autopar.reasoner, "make_backend", lambda *a, **k: _FirstChoice())
+    monkeypatch.setattr(autopar.decision.reasoner, "make_backend", lambda *a, **k: _FirstChoice())
     monkeypatch.chdir(program)
     status = main(["rewrite", "prog.c", "--llm", "--verify-with", command, "--report", "r.json"])
     assert status == 0, capsys.readouterr().err
@@ -393,7 +393,7 @@ class _RatesOne:
 
 
 def test_model_order_puts_the_models_favourite_first(program):
-    from autopar.pipeline import analyze_file
+    from autopar.decision.pipeline import analyze_file
     from autopar.tune import Option, model_orderer
 
     analysis = analyze_file(str(program / "prog.c"))
@@ -458,7 +458,7 @@ def test_a_measurement_must_beat_the_default_clearly_to_replace_it(tmp_path):
     replaces it only when clearly faster too."""
     from types import SimpleNamespace
 
-    from autopar.decisions import new_document
+    from autopar.decision.decisions import new_document
     from autopar.tune.regions import Option, Region
 
     def decide(times: dict[str, list[float]]) -> str:

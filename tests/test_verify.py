@@ -172,7 +172,7 @@ def test_a_slow_program_is_timed_by_the_runs_that_fit_the_budget():
 @needs_compilers
 def test_the_plan_verifier_for_the_reasoner_rejects_a_racy_plan(tmp_path):
     from autopar.ir import ReductionOp
-    from autopar.pipeline import load_translation_unit
+    from autopar.decision.pipeline import load_translation_unit
     from autopar.plans.plan import NestAnalysis, Plan, Reduction
     from autopar.verify import make_plan_verifier
 

@@ -43,7 +43,7 @@ def optimized_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decisi
 
 
 def _follow_tuner(tu: TranslationUnit, plans: list[RestructurePlan], decisions: list[Decision]) -> None:
-    from autopar.decisions import warn
+    from autopar.decision.decisions import warn
 
     tuned = {d.root_loop_id: d for d in decisions if d.decided_by == "tuner" and d.restructurings_measured}
     for plan in plans:

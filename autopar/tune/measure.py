@@ -188,7 +188,7 @@ class Measuring:
         self._record(region, serial, partial)
 
     def _record(self, region: Region, serial: Option, partial: bool) -> None:
-        from autopar.decisions import content_hash, plan_record, position, set_region
+        from autopar.decision.decisions import content_hash, plan_record, position, set_region
 
         best = region.best
         plan = best.plan
@@ -242,7 +242,7 @@ class Measuring:
     def _revert(self, speedup: float) -> None:
         """The tuned program as a whole measured slower than serial: the regions' gains were noise or
         do not add up, so every region is kept serial (never slower than the user's own program)."""
-        from autopar.decisions import content_hash, position, set_region
+        from autopar.decision.decisions import content_hash, position, set_region
 
         why = (f"the whole program measured {speedup:.2f}x of serial with the tuned plans "
                f"(interleaved rounds): every region kept serial")

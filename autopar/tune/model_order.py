@@ -22,10 +22,10 @@ def model_orderer(reasoner):
 def model_scores(reasoner, tu, nest) -> dict[str, float]:
     """Option id -> the model's expected rating of that option (1-5) from its next-token probabilities
     (tree of thoughts' scoring), or {} when the backend cannot give probabilities."""
-    from autopar.reasoner.core import NestTrace
-    from autopar.reasoner.prompt import build_options
-    from autopar.reasoner.strategies.base import Context, base_messages
-    from autopar.reasoner.strategies.tree_of_thoughts import SCORES, _question
+    from autopar.decision.reasoner.core import NestTrace
+    from autopar.decision.reasoner.prompt import build_options
+    from autopar.decision.reasoner.strategies.base import Context, base_messages
+    from autopar.decision.reasoner.strategies.tree_of_thoughts import SCORES, _question
 
     try:
         options = build_options(tu, nest, False)

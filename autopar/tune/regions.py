@@ -81,6 +81,6 @@ class Region:
 
     @property
     def name(self) -> str:
-        from autopar.decisions import position
+        from autopar.decision.decisions import position
 
         return f"{self.file.shown}:{position(self.nest.root_loop_id)}"

@@ -54,7 +54,7 @@ class Tuner(Measuring, RaceChecks, ProgramBuilds):
 
     def tune(self) -> dict:
         """Tune, restore the user's files, write the decisions file; returns the document."""
-        from autopar.decisions import new_document
+        from autopar.decision.decisions import new_document
 
         self.document = new_document(created=time.strftime("%Y-%m-%dT%H:%M:%S%z"), machine=_machine(),
                                      build=self.config.build, run=self.config.run, check=self.config.check,
@@ -88,7 +88,7 @@ class Tuner(Measuring, RaceChecks, ProgramBuilds):
 
     def _analyze(self) -> None:
         from autopar.plans.candidates import entries, work
-        from autopar.pipeline import analyze_file, default_decision
+        from autopar.decision.pipeline import analyze_file, default_decision
 
         saved = os.environ.pop("AUTOPAR_DECISIONS", None)  # tune from the analysis, not a previous file
         try:
@@ -151,7 +151,7 @@ class Tuner(Measuring, RaceChecks, ProgramBuilds):
 
     def _save(self) -> None:
         if self.config.output and self.document is not None:
-            from autopar.decisions import save
+            from autopar.decision.decisions import save
 
             save(self.config.output, self.document)
 

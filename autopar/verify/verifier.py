@@ -182,7 +182,7 @@ def _speedup(serial: Timing, best: Timing) -> tuple[Optional[float], Optional[st
 def make_plan_verifier(path: str, flags: Sequence[str] = ("-O2",), run_args: Sequence[str] = (),
                        threads: int = 2, tolerance: Optional[float] = None, check_races: bool = True,
                        timeout: float = 60.0):
-    """A `Verifier` for autopar.reasoner: (tu, nest, plan) -> problems, empty when the plan verified.
+    """A `Verifier` for autopar.decision.reasoner: (tu, nest, plan) -> problems, empty when the plan verified.
 
     It applies just that one plan to `path`, then compiles, runs (once per thread count) and
     race-checks the result against the original. Use small sizes in `flags`: it runs on every proposal.

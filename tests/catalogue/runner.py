@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
 from autopar.ir import TranslationUnit  # noqa: E402
-from autopar.pipeline import FileAnalysis, analyze_file  # noqa: E402
+from autopar.decision.pipeline import FileAnalysis, analyze_file  # noqa: E402
 from autopar.plans.plan import Decision, Directive, Plan  # noqa: E402
 from autopar.edits import apply_edits  # noqa: E402
 from autopar.plans.plan import render_pragma  # noqa: E402

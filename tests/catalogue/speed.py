@@ -15,7 +15,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from autopar.pipeline import analyze_tu, load_translation_unit  # noqa: E402
+from autopar.decision.pipeline import analyze_tu, load_translation_unit  # noqa: E402
 
 
 def dense_file(target_lines: int = 3000) -> str:

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Optional
 
 from autopar.ir import TranslationUnit
 from autopar.plans.plan import Decision
-from autopar.reasoner.backends import Message
-from autopar.reasoner.prompt import MAX_OPTIONS, SYSTEM, answer_model, plan_summary, sanitize, source_excerpt
-from autopar.reasoner.strategies.base import ANSWER_TOKENS, Rejection, consistent_note, feedback_turns
+from autopar.decision.reasoner.backends import Message
+from autopar.decision.reasoner.prompt import MAX_OPTIONS, SYSTEM, answer_model, plan_summary, sanitize, source_excerpt
+from autopar.decision.reasoner.strategies.base import ANSWER_TOKENS, Rejection, consistent_note, feedback_turns
 
 if TYPE_CHECKING:
     from autopar.restructure.plan import RestructureCandidate, RestructurePlan

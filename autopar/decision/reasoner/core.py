@@ -19,10 +19,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from autopar.ir import TranslationUnit
 from autopar.plans.plan import Decision, NestAnalysis, Plan
-from autopar.reasoner.backends import Backend, BackendError, BackendTimeout, Message
-from autopar.reasoner.cache import AnswerCache
-from autopar.reasoner.prompt import SERIAL, Option, build_options, sanitize, schema_of
-from autopar.reasoner.strategies import Context, InvalidAnswer, Proposal, Rejection, get_strategy
+from autopar.decision.reasoner.backends import Backend, BackendError, BackendTimeout, Message
+from autopar.decision.reasoner.cache import AnswerCache
+from autopar.decision.reasoner.prompt import SERIAL, Option, build_options, sanitize, schema_of
+from autopar.decision.reasoner.strategies import Context, InvalidAnswer, Proposal, Rejection, get_strategy
 
 REPORT_RATIONALE_CHARS = 200
 
@@ -56,7 +56,7 @@ class NestTrace(BaseModel):
 
 
 class LLMReasoner:
-    """A `Reasoner` (see autopar.pipeline): call it with (tu, nest) to get a Decision."""
+    """A `Reasoner` (see autopar.decision.pipeline): call it with (tu, nest) to get a Decision."""
 
     def __init__(self, backend: Backend, config: Optional[ReasonerConfig] = None,
                  verifier: Optional[Verifier] = None, cache: Optional[AnswerCache] = None):
@@ -149,7 +149,7 @@ class LLMReasoner:
     def choose_restructuring(self, tu: TranslationUnit, plan, decision: Decision) -> None:
         """`--optimize`: keep the nest (with `decision`'s pragma plan) or take one of the restructuring
         candidates of `plan` (an autopar.restructure RestructurePlan, updated in place)."""
-        from autopar.reasoner.restructurings import choose
+        from autopar.decision.reasoner.restructurings import choose
 
         trace = NestTrace(root_loop_id=plan.root_loop_id, question="restructuring")
         self.traces.append(trace)
@@ -207,7 +207,7 @@ def _validate_plan(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[
 
 
 def _analyzer(nest: NestAnalysis) -> Decision:
-    from autopar.pipeline import default_decision
+    from autopar.decision.pipeline import default_decision
 
     return default_decision(nest)
 

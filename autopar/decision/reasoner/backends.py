@@ -53,7 +53,7 @@ class Backend(Protocol):
 # ------------------------------------------------------------------------------------------ llama-cpp
 
 class ModelProcess:
-    """One worker process (`autopar.reasoner.worker`) holding one loaded model.
+    """One worker process (`autopar.decision.reasoner.worker`) holding one loaded model.
 
     A native crash in the model ends the worker, not autopar: a closed pipe or a dead process
     becomes a BackendError naming the signal, and the process is not started again, so every later
@@ -79,7 +79,7 @@ class ModelProcess:
         self._stderr = tempfile.TemporaryFile()
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "autopar.reasoner.worker"], stdin=subprocess.PIPE,
+                [sys.executable, "-m", "autopar.decision.reasoner.worker"], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=self._stderr, env=env, text=True, encoding="utf-8",
                 start_new_session=True)  # a Ctrl-C in the terminal is autopar's to handle, not the worker's
         except OSError as error:
@@ -143,7 +143,7 @@ class ModelProcess:
             lines = [l for l in self._stderr.read().decode("utf-8", "replace").splitlines()
                      if re.search(r"error|assert|abort|fatal", l, re.I)]
             if lines:
-                from autopar.reasoner.prompt import sanitize
+                from autopar.decision.reasoner.prompt import sanitize
 
                 last = f": {sanitize(lines[-1], 160)}"
         return f"the model process {how} (a crash in llama.cpp's native code){last}"
@@ -183,7 +183,7 @@ _PROCESS_LOCK = threading.Lock()
 
 
 class LlamaCppBackend:
-    """A GGUF file run by llama-cpp-python in its own process (see `autopar.reasoner.worker`)."""
+    """A GGUF file run by llama-cpp-python in its own process (see `autopar.decision.reasoner.worker`)."""
 
     def __init__(self, path: str, instruct: bool = True, chat_format: Optional[str] = None,
                  n_ctx: int = 2048, n_threads: int = 2):
@@ -197,7 +197,7 @@ class LlamaCppBackend:
 
     def identity(self) -> str:
         if self._hash is None:
-            from autopar.reasoner.cache import file_hash
+            from autopar.decision.reasoner.cache import file_hash
 
             try:
                 self._hash = file_hash(self.path)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 
-from autopar.reasoner.prompt import SERIAL, SYSTEM, describe_nest, enum_model, loop_label
-from autopar.reasoner.strategies.base import JSON_TOKENS, Context, Proposal, ask_answer, feedback
+from autopar.decision.reasoner.prompt import SERIAL, SYSTEM, describe_nest, enum_model, loop_label
+from autopar.decision.reasoner.strategies.base import JSON_TOKENS, Context, Proposal, ask_answer, feedback
 
 NONE = "none"
 

@@ -13,7 +13,7 @@ from typing import Sequence
 
 def program_verifier(path: str, flags: Sequence[str] = ("-O2",), run_args: Sequence[str] = (),
                      threads: int = 2, check_races: bool = True):
-    """A `Verifier` (see autopar.reasoner.core) for a C file with a `main`, run with `run_args`."""
+    """A `Verifier` (see autopar.decision.reasoner.core) for a C file with a `main`, run with `run_args`."""
     from autopar.verify import RUN_TIMEOUT_S, make_plan_verifier
 
     return make_plan_verifier(path, list(flags), list(run_args), threads, check_races=check_races,

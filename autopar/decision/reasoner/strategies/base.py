@@ -16,8 +16,8 @@ from pydantic import BaseModel
 
 from autopar.ir import TranslationUnit
 from autopar.plans.plan import NestAnalysis
-from autopar.reasoner.backends import Message
-from autopar.reasoner.prompt import RATIONALE_CHARS, SYSTEM, Option, answer_model, nest_prompt
+from autopar.decision.reasoner.backends import Message
+from autopar.decision.reasoner.prompt import RATIONALE_CHARS, SYSTEM, Option, answer_model, nest_prompt
 
 # A bounded string can still take one token per character ("1.1.1.1..."), so every token cap is the
 # schema's total string length plus room for the JSON around it: an answer is never cut off.

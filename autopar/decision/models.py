@@ -15,7 +15,7 @@ from typing import Literal, Optional
 import yaml
 from pydantic import BaseModel, Field
 
-REGISTRY_PATH = Path(__file__).resolve().parent / "registry.yaml"
+REGISTRY_PATH = Path(__file__).resolve().parent.parent / "registry.yaml"  # a foundation: autopar/registry.yaml
 
 
 class UnknownModel(ValueError):
@@ -149,7 +149,7 @@ def _package_dir(module: str) -> Optional[Path]:
 def load_problem(path: str, n_ctx: int = 256) -> Optional[str]:
     """Load a GGUF with llama-cpp (small context, in the model's own process) and free it. Returns None
     when it loads, else why not; a native crash while loading is such an answer too."""
-    from autopar.reasoner.backends import BackendError, ModelProcess
+    from autopar.decision.reasoner.backends import BackendError, ModelProcess
 
     process = ModelProcess((os.path.abspath(path), n_ctx, 2, None))
     try:

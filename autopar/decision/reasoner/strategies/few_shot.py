@@ -1,4 +1,4 @@
-"""Few-shot: two worked examples from the curated set (autopar/reasoner/examples.yaml) come first,
+"""Few-shot: two worked examples from the curated set (autopar/decision/reasoner/examples.yaml) come first,
 chosen by how many traits (reduction, collapse, runtime check, schedule) they share with the nest.
 The examples come first, so when consecutive nests get the same two, llama.cpp reuses their
 evaluation (its prompt cache keeps the longest common prefix).
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from autopar.reasoner.prompt import SYSTEM
-from autopar.reasoner.strategies.base import Context, Proposal, ask_answer, feedback
+from autopar.decision.reasoner.prompt import SYSTEM
+from autopar.decision.reasoner.strategies.base import Context, Proposal, ask_answer, feedback
 
 EXAMPLES_PATH = Path(__file__).resolve().parent.parent / "examples.yaml"
 SHOTS = 2

@@ -71,7 +71,7 @@ def default_decision(analysis: NestAnalysis) -> Decision:
 
 def analyze_tu(tu: TranslationUnit, reasoner: Optional[Reasoner] = None) -> FileAnalysis:
     from autopar.plans.candidates import analyze_regions
-    from autopar.decisions import stored_decisions
+    from autopar.decision.decisions import stored_decisions
 
     # The IR (tens of thousands of objects for a large file) lives through the whole analysis: keep
     # the garbage collector from traversing it again and again (a fifth of the analysis time).

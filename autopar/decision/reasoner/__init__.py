@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from autopar.reasoner.backends import Backend, BackendError, BackendTimeout, HttpBackend, LlamaCppBackend
-from autopar.reasoner.cache import AnswerCache
-from autopar.reasoner.core import LLMReasoner, NestTrace, ReasonerConfig, Verifier
-from autopar.reasoner.strategies import STRATEGIES
+from autopar.decision.reasoner.backends import Backend, BackendError, BackendTimeout, HttpBackend, LlamaCppBackend
+from autopar.decision.reasoner.cache import AnswerCache
+from autopar.decision.reasoner.core import LLMReasoner, NestTrace, ReasonerConfig, Verifier
+from autopar.decision.reasoner.strategies import STRATEGIES
 
 
 class UnavailableBackend:
@@ -33,10 +33,10 @@ class UnavailableBackend:
 
 def make_backend(model: Optional[str] = None, endpoint: Optional[str] = None,
                  endpoint_timeout: float = 30.0) -> Backend:
-    """The backend for --model/--llm-endpoint. Raises autopar.models.UnknownModel for a bad name."""
+    """The backend for --model/--llm-endpoint. Raises autopar.decision.models.UnknownModel for a bad name."""
     if endpoint:
         return HttpBackend(endpoint, model=model, timeout=endpoint_timeout)
-    from autopar.models import resolve
+    from autopar.decision.models import resolve
 
     resolved = resolve(model, assemble=True)
     if not resolved.available:

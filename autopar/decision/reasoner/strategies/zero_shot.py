@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from autopar.reasoner.strategies.base import Context, Proposal, ask_answer, base_messages
+from autopar.decision.reasoner.strategies.base import Context, Proposal, ask_answer, base_messages
 
 
 class ZeroShot:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from autopar.reasoner.strategies.base import Context, InvalidAnswer, Proposal, Rejection, Strategy
-from autopar.reasoner.strategies.chain_of_thought import ChainOfThought
-from autopar.reasoner.strategies.few_shot import FewShot
-from autopar.reasoner.strategies.react import ReAct
-from autopar.reasoner.strategies.step_by_step import StepByStep
-from autopar.reasoner.strategies.tree_of_thoughts import TreeOfThoughts
-from autopar.reasoner.strategies.zero_shot import ZeroShot
+from autopar.decision.reasoner.strategies.base import Context, InvalidAnswer, Proposal, Rejection, Strategy
+from autopar.decision.reasoner.strategies.chain_of_thought import ChainOfThought
+from autopar.decision.reasoner.strategies.few_shot import FewShot
+from autopar.decision.reasoner.strategies.react import ReAct
+from autopar.decision.reasoner.strategies.step_by_step import StepByStep
+from autopar.decision.reasoner.strategies.tree_of_thoughts import TreeOfThoughts
+from autopar.decision.reasoner.strategies.zero_shot import ZeroShot
 
 STRATEGIES: dict[str, type] = {cls.name: cls for cls in
                                (ZeroShot, ChainOfThought, TreeOfThoughts, ReAct, StepByStep, FewShot)}

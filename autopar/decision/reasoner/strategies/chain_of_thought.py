@@ -5,7 +5,7 @@ The grammar puts the reasoning first, so the choice is decoded after (and condit
 
 from __future__ import annotations
 
-from autopar.reasoner.strategies.base import Context, Proposal, ask_answer, base_messages
+from autopar.decision.reasoner.strategies.base import Context, Proposal, ask_answer, base_messages
 
 REASONING_CHARS = 160
 

@@ -9,8 +9,8 @@ writes its rating and a short note under the grammar.
 
 from __future__ import annotations
 
-from autopar.reasoner.prompt import enum_model
-from autopar.reasoner.strategies.base import JSON_TOKENS, Context, Proposal, base_messages
+from autopar.decision.reasoner.prompt import enum_model
+from autopar.decision.reasoner.strategies.base import JSON_TOKENS, Context, Proposal, base_messages
 
 MAX_BRANCHES = 5  # serial included; the analyzer's best options come first
 SCORES = ["1", "2", "3", "4", "5"]

@@ -11,9 +11,9 @@ from typing import Literal
 
 from pydantic import create_model
 
-from autopar.reasoner.prompt import loop_label
-from autopar.reasoner.strategies.base import JSON_TOKENS, Context, Proposal, ask_answer, base_messages
-from autopar.reasoner.tools import TOOLS
+from autopar.decision.reasoner.prompt import loop_label
+from autopar.decision.reasoner.strategies.base import JSON_TOKENS, Context, Proposal, ask_answer, base_messages
+from autopar.decision.reasoner.tools import TOOLS
 
 MAX_STEPS = 3
 ANSWER = "answer"
