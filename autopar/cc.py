@@ -368,8 +368,8 @@ def _shared_regions() -> bool:
 
 def _analyze(path: str, content: bytes, flags: list[str], whole: bool) -> dict:
     """Runs in the child process: analysis, edits and the rewritten copy of one source, as JSON data."""
-    from autopar.edits import with_line_directives
-    from autopar.transform import transform_file
+    from autopar.edit.edits import with_line_directives
+    from autopar.edit.transform import transform_file
 
     result = transform_file(path, flags, optimize=_optimize(), versioning=_versioning(),
                             share_regions=_shared_regions(), whole_program=whole or None)

@@ -15,7 +15,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, Field
 
-from autopar import thread_copies
+from autopar.edit import thread_copies
 from autopar.ir import Loop, Storage, TranslationUnit
 from autopar.plans.plan import INSPECTION
 from autopar.plans.reasons import ALIAS_UNBOUNDED
@@ -103,7 +103,7 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
                thresholds: tuple[float, float] = (0, 0)) -> FileCheck:
     """`thresholds`: (minimum trip count, minimum estimated work) of a missed-parallel-loop finding."""
     from autopar.plans.candidates import trip_count, work
-    from autopar.transform import transform_file
+    from autopar.edit.transform import transform_file
 
     # a finding's fix is one inserted line for one loop: a work threshold stays an if() clause, and
     # each loop is its own region
@@ -127,7 +127,7 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
             trip, symbolic = trip_count(tu, loop)
             if (not symbolic and trip < thresholds[0]) or work(tu, loop) < thresholds[1]:
                 continue
-        # a plan written as code around the loop (autopar.thread_copies), or whose check calls a helper
+        # a plan written as code around the loop (autopar.edit.thread_copies), or whose check calls a helper
         # defined above the function (an index array's inspection), is no one-line fix: `rewrite` makes it
         inspects = INSPECTION in edit.pragma
         one_line = edits_of[edit.loop_id] == 1 and not inspects
@@ -243,7 +243,7 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     """
     from autopar.plans.candidates import analyze_nest
 
-    from autopar.edit_sites import omp_pragma_span
+    from autopar.edit.edit_sites import omp_pragma_span
     from autopar.plans.plan import render_pragma
 
     loop = tu.loop(loop_id)

@@ -1,6 +1,6 @@
 """The `rewrite`, `check` and `explain` commands: argument parsing and output only.
 
-The work happens in autopar.transform (analysis + edits), autopar.check (a whole project) and
+The work happens in autopar.edit.transform (analysis + edits), autopar.check (a whole project) and
 autopar.explain (one loop); these functions print what those return.
 """
 
@@ -54,7 +54,7 @@ def add_rewrite(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def _transform_one(job):
-    from autopar.transform import transform_file
+    from autopar.edit.transform import transform_file
 
     path, flags, build_dir, optimize, versioning, share_regions = job
     result = transform_file(path, flags, build_dir, optimize=optimize, versioning=versioning,
@@ -64,7 +64,7 @@ def _transform_one(job):
 
 def _transform_crashed(job):
     from autopar.report import FileReport
-    from autopar.transform import Transformed
+    from autopar.edit.transform import Transformed
 
     path = job[0]
     with open(path, "rb") as handle:
@@ -142,7 +142,7 @@ def _check_rewrite_usage(args: argparse.Namespace, prog: str) -> None:
 def _rewrite_all(args: argparse.Namespace, inputs, compile_flags: list[str], reasoner, jobs: int) -> list:
     """Each input's TransformResult: in worker processes, or here when a model is loaded (once)."""
     from autopar.jobs import run_all
-    from autopar.transform import transform_file
+    from autopar.edit.transform import transform_file
 
     optimize = bool(getattr(args, "optimize", False))
     versioning = bool(getattr(args, "versioning", True))
@@ -159,7 +159,7 @@ def _emit_rewrite(args: argparse.Namespace, result, file_report, shown: str, sin
     """One file's rewrite: its diagnostics on stderr, then a diff, the file replaced, or its source;
     the exit status it asks for."""
     from autopar.output import info
-    from autopar.edits import unified_diff
+    from autopar.edit.edits import unified_diff
 
     status = EXIT_OK
     for diagnostic in file_report.diagnostics:
@@ -374,7 +374,7 @@ def run_explain(args: argparse.Namespace, compile_flags: list[str]) -> int:
     sys.stdout.write(explanation.text)
     if getattr(args, "optimize", False):
         from autopar.decision.pipeline import load_translation_unit
-        from autopar.restructure.explain import restructure_text
+        from autopar.edit.restructure.explain import restructure_text
 
         with open(path, "rb") as handle:
             source = handle.read()

@@ -30,7 +30,7 @@ import os
 
 import yaml
 
-from autopar.edits import Edit
+from autopar.edit.edits import Edit
 
 DIAGNOSTIC_NAME = "autopar-parallel-loop"
 

@@ -109,8 +109,8 @@ class Timed(BaseModel):
 def measure_fastest(items: list[Item], size: str, threads: int, repeat: int) -> dict[tuple[str, str], Timed]:
     """(file, nest) → timings of its best candidates, for kernel nests with 2+ candidates."""
     from autopar.bench import load_suite
-    from autopar.edits import apply_edits
-    from autopar.rewrite import plan_rewrite
+    from autopar.edit.edits import apply_edits
+    from autopar.edit.rewrite import plan_rewrite
     from autopar.verify import compile_source, time_runs
 
     suite = load_suite()

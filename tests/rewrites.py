@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from autopar.team_gate import TEAM_GATE_DEFINITION
+from autopar.edit.team_gate import TEAM_GATE_DEFINITION
 
 _MARK = rb"} else { /* autopar: off"
 

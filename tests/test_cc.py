@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from autopar import cc, transform
+from autopar import cc
+from autopar.edit import transform
 from autopar.cc import analysis_flags, parse_command_line
 from autopar.report import FileReport
-from autopar.rewrite import plan_rewrite
+from autopar.edit.rewrite import plan_rewrite
 
 from test_rewrite import make_tu, parallel
 

@@ -15,8 +15,8 @@ from autopar.plans.candidates import analyze_nest, validate_plan
 from autopar.decision.decisions import plan_record
 from autopar.decision.pipeline import analyze_file
 from autopar.plans.plan import Decision
-from autopar.edits import apply_edits, with_line_directives
-from autopar.rewrite import plan_rewrite
+from autopar.edit.edits import apply_edits, with_line_directives
+from autopar.edit.rewrite import plan_rewrite
 from autopar.frontend.translate import translate
 
 STAGES = """#include <stdio.h>

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from autopar.decision.pipeline import load_translation_unit
-from autopar.restructure.plan import plan_file
-from autopar.transform import transform_file
+from autopar.edit.restructure.plan import plan_file
+from autopar.edit.transform import transform_file
 from autopar.verify import race_check
 
 PROGRAM = """#include <stdio.h>

@@ -13,9 +13,9 @@ FRONT_END = ("autopar.frontend",)
 ANALYSIS = ("autopar.ir", "autopar.plans.reasons", "autopar.deps", "autopar.plans.scalars", "autopar.plans.candidates",
             "autopar.plans.machine", "autopar.plans.fppolicy", "autopar.plans.plan", "autopar.atomic", "autopar.plans.specialize")
 DECISION = ("autopar.decision.pipeline", "autopar.decision.reasoner", "autopar.decision.decisions")
-EDITS = ("autopar.rewrite", "autopar.edits", "autopar.edit_sites", "autopar.versioning", "autopar.team_gate",
-         "autopar.shared_regions", "autopar.data_regions", "autopar.thread_copies", "autopar.restructure",
-         "autopar.transform")
+EDITS = ("autopar.edit.rewrite", "autopar.edit.edits", "autopar.edit.edit_sites", "autopar.edit.versioning", "autopar.edit.team_gate",
+         "autopar.edit.shared_regions", "autopar.edit.data_regions", "autopar.edit.thread_copies", "autopar.edit.restructure",
+         "autopar.edit.transform")
 COMMANDS = {"autopar.cli", "autopar.commands", "autopar.bench_commands", "autopar.tune_command"}
 
 

@@ -21,8 +21,8 @@ from autopar.bench import load_suite
 from autopar.plans.candidates import analyze_nest, validate_plan
 from autopar.decision.pipeline import analyze_file
 from autopar.plans.plan import Decision, Directive
-from autopar.edits import apply_edits
-from autopar.rewrite import plan_rewrite
+from autopar.edit.edits import apply_edits
+from autopar.edit.rewrite import plan_rewrite
 
 ROOT = Path(__file__).resolve().parent.parent
 KERNELS = ["matmul", "jacobi", "stencil2d", "conv2d", "attention", "heat3d"]
@@ -218,7 +218,7 @@ def test_a_time_loop_of_offloaded_sweeps_keeps_its_data_on_the_device(tmp_path, 
     when the host does anything else in it (it would read or write stale host copies)."""
     monkeypatch.setenv("AUTOPAR_TARGET", "gpu")
     monkeypatch.setenv("AUTOPAR_WHOLE_PROGRAM", "1")  # the arrays are distinct allocations at the call
-    from autopar.data_regions import data_regions
+    from autopar.edit.data_regions import data_regions
 
     for host, expected in (("", 1), ("log[t] = a[1];", 0)):
         path = tmp_path / f"steps{expected}.c"

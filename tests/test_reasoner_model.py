@@ -240,7 +240,7 @@ def test_a_hung_model_process_is_stopped_and_started_afresh():
 def test_rewrite_optimize_with_llm_lets_the_model_choose_among_restructurings(tmp_path, monkeypatch):
     """The real model answers --optimize's question (keep the nest or one of its restructurings); the
     rewritten program, whatever it chose, builds and prints what the serial one prints."""
-    from autopar.restructure.plan import plan_file
+    from autopar.edit.restructure.plan import plan_file
     from autopar.decision.pipeline import load_translation_unit
 
     monkeypatch.setenv("AUTOPAR_CACHE_DIR", str(tmp_path))

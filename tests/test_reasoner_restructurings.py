@@ -9,8 +9,8 @@ import json
 from autopar.decision.pipeline import analyze_file
 from autopar.decision.reasoner import BackendError
 from autopar.decision.reasoner.restructurings import KEEP, restructuring_options
-from autopar.restructure.apply import optimized_rewrite
-from autopar.restructure.plan import plan_file
+from autopar.edit.restructure.apply import optimized_rewrite
+from autopar.edit.restructure.plan import plan_file
 from reasoner_data import EXAMPLE
 from test_reasoner import ScriptedBackend, answer, choice_enum, reasoner
 

@@ -12,10 +12,10 @@ import pytest
 from autopar import bench
 from autopar.cli import main
 from autopar.decision.pipeline import load_translation_unit
-from autopar.restructure.model import build_model, respects
-from autopar.restructure.plan import plan_file
-from autopar.restructure.scop import extract_scop
-from autopar.transform import transform_file
+from autopar.edit.restructure.model import build_model, respects
+from autopar.edit.restructure.plan import plan_file
+from autopar.edit.restructure.scop import extract_scop
+from autopar.edit.transform import transform_file
 from autopar.verify import DEFAULT_TOLERANCE, compare_values, parse_output
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,7 +170,7 @@ void kernel(int n) {
 
 def test_an_imperfect_nest_keeps_the_order_between_its_statements(tmp_path, monkeypatch):
     # the generated code is what is tested: every schedule the model ranks below the source order
-    monkeypatch.setattr("autopar.restructure.plan.MAX_COST_RATIO", 1.0)
+    monkeypatch.setattr("autopar.edit.restructure.plan.MAX_COST_RATIO", 1.0)
     source = tmp_path / "imperfect.c"
     source.write_text(IMPERFECT)
     made = transform_file(str(source), [], optimize=True, work_thresholds=False)
@@ -223,7 +223,7 @@ def test_rewrite_optimize_replaces_the_nest_and_plain_rewrite_only_adds_pragmas(
 def test_a_second_optimize_leaves_the_original_nest_under_its_guard_alone(tmp_path):
     """The original nest kept for what the overflow guard excludes carries an opt-out: rewriting the
     rewritten file again changes nothing (it used to restructure that copy too, and grow)."""
-    from autopar.restructure.codegen import ORIGINAL_NEST_MARK
+    from autopar.edit.restructure.codegen import ORIGINAL_NEST_MARK
 
     kernel = next(k for k in AFFINE.kernels if k.name == "gemm")
     include = ["-I", str(Path(kernel.source).parent)]
@@ -546,7 +546,7 @@ int main(void) {
 
 def test_nests_the_fuzzer_found_restructured_wrongly_now_compute_the_serial_result(tmp_path, monkeypatch):
     # the generated code is what is tested: every schedule the model ranks below the source order
-    monkeypatch.setattr("autopar.restructure.plan.MAX_COST_RATIO", 1.0)
+    monkeypatch.setattr("autopar.edit.restructure.plan.MAX_COST_RATIO", 1.0)
     # g[j][i] - j computed in long (the generated loops' type) instead of unsigned (the counters are
     # now ints, as the loops were, under a test that nothing overflows); and a parallel
     # mark whose loop isl did not print (one iteration) put its pragma on a loop that carries a

@@ -10,9 +10,9 @@ import pytest
 
 from autopar.ir import Loop, ReductionOp, TranslationUnit
 from autopar.plans.plan import Decision, Plan, Reduction
-from autopar.edits import Edit, RewriteError, apply_edits, unified_diff, with_line_directives
+from autopar.edit.edits import Edit, RewriteError, apply_edits, unified_diff, with_line_directives
 from autopar.plans.plan import render_pragma
-from autopar.rewrite import plan_rewrite
+from autopar.edit.rewrite import plan_rewrite
 
 
 def make_tu(source: bytes, **flags_by_index) -> TranslationUnit:
@@ -334,7 +334,7 @@ def test_the_fuzzing_bugs_of_issue_10_give_the_serial_output(tmp_path, monkeypat
     narrowing max, && on -1, an unsigned != loop, a signed counter
     compared as unsigned, an index through unsigned char), or the rewrite did not compile with gcc (a
     parenthesized condition). Built with gcc and clang, 4 threads, the output must be the serial one."""
-    from autopar.transform import transform_file
+    from autopar.edit.transform import transform_file
 
     monkeypatch.delenv("AUTOPAR_FP_REDUCTIONS", raising=False)
     original = tmp_path / "issue10.c"
@@ -388,7 +388,7 @@ def test_a_work_threshold_chooses_between_the_parallel_loop_and_a_serial_copy(tm
     leave it alone; a loop whose copy would not mean the same (a preprocessor line) keeps the if() clause. Both paths
     print what the serial program prints."""
     from autopar.check import check_file
-    from autopar.transform import transform_file
+    from autopar.edit.transform import transform_file
 
     original = tmp_path / "v.c"
     original.write_text(VERSIONED)
@@ -430,7 +430,7 @@ def _build_and_run_with(compiler: str, source, exe, openmp: bool, arguments: lis
 def test_line_directives_of_a_versioned_loop_point_at_the_original_lines(tmp_path):
     """autopar-cc compiles the versioned text with #line directives: a diagnostic in either copy, or
     after the loop on its last line, names the line of the original file."""
-    from autopar.transform import transform_file
+    from autopar.edit.transform import transform_file
 
     source = tmp_path / "w.c"
     source.write_text("double a[1000000], b[1000000];\n"
@@ -458,7 +458,7 @@ def test_a_time_loop_of_parallel_sweeps_shares_one_region(tmp_path):
     from pathlib import Path
 
     from autopar.check import check_file
-    from autopar.transform import transform_file
+    from autopar.edit.transform import transform_file
 
     catalogue = Path(__file__).parent / "catalogue" / "par_regions.c"
     made = transform_file(str(catalogue))
@@ -501,7 +501,7 @@ def test_a_versioned_unbraced_body_gets_a_block_and_a_loop_hint_keeps_its_loop_u
     """The unbraced body of an `if` would get a dangling `else` (a warning, an error under -Werror):
     the versioned loop gets a block of its own. gcc accepts an omp pragma neither above nor below
     `#pragma GCC ivdep`: such a loop is left alone, with the reason."""
-    from autopar.transform import transform_file
+    from autopar.edit.transform import transform_file
 
     source = tmp_path / "d.c"
     source.write_text("void f(double *restrict a, int n, int c) {\n"
@@ -527,7 +527,7 @@ def test_a_versioned_unbraced_body_gets_a_block_and_a_loop_hint_keeps_its_loop_u
 
 def test_export_fixes_puts_every_edit_of_a_versioned_loop_in_one_diagnostic(tmp_path):
     from autopar.fixes import fixes_document
-    from autopar.transform import transform_file
+    from autopar.edit.transform import transform_file
 
     source = tmp_path / "e.c"
     source.write_text("void f(double *restrict a, int n) {\n    for (int i = 0; i < n; i++)\n        a[i] = 0;\n}\n")
@@ -586,7 +586,7 @@ def test_a_parallel_loop_gets_a_copy_for_the_constant_its_callers_pass(tmp_path)
     names the member w), taken when w == 2 at run time, and the generic parallel loop
     otherwise. Calls that disagree (widen's k) give nothing to specialize. Both paths print what the
     serial program prints; a second rewrite changes nothing."""
-    from autopar.transform import transform_file
+    from autopar.edit.transform import transform_file
 
     original = tmp_path / "spec.c"
     original.write_text(SPECIALIZED)
@@ -634,7 +634,7 @@ def test_a_parallel_loop_gets_a_copy_for_the_constant_its_callers_pass(tmp_path)
                   "        for (i = 0; i < 20000; i++) { x = i; B[i] = B[i] * 0.25 + x; }\n    }\n}\n"),
 ])
 def test_a_counter_declared_outside_stays_shared_when_privatizing_it_is_not_proven(tmp_path, name, source):
-    from autopar.transform import transform_file
+    from autopar.edit.transform import transform_file
 
     path = tmp_path / name
     path.write_text(source)
@@ -652,7 +652,7 @@ def test_overloads_and_unsafe_constants_get_no_specialized_copy(tmp_path):
     """Two overloads share a name, so their calls cannot tell whose parameter a constant is for (its
     literal's suffix would come from the wrong one); a zero could turn `x % pad` into a constant
     division by zero that compilers warn about. Neither gives a copy."""
-    from autopar.transform import transform_file
+    from autopar.edit.transform import transform_file
 
     cpp = tmp_path / "over.cpp"
     cpp.write_text("float A[4096][16], B[4096];\n"
@@ -698,7 +698,7 @@ def test_regions_wait_until_their_work_pays_for_starting_the_team(tmp_path, std)
     calls that asked adds up to one team start (the builtin model: 100 µs, 3 units per iteration, so
     33,333 iterations), then in parallel from then on, without counting any more. The output is the
     serial program's either way, and the gate compiles cleanly under -Wall -Wextra -pedantic."""
-    from autopar.transform import transform_file
+    from autopar.edit.transform import transform_file
 
     original = tmp_path / "g.c"
     original.write_text(GATED)
@@ -763,8 +763,8 @@ def test_an_array_reduction_is_written_as_per_thread_copies_both_compilers_get_r
     parallel (no thresholds) at 4 threads, after the parallel `fill`, both compilers print the serial
     sum, and the code compiles as C89 without a warning."""
     from autopar.decision.pipeline import analyze_file
-    from autopar.edits import apply_edits
-    from autopar.rewrite import plan_rewrite
+    from autopar.edit.edits import apply_edits
+    from autopar.edit.rewrite import plan_rewrite
     from autopar.verify import without_threshold
 
     original = tmp_path / "h.c"
@@ -841,8 +841,8 @@ def test_argmin_and_argmax_keep_the_serial_tie_break_on_every_thread_count(tmp_p
     the serial one, ties, NaN and signed zeros included; `check` on the rewrite finds nothing."""
     from autopar.check import check_file
     from autopar.decision.pipeline import analyze_file
-    from autopar.edits import apply_edits
-    from autopar.rewrite import plan_rewrite
+    from autopar.edit.edits import apply_edits
+    from autopar.edit.rewrite import plan_rewrite
     from autopar.verify import without_threshold
 
     original = tmp_path / "m.c"
@@ -897,7 +897,7 @@ REVIEWED = {
 @pytest.mark.parametrize("name", sorted(REVIEWED))
 def test_cases_found_in_review_compile_cleanly_and_keep_their_meaning(tmp_path, name):
     """Each broke the build under -Wall -Werror, or changed the result, before its fix."""
-    from autopar.transform import transform_file
+    from autopar.edit.transform import transform_file
 
     source, expect = REVIEWED[name]
     path = tmp_path / name
@@ -924,7 +924,7 @@ def test_the_per_thread_code_uses_a_named_critical_and_cxx_gets_neither_idiom(tm
     """An unnamed critical in the per-thread code deadlocks when a caller holds its own unnamed
     critical; in C++ a qualified name (`::hist`, `ns::best`) escapes a thread's copy, so C++ gets
     neither idiom."""
-    from autopar.transform import transform_file
+    from autopar.edit.transform import transform_file
 
     c = tmp_path / "h.c"
     c.write_text("int hist[256], key[1000];\nvoid count(int n) {\n    for (int i = 0; i < n; i++)\n"
@@ -941,7 +941,7 @@ def test_the_per_thread_code_uses_a_named_critical_and_cxx_gets_neither_idiom(tm
                                     "#pragma omp declare simd \\\n    uniform(a, b, n)\n"])
 def test_the_gate_goes_above_a_pragma_on_its_function(tmp_path, pragma):
     # the whole of a continued pragma (the gate went between its last line and the function)
-    from autopar.transform import transform_file
+    from autopar.edit.transform import transform_file
 
     path = tmp_path / "d.c"
     path.write_text(pragma + "void f(float *restrict a, const float *restrict b, int n) {\n"
@@ -953,7 +953,7 @@ def test_the_gate_goes_above_a_pragma_on_its_function(tmp_path, pragma):
 def test_the_gate_is_defined_again_after_a_conditional_whose_end_a_comment_mimics(tmp_path):
     """The first definition sits inside `#ifdef USE_F`; a commented-out `#endif` before it must not
     make it look unconditional, or a build without USE_F would lack the gate that g() calls."""
-    from autopar.transform import transform_file
+    from autopar.edit.transform import transform_file
 
     path = tmp_path / "c.c"
     path.write_text("#ifdef USE_F\n/* an old version:\n#endif\n*/\n"
@@ -975,7 +975,7 @@ def test_a_second_rewrite_defines_the_gate_for_a_configuration_the_first_did_not
     """Rewritten with -DX, the gate's copy sits inside `#ifdef X`; rewritten again with -DX -DY, f()
     finds that copy above it for its second loop, and g() under `#ifdef Y` still needs a copy of its
     own, or a build with -DY alone lacks the gate g() calls."""
-    from autopar.transform import transform_file
+    from autopar.edit.transform import transform_file
 
     path = tmp_path / "m.c"
     path.write_text("#ifdef X\n"

@@ -15,8 +15,8 @@ import yaml
 from autopar.cli import main
 from rewrites import without_autopar_lines
 from autopar.fixes import load_fixes
-from autopar.edits import apply_edits
-from autopar.team_gate import TEAM_GATE_DEFINITION
+from autopar.edit.edits import apply_edits
+from autopar.edit.team_gate import TEAM_GATE_DEFINITION
 
 ROOT = Path(__file__).resolve().parent.parent
 MATMUL = ROOT / "benchmarks" / "examples" / "matmul.c"

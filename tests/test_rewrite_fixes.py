@@ -13,8 +13,8 @@ import yaml
 
 from autopar.atomic import write_atomic
 from autopar.fixes import dump_fixes, fixes_document, load_fixes
-from autopar.edits import apply_edits
-from autopar.rewrite import plan_rewrite
+from autopar.edit.edits import apply_edits
+from autopar.edit.rewrite import plan_rewrite
 
 from test_rewrite import SOURCE, make_tu, parallel
 

@@ -154,7 +154,7 @@ int main(void) {
 
 
 def test_tune_optimize_measures_restructurings_and_rewrite_optimize_follows_them(program, capsys):
-    from autopar.restructure.plan import plan_file
+    from autopar.edit.restructure.plan import plan_file
     from autopar.frontend.translate import translate
 
     prog = program / "prog.c"

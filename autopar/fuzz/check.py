@@ -8,10 +8,10 @@
   by clang for libomptarget's host device (`-fopenmp-targets=x86_64-pc-linux-gnu`, memory of its own,
   so a missing or short map clause shows) and run with OMP_TARGET_OFFLOAD=MANDATORY, and by gcc
   (host fallback); both outputs must equal the reference's;
-- the rewrite with `--optimize` (restructured nests, autopar.restructure), where it restructures any:
+- the rewrite with `--optimize` (restructured nests, autopar.edit.restructure), where it restructures any:
   without its work thresholds, built with gcc -fopenmp and run with 4 threads, and under
   ThreadSanitizer + Archer; both outputs must equal the reference's;
-- the rewrite as `autopar rewrite` makes it (autopar.transform, in a forked child), without its work
+- the rewrite as `autopar rewrite` makes it (autopar.edit.transform, in a forked child), without its work
   thresholds (clauses or versioned loops: so that the small inputs run the parallel code, as
   `autopar verify` does it), built with gcc -fopenmp and run with 4
   threads, and built with clang ThreadSanitizer + Archer and run with 4 threads: a race is exit code
@@ -36,8 +36,8 @@ from typing import Optional, Sequence
 
 import autopar
 from autopar import verify
-from autopar.restructure import plan as restructure_plan
-from autopar.versioning import SERIAL_COPY_MARK
+from autopar.edit.restructure import plan as restructure_plan
+from autopar.edit.versioning import SERIAL_COPY_MARK
 from autopar.frontend.omp_pragmas import Directive, source_lines
 
 # the test that selects a specialized copy: `if (pool == 2 && w == 512u) {`
@@ -466,7 +466,7 @@ def describe_difference(expected: verify.RunResult, got: verify.RunResult) -> st
 
 
 def _rewrites(path: str, flags: list[str]) -> dict:
-    """Runs in a forked child: the rewrite as `autopar rewrite` makes it (autopar.transform), and
+    """Runs in a forked child: the rewrite as `autopar rewrite` makes it (autopar.edit.transform), and
     verify's copy without work thresholds."""
     # a program of one source, built alone: a whole program, as autopar-cc sees it
     made = verify.rewrite_with_plans(path, flags, whole_program=True)

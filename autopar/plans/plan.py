@@ -89,7 +89,7 @@ class Plan(BaseModel):
     # (autopar.plans.specialize); the analysis derives them, and never for a `simd` plan
     specialize: dict[str, str] = Field(default_factory=dict)
     # argmin/argmax pairs (derived by the analysis): each thread finds its share's best value and
-    # iteration, and the rewriter combines them with the serial tie-break (autopar.thread_copies)
+    # iteration, and the rewriter combines them with the serial tie-break (autopar.edit.thread_copies)
     locations: list[LocationReduction] = Field(default_factory=list)
     # a plan for a loop inside this one, applied to the serial copy that a plan with a runtime
     # condition is written beside: when the condition fails (an FFT stage with fewer blocks than
@@ -106,7 +106,7 @@ class Plan(BaseModel):
     @property
     def reduces_sections_or_locations(self) -> bool:
         """Whether the plan reduces array sections (`hist[:256]`) or argmin/argmax locations: it is
-        written with per-thread copies around its loop (autopar.thread_copies), not as one pragma."""
+        written with per-thread copies around its loop (autopar.edit.thread_copies), not as one pragma."""
         return bool(self.locations) or any("[" in v for r in self.reductions for v in r.variables)
 
     def unconditional(self) -> "Plan":
@@ -123,7 +123,7 @@ class Plan(BaseModel):
 
 # The prefix of the functions that inspect an index array in an alias check (autopar.deps.indexed).
 INSPECTION = "autopar_indices_outside_"
-# The function the rewriter defines (once per file, autopar.team_gate.TEAM_GATE_DEFINITION) for
+# The function the rewriter defines (once per file, autopar.edit.team_gate.TEAM_GATE_DEFINITION) for
 # Plan.startup_work: true once the work of the regions that asked adds up to one team start.
 TEAM_GATE = "autopar_team_pays_"
 
@@ -186,7 +186,7 @@ class Decision(BaseModel):
     decided_by: Literal["analyzer", "model", "fallback", "user", "tuner"] = "analyzer"
     rounds: int = 0
     rationale: str = ""
-    # the tuner measured this restructuring candidate (autopar.restructure, "r1", with these schedule
+    # the tuner measured this restructuring candidate (autopar.edit.restructure, "r1", with these schedule
     # bands) fastest: `--optimize` applies it; without `--optimize` the nest gets `plan`, the fastest
     # pragma plan it measured. `restructurings_measured`: the tuner measured the nest's restructurings
     # (`tune --optimize`), so a decision without one keeps `--optimize` from restructuring the nest
@@ -216,7 +216,7 @@ def render_pragma(plan: Plan) -> str:
         parts.append(f"schedule({plan.schedule.value}{chunk})")
     if plan.if_condition:
         parts.append(f"if({plan.if_condition})")
-    for location in plan.locations:  # no OpenMP clause says it: written as code (autopar.thread_copies)
+    for location in plan.locations:  # no OpenMP clause says it: written as code (autopar.edit.thread_copies)
         kind = "argmin" if location.comparison == "<" else "argmax"
         parts.append(f"/* {kind}: {location.value} at {location.index} */")
     return " ".join(parts)

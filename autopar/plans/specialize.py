@@ -24,7 +24,7 @@ def constant_parameters(tu: TranslationUnit, loop: Loop) -> dict[str, str]:
     parameters that bound a loop nested in it, that every call in the file passes one small constant
     for, that the loop reads and never writes, and whose every reference in the loop is spelled in
     place (so the literal can replace exactly those). Whether the loop may be copied at all is the
-    rewriter's decision: it writes copies only of a copyable loop (autopar.versioning)."""
+    rewriter's decision: it writes copies only of a copyable loop (autopar.edit.versioning)."""
     constants = tu.constant_arguments.get(loop.function, {})
     if not constants:
         return {}

@@ -42,4 +42,4 @@ class TuneConfig:
     max_candidates: Optional[int] = None
     output: Optional[str] = DEFAULT_OUTPUT
     seed: int = 0
-    optimize: bool = False  # restructuring candidates (autopar.restructure) measured beside pragma plans
+    optimize: bool = False  # restructuring candidates (autopar.edit.restructure) measured beside pragma plans

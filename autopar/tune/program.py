@@ -39,9 +39,9 @@ class ProgramBuilds:
     def _sources(self, choice: dict[int, Option], without_thresholds: bool = False) -> dict[str, bytes]:
         """Every file's content with each region at `choice` (region index -> option) or its best."""
         from autopar.plans.plan import Decision
-        from autopar.edits import apply_edits
-        from autopar.restructure.apply import replace_nests
-        from autopar.rewrite import plan_rewrite
+        from autopar.edit.edits import apply_edits
+        from autopar.edit.restructure.apply import replace_nests
+        from autopar.edit.rewrite import plan_rewrite
         from autopar.verify import without_threshold
 
         out = {}

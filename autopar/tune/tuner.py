@@ -159,7 +159,7 @@ class Tuner(Measuring, RaceChecks, ProgramBuilds):
 def _restructurings(content: bytes, tu) -> dict[str, list[Option]]:
     """Root loop id -> its restructuring options, as `rewrite --optimize` would make them: the
     `--optimize` default first, then the others by the cache-line cost model."""
-    from autopar.restructure.plan import plan_file
+    from autopar.edit.restructure.plan import plan_file
 
     found: dict[str, list[Option]] = {}
     unthresholded = {p.root_loop_id: p for p in plan_file(content, tu, work_thresholds=False)}

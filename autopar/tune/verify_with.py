@@ -8,7 +8,7 @@ import sys
 import tempfile
 from typing import Optional
 
-from autopar.edits import apply_edits
+from autopar.edit.edits import apply_edits
 from autopar.tune.config import RACE_THREADS
 from autopar.tune.guard import SourceGuard
 from autopar.tune.races import has_main
@@ -22,7 +22,7 @@ def command_verifier(command: str, cwd: str = ".", threads: Optional[int] = None
     Its `restructuring(tu, plan, candidate)` does the same for a restructuring the model chose
     (`--optimize`), race-checked in the candidate's form without work thresholds."""
     from autopar.plans.plan import Decision
-    from autopar.rewrite import plan_rewrite
+    from autopar.edit.rewrite import plan_rewrite
     from autopar.verify import without_threshold
 
     def run_and_race_check(tu, edits, race_edits) -> list[str]:
@@ -46,8 +46,8 @@ def command_verifier(command: str, cwd: str = ".", threads: Optional[int] = None
         return run_and_race_check(tu, planned.edits, forced.edits)
 
     def restructuring(tu, plan, candidate) -> list[str]:
-        from autopar.restructure.apply import replace_nests
-        from autopar.restructure.plan import plan_nest
+        from autopar.edit.restructure.apply import replace_nests
+        from autopar.edit.restructure.plan import plan_nest
 
         with open(tu.path, "rb") as handle:
             original = handle.read()

@@ -25,12 +25,12 @@ class Rewritten(BaseModel):
 def rewrite_with_plans(path: str, compile_args: Sequence[str] = (), reasoner=None, optimize: bool = False,
                        whole_program: Optional[bool] = None) -> Rewritten:
     """`path` rewritten with the analyzer's default plans (or a reasoner's choices), exactly as
-    `autopar rewrite` does it (autopar.transform), plus the copy without work thresholds.
+    `autopar rewrite` does it (autopar.edit.transform), plus the copy without work thresholds.
     With `optimize`, as `autopar rewrite --optimize` does it (restructured nests); `whole_program`
     as `--whole-program` (default: $AUTOPAR_WHOLE_PROGRAM)."""
-    from autopar.edits import apply_edits
-    from autopar.rewrite import plan_rewrite
-    from autopar.transform import transform_file
+    from autopar.edit.edits import apply_edits
+    from autopar.edit.rewrite import plan_rewrite
+    from autopar.edit.transform import transform_file
 
     start = time.perf_counter()
     try:
@@ -45,7 +45,7 @@ def rewrite_with_plans(path: str, compile_args: Sequence[str] = (), reasoner=Non
                          error=made.report.error or "the file has errors")
     forced = [d.model_copy(update={"plan": without_threshold(d.plan)}) if d.plan else d for d in analysis.decisions]
     if optimize:
-        from autopar.restructure.apply import optimized_rewrite
+        from autopar.edit.restructure.apply import optimized_rewrite
 
         _, forced_edits, _ = optimized_rewrite(made.source, analysis.tu, forced, work_thresholds=False)
     else:

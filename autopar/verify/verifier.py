@@ -188,8 +188,8 @@ def make_plan_verifier(path: str, flags: Sequence[str] = ("-O2",), run_args: Seq
     race-checks the result against the original. Use small sizes in `flags`: it runs on every proposal.
     """
     from autopar.plans.plan import Decision
-    from autopar.edits import apply_edits
-    from autopar.rewrite import plan_rewrite
+    from autopar.edit.edits import apply_edits
+    from autopar.edit.rewrite import plan_rewrite
 
     original = Path(path).read_bytes()
 

@@ -26,9 +26,9 @@ sys.path.insert(0, str(HERE.parent.parent))
 from autopar.ir import TranslationUnit  # noqa: E402
 from autopar.decision.pipeline import FileAnalysis, analyze_file  # noqa: E402
 from autopar.plans.plan import Decision, Directive, Plan  # noqa: E402
-from autopar.edits import apply_edits  # noqa: E402
+from autopar.edit.edits import apply_edits  # noqa: E402
 from autopar.plans.plan import render_pragma  # noqa: E402
-from autopar.rewrite import plan_rewrite  # noqa: E402
+from autopar.edit.rewrite import plan_rewrite  # noqa: E402
 from autopar.verify import FORCED_PATH_FLAGS, without_threshold  # noqa: E402
 
 RACE_EXIT = 66

@@ -148,7 +148,7 @@ class LLMReasoner:
 
     def choose_restructuring(self, tu: TranslationUnit, plan, decision: Decision) -> None:
         """`--optimize`: keep the nest (with `decision`'s pragma plan) or take one of the restructuring
-        candidates of `plan` (an autopar.restructure RestructurePlan, updated in place)."""
+        candidates of `plan` (an autopar.edit.restructure RestructurePlan, updated in place)."""
         from autopar.decision.reasoner.restructurings import choose
 
         trace = NestTrace(root_loop_id=plan.root_loop_id, question="restructuring")

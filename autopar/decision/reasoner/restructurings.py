@@ -19,7 +19,7 @@ from autopar.decision.reasoner.prompt import MAX_OPTIONS, SYSTEM, answer_model, 
 from autopar.decision.reasoner.strategies.base import ANSWER_TOKENS, Rejection, consistent_note, feedback_turns
 
 if TYPE_CHECKING:
-    from autopar.restructure.plan import RestructureCandidate, RestructurePlan
+    from autopar.edit.restructure.plan import RestructureCandidate, RestructurePlan
 
 KEEP = "keep"  # the nest as written, with the pragma plan it already has (or serial)
 

@@ -1,6 +1,6 @@
 """Array reductions: which declared arrays a loop only updates, element by element, with one
 reduction operator (`hist[key[i]]++`, `q[l] = q[l] + 1.0`), so that each thread can update a copy
-of its own (written out by autopar.thread_copies)."""
+of its own (written out by autopar.edit.thread_copies)."""
 
 from __future__ import annotations
 

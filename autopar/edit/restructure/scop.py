@@ -17,10 +17,10 @@ import re
 from dataclasses import dataclass, field
 
 from autopar.ir import AffineExpr, CallEffect, Comparison, Loop, TranslationUnit
-from autopar.restructure.accumulators import Accumulator, find_accumulators
-from autopar.restructure.delinearize import delinearize
-from autopar.restructure.isl_affine import domain_text
-from autopar.restructure.nest_text import LoopNode, NestParser, Node, Refusal, spaced, tokenize  # noqa: F401 (Refusal, tokenize: used by the other stages)
+from autopar.edit.restructure.accumulators import Accumulator, find_accumulators
+from autopar.edit.restructure.delinearize import delinearize
+from autopar.edit.restructure.isl_affine import domain_text
+from autopar.edit.restructure.nest_text import LoopNode, NestParser, Node, Refusal, spaced, tokenize  # noqa: F401 (Refusal, tokenize: used by the other stages)
 
 
 # ------------------------------------------------------------------------------------ the model
@@ -71,7 +71,7 @@ class Scop:
     # nest runs under a runtime check of their accessed ranges, the original otherwise
     alias_checks: list = field(default_factory=list)
     original: str = ""  # the nest's own text, for the fallback branch
-    # flattened subscripts read as several (autopar.restructure.delinearize): array -> its row lengths,
+    # flattened subscripts read as several (autopar.edit.restructure.delinearize): array -> its row lengths,
     # and the conditions on the parameters (isl sets) under which that reading holds
     row_lengths: dict[str, list[str]] = field(default_factory=dict)
     row_conditions: list[str] = field(default_factory=list)
@@ -166,7 +166,7 @@ def _scop_loop(loop: Loop) -> ScopLoop:
 
 def _statements(top: "Node", loops: dict[str, ScopLoop], accumulators: list[Accumulator]) -> list[Statement]:
     """The nest's statements with their sibling positions; an accumulator's declaration and updates
-    read as writes of its destination (autopar.restructure.accumulators)."""
+    read as writes of its destination (autopar.edit.restructure.accumulators)."""
     statements: list[Statement] = []
     texts = {id(a.decl): a.init_text for a in accumulators}
     texts.update({id(u): a.update_text(u) for a in accumulators for u in a.updates})

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import islpy as isl
 
-from autopar.restructure.model import IslModel
-from autopar.restructure.schedule import PARALLEL_MARK, ScheduledNest, parallel_marks
-from autopar.restructure.scop import Scop, is_signed_int_type, tokenize
-from autopar.restructure.thresholds import mark_conditions
+from autopar.edit.restructure.model import IslModel
+from autopar.edit.restructure.schedule import PARALLEL_MARK, ScheduledNest, parallel_marks
+from autopar.edit.restructure.scop import Scop, is_signed_int_type, tokenize
+from autopar.edit.restructure.thresholds import mark_conditions
 
 _HELPERS = {
     "floord": "#define {p}floord(n, d) (((n) < 0) ? -((-(n) + (d) - 1) / (d)) : (n) / (d))",
@@ -121,7 +121,7 @@ def _renamed(text: str, names: dict[str, str]) -> str:
 def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str = "",
              newline: str = "\n", work_thresholds: bool = True) -> GeneratedCode:
     """`work_thresholds`: each parallel loop runs its region only where one entry's work pays for it
-    (autopar.restructure.thresholds); without, every region runs (as race checks build it)."""
+    (autopar.edit.restructure.thresholds); without, every region runs (as race checks build it)."""
     scop = model.scop
     iterator_prefix, helper_prefix = _prefix(source_text)
     ctx = model.domain.get_ctx()
@@ -271,7 +271,7 @@ def alias_guard(model: IslModel, build: isl.AstBuild, helper_prefix: str, copies
 
 def row_guard(model: IslModel, build: isl.AstBuild, helper_prefix: str, copies: dict[str, str]) -> str:
     """The parameter values under which the nest's flattened subscripts stay within their rows
-    (autopar.restructure.delinearize), as C; "" when the bounds prove it."""
+    (autopar.edit.restructure.delinearize), as C; "" when the bounds prove it."""
     parts = []
     for condition in model.scop.row_conditions:
         holds = isl.Set(condition).align_params(model.domain.get_space().params())

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import islpy as isl
 
-from autopar.restructure.isl_affine import affine_text, domain_text
-from autopar.restructure.scop import Scop, Statement
+from autopar.edit.restructure.isl_affine import affine_text, domain_text
+from autopar.edit.restructure.scop import Scop, Statement
 
 # isl names: parameters keep their C names (they are printed in the bounds), statements are S0..
 _RESERVED = {"floord", "ceild", "min", "max"}

@@ -11,8 +11,8 @@ from typing import Optional
 
 import islpy as isl
 
-from autopar.restructure.model import IslModel, parallel_ok, respects
-from autopar.restructure.scop import Refusal
+from autopar.edit.restructure.model import IslModel, parallel_ok, respects
+from autopar.edit.restructure.scop import Refusal
 
 PARALLEL_MARK = "autopar_parallel"
 

@@ -9,10 +9,10 @@ from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from autopar.edits import Edit, apply_edits
+from autopar.edit.edits import Edit, apply_edits
 from autopar.decision.pipeline import FileAnalysis, Reasoner, analyze_file
 from autopar.report import FileReport
-from autopar.rewrite import RewritePlan, plan_rewrite
+from autopar.edit.rewrite import RewritePlan, plan_rewrite
 
 
 class Transformed(BaseModel):
@@ -46,9 +46,9 @@ def transform_file(path: str, compile_args: list[str] | None = None, build_dir: 
                    whole_program: Optional[bool] = None, work_thresholds: bool = True) -> Transformed:
     """Never raises for bad input: an unreadable or unparsable file gives a report with `error` set.
 
-    With `optimize`, every nest that autopar.restructure can restructure is replaced whole by its
+    With `optimize`, every nest that autopar.edit.restructure can restructure is replaced whole by its
     restructured code (its pragma edits are dropped); the other nests keep their pragma plans.
-    `versioning`, `share_regions`, `team_gate`: see autopar.rewrite.plan_rewrite (no shared region holds a
+    `versioning`, `share_regions`, `team_gate`: see autopar.edit.rewrite.plan_rewrite (no shared region holds a
     restructured nest: its code has parallel loops of its own); `work_thresholds`: of the restructured
     nests' parallel loops."""
     try:
@@ -62,7 +62,7 @@ def transform_file(path: str, compile_args: list[str] | None = None, build_dir: 
         return Transformed(path=path, source=source, report=analysis.report, analysis=analysis)
     options = dict(versioning=versioning, share_regions=share_regions, team_gate=team_gate)
     if optimize:
-        from autopar.restructure.apply import optimized_rewrite
+        from autopar.edit.restructure.apply import optimized_rewrite
 
         # with --llm the model chooses among each nest's restructurings too
         chooser = getattr(reasoner, "choose_restructuring", None)
@@ -81,7 +81,7 @@ def mark_restructured(report: FileReport, tu, restructured: list) -> FileReport:
     """The loops of a nest `--optimize` replaced carry no pragma of their own: the report names the
     restructuring, who chose it, and whether the new code has a parallel loop (on the nest's root)."""
     from autopar.plans.reasons import INSIDE_PARALLEL, RESTRUCTURED
-    from autopar.restructure.apply import nest_loops
+    from autopar.edit.restructure.apply import nest_loops
 
     marks = {}
     for plan in restructured:

@@ -6,9 +6,9 @@ from typing import Callable, Optional
 
 from autopar.ir import TranslationUnit
 from autopar.plans.plan import Decision
-from autopar.restructure.model import build_model, respects
-from autopar.restructure.plan import RestructurePlan, plan_file
-from autopar.edits import Edit
+from autopar.edit.restructure.model import build_model, respects
+from autopar.edit.restructure.plan import RestructurePlan, plan_file
+from autopar.edit.edits import Edit
 
 
 # chooser(tu, plan, decision): sets `plan.default_candidate_id` (None: no restructuring), `chosen_by`
@@ -26,7 +26,7 @@ def optimized_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decisi
     serial won. Every other nest with candidates goes to `chooser` when one is given (the model,
     with --llm); it can only name one of the candidates, each checked against the dependences when
     it was made."""
-    from autopar.rewrite import plan_rewrite
+    from autopar.edit.rewrite import plan_rewrite
 
     plans = plan_file(source, tu, work_thresholds)
     _follow_tuner(tu, plans, decisions)

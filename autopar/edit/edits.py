@@ -10,7 +10,7 @@ from typing import Optional
 
 from pydantic import BaseModel, Field
 
-from autopar.edit_sites import line_ending
+from autopar.edit.edit_sites import line_ending
 
 
 class Edit(BaseModel):

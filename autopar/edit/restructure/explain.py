@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from autopar.ir import TranslationUnit
-from autopar.restructure.plan import RestructurePlan, plan_nest
+from autopar.edit.restructure.plan import RestructurePlan, plan_nest
 
 
 def restructure_text(source: bytes, tu: TranslationUnit, loop_id: str) -> str:

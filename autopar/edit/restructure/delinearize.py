@@ -19,7 +19,7 @@ from typing import Optional
 import islpy as isl
 
 from autopar.ir import AffineExpr
-from autopar.restructure.isl_affine import affine_text
+from autopar.edit.restructure.isl_affine import affine_text
 
 
 def delinearize(expr: AffineExpr, domain: str,

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from autopar.ir import Loop
-from autopar.restructure.nest_text import DeclNode, LoopNode, Node, Refusal, StmtNode, spaced
+from autopar.edit.restructure.nest_text import DeclNode, LoopNode, Node, Refusal, StmtNode, spaced
 
 _UPDATES = ("+=", "-=", "*=")
 

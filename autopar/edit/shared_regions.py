@@ -28,7 +28,7 @@ from typing import Optional
 from pydantic import BaseModel, Field
 
 from autopar.ir import Loop, Storage, TranslationUnit
-from autopar import thread_copies
+from autopar.edit import thread_copies
 from autopar.plans.candidates import trip_text
 from autopar.plans.plan import INSPECTION, Decision, Directive, Plan, Proof, join_conditions, team_gate
 

@@ -16,8 +16,8 @@ from typing import Callable, Optional
 import islpy as isl
 
 from autopar.plans import machine
-from autopar.restructure.model import IslModel
-from autopar.restructure.schedule import parallel_marks
+from autopar.edit.restructure.model import IslModel
+from autopar.edit.restructure.schedule import parallel_marks
 
 
 def mark_conditions(model: IslModel, schedule: isl.Schedule, build: isl.AstBuild,

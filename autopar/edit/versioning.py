@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 from autopar.plans import specialize
-from autopar import thread_copies
-from autopar.edit_sites import line_ending, start_of_line
-from autopar.edits import Edit
+from autopar.edit import thread_copies
+from autopar.edit.edit_sites import line_ending, start_of_line
+from autopar.edit.edits import Edit
 from autopar.ir import Loop
 
 
@@ -45,7 +45,7 @@ def versioned_edits(source: bytes, loop: Loop, pragma: str, condition: Optional[
         if (pool == 2) { #pragma ... <the loop with 2 for pool> } else { #pragma ... <the loop> }
         } else { <serial copy> }
 
-    With `copies` (autopar.thread_copies), the parallel loop is written with per-thread copies of its
+    With `copies` (autopar.edit.thread_copies), the parallel loop is written with per-thread copies of its
     reduced arrays instead of the one pragma line; without a condition, that alone (no serial copy).
     `fallback` are edits inside the loop's text (a plan of an inner loop), applied to the serial copy.
     """

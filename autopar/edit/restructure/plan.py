@@ -10,7 +10,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, Field
 
 from autopar.ir import Loop, TranslationUnit
-from autopar.restructure.scop import Refusal, extract_scop
+from autopar.edit.restructure.scop import Refusal, extract_scop
 
 # A restructuring is the default only when the cache-line model says it touches at most this share of
 # the lines the source order does. Measured on the affine suite (large, 2 threads, 2026-12-02): atax
@@ -59,7 +59,7 @@ class RestructurePlan(BaseModel):
 
 def plan_nest(source: bytes, tu: TranslationUnit, root: Loop, newline: str = "\n",
               work_thresholds: bool = True) -> RestructurePlan:
-    """`work_thresholds`: see autopar.restructure.codegen.generate."""
+    """`work_thresholds`: see autopar.edit.restructure.codegen.generate."""
     started = time.perf_counter()
     plan = RestructurePlan(root_loop_id=root.id)
     try:
@@ -78,9 +78,9 @@ def plan_nest(source: bytes, tu: TranslationUnit, root: Loop, newline: str = "\n
 
 def _fill(plan: RestructurePlan, source: bytes, tu: TranslationUnit, root: Loop, newline: str,
           work_thresholds: bool) -> None:
-    from autopar.restructure.model import build_model
-    from autopar.restructure.schedule import ScheduleChoice, base_schedule, schedule_candidate, source_cost
-    from autopar.restructure.split import split_candidate
+    from autopar.edit.restructure.model import build_model
+    from autopar.edit.restructure.schedule import ScheduleChoice, base_schedule, schedule_candidate, source_cost
+    from autopar.edit.restructure.split import split_candidate
 
     scop = extract_scop(source, tu, root)
     plan.start, plan.end = scop.start, scop.end
@@ -138,10 +138,10 @@ def _fill(plan: RestructurePlan, source: bytes, tu: TranslationUnit, root: Loop,
 
 def _add_candidate(plan: RestructurePlan, model, nest, text: str, indentation: str, newline: str,
                    work_thresholds: bool) -> None:
-    from autopar.restructure.codegen import generate
-    from autopar.restructure.cost import band_costs
-    from autopar.restructure.model import respects
-    from autopar.restructure.schedule import source_cost
+    from autopar.edit.restructure.codegen import generate
+    from autopar.edit.restructure.cost import band_costs
+    from autopar.edit.restructure.model import respects
+    from autopar.edit.restructure.schedule import source_cost
 
     if not respects(model.dependences, nest.schedule.get_map()):  # checked again before rendering
         return

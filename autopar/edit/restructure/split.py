@@ -16,8 +16,8 @@ from typing import Optional
 
 import islpy as isl
 
-from autopar.restructure.model import IslModel, parallel_ok, respects
-from autopar.restructure.schedule import PARALLEL_MARK, ScheduleChoice, ScheduledNest, describe_bands
+from autopar.edit.restructure.model import IslModel, parallel_ok, respects
+from autopar.edit.restructure.schedule import PARALLEL_MARK, ScheduleChoice, ScheduledNest, describe_bands
 
 
 def split_candidate(model: IslModel) -> Optional[ScheduledNest]:

@@ -1,5 +1,5 @@
 """isl text of the scop's affine expressions and of a statement's instances (its loops' bounds), for
-the model (autopar.restructure.model) and the delinearization's proofs (autopar.restructure.delinearize)."""
+the model (autopar.edit.restructure.model) and the delinearization's proofs (autopar.edit.restructure.delinearize)."""
 
 from __future__ import annotations
 

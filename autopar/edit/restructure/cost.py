@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import islpy as isl
 
-from autopar.restructure.model import IslModel
-from autopar.restructure.schedule import member_coefficients, statement_weight, stride_cost
+from autopar.edit.restructure.model import IslModel
+from autopar.edit.restructure.schedule import member_coefficients, statement_weight, stride_cost
 
 L1_BYTES = 32 * 1024
 LINE = 64

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from autopar.edit_sites import continued_from_above, line_ending, start_of_line
-from autopar.edits import Edit
+from autopar.edit.edit_sites import continued_from_above, line_ending, start_of_line
+from autopar.edit.edits import Edit
 from autopar.ir import Loop, TranslationUnit
 from autopar.plans.plan import INSPECTION, TEAM_GATE, Plan
 from autopar.frontend.omp_pragmas import source_lines

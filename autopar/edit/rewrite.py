@@ -6,9 +6,9 @@ other byte of the file stays as it was. A loop is never edited when it comes fro
 file, already has (or sits inside) an omp pragma, is opted out, or shares its line with other code;
 `plan_rewrite` says why for each such loop.
 
-Beside it: the edits and their application (autopar.edits), where a loop may be edited
-(autopar.edit_sites), versioned loops (autopar.versioning) and the start-up gate and other definitions its conditions call
-(autopar.team_gate).
+Beside it: the edits and their application (autopar.edit.edits), where a loop may be edited
+(autopar.edit.edit_sites), versioned loops (autopar.edit.versioning) and the start-up gate and other definitions its conditions call
+(autopar.edit.team_gate).
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from typing import Optional
 
 from pydantic import BaseModel, Field
 
-from autopar.edit_sites import line_ending, start_of_line, why_not_editable
-from autopar.edits import Edit
+from autopar.edit.edit_sites import line_ending, start_of_line, why_not_editable
+from autopar.edit.edits import Edit
 from autopar.ir import Loop, TranslationUnit
 from autopar.plans.plan import TEAM_GATE, Decision, Directive, Plan, Proof, Schedule, render_maps, render_pragma
-from autopar import thread_copies
-from autopar.shared_regions import SharedRegion
-from autopar.team_gate import (gate_definition, gate_definitions_needed, gate_place, gated_plan, helper_definitions,
+from autopar.edit import thread_copies
+from autopar.edit.shared_regions import SharedRegion
+from autopar.edit.team_gate import (gate_definition, gate_definitions_needed, gate_place, gated_plan, helper_definitions,
                                helpers_without_place)
-from autopar.versioning import copyable, versioned_edits
+from autopar.edit.versioning import copyable, versioned_edits
 
 
 class RewritePlan(BaseModel):
@@ -47,7 +47,7 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
     `if (condition) { pragma + loop } else { serial copy }` (two insertions); without it, or when the
     loop cannot be copied, the condition is an if() clause of the one inserted pragma line. With
     `share_regions`, the parallel loops of a serial loop that holds nothing else share one region
-    (autopar.shared_regions): `#pragma omp parallel` on the serial loop, `#pragma omp for` on each.
+    (autopar.edit.shared_regions): `#pragma omp parallel` on the serial loop, `#pragma omp for` on each.
     With `team_gate`, a condition with a start-up share (Plan.startup_work) calls TEAM_GATE, defined
     above the file-scope declaration that holds the loop (TEAM_GATE_DEFINITION); without it, or where
     the definition cannot go, the condition is the rest.
@@ -154,7 +154,7 @@ def _worksharing_pragma(plan: Plan) -> str:
 
 def _with_thread_copies(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan,
                         versioning: bool) -> Optional[list[Edit]]:
-    """A plan that reduces array sections or locations, written with per-thread copies (autopar.thread_copies):
+    """A plan that reduces array sections or locations, written with per-thread copies (autopar.edit.thread_copies):
     versioned when it has a condition and the loop can be copied, else the condition is the region's
     if() clause. None when the loop's end is unknown."""
     if loop.end_offset is None:
@@ -180,11 +180,11 @@ def _pragma_line(source: bytes, loop: Loop, pragma: str) -> Edit:
 
 
 def _data_region_edits(source: bytes, tu: TranslationUnit, decisions: list[Decision]) -> list[Edit]:
-    """`#pragma omp target data` above each serial loop around offloaded loops (autopar.data_regions)
+    """`#pragma omp target data` above each serial loop around offloaded loops (autopar.edit.data_regions)
     whose loops can all be edited."""
     if not any(d.plan is not None and d.plan.directive == Directive.TARGET for d in decisions):
         return []
-    from autopar.data_regions import data_regions
+    from autopar.edit.data_regions import data_regions
 
     edits = []
     for region in data_regions(tu, decisions):
@@ -199,7 +199,7 @@ def _data_region_edits(source: bytes, tu: TranslationUnit, decisions: list[Decis
 
 def _editable_regions(source: bytes, tu: TranslationUnit, decisions: list[Decision]) -> dict[str, SharedRegion]:
     """The shared regions whose loops can all be edited, by worksharing loop id."""
-    from autopar.shared_regions import shared_regions
+    from autopar.edit.shared_regions import shared_regions
 
     found: dict[str, SharedRegion] = {}
     for region in shared_regions(tu, decisions):

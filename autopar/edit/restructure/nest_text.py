@@ -71,7 +71,7 @@ class StmtNode:
 
 @dataclass
 class DeclNode:
-    """`TYPE NAME = EXPR;`: a scalar declared with a value (an accumulator, autopar.restructure.accumulators)."""
+    """`TYPE NAME = EXPR;`: a scalar declared with a value (an accumulator, autopar.edit.restructure.accumulators)."""
 
     start: int
     end: int  # offset of the `;`
