@@ -160,7 +160,7 @@ def run_bench(args: argparse.Namespace, compile_flags: list[str]) -> int:
 
     from autopar import bench
     from autopar.bench_report import markdown, write_report
-    from autopar.output import console as styled_console
+    from autopar.report.output import console as styled_console
 
     if compile_flags:
         print(f"autopar bench: unexpected arguments: {' '.join(compile_flags)}", file=sys.stderr)

@@ -146,7 +146,7 @@ def _analyze_crashed(job):
 def _cmd_analyze(args: argparse.Namespace, compile_flags: list[str]) -> int:
     from autopar.inputs import InputError, collect
     from autopar.jobs import run_all
-    from autopar.output import debug, print_report
+    from autopar.report.output import debug, print_report
     from autopar.decision.pipeline import analyze_file
     from autopar.report import FileReport, Report
 
@@ -266,7 +266,7 @@ def _apply_config(args: argparse.Namespace) -> None:
     """Read the configuration file (unless --isolated) into args.config_data, and fill every option
     the command line left unset from it."""
     from autopar.config import Config, ConfigError, find_config, load_config
-    from autopar.output import debug
+    from autopar.report.output import debug
 
     if args.isolated:
         args.config_data = Config()
@@ -293,7 +293,7 @@ def _apply_config(args: argparse.Namespace) -> None:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    from autopar.output import configure
+    from autopar.report.output import configure
 
     argv = _hoist_common_options(list(sys.argv[1:] if argv is None else argv))
     parser = _Parser(prog="autopar", description="Source-to-source auto-parallelizer for C and C++ (OpenMP).",

@@ -1,7 +1,7 @@
 """The `rewrite`, `check` and `explain` commands: argument parsing and output only.
 
-The work happens in autopar.edit.transform (analysis + edits), autopar.check (a whole project) and
-autopar.explain (one loop); these functions print what those return.
+The work happens in autopar.edit.transform (analysis + edits), autopar.report.check (a whole project) and
+autopar.report.explain (one loop); these functions print what those return.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def _transform_crashed(job):
 
 
 def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
-    from autopar.fixes import dump_fixes, fixes_document
+    from autopar.report.fixes import dump_fixes, fixes_document
     from autopar.inputs import InputError, collect
     from autopar.report import FileReport, Report
 
@@ -158,7 +158,7 @@ def _rewrite_all(args: argparse.Namespace, inputs, compile_flags: list[str], rea
 def _emit_rewrite(args: argparse.Namespace, result, file_report, shown: str, sink, headers: bool) -> int:
     """One file's rewrite: its diagnostics on stderr, then a diff, the file replaced, or its source;
     the exit status it asks for."""
-    from autopar.output import info
+    from autopar.report.output import info
     from autopar.edit.edits import unified_diff
 
     status = EXIT_OK
@@ -231,10 +231,10 @@ def add_check(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run_check(args: argparse.Namespace, compile_flags: list[str]) -> int:
-    from autopar.check import CheckError, check_project, exit_status
-    from autopar.check_rules import RuleError, filter_findings, parse_fail_on, parse_rules, write_baseline
+    from autopar.report.check import CheckError, check_project, exit_status
+    from autopar.report.check_rules import RuleError, filter_findings, parse_fail_on, parse_rules, write_baseline
     from autopar.inputs import InputError, collect
-    from autopar.output import colorize_diagnostics, info
+    from autopar.report.output import colorize_diagnostics, info
 
     prog = "autopar check"
     config = args.config_data
@@ -298,9 +298,9 @@ def run_check(args: argparse.Namespace, compile_flags: list[str]) -> int:
 
 def _check_output_text(args: argparse.Namespace, result, baseline: Optional[str], prog: str):
     """(the text to print, the findings that count for the exit status): those not in the baseline."""
-    from autopar.check_formats import render
-    from autopar.check_rules import RuleError, apply_baseline, read_baseline
-    from autopar.output import info, settings
+    from autopar.report.check_formats import render
+    from autopar.report.check_rules import RuleError, apply_baseline, read_baseline
+    from autopar.report.output import info, settings
 
     everything, accepted = result, None
     if baseline:
@@ -313,7 +313,7 @@ def _check_output_text(args: argparse.Namespace, result, baseline: Optional[str]
             shown = "marked unchanged" if args.format == "sarif" else "not shown"
             info(f"{prog}: {known} finding(s) in the baseline {baseline} {shown}")
     if args.format == "sarif":  # every finding, each with its baselineState; the exit status counts new ones
-        from autopar.sarif import sarif_log
+        from autopar.report.sarif import sarif_log
 
         return json.dumps(sarif_log(everything, baseline=accepted), indent=2) + "\n", result
     text = render(result, "text" if args.format == "concise" else args.format)
@@ -356,8 +356,8 @@ def parse_location(text: str, prog: str) -> tuple[str, int, Optional[int]]:
 
 
 def run_explain(args: argparse.Namespace, compile_flags: list[str]) -> int:
-    from autopar.explain import ExplainError, explain_loop
-    from autopar.output import settings
+    from autopar.report.explain import ExplainError, explain_loop
+    from autopar.report.output import settings
 
     prog = "autopar explain"
     path, line, column = parse_location(args.location, prog)

@@ -57,8 +57,8 @@ def add_tune(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run_tune(args: argparse.Namespace, compile_flags: list[str]) -> int:
-    from autopar.check import CheckError, project_files
-    from autopar.output import info, settings
+    from autopar.report.check import CheckError, project_files
+    from autopar.report.output import info, settings
 
     prog = "autopar tune"
     if not args.files and not args.build_dir:
@@ -130,7 +130,7 @@ class _progress_bar:
     def __init__(self):
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        from autopar.output import console
+        from autopar.report.output import console
 
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[detail]}"),
                             TimeElapsedColumn(), transient=True, console=console(sys.stderr))

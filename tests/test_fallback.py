@@ -132,7 +132,7 @@ def test_a_second_rewrite_and_check_leave_the_fallback_alone(tmp_path):
     again_path.write_bytes(once)
     again = analyze_file(str(again_path))
     assert plan_rewrite(once, again.tu, again.decisions).edits == []
-    from autopar.check import check_file
+    from autopar.report.check import check_file
 
     checked = check_file(str(again_path), [], None)
     assert [f for f in checked.findings if f.rule == "unsafe-omp-pragma"] == []

@@ -387,7 +387,7 @@ def test_a_work_threshold_chooses_between_the_parallel_loop_and_a_serial_copy(tm
     if() clause still enters the OpenMP runtime. The copy is opted out, so a second rewrite and `check`
     leave it alone; a loop whose copy would not mean the same (a preprocessor line) keeps the if() clause. Both paths
     print what the serial program prints."""
-    from autopar.check import check_file
+    from autopar.report.check import check_file
     from autopar.edit.transform import transform_file
 
     original = tmp_path / "v.c"
@@ -457,7 +457,7 @@ def test_a_time_loop_of_parallel_sweeps_shares_one_region(tmp_path):
     (tests/catalogue/par_regions.c is also compiled and race-checked by the catalogue.)"""
     from pathlib import Path
 
-    from autopar.check import check_file
+    from autopar.report.check import check_file
     from autopar.edit.transform import transform_file
 
     catalogue = Path(__file__).parent / "catalogue" / "par_regions.c"
@@ -526,7 +526,7 @@ def test_a_versioned_unbraced_body_gets_a_block_and_a_loop_hint_keeps_its_loop_u
 
 
 def test_export_fixes_puts_every_edit_of_a_versioned_loop_in_one_diagnostic(tmp_path):
-    from autopar.fixes import fixes_document
+    from autopar.report.fixes import fixes_document
     from autopar.edit.transform import transform_file
 
     source = tmp_path / "e.c"
@@ -839,7 +839,7 @@ def test_argmin_and_argmax_keep_the_serial_tie_break_on_every_thread_count(tmp_p
     shares are combined with the loop's own tie-break (the smaller index counting up, the larger
     counting down). Forced parallel (no thresholds), 1 to 7 threads, gcc and clang, C89: the output is
     the serial one, ties, NaN and signed zeros included; `check` on the rewrite finds nothing."""
-    from autopar.check import check_file
+    from autopar.report.check import check_file
     from autopar.decision.pipeline import analyze_file
     from autopar.edit.edits import apply_edits
     from autopar.edit.rewrite import plan_rewrite

@@ -14,7 +14,7 @@ import yaml
 
 from autopar.cli import main
 from rewrites import without_autopar_lines
-from autopar.fixes import load_fixes
+from autopar.report.fixes import load_fixes
 from autopar.edit.edits import apply_edits
 from autopar.edit.team_gate import TEAM_GATE_DEFINITION
 

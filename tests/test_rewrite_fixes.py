@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from autopar.atomic import write_atomic
-from autopar.fixes import dump_fixes, fixes_document, load_fixes
+from autopar.report.fixes import dump_fixes, fixes_document, load_fixes
 from autopar.edit.edits import apply_edits
 from autopar.edit.rewrite import plan_rewrite
 

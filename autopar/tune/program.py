@@ -92,7 +92,7 @@ class ProgramBuilds:
 
 
 def _debug(message: str) -> None:
-    from autopar.output import debug
+    from autopar.report.output import debug
 
     debug(f"autopar tune: {message}")
 

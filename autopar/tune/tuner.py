@@ -178,7 +178,7 @@ def _restructurings(content: bytes, tu) -> dict[str, list[Option]]:
 
 
 def _note(message: str) -> None:
-    from autopar.output import info
+    from autopar.report.output import info
 
     info(f"autopar tune: {message}")
 

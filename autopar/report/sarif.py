@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from autopar import __version__
-from autopar.check import MISSED, RESTRICT, SIMD, UNSAFE, CheckResult, Finding
+from autopar.report.check import MISSED, RESTRICT, SIMD, UNSAFE, CheckResult, Finding
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 

@@ -2,7 +2,7 @@
 and existing omp pragmas the analysis cannot show to be safe.
 
 Files are analyzed in separate processes (libclang is not thread-safe within one index). Output is
-text, JSON or SARIF 2.1.0 (autopar.sarif).
+text, JSON or SARIF 2.1.0 (autopar.report.sarif).
 """
 
 from __future__ import annotations
@@ -427,7 +427,7 @@ def _progress(total: int):
     from rich.markup import escape
     from rich.progress import Progress
 
-    from autopar.output import console
+    from autopar.report.output import console
 
     bar = Progress(transient=True, console=console(sys.stderr))  # --color, NO_COLOR
     task = bar.add_task("checking", total=total)

@@ -1,17 +1,17 @@
 """`autopar check`'s output formats: text lines (as compilers print them), JSON and SARIF 2.1.0
-(autopar.sarif), over the findings of autopar.check."""
+(autopar.report.sarif), over the findings of autopar.report.check."""
 
 from __future__ import annotations
 
 import json
 import os
 
-from autopar.check import MISSED, RESTRICT, SIMD, UNSAFE, CheckResult
+from autopar.report.check import MISSED, RESTRICT, SIMD, UNSAFE, CheckResult
 
 
 def render(result: CheckResult, fmt: str) -> str:
     if fmt == "sarif":
-        from autopar.sarif import sarif_log
+        from autopar.report.sarif import sarif_log
 
         return json.dumps(sarif_log(result), indent=2) + "\n"
     if fmt == "json":
