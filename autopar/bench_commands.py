@@ -1,4 +1,4 @@
-"""The `verify` and `bench` commands: argument parsing and printing over autopar.verify and autopar.bench.
+"""The `verify` and `bench` commands: argument parsing and printing over autopar.tools.verify and autopar.tools.bench.
 
 Exit codes (the table in autopar/cli.py and the README): 0 verified (bench: the run completed),
 1 verification failed (bench: some autopar result did not verify), 2 usage error.
@@ -11,7 +11,7 @@ import os
 import shlex
 import sys
 
-# autopar.verify's defaults, written out: building the CLI's parser must not import the verifier
+# autopar.tools.verify's defaults, written out: building the CLI's parser must not import the verifier
 # (pydantic models and all) on every run. tests/test_verify.py checks that they agree.
 DEFAULT_REPEAT = 3
 DEFAULT_TOLERANCE = 1e-6
@@ -50,7 +50,7 @@ def add_verify(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run_verify(args: argparse.Namespace, compile_flags: list[str]) -> int:
-    from autopar.verify import verify
+    from autopar.tools.verify import verify
 
     for path in (args.file, args.rewritten):
         if path is not None and not os.path.isfile(path):
@@ -158,8 +158,8 @@ def add_bench(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run_bench(args: argparse.Namespace, compile_flags: list[str]) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from autopar import bench
-    from autopar.bench_report import markdown, write_report
+    from autopar.tools import bench
+    from autopar.tools.bench.report import markdown, write_report
     from autopar.report.output import console as styled_console
 
     if compile_flags:

@@ -177,7 +177,7 @@ def reasoner_from_args(args: argparse.Namespace):
         raise UsageError(f"autopar: unknown strategy '{args.strategy}' (one of {', '.join(STRATEGY_NAMES)})")
     verifier = None
     if getattr(args, "verify_with", None):
-        from autopar.tune import command_verifier
+        from autopar.tools.tune import command_verifier
 
         verifier = command_verifier(args.verify_with)
     try:

@@ -1,5 +1,5 @@
 """`autopar tune`: its command line (the options, the run, the summary and the progress bar) over
-autopar.tune, which does the measuring."""
+autopar.tools.tune, which does the measuring."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 
 from autopar.cli_common import (EXIT_FAILED, EXIT_OK, STRATEGY_NAMES, UsageError, check_output_path,
                                 reasoner_from_args)
-from autopar.tune import (DEFAULT_MIN_GAIN, DEFAULT_OUTPUT, DEFAULT_ROUNDS, Option, Tuner, TuneConfig, TuneError,
+from autopar.tools.tune import (DEFAULT_MIN_GAIN, DEFAULT_OUTPUT, DEFAULT_ROUNDS, Option, Tuner, TuneConfig, TuneError,
                           model_orderer)
 
 

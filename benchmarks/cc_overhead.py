@@ -53,7 +53,7 @@ def main(argv: list[str]) -> int:
         path = work / f"solver{seed}.c"
         path.write_text(generate(seed=seed))
         sources.append(path)
-    wrapper = [sys.executable, "-c", "import sys; from autopar.cc import main; sys.exit(main())"]
+    wrapper = [sys.executable, "-c", "import sys; from autopar.tools.cc import main; sys.exit(main())"]
     cache = work / "cache"
     env = dict(os.environ, AUTOPAR_CC=args.cc, AUTOPAR_CACHE_DIR=str(cache),
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))

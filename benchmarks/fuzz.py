@@ -9,7 +9,7 @@ threads), and its `autopar rewrite` is built with gcc -fopenmp and with clang Th
 Archer (4 threads). Outputs must match exactly. Bad cases (mismatch, race, analysis-crash,
 fallback-did-not-compile, timeout) are kept in `<out>/cases/` with the culprit pragma; the counts go
 to `<out>/summary.json` and `<out>/summary.txt`. Exit code 1 when any bad case was found.
-The logic lives in autopar/fuzz/.
+The logic lives in autopar/tools/fuzz/.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: this checkout first on the path
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autopar.fuzz import csmith  # noqa: E402
-from autopar.fuzz.campaign import Task, run_campaign, summarize, summary_table  # noqa: E402
-from autopar.fuzz.check import Checker  # noqa: E402
+from autopar.tools.fuzz import csmith  # noqa: E402
+from autopar.tools.fuzz.campaign import Task, run_campaign, summarize, summary_table  # noqa: E402
+from autopar.tools.fuzz.check import Checker  # noqa: E402
 
 
 def tasks_from(args: argparse.Namespace) -> list[Task]:
@@ -98,7 +98,7 @@ def run_with_progress(tasks: list[Task], out: str, args: argparse.Namespace) -> 
 
 
 def check_one(args: argparse.Namespace) -> int:
-    from autopar.fuzz.culprit import find_culprits
+    from autopar.tools.fuzz.culprit import find_culprits
 
     source = Path(args.check).read_text()
     with tempfile.TemporaryDirectory(prefix="autopar-fuzz-") as scratch:

@@ -81,7 +81,7 @@ class NestRecord(BaseModel):
 # ------------------------------------------------------------------------------------------- corpus
 
 def corpus(files: Optional[list[str]]) -> list[Item]:
-    from autopar.bench import load_suite
+    from autopar.tools.bench import load_suite
 
     suite = {Path(k.source).resolve(): k for k in load_suite().kernels}
     if not files:
@@ -108,10 +108,10 @@ class Timed(BaseModel):
 
 def measure_fastest(items: list[Item], size: str, threads: int, repeat: int) -> dict[tuple[str, str], Timed]:
     """(file, nest) → timings of its best candidates, for kernel nests with 2+ candidates."""
-    from autopar.bench import load_suite
+    from autopar.tools.bench import load_suite
     from autopar.edit.edits import apply_edits
     from autopar.edit.rewrite import plan_rewrite
-    from autopar.verify import compile_source, time_runs
+    from autopar.tools.verify import compile_source, time_runs
 
     suite = load_suite()
     kernels = {k.name: k for k in suite.kernels}
@@ -287,7 +287,7 @@ def ranking_rows(items: list[Item], measured: list[Measured], models: list[str])
     with the first candidate measured."""
     from autopar.decision.reasoner import LLMReasoner, ReasonerConfig, make_backend
     from autopar.decision.reasoner.cache import AnswerCache
-    from autopar.tune import model_scores
+    from autopar.tools.tune import model_scores
 
     nests = {(i.path, n.root_loop_id): (i, n) for i in items for n in i.nests}
     cases = [(m, *nests[(m.file, m.nest)]) for m in measured if (m.file, m.nest) in nests]

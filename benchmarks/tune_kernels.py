@@ -40,7 +40,7 @@ def _time(exe: str, threads: int) -> tuple[float, str]:
 def _same(got: set, expected: set) -> bool:
     """Every checksum equals serial's within the verifier's tolerance (a parallel reduction adds in
     another order)."""
-    from autopar.verify import compare_values
+    from autopar.tools.verify import compare_values
 
     reference = next(iter(expected)).split()[1:]
     return all(compare_values(reference, line.split()[1:]).match for line in got)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autopar.bench import BenchError, load_suite, run_bench
-from autopar.bench_report import markdown, write_report
-from autopar.verify import compile_source
+from autopar.tools.bench import BenchError, load_suite, run_bench
+from autopar.tools.bench.report import markdown, write_report
+from autopar.tools.verify import compile_source
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("gcc") is None or shutil.which("clang") is None,
@@ -107,7 +107,7 @@ def test_bad_options_are_reported_without_running(tmp_path):
 
 def test_the_never_slower_kernels_keep_serial_output_at_their_tiny_and_small_sizes(tmp_path):
     """autopar's rewrite of each new kernel prints what the serial build prints, at 4 threads."""
-    from autopar.bench import run_bench
+    from autopar.tools.bench import run_bench
 
     results = run_bench(kernels=["heat3d", "jacobi1d", "spmv", "atax", "trmv"], threads=[4], sizes=["tiny", "small"],
                         out_dir=str(tmp_path), repeat=1, warmup=0, configs=["autopar", "reference"],

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from autopar.bench_results import BenchRecord, BenchResults, Machine
-from autopar.bench_report import markdown, summary_table
-from autopar.verify import summarize
+from autopar.tools.bench.results import BenchRecord, BenchResults, Machine
+from autopar.tools.bench.report import markdown, summary_table
+from autopar.tools.verify import summarize
 
 
 def _record(kernel, config, threads, seconds, status="ok", serial=1.0):

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from autopar import cc
+from autopar.tools import cc
 from autopar.edit import transform
-from autopar.cc import analysis_flags, parse_command_line
+from autopar.tools.cc import analysis_flags, parse_command_line
 from autopar.report import FileReport
 from autopar.edit.rewrite import plan_rewrite
 
@@ -510,7 +510,7 @@ def test_the_cache_fingerprint_changes_with_a_module_of_a_subpackage(tmp_path, m
     """A cached rewrite must never outlive the code that made it: a change to autopar/deps/x.py (not
     only to autopar/*.py) gives new keys. (A stale entry once served the old inspection helper.)"""
     import autopar
-    from autopar import cc_cache
+    from autopar.tools import cc_cache
 
     for name in ("autopar/__init__.py", "autopar/deps/x.py", "autopar/frontend/y.py"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)

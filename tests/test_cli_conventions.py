@@ -442,8 +442,8 @@ def test_explain_in_a_read_only_tree_writes_to_the_current_directory(work, tmp_p
 # ------------------------------------------------------------------------------------------------- verify
 
 def test_verify_gives_no_speedup_for_runs_too_short_to_time_and_names_no_deleted_file(work, capsys):
-    from autopar.verify import Timing
-    from autopar.verify.verifier import _speedup
+    from autopar.tools.verify import Timing
+    from autopar.tools.verify.verifier import _speedup
 
     if shutil.which("gcc") is None:
         pytest.skip("gcc is not installed")

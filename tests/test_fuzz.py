@@ -7,10 +7,10 @@ import shutil
 
 import pytest
 
-from autopar.fuzz import csmith, loopgen
-from autopar.fuzz.campaign import Task, pragma_kinds, run_campaign, summary_table
-from autopar.fuzz.check import Checker, classify_warnings, original_line, pragma_lines
-from autopar.fuzz.culprit import find_culprits
+from autopar.tools.fuzz import csmith, loopgen
+from autopar.tools.fuzz.campaign import Task, pragma_kinds, run_campaign, summary_table
+from autopar.tools.fuzz.check import Checker, classify_warnings, original_line, pragma_lines
+from autopar.tools.fuzz.culprit import find_culprits
 
 needs_compilers = pytest.mark.skipif(shutil.which("gcc") is None or shutil.which("clang") is None,
                                      reason="needs gcc and clang")
@@ -122,7 +122,7 @@ def test_a_short_campaign_finds_nothing_wrong(tmp_path):
 def test_the_loop_generator_makes_a_program_for_every_seed():
     """Seeds 5174 and 5188 of version 2 asked for an empty random range (an unsigned loop reading a
     source array shorter than its offset)."""
-    from autopar.fuzz import loopgen
+    from autopar.tools.fuzz import loopgen
 
     for seed in range(1, 1501):
         assert f"seed {seed} " in loopgen.generate(seed).source
@@ -145,7 +145,7 @@ int main(void) {
 
 
 def test_the_offload_rewrite_is_checked_and_a_short_map_is_caught(tmp_path):
-    from autopar.fuzz.check import Checker, Outcome, _check_offload, _host_device
+    from autopar.tools.fuzz.check import Checker, Outcome, _check_offload, _host_device
 
     checker = Checker(str(tmp_path), races=False)
     outcome = checker.check(OFFLOADED, "scale")

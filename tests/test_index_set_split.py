@@ -12,7 +12,7 @@ import pytest
 from autopar.decision.pipeline import load_translation_unit
 from autopar.edit.restructure.plan import plan_file
 from autopar.edit.transform import transform_file
-from autopar.verify import race_check
+from autopar.tools.verify import race_check
 
 PROGRAM = """#include <stdio.h>
 #include <math.h>

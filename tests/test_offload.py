@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from autopar.bench import load_suite
+from autopar.tools.bench import load_suite
 from autopar.plans.candidates import analyze_nest, validate_plan
 from autopar.decision.pipeline import analyze_file
 from autopar.plans.plan import Decision, Directive

@@ -144,7 +144,7 @@ def test_verify_with_builds_runs_and_race_checks_a_restructuring_in_place(tmp_pa
     import shutil
 
     from autopar.decision.pipeline import load_translation_unit
-    from autopar.tune import command_verifier
+    from autopar.tools.tune import command_verifier
 
     copy = tmp_path / "matmul.c"
     shutil.copy(EXAMPLE, copy)

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from autopar import bench
+from autopar.tools import bench
 from autopar.cli import main
 from autopar.decision.pipeline import load_translation_unit
 from autopar.edit.restructure.model import build_model, respects
 from autopar.edit.restructure.plan import plan_file
 from autopar.edit.restructure.scop import extract_scop
 from autopar.edit.transform import transform_file
-from autopar.verify import DEFAULT_TOLERANCE, compare_values, parse_output
+from autopar.tools.verify import DEFAULT_TOLERANCE, compare_values, parse_output
 
 ROOT = Path(__file__).resolve().parent.parent
 AFFINE = bench.load_suite(bench.SUITE_FILES["affine"])
@@ -254,7 +254,7 @@ def test_every_candidate_keeps_every_dependence(tmp_path):
 
 
 def test_autopar_cc_restructures_with_AUTOPAR_OPTIMIZE(tmp_path, monkeypatch):
-    from autopar import cc
+    from autopar.tools import cc
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "k.c").write_text(NO_INTERCHANGE.replace("kernel(60)", "kernel(64)"))

@@ -765,7 +765,7 @@ def test_an_array_reduction_is_written_as_per_thread_copies_both_compilers_get_r
     from autopar.decision.pipeline import analyze_file
     from autopar.edit.edits import apply_edits
     from autopar.edit.rewrite import plan_rewrite
-    from autopar.verify import without_threshold
+    from autopar.tools.verify import without_threshold
 
     original = tmp_path / "h.c"
     original.write_text(HISTOGRAM_C89)
@@ -843,7 +843,7 @@ def test_argmin_and_argmax_keep_the_serial_tie_break_on_every_thread_count(tmp_p
     from autopar.decision.pipeline import analyze_file
     from autopar.edit.edits import apply_edits
     from autopar.edit.rewrite import plan_rewrite
-    from autopar.verify import without_threshold
+    from autopar.tools.verify import without_threshold
 
     original = tmp_path / "m.c"
     original.write_text(LOCATIONS)

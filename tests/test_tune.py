@@ -15,7 +15,7 @@ import pytest
 from autopar.decision import decisions as decisions_module
 from autopar.cli import main
 from autopar.plans.plan import Candidate, Plan
-from autopar.tune import SourceGuard, TuneConfig, Tuner, command_verifier
+from autopar.tools.tune import SourceGuard, TuneConfig, Tuner, command_verifier
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 
@@ -67,9 +67,9 @@ def _serial_loop_hook(extra_on_line: int):
 
 
 def test_a_plan_that_changes_the_output_or_races_is_never_kept(program, monkeypatch):
-    import autopar.tune.measure
+    import autopar.tools.tune.measure
 
-    monkeypatch.setattr(autopar.tune.measure, "SLOW_FACTOR", 1000.0)  # on a loaded machine: judged, not cut off
+    monkeypatch.setattr(autopar.tools.tune.measure, "SLOW_FACTOR", 1000.0)  # on a loaded machine: judged, not cut off
     tuner = Tuner([str(program / "prog.c")], _config(program), candidates_hook=_serial_loop_hook(8))
     document = tuner.tune()
     assert (program / "prog.c").read_bytes() == PROGRAM  # restored
@@ -394,7 +394,7 @@ class _RatesOne:
 
 def test_model_order_puts_the_models_favourite_first(program):
     from autopar.decision.pipeline import analyze_file
-    from autopar.tune import Option, model_orderer
+    from autopar.tools.tune import Option, model_orderer
 
     analysis = analyze_file(str(program / "prog.c"))
     nest = next(n for n in analysis.nests if len(n.candidates) >= 2)
@@ -459,7 +459,7 @@ def test_a_measurement_must_beat_the_default_clearly_to_replace_it(tmp_path):
     from types import SimpleNamespace
 
     from autopar.decision.decisions import new_document
-    from autopar.tune.regions import Option, Region
+    from autopar.tools.tune.regions import Option, Region
 
     def decide(times: dict[str, list[float]]) -> str:
         tuner = Tuner([], _config(tmp_path, output=None))

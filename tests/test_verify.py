@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from autopar.cli import main
-from autopar.verify import VerificationResult, compare_values, parse_output, verify
+from autopar.tools.verify import VerificationResult, compare_values, parse_output, verify
 
 KERNELS = Path(__file__).resolve().parent.parent / "benchmarks" / "kernels"
 needs_compilers = pytest.mark.skipif(shutil.which("gcc") is None or shutil.which("clang") is None,
@@ -142,7 +142,8 @@ def test_verify_command_exit_codes(tmp_path, capsys):
 
 
 def test_the_commands_defaults_are_the_verifiers():
-    from autopar import bench_commands, verify as verifier
+    from autopar import bench_commands
+    from autopar.tools import verify as verifier
 
     assert bench_commands.DEFAULT_REPEAT == verifier.DEFAULT_REPEAT
     assert bench_commands.DEFAULT_TOLERANCE == verifier.DEFAULT_TOLERANCE
@@ -153,13 +154,13 @@ def test_the_verify_and_bench_parsers_are_built_without_importing_the_verifier()
     import sys
 
     code = ("import argparse, sys, autopar.bench_commands as b; sub = argparse.ArgumentParser().add_subparsers(); "
-            "b.add_verify(sub); b.add_bench(sub); print('autopar.verify' in sys.modules)")
+            "b.add_verify(sub); b.add_bench(sub); print('autopar.tools.verify' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False"]
 
 
 def test_a_slow_program_is_timed_by_the_runs_that_fit_the_budget():
-    from autopar.verify import time_runs
+    from autopar.tools.verify import time_runs
 
     timing, runs = time_runs(shutil.which("sleep"), ["0.2"], threads=1, repeat=5, warmup=1, budget_s=0.1)
     assert len(runs) == 1 and timing is not None
@@ -174,7 +175,7 @@ def test_the_plan_verifier_for_the_reasoner_rejects_a_racy_plan(tmp_path):
     from autopar.ir import ReductionOp
     from autopar.decision.pipeline import load_translation_unit
     from autopar.plans.plan import NestAnalysis, Plan, Reduction
-    from autopar.verify import make_plan_verifier
+    from autopar.tools.verify import make_plan_verifier
 
     path = _write(tmp_path, "sum.c")
     tu = load_translation_unit(path, [])

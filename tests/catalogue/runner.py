@@ -29,7 +29,7 @@ from autopar.plans.plan import Decision, Directive, Plan  # noqa: E402
 from autopar.edit.edits import apply_edits  # noqa: E402
 from autopar.plans.plan import render_pragma  # noqa: E402
 from autopar.edit.rewrite import plan_rewrite  # noqa: E402
-from autopar.verify import FORCED_PATH_FLAGS, without_threshold  # noqa: E402
+from autopar.tools.verify import FORCED_PATH_FLAGS, without_threshold  # noqa: E402
 
 RACE_EXIT = 66
 REL_TOL = 1e-6  # float reductions are reassociated

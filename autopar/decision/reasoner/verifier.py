@@ -1,4 +1,4 @@
-"""A verifier for the feedback loop: the plan tried on the real program, by autopar.verify.
+"""A verifier for the feedback loop: the plan tried on the real program, by autopar.tools.verify.
 
 The file is rewritten with the proposed plan on its nest (every other nest left serial, the plan's
 work threshold dropped so that a small input runs the parallel code), compiled, run with 1 and N
@@ -14,7 +14,7 @@ from typing import Sequence
 def program_verifier(path: str, flags: Sequence[str] = ("-O2",), run_args: Sequence[str] = (),
                      threads: int = 2, check_races: bool = True):
     """A `Verifier` (see autopar.decision.reasoner.core) for a C file with a `main`, run with `run_args`."""
-    from autopar.verify import RUN_TIMEOUT_S, make_plan_verifier
+    from autopar.tools.verify import RUN_TIMEOUT_S, make_plan_verifier
 
     return make_plan_verifier(path, list(flags), list(run_args), threads, check_races=check_races,
                               timeout=RUN_TIMEOUT_S)

@@ -1,0 +1,487 @@
+"""`autopar-cc` / `autopar-cxx`: drop-in compiler wrappers (`CC=autopar-cc make`).
+
+For each C/C++ source of a compile command: analyze it, insert the pragmas into a copy (with `#line`
+directives so every diagnostic and `__FILE__` names the original file and line), and compile the
+copy with the same arguments plus `-fopenmp`. Link lines get `-fopenmp` too.
+
+It never breaks a build:
+- analysis or rewriting fails → the original source is compiled unchanged, with one warning line;
+- the rewritten copy does not compile → the original command runs as given: when that fails too the
+  error is the user's, and its messages and exit code are exactly the real compiler's; when it
+  succeeds, one warning line says the parallel version was dropped.
+
+Environment:
+  AUTOPAR_CC / AUTOPAR_CXX   the real compiler, possibly with a launcher (`ccache cc`); default cc / c++
+  AUTOPAR_DISABLE=1          pure pass-through
+  AUTOPAR_REPORT=FILE        append one JSON line per analyzed source: {"version", "command", "file"},
+                             "file" being the FileReport of `autopar analyze --format json`
+  AUTOPAR_CACHE_DIR=DIR      where decisions are cached (default $XDG_CACHE_HOME/autopar or
+                             ~/.cache/autopar); AUTOPAR_CACHE=0 turns the cache off
+  AUTOPAR_DECISIONS=FILE     measured choices from `autopar tune` decide the regions they name (the
+                             file's content is part of the cache key)
+  AUTOPAR_OPTIMIZE=1         restructure affine nests (interchange, tiling, parallel loop) as
+                             `autopar rewrite --optimize` does; default 0: pragmas only
+  AUTOPAR_VERSIONING=0       write work thresholds and runtime checks as if() clauses, as `autopar
+                             rewrite --no-versioning` does; default 1: `if (check) { parallel loop }
+                             else { serial copy }`
+  AUTOPAR_SHARED_REGIONS=0   one `parallel for` region per parallel loop, as `autopar rewrite
+                             --no-shared-regions` does; default 1: the parallel loops of a serial loop
+                             that holds nothing else share one `parallel` region
+  AUTOPAR_TIMEOUT=SECONDS    limit on the analysis of one file (default 120; 0: none); past it the
+                             original is compiled, with one warning line. The analysis runs in a
+                             forked child, so that a crash in native code cannot end the build.
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import json
+import os
+import select
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+
+from autopar.flags import FLAGS_WITH_VALUE  # gcc/clang options whose value may be the next argument
+from autopar.frontend.omp_pragmas import has_omp_pragma  # the standard library only, like autopar.flags
+
+# This module stays free of pydantic and the analysis at import time: a cached or disabled compile
+# should cost little more than starting Python.
+
+PROG = "autopar-cc"
+
+SOURCE_LANGUAGES = {".c": "c", ".cc": "c++", ".cp": "c++", ".cxx": "c++", ".cpp": "c++", ".CPP": "c++",
+                    ".c++": "c++", ".C": "c++"}
+# compile flags that matter for parsing the source (macros, include paths, target); the language is
+# the source's own, put first by analysis_flags
+_ANALYSIS_WITH_VALUE = {"-I", "-D", "-U", "-include", "-imacros", "-isystem", "-iquote", "-idirafter",
+                        "-isysroot", "--sysroot", "-target", "--target"}
+_ANALYSIS_PREFIXES = ("-D", "-U", "-I", "-std=", "-isystem", "-iquote", "-idirafter", "-include",
+                      "-imacros", "--sysroot=", "--target=", "-m", "-f", "-O", "-ansi", "-nostdinc",
+                      "-pthread")
+
+
+class WrapperError(Exception):
+    pass
+
+
+@dataclass
+class Input:
+    index: int  # position in CommandLine.args
+    path: str
+    language: Optional[str] = None  # "c" or "c++"; None: not a C/C++ source (object, archive, stdin)
+
+
+@dataclass
+class CommandLine:
+    args: list[str]  # with @response files expanded
+    inputs: list[Input] = field(default_factory=list)
+    mode: str = "query"  # query | preprocess | compile | compile-link | link
+    output: Optional[str] = None
+    dep_file: Optional[str] = None  # -MF value
+    makes_deps: bool = False  # -MD / -MMD
+
+    @property
+    def sources(self) -> list[Input]:
+        return [i for i in self.inputs if i.language is not None]
+
+
+# --------------------------------------------------------------------------------- the command line
+
+def expand_response_files(argv: list[str], depth: int = 0) -> list[str]:
+    """Replace each `@file` by the arguments it holds (quotes and backslashes as gcc reads them)."""
+    expanded: list[str] = []
+    for arg in argv:
+        if arg.startswith("@") and len(arg) > 1 and depth < 16 and os.path.isfile(arg[1:]):
+            with open(arg[1:], encoding="utf-8", errors="surrogateescape") as handle:
+                expanded.extend(expand_response_files(shlex.split(handle.read()), depth + 1))
+        else:
+            expanded.append(arg)
+    return expanded
+
+
+def parse_command_line(argv: list[str]) -> CommandLine:
+    args = expand_response_files(argv)
+    line = CommandLine(args=args)
+    language: Optional[str] = None  # the current -x
+    stop = {"-E": False, "-M": False, "-MM": False, "-c": False, "-S": False, "-fsyntax-only": False}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        value: Optional[str] = None
+        if arg in FLAGS_WITH_VALUE and i + 1 < len(args):
+            value = args[i + 1]
+            i += 1
+        if arg == "-o" or (arg.startswith("-o") and len(arg) > 2 and value is None):
+            line.output = value if value is not None else arg[2:]
+        elif arg == "-x" or (arg.startswith("-x") and len(arg) > 2):
+            language = value if value is not None else arg[2:]
+        elif arg == "-MF" or (arg.startswith("-MF") and len(arg) > 3):
+            line.dep_file = value if value is not None else arg[3:]
+        elif arg in ("-MD", "-MMD"):
+            line.makes_deps = True
+        elif arg in stop:
+            stop[arg] = True
+        elif value is None and (not arg.startswith("-") or arg == "-"):
+            line.inputs.append(Input(index=i, path=arg, language=_language(arg, language)))
+        i += 1
+    if stop["-E"] or ((stop["-M"] or stop["-MM"]) and not line.makes_deps):
+        line.mode = "preprocess"
+    elif stop["-c"] or stop["-S"] or stop["-fsyntax-only"]:
+        line.mode = "compile"
+    elif not line.inputs:
+        line.mode = "query"
+    else:
+        line.mode = "compile-link" if line.sources else "link"
+    return line
+
+
+# the libraries a whole program may link by name: the C and OpenMP runtimes never call a program's
+# functions by name; any other library (the user's own, say) may
+_SYSTEM_LIBRARIES = {"m", "c", "pthread", "rt", "dl", "gomp", "omp", "iomp5"}
+# options that shape what the link makes or what it exports: with any of them the source's functions
+# may be called from elsewhere (a shared or relocatable output, exported symbols, an entry point, a
+# linker script, options handed to the linker unread); alone or with `=value`
+_LINK_SHAPING = {"-Wl", "-Xlinker", "-shared", "-r", "-rdynamic", "-e", "--entry", "-T", "-u", "-z", "-nostdlib",
+                 "-nostartfiles", "-nodefaultlibs", "-specs", "--specs", "-static-pie", "-Bshareable"}
+# and those whose value may also be joined to them (`-Wl,-E`, `-Tscript.ld`, `-ustart`)
+_LINK_SHAPING_JOINED = ("-Wl,", "-T", "-u", "-e", "-z", "-specs")
+
+
+def whole_program(line: CommandLine) -> bool:
+    """`cc -O2 prog.c -o prog -lm`: one source compiled and linked alone into an executable, with no
+    library but the C and OpenMP runtimes and no option that shapes the link, so only that source
+    calls its functions."""
+    if line.mode != "compile-link" or len(line.inputs) != 1 or len(line.sources) != 1:
+        return False
+    args = line.args
+    for k, arg in enumerate(args):
+        if arg == "-l":
+            if k + 1 >= len(args) or args[k + 1] not in _SYSTEM_LIBRARIES:
+                return False
+        elif arg.startswith("-l") and arg[2:] not in _SYSTEM_LIBRARIES:
+            return False
+        elif arg.split("=", 1)[0] in _LINK_SHAPING or arg.startswith(_LINK_SHAPING_JOINED):
+            return False
+    return True
+
+
+def _language(path: str, x: Optional[str]) -> Optional[str]:
+    if path == "-":
+        return None
+    if x and x != "none":
+        return x if x in ("c", "c++") else None
+    return SOURCE_LANGUAGES.get(os.path.splitext(path)[1])
+
+
+def analysis_flags(line: CommandLine, source: Input) -> list[str]:
+    """The flags that matter for parsing `source`: macros, include paths, standard, target, language."""
+    flags: list[str] = []
+    args = line.args
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in FLAGS_WITH_VALUE:
+            if arg in _ANALYSIS_WITH_VALUE and i + 1 < len(args):
+                flags.extend(args[i:i + 2])
+            i += 2
+            continue
+        if arg.startswith(_ANALYSIS_PREFIXES) and not arg.startswith(("-fopenmp", "-fdiagnostics")):
+            flags.append(arg)
+        i += 1
+    return ["-x", source.language, *flags] if source.language else flags
+
+
+# --------------------------------------------------------------------------------------- the wrapper
+
+def _real_compiler(cxx: bool) -> list[str]:
+    value = os.environ.get("AUTOPAR_CXX" if cxx else "AUTOPAR_CC") or ("c++" if cxx else "cc")
+    return shlex.split(value)
+
+
+def _call(command: list[str], capture: bool = False) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(command, capture_output=capture)
+    except OSError as error:
+        raise WrapperError(f"cannot run the real compiler `{command[0]}`: {error.strerror}") from None
+
+
+def _warn(message: str) -> None:
+    print(f"{PROG}: warning: {message}", file=sys.stderr)
+
+
+class _Warnings(list):
+    """Warnings about sources left serial; shown only when the build step succeeds, so that a compile
+    error in the user's code reads exactly as the real compiler's."""
+
+    def flush(self, status: int) -> int:
+        if status == 0:
+            for message in self:
+                _warn(message)
+        return status
+
+
+def run(argv: list[str], cxx: bool = False) -> int:
+    compiler = _real_compiler(cxx)
+    try:
+        if os.environ.get("AUTOPAR_DISABLE", "") not in ("", "0"):
+            return _call([*compiler, *argv]).returncode
+        try:
+            line = parse_command_line(argv)
+        except Exception as error:  # an odd command line is the real compiler's business
+            _warn(f"cannot read the command line ({error}); compiling unchanged")
+            return _call([*compiler, *argv]).returncode
+        if line.mode in ("query", "preprocess"):
+            return _call([*compiler, *argv]).returncode
+        if line.mode == "link":
+            return _call([*compiler, *line.args, "-fopenmp"]).returncode
+        return _compile(compiler, line)
+    except WrapperError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 127
+
+
+def _compile(compiler: list[str], line: CommandLine) -> int:
+    from autopar.tools import cc_cache
+
+    links = line.mode == "compile-link"
+    original = [*compiler, *line.args, *(["-fopenmp"] if links else [])]
+    warnings = _Warnings()
+    user_openmp = any(arg == "-fopenmp" or arg.startswith("-fopenmp=") for arg in line.args)
+    rewritten: dict[int, str] = {}  # argument index -> path of the rewritten copy
+    extra: list[str] = []
+    fresh: list[cc_cache.Entry] = []  # analyzed now, to be cached once the compile succeeds
+    for source in line.sources:
+        try:
+            with open(source.path, "rb") as handle:
+                content = handle.read()
+            entry = _decisions(line, source, content, whole_program(line))
+        except WrapperError as error:  # never break a build over the analysis
+            warnings.append(f"{source.path}: not parallelized, analysis failed: {error}")
+            continue
+        except Exception as error:
+            warnings.append(f"{source.path}: not parallelized, analysis failed: {_one_line(error)}")
+            continue
+        if not entry.cached:
+            fresh.append(entry)  # failures too: the same input fails the same way (it stays serial)
+        if entry.error:
+            warnings.append(f"{source.path}: not parallelized: {entry.error}")
+            continue
+        if entry.rewritten is None:
+            continue
+        if not user_openmp and has_omp_pragma(content):
+            # -fopenmp would switch on pragmas the user never compiled as OpenMP: stay serial
+            warnings.append(f"{source.path}: not parallelized: it has omp pragmas of its own and the "
+                            f"command line has no -fopenmp")
+            continue
+        try:
+            copy = cc_cache.write_rewritten(source.path, entry, line.output)
+        except Exception as error:
+            warnings.append(f"{source.path}: not parallelized, rewriting failed: {_one_line(error)}")
+            continue
+        rewritten[source.index] = copy
+        directory = os.path.dirname(source.path) or "."
+        # quoted #includes are looked up beside the original; debug info names the original directory
+        extra += ["-iquote", directory,
+                  f"-fdebug-prefix-map={os.path.dirname(copy)}={os.path.abspath(directory)}"]
+
+    if not rewritten:
+        status = _call(original).returncode
+        if status == 0:
+            _store(fresh, None)
+        return warnings.flush(status)
+    args = [rewritten.get(i, arg) for i, arg in enumerate(line.args)]
+    deps = _dependency_file(line)
+    command = [*compiler, *extra, *args, "-fopenmp"]
+    if deps is None:
+        deps = os.path.join(os.path.dirname(next(iter(rewritten.values()))), "autopar.d")
+        command += ["-MD", "-MF", deps]  # only to learn the headers, for the cache
+    result = _call(command, capture=True)
+    if result.returncode != 0:
+        # The user's own error, or one the pragmas caused: the original command decides.
+        status = _call(original).returncode
+        names = ", ".join(line.args[i] for i in rewritten)
+        warnings.append(f"{names}: the parallelized copy did not compile; built the original unchanged")
+        return warnings.flush(status)
+    sys.stdout.buffer.write(result.stdout)
+    sys.stdout.flush()
+    sys.stderr.buffer.write(result.stderr)
+    sys.stderr.flush()
+    try:
+        headers = cc_cache.fix_dependency_file(deps, {rewritten[i]: line.args[i] for i in rewritten})
+        _store(fresh, headers)
+    except Exception as error:
+        warnings.append(f"dependency file {deps}: {_one_line(error)}")
+    return warnings.flush(0)
+
+
+def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):
+    """The rewritten copy's content and the report for one source: from the cache, or by analyzing.
+    `whole`: the command builds a program of this source alone."""
+    from autopar.tools import cc_cache
+
+    from autopar.plans.fppolicy import resolve
+
+    flags = analysis_flags(line, source)
+    # what decides the plans besides the source and flags is in the key: the floating-point policy
+    # (it may come from $AUTOPAR_FP_REDUCTIONS), measured choices (autopar tune's decisions file) and
+    # restructuring (AUTOPAR_OPTIMIZE)
+    extra = [f"fp-reductions={resolve(flags)}"]
+    if os.environ.get("AUTOPAR_DECISIONS"):
+        from autopar.decision.decisions import active_hash
+
+        extra.append(f"\0decisions={active_hash()}")
+    if _optimize():
+        extra.append("AUTOPAR_OPTIMIZE=1")
+    if not _versioning():
+        extra.append("AUTOPAR_VERSIONING=0")
+    if not _shared_regions():
+        extra.append("AUTOPAR_SHARED_REGIONS=0")
+    if whole:
+        extra.append("whole-program")
+    key = cc_cache.cache_key(source.path, content, [*flags, *extra])
+    entry = cc_cache.lookup(key)
+    if entry is None:
+        outcome = _isolated(_analyze, source.path, content, flags, whole, timeout=_analysis_timeout())
+        entry = cc_cache.Entry(key=key, report_json=outcome["report"], error=outcome["error"],
+                               rewritten=base64.b64decode(outcome["rewritten"]) if outcome["rewritten"] else None)
+    _append_report(line, entry)
+    return entry
+
+
+def _optimize() -> bool:
+    return os.environ.get("AUTOPAR_OPTIMIZE", "") not in ("", "0")
+
+
+def _versioning() -> bool:
+    return os.environ.get("AUTOPAR_VERSIONING", "1") not in ("0", "")
+
+
+def _shared_regions() -> bool:
+    return os.environ.get("AUTOPAR_SHARED_REGIONS", "1") not in ("0", "")
+
+
+def _analyze(path: str, content: bytes, flags: list[str], whole: bool) -> dict:
+    """Runs in the child process: analysis, edits and the rewritten copy of one source, as JSON data."""
+    from autopar.edit.edits import with_line_directives
+    from autopar.edit.transform import transform_file
+
+    result = transform_file(path, flags, optimize=_optimize(), versioning=_versioning(),
+                            share_regions=_shared_regions(), whole_program=whole or None)
+    if result.source != content:
+        raise WrapperError("the file changed while it was analyzed")
+    error = result.report.error or (_first_error(result.report) if result.failed else None)
+    rewritten = with_line_directives(content, result.edits, path) if result.edits and not error else None
+    return {"report": result.report.model_dump_json(), "error": error,
+            "rewritten": base64.b64encode(rewritten).decode() if rewritten else None}
+
+
+def _isolated(function, *args, timeout: int) -> dict:
+    """Run `function(*args)` in a forked child and return its JSON result.
+
+    A crash in native code (libclang, isl), an exception, or running past `timeout` seconds (0: no
+    limit) becomes a WrapperError here, never the end of the build.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(read_end)
+        try:
+            payload = {"ok": function(*args)}
+        except BaseException as error:  # noqa: BLE001 - everything goes back to the parent
+            payload = {"failed": _one_line(error) if not isinstance(error, WrapperError) else str(error)}
+        with os.fdopen(write_end, "wb") as out:
+            out.write(json.dumps(payload).encode())
+        os._exit(0)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout if timeout else None
+    try:
+        while True:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                os.kill(pid, signal.SIGKILL)
+                raise WrapperError(f"the analysis took longer than {timeout} s (AUTOPAR_TIMEOUT)")
+            ready, _, _ = select.select([read_end], [], [], remaining)
+            if ready:
+                data = os.read(read_end, 1 << 16)
+                if not data:
+                    break
+                chunks.append(data)
+    finally:
+        os.close(read_end)
+        _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        raise WrapperError(f"the analysis crashed ({signal.Signals(os.WTERMSIG(status)).name})")
+    try:
+        payload = json.loads(b"".join(chunks))
+    except ValueError:
+        raise WrapperError("the analysis ended without an answer") from None
+    if "failed" in payload:
+        raise WrapperError(payload["failed"])
+    return payload["ok"]
+
+
+def _analysis_timeout() -> int:
+    try:
+        return max(0, int(os.environ.get("AUTOPAR_TIMEOUT", "120")))
+    except ValueError:
+        return 120
+
+
+def _store(entries: list, headers: Optional[list[str]]) -> None:
+    from autopar.tools import cc_cache
+
+    for entry in entries:
+        if headers is None and entry.rewritten is not None:
+            continue  # a parallelized file is cached only with its headers, to notice when they change
+        try:
+            cc_cache.store(entry, headers or [])
+        except OSError:
+            pass  # a read-only or full cache only costs time
+
+
+def _dependency_file(line: CommandLine) -> Optional[str]:
+    """Where the compiler writes the dependency file the user asked for (-MD/-MMD), if any."""
+    if not line.makes_deps:
+        return None
+    if line.dep_file:
+        return line.dep_file
+    base = line.output if line.output else os.path.basename(line.sources[0].path)
+    return os.path.splitext(base)[0] + ".d"
+
+
+def _append_report(line: CommandLine, entry) -> None:
+    target = os.environ.get("AUTOPAR_REPORT")
+    if not target:
+        return
+    record = {"version": 1, "command": line.args, "cached": entry.cached,
+              "file": json.loads(entry.report_json)}
+    with open(target, "a", encoding="utf-8") as out:
+        fcntl.flock(out, fcntl.LOCK_EX)  # parallel make: one whole line at a time
+        out.write(json.dumps(record) + "\n")
+        out.flush()
+        fcntl.flock(out, fcntl.LOCK_UN)
+
+
+def _first_error(report) -> str:
+    errors = [d for d in report.diagnostics if d.is_error]
+    return f"clang cannot parse it ({errors[0].render()})" if errors else "the file has errors"
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def main() -> int:
+    return run(sys.argv[1:])
+
+
+def main_cxx() -> int:
+    return run(sys.argv[1:], cxx=True)

@@ -1,0 +1,278 @@
+"""loopgen's templates of helper functions and their call sites: pointer parameters on disjoint or
+overlapping arrays, calls in loop bodies, row-length parameters to specialize for, gathers through an
+index array, swapped allocations, and the data shapes of offload plans. Each `t_<name>` adds one
+block to the program being built (a `ProgramBuilder`).
+"""
+
+from __future__ import annotations
+
+from autopar.tools.fuzz.loopgen_builder import Array, ProgramBuilder, Scalar
+
+
+class CallTemplates(ProgramBuilder):
+    """Templates of helper functions of the file and the calls to them."""
+
+    def t_pointer(self) -> None:
+        """A helper function over pointer parameters, called on disjoint or overlapping arrays."""
+        x = self.array_1d(min_size=8)
+        same_type = [a for a in self.arrays if a.shared and len(a.dims) == 1 and a.ctype == x.ctype]
+        y = self.rng.choice(same_type)
+        name = self.fresh("k")
+        t = x.ctype
+        k = self.rng.randint(2, 7)
+        form = self.rng.randint(0, 2)
+        if form == 0:
+            stmt = f"d[i] = {self.store(t, f's[i] * {k} + d[i]')};"
+        elif form == 1:
+            stmt = f"d[i] = {self.store(t, f's[i] + {k}')};"
+        else:
+            stmt = f"d[i + 1] = {self.store(t, f's[i] - {k}')};"
+        extra = " - 1" if form == 2 else ""
+        self.functions.append(f"static void {name}({t} *d, {'const ' if self.chance(0.5) else ''}{t} *s, int n)\n"
+                              f"{{\n    for (int i = 0; i < n{extra}; i++)\n        {stmt}\n}}")
+        size = min(x.size, y.size)
+        dst_off = self.rng.choice([0, 0, 1, 2])
+        src_off = self.rng.choice([0, 0, 1, 2])
+        n = size - max(dst_off, src_off)
+        if n <= 1:
+            return
+        count = self.rng.choice([str(n), f"{self.size_var(size)} - {max(dst_off, src_off)}", "zero"])
+        self.body.append(f"    {name}({x.name} + {dst_off}, {y.name} + {src_off}, {count});")
+
+    def t_calls(self) -> None:
+        """Calls in the loop body: a pure function, or one that writes through a pointer argument."""
+        dst, src = self.array_1d(), self.array_1d()
+        size = min(dst.size, src.size)
+        iv = self.fresh("i")
+        form = self.rng.randint(0, 2)
+        if form == 0:
+            f = self.pure_function()
+            self.emit_loop(iv, 0, size, [f"{dst.name}[{iv}] = {self.store(dst.ctype, f'{f}({src.name}[{iv}]) + {iv} % 7')};"], size=size)
+        elif form == 1:
+            w = self.fresh("w")
+            t = dst.ctype
+            self.functions.append(f"static void {w}({t} *p, long long v) {{ *p = {self.store(t, f'v * {self.rng.randint(2, 5)} + 1')}; }}")
+            self.emit_loop(iv, 0, size, [f"{w}(&{dst.name}[{iv}], {src.name}[{iv}]);"], size=size)
+        else:  # accumulates through a pointer to a scalar: carried
+            a, s = self.fresh("acc"), self.fresh("s")
+            self.functions.append(f"static void {a}(long long *p, int v) {{ *p = *p * 3 % 10007 + v; }}")
+            self.body.append(f"    long long {s} = 1;")
+            self.emit_loop(iv, 0, size, [f"{a}(&{s}, {src.name}[{iv}]);"], size=size)
+            self.scalars.append(Scalar(s, "long long"))
+
+    def t_lent(self) -> None:
+        """Scalars whose address is lent or escapes: `f(&c)` where f reads and writes only `*p` (c private
+        when written first in the iteration), or an address kept in a global before the loop (the
+        scalar is private unless the loop reads through that pointer, directly or in a call)."""
+        dst, src = self.array_1d(), self.array_1d()
+        size = min(dst.size, src.size)
+        iv, t, t_type = self.fresh("i"), self.fresh("t"), "long long"
+        form = self.rng.randint(0, 3)
+        if form == 0:
+            f = self.fresh("lend")
+            self.functions.append(f"static {t_type} {f}({t_type} *p, int v) {{ *p = (*p * 2 + v) % 100003; return *p % 1000; }}")
+            self.body.append(f"    {t_type} {t} = 5;")
+            first = f"{t} = {src.name}[{iv}] % 13;" if self.chance(0.7) else f"{t} += 1;"  # else carried
+            self.emit_loop(iv, 0, size, [first, f"{dst.name}[{iv}] = {self.store(dst.ctype, f'{f}(&{t}, {iv})')};"],
+                           size=size)
+            self.scalars.append(Scalar(t, t_type))
+            return
+        kept, keep = self.fresh("kept"), self.fresh("keep")
+        self.top.append(f"static {t_type} *{kept};")
+        self.functions.append(f"static void {keep}({t_type} *p) {{ {kept} = p; *p = 3; }}")
+        self.body.append(f"    {t_type} {t} = 0;")
+        self.body.append(f"    {keep}(&{t});")
+        use = "1"
+        if form == 2:  # reads t through the kept pointer: t must stay shared
+            use = f"*{kept}"
+        elif form == 3:  # a call reads it
+            peek = self.fresh("peek")
+            self.functions.append(f"static {t_type} {peek}(void) {{ return *{kept} % 100; }}")
+            use = f"{peek}()"
+        self.emit_loop(iv, 0, size, [f"{t} = {src.name}[{iv}] * 2;",
+                                     f"{dst.name}[{iv}] = {self.store(dst.ctype, f'{t} + {use}')};"], size=size)
+        self.scalars.append(Scalar(t, t_type))
+
+    def t_norms(self) -> None:
+        """A helper that sums into a few elements of a pointer parameter over a nest (NAS's error norms,
+        which stay serial: no reduction on a pointer), called on a part of a shared array, possibly
+        the one it reads, with subscripts that may reach below the pointer."""
+        acc = self.array_1d(min_size=16)
+        src = self.rng.choice([a for a in self.arrays if a.shared and len(a.dims) == 1 and a.ctype == acc.ctype]
+                              or [acc])
+        name, t = self.fresh("norms"), acc.ctype
+        width = self.rng.randint(2, 6)
+        shift = self.rng.choice([0, 0, 0, 1, -1])  # a negative shift reaches below the pointer
+        element = f"acc[m{shift:+d}]" if shift else "acc[m]"
+        value = f"g[i * {width} + m] % 7"
+        update = self.rng.choice([f"{element} = {element} + {value};", f"{element} += {value};",
+                                  f"{element} = {value} + {element};", f"{element} = {value} - {element};"])
+        if t in ("unsigned char", "signed char", "short", "unsigned short"):
+            update = f"{element} = ({t})({element} + {value});"
+        self.functions.append(f"static void {name}({t} *acc, const {t} *g, int n)\n{{\n"
+                              f"    for (int i = 0; i < n; i++)\n"
+                              f"        for (int m = 0; m < {width}; m++)\n"
+                              f"            {update}\n}}")
+        rows = min(src.size // width, 4000)
+        offset = self.rng.randint(1, acc.size - width - 2)
+        if rows < 1:
+            return
+        count = self.rng.choice([str(rows), f"{self.size_var(rows)}"])
+        self.body.append(f"    {name}({acc.name} + {offset}, {src.name}, {count});")
+
+    def t_window(self) -> None:
+        """A helper over rows of a flattened matrix whose row length is a parameter that bounds the
+        inner loop, called with one constant (the parallel loop then gets a copy specialized for it),
+        now and then with two different ones, or with a value only known at run time."""
+        dst, src = self.array_1d(min_size=8), self.array_1d(min_size=8)
+        name = self.fresh("win")
+        width = self.rng.choice([2, 3, 4, 8])
+        rows = min(dst.size, src.size // width)
+        if rows < 2:
+            return
+        acc = self.fresh("acc")
+        unsigned = self.chance(0.3)
+        param = "unsigned w" if unsigned else "int w"
+        column = "(int)j" if unsigned else "j"
+        self.functions.append(
+            f"static void {name}({dst.ctype} *d, const {src.ctype} *s, int rows, {param})\n{{\n"
+            f"    for (int i = 0; i < rows; i++) {{\n"
+            f"        long long {acc} = w; /* w, s.w: a comment names it too */\n"
+            f"        for ({'unsigned' if unsigned else 'int'} j = 0; j < w; j++)\n"
+            f"            {acc} += (long long)s[i * w + j] * ({column} + 1);\n"
+            f"        d[i] = {self.store(dst.ctype, acc)};\n    }}\n}}")
+        form = self.rng.randint(0, 3)
+        if form == 2:  # a second call with another width: nothing to specialize for
+            other = self.rng.choice([k for k in (1, 2, 3) if k != width])
+            self.body.append(f"    {name}({dst.name}, {src.name}, {min(dst.size, src.size // other)}, {other});")
+        second = f"{self.size_var(width)}" if form == 3 else str(width)
+        self.body.append(f"    {name}({dst.name}, {src.name}, {rows}, {second});")
+
+    def t_gather(self) -> None:
+        """A static helper gathering through an index array, `d[i] = f(s[ix[i] + c])`: parallel
+        without a check when every call passes it distinct arrays (no-alias facts from the call
+        sites), else under a runtime check that inspects the index values. Near misses pass one array
+        twice, overlap a second call, read through a global pointer, or write one half of an array
+        while the indices read the other (legal) and then a part they reach (the serial copy)."""
+        d = self.array_1d(min_size=8)
+        same_type = [a for a in self.arrays if a.shared and len(a.dims) == 1 and a.ctype == d.ctype and a is not d]
+        s = self.rng.choice(same_type) if same_type and self.chance(0.7) else self.array_1d(min_size=8)
+        count = min(d.size, s.size)
+        index_type = self.rng.choice(["int", "int", "short", "unsigned", "unsigned char"] if count <= 255
+                                     else ["int", "int", "short", "unsigned"])
+        ix = Array(self.fresh("ix"), index_type, (count,), "global", shared=False)
+        self.top.append(f"{index_type} {ix.name}[{count}];")
+        self.arrays.append(ix)
+        miss = self.rng.choice(["", "", "", "same", "overlap", "global", "halves", "halves"])
+        half = count // 2
+        reach = half if miss == "halves" else count - 1  # the indices (plus the offset) stay below it
+        offset = self.rng.choice([0, 0, 1])
+        k1, k2 = self.rng.choice([7, 13, 31, 101]), self.rng.randint(0, 50)
+        self.body.append(f"    for (int i = 0; i < {count}; i++)")
+        self.body.append(f"        {ix.name}[i] = ({index_type})((i * {k1} + {k2}) % {max(1, reach - offset)});")
+        name, t = self.fresh("gat"), d.ctype
+        view = ""
+        if miss == "global":
+            view = self.fresh("view")
+            self.top.append(f"{t} *{view};")
+            self.body.append(f"    {view} = {d.name};")
+        k = self.rng.randint(2, 7)
+        at = f"ix[i] + {offset}" if offset else "ix[i]"
+        read = f"s[{at}] + {view}[i] % 3" if view else f"s[{at}] * {k}"
+        self.functions.append(
+            f"static void {name}({t} *d, const {s.ctype} *s, const {index_type} *ix, int n)\n"
+            f"{{\n    for (int i = 0; i < n; i++)\n        d[i] = {self.store(t, read + ' + d[i]')};\n}}")
+        n = str(count) if self.chance(0.5) else self.size_var(count)
+        if miss == "same" and s.ctype == d.ctype:
+            self.body.append(f"    {name}({d.name}, {d.name}, {ix.name}, {n});")
+        elif miss == "halves" and s.ctype == d.ctype and half >= 4:
+            # writes s[half..count) while the indices read below half: no overlap, then s[half/2..)
+            self.body.append(f"    {name}({s.name} + {half}, {s.name}, {ix.name}, {count - half});")
+            self.body.append(f"    {name}({s.name} + {half // 2}, {s.name}, {ix.name}, {count - half});")
+        else:
+            self.body.append(f"    {name}({d.name}, {s.name}, {ix.name}, {n});")
+        if miss == "overlap" and s.ctype == d.ctype:
+            self.body.append(f"    {name}({s.name} + 1, {s.name}, {ix.name}, {count - 1});")
+
+    def t_swap(self) -> None:
+        """Time steps between two fresh allocations swapped after each step, `step(b, a, n); t = a;
+        a = b; b = t;`, the step a function of this file (static, or external: the program is built
+        alone, so it is a whole program): parallel without a check. Near misses make the two
+        pointers one (`b = a;` after a step), offset one (`b = a + 1;`), or swap through an expression."""
+        self.includes.add("stdlib.h")
+        t = self.rng.choice(["int", "int", "short", "long long", "unsigned"])
+        n = self.rng.choice([100, 1000, 3000, 8000])
+        out = self.new_array((n,), where="global", ctype=t)
+        miss = self.rng.choice(["", "", "", "one", "offset", "expression"])
+        name = self.fresh("step")
+        linkage = "static " if self.chance(0.5) else ""
+        k = self.rng.randint(2, 9)
+        self.functions.append(
+            f"{linkage}void {name}({t} *dst, const {t} *src, int n)\n"
+            f"{{\n    for (int i = 1; i < n - 1; i++)\n"
+            f"        dst[i] = {self.store(t, f'src[i - 1] + src[i + 1] * {k} - src[i]')};\n}}")
+        a, b, tmp, it = self.fresh("a"), self.fresh("b"), self.fresh("t"), self.fresh("it")
+        steps = self.rng.randint(2, 6)
+        size = str(n) if self.chance(0.5) else self.size_var(n)
+        self.body += [
+            "    {",
+            f"        {t} *{a} = malloc(sizeof({t}) * {n + 1}), *{b} = malloc(sizeof({t}) * {n + 1});",
+            f"        {t} *first_{a} = {a}, *first_{b} = {b};",
+            f"        if (!{a} || !{b}) return 1;",
+            f"        for (int i = 0; i <= {n}; i++) {{ {a}[i] = {out.name}[i < {n} ? i : 0]; {b}[i] = 0; }}",
+            f"        for (int {it} = 0; {it} < {steps}; {it}++) {{",
+            f"            {name}({b}, {a}, {size});",
+        ]
+        if miss == "expression":
+            self.body.append(f"            {t} *{tmp} = {a}; {a} = {b} + 0; {b} = {tmp};")
+        else:
+            self.body.append(f"            {t} *{tmp} = {a}; {a} = {b}; {b} = {tmp};")
+        if miss == "one":
+            self.body.append(f"            if ({it} == {steps // 2}) {b} = {a};")
+        elif miss == "offset":
+            self.body.append(f"            if ({it} == {steps // 2}) {b} = {a} + 1;")
+        self.body += [
+            "        }",
+            f"        for (int i = 0; i < {n}; i++) {out.name}[i] = {a}[i];",
+            f"        free(first_{a});",
+            f"        free(first_{b});",
+            "    }",
+        ]
+
+    def t_device(self) -> None:
+        """Data shapes that test an offload plan's map clauses (the `--target gpu` rewrite runs on a
+        host device with memory of its own): restrict parameters called with parts of one buffer
+        (legal, but their sections overlap: no offload), unsigned bounds that may leave the loop
+        empty (`lo > hi`), rows of a declared length, a window at a run-time offset."""
+        t = self.rng.choice(["int", "long long", "unsigned", "short"])
+        n = self.rng.choice([64, 500, 2000])
+        buf = self.new_array((2 * n + 8,), where="global", ctype=t)
+        name, k = self.fresh("dev"), self.rng.randint(2, 9)
+        shape = self.rng.choice(["same_buffer", "empty_unsigned", "empty_unsigned", "rows", "offset"])
+        if shape == "same_buffer":
+            self.functions.append(
+                f"static void {name}(int n, {t} *restrict p, const {t} *restrict q, const {t} *restrict r)\n"
+                f"{{\n    for (int i = 0; i < n; i++)\n        p[i] = {self.store(t, f'q[i] + r[i + 1] * {k}')};\n}}")
+            self.body.append(f"    {name}({self.size_var(n)}, {buf.name} + {n + 4}, {buf.name}, {buf.name});")
+        elif shape == "empty_unsigned":
+            self.functions.append(
+                f"static void {name}({t} *a, unsigned lo, unsigned hi)\n"
+                f"{{\n    for (unsigned i = lo; i < hi; i++)\n        a[i] = {self.store(t, f'a[i] * {k} + 1')};\n}}")
+            for lo, hi in self.rng.sample([(n, 5), (10, n), (n, n), (0, 2 * n + 8), (n + 3, n - 3)], 2):
+                self.body.append(f"    {name}({buf.name}, {lo}u + (unsigned)zero, {hi}u);")
+        elif shape == "rows":
+            width = self.rng.choice([4, 8, 16])
+            rows = max(3, n // width)
+            src, dst = self.new_array((rows, width), where="global", ctype=t), \
+                self.new_array((rows, width), where="global", ctype=t)
+            self.functions.append(
+                f"static void {name}(int r, {t} (*d)[{width}], const {t} (*s)[{width}])\n"
+                f"{{\n    for (int i = 0; i < r - 1; i++)\n        for (int j = 0; j < {width}; j++)\n"
+                f"            d[i][j] = {self.store(t, f's[i + 1][j] * {k} - s[i][j]')};\n}}")
+            self.body.append(f"    {name}({rows} + zero, {dst.name}, {src.name});")
+        else:
+            self.functions.append(
+                f"static void {name}({t} *restrict d, const {t} *restrict s, int lo, int n)\n"
+                f"{{\n    for (int i = lo; i < n; i++)\n        d[i - lo] = {self.store(t, f's[i] * {k}')};\n}}")
+            lo = self.rng.choice([0, 3, n // 2, n])
+            self.body.append(f"    {name}({buf.name} + {n + 4}, {buf.name}, {lo} + zero, {self.size_var(n)});")

@@ -1,0 +1,289 @@
+"""loopgen's templates of patterns with their near misses: time loops around sweeps (shared regions),
+blocks of a run-time width (strided windows), histograms (array reductions), argmin/argmax,
+row-pivot nests (index-set splitting), guarded relaxations (conditions that keep a write away) and
+static scratch rows (private copies of arrays nothing else names). Each `t_<name>` adds one block to
+the program being built (a `ProgramBuilder`).
+"""
+
+from __future__ import annotations
+
+from autopar.tools.fuzz.loopgen_builder import ELEMENT_TYPES, TYPES, ProgramBuilder, Scalar, flip_comparison, is_signed
+
+
+class PatternTemplates(ProgramBuilder):
+    """Templates of whole patterns, each with near misses that must stay serial."""
+
+    def t_sweeps(self) -> None:
+        """A time loop around sweeps: a stencil into a second array and its copy-back, now and then a
+        reduction over the result. One shared parallel region when the time loop holds nothing else; a
+        statement between the sweeps, or a time variable declared outside and printed, keeps a region
+        per loop; one declared outside and never read again is private to the region. Zero time steps now and then."""
+        a = self.array_1d(min_size=8)
+        b = self.new_array((a.size,), ctype=a.ctype)
+        size = a.size
+        t, i, j = self.fresh("t"), self.fresh("i"), self.fresh("i")
+        steps = self.rng.choice(["2", "3", "zero + 2", "zero", f"argc + {self.rng.randint(0, 2)}"])
+        outside, between = self.chance(0.2), self.chance(0.2)
+        reduction = self.fresh("r") if self.chance(0.4) else None
+        counter = self.fresh("k") if between else None
+        for name in (reduction, counter):
+            if name:
+                self.body.append(f"    long long {name} = {self.rng.randint(-9, 9)};")
+                self.scalars.append(Scalar(name, "long long"))
+        if outside:
+            self.body.append(f"    int {t} = -1;")
+            if self.chance(0.5):  # printed at the end: live after the loop; else the region's private
+                self.scalars.append(Scalar(t, "int"))
+            self.body.append(f"    for ({t} = 0; {t} < {steps}; {t}++) {{")
+        else:
+            self.body.append(f"    for (int {t} = 0; {t} < {steps}; {t}++) {{")
+        expr = self.expression([f"{a.name}[{i} - 1]", f"{a.name}[{i}]", f"{a.name}[{i} + 1]"], i)
+        self.body.append(f"        {self.loop_head(i, 1, size - 1, size=size)}")
+        self.body.append(f"            {b.name}[{i}] = {self.store(b.ctype, f'{expr} + {t} % 3')};")
+        if counter:
+            self.body.append(f"        {counter} = ({counter} * 7 + {t}) % 101;")
+        extra = f" + {counter}" if counter else ""
+        self.body.append(f"        {self.loop_head(j, 1, size - 1, size=size)}")
+        self.body.append(f"            {a.name}[{j}] = {self.store(a.ctype, f'{b.name}[{j}] / 2{extra}')};")
+        if reduction:
+            r = self.fresh("i")
+            self.body.append(f"        {self.loop_head(r, 0, size, size=size)}")
+            self.body.append(f"            {reduction} += {a.name}[{r}];")
+        self.body.append("    }")
+
+    def t_strided(self) -> None:
+        """Blocks of a run-time width, `for (s = 0; s < n; s += len)`, each iteration updating its own
+        block (or, FFT-style, pairs half a block apart): parallel by the window argument. Near misses
+        reach one element into the next block, update one shared element, or change the width."""
+        d, e = self.array_1d(min_size=40), self.array_1d(min_size=40)
+        size = min(d.size, e.size)
+        width = self.rng.choice([2, 3, 4, 8, 16])
+        n = size - width - 1
+        miss = self.rng.choice(["", "", "", "half", "half", "wide", "shared", "changes"])
+        if miss == "half" and width % 2:
+            width += 1
+            n = size - width - 1
+        s, k, w, h = self.fresh("s"), self.fresh("k"), self.fresh("w"), self.fresh("h")
+        c = self.rng.randint(2, 7)
+        at, other = f"{d.name}[{s} + {k}]", f"{e.name}[{s} + {k}]"
+        inner_end = f"{w}"
+        if miss == "half":
+            inner_end = h
+            lo, hi = f"{d.name}[{s} + {k}]", f"{d.name}[{s} + {k} + {h}]"
+            body = [f"    int x = {lo}, y = {hi};",
+                    f"    {lo} = {self.store(d.ctype, 'x + y')};",
+                    f"    {hi} = {self.store(d.ctype, f'x - y * {c}')};"]
+        else:
+            if miss == "wide":
+                inner_end = f"{w} + 1"
+            target = f"{d.name}[{k}]" if miss == "shared" else at
+            body = [f"    {target} = {self.store(d.ctype, f'{at} + {other} * {c} - {d.name}[{s}]')};"]
+        if miss == "changes":
+            body.append(f"    if ({k} == 0) {w} = {w} + zero;")  # a store to the width (of the same value)
+        self.body += [
+            "    {",
+            f"        int {w} = {width} + zero, {h} = {w} / 2;",
+            f"        (void){h};",
+            f"        for (int {s} = 0; {s} < {n}; {s} += {w})",
+            f"            for (int {k} = 0; {k} < {inner_end}; {k}++) {{",
+            *[f"            {line}" for line in body],
+            "            }",
+            "    }",
+        ]
+
+    def t_histogram(self) -> None:
+        """Updates of a small array at computed indices, `h[key[i] % m] op= v` (an array reduction,
+        written with per-thread copies; also spelled `h[k] = h[k] op v` or `h[k] = v op h[k]`), or a
+        near miss that must stay serial: the element also read, two operators on one array, an array
+        too large to copy, `h[k] = v - h[k]`, an integer element plus a fraction. Floating-point
+        elements (updated with whole numbers, so any order gives the same sums) are reductions too."""
+        src, other = self.array_1d(), self.array_1d()
+        size = min(src.size, other.size)
+        miss = self.rng.choice(["", "", "", "read", "two_ops", "float", "large", "minus", "fraction"])
+        cells = 5000 if miss == "large" else self.rng.choice([8, 16, 64, 256, 1000])
+        op = self.rng.choice(["++", "--", "+=", "-="] if miss == "float" else
+                             ["++", "--", "+=", "-=", "|=", "^=", "&=", "*="])
+        # wrapping arithmetic only: *= on a signed element would overflow (undefined)
+        ctype = "double" if miss == "float" else \
+            self.rng.choice(["unsigned", "unsigned long long", "unsigned short"] if op == "*=" else ELEMENT_TYPES)
+        hist = self.new_array((cells,), ctype=ctype)
+        hist.shared = False
+        iv = self.fresh("i")
+        slot = f"{hist.name}[(unsigned){src.name}[{iv}] % {cells}u]"
+        value = f"{other.name}[{iv}] % 7" if op != "*=" else self.rng.choice(["3u", "5u", "2u"])
+        update = f"{slot}{op};" if op in ("++", "--") else f"{slot} {op} {value};"
+        narrow = ctype in ("unsigned char", "signed char", "short", "unsigned short")
+        if narrow and op in ("+=", "-=", "++", "--"):
+            update = f"{slot} = ({ctype})({slot} {op[0]} {value if op in ('+=', '-=') else 1});"
+        elif op not in ("++", "--") and miss == "minus":  # `v - h[k]`: no reduction
+            update = f"{slot} = {value} - {slot};"
+        elif op in ("+=", "-=", "*=") and miss == "fraction" and ctype != "double":
+            update = f"{slot} {op[0]}= 1.5;"  # an integer plus a fraction truncates each sum
+        elif op not in ("++", "--") and self.chance(0.4):  # the update spelled out, either side
+            swap = op[0] != "-" and self.chance(0.5)
+            update = f"{slot} = {value} {op[0]} {slot};" if swap else f"{slot} = {slot} {op[0]} {value};"
+        body = [update]
+        if miss == "read":
+            body = [f"if ({slot} < {self.rng.randint(1, 9)})", f"    {update}"]
+        elif miss == "two_ops":
+            body = [update, f"{hist.name}[(unsigned){other.name}[{iv}] % {cells}u] *= 3u;"]
+        elif self.chance(0.3):
+            body = [f"if ({other.name}[{iv}] > {self.rng.randint(-50, 50)})", f"    {update}"]
+        self.emit_loop(iv, 0, size, body, size=size)
+
+    def t_argmin(self) -> None:
+        """`if (guard && x < best) { best = x; at = i; }` (argmin/argmax, counting up or down, many
+        ties), or a near miss that must stay serial: `<=`, an index that is not the loop variable, a
+        value kept that is not the one compared."""
+        src, other = self.array_1d(), self.array_1d()
+        size = min(src.size, other.size)
+        miss = self.rng.choice(["", "", "", "le", "index", "value"])
+        op = self.rng.choice(["<", ">"])
+        iv, best, at = self.fresh("i"), self.fresh("b"), self.fresh("a")
+        # the value compared and kept: the element itself (its own type) or an int expression
+        if self.chance(0.5):
+            x, vtype = f"{src.name}[{iv}]", src.ctype
+        else:
+            x, vtype = f"({src.name}[{iv}] % {self.rng.choice([3, 7, 50])})", "int"
+            if not is_signed(src.ctype) or src.ctype in ("long", "long long"):
+                x, vtype = f"(int)({src.name}[{iv}] % 50)", "int"
+        start = self.rng.choice(["0", "5", "-3", "100", "-1000", "2000"])
+        self.body.append(f"    {vtype} {best} = ({vtype}){start};")
+        self.body.append(f"    int {at} = {self.rng.choice(['-1', '0', '7'])};")
+        compare = op if miss != "le" else op + "="
+        condition = f"{x} {compare} {best}" if self.chance(0.6) else f"{best} {flip_comparison(compare)} {x}"
+        if self.chance(0.4):
+            condition = f"{other.name}[{iv}] % 3 != 0 && {condition}"
+        kept = f"{x} + 1" if miss == "value" else x
+        index = f"{iv} + 1" if miss == "index" else iv
+        assigns = [f"{best} = {kept};", f"{at} = {index};"]
+        self.rng.shuffle(assigns)
+        if self.chance(0.3):  # counting down: ties go to the larger index
+            self.body.append(f"    for (int {iv} = {size - 1}; {iv} >= 0; {iv}--)")
+        else:
+            self.body.append(f"    {self.loop_head(iv, 0, size, size=size)}")
+        self.body.append(f"        if ({condition}) {{")
+        self.body.extend(f"            {a}" for a in assigns)
+        self.body.append("        }")
+        self.scalars += [Scalar(best, vtype if vtype in TYPES else "int"), Scalar(at, "int")]
+
+    def t_pivot(self) -> None:
+        """Row k read by every row, `g[i][j] = f(g[i][j], g[i][k], g[k][j])` (Floyd-Warshall's shape):
+        the i loop carries dependences only through i == k, which `--optimize` splits there. Near
+        misses that must keep the i loop serial: each row reads the one before it, or two pivot rows
+        (k and its mirror); and a variant whose column loop starts after k."""
+        g = self.array_2d(square=True)
+        size = g.dims[0]
+        miss = self.rng.choice(["", "", "", "after", "min", "previous", "mirror"])
+        k, i, j = self.fresh("k"), self.fresh("i"), self.fresh("j")
+        # bounded work (the offload and ThreadSanitizer builds run each pivot's rows as regions too):
+        # every pivot of a small array, at most 6 of a large one
+        pivots = min(size, self.rng.choice([2, 3, 6] + ([size] if size <= 30 else [])))
+        row_lo = 1 if miss == "previous" else 0
+        own, ik = f"{g.name}[{i}][{j}]", f"{g.name}[{i}][{k}]"
+        kj = f"{g.name}[{i} - 1][{j}]" if miss == "previous" else f"{g.name}[{k}][{j}]"
+        if miss == "min":
+            value = f"{ik} + {kj} < {own} ? {ik} + {kj} : {own}"
+        else:
+            terms = [own, ik, kj] + ([f"{g.name}[{size - 1} - {k}][{j}]"] if miss == "mirror" else [])
+            value = self.expression(terms, j)
+        column = f"for (int {j} = {k} + 1; {j} < {size}; {j}++)" if miss == "after" else \
+            self.loop_head(j, 0, size, size=size)
+        self.body.append(f"    {self.loop_head(k, 0, pivots, size=pivots)}")
+        self.body.append(f"        {self.loop_head(i, row_lo, size, size=size)}")
+        self.body.append(f"            {column}")
+        self.body.append(f"                {own} = {self.store(g.ctype, value)};")
+
+    def t_relax(self) -> None:
+        """Dijkstra's relaxation, `if (w > 0 && d[u] + w < d[v]) d[v] = d[u] + w;`: the write could
+        reach d[u], which every iteration reads, only at v == u, where its condition cannot hold, so
+        the loop is parallel. Near misses keep it serial: `>= 0` with `<=` (w == 0 holds there), the
+        comparison turned around (0 < w holds there), and unsigned elements now and then (sums wrap)."""
+        d, weights = self.array_1d(min_size=8), self.array_1d()
+        size = min(d.size, weights.size)
+        miss = self.rng.choice(["", "", "", "zero", "reversed"])
+        u, v, w = self.fresh("u"), self.fresh("v"), self.fresh("w")
+        self.body.append(f"    int {u} = {self.rng.randint(0, size - 1)} + zero;")
+        self.body.append(f"    {self.loop_head(v, 0, size, size=size)} {{")
+        self.body.append(f"        int {w} = {weights.name}[{v}] % 7;")
+        du, dv = f"{d.name}[{u}]", f"{d.name}[{v}]"
+        condition = {"": f"{w} > 0 && {du} + {w} < {dv}", "zero": f"{w} >= 0 && {du} + {w} <= {dv}",
+                     "reversed": f"{w} > 0 && {du} < {dv} + {w}"}[miss]
+        value = f"{du} - {w}" if miss == "reversed" else f"{du} + {w}"
+        self.body.append(f"        if ({condition})")
+        self.body.append(f"            {dv} = {self.store(d.ctype, value)};")
+        self.body.append("    }")
+
+    def t_scratch(self) -> None:
+        """A static scratch row of a helper function's nest (doitgen's `sum`, old solvers' work rows):
+        written in full, then read, in every row of the outer loop, and named by nothing else, so the
+        outer loop is parallel with a private copy. Near misses keep it serial: main reads the row
+        afterwards, another function reads it, it has external linkage, each row writes it only
+        from its second element (the first keeps what was there before), the loop keeps a pointer
+        to it that the helper reads afterwards, or it is threadprivate (each thread its own copy)."""
+        a = self.new_array((self.rng.choice([3, 8, 30, 64]), self.rng.choice([8, 30, 64, 120])), where="global")
+        rows, width = a.dims
+        b = self.new_array((rows, width), where="global", ctype=a.ctype)
+        miss = self.rng.choice(["", "", "", "local", "read", "peek", "extern", "partial", "escape", "threadprivate"])
+        row, helper = self.fresh("s"), self.fresh("scratch")
+        ctype = self.rng.choice(["int", "long long", "short"])
+        declaration = f"{'' if miss == 'extern' else 'static '}{ctype} {row}[{width}];"
+        if miss != "local":
+            self.top.append(declaration)
+        if miss == "threadprivate":
+            self.top.append(f"#pragma omp threadprivate({row})")
+        i, j, k = self.fresh("i"), self.fresh("j"), self.fresh("j")
+        value = self.expression([f"{a.name}[{i}][{j}]", f"{a.name}[{i}][{width - 1} - {j}]"], j)
+        lines = [f"static void {helper}(int n)", "{"] + ([f"    {declaration}"] if miss == "local" else [])
+        if miss == "escape":
+            lines.append(f"    {ctype} *last = 0;")
+        lines += [f"    for (int {i} = 0; {i} < n; {i}++) {{",
+                  f"        for (int {j} = {1 if miss == 'partial' else 0}; {j} < {width}; {j}++)",
+                  f"            {row}[{j}] = {self.store(ctype, value)};",
+                  f"        for (int {k} = 1; {k} < {width}; {k}++)",
+                  f"            {b.name}[{i}][{k}] = {self.store(b.ctype, f'{row}[{k}] - {row}[{k} - 1]')};"]
+        if miss == "escape":
+            lines.append(f"        last = {row};")
+        lines.append("    }")
+        if miss == "escape":
+            lines.append(f"    {b.name}[0][0] = {self.store(b.ctype, f'last ? last[{width - 1}] : 0')};")
+        lines.append("}")
+        if miss == "peek":
+            lines += [f"static long long {helper}_peek(void) {{ return (long long){row}[{width - 1}]; }}"]
+        self.functions.extend(lines)
+        self.body.append(f"    {helper}({self.size_var(rows) if self.chance(0.5) else rows});")
+        if miss in ("read", "extern"):
+            self.body.append(f'    printf("{row} %lld\\n", (long long){row}[1]);')
+        elif miss == "peek":
+            self.body.append(f'    printf("{row} %lld\\n", {helper}_peek());')
+
+    def t_constants(self) -> None:
+        """Locals initialized with a constant (a stride, a length, a distance) that nothing assigns
+        again: the analysis reads them as numbers. A distance that is a multiple of the stride is a
+        real dependence; a zero length leaves a scalar's value from before the loop. Near misses assign
+        one again (the same value, through argc), lend its address, or store a value its narrow type
+        changes (`unsigned char k = 258` is 2)."""
+        d, e = self.array_1d(min_size=40), self.array_1d(min_size=40)
+        size = min(d.size, e.size)
+        k, m, n, t = self.fresh("k"), self.fresh("m"), self.fresh("len"), self.fresh("t")
+        i, j = self.fresh("i"), self.fresh("i")
+        stride, distance = self.rng.choice([1, 2, 3, 4]), self.rng.randint(0, 6)
+        longest = (size - 1 - distance) // stride + 1  # k * (len - 1) + m stays below size
+        length = min(longest, self.rng.choice([0, 1, longest, self.rng.randint(2, 30)]))
+        miss = self.rng.choice(["", "", "", "const", "narrow", "assigned", "address"])
+        k_decl = {"const": f"const int {k} = {stride};", "narrow": f"unsigned char {k} = {stride + 256};"}
+        self.body.append(f"    {k_decl.get(miss, f'int {k} = {stride};')}")
+        self.body.append(f"    int {m} = {distance}, {n} = {length};")
+        self.body.append(f"    int {t} = {self.rng.randint(-99, 99)};")
+        if miss == "assigned":
+            self.body.append(f"    if (zero) {k} = {k} + 1;")
+        elif miss == "address":
+            self.body.append(f"    {{ int *p = &{k}; *p += zero; }}")
+        value = self.expression([f"{d.name}[{k} * {i}]", f"{e.name}[{i}]"], i)
+        self.body.append(f"    for (int {i} = 0; {i} < {n}; {i}++)")
+        self.body.append(f"        {d.name}[{k} * {i} + {m}] = {self.store(d.ctype, value)};")
+        self.body.append(f"    for (int {j} = 0; {j} < {n}; {j}++) {{")
+        self.body.append(f"        {t} = {e.name}[{j}] + {j} * {k};")
+        self.body.append(f"        {e.name}[{j}] = {self.store(e.ctype, f'{t} - {d.name}[{j}]')};")
+        self.body.append("    }")
+        self.scalars.append(Scalar(t, "int"))
