@@ -27,7 +27,7 @@ NAMES = ("report.json", "check.sarif", "fixes.yaml")
 
 def produce() -> dict[str, str]:
     """Each saved output as autopar writes it today, with the checkout's absolute path as `ROOT`."""
-    from autopar.cli import main
+    from autopar.cli.main import main
 
     os.environ["AUTOPAR_CALIBRATION"] = "builtin"  # the same cost model on every machine
     previous = os.getcwd()

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from autopar.cli import main
+from autopar.cli.main import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MATMUL = os.path.join(ROOT, "benchmarks", "examples", "matmul.c")

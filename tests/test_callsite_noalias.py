@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autopar.cli import main
+from autopar.cli.main import main
 from autopar.frontend.translate import translate
 
 HERE = Path(__file__).parent / "catalogue"

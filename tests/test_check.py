@@ -12,7 +12,7 @@ import pytest
 
 from autopar.report.check import MISSED, UNSAFE, CheckResult, FileCheck, Finding, exit_status
 from autopar.report.check_formats import render
-from autopar.cli import main
+from autopar.cli.main import main
 from autopar.report import FileReport
 from autopar.report.sarif import sarif_log
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from rewrites import without_autopar_lines
-from autopar.cli import main
+from autopar.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 MATMUL = ROOT / "benchmarks" / "examples" / "matmul.c"
@@ -415,7 +415,7 @@ def test_rewrite_in_place_with_a_bad_report_path_leaves_the_file(work):
 
 
 def test_a_report_that_fails_after_the_rewrite_has_its_own_exit_code(work, capsys, monkeypatch):
-    import autopar.commands as commands
+    import autopar.cli.commands as commands
 
     def failing(path, text, option, prog):
         return f"{prog}: {option} {path}: cannot write: No space left on device"

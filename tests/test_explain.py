@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autopar.cli import main
+from autopar.cli.main import main
 
 MATMUL = Path(__file__).resolve().parent.parent / "benchmarks" / "examples" / "matmul.c"
 

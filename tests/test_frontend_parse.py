@@ -212,7 +212,7 @@ def test_old_c_that_gcc_accepts_is_analyzed_with_a_warning(tmp_path, name):
 
 
 def test_old_c_is_rewritten_but_a_real_syntax_error_still_stops_the_rewrite(tmp_path, capsys):
-    from autopar.cli import main
+    from autopar.cli.main import main
 
     old = tmp_path / "old.c"
     old.write_text("double a[4096];\nint main(void) {\n    int n = get_n();\n"

@@ -16,7 +16,8 @@ DECISION = ("autopar.decision.pipeline", "autopar.decision.reasoner", "autopar.d
 EDITS = ("autopar.edit.rewrite", "autopar.edit.edits", "autopar.edit.edit_sites", "autopar.edit.versioning", "autopar.edit.team_gate",
          "autopar.edit.shared_regions", "autopar.edit.data_regions", "autopar.edit.thread_copies", "autopar.edit.restructure",
          "autopar.edit.transform")
-COMMANDS = {"autopar.cli", "autopar.commands", "autopar.bench_commands", "autopar.tune_command"}
+COMMANDS = {"autopar.cli.main", "autopar.cli.__main__", "autopar.cli.commands", "autopar.cli.bench_commands",
+            "autopar.cli.tune_command"}
 
 
 def _modules() -> dict[str, Path]:
@@ -30,7 +31,7 @@ def _modules() -> dict[str, Path]:
 
 def _imports() -> nx.DiGraph:
     """Module -> module for every import that runs (at the top or in a function), not those under
-    `if TYPE_CHECKING:`, and for the command modules `autopar.cli` loads by name."""
+    `if TYPE_CHECKING:`, and for the command modules `autopar.cli.main` loads by name."""
     modules = _modules()
     graph = nx.DiGraph()
     graph.add_nodes_from(modules)
@@ -48,7 +49,7 @@ def _imports() -> nx.DiGraph:
             elif isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
             elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_delegated":
-                targets = [f"autopar.{node.args[0].value}"] if isinstance(node.args[0], ast.Constant) else []
+                targets = [f"autopar.cli.{node.args[0].value}"] if isinstance(node.args[0], ast.Constant) else []
             graph.add_edges_from((name, t) for t in targets if t in modules and t != name)
     return graph
 

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from autopar.cli import main
+from autopar.cli.main import main
 from autopar.decision.models import UnknownModel, load_registry, resolve
 
 

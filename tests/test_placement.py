@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from autopar.plans import machine
-from autopar.cli import main
+from autopar.cli.main import main
 
 HEAT = Path(__file__).parent / "data" / "placement" / "heat3d.c"
 

@@ -9,7 +9,7 @@ import pickle
 import pytest
 
 from autopar.plans import reasons as R
-from autopar.cli import main
+from autopar.cli.main import main
 
 SOURCE = r"""
 #include <stdio.h>

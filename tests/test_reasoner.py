@@ -293,7 +293,7 @@ def test_unknown_strategy_is_a_clear_error(tmp_path):
 
 
 def test_the_cli_spells_every_strategy_name():
-    from autopar.cli import STRATEGY_NAMES
+    from autopar.cli.main import STRATEGY_NAMES
 
     assert sorted(STRATEGY_NAMES) == sorted(STRATEGIES)
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from autopar.cli import main
+from autopar.cli.main import main
 from autopar.decision.reasoner import HttpBackend, LLMReasoner, ReasonerConfig, make_reasoner
 from autopar.decision.reasoner.cache import AnswerCache
 from reasoner_data import example_tu, nest

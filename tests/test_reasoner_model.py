@@ -17,7 +17,7 @@ import urllib.request
 import pytest
 
 from autopar.plans.candidates import validate_plan
-from autopar.cli import main
+from autopar.cli.main import main
 from autopar.decision.models import resolve
 from autopar.plans.plan import render_pragma
 from autopar.decision.reasoner import make_reasoner

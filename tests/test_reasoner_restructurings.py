@@ -125,7 +125,7 @@ def test_a_nest_the_tuner_decided_is_not_asked(tmp_path):
 
 
 def test_the_report_names_the_restructuring_and_who_chose_it(tmp_path, monkeypatch):
-    from autopar.cli import main
+    from autopar.cli.main import main
 
     monkeypatch.chdir(tmp_path)
     assert main(["rewrite", "--optimize", EXAMPLE, "-o", "out.c", "--report", "r.json"]) == 0

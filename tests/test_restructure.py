@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from autopar.tools import bench
-from autopar.cli import main
+from autopar.cli.main import main
 from autopar.decision.pipeline import load_translation_unit
 from autopar.edit.restructure.model import build_model, respects
 from autopar.edit.restructure.plan import plan_file

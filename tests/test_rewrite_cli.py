@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from autopar.cli import main
+from autopar.cli.main import main
 from rewrites import without_autopar_lines
 from autopar.report.fixes import load_fixes
 from autopar.edit.edits import apply_edits

@@ -126,7 +126,7 @@ def test_definitions_at_one_place_survive_clang_apply_replacements(tmp_path):
     place: as two insertions there, clang-apply-replacements dropped the second (and exited 0)."""
     import subprocess
 
-    from autopar.cli import main
+    from autopar.cli.main import main
 
     path = tmp_path / "g.c"
     path.write_text("void gather(int n, const int *idx, const double *x, double *y) {\n"

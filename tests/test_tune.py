@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from autopar.decision import decisions as decisions_module
-from autopar.cli import main
+from autopar.cli.main import main
 from autopar.plans.plan import Candidate, Plan
 from autopar.tools.tune import SourceGuard, TuneConfig, Tuner, command_verifier
 

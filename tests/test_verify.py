@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autopar.cli import main
+from autopar.cli.main import main
 from autopar.tools.verify import VerificationResult, compare_values, parse_output, verify
 
 KERNELS = Path(__file__).resolve().parent.parent / "benchmarks" / "kernels"
@@ -142,7 +142,7 @@ def test_verify_command_exit_codes(tmp_path, capsys):
 
 
 def test_the_commands_defaults_are_the_verifiers():
-    from autopar import bench_commands
+    from autopar.cli import bench_commands
     from autopar.tools import verify as verifier
 
     assert bench_commands.DEFAULT_REPEAT == verifier.DEFAULT_REPEAT
@@ -153,7 +153,7 @@ def test_the_verify_and_bench_parsers_are_built_without_importing_the_verifier()
     import subprocess
     import sys
 
-    code = ("import argparse, sys, autopar.bench_commands as b; sub = argparse.ArgumentParser().add_subparsers(); "
+    code = ("import argparse, sys, autopar.cli.bench_commands as b; sub = argparse.ArgumentParser().add_subparsers(); "
             "b.add_verify(sub); b.add_bench(sub); print('autopar.tools.verify' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False"]

@@ -108,7 +108,7 @@ def tool_command(name: str) -> list[str]:
     script = Path(sys.executable).parent / name
     if script.exists():
         return [str(script)]
-    entry = {"autopar": "autopar.cli", "autopar-cc": "autopar.tools.cc"}[name]
+    entry = {"autopar": "autopar.cli.main", "autopar-cc": "autopar.tools.cc"}[name]
     return [sys.executable, "-c", f"import sys; from {entry} import main; sys.exit(main())"]
 
 

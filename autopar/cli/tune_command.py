@@ -8,7 +8,7 @@ import os
 import shlex
 import sys
 
-from autopar.cli_common import (EXIT_FAILED, EXIT_OK, STRATEGY_NAMES, UsageError, check_output_path,
+from autopar.cli.cli_common import (EXIT_FAILED, EXIT_OK, STRATEGY_NAMES, UsageError, check_output_path,
                                 reasoner_from_args)
 from autopar.tools.tune import (DEFAULT_MIN_GAIN, DEFAULT_OUTPUT, DEFAULT_ROUNDS, Option, Tuner, TuneConfig, TuneError,
                           model_orderer)

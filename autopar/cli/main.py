@@ -24,7 +24,7 @@ from typing import Callable, Optional
 from autopar import __version__
 from autopar.flags import is_compile_flag, takes_value
 
-from autopar.cli_common import (EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE,  # noqa: F401
+from autopar.cli.cli_common import (EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE,  # noqa: F401
                                 STRATEGY_NAMES, UsageError, add_fp_option, add_input_options, add_llm_options,
                                 add_program_option, check_output_path, command_environment, inputs_flags, jobs_of,
                                 print_llm_decisions, reasoner_from_args, report_llm_problems, write_output)
@@ -232,13 +232,13 @@ COMMANDS: dict[str, tuple[Callable, Callable]] = {
 
 
 def _delegated(module: str, name: str) -> tuple[Callable, Callable]:
-    """A command whose parser (`add_<name>`) and body (`run_<name>`) live in autopar.<module>,
+    """A command whose parser (`add_<name>`) and body (`run_<name>`) live in autopar.cli.<module>,
     imported only when that command runs."""
     def add(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-        return getattr(importlib.import_module(f"autopar.{module}"), f"add_{name}")(sub)
+        return getattr(importlib.import_module(f"autopar.cli.{module}"), f"add_{name}")(sub)
 
     def run(args: argparse.Namespace, compile_flags: list[str]) -> int:
-        return getattr(importlib.import_module(f"autopar.{module}"), f"run_{name}")(args, compile_flags)
+        return getattr(importlib.import_module(f"autopar.cli.{module}"), f"run_{name}")(args, compile_flags)
     return add, run
 
 

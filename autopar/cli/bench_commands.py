@@ -1,6 +1,6 @@
 """The `verify` and `bench` commands: argument parsing and printing over autopar.tools.verify and autopar.tools.bench.
 
-Exit codes (the table in autopar/cli.py and the README): 0 verified (bench: the run completed),
+Exit codes (the table in autopar/cli/main.py and the README): 0 verified (bench: the run completed),
 1 verification failed (bench: some autopar result did not verify), 2 usage error.
 """
 
@@ -42,7 +42,7 @@ def add_verify(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="-D flags for the race-check build instead of the given ones (e.g. a smaller size)")
     p.add_argument("--no-race-check", action="store_true", help="skip the ThreadSanitizer race check")
     p.add_argument("--format", choices=["text", "json"], default="text")
-    from autopar.cli_common import add_fp_option, add_program_option
+    from autopar.cli.cli_common import add_fp_option, add_program_option
 
     add_fp_option(p)
     add_program_option(p)
@@ -57,7 +57,7 @@ def run_verify(args: argparse.Namespace, compile_flags: list[str]) -> int:
             print(f"autopar verify: no such file: {path}", file=sys.stderr)
             return EXIT_USAGE
     if args.output:
-        from autopar.cli_common import check_output_path
+        from autopar.cli.cli_common import check_output_path
 
         check_output_path(args.output, "-o", "autopar verify")
     if args.threads < 1 or args.repeat < 1 or (args.tolerance is not None and args.tolerance < 0):

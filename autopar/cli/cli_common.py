@@ -1,5 +1,5 @@
-"""What the command modules share (autopar.cli, autopar.commands, autopar.bench_commands,
-autopar.tune_command): exit codes, usage errors, the options several commands take, and the reasoner
+"""What the command modules share (autopar.cli.main, autopar.cli.commands, autopar.cli.bench_commands,
+autopar.cli.tune_command): exit codes, usage errors, the options several commands take, and the reasoner
 those options describe. It imports no command module, so the command modules and the `autopar`
 entry point depend on it and not on each other."""
 

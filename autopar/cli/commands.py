@@ -14,7 +14,7 @@ import re
 import sys
 from typing import Optional
 
-from autopar.cli_common import (EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, UsageError, add_fp_option,
+from autopar.cli.cli_common import (EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, UsageError, add_fp_option,
                          add_input_options, add_llm_options, add_program_option, check_output_path, inputs_flags, jobs_of,
                          reasoner_from_args, report_llm_problems, write_output)
 

@@ -1,0 +1,8 @@
+"""`python -m autopar.cli`: the `autopar` command."""
+
+import sys
+
+from autopar.cli.main import main
+
+if __name__ == "__main__":
+    sys.exit(main())
