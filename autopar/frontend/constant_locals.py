@@ -12,8 +12,9 @@ Takes the main file's functions and text; gives {variable key: value}.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
-from clang.cindex import CursorKind as K, TypeKind
+from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
 from autopar.frontend.ast import UNSIGNED_TYPES, Source, canonical_kind, evaluate_int, expression_children
 from autopar.frontend.functions import Function
@@ -36,6 +37,9 @@ def constant_locals(functions: list[Function], source: Source, language: str) ->
     statement is left out (its operands assign without `&`), and so is one with `#if` lines (another
     configuration may declare the variable otherwise)."""
     found: dict[tuple, int] = {}
+    # a declaration from an #include or a macro shares its key (file, offset, name) with the other
+    # declarations made from the same text: such keys are left out
+    declared = Counter(Variables.key(n.cursor) for f in functions for n in f.nodes_of((K.VAR_DECL,)))
     for function in functions:
         declarations = function.nodes_of((K.VAR_DECL,))
         if not declarations or function.nodes_of((K.ASM_STMT,)) or \
@@ -44,7 +48,10 @@ def constant_locals(functions: list[Function], source: Source, language: str) ->
         changed = None  # the function's assigned and address-taken variables, found when first needed
         for node in declarations:
             decl = node.cursor
-            value = _initial_value(node, source)
+            key = Variables.key(decl)
+            if declared[key] != 1 or key[0] != function.cursor.location.file.name:
+                continue
+            value = _initial_value(node, key, source)
             if value is None:
                 continue
             if not decl.type.is_const_qualified():
@@ -52,18 +59,20 @@ def constant_locals(functions: list[Function], source: Source, language: str) ->
                     continue
                 if changed is None:
                     changed = _changed_by_name(function)
-                if Variables.key(decl) in changed:
+                if key in changed:
                     continue
-            found[Variables.key(decl)] = value
+            found[key] = value
     return found
 
 
-def _initial_value(node, source: Source) -> int | None:
-    """The value a declaration stores, when its initializer is an integer constant spelled as numbers,
-    within the variable's type (`unsigned char c = 257` stores 1: that value; bool and enum types are
-    left out)."""
+def _initial_value(node, key: tuple, source: Source) -> int | None:
+    """The value a declaration stores, when it is spelled `name = <numbers>` in the main file (not an
+    `extern` one, not a `__typeof__(0)` operand) and fits the variable's type (`unsigned char c = 257`
+    stores 1: that value) and 32 bits (the model's integers do not wrap: `unsigned b = -1` is not
+    -1); bool and enum types are left out."""
     decl = node.cursor
-    if not is_integer_decl(decl) or is_reference(decl) or decl.type.is_volatile_qualified():
+    if not is_integer_decl(decl) or is_reference(decl) or decl.type.is_volatile_qualified() or \
+            decl.storage_class == StorageClass.EXTERN:
         return None
     kind = canonical_kind(decl)
     if kind in (TypeKind.BOOL, TypeKind.ENUM):
@@ -71,17 +80,22 @@ def _initial_value(node, source: Source) -> int | None:
     children = expression_children(node)
     if not children:
         return None
-    spelled = source.data[children[-1].start:children[-1].end]
+    name = decl.spelling.encode()
+    at = key[1]
+    initializer = children[-1]
+    if source.data[at:at + len(name)] != name or source.data[at + len(name):initializer.start].strip() != b"=":
+        return None  # a name spelled through a macro, or no `= value` after it
+    spelled = source.data[initializer.start:initializer.end]
     if not spelled or not _SPELLED_NUMBER.fullmatch(spelled):
         return None
-    value = evaluate_int(children[-1])
+    value = evaluate_int(initializer)
     if value is None:
         return None
     bits = decl.type.get_canonical().get_size() * 8
     if bits <= 0:
         return None
     low, high = (0, 2 ** bits - 1) if kind in UNSIGNED_TYPES else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
-    return value if low <= value <= high else None
+    return value if low <= value <= high and -2 ** 31 <= value < 2 ** 31 else None
 
 
 def _changed_by_name(function: Function) -> set[tuple]:
