@@ -6,9 +6,8 @@ in its row), or its `reason` (not affine, through a loaded pointer, variant, sha
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Optional
-
-import islpy as isl
 
 from autopar.plans import reasons as R
 from autopar.deps.accesses import ObjectModel, first_reason, ivs_for
@@ -213,7 +212,7 @@ def _leaves_row(obj: ObjectModel) -> Optional[R.Reason]:
     bounds only might leave, for some values, is taken to be kept, as C requires."""
     extents = [(d, e) for d, e in enumerate(obj.base.array_dims)
                if d > 0 and e is not None and re.fullmatch(r"\d+|[A-Za-z_]\w*", e)]
-    runs_where: dict[tuple, isl.Set] = {}  # a chain of loops (its accesses share one domain) -> its parameters
+    runs_where: dict[tuple, str] = {}  # a chain of loops (its accesses share one domain) -> its domain's text
     kept: set[tuple] = set()  # (chain, subscript, extent) already found to keep its row
     for m in obj.accesses:
         chain = None
@@ -230,15 +229,23 @@ def _leaves_row(obj: ObjectModel) -> Optional[R.Reason]:
             kept.add(key)
             runs = runs_where.get(chain)
             if runs is None:
-                runs = runs_where[chain] = parse_set(set_text([("a", m)])).params()
+                runs = runs_where[chain] = set_text([("a", m)])
             bound = extent if extent.isdigit() else param_name(extent)
             sub = render_aff(aff, ivs_for("a", m))
-            leaves = parse_set(set_text([("a", m)], extra=[f"({sub} < 0 or {sub} >= {bound})"])).params()
-            if not leaves.is_empty() and runs.is_subset(leaves):
+            if _leaves_wherever_it_runs(runs, set_text([("a", m)], extra=[f"({sub} < 0 or {sub} >= {bound})"])):
                 return R.Reason(f"{m.access.text} leaves its row: {m.access.subscripts[d].text} is below 0 or at "
                                 f"least {extent} wherever the loop runs (the code relies on the rows' layout)",
                                 R.LEAVES_ROW)
     return None
+
+
+@lru_cache(maxsize=20000)
+def _leaves_wherever_it_runs(runs_text: str, leaves_text: str) -> bool:
+    """Whether the parameters where a subscript leaves its row (`leaves_text`, the domain under that
+    condition) include every value where the loop runs (`runs_text`, the domain), and some value.
+    Asked by text: a file's nests repeat their bounds and subscripts, and so these questions."""
+    leaves = parse_set(leaves_text).params()
+    return not leaves.is_empty() and parse_set(runs_text).params().is_subset(leaves)
 
 
 def _loaded_reason(access: Access, direct: int) -> str:
