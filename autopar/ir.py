@@ -129,6 +129,10 @@ class Access(BaseModel):
     update: Optional[str] = None
     # for a conditional write: comparisons that hold whenever it runs (a subset of its conditions)
     guard: list[GuardComparison] = Field(default_factory=list)
+    # `a[i][j].f` (the member path after all subscripts, through struct fields only, no union, no
+    # bit-field, ending in an arithmetic or pointer field): the byte offset of that field within the
+    # element the subscripts select; None for every other access (autopar.frontend.access_chains)
+    member_offset: Optional[int] = None
 
     @property
     def is_affine(self) -> bool:

@@ -79,6 +79,11 @@ class ObjectModel:
     written_by_name: bool = False  # for "scalar": the loop assigns it by name
     # the arithmetic element types its accesses read or write (deps.subscripts.other_element_type)
     element_types: Optional[set[str]] = field(default=None, repr=False, compare=False)
+    # the fields of a struct array's elements (`g[j][i].real`, `g[j][i].imag`: every access of the
+    # root in the loop has a member_offset) as one object of the root, keyed and named as the root's
+    # own elements would be: each access's dims end with one more, the field's byte offset
+    # (`merged_object_keys`)
+    merged: bool = False
 
     @property
     def written(self) -> bool:
@@ -104,6 +109,27 @@ class ObjectModel:
 
 def object_key(access: Access) -> str:
     return f"{access.path}@{access.base.decl}"
+
+
+def merged_object_keys(accesses: list[Access]) -> dict[str, str]:
+    """Access id -> the object key of the root's elements (`g1@3:10`), for the accesses of each root
+    whose every access in `accesses` reaches a struct field after all its subscripts (`g1[j].real`,
+    `g1[j].imag`: Access.member_offset). A root the loop also reaches otherwise (a whole element
+    `g1[j] = t`, `s.arr[i]`, `p->f`, an element a call's region stands for) keeps an object per
+    member path, as spelled."""
+    roots: dict[tuple[str, str], list[Access]] = {}
+    for access in accesses:
+        roots.setdefault((access.base.name, access.base.decl), []).append(access)
+    found: dict[str, str] = {}
+    for (name, decl), group in roots.items():
+        if all(a.member_offset is not None for a in group):
+            found.update({a.id: f"{name}@{decl}" for a in group})
+    return found
+
+
+def root_kind(base: Variable) -> str:
+    """The kind of the object of a root's own elements (`g1[j]`, `p[i]`)."""
+    return "array" if base.is_array and not base.is_pointer else "pointer"
 
 
 def object_kind(access: Access) -> str:

@@ -76,7 +76,8 @@ def indexed_range(owner: ObjectModel, m: AccessModel, objects: dict[str, ObjectM
         return None
     offset = int(found["before"] or 0) + (int(found["after"] or 0) * (-1 if found["sign"] == "-" else 1))
     index = _index_object(m, objects, found["index"])
-    if index is None or index.written or index.kind == "scalar" or declared_inside(index.base, m.loops[0]) or \
+    if index is None or index.written or index.kind == "scalar" or index.merged or \
+            declared_inside(index.base, m.loops[0]) or \
             any(a.access.conditional for a in index.accesses):
         return None  # (an inspection must read no element the loop would not: a guarded read may be past the end)
     element = index.accesses[0].access.element_type

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from autopar.deps.accesses import AccessModel, ObjectModel, object_key, object_kind
+from autopar.deps.accesses import AccessModel, ObjectModel, merged_object_keys, object_key, object_kind, root_kind
 from autopar.deps.counters import wrap_problem
 from autopar.deps.isl_text import Aff, param_name, render_aff
 from autopar.deps.subscripts import shape_subscripts
@@ -45,13 +45,18 @@ class LoopModel:
         self.object_of: dict[str, str] = {}  # access id -> object key
         self.models: list[AccessModel] = []
         self._domains: dict[tuple[str, ...], tuple] = {}  # loop chain -> (loops, domain, params, exact)
+        merged = merged_object_keys(loop.accesses)
         for access in sorted(loop.accesses, key=lambda a: (a.statement, a.is_write, a.line, a.column)):
             model = self._model(access)
             self.models.append(model)
-            key = object_key(access)
+            key = merged.get(access.id) or object_key(access)
             if key not in self.objects:
-                self.objects[key] = ObjectModel(key=key, path=access.path, base=access.base,
-                                                kind=object_kind(access))
+                if access.id in merged:
+                    self.objects[key] = ObjectModel(key=key, path=access.base.name, base=access.base,
+                                                    kind=root_kind(access.base), merged=True)
+                else:
+                    self.objects[key] = ObjectModel(key=key, path=access.path, base=access.base,
+                                                    kind=object_kind(access))
             self.objects[key].accesses.append(model)
             self.object_of[access.id] = key
         for obj in self.objects.values():

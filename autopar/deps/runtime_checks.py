@@ -43,8 +43,8 @@ def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str, list[str]]]:
                 not obj.base.array_dims or any(d is None for d in obj.base.array_dims):
             return None
         return *whole, []
-    if not obj.accesses or (obj.kind == "member" and not obj.indexed_path):
-        return None
+    if not obj.accesses or (obj.kind == "member" and not obj.indexed_path) or obj.merged:
+        return None  # (a merged struct array's last dim is a field's byte offset, not an element index)
     offsets = _touched_offsets(obj)
     if offsets is None:
         return None
@@ -67,7 +67,7 @@ def element_section(obj: ObjectModel) -> Optional[tuple[str, list[str]]]:
     parameter) maps whole rows over its first subscript's range: `A[1:n - 2]`."""
     # a map clause needs an lvalue: a name (not `v.data()`), unqualified
     if obj.kind != "pointer" or not re.fullmatch(r"[A-Za-z_]\w*", obj.path) or named_qualified(obj) or \
-            reached_through_cast(obj) or declared_in_loop(obj):
+            reached_through_cast(obj) or declared_in_loop(obj) or obj.merged:
         return None  # (a cast: its offsets count elements of another size)
     offsets = _touched_offsets(obj)
     if offsets is None or offsets == "whole":
@@ -90,6 +90,8 @@ def _touched_offsets(obj: ObjectModel):
     instead ((low, high, conditions, corner_low, corner_high)); "whole" for a member used whole;
     None when unknown."""
     conditions: list[str] = []
+    if obj.merged:
+        return None
     if all(m.affine for m in obj.accesses):
         dims_of = {id(m): m.dims for m in obj.accesses}
         strides = obj.accesses[0].strides
@@ -227,8 +229,8 @@ def object_ranges(obj: ObjectModel) -> Optional[tuple[list[tuple[str, str]], lis
 
 def _access_ranges(obj: ObjectModel, accesses: list[AccessModel]) -> Optional[tuple[list[tuple[str, str]], list[str]]]:
     """A byte range per access of `accesses` (of a pointer or indexed member) from `interval_range`."""
-    if obj.kind not in ("pointer", "member") or (obj.kind == "member" and not obj.indexed_path):
-        return None
+    if obj.kind not in ("pointer", "member") or (obj.kind == "member" and not obj.indexed_path) or obj.merged:
+        return None  # (a merged struct array: its subscripts count structs, interval_range elements)
     ranges: list[tuple[str, str]] = []
     conditions: set[str] = set()
     for m in accesses:
@@ -250,7 +252,7 @@ def read_ranges(obj: ObjectModel, objects: dict[str, ObjectModel]
     """`object_ranges` of an object the loop only reads, with the reads through an index array
     (`v[colidx[k]]`) as indexed ranges where no formula bounds them: (ranges, indexed, conditions)."""
     plain = object_ranges(obj)
-    if plain is not None or obj.written or obj.kind not in ("pointer", "member"):
+    if plain is not None or obj.written or obj.kind not in ("pointer", "member") or obj.merged:
         return None if plain is None else (plain[0], [], plain[1])
     indexed, conditions, rest = [], [], []
     for m in obj.accesses:

@@ -19,7 +19,24 @@ if TYPE_CHECKING:
 
 
 def shape_subscripts(model: LoopModel, obj: ObjectModel) -> None:
-    """Fill `dims` of each access of one object, delinearising when needed; or mark non-affine."""
+    """Fill `dims` of each access of one object, delinearising when needed; or mark non-affine. The
+    accesses of a merged struct array (`g[j][i].real`, ObjectModel.merged) get one more dim after
+    their subscripts': the field's byte offset, a constant. Two of them then touch the same memory
+    exactly when they select the same element and the same field, since the distinct fields of a
+    struct never overlap. The subscripts alone are shaped as for any array (delinearised, tested for
+    leaving their rows against the declared extents), the offset added after; the byte ranges of
+    runtime checks are never computed from such dims (autopar.deps.runtime_checks)."""
+    _shape_subscripts(model, obj)
+    if obj.merged:
+        for m in obj.accesses:
+            if m.dims is not None:
+                offset = m.access.member_offset
+                m.dims = [*m.dims, {"": offset} if offset else {}]
+                m.strides = [*m.strides, ()]
+            m.range_dims, m.range_strides = None, []
+
+
+def _shape_subscripts(model: LoopModel, obj: ObjectModel) -> None:
     direct = _direct_dims(obj)
     for m in obj.accesses:
         if not m.access.is_affine:
@@ -290,6 +307,14 @@ def other_element_type(obj: ObjectModel, access: Access) -> bool:
     element = _plain_type(access.element_type)
     if not _arithmetic(element):  # (an access a call's summary stands for has none)
         return False
+    if obj.merged:
+        # the fields of a merged struct array have types of their own (`p[i].x` a double, `p[i].n` an
+        # int), and its subscripts count elements of the root's own struct type, which the front end
+        # checked (no cast on the way): only accesses of one field (one offset) are compared, and
+        # they have that field's type
+        return any(_plain_type(m.access.element_type) != element for m in obj.accesses
+                   if m.access.member_offset == access.member_offset and
+                   _arithmetic(_plain_type(m.access.element_type)))
     if obj.element_types is None:  # asked for each access: the object's types are read once
         obj.element_types = {t for t in (_plain_type(m.access.element_type) for m in obj.accesses) if _arithmetic(t)}
     if obj.element_types - {element}:

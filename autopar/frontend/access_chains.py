@@ -73,6 +73,8 @@ class Chain:
         self.loads: list[Node] = []  # pointers read from memory on the way: `p->next` of `p->next->val`
         self.container = False  # the root is a standard container: the elements of its buffer
         self.call: Optional[Node] = None  # the container's element call (`v[i]`, `v.at(i)`), if any
+        # the `.field` steps outside every subscript (`a[i].s.x`: `.s`, `.x`), innermost first
+        self.members: list[Node] = []
 
 
 class ChainReader:
@@ -154,6 +156,8 @@ class ChainReader:
         arrow = base.type_kind == TypeKind.POINTER
         chain.path.insert(0, ("->" if arrow else ".") + e.cursor.spelling)
         if not arrow:
+            if not chain.subs:
+                chain.members.insert(0, e)
             return strip(base)
         chain.memory = True
         before = len(chain.subs)
@@ -327,6 +331,51 @@ class ChainReader:
                 return offsets
             else:
                 return None
+
+
+_LEAF_TYPES = INTEGER_TYPES | FLOATING_TYPES | {TypeKind.POINTER}
+
+
+def member_offset(chain: Chain, root, subs: list[tuple]) -> Optional[int]:
+    """The byte offset of the field an access `root[..]...[..].f.g` reads or writes within the element its
+    subscripts `subs` select, when its member path comes after all of them, through fields of
+    structs only (no union, no bit-field, no base class, no anonymous member), ends in a field of
+    arithmetic or pointer type, and the element is of the root's own declared element type (no cast on
+    the way); None otherwise. Distinct such fields of one element never overlap, and one offset is one
+    field."""
+    if not chain.path or len(chain.members) != len(chain.path) or chain.loads or chain.container or \
+            not subs or any(what == "range" for what, _ in subs) or root is None or isinstance(root, This) or \
+            not hasattr(root, "type"):
+        return None
+    element = root.type.get_canonical()
+    for _ in subs:
+        if element.kind == TypeKind.POINTER:
+            element = element.get_pointee().get_canonical()
+        elif element.kind in ARRAY_TYPES:
+            element = element.get_array_element_type().get_canonical()
+        else:
+            return None
+    children = expression_children(chain.members[0])
+    if not children:
+        return None
+    record = children[0].cursor.type.get_canonical()
+    if element.kind != TypeKind.RECORD or _unqualified(record) != _unqualified(element):
+        return None  # an element reached through a cast (or another layout): its fields are not root's
+    offset = 0
+    for member in chain.members:
+        field = member.cursor.referenced
+        if record.kind != TypeKind.RECORD or field is None or field.kind != K.FIELD_DECL or field.is_bitfield():
+            return None
+        declaration = record.get_declaration()
+        if declaration.kind != K.STRUCT_DECL or field.semantic_parent is None or \
+                field.semantic_parent != declaration:
+            return None  # a union, a class, a base class's field, a field of an anonymous member
+        bits = field.get_field_offsetof()
+        if bits is None or bits < 0 or bits % 8:
+            return None
+        offset += bits // 8
+        record = field.type.get_canonical()
+    return offset if record.kind in _LEAF_TYPES else None
 
 
 _STEPS = {

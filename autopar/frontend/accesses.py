@@ -18,7 +18,7 @@ from typing import NamedTuple, Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Access, AffineExpr, Storage, Subscript, Variable
-from autopar.frontend.access_chains import Chain, ChainReader, This
+from autopar.frontend.access_chains import Chain, ChainReader, This, member_offset
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.containers import ELEMENT, container_call, plain_element
 from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source,
@@ -411,6 +411,7 @@ class AccessCollector:
             line=line, column=column, statement=top.stmt,
             enclosing_loops=[info.loop.id for info in enclosing], conditional=conditional, update=update,
             guard=guard_of(top, innermost.node) if is_write and conditional else [],
+            member_offset=member_offset(chain, root, subs) if not chain.container else None,
         ))
         self.counter += 1
 

@@ -54,8 +54,8 @@ def _copy_size(obj: ObjectModel, loop: Loop) -> Optional[int]:
     an array, would change what `sizeof(rms)` and `rms == p` say, and adding it back would write
     elements the loop never touches, which the runtime alias check does not cover. None when there
     is no such size, or it is too large to copy."""
-    if obj.path != obj.base.name or declared_inside(obj.base, loop):
-        return None  # a member is not a name a copy can shadow
+    if obj.path != obj.base.name or declared_inside(obj.base, loop) or obj.merged:
+        return None  # a member is not a name a copy can shadow; a struct array has no reduction operator
     dims = obj.base.array_dims
     if obj.kind != "array" or obj.base.storage == Storage.PARAMETER or len(dims) != 1 or dims[0] is None or \
             not dims[0].strip().isdigit():

@@ -201,8 +201,8 @@ def privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[str
     """'private' or 'lastprivate' when every iteration of `loop` writes each element of the local
     array `obj` before reading it; None otherwise. A static array qualifies only when nothing but the
     loop names it (the front end's `arrays_dead_after`): 'private' then."""
-    if obj.kind != "array" or declared_inside(obj.base, loop) or obj.key in loop.escaping_arrays:
-        return None
+    if obj.kind != "array" or declared_inside(obj.base, loop) or obj.key in loop.escaping_arrays or obj.merged:
+        return None  # (a struct array's fields: not privatized, its coverage would be per field)
     if obj.base.storage != Storage.LOCAL and obj.key not in loop.arrays_dead_after:
         return None
     if any(not m.affine for m in obj.accesses):

@@ -31,7 +31,7 @@ from autopar.tools.fuzz.loopgen_loops import LoopTemplates
 from autopar.tools.fuzz.loopgen_patterns import PatternTemplates
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 23
+VERSION = 24
 
 
 class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates):
@@ -40,7 +40,7 @@ class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates):
     TEMPLATES = {"map": 4, "reduction": 5, "lastprivate": 3, "unsigned": 2, "nest": 3, "row_reduction": 1,
                  "serial": 3, "pointer": 2, "calls": 2, "stride": 1, "sweeps": 2, "window": 2, "histogram": 2,
                  "argmin": 2, "gather": 2, "swap": 2, "strided": 3, "device": 2, "pivot": 2, "relax": 2,
-                 "scratch": 2, "lent": 2, "norms": 2, "linear": 2, "constants": 2}
+                 "scratch": 2, "lent": 2, "norms": 2, "linear": 2, "constants": 2, "records": 2}
 
     # ---------------------------------------------------------------------------------- program
 
@@ -78,6 +78,15 @@ class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates):
             out.append(f"        for (int i = 0; i < {cells}; i++)")
             out.append(f"            h = (h ^ (unsigned long long)(long long){flat}[i]) * 1099511628211ull;")
             out.append(f'        printf("{array.name} %llu\\n", h);')
+            out.append("    }")
+        for name, length, fields in self.records:
+            out.append("    {")
+            out.append("        unsigned long long h = 1469598103934665603ull;")
+            out.append(f"        for (int i = 0; i < {length}; i++) {{")
+            for f in fields:
+                out.append(f"            h = (h ^ (unsigned long long)(long long){name}[i].{f}) * 1099511628211ull;")
+            out.append("        }")
+            out.append(f'        printf("{name} %llu\\n", h);')
             out.append("    }")
         out.append("    return 0;")
         out.append("}")

@@ -80,6 +80,8 @@ class ProgramBuilder:
         self.pure_functions: dict[str, str] = {}  # name -> its parameter/return type
         self.size_vars: dict[int, str] = {}
         self.includes: set[str] = set()  # headers beside stdio.h
+        # arrays of structs (or unions): (name, length, field names), checksummed field by field
+        self.records: list[tuple[str, int, list[str]]] = []
 
     # ------------------------------------------------------------------------------------ naming
 

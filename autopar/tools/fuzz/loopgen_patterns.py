@@ -1,8 +1,8 @@
 """loopgen's templates of patterns with their near misses: time loops around sweeps (shared regions),
 blocks of a run-time width (strided windows), histograms (array reductions), argmin/argmax,
-row-pivot nests (index-set splitting), guarded relaxations (conditions that keep a write away) and
-static scratch rows (private copies of arrays nothing else names). Each `t_<name>` adds one block to
-the program being built (a `ProgramBuilder`).
+row-pivot nests (index-set splitting), guarded relaxations (conditions that keep a write away),
+static scratch rows (private copies of arrays nothing else names) and arrays of structs (fields of
+one element). Each `t_<name>` adds one block to the program being built (a `ProgramBuilder`).
 """
 
 from __future__ import annotations
@@ -287,3 +287,67 @@ class PatternTemplates(ProgramBuilder):
         self.body.append(f"        {e.name}[{j}] = {self.store(e.ctype, f'{t} - {d.name}[{j}]')};")
         self.body.append("    }")
         self.scalars.append(Scalar(t, "int"))
+
+    def t_records(self) -> None:
+        """An array of structs of 2 to 4 integer fields (global or local): loops that update fields of
+        each element from fields of the same element, in main or through a pointer in a helper, or from
+        another field of the previous element (never written by the loop): parallel, the fields of one
+        element being distinct memory. Near misses: a field from the previous element's same field (a
+        flow dependence), a union (its members share memory: the next element's member is the field
+        the next iteration writes), the next element copied whole before a field is written."""
+        miss = self.rng.choice(["", "", "", "other", "neighbour", "union", "whole"])
+        count = self.rng.randint(2, 4)
+        fields = [f"f{k}" for k in range(count)]
+        if miss == "union":  # one type for every member: each reads what another wrote, bit for bit
+            types = [self.rng.choice(["int", "long long", "short"])] * count
+        else:
+            types = [self.rng.choice(ELEMENT_TYPES) for _ in fields]
+        kind, tag = ("union" if miss == "union" else "struct"), self.fresh("R")
+        self.top.append(f"{kind} {tag} {{ {' '.join(f'{t} {f};' for t, f in zip(types, fields))} }};")
+        size = self.rng.choice([16, 100, 1000, 3000])
+        local = size <= 1000 and self.chance(0.3)
+        name = self.fresh("L" if local else "r")
+        (self.body if local else self.top).append(f"{'    ' if local else ''}{kind} {tag} {name}[{size}];")
+        self.records.append((name, size, fields))
+        i = self.fresh("i")
+        k1, m = self.rng.randint(1, 97), self.rng.choice([7, 23, 101, 999])
+        self.body.append(f"    for (int {i} = 0; {i} < {size}; {i}++) {{")
+        for k, (t, f) in enumerate(zip(types, fields)):
+            if miss == "union" and k:
+                break  # one member holds the element's value
+            self.body.append(f"        {name}[{i}].{f} = {self.store(t, f'({i} * {k1 + k} + {k}) % {m} - {m // 2}')};")
+        self.body.append("    }")
+        w = self.rng.randrange(count)
+        r = self.rng.choice([k for k in range(count) if k != w])
+        j = self.fresh("i")
+        if miss in ("", "other") and self.chance(0.4):
+            # a helper through a pointer to the elements: the only memory it touches
+            helper = self.fresh("records")
+            value = self.expression([f"p[{j}].{fields[r]}", f"p[{j}].{fields[w]}"], j)
+            self.functions += [f"static void {helper}({kind} {tag} *p, int n)", "{",
+                               f"    for (int {j} = 0; {j} < n; {j}++)",
+                               f"        p[{j}].{fields[w]} = {self.store(types[w], value)};", "}"]
+            self.body.append(f"    {helper}({name}, {self.size_var(size) if self.chance(0.5) else size});")
+            return
+        if miss == "other":
+            value = self.expression([f"{name}[{j} - 1].{fields[r]}", f"{name}[{j}].{fields[w]}"], j)
+            lo, hi = 1, size
+        elif miss == "neighbour":
+            value = self.expression([f"{name}[{j} - 1].{fields[w]}", f"{name}[{j}].{fields[r]}"], j)
+            lo, hi = 1, size
+        elif miss == "union":
+            value = self.expression([f"{name}[{j} + 1].{fields[r]}", f"{name}[{j}].{fields[w]}"], j)
+            lo, hi = 0, size - 1
+        elif miss == "whole":
+            value = self.expression([f"{name}[{j}].{fields[r]}", f"{name}[{j}].{fields[w]}"], j)
+            lo, hi = 0, size - 1
+        else:
+            value = self.expression([f"{name}[{j}].{fields[r]}", f"{name}[{j}].{fields[w]}"], j)
+            lo, hi = 0, size
+        body = [f"{name}[{j}] = {name}[{j} + 1];"] if miss == "whole" else []
+        body.append(f"{name}[{j}].{fields[w]} = {self.store(types[w], value)};")
+        if miss == "" and count > 2 and self.chance(0.5):  # a second field of the same element
+            third = next(k for k in range(count) if k not in (w, r))
+            body.append(f"{name}[{j}].{fields[third]} = "
+                        f"{self.store(types[third], f'{name}[{j}].{fields[third]} + {name}[{j}].{fields[w]}')};")
+        self.emit_loop(j, lo, hi, body, size=size)
