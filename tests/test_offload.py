@@ -251,6 +251,15 @@ void twice(std::vector<double> &v) { for (unsigned long i = 0; i < v.size(); i++
     "namespace.cpp": """
 namespace k { double A[1000]; double B[1000]; }
 void copy() { for (int i = 0; i < 1000; i++) k::B[i] = k::A[i] * 2; }""",
+    # an address computed on the device is the device copy's: stored in mapped memory, it comes back
+    # to the host pointing nowhere (a field of a struct array, or an array of pointers)
+    "addresses.c": """
+struct rec { double *p; double v; };
+static struct rec recs[100000];
+void link(void) { for (int i = 0; i < 100000; i++) recs[i].p = &recs[i].v; }""",
+    "pointer_array.c": """
+double x[100000]; double *ptrs[100000];
+void link(void) { for (int i = 0; i < 100000; i++) ptrs[i] = &x[i]; }""",
 }
 
 

@@ -61,7 +61,15 @@ def offload_blockers(ctx: NestContext, loop: Loop, plan: Plan) -> list[str]:
     for call in loop_calls(ctx.tu, loop):
         if call.effect != CallEffect.PURE:
             out.append(f"calls {call.callee}, which the device may not run")
+    stored = sorted({a.text for a in loop.accesses if a.is_write and _is_address(a.element_type)})
+    if stored:  # `recs[i].p = &recs[i].v`: the device's address would be copied back to the host
+        out.append(f"stores an address ({', '.join(stored[:3])}), which on the device is the device's")
     return out
+
+
+def _is_address(element_type: str) -> bool:
+    """A pointer element (`double *`, `int (*)[4]`, a function pointer)."""
+    return "*" in element_type or "(" in element_type
 
 
 def offload_condition(conditions: list[str]) -> Optional[str]:
