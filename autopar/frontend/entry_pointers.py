@@ -17,16 +17,20 @@ from autopar.frontend.pointer_facts import (address_like, ambiguous_keys, change
 from autopar.frontend.variables import Variables
 
 
-def entry_pointers(functions: list[Function], distinct: set[tuple], language: str) -> tuple[set[tuple], set[tuple]]:
+def entry_pointers(functions: list[Function], distinct: set[tuple],
+                   language: str) -> tuple[set[tuple], set[tuple], dict[tuple, str]]:
     """The pointers that enter with the call: pointer parameters a function never reassigns or takes
     the address of, and local pointers set once, in their declaration, from one of those
     (`double (*u)[n] = (double (*)[n])ou;`). They cannot point into the function's own automatic
     arrays, which did not exist when the call began. Also returns which of those local copies
-    inherit a parameter's no-alias fact (`distinct`): the parameter is named nowhere else."""
+    inherit a parameter's no-alias fact (`distinct`): the parameter is named nowhere else; and for
+    each local copy, the parameter it copies ("name@line:column"): the two point to the same memory,
+    whatever `restrict` or the call sites say of the parameter."""
     entering: set[tuple] = set()
     inherited: set[tuple] = set()
+    copies: dict[tuple, str] = {}
     if language != "c":
-        return entering, inherited  # C++ rebinds a pointer through a reference unseen
+        return entering, inherited, copies  # C++ rebinds a pointer through a reference unseen
     for function in functions:
         if function.cursor.kind not in (K.FUNCTION_DECL, K.CXX_METHOD):
             continue
@@ -51,6 +55,7 @@ def entry_pointers(functions: list[Function], distinct: set[tuple], language: st
             if source is None or Variables.key(source) not in entry or not address_like(value) or key in changed:
                 continue
             entering.add(key)
+            copies[key] = f"{source.spelling}@{source.location.line}:{source.location.column}"
             if Variables.key(source) in distinct and named.get(Variables.key(source)) == 1:
                 inherited.add(key)
-    return entering, inherited
+    return entering, inherited, copies

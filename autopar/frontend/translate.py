@@ -84,8 +84,9 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     distinct = noalias.distinct_parameters(every_function, source, clang_tu.cursor, {f.name for f in functions},
                                            settings.language, whole_program)
     variables.distinct_at_calls = {key for keys in distinct.values() for key in keys}
-    variables.entry_pointers, copies = entry_pointers(functions, variables.distinct_at_calls, settings.language)
-    variables.distinct_at_calls |= copies
+    variables.entry_pointers, inherited, variables.copies_of = entry_pointers(functions, variables.distinct_at_calls,
+                                                                             settings.language)
+    variables.distinct_at_calls |= inherited
 
     affine = AffineBuilder(source)
     affine.constant_values = constant_locals(functions, source, settings.language)

@@ -61,6 +61,14 @@ void loop_local_pointer(int n) {
     (void)p;
 }
 
+/* runtime check: q is a copy of x, so it reaches what x does, restrict or not (q[i + 1] is the next
+   iteration's x[i + 1]); the check fails on this call and the serial copy runs */
+void copied_restrict(double *restrict x, const double *restrict g, int n) {
+    const double *q = x;
+    for (int i = 0; i < n; i++)
+        x[i] = q[i + 1] * 0.5 + g[i];
+}
+
 int main(void) {
     double *block = malloc(sizeof(double) * N * N), **u = malloc(sizeof(double *) * N);
     double *one = malloc(sizeof(double) * N), **s = malloc(sizeof(double *) * N);
@@ -82,6 +90,7 @@ int main(void) {
     three_levels(w, N); cks("three_levels", planes, 32, N);
     row_local(u, N); cks("row_local", u, N, N);
     loop_local_pointer(N); { double *rows[1] = {lb}; cks("loop_local_pointer", rows, 1, N); }
+    copied_restrict(block, one, N - 1); cks("copied_restrict", u, N, N);
     free(block); free(u); free(one); free(s); free(cube); free(planes); free(w);
     return 0;
 }
