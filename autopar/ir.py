@@ -342,6 +342,11 @@ class Loop(BaseModel):
     # arrays (object keys) the loop names other than to index them (`p = row;`, `f(row)`): a private
     # copy's address would leave the region, so they are never privatized
     escaping_arrays: list[str] = Field(default_factory=list)
+    # pointers (object keys, `rms@3:28`) the loop names only as the base of one subscript `p[e]` whose
+    # element is a number, not taken by address: parameters or automatic locals declared outside the
+    # loop whose address the function never takes, no other declaration of the name inside the loop,
+    # no goto or label in the loop (autopar.frontend.pointer_uses). A thread's copy may shadow them
+    subscripted_pointers: list[str] = Field(default_factory=list)
     # variables of static storage the file declares `#pragma omp threadprivate` that the loop uses:
     # threads would read and write their own copies, so no plan runs it in parallel
     threadprivate_uses: list[str] = Field(default_factory=list)

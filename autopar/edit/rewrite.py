@@ -39,7 +39,7 @@ class RewritePlan(BaseModel):
 
 def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
                  allow_assumptions: bool = False, versioning: bool = True,
-                 share_regions: bool = True, team_gate: bool = True) -> RewritePlan:
+                 share_regions: bool = True, team_gate: bool = True, findings_only: bool = False) -> RewritePlan:
     """The edits that apply the decisions' plans to `source`, and the loops left alone with reasons.
 
     A plan whose proof is an unverified assumption is applied only with `allow_assumptions`. With
@@ -50,7 +50,7 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
     (autopar.edit.shared_regions): `#pragma omp parallel` on the serial loop, `#pragma omp for` on each.
     With `team_gate`, a condition with a start-up share (Plan.startup_work) calls TEAM_GATE, defined
     above the file-scope declaration that holds the loop (TEAM_GATE_DEFINITION); without it, or where
-    the definition cannot go, the condition is the rest.
+    the definition cannot go, the condition is the rest. `findings_only`: see `_unversioned_copies`.
     """
     result = RewritePlan()
     gated: set[int] = set()  # where the gate's definition goes (line starts), for the edits made
@@ -85,10 +85,9 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
             result.worksharing[loop.id] = _worksharing_pragma(plan)
             result.edits.append(_pragma_line(source, loop, result.worksharing[loop.id]))
             continue
-        edits = _plan_edits(source, tu, loop, plan, versioning)
+        edits = _plan_edits(source, tu, loop, plan, versioning, findings_only)
         if edits is None:
-            result.skipped[loop.id] = ("not edited: the end of the loop cannot be told from the source, "
-                                       "which the code of its array or location reduction needs")
+            result.skipped[loop.id] = _not_edited(loop, plan, versioning)
             continue
         result.edits.extend(edits)
         if any(TEAM_GATE in edit.text or TEAM_GATE in (edit.pragma or "") for edit in edits):
@@ -119,11 +118,13 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
     return result
 
 
-def _plan_edits(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan, versioning: bool) -> Optional[list[Edit]]:
+def _plan_edits(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan, versioning: bool,
+                findings_only: bool = False) -> Optional[list[Edit]]:
     """The edits of one plan on its own loop (None when its per-thread copies cannot be written).
-    A fallback is written into the serial copy of a versioned plan; without that copy it is dropped."""
+    A fallback is written into the serial copy of a versioned plan; without that copy it is dropped.
+    `findings_only`: the edits are read (by `check`), never applied."""
     if thread_copies.needed(plan):
-        return _with_thread_copies(source, tu, loop, plan, versioning)
+        return _with_thread_copies(source, tu, loop, plan, versioning, findings_only)
     if versioning and (plan.if_condition or plan.specialize) and copyable(loop):
         fallback = _fallback_edits(source, tu, loop, plan.fallback) if plan.fallback else []
         return versioned_edits(source, loop, render_pragma(plan.unconditional()), plan.if_condition,
@@ -153,11 +154,11 @@ def _worksharing_pragma(plan: Plan) -> str:
 
 
 def _with_thread_copies(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan,
-                        versioning: bool) -> Optional[list[Edit]]:
+                        versioning: bool, findings_only: bool = False) -> Optional[list[Edit]]:
     """A plan that reduces array sections or locations, written with per-thread copies (autopar.edit.thread_copies):
     versioned when it has a condition and the loop can be copied, else the condition is the region's
     if() clause. None when the loop's end is unknown."""
-    if loop.end_offset is None:
+    if loop.end_offset is None or (_unversioned_copies(loop, plan, versioning) and not findings_only):
         return None
     found = thread_copies.sections(plan)
     types = {a.base.name: a.element_type for a in loop.accesses if a.base.name in {s.name for s in found}}
@@ -170,6 +171,23 @@ def _with_thread_copies(source: bytes, tu: TranslationUnit, loop: Loop, plan: Pl
     versioned = versioning and plan.if_condition is not None and copyable(loop)
     copies = thread_copies.render(plan, types, worksharing, indentation, eol, None if versioned else plan.if_condition)
     return versioned_edits(source, loop, render_pragma(plan), plan.if_condition if versioned else None, copies=copies)
+
+
+def _unversioned_copies(loop: Loop, plan: Plan, versioning: bool) -> bool:
+    """Whether a plan with per-thread copies has a runtime alias check and no serial copy to take when
+    it fails: an if() clause would run the copies on a team of one, and the loop would read the shared
+    array's old values through the pointer that overlaps it, where the serial loop reads its updates.
+    Such a plan is not written, unless `findings_only` (`check`: its edits are read, never applied)."""
+    return bool(plan.alias_check) and not (versioning and copyable(loop))
+
+
+def _not_edited(loop: Loop, plan: Plan, versioning: bool) -> str:
+    """Why a plan with per-thread copies (autopar.edit.thread_copies) was not written."""
+    if _unversioned_copies(loop, plan, versioning):
+        return ("not edited: its array or location reduction has a runtime alias check, which needs a serial "
+                "copy of the loop to run when the check fails (versioning is off, or the loop cannot be copied)")
+    return ("not edited: the end of the loop cannot be told from the source, which the code of its array or "
+            "location reduction needs")
 
 
 def _pragma_line(source: bytes, loop: Loop, pragma: str) -> Edit:

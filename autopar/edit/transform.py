@@ -43,14 +43,15 @@ class Transformed(BaseModel):
 def transform_file(path: str, compile_args: list[str] | None = None, build_dir: str | None = None,
                    reasoner: Optional[Reasoner] = None, optimize: bool = False,
                    versioning: bool = True, share_regions: bool = True, team_gate: bool = True,
-                   whole_program: Optional[bool] = None, work_thresholds: bool = True) -> Transformed:
+                   whole_program: Optional[bool] = None, work_thresholds: bool = True,
+                   findings_only: bool = False) -> Transformed:
     """Never raises for bad input: an unreadable or unparsable file gives a report with `error` set.
 
     With `optimize`, every nest that autopar.edit.restructure can restructure is replaced whole by its
     restructured code (its pragma edits are dropped); the other nests keep their pragma plans.
-    `versioning`, `share_regions`, `team_gate`: see autopar.edit.rewrite.plan_rewrite (no shared region holds a
-    restructured nest: its code has parallel loops of its own); `work_thresholds`: of the restructured
-    nests' parallel loops."""
+    `versioning`, `share_regions`, `team_gate`, `findings_only`: see autopar.edit.rewrite.plan_rewrite
+    (no shared region holds a restructured nest: its code has parallel loops of its own);
+    `work_thresholds`: of the restructured nests' parallel loops."""
     try:
         with open(path, "rb") as handle:
             source = handle.read()
@@ -60,7 +61,7 @@ def transform_file(path: str, compile_args: list[str] | None = None, build_dir: 
     analysis = analyze_file(path, compile_args, build_dir, reasoner=reasoner, whole_program=whole_program)
     if analysis.tu is None or analysis.report.failed:
         return Transformed(path=path, source=source, report=analysis.report, analysis=analysis)
-    options = dict(versioning=versioning, share_regions=share_regions, team_gate=team_gate)
+    options = dict(versioning=versioning, share_regions=share_regions, team_gate=team_gate, findings_only=findings_only)
     if optimize:
         from autopar.edit.restructure.apply import optimized_rewrite
 

@@ -14,7 +14,7 @@ from typing import Optional
 from clang.cindex import CursorKind as K
 
 from autopar.ir import CallEffect, TranslationUnit
-from autopar.frontend import accesses, calls, linear, noalias, pragmas, reductions, scalars
+from autopar.frontend import accesses, calls, linear, noalias, pointer_uses, pragmas, reductions, scalars
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.ast import Source
 from autopar.frontend.constant_locals import constant_locals
@@ -68,6 +68,8 @@ def _variable_facts(info: LoopInfo, variables: Variables, escaping: set, by_node
     info.loop.location_reductions = reductions.location_reductions(info, variables.source, language)
     info.loop.arrays_dead_after = scalars.arrays_dead_after(info, variables, statics)
     info.loop.escaping_arrays = scalars.escaping_arrays(info, variables)
+    if language == "c":  # (a C++ name may be qualified, or bound to a reference)
+        info.loop.subscripted_pointers = pointer_uses.subscripted_pointers(info, variables)
     info.loop.threadprivate_uses = statics.threadprivate_uses(info.loop)
 
 

@@ -107,8 +107,10 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
 
     # a finding's fix is one inserted line for one loop: a work threshold stays an if() clause, and
     # each loop is its own region
+    # (findings_only: a plan written as code around its loop is reported, never applied, even where
+    # its runtime check would need a serial copy)
     result = transform_file(path, compile_args, build_dir, reasoner=reasoner, versioning=False,
-                            share_regions=False, team_gate=False)  # each fix is one pragma line
+                            share_regions=False, team_gate=False, findings_only=True)  # each fix is one pragma line
     check = FileCheck(path=path, report=result.report)
     if result.failed or result.analysis is None or result.analysis.tu is None:
         return check

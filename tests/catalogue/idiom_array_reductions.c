@@ -132,14 +132,102 @@ void value_moves_subscript(int n) {
 
 static int peek(int k) { return hist[k]; }
 
-/* serial, parallel in an expert's hands (a known miss): a parameter updated only at subscripts that
-   stay in 0..4 (NAS's error norms). A thread's copy would be an array where the loop has a pointer
-   (sizeof, comparisons), and adding it back writes elements the loop never touches */
-void norms(double rms[5], int n) {
+/* a parameter updated only at rms[0..4], every one of them whenever the loop runs (NAS's error
+   norms): each thread's copy holds those five and is added back into exactly them */
+void norms(double rms[5]) {
+    for (int i = 0; i < N; i++)
+        for (int m = 0; m < 5; m++) {
+            double add = grid[i % 64][m] - 0.5;
+            rms[m] = rms[m] + add * add;
+        }
+}
+
+/* rms may point into u: the runtime check keeps rms[0..4] apart from what the loop reads of u (main
+   calls it both ways; when they overlap, the serial copy runs) */
+void norms_alias(double *rms, const double *u) {
+    for (int i = 0; i < 1000; i++)
+        for (int m = 0; m < 4; m++)
+            rms[m] += u[i * 4 + m] * u[i * 4 + m];
+}
+
+/* integer counts through a local pointer set before the loop: c[0..7], each in every iteration */
+long norms_counts(void) {
+    long out[8] = {0};
+    long *c = out;
+    for (int i = 0; i < N; i++)
+        for (int m = 0; m < 8; m++)
+            c[m] += (key[i] >> m) & 1;
+    return out[0] * 3 + out[7] * 5 + out[4];
+}
+
+/* serial: the loop may run zero times (n of unknown sign), and adding the copies back would still
+   write rms[0..4] (-0.0 becomes 0.0; rms may point nowhere) */
+void norms_n(double rms[5], int n) {
     for (int i = 0; i < n; i++)
         for (int m = 0; m < 5; m++) {
             double add = grid[i % 64][m] - 0.5;
             rms[m] = rms[m] + add * add;
+        }
+}
+
+/* serial: rms[0], rms[2], ... rms[8]: the copy's combine would write rms[1], rms[3], ... too */
+void norms_gap(double *rms) {
+    for (int i = 0; i < N; i++)
+        for (int m = 0; m < 5; m++)
+            rms[2 * m] = rms[2 * m] + grid[i % 64][m];
+}
+
+/* serial: rms[1..5]: a copy from rms[0] would write rms[0], which the loop never touches */
+void norms_from1(double *rms) {
+    for (int i = 0; i < N; i++)
+        for (int m = 0; m < 5; m++)
+            rms[m + 1] += grid[i % 64][m];
+}
+
+/* serial: how many elements the loop touches depends on k */
+void norms_k(double *rms, int k) {
+    for (int i = 0; i < N; i++)
+        for (int m = 0; m < k; m++)
+            rms[m] += grid[i % 64][m];
+}
+
+/* serial: a guard may skip an element, which the combine would write anyway */
+void norms_guard(double *rms) {
+    for (int i = 0; i < N; i++)
+        for (int m = 0; m < 5; m++)
+            if (grid[i % 64][m] > 3)
+                rms[m] += grid[i % 64][m];
+}
+
+static double first_of(const double *p) { return p[0] > 1e300 ? 1.0 : 0.0; }
+
+/* serial: rms is passed to a function that is not a pure library function */
+void norms_passed(double *rms) {
+    for (int i = 0; i < N; i++)
+        for (int m = 0; m < 5; m++)
+            rms[m] += grid[i % 64][m] + first_of(rms);
+}
+
+/* serial: sizeof(rms) would be the copy's 40 bytes, not a pointer's */
+void norms_sizeof(double *rms) {
+    for (int i = 0; i < N; i++)
+        for (int m = 0; m < 5; m++)
+            rms[m] += grid[i % 64][m] * (double)sizeof(rms);
+}
+
+/* serial: rms == other would compare the copy's address */
+void norms_compare(double *rms, const double *other) {
+    for (int i = 0; i < N; i++)
+        for (int m = 0; m < 5; m++)
+            rms[m] += grid[i % 64][m] + (rms == other);
+}
+
+/* serial: q would point into the copy */
+void norms_copied(double *rms) {
+    for (int i = 0; i < N; i++)
+        for (int m = 0; m < 5; m++) {
+            double *q = rms;
+            q[m] += grid[i % 64][m];
         }
 }
 
@@ -218,9 +306,20 @@ int main(void) {
     value_moves_subscript(N); cksi("value_moves_subscript", colsum, 32);
     unread_shapes(N); cksi("unread_shapes", colsum, 32);
     {
-        double rms[6] = {0};
-        norms(rms, N); norms_below(rms + 1, N); norms_call(rms, 64);
-        printf("norms %.12g %.12g %.12g\n", rms[0], rms[3], rms[5]);
+        double rms[12] = {0}, u[4000 + 4];
+        for (int k = 0; k < 4004; k++)
+            u[k] = (k % 13) * 0.5;
+        rms[5] = -0.0;
+        norms(rms); norms_below(rms + 1, N); norms_call(rms, 64);
+        printf("norms %.12g %.12g %.12g %g\n", rms[0], rms[3], rms[5], rms[5]);
+        norms_alias(rms + 6, u); printf("norms_alias %.12g %.12g\n", rms[6], rms[9]);
+        norms_alias(u + 2, u); printf("norms_alias overlapping %.12g %.12g\n", u[2], u[5]);
+        printf("norms_counts %ld\n", norms_counts());
+        rms[5] = -0.0; rms[6] = -0.0;
+        norms_n(rms, 0); norms_n(rms + 6, -3); printf("norms_n %g %g\n", rms[5], rms[6]);
+        norms_gap(rms + 1); norms_from1(rms); norms_k(rms, 3); norms_guard(rms);
+        norms_passed(rms); norms_sizeof(rms); norms_compare(rms, u); norms_copied(rms);
+        printf("norms near misses %.12g %.12g %.12g %.12g %.12g\n", rms[0], rms[1], rms[2], rms[9], rms[10]);
     }
     return 0;
 }

@@ -110,9 +110,11 @@ def apply_plans(source: str, tu: TranslationUnit, plans: list[Plan]) -> str:
     data = source.encode()
     decisions = [Decision(root_loop_id=plan.loop_id, plan=plan) for plan in plans]
     planned = plan_rewrite(data, tu, decisions, versioning=False, share_regions=False)
-    # a loop that steps by a variable is edited only beside its serial copy (its guard picks it)
-    strided = [d for d in decisions if d.plan.loop_id in planned.skipped and tu.loop(d.plan.loop_id).canonical
-               and tu.loop(d.plan.loop_id).canonical.step_symbol]
+    # a loop that steps by a variable is edited only beside its serial copy (its guard picks it), and
+    # so is one with per-thread copies under a runtime alias check (the copy runs when the check fails)
+    strided = [d for d in decisions if d.plan.loop_id in planned.skipped and (
+               tu.loop(d.plan.loop_id).canonical and tu.loop(d.plan.loop_id).canonical.step_symbol
+               or d.plan.alias_check and (d.plan.locations or "[:" in str(d.plan.reductions)))]
     edits = list(planned.edits)
     if strided:
         versioned = plan_rewrite(data, tu, strided, versioning=True, share_regions=False)

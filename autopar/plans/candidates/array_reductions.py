@@ -1,13 +1,13 @@
-"""Array reductions: which declared arrays a loop only updates, element by element, with one
-reduction operator (`hist[key[i]]++`, `q[l] = q[l] + 1.0`), so that each thread can update a copy
-of its own (written out by autopar.edit.thread_copies)."""
+"""Array reductions: which declared arrays (and pointers the loop only indexes) a loop only updates,
+element by element, with one reduction operator (`hist[key[i]]++`, `q[l] = q[l] + 1.0`), so that
+each thread can update a copy of its own (written out by autopar.edit.thread_copies)."""
 
 from __future__ import annotations
 
 import re
 from typing import Optional
 
-from autopar.deps import Analysis, ObjectModel, declared_inside
+from autopar.deps import Analysis, ObjectModel, declared_inside, exact_interval, runs_at_least_once
 from autopar.ir import CallEffect, CallSite, Loop, Storage, TranslationUnit
 
 # Each thread keeps a private copy of a reduced array (on its stack with gcc), initializes it and adds
@@ -18,8 +18,8 @@ _INTEGER_TYPE = re.compile(r"(const\s+|volatile\s+)*((un)?signed\s+)?(char|short
 
 
 def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str], calls: list[CallSite]) -> dict:
-    """Object key -> (operator, section) for each declared array whose every access in `loop` updates
-    an element with one reduction operator (`hist[k]++`, `y[j] += v` where v does not read y): the
+    """Object key -> (operator, section) for each declared array (or pointer: `_pointer_copy_size`)
+    whose every access in `loop` updates an element with one reduction operator (`hist[k]++`, `y[j] += v` where v does not read y): the
     dependences those updates carry are a reduction's, and `reduction(op: a[:n])` gives each thread
     its own copy. Integer elements (exact in any order), or floating-point sums and products under the
     `allow` policy, as for scalar reductions (they may round differently). `keys`: the objects of the
@@ -31,7 +31,7 @@ def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str]
         return found  # its windows excuse blocks, not one element every block updates
     for key in sorted(keys):
         obj = an.model.objects[key]
-        size = _copy_size(obj, loop)
+        size = _copy_size(obj, loop) if obj.kind == "array" else _pointer_copy_size(obj, loop, an, calls)
         if size is None:
             continue
         named = {a.base.decl for a in loop.accesses if a.base.name == obj.base.name} | \
@@ -50,10 +50,7 @@ def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str]
 
 def _copy_size(obj: ObjectModel, loop: Loop) -> Optional[int]:
     """How many elements each thread's copy holds: a declared one-dimensional array's own length.
-    Not a pointer (a parameter `double rms[5]` is one: its declared size binds no caller): its copy,
-    an array, would change what `sizeof(rms)` and `rms == p` say, and adding it back would write
-    elements the loop never touches, which the runtime alias check does not cover. None when there
-    is no such size, or it is too large to copy."""
+    None when there is no such size, or it is too large to copy."""
     if obj.path != obj.base.name or declared_inside(obj.base, loop) or obj.merged:
         return None  # a member is not a name a copy can shadow; a struct array has no reduction operator
     dims = obj.base.array_dims
@@ -62,6 +59,35 @@ def _copy_size(obj: ObjectModel, loop: Loop) -> Optional[int]:
         return None
     size = int(dims[0])
     return size if 0 < size <= ARRAY_REDUCTION_LIMIT else None
+
+
+def _pointer_copy_size(obj: ObjectModel, loop: Loop, an: Analysis, calls: list[CallSite]) -> Optional[int]:
+    """How many elements each thread's copy of what a pointer points to holds (a parameter
+    `double rms[5]` is a pointer too: its declared size binds no caller), or None. NAS's error norms,
+    `rms[m] = rms[m] + add * add` for m in 0..4 over a nest, when:
+    - the loop names the pointer only as `p[e]` (Loop.subscripted_pointers: no `sizeof p`, `p == q`,
+      `q = p`, `f(p)`, `*p`, `&p[e]`, which the copy, an array of that name, would change) and never
+      assigns it;
+    - the elements the loop touches are exactly 0 .. hi - 1 whenever it runs (deps.exact_interval):
+      the copy is added back into all of them, so an element the loop skips (`rms[2 * m]`, `rms[m + 1]`
+      for a pointer into the middle of an array, a guard) would be written where the serial loop writes
+      nothing, outside the runtime alias check, which covers what the loop touches;
+    - the loop runs at least once whenever it starts: a loop that does not run still adds the copies
+      back (-0.0 becomes 0.0, and the pointer may point nowhere);
+    - the loop calls only pure library functions: any other call could reach the elements through a
+      pointer of its own."""
+    if obj.path != obj.base.name or obj.merged or obj.key not in loop.subscripted_pointers or \
+            declared_inside(obj.base, loop):
+        return None
+    if obj.base.storage not in (Storage.PARAMETER, Storage.LOCAL) or \
+            any(call.effect != CallEffect.PURE for call in calls):
+        return None
+    if any("volatile" in m.access.element_type for m in obj.accesses):
+        return None
+    if not runs_at_least_once(an.model):
+        return None
+    size = exact_interval(obj, an.model)
+    return size if size is not None and 0 < size <= ARRAY_REDUCTION_LIMIT else None
 
 
 _FLOATING_TYPE = re.compile(r"(const\s+|volatile\s+)*(float|double|long\s+double)")

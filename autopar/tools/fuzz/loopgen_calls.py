@@ -94,30 +94,47 @@ class CallTemplates(ProgramBuilder):
         self.scalars.append(Scalar(t, t_type))
 
     def t_norms(self) -> None:
-        """A helper that sums into a few elements of a pointer parameter over a nest (NAS's error norms,
-        which stay serial: no reduction on a pointer), called on a part of a shared array, possibly
-        the one it reads, with subscripts that may reach below the pointer."""
+        """A helper that sums into a few elements of a pointer parameter over a nest (NAS's error norms),
+        called on a part of a shared array, possibly the one it reads (then only the runtime check
+        keeps it right). A pointer array reduction when the loop runs a constant number of times and
+        touches exactly acc[0 .. width - 1] every time; near misses: a loop that may not run (`n`, 0
+        now and then), subscripts from 1 or from -1, gaps (`acc[2 * m]`), a guard, and uses of the
+        pointer that a thread's copy would change (sizeof, a comparison, a copy of it, a call)."""
         acc = self.array_1d(min_size=16)
         src = self.rng.choice([a for a in self.arrays if a.shared and len(a.dims) == 1 and a.ctype == acc.ctype]
                               or [acc])
         name, t = self.fresh("norms"), acc.ctype
         width = self.rng.randint(2, 6)
-        shift = self.rng.choice([0, 0, 0, 1, -1])  # a negative shift reaches below the pointer
-        element = f"acc[m{shift:+d}]" if shift else "acc[m]"
-        value = f"g[i * {width} + m] % 7"
-        update = self.rng.choice([f"{element} = {element} + {value};", f"{element} += {value};",
-                                  f"{element} = {value} + {element};", f"{element} = {value} - {element};"])
-        if t in ("unsigned char", "signed char", "short", "unsigned short"):
-            update = f"{element} = ({t})({element} + {value});"
-        self.functions.append(f"static void {name}({t} *acc, const {t} *g, int n)\n{{\n"
-                              f"    for (int i = 0; i < n; i++)\n"
-                              f"        for (int m = 0; m < {width}; m++)\n"
-                              f"            {update}\n}}")
         rows = min(src.size // width, 4000)
-        offset = self.rng.randint(1, acc.size - width - 2)
         if rows < 1:
             return
-        count = self.rng.choice([str(rows), f"{self.size_var(rows)}"])
+        miss = self.rng.choice(["none"] * 6 + ["zero", "from1", "below", "gap", "guard", "sizeof", "compare",
+                                               "copy", "call"])
+        element = {"from1": "acc[m + 1]", "below": "acc[m - 1]", "gap": "acc[2 * m]"}.get(miss, "acc[m]")
+        value = f"g[i * {width} + m] % 7"
+        value += {"sizeof": " + (int)(sizeof(acc) % 5)", "compare": " + (acc == g)",
+                  "call": f" + {name}_peek(acc)"}.get(miss, "")
+        update = self.rng.choice([f"{element} = {element} + {value};", f"{element} += {value};",
+                                  f"{element} = {value} + {element};", f"{element} = {value} - {element};"])
+        if t in ("unsigned char", "signed char", "short", "unsigned short") and self.chance(0.5):
+            update = f"{element} = ({t})({element} + {value});"  # (not an update the analysis reduces)
+        elif t in ("unsigned char", "signed char", "short", "unsigned short"):
+            update = f"{element} += {value};"
+        if miss == "guard":
+            update = f"if (g[i * {width} + m] % 3) {update}"
+        elif miss == "copy":
+            update = "{ " + f"{t} *q = acc; " + update.replace("acc[", "q[") + " }"
+        # the loop runs a constant number of times, or n times (n may be 0: the caller passes 0 at times)
+        bound = "n" if miss == "zero" else str(rows)
+        if miss == "call":
+            self.functions.append(f"static int {name}_peek(const {t} *p)\n{{\n    return (int)(p[0] % 2);\n}}")
+        self.functions.append(f"static void {name}({t} *acc, const {t} *g, int n)\n{{\n"
+                              + ("" if bound == "n" else "    (void)n;\n") +
+                              f"    for (int i = 0; i < {bound}; i++)\n"
+                              f"        for (int m = 0; m < {width}; m++)\n"
+                              f"            {update}\n}}")
+        offset = self.rng.randint(1, acc.size - 2 * width - 2)
+        count = self.rng.choice([str(rows), f"{self.size_var(rows)}"] + (["0"] if miss == "zero" else []))
         self.body.append(f"    {name}({acc.name} + {offset}, {src.name}, {count});")
 
     def t_window(self) -> None:

@@ -1,0 +1,153 @@
+"""Array reductions on what a pointer points to (NAS's error norms): the front end's list of pointers
+a loop names only as `p[e]`, the exact-interval rule, the runtime check's cover, and the validator."""
+
+from __future__ import annotations
+
+import pytest
+
+from autopar.decision.pipeline import analyze_file
+from autopar.deps import Analysis, exact_interval
+from autopar.plans.candidates import validate_plan
+from autopar.plans.plan import Reduction
+from autopar.ir import ReductionOp
+
+HEAD = "#include <math.h>\n"
+
+
+def _norms(body: str, params: str = "double *rms, const double *u", bound: str = "1000", width: str = "5") -> str:
+    return (HEAD + f"void norms({params}) {{\n"
+            f"    for (int i = 0; i < {bound}; i++)\n"
+            f"        for (int m = 0; m < {width}; m++) {{\n"
+            f"            {body}\n"
+            "        }\n}\n")
+
+
+def _outer(fa):
+    return next(l for l in fa.tu.loops if l.function == "norms" and l.depth == 0)
+
+
+def _analyze(tmp_path, text, name="n.c"):
+    path = tmp_path / name
+    path.write_text(text)
+    return analyze_file(str(path))
+
+
+def _report(fa):
+    outer = _outer(fa)
+    return next(r for r in fa.report.loops if r.id == outer.id)
+
+
+@pytest.mark.parametrize("body, listed", [
+    ("rms[m] = rms[m] + u[i * 5 + m] * u[i * 5 + m];", True),
+    ("(rms)[m] += u[i * 5 + m];", True),
+    ("rms[m] += u[i * 5 + m] * (double)sizeof(rms);", False),
+    ("rms[m] += u[i * 5 + m] * (double)sizeof rms[0];", True),
+    ("rms[m] += u[i * 5 + m] + (rms == u);", False),
+    ("double *q = rms; q[m] += u[i * 5 + m];", False),
+    ("double *q = &rms[m]; *q += u[i * 5 + m];", False),
+    ("m[rms] += u[i * 5 + m];", False),
+    ("*(rms + m) += u[i * 5 + m];", False),
+    ("rms[m] += u[i * 5 + m] + *rms;", False),
+    ("__typeof__(rms) q = 0; rms[m] += u[i * 5 + m] + (q != 0);", False),
+    ("char t[sizeof rms]; t[0] = 1; rms[m] += u[i * 5 + m] + t[0];", False),
+    ("{ int rms = 1; (void)rms; } rms[m] += u[i * 5 + m];", False),  # another variable of the name inside the loop
+    ("if (m > 9) goto out; rms[m] += u[i * 5 + m]; out: ;", False),
+])
+def test_the_front_end_lists_pointers_named_only_as_subscript_bases(tmp_path, body, listed):
+    fa = _analyze(tmp_path, _norms(body))
+    keys = _outer(fa).subscripted_pointers
+    assert any(k.startswith("rms@") for k in keys) == listed, keys
+    if "goto" not in body and "== u" not in body:
+        assert any(k.startswith("u@") for k in keys), keys  # the read-only pointer beside it
+
+
+def test_an_array_parameter_is_a_pointer_and_its_address_taken_anywhere_unlists_it(tmp_path):
+    fa = _analyze(tmp_path, _norms("rms[m] += u[i * 5 + m];", params="double rms[5], const double *u"))
+    assert [k for k in _outer(fa).subscripted_pointers if k.startswith("rms@")]
+    text = _norms("rms[m] += u[i * 5 + m];").replace("{\n    for", "{\n    double **keep = &rms; (void)keep;\n    for", 1)
+    fa = _analyze(tmp_path, text, "taken.c")
+    assert not [k for k in _outer(fa).subscripted_pointers if k.startswith("rms@")]
+
+
+@pytest.mark.parametrize("body, bound, width, size", [
+    ("rms[m] += u[i * 5 + m];", "1000", "5", 5),
+    ("rms[m] += u[i * 5 + m]; rms[4 - m] += 1.0;", "1000", "5", 5),
+    ("rms[2 * m] += u[i * 5 + m];", "1000", "5", None),  # gaps
+    ("rms[m + 1] += u[i * 5 + m];", "1000", "5", None),  # starts above 0
+    ("rms[m - 1] += u[i * 5 + m];", "1000", "5", None),  # reaches below
+    ("rms[m] += u[i * 5 + m];", "1000", "k", None),  # width depends on k
+    ("if (u[i] > 0) rms[m] += u[i * 5 + m];", "1000", "5", None),  # a guard may skip elements
+    ("if (u[i] > 0) continue; rms[m] += u[i * 5 + m];", "1000", "5", None),
+    ("if (u[i] > 0) break; rms[m] += u[i * 5 + m];", "1000", "5", None),
+    ("rms[i % 5] += u[i * 5 + m];", "1000", "5", None),  # not affine
+])
+def test_the_touched_elements_must_be_exactly_an_interval_from_zero(tmp_path, body, bound, width, size):
+    fa = _analyze(tmp_path, _norms(body, params="double *rms, const double *u, int k", bound=bound, width=width))
+    outer = _outer(fa)
+    an = Analysis(fa.tu, outer)
+    (obj,) = [o for o in an.model.objects.values() if o.path == "rms"]
+    assert exact_interval(obj, an.model) == size
+
+
+def test_norms_get_a_pointer_reduction_whose_check_covers_the_interval(tmp_path):
+    fa = _analyze(tmp_path, _norms("rms[m] = rms[m] + u[i * 5 + m] * u[i * 5 + m];"))
+    report = _report(fa)
+    assert report.parallelizable and "array-reduction" in report.codes, report.reasons
+    outer = _outer(fa)
+    nest = next(n for n in fa.nests if n.root_loop_id == outer.id)
+    plan = next(c.plan for c in nest.candidates if c.id == nest.default_candidate_id)
+    assert plan.loop_id == outer.id
+    assert [(r.op, r.variables) for r in plan.reductions] == [(ReductionOp.ADD, ["rms[:5]"])]
+    # the check keeps rms[0..4] (the elements the copy is added back into) apart from u[0..4999]
+    assert plan.alias_check == ("(const char *)(rms + 5) <= (const char *)(u) || "
+                                "(const char *)(u + 5000) <= (const char *)(rms)")
+    assert validate_plan(fa.tu, nest, plan) == []
+    # the validator accepts this section and nothing wider
+    wider = plan.model_copy(update={"reductions": [Reduction(op=ReductionOp.ADD, variables=["rms[:6]"])]})
+    assert any("cannot be reduced" in p for p in validate_plan(fa.tu, nest, wider))
+
+
+@pytest.mark.parametrize("text", [
+    _norms("rms[m] += u[i * 5 + m];", params="double *rms, const double *u, int n", bound="n"),  # may not run
+    _norms("rms[m] += u[i * 5 + m] + first(rms + 1);").replace(
+        "void norms", "static double first(const double *p) { return p[0]; }\nvoid norms"),  # passed on
+    _norms("rms[m] += u[i * 5 + m] + peek(m);").replace(
+        "void norms", "double g[8];\nstatic double peek(int k) { return g[k]; }\nvoid norms"),  # a call
+    _norms("rms[m] += u[i * 5 + m];", params="volatile double *rms, const double *u"),
+])
+def test_near_misses_stay_serial_and_the_validator_refuses_their_reduction(tmp_path, text):
+    fa = _analyze(tmp_path, text)
+    report = _report(fa)
+    assert not report.parallelizable, report.reasons
+    outer = _outer(fa)
+    nest = next(n for n in fa.nests if n.root_loop_id == outer.id)
+    forged = Reduction(op=ReductionOp.ADD, variables=["rms[:5]"])
+    from autopar.plans.plan import Plan
+    problems = validate_plan(fa.tu, nest, Plan(loop_id=outer.id, reductions=[forged]))
+    assert any("cannot be reduced" in p for p in problems), problems
+
+
+def test_cplusplus_keeps_pointer_reductions_serial(tmp_path):
+    fa = _analyze(tmp_path, _norms("rms[m] += u[i * 5 + m];"), "n.cpp")
+    assert not _outer(fa).subscripted_pointers
+    assert not _report(fa).parallelizable
+
+
+def test_copies_under_an_alias_check_are_written_only_beside_a_serial_copy(tmp_path):
+    """Without a serial copy, a failed check would run the copies on a team of one: the loop would read
+    the shared array's old values through the overlapping pointer (a declared array too: with u = hist,
+    `hist[7 - (i & 7)] += u[i] + 1` gave 227437609984 instead of 256814812994)."""
+    from autopar.edit.rewrite import plan_rewrite
+    from autopar.plans.plan import Decision
+
+    fa = _analyze(tmp_path, _norms("rms[m] = rms[m] + u[i * 5 + m] * u[i * 5 + m];"))
+    outer = _outer(fa)
+    nest = next(n for n in fa.nests if n.root_loop_id == outer.id)
+    plan = next(c.plan for c in nest.candidates if c.id == nest.default_candidate_id)
+    assert plan.alias_check
+    source = (tmp_path / "n.c").read_bytes()
+    decisions = [Decision(root_loop_id=outer.id, plan=plan)]
+    plain = plan_rewrite(source, fa.tu, decisions, versioning=False)
+    assert outer.id in plain.skipped and "serial copy" in plain.skipped[outer.id] and not plain.edits
+    versioned = plan_rewrite(source, fa.tu, decisions, versioning=True)
+    assert not versioned.skipped and any("autopar: off" in e.text for e in versioned.edits)
