@@ -117,8 +117,11 @@ class PatternTemplates(ProgramBuilder):
             update = f"{slot} = ({ctype})({slot} {op[0]} {value if op in ('+=', '-=') else 1});"
         elif op not in ("++", "--") and miss == "minus":  # `v - h[k]`: no reduction
             update = f"{slot} = {value} - {slot};"
-        elif op in ("+=", "-=", "*=") and miss == "fraction" and ctype != "double":
-            update = f"{slot} {op[0]}= 1.5;"  # an integer plus a fraction truncates each sum
+        elif op in ("+=", "-=") and miss == "fraction" and ctype in ("int", "long long"):
+            # an integer plus a fraction truncates each sum; only where the sums stay in range: a double
+            # converted back to a type that cannot hold it (`*= 1.5` growing, an unsigned going below 0,
+            # a narrow type) is undefined, and gcc and clang resolve it differently
+            update = f"{slot} {op[0]}= 1.5;"
         elif op not in ("++", "--") and self.chance(0.4):  # the update spelled out, either side
             swap = op[0] != "-" and self.chance(0.5)
             update = f"{slot} = {value} {op[0]} {slot};" if swap else f"{slot} = {slot} {op[0]} {value};"
