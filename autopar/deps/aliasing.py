@@ -31,8 +31,8 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
     if x.key == y.key:
         return True
     for a, b in ((x, y), (y, x)):
-        if a.base.copy_of is not None and a.base.copy_of == f"{b.base.name}@{b.base.decl}":
-            return True  # `q = cnt;` before the loop: q reaches what cnt does, restrict or not
+        if f"{b.base.name}@{b.base.decl}" in a.base.based_on:
+            return True  # `q = cnt;`, `gp = cnt;` before the loop: q reaches what cnt does, restrict or not
     for a, b in ((x, y), (y, x)):
         if a.kind == "pointer" and a.base.enters_with_call and _own_automatic_array(b):
             return False  # the array did not exist when the pointer was passed in

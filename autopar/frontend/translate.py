@@ -19,7 +19,7 @@ from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.ast import Source
 from autopar.frontend.constant_locals import constant_locals
 from autopar.frontend.constant_arguments import constant_arguments, parameter_uses
-from autopar.frontend.entry_pointers import entry_pointers
+from autopar.frontend.entry_pointers import entry_pointers, stored_parameters
 from autopar.frontend.functions import build_functions, loop_macros
 from autopar.frontend.loop_body import BodyReader
 from autopar.frontend.loop_header import HeaderReader
@@ -89,6 +89,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     variables.entry_pointers, inherited, variables.copies_of = entry_pointers(functions, variables.distinct_at_calls,
                                                                              settings.language)
     variables.distinct_at_calls |= inherited
+    for key, stored in stored_parameters(every_function).items():  # `gp = x;`: gp reaches x's memory
+        variables.copies_of[key] = variables.copies_of.get(key, set()) | stored
 
     affine = AffineBuilder(source)
     affine.constant_values = constant_locals(functions, source, settings.language)

@@ -69,6 +69,20 @@ void copied_restrict(double *restrict x, const double *restrict g, int n) {
         x[i] = q[i + 1] * 0.5 + g[i];
 }
 
+/* runtime check: gp and hold.p hold x's address, stored in the function before the loop */
+const double *gp;
+struct holder { const double *p; } hold;
+void stored_restrict(double *restrict x, const double *restrict g, int n) {
+    gp = x;
+    for (int i = 0; i < n; i++)
+        x[i] = gp[i + 1] * 0.5 + g[i];
+}
+void member_restrict(double *restrict x, const double *restrict g, int n) {
+    hold.p = x + 0;
+    for (int i = 0; i < n; i++)
+        x[i] = hold.p[i + 1] * 0.25 + g[i];
+}
+
 int main(void) {
     double *block = malloc(sizeof(double) * N * N), **u = malloc(sizeof(double *) * N);
     double *one = malloc(sizeof(double) * N), **s = malloc(sizeof(double *) * N);
@@ -91,6 +105,8 @@ int main(void) {
     row_local(u, N); cks("row_local", u, N, N);
     loop_local_pointer(N); { double *rows[1] = {lb}; cks("loop_local_pointer", rows, 1, N); }
     copied_restrict(block, one, N - 1); cks("copied_restrict", u, N, N);
+    stored_restrict(block, one, N - 1); cks("stored_restrict", u, N, N);
+    member_restrict(block, one, N - 1); cks("member_restrict", u, N, N);
     free(block); free(u); free(one); free(s); free(cube); free(planes); free(w);
     return 0;
 }
