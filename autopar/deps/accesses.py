@@ -5,11 +5,10 @@ iteration domain, subscripts as isl affine expressions or the reason they are no
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from autopar.deps.isl_text import Aff, render_aff
+from autopar.deps.isl_text import PARAMETER, Aff, render_aff
 from autopar.ir import Access, Loop, Variable
 
 
@@ -44,7 +43,7 @@ class AccessModel:
         """The isl parameters its domain's constraints name."""
         found = self._texts.get("params")
         if found is None:
-            found = self._texts["params"] = {p for c in self.domain for p in re.findall(r"\bP_\w+", c)}
+            found = self._texts["params"] = {p for c in self.domain for p in PARAMETER.findall(c)}
         return found
 
     def dim_texts(self, prefix: str) -> list[tuple[str, Optional[tuple]]]:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 Aff = dict[str, int]  # name -> coefficient; "" is the constant term
 
 ISL_LOCK = threading.RLock()
-_PARAM = re.compile(r"\bP_\w+")  # an isl parameter in constraint text (param_name)
+PARAMETER = re.compile(r"\bP_\w+")  # an isl parameter in constraint text (param_name)
 
 
 @lru_cache(maxsize=8192)
@@ -80,7 +80,7 @@ def set_text(parts: list[tuple[str, AccessModel]], pre: list[str] = (), extra: l
         params |= m.params | m.domain_params()
     for c in extra:
         cons.append(c)
-        params |= set(_PARAM.findall(c))
+        params |= set(PARAMETER.findall(c))
     body = " and ".join(cons) if cons else ""
     return f"[{', '.join(sorted(params))}] -> {{ [{', '.join(dims)}]{' : ' + body if body else ''} }}"
 

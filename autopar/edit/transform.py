@@ -128,7 +128,8 @@ def mark_shared(report: FileReport, tu, plan: RewritePlan) -> FileReport:
         if loop.id in plan.worksharing and loop.id in opened_on:
             outer = opened_on[loop.id]
             opening = plan.region_openings[outer.id]
-            reason = f"runs in the parallel region opened on loop {_name(outer)} (line {outer.line})"
+            # (a region opens on a canonical serial loop: autopar.edit.shared_regions)
+            reason = f"runs in the parallel region opened on loop {outer.canonical.induction_variable} (line {outer.line})"
             loop = loop.model_copy(update={"pragma": plan.worksharing[loop.id], "region": opening,
                                            "reasons": [*loop.reasons, reason], "codes": [*loop.codes, SHARED_REGION]})
         elif loop.id in plan.region_openings:
@@ -140,10 +141,6 @@ def mark_shared(report: FileReport, tu, plan: RewritePlan) -> FileReport:
                                            "codes": [SHARED_REGION, *loop.codes]})
         loops.append(loop)
     return report.model_copy(update={"loops": loops})
-
-
-def _name(loop) -> str:
-    return loop.canonical.induction_variable if loop.canonical else "(non-canonical)"
 
 
 def mark_skipped(report: FileReport, plan: RewritePlan) -> FileReport:

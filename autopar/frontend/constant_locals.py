@@ -18,12 +18,9 @@ from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
 from autopar.frontend.ast import UNSIGNED_TYPES, Source, canonical_kind, evaluate_int, expression_children
 from autopar.frontend.functions import Function
-from autopar.frontend.loops import address_taken_in
-from autopar.frontend.nest_facts import written_decl_refs
+from autopar.frontend.pointer_facts import changed_variables
 from autopar.frontend.variables import Variables, is_integer_decl, is_reference
 
-# the kinds of node that can assign a variable by name (nest_facts.written_decl_refs reads them)
-_ASSIGNING = (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR)
 # an initializer spelled with numbers and operators only: no macro, whose value a -D flag may change
 _SPELLED_NUMBER = re.compile(rb"(?:\s|[-+*/%()<>&|^~]|[0-9][0-9a-zA-Z']*)+")
 _CONDITIONAL = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else)\b", re.MULTILINE)
@@ -45,7 +42,6 @@ def constant_locals(functions: list[Function], source: Source, language: str) ->
         if not declarations or function.nodes_of((K.ASM_STMT,)) or \
                 _CONDITIONAL.search(source.data, function.start, function.end):
             continue
-        changed = None  # the function's assigned and address-taken variables, found when first needed
         for node in declarations:
             decl = node.cursor
             key = Variables.key(decl)
@@ -54,13 +50,8 @@ def constant_locals(functions: list[Function], source: Source, language: str) ->
             value = _initial_value(node, key, source)
             if value is None:
                 continue
-            if not decl.type.is_const_qualified():
-                if language != "c":
-                    continue
-                if changed is None:
-                    changed = _changed_by_name(function)
-                if key in changed:
-                    continue
+            if not decl.type.is_const_qualified() and (language != "c" or key in changed_variables(function)):
+                continue
             found[key] = value
     return found
 
@@ -96,14 +87,3 @@ def _initial_value(node, key: tuple, source: Source) -> int | None:
         return None
     low, high = (0, 2 ** bits - 1) if kind in UNSIGNED_TYPES else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
     return value if low <= value <= high and -2 ** 31 <= value < 2 ** 31 else None
-
-
-def _changed_by_name(function: Function) -> set[tuple]:
-    """Variables the function assigns (=, op=, ++, --) or whose address it takes (&v)."""
-    keys = set(address_taken_in(function))
-    for node in function.nodes_of(_ASSIGNING):
-        for target in written_decl_refs(node):
-            decl = target.cursor.referenced
-            if decl is not None:
-                keys.add(Variables.key(decl))
-    return keys

@@ -17,20 +17,17 @@ from autopar.frontend.pointer_facts import (address_like, ambiguous_keys, change
 from autopar.frontend.variables import Variables
 
 
-def entry_pointers(functions: list[Function], distinct: set[tuple],
-                   language: str) -> tuple[set[tuple], set[tuple], dict[tuple, set[str]]]:
+def entry_pointers(functions: list[Function], distinct: set[tuple], language: str) -> tuple[set[tuple], set[tuple]]:
     """The pointers that enter with the call: pointer parameters a function never reassigns or takes
     the address of, and local pointers set once, in their declaration, from one of those
     (`double (*u)[n] = (double (*)[n])ou;`). They cannot point into the function's own automatic
     arrays, which did not exist when the call began. Also returns which of those local copies
-    inherit a parameter's no-alias fact (`distinct`): the parameter is named nowhere else; and for
-    each local copy, the parameter it copies ("name@line:column"): the two point to the same memory,
-    whatever `restrict` or the call sites say of the parameter."""
+    inherit a parameter's no-alias fact (`distinct`): the parameter is named nowhere else. (That a
+    copy reaches its parameter's memory is `stored_parameters`'.)"""
     entering: set[tuple] = set()
     inherited: set[tuple] = set()
-    copies: dict[tuple, set[str]] = {}
     if language != "c":
-        return entering, inherited, copies  # C++ rebinds a pointer through a reference unseen
+        return entering, inherited  # C++ rebinds a pointer through a reference unseen
     for function in functions:
         if function.cursor.kind not in (K.FUNCTION_DECL, K.CXX_METHOD):
             continue
@@ -55,10 +52,9 @@ def entry_pointers(functions: list[Function], distinct: set[tuple],
             if source is None or Variables.key(source) not in entry or not address_like(value) or key in changed:
                 continue
             entering.add(key)
-            copies[key] = {f"{source.spelling}@{source.location.line}:{source.location.column}"}
             if Variables.key(source) in distinct and named.get(Variables.key(source)) == 1:
                 inherited.add(key)
-    return entering, inherited, copies
+    return entering, inherited
 
 
 def stored_parameters(functions: list[Function]) -> dict[tuple, set[str]]:
@@ -87,8 +83,7 @@ def stored_parameters(functions: list[Function]) -> dict[tuple, set[str]]:
             for ref in value.walk():
                 decl = variable_decl(ref) if ref.kind == K.DECL_REF_EXPR else None
                 if decl is not None and Variables.key(decl) in params:
-                    found.setdefault(Variables.key(root), set()).add(
-                        f"{decl.spelling}@{decl.location.line}:{decl.location.column}")
+                    found.setdefault(Variables.key(root), set()).add(f"{decl.spelling}@{Variables.place(decl)}")
     return found
 
 

@@ -86,11 +86,9 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     distinct = noalias.distinct_parameters(every_function, source, clang_tu.cursor, {f.name for f in functions},
                                            settings.language, whole_program)
     variables.distinct_at_calls = {key for keys in distinct.values() for key in keys}
-    variables.entry_pointers, inherited, variables.copies_of = entry_pointers(functions, variables.distinct_at_calls,
-                                                                             settings.language)
+    variables.entry_pointers, inherited = entry_pointers(functions, variables.distinct_at_calls, settings.language)
     variables.distinct_at_calls |= inherited
-    for key, stored in stored_parameters(every_function).items():  # `gp = x;`: gp reaches x's memory
-        variables.copies_of[key] = variables.copies_of.get(key, set()) | stored
+    variables.copies_of = stored_parameters(every_function)  # `q = x;`, `gp = x;`: q and gp reach x's memory
 
     affine = AffineBuilder(source)
     affine.constant_values = constant_locals(functions, source, settings.language)

@@ -48,6 +48,12 @@ class Variables:
         SCALAR.clear()
 
     @staticmethod
+    def place(decl) -> str:
+        """`line:column` of a declaration, as Variable.decl spells it."""
+        loc = decl.location
+        return f"{loc.line}:{loc.column}"
+
+    @staticmethod
     def key(decl) -> tuple:
         """(file, offset, name) of a declaration: tells shadowed names apart. Kept on the cursor object
         too (a node keeps the cursor it refers to), which saves asking libclang for its hash."""
@@ -103,9 +109,8 @@ class Variables:
             is_const = is_const or pointee.is_const_qualified()
             if pointee.kind in ARRAY_TYPES:
                 dims = [None] + _type_dims(pointee)
-        loc = decl.location
         return Variable(
-            name=decl.spelling, decl=f"{loc.line}:{loc.column}", storage=storage, type=t.spelling,
+            name=decl.spelling, decl=self.place(decl), storage=storage, type=t.spelling,
             is_pointer=is_pointer, is_array=is_array, array_dims=dims,
             restrict=canonical.is_restrict_qualified() or "restrict" in t.spelling,
             distinct_at_calls=self.key(decl) in self.distinct_at_calls,
