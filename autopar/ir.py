@@ -383,6 +383,10 @@ class TranslationUnit(BaseModel):
     # per function with loops, the integer parameters that every call in this file passes the same
     # constant, spelled as a C literal: {"max_pool": {"pool": "2"}}
     constant_arguments: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # per file-local function, the integer parameters that every call passes the same value (a
+    # constant, or a caller's local initialised with one): sizes for the cost model's estimates,
+    # never written into code ({"kernel_gemm": {"ni": 20}})
+    call_site_values: dict[str, dict[str, int]] = Field(default_factory=dict)
     # per file-local function, the pointer parameters that every call in this file points into an
     # object of its own (treated as restrict): {"conj_grad": ["p", "q"]}
     distinct_parameters: dict[str, list[str]] = Field(default_factory=dict)

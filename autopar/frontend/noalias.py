@@ -39,7 +39,7 @@ def distinct_parameters(every_function: list[Function], source: Source, tu_curso
     for function in every_function:
         by_name.setdefault(function.name, []).append(function)
     targets = {name: found[0] for name in sorted(wanted) if len(found := by_name.get(name, [])) == 1
-               and _file_local(found[0], whole_program)}
+               and file_local(found[0], whole_program)}
     targets = {name: f for name, f in targets.items() if any(pointer_parameter(a) for a in function_parameters(f))}
     if not targets or _symbols_rebound(tu_cursor, every_function):
         return {}
@@ -77,7 +77,7 @@ def distinct_parameters(every_function: list[Function], source: Source, tu_curso
     return found
 
 
-def _file_local(function: Function, whole_program: bool) -> bool:
+def file_local(function: Function, whole_program: bool) -> bool:
     """Only this file can call the function: it has internal linkage, or the file is the whole
     program and the function is neither `main` nor a name the C library declares, included here or
     not (a definition of such a name replaces the library's, which may then call it, and the

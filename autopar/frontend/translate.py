@@ -18,6 +18,7 @@ from autopar.frontend import accesses, calls, linear, noalias, pointer_uses, pra
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.ast import Source
 from autopar.frontend.constant_locals import constant_locals
+from autopar.frontend.call_site_values import call_site_values
 from autopar.frontend.constant_arguments import constant_arguments, parameter_uses
 from autopar.frontend.entry_pointers import entry_pointers, stored_parameters
 from autopar.frontend.functions import build_functions, loop_macros
@@ -133,12 +134,14 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
         _variable_facts(info, variables, escaping, by_node, statics, settings.language)
     pragmas.annotate(infos, functions, source)
 
-    constants = constant_arguments(every_function, {info.loop.function for info in infos}, source)
+    with_loops = {info.loop.function for info in infos}
+    constants = constant_arguments(every_function, with_loops, source)
     for info in infos:
         info.loop.constant_parameter_uses = parameter_uses(info, constants.get(info.loop.function, {}), source)
     unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
                            loops=[info.loop for info in infos], functions=summaries,
                            constant_arguments=constants, diagnostics=diagnostics,
+                           call_site_values=call_site_values(every_function, with_loops, source, whole_program),
                            distinct_parameters={name: [key[2] for key in keys] for name, keys in distinct.items()},
                            whole_program=whole_program)
     _break_cycles(every_function, infos)

@@ -37,11 +37,14 @@ def _compute_trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
         return symbolic / STRIDED_BLOCK, True  # the blocks of a variable stride: a guess
     if c is None or c.lower is None or c.upper is None or not c.lower.is_linear or not c.upper.is_linear:
         return symbolic, True
-    if not c.lower.coefficients and not c.upper.coefficients:
-        span = (c.upper.constant - c.lower.constant) * (1 if c.step > 0 else -1)
+    known = _known_values(tu, loop)
+    if c.lower.variables <= known.keys() and c.upper.variables <= known.keys():
+        span = (_value(c.upper, known) - _value(c.lower, known)) * (1 if c.step > 0 else -1)
         if c.comparison.value in ("<=", ">="):
             span += 1
-        return max(0.0, span / abs(c.step)), False
+        # sized by a call's value or an outer loop's range, the count is still a name in the code:
+        # symbolic, so a parallel plan keeps its run-time threshold
+        return max(0.0, span / abs(c.step)), bool(c.lower.variables | c.upper.variables)
     ancestors = tu.ancestors(loop.id)
     outer = {l.canonical.induction_variable for l in ancestors if l.canonical}
     if bound_names(loop) & outer:
@@ -51,6 +54,43 @@ def _compute_trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
         # the bound changes from one entry to the next (FFT's butterfly width): often short
         return float(DATA_TRIP) / abs(c.step), True
     return symbolic / abs(c.step), True
+
+
+def size_guessed(tu: TranslationUnit, loop: Loop) -> bool:
+    """Whether the work of a region on `loop` rests on a guess: a trip count of it or a loop inside
+    that is neither a constant nor sized by known values (TranslationUnit.call_site_values, an outer
+    loop's range), like `n` of a function called from elsewhere or a bound read from memory."""
+    return loop_fact(tu, "guessed", loop, _compute_size_guessed)
+
+
+def _compute_size_guessed(tu: TranslationUnit, loop: Loop) -> bool:
+    for l in [loop, *descendants(tu, loop)]:
+        c = l.canonical
+        if c is None or c.step_symbol or c.lower is None or c.upper is None or _data_bound(l):
+            return True
+        known = _known_values(tu, l)
+        if not (c.lower.is_linear and c.upper.is_linear and
+                (c.lower.variables | c.upper.variables) <= known.keys()):
+            return True
+    return False
+
+
+def _known_values(tu: TranslationUnit, loop: Loop) -> dict[str, float]:
+    """The values the loop's bounds may be sized with: the parameters every call passes the same
+    value (TranslationUnit.call_site_values), and each enclosing loop's variable at the middle of its
+    range when that range is known (a triangle's inner loop runs half the outer trip count on average)."""
+    known: dict[str, float] = dict(tu.call_site_values.get(loop.function, {}))
+    for outer in tu.ancestors(loop.id):
+        c = outer.canonical
+        if c is None or c.step_symbol or c.lower is None or c.upper is None or not c.lower.is_linear or \
+                not c.upper.is_linear or not (c.lower.variables | c.upper.variables) <= known.keys():
+            continue
+        known[c.induction_variable] = (_value(c.lower, known) + _value(c.upper, known)) / 2.0
+    return known
+
+
+def _value(expression, known: dict[str, float]) -> float:
+    return expression.constant + sum(k * known[name] for name, k in expression.coefficients.items())
 
 
 def work(tu: TranslationUnit, loop: Loop) -> float:

@@ -8,7 +8,7 @@ from typing import Optional
 from autopar.plans import machine
 from autopar.plans import reasons as R
 from autopar.plans.candidates.cost import (dynamic_chunk, entries, estimate, irregular, offload_estimate, work,
-                                     work_threshold)
+                                     size_guessed, work_threshold)
 from autopar.plans.candidates.legality import Legality, NestContext, bound_names, loop_calls, structural_blockers
 from autopar.plans.candidates.offload import offload_plan, transfer_bytes
 from autopar.deps import ISL_LOCK, descendants, runs_at_least_once
@@ -325,7 +325,9 @@ def _analyze_nest(tu: TranslationUnit, root: Loop, ctx: NestContext) -> NestAnal
     # work threshold: its if() runs the region only when the work pays for it on this machine, so
     # the guess of a symbolic trip count does not decide. Where such plans exist, they are preferred
     # to simd alone, which the guess would favour for any loop it takes to be short.
-    clear = [c for c in eligible if _work_gated(tu, c.plan) or
+    # Sized by known values (a call's constant), a threshold plan must win clearly like any other.
+    sized = [c for c in eligible if _work_gated(tu, c.plan) and not size_guessed(tu, tu.loop(c.plan.loop_id))]
+    clear = [c for c in eligible if (_work_gated(tu, c.plan) and c not in sized) or
              c.estimated_cost < (serial if c.plan.directive == Directive.SIMD else serial * CLEAR_GAIN)]
     if not clear:
         regions = [c for c in eligible if c.plan.directive != Directive.SIMD]
@@ -336,7 +338,7 @@ def _analyze_nest(tu: TranslationUnit, root: Loop, ctx: NestContext) -> NestAnal
             if verdict.parallelizable:
                 verdict.add("left serial: " + analysis.default_reason, R.COST_TOO_SMALL)
         return analysis
-    if any(c.plan.threshold_check for c in clear):
+    if any(c.plan.threshold_check and c not in sized for c in clear):
         clear = [c for c in clear if c.plan.directive != Directive.SIMD]
     # between equal estimates, the plan with a fallback: it differs only where the other is serial
     best = min(clear, key=lambda c: (c.estimated_cost, c.plan.fallback is None, int(c.id[1:])))

@@ -1,0 +1,102 @@
+"""Call-site values: the integer parameters of a file-local function that every call passes the same
+value, for the cost model's estimates only (PolyBench's `kernel_gemm(ni, nj, ...)` from a `main` whose
+`int ni = NI;` is never changed: its loops run `ni` times in this build). Nothing is written from these
+values: a build with other `-D` flags gets the same code, only sized for this one.
+
+Takes the main file's `Function`s and text; gives {function: {parameter: value}}.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Optional
+
+from clang.cindex import CursorKind as K
+
+from autopar.frontend.ast import Node, Source, evaluate_int, strip, user_of, variable_decl
+from autopar.frontend.calls import call_arguments, callee_name
+from autopar.frontend.functions import Function
+from autopar.frontend.noalias import file_local
+from autopar.frontend.pointer_facts import automatic_local, changed_variables
+from autopar.frontend.variables import Variables, is_integer_decl
+
+_LARGEST = 2 ** 31 - 1
+
+
+def call_site_values(every_function: list[Function], wanted: set[str], source: Source,
+                     whole_program: bool) -> dict[str, dict[str, int]]:
+    """For each function named in `wanted` that only this file can call (noalias.file_local), defined
+    once, its name only ever spelled as a call (no pointer to it escapes), the integer parameters it
+    never assigns and that every call passes the same positive value: a constant expression, or a
+    local of the caller initialised with one and never changed ({"kernel_gemm": {"ni": 20}})."""
+    defined = Counter(f.name for f in every_function)
+    targets = {f.name: f for f in every_function if f.name in wanted and defined[f.name] == 1
+               and file_local(f, whole_program)}
+    for name in _taken_addresses(every_function, set(targets), source):
+        del targets[name]
+    seen: dict[str, dict[int, set]] = {name: {} for name in targets}
+    for function in every_function:
+        text = source.data[function.start:function.end]
+        if not any(name.encode() in text for name in targets):
+            continue
+        for node in function.nodes_of((K.CALL_EXPR,)):
+            name = callee_name(node)
+            if name in targets:
+                for k, argument in enumerate(call_arguments(node)):
+                    seen[name].setdefault(k, set()).add(_argument_value(argument, function))
+    found: dict[str, dict[str, int]] = {}
+    for name, by_position in seen.items():
+        function = targets[name]
+        parameters = list(function.cursor.get_arguments())
+        changed = changed_variables(function)
+        for k, values in by_position.items():
+            if len(values) != 1 or None in values or k >= len(parameters):
+                continue
+            parameter = parameters[k]
+            if is_integer_decl(parameter) and parameter.spelling and Variables.key(parameter) not in changed:
+                found.setdefault(name, {})[parameter.spelling] = next(iter(values))
+    return found
+
+
+def _taken_addresses(every_function: list[Function], names: set[str], source: Source) -> set[str]:
+    """The functions of `names` whose name is used other than as a callee (`fp = kernel;`, a table
+    of functions at file scope): calls through such a pointer are not this file's to see."""
+    taken: set[str] = set()
+    for function in every_function:
+        text = source.data[function.start:function.end]
+        if not any(name.encode() in text for name in names):
+            continue
+        for node in function.nodes_of((K.DECL_REF_EXPR,)):
+            name = node.cursor.spelling
+            if name in names and not _is_callee(node):
+                taken.add(name)
+    if every_function:
+        main_file = every_function[0].cursor.location.file.name
+        for top in every_function[0].cursor.translation_unit.cursor.get_children():
+            if top.kind == K.VAR_DECL and top.location.file and top.location.file.name == main_file:
+                taken |= {c.spelling for c in top.walk_preorder() if c.kind == K.DECL_REF_EXPR and c.spelling in names}
+    return taken
+
+
+def _is_callee(node: Node) -> bool:
+    call = user_of(node)
+    return call is not None and call.kind == K.CALL_EXPR and bool(call.expressions) and \
+        strip(call.expressions[0]) is node
+
+
+def _argument_value(argument: Node, caller: Function) -> Optional[int]:
+    """The argument's value when it is one: a constant expression, or a local of the caller whose
+    initializer is one and which the caller never assigns nor lends (`int n = N; kernel(n);`)."""
+    value = evaluate_int(argument)
+    if value is None:
+        decl = variable_decl(strip(argument))
+        if decl is None or decl.kind != K.VAR_DECL or not automatic_local(decl) or not is_integer_decl(decl):
+            return None
+        key = Variables.key(decl)
+        if key in changed_variables(caller):
+            return None
+        declarations = [n for n in caller.nodes_of((K.VAR_DECL,)) if Variables.key(n.cursor) == key]
+        if len(declarations) != 1 or not declarations[0].expressions:
+            return None
+        value = evaluate_int(declarations[0].expressions[-1])
+    return value if value is not None and 0 < value <= _LARGEST else None
