@@ -75,9 +75,9 @@ class Variable(BaseModel):
     # a pointer parameter the function never reassigns, or a local pointer set once, from one: it
     # points to memory that existed before the call, never into the function's own automatic arrays
     enters_with_call: bool = False
-    # the pointer parameters whose address it holds after an assignment or initializer of its function
-    # (`const long *q = cnt;`, `gp = x;`, `s.p = x;`), as "name@line:column": it reaches their memory
-    # whatever restrict or the call sites say of them
+    # the pointer parameters whose address it may hold after an assignment, an initializer or a call
+    # that keeps it (`const long *q = cnt;`, `gp = x;`, `s.p = x;`, `keep(x);`), as "name@line:column":
+    # it reaches their memory whatever restrict or the call sites say of them
     based_on: list[str] = Field(default_factory=list)
     is_const: bool = False
     is_struct: bool = False

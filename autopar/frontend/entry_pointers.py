@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from clang.cindex import CursorKind as K
 
-from autopar.frontend.ast import Node, expression_children, stored_operand, strip, variable_decl
+from autopar.frontend.ast import variable_decl
 from autopar.frontend.functions import Function
 from autopar.frontend.pointer_facts import (address_like, ambiguous_keys, changed_variables, function_parameters,
                                         pointer_parameter, set_once)
@@ -23,7 +23,7 @@ def entry_pointers(functions: list[Function], distinct: set[tuple], language: st
     (`double (*u)[n] = (double (*)[n])ou;`). They cannot point into the function's own automatic
     arrays, which did not exist when the call began. Also returns which of those local copies
     inherit a parameter's no-alias fact (`distinct`): the parameter is named nowhere else. (That a
-    copy reaches its parameter's memory is `stored_parameters`'.)"""
+    copy reaches its parameter's memory is autopar/frontend/kept_addresses.py's.)"""
     entering: set[tuple] = set()
     inherited: set[tuple] = set()
     if language != "c":
@@ -56,44 +56,3 @@ def entry_pointers(functions: list[Function], distinct: set[tuple], language: st
                 inherited.add(key)
     return entering, inherited
 
-
-def stored_parameters(functions: list[Function]) -> dict[tuple, set[str]]:
-    """Variables that hold a pointer parameter's address after an assignment or an initializer of
-    the function (`gp = x;`, `s.p = x + 1;`, `struct S s = {x};`) -> those parameters ("name@line:column").
-    Such a variable reaches the parameter's memory, whatever `restrict` or the call sites say of the
-    parameter: `restrict` promises only that pointers *not* based on it do not reach its elements.
-    Over-approximate by design: any pointer parameter named in a pointer-valued right-hand side counts."""
-    found: dict[tuple, set[str]] = {}
-    for function in functions:
-        params = {Variables.key(p): p for p in function_parameters(function) if pointer_parameter(p)}
-        if not params:
-            continue
-        for node in function.nodes_of((K.BINARY_OPERATOR, K.VAR_DECL)):
-            if node.kind == K.BINARY_OPERATOR:
-                target = stored_operand(node) if node.binary_op == "=" else None
-                root = _root_variable(target) if target is not None else None
-            else:
-                root = node.cursor
-            values = expression_children(node)
-            if root is None or not values:
-                continue
-            value = values[-1]
-            if not (address_like(value) or strip(value).kind == K.INIT_LIST_EXPR):
-                continue  # `y[i] = x[i]` stores an element, not an address
-            for ref in value.walk():
-                decl = variable_decl(ref) if ref.kind == K.DECL_REF_EXPR else None
-                if decl is not None and Variables.key(decl) in params:
-                    found.setdefault(Variables.key(root), set()).add(f"{decl.spelling}@{Variables.place(decl)}")
-    return found
-
-
-def _root_variable(lvalue: Node):
-    """The variable an lvalue stores into: `gp`, `s` of `s.p`, `a` of `a[k].p` (None: through a pointer
-    the analysis cannot name, which reaches no named object of its own)."""
-    node = strip(lvalue)
-    while node.kind in (K.MEMBER_REF_EXPR, K.ARRAY_SUBSCRIPT_EXPR, K.PAREN_EXPR, K.UNEXPOSED_EXPR):
-        children = expression_children(node)
-        if not children:
-            return None
-        node = strip(children[0])
-    return variable_decl(node) if node.kind == K.DECL_REF_EXPR else None

@@ -42,7 +42,7 @@ class Variables:
         self._cache: dict = {}
         self.distinct_at_calls: set[tuple] = set()  # parameter keys from autopar/frontend/noalias.py
         self.entry_pointers: set[tuple] = set()  # from autopar/frontend/entry_pointers.py
-        # a variable holding a pointer parameter's address -> those parameters (entry_pointers.stored_parameters)
+        # a variable holding a pointer parameter's address -> those parameters (kept_addresses.stored_parameters)
         self.copies_of: dict[tuple, set[str]] = {}
         _KEYS.clear()
         SCALAR.clear()
