@@ -373,14 +373,17 @@ void inner_runs(int n) {
 }
 """)
     iv, t, runs, inner = nests
-    for nest, name in ((iv, "i"), (t, "t")):
-        assert not nest.candidates
-        assert any(f"loop may run zero times: lastprivate({name})" in r for r in _verdict(nest).reasons)
-        # an unsound plan written by hand (or by a model) is rejected too
+    for nest, name, first_test in ((iv, "i", "(int)(5) < (n)"), (t, "t", "(int)(0) < (n)")):
+        # lastprivate only under a run-time test that the loop runs (the rewrite keeps a serial copy)
+        assert nest.candidates
+        assert all(c.plan.runs_check == first_test for c in nest.candidates)
+        assert any(c.plan.lastprivate == [name] for c in nest.candidates)
+        # a plan without that test, written by hand (or by a model), is rejected
         bad = Plan(loop_id=nest.root_loop_id, lastprivate=[name])
-        assert any("may run zero times" in p for p in validate_plan(tu, nest, bad))
+        assert any("runs check" in p for p in validate_plan(tu, nest, bad))
         simd = bad.model_copy(update={"directive": Directive.SIMD})
-        assert any("may run zero times" in p for p in validate_plan(tu, nest, simd))
+        assert validate_plan(tu, nest, simd)
+        assert validate_plan(tu, nest, simd.model_copy(update={"runs_check": first_test}))
     assert render_pragma(default_plan(runs)) == "#pragma omp parallel for lastprivate(i)"
     # inside `for (i = 1; ...)` the inner loop `j < i` runs at least once: j may be lastprivate there
     inner_loop = next(l for l in tu.loops if l.parent == inner.root_loop_id)
@@ -420,10 +423,11 @@ int runs(void) { int ok = -1; for (int i = 0; i < 4000; i++) ok = ok || a[i] > 3
 _Bool flag(int n, _Bool ok) { for (int i = 0; i < n; i++) ok = ok && a[i] > 3; return ok; }
 """)
     minus_one, from_one, runs, flag = nests
-    assert not minus_one.candidates
-    assert any("loop may run zero times: reduction(&&: ok)" in r for r in _verdict(minus_one).reasons)
+    # with no iteration the start value -1 must survive: && only under a run-time test that the loop runs
+    assert minus_one.candidates and all(c.plan.runs_check == "(int)(0) < (n)" for c in minus_one.candidates)
     bad = Plan(loop_id=minus_one.root_loop_id, reductions=[Reduction(op=ReductionOp.LAND, variables=["ok"])])
-    assert any("may run zero times" in p for p in validate_plan(tu, minus_one, bad))
+    assert any("runs check" in p for p in validate_plan(tu, minus_one, bad))
+    assert not from_one.candidates[0].plan.runs_check
     assert render_pragma(default_plan(from_one)).startswith("#pragma omp parallel for reduction(&&: ok)")
     assert render_pragma(default_plan(runs)).startswith("#pragma omp parallel for reduction(||: ok)")
     assert render_pragma(default_plan(flag)).startswith("#pragma omp parallel for reduction(&&: ok)")
@@ -518,10 +522,10 @@ int stale(int k, int n) {
 """)
     [nest] = nests
     inner = next(l for l in tu.loops if l.parent == nest.root_loop_id)
-    # o >= k + 1 held for the k the outer loop started with, not for the k the inner loop reads
-    assert not any(c.plan.loop_id == inner.id for c in nest.candidates)
-    assert any("loop may run zero times: lastprivate(j)" in r
-               for v in nest.verdicts if v.loop_id == inner.id for r in v.reasons)
+    # o >= k + 1 held for the k the outer loop started with, not for the k the inner loop reads: the
+    # inner loop's lastprivate(j) needs the run-time test, made with the k it reads
+    inner_plans = [c.plan for c in nest.candidates if c.plan.loop_id == inner.id]
+    assert inner_plans and all(p.runs_check == "(int)(0) < (o - k)" for p in inner_plans)
 
 
 def test_an_overloaded_name_is_unknown_work_and_lends_no_address(tmp_path):

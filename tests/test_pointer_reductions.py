@@ -107,8 +107,20 @@ def test_norms_get_a_pointer_reduction_whose_check_covers_the_interval(tmp_path)
     assert any("cannot be reduced" in p for p in validate_plan(fa.tu, nest, wider))
 
 
+def test_a_bound_of_unknown_sign_reduces_only_when_the_loop_runs(tmp_path):
+    fa = _analyze(tmp_path, _norms("rms[m] += u[i * 5 + m];", params="double *rms, const double *u, int n",
+                                   bound="n"))
+    outer = _outer(fa)
+    nest = next(n for n in fa.nests if n.root_loop_id == outer.id)
+    plan = next(c.plan for c in nest.candidates if c.id == nest.default_candidate_id)
+    assert plan.loop_id == outer.id and plan.runs_check == "(int)(0) < (n)"
+    assert [(r.op, r.variables) for r in plan.reductions] == [(ReductionOp.ADD, ["rms[:5]"])]
+    assert validate_plan(fa.tu, nest, plan) == []
+    # without the test, a loop that does not run would still add the copies back into rms[0..4]
+    assert any("runs check" in p for p in validate_plan(fa.tu, nest, plan.model_copy(update={"runs_check": None})))
+
+
 @pytest.mark.parametrize("text", [
-    _norms("rms[m] += u[i * 5 + m];", params="double *rms, const double *u, int n", bound="n"),  # may not run
     _norms("rms[m] += u[i * 5 + m] + first(rms + 1);").replace(
         "void norms", "static double first(const double *p) { return p[0]; }\nvoid norms"),  # passed on
     _norms("rms[m] += u[i * 5 + m] + peek(m);").replace(

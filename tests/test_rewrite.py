@@ -477,7 +477,9 @@ def test_a_time_loop_of_parallel_sweeps_shares_one_region(tmp_path):
     between = text[text.index("double statement_between"):text.index("int bound_written")]
     for function in (outside, between):
         assert "#pragma omp parallel\n" not in function and function.count("#pragma omp parallel for") == 2
-    assert made.parallel_loops == sum(loop.parallel for loop in made.report.loops) == 14
+    # bound_written's sweep: lastprivate(k) beside its serial copy, under the test that it runs
+    assert "if (((int)(0) < (n)) && " in text[text.index("int bound_written"):]
+    assert made.parallel_loops == sum(loop.parallel for loop in made.report.loops) == 15
     # the report says what was written: `#pragma omp for` on each sweep, the region on the time loop
     sweeps = [loop for loop in made.report.loops if loop.region and loop.parallel]
     openers = [loop for loop in made.report.loops if loop.region and not loop.parallel]

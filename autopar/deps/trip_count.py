@@ -56,6 +56,18 @@ def _runs_at_least_once(model: LoopModel) -> bool:
     return entered.params().is_subset(nonempty)
 
 
+def runs_condition(loop: Loop) -> Optional[str]:
+    """The loop's first test as C, with its counter at the start value (`(int)(0) < (n)`): true
+    exactly when the loop runs at least once, evaluated just before it. None where that test is not
+    an exact copy: bounds that are not affine (a call would run twice), a variable step, a count that
+    may wrap."""
+    c = loop.canonical
+    if c is None or c.step_symbol or wrap_problem(c) is not None or c.lower is None or c.upper is None or \
+            not c.lower.is_linear or not c.upper.is_linear or c.lower_each or c.upper_each:
+        return None
+    return f"({c.iv_type})({c.lower_text}) {c.comparison.value} ({c.upper_text})"
+
+
 def trip_text(loop: Loop) -> Optional[str]:
     """The trip count as C text, when the bounds are affine and the step is 1 or -1."""
     c = loop.canonical

@@ -68,16 +68,7 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
         except KeyError:
             result.skipped[plan.loop_id] = "not edited: the loop is not in this file's loop list"
             continue
-        reason = why_not_editable(source, tu, loop)
-        if reason is None:
-            reason = helpers_without_place(source, tu, plan)
-        if reason is None and plan.proof == Proof.ASSUMPTION and not allow_assumptions:
-            reason = "not edited: the plan is legal only under an unverified assumption"
-        if reason is None and loop.canonical is not None and loop.canonical.step_symbol and \
-                not (versioning and copyable(loop)):
-            # an OpenMP loop whose if() is false still divides by the step: the guard must pick a copy
-            reason = ("not edited: a loop that steps by a variable runs in parallel only beside a serial "
-                      "copy for the steps OpenMP cannot take (versioning is off or the loop cannot be copied)")
+        reason = _why_not_applied(source, tu, loop, plan, allow_assumptions, versioning)
         if reason:
             result.skipped[loop.id] = reason
             continue
@@ -116,6 +107,24 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
     result.edits.extend(helper_definitions(source, tu, result.edits))
     result.edits.sort(key=lambda edit: edit.offset)
     return result
+
+
+def _why_not_applied(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan, allow_assumptions: bool,
+                     versioning: bool) -> Optional[str]:
+    """Why the plan cannot be written on its loop, or None."""
+    reason = why_not_editable(source, tu, loop) or helpers_without_place(source, tu, plan)
+    if reason is None and plan.proof == Proof.ASSUMPTION and not allow_assumptions:
+        reason = "not edited: the plan is legal only under an unverified assumption"
+    if reason is None and loop.canonical is not None and loop.canonical.step_symbol and \
+            not (versioning and copyable(loop)):
+        # an OpenMP loop whose if() is false still divides by the step: the guard must pick a copy
+        reason = ("not edited: a loop that steps by a variable runs in parallel only beside a serial "
+                  "copy for the steps OpenMP cannot take (versioning is off or the loop cannot be copied)")
+    if reason is None and plan.runs_check and not (versioning and copyable(loop)):
+        # with no iteration, lastprivate and && leave what the serial loop would not: only the copy may run
+        reason = ("not edited: a plan whose clauses need an iteration runs in parallel only beside a serial "
+                  "copy for when the loop does not run (versioning is off or the loop cannot be copied)")
+    return reason
 
 
 def _plan_edits(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan, versioning: bool,

@@ -77,6 +77,10 @@ class Plan(BaseModel):
     chunk: Optional[int] = Field(default=None, ge=1)
     # the runtime overlap check of a RUNTIME_CHECK plan, rendered as C by the analysis
     alias_check: Optional[str] = None
+    # the loop's first test (`(int)(0) < (n)`), when a clause needs an iteration (lastprivate, a
+    # pointer's section, && and ||) that only a run-time test shows: a RUNTIME_CHECK plan that is
+    # written only beside its serial copy (an OpenMP loop whose if() is false still runs its clauses)
+    runs_check: Optional[str] = None
     # serial fallback below this many iterations when the trip count is symbolic, as C text
     threshold_check: Optional[str] = None
     # with a threshold: the region's work per entry as a share of the process's first thread-team
@@ -110,15 +114,16 @@ class Plan(BaseModel):
         return bool(self.locations) or any("[" in v for r in self.reductions for v in r.variables)
 
     def unconditional(self) -> "Plan":
-        """The plan without its runtime conditions (alias check, work threshold, start-up gate)."""
-        return self.model_copy(update={"alias_check": None, "threshold_check": None, "startup_work": None})
+        """The plan without its runtime conditions (alias and runs checks, work threshold, start-up gate)."""
+        return self.model_copy(update={"alias_check": None, "runs_check": None, "threshold_check": None,
+                                       "startup_work": None})
 
     @property
     def if_condition(self) -> Optional[str]:
         checks = [self.alias_check, self.threshold_check]
         if self.alias_check and INSPECTION in self.alias_check:
             checks.reverse()  # the cheap threshold first: an inspection reads an index array (autopar.deps.indexed)
-        return join_conditions([*checks, team_gate(self.startup_work) if self.startup_work else None])
+        return join_conditions([self.runs_check, *checks, team_gate(self.startup_work) if self.startup_work else None])
 
 
 # The prefix of the functions that inspect an index array in an alias check (autopar.deps.indexed).

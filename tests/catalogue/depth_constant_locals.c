@@ -50,8 +50,8 @@ void const_stride(double *restrict a) {
         a[k * i + 1] = a[k * i] * 0.25 - 1.0;
 }
 
-/* serial: len is LEN, a macro that another build may define otherwise: the rewrite must not write its
-   value (a zero-trip loop keeps x's value from before it; lastprivate would not) */
+/* len is LEN, a macro that another build may define otherwise: the rewrite must not write its value
+   (a zero-trip loop keeps x's value; lastprivate would not): only under a run-time test that it runs */
 void macro_length(double *restrict b, const double *restrict a) {
     int len = LEN;
     double x = 0.0;

@@ -26,8 +26,8 @@ double last_of_rows(void) {
     return last;
 }
 
-/* serial: the inner loop variable read after the nest; its header assigns it in every iteration,
-   but the outer loop may run zero times (lastprivate would then assign an undefined value) */
+/* the inner loop variable read after the nest; the outer loop may run zero times, and so may the inner
+   one: the inner loop runs in parallel only when a run-time test shows it runs (0 < m) */
 int inner_iv_after(int n, int m) {
     int j = -7;
     for (int i = 0; i < n; i++)
@@ -54,7 +54,7 @@ int inner_iv_symbolic(int m) {
     return j;
 }
 
-/* serial: the inner loop may run zero times, so the last value may come from an earlier row */
+/* the last value may come from an earlier row: each row runs in parallel only if it runs (0 < m - i) */
 double last_may_be_skipped(int n, int m) {
     double last = -1.0;
     for (int i = 0; i < n; i++)
@@ -107,6 +107,7 @@ int main(void) {
     printf("inner_iv_after %d\n", inner_iv_after(N, M)); cks("inner_iv_after_b", &B[0][0], N * M);
     printf("inner_iv_const %d\n", inner_iv_const()); cks("inner_iv_const_b", &B[0][0], N * M);
     printf("last_may_be_skipped %.12g\n", last_may_be_skipped(N, N + 40)); cks("skipped_b", &B[0][0], N * M);
+    printf("zero trips %d %d %.12g\n", inner_iv_after(N, 0), inner_iv_after(0, M), last_may_be_skipped(N, 3));
     printf("inner_iv_conditional %d\n", inner_iv_conditional(N - 1));
     printf("inner_iv_symbolic %d\n", inner_iv_symbolic(M)); cks("inner_iv_symbolic_b", &B[0][0], N * M);
     printf("last_with_break %.12g\n", last_with_break());

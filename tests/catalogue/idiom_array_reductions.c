@@ -160,8 +160,8 @@ long norms_counts(void) {
     return out[0] * 3 + out[7] * 5 + out[4];
 }
 
-/* serial: the loop may run zero times (n of unknown sign), and adding the copies back would still
-   write rms[0..4] (-0.0 becomes 0.0; rms may point nowhere) */
+/* the loop may run zero times (n of unknown sign), when adding the copies back would still write
+   rms[0..4] (-0.0 becomes 0.0; rms may point nowhere): parallel only if a run-time test shows it runs */
 void norms_n(double rms[5], int n) {
     for (int i = 0; i < n; i++)
         for (int m = 0; m < 5; m++) {

@@ -112,9 +112,11 @@ def apply_plans(source: str, tu: TranslationUnit, plans: list[Plan]) -> str:
     planned = plan_rewrite(data, tu, decisions, versioning=False, share_regions=False)
     # a loop that steps by a variable is edited only beside its serial copy (its guard picks it), and
     # so is one with per-thread copies under a runtime alias check (the copy runs when the check fails)
+    # or with a runs check (the copy runs when the loop does not)
     strided = [d for d in decisions if d.plan.loop_id in planned.skipped and (
                tu.loop(d.plan.loop_id).canonical and tu.loop(d.plan.loop_id).canonical.step_symbol
-               or d.plan.alias_check and (d.plan.locations or "[:" in str(d.plan.reductions)))]
+               or d.plan.alias_check and (d.plan.locations or "[:" in str(d.plan.reductions))
+               or d.plan.runs_check)]
     edits = list(planned.edits)
     if strided:
         versioned = plan_rewrite(data, tu, strided, versioning=True, share_regions=False)

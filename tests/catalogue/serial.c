@@ -1,4 +1,4 @@
-/* Loops that must stay serial in main: each carries a dependence or has a property that forbids a pragma. */
+/* Loops that must stay serial in main (or, three that may run zero times, run in parallel only beside their serial copy). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -333,7 +333,7 @@ void window_max(float *out, const float *in, const int *restrict rows, int n, in
 static double twice(double x) { return 2.0 * x; }
 
 /* lastprivate when the loop may run no iteration: serial C keeps t = 7 (and i = lo), OpenMP leaves
-   them unspecified (gcc copies out garbage) */
+   them unspecified (gcc copies out garbage): parallel only under a run-time test that the loop runs */
 double lastprivate_may_skip(double *restrict b, const double *restrict a, int n) {
     double t = 7.0;
     for (int i = 0; i < n; i++) {
@@ -350,7 +350,7 @@ int iv_may_skip(double *restrict b, int lo, int n) {
     return i;
 }
 
-/* && on a start value that is not 0 or 1: with no iteration serial keeps -1, reduction(&&) gives 1 */
+/* && from -1: with no iteration serial keeps -1, reduction(&&) gives 1: parallel only if the loop runs */
 int and_from_minus_one(const double *restrict a, int n) {
     int ok = -1;
     for (int i = 0; i < n; i++)

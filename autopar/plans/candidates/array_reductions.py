@@ -17,11 +17,12 @@ _INTEGER_TYPE = re.compile(r"(const\s+|volatile\s+)*((un)?signed\s+)?(char|short
                            r"|(const\s+)?(u?int(8|16|32|64)_t|size_t|unsigned|signed)")
 
 
-def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str], calls: list[CallSite]) -> dict:
+def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str], calls: list[CallSite],
+                   runs_once: Optional[bool] = None) -> dict:
     """Object key -> (operator, section) for each declared array (or pointer: `_pointer_copy_size`)
     whose every access in `loop` updates an element with one reduction operator (`hist[k]++`, `y[j] += v` where v does not read y): the
     dependences those updates carry are a reduction's, and `reduction(op: a[:n])` gives each thread
-    its own copy. Integer elements (exact in any order), or floating-point sums and products under the
+    its own copy. `runs_once`: the loop runs at least once (default: as proven by the analysis). Integer elements (exact in any order), or floating-point sums and products under the
     `allow` policy, as for scalar reductions (they may round differently). `keys`: the objects of the
     dependences the loop carries (its private arrays left out); `calls`: the calls of the loop."""
     found: dict[str, tuple[str, str]] = {}
@@ -31,7 +32,7 @@ def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str]
         return found  # its windows excuse blocks, not one element every block updates
     for key in sorted(keys):
         obj = an.model.objects[key]
-        size = _copy_size(obj, loop) if obj.kind == "array" else _pointer_copy_size(obj, loop, an, calls)
+        size = _copy_size(obj, loop) if obj.kind == "array" else _pointer_copy_size(obj, loop, an, calls, runs_once)
         if size is None:
             continue
         named = {a.base.decl for a in loop.accesses if a.base.name == obj.base.name} | \
@@ -61,7 +62,8 @@ def _copy_size(obj: ObjectModel, loop: Loop) -> Optional[int]:
     return size if 0 < size <= ARRAY_REDUCTION_LIMIT else None
 
 
-def _pointer_copy_size(obj: ObjectModel, loop: Loop, an: Analysis, calls: list[CallSite]) -> Optional[int]:
+def _pointer_copy_size(obj: ObjectModel, loop: Loop, an: Analysis, calls: list[CallSite],
+                       runs_once: Optional[bool]) -> Optional[int]:
     """How many elements each thread's copy of what a pointer points to holds (a parameter
     `double rms[5]` is a pointer too: its declared size binds no caller), or None. NAS's error norms,
     `rms[m] = rms[m] + add * add` for m in 0..4 over a nest, when:
@@ -84,7 +86,7 @@ def _pointer_copy_size(obj: ObjectModel, loop: Loop, an: Analysis, calls: list[C
         return None
     if any("volatile" in m.access.element_type for m in obj.accesses):
         return None
-    if not runs_at_least_once(an.model):
+    if not (runs_at_least_once(an.model) if runs_once is None else runs_once):
         return None
     size = exact_interval(obj, an.model)
     return size if size is not None and 0 < size <= ARRAY_REDUCTION_LIMIT else None

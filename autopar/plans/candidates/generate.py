@@ -41,8 +41,10 @@ def _collapse_chain(ctx: NestContext, loop: Loop) -> list[Loop]:
         if any(e.alias is None for e in graph.carried_by(child.id)):
             break
         inner = ctx.legality(child)
-        if not inner.legal or inner.private_arrays or inner.lastprivate_arrays:
+        if not inner.legal or inner.private_arrays or inner.lastprivate_arrays or inner.runs_condition:
             break
+        if base.runs_condition and not runs_at_least_once(ctx.analysis(child).model):
+            break  # the plan's check shows only that the outer loop runs
         if base.classes.lastprivate and not runs_at_least_once(ctx.analysis(child).model):
             break  # zero iterations of the collapsed space would leave the lastprivate unspecified
         if not _same_clauses(base.classes, inner.classes):
@@ -77,8 +79,9 @@ def base_plan(ctx: NestContext, loop: Loop) -> Plan:
     reductions = [Reduction(op=op, variables=sorted(names)) for op, names in
                   sorted(merged.items(), key=lambda kv: list(ReductionOp).index(kv[0]))]
     return Plan(loop_id=loop.id, private=sorted(private), lastprivate=sorted(lastprivate),
-                linear=dict(classes.linear), reductions=reductions, alias_check=legal.alias_check, locations=list(classes.locations),
-                proof=Proof.RUNTIME_CHECK if legal.alias_check else Proof.STATIC)
+                linear=dict(classes.linear), reductions=reductions, alias_check=legal.alias_check,
+                runs_check=legal.runs_condition, locations=list(classes.locations),
+                proof=Proof.RUNTIME_CHECK if legal.alias_check or legal.runs_condition else Proof.STATIC)
 
 
 def _summary(tu: TranslationUnit, plan: Plan) -> str:
@@ -101,6 +104,8 @@ def _summary(tu: TranslationUnit, plan: Plan) -> str:
         parts.append("offloaded, " + " ".join(render_maps(plan.maps)))
     else:
         parts.append(f"schedule {plan.schedule.value if plan.schedule else 'static'}")
+    if plan.runs_check:
+        parts.append(f"only when it runs ({plan.runs_check})")
     if plan.alias_check:
         parts.append("runtime alias check")
     if plan.threshold_check:
@@ -110,8 +115,8 @@ def _summary(tu: TranslationUnit, plan: Plan) -> str:
 
 def _simd_ok(ctx: NestContext, loop: Loop) -> bool:
     legal = ctx.legality(loop)
-    if loop.children or legal.alias_check or legal.private_arrays or legal.lastprivate_arrays or \
-            legal.reduction_arrays:
+    if loop.children or legal.alias_check or legal.runs_condition or legal.private_arrays or \
+            legal.lastprivate_arrays or legal.reduction_arrays:
         return False
     for call in loop_calls(ctx.tu, loop):
         if call.effect != CallEffect.PURE:
@@ -236,7 +241,7 @@ def _offload_candidates(ctx: NestContext, candidates: list[Candidate], verdicts:
     iteration of a loop around it would cost more than any device gains."""
     tu, loop = ctx.tu, ctx.root
     plain = [c.plan for c in candidates if c.plan.loop_id == loop.id and c.plan.directive == Directive.PARALLEL_FOR
-             and c.plan.fallback is None and c.plan.schedule is None]
+             and c.plan.fallback is None and c.plan.schedule is None and c.plan.runs_check is None]
     if not plain:
         return []
     widest = max(plain, key=lambda p: p.collapse)  # a device wants every iteration it can get

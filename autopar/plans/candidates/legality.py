@@ -12,7 +12,7 @@ import islpy as isl
 from autopar.plans import reasons as R
 from autopar.deps import (ISL_LOCK, AccessModel, Analysis, Edge, ObjectModel, common_loops, count_problem,
                           declared_inside, descendants, inspection_budget, ivs_for, overlap_check, pair_set_text,
-                          parse_set, render_aff, runs_at_least_once, set_text, unbounded_pairs, wrap_problem)
+                          parse_set, render_aff, runs_at_least_once, runs_condition, set_text, unbounded_pairs, wrap_problem)
 from autopar.plans.candidates.array_reductions import floating_elements, reduced_arrays
 from autopar.deps.strided import stride_guard, window_condition
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
@@ -31,6 +31,9 @@ class Legality:
     # array sections reduced like scalars (`hist[k]++` over the loop): operator -> sections
     reduction_arrays: dict[str, list[str]] = field(default_factory=dict)
     alias_check: Optional[str] = None
+    # the loop's first test (deps.runs_condition), when a clause needs the loop to run at least once
+    # (lastprivate, pointer sections, && and ||) and only the run-time check can show it (Plan.runs_check)
+    runs_condition: Optional[str] = None
     analysis: Optional[Analysis] = None
     structural: bool = True  # False when the loop cannot carry a pragma at all (not only deps)
 
@@ -278,7 +281,11 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
         return out
     an = ctx.analysis(loop)
     out.analysis = an
-    classes = scalar_classes(tu, loop, an)
+    runs = runs_at_least_once(an.model)
+    checkable = None if runs else runs_condition(loop)
+    # relied: whether a clause below holds only because the loop runs (checkable)
+    classes, relied = _unless_it_runs(lambda r: scalar_classes(tu, loop, an, runs_once=r), runs, checkable,
+                                      lambda c: c.blockers)
     out.classes = classes
     out.blockers += call_blockers(tu, loop, an.model.objects, classes.written)
     out.blockers += bound_memory_written(loop, an)
@@ -289,7 +296,10 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
         kind = privatizable(ctx, loop, obj)
         if kind:
             arrays[key] = kind
-    reduced = reduced_arrays(tu, loop, an, carried_objects(an, carried) - set(arrays), loop_calls(tu, loop))
+    reducible = carried_objects(an, carried) - set(arrays)
+    reduced, reduced_relied = _unless_it_runs(
+        lambda r: reduced_arrays(tu, loop, an, reducible, loop_calls(tu, loop), runs_once=r), runs, checkable)
+    relied |= reduced_relied
     for key, (op, section) in sorted(reduced.items()):
         out.reduction_arrays.setdefault(op, []).append(section)
         out.notes.append(R.Reason(f"every access to {an.model.objects[key].path} updates an element with {op}: "
@@ -326,16 +336,11 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
                                                                             for w, o in pairs})) +
                                       " (runtime check)", R.ALIAS))
     out.alias_check = with_strided_conditions(loop, out.alias_check, windows, out.blockers)
-    for key, kind in sorted(arrays.items()):
-        name = an.model.objects[key].path
-        if kind == "lastprivate" and not runs_at_least_once(an.model):
-            out.blockers.append(f"loop may run zero times: lastprivate({name}) would not keep the "
-                                f"contents {name} has before the loop")
-            continue
-        (out.private_arrays if kind == "private" else out.lastprivate_arrays).append(name)
-        local = an.model.objects[key].base.storage == Storage.LOCAL
-        subject = f"local array {name}" if local else f"static array {name}, named by nothing but this loop,"
-        out.notes.append(f"{subject} is fully written before it is read in every iteration: {kind}")
+    relied |= _private_arrays(out, an, arrays, runs, checkable)
+    if relied:
+        out.runs_condition = checkable
+        out.notes.append(R.Reason(f"runs in parallel only when it runs at least once ({checkable}, checked at run "
+                                  "time): its clauses need an iteration", R.ZERO_TRIP))
     out.blockers += classes.blockers
     out.blockers += privatised_globals_seen_by_calls(tu, loop, classes)
     out.notes += classes.notes
@@ -343,12 +348,44 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
     return out
 
 
-def scalar_classes(tu: TranslationUnit, loop: Loop, an: Optional[Analysis] = None) -> ScalarClasses:
+def _private_arrays(out: Legality, an: Analysis, arrays: dict[str, str], runs: bool, checkable: Optional[str]) -> bool:
+    """Records the privatizable arrays (key -> "private" or "lastprivate") on `out`; True when a
+    lastprivate one holds only because the loop runs (the run-time check `checkable`)."""
+    relied = False
+    for key, kind in sorted(arrays.items()):
+        name = an.model.objects[key].path
+        if kind == "lastprivate" and not runs and not checkable:
+            out.blockers.append(f"loop may run zero times: lastprivate({name}) would not keep the "
+                                f"contents {name} has before the loop")
+            continue
+        relied |= kind == "lastprivate" and not runs
+        (out.private_arrays if kind == "private" else out.lastprivate_arrays).append(name)
+        local = an.model.objects[key].base.storage == Storage.LOCAL
+        subject = f"local array {name}" if local else f"static array {name}, named by nothing but this loop,"
+        out.notes.append(f"{subject} is fully written before it is read in every iteration: {kind}")
+    return relied
+
+
+def _unless_it_runs(compute, runs: bool, checkable: Optional[str], key=lambda value: value):
+    """(compute(runs), False), or (compute(True), True) when the loop's run-time runs check
+    (`checkable`) would change what `compute` finds (compared by `key`)."""
+    found = compute(runs)
+    if checkable:
+        assumed = compute(True)
+        if key(assumed) != key(found):
+            return assumed, True
+    return found, False
+
+
+def scalar_classes(tu: TranslationUnit, loop: Loop, an: Optional[Analysis] = None,
+                   runs_once: Optional[bool] = None) -> ScalarClasses:
     """The scalar classes of `loop` as the analysis uses them: with the loop's proven trip count
-    (`runs_at_least_once`) and the file's floating-point policy."""
+    (`runs_at_least_once`; `runs_once=True` where a run-time check shows it) and the file's
+    floating-point policy."""
     with ISL_LOCK:
         an = an or Analysis(tu, loop)
-        return classify(loop, runs_once=runs_at_least_once(an.model), fp_reductions=tu.fp_reductions, tu=tu)
+        runs = runs_at_least_once(an.model) if runs_once is None else runs_once
+        return classify(loop, runs_once=runs, fp_reductions=tu.fp_reductions, tu=tu)
 
 
 def written_first(an: Analysis, alias_pairs: set[tuple[str, str]]) -> list[tuple[ObjectModel, ObjectModel]]:

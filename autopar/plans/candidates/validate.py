@@ -62,7 +62,9 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
         if fallback_problems:
             return fallback_problems
     an = ctx.analysis(loop)
-    check = _Check(tu, plan, loop, ctx, an, scalar_classes(tu, loop, an))
+    # where the analysis checks at run time that the loop runs, the plan carries that check (below)
+    runs_checked = ctx.legality(loop).runs_condition is not None
+    check = _Check(tu, plan, loop, ctx, an, scalar_classes(tu, loop, an, runs_once=True if runs_checked else None))
     problems = call_blockers(tu, loop, an.model.objects, check.classes.written)
     problems += bound_memory_written(loop, an)
     problems += _collapse_problems(check)
@@ -115,7 +117,8 @@ def _directive_problems(check: _Check) -> list[str]:
     plan, loop, problems = check.plan, check.loop, []
     if plan.lastprivate:
         for l in check.collapsed:
-            if not runs_at_least_once(check.ctx.analysis(l).model):
+            if not runs_at_least_once(check.ctx.analysis(l).model) and \
+                    not (l is loop and check.ctx.legality(loop).runs_condition):
                 problems.append(f"loop may run zero times (line {l.line}): lastprivate("
                                 f"{', '.join(plan.lastprivate)}) would not keep the serial value")
     if plan.directive in (Directive.SIMD, Directive.PARALLEL_FOR_SIMD) and loop.children:
@@ -159,7 +162,9 @@ def _array_problems(check: _Check) -> list[str]:
                 check.private_objects.add(key)
     check.sections = {name: r.op.value for r in plan.reductions for name in r.variables if "[" in name}
     carried = carried_objects(an, [e for l in check.collapsed for e in an.graph.carried_by(l.id)])
-    reducible = reduced_arrays(check.tu, loop, an, carried - check.private_objects, loop_calls(check.tu, loop))
+    runs_checked = check.ctx.legality(loop).runs_condition is not None
+    reducible = reduced_arrays(check.tu, loop, an, carried - check.private_objects, loop_calls(check.tu, loop),
+                               runs_once=True if runs_checked else None)
     check.reduced_objects = {key for key, (op, section) in reducible.items() if check.sections.get(section) == op}
     for section, op in sorted(check.sections.items()):
         if (op, section) not in reducible.values():
@@ -197,6 +202,12 @@ def _dependence_problems(check: _Check) -> list[str]:
     if alias_pairs and overlap is None:
         problems.append("pointers that may alias have no computable ranges: no runtime check can prove it")
     needed = with_strided_conditions(loop, overlap, windows)
+    runs = check.ctx.legality(loop).runs_condition
+    if plan.runs_check != runs:
+        problems.append(f"the loop needs the runs check if({runs})" if runs else
+                        "the plan has a runs check the analysis did not derive")
+    if runs and plan.proof != Proof.RUNTIME_CHECK:
+        problems.append("a plan with a runs check must say proof runtime-check")
     if needed:
         if plan.alias_check != needed:
             problems.append("missing or wrong alias check: the loop needs if(" + needed + ")")

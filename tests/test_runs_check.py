@@ -1,0 +1,73 @@
+"""Clauses that need an iteration (lastprivate, && and ||, a pointer's section) on a loop that may run
+zero times: the plan carries the loop's first test as a run-time check (Plan.runs_check) and is written
+only beside its serial copy, never as an if() clause, whose false branch would still run the clauses."""
+
+from __future__ import annotations
+
+import subprocess
+
+from autopar.decision.pipeline import analyze_file
+from autopar.edit.edits import apply_edits
+from autopar.edit.rewrite import plan_rewrite
+from autopar.plans.candidates import validate_plan
+from autopar.plans.plan import Decision
+
+SOURCE = """#include <stdio.h>
+#include <stdlib.h>
+double last_of(int n, const double *restrict a, double *restrict b) {
+    double t = 7.0;
+    for (int i = 0; i < n; i++) {
+        t = a[i] * 2.0;
+        b[i] = t + 1.0;
+    }
+    return t;
+}
+int main(int argc, char **argv) {
+    int n = atoi(argv[1]);
+    double *a = calloc(n > 0 ? n : 1, sizeof *a), *b = calloc(n > 0 ? n : 1, sizeof *b);
+    for (int i = 0; i < n; i++) a[i] = i * 0.5;
+    printf("%g\\n", last_of(n, a, b));
+    return 0;
+}
+"""
+
+
+def _analysis(tmp_path):
+    source = tmp_path / "last.c"
+    source.write_text(SOURCE)
+    return source, analyze_file(str(source))
+
+
+def test_the_plan_carries_the_loops_first_test(tmp_path):
+    _, fa = _analysis(tmp_path)
+    plan = next(d.plan for d in fa.decisions if d.plan is not None and d.plan.lastprivate == ["t"])
+    assert plan.runs_check == "(int)(0) < (n)"
+    assert plan.proof.value == "runtime-check"
+    nest = next(n for n in fa.nests if any(c.plan.loop_id == plan.loop_id for c in n.candidates))
+    assert validate_plan(fa.tu, nest, plan) == []
+    dropped = validate_plan(fa.tu, nest, plan.model_copy(update={"runs_check": None}))
+    assert any("runs check" in problem for problem in dropped)
+
+
+def test_without_a_serial_copy_the_plan_is_not_written(tmp_path):
+    source, fa = _analysis(tmp_path)
+    decisions = [d for d in fa.decisions if d.plan is not None and d.plan.runs_check]
+    assert decisions
+    planned = plan_rewrite(source.read_bytes(), fa.tu, decisions, versioning=False)
+    assert decisions[0].plan.loop_id in planned.skipped and not planned.edits
+
+
+def test_the_rewrite_keeps_the_value_when_the_loop_does_not_run(tmp_path):
+    source, fa = _analysis(tmp_path)
+    forced = [Decision(root_loop_id=d.root_loop_id, plan=d.plan.model_copy(
+        update={"threshold_check": None, "startup_work": None})) for d in fa.decisions if d.plan is not None]
+    rewritten = tmp_path / "last_par.c"
+    rewritten.write_bytes(apply_edits(source.read_bytes(), plan_rewrite(source.read_bytes(), fa.tu, forced).edits))
+    assert "lastprivate(t)" in rewritten.read_text()
+    for name, path, flags in (("serial", source, []), ("parallel", rewritten, ["-fopenmp"])):
+        subprocess.run(["gcc", "-O2", *flags, str(path), "-o", str(tmp_path / name)], check=True)
+    for n in ("0", "-4", "1", "1000"):
+        serial = subprocess.run([str(tmp_path / "serial"), n], capture_output=True, text=True, check=True).stdout
+        parallel = subprocess.run([str(tmp_path / "parallel"), n], capture_output=True, text=True, check=True,
+                                  env={"OMP_NUM_THREADS": "4"}).stdout
+        assert serial == parallel, n
