@@ -277,3 +277,33 @@ def test_an_access_spelled_in_a_macro_argument_shows_its_own_text(tmp_path):
     loop = translate(str(path), []).loops[0]
     reads = sorted((a.column, a.text, [s.text for s in a.subscripts]) for a in loop.accesses if not a.is_write)
     assert reads == [(13, "d[u]", ["u"]), (13, "d[v + 1]", ["v + 1"]), (41, "GET(d, v)", ["v"])]
+
+
+WRAPPING = {  # subscript: its model, or None where C's value may wrap around the model's
+    "i + 4294967295u": None,  # (i - 1) mod 2^32: a[i - 1]
+    "i + 0xFFFFFFFF": None,  # an unsigned int literal too
+    "i + 18446744073709551615ul": None,  # modulo 2^64: i - 1
+    "(int)(i + 4294967295L)": None,  # the low 32 bits: i - 1
+    "(unsigned)(i + 4294967295L)": None,
+    "i * 4294967295u": None,
+    "i + 2147483648u + 2147483648u": None,  # i: each constant fits, the sum wraps
+    "i + (_Bool)2": None,  # a bool holds 1
+    "i - 1u": ({"i": 1}, -1),  # the same value modulo 2^32
+    "i + (unsigned)-1": ({"i": 1}, -1),
+    "2 * i + 1u": ({"i": 2}, 1),
+    "i - sizeof(int)": ({"i": 1}, -4),
+    "i + 3000000000L - 3000000000L": ({"i": 1}, 0),  # signed 64-bit: no wrap
+}
+
+
+def test_a_subscript_that_may_wrap_around_is_not_affine(tmp_path):
+    path = tmp_path / "wrap.c"
+    path.write_text("int a[100];\n" + "".join(
+        f"void f{k}(void) {{ for (int i = 1; i < 50; i++) a[i] = a[{e}] + 1; }}\n" for k, e in enumerate(WRAPPING)))
+    tu = translate(str(path), [])
+    got = {}
+    for loop in tu.loops:
+        read = next(a for a in loop.accesses if not a.is_write)
+        got[read.subscripts[0].text] = read.subscripts[0]
+    assert {e: _affine(got[e]) for e in WRAPPING} == WRAPPING
+    assert "4294967295u may wrap around" in got["i + 4294967295u"].non_affine_reason

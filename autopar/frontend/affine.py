@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from clang.cindex import CursorKind as K, StorageClass
+from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
 from autopar.ir import AffineExpr
 from autopar.frontend.ast import (FUNCTION_KINDS, INTEGER_TYPES, LOOP_KINDS, TRANSPARENT, UNSIGNED_TYPES, Node, Source,
@@ -54,7 +54,14 @@ class AffineBuilder:
         return AffineExpr(coefficients={m: c for m, c in sorted(terms.items()) if c}, constant=constant), None
 
     def _terms(self, node: Node, scope: Optional[Scope]) -> dict[str, int]:
-        node = _strip_exact(node, self.source)
+        chain = _strip_exact(node, self.source)
+        terms = self._value_terms(chain[-1], scope)
+        if any(not -_SMALL <= c < _SMALL for c in terms.values()):  # rare: only then are the types asked
+            _check_wrap(chain, terms, self.source)
+        return terms
+
+    def _value_terms(self, node: Node, scope: Optional[Scope]) -> dict[str, int]:
+        """The terms of a node below its conversions and parentheses."""
         kind = node.kind
         text = _Text(self.source, node)  # spelled only for a message or a literal: most nodes need neither
         if kind == K.INTEGER_LITERAL:
@@ -332,12 +339,14 @@ class _Text:
         return format(str(self), spec)
 
 
-def _strip_exact(node: Node, source: Source) -> Node:
-    """`strip`, but a conversion (explicit or implicit) to an integer type narrower than 32 bits that may
-    change the value (`(unsigned char)i`, `short s = i;`) is not affine: `a[(unsigned char)i]` for
-    i < 1000 touches a[0] four times, while the affine model `a[i]` would see four distinct elements.
-    Wider conversions keep the model: isl's parameters are unbounded, and an array index beyond 2^31
+def _strip_exact(node: Node, source: Source) -> list[Node]:
+    """`strip`, as the chain of nodes from `node` down to the stripped one; but a conversion (explicit
+    or implicit) to an integer type narrower than 32 bits that may change the value (`(unsigned char)i`,
+    `short s = i;`) is not affine: `a[(unsigned char)i]` for i < 1000 touches a[0] four times, while
+    the affine model `a[i]` would see four distinct elements. Wider conversions keep the model when
+    the value is small (_check_wrap): isl's parameters are unbounded, and an array index beyond 2^31
     is out of any array here."""
+    chain = [node]
     while node.kind in TRANSPARENT and node.children:
         expressions = node.expressions
         if not expressions:
@@ -347,14 +356,46 @@ def _strip_exact(node: Node, source: Source) -> Node:
                 not _literal_fits(inner, node.cursor.type, source):
             raise _NotAffine(f"narrowing conversion in {source.text_of(node)}")
         node = inner
-    return node
+        chain.append(node)
+    return chain
+
+
+_SMALL = 2 ** 31
+# types whose arithmetic cannot wrap in a defined program, and wide enough for any offset
+_SIGNED_WIDE = {TypeKind.LONG, TypeKind.LONGLONG, TypeKind.INT128}
+
+
+def _check_wrap(chain: list[Node], terms: dict[str, int], source: Source) -> None:
+    """The model's integers do not wrap; C's unsigned ones wrap modulo 2^N, and a conversion to a
+    narrower type keeps the low bits. With coefficients and constant in the signed 32-bit range the
+    model's value is C's modulo 2^N and the same wherever it indexes an array (below 2^31 elements):
+    `i - 1u` is i - 1 for every i >= 1. Larger ones differ: with `int i`, `a[i + 4294967295u]` is
+    a[i - 1], `a[(int)(i + 4294967296L)]` is a[i], `a[i + ULONG_MAX]` is a[i - 1] in practice. So a
+    node whose terms are not all small, in a type that may wrap (unsigned, or narrower than 64 bits)
+    anywhere on its chain of conversions, is not affine; a constant alone is kept when every type on
+    the chain holds it and it fits 64 signed bits (a bound `i < 4294967295u`)."""
+    constant = terms.get("", 0) if set(terms) <= {""} else None
+    for node in chain:
+        kind = node.type_kind
+        if kind not in INTEGER_TYPES:
+            continue
+        t = node.cursor.type.get_canonical()
+        bits = 8 * t.get_size()
+        if constant is not None:
+            low, high = (0, 2 ** bits) if kind in UNSIGNED_TYPES else (-2 ** (bits - 1), 2 ** (bits - 1))
+            if bits > 0 and low <= constant < high and -2 ** 63 <= constant < 2 ** 63:
+                continue
+        elif kind in _SIGNED_WIDE and bits >= 64:
+            continue
+        raise _NotAffine(f"{source.text_of(chain[0])} may wrap around in its unsigned or narrow type")
 
 
 def _literal_fits(node: Node, target_type, source: Source) -> bool:
-    """An integer literal whose value the narrow type holds (`short i = 0`): the conversion keeps it."""
+    """An integer literal whose value the narrow type holds (`short i = 0`): the conversion keeps it
+    (a bool holds 0 and 1 only: `(_Bool)2` is 1)."""
     value = integer_literal(source.text_of(strip(node)))
     t = target_type.get_canonical()
-    bits = 8 * t.get_size()
+    bits = 8 * t.get_size() if t.kind != TypeKind.BOOL else 1
     if value is None or bits <= 0:
         return False
     low, high = (0, 2 ** bits - 1) if t.kind in UNSIGNED_TYPES else (-2 ** (bits - 1), 2 ** (bits - 1) - 1)
