@@ -307,3 +307,49 @@ def test_a_subscript_that_may_wrap_around_is_not_affine(tmp_path):
         got[read.subscripts[0].text] = read.subscripts[0]
     assert {e: _affine(got[e]) for e in WRAPPING} == WRAPPING
     assert "4294967295u may wrap around" in got["i + 4294967295u"].non_affine_reason
+
+
+VARIABLE_WRAPS = {  # a loop header and the subscript written in its body: the model, or None where it may wrap
+    ("int i = 0; i < n; i++", "i * uw + 1"): None,  # uw = UINT_MAX: 1 - i modulo 2^32
+    ("long i = 0; i < n; i++", "i * sw + 1"): None,  # sw = SIZE_MAX: 1 - i modulo 2^64
+    ("int i = 1; i < n; i++", "i + uw"): None,  # uw = UINT_MAX: i - 1
+    ("int i = 0; i < n; i += 16777216", "i * 256u"): None,  # each step moves it by 2^32
+    ("int i = 0; i < n; i += 1000", "(int)(i * 3000000L)"): None,  # steps of 3 * 10^9 in a narrowing to int
+    ("int i = 0; i < n; i++", "(int)(i * 3000000L)"): ({"i": 3000000}, 0),  # steps of 3 * 10^6
+    ("unsigned i = 0; i < n; i++", "i + 2"): ({"i": 1}, 2),  # steps of 1: it cannot jump past 2^31
+    ("unsigned i = 0; i < n; i++", "i * 640u + 7"): ({"i": 640}, 7),
+    ("int i = 0; i < n; i += 16777216", "i * 16u"): ({"i": 16}, 0),  # a step of 2^28
+    ("int i = 0; i < n; i++", "(size_t)i * uw + 1"): ({"i*uw": 1}, 1),  # below 2^63: no wrap
+    ("int i = 0; i < n; i++", "i + uc"): ({"i": 1, "uc": 1}, 0),  # an unsigned char adds 255 at most
+    ("int i = 0; i < n; i++", "i * lw + 1"): ({"i*lw": 1}, 1),  # a signed long cannot wrap
+}
+
+
+def test_a_subscript_whose_variables_may_carry_it_past_the_wrap_is_not_affine(tmp_path):
+    path = tmp_path / "wrap.c"
+    path.write_text("#include <stddef.h>\ndouble a[100];\n" + "".join(
+        f"void f{k}(int n, unsigned uw, size_t sw, long lw, unsigned char uc) {{ for ({h}) a[{e}] = 1; }}\n"
+        for k, (h, e) in enumerate(VARIABLE_WRAPS)))
+    tu = translate(str(path), [])
+    got = {}
+    for (header, subscript), loop in zip(VARIABLE_WRAPS, tu.loops):
+        got[header, subscript] = _affine(loop.accesses[0].subscripts[0])
+    assert got == VARIABLE_WRAPS
+    reasons = [loop.accesses[0].subscripts[0].non_affine_reason for loop in tu.loops]
+    assert "i * uw may wrap around in its unsigned or narrow type (i * uw may move it past" in reasons[0]
+    assert "each step of i moves it by 4294967296" in reasons[3]
+
+
+def test_a_branch_keeps_only_the_ranges_of_the_types(tmp_path):
+    """Under a branch the loop may skip the iterations between a value and its wrap (i = 0 and i = 4
+    of `a[i * 1073741824u]` both touch a[0]): only the types' ranges, from the loop's start, count."""
+    path = tmp_path / "branch.c"
+    path.write_text("double a[100], c[100];\n"
+                    "void f(int n) { for (int i = 0; i < n; i++) if (c[i] > 0) a[i * 1073741824u] = 1; }\n"
+                    "void g(int n) { for (int i = 0; i < n; i++) if (c[i] > 0) a[2 * i + 1u] = 1; }\n"
+                    "void h(int n) { for (int i = 0; i < n; i++) {\n"
+                    "    if (c[i] > 0) continue; a[i * 1073741824u] = 1; } }\n"
+                    "void k(int n) { for (int i = 0; i < n; i++) a[i * 1073741824u] = 1; }\n")
+    tu = translate(str(path), [])
+    writes = [next(a for a in loop.accesses if a.is_write).subscripts[0] for loop in tu.loops]
+    assert [_affine(s) for s in writes] == [None, ({"i": 2}, 1), None, ({"i": 1073741824}, 0)]

@@ -154,6 +154,8 @@ def _container_based(e: Node, root: Node) -> bool:
 
 # the kinds of node whose children may be in another loop or branch than the node itself (_contexts)
 _CONTEXT_KINDS = FOR_KINDS | LOOP_KINDS | {K.IF_STMT, K.CONDITIONAL_OPERATOR, K.SWITCH_STMT, K.BINARY_OPERATOR}
+# jumps that may skip the rest of a loop's body, or of an outer loop's (a `break` of an inner loop)
+_SKIPS = {K.CONTINUE_STMT, K.BREAK_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT}
 
 
 class AccessCollector:
@@ -171,6 +173,7 @@ class AccessCollector:
         # (enclosing loop ids, text) of element reads and writes the chains above cannot name
         # (`get()[i]`, `((double *)addr)[i]`, `(c ? a : b)[i]`): they may touch any memory
         self.unmodelled: list[tuple[list[str], str]] = []
+        self.jumps: dict[int, bool] = {}  # nest root (node id) -> whether a jump of _SKIPS is in it
 
     def collect(self, root: LoopInfo, loops_by_node: dict[int, LoopInfo]) -> list[Access]:
         """All accesses of one nest, in evaluation order."""
@@ -386,15 +389,16 @@ class AccessCollector:
             written = not variable.is_array and (key in innermost.nest.assigned
                                                  or innermost.nest.may_change_indirectly(key, root)
                                                  or root.spelling.startswith("__begin"))  # range-for cursor
+        every = not conditional and self._every_iteration(enclosing)
         subscripts: list[Subscript] = []
         for what, item in subs:
             if what == "range":
                 subscripts.append(Subscript(text="*", non_affine_reason=f"element of a range-based for over {item}"))
             elif what == "idx":
-                value, reason = self.affine.build(item, scope)
+                value, reason = self.affine.build(item, scope, index=True, every_iteration=every)
                 subscripts.append(Subscript(text=self.source.shown_text(item), affine=value, non_affine_reason=reason))
             else:
-                subscripts.append(self._offset_subscript(item, scope))
+                subscripts.append(self._offset_subscript(item, scope, every))
         if written:
             reason = f"pointer arithmetic on {variable.name}, which the loop writes"
             if subscripts:
@@ -415,7 +419,7 @@ class AccessCollector:
         ))
         self.counter += 1
 
-    def _offset_subscript(self, offsets: list[tuple], scope: Scope) -> Subscript:
+    def _offset_subscript(self, offsets: list[tuple], scope: Scope, every: bool) -> Subscript:
         """The subscript of `*(p + a - b)`: offsets are (sign, node) or (sign, node, scope of that node)."""
         if not offsets:
             return Subscript(text="0", affine=AffineExpr())
@@ -430,7 +434,8 @@ class AccessCollector:
                 continue
             part = self.source.shown_text(node)
             text = part if not text and sign > 0 else f"{text} {'+' if sign > 0 else '-'} {part}".strip()
-            value, why = self.affine.build(node, own_scope[0] if own_scope and own_scope[0] else scope)
+            value, why = self.affine.build(node, own_scope[0] if own_scope and own_scope[0] else scope, index=True,
+                                           every_iteration=every)
             if value is None:
                 reason = reason or why
                 continue
@@ -441,6 +446,18 @@ class AccessCollector:
             return Subscript(text=text, affine=None, non_affine_reason=reason)
         return Subscript(text=text, affine=AffineExpr(coefficients={m: c for m, c in sorted(total.items()) if c},
                                                       constant=constant))
+
+    def _every_iteration(self, enclosing: tuple[LoopInfo, ...]) -> bool:
+        """Whether code that no branch of its innermost loop holds runs on every iteration of each loop
+        around it: no inner loop is under a branch or has bounds the model does not see (it may run
+        zero times), and no `continue`, `break` or `goto` in the nest skips the rest of a body."""
+        root = enclosing[0].node
+        jumps = self.jumps.get(id(root))
+        if jumps is None:
+            jumps = self.jumps[id(root)] = any(n.kind in _SKIPS for n in root.walk())
+        return not jumps and all(i.loop.canonical is not None and i.loop.canonical.lower is not None and
+                                 i.loop.canonical.upper is not None and i.loop.conditional is False
+                                 for i in enclosing[1:])
 
     def _contexts(self, root: Node) -> dict[int, tuple[tuple[LoopInfo, ...], bool]]:
         """For every node of a nest, in one pass from the top: the loops whose condition, increment or

@@ -17,6 +17,7 @@ from autopar.frontend.ast import (FUNCTION_KINDS, INTEGER_TYPES, LOOP_KINDS, TRA
                               evaluate_int, expression_children, referenced, strip, variable_decl)
 from autopar.frontend.variables import Variables, is_integer_decl
 from autopar.frontend.nest_facts import Scope, container_size, invariant_expression, invariant_member
+from autopar.frontend.wraparound import SMALL, large_terms_wrap, type_range, variable_terms_wrap
 
 _INT_LITERAL = re.compile(r"^(0[xX][0-9a-fA-F']+|0[bB][01']+|0[0-7']*|[1-9][0-9']*)[uUlLzZ]*$")
 
@@ -43,21 +44,42 @@ class AffineBuilder:
         self.linear_refs: dict[int, dict[str, int]] = {}
         # variables whose value is their constant initializer wherever they are read (autopar.frontend.constant_locals)
         self.constant_values: dict[tuple, int] = {}
+        # the values of the C types of the names in the expression being built (wraparound asks for them)
+        self._ranges: dict[str, Optional[tuple[int, int]]] = {}
+        # building a subscript, whose variable terms must not wrap (wraparound); and the loops whose
+        # steps may prove it: those of a subscript that runs on every iteration of its loops
+        self._index = False
+        self._walks: dict[str, Optional[int]] = {}
 
-    def build(self, node: Node, scope: Optional[Scope]) -> tuple[Optional[AffineExpr], Optional[str]]:
-        """The affine form of an integer expression, or (None, reason)."""
+    def build(self, node: Node, scope: Optional[Scope], index: bool = False,
+              every_iteration: bool = False) -> tuple[Optional[AffineExpr], Optional[str]]:
+        """The affine form of an integer expression, or (None, reason). `index`: the expression
+        indexes memory, where a value that may wrap around in its unsigned or narrow type is not
+        affine; `every_iteration`: it does so on every iteration of the loops around it (no branch,
+        no `continue`, no loop on the way that may not run), so the steps of their variables count."""
+        self._index, self._ranges = index, {}
+        self._walks = {m: step for m, (step, _) in scope.steps.items()} if scope is not None and every_iteration \
+            else {}
         try:
             terms = self._terms(node, scope)
         except _NotAffine as why:
             return None, str(why)
+        finally:
+            self._index, self._walks = False, {}
         constant = terms.pop("", 0)
         return AffineExpr(coefficients={m: c for m, c in sorted(terms.items()) if c}, constant=constant), None
 
     def _terms(self, node: Node, scope: Optional[Scope]) -> dict[str, int]:
         chain = _strip_exact(node, self.source)
         terms = self._value_terms(chain[-1], scope)
-        if any(not -_SMALL <= c < _SMALL for c in terms.values()):  # rare: only then are the types asked
-            _check_wrap(chain, terms, self.source)
+        if any(not -SMALL <= c < SMALL for c in terms.values()):  # rare: only then are the types asked
+            if large_terms_wrap(chain, terms):
+                raise _NotAffine(f"{self.source.text_of(chain[0])} may wrap around in its unsigned or narrow type")
+        elif self._index and len(terms) > (1 if "" in terms else 0):
+            why = variable_terms_wrap(chain, terms, self._ranges, self._walks)
+            if why:
+                raise _NotAffine(f"{self.source.text_of(chain[0])} may wrap around in its unsigned or narrow "
+                                 f"type ({why})")
         return terms
 
     def _value_terms(self, node: Node, scope: Optional[Scope]) -> dict[str, int]:
@@ -124,7 +146,7 @@ class AffineBuilder:
         if scope is None:
             if not is_integer_decl(decl):
                 raise _NotAffine(f"{decl.spelling} is not an integer")
-            return {decl.spelling: 1}
+            return self._named(decl.spelling, decl)
         what, name = scope.classify(decl)
         if what in ("written", "symbol") and Variables.key(decl) in scope.nest.any_writes:
             # `i = 1; f[i][j]`, `k1 = k + 1; r[m][k1]`: the definition that reaches this use in
@@ -133,19 +155,32 @@ class AffineBuilder:
             if value is not None:
                 return value
         if what in ("iv", "symbol"):
-            return {name: 1}
+            return self._named(name, decl, scope.steps.get(name, (None, None))[1] if what == "iv" else None)
         if what == "value":
             try:
                 return self._value_of(decl, scope, name)
             except _NotAffine:
                 if scope.fixed_in_innermost(decl):  # `int half = len / 2;` before the loop
-                    return {name: 1}
+                    return self._named(name, decl)
                 raise
         if what == "written":
             raise _NotAffine(f"subscript uses {name}, which the loop writes")
         if what == "changed":
             raise _NotAffine(f"subscript uses {name}, which the loop may change through a pointer or a call")
         raise _NotAffine(f"{name} is not an integer")
+
+    def _named(self, name: str, decl, start: Optional[int] = None) -> dict[str, int]:
+        """The term of a variable, its type's values noted (a name of two types holds both), from
+        `start` up for a loop's variable that counts up from it."""
+        held = type_range(decl.type)
+        if held is not None and start is not None and held[0] <= start <= held[1]:
+            held = (start, held[1])
+        known = self._ranges.get(name, held)
+        if held is None or known is None:
+            self._ranges[name] = None
+        else:
+            self._ranges[name] = (min(held[0], known[0]), max(held[1], known[1]))
+        return {name: 1}
 
     def _unary_terms(self, node: Node, scope: Optional[Scope], text) -> dict[str, int]:
         op = node.unary_op
@@ -344,8 +379,8 @@ def _strip_exact(node: Node, source: Source) -> list[Node]:
     or implicit) to an integer type narrower than 32 bits that may change the value (`(unsigned char)i`,
     `short s = i;`) is not affine: `a[(unsigned char)i]` for i < 1000 touches a[0] four times, while
     the affine model `a[i]` would see four distinct elements. Wider conversions keep the model when
-    the value is small (_check_wrap): isl's parameters are unbounded, and an array index beyond 2^31
-    is out of any array here."""
+    the value cannot wrap (autopar.frontend.wraparound): isl's parameters are unbounded, and an array
+    index beyond 2^31 is out of any array here."""
     chain = [node]
     while node.kind in TRANSPARENT and node.children:
         expressions = node.expressions
@@ -358,36 +393,6 @@ def _strip_exact(node: Node, source: Source) -> list[Node]:
         node = inner
         chain.append(node)
     return chain
-
-
-_SMALL = 2 ** 31
-# types whose arithmetic cannot wrap in a defined program, and wide enough for any offset
-_SIGNED_WIDE = {TypeKind.LONG, TypeKind.LONGLONG, TypeKind.INT128}
-
-
-def _check_wrap(chain: list[Node], terms: dict[str, int], source: Source) -> None:
-    """The model's integers do not wrap; C's unsigned ones wrap modulo 2^N, and a conversion to a
-    narrower type keeps the low bits. With coefficients and constant in the signed 32-bit range the
-    model's value is C's modulo 2^N and the same wherever it indexes an array (below 2^31 elements):
-    `i - 1u` is i - 1 for every i >= 1. Larger ones differ: with `int i`, `a[i + 4294967295u]` is
-    a[i - 1], `a[(int)(i + 4294967296L)]` is a[i], `a[i + ULONG_MAX]` is a[i - 1] in practice. So a
-    node whose terms are not all small, in a type that may wrap (unsigned, or narrower than 64 bits)
-    anywhere on its chain of conversions, is not affine; a constant alone is kept when every type on
-    the chain holds it and it fits 64 signed bits (a bound `i < 4294967295u`)."""
-    constant = terms.get("", 0) if set(terms) <= {""} else None
-    for node in chain:
-        kind = node.type_kind
-        if kind not in INTEGER_TYPES:
-            continue
-        t = node.cursor.type.get_canonical()
-        bits = 8 * t.get_size()
-        if constant is not None:
-            low, high = (0, 2 ** bits) if kind in UNSIGNED_TYPES else (-2 ** (bits - 1), 2 ** (bits - 1))
-            if bits > 0 and low <= constant < high and -2 ** 63 <= constant < 2 ** 63:
-                continue
-        elif kind in _SIGNED_WIDE and bits >= 64:
-            continue
-        raise _NotAffine(f"{source.text_of(chain[0])} may wrap around in its unsigned or narrow type")
 
 
 def _literal_fits(node: Node, target_type, source: Source) -> bool:

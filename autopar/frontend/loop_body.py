@@ -33,7 +33,7 @@ class BodyReader:
         info.nest = nest
         canonical = loop.canonical
         if canonical is not None:
-            scope = Scope(nest, info.canonical_scope(include_self=False), info.node)
+            scope = Scope(nest, info.canonical_scope(include_self=False), info.node, info.canonical_steps())
             canonical.lower, _ = self.affine.build(info.lower_node, scope)
             canonical.upper, _ = self.affine.build(info.bound, scope)
             up = canonical.step > 0

@@ -63,11 +63,23 @@ class LoopInfo:
         return [(i.node, i.iv_key, i.loop.canonical.induction_variable) for i in self.enclosing()
                 if i.loop.canonical is not None and i.iv_key is not None and (include_self or i is not self)]
 
+    def canonical_steps(self) -> dict[str, tuple[Optional[int], Optional[int]]]:
+        """Each enclosing canonical loop's variable: its step (None where it is a variable) and the
+        constant it starts from when it counts up (None where unknown)."""
+        steps = {}
+        for info in self.enclosing():
+            form = info.loop.canonical
+            if form is not None and info.iv_key is not None:
+                start = form.lower.constant if form.lower is not None and not form.lower.coefficients and \
+                    form.step > 0 and not form.lower_each else None
+                steps[form.induction_variable] = (None if form.step_symbol else form.step, start)
+        return steps
+
     def scope(self) -> Scope:
         """The Scope of code in this loop's condition, increment and body, once its nest's facts are
         known; made once, as each access of the loop asks for it."""
         if self._scope is None:
-            self._scope = Scope(self.nest, self.canonical_scope(), self.node)
+            self._scope = Scope(self.nest, self.canonical_scope(), self.node, self.canonical_steps())
         return self._scope
 
 

@@ -1,0 +1,132 @@
+/* Subscripts whose variables make them wrap around. C's unsigned arithmetic is modulo 2^N, and a
+   conversion to a narrower type keeps the low bits, while the affine model's integers never wrap.
+   Small constants are not the only way past 2^N: a parameter can scale or move the value there
+   (`s[i * w + j]` with `unsigned w = UINT_MAX` is s[j - i]; with w = 2^31 every even row is row 0;
+   `b[i + k]` with k = UINT_MAX is b[i - 1]), and so can a loop variable whose step is large
+   (`a[i * 256u + j]` stepping i by 2^24: every row is row 0). Such a subscript is not affine, and
+   these loops stay serial (the previous version parallelized each one with wrong output).
+   Near misses stay parallel: a loop variable that moves the value by less than 2^31 each step on
+   every iteration cannot wrap without first indexing 2^31 or more elements past the array (`b[i + 2]`
+   of an unsigned i, `y * 640u + x`); and a value whose names' types keep it in range cannot wrap at
+   all (`(size_t)i * w + j` of an int i and an unsigned w, `2 * i + 1u` of an i counting up from 0,
+   even under a branch). */
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define N 4000
+#define M 400
+static double A[N], B[N], C[N];
+static double S[M * M];
+static unsigned char P[64 * 640];
+
+static void cks(const char *name, const double *a, int n) {
+    double s = 0.0;
+    // autopar: off
+    for (int i = 0; i < n; i++)
+        s += a[i] * (double)(i % 13 + 1);
+    printf("%s %.12g\n", name, s);
+}
+
+static void fill(void) {
+    // autopar: off
+    for (int i = 0; i < N; i++) {
+        A[i] = (double)(i % 17) * 0.1;
+        B[i] = (double)(i % 5) * 0.3;
+        C[i] = (double)(i % 3) - 1.0;
+    }
+    // autopar: off
+    for (int i = 0; i < M * M; i++)
+        S[i] = (double)(i % 11) * 0.2;
+}
+
+/* serial: with w = UINT_MAX the unsigned int i * w + j is j - i: every row starts at s[0] */
+void unsigned_row_length(double *s, unsigned w, int n, unsigned m) {
+    for (int i = 0; i < n; i++)
+        for (unsigned j = i; j < (m < w ? m : w); j++)
+            s[i * w + j] = s[i * w + j] * 0.5 + i;
+}
+
+/* serial: with w = 2^31, i * w is 0 modulo 2^32 for every even i: each row is row 0 */
+void even_rows(double *s, unsigned w, int n, unsigned m) {
+    for (int i = 0; i < n; i += 2)
+        for (unsigned j = 0; j < (m < w ? m : w); j++)
+            s[i * w + j] = s[i * w + j] * 0.5 + i;
+}
+
+/* serial: size_t wraps modulo 2^64: with w = SIZE_MAX, i * w + j is j - i */
+void size_t_row_length(double *s, size_t w, long n, size_t m) {
+    for (long i = 0; i < n; i++)
+        for (size_t j = i; j < (m < w ? m : w); j++)
+            s[i * w + j] = s[i * w + j] * 0.5 + i;
+}
+
+/* serial: with k = UINT_MAX, b[i + k] is b[i - 1]; a runtime check of the model's ranges
+   [b + k + 1, b + k + n) would find them far from a when b == a */
+void unsigned_offset(double *a, const double *b, unsigned k, int n) {
+    for (int i = 1; i < n; i++)
+        a[i] = b[i + k] * 0.5 + 1.0;
+}
+
+/* serial: each step of i moves i * 256u by 2^32: every row is row 0 */
+void long_step(double *a) {
+    for (int i = 0; i < 2013265920; i += 16777216)
+        for (int j = 0; j < 1000; j++)
+            a[i * 256u + j] = a[i * 256u + j] * 0.5 + i;
+}
+
+/* serial: each step moves i * 1073741824u by 2^30 only, but the branch skips the iterations
+   between i = 0 and i = 4 (which would index 2^30 or more elements away): both write a[0] */
+void skipped_steps(double *a) {
+    for (int i = 0; i < 5; i++)
+        if (i == 0 || i == 4)
+            a[i * 1073741824u] = a[i * 1073741824u] * 0.5 + i;
+}
+
+/* parallel: i is unsigned, and i + 2 moves by 1 each iteration: to wrap it would first index
+   2^31 elements past the array */
+void unsigned_counter(unsigned n) {
+    for (unsigned i = 0; i < n; i++)
+        A[i] = B[i + 2] * 0.5 + 1.0;
+}
+
+/* parallel: y * 640u + x steps by 640 and 1 */
+void image_rows(unsigned h) {
+    for (unsigned y = 0; y < h; y++)
+        for (unsigned x = 0; x < 640; x++)
+            P[y * 640u + x] = (unsigned char)(x ^ y);
+}
+
+/* parallel: an int i times an unsigned int w in size_t stays below 2^63: no wrap */
+void wide_rows(double *s, unsigned w, int n) {
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < w; j++)
+            s[(size_t)i * w + j] = s[(size_t)i * w + j] * 0.5 + i;
+}
+
+/* parallel: under a branch, 2 * i + 1u of an i counting up from 0 stays below 2^32 */
+void odd_under_branch(int n) {
+    for (int i = 0; i < n; i++)
+        if (C[2 * i] >= 0.0)
+            A[2 * i] = A[2 * i + 1u] * 0.5 + 1.0;
+}
+
+int main(void) {
+    fill(); unsigned_row_length(S, UINT_MAX, M, M); cks("unsigned_row_length", S, M);
+    fill(); even_rows(S, 2147483648u, M, M); cks("even_rows", S, M);
+    fill(); size_t_row_length(S, SIZE_MAX, M, M); cks("size_t_row_length", S, M);
+    fill(); unsigned_offset(A, A, UINT_MAX, N); cks("unsigned_offset", A, N);
+    fill(); long_step(S); cks("long_step", S, 1000);
+    fill(); skipped_steps(S); cks("skipped_steps", S, 1);
+    fill(); unsigned_counter(N - 2); cks("unsigned_counter", A, N);
+    image_rows(64);
+    double p = 0.0;
+    // autopar: off
+    for (int k = 0; k < 64 * 640; k++)
+        p += P[k] * (double)(k % 7 + 1);
+    printf("image_rows %.12g\n", p);
+    fill(); wide_rows(S, M, M); cks("wide_rows", S, M * M);
+    fill(); odd_under_branch(N / 2 - 1); cks("odd_under_branch", A, N);
+    return 0;
+}
