@@ -336,7 +336,7 @@ def test_a_subscript_whose_variables_may_carry_it_past_the_wrap_is_not_affine(tm
         got[header, subscript] = _affine(loop.accesses[0].subscripts[0])
     assert got == VARIABLE_WRAPS
     reasons = [loop.accesses[0].subscripts[0].non_affine_reason for loop in tu.loops]
-    assert "i * uw may wrap around in its unsigned or narrow type (i * uw may move it past" in reasons[0]
+    assert "i * uw + 1 may wrap around in its unsigned or narrow type (i * uw may move it past" in reasons[0]
     assert "each step of i moves it by 4294967296" in reasons[3]
 
 
@@ -353,3 +353,22 @@ def test_a_branch_keeps_only_the_ranges_of_the_types(tmp_path):
     tu = translate(str(path), [])
     writes = [next(a for a in loop.accesses if a.is_write).subscripts[0] for loop in tu.loops]
     assert [_affine(s) for s in writes] == [None, ({"i": 2}, 1), None, ({"i": 1073741824}, 0)]
+
+
+def test_whole_rows_walk_every_value_between(tmp_path):
+    """`s[i * w + j]` with j over whole rows of w and i stepping by 1 moves through every value
+    between its first and its last; rows that start elsewhere, or skip, can wrap (w = UINT_MAX:
+    j - i; w = 2^31: every even row is row 0), and so can rows whose bounds follow i (they may start
+    anywhere)."""
+    path = tmp_path / "rows.c"
+    loops = ["int i = 0; i < n; i++) for (unsigned j = 0; j < w; j++",
+             "int i = 0; i < n; i++) for (unsigned j = 1; j < w; j++",
+             "int i = 0; i < n; i += 2) for (unsigned j = 0; j < w; j++",
+             "int i = 0; i < n; i++) for (unsigned j = 0; j < m; j++",
+             "unsigned i = 0; i < n; i++) for (unsigned j = i; j < i + 1; j++"]
+    path.write_text("double s[100];\n" + "".join(
+        f"void f{k}(int n, unsigned w, unsigned m) {{ for ({h}) s[i * w + j] = 1; }}\n" for k, h in enumerate(loops)))
+    tu = translate(str(path), [])
+    inner = [loop for loop in tu.loops if loop.depth == 1]
+    assert [_affine(loop.accesses[0].subscripts[0]) for loop in inner] == [({"i*w": 1, "j": 1}, 0), None, None, None,
+                                                                          None]

@@ -49,7 +49,7 @@ class AffineBuilder:
         # building a subscript, whose variable terms must not wrap (wraparound); and the loops whose
         # steps may prove it: those of a subscript that runs on every iteration of its loops
         self._index = False
-        self._walks: dict[str, Optional[int]] = {}
+        self._walks: dict[str, tuple[Optional[int], Optional[str]]] = {}  # iv -> (step, row length)
 
     def build(self, node: Node, scope: Optional[Scope], index: bool = False,
               every_iteration: bool = False) -> tuple[Optional[AffineExpr], Optional[str]]:
@@ -58,8 +58,8 @@ class AffineBuilder:
         affine; `every_iteration`: it does so on every iteration of the loops around it (no branch,
         no `continue`, no loop on the way that may not run), so the steps of their variables count."""
         self._index, self._ranges = index, {}
-        self._walks = {m: step for m, (step, _) in scope.steps.items()} if scope is not None and every_iteration \
-            else {}
+        self._walks = {m: (step, row) for m, (step, _, row) in scope.steps.items()} \
+            if scope is not None and every_iteration else {}
         try:
             terms = self._terms(node, scope)
         except _NotAffine as why:
@@ -69,13 +69,14 @@ class AffineBuilder:
         constant = terms.pop("", 0)
         return AffineExpr(coefficients={m: c for m, c in sorted(terms.items()) if c}, constant=constant), None
 
-    def _terms(self, node: Node, scope: Optional[Scope]) -> dict[str, int]:
+    def _terms(self, node: Node, scope: Optional[Scope], operand_of: Optional[Node] = None) -> dict[str, int]:
+        """The terms of a node; `operand_of`: the +, -, * or << whose operand it is."""
         chain = _strip_exact(node, self.source)
         terms = self._value_terms(chain[-1], scope)
         if any(not -SMALL <= c < SMALL for c in terms.values()):  # rare: only then are the types asked
             if large_terms_wrap(chain, terms):
                 raise _NotAffine(f"{self.source.text_of(chain[0])} may wrap around in its unsigned or narrow type")
-        elif self._index and len(terms) > (1 if "" in terms else 0):
+        elif self._index and len(terms) > (1 if "" in terms else 0) and not _same_type_operand(chain, operand_of):
             why = variable_terms_wrap(chain, terms, self._ranges, self._walks)
             if why:
                 raise _NotAffine(f"{self.source.text_of(chain[0])} may wrap around in its unsigned or narrow "
@@ -155,7 +156,7 @@ class AffineBuilder:
             if value is not None:
                 return value
         if what in ("iv", "symbol"):
-            return self._named(name, decl, scope.steps.get(name, (None, None))[1] if what == "iv" else None)
+            return self._named(name, decl, scope.steps.get(name, (None, None, None))[1] if what == "iv" else None)
         if what == "value":
             try:
                 return self._value_of(decl, scope, name)
@@ -186,9 +187,9 @@ class AffineBuilder:
         op = node.unary_op
         operand = expression_children(node)
         if op == "-" and operand:
-            return {m: -c for m, c in self._terms(operand[0], scope).items()}
+            return {m: -c for m, c in self._terms(operand[0], scope, node).items()}
         if op == "+" and operand:
-            return self._terms(operand[0], scope)
+            return self._terms(operand[0], scope, node)
         if op == "*":
             raise _NotAffine(f"indirect subscript {text}")
         raise _NotAffine(f"non-affine expression {text}")
@@ -199,16 +200,17 @@ class AffineBuilder:
         if len(operands) != 2:
             raise _NotAffine(f"non-affine expression {text}")
         if op in ("+", "-"):
-            left = self._terms(operands[0], scope)
-            right = self._terms(operands[1], scope)
+            left = self._terms(operands[0], scope, node)
+            right = self._terms(operands[1], scope, node)
             sign = 1 if op == "+" else -1
             for m, c in right.items():
                 left[m] = left.get(m, 0) + sign * c
             return left
         if op == "*":
-            return self._product(self._terms(operands[0], scope), self._terms(operands[1], scope), text, scope)
+            return self._product(self._terms(operands[0], scope, node), self._terms(operands[1], scope, node),
+                                 text, scope)
         if op == "<<":
-            left = self._terms(operands[0], scope)
+            left = self._terms(operands[0], scope, node)
             shift = self._terms(operands[1], scope)
             if set(shift) - {""} or not 0 <= shift.get("", 0) < 63:
                 raise _NotAffine(f"non-linear subscript {text}")
@@ -393,6 +395,14 @@ def _strip_exact(node: Node, source: Source) -> list[Node]:
         node = inner
         chain.append(node)
     return chain
+
+
+def _same_type_operand(chain: list[Node], operation: Optional[Node]) -> bool:
+    """Whether a node, with no conversion, is an operand of an addition, subtraction, product or shift
+    in its own type: a wrap there is the operation's wrap (modulo 2^N the value is the same), which
+    is asked of the operation's value (`i * w` of `i * w + j`)."""
+    kind = chain[0].type_kind
+    return operation is not None and operation.type_kind == kind and all(n.type_kind == kind for n in chain)
 
 
 def _literal_fits(node: Node, target_type, source: Source) -> bool:

@@ -63,16 +63,22 @@ class LoopInfo:
         return [(i.node, i.iv_key, i.loop.canonical.induction_variable) for i in self.enclosing()
                 if i.loop.canonical is not None and i.iv_key is not None and (include_self or i is not self)]
 
-    def canonical_steps(self) -> dict[str, tuple[Optional[int], Optional[int]]]:
-        """Each enclosing canonical loop's variable: its step (None where it is a variable) and the
-        constant it starts from when it counts up (None where unknown)."""
+    def canonical_steps(self) -> dict[str, tuple[Optional[int], Optional[int], Optional[str]]]:
+        """Each enclosing canonical loop's variable: its step (None where it is a variable, or where
+        its bounds name another loop's variable: a row may then start anywhere), the constant it
+        starts from when it counts up (None where unknown), and the parameter n when it runs over a
+        whole row, `for (j = 0; j < n; j++)` (autopar.frontend.wraparound)."""
+        forms = [info.loop.canonical for info in self.enclosing()
+                 if info.loop.canonical is not None and info.iv_key is not None]
+        ivs = {form.induction_variable for form in forms}
         steps = {}
-        for info in self.enclosing():
-            form = info.loop.canonical
-            if form is not None and info.iv_key is not None:
-                start = form.lower.constant if form.lower is not None and not form.lower.coefficients and \
-                    form.step > 0 and not form.lower_each else None
-                steps[form.induction_variable] = (None if form.step_symbol else form.step, start)
+        for form in forms:
+            start = form.lower.constant if form.lower is not None and not form.lower.coefficients and \
+                form.step > 0 and not form.lower_each else None
+            bounds = [form.lower, form.upper, *form.lower_each, *form.upper_each]
+            moving = any(b is None or any(ivs & set(m.split("*")) for m in b.coefficients) for b in bounds)
+            step = None if form.step_symbol or moving else form.step
+            steps[form.induction_variable] = (step, start, _row(form, start))
         return steps
 
     def scope(self) -> Scope:
@@ -81,6 +87,17 @@ class LoopInfo:
         if self._scope is None:
             self._scope = Scope(self.nest, self.canonical_scope(), self.node, self.canonical_steps())
         return self._scope
+
+
+def _row(form, start: Optional[int]) -> Optional[str]:
+    """The parameter n of a loop `for (j = 0; j < n; j++)` (or `j != n`, `j <= n - 1`), else None."""
+    upper = form.upper
+    if start != 0 or form.step != 1 or form.step_symbol or form.upper_each or upper is None or \
+            len(upper.coefficients) != 1:
+        return None
+    (name, coefficient), = upper.coefficients.items()
+    last = {"<": 0, "!=": 0, "<=": -1}.get(form.comparison.value)
+    return name if coefficient == 1 and "*" not in name and upper.constant == last else None
 
 
 def _is_ident_char(b: int) -> bool:

@@ -29,11 +29,12 @@ class Scope:
 
     def __init__(self, nest: "NestFacts", enclosing: list[tuple[Node, tuple, str]],
                  innermost: Optional[Node] = None,
-                 steps: Optional[dict[str, tuple[Optional[int], Optional[int]]]] = None):
+                 steps: Optional[dict[str, tuple[Optional[int], Optional[int], Optional[str]]]] = None):
         self.nest = nest
         self.enclosing = enclosing  # (loop node, iv key, iv name) of enclosing canonical loops, outermost first
-        # iv name -> (its loop's constant step or None, the constant it starts from counting up or None),
-        # for subscripts that may wrap around (autopar.frontend.wraparound)
+        # iv name -> (its loop's constant step or None, the constant it starts from counting up or None,
+        # the parameter n of a loop over a whole row `j = 0; j < n; j++` or None), outermost first, for
+        # subscripts that may wrap around (autopar.frontend.wraparound)
         self.steps = steps or {}
         self.innermost = innermost  # the innermost loop around the point, canonical or not
         self._classified: dict[tuple, tuple[str, str]] = {}  # key -> classify's answer (the facts are final)

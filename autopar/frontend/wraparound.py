@@ -55,14 +55,17 @@ def large_terms_wrap(chain: list[Node], terms: dict[str, int]) -> bool:
 
 
 def variable_terms_wrap(chain: list[Node], terms: dict[str, int], ranges: dict[str, Optional[Range]],
-                        steps: dict[str, Optional[int]]) -> Optional[str]:
+                        walks: dict[str, tuple[Optional[int], Optional[str]]]) -> Optional[str]:
     """Why a subscript node with small terms that names variables may wrap in an unsigned type, or
     in a conversion to a type narrower than 64 bits (`(int)` of a long), or None where it cannot
     index an array at a value the model does not see. It cannot when either holds:
     - walk: each term is a loop variable whose step moves the value by less than 2^31 (`i + 2` of an
-      unsigned i, `2 * i + 1u`, `i * 256u + j`). A wrapped value that indexes an array (below 2^31
-      elements) is then reached only through values 2^31 or more away from any element: accesses
-      outside every array on the way, which a defined program does not make.
+      unsigned i, `2 * i + 1u`, `i * 256u + j`), or the terms walk whole rows one after the other
+      (`i * w + j` for j from 0 to w, i stepping by 1: _whole_rows). A wrapped value that indexes an
+      array (below 2^31 elements) is then reached only through values 2^31 or more away from any
+      element: accesses outside every array on the way, which a defined program does not make.
+      `walks` holds the loops whose every iteration runs the access: their steps (None where the
+      loop's bounds name another loop's variable: its rows may start anywhere) and row lengths.
     - range: over every value of the C types of its names the value stays where C's is the model's,
       or is 2^31 or more away from any element (`(size_t)i * w + j` of an unsigned int w).
     Otherwise a parameter may scale or move it past the wrap: with `unsigned w = UINT_MAX`,
@@ -74,8 +77,9 @@ def variable_terms_wrap(chain: list[Node], terms: dict[str, int], ranges: dict[s
     zones = _exact_zones(chain)
     if not zones:
         return None
+    steps = {m: step for m, (step, _) in walks.items()}
     walking = [m for m in names if steps.get(m) is not None and abs(terms[m] * steps[m]) < SMALL]
-    if len(walking) == len(names):
+    if len(walking) == len(names) or _whole_rows(terms, walks):
         return None
     value = _value_range(terms, ranges)
     if value is not None and all(low <= value[0] and value[1] < high for low, high in zones):
@@ -84,6 +88,31 @@ def variable_terms_wrap(chain: list[Node], terms: dict[str, int], ranges: dict[s
     if "*" not in first and steps.get(first) is not None:
         return f"each step of {first} moves it by {abs(terms[first] * steps[first])}"
     return f"{' * '.join(first.split('*'))} may move it past the type's range"
+
+
+def _whole_rows(terms: dict[str, int], walks: dict[str, tuple[Optional[int], Optional[str]]]) -> bool:
+    """Whether the terms are c * (i * w + j) (or c * ((i * h + y) * w + x), ...) where each inner
+    variable runs over a whole row (j from 0 to w by 1, y from 0 to h) and the outermost steps by
+    1: the value then covers each row, and the next one after it, so it moves through every value
+    between its first and its last, as a single loop variable stepping by c would."""
+    names = {m for m in terms if m}
+    stride: list[str] = []  # the row lengths of the variables inside, so far
+    coefficient = None
+    for iv in reversed(list(walks)):  # innermost first; a loop the subscript does not name is passed
+        monomial = "*".join(sorted([iv, *stride]))
+        if monomial not in names:
+            continue
+        if coefficient is not None and terms[monomial] != coefficient:
+            return False
+        coefficient = terms[monomial]
+        names.discard(monomial)
+        step, row = walks[iv]
+        if not names:
+            return bool(stride) and step in (1, -1) and abs(coefficient) < SMALL
+        if step != 1 or row is None:
+            return False
+        stride.append(row)
+    return False
 
 
 def _exact_zones(chain: list[Node]) -> list[Range]:

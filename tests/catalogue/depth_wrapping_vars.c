@@ -3,12 +3,13 @@
    Small constants are not the only way past 2^N: a parameter can scale or move the value there
    (`s[i * w + j]` with `unsigned w = UINT_MAX` is s[j - i]; with w = 2^31 every even row is row 0;
    `b[i + k]` with k = UINT_MAX is b[i - 1]), and so can a loop variable whose step is large
-   (`a[i * 256u + j]` stepping i by 2^24: every row is row 0). Such a subscript is not affine, and
+   (`a[i * 256u + j]` stepping i by 2^24: every row is row 0), or a loop's bounds (each row of j
+   starting at i * 2^32 makes `a[(unsigned)j]` the same element in every row). Such a subscript is not affine, and
    these loops stay serial (the previous version parallelized each one with wrong output).
    Near misses stay parallel: a loop variable that moves the value by less than 2^31 each step on
-   every iteration cannot wrap without first indexing 2^31 or more elements past the array (`b[i + 2]`
-   of an unsigned i, `y * 640u + x`); and a value whose names' types keep it in range cannot wrap at
-   all (`(size_t)i * w + j` of an int i and an unsigned w, `2 * i + 1u` of an i counting up from 0,
+   every iteration, in a loop whose bounds name no other loop's variable, cannot wrap without first indexing 2^31 or more elements past the array (`b[i + 2]`
+   of an unsigned i, `y * 640u + x`, and `s[i * w + j]` where j runs over whole rows of w and i steps
+   by 1); and a value whose names' types keep it in range cannot wrap at all (`(size_t)i * w + j` of an int i and an unsigned w, `2 * i + 1u` of an i counting up from 0,
    even under a branch). */
 #include <limits.h>
 #include <stddef.h>
@@ -84,6 +85,14 @@ void skipped_steps(double *a) {
             a[i * 1073741824u] = a[i * 1073741824u] * 0.5 + i;
 }
 
+/* serial: j steps by 1, but each row of j starts at i * 2^32: (unsigned)j is the same in every row
+   (the bounds of j name i, so the rows of values may lie 2^31 or more apart) */
+void jumping_rows(double *a, int n) {
+    for (int i = 0; i < n; i++)
+        for (long j = i * 4294967296L; j < i * 4294967296L + 1000; j++)
+            a[(unsigned)j] = a[(unsigned)j] * 0.5 + i;
+}
+
 /* parallel: i is unsigned, and i + 2 moves by 1 each iteration: to wrap it would first index
    2^31 elements past the array */
 void unsigned_counter(unsigned n) {
@@ -96,6 +105,22 @@ void image_rows(unsigned h) {
     for (unsigned y = 0; y < h; y++)
         for (unsigned x = 0; x < 640; x++)
             P[y * 640u + x] = (unsigned char)(x ^ y);
+}
+
+/* parallel: j runs over whole rows of w and i steps by 1: i * w + j moves through every value from
+   its first to its last, so to wrap it would first index 2^31 elements past the array */
+void whole_rows(double *s, unsigned w, int n) {
+    for (int i = 0; i < n; i++)
+        for (unsigned j = 0; j < w; j++)
+            s[i * w + j] = s[i * w + j] * 0.5 + i;
+}
+
+/* parallel: the same in size_t, rows of rows */
+void whole_planes(double *s, size_t h, size_t w, size_t n) {
+    for (size_t k = 0; k < n; k++)
+        for (size_t y = 0; y < h; y++)
+            for (size_t x = 0; x < w; x++)
+                s[(k * h + y) * w + x] = s[(k * h + y) * w + x] * 0.5 + (double)k;
 }
 
 /* parallel: an int i times an unsigned int w in size_t stays below 2^63: no wrap */
@@ -119,6 +144,7 @@ int main(void) {
     fill(); unsigned_offset(A, A, UINT_MAX, N); cks("unsigned_offset", A, N);
     fill(); long_step(S); cks("long_step", S, 1000);
     fill(); skipped_steps(S); cks("skipped_steps", S, 1);
+    fill(); jumping_rows(S, 8); cks("jumping_rows", S, 1000);
     fill(); unsigned_counter(N - 2); cks("unsigned_counter", A, N);
     image_rows(64);
     double p = 0.0;
@@ -126,6 +152,8 @@ int main(void) {
     for (int k = 0; k < 64 * 640; k++)
         p += P[k] * (double)(k % 7 + 1);
     printf("image_rows %.12g\n", p);
+    fill(); whole_rows(S, M, M); cks("whole_rows", S, M * M);
+    fill(); whole_planes(S, 20, 20, M); cks("whole_planes", S, M * M);
     fill(); wide_rows(S, M, M); cks("wide_rows", S, M * M);
     fill(); odd_under_branch(N / 2 - 1); cks("odd_under_branch", A, N);
     return 0;
