@@ -372,3 +372,55 @@ def test_whole_rows_walk_every_value_between(tmp_path):
     inner = [loop for loop in tu.loops if loop.depth == 1]
     assert [_affine(loop.accesses[0].subscripts[0]) for loop in inner] == [({"i*w": 1, "j": 1}, 0), None, None, None,
                                                                           None]
+
+
+def test_a_loop_bound_that_may_wrap_is_unknown(tmp_path):
+    """A loop's start must be C's value and its end may not wrap into an array: rows of j from
+    `i * 1073741824u` all start at 0 for i % 4 == 0, and a coefficient of -2^31 is not small
+    (`0u - 2147483647u * i - i` is 0 for every even i). `j = i + 1` of a size_t i < n cannot wrap."""
+    path = tmp_path / "bounds.c"
+    path.write_text("#include <stddef.h>\ndouble s[100];\n"
+                    "void f(int n) { for (int i = 0; i < n; i += 4)\n"
+                    "    for (unsigned j = i * 1073741824u; j < i * 1073741824u + 200u; j++) s[j] = 1; }\n"
+                    "void g(int n) { for (int i = 0; i < n; i += 2)\n"
+                    "    for (unsigned j = 0u - 2147483647u * i - i; j < 200u; j++) s[j] = 1; }\n"
+                    "void h(int n) { for (int i = 0; i < n; i++)\n"
+                    "    for (unsigned j = 0; j < i * 1073741824u + 200u; j++) s[j] = 1; }\n"
+                    "void k(size_t n) { for (size_t i = 0; i < n; i++) for (size_t j = i + 1; j < n; j++) s[j] = 1; }\n"
+                    "void m(int n, unsigned u) { for (int i = 0; i < n; i++) for (unsigned j = u - 1; j < u; j++) s[j] = 1; }\n")
+    tu = translate(str(path), [])
+    inner = [loop.canonical for loop in tu.loops if loop.depth == 1]
+    assert [(c.lower is not None, c.upper is not None) for c in inner] == [
+        (False, False), (False, True), (True, False), (True, True), (False, True)]
+
+
+def test_a_walk_must_start_at_c_s_value(tmp_path):
+    """A walk proves nothing when its first value is already wrapped: `2 * j` for j from
+    2147484098u is 900 in C, 2^32 + 900 in the model; from 0 (or within the type) it walks."""
+    path = tmp_path / "start.c"
+    path.write_text("double a[100];\n"
+                    "void f(int n) { for (unsigned j = 2147484098u; j < 2147484099u; j++) a[2 * j] = 1; }\n"
+                    "void g(int n) { for (unsigned j = 0; j < n; j++) a[2 * j] = 1; }\n"
+                    "void h(unsigned m, unsigned n) { for (unsigned j = m; j < n; j++) a[j + 2] = 1; }\n"
+                    "void k(unsigned m, unsigned n) { for (unsigned j = m; j < n; j++) a[j] = 1; }\n")
+    tu = translate(str(path), [])
+    subscripts = [loop.accesses[0].subscripts[0] for loop in tu.loops]
+    assert [_affine(s) for s in subscripts] == [None, ({"j": 2}, 0), None, ({"j": 1}, 0)]
+    assert "its first value may be past the type's range" in subscripts[0].non_affine_reason
+
+
+def test_a_wrap_inside_a_wider_sum_must_be_exact(tmp_path):
+    """Only the whole subscript may rely on a wrapped value being outside every array: under a long
+    addition `(unsigned)i` of a negative i is 2^32 + i, which the sum brings back. A conversion to
+    the unsigned type of the operation that takes it wraps with it (`i * w + j` of int i and j)."""
+    path = tmp_path / "inner.c"
+    path.write_text("double a[100];\n"
+                    "void f(void) { for (int i = -100; i < 0; i++) a[(unsigned)i + (100 - 4294967296L)] = 1; }\n"
+                    "void g(void) { for (int i = 0; i < 100; i++) a[(unsigned)i + 1L] = 1; }\n"
+                    "void k(void) { for (int i = 0; i < 100; i++) a[(unsigned)-1 + 1L + i] = 1; }\n"
+                    "void h(int n, unsigned w) { for (int i = 0; i < n; i++) for (int j = 0; j < w; j++)\n"
+                    "    a[i * w + j] = 1; }\n")
+    tu = translate(str(path), [])
+    subscripts = [loop.accesses[0].subscripts[0] for loop in tu.loops if loop.accesses]
+    assert [_affine(s) for s in subscripts[:3]] == [None, ({"i": 1}, 1), None]  # (unsigned)-1 + 1L is 2^32
+    assert _affine(tu.loops[-1].accesses[0].subscripts[0]) == ({"i*w": 1, "j": 1}, 0)

@@ -27,6 +27,7 @@ from autopar.frontend.guards import guard_of
 from autopar.frontend.variables import Variables, is_reference
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.nest_facts import Scope
+from autopar.frontend.wraparound import INDEX
 
 
 _UPDATE_OPS = {"+=": "+", "-=": "+", "*=": "*", "&=": "&", "|=": "|", "^=": "^"}
@@ -395,7 +396,7 @@ class AccessCollector:
             if what == "range":
                 subscripts.append(Subscript(text="*", non_affine_reason=f"element of a range-based for over {item}"))
             elif what == "idx":
-                value, reason = self.affine.build(item, scope, index=True, every_iteration=every)
+                value, reason = self.affine.build(item, scope, wrap=INDEX, every_iteration=every)
                 subscripts.append(Subscript(text=self.source.shown_text(item), affine=value, non_affine_reason=reason))
             else:
                 subscripts.append(self._offset_subscript(item, scope, every))
@@ -434,7 +435,7 @@ class AccessCollector:
                 continue
             part = self.source.shown_text(node)
             text = part if not text and sign > 0 else f"{text} {'+' if sign > 0 else '-'} {part}".strip()
-            value, why = self.affine.build(node, own_scope[0] if own_scope and own_scope[0] else scope, index=True,
+            value, why = self.affine.build(node, own_scope[0] if own_scope and own_scope[0] else scope, wrap=INDEX,
                                            every_iteration=every)
             if value is None:
                 reason = reason or why

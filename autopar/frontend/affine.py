@@ -17,7 +17,8 @@ from autopar.frontend.ast import (FUNCTION_KINDS, INTEGER_TYPES, LOOP_KINDS, TRA
                               evaluate_int, expression_children, referenced, strip, variable_decl)
 from autopar.frontend.variables import Variables, is_integer_decl
 from autopar.frontend.nest_facts import Scope, container_size, invariant_expression, invariant_member
-from autopar.frontend.wraparound import SMALL, large_terms_wrap, type_range, variable_terms_wrap
+from autopar.frontend.wraparound import (EXACT, SMALL, Walk, held_throughout, large_terms_wrap, type_range,
+                                         variable_terms_wrap)
 
 _INT_LITERAL = re.compile(r"^(0[xX][0-9a-fA-F']+|0[bB][01']+|0[0-7']*|[1-9][0-9']*)[uUlLzZ]*$")
 
@@ -46,38 +47,47 @@ class AffineBuilder:
         self.constant_values: dict[tuple, int] = {}
         # the values of the C types of the names in the expression being built (wraparound asks for them)
         self._ranges: dict[str, Optional[tuple[int, int]]] = {}
-        # building a subscript, whose variable terms must not wrap (wraparound); and the loops whose
-        # steps may prove it: those of a subscript that runs on every iteration of its loops
-        self._index = False
-        self._walks: dict[str, tuple[Optional[int], Optional[str]]] = {}  # iv -> (step, row length)
+        # the expression being built must not wrap (wraparound's INDEX, BOUND or EXACT, or None); and
+        # the loops whose walks may prove it: those of a subscript that runs on every iteration of its loops
+        self._wrap: Optional[str] = None
+        self._walks: dict[str, Walk] = {}
 
-    def build(self, node: Node, scope: Optional[Scope], index: bool = False,
+    def build(self, node: Node, scope: Optional[Scope], wrap: Optional[str] = None,
               every_iteration: bool = False) -> tuple[Optional[AffineExpr], Optional[str]]:
-        """The affine form of an integer expression, or (None, reason). `index`: the expression
-        indexes memory, where a value that may wrap around in its unsigned or narrow type is not
-        affine; `every_iteration`: it does so on every iteration of the loops around it (no branch,
-        no `continue`, no loop on the way that may not run), so the steps of their variables count."""
-        self._index, self._ranges = index, {}
-        self._walks = {m: (step, row) for m, (step, _, row) in scope.steps.items()} \
-            if scope is not None and every_iteration else {}
+        """The affine form of an integer expression, or (None, reason). `wrap`: a value that may wrap
+        around in its unsigned or narrow type where that matters is not affine (wraparound's INDEX for
+        a subscript, BOUND for a loop's end, EXACT for its start); `every_iteration`: the subscript
+        indexes on every iteration of the loops around it (no branch, no `continue`, no loop on the
+        way that may not run), so their walks count. The state is per call, restored after it, so a
+        call inside another cannot change the outer one's check."""
+        saved = self._wrap, self._walks, self._ranges
+        self._wrap, self._ranges = wrap, {}
+        self._walks = dict(scope.walks) if scope is not None and every_iteration else {}
         try:
             terms = self._terms(node, scope)
         except _NotAffine as why:
             return None, str(why)
         finally:
-            self._index, self._walks = False, {}
+            self._wrap, self._walks, self._ranges = saved
         constant = terms.pop("", 0)
         return AffineExpr(coefficients={m: c for m, c in sorted(terms.items()) if c}, constant=constant), None
 
     def _terms(self, node: Node, scope: Optional[Scope], operand_of: Optional[Node] = None) -> dict[str, int]:
-        """The terms of a node; `operand_of`: the +, -, * or << whose operand it is."""
+        """The terms of a node; `operand_of`: the +, -, * or << whose operand it is, or the name whose
+        definition it is (None: the whole expression)."""
         chain = _strip_exact(node, self.source)
         terms = self._value_terms(chain[-1], scope)
-        if any(not -SMALL <= c < SMALL for c in terms.values()):  # rare: only then are the types asked
+        if any(not -SMALL < c < SMALL for c in terms.values()):  # rare: only then are the types asked
             if large_terms_wrap(chain, terms):
                 raise _NotAffine(f"{self.source.text_of(chain[0])} may wrap around in its unsigned or narrow type")
-        elif self._index and len(terms) > (1 if "" in terms else 0) and not _same_type_operand(chain, operand_of):
-            why = variable_terms_wrap(chain, terms, self._ranges, self._walks)
+        elif self._wrap and not set(terms) - {""}:
+            # (a loop's constant start out of its type's range is refused with the loop: loop_header)
+            if operand_of is not None and not held_throughout(_asked_of(chain, operand_of), terms.get("", 0)):
+                raise _NotAffine(f"{self.source.text_of(chain[0])} wraps around in its unsigned or narrow type")
+        elif self._wrap:
+            asked = _asked_of(chain, operand_of)
+            why = asked and variable_terms_wrap(asked, terms, self._ranges, self._walks,
+                                                self._wrap if operand_of is None else EXACT)
             if why:
                 raise _NotAffine(f"{self.source.text_of(chain[0])} may wrap around in its unsigned or narrow "
                                  f"type ({why})")
@@ -103,12 +113,12 @@ class AffineBuilder:
         if kind == K.CALL_EXPR:
             size = container_size(node, scope)
             if size is not None:  # `v.size()` of a container the nest cannot resize: a parameter
-                return {size: 1}
+                return self._named(size, node.cursor.type)
             raise _NotAffine("function call in subscript")
         if kind == K.MEMBER_REF_EXPR:
             member = invariant_member(node, scope)
             if member is not None:  # `v->len`, `s.n` that nothing in the nest can write: a parameter
-                return {member: 1}
+                return self._named(member, node.cursor.type)
             raise _NotAffine(f"subscript uses the member {text}")
         if kind == K.CONDITIONAL_OPERATOR or (kind == K.BINARY_OPERATOR and node.binary_op in ("/", "%")):
             if not any(n.kind == K.DECL_REF_EXPR for n in node.walk()):
@@ -117,7 +127,7 @@ class AffineBuilder:
                     return {"": value}
             opaque = invariant_expression(node, scope, self.source)
             if opaque is not None:  # `n / 2`, `floord(n - 1, 32)`, `(n < m ? n : m)` of the nest's parameters
-                return {opaque: 1}
+                return self._named(opaque, node.cursor.type)
         if kind == K.UNARY_OPERATOR:
             return self._unary_terms(node, scope, text)
         if kind == K.BINARY_OPERATOR:
@@ -147,7 +157,7 @@ class AffineBuilder:
         if scope is None:
             if not is_integer_decl(decl):
                 raise _NotAffine(f"{decl.spelling} is not an integer")
-            return self._named(decl.spelling, decl)
+            return self._named(decl.spelling, decl.type)
         what, name = scope.classify(decl)
         if what in ("written", "symbol") and Variables.key(decl) in scope.nest.any_writes:
             # `i = 1; f[i][j]`, `k1 = k + 1; r[m][k1]`: the definition that reaches this use in
@@ -156,13 +166,13 @@ class AffineBuilder:
             if value is not None:
                 return value
         if what in ("iv", "symbol"):
-            return self._named(name, decl, scope.steps.get(name, (None, None, None))[1] if what == "iv" else None)
+            return self._named(name, decl.type, scope.walks.get(name) if what == "iv" else None)
         if what == "value":
             try:
-                return self._value_of(decl, scope, name)
+                return self._value_of(decl, scope, name, node)
             except _NotAffine:
                 if scope.fixed_in_innermost(decl):  # `int half = len / 2;` before the loop
-                    return self._named(name, decl)
+                    return self._named(name, decl.type)
                 raise
         if what == "written":
             raise _NotAffine(f"subscript uses {name}, which the loop writes")
@@ -170,12 +180,16 @@ class AffineBuilder:
             raise _NotAffine(f"subscript uses {name}, which the loop may change through a pointer or a call")
         raise _NotAffine(f"{name} is not an integer")
 
-    def _named(self, name: str, decl, start: Optional[int] = None) -> dict[str, int]:
-        """The term of a variable, its type's values noted (a name of two types holds both), from
-        `start` up for a loop's variable that counts up from it."""
-        held = type_range(decl.type)
-        if held is not None and start is not None and held[0] <= start <= held[1]:
-            held = (start, held[1])
+    def _named(self, name: str, ctype, walk: Optional[Walk] = None) -> dict[str, int]:
+        """The term of a name (a variable, `v.size()`, `n / 2`), its type's values noted (a name of two
+        types holds both); for a loop's variable, from the constant it counts up from, and below its
+        type's largest value where its loop's condition keeps it there (`j = i + 1` of a size_t i < n
+        does not wrap)."""
+        held = type_range(ctype)
+        if held is not None and walk is not None and walk.start is not None and held[0] <= walk.start <= held[1]:
+            held = (walk.start, held[1])
+        if held is not None and walk is not None and walk.below_largest and held[0] < held[1]:
+            held = (held[0], held[1] - 1)
         known = self._ranges.get(name, held)
         if held is None or known is None:
             self._ranges[name] = None
@@ -211,13 +225,13 @@ class AffineBuilder:
                                  text, scope)
         if op == "<<":
             left = self._terms(operands[0], scope, node)
-            shift = self._terms(operands[1], scope)
+            shift = self._terms(operands[1], scope, node)
             if set(shift) - {""} or not 0 <= shift.get("", 0) < 63:
                 raise _NotAffine(f"non-linear subscript {text}")
             return {m: c << shift.get("", 0) for m, c in left.items()}
         raise _NotAffine(f"non-affine subscript {text}")
 
-    def _value_of(self, decl, scope: Scope, name: str) -> dict[str, int]:
+    def _value_of(self, decl, scope: Scope, name: str, use: Node) -> dict[str, int]:
         """The affine form of a local's initializer, read in the scope of its declaration."""
         key = Variables.key(decl)
         node = scope.nest.constants[key]
@@ -225,11 +239,12 @@ class AffineBuilder:
             raise _NotAffine(f"subscript uses {name}, which the loop writes")
         self._expanding.add(key)
         try:
-            return self._terms(expression_children(node)[-1], scope.nest.scope_at(node))
+            return self._terms(expression_children(node)[-1], scope.nest.scope_at(node), use)
         finally:
             self._expanding.discard(key)
 
-    def pieces(self, node: Node, scope: Optional[Scope], kind: str) -> Optional[list[AffineExpr]]:
+    def pieces(self, node: Node, scope: Optional[Scope], kind: str,
+               wrap: Optional[str] = None) -> Optional[list[AffineExpr]]:
         """A bound that is the `kind` ("min" or "max") of affine expressions, as those expressions:
         `(a < b ? a : b)` (also from a `min` macro) nested to any depth; a plain affine expression is
         one piece. None when it is neither."""
@@ -249,10 +264,10 @@ class AffineBuilder:
                 elif None not in (l, r) and l == y and r == x:
                     picked = "max" if less else "min"
                 if picked == kind:
-                    first, second = self.pieces(parts[1], scope, kind), self.pieces(parts[2], scope, kind)
+                    first, second = self.pieces(parts[1], scope, kind, wrap), self.pieces(parts[2], scope, kind, wrap)
                     if first is not None and second is not None:
                         return first + second
-        value, _ = self.build(node, scope)
+        value, _ = self.build(node, scope, wrap)
         return [value] if value is not None else None
 
     def _reaching_value(self, use: Node, decl, scope: Scope) -> Optional[dict[str, int]]:
@@ -292,7 +307,7 @@ class AffineBuilder:
                     value, where = definition
                     self._expanding.add(key)
                     try:
-                        return self._terms(value, nest.scope_at(where))
+                        return self._terms(value, nest.scope_at(where), use)
                     except _NotAffine:
                         return None
                     finally:
@@ -397,12 +412,20 @@ def _strip_exact(node: Node, source: Source) -> list[Node]:
     return chain
 
 
-def _same_type_operand(chain: list[Node], operation: Optional[Node]) -> bool:
-    """Whether a node, with no conversion, is an operand of an addition, subtraction, product or shift
-    in its own type: a wrap there is the operation's wrap (modulo 2^N the value is the same), which
-    is asked of the operation's value (`i * w` of `i * w + j`)."""
+def _asked_of(chain: list[Node], operation: Optional[Node]) -> list[Node]:
+    """The part of a node's chain of conversions whose wrap is asked of the node itself, not of the
+    operation (+, -, *, <<, or a name's use) that takes it: none for an operand in the operation's own
+    type with no conversion (modulo 2^N the value is the same, asked of the operation's value: `i * w`
+    of `i * w + j`); below the conversion for one converted to the operation's unsigned type (`(unsigned)i`
+    of an int i: a conversion to an unsigned type is modulo 2^N too); else all of it."""
+    if operation is None:
+        return chain
     kind = chain[0].type_kind
-    return operation is not None and operation.type_kind == kind and all(n.type_kind == kind for n in chain)
+    if operation.type_kind != kind:
+        return chain
+    if all(n.type_kind == kind for n in chain):
+        return []
+    return chain[1:] if kind in UNSIGNED_TYPES else chain
 
 
 def _literal_fits(node: Node, target_type, source: Source) -> bool:

@@ -17,6 +17,7 @@ from autopar.frontend.ast import FOR_KINDS, Node, Source, strip
 from autopar.frontend.functions import Function
 from autopar.frontend.variables import Variables
 from autopar.frontend.nest_facts import NestFacts, Scope, written_decl_refs
+from autopar.frontend.wraparound import Walk
 
 
 @dataclass
@@ -63,30 +64,44 @@ class LoopInfo:
         return [(i.node, i.iv_key, i.loop.canonical.induction_variable) for i in self.enclosing()
                 if i.loop.canonical is not None and i.iv_key is not None and (include_self or i is not self)]
 
-    def canonical_steps(self) -> dict[str, tuple[Optional[int], Optional[int], Optional[str]]]:
-        """Each enclosing canonical loop's variable: its step (None where it is a variable, or where
-        its bounds name another loop's variable: a row may then start anywhere), the constant it
-        starts from when it counts up (None where unknown), and the parameter n when it runs over a
-        whole row, `for (j = 0; j < n; j++)` (autopar.frontend.wraparound)."""
-        forms = [info.loop.canonical for info in self.enclosing()
-                 if info.loop.canonical is not None and info.iv_key is not None]
-        ivs = {form.induction_variable for form in forms}
-        steps = {}
-        for form in forms:
-            start = form.lower.constant if form.lower is not None and not form.lower.coefficients and \
-                form.step > 0 and not form.lower_each else None
+    def canonical_walks(self) -> dict[str, Walk]:
+        """How each enclosing canonical loop moves its variable: its step (None where it is a variable,
+        or where its bounds name another loop's variable: a row may then start anywhere), the constant
+        it starts from (None where unknown), and the parameter n when it runs over a whole row,
+        `for (j = 0; j < n; j++)` (autopar.frontend.wraparound)."""
+        infos = [info for info in self.enclosing() if info.loop.canonical is not None and info.iv_key is not None]
+        ivs = {info.loop.canonical.induction_variable for info in infos}
+        walks = {}
+        for info in infos:
+            form = info.loop.canonical
+            first = form.lower.constant if form.lower is not None and not form.lower.coefficients and \
+                not form.lower_each else None
+            start = first if form.step > 0 else None
             bounds = [form.lower, form.upper, *form.lower_each, *form.upper_each]
             moving = any(b is None or any(ivs & set(m.split("*")) for m in b.coefficients) for b in bounds)
             step = None if form.step_symbol or moving else form.step
-            steps[form.induction_variable] = (step, start, _row(form, start))
-        return steps
+            walks[form.induction_variable] = Walk(step, first, start, _row(form, start), _below_largest(info))
+        return walks
 
     def scope(self) -> Scope:
         """The Scope of code in this loop's condition, increment and body, once its nest's facts are
         known; made once, as each access of the loop asks for it."""
         if self._scope is None:
-            self._scope = Scope(self.nest, self.canonical_scope(), self.node, self.canonical_steps())
+            self._scope = Scope(self.nest, self.canonical_scope(), self.node, self.canonical_walks())
         return self._scope
+
+
+def _below_largest(info: LoopInfo) -> bool:
+    """Whether the loop's variable stays below its type's largest value in the body: it counts up
+    while `i < n` (or `i != n` by 1) compared in its own type, where n is at most that value (an
+    `int i < unsigned n` may reach INT_MAX)."""
+    form = info.loop.canonical
+    if form.step_symbol or form.step <= 0 or info.bound is None or info.iv_decl is None or \
+            form.comparison.value not in ("<", "!=") or (form.comparison.value == "!=" and form.step != 1):
+        return False
+    own = info.iv_decl.type.get_canonical()
+    compared = info.bound.cursor.type.get_canonical()
+    return own.kind == compared.kind and own.get_size() == compared.get_size() >= 4
 
 
 def _row(form, start: Optional[int]) -> Optional[str]:

@@ -21,6 +21,7 @@ from clang.cindex import CursorKind as K, StorageClass
 
 from autopar.frontend.ast import FUNCTION_KINDS, Node, Source, expression_children, stored_operand, strip, variable_decl
 from autopar.frontend.variables import Variables, is_integer_decl
+from autopar.frontend.wraparound import Walk
 
 
 class Scope:
@@ -29,13 +30,12 @@ class Scope:
 
     def __init__(self, nest: "NestFacts", enclosing: list[tuple[Node, tuple, str]],
                  innermost: Optional[Node] = None,
-                 steps: Optional[dict[str, tuple[Optional[int], Optional[int], Optional[str]]]] = None):
+                 walks: Optional[dict[str, Walk]] = None):
         self.nest = nest
         self.enclosing = enclosing  # (loop node, iv key, iv name) of enclosing canonical loops, outermost first
-        # iv name -> (its loop's constant step or None, the constant it starts from counting up or None,
-        # the parameter n of a loop over a whole row `j = 0; j < n; j++` or None), outermost first, for
-        # subscripts that may wrap around (autopar.frontend.wraparound)
-        self.steps = steps or {}
+        # iv name -> how its loop moves it, outermost first, for subscripts that may wrap around
+        # (autopar.frontend.wraparound)
+        self.walks = walks or {}
         self.innermost = innermost  # the innermost loop around the point, canonical or not
         self._classified: dict[tuple, tuple[str, str]] = {}  # key -> classify's answer (the facts are final)
 

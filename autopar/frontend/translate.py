@@ -201,7 +201,7 @@ def _scope_finder(nest: NestFacts, by_node: dict[int, LoopInfo]):
         for ancestor in node.ancestors():
             info = by_node.get(id(ancestor))
             if info is not None and child is not info.init:
-                return Scope(nest, info.canonical_scope(), info.node, info.canonical_steps())
+                return Scope(nest, info.canonical_scope(), info.node, info.canonical_walks())
             child = ancestor
         return Scope(nest, [])
     return scope_at

@@ -4,13 +4,15 @@
    (`s[i * w + j]` with `unsigned w = UINT_MAX` is s[j - i]; with w = 2^31 every even row is row 0;
    `b[i + k]` with k = UINT_MAX is b[i - 1]), and so can a loop variable whose step is large
    (`a[i * 256u + j]` stepping i by 2^24: every row is row 0), or a loop's bounds (each row of j
-   starting at i * 2^32 makes `a[(unsigned)j]` the same element in every row). Such a subscript is not affine, and
-   these loops stay serial (the previous version parallelized each one with wrong output).
+   starting at i * 2^32 makes `a[(unsigned)j]` the same element in every row), a walk that starts
+   wrapped (`2 * j` from j = 2^31 + 450), or a part that a wider sum brings back (`(unsigned)i` of a
+   negative i in a long sum). Such a subscript is not affine, and a loop bound that may wrap is unknown
+   to the model; these loops stay serial (the previous version parallelized each one with wrong output).
    Near misses stay parallel: a loop variable that moves the value by less than 2^31 each step on
    every iteration, in a loop whose bounds name no other loop's variable, cannot wrap without first indexing 2^31 or more elements past the array (`b[i + 2]`
    of an unsigned i, `y * 640u + x`, and `s[i * w + j]` where j runs over whole rows of w and i steps
    by 1); and a value whose names' types keep it in range cannot wrap at all (`(size_t)i * w + j` of an int i and an unsigned w, `2 * i + 1u` of an i counting up from 0,
-   even under a branch). */
+   even under a branch; `j = i + 1` of a size_t i < n). */
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -137,6 +139,57 @@ void odd_under_branch(int n) {
             A[2 * i] = A[2 * i + 1u] * 0.5 + 1.0;
 }
 
+/* i serial (j may run in parallel): rows of j start at i * 2^30, and i steps by 4: in C every row starts at 0 (4 * 2^30 wraps
+   to 0), the model would see rows 2^32 apart. A loop bound that may wrap is unknown to the model */
+void quarter_rows(double *s, int n) {
+    for (int i = 0; i < n; i += 4)
+        for (unsigned j = i * 1073741824u; j < i * 1073741824u + 1000u; j++)
+            s[j] = s[j] * 0.5 + i;
+}
+
+/* i serial (j may run in parallel): 0u - 2147483647u * i - i is 0u - 2^31 * i, 0 for every even i; a coefficient of -2^31
+   is not small */
+void negative_rows(double *s, int n) {
+    for (int i = 0; i < n; i += 2)
+        for (unsigned j = 0u - 2147483647u * i - i; j < 0u - 2147483647u * i - i + 1000u; j++)
+            s[j] = s[j] * 0.5 + i;
+}
+
+/* serial: j starts past 2^31, so 2 * j starts wrapped: C reads A[900], which iteration 900 writes;
+   the model's 2^32 + 900 would be far from every A[i] */
+void far_start(void) {
+    for (int i = 0; i < N; i++) {
+        for (unsigned j = 2147484098u; j < 2147484099u; j++)
+            B[i] += A[2 * j];
+        A[i] = B[i] * 0.5 + 1.0;
+    }
+}
+
+/* serial: the same through a pointer: the runtime check would compare a with b + 2^32 + 900 */
+void far_pointer(double *a, const double *b) {
+    for (int i = 0; i < N; i++) {
+        double t = 0;
+        for (unsigned j = 2147484098u; j < 2147484099u; j++)
+            t += b[2 * j];
+        a[i] = t * 0.5 + i;
+    }
+}
+
+/* serial: (unsigned)i of a negative i is 2^32 + i in C, and the long sum brings it back: A[i + N],
+   which the iteration before writes; the model's A[i + N - 2^32] is outside A. Only the whole
+   subscript may rely on a wrapped value being outside every array */
+void inner_unsigned(void) {
+    for (int i = -N; i < -1; i++)
+        A[i + N + 1] = A[(unsigned)i + (N - 4294967296L)] * 0.5 + 1.0;
+}
+
+/* parallel: a row of j from i + 1 in size_t: i < n keeps i + 1 within size_t */
+void size_t_triangle(size_t n) {
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            A[i] = A[i] * 0.5 + B[j];
+}
+
 int main(void) {
     fill(); unsigned_row_length(S, UINT_MAX, M, M); cks("unsigned_row_length", S, M);
     fill(); even_rows(S, 2147483648u, M, M); cks("even_rows", S, M);
@@ -156,5 +209,11 @@ int main(void) {
     fill(); whole_planes(S, 20, 20, M); cks("whole_planes", S, M * M);
     fill(); wide_rows(S, M, M); cks("wide_rows", S, M * M);
     fill(); odd_under_branch(N / 2 - 1); cks("odd_under_branch", A, N);
+    fill(); quarter_rows(S, 64); cks("quarter_rows", S, 1000);
+    fill(); negative_rows(S, 64); cks("negative_rows", S, 1000);
+    fill(); far_start(); cks("far_start", A, N); cks("far_start_b", B, N);
+    fill(); far_pointer(A, A); cks("far_pointer", A, N);
+    fill(); inner_unsigned(); cks("inner_unsigned", A, N);
+    fill(); size_t_triangle(N); cks("size_t_triangle", A, N);
     return 0;
 }
