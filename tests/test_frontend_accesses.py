@@ -402,10 +402,13 @@ def test_a_walk_must_start_at_c_s_value(tmp_path):
                     "void f(int n) { for (unsigned j = 2147484098u; j < 2147484099u; j++) a[2 * j] = 1; }\n"
                     "void g(int n) { for (unsigned j = 0; j < n; j++) a[2 * j] = 1; }\n"
                     "void h(unsigned m, unsigned n) { for (unsigned j = m; j < n; j++) a[j + 2] = 1; }\n"
-                    "void k(unsigned m, unsigned n) { for (unsigned j = m; j < n; j++) a[j] = 1; }\n")
+                    "void k(unsigned m, unsigned n) { for (unsigned j = m; j < n; j++) a[j] = 1; }\n"
+                    "void l(void) { for (unsigned i = 2147483000u; i < 2147485600u; i++)\n"
+                    "    for (unsigned j = 2147484098u; j < i; j += 4096) a[2 * i] = 1; }\n")
     tu = translate(str(path), [])
-    subscripts = [loop.accesses[0].subscripts[0] for loop in tu.loops]
-    assert [_affine(s) for s in subscripts] == [None, ({"j": 2}, 0), None, ({"j": 1}, 0)]
+    subscripts = [loop.accesses[0].subscripts[0] for loop in tu.loops if loop.accesses]
+    # l (its loops i and j): the loop of j runs first at i = 2147484099u, where 2 * i is 902 in C
+    assert [_affine(s) for s in subscripts] == [None, ({"j": 2}, 0), None, ({"j": 1}, 0), None, None]
     assert "its first value may be past the type's range" in subscripts[0].non_affine_reason
 
 

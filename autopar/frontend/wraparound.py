@@ -94,8 +94,10 @@ def variable_terms_wrap(chain: list[Node], terms: dict[str, int], ranges: dict[s
       (`i * w + j` for j from 0 to w, i stepping by 1: _whole_rows), `walks` holding the loops whose
       every iteration runs the access (Walk.step None where the loop's bounds name another loop's
       variable: its rows may start anywhere); and
-    - its value with each loop at its first value (where unknown, any of its type's) is where C's is
-      the model's or outside every array (`2 * j` for j from 2147484098u is not: C's is 900).
+    - its value with each loop at its first value (where unknown, or where a loop's bounds name
+      another loop's variable, so that it may not run on that one's first values: any of the
+      types') is where C's is the model's or outside every array (`2 * j` for j from 2147484098u
+      is not: C's is 900).
     Each loop's first access is then C's value, and each later one (the next iteration, or an inner
     loop starting again as an outer one steps) moves by less than 2^31 from an earlier one: a wrapped
     value that indexes an array (below 2^31 elements) is reached only through values 2^31 or more
@@ -116,7 +118,9 @@ def variable_terms_wrap(chain: list[Node], terms: dict[str, int], ranges: dict[s
         walking = [m for m in names if m in walks and walks[m].step is not None
                    and abs(terms[m] * walks[m].step) < SMALL]
         if len(walking) == len(names) or _whole_rows(terms, walks):
-            firsts = {**ranges, **{m: (w.first, w.first) for m, w in walks.items() if w.first is not None}}
+            # a loop whose bounds name another's may skip the first values of that one
+            steady = all(w.step is not None for w in walks.values())
+            firsts = {**ranges, **{m: (w.first, w.first) for m, w in walks.items() if w.first is not None and steady}}
             if _inside(_value_range(terms, firsts), zones):
                 return None
             return "its first value may be past the type's range"

@@ -175,6 +175,17 @@ void far_pointer(double *a, const double *b) {
     }
 }
 
+/* serial: the loop of j first runs at i = 2147484099u, where 2 * i is already wrapped (A[902] in C,
+   past 2^32 in the model), though 2 * i starts at 4294966000: its bounds name i, so the first
+   value of i proves nothing */
+void late_start(void) {
+    for (unsigned i = 2147483000u; i < 2147483000u + 2600u; i++) {
+        for (unsigned j = 2147484098u; j < i; j += 4096)
+            B[i - 2147483000u] += A[2 * i];
+        A[i - 2147483000u] = B[i - 2147483000u] * 0.5 + 1.0;
+    }
+}
+
 /* serial: (unsigned)i of a negative i is 2^32 + i in C, and the long sum brings it back: A[i + N],
    which the iteration before writes; the model's A[i + N - 2^32] is outside A. Only the whole
    subscript may rely on a wrapped value being outside every array */
@@ -213,6 +224,7 @@ int main(void) {
     fill(); negative_rows(S, 64); cks("negative_rows", S, 1000);
     fill(); far_start(); cks("far_start", A, N); cks("far_start_b", B, N);
     fill(); far_pointer(A, A); cks("far_pointer", A, N);
+    fill(); late_start(); cks("late_start", A, N); cks("late_start_b", B, N);
     fill(); inner_unsigned(); cks("inner_unsigned", A, N);
     fill(); size_t_triangle(N); cks("size_t_triangle", A, N);
     return 0;
