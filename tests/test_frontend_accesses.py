@@ -427,3 +427,17 @@ def test_a_wrap_inside_a_wider_sum_must_be_exact(tmp_path):
     subscripts = [loop.accesses[0].subscripts[0] for loop in tu.loops if loop.accesses]
     assert [_affine(s) for s in subscripts[:3]] == [None, ({"i": 1}, 1), None]  # (unsigned)-1 + 1L is 2^32
     assert _affine(tu.loops[-1].accesses[0].subscripts[0]) == ({"i*w": 1, "j": 1}, 0)
+
+
+def test_a_part_of_pointer_arithmetic_must_be_exact(tmp_path):
+    """Each part of `p + a + b` is its own pointer offset: `(unsigned)i` of a negative i is 2^32 + i,
+    and `- 4294967296L` takes it back to p + i, so only a lone part may rely on a wrapped value being
+    outside every array; `p + i + 2u` of an unsigned i < n stays affine."""
+    path = tmp_path / "parts.c"
+    path.write_text("void f(double *a) { for (int i = -100; i < 0; i++) *(a + (unsigned)i - 4294967296L + 100) = 1; }\n"
+                    "void g(double *a) { for (int i = -100; i < 0; i++) { double *p = a + (unsigned)i; p[100] = 1; } }\n"
+                    "void h(double *a, unsigned n) { for (unsigned i = 0; i < n; i++) *(a + i + 2u) = 1; }\n"
+                    "void k(double *a, unsigned n) { for (unsigned i = 0; i < n; i++) *(a + (i + 2u)) = 1; }\n")
+    tu = translate(str(path), [])
+    writes = [next(a for a in loop.accesses if a.is_write).subscripts[0] for loop in tu.loops]
+    assert [_affine(s) for s in writes] == [None, None, ({"i": 1}, 2), ({"i": 1}, 2)]

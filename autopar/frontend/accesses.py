@@ -27,7 +27,7 @@ from autopar.frontend.guards import guard_of
 from autopar.frontend.variables import Variables, is_reference
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.nest_facts import Scope
-from autopar.frontend.wraparound import INDEX
+from autopar.frontend.wraparound import EXACT, INDEX
 
 
 _UPDATE_OPS = {"+=": "+", "-=": "+", "*=": "*", "&=": "&", "|=": "|", "^=": "^"}
@@ -428,6 +428,9 @@ class AccessCollector:
         total: dict[str, int] = {}
         constant = 0
         reason = None
+        # each part is added as a pointer offset of its own: only a lone part is the whole subscript, which
+        # may rely on a wrapped value being outside every array (`p + (unsigned)i - 4294967296L` is p + i)
+        wrap = INDEX if len(offsets) == 1 else EXACT
         for sign, node, *own_scope in offsets:
             if isinstance(node, int):  # a constant a call's region adds
                 text = str(node) if not text and sign > 0 else f"{text} {'+' if sign > 0 else '-'} {node}".strip()
@@ -435,7 +438,7 @@ class AccessCollector:
                 continue
             part = self.source.shown_text(node)
             text = part if not text and sign > 0 else f"{text} {'+' if sign > 0 else '-'} {part}".strip()
-            value, why = self.affine.build(node, own_scope[0] if own_scope and own_scope[0] else scope, wrap=INDEX,
+            value, why = self.affine.build(node, own_scope[0] if own_scope and own_scope[0] else scope, wrap=wrap,
                                            every_iteration=every)
             if value is None:
                 reason = reason or why

@@ -194,6 +194,14 @@ void inner_unsigned(void) {
         A[i + N + 1] = A[(unsigned)i + (N - 4294967296L)] * 0.5 + 1.0;
 }
 
+/* serial: the same through pointer arithmetic, where each part is its own offset: a + (unsigned)i is
+   a + 2^32 + i for a negative i, and the next part takes 2^32 away: a[i + N], which the iteration
+   before writes */
+void pointer_parts(double *a) {
+    for (int i = -N; i < -1; i++)
+        a[i + N + 1] = *(a + (unsigned)i - 4294967296L + N) * 0.5 + 1.0;
+}
+
 /* parallel: a row of j from i + 1 in size_t: i < n keeps i + 1 within size_t */
 void size_t_triangle(size_t n) {
     for (size_t i = 0; i < n; i++)
@@ -226,6 +234,7 @@ int main(void) {
     fill(); far_pointer(A, A); cks("far_pointer", A, N);
     fill(); late_start(); cks("late_start", A, N); cks("late_start_b", B, N);
     fill(); inner_unsigned(); cks("inner_unsigned", A, N);
+    fill(); pointer_parts(A); cks("pointer_parts", A, N);
     fill(); size_t_triangle(N); cks("size_t_triangle", A, N);
     return 0;
 }
