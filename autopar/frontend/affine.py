@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from clang.cindex import CursorKind as K, StorageClass, TypeKind
+from clang.cindex import CursorKind as K, StorageClass
 
 from autopar.ir import AffineExpr
 from autopar.frontend.ast import (FUNCTION_KINDS, INTEGER_TYPES, LOOP_KINDS, TRANSPARENT, UNSIGNED_TYPES, Node, Source,
-                              evaluate_int, expression_children, referenced, strip, variable_decl)
+                              evaluate_int, expression_children, integer_range, referenced, strip, variable_decl)
 from autopar.frontend.variables import Variables, is_integer_decl
 from autopar.frontend.nest_facts import Scope, container_size, invariant_expression, invariant_member
 from autopar.frontend.wraparound import (EXACT, SMALL, Walk, held_throughout, large_terms_wrap, type_range,
@@ -432,12 +432,8 @@ def _literal_fits(node: Node, target_type, source: Source) -> bool:
     """An integer literal whose value the narrow type holds (`short i = 0`): the conversion keeps it
     (a bool holds 0 and 1 only: `(_Bool)2` is 1)."""
     value = integer_literal(source.text_of(strip(node)))
-    t = target_type.get_canonical()
-    bits = 8 * t.get_size() if t.kind != TypeKind.BOOL else 1
-    if value is None or bits <= 0:
-        return False
-    low, high = (0, 2 ** bits - 1) if t.kind in UNSIGNED_TYPES else (-2 ** (bits - 1), 2 ** (bits - 1) - 1)
-    return low <= value <= high
+    held = integer_range(target_type)
+    return value is not None and held is not None and held[0] <= value <= held[1]
 
 
 def _narrows(source: Node, target: Node) -> bool:

@@ -109,6 +109,19 @@ FLOATING_TYPES = {TypeKind.FLOAT, TypeKind.DOUBLE, TypeKind.LONGDOUBLE, TypeKind
 for _name in ("FLOAT16", "BFLOAT16", "IBM128"):  # newer libclang versions only
     if hasattr(TypeKind, _name):
         FLOATING_TYPES.add(getattr(TypeKind, _name))
+
+def integer_range(ctype) -> Optional[tuple[int, int]]:
+    """The lowest and highest value of an integer type (a bool holds 0 and 1 only; an enum is read as
+    the signed type of its size), or None for another type or one of unknown size."""
+    t = ctype.get_canonical()
+    if t.kind not in INTEGER_TYPES or t.get_size() <= 0:
+        return None
+    if t.kind == TypeKind.BOOL:
+        return 0, 1
+    bits = 8 * t.get_size()
+    return (0, 2 ** bits - 1) if t.kind in UNSIGNED_TYPES else (-2 ** (bits - 1), 2 ** (bits - 1) - 1)
+
+
 ARRAY_TYPES = {TypeKind.CONSTANTARRAY, TypeKind.INCOMPLETEARRAY, TypeKind.VARIABLEARRAY,
                TypeKind.DEPENDENTSIZEDARRAY}
 ASSIGN_OPS = {"=", "*=", "/=", "%=", "+=", "-=", "<<=", ">>=", "&=", "^=", "|="}

@@ -16,7 +16,7 @@ from collections import Counter
 
 from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
-from autopar.frontend.ast import UNSIGNED_TYPES, Source, canonical_kind, evaluate_int, expression_children
+from autopar.frontend.ast import Source, canonical_kind, evaluate_int, expression_children, integer_range
 from autopar.frontend.functions import Function
 from autopar.frontend.pointer_facts import changed_variables
 from autopar.frontend.variables import Variables, is_integer_decl, is_reference
@@ -82,8 +82,7 @@ def _initial_value(node, key: tuple, source: Source) -> int | None:
     value = evaluate_int(initializer)
     if value is None:
         return None
-    bits = decl.type.get_canonical().get_size() * 8
-    if bits <= 0:
+    held = integer_range(decl.type)
+    if held is None:
         return None
-    low, high = (0, 2 ** bits - 1) if kind in UNSIGNED_TYPES else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
-    return value if low <= value <= high and -2 ** 31 <= value < 2 ** 31 else None
+    return value if held[0] <= value <= held[1] and -2 ** 31 <= value < 2 ** 31 else None

@@ -14,7 +14,7 @@ from typing import NamedTuple, Optional
 
 from clang.cindex import TypeKind
 
-from autopar.frontend.ast import INTEGER_TYPES, UNSIGNED_TYPES, Node
+from autopar.frontend.ast import INTEGER_TYPES, UNSIGNED_TYPES, Node, integer_range
 
 SMALL = 2 ** 31
 # types whose arithmetic cannot wrap in a defined program, and wide enough for any offset
@@ -38,14 +38,9 @@ class Walk(NamedTuple):
 
 
 def type_range(ctype) -> Optional[Range]:
-    """The values of an integer type, or None for another type."""
-    t = ctype.get_canonical()
-    if t.kind == TypeKind.BOOL:
-        return 0, 1
-    if t.kind not in INTEGER_TYPES or t.kind == TypeKind.ENUM or t.get_size() <= 0:
-        return None
-    bits = 8 * t.get_size()
-    return (0, 2 ** bits - 1) if t.kind in UNSIGNED_TYPES else (-2 ** (bits - 1), 2 ** (bits - 1) - 1)
+    """The values of an integer type, or None for another type or an enum (whose underlying type
+    may be unsigned)."""
+    return None if ctype.get_canonical().kind == TypeKind.ENUM else integer_range(ctype)
 
 
 def large_terms_wrap(chain: list[Node], terms: dict[str, int]) -> bool:
