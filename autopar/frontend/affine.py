@@ -10,15 +10,15 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from clang.cindex import CursorKind as K, StorageClass
+from clang.cindex import CursorKind as K, StorageClass, Type
 
 from autopar.ir import AffineExpr
 from autopar.frontend.ast import (FUNCTION_KINDS, INTEGER_TYPES, LOOP_KINDS, TRANSPARENT, UNSIGNED_TYPES, Node, Source,
                               evaluate_int, expression_children, integer_range, referenced, strip, variable_decl)
 from autopar.frontend.variables import Variables, is_integer_decl
 from autopar.frontend.nest_facts import Scope, container_size, invariant_expression, invariant_member
-from autopar.frontend.wraparound import (EXACT, SMALL, Walk, held_throughout, large_terms_wrap, type_range,
-                                         variable_terms_wrap)
+from autopar.frontend.wraparound import (EXACT, SMALL, Walk, exact_zones, held_throughout, large_terms_wrap,
+                                         type_range, variable_terms_wrap)
 
 _INT_LITERAL = re.compile(r"^(0[xX][0-9a-fA-F']+|0[bB][01']+|0[0-7']*|[1-9][0-9']*)[uUlLzZ]*$")
 
@@ -45,8 +45,9 @@ class AffineBuilder:
         self.linear_refs: dict[int, dict[str, int]] = {}
         # variables whose value is their constant initializer wherever they are read (autopar.frontend.constant_locals)
         self.constant_values: dict[tuple, int] = {}
-        # the values of the C types of the names in the expression being built (wraparound asks for them)
-        self._ranges: dict[str, Optional[tuple[int, int]]] = {}
+        # the names in the expression being built, each with its C types and loop walks: their values
+        # are worked out only where a value may wrap (_name_ranges), not for every name of every subscript
+        self._names: dict[str, list[tuple[Type, Optional[Walk]]]] = {}
         # the expression being built must not wrap (wraparound's INDEX, BOUND or EXACT, or None); and
         # the loops whose walks may prove it: those of a subscript that runs on every iteration of its loops
         self._wrap: Optional[str] = None
@@ -60,15 +61,15 @@ class AffineBuilder:
         indexes on every iteration of the loops around it (no branch, no `continue`, no loop on the
         way that may not run), so their walks count. The state is per call, restored after it, so a
         call inside another cannot change the outer one's check."""
-        saved = self._wrap, self._walks, self._ranges
-        self._wrap, self._ranges = wrap, {}
+        saved = self._wrap, self._walks, self._names
+        self._wrap, self._names = wrap, {}
         self._walks = dict(scope.walks) if scope is not None and every_iteration else {}
         try:
             terms = self._terms(node, scope)
         except _NotAffine as why:
             return None, str(why)
         finally:
-            self._wrap, self._walks, self._ranges = saved
+            self._wrap, self._walks, self._names = saved
         constant = terms.pop("", 0)
         return AffineExpr(coefficients={m: c for m, c in sorted(terms.items()) if c}, constant=constant), None
 
@@ -85,9 +86,9 @@ class AffineBuilder:
             if operand_of is not None and not held_throughout(_asked_of(chain, operand_of), terms.get("", 0)):
                 raise _NotAffine(f"{self.source.text_of(chain[0])} wraps around in its unsigned or narrow type")
         elif self._wrap:
-            asked = _asked_of(chain, operand_of)
-            why = asked and variable_terms_wrap(asked, terms, self._ranges, self._walks,
-                                                self._wrap if operand_of is None else EXACT)
+            mode = self._wrap if operand_of is None else EXACT
+            zones = exact_zones(_asked_of(chain, operand_of), slack=mode != EXACT)
+            why = zones and variable_terms_wrap(zones, terms, self._name_ranges(), self._walks, mode)
             if why:
                 raise _NotAffine(f"{self.source.text_of(chain[0])} may wrap around in its unsigned or narrow "
                                  f"type ({why})")
@@ -181,21 +182,18 @@ class AffineBuilder:
         raise _NotAffine(f"{name} is not an integer")
 
     def _named(self, name: str, ctype, walk: Optional[Walk] = None) -> dict[str, int]:
-        """The term of a name (a variable, `v.size()`, `n / 2`), its type's values noted (a name of two
-        types holds both); for a loop's variable, from the constant it counts up from, and below its
-        type's largest value where its loop's condition keeps it there (`j = i + 1` of a size_t i < n
-        does not wrap)."""
-        held = type_range(ctype)
-        if held is not None and walk is not None and walk.start is not None and held[0] <= walk.start <= held[1]:
-            held = (walk.start, held[1])
-        if held is not None and walk is not None and walk.below_largest and held[0] < held[1]:
-            held = (held[0], held[1] - 1)
-        known = self._ranges.get(name, held)
-        if held is None or known is None:
-            self._ranges[name] = None
-        else:
-            self._ranges[name] = (min(held[0], known[0]), max(held[1], known[1]))
+        """The term of a name (a variable, `v.size()`, `n / 2`), its type and loop walk noted for
+        _name_ranges."""
+        self._names.setdefault(name, []).append((ctype, walk))
         return {name: 1}
+
+    def _name_ranges(self) -> dict[str, Optional[tuple[int, int]]]:
+        """The values of the names noted so far (a name of two types holds both; None: unknown)."""
+        ranges: dict[str, Optional[tuple[int, int]]] = {}
+        for name, uses in self._names.items():
+            held = [_use_range(ctype, walk) for ctype, walk in uses]
+            ranges[name] = None if None in held else (min(h[0] for h in held), max(h[1] for h in held))
+        return ranges
 
     def _unary_terms(self, node: Node, scope: Optional[Scope], text) -> dict[str, int]:
         op = node.unary_op
@@ -343,6 +341,18 @@ class _NotAffine(Exception):
 _JUMP_TARGETS = {K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT}
 # types whose value is the affine value of the definition (no narrowing of a small type)
 _WIDE_INTEGERS = {"int", "long", "long long", "unsigned int", "unsigned long", "unsigned long long"}
+
+
+def _use_range(ctype, walk: Optional[Walk]) -> Optional[tuple[int, int]]:
+    """The values of a name's C type; for a loop's variable, from the constant it counts up from, and
+    below its type's largest value where its loop's condition keeps it there (`j = i + 1` of a size_t
+    i < n does not wrap)."""
+    held = type_range(ctype)
+    if held is not None and walk is not None and walk.start is not None and held[0] <= walk.start <= held[1]:
+        held = (walk.start, held[1])
+    if held is not None and walk is not None and walk.below_largest and held[0] < held[1]:
+        held = (held[0], held[1] - 1)
+    return held
 
 
 def _plain_local(decl) -> bool:

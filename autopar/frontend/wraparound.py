@@ -76,11 +76,12 @@ def held_throughout(chain: list[Node], constant: int) -> bool:
     return True
 
 
-def variable_terms_wrap(chain: list[Node], terms: dict[str, int], ranges: dict[str, Optional[Range]],
+def variable_terms_wrap(zones: list[Range], terms: dict[str, int], ranges: dict[str, Optional[Range]],
                         walks: dict[str, Walk], mode: str) -> Optional[str]:
     """Why a node with small terms that names variables may wrap in an unsigned type, or in a
     conversion to a type narrower than 64 bits (`(int)` of a long), or None where it cannot differ
-    from C's value where that matters. EXACT: over every value of the C types of its names the value
+    from C's value where that matters; `zones` are exact_zones of the node's chain (asked first, as
+    most chains have none), `ranges` the values of its names. EXACT: over every value of the C types of its names the value
     stays in its types (`(unsigned)i` of an int i under a long addition is not: for i < 0 C's value
     is 2^32 + i, the model's i). INDEX and BOUND: it stays where C's is the model's or is 2^31 or
     more away from any element (`(size_t)i * w + j` of an unsigned int w), or, for INDEX only, walk:
@@ -101,10 +102,7 @@ def variable_terms_wrap(chain: list[Node], terms: dict[str, int], ranges: dict[s
     `s[i * w + j]` is s[j - i]; with w = 2^31 every even row is row 0; `a[i + k]` with k = UINT_MAX
     is a[i - 1]; and a loop variable stepping by 2^24 makes `a[i * 256u]` the same element."""
     names = [m for m, c in terms.items() if m and c]
-    if not names:
-        return None
-    zones = _exact_zones(chain, mode != EXACT)
-    if not zones:
+    if not names or not zones:
         return None
     if _inside(_value_range(terms, ranges), zones):
         return None
@@ -154,7 +152,7 @@ def _whole_rows(terms: dict[str, int], walks: dict[str, Walk]) -> bool:
     return False
 
 
-def _exact_zones(chain: list[Node], slack: bool = True) -> list[Range]:
+def exact_zones(chain: list[Node], slack: bool = True) -> list[Range]:
     """For each node of the chain that may wrap, the model values [low, high) whose C value is the
     same or (with slack) outside every array: an unsigned N-bit value from -(2^N - 2^31) (C's is at
     least 2^31; without slack from 0) up to 2^N; a conversion to a signed type narrower than 64
