@@ -20,7 +20,11 @@ setup: system-packages $(STAMP)
 #   cmake, ninja-build the compiler-wrapper tests build a CMake project
 #   csmith, libcsmith-dev  random C programs (and their csmith.h) for the differential fuzzer,
 #                      benchmarks/fuzz.py, whose short run is part of the tests
-SYSTEM_PACKAGES := clang libomp-dev clang-tools graphviz cmake ninja-build csmith libcsmith-dev
+#   gcc-N-offload-nvptx  gcc's compiler for NVIDIA GPUs (N: the installed gcc's major version): the
+#                      offload plans' gcc builds hold GPU code, so the tests check that it compiles
+GCC_MAJOR := $(shell gcc -dumpversion 2>/dev/null | cut -d. -f1)
+SYSTEM_PACKAGES := clang libomp-dev clang-tools graphviz cmake ninja-build csmith libcsmith-dev \
+  $(if $(GCC_MAJOR),gcc-$(GCC_MAJOR)-offload-nvptx)
 
 system-packages:
 	@missing=""; \

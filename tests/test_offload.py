@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from autopar.tools.bench import load_suite
+from autopar.tools.verify import builds_for_nvptx, gcc_offload_flags
 from autopar.plans.candidates import analyze_nest, validate_plan
 from autopar.decision.pipeline import analyze_file
 from autopar.plans.plan import Decision, Directive
@@ -87,12 +88,15 @@ def test_offloaded_kernels_print_the_serial_result(kernel, tmp_path, monkeypatch
     subprocess.run(["gcc", *common, "-o", str(tmp_path / "serial"), str(path), "-lm"], check=True)
     subprocess.run(["clang", *common, *OFFLOAD_FLAGS, "-o", str(tmp_path / "device"), str(tmp_path / f"{kernel}.c"),
                     "-lm"], check=True)
-    subprocess.run(["gcc", *common, "-fopenmp", "-o", str(tmp_path / "host"), str(tmp_path / f"{kernel}.c"), "-lm"],
-                   check=True)
+    # where gcc has the nvptx compiler, the target regions are also compiled for the GPU
+    subprocess.run(["gcc", *common, "-fopenmp", *gcc_offload_flags(), "-o", str(tmp_path / "host"),
+                    str(tmp_path / f"{kernel}.c"), "-lm"], check=True)
     serial = _run(tmp_path / "serial")
     env = {**os.environ, "OMP_NUM_THREADS": "2"}
     assert _same(_run(tmp_path / "device", {**env, "OMP_TARGET_OFFLOAD": "MANDATORY"}), serial)
     assert _same(_run(tmp_path / "host", {**env, "OMP_TARGET_OFFLOAD": "DISABLED"}), serial)
+    if builds_for_nvptx():  # the GPU's code is in the program, as PTX for the driver to compile
+        assert b".target sm_80" in (tmp_path / "host").read_bytes()
 
 
 @pytest.mark.skipif(shutil.which("clang") is None, reason="needs clang")

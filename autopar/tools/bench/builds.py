@@ -73,8 +73,9 @@ def _builds(kernel: Kernel, configs: list[str], base_flags: list[str], unavailab
         if made.race_check_source is not None and made.race_check_source != made.source:
             race_path = sources_dir / f"{kernel.name}.{config.replace(':', '_')}.{size}.nothreshold.c"
             race_path.write_bytes(made.race_check_source)
+        offload = list(v.gcc_offload_flags()) if config == "autopar-gpu" else []
         builds[config] = _Build(source=str(path), race_source=str(race_path) if race_path else None,
-                                flags=base_flags, tool_latency_s=made.latency_s,
+                                flags=[*base_flags, *offload], tool_latency_s=made.latency_s,
                                 parallel_loops=made.parallel_loops, decided_by=made.decided_by,
                                 # nothing to race-check when nothing was parallelized
                                 race_checked=made.parallel_loops > 0)

@@ -14,14 +14,15 @@ from autopar.tools.bench.results import Machine
 
 
 def offload_device_unavailable(workdir: str) -> Optional[str]:
-    """None when a program built with `gcc -fopenmp` sees an offload device here, else why not:
+    """None when a program built with `gcc -fopenmp` (and its offload flags) sees an offload device
+    here, else why not:
     without one, `autopar-gpu` (the `--target gpu` plans) is recorded as unavailable, not timed on
     the host's fallback."""
     source = Path(workdir) / "device_probe.c"
     source.write_text('#include <omp.h>\n#include <stdio.h>\nint main(void) { printf("%d\\n", '
                       'omp_get_num_devices()); return 0; }\n')
-    built = v.compile_source(str(source), str(Path(workdir) / "device_probe"), "gcc", ["-O1"], openmp=True,
-                             link_flags=[])
+    built = v.compile_source(str(source), str(Path(workdir) / "device_probe"), "gcc",
+                             ["-O1", *v.gcc_offload_flags()], openmp=True, link_flags=[])
     if not built.ok:
         return "unavailable (no device): the device probe does not build with gcc -fopenmp"
     run = v.run_program(built.executable, threads=1, timeout=30)

@@ -378,7 +378,8 @@ OFFLOAD_FLAGS = ["-fopenmp", "-fopenmp-targets=x86_64-pc-linux-gnu"]
 def _offload_build(checker: "Checker", text: str, name: str, compiler: str) -> verify.CompileResult:
     source = checker.path(name + ".c")
     Path(source).write_text(text)
-    flags = [*REFERENCE_FLAGS, *checker.cflags, *(OFFLOAD_FLAGS if compiler == "clang" else ["-fopenmp"])]
+    flags = [*REFERENCE_FLAGS, *checker.cflags,
+             *(OFFLOAD_FLAGS if compiler == "clang" else ["-fopenmp", *verify.gcc_offload_flags(compiler)])]
     return verify.compile_source(source, checker.path(name), compiler, flags, openmp=False, link_flags=[])
 
 
@@ -396,7 +397,8 @@ def _host_device(checker: "Checker") -> bool:
 
 
 def _check_offload(checker: "Checker", text: str, name: str, outcome: Outcome, expected: verify.RunResult) -> None:
-    """The `--target gpu` rewrite on libomptarget's host device (clang) and on the host (gcc)."""
+    """The `--target gpu` rewrite on libomptarget's host device (clang) and on the host (gcc, whose build
+    also compiles the target regions for nvptx where it can)."""
     outcome.offloaded = text.count("#pragma omp target")
     outcome.files[name + ".offload.c"] = text
     for compiler, build, env in (("clang", "offload-host-device", {"OMP_TARGET_OFFLOAD": "MANDATORY"}),

@@ -27,10 +27,12 @@ One job per module:
   compare    outputs compared value by value, within a tolerance
   races      the ThreadSanitizer + Archer race check
   rewriting  the rewrite under test and its copy without work thresholds
+  offload    the flags with which gcc builds an offload plan (for nvptx where it can)
   verifier   verify, in steps, and the plan verifier for the reasoner's feedback loop
 """
 
 from autopar.tools.verify.compare import DEFAULT_TOLERANCE, compare_values
+from autopar.tools.verify.offload import builds_for_nvptx, gcc_offload_flags
 from autopar.tools.verify.programs import (COMPILE_TIMEOUT_S, DEFAULT_REPEAT, DEFAULT_WARMUP, RUN_TIMEOUT_S,
                                      compile_source, include_beside, parse_output, run_program, source_flags,
                                      summarize, time_runs, timing_of)
@@ -44,6 +46,6 @@ from autopar.tools.verify.verifier import MIN_TIMED_S, make_plan_verifier, verif
 __all__ = ["COMPILE_TIMEOUT_S", "DEFAULT_REPEAT", "DEFAULT_TOLERANCE", "DEFAULT_WARMUP", "EXCERPT_LINES",
            "FORCED_PATH_FLAGS", "MIN_TIMED_S", "RACE_THREADS", "RUN_TIMEOUT_S", "TSAN_ENV", "TSAN_EXIT_CODE", "TSAN_FLAGS",
            "CompileResult", "Comparison", "ProgramOutput", "RaceCheck", "Rewritten", "RunResult", "Timing",
-           "VerificationResult", "compare_values", "compile_source", "include_beside", "make_plan_verifier",
-           "parse_output", "race_check", "rewrite_with_plans", "run_program", "source_flags", "summarize",
+           "VerificationResult", "builds_for_nvptx", "compare_values", "compile_source", "include_beside", "make_plan_verifier",
+           "gcc_offload_flags", "parse_output", "race_check", "rewrite_with_plans", "run_program", "source_flags", "summarize",
            "time_runs", "timing_of", "tsan_available", "verify", "without_threshold"]
