@@ -10,6 +10,7 @@ import argparse
 import os
 import shlex
 import sys
+from pathlib import Path
 
 # autopar.tools.verify's defaults, written out: building the CLI's parser must not import the verifier
 # (pydantic models and all) on every run. tests/test_verify.py checks that they agree.
@@ -147,9 +148,15 @@ def add_bench(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--omp-wait-policy", choices=["passive", "active", "default"], default="default",
                    help="OMP_WAIT_POLICY of every run (default: the runtime's own; passive is more robust on a "
                         "machine shared with other work)")
-    p.add_argument("--target", choices=["cpu", "gpu"], default="cpu",
+    # its own name: `target` would reach the analysis of every configuration (command_environment)
+    p.add_argument("--target", dest="bench_target", choices=["cpu", "gpu"], default="cpu",
                    help="gpu: also the autopar-gpu configuration (the --target gpu offload plans, run with "
                         "OMP_TARGET_OFFLOAD=MANDATORY), recorded as unavailable where gcc sees no device")
+    p.add_argument("--bundle", action="store_true",
+                   help="build and race-check here, time nothing: --out becomes a bundle to time on another "
+                        "machine with `python3 OUT/run.py` (no autopar needed there), then --from-bundle")
+    p.add_argument("--from-bundle", metavar="DIR",
+                   help="judge the runs that DIR/run.py made (outputs, speedups) and write the report to --out")
     p.add_argument("--no-race-check", action="store_true", help="skip the ThreadSanitizer race checks")
     p.add_argument("--no-plots", action="store_true")
     return p
@@ -159,7 +166,6 @@ def run_bench(args: argparse.Namespace, compile_flags: list[str]) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from autopar.tools import bench
-    from autopar.tools.bench.report import markdown, write_report
     from autopar.report.output import console as styled_console
 
     if compile_flags:
@@ -172,6 +178,14 @@ def run_bench(args: argparse.Namespace, compile_flags: list[str]) -> int:
     except OSError as error:
         print(f"autopar bench: --out {args.out}: {error.strerror or error}", file=sys.stderr)
         return EXIT_USAGE
+    if getattr(args, "from_bundle", None):
+        try:
+            results = bench.judge_bundle(Path(args.from_bundle))
+        except bench.BenchError as error:
+            print(f"autopar bench: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        (Path(args.out) / "results.json").write_text(results.model_dump_json(indent=2))
+        return _report(results, args)
     try:
         threads = bench.parse_threads(args.threads)
         sizes = bench.split_list(args.sizes)
@@ -181,13 +195,14 @@ def run_bench(args: argparse.Namespace, compile_flags: list[str]) -> int:
         if args.repeat < 1 or args.warmup < 0:
             raise bench.BenchError("--repeat must be at least 1 and --warmup not negative")
         configs = bench.split_list(args.configs) or None
-        if getattr(args, "target", "cpu") == "gpu":
+        if args.bench_target == "gpu":
             configs = [*(configs or bench.BASE_CONFIGS), "autopar-gpu"]
         suite_file = bench.SUITE_FILES[getattr(args, "suite", "kernels")]
         suite = bench.load_suite(suite_file)
         count = len(kernels) if kernels else len(suite.kernels)
         base = len(set(configs or suite.default_configs or bench.BASE_CONFIGS) | {"serial"})
-        total = bench.count_steps(count, len(sizes), threads, base + len(models) * len(strategies))
+        total = bench.count_steps(count, len(sizes), threads, base + len(models) * len(strategies),
+                                  at_one_count=int("autopar-gpu" in (configs or ())))
         console = styled_console(sys.stderr)  # --color, NO_COLOR, FORCE_COLOR
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console, disable=not console.is_terminal, transient=True) as progress:
@@ -199,11 +214,21 @@ def run_bench(args: argparse.Namespace, compile_flags: list[str]) -> int:
 
             results = bench.run_bench(kernels, threads, sizes, args.out, args.repeat, args.warmup, args.tolerance,
                                       models, strategies, race_checks=not args.no_race_check,
-                                      configs=configs, progress=tick, suite_file=suite_file,
+                                      configs=configs, progress=tick, suite_file=suite_file, bundle=args.bundle,
                                       omp_wait_policy=None if args.omp_wait_policy == "default" else args.omp_wait_policy)
     except bench.BenchError as error:
         print(f"autopar bench: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if args.bundle:
+        print(f"bundle: {args.out} (time it with `python3 {os.path.join(args.out, 'run.py')}` on the machine to "
+              f"measure, then `autopar bench --from-bundle {args.out} --out DIR`)")
+        return EXIT_OK
+    return _report(results, args)
+
+
+def _report(results, args: argparse.Namespace) -> int:
+    from autopar.tools.bench.report import markdown, write_report
+
     written = write_report(results, args.out, plots=not args.no_plots)
     print(markdown(results))
     print(f"results: {os.path.join(args.out, 'results.json')}, " + ", ".join(written))

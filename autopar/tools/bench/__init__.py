@@ -18,22 +18,26 @@ The run's parts, one job per module:
   results  the results: records, race checks, the machine
   machine  what this machine offers (Polly, an offload device, a model)
   builds   each configuration's source and flags, and its build
-  runs     the interleaved, timed runs of one kernel at one size
+  runs     the interleaved, timed runs of one kernel at one size (rounds: their schedule)
+  bundle   the builds made here and timed on another machine (bundle_run: the runner there)
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import tempfile
 import time
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from autopar.tools import verify as v
 from autopar.tools.bench.builds import _builds
-from autopar.tools.bench.machine import (_load_average, llm_reasoner, machine_info, offload_device_unavailable,
-                                   polly_unavailable)
+from autopar.tools.bench.bundle import BundleGroup, add_group, judge_bundle, write_bundle
+from autopar.tools.bench.machine import (_load_average, build_device_probe, llm_reasoner, machine_info,
+                                         offload_device_unavailable, polly_unavailable)
 from autopar.tools.bench.results import BenchRecord, BenchResults, RaceRecord
-from autopar.tools.bench.runs import _run_size
+from autopar.tools.bench.runs import _build_jobs, _run_size
 from autopar.tools.bench.suite import SIZES, SUITE_FILE, SUITE_FILES, BenchError, Kernel, Suite, load_suite
 
 BASE_CONFIGS = ["serial", "gcc-autopar", "polly", "reference", "autopar"]
@@ -46,7 +50,7 @@ def run_bench(kernels: Optional[Sequence[str]] = None, threads: Sequence[int] = 
               warmup: int = 1, tolerance: float = v.DEFAULT_TOLERANCE, llm_models: Sequence[str] = (),
               llm_strategies: Sequence[str] = (), race_checks: bool = True, suite_file: Path = SUITE_FILE,
               configs: Optional[Sequence[str]] = None, omp_wait_policy: Optional[str] = None,
-              progress: Optional[Callable[[str, int], None]] = None) -> BenchResults:
+              progress: Optional[Callable[[str, int], None]] = None, bundle: bool = False) -> BenchResults:
     """Run the suite and return the results (also written to `out_dir`/results.json).
 
     `configs` picks among BASE_CONFIGS (default: all); serial always runs, as every speedup needs it.
@@ -54,6 +58,8 @@ def run_bench(kernels: Optional[Sequence[str]] = None, threads: Sequence[int] = 
     other work, "passive" (threads sleep at barriers) keeps a spinning thread from taking the core its
     partner needs: a 2-thread Dijkstra took 0.3 s passive and 4.4 s active at a load average of 4. On
     an idle machine the runtime's default is faster for fine-grained kernels (0.09 s against 0.33 s).
+    With `bundle`, nothing is timed: `out_dir` becomes a bundle (autopar.tools.bench.bundle) of the
+    builds, to be timed on another machine.
     """
     suite = load_suite(suite_file)
     chosen = _choose_kernels(suite, kernels)
@@ -80,7 +86,13 @@ def run_bench(kernels: Optional[Sequence[str]] = None, threads: Sequence[int] = 
     polly_reason = polly_unavailable()
     if polly_reason:
         results.unavailable["polly"] = polly_reason
-    if "autopar-gpu" in configs:
+    device_probe = None
+    if "autopar-gpu" in configs and bundle:  # the device is looked for where the bundle runs
+        probe = build_device_probe(str(out / "build"))
+        device_probe = probe.executable
+        if not probe.ok:
+            results.unavailable["autopar-gpu"] = "unavailable (no device): the device probe does not build with gcc"
+    elif "autopar-gpu" in configs:
         device_reason = offload_device_unavailable(str(out / "build"))
         if device_reason:
             results.unavailable["autopar-gpu"] = device_reason
@@ -94,6 +106,7 @@ def run_bench(kernels: Optional[Sequence[str]] = None, threads: Sequence[int] = 
             reasoners[config] = made
 
     tick = progress or (lambda label, steps: None)
+    groups: list[BundleGroup] = []
     base_flags = suite.compiler_flags
     for kernel in chosen:
         workdir = out / "build" / kernel.name
@@ -102,16 +115,25 @@ def run_bench(kernels: Optional[Sequence[str]] = None, threads: Sequence[int] = 
         for size in (s for s in sizes if s in kernel.sizes):
             builds_at[size] = _builds(kernel, configs, base_flags, results.unavailable, reasoners, out / "sources",
                                       size)
-            _run_size(kernel, size, builds_at[size], results, workdir, suite.link_flags, repeat, warmup, tolerance,
-                      tick)
+            if bundle:
+                add_group(groups, out, results, kernel.name, size,
+                          _build_jobs(kernel, size, builds_at[size], results, workdir, suite.link_flags, tick))
+            else:
+                _run_size(kernel, size, builds_at[size], results, workdir, suite.link_flags, repeat, warmup,
+                          tolerance, tick)
         if race_checks:
             # at the small size, the plans autopar makes for it
             race_builds = builds_at.get("small") or _builds(kernel, configs, base_flags, results.unavailable,
                                                              reasoners, out / "sources", "small")
-            _race_check(kernel, race_builds, results, workdir, max(v.RACE_THREADS, max(threads)),
-                        suite.link_flags, tick)
+            # a bundle carries only what it runs: its race-check builds are made elsewhere
+            with tempfile.TemporaryDirectory(prefix="autopar-race-") if bundle else contextlib.nullcontext(
+                    workdir) as race_dir:
+                _race_check(kernel, race_builds, results, Path(race_dir), max(v.RACE_THREADS, max(threads)),
+                            suite.link_flags, tick)
         _write(results, out, started)
     _write(results, out, started)
+    if bundle:
+        write_bundle(out, results, groups, warmup + repeat, device_probe)
     return results
 
 
@@ -131,9 +153,10 @@ def _race_check(kernel: Kernel, builds: dict, results: BenchResults, workdir: Pa
         _apply_race_result(results, kernel.name, config, check.race_free)
 
 
-def count_steps(kernels: int, sizes: int, threads: Sequence[int], configs: int) -> int:
-    """Progress steps: one per timed (kernel, size, configuration, thread count) and serial."""
-    return kernels * sizes * (1 + (configs - 1) * len(set(threads)))
+def count_steps(kernels: int, sizes: int, threads: Sequence[int], configs: int, at_one_count: int = 0) -> int:
+    """Progress steps: one per timed (kernel, size, configuration, thread count) and serial;
+    `at_one_count` of the configurations run at one thread count only (autopar-gpu)."""
+    return kernels * sizes * (1 + at_one_count + (configs - 1 - at_one_count) * len(set(threads)))
 
 
 def _choose_kernels(suite: Suite, names: Optional[Sequence[str]]) -> list[Kernel]:
@@ -180,5 +203,5 @@ def split_list(text: Optional[str]) -> list[str]:
 
 
 __all__ = ["BASE_CONFIGS", "OPTIONAL_CONFIGS", "SIZES", "SUITE_FILE", "SUITE_FILES", "BenchError", "BenchRecord",
-           "BenchResults", "Kernel", "RaceRecord", "Suite", "count_steps", "load_suite", "parse_threads",
+           "BenchResults", "Kernel", "RaceRecord", "Suite", "count_steps", "judge_bundle", "load_suite", "parse_threads",
            "run_bench", "split_list"]

@@ -15,14 +15,9 @@ from autopar.tools.bench.results import Machine
 
 def offload_device_unavailable(workdir: str) -> Optional[str]:
     """None when a program built with `gcc -fopenmp` (and its offload flags) sees an offload device
-    here, else why not:
-    without one, `autopar-gpu` (the `--target gpu` plans) is recorded as unavailable, not timed on
-    the host's fallback."""
-    source = Path(workdir) / "device_probe.c"
-    source.write_text('#include <omp.h>\n#include <stdio.h>\nint main(void) { printf("%d\\n", '
-                      'omp_get_num_devices()); return 0; }\n')
-    built = v.compile_source(str(source), str(Path(workdir) / "device_probe"), "gcc",
-                             ["-O1", *v.gcc_offload_flags()], openmp=True, link_flags=[])
+    here, else why not: without one, `autopar-gpu` (the `--target gpu` plans) is recorded as
+    unavailable, not timed on the host's fallback."""
+    built = build_device_probe(workdir)
     if not built.ok:
         return "unavailable (no device): the device probe does not build with gcc -fopenmp"
     run = v.run_program(built.executable, threads=1, timeout=30)
@@ -30,6 +25,15 @@ def offload_device_unavailable(workdir: str) -> Optional[str]:
     if run.returncode != 0 or not devices.isdigit() or int(devices) == 0:
         return "unavailable (no device): omp_get_num_devices() is 0 for gcc -fopenmp on this machine"
     return None
+
+
+def build_device_probe(workdir: str) -> v.CompileResult:
+    """A program that prints omp_get_num_devices(), built as the offload plans are."""
+    source = Path(workdir) / "device_probe.c"
+    source.write_text('#include <omp.h>\n#include <stdio.h>\nint main(void) { printf("%d\\n", '
+                      'omp_get_num_devices()); return 0; }\n')
+    return v.compile_source(str(source), str(Path(workdir) / "device_probe"), "gcc",
+                            ["-O1", *v.gcc_offload_flags()], openmp=True, link_flags=[])
 
 
 def polly_unavailable() -> Optional[str]:

@@ -39,6 +39,9 @@ def markdown(results: BenchResults) -> str:
     m = results.machine
     parts = [
         f"Measured {results.started} on {m.cores} cores ({m.cpu}), {m.system}; {m.gcc}; {m.clang}."
+        + (f" GPU: {m.gpu}." if m.gpu else "")
+        + (f" Built on {results.built_on.cores} cores ({results.built_on.cpu}) and timed here from a bundle."
+           if results.built_on else "")
         + (f" Load average (1/5/15 min) at the start: {', '.join(map(str, m.load_average))}" if m.load_average else "")
         + (f"; at the end: {', '.join(map(str, m.load_average_end))}." if m.load_average_end else "."),
         f"Timings: median of {results.repeat} runs after {results.warmup} warm-up run(s), kernel time only, "

@@ -51,6 +51,7 @@ class Machine(BaseModel):
     clang: str
     load_average: list[float] = Field(default_factory=list)  # 1/5/15-minute load when the run started
     load_average_end: list[float] = Field(default_factory=list)  # ... and when it finished
+    gpu: Optional[str] = None  # name, memory and driver, where nvidia-smi answers (a bundle's run)
 
 
 class BenchResults(BaseModel):
@@ -66,6 +67,7 @@ class BenchResults(BaseModel):
     repeat: int
     warmup: int
     tolerance: float
+    built_on: Optional[Machine] = None  # a bundle's: where it was built, when `machine` timed it
     omp_wait_policy: Optional[str] = None  # OMP_WAIT_POLICY of every run; None: the runtime's default
     unavailable: dict[str, str] = Field(default_factory=dict)  # configuration -> why
     records: list[BenchRecord] = Field(default_factory=list)
