@@ -297,6 +297,9 @@ class Loop(BaseModel):
     # the body is `for` loops and nothing else (`{ for ...; for ...; }`): each of its statements is a
     # child loop, so a parallel region around this loop runs nothing but those loops and the header
     body_only_loops: bool = False
+    # the body is `for` loops (at least one) and statements of arithmetic scalars alone (`err = 0;`,
+    # `if (err < tol) break;`): nothing between the loops touches arrays, pointers or calls anything
+    body_loops_and_scalars: bool = False
     # runs under if/?:/switch/while inside its parent loop's body, so some parent iterations skip it;
     # None when the front end does not say (treated as possibly conditional)
     conditional: Optional[bool] = None

@@ -240,6 +240,74 @@ def test_a_time_loop_of_offloaded_sweeps_keeps_its_data_on_the_device(tmp_path, 
             assert b"#pragma omp target data map(tofrom: a[0:n], b[1:n - 2]) if(0 < tsteps && 1 < (n - 1))" in text
 
 
+CONVERGENCE = """#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+static int relax(int maxit, int n, double *a, double *b, double tol) {
+    int it;
+    for (it = 0; it < maxit; it++) {
+        double err = 0.0;
+        for (int i = 1; i < n - 1; i++)
+            b[i] = 0.5 * (a[i - 1] + a[i + 1]);
+        for (int i = 1; i < n - 1; i++)
+            err += fabs(b[i] - a[i]);
+        for (int i = 1; i < n - 1; i++)
+            a[i] = b[i];
+        HOST
+    }
+    return it;
+}
+int main(int argc, char **argv) {
+    int n = 50 + argc;
+    double *a = calloc(n, sizeof(double)), *b = calloc(n, sizeof(double));
+    a[0] = 1.0;
+    a[n - 1] = 2.0;
+    int it = relax(5000, n, a, b, 1e-3);
+    double s = 0.0;
+    for (int i = 0; i < n; i++)
+        s += a[i];
+    printf("%d %.9f\\n", it, s);
+    return 0;
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("clang") is None or shutil.which("gcc") is None, reason="needs clang and gcc")
+@pytest.mark.parametrize("host, regions", [("if (err < tol) break;", 1), ("if (err < tol) break; err = it * 0.5;", 1),
+                                           ("if (a[1] > 0.5) break;", 0)])
+def test_a_convergence_loop_keeps_its_data_on_the_device_between_scalar_tests(host, regions, tmp_path, monkeypatch):
+    """Scalar statements between the sweeps (the reduction's variable, the convergence test, a
+    `break`) leave the data on the device; a host statement that reads an array does not. Built for
+    libomptarget's host device (memory of its own: a stale host copy would change the output) and by
+    gcc, each prints what the serial build prints."""
+    if not _host_device_works(tmp_path):
+        pytest.skip("this clang has no host offload device (libomptarget's x86_64 plugin)")
+    monkeypatch.setenv("AUTOPAR_TARGET", "gpu")
+    monkeypatch.setenv("AUTOPAR_WHOLE_PROGRAM", "1")
+    from autopar.edit.data_regions import data_regions
+
+    path = tmp_path / "relax.c"
+    path.write_text(CONVERGENCE.replace("HOST", host))
+    analysis = analyze_file(str(path))
+    offloaded = [d for d in analysis.decisions if d.plan and d.plan.directive == Directive.TARGET
+                 and analysis.tu.loop(d.plan.loop_id).function == "relax"]
+    assert len(offloaded) == 3
+    assert len(data_regions(analysis.tu, analysis.decisions)) == regions
+    text = apply_edits(path.read_bytes(), plan_rewrite(path.read_bytes(), analysis.tu, analysis.decisions).edits)
+    assert (b"#pragma omp target data map(tofrom: a[0:n], b[1:n - 2])" in text) == bool(regions)
+    (tmp_path / "relax.offload.c").write_bytes(text)
+    subprocess.run(["gcc", "-O2", "-o", str(tmp_path / "serial"), str(path), "-lm"], check=True)
+    subprocess.run(["clang", "-O2", *OFFLOAD_FLAGS, "-o", str(tmp_path / "device"), str(tmp_path / "relax.offload.c"),
+                    "-lm"], check=True)
+    subprocess.run(["gcc", "-O2", "-fopenmp", *gcc_offload_flags(), "-o", str(tmp_path / "host"),
+                    str(tmp_path / "relax.offload.c"), "-lm"], check=True)
+    serial = _run(tmp_path / "serial")
+    assert int(serial[0].split()[0]) < 5000  # it converged: the break ran
+    env = {**os.environ, "OMP_NUM_THREADS": "2"}
+    assert _same(_run(tmp_path / "device", {**env, "OMP_TARGET_OFFLOAD": "MANDATORY"}), serial)
+    assert _same(_run(tmp_path / "host", {**env, "OMP_TARGET_OFFLOAD": "DISABLED"}), serial)
+
+
 NOT_OFFLOADED = {
     # restrict makes the loop legal, not the storage disjoint: called as h(n, a, b, b), q and r map
     # overlapping sections, which libomptarget refuses

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from autopar.decision import decisions as decisions_module
 from autopar.cli.main import main
 from autopar.plans.plan import Candidate, Plan
 from autopar.tools.tune import SourceGuard, TuneConfig, Tuner, command_verifier
+from autopar.tools.verify import gcc_offload_flags
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 
@@ -37,7 +39,9 @@ int main(void) {
     return 0;
 }
 """
-BUILD = "gcc -O1 -fopenmp -o prog prog.c"
+# the offload flags this machine's gcc needs (with the nvptx compiler and a CUDA 12+ ptxas, a plain
+# `gcc -fopenmp` cannot build a target region: autopar/tools/verify/offload.py)
+BUILD = f"gcc -O1 -fopenmp {shlex.join(gcc_offload_flags())} -o prog prog.c"
 
 
 @pytest.fixture

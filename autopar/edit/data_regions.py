@@ -1,4 +1,4 @@
-"""One device data region around a serial loop whose body is nothing but offloaded loops.
+"""One device data region around a serial loop whose body is offloaded loops and scalar statements.
 
 A time loop around two offloaded sweeps, `for (t...) { target for i..; target for i..; }`, would move
 both arrays to the device and back at every sweep. Written as
@@ -12,10 +12,13 @@ both arrays to the device and back at every sweep. Written as
 
 the arrays move once. The region's sections are those of the serial loop's own analysis (the hull
 of what all its iterations touch, autopar.plans.candidates.offload.derived_maps), never scalars (each
-sweep's reduction result must still come back to the host). It is legal because the host runs
-nothing inside the loop but the loop itself: its body holds only loops, each offloaded; and because
+sweep's reduction result must still come back to the host). It is legal because the host touches
+no mapped memory inside the loop: its body holds loops, each offloaded, and statements of arithmetic
+scalars alone (`err = 0.0;` before a sweep that reduces into it, `if (err < tol) break;` after it),
+which the sweeps read as firstprivate copies and write back through their own maps; and because
 every sweep then runs on the device: the region's condition is the conjunction of the sweeps'
-`if(target: ...)` conditions and its own, over names nothing in the loop writes.
+`if(target: ...)` conditions and its own, over names nothing in the loop writes. Host code that
+reads or writes an array between the sweeps would need `target update` there: no region then.
 """
 
 from __future__ import annotations
@@ -55,9 +58,10 @@ def data_regions(tu: TranslationUnit, decisions: list[Decision]) -> list[DataReg
 
 
 def _holds_only_loops(loop: Loop) -> bool:
-    """A serial loop the host runs only to start its inner loops: nothing else in its body."""
-    return (loop.canonical is not None and loop.body_only_loops and loop.in_main_file
-            and not (loop.has_break or loop.has_return or loop.has_goto or loop.has_throw
+    """A serial loop the host runs only to start its inner loops, and to compute scalars between them
+    (a `break` leaves the region's block as its end does)."""
+    return (loop.canonical is not None and loop.body_loops_and_scalars and loop.in_main_file
+            and not (loop.has_return or loop.has_goto or loop.has_throw
                      or loop.from_macro or loop.opt_out or loop.existing_pragma or loop.inside_omp_construct))
 
 

@@ -14,7 +14,8 @@ from typing import Optional
 from clang.cindex import CursorKind as K, StorageClass, TLSKind
 
 from autopar.frontend.affine import AffineBuilder
-from autopar.frontend.ast import FOR_KINDS, LOOP_KINDS, Node, Source, stored_operand, strip, variable_decl
+from autopar.frontend.ast import (FLOATING_TYPES, FOR_KINDS, INTEGER_TYPES, LOOP_KINDS, Node, Source, stored_operand,
+                                  strip, variable_decl)
 from autopar.frontend.functions import Function
 from autopar.frontend.variables import Variables
 from autopar.frontend.loops import LoopInfo
@@ -106,6 +107,7 @@ class BodyReader:
             loop.writes_bound = True
         loop.perfectly_nests_child = _single_loop(body)
         loop.body_only_loops = _only_loops(body)
+        loop.body_loops_and_scalars = loop.body_only_loops or _loops_and_scalars(body)
         self._copy_facts(info)
 
     def _copy_facts(self, info: LoopInfo) -> None:
@@ -230,6 +232,37 @@ def _nearest(node: Node, kinds: set) -> Optional[Node]:
 def _only_loops(body: Node) -> bool:
     statements = body.children if body.kind == K.COMPOUND_STMT else [body]
     return bool(statements) and all(s.kind == K.FOR_STMT for s in statements)
+
+
+# what a statement between the loops of `body_loops_and_scalars` may not hold: memory reached
+# through a subscript, a member, a pointer or an address, any call, any loop, an exit from the
+# function, inline assembly
+_NOT_SCALAR_KINDS = {K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR, K.CALL_EXPR, K.RETURN_STMT, K.GOTO_STMT,
+                     K.INDIRECT_GOTO_STMT, K.ASM_STMT, K.MS_ASM_STMT, K.CXX_THROW_EXPR, K.CXX_NEW_EXPR,
+                     K.CXX_DELETE_EXPR, K.LAMBDA_EXPR, *LOOP_KINDS}
+_SCALAR_TYPES = INTEGER_TYPES | FLOATING_TYPES
+
+
+def _loops_and_scalars(body: Node) -> bool:
+    """The body's statements are `for` loops, at least one, and statements of arithmetic scalars alone
+    (`err = 0.0;`, `if (err < tol) break;`): the host runs nothing between the loops that touches
+    memory other than those scalars."""
+    statements = body.children if body.kind == K.COMPOUND_STMT else [body]
+    return (any(s.kind == K.FOR_STMT for s in statements)
+            and all(s.kind == K.FOR_STMT or _touches_scalars_only(s) for s in statements))
+
+
+def _touches_scalars_only(statement: Node) -> bool:
+    for n in statement.walk():
+        if n.kind in _NOT_SCALAR_KINDS or (n.kind == K.UNARY_OPERATOR and n.unary_op in ("*", "&")):
+            return False
+        if n.kind == K.VAR_DECL and n.type_kind not in _SCALAR_TYPES:
+            return False
+        if n.kind == K.DECL_REF_EXPR:  # by its declaration: a C++ reference reads as its referent's type
+            declared = n.cursor.referenced
+            if declared is None or declared.type.get_canonical().kind not in _SCALAR_TYPES:
+                return False
+    return True
 
 
 def _single_loop(body: Node) -> bool:

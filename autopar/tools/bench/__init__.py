@@ -83,27 +83,8 @@ def run_bench(kernels: Optional[Sequence[str]] = None, threads: Sequence[int] = 
     results = BenchResults(machine=machine_info(), started=_utc(started), kernels=[k.name for k in chosen],
                            sizes=list(sizes), threads=sorted(set(threads)), configs=configs, repeat=repeat,
                            warmup=warmup, tolerance=tolerance, omp_wait_policy=omp_wait_policy)
-    polly_reason = polly_unavailable()
-    if polly_reason:
-        results.unavailable["polly"] = polly_reason
-    device_probe = None
-    if "autopar-gpu" in configs and bundle:  # the device is looked for where the bundle runs
-        probe = build_device_probe(str(out / "build"))
-        device_probe = probe.executable
-        if not probe.ok:
-            results.unavailable["autopar-gpu"] = "unavailable (no device): the device probe does not build with gcc"
-    elif "autopar-gpu" in configs:
-        device_reason = offload_device_unavailable(str(out / "build"))
-        if device_reason:
-            results.unavailable["autopar-gpu"] = device_reason
-    reasoners: dict[str, Callable] = {}
-    for config in [c for c in configs if c.startswith("autopar-llm:")]:
-        _, model, strategy = config.split(":", 2)
-        made, why = llm_reasoner(model, strategy)
-        if made is None:
-            results.unavailable[config] = why
-        else:
-            reasoners[config] = made
+    device_probe = _check_availability(results, configs, out, bundle)
+    reasoners = _reasoners(results, configs)
 
     tick = progress or (lambda label, steps: None)
     groups: list[BundleGroup] = []
@@ -135,6 +116,38 @@ def run_bench(kernels: Optional[Sequence[str]] = None, threads: Sequence[int] = 
     if bundle:
         write_bundle(out, results, groups, warmup + repeat, device_probe)
     return results
+
+
+def _check_availability(results: BenchResults, configs: list[str], out: Path, bundle: bool) -> Optional[str]:
+    """Records why Polly or the offload device is unavailable here; a bundle's device probe (its
+    device is looked for where the bundle runs), when autopar-gpu is asked for."""
+    polly_reason = polly_unavailable()
+    if polly_reason:
+        results.unavailable["polly"] = polly_reason
+    if "autopar-gpu" not in configs:
+        return None
+    if bundle:
+        probe = build_device_probe(str(out / "build"))
+        if not probe.ok:
+            results.unavailable["autopar-gpu"] = "unavailable (no device): the device probe does not build with gcc"
+        return probe.executable
+    device_reason = offload_device_unavailable(str(out / "build"))
+    if device_reason:
+        results.unavailable["autopar-gpu"] = device_reason
+    return None
+
+
+def _reasoners(results: BenchResults, configs: list[str]) -> dict[str, Callable]:
+    """A reasoner per autopar-llm configuration whose model loads (the others are recorded unavailable)."""
+    reasoners: dict[str, Callable] = {}
+    for config in [c for c in configs if c.startswith("autopar-llm:")]:
+        _, model, strategy = config.split(":", 2)
+        made, why = llm_reasoner(model, strategy)
+        if made is None:
+            results.unavailable[config] = why
+        else:
+            reasoners[config] = made
+    return reasoners
 
 
 def _race_check(kernel: Kernel, builds: dict, results: BenchResults, workdir: Path, threads: int,

@@ -17,7 +17,11 @@ class PatternTemplates(ProgramBuilder):
         """A time loop around sweeps: a stencil into a second array and its copy-back, now and then a
         reduction over the result. One shared parallel region when the time loop holds nothing else; a
         statement between the sweeps, or a time variable declared outside and printed, keeps a region
-        per loop; one declared outside and never read again is private to the region. Zero time steps now and then."""
+        per loop; one declared outside and never read again is private to the region. Zero time steps now and then.
+        Under `--target gpu`, one device data region around the loop when the statements between the
+        sweeps are of scalars alone (the counter, a convergence test on the reduction that leaves the
+        loop); a counter that reads an array between the sweeps (a near miss) would read a stale host
+        copy inside such a region."""
         a = self.array_1d(min_size=8)
         b = self.new_array((a.size,), ctype=a.ctype)
         size = a.size
@@ -41,7 +45,8 @@ class PatternTemplates(ProgramBuilder):
         self.body.append(f"        {self.loop_head(i, 1, size - 1, size=size)}")
         self.body.append(f"            {b.name}[{i}] = {self.store(b.ctype, f'{expr} + {t} % 3')};")
         if counter:
-            self.body.append(f"        {counter} = ({counter} * 7 + {t}) % 101;")
+            host_read = f" + (long long){a.name}[1]" if self.chance(0.3) else ""
+            self.body.append(f"        {counter} = ({counter} * 7 + {t}{host_read}) % 101;")
         extra = f" + {counter}" if counter else ""
         self.body.append(f"        {self.loop_head(j, 1, size - 1, size=size)}")
         self.body.append(f"            {a.name}[{j}] = {self.store(a.ctype, f'{b.name}[{j}] / 2{extra}')};")
@@ -49,6 +54,8 @@ class PatternTemplates(ProgramBuilder):
             r = self.fresh("i")
             self.body.append(f"        {self.loop_head(r, 0, size, size=size)}")
             self.body.append(f"            {reduction} += {a.name}[{r}];")
+            if self.chance(0.4):  # a convergence test: the loop may end early
+                self.body.append(f"        if ({reduction} % 3 == 0) break;")
         self.body.append("    }")
 
     def t_strided(self) -> None:
