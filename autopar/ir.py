@@ -281,6 +281,19 @@ class CanonicalForm(BaseModel):
     upper_each: list[AffineExpr] = Field(default_factory=list)
 
 
+class HostStatement(BaseModel):
+    """A statement of a serial loop's body between its inner loops (autopar.frontend.between_loops):
+    what the host runs there, for device data regions (autopar.edit.data_regions)."""
+
+    offset: int  # its first byte
+    end_offset: int  # just past it, its `;` or `}` included
+    line: int
+    reads: list[str] = Field(default_factory=list)  # arrays and pointers whose elements it reads, by name
+    writes: list[str] = Field(default_factory=list)  # ... and writes
+    leaves: bool = False  # holds a break or continue
+    own_lines: bool = False  # nothing but blanks before it on its first line and after it on its last
+
+
 class Loop(BaseModel):
     id: str
     file: str
@@ -297,9 +310,10 @@ class Loop(BaseModel):
     # the body is `for` loops and nothing else (`{ for ...; for ...; }`): each of its statements is a
     # child loop, so a parallel region around this loop runs nothing but those loops and the header
     body_only_loops: bool = False
-    # the body is `for` loops (at least one) and statements of arithmetic scalars alone (`err = 0;`,
-    # `if (err < tol) break;`): nothing between the loops touches arrays, pointers or calls anything
-    body_loops_and_scalars: bool = False
+    # the body is `for` loops (at least one) and statements of arithmetic scalars and of elements of
+    # named arrays and pointers alone (`err = 0;`, `if (err < tol) break;`, `log[t] = a[1];`): those
+    # statements, in order ([] when the body is only loops); None for any other body
+    host_statements: Optional[list[HostStatement]] = None
     # runs under if/?:/switch/while inside its parent loop's body, so some parent iterations skip it;
     # None when the front end does not say (treated as possibly conditional)
     conditional: Optional[bool] = None

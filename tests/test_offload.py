@@ -243,22 +243,23 @@ def test_a_time_loop_of_offloaded_sweeps_keeps_its_data_on_the_device(tmp_path, 
 CONVERGENCE = """#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#define N 52
 static int relax(int maxit, int n, double *a, double *b, double tol) {
     int it;
     for (it = 0; it < maxit; it++) {
         double err = 0.0;
-        for (int i = 1; i < n - 1; i++)
+        for (int i = 1; i < BOUND - 1; i++)
             b[i] = 0.5 * (a[i - 1] + a[i + 1]);
-        for (int i = 1; i < n - 1; i++)
+        for (int i = 1; i < BOUND - 1; i++)
             err += fabs(b[i] - a[i]);
-        for (int i = 1; i < n - 1; i++)
+        for (int i = 1; i < BOUND - 1; i++)
             a[i] = b[i];
         HOST
     }
     return it;
 }
 int main(int argc, char **argv) {
-    int n = 50 + argc;
+    int n = N - 1 + argc;
     double *a = calloc(n, sizeof(double)), *b = calloc(n, sizeof(double));
     a[0] = 1.0;
     a[n - 1] = 2.0;
@@ -273,13 +274,25 @@ int main(int argc, char **argv) {
 
 
 @pytest.mark.skipif(shutil.which("clang") is None or shutil.which("gcc") is None, reason="needs clang and gcc")
-@pytest.mark.parametrize("host, regions", [("if (err < tol) break;", 1), ("if (err < tol) break; err = it * 0.5;", 1),
-                                           ("if (a[1] > 0.5) break;", 0)])
-def test_a_convergence_loop_keeps_its_data_on_the_device_between_scalar_tests(host, regions, tmp_path, monkeypatch):
-    """Scalar statements between the sweeps (the reduction's variable, the convergence test, a
-    `break`) leave the data on the device; a host statement that reads an array does not. Built for
-    libomptarget's host device (memory of its own: a stale host copy would change the output) and by
-    gcc, each prints what the serial build prints."""
+@pytest.mark.parametrize("host, bound, regions, updates", [
+    ("if (err < tol) break;", "n", 1, []),
+    ("if (err < tol) break; err = it * 0.5;", "n", 1, []),
+    # a host statement that reads an array: the device's values first
+    ("if (a[1] > 0.5) break;", "N", 1, ["from(a[0:52])"]),
+    # one that writes: the device's values first, the host's after
+    ("a[0] = 1.0 + 1.0 / (it + 1);\n        if (err < tol) break;", "N", 1, ["from(a[0:52])", "to(a[0:52])"]),
+    # with bounds of unknown sign, the hull of a[1] and the sweeps' elements has no one formula
+    ("if (a[1] > 0.5) break;", "n", 0, []),
+    # one that writes and may leave the loop: the update after it might not run
+    ("if (a[1] > 0.5) { a[0] = 3.0; break; }", "N", 0, []),
+    # one that shares its line with another statement: no line for the update
+    ("err = err + 0.0; if (a[1] > 0.5) break;", "N", 0, []),
+])
+def test_a_convergence_loop_keeps_its_data_on_the_device(host, bound, regions, updates, tmp_path, monkeypatch):
+    """Statements between the sweeps: those of scalars (the reduction's variable, the convergence
+    test, a `break`) leave the data on the device; those that touch an array get `target update`
+    lines around them. Built for libomptarget's host device (memory of its own: a stale host copy
+    would change the output) and by gcc, each prints what the serial build prints."""
     if not _host_device_works(tmp_path):
         pytest.skip("this clang has no host offload device (libomptarget's x86_64 plugin)")
     monkeypatch.setenv("AUTOPAR_TARGET", "gpu")
@@ -287,14 +300,15 @@ def test_a_convergence_loop_keeps_its_data_on_the_device_between_scalar_tests(ho
     from autopar.edit.data_regions import data_regions
 
     path = tmp_path / "relax.c"
-    path.write_text(CONVERGENCE.replace("HOST", host))
+    path.write_text(CONVERGENCE.replace("HOST", host).replace("BOUND", bound))
     analysis = analyze_file(str(path))
     offloaded = [d for d in analysis.decisions if d.plan and d.plan.directive == Directive.TARGET
                  and analysis.tu.loop(d.plan.loop_id).function == "relax"]
     assert len(offloaded) == 3
     assert len(data_regions(analysis.tu, analysis.decisions)) == regions
     text = apply_edits(path.read_bytes(), plan_rewrite(path.read_bytes(), analysis.tu, analysis.decisions).edits)
-    assert (b"#pragma omp target data map(tofrom: a[0:n], b[1:n - 2])" in text) == bool(regions)
+    assert bool(re.search(rb"#pragma omp target data map\(tofrom: a\[0:\w+\], b\[1:[\w -]+\]\)", text)) == bool(regions)
+    assert re.findall(r"#pragma omp target update (\S+)", text.decode()) == updates
     (tmp_path / "relax.offload.c").write_bytes(text)
     subprocess.run(["gcc", "-O2", "-o", str(tmp_path / "serial"), str(path), "-lm"], check=True)
     subprocess.run(["clang", "-O2", *OFFLOAD_FLAGS, "-o", str(tmp_path / "device"), str(tmp_path / "relax.offload.c"),

@@ -1,4 +1,4 @@
-"""One device data region around a serial loop whose body is offloaded loops and scalar statements.
+"""One device data region around a serial loop whose body is offloaded loops and plain host statements.
 
 A time loop around two offloaded sweeps, `for (t...) { target for i..; target for i..; }`, would move
 both arrays to the device and back at every sweep. Written as
@@ -12,13 +12,15 @@ both arrays to the device and back at every sweep. Written as
 
 the arrays move once. The region's sections are those of the serial loop's own analysis (the hull
 of what all its iterations touch, autopar.plans.candidates.offload.derived_maps), never scalars (each
-sweep's reduction result must still come back to the host). It is legal because the host touches
-no mapped memory inside the loop: its body holds loops, each offloaded, and statements of arithmetic
-scalars alone (`err = 0.0;` before a sweep that reduces into it, `if (err < tol) break;` after it),
-which the sweeps read as firstprivate copies and write back through their own maps; and because
-every sweep then runs on the device: the region's condition is the conjunction of the sweeps'
-`if(target: ...)` conditions and its own, over names nothing in the loop writes. Host code that
-reads or writes an array between the sweeps would need `target update` there: no region then.
+sweep's reduction result must still come back to the host). Statements between the sweeps run on
+the host (autopar.frontend.between_loops): those of arithmetic scalars alone (`err = 0.0;` before a
+sweep that reduces into it, `if (err < tol) break;` after it) need nothing, as the sweeps read
+scalars as firstprivate copies and write back through their own maps; one that touches array
+elements (`log[t] = a[1];`) gets `#pragma omp target update from(...)` on the line before it, the
+device's values of every array it touches, and `... to(...)` on the line after it, those it
+writes, each section as the region maps it and under the region's condition. Every sweep runs on
+the device: the region's condition is the conjunction of the sweeps' `if(target: ...)` conditions
+and its own, over names nothing in the loop writes.
 """
 
 from __future__ import annotations
@@ -28,8 +30,17 @@ from typing import Optional
 
 from pydantic import BaseModel, Field
 
-from autopar.ir import Loop, TranslationUnit
+from autopar.ir import HostStatement, Loop, TranslationUnit
 from autopar.plans.plan import Decision, Directive, MapClause, Plan
+
+
+class HostUpdate(BaseModel):
+    """`#pragma omp target update` around a host statement between the sweeps: `from` on the line
+    before it (the device's values of what it touches), `to` on the line after it (what it wrote)."""
+
+    statement: HostStatement
+    update_from: list[str] = Field(default_factory=list)  # map items, as the region maps them
+    update_to: list[str] = Field(default_factory=list)
 
 
 class DataRegion(BaseModel):
@@ -37,6 +48,7 @@ class DataRegion(BaseModel):
     loop_ids: list[str] = Field(default_factory=list)  # the offloaded loops inside it
     maps: list[MapClause] = Field(default_factory=list)
     condition: Optional[str] = None
+    updates: list[HostUpdate] = Field(default_factory=list)
 
 
 def data_regions(tu: TranslationUnit, decisions: list[Decision]) -> list[DataRegion]:
@@ -58,9 +70,9 @@ def data_regions(tu: TranslationUnit, decisions: list[Decision]) -> list[DataReg
 
 
 def _holds_only_loops(loop: Loop) -> bool:
-    """A serial loop the host runs only to start its inner loops, and to compute scalars between them
-    (a `break` leaves the region's block as its end does)."""
-    return (loop.canonical is not None and loop.body_loops_and_scalars and loop.in_main_file
+    """A serial loop the host runs to start its inner loops, and to run plain statements between them
+    (autopar.frontend.between_loops; a `break` leaves the region's block as its end does)."""
+    return (loop.canonical is not None and loop.host_statements is not None and loop.in_main_file
             and not (loop.has_return or loop.has_goto or loop.has_throw
                      or loop.from_macro or loop.opt_out or loop.existing_pragma or loop.inside_omp_construct))
 
@@ -84,8 +96,31 @@ def _region(tu: TranslationUnit, loop: Loop, inner: list[Plan]) -> Optional[Data
         written.add(loop.canonical.induction_variable)
     if condition and _names(condition) & written:
         return None  # a sweep's condition could change inside the loop: one might run on the host
+    updates = _host_updates(loop.host_statements or [], derived[0][0])
+    if updates is None:
+        return None
     return DataRegion(outer_loop_id=loop.id, loop_ids=[p.loop_id for p in inner], maps=derived[0][0],
-                      condition=condition)
+                      condition=condition, updates=updates)
+
+
+def _host_updates(statements: list[HostStatement], maps: list[MapClause]) -> Optional[list[HostUpdate]]:
+    """The updates around each host statement that touches an array, or None when one cannot be kept
+    current: it touches an array the region does not map (which a mapped pointer may point into), it
+    shares a line with other code (no line for the pragma), or it writes and may leave the loop (the
+    update after it would not run, and the region's end would copy the stale device values back)."""
+    items = {item.split("[", 1)[0].strip(): item for clause in maps for item in clause.items}
+    updates = []
+    for statement in statements:
+        touched = sorted(set(statement.reads) | set(statement.writes))
+        if not touched:
+            continue
+        if any(name not in items for name in touched) or not statement.own_lines:
+            return None
+        if statement.writes and statement.leaves:
+            return None
+        updates.append(HostUpdate(statement=statement, update_from=[items[n] for n in touched],
+                                  update_to=[items[n] for n in statement.writes]))
+    return updates
 
 
 def _names(text: str) -> set[str]:

@@ -102,7 +102,11 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
             opened = [_pragma_line(source, outer, opening + condition)]
             result.region_openings[outer.id] = opening + condition
         result.edits.extend(edit.model_copy(update={"opens_region": True}) for edit in opened)
-    result.edits.extend(_data_region_edits(source, tu, decisions))
+    regions, updates = _data_region_edits(source, tu, decisions)
+    # first: an update after a host statement shares its offset with the next sweep's pragma line,
+    # and must come before it (the sort below keeps the order of equal offsets)
+    result.edits[:0] = updates
+    result.edits.extend(regions)
     result.edits.extend(gate_definition(source, at) for at in gate_definitions_needed(source, gated))
     result.edits.extend(helper_definitions(source, tu, result.edits))
     result.edits.sort(key=lambda edit: edit.offset)
@@ -206,22 +210,43 @@ def _pragma_line(source: bytes, loop: Loop, pragma: str) -> Edit:
                 loop_id=loop.id, line=loop.line, pragma=pragma)
 
 
-def _data_region_edits(source: bytes, tu: TranslationUnit, decisions: list[Decision]) -> list[Edit]:
+def _data_region_edits(source: bytes, tu: TranslationUnit,
+                       decisions: list[Decision]) -> tuple[list[Edit], list[Edit]]:
     """`#pragma omp target data` above each serial loop around offloaded loops (autopar.edit.data_regions)
-    whose loops can all be edited."""
+    whose loops can all be edited, and the `target update` lines around its host statements."""
     if not any(d.plan is not None and d.plan.directive == Directive.TARGET for d in decisions):
-        return []
+        return [], []
     from autopar.edit.data_regions import data_regions
 
-    edits = []
+    regions, updates = [], []
     for region in data_regions(tu, decisions):
         if any(why_not_editable(source, tu, tu.loop(i)) for i in [region.outer_loop_id, *region.loop_ids]):
             continue
-        pragma = " ".join(["#pragma omp target data", *render_maps(region.maps),
-                           *([f"if({region.condition})"] if region.condition else [])])
-        edits.append(_pragma_line(source, tu.loop(region.outer_loop_id), pragma).model_copy(
+        condition = [f"if({region.condition})"] if region.condition else []
+        pragma = " ".join(["#pragma omp target data", *render_maps(region.maps), *condition])
+        regions.append(_pragma_line(source, tu.loop(region.outer_loop_id), pragma).model_copy(
             update={"opens_region": True}))
-    return edits
+        for update in region.updates:
+            statement = update.statement
+            updates.append(_directive_line(source, statement.offset, statement.offset, " ".join(
+                ["#pragma omp target update", f"from({', '.join(update.update_from)})", *condition])))
+            if update.update_to:
+                after = source.find(b"\n", statement.end_offset)
+                updates.append(_directive_line(source, statement.offset, len(source) if after < 0 else after + 1,
+                                               " ".join(["#pragma omp target update",
+                                                         f"to({', '.join(update.update_to)})", *condition])))
+    return regions, updates
+
+
+def _directive_line(source: bytes, statement: int, at: int, pragma: str) -> Edit:
+    """A directive's own line at the line start `at`, indented as the statement at byte `statement`."""
+    start = start_of_line(source, statement)
+    indentation = source[start:statement].decode("utf-8", "surrogateescape")
+    ending = line_ending(source, start)
+    text = indentation + pragma + ending
+    if at == len(source) and not source.endswith(b"\n"):
+        text = ending + text
+    return Edit(offset=start if at == statement else at, length=0, text=text, pragma=pragma)
 
 
 def _editable_regions(source: bytes, tu: TranslationUnit, decisions: list[Decision]) -> dict[str, SharedRegion]:

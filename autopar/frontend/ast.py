@@ -431,3 +431,42 @@ def variable_decl(node: Node):
             decl = None
         node.decl = decl
     return decl
+_ENDS_IN_LAST_CHILD = {K.FOR_STMT, K.WHILE_STMT, K.CXX_FOR_RANGE_STMT, K.SWITCH_STMT, K.IF_STMT, K.LABEL_STMT,
+                       K.CASE_STMT, K.DEFAULT_STMT}
+
+
+def statement_end(node: Node, data: bytes) -> Optional[int]:
+    """The byte just past statement `node`, its `;` included (libclang's extent of an expression
+    statement stops before it), or None."""
+    while node.kind in _ENDS_IN_LAST_CHILD:
+        if not node.children:
+            return None
+        node = node.children[-1]
+    end = node.end
+    if end <= 0 or end > len(data):
+        return None
+    if node.kind == K.COMPOUND_STMT:
+        return end if data[end - 1:end] == b"}" else None
+    if data[end - 1:end] == b";" and node.kind in (K.DECL_STMT, K.NULL_STMT):
+        return end
+    position = skip_blanks_and_comments(data, end)
+    return position + 1 if data[position:position + 1] == b";" else None
+
+
+def skip_blanks_and_comments(data: bytes, position: int) -> int:
+    while position < len(data):
+        if data[position:position + 1] in (b" ", b"\t", b"\n", b"\r", b"\f", b"\v"):
+            position += 1
+        elif data.startswith(b"/*", position):
+            close = data.find(b"*/", position + 2)
+            if close < 0:
+                return len(data)
+            position = close + 2
+        elif data.startswith(b"//", position):
+            newline = data.find(b"\n", position)
+            position = len(data) if newline < 0 else newline + 1
+        else:
+            break
+    return position
+
+

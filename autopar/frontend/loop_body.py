@@ -14,8 +14,9 @@ from typing import Optional
 from clang.cindex import CursorKind as K, StorageClass, TLSKind
 
 from autopar.frontend.affine import AffineBuilder
-from autopar.frontend.ast import (FLOATING_TYPES, FOR_KINDS, INTEGER_TYPES, LOOP_KINDS, Node, Source, stored_operand,
-                                  strip, variable_decl)
+from autopar.frontend.ast import (FOR_KINDS, LOOP_KINDS, Node, Source, statement_end, stored_operand, strip,
+                                  variable_decl)
+from autopar.frontend.between_loops import host_statements
 from autopar.frontend.functions import Function
 from autopar.frontend.variables import Variables
 from autopar.frontend.loops import LoopInfo
@@ -107,7 +108,7 @@ class BodyReader:
             loop.writes_bound = True
         loop.perfectly_nests_child = _single_loop(body)
         loop.body_only_loops = _only_loops(body)
-        loop.body_loops_and_scalars = loop.body_only_loops or _loops_and_scalars(body)
+        loop.host_statements = host_statements(body, self.source.data)
         self._copy_facts(info)
 
     def _copy_facts(self, info: LoopInfo) -> None:
@@ -118,7 +119,7 @@ class BodyReader:
             loop.copy_problem = loop.copy_problem or "the loop comes from a macro expansion"
             return
         data = self.source.data
-        end = _statement_end(info.node, data)
+        end = statement_end(info.node, data)
         text = data[loop.offset:end] if end is not None else b""
         if end is None or not _balanced(text):
             loop.copy_problem = loop.copy_problem or "its end cannot be told from the source text"
@@ -132,8 +133,6 @@ class BodyReader:
 
 
 _DIRECTIVE_LINE = re.compile(rb"(^|\n)[ \t]*#")
-_ENDS_IN_LAST_CHILD = {K.FOR_STMT, K.WHILE_STMT, K.CXX_FOR_RANGE_STMT, K.SWITCH_STMT, K.IF_STMT, K.LABEL_STMT,
-                       K.CASE_STMT, K.DEFAULT_STMT}
 
 
 _COPY_KINDS = {K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.ASM_STMT, K.MS_ASM_STMT, K.VAR_DECL}
@@ -169,41 +168,6 @@ def _copy_problem(node: Node, loop_node: Node) -> Optional[str]:
     return None
 
 
-def _statement_end(node: Node, data: bytes) -> Optional[int]:
-    """The byte just past statement `node`, its `;` included (libclang's extent of an expression
-    statement stops before it), or None."""
-    while node.kind in _ENDS_IN_LAST_CHILD:
-        if not node.children:
-            return None
-        node = node.children[-1]
-    end = node.end
-    if end <= 0 or end > len(data):
-        return None
-    if node.kind == K.COMPOUND_STMT:
-        return end if data[end - 1:end] == b"}" else None
-    if data[end - 1:end] == b";" and node.kind in (K.DECL_STMT, K.NULL_STMT):
-        return end
-    position = _skip_blanks_and_comments(data, end)
-    return position + 1 if data[position:position + 1] == b";" else None
-
-
-def _skip_blanks_and_comments(data: bytes, position: int) -> int:
-    while position < len(data):
-        if data[position:position + 1] in (b" ", b"\t", b"\n", b"\r", b"\f", b"\v"):
-            position += 1
-        elif data.startswith(b"/*", position):
-            close = data.find(b"*/", position + 2)
-            if close < 0:
-                return len(data)
-            position = close + 2
-        elif data.startswith(b"//", position):
-            newline = data.find(b"\n", position)
-            position = len(data) if newline < 0 else newline + 1
-        else:
-            break
-    return position
-
-
 def _balanced(text: bytes) -> bool:
     """Brackets balance outside strings, characters and comments: the text is whole statements."""
     if text.rstrip()[-1:] not in (b"}", b";"):
@@ -232,37 +196,6 @@ def _nearest(node: Node, kinds: set) -> Optional[Node]:
 def _only_loops(body: Node) -> bool:
     statements = body.children if body.kind == K.COMPOUND_STMT else [body]
     return bool(statements) and all(s.kind == K.FOR_STMT for s in statements)
-
-
-# what a statement between the loops of `body_loops_and_scalars` may not hold: memory reached
-# through a subscript, a member, a pointer or an address, any call, any loop, an exit from the
-# function, inline assembly
-_NOT_SCALAR_KINDS = {K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR, K.CALL_EXPR, K.RETURN_STMT, K.GOTO_STMT,
-                     K.INDIRECT_GOTO_STMT, K.ASM_STMT, K.MS_ASM_STMT, K.CXX_THROW_EXPR, K.CXX_NEW_EXPR,
-                     K.CXX_DELETE_EXPR, K.LAMBDA_EXPR, *LOOP_KINDS}
-_SCALAR_TYPES = INTEGER_TYPES | FLOATING_TYPES
-
-
-def _loops_and_scalars(body: Node) -> bool:
-    """The body's statements are `for` loops, at least one, and statements of arithmetic scalars alone
-    (`err = 0.0;`, `if (err < tol) break;`): the host runs nothing between the loops that touches
-    memory other than those scalars."""
-    statements = body.children if body.kind == K.COMPOUND_STMT else [body]
-    return (any(s.kind == K.FOR_STMT for s in statements)
-            and all(s.kind == K.FOR_STMT or _touches_scalars_only(s) for s in statements))
-
-
-def _touches_scalars_only(statement: Node) -> bool:
-    for n in statement.walk():
-        if n.kind in _NOT_SCALAR_KINDS or (n.kind == K.UNARY_OPERATOR and n.unary_op in ("*", "&")):
-            return False
-        if n.kind == K.VAR_DECL and n.type_kind not in _SCALAR_TYPES:
-            return False
-        if n.kind == K.DECL_REF_EXPR:  # by its declaration: a C++ reference reads as its referent's type
-            declared = n.cursor.referenced
-            if declared is None or declared.type.get_canonical().kind not in _SCALAR_TYPES:
-                return False
-    return True
 
 
 def _single_loop(body: Node) -> bool:

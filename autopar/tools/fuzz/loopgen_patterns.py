@@ -19,9 +19,9 @@ class PatternTemplates(ProgramBuilder):
         statement between the sweeps, or a time variable declared outside and printed, keeps a region
         per loop; one declared outside and never read again is private to the region. Zero time steps now and then.
         Under `--target gpu`, one device data region around the loop when the statements between the
-        sweeps are of scalars alone (the counter, a convergence test on the reduction that leaves the
-        loop); a counter that reads an array between the sweeps (a near miss) would read a stale host
-        copy inside such a region."""
+        sweeps are plain (the counter, a convergence test on the reduction that leaves the loop); a
+        counter that reads an array between the sweeps, or a host write of an element the next sweep
+        reads, needs `target update` lines around it inside such a region."""
         a = self.array_1d(min_size=8)
         b = self.new_array((a.size,), ctype=a.ctype)
         size = a.size
@@ -47,6 +47,8 @@ class PatternTemplates(ProgramBuilder):
         if counter:
             host_read = f" + (long long){a.name}[1]" if self.chance(0.3) else ""
             self.body.append(f"        {counter} = ({counter} * 7 + {t}{host_read}) % 101;")
+            if self.chance(0.3):  # the host writes an element the next sweep reads
+                self.body.append(f"        {a.name}[0] = {self.store(a.ctype, f'{a.name}[0] / 2 + {t}')};")
         extra = f" + {counter}" if counter else ""
         self.body.append(f"        {self.loop_head(j, 1, size - 1, size=size)}")
         self.body.append(f"            {a.name}[{j}] = {self.store(a.ctype, f'{b.name}[{j}] / 2{extra}')};")

@@ -1,0 +1,105 @@
+"""The statements of a serial loop's body between its inner loops: what the host runs there.
+
+A device data region around a time loop (autopar.edit.data_regions) keeps the arrays on the device
+while the loop runs; the host statements between its sweeps then see stale host copies unless the
+region brings the elements they read back first (`target update from`) and sends the ones they
+write over after (`target update to`). That needs to know, for each such statement, every array it
+touches, by name: so a statement qualifies only when it touches nothing but arithmetic scalars and
+elements of named arrays and pointers (`err = 0.0;`, `if (err < tol) break;`, `log[t] = a[1];`):
+no call, no member, no `*p` or `&x`, no loop, no exit from the function, no pointer value.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from clang.cindex import CursorKind as K, TypeKind
+
+from autopar.frontend.ast import (FLOATING_TYPES, INTEGER_TYPES, LOOP_KINDS, Node, statement_end, stored_operand, strip,
+                                  variable_decl)
+from autopar.ir import HostStatement
+
+_NOT_PLAIN_KINDS = {K.MEMBER_REF_EXPR, K.CALL_EXPR, K.RETURN_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.ASM_STMT,
+                    K.MS_ASM_STMT, K.CXX_THROW_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR, K.LAMBDA_EXPR, *LOOP_KINDS}
+_SCALAR_TYPES = INTEGER_TYPES | FLOATING_TYPES
+_ARRAY_TYPES = {TypeKind.CONSTANTARRAY, TypeKind.INCOMPLETEARRAY, TypeKind.VARIABLEARRAY}
+
+
+def host_statements(body: Node, data: bytes) -> Optional[list[HostStatement]]:
+    """Each statement of a body of `for` loops (at least one) and qualifying statements ([] when the
+    body is only loops); None for any other body."""
+    statements = body.children if body.kind == K.COMPOUND_STMT else [body]
+    if not any(s.kind == K.FOR_STMT for s in statements):
+        return None
+    found = []
+    for statement in statements:
+        if statement.kind == K.FOR_STMT:
+            continue
+        fact = _host_statement(statement, data)
+        if fact is None:
+            return None
+        found.append(fact)
+    return found
+
+
+def _host_statement(statement: Node, data: bytes) -> Optional[HostStatement]:
+    nodes = statement.walk()
+    roots: dict[int, str] = {}  # the variable at the root of each subscript chain, by its node
+    for n in nodes:
+        if n.kind in _NOT_PLAIN_KINDS or (n.kind == K.UNARY_OPERATOR and n.unary_op in ("*", "&")):
+            return None
+        if n.kind == K.VAR_DECL and n.type_kind not in _SCALAR_TYPES:
+            return None
+        if n.kind == K.ARRAY_SUBSCRIPT_EXPR:
+            root = _chain_root(n)
+            if root is None:
+                return None
+            roots[id(root)] = root.cursor.spelling
+    reads: set[str] = set()
+    writes: set[str] = set()
+    leaves = False
+    for n in nodes:
+        if n.kind in (K.BREAK_STMT, K.CONTINUE_STMT):
+            leaves = True
+        elif n.kind == K.DECL_REF_EXPR:  # by its declaration: a C++ reference reads as its referent's type
+            declared = n.cursor.referenced
+            if declared is None:
+                return None
+            if declared.type.get_canonical().kind not in _SCALAR_TYPES:
+                if id(n) not in roots:
+                    return None  # a pointer or array as a value: it may be stored, passed or compared
+                reads.add(roots[id(n)])
+        target = stored_operand(n)
+        if target is not None and strip(target).kind == K.ARRAY_SUBSCRIPT_EXPR:
+            writes.add(roots[id(_chain_root(strip(target)))])
+    end = statement_end(statement, data)
+    if end is None:
+        return None
+    return HostStatement(offset=statement.start, end_offset=end, line=statement.cursor.extent.start.line,
+                         reads=sorted(reads), writes=sorted(writes), leaves=leaves,
+                         own_lines=_alone_on_its_lines(data, statement.start, end))
+
+
+def _chain_root(subscript: Node) -> Optional[Node]:
+    """The named array or pointer of scalars that `a[i][j]` subscripts, or None (`i[a]`, `f()[i]`,
+    a pointer to pointers)."""
+    node = subscript
+    while node.kind == K.ARRAY_SUBSCRIPT_EXPR:
+        if not node.expressions:
+            return None
+        node = strip(node.expressions[0])
+    declared = variable_decl(node)
+    if declared is None:
+        return None
+    kind = declared.type.get_canonical()
+    while kind.kind in _ARRAY_TYPES:
+        kind = kind.element_type.get_canonical()
+    if kind.kind == TypeKind.POINTER:
+        kind = kind.get_pointee().get_canonical()
+    return node if kind.kind in _SCALAR_TYPES else None
+
+
+def _alone_on_its_lines(data: bytes, start: int, end: int) -> bool:
+    line_start = data.rfind(b"\n", 0, start) + 1
+    line_end = data.find(b"\n", end)
+    return not data[line_start:start].strip() and not data[end:line_end if line_end >= 0 else len(data)].strip()
