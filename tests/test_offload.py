@@ -281,8 +281,9 @@ int main(int argc, char **argv) {
     ("if (a[1] > 0.5) break;", "N", 1, ["from(a[0:52])"]),
     # one that writes: the device's values first, the host's after
     ("a[0] = 1.0 + 1.0 / (it + 1);\n        if (err < tol) break;", "N", 1, ["from(a[0:52])", "to(a[0:52])"]),
-    # with bounds of unknown sign, the hull of a[1] and the sweeps' elements has no one formula
-    ("if (a[1] > 0.5) break;", "n", 0, []),
+    # symbolic bounds: the sections are the sweeps' hull (an element outside it never leaves the host)
+    ("if (a[1] > 0.5) break;", "n", 1, ["from(a[0:n])"]),
+    ("a[0] = 1.0 + 1.0 / (it + 1);\n        if (err < tol) break;", "n", 1, ["from(a[0:n])", "to(a[0:n])"]),
     # one that writes and may leave the loop: the update after it might not run
     ("if (a[1] > 0.5) { a[0] = 3.0; break; }", "N", 0, []),
     # one that shares its line with another statement: no line for the update

@@ -11,7 +11,8 @@ both arrays to the device and back at every sweep. Written as
     }
 
 the arrays move once. The region's sections are those of the serial loop's own analysis (the hull
-of what all its iterations touch, autopar.plans.candidates.offload.derived_maps), never scalars (each
+of what its inner loops touch in all its iterations, autopar.plans.candidates.offload.derived_maps),
+never scalars (each
 sweep's reduction result must still come back to the host). Statements between the sweeps run on
 the host (autopar.frontend.between_loops): those of arithmetic scalars alone (`err = 0.0;` before a
 sweep that reduces into it, `if (err < tol) break;` after it) need nothing, as the sweeps read
@@ -86,7 +87,7 @@ def _region(tu: TranslationUnit, loop: Loop, inner: list[Plan]) -> Optional[Data
     with ISL_LOCK:
         # the loop's own maps (a plan with no reduction: no scalar is mapped, each sweep's reduction
         # result still comes back after it), and every condition its sweeps test
-        derived = [derived_maps(ctx, loop, Plan(loop_id=loop.id)),
+        derived = [derived_maps(ctx, loop, Plan(loop_id=loop.id), inner_loops_only=True),
                    *(derived_maps(ctx, tu.loop(p.loop_id), p) for p in inner)]
     if any(d is None for d in derived) or not derived[0][0]:
         return None

@@ -19,6 +19,8 @@ measured ones. With `--target gpu` ($AUTOPAR_TARGET=gpu) the offload plan of a n
 
 from __future__ import annotations
 
+import dataclasses
+
 import re
 from typing import Optional
 
@@ -77,7 +79,8 @@ def offload_condition(conditions: list[str]) -> Optional[str]:
     return " && ".join(conditions) or None
 
 
-def derived_maps(ctx: NestContext, loop: Loop, plan: Plan) -> Optional[tuple[list[MapClause], list[str]]]:
+def derived_maps(ctx: NestContext, loop: Loop, plan: Plan,
+                 inner_loops_only: bool = False) -> Optional[tuple[list[MapClause], list[str]]]:
     """The map clauses of an offload plan, every object the loop touches, with the conditions their
     sections need (sorted comparisons), or None when an object has no known extent (a struct member,
     a pointer whose range is unknown).
@@ -85,7 +88,10 @@ def derived_maps(ctx: NestContext, loop: Loop, plan: Plan) -> Optional[tuple[lis
     A section is the hull of the elements a non-empty iteration space touches; where a loop of the
     nest may run no iteration (`cin == 0`), it could name elements past the object's end. So every
     loop not proven to run must have bounds in the region's parameters: its first test is the
-    condition."""
+    condition. `inner_loops_only`: the sections of what the loop's inner loops touch, leaving out its
+    own statements between them (a data region's: autopar.edit.data_regions keeps the elements
+    those statements touch current with `target update`; an element outside the sections is never
+    on the device)."""
     an = ctx.analysis(loop)
     conditions: set[str] = set()
     nest = [loop, *descendants(ctx.tu, loop)]
@@ -106,6 +112,11 @@ def derived_maps(ctx: NestContext, loop: Loop, plan: Plan) -> Optional[tuple[lis
     reduced = {v for r in plan.reductions for v in r.variables}
     private = set(plan.private) | set(plan.firstprivate)
     for obj in sorted(an.model.objects.values(), key=lambda o: o.path):
+        if inner_loops_only and obj.kind != "scalar":
+            obj = dataclasses.replace(obj, accesses=[m for m in obj.accesses
+                                                     if m.access.enclosing_loops[-1:] != [loop.id]])
+            if not obj.accesses:
+                continue
         written = any(m.access.is_write for m in obj.accesses)
         if obj.kind == "scalar":
             if obj.path in reduced:
