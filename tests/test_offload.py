@@ -199,6 +199,7 @@ def test_offload_cost_weighs_the_bytes_moved_against_the_work(tmp_path, monkeypa
 
 
 TIME_LOOP = """#include <stdlib.h>
+static double hist[1000];
 static void steps(int tsteps, int n, double *a, double *b, double *log) {
     for (int t = 0; t < tsteps; t++) {
         for (int i = 1; i < n - 1; i++)
@@ -218,14 +219,16 @@ int main(int argc, char **argv) {
 
 
 def test_a_time_loop_of_offloaded_sweeps_keeps_its_data_on_the_device(tmp_path, monkeypatch):
-    """One `target data` region around the time loop when its body is only offloaded loops; none
-    when the host does anything else in it (it would read or write stale host copies)."""
+    """One `target data` region around the time loop when its body is only offloaded loops, or a
+    host statement that writes an array every call passes apart (`log`, never on the device) and
+    reads a mapped one (updated first); none when it writes another unmapped array (the rule takes
+    only pointers the calls pass apart: a mapped pointer could point into a global array)."""
     monkeypatch.setenv("AUTOPAR_TARGET", "gpu")
     monkeypatch.setenv("AUTOPAR_WHOLE_PROGRAM", "1")  # the arrays are distinct allocations at the call
     from autopar.edit.data_regions import data_regions
 
-    for host, expected in (("", 1), ("log[t] = a[1];", 0)):
-        path = tmp_path / f"steps{expected}.c"
+    for index, (host, expected) in enumerate((("", 1), ("log[t] = a[1];", 1), ("hist[t] = a[1];", 0))):
+        path = tmp_path / f"steps{index}.c"
         path.write_text(TIME_LOOP.replace("HOST", host))
         analysis = analyze_file(str(path))
         offloaded = [d for d in analysis.decisions if d.plan and d.plan.directive == Directive.TARGET
@@ -238,13 +241,15 @@ def test_a_time_loop_of_offloaded_sweeps_keeps_its_data_on_the_device(tmp_path, 
             assert regions[0].condition == "0 < tsteps && 1 < (n - 1)"
             text = apply_edits(path.read_bytes(), plan_rewrite(path.read_bytes(), analysis.tu, analysis.decisions).edits)
             assert b"#pragma omp target data map(tofrom: a[0:n], b[1:n - 2]) if(0 < tsteps && 1 < (n - 1))" in text
+            assert (b"#pragma omp target update from(a[0:n]) if(0 < tsteps && 1 < (n - 1))\n        log[t]" in text) \
+                == bool(host)
 
 
 CONVERGENCE = """#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #define N 52
-static int relax(int maxit, int n, double *a, double *b, double tol) {
+static int relax(int maxit, int n, double *a, double *b, double *hist, double tol) {
     int it;
     for (it = 0; it < maxit; it++) {
         double err = 0.0;
@@ -260,13 +265,15 @@ static int relax(int maxit, int n, double *a, double *b, double tol) {
 }
 int main(int argc, char **argv) {
     int n = N - 1 + argc;
-    double *a = calloc(n, sizeof(double)), *b = calloc(n, sizeof(double));
+    double *a = calloc(n, sizeof(double)), *b = calloc(n, sizeof(double)), *hist = calloc(5000, sizeof(double));
     a[0] = 1.0;
     a[n - 1] = 2.0;
-    int it = relax(5000, n, a, b, 1e-3);
+    int it = relax(5000, n, a, b, hist, 1e-3);
     double s = 0.0;
     for (int i = 0; i < n; i++)
         s += a[i];
+    for (int i = 0; i < 5000; i++)
+        s += hist[i] * (i % 7);
     printf("%d %.9f\\n", it, s);
     return 0;
 }
@@ -281,6 +288,8 @@ int main(int argc, char **argv) {
     ("if (a[1] > 0.5) break;", "N", 1, ["from(a[0:52])"]),
     # one that writes: the device's values first, the host's after
     ("a[0] = 1.0 + 1.0 / (it + 1);\n        if (err < tol) break;", "N", 1, ["from(a[0:52])", "to(a[0:52])"]),
+    # one that writes an array every call passes apart (never on the device) from a mapped one
+    ("hist[it] = a[1] + a[n - 2];\n        if (err < tol) break;", "n", 1, ["from(a[0:n])"]),
     # symbolic bounds: the sections are the sweeps' hull (an element outside it never leaves the host)
     ("if (a[1] > 0.5) break;", "n", 1, ["from(a[0:n])"]),
     ("a[0] = 1.0 + 1.0 / (it + 1);\n        if (err < tol) break;", "n", 1, ["from(a[0:n])", "to(a[0:n])"]),

@@ -97,30 +97,38 @@ def _region(tu: TranslationUnit, loop: Loop, inner: list[Plan]) -> Optional[Data
         written.add(loop.canonical.induction_variable)
     if condition and _names(condition) & written:
         return None  # a sweep's condition could change inside the loop: one might run on the host
-    updates = _host_updates(loop.host_statements or [], derived[0][0])
+    # pointers nothing else the function reaches can overlap (restrict, or every call passes an
+    # object of its own): a host statement may touch their elements, never on the device, unmapped
+    apart = {o.path for o in ctx.analysis(loop).model.objects.values()
+             if o.kind == "pointer" and o.base.unaliased
+             and set(o.base.based_on) <= {f"{o.base.name}@{o.base.decl}"}}  # (no other pointer's address)
+    updates = _host_updates(loop.host_statements or [], derived[0][0], apart)
     if updates is None:
         return None
     return DataRegion(outer_loop_id=loop.id, loop_ids=[p.loop_id for p in inner], maps=derived[0][0],
                       condition=condition, updates=updates)
 
 
-def _host_updates(statements: list[HostStatement], maps: list[MapClause]) -> Optional[list[HostUpdate]]:
-    """The updates around each host statement that touches an array, or None when one cannot be kept
-    current: it touches an array the region does not map (which a mapped pointer may point into), it
-    shares a line with other code (no line for the pragma), or it writes and may leave the loop (the
-    update after it would not run, and the region's end would copy the stale device values back)."""
+def _host_updates(statements: list[HostStatement], maps: list[MapClause],
+                  apart: set[str]) -> Optional[list[HostUpdate]]:
+    """The updates around each host statement that touches a mapped array, or None when one cannot
+    be kept current: it touches an unmapped array that a mapped pointer may point into (not one of
+    `apart`), it shares a line with other code (no line for the pragma), or it writes a mapped array
+    and may leave the loop (the update after it would not run, and the region's end would copy the
+    stale device values back)."""
     items = {item.split("[", 1)[0].strip(): item for clause in maps for item in clause.items}
     updates = []
     for statement in statements:
-        touched = sorted(set(statement.reads) | set(statement.writes))
+        if any(name not in items and name not in apart for name in statement.reads + statement.writes):
+            return None
+        touched = sorted(n for n in set(statement.reads) | set(statement.writes) if n in items)
+        written = [n for n in statement.writes if n in items]
         if not touched:
             continue
-        if any(name not in items for name in touched) or not statement.own_lines:
-            return None
-        if statement.writes and statement.leaves:
+        if not statement.own_lines or (written and statement.leaves):
             return None
         updates.append(HostUpdate(statement=statement, update_from=[items[n] for n in touched],
-                                  update_to=[items[n] for n in statement.writes]))
+                                  update_to=[items[n] for n in written]))
     return updates
 
 
