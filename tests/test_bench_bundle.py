@@ -30,11 +30,14 @@ def test_a_bundle_is_built_here_timed_by_plain_python_and_judged_here(tmp_path):
     assert timed.returncode == 0, timed.stderr
     runs = json.loads((bundle / "runs.json").read_text())
     assert runs["machine"]["cores"] >= 1 and len(runs["groups"]) == 1
+    built = json.loads((bundle / "results.json").read_text())["started"]
 
     judged = subprocess.run([*AUTOPAR, "bench", "--from-bundle", str(bundle), "--out", str(report), "--no-plots"],
                             capture_output=True, text=True)
     assert judged.returncode == 0, judged.stdout + judged.stderr
     assert "timed here from a bundle" in judged.stdout
+    report_started = json.loads((report / "results.json").read_text())["started"]
+    assert report_started == runs["started"] and report_started >= built
     records = {(r["config"], r["threads"]): r for r in json.loads((report / "results.json").read_text())["records"]}
     assert records[("serial", 1)]["status"] == "ok"
     cpu = records[("autopar", 2)]

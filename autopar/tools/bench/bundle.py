@@ -110,6 +110,7 @@ def judge_bundle(bundle: Path) -> BenchResults:
     results.built_on = results.machine
     results.machine = Machine(**{**results.machine.model_dump(), **runs["machine"]})
     results.duration_s = runs.get("duration_s", 0.0)
+    results.started = runs.get("started", results.started)  # when it was timed, not built
     measured = {(g["kernel"], g["size"]): g for g in runs["groups"]}
     for group in manifest.groups:
         slots = {slot["record"]: slot for slot in measured.get((group.kernel, group.size), {}).get("slots", [])}

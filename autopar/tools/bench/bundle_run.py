@@ -77,7 +77,8 @@ def main(argv: list) -> int:
     only = set(argv[argv.index("--only") + 1].split(",")) if "--only" in argv else None
     budget = float(argv[argv.index("--budget") + 1]) if "--budget" in argv else None
     manifest = json.loads((HERE / "manifest.json").read_text())
-    out = {"machine": machine(), "groups": []}
+    out = {"machine": machine(), "groups": [],
+           "started": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())}
     out["device_count"] = device_count(manifest)
     started = time.time()
     for group in manifest["groups"]:
