@@ -328,6 +328,8 @@ class Loop(BaseModel):
     has_break: bool = False  # a `break` that leaves this loop
     has_return: bool = False
     has_goto: bool = False
+    # a label, or a case label of a switch around the loop, is inside it: control may enter from outside
+    has_entry_label: bool = False
     has_continue: bool = False  # allowed by OpenMP; recorded for the report
     has_throw: bool = False  # C++ `throw` inside the body
 

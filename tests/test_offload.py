@@ -332,6 +332,61 @@ def test_a_convergence_loop_keeps_its_data_on_the_device(host, bound, regions, u
     assert _same(_run(tmp_path / "host", {**env, "OMP_TARGET_OFFLOAD": "DISABLED"}), serial)
 
 
+HOST_STATEMENT_LOOP = """#include <stdio.h>
+#define N 101
+#define RECORD a[0] = 7.0 + t; if (t == 4) break
+static double a[N], b[N];
+static void steps(int tsteps, int skip) {
+    int t = 0;
+    ENTRY
+    for (t = 0; t < tsteps; t++) {
+        for (int i = 1; i < N - 1; i++)
+            b[i] = 0.5 * (a[i - 1] + a[i + 1]) + 1.0;
+        for (int i = 1; i < N - 1; i++)
+            a[i] = b[i];
+LABEL   HOST
+    }
+}
+int main(int argc, char **argv) {
+    steps(10, argc > 5);
+    double z = 0;
+    for (int i = 0; i < N; i++)
+        z += a[i] * (i % 7);
+    printf("%.6f %.6f\\n", a[0], z);
+    return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("host, entry, label", [
+    ("(__extension__ a[3]) = 7.0 + t;", "", ""),  # lvalues whose element the front end cannot name
+    ("_Generic(t, int: a[3]) = 7.0 + t;", "", ""),
+    ("__builtin_choose_expr(1, a[3], b[3]) = 7.0 + t;", "", ""),
+    ("RECORD;", "", ""),  # one line, a write and then a break: no line for the update between them
+    ("a[3] = a[3] + 1.0;", "if (skip) goto mid;", "mid:"),  # a goto from outside into the region
+])
+def test_host_statements_whose_effects_cannot_be_followed_get_no_data_region(host, entry, label, tmp_path,
+                                                                            monkeypatch):
+    """Each of these once got a region with a missing `target update to` (stale device data in the
+    next sweep, or, for the macro, the host's write undone by the region's end) or one a goto entered
+    (a compile error)."""
+    monkeypatch.setenv("AUTOPAR_TARGET", "gpu")
+    monkeypatch.setenv("AUTOPAR_WHOLE_PROGRAM", "1")
+    path = tmp_path / "steps.c"
+    path.write_text(HOST_STATEMENT_LOOP.replace("HOST", host).replace("ENTRY", entry).replace("LABEL", label))
+    analysis = analyze_file(str(path))
+    offloaded = [d for d in analysis.decisions if d.plan and d.plan.directive == Directive.TARGET
+                 and analysis.tu.loop(d.plan.loop_id).function == "steps"]
+    assert len(offloaded) == 2
+    text = apply_edits(path.read_bytes(), plan_rewrite(path.read_bytes(), analysis.tu, analysis.decisions).edits)
+    assert b"omp target data" not in text and b"omp target update" not in text
+    # the same loop with a plain host statement does get one (the test above is not vacuous)
+    path.write_text(HOST_STATEMENT_LOOP.replace("HOST", "a[3] = 7.0 + t;").replace("ENTRY", "").replace("LABEL", ""))
+    analysis = analyze_file(str(path))
+    text = apply_edits(path.read_bytes(), plan_rewrite(path.read_bytes(), analysis.tu, analysis.decisions).edits)
+    assert b"omp target data" in text and b"omp target update to(a)" in text
+
+
 NOT_OFFLOADED = {
     # restrict makes the loop legal, not the storage disjoint: called as h(n, a, b, b), q and r map
     # overlapping sections, which libomptarget refuses

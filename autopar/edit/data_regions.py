@@ -74,7 +74,7 @@ def _holds_only_loops(loop: Loop) -> bool:
     """A serial loop the host runs to start its inner loops, and to run plain statements between them
     (autopar.frontend.between_loops; a `break` leaves the region's block as its end does)."""
     return (loop.canonical is not None and loop.host_statements is not None and loop.in_main_file
-            and not (loop.has_return or loop.has_goto or loop.has_throw
+            and not (loop.has_return or loop.has_goto or loop.has_throw or loop.has_entry_label
                      or loop.from_macro or loop.opt_out or loop.existing_pragma or loop.inside_omp_construct))
 
 

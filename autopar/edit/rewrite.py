@@ -102,7 +102,7 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
             opened = [_pragma_line(source, outer, opening + condition)]
             result.region_openings[outer.id] = opening + condition
         result.edits.extend(edit.model_copy(update={"opens_region": True}) for edit in opened)
-    regions, updates = _data_region_edits(source, tu, decisions)
+    regions, updates = _data_region_edits(source, tu, decisions, set(result.skipped))
     # first: an update after a host statement shares its offset with the next sweep's pragma line,
     # and must come before it (the sort below keeps the order of equal offsets)
     result.edits[:0] = updates
@@ -210,17 +210,19 @@ def _pragma_line(source: bytes, loop: Loop, pragma: str) -> Edit:
                 loop_id=loop.id, line=loop.line, pragma=pragma)
 
 
-def _data_region_edits(source: bytes, tu: TranslationUnit,
-                       decisions: list[Decision]) -> tuple[list[Edit], list[Edit]]:
+def _data_region_edits(source: bytes, tu: TranslationUnit, decisions: list[Decision],
+                       skipped: set[str]) -> tuple[list[Edit], list[Edit]]:
     """`#pragma omp target data` above each serial loop around offloaded loops (autopar.edit.data_regions)
-    whose loops can all be edited, and the `target update` lines around its host statements."""
+    whose loops can all be edited and were (a sweep left serial would run on the host's stale copies
+    inside the region), and the `target update` lines around its host statements."""
     if not any(d.plan is not None and d.plan.directive == Directive.TARGET for d in decisions):
         return [], []
     from autopar.edit.data_regions import data_regions
 
     regions, updates = [], []
     for region in data_regions(tu, decisions):
-        if any(why_not_editable(source, tu, tu.loop(i)) for i in [region.outer_loop_id, *region.loop_ids]):
+        if any(why_not_editable(source, tu, tu.loop(i)) for i in [region.outer_loop_id, *region.loop_ids]) \
+                or skipped.intersection(region.loop_ids):
             continue
         condition = [f"if({region.condition})"] if region.condition else []
         pragma = " ".join(["#pragma omp target data", *render_maps(region.maps), *condition])

@@ -32,7 +32,14 @@ def host_statements(body: Node, data: bytes) -> Optional[list[HostStatement]]:
     if not any(s.kind == K.FOR_STMT for s in statements):
         return None
     found = []
+    previous_end = -1
     for statement in statements:
+        # in source order, apart: two statements of one macro expansion (`RECORD;` as `a[0] = x;
+        # if (done) break;`) share their place, and no line could hold an update between them
+        end = statement_end(statement, data)
+        if end is None or statement.start < previous_end or statement.start >= end:
+            return None
+        previous_end = end
         if statement.kind == K.FOR_STMT:
             continue
         fact = _host_statement(statement, data)
@@ -70,14 +77,30 @@ def _host_statement(statement: Node, data: bytes) -> Optional[HostStatement]:
                     return None  # a pointer or array as a value: it may be stored, passed or compared
                 reads.add(roots[id(n)])
         target = stored_operand(n)
-        if target is not None and strip(target).kind == K.ARRAY_SUBSCRIPT_EXPR:
-            writes.add(roots[id(_chain_root(strip(target)))])
+        if target is not None:
+            stored = _plain_lvalue(target)
+            if stored is None:
+                return None  # `(c ? a[3] : b[3]) = x`, `_Generic(...)`, `(x, a[3])`: which element is written?
+            if stored.kind == K.ARRAY_SUBSCRIPT_EXPR:
+                writes.add(roots[id(_chain_root(stored))])
     end = statement_end(statement, data)
     if end is None:
         return None
     return HostStatement(offset=statement.start, end_offset=end, line=statement.cursor.extent.start.line,
                          reads=sorted(reads), writes=sorted(writes), leaves=leaves,
                          own_lines=_alone_on_its_lines(data, statement.start, end))
+
+
+def _plain_lvalue(target: Node) -> Optional[Node]:
+    """The subscript or variable an assignment stores to, through parentheses and implicit nodes of
+    one operand only; None for anything else that can be an lvalue (a conditional, a comma, a
+    generic selection, `__extension__`, `__builtin_choose_expr`)."""
+    node = target
+    while node.kind in (K.PAREN_EXPR, K.UNEXPOSED_EXPR):
+        if len(node.children) != 1:
+            return None
+        node = node.children[0]
+    return node if node.kind in (K.ARRAY_SUBSCRIPT_EXPR, K.DECL_REF_EXPR) else None
 
 
 def _chain_root(subscript: Node) -> Optional[Node]:

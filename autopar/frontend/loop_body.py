@@ -22,6 +22,7 @@ from autopar.frontend.variables import Variables
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.nest_facts import CHAR_TYPES, NestFacts, Scope, written_decl_refs
 from autopar.frontend.wraparound import BOUND, EXACT
+from autopar.ir import Loop
 
 
 class BodyReader:
@@ -83,24 +84,7 @@ class BodyReader:
                     loop.writes_bound = True
             if bound_roots and _writes_memory_of(n, bound_roots, bound_types):
                 loop.writes_bound = True
-            kind = n.kind
-            if kind == K.BREAK_STMT and _nearest(n, LOOP_KINDS | {K.SWITCH_STMT}) is info.node:
-                loop.has_break = True
-            elif kind == K.CONTINUE_STMT and _nearest(n, LOOP_KINDS) is info.node:
-                loop.has_continue = True
-            elif kind == K.RETURN_STMT and _nearest(n, {K.LAMBDA_EXPR}) is None:
-                loop.has_return = True
-            elif kind == K.GOTO_STMT:
-                label = next((c for c in n.children if c.kind == K.LABEL_REF), None)
-                target = label.cursor.referenced if label is not None else None
-                if target is None or not (info.node.start <= target.extent.start.offset < info.node.end):
-                    loop.has_goto = True
-            elif kind == K.INDIRECT_GOTO_STMT:
-                loop.has_goto = True
-            elif kind == K.CXX_THROW_EXPR:
-                loop.has_throw = True
-            if kind in _COPY_KINDS and loop.copy_problem is None:
-                loop.copy_problem = _copy_problem(n, info.node)
+            _note_control(loop, n, info.node)
         # through a pointer or a call (`int *p = &n; ... *p = 0;`), as far as the nest can tell
         if info.iv_decl is not None and nest.may_change_indirectly(info.iv_key, info.iv_decl):
             loop.writes_induction_variable = True
@@ -134,6 +118,31 @@ class BodyReader:
 
 _DIRECTIVE_LINE = re.compile(rb"(^|\n)[ \t]*#")
 
+
+def _note_control(loop: Loop, n: Node, loop_node: Node) -> None:
+    """What node `n` of the loop's body tells of its control flow and of copying its text."""
+    kind = n.kind
+    if kind == K.BREAK_STMT and _nearest(n, LOOP_KINDS | {K.SWITCH_STMT}) is loop_node:
+        loop.has_break = True
+    elif kind == K.CONTINUE_STMT and _nearest(n, LOOP_KINDS) is loop_node:
+        loop.has_continue = True
+    elif kind == K.RETURN_STMT and _nearest(n, {K.LAMBDA_EXPR}) is None:
+        loop.has_return = True
+    elif kind == K.GOTO_STMT:
+        label = next((c for c in n.children if c.kind == K.LABEL_REF), None)
+        target = label.cursor.referenced if label is not None else None
+        if target is None or not (loop_node.start <= target.extent.start.offset < loop_node.end):
+            loop.has_goto = True
+    elif kind == K.INDIRECT_GOTO_STMT:
+        loop.has_goto = True
+    elif kind == K.CXX_THROW_EXPR:
+        loop.has_throw = True
+    if kind in _COPY_KINDS:
+        problem = _copy_problem(n, loop_node)
+        if loop.copy_problem is None:
+            loop.copy_problem = problem
+        if problem is not None and "label" in problem:  # (a goto or switch outside may jump in)
+            loop.has_entry_label = True
 
 _COPY_KINDS = {K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.ASM_STMT, K.MS_ASM_STMT, K.VAR_DECL}
 _CONTROL_KINDS = {K.BREAK_STMT, K.CONTINUE_STMT, K.RETURN_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT,
