@@ -110,6 +110,7 @@ for _name in ("FLOAT16", "BFLOAT16", "IBM128"):  # newer libclang versions only
     if hasattr(TypeKind, _name):
         FLOATING_TYPES.add(getattr(TypeKind, _name))
 
+
 def integer_range(ctype) -> Optional[tuple[int, int]]:
     """The lowest and highest value of an integer type (a bool holds 0 and 1 only; an enum is read as
     the signed type of its size), or None for another type or one of unknown size."""
@@ -431,6 +432,8 @@ def variable_decl(node: Node):
             decl = None
         node.decl = decl
     return decl
+
+
 _ENDS_IN_LAST_CHILD = {K.FOR_STMT, K.WHILE_STMT, K.CXX_FOR_RANGE_STMT, K.SWITCH_STMT, K.IF_STMT, K.LABEL_STMT,
                        K.CASE_STMT, K.DEFAULT_STMT}
 
@@ -468,5 +471,3 @@ def skip_blanks_and_comments(data: bytes, position: int) -> int:
         else:
             break
     return position
-
-

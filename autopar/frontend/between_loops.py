@@ -15,8 +15,8 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from autopar.frontend.ast import (FLOATING_TYPES, INTEGER_TYPES, LOOP_KINDS, Node, statement_end, stored_operand, strip,
-                                  variable_decl)
+from autopar.frontend.ast import (FLOATING_TYPES, INTEGER_TYPES, LOOP_KINDS, Node, canonical_kind, referenced,
+                                  statement_end, stored_operand, strip, variable_decl)
 from autopar.ir import HostStatement
 
 _NOT_PLAIN_KINDS = {K.MEMBER_REF_EXPR, K.CALL_EXPR, K.RETURN_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.ASM_STMT,
@@ -42,26 +42,27 @@ def host_statements(body: Node, data: bytes) -> Optional[list[HostStatement]]:
         previous_end = end
         if statement.kind == K.FOR_STMT:
             continue
-        fact = _host_statement(statement, data)
+        fact = _host_statement(statement, data, end)
         if fact is None:
             return None
         found.append(fact)
     return found
 
 
-def _host_statement(statement: Node, data: bytes) -> Optional[HostStatement]:
+def _host_statement(statement: Node, data: bytes, end: int) -> Optional[HostStatement]:
     nodes = statement.walk()
-    roots: dict[int, str] = {}  # the variable at the root of each subscript chain, by its node
+    roots: dict[int, str] = {}  # the variable at the base of each subscript chain, by its node
     for n in nodes:
         if n.kind in _NOT_PLAIN_KINDS or (n.kind == K.UNARY_OPERATOR and n.unary_op in ("*", "&")):
             return None
         if n.kind == K.VAR_DECL and n.type_kind not in _SCALAR_TYPES:
             return None
         if n.kind == K.ARRAY_SUBSCRIPT_EXPR:
-            root = _chain_root(n)
-            if root is None:
-                return None
-            roots[id(root)] = root.cursor.spelling
+            base = _chain_base(n)
+            if id(base) not in roots:  # (each subscript of `u[i][j][k]` has the same base: asked once)
+                if not _names_scalars(base):
+                    return None
+                roots[id(base)] = base.cursor.spelling
     reads: set[str] = set()
     writes: set[str] = set()
     leaves = False
@@ -69,10 +70,10 @@ def _host_statement(statement: Node, data: bytes) -> Optional[HostStatement]:
         if n.kind in (K.BREAK_STMT, K.CONTINUE_STMT):
             leaves = True
         elif n.kind == K.DECL_REF_EXPR:  # by its declaration: a C++ reference reads as its referent's type
-            declared = n.cursor.referenced
+            declared = referenced(n)
             if declared is None:
                 return None
-            if declared.type.get_canonical().kind not in _SCALAR_TYPES:
+            if canonical_kind(declared) not in _SCALAR_TYPES:
                 if id(n) not in roots:
                     return None  # a pointer or array as a value: it may be stored, passed or compared
                 reads.add(roots[id(n)])
@@ -82,10 +83,7 @@ def _host_statement(statement: Node, data: bytes) -> Optional[HostStatement]:
             if stored is None:
                 return None  # `(c ? a[3] : b[3]) = x`, `_Generic(...)`, `(x, a[3])`: which element is written?
             if stored.kind == K.ARRAY_SUBSCRIPT_EXPR:
-                writes.add(roots[id(_chain_root(stored))])
-    end = statement_end(statement, data)
-    if end is None:
-        return None
+                writes.add(roots[id(_chain_base(stored))])
     return HostStatement(offset=statement.start, end_offset=end, line=statement.cursor.extent.start.line,
                          reads=sorted(reads), writes=sorted(writes), leaves=leaves,
                          own_lines=_alone_on_its_lines(data, statement.start, end))
@@ -103,23 +101,26 @@ def _plain_lvalue(target: Node) -> Optional[Node]:
     return node if node.kind in (K.ARRAY_SUBSCRIPT_EXPR, K.DECL_REF_EXPR) else None
 
 
-def _chain_root(subscript: Node) -> Optional[Node]:
-    """The named array or pointer of scalars that `a[i][j]` subscripts, or None (`i[a]`, `f()[i]`,
-    a pointer to pointers)."""
+def _chain_base(subscript: Node) -> Node:
+    """What `a[i][j]` subscripts, through its chain: `a` (`i` of `i[a]`, the call of `f()[i]`)."""
     node = subscript
-    while node.kind == K.ARRAY_SUBSCRIPT_EXPR:
-        if not node.expressions:
-            return None
+    while node.kind == K.ARRAY_SUBSCRIPT_EXPR and node.expressions:
         node = strip(node.expressions[0])
-    declared = variable_decl(node)
+    return node
+
+
+def _names_scalars(base: Node) -> bool:
+    """Whether a subscript chain's base is a named array or pointer of scalars (not `i` of `i[a]`,
+    a call, or a pointer to pointers)."""
+    declared = variable_decl(base)
     if declared is None:
-        return None
+        return False
     kind = declared.type.get_canonical()
     while kind.kind in _ARRAY_TYPES:
         kind = kind.element_type.get_canonical()
     if kind.kind == TypeKind.POINTER:
         kind = kind.get_pointee().get_canonical()
-    return node if kind.kind in _SCALAR_TYPES else None
+    return kind.kind in _SCALAR_TYPES
 
 
 def _alone_on_its_lines(data: bytes, start: int, end: int) -> bool:

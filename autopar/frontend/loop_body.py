@@ -141,8 +141,11 @@ def _note_control(loop: Loop, n: Node, loop_node: Node) -> None:
         problem = _copy_problem(n, loop_node)
         if loop.copy_problem is None:
             loop.copy_problem = problem
-        if problem is not None and "label" in problem:  # (a goto or switch outside may jump in)
+        # a label, or a case label of a switch outside (the one kind of those with a problem), lets
+        # a goto or that switch enter the loop
+        if problem is not None and kind in (K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT):
             loop.has_entry_label = True
+
 
 _COPY_KINDS = {K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.ASM_STMT, K.MS_ASM_STMT, K.VAR_DECL}
 _CONTROL_KINDS = {K.BREAK_STMT, K.CONTINUE_STMT, K.RETURN_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT,
