@@ -12,8 +12,8 @@ both arrays to the device and back at every sweep. Written as
 
 the arrays move once. The region's sections are those of the serial loop's own analysis (the hull
 of what its inner loops touch in all its iterations, autopar.plans.candidates.offload.derived_maps),
-never scalars (each
-sweep's reduction result must still come back to the host). Statements between the sweeps run on
+never scalars (each sweep's reduction result must still come back to the host). Statements between
+the sweeps run on
 the host (autopar.frontend.between_loops): those of arithmetic scalars alone (`err = 0.0;` before a
 sweep that reduces into it, `if (err < tol) break;` after it) need nothing, as the sweeps read
 scalars as firstprivate copies and write back through their own maps; one that touches array

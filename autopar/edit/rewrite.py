@@ -204,10 +204,8 @@ def _not_edited(loop: Loop, plan: Plan, versioning: bool) -> str:
 
 
 def _pragma_line(source: bytes, loop: Loop, pragma: str) -> Edit:
-    start = start_of_line(source, loop.offset)
-    indentation = source[start:loop.offset].decode("utf-8", "surrogateescape")
-    return Edit(offset=start, length=0, text=indentation + pragma + line_ending(source, start),
-                loop_id=loop.id, line=loop.line, pragma=pragma)
+    return _directive_line(source, loop.offset, start_of_line(source, loop.offset), pragma, loop_id=loop.id,
+                           line=loop.line)
 
 
 def _data_region_edits(source: bytes, tu: TranslationUnit, decisions: list[Decision],
@@ -230,7 +228,7 @@ def _data_region_edits(source: bytes, tu: TranslationUnit, decisions: list[Decis
             update={"opens_region": True}))
         for update in region.updates:
             statement = update.statement
-            updates.append(_directive_line(source, statement.offset, statement.offset, " ".join(
+            updates.append(_directive_line(source, statement.offset, start_of_line(source, statement.offset), " ".join(
                 ["#pragma omp target update", f"from({', '.join(update.update_from)})", *condition])))
             if update.update_to:
                 after = source.find(b"\n", statement.end_offset)
@@ -240,15 +238,16 @@ def _data_region_edits(source: bytes, tu: TranslationUnit, decisions: list[Decis
     return regions, updates
 
 
-def _directive_line(source: bytes, statement: int, at: int, pragma: str) -> Edit:
-    """A directive's own line at the line start `at`, indented as the statement at byte `statement`."""
-    start = start_of_line(source, statement)
-    indentation = source[start:statement].decode("utf-8", "surrogateescape")
+def _directive_line(source: bytes, indented_as: int, at: int, pragma: str, **fields) -> Edit:
+    """A directive's own line at the line start `at`, indented as the code at byte `indented_as`
+    (`fields`: the loop it parallelizes, for the report)."""
+    start = start_of_line(source, indented_as)
+    indentation = source[start:indented_as].decode("utf-8", "surrogateescape")
     ending = line_ending(source, start)
     text = indentation + pragma + ending
     if at == len(source) and not source.endswith(b"\n"):
         text = ending + text
-    return Edit(offset=start if at == statement else at, length=0, text=text, pragma=pragma)
+    return Edit(offset=at, length=0, text=text, pragma=pragma, **fields)
 
 
 def _editable_regions(source: bytes, tu: TranslationUnit, decisions: list[Decision]) -> dict[str, SharedRegion]:

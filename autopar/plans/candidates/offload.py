@@ -20,7 +20,6 @@ measured ones. With `--target gpu` ($AUTOPAR_TARGET=gpu) the offload plan of a n
 from __future__ import annotations
 
 import dataclasses
-
 import re
 from typing import Optional
 

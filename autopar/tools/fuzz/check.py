@@ -36,6 +36,7 @@ from typing import Optional, Sequence
 
 import autopar
 from autopar.tools import verify
+from autopar.tools.verify.offload import TARGET_PROBE
 from autopar.edit.restructure import plan as restructure_plan
 from autopar.edit.versioning import SERIAL_COPY_MARK
 from autopar.frontend.omp_pragmas import Directive, source_lines
@@ -389,8 +390,7 @@ _HOST_DEVICE: dict[str, bool] = {}
 def _host_device(checker: "Checker") -> bool:
     """Whether clang builds and runs a target region on libomptarget's host device (once per process)."""
     if "ok" not in _HOST_DEVICE:
-        probe = "int main(void) { int x = 0;\n#pragma omp target map(tofrom: x)\nx = 1;\nreturn !x; }\n"
-        built = _offload_build(checker, probe, "host-device-probe", "clang")
+        built = _offload_build(checker, TARGET_PROBE, "host-device-probe", "clang")
         _HOST_DEVICE["ok"] = built.ok and checker.run(built.executable, 1, extra_env={
             "OMP_TARGET_OFFLOAD": "MANDATORY"}).returncode == 0
     return _HOST_DEVICE["ok"]

@@ -46,6 +46,6 @@ from autopar.tools.verify.verifier import MIN_TIMED_S, make_plan_verifier, verif
 __all__ = ["COMPILE_TIMEOUT_S", "DEFAULT_REPEAT", "DEFAULT_TOLERANCE", "DEFAULT_WARMUP", "EXCERPT_LINES",
            "FORCED_PATH_FLAGS", "MIN_TIMED_S", "RACE_THREADS", "RUN_TIMEOUT_S", "TSAN_ENV", "TSAN_EXIT_CODE", "TSAN_FLAGS",
            "CompileResult", "Comparison", "ProgramOutput", "RaceCheck", "Rewritten", "RunResult", "Timing",
-           "VerificationResult", "builds_for_nvptx", "compare_values", "compile_source", "include_beside", "make_plan_verifier",
-           "gcc_offload_flags", "parse_output", "race_check", "rewrite_with_plans", "run_program", "source_flags", "summarize",
-           "time_runs", "timing_of", "tsan_available", "verify", "without_threshold"]
+           "VerificationResult", "builds_for_nvptx", "compare_values", "compile_source", "gcc_offload_flags",
+           "include_beside", "make_plan_verifier", "parse_output", "race_check", "rewrite_with_plans", "run_program",
+           "source_flags", "summarize", "time_runs", "timing_of", "tsan_available", "verify", "without_threshold"]

@@ -19,10 +19,10 @@ from pathlib import Path
 # for (a reduction over a char or short is a compare-and-swap loop from libatomic)
 NVPTX_FLAGS = ["-foffload=nvptx-none", "-foffload-options=nvptx-none=-march=sm_80 -lm -latomic"]
 HOST_ONLY_FLAGS = ["-foffload=disable"]
-_PROBE = "int main(void) { int x = 0;\n#pragma omp target map(tofrom: x)\nx = 1;\nreturn !x; }\n"
+# a program with one target region, which exits 0 when it ran
+TARGET_PROBE = "int main(void) { int x = 0;\n#pragma omp target map(tofrom: x)\nx = 1;\nreturn !x; }\n"
 
 
-@functools.lru_cache(maxsize=None)
 def gcc_offload_flags(compiler: str = "gcc") -> tuple[str, ...]:
     """NVPTX_FLAGS when `compiler` builds a target region for nvptx here, else HOST_ONLY_FLAGS."""
     return tuple(NVPTX_FLAGS if builds_for_nvptx(compiler) else HOST_ONLY_FLAGS)
@@ -33,7 +33,7 @@ def builds_for_nvptx(compiler: str = "gcc") -> bool:
     """Whether `compiler -fopenmp` with NVPTX_FLAGS builds a program with a target region (once per process)."""
     with tempfile.TemporaryDirectory(prefix="autopar-nvptx-") as scratch:
         source = Path(scratch) / "probe.c"
-        source.write_text(_PROBE)
+        source.write_text(TARGET_PROBE)
         try:
             done = subprocess.run([compiler, "-fopenmp", *NVPTX_FLAGS, "-o", str(Path(scratch) / "probe"), str(source)],
                                   capture_output=True, timeout=120)
