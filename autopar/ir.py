@@ -17,10 +17,17 @@ from __future__ import annotations
 from enum import Enum
 from typing import Literal, Optional
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 
-class Diagnostic(BaseModel):
+class _Frozen(BaseModel):
+    """IR models are facts: once the front end has built one, no stage changes it (a stage that
+    needs another value makes a copy, `model_copy(update=...)`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class Diagnostic(_Frozen):
     severity: Literal["note", "warning", "error", "fatal"]
     file: Optional[str] = None
     line: Optional[int] = None
@@ -36,7 +43,7 @@ class Diagnostic(BaseModel):
         return f"{where}{self.severity}: {self.message}"
 
 
-class AffineExpr(BaseModel):
+class AffineExpr(_Frozen):
     """sum(coefficients[m] * m) + constant, where each monomial m is a product of variable names."""
 
     coefficients: dict[str, int] = Field(default_factory=dict)
@@ -58,7 +65,7 @@ class Storage(str, Enum):
     PARAMETER = "parameter"
 
 
-class Variable(BaseModel):
+class Variable(_Frozen):
     """A declared variable, as far as aliasing and data-sharing care."""
 
     name: str
@@ -90,13 +97,13 @@ class Variable(BaseModel):
         return self.restrict or self.distinct_at_calls
 
 
-class Subscript(BaseModel):
+class Subscript(_Frozen):
     text: str
     affine: Optional[AffineExpr] = None  # None when not affine
     non_affine_reason: Optional[str] = None  # e.g. "indirect subscript idx[i]"
 
 
-class GuardComparison(BaseModel):
+class GuardComparison(_Frozen):
     """One comparison a conditional write runs under: `sum(coefficient * value) + constant <op> 0`,
     op "<", "<=" or "==". A value is "scalar:NAME" (a signed integer scalar as the condition read it)
     or "element:LINE:COLUMN" (the signed integer element that read of the loop's accesses gave).
@@ -109,7 +116,7 @@ class GuardComparison(BaseModel):
     group: int = 0
 
 
-class Access(BaseModel):
+class Access(_Frozen):
     """One read or one write of an array element or a pointee.
 
     A compound assignment `a[i] += x` produces two accesses, a read and then a write.
@@ -155,7 +162,7 @@ class ReductionOp(str, Enum):
     MIN = "min"
 
 
-class LocationReduction(BaseModel):
+class LocationReduction(_Frozen):
     """`if (guard && x < best) { best = x; at = i; }` over the loop's iterations: the best value and
     the iteration it came from, the serial tie-break kept (the first iteration wins). Names its two
     scalars; the front end checks the loop touches them nowhere else."""
@@ -168,7 +175,7 @@ class LocationReduction(BaseModel):
     index_type: str = ""
 
 
-class ScalarUse(BaseModel):
+class ScalarUse(_Frozen):
     """How one scalar (non-array, non-pointee) variable is used inside one loop, nested loops included."""
 
     variable: Variable
@@ -212,7 +219,7 @@ class CallEffect(str, Enum):
     UNKNOWN = "unknown"
 
 
-class FunctionSummary(BaseModel):
+class FunctionSummary(_Frozen):
     """What a function defined in this translation unit touches, transitively where known."""
 
     name: str
@@ -233,7 +240,7 @@ class FunctionSummary(BaseModel):
         return self.effect == CallEffect.PURE and not self.writes_globals and not self.writes_through_params
 
 
-class CallSite(BaseModel):
+class CallSite(_Frozen):
     callee: str
     line: int
     column: int
@@ -252,7 +259,7 @@ class Comparison(str, Enum):
     NE = "!="
 
 
-class CanonicalForm(BaseModel):
+class CanonicalForm(_Frozen):
     """`for (iv = lower; iv CMP upper; iv += step)` in OpenMP's canonical loop form."""
 
     induction_variable: str
@@ -281,7 +288,7 @@ class CanonicalForm(BaseModel):
     upper_each: list[AffineExpr] = Field(default_factory=list)
 
 
-class HostStatement(BaseModel):
+class HostStatement(_Frozen):
     """A statement of a serial loop's body between its inner loops (autopar.frontend.between_loops):
     what the host runs there, for device data regions (autopar.edit.data_regions)."""
 
@@ -294,7 +301,7 @@ class HostStatement(BaseModel):
     own_lines: bool = False  # nothing but blanks before it on its first line and after it on its last
 
 
-class Loop(BaseModel):
+class Loop(_Frozen):
     id: str
     file: str
     line: int
@@ -391,7 +398,7 @@ class _Caches(dict):
         return _Caches, ()
 
 
-class TranslationUnit(BaseModel):
+class TranslationUnit(_Frozen):
     """Everything the front end learned about one source file."""
 
     path: str  # as given by the user

@@ -155,7 +155,7 @@ def test_macro_loop_is_untouched_byte_for_byte():
     source = b"#define ZERO(a, n) for (int i = 0; i < n; i++) a[i] = 0\nvoid f(int *a) {\n  ZERO(a, 8);\n}\n"
     tu = make_tu(source)
     # the front end reports the expansion's `for` at the spelling location, flagged from_macro
-    tu.loops[0].from_macro = True
+    tu = tu.model_copy(update={"loops": [tu.loops[0].model_copy(update={"from_macro": True}), *tu.loops[1:]]})
     plan = plan_rewrite(source, tu, parallel(tu, 0))
     assert plan.edits == [] and apply_edits(source, plan.edits) == source
     assert "macro" in plan.skipped[tu.loops[0].id]
@@ -171,7 +171,8 @@ def test_code_before_for_on_the_same_line_is_skipped():
 
 def test_stale_offset_is_refused():
     tu = make_tu(SOURCE)
-    tu.loops[0].offset += 1
+    tu = tu.model_copy(update={"loops": [tu.loops[0].model_copy(update={"offset": tu.loops[0].offset + 1}),
+                                         *tu.loops[1:]]})
     plan = plan_rewrite(SOURCE, tu, parallel(tu, 0))
     assert plan.edits == [] and "no longer matches" in plan.skipped[tu.loops[0].id]
 

@@ -55,8 +55,7 @@ def load_translation_unit(path: str, compile_args: list[str] | None = None,
     if whole_program is None:
         whole_program = whole_program_default()
     tu = translate(path, compile_args or [], build_dir=build_dir, whole_program=whole_program)
-    tu.fp_reductions = resolve(tu.compile_args)
-    return tu
+    return tu.model_copy(update={"fp_reductions": resolve(tu.compile_args)})
 
 
 def default_decision(analysis: NestAnalysis) -> Decision:

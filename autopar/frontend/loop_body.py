@@ -40,14 +40,15 @@ class BodyReader:
             scope = Scope(nest, info.canonical_scope(include_self=False), info.node, info.canonical_walks())
             # a start whose C value may differ from the model's is unknown, as is an end that may wrap
             # into an array (`j < i * 1073741824u + 200000u` ends below 200000 for every i % 4 == 0)
-            canonical.lower, _ = self.affine.build(info.lower_node, scope, EXACT)
-            canonical.upper, _ = self.affine.build(info.bound, scope, BOUND)
             up = canonical.step > 0
             lower_each = self.affine.pieces(info.lower_node, scope, "max" if up else "min", EXACT) or []
-            canonical.lower_each = lower_each if len(lower_each) > 1 else []
-            if canonical.comparison.value != "!=":
-                upper_each = self.affine.pieces(info.bound, scope, "min" if up else "max", BOUND) or []
-                canonical.upper_each = upper_each if len(upper_each) > 1 else []
+            upper_each = [] if canonical.comparison.value == "!=" else \
+                self.affine.pieces(info.bound, scope, "min" if up else "max", BOUND) or []
+            loop.canonical = canonical.model_copy(update={
+                "lower": self.affine.build(info.lower_node, scope, EXACT)[0],
+                "upper": self.affine.build(info.bound, scope, BOUND)[0],
+                "lower_each": lower_each if len(lower_each) > 1 else [],
+                "upper_each": upper_each if len(upper_each) > 1 else []})
         body = info.body
         if body is None:
             return

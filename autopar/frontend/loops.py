@@ -1,6 +1,6 @@
 """Loops pass: every `for` loop of the main file, its nesting, and the parts of its header.
 
-Takes a file's functions; gives a LoopInfo per `for` loop (its Loop IR: position, nesting, macro origin;
+Takes a file's functions; gives a LoopInfo per `for` loop (its LoopDraft: position, nesting, macro origin;
 the AST parts of the header and body), in source order. loop_header reads the canonical form from those
 parts, loop_body what the body does.
 """
@@ -20,13 +20,30 @@ from autopar.frontend.nest_facts import NestFacts, Scope, written_decl_refs
 from autopar.frontend.wraparound import Walk
 
 
+class LoopDraft:
+    """A loop's facts while the front end's passes find them: the fields of `Loop`, set one pass after
+    another. The IR's `Loop` is frozen; `translate` makes each one once, from its draft, after the last
+    pass (`frozen`)."""
+
+    def __init__(self, **given):
+        for name, spec in Loop.model_fields.items():
+            setattr(self, name, given.pop(name) if name in given else spec.get_default(call_default_factory=True))
+        if given:
+            raise TypeError(f"Loop has no field {', '.join(sorted(given))}")
+
+    scalar = Loop.scalar  # (reads fields only)
+
+    def frozen(self) -> Loop:
+        return Loop.model_validate(vars(self))
+
+
 @dataclass
 class LoopInfo:
     """A loop with the AST parts the later passes need (never leaves autopar.frontend)."""
 
     node: Node
     function: Function
-    loop: Loop
+    loop: LoopDraft
     init: Optional[Node] = None
     cond: Optional[Node] = None
     inc: Optional[Node] = None
@@ -223,7 +240,7 @@ class LoopFinder:
         data = self.source.data
         from_macro = not (data[offset:offset + 3] == b"for" and (offset + 3 >= len(data)
                                                                   or not _is_ident_char(data[offset + 3])))
-        loop = Loop(id=f"{self.path}:{loc.line}:{loc.column}", file=self.path, line=loc.line, column=loc.column,
+        loop = LoopDraft(id=f"{self.path}:{loc.line}:{loc.column}", file=self.path, line=loc.line, column=loc.column,
                     offset=offset, function=function.name, depth=0, end_line=cursor.extent.end.line,
                     from_macro=from_macro, indentation=self.source.indentation(loc.line),
                     top_level_offset=function.top_level_start)

@@ -13,7 +13,7 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K
 
-from autopar.ir import CallEffect, TranslationUnit
+from autopar.ir import CallEffect, CallSite, TranslationUnit
 from autopar.frontend import accesses, calls, linear, noalias, pointer_uses, pragmas, reductions, scalars
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.ast import Source
@@ -141,7 +141,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     for info in infos:
         info.loop.constant_parameter_uses = parameter_uses(info, constants.get(info.loop.function, {}), source)
     unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
-                           loops=[info.loop for info in infos], functions=summaries,
+                           loops=[info.loop.frozen() for info in infos], functions=summaries,
                            constant_arguments=constants, diagnostics=diagnostics,
                            call_site_values=call_site_values(every_function, with_loops, source, whole_program),
                            distinct_parameters={name: [key[2] for key in keys] for name, keys in distinct.items()},
@@ -165,14 +165,21 @@ def _collect_accesses(infos: list[LoopInfo], by_node: dict, source: Source, vari
             if info.loop.id in loop_ids and text not in info.loop.unmodelled_accesses:
                 info.loop.unmodelled_accesses.append(text)
     for info in infos:  # the arguments whose callee's regions are now accesses of the loop
-        for site in info.loop.calls:
-            site.modelled_arguments = sorted(k for line, column, k in collector.modelled
-                                             if (line, column) == (site.line, site.column))
-            # a container's element call is pure only as an access of the loop: one the accesses pass
-            # did not model (`v[i].x`, an element used as an array) stays an unknown call
-            if site.effect == CallEffect.PURE and site.callee.endswith(("::operator[]", "::at")) and \
-                    (site.line, site.column) not in collector.container_elements:
-                site.effect = CallEffect.UNKNOWN
+        info.loop.calls = [_with_modelled_arguments(site, collector) for site in info.loop.calls]
+
+
+def _with_modelled_arguments(site: CallSite, collector: accesses.AccessCollector) -> CallSite:
+    """The call site with the arguments the accesses pass modelled; a container's element call is pure
+    only as an access of the loop: one the accesses pass did not model (`v[i].x`, an element used as
+    an array) stays an unknown call."""
+    place = (site.line, site.column)
+    effect = site.effect
+    if effect == CallEffect.PURE and site.callee.endswith(("::operator[]", "::at")) and \
+            place not in collector.container_elements:
+        effect = CallEffect.UNKNOWN
+    return site.model_copy(update={
+        "modelled_arguments": sorted(k for line, column, k in collector.modelled if (line, column) == place),
+        "effect": effect})
 
 
 def _break_cycles(functions, infos: list[LoopInfo]) -> None:
