@@ -40,6 +40,9 @@ def _measure_in_child(path: str, args: list[str]) -> dict:
 
     import autopar.plans.candidates  # noqa: F401  (imports are start-up, not analysis)
     from autopar.decision.pipeline import analyze_tu, load_translation_unit
+    from autopar.process import configure_program
+
+    configure_program()  # as the `autopar` program does
 
     t0, c0 = time.perf_counter(), time.process_time()
     tu = load_translation_unit(path, args)

@@ -15,7 +15,7 @@ STAGES = ("autopar.frontend", "autopar.deps", "autopar.plans", "autopar.decision
           "autopar.report", "autopar.tools", "autopar.cli")
 # what every stage reads: the only modules of autopar outside a stage package
 FOUNDATIONS = ("autopar", "autopar.ir", "autopar.flags", "autopar.atomic", "autopar.config", "autopar.inputs",
-               "autopar.jobs")
+               "autopar.jobs", "autopar.process")
 FRONT_END = ("autopar.frontend",)
 ANALYSIS = ("autopar.deps", "autopar.plans", "autopar.ir", "autopar.atomic")
 DECISION = ("autopar.decision",)

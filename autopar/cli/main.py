@@ -23,6 +23,7 @@ from typing import Callable, Optional
 
 from autopar import __version__
 from autopar.flags import is_compile_flag, takes_value
+from autopar.process import configure_program
 
 from autopar.cli.cli_common import (EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE,  # noqa: F401
                                 STRATEGY_NAMES, UsageError, add_fp_option, add_input_options, add_llm_options,
@@ -290,6 +291,13 @@ def _apply_config(args: argparse.Namespace) -> None:
         if args.model is None and config.model and getattr(args, "llm", False):
             args.model = config.model
         args.strategy = args.strategy or (config.strategy or "zero_shot").replace("-", "_")
+
+
+def program() -> int:
+    """The `autopar` program (its console script, `python -m autopar.cli`): the process's settings
+    (autopar.process), then `main`."""
+    configure_program()
+    return main()
 
 
 def main(argv: Optional[list[str]] = None) -> int:

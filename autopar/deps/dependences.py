@@ -9,7 +9,6 @@ unit (`PairSolver`).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Optional
 
 import islpy as isl
@@ -230,8 +229,9 @@ class PairQuestion:
     [d.., a.., b..] (the pairs of iterations touching the same element, with d = b - a on the common
     loops, as `pair_set_text` writes it) and its answers, computed once."""
 
-    def __init__(self, build, ncommon: int, na: int, nb: int):
+    def __init__(self, build, orders, ncommon: int, na: int, nb: int):
         self._build = build
+        self._orders = orders  # PairSolver.order_set
         self.ncommon, self.na, self.nb = ncommon, na, nb
         self._set: Optional[isl.Set] = None
         self._empty: Optional[bool] = None
@@ -253,14 +253,14 @@ class PairQuestion:
         """The distance of the dependence carried at depth k (a loop of this step), or None."""
         key = (k, step)
         if key not in self._carried:
-            carried = self.set.intersect(order_set(self.ncommon, self.na, self.nb, k, step > 0))
+            carried = self.set.intersect(self._orders(self.ncommon, self.na, self.nb, k, step > 0))
             self._carried[key] = None if carried.is_empty() else distance_text(carried, k, step)
         return self._carried[key]
 
     def independent(self) -> bool:
         """Whether the same iteration of every common loop touches the same element."""
         if self._independent is None:
-            same = order_set(self.ncommon, self.na, self.nb, None, True)
+            same = self._orders(self.ncommon, self.na, self.nb, None, True)
             self._independent = not self.set.intersect(same).is_empty()
         return self._independent
 
@@ -282,6 +282,7 @@ class PairSolver:
     def __init__(self) -> None:
         self._questions: dict[tuple, PairQuestion] = {}
         self._pieces: dict[tuple, isl.Set] = {}
+        self._order_sets: dict[tuple, isl.Set] = {}
 
     def question(self, a: AccessModel, b: AccessModel, common: list[Loop]) -> Optional[PairQuestion]:
         equal: list[str] = []
@@ -297,7 +298,22 @@ class PairSolver:
         found = self._questions.get(key)
         if found is None:
             found = self._questions[key] = PairQuestion(
-                lambda: self._pair_set(dom_a, dom_b, nc, na, nb, equal), nc, na, nb)
+                lambda: self._pair_set(dom_a, dom_b, nc, na, nb, equal), self.order_set, nc, na, nb)
+        return found
+
+    def order_set(self, nc: int, na: int, nb: int, k: Optional[int], up: bool) -> isl.Set:
+        """Constraint set on [d.., a.., b..]: equal before level k and an earlier source at level k
+        (whose step is positive when `up`), or all equal when k is None."""
+        key = (nc, na, nb, k, up)
+        found = self._order_sets.get(key)
+        if found is None:
+            dims = [f"d{j}" for j in range(nc)] + [f"a{j}" for j in range(na)] + [f"b{j}" for j in range(nb)]
+            if k is None:
+                cons = [f"d{j} = 0" for j in range(nc)]
+            else:
+                cons = [f"d{j} = 0" for j in range(k)] + [f"d{k} {'>' if up else '<'} 0"]
+            body = " and ".join(cons)
+            found = self._order_sets[key] = isl.Set(f"{{ [{', '.join(dims)}]{' : ' + body if body else ''} }}")
         return found
 
     def _pair_set(self, dom_a: str, dom_b: str, nc: int, na: int, nb: int, equal: list[str]) -> isl.Set:
@@ -324,19 +340,6 @@ class PairSolver:
 
 
 _PARAM = re.compile(r"\bP_\w+")
-
-
-@lru_cache(maxsize=4096)
-def order_set(nc: int, na: int, nb: int, k: Optional[int], up: bool) -> isl.Set:
-    """Constraint set on [d.., a.., b..]: equal before level k and an earlier source at level k (whose
-    step is positive when `up`), or all equal when k is None."""
-    dims = [f"d{j}" for j in range(nc)] + [f"a{j}" for j in range(na)] + [f"b{j}" for j in range(nb)]
-    if k is None:
-        cons = [f"d{j} = 0" for j in range(nc)]
-    else:
-        cons = [f"d{j} = 0" for j in range(k)] + [f"d{k} {'>' if up else '<'} 0"]
-    body = " and ".join(cons)
-    return isl.Set(f"{{ [{', '.join(dims)}]{' : ' + body if body else ''} }}")
 
 
 def analysis(tu: TranslationUnit, loop_id: str) -> Analysis:

@@ -1,14 +1,13 @@
 """isl text for the models of a loop: parameter names of C names, affine expressions, sets over the
 dimensions of accesses, and isl results rendered back as C.
 
-isl's default context and the caches here are not thread-safe: take `ISL_LOCK` around an analysis.
+isl's default context is not thread-safe: take `ISL_LOCK` around an analysis.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from functools import lru_cache
 from typing import TYPE_CHECKING, Optional
 
 import islpy as isl
@@ -22,13 +21,15 @@ ISL_LOCK = threading.RLock()
 PARAMETER = re.compile(r"\bP_\w+")  # an isl parameter in constraint text (param_name)
 
 
-@lru_cache(maxsize=8192)
+_WORD = re.compile(r"\w+")
+
+
 def param_name(name: str) -> str:
     """The isl parameter of a loop-invariant C name, or of a product of them ("m*n"). A name that is not
     an identifier (`s.n`, `p->len`) is spelled with its other characters as `_<hex>_`, so that the
     parameter, and `c_name` back, depend on the name alone."""
     ident = "P_" + name.replace("*", "_X_")
-    if re.fullmatch(r"\w+", ident) and "_Q" not in ident:
+    if _WORD.fullmatch(ident) and "_Q" not in ident:
         return ident
     return "P_Q" + "".join(c if c.isascii() and c.isalnum() else f"_{ord(c):x}_" for c in name)
 
@@ -55,7 +56,6 @@ def render_aff(aff: Aff, names: dict[str, str]) -> str:
     return text[2:] if text.startswith("+ ") else "-" + text[2:]
 
 
-@lru_cache(maxsize=20000)
 def parse_set(text: str) -> isl.Set:
     return isl.Set(text)
 

@@ -6,8 +6,9 @@ in its row), or its `reason` (not affine, through a loaded pointer, variant, sha
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import TYPE_CHECKING, Optional
+
+import islpy as isl
 
 from autopar.plans import reasons as R
 from autopar.deps.accesses import ObjectModel, first_reason, ivs_for
@@ -78,7 +79,7 @@ def _shape_subscripts(model: LoopModel, obj: ObjectModel) -> None:
                 m.dims = dims
                 m.strides = [()] * len(dims)
                 m.params |= {param_name(n) for d in dims for n in d if n and n not in ivs}
-        leaving = _leaves_row(obj) if ranks != {1} and not any(m.reason for m in obj.accesses) else None
+        leaving = _leaves_row(model, obj) if ranks != {1} and not any(m.reason for m in obj.accesses) else None
         if leaving is not None:
             for m in obj.accesses:
                 m.reason = leaving
@@ -221,7 +222,7 @@ def _dims_out_of_range(obj: ObjectModel, chain: list[tuple[str, ...]]) -> Option
     return None
 
 
-def _leaves_row(obj: ObjectModel) -> Optional[R.Reason]:
+def _leaves_row(model: LoopModel, obj: ObjectModel) -> Optional[R.Reason]:
     """Whether a subscript of a multi-dimensional array leaves its row (below 0, or at its declared
     extent or above) for every value of the parameters where its loop runs at all (`b[i][j - 1]`
     from `j = 0`): the code then relies on the rows lying one after the other, which the
@@ -230,6 +231,9 @@ def _leaves_row(obj: ObjectModel) -> Optional[R.Reason]:
     extents = [(d, e) for d, e in enumerate(obj.base.array_dims)
                if d > 0 and e is not None and re.fullmatch(r"\d+|[A-Za-z_]\w*", e)]
     runs_where: dict[tuple, str] = {}  # a chain of loops (its accesses share one domain) -> its domain's text
+    # kept on the translation unit, by text: a file's nests repeat their bounds and subscripts
+    answers = model.tu.cache("deps.leaves_row", dict)  # (domain, leaving) texts -> answer
+    where_it_runs = model.tu.cache("deps.runs_where", dict)  # a domain's text -> its parameters' values
     kept: set[tuple] = set()  # (chain, subscript, extent) already found to keep its row
     for m in obj.accesses:
         chain = None
@@ -249,20 +253,24 @@ def _leaves_row(obj: ObjectModel) -> Optional[R.Reason]:
                 runs = runs_where[chain] = set_text([("a", m)])
             bound = extent if extent.isdigit() else param_name(extent)
             sub = render_aff(aff, ivs_for("a", m))
-            if _leaves_wherever_it_runs(runs, set_text([("a", m)], extra=[f"({sub} < 0 or {sub} >= {bound})"])):
+            question = (runs, set_text([("a", m)], extra=[f"({sub} < 0 or {sub} >= {bound})"]))
+            if question not in answers:
+                if runs not in where_it_runs:
+                    where_it_runs[runs] = parse_set(runs).params()
+                answers[question] = _leaves_wherever_it_runs(where_it_runs[runs], question[1])
+            if answers[question]:
                 return R.Reason(f"{m.access.text} leaves its row: {m.access.subscripts[d].text} is below 0 or at "
                                 f"least {extent} wherever the loop runs (the code relies on the rows' layout)",
                                 R.LEAVES_ROW)
     return None
 
 
-@lru_cache(maxsize=20000)
-def _leaves_wherever_it_runs(runs_text: str, leaves_text: str) -> bool:
+def _leaves_wherever_it_runs(runs: isl.Set, leaves_text: str) -> bool:
     """Whether the parameters where a subscript leaves its row (`leaves_text`, the domain under that
-    condition) include every value where the loop runs (`runs_text`, the domain), and some value.
-    Asked by text: a file's nests repeat their bounds and subscripts, and so these questions."""
+    condition) include every value where the loop runs (`runs`, its parameters' values), and some
+    value."""
     leaves = parse_set(leaves_text).params()
-    return not leaves.is_empty() and parse_set(runs_text).params().is_subset(leaves)
+    return not leaves.is_empty() and runs.is_subset(leaves)
 
 
 def _loaded_reason(access: Access, direct: int) -> str:

@@ -72,6 +72,19 @@ def referenced(node: "Node"):
     return found
 
 
+def unit_cache(cursor, name: str) -> dict:
+    """A cache kept on the libclang translation unit that `cursor` belongs to, so it lives and dies
+    with that unit's cursors (a new dict where the cursor has no unit)."""
+    unit = getattr(cursor, "_tu", None)
+    if unit is None:
+        return {}
+    found = getattr(unit, name, None)
+    if found is None:
+        found = {}
+        setattr(unit, name, found)
+    return found
+
+
 def canonical_kind(cursor) -> TypeKind:
     """`cursor.type.get_canonical().kind`, without the bindings' Type objects (a declaration's
     cursor; a node's is kept on the node, `Node.type_kind`)."""

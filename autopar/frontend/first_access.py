@@ -8,18 +8,20 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, INC_DEC, LOOP_KINDS, Node, canonical_kind, expression_children,
-                              strip, variable_decl)
-from autopar.frontend.variables import SCALAR, Variables
+                              strip, unit_cache, variable_decl)
+from autopar.frontend.variables import Variables
 from autopar.frontend.containers import container_type
 from autopar.frontend.loops import LoopInfo
 
 
 def is_scalar_decl(decl) -> bool:
+    """Not an array, and not one of the hidden variables of a range-based for (kept per declaration on
+    its translation unit)."""
+    known = unit_cache(decl, "_autopar_scalars")
     key = Variables.key(decl)
-    found = SCALAR.get(key)
+    found = known.get(key)
     if found is None:
-        # not an array, and not one of the hidden variables of a range-based for
-        found = SCALAR[key] = not decl.spelling.startswith(("__begin", "__end", "__range")) and \
+        found = known[key] = not decl.spelling.startswith(("__begin", "__end", "__range")) and \
             canonical_kind(decl) not in ARRAY_TYPES and not container_type(decl.type)
     return found
 

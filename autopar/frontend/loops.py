@@ -25,9 +25,13 @@ class LoopDraft:
     another. The IR's `Loop` is frozen; `translate` makes each one once, from its draft, after the last
     pass (`frozen`)."""
 
+    # (field name, default value, default factory): asking pydantic for each default costs more than
+    # the front end's pass over a loop
+    _DEFAULTS = tuple((name, spec.default, spec.default_factory) for name, spec in Loop.model_fields.items())
+
     def __init__(self, **given):
-        for name, spec in Loop.model_fields.items():
-            setattr(self, name, given.pop(name) if name in given else spec.get_default(call_default_factory=True))
+        for name, default, factory in self._DEFAULTS:
+            setattr(self, name, given.pop(name) if name in given else (factory() if factory else default))
         if given:
             raise TypeError(f"Loop has no field {', '.join(sorted(given))}")
 

@@ -7,7 +7,6 @@ functions they call are walked for their summaries.
 
 from __future__ import annotations
 
-import gc
 import sys
 from typing import Optional
 
@@ -43,23 +42,16 @@ def translate(path: str, compile_args: list[str], build_dir: Optional[str] = Non
     Raises FrontendError when the file cannot be analyzed at all. Syntax errors are not an exception:
     the loops libclang still found come back with the diagnostics.
     """
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # the pass builds many small objects and no garbage cycles worth collecting meanwhile
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 50_000))  # the expression walks recurse as deep as the code nests
     try:
         return _translate(path, compile_args, build_dir, whole_program)
     except FrontendError:
         raise
     except RecursionError:
-        raise FrontendError("the code nests too deeply to analyze") from None
+        raise FrontendError(f"the code nests too deeply to analyze at Python's recursion limit "
+                            f"({sys.getrecursionlimit()}; autopar's programs raise it, see autopar.process)") from None
     except Exception as error:  # noqa: BLE001 - one file's failure must not stop the others
         raise FrontendError(f"internal error in the front end ({type(error).__name__}: {error}); "
                             "please report it with this file") from error
-    finally:
-        sys.setrecursionlimit(limit)
-        if gc_was_enabled:
-            gc.enable()
 
 
 def _variable_facts(info: LoopInfo, variables: Variables, escaping: set, by_node: dict,

@@ -15,7 +15,7 @@ from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Storage, Variable
-from autopar.frontend.ast import ARRAY_TYPES, FLOATING_TYPES, FUNCTION_KINDS, INTEGER_TYPES, Source, canonical_kind
+from autopar.frontend.ast import ARRAY_TYPES, FLOATING_TYPES, FUNCTION_KINDS, INTEGER_TYPES, Source, canonical_kind, unit_cache
 
 
 def _type_dims(t) -> list[Optional[str]]:
@@ -30,10 +30,6 @@ def _type_dims(t) -> list[Optional[str]]:
     return dims
 
 
-_KEYS: dict[int, tuple] = {}  # cursor hash -> key; cleared for each translation unit
-SCALAR: dict[tuple, bool] = {}  # key -> whether the scalars pass tracks it; cleared likewise
-
-
 class Variables:
     """Builds `Variable`s from declaration cursors, once each."""
 
@@ -44,8 +40,6 @@ class Variables:
         self.entry_pointers: set[tuple] = set()  # from autopar/frontend/entry_pointers.py
         # a variable holding a pointer parameter's address -> those parameters (kept_addresses.stored_parameters)
         self.copies_of: dict[tuple, set[str]] = {}
-        _KEYS.clear()
-        SCALAR.clear()
 
     @staticmethod
     def place(decl) -> str:
@@ -60,11 +54,12 @@ class Variables:
         found = getattr(decl, "_autopar_key", None)
         if found is not None:
             return found
+        keys = unit_cache(decl, "_autopar_keys")  # cursor hash -> key: one declaration has many cursors
         h = decl.hash
-        found = _KEYS.get(h)
+        found = keys.get(h)
         if found is None:
             loc = decl.location
-            found = _KEYS[h] = (loc.file.name if loc.file else "", loc.offset, decl.spelling)
+            found = keys[h] = (loc.file.name if loc.file else "", loc.offset, decl.spelling)
         decl._autopar_key = found
         return found
 

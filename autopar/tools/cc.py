@@ -49,6 +49,7 @@ from typing import Optional
 
 from autopar.flags import FLAGS_WITH_VALUE  # gcc/clang options whose value may be the next argument
 from autopar.frontend.omp_pragmas import has_omp_pragma  # the standard library only, like autopar.flags
+from autopar.process import configure_program  # the standard library only
 
 # This module stays free of pydantic and the analysis at import time: a cached or disabled compile
 # should cost little more than starting Python.
@@ -480,8 +481,10 @@ def _one_line(error: BaseException) -> str:
 
 
 def main() -> int:
+    configure_program()
     return run(sys.argv[1:])
 
 
 def main_cxx() -> int:
+    configure_program()
     return run(sys.argv[1:], cxx=True)
