@@ -386,3 +386,51 @@ def test_a_loop_that_only_aliasing_keeps_serial_gets_a_restrict_note_with_its_fi
     assert "loop over j in matvec() parallelized" in capsys.readouterr().out
     assert main(["explain", f"{source}:6", "--no-png", "--dot", str(tmp_path / "g.dot")]) == 0
     assert "hint: would run in parallel if `w` were `restrict`" in capsys.readouterr().out
+
+
+def _by_lines(source: bytes, finding) -> bytes:
+    """`source` with lines [fix_start_line, fix_end_line) replaced by fix_text: the fix's line form."""
+    lines = source.splitlines(keepends=True)
+    first, end = finding.fix_start_line, finding.fix_end_line
+    return b"".join(lines[:first - 1]) + finding.fix_text.encode() + b"".join(lines[end - 1:])
+
+
+def test_each_finding_carries_its_fix_as_edits_the_same_as_its_lines(tmp_path):
+    """One diagnostic type behind every output: each rule's fix (an inserted pragma, a pragma removed or
+    replaced, a declaration made `restrict`) is one Fix of byte-exact edits, which apply to the same
+    file as the line form that SARIF and check's JSON give."""
+    from autopar.edit.edits import apply_edits
+    from autopar.report.check import check_file
+
+    path = tmp_path / "k.c"
+    path.write_text(RESTRICT_CASES +
+                    "void scan(int n, double *restrict a) {\n#pragma omp parallel for\n"
+                    "    for (int i = 1; i < n; i++)\n        a[i] = a[i - 1] + 1.0;\n}\n"
+                    "double racy(int n, const double *a) {\n    double s = 0;\n#pragma omp parallel for\n"
+                    "    for (int i = 0; i < n; i++)\n        s += a[i];\n    return s;\n}\n"
+                    "void scale(int n, double *restrict a) {\n    for (int i = 0; i < n; i++)\n"
+                    "        a[i] = 2.0 * a[i];\n}\n")
+    source = path.read_bytes()
+    findings = check_file(str(path), [], None).findings
+    assert {f.rule for f in findings} == {MISSED, UNSAFE, "missed-restrict"}
+    fixed = [f for f in findings if f.fix_text is not None]
+    assert len(fixed) == 4  # scan's pragma removed, racy's replaced, w made restrict, scale's pragma
+    for finding in fixed:
+        assert len(finding.fixes) == 1 and finding.fixes[0].description == finding.fix_description
+        assert apply_edits(source, finding.fixes[0].edits) == _by_lines(source, finding), finding.rule
+
+
+def test_the_rewrite_findings_hold_every_edit_of_the_rewrite(tmp_path):
+    """`rewrite --export-fixes` renders the rewrite's findings: applying all their fixes gives the
+    rewritten file; each names its loop's function and the line of its `for`."""
+    from autopar.edit.edits import apply_edits
+    from autopar.edit.transform import transform_file
+    from autopar.report.findings import PARALLEL, rewrite_findings
+
+    made = transform_file(str(MATMUL))
+    findings = rewrite_findings(str(MATMUL), made.source, made.edits, {l.id: l.function for l in made.report.loops})
+    assert findings and {f.rule for f in findings} == {PARALLEL}
+    assert apply_edits(made.source, [e for f in findings for fix in f.fixes for e in fix.edits]) == made.rewritten
+    lines = made.source.decode().splitlines()
+    for finding in findings:
+        assert finding.function and lines[finding.line - 1][finding.column - 1:].startswith("for"), finding

@@ -529,6 +529,7 @@ def test_a_versioned_unbraced_body_gets_a_block_and_a_loop_hint_keeps_its_loop_u
 
 
 def test_export_fixes_puts_every_edit_of_a_versioned_loop_in_one_diagnostic(tmp_path):
+    from autopar.report.findings import rewrite_findings
     from autopar.report.fixes import fixes_document
     from autopar.edit.transform import transform_file
 
@@ -536,7 +537,9 @@ def test_export_fixes_puts_every_edit_of_a_versioned_loop_in_one_diagnostic(tmp_
     source.write_text("void f(double *restrict a, int n) {\n    for (int i = 0; i < n; i++)\n        a[i] = 0;\n}\n")
     made = transform_file(str(source))
     assert len(made.edits) == 3  # and the definition of the start-up gate its condition calls
-    diagnostics = fixes_document([(str(source), made.edits)])["Diagnostics"]
+    findings = rewrite_findings(str(source), made.source, made.edits, {l.id: l.function for l in made.report.loops})
+    assert [(f.rule, f.function, f.line, f.column) for f in findings] == [("parallel-loop", "f", 2, 5)]
+    diagnostics = fixes_document([(str(source), findings)])["Diagnostics"]
     assert len(diagnostics) == 1 and len(diagnostics[0]["DiagnosticMessage"]["Replacements"]) == 3
     message = diagnostics[0]["DiagnosticMessage"]
     assert message["Message"] == ("loop can run in parallel: #pragma omp parallel for "

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from autopar.atomic import write_atomic
+from autopar.report.findings import rewrite_findings
 from autopar.report.fixes import dump_fixes, fixes_document, load_fixes
 from autopar.edit.edits import apply_edits
 from autopar.edit.rewrite import plan_rewrite
@@ -32,7 +33,7 @@ def test_yaml_matches_clang_format_and_applies_back(tmp_path, newline):
     path = tmp_path / "t.c"
     path.write_bytes(source)
     edits = _edits(source)
-    text = dump_fixes(fixes_document([(str(path), edits)], str(tmp_path)))
+    text = dump_fixes(fixes_document([(str(path), rewrite_findings(str(path), source, edits, {}))], str(tmp_path)))
     assert text.startswith("---\n") and text.rstrip().endswith("...")
     document = yaml.safe_load(text)
     jsonschema.validate(document, SCHEMA)
@@ -48,13 +49,14 @@ def test_yaml_matches_clang_format_and_applies_back(tmp_path, newline):
 
 
 def test_yaml_for_several_files_has_no_main_file(tmp_path):
-    document = fixes_document([(str(tmp_path / "a.c"), _edits(SOURCE)), (str(tmp_path / "b.c"), [])])
+    document = fixes_document([(str(tmp_path / "a.c"), rewrite_findings("a.c", SOURCE, _edits(SOURCE), {})),
+                               (str(tmp_path / "b.c"), [])])
     jsonschema.validate(document, SCHEMA)
     assert document["MainSourceFile"] == "" and len(document["Diagnostics"]) == 2
 
 
 def test_schema_rejects_a_malformed_document():
-    document = fixes_document([("/x/t.c", _edits(SOURCE))])
+    document = fixes_document([("/x/t.c", rewrite_findings("/x/t.c", SOURCE, _edits(SOURCE), {}))])
     del document["Diagnostics"][0]["DiagnosticMessage"]["Replacements"][0]["Offset"]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, SCHEMA)
@@ -115,7 +117,8 @@ def test_clang_apply_replacements_gives_the_rewriter_result(tmp_path, newline):
     path.write_bytes(source)
     edits = _edits(source)
     (tmp_path / "fixes").mkdir()
-    (tmp_path / "fixes" / "t.yaml").write_text(dump_fixes(fixes_document([(str(path), edits)], str(tmp_path))))
+    findings = rewrite_findings(str(path), source, edits, {})
+    (tmp_path / "fixes" / "t.yaml").write_text(dump_fixes(fixes_document([(str(path), findings)], str(tmp_path))))
     subprocess.run([_clang_apply_replacements(), str(tmp_path / "fixes")], check=True)
     assert path.read_bytes() == apply_edits(source, edits)
 

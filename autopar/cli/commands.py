@@ -74,6 +74,7 @@ def _transform_crashed(job):
 
 
 def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
+    from autopar.report.findings import rewrite_findings
     from autopar.report.fixes import dump_fixes, fixes_document
     from autopar.inputs import InputError, collect
     from autopar.report import FileReport, Report
@@ -107,7 +108,8 @@ def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
             file_report = FileReport.model_validate_json(inputs.rename(result.report.model_dump_json()))
             report.files.append(file_report)
             if result.path != inputs.stdin_path:
-                exported.append((result.path, result.edits))
+                exported.append((result.path, rewrite_findings(result.path, result.source, result.edits,
+                                                               {l.id: l.function for l in result.report.loops})))
             status = max(status, _emit_rewrite(args, result, file_report, inputs.display(result.path), sink, headers))
     report_llm_problems(reasoner)
     # the rewrite is done: an output that cannot be written now says so with its own exit code

@@ -11,7 +11,7 @@ import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Literal, Optional
+from typing import Optional
 
 from pydantic import BaseModel, Field
 
@@ -20,43 +20,14 @@ from autopar.ir import Loop, Storage, TranslationUnit
 from autopar.plans.plan import INSPECTION
 from autopar.plans.reasons import ALIAS_UNBOUNDED
 from autopar.report import REPORT_VERSION, FileReport
+from autopar.report.findings import (MISSED, RESTRICT, RULE_CODES, SIMD, UNSAFE, Finding,  # noqa: F401
+                                     line_fix)
 from autopar.frontend import compdb
 from autopar.frontend.omp_pragmas import OmpPragma, parse_omp_pragma, source_lines
-
-MISSED = "missed-parallel-loop"
-UNSAFE = "unsafe-omp-pragma"
-# a loop that can be vectorized (`omp simd`) but is too small or too nested for threads: a note,
-# which fails a run only when asked for by name (`--fail-on missed-simd-loop` or `any`)
-SIMD = "missed-simd-loop"
-# a loop that only possible aliasing keeps serial, and that would run in parallel if the pointer
-# parameters it writes were `restrict`: a note with that fix (the user must know they never alias)
-RESTRICT = "missed-restrict"
-RULE_CODES = (MISSED, UNSAFE, SIMD, RESTRICT)
 
 
 class CheckError(Exception):
     """Bad input for the whole run (no files, no compilation database): a usage error."""
-
-
-class Finding(BaseModel):
-    rule: Literal["missed-parallel-loop", "unsafe-omp-pragma", "missed-simd-loop", "missed-restrict"]
-    path: str
-    line: int
-    column: int
-    loop_id: str
-    function: str
-    message: str
-    pragma: Optional[str] = None  # the suggested pragma
-    existing_pragma: Optional[str] = None
-    # the fix: lines [fix_start_line, fix_end_line) replaced by fix_text (equal lines: an insertion)
-    fix_start_line: Optional[int] = None
-    fix_end_line: Optional[int] = None
-    fix_text: Optional[str] = None
-    fix_description: Optional[str] = None
-    reasons: list[str] = Field(default_factory=list)
-    codes: list[str] = Field(default_factory=list)  # a stable code per reason (autopar.plans.reasons)
-    # identity without line numbers, for baselines and SARIF: rule, file, function and the loop's own text
-    fingerprint: Optional[str] = None
 
 
 class FileCheck(BaseModel):
@@ -137,9 +108,8 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
                  else "the code around the loop that the reduction needs")
         check.findings.append(Finding(
             rule=rule, path=path, line=loop.line, column=loop.column, loop_id=loop.id,
-            function=loop.function, pragma=edit.pragma, fix_start_line=loop.line if one_line else None,
-            fix_end_line=loop.line if one_line else None, fix_text=edit.text if one_line else None,
-            fix_description=f"Insert `{edit.pragma}`" if one_line else None,
+            function=loop.function, pragma=edit.pragma,
+            **(line_fix(result.source, loop.line, loop.line, edit.text, f"Insert `{edit.pragma}`") if one_line else {}),
             message=_missed_message(loop, edit.pragma or "", loop_report.proof if loop_report else None)
             + ("" if one_line else f" (the pragma alone is not enough: `autopar rewrite` writes {needs})"),
             reasons=loop_report.reasons if loop_report else [],
@@ -221,9 +191,7 @@ def restrict_finding(source: bytes, tu: TranslationUnit, loop: Loop, compile_arg
                    message=f"loop over {iv} in {loop.function}() would run in parallel if {names} were "
                            f"`{keyword}`: only possible aliasing keeps it serial, and the ranges cannot be "
                            f"checked at run time (mark it only if it never overlaps another array the loop uses)",
-                   fix_start_line=fix[0] if fix else None, fix_end_line=fix[0] + 1 if fix else None,
-                   fix_text=fix[1] if fix else None,
-                   fix_description=f"Declare {names} `{keyword}`" if fix else None)
+                   **(line_fix(source, fix[0], fix[0] + 1, fix[1], f"Declare {names} `{keyword}`") if fix else {}))
 
 
 _SYNCHRONIZING = {"atomic", "critical", "ordered", "barrier"}
@@ -282,8 +250,7 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     if verdict is None or not verdict.parallelizable:
         reasons = verdict.reasons if verdict else ["the loop was not analyzed"]
         if span:
-            common.update(fix_start_line=first, fix_end_line=last, fix_text="",
-                          fix_description=f"Remove `{pragma}`")
+            common.update(line_fix(source, first, last, "", f"Remove `{pragma}`"))
         return Finding(**common, reasons=reasons, codes=verdict.codes if verdict else ["not-analyzed"],
                        message=f"`{pragma}` may be unsafe: autopar cannot show that the iterations of "
                                f"this loop are independent ({'; '.join(reasons)})")
@@ -299,8 +266,7 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
             ("simd" in parsed.directive) == ("simd" in p.directive.value)]
     safe = render_pragma((same or plans)[0])
     if span:
-        common.update(fix_start_line=first, fix_end_line=last, fix_text=indentation + safe + eol,
-                      fix_description=f"Replace it by `{safe}`")
+        common.update(line_fix(source, first, last, indentation + safe + eol, f"Replace it by `{safe}`"))
     names = ", ".join(dict.fromkeys(name for name, _ in problems))
     return Finding(**common, pragma=safe, reasons=[text for _, text in problems],
                    codes=["missing-clause"] * len(problems),

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import os
 
-from autopar.report.check import MISSED, RESTRICT, SIMD, UNSAFE, CheckResult
+from autopar.report.check import CheckResult
+from autopar.report.findings import MISSED, RESTRICT, SIMD, UNSAFE
 
 
 def render(result: CheckResult, fmt: str) -> str:

@@ -18,7 +18,8 @@ import os
 import re
 from typing import Iterable, Optional
 
-from autopar.report.check import FAIL_LEVELS, RULE_CODES, CheckResult, FileCheck, Finding
+from autopar.report.check import FAIL_LEVELS, CheckResult, FileCheck
+from autopar.report.findings import RULE_CODES, Finding
 from autopar.frontend.omp_pragmas import Directive, source_lines
 
 

@@ -17,11 +17,8 @@ One document per run:
     ...
 
 Offsets and lengths are in bytes, file paths absolute, as clang writes them. One diagnostic per
-loop, with every replacement of its plan: a versioned loop has two (the `if` and pragma above it, the
-serial copy after it), so that a tool applying one diagnostic never applies half a plan. The
-start-up gate's definition (and an index array inspection's) goes with the first diagnostic whose
-condition calls it (in file order): clang-apply-replacements would insert a copy per diagnostic that held it. A tool that applies
-only a later one of them must apply that first one too.
+finding of the rewrite (autopar.report.findings.rewrite_findings: a loop or a shared region, with
+every edit of its plan and the definitions it calls), its fix's edits as the replacements.
 """
 
 from __future__ import annotations
@@ -31,41 +28,27 @@ import os
 import yaml
 
 from autopar.edit.edits import Edit
+from autopar.report.findings import Finding
 
 DIAGNOSTIC_NAME = "autopar-parallel-loop"
 
 
-def fixes_document(files: list[tuple[str, list[Edit]]], build_dir: str | None = None) -> dict:
-    """The YAML document (as Python data) for the edits of several files, keyed by their paths."""
+def fixes_document(files: list[tuple[str, list[Finding]]], build_dir: str | None = None) -> dict:
+    """The YAML document (as Python data) for the findings of several files, keyed by their paths."""
     directory = os.path.abspath(build_dir or os.getcwd())
     diagnostics = []
-    for path, edits in files:
+    for path, findings in files:
         absolute = os.path.abspath(path)
-        by_loop: dict[object, list[Edit]] = {}
-        definitions = [e for e in edits if e.defines]  # not yet placed in a diagnostic
-        for edit in sorted(edits, key=lambda e: e.offset):
-            if not edit.defines:
-                by_loop.setdefault(edit.loop_id or id(edit), []).append(edit)
-        for group in by_loop.values():
-            first = group[0]
-            # with the definitions it calls go those inserted at the same place (the gate beside a helper)
-            places = {d.offset for d in definitions if any(f"{d.defines}(" in edit.text for edit in group)}
-            called = [d for d in definitions if d.offset in places]
-            if called:
-                group[:0] = called
-                definitions = [d for d in definitions if d not in called]
-            what = "loops can share one parallel region" if first.opens_region else "loop can run in parallel"
-            versioned = " (versioned: a serial copy runs otherwise)" if \
-                len([e for e in group if not e.defines]) > 1 else ""
+        for finding in findings:
+            edits = [edit for fix in finding.fixes[:1] for edit in fix.edits]
             diagnostics.append({
                 "DiagnosticName": DIAGNOSTIC_NAME,
                 "DiagnosticMessage": {
-                    "Message": f"{what}: {first.pragma or first.text.strip()}{versioned}",
+                    "Message": finding.message,
                     "FilePath": absolute,
-                    # the `for` keyword: the first inserted text ends right before it
-                    "FileOffset": first.offset + len(_leading_whitespace(first.text)),
+                    "FileOffset": finding.offset,
                     "Replacements": [{"FilePath": absolute, "Offset": offset, "Length": length,
-                                      "ReplacementText": text} for offset, length, text in _merged(group)],
+                                      "ReplacementText": text} for offset, length, text in _merged(edits)],
                 },
                 "Level": "Warning",
                 "BuildDirectory": directory,
@@ -119,7 +102,3 @@ def load_fixes(text: str) -> list[tuple[str, Edit]]:
                                                         length=replacement["Length"],
                                                         text=replacement["ReplacementText"])))
     return found
-
-
-def _leading_whitespace(text: str) -> str:
-    return text[:len(text) - len(text.lstrip(" \t"))]

@@ -12,7 +12,8 @@ import os
 from pathlib import Path
 
 from autopar import __version__
-from autopar.report.check import MISSED, RESTRICT, SIMD, UNSAFE, CheckResult, Finding
+from autopar.report.check import CheckResult
+from autopar.report.findings import MISSED, RESTRICT, SIMD, UNSAFE, Finding
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 
