@@ -11,6 +11,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Optional, Sequence, TypeVar
 
+from autopar.process import configure_program
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -24,7 +26,8 @@ def run_all(function: Callable[[T], R], items: Sequence[T], jobs: int, on_crash:
     """[function(item) for item in items], in up to `jobs` processes (in this one when jobs is 1)."""
     results: list[R] = []
     if jobs > 1 and len(items) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(items))) as pool:
+        # (a worker is autopar's own process, however it was started: fork, spawn or forkserver)
+        with ProcessPoolExecutor(max_workers=min(jobs, len(items)), initializer=configure_program) as pool:
             futures = [pool.submit(function, item) for item in items]
             for item, future in zip(items, futures):
                 try:

@@ -1,5 +1,6 @@
 """Settings that belong to a whole process, made by autopar's own programs (`autopar`, `autopar-cc`)
-when they start, never by the library: code that imports autopar keeps its own collector and
+when they start, and by the worker processes autopar starts for `-j N` (autopar.jobs, `check`),
+never by the library in its caller's process: code that imports autopar keeps its own collector and
 recursion limit.
 
 - The collector: the front end builds some 10^5 long-lived nodes per file. Under Python's default

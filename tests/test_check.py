@@ -190,6 +190,13 @@ def test_existing_pragmas_are_judged(tmp_path, capsys):
     assert (findings[0]["fix_start_line"], findings[0]["fix_end_line"], findings[0]["fix_text"]) == (7, 8, "")
     assert (findings[1]["fix_start_line"], findings[1]["fix_end_line"]) == (20, 21)
     assert findings[1]["fix_text"] == "#pragma omp parallel for reduction(+: s)\n"
+    # and as byte-exact edits, without the rewriter's own fields
+    text = source.read_bytes()
+    for finding in findings:
+        (edit,) = finding["fixes"][0]["edits"]
+        assert set(edit) == {"offset", "length", "text"} and "offset" not in finding
+    (edit,) = findings[0]["fixes"][0]["edits"]
+    assert text[edit["offset"]:edit["offset"] + edit["length"]] == b"#pragma omp parallel for\n"
 
 
 @pytest.mark.slow

@@ -244,3 +244,24 @@ def test_functions_without_prototypes_are_analyzed(tmp_path):
     analysis = analyze_file(str(path))
     assert analysis.report.error is None
     assert [(loop.line, loop.parallelizable) for loop in analysis.report.loops] == [(6, True), (12, True)]
+
+
+def test_declarations_whose_cursor_hashes_collide_keep_their_own_keys():
+    """A declaration's key is kept per cursor hash, and clang's hash is 32 bits: in a file of 100,000
+    globals one or two pairs collide, differently on each run. Here two real cursors are given one
+    hash: each keeps its own key, and another cursor of the first declaration finds the first key."""
+    from clang import cindex
+
+    from autopar.frontend.parse import parse, settings_for
+    from autopar.frontend.variables import Variables
+
+    class OneHash(cindex.Cursor):
+        hash = property(lambda self: 7)
+
+    unit, _ = parse("g.c", "int a;\nint b;\n", settings_for("g.c", [], None))
+    a, b = (OneHash.from_buffer_copy(c) for c in unit.cursor.get_children())
+    again = OneHash.from_buffer_copy(a)
+    for cursor in (a, b, again):
+        cursor._tu = unit
+    keys = [Variables.key(c) for c in (a, b, again)]
+    assert keys == [("g.c", 4, "a"), ("g.c", 11, "b"), ("g.c", 4, "a")]

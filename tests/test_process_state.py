@@ -46,6 +46,19 @@ def test_the_front_end_leaves_the_collector_and_the_recursion_limit_alone(tmp_pa
     assert seen == [before] and state() == before
 
 
+def test_the_analysis_leaves_what_its_caller_froze_frozen(tmp_path):
+    path = tmp_path / "k.c"
+    path.write_text(KERNEL)
+    gc.freeze()  # as a caller (or autopar's program) may have done
+    try:
+        frozen = gc.get_freeze_count()
+        analyze_file(str(path))
+        # (a frozen object that is freed leaves the count: `unfreeze` would empty it)
+        assert gc.get_freeze_count() > frozen // 2
+    finally:
+        gc.unfreeze()
+
+
 def test_the_ir_is_frozen(tmp_path):
     path = tmp_path / "k.c"
     path.write_text(KERNEL)
@@ -73,3 +86,20 @@ def test_deep_code_is_analyzed_by_the_program_and_refused_clearly_by_a_library_c
     report = analyze_file(str(path)).report
     assert report.error is not None and "nests too deeply" in report.error and str(limit) in report.error
     assert sys.getrecursionlimit() == limit
+
+
+@pytest.mark.parametrize("command", ["analyze", "check"])
+def test_workers_started_afresh_get_the_programs_settings(tmp_path, command):
+    """With `-j 2` the files go to worker processes. Started by forkserver (Linux from Python 3.14) or
+    spawn (macOS), a worker inherits nothing from the program: it sets the process's settings itself."""
+    (tmp_path / "deep.c").write_text(_deep_sum(1500))
+    (tmp_path / "k.c").write_text(KERNEL)
+    script = ("import multiprocessing, sys\nmultiprocessing.set_start_method('forkserver')\n"
+              "from autopar.cli.main import program\n"
+              f"sys.argv = ['autopar', {command!r}, 'deep.c', 'k.c', '-j', '2', '--format', 'json']\n"
+              "sys.exit(program())\n")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                         cwd=tmp_path)
+    assert "nests too deeply" not in run.stdout + run.stderr
+    assert run.returncode == (0 if command == "analyze" else 1), run.stderr  # check: the missed loops
+    assert '"error": null' in run.stdout or '"error"' not in run.stdout

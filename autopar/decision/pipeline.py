@@ -5,7 +5,6 @@ Commands (cli, cc, check, bench) call these functions and hold no analysis of th
 
 from __future__ import annotations
 
-import gc
 import os
 from typing import Callable, Optional
 
@@ -72,13 +71,8 @@ def analyze_tu(tu: TranslationUnit, reasoner: Optional[Reasoner] = None) -> File
     from autopar.plans.candidates import analyze_regions
     from autopar.decision.decisions import stored_decisions
 
-    # The IR (tens of thousands of objects for a large file) lives through the whole analysis: keep
-    # the garbage collector from traversing it again and again (a fifth of the analysis time).
-    gc.freeze()
-    try:
-        nests = analyze_regions(tu)
-    finally:
-        gc.unfreeze()
+    # (the garbage collector's thresholds are the program's to set: autopar.process)
+    nests = analyze_regions(tu)
     # a decisions file (autopar tune, $AUTOPAR_DECISIONS) decides the regions it names; the rest as usual
     stored = stored_decisions(tu, nests)
     decisions = [fixed or (reasoner(tu, nest) if reasoner else default_decision(nest))

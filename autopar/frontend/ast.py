@@ -60,6 +60,18 @@ _cursor_type = _unhooked("clang_getCursorType", [cindex.Cursor], cindex.Type)
 _cursor_referenced = _unhooked("clang_getCursorReferenced", [cindex.Cursor], cindex.Cursor)
 _cursor_is_null = _unhooked("clang_Cursor_isNull", [cindex.Cursor], ctypes.c_int)
 _canonical_type = _unhooked("clang_getCanonicalType", [cindex.Type], cindex.Type)
+_cursors_equal = _unhooked("clang_equalCursors", [cindex.Cursor, cindex.Cursor], ctypes.c_uint)
+
+
+def same_cursor(a, b) -> bool:
+    """Whether two cursor objects stand for the same entity (their hashes may collide)."""
+    return bool(_cursors_equal(a, b))
+
+
+def bare_cursor(cursor):
+    """A copy of the cursor's handle without its translation unit: a cache on that unit may keep it
+    without making a reference cycle."""
+    return cindex.Cursor.from_buffer_copy(cursor)
 
 
 def referenced(node: "Node"):

@@ -15,7 +15,8 @@ from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Storage, Variable
-from autopar.frontend.ast import ARRAY_TYPES, FLOATING_TYPES, FUNCTION_KINDS, INTEGER_TYPES, Source, canonical_kind, unit_cache
+from autopar.frontend.ast import (ARRAY_TYPES, FLOATING_TYPES, FUNCTION_KINDS, INTEGER_TYPES, Source, bare_cursor,
+                                  canonical_kind, same_cursor, unit_cache)
 
 
 def _type_dims(t) -> list[Optional[str]]:
@@ -54,12 +55,15 @@ class Variables:
         found = getattr(decl, "_autopar_key", None)
         if found is not None:
             return found
-        keys = unit_cache(decl, "_autopar_keys")  # cursor hash -> key: one declaration has many cursors
-        h = decl.hash
-        found = keys.get(h)
+        # cursor hash -> [(cursor, key)]: one declaration has many cursor objects, and the hashes of
+        # two declarations may collide (32 bits: a pair or two in 100,000 globals)
+        keys = unit_cache(decl, "_autopar_keys")
+        bucket = keys.setdefault(decl.hash, [])
+        found = next((key for known, key in bucket if same_cursor(known, decl)), None)
         if found is None:
             loc = decl.location
-            found = keys[h] = (loc.file.name if loc.file else "", loc.offset, decl.spelling)
+            found = (loc.file.name if loc.file else "", loc.offset, decl.spelling)
+            bucket.append((bare_cursor(decl), found))
         decl._autopar_key = found
         return found
 

@@ -19,6 +19,7 @@ from autopar.edit import thread_copies
 from autopar.ir import Loop, Storage, TranslationUnit
 from autopar.plans.plan import INSPECTION
 from autopar.plans.reasons import ALIAS_UNBOUNDED
+from autopar.process import configure_program
 from autopar.report import REPORT_VERSION, FileReport
 from autopar.report.findings import (MISSED, RESTRICT, RULE_CODES, SIMD, UNSAFE, Finding,  # noqa: F401
                                      line_fix)
@@ -370,7 +371,8 @@ def check_project(files: list[str], build_dir: Optional[str], compile_args: list
     progress = _progress(len(work))
     results: list[FileCheck] = []
     if jobs > 1 and len(work) > 1 and reasoner is None:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
+        # (a worker is autopar's own process, however it was started: fork, spawn or forkserver)
+        with ProcessPoolExecutor(max_workers=min(jobs, len(work)), initializer=configure_program) as pool:
             futures = [pool.submit(_check_one, job) for job in work]
             for (path, *_), future in zip(work, futures):
                 try:

@@ -10,13 +10,20 @@ from autopar.report.check import CheckResult
 from autopar.report.findings import MISSED, RESTRICT, SIMD, UNSAFE
 
 
+# a finding's fixes in the JSON are their description and edits (byte offset, length, text); the
+# rewriter's own fields of an edit stay out, as does the offset only rewrite's findings have
+_EDIT_INTERNALS = {"loop_id", "line", "pragma", "line_marks", "opens_region", "defines"}
+_JSON_LEAVES_OUT = {"files": {"__all__": {"findings": {"__all__": {
+    "offset": True, "fixes": {"__all__": {"edits": {"__all__": _EDIT_INTERNALS}}}}}}}}
+
+
 def render(result: CheckResult, fmt: str) -> str:
     if fmt == "sarif":
         from autopar.report.sarif import sarif_log
 
         return json.dumps(sarif_log(result), indent=2) + "\n"
     if fmt == "json":
-        return result.model_dump_json(indent=2) + "\n"
+        return result.model_dump_json(indent=2, exclude=_JSON_LEAVES_OUT) + "\n"
     lines = []
     for file in result.files:
         for diagnostic in file.report.diagnostics:
