@@ -648,3 +648,36 @@ def test_a_nest_that_uses_a_threadprivate_array_is_not_restructured(tmp_path):
     tu = load_translation_unit(str(source))
     plan = plan_file(source.read_bytes(), tu, work_thresholds=False)[0]
     assert plan.refusal_code == "threadprivate" and not plan.candidates
+
+
+def test_a_nest_bounded_by_struct_members_keeps_its_pragma_plan(tmp_path, monkeypatch, capfdbinary):
+    """Bounds and subscripts like `g->ny` and `v.len` are loop-invariant for the analysis, but the
+    restructuring names parameters by their C text: the nest is refused with its reason, the rest of
+    the file is still rewritten (it used to stop `rewrite --optimize` with an isl syntax error)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "members.c").write_text(
+        "struct grid { int nx; int ny; };\nstruct vec { int len; double *data; };\n"
+        "double A[200][200], B[200][200], C[400];\n"
+        "void by_pointer(struct grid *g) {\n  for (int i = 0; i < g->nx; i++)\n"
+        "    for (int j = 0; j < g->ny; j++)\n      A[j][i] = B[i][j] * 2.0;\n}\n"
+        "void by_value(struct vec v) {\n  for (int i = 0; i < v.len; i++)\n    C[i + v.len] = C[i] + 1.0;\n}\n"
+        "void plain(int n) {\n  for (int i = 0; i < n; i++)\n    for (int j = 0; j < n; j++)\n"
+        "      A[j][i] = B[i][j] * 2.0;\n}\n")
+    tu = load_translation_unit("members.c")
+    plans = plan_file((tmp_path / "members.c").read_bytes(), tu, work_thresholds=False)
+    refused = {plan.refusal_code: plan.refused for plan in plans if plan.chosen is None}
+    assert "member-parameter" in refused, refused
+    assert "g->nx" in refused["member-parameter"] or "v.len" in refused["member-parameter"]
+    assert main(["rewrite", "--optimize", "members.c"]) == 0
+    rewritten = capfdbinary.readouterr().out.decode()
+    assert "#define S0" in rewritten  # the plain nest is restructured
+    assert rewritten.count("#pragma omp parallel for") >= 2  # the struct-bounded nests keep their pragmas
+
+
+@pytest.mark.parametrize("name", ["depth_bounds.c", "depth_containers.cpp", "par_basic.c"])
+def test_rewrite_optimize_takes_the_whole_catalogue_file(name, capfdbinary):
+    """Every catalogue file is rewritten with --optimize; a nest that cannot be restructured keeps
+    its pragma plan instead of stopping the command."""
+    source = Path(__file__).parent / "catalogue" / name
+    assert main(["rewrite", "--optimize", str(source)]) == 0, capfdbinary.readouterr().err.decode()
+    assert b"#pragma omp" in capfdbinary.readouterr().out

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from typing import Literal, Optional
 
+import islpy as isl
 from pydantic import BaseModel, Field
 
 from autopar.ir import Loop, TranslationUnit
@@ -69,7 +70,7 @@ def plan_nest(source: bytes, tu: TranslationUnit, root: Loop, newline: str = "\n
             plan.candidates = []
         plan.default_candidate_id = None
         plan.refused, plan.refusal_code = refusal.message, refusal.code
-    except ImportError as error:  # isl failures are refusals too: the nest stays as it is
+    except (ImportError, isl.Error) as error:  # isl failures are refusals too: the nest stays as it is
         plan.candidates = []
         plan.refused, plan.refusal_code = f"isl failed: {type(error).__name__}: {error}", "isl-error"
     plan.latency_s = time.perf_counter() - started

@@ -137,6 +137,17 @@ def extract_scop(source: bytes, tu: TranslationUnit, root: Loop) -> Scop:
                 row_lengths=row_lengths, row_conditions=row_conditions)
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+
+
+def _plain_names(names, where: str) -> None:
+    """The restructuring's isl model and the code it prints name parameters by their C text, so a
+    loop-invariant that is not a plain variable (`v->len`, `s.ny`) leaves the nest as it is."""
+    for name in sorted(names):
+        if not _IDENTIFIER.fullmatch(name):
+            raise Refusal("member-parameter", f"{where} uses {name}, which is not a plain variable")
+
+
 def _scop_loop(loop: Loop) -> ScopLoop:
     """The loop's affine bounds as an inclusive range; steps of +1 and -1 only."""
     canonical = loop.canonical
@@ -147,6 +158,7 @@ def _scop_loop(loop: Loop) -> ScopLoop:
     for bound in (canonical.lower, canonical.upper):
         if not bound.is_linear:
             raise Refusal("non-affine-bound", f"loop {loop.id}: a bound is not affine")
+        _plain_names(bound.variables, f"loop {loop.id}: a bound")
     lower, upper, step = canonical.lower, canonical.upper, canonical.step
     minus_one = AffineExpr(coefficients=dict(upper.coefficients), constant=upper.constant - 1)
     plus_one = AffineExpr(coefficients=dict(upper.coefficients), constant=upper.constant + 1)
@@ -274,6 +286,9 @@ def _loaded_rows(spelled: str) -> bool:
 def _subscripts(access, owner: Statement, loops: dict[str, ScopLoop]):
     """The access's affine subscripts, a flattened one read as several, with the row lengths and
     the conditions that reading needs."""
+    for s in access.subscripts:
+        if s.affine is not None:
+            _plain_names(s.affine.variables, f"subscript {s.text} of {access.text}")
     linear = [s for s in access.subscripts if s.affine is not None and s.affine.is_linear]
     if len(linear) == len(access.subscripts):
         return [s.affine for s in access.subscripts], [], []
