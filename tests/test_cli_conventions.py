@@ -464,3 +464,17 @@ def test_verify_gives_no_speedup_for_runs_too_short_to_time_and_names_no_deleted
     assert _speedup(timing(2.0), timing(1.0)) == (2.0, None)
     assert _speedup(timing(0.0), timing(0.001))[0] is None  # `time_s 0.000`
     assert "not comparable" in _speedup(timing(2.0, "program"), timing(1.0))[1]
+
+
+def test_check_of_a_directory_without_sources_checks_nothing(work, capsys):
+    """Not the compile_commands.json of the current directory, which `check` reads when no file is
+    named: the directory's files are what was asked for, and there are none."""
+    (work / "empty").mkdir()
+    (work / "compile_commands.json").write_text(json.dumps(
+        [{"directory": str(work), "file": "z.c", "arguments": ["cc", "-c", "z.c"]}]))
+    code, out, err = _run(capsys, "check", "empty", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["files"] == []
+    assert "no C/C++ sources in this directory" in err
+    code, out, _ = _run(capsys, "check", "--format", "json")  # no argument at all: a usage error
+    assert code == 2

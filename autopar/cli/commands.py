@@ -233,7 +233,7 @@ def add_check(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run_check(args: argparse.Namespace, compile_flags: list[str]) -> int:
-    from autopar.report.check import CheckError, check_project, exit_status
+    from autopar.report.check import CheckError, CheckResult, check_project, exit_status
     from autopar.report.check_rules import RuleError, filter_findings, parse_fail_on, parse_rules, write_baseline
     from autopar.inputs import InputError, collect
     from autopar.report.output import colorize_diagnostics, info
@@ -270,8 +270,11 @@ def run_check(args: argparse.Namespace, compile_flags: list[str]) -> int:
         if inputs.stdin_path is not None:
             compile_flags = compile_flags + inputs.stdin_flags
         try:
+            # directories with no sources in them: nothing to check (not the database of the current
+            # directory, which check_project reads when no file is given)
             result = check_project(inputs.paths, args.build_dir, compile_flags, jobs=jobs, reasoner=reasoner,
-                                   thresholds=(min_trip, min_work))
+                                   thresholds=(min_trip, min_work)) if inputs.paths or not args.files \
+                else CheckResult(files=[])
         except CheckError as error:
             raise UsageError(f"{prog}: {error}") from None
         result = filter_findings(result, select, ignore, inputs.display)  # reads each file for `autopar: ignore[...]`
