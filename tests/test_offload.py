@@ -455,3 +455,21 @@ int main(void) {
     out = subprocess.run([str(tmp_path / "off")], capture_output=True, text=True, timeout=60,
                          env={**os.environ, "OMP_TARGET_OFFLOAD": "MANDATORY"})
     assert out.returncode == 0 and out.stdout.split() == ["60", "46"]
+
+
+def test_a_program_whose_target_regions_are_dead_code_links(tmp_path):
+    """The fuzzer's csmith program 2800019: every target region sat in a branch gcc folds away at -O1,
+    and its nvptx build failed to link (the offload image's registration code calls libgomp, which
+    the linker had dropped as not needed)."""
+    if not builds_for_nvptx():
+        pytest.skip("gcc has no nvptx offload compiler here: the build is for the host alone")
+    source = tmp_path / "dead.c"
+    source.write_text("#include <stdio.h>\nint main(void) {\n  int a[10], i;\n  if ((void *)0 != (void *)0) {\n"
+                      "    #pragma omp target teams distribute parallel for map(tofrom: a)\n"
+                      "    for (i = 0; i < 10; i++) a[i] = 1;\n  }\n  puts(\"ok\");\n  return 0;\n}\n")
+    built = subprocess.run(["gcc", "-O1", "-fopenmp", *gcc_offload_flags(), "-o", str(tmp_path / "dead"), str(source)],
+                           capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    ran = subprocess.run([str(tmp_path / "dead")], capture_output=True, text=True, env={**os.environ,
+                         "OMP_TARGET_OFFLOAD": "DISABLED"})
+    assert ran.returncode == 0 and ran.stdout == "ok\n"

@@ -17,7 +17,12 @@ from pathlib import Path
 
 # -lm, -latomic: the device code has math and atomics libraries of its own, linked only when asked
 # for (a reduction over a char or short is a compare-and-swap loop from libatomic)
-NVPTX_FLAGS = ["-foffload=nvptx-none", "-foffload-options=nvptx-none=-march=sm_80 -lm -latomic"]
+# libgomp without --as-needed: gcc links the offload image's registration code (which calls
+# GOMP_offload_register_ver) after the libraries, so where the optimizer removed every target region
+# of the host code as dead (a branch it folds), the linker gcc runs with --as-needed has dropped
+# libgomp before that code comes, and the link fails
+NVPTX_FLAGS = ["-foffload=nvptx-none", "-foffload-options=nvptx-none=-march=sm_80 -lm -latomic",
+               "-Wl,--push-state,--no-as-needed,-lgomp,--pop-state"]
 HOST_ONLY_FLAGS = ["-foffload=disable"]
 # a program with one target region, which exits 0 when it ran
 TARGET_PROBE = "int main(void) { int x = 0;\n#pragma omp target map(tofrom: x)\nx = 1;\nreturn !x; }\n"
