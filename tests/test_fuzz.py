@@ -9,7 +9,7 @@ import pytest
 
 from autopar.tools.fuzz import csmith, loopgen
 from autopar.tools.fuzz.campaign import Task, pragma_kinds, run_campaign, summary_table
-from autopar.tools.fuzz.check import Checker, classify_warnings, original_line, pragma_lines
+from autopar.tools.fuzz.check import Checker, Outcome, Problem, classify_warnings, original_line, pragma_lines
 from autopar.tools.fuzz.culprit import find_culprits
 
 needs_compilers = pytest.mark.skipif(shutil.which("gcc") is None or shutil.which("clang") is None,
@@ -104,6 +104,28 @@ def test_a_pragma_gcc_rejects_is_flagged_as_a_fallback(tmp_path):
     assert problem is not None, outcome.problems
     found = find_culprits(checker, outcome, problem)
     assert [c["line"] for c in found["culprits"]] == [6]
+
+
+@pytest.mark.slow
+@needs_compilers
+@pytest.mark.parametrize("build, kind, pragma", [
+    ("optimize-gcc", "mismatch", "#pragma omp parallel for"),
+    ("offload-gcc", "fallback-did-not-compile", "#pragma omp target teams distribute parallel for map(tofrom: b)"),
+])
+def test_the_culprit_of_a_gpu_or_optimize_build_is_found_in_that_builds_text(build, kind, pragma, tmp_path):
+    """A problem of the `--target gpu` or `--optimize` build is sought in the text that build ran, built
+    its own way (the offload flags), not in the plain rewrite: a link failure of the nvptx build was
+    'not reproduced from the rewrite', a restructured nest's wrong output had 'no pragma' to blame."""
+    checker = Checker(str(tmp_path), races=False)
+    expected = checker.check(CARRIED, "reference", rewrite=CARRIED).reference_stdout
+    variant = inject(CARRIED, 7, pragma)
+    outcome = Outcome(kind=kind, rewrite=CARRIED, reference_stdout=expected, variants={build: variant})
+    problem = Problem(kind, "", build, threads=4)
+    found = find_culprits(checker, outcome, problem)
+    assert found["reproduced"], found
+    assert [(c["line"], c["pragma"]) for c in found["culprits"]] == [(7, pragma)]
+    if kind == "fallback-did-not-compile":
+        assert "undeclared" in found["culprits"][0]["error"]
 
 
 # ----------------------------------------------------------------------------------- the short run

@@ -81,6 +81,8 @@ class Outcome:
     versioned: int = 0  # loops and regions of the rewrite with a serial copy
     shared_regions: int = 0  # `#pragma omp parallel` regions of the rewrite around serial loops
     specialized: int = 0  # parallel copies of a loop for the constants its callers pass
+    # the texts the other builds ran (`--target gpu`, `--optimize`): build name -> text
+    variants: dict[str, str] = field(default_factory=dict)
 
     @property
     def bad(self) -> bool:
@@ -88,7 +90,7 @@ class Outcome:
 
     def summary(self) -> dict:
         data = asdict(self)
-        for key in ("files", "rewrite", "rewrite_forced", "reference_stdout"):
+        for key in ("files", "rewrite", "rewrite_forced", "reference_stdout", "variants"):
             data.pop(key)
         return data
 
@@ -387,6 +389,18 @@ def _offload_build(checker: "Checker", text: str, name: str, compiler: str) -> v
 _HOST_DEVICE: dict[str, bool] = {}
 
 
+# the builds of the other rewrites: build name -> (compiler, built for offload, the runs' environment)
+VARIANT_BUILDS = {"offload-host-device": ("clang", True, {"OMP_TARGET_OFFLOAD": "MANDATORY"}),
+                  "offload-gcc": ("gcc", True, {"OMP_TARGET_OFFLOAD": "DISABLED"}),
+                  "optimize-gcc": ("gcc", False, {}), "gated-gcc": ("gcc", False, {})}
+
+
+def build_variant(checker: "Checker", build: str, text: str, name: str) -> verify.CompileResult:
+    """`text` built as the build named `build` (a key of VARIANT_BUILDS) builds it."""
+    compiler, offload, _ = VARIANT_BUILDS[build]
+    return _offload_build(checker, text, name, compiler) if offload else checker.build_gcc(text, name, openmp=True)
+
+
 def _host_device(checker: "Checker") -> bool:
     """Whether clang builds and runs a target region on libomptarget's host device (once per process)."""
     if "ok" not in _HOST_DEVICE:
@@ -401,11 +415,12 @@ def _check_offload(checker: "Checker", text: str, name: str, outcome: Outcome, e
     also compiles the target regions for nvptx where it can)."""
     outcome.offloaded = text.count("#pragma omp target")
     outcome.files[name + ".offload.c"] = text
-    for compiler, build, env in (("clang", "offload-host-device", {"OMP_TARGET_OFFLOAD": "MANDATORY"}),
-                                 ("gcc", "offload-gcc", {"OMP_TARGET_OFFLOAD": "DISABLED"})):
+    for build in ("offload-host-device", "offload-gcc"):
+        compiler, _, env = VARIANT_BUILDS[build]
         if compiler == "clang" and not _host_device(checker):
             continue  # this clang has no libomptarget host device: the gcc build still runs
-        built = _offload_build(checker, text, f"{name}.{build}", compiler)
+        outcome.variants[build] = text
+        built = build_variant(checker, build, text, f"{name}.{build}")
         if not built.ok:
             outcome.problems.append(Problem("fallback-did-not-compile", f"{compiler}: " + built.stderr.strip()[:500],
                                             build))
@@ -418,6 +433,7 @@ def _check_optimized(checker: "Checker", text: str, name: str, outcome: Outcome,
     """The `--optimize` rewrite (restructured nests, without work thresholds) with gcc and under TSan."""
     outcome.restructured = len(re.findall(r"^\s*#define \w*S0\(", text, re.MULTILINE))
     outcome.files[name + ".optimized.c"] = text
+    outcome.variants["optimize-gcc"] = outcome.variants["optimize-tsan"] = text
     if _built_and_compared(checker, text, name + ".opt", "optimize-gcc", outcome, expected):
         checker.judge_tsan(text, name + ".opt-tsan", "optimize-tsan", "optimize-tsan", outcome, expected)
 
@@ -425,6 +441,7 @@ def _check_optimized(checker: "Checker", text: str, name: str, outcome: Outcome,
 def _check_gated(checker: "Checker", text: str, name: str, outcome: Outcome, expected: verify.RunResult) -> None:
     """The `--optimize` rewrite as users get it, its parallel loops under work thresholds, with gcc."""
     outcome.files[name + ".optimized-gated.c"] = text
+    outcome.variants["gated-gcc"] = text
     _built_and_compared(checker, text, name + ".gated", "gated-gcc", outcome, expected)
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from autopar.tools.fuzz.check import (RACE_THREADS, Checker, Outcome, Problem, original_line, pragma_lines,
-                                without_lines)
+from autopar.tools.fuzz.check import (RACE_THREADS, VARIANT_BUILDS, Checker, Outcome, Problem, build_variant,
+                                      original_line, pragma_lines, without_lines)
 
 Probe = Callable[[str], bool]  # the rewrite's text -> does it still show the problem
 
@@ -21,31 +21,42 @@ def probe_for(checker: Checker, problem: Problem, expected_stdout: str, name: st
     """How to tell whether a variant of the rewrite still shows `problem`, or None when no pragma
     can be the cause (an analysis crash or time-out)."""
     if problem.kind == "fallback-did-not-compile":
-        return lambda text: not checker.build_gcc(text, name, openmp=True).ok
+        return lambda text: not _built(checker, problem, text, name).ok
     if problem.kind == "race":
         def raced(text: str) -> bool:
             return any(checker.tsan(text, name)[0].race_free is False for _ in range(2))
         return raced
-    if problem.kind in ("mismatch", "timeout") and problem.build in ("autopar-cc", "rewrite-gcc"):
-        threads = problem.threads or RACE_THREADS
-
-        def differs(text: str) -> bool:
-            built = checker.build_gcc(text, name, openmp=True)
-            if not built.ok:
-                return False
-            run = checker.run(built.executable, threads)
-            return run.returncode != 0 or run.stdout != expected_stdout
-        return differs
-    if problem.kind in ("mismatch", "timeout") and problem.build == "rewrite-tsan":
+    if problem.kind in ("mismatch", "timeout") and problem.build in ("rewrite-tsan", "optimize-tsan"):
         def differs_tsan(text: str) -> bool:
             _, run = checker.tsan(text, name)
             return run is not None and (run.returncode != 0 or run.stdout != expected_stdout)
         return differs_tsan
+    if problem.kind in ("mismatch", "timeout") and (problem.build in ("autopar-cc", "rewrite-gcc")
+                                                    or problem.build in VARIANT_BUILDS):
+        env = VARIANT_BUILDS[problem.build][2] if problem.build in VARIANT_BUILDS else None
+
+        def differs(text: str) -> bool:
+            built = _built(checker, problem, text, name)
+            if not built.ok:
+                return False
+            run = checker.run(built.executable, problem.threads or RACE_THREADS, extra_env=env)
+            return run.returncode != 0 or run.stdout != expected_stdout
+        return differs
     return None
+
+
+def _built(checker: Checker, problem: Problem, text: str, name: str):
+    """`text` built as the build that showed `problem` built its rewrite (the `--target gpu` and
+    `--optimize` rewrites have builds of their own)."""
+    if problem.build in VARIANT_BUILDS:
+        return build_variant(checker, problem.build, text, name)
+    return checker.build_gcc(text, name, openmp=True)
 
 
 def variant_for(outcome: Outcome, problem: Problem) -> Optional[str]:
     """The text of the rewrite that showed `problem`."""
+    if problem.build in outcome.variants:
+        return outcome.variants[problem.build]
     if problem.build == "autopar-cc" or problem.kind == "fallback-did-not-compile":
         return outcome.rewrite
     text = outcome.rewrite_forced or outcome.rewrite
@@ -78,7 +89,7 @@ def find_culprits(checker: Checker, outcome: Outcome, problem: Problem, name: st
         culprit = {"pragma": lines[p].strip(), "rewrite_line": p + 1, "line": original_line(text, p),
                    "loop": lines[p + 1].strip() if p + 1 < len(lines) else ""}
         if problem.kind == "fallback-did-not-compile":  # the compiler's own words
-            built = checker.build_gcc(without_lines(text, [q for q in pragmas if q != p]), name, openmp=True)
+            built = _built(checker, problem, without_lines(text, [q for q in pragmas if q != p]), name)
             culprit["error"] = next((l for l in built.stderr.splitlines() if "error:" in l), "")[:300]
         result["culprits"].append(culprit)
     return result
