@@ -18,29 +18,31 @@ undefined, and gcc and clang agree on them. Run time stays in milliseconds.
 
 This module picks the blocks and writes the program out; `loopgen_builder` holds the types and the
 shared pieces (arrays, stores, expressions, loop heads), and the blocks' templates are in
-`loopgen_loops`, `loopgen_calls` and `loopgen_patterns`.
+`loopgen_loops`, `loopgen_calls`, `loopgen_patterns` and `loopgen_bounds`.
 """
 
 from __future__ import annotations
 
 from typing import Optional
 
+from autopar.tools.fuzz.loopgen_bounds import BoundsTemplates
 from autopar.tools.fuzz.loopgen_builder import TYPES, Program, cell_count
 from autopar.tools.fuzz.loopgen_calls import CallTemplates
 from autopar.tools.fuzz.loopgen_loops import LoopTemplates
 from autopar.tools.fuzz.loopgen_patterns import PatternTemplates
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 28
+VERSION = 29
 
 
-class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates):
+class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates, BoundsTemplates):
     """Builds one program. `generate(seed)` is the entry point."""
 
     TEMPLATES = {"map": 4, "reduction": 5, "lastprivate": 3, "unsigned": 2, "nest": 3, "row_reduction": 1,
                  "serial": 3, "pointer": 2, "calls": 2, "stride": 1, "sweeps": 2, "window": 2, "histogram": 2,
                  "argmin": 2, "gather": 2, "swap": 2, "strided": 3, "device": 2, "pivot": 2, "relax": 2,
-                 "scratch": 2, "lent": 2, "norms": 2, "linear": 2, "constants": 2, "records": 2}
+                 "scratch": 2, "lent": 2, "norms": 2, "linear": 2, "constants": 2, "records": 2, "bounds": 2,
+                 "field_call": 1, "named": 2}
 
     # ---------------------------------------------------------------------------------- program
 

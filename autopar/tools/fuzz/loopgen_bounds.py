@@ -1,0 +1,112 @@
+"""loopgen's templates of loops whose bounds and subscripts the analysis reads as parameters or
+forward-substitutes: bounds that are struct fields (`s.n`, `p->n`), the smaller of two values
+(`?:`) and quotients by a constant; and scalars that name an element (`k = 1; a[k][i] = ...`). Each
+has near misses that must stay serial. Each `t_<name>` adds one block to the program being built.
+"""
+
+from __future__ import annotations
+
+from autopar.tools.fuzz.loopgen_builder import ProgramBuilder, Scalar
+
+# the struct of the bounds: two lengths, and room for the writes of a loop handed `&s.n` as its array
+SHAPE = "struct ap_shape { int n; int m; int rest[14]; };"
+
+
+class BoundsTemplates(ProgramBuilder):
+    """Templates of loops bounded by fields, minima and quotients, and of element-naming scalars."""
+
+    def _shape(self, n: str, m: str) -> str:
+        """A new local `struct ap_shape` holding n and m: its name."""
+        if SHAPE not in self.top:
+            self.top.append(SHAPE)
+        name = self.fresh("s")
+        self.body.append(f"    struct ap_shape {name} = {{ {n}, {m}, {{ 0 }} }};")
+        self.scalars += [Scalar(f"{name}.n", "int"), Scalar(f"{name}.m", "int")]
+        return name
+
+    def t_bounds(self) -> None:
+        """X[i + a] = f(Y[i + b], Z[i], i) for i below a field of a struct (by value or through a
+        pointer), the smaller of two fields, or a quotient by a constant; parallel, or carried when X
+        is Y. Near misses: the loop changes its own bound (the field, or the field through a
+        pointer), which C reads again before every iteration."""
+        dst = self.array_1d(min_size=40)
+        src = dst if self.chance(0.3) else self.array_1d(min_size=40)
+        other = self.array_1d(min_size=40)
+        size = min(dst.size, src.size, other.size)
+        a, b = self.rng.choice([0, 0, 0, 1, 2]), self.rng.choice([0, 0, 1, 2, 3])
+        hi = size - max(a, b)
+        var = self.size_var(hi)  # hi, unknown to the compiler
+        form = self.rng.choice(["value", "pointer", "min", "quotient", "pointer-min"])
+        miss = self.rng.choice(["", "", "", "", "field", "through"])
+        fewer = self.rng.randint(0, min(hi, 30))
+        s = self._shape(f"{var} - {fewer}", f"{var} - {self.rng.randint(0, min(hi, 30))}")
+        field = s + ".n"
+        if form in ("pointer", "pointer-min"):
+            p = self.fresh("p")
+            self.body.append(f"    struct ap_shape *{p} = &{s};")
+            field = f"{p}->n"
+        bound = {"value": field, "pointer": field,
+                 "min": f"({s}.n < {s}.m ? {s}.n : {s}.m)",
+                 "pointer-min": f"({field} > {s}.m ? {s}.m : {field})",
+                 "quotient": self._quotient(s)}[form]
+        iv = self.fresh("i")
+        expr = self.expression([f"{src.name}[{iv} + {b}]" if b else f"{src.name}[{iv}]", f"{other.name}[{iv}]"], iv)
+        target = f"{dst.name}[{iv} + {a}]" if a else f"{dst.name}[{iv}]"
+        body = [f"{target} = {self.store(dst.ctype, expr)};"]
+        if miss == "field":  # the bound shrinks as the loop runs
+            body.append(f"if ({iv} % {self.rng.randint(3, 9)} == 1) {s}.n = {s}.n - 1;")
+        elif miss == "through":
+            q = self.fresh("q")
+            self.body.append(f"    int *{q} = &{s}.n;")
+            body.append(f"if ({other.name}[{iv}] > {self.rng.randint(-50, 50)}) *{q} -= 1;")
+        self.body.append(f"    for (int {iv} = 0; {iv} < {bound}; {iv}++) {{")
+        self.body.extend(f"        {line}" for line in body)
+        self.body.append("    }")
+
+    def _quotient(self, s: str) -> str:
+        """(n + d - 1) / d for a small d: never above n."""
+        d = self.rng.choice([1, 2, 4, 8])
+        return f"({s}.n + {self.rng.randint(0, d - 1)}) / {d}"
+
+    def t_field_call(self) -> None:
+        """A helper that loops to `p->n` over an int array it is handed: parallel, the array being
+        apart from the struct (a runtime check of the field against the array's range, or the call
+        sites' facts). Near miss: the loop lowers `p->n` now and then, which C reads again before
+        every iteration."""
+        fn = self.fresh("k")
+        k = self.rng.randint(1, 9)
+        shrinks = self.chance(0.3)
+        body = f"        a[i] = (a[i] + i * {k}) % 5 + 1;\n"
+        if shrinks:
+            body = f"    {{\n    {body}        if (a[i] == {self.rng.randint(1, 5)}) p->n -= 1;\n    }}\n"
+        self.functions.append(f"static void {fn}(struct ap_shape *p, int *a) {{\n"
+                              f"    for (int i = 0; i < p->n; i++)\n{body}}}")
+        array = self.new_array((self.rng.choice([40, 1000, 8000]),), where="global", ctype="int")
+        s = self._shape(f"{self.size_var(array.size)} - {self.rng.randint(0, 30)}", "0")
+        self.body.append(f"    {fn}(&{s}, {array.name});")
+
+    def t_named(self) -> None:
+        """Scalars that name an element before each use: `k = 1; A[k][i] = ...; k = 2; A[k][i] = ...`
+        and `k1 = i + 1; B[k1] = ...`, each assigned before it is read in every iteration (private,
+        and forward-substituted into the subscripts) and printed after the loop (its last value).
+        Near misses: a use before the assignment (the value of the previous iteration), or an
+        assignment under a condition."""
+        rows = self.new_array((3, self.rng.choice([30, 200, 1000])))
+        flat = self.array_1d(min_size=40)
+        cols = min(rows.dims[1], flat.size - 1)
+        iv, k, k1 = self.fresh("i"), self.fresh("k"), self.fresh("k")
+        miss = self.rng.choice(["", "", "", "before", "conditional"])
+        self.body.append(f"    int {k} = {self.rng.randint(0, 2)}, {k1} = {self.rng.randint(-5, 5)};")
+        first = self.expression([f"{flat.name}[{iv}]"], iv)
+        second = self.expression([f"{rows.name}[0][{iv}]"], iv)
+        body = [f"{k} = 1;", f"{rows.name}[{k}][{iv}] = {self.store(rows.ctype, first)};",
+                f"{k} = 2;", f"{rows.name}[{k}][{iv}] = {self.store(rows.ctype, second)};",
+                f"{k1} = {iv} + 1;", f"{flat.name}[{k1}] = {self.store(flat.ctype, f'{rows.name}[1][{iv}] + {k1}')};"]
+        if miss == "before":  # reads the row the previous iteration chose last (2), then chooses
+            body.insert(0, f"{rows.name}[{k}][{iv}] = {self.store(rows.ctype, f'{rows.name}[{k}][{iv}] + 1')};")
+        elif miss == "conditional":
+            body[0] = f"if ({flat.name}[{iv}] > {self.rng.randint(-20, 20)}) {k} = 1;"
+        self.body.append(f"    for (int {iv} = 0; {iv} < {self.size_var(cols)}; {iv}++) {{")
+        self.body.extend(f"        {line}" for line in body)
+        self.body.append("    }")
+        self.scalars += [Scalar(k, "int"), Scalar(k1, "int")]
