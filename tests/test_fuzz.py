@@ -9,7 +9,8 @@ import pytest
 
 from autopar.tools.fuzz import csmith, loopgen
 from autopar.tools.fuzz.campaign import Task, pragma_kinds, run_campaign, summary_table
-from autopar.tools.fuzz.check import Checker, Outcome, Problem, classify_warnings, original_line, pragma_lines
+from autopar.tools.fuzz.check import Checker, Outcome, Problem, classify_warnings
+from autopar.tools.fuzz.texts import original_line, pragma_lines
 from autopar.tools.fuzz.culprit import find_culprits
 
 needs_compilers = pytest.mark.skipif(shutil.which("gcc") is None or shutil.which("clang") is None,

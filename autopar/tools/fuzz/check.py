@@ -39,7 +39,7 @@ from autopar.tools import verify
 from autopar.tools.verify.offload import TARGET_PROBE
 from autopar.edit.restructure import plan as restructure_plan
 from autopar.edit.versioning import SERIAL_COPY_MARK
-from autopar.frontend.omp_pragmas import Directive, source_lines
+from autopar.tools.fuzz.texts import omp_directives, pragma_lines, without_lines
 
 # the test that selects a specialized copy: `if (pool == 2 && w == 512u) {`
 _SPECIALIZED = re.compile(r"\s*if \((?:\w+ == \(?-?\d+[uUlL]*\)?(?: && )?)+\) \{\s*")
@@ -113,27 +113,6 @@ def tool_command(name: str) -> list[str]:
         return [str(script)]
     entry = {"autopar": "autopar.cli.main", "autopar-cc": "autopar.tools.cc"}[name]
     return [sys.executable, "-c", f"import sys; from {entry} import main; sys.exit(main())"]
-
-
-def omp_directives(text: str) -> list[Directive]:
-    return source_lines(text.encode("utf-8", "surrogateescape")).omp
-
-
-def pragma_lines(text: str) -> list[int]:
-    """0-based line numbers of the omp pragma lines of `text` (the first line of each)."""
-    return [d.first_line - 1 for d in omp_directives(text)]
-
-
-def without_lines(text: str, drop: Sequence[int]) -> str:
-    dropped = set(drop)
-    return "".join(line for i, line in enumerate(text.splitlines(keepends=True)) if i not in dropped)
-
-
-def original_line(text: str, pragma_index: int) -> int:
-    """The 1-based line, in the program before the rewrite, of the loop under the pragma on line
-    `pragma_index` (0-based) of the rewrite: every pragma line above it was inserted."""
-    before = sum(1 for i in pragma_lines(text) if i < pragma_index)
-    return pragma_index - before + 1
 
 
 # ------------------------------------------------------------------------------------ the checker

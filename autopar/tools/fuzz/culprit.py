@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from autopar.tools.fuzz.check import (RACE_THREADS, VARIANT_BUILDS, Checker, Outcome, Problem, build_variant,
-                                      original_line, pragma_lines, without_lines)
+from autopar.tools.fuzz.check import RACE_THREADS, VARIANT_BUILDS, Checker, Outcome, Problem, build_variant
+from autopar.tools.fuzz.texts import original_line, pragma_lines, without_lines
 
 Probe = Callable[[str], bool]  # the rewrite's text -> does it still show the problem
 
