@@ -48,7 +48,7 @@ def test_the_generator_is_deterministic_and_covers_what_the_issue_asks():
     for feature in ("zero + ", "argc", " != ", "unsigned", "signed char", "unsigned char", "short",
                     "long long", " && ", " || ", " ? ", "*= ", "&= ", "|= ", "^= ", "static int f",
                     "static void w", "static void k", "(&", "break;", "+ 1] =", " - 1]", "(unsigned)-",
-                    "[j]", "L", "printf", "->n; i++)", ".n < ", ".m : ", ") / ", " = 1;", " = 2;", "->n -= 1"):
+                    "[j]", "L", "printf", "->n; i++)", ".n < ", ".m : ", ") / ", " = 1;", " = 2;", "->n -= 1", "int w = 1 + r % 3;", "+ zero);"):
         assert feature in text, feature
     assert "(i" in text and "((" in text  # parenthesized conditions
 

@@ -1,7 +1,8 @@
 """loopgen's templates of loops whose bounds and subscripts the analysis reads as parameters or
 forward-substitutes: bounds that are struct fields (`s.n`, `p->n`), the smaller of two values
-(`?:`) and quotients by a constant; and scalars that name an element (`k = 1; a[k][i] = ...`). Each
-has near misses that must stay serial. Each `t_<name>` adds one block to the program being built.
+(`?:`) and quotients by a constant; scalars that name an element (`k = 1; a[k][i] = ...`); and
+window loops to a parameter that every call passes one constant for (constant specialization). Each
+has near misses that must stay serial or generic. Each `t_<name>` adds one block to the program being built.
 """
 
 from __future__ import annotations
@@ -110,3 +111,33 @@ class BoundsTemplates(ProgramBuilder):
         self.body.extend(f"        {line}" for line in body)
         self.body.append("    }")
         self.scalars += [Scalar(k, "int"), Scalar(k1, "int")]
+
+    def t_specialized(self) -> None:
+        """A helper whose row loop holds a window loop to its parameter `w`, called with one small
+        constant (the parallel plan carries a copy with `w` spelled as that literal, taken when `w`
+        has that value). Near misses: a second call with another constant or a run-time width (no
+        copy), the parameter clamped before the loop (the copy's test must read the value the loop
+        sees), or a local `w` in an inner block of the row loop, which names other memory."""
+        fn = self.fresh("win")
+        width = self.rng.randint(1, 16)
+        rows = self.rng.choice([20, 300, 2000])
+        dst = self.new_array((rows,), where="global", ctype="int")
+        src = self.new_array((rows * 17,), where="global", ctype=self.rng.choice(["int", "short", "unsigned char"]))
+        miss = self.rng.choice(["", "", "", "second", "runtime", "assigned", "shadow"])
+        k = self.rng.randint(1, 9)
+        lines = [f"static void {fn}(int *dst, const {src.ctype} *src, int rows, int w) {{"]
+        if miss == "assigned":
+            lines.append("    w = w > 16 ? 16 : w;")
+        lines += ["    for (int r = 0; r < rows; r++) {",
+                  "        int acc = r % 7;",
+                  "        for (int d = 0; d < w; d++)",
+                  f"            acc += src[r * w + d] * {k} + d;"]
+        if miss == "shadow":
+            lines += ["        {", "            int w = 1 + r % 3;", "            acc += w * 5;", "        }"]
+        lines += ["        dst[r] = acc % 1000;", "    }", "}"]
+        self.functions.append("\n".join(lines))
+        self.body.append(f"    {fn}({dst.name}, {src.name}, {self.size_var(rows)}, {width});")
+        if miss == "second":
+            self.body.append(f"    {fn}({dst.name}, {src.name}, {self.size_var(rows)} - 1, {self.rng.randint(1, 16)});")
+        elif miss == "runtime":
+            self.body.append(f"    {fn}({dst.name}, {src.name}, {self.size_var(rows)}, {width} + zero);")
