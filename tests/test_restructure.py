@@ -681,3 +681,55 @@ def test_rewrite_optimize_takes_the_whole_catalogue_file(name, capfdbinary):
     source = Path(__file__).parent / "catalogue" / name
     assert main(["rewrite", "--optimize", str(source)]) == 0, capfdbinary.readouterr().err.decode()
     assert b"#pragma omp" in capfdbinary.readouterr().out
+
+
+SHADOWED_BOUND = """#include <stdio.h>
+double A[300][300], B[300][300];
+void f(int j) {
+  for (int i = 0; i < j; i++)
+    for (int j = 0; j < 200; j++)
+      A[j][i] = B[i][j] * 2.0 + 1;
+}
+int main(void) {
+  for (int i = 0; i < 300; i++) for (int j = 0; j < 300; j++) B[i][j] = i - j;
+  f(250);
+  double s = 0; for (int i = 0; i < 300; i++) for (int j = 0; j < 300; j++) s += A[i][j] * (i + 1) + j;
+  printf("%f\\n", s);
+  return 0;
+}
+"""
+
+QUALIFIED_BOUNDS = """#include <cstdio>
+int n = 150;
+namespace ns { int m = 120; }
+double A[200][200], B[200][200];
+void f(int k) {
+  int n = 3;
+  for (int i = 0; i < ::n; i++)
+    for (int j = 0; j < ns::m; j++)
+      A[j][i] = B[i][j] * 2.0 + n + k;
+}
+int main() {
+  for (int i = 0; i < 200; i++) for (int j = 0; j < 200; j++) B[i][j] = i - j;
+  f(1);
+  double s = 0; for (int i = 0; i < 200; i++) for (int j = 0; j < 200; j++) s += A[i][j] * (i + 1) + j;
+  printf("%f\\n", s);
+}
+"""
+
+
+@pytest.mark.parametrize("name, text, compiler", [("shadowed.c", SHADOWED_BOUND, "gcc"),
+                                                  ("qualified.cpp", QUALIFIED_BOUNDS, "g++")])
+@pytest.mark.parametrize("optimize", [False, True])
+def test_a_bound_named_like_another_variable_keeps_its_meaning(name, text, compiler, optimize, tmp_path):
+    """`i < j` around `for (int j ...)`: the bound's j is the parameter, not the inner loop's (the
+    restructured nest ran a triangle); `i < ::n` beside a local `n`: a runtime test or restructured
+    bound spelled `n` read the local (a wrong output), and `ns::m` spelled `m` did not compile."""
+    source = tmp_path / name
+    source.write_text(text)
+    made = transform_file(str(source), [], optimize=optimize, work_thresholds=False)
+    rewritten = tmp_path / ("out" + source.suffix)
+    rewritten.write_bytes(made.rewritten)
+    expected = _build_and_run(source, tmp_path / "serial", [], openmp=False, compiler=compiler)
+    got = _build_and_run(rewritten, tmp_path / "rewritten", [], openmp=True, compiler=compiler)
+    assert got == expected

@@ -40,6 +40,7 @@ def integer_literal(text: str) -> Optional[int]:
 class AffineBuilder:
     def __init__(self, source: Source):
         self.source = source
+        self.cplusplus = False  # C++: names may be qualified (`::n`, `ns::m`)
         self._expanding: set[tuple] = set()
         # a linear counter's references in subscripts (by node id): their terms (autopar.frontend.linear)
         self.linear_refs: dict[int, dict[str, int]] = {}
@@ -159,7 +160,13 @@ class AffineBuilder:
             if not is_integer_decl(decl):
                 raise _NotAffine(f"{decl.spelling} is not an integer")
             return self._named(decl.spelling, decl.type)
+        if self.cplusplus and node.end - node.start != len(decl.spelling) and "::" in str(text):
+            # `::n`, `ns::m`: named by its spelling, the name would mean another variable where a
+            # runtime check or a restructured nest spells it (a local `n`)
+            raise _NotAffine(f"{text} is a qualified name")
         what, name = scope.classify(decl)
+        if what == "symbol" and scope.nest.shadowed(Variables.key(decl)):
+            raise _NotAffine(f"{name} names another variable inside the nest too")
         if what in ("written", "symbol") and Variables.key(decl) in scope.nest.any_writes:
             # `i = 1; f[i][j]`, `k1 = k + 1; r[m][k1]`: the definition that reaches this use in
             # the same iteration, when there is exactly one

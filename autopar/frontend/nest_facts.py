@@ -141,6 +141,15 @@ class NestFacts:
         for key in assigned:
             self.constants.pop(key, None)
         self.assigned = assigned  # variables the nest assigns by name (declarations not counted)
+        # spelling -> the variables of that name the nest declares or assigns: a loop-invariant name
+        # spelled like one of them (`for (i < j) for (int j ...)`) would be read as the other
+        self.spellings: dict[str, set[tuple]] = {}
+        for key in self.any_writes:
+            self.spellings.setdefault(key[2], set()).add(key)
+
+    def shadowed(self, key: tuple) -> bool:
+        """Whether the nest declares or assigns another variable of the same name."""
+        return bool(self.spellings.get(key[2], set()) - {key})
 
     def is_written(self, key: tuple, decl) -> bool:
         return key in self.any_writes or self.may_change_indirectly(key, decl)

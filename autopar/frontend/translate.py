@@ -86,6 +86,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     variables.copies_of = stored_parameters(every_function)
 
     affine = AffineBuilder(source)
+    affine.cplusplus = settings.language == "c++"
     affine.constant_values = constant_locals(functions, source, settings.language)
     finder = LoopFinder(path, source, variables)
     infos = finder.find(functions)
