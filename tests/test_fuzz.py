@@ -124,9 +124,25 @@ def test_the_culprit_of_a_gpu_or_optimize_build_is_found_in_that_builds_text(bui
     problem = Problem(kind, "", build, threads=4)
     found = find_culprits(checker, outcome, problem)
     assert found["reproduced"], found
-    assert [(c["line"], c["pragma"]) for c in found["culprits"]] == [(7, pragma)]
+    # (the line before the rewrite is not named: these rewrites insert more than pragma lines)
+    assert [(c["rewrite_line"], c["line"], c["pragma"]) for c in found["culprits"]] == [(7, None, pragma)]
     if kind == "fallback-did-not-compile":
         assert "undeclared" in found["culprits"][0]["error"]
+
+
+@pytest.mark.slow
+@needs_compilers
+def test_a_rewrite_wrong_without_any_pragma_blames_no_pragma(tmp_path):
+    """A restructured nest that is wrong in itself: removing each pragma in turn leaves it wrong, so
+    the search must not name an innocent pragma beside it."""
+    checker = Checker(str(tmp_path), races=False)
+    expected = checker.check(CARRIED, "reference", rewrite=CARRIED).reference_stdout
+    wrong = CARRIED.replace("a[i] = (a[i - 1] * 3 + a[i]) % 1000;", "a[i] = (a[i - 1] * 3 + a[i]) % 999;")
+    variant = inject(wrong, 6, "#pragma omp parallel for")  # a right pragma on the first loop
+    outcome = Outcome(kind="mismatch", rewrite=CARRIED, reference_stdout=expected, variants={"optimize-gcc": variant})
+    found = find_culprits(checker, outcome, Problem("mismatch", "", "optimize-gcc", threads=4))
+    assert found["reproduced"] and found["culprits"] == [], found
+    assert "without any pragma" in found["method"]
 
 
 # ----------------------------------------------------------------------------------- the short run

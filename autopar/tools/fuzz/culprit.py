@@ -79,6 +79,9 @@ def find_culprits(checker: Checker, outcome: Outcome, problem: Problem, name: st
         return result
     result["reproduced"] = True
     pragmas = pragma_lines(text)
+    if probe(without_lines(text, pragmas)):  # a restructured nest, a copy or a check that is wrong itself
+        result["method"] = "shown without any pragma: the rewrite's own code, not a pragma"
+        return result
     found = [p for p in pragmas if probe(without_lines(text, [q for q in pragmas if q != p]))]
     result["method"] = "each pragma alone"
     if not found:
@@ -86,7 +89,10 @@ def find_culprits(checker: Checker, outcome: Outcome, problem: Problem, name: st
         result["method"] = "each pragma removed"
     lines = text.splitlines()
     for p in found:
-        culprit = {"pragma": lines[p].strip(), "rewrite_line": p + 1, "line": original_line(text, p),
+        # (the line before the rewrite counts inserted pragma lines only: the --target gpu and
+        # --optimize rewrites insert other code too, so they name the rewrite's line alone)
+        line = None if problem.build in VARIANT_BUILDS else original_line(text, p)
+        culprit = {"pragma": lines[p].strip(), "rewrite_line": p + 1, "line": line,
                    "loop": lines[p + 1].strip() if p + 1 < len(lines) else ""}
         if problem.kind == "fallback-did-not-compile":  # the compiler's own words
             built = _built(checker, problem, without_lines(text, [q for q in pragmas if q != p]), name)
