@@ -733,3 +733,22 @@ def test_a_bound_named_like_another_variable_keeps_its_meaning(name, text, compi
     expected = _build_and_run(source, tmp_path / "serial", [], openmp=False, compiler=compiler)
     got = _build_and_run(rewritten, tmp_path / "rewritten", [], openmp=True, compiler=compiler)
     assert got == expected
+
+
+def test_qualified_bounds_are_spelled_qualified_where_the_rewrite_tests_them(tmp_path):
+    """`ns::m`, `G::N`, `::n` as bounds: the work thresholds spell them as written (spelled `m`,
+    `N` and `n` they did not compile outside the namespace or class, or read a local `n`)."""
+    source = tmp_path / "qualified.cpp"
+    source.write_text("int n = 150000;\nnamespace ns { int m = 120000; }\nstruct G { static int N; };\n"
+                      "int G::N = 90000;\ndouble A[200000];\n"
+                      "void f() {\n  int n = 3; (void)n;\n"
+                      "  for (int i = 0; i < ::n; i++) A[i] = 1;\n"
+                      "  for (int i = 0; i < ns::m; i++) A[i] += 2;\n"
+                      "  for (int i = 0; i < G::N; i++) A[i] *= 3;\n}\n")
+    made = transform_file(str(source), ["-std=c++17"], optimize=False)
+    text = made.rewritten.decode()
+    for name in ("::n", "ns::m", "G::N"):
+        assert f"({name} > " in text, text
+    rewritten = tmp_path / "out.cpp"
+    rewritten.write_bytes(made.rewritten)
+    subprocess.run(["g++", "-fopenmp", "-c", str(rewritten), "-o", str(tmp_path / "out.o")], check=True)

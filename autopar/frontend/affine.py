@@ -156,14 +156,12 @@ class AffineBuilder:
         constant = self.constant_values.get(Variables.key(decl))
         if constant is not None:  # `int len = 1000;` that nothing assigns again
             return {"": constant}
+        if self.cplusplus and node.end - node.start != len(decl.spelling) and "::" in str(text):
+            return self._qualified_terms(decl, scope, str(text))
         if scope is None:
             if not is_integer_decl(decl):
                 raise _NotAffine(f"{decl.spelling} is not an integer")
             return self._named(decl.spelling, decl.type)
-        if self.cplusplus and node.end - node.start != len(decl.spelling) and "::" in str(text):
-            # `::n`, `ns::m`: named by its spelling, the name would mean another variable where a
-            # runtime check or a restructured nest spells it (a local `n`)
-            raise _NotAffine(f"{text} is a qualified name")
         what, name = scope.classify(decl)
         if what == "symbol" and scope.nest.shadowed(Variables.key(decl)):
             raise _NotAffine(f"{name} names another variable inside the nest too")
@@ -187,6 +185,18 @@ class AffineBuilder:
         if what == "changed":
             raise _NotAffine(f"subscript uses {name}, which the loop may change through a pointer or a call")
         raise _NotAffine(f"{name} is not an integer")
+
+    def _qualified_terms(self, decl, scope: Optional[Scope], text: str) -> dict[str, int]:
+        """`::n`, `ns::m`, `G::N`: named as written, for its bare name may mean another variable (a
+        local `n`), or none, where a runtime check or a work threshold spells it. Only a variable the
+        nest never writes: the passes that follow writes go by bare names."""
+        if not is_integer_decl(decl):
+            raise _NotAffine(f"{text} is not an integer")
+        if scope is not None:
+            key = Variables.key(decl)
+            if scope.classify(decl)[0] != "symbol" or key in scope.nest.any_writes or scope.nest.shadowed(key):
+                raise _NotAffine(f"subscript uses {text}, which the loop may change")
+        return self._named("".join(text.split()), decl.type)
 
     def _named(self, name: str, ctype, walk: Optional[Walk] = None) -> dict[str, int]:
         """The term of a name (a variable, `v.size()`, `n / 2`), its type and loop walk noted for
