@@ -521,3 +521,44 @@ def test_the_cache_fingerprint_changes_with_a_module_of_a_subpackage(tmp_path, m
     (tmp_path / "autopar" / "deps" / "x.py").write_text("# two, longer\n")
     monkeypatch.setattr(cc_cache, "_FINGERPRINT", None)
     assert cc_cache.code_fingerprint() != first
+
+
+def test_the_cache_stays_under_its_size_limit_least_recently_used_first(tmp_path, monkeypatch, cache):
+    """Every build in a new folder (a CI checkout, a temporary directory) adds a decision entry and
+    a parallelized copy that nothing else removes: a compile keeps them under
+    $AUTOPAR_CACHE_MAX_SIZE, checked at most once an hour, dropping the least recently used."""
+    from autopar.tools import cc_cache
+
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    report = tmp_path / "report.jsonl"
+    monkeypatch.setenv("AUTOPAR_REPORT", str(report))
+    source = b"double a[100000];\nvoid scale(int n) {\n  for (int i = 0; i < n; i++)\n    a[i] = a[i] * 2.0 + i;\n}\n"
+
+    def build(folder: str, size: str = "1G") -> bool:
+        """Whether the decisions came from the cache."""
+        work = tmp_path / folder
+        work.mkdir(exist_ok=True)
+        (work / "k.c").write_bytes(source)
+        monkeypatch.chdir(work)
+        monkeypatch.setenv("AUTOPAR_CACHE_MAX_SIZE", size)
+        assert cc.run(["-O1", "-c", "k.c", "-o", "k.o"]) == 0
+        return json.loads(report.read_text().splitlines()[-1])["cached"]
+
+    def used() -> int:
+        return sum(p.stat().st_size for folder in ("decisions", "src") for p in (cache / folder).rglob("*")
+                   if p.is_file())
+
+    for k in range(6):
+        assert not build(f"checkout{k}")
+    assert len(list((cache / "src").iterdir())) == 6  # one copy per build folder
+    per_build = used() / 6
+    assert build("checkout0")  # a hit: checkout0 is now the most recently used
+    os.utime(cache / "last-cleanup", (0, 0))  # an hour has passed
+    limit = int(per_build * 3)
+    assert not build("checkout6", str(limit))  # 1 to 4, the least recently used, go; then 6 is added
+    assert used() <= limit
+    assert build("checkout0") and build("checkout5")
+    assert not build("checkout1", "1")  # analyzed again; within the hour, no clean-up at any limit
+    assert len(list((cache / "src").iterdir())) == 4
+    monkeypatch.setenv("AUTOPAR_CACHE_MAX_SIZE", "lots")  # an unreadable limit is the default
+    assert cc_cache.max_size() == cc_cache.DEFAULT_MAX_SIZE

@@ -257,6 +257,7 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
     rewritten: dict[int, str] = {}  # argument index -> path of the rewritten copy
     extra: list[str] = []
     fresh: list[cc_cache.Entry] = []  # analyzed now, to be cached once the compile succeeds
+    cc_cache.maybe_clean()
     for source in line.sources:
         try:
             with open(source.path, "rb") as handle:

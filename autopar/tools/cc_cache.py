@@ -5,6 +5,10 @@ working directory, the analysis flags and autopar's own code. An entry with edit
 content hash of every header the compile read (from the dependency file), and is used only while
 they are all unchanged. An entry without edits records no headers: if a header change makes a loop
 parallel, the cached entry at worst leaves it serial until the source changes.
+
+Entries and copies together are kept under $AUTOPAR_CACHE_MAX_SIZE (default 1G), as ccache keeps
+its own: at most once an hour, a compile removes the least recently used until they take 80% of it
+(a hit marks an entry used; every build in a new directory or temporary folder adds copies).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -79,8 +84,10 @@ def _entry_path(key: str) -> Path:
 def lookup(key: str) -> Optional[Entry]:
     if not _enabled():
         return None
+    path = _entry_path(key)
     try:
-        entry = Entry.from_json(_entry_path(key).read_bytes())
+        entry = Entry.from_json(path.read_bytes())
+        os.utime(path)  # used now: the size limit removes the least recently used first
     except (OSError, ValueError, KeyError, TypeError):
         return None
     for header, digest in entry.headers.items():
@@ -176,3 +183,71 @@ def _split_make_words(text: str) -> list[str]:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+DEFAULT_MAX_SIZE = 1 << 30
+CLEANUP_EVERY_S = 3600.0
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def max_size() -> int:
+    """$AUTOPAR_CACHE_MAX_SIZE in bytes (`500M`, `2G`, `100k` or a number of bytes); the default where
+    it is unset or unreadable (a cache setting never breaks a build)."""
+    text = os.environ.get("AUTOPAR_CACHE_MAX_SIZE", "").strip().lower().removesuffix("b").removesuffix("i")
+    number, unit = (text[:-1], text[-1]) if text and text[-1] in "kmgt" else (text, "")
+    try:
+        value = float(number) * _UNITS[unit]
+    except ValueError:
+        return DEFAULT_MAX_SIZE
+    return int(value) if 0 < value < 1 << 62 else DEFAULT_MAX_SIZE  # (not nan, inf or negative)
+
+
+def maybe_clean() -> None:
+    """Keep the cache under max_size(), checked at most once every CLEANUP_EVERY_S by any compile."""
+    stamp = cache_dir() / "last-cleanup"
+    try:
+        if time.time() - stamp.stat().st_mtime < CLEANUP_EVERY_S:
+            return
+    except OSError:
+        pass
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.touch()
+        clean(max_size())
+    except OSError:
+        pass  # a read-only or vanished cache only costs room
+
+
+def clean(limit: int) -> int:
+    """Remove the least recently used decisions and copies until they take at most 80% of `limit`
+    (nothing while they take less than `limit`); the bytes removed. Safe beside other compiles: a
+    file another process removed first is skipped, and the copy a compile has just written is the
+    newest of all."""
+    files = []
+    for folder in ("decisions", "src"):
+        for path in (cache_dir() / folder).rglob("*"):
+            try:
+                info = path.lstat()
+            except OSError:
+                continue
+            if path.is_file():
+                files.append((info.st_mtime, info.st_size, path))
+    total = sum(size for _, size, _ in files)
+    if total <= limit:
+        return 0
+    removed = 0
+    for _, size, path in sorted(files):
+        if total - removed <= limit * 0.8:
+            break
+        try:
+            path.unlink()
+            removed += size
+        except OSError:
+            continue
+    for folder in ("decisions", "src"):  # the folders left empty, deepest first
+        for path in sorted((cache_dir() / folder).rglob("*"), key=lambda p: len(p.parts), reverse=True):
+            try:
+                path.rmdir()
+            except OSError:
+                pass
+    return removed
