@@ -562,3 +562,18 @@ def test_the_cache_stays_under_its_size_limit_least_recently_used_first(tmp_path
     assert len(list((cache / "src").iterdir())) == 4
     monkeypatch.setenv("AUTOPAR_CACHE_MAX_SIZE", "lots")  # an unreadable limit is the default
     assert cc_cache.max_size() == cc_cache.DEFAULT_MAX_SIZE
+
+
+def test_a_cache_entry_that_cannot_be_marked_used_is_still_a_hit(tmp_path, monkeypatch, cache):
+    """A shared cache this user may read but not write: marking the entry used fails, the hit stands
+    (root, who runs the tests, may write anywhere, so the refusal is made by hand)."""
+    from autopar.tools import cc_cache
+
+    entry = cc_cache.Entry(key="k" * 64, report_json="{}")
+    cc_cache.store(entry, [])
+
+    def refused(*args, **kwargs):
+        raise PermissionError("read-only")
+    monkeypatch.setattr(cc_cache.os, "utime", refused)
+    found = cc_cache.lookup("k" * 64)
+    assert found is not None and found.cached

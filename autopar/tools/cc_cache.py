@@ -87,9 +87,12 @@ def lookup(key: str) -> Optional[Entry]:
     path = _entry_path(key)
     try:
         entry = Entry.from_json(path.read_bytes())
-        os.utime(path)  # used now: the size limit removes the least recently used first
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    try:
+        os.utime(path)  # used now: the size limit removes the least recently used first
+    except OSError:
+        pass  # a cache this user may read but not write (a shared one) still answers
     for header, digest in entry.headers.items():
         try:
             if _sha256(Path(header).read_bytes()) != digest:
