@@ -17,6 +17,7 @@ import base64
 import hashlib
 import json
 import os
+import stat
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -226,15 +227,17 @@ def clean(limit: int) -> int:
     (nothing while they take less than `limit`); the bytes removed. Safe beside other compiles: a
     file another process removed first is skipped, and the copy a compile has just written is the
     newest of all."""
-    files = []
+    files, folders = [], []
     for folder in ("decisions", "src"):
         for path in (cache_dir() / folder).rglob("*"):
             try:
                 info = path.lstat()
             except OSError:
                 continue
-            if path.is_file():
+            if stat.S_ISREG(info.st_mode):
                 files.append((info.st_mtime, info.st_size, path))
+            elif stat.S_ISDIR(info.st_mode):
+                folders.append(path)
     total = sum(size for _, size, _ in files)
     if total <= limit:
         return 0
@@ -247,10 +250,9 @@ def clean(limit: int) -> int:
             removed += size
         except OSError:
             continue
-    for folder in ("decisions", "src"):  # the folders left empty, deepest first
-        for path in sorted((cache_dir() / folder).rglob("*"), key=lambda p: len(p.parts), reverse=True):
-            try:
-                path.rmdir()
-            except OSError:
-                pass
+    for path in sorted(folders, key=lambda p: len(p.parts), reverse=True):  # those left empty, deepest first
+        try:
+            path.rmdir()
+        except OSError:
+            pass
     return removed
