@@ -30,11 +30,7 @@ class BoundsTemplates(ProgramBuilder):
         pointer), the smaller of two fields, or a quotient by a constant; parallel, or carried when X
         is Y. Near misses: the loop changes its own bound (the field, or the field through a
         pointer), which C reads again before every iteration."""
-        dst = self.array_1d(min_size=40)
-        src = dst if self.chance(0.3) else self.array_1d(min_size=40)
-        other = self.array_1d(min_size=40)
-        size = min(dst.size, src.size, other.size)
-        a, b = self.rng.choice([0, 0, 0, 1, 2]), self.rng.choice([0, 0, 1, 2, 3])
+        dst, src, other, size, a, b = self.map_arrays(min_size=40)
         hi = size - max(a, b)
         var = self.size_var(hi)  # hi, unknown to the compiler
         form = self.rng.choice(["value", "pointer", "min", "quotient", "pointer-min"])
@@ -50,10 +46,8 @@ class BoundsTemplates(ProgramBuilder):
                  "min": f"({s}.n < {s}.m ? {s}.n : {s}.m)",
                  "pointer-min": f"({field} > {s}.m ? {s}.m : {field})",
                  "quotient": self._quotient(s)}[form]
-        iv = self.fresh("i")
-        expr = self.expression([f"{src.name}[{iv} + {b}]" if b else f"{src.name}[{iv}]", f"{other.name}[{iv}]"], iv)
-        target = f"{dst.name}[{iv} + {a}]" if a else f"{dst.name}[{iv}]"
-        body = [f"{target} = {self.store(dst.ctype, expr)};"]
+        iv, statement = self.map_statement(dst, src, other, a, b)
+        body = [statement]
         if miss == "field":  # the bound shrinks as the loop runs
             body.append(f"if ({iv} % {self.rng.randint(3, 9)} == 1) {s}.n = {s}.n - 1;")
         elif miss == "through":

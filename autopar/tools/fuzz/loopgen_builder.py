@@ -184,6 +184,22 @@ class ProgramBuilder:
             out = f"({terms[0]} > {self.rng.randint(-50, 50)} ? {out} : {self.rng.randint(-9, 9)})"
         return out
 
+    def map_arrays(self, min_size: int = 1) -> tuple[Array, Array, Array, int, int, int]:
+        """The arrays of `X[i + a] = f(Y[i + b], Z[i], i)`: X, Y (X itself now and then: a carried
+        dependence when a != b), Z, the length they share, a and b."""
+        dst = self.array_1d(min_size)
+        src = dst if self.chance(0.3) else self.array_1d(min_size)
+        other = self.array_1d(min_size)
+        a, b = self.rng.choice([0, 0, 0, 1, 2]), self.rng.choice([0, 0, 1, 2, 3])
+        return dst, src, other, min(dst.size, src.size, other.size), a, b
+
+    def map_statement(self, dst: Array, src: Array, other: Array, a: int, b: int) -> tuple[str, str]:
+        """A fresh loop variable and the statement `X[i + a] = f(Y[i + b], Z[i], i);` over it."""
+        iv = self.fresh("i")
+        expr = self.expression([f"{src.name}[{iv} + {b}]" if b else f"{src.name}[{iv}]", f"{other.name}[{iv}]"], iv)
+        target = f"{dst.name}[{iv} + {a}]" if a else f"{dst.name}[{iv}]"
+        return iv, f"{target} = {self.store(dst.ctype, expr)};"
+
     def pure_function(self) -> str:
         if self.pure_functions and self.chance(0.6):
             return self.rng.choice(list(self.pure_functions))

@@ -14,19 +14,11 @@ class LoopTemplates(ProgramBuilder):
 
     def t_map(self) -> None:
         """X[i + a] = f(Y[i + b], Z[i], i): parallel, or carried when X is Y with a > b or a < b."""
-        dst = self.array_1d()
-        same = self.chance(0.3)
-        src = dst if same else self.array_1d()
-        other = self.array_1d()
-        size = min(dst.size, src.size, other.size)
-        a, b = self.rng.choice([0, 0, 0, 1, 2]), self.rng.choice([0, 0, 1, 2, 3])
+        dst, src, other, size, a, b = self.map_arrays()
         lo, hi = 0, size - max(a, b)
         if hi <= lo:
             return
-        iv = self.fresh("i")
-        expr = self.expression([f"{src.name}[{iv} + {b}]" if b else f"{src.name}[{iv}]", f"{other.name}[{iv}]"], iv)
-        target = f"{dst.name}[{iv} + {a}]" if a else f"{dst.name}[{iv}]"
-        body = f"{target} = {self.store(dst.ctype, expr)};"
+        iv, body = self.map_statement(dst, src, other, a, b)
         if self.chance(0.25):
             body = f"if ({other.name}[{iv}] {self.rng.choice(['>', '<', '!=', '=='])} {self.rng.randint(-20, 20)}) {body}"
         self.emit_loop(iv, lo, hi, [body], size=size)
