@@ -214,11 +214,12 @@ def _cmd_models(args: argparse.Namespace, compile_flags: list[str]) -> int:
         if model.path is None:
             state = f"missing: {model.problem}"
         elif args.action == "check":
-            problem = load_problem(model.path)
-            state = f"present, loads: {model.path}" if problem is None else f"present, {problem}"
+            problem = load_problem(model.path, lora_path=model.lora_path)
+            files = model.path + (f" with adapter {model.lora_path}" if model.lora_path else "")
+            state = f"present, loads: {files}" if problem is None else f"present, {problem}"
             failed = failed or problem is not None
         else:
-            state = f"present: {model.path}"
+            state = f"present: {model.path}" + (f" with adapter {model.lora_path}" if model.lora_path else "")
         print(f"{name}{default}: {model.entry.description}\n    {state}")
         failed = failed or (args.action == "check" and bool(args.names) and model.path is None)
     return EXIT_FAILED if failed else EXIT_OK

@@ -15,7 +15,8 @@ from typing import Literal, Optional
 import yaml
 from pydantic import BaseModel, Field
 
-REGISTRY_PATH = Path(__file__).resolve().parent.parent / "registry.yaml"  # a foundation: autopar/registry.yaml
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+REGISTRY_PATH = PACKAGE_DIR / "registry.yaml"  # a foundation: autopar/registry.yaml
 
 
 class UnknownModel(ValueError):
@@ -39,6 +40,7 @@ class ModelEntry(BaseModel):
     source: ModelSource
     instruct: bool = True  # False: a base model, prompted with plain text instead of a chat template
     chat_format: Optional[str] = None  # None: the template stored in the GGUF
+    lora: Optional[str] = None  # a GGUF LoRA adapter shipped inside autopar (relative to the package)
 
 
 class Registry(BaseModel):
@@ -53,6 +55,7 @@ class ResolvedModel(BaseModel):
     entry: ModelEntry
     path: Optional[str] = None  # None when the file is not available
     problem: Optional[str] = None  # why it is not available, and how to make it so
+    lora_path: Optional[str] = None  # the adapter llama.cpp applies over `path`, for an entry with `lora`
 
     @property
     def available(self) -> bool:
@@ -89,7 +92,12 @@ def resolve(name_or_path: Optional[str] = None, assemble: bool = False,
     if name in registry.models:
         entry = registry.models[name]
         path, problem = _locate(entry, assemble)
-        return ResolvedModel(name=name, entry=entry, path=path, problem=problem)
+        lora_path = None
+        if entry.lora:
+            lora_path = str(PACKAGE_DIR / entry.lora)
+            if path is not None and not os.path.isfile(lora_path):
+                path, problem = None, f"the adapter {lora_path} is missing: reinstall autopar"
+        return ResolvedModel(name=name, entry=entry, path=path, problem=problem, lora_path=lora_path)
     if name.endswith(".gguf") or os.sep in name or os.path.exists(name):
         entry = ModelEntry(name=name, description="a GGUF file given by path", source=ModelSource(kind="user"))
         if os.path.isfile(name):
@@ -146,12 +154,12 @@ def _package_dir(module: str) -> Optional[Path]:
     return Path(spec.origin).parent if spec.origin else None
 
 
-def load_problem(path: str, n_ctx: int = 256) -> Optional[str]:
-    """Load a GGUF with llama-cpp (small context, in the model's own process) and free it. Returns None
-    when it loads, else why not; a native crash while loading is such an answer too."""
+def load_problem(path: str, n_ctx: int = 256, lora_path: Optional[str] = None) -> Optional[str]:
+    """Load a GGUF (and its adapter) with llama-cpp (small context, in the model's own process) and free
+    it. Returns None when it loads, else why not; a native crash while loading is such an answer too."""
     from autopar.decision.reasoner.backends import BackendError, ModelProcess
 
-    process = ModelProcess((os.path.abspath(path), n_ctx, 2, None))
+    process = ModelProcess((os.path.abspath(path), n_ctx, 2, None, lora_path))
     try:
         if not os.path.isfile(path):
             return f"does not load: model file not found: {path}"

@@ -42,7 +42,7 @@ def make_backend(model: Optional[str] = None, endpoint: Optional[str] = None,
     if not resolved.available:
         return UnavailableBackend(f"model {resolved.name}: {resolved.problem}")
     return LlamaCppBackend(resolved.path, instruct=resolved.entry.instruct,
-                           chat_format=resolved.entry.chat_format)
+                           chat_format=resolved.entry.chat_format, lora_path=resolved.lora_path)
 
 
 def make_reasoner(model: Optional[str] = None, strategy: str = "zero_shot", endpoint: Optional[str] = None,

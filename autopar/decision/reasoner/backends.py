@@ -61,7 +61,7 @@ class ModelProcess:
     """
 
     def __init__(self, key: tuple):
-        self.key = key  # (path, n_ctx, n_threads, chat_format)
+        self.key = key  # (path, n_ctx, n_threads, chat_format, lora_path)
         self.load_seconds = 0.0
         self.problem: Optional[str] = None  # set once the process has failed for good
         self._process: Optional[subprocess.Popen] = None
@@ -69,7 +69,7 @@ class ModelProcess:
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        path, n_ctx, n_threads, chat_format = self.key
+        path, n_ctx, n_threads, chat_format, lora_path = self.key
         env = dict(os.environ)
         # llama.cpp's OpenMP threads sleep instead of spinning while they wait: on a machine whose
         # cores are busy, spinning made one answer 10-30x slower here
@@ -85,7 +85,7 @@ class ModelProcess:
         except OSError as error:
             self._fail(f"the model process could not start: {error}")
         answer = self.ask({"op": "load", "path": path, "n_ctx": n_ctx, "n_threads": n_threads,
-                           "chat_format": chat_format}, timeout=LOAD_TIMEOUT)
+                           "chat_format": chat_format, "lora_path": lora_path}, timeout=LOAD_TIMEOUT)
         if not answer.get("ok"):
             self._fail(f"model file does not load ({path}): {answer.get('error')}")
         self.load_seconds = float(answer.get("load_seconds", 0.0))
@@ -186,8 +186,9 @@ class LlamaCppBackend:
     """A GGUF file run by llama-cpp-python in its own process (see `autopar.decision.reasoner.worker`)."""
 
     def __init__(self, path: str, instruct: bool = True, chat_format: Optional[str] = None,
-                 n_ctx: int = 2048, n_threads: int = 2):
+                 n_ctx: int = 2048, n_threads: int = 2, lora_path: Optional[str] = None):
         self.path = path
+        self.lora_path = lora_path  # an adapter applied over the model (a specialist), or None
         self.instruct = instruct
         self.chat_format = chat_format
         self.n_ctx = n_ctx
@@ -200,14 +201,15 @@ class LlamaCppBackend:
             from autopar.decision.reasoner.cache import file_hash
 
             try:
-                self._hash = file_hash(self.path)
+                self._hash = "+".join(file_hash(p) for p in (self.path, self.lora_path) if p)
             except OSError as error:
-                raise BackendError(f"model file not readable: {self.path}: {error.strerror}") from None
+                raise BackendError(f"model file not readable: {error.filename}: {error.strerror}") from None
         return f"gguf:{self._hash}"
 
     def load(self) -> ModelProcess:
         """The worker with the model loaded, starting it on first use. Raises BackendError."""
-        key = (os.path.abspath(self.path), self.n_ctx, self.n_threads, self.chat_format)
+        key = (os.path.abspath(self.path), self.n_ctx, self.n_threads, self.chat_format,
+               os.path.abspath(self.lora_path) if self.lora_path else None)
         with _PROCESS_LOCK:
             process = _PROCESSES.get(key)
             if process is not None:
@@ -216,8 +218,9 @@ class LlamaCppBackend:
                 if not process.running:
                     process.start()
                 return process
-            if not os.path.isfile(self.path):
-                raise BackendError(f"model file not found: {self.path}")
+            for needed in (self.path, self.lora_path):
+                if needed and not os.path.isfile(needed):
+                    raise BackendError(f"model file not found: {needed}")
             if importlib.util.find_spec("llama_cpp") is None:
                 raise BackendError("llama-cpp-python is not installed: pip install 'autopar[llm]'")
             process = ModelProcess(key)
