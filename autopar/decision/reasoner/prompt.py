@@ -113,12 +113,24 @@ def describe_nest(tu: TranslationUnit, nest: NestAnalysis) -> str:
         root = tu.loop(nest.root_loop_id)
     except KeyError:
         return f"Loop nest {nest.root_loop_id}."
-    lines = [f"Loop nest in {root.function}:", "```c", source_excerpt(tu, root), "```"]
+    lines = [f"Loop nest in {root.function}:", "```c", source_excerpt(tu, root), "```", trip_counts(tu, root)]
     for verdict in nest.verdicts:  # the options already say which loops can run in parallel
         if not verdict.parallelizable:
             why = f": {verdict.reasons[0][:100]}" if verdict.reasons else ""
             lines.append(f"Loop {_iv(tu, verdict.loop_id)} must stay serial{why}")
     return "\n".join(lines)
+
+
+def trip_counts(tu: TranslationUnit, root: Loop) -> str:
+    """"Trip counts: i 256, j 256" (the size decides whether a thread team pays), "?" where unknown."""
+    from autopar.deps import descendants
+    from autopar.plans.candidates.cost import known_trip_count
+
+    parts = []
+    for loop in [root, *descendants(tu, root)]:
+        count = known_trip_count(tu, loop)
+        parts.append(f"{_iv(tu, loop.id)} {count if count is not None else '?'}")
+    return "Trip counts: " + ", ".join(parts)
 
 
 def describe_options(options: list[Option]) -> str:

@@ -5,6 +5,7 @@ and join, in those units, and how many threads it gets, come from the machine mo
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Optional
 
@@ -54,6 +55,22 @@ def _compute_trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
         # the bound changes from one entry to the next (FFT's butterfly width): often short
         return float(DATA_TRIP) / abs(c.step), True
     return symbolic / abs(c.step), True
+
+
+def known_trip_count(tu: TranslationUnit, loop: Loop) -> Optional[int]:
+    """The loop's trip count when its bounds are constants or values every call passes, else None
+    (also for a bound on an enclosing loop's variable: a triangle's count changes from row to row)."""
+    c = loop.canonical
+    if c is None or c.step_symbol or c.lower is None or c.upper is None or _data_bound(loop) or \
+            not (c.lower.is_linear and c.upper.is_linear):
+        return None
+    known = dict(tu.call_site_values.get(loop.function, {}))
+    if not (c.lower.variables | c.upper.variables) <= known.keys():
+        return None
+    span = (_value(c.upper, known) - _value(c.lower, known)) * (1 if c.step > 0 else -1)
+    if c.comparison.value in ("<=", ">="):
+        span += 1
+    return max(0, math.ceil(span / abs(c.step)))
 
 
 def size_guessed(tu: TranslationUnit, loop: Loop) -> bool:
