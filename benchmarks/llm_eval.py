@@ -282,9 +282,18 @@ def expected_random(seconds: dict[str, float], fixed_first: bool, tie: float = T
     return (1.0 if fixed_first else 0.0) + (n + 1) / (good + 1)
 
 
+def first_pick_random(seconds: dict[str, float], tie: float = TIE) -> float:
+    """The chance that a random order's first option after serial (or serial itself) is within `tie`."""
+    best = min(seconds.values())
+    if "serial" in seconds and seconds["serial"] <= best * tie:
+        return 1.0
+    rest = [o for o in seconds if o != "serial"]
+    return sum(seconds[o] <= best * tie for o in rest) / len(rest)
+
+
 def ranking_rows(items: list[Item], measured: list[Measured], models: list[str]) -> list[dict]:
     """One row per ordering: mean measurements to within 5% of the best, and how often it is reached
-    with the first candidate measured."""
+    with the first candidate measured (after serial, which the tuner always measures)."""
     from autopar.decision.reasoner import LLMReasoner, ReasonerConfig, make_backend
     from autopar.decision.reasoner.cache import AnswerCache
     from autopar.tools.tune import model_scores
@@ -292,13 +301,14 @@ def ranking_rows(items: list[Item], measured: list[Measured], models: list[str])
     nests = {(i.path, n.root_loop_id): (i, n) for i in items for n in i.nests}
     cases = [(m, *nests[(m.file, m.nest)]) for m in measured if (m.file, m.nest) in nests]
     orders: dict[str, list[tuple[list[str], dict]]] = {"cost model": [], "random": []}
-    random_expected = []
+    random_expected, random_first = [], []
     for m, item, nest in cases:
         fixed = ["serial"] if "serial" in m.seconds else []
         costs = {c.id: c.estimated_cost for c in nest.candidates}
         rest = sorted((o for o in m.seconds if o != "serial"), key=lambda o: (costs.get(o, float("inf")), o))
         orders["cost model"].append((fixed + rest, m.seconds))
         random_expected.append(expected_random(m.seconds, bool(fixed)))
+        random_first.append(first_pick_random(m.seconds))
     for model in models:
         reasoner = LLMReasoner(make_backend(model), ReasonerConfig(strategy="tree_of_thoughts", use_cache=False),
                                cache=AnswerCache(enabled=False))
@@ -319,13 +329,16 @@ def ranking_rows(items: list[Item], measured: list[Measured], models: list[str])
     out = []
     for name, cases_of in orders.items():
         if name == "random":
-            counts = random_expected
+            counts, first = random_expected, random_first
         else:
             counts = [measurements_needed(order, seconds) for order, seconds in cases_of]
+            first = [float(count <= (2 if "serial" in seconds else 1))
+                     for count, (_, seconds) in zip(counts, cases_of)]
         options = [len(seconds) for _, seconds in orders["cost model"]]
         out.append({"ordering": name, "nests": len(counts),
                     "mean measurements to within 5%": f"{statistics.mean(counts):.2f}" if counts else "-",
                     "worst": f"{max(counts):.1f}" if counts else "-",
+                    "first pick within 5%": f"{100 * statistics.mean(first):.0f}%" if first else "-",
                     "options per nest (mean)": f"{statistics.mean(options):.2f}" if options else "-"})
     return out
 

@@ -9,7 +9,7 @@ Protocol: one JSON object per line on stdin, one JSON answer per line on the pro
 is the process's original stdout. File descriptor 1 is pointed at stderr before llama.cpp loads, so
 nothing native can write into the protocol.
 
-    {"op": "load", "path": ..., "n_ctx": 2048, "n_threads": 2, "chat_format": null}
+    {"op": "load", "path": ..., "n_ctx": 2048, "n_threads": 2, "chat_format": null, "lora_path": null}
         → {"ok": true, "load_seconds": 0.2}
     {"op": "chat", "messages": [...], "schema": {...}, "max_tokens": 64, "instruct": true, "time_budget": 20}
         → {"ok": true, "text": "...", "timed_out": false}
@@ -51,7 +51,7 @@ def _load(request: dict[str, Any]) -> Any:
     native.llama_model_default_params = model_params
     return Llama(model_path=request["path"], n_ctx=request["n_ctx"], n_threads=request["n_threads"],
                  n_threads_batch=request["n_threads"], seed=SEED, chat_format=request.get("chat_format"),
-                 verbose=False)
+                 lora_path=request.get("lora_path"), verbose=False)
 
 
 def _chat(llm: Any, grammars: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
@@ -85,9 +85,7 @@ def _distribution(llm: Any, request: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
     from llama_cpp import llama_get_logits_ith
 
-    messages = request["messages"]
-    prompt = (_chat_prompt(llm, messages) if request["instruct"] else plain_prompt(messages)) + request["prefix"]
-    tokens = llm.tokenize(prompt.encode(), add_bos=False, special=True)
+    tokens = prompt_tokens(llm, request["messages"], request["prefix"], request["instruct"])
     # reuse the evaluated prefix, as llama-cpp's own generate() does: only the new tail is run
     common = 0
     for old, new in zip(llm.input_ids[:llm.n_tokens].tolist(), tokens):
@@ -101,6 +99,13 @@ def _distribution(llm: Any, request: dict[str, Any]) -> dict[str, Any]:
     chosen = logits[ids]
     weights = np.exp(chosen - chosen.max())
     return {"ok": True, "probabilities": [float(w) for w in weights / weights.sum()]}
+
+
+def prompt_tokens(llm: Any, messages: list[dict[str, str]], prefix: str, instruct: bool) -> list[int]:
+    """The tokens a distribution is read after: the chat (through the model's template, or as plain
+    text for a base model), then the answer's first characters. The specialist is trained on these."""
+    prompt = (_chat_prompt(llm, messages) if instruct else plain_prompt(messages)) + prefix
+    return llm.tokenize(prompt.encode(), add_bos=False, special=True)
 
 
 def _chat_prompt(llm: Any, messages: list[dict[str, str]]) -> str:

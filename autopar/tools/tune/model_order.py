@@ -23,22 +23,33 @@ def model_scores(reasoner, tu, nest) -> dict[str, float]:
     """Option id -> the model's expected rating of that option (1-5) from its next-token probabilities
     (tree of thoughts' scoring), or {} when the backend cannot give probabilities."""
     from autopar.decision.reasoner.core import NestTrace
-    from autopar.decision.reasoner.prompt import build_options
-    from autopar.decision.reasoner.strategies.base import Context, base_messages
-    from autopar.decision.reasoner.strategies.tree_of_thoughts import SCORES, _question
+    from autopar.decision.reasoner.strategies.tree_of_thoughts import SCORES
 
     try:
-        options = build_options(tu, nest, False)
         trace = NestTrace(root_loop_id=nest.root_loop_id)
-        ctx = Context(tu=tu, nest=nest, options=options, ask=reasoner._asker(trace), rejections=[],
-                      distribution=reasoner._distributor(trace))
-        if ctx.distribution is None:
+        distribution = reasoner._distributor(trace)
+        if distribution is None:
             return {}
         scores = {}
-        for option in options:
-            messages = base_messages(ctx) + [{"role": "user", "content": _question(option)}]
-            probabilities = ctx.distribution(messages, '{"score": "', SCORES)
-            scores[option.id] = sum(p * int(s) for p, s in zip(probabilities, SCORES))
+        for option_id, messages in rating_messages(tu, nest):
+            probabilities = distribution(messages, RATING_PREFIX, SCORES)
+            scores[option_id] = sum(p * int(s) for p, s in zip(probabilities, SCORES))
         return scores
     except Exception:  # noqa: BLE001 - a model that cannot rank leaves the cost model's order
         return {}
+
+
+RATING_PREFIX = '{"score": "'  # the answer's start; the next token is the rating
+
+
+def rating_messages(tu, nest) -> list[tuple[str, list[dict[str, str]]]]:
+    """(option id, the chat that asks the model to rate that option 1-5), for each option of the nest:
+    the questions `model_scores` asks, and the prompts the specialist model is trained on."""
+    from autopar.decision.reasoner.prompt import build_options
+    from autopar.decision.reasoner.strategies.base import Context, base_messages
+    from autopar.decision.reasoner.strategies.tree_of_thoughts import _question
+
+    options = build_options(tu, nest, False)
+    ctx = Context(tu=tu, nest=nest, options=options, ask=None, rejections=[], distribution=None)
+    return [(option.id, base_messages(ctx) + [{"role": "user", "content": _question(option)}])
+            for option in options]
