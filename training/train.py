@@ -32,9 +32,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from autopar.decision.reasoner.worker import prompt_tokens  # noqa: E402
-from autopar.tools.tune.model_order import RATING_PREFIX  # noqa: E402
+from autopar.decision.reasoner.strategies.tree_of_thoughts import RATING_PREFIX, SCORES  # noqa: E402
 
-RATINGS = ["1", "2", "3", "4", "5"]
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 LLAMA_CPP_VERSION = "0.3.36"  # the sdist whose vendored llama.cpp converts the adapter (pyproject's pin)
 
@@ -93,7 +92,7 @@ def train(args) -> None:
     resolved = resolve(args.base)
     base = Path(resolved.path or sys.exit(f"the base model {args.base} is not installed"))
     vocab = Llama(model_path=str(base), vocab_only=True, verbose=False)
-    label_ids = [vocab.tokenize(r.encode(), add_bos=False)[0] for r in RATINGS]
+    label_ids = [vocab.tokenize(r.encode(), add_bos=False)[0] for r in SCORES]
     nests = load_nests(Path(args.data) / "train.jsonl", vocab, resolved.entry.instruct)
     print(f"{sum(len(n.options) for n in nests)} examples in {len(nests)} nests; base {base.name}", file=sys.stderr)
 

@@ -23,7 +23,7 @@ def model_scores(reasoner, tu, nest) -> dict[str, float]:
     """Option id -> the model's expected rating of that option (1-5) from its next-token probabilities
     (tree of thoughts' scoring), or {} when the backend cannot give probabilities."""
     from autopar.decision.reasoner.core import NestTrace
-    from autopar.decision.reasoner.strategies.tree_of_thoughts import SCORES
+    from autopar.decision.reasoner.strategies.tree_of_thoughts import RATING_PREFIX, SCORES
 
     try:
         trace = NestTrace(root_loop_id=nest.root_loop_id)
@@ -37,9 +37,6 @@ def model_scores(reasoner, tu, nest) -> dict[str, float]:
         return scores
     except Exception:  # noqa: BLE001 - a model that cannot rank leaves the cost model's order
         return {}
-
-
-RATING_PREFIX = '{"score": "'  # the answer's start; the next token is the rating
 
 
 def rating_messages(tu, nest) -> list[tuple[str, list[dict[str, str]]]]:

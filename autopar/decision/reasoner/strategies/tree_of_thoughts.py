@@ -14,6 +14,7 @@ from autopar.decision.reasoner.strategies.base import JSON_TOKENS, Context, Prop
 
 MAX_BRANCHES = 5  # serial included; the analyzer's best options come first
 SCORES = ["1", "2", "3", "4", "5"]
+RATING_PREFIX = '{"score": "'  # the answer's start when scoring by probability: the next token is the rating
 NOTE_CHARS = 40
 SCORE_TOKENS = NOTE_CHARS + JSON_TOKENS
 
@@ -40,7 +41,7 @@ class TreeOfThoughts:
         scored: list[tuple[float, int, str]] = []
         for order, option in enumerate(branches):
             messages = base_messages(ctx) + [{"role": "user", "content": _question(option)}]
-            probabilities = ctx.distribution(messages, '{"score": "', SCORES)
+            probabilities = ctx.distribution(messages, RATING_PREFIX, SCORES)
             expected = sum(p * int(s) for p, s in zip(probabilities, SCORES))
             scored.append((round(expected, 3), -order, option.id))
         best, _, choice = max(scored)
