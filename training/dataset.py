@@ -74,6 +74,20 @@ def measured_seconds(region: dict) -> dict[str, float]:
     return out
 
 
+def measured_nests(nests: list, regions: list[dict]) -> list[tuple]:
+    """(nest, option -> seconds) for each measured region (a decisions file's) whose nest is among
+    `nests`, with serial timed and at least one other option measured."""
+    from autopar.decision.decisions import position
+
+    by_position = {position(n.root_loop_id): n for n in nests}
+    out = []
+    for region in regions:
+        nest, seconds = by_position.get(region["root"]), measured_seconds(region)
+        if nest is not None and math.isfinite(seconds.get("serial", math.inf)) and len(seconds) >= 2:
+            out.append((nest, seconds))
+    return out
+
+
 def held_out(messages: list[dict[str, str]]) -> bool:
     """Whether a nest is held out, from its prompt (the chat's first user message) with the
     coefficients blanked: twins fall on the same side."""
@@ -102,18 +116,14 @@ def program_examples(record: dict, folder: Path) -> list[Example]:
 
     source = program_source(record, folder)
     tu = load_translation_unit(str(source), [])
-    nests = {position(n.root_loop_id): n for n in analyze_regions(tu)}
     out = []
-    for region in record["regions"]:
-        nest = nests.get(region["root"])
-        seconds = measured_seconds(region)
-        if nest is None or "serial" not in seconds or len(seconds) < 2 or not math.isfinite(seconds["serial"]):
-            continue
+    for nest, seconds in measured_nests(analyze_regions(tu), record["regions"]):
         best = min(seconds.values())
         asked = rating_messages(tu, nest)
         for option, messages in asked:
             if option in seconds:
-                out.append(Example(program=source.name, nest=region["root"], option=option, messages=messages,
+                out.append(Example(program=source.name, nest=position(nest.root_loop_id), option=option,
+                                   messages=messages,
                                    rating=rating(seconds[option], best, seconds["serial"]),
                                    seconds=seconds[option], held_out=held_out(asked[0][1])))
     return out

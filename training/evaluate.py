@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,37 +24,28 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks import llm_eval  # noqa: E402
-from training.dataset import DATA, held_out, measured_seconds, program_source, read_measurements  # noqa: E402
+from training.dataset import DATA, held_out, measured_nests, program_source, read_measurements  # noqa: E402
 
 
 def held_out_cases(records: list[dict], folder: Path) -> tuple[list, list]:
     """(llm_eval items, their measured held-out nests) for the corpus's programs."""
-    from autopar.decision.decisions import position
-
     from autopar.tools.tune.model_order import rating_messages
 
-    sources = [str(program_source(r, folder)) for r in records]
-    items = llm_eval.corpus(sources)
-    measured = []
-    for record, item in zip(records, items):
-        nests = {position(n.root_loop_id): n for n in item.nests}
-        for region in record["regions"]:
-            seconds = measured_seconds(region)
-            nest = nests.get(region["root"])
-            if nest is not None and "serial" in seconds and len(seconds) >= 2 and \
-                    held_out(rating_messages(item.tu, nest)[0][1]):
-                measured.append(llm_eval.Measured(file=item.path, nest=nest.root_loop_id, seconds=seconds))
+    items = llm_eval.corpus([str(program_source(r, folder)) for r in records])
+    measured = [llm_eval.Measured(file=item.path, nest=nest.root_loop_id, seconds=seconds)
+                for record, item in zip(records, items)
+                for nest, seconds in measured_nests(item.nests, record["regions"])
+                if held_out(rating_messages(item.tu, nest)[0][1])]
     return items, measured
 
 
 def kernel_cases(names: list[str], folder: Path, threads: int, budget_minutes: float) -> tuple[list, list]:
     """(llm_eval items, their measured nests) for suite kernels, each tuned at its medium size in
     `folder` (a kernel whose decisions file is already there is not tuned again)."""
-    from autopar.decision.decisions import position
     from autopar.decision.pipeline import load_translation_unit
     from autopar.plans.candidates import analyze_regions
     from autopar.tools.bench import load_suite
-    from training.label import TOLERANCE
+    from training.label import tune
 
     suite = {k.name: k for k in load_suite().kernels}
     items, measured = [], []
@@ -69,24 +59,17 @@ def kernel_cases(names: list[str], folder: Path, threads: int, budget_minutes: f
         shutil.copy(Path(kernel.source).parent / "harness.h", work / "harness.h")
         decisions = work / "decisions.json"
         if not decisions.exists():
-            build = " ".join(["gcc", "-O3", "-fopenmp", *flags, "-o", "prog", source.name, "-lm"])
-            subprocess.run([str(Path(sys.executable).parent / "autopar"), "tune", source.name, *flags, "--build", build,
-                            "--run", "./prog", "--no-race-check", "--threads", str(threads), "--tolerance", TOLERANCE,
-                            "--budget", str(budget_minutes), "-o", decisions.name, "-q"],
-                           cwd=work, stdin=subprocess.DEVNULL, check=False)
+            build = " ".join(["gcc", "-O3", "-fopenmp", *flags, "-o", source.stem, source.name, "-lm"])
+            tune(source, build, decisions, budget_minutes, tuple(flags), threads)
         if not decisions.exists():
             print(f"{name}: not tuned", file=sys.stderr)
             continue
         tu = load_translation_unit(str(source), flags)
         item = llm_eval.Item(path=str(source), flags=flags, kernel=name, tu=tu, nests=analyze_regions(tu))
         items.append(item)
-        nests = {position(n.root_loop_id): n for n in item.nests}
-        for entry in json.loads(decisions.read_text())["files"]:
-            for region in entry.get("regions", []):
-                seconds = measured_seconds(region)
-                nest = nests.get(region["root"])
-                if nest is not None and "serial" in seconds and len(seconds) >= 2:
-                    measured.append(llm_eval.Measured(file=item.path, nest=nest.root_loop_id, seconds=seconds))
+        regions = [r for entry in json.loads(decisions.read_text())["files"] for r in entry.get("regions", [])]
+        measured += [llm_eval.Measured(file=item.path, nest=nest.root_loop_id, seconds=seconds)
+                     for nest, seconds in measured_nests(item.nests, regions)]
     return items, measured
 
 

@@ -25,21 +25,28 @@ from training.nestgen import program  # noqa: E402
 MEASUREMENTS = HERE / "data" / "measurements.jsonl"
 THREADS = 2
 TOLERANCE = "1e-4"  # reductions reassociate: a float checksum moves in its last digits
+AUTOPAR = str(Path(sys.executable).parent / "autopar")
 
 
-def label(source: Path, budget_minutes: float, autopar: str) -> bool:
-    """Tune one program; True when its decisions file was written."""
-    decisions = source.with_suffix(".decisions.json")
-    decisions.unlink(missing_ok=True)  # an earlier program's measurements must not stand for this one
-    exe = f"./{source.stem}"
-    build = f"gcc -O2 -fopenmp -w {source.name} -o {source.stem} -lm"
-    command = [autopar, "tune", source.name, "--build", build, "--run", exe, "--no-race-check",
-               "--threads", str(THREADS), "--tolerance", TOLERANCE, "--budget", str(budget_minutes),
-               "-o", decisions.name, "-q"]
+def tune(source: Path, build: str, decisions: Path, budget_minutes: float, flags: tuple[str, ...] = (),
+         threads: int = THREADS, autopar: str = AUTOPAR) -> None:
+    """`autopar tune` on one file in its folder, timing only (every candidate is legal by the
+    analysis; the race checks are the fuzzer's and the tests' job), as the labels are measured."""
+    command = [autopar, "tune", source.name, *flags, "--build", build, "--run", f"./{source.stem}",
+               "--no-race-check", "--threads", str(threads), "--tolerance", TOLERANCE,
+               "--budget", str(budget_minutes), "-o", str(decisions), "-q"]
     done = subprocess.run(command, cwd=source.parent, stdin=subprocess.DEVNULL, capture_output=True, text=True)
     if done.returncode != 0:
         print(f"{source.name}: autopar tune failed ({done.returncode}): {done.stderr.strip()[-300:]}",
               file=sys.stderr)
+
+
+def label(source: Path, budget_minutes: float, autopar: str = AUTOPAR) -> bool:
+    """Tune one program; True when its decisions file holds its measurements."""
+    decisions = source.with_suffix(".decisions.json")
+    decisions.unlink(missing_ok=True)  # an earlier program's measurements must not stand for this one
+    tune(source, f"gcc -O2 -fopenmp -w {source.name} -o {source.stem} -lm", decisions, budget_minutes,
+         autopar=autopar)
     return is_labelled(source)
 
 
@@ -84,7 +91,7 @@ def main(argv=None) -> int:
     parser.add_argument("--count", type=int, default=250)
     parser.add_argument("-o", "--out", required=True)
     parser.add_argument("--budget", type=float, default=1.5, help="minutes of `autopar tune` per program")
-    parser.add_argument("--autopar", default=str(Path(sys.executable).parent / "autopar"))
+    parser.add_argument("--autopar", default=AUTOPAR)
     parser.add_argument("--measurements", default=str(MEASUREMENTS), help="where the labels are gathered")
     args = parser.parse_args(argv)
     out = Path(args.out)
