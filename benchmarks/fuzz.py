@@ -1,12 +1,13 @@
 """Differential fuzzing of autopar: random programs built with plain gcc and with autopar-cc.
 
-    python benchmarks/fuzz.py --loops 300 --csmith 100 -j 2 -o fuzz-out
+    python benchmarks/fuzz.py --loops 300 --cxx 100 --csmith 100 -j 2 -o fuzz-out
     python benchmarks/fuzz.py --loops 1 --seed 1234 -o fuzz-out        # one program again
-    python benchmarks/fuzz.py --check program.c                         # any C file
+    python benchmarks/fuzz.py --check program.c                         # any C or C++ file
 
 Each program is built with `gcc -O1` (the reference) and with `autopar-cc` (run with 1 and 4
 threads), and its `autopar rewrite` is built with gcc -fopenmp and with clang ThreadSanitizer +
-Archer (4 threads). Outputs must match exactly. Bad cases (mismatch, race, analysis-crash,
+Archer (4 threads). The C++ programs (`--cxx`, autopar.tools.fuzz.loopgen_cxx) take g++, clang++
+and `autopar-cxx` instead. Outputs must match exactly. Bad cases (mismatch, race, analysis-crash,
 fallback-did-not-compile, timeout) are kept in `<out>/cases/` with the culprit pragma; the counts go
 to `<out>/summary.json` and `<out>/summary.txt`. Exit code 1 when any bad case was found.
 The logic lives in autopar/tools/fuzz/.
@@ -18,6 +19,7 @@ import argparse
 import json
 import sys
 import tempfile
+from itertools import zip_longest
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: this checkout first on the path
@@ -29,9 +31,11 @@ from autopar.tools.fuzz.check import Checker  # noqa: E402
 
 
 def tasks_from(args: argparse.Namespace) -> list[Task]:
-    """Both generators' programs interleaved, so that a run cut short has some of each."""
+    """The generators' programs interleaved, so that a run cut short has some of each."""
     loops = [Task("loops", args.seed + i) for i in range(args.loops)]
-    others = [Task("csmith", args.csmith_seed + i) for i in range(args.csmith)]
+    cxx = [Task("cxx", args.cxx_seed + i) for i in range(args.cxx)]
+    csmiths = [Task("csmith", args.csmith_seed + i) for i in range(args.csmith)]
+    others = [t for pair in zip_longest(cxx, csmiths) for t in pair if t is not None]
     tasks = []
     while loops or others:
         share = max(1, round(len(loops) / max(1, len(others))))
@@ -43,14 +47,16 @@ def tasks_from(args: argparse.Namespace) -> list[Task]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="fuzz.py", description=__doc__.split("\n\n")[0])
     p.add_argument("--loops", type=int, default=0, metavar="N", help="programs of the loop generator")
+    p.add_argument("--cxx", type=int, default=0, metavar="N", help="C++ programs of the loop generator")
     p.add_argument("--csmith", type=int, default=0, metavar="N", help="csmith programs")
     p.add_argument("--seed", type=int, default=1, help="first seed of the loop generator (default 1)")
+    p.add_argument("--cxx-seed", type=int, default=1, help="first seed of the C++ generator (default 1)")
     p.add_argument("--csmith-seed", type=int, default=1, help="first csmith seed (default 1)")
     p.add_argument("-j", "--jobs", type=int, default=2, metavar="N", help="worker processes (default 2)")
     p.add_argument("-o", "--out", metavar="DIR", help="where bad cases and the summary go (default: a temp dir)")
     p.add_argument("--no-races", action="store_true", help="skip the ThreadSanitizer builds")
     p.add_argument("--no-culprits", action="store_true", help="do not search for the culprit pragma")
-    p.add_argument("--check", metavar="FILE.c", help="check one C file instead of generating programs")
+    p.add_argument("--check", metavar="FILE.c", help="check one C or C++ file instead of generating programs")
     p.add_argument("--cflags", default="", help="extra flags for every build of --check's file")
     p.add_argument("--json", action="store_true", help="print the summary as JSON instead of a table")
     p.add_argument("--summarize", metavar="DIR", help="only the counts of a campaign (cut short, say) from "
@@ -69,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     tasks = tasks_from(args)
     if not tasks:
-        p.error("nothing to do: give --loops N and/or --csmith N")
+        p.error("nothing to do: give --loops N, --cxx N and/or --csmith N")
     out = args.out or tempfile.mkdtemp(prefix="autopar-fuzz-")
     summary = run_with_progress(tasks, out, args)
     print(json.dumps(summary, indent=1) if args.json else summary_table(summary))
@@ -102,7 +108,8 @@ def check_one(args: argparse.Namespace) -> int:
 
     source = Path(args.check).read_text()
     with tempfile.TemporaryDirectory(prefix="autopar-fuzz-") as scratch:
-        checker = Checker(scratch, args.cflags.split(), races=not args.no_races)
+        cxx = Path(args.check).suffix in (".cpp", ".cc", ".cxx", ".C")
+        checker = Checker(scratch, args.cflags.split(), races=not args.no_races, cxx=cxx)
         outcome = checker.check(source, Path(args.check).stem)
         print(f"{args.check}: {outcome.kind}, {len(outcome.parallel)} of {outcome.loops} loops parallelized, "
               f"{outcome.restructured} nests restructured (--optimize)")

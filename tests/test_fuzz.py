@@ -4,10 +4,11 @@ that must find nothing wrong with autopar."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 
 import pytest
 
-from autopar.tools.fuzz import csmith, loopgen
+from autopar.tools.fuzz import csmith, loopgen, loopgen_cxx
 from autopar.tools.fuzz.campaign import Task, pragma_kinds, run_campaign, summary_table
 from autopar.tools.fuzz.check import Checker, Outcome, Problem, classify_warnings
 from autopar.tools.fuzz.texts import original_line, pragma_lines
@@ -51,6 +52,31 @@ def test_the_generator_is_deterministic_and_covers_what_the_issue_asks():
                     "[j]", "L", "printf", "->n; i++)", ".n < ", ".m : ", ") / ", " = 1;", " = 2;", "->n -= 1", "int w = 1 + r % 3;", "+ zero);"):
         assert feature in text, feature
     assert "(i" in text and "((" in text  # parenthesized conditions
+
+
+def test_the_cxx_generator_is_deterministic_and_writes_clean_cxx(tmp_path):
+    """Every feature the C++ generator is for appears, and its programs build without a warning and
+    run clean under the address and undefined-behaviour sanitizers with the library's bound checks."""
+    assert loopgen_cxx.generate(7).source == loopgen_cxx.generate(7).source
+    assert loopgen_cxx.generate(7).source != loopgen_cxx.generate(8).source
+    programs = [loopgen_cxx.generate(seed).source for seed in range(1, 61)]
+    text = "\n".join(programs)
+    for feature in ("std::vector<", "std::array<", "std::span<", ".at(i)", ".data()[i]", ".size()", "for (auto &x : ",
+                    "for (const auto &x : ", "std::min(", "push_back(", ".resize(", "template <typename T>",
+                    "this->data[i]", "[&](long i)", "std::vector<std::vector<int>>", "i-- > 0", " != 0; i--",
+                    "i < (int)(zero)", " && (x > -900)", "*= "):
+        assert feature in text, feature
+    if shutil.which("g++") is None:
+        pytest.skip("needs g++")
+    for seed in (1, 2, 3):
+        source = tmp_path / f"p{seed}.cpp"
+        source.write_text(programs[seed - 1])
+        built = subprocess.run(["g++", *loopgen_cxx.CXXFLAGS, "-O1", "-Wall", "-Wextra", "-Werror", "-D_GLIBCXX_ASSERTIONS",
+                                "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-o", str(tmp_path / f"p{seed}"),
+                                str(source)], capture_output=True, text=True)
+        assert built.returncode == 0, built.stderr
+        ran = subprocess.run([str(tmp_path / f"p{seed}")], capture_output=True, text=True)
+        assert ran.returncode == 0 and not ran.stderr, ran.stderr
 
 
 def test_pragma_kinds_and_line_mapping():
@@ -155,6 +181,43 @@ def test_a_short_campaign_finds_nothing_wrong(tmp_path):
     summary = run_campaign(tasks, str(tmp_path), jobs=2, culprits=False)
     assert summary["programs"]["total"] == 28 and summary["loops_parallelized"] > 0
     assert summary["classes"]["loops"].get("generator-invalid", 0) == 0
+    assert not summary["bad_cases"], summary_table(summary)
+
+
+CARRIED_CXX = """#include <cstdio>
+#include <vector>
+int main(int argc, char **) {
+    std::vector<int> a(4000 + argc - 1);
+    for (std::size_t i = 0; i < a.size(); i++) a[i] = (int)(i % 7);
+    for (std::size_t i = 1; i < a.size(); i++) a[i] = (a[i - 1] * 3 + a[i]) % 1000;
+    unsigned long long h = 0;
+    for (int x : a) h = h * 31 + x;
+    std::printf("h %llu\\n", h);
+    return 0;
+}
+"""
+
+
+@pytest.mark.slow
+@needs_compilers
+def test_a_wrong_pragma_in_cxx_is_flagged_and_found(tmp_path):
+    checker = Checker(str(tmp_path), list(loopgen_cxx.CXXFLAGS), cxx=True)
+    right = checker.check(CARRIED_CXX, "right", rewrite=inject(CARRIED_CXX, 5, "#pragma omp parallel for"))
+    assert right.kind == "ok", right.problems
+    outcome = checker.check(CARRIED_CXX, "carried", rewrite=inject(CARRIED_CXX, 6, "#pragma omp parallel for"))
+    assert outcome.kind in ("mismatch", "race"), outcome.problems
+    problem = next(p for p in outcome.problems if p.kind == outcome.kind)
+    found = find_culprits(checker, outcome, problem)
+    assert [(c["line"], c["pragma"]) for c in found["culprits"]] == [(6, "#pragma omp parallel for")]
+
+
+@pytest.mark.slow
+@needs_compilers
+def test_a_short_cxx_campaign_finds_nothing_wrong(tmp_path):
+    """autopar-cxx and the rewrites of C++ programs, against g++."""
+    summary = run_campaign([Task("cxx", seed) for seed in range(1, 7)], str(tmp_path), jobs=2, culprits=False)
+    assert summary["programs"]["cxx"] == 6 and summary["loops_parallelized"] > 0
+    assert summary["classes"]["cxx"].get("generator-invalid", 0) == 0
     assert not summary["bad_cases"], summary_table(summary)
 
 

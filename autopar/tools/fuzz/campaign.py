@@ -17,17 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from autopar.tools.fuzz import csmith, loopgen
+from autopar.tools.fuzz import csmith, loopgen, loopgen_cxx
 from autopar.tools.fuzz.check import CLASSES, INVALID, OK, Checker, Outcome
 from autopar.tools.fuzz.culprit import find_culprits
 from autopar.frontend.omp_pragmas import parse_omp_pragma
 
-GENERATORS = ("loops", "csmith")
+GENERATORS = ("loops", "cxx", "csmith")
 
 
 @dataclass(frozen=True)
 class Task:
-    generator: str  # loops | csmith
+    generator: str  # loops | cxx | csmith
     seed: int
 
     @property
@@ -39,6 +39,8 @@ def program_for(task: Task) -> tuple[str, list[str]]:
     """(the program's source, the flags its builds need)."""
     if task.generator == "loops":
         return loopgen.generate(task.seed).source, []
+    if task.generator == "cxx":
+        return loopgen_cxx.generate(task.seed).source, list(loopgen_cxx.CXXFLAGS)
     if task.generator == "csmith":
         return csmith.generate(task.seed), list(csmith.CFLAGS)
     raise ValueError(f"unknown generator {task.generator!r}")
@@ -53,7 +55,7 @@ def check_task(task: Task, out_dir: Optional[str], races: bool = True, culprits:
         except RuntimeError as error:
             return {"generator": task.generator, "seed": task.seed, "kind": INVALID, "problems":
                     [{"kind": INVALID, "detail": str(error)}], "loops": 0, "parallel": []}
-        checker = Checker(scratch, flags, races=races)
+        checker = Checker(scratch, flags, races=races, cxx=task.generator == "cxx")
         outcome = checker.check(source, "program")
         line = {"generator": task.generator, "seed": task.seed, **outcome.summary()}
         if outcome.bad:

@@ -111,8 +111,9 @@ def tool_command(name: str) -> list[str]:
     script = Path(sys.executable).parent / name
     if script.exists():
         return [str(script)]
-    entry = {"autopar": "autopar.cli.main", "autopar-cc": "autopar.tools.cc"}[name]
-    return [sys.executable, "-c", f"import sys; from {entry} import main; sys.exit(main())"]
+    entry, function = {"autopar": ("autopar.cli.main", "main"), "autopar-cc": ("autopar.tools.cc", "main"),
+                       "autopar-cxx": ("autopar.tools.cc", "main_cxx")}[name]
+    return [sys.executable, "-c", f"import sys; from {entry} import {function}; sys.exit({function}())"]
 
 
 # ------------------------------------------------------------------------------------ the checker
@@ -121,8 +122,12 @@ class Checker:
     """Checks programs in `workdir`; `cflags` go to every build (say, csmith's include folder)."""
 
     def __init__(self, workdir: str, cflags: Sequence[str] = (), run_timeout: float = RUN_TIMEOUT_S,
-                 races: bool = True):
+                 races: bool = True, cxx: bool = False):
         self.workdir = Path(workdir)
+        # C++ programs: the same builds with g++, clang++ and autopar-cxx
+        self.cxx = cxx
+        self.suffix = ".cpp" if cxx else ".c"
+        self.gcc, self.clang = ("g++", "clang++") if cxx else ("gcc", "clang")
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.cflags = list(cflags)
         self.run_timeout = run_timeout
@@ -137,10 +142,10 @@ class Checker:
     # ---------------------------------------------------------------------------------- pieces
 
     def build_gcc(self, source_text: str, name: str, openmp: bool) -> verify.CompileResult:
-        source = self.path(name + ".c")
+        source = self.path(name + self.suffix)
         Path(source).write_text(source_text)
         forced = verify.FORCED_PATH_FLAGS if openmp else []  # the OpenMP builds here are the forced rewrites
-        return verify.compile_source(source, self.path(name), "gcc", [*REFERENCE_FLAGS, *forced, *self.cflags],
+        return verify.compile_source(source, self.path(name), self.gcc, [*REFERENCE_FLAGS, *forced, *self.cflags],
                                      openmp=openmp, link_flags=[])
 
     def run(self, executable: str, threads: int, timeout: Optional[float] = None,
@@ -150,10 +155,10 @@ class Checker:
 
     def tsan(self, source_text: str, name: str) -> tuple[Optional[verify.RaceCheck], Optional[verify.RunResult]]:
         """The race check of verify, plus the run's output (to compare it too)."""
-        source = self.path(name + ".c")
+        source = self.path(name + self.suffix)
         Path(source).write_text(source_text)
         executable = self.path(name)
-        built = verify.compile_source(source, executable, "clang", [*verify.TSAN_FLAGS, "-w", *self.cflags],
+        built = verify.compile_source(source, executable, self.clang, [*verify.TSAN_FLAGS, "-w", *self.cflags],
                                       openmp=False, link_flags=[])
         if not built.ok:
             return verify.RaceCheck(ran=False, threads=RACE_THREADS, command=built.command,
@@ -218,11 +223,11 @@ class Checker:
 
     def _check(self, source_text: str, name: str, rewrite: Optional[str]) -> Outcome:
         outcome = Outcome(kind=OK)
-        source = self.path(name + ".c")
+        source = self.path(name + self.suffix)
         Path(source).write_text(source_text)
-        outcome.files[name + ".c"] = source_text
+        outcome.files[name + self.suffix] = source_text
 
-        reference = verify.compile_source(source, self.path(name + ".ref"), "gcc",
+        reference = verify.compile_source(source, self.path(name + ".ref"), self.gcc,
                                           [*REFERENCE_FLAGS, *self.cflags], openmp=False, link_flags=[])
         if not reference.ok:
             outcome.kind = INVALID
@@ -254,9 +259,9 @@ class Checker:
         if os.path.exists(report_path):
             os.unlink(report_path)
         executable = self.path(name + ".autopar")
-        env = tool_env({"AUTOPAR_CC": "gcc", "AUTOPAR_CACHE": "0", "AUTOPAR_REPORT": report_path,
-                        "AUTOPAR_TIMEOUT": str(ANALYSIS_TIMEOUT_S)})
-        command = [*tool_command("autopar-cc"), *REFERENCE_FLAGS, *self.cflags, source, "-o", executable]
+        env = tool_env({"AUTOPAR_CXX" if self.cxx else "AUTOPAR_CC": self.gcc, "AUTOPAR_CACHE": "0",
+                        "AUTOPAR_REPORT": report_path, "AUTOPAR_TIMEOUT": str(ANALYSIS_TIMEOUT_S)})
+        command = [*tool_command("autopar-cxx" if self.cxx else "autopar-cc"), *REFERENCE_FLAGS, *self.cflags, source, "-o", executable]
         try:
             built = subprocess.run(command, capture_output=True, text=True, env=env,
                                    timeout=ANALYSIS_TIMEOUT_S + 60)
@@ -318,13 +323,13 @@ class Checker:
         pragmas = set(pragma_lines(text))
         outcome.specialized = sum(1 for i, line in enumerate(text.splitlines())
                                   if _SPECIALIZED.fullmatch(line) and i + 1 in pragmas)
-        outcome.files[name + ".rewrite.c"] = text
+        outcome.files[name + ".rewrite" + self.suffix] = text
         if not pragma_lines(text):
             return
         tested = text
         if forced is not None and forced != text:  # thresholds, as if() clauses or versioned loops
             outcome.rewrite_forced = tested = forced
-            outcome.files[name + ".rewrite-nothreshold.c"] = forced
+            outcome.files[name + ".rewrite-nothreshold" + self.suffix] = forced
         runnable, dropped, built = self.compilable(tested, name + ".rw")
         outcome.rejected_by_gcc = dropped
         if dropped and not outcome.fallback:
@@ -357,11 +362,15 @@ class Checker:
 OFFLOAD_FLAGS = ["-fopenmp", "-fopenmp-targets=x86_64-pc-linux-gnu"]
 
 
-def _offload_build(checker: "Checker", text: str, name: str, compiler: str) -> verify.CompileResult:
-    source = checker.path(name + ".c")
+def _offload_build(checker: "Checker", text: str, name: str, compiler: str, suffix: str = "") -> verify.CompileResult:
+    """`text` built for offload by the compiler family named (clang or gcc), in the checker's language."""
+    source = checker.path(name + (suffix or checker.suffix))
     Path(source).write_text(text)
-    flags = [*REFERENCE_FLAGS, *checker.cflags,
-             *(OFFLOAD_FLAGS if compiler == "clang" else ["-fopenmp", *verify.gcc_offload_flags(compiler)])]
+    clang = compiler == "clang"
+    if not suffix:
+        compiler = checker.clang if clang else checker.gcc
+    flags = [*REFERENCE_FLAGS, *(checker.cflags if not suffix else []),
+             *(OFFLOAD_FLAGS if clang else ["-fopenmp", *verify.gcc_offload_flags(compiler)])]
     return verify.compile_source(source, checker.path(name), compiler, flags, openmp=False, link_flags=[])
 
 
@@ -383,7 +392,7 @@ def build_variant(checker: "Checker", build: str, text: str, name: str) -> verif
 def _host_device(checker: "Checker") -> bool:
     """Whether clang builds and runs a target region on libomptarget's host device (once per process)."""
     if "ok" not in _HOST_DEVICE:
-        built = _offload_build(checker, TARGET_PROBE, "host-device-probe", "clang")
+        built = _offload_build(checker, TARGET_PROBE, "host-device-probe", "clang", suffix=".c")
         _HOST_DEVICE["ok"] = built.ok and checker.run(built.executable, 1, extra_env={
             "OMP_TARGET_OFFLOAD": "MANDATORY"}).returncode == 0
     return _HOST_DEVICE["ok"]
@@ -393,7 +402,7 @@ def _check_offload(checker: "Checker", text: str, name: str, outcome: Outcome, e
     """The `--target gpu` rewrite on libomptarget's host device (clang) and on the host (gcc, whose build
     also compiles the target regions for nvptx where it can)."""
     outcome.offloaded = text.count("#pragma omp target")
-    outcome.files[name + ".offload.c"] = text
+    outcome.files[name + ".offload" + checker.suffix] = text
     for build in ("offload-host-device", "offload-gcc"):
         compiler, _, env = VARIANT_BUILDS[build]
         if compiler == "clang" and not _host_device(checker):
@@ -411,7 +420,7 @@ def _check_offload(checker: "Checker", text: str, name: str, outcome: Outcome, e
 def _check_optimized(checker: "Checker", text: str, name: str, outcome: Outcome, expected: verify.RunResult) -> None:
     """The `--optimize` rewrite (restructured nests, without work thresholds) with gcc and under TSan."""
     outcome.restructured = len(re.findall(r"^\s*#define \w*S0\(", text, re.MULTILINE))
-    outcome.files[name + ".optimized.c"] = text
+    outcome.files[name + ".optimized" + checker.suffix] = text
     outcome.variants["optimize-gcc"] = outcome.variants["optimize-tsan"] = text
     if _built_and_compared(checker, text, name + ".opt", "optimize-gcc", outcome, expected):
         checker.judge_tsan(text, name + ".opt-tsan", "optimize-tsan", "optimize-tsan", outcome, expected)
@@ -419,7 +428,7 @@ def _check_optimized(checker: "Checker", text: str, name: str, outcome: Outcome,
 
 def _check_gated(checker: "Checker", text: str, name: str, outcome: Outcome, expected: verify.RunResult) -> None:
     """The `--optimize` rewrite as users get it, its parallel loops under work thresholds, with gcc."""
-    outcome.files[name + ".optimized-gated.c"] = text
+    outcome.files[name + ".optimized-gated" + checker.suffix] = text
     outcome.variants["gated-gcc"] = text
     _built_and_compared(checker, text, name + ".gated", "gated-gcc", outcome, expected)
 
