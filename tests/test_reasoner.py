@@ -8,6 +8,7 @@ test_reasoner_model.py, and failures of real backends in test_reasoner_bad_cases
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -307,3 +308,20 @@ def test_a_note_that_names_another_option_is_not_shown(tmp_path):
     assert decision.candidate_id == "c0" and decision.rationale == WITHHELD
     kept = reasoner(ScriptedBackend(answer("c1", "c1 collapses the pair")), tmp_path / "b")(example_tu(), matmul)
     assert kept.rationale == "c1 collapses the pair"
+
+
+def test_the_answer_cache_stays_under_the_size_limit_least_recently_used_first(tmp_path, monkeypatch):
+    """Answers share autopar-cc's size limit: the hourly clean-up that a new answer may start removes
+    the least recently used answers, and a hit marks its answer used."""
+    cache = AnswerCache(tmp_path)
+    keys = [AnswerCache.key("m", "zero_shot", [{"role": "user", "content": str(k)}], {}, 64) for k in range(11)]
+    for k, key in enumerate(keys[:10]):
+        cache.put(key, "x" * 1000)
+        os.utime(cache._path(key), (1000 + k, 1000 + k))  # written one after the other, long ago
+    assert cache.get(keys[0]) == "x" * 1000  # the oldest, used now
+    os.utime(tmp_path / "last-cleanup", (0, 0))  # an hour has passed
+    monkeypatch.setenv("AUTOPAR_CACHE_MAX_SIZE", "5000")
+    cache.put(keys[10], "y" * 1000)
+    kept = [k for k in keys if cache._path(k).exists()]
+    assert keys[0] in kept and keys[10] in kept and keys[1] not in kept
+    assert sum(cache._path(k).stat().st_size for k in kept) <= 5000

@@ -6,9 +6,9 @@ content hash of every header the compile read (from the dependency file), and is
 they are all unchanged. An entry without edits records no headers: if a header change makes a loop
 parallel, the cached entry at worst leaves it serial until the source changes.
 
-Entries and copies together are kept under $AUTOPAR_CACHE_MAX_SIZE (default 1G), as ccache keeps
-its own: at most once an hour, a compile removes the least recently used until they take 80% of it
-(a hit marks an entry used; every build in a new directory or temporary folder adds copies).
+Entries and copies are kept under $AUTOPAR_CACHE_MAX_SIZE with the model's answers
+(autopar.atomic; a hit marks an entry used; every build in a new directory or temporary folder
+adds copies).
 """
 
 from __future__ import annotations
@@ -17,15 +17,13 @@ import base64
 import hashlib
 import json
 import os
-import stat
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 import autopar
-from autopar.atomic import cache_dir, replace_file
+from autopar.atomic import DEFAULT_MAX_SIZE, cache_dir, max_size, maybe_clean, replace_file  # noqa: F401
 
 
 @dataclass
@@ -187,72 +185,3 @@ def _split_make_words(text: str) -> list[str]:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-DEFAULT_MAX_SIZE = 1 << 30
-CLEANUP_EVERY_S = 3600.0
-_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
-
-
-def max_size() -> int:
-    """$AUTOPAR_CACHE_MAX_SIZE in bytes (`500M`, `2G`, `100k` or a number of bytes); the default where
-    it is unset or unreadable (a cache setting never breaks a build)."""
-    text = os.environ.get("AUTOPAR_CACHE_MAX_SIZE", "").strip().lower().removesuffix("b").removesuffix("i")
-    number, unit = (text[:-1], text[-1]) if text and text[-1] in "kmgt" else (text, "")
-    try:
-        value = float(number) * _UNITS[unit]
-    except ValueError:
-        return DEFAULT_MAX_SIZE
-    return int(value) if 0 < value < 1 << 62 else DEFAULT_MAX_SIZE  # (not nan, inf or negative)
-
-
-def maybe_clean() -> None:
-    """Keep the cache under max_size(), checked at most once every CLEANUP_EVERY_S by any compile."""
-    stamp = cache_dir() / "last-cleanup"
-    try:
-        if time.time() - stamp.stat().st_mtime < CLEANUP_EVERY_S:
-            return
-    except OSError:
-        pass
-    try:
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.touch()
-        clean(max_size())
-    except OSError:
-        pass  # a read-only or vanished cache only costs room
-
-
-def clean(limit: int) -> int:
-    """Remove the least recently used decisions and copies until they take at most 80% of `limit`
-    (nothing while they take less than `limit`); the bytes removed. Safe beside other compiles: a
-    file another process removed first is skipped, and the copy a compile has just written is the
-    newest of all."""
-    files, folders = [], []
-    for folder in ("decisions", "src"):
-        for path in (cache_dir() / folder).rglob("*"):
-            try:
-                info = path.lstat()
-            except OSError:
-                continue
-            if stat.S_ISREG(info.st_mode):
-                files.append((info.st_mtime, info.st_size, path))
-            elif stat.S_ISDIR(info.st_mode):
-                folders.append(path)
-    total = sum(size for _, size, _ in files)
-    if total <= limit:
-        return 0
-    removed = 0
-    for _, size, path in sorted(files):
-        if total - removed <= limit * 0.8:
-            break
-        try:
-            path.unlink()
-            removed += size
-        except OSError:
-            continue
-    for path in sorted(folders, key=lambda p: len(p.parts), reverse=True):  # those left empty, deepest first
-        try:
-            path.rmdir()
-        except OSError:
-            pass
-    return removed

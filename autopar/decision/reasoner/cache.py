@@ -2,8 +2,9 @@
 
 An answer is keyed by the model (its file's sha256, or the endpoint), the strategy, the messages, the
 answer schema and the token cap. A model file is hashed once: the hash is remembered by path, mtime
-and size. The cache lives under autopar.atomic.cache_dir(). A cache that cannot be read
-or written is skipped, never an error.
+and size. The cache lives under autopar.atomic.cache_dir(), under the size limit it shares with
+autopar-cc's (autopar.atomic: a hit marks its answer used, a new answer may start the hourly
+clean-up). A cache that cannot be read or written is skipped, never an error.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any, Optional
 
-from autopar.atomic import cache_dir, replace_file
+from autopar.atomic import cache_dir, maybe_clean, replace_file
 
 
 def file_hash(path: str) -> str:
@@ -62,12 +63,17 @@ class AnswerCache:
     def get(self, key: str) -> Optional[str]:
         if not self.enabled:
             return None
+        path = self._path(key)
         try:
-            answer = json.loads(self._path(key).read_text())["answer"]
+            answer = json.loads(path.read_text())["answer"]
         except (OSError, ValueError, KeyError, TypeError):
             self.misses += 1
             return None
         self.hits += 1
+        try:
+            os.utime(path)  # used now: the size limit removes the least recently used first
+        except OSError:
+            pass  # a cache this user may read but not write still answers
         return answer
 
     def put(self, key: str, answer: str) -> None:
@@ -76,4 +82,5 @@ class AnswerCache:
         try:
             replace_file(self._path(key), json.dumps({"answer": answer}).encode())
         except OSError:
-            pass
+            return
+        maybe_clean(self.directory.parent)
