@@ -91,9 +91,32 @@ class AffineBuilder:
             zones = exact_zones(_asked_of(chain, operand_of), slack=mode != EXACT)
             why = zones and variable_terms_wrap(zones, terms, self._name_ranges(), self._walks, mode)
             if why:
+                converted = self._converted_parameter(chain, terms, scope)
+                if converted is not None:
+                    return converted
                 raise _NotAffine(f"{self.source.text_of(chain[0])} may wrap around in its unsigned or narrow "
                                  f"type ({why})")
         return terms
+
+    def _converted_parameter(self, chain: list[Node], terms: dict[str, int],
+                             scope: Optional[Scope]) -> Optional[dict[str, int]]:
+        """`(int)v.size()`, `static_cast<int>(n)`: a conversion that may change the value of one name
+        the nest cannot change is itself a value the nest cannot change, whatever the conversion does:
+        one more parameter, named by its text (not the name's parameter: the two values may differ)."""
+        inner = chain[-1]
+        if scope is None or len(chain) < 2 or len(terms) != 1 or "" in terms or 1 not in terms.values() or \
+                chain[0].type_kind not in INTEGER_TYPES:
+            return None
+        if inner.kind == K.DECL_REF_EXPR:
+            decl = variable_decl(inner)
+            if decl is None or scope.classify(decl)[0] != "symbol":
+                return None  # a loop variable, or a name the nest writes
+        elif inner.kind not in (K.CALL_EXPR, K.MEMBER_REF_EXPR):
+            return None  # (a call or member here is one _value_terms named: `v.size()`, `s.n`)
+        text = "".join(self.source.text_of(chain[0]).split())
+        if not text or "*" in text:  # a product would read as a monomial of two names
+            return None
+        return self._named(f"({text})", chain[0].cursor.type)
 
     def _value_terms(self, node: Node, scope: Optional[Scope]) -> dict[str, int]:
         """The terms of a node below its conversions and parentheses."""

@@ -92,6 +92,18 @@ void max_upper(int n, int m) {
         A[i] = A[i + m] + 1.0;
 }
 
+/* a bound converted to a narrower type is a value the loop cannot change, whatever the conversion does */
+void narrowed_bound(unsigned long n) {
+    for (int i = 0; i < (int)n; i++)
+        A[i] = B[i] * 0.5;
+}
+
+/* serial: the same bound, a carried dependence */
+void narrowed_bound_flow(long n) {
+    for (int i = 1; i < (int)n; i++)
+        A[i] = A[i - 1] + B[i];
+}
+
 int main(void) {
     for (int i = 0; i < L + 64; i++) {
         A[i] = (double)(i % 11);
@@ -115,5 +127,7 @@ int main(void) {
     { struct vec v = {64, A}; member_may_change(&v, IA); } cks("member_may_change", A, L);
     halves(n); cks("halves", A, L);
     max_upper(n / 2, 10); cks("max_upper", A, L);
+    narrowed_bound((unsigned long)n); cks("narrowed_bound", A, L);
+    narrowed_bound_flow(n); cks("narrowed_bound_flow", A, L);
     return 0;
 }

@@ -66,6 +66,24 @@ void vec_nested(std::vector<std::vector<double>> &m, int n) {
         m[i][0] = (double)i;
 }
 
+/* a cast size as the bound, the way code that compiles without sign-compare warnings spells it */
+void vec_cast_bound(std::vector<double> &y) {
+    for (int i = 0; i < (int)y.size(); i++)
+        y[i] = y[i] * 0.25 + 2.0;
+}
+
+/* the same with static_cast */
+void vec_static_cast_bound(std::vector<double> &y) {
+    for (int i = 0; i < static_cast<int>(y.size()) - 1; i++)
+        y[i] = y[i] * 0.5 + (double)i;
+}
+
+/* serial: a cast bound does not excuse a carried dependence */
+void vec_cast_prefix(std::vector<double> &y) {
+    for (int i = 1; i < (int)y.size(); i++)
+        y[i] = y[i] + y[i - 1] * 0.25;
+}
+
 int main() {
     std::vector<double> y(20000), x(20000), g(300 * 200);
     for (int i = 0; i < 20000; i++) {
@@ -82,6 +100,9 @@ int main() {
     array_scale(); { std::vector<double> a(GA.begin(), GA.end()); cks("array_scale", a); }
     vec_rows(g, 300, 200); cks("vec_rows", g);
     vec_prefix(y); cks("vec_prefix", y);
+    vec_cast_bound(y); cks("vec_cast_bound", y);
+    vec_static_cast_bound(y); cks("vec_static_cast_bound", y);
+    vec_cast_prefix(y); cks("vec_cast_prefix", y);
     std::vector<double> z; vec_grow(z, 100); cks("vec_grow", z);
     std::vector<double> w; vec_resize(w, 100); cks("vec_resize", w);
     std::vector<std::vector<double>> m(50, std::vector<double>(3, 1.0));
