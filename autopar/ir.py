@@ -286,6 +286,10 @@ class CanonicalForm(_Frozen):
     # whole bound is also one parameter (a min of parameters), else instead of them (None).
     lower_each: list[AffineExpr] = Field(default_factory=list)
     upper_each: list[AffineExpr] = Field(default_factory=list)
+    # a range-based for over this container variable (`for (auto &x : v)`): a loop over v's indices,
+    # named by the element variable; its accesses are v's elements. Only a plain `parallel for` (or
+    # `for`) goes on it: no simd, collapse, offload or restructuring, which need a counter in the source
+    range_over: Optional[str] = None
 
 
 class HostStatement(_Frozen):

@@ -135,8 +135,11 @@ def test_cxx_methods_templates_and_range_for():
     assert sorted(by_line) == [9, 17, 26, 29, 34]
     assert by_line[9].function == "Grid::scale"
     assert by_line[17].function == "total" and by_line[17].canonical.induction_variable == "i"
-    range_for = by_line[26]
-    assert range_for.canonical is None and range_for.non_canonical_reason == "range-based for"
+    range_for = by_line[26]  # `for (double x : v)` of a vector the loop cannot resize: over v's indices
+    c = range_for.canonical
+    assert (c.induction_variable, c.range_over, c.lower.constant, c.upper.coefficients) == ("x", "v", 0, {"v.size()": 1})
+    reads = [(a.path, [s.affine.coefficients for s in a.subscripts]) for a in range_for.accesses]
+    assert reads == [("v.data()", [{"x": 1}])]
     # the member array of a method is reached through `this`
     writes = [a for a in by_line[9].accesses if a.is_write]
     assert [(a.path, a.base.name, [s.text for s in a.subscripts]) for a in writes] == [("this->cells", "this", ["i"])]

@@ -64,7 +64,8 @@ class Chain:
 
     def __init__(self):
         self.root = None  # the root variable's declaration cursor
-        # outermost first: ("idx", node), ("deref", [(sign, node), ...]) or ("range", text of the range)
+        # outermost first: ("idx", node), ("deref", [(sign, node), ...]), ("range", text of the range) or
+        # ("index", name): the index of a range-based for over a container (ChainReader.range_element)
         self.subs: list[tuple[str, object]] = []
         self.path: list[str] = []
         self.inner: list[Node] = []  # sub-expressions evaluated before the access (subscripts, offsets)
@@ -92,6 +93,12 @@ class ChainReader:
             self._written: Optional[set[tuple]] = None
         self.function = root.function
         self.root = root
+        # the element variables of the nest's range-based for loops over containers (loop_body
+        # left canonical): element key -> (container declaration, the loop's index name)
+        self.range_elements = {Variables.key(info.range_element): (info.range_container,
+                                                                   info.loop.canonical.induction_variable)
+                               for info in root.subtree() if info.range_container is not None
+                               and info.loop.canonical is not None}
         self._resolving: set[tuple] = set()
         self._aliases: dict[tuple, Optional[tuple]] = {}
         self.contexts = contexts
@@ -194,6 +201,7 @@ class ChainReader:
             chain.path[0:0] = bound.path
             chain.inner.extend(bound.inner)
             chain.memory = chain.memory or bound.memory
+            chain.container = chain.container or bound.container
             chain.root_indexed = False
             return chain
         if chain.memory and not chain.path and _number(decl):
@@ -201,11 +209,25 @@ class ChainReader:
         chain.root = decl
         return chain
 
+    def range_element(self, key: tuple) -> Optional[Chain]:
+        """The element a range-based for over a container binds its variable to, in its iteration:
+        `v.data()[x]`, x the loop's index."""
+        found = self.range_elements.get(key)
+        if found is None:
+            return None
+        chain = Chain()
+        chain.root, chain.container, chain.memory = found[0], True, True
+        chain.subs = [("index", found[1])]
+        return chain
+
     def _reference_binding(self, decl) -> Optional[Chain]:
         """The lvalue a local reference variable is bound to (`double &r = a[i]`, `for (auto &x : v)`)."""
         if decl.kind != K.VAR_DECL or self.function is None:
             return None
         key = Variables.key(decl)
+        element = self.range_element(key)
+        if element is not None:
+            return element
         if key in self._resolving:
             return None
         value = self.function.references.get(key)

@@ -193,6 +193,11 @@ class AccessCollector:
         kind = node.kind
         if kind == K.VAR_DECL and self.function is not None:
             values = expression_children(node)
+            element = self.chains.range_element(Variables.key(node.cursor)) if values else None
+            if element is not None:  # the element of a range-based for over a container
+                if not is_reference(node.cursor):  # `for (double y : v)`: reads v's element
+                    self._emit(strip(values[-1]), element, False, text=f"{element.root.spelling}[{node.cursor.spelling}]")
+                return
             if values and is_reference(node.cursor):
                 self._lvalue(values[-1], read=False, write=False)  # binding a reference reads nothing
                 return
@@ -395,6 +400,8 @@ class AccessCollector:
         for what, item in subs:
             if what == "range":
                 subscripts.append(Subscript(text="*", non_affine_reason=f"element of a range-based for over {item}"))
+            elif what == "index":
+                subscripts.append(Subscript(text=item, affine=AffineExpr(coefficients={item: 1})))
             elif what == "idx":
                 value, reason = self.affine.build(item, scope, wrap=INDEX, every_iteration=every)
                 subscripts.append(Subscript(text=self.source.shown_text(item), affine=value, non_affine_reason=reason))

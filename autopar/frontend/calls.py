@@ -64,8 +64,12 @@ def call_arguments(node: Node) -> list[Node]:
 
 def call_sites(info, source: Source, summaries: dict[str, FunctionSummary]) -> list[CallSite]:
     sites: list[CallSite] = []
+    # `*__begin` of a range-based for over a container (an iterator's operator*): the element access
+    elements = [i.node.children[0] for i in info.subtree() if i.range_container is not None and i.loop.canonical]
     for node in info.function.nodes_where("call sites", info.node, _CALL_SITES):
         if info.init is not None and info.init.contains(node):  # runs once, before the loop
+            continue
+        if any(e is node or e.contains(node) for e in elements):
             continue
         name = callee_name(node)
         summary = summaries.get(name)

@@ -41,6 +41,37 @@ def container_variable(node: Node):
     return decl
 
 
+def range_container(node: Node) -> Optional[tuple[object, object]]:
+    """(the element variable's declaration, the container variable's declaration) of a range-based
+    for over a container variable whose elements are numbers or pointers, the element bound by value
+    or by a reference to the element's own type (`for (auto &x : v)`, `for (double y : a)`): a loop
+    over the container's indices, each iteration one element. None for any other range-based for."""
+    if node.kind != K.CXX_FOR_RANGE_STMT or len(node.children) < 3 or node.children[0].kind != K.VAR_DECL:
+        return None
+    element, container = node.children[0].cursor, container_variable(node.children[1])
+    if container is None:
+        return None
+    buffer = container.type
+    if buffer.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE):
+        buffer = buffer.get_pointee()
+    item = buffer.get_canonical().get_template_argument_type(0)
+    if item.kind == TypeKind.INVALID or item.get_canonical().kind not in PLAIN_TYPES:
+        return None
+    bound = element.type
+    if bound.kind == TypeKind.RVALUEREFERENCE:
+        return None
+    if bound.kind == TypeKind.LVALUEREFERENCE and \
+            _unqualified(bound.get_pointee()) != _unqualified(item):
+        return None  # a reference to a converted temporary: not the element itself
+    if bound.kind != TypeKind.LVALUEREFERENCE and bound.get_canonical().kind not in PLAIN_TYPES:
+        return None
+    return element, container
+
+
+def _unqualified(t) -> str:
+    return " ".join(w for w in t.get_canonical().spelling.split() if w not in ("const", "volatile"))
+
+
 def container_call(node: Node, nest: Optional[Node] = None) -> Optional[tuple[str, object, list[Node]]]:
     """(member name, the container variable's declaration, argument nodes) of a call of a member of a
     standard container named by a variable: `v[i]`, `v.at(i)`, `v.data()`, `v.size()`. With `nest`
@@ -96,6 +127,9 @@ def fixed_size(root: Node, decl) -> bool:
         call = n.parent
         while call is not None and call.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR, K.MEMBER_REF_EXPR):
             call = call.parent
+        if call is not None and call.kind == K.CXX_FOR_RANGE_STMT and len(call.children) >= 3 and \
+                (call.children[1] is n or call.children[1].contains(n)):
+            continue  # the range of a range-based for: its elements, one by one
         found = container_call(call, root) if call is not None else None
         if found is None or found[0] not in READ_ONLY or found[1] is None or \
                 Variables.key(found[1]) != key:

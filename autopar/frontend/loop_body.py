@@ -20,9 +20,9 @@ from autopar.frontend.between_loops import host_statements
 from autopar.frontend.functions import Function
 from autopar.frontend.variables import Variables
 from autopar.frontend.loops import LoopInfo
-from autopar.frontend.nest_facts import CHAR_TYPES, NestFacts, Scope, written_decl_refs
+from autopar.frontend.nest_facts import CHAR_TYPES, NestFacts, Scope, range_size, written_decl_refs
 from autopar.frontend.wraparound import BOUND, EXACT
-from autopar.ir import Loop
+from autopar.ir import AffineExpr, CanonicalForm, Loop
 
 
 class BodyReader:
@@ -36,7 +36,9 @@ class BodyReader:
         loop = info.loop
         info.nest = nest
         canonical = loop.canonical
-        if canonical is not None:
+        if canonical is not None and canonical.range_over:
+            canonical = loop.canonical = _range_bounds(info, nest)
+        elif canonical is not None:
             scope = Scope(nest, info.canonical_scope(include_self=False), info.node, info.canonical_walks())
             # a start whose C value may differ from the model's is unknown, as is an end that may wrap
             # into an array (`j < i * 1073741824u + 200000u` ends below 200000 for every i % 4 == 0)
@@ -217,6 +219,18 @@ def _single_loop(body: Node) -> bool:
             return False
         body = body.children[0]
     return body.kind in FOR_KINDS
+
+
+def _range_bounds(info: LoopInfo, nest: NestFacts) -> Optional[CanonicalForm]:
+    """A range-based for over a container runs over its indices `0 <= x < v.size()` when the nest
+    can neither resize the container nor see another object by its name; else it is not canonical."""
+    loop, container = info.loop, info.range_container
+    size = range_size(container, nest)
+    if size is None:
+        loop.non_canonical_reason = f"range-based for over {container.spelling}, which the loop nest may resize " \
+                                    f"or which is declared inside it"
+        return None
+    return loop.canonical.model_copy(update={"lower": AffineExpr(), "upper": AffineExpr(coefficients={size: 1})})
 
 
 def _memory_type(node: Node) -> str:

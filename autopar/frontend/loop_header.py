@@ -38,6 +38,12 @@ class HeaderReader:
         loop = info.loop
         if loop.non_canonical_reason:
             return
+        if info.range_container is not None:  # `for (auto &x : v)`: x over v's indices (bounds: loop_body)
+            loop.canonical = CanonicalForm(
+                induction_variable=info.range_element.spelling, iv_type="std::size_t", iv_declared_in_init=True,
+                lower_text="0", upper_text=f"{info.range_container.spelling}.size()", comparison=Comparison.LT,
+                step=1, range_over=info.range_container.spelling)
+            return
         if loop.from_macro and info.init is None and info.cond is None:
             loop.non_canonical_reason = "the loop comes from a macro expansion"
             return

@@ -14,6 +14,7 @@ from clang.cindex import CursorKind as K
 
 from autopar.ir import Loop
 from autopar.frontend.ast import FOR_KINDS, Node, Source, strip
+from autopar.frontend.containers import range_container
 from autopar.frontend.functions import Function
 from autopar.frontend.variables import Variables
 from autopar.frontend.nest_facts import NestFacts, Scope, written_decl_refs
@@ -58,6 +59,10 @@ class LoopInfo:
     lower_node: Optional[Node] = None
     step_node: Optional[Node] = None
     header_write_nodes: list[Node] = field(default_factory=list)
+    # a range-based for over a container (containers.range_container): the declarations of its
+    # element variable and of the container variable
+    range_element: object = None
+    range_container: object = None
     parent: Optional["LoopInfo"] = None
     children: list["LoopInfo"] = field(default_factory=list)
     root: Optional["LoopInfo"] = None
@@ -251,7 +256,11 @@ class LoopFinder:
         info = LoopInfo(node=node, function=function, loop=loop)
         if node.kind == K.CXX_FOR_RANGE_STMT:
             info.body = node.children[-1] if node.children else None
-            loop.non_canonical_reason = "range-based for"
+            over = range_container(node)
+            if over is None:
+                loop.non_canonical_reason = "range-based for"
+            else:
+                info.range_element, info.range_container = over
             return info
         self._split_header(info, from_macro)
         return info

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from clang.cindex import CursorKind as K, StorageClass
+from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
 from autopar.frontend.ast import FUNCTION_KINDS, Node, Source, expression_children, stored_operand, strip, variable_decl
 from autopar.frontend.variables import Variables, is_integer_decl
@@ -257,6 +257,23 @@ def container_size(node: Node, scope: Optional[Scope]) -> Optional[str]:
     key = Variables.key(decl)
     nest = scope.nest
     if key in nest.any_writes or key in nest.through_reference or not fixed_size(nest.root, decl):
+        return None
+    return f"{decl.spelling}.size()"
+
+
+def range_size(decl, nest: NestFacts) -> Optional[str]:
+    """`v.size()` as a parameter, for a range-based for over the container `decl`: one declared
+    outside the nest (not a local reference) that nothing in it can resize; else None."""
+    from autopar.frontend.containers import fixed_size
+
+    key = Variables.key(decl)
+    if decl.kind == K.VAR_DECL and decl.type.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE):
+        return None  # a local reference: what it names is not the nest's to know
+    where, root = decl.location, nest.root
+    if where.file is not None and root.cursor.location.file is not None and \
+            where.file.name == root.cursor.location.file.name and root.start <= where.offset < root.end:
+        return None
+    if key in nest.any_writes or key in nest.through_reference or not fixed_size(root, decl):
         return None
     return f"{decl.spelling}.size()"
 

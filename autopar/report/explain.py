@@ -210,6 +210,8 @@ def _header(loop: Loop) -> str:
     c = loop.canonical
     if c is None:
         return "for (...)"
+    if c.range_over:
+        return f"for ({c.induction_variable} : {c.range_over})"
     step = f"{c.induction_variable} += {c.step_symbol or c.step}" if c.step >= 0 else \
         f"{c.induction_variable} -= {-c.step}"
     return f"for ({c.induction_variable} = {c.lower_text}; {c.induction_variable} {c.comparison.value} " \

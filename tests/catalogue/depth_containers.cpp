@@ -84,6 +84,54 @@ void vec_cast_prefix(std::vector<double> &y) {
         y[i] = y[i] + y[i - 1] * 0.25;
 }
 
+/* range-based for: the loop runs over the container's indices, each element bound by reference */
+void range_scale(std::vector<double> &y) {
+    for (auto &v : y)
+        v = v * 0.75 + 1.0;
+}
+
+/* by value: a sum, a reduction */
+double range_sum(const std::vector<double> &y) {
+    double s = 0.0;
+    for (double v : y)
+        s += v;
+    return s;
+}
+
+/* a std::array (its size a constant member), and a vector it is checked against at run time */
+void range_array(std::vector<double> &y) {
+    for (double &v : GA)
+        v = v * 2.0 + y[7];
+}
+
+/* serial: a running value carried from each element to the next */
+void range_running(std::vector<double> &y) {
+    double run = 0.0;
+    for (auto &v : y) {
+        run = run * 0.5 + v;
+        v = run;
+    }
+}
+
+/* serial: every element reads the first, which the first iteration writes */
+void range_first(std::vector<double> &y) {
+    for (auto &v : y)
+        v = v + y[0];
+}
+
+/* serial: the loop may resize the container it runs over */
+void range_resize(std::vector<double> &y) {
+    for (double v : y)
+        if (v < -1e9)
+            y.resize(1);
+}
+
+/* serial: a vector of bools packs its elements into shared words */
+void range_bools(std::vector<bool> &b) {
+    for (auto v : b)
+        v = true;
+}
+
 int main() {
     std::vector<double> y(20000), x(20000), g(300 * 200);
     for (int i = 0; i < 20000; i++) {
@@ -103,6 +151,13 @@ int main() {
     vec_cast_bound(y); cks("vec_cast_bound", y);
     vec_static_cast_bound(y); cks("vec_static_cast_bound", y);
     vec_cast_prefix(y); cks("vec_cast_prefix", y);
+    range_scale(y); cks("range_scale", y);
+    std::printf("range_sum %.6g\n", range_sum(y));
+    range_array(y); { std::vector<double> a(GA.begin(), GA.end()); cks("range_array", a); }
+    range_running(y); cks("range_running", y);
+    range_first(y); cks("range_first", y);
+    range_resize(y); cks("range_resize", y);
+    { std::vector<bool> b(10); range_bools(b); }
     std::vector<double> z; vec_grow(z, 100); cks("vec_grow", z);
     std::vector<double> w; vec_resize(w, 100); cks("vec_resize", w);
     std::vector<std::vector<double>> m(50, std::vector<double>(3, 1.0));

@@ -377,6 +377,8 @@ def _check_loop(loop: Loop) -> None:
         (loop.opt_out, "opt-out", f"loop {loop.id} is opted out"),
         (loop.canonical is not None and loop.canonical.step_symbol is not None, "step",
          f"loop {loop.id} steps by a variable ({loop.canonical.step_symbol if loop.canonical else ''})"),
+        (loop.canonical is not None and loop.canonical.range_over is not None, "range-for",
+         f"loop {loop.id} is a range-based for (no counter to restructure)"),
         (bool(loop.unmodelled_accesses), "unmodelled-access",
          f"loop {loop.id} accesses memory the analysis cannot name: {', '.join(loop.unmodelled_accesses)}"),
         (bool(loop.threadprivate_uses), "threadprivate",

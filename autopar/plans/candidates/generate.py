@@ -26,7 +26,7 @@ def _collapse_chain(ctx: NestContext, loop: Loop) -> list[Loop]:
     """Loops that may be collapsed with `loop`: a perfect, rectangular chain of parallel loops."""
     tu = ctx.tu
     base = ctx.legality(loop)
-    if base.private_arrays or base.lastprivate_arrays or base.classes.linear:
+    if base.private_arrays or base.lastprivate_arrays or base.classes.linear or loop.canonical.range_over:
         return []  # (a linear counter counts this loop's iterations, not the collapsed space's)
     chain: list[Loop] = []
     current = loop
@@ -34,7 +34,8 @@ def _collapse_chain(ctx: NestContext, loop: Loop) -> list[Loop]:
     graph = base.analysis.graph
     while current.perfectly_nests_child and len(current.children) == 1:
         child = tu.loop(current.children[0])
-        if structural_blockers(tu, child) or child.canonical is None or child.canonical.step_symbol:
+        if structural_blockers(tu, child) or child.canonical is None or child.canonical.step_symbol or \
+                child.canonical.range_over:
             break
         if bound_names(child) & (ivs | base.analysis.model.variant - {child.canonical.induction_variable}):
             break  # not rectangular, or its bound changes inside the nest
@@ -115,7 +116,7 @@ def _summary(tu: TranslationUnit, plan: Plan) -> str:
 
 def _simd_ok(ctx: NestContext, loop: Loop) -> bool:
     legal = ctx.legality(loop)
-    if loop.children or legal.alias_check or legal.runs_condition or legal.private_arrays or \
+    if loop.children or loop.canonical.range_over or legal.alias_check or legal.runs_condition or legal.private_arrays or \
             legal.lastprivate_arrays or legal.reduction_arrays:
         return False
     for call in loop_calls(ctx.tu, loop):

@@ -57,6 +57,8 @@ def offload_blockers(ctx: NestContext, loop: Loop, plan: Plan) -> list[str]:
         out.append("an offloaded loop has no array or location reductions")
     if loop.canonical is None or loop.canonical.step_symbol:
         out.append("an offloaded loop steps by a constant")
+    if loop.canonical is not None and loop.canonical.range_over:
+        out.append("a range-based for is not offloaded (its container is not on the device)")
     if plan.specialize or plan.fallback is not None or plan.schedule is not None:
         out.append("an offloaded loop has no specialized copy, fallback or schedule")
     for call in loop_calls(ctx.tu, loop):

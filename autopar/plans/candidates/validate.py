@@ -110,6 +110,8 @@ def _collapse_problems(check: _Check) -> list[str]:
         collapsed.append(child)
     if any(l.canonical and l.canonical.step_symbol for l in collapsed[1:]):
         problems.append("a loop that steps by a variable is collapsed only as the outermost loop")
+    if len(collapsed) > 1 and any(l.canonical and l.canonical.range_over for l in collapsed):
+        problems.append("a range-based for is never collapsed")
     return problems
 
 
@@ -123,6 +125,9 @@ def _directive_problems(check: _Check) -> list[str]:
                                 f"{', '.join(plan.lastprivate)}) would not keep the serial value")
     if plan.directive in (Directive.SIMD, Directive.PARALLEL_FOR_SIMD) and loop.children:
         problems.append(f"{plan.directive.value} is only proposed on an innermost loop")
+    if plan.directive != Directive.PARALLEL_FOR and loop.canonical is not None and loop.canonical.range_over:
+        # gcc refuses simd on a class iterator; an offloaded range would need the container on the device
+        problems.append(f"a range-based for takes parallel for only, not {plan.directive.value}")
     if plan.directive == Directive.SIMD and plan.schedule is not None:
         problems.append("simd takes no schedule clause")
     if plan.directive == Directive.PARALLEL_FOR_SIMD and plan.reductions:
