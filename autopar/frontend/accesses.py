@@ -29,10 +29,7 @@ from autopar.frontend.loops import LoopInfo
 from autopar.frontend.nest_facts import Scope
 from autopar.frontend.wraparound import EXACT, INDEX
 
-
 _UPDATE_OPS = {"+=": "+", "-=": "+", "*=": "*", "&=": "&", "|=": "|", "^=": "^"}
-
-
 _FLOATING = {TypeKind.FLOAT, TypeKind.DOUBLE, TypeKind.LONGDOUBLE, TypeKind.HALF, TypeKind.FLOAT128}
 _SPELLED_OPS = {"+": "+", "-": "+", "*": "*", "&": "&", "|": "|", "^": "^"}
 _SIDE_EFFECTS = {K.CALL_EXPR, K.COMPOUND_ASSIGNMENT_OPERATOR}
@@ -194,9 +191,9 @@ class AccessCollector:
         if kind == K.VAR_DECL and self.function is not None:
             values = expression_children(node)
             element = self.chains.range_element(Variables.key(node.cursor)) if values else None
-            if element is not None:  # the element of a range-based for over a container
-                if not is_reference(node.cursor):  # `for (double y : v)`: reads v's element
-                    self._emit(strip(values[-1]), element, False, text=f"{element.root.spelling}[{node.cursor.spelling}]")
+            if element is not None and not is_reference(node.cursor):  # `for (double y : v)`: reads v[y]
+                self._emit(strip(values[-1]), element, False, text=f"{element.root.spelling}[{node.cursor.spelling}]")
+            if element is not None:  # (a reference element: its uses are the accesses)
                 return
             if values and is_reference(node.cursor):
                 self._lvalue(values[-1], read=False, write=False)  # binding a reference reads nothing

@@ -100,9 +100,8 @@ class AffineBuilder:
 
     def _converted_parameter(self, chain: list[Node], terms: dict[str, int],
                              scope: Optional[Scope]) -> Optional[dict[str, int]]:
-        """`(int)v.size()`, `static_cast<int>(n)`: a conversion that may change the value of one name
-        the nest cannot change is itself a value the nest cannot change, whatever the conversion does:
-        one more parameter, named by its text (not the name's parameter: the two values may differ)."""
+        """`(int)v.size()`, `static_cast<int>(n)`: a conversion of a name the nest cannot change is a value
+        it cannot change either: one more parameter, named by its text (its value may differ from the name's)."""
         inner = chain[-1]
         if scope is None or len(chain) < 2 or len(terms) != 1 or "" in terms or 1 not in terms.values() or \
                 chain[0].type_kind not in INTEGER_TYPES:

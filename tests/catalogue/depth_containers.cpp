@@ -126,6 +126,15 @@ void range_resize(std::vector<double> &y) {
             y.resize(1);
 }
 
+/* serial: the maximum of int elements kept in an unsigned char (in C++ the conditional's type is
+   unsigned char: the narrowing shows only in the comparison) */
+unsigned char range_narrow_max(const std::vector<int> &k) {
+    unsigned char m = 0;
+    for (const auto &x : k)
+        m = x > m ? (unsigned char)x : m;
+    return m;
+}
+
 /* serial: a vector of bools packs its elements into shared words */
 void range_bools(std::vector<bool> &b) {
     for (auto v : b)
@@ -158,6 +167,12 @@ int main() {
     range_first(y); cks("range_first", y);
     range_resize(y); cks("range_resize", y);
     { std::vector<bool> b(10); range_bools(b); }
+    {
+        std::vector<int> k(30000);
+        for (int i = 0; i < 30000; i++)
+            k[i] = (i * 37) % 1000;
+        std::printf("range_narrow_max %d\n", (int)range_narrow_max(k));
+    }
     std::vector<double> z; vec_grow(z, 100); cks("vec_grow", z);
     std::vector<double> w; vec_resize(w, 100); cks("vec_resize", w);
     std::vector<std::vector<double>> m(50, std::vector<double>(3, 1.0));

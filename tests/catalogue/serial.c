@@ -369,6 +369,17 @@ int narrow_max(const double *restrict a, int n) {
     return mx;
 }
 
+/* the same, the stored copy spelled with a cast: the comparison still sees the int */
+int narrow_max_cast(const double *restrict a, int n) {
+    signed char mx = -1;
+    for (int i = 0; i < n; i++) {
+        int v = (int)(a[i] * 100.0);
+        if (v > mx)
+            mx = (signed char)v;
+    }
+    return mx;
+}
+
 /* an unsigned counter that wraps: 12 iterations through 2^32 - 7 .. 4; OpenMP would count none */
 void unsigned_wrap(double *restrict b) {
     for (unsigned i = -7; i != 5; i++)
@@ -487,6 +498,7 @@ int main(void) {
     RESET(); printf("iv_may_skip %d %d\n", iv_may_skip(b, 5, 3), iv_may_skip(b, 5, n)); cks("iv_may_skip", b, n);
     RESET(); printf("and_from_minus_one %d %d\n", and_from_minus_one(a, 0), and_from_minus_one(a, n));
     RESET(); printf("narrow_max %d\n", narrow_max(a, n));
+    RESET(); printf("narrow_max_cast %d\n", narrow_max_cast(a, n));
     RESET(); unsigned_wrap(b); cks("unsigned_wrap", b, 16);
     RESET(); short_count(b); cks("short_count", b, 30);
     RESET(); wide_span(b); cks("wide_span", b, 16);
