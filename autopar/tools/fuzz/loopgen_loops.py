@@ -47,14 +47,16 @@ class LoopTemplates(ProgramBuilder):
         less = self.rng.choice(["<", "<="]) if op == "min" else self.rng.choice([">", ">="])
         if op in ("min", "max"):
             form = self.rng.randint(0, 3)
+            # the stored copy spelled with a cast now and then: the comparison still sees the item's type
+            stored = f"({acc_type}){item}" if self.chance(0.25) else item
             if form == 0:
-                stmt = f"if ({item} {less} {name}) {name} = {item};"
+                stmt = f"if ({item} {less} {name}) {name} = {stored};"
             elif form == 1:
-                stmt = f"{name} = {item} {less} {name} ? {item} : {name};"
+                stmt = f"{name} = {item} {less} {name} ? {stored} : {name};"
             elif form == 2:
-                stmt = f"{name} = ({name} {flip_comparison(less)} {item}) ? {item} : {name};"
+                stmt = f"{name} = ({name} {flip_comparison(less)} {item}) ? {stored} : {name};"
             else:
-                stmt = f"if ({name} {flip_comparison(less)} {item}) {{ {name} = {item}; }}"
+                stmt = f"if ({name} {flip_comparison(less)} {item}) {{ {name} = {stored}; }}"
         elif op == "*":
             if is_signed(acc_type) and TYPES[acc_type][3] >= 32:
                 factor = f"({item} % 3 == 0 ? -1 : 1)"
