@@ -24,7 +24,7 @@ from typing import Optional
 
 from autopar.tools.fuzz.loopgen_builder import Program
 
-VERSION = 1  # changes whenever a seed would give a different program
+VERSION = 2  # changes whenever a seed would give a different program
 CXXFLAGS = ["-std=c++20"]
 
 # accumulator types: (type, printf cast); only the unsigned ones multiply
@@ -65,7 +65,7 @@ class CxxProgram:
 
     TEMPLATES = {"map": 5, "shifted": 3, "reduction": 5, "lastprivate": 3, "carried": 2, "grow": 2,
                  "method": 2, "template_alias": 2, "span_overlap": 2, "lambda": 2, "grid": 2,
-                 "nested_vectors": 1, "reverse": 2, "argmin": 2, "histogram": 2}
+                 "nested_vectors": 1, "reverse": 2, "argmin": 2, "histogram": 2, "range": 4}
 
     def __post_init__(self):
         self.rng = random.Random(self.seed)
@@ -333,6 +333,33 @@ class CxxProgram:
         self.top.append(f"std::array<int, 16> {h.name};")
         self.containers.append(h)
         self.emit(f"for (auto x : {v.name})", f"    {h.name}[(x % 16 + 16) % 16]++;")
+
+    def t_range(self) -> None:
+        """Range-based for loops: one element read from another container (which may be the same
+        one), the last element kept after the loop (which may run zero times), a range inside a loop
+        over rows, a range over a span parameter."""
+        v = self.container()
+        form = self.rng.choice(["other", "last", "rows", "span"])
+        if form == "other":
+            w = self.rng.choice([v, self.container()])
+            k = self.rng.randint(0, min(v.length, w.length) - 1)
+            self.emit(f"for (auto &x : {v.name})", f"    x = {self.store(v, f'x + {w.name}[{k}] % 7')};")
+        elif form == "last":
+            empty = self.fresh("e")
+            self.body.append(f"    std::vector<int> {empty}(zero);")
+            over = self.rng.choice([v.name, empty])
+            last = self.scalar("int", "long long", "-3")
+            self.emit(f"for ({'const auto &' if self.rng.random() < 0.5 else 'int '}x : {over})",
+                      f"    {last} = (int)x % 1000;")
+        elif form == "rows":
+            rows = self.rng.choice([3, 40])
+            self.emit(f"for (int r = 0; r < {rows}; r++)", f"    for (auto &x : {v.name})",
+                      f"        x = {self.store(v, 'x + r')};")
+        else:
+            name = self.fresh("bump")
+            self.top += [f"static void {name}(std::span<{v.element}> s, int k) {{", "    for (auto &x : s)",
+                         f"        x = {self.store(v, 'x * k + 1')};", "}"]
+            self.emit(f"{name}(std::span<{v.element}>({v.name}), {self.rng.randint(-3, 3)});")
 
     # ---------------------------------------------------------------------------------- program
 
