@@ -24,6 +24,7 @@ from autopar.frontend.containers import ELEMENT, container_call, plain_element
 from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source,
                               canonical_kind, evaluate_int, expression_children, strip)
 from autopar.frontend.guards import guard_of
+from autopar.frontend.reductions import bare
 from autopar.frontend.variables import Variables, is_reference
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.nest_facts import Scope
@@ -35,16 +36,9 @@ _SPELLED_OPS = {"+": "+", "-": "+", "*": "*", "&": "&", "|": "|", "^": "^"}
 _SIDE_EFFECTS = {K.CALL_EXPR, K.COMPOUND_ASSIGNMENT_OPERATOR}
 
 
-def _implicit(node: Node) -> Node:
-    """Skip parentheses and implicit conversions, not casts the source spells."""
-    while node.kind in (K.PAREN_EXPR, K.UNEXPOSED_EXPR) and node.expressions:
-        node = node.expressions[-1]
-    return node
-
-
 def _floating_into_integer(target: Node, value: Node) -> bool:
     """An integer element updated with a floating-point value: each update truncates its own sum."""
-    return strip(target).type_kind not in _FLOATING and _implicit(value).type_kind in _FLOATING
+    return strip(target).type_kind not in _FLOATING and bare(value).type_kind in _FLOATING
 
 
 class _SpelledUpdate(NamedTuple):
@@ -58,7 +52,7 @@ def _spelled_update(target: Node, value: Node) -> Optional[_SpelledUpdate]:
     element spelled alike, with no side effect in the subscripts and no conversion that truncates:
     the same update as `a[k] op= v`. None for anything else."""
     element = strip(target)
-    binary = _implicit(value)
+    binary = bare(value)
     if element.kind != K.ARRAY_SUBSCRIPT_EXPR or binary.kind != K.BINARY_OPERATOR:
         return None
     op = _SPELLED_OPS.get(binary.binary_op)
@@ -68,11 +62,11 @@ def _spelled_update(target: Node, value: Node) -> Optional[_SpelledUpdate]:
     # the element read (the first operand, or the second of a commutative op): asked of every
     # assignment, so the cheap tests come first and the walks only when an element matches
     candidates = [0, 1] if binary.binary_op != "-" else [0]
-    candidates = [k for k in candidates if _implicit(operands[k]).kind == K.ARRAY_SUBSCRIPT_EXPR]
+    candidates = [k for k in candidates if bare(operands[k]).kind == K.ARRAY_SUBSCRIPT_EXPR]
     if not candidates:
         return None
     shape = _shape(element)
-    same = next((k for k in candidates if shape is not None and _shape(_implicit(operands[k])) == shape), None)
+    same = next((k for k in candidates if shape is not None and _shape(bare(operands[k])) == shape), None)
     # nothing in the statement may change what a subscript reads between the two reads of the element
     if same is None or any(_side_effect(n) for n in value.walk()) or any(_side_effect(n) for n in element.walk()):
         return None
@@ -240,6 +234,10 @@ class AccessCollector:
                 return
         elif kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR):
             self._lvalue(node, read=True, write=False)
+            return
+        elif kind == K.DECL_REF_EXPR and self.function is not None and \
+                self.function.references.get(Variables.key(node.cursor.referenced or node.cursor)) is not None:
+            self._lvalue(node, read=True, write=False)  # `s += r` of `double &r = a[i]`: reads a[i]
             return
         elif kind == K.LAMBDA_EXPR:
             return

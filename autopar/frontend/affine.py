@@ -16,7 +16,7 @@ from autopar.ir import AffineExpr
 from autopar.frontend.ast import (FUNCTION_KINDS, INTEGER_TYPES, LOOP_KINDS, TRANSPARENT, UNSIGNED_TYPES, Node, Source,
                               evaluate_int, expression_children, integer_range, referenced, strip, variable_decl)
 from autopar.frontend.variables import Variables, is_integer_decl
-from autopar.frontend.nest_facts import Scope, container_size, invariant_expression, invariant_member
+from autopar.frontend.nest_facts import Scope, compact_text, container_size, invariant_expression, invariant_member
 from autopar.frontend.wraparound import (EXACT, SMALL, Walk, exact_zones, held_throughout, large_terms_wrap,
                                          type_range, variable_terms_wrap)
 
@@ -102,17 +102,17 @@ class AffineBuilder:
                              scope: Optional[Scope]) -> Optional[dict[str, int]]:
         """`(int)v.size()`, `static_cast<int>(n)`: a conversion of a name the nest cannot change is a value
         it cannot change either: one more parameter, named by its text (its value may differ from the name's)."""
-        inner = chain[-1]
+        inner, decl = chain[-1], variable_decl(chain[-1])
         if scope is None or len(chain) < 2 or len(terms) != 1 or "" in terms or 1 not in terms.values() or \
                 chain[0].type_kind not in INTEGER_TYPES:
             return None
-        if inner.kind == K.DECL_REF_EXPR:
-            decl = variable_decl(inner)
-            if decl is None or scope.classify(decl)[0] != "symbol":
-                return None  # a loop variable, or a name the nest writes
-        elif inner.kind not in (K.CALL_EXPR, K.MEMBER_REF_EXPR):
+        if inner.kind == K.DECL_REF_EXPR and (decl is None or scope.classify(decl)[0] != "symbol"):
+            return None  # a loop variable, or a name the nest writes
+        if inner.kind not in (K.DECL_REF_EXPR, K.CALL_EXPR, K.MEMBER_REF_EXPR):
             return None  # (a call or member here is one _value_terms named: `v.size()`, `s.n`)
-        text = "".join(self.source.text_of(chain[0]).split())
+        text = compact_text(self.source.text_of(chain[0]))
+        if chain[0].kind == K.UNEXPOSED_EXPR:  # an implicit conversion: its value is the converted one
+            text = f"({compact_text(chain[0].cursor.type.spelling)})({text})"
         if not text or "*" in text:  # a product would read as a monomial of two names
             return None
         return self._named(f"({text})", chain[0].cursor.type)

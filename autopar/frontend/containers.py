@@ -31,12 +31,14 @@ def container_type(t) -> bool:
 
 
 def container_variable(node: Node):
-    """The declaration of a container variable that `node` names directly, or None."""
+    """The declaration of a container variable that `node` names directly, by its bare name, or None
+    (`ns::v`, `S::w` or a macro: the runtime checks and thresholds spell the bare name)."""
     e = strip(node)
     if e.kind != K.DECL_REF_EXPR:
         return None
     decl = e.cursor.referenced
-    if decl is None or decl.kind not in (K.VAR_DECL, K.PARM_DECL) or not container_type(decl.type):
+    if decl is None or decl.kind not in (K.VAR_DECL, K.PARM_DECL) or not container_type(decl.type) or \
+            e.end - e.start != len(decl.spelling):
         return None
     return decl
 

@@ -257,7 +257,9 @@ class LoopFinder:
         if node.kind == K.CXX_FOR_RANGE_STMT:
             info.body = node.children[-1] if node.children else None
             over = range_container(node)
-            if over is None:
+            if over is not None and b";" in self.source.data[node.start:node.children[0].start]:
+                loop.non_canonical_reason = "range-based for with an init-statement (gcc 12 refuses OpenMP on it)"
+            elif over is None:
                 loop.non_canonical_reason = "range-based for"
             else:
                 info.range_element, info.range_container = over

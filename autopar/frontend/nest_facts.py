@@ -15,6 +15,7 @@ a member, a container's size) that affine may use as parameters.
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from clang.cindex import CursorKind as K, StorageClass, TypeKind
@@ -209,10 +210,17 @@ def invariant_expression(node: Node, scope: Optional[Scope], source: Source) -> 
     value everywhere in the nest. None when it reads anything the nest may change."""
     if not _invariant_names(node, scope):
         return None
-    text = "".join(source.text_of(node).split())
+    text = compact_text(source.text_of(node))
     if not text or "*" in text:  # a product would read as a monomial of two names
         return None
     return f"({text})"
+
+
+def compact_text(text: str) -> str:
+    """C text without its blanks, except one between two words (`unsigned int`, `sizeof x`)."""
+    text = text.strip()
+    word = lambda k: text[k].isalnum() or text[k] == "_"  # noqa: E731
+    return re.sub(r"\s+", lambda m: " " if word(m.start() - 1) and word(m.end()) else "", text)
 
 
 def invariant_member(node: Node, scope: Optional[Scope]) -> Optional[str]:

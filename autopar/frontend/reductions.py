@@ -68,6 +68,13 @@ def conversion(source, target) -> Optional[tuple[str, str]]:
     return ("lossy", text)
 
 
+def bare(node: Node) -> Node:
+    """The expression under its parentheses and implicit conversions, not the casts the source spells."""
+    while node.kind in (K.PAREN_EXPR, K.UNEXPOSED_EXPR) and node.expressions:
+        node = node.expressions[-1]
+    return node
+
+
 def _unsigned(t) -> bool:
     return t.kind in (TypeKind.BOOL, TypeKind.CHAR_U, TypeKind.UCHAR, TypeKind.CHAR16, TypeKind.CHAR32,
                       TypeKind.USHORT, TypeKind.UINT, TypeKind.ULONG, TypeKind.ULONGLONG, TypeKind.UINT128)
@@ -190,8 +197,10 @@ class Reductions:
             return None
         left, right = expression_children(cond)
         larger, smaller = (left, right) if cond.binary_op in (">", ">=") else (right, left)
-        text = lambda n: self.source.text_of(strip(n))  # noqa: E731
-        is_m = lambda n: strip(n).kind == K.DECL_REF_EXPR and self._key(n) == key  # noqa: E731
+        # casts the source spells are part of the value: `(signed char)a[i] > m` compares another
+        # value than the `a[i]` it stores, and `m = (signed char)a[i]` stores another than it compares
+        text = lambda n: self.source.text_of(bare(n))  # noqa: E731
+        is_m = lambda n: bare(n).kind == K.DECL_REF_EXPR and self._key(n) == key  # noqa: E731
         if is_m(larger) == is_m(smaller):
             return None
         x = smaller if is_m(larger) else larger
@@ -223,8 +232,8 @@ class Reductions:
             return
         c = strip(cond)
         left, right = expression_children(c)
-        x = right if strip(left).kind == K.DECL_REF_EXPR and self._key(left) == key else left
-        if self.source.text_of(strip(x)) != self.source.text_of(strip(rhs)) or self._mentions(rhs, key):
+        x = right if bare(left).kind == K.DECL_REF_EXPR and self._key(left) == key else left
+        if self.source.text_of(bare(x)) != self.source.text_of(bare(rhs)) or self._mentions(rhs, key):
             return
         self._claim(key, op, self._refs(lhs, key) | self._refs(cond, key), (rhs, strip(lhs).cursor.type),
                     (self._compared(cond, key), strip(lhs).cursor.type))

@@ -126,13 +126,55 @@ void range_resize(std::vector<double> &y) {
             y.resize(1);
 }
 
-/* serial: the maximum of int elements kept in an unsigned char (in C++ the conditional's type is
-   unsigned char: the narrowing shows only in the comparison) */
+/* serial: int elements compared, their unsigned char copies kept: not a maximum */
 unsigned char range_narrow_max(const std::vector<int> &k) {
     unsigned char m = 0;
     for (const auto &x : k)
         m = x > m ? (unsigned char)x : m;
     return m;
+}
+
+/* serial (the outer loop): the inner range reads every element through a const reference, and
+   the outer loop writes them */
+void range_normalize(std::vector<double> &y, int n) {
+    for (int i = 0; i < n; i++) {
+        double s = 1.0;
+        for (const double &v : y)
+            s += v * 1e-9;
+        y[i] = y[i] / s;
+    }
+}
+
+/* serial (the outer loop): the same through a local reference */
+void ref_normalize(std::vector<double> &y, int n) {
+    for (int i = 0; i < n; i++) {
+        double s = 1.0;
+        for (int j = 0; j < n; j++) {
+            const double &v = y[j];
+            s += v * 1e-9;
+        }
+        y[i] = y[i] / s;
+    }
+}
+
+/* serial: a range-based for with an init-statement (gcc 12 refuses OpenMP on it) */
+void range_init_statement(std::vector<double> &y) {
+    for (int k = 0; auto &v : y)
+        v = v + (double)(k++ % 3);
+}
+
+namespace grid { std::vector<double> cells(5000, 1.0); }
+
+/* serial: a qualified container (runtime checks and thresholds spell bare names) */
+void range_qualified(void) {
+    for (auto &v : grid::cells)
+        v = v * 0.5;
+}
+
+/* a cast bound spelled with a two-word type */
+void vec_unsigned_bound(std::vector<double> &y) {
+    for (unsigned int i = 0; i < static_cast<unsigned int>(y.size()); i++)
+        y[i] = y[i] + 0.125;
 }
 
 /* serial: a vector of bools packs its elements into shared words */
@@ -167,6 +209,11 @@ int main() {
     range_first(y); cks("range_first", y);
     range_resize(y); cks("range_resize", y);
     { std::vector<bool> b(10); range_bools(b); }
+    range_normalize(y, 300); cks("range_normalize", y);
+    ref_normalize(y, 300); cks("ref_normalize", y);
+    range_init_statement(y); cks("range_init_statement", y);
+    range_qualified(); cks("range_qualified", grid::cells);
+    vec_unsigned_bound(y); cks("vec_unsigned_bound", y);
     {
         std::vector<int> k(30000);
         for (int i = 0; i < 30000; i++)

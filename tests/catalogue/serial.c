@@ -369,7 +369,16 @@ int narrow_max(const double *restrict a, int n) {
     return mx;
 }
 
-/* the same, the stored copy spelled with a cast: the comparison still sees the int */
+/* the compared value narrowed, the stored one not: not a max either */
+int narrow_compare_cast(const int *restrict a, int n) {
+    int mx = -1;
+    for (int i = 0; i < n; i++)
+        if ((signed char)a[i] > mx)
+            mx = a[i];
+    return mx;
+}
+
+/* the same, the stored copy spelled with a cast: it is not the value compared, so not a max */
 int narrow_max_cast(const double *restrict a, int n) {
     signed char mx = -1;
     for (int i = 0; i < n; i++) {
@@ -499,6 +508,7 @@ int main(void) {
     RESET(); printf("and_from_minus_one %d %d\n", and_from_minus_one(a, 0), and_from_minus_one(a, n));
     RESET(); printf("narrow_max %d\n", narrow_max(a, n));
     RESET(); printf("narrow_max_cast %d\n", narrow_max_cast(a, n));
+    RESET(); printf("narrow_compare_cast %d\n", narrow_compare_cast(perm, n));
     RESET(); unsigned_wrap(b); cks("unsigned_wrap", b, 16);
     RESET(); short_count(b); cks("short_count", b, 30);
     RESET(); wide_span(b); cks("wide_span", b, 16);

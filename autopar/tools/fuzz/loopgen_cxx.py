@@ -24,7 +24,7 @@ from typing import Optional
 
 from autopar.tools.fuzz.loopgen_builder import Program
 
-VERSION = 2  # changes whenever a seed would give a different program
+VERSION = 3  # changes whenever a seed would give a different program
 CXXFLAGS = ["-std=c++20"]
 
 # accumulator types: (type, printf cast); only the unsigned ones multiply
@@ -339,7 +339,7 @@ class CxxProgram:
         one), the last element kept after the loop (which may run zero times), a range inside a loop
         over rows, a range over a span parameter."""
         v = self.container()
-        form = self.rng.choice(["other", "last", "rows", "span"])
+        form = self.rng.choice(["other", "last", "rows", "span", "sums", "sums"])
         if form == "other":
             w = self.rng.choice([v, self.container()])
             k = self.rng.randint(0, min(v.length, w.length) - 1)
@@ -351,6 +351,14 @@ class CxxProgram:
             last = self.scalar("int", "long long", "-3")
             self.emit(f"for ({'const auto &' if self.rng.random() < 0.5 else 'int '}x : {over})",
                       f"    {last} = (int)x % 1000;")
+        elif form == "sums":  # each row's sum of every element, read through a reference, written back
+            rows = min(v.length, self.rng.choice([5, 60]))
+            s = self.fresh("t")
+            inner = self.rng.choice([[f"    for (const auto &x : {v.name})", f"        {s} += x;"],
+                                     [f"    for (std::size_t j = 0; j < {v.name}.size(); j++) {{",
+                                      f"        const auto &y = {v.name}[j];", f"        {s} += y;", "    }"]])
+            self.emit(f"for (int r = 0; r < {rows}; r++) {{", f"    long {s} = r;", *inner,
+                      f"    {v.name}[r] = {self.store(v, f'{s} % 1000')};", "}")
         elif form == "rows":
             rows = self.rng.choice([3, 40])
             self.emit(f"for (int r = 0; r < {rows}; r++)", f"    for (auto &x : {v.name})",

@@ -47,8 +47,10 @@ class LoopTemplates(ProgramBuilder):
         less = self.rng.choice(["<", "<="]) if op == "min" else self.rng.choice([">", ">="])
         if op in ("min", "max"):
             form = self.rng.randint(0, 3)
-            # the stored copy spelled with a cast now and then: the comparison still sees the item's type
-            stored = f"({acc_type}){item}" if self.chance(0.25) else item
+            # now and then a cast on the stored copy or on the compared one: the two values then differ
+            cast = f"({self.rng.choice([acc_type, 'signed char', 'unsigned char', 'short'])})"
+            stored = f"{cast}{item}" if self.chance(0.25) else item
+            item = f"{cast}{item}" if stored == item and self.chance(0.15) else item
             if form == 0:
                 stmt = f"if ({item} {less} {name}) {name} = {stored};"
             elif form == 1:
