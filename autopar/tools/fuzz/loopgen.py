@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Optional
 
 from autopar.tools.fuzz.loopgen_bounds import BoundsTemplates
-from autopar.tools.fuzz.loopgen_builder import TYPES, Program, cell_count
+from autopar.tools.fuzz.loopgen_builder import TYPES, Program, add_blocks, cell_count
 from autopar.tools.fuzz.loopgen_calls import CallTemplates
 from autopar.tools.fuzz.loopgen_loops import LoopTemplates
 from autopar.tools.fuzz.loopgen_patterns import PatternTemplates
@@ -47,14 +47,8 @@ class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates, BoundsTemplate
     # ---------------------------------------------------------------------------------- program
 
     def generate(self) -> Program:
-        names = list(self.TEMPLATES)
-        weights = [self.TEMPLATES[n] for n in names]
         self.new_array((self.rng.choice([1000, 3000, 8000]),), where="global", ctype="int")
-        for _ in range(self.block_count):
-            template = self.rng.choices(names, weights)[0]
-            self.templates.append(template)
-            self.body.append(f"    /* {template} */")
-            getattr(self, f"t_{template}")()
+        add_blocks(self, self.block_count)
         return Program(seed=self.seed, source=self.render(), blocks=self.templates)
 
     def render(self) -> str:

@@ -277,3 +277,15 @@ def cell_count(dims: tuple[int, ...]) -> int:
     for d in dims:
         total *= d
     return total
+
+
+def add_blocks(program, count: int) -> None:
+    """`count` blocks in main, each from a template (`t_<name>`) drawn by the weights of
+    `program.TEMPLATES`, its name noted in the program and as a comment before it."""
+    names = list(program.TEMPLATES)
+    weights = [program.TEMPLATES[n] for n in names]
+    for _ in range(count):
+        template = program.rng.choices(names, weights)[0]
+        program.templates.append(template)
+        program.body.append(f"    /* {template} */")
+        getattr(program, f"t_{template}")()

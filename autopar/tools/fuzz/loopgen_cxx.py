@@ -22,7 +22,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Optional
 
-from autopar.tools.fuzz.loopgen_builder import Program
+from autopar.tools.fuzz.loopgen_builder import Program, add_blocks
 
 VERSION = 3  # changes whenever a seed would give a different program
 CXXFLAGS = ["-std=c++20"]
@@ -372,13 +372,7 @@ class CxxProgram:
     # ---------------------------------------------------------------------------------- program
 
     def generate(self) -> Program:
-        names = list(self.TEMPLATES)
-        weights = [self.TEMPLATES[n] for n in names]
-        for _ in range(self.rng.randint(5, 12)):
-            template = self.rng.choices(names, weights)[0]
-            self.templates.append(template)
-            self.body.append(f"    /* {template} */")
-            getattr(self, f"t_{template}")()
+        add_blocks(self, self.rng.randint(5, 12))
         return Program(seed=self.seed, source=self.render(), blocks=self.templates)
 
     def render(self) -> str:
