@@ -16,17 +16,13 @@ from clang.cindex import CursorKind as K, TypeKind
 from autopar.frontend.ast import (ARRAY_TYPES, FLOATING_TYPES, INC_DEC, INTEGER_TYPES, Node, Source, canonical_kind,
                               expression_children, strip, variable_decl)
 from autopar.frontend.variables import Variables
-from autopar.frontend.containers import ELEMENT, PLAIN_TYPES, container_call, plain_element
+from autopar.frontend.containers import ELEMENT, PLAIN_TYPES, container_call, plain_element, unqualified
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.nest_facts import written_decl_refs
 
 
 _ADDRESS_TYPES = {TypeKind.POINTER, *ARRAY_TYPES}
 _NUMBER_TYPES = INTEGER_TYPES | FLOATING_TYPES
-
-
-def _unqualified(t) -> str:
-    return " ".join(w for w in t.get_canonical().spelling.split() if w not in ("const", "volatile", "restrict"))
 
 
 def _same_element(pointer_decl, root_decl) -> bool:
@@ -38,7 +34,7 @@ def _same_element(pointer_decl, root_decl) -> bool:
         element = root_type.get_array_element_type()
     else:
         return False
-    return _unqualified(pointer_decl.type.get_canonical().get_pointee()) == _unqualified(element)
+    return unqualified(pointer_decl.type.get_canonical().get_pointee()) == unqualified(element)
 
 
 def _number(decl) -> bool:
@@ -381,7 +377,7 @@ def member_offset(chain: Chain, root, subs: list[tuple]) -> Optional[int]:
     if not children:
         return None
     record = children[0].cursor.type.get_canonical()
-    if element.kind != TypeKind.RECORD or _unqualified(record) != _unqualified(element):
+    if element.kind != TypeKind.RECORD or unqualified(record) != unqualified(element):
         return None  # an element reached through a cast (or another layout): its fields are not root's
     offset = 0
     for member in chain.members:

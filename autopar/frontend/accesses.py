@@ -22,7 +22,7 @@ from autopar.frontend.access_chains import Chain, ChainReader, This, member_offs
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.containers import ELEMENT, container_call, plain_element
 from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source,
-                              canonical_kind, evaluate_int, expression_children, strip)
+                              canonical_kind, evaluate_int, expression_children, strip, variable_decl)
 from autopar.frontend.guards import guard_of
 from autopar.frontend.reductions import bare
 from autopar.frontend.variables import Variables, is_reference
@@ -183,8 +183,8 @@ class AccessCollector:
     def _visit(self, node: Node) -> None:
         kind = node.kind
         if kind == K.VAR_DECL and self.function is not None:
-            values = expression_children(node)
-            element = self.chains.range_element(Variables.key(node.cursor)) if values else None
+            values, key = expression_children(node), Variables.key(node.cursor)
+            element = self.chains.range_element(key) if values else None
             if element is not None and not is_reference(node.cursor):  # `for (double y : v)`: reads v[y]
                 self._emit(strip(values[-1]), element, False, text=f"{element.root.spelling}[{node.cursor.spelling}]")
             if element is not None:  # (a reference element: its uses are the accesses)
@@ -192,7 +192,7 @@ class AccessCollector:
             if values and is_reference(node.cursor):
                 self._lvalue(values[-1], read=False, write=False)  # binding a reference reads nothing
                 return
-            over = self.chains.range_of(Variables.key(node.cursor), values[-1]) if values else None
+            over = self.chains.range_of(key, values[-1]) if values else None
             if over is not None:  # `for (double x : m[i])`: reads some element of m[i]
                 chain = self.chains.decompose(over)
                 if chain is not None and chain.root is not None:
@@ -235,8 +235,9 @@ class AccessCollector:
         elif kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR):
             self._lvalue(node, read=True, write=False)
             return
-        elif kind == K.DECL_REF_EXPR and self.function is not None and \
-                self.function.references.get(Variables.key(node.cursor.referenced or node.cursor)) is not None:
+        elif kind == K.DECL_REF_EXPR and self.function is not None and self.function.references and \
+                (decl := variable_decl(node)) is not None and \
+                self.function.references.get(Variables.key(decl)) is not None:
             self._lvalue(node, read=True, write=False)  # `s += r` of `double &r = a[i]`: reads a[i]
             return
         elif kind == K.LAMBDA_EXPR:

@@ -19,10 +19,29 @@ ELEMENT = ("operator[]", "at")
 READ_ONLY = ("operator[]", "at", "data", "size", "empty")
 
 
+def referred(t):
+    """The type a reference type refers to; any other type itself."""
+    return t.get_pointee() if t.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE) else t
+
+
+def unqualified(t) -> str:
+    """The canonical spelling of a type without const, volatile or restrict."""
+    return " ".join(w for w in t.get_canonical().spelling.split() if w not in ("const", "volatile", "restrict"))
+
+
+def declared_outside(decl, nest: Node) -> bool:
+    """A variable that checks before the nest can name, and that is the object it names: declared
+    outside the nest (its outermost loop), and not a local reference (`auto &r = v`)."""
+    if decl.kind == K.VAR_DECL and decl.type.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE):
+        return False
+    where = decl.location
+    return not (where.file is not None and nest.cursor.location.file is not None and
+                where.file.name == nest.cursor.location.file.name and nest.start <= where.offset < nest.end)
+
+
 def container_type(t) -> bool:
     """`std::vector<T>`, `std::array<T, N>`, `std::span<T>` (through a reference, const or not)."""
-    if t.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE):
-        t = t.get_pointee()
+    t = referred(t)
     spelling = t.get_canonical().spelling.replace("const ", "").strip()
     if spelling.startswith(("std::vector<bool", "std::__1::vector<bool")):
         return False  # elements are bits of shared words: not separate objects
@@ -53,25 +72,18 @@ def range_container(node: Node) -> Optional[tuple[object, object]]:
     element, container = node.children[0].cursor, container_variable(node.children[1])
     if container is None:
         return None
-    buffer = container.type
-    if buffer.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE):
-        buffer = buffer.get_pointee()
-    item = buffer.get_canonical().get_template_argument_type(0)
+    item = referred(container.type).get_canonical().get_template_argument_type(0)
     if item.kind == TypeKind.INVALID or item.get_canonical().kind not in PLAIN_TYPES:
         return None
     bound = element.type
     if bound.kind == TypeKind.RVALUEREFERENCE:
         return None
     if bound.kind == TypeKind.LVALUEREFERENCE and \
-            _unqualified(bound.get_pointee()) != _unqualified(item):
+            unqualified(bound.get_pointee()) != unqualified(item):
         return None  # a reference to a converted temporary: not the element itself
     if bound.kind != TypeKind.LVALUEREFERENCE and bound.get_canonical().kind not in PLAIN_TYPES:
         return None
     return element, container
-
-
-def _unqualified(t) -> str:
-    return " ".join(w for w in t.get_canonical().spelling.split() if w not in ("const", "volatile"))
 
 
 def container_call(node: Node, nest: Optional[Node] = None) -> Optional[tuple[str, object, list[Node]]]:
@@ -100,13 +112,8 @@ def container_call(node: Node, nest: Optional[Node] = None) -> Optional[tuple[st
         decl, args = container_variable(children[0]), children[2:]
     if decl is None:
         return None
-    if nest is not None:
-        if decl.kind == K.VAR_DECL and decl.type.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE):
-            return None
-        where = decl.location
-        if where.file is not None and nest.cursor.location.file is not None and \
-                where.file.name == nest.cursor.location.file.name and nest.start <= where.offset < nest.end:
-            return None
+    if nest is not None and not declared_outside(decl, nest):
+        return None
     return method.spelling, decl, args
 
 
@@ -147,7 +154,4 @@ PLAIN_TYPES = _PLAIN = {TypeKind.FLOAT, TypeKind.DOUBLE, TypeKind.LONGDOUBLE, Ty
 def plain_element(call: Node) -> bool:
     """Whether the element a call returns is a number or a pointer (not a struct whose members the
     caller may use, not an array)."""
-    t = call.cursor.type
-    if t.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE):
-        t = t.get_pointee()
-    return t.get_canonical().kind in _PLAIN
+    return referred(call.cursor.type).get_canonical().kind in _PLAIN

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from clang.cindex import CursorKind as K, StorageClass, TypeKind
+from clang.cindex import CursorKind as K, StorageClass
 
 from autopar.frontend.ast import FUNCTION_KINDS, Node, Source, expression_children, stored_operand, strip, variable_decl
 from autopar.frontend.variables import Variables, is_integer_decl
@@ -256,32 +256,22 @@ def invariant_member(node: Node, scope: Optional[Scope]) -> Optional[str]:
 
 
 def container_size(node: Node, scope: Optional[Scope]) -> Optional[str]:
-    from autopar.frontend.containers import container_call, fixed_size
+    from autopar.frontend.containers import container_call
 
-    found = container_call(node, scope.nest.root) if scope is not None else None
+    found = container_call(node) if scope is not None else None  # (range_size asks where it is declared)
     if scope is None or found is None or found[0] != "size" or found[2]:
         return None
-    decl = found[1]
-    key = Variables.key(decl)
-    nest = scope.nest
-    if key in nest.any_writes or key in nest.through_reference or not fixed_size(nest.root, decl):
-        return None
-    return f"{decl.spelling}.size()"
+    return range_size(found[1], scope.nest)
 
 
 def range_size(decl, nest: NestFacts) -> Optional[str]:
-    """`v.size()` as a parameter, for a range-based for over the container `decl`: one declared
-    outside the nest (not a local reference) that nothing in it can resize; else None."""
-    from autopar.frontend.containers import fixed_size
+    """`v.size()` as a parameter, of the container `decl` (a `v.size()` call's, or a range-based for's):
+    one declared outside the nest (not a local reference) that nothing in it can resize; else None."""
+    from autopar.frontend.containers import declared_outside, fixed_size
 
     key = Variables.key(decl)
-    if decl.kind == K.VAR_DECL and decl.type.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE):
-        return None  # a local reference: what it names is not the nest's to know
-    where, root = decl.location, nest.root
-    if where.file is not None and root.cursor.location.file is not None and \
-            where.file.name == root.cursor.location.file.name and root.start <= where.offset < root.end:
-        return None
-    if key in nest.any_writes or key in nest.through_reference or not fixed_size(root, decl):
+    if not declared_outside(decl, nest.root) or key in nest.any_writes or key in nest.through_reference or \
+            not fixed_size(nest.root, decl):
         return None
     return f"{decl.spelling}.size()"
 

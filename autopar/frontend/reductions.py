@@ -176,7 +176,7 @@ class Reductions:
                 target = strip(lhs).cursor.type
                 chosen = [x for x in (yes, no) if not (strip(x).kind == K.DECL_REF_EXPR and self._key(x) == key)]
                 self._claim(key, op, self._refs(lhs, key) | self._refs(value, key), (rhs, target),
-                            *[(x, target) for x in chosen], (self._compared(cond, key), target))
+                            *[(x, target) for x in chosen], (strip(self._compared(cond, key)), target))
         elif value.kind == K.CALL_EXPR:
             name = value.cursor.spelling
             args = call_arguments(value)
@@ -230,21 +230,19 @@ class Reductions:
         op = self._min_max(cond, key, rhs, None)
         if op is None:
             return
-        c = strip(cond)
-        left, right = expression_children(c)
-        x = right if bare(left).kind == K.DECL_REF_EXPR and self._key(left) == key else left
+        x = self._compared(cond, key)
         if self.source.text_of(bare(x)) != self.source.text_of(bare(rhs)) or self._mentions(rhs, key):
             return
         self._claim(key, op, self._refs(lhs, key) | self._refs(cond, key), (rhs, strip(lhs).cursor.type),
-                    (self._compared(cond, key), strip(lhs).cursor.type))
+                    (strip(x), strip(lhs).cursor.type))
 
     def _compared(self, cond: Node, key: tuple) -> Node:
-        """The value a min/max condition compares with the variable, under its casts too: the variable
-        must hold it exactly, whatever conversion the stored copy spells (`m = x > m ? (unsigned
-        char)x : m` compares the int x; in C++ the conditional's type is then unsigned char, so no
-        implicit conversion shows)."""
+        """The operand a min/max condition compares with the variable. The variable must hold its value
+        under its casts too (stripped), whatever conversion the stored copy spells (`m = x > m ?
+        (unsigned char)x : m` compares the int x; in C++ the conditional's type is then unsigned char,
+        so no implicit conversion shows)."""
         left, right = expression_children(strip(cond))
-        return strip(right if strip(left).kind == K.DECL_REF_EXPR and self._key(left) == key else left)
+        return right if bare(left).kind == K.DECL_REF_EXPR and self._key(left) == key else left
 
     def conversion_of(self, key: tuple) -> tuple[Optional[str], Optional[str]]:
         """The worst conversion of the variable's updates: (kind, text), (None, None) when all exact."""

@@ -119,13 +119,13 @@ def _simd_ok(ctx: NestContext, loop: Loop) -> bool:
     if loop.children or loop.canonical.range_over or legal.alias_check or legal.runs_condition or legal.private_arrays or \
             legal.lastprivate_arrays or legal.reduction_arrays:
         return False
-    with_loops = {l.function for l in ctx.tu.loops}
     for call in loop_calls(ctx.tu, loop):
         if call.effect != CallEffect.PURE:
             summary = call.summary or ctx.tu.functions.get(call.callee)
             if call.effect != CallEffect.SAME_TU or summary is None or not summary.is_side_effect_free:
                 return False
-            if with_loops & {call.callee, *summary.calls}:
+            callees = {call.callee, *summary.calls}
+            if any(l.function in callees for l in ctx.tu.loops):
                 return False  # its loops may get a parallel region: no OpenMP construct nests in simd
     return True
 

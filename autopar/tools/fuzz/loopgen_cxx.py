@@ -49,7 +49,6 @@ class Container:
     element: str
     length: int  # its size when the program runs (argc == 1)
     length_expr: str  # an expression that is its size at run time, unknown to the compiler
-    cols: int = 0  # grid only
 
 
 @dataclass
@@ -292,7 +291,7 @@ class CxxProgram:
     def t_grid(self) -> None:
         rows, cols = self.rng.choice([(30, 40), (100, 70), (7, 300)])
         size = self.size_var(rows * cols)
-        g = Container(self.fresh("grid"), "grid", "int", rows * cols, size, cols)
+        g = Container(self.fresh("grid"), "grid", "int", rows * cols, size)
         self.emit(f"std::vector<int> {g.name}({size});")
         self.fill(g)
         self.containers.append(g)
