@@ -86,6 +86,9 @@ class Variable(_Frozen):
     # that keeps it (`const long *q = cnt;`, `gp = x;`, `s.p = x;`, `keep(x);`), as "name@line:column":
     # it reaches their memory whatever restrict or the call sites say of them
     based_on: list[str] = Field(default_factory=list)
+    # the buffer of a std::vector or std::array (`v.data()`) of numbers or pointers: it holds only its
+    # elements, so no named array or scalar and no member of the method's object lies in it
+    owns_buffer: bool = False
     is_const: bool = False
     is_struct: bool = False
     is_floating: bool = False  # float, double, long double (typedefs resolved)

@@ -26,6 +26,14 @@ def _own_automatic_array(obj: ObjectModel) -> bool:
     return obj.kind == "array" and obj.base.storage == Storage.LOCAL
 
 
+def _own_field(obj: ObjectModel) -> bool:
+    """A field of the method's object reached directly (`this->scale`, `this->s.x`): not through a
+    pointer it holds, and not an element of an array."""
+    return obj.kind == "member" and obj.base.name == "this" and \
+        re.fullmatch(r"this->\w+(\.\w+)*", obj.path) is not None and \
+        all(not m.access.subscripts for m in obj.accesses)
+
+
 def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
     """Whether two distinct objects of a loop may overlap in memory."""
     if x.key == y.key:
@@ -36,6 +44,9 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
     for a, b in ((x, y), (y, x)):
         if a.kind == "pointer" and a.base.enters_with_call and _own_automatic_array(b):
             return False  # the array did not exist when the pointer was passed in
+    for a, b in ((x, y), (y, x)):
+        if a.base.owns_buffer and not b.base.owns_buffer and (_own_field(b) or b.kind in ("array", "scalar")):
+            return False  # a container's own elements (numbers, pointers) never hold another named object
     if _derived_pointer(x) or _derived_pointer(y):
         return True  # a local pointer may be based on a restrict pointer or point into an array
     if x.distinct and y.distinct:

@@ -20,7 +20,7 @@ from clang.cindex import CursorKind as K, TypeKind
 from autopar.ir import Access, AffineExpr, Storage, Subscript, Variable
 from autopar.frontend.access_chains import Chain, ChainReader, This, member_offset
 from autopar.frontend.affine import AffineBuilder
-from autopar.frontend.containers import ELEMENT, container_call, plain_element
+from autopar.frontend.containers import ELEMENT, buffer_variable, container_call, plain_element
 from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source,
                               canonical_kind, evaluate_int, expression_children, strip, variable_decl)
 from autopar.frontend.guards import guard_of
@@ -242,9 +242,12 @@ class AccessCollector:
             return
         elif kind == K.LAMBDA_EXPR:
             return
-        elif kind == K.CALL_EXPR and (found := container_call(node, self.root.node)) is not None \
-                and found[0] in ELEMENT and plain_element(node):
-            self._lvalue(node, read=True, write=False)  # `v[i]`, `v.at(i)` read
+        elif kind == K.CALL_EXPR and (found := container_call(node, self.root.node)) is not None:
+            if found[0] in ELEMENT and plain_element(node):
+                self._lvalue(node, read=True, write=False)  # `v[i]`, `v.at(i)` read
+                return
+            for argument in found[2]:  # `v.size()`: the container object itself is no access
+                self._visit(argument)
             return
         elif kind == K.CALL_EXPR and self.summaries:
             for child in node.children:
@@ -377,11 +380,7 @@ class AccessCollector:
         elif chain.container:
             if chain.call is not None:
                 self.container_elements.add(chain.call.location())
-            # the container's buffer, as a pointer that may alias other pointers (and is named so in
-            # runtime checks); it moves only when the container is resized, which is an unknown call
-            own = self.variables.get(root)
-            variable = own.model_copy(update={"name": f"{own.name}.data()", "is_pointer": True, "is_array": False,
-                                              "array_dims": [], "is_struct": False, "restrict": False})
+            variable = buffer_variable(self.variables.get(root), root)
             written = False
         else:
             variable = self.variables.get(root)

@@ -1,5 +1,6 @@
 """C++ standard containers whose elements lie in one contiguous buffer: `std::vector`, `std::array`,
-`std::span`. `v[i]`, `v.at(i)` and `v.data()[i]` are element accesses of that buffer (named
+`std::span`, named by a variable or, in a method, by a member of the object itself (`data`,
+`this->data`). `v[i]`, `v.at(i)` and `v.data()[i]` are element accesses of that buffer (named
 `v.data()` in the IR, a pointer that may alias other pointers), and `v.size()` is a parameter of the
 nest when nothing in it can resize `v`. Any other member (`push_back`, `resize`, `insert`, ...) stays
 an unknown call."""
@@ -12,6 +13,7 @@ from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.frontend.ast import Node, expression_children, strip
 from autopar.frontend.variables import Variables
+from autopar.ir import Variable
 
 CONTAINERS = ("vector", "array", "span")
 ELEMENT = ("operator[]", "at")
@@ -50,9 +52,12 @@ def container_type(t) -> bool:
 
 
 def container_variable(node: Node):
-    """The declaration of a container variable that `node` names directly, by its bare name, or None
-    (`ns::v`, `S::w` or a macro: the runtime checks and thresholds spell the bare name)."""
+    """The declaration of a container that `node` names directly: a variable by its bare name, or a
+    member of the method's own object (`data`, `this->data`, a FIELD_DECL); else None (`ns::v`,
+    `S::w`, `obj.v` or a macro: the runtime checks and thresholds spell the name where the loop is)."""
     e = strip(node)
+    if e.kind == K.MEMBER_REF_EXPR:
+        return _own_member(e)
     if e.kind != K.DECL_REF_EXPR:
         return None
     decl = e.cursor.referenced
@@ -60,6 +65,41 @@ def container_variable(node: Node):
             e.end - e.start != len(decl.spelling):
         return None
     return decl
+
+
+def _own_member(e: Node):
+    """The container member of `this` that `e` names: implicitly (`data`, spelled just so) or
+    through an explicit `this->`."""
+    decl = e.cursor.referenced
+    if decl is None or decl.kind != K.FIELD_DECL or not container_type(decl.type):
+        return None
+    base = expression_children(e)
+    if not base:
+        return decl if e.end - e.start == len(decl.spelling) else None
+    if len(base) != 1 or strip(base[0]).kind != K.CXX_THIS_EXPR or \
+            e.end - e.start < len(decl.spelling) + len("this->"):
+        return None  # another object's member, or `this` from a macro
+    return decl
+
+
+def owns_buffer(decl) -> bool:
+    """A std::vector or std::array: its elements lie in storage of its own (a std::span views any)."""
+    spelling = referred(decl.type).get_canonical().spelling.replace("const ", "").strip()
+    return spelling.startswith(("std::vector<", "std::array<", "std::__1::vector<", "std::__1::array<"))
+
+
+def buffer_variable(own: Variable, decl) -> Variable:
+    """The container's buffer as the IR's variable: a pointer that may alias other pointers (and is
+    named so in runtime checks, `v.data()`); it moves only when the container is resized, which is
+    an unknown call."""
+    return own.model_copy(update={"name": f"{container_name(decl)}.data()", "is_pointer": True, "is_array": False,
+                                  "array_dims": [], "is_struct": False, "restrict": False,
+                                  "owns_buffer": owns_buffer(decl)})
+
+
+def container_name(decl) -> str:
+    """How the code at the loop names the container: `v`, or `this->data` for a member."""
+    return f"this->{decl.spelling}" if decl.kind == K.FIELD_DECL else decl.spelling
 
 
 def range_container(node: Node) -> Optional[tuple[object, object]]:
@@ -103,7 +143,8 @@ def container_call(node: Node, nest: Optional[Node] = None) -> Optional[tuple[st
     if not children:
         return None
     first = strip(children[0])
-    if first.kind == K.MEMBER_REF_EXPR:  # v.at(i): the member names the object
+    if first.kind == K.MEMBER_REF_EXPR and first.cursor.referenced is not None and \
+            first.cursor.referenced.kind == K.CXX_METHOD:  # v.at(i): the member names the object
         inner = expression_children(first)
         if len(inner) != 1:
             return None
@@ -128,10 +169,15 @@ def _in_std(cursor) -> bool:
 
 def fixed_size(root: Node, decl) -> bool:
     """Whether nothing in `root` can resize the container `decl`: every use of it is the object of a
-    read-only member call (no other member, no assignment, no passing it along)."""
+    read-only member call (no other member, no assignment, no passing it along). For a member of
+    the method's object, also no call that could reach the object (`sort()`, `helper(*this)`)."""
     key = Variables.key(decl)
+    member = decl.kind == K.FIELD_DECL
     for n in root.walk():
-        if n.kind != K.DECL_REF_EXPR or n.cursor.referenced is None or Variables.key(n.cursor.referenced) != key:
+        if member and _reaches_object(n, decl):
+            return False
+        if n.kind not in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR) or n.cursor.referenced is None or \
+                Variables.key(n.cursor.referenced) != key:
             continue
         call = n.parent
         while call is not None and call.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR, K.MEMBER_REF_EXPR):
@@ -142,8 +188,33 @@ def fixed_size(root: Node, decl) -> bool:
         found = container_call(call, root) if call is not None else None
         if found is None or found[0] not in READ_ONLY or found[1] is None or \
                 Variables.key(found[1]) != key:
-            return False
+            return False  # (another object's `o.data`: it may be this one)
     return True
+
+
+def _reaches_object(n: Node, member) -> bool:
+    """Whether `n` could reach the object whose member `member` is, other than through a member of
+    it: a call of anything but a container's member or a system header's function (a method of
+    the class, or a function that reaches the object through a global), `this` passed along, or a
+    variable of the class's type (`Field &self = *this`)."""
+    if n.kind == K.CALL_EXPR:
+        callee = n.cursor.referenced
+        if callee is None:
+            return True
+        owner = callee.semantic_parent
+        if callee.kind == K.CXX_METHOD and owner is not None and owner.spelling in CONTAINERS and _in_std(owner):
+            return False  # judged as a use of its container
+        return not callee.location.is_in_system_header
+    if n.kind == K.CXX_THIS_EXPR:
+        return n.parent is None or n.parent.kind != K.MEMBER_REF_EXPR or \
+            n.parent.cursor.referenced is None or n.parent.cursor.referenced.kind != K.FIELD_DECL
+    if n.kind == K.DECL_REF_EXPR and n.cursor.referenced is not None and \
+            n.cursor.referenced.kind in (K.VAR_DECL, K.PARM_DECL):
+        t = referred(n.cursor.referenced.type)
+        if t.kind == TypeKind.POINTER:
+            t = t.get_pointee()
+        return unqualified(t) == unqualified(member.semantic_parent.type)
+    return False
 
 
 PLAIN_TYPES = _PLAIN = {TypeKind.FLOAT, TypeKind.DOUBLE, TypeKind.LONGDOUBLE, TypeKind.POINTER, TypeKind.BOOL, TypeKind.CHAR_U,

@@ -21,6 +21,7 @@ from autopar.frontend.functions import Function
 from autopar.frontend.variables import Variables
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.nest_facts import CHAR_TYPES, NestFacts, Scope, range_size, written_decl_refs
+from autopar.frontend.containers import container_name
 from autopar.frontend.wraparound import BOUND, EXACT
 from autopar.ir import AffineExpr, CanonicalForm, Loop
 
@@ -227,7 +228,7 @@ def _range_bounds(info: LoopInfo, nest: NestFacts) -> Optional[CanonicalForm]:
     loop, container = info.loop, info.range_container
     size = range_size(container, nest)
     if size is None:
-        loop.non_canonical_reason = f"range-based for over {container.spelling}, which the loop nest may resize " \
+        loop.non_canonical_reason = f"range-based for over {container_name(container)}, which the loop nest may resize " \
                                     f"or which is declared inside it"
         return None
     return loop.canonical.model_copy(update={"lower": AffineExpr(), "upper": AffineExpr(coefficients={size: 1})})

@@ -14,6 +14,7 @@ from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
 from autopar.ir import CanonicalForm, Comparison
 from autopar.frontend.affine import AffineBuilder
+from autopar.frontend.containers import container_name
 from autopar.frontend.ast import (FUNCTION_KINDS, INC_DEC, Node, Source, expression_children, strip,
                               under_implicit_conversions, variable_decl)
 from autopar.frontend.loops import LoopInfo, address_taken_in
@@ -39,10 +40,10 @@ class HeaderReader:
         if loop.non_canonical_reason:
             return
         if info.range_container is not None:  # `for (auto &x : v)`: x over v's indices (bounds: loop_body)
+            name = container_name(info.range_container)
             loop.canonical = CanonicalForm(
                 induction_variable=info.range_element.spelling, iv_type="std::size_t", iv_declared_in_init=True,
-                lower_text="0", upper_text=f"{info.range_container.spelling}.size()", comparison=Comparison.LT,
-                step=1, range_over=info.range_container.spelling)
+                lower_text="0", upper_text=f"{name}.size()", comparison=Comparison.LT, step=1, range_over=name)
             return
         if loop.from_macro and info.init is None and info.cond is None:
             loop.non_canonical_reason = "the loop comes from a macro expansion"

@@ -267,13 +267,13 @@ def container_size(node: Node, scope: Optional[Scope]) -> Optional[str]:
 def range_size(decl, nest: NestFacts) -> Optional[str]:
     """`v.size()` as a parameter, of the container `decl` (a `v.size()` call's, or a range-based for's):
     one declared outside the nest (not a local reference) that nothing in it can resize; else None."""
-    from autopar.frontend.containers import declared_outside, fixed_size
+    from autopar.frontend.containers import container_name, declared_outside, fixed_size
 
     key = Variables.key(decl)
     if not declared_outside(decl, nest.root) or key in nest.any_writes or key in nest.through_reference or \
             not fixed_size(nest.root, decl):
         return None
-    return f"{decl.spelling}.size()"
+    return f"{container_name(decl)}.size()"
 
 
 def _calls_that_may_write(root: Node) -> bool:

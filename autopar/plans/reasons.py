@@ -58,7 +58,7 @@ CALL_WRITES_GLOBAL = "call-writes-global"
 CALL_WRITES_ARGUMENT = "call-writes-argument"
 CALL_READS_WRITTEN = "call-reads-written"
 CALL_SEES_PRIVATE_GLOBAL = "call-sees-private-global"
-CONTAINER_ACCESS = "container-access"  # a C++ container member (operator[], size, at, data): not modelled
+CONTAINER_ACCESS = "container-access"  # a C++ container member (operator[], size, at, data) of a container not named
 CONTAINER_RESIZE = "container-resize"  # push_back, resize, insert, erase, ...: may reallocate
 # scalars
 SCALAR_CARRIED = "scalar-carried"

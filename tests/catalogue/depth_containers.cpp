@@ -183,6 +183,51 @@ void range_bools(std::vector<bool> &b) {
         v = true;
 }
 
+/* containers that are members of the method's own object */
+struct Cells {
+    std::vector<double> data, w;
+    double scale = 1.5;
+    double *view = nullptr;
+    explicit Cells(int n) : data(n), w(n) {}
+    /* a member vector and a member scalar: the buffer never holds the scalar */
+    void member_scale() {
+        for (std::size_t i = 0; i < data.size(); i++)
+            data[i] = data[i] * scale + 1.0;
+    }
+    /* two member vectors through this-> and at(): a runtime check */
+    void member_blend() {
+        for (std::size_t i = 0; i < this->w.size(); i++)
+            w.at(i) = this->data[i] * 0.25 + w[i];
+    }
+    /* a range-based for over a member, a reduction */
+    double member_sum() const {
+        double s = 0.0;
+        for (double v : data)
+            s += v;
+        return s;
+    }
+    /* a pointer member into the buffer: data[i] reads what data[i + 1] held, carried */
+    void member_view() {
+        view = data.data() + 1;
+        for (std::size_t i = 0; i < data.size() - 1; i++)
+            data[i] = view[i] * 0.5;
+    }
+    /* grows the vector through a reference to the object: size() is no parameter */
+    void member_self_grow() {
+        Cells &self = *this;
+        for (std::size_t i = 0; i < data.size(); i++) {
+            data[i] = data[i] + 1.0;
+            if (i == 5)
+                self.data.push_back(2.0);
+        }
+    }
+    /* another object's member, which may be this one */
+    void member_other(const Cells &o) {
+        for (std::size_t i = 0; i < data.size(); i++)
+            data[i] = data[i] + o.data[i];
+    }
+};
+
 int main() {
     std::vector<double> y(20000), x(20000), g(300 * 200);
     for (int i = 0; i < 20000; i++) {
@@ -219,6 +264,17 @@ int main() {
         for (int i = 0; i < 30000; i++)
             k[i] = (i * 37) % 1000;
         std::printf("range_narrow_max %d\n", (int)range_narrow_max(k));
+    }
+    {
+        Cells c(30000);
+        for (int i = 0; i < 30000; i++)
+            c.data[i] = c.w[i] = (double)(i % 17);
+        c.member_scale(); cks("member_scale", c.data);
+        c.member_blend(); cks("member_blend", c.w);
+        std::printf("member_sum %.6g\n", c.member_sum());
+        c.member_view(); cks("member_view", c.data);
+        c.member_self_grow(); cks("member_self_grow", c.data);
+        c.member_other(c); cks("member_other", c.data);
     }
     std::vector<double> z; vec_grow(z, 100); cks("vec_grow", z);
     std::vector<double> w; vec_resize(w, 100); cks("vec_resize", w);

@@ -162,8 +162,9 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                 out.append(R.Reason(f"calls {call.callee}, which may resize or reallocate the container",
                                     R.CONTAINER_RESIZE))
             else:
-                out.append(R.Reason(f"calls {call.callee}: members of C++ containers are not modelled yet, so "
-                                    "the elements it reaches are unknown", R.CONTAINER_ACCESS))
+                out.append(R.Reason(f"calls {call.callee} on a container that is not named by a variable or a member "
+                                    "of this object outside the loop (another object's member, an element of another container, a "
+                                    "qualified name, a local reference), so the elements it reaches are unknown", R.CONTAINER_ACCESS))
         elif call.effect == CallEffect.UNKNOWN:
             out.append(R.Reason(f"calls {call.callee}, whose effects are unknown", R.CALL_UNKNOWN))
         else:

@@ -24,7 +24,7 @@ from typing import Optional
 
 from autopar.tools.fuzz.loopgen_builder import Program, add_blocks
 
-VERSION = 3  # changes whenever a seed would give a different program
+VERSION = 4  # changes whenever a seed would give a different program
 CXXFLAGS = ["-std=c++20"]
 
 # accumulator types: (type, printf cast); only the unsigned ones multiply
@@ -228,24 +228,51 @@ class CxxProgram:
         self.containers.append(grown)
 
     def t_method(self) -> None:
+        """A class whose methods loop over its own vectors (`data[i]`, `this->w[i]`, range-for): some
+        parallel, some carrying a dependence through a pointer member into `data`, some growing the
+        vectors through another method or through a reference to the object."""
         kind = self.fresh("Field")
-        k = self.rng.randint(2, 7)
-        self.top += [f"struct {kind} {{", "    std::vector<int> data;", f"    int scale = {k};",
-                     f"    explicit {kind}(int n) : data(n) {{",
-                     "        for (int i = 0; i < n; i++)", f"            data[i] = (i * {k + 5}) % 1000 - 400;", "    }",
-                     "    void update(int shift) {",
-                     "        for (std::size_t i = 0; i < data.size(); i++)",
-                     "            data[i] = (data[i] * scale + shift) % 1000;", "    }",
-                     "    void smooth() {",
-                     "        for (std::size_t i = 1; i < this->data.size(); i++)",
-                     "            this->data[i] = (data[i] + data[i - 1]) % 1000;", "    }",
-                     "    long total() const {", "        long s = 0;", "        for (int x : data)",
-                     "            s += x;", "        return s;", "    }", "};"]
+        k, off = self.rng.randint(2, 7), self.rng.randint(1, 3)
+        methods = {
+            "update": ["    void update(int shift) {",
+                       "        for (std::size_t i = 0; i < data.size(); i++)",
+                       "            data[i] = (data[i] * scale + shift) % 1000;", "    }"],
+            "smooth": ["    void smooth() {",
+                       "        for (std::size_t i = 1; i < this->data.size(); i++)",
+                       "            this->data[i] = (data[i] + data[i - 1]) % 1000;", "    }"],
+            "weigh": ["    void weigh() {",
+                      "        for (std::size_t i = 0; i < w.size(); i++)",
+                      "            w.at(i) = (data[i] * scale + this->w[i] % 7) % 1000;", "    }"],
+            "shifted": ["    void shifted() {", f"        view = data.data() + {off};",
+                        f"        for (std::size_t i = 0; i < data.size() - {off}; i++)",
+                        "            data[i] = (view[i] + scale) % 1000;", "    }"],
+            "scaled": ["    void scaled() {", "        for (int &x : data)",
+                       "            x = (x * scale) % 1000;", "    }"],
+            "run": ["    void grow(int t) {", "        data.push_back(t);", "        w.push_back(t);", "    }",
+                    "    void run() {", "        for (int t = 0; t < 3; t++) {",
+                    "            if (t == 1)", "                grow(t);",
+                    "            for (std::size_t i = 0; i < data.size(); i++)",
+                    "                data[i] = (data[i] + t) % 1000;", "        }", "    }"],
+            "self_grow": [f"    void self_grow() {{", f"        {kind} &self = *this;",
+                          "        for (std::size_t i = 0; i < data.size(); i++) {",
+                          "            data[i] = (data[i] + 1) % 1000;",
+                          "            if (i == 5)", "                self.data.push_back(2);", "        }", "    }"],
+        }
+        chosen = [m for m in methods if self.rng.random() < 0.6] or ["update"]
+        self.top += [f"struct {kind} {{", "    std::vector<int> data;", "    std::vector<long> w;",
+                     f"    int scale = {k};", "    int *view = nullptr;",
+                     f"    explicit {kind}(int n) : data(n), w(n) {{",
+                     "        for (int i = 0; i < n; i++)", f"            data[i] = (i * {k + 5}) % 1000 - 400;", "    }"]
+        for m in chosen:
+            self.top += methods[m]
+        self.top += ["    long total() const {", "        long s = 0;", "        for (int x : data)",
+                     "            s += x;", "        for (std::size_t i = 0; i < w.size(); i++)",
+                     "            s += w[i] * 3;", "        return s;", "    }", "};"]
         obj = self.fresh("f")
         size = self.size_var(self.rng.choice([50, 1200]))
-        self.emit(f"{kind} {obj}({size});", f"{obj}.update({self.rng.randint(-5, 5)});")
-        if self.rng.random() < 0.5:
-            self.emit(f"{obj}.smooth();")
+        self.emit(f"{kind} {obj}({size});")
+        for m in self.rng.sample(chosen, len(chosen)):
+            self.emit(f"{obj}.{m}({self.rng.randint(-5, 5)});" if m == "update" else f"{obj}.{m}();")
         self.scalar("long", "long long", f"{obj}.total()")
         self.containers.append(Container(f"{obj}.data", "member", "int", 0, ""))
 
