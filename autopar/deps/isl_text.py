@@ -6,6 +6,8 @@ isl's default context is not thread-safe: take `ISL_LOCK` around an analysis.
 
 from __future__ import annotations
 
+import contextlib
+
 import re
 import threading
 from typing import TYPE_CHECKING, Optional
@@ -54,6 +56,21 @@ def render_aff(aff: Aff, names: dict[str, str]) -> str:
         return "0"
     text = " ".join(parts)
     return text[2:] if text.startswith("+ ") else "-" + text[2:]
+
+
+@contextlib.contextmanager
+def operation_quota(limit: int):
+    """Bounds isl's work inside: past `limit` operations an isl call raises isl.Error, which callers
+    read as "unknown", instead of searching for minutes (nested min/max bounds of generated code)."""
+    context = isl.DEFAULT_CONTEXT
+    previous = context.get_max_operations()
+    context.reset_operations()
+    context.set_max_operations(limit)
+    try:
+        yield
+    finally:
+        context.set_max_operations(previous)
+        context.reset_operations()
 
 
 def parse_set(text: str) -> isl.Set:

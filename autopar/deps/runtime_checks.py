@@ -11,7 +11,7 @@ import islpy as isl
 from autopar.deps.accesses import AccessModel, ObjectModel, ivs_for
 from autopar.deps.indexed import IndexedRange, indexed_range, outside_call
 from autopar.deps.subscripts import reached_through_cast
-from autopar.deps.isl_text import aff_poly, parse_set, render_aff, render_poly, set_text
+from autopar.deps.isl_text import aff_poly, operation_quota, parse_set, render_aff, render_poly, set_text
 from autopar.deps.model import declared_inside
 from autopar.ir import Storage
 
@@ -28,9 +28,10 @@ def declared_in_loop(obj: ObjectModel) -> bool:
     return bool(obj.accesses and obj.accesses[0].loops and declared_inside(obj.base, obj.accesses[0].loops[0]))
 
 
-def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str, list[str]]]:
+def object_bounds(obj: ObjectModel, combine: bool = False) -> Optional[tuple[str, str, list[str]]]:
     """C expressions for the first byte and one past the last byte the loop touches in `obj`,
-    valid where the pragma is (parameters and outer induction variables only), or None."""
+    valid where the pragma is (parameters and outer induction variables only), or None. `combine`:
+    where isl's bounds of all the accesses together are unknown, the accesses' own bounds combined."""
     if obj.kind in ("array", "pointer") and named_qualified(obj):
         return None
     if declared_in_loop(obj):
@@ -45,7 +46,7 @@ def object_bounds(obj: ObjectModel) -> Optional[tuple[str, str, list[str]]]:
         return *whole, []
     if not obj.accesses or (obj.kind == "member" and not obj.indexed_path) or obj.merged:
         return None  # (a merged struct array's last dim is a field's byte offset, not an element index)
-    offsets = _touched_offsets(obj)
+    offsets = _touched_offsets(obj, combine)
     if offsets is None:
         return None
     if offsets == "whole":
@@ -133,7 +134,7 @@ def exact_interval(obj: ObjectModel, model) -> Optional[int]:
     return high + 1
 
 
-def _touched_offsets(obj: ObjectModel):
+def _touched_offsets(obj: ObjectModel, combine: bool = False):
     """The lowest and one-past-highest element offsets the loop touches in `obj` as polynomials, with
     the conditions they need and, for true multi-dimensional subscripts, the bounding box's corners
     instead ((low, high, conditions, corner_low, corner_high)); "whole" for a member used whole;
@@ -164,24 +165,10 @@ def _touched_offsets(obj: ObjectModel):
     corner_low: list[dict] = []
     corner_high: list[dict] = []
     for d in range(ndims):
-        union = None
-        for m in obj.accesses:
-            names = ivs_for("a", m)
-            text = set_text([("a", m)], pre=["v"], extra=[f"v = {render_aff(dims_of[id(m)][d], names)}"])
-            values = parse_set(text).project_out(isl.dim_type.set, 1, len(m.loops))
-            union = values if union is None else union.union(values)
-        context = union.params()
-        try:
-            lo, hi = union.dim_min(0).gist(context).coalesce(), union.dim_max(0).gist(context).coalesce()
-        except isl.Error:
+        bounds = _dimension_bounds(obj, dims_of, d, combine)
+        if bounds is None:
             return None
-        pieces = [lo.get_pieces(), hi.get_pieces()]
-        if any(len(p) != 1 for p in pieces):
-            return None
-        for target, corner, (_, aff) in ((low, corner_low, pieces[0][0]), (high, corner_high, pieces[1][0])):
-            poly = aff_poly(aff)
-            if poly is None:
-                return None
+        for target, corner, poly in ((low, corner_low, bounds[0]), (high, corner_high, bounds[1])):
             corner.append(poly)
             for mono, coeff in poly.items():
                 mono = tuple(sorted(mono + strides[d]))
@@ -190,6 +177,107 @@ def _touched_offsets(obj: ObjectModel):
         return low, high, conditions, corner_low, corner_high
     high[()] = high.get((), 0) + 1
     return low, high, conditions, [], []
+
+
+def _dimension_bounds(obj: ObjectModel, dims_of: dict, d: int, combine: bool) -> Optional[tuple[dict, dict]]:
+    """The least and greatest value of subscript `d` over the accesses of `obj`, as polynomials: isl's
+    bounds of the union of the accesses' values, exact; with `combine`, where that is no polynomial
+    or too much work (several min/max bounds of generated code), each distinct access bounded on its
+    own and the bounds combined."""
+    sets: dict[str, isl.Set] = {}
+    for m in obj.accesses:
+        text = set_text([("a", m)], pre=["v"], extra=[f"v = {render_aff(dims_of[id(m)][d], ivs_for('a', m))}"])
+        if text not in sets:
+            sets[text] = parse_set(text).project_out(isl.dim_type.set, 1, len(m.loops))
+    union = None
+    for values in sets.values():
+        union = values if union is None else union.union(values)
+    found = _set_bounds(union, _UNION_QUOTA, combine)
+    if found is not None or len(sets) == 1 or not combine:
+        return found
+    each = [_set_bounds(values, _UNION_QUOTA, combine) for values in sets.values()]
+    if None in each:
+        return None
+    low, high = _extreme([b[0] for b in each], "<"), _extreme([b[1] for b in each], ">")
+    return None if low is None or high is None else (low, high)
+
+
+_UNION_QUOTA = 200_000  # isl operations for one set's bounds (a few thousand where bounds are plain)
+
+
+def _set_bounds(values: isl.Set, quota: int, combine: bool) -> Optional[tuple[dict, dict]]:
+    """The least and greatest value of a set of one dimension, as polynomials of its parameters (or
+    constants, whatever the parameters are); None when unknown."""
+    try:
+        with operation_quota(quota):
+            context = values.params()
+            lo, hi = values.dim_min(0).gist(context).coalesce(), values.dim_max(0).gist(context).coalesce()
+            bounds = _bound_poly(lo, "<", combine), _bound_poly(hi, ">", combine)
+            if None in bounds:
+                bounds = _constant_bounds(values)  # (floor divisions in generated code's subscripts)
+    except isl.Error:
+        return None
+    return bounds
+
+
+def _extreme(polys: list[dict], pick: str) -> Optional[dict[tuple[str, ...], int]]:
+    """The least ("<") or greatest (">") of polynomials: of ones that differ by a constant, the
+    one with the least or greatest constant; else a `?:` over them all (at most four), one term."""
+    if not polys:
+        return None
+    by_shape: dict[tuple, dict] = {}
+    for poly in polys:
+        shape = tuple(sorted((m, c) for m, c in poly.items() if m != () and c))
+        kept = by_shape.get(shape)
+        if kept is None or (poly.get((), 0) < kept.get((), 0) if pick == "<" else poly.get((), 0) > kept.get((), 0)):
+            by_shape[shape] = poly
+    kept = list(by_shape.values())
+    if len(kept) == 1:
+        return kept[0]
+    if len(kept) > 4:
+        return None
+    return _either(sorted(render_poly(p) for p in kept), pick)
+
+
+def _either(texts: list[str], pick: str) -> dict[tuple[str, ...], int]:
+    """The least or greatest of C expressions, as one `?:` term."""
+    text = f"({texts[0]})"
+    for other in texts[1:]:
+        text = f"({text} {pick} ({other}) ? {text} : ({other}))"
+    return {(text,): 1}
+
+
+def _bound_poly(bound: isl.PwAff, pick: str, combine: bool) -> Optional[dict[tuple[str, ...], int]]:
+    """A lowest or highest subscript as a polynomial of parameters. Of several pieces (a loop bound
+    `c1 <= min(ni - 1, nj - 1)`), one that is below (`pick` "<") or above (">") every piece on its
+    own domain bounds them all; else, with `combine`, the least of the pieces' lower bounds, or the
+    greatest of their upper ones, spelled with `?:` as one term (None beyond four pieces). Either may be wider than
+    the range touched, which keeps the check sound."""
+    pieces = bound.get_pieces()
+    polys = [aff_poly(aff) for _, aff in pieces]
+    if not polys or any(p is None for p in polys):
+        return None
+    if len(polys) == 1:
+        return polys[0]
+    for (_, aff), poly in zip(pieces, polys):
+        whole = isl.PwAff.from_aff(aff)
+        if bound.domain().is_subset(bound.le_set(whole) if pick == ">" else bound.ge_set(whole)):
+            return poly
+    if len(polys) > 4 or not combine:
+        return None
+    return _either(sorted({render_poly(p) for p in polys}), pick)
+
+
+def _constant_bounds(values: isl.Set) -> Optional[tuple[dict, dict]]:
+    """The least and greatest value of a subscript whatever the parameters are (bounded by the
+    enclosing loops' constant bounds), as constant polynomials; None when unbounded."""
+    try:
+        anywhere = values.project_out(isl.dim_type.param, 0, values.dim(isl.dim_type.param))
+        if anywhere.is_empty() or not anywhere.is_bounded():
+            return None
+        return {(): anywhere.dim_min_val(0).to_python()}, {(): anywhere.dim_max_val(0).to_python()}
+    except isl.Error:
+        return None
 
 
 def _poly_mul(a: dict[tuple[str, ...], int], b: dict[tuple[str, ...], int]) -> dict[tuple[str, ...], int]:
@@ -273,7 +361,11 @@ def object_ranges(obj: ObjectModel) -> Optional[tuple[list[tuple[str, str]], lis
     bounds = object_bounds(obj)
     if bounds is not None:
         return [(bounds[0], bounds[1])], bounds[2]
-    return _access_ranges(obj, obj.accesses)
+    found = _access_ranges(obj, obj.accesses)
+    if found is None:
+        bounds = object_bounds(obj, combine=True)
+        return None if bounds is None else ([(bounds[0], bounds[1])], bounds[2])
+    return found
 
 
 def _access_ranges(obj: ObjectModel, accesses: list[AccessModel]) -> Optional[tuple[list[tuple[str, str]], list[str]]]:

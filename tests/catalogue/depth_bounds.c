@@ -104,6 +104,21 @@ void narrowed_bound_flow(long n) {
         A[i] = A[i - 1] + B[i];
 }
 
+/* array parameters under a ?: bound (generated code): the touched rows end at the min, which
+   bounds the runtime check */
+void min_bound_params(int ni, int nj, double X[128][128], double Y[128][128]) {
+    for (int c1 = 0; c1 <= (ni - 1 < nj - 1 ? ni - 1 : nj - 1); c1++)
+        for (int c2 = 0; c2 <= nj - 1; c2++)
+            X[c1][c2] = Y[c1][c2] * 0.5 + (double)c2;
+}
+
+/* the same through rows shifted by one: row c1 + 1 of X is row c1 of Y when X is Y + 1 */
+void min_bound_params_flow(int ni, int nj, double X[128][128], double Y[128][128]) {
+    for (int c1 = 0; c1 <= (ni - 1 < nj - 1 ? ni - 1 : nj - 1); c1++)
+        for (int c2 = 0; c2 <= nj - 1; c2++)
+            X[c1][c2] = Y[c1][c2] * 0.5 + X[c1][c2];
+}
+
 int main(void) {
     for (int i = 0; i < L + 64; i++) {
         A[i] = (double)(i % 11);
@@ -129,5 +144,15 @@ int main(void) {
     max_upper(n / 2, 10); cks("max_upper", A, L);
     narrowed_bound((unsigned long)n); cks("narrowed_bound", A, L);
     narrowed_bound_flow(n); cks("narrowed_bound_flow", A, L);
+    {
+        double (*P)[128] = calloc(130 * 128, sizeof(double));
+        double (*Q)[128] = calloc(128 * 128, sizeof(double));
+        for (int i = 0; i < 130 * 128; i++)
+            P[0][i] = (double)(i % 9);
+        min_bound_params(120, 128, Q, P); cks("min_bound_params", Q[0], 128 * 128);
+        min_bound_params_flow(120, 128, P + 1, P); cks("min_bound_params_flow", P[0], 130 * 128);
+        free(P);
+        free(Q);
+    }
     return 0;
 }
