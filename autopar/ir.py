@@ -147,6 +147,9 @@ class Access(_Frozen):
     # bit-field, ending in an arithmetic or pointer field): the byte offset of that field within the
     # element the subscripts select; None for every other access (autopar.frontend.access_chains)
     member_offset: Optional[int] = None
+    # the member path crosses a reference member (`this->r` of `int &r`, `this->s.x` of `S &s`): it
+    # names whatever the reference is bound to, not a field of the object
+    through_reference: bool = False
 
     @property
     def is_affine(self) -> bool:

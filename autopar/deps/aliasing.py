@@ -31,7 +31,7 @@ def _own_field(obj: ObjectModel) -> bool:
     pointer it holds, and not an element of an array."""
     return obj.kind == "member" and obj.base.name == "this" and \
         re.fullmatch(r"this->\w+(\.\w+)*", obj.path) is not None and \
-        all(not m.access.subscripts for m in obj.accesses)
+        all(not m.access.subscripts and not m.access.through_reference for m in obj.accesses)
 
 
 def may_alias(x: ObjectModel, y: ObjectModel) -> bool:

@@ -236,11 +236,12 @@ def _extreme(polys: list[dict], pick: str) -> Optional[dict[tuple[str, ...], int
         return kept[0]
     if len(kept) > 4:
         return None
-    return _either(sorted(render_poly(p) for p in kept), pick)
+    return _either(sorted(render_poly(p, wide=True) for p in kept), pick)
 
 
 def _either(texts: list[str], pick: str) -> dict[tuple[str, ...], int]:
-    """The least or greatest of C expressions, as one `?:` term."""
+    """The least or greatest of C expressions (of `long long` operands: an unsigned parameter would
+    turn the comparison and the result unsigned), as one `?:` term."""
     text = f"({texts[0]})"
     for other in texts[1:]:
         text = f"({text} {pick} ({other}) ? {text} : ({other}))"
@@ -265,7 +266,7 @@ def _bound_poly(bound: isl.PwAff, pick: str, combine: bool) -> Optional[dict[tup
             return poly
     if len(polys) > 4 or not combine:
         return None
-    return _either(sorted({render_poly(p) for p in polys}), pick)
+    return _either(sorted({render_poly(p, wide=True) for p in polys}), pick)
 
 
 def _constant_bounds(values: isl.Set) -> Optional[tuple[dict, dict]]:

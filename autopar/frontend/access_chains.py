@@ -69,6 +69,7 @@ class Chain:
         self.root_indexed = False  # subs[0] indexes the root pointer itself: `p[i]`, `*(p + i)`
         self.loads: list[Node] = []  # pointers read from memory on the way: `p->next` of `p->next->val`
         self.container = False  # the root is a standard container: the elements of its buffer
+        self.through_reference = False  # a member on the path is a reference (`int &r;`)
         self.call: Optional[Node] = None  # the container's element call (`v[i]`, `v.at(i)`), if any
         # the `.field` steps outside every subscript (`a[i].s.x`: `.s`, `.x`), innermost first
         self.members: list[Node] = []
@@ -121,6 +122,8 @@ class ChainReader:
         method, decl, args = found
         if chain.path:
             return None  # a member of an element (`v[i].x`): not modelled, the call stays unknown
+        if method in ELEMENT and chain.subs:
+            return None  # `v[i][0]`, `*v[i]`: through the pointer the element holds, not the element
         if method in ELEMENT and len(args) == 1 and plain_element(e):
             chain.subs.insert(0, ("idx", args[0]))
             chain.inner.append(args[0])
@@ -149,6 +152,9 @@ class ChainReader:
         return base
 
     def _member_step(self, e: Node, chain: Chain):
+        member = e.cursor.referenced
+        if member is not None and member.type.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE):
+            chain.through_reference = True
         children = expression_children(e)
         if not children:  # a member used inside a method: implicit `this->x`
             chain.path.insert(0, "->" + e.cursor.spelling)

@@ -132,14 +132,15 @@ def _memory_form(e: Node) -> bool:
 
 
 def _container_based(e: Node, root: Node) -> bool:
-    """The lvalue reaches memory through a standard container's call (`v[i].x`): that call is judged
-    as a call (unknown when the accesses pass does not model it), not as an unmodelled access."""
+    """The lvalue is a member of a standard container's element (`v[i].x`): that call is judged as a
+    call (unknown when the accesses pass does not model it), not as an unmodelled access. Memory
+    reached through a pointer the element holds (`*v[i]`, `v[i][0]`, `v[i]->x`) is unmodelled."""
     e = strip(e)
     while True:
         if e.kind == K.CALL_EXPR:
             return container_call(e, root) is not None
         children = expression_children(e)
-        if e.kind not in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR, K.UNARY_OPERATOR) or not children:
+        if e.kind != K.MEMBER_REF_EXPR or not children or strip(children[0]).type_kind == TypeKind.POINTER:
             return False
         e = strip(children[0])
 
@@ -419,6 +420,7 @@ class AccessCollector:
             enclosing_loops=[info.loop.id for info in enclosing], conditional=conditional, update=update,
             guard=guard_of(top, innermost.node) if is_write and conditional else [],
             member_offset=member_offset(chain, root, subs) if not chain.container else None,
+            through_reference=chain.through_reference,
         ))
         self.counter += 1
 

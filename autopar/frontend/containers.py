@@ -71,8 +71,9 @@ def _own_member(e: Node):
     """The container member of `this` that `e` names: implicitly (`data`, spelled just so) or
     through an explicit `this->`."""
     decl = e.cursor.referenced
-    if decl is None or decl.kind != K.FIELD_DECL or not container_type(decl.type):
-        return None
+    if decl is None or decl.kind != K.FIELD_DECL or not container_type(decl.type) or \
+            decl.type.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE):
+        return None  # (a reference member: the container it is bound to has other names)
     base = expression_children(e)
     if not base:
         return decl if e.end - e.start == len(decl.spelling) else None

@@ -228,6 +228,23 @@ struct Cells {
     }
 };
 
+/* a vector of pointers: *v[i] is memory the pointers reach, which two of them may share */
+void vec_pointers(std::vector<double *> &v, const double *src, int n) {
+    for (int i = 0; i < n; i++)
+        *v[i] = src[i] * 0.5;
+}
+
+/* a reference member bound to an element of the object's own vector */
+struct Pivoted {
+    std::vector<double> data;
+    double &pivot;
+    explicit Pivoted(int n) : data(n, 1.0), pivot(data[n / 2]) {}
+    void add_pivot() {
+        for (std::size_t i = 0; i < data.size(); i++)
+            data[i] = data[i] + pivot;
+    }
+};
+
 int main() {
     std::vector<double> y(20000), x(20000), g(300 * 200);
     for (int i = 0; i < 20000; i++) {
@@ -275,6 +292,15 @@ int main() {
         c.member_view(); cks("member_view", c.data);
         c.member_self_grow(); cks("member_self_grow", c.data);
         c.member_other(c); cks("member_other", c.data);
+    }
+    {
+        std::vector<double> cells(4, 0.0), src(30000, 2.0);
+        std::vector<double *> v(30000);
+        for (int i = 0; i < 30000; i++)
+            v[i] = &cells[i % 4];
+        vec_pointers(v, src.data(), 30000); cks("vec_pointers", cells);
+        Pivoted p(30000);
+        p.add_pivot(); cks("member_pivot", p.data);
     }
     std::vector<double> z; vec_grow(z, 100); cks("vec_grow", z);
     std::vector<double> w; vec_resize(w, 100); cks("vec_resize", w);
