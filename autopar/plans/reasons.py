@@ -49,7 +49,7 @@ ALIAS_UNBOUNDED = "alias-unbounded"
 ALIAS_GLOBAL = "alias-global"
 # calls
 CALL_UNKNOWN = "call-unknown"
-UNMODELLED_ACCESS = "unmodelled-access"  # an element reached through a call result or an integer address
+UNMODELLED_ACCESS = "unmodelled-access"  # an element reached through a call result, an integer address or a container element's pointer
 CALL_IO = "call-io"
 CALL_RANDOM = "call-random"
 CALL_ALLOCATION = "call-allocation"
