@@ -7,7 +7,6 @@ isl's default context is not thread-safe: take `ISL_LOCK` around an analysis.
 from __future__ import annotations
 
 import contextlib
-
 import re
 import threading
 from typing import TYPE_CHECKING, Optional

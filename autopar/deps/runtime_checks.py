@@ -192,24 +192,24 @@ def _dimension_bounds(obj: ObjectModel, dims_of: dict, d: int, combine: bool) ->
     union = None
     for values in sets.values():
         union = values if union is None else union.union(values)
-    found = _set_bounds(union, _UNION_QUOTA, combine)
+    found = _set_bounds(union, combine)
     if found is not None or len(sets) == 1 or not combine:
         return found
-    each = [_set_bounds(values, _UNION_QUOTA, combine) for values in sets.values()]
+    each = [_set_bounds(values, combine) for values in sets.values()]
     if None in each:
         return None
     low, high = _extreme([b[0] for b in each], "<"), _extreme([b[1] for b in each], ">")
     return None if low is None or high is None else (low, high)
 
 
-_UNION_QUOTA = 200_000  # isl operations for one set's bounds (a few thousand where bounds are plain)
+_BOUNDS_QUOTA = 200_000  # isl operations for one set's bounds (a few thousand where bounds are plain)
 
 
-def _set_bounds(values: isl.Set, quota: int, combine: bool) -> Optional[tuple[dict, dict]]:
+def _set_bounds(values: isl.Set, combine: bool) -> Optional[tuple[dict, dict]]:
     """The least and greatest value of a set of one dimension, as polynomials of its parameters (or
     constants, whatever the parameters are); None when unknown."""
     try:
-        with operation_quota(quota):
+        with operation_quota(_BOUNDS_QUOTA):
             context = values.params()
             lo, hi = values.dim_min(0).gist(context).coalesce(), values.dim_max(0).gist(context).coalesce()
             bounds = _bound_poly(lo, "<", combine), _bound_poly(hi, ">", combine)
@@ -252,8 +252,8 @@ def _bound_poly(bound: isl.PwAff, pick: str, combine: bool) -> Optional[dict[tup
     """A lowest or highest subscript as a polynomial of parameters. Of several pieces (a loop bound
     `c1 <= min(ni - 1, nj - 1)`), one that is below (`pick` "<") or above (">") every piece on its
     own domain bounds them all; else, with `combine`, the least of the pieces' lower bounds, or the
-    greatest of their upper ones, spelled with `?:` as one term (None beyond four pieces). Either may be wider than
-    the range touched, which keeps the check sound."""
+    greatest of their upper ones (`_extreme`). Either may be wider than the range touched, which keeps
+    the check sound."""
     pieces = bound.get_pieces()
     polys = [aff_poly(aff) for _, aff in pieces]
     if not polys or any(p is None for p in polys):
@@ -264,21 +264,17 @@ def _bound_poly(bound: isl.PwAff, pick: str, combine: bool) -> Optional[dict[tup
         whole = isl.PwAff.from_aff(aff)
         if bound.domain().is_subset(bound.le_set(whole) if pick == ">" else bound.ge_set(whole)):
             return poly
-    if len(polys) > 4 or not combine:
-        return None
-    return _either(sorted({render_poly(p, wide=True) for p in polys}), pick)
+    return _extreme(polys, pick) if combine else None
 
 
 def _constant_bounds(values: isl.Set) -> Optional[tuple[dict, dict]]:
     """The least and greatest value of a subscript whatever the parameters are (bounded by the
-    enclosing loops' constant bounds), as constant polynomials; None when unbounded."""
-    try:
-        anywhere = values.project_out(isl.dim_type.param, 0, values.dim(isl.dim_type.param))
-        if anywhere.is_empty() or not anywhere.is_bounded():
-            return None
-        return {(): anywhere.dim_min_val(0).to_python()}, {(): anywhere.dim_max_val(0).to_python()}
-    except isl.Error:
+    enclosing loops' constant bounds), as constant polynomials; None when unbounded (isl.Error as
+    `_set_bounds` reads it)."""
+    anywhere = values.project_out(isl.dim_type.param, 0, values.dim(isl.dim_type.param))
+    if anywhere.is_empty() or not anywhere.is_bounded():
         return None
+    return {(): anywhere.dim_min_val(0).to_python()}, {(): anywhere.dim_max_val(0).to_python()}
 
 
 def _poly_mul(a: dict[tuple[str, ...], int], b: dict[tuple[str, ...], int]) -> dict[tuple[str, ...], int]:

@@ -41,14 +41,18 @@ def declared_outside(decl, nest: Node) -> bool:
                 where.file.name == nest.cursor.location.file.name and nest.start <= where.offset < nest.end)
 
 
-def container_type(t) -> bool:
-    """`std::vector<T>`, `std::array<T, N>`, `std::span<T>` (through a reference, const or not)."""
-    t = referred(t)
-    spelling = t.get_canonical().spelling.replace("const ", "").strip()
+def container_kind(t) -> Optional[str]:
+    """"vector", "array" or "span" for `std::vector<T>`, `std::array<T, N>`, `std::span<T>` (through a
+    reference, const or not); None for any other type."""
+    spelling = referred(t).get_canonical().spelling.replace("const ", "").strip()
     if spelling.startswith(("std::vector<bool", "std::__1::vector<bool")):
-        return False  # elements are bits of shared words: not separate objects
-    return any(spelling.startswith(f"std::{name}<") or spelling.startswith(f"std::__1::{name}<")
-               for name in CONTAINERS)
+        return None  # elements are bits of shared words: not separate objects
+    return next((name for name in CONTAINERS
+                 if spelling.startswith(f"std::{name}<") or spelling.startswith(f"std::__1::{name}<")), None)
+
+
+def container_type(t) -> bool:
+    return container_kind(t) is not None
 
 
 def container_variable(node: Node):
@@ -85,8 +89,7 @@ def _own_member(e: Node):
 
 def owns_buffer(decl) -> bool:
     """A std::vector or std::array: its elements lie in storage of its own (a std::span views any)."""
-    spelling = referred(decl.type).get_canonical().spelling.replace("const ", "").strip()
-    return spelling.startswith(("std::vector<", "std::array<", "std::__1::vector<", "std::__1::array<"))
+    return container_kind(decl.type) in ("vector", "array")
 
 
 def buffer_variable(own: Variable, decl) -> Variable:
