@@ -265,6 +265,15 @@ class Comparison(str, Enum):
     NE = "!="
 
 
+class QuasiBound(_Frozen):
+    """floor(expr / divisor): one piece of a loop bound that divides by a constant (generated code's
+    `floord`/`ceild`, a ceiling written as floor((expr + divisor - 1) / divisor)); divisor 1 for a
+    plain piece beside such."""
+
+    expr: AffineExpr
+    divisor: int = 1
+
+
 class CanonicalForm(_Frozen):
     """`for (iv = lower; iv CMP upper; iv += step)` in OpenMP's canonical loop form."""
 
@@ -292,6 +301,11 @@ class CanonicalForm(_Frozen):
     # whole bound is also one parameter (a min of parameters), else instead of them (None).
     lower_each: list[AffineExpr] = Field(default_factory=list)
     upper_each: list[AffineExpr] = Field(default_factory=list)
+    # a bound with a piece that divides by a constant: all of its pieces (a max or min as above), read
+    # by the isl model alone; beside `lower`/`upper` when that is one parameter of its own (of
+    # parameters alone, `(ceild(t,2))`), else instead of them and `*_each`: an unknown bound to the rest
+    lower_quasi: list[QuasiBound] = Field(default_factory=list)
+    upper_quasi: list[QuasiBound] = Field(default_factory=list)
     # a range-based for over this container variable (`for (auto &x : v)`): a loop over v's indices,
     # named by the element variable; its accesses are v's elements. Only a plain `parallel for` (or
     # `for`) goes on it: no simd, collapse, offload or restructuring, which need a counter in the source

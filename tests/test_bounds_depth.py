@@ -70,3 +70,84 @@ def test_what_is_not_invariant_stays_non_affine(loops):
     c = loops[13].canonical  # a max upper bound is not a conjunction; of parameters, one parameter
     assert c.upper_each == [] and _aff(c.upper) == ({"(max(n,m))": 1}, 0)
     assert _aff(loops[7].canonical.lower) == ({"n": 1}, -1)
+
+
+QUASI = r"""
+#define ceild(n, d) (((n) < 0) ? -((-(n)) / (d)) : ((n) + (d) - 1) / (d))
+#define floord(n, d) (((n) < 0) ? -((-(n) + (d) - 1) / (d)) : (n) / (d))
+#define max(x, y) ((x) > (y) ? (x) : (y))
+#define min(x, y) ((x) < (y) ? (x) : (y))
+double A[100000];
+void macros(int t) {
+  for (int c0 = 0; c0 < t; c0++)
+    for (int c1 = max(ceild(2 * c0 + 2, 3), c0 - 9); c1 <= min(floord(2 * c0 + 60, 3), c0); c1++)
+      A[c1] = 0;
+}
+void expanded(int t) {
+  for (int c0 = 0; c0 < t; c0++)
+    for (int c1 = ((c0 * 2 < 0?-(-c0 / 2) : ((2 < 0?(-c0 + - 2 - 1) / - 2 : (c0 + 2 - 1) / 2))));
+         c1 <= (((c0 + 9) * 2 < 0?((2 < 0?-((-(c0 + 9) + 2 + 1) / 2) : -((-(c0 + 9) + 2 - 1) / 2))) : (c0 + 9) / 2)); c1++)
+      A[c1 + 20] = A[c1 + 25];
+}
+void expanded_near(int t) {
+  for (int c0 = 0; c0 < t; c0++)
+    for (int c1 = ((c0 * 2 < 0?-(-c0 / 2) : ((2 < 0?(-c0 + - 2 - 1) / - 2 : (c0 + 2 - 1) / 2))));
+         c1 <= (((c0 + 9) * 2 < 0?((2 < 0?-((-(c0 + 9) + 2 + 1) / 2) : -((-(c0 + 9) + 2 - 1) / 2))) : (c0 + 9) / 2)); c1++)
+      A[c1 + 20] = A[c1 + 24];
+}
+void truncated(int t) {
+  for (int c0 = 0; c0 < t; c0++)
+    for (int c1 = c0 / 2; c1 <= (c0 + 9) / 2; c1++)
+      A[c1 + 20] = A[c1 + 25];
+}
+void unsigned_ceil(unsigned t) {
+  for (unsigned c0 = 0; c0 < t; c0++)
+    for (int c1 = ceild(c0, 2); c1 <= 50; c1++)
+      A[c1] = 0;
+}
+void params_only(int t) {
+  for (int c1 = ceild(t, 2); c1 <= floord(t + 9, 2); c1++)
+    A[c1 + 20] = A[c1 + 25];
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def quasi(tmp_path_factory):
+    from autopar.decision.pipeline import analyze_tu, load_translation_unit
+    path = tmp_path_factory.mktemp("quasi") / "quasi.c"
+    path.write_text(QUASI)
+    tu = load_translation_unit(str(path))
+    analysis = analyze_tu(tu)
+    inner = {l.function: l for l in tu.loops if l.depth == (0 if l.function == "params_only" else 1)}
+    verdicts = {f: next(v for v in analysis.nest_of(l.id).verdicts if v.loop_id == l.id) for f, l in inner.items()}
+    return inner, verdicts
+
+
+def _pieces(pieces):
+    return [(p.expr.coefficients, p.expr.constant, p.divisor) for p in pieces]
+
+
+def test_floor_and_ceiling_of_generated_code_are_read_exactly(quasi):
+    loops, _ = quasi
+    c = loops["macros"].canonical  # ceil((2 c0 + 2) / 3) = floor((2 c0 + 4) / 3); a plain piece beside it
+    assert c.lower is None and _pieces(c.lower_quasi) == [({"c0": 2}, 4, 3), ({"c0": 1}, -9, 1)]
+    assert _pieces(c.upper_quasi) == [({"c0": 2}, 60, 3), ({"c0": 1}, 0, 1)]
+    c = loops["expanded"].canonical  # the same macros expanded, with their dead `2 < 0` branches
+    assert _pieces(c.lower_quasi) == [({"c0": 1}, 1, 2)] and _pieces(c.upper_quasi) == [({"c0": 1}, 9, 2)]
+    c = loops["params_only"].canonical  # of parameters: one parameter, and what it is
+    assert _aff(c.lower) == ({"(ceild(t,2))": 1}, 0) and _pieces(c.lower_quasi) == [({"t": 1}, 1, 2)]
+
+
+def test_truncating_division_and_unsigned_values_are_not_floors(quasi):
+    loops, _ = quasi
+    assert loops["truncated"].canonical.lower_quasi == [] and loops["truncated"].canonical.lower is None
+    assert loops["unsigned_ceil"].canonical.lower_quasi == []
+
+
+def test_the_window_a_divided_bound_leaves_decides_the_dependence(quasi):
+    _, verdicts = quasi
+    # c1 takes at most 5 values (from ceil(c0/2) to floor((c0+9)/2)): a read 5 on is past them, 4 on is not
+    assert verdicts["expanded"].parallelizable and verdicts["params_only"].parallelizable
+    assert not verdicts["expanded_near"].parallelizable
+    assert not verdicts["truncated"].parallelizable  # nothing known of the window

@@ -16,7 +16,7 @@ from autopar.deps.accesses import AccessModel, ObjectModel, merged_object_keys, 
 from autopar.deps.counters import wrap_problem
 from autopar.deps.isl_text import Aff, param_name, render_aff
 from autopar.deps.subscripts import shape_subscripts
-from autopar.ir import Access, Comparison, Loop, TranslationUnit, Variable
+from autopar.ir import Access, Comparison, Loop, QuasiBound, TranslationUnit, Variable
 
 
 class LoopModel:
@@ -130,9 +130,13 @@ class LoopModel:
             if abs(c.step) != 1:
                 first = f"{'max' if up else 'min'}({', '.join(pieces)})" if len(pieces) > 1 else pieces[0]
                 model.domain.append(f"exists (e{me} : {me} = {first} + {c.step}*e{me} and e{me} >= 0)")
+        elif c.lower_quasi and abs(c.step) == 1:
+            pass  # its pieces, below, are the whole bound
         else:
             model.domain += [f"{me} {'>=' if up else '<='} {render_aff(p, names)}" for p in lower_each if p]
             model.exact_domain = False
+        # a bound that divides: its pieces, beside the opaque parameter `(ceild(t,2))` if there is one
+        model.domain += self._quasi(model, me, ">=" if up else "<=", c.lower_quasi, ivs)
         op = {Comparison.LT: "<", Comparison.LE: "<=", Comparison.GT: ">", Comparison.GE: ">=",
               Comparison.NE: "<" if up else ">"}[c.comparison]
         if upper is not None and (op in ("<", "<=")) == up:
@@ -143,8 +147,26 @@ class LoopModel:
             model.domain += [f"{me} {op} {render_aff(p, names)}" for p in upper_each if p]
             if None in upper_each:
                 model.exact_domain = False
+        elif c.upper_quasi and (op in ("<", "<=")) == up and c.comparison != Comparison.NE:
+            pass  # its pieces, below, are the whole bound
         else:
             model.exact_domain = False
+        if (op in ("<", "<=")) == up and c.comparison != Comparison.NE:
+            model.domain += self._quasi(model, me, op, c.upper_quasi, ivs)
+
+    def _quasi(self, model: AccessModel, me: str, op: str, pieces: list[QuasiBound], ivs: dict[str, str]) -> list[str]:
+        """`me op floor(expr / divisor)` for each piece of a bound that divides (isl reads floor()); a
+        piece over a name the loop changes is left out, which only widens the domain."""
+        out = []
+        for piece in pieces:
+            aff = self.usable(piece.expr, ivs)
+            if aff is None:
+                model.exact_domain = False
+                continue
+            model.params |= {param_name(n) for n in aff if n and n not in ivs}
+            text = render_aff(aff, ivs)
+            out.append(f"{me} {op} floor(({text})/{piece.divisor})" if piece.divisor > 1 else f"{me} {op} {text}")
+        return out
 
 
 def descendants(tu: TranslationUnit, loop: Loop) -> list[Loop]:

@@ -22,8 +22,15 @@ from autopar.frontend.variables import Variables
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.nest_facts import CHAR_TYPES, NestFacts, Scope, range_size, written_decl_refs
 from autopar.frontend.containers import container_name
+from autopar.frontend.quasi_bounds import quasi_pieces
 from autopar.frontend.wraparound import BOUND, EXACT
 from autopar.ir import AffineExpr, CanonicalForm, Loop
+
+
+def _opaque(bound: Optional[AffineExpr]) -> bool:
+    """Whether a bound is unknown, or one parameter of its own whose value the model cannot see
+    (`(ceild(t,2))`, an invariant expression of parameters)."""
+    return bound is None or any("(" in m for m in bound.coefficients)
 
 
 class BodyReader:
@@ -47,11 +54,18 @@ class BodyReader:
             lower_each = self.affine.pieces(info.lower_node, scope, "max" if up else "min", EXACT) or []
             upper_each = [] if canonical.comparison.value == "!=" else \
                 self.affine.pieces(info.bound, scope, "min" if up else "max", BOUND) or []
+            lower = self.affine.build(info.lower_node, scope, EXACT)[0]
+            upper = self.affine.build(info.bound, scope, BOUND)[0]
+            # a bound that divides (generated code's floord/ceild) is read for the isl model alone
+            lower_quasi = quasi_pieces(self.affine, info.lower_node, scope, "max" if up else "min", EXACT) \
+                if _opaque(lower) and len(lower_each) < 2 else None
+            upper_quasi = quasi_pieces(self.affine, info.bound, scope, "min" if up else "max", BOUND) \
+                if _opaque(upper) and len(upper_each) < 2 and canonical.comparison.value != "!=" else None
             loop.canonical = canonical.model_copy(update={
-                "lower": self.affine.build(info.lower_node, scope, EXACT)[0],
-                "upper": self.affine.build(info.bound, scope, BOUND)[0],
+                "lower": lower, "upper": upper,
                 "lower_each": lower_each if len(lower_each) > 1 else [],
-                "upper_each": upper_each if len(upper_each) > 1 else []})
+                "upper_each": upper_each if len(upper_each) > 1 else [],
+                "lower_quasi": lower_quasi or [], "upper_quasi": upper_quasi or []})
         body = info.body
         if body is None:
             return

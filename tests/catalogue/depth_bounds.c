@@ -119,6 +119,48 @@ void min_bound_params_flow(int ni, int nj, double X[128][128], double Y[128][128
             X[c1][c2] = Y[c1][c2] * 0.5 + X[c1][c2];
 }
 
+#define ceild(n, d) (((n) < 0) ? -((-(n)) / (d)) : ((n) + (d) - 1) / (d))
+
+/* generated code: a window from ceil(t / 2) to floor((t + 9999) / 2), at most 5000 values; the read
+   5000 on is past its end */
+void window_quasi(int t) {
+    for (int c1 = ceild(t, 2); c1 <= floord(t + 9999, 2); c1++)
+        A[c1 + 8] = A[c1 + 5008] * 0.5 + 1.0;
+}
+
+/* serial: the read 4999 on is inside the window */
+void window_quasi_flow(int t) {
+    for (int c1 = ceild(t, 2); c1 <= floord(t + 9999, 2); c1++)
+        A[c1 + 8] = A[c1 + 5007] * 0.5 + 1.0;
+}
+
+/* a skewed band over an outer counter, its ceiling and floor spelled out with their sign tests as a
+   polyhedral generator prints them: rows 3 c1 - 2 c0 of array parameters, bounded for the runtime
+   check by those bounds */
+void skewed_band(double X[][64], double Y[][64]) {
+    for (int c0 = 2; c0 <= 300; c0++)
+        for (int c1 = ((((2 * c0 + 2) * 3 < 0 ? -(-(2 * c0 + 2) / 3) : ((3 < 0 ? (-(2 * c0 + 2) + -3 - 1) / -3 : (2 * c0 + 2 + 3 - 1) / 3))) > c0 + -200) ? ((2 * c0 + 2) * 3 < 0 ? -(-(2 * c0 + 2) / 3) : ((3 < 0 ? (-(2 * c0 + 2) + -3 - 1) / -3 : (2 * c0 + 2 + 3 - 1) / 3))) : c0 + -200);
+             c1 <= ((((2 * c0 + 600) * 3 < 0 ? ((3 < 0 ? -((-(2 * c0 + 600) + 3 + 1) / 3) : -((-(2 * c0 + 600) + 3 - 1) / 3))) : (2 * c0 + 600) / 3) < c0) ? (((2 * c0 + 600) * 3 < 0 ? ((3 < 0 ? -((-(2 * c0 + 600) + 3 + 1) / 3) : -((-(2 * c0 + 600) + 3 - 1) / 3))) : (2 * c0 + 600) / 3)) : c0); c1++)
+            for (int j = 0; j < 64; j++)
+                Y[-2 * c0 + 3 * c1][j] = 0.5 * X[-2 * c0 + 3 * c1][j] + (double)c1;
+}
+
+/* serial: each iteration reads the row the next one writes */
+void skewed_band_flow(double X[][64]) {
+    for (int c0 = 2; c0 <= 300; c0++)
+        for (int c1 = max(ceild(2 * c0 + 2, 3), c0 - 200); c1 <= min(floord(2 * c0 + 600, 3), c0); c1++)
+            for (int j = 0; j < 64; j++)
+                X[-2 * c0 + 3 * c1][j] = 0.5 * X[-2 * c0 + 3 * c1 + 3][j] + (double)c1;
+}
+
+/* serial: C's `/` truncates toward zero: (c0 - 3) / 2 is -1 at c0 = 0, where the floor is -2, and
+   iteration -1 writes the element every iteration reads */
+void truncated_end(void) {
+    for (int c0 = -6; c0 <= 0; c0 += 2)
+        for (int c1 = -400; c1 <= (c0 - 3) / 2; c1++)
+            A[c1 + 410] = A[409] * 0.5 + (double)c1;
+}
+
 int main(void) {
     for (int i = 0; i < L + 64; i++) {
         A[i] = (double)(i % 11);
@@ -154,5 +196,18 @@ int main(void) {
         free(P);
         free(Q);
     }
+    window_quasi(-7); cks("window_quasi", A, L);
+    window_quasi_flow(6); cks("window_quasi_flow", A, L);
+    {
+        double (*P)[64] = calloc(310 * 64, sizeof(double));
+        double (*Q)[64] = calloc(310 * 64, sizeof(double));
+        for (int i = 0; i < 310 * 64; i++)
+            P[0][i] = (double)(i % 9);
+        skewed_band(P, Q); cks("skewed_band", Q[0], 310 * 64);
+        skewed_band_flow(P); cks("skewed_band_flow", P[0], 310 * 64);
+        free(P);
+        free(Q);
+    }
+    truncated_end(); cks("truncated_end", A, L);
     return 0;
 }

@@ -404,8 +404,9 @@ def bound_memory_written(loop: Loop, an: Analysis) -> list[str]:
     c = loop.canonical
     if c is None:
         return []
-    # a min/max bound modelled piece by piece reads no memory (its pieces are affine)
-    texts = [text for aff, each, text in ((c.lower, c.lower_each, c.lower_text), (c.upper, c.upper_each, c.upper_text))
+    # a min/max bound modelled piece by piece reads no memory (its pieces are affine or divide)
+    texts = [text for aff, each, text in ((c.lower, c.lower_each or c.lower_quasi, c.lower_text),
+                                          (c.upper, c.upper_each or c.upper_quasi, c.upper_text))
              if aff is None and not each and re.search(r"\[|->|\.|\w\s*\(", text)]
     if not texts:
         return []

@@ -135,3 +135,64 @@ class BoundsTemplates(ProgramBuilder):
             self.body.append(f"    {fn}({dst.name}, {src.name}, {self.size_var(rows)} - 1, {self.rng.randint(1, 16)});")
         elif miss == "runtime":
             self.body.append(f"    {fn}({dst.name}, {src.name}, {self.size_var(rows)}, {width} + zero);")
+
+    def _divided(self, numerator: str, divisor: int, rounding: str, style: str) -> str:
+        """ceil or floor of numerator / divisor as a code generator spells it: a macro (`style`
+        "macro"), the macro's text expanded with the sign test on `x * d < 0` ("expanded"), or C's
+        plain truncating `/` ("trunc", a near miss: not a floor where the numerator is negative)."""
+        n, d = f"({numerator})", divisor
+        if style == "macro":
+            for name, text in (("ap_ceild", "(((n) < 0) ? -((-(n)) / (d)) : ((n) + (d) - 1) / (d))"),
+                               ("ap_floord", "(((n) < 0) ? -((-(n) + (d) - 1) / (d)) : (n) / (d))")):
+                if not any(line.startswith(f"#define {name}(") for line in self.top):
+                    self.top.insert(0, f"#define {name}(n, d) {text}")
+            return f"ap_{rounding}d({numerator}, {d})"
+        if style == "trunc":
+            return f"{n} / {d}"
+        if rounding == "ceil":
+            return f"({n} * {d} < 0 ? -(-{n} / {d}) : (({d} < 0 ? (-{n} + -{d} - 1) / -{d} : ({n} + {d} - 1) / {d})))"
+        return f"({n} * {d} < 0 ? (({d} < 0 ? -((-{n} + {d} + 1) / {d}) : -((-{n} + {d} - 1) / {d}))) : {n} / {d})"
+
+    def t_tiles(self) -> None:
+        """Loops of generated code whose bounds divide by a constant, over an outer counter that
+        goes negative: a window `c1` from ceil(c0 / d) to floor((c0 + w) / d) (at most w / d + 1
+        values) that reads X[c1 + s] and writes X[c1], parallel when s is past the window; and a
+        skewed band from max(ceil((2 c0 + 2) / 3), c0 - k) to min(floor((2 c0 + m) / 3), c0) that writes
+        row 3 c1 - 2 c0 of a 2-D array and reads row 3 c1 - 2 c0 + s (s = 3: the next iteration's).
+        Near misses: a step into the window, and plain truncating `/` in place of the floor."""
+        style = self.rng.choice(["macro", "expanded", "expanded", "trunc"])
+        low = -self.rng.randint(0, 12)
+        outer = self.rng.randint(2, 8)
+        c0, c1 = self.fresh("c"), self.fresh("c")
+        if self.chance(0.5):
+            d = self.rng.choice([2, 3, 4, 16])
+            w = self.rng.choice([5, 40, 900, 3000])
+            width = w // d + 1
+            s = self.rng.choice([width, width + 1, width - 1, 1, d])
+            size = (outer + w) // d + abs(s) + 40
+            x = self.new_array((size,), ctype=self.rng.choice(["int", "int", "short", "long long"]))
+            offset = 20 + (-low) // d
+            lower = self._divided(c0, d, "ceil", style)
+            upper = self._divided(f"{c0} + {w}", d, "floor", style)
+            value = self.store(x.ctype, f"{x.name}[{c1} + {offset + s}] * 3 + {c1}")
+            self.body.append(f"    for (int {c0} = {low}; {c0} < {outer}; {c0}++)")
+            self.body.append(f"        for (int {c1} = {lower}; {c1} <= {upper}; {c1}++)")
+            self.body.append(f"            {x.name}[{c1} + {offset}] = {value};")
+            return
+        outer = self.rng.randint(2, 60)
+        k, m = self.rng.randint(3, 12), self.rng.choice([30, 200, 600])
+        s = self.rng.choice([0, 1, 2, 3, 3, -3])
+        rows = outer + m // 3 + 12
+        y = self.new_array((rows + 3, self.rng.choice([4, 50])))
+        x = y if self.chance(0.5) else self.new_array(y.dims)
+        lower = f"({self._divided(f'2 * {c0} + 2', 3, 'ceil', style)} > {c0} - {k} ? " \
+                f"{self._divided(f'2 * {c0} + 2', 3, 'ceil', style)} : {c0} - {k})"
+        upper = f"({self._divided(f'2 * {c0} + {m}', 3, 'floor', style)} < {c0} ? " \
+                f"{self._divided(f'2 * {c0} + {m}', 3, 'floor', style)} : {c0})"
+        row = f"3 * {c1} - 2 * {c0} + {3 - low}"
+        j = self.fresh("j")
+        value = self.store(y.ctype, f"{x.name}[{row} + {s}][{j}] + {y.name}[{row}][{j}] * 2 + {c0}")
+        self.body.append(f"    for (int {c0} = {low}; {c0} < {outer}; {c0}++)")
+        self.body.append(f"        for (int {c1} = {lower}; {c1} <= {upper}; {c1}++)")
+        self.body.append(f"            for (int {j} = 0; {j} < {y.dims[1]}; {j}++)")
+        self.body.append(f"                {y.name}[{row}][{j}] = {value};")
