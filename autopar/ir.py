@@ -7,9 +7,8 @@ Conventions
 - Positions are 1-based line/column of the input file as a compiler reports them; `offset` is the
   0-based byte offset into the file's bytes.
 - A loop id is "<file name as given>:<line>:<column>" of its `for` keyword.
-- Names of monomials in `AffineExpr.coefficients` are variable names joined by "*" in sorted order
-  ("i", "n", "i*n"). A degree-one monomial is affine; higher degrees appear only for linearised
-  subscripts such as `a[i*n + j]`, which the dependence stage delinearises.
+- Monomials in `AffineExpr.coefficients` are variable names joined by "*" in sorted order ("i", "n",
+  "i*n"); higher degrees appear only in linearised subscripts (`a[i*n + j]`), which deps delinearises.
 """
 
 from __future__ import annotations
@@ -56,6 +55,22 @@ class AffineExpr(_Frozen):
     @property
     def variables(self) -> set[str]:
         return {v for m in self.coefficients for v in m.split("*")}
+
+
+class QuasiBound(_Frozen):
+    """floor(expr / divisor), divisor >= 1: a bound or condition that divides by a constant (generated
+    code's `floord`/`ceild`; a ceiling is floor((expr + divisor - 1) / divisor))."""
+
+    expr: AffineExpr
+    divisor: int = 1
+
+
+class DomainCondition(_Frozen):
+    """`left op right` of an `if` around an access: it holds wherever the access runs."""
+
+    left: QuasiBound
+    op: Literal["<", "<=", ">", ">=", "=="]
+    right: QuasiBound
 
 
 class Storage(str, Enum):
@@ -143,6 +158,8 @@ class Access(_Frozen):
     update: Optional[str] = None
     # for a conditional write: comparisons that hold whenever it runs (a subset of its conditions)
     guard: list[GuardComparison] = Field(default_factory=list)
+    # affine tests of the `if`s around it, in the function (autopar.frontend.domain_conditions)
+    conditions: list[DomainCondition] = Field(default_factory=list)
     # `a[i][j].f` (the member path after all subscripts, through struct fields only, no union, no
     # bit-field, ending in an arithmetic or pointer field): the byte offset of that field within the
     # element the subscripts select; None for every other access (autopar.frontend.access_chains)
@@ -196,13 +213,12 @@ class ScalarUse(_Frozen):
     # set when every access in the loop is part of a reduction update `s op= e` with the same op,
     # `e` not mentioning `s`; includes `if (x > m) m = x;`, `m = x > m ? x : m`, `m = fmax(m, x)`.
     reduction: Optional[ReductionOp] = None
-    # how the value of the reduction's updates converts to the variable's type, worst first:
-    # None (exact: same type or a value-preserving widening), "modular" (an integer narrowing or a
-    # change of signedness: wraps modulo 2^N in gcc and clang), "rounding" (to a floating type that
-    # may not hold the value exactly), "lossy" (floating to integer, or to bool)
     # the variable holds 0 or 1 whenever the loop starts (`int ok = 1;` right before it): an && / ||
     # reduction then leaves the serial value even when the loop runs no iteration
     boolean_at_entry: bool = False
+    # how the value of the reduction's updates converts to the variable's type, worst first: None
+    # (exact), "modular" (an integer narrowing or change of signedness: wraps modulo 2^N in gcc and
+    # clang), "rounding" (to a floating type that may not hold it), "lossy" (floating to integer or bool)
     reduction_conversion: Optional[Literal["modular", "rounding", "lossy"]] = None
     reduction_conversion_text: Optional[str] = None  # e.g. "int to signed char", for reasons
     live_after_loop: bool = False  # read after the loop before being overwritten (conservative)
@@ -265,15 +281,6 @@ class Comparison(str, Enum):
     NE = "!="
 
 
-class QuasiBound(_Frozen):
-    """floor(expr / divisor): one piece of a loop bound that divides by a constant (generated code's
-    `floord`/`ceild`, a ceiling written as floor((expr + divisor - 1) / divisor)); divisor 1 for a
-    plain piece beside such."""
-
-    expr: AffineExpr
-    divisor: int = 1
-
-
 class CanonicalForm(_Frozen):
     """`for (iv = lower; iv CMP upper; iv += step)` in OpenMP's canonical loop form."""
 
@@ -301,9 +308,8 @@ class CanonicalForm(_Frozen):
     # whole bound is also one parameter (a min of parameters), else instead of them (None).
     lower_each: list[AffineExpr] = Field(default_factory=list)
     upper_each: list[AffineExpr] = Field(default_factory=list)
-    # a bound with a piece that divides by a constant: all of its pieces (a max or min as above), read
-    # by the isl model alone; beside `lower`/`upper` when that is one parameter of its own (of
-    # parameters alone, `(ceild(t,2))`), else instead of them and `*_each`: an unknown bound to the rest
+    # a bound with a piece that divides: all its pieces (a max or min), for the isl model alone; beside
+    # `lower`/`upper` when that is a parameter of its own (`(ceild(t,2))`), else the bound is unknown to the rest
     lower_quasi: list[QuasiBound] = Field(default_factory=list)
     upper_quasi: list[QuasiBound] = Field(default_factory=list)
     # a range-based for over this container variable (`for (auto &x : v)`): a loop over v's indices,
@@ -351,8 +357,7 @@ class Loop(_Frozen):
 
     canonical: Optional[CanonicalForm] = None
     non_canonical_reason: Optional[str] = None
-    # the header is canonical for the analysis, but gcc or clang reject it under an OpenMP pragma
-    # (a parenthesized condition, a cast on the induction variable in the condition, ...)
+    # canonical for the analysis, but gcc or clang reject it under a pragma (`(i < n)`, a cast on i)
     form_problem: Optional[str] = None
     writes_induction_variable: bool = False  # the body assigns the induction variable
     writes_bound: bool = False  # the body assigns a variable that the bound or step reads
@@ -377,8 +382,7 @@ class Loop(_Frozen):
     from_macro: bool = False  # the `for` comes from a macro expansion
     in_main_file: bool = True  # False for loops of included headers (never listed or edited)
     indentation: str = ""  # leading whitespace of the `for` line, used for the pragma line
-    # byte offset just past the loop statement (its closing `}` or `;`), when the front end can tell
-    end_offset: Optional[int] = None
+    end_offset: Optional[int] = None  # just past the loop statement (its `}` or `;`), where known
     # why the loop's text cannot be copied as it is (a label, a `static` local, a preprocessor line),
     # which a versioned plan (a parallel and a serial copy under an `if`) needs; None when it can
     copy_problem: Optional[str] = None
@@ -430,12 +434,10 @@ class TranslationUnit(_Frozen):
     compile_args: list[str] = Field(default_factory=list)
     loops: list[Loop] = Field(default_factory=list)  # main-file loops, in source order
     functions: dict[str, FunctionSummary] = Field(default_factory=dict)
-    # per function with loops, the integer parameters that every call in this file passes the same
-    # constant, spelled as a C literal: {"max_pool": {"pool": "2"}}
+    # per function, integer parameters every call in this file passes one constant for: {"max_pool": {"pool": "2"}}
     constant_arguments: dict[str, dict[str, str]] = Field(default_factory=dict)
-    # per file-local function, the integer parameters that every call passes the same value (a
-    # constant, or a caller's local initialised with one): sizes for the cost model's estimates,
-    # never written into code ({"kernel_gemm": {"ni": 20}})
+    # per file-local function, integer parameters every call passes one value (a constant, or a local
+    # initialised with one): sizes for the cost model, never written into code ({"kernel_gemm": {"ni": 20}})
     call_site_values: dict[str, dict[str, int]] = Field(default_factory=dict)
     # per file-local function, the pointer parameters that every call in this file points into an
     # object of its own (treated as restrict): {"conj_grad": ["p", "q"]}
@@ -444,8 +446,7 @@ class TranslationUnit(_Frozen):
     # calls its functions, so call-site facts hold for functions with external linkage too
     whole_program: bool = False
     diagnostics: list[Diagnostic] = Field(default_factory=list)
-    # floating-point reductions: "allow" (reassociate, as OpenMP does) or "strict" (keep them serial);
-    # set by the pipeline from the user's option, AUTOPAR_FP_REDUCTIONS or the compile flags
+    # floating-point reductions: "allow" (reassociate) or "strict" (serial), from the option, env or flags
     fp_reductions: Literal["allow", "strict"] = "allow"
     _index: Optional[tuple[tuple[int, int], dict[str, Loop]]] = PrivateAttr(default=None)  # see loop()
     _caches: Optional[tuple[tuple[int, int], "_Caches"]] = PrivateAttr(default=None)  # see cache()
@@ -455,9 +456,8 @@ class TranslationUnit(_Frozen):
         return any(d.is_error for d in self.diagnostics)
 
     def loop(self, loop_id: str) -> Loop:
-        # The index is rebuilt whenever `loops` is another list or has changed length. It is read
-        # through __pydantic_private__ because attribute access to a private field is slow, and the
-        # analysis asks for loops by id thousands of times per file.
+        # rebuilt whenever `loops` is another list or has another length; read through
+        # __pydantic_private__, as the analysis asks for loops thousands of times per file
         private = self.__pydantic_private__
         key = (id(self.loops), len(self.loops))
         index = private.get("_index")

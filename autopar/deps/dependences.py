@@ -16,7 +16,7 @@ import islpy as isl
 from autopar.plans import reasons as R
 from autopar.deps.graph import DependenceGraph, Edge
 from autopar.deps.guards import never_meet, reads_by_position
-from autopar.deps.isl_text import ISL_LOCK, render_aff_c, set_text
+from autopar.deps.isl_text import ISL_LOCK, operation_quota, render_aff_c, set_text
 from autopar.deps.accesses import AccessModel, ObjectModel, common_loops, first_reason, same_element
 from autopar.deps.aliasing import may_alias
 from autopar.deps.model import LoopModel, declared_inside, iv_name
@@ -36,9 +36,15 @@ def pair_set_text(a: AccessModel, b: AccessModel, common: list[Loop], extra: lis
                      extra=cons + list(extra))
 
 
+# isl operations for one distance: plenty for plain bounds; a nest of generated tiles, its bounds and
+# tests full of floors, would take seconds each, for a distance that is only reported
+_DISTANCE_QUOTA = 20_000
+
+
 def distance_text(s: isl.Set, k: int, step: int) -> str:
     try:
-        low, high = s.dim_min(k).coalesce(), s.dim_max(k).coalesce()
+        with operation_quota(_DISTANCE_QUOTA):
+            low, high = s.dim_min(k).coalesce(), s.dim_max(k).coalesce()
     except isl.Error:
         return "*"
     lp, hp = low.get_pieces(), high.get_pieces()

@@ -112,6 +112,11 @@ def aff_poly(aff: isl.Aff) -> Optional[dict[tuple[str, ...], int]]:
     (a product parameter "m*n" is the monomial ("m", "n")), or None when it is not integral."""
     if aff.dim(isl.dim_type.div) or aff.dim(isl.dim_type.in_):
         return None
+    return _parameter_poly(aff)
+
+
+def _parameter_poly(aff: isl.Aff) -> Optional[dict[tuple[str, ...], int]]:
+    """aff_poly of the parameters and the constant alone (its divisions, if any, left out)."""
     out: dict[tuple[str, ...], int] = {}
     for i in range(aff.dim(isl.dim_type.param)):
         v = aff.get_coefficient_val(isl.dim_type.param, i).to_python()
@@ -124,6 +129,37 @@ def aff_poly(aff: isl.Aff) -> Optional[dict[tuple[str, ...], int]]:
         return None
     if c:
         out[()] = int(c)
+    return out
+
+
+def bounding_poly(aff: isl.Aff, upper: bool) -> Optional[dict[tuple[str, ...], int]]:
+    """An isl affine expression over parameters with floor divisions (generated code's bounds) as a
+    polynomial that bounds it from above (`upper`) or below: each floor(E/d) becomes C's truncating
+    `(E) / d`, which is at least the floor and at most one more. None for a nested division, or a
+    coefficient that is not an integer."""
+    if aff.dim(isl.dim_type.in_) or aff.get_denominator_val().to_python() != 1:
+        return None
+    out: dict[tuple[str, ...], int] = {}
+    for i in range(aff.dim(isl.dim_type.div)):
+        c = int(aff.get_coefficient_val(isl.dim_type.div, i).to_python())
+        if c == 0:
+            continue
+        inner = aff.get_div(i)  # E/d, the floor's argument
+        if any(not inner.get_coefficient_val(isl.dim_type.div, k).is_zero() for k in range(inner.dim(isl.dim_type.div))):
+            return None
+        d = inner.get_denominator_val().to_python()
+        numerator = _parameter_poly(inner.scale_val(isl.Val.int_from_si(inner.get_ctx(), d)))
+        if numerator is None:
+            return None
+        term = (f"(({render_poly(numerator, wide=True)}) / {d})",)
+        out[term] = out.get(term, 0) + c
+        if (c > 0) != upper:  # c * floor(E/d) >= c * ((E)/d - 1) for c > 0, and <= it for c < 0
+            out[()] = out.get((), 0) - c
+    rest = _parameter_poly(aff)
+    if rest is None:
+        return None
+    for mono, c in rest.items():
+        out[mono] = out.get(mono, 0) + c
     return out
 
 

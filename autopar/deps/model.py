@@ -16,7 +16,7 @@ from autopar.deps.accesses import AccessModel, ObjectModel, merged_object_keys, 
 from autopar.deps.counters import wrap_problem
 from autopar.deps.isl_text import Aff, param_name, render_aff
 from autopar.deps.subscripts import shape_subscripts
-from autopar.ir import Access, Comparison, Loop, QuasiBound, TranslationUnit, Variable
+from autopar.ir import Access, Comparison, DomainCondition, Loop, QuasiBound, TranslationUnit, Variable
 
 
 class LoopModel:
@@ -79,8 +79,27 @@ class LoopModel:
                     ivs[l.canonical.induction_variable] = f"@{k}"
             known = self._domains[chain] = (loops, tuple(model.domain), frozenset(model.params), model.exact_domain)
         loops, domain, params, exact = known
-        return AccessModel(access=access, loops=list(loops), domain=list(domain), variant=self.variant,
-                           params=set(params), exact_domain=exact)
+        model = AccessModel(access=access, loops=list(loops), domain=list(domain), variant=self.variant,
+                            params=set(params), exact_domain=exact)
+        if access.conditions:
+            ivs = {l.canonical.induction_variable: f"@{k}" for k, l in enumerate(loops) if l.canonical}
+            model.domain += self._conditions(model, access.conditions, ivs)
+        return model
+
+    def _conditions(self, model: AccessModel, conditions: list[DomainCondition], ivs: dict[str, str]) -> list[str]:
+        """The tests of the `if`s around an access as constraints of its domain; a test of a name the
+        loop changes is left out (which only widens the domain)."""
+        out = []
+        for condition in conditions:
+            sides = [self.usable(side.expr, ivs) for side in (condition.left, condition.right)]
+            if None in sides:
+                continue
+            for aff in sides:
+                model.params |= {param_name(n) for n in aff if n and n not in ivs}
+            left, right = (render_aff(aff, ivs) if side.divisor == 1 else f"floor(({render_aff(aff, ivs)})/{side.divisor})"
+                           for aff, side in zip(sides, (condition.left, condition.right)))
+            out.append(f"{left} {'=' if condition.op == '==' else condition.op} {right}")
+        return out
 
     def usable(self, aff, ivs: dict[str, str]) -> Optional[Aff]:
         """An AffineExpr as a linear Aff over dims and invariant parameters, or None.

@@ -11,7 +11,8 @@ import islpy as isl
 from autopar.deps.accesses import AccessModel, ObjectModel, ivs_for
 from autopar.deps.indexed import IndexedRange, indexed_range, outside_call
 from autopar.deps.subscripts import reached_through_cast
-from autopar.deps.isl_text import aff_poly, operation_quota, parse_set, render_aff, render_poly, set_text
+from autopar.deps.isl_text import (aff_poly, bounding_poly, operation_quota, parse_set, render_aff, render_poly,
+                                   set_text)
 from autopar.deps.model import declared_inside
 from autopar.ir import Storage
 
@@ -70,7 +71,7 @@ def element_section(obj: ObjectModel) -> Optional[tuple[str, list[str]]]:
     if obj.kind != "pointer" or not re.fullmatch(r"[A-Za-z_]\w*", obj.path) or named_qualified(obj) or \
             reached_through_cast(obj) or declared_in_loop(obj) or obj.merged:
         return None  # (a cast: its offsets count elements of another size)
-    offsets = _touched_offsets(obj)
+    offsets = _touched_offsets(obj, wider=False)  # (a section wider than touched may leave the object)
     if offsets is None or offsets == "whole":
         return None
     low, high, conditions, corner_low, corner_high = offsets
@@ -134,11 +135,12 @@ def exact_interval(obj: ObjectModel, model) -> Optional[int]:
     return high + 1
 
 
-def _touched_offsets(obj: ObjectModel, combine: bool = False):
+def _touched_offsets(obj: ObjectModel, combine: bool = False, wider: bool = True):
     """The lowest and one-past-highest element offsets the loop touches in `obj` as polynomials, with
     the conditions they need and, for true multi-dimensional subscripts, the bounding box's corners
     instead ((low, high, conditions, corner_low, corner_high)); "whole" for a member used whole;
-    None when unknown."""
+    None when unknown. `wider`: bounds may be wider than touched where isl gives none exactly (for a
+    check that compares addresses, not for a section that is copied)."""
     conditions: list[str] = []
     if obj.merged:
         return None
@@ -165,7 +167,7 @@ def _touched_offsets(obj: ObjectModel, combine: bool = False):
     corner_low: list[dict] = []
     corner_high: list[dict] = []
     for d in range(ndims):
-        bounds = _dimension_bounds(obj, dims_of, d, combine)
+        bounds = _dimension_bounds(obj, dims_of, d, combine, wider)
         if bounds is None:
             return None
         for target, corner, poly in ((low, corner_low, bounds[0]), (high, corner_high, bounds[1])):
@@ -179,7 +181,8 @@ def _touched_offsets(obj: ObjectModel, combine: bool = False):
     return low, high, conditions, [], []
 
 
-def _dimension_bounds(obj: ObjectModel, dims_of: dict, d: int, combine: bool) -> Optional[tuple[dict, dict]]:
+def _dimension_bounds(obj: ObjectModel, dims_of: dict, d: int, combine: bool,
+                      wider: bool = True) -> Optional[tuple[dict, dict]]:
     """The least and greatest value of subscript `d` over the accesses of `obj`, as polynomials: isl's
     bounds of the union of the accesses' values, exact; with `combine`, where that is no polynomial
     or too much work (several min/max bounds of generated code), each distinct access bounded on its
@@ -192,10 +195,10 @@ def _dimension_bounds(obj: ObjectModel, dims_of: dict, d: int, combine: bool) ->
     union = None
     for values in sets.values():
         union = values if union is None else union.union(values)
-    found = _set_bounds(union, combine)
+    found = _set_bounds(union, combine, wider)
     if found is not None or len(sets) == 1 or not combine:
         return found
-    each = [_set_bounds(values, combine) for values in sets.values()]
+    each = [_set_bounds(values, combine, wider) for values in sets.values()]
     if None in each:
         return None
     low, high = _extreme([b[0] for b in each], "<"), _extreme([b[1] for b in each], ">")
@@ -205,19 +208,31 @@ def _dimension_bounds(obj: ObjectModel, dims_of: dict, d: int, combine: bool) ->
 _BOUNDS_QUOTA = 200_000  # isl operations for one set's bounds (a few thousand where bounds are plain)
 
 
-def _set_bounds(values: isl.Set, combine: bool) -> Optional[tuple[dict, dict]]:
+def _set_bounds(values: isl.Set, combine: bool, wider: bool = True) -> Optional[tuple[dict, dict]]:
     """The least and greatest value of a set of one dimension, as polynomials of its parameters (or
-    constants, whatever the parameters are); None when unknown."""
-    try:
-        with operation_quota(_BOUNDS_QUOTA):
-            context = values.params()
-            lo, hi = values.dim_min(0).gist(context).coalesce(), values.dim_max(0).gist(context).coalesce()
-            bounds = _bound_poly(lo, "<", combine), _bound_poly(hi, ">", combine)
-            if None in bounds:
-                bounds = _constant_bounds(values)  # (floor divisions in generated code's subscripts)
-    except isl.Error:
-        return None
-    return bounds
+    constants, whatever the parameters are); None when unknown. Each attempt after the exact one
+    gives a wider range, never a narrower one."""
+    attempts = (lambda: _exact_bounds(values, combine),
+                lambda: _constant_bounds(values),  # (floor divisions in generated code's subscripts)
+                lambda: _exact_bounds(values, combine, divisions=True),  # floors of parameters, by `/`
+                # a union too involved for exact bounds (generated tiles): those of a polyhedron around it
+                lambda: _exact_bounds(isl.Set.from_basic_set(values.simple_hull()), combine, divisions=True))
+    for attempt in attempts if wider else attempts[:2]:
+        try:
+            with operation_quota(_BOUNDS_QUOTA):
+                bounds = attempt()
+        except isl.Error:
+            continue
+        if bounds is not None:
+            return bounds
+    return None
+
+
+def _exact_bounds(values: isl.Set, combine: bool, divisions: bool = False) -> Optional[tuple[dict, dict]]:
+    context = values.params()
+    lo, hi = values.dim_min(0).gist(context).coalesce(), values.dim_max(0).gist(context).coalesce()
+    bounds = _bound_poly(lo, "<", combine, divisions), _bound_poly(hi, ">", combine, divisions)
+    return None if None in bounds else bounds
 
 
 def _extreme(polys: list[dict], pick: str) -> Optional[dict[tuple[str, ...], int]]:
@@ -248,14 +263,15 @@ def _either(texts: list[str], pick: str) -> dict[tuple[str, ...], int]:
     return {(text,): 1}
 
 
-def _bound_poly(bound: isl.PwAff, pick: str, combine: bool) -> Optional[dict[tuple[str, ...], int]]:
+def _bound_poly(bound: isl.PwAff, pick: str, combine: bool,
+                divisions: bool = False) -> Optional[dict[tuple[str, ...], int]]:
     """A lowest or highest subscript as a polynomial of parameters. Of several pieces (a loop bound
     `c1 <= min(ni - 1, nj - 1)`), one that is below (`pick` "<") or above (">") every piece on its
     own domain bounds them all; else, with `combine`, the least of the pieces' lower bounds, or the
     greatest of their upper ones (`_extreme`). Either may be wider than the range touched, which keeps
-    the check sound."""
+    the check sound. `divisions`: a piece's floor divisions bounded by C's `/` (bounding_poly)."""
     pieces = bound.get_pieces()
-    polys = [aff_poly(aff) for _, aff in pieces]
+    polys = [bounding_poly(aff, pick == ">") if divisions else aff_poly(aff) for _, aff in pieces]
     if not polys or any(p is None for p in polys):
         return None
     if len(polys) == 1:

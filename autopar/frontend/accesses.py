@@ -23,6 +23,7 @@ from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.containers import ELEMENT, buffer_variable, container_call, plain_element
 from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source,
                               canonical_kind, evaluate_int, expression_children, strip, variable_decl)
+from autopar.frontend.domain_conditions import domain_conditions
 from autopar.frontend.guards import guard_of
 from autopar.frontend.reductions import bare
 from autopar.frontend.variables import Variables, is_reference
@@ -409,8 +410,7 @@ class AccessCollector:
                 subscripts[0] = Subscript(text=subscripts[0].text, affine=None, non_affine_reason=reason)
             else:
                 subscripts.append(Subscript(text="0", affine=None, non_affine_reason=reason))
-        line, column = top.location()
-        text = text or self.source.shown_text(top)
+        (line, column), text = top.location(), text or self.source.shown_text(top)
         if subs and subs[-1][0] == "range" and not any(c.isalnum() for c in text):
             text = f"an element of {subs[-1][1]}"  # the hidden `*__begin` of a range-based for
         self.found.append(Access(
@@ -419,6 +419,7 @@ class AccessCollector:
             line=line, column=column, statement=top.stmt,
             enclosing_loops=[info.loop.id for info in enclosing], conditional=conditional, update=update,
             guard=guard_of(top, innermost.node) if is_write and conditional else [],
+            conditions=domain_conditions(self.affine, top, scope, innermost.function, self.source),
             member_offset=member_offset(chain, root, subs) if not chain.container else None,
             through_reference=chain.through_reference,
         ))

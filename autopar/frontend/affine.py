@@ -319,7 +319,7 @@ class AffineBuilder:
         that loop, in the same iteration) can change the names that are affine there."""
         nest = scope.nest
         key = Variables.key(decl)
-        if nest.scope_at is None or key in self._expanding or not _plain_local(decl) \
+        if nest.scope_at is None or key in self._expanding or not plain_local(decl) \
                 or key in nest.through_reference or key in nest.address_taken_in_function \
                 or _has_labels(nest.root):
             return None
@@ -394,7 +394,7 @@ def _use_range(ctype, walk: Optional[Walk]) -> Optional[tuple[int, int]]:
     return held
 
 
-def _plain_local(decl) -> bool:
+def plain_local(decl) -> bool:
     """A non-static local integer of at least int width: it changes only by assignment."""
     parent = decl.semantic_parent
     return parent is not None and parent.kind in FUNCTION_KINDS and \

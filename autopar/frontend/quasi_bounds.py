@@ -17,29 +17,40 @@ from typing import Optional
 from clang.cindex import CursorKind as K
 
 from autopar.frontend.affine import AffineBuilder
-from autopar.frontend.ast import INTEGER_TYPES, UNSIGNED_TYPES, Node, expression_children, strip
+from autopar.frontend.ast import (INTEGER_TYPES, UNSIGNED_TYPES, Node, evaluate_int, expression_children, strip,
+                                  variable_decl)
 from autopar.frontend.nest_facts import Scope
+from autopar.frontend.variables import Variables
 from autopar.frontend.wraparound import EXACT
 from autopar.ir import AffineExpr, QuasiBound
 
 Terms = dict[str, int]  # monomial -> coefficient, "" the constant
 Floor = tuple[tuple[tuple[str, int], ...], int]  # floor(terms / divisor), terms sorted: comparable
 _ORDER = ("<", "<=", ">", ">=")
+_BARE = {K.PAREN_EXPR, K.UNEXPOSED_EXPR}  # parentheses and implicit conversions (a cast is compared)
+_COMPARED = {K.BINARY_OPERATOR, K.UNARY_OPERATOR, K.CONDITIONAL_OPERATOR, K.CSTYLE_CAST_EXPR}
 
 
 def quasi_pieces(affine: AffineBuilder, node: Node, scope: Optional[Scope], kind: str,
                  wrap: Optional[str]) -> Optional[list[QuasiBound]]:
-    """The pieces of a bound that is the `kind` ("min" or "max") of floors, at least one of which
-    divides; None when it is not such a bound (a plain affine or min/max bound is AffineBuilder's)."""
+    """The pieces of a bound that is the `kind` ("min" or "max") of floors, nested to any depth
+    (min(min(a, b), c)); None when it is not such a bound."""
     found = _Reader(affine, scope, wrap).pieces(node, kind)
-    if found is None or all(divisor == 1 for _, divisor in found):
+    if found is None or len(found) < 2 and found[0][1] == 1:  # (a plain affine bound is AffineBuilder's)
         return None
-    pieces = []
-    for terms, divisor in dict.fromkeys(found):
-        coefficients = {m: c for m, c in terms if m}
-        pieces.append(QuasiBound(expr=AffineExpr(coefficients=coefficients, constant=dict(terms).get("", 0)),
-                                 divisor=divisor))
-    return pieces
+    return [_bound(value) for value in dict.fromkeys(found)]
+
+
+def floor_value(affine: AffineBuilder, node: Node, scope: Optional[Scope]) -> Optional[QuasiBound]:
+    """An integer expression as one floor of an affine expression (affine itself: divisor 1), or None."""
+    found = _Reader(affine, scope, EXACT).value(node, ())
+    return None if found is None else _bound(found)
+
+
+def _bound(value: Floor) -> QuasiBound:
+    terms, divisor = value
+    return QuasiBound(expr=AffineExpr(coefficients={m: c for m, c in terms if m}, constant=dict(terms).get("", 0)),
+                      divisor=divisor)
 
 
 class _Reader:
@@ -56,21 +67,18 @@ class _Reader:
             return None
         cond = strip(parts[0])
         sides = expression_children(cond) if cond.kind == K.BINARY_OPERATOR else []
-        if cond.binary_op not in _ORDER or len(sides) != 2 or not _signed(sides[0]):
-            return None
-        left, right = self.value(sides[0], ()), self.value(sides[1], ())
-        first, second = self.value(parts[1], ()), self.value(parts[2], ())
-        if None in (left, right, first, second):
+        if cond.binary_op not in _ORDER or len(sides) != 2 or not signed(sides[0]):
             return None
         less = cond.binary_op in ("<", "<=")
         picked = None
-        if (left, right) == (first, second):
+        if _same(sides[0], parts[1]) and _same(sides[1], parts[2]):
             picked = "min" if less else "max"
-        elif (left, right) == (second, first):
+        elif _same(sides[0], parts[2]) and _same(sides[1], parts[1]):
             picked = "max" if less else "min"
         if picked != kind:
             return None
-        return [first, second]
+        first, second = self.pieces(parts[1], kind), self.pieces(parts[2], kind)  # min(min(a, b), c)
+        return None if first is None or second is None else first + second
 
     def value(self, node: Node, facts: tuple[Terms, ...]) -> Optional[Floor]:
         """The node's value as one floor, given `facts` (affine terms known to be >= 0), or None."""
@@ -84,7 +92,7 @@ class _Reader:
         if node.kind == K.UNARY_OPERATOR and node.unary_op in ("-", "+") and parts:
             inner = self.value(parts[0], facts)
             return inner if inner is None or node.unary_op == "+" else _negate(inner)
-        if node.kind != K.BINARY_OPERATOR or len(parts) != 2 or not _signed(node):
+        if node.kind != K.BINARY_OPERATOR or len(parts) != 2 or not signed(node):
             return None
         op = node.binary_op
         left, right = self.value(parts[0], facts), self.value(parts[1], facts)
@@ -107,7 +115,7 @@ class _Reader:
         when both are the same floor. A test of constants picks its branch."""
         cond = strip(parts[0])
         sides = expression_children(cond) if cond.kind == K.BINARY_OPERATOR else []
-        if cond.binary_op not in _ORDER or len(sides) != 2 or not _signed(sides[0]):
+        if cond.binary_op not in _ORDER or len(sides) != 2 or not signed(sides[0]):
             return None
         left, right = (self.affine.build(side, self.scope, EXACT)[0] for side in sides)
         if left is None or right is None:
@@ -130,10 +138,30 @@ class _Reader:
         return first if first is not None and first == second else None
 
 
-def _signed(node: Node) -> bool:
+def signed(node: Node) -> bool:
     """The node's value is of a signed integer type (C's `/` and `<` on it are what is read here)."""
     kind = node.type_kind
     return kind in INTEGER_TYPES and kind not in UNSIGNED_TYPES
+
+
+def _same(a: Node, b: Node) -> bool:
+    """Whether two expressions are one tree: the same operators, casts and variables, equal literals
+    (how a min or max `?:` repeats its operands, also nested: min(min(a, b), c))."""
+    while a.kind in _BARE and a.expressions:
+        a = a.expressions[-1]
+    while b.kind in _BARE and b.expressions:
+        b = b.expressions[-1]
+    if a.kind != b.kind or a.binary_op != b.binary_op or a.unary_op != b.unary_op:
+        return False
+    if a.kind == K.DECL_REF_EXPR:
+        decls = variable_decl(a), variable_decl(b)
+        return decls[0] is not None and decls[1] is not None and Variables.key(decls[0]) == Variables.key(decls[1])
+    if a.kind == K.INTEGER_LITERAL:
+        value = evaluate_int(a)
+        return value is not None and value == evaluate_int(b)
+    if a.kind not in _COMPARED or a.type_kind != b.type_kind or len(a.expressions) != len(b.expressions):
+        return False
+    return all(_same(x, y) for x, y in zip(a.expressions, b.expressions))
 
 
 def _floor(terms: Terms, divisor: int) -> Floor:

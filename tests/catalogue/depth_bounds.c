@@ -161,6 +161,37 @@ void truncated_end(void) {
             A[c1 + 410] = A[409] * 0.5 + (double)c1;
 }
 
+/* a statement under an affine test: each iteration that writes stays below n, where no iteration
+   reads */
+void guarded_half(int n) {
+    for (int i = 0; i < 2 * n; i++)
+        if (i < n)
+            A[i] = A[i + n] * 0.5 + 1.0;
+}
+
+/* the same in the else-branch of the opposite test */
+void guarded_else(int n) {
+    for (int i = 0; i < 2 * n; i++)
+        if (i >= n)
+            B[i] = (double)i;
+        else
+            A[i] = A[i + n] * 0.5 + 1.0;
+}
+
+/* generated code: the test is a floord (i <= n - 1) */
+void guarded_floord(int n) {
+    for (int i = 0; i < 2 * n; i++)
+        if (i <= floord(2 * n - 1, 2))
+            A[i] = A[i + n] * 0.5 + 1.0;
+}
+
+/* serial: i <= n lets iteration n write the element iteration 0 reads */
+void guarded_half_flow(int n) {
+    for (int i = 0; i < 2 * n; i++)
+        if (i <= floord(2 * n + 1, 2))
+            A[i] = A[i + n] * 0.5 + 1.0;
+}
+
 int main(void) {
     for (int i = 0; i < L + 64; i++) {
         A[i] = (double)(i % 11);
@@ -209,5 +240,9 @@ int main(void) {
         free(Q);
     }
     truncated_end(); cks("truncated_end", A, L);
+    guarded_half(L / 2); cks("guarded_half", A, L);
+    guarded_else(L / 2 - 3); cks("guarded_else", A, L);
+    guarded_floord(L / 2 - 5); cks("guarded_floord", A, L);
+    guarded_half_flow(L / 2 - 7); cks("guarded_half_flow", A, L);
     return 0;
 }

@@ -196,3 +196,32 @@ class BoundsTemplates(ProgramBuilder):
         self.body.append(f"        for (int {c1} = {lower}; {c1} <= {upper}; {c1}++)")
         self.body.append(f"            for (int {j} = 0; {j} < {y.dims[1]}; {j}++)")
         self.body.append(f"                {y.name}[{row}][{j}] = {value};")
+
+    def t_guarded(self) -> None:
+        """X[i] = f(X[i + s]) for i below 2h under an affine test that keeps the writes below h (`i < h`,
+        `h > i`, `i <= floord(2h - 1, 2)`, or the else-branch of `i >= h`), so that they never meet the
+        reads when s >= h. Near misses: s = h - 1, a test one too wide (`i <= h`), a test the branch
+        invalidates (h grows before the access), and a test under `||` (which says nothing)."""
+        h_size = self.rng.choice([5, 60, 700, 3000])
+        x = self.new_array((2 * h_size + 8,), ctype=self.rng.choice(["int", "int", "short", "long long"]))
+        h, i = self.fresh("h"), self.fresh("i")
+        miss = self.rng.choice(["", "", "", "overlap", "wide", "moved", "or"])
+        s = f"{h} - 1" if miss == "overlap" else h
+        form = self.rng.choice(["less", "greater", "floord", "else"])
+        test = {"less": f"{i} < {h}", "greater": f"{h} > {i}", "floord": f"{i} <= {self._divided(f'2 * {h} - 1', 2, 'floor', 'macro')}",
+                "else": f"{i} >= {h}"}[form]
+        if miss == "wide":
+            test = f"{i} <= {h}" if form != "else" else f"{i} > {h}"
+        elif miss == "or":
+            test = f"({test} || {i} == {self.rng.randint(0, h_size)})"
+        value = self.store(x.ctype, f"{x.name}[{i} + {s}] * 3 + {i}")
+        write = f"{x.name}[{i}] = {value};"
+        if miss == "moved":
+            write = f"{{ {h} = {self.size_var(h_size)} + {self.rng.randint(1, 3)}; {write} }}"  # once, not per pass
+        self.body.append(f"    int {h} = {self.size_var(h_size)};")
+        self.body.append(f"    for (int {i} = 0; {i} < 2 * {self.size_var(h_size)}; {i}++)")
+        if form == "else":
+            self.body.append(f"        if ({test}) {x.name}[{i} + 4] = {self.store(x.ctype, i)}; else {write}")
+        else:
+            self.body.append(f"        if ({test}) {write}")
+        self.scalars.append(Scalar(h, "int"))

@@ -1,0 +1,106 @@
+"""The affine conditions of the `if`s around an access, for its iteration domain.
+
+Takes an access's node, its Scope and its function; gives the comparisons that hold whenever the
+access runs, as DomainCondition: `if (c0 <= floord(32 * c1 - n, 32) && c1 < c2)` around it, in
+generated code, keeps a tile's statement to the iterations where it runs, which is what proves its
+tiles apart. A then-branch gives the conjuncts (`&&`) of its condition, an else-branch the negation
+of a condition that is one comparison. Each side is affine or one floor of an affine expression
+(quasi_bounds) of signed integers.
+
+Only what holds at the access goes in: the condition has no side effect, and no variable it reads can
+change between the test and the access: each is a non-static local or parameter of the function that
+the branch does not assign, whose address is never taken and to which no reference is bound, and no
+label or case lets control enter the branch without the test. Anything left out only widens the domain.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from clang.cindex import CursorKind as K
+
+from autopar.frontend.affine import AffineBuilder, plain_local
+from autopar.frontend.ast import FUNCTION_KINDS, Node, Source, expression_children, stored_operand, strip, variable_decl
+from autopar.frontend.functions import Function
+from autopar.frontend.nest_facts import Scope, written_decl_refs
+from autopar.frontend.quasi_bounds import floor_value, signed
+from autopar.frontend.variables import Variables
+from autopar.ir import DomainCondition
+
+_NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": None}
+_ENTRIES = {K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT}
+_BODIES = FUNCTION_KINDS | {K.LAMBDA_EXPR}  # a lambda's body runs where it is called, not where it is written
+
+
+def domain_conditions(affine: AffineBuilder, node: Node, scope: Scope, function: Function,
+                      source: Source) -> list[DomainCondition]:
+    """The comparisons of the `if`s between `node` and its function's (or lambda's) body that hold
+    where it runs."""
+    found: list[DomainCondition] = []
+    child = node
+    while child.parent is not None and child.parent.kind not in _BODIES:
+        parent = child.parent
+        if parent.kind == K.IF_STMT and len(parent.children) in (2, 3) and parent.children[0].is_expression \
+                and child is not parent.children[0]:
+            branch = 1 if child is parent.children[1] else 2
+            if branch == 2 and b"else" not in source.data[parent.children[1].end:child.start]:
+                break  # C++17's `if (init; condition)`: its children are not (condition, then, else)
+            key = ("domain_conditions", parent.index, branch)
+            if key not in function.facts:
+                function.facts[key] = _branch_conditions(affine, parent, branch, scope, function)
+            found += function.facts[key]
+        child = parent
+    return found
+
+
+def _branch_conditions(affine: AffineBuilder, statement: Node, branch: int, scope: Scope,
+                       function: Function) -> list[DomainCondition]:
+    condition, body = statement.children[0], statement.children[branch]
+    if not _stable(condition, body, scope, function):
+        return []
+    comparisons = _conjuncts(condition)
+    if branch == 2:  # else: the test failed, which negates one comparison only
+        if len(comparisons) != 1:
+            return []
+        node, op = comparisons[0]
+        comparisons = [(node, _NEGATED[op])] if _NEGATED[op] else []
+    found = []
+    for node, op in comparisons:
+        left, right = expression_children(node)
+        sides = [floor_value(affine, side, scope) for side in (left, right)]
+        if None not in sides and signed(left) and signed(right):
+            found.append(DomainCondition(left=sides[0], op=op, right=sides[1]))
+    return found
+
+
+def _conjuncts(condition: Node) -> list[tuple[Node, str]]:
+    node = strip(condition)
+    if node.kind == K.BINARY_OPERATOR and node.binary_op == "&&":
+        return [c for part in expression_children(node) for c in _conjuncts(part)]
+    if node.kind == K.BINARY_OPERATOR and node.binary_op in _NEGATED and len(expression_children(node)) == 2:
+        return [(node, node.binary_op)]
+    return []  # `!done`, `a != b`, `a || b`: left out
+
+
+def _stable(condition: Node, body: Node, scope: Scope, function: Function) -> bool:
+    """Whether the condition is pure and what it reads keeps its value through the branch."""
+    nodes = condition.walk()
+    if any(n.kind in (K.CALL_EXPR, K.COMPOUND_STMT) or stored_operand(n) is not None for n in nodes):
+        return False
+    read = {Variables.key(d): d for d in map(variable_decl, nodes) if d is not None}
+    if not read:
+        return True
+    nest = scope.nest
+    bound = {Variables.key(d) for d in (variable_decl(strip(b)) for b in function.references.values() if b is not None)
+             if d is not None}
+    for key, decl in read.items():
+        if not plain_local(decl) or key in nest.address_taken_in_function or key in bound:
+            return False
+    for n in body.walk():
+        if n.kind in _ENTRIES:
+            return False
+        for target in written_decl_refs(n):
+            decl = target.cursor.referenced
+            if decl is not None and Variables.key(decl) in read:
+                return False
+    return True

@@ -1,0 +1,104 @@
+"""The affine tests of the `if`s around an access (autopar/frontend/domain_conditions.py), which the
+isl model adds to its iteration domain; the compiled and race-checked loops are in the catalogue
+(tests/catalogue/depth_bounds.c, guarded_*)."""
+
+from __future__ import annotations
+
+import pytest
+
+from autopar.decision.pipeline import analyze_tu, load_translation_unit
+
+SOURCE = r"""
+#define floord(n, d) (((n) < 0) ? -((-(n) + (d) - 1) / (d)) : (n) / (d))
+double A[100000];
+int g;
+int f(int);
+void tiles(int n, int t) {
+  if (n >= 3 && t >= 1)
+    for (int c0 = 0; c0 < t; c0++)
+      for (int c1 = 0; c1 < n; c1++)
+        if (c0 <= floord(32 * c1 - n, 32) && c1 < c0 + 4)
+          A[c1] = 0;
+}
+void else_branch(int n) {
+  for (int i = 0; i < 2 * n; i++)
+    if (i >= n) A[i + 1] = 0; else if (i > 3 || i < 1) A[i + 2] = 0; else A[i + 3] = 0;
+}
+void written_in_branch(int n, int m) {
+  for (int i = 0; i < n; i++)
+    if (i < m) { m = m + 1; A[i] = 0; }
+}
+void address_taken(int n, int m) {
+  int *p = &m;
+  for (int i = 0; i < n; i++)
+    if (i < m) { *p = 0; A[i] = 0; }
+}
+void global_test(int n) {
+  for (int i = 0; i < n; i++)
+    if (i < g) A[i] = 0;
+}
+void call_test(int n) {
+  for (int i = 0; i < n; i++)
+    if (i < f(n)) A[i] = 0;
+}
+void unsigned_test(int n, unsigned m) {
+  for (int i = 0; i < n; i++)
+    if (i < m) A[i] = 0;
+}
+void label_inside(int n, int m) {
+  for (int i = 0; i < n; i++) {
+    if (i > 5) goto in;
+    if (i < m) { in: A[i] = 0; }
+  }
+}
+void guarded(int n) {
+  for (int i = 0; i < 2 * n; i++)
+    if (i < n) A[i] = A[i + n];
+}
+void guarded_near(int n) {
+  for (int i = 0; i < 2 * n; i++)
+    if (i <= n) A[i] = A[i + n];
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def unit(tmp_path_factory):
+    path = tmp_path_factory.mktemp("conditions") / "conditions.c"
+    path.write_text(SOURCE)
+    tu = load_translation_unit(str(path))
+    return tu, analyze_tu(tu)
+
+
+def _conditions(tu, function, k=0):
+    loop = next(l for l in tu.loops if l.function == function and not l.children)
+    writes = [a for a in loop.accesses if a.is_write]
+    return [(c.left.expr.coefficients, c.left.expr.constant, c.left.divisor, c.op,
+             c.right.expr.coefficients, c.right.expr.constant, c.right.divisor) for c in writes[k].conditions]
+
+
+def test_the_tests_around_an_access_are_its_conditions(unit):
+    tu, _ = unit
+    got = _conditions(tu, "tiles")
+    assert ({"c0": 1}, 0, 1, "<=", {"c1": 32, "n": -1}, 0, 32) in got  # floord(32 c1 - n, 32)
+    assert ({"c1": 1}, 0, 1, "<", {"c0": 1}, 4, 1) in got
+    assert ({"n": 1}, 0, 1, ">=", {}, 3, 1) in got and ({"t": 1}, 0, 1, ">=", {}, 1, 1) in got  # around the nest
+    assert _conditions(tu, "else_branch", 0) == [({"i": 1}, 0, 1, ">=", {"n": 1}, 0, 1)]
+    # an else-branch negates a single comparison; `||` says nothing
+    assert _conditions(tu, "else_branch", 1) == [({"i": 1}, 0, 1, "<", {"n": 1}, 0, 1)]
+    assert _conditions(tu, "else_branch", 2) == [({"i": 1}, 0, 1, "<", {"n": 1}, 0, 1)]
+
+
+@pytest.mark.parametrize("function", ["written_in_branch", "address_taken", "global_test", "call_test",
+                                      "unsigned_test", "label_inside"])
+def test_a_test_that_may_not_hold_at_the_access_is_left_out(unit, function):
+    tu, _ = unit
+    assert _conditions(tu, function) == []
+
+
+def test_a_condition_that_keeps_the_writes_apart_removes_the_dependence(unit):
+    tu, analysis = unit
+    verdict = {l.function: next(v for v in analysis.nest_of(l.id).verdicts if v.loop_id == l.id)
+               for l in tu.loops if l.function in ("guarded", "guarded_near")}
+    assert verdict["guarded"].parallelizable
+    assert not verdict["guarded_near"].parallelizable  # i = n writes what i = 0 reads
