@@ -47,6 +47,9 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
     for a, b in ((x, y), (y, x)):
         if a.base.owns_buffer and not b.base.owns_buffer and (_own_field(b) or b.kind in ("array", "scalar")):
             return False  # a container's own elements (numbers, pointers) never hold another named object
+    if x.base.owns_buffer and y.base.owns_buffer and x.base.decl != y.base.decl and \
+            "&" not in x.base.type + y.base.type:
+        return False  # two containers, neither a reference: each buffer is its own container's
     if _derived_pointer(x) or _derived_pointer(y):
         return True  # a local pointer may be based on a restrict pointer or point into an array
     if x.distinct and y.distinct:

@@ -15,7 +15,7 @@ from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.frontend.ast import (ARRAY_TYPES, FLOATING_TYPES, INC_DEC, INTEGER_TYPES, Node, Source, canonical_kind,
                               expression_children, strip, variable_decl)
-from autopar.frontend.variables import Variables
+from autopar.frontend.variables import Variables, is_reference_type
 from autopar.frontend.containers import ELEMENT, PLAIN_TYPES, container_call, plain_element, unqualified
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.nest_facts import written_decl_refs
@@ -153,7 +153,7 @@ class ChainReader:
 
     def _member_step(self, e: Node, chain: Chain):
         member = e.cursor.referenced
-        if member is not None and member.type.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE):
+        if member is not None and is_reference_type(member.type):
             chain.through_reference = True
         children = expression_children(e)
         if not children:  # a member used inside a method: implicit `this->x`

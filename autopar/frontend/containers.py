@@ -12,7 +12,7 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.frontend.ast import Node, expression_children, strip
-from autopar.frontend.variables import Variables
+from autopar.frontend.variables import Variables, is_reference_type
 from autopar.ir import Variable
 
 CONTAINERS = ("vector", "array", "span")
@@ -23,7 +23,7 @@ READ_ONLY = ("operator[]", "at", "data", "size", "empty")
 
 def referred(t):
     """The type a reference type refers to; any other type itself."""
-    return t.get_pointee() if t.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE) else t
+    return t.get_canonical().get_pointee() if is_reference_type(t) else t
 
 
 def unqualified(t) -> str:
@@ -34,7 +34,7 @@ def unqualified(t) -> str:
 def declared_outside(decl, nest: Node) -> bool:
     """A variable that checks before the nest can name, and that is the object it names: declared
     outside the nest (its outermost loop), and not a local reference (`auto &r = v`)."""
-    if decl.kind == K.VAR_DECL and decl.type.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE):
+    if decl.kind == K.VAR_DECL and is_reference_type(decl.type):
         return False
     where = decl.location
     return not (where.file is not None and nest.cursor.location.file is not None and
@@ -76,7 +76,7 @@ def _own_member(e: Node):
     through an explicit `this->`."""
     decl = e.cursor.referenced
     if decl is None or decl.kind != K.FIELD_DECL or not container_type(decl.type) or \
-            decl.type.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE):
+            is_reference_type(decl.type):
         return None  # (a reference member: the container it is bound to has other names)
     base = expression_children(e)
     if not base:
@@ -96,9 +96,11 @@ def buffer_variable(own: Variable, decl) -> Variable:
     """The container's buffer as the IR's variable: a pointer that may alias other pointers (and is
     named so in runtime checks, `v.data()`); it moves only when the container is resized, which is
     an unknown call."""
+    # (a reference is spelled with its `&` even through a typedef: aliasing tells two containers apart by it)
+    spelled = decl.type.get_canonical().spelling if is_reference_type(decl.type) else own.type
     return own.model_copy(update={"name": f"{container_name(decl)}.data()", "is_pointer": True, "is_array": False,
                                   "array_dims": [], "is_struct": False, "restrict": False,
-                                  "owns_buffer": owns_buffer(decl)})
+                                  "owns_buffer": owns_buffer(decl), "type": spelled})
 
 
 def container_name(decl) -> str:
@@ -119,7 +121,7 @@ def range_container(node: Node) -> Optional[tuple[object, object]]:
     item = referred(container.type).get_canonical().get_template_argument_type(0)
     if item.kind == TypeKind.INVALID or item.get_canonical().kind not in PLAIN_TYPES:
         return None
-    bound = element.type
+    bound = element.type.get_canonical()  # (a typedef of a reference is one)
     if bound.kind == TypeKind.RVALUEREFERENCE:
         return None
     if bound.kind == TypeKind.LVALUEREFERENCE and \

@@ -23,7 +23,7 @@ from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.functions import Function
 from autopar.frontend.pointer_facts import (address_like, automatic_local, changed_variables, fresh_pointers,
                                         function_parameters, in_system_header, pointer_parameter)
-from autopar.frontend.variables import Variables
+from autopar.frontend.variables import Variables, is_reference_type
 
 
 def distinct_parameters(every_function: list[Function], source: Source, tu_cursor,
@@ -252,8 +252,7 @@ def _lvalue_object(lvalue: Node, fresh: set[tuple]) -> Optional[tuple]:
     e = strip(lvalue)
     if e.kind == K.DECL_REF_EXPR:
         decl = variable_decl(e)
-        if decl is None or decl.kind != K.VAR_DECL or decl.type.kind in (TypeKind.LVALUEREFERENCE,
-                                                                          TypeKind.RVALUEREFERENCE):
+        if decl is None or decl.kind != K.VAR_DECL or is_reference_type(decl.type):
             return None
         return ("variable",) + _canonical_key(decl)
     if e.kind == K.ARRAY_SUBSCRIPT_EXPR:

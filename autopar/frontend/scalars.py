@@ -206,7 +206,7 @@ def _passed_by_reference(calls: list[Node]) -> set[tuple]:
             continue
         args = list(node.cursor.get_arguments())
         for param, arg in zip(params, args):
-            t = param.type
+            t = param.type.get_canonical()
             if t.kind == TypeKind.LVALUEREFERENCE and not t.get_pointee().is_const_qualified():
                 ref = arg
                 while ref.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR):

@@ -148,7 +148,7 @@ def _local_facts(function: Function, variables: Variables, defined: set[str]) ->
                 storage = variables.get(decl).storage
                 if storage in (Storage.GLOBAL, Storage.STATIC_LOCAL):
                     facts.writes_globals.add(decl.spelling)
-                elif decl.type.kind == TypeKind.LVALUEREFERENCE and Variables.key(decl) in origins.params:
+                elif decl.type.get_canonical().kind == TypeKind.LVALUEREFERENCE and Variables.key(decl) in origins.params:
                     facts.writes_params.add(origins.params[Variables.key(decl)])
             elif plain.kind == K.MEMBER_REF_EXPR and _root_decl(plain) is not None and not _through_pointer(plain):
                 root = _root_decl(plain)  # `s.x = ...` of a struct variable: like writing s

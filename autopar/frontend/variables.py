@@ -125,4 +125,9 @@ def is_integer_decl(decl) -> bool:
 
 
 def is_reference(decl) -> bool:
-    return decl.type.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE)
+    return is_reference_type(decl.type)
+
+
+def is_reference_type(t) -> bool:
+    """A reference type, also through a typedef (`typedef int &IR;`, `using VR = double &;`)."""
+    return t.get_canonical().kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE)

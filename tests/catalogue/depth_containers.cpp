@@ -194,7 +194,7 @@ struct Cells {
         for (std::size_t i = 0; i < data.size(); i++)
             data[i] = data[i] * scale + 1.0;
     }
-    /* two member vectors through this-> and at(): a runtime check */
+    /* two member vectors through this-> and at(): each buffer is its own vector's, no check */
     void member_blend() {
         for (std::size_t i = 0; i < this->w.size(); i++)
             w.at(i) = this->data[i] * 0.25 + w[i];
