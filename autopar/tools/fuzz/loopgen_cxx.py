@@ -24,7 +24,7 @@ from typing import Optional
 
 from autopar.tools.fuzz.loopgen_builder import Program, add_blocks
 
-VERSION = 4  # changes whenever a seed would give a different program
+VERSION = 5  # changes whenever a seed would give a different program
 CXXFLAGS = ["-std=c++20"]
 
 # accumulator types: (type, printf cast); only the unsigned ones multiply
@@ -64,7 +64,7 @@ class CxxProgram:
 
     TEMPLATES = {"map": 5, "shifted": 3, "reduction": 5, "lastprivate": 3, "carried": 2, "grow": 2,
                  "method": 2, "template_alias": 2, "span_overlap": 2, "lambda": 2, "grid": 2,
-                 "nested_vectors": 1, "reverse": 2, "argmin": 2, "histogram": 2, "range": 4}
+                 "nested_vectors": 1, "reverse": 2, "argmin": 2, "histogram": 2, "range": 4, "typedef_ref": 2}
 
     def __post_init__(self):
         self.rng = random.Random(self.seed)
@@ -394,6 +394,27 @@ class CxxProgram:
             self.top += [f"static void {name}(std::span<{v.element}> s, int k) {{", "    for (auto &x : s)",
                          f"        x = {self.store(v, 'x * k + 1')};", "}"]
             self.emit(f"{name}(std::span<{v.element}>({v.name}), {self.rng.randint(-3, 3)});")
+
+    def t_typedef_ref(self) -> None:
+        """References spelled through a typedef: a running sum kept in a scalar through `IR r = s;`
+        (carried: serial), and a helper over two vector references (`using VR = std::vector<int> &`)
+        called with one vector twice (overlapping: a runtime check must fail) or with two."""
+        if self.rng.random() < 0.5:
+            v = self.container()
+            alias = self.fresh("IR")
+            self.top.append(f"typedef long long &{alias};")
+            total = self.scalar("long long", "long long", str(self.rng.randint(-5, 5)))
+            self.emit(f"for (int i = 0; i < {v.length_expr}; i++) {{", f"    {alias} r = {total};",
+                      f"    r = (r + {v.name}[i]) % 1000;", f"    {v.name}[i] = {self.store(v, 'r')};", "}")
+            return
+        alias, name = self.fresh("VR"), self.fresh("shift_ref")
+        self.top += [f"using {alias} = std::vector<int> &;", f"static void {name}({alias} y, {alias} x, int n) {{",
+                     "    for (int i = 0; i < n; i++)", "        y[i] = (y[i] * 3 + x[i + 1]) % 1000;", "}"]
+        y = self.new_vector("int")
+        others = [c for c in self.containers if c.kind == "vector" and c.element == "int" and c.length >= y.length
+                  and c is not y]
+        x = y if self.rng.random() < 0.5 or not others else self.rng.choice(others)
+        self.emit(f"{name}({y.name}, {x.name}, {y.length_expr} - 1);")
 
     # ---------------------------------------------------------------------------------- program
 
