@@ -102,3 +102,19 @@ def test_a_condition_that_keeps_the_writes_apart_removes_the_dependence(unit):
                for l in tu.loops if l.function in ("guarded", "guarded_near")}
     assert verdict["guarded"].parallelizable
     assert not verdict["guarded_near"].parallelizable  # i = n writes what i = 0 reads
+
+
+def test_a_variable_handed_to_a_call_in_the_branch_is_not_trusted(tmp_path):
+    path = tmp_path / "by_reference.cpp"
+    path.write_text("static void bump(int &x) { x += 1000; }\n"
+                    "double A[100000];\n"
+                    "void f(int n, int m) {\n"
+                    "  if (m < 10) {\n"
+                    "    bump(m);\n"
+                    "    for (int i = 0; i < n; i++)\n"
+                    "      A[i] = A[i + 5];\n"
+                    "  }\n"
+                    "}\n")
+    tu = load_translation_unit(str(path), ["-std=c++17"])
+    write = next(a for l in tu.loops for a in l.accesses if a.is_write)
+    assert write.conditions == []  # m < 10 no longer holds once bump(m) ran

@@ -9,8 +9,8 @@ of a condition that is one comparison. Each side is affine or one floor of an af
 
 Only what holds at the access goes in: the condition has no side effect, and no variable it reads can
 change between the test and the access: each is a non-static local or parameter of the function that
-the branch does not assign, whose address is never taken and to which no reference is bound, and no
-label or case lets control enter the branch without the test. Anything left out only widens the domain.
+the branch does not assign or hand to a call, whose address is never taken and to which no reference
+is bound, and no label or case lets control enter the branch without the test. Anything left out only widens the domain.
 """
 
 from __future__ import annotations
@@ -99,6 +99,9 @@ def _stable(condition: Node, body: Node, scope: Scope, function: Function) -> bo
     for n in body.walk():
         if n.kind in _ENTRIES:
             return False
+        if n.kind == K.CALL_EXPR and any(Variables.key(d) in read for d in
+                                         (variable_decl(strip(a)) for a in expression_children(n)) if d is not None):
+            return False  # handed to a call, which may take it by reference (`bump(m)` of `void bump(int &)`)
         for target in written_decl_refs(n):
             decl = target.cursor.referenced
             if decl is not None and Variables.key(decl) in read:

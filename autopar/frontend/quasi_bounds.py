@@ -58,7 +58,7 @@ class _Reader:
         self.affine, self.scope, self.wrap = affine, scope, wrap
 
     def pieces(self, node: Node, kind: str) -> Optional[list[Floor]]:
-        node = strip(node)
+        node = _bare(node)
         whole = self.value(node, ())
         if whole is not None:
             return [whole]
@@ -82,11 +82,13 @@ class _Reader:
 
     def value(self, node: Node, facts: tuple[Terms, ...]) -> Optional[Floor]:
         """The node's value as one floor, given `facts` (affine terms known to be >= 0), or None."""
-        node = strip(node)
+        node = _bare(node)
         if not any(n.kind == K.CONDITIONAL_OPERATOR or n.binary_op in ("/", "%") for n in node.walk()):
-            built, _ = self.affine.build(node, self.scope, self.wrap)
+            built, _ = self.affine.build(node, self.scope, self.wrap)  # (which reads casts itself)
             return None if built is None else _floor({**built.coefficients, "": built.constant}, 1)
         parts = expression_children(node)
+        if not signed(node):  # (an explicit cast around a division, an unsigned negation: not read)
+            return None
         if node.kind == K.CONDITIONAL_OPERATOR and len(parts) == 3:
             return self._choice(parts, facts)
         if node.kind == K.UNARY_OPERATOR and node.unary_op in ("-", "+") and parts:
@@ -144,13 +146,17 @@ def signed(node: Node) -> bool:
     return kind in INTEGER_TYPES and kind not in UNSIGNED_TYPES
 
 
+def _bare(node: Node) -> Node:
+    """The node below its parentheses and implicit conversions (an explicit cast stays: it may narrow)."""
+    while node.kind in _BARE and node.expressions:
+        node = node.expressions[-1]
+    return node
+
+
 def _same(a: Node, b: Node) -> bool:
     """Whether two expressions are one tree: the same operators, casts and variables, equal literals
     (how a min or max `?:` repeats its operands, also nested: min(min(a, b), c))."""
-    while a.kind in _BARE and a.expressions:
-        a = a.expressions[-1]
-    while b.kind in _BARE and b.expressions:
-        b = b.expressions[-1]
+    a, b = _bare(a), _bare(b)
     if a.kind != b.kind or a.binary_op != b.binary_op or a.unary_op != b.unary_op:
         return False
     if a.kind == K.DECL_REF_EXPR:
