@@ -118,3 +118,18 @@ def test_a_variable_handed_to_a_call_in_the_branch_is_not_trusted(tmp_path):
     tu = load_translation_unit(str(path), ["-std=c++17"])
     write = next(a for l in tu.loops for a in l.accesses if a.is_write)
     assert write.conditions == []  # m < 10 no longer holds once bump(m) ran
+
+
+def test_a_test_of_a_name_the_branch_declares_again_is_left_out(tmp_path):
+    path = tmp_path / "shadow.c"
+    path.write_text("double A[100000];\n"
+                    "void f(int n, int m) {\n"
+                    "  if (m < 10) {\n"
+                    "    int m = 5000;\n"
+                    "    for (int i = 0; i < n; i++)\n"
+                    "      A[i] = A[i + m];\n"
+                    "  }\n"
+                    "}\n")
+    tu = load_translation_unit(str(path))
+    write = next(a for l in tu.loops for a in l.accesses if a.is_write)
+    assert write.conditions == []  # the test's m is not the subscript's

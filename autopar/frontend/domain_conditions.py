@@ -96,9 +96,12 @@ def _stable(condition: Node, body: Node, scope: Scope, function: Function) -> bo
     for key, decl in read.items():
         if not plain_local(decl) or key in nest.address_taken_in_function or key in bound:
             return False
+    names = {d.spelling for d in read.values()}
     for n in body.walk():
         if n.kind in _ENTRIES:
             return False
+        if n.kind in (K.VAR_DECL, K.PARM_DECL) and n.cursor.spelling in names:
+            return False  # another variable of that name inside: the model knows names by spelling
         if n.kind == K.CALL_EXPR and any(Variables.key(d) in read for d in
                                          (variable_decl(strip(a)) for a in expression_children(n)) if d is not None):
             return False  # handed to a call, which may take it by reference (`bump(m)` of `void bump(int &)`)
