@@ -133,3 +133,25 @@ def test_a_test_of_a_name_the_branch_declares_again_is_left_out(tmp_path):
     tu = load_translation_unit(str(path))
     write = next(a for l in tu.loops for a in l.accesses if a.is_write)
     assert write.conditions == []  # the test's m is not the subscript's
+
+
+def test_a_row_left_under_a_test_is_seen(tmp_path):
+    """The row-leaving test asks of each access its own domain, the tests of its `if`s included: an
+    unguarded access of the same loops must not answer for it (b[i][-1] is b[i - 1][63], written by
+    the iteration before)."""
+    path = tmp_path / "row.c"
+    path.write_text("double b[512][64];\n"
+                    "void smooth(int n, int k) {\n"
+                    "  for (int i = 1; i < n; i++)\n"
+                    "    for (int j = 0; j < 64; j++) {\n"
+                    "      b[i][j] = b[i][j] * 0.5;\n"
+                    "      if (k > 0)\n"
+                    "        b[i][j - 1] += 1.0;\n"
+                    "    }\n"
+                    "}\n")
+    tu = load_translation_unit(str(path))
+    analysis = analyze_tu(tu)
+    outer = next(l for l in tu.loops if l.parent is None)
+    verdict = next(v for v in analysis.nest_of(outer.id).verdicts if v.loop_id == outer.id)
+    assert not verdict.parallelizable
+    assert "leaves-row" in verdict.codes

@@ -149,11 +149,13 @@ class Analysis:
 
     def _exact_object(self, models: list[AccessModel], fresh_depth: int) -> None:
         """Exact dependences between the accesses of one object, in the order of the pairs. Accesses in
-        the same loops with the same subscripts (`u[k][j][i][0]` read twice) ask the same questions:
+        the same loops with the same subscripts and domain (`u[k][j][i][0]` read twice) ask the same questions:
         each pair of such classes is answered once, and its edges written for each of its pairs."""
         classes: dict[tuple, int] = {}
-        cls = [classes.setdefault((tuple(l.id for l in m.loops), tuple(t for t, _ in m.dim_texts("a"))),
-                                  len(classes)) for m in models]
+        # (the domain includes the tests of the `if`s around the access: the same loops and subscripts
+        # under another test ask another question)
+        cls = [classes.setdefault((tuple(l.id for l in m.loops), m.domain_text("a"),
+                                   tuple(t for t, _ in m.dim_texts("a"))), len(classes)) for m in models]
         outcomes: dict[tuple[int, int], Optional[tuple]] = {}
         guarded = [m for m in models if m.access.is_write and m.access.guard]
         for ia, a in enumerate(models):

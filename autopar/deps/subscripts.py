@@ -230,35 +230,31 @@ def _leaves_row(model: LoopModel, obj: ObjectModel) -> Optional[R.Reason]:
     bounds only might leave, for some values, is taken to be kept, as C requires."""
     extents = [(d, e) for d, e in enumerate(obj.base.array_dims)
                if d > 0 and e is not None and re.fullmatch(r"\d+|[A-Za-z_]\w*", e)]
-    runs_where: dict[tuple, str] = {}  # a chain of loops (its accesses share one domain) -> its domain's text
-    # kept on the translation unit, by text: a file's nests repeat their bounds and subscripts
-    answers = model.tu.cache("deps.leaves_row", dict)  # (domain, leaving) texts -> answer
-    where_it_runs = model.tu.cache("deps.runs_where", dict)  # a domain's text -> its parameters' values
-    kept: set[tuple] = set()  # (chain, subscript, extent) already found to keep its row
+    # kept on the translation unit: a file's nests repeat their bounds and subscripts. A question is
+    # known by its domain (dims and constraints), the subscript and the extent, before its text is built
+    answers = model.tu.cache("deps.leaves_row", dict)  # (dims, domain, subscript, extent) -> answer
+    where_it_runs = model.tu.cache("deps.runs_where", dict)  # (dims, domain) -> its parameters' values
     for m in obj.accesses:
-        chain = None
+        domain = None
         for d, extent in extents:
             if d >= len(m.dims):
                 break
             aff = m.dims[d]
             if extent.isdigit() and not any(c for n, c in aff.items() if n) and 0 <= aff.get("", 0) < int(extent):
                 continue  # `u[k][j][i][2]` of `u[..][5]`: inside its row, whatever the loop does
-            chain = chain or tuple(l.id for l in m.loops)
-            key = (chain, tuple(sorted(aff.items())), extent)
-            if key in kept:
-                continue
-            kept.add(key)
-            runs = runs_where.get(chain)
-            if runs is None:
-                runs = runs_where[chain] = set_text([("a", m)])
+            if domain is None:
+                # the domain includes the tests of the `if`s around this access: accesses of one chain
+                # of loops may differ in it
+                domain, names = (len(m.loops), m.domain_text("a")), ivs_for("a", m)
             bound = extent if extent.isdigit() else param_name(extent)
-            sub = render_aff(aff, ivs_for("a", m))
-            question = (runs, set_text([("a", m)], extra=[f"({sub} < 0 or {sub} >= {bound})"]))
-            if question not in answers:
-                if runs not in where_it_runs:
-                    where_it_runs[runs] = parse_set(runs).params()
-                answers[question] = _leaves_wherever_it_runs(where_it_runs[runs], question[1])
-            if answers[question]:
+            sub = render_aff(aff, names)
+            key = (*domain, sub, bound)
+            if key not in answers:
+                if domain not in where_it_runs:
+                    where_it_runs[domain] = parse_set(set_text([("a", m)])).params()
+                question = set_text([("a", m)], extra=[f"({sub} < 0 or {sub} >= {bound})"])
+                answers[key] = _leaves_wherever_it_runs(where_it_runs[domain], question)
+            if answers[key]:
                 return R.Reason(f"{m.access.text} leaves its row: {m.access.subscripts[d].text} is below 0 or at "
                                 f"least {extent} wherever the loop runs (the code relies on the rows' layout)",
                                 R.LEAVES_ROW)

@@ -192,6 +192,29 @@ void guarded_half_flow(int n) {
             A[i] = A[i + n] * 0.5 + 1.0;
 }
 
+/* serial: the read under the test never meets the write, the same read outside it does (the two
+   reads have the same loops and subscript, not the same domain) */
+void guarded_twice_flow(int n) {
+    for (int i = 0; i < 2 * n; i++) {
+        double t = 0.0;
+        if (i < n)
+            t = A[i + n];
+        A[i + 2 * n] = t + A[i + n] * 0.5;
+    }
+}
+
+double RW[128][64];
+
+/* serial: under the test, RW[i][j - 1] at j = 0 is RW[i - 1][63], which iteration i - 1 writes */
+void guarded_row_flow(int n, int k) {
+    for (int i = 1; i < n; i++)
+        for (int j = 0; j < 64; j++) {
+            RW[i][j] = RW[i][j] * 0.5;
+            if (k > 0)
+                RW[i][j - 1] += 1.0;
+        }
+}
+
 int main(void) {
     for (int i = 0; i < L + 64; i++) {
         A[i] = (double)(i % 11);
@@ -244,5 +267,10 @@ int main(void) {
     guarded_else(L / 2 - 3); cks("guarded_else", A, L);
     guarded_floord(L / 2 - 5); cks("guarded_floord", A, L);
     guarded_half_flow(L / 2 - 7); cks("guarded_half_flow", A, L);
+    guarded_twice_flow(L / 4 - 9); cks("guarded_twice_flow", A, L);
+    for (int i = 0; i < 128; i++)
+        for (int j = 0; j < 64; j++)
+            RW[i][j] = (double)((i * 7 + j) % 17);
+    guarded_row_flow(128, 1); cks("guarded_row_flow", &RW[0][0], 128 * 64);
     return 0;
 }

@@ -225,3 +225,37 @@ class BoundsTemplates(ProgramBuilder):
         else:
             self.body.append(f"        if ({test}) {write}")
         self.scalars.append(Scalar(h, "int"))
+
+    def t_guarded_read(self) -> None:
+        """A read under a test beside the same read (same loops, same subscript) outside it: `if (i < h)
+        t = X[i + h]; X[i + 2h] = t + X[i + h]` for i below 2h meets the write outside the test only.
+        Or a row left under a test: `if (k > 0) Y[i][j - 1] += ...` at j = 0 is Y[i - 1][last]. The
+        parallel forms: the write past everything read, or the row kept (`Y[i][j + 1]` up to the
+        last column but one)."""
+        if self.chance(0.5):
+            h_size = self.rng.choice([5, 60, 700, 3000])
+            x = self.new_array((5 * h_size + 8,), ctype=self.rng.choice(["int", "long long", "short"]))
+            h, i, t = self.fresh("h"), self.fresh("i"), self.fresh("t")
+            meets = self.chance(0.6)  # the same read outside the test: a carried flow dependence
+            past = "0" if meets else f"{h}"  # written from 3h on: past every read
+            outside = f" + {x.name}[{i} + {h}]" if meets else ""
+            self.body.append(f"    int {h} = {self.size_var(h_size)};")
+            self.body.append(f"    for (int {i} = 0; {i} < 2 * {h}; {i}++) {{")
+            self.body.append(f"        {x.ctype} {t} = 0;")
+            self.body.append(f"        if ({i} < {h}) {t} = {x.name}[{i} + {h}];")
+            self.body.append(f"        {x.name}[{i} + 2 * {h} + {past}] = {self.store(x.ctype, f'{t} * 3 + 1{outside}')};")
+            self.body.append("    }")
+            return
+        y = self.array_2d()
+        rows, cols = y.dims
+        i, j, k = self.fresh("i"), self.fresh("j"), self.fresh("k")
+        leaves = self.chance(0.6)
+        self.body.append(f"    int {k} = {self.size_var(3)} - 2;")
+        self.body.append(f"    for (int {i} = 1; {i} < {self.size_var(rows)}; {i}++)")
+        lo, hi, sub = ("0", cols, f"{j} - 1") if leaves else ("0", cols - 1, f"{j} + 1")
+        self.body.append(f"        for (int {j} = {lo}; {j} < {hi}; {j}++) {{")
+        self.body.append(f"            {y.name}[{i}][{j}] = {self.store(y.ctype, f'{y.name}[{i}][{j}] * 2 + {j}')};")
+        self.body.append(f"            if ({k} > 0) {y.name}[{i}][{sub}] = "
+                         f"{self.store(y.ctype, f'{y.name}[{i}][{sub}] + {i}')};")
+        self.body.append("        }")
+        self.scalars.append(Scalar(k, "int"))
