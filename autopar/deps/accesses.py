@@ -78,6 +78,9 @@ class ObjectModel:
     written_by_name: bool = False  # for "scalar": the loop assigns it by name
     # the arithmetic element types its accesses read or write (deps.subscripts.other_element_type)
     element_types: Optional[set[str]] = field(default=None, repr=False, compare=False)
+    # bounds of subscripts' values by their isl texts (autopar.deps.runtime_checks), kept by the
+    # translation unit and shared by the models of all its loops
+    known_bounds: Optional[dict] = field(default=None, repr=False, compare=False)
     # the fields of a struct array's elements (`g[j][i].real`, `g[j][i].imag`: every access of the
     # root in the loop has a member_offset) as one object of the root, keyed and named as the root's
     # own elements would be: each access's dims end with one more, the field's byte offset

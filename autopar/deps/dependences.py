@@ -49,21 +49,22 @@ def distance_text(s: isl.Set, k: int, step: int) -> str:
     pairs = isl.Map.from_domain_and_range(values, values).intersect(isl.Map.lex_lt(values.get_space()))
     if not pairs.is_empty():
         return "*"
+    # one distance for each value of the parameters: the function is read off the projection (one
+    # dim), far cheaper for isl than the bounds of the whole set
     try:
         with operation_quota(_DISTANCE_QUOTA):
-            low, high = s.dim_min(k).coalesce(), s.dim_max(k).coalesce()
+            pieces = values.dim_min(0).coalesce().get_pieces()
     except isl.Error:
         return "*"
-    lp, hp = low.get_pieces(), high.get_pieces()
-    if len(lp) == 1 and len(hp) == 1 and lp[0][1].is_cst() and hp[0][1].is_cst():
-        lo, hi = lp[0][1].get_constant_val().to_python(), hp[0][1].get_constant_val().to_python()
-        if lo == hi:
-            return str(int(lo) // step) if int(lo) % step == 0 else str(lo)
+    if len(pieces) != 1:
         return "*"
-    if len(lp) == 1 and len(hp) == 1 and lp[0][1].plain_is_equal(hp[0][1]):
-        text = render_aff_c(lp[0][1])
-        if text is not None:
-            return text if step == 1 else (f"-({text})" if step == -1 else f"({text}) / {step}")
+    distance = pieces[0][1]
+    if distance.is_cst():
+        value = distance.get_constant_val().to_python()
+        return str(int(value) // step) if int(value) % step == 0 else str(value)
+    text = render_aff_c(distance)
+    if text is not None:
+        return text if step == 1 else (f"-({text})" if step == -1 else f"({text}) / {step}")
     return "*"
 
 

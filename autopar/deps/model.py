@@ -59,7 +59,9 @@ class LoopModel:
                                                     kind=object_kind(access))
             self.objects[key].accesses.append(model)
             self.object_of[access.id] = key
+        known_bounds = tu.cache("deps.known_bounds", dict)
         for obj in self.objects.values():
+            obj.known_bounds = known_bounds
             shape_subscripts(self, obj)
 
     # -- domains

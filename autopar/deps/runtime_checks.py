@@ -187,11 +187,20 @@ def _dimension_bounds(obj: ObjectModel, dims_of: dict, d: int, combine: bool,
     bounds of the union of the accesses' values, exact; with `combine`, where that is no polynomial
     or too much work (several min/max bounds of generated code), each distinct access bounded on its
     own and the bounds combined."""
-    sets: dict[str, isl.Set] = {}
+    texts: dict[str, int] = {}  # each distinct set of values, with its access's loop count
     for m in obj.accesses:
         text = set_text([("a", m)], pre=["v"], extra=[f"v = {render_aff(dims_of[id(m)][d], ivs_for('a', m))}"])
-        if text not in sets:
-            sets[text] = parse_set(text).project_out(isl.dim_type.set, 1, len(m.loops))
+        texts.setdefault(text, len(m.loops))
+    # the loops of a nest, and its runtime checks and offload sections, ask the same bounds again
+    known = obj.known_bounds if obj.known_bounds is not None else {}
+    key = (tuple(sorted(texts)), combine, wider)
+    if key not in known:
+        known[key] = _union_bounds(texts, combine, wider)
+    return known[key]
+
+
+def _union_bounds(texts: dict[str, int], combine: bool, wider: bool) -> Optional[tuple[dict, dict]]:
+    sets = {text: parse_set(text).project_out(isl.dim_type.set, 1, loops) for text, loops in texts.items()}
     union = None
     for values in sets.values():
         union = values if union is None else union.union(values)
@@ -212,25 +221,37 @@ def _set_bounds(values: isl.Set, combine: bool, wider: bool = True) -> Optional[
     """The least and greatest value of a set of one dimension, as polynomials of its parameters (or
     constants, whatever the parameters are); None when unknown. Each attempt after the exact one
     gives a wider range, never a narrower one."""
-    attempts = (lambda: _exact_bounds(values, combine),
+    extremes = _within_quota(lambda: _extremes(values))  # (isl's least and greatest, used twice)
+    attempts = (lambda: _bounds_of(extremes, combine) if extremes else None,
                 lambda: _constant_bounds(values),  # (floor divisions in generated code's subscripts)
-                lambda: _exact_bounds(values, combine, divisions=True),  # floors of parameters, by `/`
+                # floors of parameters, by `/`
+                lambda: _bounds_of(extremes, combine, divisions=True) if extremes else None,
                 # a union too involved for exact bounds (generated tiles): those of a polyhedron around it
-                lambda: _exact_bounds(isl.Set.from_basic_set(values.simple_hull()), combine, divisions=True))
+                lambda: _bounds_of(_extremes(isl.Set.from_basic_set(values.simple_hull())), combine, divisions=True))
     for attempt in attempts if wider else attempts[:2]:
-        try:
-            with operation_quota(_BOUNDS_QUOTA):
-                bounds = attempt()
-        except isl.Error:
-            continue
+        bounds = _within_quota(attempt)
         if bounds is not None:
             return bounds
     return None
 
 
-def _exact_bounds(values: isl.Set, combine: bool, divisions: bool = False) -> Optional[tuple[dict, dict]]:
+def _within_quota(compute):
+    """`compute()` under the isl quota for bounds, or None where it runs out."""
+    try:
+        with operation_quota(_BOUNDS_QUOTA):
+            return compute()
+    except isl.Error:
+        return None
+
+
+def _extremes(values: isl.Set) -> tuple[isl.PwAff, isl.PwAff]:
     context = values.params()
-    lo, hi = values.dim_min(0).gist(context).coalesce(), values.dim_max(0).gist(context).coalesce()
+    return values.dim_min(0).gist(context).coalesce(), values.dim_max(0).gist(context).coalesce()
+
+
+def _bounds_of(extremes: tuple[isl.PwAff, isl.PwAff], combine: bool,
+               divisions: bool = False) -> Optional[tuple[dict, dict]]:
+    lo, hi = extremes
     bounds = _bound_poly(lo, "<", combine, divisions), _bound_poly(hi, ">", combine, divisions)
     return None if None in bounds else bounds
 
