@@ -58,8 +58,7 @@ class AffineExpr(_Frozen):
 
 
 class QuasiBound(_Frozen):
-    """floor(expr / divisor), divisor >= 1: a bound or condition that divides by a constant (generated
-    code's `floord`/`ceild`; a ceiling is floor((expr + divisor - 1) / divisor))."""
+    """floor(expr / divisor), divisor >= 1: generated code's `floord`, `ceild` (floor((e + d - 1) / d))."""
 
     expr: AffineExpr
     divisor: int = 1
@@ -71,6 +70,7 @@ class DomainCondition(_Frozen):
     left: QuasiBound
     op: Literal["<", "<=", ">", ">=", "=="]
     right: QuasiBound
+    modulus: int = 0  # > 0: left and right are congruent modulo it instead (C's `x % d == y`)
 
 
 class Storage(str, Enum):

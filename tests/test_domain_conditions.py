@@ -55,6 +55,22 @@ void guarded(int n) {
   for (int i = 0; i < 2 * n; i++)
     if (i < n) A[i] = A[i + n];
 }
+void parity(int n, int color) {
+  for (int i = 0; i < n; i++)
+    if ((i + 1) % 2 == color) A[i] = 0;
+}
+void parity_else(int n) {
+  for (int i = 0; i < n; i++)
+    if (i % 2 == 1) A[i] = 0; else A[i + 1] = 0;
+}
+void parity_variable(int n, int m) {
+  for (int i = 0; i < n; i++)
+    if (i % m == 0) A[i] = 0;
+}
+void parity_unsigned(int n, unsigned u) {
+  for (int i = 0; i < n; i++)
+    if (u % 2 == i) A[i] = 0;
+}
 void guarded_near(int n) {
   for (int i = 0; i < 2 * n; i++)
     if (i <= n) A[i] = A[i + n];
@@ -90,7 +106,7 @@ def test_the_tests_around_an_access_are_its_conditions(unit):
 
 
 @pytest.mark.parametrize("function", ["written_in_branch", "address_taken", "global_test", "call_test",
-                                      "unsigned_test", "label_inside"])
+                                      "unsigned_test", "label_inside", "parity_variable", "parity_unsigned"])
 def test_a_test_that_may_not_hold_at_the_access_is_left_out(unit, function):
     tu, _ = unit
     assert _conditions(tu, function) == []
@@ -155,3 +171,41 @@ def test_a_row_left_under_a_test_is_seen(tmp_path):
     verdict = next(v for v in analysis.nest_of(outer.id).verdicts if v.loop_id == outer.id)
     assert not verdict.parallelizable
     assert "leaves-row" in verdict.codes
+
+
+def test_a_remainder_test_is_a_congruence(unit):
+    """`x % d == y`: x and y are congruent modulo d (C's remainder of either sign is x minus a
+    multiple of d); the else-branch (`!=`) says nothing, since -1 % 2 != 1 although -1 and 1 are
+    congruent."""
+    tu, _ = unit
+    loop = next(l for l in tu.loops if l.function == "parity")
+    (condition,) = next(a for a in loop.accesses if a.is_write).conditions
+    assert condition.modulus == 2 and condition.op == "=="
+    assert (condition.left.expr.coefficients, condition.left.expr.constant) == ({"i": 1}, 1)
+    assert condition.right.expr.coefficients == {"color": 1}
+    loop = next(l for l in tu.loops if l.function == "parity_else")
+    then_write, else_write = sorted((a for a in loop.accesses if a.is_write), key=lambda a: a.column)
+    assert [c.modulus for c in then_write.conditions] == [2] and else_write.conditions == []
+
+
+def test_a_red_black_sweep_is_parallel(tmp_path):
+    path = tmp_path / "red_black.c"
+    path.write_text("double u[512][512];\n"
+                    "void sweep(int n, int color) {\n"
+                    "  for (int i = 1; i < n - 1; i++)\n"
+                    "    for (int j = 1; j < n - 1; j++)\n"
+                    "      if ((i + j) % 2 == color)\n"
+                    "        u[i][j] = 0.25 * (u[i - 1][j] + u[i + 1][j] + u[i][j - 1] + u[i][j + 1]);\n"
+                    "}\n"
+                    "void diagonal(int n, int color) {\n"
+                    "  for (int i = 1; i < n - 1; i++)\n"
+                    "    for (int j = 1; j < n - 1; j++)\n"
+                    "      if ((i + j) % 2 == color)\n"
+                    "        u[i][j] = 0.5 * (u[i - 1][j - 1] + u[i][j]);\n"
+                    "}\n")
+    tu = load_translation_unit(str(path))
+    analysis = analyze_tu(tu)
+    outer = {l.function: l for l in tu.loops if l.parent is None}
+    verdict = {f: next(v for v in analysis.nest_of(l.id).verdicts if v.loop_id == l.id) for f, l in outer.items()}
+    assert verdict["sweep"].parallelizable
+    assert not verdict["diagonal"].parallelizable  # u[i - 1][j - 1] has the same colour

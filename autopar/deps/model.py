@@ -100,7 +100,10 @@ class LoopModel:
                 model.params |= {param_name(n) for n in aff if n and n not in ivs}
             left, right = (render_aff(aff, ivs) if side.divisor == 1 else f"floor(({render_aff(aff, ivs)})/{side.divisor})"
                            for aff, side in zip(sides, (condition.left, condition.right)))
-            out.append(f"{left} {'=' if condition.op == '==' else condition.op} {right}")
+            if condition.modulus:  # (isl's mod is never negative: a multiple of the modulus gives 0)
+                out.append(f"(({left}) - ({right})) mod {condition.modulus} = 0")
+            else:
+                out.append(f"{left} {'=' if condition.op == '==' else condition.op} {right}")
         return out
 
     def usable(self, aff, ivs: dict[str, str]) -> Optional[Aff]:

@@ -254,6 +254,11 @@ def _leaves_row(model: LoopModel, obj: ObjectModel) -> Optional[R.Reason]:
                     where_it_runs[domain] = parse_set(set_text([("a", m)])).params()
                 question = set_text([("a", m)], extra=[f"({sub} < 0 or {sub} >= {bound})"])
                 answers[key] = _leaves_wherever_it_runs(where_it_runs[domain], question)
+            if answers[key] and not m.exact_domain:
+                # (a bound that is not known widens the domain: kept serial, since the code may rely on
+                # the rows' layout, but nothing is proven)
+                return R.Reason(f"{m.access.text} may leave its row: {m.access.subscripts[d].text} is not known "
+                                f"to stay in [0, {extent}) (a bound of its loops is not known)", R.LEAVES_ROW)
             if answers[key]:
                 return R.Reason(f"{m.access.text} leaves its row: {m.access.subscripts[d].text} is below 0 or at "
                                 f"least {extent} wherever the loop runs (the code relies on the rows' layout)",

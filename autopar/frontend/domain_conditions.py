@@ -5,7 +5,8 @@ access runs, as DomainCondition: `if (c0 <= floord(32 * c1 - n, 32) && c1 < c2)`
 generated code, keeps a tile's statement to the iterations where it runs, which is what proves its
 tiles apart. A then-branch gives the conjuncts (`&&`) of its condition, an else-branch the negation
 of a condition that is one comparison. Each side is affine or one floor of an affine expression
-(quasi_bounds) of signed integers.
+(quasi_bounds) of signed integers; `x % d == y` of affine x and y is the congruence of x and y
+modulo d.
 
 Only what holds at the access goes in: the condition has no side effect, and no variable it reads can
 change between the test and the access: each is a non-static local or parameter of the function that
@@ -67,10 +68,33 @@ def _branch_conditions(affine: AffineBuilder, statement: Node, branch: int, scop
     found = []
     for node, op in comparisons:
         left, right = expression_children(node)
+        if not (signed(left) and signed(right)):
+            continue
+        congruence = _congruence(affine, left, right, scope) if op == "==" else None
+        if congruence is not None:
+            found.append(congruence)
+            continue
         sides = [floor_value(affine, side, scope) for side in (left, right)]
-        if None not in sides and signed(left) and signed(right):
+        if None not in sides:
             found.append(DomainCondition(left=sides[0], op=op, right=sides[1]))
     return found
+
+
+def _congruence(affine: AffineBuilder, left: Node, right: Node, scope: Scope) -> Optional[DomainCondition]:
+    """`x % d == y` (either way round) as x ≡ y modulo |d|, for affine x and y: C's remainder, of
+    either sign, is x minus a multiple of d (red-black sweeps: `if ((i + j) % 2 == color)`)."""
+    for rest, other in ((left, right), (right, left)):
+        node = strip(rest)
+        operands = expression_children(node)
+        if node.kind != K.BINARY_OPERATOR or node.binary_op != "%" or len(operands) != 2 or not signed(operands[0]):
+            continue
+        modulus = floor_value(affine, operands[1], scope)
+        x, y = floor_value(affine, operands[0], scope), floor_value(affine, other, scope)
+        if modulus is None or modulus.expr.coefficients or not modulus.expr.constant or x is None or y is None \
+                or x.divisor != 1 or y.divisor != 1:
+            return None
+        return DomainCondition(left=x, op="==", right=y, modulus=abs(modulus.expr.constant))
+    return None
 
 
 def _conjuncts(condition: Node) -> list[tuple[Node, str]]:

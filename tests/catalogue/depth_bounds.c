@@ -215,6 +215,22 @@ void guarded_row_flow(int n, int k) {
         }
 }
 
+/* red-black sweep: a point of one colour reads only its neighbours of the other */
+void red_black(int n, int color) {
+    for (int i = 1; i < n - 1; i++)
+        for (int j = 1; j < 63; j++)
+            if ((i + j) % 2 == color)
+                RW[i][j] = 0.25 * (RW[i - 1][j] + RW[i + 1][j] + RW[i][j - 1] + RW[i][j + 1]);
+}
+
+/* serial: the diagonal neighbour has the same colour */
+void red_black_flow(int n, int color) {
+    for (int i = 1; i < n - 1; i++)
+        for (int j = 1; j < 63; j++)
+            if ((i + j) % 2 == color)
+                RW[i][j] = 0.5 * (RW[i - 1][j - 1] + RW[i][j]);
+}
+
 int main(void) {
     for (int i = 0; i < L + 64; i++) {
         A[i] = (double)(i % 11);
@@ -272,5 +288,7 @@ int main(void) {
         for (int j = 0; j < 64; j++)
             RW[i][j] = (double)((i * 7 + j) % 17);
     guarded_row_flow(128, 1); cks("guarded_row_flow", &RW[0][0], 128 * 64);
+    red_black(128, 0); red_black(128, 1); cks("red_black", &RW[0][0], 128 * 64);
+    red_black_flow(128, 1); cks("red_black_flow", &RW[0][0], 128 * 64);
     return 0;
 }

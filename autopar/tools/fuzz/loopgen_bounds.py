@@ -229,10 +229,14 @@ class BoundsTemplates(ProgramBuilder):
     def t_guarded_read(self) -> None:
         """A read under a test beside the same read (same loops, same subscript) outside it: `if (i < h)
         t = X[i + h]; X[i + 2h] = t + X[i + h]` for i below 2h meets the write outside the test only.
-        Or a row left under a test: `if (k > 0) Y[i][j - 1] += ...` at j = 0 is Y[i - 1][last]. The
-        parallel forms: the write past everything read, or the row kept (`Y[i][j + 1]` up to the
-        last column but one)."""
-        if self.chance(0.5):
+        Or a row left under a test: `if (k > 0) Y[i][j - 1] += ...` at j = 0 is Y[i - 1][last]. Or a
+        red-black sweep (`_red_black`). The parallel forms: the write past everything read, or the
+        row kept (`Y[i][j + 1]` up to the last column but one)."""
+        shape = self.rng.choice(["twice", "row", "colour"])
+        if shape == "colour":
+            self._red_black()
+            return
+        if shape == "twice":
             h_size = self.rng.choice([5, 60, 700, 3000])
             x = self.new_array((5 * h_size + 8,), ctype=self.rng.choice(["int", "long long", "short"]))
             h, i, t = self.fresh("h"), self.fresh("i"), self.fresh("t")
@@ -259,3 +263,31 @@ class BoundsTemplates(ProgramBuilder):
                          f"{self.store(y.ctype, f'{y.name}[{i}][{sub}] + {i}')};")
         self.body.append("        }")
         self.scalars.append(Scalar(k, "int"))
+
+    def _red_black(self) -> None:
+        """`if ((i + j) % 2 == c)` (or `(i - j) % 2`, whose C remainder is negative below the
+        diagonal, and c in -1..1) around an update of Y[i][j] from its four neighbours, which have
+        the other colour: parallel. Near misses: a diagonal neighbour, or a remainder modulo 3 (a
+        neighbour two rows down has the same colour then)."""
+        y = self.array_2d()
+        rows, cols = y.dims
+        if rows < 3 or cols < 3:
+            y = self.new_array((self.rng.choice([8, 30, 64]), self.rng.choice([8, 30, 64])))
+            rows, cols = y.dims
+        i, j, c = self.fresh("i"), self.fresh("j"), self.fresh("c")
+        miss = self.rng.choice(["", "", "diagonal", "three"])
+        sign = self.rng.choice(["+", "-"])
+        modulus = 3 if miss == "three" else 2
+        colour = self.rng.randint(-1, 1) if sign == "-" else self.rng.randint(0, 1)
+        neighbours = [(-1, 0), (1, 0), (0, -1), (0, 1)]
+        if miss == "diagonal":
+            neighbours[self.rng.randrange(4)] = self.rng.choice([(-1, -1), (1, 1), (-1, 1), (1, -1)])
+        elif miss == "three":
+            neighbours[0] = (-2, -1) if sign == "+" else (-2, 1)  # i ± j changes by 3: the same colour
+        reads = " + ".join(f"{y.name}[{i} + {di}][{j} + {dj}]" for di, dj in neighbours)
+        self.body.append(f"    int {c} = {self.size_var(colour + 5)} - 5;")
+        self.body.append(f"    for (int {i} = 2; {i} < {self.size_var(rows)} - 2; {i}++)")
+        self.body.append(f"        for (int {j} = 1; {j} < {cols - 1}; {j}++)")
+        self.body.append(f"            if (({i} {sign} {j}) % {modulus} == {c})")
+        self.body.append(f"                {y.name}[{i}][{j}] = {self.store(y.ctype, f'{reads} + {i}')};")
+        self.scalars.append(Scalar(c, "int"))
