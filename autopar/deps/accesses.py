@@ -5,11 +5,23 @@ iteration domain, subscripts as isl affine expressions or the reason they are no
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
 from autopar.deps.isl_text import PARAMETER, Aff, render_aff
 from autopar.ir import Access, Loop, Variable
+
+
+_C_NAME = re.compile(r"(?<!\.)(?<!->)\b[A-Za-z_]\w*")  # a variable a parameter's text reads (no member name)
+
+
+def varies(name: str, variant: set[str]) -> bool:
+    """Whether a parameter's C name reads a name in `variant`: the name itself, or a variable inside
+    a name spelled as an expression (`((int)L)`, `(n/2)`, `s.len`)."""
+    if name in variant:
+        return True
+    return not name.isidentifier() and any(n in variant for n in _C_NAME.findall(name))
 
 
 @dataclass

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-from autopar.deps.accesses import AccessModel, ObjectModel, merged_object_keys, object_key, object_kind, root_kind
+from autopar.deps.accesses import (AccessModel, ObjectModel, merged_object_keys, object_key, object_kind, root_kind,
+                                   varies)
 from autopar.deps.counters import wrap_problem
 from autopar.deps.isl_text import Aff, param_name, render_aff
 from autopar.deps.subscripts import shape_subscripts
@@ -117,7 +118,7 @@ class LoopModel:
             factors = name.split("*")
             if len(factors) > 1 and any(f in ivs for f in factors):
                 return None
-            if any(f not in ivs and f in self.variant for f in factors):
+            if any(f not in ivs and varies(f, self.variant) for f in factors):
                 return None
             out[name] = out.get(name, 0) + coeff
         return out

@@ -8,7 +8,7 @@ from typing import Optional
 
 import islpy as isl
 
-from autopar.deps.accesses import AccessModel, ObjectModel, ivs_for
+from autopar.deps.accesses import AccessModel, ObjectModel, ivs_for, varies
 from autopar.deps.indexed import IndexedRange, indexed_range, outside_call
 from autopar.deps.subscripts import reached_through_cast
 from autopar.deps.isl_text import (aff_poly, bounding_poly, operation_quota, parse_set, render_aff, render_poly,
@@ -367,8 +367,7 @@ def interval_range(m: AccessModel) -> Optional[tuple[dict, dict, set[str]]]:
         factors = mono.split("*")
         in_ivs = [f for f in factors if f in ivs]
         params = tuple(sorted(f for f in factors if f not in ivs))
-        if len(in_ivs) > 1 or any(p in m.variant for p in params) or \
-                any(f in m.variant and f not in ivs for f in factors):
+        if len(in_ivs) > 1 or any(varies(p, m.variant) for p in params):
             return None
         if not in_ivs:
             term = {params: coeff}

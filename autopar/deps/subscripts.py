@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Optional
 import islpy as isl
 
 from autopar.plans import reasons as R
-from autopar.deps.accesses import ObjectModel, first_reason, ivs_for
+from autopar.deps.accesses import ObjectModel, first_reason, ivs_for, varies
 from autopar.deps.isl_text import Aff, param_name, parse_set, render_aff, render_c, set_text, text_is_empty
 from autopar.ir import Access
 
@@ -142,9 +142,9 @@ def _flat_parts(model: LoopModel, obj: ObjectModel):
             names = mono.split("*")
             iv_names = [n for n in names if n in ivs]
             params = tuple(sorted(n for n in names if n not in ivs))
-            if any(p in model.variant for p in params):
+            if any(varies(p, model.variant) for p in params):
                 return R.Reason(f"subscript {m.access.text} uses "
-                                f"{', '.join(p for p in params if p in model.variant)}, which the loop changes",
+                                f"{', '.join(p for p in params if varies(p, model.variant))}, which the loop changes",
                                 R.SUBSCRIPT_VARIANT)
             if len(iv_names) > 1:
                 return R.Reason(f"subscript {m.access.text} multiplies loop variables", R.NOT_AFFINE)

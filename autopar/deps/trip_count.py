@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from autopar.deps.accesses import AccessModel
+from autopar.deps.accesses import AccessModel, varies
 from autopar.deps.counters import constant_of, wrap_problem
-from autopar.deps.isl_text import param_name, render_poly
+from autopar.deps.isl_text import c_name, param_name, render_poly
 from autopar.deps.model import LoopModel
 from autopar.ir import Comparison, Loop
 
@@ -45,9 +45,10 @@ def _runs_at_least_once(model: LoopModel) -> bool:
     # keep only constraints on names no enclosing loop writes (their own counters aside)
     ancestors = model.tu.ancestors(loop.id)
     counters = {a.canonical.induction_variable for a in ancestors if a.canonical}
-    stale = {param_name(s.variable.name) for a in ancestors for s in a.scalars
+    stale = {s.variable.name for a in ancestors for s in a.scalars
              if (s.written or s.declared_in_loop) and s.variable.name not in counters}
-    context = [con for con in model.context.domain if not set(re.findall(r"\bP_\w+", con)) & stale]
+    context = [con for con in model.context.domain
+               if not any(varies(c_name(p), stale) for p in re.findall(r"\bP_\w+", con))]
     iterations = [con.replace("@", "a") for con in own.domain]
     params = sorted(set(re.findall(r"\bP_\w+", " ".join(context + iterations))))
     head = f"[{', '.join(params)}] -> "

@@ -222,6 +222,13 @@ class ChainReader:
         chain.subs = [("index", found[1])]
         return chain
 
+    def unresolved_reference(self, expr: Node) -> bool:
+        """Whether `expr` names a local reference bound to an lvalue that no chain describes (`int &r =
+        c ? m : k`): memory the accesses cannot name (one that is resolved is that lvalue's uses)."""
+        decl = variable_decl(strip(expr)) if strip(expr).kind == K.DECL_REF_EXPR else None
+        return decl is not None and self.function is not None and \
+            self.function.references.get(Variables.key(decl)) is not None and self._reference_binding(decl) is None
+
     def _reference_binding(self, decl) -> Optional[Chain]:
         """The lvalue a local reference variable is bound to (`double &r = a[i]`, `for (auto &x : v)`)."""
         if decl.kind != K.VAR_DECL or self.function is None:

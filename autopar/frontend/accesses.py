@@ -164,8 +164,7 @@ class AccessCollector:
         self.modelled: set[tuple[int, int, int]] = set()  # (line, column, argument) of calls instantiated
         self.lent: set[int] = set()  # the `&v` arguments (node ids) that lend a scalar (calls.lent_addresses)
         self.container_elements: set[tuple[int, int]] = set()  # (line, column) of `v[i]` calls modelled
-        # (enclosing loop ids, text) of element reads and writes the chains above cannot name
-        # (`get()[i]`, `((double *)addr)[i]`, `(c ? a : b)[i]`): they may touch any memory
+        # (loop ids, text) of what the chains cannot name (`get()[i]`, `(c ? a : b)[i]`): any memory
         self.unmodelled: list[tuple[list[str], str]] = []
         self.jumps: dict[int, bool] = {}  # nest root (node id) -> whether a jump of _SKIPS is in it
 
@@ -335,7 +334,8 @@ class AccessCollector:
 
     def _lvalue(self, expr: Node, read: bool, write: bool, update: Optional[str] = None) -> None:
         chain = self.chains.decompose(expr)
-        if chain is None and (read or write) and _memory_form(expr) and not _container_based(expr, self.root.node):
+        if (read or write) and (chain is None and _memory_form(expr) or self.chains.unresolved_reference(expr)) \
+                and not _container_based(expr, self.root.node):
             enclosing, _ = self.contexts.get(id(strip(expr)), ((), False))
             if enclosing:
                 self.unmodelled.append(([info.loop.id for info in enclosing], self.source.text_of(strip(expr))))

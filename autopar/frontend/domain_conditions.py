@@ -30,6 +30,7 @@ from autopar.ir import DomainCondition
 
 _NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": None}
 _ENTRIES = {K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT}
+_ASM = {K.ASM_STMT, K.MS_ASM_STMT}  # (writes its operands without an assignment)
 _BODIES = FUNCTION_KINDS | {K.LAMBDA_EXPR}  # a lambda's body runs where it is called, not where it is written
 
 
@@ -122,7 +123,7 @@ def _stable(condition: Node, body: Node, scope: Scope, function: Function) -> bo
             return False
     names = {d.spelling for d in read.values()}
     for n in body.walk():
-        if n.kind in _ENTRIES:
+        if n.kind in _ENTRIES or n.kind in _ASM:
             return False
         if n.kind in (K.VAR_DECL, K.PARM_DECL) and n.cursor.spelling in names:
             return False  # another variable of that name inside: the model knows names by spelling

@@ -155,6 +155,8 @@ def _note_control(loop: Loop, n: Node, loop_node: Node) -> None:
         loop.has_goto = True
     elif kind == K.CXX_THROW_EXPR:
         loop.has_throw = True
+    elif kind in (K.ASM_STMT, K.MS_ASM_STMT) and "an asm statement" not in loop.unmodelled_accesses:
+        loop.unmodelled_accesses.append("an asm statement")  # (it may write its operands and any memory)
     if kind in _COPY_KINDS:
         problem = _copy_problem(n, loop_node)
         if loop.copy_problem is None:

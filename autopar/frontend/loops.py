@@ -194,19 +194,57 @@ def address_taken_in(function: Function) -> set[tuple]:
 
 def escaping_addresses(function: Function, lent: set[int]) -> set[tuple]:
     """Variables whose address escapes, not counting the `&v` nodes in `lent` (by id): addresses
-    handed to a call that only reads and writes `*p` for its duration (calls.lent_addresses)."""
+    handed to a call that only reads and writes `*p` for its duration (calls.lent_addresses). Besides
+    `&v`: every variable named in what a reference is bound to (`T &r = c ? m : k`), a variable bound
+    to a reference member in a braced initialiser (`Holder h{m}`), and the variables a lambda that
+    captures by reference names (`[&] { m += 10; }`, called later)."""
     keys = set()
     for bound in function.references.values():
-        target = strip(bound) if bound is not None else None
-        if target is not None and target.kind == K.DECL_REF_EXPR and target.cursor.referenced is not None:
-            keys.add(Variables.key(target.cursor.referenced))
+        if bound is not None:
+            keys.update(Variables.key(d) for d in map(_named_variable, bound.walk()) if d is not None)
     for node in function.nodes_of((K.UNARY_OPERATOR,)):  # (the function's index by kind: no walk of its own)
         if node.unary_op == "&" and id(node) not in lent:
             for target in written_decl_refs(node):
                 decl = target.cursor.referenced
                 if decl is not None:
                     keys.add(Variables.key(decl))
+    for node in function.nodes_of((K.INIT_LIST_EXPR,)):
+        # a variable read by value there is below an implicit conversion; one bound to a reference is not
+        for item in node.children:
+            decl = _named_variable(item) if item.kind in (K.DECL_REF_EXPR, K.PAREN_EXPR) else None
+            if decl is not None:
+                keys.add(Variables.key(decl))
+    for node in function.nodes_of((K.LAMBDA_EXPR,)):
+        if _captures_by_reference(node):
+            keys.update(Variables.key(d) for d in map(_named_variable, node.walk())
+                        if d is not None and not node.start <= d.extent.start.offset < node.end)
     return keys
+
+
+def _named_variable(node: Node):
+    """The variable a DECL_REF_EXPR (below parentheses) names, or None."""
+    while node.kind == K.PAREN_EXPR and node.children:
+        node = node.children[0]
+    if node.kind != K.DECL_REF_EXPR:
+        return None
+    decl = node.cursor.referenced
+    return decl if decl is not None and decl.kind in (K.VAR_DECL, K.PARM_DECL) else None
+
+
+def _captures_by_reference(lambda_node: Node) -> bool:
+    """Whether a lambda's capture list has a `&` (a default `[&]`, or `[&m]`)."""
+    depth = 0
+    for token in lambda_node.cursor.get_tokens():
+        text = token.spelling
+        if text == "[":
+            depth += 1
+        elif text == "]":
+            depth -= 1
+            if depth == 0:
+                return False
+        elif text in ("&", "&&") and depth == 1:
+            return True
+    return True  # (no end found: assumed to)
 
 
 class LoopFinder:
