@@ -119,3 +119,30 @@ def test_a_conversion_of_a_variable_the_outer_loop_writes_is_no_parameter_of_it(
     tu = load_translation_unit(str(path))
     analysis = analyze_tu(tu)
     assert not _verdict(tu, analysis, tu.loops[0]).parallelizable
+
+
+def test_a_capture_by_reference_changes_only_where_the_lambda_may_be_called(tmp_path):
+    """`n` captured by `[&]` changes only in a call of the lambda: a loop that calls nothing keeps
+    its bound `n` (and its reduction); a loop that calls the lambda is serial."""
+    path = tmp_path / "captured.cpp"
+    path.write_text("#include <algorithm>\n"
+                    "#include <vector>\n"
+                    "int a[10000];\n"
+                    "int main(int argc, char **argv) {\n"
+                    "  int n = 5000 + argc, m = 0;\n"
+                    "  std::vector<int> v(100);\n"
+                    "  std::for_each(v.begin(), v.end(), [&](int &x) { x = n; });\n"
+                    "  auto grow = [&]() { m = (m + 1) % 50; };\n"
+                    "  for (int i = 0; i < n; i++)\n"
+                    "    a[i] = a[i] * 3 + i;\n"
+                    "  for (int i = 0; i < n; i++) {\n"
+                    "    a[i + m] = a[i] + 1;\n"
+                    "    grow();\n"
+                    "  }\n"
+                    "  return a[3] + v[0];\n"
+                    "}\n")
+    tu = load_translation_unit(str(path), ["-std=c++17"])
+    analysis = analyze_tu(tu)
+    first, second = (l for l in tu.loops if l.function == "main")
+    assert _verdict(tu, analysis, first).parallelizable
+    assert not _verdict(tu, analysis, second).parallelizable

@@ -119,7 +119,8 @@ def _stable(condition: Node, body: Node, scope: Scope, function: Function) -> bo
     bound = {Variables.key(d) for d in (variable_decl(strip(b)) for b in function.references.values() if b is not None)
              if d is not None}
     for key, decl in read.items():
-        if not plain_local(decl) or key in nest.address_taken_in_function or key in bound:
+        if not plain_local(decl) or key in nest.address_taken_in_function or key in bound or \
+                key in nest.captured_by_reference:  # (a call of the lambda in the branch changes it)
             return False
     names = {d.spelling for d in read.values()}
     for n in body.walk():

@@ -195,9 +195,9 @@ def address_taken_in(function: Function) -> set[tuple]:
 def escaping_addresses(function: Function, lent: set[int]) -> set[tuple]:
     """Variables whose address escapes, not counting the `&v` nodes in `lent` (by id): addresses
     handed to a call that only reads and writes `*p` for its duration (calls.lent_addresses). Besides
-    `&v`: every variable named in what a reference is bound to (`T &r = c ? m : k`), a variable bound
-    to a reference member in a braced initialiser (`Holder h{m}`), and the variables a lambda that
-    captures by reference names (`[&] { m += 10; }`, called later)."""
+    `&v`: every variable named in what a reference is bound to (`T &r = c ? m : k`), and a variable
+    bound to a reference member in a braced initialiser (`Holder h{m}`). (A lambda's captures by
+    reference change only when it is called: `captured_by_reference`.)"""
     keys = set()
     for bound in function.references.values():
         if bound is not None:
@@ -214,10 +214,19 @@ def escaping_addresses(function: Function, lent: set[int]) -> set[tuple]:
             decl = _named_variable(item) if item.kind in (K.DECL_REF_EXPR, K.PAREN_EXPR) else None
             if decl is not None:
                 keys.add(Variables.key(decl))
-    for node in function.nodes_of((K.LAMBDA_EXPR,)):
-        if _captures_by_reference(node):
-            keys.update(Variables.key(d) for d in map(_named_variable, node.walk())
-                        if d is not None and not node.start <= d.extent.start.offset < node.end)
+    return keys
+
+
+def captured_by_reference(function: Function) -> set[tuple]:
+    """The variables of the function that a lambda capturing by reference names (`[&] { m += 10; }`,
+    `[&m]`): a call of it, wherever it was handed, may change them. The function's fact."""
+    keys = function.facts.get(("captured_by_reference", 0))
+    if keys is None:
+        keys = function.facts[("captured_by_reference", 0)] = set()
+        for node in function.nodes_of((K.LAMBDA_EXPR,)):
+            if _captures_by_reference(node):
+                keys.update(Variables.key(d) for d in map(_named_variable, node.walk())
+                            if d is not None and not node.start <= d.extent.start.offset < node.end)
     return keys
 
 

@@ -92,8 +92,10 @@ class NestFacts:
     """
 
     def __init__(self, root: Node, header_writes: set[int], address_taken_in_function: set[tuple],
-                 opaque_calls: bool, references: dict[tuple, Optional[Node]]):
+                 opaque_calls: bool, references: dict[tuple, Optional[Node]],
+                 captured_by_reference: frozenset = frozenset()):
         self.root = root
+        self.captured_by_reference = captured_by_reference  # by a lambda: changed by a call of it
         self.body_writes: dict[tuple, list[Node]] = {}  # key -> writing nodes, canonical headers excluded
         self.any_writes: set[tuple] = set()
         self.all_writes: dict[tuple, list[Node]] = {}  # key -> writing nodes and declarations, headers included
@@ -156,7 +158,10 @@ class NestFacts:
         return key in self.any_writes or self.may_change_indirectly(key, decl)
 
     def may_change_indirectly(self, key: tuple, decl) -> bool:
-        """A global or address-taken variable that a pointer write or an opaque call may change."""
+        """A global or address-taken variable that a pointer write or an opaque call may change, or one
+        a lambda captures by reference, which an opaque call may change (it may call the lambda)."""
+        if key in self.captured_by_reference and self.opaque_calls:
+            return True
         parent = decl.semantic_parent
         is_global = parent is None or parent.kind not in FUNCTION_KINDS or decl.storage_class in (
             StorageClass.STATIC, StorageClass.EXTERN)

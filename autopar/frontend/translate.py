@@ -24,7 +24,7 @@ from autopar.frontend.functions import build_functions, loop_macros
 from autopar.frontend.kept_addresses import stored_parameters
 from autopar.frontend.loop_body import BodyReader
 from autopar.frontend.loop_header import HeaderReader
-from autopar.frontend.loops import LoopFinder, LoopInfo, address_taken_in, escaping_addresses
+from autopar.frontend.loops import LoopFinder, LoopInfo, address_taken_in, captured_by_reference, escaping_addresses
 from autopar.frontend.nest_facts import NestFacts, Scope
 from autopar.frontend.parse import FrontendError, parse, read_source, settings_for
 from autopar.frontend.static_arrays import StaticArrays
@@ -108,7 +108,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
         header_writes = {n.index for i in nest_infos if i.loop.canonical for n in i.header_write_nodes}
         nest = NestFacts(root.node, header_writes, address_taken[id(root.function)],
                          opaque_calls=calls.has_opaque_calls(root.loop.calls),
-                         references=root.function.references)
+                         references=root.function.references,
+                         captured_by_reference=frozenset(captured_by_reference(root.function)))
         nest.scope_at = _scope_finder(nest, by_node)
         for info in nest_infos:
             bodies.body_facts(info, nest)
