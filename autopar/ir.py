@@ -294,9 +294,8 @@ class CanonicalForm(_Frozen):
     comparison: Comparison
     step: int  # constant step, negative for decrementing loops
     # a step that is a loop-invariant variable (FFT's `start += len`): its name; `step` is then +1, the
-    # direction only. Iterations are `lower + k * step_symbol`, which isl cannot express: domains over
-    # this loop are the supersets `lower <= iv < upper`, and the loop itself is judged by
-    # autopar.strided (each iteration's accesses lie in a window shorter than the step)
+    # direction only. Domains over this loop are the supersets `lower <= iv < upper` (isl cannot say
+    # `lower + k * step_symbol`); the loop is judged by autopar.strided
     step_symbol: Optional[str] = None
     iv_unsigned: bool = False  # the induction variable's type is unsigned (it wraps modulo 2^iv_bits)
     iv_bits: int = 0  # width of the induction variable's type (0: unknown)
@@ -312,6 +311,7 @@ class CanonicalForm(_Frozen):
     # `lower`/`upper` when that is a parameter of its own (`(ceild(t,2))`), else the bound is unknown to the rest
     lower_quasi: list[QuasiBound] = Field(default_factory=list)
     upper_quasi: list[QuasiBound] = Field(default_factory=list)
+    lower_remainder: Optional[DomainCondition] = None  # a start `left + right % modulus` (red-black sweeps)
     # a range-based for over this container variable (`for (auto &x : v)`): a loop over v's indices,
     # named by the element variable; its accesses are v's elements. Only a plain `parallel for` (or
     # `for`) goes on it: no simd, collapse, offload or restructuring, which need a counter in the source

@@ -209,3 +209,30 @@ def test_a_red_black_sweep_is_parallel(tmp_path):
     verdict = {f: next(v for v in analysis.nest_of(l.id).verdicts if v.loop_id == l.id) for f, l in outer.items()}
     assert verdict["sweep"].parallelizable
     assert not verdict["diagonal"].parallelizable  # u[i - 1][j - 1] has the same colour
+
+
+def test_a_red_black_sweep_that_steps_over_a_colour_is_parallel(tmp_path):
+    """`for (j = 1 + (i + color) % 2; j < n - 1; j += 2)`: the start is no affine bound, but it is
+    congruent to i + color + 1 modulo 2 (C's remainder of either sign), and so is every j."""
+    path = tmp_path / "red_black_step.c"
+    path.write_text("double u[512][512];\n"
+                    "void sweep(int n, int color) {\n"
+                    "  for (int i = 1; i < n - 1; i++)\n"
+                    "    for (int j = 1 + (i + color) % 2; j < n - 1; j += 2)\n"
+                    "      u[i][j] = 0.25 * (u[i - 1][j] + u[i + 1][j] + u[i][j - 1] + u[i][j + 1]);\n"
+                    "}\n"
+                    "void every(int n, int color) {\n"
+                    "  for (int i = 1; i < n - 1; i++)\n"
+                    "    for (int j = 1 + (i + color) % 2; j < n - 1; j++)\n"
+                    "      u[i][j] = 0.25 * (u[i - 1][j] + u[i + 1][j] + u[i][j - 1] + u[i][j + 1]);\n"
+                    "}\n")
+    tu = load_translation_unit(str(path))
+    analysis = analyze_tu(tu)
+    inner = next(l for l in tu.loops if l.function == "sweep" and l.parent is not None)
+    remainder = inner.canonical.lower_remainder
+    assert remainder.modulus == 2 and remainder.left.expr.constant == 1
+    assert remainder.right.expr.coefficients == {"i": 1, "color": 1}
+    verdict = {(l.function, l.parent is None): next(v for v in analysis.nest_of(l.id).verdicts if v.loop_id == l.id)
+               for l in tu.loops}
+    assert verdict[("sweep", True)].parallelizable and verdict[("sweep", False)].parallelizable
+    assert not verdict[("every", True)].parallelizable  # every point: the neighbours are updated too

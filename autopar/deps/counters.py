@@ -81,6 +81,9 @@ def count_problem(c: CanonicalForm) -> Optional[str]:
         return None
     # counting up from lower >= 0, the count is at most upper (plus step - 1); counting down to a
     # bound >= 0 (>= 1 for `>=`), at most the first value
+    remainder = c.lower_remainder  # a start `a + x % d` lies within d - 1 of a
+    if lower is None and remainder is not None and not remainder.left.expr.coefficients:
+        lower = remainder.left.expr.constant - (remainder.modulus - 1) if c.step > 0 else None
     from_zero = (c.step > 0 and lower is not None and lower >= 0) or \
         (c.step < 0 and upper is not None and upper >= int(inclusive))
     if from_zero and (step == 1 or (bits >= 32 and step <= COUNT_STEP_LIMIT)):

@@ -157,6 +157,8 @@ class LoopModel:
                 model.domain.append(f"exists (e{me} : {me} = {first} + {c.step}*e{me} and e{me} >= 0)")
         elif c.lower_quasi and abs(c.step) == 1:
             pass  # its pieces, below, are the whole bound
+        elif c.lower_remainder is not None and self._remainder(model, me, c, ivs):
+            pass  # (a superset: the remainder's sign is not modelled)
         else:
             model.domain += [f"{me} {'>=' if up else '<='} {render_aff(p, names)}" for p in lower_each if p]
             model.exact_domain = False
@@ -178,6 +180,22 @@ class LoopModel:
             model.exact_domain = False
         if (op in ("<", "<=")) == up and c.comparison != Comparison.NE:
             model.domain += self._quasi(model, me, op, c.upper_quasi, ivs)
+
+    def _remainder(self, model: AccessModel, me: str, c, ivs: dict[str, str]) -> bool:
+        """The iterations from a start `a + x % d`: me = a + r + step * e for some e >= 0 and some r
+        within d - 1 of 0 congruent to x modulo d; False when a or x is not usable here."""
+        found = c.lower_remainder
+        a, x = self.usable(found.left.expr, ivs), self.usable(found.right.expr, ivs)
+        if a is None or x is None:
+            return False
+        for aff in (a, x):
+            model.params |= {param_name(n) for n in aff if n and n not in ivs}
+        d, names = found.modulus, dict(ivs)
+        model.domain.append(f"exists (r{me}, e{me} : {me} = {render_aff(a, names)} + r{me} + {c.step}*e{me} and "
+                            f"e{me} >= 0 and -{d - 1} <= r{me} <= {d - 1} and "
+                            f"(r{me} - ({render_aff(x, names)})) mod {d} = 0)")
+        model.exact_domain = False
+        return True
 
     def _quasi(self, model: AccessModel, me: str, op: str, pieces: list[QuasiBound], ivs: dict[str, str]) -> list[str]:
         """`me op floor(expr / divisor)` for each piece of a bound that divides (isl reads floor()); a

@@ -22,7 +22,7 @@ from autopar.frontend.variables import Variables
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.nest_facts import CHAR_TYPES, NestFacts, Scope, range_size, written_decl_refs
 from autopar.frontend.containers import container_name
-from autopar.frontend.quasi_bounds import quasi_pieces
+from autopar.frontend.quasi_bounds import quasi_pieces, remainder_start
 from autopar.frontend.wraparound import BOUND, EXACT
 from autopar.ir import AffineExpr, CanonicalForm, Loop
 
@@ -61,11 +61,13 @@ class BodyReader:
                 if _opaque(lower) and len(lower_each) < 2 else None
             upper_quasi = quasi_pieces(self.affine, info.bound, scope, "min" if up else "max", BOUND) \
                 if _opaque(upper) and len(upper_each) < 2 and canonical.comparison.value != "!=" else None
+            lower_remainder = remainder_start(self.affine, info.lower_node, scope) \
+                if lower is None and len(lower_each) < 2 and not lower_quasi else None
             loop.canonical = canonical.model_copy(update={
                 "lower": lower, "upper": upper,
                 "lower_each": lower_each if len(lower_each) > 1 else [],
                 "upper_each": upper_each if len(upper_each) > 1 else [],
-                "lower_quasi": lower_quasi or [], "upper_quasi": upper_quasi or []})
+                "lower_quasi": lower_quasi or [], "upper_quasi": upper_quasi or [], "lower_remainder": lower_remainder})
         body = info.body
         if body is None:
             return

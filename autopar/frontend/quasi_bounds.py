@@ -22,7 +22,7 @@ from autopar.frontend.ast import (INTEGER_TYPES, UNSIGNED_TYPES, Node, evaluate_
 from autopar.frontend.nest_facts import Scope
 from autopar.frontend.variables import Variables
 from autopar.frontend.wraparound import EXACT
-from autopar.ir import AffineExpr, QuasiBound
+from autopar.ir import AffineExpr, DomainCondition, QuasiBound
 
 Terms = dict[str, int]  # monomial -> coefficient, "" the constant
 Floor = tuple[tuple[tuple[str, int], ...], int]  # floor(terms / divisor), terms sorted: comparable
@@ -45,6 +45,36 @@ def floor_value(affine: AffineBuilder, node: Node, scope: Optional[Scope]) -> Op
     """An integer expression as one floor of an affine expression (affine itself: divisor 1), or None."""
     found = _Reader(affine, scope, EXACT).value(node, ())
     return None if found is None else _bound(found)
+
+
+def remainder_start(affine: AffineBuilder, node: Node, scope: Optional[Scope]) -> Optional[DomainCondition]:
+    """A loop's start `a + x % d` (either order, or `x % d` alone; a and x affine, of signed integers,
+    d a constant), as left a, right x, modulus |d|: C's remainder lies within d - 1 of 0 and is
+    congruent to x modulo d (`for (j = 1 + (i + color) % 2; j < n; j += 2)`, a red-black sweep)."""
+    node = _bare(node)
+    parts = expression_children(node)
+    if node.kind == K.BINARY_OPERATOR and node.binary_op == "+" and len(parts) == 2 and signed(node):
+        for rest, other in ((parts[0], parts[1]), (parts[1], parts[0])):
+            found, base = _remainder(affine, rest, scope), floor_value(affine, other, scope)
+            if found is not None and base is not None and base.divisor == 1:
+                return DomainCondition(left=base, op="==", right=found[0], modulus=found[1])
+        return None
+    found = _remainder(affine, node, scope)
+    return None if found is None else DomainCondition(left=QuasiBound(expr=AffineExpr()), op="==", right=found[0],
+                                                      modulus=found[1])
+
+
+def _remainder(affine: AffineBuilder, node: Node, scope: Optional[Scope]) -> Optional[tuple[QuasiBound, int]]:
+    """`x % d` of an affine x and a constant d: (x, |d|), or None."""
+    node = _bare(node)
+    parts = expression_children(node)
+    if node.kind != K.BINARY_OPERATOR or node.binary_op != "%" or len(parts) != 2 or not signed(node) or \
+            not signed(parts[0]):
+        return None
+    x, d = floor_value(affine, parts[0], scope), floor_value(affine, parts[1], scope)
+    if x is None or d is None or x.divisor != 1 or d.divisor != 1 or d.expr.coefficients or not d.expr.constant:
+        return None
+    return x, abs(d.expr.constant)
 
 
 def _bound(value: Floor) -> QuasiBound:

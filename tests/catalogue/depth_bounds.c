@@ -231,6 +231,20 @@ void red_black_flow(int n, int color) {
                 RW[i][j] = 0.5 * (RW[i - 1][j - 1] + RW[i][j]);
 }
 
+/* red-black sweep that steps over the other colour: j starts at 1 or 2 by the row's parity */
+void red_black_step(int n, int color) {
+    for (int i = 1; i < n - 1; i++)
+        for (int j = 1 + (i + color + 1) % 2; j < 63; j += 2)
+            RW[i][j] = 0.25 * (RW[i - 1][j] + RW[i + 1][j] + RW[i][j - 1] + RW[i][j + 1]);
+}
+
+/* serial: the diagonal neighbour has the same colour */
+void red_black_step_flow(int n, int color) {
+    for (int i = 1; i < n - 1; i++)
+        for (int j = 1 + (i + color + 1) % 2; j < 63; j += 2)
+            RW[i][j] = 0.5 * (RW[i - 1][j + 1] + RW[i][j]);
+}
+
 int main(void) {
     for (int i = 0; i < L + 64; i++) {
         A[i] = (double)(i % 11);
@@ -290,5 +304,7 @@ int main(void) {
     guarded_row_flow(128, 1); cks("guarded_row_flow", &RW[0][0], 128 * 64);
     red_black(128, 0); red_black(128, 1); cks("red_black", &RW[0][0], 128 * 64);
     red_black_flow(128, 1); cks("red_black_flow", &RW[0][0], 128 * 64);
+    red_black_step(128, 0); red_black_step(128, 1); cks("red_black_step", &RW[0][0], 128 * 64);
+    red_black_step_flow(128, 0); cks("red_black_step_flow", &RW[0][0], 128 * 64);
     return 0;
 }

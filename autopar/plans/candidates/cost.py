@@ -31,6 +31,8 @@ def trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
 
 def _compute_trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
     c = loop.canonical
+    if c is not None and c.lower is None and c.lower_remainder is not None:
+        c = c.model_copy(update={"lower": c.lower_remainder.left.expr})  # (the start is within d - 1 of it)
     if loop.depth > 0 and _data_bound(loop):
         return float(DATA_TRIP), True  # an inner loop over CSR rows or lists: usually short
     symbolic = float(SYMBOLIC_TRIP if loop.depth == 0 else INNER_SYMBOLIC_TRIP)

@@ -39,6 +39,9 @@ def _collapse_chain(ctx: NestContext, loop: Loop) -> list[Loop]:
             break
         if bound_names(child) & (ivs | base.analysis.model.variant - {child.canonical.induction_variable}):
             break  # not rectangular, or its bound changes inside the nest
+        c = child.canonical
+        if (c.lower is None and not c.lower_each) or (c.upper is None and not c.upper_each):
+            break  # a bound that is no affine expression (or min or max of them) is not shown rectangular
         if any(e.alias is None for e in graph.carried_by(child.id)):
             break
         inner = ctx.legality(child)

@@ -488,9 +488,11 @@ def loop_fact(tu: TranslationUnit, kind: str, loop: Loop, compute):
 
 
 def _compute_bound_vars(loop: Loop) -> set[str]:
+    """The names the loop's bounds read, every piece of a min, max, floor or remainder included."""
     c = loop.canonical
-    names: set[str] = set()
-    for aff in (c.lower, c.upper) if c else ():
-        if aff is not None:
-            names |= aff.variables
-    return names
+    if c is None:
+        return set()
+    pieces = [c.lower, c.upper, *c.lower_each, *c.upper_each, *(q.expr for q in c.lower_quasi + c.upper_quasi)]
+    if c.lower_remainder is not None:
+        pieces += [c.lower_remainder.left.expr, c.lower_remainder.right.expr]
+    return {name for aff in pieces if aff is not None for name in aff.variables}

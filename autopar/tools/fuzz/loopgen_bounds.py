@@ -275,6 +275,9 @@ class BoundsTemplates(ProgramBuilder):
             y = self.new_array((self.rng.choice([8, 30, 64]), self.rng.choice([8, 30, 64])))
             rows, cols = y.dims
         i, j, c = self.fresh("i"), self.fresh("j"), self.fresh("c")
+        if self.chance(0.4):
+            self._red_black_step(y, i, j, c)
+            return
         miss = self.rng.choice(["", "", "diagonal", "three"])
         sign = self.rng.choice(["+", "-"])
         modulus = 3 if miss == "three" else 2
@@ -290,4 +293,22 @@ class BoundsTemplates(ProgramBuilder):
         self.body.append(f"        for (int {j} = 1; {j} < {cols - 1}; {j}++)")
         self.body.append(f"            if (({i} {sign} {j}) % {modulus} == {c})")
         self.body.append(f"                {y.name}[{i}][{j}] = {self.store(y.ctype, f'{reads} + {i}')};")
+        self.scalars.append(Scalar(c, "int"))
+
+    def _red_black_step(self, y, i: str, j: str, c: str) -> None:
+        """The sweep that steps over the other colour: `for (j = 2 + (i + c) % 2; j < cols - 1; j += 2)`,
+        c from -3 to 3 (a negative remainder where i + c < 0). Near misses: a step of 1 (both
+        colours), a diagonal neighbour (the same colour)."""
+        rows, cols = y.dims
+        miss = self.rng.choice(["", "", "diagonal", "step1"])
+        neighbours = [(-1, 0), (1, 0), (0, -1), (0, 1)]
+        if miss == "diagonal":
+            neighbours[self.rng.randrange(4)] = self.rng.choice([(-1, -1), (1, 1), (-1, 1), (1, -1)])
+        reads = " + ".join(f"{y.name}[{i} + {di}][{j} + {dj}]" for di, dj in neighbours)
+        colour = self.rng.randint(-3, 3)
+        self.body.append(f"    int {c} = {self.size_var(colour + 5)} - 5;")
+        self.body.append(f"    for (int {i} = 1; {i} < {self.size_var(rows)} - 1; {i}++)")
+        self.body.append(f"        for (int {j} = 2 + ({i} + {c}) % 2; {j} < {cols - 1}; "
+                         f"{j} += {1 if miss == 'step1' else 2})")
+        self.body.append(f"            {y.name}[{i}][{j}] = {self.store(y.ctype, f'{reads} + {j}')};")
         self.scalars.append(Scalar(c, "int"))
