@@ -15,7 +15,7 @@ SOURCE = r"""
 #include <array>
 #include <cstddef>
 void f(std::vector<double> &a, const std::vector<double> &b, std::array<int, 8> &c) {
-  for (std::size_t i = 0; i < a.size(); i++) a[i] = b.at(i) + b.data()[i];
+  for (std::size_t i = 0; i < a.size(); i++) a[i] = b[i] + b.data()[i];
   for (int i = 0; i < 8; i++) c[i] += 1;
   for (std::size_t i = 0; i < a.size(); i++) if (a[i] > 0) a.push_back(1.0);
   for (int i = 0; i < 8; i++) { std::vector<double> &r = a; r[i] = a[i + 1]; }
@@ -64,3 +64,22 @@ def test_struct_elements_and_bit_vectors_stay_unknown(tmp_path):
     # v[i].x: the element call is unmodelled; v.data()[i].x: memory reached through the buffer pointer
     assert all(not l.parallelizable and {R.CONTAINER_ACCESS, R.UNMODELLED_ACCESS} & set(l.codes) for l in loops)
     assert R.CONTAINER_ACCESS in loops[0].codes and R.UNMODELLED_ACCESS in loops[1].codes
+
+
+def test_at_is_an_element_only_where_it_cannot_throw(tmp_path):
+    """`v.at(i)` throws std::out_of_range past the size, which a caller may catch; out of a parallel
+    region it would end the program. It is an element access where i counts from 0 below v.size()."""
+    path = tmp_path / "at.cpp"
+    path.write_text("#include <vector>\n"
+                    "void f(std::vector<double> &a, const std::vector<double> &b, int n) {\n"
+                    "  for (std::size_t i = 0; i < b.size(); i++) a[i] = b.at(i);\n"
+                    "  for (int i = 0; i < (int)a.size(); i++) a.at(i) += 1.0;\n"
+                    "  for (std::size_t i = 0; i < a.size(); i++) a[i] = b.at(i);\n"
+                    "  for (int i = 0; i < n; i++) a.at(i) += 1.0;\n"
+                    "  for (int i = 1; i < (int)a.size(); i++) a.at(i - 1) += 1.0;\n"
+                    "}\n")
+    tu = translate(str(path), [])
+    pure = [all(c.effect.value == "pure" for c in loop.calls) for loop in tu.loops]
+    assert pure == [True, True, False, False, False]
+    loops = analyze_file(str(path)).report.loops
+    assert R.THROW in loops[3].codes and not loops[3].parallelizable

@@ -45,8 +45,10 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
         if a.kind == "pointer" and a.base.enters_with_call and _own_automatic_array(b):
             return False  # the array did not exist when the pointer was passed in
     for a, b in ((x, y), (y, x)):
-        if a.base.owns_buffer and not b.base.owns_buffer and (_own_field(b) or b.kind in ("array", "scalar")):
+        if a.base.owns_buffer and not b.base.owns_buffer and (_own_field(b) or b.kind in ("array", "scalar")) \
+                and not _byte_elements(a):
             return False  # a container's own elements (numbers, pointers) never hold another named object
+            # (bytes may: an object placed in a `std::vector<unsigned char>` arena)
     if x.base.owns_buffer and y.base.owns_buffer and x.base.decl != y.base.decl and \
             "&" not in x.base.type + y.base.type:
         return False  # two containers, neither a reference: each buffer is its own container's
@@ -66,3 +68,16 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
         if a.kind == "array" and b.kind == "array":
             return False
     return True
+
+
+def _byte_elements(obj: ObjectModel) -> bool:
+    """Whether the object's accesses read or write bytes (char, unsigned char, std::byte): storage
+    that may hold objects of any type."""
+    if re.search(r"<\s*(?:const\s+)?(?:(?:un)?signed\s+)?(?:char|std::byte|byte|u?int8_t|std::u?int8_t)\s*[,>]",
+                 obj.base.type):
+        return True  # a container of bytes (its accesses spell the element type `value_type`)
+    return any(m.access is not None and m.access.element_type.replace("const ", "").strip() in _BYTES
+               for m in obj.accesses)
+
+
+_BYTES = {"char", "signed char", "unsigned char", "std::byte", "byte", "uint8_t", "int8_t", "std::uint8_t"}

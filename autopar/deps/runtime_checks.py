@@ -222,13 +222,15 @@ def _set_bounds(values: isl.Set, combine: bool, wider: bool = True) -> Optional[
     constants, whatever the parameters are); None when unknown. Each attempt after the exact one
     gives a wider range, never a narrower one."""
     extremes = _within_quota(lambda: _extremes(values))  # (isl's least and greatest, used twice)
-    attempts = (lambda: _bounds_of(extremes, combine) if extremes else None,
+    attempts = (lambda: _bounds_of(extremes, combine, single=not wider) if extremes else None,
                 lambda: _constant_bounds(values),  # (floor divisions in generated code's subscripts)
                 # floors of parameters, by `/`
                 lambda: _bounds_of(extremes, combine, divisions=True) if extremes else None,
                 # a union too involved for exact bounds (generated tiles): those of a polyhedron around it
                 lambda: _bounds_of(_extremes(isl.Set.from_basic_set(values.simple_hull())), combine, divisions=True))
-    for attempt in attempts if wider else attempts[:2]:
+    # (a section that is copied takes exact bounds alone, of one piece: the piece CAP - 1 or the
+    # constant bounds of `i < min(m, CAP)` would copy CAP elements of an object of m)
+    for attempt in attempts if wider else attempts[:1]:
         bounds = _within_quota(attempt)
         if bounds is not None:
             return bounds
@@ -249,9 +251,12 @@ def _extremes(values: isl.Set) -> tuple[isl.PwAff, isl.PwAff]:
     return values.dim_min(0).gist(context).coalesce(), values.dim_max(0).gist(context).coalesce()
 
 
-def _bounds_of(extremes: tuple[isl.PwAff, isl.PwAff], combine: bool,
-               divisions: bool = False) -> Optional[tuple[dict, dict]]:
+def _bounds_of(extremes: tuple[isl.PwAff, isl.PwAff], combine: bool, divisions: bool = False,
+               single: bool = False) -> Optional[tuple[dict, dict]]:
+    """`single`: only a least and a greatest value of one piece each (exactly what is touched)."""
     lo, hi = extremes
+    if single and (lo.n_piece() != 1 or hi.n_piece() != 1):
+        return None
     bounds = _bound_poly(lo, "<", combine, divisions), _bound_poly(hi, ">", combine, divisions)
     return None if None in bounds else bounds
 

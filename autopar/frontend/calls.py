@@ -7,12 +7,15 @@ Takes a loop's nodes and the summaries; gives `CallSite`s.
 
 from __future__ import annotations
 
+import re
+
 from typing import Optional
 
 from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
 from autopar.ir import CallEffect, CallSite, FunctionSummary
-from autopar.frontend.ast import FUNCTION_KINDS, Node, Source, expression_children, strip
+from autopar.frontend.ast import FUNCTION_KINDS, Node, Source, expression_children, strip, variable_decl
+from autopar.frontend.variables import Variables
 from autopar.frontend.containers import PLAIN_TYPES, READ_ONLY, container_call
 from autopar.frontend.functions import qualified_name
 
@@ -62,8 +65,8 @@ def call_arguments(node: Node) -> list[Node]:
     return expression_children(node)[-count:] if count else []
 
 
-def call_sites(info, source: Source, summaries: dict[str, FunctionSummary]) -> list[CallSite]:
-    sites: list[CallSite] = []
+def call_sites(info, source: Source, summaries: dict[str, FunctionSummary], cplusplus: bool = False) -> list[CallSite]:
+    sites: list[CallSite] = destructor_calls(info) if cplusplus else []
     # `*__begin` of a range-based for over a container (an iterator's operator*): the element access
     elements = [i.node.children[0] for i in info.subtree() if i.range_container is not None and i.loop.canonical]
     for node in info.function.nodes_where("call sites", info.node, _CALL_SITES):
@@ -78,7 +81,8 @@ def call_sites(info, source: Source, summaries: dict[str, FunctionSummary]) -> l
             root = root.parent
         member = container_call(node, root.node)  # modelled as accesses of the nest (accesses.py)
         if member is not None and member[0] in READ_ONLY and \
-                (member[0] != "data" or node.cursor.type.get_pointee().get_canonical().kind in PLAIN_TYPES):
+                (member[0] != "data" or node.cursor.type.get_pointee().get_canonical().kind in PLAIN_TYPES) and \
+                (member[0] != "at" or _within_size(node, member, info)):
             effect = CallEffect.PURE  # an element access (among the loop's accesses) or the size
         elif summary is not None:
             effect = CallEffect.SAME_TU
@@ -151,3 +155,77 @@ def lent_addresses(function, summaries: dict[str, FunctionSummary]) -> set[int]:
             if local_scalar_address(argument) is not None and reaches_one_element(summary, k):
                 lent.add(id(strip(argument)))
     return lent
+
+
+# nodes that may create an object of class type: a local, a braced or functional temporary, a call's result
+_OBJECT_KINDS = (K.VAR_DECL, K.INIT_LIST_EXPR, K.CXX_FUNCTIONAL_CAST_EXPR, K.CALL_EXPR, K.UNEXPOSED_EXPR)
+
+
+def destructor_calls(info) -> list[CallSite]:
+    """The destructors a loop's body runs without a call in the text: of a local or a temporary of a
+    class of this program that declares one (or whose bases or members do): `Tick{i};`, `Bump b{i};`.
+    Each is a call of unknown effects. (The standard library's own classes free only their own memory;
+    their template arguments are looked at.)"""
+    known: dict = info.function.facts.setdefault(("destructors", 0), {})  # node index -> destructor or ""
+    sites, seen = [], set()
+    for node in info.function.nodes_where("objects", info.node, _OBJECT_KINDS):
+        if node.index not in known:
+            known[node.index] = _destructor(node.cursor.type, set()) or ""
+        name = known[node.index]
+        if name and name not in seen:
+            seen.add(name)
+            line, column = node.location()
+            sites.append(CallSite(callee=name, line=line, column=column, effect=CallEffect.UNKNOWN))
+    return sites
+
+
+def _destructor(type_, visiting: set) -> Optional[str]:
+    """`C::~C` of the first class of this program with a user-declared destructor that destroying an
+    object of `type_` runs (itself, a base, a member, a template argument), or None."""
+    t = type_.get_canonical()
+    if t.kind != TypeKind.RECORD:
+        return None
+    decl = t.get_declaration()
+    key = decl.get_usr() or t.spelling
+    if key in visiting:
+        return None
+    visiting.add(key)
+    for k in range(max(t.get_num_template_arguments(), 0)):
+        found = _destructor(t.get_template_argument_type(k), visiting)
+        if found:
+            return found
+    if decl.location.is_in_system_header:
+        return None
+    for child in decl.get_children():
+        if child.kind == K.DESTRUCTOR:
+            return f"{decl.spelling}::~{decl.spelling}"
+        if child.kind in (K.CXX_BASE_SPECIFIER, K.FIELD_DECL):
+            found = _destructor(child.type, visiting)
+            if found:
+                return found
+    return None
+
+
+def _within_size(node: Node, member: tuple, info) -> bool:
+    """Whether `v.at(i)` cannot throw: i is the counter of a loop around it that runs from a constant
+    >= 0 up by 1 while `i < v.size()` (std::out_of_range thrown in a parallel region would end the
+    program, where the serial loop lets a caller catch it)."""
+    args = member[2]
+    index = strip(args[0]) if len(args) == 1 else None
+    decl = variable_decl(index) if index is not None and index.kind == K.DECL_REF_EXPR else None
+    if decl is None:
+        return False
+    around, outer = list(info.subtree()), info.parent
+    while outer is not None:
+        around.append(outer)
+        outer = outer.parent
+    size = re.compile(rf"\(?\s*(?:\([\w\s:]+\))?\s*(?:this->)?{re.escape(member[1].spelling)}\.size\(\)\s*\)?")
+    for loop_info in around:
+        c = loop_info.loop.canonical
+        if loop_info.iv_key != Variables.key(decl) or c is None or not (loop_info.node.start <= node.start
+                                                                        < loop_info.node.end):
+            continue
+        # (the bounds' affine forms come later: their texts here; the body's writes are judged later too)
+        return c.step == 1 and c.comparison.value == "<" and bool(re.fullmatch(r"\d+[uUlL]*", c.lower_text.strip())) \
+            and bool(size.fullmatch(c.upper_text.strip()))
+    return False

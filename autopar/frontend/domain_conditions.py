@@ -24,7 +24,7 @@ from autopar.frontend.affine import AffineBuilder, plain_local
 from autopar.frontend.ast import FUNCTION_KINDS, Node, Source, expression_children, stored_operand, strip, variable_decl
 from autopar.frontend.functions import Function
 from autopar.frontend.nest_facts import Scope, written_decl_refs
-from autopar.frontend.quasi_bounds import floor_value, signed
+from autopar.frontend.quasi_bounds import bare, floor_value, signed
 from autopar.frontend.variables import Variables
 from autopar.ir import DomainCondition
 
@@ -85,7 +85,7 @@ def _congruence(affine: AffineBuilder, left: Node, right: Node, scope: Scope) ->
     """`x % d == y` (either way round) as x ≡ y modulo |d|, for affine x and y: C's remainder, of
     either sign, is x minus a multiple of d (red-black sweeps: `if ((i + j) % 2 == color)`)."""
     for rest, other in ((left, right), (right, left)):
-        node = strip(rest)
+        node = bare(rest)  # (below parentheses and implicit conversions only: `(_Bool)(i % 3)` is no remainder)
         operands = expression_children(node)
         if node.kind != K.BINARY_OPERATOR or node.binary_op != "%" or len(operands) != 2 or not signed(operands[0]):
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from clang.cindex import CursorKind as K
+from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Loop
 from autopar.frontend.ast import FOR_KINDS, Node, Source, strip
@@ -209,12 +209,24 @@ def escaping_addresses(function: Function, lent: set[int]) -> set[tuple]:
                 if decl is not None:
                     keys.add(Variables.key(decl))
     for node in function.nodes_of((K.INIT_LIST_EXPR,)):
-        # a variable read by value there is below an implicit conversion; one bound to a reference is not
-        for item in node.children:
-            decl = _named_variable(item) if item.kind in (K.DECL_REF_EXPR, K.PAREN_EXPR) else None
+        for item, field in zip(node.children, _aggregate_fields(node)):
+            decl = _named_variable(item) if field else None
             if decl is not None:
                 keys.add(Variables.key(decl))
     return keys
+
+
+def _aggregate_fields(init_list: Node) -> list[bool]:
+    """For each element of a braced initialiser of a struct, whether it initialises a reference
+    member (`struct Holder { int &r; }; Holder h{m};`); every element where a base comes first."""
+    record = init_list.cursor.type.get_canonical()
+    if record.kind != TypeKind.RECORD:
+        return []  # (an array's elements are values)
+    children = list(record.get_declaration().get_children())
+    if any(c.kind == K.CXX_BASE_SPECIFIER for c in children):
+        return [True] * len(init_list.children)
+    return [c.type.get_canonical().kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE)
+            for c in children if c.kind == K.FIELD_DECL]
 
 
 def captured_by_reference(function: Function) -> set[tuple]:

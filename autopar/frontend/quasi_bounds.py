@@ -51,7 +51,7 @@ def remainder_start(affine: AffineBuilder, node: Node, scope: Optional[Scope]) -
     """A loop's start `a + x % d` (either order, or `x % d` alone; a and x affine, of signed integers,
     d a constant), as left a, right x, modulus |d|: C's remainder lies within d - 1 of 0 and is
     congruent to x modulo d (`for (j = 1 + (i + color) % 2; j < n; j += 2)`, a red-black sweep)."""
-    node = _bare(node)
+    node = bare(node)
     parts = expression_children(node)
     if node.kind == K.BINARY_OPERATOR and node.binary_op == "+" and len(parts) == 2 and signed(node):
         for rest, other in ((parts[0], parts[1]), (parts[1], parts[0])):
@@ -66,7 +66,7 @@ def remainder_start(affine: AffineBuilder, node: Node, scope: Optional[Scope]) -
 
 def _remainder(affine: AffineBuilder, node: Node, scope: Optional[Scope]) -> Optional[tuple[QuasiBound, int]]:
     """`x % d` of an affine x and a constant d: (x, |d|), or None."""
-    node = _bare(node)
+    node = bare(node)
     parts = expression_children(node)
     if node.kind != K.BINARY_OPERATOR or node.binary_op != "%" or len(parts) != 2 or not signed(node) or \
             not signed(parts[0]):
@@ -88,7 +88,7 @@ class _Reader:
         self.affine, self.scope, self.wrap = affine, scope, wrap
 
     def pieces(self, node: Node, kind: str) -> Optional[list[Floor]]:
-        node = _bare(node)
+        node = bare(node)
         whole = self.value(node, ())
         if whole is not None:
             return [whole]
@@ -112,7 +112,7 @@ class _Reader:
 
     def value(self, node: Node, facts: tuple[Terms, ...]) -> Optional[Floor]:
         """The node's value as one floor, given `facts` (affine terms known to be >= 0), or None."""
-        node = _bare(node)
+        node = bare(node)
         if not any(n.kind == K.CONDITIONAL_OPERATOR or n.binary_op in ("/", "%") for n in node.walk()):
             built, _ = self.affine.build(node, self.scope, self.wrap)  # (which reads casts itself)
             return None if built is None else _floor({**built.coefficients, "": built.constant}, 1)
@@ -176,7 +176,7 @@ def signed(node: Node) -> bool:
     return kind in INTEGER_TYPES and kind not in UNSIGNED_TYPES
 
 
-def _bare(node: Node) -> Node:
+def bare(node: Node) -> Node:
     """The node below its parentheses and implicit conversions (an explicit cast stays: it may narrow)."""
     while node.kind in _BARE and node.expressions:
         node = node.expressions[-1]
@@ -186,7 +186,7 @@ def _bare(node: Node) -> Node:
 def _same(a: Node, b: Node) -> bool:
     """Whether two expressions are one tree: the same operators, casts and variables, equal literals
     (how a min or max `?:` repeats its operands, also nested: min(min(a, b), c))."""
-    a, b = _bare(a), _bare(b)
+    a, b = bare(a), bare(b)
     if a.kind != b.kind or a.binary_op != b.binary_op or a.unary_op != b.unary_op:
         return False
     if a.kind == K.DECL_REF_EXPR:

@@ -62,7 +62,7 @@ class _Local:
             what, _, name = origin.partition(":")
             if what == "param":
                 self.writes_params.add(int(name))
-            elif what == "global":
+            elif what in ("global", "pointee"):
                 self.writes_globals.add(name)
             elif what == "unknown":
                 self.effect = CallEffect.UNKNOWN  # memory we cannot name
@@ -74,11 +74,14 @@ class _Local:
                 self.reads_params.add(int(name))
             elif what == "global":
                 self.reads_globals.add(name)
+            elif what == "pointee":
+                self.reads_globals.add("*" + name)  # what a global pointer points to: any memory
 
 
 class _Origins:
-    """Where the memory behind a pointer variable of one function comes from: "param:i", "global:g",
-    "local" (its own arrays, fresh allocations) or "unknown"."""
+    """Where the memory behind a pointer variable of one function comes from: "param:i", "global:g" (a
+    global array), "pointee:g" (what the global pointer g points to), "local" (its own arrays, fresh
+    allocations) or "unknown"."""
 
     def __init__(self, function: Function, variables: Variables):
         self.variables = variables
@@ -103,7 +106,8 @@ class _Origins:
         if key in self.params:
             found = {f"param:{self.params[key]}"}
         elif variable.storage in (Storage.GLOBAL, Storage.STATIC_LOCAL):
-            found = {f"global:{decl.spelling}"}
+            # a global array's elements are the global; a global pointer's pointee may be any memory
+            found = {f"{'pointee' if variable.is_pointer else 'global'}:{decl.spelling}"}
         elif not variable.is_pointer or key in seen:
             found = {"local"}
         else:

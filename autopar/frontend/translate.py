@@ -15,7 +15,7 @@ from clang.cindex import CursorKind as K
 from autopar.ir import CallEffect, CallSite, TranslationUnit
 from autopar.frontend import accesses, calls, linear, noalias, pointer_uses, pragmas, reductions, scalars
 from autopar.frontend.affine import AffineBuilder
-from autopar.frontend.ast import Source
+from autopar.frontend.ast import Source, referenced
 from autopar.frontend.constant_locals import constant_locals
 from autopar.frontend.call_site_values import call_site_values
 from autopar.frontend.constant_arguments import constant_arguments, parameter_uses
@@ -99,7 +99,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
               if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)}  # an inner loop is in its root
     summaries = summarize(every_function, variables, called)
     for info in infos:
-        info.loop.calls = calls.call_sites(info, source, summaries)
+        info.loop.calls = calls.call_sites(info, source, summaries, cplusplus=settings.language != "c")
 
     address_taken = {id(f): address_taken_in(f) for f in functions}
     bodies = BodyReader(source, affine)
@@ -158,8 +158,23 @@ def _collect_accesses(infos: list[LoopInfo], by_node: dict, source: Source, vari
         for info in infos:
             if info.loop.id in loop_ids and text not in info.loop.unmodelled_accesses:
                 info.loop.unmodelled_accesses.append(text)
+    _structured_bindings(infos)
     for info in infos:  # the arguments whose callee's regions are now accesses of the loop
         info.loop.calls = [_with_modelled_arguments(site, collector) for site in info.loop.calls]
+
+
+def _structured_bindings(infos: list[LoopInfo]) -> None:
+    """A name of a structured binding (`auto &[x, y] = p;`) is memory of `p` that no access models:
+    each loop that names one cannot name all it touches."""
+    for info in infos:
+        function = info.function
+        if not function.nodes_of((K.UNEXPOSED_DECL,)):  # (a decomposition declares one: `[x, y]`)
+            continue
+        for node in function.nodes_of((K.DECL_REF_EXPR,)):
+            target = referenced(node) if info.node.start <= node.start < info.node.end else None
+            text = f"{node.cursor.spelling} (a structured binding)"
+            if target is not None and target.kind == K.UNEXPOSED_DECL and text not in info.loop.unmodelled_accesses:
+                info.loop.unmodelled_accesses.append(text)
 
 
 def _with_modelled_arguments(site: CallSite, collector: accesses.AccessCollector) -> CallSite:

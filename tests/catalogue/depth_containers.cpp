@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <vector>
+#include <stdexcept>
 
 static void cks(const char *name, const std::vector<double> &a) {
     double s = 0.0;
@@ -23,8 +24,8 @@ void vec_axpy(std::vector<double> &y, const std::vector<double> &x, double a) {
 
 /* at() and data() are element accesses too */
 void vec_at_data(std::vector<double> &y, int n) {
-    for (int i = 0; i < n; i++)
-        y.at(i) = y.data()[i] * 0.5 + 1.0;
+    for (int i = 0; i < (int)y.size(); i++)
+        y.at(i) = y.data()[i] * 0.5 + (double)n;
 }
 
 /* a std::array of fixed size */
@@ -245,6 +246,13 @@ struct Pivoted {
     }
 };
 
+/* serial: at() throws std::out_of_range where n passes the size, which a caller may catch; out of a
+   parallel region the program would end */
+void vec_at_past(std::vector<double> &y, int n) {
+    for (int i = 0; i < n; i++)
+        y.at(i) = y.at(i) * 0.5 + 1.0;
+}
+
 int main() {
     std::vector<double> y(20000), x(20000), g(300 * 200);
     for (int i = 0; i < 20000; i++) {
@@ -257,7 +265,9 @@ int main() {
         GA[i] = (double)(i % 9);
     vec_axpy(y, x, 2.0); cks("vec_axpy", y);
     vec_axpy(y, y, 0.5); cks("vec_axpy_same", y);
-    vec_at_data(y, 20000); cks("vec_at_data", y);
+    vec_at_data(y, 2); cks("vec_at_data", y);
+    try { vec_at_past(y, 30000); } catch (const std::out_of_range &) { y[7] += 1.0; }
+    cks("vec_at_past", y);
     array_scale(); { std::vector<double> a(GA.begin(), GA.end()); cks("array_scale", a); }
     vec_rows(g, 300, 200); cks("vec_rows", g);
     vec_prefix(y); cks("vec_prefix", y);

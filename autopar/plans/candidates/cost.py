@@ -48,9 +48,9 @@ def _compute_trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
         return max(0.0, span / abs(c.step)), bool(c.lower.variables | c.upper.variables)
     ancestors = tu.ancestors(loop.id)
     outer = {l.canonical.induction_variable for l in ancestors if l.canonical}
-    if bound_names(loop) & outer:
+    if bound_names(loop, remainders=False) & outer:
         return symbolic / 2.0, True
-    if any(bound_names(loop) & {s.variable.name for s in anc.scalars if s.written or s.declared_in_loop}
+    if any(bound_names(loop, remainders=False) & {s.variable.name for s in anc.scalars if s.written or s.declared_in_loop}
            for anc in ancestors):
         # the bound changes from one entry to the next (FFT's butterfly width): often short
         return float(DATA_TRIP) / abs(c.step), True
@@ -132,7 +132,7 @@ def _triangular_inside(tu: TranslationUnit, loop: Loop) -> bool:
     if loop.canonical is None:
         return False
     iv = loop.canonical.induction_variable
-    return any(iv in bound_names(inner) for inner in descendants(tu, loop))
+    return any(iv in bound_names(inner, remainders=False) for inner in descendants(tu, loop))
 
 
 def irregular(tu: TranslationUnit, loop: Loop) -> bool:
@@ -230,9 +230,9 @@ def _work_terms(tu: TranslationUnit, loop: Loop, fixed: set[str],
         text, scale = None, trip_count(tu, child)[0]
         if not trip_count(tu, child)[1]:
             pass  # a constant trip count: its value
-        elif trip_text(child) and not bound_names(child) & fixed:
+        elif trip_text(child) and not bound_names(child, remainders=False) & fixed:
             text, scale = trip_text(child), 1.0
-        elif trip_text(child) and bound_names(child) & fixed == {outer[0]}:
+        elif trip_text(child) and bound_names(child, remainders=False) & fixed == {outer[0]}:
             text, scale = outer[1], 0.5
         for factors, units in _work_terms(tu, child, fixed, outer).items():
             key = tuple(sorted(factors + ((f"({text})",) if text else ())))

@@ -161,6 +161,8 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
             if method in _RESIZING:
                 out.append(R.Reason(f"calls {call.callee}, which may resize or reallocate the container",
                                     R.CONTAINER_RESIZE))
+            elif method == "at":  # (its index is not the counter of a loop below size())
+                out.append(R.Reason(f"calls {call.callee}, which may throw std::out_of_range out of the loop", R.THROW))
             else:
                 out.append(R.Reason(f"calls {call.callee} on a container that is not named by a variable or a member "
                                     "of this object outside the loop (another object's member, an element of another container, a "
@@ -187,6 +189,11 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                 if touched:
                     out.append(R.Reason(f"calls {call.callee}, which reads {', '.join(sorted(touched))} that the loop writes",
                                         R.CALL_READS_WRITTEN))
+                pointers = sorted(g[1:] for g in summary.reads_globals if g.startswith("*"))
+                if pointers and any(o.written and not (o.kind == "pointer" and o.base.unaliased)
+                                    for o in objects.values()):
+                    out.append(R.Reason(f"calls {call.callee}, which reads through the global pointer "
+                                        f"{', '.join(pointers)} memory the loop may write", R.CALL_READS_WRITTEN))
                 for k in summary.reads_through_params:
                     if k < len(call.arguments) and k not in call.modelled_arguments:
                         root = _arg_root(call.arguments[k])
@@ -475,10 +482,6 @@ def strided_windows(an: Analysis, loop: Loop, carried: list[Edge]) -> dict[str, 
     return found
 
 
-def bound_names(loop: Loop) -> set[str]:
-    return _compute_bound_vars(loop)
-
-
 def loop_fact(tu: TranslationUnit, kind: str, loop: Loop, compute):
     """A fact about a loop, computed once and kept on its translation unit."""
     known = tu.cache(f"candidates.{kind}", dict)
@@ -487,12 +490,10 @@ def loop_fact(tu: TranslationUnit, kind: str, loop: Loop, compute):
     return known[loop.id]
 
 
-def _compute_bound_vars(loop: Loop) -> set[str]:
+def bound_names(loop: Loop, remainders: bool = True) -> set[str]:
     """The names the loop's bounds read, every piece of a min, max, floor or remainder included."""
     c = loop.canonical
-    if c is None:
-        return set()
-    pieces = [c.lower, c.upper, *c.lower_each, *c.upper_each, *(q.expr for q in c.lower_quasi + c.upper_quasi)]
-    if c.lower_remainder is not None:
-        pieces += [c.lower_remainder.left.expr, c.lower_remainder.right.expr]
+    pieces = [c.lower, c.upper, *c.lower_each, *c.upper_each, *(q.expr for q in c.lower_quasi + c.upper_quasi),
+              *((c.lower_remainder.left.expr, *((c.lower_remainder.right.expr,) if remainders else ()))  # (±d)
+                if c.lower_remainder else ())] if c else []
     return {name for aff in pieces if aff is not None for name in aff.variables}

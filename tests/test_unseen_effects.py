@@ -1,0 +1,127 @@
+"""What a loop does that its text does not spell as an access or a call: names of structured
+bindings, destructors of locals and temporaries, reads through a global pointer in a called
+function, objects placed in a byte buffer; and two over-wide readings (a cast around a remainder in
+an `if`, an offload section bounded by a loop's constant cap). Each was a wrong parallelization or
+a rewrite that crashed."""
+
+from __future__ import annotations
+
+from autopar.decision.pipeline import analyze_tu, load_translation_unit
+from autopar.plans.candidates import analyze_nest
+from autopar.plans.plan import Directive
+
+
+def _verdicts(path, args=()):
+    tu = load_translation_unit(str(path), list(args))
+    analysis = analyze_tu(tu)
+    return tu, {l.function: next(v for v in analysis.nest_of(l.id).verdicts if v.loop_id == l.id)
+                for l in tu.loops if l.parent is None}
+
+
+def test_a_structured_binding_is_memory_no_access_names(tmp_path):
+    path = tmp_path / "bindings.cpp"
+    path.write_text("#include <vector>\n"
+                    "double two[2] = {1.0, 2.0};\n"
+                    "void f(std::vector<double> &v, int n) {\n"
+                    "  auto &[t0, t1] = two;\n"
+                    "  for (int i = 0; i < n; i++) {\n"
+                    "    v[i] = v[i] * 0.5 + t1;\n"
+                    "    t0 = v[i];\n"
+                    "  }\n"
+                    "}\n")
+    _, verdict = _verdicts(path, ["-std=c++17"])
+    assert not verdict["f"].parallelizable and "unmodelled-access" in verdict["f"].codes
+
+
+def test_a_destructor_the_body_runs_is_a_call(tmp_path):
+    path = tmp_path / "destructors.cpp"
+    path.write_text("double G[200000];\n"
+                    "long counter = 0;\n"
+                    "struct Tick { int k; ~Tick() { counter += k; } };\n"
+                    "struct Plain { int k; };\n"
+                    "struct Holds { Tick t; };\n"
+                    "void temporary(int n) { for (int i = 0; i < n; i++) { G[i] = G[i] * 0.5; Tick{i}; } }\n"
+                    "void local(int n) { for (int i = 0; i < n; i++) { Tick t{i}; G[i] = G[i] * 0.5; } }\n"
+                    "void member(int n) { for (int i = 0; i < n; i++) { Holds h{{i}}; G[i] = G[i] * 0.5; } }\n"
+                    "void plain(int n) { for (int i = 0; i < n; i++) { Plain p{i}; G[i] = G[i] * 0.5 + p.k; } }\n")
+    _, verdict = _verdicts(path, ["-std=c++17"])
+    for name in ("temporary", "local", "member"):
+        assert not verdict[name].parallelizable and "call-unknown" in verdict[name].codes, name
+    assert verdict["plain"].parallelizable
+
+
+def test_a_callee_reading_through_a_global_pointer_may_read_what_the_loop_writes(tmp_path):
+    path = tmp_path / "global_pointer.c"
+    path.write_text("struct T { double s; };\n"
+                    "struct T *gp;\n"
+                    "double table[64];\n"
+                    "static double get(void) { return gp->s; }\n"
+                    "static double first(void) { return table[0]; }\n"
+                    "void f(struct T *p, double *a, int n) {\n"
+                    "  for (int i = 0; i < n; i++) { a[i] = a[i] * 0.5 + get(); if (i == 1000) p->s = 3.0; }\n"
+                    "}\n"
+                    "void g(double *restrict a, int n) {\n"
+                    "  for (int i = 0; i < n; i++) a[i] = a[i] * 0.5 + first();\n"
+                    "}\n")
+    _, verdict = _verdicts(path)
+    assert not verdict["f"].parallelizable and "call-reads-written" in verdict["f"].codes
+    assert verdict["g"].parallelizable  # a global array read: its own name, not what a pointer reaches
+
+
+def test_a_byte_buffer_may_hold_the_object(tmp_path):
+    path = tmp_path / "arena.cpp"
+    path.write_text("#include <vector>\n"
+                    "std::vector<unsigned char> arena(1 << 20);\n"
+                    "std::vector<double> values(1 << 20);\n"
+                    "struct Obj {\n"
+                    "  double scale;\n"
+                    "  void fill(int n) { for (int i = 0; i < n; i++) arena[i] = (unsigned char)(scale > 0.5 ? 1 : 2); }\n"
+                    "  void set(int n) { for (int i = 0; i < n; i++) values[i] = scale; }\n"
+                    "};\n")
+    tu = load_translation_unit(str(path), ["-std=c++17"])
+    analysis = analyze_tu(tu)
+    verdict = {l.function: next(v for v in analysis.nest_of(l.id).verdicts if v.loop_id == l.id) for l in tu.loops}
+    fill = verdict["Obj::fill"]
+    assert not fill.parallelizable and any("this->scale" in r for r in fill.reasons)
+    assert verdict["Obj::set"].parallelizable  # a vector of doubles holds no field of the object
+
+
+def test_a_cast_around_a_remainder_is_not_read(tmp_path):
+    path = tmp_path / "cast.c"
+    path.write_text("void f(double *A, int n) {\n"
+                    "  for (int i = 1; i < n; i++)\n"
+                    "    if ((_Bool)(i % 3) == 1)\n"
+                    "      A[i] = A[i - 1] * 0.5 + 1.0;\n"
+                    "}\n")
+    tu = load_translation_unit(str(path))
+    write = next(a for a in tu.loops[0].accesses if a.is_write)
+    assert write.conditions == []
+    _, verdict = _verdicts(path)
+    assert not verdict["f"].parallelizable
+
+
+def test_an_offload_section_takes_exact_bounds_only(tmp_path, monkeypatch):
+    """`i < min(m, CAP)`: the constant CAP bounds the subscripts but is wider than the object of m
+    elements; a map of CAP elements read past it (the program crashed)."""
+    path = tmp_path / "cap.c"
+    path.write_text("#define CAP 4000000\n"
+                    "#define min(x, y) ((x) < (y) ? (x) : (y))\n"
+                    "void f(double *restrict X, const double *restrict Y, int m) {\n"
+                    "  for (int i = 0; i < min(m, CAP); i++) {\n"
+                    "    double v = Y[i];\n"
+                    "    for (int k = 0; k < 200; k++) v = v * 0.999 + 0.5;\n"
+                    "    X[i] = v;\n"
+                    "  }\n"
+                    "}\n"
+                    "int main(void) {\n"
+                    "  static double A[20000], B[20000];\n"
+                    "  f(A, B, 20000);\n"
+                    "  return (int)A[7];\n"
+                    "}\n")
+    monkeypatch.setenv("AUTOPAR_TARGET", "gpu")
+    monkeypatch.setenv("AUTOPAR_WHOLE_PROGRAM", "1")  # (as autopar-cc sees a program of one file)
+    tu = load_translation_unit(str(path))
+    nest = analyze_nest(tu, next(l for l in tu.loops if l.function == "f" and l.parent is None))
+    sections = [item for c in nest.candidates if c.plan.directive == Directive.TARGET
+                for m in c.plan.maps for item in m.items]
+    assert not any("4000000" in s or "CAP" in s for s in sections), sections
