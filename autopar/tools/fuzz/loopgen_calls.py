@@ -44,7 +44,18 @@ class CallTemplates(ProgramBuilder):
         dst, src = self.array_1d(), self.array_1d()
         size = min(dst.size, src.size)
         iv = self.fresh("i")
-        form = self.rng.randint(0, 2)
+        form = self.rng.randint(0, 3)
+        if form == 3:  # a callee reading through a global pointer that points into the written array
+            g, get = self.fresh("gp"), self.fresh("get")
+            t = dst.ctype
+            self.top.append(f"static {t} *{g};")
+            self.functions.append(f"static long long {get}(void) {{ return (long long){g}[0]; }}")
+            at = self.rng.randint(0, max(0, size - 1)) if self.chance(0.7) else None
+            self.body.append(f"    {g} = {'&' + dst.name + f'[{at}]' if at is not None else src.name};")
+            if at is None and src.ctype != t:
+                self.body[-1] = f"    {g} = &{dst.name}[0];"
+            self.emit_loop(iv, 0, size, [f"{dst.name}[{iv}] = {self.store(t, f'{src.name}[{iv}] + {get}()')};"], size=size)
+            return
         if form == 0:
             f = self.pure_function()
             self.emit_loop(iv, 0, size, [f"{dst.name}[{iv}] = {self.store(dst.ctype, f'{f}({src.name}[{iv}]) + {iv} % 7')};"], size=size)

@@ -22,9 +22,10 @@ import random
 from dataclasses import dataclass, field
 from typing import Optional
 
+from autopar.tools.fuzz.loopgen_cxx_effects import EffectTemplates
 from autopar.tools.fuzz.loopgen_builder import Program, add_blocks
 
-VERSION = 6  # changes whenever a seed would give a different program
+VERSION = 7  # changes whenever a seed would give a different program
 CXXFLAGS = ["-std=c++20"]
 
 # accumulator types: (type, printf cast); only the unsigned ones multiply
@@ -52,7 +53,7 @@ class Container:
 
 
 @dataclass
-class CxxProgram:
+class CxxProgram(EffectTemplates):
     seed: int
     rng: random.Random = field(init=False)
     top: list[str] = field(default_factory=list)
@@ -65,7 +66,7 @@ class CxxProgram:
     TEMPLATES = {"map": 5, "shifted": 3, "reduction": 5, "lastprivate": 3, "carried": 2, "grow": 2,
                  "method": 2, "template_alias": 2, "span_overlap": 2, "lambda": 2, "grid": 2,
                  "nested_vectors": 1, "reverse": 2, "argmin": 2, "histogram": 2, "range": 4, "typedef_ref": 2,
-                 "hidden_write": 2}
+                 "hidden_write": 2, "unseen": 2}
 
     def __post_init__(self):
         self.rng = random.Random(self.seed)
@@ -417,42 +418,6 @@ class CxxProgram:
         x = y if self.rng.random() < 0.5 or not others else self.rng.choice(others)
         self.emit(f"{name}({y.name}, {x.name}, {y.length_expr} - 1);")
 
-    def t_hidden_write(self) -> None:
-        """A variable changed where no assignment names it, between an `if` that tests it and a loop
-        that tests it again: `if (m < h) { <m grows>; for (...) { v[i] = ...; if (m >= h) w[i] =
-        v[n - 1 - i]; } }`. It grows through a lambda that captures by reference, a reference member
-        bound in a braced initialiser, a reference bound to `?:`, or an asm statement's operand; or
-        not at all (the near miss the other way: the loop is parallel). Or a running sum kept through
-        a reference bound to `?:` (carried)."""
-        v = self.container(min_length=2)
-        w = self.new_vector(v.element, v.length)
-        m, h = self.scalar("int", "long long", "zero"), str(self.rng.randint(1, 9))
-        form = self.rng.choice(["lambda", "member", "choice", "asm", "none", "running"])
-        if form == "running":
-            other = self.scalar("int", "long long", "zero + 3")
-            self.emit(f"int &{m}_r = argc > 0 ? {m} : {other};",
-                      f"for (int i = 0; i < {v.length_expr}; i++) {{",
-                      f"    {w.name}[i] = {self.store(w, f'{v.name}[i] + {m}_r')};",
-                      f"    {m}_r = ({m}_r + 3) % 1000;", "}")
-            return
-        if form == "lambda":
-            self.emit(f"auto {m}_grow = [&]() {{ {m} += 10; }};")
-        elif form == "member":
-            holder = self.fresh("Holder")
-            self.top.append(f"struct {holder} {{ int &r; }};")
-            self.emit(f"{holder} {m}_h{{{m}}};")
-        elif form == "choice":
-            other = self.scalar("int", "long long", "zero")
-            self.emit(f"int &{m}_r = argc > 0 ? {m} : {other};")
-        grow = {"lambda": f"{m}_grow();", "member": f"{m}_h.r += 10;", "choice": f"{m}_r += 10;",
-                "asm": f'__asm__ volatile("" : "=r"({m}) : "0"({m} + 10));', "none": f"{m} += 0;"}[form]
-        self.emit(f"if ({m} < {h}) {{", f"    {grow}",
-                  f"    for (int i = 0; i < {v.length_expr}; i++) {{",
-                  f"        {v.name}[i] = {self.store(v, f'{v.name}[i] * 3 + 1')};",
-                  f"        if ({m} >= {h})",
-                  f"            {w.name}[i] = {self.store(w, f'{v.name}[{v.length_expr} - 1 - i] + 1')};",
-                  "    }", "}")
-
     # ---------------------------------------------------------------------------------- program
 
     def generate(self) -> Program:
@@ -461,7 +426,7 @@ class CxxProgram:
 
     def render(self) -> str:
         out = [f"// autopar fuzz program, loopgen-cxx {VERSION} seed {self.seed}",
-               *(f"#include <{h}>" for h in ("algorithm", "array", "cstddef", "cstdio", "span", "vector")), "",
+               *(f"#include <{h}>" for h in ("algorithm", "array", "cstddef", "cstdio", "span", "stdexcept", "vector")), "",
                _CHECKSUM, "", *self.top, "", "int main(int argc, char **argv) {", "    int zero = argc - 1;",
                "    (void)argv;", *self.body, "    // the output: every scalar, a checksum of every container"]
         out += [f'    std::printf("{name} %lld\\n", ({cast}){name});' if cast == "long long"

@@ -1,0 +1,82 @@
+"""loopgen-cxx's templates of effects that no access or call in the text spells: a variable a
+lambda, a reference member, a reference to `?:` or an asm operand changes between a test and a loop
+that tests it again; structured bindings, destructors of temporaries, and `at()` past the size
+(an exception a caller catches). Mixed into CxxProgram (autopar.tools.fuzz.loopgen_cxx), whose pieces
+(`container`, `new_vector`, `scalar`, `store`, `emit`, `fresh`) they use.
+"""
+
+from __future__ import annotations
+
+
+class EffectTemplates:
+    """Templates of hidden writes and unseen effects, each with near misses."""
+
+    def t_hidden_write(self) -> None:
+        """A variable changed where no assignment names it, between an `if` that tests it and a loop
+        that tests it again: `if (m < h) { <m grows>; for (...) { v[i] = ...; if (m >= h) w[i] =
+        v[n - 1 - i]; } }`. It grows through a lambda that captures by reference, a reference member
+        bound in a braced initialiser, a reference bound to `?:`, or an asm statement's operand; or
+        not at all (the near miss the other way: the loop is parallel). Or a running sum kept through
+        a reference bound to `?:` (carried)."""
+        v = self.container(min_length=2)
+        w = self.new_vector(v.element, v.length)
+        m, h = self.scalar("int", "long long", "zero"), str(self.rng.randint(1, 9))
+        form = self.rng.choice(["lambda", "member", "choice", "asm", "none", "running"])
+        if form == "running":
+            other = self.scalar("int", "long long", "zero + 3")
+            self.emit(f"int &{m}_r = argc > 0 ? {m} : {other};",
+                      f"for (int i = 0; i < {v.length_expr}; i++) {{",
+                      f"    {w.name}[i] = {self.store(w, f'{v.name}[i] + {m}_r')};",
+                      f"    {m}_r = ({m}_r + 3) % 1000;", "}")
+            return
+        if form == "lambda":
+            self.emit(f"auto {m}_grow = [&]() {{ {m} += 10; }};")
+        elif form == "member":
+            holder = self.fresh("Holder")
+            self.top.append(f"struct {holder} {{ int &r; }};")
+            self.emit(f"{holder} {m}_h{{{m}}};")
+        elif form == "choice":
+            other = self.scalar("int", "long long", "zero")
+            self.emit(f"int &{m}_r = argc > 0 ? {m} : {other};")
+        grow = {"lambda": f"{m}_grow();", "member": f"{m}_h.r += 10;", "choice": f"{m}_r += 10;",
+                "asm": f'__asm__ volatile("" : "=r"({m}) : "0"({m} + 10));', "none": f"{m} += 0;"}[form]
+        self.emit(f"if ({m} < {h}) {{", f"    {grow}",
+                  f"    for (int i = 0; i < {v.length_expr}; i++) {{",
+                  f"        {v.name}[i] = {self.store(v, f'{v.name}[i] * 3 + 1')};",
+                  f"        if ({m} >= {h})",
+                  f"            {w.name}[i] = {self.store(w, f'{v.name}[{v.length_expr} - 1 - i] + 1')};",
+                  "    }", "}")
+
+    def t_unseen(self) -> None:
+        """Effects no access or call spells: a structured binding read or written in the loop
+        (`auto &[x, y] = pair;`), a temporary whose destructor counts into a global, and `at()` past
+        the size caught by the caller (an exception out of a parallel region would end the program);
+        the near misses the other way: a plain struct local, `at()` below `size()`."""
+        v = self.container(min_length=4)
+        form = self.rng.choice(["binding_read", "binding_write", "destructor", "plain", "at_past", "at_inside"])
+        if form in ("binding_read", "binding_write"):
+            pair = self.fresh("pair")
+            self.top.append(f"long long {pair}[2] = {{3, 5}};")
+            body = (f"{v.name}[i] = {self.store(v, f'{v.name}[i] + b1')}; if (i == 2) b0 = 7;" if form == "binding_read"
+                    else f"{v.name}[i] = {self.store(v, f'{v.name}[i] * 2 + {pair}[0]')}; b0 = {v.name}[i] % 9;")
+            self.emit("{", f"    auto &[b0, b1] = {pair};", f"    for (int i = 0; i < {v.length_expr}; i++) {{ {body} }}", "}")
+            self.scalars.append((f"{pair}[0]", "long long"))
+            return
+        if form in ("destructor", "plain"):
+            kind, counter = self.fresh("Tick"), self.fresh("ticks")
+            self.top.append(f"long long {counter} = 0;")
+            self.top.append(f"struct {kind} {{ int k; ~{kind}() {{ {counter} = ({counter} * 3 + k) % 100003; }} }};"
+                            if form == "destructor" else f"struct {kind} {{ int k; }};")
+            self.emit(f"for (int i = 0; i < {v.length_expr}; i++) {{", f"    {kind} t{{i}};",
+                      f"    {v.name}[i] = {self.store(v, f'{v.name}[i] + t.k % 7')};", "}")
+            self.scalars.append((counter, "long long"))
+            return
+        if v.kind != "vector":
+            v = self.new_vector(min_length=4)
+        name = self.fresh("at_loop")
+        bound = f"(int){v.name}.size()" if form == "at_inside" else f"{v.length_expr} + 3"
+        self.top += [f"static void {name}(std::vector<{v.element}> &w, int n) {{",
+                     f"    for (int i = 0; i < {bound.replace(v.name, 'w').replace(v.length_expr, 'n')}; i++)",
+                     f"        w.at(i) = ({v.element})((w.at(i) * 3 + i) % 1000);", "}"]
+        self.emit(f"try {{ {name}({v.name}, {v.length_expr}); }} catch (const std::out_of_range &) {{ "
+                  f"{v.name}[0] = ({v.element})({v.name}[0] + 1); }}")
