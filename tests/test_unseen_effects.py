@@ -125,3 +125,77 @@ def test_an_offload_section_takes_exact_bounds_only(tmp_path, monkeypatch):
     sections = [item for c in nest.candidates if c.plan.directive == Directive.TARGET
                 for m in c.plan.maps for item in m.items]
     assert not any("4000000" in s or "CAP" in s for s in sections), sections
+
+
+def test_a_remainder_start_converted_to_a_narrow_counter_is_not_read(tmp_path):
+    """`unsigned char j = 256 + x % 2` starts at 0 or 1, not at 256 or 257."""
+    path = tmp_path / "narrow.c"
+    path.write_text("double S[5000];\n"
+                    "void f(int x, int n) {\n"
+                    "  for (int i = 0; i < n; i++)\n"
+                    "    for (unsigned char j = 256 + x % 2; j < 200; j++)\n"
+                    "      S[i + j + 1] = S[i + j] * 0.5;\n"
+                    "}\n")
+    tu, verdict = _verdicts(path)
+    assert next(l for l in tu.loops if l.parent is not None).canonical.lower_remainder is None
+    assert not verdict["f"].parallelizable
+
+
+def test_at_of_a_member_beside_a_parameter_of_its_name_may_throw(tmp_path):
+    path = tmp_path / "shadow.cpp"
+    path.write_text("#include <vector>\n"
+                    "struct H {\n"
+                    "  std::vector<double> v;\n"
+                    "  void copy(const std::vector<double> &v, double *out) {\n"
+                    "    for (std::size_t i = 0; i < v.size(); i++) out[i] = this->v.at(i) * 2.0 + v[i];\n"
+                    "  }\n"
+                    "};\n")
+    _, verdict = _verdicts(path, ["-std=c++17"])
+    assert "throw" in verdict["H::copy"].codes
+
+
+def test_pointers_held_in_a_global_struct_or_array_are_pointers(tmp_path):
+    path = tmp_path / "held.c"
+    path.write_text("struct S { double *p; } gs;\n"
+                    "double *rows[2];\n"
+                    "double A[10000];\n"
+                    "static double via_member(int i) { return gs.p[i] * 0.5; }\n"
+                    "static double via_array(int i) { return rows[0][i] * 0.5; }\n"
+                    "void m1(int n) { for (int i = 1; i < n; i++) A[i] = via_member(i - 1) + 1.0; }\n"
+                    "void m2(int n) { for (int i = 1; i < n; i++) A[i] = via_array(i - 1) + 1.0; }\n")
+    _, verdict = _verdicts(path)
+    assert not verdict["m1"].parallelizable and not verdict["m2"].parallelizable
+
+
+def test_a_binding_at_namespace_scope_is_seen(tmp_path):
+    path = tmp_path / "global_binding.cpp"
+    path.write_text("struct P { double x, y; } gp_{1.0, 2.0};\n"
+                    "auto &[gx, gy] = gp_;\n"
+                    "double A[10000], B[10000];\n"
+                    "void f(int n) { for (int i = 0; i < n; i++) { gx = gx * 0.5 + A[i]; B[i] = gx; } }\n")
+    _, verdict = _verdicts(path, ["-std=c++17"])
+    assert not verdict["f"].parallelizable and "unmodelled-access" in verdict["f"].codes
+
+
+def test_a_parenthesised_aggregate_initialiser_is_a_braced_list(tmp_path):
+    """C++20's `Holder h(m)` of an aggregate is a cursor kind older Python bindings do not know; the
+    file is analysed, and the reference member it binds makes m escape."""
+    path = tmp_path / "paren.cpp"
+    path.write_text("struct Holder { int &r; };\n"
+                    "int a[4002], b[4002];\n"
+                    "int main() {\n"
+                    "  int m = 0;\n"
+                    "  Holder h(m);\n"
+                    "  if (m < 5) {\n"
+                    "    h.r += 10;\n"
+                    "    for (int i = 0; i < 4002; i++) {\n"
+                    "      a[i] = a[i] * 3 + 1;\n"
+                    "      if (m >= 5) b[i] = a[4001 - i];\n"
+                    "    }\n"
+                    "  }\n"
+                    "  return a[0] + b[0] + m;\n"
+                    "}\n")
+    tu, verdict = _verdicts(path, ["-std=c++20"])
+    loop = next(l for l in tu.loops if l.line == 8)
+    write = next(a for a in loop.accesses if a.is_write and a.text.startswith("b["))
+    assert write.conditions == []  # m escapes to h.r: its tests are not trusted

@@ -16,6 +16,8 @@ from typing import Iterator, Optional
 from clang import cindex
 from clang.cindex import CursorKind, TypeKind
 
+from autopar.frontend.cursor_kinds import cursor_kind
+
 K = CursorKind
 
 # clang-c/Index.h (LLVM 17+): CXBinaryOperatorKind and CXUnaryOperatorKind, in order.
@@ -356,8 +358,7 @@ class Source:
         return text[:len(text) - len(text.lstrip(" \t"))]
 
 
-# clang_getInstantiationLocation's outputs, passed by address to a handle that takes plain
-# addresses: the bindings' handle converts a pointer argument on every call
+# clang_getInstantiationLocation's outputs, by address to a handle of plain addresses (the bindings' converts each call)
 _instantiation = _unhooked("clang_getInstantiationLocation", [cindex.SourceLocation] + [ctypes.c_void_p] * 4, None)
 _spelling = _unhooked("clang_getSpellingLocation", [cindex.SourceLocation] + [ctypes.c_void_p] * 4, None)
 _FILE = ctypes.c_void_p()
@@ -389,7 +390,8 @@ _COLLECT = cindex.callbacks["cursor_visit"](_collect)
 
 
 def _make_node(cursor, parent: Optional[Node]) -> Node:
-    return Node(cursor, CursorKind.from_id(cursor._kind_id), parent)  # the kind is a field of the cursor
+    return Node(cursor, cursor_kind(cursor._kind_id), parent)  # the kind is a field of the cursor
+
 
 
 def build_tree(cursor) -> list[Node]:
@@ -400,7 +402,7 @@ def build_tree(cursor) -> list[Node]:
     nodes: list[Node] = []
     stack = [_make_node(cursor, None)]
     counter = 0
-    visit, kind_of = _lib.clang_visitChildren, CursorKind.from_id  # (once per node: kept at hand)
+    visit, kind_of = _lib.clang_visitChildren, cursor_kind  # (once per node: kept at hand)
     while stack:
         node = stack.pop()
         node.index = len(nodes)

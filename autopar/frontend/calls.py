@@ -82,7 +82,7 @@ def call_sites(info, source: Source, summaries: dict[str, FunctionSummary], cplu
         member = container_call(node, root.node)  # modelled as accesses of the nest (accesses.py)
         if member is not None and member[0] in READ_ONLY and \
                 (member[0] != "data" or node.cursor.type.get_pointee().get_canonical().kind in PLAIN_TYPES) and \
-                (member[0] != "at" or _within_size(node, member, info)):
+                (member[0] != "at" or _within_size(node, member, info, source)):
             effect = CallEffect.PURE  # an element access (among the loop's accesses) or the size
         elif summary is not None:
             effect = CallEffect.SAME_TU
@@ -206,7 +206,7 @@ def _destructor(type_, visiting: set) -> Optional[str]:
     return None
 
 
-def _within_size(node: Node, member: tuple, info) -> bool:
+def _within_size(node: Node, member: tuple, info, source: Source) -> bool:
     """Whether `v.at(i)` cannot throw: i is the counter of a loop around it that runs from a constant
     >= 0 up by 1 while `i < v.size()` (std::out_of_range thrown in a parallel region would end the
     program, where the serial loop lets a caller catch it)."""
@@ -219,7 +219,11 @@ def _within_size(node: Node, member: tuple, info) -> bool:
     while outer is not None:
         around.append(outer)
         outer = outer.parent
-    size = re.compile(rf"\(?\s*(?:\([\w\s:]+\))?\s*(?:this->)?{re.escape(member[1].spelling)}\.size\(\)\s*\)?")
+    # the same container: spelled the same way, or a member bounded by `this->w.size()` (`this->v.at(i)`
+    # beside a parameter `v` is not bounded by `v.size()`)
+    base = source.text_of(node).rsplit(".at", 1)[0].strip()
+    spellings = {base} | ({f"this->{member[1].spelling}"} if member[1].kind == K.FIELD_DECL else set())
+    size = re.compile(rf"\(?\s*(?:\([\w\s:]+\))?\s*(?:{'|'.join(map(re.escape, spellings))})\.size\(\)\s*\)?")
     for loop_info in around:
         c = loop_info.loop.canonical
         if loop_info.iv_key != Variables.key(decl) or c is None or not (loop_info.node.start <= node.start

@@ -14,7 +14,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Optional
 
-from clang.cindex import CursorKind as K
+from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.ast import (INTEGER_TYPES, UNSIGNED_TYPES, Node, evaluate_int, expression_children, strip,
@@ -28,6 +28,7 @@ Terms = dict[str, int]  # monomial -> coefficient, "" the constant
 Floor = tuple[tuple[tuple[str, int], ...], int]  # floor(terms / divisor), terms sorted: comparable
 _ORDER = ("<", "<=", ">", ">=")
 _BARE = {K.PAREN_EXPR, K.UNEXPOSED_EXPR}  # parentheses and implicit conversions (a cast is compared)
+_WIDE_SIGNED = {TypeKind.INT, TypeKind.LONG, TypeKind.LONGLONG}  # (a counter the start is stored in as it is)
 _COMPARED = {K.BINARY_OPERATOR, K.UNARY_OPERATOR, K.CONDITIONAL_OPERATOR, K.CSTYLE_CAST_EXPR}
 
 
@@ -50,8 +51,12 @@ def floor_value(affine: AffineBuilder, node: Node, scope: Optional[Scope]) -> Op
 def remainder_start(affine: AffineBuilder, node: Node, scope: Optional[Scope]) -> Optional[DomainCondition]:
     """A loop's start `a + x % d` (either order, or `x % d` alone; a and x affine, of signed integers,
     d a constant), as left a, right x, modulus |d|: C's remainder lies within d - 1 of 0 and is
-    congruent to x modulo d (`for (j = 1 + (i + color) % 2; j < n; j += 2)`, a red-black sweep)."""
-    node = bare(node)
+    congruent to x modulo d (`for (j = 1 + (i + color) % 2; j < n; j += 2)`, a red-black sweep). The
+    start must reach the counter without a conversion (`unsigned char j = 256 + x % 2` starts at 0 or 1)."""
+    inner = bare(node)
+    if inner.type_kind != node.type_kind or node.type_kind not in _WIDE_SIGNED:
+        return None
+    node = inner
     parts = expression_children(node)
     if node.kind == K.BINARY_OPERATOR and node.binary_op == "+" and len(parts) == 2 and signed(node):
         for rest, other in ((parts[0], parts[1]), (parts[1], parts[0])):

@@ -106,8 +106,10 @@ class _Origins:
         if key in self.params:
             found = {f"param:{self.params[key]}"}
         elif variable.storage in (Storage.GLOBAL, Storage.STATIC_LOCAL):
-            # a global array's elements are the global; a global pointer's pointee may be any memory
-            found = {f"{'pointee' if variable.is_pointer else 'global'}:{decl.spelling}"}
+            # a global array's elements are the global; what a global pointer (or a pointer held in a
+            # global struct or array: `gs.p[i]`, `rows[0][i]`) points to may be any memory
+            held = variable.is_pointer or variable.is_struct or "*" in variable.type
+            found = {f"{'pointee' if held else 'global'}:{decl.spelling}"}
         elif not variable.is_pointer or key in seen:
             found = {"local"}
         else:

@@ -158,22 +158,25 @@ def _collect_accesses(infos: list[LoopInfo], by_node: dict, source: Source, vari
         for info in infos:
             if info.loop.id in loop_ids and text not in info.loop.unmodelled_accesses:
                 info.loop.unmodelled_accesses.append(text)
-    _structured_bindings(infos)
+    if affine.cplusplus:
+        _structured_bindings(infos)
     for info in infos:  # the arguments whose callee's regions are now accesses of the loop
         info.loop.calls = [_with_modelled_arguments(site, collector) for site in info.loop.calls]
 
 
 def _structured_bindings(infos: list[LoopInfo]) -> None:
-    """A name of a structured binding (`auto &[x, y] = p;`) is memory of `p` that no access models:
-    each loop that names one cannot name all it touches."""
+    """A name of a structured binding (`auto &[x, y] = p;`, in the function or at namespace scope) is
+    memory of `p` that no access models: each loop that names one cannot name all it touches."""
     for info in infos:
         function = info.function
-        if not function.nodes_of((K.UNEXPOSED_DECL,)):  # (a decomposition declares one: `[x, y]`)
-            continue
-        for node in function.nodes_of((K.DECL_REF_EXPR,)):
-            target = referenced(node) if info.node.start <= node.start < info.node.end else None
-            text = f"{node.cursor.spelling} (a structured binding)"
-            if target is not None and target.kind == K.UNEXPOSED_DECL and text not in info.loop.unmodelled_accesses:
+        found = function.facts.get(("bindings", 0))
+        if found is None:  # (offset, name) of each use of a binding in the function, found once
+            found = function.facts[("bindings", 0)] = [
+                (node.start, node.cursor.spelling) for node in function.nodes_of((K.DECL_REF_EXPR,))
+                if (target := referenced(node)) is not None and target.kind == K.UNEXPOSED_DECL]
+        for start, name in found:
+            text = f"{name} (a structured binding)"
+            if info.node.start <= start < info.node.end and text not in info.loop.unmodelled_accesses:
                 info.loop.unmodelled_accesses.append(text)
 
 

@@ -192,8 +192,8 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                 pointers = sorted(g[1:] for g in summary.reads_globals if g.startswith("*"))
                 if pointers and any(o.written and not (o.kind == "pointer" and o.base.unaliased)
                                     for o in objects.values()):
-                    out.append(R.Reason(f"calls {call.callee}, which reads through the global pointer "
-                                        f"{', '.join(pointers)} memory the loop may write", R.CALL_READS_WRITTEN))
+                    out.append(R.Reason(f"calls {call.callee}, which reads through the global pointer (or pointers "
+                                        f"held in) {', '.join(pointers)} memory the loop may write", R.CALL_READS_WRITTEN))
                 for k in summary.reads_through_params:
                     if k < len(call.arguments) and k not in call.modelled_arguments:
                         root = _arg_root(call.arguments[k])
