@@ -199,3 +199,37 @@ def test_a_parenthesised_aggregate_initialiser_is_a_braced_list(tmp_path):
     loop = next(l for l in tu.loops if l.line == 8)
     write = next(a for a in loop.accesses if a.is_write and a.text.startswith("b["))
     assert write.conditions == []  # m escapes to h.r: its tests are not trusted
+
+
+def test_a_bit_field_write_shares_its_memory_with_its_neighbours(tmp_path):
+    """`t[i].a` and `t[i - 1].b` of `unsigned a : 16, b : 16` are one memory location: writing one
+    rewrites the other."""
+    path = tmp_path / "bits.c"
+    path.write_text("struct T { unsigned a : 16; unsigned b : 16; } t[200000];\n"
+                    "struct U { unsigned a; unsigned b; } u[200000];\n"
+                    "void bits(int n) { for (int i = 1; i < n; i++) { t[i].a = i; t[i - 1].b = i; } }\n"
+                    "void whole(int n) { for (int i = 1; i < n; i++) { u[i].a = i; u[i - 1].b = i; } }\n")
+    _, verdict = _verdicts(path)
+    assert not verdict["bits"].parallelizable and "unmodelled-access" in verdict["bits"].codes
+    assert verdict["whole"].parallelizable  # distinct fields of plain type never overlap
+
+
+def test_a_math_call_may_set_errno_where_the_file_reads_it(tmp_path):
+    """gcc's default -fmath-errno: `log(-1)` sets errno, which each thread keeps its own."""
+    path = tmp_path / "errno.c"
+    path.write_text("#include <errno.h>\n#include <math.h>\n"
+                    "double a[100000], b[100000];\n"
+                    "int logs(int n) { errno = 0; for (int i = 0; i < n; i++) b[i] = log(a[i]); return errno; }\n"
+                    "void floors(int n) { for (int i = 0; i < n; i++) b[i] = floor(a[i]); }\n")
+    _, verdict = _verdicts(path)
+    assert not verdict["logs"].parallelizable and "call-unknown" in verdict["logs"].codes
+    assert verdict["floors"].parallelizable
+
+
+def test_an_enum_counter_is_not_canonical(tmp_path):
+    """gcc 12 fails (an internal compiler error) on an OpenMP loop over an enum counter."""
+    path = tmp_path / "enum.c"
+    path.write_text("enum E { E0, EMAX = 100000 };\nint a[100000];\n"
+                    "void f(void) { enum E e; for (e = E0; e < EMAX; e++) a[e] = (int)e * 3; }\n")
+    _, verdict = _verdicts(path)
+    assert not verdict["f"].parallelizable and "non-canonical" in verdict["f"].codes

@@ -37,6 +37,16 @@ RANDOM_FUNCTIONS = {"rand", "random", "drand48", "erand48", "lrand48", "nrand48"
                     "srandom", "srand48", "rand_r"}
 
 
+# libm functions that may set errno (a domain or range error): the math ones, not abs or isnan
+_SETS_ERRNO = {f + s for f in _MATH for s in ("", "f", "l")
+               if f not in ("fabs", "floor", "ceil", "trunc", "round", "rint", "nearbyint", "copysign", "fmax", "fmin")}
+
+
+def _reads_errno(source: Source) -> bool:
+    """Whether the file names errno anywhere (its value after a loop would then be observed)."""
+    return b"errno" in source.data
+
+
 def classify(name: str) -> CallEffect:
     if name in PURE_FUNCTIONS:
         return CallEffect.PURE
@@ -90,6 +100,10 @@ def call_sites(info, source: Source, summaries: dict[str, FunctionSummary], cplu
             effect = CallEffect.ALLOCATION
         else:
             effect = classify(name) if name else CallEffect.UNKNOWN
+            if effect == CallEffect.PURE and name in _SETS_ERRNO and _reads_errno(source):
+                # with gcc's default -fmath-errno, log(-1) sets errno, which is each thread's own:
+                # a parallel loop would lose what the file reads after it
+                effect, name = CallEffect.UNKNOWN, f"{name} (it may set errno, which this file reads)"
         if not name:
             children = node.children
             name = source.text_of(children[0]) if children else "?"

@@ -115,6 +115,8 @@ class HeaderReader:
             raise _NotCanonical(f"the induction variable {iv} is not an integer ({iv_decl.type.spelling})")
         if iv_decl.type.get_canonical().kind == TypeKind.BOOL:
             raise _NotCanonical(f"the induction variable {iv} is a bool (gcc rejects it in an OpenMP loop)")
+        if iv_decl.type.get_canonical().kind == TypeKind.ENUM:
+            raise _NotCanonical(f"the induction variable {iv} is an enum (gcc 12 fails on it in an OpenMP loop)")
         return iv_decl, lower_node, declared
 
     def _header_condition(self, info: LoopInfo, iv: str, is_iv):

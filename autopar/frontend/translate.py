@@ -15,7 +15,7 @@ from clang.cindex import CursorKind as K
 from autopar.ir import CallEffect, CallSite, TranslationUnit
 from autopar.frontend import accesses, calls, linear, noalias, pointer_uses, pragmas, reductions, scalars
 from autopar.frontend.affine import AffineBuilder
-from autopar.frontend.ast import Source, referenced
+from autopar.frontend.ast import Source, referenced, stored_operand, strip
 from autopar.frontend.constant_locals import constant_locals
 from autopar.frontend.call_site_values import call_site_values
 from autopar.frontend.constant_arguments import constant_arguments, parameter_uses
@@ -160,8 +160,29 @@ def _collect_accesses(infos: list[LoopInfo], by_node: dict, source: Source, vari
                 info.loop.unmodelled_accesses.append(text)
     if affine.cplusplus:
         _structured_bindings(infos)
+    _bit_field_writes(infos)
     for info in infos:  # the arguments whose callee's regions are now accesses of the loop
         info.loop.calls = [_with_modelled_arguments(site, collector) for site in info.loop.calls]
+
+
+def _bit_field_writes(infos: list[LoopInfo]) -> None:
+    """A write of a bit-field (`t[i].a = ...` of `unsigned a : 16`) rewrites the memory location it
+    shares with the bit-fields beside it (`t[i].b`), which the per-field model keeps apart: a loop
+    that writes one cannot name all it touches."""
+    for info in infos:
+        function = info.function
+        found = function.facts.get(("bit_field_writes", 0))
+        if found is None:  # (offset, text) of each bit-field the function assigns, found once
+            found = function.facts[("bit_field_writes", 0)] = []
+            for node in function.nodes_of((K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR)):
+                target = stored_operand(node)
+                member = strip(target) if target is not None else None
+                field = referenced(member) if member is not None and member.kind == K.MEMBER_REF_EXPR else None
+                if field is not None and field.kind == K.FIELD_DECL and field.is_bitfield():
+                    found.append((node.start, f"{field.spelling} (a bit-field: the bit-fields beside it share its memory)"))
+        for start, text in found:
+            if info.node.start <= start < info.node.end and text not in info.loop.unmodelled_accesses:
+                info.loop.unmodelled_accesses.append(text)
 
 
 def _structured_bindings(infos: list[LoopInfo]) -> None:
