@@ -264,3 +264,15 @@ def test_the_offload_rewrite_is_checked_and_a_short_map_is_caught(tmp_path):
     bad = Outcome(kind="ok")
     _check_offload(checker, cut, "cut", bad, checker.run(reference.executable, 1))
     assert [(p.kind, p.build) for p in bad.problems] == [("mismatch", "offload-host-device")]
+
+
+def test_link_flags_of_cflags_go_after_the_source(tmp_path):
+    """`fuzz.py --check FILE --cflags=-lm`: a library flag before the source links nothing (gcc reads
+    libraries in order), so the checker puts link flags last in every build."""
+    checker = Checker(str(tmp_path), ["-O1", "-lm"])
+    assert checker.cflags == ["-O1"] and checker.link_flags == ["-lm"]
+    source = ("#include <math.h>\n#include <stdio.h>\nint main(int argc, char **argv) {\n"
+              "  volatile double x = argc;\n  printf(\"%f\\n\", cbrt(x) + exp2(x));\n  return 0;\n}\n")
+    built = checker.build_gcc(source, "uses_libm", openmp=False)
+    assert built.ok, built.stderr
+    assert built.command[-1] == "-lm"
