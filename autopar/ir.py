@@ -370,8 +370,7 @@ class Loop(_Frozen):
     has_throw: bool = False  # C++ `throw` inside the body
 
     accesses: list[Access] = Field(default_factory=list)  # the body's, nested loops included
-    # element reads and writes the front end could not name (`get()[i]`, `((double *)addr)[i]`):
-    # they may touch any memory, so no plan may run the loop in parallel
+    # element reads and writes the front end could not name (`get()[i]`, `((double *)addr)[i]`): any memory
     unmodelled_accesses: list[str] = Field(default_factory=list)
     scalars: list[ScalarUse] = Field(default_factory=list)
     calls: list[CallSite] = Field(default_factory=list)
@@ -405,6 +404,7 @@ class Loop(_Frozen):
     # variables of static storage the file declares `#pragma omp threadprivate` that the loop uses:
     # threads would read and write their own copies, so no plan runs it in parallel
     threadprivate_uses: list[str] = Field(default_factory=list)
+    volatile_uses: list[str] = Field(default_factory=list)  # volatile accesses, as spelled (frontend.volatiles)
     # argmin/argmax updates directly in the body that use this loop's variable as the index
     location_reductions: list[LocationReduction] = Field(default_factory=list)
     # byte offset where the file-scope declaration holding the loop's function starts (the

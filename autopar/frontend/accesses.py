@@ -5,9 +5,9 @@ Each subscript is affine in the enclosing induction variables and symbols, or ca
 is not. Accesses are listed in evaluation order: the right-hand side of an assignment before its
 target, and a compound assignment `a[i] += x` as a read followed by a write.
 
-Takes each loop nest (its LoopInfos, with their NestFacts); gives its Access records, each with its
-enclosing loops and whether it runs conditionally, and notes the element accesses it cannot name and
-the calls whose regions it modelled. access_chains reads each lvalue as a chain.
+Takes each loop nest (its LoopInfos, with their NestFacts); gives its Access records (enclosing loops,
+whether it runs conditionally), the element accesses it cannot name, the calls whose regions it
+modelled (access_chains reads each lvalue as a chain).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, L
 from autopar.frontend.domain_conditions import domain_conditions
 from autopar.frontend.guards import guard_of
 from autopar.frontend.reductions import bare
-from autopar.frontend.variables import Variables, is_reference
+from autopar.frontend.variables import Variables, is_reference, is_volatile
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.nest_facts import Scope
 from autopar.frontend.wraparound import EXACT, INDEX
@@ -88,7 +88,7 @@ def _shape(node: Node) -> Optional[tuple]:
         kind = n.kind
         if kind in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR):
             decl = n.cursor.referenced
-            if decl is None or n.cursor.type.is_volatile_qualified():
+            if decl is None or is_volatile(n.cursor.type):
                 return None  # (a volatile may read another value the second time)
             facts.append((kind, Variables.key(decl)))
         elif kind in (K.INTEGER_LITERAL, K.CHARACTER_LITERAL):

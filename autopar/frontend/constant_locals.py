@@ -19,7 +19,7 @@ from clang.cindex import CursorKind as K, StorageClass, TypeKind
 from autopar.frontend.ast import Source, canonical_kind, evaluate_int, expression_children, integer_range
 from autopar.frontend.functions import Function
 from autopar.frontend.pointer_facts import changed_variables
-from autopar.frontend.variables import Variables, is_integer_decl, is_reference
+from autopar.frontend.variables import Variables, is_integer_decl, is_reference, is_volatile
 
 # an initializer spelled with numbers and operators only: no macro, whose value a -D flag may change
 _SPELLED_NUMBER = re.compile(rb"(?:\s|[-+*/%()<>&|^~]|[0-9][0-9a-zA-Z']*)+")
@@ -62,7 +62,7 @@ def _initial_value(node, key: tuple, source: Source) -> int | None:
     stores 1: that value) and 32 bits (the model's integers do not wrap: `unsigned b = -1` is not
     -1); bool and enum types are left out."""
     decl = node.cursor
-    if not is_integer_decl(decl) or is_reference(decl) or decl.type.is_volatile_qualified() or \
+    if not is_integer_decl(decl) or is_reference(decl) or is_volatile(decl.type) or \
             decl.storage_class == StorageClass.EXTERN:
         return None
     kind = canonical_kind(decl)

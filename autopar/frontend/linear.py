@@ -24,7 +24,7 @@ from clang.cindex import CursorKind as K, StorageClass, TypeKind
 from autopar.frontend.ast import FUNCTION_KINDS, INC_DEC, LOOP_KINDS, Node, evaluate_int, expression_children, strip
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.nest_facts import written_decl_refs
-from autopar.frontend.variables import Variables
+from autopar.frontend.variables import Variables, is_volatile
 
 _SIGNED = {TypeKind.INT, TypeKind.LONG, TypeKind.LONGLONG}
 _JUMPS = {K.CONTINUE_STMT, K.BREAK_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.RETURN_STMT, K.LABEL_STMT,
@@ -84,7 +84,7 @@ def _plain_counter(decl) -> bool:
     parent = decl.semantic_parent
     return decl.kind == K.VAR_DECL and parent is not None and parent.kind in FUNCTION_KINDS and \
         decl.storage_class not in (StorageClass.STATIC, StorageClass.EXTERN) and \
-        decl.type.get_canonical().kind in _SIGNED and not decl.type.is_volatile_qualified()
+        decl.type.get_canonical().kind in _SIGNED and not is_volatile(decl.type)
 
 
 def _reference_terms(info: LoopInfo, statements: list[Node], at: int, decl, step: int

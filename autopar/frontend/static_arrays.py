@@ -25,6 +25,7 @@ from autopar.frontend.functions import Function
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.omp_pragmas import parse_omp_pragma, source_lines
 from autopar.frontend.variables import Variables
+from autopar.frontend.volatiles import user_header_texts
 
 PRIVATE_COPY_LIMIT = 64 * 1024  # bytes; a worker thread's stack is a few MiB
 
@@ -67,15 +68,7 @@ class StaticArrays:
         headers it includes (system headers aside)."""
         if self._threadprivate is None:
             self._threadprivate = set()
-            texts = [self.source.data]
-            for path in sorted({inc.include.name for inc in self.clang_tu.get_includes()}):
-                if not path.startswith("/usr/"):
-                    try:
-                        with open(path, "rb") as handle:
-                            texts.append(handle.read())
-                    except OSError:
-                        continue
-            for text in texts:
+            for text in [self.source.data, *user_header_texts(self.clang_tu)]:
                 if b"threadprivate" in text:
                     self._threadprivate |= _threadprivate_names(text)
         return self._threadprivate

@@ -19,6 +19,7 @@ from autopar.frontend.calls import ALLOCATION_FUNCTIONS, call_arguments, callee_
 from autopar.frontend.functions import Function
 from autopar.frontend.param_regions import param_regions
 from autopar.frontend.variables import Variables
+from autopar.frontend.volatiles import Volatiles
 
 _SEVERITY = [CallEffect.PURE, CallEffect.ALLOCATION, CallEffect.RANDOM, CallEffect.IO, CallEffect.UNKNOWN]
 
@@ -191,9 +192,10 @@ def _through_pointer(member: Node) -> bool:
             return True
 
 
-def summarize(functions: list[Function], variables: Variables, wanted: set[str]) -> dict[str, FunctionSummary]:
+def summarize(functions: list[Function], variables: Variables, wanted: set[str],
+              volatiles: Optional[Volatiles] = None) -> dict[str, FunctionSummary]:
     """Summaries of the main file's functions named in `wanted` and of everything they call there,
-    closed over same-file calls."""
+    closed over same-file calls. A function that makes a volatile access is of unknown effect."""
     by_name = {f.name: f for f in functions}
     # overloads (`f(double *)`, `f(double *, int)`) and namespaces (`a::f`, `b::f`) share a name, which
     # is all a call site gives here: a name defined twice summarises as unknown work
@@ -204,7 +206,7 @@ def summarize(functions: list[Function], variables: Variables, wanted: set[str])
         name = todo.pop()
         if name not in local:
             local[name] = _local_facts(by_name[name], variables, set(by_name))
-            if defined[name] > 1:
+            if defined[name] > 1 or (volatiles is not None and volatiles.accesses(by_name[name])):
                 local[name].effect = CallEffect.UNKNOWN
             todo.extend(c for c, _ in local[name].calls if c in by_name and c not in local)
     for _ in range(len(local) + 1):  # propagate along same-file calls until nothing changes

@@ -30,6 +30,7 @@ from autopar.frontend.parse import FrontendError, parse, read_source, settings_f
 from autopar.frontend.static_arrays import StaticArrays
 from autopar.frontend.summaries import summarize
 from autopar.frontend.variables import Variables
+from autopar.frontend.volatiles import Volatiles
 
 __all__ = ["translate", "FrontendError"]
 
@@ -55,7 +56,7 @@ def translate(path: str, compile_args: list[str], build_dir: Optional[str] = Non
 
 
 def _variable_facts(info: LoopInfo, variables: Variables, escaping: set, by_node: dict,
-                    statics: StaticArrays, language: str) -> None:
+                    statics: StaticArrays, volatiles: Volatiles, language: str) -> None:
     """What the loop does with its variables: scalars, location reductions, and which arrays a
     private copy may replace."""
     info.loop.scalars = scalars.scalar_uses(info, variables, escaping, by_node, language)
@@ -65,6 +66,7 @@ def _variable_facts(info: LoopInfo, variables: Variables, escaping: set, by_node
     if language == "c":  # (a C++ name may be qualified, or bound to a reference)
         info.loop.subscripted_pointers = pointer_uses.subscripted_pointers(info, variables)
     info.loop.threadprivate_uses = statics.threadprivate_uses(info.loop)
+    info.loop.volatile_uses = volatiles.names_in(info.function, info.node)
 
 
 def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
@@ -97,7 +99,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
 
     called = {calls.callee_name(n) for info in infos if info.parent is None for n in info.node.walk()
               if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)}  # an inner loop is in its root
-    summaries = summarize(every_function, variables, called)
+    volatiles = Volatiles(clang_tu, source)
+    summaries = summarize(every_function, variables, called, volatiles)
     for info in infos:
         info.loop.calls = calls.call_sites(info, source, summaries, cplusplus=settings.language != "c")
 
@@ -127,7 +130,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
 
     statics = StaticArrays(clang_tu, every_function, source, settings.language, whole_program)
     for info in infos:
-        _variable_facts(info, variables, escaping, by_node, statics, settings.language)
+        _variable_facts(info, variables, escaping, by_node, statics, volatiles, settings.language)
     pragmas.annotate(infos, functions, source)
 
     with_loops = {info.loop.function for info in infos}

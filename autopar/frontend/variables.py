@@ -131,3 +131,9 @@ def is_reference(decl) -> bool:
 def is_reference_type(t) -> bool:
     """A reference type, also through a typedef (`typedef int &IR;`, `using VR = double &;`)."""
     return t.get_canonical().kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE)
+
+
+def is_volatile(type_) -> bool:
+    """Whether a libclang type is volatile-qualified, through typedefs (libclang answers for the
+    type's own qualifiers: `typedef volatile int vint` puts them on the canonical type)."""
+    return bool(type_.is_volatile_qualified() or type_.get_canonical().is_volatile_qualified())

@@ -18,6 +18,7 @@ EXISTING_PRAGMA = "existing-pragma"
 INSIDE_OMP = "inside-omp-construct"
 CONTAINS_PRAGMA = "contains-pragma"
 THREADPRIVATE = "threadprivate"  # the loop uses a threadprivate variable: each thread has its own copy
+VOLATILE = "volatile"  # the loop reads or writes a volatile object: each access must stay in order
 NON_CANONICAL = "non-canonical"
 BREAK = "break"
 RETURN = "return"

@@ -384,6 +384,8 @@ def _check_loop(loop: Loop) -> None:
         (bool(loop.threadprivate_uses), "threadprivate",
          f"loop {loop.id} uses the threadprivate {', '.join(loop.threadprivate_uses)}: threads would use their "
          "own copies"),
+        (bool(loop.volatile_uses), "volatile",
+         f"loop {loop.id} reads or writes the volatile {', '.join(loop.volatile_uses)}: their order must stay"),
     ]
     for failed, code, message in checks:
         if failed:

@@ -102,19 +102,20 @@ def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
     if loop.writes_bound:
         out.append(R.Reason("the body writes a variable of the loop bound", R.WRITES_BOUND))
     inner = [loop, *descendants(tu, loop)]
-    if any(l.has_return for l in inner):
-        out.append(R.Reason("return leaves the loop", R.RETURN))
-    if any(l.has_goto for l in inner):
-        out.append(R.Reason("goto may leave the loop", R.GOTO))
-    if any(l.has_throw for l in inner):
-        out.append(R.Reason("throw may leave the loop", R.THROW))
+    for flag, message, code in (("has_return", "return leaves the loop", R.RETURN),
+                                ("has_goto", "goto may leave the loop", R.GOTO), ("has_throw", "throw may leave the loop", R.THROW)):
+        if any(getattr(l, flag) for l in inner):
+            out.append(R.Reason(message, code))
     unmodelled = sorted({text for l in inner for text in l.unmodelled_accesses})
     if unmodelled:
         out.append(R.Reason(f"accesses memory the analysis cannot name: {', '.join(unmodelled)}", R.UNMODELLED_ACCESS))
-    threadprivate = sorted({name for l in inner for name in l.threadprivate_uses})
-    if threadprivate:
-        out.append(R.Reason(f"uses the threadprivate {', '.join(threadprivate)}: each thread would read and write "
-                            "its own copy", R.THREADPRIVATE))
+    for names, message, code in (
+            ({n for l in inner for n in l.threadprivate_uses}, "uses the threadprivate {}: each thread would read "
+             "and write its own copy", R.THREADPRIVATE),
+            ({n for l in inner for n in l.volatile_uses}, "reads or writes the volatile {}: each access is a side "
+             "effect that must stay in number and order", R.VOLATILE)):
+        if names:
+            out.append(R.Reason(message.format(", ".join(sorted(names))), code))
     if any(l.existing_pragma for l in inner[1:]):
         out.append(R.Reason("contains a loop with an existing omp pragma", R.CONTAINS_PRAGMA))
     return out

@@ -118,11 +118,6 @@ def tool_command(name: str) -> list[str]:
 
 # ------------------------------------------------------------------------------------ the checker
 
-def _is_link_flag(flag: str) -> bool:
-    """Whether a flag of `--cflags` is for the linker: a library or linker option, or an object."""
-    return flag.startswith(("-l", "-Wl,")) or flag.endswith((".a", ".so", ".o"))
-
-
 class Checker:
     """Checks programs in `workdir`; `cflags` go to every build (say, csmith's include folder)."""
 
@@ -134,9 +129,7 @@ class Checker:
         self.suffix = ".cpp" if cxx else ".c"
         self.gcc, self.clang = ("g++", "clang++") if cxx else ("gcc", "clang")
         self.workdir.mkdir(parents=True, exist_ok=True)
-        # link flags (`-lm`, `-Wl,...`, libraries) go after the source, as a linker needs them
-        self.cflags = [flag for flag in cflags if not _is_link_flag(flag)]
-        self.link_flags = [flag for flag in cflags if _is_link_flag(flag)]
+        self.cflags, self.link_flags = verify.split_link_flags(cflags)  # (`-lm` goes after the source)
         self.run_timeout = run_timeout
         self.races = races and verify.tsan_available() is None
         self.offload_text: Optional[str] = None  # the last program's `--target gpu` rewrite, if it offloads
@@ -235,8 +228,7 @@ class Checker:
         outcome.files[name + self.suffix] = source_text
 
         reference = verify.compile_source(source, self.path(name + ".ref"), self.gcc,
-                                          [*REFERENCE_FLAGS, *self.cflags], openmp=False,
-                                          link_flags=self.link_flags)
+                                          [*REFERENCE_FLAGS, *self.cflags], openmp=False, link_flags=self.link_flags)
         if not reference.ok:
             outcome.kind = INVALID
             outcome.problems.append(Problem(INVALID, "the reference does not compile: " + reference.stderr[:300]))
@@ -269,8 +261,8 @@ class Checker:
         executable = self.path(name + ".autopar")
         env = tool_env({"AUTOPAR_CXX" if self.cxx else "AUTOPAR_CC": self.gcc, "AUTOPAR_CACHE": "0",
                         "AUTOPAR_REPORT": report_path, "AUTOPAR_TIMEOUT": str(ANALYSIS_TIMEOUT_S)})
-        command = [*tool_command("autopar-cxx" if self.cxx else "autopar-cc"), *REFERENCE_FLAGS, *self.cflags, source, "-o", executable,
-                   *self.link_flags]
+        command = [*tool_command("autopar-cxx" if self.cxx else "autopar-cc"), *REFERENCE_FLAGS, *self.cflags, source,
+                   "-o", executable, *self.link_flags]
         try:
             built = subprocess.run(command, capture_output=True, text=True, env=env,
                                    timeout=ANALYSIS_TIMEOUT_S + 60)
@@ -380,8 +372,7 @@ def _offload_build(checker: "Checker", text: str, name: str, compiler: str, suff
         compiler = checker.clang if clang else checker.gcc
     flags = [*REFERENCE_FLAGS, *(checker.cflags if not suffix else []),
              *(OFFLOAD_FLAGS if clang else ["-fopenmp", *verify.gcc_offload_flags(compiler)])]
-    return verify.compile_source(source, checker.path(name), compiler, flags, openmp=False,
-                                 link_flags=checker.link_flags if not suffix else [])
+    return verify.compile_source(source, checker.path(name), compiler, flags, openmp=False, link_flags=checker.link_flags)
 
 
 _HOST_DEVICE: dict[str, bool] = {}

@@ -35,7 +35,7 @@ from autopar.tools.verify.compare import DEFAULT_TOLERANCE, compare_values
 from autopar.tools.verify.offload import builds_for_nvptx, gcc_offload_flags
 from autopar.tools.verify.programs import (COMPILE_TIMEOUT_S, DEFAULT_REPEAT, DEFAULT_WARMUP, RUN_TIMEOUT_S,
                                      compile_source, include_beside, parse_output, run_program, source_flags,
-                                     summarize, time_runs, timing_of)
+                                     split_link_flags, summarize, time_runs, timing_of)
 from autopar.tools.verify.races import (EXCERPT_LINES, FORCED_PATH_FLAGS, RACE_THREADS, TSAN_ENV, TSAN_EXIT_CODE, TSAN_FLAGS, race_check,
                                   tsan_available)
 from autopar.tools.verify.results import (CompileResult, Comparison, ProgramOutput, RaceCheck, RunResult, Timing,
@@ -48,4 +48,4 @@ __all__ = ["COMPILE_TIMEOUT_S", "DEFAULT_REPEAT", "DEFAULT_TOLERANCE", "DEFAULT_
            "CompileResult", "Comparison", "ProgramOutput", "RaceCheck", "Rewritten", "RunResult", "Timing",
            "VerificationResult", "builds_for_nvptx", "compare_values", "compile_source", "gcc_offload_flags",
            "include_beside", "make_plan_verifier", "parse_output", "race_check", "rewrite_with_plans", "run_program",
-           "source_flags", "summarize", "time_runs", "timing_of", "tsan_available", "verify", "without_threshold"]
+           "source_flags", "split_link_flags", "summarize", "time_runs", "timing_of", "tsan_available", "verify", "without_threshold"]

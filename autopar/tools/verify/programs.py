@@ -1,7 +1,7 @@
 """A program built and run: compile_source builds one source, run_program runs it with a thread
 count and reads what it printed (parse_output), time_runs times warm-up and repeated runs and
 summarizes them (timing_of, summarize). Also the flags every build shares (source_flags,
-include_beside)."""
+include_beside) and where each goes (split_link_flags)."""
 
 from __future__ import annotations
 
@@ -116,6 +116,13 @@ def summarize(seconds: Sequence[float], threads: int, measure: Literal["program"
 def source_flags(flags: Sequence[str]) -> list[str]:
     """The flags that change what the source means (-D, -I, -U, -std), not how it is compiled."""
     return [f for f in flags if f.startswith(("-D", "-I", "-U", "-std"))]
+
+
+def split_link_flags(flags: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Flags as (for the compiler, for the linker): a library, a linker option or an object goes after
+    the source, as the linker reads them in order (`gcc -lm x.c` does not link libm for x.c)."""
+    linked = [f for f in flags if f.startswith(("-l", "-Wl,")) or f.endswith((".a", ".so", ".o"))]
+    return [f for f in flags if f not in linked], linked
 
 
 def include_beside(original: str) -> list[str]:
