@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 
 import pytest
 
 from autopar.frontend.translate import FrontendError, translate
-from autopar.frontend.parse import builtin_header_args, clean_flags, language_of
+from autopar.frontend.parse import _installed_resource_dir, builtin_header_args, clean_flags, language_of
 
 LOOP = "void f(int *a, int n) {\n  for (int i = 0; i < n; i++)\n    a[i] = 0;\n}\n"
 
@@ -19,6 +22,14 @@ def _write(tmp_path, name: str, text: str | bytes) -> str:
     else:
         path.write_text(text)
     return str(path)
+
+
+@pytest.mark.skipif(shutil.which("clang") is None, reason="needs clang")
+def test_the_resource_dir_read_off_the_installation_is_the_one_clang_prints():
+    printed = subprocess.run(["clang", "-print-resource-dir"], capture_output=True, text=True).stdout.strip()
+    found = _installed_resource_dir(shutil.which("clang"))
+    assert found is None or os.path.realpath(found) == os.path.realpath(printed)
+    assert builtin_header_args()[1] == (found or printed)
 
 
 def test_builtin_headers_are_found(tmp_path):

@@ -102,6 +102,9 @@ def builtin_header_args() -> tuple[str, ...]:
     """Arguments that give libclang the compiler's builtin headers."""
     clang = shutil.which("clang")
     if clang:
+        installed = _installed_resource_dir(clang)
+        if installed is not None:
+            return ("-resource-dir", installed)
         try:
             out = subprocess.run([clang, "-print-resource-dir"], capture_output=True, text=True, timeout=10)
             resource = out.stdout.strip()
@@ -119,6 +122,20 @@ def builtin_header_args() -> tuple[str, ...]:
         except (OSError, subprocess.SubprocessError):
             pass
     return ()
+
+
+def _installed_resource_dir(clang: str) -> Optional[str]:
+    """What `clang -print-resource-dir` prints, read off the installation instead (running clang costs
+    20 ms, on every file `autopar-cc` compiles): `<prefix>/lib/clang/<version>` beside the binary the
+    name resolves to, when exactly one version with an `include` folder is installed there."""
+    prefix = os.path.dirname(os.path.dirname(os.path.realpath(clang)))
+    versions = os.path.join(prefix, "lib", "clang")
+    try:
+        found = [os.path.join(versions, v) for v in os.listdir(versions)
+                 if os.path.isdir(os.path.join(versions, v, "include"))]
+    except OSError:
+        return None
+    return found[0] if len(found) == 1 else None
 
 
 def clean_flags(flags: list[str], directory: Optional[str] = None) -> list[str]:
