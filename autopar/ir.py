@@ -108,10 +108,10 @@ class Variable(_Frozen):
     is_struct: bool = False
     is_floating: bool = False  # float, double, long double (typedefs resolved)
     is_bool: bool = False  # _Bool / bool (typedefs resolved)
+    number_kind: Literal["", "integer", "floating", "bool"] = ""  # its, its elements' or its pointee's
 
     @property
-    def unaliased(self) -> bool:
-        """Declared restrict, or proven so at every call."""
+    def unaliased(self) -> bool:  # declared restrict, or proven so at every call
         return self.restrict or self.distinct_at_calls
 
 

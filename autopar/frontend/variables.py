@@ -117,11 +117,24 @@ class Variables:
             based_on=sorted(self.copies_of.get(self.key(decl), ())),
             is_const=is_const, is_struct=element.kind == TypeKind.RECORD,
             is_floating=canonical.kind in FLOATING_TYPES, is_bool=canonical.kind == TypeKind.BOOL,
+            number_kind=_number_kind(canonical.get_pointee() if is_pointer else canonical),
         )
 
 
 def is_integer_decl(decl) -> bool:
     return canonical_kind(decl) in INTEGER_TYPES
+
+
+def _number_kind(canonical) -> str:
+    """"integer" (enums aside), "floating" or "bool" for a type of that kind or an array of them, else ""."""
+    while canonical.kind in ARRAY_TYPES:
+        canonical = canonical.get_array_element_type()
+    kind = canonical.get_canonical().kind
+    if kind == TypeKind.BOOL:
+        return "bool"
+    if kind in FLOATING_TYPES:
+        return "floating"
+    return "integer" if kind in INTEGER_TYPES and kind != TypeKind.ENUM else ""
 
 
 def is_reference(decl) -> bool:

@@ -48,7 +48,10 @@ class ScalarClasses:
 
 
 def _arithmetic(use: ScalarUse) -> bool:
-    t = use.variable.type.replace("const", "").replace("volatile", "").strip()
+    variable = use.variable
+    if variable.number_kind and not (variable.is_pointer or variable.is_array or variable.is_struct):
+        return True  # typedefs resolved (`typedef double real;`, NAS IS's `INT_TYPE`)
+    t = variable.type.replace("const", "").replace("volatile", "").strip()
     return "*" not in t and "[" not in t and not use.variable.is_struct and "omplex" not in t and \
         any(word in _ARITHMETIC for word in t.split())
 

@@ -41,7 +41,8 @@ def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str]
             continue  # another variable of that name in the loop: the copy's code names the array
         ops = {m.access.update for m in obj.accesses}
         element = obj.accesses[0].access.element_type.strip() if obj.accesses else ""
-        if len(ops) != 1 or None in ops or not _reducible_element(element, next(iter(ops)), tu.fp_reductions):
+        if len(ops) != 1 or None in ops or \
+                not _reducible_element(element, obj.base.number_kind, next(iter(ops)), tu.fp_reductions):
             continue
         if _calls_may_see(tu, calls, obj.base.name):
             continue  # a called function would see the shared array, not the thread's copy
@@ -95,10 +96,12 @@ def _pointer_copy_size(obj: ObjectModel, loop: Loop, an: Analysis, calls: list[C
 _FLOATING_TYPE = re.compile(r"(const\s+|volatile\s+)*(float|double|long\s+double)")
 
 
-def _reducible_element(element: str, op: str, fp_reductions: str) -> bool:
-    if _INTEGER_TYPE.fullmatch(element):
+def _reducible_element(element: str, number_kind: str, op: str, fp_reductions: str) -> bool:
+    """`number_kind`: the array's (Variable.number_kind: typedefs resolved, as `typedef int INT_TYPE`)."""
+    if number_kind == "integer" or _INTEGER_TYPE.fullmatch(element):
         return True
-    return fp_reductions == "allow" and op in ("+", "*") and bool(_FLOATING_TYPE.fullmatch(element))
+    floating = number_kind == "floating" or bool(_FLOATING_TYPE.fullmatch(element))
+    return fp_reductions == "allow" and op in ("+", "*") and floating
 
 
 def _calls_may_see(tu: TranslationUnit, calls: list[CallSite], name: str) -> bool:
@@ -114,4 +117,4 @@ def _calls_may_see(tu: TranslationUnit, calls: list[CallSite], name: str) -> boo
 
 def floating_elements(obj: ObjectModel) -> bool:
     """Whether the reduced array's elements are floating-point (its sums may round differently)."""
-    return bool(_FLOATING_TYPE.fullmatch(obj.accesses[0].access.element_type.strip()))
+    return obj.base.number_kind == "floating" or bool(_FLOATING_TYPE.fullmatch(obj.accesses[0].access.element_type.strip()))
