@@ -82,6 +82,9 @@ class ProgramBuilder:
         self.includes: set[str] = set()  # headers beside stdio.h
         # arrays of structs (or unions): (name, length, field names), checksummed field by field
         self.records: list[tuple[str, int, list[str]]] = []
+        self.typedefs: dict[str, str] = {}  # element or scalar type -> its typedef (`spelled`)
+        # (drawn apart, so that the rest of each seed's program stays what it was)
+        self.spelling_rng = random.Random(seed * 7919 + 17)
 
     # ------------------------------------------------------------------------------------ naming
 
@@ -93,6 +96,16 @@ class ProgramBuilder:
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
 
+    def spelled(self, ctype: str) -> str:
+        """`ctype`, or now and then its typedef (`typedef short T3;`, declared once): reductions and
+        element types are to be judged on the type a typedef names, as old C's `real` or `INT_TYPE`."""
+        if self.spelling_rng.random() >= 0.2:
+            return ctype
+        if ctype not in self.typedefs:
+            self.typedefs[ctype] = f"T{len(self.typedefs) + 1}_t"  # (not `fresh`: the other names stay)
+            self.top.append(f"typedef {ctype} {self.typedefs[ctype]};")
+        return self.typedefs[ctype]
+
     # ------------------------------------------------------------------------------------ arrays
 
 
@@ -100,11 +113,11 @@ class ProgramBuilder:
         where = where or ("local" if self.chance(0.25) and cell_count(dims) <= 6000 else "global")
         ctype = ctype or self.rng.choice(ELEMENT_TYPES)
         array = Array(self.fresh("L" if where == "local" else "g"), ctype, dims, where)
-        extents = "".join(f"[{d}]" for d in dims)
+        extents, spelled = "".join(f"[{d}]" for d in dims), self.spelled(ctype)
         if where == "global":
-            self.top.append(f"{ctype} {array.name}{extents};")
+            self.top.append(f"{spelled} {array.name}{extents};")
         else:
-            self.body.append(f"    {ctype} {array.name}{extents};")
+            self.body.append(f"    {spelled} {array.name}{extents};")
         self.arrays.append(array)
         self.init_array(array)
         return array

@@ -43,7 +43,7 @@ class LoopTemplates(ProgramBuilder):
             start = self.rng.choice(["-1", "255", "1023", "~0"])
         else:
             start = str(self.rng.randint(-9, 9))
-        self.body.append(f"    {acc_type} {name} = {start};")
+        self.body.append(f"    {self.spelled(acc_type)} {name} = {start};")
         less = self.rng.choice(["<", "<="]) if op == "min" else self.rng.choice([">", ">="])
         if op in ("min", "max"):
             form = self.rng.randint(0, 3)
