@@ -135,11 +135,8 @@ class GuardComparison(_Frozen):
 
 
 class Access(_Frozen):
-    """One read or one write of an array element or a pointee.
-
-    A compound assignment `a[i] += x` produces two accesses, a read and then a write.
-    `*p` is recorded as `p[0]`, `*(p + e)` as `p[e]`.
-    """
+    """One read or one write of an array element or a pointee. A compound assignment `a[i] += x`
+    gives two accesses, a read and then a write. `*p` is recorded as `p[0]`, `*(p + e)` as `p[e]`."""
 
     id: str  # unique within the translation unit
     base: Variable  # the root variable: `A` of A[i], `s` of s.data[i], `p` of p->x[i]
@@ -164,6 +161,8 @@ class Access(_Frozen):
     # bit-field, ending in an arithmetic or pointer field): the byte offset of that field within the
     # element the subscripts select; None for every other access (autopar.frontend.access_chains)
     member_offset: Optional[int] = None
+    # a whole struct element of the root's own type (`u1[k] = u0[k]`): it touches every field
+    whole_record: bool = False
     # the member path crosses a reference member (`this->r` of `int &r`, `this->s.x` of `S &s`): it
     # names whatever the reference is bound to, not a field of the object
     through_reference: bool = False

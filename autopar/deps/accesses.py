@@ -128,15 +128,17 @@ def object_key(access: Access) -> str:
 def merged_object_keys(accesses: list[Access]) -> dict[str, str]:
     """Access id -> the object key of the root's elements (`g1@3:10`), for the accesses of each root
     whose every access in `accesses` reaches a struct field after all its subscripts (`g1[j].real`,
-    `g1[j].imag`: Access.member_offset). A root the loop also reaches otherwise (a whole element
-    `g1[j] = t`, `s.arr[i]`, `p->f`, an element a call's region stands for) keeps an object per
-    member path, as spelled."""
+    `g1[j].imag`: Access.member_offset), or that copies a whole element (`u1[k] = u0[k]`:
+    Access.whole_record; the object then tells no field from another, `field_blind`). A root the loop
+    also reaches otherwise (`s.arr[i]`, `p->f`, an element a call's region stands for) keeps an object
+    per member path, as spelled."""
     roots: dict[tuple[str, str], list[Access]] = {}
     for access in accesses:
         roots.setdefault((access.base.name, access.base.decl), []).append(access)
     found: dict[str, str] = {}
     for (name, decl), group in roots.items():
-        if all(a.member_offset is not None for a in group):
+        fields = [a for a in group if a.member_offset is not None]
+        if fields and all(a.member_offset is not None or a.whole_record for a in group):
             found.update({a.id: f"{name}@{decl}" for a in group})
     return found
 

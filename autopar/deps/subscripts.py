@@ -26,12 +26,15 @@ def shape_subscripts(model: LoopModel, obj: ObjectModel) -> None:
     exactly when they select the same element and the same field, since the distinct fields of a
     struct never overlap. The subscripts alone are shaped as for any array (delinearised, tested for
     leaving their rows against the declared extents), the offset added after; the byte ranges of
-    runtime checks are never computed from such dims (autopar.deps.runtime_checks)."""
+    runtime checks are never computed from such dims (autopar.deps.runtime_checks). Where some access
+    copies a whole element (Access.whole_record), every offset is taken as 0: any two accesses of one
+    element then meet, whichever fields they name (it touches all of them)."""
     _shape_subscripts(model, obj)
     if obj.merged:
+        field_blind = any(m.access.whole_record for m in obj.accesses)
         for m in obj.accesses:
             if m.dims is not None:
-                offset = m.access.member_offset
+                offset = None if field_blind else m.access.member_offset
                 m.dims = [*m.dims, {"": offset} if offset else {}]
                 m.strides = [*m.strides, ()]
             m.range_dims, m.range_strides = None, []

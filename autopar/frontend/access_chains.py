@@ -367,16 +367,21 @@ class ChainReader:
 _LEAF_TYPES = INTEGER_TYPES | FLOATING_TYPES | {TypeKind.POINTER}
 
 
-def member_offset(chain: Chain, root, subs: list[tuple]) -> Optional[int]:
-    """The byte offset of the field an access `root[..]...[..].f.g` reads or writes within the element its
-    subscripts `subs` select, when its member path comes after all of them, through fields of
-    structs only (no union, no bit-field, no base class, no anonymous member), ends in a field of
-    arithmetic or pointer type, and the element is of the root's own declared element type (no cast on
-    the way); None otherwise. Distinct such fields of one element never overlap, and one offset is one
-    field."""
-    if not chain.path or len(chain.members) != len(chain.path) or chain.loads or chain.container or \
-            not subs or any(what == "range" for what, _ in subs) or root is None or isinstance(root, This) or \
-            not hasattr(root, "type"):
+def whole_record(chain: Chain, root, subs: list[tuple], top: Node) -> bool:
+    """Whether an access `root[..]...[..]` (no member path) reads or writes a whole struct element of
+    the root's own declared element type, no cast on the way (`u1[k][j] = u0[k][j]` of struct arrays):
+    beside accesses of its fields it touches every field (deps.accesses.merged_object_keys)."""
+    element = _element_of(chain, root, subs) if not chain.path and top.type_kind == TypeKind.RECORD else None
+    if element is None or element.kind != TypeKind.RECORD or element.get_declaration().kind != K.STRUCT_DECL:
+        return False
+    return unqualified(top.cursor.type.get_canonical()) == unqualified(element)
+
+
+def _element_of(chain: Chain, root, subs: list[tuple]):
+    """The canonical type of the element `subs` select in `root` (each a pointer or array level), or
+    None where a load, a container, a range or `this` is on the way."""
+    if chain.loads or chain.container or not subs or any(what == "range" for what, _ in subs) or root is None \
+            or isinstance(root, This) or not hasattr(root, "type"):
         return None
     element = root.type.get_canonical()
     for _ in subs:
@@ -386,6 +391,19 @@ def member_offset(chain: Chain, root, subs: list[tuple]) -> Optional[int]:
             element = element.get_array_element_type().get_canonical()
         else:
             return None
+    return element
+
+
+def member_offset(chain: Chain, root, subs: list[tuple]) -> Optional[int]:
+    """The byte offset of the field an access `root[..]...[..].f.g` reads or writes within the element its
+    subscripts `subs` select, when its member path comes after all of them, through fields of
+    structs only (no union, no bit-field, no base class, no anonymous member), ends in a field of
+    arithmetic or pointer type, and the element is of the root's own declared element type (no cast on
+    the way); None otherwise. Distinct such fields of one element never overlap, and one offset is one
+    field."""
+    element = _element_of(chain, root, subs) if chain.path and len(chain.members) == len(chain.path) else None
+    if element is None:
+        return None
     children = expression_children(chain.members[0])
     if not children:
         return None

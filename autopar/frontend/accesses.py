@@ -18,7 +18,7 @@ from typing import NamedTuple, Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Access, AffineExpr, Storage, Subscript, Variable
-from autopar.frontend.access_chains import Chain, ChainReader, This, member_offset
+from autopar.frontend.access_chains import Chain, ChainReader, This, member_offset, whole_record
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.containers import ELEMENT, buffer_variable, container_call, plain_element
 from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source,
@@ -406,10 +406,8 @@ class AccessCollector:
                 subscripts.append(self._offset_subscript(item, scope, every))
         if written:
             reason = f"pointer arithmetic on {variable.name}, which the loop writes"
-            if subscripts:
-                subscripts[0] = Subscript(text=subscripts[0].text, affine=None, non_affine_reason=reason)
-            else:
-                subscripts.append(Subscript(text="0", affine=None, non_affine_reason=reason))
+            first = Subscript(text=subscripts[0].text if subscripts else "0", affine=None, non_affine_reason=reason)
+            subscripts[:1] = [first]
         (line, column), text = top.location(), text or self.source.shown_text(top)
         if subs and subs[-1][0] == "range" and not any(c.isalnum() for c in text):
             text = f"an element of {subs[-1][1]}"  # the hidden `*__begin` of a range-based for
@@ -421,6 +419,7 @@ class AccessCollector:
             guard=guard_of(top, innermost.node) if is_write and conditional else [],
             conditions=domain_conditions(self.affine, top, scope, innermost.function, self.source),
             member_offset=member_offset(chain, root, subs) if not chain.container else None,
+            whole_record=whole_record(chain, root, subs, top),
             through_reference=chain.through_reference,
         ))
         self.counter += 1

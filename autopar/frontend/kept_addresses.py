@@ -18,7 +18,8 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from autopar.frontend.ast import ARRAY_TYPES, Node, expression_children, stored_operand, strip, variable_decl
+from autopar.frontend.ast import (ARRAY_TYPES, FLOATING_TYPES, INTEGER_TYPES, Node, expression_children, stored_operand,
+                                  strip, unit_cache, variable_decl)
 from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.functions import Function
 from autopar.frontend.pointer_facts import (address_like, automatic_local, function_parameters, in_system_header,
@@ -155,7 +156,35 @@ def _callee(call: Node) -> Optional[str]:
 
 
 def _carries_address(node: Node) -> bool:
-    return address_like(node) or strip(node).type_kind == TypeKind.RECORD
+    bare = strip(node)
+    return address_like(node) or bare.type_kind == TypeKind.RECORD and not pointer_free(bare.cursor.type)
+
+
+_NUMBER_KINDS = INTEGER_TYPES | FLOATING_TYPES | {TypeKind.COMPLEX}
+
+
+def pointer_free(record, depth: int = 0) -> bool:
+    """Whether a value of this struct or union type holds no pointer, however nested: only numbers,
+    arrays of them and such records (no base class, whose fields libclang does not list). Copying
+    one copies no address (`u1[k] = u0[k]` of complex numbers)."""
+    record = record.get_canonical()
+    declaration = record.get_declaration()
+    known = unit_cache(declaration, "pointer_free")  # (kept by the translation unit: names repeat across files)
+    key = record.spelling
+    if key in known:
+        return known[key]
+    found = depth < 8 and record.kind == TypeKind.RECORD and \
+        declaration.kind in (K.STRUCT_DECL, K.UNION_DECL) and \
+        not any(c.kind == K.CXX_BASE_SPECIFIER for c in declaration.get_children())
+    for field in record.get_fields() if found else ():
+        t = field.type.get_canonical()
+        while t.kind in ARRAY_TYPES:
+            t = t.get_array_element_type().get_canonical()
+        if not (t.kind in _NUMBER_KINDS or t.kind == TypeKind.RECORD and pointer_free(t, depth + 1)):
+            found = False
+            break
+    known[key] = found
+    return found
 
 
 def _names(value: Node) -> set[tuple]:
@@ -192,17 +221,18 @@ def _declarations(function: Function) -> dict:
 def _may_hold(decl, taken: set[tuple]) -> bool:
     """Whether code that keeps an address somewhere unseen may have put it where `decl` reaches: a
     struct, a global or static pointer, a pointer whose address is taken, an array of pointers, or
-    a parameter pointing at pointers or structs (`double **rows`, `struct S *s`, `void *ctx`)."""
+    a parameter pointing at pointers or structs (`double **rows`, `struct S *s`, `void *ctx`); a struct
+    of numbers only holds no address."""
     t = decl.type.get_canonical()
     own = t.kind in ARRAY_TYPES or Variables.key(decl) in taken or \
         decl.kind == K.VAR_DECL and not automatic_local(decl)
     while t.kind in ARRAY_TYPES:
         t = t.get_array_element_type().get_canonical()
-    if t.kind == TypeKind.RECORD or t.kind in _HOLDING and own:
+    if t.kind == TypeKind.RECORD and not pointer_free(t) or t.kind in _HOLDING and own:
         return True
     if t.kind not in _HOLDING:
         return False
     pointee = t.get_pointee().get_canonical()
     while pointee.kind in ARRAY_TYPES:
         pointee = pointee.get_array_element_type().get_canonical()
-    return pointee.kind in _HOLDING + (TypeKind.RECORD, TypeKind.VOID)
+    return pointee.kind in _HOLDING + (TypeKind.VOID,) or pointee.kind == TypeKind.RECORD and not pointer_free(pointee)

@@ -306,7 +306,8 @@ class PatternTemplates(ProgramBuilder):
         another field of the previous element (never written by the loop): parallel, the fields of one
         element being distinct memory. Near misses: a field from the previous element's same field (a
         flow dependence), a union (its members share memory: the next element's member is the field
-        the next iteration writes), the next element copied whole before a field is written."""
+        the next iteration writes), the next element copied whole before a field is written. Now and
+        then the loop also copies each element whole into another array (NAS FT's evolve)."""
         miss = self.rng.choice(["", "", "", "other", "neighbour", "union", "whole"])
         count = self.rng.randint(2, 4)
         fields = [f"f{k}" for k in range(count)]
@@ -362,4 +363,9 @@ class PatternTemplates(ProgramBuilder):
             third = next(k for k in range(count) if k not in (w, r))
             body.append(f"{name}[{j}].{fields[third]} = "
                         f"{self.store(types[third], f'{name}[{j}].{fields[third]} + {name}[{j}].{fields[w]}')};")
+        if miss in ("", "whole") and self.chance(0.35):  # a whole copy of the element into another array
+            copy = self.fresh("r")
+            self.top.append(f"{kind} {tag} {copy}[{size}];")
+            self.records.append((copy, size, fields))
+            body.append(f"{copy}[{j}] = {name}[{j}];")
         self.emit_loop(j, lo, hi, body, size=size)
