@@ -255,6 +255,7 @@ class FunctionSummary(_Frozen):
     # [[[0, 4]]]); a parameter whose accesses are not all such is absent
     read_regions: dict[int, list[list[list[int]]]] = Field(default_factory=dict)
     write_regions: dict[int, list[list[list[int]]]] = Field(default_factory=dict)
+    whole_writes: list[int] = Field(default_factory=list)  # parameters whose write regions every call writes whole
 
     @property
     def is_side_effect_free(self) -> bool:

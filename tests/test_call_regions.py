@@ -44,6 +44,46 @@ def test_summaries_have_constant_boxes(tu):
     assert s3.read_regions == {0: [[[0, 0]], [[1, 1]]]}  # p[2] = s is written only
 
 
+def test_whole_writes_are_stores_of_every_element_on_every_call(tu):
+    assert tu.functions["matvec_sub"].whole_writes == [2]  # bvec[i] = ... for i in 0..4
+    assert tu.functions["scale3"].whole_writes == []  # p[0] *= s: only plain stores count
+
+
+WHOLE = r"""
+int flag;
+static void fill(double v[5], double x) { int m; for (m = 0; m < 5; m++) v[m] = x * m; }
+static void fill_if(double v[5], double x) { int m; for (m = 0; m < 5; m++) if (x > 3) v[m] = x; }
+static void fill_early(double v[5], double x) { int m; if (x < 0) return; for (m = 0; m < 5; m++) v[m] = x; }
+static void fill_even(double v[10], double x) { int m; for (m = 0; m < 5; m++) v[2 * m] = x; }
+static void fill_two(double v[2][3], double x) { int a, b; for (a = 0; a < 2; a++) for (b = 0; b < 3; b++) v[a][b] = x; }
+static void fill_reused(double v[4], double x) { int m; for (m = 0; m < 2; m++) v[m] = x; for (m = 2; m < 4; m++) v[m] = -x; }
+static void fill_after(double v[3], double x) { int m; for (m = 0; m < 3; m++) v[m] = x; v[m - 1] = 0; }
+void use(double *t, double x) {
+  for (int i = 0; i < 2; i++) {
+    fill(t, x); fill_if(t, x); fill_early(t, x); fill_even(t, x); fill_two((double (*)[3])t, x);
+    fill_reused(t, x); fill_after(t, x);
+  }
+}
+"""
+
+
+def test_old_c_loops_give_boxes_and_whole_writes_only_where_every_element_is_stored(tmp_path):
+    """`int m; for (m = 0; m < 5; m++)` (a counter declared before, reused by several loops) ranges as
+    `for (int m = ...)` does; a store under a condition, after a possible return, or to every other
+    element is no whole write; a use of the counter after its loop has no range."""
+    path = tmp_path / "whole.c"
+    path.write_text(WHOLE)
+    functions = translate(str(path), []).functions
+    assert functions["fill"].write_regions == {0: [[[0, 4]]]} and functions["fill"].whole_writes == [0]
+    assert functions["fill_if"].write_regions == {0: [[[0, 4]]]} and functions["fill_if"].whole_writes == []
+    assert functions["fill_early"].whole_writes == []
+    assert functions["fill_even"].write_regions == {0: [[[0, 8]]]} and functions["fill_even"].whole_writes == []
+    assert functions["fill_two"].whole_writes == [0]
+    assert functions["fill_reused"].write_regions == {0: [[[0, 1]], [[2, 3]]]}
+    assert functions["fill_reused"].whole_writes == [0]
+    assert functions["fill_after"].write_regions == {}  # v[m - 1] after the loop: m has no range there
+
+
 def test_what_is_not_a_box_has_no_region(tu):
     # by_n's region depends on n; a pointer that escapes or moves is not a fixed set of elements
     assert tu.functions["by_n"].write_regions == {}
@@ -53,7 +93,9 @@ def test_the_call_becomes_accesses_of_the_caller(tu):
     loops = [l for l in tu.loops if l.function == "f"]
     loop = loops[0]
     writes = [a for a in loop.accesses if a.is_write]
-    assert len(writes) == 5 and all(a.base.name == "rhs" and a.conditional for a in writes)
+    # matvec_sub stores each bvec[i] of its box on every call: its writes are not conditional, its reads are
+    assert len(writes) == 5 and all(a.base.name == "rhs" and not a.conditional for a in writes)
+    assert all(a.conditional for a in loop.accesses if not a.is_write)
     assert [[(s.affine.coefficients, s.affine.constant) for s in a.subscripts] for a in writes][2] == \
         [({"i": 1}, 0), ({}, 1), ({}, 2)]
     assert loop.calls[0].modelled_arguments == [0, 1, 2]

@@ -261,7 +261,8 @@ class AccessCollector:
     def _call_regions(self, call: Node) -> None:
         """A call of a same-file function whose pointer parameters touch constant boxes of their
         pointees (`matvec_sub(a, rhs[i][j], rhs[i][j])` writes rhs[i][j][0..4]): each element of each
-        box becomes an access at the call, a read or a write, that may happen (conditional)."""
+        box becomes an access at the call, a read or a write, that may happen (conditional), or a
+        write that happens on every call (FunctionSummary.whole_writes: `exact(i, j, k, ue)`)."""
         from autopar.frontend.calls import call_arguments, callee_name
 
         summary = self.summaries.get(callee_name(call))
@@ -296,7 +297,7 @@ class AccessCollector:
                         element.subs = subs
                         shown = f"({name})" if last_plus and not name.replace("_", "").isalnum() else name
                         text = f"{shown}{''.join(f'[{c}]' for c in point)} in {callee_name(call)}()"
-                        self._emit(call, element, is_write, text=text, conditional=True)
+                        self._emit(call, element, is_write, text=text, conditional=not (is_write and k in summary.whole_writes))
             self.modelled.add((line, column, k))
 
     def _region_base(self, argument: Node) -> Optional[tuple["Chain", bool]]:

@@ -20,13 +20,15 @@ from autopar.frontend.variables import Variables
 MAX_REGION_ELEMENTS = 64  # elements a call's regions may name: each becomes an access at the call
 
 
-def param_regions(function: Function, params: set[int]) -> tuple[dict, dict]:
+def param_regions(function: Function, params: set[int]) -> tuple[dict, dict, list[int]]:
     """For each pointer parameter in `params` whose every use is an element access `p[e1][e2]` or
     `*p` with subscripts that take constant ranges (literals, and variables of the function's own
-    `for (int m = 0; m < 5; m++)` loops), the boxes it reads and writes."""
+    `for (int m = 0; m < 5; m++)` or `for (m = 0; m < 5; m++)` loops), the boxes it reads and writes;
+    and the parameters whose every box written is written whole on every call (`_written_whole`)."""
     arguments = list(function.node.cursor.get_arguments())
     reads: dict[int, list] = {}
     writes: dict[int, list] = {}
+    whole: list[int] = []
     for k in sorted(params):
         if k >= len(arguments):
             continue
@@ -34,7 +36,7 @@ def param_regions(function: Function, params: set[int]) -> tuple[dict, dict]:
         found = _element_uses(function, key)
         if found is None:
             continue
-        r, w = found
+        r, w, every_call = found
         count = sum(_elements(b) for b in r + w)
         if count > MAX_REGION_ELEMENTS:
             continue
@@ -42,7 +44,9 @@ def param_regions(function: Function, params: set[int]) -> tuple[dict, dict]:
             reads[k] = r
         if w:
             writes[k] = w
-    return reads, writes
+            if all(box in every_call for box in w) and _no_early_exit(function):
+                whole.append(k)
+    return reads, writes, whole
 
 
 def _elements(box: list[list[int]]) -> int:
@@ -52,9 +56,10 @@ def _elements(box: list[list[int]]) -> int:
     return out
 
 
-def _element_uses(function: Function, key: tuple) -> Optional[tuple[list, list]]:
+def _element_uses(function: Function, key: tuple) -> Optional[tuple[list, list, list]]:
     reads: list[list[list[int]]] = []
     writes: list[list[list[int]]] = []
+    every_call: list[list[list[int]]] = []  # boxes some plain store writes whole, each time the function runs
     loops = _constant_loops(function)
     for node in function.nodes:
         if node.kind != K.DECL_REF_EXPR or node.cursor.referenced is None or \
@@ -93,44 +98,109 @@ def _element_uses(function: Function, key: tuple) -> Optional[tuple[list, list]]
                 reads.append(box)
         if written and box not in writes:
             writes.append(box)
-    return reads, writes
+        if plain and box not in every_call and _written_whole(parent, e, loops):
+            every_call.append(box)
+    return reads, writes, every_call
+
+
+def _written_whole(store: Node, element: Node, loops: dict[int, tuple[tuple, int, int]]) -> bool:
+    """Whether the statement `store` (`p[m][2] = e;`) writes every element of its box each time the
+    function runs: a statement of its own, under nothing but blocks and constant loops it is the body
+    of, each subscript a constant or one of those loops' variables plus a constant (so the elements
+    written are all of the box), no variable used twice."""
+    used, node = [], element
+    while node.kind == K.ARRAY_SUBSCRIPT_EXPR:
+        base, index = expression_children(node)
+        index = strip(index)
+        if any(n.kind == K.DECL_REF_EXPR for n in index.walk()):
+            if index.kind == K.BINARY_OPERATOR and index.binary_op in ("+", "-"):
+                left, right = expression_children(index)
+                if evaluate_int(right) is None:
+                    return False
+                index = strip(left)
+            decl = variable_decl(index) if index.kind == K.DECL_REF_EXPR else None
+            if decl is None:
+                return False
+            used.append(Variables.key(decl))
+        node = strip(base)
+    if len(set(used)) != len(used) or node.kind != K.DECL_REF_EXPR:
+        return False  # (`*p` is a box of one element, but the loop above still must run it)
+    statement, outer = store, store.parent
+    while outer is not None and outer.kind not in (K.FUNCTION_DECL, K.CXX_METHOD):
+        if outer.kind == K.FOR_STMT:
+            head = loops.get(outer.index)
+            if head is None or outer.children[3] is not statement:
+                return False
+            if head[0] in used:
+                used.remove(head[0])
+        elif outer.kind != K.COMPOUND_STMT:
+            return False
+        statement, outer = outer, outer.parent
+    return not used  # every variable of a subscript is one of the loops around the store
+
+
+def _no_early_exit(function: Function) -> bool:
+    """No return before the end of the body, no goto, break or continue: every statement of the body
+    that is not under a condition runs on every call."""
+    if function.nodes_of((K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.BREAK_STMT, K.CONTINUE_STMT, K.LABEL_STMT)):
+        return False
+    body = function.node.children[-1] if function.node.children else None
+    returns = function.nodes_of((K.RETURN_STMT,))
+    return body is not None and body.kind == K.COMPOUND_STMT and \
+        all(r.parent is body and r is body.children[-1] for r in returns)
 
 
 _ARRAYS = (TypeKind.CONSTANTARRAY, TypeKind.INCOMPLETEARRAY, TypeKind.VARIABLEARRAY)
 
 
-def _constant_loops(function: Function) -> dict[tuple, tuple[int, int]]:
-    """Variables of `for (int m = lo; m < hi; m++)` loops with constant bounds that nothing else
-    assigns: the range each takes."""
-    out: dict[tuple, tuple[int, int]] = {}
-    writes: dict[tuple, int] = {}
+def _constant_loops(function: Function) -> dict[int, tuple[tuple, int, int]]:
+    """`for` loops with constant bounds, `for (int m = lo; m < hi; m++)` or old C's `for (m = lo; m
+    < hi; m++)` over a variable declared before (one variable may serve several such loops), whose
+    variable nothing but such headers assigns: loop node's index -> (variable, low, high)."""
+    found: dict[int, tuple[tuple, int, int]] = {}
+    headers: set[int] = set()  # the nodes of those headers' init and increment
+    for node in function.nodes_of((K.FOR_STMT,)):
+        head = _constant_head(node)
+        if head is not None:
+            found[node.index] = head
+            headers.update(part.index for part in (node.children[0], node.children[2]))
+    assigned = set()  # variables assigned anywhere else, or whose address is taken
     for node in function.nodes:
-        for target in _assigned(node):
-            writes[target] = writes.get(target, 0) + 1
-    for node in function.nodes:
-        if node.kind != K.FOR_STMT or len(node.children) != 4:
-            continue
-        init, cond, inc, _ = node.children
-        decls = [c for c in init.children if c.kind == K.VAR_DECL] if init.kind == K.DECL_STMT else []
+        if node.index not in headers:
+            assigned.update(_assigned(node))
+    return {index: head for index, head in found.items() if head[0] not in assigned}
+
+
+def _constant_head(node: Node) -> Optional[tuple[tuple, int, int]]:
+    """(variable, low, high) of a `for` loop's header `m = lo; m < hi (or <= hi); m++` with constant
+    bounds (the variable declared there or assigned), or None."""
+    if len(node.children) != 4:
+        return None
+    init, cond, inc, _ = node.children
+    if init.kind == K.DECL_STMT:
+        decls = [c for c in init.children if c.kind == K.VAR_DECL]
         if len(decls) != 1 or not expression_children(decls[0]):
-            continue
-        var = Variables.key(decls[0].cursor)
-        lo = evaluate_int(expression_children(decls[0])[-1])
-        cond = strip(cond)
-        if lo is None or cond.kind != K.BINARY_OPERATOR or cond.binary_op not in ("<", "<="):
-            continue
-        left, right = expression_children(cond)
-        decl = variable_decl(strip(left))
-        hi = evaluate_int(right)
-        if decl is None or Variables.key(decl) != var or hi is None:
-            continue
-        inc = strip(inc)
-        if not (inc.kind == K.UNARY_OPERATOR and inc.unary_op in ("++", "post++")) or writes.get(var, 0) != 1:
-            continue
-        hi = hi - 1 if cond.binary_op == "<" else hi
-        if hi >= lo:
-            out[var] = (lo, hi)
-    return out
+            return None
+        var, start = Variables.key(decls[0].cursor), expression_children(decls[0])[-1]
+    else:
+        init = strip(init)
+        target = variable_decl(strip(expression_children(init)[0])) if init.kind == K.BINARY_OPERATOR and \
+            init.binary_op == "=" else None
+        if target is None:
+            return None
+        var, start = Variables.key(target), expression_children(init)[1]
+    lo, cond, inc = evaluate_int(start), strip(cond), strip(inc)
+    if lo is None or cond.kind != K.BINARY_OPERATOR or cond.binary_op not in ("<", "<="):
+        return None
+    left, right = expression_children(cond)
+    decl, hi = variable_decl(strip(left)), evaluate_int(right)
+    if decl is None or Variables.key(decl) != var or hi is None or \
+            not (inc.kind == K.UNARY_OPERATOR and inc.unary_op in ("++", "post++")) or \
+            variable_decl(strip(expression_children(inc)[0])) is None or \
+            Variables.key(variable_decl(strip(expression_children(inc)[0]))) != var:
+        return None
+    hi = hi - 1 if cond.binary_op == "<" else hi
+    return (var, lo, hi) if hi >= lo else None
 
 
 def _assigned(node: Node) -> list[tuple]:
@@ -142,7 +212,29 @@ def _assigned(node: Node) -> list[tuple]:
     return [Variables.key(decl)] if decl is not None else []
 
 
-def _interval(node: Node, loops: dict[tuple, tuple[int, int]]) -> Optional[tuple[int, int]]:
+def _range_at(use: Node, var: tuple, loops: dict[int, tuple[tuple, int, int]]) -> Optional[tuple[int, int]]:
+    """The range of `var` at `use`: that of the nearest `for` around the use whose variable it is,
+    when that loop is one of `loops` and the use is in its body (not in its header); else None."""
+    for ancestor in use.ancestors():
+        if ancestor.kind == K.FOR_STMT and len(ancestor.children) == 4:
+            head = loops.get(ancestor.index)
+            if head is not None and head[0] == var:
+                return (head[1], head[2]) if ancestor.children[3].contains(use) or ancestor.children[3] is use else None
+            if head is None and _for_variable(ancestor) == var:
+                return None  # the nearest loop over it is not a constant one
+    return None
+
+
+def _for_variable(node: Node) -> Optional[tuple]:
+    """The variable a `for` loop's increment steps, if it names one."""
+    inc = strip(node.children[2])
+    children = expression_children(inc) if inc.kind in (K.UNARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR,
+                                                         K.BINARY_OPERATOR) else []
+    decl = variable_decl(strip(children[0])) if children else None
+    return Variables.key(decl) if decl is not None else None
+
+
+def _interval(node: Node, loops: dict[int, tuple[tuple, int, int]]) -> Optional[tuple[int, int]]:
     """The range of an integer expression of constants and constant-range loop variables."""
     e = strip(node)
     if not any(n.kind == K.DECL_REF_EXPR for n in e.walk()):
@@ -150,7 +242,7 @@ def _interval(node: Node, loops: dict[tuple, tuple[int, int]]) -> Optional[tuple
         return (value, value) if value is not None else None
     if e.kind == K.DECL_REF_EXPR:
         decl = variable_decl(e)
-        return loops.get(Variables.key(decl)) if decl is not None else None
+        return _range_at(e, Variables.key(decl), loops) if decl is not None else None
     if e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-", "*"):
         parts = expression_children(e)
         if len(parts) != 2:

@@ -385,14 +385,26 @@ def _mentioned_after(info: LoopInfo, keys: set[tuple]) -> set[tuple]:
 def escaping_arrays(info: LoopInfo, variables: Variables) -> list[str]:
     """The arrays (object keys `name@line:col`) that the loop names other than to index them or take
     their size: `p = row;`, `f(row)`, `row + 1`. A private copy would hand that pointer a thread's
-    own copy, which ends with the region, so no such array is privatized."""
+    own copy, which ends with the region, so no such array is privatized. An argument of a call whose
+    regions the loop's accesses stand for (CallSite.modelled_arguments: the callee only indexes it,
+    and keeps no pointer) is indexed in effect: `exact(i, j, k, ue)` fills a copy as well."""
     found = set()
+    modelled = {(site.line, site.column, k) for site in info.loop.calls for k in site.modelled_arguments}
     for node in info.function.array_names(info.node):
         user = user_of(node)
         if user is not None and (user.kind == K.CXX_UNARY_EXPR or
                                  user.kind == K.ARRAY_SUBSCRIPT_EXPR and strip(user.expressions[0]) is node):
             continue  # indexed (`row[j]`, `a[i][j]`'s row) or measured (`sizeof row`)
+        if user is not None and user.kind == K.CALL_EXPR and modelled and \
+                (*user.location(), _argument_index(user, node)) in modelled:
+            continue
         variable = variables.get(variable_decl(node))
         found.add(f"{variable.name}@{variable.decl}")
     return sorted(found)
 
+
+def _argument_index(call: Node, node: Node) -> int:
+    """Which argument of `call` the expression `node` is (-1 when it is none of them)."""
+    from autopar.frontend.calls import call_arguments
+
+    return next((k for k, argument in enumerate(call_arguments(call)) if strip(argument) is node), -1)

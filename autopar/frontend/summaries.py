@@ -232,12 +232,13 @@ def summarize(functions: list[Function], variables: Variables, wanted: set[str],
             break
     out = {}
     for name, f in local.items():
-        reads, writes = {}, {}
+        reads, writes, whole = {}, {}, []
         if f.effect == CallEffect.PURE and all(c not in by_name and classify(c) == CallEffect.PURE
                                                for c, _ in f.calls):
-            reads, writes = param_regions(by_name[name], f.reads_params | f.writes_params)
+            reads, writes, whole = param_regions(by_name[name], f.reads_params | f.writes_params)
         out[name] = FunctionSummary(
             name=name, reads_globals=sorted(f.reads_globals), writes_globals=sorted(f.writes_globals),
             writes_through_params=sorted(f.writes_params), reads_through_params=sorted(f.reads_params),
-            calls=sorted({c for c, _ in f.calls}), effect=f.effect, read_regions=reads, write_regions=writes)
+            calls=sorted({c for c, _ in f.calls}), effect=f.effect, read_regions=reads, write_regions=writes,
+            whole_writes=whole)
     return out

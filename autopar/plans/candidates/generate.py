@@ -10,7 +10,7 @@ from autopar.plans import reasons as R
 from autopar.plans.candidates.cost import (dynamic_chunk, entries, estimate, irregular, offload_estimate, work,
                                      size_guessed, work_threshold)
 from autopar.plans.candidates.legality import Legality, NestContext, bound_names, loop_calls, structural_blockers
-from autopar.plans.candidates.offload import offload_plan, transfer_bytes
+from autopar.plans.candidates.offload import OFFLOAD_MIN_ITERATIONS, offload_plan, tiny_offload, transfer_bytes
 from autopar.deps import ISL_LOCK, descendants, runs_at_least_once
 from autopar.ir import CallEffect, Loop, ReductionOp, TranslationUnit
 from autopar.plans.plan import (Candidate, Directive, LoopVerdict, NestAnalysis, Plan, Proof, Reduction, Schedule,
@@ -316,7 +316,11 @@ def _analyze_nest(tu: TranslationUnit, root: Loop, ctx: NestContext) -> NestAnal
     candidates += _offload_candidates(ctx, candidates, verdicts)
     analysis = NestAnalysis(root_loop_id=root.id, verdicts=verdicts, candidates=candidates)
     offloaded = [c for c in candidates if c.plan.directive == Directive.TARGET]
-    if offloaded and target_gpu():
+    tiny = tiny_offload(tu, offloaded[0].plan) if offloaded and target_gpu() else None
+    if tiny is not None and verdicts:
+        verdicts[0].add(f"not offloaded by default: its region has {tiny:g} iterations, fewer than "
+                        f"{OFFLOAD_MIN_ITERATIONS} (each entry launches a kernel)", R.NOTE)
+    if offloaded and target_gpu() and tiny is None:
         best = offloaded[0]  # the outermost loop's
         analysis.default_candidate_id = best.id
         analysis.default_reason = f"{best.summary}: --target gpu asks for offload where a nest allows it"

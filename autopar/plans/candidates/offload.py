@@ -25,7 +25,7 @@ from typing import Optional
 
 from autopar.plans.candidates.cost import trip_count
 from autopar.plans.candidates.legality import NestContext, bound_names, loop_calls
-from autopar.deps import descendants, runs_at_least_once
+from autopar.deps import declared_inside, descendants, runs_at_least_once
 from autopar.deps.runtime_checks import element_section, named_qualified
 from autopar.ir import CallEffect, Loop, Storage
 from autopar.plans.plan import Directive, MapClause, Plan, Proof
@@ -126,6 +126,8 @@ def derived_maps(ctx: NestContext, loop: Loop, plan: Plan,
             if written and obj.path not in private and obj.base.storage != Storage.LOCAL:
                 return None  # a global written in the loop: not a clause the analysis derives
             continue  # read-only: firstprivate in a target region
+        if obj.kind == "array" and obj.base.storage == Storage.LOCAL and declared_inside(obj.base, loop):
+            continue  # declared in the region's body (`double flux[5];`): each iteration has its own
         if obj.kind == "array":
             dims = obj.base.array_dims
             if obj.base.storage not in (Storage.GLOBAL, Storage.STATIC_LOCAL, Storage.LOCAL) or \
@@ -150,6 +152,30 @@ def derived_maps(ctx: NestContext, loop: Loop, plan: Plan,
     tofrom += sorted(reduced - set(tofrom))  # the reduction's result comes back to the host variable
     maps = [MapClause(kind=kind, items=items) for kind, items in (("to", to), ("tofrom", tofrom)) if items]
     return maps, sorted(conditions)
+
+
+# `--target gpu` makes a nest's offload plan its default only where the region has at least this many
+# iterations (a GPU's warp), or a count not known: each entry launches a kernel (with host fallback, a
+# team), which fewer iterations than one warp's threads never pay for
+OFFLOAD_MIN_ITERATIONS = 32
+
+
+def tiny_offload(tu, plan: Plan) -> Optional[float]:
+    """The iterations of an offload plan's region (its loop's and the loops it collapses) when every
+    trip count is known and they are fewer than OFFLOAD_MIN_ITERATIONS (`exact`'s five components
+    of a vector, called once per grid point); None otherwise."""
+    loop, total = tu.loop(plan.loop_id), 1.0
+    for depth in range(plan.collapse):
+        count, symbolic = trip_count(tu, loop)
+        if symbolic:
+            return None
+        total *= count
+        inner = [l for l in tu.loops if l.parent == loop.id]
+        if depth + 1 < plan.collapse:
+            if len(inner) != 1:
+                return None
+            loop = inner[0]
+    return total if total < OFFLOAD_MIN_ITERATIONS else None
 
 
 def transfer_bytes(ctx: NestContext, loop: Loop) -> float:
