@@ -473,3 +473,35 @@ def test_a_program_whose_target_regions_are_dead_code_links(tmp_path):
     ran = subprocess.run([str(tmp_path / "dead")], capture_output=True, text=True, env={**os.environ,
                          "OMP_TARGET_OFFLOAD": "DISABLED"})
     assert ran.returncode == 0 and ran.stdout == "ok\n"
+
+
+BODY_ARRAY = """#define N 64
+static double u[N][N][5], rsd[N][N][5];
+static void exact(int i, double ue[5]) { int m; for (m = 0; m < 5; m++) ue[m] = i * 0.5 + m; }
+void rhs(int n) {
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < n; i++) {
+            double flux[5];
+            for (int m = 0; m < 5; m++) flux[m] = u[j][i][m] * 0.5;
+            for (int m = 0; m < 5; m++) rsd[j][i][m] = rsd[j][i][m] - flux[m];
+        }
+}
+void grid(double ue[5]) { for (int i = 0; i < 1000; i++) exact(i, ue); }
+"""
+
+
+def test_gpu_plans_map_no_array_of_the_region_body_and_skip_tiny_regions(tmp_path, monkeypatch):
+    """`double flux[5];` declared in the offloaded loop's body is each iteration's own: naming it in a
+    map clause made gcc refuse the rewrite (it is not in scope at the pragma). And `exact`'s loop of
+    five iterations, entered once per call, is not offloaded by default with `--target gpu`."""
+    monkeypatch.setenv("AUTOPAR_TARGET", "gpu")
+    path = tmp_path / "body.c"
+    path.write_text(BODY_ARRAY)
+    analysis = analyze_file(str(path))
+    by_function = {analysis.tu.loop(d.plan.loop_id).function: d.plan for d in analysis.decisions if d.plan}
+    rhs = by_function["rhs"]
+    assert rhs.directive == Directive.TARGET
+    assert all("flux" not in item for clause in rhs.maps for item in clause.items), rhs.maps
+    assert "exact" not in by_function or by_function["exact"].directive != Directive.TARGET
+    report = next(l for l in analysis.report.loops if l.function == "exact")
+    assert any("not offloaded by default: its region has 5 iterations" in r for r in report.reasons)
