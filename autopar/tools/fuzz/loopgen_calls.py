@@ -148,6 +148,38 @@ class CallTemplates(ProgramBuilder):
         count = self.rng.choice([str(rows), f"{self.size_var(rows)}"] + (["0"] if miss == "zero" else []))
         self.body.append(f"    {name}({acc.name} + {offset}, {src.name}, {count});")
 
+    def t_fills(self) -> None:
+        """A helper that fills a small array parameter (NAS's `exact(i, j, k, ue)`), called in a loop on a
+        local array declared before it, whose elements the loop then reads: the array is private to
+        each iteration when every call stores every element. Old C's counter, declared before its
+        loop, at times. Near misses: a store under a condition, a return before the stores, every other
+        element stored, each element read before it is stored, a counter used after its loop."""
+        dst, src = self.array_1d(min_size=4), self.array_1d()
+        size = min(dst.size, src.size)
+        name, width = self.fresh("fill"), self.rng.randint(2, 6)
+        miss = self.rng.choice(["none"] * 5 + ["guard", "early", "gap", "accumulate", "after"])
+        old_c = self.chance(0.5)
+        element = "v[2 * m]" if miss == "gap" else "v[m]"
+        value = f"x * {self.rng.randint(1, 9)} + m" + (" + v[m]" if miss == "accumulate" else "")
+        store = f"{element} = (int)(({value}) % 1000);"
+        if miss == "guard":
+            store = f"if (x % 3) {store}"
+        lines = [f"static void {name}(int v[{2 * width if miss == 'gap' else width}], int x)", "{"]
+        lines.append("    int m;" if old_c or miss == "after" else "")
+        if miss == "early":
+            lines.append("    if (x % 5 == 1)\n        return;")
+        head = "m = 0" if old_c or miss == "after" else "int m = 0"
+        lines.append(f"    for ({head}; m < {width}; m++)\n        {store}")
+        if miss == "after":
+            lines.append(f"    v[m - 1] = x % 7;")
+        lines.append("}")
+        self.functions.append("\n".join(line for line in lines if line))
+        buffer, iv = self.fresh("t"), self.fresh("i")
+        self.body.append(f"    int {buffer}[{2 * width}] = {{0}};")
+        read = f"{buffer}[0] + {buffer}[{width - 1}]" + (f" + {buffer}[1]" if miss == "gap" else "")
+        self.emit_loop(iv, 0, size, [f"{name}({buffer}, (int){src.name}[{iv}]);",
+                                     f"{dst.name}[{iv}] = {self.store(dst.ctype, read)};"], size=size)
+
     def t_window(self) -> None:
         """A helper over rows of a flattened matrix whose row length is a parameter that bounds the
         inner loop, called with one constant (the parallel loop then gets a copy specialized for it),
