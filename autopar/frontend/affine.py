@@ -16,7 +16,7 @@ from autopar.ir import AffineExpr
 from autopar.frontend.ast import (FUNCTION_KINDS, INTEGER_TYPES, LOOP_KINDS, TRANSPARENT, UNSIGNED_TYPES, Node, Source,
                               evaluate_int, expression_children, integer_range, referenced, strip, variable_decl)
 from autopar.frontend.variables import Variables, is_integer_decl
-from autopar.frontend.nest_facts import Scope, compact_text, container_size, invariant_expression, invariant_member
+from autopar.frontend.nest_facts import Scope, compact_text, container_size, invariant_element, invariant_expression, invariant_member
 from autopar.frontend.wraparound import (EXACT, SMALL, Walk, exact_zones, held_throughout, large_terms_wrap,
                                          type_range, variable_terms_wrap)
 
@@ -132,18 +132,18 @@ class AffineBuilder:
             raise _NotAffine(f"non-affine expression {text}")
         if kind == K.DECL_REF_EXPR:
             return self._reference_terms(node, scope, text)
-        if kind == K.ARRAY_SUBSCRIPT_EXPR:
-            raise _NotAffine(f"indirect subscript {text}")
+
         if kind == K.CALL_EXPR:
             size = container_size(node, scope)
             if size is not None:  # `v.size()` of a container the nest cannot resize: a parameter
                 return self._named(size, node.cursor.type)
             raise _NotAffine("function call in subscript")
-        if kind == K.MEMBER_REF_EXPR:
-            member = invariant_member(node, scope)
-            if member is not None:  # `v->len`, `s.n` that nothing in the nest can write: a parameter
-                return self._named(member, node.cursor.type)
-            raise _NotAffine(f"subscript uses the member {text}")
+        if kind in (K.MEMBER_REF_EXPR, K.ARRAY_SUBSCRIPT_EXPR):
+            # `v->len`, `s.n`, `grid_points[1]` that nothing in the nest can write: a parameter
+            invariant = (invariant_member if kind == K.MEMBER_REF_EXPR else invariant_element)(node, scope)
+            if invariant is not None:
+                return self._named(invariant, node.cursor.type)
+            raise _NotAffine(f"subscript uses the member {text}" if kind == K.MEMBER_REF_EXPR else f"indirect subscript {text}")
         if kind == K.CONDITIONAL_OPERATOR or (kind == K.BINARY_OPERATOR and node.binary_op in ("/", "%")):
             if not any(n.kind == K.DECL_REF_EXPR for n in node.walk()):
                 value = evaluate_int(node)  # `M / 2` of a macro constant

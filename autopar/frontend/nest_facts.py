@@ -18,9 +18,10 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from clang.cindex import CursorKind as K, StorageClass
+from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
-from autopar.frontend.ast import FUNCTION_KINDS, Node, Source, expression_children, stored_operand, strip, variable_decl
+from autopar.frontend.ast import (FUNCTION_KINDS, INTEGER_TYPES, Node, Source, evaluate_int, expression_children,
+                                  stored_operand, strip, variable_decl)
 from autopar.frontend.variables import Variables, is_integer_decl
 from autopar.frontend.wraparound import Walk
 
@@ -255,9 +256,46 @@ def invariant_member(node: Node, scope: Optional[Scope]) -> Optional[str]:
     key = Variables.key(decl)
     if key in nest.any_writes or key in nest.through_reference or nest.may_change_indirectly(key, decl):
         return None
-    if _calls_that_may_write(nest.root):
+    named = decl.kind == K.VAR_DECL and not any(step.startswith("->") for step in path)  # `s.n`, not `p->n`
+    if _calls_that_may_write(nest.root, nest, decl if named else None):
         return None
     return decl.spelling + "".join(path)
+
+
+def invariant_element(node: Node, scope: Optional[Scope]) -> Optional[str]:
+    """`grid_points[1]`, `dims[0][2]`: an integer element at constant subscripts (each within its
+    extent) of a named array that the nest neither assigns nor may write through memory of the
+    element's type or a call, as a parameter name (NAS's loops run to `grid_points[0] - 1`)."""
+    if scope is None or node.type_kind not in INTEGER_TYPES or node.type_kind.name in ("BOOL", "ENUM"):
+        return None
+    nest = scope.nest
+    if nest.opaque_calls or node.cursor.type.get_canonical().spelling in nest.memory_write_types or \
+            nest.memory_write_types & CHAR_TYPES:
+        return None
+    indices, current = [], node
+    while current.kind == K.ARRAY_SUBSCRIPT_EXPR:
+        children = expression_children(current)
+        if len(children) != 2 or any(n.kind == K.DECL_REF_EXPR for n in children[1].walk()):
+            return None
+        value = evaluate_int(strip(children[1]))
+        if value is None:
+            return None
+        indices.insert(0, value)
+        current = strip(children[0])
+    decl = variable_decl(current) if current.kind == K.DECL_REF_EXPR else None
+    if decl is None or decl.kind != K.VAR_DECL:
+        return None  # (a parameter declared as an array is a pointer)
+    extents, array = [], decl.type.get_canonical()
+    while array.kind == TypeKind.CONSTANTARRAY:
+        extents.append(array.element_count)
+        array = array.element_type.get_canonical()
+    if len(extents) != len(indices) or not all(0 <= v < n for v, n in zip(indices, extents)):
+        return None
+    key = Variables.key(decl)
+    if key in nest.any_writes or key in nest.through_reference or nest.may_change_indirectly(key, decl) or \
+            _calls_that_may_write(nest.root, nest, decl):
+        return None
+    return decl.spelling + "".join(f"[{v}]" for v in indices)
 
 
 def container_size(node: Node, scope: Optional[Scope]) -> Optional[str]:
@@ -281,15 +319,54 @@ def range_size(decl, nest: NestFacts) -> Optional[str]:
     return f"{container_name(decl)}.size()"
 
 
-def _calls_that_may_write(root: Node) -> bool:
-    """A call in the nest other than one of a system header's functions with no pointer argument
-    (`sqrt(x)`): it might write any memory it can reach."""
+def _calls_that_may_write(root: Node, nest: Optional["NestFacts"] = None, target=None) -> bool:
+    """A call in the nest that might write `target` (a declaration; any memory when None): any but a
+    system header's function with no pointer argument (`sqrt(x)`), or, given the nest's facts, a
+    function of the file that writes no global and calls no unknown code (`nest.opaque_calls` is
+    False) whose every pointer or reference argument is rooted at a named variable that is not a
+    pointer and not `target` (`exact(xi, eta, zeta, dtemp)`: a local array cannot be `grid_points`)."""
+    from autopar.frontend.calls import call_arguments
+
     for n in root.walk():
         if n.kind != K.CALL_EXPR:
             continue
         callee = n.cursor.referenced
-        if callee is None or not callee.location.is_in_system_header:
+        system = callee is not None and callee.location.is_in_system_header
+        if system and not any(a.type.get_canonical().kind.name in ("POINTER", "LVALUEREFERENCE")
+                              for a in n.cursor.get_arguments()):
+            continue
+        if system or callee is None or nest is None or target is None or nest.opaque_calls:
             return True
-        if any(a.type.get_canonical().kind.name in ("POINTER", "LVALUEREFERENCE") for a in n.cursor.get_arguments()):
-            return True
+        parameters = list(callee.get_arguments())
+        for k, argument in enumerate(call_arguments(n)):
+            passed = parameters[k].type.get_canonical().kind.name if k < len(parameters) else "POINTER"
+            if passed in ("POINTER", "LVALUEREFERENCE", "RVALUEREFERENCE", "INCOMPLETEARRAY", "CONSTANTARRAY") or \
+                    strip(argument).type_kind.name in ("POINTER", "CONSTANTARRAY", "INCOMPLETEARRAY"):
+                base = _argument_root(argument)
+                if base is None or Variables.key(base) == Variables.key(target):
+                    return True
     return False
+
+
+def _argument_root(argument: Node):
+    """The variable an argument's memory belongs to (`dtemp`, `&s`, `a[i] + 2`, `&g[1]`): a named
+    variable that is not a pointer (nothing else lies in its memory); None for anything else."""
+    node = strip(argument)
+    while True:
+        if node.kind == K.UNARY_OPERATOR and node.unary_op == "&" or node.kind in (K.ARRAY_SUBSCRIPT_EXPR,
+                                                                                  K.MEMBER_REF_EXPR):
+            children = expression_children(node)
+            if not children or node.kind == K.MEMBER_REF_EXPR and strip(children[0]).type_kind.name == "POINTER":
+                return None
+            node = strip(children[0])
+        elif node.kind == K.BINARY_OPERATOR and node.binary_op in ("+", "-"):
+            left = strip(expression_children(node)[0])
+            if left.type_kind.name not in ("POINTER", "CONSTANTARRAY"):
+                return None
+            node = left
+        else:
+            break
+    decl = variable_decl(node) if node.kind == K.DECL_REF_EXPR else None
+    if decl is None or decl.type.get_canonical().kind.name in ("POINTER", "LVALUEREFERENCE", "RVALUEREFERENCE"):
+        return None
+    return decl
