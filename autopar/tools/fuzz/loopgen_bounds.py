@@ -1,5 +1,6 @@
 """loopgen's templates of loops whose bounds and subscripts the analysis reads as parameters or
-forward-substitutes: bounds that are struct fields (`s.n`, `p->n`), the smaller of two values
+forward-substitutes: bounds that are struct fields (`s.n`, `p->n`) or elements of a global array
+(`grid_points[1]`), the smaller of two values
 (`?:`) and quotients by a constant; scalars that name an element (`k = 1; a[k][i] = ...`); and
 window loops to a parameter that every call passes one constant for (constant specialization). Each
 has near misses that must stay serial or generic. Each `t_<name>` adds one block to the program being built.
@@ -62,6 +63,34 @@ class BoundsTemplates(ProgramBuilder):
         """(n + d - 1) / d for a small d: never above n."""
         d = self.rng.choice([1, 2, 4, 8])
         return f"({s}.n + {self.rng.randint(0, d - 1)}) / {d}"
+
+    def t_element_bounds(self) -> None:
+        """A nest bounded by elements of a global array at constant subscripts (NAS's `grid_points`):
+        `for (i < gpN[0]) for (j < gpN[1] - d) a[i][j] = f(b[i][j], i, j)`, parallel; near misses: a
+        call in the nest passed the bounds' array (it shrinks an element), or the address of the
+        element, or a carried read `a[i][j - 1]`."""
+        a = self.array_2d()
+        rows, cols = a.dims
+        name = self.fresh("gp")
+        miss = self.rng.choice(["none"] * 4 + ["shrink", "element", "carried"])
+        self.top.append(f"static int {name}[3];")
+        cut = self.rng.randint(0, min(2, cols - 1))
+        self.body.append(f"    {name}[0] = {rows} + zero; {name}[1] = {cols} + zero; {name}[2] = {cut};")
+        self.scalars += [Scalar(f"{name}[0]", "int"), Scalar(f"{name}[1]", "int")]
+        i, j = self.fresh("i"), self.fresh("j")
+        lines = []
+        if miss in ("shrink", "element"):
+            helper = self.fresh("shrink")
+            self.functions.append(f"static void {helper}(int *g)\n{{\n    g[0] = g[0] > 1 ? g[0] - {1 if miss == 'shrink' else 0} : g[0];\n}}")
+            lines.append(f"        {helper}({name if miss == 'shrink' else f'&{name}[1]'});")
+        read = f"{a.name}[{i}][{j} - 1]" if miss == "carried" else f"{a.name}[{i}][{j}]"
+        lo = 1 if miss == "carried" else 0
+        value = self.expression([read, f"({i} - {j})"], j, allow_product=False)
+        lines.append(f"        for (int {j} = {lo}; {j} < {name}[1] - {name}[2]; {j}++)")
+        lines.append(f"            {a.name}[{i}][{j}] = {self.store(a.ctype, value)};")
+        self.body.append(f"    for (int {i} = 0; {i} < {name}[0]; {i}++) {{")
+        self.body += lines
+        self.body.append("    }")
 
     def t_field_call(self) -> None:
         """A helper that loops to `p->n` over an int array it is handed: parallel, the array being
