@@ -84,6 +84,44 @@ def test_old_c_loops_give_boxes_and_whole_writes_only_where_every_element_is_sto
     assert functions["fill_after"].write_regions == {}  # v[m - 1] after the loop: m has no range there
 
 
+CONVERTED = r"""
+static void cast_bool(double a[5], int i) { int m; for (m = 0; m < 5; m++) a[(_Bool)m] = m + i; }
+static void unsigned_cmp(double a[5], int i) { int m; for (m = -1; m < 4u; m++) a[m + 1] = m + i; }
+static void reuse(double a[3], int i) {
+  int m; double t = 0.0;
+  for (m = 0; m < 3; m++) { for (m = 0; m < 2; m++) t = t + i; a[m] = t; }
+}
+static double reuse_read(const double *p) {
+  int m; double x = 0.0;
+  for (m = 0; m < 1; m++) { for (m = 0; m < 3; m++) x = x + 1.0; x = x + p[m]; }
+  return x;
+}
+static double cast_read(const double *p) { double x = 0.0; for (int m = 0; m < 1; m++) x = x + p[(unsigned char)(m + 259)]; return x; }
+static void widened(double a[5], int i) { int m; for (m = 0; m < 5; m++) a[(long)m] = i; }
+void use(double *t, int i) {
+  for (int k = 0; k < 2; k++) {
+    cast_bool(t, i); unsigned_cmp(t, i); reuse(t, i); t[5] = reuse_read(t) + cast_read(t); widened(t, i);
+  }
+}
+"""
+
+
+def test_a_counter_a_conversion_may_change_or_an_inner_loop_reuses_gives_no_box(tmp_path):
+    """Each gave a box (and the first three a whole write) that was not what the callee touches, and
+    a loop calling it was parallelized with a wrong result: `a[(_Bool)m]` writes a[0..1];
+    `m < 4u` compares m as unsigned (-1 is the largest value: no iteration); an inner loop over m
+    leaves m at 2 for `a[m]` (and at 3 for `p[m]`); `(unsigned char)(m + 259)` reads p[3]. A
+    conversion that keeps every value (`(long)m`) still gives its box."""
+    path = tmp_path / "converted.c"
+    path.write_text(CONVERTED)
+    functions = translate(str(path), []).functions
+    for name in ("cast_bool", "unsigned_cmp", "reuse"):
+        assert functions[name].write_regions == {} and functions[name].whole_writes == [], name
+    for name in ("reuse_read", "cast_read"):
+        assert functions[name].read_regions == {}, name
+    assert functions["widened"].write_regions == {0: [[[0, 4]]]} and functions["widened"].whole_writes == [0]
+
+
 def test_what_is_not_a_box_has_no_region(tu):
     # by_n's region depends on n; a pointer that escapes or moves is not a fixed set of elements
     assert tu.functions["by_n"].write_regions == {}

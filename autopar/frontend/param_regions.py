@@ -12,7 +12,8 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from autopar.frontend.ast import Node, evaluate_int, expression_children, stored_operand, strip, user_of, variable_decl
+from autopar.frontend.ast import (INTEGER_TYPES, TRANSPARENT, Node, evaluate_int, expression_children, stored_operand,
+                                  strip, user_of, variable_decl)
 from autopar.frontend.functions import Function
 from autopar.frontend.variables import Variables
 
@@ -111,13 +112,15 @@ def _written_whole(store: Node, element: Node, loops: dict[int, tuple[tuple, int
     used, node = [], element
     while node.kind == K.ARRAY_SUBSCRIPT_EXPR:
         base, index = expression_children(node)
-        index = strip(index)
+        index = _exact(index)
+        if index is None:
+            return False
         if any(n.kind == K.DECL_REF_EXPR for n in index.walk()):
             if index.kind == K.BINARY_OPERATOR and index.binary_op in ("+", "-"):
-                left, right = expression_children(index)
-                if evaluate_int(right) is None:
+                left, right = (_exact(side) for side in expression_children(index))
+                if left is None or right is None or evaluate_int(right) is None or index.type_kind not in _WIDE_SIGNED:
                     return False
-                index = strip(left)
+                index = left
             decl = variable_decl(index) if index.kind == K.DECL_REF_EXPR else None
             if decl is None:
                 return False
@@ -168,7 +171,12 @@ def _constant_loops(function: Function) -> dict[int, tuple[tuple, int, int]]:
     for node in function.nodes:
         if node.index not in headers:
             assigned.update(_assigned(node))
-    return {index: head for index, head in found.items() if head[0] not in assigned}
+    # a loop over the counter of a loop around it changes that counter in the outer body (`for (m ...)
+    # { for (m ...) ...; a[m] = t; }`): neither gives a range
+    by_index = {node.index: node for node in function.nodes_of((K.FOR_STMT,))}
+    nested = {head[0] for index, head in found.items() for other, more in found.items()
+              if other != index and more[0] == head[0] and by_index[index].contains(by_index[other])}
+    return {index: head for index, head in found.items() if head[0] not in assigned | nested}
 
 
 def _constant_head(node: Node) -> Optional[tuple[tuple, int, int]]:
@@ -192,8 +200,10 @@ def _constant_head(node: Node) -> Optional[tuple[tuple, int, int]]:
     lo, cond, inc = evaluate_int(start), strip(cond), strip(inc)
     if lo is None or cond.kind != K.BINARY_OPERATOR or cond.binary_op not in ("<", "<="):
         return None
-    left, right = expression_children(cond)
-    decl, hi = variable_decl(strip(left)), evaluate_int(right)
+    left, right = (_exact(side) for side in expression_children(cond))
+    if left is None or right is None or left.type_kind not in _WIDE_SIGNED:
+        return None  # (`m < 4u` compares m converted to unsigned: -1 is then the largest value)
+    decl, hi = variable_decl(left), evaluate_int(right)
     if decl is None or Variables.key(decl) != var or hi is None or \
             not (inc.kind == K.UNARY_OPERATOR and inc.unary_op in ("++", "post++")) or \
             variable_decl(strip(expression_children(inc)[0])) is None or \
@@ -234,16 +244,38 @@ def _for_variable(node: Node) -> Optional[tuple]:
     return Variables.key(decl) if decl is not None else None
 
 
+_WIDE_SIGNED = {TypeKind.INT, TypeKind.LONG, TypeKind.LONGLONG}
+_SIGNED = {TypeKind.CHAR_S, TypeKind.SCHAR, TypeKind.SHORT, *_WIDE_SIGNED}
+
+
+def _exact(node: Node) -> Optional[Node]:
+    """`node` below parentheses and the conversions that keep every value (to int, long or long long,
+    from a signed type no wider or an unsigned one narrower); None where a conversion may change a value
+    (`a[(_Bool)m]`, `a[(unsigned char)(m + 250)]`, `m` compared with `4u`)."""
+    while node.kind in TRANSPARENT and node.expressions:
+        inner = node.expressions[-1]
+        if node.kind != K.PAREN_EXPR and node.type_kind != inner.type_kind:
+            to, size, inner_size = node.type_kind, node.cursor.type.get_size(), inner.cursor.type.get_size()
+            if to not in _WIDE_SIGNED or not (inner.type_kind in _SIGNED and size >= inner_size or
+                                               inner.type_kind in INTEGER_TYPES and size > inner_size):
+                return None
+        node = inner
+    return node
+
+
 def _interval(node: Node, loops: dict[int, tuple[tuple, int, int]]) -> Optional[tuple[int, int]]:
-    """The range of an integer expression of constants and constant-range loop variables."""
-    e = strip(node)
+    """The range of an integer expression of constants and constant-range loop variables (in a signed
+    type no conversion changes: anything else has no range here)."""
+    e = _exact(node)
+    if e is None:
+        return None
     if not any(n.kind == K.DECL_REF_EXPR for n in e.walk()):
         value = evaluate_int(e)
         return (value, value) if value is not None else None
     if e.kind == K.DECL_REF_EXPR:
         decl = variable_decl(e)
         return _range_at(e, Variables.key(decl), loops) if decl is not None else None
-    if e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-", "*"):
+    if e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-", "*") and e.type_kind in _WIDE_SIGNED:
         parts = expression_children(e)
         if len(parts) != 2:
             return None

@@ -32,7 +32,7 @@ from autopar.tools.fuzz.loopgen_loops import LoopTemplates
 from autopar.tools.fuzz.loopgen_patterns import PatternTemplates
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 42
+VERSION = 43
 
 
 class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates, BoundsTemplates):

@@ -153,29 +153,37 @@ class CallTemplates(ProgramBuilder):
         local array declared before it, whose elements the loop then reads: the array is private to
         each iteration when every call stores every element. Old C's counter, declared before its
         loop, at times. Near misses: a store under a condition, a return before the stores, every other
-        element stored, each element read before it is stored, a counter used after its loop."""
+        element stored, each element read before it is stored, a counter used after its loop, a
+        subscript through a conversion (`v[(_Bool)m]`), a counter compared as unsigned, a counter an
+        inner loop reuses."""
         dst, src = self.array_1d(min_size=4), self.array_1d()
         size = min(dst.size, src.size)
         name, width = self.fresh("fill"), self.rng.randint(2, 6)
-        miss = self.rng.choice(["none"] * 5 + ["guard", "early", "gap", "accumulate", "after"])
-        old_c = self.chance(0.5)
-        element = "v[2 * m]" if miss == "gap" else "v[m]"
+        miss = self.rng.choice(["none"] * 5 + ["guard", "early", "gap", "accumulate", "after", "cast", "unsigned",
+                                               "reuse"])
+        width = 3 if miss == "reuse" else width  # (the inner loop leaves m at 2: 3 ends the outer one)
+        old_c = self.chance(0.5) or miss in ("after", "unsigned", "reuse")
+        element = {"gap": "v[2 * m]", "cast": "v[(_Bool)m]", "unsigned": "v[m + 1]"}.get(miss, "v[m]")
         value = f"x * {self.rng.randint(1, 9)} + m" + (" + v[m]" if miss == "accumulate" else "")
         store = f"{element} = (int)(({value}) % 1000);"
         if miss == "guard":
             store = f"if (x % 3) {store}"
+        elif miss == "reuse":  # an inner loop over m leaves it at 2: one element stored
+            store = "{\n        for (m = 0; m < 2; m++)\n            x = x % 1000 + 1;\n        " + store + "\n    }"
         lines = [f"static void {name}(int v[{2 * width if miss == 'gap' else width}], int x)", "{"]
-        lines.append("    int m;" if old_c or miss == "after" else "")
+        lines.append("    int m;" if old_c else "")
         if miss == "early":
             lines.append("    if (x % 5 == 1)\n        return;")
-        head = "m = 0" if old_c or miss == "after" else "int m = 0"
-        lines.append(f"    for ({head}; m < {width}; m++)\n        {store}")
+        head = {"unsigned": "m = -1"}.get(miss, "m = 0" if old_c else "int m = 0")
+        bound = f"{width - 1}u" if miss == "unsigned" else str(width)  # (-1 < 4u is false: no iteration)
+        lines.append(f"    for ({head}; m < {bound}; m++)\n        {store}")
         if miss == "after":
             lines.append(f"    v[m - 1] = x % 7;")
         lines.append("}")
         self.functions.append("\n".join(line for line in lines if line))
         buffer, iv = self.fresh("t"), self.fresh("i")
-        self.body.append(f"    int {buffer}[{2 * width}] = {{0}};")
+        # (not zeros: an element no call stores keeps this, where a private copy would hold garbage, often 0)
+        self.body.append(f"    int {buffer}[{2 * width}] = {{{', '.join(str(k + 3) for k in range(2 * width))}}};")
         read = f"{buffer}[0] + {buffer}[{width - 1}]" + (f" + {buffer}[1]" if miss == "gap" else "")
         self.emit_loop(iv, 0, size, [f"{name}({buffer}, (int){src.name}[{iv}]);",
                                      f"{dst.name}[{iv}] = {self.store(dst.ctype, read)};"], size=size)
