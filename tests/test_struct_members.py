@@ -105,3 +105,33 @@ def test_a_whole_element_joins_the_fields_without_telling_them_apart(tu):
     assert [o.path for o in an.model.objects.values()] == ["g1"] and all(o.merged for o in an.model.objects.values())
     assert {tuple(map(str, m.dims[-1:])) for o in an.model.objects.values() for m in o.accesses} == {("{}",)}
     assert an.graph.carried_by(loop.id)
+
+
+COLLIDING_TAGS = """
+double f(double *v, int n) {
+    struct S { double a; double b; };
+    struct S u = { v[0], v[1] }, w;
+    w = u;
+    return w.a + w.b + n;
+}
+void g(double *restrict x, const double *restrict y, int n) {
+    struct S { double *p; };
+    struct S s, t;
+    s.p = x;
+    t = s;
+    for (int i = 0; i < n; i++)
+        t.p[i + 1] = x[i] + y[i];
+}
+"""
+
+
+def test_a_struct_of_numbers_is_told_from_another_of_its_tag(tmp_path):
+    """Two functions each declare their own `struct S`: the first holds numbers only, the second a
+    pointer. Judged by the spelling `struct S`, the copy `t = s` seemed to carry no address, so t.p
+    was not based on the restrict x and the loop ran in parallel with no check (found by review)."""
+    from autopar.decision.pipeline import analyze_file
+
+    path = tmp_path / "collide.c"
+    path.write_text(COLLIDING_TAGS)
+    loop = next(l for l in analyze_file(str(path)).report.loops if l.function == "g")
+    assert not loop.parallel or loop.proof == "runtime-check", loop.pragma

@@ -170,7 +170,8 @@ def pointer_free(record, depth: int = 0) -> bool:
     record = record.get_canonical()
     declaration = record.get_declaration()
     known = unit_cache(declaration, "pointer_free")  # (kept by the translation unit: names repeat across files)
-    key = record.spelling
+    where = declaration.location  # (not the spelling: two functions may each declare their own `struct S`)
+    key = (where.file.name if where.file else "", where.offset, record.spelling)
     if key in known:
         return known[key]
     found = depth < 8 and record.kind == TypeKind.RECORD and \
