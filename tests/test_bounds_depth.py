@@ -151,3 +151,37 @@ def test_the_window_a_divided_bound_leaves_decides_the_dependence(quasi):
     assert verdicts["expanded"].parallelizable and verdicts["params_only"].parallelizable
     assert not verdicts["expanded_near"].parallelizable
     assert not verdicts["truncated"].parallelizable  # nothing known of the window
+
+
+ELEMENTS = r"""
+static int gp[3];
+extern int shape[2][2];
+double a[64][64];
+void f(int *p) {
+  for (int i = 0; i < gp[1]; i++) a[0][i] = 0;                 /* 6: a parameter */
+  for (int i = 0; i < shape[1][0] - 1; i++) a[1][i] = 0;       /* 7: a parameter, of a 2-D array */
+  for (int i = 0; i < gp[3]; i++) a[2][i] = 0;                 /* 8: past the extent: not one */
+  for (int i = 0; i < gp[1]; i++) { a[3][i] = 0; *p = i; }     /* 9: an int store through a pointer */
+  for (int i = 0; i < gp[1]; i++) { a[4][i] = 0; gp[2] = i; }  /* 10: the array written */
+}
+"""
+
+
+def test_elements_of_a_named_array_at_constant_subscripts_are_parameters(tmp_path):
+    """NAS's `grid_points[k]` bounds: an integer element at constant subscripts within the extents
+    of a named array the nest cannot write is a parameter (a bound the model knows); one past the
+    extents, or with an integer store the nest makes through a pointer or into the array, is not."""
+    path = tmp_path / "elements.c"
+    path.write_text(ELEMENTS)
+    upper = {l.line: l.canonical.upper for l in translate(str(path), []).loops}
+    assert upper[6].coefficients == {"gp[1]": 1} and upper[7].coefficients == {"shape[1][0]": 1}
+    assert upper[8] is None and upper[9] is None and upper[10] is None
+
+
+def test_a_qualified_array_name_is_no_parameter(tmp_path):
+    """`ns::gp[1]` would be spelled `gp[1]` in a runtime check or a threshold, which a local `gp` may
+    shadow: it is left unknown."""
+    path = tmp_path / "qualified.cpp"
+    path.write_text("namespace ns { int gp[3]; }\ndouble a[64][64];\n"
+                    "void f() { for (int i = 0; i < ns::gp[1]; i++) a[0][i] = 0; }\n")
+    assert translate(str(path), []).loops[0].canonical.upper is None

@@ -283,8 +283,8 @@ def invariant_element(node: Node, scope: Optional[Scope]) -> Optional[str]:
         indices.insert(0, value)
         current = strip(children[0])
     decl = variable_decl(current) if current.kind == K.DECL_REF_EXPR else None
-    if decl is None or decl.kind != K.VAR_DECL:
-        return None  # (a parameter declared as an array is a pointer)
+    if decl is None or decl.kind != K.VAR_DECL or current.end - current.start != len(decl.spelling):
+        return None  # (a parameter declared as an array is a pointer; `ns::gp[1]` is spelled otherwise)
     extents, array = [], decl.type.get_canonical()
     while array.kind == TypeKind.CONSTANTARRAY:
         extents.append(array.element_count)
