@@ -24,6 +24,7 @@ from autopar.frontend.containers import ELEMENT, buffer_variable, container_call
 from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source,
                               canonical_kind, evaluate_int, expression_children, strip, variable_decl)
 from autopar.frontend.domain_conditions import domain_conditions
+from autopar.frontend.first_access import left_statements
 from autopar.frontend.guards import guard_of
 from autopar.frontend.reductions import bare
 from autopar.frontend.variables import Variables, is_reference, is_volatile
@@ -146,10 +147,10 @@ def _container_based(e: Node, root: Node) -> bool:
         e = strip(children[0])
 
 
-# the kinds of node whose children may be in another loop or branch than the node itself (_contexts)
-_CONTEXT_KINDS = FOR_KINDS | LOOP_KINDS | {K.IF_STMT, K.CONDITIONAL_OPERATOR, K.SWITCH_STMT, K.BINARY_OPERATOR}
+# the kinds of node whose children may be in another loop or branch than the node itself (_contexts);
 # jumps that may skip the rest of a loop's body, or of an outer loop's (a `break` of an inner loop)
-_SKIPS = {K.CONTINUE_STMT, K.BREAK_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT}
+_CONTEXT_KINDS = FOR_KINDS | LOOP_KINDS | {K.IF_STMT, K.CONDITIONAL_OPERATOR, K.SWITCH_STMT, K.BINARY_OPERATOR}
+_SKIPS, _GOTOS = {K.CONTINUE_STMT, K.BREAK_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT}, {K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.LABEL_STMT}
 
 
 class AccessCollector:
@@ -157,15 +158,12 @@ class AccessCollector:
         self.source = source
         self.variables = variables
         self.affine = affine
-        self.chains = ChainReader(source)
-        self.counter = 0
-        self.function = None
+        self.chains, self.counter, self.function = ChainReader(source), 0, None
         self.summaries: dict = {}  # same-file function summaries, for the regions their calls touch
         self.modelled: set[tuple[int, int, int]] = set()  # (line, column, argument) of calls instantiated
         self.lent: set[int] = set()  # the `&v` arguments (node ids) that lend a scalar (calls.lent_addresses)
         self.container_elements: set[tuple[int, int]] = set()  # (line, column) of `v[i]` calls modelled
-        # (loop ids, text) of what the chains cannot name (`get()[i]`, `(c ? a : b)[i]`): any memory
-        self.unmodelled: list[tuple[list[str], str]] = []
+        self.unmodelled: list[tuple[list[str], str]] = []  # (loop ids, text) of memory no chain names: `get()[i]`
         self.jumps: dict[int, bool] = {}  # nest root (node id) -> whether a jump of _SKIPS is in it
 
     def collect(self, root: LoopInfo, loops_by_node: dict[int, LoopInfo]) -> list[Access]:
@@ -461,19 +459,20 @@ class AccessCollector:
         around it: no inner loop is under a branch or has bounds the model does not see (it may run
         zero times), and no `continue`, `break` or `goto` in the nest skips the rest of a body."""
         root = enclosing[0].node
-        jumps = self.jumps.get(id(root))
-        if jumps is None:
-            jumps = self.jumps[id(root)] = any(n.kind in _SKIPS for n in root.walk())
-        return not jumps and all(i.loop.canonical is not None and i.loop.canonical.lower is not None and
+        if id(root) not in self.jumps:
+            self.jumps[id(root)] = any(n.kind in _SKIPS for n in root.walk())
+        return not self.jumps[id(root)] and all(i.loop.canonical is not None and i.loop.canonical.lower is not None and
                                  i.loop.canonical.upper is not None and i.loop.conditional is False
                                  for i in enclosing[1:])
 
     def _contexts(self, root: Node) -> dict[int, tuple[tuple[LoopInfo, ...], bool]]:
-        """For every node of a nest, in one pass from the top: the loops whose condition, increment or
-        body contain it (outermost first), and whether it runs conditionally within the innermost one
-        (under if/?:/&&/||/switch, or in a while loop that may not run)."""
+        """For every node of a nest, in one pass from the top: the loops whose condition, increment or body
+        contain it (outermost first), and whether it runs conditionally within the innermost one (under
+        if/?:/&&/||/switch, a while loop, a statement a break leaves, any code of a nest with a goto)."""
         contexts: dict[int, tuple[tuple[LoopInfo, ...], bool]] = {id(root): ((), False)}
-        for parent in root.walk():
+        nodes = root.walk()  # a goto or label makes any code of a body skippable; a break, what it leaves
+        anywhere, left = any(n.kind in _GOTOS for n in nodes), left_statements(nodes)
+        for parent in nodes:
             context = contexts[id(parent)]
             kind = parent.kind
             if kind not in _CONTEXT_KINDS:  # most nodes: their children share their context
@@ -482,14 +481,14 @@ class AccessCollector:
                 continue
             enclosing, conditional = context
             info = self.loops_by_node.get(id(parent)) if kind in FOR_KINDS else None
-            if info is not None:
-                info.loop.conditional = conditional  # within its parent loop's body
+            if info is not None:  # within its parent loop's body (a break may end it early)
+                info.loop.conditional = conditional or parent.index in left
             first = parent.children[0] if parent.children else None
             for child in parent.children:
                 if info is not None and child is not info.init:
-                    contexts[id(child)] = (enclosing + (info,), False)
+                    contexts[id(child)] = (enclosing + (info,), anywhere)
                     continue
-                branch = conditional
+                branch = conditional or parent.index in left
                 if kind in (K.IF_STMT, K.CONDITIONAL_OPERATOR, K.SWITCH_STMT) and child is not first:
                     branch = True
                 elif kind == K.BINARY_OPERATOR and child is not first and parent.binary_op in ("&&", "||"):

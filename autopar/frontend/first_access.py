@@ -35,6 +35,10 @@ class FirstAccess:
         # the function's facts: summaries of statements, which every loop around them asks for again
         self.facts = facts
         self.exits: list[set[tuple]] = []  # what was assigned where an iteration ends early
+        # what was assigned at each break or continue that leaves an inner statement, by ("break" or
+        # "continue", that statement's index): the code after it may be skipped (`do { if (c) break;
+        # x = 1; } while (0);` leaves x unassigned)
+        self.jumped: dict[tuple[str, int], list[set[tuple]]] = {}
         self.read_first: set[tuple] = set()
         self.written: set[tuple] = set()
         self.read: set[tuple] = set()
@@ -187,8 +191,33 @@ class FirstAccess:
     def _jump(self, node: Node, defined: set[tuple]) -> set[tuple]:
         for child in node.children:
             defined = self.run(child, defined)
-        if node.kind not in (K.CONTINUE_STMT, K.BREAK_STMT) or jump_target(node) is self.loop_node:
+        target = jump_target(node) if node.kind in (K.CONTINUE_STMT, K.BREAK_STMT) else None
+        if node.kind not in (K.CONTINUE_STMT, K.BREAK_STMT) or target is self.loop_node:
             self.exits.append(set(defined))
+        elif target is not None:
+            kind = "break" if node.kind == K.BREAK_STMT else "continue"
+            self.jumped.setdefault((kind, target.index), []).append(set(defined))
+        return defined
+
+    def _do(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        """`do body while (cond);`: the body runs once at least; a continue goes on to the condition and
+        a break past it, with what was assigned up to there."""
+        children = node.children
+        if len(children) != 2:
+            return self._while_or_switch(node, defined)
+        after = self.run(children[0], defined)
+        for state in self.jumped.pop(("continue", node.index), []):
+            after = after & state
+        after = self.run(children[1], after)
+        for state in self.jumped.pop(("break", node.index), []):
+            after = after & state
+        return after
+
+    def _label(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        """A label: a goto may come from anywhere, with nothing assigned yet."""
+        defined = set()
+        for child in node.children:
+            defined = self.run(child, defined)
         return defined
 
     def _lambda(self, node: Node, defined: set[tuple]) -> set[tuple]:
@@ -207,6 +236,8 @@ _HANDLERS = {
     K.CONDITIONAL_OPERATOR: FirstAccess._conditional,
     K.IF_STMT: FirstAccess._if,
     K.WHILE_STMT: FirstAccess._while_or_switch,
+    K.DO_STMT: FirstAccess._do,
+    K.LABEL_STMT: FirstAccess._label,
     K.SWITCH_STMT: FirstAccess._while_or_switch,
     K.FOR_STMT: FirstAccess._for,
     K.CXX_FOR_RANGE_STMT: FirstAccess._for,
@@ -227,12 +258,17 @@ _SUMMARY_MIN_NODES = 12
 
 
 def _open_statements(node: Node, facts: dict) -> set[int]:
-    """The nodes of the function that a break or continue leaves without leaving its target: their
-    summary would depend on which loop is asking (an iteration of that loop ends there)."""
+    """The nodes of the function that a break or continue leaves without leaving its target, and those
+    around a label: their summary would depend on which loop is asking (an iteration of that loop
+    ends there) or on where a goto comes from."""
     found = facts.get(("open", 0))
     if found is None:
         found = set()
         for jump in node.tree or node.walk():
+            if jump.kind == K.LABEL_STMT:  # (what follows a label depends on where its gotos come from)
+                found.update(a.index for a in jump.ancestors())
+                found.add(jump.index)
+                continue
             if jump.kind not in (K.BREAK_STMT, K.CONTINUE_STMT):
                 continue
             target = jump_target(jump)
@@ -243,6 +279,13 @@ def _open_statements(node: Node, facts: dict) -> set[int]:
                 found.add(ancestor.index)
         facts[("open", 0)] = found
     return found
+
+
+def left_statements(nodes: list[Node]) -> set[int]:
+    """The indices of the statements that a break or continue among `nodes` leaves (the rest of
+    their bodies may be skipped)."""
+    return {target.index for n in nodes if n.kind in (K.BREAK_STMT, K.CONTINUE_STMT)
+            and (target := jump_target(n)) is not None}
 
 
 def jump_target(jump: Node) -> Optional[Node]:
