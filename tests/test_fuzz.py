@@ -53,6 +53,8 @@ def test_the_generator_is_deterministic_and_covers_what_the_issue_asks():
                     "[j]", "L", "printf", "->n; i++)", ".n < ", ".m : ", ") / ", " = 1;", " = 2;", "->n -= 1", "int w = 1 + r % 3;", "+ zero);"):
         assert feature in text, feature
     assert "(i" in text and "((" in text  # parenthesized conditions
+    # writes a jump may skip (a do-while's break, an inner loop's break, a forward goto) before a read
+    assert ") break; t" in text and "_skip: ;" in text and "q == 1) break;" in text
     # nests bounded by a global array's elements (NAS's `grid_points`), and a call passed that array
     assert re.search(r"for \(int i\d+ = 0; i\d+ < gp\d+\[0\]; i\d+\+\+\)", text) and re.search(r"shrink\d+\(gp\d+\);", text)
     # helpers that fill a small array on every call, or nearly (NAS's `exact(i, j, k, ue)`)

@@ -300,6 +300,27 @@ class PatternTemplates(ProgramBuilder):
         self.body.append("    }")
         self.scalars.append(Scalar(t, "int"))
 
+    def t_skips(self) -> None:
+        """Writes of a local buffer (or a scalar) that a jump inside the body may skip, while the read
+        after them runs: `do { if (c) break; t[0] = ...; } while (0);`, its `continue`, an inner loop's
+        `break`, a forward `goto`, a switch's `break`; and the loop's own `continue`, which skips the
+        read too (private is right there). The buffer starts at non-zero values."""
+        src, dst = self.array_1d(), self.array_1d()
+        size = min(src.size, dst.size)
+        form = self.rng.choice(["do_break", "do_continue", "inner_break", "goto", "switch", "continue"])
+        t, i, k = self.fresh("t"), self.fresh("i"), self.rng.randint(2, 5)
+        # (skipped at multiples of k: where a thread's chunk starts, a private copy shows its garbage)
+        test = f"{i} % {k} == 0" if self.chance(0.7) else f"{src.name}[{i}] % {k} == 1"
+        store = f"{t}[0] = {src.name}[{i}] % 100; {t}[1] = {i} % 50;"
+        body = {"do_break": f"do {{ if ({test}) break; {store} }} while (0);",
+                "do_continue": f"do {{ if ({test}) continue; {store} }} while (0);",
+                "inner_break": f"for (int q = 0; q < 2; q++) {{ if ({test} && q == 1) break; {t}[q] = {i} % 50 + q; }}",
+                "goto": f"if ({test}) goto {t}_skip; {store} {t}_skip: ;",
+                "switch": f"switch ({i} % {k}) {{ case 0: break; default: {store} }}",
+                "continue": f"if ({test}) continue; {store}"}[form]
+        self.body.append(f"    int {t}[2] = {{7, 9}};")
+        self.emit_loop(i, 0, size, [body, f"{dst.name}[{i}] = {self.store(dst.ctype, f'{t}[0] + {t}[1]')};"], size=size)
+
     def t_records(self) -> None:
         """An array of structs of 2 to 4 integer fields (global or local): loops that update fields of
         each element from fields of the same element, in main or through a pointer in a helper, or from
