@@ -160,3 +160,17 @@ def test_keeps_and_moves_have_no_region(tmp_path):
                                    "  for (int i = 0; i < 8; i++) { keeps(v + 8 * i); moves(v + 8 * i); }"))
     tu = translate(str(path), [])
     assert tu.functions["keeps"].write_regions == {} and tu.functions["moves"].write_regions == {}
+
+
+def test_a_pointer_cast_at_the_call_leaves_the_region_unmodelled(tmp_path):
+    """`set1((unsigned char *)&t[2 * i])` with `p[4] = 9` in set1 writes a byte of t[2i + 1], not the
+    element t[2i + 4]: the callee counts bytes, the caller's chain elements (found by review: the loop
+    was parallelized, and raced with the read of t[2i + 3])."""
+    from autopar.decision.pipeline import analyze_file
+
+    path = tmp_path / "bytes.c"
+    path.write_text("unsigned t[4008], out[2000];\nstatic void set1(unsigned char *p) { p[4] = 9; }\n"
+                    "void f(void) {\n  for (int i = 0; i < 2000; i++) {\n    out[i] = t[2 * i + 3];\n"
+                    "    set1((unsigned char *)&t[2 * i]);\n  }\n}\n")
+    loop = next(l for l in analyze_file(str(path)).report.loops if l.function == "f")
+    assert not loop.parallelizable and R.CALL_WRITES_ARGUMENT in loop.codes, loop.reasons

@@ -367,6 +367,14 @@ class ChainReader:
 _LEAF_TYPES = INTEGER_TYPES | FLOATING_TYPES | {TypeKind.POINTER}
 
 
+def pointee_spelling(node: Node) -> str:
+    """What a pointer or array expression's elements are, as an unqualified canonical spelling ("" for
+    anything else): a cast between two pointers to different types changes what a subscript counts."""
+    t = node.cursor.type.get_canonical()
+    inner = t.get_pointee() if t.kind == TypeKind.POINTER else t.get_array_element_type() if t.kind in ARRAY_TYPES else None
+    return unqualified(inner) if inner is not None else ""
+
+
 def whole_record(chain: Chain, root, subs: list[tuple], top: Node) -> bool:
     """Whether an access `root[..]...[..]` (no member path) reads or writes a whole struct element of
     the root's own declared element type, no cast on the way (`u1[k][j] = u0[k][j]` of struct arrays):

@@ -18,7 +18,7 @@ from typing import NamedTuple, Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Access, AffineExpr, Storage, Subscript, Variable
-from autopar.frontend.access_chains import Chain, ChainReader, This, member_offset, whole_record
+from autopar.frontend.access_chains import Chain, ChainReader, This, member_offset, pointee_spelling, whole_record
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.containers import ELEMENT, buffer_variable, container_call, plain_element
 from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source,
@@ -301,9 +301,10 @@ class AccessCollector:
     def _region_base(self, argument: Node) -> Optional[tuple["Chain", bool]]:
         """The argument of a call as the chain the callee's subscripts continue: an array lvalue that
         decays (`rhs[i][j]`: new subscripts follow) or a pointer (`v`, `v + 3 * i`, `&v[2 * i]`: the
-        callee's first subscript adds to the last one). None for anything else."""
+        callee's first subscript adds to the last one). None for anything else, a cast to a pointer to
+        other elements included (`(unsigned char *)&t[2 * i]`: the callee's `p[4]` is a byte of t[2i + 1])."""
         e = strip(argument)
-        kind = e.type_kind
+        kind = e.type_kind if pointee_spelling(e) == pointee_spelling(argument) else None
         if kind in ARRAY_TYPES:
             chain = self.chains.decompose(e)
             if chain is None or chain.root is None or isinstance(chain.root, This) or chain.loads or \
