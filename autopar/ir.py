@@ -108,7 +108,7 @@ class Variable(_Frozen):
     is_struct: bool = False
     is_floating: bool = False  # float, double, long double (typedefs resolved)
     is_bool: bool = False  # _Bool / bool (typedefs resolved)
-    number_kind: Literal["", "integer", "floating", "bool"] = ""  # its, its elements' or its pointee's
+    number_kind: Literal["", "integer", "floating", "bool", "wide"] = ""  # its, its elements' or pointee's ("wide": __int128)
 
     @property
     def unaliased(self) -> bool:  # declared restrict, or proven so at every call

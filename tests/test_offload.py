@@ -505,3 +505,16 @@ def test_gpu_plans_map_no_array_of_the_region_body_and_skip_tiny_regions(tmp_pat
     assert "exact" not in by_function or by_function["exact"].directive != Directive.TARGET
     report = next(l for l in analysis.report.loops if l.function == "exact")
     assert any("not offloaded by default: its region has 5 iterations" in r for r in report.reasons)
+
+
+def test_a_128_bit_reduction_is_not_offloaded(tmp_path, monkeypatch):
+    """clang's device code for `reduction(+: s)` of an `__int128` calls libatomic's `__atomic_load`,
+    which the offload link lacks: the rewrite did not build (found by review). The host plan stays."""
+    monkeypatch.setenv("AUTOPAR_TARGET", "gpu")
+    path = tmp_path / "wide.c"
+    path.write_text("typedef __int128 big;\nint a[20000];\nlong long f(void) {\n  big s = 0;\n"
+                    "  for (int i = 0; i < 20000; i++)\n    s += (big)a[i] * a[i];\n  return (long long)(s % 1000003);\n}\n")
+    analysis = analyze_file(str(path))
+    plans = [d.plan for d in analysis.decisions if d.plan]
+    assert plans and all(p.directive != Directive.TARGET for p in plans)
+    assert any("reduction(+: s)" in (l.pragma or "") for l in analysis.report.loops)

@@ -126,12 +126,15 @@ def is_integer_decl(decl) -> bool:
 
 
 def _number_kind(canonical) -> str:
-    """"integer" (enums aside), "floating" or "bool" for a type of that kind or an array of them, else ""."""
+    """"integer" (enums aside), "floating" or "bool" for a type of that kind or an array of them,
+    "wide" for the 128-bit integers (no OpenMP reduction on a device, for want of atomics), else ""."""
     while canonical.kind in ARRAY_TYPES:
         canonical = canonical.get_array_element_type()
     kind = canonical.get_canonical().kind
     if kind == TypeKind.BOOL:
         return "bool"
+    if kind in (TypeKind.INT128, TypeKind.UINT128):
+        return "wide"
     if kind in FLOATING_TYPES:
         return "floating"
     return "integer" if kind in INTEGER_TYPES and kind != TypeKind.ENUM else ""

@@ -64,6 +64,10 @@ def offload_blockers(ctx: NestContext, loop: Loop, plan: Plan) -> list[str]:
     for call in loop_calls(ctx.tu, loop):
         if call.effect != CallEffect.PURE:
             out.append(f"calls {call.callee}, which the device may not run")
+    reduced = {v for r in plan.reductions for v in r.variables}
+    wide = sorted(u.variable.name for u in loop.scalars if u.variable.name in reduced and u.variable.number_kind == "wide")
+    if wide:  # (clang's device code would call __atomic_* of libatomic, which it does not link)
+        out.append(f"reduces the 128-bit {', '.join(wide)}, which a device reduction cannot combine")
     stored = sorted({a.text for a in loop.accesses if a.is_write and _is_address(a.element_type)})
     if stored:  # `recs[i].p = &recs[i].v`: the device's address would be copied back to the host
         out.append(f"stores an address ({', '.join(stored[:3])}), which on the device is the device's")
