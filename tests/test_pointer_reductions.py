@@ -86,7 +86,51 @@ def test_the_touched_elements_must_be_exactly_an_interval_from_zero(tmp_path, bo
     outer = _outer(fa)
     an = Analysis(fa.tu, outer)
     (obj,) = [o for o in an.model.objects.values() if o.path == "rms"]
-    assert exact_interval(obj, an.model) == size
+    found = exact_interval(obj, an.model)
+    assert (found.size if found else None) == size
+    assert found is None or found.inner_runs == ()
+
+
+def _deep_norms(bounds: str, body: str = "rms[m] += u[i * 5 + m];", params: str = "double *rms, const double *u, int lo, int hi") -> str:
+    """NAS LU's l2norm: the sum over k, j (bounds `bounds`) and m of the squares of one row."""
+    return (HEAD + f"void norms({params}) {{\n"
+            "    for (int i = 0; i < 1000; i++)\n"
+            f"        for (int j = {bounds}; j++)\n"
+            "            for (int m = 0; m < 5; m++) {\n"
+            f"                {body}\n"
+            "            }\n}\n")
+
+
+@pytest.mark.parametrize("bounds, body, size, inner_runs", [
+    ("lo; j < hi", "rms[m] += u[i * 5 + m];", 5, ("(int)(lo) < (hi)",)),
+    ("0; j < 7", "rms[m] += u[i * 5 + m];", 5, ()),  # constant bounds run: no test
+    ("0; j < i", "rms[m] += u[i * 5 + m];", 5, ()),  # empty for i = 0 only: i = 1 touches all
+    ("lo; j < hi + i", "rms[m] += u[i * 5 + m];", None, None),  # no test before the loop shows it runs
+    ("lo; j < hi", "rms[m] += u[i * 5 + m]; hi = hi;", None, None),  # its bound is written in the loop
+    ("lo; j < hi", "if (u[j] > 0) rms[m] += u[i * 5 + m];", None, None),
+    ("lo; j < hi", "rms[m] += u[i * 5 + m]; if (u[j] > 0) break;", None, None),
+])
+def test_inner_loops_that_may_not_run_join_the_runs_test(tmp_path, bounds, body, size, inner_runs):
+    """The elements 0..4 are all touched only when the loops between the analysed one and the
+    accesses run: their first tests (bounds invariant in the nest) join the run-time check."""
+    fa = _analyze(tmp_path, _deep_norms(bounds, body))
+    an = Analysis(fa.tu, _outer(fa))
+    (obj,) = [o for o in an.model.objects.values() if o.path == "rms"]
+    found = exact_interval(obj, an.model)
+    assert (found.size, found.inner_runs) == (size, inner_runs) if size else found is None, found
+
+
+def test_an_outer_loop_reduces_when_its_inner_loops_run_and_the_plan_must_test_them(tmp_path):
+    fa = _analyze(tmp_path, _deep_norms("lo; j < hi", "rms[m] = rms[m] + u[i * 5 + m] * u[j];"))
+    outer = _outer(fa)
+    nest = next(n for n in fa.nests if n.root_loop_id == outer.id)
+    plan = next(c.plan for c in nest.candidates if c.id == nest.default_candidate_id)
+    assert plan.loop_id == outer.id and plan.runs_check == "(int)(lo) < (hi)", plan
+    assert [(r.op, r.variables) for r in plan.reductions] == [(ReductionOp.ADD, ["rms[:5]"])]
+    assert "zero-trip" in _report(fa).codes
+    assert validate_plan(fa.tu, nest, plan) == []
+    problems = validate_plan(fa.tu, nest, plan.model_copy(update={"runs_check": None}))
+    assert any("inner loops run" in p for p in problems), problems
 
 
 def test_norms_get_a_pointer_reduction_whose_check_covers_the_interval(tmp_path):

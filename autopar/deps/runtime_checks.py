@@ -86,55 +86,6 @@ def element_section(obj: ObjectModel) -> Optional[tuple[str, list[str]]]:
     return f"{obj.path}[{render_poly(low)}:{render_poly(count)}]", list(conditions)
 
 
-def exact_interval(obj: ObjectModel, model) -> Optional[int]:
-    """`hi` when the elements the loop of `model` (a LoopModel) touches in the one-subscript object `obj`
-    are exactly 0 .. hi - 1 for every value of the parameters under which that loop runs at least once:
-    the image of the accesses' iteration domains under their subscripts is {0..hi-1}, proven by isl
-    (`rms[m]` for m in 0..4: 5; not `rms[2 * m]`, which leaves gaps, nor `rms[m + 1]`, nor `rms[m]` for
-    m < k). The domains must be exact and every access unconditional (no if, continue, break, or
-    condition around an inner loop), else they would claim elements the loop may skip. The constraints
-    of the loops around the analysed one are left out (their variables may have changed), so the
-    interval holds whatever values the parameters have. None otherwise."""
-    if not obj.accesses:
-        return None
-    skip = len(model.context.domain)  # each access's domain starts with the enclosing loops' bounds
-    touched = None
-    for m in obj.accesses:
-        if not m.affine or len(m.dims) != 1 or len(m.access.subscripts) != 1 or not m.exact_domain or \
-                m.access.conditional or list(m.domain[:skip]) != list(model.context.domain):
-            return None
-        for k, l in enumerate(m.loops):
-            if l.canonical is None or l.has_break or l.has_continue or l.writes_induction_variable or \
-                    l.writes_bound or (k > 0 and l.conditional is not False):
-                return None
-        own = AccessModel(access=m.access, loops=m.loops, dims=m.dims, domain=m.domain[skip:], params=m.params,
-                          variant=m.variant)
-        text = set_text([("a", own)], pre=["v"], extra=[f"v = {render_aff(m.dims[0], ivs_for('a', m))}"])
-        values = parse_set(text).project_out(isl.dim_type.set, 1, len(m.loops))
-        touched = values if touched is None else touched.union(values)
-    runs_model = AccessModel(access=None, loops=[model.loop], variant=model.variant)
-    model.bound(runs_model, 0, model.loop, {})
-    if not runs_model.exact_domain:
-        return None
-    runs = parse_set(set_text([("a", runs_model)])).params()
-    try:
-        anywhere = touched.project_out(isl.dim_type.param, 0, touched.dim(isl.dim_type.param))
-        if anywhere.is_empty() or not anywhere.is_bounded():
-            return None
-        low, high = anywhere.dim_min_val(0).to_python(), anywhere.dim_max_val(0).to_python()
-        if low != 0:
-            return None
-        interval = isl.Set(f"{{ [v] : 0 <= v <= {high} }}")
-        interval = interval.align_params(touched.get_space()).intersect_params(runs)
-        # every element of 0..high for every parameter value where the loop runs (the touched set
-        # lies in that interval, for any parameters, by the projection above)
-        if not interval.is_subset(touched):
-            return None
-    except isl.Error:
-        return None
-    return high + 1
-
-
 def _touched_offsets(obj: ObjectModel, combine: bool = False, wider: bool = True):
     """The lowest and one-past-highest element offsets the loop touches in `obj` as polynomials, with
     the conditions they need and, for true multi-dimensional subscripts, the bounding box's corners

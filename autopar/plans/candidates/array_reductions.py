@@ -5,9 +5,9 @@ each thread can update a copy of its own (written out by autopar.edit.thread_cop
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import NamedTuple, Optional
 
-from autopar.deps import Analysis, ObjectModel, declared_inside, exact_interval, runs_at_least_once
+from autopar.deps import Analysis, ObjectModel, TouchedInterval, declared_inside, exact_interval, runs_at_least_once
 from autopar.ir import CallEffect, CallSite, Loop, Storage, TranslationUnit
 
 # Each thread keeps a private copy of a reduced array (on its stack with gcc), initializes it and adds
@@ -17,23 +17,30 @@ _INTEGER_TYPE = re.compile(r"(const\s+|volatile\s+)*((un)?signed\s+)?(char|short
                            r"|(const\s+)?(u?int(8|16|32|64)_t|size_t|unsigned|signed)")
 
 
+class ArrayReduction(NamedTuple):
+    op: str
+    section: str  # `hist[:256]`
+    inner_runs: tuple[str, ...] = ()  # tests of inner loops the reduction needs true (TouchedInterval)
+
+
 def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str], calls: list[CallSite],
-                   runs_once: Optional[bool] = None) -> dict:
-    """Object key -> (operator, section) for each declared array (or pointer: `_pointer_copy_size`)
+                   runs_once: Optional[bool] = None) -> dict[str, ArrayReduction]:
+    """Object key -> ArrayReduction (operator, section) for each declared array (or pointer: `_pointer_copy_size`)
     whose every access in `loop` updates an element with one reduction operator (`hist[k]++`, `y[j] += v` where v does not read y): the
     dependences those updates carry are a reduction's, and `reduction(op: a[:n])` gives each thread
     its own copy. `runs_once`: the loop runs at least once (default: as proven by the analysis). Integer elements (exact in any order), or floating-point sums and products under the
     `allow` policy, as for scalar reductions (they may round differently). `keys`: the objects of the
     dependences the loop carries (its private arrays left out); `calls`: the calls of the loop."""
-    found: dict[str, tuple[str, str]] = {}
+    found: dict[str, ArrayReduction] = {}
     if tu.language != "c":
         return found  # C only: a C++ name may be qualified (`::hist`, `ns::hist`), which a thread's copy does not hide
     if loop.canonical is not None and loop.canonical.step_symbol:
         return found  # its windows excuse blocks, not one element every block updates
     for key in sorted(keys):
         obj = an.model.objects[key]
-        size = _copy_size(obj, loop) if obj.kind == "array" else _pointer_copy_size(obj, loop, an, calls, runs_once)
-        if size is None:
+        interval = TouchedInterval(_copy_size(obj, loop)) if obj.kind == "array" else \
+            _pointer_copy_size(obj, loop, an, calls, runs_once)
+        if interval is None or interval.size is None:
             continue
         named = {a.base.decl for a in loop.accesses if a.base.name == obj.base.name} | \
             {u.variable.decl for u in loop.scalars if u.variable.name == obj.base.name}
@@ -46,7 +53,7 @@ def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str]
             continue
         if _calls_may_see(tu, calls, obj.base.name):
             continue  # a called function would see the shared array, not the thread's copy
-        found[key] = (ops.pop(), f"{obj.path}[:{size}]")
+        found[key] = ArrayReduction(ops.pop(), f"{obj.path}[:{interval.size}]", interval.inner_runs)
     return found
 
 
@@ -64,14 +71,15 @@ def _copy_size(obj: ObjectModel, loop: Loop) -> Optional[int]:
 
 
 def _pointer_copy_size(obj: ObjectModel, loop: Loop, an: Analysis, calls: list[CallSite],
-                       runs_once: Optional[bool]) -> Optional[int]:
+                       runs_once: Optional[bool]) -> Optional[TouchedInterval]:
     """How many elements each thread's copy of what a pointer points to holds (a parameter
     `double rms[5]` is a pointer too: its declared size binds no caller), or None. NAS's error norms,
     `rms[m] = rms[m] + add * add` for m in 0..4 over a nest, when:
     - the loop names the pointer only as `p[e]` (Loop.subscripted_pointers: no `sizeof p`, `p == q`,
       `q = p`, `f(p)`, `*p`, `&p[e]`, which the copy, an array of that name, would change) and never
       assigns it;
-    - the elements the loop touches are exactly 0 .. hi - 1 whenever it runs (deps.exact_interval):
+    - the elements the loop touches are exactly 0 .. hi - 1 whenever it runs, or whenever it and
+      inner loops whose tests join the run-time check run (deps.exact_interval):
       the copy is added back into all of them, so an element the loop skips (`rms[2 * m]`, `rms[m + 1]`
       for a pointer into the middle of an array, a guard) would be written where the serial loop writes
       nothing, outside the runtime alias check, which covers what the loop touches;
@@ -89,8 +97,8 @@ def _pointer_copy_size(obj: ObjectModel, loop: Loop, an: Analysis, calls: list[C
         return None
     if not (runs_at_least_once(an.model) if runs_once is None else runs_once):
         return None
-    size = exact_interval(obj, an.model)
-    return size if size is not None and 0 < size <= ARRAY_REDUCTION_LIMIT else None
+    interval = exact_interval(obj, an.model)
+    return interval if interval is not None and 0 < interval.size <= ARRAY_REDUCTION_LIMIT else None
 
 
 _FLOATING_TYPE = re.compile(r"(const\s+|volatile\s+)*(float|double|long\s+double)")

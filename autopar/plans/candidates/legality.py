@@ -10,14 +10,13 @@ from typing import Optional
 import islpy as isl
 
 from autopar.plans import reasons as R
-from autopar.deps import (ISL_LOCK, AccessModel, Analysis, Edge, ObjectModel, common_loops, count_problem,
+from autopar.deps import (ISL_LOCK, AccessModel, Analysis, ObjectModel, common_loops, count_problem,
                           declared_inside, descendants, inspection_budget, ivs_for, overlap_check, pair_set_text,
                           parse_set, render_aff, runs_at_least_once, runs_condition, set_text, unbounded_pairs, wrap_problem)
 from autopar.plans.candidates.array_reductions import floating_elements, reduced_arrays
-from autopar.deps.strided import stride_guard, window_condition
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
-from autopar.plans.plan import join_conditions
 from autopar.plans.scalars import ScalarClasses, classify
+from autopar.plans.candidates.strided_windows import edge_objects, strided_windows, with_strided_conditions
 
 
 @dataclass
@@ -309,7 +308,8 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
     reduced, reduced_relied = _unless_it_runs(
         lambda r: reduced_arrays(tu, loop, an, reducible, loop_calls(tu, loop), runs_once=r), runs, checkable)
     relied |= reduced_relied
-    for key, (op, section) in sorted(reduced.items()):
+    inner_runs = list(dict.fromkeys(test for r in reduced.values() for test in r.inner_runs))
+    for key, (op, section, _) in sorted(reduced.items()):
         out.reduction_arrays.setdefault(op, []).append(section)
         out.notes.append(R.Reason(f"every access to {an.model.objects[key].path} updates an element with {op}: "
                                   f"reduction({op}: {section})", R.ARRAY_REDUCTION))
@@ -347,9 +347,12 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
     out.alias_check = with_strided_conditions(loop, out.alias_check, windows, out.blockers)
     relied |= _private_arrays(out, an, arrays, runs, checkable)
     if relied:
-        out.runs_condition = checkable
         out.notes.append(R.Reason(f"runs in parallel only when it runs at least once ({checkable}, checked at run "
                                   "time): its clauses need an iteration", R.ZERO_TRIP))
+    if inner_runs:
+        out.notes.append(R.Reason(f"runs in parallel only when its inner loops run too ({' && '.join(inner_runs)}, "
+                                  "checked at run time): each thread adds its copy into every element", R.ZERO_TRIP))
+    out.runs_condition = " && ".join(([checkable] if relied else []) + inner_runs) or None
     out.blockers += classes.blockers
     out.blockers += privatised_globals_seen_by_calls(tu, loop, classes)
     out.notes += classes.notes
@@ -448,39 +451,6 @@ def privatised_globals_seen_by_calls(tu: TranslationUnit, loop: Loop, classes: S
 def carried_objects(an: Analysis, carried) -> set[str]:
     """The objects of the carried edges that are not aliasing edges."""
     return {o for e in carried if e.alias is None for o in edge_objects(an, e)}
-
-
-def edge_objects(an: Analysis, edge: Edge) -> list[str]:
-    keys = an.model.object_of
-    return sorted({keys[n] for n in (edge.source, edge.sink) if n in keys})
-
-
-def with_strided_conditions(loop: Loop, check: Optional[str], windows: dict[str, str],
-                             blockers: Optional[list] = None) -> Optional[str]:
-    """A plan's runtime check on a loop that steps by a variable: its guard first (a positive step,
-    a trip count that fits), then the alias check, then each window condition; other loops keep
-    `check` as it is."""
-    if loop.canonical is None or not loop.canonical.step_symbol:
-        return check
-    guard = stride_guard(loop)
-    if guard is None and blockers is not None:
-        blockers.append(R.Reason(f"the bounds of a loop that steps by {loop.canonical.step_symbol} are not affine: "
-                                 "its trip count cannot be checked", R.STRIDED_WINDOWS))
-    return join_conditions([guard or "0", check, *sorted({c for c in windows.values() if c})])
-
-
-def strided_windows(an: Analysis, loop: Loop, carried: list[Edge]) -> dict[str, str]:
-    """For a loop that steps by a variable (autopar.deps.strided): the objects of its carried edges
-    whose accesses stay in each iteration's window, with the runtime condition ("" for none)."""
-    if loop.canonical is None or not loop.canonical.step_symbol:
-        return {}
-    found: dict[str, str] = {}
-    with ISL_LOCK:
-        for key in sorted({o for e in carried if e.alias is None for o in edge_objects(an, e)}):
-            condition = window_condition(loop, an.model.objects[key])
-            if condition is not None:
-                found[key] = condition
-    return found
 
 
 def loop_fact(tu: TranslationUnit, kind: str, loop: Loop, compute):

@@ -170,11 +170,16 @@ def _array_problems(check: _Check) -> list[str]:
     runs_checked = check.ctx.legality(loop).runs_condition is not None
     reducible = reduced_arrays(check.tu, loop, an, carried - check.private_objects, loop_calls(check.tu, loop),
                                runs_once=True if runs_checked else None)
-    check.reduced_objects = {key for key, (op, section) in reducible.items() if check.sections.get(section) == op}
+    check.reduced_objects = {key for key, r in reducible.items() if check.sections.get(r.section) == r.op}
     for section, op in sorted(check.sections.items()):
-        if (op, section) not in reducible.values():
+        if (op, section) not in {(r.op, r.section) for r in reducible.values()}:
             problems.append(f"{section} is not an array that every access updates with {op}: it cannot be "
                             f"reduced")
+    for key in sorted(check.reduced_objects):
+        missing = [test for test in reducible[key].inner_runs if test not in (plan.runs_check or "")]
+        if missing:
+            problems.append(f"{reducible[key].section} is reduced only when its inner loops run: the plan needs "
+                            f"if({' && '.join(missing)})")
     return problems
 
 

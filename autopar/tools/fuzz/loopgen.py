@@ -32,7 +32,7 @@ from autopar.tools.fuzz.loopgen_loops import LoopTemplates
 from autopar.tools.fuzz.loopgen_patterns import PatternTemplates
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 44
+VERSION = 45
 
 
 class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates, BoundsTemplates):

@@ -139,14 +139,23 @@ class CallTemplates(ProgramBuilder):
         bound = "n" if miss == "zero" else str(rows)
         if miss == "call":
             self.functions.append(f"static int {name}_peek(const {t} *p)\n{{\n    return (int)(p[0] % 2);\n}}")
-        self.functions.append(f"static void {name}({t} *acc, const {t} *g, int n)\n{{\n"
-                              + ("" if bound == "n" else "    (void)n;\n") +
+        # NAS LU's l2norm: a loop between, over lo..hi (empty at times), whose test joins the check;
+        # near misses: its bound moves with i, or the loop changes it
+        middle = self.rng.choice(["", "", "between", "between", "moves", "changed"])
+        inner = f"for (int m = 0; m < {width}; m++)\n            {update}"
+        if middle:
+            top = "hi + i % 2" if middle == "moves" else "hi"
+            inner = (f"{{\n        for (int j = lo; j < {top}; j++)\n            " + inner.replace("\n", "\n    ") +
+                     ("\n        if (i == 1) hi = lo + 1;" if middle == "changed" else "") + "\n    }")
+            inner = inner.replace("\n        ", "\n            ").replace("\n    }", "\n        }")
+        self.functions.append(f"static void {name}({t} *acc, const {t} *g, int n, int lo, int hi)\n{{\n"
+                              + ("" if bound == "n" else "    (void)n;\n") + ("" if middle else "    (void)lo; (void)hi;\n") +
                               f"    for (int i = 0; i < {bound}; i++)\n"
-                              f"        for (int m = 0; m < {width}; m++)\n"
-                              f"            {update}\n}}")
+                              f"        {inner}\n}}")
         offset = self.rng.randint(1, acc.size - 2 * width - 2)
         count = self.rng.choice([str(rows), f"{self.size_var(rows)}"] + (["0"] if miss == "zero" else []))
-        self.body.append(f"    {name}({acc.name} + {offset}, {src.name}, {count});")
+        lo, hi = self.rng.choice([(0, 1), (0, 3), (2, 5), (3, 3), (4, 1)])
+        self.body.append(f"    {name}({acc.name} + {offset}, {src.name}, {count}, {lo}, {hi});")
 
     def t_fills(self) -> None:
         """A helper that fills a small array parameter (NAS's `exact(i, j, k, ue)`), called in a loop on a
