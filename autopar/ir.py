@@ -20,8 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 
 class _Frozen(BaseModel):
-    """IR models are facts: once the front end has built one, no stage changes it (a stage that
-    needs another value makes a copy, `model_copy(update=...)`)."""
+    """IR models are facts: no stage changes one (another value is a copy, `model_copy(update=...)`)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -97,6 +96,7 @@ class Variable(_Frozen):
     # a pointer parameter the function never reassigns, or a local pointer set once, from one: it
     # points to memory that existed before the call, never into the function's own automatic arrays
     enters_with_call: bool = False
+    fixed_shape: bool = False  # its pointee's array sizes: constants or unchanged parameters (pointer_shapes.py)
     # the pointer parameters whose address it may hold after an assignment, an initializer or a call
     # that keeps it (`const long *q = cnt;`, `gp = x;`, `s.p = x;`, `keep(x);`), as "name@line:column":
     # it reaches their memory whatever restrict or the call sites say of them

@@ -238,6 +238,41 @@ class Analysis:
                         self._unknown(src, dst, loop,
                                       f"{x.path} and {y.path} may point to the same memory "
                                       f"({src.access.text} and {dst.access.text})", alias=(x.key, y.key))
+        if self._equal_is_harmless(x, y):
+            self.graph.equal_pointers |= {(x.key, y.key), (y.key, x.key)}
+
+    def _equal_is_harmless(self, x: ObjectModel, y: ObjectModel) -> bool:
+        """Whether, were the pointers x and y equal, no dependence between their accesses would be
+        carried by any loop of the nest: NAS MG's `resid(u, r, r)`, `r[i3][i2][i1] = v[i3][i2][i1] -
+        ...`, reads v only where it writes r. Then the runtime check may let them be equal as well
+        as apart. Both are pointer variables the loop does not change, of one element type and one
+        shape (the same strides), with affine accesses; the subscripts then name the same elements."""
+        if not all(o.kind == "pointer" and o.path == o.base.name and not o.merged and o.accesses and
+                   o.base.name not in self.model.variant for o in (x, y)):
+            return False
+        if _unqualified(x.base.type) != _unqualified(y.base.type) or \
+                any(d is not None and not d.isdigit() for d in x.base.array_dims) and \
+                not (x.base.fixed_shape and y.base.fixed_shape):
+            return False  # other rows, or rows whose sizes may differ between their declarations
+        models = x.accesses + y.accesses
+        first = models[0]
+        if any(not m.affine or m.strides != first.strides or len(m.dims) != len(first.dims) or
+               _unqualified(m.access.element_type) != _unqualified(first.access.element_type) for m in models):
+            return False
+        for a in x.accesses:
+            for b in y.accesses:
+                if not (a.access.is_write or b.access.is_write):
+                    continue
+                for src, dst in ((a, b), (b, a)):
+                    outcome = self._outcome(src, dst, 0)
+                    if outcome is not None and (outcome[1] is None or outcome[2]):
+                        return False  # another shape, or a dependence some loop carries
+        return True
+
+
+def _unqualified(element_type: str) -> str:
+    """The type without `const` or `restrict` (a `const double *` reads what a `double *` writes)."""
+    return " ".join(re.sub(r"\b(const|restrict|__restrict__|__restrict)\b", " ", element_type).split())
 
 
 class PairQuestion:

@@ -31,6 +31,9 @@ class DependenceGraph:
     def __init__(self, loop_id: str):
         self.loop_id = loop_id
         self.objects: dict[str, "ObjectModel"] = {}
+        # pointer pairs that may be equal as well as apart: equal, no loop carries a dependence
+        # between their accesses (Analysis._equal_is_harmless); both orders
+        self.equal_pointers: set[tuple[str, str]] = set()
         self._nodes: dict[str, dict] = {}  # node id -> attributes, in insertion order
         self._edges: list[Edge] = []  # in insertion order
         self._by_loop: dict[Optional[str], list[Edge]] = {}

@@ -409,10 +409,12 @@ def _offset(path: str, offset: str) -> str:
 
 
 def overlap_check(pairs: list[tuple[ObjectModel, ObjectModel]],
-                  objects: Optional[dict[str, ObjectModel]] = None, budget: Optional[str] = None) -> Optional[str]:
+                  objects: Optional[dict[str, ObjectModel]] = None, budget: Optional[str] = None,
+                  may_be_equal: frozenset = frozenset()) -> Optional[str]:
     """The C test that no written object overlaps an object it may alias, or None if a range is
     unknown. With `objects` (the loop's) and `budget` (autopar.deps.indexed.inspection_budget), a
-    read object's reads through an index array are tested by inspecting the index values."""
+    read object's reads through an index array are tested by inspecting the index values. A pair
+    of `may_be_equal` (keys; DependenceGraph.equal_pointers) passes when its pointers are equal too."""
     parts, conditions = [], []
     for w, o in sorted(pairs, key=lambda p: (p[0].path, p[1].path)):
         if declared_in_loop(w) or declared_in_loop(o):
@@ -420,10 +422,15 @@ def overlap_check(pairs: list[tuple[ObjectModel, ObjectModel]],
         rw, ro = object_ranges(w), _other_ranges(o, objects if budget else None)
         if rw is None or ro is None:
             return None
+        apart = []
         for first_w, last_w in rw[0]:
             for first_o, last_o in ro[0]:
-                parts.append(f"{last_w} <= {first_o} || {last_o} <= {first_w}")
-            parts += [outside_call(indexed, o, first_w, last_w, budget) for indexed in ro[1]]
+                apart.append(f"{last_w} <= {first_o} || {last_o} <= {first_w}")
+            apart += [outside_call(indexed, o, first_w, last_w, budget) for indexed in ro[1]]
+        if (w.key, o.key) in may_be_equal and apart:
+            together = " && ".join(f"({p})" for p in apart) if len(apart) > 1 else apart[0]
+            apart = [f"(const char *)({w.path}) == (const char *)({o.path}) || {together}"]
+        parts += apart
         conditions += [c for c in rw[1] + ro[2] if c not in conditions]
     if not parts:
         return None

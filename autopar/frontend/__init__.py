@@ -26,7 +26,8 @@
             elements they touch through pointer parameters).
 - constant_arguments: integer parameters every call passes the same small constant, and their uses.
 - noalias:  pointer parameters proven distinct at every call; entry_pointers: pointers that enter with
-            the call (both read per-function facts from pointer_facts).
+            the call; pointer_shapes: pointers to rows whose sizes stay fixed (all three read
+            per-function facts from pointer_facts).
 - scalars:  how each scalar is used: first access on every path, reductions, liveness after the loop.
 - omp_pragmas: the one reader of existing omp pragmas in the text (`#pragma omp`, `_Pragma("omp")`):
             which statement each applies to, its words and clauses, and whether a file has any.

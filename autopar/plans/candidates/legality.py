@@ -333,7 +333,8 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
                                   R.STRIDED_WINDOWS))
     if alias_pairs:
         pairs = written_first(an, alias_pairs)
-        check = overlap_check(pairs, an.model.objects, inspection_budget(loop))
+        equal = equal_pointer_pairs(an, set(arrays) | set(reduced) | set(windows))
+        check = overlap_check(pairs, an.model.objects, inspection_budget(loop), equal)
         if check is None:
             for w, o in unbounded_pairs(pairs, an.model.objects, inspection_budget(loop)) or pairs:
                 out.blockers.append(R.Reason(f"{w.path} and {o.path} may point to the same memory and their "
@@ -341,7 +342,8 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
                                              R.ALIAS_UNBOUNDED))
         else:
             out.alias_check = check
-            out.notes.append(R.Reason("legal when " + " and ".join(sorted({f"{w.path} does not overlap {o.path}"
+            out.notes.append(R.Reason("legal when " + " and ".join(sorted({f"{w.path} does not overlap {o.path}" +
+                                                                            (" or equals it" if (w.key, o.key) in equal else "")
                                                                             for w, o in pairs})) +
                                       " (runtime check)", R.ALIAS))
     out.alias_check = with_strided_conditions(loop, out.alias_check, windows, out.blockers)
@@ -398,6 +400,13 @@ def scalar_classes(tu: TranslationUnit, loop: Loop, an: Optional[Analysis] = Non
         an = an or Analysis(tu, loop)
         runs = runs_at_least_once(an.model) if runs_once is None else runs_once
         return classify(loop, runs_once=runs, fp_reductions=tu.fp_reductions, tu=tu)
+
+
+def equal_pointer_pairs(an: Analysis, handled: set[str]) -> frozenset:
+    """The pointer pairs the runtime check may let be equal (DependenceGraph.equal_pointers), but
+    none whose object a thread's copy, a private array or a window stands for: equal, the other
+    pointer would reach the shared elements."""
+    return frozenset(p for p in an.graph.equal_pointers if not set(p) & handled)
 
 
 def written_first(an: Analysis, alias_pairs: set[tuple[str, str]]) -> list[tuple[ObjectModel, ObjectModel]]:

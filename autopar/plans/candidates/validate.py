@@ -9,7 +9,7 @@ from autopar.plans.candidates.cost import work_threshold
 from autopar.plans.candidates.offload import derived_maps, offload_blockers, offload_condition
 from autopar.plans.candidates.array_reductions import reduced_arrays
 from autopar.plans.candidates.legality import (NestContext, bound_memory_written, bound_names, call_blockers,
-                                         carried_objects, edge_objects, loop_calls, privatised_globals_seen_by_calls,
+                                         carried_objects, edge_objects, equal_pointer_pairs, loop_calls, privatised_globals_seen_by_calls,
                                          privatizable, scalar_classes, strided_windows, structural_blockers,
                                          with_strided_conditions, written_first)
 from autopar.deps import ISL_LOCK, Analysis, descendants, inspection_budget, overlap_check, runs_at_least_once
@@ -207,7 +207,8 @@ def _dependence_problems(check: _Check) -> list[str]:
                       and privatizable(check.ctx, loop, an.model.objects[o])]
             for obj in arrays:
                 problems.append(f"local array {obj.path} must be private")
-    overlap = overlap_check(written_first(an, alias_pairs), an.model.objects, inspection_budget(loop)) \
+    equal = equal_pointer_pairs(an, handled | set(windows))
+    overlap = overlap_check(written_first(an, alias_pairs), an.model.objects, inspection_budget(loop), equal) \
         if alias_pairs else None
     if alias_pairs and overlap is None:
         problems.append("pointers that may alias have no computable ranges: no runtime check can prove it")

@@ -157,6 +157,40 @@ class CallTemplates(ProgramBuilder):
         lo, hi = self.rng.choice([(0, 1), (0, 3), (2, 5), (3, 3), (4, 1)])
         self.body.append(f"    {name}({acc.name} + {offset}, {src.name}, {count}, {lo}, {hi});")
 
+    def t_in_place(self) -> None:
+        """A helper over pointer parameters called in place (NAS MG's `resid(u, r, r)`): `z[i] = f(x[i],
+        y[i])` may run in parallel with z equal to x or y as well as apart; in 2-D through pointers
+        to rows of a parameter's length (`double (*a)[m] = (double (*)[m])oa;`). Called with z == x,
+        z == y, z one element past x (the serial copy must run) or apart. Near misses: `x[i + 1]`,
+        `x[n - 1 - i]` (equal, a dependence), x of another element type, rows whose length changes
+        between the two declarations."""
+        a = self.array_1d(min_size=64)
+        b = self.rng.choice([c for c in self.arrays if c.shared and len(c.dims) == 1 and c.ctype == a.ctype
+                             and c.size >= 64] or [a])
+        name, t = self.fresh("inplace"), self.spelled(a.ctype)
+        miss = self.rng.choice(["none"] * 5 + ["shifted", "reversed", "resized"])
+        rows = self.rng.choice([0, 0, 4, 8])  # 0: one dimension
+        if miss == "resized" and not rows:
+            rows = 4
+        n = min(a.size, b.size) // max(rows, 1) - 1
+        read = {"shifted": "x[i + 1]", "reversed": "x[n - 1 - i]"}.get(miss, "x[i]")
+        if rows:
+            read = {"shifted": "x[i2][i + 1]", "reversed": "x[i2][m - 2 - i]"}.get(miss, "x[i2][i]")
+            body = (f"    {t} (*x)[m] = ({t} (*)[m])ox;\n" + ("    m = m - 1;\n" if miss == "resized" else "") +
+                    f"    {t} (*z)[m] = ({t} (*)[m])oz;\n"
+                    f"    for (int i2 = 0; i2 < n; i2++)\n"
+                    f"        for (int i = 0; i < m - 1; i++)\n"
+                    f"            z[i2][i] = {self.store(a.ctype, f'{read} * 3 + y[i2 * m + i] % 5')};\n")
+            self.functions.append(f"static void {name}(void *ox, const {t} *y, void *oz, int n, int m)\n{{\n{body}}}")
+        else:
+            self.functions.append(f"static void {name}(const {t} *x, const {t} *y, {t} *z, int n)\n{{\n"
+                                  f"    for (int i = 0; i < n - 1; i++)\n"
+                                  f"        z[i] = {self.store(a.ctype, f'{read} * 3 + y[i] % 5')};\n}}")
+        extra = f", {rows}" if rows else ""
+        for x, y, z in self.rng.sample([(a.name, b.name, a.name), (a.name, b.name, b.name),
+                                        (a.name, b.name, f"{a.name} + 1"), (b.name, a.name, a.name)], 2):
+            self.body.append(f"    {name}({x}, {y}, {z}, {n}{extra});")
+
     def t_fills(self) -> None:
         """A helper that fills a small array parameter (NAS's `exact(i, j, k, ue)`), called in a loop on a
         local array declared before it, whose elements the loop then reads: the array is private to
