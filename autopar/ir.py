@@ -96,7 +96,7 @@ class Variable(_Frozen):
     # a pointer parameter the function never reassigns, or a local pointer set once, from one: it
     # points to memory that existed before the call, never into the function's own automatic arrays
     enters_with_call: bool = False
-    fixed_shape: bool = False  # its pointee's array sizes: constants or unchanged parameters (pointer_shapes.py)
+    shape: str = ""  # a pointer's type, when its rows' sizes stay fixed (frontend/pointer_shapes.py)
     # the pointer parameters whose address it may hold after an assignment, an initializer or a call
     # that keeps it (`const long *q = cnt;`, `gp = x;`, `s.p = x;`, `keep(x);`), as "name@line:column":
     # it reaches their memory whatever restrict or the call sites say of them

@@ -129,3 +129,94 @@ def test_near_misses_check_disjointness_only(loops, function):
 def test_in_place_calls_give_the_serial_output_and_no_race(tmp_path):
     outcome = Checker(str(tmp_path)).check(PROGRAM, "equal")
     assert outcome.kind == "ok", outcome.problems
+
+
+# Same spelling, other shapes (found by review): each must keep the test of disjointness alone
+SHADOWED = {
+    "typedef_element": """typedef double T;
+void f(T *x, void *oy, int n) {
+    typedef float T;
+    T *y = (T *)oy;
+    for (int i = 0; i < n; i++)
+        y[i] = x[i] * 0.5f + 1.0f;
+}""",
+    "typedef_rows": """typedef double row[9];
+void f(row *a, void *ob, int rows) {
+    typedef double row[8];
+    row *b = (row *)ob;
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < 8; j++)
+            b[i][j] = a[i][j] * 0.5 + 1.0;
+}""",
+    "typedef_vla": """void f(int n, int m, void *oa, void *ob, int rows, int cols) {
+    typedef double row[n];
+    row *a = (row *)oa;
+    {
+        typedef double row[m];
+        row *b = (row *)ob;
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++)
+                b[i][j] = a[i][j] * 0.5 + 1.0;
+    }
+}""",
+    "enum_shadow": """void f(int n, int k, void *oa, void *ob, int rows, int cols) {
+    double (*a)[n * k] = (double (*)[n * k])oa;
+    {
+        enum { n = 3 };
+        double (*b)[n * k] = (double (*)[n * k])ob;
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++)
+                b[i][j] = a[i][j] * 0.5 + 1.0;
+    }
+}""",
+    "dereference": """void f(int *len, void *oa, void *ob, int n, int m) {
+    double (*a)[*len] = (double (*)[*len])oa;
+    *len = *len - 1;
+    double (*b)[*len] = (double (*)[*len])ob;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < m; j++)
+            b[i][j] = a[i][j] * 0.5 + 1.0;
+}""",
+    "call": """void f(int (*g)(void), void *oa, void *ob, int n, int m) {
+    double (*a)[g()] = (double (*)[g()])oa;
+    double (*b)[g()] = (double (*)[g()])ob;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < m; j++)
+            b[i][j] = a[i][j] * 0.5 + 1.0;
+}""",
+    "asm": """void f(int n, void *oa, void *ob, int rows, int cols) {
+    double (*a)[n] = (double (*)[n])oa;
+    __asm__ volatile("" : "+r"(n));
+    double (*b)[n] = (double (*)[n])ob;
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++)
+            b[i][j] = a[i][j] * 0.5 + 1.0;
+}""",
+}
+
+
+@pytest.mark.parametrize("case", sorted(SHADOWED))
+def test_pointers_spelled_alike_but_shaped_apart_are_never_let_be_equal(tmp_path, case):
+    """A shape is the type as the compiler sees it (typedefs resolved), and rows' sizes count only
+    when the declaration spells them from unchanged parameters by arithmetic: an enum constant that
+    shadows a parameter, a dereference, a call or an asm output may change them unseen."""
+    path = tmp_path / f"{case}.c"
+    path.write_text(SHADOWED[case] + "\n")
+    (loop,) = [l for l in analyze_file(str(path)).report.loops if l.depth == 0]
+    assert "==" not in (loop.pragma or ""), loop.pragma
+
+
+def test_cplusplus_rows_of_a_parameter_a_reference_may_change_are_never_let_be_equal(tmp_path):
+    path = tmp_path / "ref.cpp"
+    path.write_text("""static void shrink(int &k) { k = k - 1; }
+void f(int n, void *oa, void *ob, int rows, int cols) {
+    auto a = (double (*)[n])oa;
+    shrink(n);
+    auto b = (double (*)[n])ob;
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++)
+            b[i][j] = a[i][j] * 0.5 + 1.0;
+}
+""")
+    loops = [l for l in analyze_file(str(path)).report.loops if l.depth == 0]
+    assert loops and all("==" not in (l.pragma or "") for l in loops), [l.pragma for l in loops]

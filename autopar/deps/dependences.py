@@ -245,15 +245,14 @@ class Analysis:
         """Whether, were the pointers x and y equal, no dependence between their accesses would be
         carried by any loop of the nest: NAS MG's `resid(u, r, r)`, `r[i3][i2][i1] = v[i3][i2][i1] -
         ...`, reads v only where it writes r. Then the runtime check may let them be equal as well
-        as apart. Both are pointer variables the loop does not change, of one element type and one
-        shape (the same strides), with affine accesses; the subscripts then name the same elements."""
+        as apart. Both are pointer variables the loop does not change, of one shape (Variable.shape:
+        one type as the compiler sees it, with rows of fixed sizes), with affine accesses; the
+        subscripts then name the same elements."""
         if not all(o.kind == "pointer" and o.path == o.base.name and not o.merged and o.accesses and
                    o.base.name not in self.model.variant for o in (x, y)):
             return False
-        if _unqualified(x.base.type) != _unqualified(y.base.type) or \
-                any(d is not None and not d.isdigit() for d in x.base.array_dims) and \
-                not (x.base.fixed_shape and y.base.fixed_shape):
-            return False  # other rows, or rows whose sizes may differ between their declarations
+        if not x.base.shape or x.base.shape != y.base.shape:
+            return False  # other types, or rows whose sizes may differ between their declarations
         models = x.accesses + y.accesses
         first = models[0]
         if any(not m.affine or m.strides != first.strides or len(m.dims) != len(first.dims) or

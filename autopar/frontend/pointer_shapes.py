@@ -1,10 +1,13 @@
-"""Pointers whose pointee's shape is fixed while their function runs: a pointer to an array whose
-sizes are constants, or read only parameters the function never changes (`double (*u)[n2][n1] =
-(double (*)[n2][n1])ou;` beside `double (*r)[n2][n1]`). Two such pointers of one spelled type that
-hold the same address name the same elements by the same subscripts (what the runtime check that
-lets them be equal needs: autopar/deps/dependences.py).
+"""Pointer shapes: a pointer's type as the compiler sees it (typedefs resolved, qualifiers dropped)
+when the sizes of the arrays it points to stay fixed while its function runs: constants, or, in C,
+sizes the declaration spells itself from the function's parameters by arithmetic only, parameters
+the function never changes (`double (*u)[n2][n1] = (double (*)[n2][n1])ou;` beside
+`double (*r)[n2][n1]`). Two pointers of one shape that hold the same address name the same
+elements by the same subscripts (what the runtime check that lets them be equal needs:
+autopar/deps/dependences.py).
 
-Takes the main file's `Function`s; gives a set of `Variables.key`s (read into `Variable.fixed_shape`).
+Takes the main file's `Function`s and the language; gives `Variables.key` -> shape (read into
+`Variable.shape`).
 """
 
 from __future__ import annotations
@@ -16,46 +19,72 @@ from clang.cindex import TypeKind
 
 from autopar.frontend.ast import ARRAY_TYPES
 from autopar.frontend.functions import Function
-from autopar.frontend.pointer_facts import changed_variables, function_parameters
+from autopar.frontend.pointer_facts import changed_variables, function_parameters, pointer_parameter
 from autopar.frontend.variables import Variables
 
-_SIZE = re.compile(r"[\w\s()+*-]*")  # names, numbers and arithmetic: nothing that calls or reads memory
-_NAME = re.compile(r"\b[A-Za-z_]\w*\b")
+# what a size may be made of: no call, no dereference, no assignment, no cast
+_SIZE_KINDS = {K.DECL_REF_EXPR, K.INTEGER_LITERAL, K.BINARY_OPERATOR, K.UNEXPOSED_EXPR, K.PAREN_EXPR}
+_ARITHMETIC = re.compile(r"[\w\s()+*/-]*")
+_QUALIFIERS = re.compile(r"\b(const|volatile|restrict|__restrict__|__restrict)\b")
 
 
-def fixed_shape_pointers(functions: list[Function]) -> set[tuple]:
-    found: set[tuple] = set()
+def pointer_shapes(functions: list[Function], language: str) -> dict[tuple, str]:
+    found: dict[tuple, str] = {}
     for function in functions:
         if function.cursor.kind != K.FUNCTION_DECL:
             continue
-        parameters = {p.spelling: p for p in function_parameters(function)}
-        locals_named: set[str] = set()
-        pointers = [p for p in parameters.values() if p.type.get_canonical().kind == TypeKind.POINTER]
-        for node in function.nodes:
-            if node.kind == K.VAR_DECL:
-                locals_named.add(node.cursor.spelling)
-                if node.cursor.type.get_canonical().kind == TypeKind.POINTER:
-                    pointers.append(node.cursor)
+        parameters = function_parameters(function)
+        pointers = [p for p in parameters if pointer_parameter(p)]  # `double a[][64]` too
+        pointers += [n.cursor for n in function.nodes
+                     if n.kind == K.VAR_DECL and n.cursor.type.get_canonical().kind == TypeKind.POINTER]
+        if not pointers:
+            continue
+        # an asm output or (in C++) a reference may change a parameter unseen: constant sizes only
+        sizes_may_vary = language != "c" or bool(function.nodes_of((K.ASM_STMT, K.MS_ASM_STMT)))
         changed = changed_variables(function)
-        # a size may read a parameter the function never changes, and no local shadows
-        fixed = {name for name, p in parameters.items() if Variables.key(p) not in changed and name not in locals_named}
+        unchanged = {Variables.key(p) for p in parameters if Variables.key(p) not in changed}
         for pointer in pointers:
-            sizes = _sizes(pointer.type.get_canonical().get_pointee())
-            if sizes is not None and all(_SIZE.fullmatch(s) and set(_NAME.findall(s)) <= fixed for s in sizes):
-                found.add(Variables.key(pointer))
+            canonical = pointer.type.get_canonical()
+            pointee = canonical.get_pointee() if canonical.kind == TypeKind.POINTER else \
+                canonical.get_array_element_type()  # a parameter declared as an array is a pointer
+            if "volatile" in canonical.spelling:
+                continue
+            variable = _variable_sizes(pointee)
+            if variable and (sizes_may_vary or not _sizes_from_parameters(pointer, variable, unchanged)):
+                continue
+            found[Variables.key(pointer)] = "pointer to " + " ".join(_QUALIFIERS.sub(" ", pointee.spelling).split())
     return found
 
 
-def _sizes(pointee) -> list[str] | None:
-    """The spelled sizes of a pointee's array dimensions (none for a scalar), or None for one unknown."""
-    sizes = []
+def _variable_sizes(pointee) -> int:
+    """How many of the pointee's array dimensions have a size that is not a constant."""
+    count = 0
     while pointee.kind in ARRAY_TYPES:
-        if pointee.kind == TypeKind.CONSTANTARRAY:
-            sizes.append(str(pointee.get_array_size()))
-        else:
-            m = re.search(r"\[([^\]]*)\]", pointee.spelling)
-            if not m or not m.group(1).strip():
-                return None
-            sizes.append(m.group(1).strip())
+        count += pointee.kind != TypeKind.CONSTANTARRAY
         pointee = pointee.get_array_element_type()
-    return sizes
+    return count
+
+
+def _sizes_from_parameters(declaration, count: int, unchanged: set[tuple]) -> bool:
+    """Whether the declaration spells its `count` variable sizes itself (no typedef), each from
+    literals and unchanged parameters of its function by arithmetic. A parameter's children are its
+    sizes (`double a[n][m]`: both, although the first decays); a local's first `count` children
+    are, before its initializer."""
+    if declaration.type.spelling != declaration.type.get_canonical().spelling:
+        return False  # a typedef or another sugar: the sizes are spelled elsewhere
+    children = list(declaration.get_children())
+    sizes = children if declaration.kind == K.PARM_DECL else children[:count]
+    if len(sizes) < count or not sizes:
+        return False
+    for size in sizes:
+        for node in size.walk_preorder():
+            if node.kind not in _SIZE_KINDS:
+                return False
+            if node.kind == K.BINARY_OPERATOR and not _ARITHMETIC.fullmatch(
+                    " ".join(t.spelling for t in node.get_tokens())):
+                return False
+            if node.kind == K.DECL_REF_EXPR:
+                target = node.referenced
+                if target is None or target.kind != K.PARM_DECL or Variables.key(target) not in unchanged:
+                    return False
+    return True

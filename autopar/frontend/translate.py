@@ -20,7 +20,7 @@ from autopar.frontend.constant_locals import constant_locals
 from autopar.frontend.call_site_values import call_site_values
 from autopar.frontend.constant_arguments import constant_arguments, parameter_uses
 from autopar.frontend.entry_pointers import entry_pointers
-from autopar.frontend.pointer_shapes import fixed_shape_pointers
+from autopar.frontend.pointer_shapes import pointer_shapes
 from autopar.frontend.functions import build_functions, loop_macros
 from autopar.frontend.kept_addresses import stored_parameters
 from autopar.frontend.loop_body import BodyReader
@@ -85,7 +85,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     variables.distinct_at_calls = {key for keys in distinct.values() for key in keys}
     variables.entry_pointers, inherited = entry_pointers(functions, variables.distinct_at_calls, settings.language)
     variables.distinct_at_calls |= inherited
-    variables.fixed_shapes = fixed_shape_pointers(functions)
+    variables.shapes = pointer_shapes(functions, settings.language)
     # `q = x;`, `gp = x;`, `keep(x);` storing it: q and gp reach x's memory
     variables.copies_of = stored_parameters(every_function)
 

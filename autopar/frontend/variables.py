@@ -39,7 +39,7 @@ class Variables:
         self._cache: dict = {}
         self.distinct_at_calls: set[tuple] = set()  # parameter keys from autopar/frontend/noalias.py
         self.entry_pointers: set[tuple] = set()  # from autopar/frontend/entry_pointers.py
-        self.fixed_shapes: set[tuple] = set()  # from autopar/frontend/pointer_shapes.py
+        self.shapes: dict[tuple, str] = {}  # from autopar/frontend/pointer_shapes.py
         # a variable holding a pointer parameter's address -> those parameters (kept_addresses.stored_parameters)
         self.copies_of: dict[tuple, set[str]] = {}
 
@@ -115,7 +115,7 @@ class Variables:
             restrict=canonical.is_restrict_qualified() or "restrict" in t.spelling,
             distinct_at_calls=self.key(decl) in self.distinct_at_calls,
             enters_with_call=self.key(decl) in self.entry_pointers,
-            fixed_shape=self.key(decl) in self.fixed_shapes,
+            shape=self.shapes.get(self.key(decl), ""),
             based_on=sorted(self.copies_of.get(self.key(decl), ())),
             is_const=is_const, is_struct=element.kind == TypeKind.RECORD,
             is_floating=canonical.kind in FLOATING_TYPES, is_bool=canonical.kind == TypeKind.BOOL,
