@@ -184,6 +184,23 @@ void f(row *a, void *ob, int rows) {
         for (int j = 0; j < m; j++)
             b[i][j] = a[i][j] * 0.5 + 1.0;
 }""",
+    "struct_tag": """struct P { double a; };
+typedef struct P PO;
+void f(struct P *z, void *ox, int n) {
+    struct P { double a, b; };
+    struct P *x = (struct P *)ox;
+    for (int i = 0; i < n; i++) {
+        struct P t = x[i];
+        z[i] = (PO){ t.a + t.b };
+    }
+}""",
+    "enum_tag": """enum E { E0 };
+void f(enum E *z, void *ox, int n) {
+    enum E { E1 = 1LL << 40 };
+    enum E *x = (enum E *)ox;
+    for (int i = 0; i < n; i++)
+        z[i] = (int)(x[i] % 5) + 1;
+}""",
     "asm": """void f(int n, void *oa, void *ob, int rows, int cols) {
     double (*a)[n] = (double (*)[n])oa;
     __asm__ volatile("" : "+r"(n));
@@ -197,7 +214,8 @@ void f(row *a, void *ob, int rows) {
 
 @pytest.mark.parametrize("case", sorted(SHADOWED))
 def test_pointers_spelled_alike_but_shaped_apart_are_never_let_be_equal(tmp_path, case):
-    """A shape is the type as the compiler sees it (typedefs resolved), and rows' sizes count only
+    """A shape is the type as the compiler sees it (typedefs resolved, a struct or enum by its
+    declaration: a block-scope `struct P` spells as the file's does), and rows' sizes count only
     when the declaration spells them from unchanged parameters by arithmetic: an enum constant that
     shadows a parameter, a dereference, a call or an asm output may change them unseen."""
     path = tmp_path / f"{case}.c"
@@ -220,3 +238,21 @@ void f(int n, void *oa, void *ob, int rows, int cols) {
 """)
     loops = [l for l in analyze_file(str(path)).report.loops if l.depth == 0]
     assert loops and all("==" not in (l.pragma or "") for l in loops), [l.pragma for l in loops]
+
+
+@pytest.mark.parametrize("pointer", ["void *", "char *", "struct S *"])
+def test_ranges_of_a_pointer_read_through_a_cast_count_the_elements_read(tmp_path, pointer):
+    """Found by review: `((double *)z)[i]` on a `void *z` had the range `z + n`, n bytes, not n
+    doubles: called with x n bytes past z, the check passed and the loop raced. The range is now
+    `((const double *)(z)) + n`."""
+    path = tmp_path / "cast.c"
+    path.write_text(f"struct S {{ char c; }};\nvoid f({pointer}z, {pointer}x, int n) {{\n"
+                    "    for (int i = 0; i < n; i++)\n"
+                    "        ((double *)z)[i] = ((double *)x)[i] * 2.0 + 1.0;\n}\n")
+    (loop,) = [l for l in analyze_file(str(path)).report.loops if l.depth == 0]
+    if pointer == "char *":  # a char pointer read as doubles: another arithmetic type, not modelled
+        assert not loop.parallelizable, loop.pragma
+        return
+    assert "(const char *)(((const double *)(z)) + n) <= (const char *)(((const double *)(x)))" in loop.pragma, \
+        loop.pragma
+    assert "z + n" not in loop.pragma

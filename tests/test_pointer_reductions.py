@@ -208,3 +208,31 @@ def test_copies_under_an_alias_check_are_written_only_beside_a_serial_copy(tmp_p
     assert outer.id in plain.skipped and "serial copy" in plain.skipped[outer.id] and not plain.edits
     versioned = plan_rewrite(source, fa.tu, decisions, versioning=True)
     assert not versioned.skipped and any("autopar: off" in e.text for e in versioned.edits)
+
+
+@pytest.mark.parametrize("header, hoisted", [
+    ("for (idx j = lo; j < hi; j++)", False),  # a typedef declared inside the outer loop
+    ("for (__typeof__(w) j = lo; j < hi; j++)", False),  # typeof of a local of the outer loop
+    ("for (long j = lo; j < HI; j++)", True),  # an enum constant: its value, not its name
+    ("for (long j = lo; j < hi; j++)", True),
+])
+def test_an_inner_test_is_written_from_its_bounds_not_from_names_the_outer_loop_may_shadow(tmp_path, header, hoisted):
+    """Found by review: the test was copied from the source, evaluated before the outer loop, where
+    `idx`, `HI` or `w` may name something else (a NULL sum was then written through)."""
+    text = (HEAD + "typedef unsigned char idx;\nunsigned char w;\nint HI = 100;\nstatic double v[20][5];\n"
+            "void norms(double *sum, long lo, long hi, int nk) {\n"
+            "    for (int k = 0; k < nk; k++) {\n"
+            "        typedef long idx; long w = 0; enum { HI = 3 }; (void)w;\n"
+            f"        {header}\n"
+            "            for (int m = 0; m < 5; m++)\n"
+            "                sum[m] = sum[m] + v[k][m];\n"
+            "    }\n}\n")
+    fa = _analyze(tmp_path, text)
+    outer = _outer(fa)
+    nest = next(n for n in fa.nests if n.root_loop_id == outer.id)
+    plans = [c.plan for c in nest.candidates if c.plan.loop_id == outer.id]
+    if not hoisted:
+        assert not plans, [p.runs_check for p in plans]
+        return
+    (plan,) = plans[:1]
+    assert plan.runs_check.endswith("(long)(lo) < (3)" if "HI" in header else "(long)(lo) < (hi)"), plan.runs_check

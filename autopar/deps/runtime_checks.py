@@ -4,13 +4,14 @@ pragma is, and the `if(...)` test that two objects that may alias do not overlap
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Optional
 
 import islpy as isl
 
 from autopar.deps.accesses import AccessModel, ObjectModel, ivs_for, varies
 from autopar.deps.indexed import IndexedRange, indexed_range, outside_call
-from autopar.deps.subscripts import reached_through_cast
+from autopar.deps.subscripts import pointee_other_than_elements, reached_through_cast
 from autopar.deps.isl_text import (aff_poly, bounding_poly, operation_quota, parse_set, render_aff, render_poly,
                                    set_text)
 from autopar.deps.model import declared_inside
@@ -347,6 +348,11 @@ def object_ranges(obj: ObjectModel) -> Optional[tuple[list[tuple[str, str]], lis
     from `interval_range`; None when unknown."""
     if reached_through_cast(obj):
         return None  # its offsets count elements of another size than the pointer's (a cast)
+    counted = pointee_other_than_elements(obj)
+    if counted is None:
+        return None
+    if counted:  # `void *z` read as doubles: `((const double *)(z)) + n`, not `z + n` bytes
+        obj = replace(obj, path=f"((const {counted} *)({obj.path}))")
     bounds = object_bounds(obj)
     if bounds is not None:
         return [(bounds[0], bounds[1])], bounds[2]

@@ -347,3 +347,20 @@ def reached_through_cast(obj: ObjectModel) -> bool:
 
 def _arithmetic(plain: str) -> bool:
     return bool(plain) and set(plain.split()) <= _ARITHMETIC
+
+
+def pointee_other_than_elements(obj: ObjectModel) -> Optional[str]:
+    """The arithmetic type a pointer's subscripts count, when the pointer's own type points to
+    something else (`void *z` written as `((double *)z)[i]`, a `struct S *` or a typedef read
+    through a cast): its ranges must count those elements, not the pointer's units (`z + n` would
+    count bytes). "" when no such cast is needed; None when the elements are not one arithmetic type
+    the cast could name."""
+    if obj.kind != "pointer" or not obj.accesses or "(" in obj.base.type or "[" in obj.base.type or \
+            obj.base.type.count("*") != 1:
+        return ""
+    declared = _plain_type(obj.base.type.rsplit("*", 1)[0])
+    elements = {_plain_type(m.access.element_type) for m in obj.accesses if m.access is not None}
+    if elements == {declared}:
+        return ""
+    element = elements.pop() if len(elements) == 1 else ""
+    return element if _arithmetic(element) else None

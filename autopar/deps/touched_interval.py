@@ -4,12 +4,13 @@ of them). Proven by isl from the accesses' domains and subscripts."""
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple, Optional
 
 import islpy as isl
 
 from autopar.deps.accesses import AccessModel, ObjectModel, ivs_for
-from autopar.deps.isl_text import parse_set, render_aff, set_text
+from autopar.deps.isl_text import parse_set, render_aff, render_poly, set_text
 from autopar.deps.trip_count import runs_condition
 from autopar.ir import Loop
 
@@ -93,15 +94,31 @@ def _runs(model, loop: Loop) -> Optional[isl.Set]:
 
 def _invariant_runs_test(model, loop: Loop) -> Optional[str]:
     """`loop`'s first test as C, when evaluating it before the analysed loop gives its value at every
-    start of `loop`: no name in it is written or declared inside the analysed loop."""
-    test = runs_condition(loop)
-    if test is None:
+    start of `loop`: written from the affine bounds (not the source's text, whose names may mean
+    something else out there: a typedef, an enum constant or a `typeof` declared inside), with a
+    counter of a built-in integer type and bounds over plain names (or a named array's element at
+    constant subscripts) that nothing inside the analysed loop writes or declares."""
+    if runs_condition(loop) is None:
         return None
     c = loop.canonical
+    if not _BUILTIN_INTEGER.fullmatch(" ".join(c.iv_type.split())):
+        return None
     names = {n for aff in (c.lower, c.upper) for key in aff.coefficients for n in key.split("*")}
+    if not all(_PLAIN_NAME.fullmatch(n) for n in names):
+        return None
     changing = {s.variable.name for s in model.loop.scalars if s.written or s.declared_in_loop}
     changing |= {l.canonical.induction_variable for l in model.loops.values() if l.canonical}
-    return None if names & changing else test
+    if {_PLAIN_NAME.fullmatch(n).group(1) for n in names} & changing:
+        return None
+    return f"({c.iv_type})({_c_text(c.lower)}) {c.comparison.value} ({_c_text(c.upper)})"
+
+
+_BUILTIN_INTEGER = re.compile(r"((un)?signed )?(char|short|int|long|long long)( int)?|(un)?signed")
+_PLAIN_NAME = re.compile(r"([A-Za-z_]\w*)(\[\d+\])*")
+
+
+def _c_text(aff) -> str:
+    return render_poly({(name,): coeff for name, coeff in aff.coefficients.items()} | {(): aff.constant})
 
 
 def _interval_within(touched: isl.Set, runs: isl.Set) -> Optional[int]:

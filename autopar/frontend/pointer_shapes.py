@@ -52,8 +52,21 @@ def pointer_shapes(functions: list[Function], language: str) -> dict[tuple, str]
             variable = _variable_sizes(pointee)
             if variable and (sizes_may_vary or not _sizes_from_parameters(pointer, variable, unchanged)):
                 continue
-            found[Variables.key(pointer)] = "pointer to " + " ".join(_QUALIFIERS.sub(" ", pointee.spelling).split())
+            found[Variables.key(pointer)] = "pointer to " + " ".join(_QUALIFIERS.sub(" ", pointee.spelling).split()) + \
+                _declared_at(pointee)
     return found
+
+
+def _declared_at(pointee) -> str:
+    """Where the struct, union or enum at the bottom of the pointee is declared: a block-scope
+    `struct P` or `enum E` that shadows another spells the same and is another type."""
+    while pointee.kind in ARRAY_TYPES or pointee.kind == TypeKind.POINTER:
+        pointee = pointee.get_array_element_type() if pointee.kind in ARRAY_TYPES else pointee.get_pointee()
+    pointee = pointee.get_canonical()
+    if pointee.kind not in (TypeKind.RECORD, TypeKind.ENUM):
+        return ""
+    location = pointee.get_declaration().location
+    return f" declared at {location.file.name if location.file else ''}:{location.offset}"
 
 
 def _variable_sizes(pointee) -> int:
