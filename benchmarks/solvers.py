@@ -2,8 +2,9 @@
 
 Each folder of `benchmarks/solvers/` is a small program of several files in old C (globals,
 counters declared at the top of functions): `cg` (conjugate gradient on a sparse matrix, as NAS
-CG) and `adi` (a structured-grid solver with approximate-factorization sweeps, as NAS SP). Both
-builds are run round-robin at the given thread count; each run prints `time_s` and its checksums,
+CG), `adi` (a structured-grid solver with approximate-factorization sweeps, as NAS SP) and `mg`
+(V-cycles on a hierarchy of 3-D grids, each level seen through pointers to variably modified
+arrays, as NAS MG). The two builds are run round-robin at the given thread count; each run prints `time_s` and its checksums,
 which must match the serial build's within a relative tolerance. The table gives the medians and
 their ratio (serial time over autopar-cc time), with the load average at the start and the end.
 
