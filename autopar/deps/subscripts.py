@@ -359,8 +359,10 @@ def pointee_other_than_elements(obj: ObjectModel) -> Optional[str]:
             obj.base.type.count("*") != 1:
         return ""
     declared = _plain_type(obj.base.type.rsplit("*", 1)[0])
-    elements = {_plain_type(m.access.element_type) for m in obj.accesses if m.access is not None}
-    if elements == {declared}:
+    # (an access a call's summary stands for has no element type: it counts as the pointer's)
+    elements = {_plain_type(m.access.element_type) for m in obj.accesses
+                if m.access is not None and m.access.element_type.strip()}
+    if not elements or elements == {declared}:
         return ""
     element = elements.pop() if len(elements) == 1 else ""
     return element if _arithmetic(element) else None
