@@ -128,6 +128,20 @@ def has_opaque_calls(sites: list[CallSite]) -> bool:
     return False
 
 
+def globals_written_by(sites: list[CallSite]) -> Optional[set[str]]:
+    """The globals the calls write by name (a same-file function's summary), or None when one of
+    them may write anything (unknown code, or a function that calls it)."""
+    written: set[str] = set()
+    for site in sites:
+        if site.effect == CallEffect.UNKNOWN:
+            return None
+        if site.effect == CallEffect.SAME_TU:
+            if site.summary is None or site.summary.effect == CallEffect.UNKNOWN:
+                return None
+            written |= set(site.summary.writes_globals)
+    return written
+
+
 _CELL_TYPES = {TypeKind.BOOL, TypeKind.CHAR_S, TypeKind.CHAR_U, TypeKind.SCHAR, TypeKind.UCHAR, TypeKind.SHORT,
                TypeKind.USHORT, TypeKind.INT, TypeKind.UINT, TypeKind.LONG, TypeKind.ULONG, TypeKind.LONGLONG,
                TypeKind.ULONGLONG, TypeKind.FLOAT, TypeKind.DOUBLE, TypeKind.LONGDOUBLE}

@@ -20,8 +20,8 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
-from autopar.frontend.ast import (FUNCTION_KINDS, INTEGER_TYPES, Node, Source, evaluate_int, expression_children,
-                                  stored_operand, strip, variable_decl)
+from autopar.frontend.ast import (ARRAY_TYPES, FLOATING_TYPES, FUNCTION_KINDS, INTEGER_TYPES, Node, Source,
+                                  evaluate_int, expression_children, stored_operand, strip, variable_decl)
 from autopar.frontend.variables import Variables, is_integer_decl
 from autopar.frontend.wraparound import Walk
 
@@ -94,8 +94,12 @@ class NestFacts:
 
     def __init__(self, root: Node, header_writes: set[int], address_taken_in_function: set[tuple],
                  opaque_calls: bool, references: dict[tuple, Optional[Node]],
-                 captured_by_reference: frozenset = frozenset()):
+                 captured_by_reference: frozenset = frozenset(), calls_write: Optional[set[str]] = None,
+                 plain_globals: frozenset = frozenset()):
         self.root = root
+        # the globals the nest's calls write by name (None: anything), and the file's globals that
+        # hold no address (numbers, arrays of numbers): a call that writes only those changes no other
+        self.calls_write, self.plain_globals = calls_write, plain_globals
         self.captured_by_reference = captured_by_reference  # by a lambda: changed by a call of it
         self.body_writes: dict[tuple, list[Node]] = {}  # key -> writing nodes, canonical headers excluded
         self.any_writes: set[tuple] = set()
@@ -170,7 +174,23 @@ class NestFacts:
             return False  # a local whose address never escapes changes only by assignment
         own = decl.type.get_canonical().spelling
         through_memory = own in self.memory_write_types or bool(self.memory_write_types & CHAR_TYPES)
-        return self.opaque_calls or through_memory
+        return through_memory or self.calls_write is None or decl.spelling in self.calls_write or \
+            bool(self.calls_write - self.plain_globals)
+
+
+def plain_globals(tu_cursor, static_locals: set[str]) -> frozenset:
+    """The names of the file-scope variables that hold no address (numbers, arrays of numbers),
+    declared so wherever they are declared, and named by no static local (a summary's written
+    globals are names, and a static pointer `v` would write where it points)."""
+    plain, other = set(), set(static_locals)
+    for decl in tu_cursor.get_children():
+        if decl.kind != K.VAR_DECL:
+            continue
+        t = decl.type.get_canonical()
+        while t.kind in ARRAY_TYPES:
+            t = t.get_array_element_type()
+        (plain if t.kind in INTEGER_TYPES | FLOATING_TYPES else other).add(decl.spelling)
+    return frozenset(plain - other)
 
 
 def written_decl_refs(node: Node) -> list[Node]:

@@ -12,7 +12,7 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K
 
-from autopar.ir import CallEffect, CallSite, TranslationUnit
+from autopar.ir import CallEffect, CallSite, Storage, TranslationUnit
 from autopar.frontend import accesses, calls, linear, noalias, pointer_uses, pragmas, reductions, scalars
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.ast import Source, referenced, stored_operand, strip
@@ -26,7 +26,7 @@ from autopar.frontend.kept_addresses import stored_parameters
 from autopar.frontend.loop_body import BodyReader
 from autopar.frontend.loop_header import HeaderReader
 from autopar.frontend.loops import LoopFinder, LoopInfo, address_taken_in, captured_by_reference, escaping_addresses
-from autopar.frontend.nest_facts import NestFacts, Scope
+from autopar.frontend.nest_facts import NestFacts, Scope, plain_globals
 from autopar.frontend.parse import FrontendError, parse, read_source, settings_for
 from autopar.frontend.static_arrays import StaticArrays
 from autopar.frontend.summaries import summarize
@@ -107,6 +107,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
         info.loop.calls = calls.call_sites(info, source, summaries, cplusplus=settings.language != "c")
 
     address_taken = {id(f): address_taken_in(f) for f in functions}
+    plain = plain_globals(clang_tu.cursor, variables.names_made(Storage.STATIC_LOCAL)) \
+        if settings.language == "c" else frozenset()
     bodies = BodyReader(source, affine)
     for root in (i for i in infos if i.parent is None):
         nest_infos = root.subtree()
@@ -114,7 +116,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
         nest = NestFacts(root.node, header_writes, address_taken[id(root.function)],
                          opaque_calls=calls.has_opaque_calls(root.loop.calls),
                          references=root.function.references,
-                         captured_by_reference=frozenset(captured_by_reference(root.function)))
+                         captured_by_reference=frozenset(captured_by_reference(root.function)),
+                         calls_write=calls.globals_written_by(root.loop.calls), plain_globals=plain)
         nest.scope_at = _scope_finder(nest, by_node)
         for info in nest_infos:
             bodies.body_facts(info, nest)

@@ -68,6 +68,10 @@ class Variables:
         decl._autopar_key = found
         return found
 
+    def names_made(self, storage: Storage) -> set[str]:
+        """The names of the variables of that storage made so far."""
+        return {v.name for v in self._cache.values() if v.storage == storage}
+
     def get(self, decl) -> Variable:
         key = self.key(decl)
         found = self._cache.get(key)

@@ -92,6 +92,33 @@ class BoundsTemplates(ProgramBuilder):
         self.body += lines
         self.body.append("    }")
 
+    def t_global_bounds(self) -> None:
+        """A time loop around a sweep bounded by global scalars and a call of the file that writes a
+        global array (NAS LU's ssor beside `relax(k)`): the sweep is parallel. Near misses: the call
+        sits inside the sweep and writes the bound by name, or through a global pointer to it."""
+        a = self.array_2d()
+        rows, cols = a.dims
+        lo, hi, ref, helper = self.fresh("jlo"), self.fresh("jhi"), self.fresh("jref"), self.fresh("relax")
+        scratch = self.new_array((cols,), where="global", ctype="int")
+        miss = self.rng.choice(["none"] * 4 + ["by_name", "through"])
+        self.top.append(f"static int {lo}, {hi};")
+        self.top.append(f"static int *{ref} = &{hi};")
+        self.body.append(f"    {lo} = {self.rng.randint(0, 2)} + zero; {hi} = {cols} + zero;")
+        touch = {"by_name": f"    {hi} = {hi} > {lo} + 1 ? {hi} - 1 : {hi};\n",
+                 "through": f"    *{ref} = *{ref} > {lo} + 1 ? *{ref} - 1 : *{ref};\n"}.get(miss, "")
+        self.functions.append(f"static void {helper}(int r)\n{{\n"
+                              f"    for (int c = 0; c < {cols}; c++)\n"
+                              f"        {scratch.name}[c] = ({scratch.name}[c] + r + c) % 1000;\n{touch}}}")
+        t, i, j = self.fresh("t"), self.fresh("i"), self.fresh("j")
+        value = self.expression([f"{a.name}[{i}][{j}]", f"({i} + {j})"], j, allow_product=False)
+        call = f"        {helper}({i});" if miss != "none" else ""
+        self.body += [line for line in [f"    for (int {t} = 0; {t} < 2; {t}++) {{",
+                      f"    for (int {i} = 0; {i} < {rows}; {i}++) {{",
+                      f"        for (int {j} = {lo}; {j} < {hi}; {j}++)",
+                      f"            {a.name}[{i}][{j}] = {self.store(a.ctype, value)};",
+                      call, "    }",
+                      f"    {helper}({t});" if miss == "none" else "", "    }"] if line]
+
     def t_field_call(self) -> None:
         """A helper that loops to `p->n` over an int array it is handed: parallel, the array being
         apart from the struct (a runtime check of the field against the array's range, or the call
