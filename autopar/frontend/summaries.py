@@ -97,6 +97,10 @@ class _Origins:
                 decl = variable_decl(strip(target))
                 if decl is not None and node.binary_op in ("=", "+=", "-="):
                     self.sources.setdefault(Variables.key(decl), []).append(value if node.binary_op == "=" else None)
+        # local pointers whose address is taken: `*pp = q` assigns them unseen by `sources`
+        self.address_taken = {Variables.key(d) for node in function.nodes
+                              if node.kind == K.UNARY_OPERATOR and node.unary_op == "&"
+                              and (d := variable_decl(strip(expression_children(node)[0]))) is not None}
         self._cache: dict[tuple, set[str]] = {}
 
     def of_decl(self, decl, seen: frozenset = frozenset()) -> set[str]:
@@ -111,6 +115,8 @@ class _Origins:
             # global struct or array: `gs.p[i]`, `rows[0][i]`) points to may be any memory
             held = variable.is_pointer or variable.is_struct or "*" in variable.type
             found = {f"{'pointee' if held else 'global'}:{decl.spelling}"}
+        elif variable.is_pointer and key in self.address_taken:
+            found = {"unknown"}
         elif not variable.is_pointer or key in seen:
             found = {"local"}
         else:
@@ -128,7 +134,11 @@ class _Origins:
         if e.kind == K.GNU_NULL_EXPR or e.kind == K.INTEGER_LITERAL or e.kind == K.CXX_NULL_PTR_LITERAL_EXPR:
             return {"local"}
         decl = _root_decl(e)
-        return self.of_decl(decl, seen) if decl is not None else {"unknown"}
+        if decl is None:
+            return {"unknown"}
+        if decl.kind != K.PARM_DECL and self.variables.get(decl).storage == Storage.LOCAL and _unnamed_pointer(e, decl):
+            return {"unknown"}  # a pointer a local array or struct holds, or an integer used as one
+        return self.of_decl(decl, seen)
 
 
 def _local_facts(function: Function, variables: Variables, defined: set[str]) -> _Local:
@@ -173,6 +183,35 @@ def _local_facts(function: Function, variables: Variables, defined: set[str]) ->
                 facts.calls.append((name, []))
                 facts.effect = _worse(facts.effect, classify(name) if kind == K.CALL_EXPR else CallEffect.ALLOCATION)
     return facts
+
+
+def _unnamed_pointer(node: Node, root) -> bool:
+    """Whether the address `node` gives (an lvalue written through, or a pointer value) comes from a
+    pointer that no variable names: one loaded from memory (`refs[0][0]`, `*h.p`, `**pp`) or an
+    integer's value (`*(int *)addr`), whose origin `_Origins` does not follow. `root`: its variable."""
+    e, pending = strip(node), True  # pending: the value of what comes next is used as an address
+    while e.kind != K.DECL_REF_EXPR:
+        children = expression_children(e)
+        if not children:
+            return True
+        if e.kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR) or e.kind == K.UNARY_OPERATOR and e.unary_op == "*":
+            if pending and e.type_kind == TypeKind.POINTER:
+                return True  # a pointer read from memory is dereferenced
+            base = strip(children[0])
+            pending = base.type_kind == TypeKind.POINTER or e.kind == K.UNARY_OPERATOR
+        elif e.kind == K.UNARY_OPERATOR and e.unary_op == "&":
+            pending, base = False, strip(children[0])
+        elif e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-"):
+            left, right = children
+            base = strip(left if strip(left).type_kind in (TypeKind.POINTER, TypeKind.CONSTANTARRAY) else right)
+        else:
+            base = strip(children[0])
+        e = base
+    kind = root.type.get_canonical().kind
+    return pending and kind not in (TypeKind.POINTER, *_ARRAYS, TypeKind.RECORD)
+
+
+_ARRAYS = (TypeKind.CONSTANTARRAY, TypeKind.INCOMPLETEARRAY, TypeKind.VARIABLEARRAY)
 
 
 def _through_pointer(member: Node) -> bool:
