@@ -41,6 +41,8 @@ HIDDEN = {
     "union": "union holder h; h.p = bound_ref; if (j == 3) *h.p = 10;",
     "pointer_to_pointer": "int t = 0; int *p = &t; int **pp = &p; *pp = bound_ref; if (j == 3) *p = 10;",
     "integer_address": "intptr_t p = gaddr; if (j == 3) *(int *)p = 10;",
+    "global_integer_address": "if (j == 3) *(int *)gaddr = 10;",
+    "parameter_integer_address": "(void)0; } static void lower2(intptr_t q, int j) { if (j == 3) *(int *)q = 10;",
 }
 
 
@@ -48,8 +50,10 @@ HIDDEN = {
 def test_a_write_through_a_pointer_no_variable_names_makes_the_callee_unknown(tmp_path, case):
     path = tmp_path / f"{case}.c"
     path.write_text(PROGRAM.replace("BODY", HIDDEN[case]))
+    if case == "parameter_integer_address":
+        path.write_text(PROGRAM.replace("BODY", HIDDEN[case]).replace("lower(j);", "lower2(gaddr, j);"))
     fa = analyze_file(str(path))
-    assert fa.tu.functions["lower"].effect == CallEffect.UNKNOWN
+    assert fa.tu.functions["lower2" if case == "parameter_integer_address" else "lower"].effect == CallEffect.UNKNOWN
     j_loop = next(l for l in fa.tu.loops if l.function == "f" and l.canonical.induction_variable == "j")
     report = next(r for r in fa.report.loops if r.id == j_loop.id)
     assert not report.parallel and not report.parallelizable, report.pragma

@@ -136,7 +136,10 @@ class _Origins:
         decl = _root_decl(e)
         if decl is None:
             return {"unknown"}
-        if decl.kind != K.PARM_DECL and self.variables.get(decl).storage == Storage.LOCAL and _unnamed_pointer(e, decl):
+        variable = self.variables.get(decl)
+        local = decl.kind != K.PARM_DECL and variable.storage == Storage.LOCAL
+        number = not (variable.is_pointer or variable.is_array or variable.is_struct)
+        if (local or number) and _unnamed_pointer(e, decl):
             return {"unknown"}  # a pointer a local array or struct holds, or an integer used as one
         return self.of_decl(decl, seen)
 
