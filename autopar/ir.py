@@ -16,13 +16,10 @@ from __future__ import annotations
 from enum import Enum
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import Field, PrivateAttr
 
-
-class _Frozen(BaseModel):
-    """IR models are facts: no stage changes one (another value is a copy, `model_copy(update=...)`)."""
-
-    model_config = ConfigDict(frozen=True)
+from autopar.ir_base import _Frozen
+from autopar.ir_calls import CallEffect, CallSite, FunctionSummary  # noqa: F401 (part of the IR)
 
 
 class Diagnostic(_Frozen):
@@ -54,6 +51,23 @@ class AffineExpr(_Frozen):
     @property
     def variables(self) -> set[str]:
         return {v for m in self.coefficients for v in m.split("*")}
+
+    def c_text(self) -> str:
+        """As C-like text (`n - 1`, `2 * i * n + 3`), for reasons and for sizes in run-time tests."""
+        parts = [f"{'-' if v < 0 else '+'} {f'{abs(v)} * ' if abs(v) != 1 else ''}{m.replace('*', ' * ')}"
+                 for m, v in sorted(self.coefficients.items()) if v]
+        if self.constant or not parts:
+            parts.append(f"{'-' if self.constant < 0 else '+'} {abs(self.constant)}")
+        text = " ".join(parts)
+        return text[2:] if text.startswith("+ ") else "-" + text[2:]
+
+    def minus(self, other: "AffineExpr", constant: int = 0) -> "AffineExpr":
+        """self - other + constant."""
+        terms = dict(self.coefficients)
+        for m, v in other.coefficients.items():
+            terms[m] = terms.get(m, 0) - v
+        return AffineExpr(coefficients={m: v for m, v in sorted(terms.items()) if v},
+                          constant=self.constant - other.constant + constant)
 
 
 class QuasiBound(_Frozen):
@@ -134,6 +148,15 @@ class GuardComparison(_Frozen):
     group: int = 0
 
 
+class Span(_Frozen):
+    """A name that runs over `lower..upper` (inclusive) in a call's region: `scale(A[i], n)`, whose
+    callee writes `row[0..n-1]`, is the write A[i][s] for every s in 0..n-1 (autopar.frontend.param_regions)."""
+
+    name: str  # not a C identifier, so no variable shares it
+    lower: AffineExpr
+    upper: AffineExpr
+
+
 class Access(_Frozen):
     """One read or one write of an array element or a pointee. A compound assignment `a[i] += x`
     gives two accesses, a read and then a write. `*p` is recorded as `p[0]`, `*(p + e)` as `p[e]`."""
@@ -166,6 +189,7 @@ class Access(_Frozen):
     # the member path crosses a reference member (`this->r` of `int &r`, `this->s.x` of `S &s`): it
     # names whatever the reference is bound to, not a field of the object
     through_reference: bool = False
+    spans: list[Span] = Field(default_factory=list)  # names its subscripts run over (a call's region)
 
     @property
     def is_affine(self) -> bool:
@@ -229,48 +253,6 @@ class ScalarUse(_Frozen):
     # `j++` (or `j += c`) once in every iteration, j read in subscripts or as a value, never in a
     # condition: j is j0 + step * (iteration number), `linear(j:step)` in OpenMP (autopar.frontend.linear)
     linear_step: Optional[int] = None
-
-
-class CallEffect(str, Enum):
-    PURE = "pure"  # pure libm-style function: sqrt, fabs, exp, fmax, ...
-    IO = "io"  # printf, fwrite, ...
-    ALLOCATION = "allocation"  # malloc, free, new, ...
-    RANDOM = "random"  # rand, random, drand48: hidden state
-    SAME_TU = "same_tu"  # defined in this translation unit; see summary
-    UNKNOWN = "unknown"
-
-
-class FunctionSummary(_Frozen):
-    """What a function defined in this translation unit touches, transitively where known."""
-
-    name: str
-    reads_globals: list[str] = Field(default_factory=list)
-    writes_globals: list[str] = Field(default_factory=list)
-    writes_through_params: list[int] = Field(default_factory=list)  # 0-based pointer param indices
-    reads_through_params: list[int] = Field(default_factory=list)
-    calls: list[str] = Field(default_factory=list)
-    effect: CallEffect = CallEffect.PURE  # the worst effect of anything it does or calls
-    # per pointer parameter (its index), the elements it reads and writes when they are boxes of
-    # constant ranges over the pointee, one [low, high] per subscript (`p[m]` for m in 0..4:
-    # [[[0, 4]]]); a parameter whose accesses are not all such is absent
-    read_regions: dict[int, list[list[list[int]]]] = Field(default_factory=dict)
-    write_regions: dict[int, list[list[list[int]]]] = Field(default_factory=dict)
-    whole_writes: list[int] = Field(default_factory=list)  # parameters whose write regions every call writes whole
-
-    @property
-    def is_side_effect_free(self) -> bool:
-        return self.effect == CallEffect.PURE and not self.writes_globals and not self.writes_through_params
-
-
-class CallSite(_Frozen):
-    callee: str
-    line: int
-    column: int
-    effect: CallEffect
-    summary: Optional[FunctionSummary] = None  # for SAME_TU
-    arguments: list[str] = Field(default_factory=list)  # spelled argument texts
-    # arguments whose callee's regions are among the loop's accesses (instantiated at the call)
-    modelled_arguments: list[int] = Field(default_factory=list)
 
 
 class Comparison(str, Enum):

@@ -122,9 +122,11 @@ def test_a_counter_a_conversion_may_change_or_an_inner_loop_reuses_gives_no_box(
     assert functions["widened"].write_regions == {0: [[[0, 4]]]} and functions["widened"].whole_writes == [0]
 
 
-def test_what_is_not_a_box_has_no_region(tu):
-    # by_n's region depends on n; a pointer that escapes or moves is not a fixed set of elements
+def test_a_box_sized_by_a_parameter_is_a_span(tu):
+    # by_n writes p[0..n-1]: a bound that names its parameter n (index 1) is not listed but spanned
     assert tu.functions["by_n"].write_regions == {}
+    assert tu.functions["by_n"].write_spans == {0: [[[[-1, 0, 0], [1, 1, -1]]]]}
+    assert tu.functions["by_n"].whole_writes == [0]
 
 
 def test_the_call_becomes_accesses_of_the_caller(tu):
@@ -140,7 +142,13 @@ def test_the_call_becomes_accesses_of_the_caller(tu):
     scaled = [a for a in loops[1].accesses if a.is_write]
     assert [(a.subscripts[0].affine.coefficients, a.subscripts[0].affine.constant) for a in scaled] == \
         [({"i": 3}, 0), ({"i": 3}, 1), ({"i": 3}, 2)]
-    assert loops[2].calls[0].modelled_arguments == []
+    # by_n(v + i, 4): one write over v[i + 0..3], a span from 0 to 3
+    assert loops[2].calls[0].modelled_arguments == [0]
+    (spanned,) = [a for a in loops[2].accesses if a.is_write]
+    (span,) = spanned.spans
+    assert (span.lower.constant, span.upper.constant, span.upper.coefficients) == (0, 3, {})
+    assert spanned.subscripts[0].affine.coefficients == {"i": 1, span.name: 1}
+    assert spanned.text == "(v + i)[0..3] in by_n()" and not spanned.conditional
 
 
 def test_verdicts(tmp_path):
@@ -151,7 +159,8 @@ def test_verdicts(tmp_path):
     report = analyze_file(str(path)).report
     loops = {l.line: l for l in report.loops}
     assert loops[12].parallelizable and loops[13].parallelizable
-    assert not loops[14].parallelizable and loops[14].codes == [R.CALL_WRITES_ARGUMENT]
+    # by_n(v + i, 4) writes v[i..i+3]: windows that overlap the next iterations'
+    assert not loops[14].parallelizable and loops[14].codes == [R.CARRIED_OUTPUT]
 
 
 def test_keeps_and_moves_have_no_region(tmp_path):

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from autopar.plans import reasons as R
 from autopar.ir import TranslationUnit
-from autopar.plans.plan import Decision, NestAnalysis
+from autopar.plans.plan import Decision, Directive, NestAnalysis
 from autopar.report import FileReport, LoopReport
 from autopar.plans.plan import render_pragma
 
@@ -77,7 +77,37 @@ def analyze_tu(tu: TranslationUnit, reasoner: Optional[Reasoner] = None) -> File
     stored = stored_decisions(tu, nests)
     decisions = [fixed or (reasoner(tu, nest) if reasoner else default_decision(nest))
                  for nest, fixed in zip(nests, stored)]
+    decisions = _no_kernels_from_teams(tu, nests, decisions)
     return FileAnalysis(tu=tu, nests=nests, decisions=decisions, report=build_report(tu, nests, decisions))
+
+
+def _no_kernels_from_teams(tu: TranslationUnit, nests: list[NestAnalysis], decisions: list[Decision]) -> list[Decision]:
+    """A host plan whose loop calls, directly or through the file's functions, a function with an
+    offloaded loop (`--target gpu`) is dropped: every thread of its team would launch that loop's
+    kernels (and clang 14's host offloading aborts on a target region inside a parallel one)."""
+    offloaded = {tu.loop(d.plan.loop_id).function for d in decisions
+                 if d.plan is not None and d.plan.directive == Directive.TARGET}
+    if not offloaded:
+        return decisions
+    reaching = set(offloaded)  # the functions whose calls reach an offloaded loop
+    while True:
+        more = {name for name, summary in tu.functions.items() if set(summary.calls) & reaching} - reaching
+        if not more:
+            break
+        reaching |= more
+    out = []
+    for nest, decision in zip(nests, decisions):
+        plan = decision.plan
+        calls = [] if plan is None or plan.directive == Directive.TARGET else \
+            sorted({c.callee for c in tu.loop(plan.loop_id).calls if c.callee in reaching})
+        if calls:
+            reason = f"kept serial: it calls {', '.join(calls)}, which reaches offloaded loops (each thread would launch them)"
+            for verdict in nest.verdicts:
+                if verdict.loop_id == plan.loop_id:
+                    verdict.add(reason, R.KERNELS_FROM_TEAM)
+            decision = Decision(root_loop_id=decision.root_loop_id, decided_by=decision.decided_by, rationale=reason)
+        out.append(decision)
+    return out
 
 
 def analyze_file(path: str, compile_args: list[str] | None = None, build_dir: str | None = None,

@@ -174,9 +174,11 @@ def same_element(a: AccessModel, b: AccessModel) -> list[str]:
 
 
 def common_loops(a: AccessModel, b: AccessModel) -> list[Loop]:
+    """The loops around both accesses, outermost first; never the spans of a call's region (each run
+    of the call has its own, deps.model.span_loop)."""
     common = []
     for x, y in zip(a.loops, b.loops):
-        if x.id != y.id:
+        if x.id != y.id or x.id.startswith("span:"):
             break
         common.append(x)
     return common

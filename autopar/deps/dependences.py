@@ -118,7 +118,7 @@ class Analysis:
             self.graph.add_node(node, text=var.name, line=loop.line, column=loop.column,
                                 write=use.written, object=var.name)
             for obj, m in pairs:
-                for common in m.loops:
+                for common in (l for l in m.loops if not l.id.startswith("span:")):
                     self.graph.add_edge(Edge(
                         source=m.access.id, sink=node, kind="output" if m.access.is_write and use.written
                         else ("flow" if m.access.is_write else "anti"), loop=common.id, exact=False,

@@ -17,7 +17,8 @@ from autopar.deps.accesses import (AccessModel, ObjectModel, merged_object_keys,
 from autopar.deps.counters import wrap_problem
 from autopar.deps.isl_text import Aff, param_name, render_aff
 from autopar.deps.subscripts import shape_subscripts
-from autopar.ir import Access, Comparison, DomainCondition, Loop, QuasiBound, TranslationUnit, Variable
+from autopar.ir import (Access, CanonicalForm, Comparison, DomainCondition, Loop, QuasiBound, Span, TranslationUnit,
+                        Variable)
 
 
 class LoopModel:
@@ -84,6 +85,13 @@ class LoopModel:
         loops, domain, params, exact = known
         model = AccessModel(access=access, loops=list(loops), domain=list(domain), variant=self.variant,
                             params=set(params), exact_domain=exact)
+        if access.spans:  # a call's region: each span is one more dim, a loop inside the call
+            ivs = {l.canonical.induction_variable: f"@{k}" for k, l in enumerate(loops) if l.canonical}
+            for span in access.spans:
+                pseudo = span_loop(access, span)
+                self.bound(model, len(model.loops), pseudo, ivs)
+                ivs[span.name] = f"@{len(model.loops)}"
+                model.loops.append(pseudo)
         if access.conditions:
             ivs = {l.canonical.induction_variable: f"@{k}" for k, l in enumerate(loops) if l.canonical}
             model.domain += self._conditions(model, access.conditions, ivs)
@@ -210,6 +218,16 @@ class LoopModel:
             text = render_aff(aff, ivs)
             out.append(f"{me} {op} floor(({text})/{piece.divisor})" if piece.divisor > 1 else f"{me} {op} {text}")
         return out
+
+
+def span_loop(access: Access, span: Span) -> Loop:
+    """A span of a call's region (Access.spans) as the loop it stands for: `for (s = lower; s <= upper;
+    s++)`, which runs inside the call, declares nothing and breaks nowhere (common_loops never pairs it)."""
+    return Loop(id=span.name, file="", line=access.line, column=access.column, offset=0, function="", depth=0,
+                end_line=0, conditional=False,
+                canonical=CanonicalForm(induction_variable=span.name, iv_type="long", iv_declared_in_init=True,
+                                        lower=span.lower, lower_text="", upper=span.upper, upper_text="",
+                                        comparison=Comparison.LE, step=1))
 
 
 def descendants(tu: TranslationUnit, loop: Loop) -> list[Loop]:

@@ -221,8 +221,19 @@ def _dims_out_of_range(obj: ObjectModel, chain: list[tuple[str, ...]]) -> Option
                 f"{render_aff(inner, ivs_for('a', m))} >= {param_name(extra)})"])
             if not text_is_empty(text):
                 return R.Reason(f"cannot delinearise {m.access.text}: "
-                                f"{render_c(inner)} may leave [0, {extra})", R.DELINEARISE)
+                                f"{_shown(render_c(inner), m.access)} may leave [0, {extra})", R.DELINEARISE)
     return None
+
+
+_LINEAR_EXTENT = re.compile(r"\s*\w+(\s*[-+]\s*\w+)*\s*")  # `64`, `n`, `n + 1`, `m - k + 2`
+_IDENTIFIER = re.compile(r"\b[A-Za-z_]\w*")
+
+
+def _shown(text: str, access: Access) -> str:
+    """Text for a reason, a call's spans (Access.spans) shown as their ranges."""
+    for span in access.spans:
+        text = text.replace(span.name, f"{span.lower.c_text()}..{span.upper.c_text()}")
+    return text
 
 
 def _leaves_row(model: LoopModel, obj: ObjectModel) -> Optional[R.Reason]:
@@ -232,7 +243,7 @@ def _leaves_row(model: LoopModel, obj: ObjectModel) -> Optional[R.Reason]:
     per-dimension model does not see (`b[i][-1]` is `b[i - 1][m - 1]`). A row that the loop's
     bounds only might leave, for some values, is taken to be kept, as C requires."""
     extents = [(d, e) for d, e in enumerate(obj.base.array_dims)
-               if d > 0 and e is not None and re.fullmatch(r"\d+|[A-Za-z_]\w*", e)]
+               if d > 0 and e is not None and _LINEAR_EXTENT.fullmatch(e)]
     # kept on the translation unit: a file's nests repeat their bounds and subscripts. A question is
     # known by its domain (dims and constraints), the subscript and the extent, before its text is built
     answers = model.tu.cache("deps.leaves_row", dict)  # (dims, domain, subscript, extent) -> answer
@@ -249,7 +260,8 @@ def _leaves_row(model: LoopModel, obj: ObjectModel) -> Optional[R.Reason]:
                 # the domain includes the tests of the `if`s around this access: accesses of one chain
                 # of loops may differ in it
                 domain, names = (len(m.loops), m.domain_text("a")), ivs_for("a", m)
-            bound = extent if extent.isdigit() else param_name(extent)
+            # (a VLA's extent `n + 1`: its names as parameters)
+            bound = extent if extent.isdigit() else _IDENTIFIER.sub(lambda w: param_name(w.group()), extent)
             sub = render_aff(aff, names)
             key = (*domain, sub, bound)
             if key not in answers:

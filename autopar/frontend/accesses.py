@@ -12,13 +12,13 @@ modelled (access_chains reads each lvalue as a chain).
 
 from __future__ import annotations
 
-import itertools
 from typing import NamedTuple, Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from autopar.ir import Access, AffineExpr, Storage, Subscript, Variable
-from autopar.frontend.access_chains import Chain, ChainReader, This, member_offset, pointee_spelling, whole_record
+from autopar.ir import Access, AffineExpr, Span, Storage, Subscript, Variable
+from autopar.frontend.access_chains import Chain, ChainReader, This, member_offset, whole_record
+from autopar.frontend.call_regions import call_regions
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.containers import ELEMENT, buffer_variable, container_call, plain_element
 from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source,
@@ -185,7 +185,7 @@ class AccessCollector:
             values, key = expression_children(node), Variables.key(node.cursor)
             element = self.chains.range_element(key) if values else None
             if element is not None and not is_reference(node.cursor):  # `for (double y : v)`: reads v[y]
-                self._emit(strip(values[-1]), element, False, text=f"{element.root.spelling}[{node.cursor.spelling}]")
+                self.emit(strip(values[-1]), element, False, text=f"{element.root.spelling}[{node.cursor.spelling}]")
             if element is not None:  # (a reference element: its uses are the accesses)
                 return
             if values and is_reference(node.cursor):
@@ -196,7 +196,7 @@ class AccessCollector:
                 chain = self.chains.decompose(over)
                 if chain is not None and chain.root is not None:
                     chain.subs.append(("range", self.source.text_of(over)))
-                    self._emit(strip(values[-1]), chain, False)
+                    self.emit(strip(values[-1]), chain, False)
                 return
         if kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR):
             op = node.binary_op
@@ -251,86 +251,10 @@ class AccessCollector:
         elif kind == K.CALL_EXPR and self.summaries:
             for child in node.children:
                 self._visit(child)
-            self._call_regions(node)
+            call_regions(self, node)
             return
         for child in node.children:
             self._visit(child)
-
-    def _call_regions(self, call: Node) -> None:
-        """A call of a same-file function whose pointer parameters touch constant boxes of their
-        pointees (`matvec_sub(a, rhs[i][j], rhs[i][j])` writes rhs[i][j][0..4]): each element of each
-        box becomes an access at the call, a read or a write, that may happen (conditional), or a
-        write that happens on every call (FunctionSummary.whole_writes: `exact(i, j, k, ue)`)."""
-        from autopar.frontend.calls import call_arguments, callee_name
-
-        summary = self.summaries.get(callee_name(call))
-        if summary is None or not (summary.read_regions or summary.write_regions):
-            return
-        arguments = call_arguments(call)
-        line, column = call.location()
-        for k in sorted(set(summary.read_regions) | set(summary.write_regions)):
-            if k >= len(arguments):
-                continue
-            if id(strip(arguments[k])) in self.lent:
-                self.modelled.add((line, column, k))  # `f(&v)`: the scalar analysis sees v read and written
-                continue
-            base = self._region_base(arguments[k])
-            if base is None:
-                continue
-            chain, last_plus = base
-            name = self.source.text_of(arguments[k])
-            for is_write, boxes in ((False, summary.read_regions.get(k, [])), (True, summary.write_regions.get(k, []))):
-                for box in boxes:
-                    for point in itertools.product(*[range(lo, hi + 1) for lo, hi in box]):
-                        element = Chain()
-                        element.root, element.path, element.memory = chain.root, list(chain.path), True
-                        element.root_indexed = chain.root_indexed
-                        subs = list(chain.subs)
-                        rest = list(point)
-                        if last_plus:
-                            what, item = subs[-1]
-                            offsets = [(1, item)] if what == "idx" else list(item)
-                            subs[-1] = ("deref", offsets + [(1, rest.pop(0))])
-                        subs += [("deref", [(1, c)]) for c in rest]
-                        element.subs = subs
-                        shown = f"({name})" if last_plus and not name.replace("_", "").isalnum() else name
-                        text = f"{shown}{''.join(f'[{c}]' for c in point)} in {callee_name(call)}()"
-                        self._emit(call, element, is_write, text=text, conditional=not (is_write and k in summary.whole_writes))
-            self.modelled.add((line, column, k))
-
-    def _region_base(self, argument: Node) -> Optional[tuple["Chain", bool]]:
-        """The argument of a call as the chain the callee's subscripts continue: an array lvalue that
-        decays (`rhs[i][j]`: new subscripts follow) or a pointer (`v`, `v + 3 * i`, `&v[2 * i]`: the
-        callee's first subscript adds to the last one). None for anything else, a cast to a pointer to
-        other elements included (`(unsigned char *)&t[2 * i]`: the callee's `p[4]` is a byte of t[2i + 1])."""
-        e = strip(argument)
-        kind = e.type_kind if pointee_spelling(e) == pointee_spelling(argument) else None
-        if kind in ARRAY_TYPES:
-            chain = self.chains.decompose(e)
-            if chain is None or chain.root is None or isinstance(chain.root, This) or chain.loads or \
-                    any(what == "range" for what, _ in chain.subs):
-                return None
-            return chain, False
-        if kind != TypeKind.POINTER:
-            return None
-        if e.kind == K.UNARY_OPERATOR and e.unary_op == "&":
-            target = strip(expression_children(e)[0])
-            if target.kind != K.ARRAY_SUBSCRIPT_EXPR:
-                return None
-            chain = self.chains.decompose(target)
-            if chain is None or chain.root is None or isinstance(chain.root, This) or chain.loads or \
-                    not chain.subs or chain.subs[-1][0] == "range":
-                return None
-            return chain, True
-        chain = Chain()
-        offsets = self.chains.pointer_parts(e, chain)
-        if offsets is None or chain.root is None or isinstance(chain.root, This) or chain.subs or chain.loads:
-            return None
-        if not hasattr(chain.root, "type") or canonical_kind(chain.root) not in (TypeKind.POINTER, *ARRAY_TYPES):
-            return None
-        chain.subs = [("deref", offsets)]
-        chain.root_indexed = True
-        return chain, True
 
     def _lvalue(self, expr: Node, read: bool, write: bool, update: Optional[str] = None) -> None:
         chain = self.chains.decompose(expr)
@@ -351,14 +275,15 @@ class AccessCollector:
         if top.type_kind in ARRAY_TYPES:
             return  # `a[i]` of a 2-D array used as a pointer: an address, not an element
         if read:
-            self._emit(top, chain, False, update=update)
+            self.emit(top, chain, False, update=update)
         if write:
-            self._emit(top, chain, True, update=update)
+            self.emit(top, chain, True, update=update)
 
     # ------------------------------------------------------------------------------------ the record
 
-    def _emit(self, top: Node, chain: Chain, is_write: bool, text: Optional[str] = None,
-              conditional: bool = False, update: Optional[str] = None) -> None:
+    def emit(self, top: Node, chain: Chain, is_write: bool, text: Optional[str] = None,
+             conditional: bool = False, update: Optional[str] = None, spans: Optional[list[Span]] = None,
+             element_type: Optional[str] = None) -> None:
         enclosing, in_branch = self.contexts.get(id(top), ((), False))
         conditional = conditional or in_branch
         if not enclosing:
@@ -404,6 +329,10 @@ class AccessCollector:
                 subscripts.append(Subscript(text=self.source.shown_text(item), affine=value, non_affine_reason=reason))
             else:
                 subscripts.append(self._offset_subscript(item, scope, every))
+        for span in spans or []:  # shown as its range (`row[0..n - 1]`), the name being internal
+            shown = f"{span.lower.c_text()}..{span.upper.c_text()}"
+            subscripts = [Subscript(text=s.text.replace(span.name, shown), affine=s.affine,
+                                    non_affine_reason=s.non_affine_reason) for s in subscripts]
         if written:
             reason = f"pointer arithmetic on {variable.name}, which the loop writes"
             first = Subscript(text=subscripts[0].text if subscripts else "0", affine=None, non_affine_reason=reason)
@@ -413,7 +342,7 @@ class AccessCollector:
             text = f"an element of {subs[-1][1]}"  # the hidden `*__begin` of a range-based for
         self.found.append(Access(
             id=f"a{self.counter}", base=variable, path=variable.name + "".join(chain.path), is_write=is_write,
-            subscripts=subscripts, element_type=top.cursor.type.spelling, text=text,
+            subscripts=subscripts, element_type=top.cursor.type.spelling if element_type is None else element_type, text=text,
             line=line, column=column, statement=top.stmt,
             enclosing_loops=[info.loop.id for info in enclosing], conditional=conditional, update=update,
             guard=guard_of(top, innermost.node) if is_write and conditional else [],
@@ -421,6 +350,7 @@ class AccessCollector:
             member_offset=member_offset(chain, root, subs) if not chain.container else None,
             whole_record=whole_record(chain, root, subs, top),
             through_reference=chain.through_reference,
+            spans=spans or [],
         ))
         self.counter += 1
 
@@ -439,6 +369,10 @@ class AccessCollector:
             if isinstance(node, int):  # a constant a call's region adds
                 text = str(node) if not text and sign > 0 else f"{text} {'+' if sign > 0 else '-'} {node}".strip()
                 constant += sign * node
+                continue
+            if isinstance(node, str):  # the name of a span a call's region runs over (Access.spans)
+                text = node if not text and sign > 0 else f"{text} {'+' if sign > 0 else '-'} {node}".strip()
+                total[node] = total.get(node, 0) + sign
                 continue
             part = self.source.shown_text(node)
             text = part if not text and sign > 0 else f"{text} {'+' if sign > 0 else '-'} {part}".strip()

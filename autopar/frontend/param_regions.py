@@ -1,14 +1,19 @@
 """Parameter regions: for a same-file function, the boxes of elements it reads and writes through
-each pointer parameter whose every use is an element access with subscripts of constant range
+each pointer parameter whose every use is an element access with subscripts of known range
 (`p[e1][e2]`, `*p`), so a call to it becomes accesses of those elements at the call.
 
-Takes a `Function` and the indices of its pointer parameters; gives {index: [box, ...]} for reads
-and for writes, a box being one [low, high] per subscript.
+A subscript's range comes from constants, the variables of the function's own counted loops (`for
+(int m = 0; m < 5; m++)`, old C's `for (m = 1; m <= n; m++)`), and its integer parameters that it
+never assigns: a bound is `(argument k) * c + d`, which the call site fills in with its argument.
+
+Takes a `Function` and the indices of its pointer parameters; gives, per parameter index, its boxes
+of constant ranges (`regions`, listed element by element at a call) or its boxes with bounds that
+name parameters or that are too large to list (`spans`, one access over a range at a call).
 """
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
@@ -18,50 +23,59 @@ from autopar.frontend.functions import Function
 from autopar.frontend.variables import Variables
 
 
-MAX_REGION_ELEMENTS = 64  # elements a call's regions may name: each becomes an access at the call
+MAX_REGION_ELEMENTS = 64  # elements a call's regions may list: each becomes an access at the call
+
+Bound = tuple[int, int, int]  # (parameter index or -1, coefficient, constant): argument * coefficient + constant
 
 
-def param_regions(function: Function, params: set[int]) -> tuple[dict, dict, list[int]]:
+class Regions(NamedTuple):
+    reads: dict  # parameter index -> boxes of constant [low, high] per subscript
+    writes: dict
+    whole: list  # parameters whose every box written is written whole on every call (`_written_whole`)
+    read_spans: dict  # parameter index -> boxes of [Bound, Bound] per subscript (FunctionSummary.read_spans)
+    write_spans: dict
+
+
+def param_regions(function: Function, params: set[int]) -> Regions:
     """For each pointer parameter in `params` whose every use is an element access `p[e1][e2]` or
-    `*p` with subscripts that take constant ranges (literals, and variables of the function's own
-    `for (int m = 0; m < 5; m++)` or `for (m = 0; m < 5; m++)` loops), the boxes it reads and writes;
-    and the parameters whose every box written is written whole on every call (`_written_whole`)."""
+    `*p` with subscripts of known range, the boxes it reads and writes, listed (small constant
+    boxes) or as spans."""
     arguments = list(function.node.cursor.get_arguments())
-    reads: dict[int, list] = {}
-    writes: dict[int, list] = {}
-    whole: list[int] = []
+    out = Regions({}, {}, [], {}, {})
+    if function.nodes_of((K.ASM_STMT, K.MS_ASM_STMT)):
+        return out  # an asm statement's outputs change variables unseen (`"+r"(n)`)
+    ranges = _Ranges(function, arguments)
     for k in sorted(params):
         if k >= len(arguments):
             continue
         key = Variables.key(arguments[k])
-        found = _element_uses(function, key)
+        found = _element_uses(function, key, ranges)
         if found is None:
             continue
         r, w, every_call = found
-        count = sum(_elements(b) for b in r + w)
-        if count > MAX_REGION_ELEMENTS:
-            continue
-        if r:
-            reads[k] = r
-        if w:
-            writes[k] = w
-            if all(box in every_call for box in w) and _no_early_exit(function):
-                whole.append(k)
-    return reads, writes, whole
-
-
-def _elements(box: list[list[int]]) -> int:
-    out = 1
-    for lo, hi in box:
-        out *= hi - lo + 1
+        listed = all(b[0] == -1 for box in r + w for dim in box for b in dim) and \
+            sum(_elements(box) for box in r + w) <= MAX_REGION_ELEMENTS
+        reads, writes = (out.reads, out.writes) if listed else (out.read_spans, out.write_spans)
+        for boxes, into in ((r, reads), (w, writes)):
+            if boxes:
+                into[k] = [[[lo[2], hi[2]] if listed else [list(lo), list(hi)] for lo, hi in box] for box in boxes]
+        if w and all(box in every_call for box in w) and _no_early_exit(function):
+            out.whole.append(k)
     return out
 
 
-def _element_uses(function: Function, key: tuple) -> Optional[tuple[list, list, list]]:
-    reads: list[list[list[int]]] = []
-    writes: list[list[list[int]]] = []
-    every_call: list[list[list[int]]] = []  # boxes some plain store writes whole, each time the function runs
-    loops = _constant_loops(function)
+def _elements(box: list[tuple[Bound, Bound]]) -> int:
+    out = 1
+    for lo, hi in box:
+        out *= max(0, hi[2] - lo[2] + 1)
+    return out
+
+
+def _element_uses(function: Function, key: tuple, ranges: "_Ranges") -> Optional[tuple[list, list, list]]:
+    reads: list[list[tuple[Bound, Bound]]] = []
+    writes: list[list[tuple[Bound, Bound]]] = []
+    every_call: list[list[tuple[Bound, Bound]]] = []  # boxes some plain store writes whole, on every call
+    loops = ranges.loops
     for node in function.nodes:
         if node.kind != K.DECL_REF_EXPR or node.cursor.referenced is None or \
                 Variables.key(node.cursor.referenced) != key:
@@ -76,19 +90,22 @@ def _element_uses(function: Function, key: tuple) -> Optional[tuple[list, list, 
                 if len(children) != 2 or not (children[0] is e or children[0].contains(e)) or \
                         children[1].contains(node):
                     return None
-                span = _interval(children[1], loops)
+                span = ranges.interval(children[1])
                 if span is None:
                     return None
-                box.append(list(span))
+                box.append(span)
                 e = parent
             elif parent.kind == K.UNARY_OPERATOR and parent.unary_op == "*" and not box:
-                box.append([0, 0])
+                box.append((_constant(0), _constant(0)))
                 e = parent
             else:
                 break
         if not box or e.type_kind in (TypeKind.POINTER, TypeKind.RECORD, *_ARRAYS):
             return None  # the pointer itself (passed on, copied, compared) or a struct element
         parent = user_of(e)
+        if parent is not None and parent.kind == K.VAR_DECL and \
+                parent.cursor.type.get_canonical().kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE):
+            return None  # bound to a reference (`double &e = p[j];`): written through it unseen
         written = parent is not None and stored_operand(parent) is not None and \
             (strip(stored_operand(parent)) is e or stored_operand(parent) is e)
         if parent is not None and parent.kind == K.UNARY_OPERATOR and parent.unary_op == "&":
@@ -104,7 +121,7 @@ def _element_uses(function: Function, key: tuple) -> Optional[tuple[list, list, 
     return reads, writes, every_call
 
 
-def _written_whole(store: Node, element: Node, loops: dict[int, tuple[tuple, int, int]]) -> bool:
+def _written_whole(store: Node, element: Node, loops: dict[int, tuple[tuple, Bound, Bound]]) -> bool:
     """Whether the statement `store` (`p[m][2] = e;`) writes every element of its box each time the
     function runs: a statement of its own, under nothing but blocks and constant loops it is the body
     of, each subscript a constant or one of those loops' variables plus a constant (so the elements
@@ -135,7 +152,9 @@ def _written_whole(store: Node, element: Node, loops: dict[int, tuple[tuple, int
             if head is None or outer.children[3] is not statement:
                 return False
             if head[0] in used:
-                used.remove(head[0])
+                used.remove(head[0])  # (its range empty, the box is empty too)
+            elif not (head[1][0] == head[2][0] == -1 and head[1][2] <= head[2][2]):
+                return False  # a loop the subscripts do not follow must run, and at least once
         elif outer.kind != K.COMPOUND_STMT:
             return False
         statement, outer = outer, outer.parent
@@ -156,61 +175,147 @@ def _no_early_exit(function: Function) -> bool:
 _ARRAYS = (TypeKind.CONSTANTARRAY, TypeKind.INCOMPLETEARRAY, TypeKind.VARIABLEARRAY)
 
 
-def _constant_loops(function: Function) -> dict[int, tuple[tuple, int, int]]:
-    """`for` loops with constant bounds, `for (int m = lo; m < hi; m++)` or old C's `for (m = lo; m
-    < hi; m++)` over a variable declared before (one variable may serve several such loops), whose
-    variable nothing but such headers assigns: loop node's index -> (variable, low, high)."""
-    found: dict[int, tuple[tuple, int, int]] = {}
-    headers: set[int] = set()  # the nodes of those headers' init and increment
-    for node in function.nodes_of((K.FOR_STMT,)):
-        head = _constant_head(node)
-        if head is not None:
-            found[node.index] = head
-            headers.update(part.index for part in (node.children[0], node.children[2]))
-    assigned = set()  # variables assigned anywhere else, or whose address is taken
-    for node in function.nodes:
-        if node.index not in headers:
-            assigned.update(_assigned(node))
-    # a loop over the counter of a loop around it changes that counter in the outer body (`for (m ...)
-    # { for (m ...) ...; a[m] = t; }`): neither gives a range
-    by_index = {node.index: node for node in function.nodes_of((K.FOR_STMT,))}
-    nested = {head[0] for index, head in found.items() for other, more in found.items()
-              if other != index and more[0] == head[0] and by_index[index].contains(by_index[other])}
-    return {index: head for index, head in found.items() if head[0] not in assigned | nested}
+class _Ranges:
+    """The ranges of a function's integer expressions: constants, its integer parameters that it never
+    assigns (a parameter is the point `argument * 1 + 0`), and the variables of its counted loops."""
+
+    def __init__(self, function: Function, arguments: list):
+        self.parameters: dict[tuple, int] = {}  # key -> index, for the parameters a bound may name
+        self.loops: dict[int, tuple[tuple, Bound, Bound]] = {}  # loop node's index -> (variable, low, high)
+        from autopar.frontend.loops import address_taken_in
+        from autopar.frontend.scalars import passed_by_reference_in
+
+        found: dict[int, tuple[tuple, Bound, Bound]] = {}
+        headers: set[int] = set()  # the nodes of those headers' init and increment
+        # variables whose address is taken, that a reference is bound to (`int &r = n;`), or passed to
+        # a C++ non-const reference parameter: what changes them is not seen
+        lent = address_taken_in(function) | passed_by_reference_in(function)
+        if function.nodes_of((K.LAMBDA_EXPR,)):
+            lent = None  # a lambda may capture any of them by reference
+        assigned: set[tuple] = set(lent or ())  # ... and the variables assigned anywhere else
+        everywhere: set[tuple] = set(assigned)  # ... or in a header
+        for node in function.nodes:
+            everywhere.update(_assigned(node))
+        if lent is None:
+            return
+        self.parameters = {Variables.key(a): k for k, a in enumerate(arguments)
+                           if a.type.get_canonical().kind in _WIDE_SIGNED and Variables.key(a) not in everywhere}
+        for node in function.nodes_of((K.FOR_STMT,)):
+            head = self._head(node)
+            if head is not None:
+                found[node.index] = head
+                headers.update(part.index for part in (node.children[0], node.children[2]))
+        for node in function.nodes:
+            if node.index not in headers:
+                assigned.update(_assigned(node))
+        # a loop over the counter of a loop around it changes that counter in the outer body (`for (m ...)
+        # { for (m ...) ...; a[m] = t; }`): neither gives a range
+        by_index = {node.index: node for node in function.nodes_of((K.FOR_STMT,))}
+        nested = {head[0] for index, head in found.items() for other, more in found.items()
+                  if other != index and more[0] == head[0] and by_index[index].contains(by_index[other])}
+        self.loops = {index: head for index, head in found.items() if head[0] not in assigned | nested}
+
+    def _head(self, node: Node) -> Optional[tuple[tuple, Bound, Bound]]:
+        """(variable, low, high) of a `for` loop's header `m = lo; m < hi (or <= hi); m++` whose bounds
+        are points (the variable declared there or assigned), or None."""
+        if len(node.children) != 4:
+            return None
+        init, cond, inc, _ = node.children
+        if init.kind == K.DECL_STMT:
+            decls = [c for c in init.children if c.kind == K.VAR_DECL]
+            if len(decls) != 1 or not expression_children(decls[0]):
+                return None
+            var, start = Variables.key(decls[0].cursor), expression_children(decls[0])[-1]
+        else:
+            init = strip(init)
+            target = variable_decl(strip(expression_children(init)[0])) if init.kind == K.BINARY_OPERATOR and \
+                init.binary_op == "=" else None
+            if target is None:
+                return None
+            var, start = Variables.key(target), expression_children(init)[1]
+        lo, cond, inc = self.point(start), strip(cond), strip(inc)
+        if lo is None or cond.kind != K.BINARY_OPERATOR or cond.binary_op not in ("<", "<="):
+            return None
+        left, right = (_exact(side) for side in expression_children(cond))
+        if left is None or right is None or left.type_kind not in _WIDE_SIGNED:
+            return None  # (`m < 4u` compares m converted to unsigned: -1 is then the largest value)
+        decl, hi = variable_decl(left), self.point(right)
+        if decl is None or Variables.key(decl) != var or hi is None or \
+                not (inc.kind == K.UNARY_OPERATOR and inc.unary_op in ("++", "post++")) or \
+                variable_decl(strip(expression_children(inc)[0])) is None or \
+                Variables.key(variable_decl(strip(expression_children(inc)[0]))) != var:
+            return None
+        hi = _add(hi, _constant(-1)) if cond.binary_op == "<" else hi
+        if hi is None or lo[0] == hi[0] == -1 and hi[2] < lo[2]:
+            return None
+        return var, lo, hi
+
+    def point(self, node: Node) -> Optional[Bound]:
+        """The value of an expression of constants and parameters, as a Bound; None otherwise."""
+        found = self.interval(node, loops=False)
+        return found[0] if found is not None and found[0] == found[1] else None
+
+    def interval(self, node: Node, loops: bool = True) -> Optional[tuple[Bound, Bound]]:
+        """The range of an integer expression of constants, parameters and counted loops' variables (in a
+        signed type no conversion changes: anything else has no range here)."""
+        e = _exact(node)
+        if e is None:
+            return None
+        if not any(n.kind == K.DECL_REF_EXPR for n in e.walk()):
+            value = evaluate_int(e)
+            return (_constant(value), _constant(value)) if value is not None else None
+        if e.kind == K.DECL_REF_EXPR:
+            decl = variable_decl(e)
+            if decl is None:
+                return None
+            key = Variables.key(decl)
+            if key in self.parameters:
+                return (self.parameters[key], 1, 0), (self.parameters[key], 1, 0)
+            return _range_at(e, key, self.loops) if loops else None
+        if e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-", "*") and e.type_kind in _WIDE_SIGNED:
+            parts = expression_children(e)
+            if len(parts) != 2:
+                return None
+            a, b = self.interval(parts[0], loops), self.interval(parts[1], loops)
+            if a is None or b is None:
+                return None
+            if e.binary_op == "+":
+                found = _add(a[0], b[0]), _add(a[1], b[1])
+            elif e.binary_op == "-":
+                found = _add(a[0], _scale(b[1], -1)), _add(a[1], _scale(b[0], -1))
+            else:
+                found = _product(a, b)
+            return None if found is None or None in found else found
+        return None
 
 
-def _constant_head(node: Node) -> Optional[tuple[tuple, int, int]]:
-    """(variable, low, high) of a `for` loop's header `m = lo; m < hi (or <= hi); m++` with constant
-    bounds (the variable declared there or assigned), or None."""
-    if len(node.children) != 4:
+def _constant(value: int) -> Bound:
+    return (-1, 0, value)
+
+
+def _add(a: Bound, b: Bound) -> Optional[Bound]:
+    """a + b, or None when they name different parameters."""
+    if a[0] != -1 and b[0] != -1 and a[0] != b[0]:
         return None
-    init, cond, inc, _ = node.children
-    if init.kind == K.DECL_STMT:
-        decls = [c for c in init.children if c.kind == K.VAR_DECL]
-        if len(decls) != 1 or not expression_children(decls[0]):
-            return None
-        var, start = Variables.key(decls[0].cursor), expression_children(decls[0])[-1]
-    else:
-        init = strip(init)
-        target = variable_decl(strip(expression_children(init)[0])) if init.kind == K.BINARY_OPERATOR and \
-            init.binary_op == "=" else None
-        if target is None:
-            return None
-        var, start = Variables.key(target), expression_children(init)[1]
-    lo, cond, inc = evaluate_int(start), strip(cond), strip(inc)
-    if lo is None or cond.kind != K.BINARY_OPERATOR or cond.binary_op not in ("<", "<="):
+    k = a[0] if a[0] != -1 else b[0]
+    c = a[1] + b[1]
+    return (k, c, a[2] + b[2]) if c else _constant(a[2] + b[2])
+
+
+def _scale(a: Bound, c: int) -> Bound:
+    return (a[0], a[1] * c, a[2] * c) if a[1] * c else _constant(a[2] * c)
+
+
+def _product(a: tuple[Bound, Bound], b: tuple[Bound, Bound]) -> Optional[tuple[Bound, Bound]]:
+    """The range of x * y: by a constant point (its sign orders the ends), or of two constant ranges."""
+    for x, y in ((a, b), (b, a)):
+        if y[0] == y[1] and y[0][0] == -1:
+            c = y[0][2]
+            return (_scale(x[0], c), _scale(x[1], c)) if c >= 0 else (_scale(x[1], c), _scale(x[0], c))
+    if any(end[0] != -1 for end in (*a, *b)):
         return None
-    left, right = (_exact(side) for side in expression_children(cond))
-    if left is None or right is None or left.type_kind not in _WIDE_SIGNED:
-        return None  # (`m < 4u` compares m converted to unsigned: -1 is then the largest value)
-    decl, hi = variable_decl(left), evaluate_int(right)
-    if decl is None or Variables.key(decl) != var or hi is None or \
-            not (inc.kind == K.UNARY_OPERATOR and inc.unary_op in ("++", "post++")) or \
-            variable_decl(strip(expression_children(inc)[0])) is None or \
-            Variables.key(variable_decl(strip(expression_children(inc)[0]))) != var:
-        return None
-    hi = hi - 1 if cond.binary_op == "<" else hi
-    return (var, lo, hi) if hi >= lo else None
+    products = [x[2] * y[2] for x in a for y in b]
+    return _constant(min(products)), _constant(max(products))
 
 
 def _assigned(node: Node) -> list[tuple]:
@@ -222,7 +327,7 @@ def _assigned(node: Node) -> list[tuple]:
     return [Variables.key(decl)] if decl is not None else []
 
 
-def _range_at(use: Node, var: tuple, loops: dict[int, tuple[tuple, int, int]]) -> Optional[tuple[int, int]]:
+def _range_at(use: Node, var: tuple, loops: dict[int, tuple[tuple, Bound, Bound]]) -> Optional[tuple[Bound, Bound]]:
     """The range of `var` at `use`: that of the nearest `for` around the use whose variable it is,
     when that loop is one of `loops` and the use is in its body (not in its header); else None."""
     for ancestor in use.ancestors():
@@ -231,7 +336,7 @@ def _range_at(use: Node, var: tuple, loops: dict[int, tuple[tuple, int, int]]) -
             if head is not None and head[0] == var:
                 return (head[1], head[2]) if ancestor.children[3].contains(use) or ancestor.children[3] is use else None
             if head is None and _for_variable(ancestor) == var:
-                return None  # the nearest loop over it is not a constant one
+                return None  # the nearest loop over it is not a counted one
     return None
 
 
@@ -261,31 +366,3 @@ def _exact(node: Node) -> Optional[Node]:
                 return None
         node = inner
     return node
-
-
-def _interval(node: Node, loops: dict[int, tuple[tuple, int, int]]) -> Optional[tuple[int, int]]:
-    """The range of an integer expression of constants and constant-range loop variables (in a signed
-    type no conversion changes: anything else has no range here)."""
-    e = _exact(node)
-    if e is None:
-        return None
-    if not any(n.kind == K.DECL_REF_EXPR for n in e.walk()):
-        value = evaluate_int(e)
-        return (value, value) if value is not None else None
-    if e.kind == K.DECL_REF_EXPR:
-        decl = variable_decl(e)
-        return _range_at(e, Variables.key(decl), loops) if decl is not None else None
-    if e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-", "*") and e.type_kind in _WIDE_SIGNED:
-        parts = expression_children(e)
-        if len(parts) != 2:
-            return None
-        a, b = _interval(parts[0], loops), _interval(parts[1], loops)
-        if a is None or b is None:
-            return None
-        if e.binary_op == "+":
-            return a[0] + b[0], a[1] + b[1]
-        if e.binary_op == "-":
-            return a[0] - b[1], a[1] - b[0]
-        products = [x * y for x in a for y in b]
-        return min(products), max(products)
-    return None

@@ -39,7 +39,7 @@ def scalar_uses(info: LoopInfo, variables: Variables, escaping: set[tuple],
                                          UPDATE_KINDS, update_candidate))
     by_reference = _passed_by_reference(function.nodes_where("calls", loop_node, (K.CALL_EXPR,)))
     # (a reference parameter may keep the address: passed anywhere in the function, it escapes)
-    escaped_by_reference = _passed_by_reference_in(function) if language != "c" else set()
+    escaped_by_reference = passed_by_reference_in(function) if language != "c" else set()
     in_reach = _addresses_in_reach(info) if language == "c" else (lambda key: True)  # C++: references
     ivs: dict[tuple, str] = {}  # the counters of the loop and the loops inside it -> their loop
     for loop_info in info.subtree():
@@ -184,7 +184,7 @@ def _assigned(node: Node) -> list[tuple]:
     return [Variables.key(t.cursor.referenced) for t in written_decl_refs(node) if t.cursor.referenced is not None]
 
 
-def _passed_by_reference_in(function: Function) -> set[tuple]:
+def passed_by_reference_in(function: Function) -> set[tuple]:
     """_passed_by_reference of every call of the function, kept as its fact (every loop asks)."""
     keys = function.facts.get(("passed_by_reference", 0))
     if keys is None:
@@ -387,7 +387,8 @@ def escaping_arrays(info: LoopInfo, variables: Variables) -> list[str]:
     their size: `p = row;`, `f(row)`, `row + 1`. A private copy would hand that pointer a thread's
     own copy, which ends with the region, so no such array is privatized. An argument of a call whose
     regions the loop's accesses stand for (CallSite.modelled_arguments: the callee only indexes it,
-    and keeps no pointer) is indexed in effect: `exact(i, j, k, ue)` fills a copy as well."""
+    and keeps no pointer) is indexed in effect, from an offset too (`vranlc(n, &s, a, x - 1)`):
+    `exact(i, j, k, ue)` fills a copy as well."""
     found = set()
     modelled = {(site.line, site.column, k) for site in info.loop.calls for k in site.modelled_arguments}
     for node in info.function.array_names(info.node):
@@ -395,8 +396,12 @@ def escaping_arrays(info: LoopInfo, variables: Variables) -> list[str]:
         if user is not None and (user.kind == K.CXX_UNARY_EXPR or
                                  user.kind == K.ARRAY_SUBSCRIPT_EXPR and strip(user.expressions[0]) is node):
             continue  # indexed (`row[j]`, `a[i][j]`'s row) or measured (`sizeof row`)
+        argument = node
+        while user is not None and user.kind == K.BINARY_OPERATOR and user.binary_op in ("+", "-") and \
+                strip(user.expressions[0]) is argument:  # `x - 1`: the callee indexes from there
+            argument, user = user, user_of(user)
         if user is not None and user.kind == K.CALL_EXPR and modelled and \
-                (*user.location(), _argument_index(user, node)) in modelled:
+                (*user.location(), _argument_index(user, argument)) in modelled:
             continue
         variable = variables.get(variable_decl(node))
         found.add(f"{variable.name}@{variable.decl}")

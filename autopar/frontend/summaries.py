@@ -17,7 +17,7 @@ from autopar.ir import CallEffect, FunctionSummary, Storage
 from autopar.frontend.ast import ASSIGN_OPS, INC_DEC, Node, expression_children, stored_operand, strip, variable_decl
 from autopar.frontend.calls import ALLOCATION_FUNCTIONS, call_arguments, callee_name, classify
 from autopar.frontend.functions import Function
-from autopar.frontend.param_regions import param_regions
+from autopar.frontend.param_regions import Regions, param_regions
 from autopar.frontend.variables import Variables
 from autopar.frontend.volatiles import Volatiles
 
@@ -170,6 +170,13 @@ def _local_facts(function: Function, variables: Variables, defined: set[str]) ->
                     facts.writes_globals.add(decl.spelling)
                 elif decl.type.get_canonical().kind == TypeKind.LVALUEREFERENCE and Variables.key(decl) in origins.params:
                     facts.writes_params.add(origins.params[Variables.key(decl)])
+                elif decl.type.get_canonical().kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE):
+                    # a local reference (`double &e = p[j + 1]; e = ...`) writes what it is bound to
+                    bound = function.references.get(Variables.key(decl))
+                    if bound is None:
+                        facts.effect = CallEffect.UNKNOWN
+                    else:
+                        facts.write_through(origins.of_expr(bound))
             elif plain.kind == K.MEMBER_REF_EXPR and _root_decl(plain) is not None and not _through_pointer(plain):
                 root = _root_decl(plain)  # `s.x = ...` of a struct variable: like writing s
                 facts.write_through(origins.of_decl(root) - {"local"} if root.kind != K.PARM_DECL else set())
@@ -186,6 +193,21 @@ def _local_facts(function: Function, variables: Variables, defined: set[str]) ->
                 facts.calls.append((name, []))
                 facts.effect = _worse(facts.effect, classify(name) if kind == K.CALL_EXPR else CallEffect.ALLOCATION)
     return facts
+
+
+_TEMPLATES = (K.FUNCTION_TEMPLATE, K.CLASS_TEMPLATE, K.CLASS_TEMPLATE_PARTIAL_SPECIALIZATION)
+
+
+def _templated(function: Function) -> bool:
+    """A function template or a member of a class template: its body's expressions depend on the
+    template's arguments (`p[j * S] = ...`), which libclang leaves unexposed, so what it writes is not
+    seen. Of unknown effect."""
+    cursor = function.cursor
+    while cursor is not None and cursor.kind != K.TRANSLATION_UNIT:
+        if cursor.kind in _TEMPLATES:
+            return True
+        cursor = cursor.semantic_parent
+    return False
 
 
 def _unnamed_pointer(node: Node, root) -> bool:
@@ -248,7 +270,8 @@ def summarize(functions: list[Function], variables: Variables, wanted: set[str],
         name = todo.pop()
         if name not in local:
             local[name] = _local_facts(by_name[name], variables, set(by_name))
-            if defined[name] > 1 or (volatiles is not None and volatiles.accesses(by_name[name])):
+            if defined[name] > 1 or (volatiles is not None and volatiles.accesses(by_name[name])) or \
+                    _templated(by_name[name]):
                 local[name].effect = CallEffect.UNKNOWN
             todo.extend(c for c, _ in local[name].calls if c in by_name and c not in local)
     for _ in range(len(local) + 1):  # propagate along same-file calls until nothing changes
@@ -274,13 +297,14 @@ def summarize(functions: list[Function], variables: Variables, wanted: set[str],
             break
     out = {}
     for name, f in local.items():
-        reads, writes, whole = {}, {}, []
+        regions = Regions({}, {}, [], {}, {})
         if f.effect == CallEffect.PURE and all(c not in by_name and classify(c) == CallEffect.PURE
                                                for c, _ in f.calls):
-            reads, writes, whole = param_regions(by_name[name], f.reads_params | f.writes_params)
+            regions = param_regions(by_name[name], f.reads_params | f.writes_params)
         out[name] = FunctionSummary(
             name=name, reads_globals=sorted(f.reads_globals), writes_globals=sorted(f.writes_globals),
             writes_through_params=sorted(f.writes_params), reads_through_params=sorted(f.reads_params),
-            calls=sorted({c for c, _ in f.calls}), effect=f.effect, read_regions=reads, write_regions=writes,
-            whole_writes=whole)
+            calls=sorted({c for c, _ in f.calls}), effect=f.effect, read_regions=regions.reads,
+            write_regions=regions.writes, read_spans=regions.read_spans, write_spans=regions.write_spans,
+            whole_writes=regions.whole)
     return out

@@ -74,6 +74,7 @@ STATIC_LOCAL = "static-local"
 INDEPENDENT = "independent"
 NOTE = "note"  # a remark on a legal loop (a private array, a reduction, a lastprivate)
 COST_TOO_SMALL = "cost-too-small"
+KERNELS_FROM_TEAM = "kernels-from-team"  # its calls reach offloaded loops: each thread would launch kernels
 INSIDE_PARALLEL = "inside-parallel"
 SHARED_REGION = "shared-region"  # the rewrite opens one parallel region on a serial loop around parallel ones
 COLLAPSED = "collapsed"

@@ -13,7 +13,7 @@ from autopar.plans import machine
 from autopar.plans.candidates.legality import bound_names, loop_fact
 from autopar.deps import descendants, trip_text
 from autopar.deps.strided import stride_blocks
-from autopar.ir import Loop, TranslationUnit
+from autopar.ir import Access, AffineExpr, Loop, TranslationUnit
 from autopar.plans.plan import Directive, Plan, Schedule
 
 SYMBOLIC_TRIP = 10000  # assumed trip count of an outermost loop with a symbolic bound
@@ -111,7 +111,9 @@ def _known_values(tu: TranslationUnit, loop: Loop) -> dict[str, float]:
 
 
 def _value(expression, known: dict[str, float]) -> float:
-    return expression.constant + sum(k * known[name] for name, k in expression.coefficients.items())
+    """The expression with the known values of its names (a monomial `m*n` is their product)."""
+    return expression.constant + sum(k * math.prod(known[f] for f in name.split("*"))
+                                     for name, k in expression.coefficients.items())
 
 
 def work(tu: TranslationUnit, loop: Loop) -> float:
@@ -121,10 +123,24 @@ def work(tu: TranslationUnit, loop: Loop) -> float:
 
 def _compute_work(tu: TranslationUnit, loop: Loop) -> float:
     trip, _ = trip_count(tu, loop)
-    body = 1.0 + sum(1 for a in loop.accesses if a.enclosing_loops and a.enclosing_loops[-1] == loop.id)
+    known = _known_values(tu, loop)
+    body = 1.0 + sum(_span_units(a, known) for a in loop.accesses if a.enclosing_loops and a.enclosing_loops[-1] == loop.id)
     body += sum(4.0 for c in loop.calls)
     body += sum(work(tu, tu.loop(child)) for child in loop.children)
     return trip * body
+
+
+def _span_units(access: Access, known: dict[str, float]) -> float:
+    """The elements an access touches: 1, or for a call's region (Access.spans) the product of its
+    spans' lengths, with the known values of their names (an estimate where a name is not known)."""
+    units = 1.0
+    for length in span_lengths(access):
+        units *= max(0.0, _value(length, known)) if length.variables <= known.keys() else float(INNER_SYMBOLIC_TRIP)
+    return units
+
+
+def span_lengths(access: Access) -> list[AffineExpr]:
+    return [span.upper.minus(span.lower, 1) for span in access.spans]
 
 
 def _triangular_inside(tu: TranslationUnit, loop: Loop) -> bool:
@@ -224,8 +240,22 @@ def _work_terms(tu: TranslationUnit, loop: Loop, fixed: set[str],
     the region (none of `fixed`) contributes its trip count as text; one whose bound also uses the
     region's own loop variable (`outer`: that variable and its loop's trip count), a triangle, half
     that loop's trip count; any other, its estimate."""
-    terms: dict[tuple[str, ...], float] = {(): 1.0 + sum(
-        1 for a in loop.accesses if a.enclosing_loops and a.enclosing_loops[-1] == loop.id) + 4.0 * len(loop.calls)}
+    terms: dict[tuple[str, ...], float] = {(): 1.0 + 4.0 * len(loop.calls)}
+    local = {s.variable.name for s in loop.scalars if s.declared_in_loop}
+    for a in loop.accesses:
+        if not a.enclosing_loops or a.enclosing_loops[-1] != loop.id:
+            continue
+        lengths = span_lengths(a)
+        # a call's region over lengths of names that hold still in the region (`n` of `scale(A[i], n)`):
+        # their product, as text; any other, its estimate
+        if lengths and all(not l.variables & (fixed | local) and all(v.isidentifier() for v in l.variables)
+                           for l in lengths):
+            symbolic = [l for l in lengths if l.variables]
+            constant = math.prod(max(0, l.constant) for l in lengths if not l.variables)
+            key = tuple(sorted(f"({l.c_text()})" for l in symbolic))
+            terms[key] = terms.get(key, 0.0) + float(constant)
+        else:
+            terms[()] += _span_units(a, {})
     for child in (tu.loop(c) for c in loop.children):
         text, scale = None, trip_count(tu, child)[0]
         if not trip_count(tu, child)[1]:

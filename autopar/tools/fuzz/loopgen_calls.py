@@ -387,3 +387,51 @@ class CallTemplates(ProgramBuilder):
                 f"{{\n    for (int i = lo; i < n; i++)\n        d[i - lo] = {self.store(t, f's[i] * {k}')};\n}}")
             lo = self.rng.choice([0, 3, n // 2, n])
             self.body.append(f"    {name}({buf.name} + {n + 4}, {buf.name}, {lo} + zero, {self.size_var(n)});")
+
+    def t_spans(self) -> None:
+        """A helper whose loop runs to its int parameter, over a row (`step(M[i], S[i], n)`) or a
+        window of a flat array (`step(a + i * w, s + i * w, w)`), called in a loop over rows: each
+        call touches that range, so the rows of different iterations are apart; or a fill of a static
+        scratch array that the loop then reads (private, as NAS EP's `vranlc(n, &seed, a, x - 1)`
+        fills its x).
+        Near misses: the next row as the source (`M[i + 1]`), windows that overlap (`a + i`, a width
+        one more than the step), a callee that changes its bound, a count of zero."""
+        name, form = self.fresh("span"), self.rng.choice(["rows", "rows", "flat", "scratch"])
+        miss = self.rng.choice(["none"] * 4 + ["next", "overlap", "assigned", "zero"])
+        k, lo = self.rng.randint(2, 7), self.rng.choice([0, 0, 1])
+        iv = self.fresh("i")
+        if form == "scratch":
+            dst, width = self.array_1d(min_size=2), self.rng.choice([4, 40, 100, 300])
+            buffer, t = self.fresh("scr"), self.spelled(dst.ctype)
+            self.top.append(f"static {t} {buffer}[{width + 1}];")
+            tail = "    n = n - 1;\n    v[n] = (" + t + ")(x % 7);\n" if miss == "assigned" else ""
+            self.functions.append(f"static void {name}(int n, int x, {t} v[])\n{{\n"
+                                  f"    for (int j = 1; j <= n; j++)\n"
+                                  f"        v[j - 1] = {self.store(dst.ctype, f'x * {k} + j')};\n{tail}}}")
+            count = "0" if miss == "zero" else self.rng.choice([str(width), self.size_var(width)])
+            read = f"{buffer}[0] + {buffer}[{width - 1}] + {buffer}[{max(0, width // 2)}]"
+            self.emit_loop(iv, 0, dst.size, [f"{name}({count}, (int)({iv} % 97), {buffer});",
+                                             f"{dst.name}[{iv}] = {self.store(dst.ctype, read)};"], size=dst.size)
+            return
+        m = self.array_2d() if form == "rows" else self.array_1d(min_size=64)
+        t = self.spelled(m.ctype)
+        previous = "d[j - 1]" if lo else "d[j]"
+        tail = "    n = 0;\n    d[n] = s[n];\n" if miss == "assigned" else ""
+        self.functions.append(f"static void {name}({t} *d, const {t} *s, int n)\n{{\n"
+                              f"    for (int j = {lo}; j < n; j++)\n"
+                              f"        d[j] = {self.store(m.ctype, f'{previous} * {k} + s[j]')};\n{tail}}}")
+        if form == "rows":
+            rows, cols = m.dims
+            others = [a for a in self.arrays if a.shared and len(a.dims) == 2 and a.ctype == m.ctype and a.dims == m.dims]
+            src = self.rng.choice(others)
+            count = "0" if miss == "zero" else self.rng.choice([str(cols), self.size_var(cols), str(cols - 1)])
+            if miss == "next" and rows > 1:
+                self.emit_loop(iv, 0, rows - 1, [f"{name}({m.name}[{iv} + 1], {m.name}[{iv}], {count});"], size=rows)
+            else:
+                self.emit_loop(iv, 0, rows, [f"{name}({m.name}[{iv}], {src.name}[{iv}], {count});"], size=rows)
+            return
+        width = self.rng.choice([2, 4, 8, 16])
+        rows = (m.size - 1) // width
+        start = f"{iv}" if miss == "next" else f"{iv} * {width}"
+        count = {"zero": "0", "overlap": str(width + 1)}.get(miss, self.rng.choice([str(width), self.size_var(width)]))
+        self.emit_loop(iv, 0, rows, [f"{name}({m.name} + {start}, {m.name} + {start}, {count});"], size=rows)

@@ -1,0 +1,58 @@
+"""The IR of calls: what a same-file function touches (`FunctionSummary`, from
+autopar.frontend.summaries) and each call a loop makes (`CallSite`). Part of autopar.ir, which
+re-exports them."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Optional
+
+from pydantic import Field
+
+from autopar.ir_base import _Frozen
+
+
+class CallEffect(str, Enum):
+    PURE = "pure"  # pure libm-style function: sqrt, fabs, exp, fmax, ...
+    IO = "io"  # printf, fwrite, ...
+    ALLOCATION = "allocation"  # malloc, free, new, ...
+    RANDOM = "random"  # rand, random, drand48: hidden state
+    SAME_TU = "same_tu"  # defined in this translation unit; see summary
+    UNKNOWN = "unknown"
+
+
+class FunctionSummary(_Frozen):
+    """What a function defined in this translation unit touches, transitively where known."""
+
+    name: str
+    reads_globals: list[str] = Field(default_factory=list)
+    writes_globals: list[str] = Field(default_factory=list)
+    writes_through_params: list[int] = Field(default_factory=list)  # 0-based pointer param indices
+    reads_through_params: list[int] = Field(default_factory=list)
+    calls: list[str] = Field(default_factory=list)
+    effect: CallEffect = CallEffect.PURE  # the worst effect of anything it does or calls
+    # per pointer parameter (its index), the elements it reads and writes when they are boxes of
+    # constant ranges over the pointee, one [low, high] per subscript (`p[m]` for m in 0..4:
+    # [[[0, 4]]]); a parameter whose accesses are not all such is absent
+    read_regions: dict[int, list[list[list[int]]]] = Field(default_factory=dict)
+    write_regions: dict[int, list[list[list[int]]]] = Field(default_factory=dict)
+    # boxes whose bounds name the callee's integer parameters, or too large to list: per subscript
+    # [lower, upper], each [k, c, d] for (argument k) * c + d, k = -1 for a constant d (`y[1..n]`)
+    read_spans: dict[int, list[list[list[list[int]]]]] = Field(default_factory=dict)
+    write_spans: dict[int, list[list[list[list[int]]]]] = Field(default_factory=dict)
+    whole_writes: list[int] = Field(default_factory=list)  # parameters whose write regions every call writes whole
+
+    @property
+    def is_side_effect_free(self) -> bool:
+        return self.effect == CallEffect.PURE and not self.writes_globals and not self.writes_through_params
+
+
+class CallSite(_Frozen):
+    callee: str
+    line: int
+    column: int
+    effect: CallEffect
+    summary: Optional[FunctionSummary] = None  # for SAME_TU
+    arguments: list[str] = Field(default_factory=list)  # spelled argument texts
+    # arguments whose callee's regions are among the loop's accesses (instantiated at the call)
+    modelled_arguments: list[int] = Field(default_factory=list)
