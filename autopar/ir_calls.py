@@ -37,7 +37,7 @@ class FunctionSummary(_Frozen):
     read_regions: dict[int, list[list[list[int]]]] = Field(default_factory=dict)
     write_regions: dict[int, list[list[list[int]]]] = Field(default_factory=dict)
     # boxes whose bounds name the callee's integer parameters, or too large to list: per subscript
-    # [lower, upper], each [k, c, d] for (argument k) * c + d, k = -1 for a constant d (`y[1..n]`)
+    # [lower, upper], each [d, k1, c1, k2, c2, ...] for d + (argument k1) * c1 + ... (`y[1..n]`)
     read_spans: dict[int, list[list[list[list[int]]]]] = Field(default_factory=dict)
     write_spans: dict[int, list[list[list[list[int]]]]] = Field(default_factory=dict)
     whole_writes: list[int] = Field(default_factory=list)  # parameters whose write regions every call writes whole

@@ -125,7 +125,7 @@ def test_a_counter_a_conversion_may_change_or_an_inner_loop_reuses_gives_no_box(
 def test_a_box_sized_by_a_parameter_is_a_span(tu):
     # by_n writes p[0..n-1]: a bound that names its parameter n (index 1) is not listed but spanned
     assert tu.functions["by_n"].write_regions == {}
-    assert tu.functions["by_n"].write_spans == {0: [[[[-1, 0, 0], [1, 1, -1]]]]}
+    assert tu.functions["by_n"].write_spans == {0: [[[[0], [-1, 1, 1]]]]}
     assert tu.functions["by_n"].whole_writes == [0]
 
 

@@ -41,12 +41,13 @@ def functions(tmp_path_factory):
 
 
 def test_bounds_name_the_parameters_the_callee_keeps(functions):
-    # [k, c, d]: (argument k) * c + d, k = -1 for a constant
-    assert functions["upto"].write_spans == {0: [[[[-1, 0, 0], [1, 1, -1]]]]}
-    assert functions["shifted"].write_spans == {0: [[[[1, 1, 0], [2, 1, 1]]]]}
-    assert functions["doubled"].write_spans == {0: [[[[-1, 0, 1], [1, 2, -1]]]]}
-    assert functions["reversed"].write_spans == {0: [[[[-1, 0, 0], [2, 1, -1]]]]}
-    assert functions["reversed"].read_spans == {1: [[[[-1, 0, 0], [2, 1, -1]]]]}
+    # [d, k1, c1, ...]: d + (argument k1) * c1 + ...
+    assert functions["upto"].write_spans == {0: [[[[0], [-1, 1, 1]]]]}
+    assert functions["shifted"].write_spans == {0: [[[[0, 1, 1], [1, 2, 1]]]]}
+    assert functions["two"].write_spans == {0: [[[[0, 1, 1], [-1, 1, 1, 2, 1]]]]}  # lo..n + lo - 1
+    assert functions["doubled"].write_spans == {0: [[[[1], [-1, 1, 2]]]]}
+    assert functions["reversed"].write_spans == {0: [[[[0], [-1, 2, 1]]]]}
+    assert functions["reversed"].read_spans == {1: [[[[0], [-1, 2, 1]]]]}
 
 
 def test_whole_writes_need_each_element_stored_on_every_call(functions):
@@ -57,13 +58,12 @@ def test_whole_writes_need_each_element_stored_on_every_call(functions):
 
 
 def test_a_large_constant_box_is_a_span_not_a_list(functions):
-    assert functions["big"].write_regions == {} and functions["big"].write_spans == {0: [[[[-1, 0, 0], [-1, 0, 99]]]]}
+    assert functions["big"].write_regions == {} and functions["big"].write_spans == {0: [[[[0], [99]]]]}
 
 
-@pytest.mark.parametrize("name", ["squared", "two", "assigned", "lent", "unsigned_n"])
+@pytest.mark.parametrize("name", ["squared", "assigned", "lent", "unsigned_n"])
 def test_no_span_where_the_range_is_not_known(functions, name):
-    # p[j * n] is not linear; a bound of two parameters is not one of them times a constant; n
-    # assigned or lent may change; j < n compared as unsigned may wrap
+    # p[j * n] is not linear; n assigned or lent may change; j < n compared as unsigned may wrap
     assert functions[name].write_spans == {} and functions[name].write_regions == {}
 
 

@@ -69,7 +69,7 @@ def _span_accesses(collector: AccessCollector, call: Node, arguments: list[Node]
     scope = enclosing[-1].scope()
     read_boxes, write_boxes = summary.read_spans.get(k, []), summary.write_spans.get(k, [])
     values: dict[int, AffineExpr] = {}
-    for j in sorted({bound[0] for box in read_boxes + write_boxes for dim in box for bound in dim if bound[0] >= 0}):
+    for j in sorted({k for box in read_boxes + write_boxes for dim in box for bound in dim for k in bound[1::2]}):
         value = collector.affine.build(arguments[j], scope, wrap=EXACT)[0] if j < len(arguments) else None
         if value is None:
             return False
@@ -118,13 +118,15 @@ def _element_at(chain: Chain, last_plus: bool, point: list) -> Chain:
 
 
 def _bound_value(bound: list[int], values: dict[int, AffineExpr]) -> AffineExpr:
-    """A summary's bound `[k, c, d]`, (argument k) * c + d, with the argument's value at the call."""
-    k, c, d = bound
-    if k < 0:
-        return AffineExpr(constant=d)
-    value = values[k]
-    return AffineExpr(coefficients={m: c * v for m, v in value.coefficients.items() if c * v},
-                      constant=c * value.constant + d)
+    """A summary's bound `[d, k1, c1, ...]`, d + (argument k1) * c1 + ..., with the arguments' values
+    at the call."""
+    terms: dict[str, int] = {}
+    constant = bound[0]
+    for k, c in zip(bound[1::2], bound[2::2]):
+        constant += c * values[k].constant
+        for m, v in values[k].coefficients.items():
+            terms[m] = terms.get(m, 0) + c * v
+    return AffineExpr(coefficients={m: v for m, v in sorted(terms.items()) if v}, constant=constant)
 
 
 def region_base(collector: AccessCollector, argument: Node) -> Optional[tuple[Chain, bool]]:

@@ -25,7 +25,7 @@ from autopar.frontend.variables import Variables
 
 MAX_REGION_ELEMENTS = 64  # elements a call's regions may list: each becomes an access at the call
 
-Bound = tuple[int, int, int]  # (parameter index or -1, coefficient, constant): argument * coefficient + constant
+Bound = tuple[int, tuple[tuple[int, int], ...]]  # (d, ((k, c), ...)): d + the sum of (argument k) * c
 
 
 class Regions(NamedTuple):
@@ -53,12 +53,12 @@ def param_regions(function: Function, params: set[int]) -> Regions:
         if found is None:
             continue
         r, w, every_call = found
-        listed = all(b[0] == -1 for box in r + w for dim in box for b in dim) and \
+        listed = all(not b[1] for box in r + w for dim in box for b in dim) and \
             sum(_elements(box) for box in r + w) <= MAX_REGION_ELEMENTS
         reads, writes = (out.reads, out.writes) if listed else (out.read_spans, out.write_spans)
         for boxes, into in ((r, reads), (w, writes)):
             if boxes:
-                into[k] = [[[lo[2], hi[2]] if listed else [list(lo), list(hi)] for lo, hi in box] for box in boxes]
+                into[k] = [[[lo[0], hi[0]] if listed else [_flat(lo), _flat(hi)] for lo, hi in box] for box in boxes]
         if w and all(box in every_call for box in w) and _no_early_exit(function):
             out.whole.append(k)
     return out
@@ -67,7 +67,7 @@ def param_regions(function: Function, params: set[int]) -> Regions:
 def _elements(box: list[tuple[Bound, Bound]]) -> int:
     out = 1
     for lo, hi in box:
-        out *= max(0, hi[2] - lo[2] + 1)
+        out *= max(0, hi[0] - lo[0] + 1)
     return out
 
 
@@ -153,7 +153,7 @@ def _written_whole(store: Node, element: Node, loops: dict[int, tuple[tuple, Bou
                 return False
             if head[0] in used:
                 used.remove(head[0])  # (its range empty, the box is empty too)
-            elif not (head[1][0] == head[2][0] == -1 and head[1][2] <= head[2][2]):
+            elif head[1][1] or head[2][1] or head[1][0] > head[2][0]:
                 return False  # a loop the subscripts do not follow must run, and at least once
         elif outer.kind != K.COMPOUND_STMT:
             return False
@@ -246,7 +246,7 @@ class _Ranges:
                 Variables.key(variable_decl(strip(expression_children(inc)[0]))) != var:
             return None
         hi = _add(hi, _constant(-1)) if cond.binary_op == "<" else hi
-        if hi is None or lo[0] == hi[0] == -1 and hi[2] < lo[2]:
+        if hi is None or not lo[1] and not hi[1] and hi[0] < lo[0]:
             return None
         return var, lo, hi
 
@@ -270,7 +270,7 @@ class _Ranges:
                 return None
             key = Variables.key(decl)
             if key in self.parameters:
-                return (self.parameters[key], 1, 0), (self.parameters[key], 1, 0)
+                return (0, ((self.parameters[key], 1),)), (0, ((self.parameters[key], 1),))
             return _range_at(e, key, self.loops) if loops else None
         if e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-", "*") and e.type_kind in _WIDE_SIGNED:
             parts = expression_children(e)
@@ -285,36 +285,39 @@ class _Ranges:
                 found = _add(a[0], _scale(b[1], -1)), _add(a[1], _scale(b[0], -1))
             else:
                 found = _product(a, b)
-            return None if found is None or None in found else found
+            return None if found is None else found
         return None
 
 
 def _constant(value: int) -> Bound:
-    return (-1, 0, value)
+    return (value, ())
 
 
-def _add(a: Bound, b: Bound) -> Optional[Bound]:
-    """a + b, or None when they name different parameters."""
-    if a[0] != -1 and b[0] != -1 and a[0] != b[0]:
-        return None
-    k = a[0] if a[0] != -1 else b[0]
-    c = a[1] + b[1]
-    return (k, c, a[2] + b[2]) if c else _constant(a[2] + b[2])
+def _flat(bound: Bound) -> list[int]:
+    """As FunctionSummary writes a span's bound: [d, k1, c1, k2, c2, ...]."""
+    return [bound[0], *(x for term in bound[1] for x in term)]
+
+
+def _add(a: Bound, b: Bound) -> Bound:
+    terms = dict(a[1])
+    for k, c in b[1]:
+        terms[k] = terms.get(k, 0) + c
+    return (a[0] + b[0], tuple(sorted((k, c) for k, c in terms.items() if c)))
 
 
 def _scale(a: Bound, c: int) -> Bound:
-    return (a[0], a[1] * c, a[2] * c) if a[1] * c else _constant(a[2] * c)
+    return (a[0] * c, tuple((k, v * c) for k, v in a[1] if v * c))
 
 
 def _product(a: tuple[Bound, Bound], b: tuple[Bound, Bound]) -> Optional[tuple[Bound, Bound]]:
     """The range of x * y: by a constant point (its sign orders the ends), or of two constant ranges."""
     for x, y in ((a, b), (b, a)):
-        if y[0] == y[1] and y[0][0] == -1:
-            c = y[0][2]
+        if y[0] == y[1] and not y[0][1]:
+            c = y[0][0]
             return (_scale(x[0], c), _scale(x[1], c)) if c >= 0 else (_scale(x[1], c), _scale(x[0], c))
-    if any(end[0] != -1 for end in (*a, *b)):
+    if any(end[1] for end in (*a, *b)):
         return None
-    products = [x[2] * y[2] for x in a for y in b]
+    products = [x[0] * y[0] for x in a for y in b]
     return _constant(min(products)), _constant(max(products))
 
 

@@ -40,6 +40,11 @@ static void vranlc(int n, double *seed, double a, double y[]) {
     *seed = v;
 }
 
+static void smooth_range(double *row, const double *src, int lo, int hi) {
+    for (int j = lo; j < hi; j++)
+        row[j] = 0.25 * src[j - 1] + 0.5 * src[j] + 0.25 * src[j + 1];
+}
+
 static void clear_down(double *p, int n) {
     for (int j = 0; j < n; j++)
         p[j] = 0.0;
@@ -70,6 +75,12 @@ void prefix_rows(int m, int n) {
 void flat_rows(double *a, int m, int n) {
     for (int i = 0; i < m; i++)
         scale_row(a + (long)i * n, n, 0.5);
+}
+
+/* a block of each row between bounds the call passes (`lo..hi - 1`, read one wider) */
+void smooth_rows(int m, int n) {
+    for (int i = 0; i < m; i++)
+        smooth_range(B[i], A[i], 1, n - 1);
 }
 
 /* NAS EP: each batch fills the scratch array x through the call, then counts into q */
@@ -149,6 +160,7 @@ int main(void) {
     copy_rows(N, N); printf("copy_rows %.10g\n", checksum());
     prefix_rows(N, N); printf("prefix_rows %.10g\n", checksum());
     flat_rows(flat, N, N); printf("flat_rows %.10g\n", checksum());
+    smooth_rows(N, N); printf("smooth_rows %.10g\n", checksum());
     ep_batches(64, &sx); printf("ep_batches %.10g %.6f\n", checksum(), sx);
     overlapping(flat, N, N); printf("overlapping %.10g\n", checksum());
     next_row(N, N); printf("next_row %.10g\n", checksum());
