@@ -225,7 +225,8 @@ def _dims_out_of_range(obj: ObjectModel, chain: list[tuple[str, ...]]) -> Option
     return None
 
 
-_LINEAR_EXTENT = re.compile(r"\s*\w+(\s*[-+]\s*\w+)*\s*")  # `64`, `n`, `n + 1`, `m - k + 2`
+# `64`, `n`, `n + 1`, `m - k + 2` (no suffixed or hexadecimal literal: isl reads decimals only)
+_LINEAR_EXTENT = re.compile(r"\s*(?:[A-Za-z_]\w*|\d+)(\s*[-+]\s*(?:[A-Za-z_]\w*|\d+))*\s*")
 _IDENTIFIER = re.compile(r"\b[A-Za-z_]\w*")
 
 

@@ -70,9 +70,16 @@ def callee_name(node: Node) -> str:
 
 
 def call_arguments(node: Node) -> list[Node]:
-    """The argument expressions of a call (after the callee among the node's children)."""
+    """The argument expressions of a call (after the callee among the node's children), one per
+    parameter of the callee: a member operator called as `op(a, b)` has its object as libclang's
+    first argument, which is not one of them."""
     count = len(list(node.cursor.get_arguments())) if node.kind == K.CALL_EXPR else 0
-    return expression_children(node)[-count:] if count else []
+    arguments = expression_children(node)[-count:] if count else []
+    callee = node.cursor.referenced if arguments else None
+    if callee is not None and callee.kind == K.CXX_METHOD and not callee.is_static_method() and \
+            len(arguments) == len(list(callee.get_arguments())) + 1:
+        return arguments[1:]
+    return arguments
 
 
 def call_sites(info, source: Source, summaries: dict[str, FunctionSummary], cplusplus: bool = False) -> list[CallSite]:

@@ -7,6 +7,8 @@ functions they call are walked for their summaries.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import sys
 from typing import Optional
 
@@ -170,7 +172,11 @@ def _collect_accesses(infos: list[LoopInfo], by_node: dict, source: Source, vari
         _structured_bindings(infos)
     _bit_field_writes(infos)
     for info in infos:  # the arguments whose callee's regions are now accesses of the loop
-        info.loop.calls = [_with_modelled_arguments(site, collector) for site in info.loop.calls]
+        # calls of one macro expansion share its place: which of them the accesses pass modelled is
+        # not known, so none of them is
+        places = Counter((site.line, site.column) for site in info.loop.calls)
+        info.loop.calls = [_with_modelled_arguments(site, collector, places[(site.line, site.column)] > 1)
+                           for site in info.loop.calls]
 
 
 def _bit_field_writes(infos: list[LoopInfo]) -> None:
@@ -209,18 +215,18 @@ def _structured_bindings(infos: list[LoopInfo]) -> None:
                 info.loop.unmodelled_accesses.append(text)
 
 
-def _with_modelled_arguments(site: CallSite, collector: accesses.AccessCollector) -> CallSite:
+def _with_modelled_arguments(site: CallSite, collector: accesses.AccessCollector, shared_place: bool) -> CallSite:
     """The call site with the arguments the accesses pass modelled; a container's element call is pure
     only as an access of the loop: one the accesses pass did not model (`v[i].x`, an element used as
-    an array) stays an unknown call."""
+    an array) stays an unknown call. `shared_place`: another call of the loop has its line and column
+    (one macro expansion): nothing is taken as modelled."""
     place = (site.line, site.column)
     effect = site.effect
     if effect == CallEffect.PURE and site.callee.endswith(("::operator[]", "::at")) and \
-            place not in collector.container_elements:
+            (place not in collector.container_elements or shared_place):
         effect = CallEffect.UNKNOWN
-    return site.model_copy(update={
-        "modelled_arguments": sorted(k for line, column, k in collector.modelled if (line, column) == place),
-        "effect": effect})
+    modelled = [] if shared_place else sorted(k for line, column, k in collector.modelled if (line, column) == place)
+    return site.model_copy(update={"modelled_arguments": modelled, "effect": effect})
 
 
 def _break_cycles(functions, infos: list[LoopInfo]) -> None:

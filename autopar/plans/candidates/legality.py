@@ -245,7 +245,8 @@ def privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[str
     live = loop.scalar(obj.base.name)
     if live is not None and not live.live_after_loop or live is None and obj.key in loop.arrays_dead_after:
         return "private"
-    return "lastprivate" if _writes_whole_array(obj, writes) else None
+    # a `continue` of the loop may skip the last iteration's writes: its copy would hold garbage
+    return "lastprivate" if not loop.has_continue and _writes_whole_array(obj, writes) else None
 
 
 def _writes_whole_array(obj: ObjectModel, writes) -> bool:
