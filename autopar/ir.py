@@ -152,9 +152,17 @@ class Span(_Frozen):
     """A name that runs over `lower..upper` (inclusive) in a call's region: `scale(A[i], n)`, whose
     callee writes `row[0..n-1]`, is the write A[i][s] for every s in 0..n-1 (autopar.frontend.param_regions)."""
 
-    name: str  # not a C identifier, so no variable shares it
+    name: str  # SPAN_PREFIX and more: not a C identifier, so no variable shares it
     lower: AffineExpr
     upper: AffineExpr
+
+    @property
+    def text(self) -> str:
+        """The range as reasons show it: `0..n - 1`."""
+        return f"{self.lower.c_text()}..{self.upper.c_text()}"
+
+
+SPAN_PREFIX = "span:"  # of a Span's name, and of the loop that stands for it in the isl model
 
 
 class Access(_Frozen):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from autopar.deps.isl_text import PARAMETER, Aff, render_aff
-from autopar.ir import Access, Loop, Variable
+from autopar.ir import SPAN_PREFIX, Access, Loop, Variable
 
 
 _C_NAME = re.compile(r"(?<!\.)(?<!->)\b[A-Za-z_]\w*")  # a variable a parameter's text reads (no member name)
@@ -173,12 +173,17 @@ def same_element(a: AccessModel, b: AccessModel) -> list[str]:
     return [f"{render_aff(x, names_a)} = {render_aff(y, names_b)}" for x, y in zip(a.dims, b.dims)]
 
 
+def is_span(loop: Loop) -> bool:
+    """Whether the loop stands for a span of a call's region (deps.model.span_loop), not a loop of the code."""
+    return loop.id.startswith(SPAN_PREFIX)
+
+
 def common_loops(a: AccessModel, b: AccessModel) -> list[Loop]:
     """The loops around both accesses, outermost first; never the spans of a call's region (each run
-    of the call has its own, deps.model.span_loop)."""
+    of the call has its own)."""
     common = []
     for x, y in zip(a.loops, b.loops):
-        if x.id != y.id or x.id.startswith("span:"):
+        if x.id != y.id or is_span(x):
             break
         common.append(x)
     return common

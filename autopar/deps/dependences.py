@@ -17,7 +17,7 @@ from autopar.plans import reasons as R
 from autopar.deps.graph import DependenceGraph, Edge
 from autopar.deps.guards import never_meet, reads_by_position
 from autopar.deps.isl_text import ISL_LOCK, operation_quota, render_aff_c, set_text
-from autopar.deps.accesses import AccessModel, ObjectModel, common_loops, first_reason, same_element
+from autopar.deps.accesses import AccessModel, ObjectModel, common_loops, first_reason, is_span, same_element
 from autopar.deps.aliasing import may_alias
 from autopar.deps.model import LoopModel, declared_inside, iv_name
 from autopar.ir import Access, Loop, Storage, TranslationUnit
@@ -118,7 +118,7 @@ class Analysis:
             self.graph.add_node(node, text=var.name, line=loop.line, column=loop.column,
                                 write=use.written, object=var.name)
             for obj, m in pairs:
-                for common in (l for l in m.loops if not l.id.startswith("span:")):
+                for common in (l for l in m.loops if not is_span(l)):
                     self.graph.add_edge(Edge(
                         source=m.access.id, sink=node, kind="output" if m.access.is_write and use.written
                         else ("flow" if m.access.is_write else "anti"), loop=common.id, exact=False,

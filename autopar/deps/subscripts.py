@@ -233,7 +233,7 @@ _IDENTIFIER = re.compile(r"\b[A-Za-z_]\w*")
 def _shown(text: str, access: Access) -> str:
     """Text for a reason, a call's spans (Access.spans) shown as their ranges."""
     for span in access.spans:
-        text = text.replace(span.name, f"{span.lower.c_text()}..{span.upper.c_text()}")
+        text = text.replace(span.name, span.text)
     return text
 
 

@@ -330,8 +330,7 @@ class AccessCollector:
             else:
                 subscripts.append(self._offset_subscript(item, scope, every))
         for span in spans or []:  # shown as its range (`row[0..n - 1]`), the name being internal
-            shown = f"{span.lower.c_text()}..{span.upper.c_text()}"
-            subscripts = [Subscript(text=s.text.replace(span.name, shown), affine=s.affine,
+            subscripts = [Subscript(text=s.text.replace(span.name, span.text), affine=s.affine,
                                     non_affine_reason=s.non_affine_reason) for s in subscripts]
         if written:
             reason = f"pointer arithmetic on {variable.name}, which the loop writes"

@@ -22,7 +22,7 @@ from autopar.frontend.access_chains import Chain, This, pointee_spelling
 from autopar.frontend.ast import ARRAY_TYPES, Node, canonical_kind, expression_children, strip
 from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.wraparound import EXACT
-from autopar.ir import AffineExpr, FunctionSummary, Span
+from autopar.ir import SPAN_PREFIX, AffineExpr, FunctionSummary, Span
 
 if TYPE_CHECKING:
     from autopar.frontend.accesses import AccessCollector
@@ -49,7 +49,7 @@ def call_regions(collector: AccessCollector, call: Node) -> None:
                 collector.modelled.add((line, column, k))
             continue
         chain, last_plus = base
-        shown = _shown(collector.source.text_of(arguments[k]), last_plus)
+        shown = _argument_text(collector.source.text_of(arguments[k]), last_plus)
         for is_write, boxes in ((False, summary.read_regions.get(k, [])), (True, summary.write_regions.get(k, []))):
             for box in boxes:
                 for point in itertools.product(*[range(lo, hi + 1) for lo, hi in box]):
@@ -69,13 +69,14 @@ def _span_accesses(collector: AccessCollector, call: Node, arguments: list[Node]
     scope = enclosing[-1].scope()
     read_boxes, write_boxes = summary.read_spans.get(k, []), summary.write_spans.get(k, [])
     values: dict[int, AffineExpr] = {}
-    for j in sorted({k for box in read_boxes + write_boxes for dim in box for bound in dim for k in bound[1::2]}):
+    named = {index for box in read_boxes + write_boxes for dim in box for bound in dim for index in bound[1::2]}
+    for j in sorted(named):
         value = collector.affine.build(arguments[j], scope, wrap=EXACT)[0] if j < len(arguments) else None
         if value is None:
             return False
         values[j] = value
     chain, last_plus = base
-    shown = _shown(collector.source.text_of(arguments[k]), last_plus)
+    shown = _argument_text(collector.source.text_of(arguments[k]), last_plus)
     for is_write, boxes in ((False, read_boxes), (True, write_boxes)):
         for box in boxes:
             spans, point, texts = [], [], []
@@ -86,17 +87,17 @@ def _span_accesses(collector: AccessCollector, call: Node, arguments: list[Node]
                     texts.append(str(lower.constant))
                     continue
                 # named after the access it belongs to (the collector's next id): unique in the unit
-                span = Span(name=f"span:a{collector.counter}:{d}", lower=lower, upper=upper)
+                span = Span(name=f"{SPAN_PREFIX}a{collector.counter}:{d}", lower=lower, upper=upper)
                 spans.append(span)
                 point.append(span.name)
-                texts.append(f"{lower.c_text()}..{upper.c_text()}")
+                texts.append(span.text)
             text = f"{shown}{''.join(f'[{t}]' for t in texts)} in {callee_name(call)}()"
             collector.emit(call, _element_at(chain, last_plus, point), is_write, text=text,
                            conditional=not (is_write and k in summary.whole_writes), spans=spans, element_type="")
     return True
 
 
-def _shown(name: str, last_plus: bool) -> str:
+def _argument_text(name: str, last_plus: bool) -> str:
     return f"({name})" if last_plus and not name.replace("_", "").isalnum() else name
 
 

@@ -75,11 +75,14 @@ def call_arguments(node: Node) -> list[Node]:
     first argument, which is not one of them."""
     count = len(list(node.cursor.get_arguments())) if node.kind == K.CALL_EXPR else 0
     arguments = expression_children(node)[-count:] if count else []
-    callee = node.cursor.referenced if arguments else None
-    if callee is not None and callee.kind == K.CXX_METHOD and not callee.is_static_method() and \
-            len(arguments) == len(list(callee.get_arguments())) + 1:
-        return arguments[1:]
-    return arguments
+    return arguments[1:] if arguments and object_argument(node.cursor.referenced, len(arguments)) else arguments
+
+
+def object_argument(callee, count: int) -> bool:
+    """Whether libclang's `count` arguments of a call of `callee` begin with the object of a member
+    operator (`op(a, b)` calls `op.operator()(a, b)`), which is none of its parameters."""
+    return callee is not None and callee.kind == K.CXX_METHOD and not callee.is_static_method() and \
+        count == len(list(callee.get_arguments())) + 1
 
 
 def call_sites(info, source: Source, summaries: dict[str, FunctionSummary], cplusplus: bool = False) -> list[CallSite]:

@@ -4,7 +4,8 @@ each pointer parameter whose every use is an element access with subscripts of k
 
 A subscript's range comes from constants, the variables of the function's own counted loops (`for
 (int m = 0; m < 5; m++)`, old C's `for (m = 1; m <= n; m++)`), and its integer parameters that it
-never assigns: a bound is `(argument k) * c + d`, which the call site fills in with its argument.
+never assigns: a bound is affine in them (`d + (argument k) * c + ...`), which the call site fills
+in with its arguments.
 
 Takes a `Function` and the indices of its pointer parameters; gives, per parameter index, its boxes
 of constant ranges (`regions`, listed element by element at a call) or its boxes with bounds that
@@ -20,6 +21,7 @@ from clang.cindex import CursorKind as K, TypeKind
 from autopar.frontend.ast import (INTEGER_TYPES, TRANSPARENT, Node, evaluate_int, expression_children, stored_operand,
                                   strip, user_of, variable_decl)
 from autopar.frontend.functions import Function
+from autopar.frontend.pointer_facts import changed_variables
 from autopar.frontend.variables import Variables
 
 
@@ -180,31 +182,27 @@ class _Ranges:
     assigns (a parameter is the point `argument * 1 + 0`), and the variables of its counted loops."""
 
     def __init__(self, function: Function, arguments: list):
-        self.parameters: dict[tuple, int] = {}  # key -> index, for the parameters a bound may name
-        self.loops: dict[int, tuple[tuple, Bound, Bound]] = {}  # loop node's index -> (variable, low, high)
         from autopar.frontend.loops import address_taken_in
         from autopar.frontend.scalars import passed_by_reference_in
 
-        found: dict[int, tuple[tuple, Bound, Bound]] = {}
-        headers: set[int] = set()  # the nodes of those headers' init and increment
+        self.parameters: dict[tuple, int] = {}  # key -> index, for the parameters a bound may name
+        self.loops: dict[int, tuple[tuple, Bound, Bound]] = {}  # loop node's index -> (variable, low, high)
+        if function.nodes_of((K.LAMBDA_EXPR,)):
+            return  # a lambda may capture any variable by reference: what changes it is not seen
         # variables whose address is taken, that a reference is bound to (`int &r = n;`), or passed to
         # a C++ non-const reference parameter: what changes them is not seen
         lent = address_taken_in(function) | passed_by_reference_in(function)
-        if function.nodes_of((K.LAMBDA_EXPR,)):
-            lent = None  # a lambda may capture any of them by reference
-        assigned: set[tuple] = set(lent or ())  # ... and the variables assigned anywhere else
-        everywhere: set[tuple] = set(assigned)  # ... or in a header
-        for node in function.nodes:
-            everywhere.update(_assigned(node))
-        if lent is None:
-            return
+        changed = lent | changed_variables(function)
         self.parameters = {Variables.key(a): k for k, a in enumerate(arguments)
-                           if a.type.get_canonical().kind in _WIDE_SIGNED and Variables.key(a) not in everywhere}
+                           if a.type.get_canonical().kind in _WIDE_SIGNED and Variables.key(a) not in changed}
+        found: dict[int, tuple[tuple, Bound, Bound]] = {}
+        headers: set[int] = set()  # the nodes of those headers' init and increment
         for node in function.nodes_of((K.FOR_STMT,)):
             head = self._head(node)
             if head is not None:
                 found[node.index] = head
                 headers.update(part.index for part in (node.children[0], node.children[2]))
+        assigned = set(lent)  # ... and the variables assigned anywhere but those headers
         for node in function.nodes:
             if node.index not in headers:
                 assigned.update(_assigned(node))
@@ -246,7 +244,7 @@ class _Ranges:
                 Variables.key(variable_decl(strip(expression_children(inc)[0]))) != var:
             return None
         hi = _add(hi, _constant(-1)) if cond.binary_op == "<" else hi
-        if hi is None or not lo[1] and not hi[1] and hi[0] < lo[0]:
+        if not lo[1] and not hi[1] and hi[0] < lo[0]:
             return None
         return var, lo, hi
 
@@ -285,7 +283,7 @@ class _Ranges:
                 found = _add(a[0], _scale(b[1], -1)), _add(a[1], _scale(b[0], -1))
             else:
                 found = _product(a, b)
-            return None if found is None else found
+            return found
         return None
 
 

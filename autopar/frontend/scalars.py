@@ -195,6 +195,8 @@ def passed_by_reference_in(function: Function) -> set[tuple]:
 
 def _passed_by_reference(calls: list[Node]) -> set[tuple]:
     """Variables passed to a C++ non-const reference parameter by one of `calls`."""
+    from autopar.frontend.calls import object_argument
+
     keys: set[tuple] = set()
     for node in calls:
         callee = node.cursor.referenced
@@ -205,8 +207,8 @@ def _passed_by_reference(calls: list[Node]) -> set[tuple]:
         except Exception:  # noqa: BLE001 - not a function declaration
             continue
         args = list(node.cursor.get_arguments())
-        if callee.kind == K.CXX_METHOD and not callee.is_static_method() and len(args) == len(params) + 1:
-            args = args[1:]  # a member operator's object (`op(a, b)`), not one of its parameters
+        if object_argument(callee, len(args)):
+            args = args[1:]
         for param, arg in zip(params, args):
             t = param.type.get_canonical()
             if t.kind == TypeKind.LVALUEREFERENCE and not t.get_pointee().is_const_qualified():

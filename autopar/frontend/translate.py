@@ -7,9 +7,8 @@ functions they call are walked for their summaries.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import sys
+from collections import Counter
 from typing import Optional
 
 from clang.cindex import CursorKind as K
