@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from autopar.deps.accesses import ObjectModel
+from autopar.deps.subscripts import through_loaded_pointers
 from autopar.ir import Storage
 
 
@@ -38,6 +39,8 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
     """Whether two distinct objects of a loop may overlap in memory."""
     if x.key == y.key:
         return True
+    if through_loaded_pointers(x) or through_loaded_pointers(y):
+        return True  # `p[0][i]` of a `double *p[2]` reaches whatever p[0] holds: a named array too
     for a, b in ((x, y), (y, x)):
         if f"{b.base.name}@{b.base.decl}" in a.base.based_on:
             return True  # `q = cnt;`, `gp = cnt;` before the loop: q reaches what cnt does, restrict or not

@@ -11,7 +11,7 @@ import islpy as isl
 
 from autopar.deps.accesses import AccessModel, ObjectModel, ivs_for, varies
 from autopar.deps.indexed import IndexedRange, indexed_range, outside_call
-from autopar.deps.subscripts import pointee_other_than_elements, reached_through_cast
+from autopar.deps.subscripts import pointee_other_than_elements, reached_through_cast, through_loaded_pointers
 from autopar.deps.isl_text import (aff_poly, bounding_poly, operation_quota, parse_set, render_aff, render_poly,
                                    set_text)
 from autopar.deps.model import declared_inside
@@ -36,8 +36,8 @@ def object_bounds(obj: ObjectModel, combine: bool = False) -> Optional[tuple[str
     where isl's bounds of all the accesses together are unknown, the accesses' own bounds combined."""
     if obj.kind in ("array", "pointer") and named_qualified(obj):
         return None
-    if declared_in_loop(obj):
-        return None
+    if declared_in_loop(obj) or through_loaded_pointers(obj):
+        return None  # (`p[0][i]` of a `double *p[2]`: not in p's own bytes)
     whole = f"(const char *)&{obj.path}", f"(const char *)(&{obj.path} + 1)"  # the object itself
     if obj.kind == "scalar":
         return *whole, []
@@ -346,7 +346,7 @@ def object_ranges(obj: ObjectModel) -> Optional[tuple[list[tuple[str, str]], lis
     """Byte ranges (first, one past the last) that cover what the loop touches in `obj`, with the
     conditions under which they hold; one range when isl bounds the whole object, else one per access
     from `interval_range`; None when unknown."""
-    if reached_through_cast(obj):
+    if reached_through_cast(obj) or through_loaded_pointers(obj):
         return None  # its offsets count elements of another size than the pointer's (a cast)
     counted = pointee_other_than_elements(obj)
     if counted is None:

@@ -41,7 +41,7 @@ def shape_subscripts(model: LoopModel, obj: ObjectModel) -> None:
 
 
 def _shape_subscripts(model: LoopModel, obj: ObjectModel) -> None:
-    direct = _direct_dims(obj)
+    direct = direct_dims(obj)
     for m in obj.accesses:
         if not m.access.is_affine:
             bad = next(s for s in m.access.subscripts if s.affine is None)
@@ -300,7 +300,13 @@ def _loaded_reason(access: Access, direct: int) -> str:
             f"from memory (a multi-level pointer) whose rows are not proven disjoint")
 
 
-def _direct_dims(obj: ObjectModel) -> int:
+def through_loaded_pointers(obj: ObjectModel) -> bool:
+    """Whether an access of the object goes through a pointer it holds (more subscripts than index
+    the object itself): then it touches memory that is not the object's own."""
+    return any(m.access is not None and len(m.access.subscripts) > direct_dims(obj) for m in obj.accesses)
+
+
+def direct_dims(obj: ObjectModel) -> int:
     """How many subscripts index the object itself (more go through a loaded pointer)."""
     base = obj.base
     if obj.kind == "array":

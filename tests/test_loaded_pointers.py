@@ -1,0 +1,24 @@
+"""Accesses through a pointer an object holds (`p[0][i]` of a `double *p[2]`) touch memory that is
+not the object's own: they may overlap any other object, a named array included, and no byte range
+of the object (`&p .. &p + 1`) bounds them in a runtime check."""
+
+from __future__ import annotations
+
+from autopar.decision.pipeline import analyze_file
+from autopar.plans import reasons as R
+
+
+def _loop(tmp_path, text: str, function: str):
+    path = tmp_path / "t.c"
+    path.write_text(text)
+    return [l for l in analyze_file(str(path)).report.loops if l.function == function and l.depth == 0][-1]
+
+
+def test_a_row_held_in_an_array_of_pointers_may_be_a_named_array(tmp_path):
+    # p[0] is b: iteration i reads b[i + 1], which iteration i + 1 writes (parallel once: a race)
+    loop = _loop(tmp_path, "double b[100000];\ndouble *p[1];\n"
+                           "void f(int n) { for (int i = 0; i < n; i++) b[i] = p[0][i + 1] + 1.0; }\n"
+                           "int main(void) { p[0] = b; f(90000); return 0; }\n", "f")
+    assert not loop.parallelizable and R.ALIAS_UNBOUNDED in loop.codes, (loop.pragma, loop.reasons)
+
+
