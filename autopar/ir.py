@@ -179,6 +179,7 @@ class Access(_Frozen):
     line: int
     column: int
     statement: int  # order of the enclosing statement in the function (0-based), for ordering
+    base_changes_in: list[str] = Field(default_factory=list)  # loops assigning its pointer, around inner ones
     enclosing_loops: list[str]  # ids of all enclosing `for` loops in the function, outermost first
     conditional: bool = False  # executes under an if/?:/&&/|| inside the innermost enclosing loop
     # the access is the element a statement updates, `a[k] op= v` or `a[k]++` (its value unused): the

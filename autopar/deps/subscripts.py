@@ -50,7 +50,8 @@ def _shape_subscripts(model: LoopModel, obj: ObjectModel) -> None:
                                 R.NOT_AFFINE)
         elif len(m.access.subscripts) > direct:
             m.reason = R.Reason(_loaded_reason(m.access, direct), R.POINTER_LOADED)
-        elif obj.kind in ("pointer", "member") and obj.base.name in model.variant:
+        elif obj.kind in ("pointer", "member") and (obj.base.name in model.variant or
+                                                    model.loop.id in m.access.base_changes_in):
             m.reason = R.Reason(f"{obj.base.name} changes inside the loop", R.POINTER_CHANGES)
         elif other_element_type(obj, m.access):
             # `((double *)raw)[i]` beside `raw[j]`: subscripts that count elements of different sizes

@@ -153,6 +153,12 @@ _CONTEXT_KINDS = FOR_KINDS | LOOP_KINDS | {K.IF_STMT, K.CONDITIONAL_OPERATOR, K.
 _SKIPS, _GOTOS = {K.CONTINUE_STMT, K.BREAK_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT}, {K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.LABEL_STMT}
 
 
+def _loops_around(enclosing, writes: list[Node]) -> list[str]:
+    """The ids of the enclosing loops (LoopInfos, outermost first) whose text holds one of `writes`."""
+    return [info.loop.id for info in enclosing
+            if any(info.node.start <= w.start and w.end <= info.node.end for w in writes)]
+
+
 class AccessCollector:
     def __init__(self, source: Source, variables: Variables, affine: AffineBuilder):
         self.source = source
@@ -300,6 +306,7 @@ class AccessCollector:
             scoped = [(sign, node, decl_scope) for sign, node in offsets]
             what, item = subs[0]
             subs[0] = ("deref", scoped + ([(1, item, None)] if what == "idx" else list(item)))
+        changes_in: list[str] = []  # the enclosing loops that assign the pointer `root`
         if isinstance(root, This):
             variable = Variable(name="this", decl="0:0", storage=Storage.PARAMETER, type=root.type,
                                 is_pointer=True)
@@ -317,6 +324,10 @@ class AccessCollector:
             written = not variable.is_array and (key in innermost.nest.assigned
                                                  or innermost.nest.may_change_indirectly(key, root)
                                                  or root.spelling.startswith("__begin"))  # range-for cursor
+            if written and key in innermost.nest.assigned and not innermost.nest.may_change_indirectly(key, root):
+                # assigned only in outer loops (`u = w;` of a time loop's swap): fixed in the inner ones
+                changes_in = _loops_around(enclosing, innermost.nest.all_writes.get(key, []))
+                written = not changes_in or changes_in[-1] == innermost.loop.id
         every = not conditional and self._every_iteration(enclosing)
         subscripts: list[Subscript] = []
         for what, item in subs:
@@ -348,6 +359,7 @@ class AccessCollector:
             conditions=domain_conditions(self.affine, top, scope, innermost.function, self.source),
             member_offset=member_offset(chain, root, subs) if not chain.container else None,
             whole_record=whole_record(chain, root, subs, top),
+            base_changes_in=changes_in if not written else [],
             through_reference=chain.through_reference,
             spans=spans or [],
         ))
