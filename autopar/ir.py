@@ -111,6 +111,10 @@ class Variable(_Frozen):
     # points to memory that existed before the call, never into the function's own automatic arrays
     enters_with_call: bool = False
     shape: str = ""  # a pointer's type, when its rows' sizes stay fixed (frontend/pointer_shapes.py)
+    # a multi-level pointer whose rows are distinct allocations (frontend/row_tables.py): its pointer
+    # levels, which index it like an array's dimensions; else 0, with why not for one of numbers
+    row_levels: int = 0
+    rows_unproven: str = ""
     # the pointer parameters whose address it may hold after an assignment, an initializer or a call
     # that keeps it (`const long *q = cnt;`, `gp = x;`, `s.p = x;`, `keep(x);`), as "name@line:column":
     # it reaches their memory whatever restrict or the call sites say of them

@@ -22,3 +22,21 @@ def test_a_row_held_in_an_array_of_pointers_may_be_a_named_array(tmp_path):
     assert not loop.parallelizable and R.ALIAS_UNBOUNDED in loop.codes, (loop.pragma, loop.reasons)
 
 
+def test_a_row_table_is_not_apart_from_pointers_held_elsewhere(tmp_path):
+    text = r"""
+#include <stdlib.h>
+static double **rows(int n) {
+    double **a = malloc(n * sizeof *a);
+    for (int i = 0; i < n; i++) a[i] = malloc(n * sizeof **a);
+    return a;
+}
+static double *keep[1];
+static void sweep(double **a, int n) {
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n - 1; j++)
+            a[i][j] = keep[0][j + 1] * 0.5;
+}
+int main(void) { double **a = rows(900); keep[0] = a[0]; sweep(a, 900); return 0; }
+"""
+    loop = _loop(tmp_path, text, "sweep")
+    assert not loop.parallelizable, loop.pragma

@@ -114,6 +114,13 @@ class ObjectModel:
         return text.startswith(path) and (len(text) == len(path) or text[len(path)] == "[")
 
     @property
+    def row_table(self) -> bool:
+        """A row table indexed through its rows (`a[i][j]` of a `double **a` whose rows are distinct
+        allocations): its dims are row and column, not offsets from `a`, so no byte range or array
+        section of it can be written from them."""
+        return self.kind == "pointer" and self.base.row_levels > 0 and self.path == self.base.name
+
+    @property
     def distinct(self) -> bool:
         """A restrict pointer or a named array: nothing else in the loop reaches it."""
         if self.kind == "array":
@@ -122,7 +129,10 @@ class ObjectModel:
 
 
 def object_key(access: Access) -> str:
-    return f"{access.path}@{access.base.decl}"
+    key = f"{access.path}@{access.base.decl}"
+    if 0 < len(access.subscripts) < access.base.row_levels and access.path == access.base.name:
+        return f"{key}#{len(access.subscripts)}"  # a row table's row pointers: an allocation of their own
+    return key
 
 
 def merged_object_keys(accesses: list[Access]) -> dict[str, str]:

@@ -39,11 +39,18 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
     """Whether two distinct objects of a loop may overlap in memory."""
     if x.key == y.key:
         return True
+    if x.row_table and y.row_table and x.base.decl == y.base.decl:
+        return False  # one row table's elements and row pointers (deps.object_key): other allocations
     if through_loaded_pointers(x) or through_loaded_pointers(y):
         return True  # `p[0][i]` of a `double *p[2]` reaches whatever p[0] holds: a named array too
     for a, b in ((x, y), (y, x)):
         if f"{b.base.name}@{b.base.decl}" in a.base.based_on:
             return True  # `q = cnt;`, `gp = cnt;` before the loop: q reaches what cnt does, restrict or not
+    for a, b in ((x, y), (y, x)):
+        if a.row_table and (b.row_table or b.kind in ("array", "scalar") or b.kind == "pointer" and b.base.unaliased):
+            return False  # rows and table are allocations of their own, reached by no name, no other
+            # table, and nothing a restrict pointer reaches (autopar.frontend.row_tables); a plain
+            # pointer may hold a row (`r = a[i]`)
     for a, b in ((x, y), (y, x)):
         if a.kind == "pointer" and a.base.enters_with_call and _own_automatic_array(b):
             return False  # the array did not exist when the pointer was passed in

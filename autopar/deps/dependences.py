@@ -106,7 +106,8 @@ class Analysis:
             scalar = ObjectModel(key=key, path=var.name, base=var, kind="scalar", written_by_name=use.written)
             pairs = []
             for obj in objects:
-                if obj.kind not in ("pointer", "member") or (obj.kind == "pointer" and obj.base.unaliased):
+                if obj.kind not in ("pointer", "member") or (obj.kind == "pointer" and obj.base.unaliased) or \
+                        obj.row_table:  # (its rows are allocations, never a named scalar)
                     continue
                 for m in obj.accesses:
                     if m.access.is_write or use.written:

@@ -94,7 +94,7 @@ def _touched_offsets(obj: ObjectModel, combine: bool = False, wider: bool = True
     None when unknown. `wider`: bounds may be wider than touched where isl gives none exactly (for a
     check that compares addresses, not for a section that is copied)."""
     conditions: list[str] = []
-    if obj.merged:
+    if obj.merged or obj.row_table:
         return None
     if all(m.affine for m in obj.accesses):
         dims_of = {id(m): m.dims for m in obj.accesses}
@@ -365,7 +365,8 @@ def object_ranges(obj: ObjectModel) -> Optional[tuple[list[tuple[str, str]], lis
 
 def _access_ranges(obj: ObjectModel, accesses: list[AccessModel]) -> Optional[tuple[list[tuple[str, str]], list[str]]]:
     """A byte range per access of `accesses` (of a pointer or indexed member) from `interval_range`."""
-    if obj.kind not in ("pointer", "member") or (obj.kind == "member" and not obj.indexed_path) or obj.merged:
+    if obj.kind not in ("pointer", "member") or (obj.kind == "member" and not obj.indexed_path) or obj.merged or \
+            obj.row_table:
         return None  # (a merged struct array: its subscripts count structs, interval_range elements)
     ranges: list[tuple[str, str]] = []
     conditions: set[str] = set()

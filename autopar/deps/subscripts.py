@@ -49,7 +49,7 @@ def _shape_subscripts(model: LoopModel, obj: ObjectModel) -> None:
             m.reason = R.Reason(f"{reason} in {m.access.text}" if m.access.text not in reason else reason,
                                 R.NOT_AFFINE)
         elif len(m.access.subscripts) > direct:
-            m.reason = R.Reason(_loaded_reason(m.access, direct), R.POINTER_LOADED)
+            m.reason = R.Reason(_loaded_reason(obj, m.access, direct), R.POINTER_LOADED)
         elif obj.kind in ("pointer", "member") and (obj.base.name in model.variant or
                                                     model.loop.id in m.access.base_changes_in):
             m.reason = R.Reason(f"{obj.base.name} changes inside the loop", R.POINTER_CHANGES)
@@ -291,14 +291,16 @@ def _leaves_wherever_it_runs(runs: isl.Set, leaves_text: str) -> bool:
     return not leaves.is_empty() and runs.is_subset(leaves)
 
 
-def _loaded_reason(access: Access, direct: int) -> str:
+def _loaded_reason(obj: ObjectModel, access: Access, direct: int) -> str:
     """Why an access through pointers loaded from memory (`u[i][j][k]` of a `double ***u`, rows of a
-    `double **`) is not modelled: it names the loaded pointers."""
+    `double **`) is not modelled: it names the loaded pointers, and says why the rows are not known
+    to be distinct allocations (autopar.frontend.row_tables)."""
     subs = access.subscripts
     loaded = [access.path + "".join(f"[{s.text}]" for s in subs[:k]) for k in range(direct, len(subs))]
     names = " and ".join(loaded)
-    return (f"{access.text} goes through a loaded pointer: {names} {'are' if len(loaded) > 1 else 'is'} read "
+    text = (f"{access.text} goes through a loaded pointer: {names} {'are' if len(loaded) > 1 else 'is'} read "
             f"from memory (a multi-level pointer) whose rows are not proven disjoint")
+    return f"{text}: {obj.base.rows_unproven}" if obj.base.rows_unproven and obj.path == obj.base.name else text
 
 
 def through_loaded_pointers(obj: ObjectModel) -> bool:
@@ -308,8 +310,12 @@ def through_loaded_pointers(obj: ObjectModel) -> bool:
 
 
 def direct_dims(obj: ObjectModel) -> int:
-    """How many subscripts index the object itself (more go through a loaded pointer)."""
+    """How many subscripts index the object itself (more go through a loaded pointer): all of them in
+    a row table, whose elements (`a[i][j]`) and row pointers (`a[i]`, objects of their own: deps.object_key)
+    are each indexed like an array's."""
     base = obj.base
+    if obj.row_table:
+        return base.row_levels
     if obj.kind == "array":
         return max(1, len(base.array_dims))
     if obj.kind == "pointer" and "(*" in base.type.replace(" ", ""):

@@ -35,6 +35,8 @@ def exact_interval(obj: ObjectModel, model) -> Optional[TouchedInterval]:
     Where that fails only because inner loops may not run, and their bounds do not change inside the
     loop, their first tests join the loop's (`inner_runs`): a run-time check that all run. None
     otherwise."""
+    if obj.row_table:
+        return None  # (its dims are rows and columns, not offsets a copy could stand for)
     touched = _touched(obj, model)
     if touched is None:
         return None

@@ -146,6 +146,13 @@ def region_base(collector: AccessCollector, argument: Node) -> Optional[tuple[Ch
         return chain, False
     if kind != TypeKind.POINTER:
         return None
+    if e.kind == K.ARRAY_SUBSCRIPT_EXPR:  # a row of a row table (`a[i]`, frontend/row_tables.py)
+        chain = chains.decompose(e)
+        if chain is None or chain.root is None or isinstance(chain.root, This) or chain.loads or \
+                not hasattr(chain.root, "type") or any(what != "idx" for what, _ in chain.subs) or \
+                collector.variables.get(chain.root).row_levels != len(chain.subs) + 1:
+            return None
+        return chain, False  # the callee's subscripts index the row
     if e.kind == K.UNARY_OPERATOR and e.unary_op == "&":
         target = strip(expression_children(e)[0])
         if target.kind != K.ARRAY_SUBSCRIPT_EXPR:

@@ -22,17 +22,20 @@ from autopar.frontend.ast import ARRAY_TYPES, INC_DEC, TRANSPARENT, Node, Source
 from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.functions import Function
 from autopar.frontend.pointer_facts import (address_like, automatic_local, changed_variables, fresh_pointers,
-                                        function_parameters, in_system_header, pointer_parameter)
+                                        function_parameters, in_row_table, in_system_header, pointer_parameter)
 from autopar.frontend.variables import Variables, is_reference_type
 
 
 def distinct_parameters(every_function: list[Function], source: Source, tu_cursor,
-                        wanted: set[str], language: str, whole_program: bool = False) -> dict[str, list[tuple]]:
+                        wanted: set[str], language: str, whole_program: bool = False,
+                        row_tables: Optional[dict[tuple, int]] = None) -> dict[str, list[tuple]]:
     """For each function named in `wanted` (defined once, internal linkage), the keys
     (`Variables.key`) of its pointer parameters proven not to alias anything else it reaches.
     With `whole_program` (this file is the whole program: compiled and linked alone, autopar-cc's
     `cc prog.c -o prog`), functions with external linkage count too: no other file can call them.
-    C only: C++ can rebind a pointer through a reference, and calls in templates stay unresolved."""
+    C only: C++ can rebind a pointer through a reference, and calls in templates stay unresolved.
+    The rows of `row_tables` (autopar.frontend.row_tables: allocations stored straight into a table)
+    are never an argument's object, so reading through them does not count as a loaded pointer."""
     if language != "c":
         return {}
     by_name: dict[str, list[Function]] = {}
@@ -41,23 +44,26 @@ def distinct_parameters(every_function: list[Function], source: Source, tu_curso
     targets = {name: found[0] for name in sorted(wanted) if len(found := by_name.get(name, [])) == 1
                and file_local(found[0], whole_program)}
     targets = {name: f for name, f in targets.items() if any(pointer_parameter(a) for a in function_parameters(f))}
-    if not targets or _symbols_rebound(tu_cursor, every_function):
+    if not targets or symbols_rebound(tu_cursor, every_function):
         return {}
-    referenced = _referenced_at_file_scope(tu_cursor, set(targets))
-    sites_of = _call_sites(set(targets), every_function)
-    last_include = _last_include(tu_cursor)
+    referenced = referenced_at_file_scope(tu_cursor, set(targets))
+    sites_of = direct_call_sites(set(targets), every_function)
+    if row_tables:  # a row table holds a table of its own, as a fresh pointer holds its allocation
+        sites_of = {name: [(caller, call, fresh | set(row_tables)) for caller, call, fresh in sites]
+                    for name, sites in sites_of.items()}
+    included_until = last_include(tu_cursor)
     found: dict[str, list[tuple]] = {}
     for name, function in targets.items():
         if name in referenced:
             continue  # named in a file-scope initializer: a function pointer may call it
         declared = function.cursor.canonical.extent.start
         if declared.file is None or declared.file.name != function.cursor.extent.start.file.name or \
-                declared.offset < last_include:
+                declared.offset < included_until:
             continue  # an #include after its declaration may call it (a unity build)
         sites = sites_of.get(name)
         if not sites:
             continue
-        reached = _reached(function, by_name)
+        reached = _reached(function, by_name, row_tables or {})
         if reached is None:
             continue
         named = set()
@@ -125,7 +131,7 @@ def _library_names() -> Optional[frozenset]:
 _ALIASING_ATTRIBUTES = {"alias", "weakref", "ifunc", "symver"}
 
 
-def _symbols_rebound(tu_cursor, every_function: list[Function]) -> bool:
+def symbols_rebound(tu_cursor, every_function: list[Function]) -> bool:
     """Whether the file gives a function or object a second name (`__attribute__((alias("f")))`,
     `weakref`, an asm label `__asm__("f")`) or has asm statements (whose outputs rebind variables
     unseen): calls and stores the analysis reads by name are then not all there is."""
@@ -150,7 +156,7 @@ def _symbols_rebound(tu_cursor, every_function: list[Function]) -> bool:
     return False
 
 
-def _last_include(tu_cursor) -> int:
+def last_include(tu_cursor) -> int:
     """The offset in the main file of its last #include that the preprocessor took (whatever its
     spelling: `%:include`, `#/**/include`, a continued line)."""
     last = -1
@@ -166,7 +172,7 @@ _SCOPES = (K.NAMESPACE, K.LINKAGE_SPEC, K.UNEXPOSED_DECL)
 _from_main_file = cindex.conf.lib.clang_Location_isFromMainFile
 
 
-def _referenced_at_file_scope(tu_cursor, names: set[str]) -> set[str]:
+def referenced_at_file_scope(tu_cursor, names: set[str]) -> set[str]:
     """Which of the functions `names` a declaration of the main file other than a function names
     (`static op_t table[] = {f, g};`, macros expanded): a function pointer may then call it."""
     found: set[str] = set()
@@ -186,7 +192,7 @@ def _referenced_at_file_scope(tu_cursor, names: set[str]) -> set[str]:
     return found
 
 
-def _call_sites(names: set[str], every_function: list[Function]) -> dict[str, list[tuple]]:
+def direct_call_sites(names: set[str], every_function: list[Function]) -> dict[str, list[tuple]]:
     """For each function of `names` called only directly, (caller, call node, the caller's fresh
     pointers) for every call in the file; left out when a reference to it is not a call (its
     address is taken). Every function is read: a macro may hide the name."""
@@ -286,7 +292,7 @@ def _distinct_at(site: tuple, k: int, parameters: list, named: set[tuple]) -> bo
     return True
 
 
-def _reached(function: Function, by_name: dict[str, list[Function]]) -> Optional[list[Function]]:
+def _reached(function: Function, by_name: dict[str, list[Function]], rows: dict[tuple, int]) -> Optional[list[Function]]:
     """The function and every function of the file it calls, transitively; None when one of them
     dereferences a pointer loaded from memory or calls through a pointer."""
     seen: dict[str, Function] = {}
@@ -302,7 +308,7 @@ def _reached(function: Function, by_name: dict[str, list[Function]]) -> Optional
                 if not name:
                     return None
                 todo.extend(by_name.get(name, []))
-            elif _loaded_pointer(node) or not _dereference_is_plain(node):
+            elif (_loaded_pointer(node) or not _dereference_is_plain(node)) and not in_row_table(node, rows):
                 return None
     return list(seen.values())
 

@@ -42,10 +42,11 @@ def fresh_pointers(caller: Function) -> set[tuple]:
     a fresh allocation and never assigned again nor their address taken, or changed only by swapping
     them with one another (`t = a; a = b; b = t;`), which keeps them pointing into distinct
     allocations (PageRank's `rank` and `rank_next` between iterations)."""
-    fresh = {key for key, value in _initialised_pointers(caller) if _allocation(value)}
+    fresh = {key for key, value in _initialised_pointers(caller) if allocation(value)}
     fresh -= ambiguous_keys(caller)
     changed = changed_variables(caller)
-    swapped = _swapped_pairs(caller) if fresh & changed else []
+    found = swaps(caller) if fresh & changed else ([], set())
+    swapped = None if found is None else found[0]
     if swapped is None:
         return fresh - changed
     # a changed pointer stays fresh only when it is swapped, and only with pointers that are fresh
@@ -58,18 +59,20 @@ def fresh_pointers(caller: Function) -> set[tuple]:
         fresh -= bad
 
 
-def _allocation(value: Node) -> bool:
+def allocation(value: Node) -> bool:
     """A call of the C library's allocator (not a function of the same name of the user's)."""
     return value.kind == K.CALL_EXPR and callee_name(value) in _FRESH and \
         in_system_header(value.cursor.referenced.location)
 
 
-def _swapped_pairs(function: Function) -> Optional[list[frozenset]]:
+def swaps(function: Function) -> Optional[tuple[list[frozenset], set[int]]]:
     """The pairs of local pointer variables the function swaps through a third one, three statements
-    in a row: `T *t = a; a = b; b = t;` (or `t = a;`). None when a pointer changes otherwise too:
-    every store to a swapped pointer must be one of its swaps, and its address is never taken."""
+    in a row: `T *t = a; a = b; b = t;` (or `t = a;`), with the ids of those statements' nodes. None
+    when a pointer changes otherwise too: every store to a swapped pointer must be one of its swaps,
+    and its address is never taken."""
     pairs: list[frozenset] = []
     in_swaps: set[int] = set()  # ids of the assignment nodes that swaps account for
+    statements: set[int] = set()
     for node in function.nodes:
         if node.kind != K.COMPOUND_STMT:
             continue
@@ -84,9 +87,10 @@ def _swapped_pairs(function: Function) -> Optional[list[frozenset]]:
             if a == a2 and b == b2 and t == t2 and len({a, b, t}) == 3:
                 pairs.append(frozenset((a, b)))
                 in_swaps |= {id(a_to_b[1]), id(b_to_t[1])}
+                statements |= {id(first), id(second), id(third)}
     swapped = {key for pair in pairs for key in pair}
     if not swapped:
-        return []
+        return [], set()
     for node in function.nodes:
         target = stored_operand(node)
         if target is not None and (decl := variable_decl(strip(target))) is not None and \
@@ -96,7 +100,7 @@ def _swapped_pairs(function: Function) -> Optional[list[frozenset]]:
                 (decl := variable_decl(strip(expression_children(node)[0]))) is not None and \
                 Variables.key(decl) in swapped:
             return None
-    return pairs
+    return pairs, statements
 
 
 def _copy_statement(statement: Node) -> Optional[tuple[tuple[tuple, tuple], Node]]:
@@ -185,3 +189,22 @@ def set_once(function: Function):
     after (no assignment, no increment, address never taken); the value stripped of casts."""
     changed = changed_variables(function)
     return ((key, value) for key, value in _initialised_pointers(function) if key not in changed)
+
+
+def in_row_table(node: Node, rows: dict[tuple, int]) -> bool:
+    """Whether `node` reads a row table's row pointers or elements (`a[i]`, `a[i][j]`, `*a[i]` of a
+    `double **a` among `rows`, autopar.frontend.row_tables): no deeper than its levels."""
+    depth, e = 0, node
+    while True:
+        if e.kind == K.ARRAY_SUBSCRIPT_EXPR:
+            base, index = expression_children(e)
+            if address_like(index) and not address_like(base):
+                return False  # `i[a]`: not followed
+            e = strip(base)
+        elif e.kind == K.UNARY_OPERATOR and e.unary_op == "*":
+            e = strip(expression_children(e)[0])
+        else:
+            break
+        depth += 1
+    decl = variable_decl(e)
+    return decl is not None and 0 < depth <= rows.get(Variables.key(decl), 0)

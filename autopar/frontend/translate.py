@@ -21,6 +21,7 @@ from autopar.frontend.constant_locals import constant_locals
 from autopar.frontend.call_site_values import call_site_values
 from autopar.frontend.constant_arguments import constant_arguments, parameter_uses
 from autopar.frontend.entry_pointers import entry_pointers
+from autopar.frontend.row_tables import row_tables
 from autopar.frontend.pointer_shapes import pointer_shapes
 from autopar.frontend.functions import build_functions, loop_macros
 from autopar.frontend.kept_addresses import stored_parameters
@@ -71,6 +72,25 @@ def _variable_facts(info: LoopInfo, variables: Variables, escaping: set, by_node
     info.loop.volatile_uses = volatiles.names_in(info.function, info.node)
 
 
+def _pointer_facts(variables: Variables, every_function: list, functions: list, tu_cursor, language: str,
+                   whole_program: bool) -> tuple[Variables, dict[str, list[tuple]]]:
+    """What the file shows of its pointers, read into the `Variable`s made after: row tables,
+    parameters distinct at every call (also returned, by function), pointers that enter with the
+    call, shapes, copies."""
+    source = variables.source
+    variables.row_levels, variables.rows_unproven = row_tables(every_function, source, tu_cursor, language,
+                                                               whole_program)
+    distinct = noalias.distinct_parameters(every_function, source, tu_cursor, {f.name for f in functions},
+                                           language, whole_program, variables.row_levels)
+    variables.distinct_at_calls = {key for keys in distinct.values() for key in keys}
+    variables.entry_pointers, inherited = entry_pointers(functions, variables.distinct_at_calls, language)
+    variables.distinct_at_calls |= inherited
+    variables.shapes = pointer_shapes(functions, language)
+    # `q = x;`, `gp = x;`, `keep(x);` storing it: q and gp reach x's memory
+    variables.copies_of = stored_parameters(every_function)
+    return variables, distinct
+
+
 def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
                whole_program: bool) -> TranslationUnit:
     text = read_source(path)
@@ -80,15 +100,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     every_function = build_functions(clang_tu, source)
     macros = loop_macros(source)
     functions = [f for f in every_function if f.may_have_loops(macros)]  # only these are walked
-    variables = Variables(source)
-    distinct = noalias.distinct_parameters(every_function, source, clang_tu.cursor, {f.name for f in functions},
-                                           settings.language, whole_program)
-    variables.distinct_at_calls = {key for keys in distinct.values() for key in keys}
-    variables.entry_pointers, inherited = entry_pointers(functions, variables.distinct_at_calls, settings.language)
-    variables.distinct_at_calls |= inherited
-    variables.shapes = pointer_shapes(functions, settings.language)
-    # `q = x;`, `gp = x;`, `keep(x);` storing it: q and gp reach x's memory
-    variables.copies_of = stored_parameters(every_function)
+    variables, distinct = _pointer_facts(Variables(source), every_function, functions, clang_tu.cursor,
+                                         settings.language, whole_program)
 
     affine = AffineBuilder(source)
     affine.cplusplus = settings.language == "c++"

@@ -40,6 +40,8 @@ class Variables:
         self.distinct_at_calls: set[tuple] = set()  # parameter keys from autopar/frontend/noalias.py
         self.entry_pointers: set[tuple] = set()  # from autopar/frontend/entry_pointers.py
         self.shapes: dict[tuple, str] = {}  # from autopar/frontend/pointer_shapes.py
+        self.row_levels: dict[tuple, int] = {}  # from autopar/frontend/row_tables.py, with why not
+        self.rows_unproven: dict[tuple, str] = {}
         # a variable holding a pointer parameter's address -> those parameters (kept_addresses.stored_parameters)
         self.copies_of: dict[tuple, set[str]] = {}
 
@@ -120,6 +122,8 @@ class Variables:
             distinct_at_calls=self.key(decl) in self.distinct_at_calls,
             enters_with_call=self.key(decl) in self.entry_pointers,
             shape=self.shapes.get(self.key(decl), ""),
+            row_levels=self.row_levels.get(self.key(decl), 0),
+            rows_unproven=self.rows_unproven.get(self.key(decl), ""),
             based_on=sorted(self.copies_of.get(self.key(decl), ())),
             is_const=is_const, is_struct=element.kind == TypeKind.RECORD,
             is_floating=canonical.kind in FLOATING_TYPES, is_bool=canonical.kind == TypeKind.BOOL,

@@ -1,0 +1,313 @@
+"""Row tables: multi-level pointers (`double **a`, `double ***u`) whose rows are distinct allocations.
+
+`a[i][j]` of a `double **a` reads the row pointer `a[i]` from memory, so in general two rows may
+overlap and nothing is known of `a[i][j]` and `a[k][l]`. C code often builds such tables itself:
+
+    double **a = malloc(n * sizeof *a);
+    for (i = 0; i < n; i++)
+        a[i] = malloc(m * sizeof **a);
+
+Each row is then an allocation of its own. When the file also shows that no other store ever
+changes a row pointer, the accesses `a[i][j]` and `a[k][l]` name the same element exactly when
+i == k and j == l (in bounds: C does not let `a[i][j]` leave row i's allocation), as for a 2-D array.
+
+A local or parameter `v` (C only, automatic, not volatile; its elements numbers) is a row table of
+`levels` pointer levels when:
+- every value `v` is set to is a fresh table: `malloc`/`calloc` (cast or not), or a call of a function
+  of this file whose every `return` returns a row table of its own; or, for a parameter of a function
+  only this file calls (autopar.frontend.noalias.file_local, never through a pointer), every call
+  passes a row table, and no other argument of that call is the same variable;
+- every use of `v` is one of: an element access `v[i][j]`; a row read `v[i]` (only the last level of
+  pointers: a sub-table `u[i]` of a `double ***u` handed on could be written through); a store of a
+  fresh allocation into a row, `v[i] = malloc(...)` (`u[i][j] = malloc(...)` at any level); `free`;
+  `sizeof`; a test (`!v`, `v == NULL`); `return v`; an argument for a parameter of a function of this
+  file that uses it only in these ways; one of the swaps `t = u; u = v; v = t;` between row tables.
+  Any other use (`q = v`, `v + 1`, `&v`, `v[i] = b`, `v[i]++`, an unknown function) could make two
+  rows overlap or let another name change a row pointer.
+
+Rows may still escape as values (`double *r = a[i]`): such a pointer is an ordinary pointer of
+unknown target to the analysis, which keeps it apart from nothing (autopar.deps.aliasing).
+A global table is not followed (any function of any file may set it).
+
+Takes every function of the main file; gives `Variables.key` -> levels for the row tables, and
+`Variables.key` -> why not, for the multi-level pointers of numbers that are not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from clang import cindex
+from clang.cindex import CursorKind as K, TypeKind
+
+from autopar.frontend.ast import FLOATING_TYPES, INTEGER_TYPES, Node, Source, expression_children, strip, variable_decl
+from autopar.frontend.calls import call_arguments, callee_name
+from autopar.frontend.functions import Function
+from autopar.frontend.noalias import (direct_call_sites, file_local, last_include, referenced_at_file_scope,
+                                      symbols_rebound)
+from autopar.frontend.pointer_facts import allocation, automatic_local, swaps
+from autopar.frontend.variables import Variables
+
+_TWO_STARS = re.compile(rb"\*\s*(?:const\s*|restrict\s*|__restrict\w*\s*)*\*")
+_TESTS = {"==", "!="}
+
+
+@dataclass
+class _Table:
+    """A multi-level pointer variable that may be a row table."""
+
+    name: str
+    levels: int
+    function: Function
+    parameter: Optional[int]  # its index, for a parameter
+    misused: str = ""  # why a use of it could change or share its rows ("" while none is known)
+    unsourced: str = ""  # why a value it holds may not be a fresh table
+    passed_to: list[tuple[str, int]] = field(default_factory=list)  # (function, parameter index)
+    allocators: list[str] = field(default_factory=list)  # functions whose results it is set to
+    swapped_with: list[tuple] = field(default_factory=list)
+    arguments: list[Optional[tuple]] = field(default_factory=list)  # a parameter's: each call's variable
+
+    @property
+    def why_not(self) -> str:
+        return self.misused or self.unsourced
+
+
+def row_tables(every_function: list[Function], source: Source, tu_cursor, language: str,
+               whole_program: bool = False) -> tuple[dict[tuple, int], dict[tuple, str]]:
+    """(key -> levels of the row tables, key -> why not of the other multi-level pointers)."""
+    if language != "c" or not _TWO_STARS.search(source.data):
+        return {}, {}  # (a typedef'd row type is missed: the answer is then only more cautious)
+    tables: dict[tuple, _Table] = {}
+    for function in every_function:
+        for k, parameter in enumerate(function.cursor.get_arguments()):
+            _add_candidate(tables, parameter, function, k)
+        for node in function.nodes_of((K.VAR_DECL,)):
+            if automatic_local(node.cursor) and node.cursor.storage_class == cindex.StorageClass.NONE:
+                _add_candidate(tables, node.cursor, function, None)
+    if not tables:
+        return {}, {}
+    if symbols_rebound(tu_cursor, every_function):
+        return {}, {key: "the file has asm or aliased symbols" for key in tables}
+    file = _File(tables, {f.name: f for f in every_function}, source)
+    for function in every_function:
+        _read_uses(function, file)
+    _read_call_sites(every_function, file, tu_cursor, whole_program)
+    _settle(tables, file.by_name)
+    proven = {key: t.levels for key, t in tables.items() if not t.why_not}
+    return proven, {**file.globals, **{key: t.why_not for key, t in tables.items() if t.why_not}}
+
+
+@dataclass
+class _File:
+    tables: dict[tuple, _Table]
+    by_name: dict[str, Function]
+    source: Source
+    globals: dict[tuple, str] = field(default_factory=dict)  # key -> why not
+
+    def text(self, node: Node) -> str:
+        shown = self.source.text_of(node)
+        return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def _add_candidate(tables: dict[tuple, _Table], decl, function: Function, parameter: Optional[int]) -> None:
+    levels = _levels(decl.type)
+    if levels >= 2 and "volatile" not in decl.type.get_canonical().spelling:
+        tables[Variables.key(decl)] = _Table(decl.spelling, levels, function, parameter)
+
+
+def _levels(ctype) -> int:
+    """How many pointer levels lead to a number (`double **` 2), else 0."""
+    t, levels = ctype.get_canonical(), 0
+    while t.kind == TypeKind.POINTER:
+        t, levels = t.get_pointee().get_canonical(), levels + 1
+    return levels if t.kind in INTEGER_TYPES | FLOATING_TYPES else 0
+
+
+def _user(node: Node) -> tuple[Optional[Node], Node]:
+    """The expression using `node` above implicit conversions and parentheses, and its child on the way."""
+    child, parent = node, node.parent
+    while parent is not None and parent.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR):
+        child, parent = parent, parent.parent
+    return parent, child
+
+
+def _unevaluated(node: Node) -> bool:
+    return any(a.kind == K.CXX_UNARY_EXPR for a in node.ancestors())
+
+
+def _read_uses(function: Function, file: _File) -> None:
+    """Classify every use of a candidate in the function, and the values its locals are set to."""
+    tables = file.tables
+    swap = swaps(function)
+    pairs, in_swaps = swap if swap is not None else ([], set())
+    for pair in pairs:
+        a, b = tuple(pair)
+        for x, y in ((a, b), (b, a)):
+            if x in tables:
+                tables[x].swapped_with.append(y)
+    for node in function.nodes_of((K.VAR_DECL,)):
+        table = tables.get(Variables.key(node.cursor))
+        values = expression_children(node)
+        if table is not None and values:
+            _read_source(table, strip(values[-1]), file)
+    for node in function.nodes_of((K.DECL_REF_EXPR,)):
+        decl = variable_decl(node)
+        table = tables.get(Variables.key(decl)) if decl is not None else None
+        if table is None and decl is not None and decl.kind == K.VAR_DECL and not automatic_local(decl) and \
+                _levels(decl.type) >= 2:
+            file.globals[Variables.key(decl)] = f"{decl.spelling} is a global or static table, which is not followed"
+        if table is None or table.misused or _unevaluated(node):
+            continue
+        if any(id(a) in in_swaps for a in node.ancestors()):
+            continue  # `t = u; u = v; v = t;`: both sides must be row tables (_settle)
+        _read_use(node, table, file)
+
+
+def _read_use(node: Node, table: _Table, file: _File) -> None:
+    level, e = 0, node
+    user, child = _user(e)
+    while level < table.levels and user is not None and user.kind == K.ARRAY_SUBSCRIPT_EXPR and \
+            expression_children(user)[0] is child:
+        level, e = level + 1, user
+        user, child = _user(e)
+    name = table.name
+    if level == table.levels:
+        return  # an element
+    if user is not None and user.kind == K.BINARY_OPERATOR and user.binary_op == "=" and \
+            expression_children(user)[0] is child:
+        value = strip(expression_children(user)[1])
+        if level == 0:
+            _read_source(table, value, file)
+        elif not allocation(value):
+            table.misused = f"a row pointer of {name} is set other than from its own allocation ({file.text(user)})"
+        return
+    if user is not None and user.kind == K.CALL_EXPR and child in call_arguments(user):
+        callee = callee_name(user)
+        if callee == "free" and _library_function(user):
+            return
+        if level == 0 and callee in file.by_name:
+            table.passed_to.append((callee, call_arguments(user).index(child)))
+            return
+        if level == table.levels - 1:
+            return  # a row handed on: an ordinary pointer to the callee
+        table.misused = f"{name} is handed to {callee or 'a call through a pointer'} ({file.text(user)})"
+        return
+    if level == table.levels - 1 and (user is None or not _changes(user, child)):
+        return  # a row read as a value
+    if level == 0 and user is not None and (user.kind == K.RETURN_STMT or
+                                            user.kind == K.BINARY_OPERATOR and user.binary_op in _TESTS or
+                                            user.kind == K.UNARY_OPERATOR and user.unary_op == "!"):
+        return
+    shown = file.text(user) if user is not None else name
+    table.misused = f"{name} is used as a value that may share or change its rows ({shown})"
+
+
+def _changes(user: Node, child: Node) -> bool:
+    """Whether `user` stores to, increments or takes the address of its operand `child`."""
+    if user.kind == K.UNARY_OPERATOR and user.unary_op in ("&", "++", "--", "post++", "post--"):
+        return True
+    return user.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR) and user.binary_op.endswith("=") and \
+        user.binary_op not in ("==", "!=", "<=", ">=") and expression_children(user)[0] is child
+
+
+def _library_function(call: Node) -> bool:
+    return call.cursor.referenced is not None and \
+        cindex.conf.lib.clang_Location_isInSystemHeader(call.cursor.referenced.location)
+
+
+def _read_source(table: _Table, value: Node, file: _File) -> None:
+    """A value the table variable is set to: a fresh allocation, or an allocator function's result."""
+    if allocation(value):
+        return
+    if value.kind == K.CALL_EXPR and (callee := callee_name(value)) in file.by_name:
+        table.allocators.append(callee)
+        return
+    table.unsourced = f"{table.name} is set to {file.text(value)}, not a table of its own"
+
+
+def _read_call_sites(every_function: list[Function], file: _File, tu_cursor, whole_program: bool) -> None:
+    """A parameter's values: what every call passes. Only a function no other file and no pointer
+    can call has them all in view."""
+    tables = file.tables
+    parameters = {t.function.name for t in tables.values() if t.parameter is not None}
+    sites = direct_call_sites(parameters, every_function)
+    referenced = referenced_at_file_scope(tu_cursor, parameters)
+    include = last_include(tu_cursor)
+    for table in tables.values():
+        if table.parameter is None:
+            continue
+        function = table.function
+        declared = function.cursor.canonical.extent.start
+        if not file_local(function, whole_program) or function.name in referenced or declared.file is None or \
+                declared.file.name != function.cursor.extent.start.file.name or declared.offset < include:
+            table.unsourced = f"{table.name} is a parameter of {function.name}, which other files may call"
+            continue
+        if function.name not in sites:
+            table.unsourced = f"{table.name} is a parameter of {function.name}, which is not called directly here"
+            continue
+        for _caller, call, _fresh in sites[function.name]:
+            arguments = call_arguments(call)
+            if table.parameter >= len(arguments):
+                table.unsourced = f"a call of {function.name} passes no {table.name}"
+                break
+            argument = strip(arguments[table.parameter])
+            decl = variable_decl(argument)
+            key = Variables.key(decl) if decl is not None else None
+            same = [a for a in arguments if (d := variable_decl(strip(a))) is not None and Variables.key(d) == key]
+            if key not in tables or len(same) > 1:
+                table.unsourced = f"{function.name} is called with {file.text(argument)} for {table.name}" + \
+                    (" twice" if len(same) > 1 else "")
+                break
+            table.arguments.append(key)
+
+
+def _settle(tables: dict[tuple, _Table], by_name: dict[str, Function]) -> None:
+    """Drop candidates whose proof leans on one that failed, until none does (the largest set of
+    tables whose proofs only lean on each other)."""
+    parameters = {(t.function.name, t.parameter): key for key, t in tables.items() if t.parameter is not None}
+    returned = _returned(tables, by_name)
+    changed = True
+    while changed:
+        changed = False
+        for key, table in tables.items():
+            if table.why_not:
+                continue
+            for callee, k in table.passed_to:
+                target = tables.get(parameters.get((callee, k)))
+                if target is None or target.misused or target.levels != table.levels:
+                    table.misused = f"{table.name} is handed to {callee}, which may share or change its rows"
+            for other in table.swapped_with:
+                if other not in tables or tables[other].why_not:
+                    table.misused = f"{table.name} is swapped with a pointer that is not a row table"
+            for name in table.allocators:
+                keys = returned.get(name)
+                failed = next((tables[k] for k in keys or [] if tables[k].why_not), None)
+                if keys is None or failed is not None or any(tables[k].levels != table.levels for k in keys):
+                    table.unsourced = f"{table.name} is set to the result of {name}, not proven a table of its own" + \
+                        (f" ({failed.why_not})" if failed is not None else "")
+            for argument in table.arguments:
+                if tables[argument].why_not:
+                    table.unsourced = f"a call of {table.function.name} passes {tables[argument].name} for " \
+                                      f"{table.name}, and {tables[argument].why_not}"
+            changed |= bool(table.why_not)
+
+
+def _returned(tables: dict[tuple, _Table], by_name: dict[str, Function]) -> dict[str, Optional[list[tuple]]]:
+    """For each function some table is set from: the local variables its `return`s return, or None
+    when one returns something else."""
+    found: dict[str, Optional[list[tuple]]] = {}
+    for name in {n for t in tables.values() for n in t.allocators}:
+        keys: Optional[list[tuple]] = []
+        for node in by_name[name].nodes_of((K.RETURN_STMT,)):
+            values = expression_children(node)
+            decl = variable_decl(strip(values[0])) if values else None
+            key = Variables.key(decl) if decl is not None else None
+            if key not in tables or tables[key].parameter is not None or tables[key].function is not by_name[name]:
+                keys = None
+                break
+            keys.append(key)
+        found[name] = keys if keys else None
+    return found
+

@@ -1,0 +1,82 @@
+"""loopgen's templates of row tables: multi-level pointers built from allocations
+(`T **a = malloc(n * sizeof *a); for (i...) a[i] = malloc(...)`), handed to kernels that index them
+`a[i][j]` (autopar/frontend/row_tables.py proves the rows apart). Near misses share a row, carve the
+rows from one block, pass one table twice, keep a row pointer in another variable, or write a row
+from the one before. Each `t_<name>` adds one block to the program being built (a `ProgramBuilder`).
+"""
+
+from __future__ import annotations
+
+from autopar.tools.fuzz.loopgen_builder import ProgramBuilder
+
+
+class TableTemplates(ProgramBuilder):
+    """Templates of row tables, each with near misses that must stay serial."""
+
+    def t_rows(self) -> None:
+        """Two tables of `n` rows of `m` elements (three levels now and then), a kernel over them, and
+        the result copied into a global array the program prints. Now and then the kernel runs in a
+        time loop that swaps the two tables after each step."""
+        self.includes.add("stdlib.h")
+        t = self.rng.choice(["int", "long long", "int", "unsigned", "short"])
+        n, m = self.rng.choice([3, 40, 150]), self.rng.choice([2, 30, 200])
+        miss = self.rng.choice(["none"] * 5 + ["shared", "block", "twice", "escape", "carried"])
+        cube = miss in ("none", "carried") and self.chance(0.25)
+        alloc, kernel, k = self.fresh("tab"), self.fresh("kern"), self.rng.randint(2, 7)
+        stars = "***" if cube else "**"
+        if miss == "block":
+            self.functions.append(
+                f"static {t} **{alloc}(int n, int m)\n{{\n"
+                f"    {t} **a = malloc(n * sizeof *a);\n    {t} *block = calloc((size_t)n * m + 1, sizeof *block);\n"
+                f"    for (int i = 0; i < n; i++)\n        a[i] = block + (size_t)i * m;\n    return a;\n}}")
+        elif cube:
+            self.functions.append(
+                f"static {t} ***{alloc}(int n, int m)\n{{\n    {t} ***a = malloc(n * sizeof *a);\n"
+                f"    for (int i = 0; i < n; i++) {{\n        a[i] = malloc(2 * sizeof **a);\n"
+                f"        for (int h = 0; h < 2; h++)\n            a[i][h] = calloc(m, sizeof ***a);\n    }}\n"
+                f"    return a;\n}}")
+        else:
+            self.functions.append(
+                f"static {t} **{alloc}(int n, int m)\n{{\n    {t} **a = ({t} **)malloc(n * sizeof({t} *));\n"
+                f"    for (int i = 0; i < n; i++)\n        a[i] = ({t} *)calloc(m, sizeof({t}));\n    return a;\n}}")
+        h = "[h]" if cube else ""
+        if miss == "carried":
+            value, lo = f"d[i - 1]{h}[j] * {k} + s[i]{h}[j]", 1
+        elif miss == "escape":
+            value, lo = f"r[j] + s[i]{h}[j] * {k}", 0
+        else:
+            value, lo = f"s[i]{h}[j] * {k} + s[i]{h}[j + 1] - d[i]{h}[j]", 0
+        escape = f"    {t} *r = d[0];\n" if miss == "escape" else ""
+        inner = "        for (int h = 0; h < 2; h++)\n" if cube else ""
+        pad = "    " if cube else ""
+        self.functions.append(
+            f"static void {kernel}({t} {stars}d, {t} {stars}s, int n, int m)\n{{\n{escape}"
+            f"    for (int i = {lo}; i < n; i++)\n{inner}{pad}        for (int j = 0; j < m - 1; j++)\n"
+            f"{pad}            d[i]{h}[j] = {self.store(t, value)};\n}}")
+        out = self.new_array((n * m * (2 if cube else 1),), where="global", ctype=t)
+        a, b, tmp, it = self.fresh("ta"), self.fresh("tb"), self.fresh("tt"), self.fresh("it")
+        rows, cols = self.size_var(n) if self.chance(0.5) else str(n), str(m)
+        second = a if miss == "twice" else b
+        swap = miss == "none" and self.chance(0.4)
+        fill_h = "for (int h = 0; h < 2; h++) " if cube else ""
+        self.body += [
+            "    {",
+            f"        {t} {stars}{a} = {alloc}({rows}, {cols}), {stars}{b} = {alloc}({rows}, {cols});",
+            f"        for (int i = 0; i < {n}; i++) {fill_h}for (int j = 0; j < {m}; j++) {{",
+            f"            {a}[i]{h}[j] = ({t})((i * 7 + j * 3) % 11); {b}[i]{h}[j] = ({t})((i + j * 5) % 13);",
+            "        }",
+        ]
+        if miss == "shared" and n > 1:
+            self.body.append(f"        {b}[1] = {b}[0];")
+        if swap:
+            steps = self.rng.randint(2, 4)
+            self.body += [f"        for (int {it} = 0; {it} < {steps} + zero; {it}++) {{",
+                          f"            {kernel}({b}, {a}, {rows}, {cols});",
+                          f"            {t} {stars}{tmp} = {a}; {a} = {b}; {b} = {tmp};",
+                          "        }"]
+        else:
+            self.body.append(f"        {kernel}({b}, {second}, {rows}, {cols});")
+        index = f"(i * 2 + h) * {m} + j" if cube else f"i * {m} + j"
+        self.body += [f"        for (int i = 0; i < {n}; i++) {fill_h}for (int j = 0; j < {m}; j++)",
+                      f"            {out.name}[{index}] = {b}[i]{h}[j];",
+                      "    }"]

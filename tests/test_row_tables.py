@@ -1,0 +1,224 @@
+"""Row tables: multi-level pointers whose rows the file shows are allocations of their own
+(autopar/frontend/row_tables.py), indexed like arrays; and every way a row could be shared or
+changed that keeps one serial. The catalogue's depth_row_tables.c runs such loops."""
+
+from __future__ import annotations
+
+import pytest
+
+from autopar.decision.pipeline import analyze_file
+from autopar.plans import reasons as R
+
+ALLOC = r"""
+#include <stdlib.h>
+static double **rows(int n, int m) {
+    double **a = (double **)malloc(n * sizeof *a);
+    for (int i = 0; i < n; i++)
+        a[i] = (double *)malloc(m * sizeof **a);
+    return a;
+}
+"""
+
+KERNEL = r"""
+static void kernel(double **out, double **in, int n, int m) {
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < m - 1; j++)
+            out[i][j] = in[i][j + 1] * 0.5;
+}
+"""
+
+
+def _loops(tmp_path, text: str, name: str = "t.c"):
+    path = tmp_path / name
+    path.write_text(text)
+    return analyze_file(str(path)).report.loops
+
+
+def _outer(loops, function: str):
+    return [l for l in loops if l.function == function and l.depth == 0][-1]
+
+
+def test_rows_of_their_own_run_in_parallel(tmp_path):
+    loop = _outer(_loops(tmp_path, ALLOC + KERNEL + "int main(void) { double **a = rows(900, 900), **b = rows(900, 900);\n"
+                                                     "  kernel(b, a, 900, 900); return 0; }\n"), "kernel")
+    assert loop.parallelizable and loop.parallel, loop.reasons
+    assert not loop.pragma.count("const char *")  # no runtime check: the tables are apart
+
+
+# each makes a row shared, changed or unknown to the analysis: kernel() must stay serial
+NEAR_MISSES = {
+    "same_table": "kernel(a, a, 9, 9);",
+    "row_copied": "a[1] = b[1]; kernel(b, a, 9, 9);",
+    "row_kept": "a[2] = a[1]; kernel(b, a, 9, 9);",
+    "row_incremented": "a[1]++; kernel(b, a, 9, 9);",
+    "slot_address": "double **slot = &a[0]; *slot = b[0]; kernel(b, a, 9, 9);",
+    "table_copied": "double **c = a; c[0] = b[0]; kernel(b, a, 9, 9);",
+    "table_offset": "double **c = a + 1; c[0] = b[0]; kernel(b, a, 9, 9);",
+    "unknown_call": "mystery(a); kernel(b, a, 9, 9);",
+    "realloc_row": "a[0] = realloc(a[0], 99 * sizeof(double)); kernel(b, a, 9, 9);",
+    "stored_in_struct": "struct { double **p; } s = { a }; s.p[0] = b[0]; kernel(b, a, 9, 9);",
+    "other_table": "double **g = other(); kernel(b, g, 9, 9);",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEAR_MISSES))
+def test_a_row_that_may_be_shared_keeps_the_loop_serial(tmp_path, name):
+    text = (ALLOC + "void mystery(double **);\ndouble **other(void);\n" + KERNEL +
+            "int main(void) { double **a = rows(9, 9), **b = rows(9, 9);\n  " + NEAR_MISSES[name] +
+            "\n  return 0; }\n")
+    loop = _outer(_loops(tmp_path, text), "kernel")
+    assert not loop.parallelizable, (name, loop.pragma)
+    assert R.POINTER_LOADED in loop.codes or R.ALIAS_UNBOUNDED in loop.codes, loop.codes
+
+
+def test_the_reason_names_what_shares_the_rows(tmp_path):
+    text = ALLOC + KERNEL + "int main(void) { double **a = rows(9, 9), **b = rows(9, 9);\n" \
+                            "  b[3] = a[3]; kernel(b, a, 9, 9); return 0; }\n"
+    loop = _outer(_loops(tmp_path, text), "kernel")
+    assert any("a row pointer of b is set other than from its own allocation (b[3] = a[3])" in r
+               for r in loop.reasons), loop.reasons
+
+
+def test_an_exported_kernel_has_callers_elsewhere(tmp_path):
+    text = ALLOC + KERNEL.replace("static void kernel", "void kernel") + \
+        "int main(void) { double **a = rows(9, 9), **b = rows(9, 9); kernel(b, a, 9, 9); return 0; }\n"
+    loop = _outer(_loops(tmp_path, text), "kernel")
+    assert not loop.parallelizable
+    assert any("which other files may call" in r for r in loop.reasons), loop.reasons
+
+
+def test_a_kernel_called_through_a_pointer_has_callers_unseen(tmp_path):
+    text = ALLOC + KERNEL + "void (*hook)(double **, double **, int, int) = kernel;\n" \
+                            "int main(void) { double **a = rows(9, 9), **b = rows(9, 9); kernel(b, a, 9, 9); return 0; }\n"
+    assert not _outer(_loops(tmp_path, text), "kernel").parallelizable
+
+
+def test_three_levels_and_rows_handed_to_a_helper(tmp_path):
+    text = r"""
+#include <stdlib.h>
+static double ***cube(int n) {
+    double ***u = malloc(n * sizeof(double **));
+    for (int i = 0; i < n; i++) {
+        u[i] = malloc(n * sizeof(double *));
+        for (int j = 0; j < n; j++)
+            u[i][j] = calloc(n, sizeof(double));
+    }
+    return u;
+}
+static void scale(double *row, int n) { for (int k = 0; k < n; k++) row[k] *= 2.0; }
+static void sweep(double ***v, double ***u, int n) {
+    for (int i = 1; i < n - 1; i++)
+        for (int j = 0; j < n; j++)
+            for (int k = 0; k < n; k++)
+                v[i][j][k] = u[i - 1][j][k] + u[i + 1][j][k];
+}
+static void rows(double ***v, int n) {
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            scale(v[i][j], n);
+}
+static void planes(double ***v, int n) {
+    double **p = v[0];
+    p[1] = p[0];  /* a sub-table handed on can be written through */
+}
+int main(void) { double ***u = cube(30), ***v = cube(30), ***w = cube(30);
+    sweep(v, u, 30); rows(v, 30); planes(w, 30); sweep(u, w, 30); return 0; }
+"""
+    loops = _loops(tmp_path, text)
+    sweeps = [l for l in loops if l.function == "sweep" and l.depth == 0]
+    # w's sub-table escapes: sweep's u is unproven (its v still is a table, which u may overlap)
+    assert len(sweeps) == 1 and not sweeps[0].parallelizable
+    assert R.ALIAS_UNBOUNDED in sweeps[0].codes, sweeps[0].reasons
+    assert _outer(loops, "rows").parallelizable, _outer(loops, "rows").reasons
+
+
+def test_a_three_level_table_runs_in_parallel(tmp_path):
+    text = r"""
+#include <stdlib.h>
+static double ***cube(int n) {
+    double ***u = malloc(n * sizeof(double **));
+    for (int i = 0; i < n; i++) {
+        u[i] = malloc(n * sizeof(double *));
+        for (int j = 0; j < n; j++)
+            u[i][j] = calloc(n, sizeof(double));
+    }
+    return u;
+}
+static void sweep(double ***v, double ***u, int n) {
+    for (int i = 1; i < n - 1; i++)
+        for (int j = 0; j < n; j++)
+            for (int k = 0; k < n; k++)
+                v[i][j][k] = u[i - 1][j][k] + u[i + 1][j][k];
+}
+int main(void) { double ***u = cube(30), ***v = cube(30); sweep(v, u, 30); return 0; }
+"""
+    assert _outer(_loops(tmp_path, text), "sweep").parallelizable
+
+
+def test_a_swap_of_two_tables_keeps_them_tables(tmp_path):
+    text = ALLOC + r"""
+double run(int n, int steps) {
+    double **u = rows(n, n), **w = rows(n, n);
+    for (int t = 0; t < steps; t++) {
+        for (int i = 1; i < n - 1; i++)
+            for (int j = 0; j < n; j++)
+                w[i][j] = u[i - 1][j] + u[i + 1][j];
+        double **tmp = u;
+        u = w;
+        w = tmp;
+    }
+    return u[1][1];
+}
+"""
+    loops = [l for l in _loops(tmp_path, text) if l.function == "run"]
+    time_loop, sweep = loops[0], loops[1]
+    assert not time_loop.parallelizable and R.POINTER_CHANGES in time_loop.codes
+    assert sweep.parallelizable and sweep.parallel, sweep.reasons
+
+
+def test_a_swap_with_a_pointer_of_unknown_rows_is_not_a_table(tmp_path):
+    text = ALLOC + r"""
+double run(double **given, int n, int steps) {
+    double **u = rows(n, n), **w = given;
+    for (int t = 0; t < steps; t++) {
+        for (int i = 1; i < n - 1; i++)
+            for (int j = 0; j < n; j++)
+                w[i][j] = u[i - 1][j] + u[i + 1][j];
+        double **tmp = u;
+        u = w;
+        w = tmp;
+    }
+    return u[1][1];
+}
+"""
+    loops = [l for l in _loops(tmp_path, text) if l.function == "run"]
+    assert not any(l.parallelizable for l in loops)
+
+
+def test_cplusplus_is_not_followed(tmp_path):
+    text = ALLOC + KERNEL + "int main() { double **a = rows(9, 9), **b = rows(9, 9); kernel(b, a, 9, 9); return 0; }\n"
+    assert not _outer(_loops(tmp_path, text, "t.cpp"), "kernel").parallelizable
+
+
+def test_vectors_passed_beside_a_table_are_apart_from_its_rows(tmp_path):
+    # y, a fresh allocation at the only call, is none of a's rows: no runtime check is needed
+    text = ALLOC + r"""
+static void matvec(double **a, const double *x, double *y, int n, int m) {
+    for (int i = 0; i < n; i++) {
+        double s = 0.0;
+        for (int j = 0; j < m; j++) s += a[i][j] * x[j];
+        y[i] = s;
+    }
+}
+int main(void) {
+    double **a = rows(800, 900);
+    double *x = malloc(900 * sizeof(double)), *y = malloc(800 * sizeof(double));
+    matvec(a, x, y, 800, 900);
+    return 0;
+}
+"""
+    loop = _outer(_loops(tmp_path, text), "matvec")
+    assert loop.parallelizable and loop.proof == "static", loop.reasons
+    # the same vector passed as a row of the table is not apart from it
+    shared = text.replace("matvec(a, x, y, 800, 900);", "matvec(a, x, a[0], 800, 900);")
+    assert not _outer(_loops(tmp_path, shared, "shared.c"), "matvec").parallelizable
