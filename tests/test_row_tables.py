@@ -222,3 +222,45 @@ int main(void) {
     # the same vector passed as a row of the table is not apart from it
     shared = text.replace("matvec(a, x, y, 800, 900);", "matvec(a, x, a[0], 800, 900);")
     assert not _outer(_loops(tmp_path, shared, "shared.c"), "matvec").parallelizable
+
+
+GLOBALS = ALLOC + r"""
+static double **u, **v;
+static void init(void) { u = rows(300, 300); v = rows(300, 300); }
+static void sweep(void) {
+    for (int i = 1; i < 299; i++)
+        for (int j = 1; j < 299; j++)
+            v[i][j] = 0.25 * (u[i - 1][j] + u[i + 1][j] + u[i][j - 1] + u[i][j + 1]);
+}
+int main(void) { init(); sweep(); return 0; }
+"""
+
+# each gives the table another name, or a value that is not a table of its own
+GLOBAL_MISSES = {
+    "exported": ("static double **u, **v;", "double **u, **v;"),
+    "declared_in_a_block": ("static void sweep(void) {", "static void sweep(void) { extern double **u; u[1] = u[0];"),
+    "handed_on": ("int main(void) { init();", "static void keep(double **p) { p[1] = p[0]; }\nint main(void) { init(); keep(u);"),
+    "returned": ("int main(void) {", "static double **get(void) { return u; }\nint main(void) { get()[1] = v[0];"),
+    "named_at_file_scope": ("static double **u, **v;", "static double **u, **v;\nstatic double ***pu = &u;"),
+    "set_from_a_local": ("u = rows(300, 300);", "double **t = rows(300, 300); u = t; t[1] = t[0];"),
+    "starts_elsewhere": ("static double **u, **v;", "static double **u, **v = (double **)16;"),
+}
+
+
+def test_a_static_table_named_directly_runs_in_parallel(tmp_path):
+    assert _outer(_loops(tmp_path, GLOBALS), "sweep").parallelizable
+
+
+@pytest.mark.parametrize("name", sorted(GLOBAL_MISSES))
+def test_a_global_table_with_another_name_stays_serial(tmp_path, name):
+    old, new = GLOBAL_MISSES[name]
+    assert old in GLOBALS
+    loop = _outer(_loops(tmp_path, GLOBALS.replace(old, new)), "sweep")
+    assert not loop.parallelizable, (name, loop.pragma)
+
+
+def test_in_a_whole_program_an_exported_table_is_followed(tmp_path):
+    path = tmp_path / "t.c"
+    path.write_text(GLOBALS.replace("static double **u, **v;", "double **u, **v;"))
+    loops = analyze_file(str(path), whole_program=True).report.loops
+    assert _outer(loops, "sweep").parallelizable

@@ -60,7 +60,7 @@ class _Table:
 
     name: str
     levels: int
-    function: Function
+    function: Optional[Function]  # None for a file-scope variable
     parameter: Optional[int]  # its index, for a parameter
     misused: str = ""  # why a use of it could change or share its rows ("" while none is known)
     unsourced: str = ""  # why a value it holds may not be a fresh table
@@ -72,6 +72,10 @@ class _Table:
     @property
     def why_not(self) -> str:
         return self.misused or self.unsourced
+
+    @property
+    def is_global(self) -> bool:
+        return self.function is None
 
 
 def row_tables(every_function: list[Function], source: Source, tu_cursor, language: str,
@@ -86,6 +90,10 @@ def row_tables(every_function: list[Function], source: Source, tu_cursor, langua
         for node in function.nodes_of((K.VAR_DECL,)):
             if automatic_local(node.cursor) and node.cursor.storage_class == cindex.StorageClass.NONE:
                 _add_candidate(tables, node.cursor, function, None)
+    for decl, why in _file_scope_candidates(tu_cursor, whole_program):
+        _add_candidate(tables, decl, None, None)
+        if Variables.key(decl) in tables:
+            tables[Variables.key(decl)].misused = why
     if not tables:
         return {}, {}
     if symbols_rebound(tu_cursor, every_function):
@@ -115,6 +123,48 @@ def _add_candidate(tables: dict[tuple, _Table], decl, function: Function, parame
     levels = _levels(decl.type)
     if levels >= 2 and "volatile" not in decl.type.get_canonical().spelling:
         tables[Variables.key(decl)] = _Table(decl.spelling, levels, function, parameter)
+
+
+def _file_scope_candidates(tu_cursor, whole_program: bool):
+    """(declaration, why not or "") of the main file's file-scope tables that no other file can name
+    (internal linkage, or a whole program), declared once, initialized to nothing or a null pointer,
+    and named by no other file-scope declaration. A global table is never handed on: any variable
+    that held its rows would be another name for them."""
+    from_main = cindex.conf.lib.clang_Location_isFromMainFile
+    top = list(tu_cursor.get_children())
+    counts: dict[str, int] = {}
+    for child in top:
+        if child.kind == K.VAR_DECL:
+            counts[child.spelling] = counts.get(child.spelling, 0) + 1
+    named_elsewhere = {node.referenced.spelling for child in top if child.kind != K.FUNCTION_DECL
+                       for node in child.walk_preorder() if node.kind == K.DECL_REF_EXPR and node.referenced}
+    for child in top:
+        if child.kind != K.VAR_DECL or not from_main(child.location) or _levels(child.type) < 2:
+            continue
+        linkage = child.linkage
+        if not (linkage == cindex.LinkageKind.INTERNAL or whole_program and linkage == cindex.LinkageKind.EXTERNAL
+                and child.storage_class != cindex.StorageClass.EXTERN):
+            yield child, f"{child.spelling} is a global table, which other files may set"
+            continue
+        values = [c for c in child.get_children() if c.kind.is_expression()]
+        if counts[child.spelling] != 1 or child.spelling in named_elsewhere:
+            yield child, f"{child.spelling} is declared more than once, or named by another declaration"
+        elif values and not _null(values[-1]):
+            yield child, f"{child.spelling} starts as a value that is not a table of its own"
+        else:
+            yield child, ""
+
+
+def _null(cursor) -> bool:
+    """A null pointer constant (`0`, `NULL`, `(void *)0`)."""
+    while cursor.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR, K.CSTYLE_CAST_EXPR):
+        children = list(cursor.get_children())
+        if len(children) != 1:
+            return False
+        cursor = children[0]
+    if cursor.kind == K.GNU_NULL_EXPR:
+        return True
+    return cursor.kind == K.INTEGER_LITERAL and [t.spelling for t in cursor.get_tokens()] in (["0"], ["0L"], ["0UL"])
 
 
 def _levels(ctype) -> int:
@@ -149,6 +199,10 @@ def _read_uses(function: Function, file: _File) -> None:
                 tables[x].swapped_with.append(y)
     for node in function.nodes_of((K.VAR_DECL,)):
         table = tables.get(Variables.key(node.cursor))
+        if node.cursor.storage_class == cindex.StorageClass.EXTERN:
+            for other in tables.values():
+                if other.is_global and other.name == node.cursor.spelling:
+                    other.misused = f"{other.name} is declared again in {function.name}"
         values = expression_children(node)
         if table is not None and values:
             _read_source(table, strip(values[-1]), file)
@@ -157,7 +211,8 @@ def _read_uses(function: Function, file: _File) -> None:
         table = tables.get(Variables.key(decl)) if decl is not None else None
         if table is None and decl is not None and decl.kind == K.VAR_DECL and not automatic_local(decl) and \
                 _levels(decl.type) >= 2:
-            file.globals[Variables.key(decl)] = f"{decl.spelling} is a global or static table, which is not followed"
+            file.globals[Variables.key(decl)] = f"{decl.spelling} is a table declared in a block or other files " \
+                                                "may name, which is not followed"
         if table is None or table.misused or _unevaluated(node):
             continue
         if any(id(a) in in_swaps for a in node.ancestors()):
@@ -187,7 +242,7 @@ def _read_use(node: Node, table: _Table, file: _File) -> None:
         callee = callee_name(user)
         if callee == "free" and _library_function(user):
             return
-        if level == 0 and callee in file.by_name:
+        if level == 0 and callee in file.by_name and not table.is_global:
             table.passed_to.append((callee, call_arguments(user).index(child)))
             return
         if level == table.levels - 1:
@@ -196,7 +251,7 @@ def _read_use(node: Node, table: _Table, file: _File) -> None:
         return
     if level == table.levels - 1 and (user is None or not _changes(user, child)):
         return  # a row read as a value
-    if level == 0 and user is not None and (user.kind == K.RETURN_STMT or
+    if level == 0 and user is not None and (user.kind == K.RETURN_STMT and not table.is_global or
                                             user.kind == K.BINARY_OPERATOR and user.binary_op in _TESTS or
                                             user.kind == K.UNARY_OPERATOR and user.unary_op == "!"):
         return

@@ -4,7 +4,8 @@
    from its own allocation and never shared, so `a[i][j]` is indexed like a 2-D array: rows of
    different iterations are apart, and apart from a vector allocated on its own. Near misses stay serial: rows carved from one block (`block + i * m`,
    which a subscript past m would leave), a row stored twice, one table passed for two parameters,
-   a row pointer kept in another variable, a row written from the one before, a global table. */
+   a row pointer kept in another variable, a row written from the one before, a global table handed
+   to a function. A static table that the functions name directly is followed too. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -146,9 +147,16 @@ static void carried_rows(double **a) {
             a[i][j] = a[i - 1][j] * 0.5 + 1.0;
 }
 
-static double **global_rows;
+static double **global_rows, **grid;
 
-/* serial: a global table, which any function may set */
+/* a static table the functions name directly and never hand on */
+static void global_sweep(void) {
+    for (int i = 1; i < N; i++)
+        for (int j = 0; j < M; j++)
+            grid[i][j] = grid[i][j] * 0.5 + (double)(i - j);
+}
+
+/* serial: a global table handed to a function, where a parameter is another name for its rows */
 static void global_table(void) {
     for (int i = 0; i < N; i++)
         for (int j = 0; j < M; j++)
@@ -223,5 +231,17 @@ int main(void) {
     escaped_row(a); printf("escaped_row %.10g\n", checksum(a, N, M));
     carried_rows(a); printf("carried_rows %.10g\n", checksum(a, N, M));
     global_table(); printf("global_table %.10g\n", checksum(global_rows, N, M));
+    grid = alloc_rows(N, M);
+    // autopar: off
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < M; j++)
+            grid[i][j] = (double)((i * 5 + j) % 9);
+    global_sweep();
+    s = 0.0;
+    // autopar: off
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < M; j++)
+            s += grid[i][j] * (double)(j % 4 + 1);
+    printf("global_sweep %.10g\n", s);
     return 0;
 }

@@ -16,7 +16,8 @@ class TableTemplates(ProgramBuilder):
     def t_rows(self) -> None:
         """Two tables of `n` rows of `m` elements (three levels now and then), a kernel over them, and
         the result copied into a global array the program prints. Now and then the kernel runs in a
-        time loop that swaps the two tables after each step."""
+        time loop that swaps the two tables after each step, and now and then the tables are static
+        variables the kernel names itself (or is handed, a near miss)."""
         self.includes.add("stdlib.h")
         t = self.rng.choice(["int", "long long", "int", "unsigned", "short"])
         n, m = self.rng.choice([3, 40, 150]), self.rng.choice([2, 30, 200])
@@ -49,18 +50,27 @@ class TableTemplates(ProgramBuilder):
         escape = f"    {t} *r = d[0];\n" if miss == "escape" else ""
         inner = "        for (int h = 0; h < 2; h++)\n" if cube else ""
         pad = "    " if cube else ""
-        self.functions.append(
-            f"static void {kernel}({t} {stars}d, {t} {stars}s, int n, int m)\n{{\n{escape}"
-            f"    for (int i = {lo}; i < n; i++)\n{inner}{pad}        for (int j = 0; j < m - 1; j++)\n"
-            f"{pad}            d[i]{h}[j] = {self.store(t, value)};\n}}")
-        out = self.new_array((n * m * (2 if cube else 1),), where="global", ctype=t)
         a, b, tmp, it = self.fresh("ta"), self.fresh("tb"), self.fresh("tt"), self.fresh("it")
+        # static tables: named by the kernel itself, or (a near miss) handed to it as parameters
+        shared = miss != "twice" and self.chance(0.3)
+        direct = shared and self.chance(0.7)
+        parameters = "int n, int m" if direct else f"{t} {stars}d, {t} {stars}s, int n, int m"
+        text = (f"static void {kernel}({parameters})\n{{\n{escape}"
+                f"    for (int i = {lo}; i < n; i++)\n{inner}{pad}        for (int j = 0; j < m - 1; j++)\n"
+                f"{pad}            d[i]{h}[j] = {self.store(t, value)};\n}}")
+        if direct:
+            text = text.replace("d[", f"{b}[").replace("s[", f"{a}[")
+        if shared:
+            self.top.append(f"static {t} {stars}{a}, {stars}{b};")
+        self.functions.append(text)
+        out = self.new_array((n * m * (2 if cube else 1),), where="global", ctype=t)
         rows, cols = self.size_var(n) if self.chance(0.5) else str(n), str(m)
         second = a if miss == "twice" else b
         swap = miss == "none" and self.chance(0.4)
         fill_h = "for (int h = 0; h < 2; h++) " if cube else ""
         self.body += [
             "    {",
+            f"        {a} = {alloc}({rows}, {cols}); {b} = {alloc}({rows}, {cols});" if shared else
             f"        {t} {stars}{a} = {alloc}({rows}, {cols}), {stars}{b} = {alloc}({rows}, {cols});",
             f"        for (int i = 0; i < {n}; i++) {fill_h}for (int j = 0; j < {m}; j++) {{",
             f"            {a}[i]{h}[j] = ({t})((i * 7 + j * 3) % 11); {b}[i]{h}[j] = ({t})((i + j * 5) % 13);",
@@ -70,12 +80,14 @@ class TableTemplates(ProgramBuilder):
             self.body.append(f"        {b}[1] = {b}[0];")
         if swap:
             steps = self.rng.randint(2, 4)
+            call = f"{kernel}({rows}, {cols})" if direct else f"{kernel}({b}, {a}, {rows}, {cols})"
             self.body += [f"        for (int {it} = 0; {it} < {steps} + zero; {it}++) {{",
-                          f"            {kernel}({b}, {a}, {rows}, {cols});",
+                          f"            {call};",
                           f"            {t} {stars}{tmp} = {a}; {a} = {b}; {b} = {tmp};",
                           "        }"]
         else:
-            self.body.append(f"        {kernel}({b}, {second}, {rows}, {cols});")
+            self.body.append(f"        {kernel}({rows}, {cols});" if direct else
+                             f"        {kernel}({b}, {second}, {rows}, {cols});")
         index = f"(i * 2 + h) * {m} + j" if cube else f"i * {m} + j"
         self.body += [f"        for (int i = 0; i < {n}; i++) {fill_h}for (int j = 0; j < {m}; j++)",
                       f"            {out.name}[{index}] = {b}[i]{h}[j];",
