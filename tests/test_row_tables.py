@@ -93,8 +93,7 @@ def test_a_kernel_called_through_a_pointer_has_callers_unseen(tmp_path):
     assert not _outer(_loops(tmp_path, text), "kernel").parallelizable
 
 
-def test_three_levels_and_rows_handed_to_a_helper(tmp_path):
-    text = r"""
+CUBE = r"""
 #include <stdlib.h>
 static double ***cube(int n) {
     double ***u = malloc(n * sizeof(double **));
@@ -105,13 +104,23 @@ static double ***cube(int n) {
     }
     return u;
 }
-static void scale(double *row, int n) { for (int k = 0; k < n; k++) row[k] *= 2.0; }
 static void sweep(double ***v, double ***u, int n) {
     for (int i = 1; i < n - 1; i++)
         for (int j = 0; j < n; j++)
             for (int k = 0; k < n; k++)
                 v[i][j][k] = u[i - 1][j][k] + u[i + 1][j][k];
 }
+"""
+
+
+def test_a_three_level_table_runs_in_parallel(tmp_path):
+    text = CUBE + "int main(void) { double ***u = cube(30), ***v = cube(30); sweep(v, u, 30); return 0; }\n"
+    assert _outer(_loops(tmp_path, text), "sweep").parallelizable
+
+
+def test_three_levels_and_rows_handed_to_a_helper(tmp_path):
+    text = CUBE + r"""
+static void scale(double *row, int n) { for (int k = 0; k < n; k++) row[k] *= 2.0; }
 static void rows(double ***v, int n) {
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++)
@@ -132,33 +141,9 @@ int main(void) { double ***u = cube(30), ***v = cube(30), ***w = cube(30);
     assert _outer(loops, "rows").parallelizable, _outer(loops, "rows").reasons
 
 
-def test_a_three_level_table_runs_in_parallel(tmp_path):
-    text = r"""
-#include <stdlib.h>
-static double ***cube(int n) {
-    double ***u = malloc(n * sizeof(double **));
-    for (int i = 0; i < n; i++) {
-        u[i] = malloc(n * sizeof(double *));
-        for (int j = 0; j < n; j++)
-            u[i][j] = calloc(n, sizeof(double));
-    }
-    return u;
-}
-static void sweep(double ***v, double ***u, int n) {
-    for (int i = 1; i < n - 1; i++)
-        for (int j = 0; j < n; j++)
-            for (int k = 0; k < n; k++)
-                v[i][j][k] = u[i - 1][j][k] + u[i + 1][j][k];
-}
-int main(void) { double ***u = cube(30), ***v = cube(30); sweep(v, u, 30); return 0; }
-"""
-    assert _outer(_loops(tmp_path, text), "sweep").parallelizable
-
-
-def test_a_swap_of_two_tables_keeps_them_tables(tmp_path):
-    text = ALLOC + r"""
-double run(int n, int steps) {
-    double **u = rows(n, n), **w = rows(n, n);
+SWAP = ALLOC + r"""
+double run(double **given, int n, int steps) {
+    double **u = rows(n, n), **w = SOURCE;
     for (int t = 0; t < steps; t++) {
         for (int i = 1; i < n - 1; i++)
             for (int j = 0; j < n; j++)
@@ -167,31 +152,20 @@ double run(int n, int steps) {
         u = w;
         w = tmp;
     }
-    return u[1][1];
+    return u[1][1] + given[0][0];
 }
 """
-    loops = [l for l in _loops(tmp_path, text) if l.function == "run"]
+
+
+def test_a_swap_of_two_tables_keeps_them_tables(tmp_path):
+    loops = [l for l in _loops(tmp_path, SWAP.replace("SOURCE", "rows(n, n)")) if l.function == "run"]
     time_loop, sweep = loops[0], loops[1]
     assert not time_loop.parallelizable and R.POINTER_CHANGES in time_loop.codes
     assert sweep.parallelizable and sweep.parallel, sweep.reasons
 
 
 def test_a_swap_with_a_pointer_of_unknown_rows_is_not_a_table(tmp_path):
-    text = ALLOC + r"""
-double run(double **given, int n, int steps) {
-    double **u = rows(n, n), **w = given;
-    for (int t = 0; t < steps; t++) {
-        for (int i = 1; i < n - 1; i++)
-            for (int j = 0; j < n; j++)
-                w[i][j] = u[i - 1][j] + u[i + 1][j];
-        double **tmp = u;
-        u = w;
-        w = tmp;
-    }
-    return u[1][1];
-}
-"""
-    loops = [l for l in _loops(tmp_path, text) if l.function == "run"]
+    loops = [l for l in _loops(tmp_path, SWAP.replace("SOURCE", "given")) if l.function == "run"]
     assert not any(l.parallelizable for l in loops)
 
 
