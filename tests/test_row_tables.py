@@ -238,3 +238,58 @@ def test_in_a_whole_program_an_exported_table_is_followed(tmp_path):
     path.write_text(GLOBALS.replace("static double **u, **v;", "double **u, **v;"))
     loops = analyze_file(str(path), whole_program=True).report.loops
     assert _outer(loops, "sweep").parallelizable
+
+
+# found by a review: each makes rows 399 and 1199 of `a` one row; the halves loop then reads in one
+# iteration the row another writes
+HALVES = r"""
+#include <stdlib.h>
+#define N 1600
+#define M 4000
+HELPERS
+int main(int argc, char **argv) {
+    double **a = malloc(N * sizeof(double *)), **t;
+    for (int i = 0; i < N; i++) a[i] = calloc(M, sizeof(double));
+    SHARE
+    for (int i = 0; i < N / 2; i++)
+        for (int j = 0; j < M; j++)
+            a[i][j] = a[i + N / 2][j] + i;
+    return (int)a[0][0] + argc + (argv == 0);
+}
+"""
+
+REVIEWED = {
+    # the temporary of a swap holds a table too
+    "swap_temporary": ("", "double **b = malloc(N * sizeof(double *));\n"
+                           "    for (int i = 0; i < N; i++) b[i] = calloc(M, sizeof(double));\n"
+                           "    t = b; b = a; a = t; t[1199] = t[399];"),
+    # an exported function's parameter is unproven, yet it still hands its rows on
+    "through_an_exported_parameter": ("static void share(double **y) { y[1199] = y[399]; }\n"
+                                      "void setup(double **x) { share(x); }", "setup(a);"),
+    "through_a_parameter_passed_twice": ("static void share(double **y) { y[1199] = y[399]; }\n"
+                                         "static void setup(double **x, double **z) { share(x); }",
+                                         "setup(a, a);"),
+    # the value of an assignment to the table
+    "assignment_value": ("", "t = a = malloc(N * sizeof(double *));\n"
+                             "    for (int i = 0; i < N; i++) a[i] = calloc(M, sizeof(double));\n"
+                             "    t[1199] = t[399];"),
+    # a function that returns its table parameter
+    "returned_parameter": ("static double **same(double **x) { return x; }", "t = same(a); t[1199] = t[399];"),
+    # sizeof of a variable-length array type evaluates its operand
+    "vla_sizeof": ("", "void *p = 0; int n = argc;\n"
+                       "    (void)sizeof(*(double (*)[n])(p = a)); ((double **)p)[1199] = ((double **)p)[399];"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REVIEWED))
+def test_what_the_review_found_keeps_the_halves_serial(tmp_path, name):
+    helpers, share = REVIEWED[name]
+    loops = _loops(tmp_path, HALVES.replace("HELPERS", helpers).replace("SHARE", share))
+    halves = [l for l in loops if l.function == "main" and l.depth == 0][-1]
+    assert not halves.parallelizable, (name, halves.pragma)
+    assert all(not l.parallelizable for l in loops if l.function == "main" and l.line == halves.line + 1)
+
+
+def test_the_halves_run_in_parallel_when_nothing_shares_a_row(tmp_path):
+    loops = _loops(tmp_path, HALVES.replace("HELPERS", "").replace("SHARE", ""))
+    assert [l for l in loops if l.function == "main" and l.depth == 0][-1].parallelizable

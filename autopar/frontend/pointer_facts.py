@@ -45,7 +45,7 @@ def fresh_pointers(caller: Function) -> set[tuple]:
     fresh = {key for key, value in _initialised_pointers(caller) if allocation(value)}
     fresh -= ambiguous_keys(caller)
     changed = changed_variables(caller)
-    found = swaps(caller) if fresh & changed else ([], set())
+    found = swaps(caller) if fresh & changed else ([], set(), set())
     swapped = None if found is None else found[0]
     if swapped is None:
         return fresh - changed
@@ -65,14 +65,16 @@ def allocation(value: Node) -> bool:
         in_system_header(value.cursor.referenced.location)
 
 
-def swaps(function: Function) -> Optional[tuple[list[frozenset], set[int]]]:
+def swaps(function: Function) -> Optional[tuple[list[frozenset], set[int], set[tuple]]]:
     """The pairs of local pointer variables the function swaps through a third one, three statements
-    in a row: `T *t = a; a = b; b = t;` (or `t = a;`), with the ids of those statements' nodes. None
-    when a pointer changes otherwise too: every store to a swapped pointer must be one of its swaps,
-    and its address is never taken."""
+    in a row: `T *t = a; a = b; b = t;` (or `t = a;`), with the ids of those statements' nodes and
+    the keys of the third ones (which still hold one of the pair after the swap). None when a
+    pointer changes otherwise too: every store to a swapped pointer must be one of its swaps, and
+    its address is never taken."""
     pairs: list[frozenset] = []
     in_swaps: set[int] = set()  # ids of the assignment nodes that swaps account for
     statements: set[int] = set()
+    temporaries: set[tuple] = set()
     for node in function.nodes:
         if node.kind != K.COMPOUND_STMT:
             continue
@@ -88,9 +90,10 @@ def swaps(function: Function) -> Optional[tuple[list[frozenset], set[int]]]:
                 pairs.append(frozenset((a, b)))
                 in_swaps |= {id(a_to_b[1]), id(b_to_t[1])}
                 statements |= {id(first), id(second), id(third)}
+                temporaries.add(t)
     swapped = {key for pair in pairs for key in pair}
     if not swapped:
-        return [], set()
+        return [], set(), set()
     for node in function.nodes:
         target = stored_operand(node)
         if target is not None and (decl := variable_decl(strip(target))) is not None and \
@@ -100,7 +103,7 @@ def swaps(function: Function) -> Optional[tuple[list[frozenset], set[int]]]:
                 (decl := variable_decl(strip(expression_children(node)[0]))) is not None and \
                 Variables.key(decl) in swapped:
             return None
-    return pairs, statements
+    return pairs, statements, temporaries
 
 
 def _copy_statement(statement: Node) -> Optional[tuple[tuple[tuple, tuple], Node]]:

@@ -42,7 +42,8 @@ from typing import Optional
 from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
-from autopar.frontend.ast import FLOATING_TYPES, INTEGER_TYPES, Node, Source, expression_children, strip, variable_decl
+from autopar.frontend.ast import (FLOATING_TYPES, INTEGER_TYPES, Node, Source, expression_children, starts_statement,
+                                  strip, variable_decl)
 from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.functions import Function
 from autopar.frontend.noalias import (direct_call_sites, file_local, last_include, referenced_at_file_scope,
@@ -184,14 +185,29 @@ def _user(node: Node) -> tuple[Optional[Node], Node]:
 
 
 def _unevaluated(node: Node) -> bool:
-    return any(a.kind == K.CXX_UNARY_EXPR for a in node.ancestors())
+    """`sizeof *a`, `sizeof a[0][0]`: an operand of sizeof made of the variable by subscripts and
+    dereferences only (the operand of a sizeof of a variable-length array type is evaluated)."""
+    e = node.parent
+    while e is not None and (e.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR, K.ARRAY_SUBSCRIPT_EXPR) or
+                             e.kind == K.UNARY_OPERATOR and e.unary_op == "*"):
+        e = e.parent
+    return e is not None and e.kind == K.CXX_UNARY_EXPR
+
+
+def _discarded(expression: Node) -> bool:
+    """Whether the value of `expression` is thrown away: it is a statement of its own."""
+    child, parent = expression, expression.parent
+    while parent is not None and parent.kind == K.PAREN_EXPR:
+        child, parent = parent, parent.parent
+    return parent is not None and starts_statement(child, parent)
 
 
 def _read_uses(function: Function, file: _File) -> None:
     """Classify every use of a candidate in the function, and the values its locals are set to."""
     tables = file.tables
     swap = swaps(function)
-    pairs, in_swaps = swap if swap is not None else ([], set())
+    pairs, in_swaps, temporaries = swap if swap is not None else ([], set(), set())
+    swapped = {key for pair in pairs for key in pair}  # (not the temporary: its uses are read as any)
     for pair in pairs:
         a, b = tuple(pair)
         for x, y in ((a, b), (b, a)):
@@ -213,9 +229,18 @@ def _read_uses(function: Function, file: _File) -> None:
                 _levels(decl.type) >= 2:
             file.globals[Variables.key(decl)] = f"{decl.spelling} is a table declared in a block or other files " \
                                                 "may name, which is not followed"
-        if table is None or table.misused or _unevaluated(node):
+        if table is None:
             continue
-        if any(id(a) in in_swaps for a in node.ancestors()):
+        in_swap = any(id(a) in in_swaps for a in node.ancestors())
+        if Variables.key(decl) in temporaries and not in_swap:
+            for pair in pairs:  # after the swap t is still v: it must not be used again
+                for key in pair:
+                    if key in tables:
+                        tables[key].misused = f"{tables[key].name} is still named by a swap's temporary " \
+                                              f"after the swap ({file.text(_user(node)[0] or node)})"
+        if table.misused or _unevaluated(node):
+            continue
+        if Variables.key(decl) in swapped and in_swap:
             continue  # `t = u; u = v; v = t;`: both sides must be row tables (_settle)
         _read_use(node, table, file)
 
@@ -233,7 +258,9 @@ def _read_use(node: Node, table: _Table, file: _File) -> None:
     if user is not None and user.kind == K.BINARY_OPERATOR and user.binary_op == "=" and \
             expression_children(user)[0] is child:
         value = strip(expression_children(user)[1])
-        if level == 0:
+        if not _discarded(user):  # `q = a = malloc(...)`: q would hold the table (or a sub-table) too
+            table.misused = f"the value of {file.text(user)} is used"
+        elif level == 0:
             _read_source(table, value, file)
         elif not allocation(value):
             table.misused = f"a row pointer of {name} is set other than from its own allocation ({file.text(user)})"
@@ -251,7 +278,8 @@ def _read_use(node: Node, table: _Table, file: _File) -> None:
         return
     if level == table.levels - 1 and (user is None or not _changes(user, child)):
         return  # a row read as a value
-    if level == 0 and user is not None and (user.kind == K.RETURN_STMT and not table.is_global or
+    local = table.parameter is None and not table.is_global  # (a local dies with the return)
+    if level == 0 and user is not None and (user.kind == K.RETURN_STMT and local or
                                             user.kind == K.BINARY_OPERATOR and user.binary_op in _TESTS or
                                             user.kind == K.UNARY_OPERATOR and user.unary_op == "!"):
         return
@@ -320,22 +348,33 @@ def _read_call_sites(every_function: list[Function], file: _File, tu_cursor, who
 
 def _settle(tables: dict[tuple, _Table], by_name: dict[str, Function]) -> None:
     """Drop candidates whose proof leans on one that failed, until none does (the largest set of
-    tables whose proofs only lean on each other)."""
+    tables whose proofs only lean on each other). Misuse first, over every candidate: a table whose
+    values are unproven (an exported function's parameter) still hands its rows on as it does."""
     parameters = {(t.function.name, t.parameter): key for key, t in tables.items() if t.parameter is not None}
-    returned = _returned(tables, by_name)
     changed = True
     while changed:
         changed = False
-        for key, table in tables.items():
-            if table.why_not:
+        for table in tables.values():
+            if table.misused:
                 continue
             for callee, k in table.passed_to:
                 target = tables.get(parameters.get((callee, k)))
                 if target is None or target.misused or target.levels != table.levels:
                     table.misused = f"{table.name} is handed to {callee}, which may share or change its rows"
             for other in table.swapped_with:
-                if other not in tables or tables[other].why_not:
+                if other not in tables or tables[other].misused:
                     table.misused = f"{table.name} is swapped with a pointer that is not a row table"
+            changed |= bool(table.misused)
+    returned = _returned(tables, by_name)
+    changed = True
+    while changed:
+        changed = False
+        for table in tables.values():
+            if table.why_not:
+                continue
+            for other in table.swapped_with:
+                if tables[other].why_not:
+                    table.unsourced = f"{table.name} is swapped with {tables[other].name}, and {tables[other].why_not}"
             for name in table.allocators:
                 keys = returned.get(name)
                 failed = next((tables[k] for k in keys or [] if tables[k].why_not), None)
