@@ -258,6 +258,8 @@ int main(int argc, char **argv) {
 }
 """
 
+OTHER = "double **b = malloc(N * sizeof(double *));\n    for (int i = 0; i < N; i++) b[i] = calloc(M, sizeof(double));\n    "
+
 REVIEWED = {
     # the temporary of a swap holds a table too
     "swap_temporary": ("", "double **b = malloc(N * sizeof(double *));\n"
@@ -278,6 +280,16 @@ REVIEWED = {
     # sizeof of a variable-length array type evaluates its operand
     "vla_sizeof": ("", "void *p = 0; int n = argc;\n"
                        "    (void)sizeof(*(double (*)[n])(p = a)); ((double **)p)[1199] = ((double **)p)[399];"),
+    # found by a second review: a statement expression's value, a swap's temporary of another type,
+    # an atomic builtin, a cleanup attribute (a call the text does not show)
+    "statement_expression": ("", "t = ({ a = malloc(N * sizeof(double *)); });\n"
+                                 "    for (int i = 0; i < N; i++) a[i] = calloc(M, sizeof(double));\n"
+                                 "    t[1199] = t[399];"),
+    "swap_in_a_statement_expression": ("", OTHER + "t = ({ double **s = b; b = a; a = s; }); t[1199] = t[399];"),
+    "void_temporary": ("", OTHER + "void *v = b; b = a; a = v; t = v; t[1199] = t[399];"),
+    "atomic_exchange": ("", "t = 0; if (!__atomic_exchange_n(&t, a, __ATOMIC_RELAXED)) t[1199] = t[399];"),
+    "cleanup": ("static void share(double ***p) { if (*p) (*p)[1199] = (*p)[399]; }",
+                OTHER + "{ __attribute__((cleanup(share))) double **c = b; b = a; a = c; }"),
 }
 
 

@@ -128,13 +128,15 @@ def _library_names() -> Optional[frozenset]:
     return _library_cache[0]
 
 
-_ALIASING_ATTRIBUTES = {"alias", "weakref", "ifunc", "symver"}
+# (`cleanup(f)` calls f(&v) where v's scope ends, a call the text does not show)
+_ALIASING_ATTRIBUTES = {"alias", "weakref", "ifunc", "symver", "cleanup"}
 
 
 def symbols_rebound(tu_cursor, every_function: list[Function]) -> bool:
     """Whether the file gives a function or object a second name (`__attribute__((alias("f")))`,
-    `weakref`, an asm label `__asm__("f")`) or has asm statements (whose outputs rebind variables
-    unseen): calls and stores the analysis reads by name are then not all there is."""
+    `weakref`, an asm label `__asm__("f")`), calls a function unseen (`cleanup(f)`) or has asm
+    statements (whose outputs rebind variables unseen): calls and stores the analysis reads by name
+    are then not all there is."""
     def rebinding(cursor) -> bool:
         if cursor.kind == K.ASM_LABEL_ATTR:
             return True

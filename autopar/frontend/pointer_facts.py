@@ -76,8 +76,8 @@ def swaps(function: Function) -> Optional[tuple[list[frozenset], set[int], set[t
     statements: set[int] = set()
     temporaries: set[tuple] = set()
     for node in function.nodes:
-        if node.kind != K.COMPOUND_STMT:
-            continue
+        if node.kind != K.COMPOUND_STMT or node.parent is None or node.parent.kind.is_expression():
+            continue  # (the last statement of a `({ ... })` is its value: no swap there)
         body = node.children
         for first, second, third in zip(body, body[1:], body[2:]):
             saved = _copy_statement(first)

@@ -179,16 +179,22 @@ def _levels(ctype) -> int:
 def _user(node: Node) -> tuple[Optional[Node], Node]:
     """The expression using `node` above implicit conversions and parentheses, and its child on the way."""
     child, parent = node, node.parent
-    while parent is not None and parent.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR):
+    while parent is not None and _transparent(parent):
         child, parent = parent, parent.parent
     return parent, child
+
+
+def _transparent(node: Node) -> bool:
+    """Parentheses, or an implicit conversion: an unexposed expression of one operand (an atomic
+    builtin, `a ?: b` or `__builtin_choose_expr` is unexposed too, with more)."""
+    return node.kind == K.PAREN_EXPR or node.kind == K.UNEXPOSED_EXPR and len(node.children) == 1
 
 
 def _unevaluated(node: Node) -> bool:
     """`sizeof *a`, `sizeof a[0][0]`: an operand of sizeof made of the variable by subscripts and
     dereferences only (the operand of a sizeof of a variable-length array type is evaluated)."""
     e = node.parent
-    while e is not None and (e.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR, K.ARRAY_SUBSCRIPT_EXPR) or
+    while e is not None and (_transparent(e) or e.kind == K.ARRAY_SUBSCRIPT_EXPR or
                              e.kind == K.UNARY_OPERATOR and e.unary_op == "*"):
         e = e.parent
     return e is not None and e.kind == K.CXX_UNARY_EXPR
@@ -199,7 +205,9 @@ def _discarded(expression: Node) -> bool:
     child, parent = expression, expression.parent
     while parent is not None and parent.kind == K.PAREN_EXPR:
         child, parent = parent, parent.parent
-    return parent is not None and starts_statement(child, parent)
+    if parent is None or parent.kind == K.COMPOUND_STMT and (parent.parent is None or parent.parent.kind.is_expression()):
+        return False  # the last statement of a `({ ... })` is its value
+    return starts_statement(child, parent)
 
 
 def _read_uses(function: Function, file: _File) -> None:
@@ -229,16 +237,14 @@ def _read_uses(function: Function, file: _File) -> None:
                 _levels(decl.type) >= 2:
             file.globals[Variables.key(decl)] = f"{decl.spelling} is a table declared in a block or other files " \
                                                 "may name, which is not followed"
-        if table is None:
-            continue
-        in_swap = any(id(a) in in_swaps for a in node.ancestors())
-        if Variables.key(decl) in temporaries and not in_swap:
+        in_swap = decl is not None and any(id(a) in in_swaps for a in node.ancestors())
+        if decl is not None and Variables.key(decl) in temporaries and not in_swap:
             for pair in pairs:  # after the swap t is still v: it must not be used again
                 for key in pair:
                     if key in tables:
                         tables[key].misused = f"{tables[key].name} is still named by a swap's temporary " \
                                               f"after the swap ({file.text(_user(node)[0] or node)})"
-        if table.misused or _unevaluated(node):
+        if table is None or table.misused or _unevaluated(node):
             continue
         if Variables.key(decl) in swapped and in_swap:
             continue  # `t = u; u = v; v = t;`: both sides must be row tables (_settle)
