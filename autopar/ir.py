@@ -110,6 +110,7 @@ class Variable(_Frozen):
     # a pointer parameter the function never reassigns, or a local pointer set once, from one: it
     # points to memory that existed before the call, never into the function's own automatic arrays
     enters_with_call: bool = False
+    fresh_allocation: bool = False  # a local pointer set once from malloc (or swapped with such): its own memory
     shape: str = ""  # a pointer's type, when its rows' sizes stay fixed (frontend/pointer_shapes.py)
     # a multi-level pointer whose rows are distinct allocations (frontend/row_tables.py): its pointer
     # levels, which index it like an array's dimensions; else 0, with why not for one of numbers

@@ -23,6 +23,11 @@ def _derived_pointer(obj: ObjectModel) -> bool:
         obj.base.storage in (Storage.LOCAL, Storage.STATIC_LOCAL) and not obj.base.enters_with_call
 
 
+def _fresh(obj: ObjectModel) -> bool:
+    """A local pointer set once from malloc (or swapped only with such): Variable.fresh_allocation."""
+    return obj.kind == "pointer" and obj.base.fresh_allocation and obj.path == obj.base.name
+
+
 def _own_automatic_array(obj: ObjectModel) -> bool:
     return obj.kind == "array" and obj.base.storage == Storage.LOCAL
 
@@ -51,6 +56,11 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
             return False  # rows and table are allocations of their own, reached by no name, no other
             # table, and nothing a restrict pointer reaches (autopar.frontend.row_tables); a plain
             # pointer may hold a row (`r = a[i]`)
+    for a, b in ((x, y), (y, x)):
+        if _fresh(a) and (_fresh(b) or b.kind in ("array", "scalar") or
+                          b.kind == "pointer" and (b.base.enters_with_call or b.base.unaliased or b.row_table)):
+            return False  # an allocation the function made: no name, no table row, nothing that entered
+            # with the call reaches it (a global pointer or a member might: `g = x;`)
     for a, b in ((x, y), (y, x)):
         if a.kind == "pointer" and a.base.enters_with_call and _own_automatic_array(b):
             return False  # the array did not exist when the pointer was passed in

@@ -23,6 +23,7 @@ from autopar.frontend.constant_arguments import constant_arguments, parameter_us
 from autopar.frontend.entry_pointers import entry_pointers
 from autopar.frontend.row_tables import row_tables
 from autopar.frontend.pointer_shapes import pointer_shapes
+from autopar.frontend.pointer_facts import fresh_pointers
 from autopar.frontend.functions import build_functions, loop_macros
 from autopar.frontend.kept_addresses import stored_parameters
 from autopar.frontend.loop_body import BodyReader
@@ -86,6 +87,8 @@ def _pointer_facts(variables: Variables, every_function: list, functions: list, 
     variables.entry_pointers, inherited = entry_pointers(functions, variables.distinct_at_calls, language)
     variables.distinct_at_calls |= inherited
     variables.shapes = pointer_shapes(functions, language)
+    if language == "c" and not noalias.symbols_rebound(tu_cursor, every_function):  # (C++ rebinds by reference)
+        variables.fresh_pointers = {key for f in functions for key in fresh_pointers(f)}
     # `q = x;`, `gp = x;`, `keep(x);` storing it: q and gp reach x's memory
     variables.copies_of = stored_parameters(every_function)
     return variables, distinct

@@ -39,6 +39,7 @@ class Variables:
         self._cache: dict = {}
         self.distinct_at_calls: set[tuple] = set()  # parameter keys from autopar/frontend/noalias.py
         self.entry_pointers: set[tuple] = set()  # from autopar/frontend/entry_pointers.py
+        self.fresh_pointers: set[tuple] = set()  # from pointer_facts.fresh_pointers, per function
         self.shapes: dict[tuple, str] = {}  # from autopar/frontend/pointer_shapes.py
         self.row_levels: dict[tuple, int] = {}  # from autopar/frontend/row_tables.py, with why not
         self.rows_unproven: dict[tuple, str] = {}
@@ -121,6 +122,7 @@ class Variables:
             restrict=canonical.is_restrict_qualified() or "restrict" in t.spelling,
             distinct_at_calls=self.key(decl) in self.distinct_at_calls,
             enters_with_call=self.key(decl) in self.entry_pointers,
+            fresh_allocation=self.key(decl) in self.fresh_pointers,
             shape=self.shapes.get(self.key(decl), ""),
             row_levels=self.row_levels.get(self.key(decl), 0),
             rows_unproven=self.rows_unproven.get(self.key(decl), ""),
