@@ -47,3 +47,18 @@ def test_a_pointer_that_may_hold_the_allocation_keeps_its_check(tmp_path, name):
     setup, target, source = NEAR_MISSES[name]
     loop = _loop(tmp_path, setup, target, source)
     assert not (loop.parallelizable and loop.proof == "static"), (name, loop.pragma)
+
+
+def test_a_restrict_temporary_of_a_swap_is_not_apart(tmp_path):
+    # found by a review: after `b = t`, b is t (based on it, as restrict allows): b[i] = t[i + 1]
+    # carries a dependence, which a static parallel loop raced on
+    path = tmp_path / "t.c"
+    path.write_text("#include <stdlib.h>\n"
+                    "double run(int n) {\n"
+                    "    double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);\n"
+                    "    for (int i = 0; i < n; i++) { a[i] = i % 13; b[i] = i % 5; }\n"
+                    "    double *restrict t = a;\n    a = b;\n    b = t;\n"
+                    "    for (int i = 0; i < n - 1; i++)\n        b[i] = t[i + 1] * 0.5 + 1.0;\n"
+                    "    return b[0] + a[0];\n}\n")
+    loop = [l for l in analyze_file(str(path)).report.loops if l.function == "run"][-1]
+    assert not (loop.parallelizable and loop.proof == "static"), loop.pragma

@@ -23,6 +23,12 @@ def _derived_pointer(obj: ObjectModel) -> bool:
         obj.base.storage in (Storage.LOCAL, Storage.STATIC_LOCAL) and not obj.base.enters_with_call
 
 
+def _restrict_parameter(obj: ObjectModel) -> bool:
+    """A restrict pointer parameter (or one proven so at every call). Not a local one: a pointer
+    assigned from it (`double *restrict t = a; a = b; b = t;`) is based on it, and may reach what it does."""
+    return obj.kind == "pointer" and obj.base.unaliased and obj.base.storage == Storage.PARAMETER
+
+
 def _fresh(obj: ObjectModel) -> bool:
     """A local pointer set once from malloc (or swapped only with such): Variable.fresh_allocation."""
     return obj.kind == "pointer" and obj.base.fresh_allocation and obj.path == obj.base.name
@@ -52,13 +58,13 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
         if f"{b.base.name}@{b.base.decl}" in a.base.based_on:
             return True  # `q = cnt;`, `gp = cnt;` before the loop: q reaches what cnt does, restrict or not
     for a, b in ((x, y), (y, x)):
-        if a.row_table and (b.row_table or b.kind in ("array", "scalar") or b.kind == "pointer" and b.base.unaliased):
+        if a.row_table and (b.row_table or b.kind in ("array", "scalar") or _restrict_parameter(b)):
             return False  # rows and table are allocations of their own, reached by no name, no other
             # table, and nothing a restrict pointer reaches (autopar.frontend.row_tables); a plain
             # pointer may hold a row (`r = a[i]`)
     for a, b in ((x, y), (y, x)):
         if _fresh(a) and (_fresh(b) or b.kind in ("array", "scalar") or
-                          b.kind == "pointer" and (b.base.enters_with_call or b.base.unaliased or b.row_table)):
+                          b.kind == "pointer" and (b.base.enters_with_call or b.row_table) or _restrict_parameter(b)):
             return False  # an allocation the function made: no name, no table row, nothing that entered
             # with the call reaches it (a global pointer or a member might: `g = x;`)
     for a, b in ((x, y), (y, x)):
