@@ -123,7 +123,11 @@ class _File:
 def _add_candidate(tables: dict[tuple, _Table], decl, function: Function, parameter: Optional[int]) -> None:
     levels = _levels(decl.type)
     if levels >= 2 and "volatile" not in decl.type.get_canonical().spelling:
-        tables[Variables.key(decl)] = _Table(decl.spelling, levels, function, parameter)
+        key = Variables.key(decl)
+        if key in tables:  # two declarations at one place (one macro expansion): neither is followed
+            tables[key].misused = f"{decl.spelling} shares its place with another declaration (a macro)"
+            return
+        tables[key] = _Table(decl.spelling, levels, function, parameter)
 
 
 def _file_scope_candidates(tu_cursor, whole_program: bool):

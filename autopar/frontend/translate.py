@@ -88,7 +88,10 @@ def _pointer_facts(variables: Variables, every_function: list, functions: list, 
     variables.distinct_at_calls |= inherited
     variables.shapes = pointer_shapes(functions, language)
     if language == "c" and not noalias.symbols_rebound(tu_cursor, every_function):  # (C++ rebinds by reference)
-        variables.fresh_pointers = {key for f in functions for key in fresh_pointers(f)}
+        fresh = [key for f in functions for key in fresh_pointers(f)]
+        # (a key two functions' declarations share, from one macro expansion, is neither's alone)
+        declared = Counter(Variables.key(n.cursor) for f in functions for n in f.nodes_of((K.VAR_DECL, K.PARM_DECL)))
+        variables.fresh_pointers = {key for key in fresh if declared[key] == 1}
     # `q = x;`, `gp = x;`, `keep(x);` storing it: q and gp reach x's memory
     variables.copies_of = stored_parameters(every_function)
     return variables, distinct
