@@ -12,24 +12,10 @@ TEXT = r"""
 double run(int n, int steps) {
     double *u = malloc(n * sizeof(double)), *w = malloc(n * sizeof(double));
     for (int i = 0; i < n; i++) u[i] = w[i] = i;
-    for (int t = 0; t < steps; t++) {
-        for (int i = 1; i < n - 1; i++)
-            w[i] = 0.5 * (u[i - 1] + u[i + 1]);
-        double *tmp = u;
-        u = w;
-        w = tmp;
-    }
-    return u[n / 2];
+    STEPS
 }
 double given(double *u, double *w, int n, int steps) {
-    for (int t = 0; t < steps; t++) {
-        for (int i = 1; i < n - 1; i++)
-            w[i] = 0.5 * (u[i - 1] + u[i + 1]);
-        double *tmp = u;
-        u = w;
-        w = tmp;
-    }
-    return u[n / 2];
+    STEPS
 }
 double strides(double *p, int n, int steps) {
     for (int t = 0; t < steps; t++) {
@@ -47,7 +33,14 @@ double inner_change(double *p, int n, int steps) {
         }
     return p[0];
 }
-"""
+""".replace("STEPS", """for (int t = 0; t < steps; t++) {
+        for (int i = 1; i < n - 1; i++)
+            w[i] = 0.5 * (u[i - 1] + u[i + 1]);
+        double *tmp = u;
+        u = w;
+        w = tmp;
+    }
+    return u[n / 2];""")
 
 
 def test_a_pointer_an_outer_loop_assigns_is_fixed_in_the_inner_one(tmp_path):

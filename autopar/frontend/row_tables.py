@@ -361,41 +361,47 @@ def _settle(tables: dict[tuple, _Table], by_name: dict[str, Function]) -> None:
     tables whose proofs only lean on each other). Misuse first, over every candidate: a table whose
     values are unproven (an exported function's parameter) still hands its rows on as it does."""
     parameters = {(t.function.name, t.parameter): key for key, t in tables.items() if t.parameter is not None}
+
+    def uses(table: _Table) -> None:
+        for callee, k in table.passed_to:
+            target = tables.get(parameters.get((callee, k)))
+            if target is None or target.misused or target.levels != table.levels:
+                table.misused = f"{table.name} is handed to {callee}, which may share or change its rows"
+        for other in table.swapped_with:
+            if other not in tables or tables[other].misused:
+                table.misused = f"{table.name} is swapped with a pointer that is not a row table"
+
+    returned: dict[str, Optional[list[tuple]]] = {}
+
+    def values(table: _Table) -> None:
+        for other in table.swapped_with:
+            if tables[other].why_not:
+                table.unsourced = f"{table.name} is swapped with {tables[other].name}, and {tables[other].why_not}"
+        for name in table.allocators:
+            keys = returned.get(name)
+            failed = next((tables[k] for k in keys or [] if tables[k].why_not), None)
+            if keys is None or failed is not None or any(tables[k].levels != table.levels for k in keys):
+                table.unsourced = f"{table.name} is set to the result of {name}, not proven a table of its own" + \
+                    (f" ({failed.why_not})" if failed is not None else "")
+        for argument in table.arguments:
+            if tables[argument].why_not:
+                table.unsourced = f"a call of {table.function.name} passes {tables[argument].name} for " \
+                                  f"{table.name}, and {tables[argument].why_not}"
+
+    _until_settled(tables, uses, lambda t: t.misused)
+    returned.update(_returned(tables, by_name))
+    _until_settled(tables, values, lambda t: t.why_not)
+
+
+def _until_settled(tables: dict[tuple, _Table], check, failed) -> None:
+    """Run `check` on every table that has not `failed` yet, again while one more fails."""
     changed = True
     while changed:
         changed = False
         for table in tables.values():
-            if table.misused:
-                continue
-            for callee, k in table.passed_to:
-                target = tables.get(parameters.get((callee, k)))
-                if target is None or target.misused or target.levels != table.levels:
-                    table.misused = f"{table.name} is handed to {callee}, which may share or change its rows"
-            for other in table.swapped_with:
-                if other not in tables or tables[other].misused:
-                    table.misused = f"{table.name} is swapped with a pointer that is not a row table"
-            changed |= bool(table.misused)
-    returned = _returned(tables, by_name)
-    changed = True
-    while changed:
-        changed = False
-        for table in tables.values():
-            if table.why_not:
-                continue
-            for other in table.swapped_with:
-                if tables[other].why_not:
-                    table.unsourced = f"{table.name} is swapped with {tables[other].name}, and {tables[other].why_not}"
-            for name in table.allocators:
-                keys = returned.get(name)
-                failed = next((tables[k] for k in keys or [] if tables[k].why_not), None)
-                if keys is None or failed is not None or any(tables[k].levels != table.levels for k in keys):
-                    table.unsourced = f"{table.name} is set to the result of {name}, not proven a table of its own" + \
-                        (f" ({failed.why_not})" if failed is not None else "")
-            for argument in table.arguments:
-                if tables[argument].why_not:
-                    table.unsourced = f"a call of {table.function.name} passes {tables[argument].name} for " \
-                                      f"{table.name}, and {tables[argument].why_not}"
-            changed |= bool(table.why_not)
+            if not failed(table):
+                check(table)
+                changed |= bool(failed(table))
 
 
 def _returned(tables: dict[tuple, _Table], by_name: dict[str, Function]) -> dict[str, Optional[list[tuple]]]:
