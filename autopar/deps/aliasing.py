@@ -34,6 +34,11 @@ def _fresh(obj: ObjectModel) -> bool:
     return obj.kind == "pointer" and obj.base.fresh_allocation and obj.path == obj.base.name
 
 
+def _own_allocation(obj: ObjectModel) -> bool:
+    """A row table (its rows and table) or a fresh allocation: memory only its own name reaches."""
+    return obj.row_table or _fresh(obj)
+
+
 def _own_automatic_array(obj: ObjectModel) -> bool:
     return obj.kind == "array" and obj.base.storage == Storage.LOCAL
 
@@ -58,15 +63,12 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
         if f"{b.base.name}@{b.base.decl}" in a.base.based_on:
             return True  # `q = cnt;`, `gp = cnt;` before the loop: q reaches what cnt does, restrict or not
     for a, b in ((x, y), (y, x)):
-        if a.row_table and (b.row_table or b.kind in ("array", "scalar") or _restrict_parameter(b)):
-            return False  # rows and table are allocations of their own, reached by no name, no other
-            # table, and nothing a restrict pointer reaches (autopar.frontend.row_tables); a plain
-            # pointer may hold a row (`r = a[i]`)
-    for a, b in ((x, y), (y, x)):
-        if _fresh(a) and (_fresh(b) or b.kind in ("array", "scalar") or
-                          b.kind == "pointer" and (b.base.enters_with_call or b.row_table) or _restrict_parameter(b)):
-            return False  # an allocation the function made: no name, no table row, nothing that entered
-            # with the call reaches it (a global pointer or a member might: `g = x;`)
+        if _own_allocation(a) and (_own_allocation(b) or b.kind in ("array", "scalar") or _restrict_parameter(b) or
+                                   _fresh(a) and b.kind == "pointer" and b.base.enters_with_call):
+            return False  # allocations reached by no name, no other table or allocation, nothing a
+            # restrict parameter reaches (autopar.frontend.row_tables), and, for one the function
+            # made, nothing that entered with the call; a plain pointer, global or member may hold
+            # them (`r = a[i]`, `g = x;`)
     for a, b in ((x, y), (y, x)):
         if a.kind == "pointer" and a.base.enters_with_call and _own_automatic_array(b):
             return False  # the array did not exist when the pointer was passed in

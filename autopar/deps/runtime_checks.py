@@ -347,7 +347,8 @@ def object_ranges(obj: ObjectModel) -> Optional[tuple[list[tuple[str, str]], lis
     conditions under which they hold; one range when isl bounds the whole object, else one per access
     from `interval_range`; None when unknown."""
     if reached_through_cast(obj) or through_loaded_pointers(obj):
-        return None  # its offsets count elements of another size than the pointer's (a cast)
+        return None  # its offsets count elements of another size than the pointer's (a cast), or
+        # are offsets into memory a pointer it holds points to (`p[0][i]`)
     counted = pointee_other_than_elements(obj)
     if counted is None:
         return None
