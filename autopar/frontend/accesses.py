@@ -321,10 +321,10 @@ class AccessCollector:
             # a pointer the nest only declares (`double *row = u[i];` in the outer loop) is fixed in the
             # loops inside its declaration; the loop around it sees it as declared there (variant)
             key = Variables.key(root)
-            written = not variable.is_array and (key in innermost.nest.assigned
-                                                 or innermost.nest.may_change_indirectly(key, root)
+            indirectly = innermost.nest.may_change_indirectly(key, root)
+            written = not variable.is_array and (key in innermost.nest.assigned or indirectly
                                                  or root.spelling.startswith("__begin"))  # range-for cursor
-            if written and key in innermost.nest.assigned and not innermost.nest.may_change_indirectly(key, root):
+            if written and key in innermost.nest.assigned and not indirectly:
                 # assigned only in outer loops (`u = w;` of a time loop's swap): fixed in the inner ones
                 changes_in = _loops_around(enclosing, innermost.nest.all_writes.get(key, []))
                 written = not changes_in or changes_in[-1] == innermost.loop.id

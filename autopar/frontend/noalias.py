@@ -18,7 +18,8 @@ from typing import Optional
 from clang import cindex
 from clang.cindex import CursorKind as K, LinkageKind, TypeKind
 
-from autopar.frontend.ast import ARRAY_TYPES, INC_DEC, TRANSPARENT, Node, Source, expression_children, strip, variable_decl
+from autopar.frontend.ast import (ARRAY_TYPES, INC_DEC, TRANSPARENT, Node, Source, expression_children, strip,
+                                  unit_cache, variable_decl)
 from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.functions import Function
 from autopar.frontend.pointer_facts import (address_like, automatic_local, changed_variables, fresh_pointers,
@@ -136,7 +137,15 @@ def symbols_rebound(tu_cursor, every_function: list[Function]) -> bool:
     """Whether the file gives a function or object a second name (`__attribute__((alias("f")))`,
     `weakref`, an asm label `__asm__("f")`), calls a function unseen (`cleanup(f)`) or has asm
     statements (whose outputs rebind variables unseen): calls and stores the analysis reads by name
-    are then not all there is."""
+    are then not all there is. Worked out once per translation unit (row tables, call-site facts
+    and fresh allocations all ask)."""
+    known = unit_cache(tu_cursor, "_autopar_rebound")
+    if "rebound" not in known:
+        known["rebound"] = _rebound(tu_cursor, every_function)
+    return known["rebound"]
+
+
+def _rebound(tu_cursor, every_function: list[Function]) -> bool:
     def rebinding(cursor) -> bool:
         if cursor.kind == K.ASM_LABEL_ATTR:
             return True
@@ -146,7 +155,7 @@ def symbols_rebound(tu_cursor, every_function: list[Function]) -> bool:
         return False
 
     for top in tu_cursor.get_children():
-        if not _from_main_file(top.location):
+        if not from_main_file(top.location):
             continue
         if any(rebinding(child) for child in top.get_children() if child.kind.is_attribute()):
             return True
@@ -171,7 +180,7 @@ def last_include(tu_cursor) -> int:
 
 
 _SCOPES = (K.NAMESPACE, K.LINKAGE_SPEC, K.UNEXPOSED_DECL)
-_from_main_file = cindex.conf.lib.clang_Location_isFromMainFile
+from_main_file = cindex.conf.lib.clang_Location_isFromMainFile
 
 
 def referenced_at_file_scope(tu_cursor, names: set[str]) -> set[str]:
@@ -181,7 +190,7 @@ def referenced_at_file_scope(tu_cursor, names: set[str]) -> set[str]:
 
     def visit(cursor) -> None:
         for child in cursor.get_children():
-            if not _from_main_file(child.location):
+            if not from_main_file(child.location):
                 continue
             if child.kind in _SCOPES:
                 visit(child)

@@ -43,12 +43,12 @@ from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.frontend.ast import (FLOATING_TYPES, INTEGER_TYPES, Node, Source, expression_children, starts_statement,
-                                  strip, variable_decl)
+                                  stored_operand, strip, variable_decl)
 from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.functions import Function
-from autopar.frontend.noalias import (direct_call_sites, file_local, last_include, referenced_at_file_scope,
-                                      symbols_rebound)
-from autopar.frontend.pointer_facts import allocation, automatic_local, swaps
+from autopar.frontend.noalias import (direct_call_sites, file_local, from_main_file, last_include,
+                                      referenced_at_file_scope, symbols_rebound)
+from autopar.frontend.pointer_facts import allocation, automatic_local, in_system_header, swaps
 from autopar.frontend.variables import Variables
 
 _TWO_STARS = re.compile(rb"\*\s*(?:const\s*|restrict\s*|__restrict\w*\s*)*\*")
@@ -135,7 +135,6 @@ def _file_scope_candidates(tu_cursor, whole_program: bool):
     (internal linkage, or a whole program), declared once, initialized to nothing or a null pointer,
     and named by no other file-scope declaration. A global table is never handed on: any variable
     that held its rows would be another name for them."""
-    from_main = cindex.conf.lib.clang_Location_isFromMainFile
     top = list(tu_cursor.get_children())
     counts: dict[str, int] = {}
     for child in top:
@@ -144,7 +143,7 @@ def _file_scope_candidates(tu_cursor, whole_program: bool):
     named_elsewhere = {node.referenced.spelling for child in top if child.kind != K.FUNCTION_DECL
                        for node in child.walk_preorder() if node.kind == K.DECL_REF_EXPR and node.referenced}
     for child in top:
-        if child.kind != K.VAR_DECL or not from_main(child.location) or _levels(child.type) < 2:
+        if child.kind != K.VAR_DECL or not from_main_file(child.location) or _levels(child.type) < 2:
             continue
         linkage = child.linkage
         if not (linkage == cindex.LinkageKind.INTERNAL or whole_program and linkage == cindex.LinkageKind.EXTERNAL
@@ -277,7 +276,8 @@ def _read_use(node: Node, table: _Table, file: _File) -> None:
         return
     if user is not None and user.kind == K.CALL_EXPR and child in call_arguments(user):
         callee = callee_name(user)
-        if callee == "free" and _library_function(user):
+        if callee == "free" and user.cursor.referenced is not None and \
+                in_system_header(user.cursor.referenced.location):
             return
         if level == 0 and callee in file.by_name and not table.is_global:
             table.passed_to.append((callee, call_arguments(user).index(child)))
@@ -299,15 +299,7 @@ def _read_use(node: Node, table: _Table, file: _File) -> None:
 
 def _changes(user: Node, child: Node) -> bool:
     """Whether `user` stores to, increments or takes the address of its operand `child`."""
-    if user.kind == K.UNARY_OPERATOR and user.unary_op in ("&", "++", "--", "post++", "post--"):
-        return True
-    return user.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR) and user.binary_op.endswith("=") and \
-        user.binary_op not in ("==", "!=", "<=", ">=") and expression_children(user)[0] is child
-
-
-def _library_function(call: Node) -> bool:
-    return call.cursor.referenced is not None and \
-        cindex.conf.lib.clang_Location_isInSystemHeader(call.cursor.referenced.location)
+    return user.kind == K.UNARY_OPERATOR and user.unary_op == "&" or stored_operand(user) is child
 
 
 def _read_source(table: _Table, value: Node, file: _File) -> None:
