@@ -121,6 +121,14 @@ def _value_unused(node: Node) -> bool:
     return parent.kind == K.IF_STMT and node is not parent.children[0]
 
 
+def _unevaluated(node: Node) -> bool:
+    """`sizeof a[i + 1]`, `_Alignof(*p)`: an operand C does not evaluate, so it reads no memory. The
+    operand of a sizeof of a variable-length array is evaluated, and counts."""
+    operands = expression_children(node)
+    return not operands or all(o.type_kind not in (TypeKind.VARIABLEARRAY, TypeKind.DEPENDENTSIZEDARRAY)
+                               for o in operands)
+
+
 def _memory_form(e: Node) -> bool:
     """An lvalue that reaches memory through a pointer or an array: `x[i]`, `*x`, `x->m`, `x.m[i]`."""
     e = strip(e)
@@ -245,7 +253,7 @@ class AccessCollector:
                 self.function.references.get(Variables.key(decl)) is not None:
             self._lvalue(node, read=True, write=False)  # `s += r` of `double &r = a[i]`: reads a[i]
             return
-        elif kind == K.LAMBDA_EXPR:
+        elif kind == K.LAMBDA_EXPR or kind == K.CXX_UNARY_EXPR and _unevaluated(node):
             return
         elif kind == K.CALL_EXPR and (found := container_call(node, self.root.node)) is not None:
             if found[0] in ELEMENT and plain_element(node):
