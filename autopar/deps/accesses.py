@@ -98,6 +98,9 @@ class ObjectModel:
     # own elements would be: each access's dims end with one more, the field's byte offset
     # (`merged_object_keys`)
     merged: bool = False
+    # a member path reached through arrays only whose every subscript isl proves inside its array
+    # wherever the loop runs (deps.subscripts.kept_in_arrays): apart from the struct's other fields
+    kept_in_arrays: bool = False
 
     @property
     def written(self) -> bool:

@@ -51,6 +51,27 @@ def _own_field(obj: ObjectModel) -> bool:
         all(not m.access.subscripts and not m.access.through_reference for m in obj.accesses)
 
 
+def _top_field(obj: ObjectModel):
+    """`cells` of the path `G.cells` or `p->cells` (a field of the root's struct), else None."""
+    found = re.fullmatch(re.escape(obj.base.name) + r"(?:\.|->)(\w+)", obj.path)
+    return found.group(1) if found else None
+
+
+def _fields_apart(x: ObjectModel, y: ObjectModel) -> bool:
+    """`G.cells[i][k]` and `G.other[i][k]`, `p[i].v[k]` and `p[j].w[k]`, `p->n` and `p[j].w[k]`:
+    different fields of one variable's struct (or of its pointer's struct elements), each reached
+    through arrays only (deps.subscripts.arrays_all_the_way: no pointer loaded, every field a named
+    struct's own, typedef'd or not, never a union's or an anonymous member's), each subscript proven
+    inside its array (ObjectModel.kept_in_arrays: `x[i]` of a `double x[64]` with `i < n` may reach
+    the next field, and is left to a runtime check)."""
+    if x.kind != "member" or y.kind != "member" or x.base.decl != y.base.decl or \
+            not (x.kept_in_arrays and y.kept_in_arrays):
+        return False
+    fields = _top_field(x), _top_field(y)
+    return None not in fields and fields[0] != fields[1] and \
+        not any(m.access.through_reference for m in x.accesses + y.accesses)
+
+
 def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
     """Whether two distinct objects of a loop may overlap in memory."""
     if x.key == y.key:
@@ -59,6 +80,8 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
         return False  # one row table's elements and row pointers (deps.object_key): other allocations
     if through_loaded_pointers(x) or through_loaded_pointers(y):
         return True  # `p[0][i]` of a `double *p[2]` reaches whatever p[0] holds: a named array too
+    if _fields_apart(x, y):
+        return False
     for a, b in ((x, y), (y, x)):
         if f"{b.base.name}@{b.base.decl}" in a.base.based_on:
             return True  # `q = cnt;`, `gp = cnt;` before the loop: q reaches what cnt does, restrict or not

@@ -30,6 +30,7 @@ def shape_subscripts(model: LoopModel, obj: ObjectModel) -> None:
     copies a whole element (Access.whole_record), every offset is taken as 0: any two accesses of one
     element then meet, whichever fields they name (it touches all of them)."""
     _shape_subscripts(model, obj)
+    obj.kept_in_arrays = kept_in_arrays(model, obj)
     if obj.merged:
         field_blind = any(m.access.whole_record for m in obj.accesses)
         for m in obj.accesses:
@@ -83,7 +84,8 @@ def _shape_subscripts(model: LoopModel, obj: ObjectModel) -> None:
                 m.dims = dims
                 m.strides = [()] * len(dims)
                 m.params |= {param_name(n) for d in dims for n in d if n and n not in ivs}
-        leaving = _leaves_row(model, obj) if ranks != {1} and not any(m.reason for m in obj.accesses) else None
+        leaving = _leaves_row(model, obj) if (ranks != {1} or arrays_all_the_way(obj)) and \
+            not any(m.reason for m in obj.accesses) else None
         if leaving is not None:
             for m in obj.accesses:
                 m.reason = leaving
@@ -244,8 +246,16 @@ def _leaves_row(model: LoopModel, obj: ObjectModel) -> Optional[R.Reason]:
     from `j = 0`): the code then relies on the rows lying one after the other, which the
     per-dimension model does not see (`b[i][-1]` is `b[i - 1][m - 1]`). A row that the loop's
     bounds only might leave, for some values, is taken to be kept, as C requires."""
-    extents = [(d, e) for d, e in enumerate(obj.base.array_dims)
-               if d > 0 and e is not None and _LINEAR_EXTENT.fullmatch(e)]
+    if arrays_all_the_way(obj):  # the root's rows (`g[j][i].v[k]`), then the member arrays': leaving
+        # any of a member array's dims reaches another field
+        access = obj.accesses[0].access
+        first = len(access.subscripts) - len(access.member_extents)
+        extents = [(d, e) for d, e in enumerate(obj.base.array_dims[:first])
+                   if d > 0 and e is not None and _LINEAR_EXTENT.fullmatch(e)]
+        extents += [(first + d, str(e)) for d, e in enumerate(access.member_extents) if e is not None]
+    else:
+        extents = [(d, e) for d, e in enumerate(obj.base.array_dims)
+                   if d > 0 and e is not None and _LINEAR_EXTENT.fullmatch(e)]
     # kept on the translation unit: a file's nests repeat their bounds and subscripts. A question is
     # known by its domain (dims and constraints), the subscript and the extent, before its text is built
     answers = model.tu.cache("deps.leaves_row", dict)  # (dims, domain, subscript, extent) -> answer
@@ -283,6 +293,24 @@ def _leaves_row(model: LoopModel, obj: ObjectModel) -> Optional[R.Reason]:
     return None
 
 
+def kept_in_arrays(model: LoopModel, obj: ObjectModel) -> bool:
+    """Whether every subscript of a member array on a path reached through arrays only (`G.u[i][j]`,
+    `p[i].x[d]`: d) stays inside its declared extent for every iteration, as isl proves from the
+    loop's bounds (`i < n` of a `double x[64]` member is not proven: the field after it may be reached)."""
+    if not arrays_all_the_way(obj) or any(m.dims is None for m in obj.accesses):
+        return False
+    for m in obj.accesses:
+        names = ivs_for("a", m)
+        first = len(m.dims) - len(m.access.member_extents)  # (the root's subscripts come first)
+        for aff, extent in zip(m.dims[first:], m.access.member_extents):
+            if extent is None or (not any(c for n, c in aff.items() if n) and 0 <= aff.get("", 0) < extent):
+                continue
+            sub = render_aff(aff, names)
+            if not text_is_empty(set_text([("a", m)], extra=[f"({sub} < 0 or {sub} >= {extent})"])):
+                return False
+    return True
+
+
 def _leaves_wherever_it_runs(runs: isl.Set, leaves_text: str) -> bool:
     """Whether the parameters where a subscript leaves its row (`leaves_text`, the domain under that
     condition) include every value where the loop runs (`runs`, its parameters' values), and some
@@ -296,6 +324,9 @@ def _loaded_reason(obj: ObjectModel, access: Access, direct: int) -> str:
     `double **`) is not modelled: it names the loaded pointers, and says why the rows are not known
     to be distinct allocations (autopar.frontend.row_tables)."""
     subs = access.subscripts
+    if obj.kind == "member":  # (its subscripts and fields interleave: `vs[i].v[k]` of a `double *v`)
+        return (f"{access.text} goes through a pointer member or a union's member on the way, whose memory "
+                f"is not proven apart from the rest")
     loaded = [access.path + "".join(f"[{s.text}]" for s in subs[:k]) for k in range(direct, len(subs))]
     names = " and ".join(loaded)
     text = (f"{access.text} goes through a loaded pointer: {names} {'are' if len(loaded) > 1 else 'is'} read "
@@ -309,6 +340,13 @@ def through_loaded_pointers(obj: ObjectModel) -> bool:
     return any(m.access is not None and len(m.access.subscripts) > direct_dims(obj) for m in obj.accesses)
 
 
+def arrays_all_the_way(obj: ObjectModel) -> bool:
+    """A member path whose every access reaches its element through arrays and the root pointer only
+    (`G.cells[i][k]`, `vs[i].v[k]` of array members: Access.member_extents): no pointer is loaded."""
+    return obj.kind == "member" and bool(obj.accesses) and \
+        all(m.access is not None and m.access.member_extents is not None for m in obj.accesses)
+
+
 def direct_dims(obj: ObjectModel) -> int:
     """How many subscripts index the object itself (more go through a loaded pointer): all of them in
     a row table, whose elements (`a[i][j]`) and row pointers (`a[i]`, objects of their own: deps.object_key)
@@ -316,6 +354,8 @@ def direct_dims(obj: ObjectModel) -> int:
     base = obj.base
     if obj.row_table:
         return base.row_levels
+    if arrays_all_the_way(obj):
+        return max(len(m.access.subscripts) for m in obj.accesses)
     if obj.kind == "array":
         return max(1, len(base.array_dims))
     if obj.kind == "pointer" and "(*" in base.type.replace(" ", ""):

@@ -14,7 +14,7 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.frontend.ast import (ARRAY_TYPES, FLOATING_TYPES, INC_DEC, INTEGER_TYPES, Node, Source, canonical_kind,
-                              expression_children, strip, variable_decl)
+                              expression_children, strip, under_implicit_conversions, variable_decl)
 from autopar.frontend.variables import Variables, is_reference_type
 from autopar.frontend.containers import ELEMENT, PLAIN_TYPES, container_call, plain_element, unqualified
 from autopar.frontend.loops import LoopInfo
@@ -73,6 +73,12 @@ class Chain:
         self.call: Optional[Node] = None  # the container's element call (`v[i]`, `v.at(i)`), if any
         # the `.field` steps outside every subscript (`a[i].s.x`: `.s`, `.x`), innermost first
         self.members: list[Node] = []
+        # per subscript (as subs): the declared extent of the array it indexes, None for a pointer
+        # named by a variable (or an array of unknown extent); `loaded`: some subscript indexes a
+        # pointer read from memory (`a[i][j]` of a `double **a`, `s.v[k]` of a `double *v` member)
+        self.extents: list[Optional[int]] = []
+        self.loaded = False
+        self.member_subs = 0  # how many subscripts come after the first member (`vs[i].v[k]`: 1)
 
 
 class ChainReader:
@@ -145,16 +151,35 @@ class ChainReader:
         if strip(base).type_kind not in _ADDRESS_TYPES:
             base, index = index, base  # `i[a]`
         chain.subs.insert(0, ("idx", index))
+        chain.extents.insert(0, self._indexed_extent(base, chain))
         chain.inner.append(index)
         chain.memory = True
         base = strip(base)
         chain.root_indexed = base.kind == K.DECL_REF_EXPR
         return base
 
+    @staticmethod
+    def _indexed_extent(base: Node, chain: Chain) -> Optional[int]:
+        """The extent of the array a subscript indexes (`G.cells[i]` of a `double cells[64][64]`
+        member: 64); None for a pointer variable. Marks the chain `loaded` where it indexes a pointer
+        read from memory, or something else (a cast)."""
+        operand = under_implicit_conversions(base)
+        ctype = operand.cursor.type.get_canonical()
+        if ctype.kind == TypeKind.CONSTANTARRAY:
+            return ctype.element_count
+        if ctype.kind not in ARRAY_TYPES and not (ctype.kind == TypeKind.POINTER and operand.kind == K.DECL_REF_EXPR):
+            chain.loaded = True
+        return None
+
     def _member_step(self, e: Node, chain: Chain):
         member = e.cursor.referenced
         if member is not None and is_reference_type(member.type):
             chain.through_reference = True
+        owner = member.semantic_parent if member is not None else None
+        if owner is None or owner.kind != K.STRUCT_DECL or not owner.spelling or \
+                owner.is_anonymous():  # a union's member, or one of an anonymous member's: fields may overlap
+            chain.loaded = True  # (no member_extents: deps.aliasing keeps such fields together)
+        chain.member_subs = len(chain.subs)  # (the walk goes inwards: the root's first member is last)
         children = expression_children(e)
         if not children:  # a member used inside a method: implicit `this->x`
             chain.path.insert(0, "->" + e.cursor.spelling)
@@ -400,6 +425,18 @@ def _element_of(chain: Chain, root, subs: list[tuple]):
         else:
             return None
     return element
+
+
+def member_extents(chain: Chain, subs: list[tuple]) -> Optional[list[Optional[int]]]:
+    """For an access through a member path whose every subscript indexes an array or the root pointer
+    itself (`G.cells[i][k]`, `p->cells[i][k]`, `vs[i].v[k]` of array members), the declared extents of
+    the member arrays its last subscripts index (`[64, 64]`, `[64, 64]`, `[8]`; `[]` for `G.n`,
+    `vs[i].w`): no pointer is loaded on the way, and every field is a named struct's own (not a
+    union's). The subscripts before them index the root. None otherwise."""
+    if not chain.path or chain.loaded or chain.loads or chain.container or \
+            len(chain.extents) != len(subs) or any(what != "idx" for what, _ in subs):
+        return None
+    return chain.extents[len(subs) - chain.member_subs:]
 
 
 def member_offset(chain: Chain, root, subs: list[tuple]) -> Optional[int]:

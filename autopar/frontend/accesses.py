@@ -17,7 +17,7 @@ from typing import NamedTuple, Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Access, AffineExpr, Span, Storage, Subscript, Variable
-from autopar.frontend.access_chains import Chain, ChainReader, This, member_offset, whole_record
+from autopar.frontend.access_chains import Chain, ChainReader, This, member_extents, member_offset, whole_record
 from autopar.frontend.call_regions import call_regions
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.containers import ELEMENT, buffer_variable, container_call, plain_element
@@ -366,6 +366,7 @@ class AccessCollector:
             guard=guard_of(top, innermost.node) if is_write and conditional else [],
             conditions=domain_conditions(self.affine, top, scope, innermost.function, self.source),
             member_offset=member_offset(chain, root, subs) if not chain.container else None,
+            member_extents=member_extents(chain, subs),
             whole_record=whole_record(chain, root, subs, top),
             base_changes_in=changes_in if not written else [],
             through_reference=chain.through_reference,

@@ -2,7 +2,7 @@
    (`g[j][i].real`) is a constant byte offset within the element the subscripts select, so the fields
    of one struct array are one object with one more dimension, and two accesses meet only when they
    select the same element and the same field. Near misses stay serial: a dependence on one field
-   across elements, a union's members (they share their memory), an array member (`vs[i].v[k]`), a
+   across elements, a union's members (they share their memory), a
    loop that also copies whole elements, two pointers that may point into one array. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,7 +103,7 @@ void union_members(void) {
         cells[i].bits = cells[i + 1].d > 100.0 ? 1 : 2;
 }
 
-/* serial: an array member (`vs[i].v[k]`) keeps one object per member path */
+/* parallel: an array member (`vs[i].v[k]`) beside another field: each element's own fields */
 void array_member(int n) {
     for (int i = 0; i < n; i++)
         for (int k = 0; k < 3; k++)

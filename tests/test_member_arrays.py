@@ -1,0 +1,144 @@
+"""Array members: a subscript of an array member indexes that array (no pointer is loaded on the way),
+so `G.u[i][j]` and `p[i].x[d]` are indexed like arrays of their own, and different fields of one
+struct never overlap (autopar.deps.aliasing._fields_apart). Pointer members, a union's members and
+an anonymous member's fields keep the conservative answer."""
+
+from __future__ import annotations
+
+from autopar.decision.pipeline import analyze_file
+from autopar.frontend.translate import translate
+from autopar.plans import reasons as R
+
+_TYPES = """
+typedef struct { double u[64][64]; double f[64][64]; int n; } grid_t;
+struct particle { double x[4]; double v[4]; };
+struct rows { double *row; double w[4]; };
+union overlay { double a[8][4]; double b[32]; };
+struct holder { union { double a[4]; double b[4]; }; double c; };
+grid_t T;
+union overlay U;
+"""
+
+
+def _extents(tmp_path, body: str) -> dict[str, object]:
+    path = tmp_path / "t.c"
+    path.write_text(_TYPES + body)
+    tu = translate(str(path), [])
+    assert not tu.has_errors, tu.diagnostics
+    return {a.text: a.member_extents for loop in tu.loops for a in loop.accesses}
+
+
+def test_the_extents_of_the_member_arrays_when_no_pointer_is_loaded(tmp_path):
+    found = _extents(tmp_path, """
+void f(struct particle *p, struct rows *r, struct holder *h, grid_t *g, int k) {
+    for (int i = 0; i < 8; i++) {
+        T.u[i][k] = g->f[i][k] + (double)g->n;
+        p[i].x[k] = r[i].row[k] + r[i].w[k] + U.b[i] + U.a[i][k] + h[i].a[k] + h[i].c;
+    }
+}
+""")
+    assert found["T.u[i][k]"] == [64, 64] and found["g->f[i][k]"] == [64, 64] and found["g->n"] == []
+    # (the root's subscripts are not the member's: `p[i]` selects the element)
+    assert found["p[i].x[k]"] == [4] and found["r[i].w[k]"] == [4] and found["h[i].c"] == []
+    # a pointer member's rows, a union's members, an anonymous union's members: none
+    assert found["r[i].row[k]"] is None and found["U.b[i]"] is None and found["U.a[i][k]"] is None
+    assert found["h[i].a[k]"] is None
+
+
+def _loop(tmp_path, body: str, function: str):
+    path = tmp_path / "t.c"
+    path.write_text(_TYPES + body)
+    return [l for l in analyze_file(str(path)).report.loops if l.function == function and l.depth == 0][-1]
+
+
+def test_two_fields_of_a_typedef_struct_are_apart(tmp_path):
+    loop = _loop(tmp_path, """
+void smooth(int reps) {
+    for (int i = 1; i < 63; i++)
+        for (int j = 1; j < 63; j++)
+            for (int r = 0; r < reps; r++)
+                T.u[i][j] = T.f[i - 1][j] + T.f[i + 1][j] * T.u[i][j];
+}
+""", "smooth")
+    assert loop.parallel and "(const char *)" not in loop.pragma, (loop.pragma, loop.reasons)  # no alias check
+
+
+def test_a_subscript_the_bounds_do_not_keep_in_its_array_gets_a_runtime_check(tmp_path):
+    # j < m may pass 64: T.u[i][j] could then reach T.f, so the fields are tested at run time
+    loop = _loop(tmp_path, """
+void smooth(int m) {
+    for (int i = 1; i < 63; i++)
+        for (int j = 1; j < m; j++)
+            T.u[i][j] = T.f[i - 1][j] + T.f[i + 1][j];
+}
+""", "smooth")
+    assert loop.parallelizable and "(const char *)" in (loop.pragma or ""), (loop.pragma, loop.reasons)
+
+
+def test_a_subscript_that_leaves_its_row_wherever_the_loop_runs_keeps_it_serial(tmp_path):
+    loop = _loop(tmp_path, """
+void spill(void) {
+    for (int i = 1; i < 64; i++)
+        for (int j = 0; j < 64; j++)
+            T.u[i][j] = T.u[i][j - 1] + 1.0;
+}
+""", "spill")
+    assert not loop.parallelizable and R.LEAVES_ROW in loop.codes, loop.reasons
+
+
+def test_an_element_of_another_particle_carries_the_loop(tmp_path):
+    loop = _loop(tmp_path, """
+void chain(struct particle *p, int n) {
+    for (int i = 1; i < n; i++)
+        for (int d = 0; d < 4; d++)
+            p[i].x[d] = p[i - 1].x[d] + p[i].v[d];
+}
+""", "chain")
+    assert not loop.parallelizable and R.CARRIED_FLOW in loop.codes, loop.reasons
+
+
+def test_a_pointer_member_and_a_union_stay_conservative(tmp_path):
+    rows = _loop(tmp_path, """
+void rows(struct rows *r, int n) {
+    for (int i = 0; i < n; i++)
+        for (int d = 0; d < 4; d++)
+            r[i].row[d] = r[i].w[d];
+}
+""", "rows")
+    assert not rows.parallelizable and R.POINTER_LOADED in rows.codes, rows.reasons
+    anonymous = _loop(tmp_path, """
+void anonymous(struct holder *h, int n) {
+    for (int i = 0; i < n - 1; i++)
+        for (int d = 0; d < 4; d++)
+            h[i].a[d] = h[i + 1].b[d] * 0.5;
+}
+""", "anonymous")
+    assert not anonymous.parallelizable, anonymous.pragma
+
+
+def test_a_row_of_a_struct_array_left_wherever_the_loop_runs_keeps_it_serial(tmp_path):
+    # g[j][i + 1] at i = 7 is g[j + 1][0]: the root's rows are checked as for any array
+    loop = _loop(tmp_path, """
+struct particle g[16][8];
+void spill(void) {
+    for (int j = 0; j < 15; j++)
+        for (int i = 0; i < 8; i++)
+            for (int d = 0; d < 4; d++)
+                g[j][i].x[d] = g[j][i + 1].x[d] + 1.0;
+}
+""", "spill")
+    assert not loop.parallelizable and R.LEAVES_ROW in loop.codes, loop.reasons
+
+
+def test_elements_past_a_symbolic_count_do_not_reach_another_field(tmp_path):
+    # i < n may pass the root array's end, which leaves the object, not the element: x and v of one
+    # element stay apart while d stays in [0, 4)
+    loop = _loop(tmp_path, """
+struct particle parts[1000];
+void push(int n) {
+    for (int i = 0; i < n; i++)
+        for (int d = 0; d < 4; d++)
+            parts[i].x[d] += parts[i].v[d];
+}
+""", "push")
+    assert loop.parallelizable and "(const char *)" not in (loop.pragma or ""), (loop.pragma, loop.reasons)
