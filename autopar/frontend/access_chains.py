@@ -200,6 +200,7 @@ class ChainReader:
             return None
         if offsets:
             chain.subs.insert(len(chain.subs) - before, ("deref", offsets))
+            chain.extents.insert(len(chain.extents) - before, None)  # (the root pointer's: `(p + k)->u`)
         return chain
 
     def _deref_step(self, e: Node, chain: Chain) -> Optional[Chain]:
@@ -214,6 +215,7 @@ class ChainReader:
             return None
         chain.root_indexed = len(chain.subs) == before  # no pointer loaded on the way
         chain.subs.insert(len(chain.subs) - before, ("deref", offsets))
+        chain.extents.insert(len(chain.extents) - before, None)  # (the root pointer's: `(*p).u`)
         chain.memory = True
         return chain
 
@@ -433,10 +435,12 @@ def member_extents(chain: Chain, subs: list[tuple]) -> Optional[list[Optional[in
     the member arrays its last subscripts index (`[64, 64]`, `[64, 64]`, `[8]`; `[]` for `G.n`,
     `vs[i].w`): no pointer is loaded on the way, and every field is a named struct's own (not a
     union's). The subscripts before them index the root. None otherwise."""
-    if not chain.path or chain.loaded or chain.loads or chain.container or \
-            len(chain.extents) != len(subs) or any(what != "idx" for what, _ in subs):
+    first = len(subs) - chain.member_subs  # (the root's subscripts: `p[i]`, `(*p)`, `(p + k)->`)
+    if not chain.path or chain.loaded or chain.loads or chain.container or len(chain.extents) != len(subs) or \
+            any(what not in ("idx", "deref") for what, _ in subs[:first]) or \
+            any(what != "idx" for what, _ in subs[first:]):
         return None
-    return chain.extents[len(subs) - chain.member_subs:]
+    return chain.extents[first:]
 
 
 def member_offset(chain: Chain, root, subs: list[tuple]) -> Optional[int]:
