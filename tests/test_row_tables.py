@@ -164,6 +164,25 @@ def test_a_swap_of_two_tables_keeps_them_tables(tmp_path):
     assert sweep.parallelizable and sweep.parallel, sweep.reasons
 
 
+def test_two_table_parameters_the_kernel_swaps_stay_tables(tmp_path):
+    text = ALLOC + r"""
+static void relax(double **a, double **b, int n, int m, int steps) {
+    for (int t = 0; t < steps; t++) {
+        for (int i = 1; i < n - 1; i++)
+            for (int j = 1; j < m - 1; j++)
+                b[i][j] = 0.25 * (a[i - 1][j] + a[i + 1][j] + a[i][j - 1] + a[i][j + 1]);
+        double **tmp = a; a = b; b = tmp;
+    }
+}
+int main(void) { double **a = rows(900, 900), **b = rows(900, 900); relax(a, b, 900, 900, 4); return 0; }
+"""
+    sweep = [l for l in _loops(tmp_path, text) if l.function == "relax" and l.depth == 1][0]
+    assert sweep.parallel and "(const char *)" not in sweep.pragma, sweep.reasons
+    # a near miss: one table passed for both
+    shared = text.replace("relax(a, b, 900, 900, 4)", "relax(a, a, 900, 900, 4)")
+    assert not [l for l in _loops(tmp_path, shared) if l.function == "relax" and l.depth == 1][0].parallelizable
+
+
 def test_a_swap_with_a_pointer_of_unknown_rows_is_not_a_table(tmp_path):
     loops = [l for l in _loops(tmp_path, SWAP.replace("SOURCE", "given")) if l.function == "run"]
     assert not any(l.parallelizable for l in loops)

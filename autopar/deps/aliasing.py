@@ -29,6 +29,15 @@ def _restrict_parameter(obj: ObjectModel) -> bool:
     return obj.kind == "pointer" and obj.base.unaliased and obj.base.storage == Storage.PARAMETER
 
 
+def _swapped_apart(a: ObjectModel, b: ObjectModel) -> bool:
+    """Two pointer parameters proven apart at every call (Variable.distinct_at_calls): such a
+    parameter changes only by swaps with another such one (autopar.frontend.noalias), which is how
+    one came to hold the other's address; a swap keeps the two pointing into different objects."""
+    return a.kind == b.kind == "pointer" and a.base.decl != b.base.decl and \
+        a.base.distinct_at_calls and b.base.distinct_at_calls and \
+        a.base.storage == b.base.storage == Storage.PARAMETER
+
+
 def _fresh(obj: ObjectModel) -> bool:
     """A local pointer set once from malloc (or swapped only with such): Variable.fresh_allocation."""
     return obj.kind == "pointer" and obj.base.fresh_allocation and obj.path == obj.base.name
@@ -83,7 +92,7 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
     if _fields_apart(x, y):
         return False
     for a, b in ((x, y), (y, x)):
-        if f"{b.base.name}@{b.base.decl}" in a.base.based_on:
+        if f"{b.base.name}@{b.base.decl}" in a.base.based_on and not _swapped_apart(a, b):
             return True  # `q = cnt;`, `gp = cnt;` before the loop: q reaches what cnt does, restrict or not
     for a, b in ((x, y), (y, x)):
         if _own_allocation(a) and (_own_allocation(b) or b.kind in ("array", "scalar") or _restrict_parameter(b) or

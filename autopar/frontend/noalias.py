@@ -9,7 +9,7 @@ nothing else it names reaches: the same guarantee `restrict` gives, proven rathe
 Two more conditions keep the proof inside what the analysis sees: the function (and every function
 of this file it calls) never names that object itself and never dereferences a pointer loaded from
 memory (a global pointer, a member, an element of a pointer array), which could lead to it; and it
-never assigns `p`.
+never assigns `p`, except to swap it with another such parameter (`t = u; u = v; v = t;`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from autopar.frontend.ast import (ARRAY_TYPES, INC_DEC, TRANSPARENT, Node, Sourc
 from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.functions import Function
 from autopar.frontend.pointer_facts import (address_like, automatic_local, changed_variables, fresh_pointers,
-                                        function_parameters, in_row_table, in_system_header, pointer_parameter)
+                                        function_parameters, in_row_table, in_system_header, pointer_parameter,
+                                        swaps)
 from autopar.frontend.variables import Variables, is_reference_type
 
 
@@ -71,14 +72,12 @@ def distinct_parameters(every_function: list[Function], source: Source, tu_curso
         for f in reached:
             named |= _named_variables(f)
         parameters = function_parameters(function)
-        if not _parameters_unassigned(function, parameters):
+        pairs = _swapped_parameters(function, parameters)
+        if pairs is None:
             continue  # `u = v;` would make two parameters point into one object
-        keys = []
-        for k, parameter in enumerate(parameters):
-            if not pointer_parameter(parameter):
-                continue
-            if all(_distinct_at(site, k, parameters, named) for site in sites):
-                keys.append(Variables.key(parameter))
+        keys = [Variables.key(parameter) for k, parameter in enumerate(parameters) if pointer_parameter(parameter)
+                and all(_distinct_at(site, k, parameters, named) for site in sites)]
+        keys = _closed_under_swaps(keys, pairs)
         if keys:
             found[name] = keys
     return found
@@ -396,6 +395,34 @@ def _named_variables(function: Function) -> set[tuple]:
             and (decl := variable_decl(node)) is not None}
 
 
-def _parameters_unassigned(function: Function, parameters: list) -> bool:
-    """Whether the function never assigns, increments or takes the address of a pointer parameter."""
-    return not {Variables.key(p) for p in parameters if pointer_parameter(p)} & changed_variables(function)
+def _swapped_parameters(function: Function, parameters: list) -> Optional[list[frozenset]]:
+    """The pairs of pointer parameters the function swaps with each other, three statements in a row
+    (`double *t = u; u = v; v = t;`, a solver's time loop), when those swaps are the only changes of
+    its pointer parameters and no address of one is taken (pointer_facts.swaps): [] when none
+    changes. None when one changes otherwise (`u = v;`, `u++`, a swap with a local)."""
+    keys = {Variables.key(p) for p in parameters if pointer_parameter(p)}
+    changed = keys & changed_variables(function)
+    if not changed:
+        return []
+    found = swaps(function)
+    if found is None:
+        return None
+    pairs = [pair for pair in found[0] if pair & keys]
+    if any(not pair <= keys for pair in pairs) or not changed <= {k for pair in pairs for k in pair}:
+        return None
+    return pairs
+
+
+def _closed_under_swaps(keys: list[tuple], pairs: list[frozenset]) -> list[tuple]:
+    """The proven parameters whose swap partners are proven too: a swap permutes the objects the
+    pair points into, so each still points into one no other argument does; a partner that may
+    share its object would hand that object over."""
+    proven = set(keys)
+    changed = True
+    while changed:
+        changed = False
+        for pair in pairs:
+            if pair & proven and not pair <= proven:
+                proven -= pair
+                changed = True
+    return [k for k in keys if k in proven]

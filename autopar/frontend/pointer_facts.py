@@ -66,8 +66,8 @@ def allocation(value: Node) -> bool:
 
 
 def swaps(function: Function) -> Optional[tuple[list[frozenset], set[int], set[tuple]]]:
-    """The pairs of local pointer variables the function swaps through a third one, three statements
-    in a row: `T *t = a; a = b; b = t;` (or `t = a;`), with the ids of those statements' nodes and
+    """The pairs of pointer variables (locals or parameters) the function swaps through a third one,
+    three statements in a row: `T *t = a; a = b; b = t;` (or `t = a;`), with the ids of those statements' nodes and
     the keys of the third ones (which still hold one of the pair after the swap). None when a
     pointer changes otherwise too: every store to a swapped pointer must be one of its swaps, and
     its address is never taken."""
@@ -134,7 +134,8 @@ def _plain_assignment(statement: Node) -> Optional[tuple[tuple[tuple, tuple], No
 
 
 def _local_pointer(decl) -> bool:
-    return decl.kind == K.VAR_DECL and decl.type.get_canonical().kind == TypeKind.POINTER and \
+    """A pointer variable of the function itself: a local, or a parameter (a copy of the caller's)."""
+    return decl.kind in (K.VAR_DECL, K.PARM_DECL) and decl.type.get_canonical().kind == TypeKind.POINTER and \
         decl.storage_class == cindex.StorageClass.NONE and automatic_local(decl)
 
 

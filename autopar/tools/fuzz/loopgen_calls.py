@@ -435,3 +435,36 @@ class CallTemplates(ProgramBuilder):
         start = f"{iv}" if miss == "next" else f"{iv} * {width}"
         count = {"zero": "0", "overlap": str(width + 1)}.get(miss, self.rng.choice([str(width), self.size_var(width)]))
         self.emit_loop(iv, 0, rows, [f"{name}({m.name} + {start}, {m.name} + {start}, {count});"], size=rows)
+
+    def t_swap_inside(self) -> None:
+        """A solver that swaps its two buffer parameters after each step (`t = u; u = v; v = t;`),
+        called with two fresh allocations: its sweep runs in parallel without a check
+        (autopar/frontend/noalias.py). Near misses pass one buffer twice, or one shifted by an
+        element, so the sweep updates in place."""
+        self.includes.add("stdlib.h")
+        t = self.rng.choice(["int", "int", "short", "long long", "unsigned"])
+        n = self.rng.choice([100, 1000, 3000, 8000])
+        out = self.new_array((n,), where="global", ctype=t)
+        miss = self.rng.choice(["", "", "", "twice", "offset"])
+        name, k = self.fresh("solve"), self.rng.randint(2, 9)
+        linkage = "static " if self.chance(0.5) else ""
+        self.functions.append(
+            f"{linkage}void {name}({t} *u, {t} *v, int n, int steps)\n{{\n"
+            f"    for (int it = 0; it < steps; it++) {{\n"
+            f"        for (int i = 1; i < n - 1; i++)\n"
+            f"            v[i] = {self.store(t, f'u[i - 1] + u[i + 1] * {k} - u[i]')};\n"
+            f"        {t} *tmp = u;\n        u = v;\n        v = tmp;\n    }}\n}}")
+        a, b = self.fresh("a"), self.fresh("b")
+        size = str(n) if self.chance(0.5) else self.size_var(n)
+        second = {"": b, "twice": a, "offset": f"{a} + 1"}[miss]
+        self.body += [
+            "    {",
+            f"        {t} *{a} = malloc(sizeof({t}) * {n + 1}), *{b} = malloc(sizeof({t}) * {n + 1});",
+            f"        if (!{a} || !{b}) return 1;",
+            f"        for (int i = 0; i <= {n}; i++) {{ {a}[i] = {out.name}[i < {n} ? i : 0]; {b}[i] = 0; }}",
+            f"        {name}({a}, {second}, {size}, {self.rng.randint(2, 6)});",
+            f"        for (int i = 0; i < {n}; i++) {out.name}[i] = {a}[i] + {b}[i];",
+            f"        free({a});",
+            f"        free({b});",
+            "    }",
+        ]

@@ -1,4 +1,4 @@
-"""loopgen's templates of row tables: multi-level pointers built from allocations
+"""loopgen's templates of tables: multi-level pointers built from allocations
 (`T **a = malloc(n * sizeof *a); for (i...) a[i] = malloc(...)`), handed to kernels that index them
 `a[i][j]` (autopar/frontend/row_tables.py proves the rows apart). Near misses share a row, carve the
 rows from one block, pass one table twice, keep a row pointer in another variable, or write a row
@@ -92,3 +92,67 @@ class TableTemplates(ProgramBuilder):
         self.body += [f"        for (int i = 0; i < {n}; i++) {fill_h}for (int j = 0; j < {m}; j++)",
                       f"            {out.name}[{index}] = {b}[i]{h}[j];",
                       "    }"]
+
+    def t_members(self) -> None:
+        """Array members (autopar/frontend/access_chains.py member_extents): a struct holding two 2-D
+        arrays (a global one, or one a helper reaches through a pointer), or an array of structs
+        each holding two small vectors; a nest updates one member from the other, and the result is
+        copied into a global array the program prints. Near misses: the row or element before (a
+        flow dependence on the outer loop), a union of a 2-D and a flat array (the flat array's next
+        row is the 2-D array's, which the next iteration writes), a pointer member whose rows
+        overlap; and a bound in a variable, which leaves the fields to a runtime check."""
+        t = self.rng.choice(["int", "long long", "short", "unsigned"])
+        n, m, k = self.rng.choice([3, 40, 150]), self.rng.choice([2, 17, 64]), self.rng.randint(2, 7)
+        miss = self.rng.choice(["none"] * 4 + ["before", "union", "pointer", "symbolic"])
+        tag, x = self.fresh("M"), self.fresh("mx")
+        rows = self.size_var(n) if miss == "symbolic" else str(n)
+        out = self.new_array((n * m,), where="global", ctype=t)
+        fill = f"({t})((i * 7 + j * 3) % 11)"
+        if miss == "pointer":
+            pool = self.fresh("pool")
+            self.top += [f"struct {tag} {{ {t} *row; {t} w[{m}]; }};", f"static struct {tag} {x}[{n}];",
+                         f"static {t} {pool}[{n * m}];"]
+            self.body += [f"    for (int i = 0; i < {n}; i++) {{",
+                          f"        {x}[i].row = {pool} + (i / 2) * {m};  /* two neighbours share a row */",
+                          f"        for (int j = 0; j < {m}; j++) {x}[i].w[j] = {fill};", "    }",
+                          f"    for (int i = 0; i < {n}; i++)", f"        for (int j = 0; j < {m}; j++)",
+                          f"            {x}[i].row[j] = {self.store(t, f'{x}[i].w[j] * {k} + i')};",
+                          f"    for (int i = 0; i < {n * m}; i++)", f"        {out.name}[i] = {pool}[i];"]
+            return
+        if miss == "union":
+            self.top += [f"union {tag} {{ {t} a[{n}][{m}]; {t} b[{n * m}]; }};", f"static union {tag} {x};"]
+            self.body += [f"    for (int i = 0; i < {n * m}; i++)", f"        {x}.b[i] = ({t})(i % 13);",
+                          f"    for (int i = 0; i < {n} - 1; i++)", f"        for (int j = 0; j < {m}; j++)",
+                          f"            {x}.a[i][j] = {self.store(t, f'{x}.b[(i + 1) * {m} + j] * {k} + j')};",
+                          f"    for (int i = 0; i < {n * m}; i++)", f"        {out.name}[i] = {x}.b[i];"]
+            return
+        grid = self.chance(0.5)
+        if grid:
+            self.top += [f"struct {tag} {{ {t} u[{n}][{m}]; {t} f[{n}][{m}]; int steps; }};",
+                         f"static struct {tag} {x};"]
+            fill_both = f"{x}.u[i][j] = {fill}; {x}.f[i][j] = ({t})((i + j * 5) % 13);"
+            target, source, before = "X.u[i][j]", "X.f[i][j] * K + X.f[i][j + 1] - X.u[i][j]", "X.u[i - 1][j]"
+            result = f"{x}.u[i][j]"
+        else:
+            self.top += [f"struct {tag} {{ {t} x[{m}]; {t} v[{m}]; {t} mass; }};", f"static struct {tag} {x}[{n}];"]
+            fill_both = f"{x}[i].x[j] = {fill}; {x}[i].v[j] = ({t})((i + j * 5) % 13);"
+            target, source, before = "X[i].x[j]", "X[i].v[j] * K + X[i].v[j + 1] - X[i].x[j]", "X[i - 1].x[j]"
+            result = f"{x}[i].x[j]"
+        value = f"{before} * K + {source.split(' * K')[0]}" if miss == "before" else source
+        lo = 1 if miss == "before" else 0
+        through = self.chance(0.4)  # a helper reaching the struct through a pointer
+        name = ("(*p)" if grid else "p") if through else x
+        kernel = (f"    for (int i = {lo}; i < {rows if not through else 'n'}; i++)\n"
+                  f"        for (int j = 0; j < {m} - 1; j++)\n"
+                  f"            {target.replace('X', name)} = "
+                  f"{self.store(t, value.replace('X', name).replace('K', str(k)))};")
+        self.body += [f"    for (int i = 0; i < {n}; i++)", f"        for (int j = 0; j < {m}; j++) {{ {fill_both} }}"]
+        if through:
+            helper = self.fresh("memb")
+            pointer = f"struct {tag} *p"
+            self.functions.append(f"static void {helper}({pointer}, int n)\n{{\n{kernel}\n}}")
+            self.body.append(f"    {helper}({'&' + x if grid else x}, {rows});")
+        else:
+            self.body.append(kernel)
+        self.body += [f"    for (int i = 0; i < {n}; i++)", f"        for (int j = 0; j < {m}; j++)",
+                      f"            {out.name}[i * {m} + j] = {result};"]
