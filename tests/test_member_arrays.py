@@ -63,8 +63,8 @@ void smooth(int reps) {
     assert loop.parallel and "(const char *)" not in loop.pragma, (loop.pragma, loop.reasons)  # no alias check
 
 
-def test_a_subscript_the_bounds_do_not_keep_in_its_array_gets_a_runtime_check(tmp_path):
-    # j < m may pass 64: T.u[i][j] could then reach T.f, so the fields are tested at run time
+def test_a_member_subscript_the_bounds_do_not_keep_in_its_array_keeps_the_nest_serial(tmp_path):
+    # j < m may pass 64: T.u[i][j] would reach the next row (old C over-indexes a struct's arrays)
     loop = _loop(tmp_path, """
 void smooth(int m) {
     for (int i = 1; i < 63; i++)
@@ -72,7 +72,54 @@ void smooth(int m) {
             T.u[i][j] = T.f[i - 1][j] + T.f[i + 1][j];
 }
 """, "smooth")
-    assert loop.parallelizable and "(const char *)" in (loop.pragma or ""), (loop.pragma, loop.reasons)
+    assert not loop.parallelizable and R.LEAVES_ROW in loop.codes, loop.reasons
+    assert any("T.u[i][j] may run past its member array: j is not proven inside [0, 64)" in r
+               for r in loop.reasons), loop.reasons
+
+
+def test_a_one_dimensional_member_past_a_symbolic_count_gets_a_runtime_check(tmp_path):
+    # x[i] for i < n may reach y: one dim is an offset from x, and the check compares the ranges
+    loop = _loop(tmp_path, """
+struct pair { double x[1000]; double y[1000]; } P;
+void copy(int n) {
+    for (int i = 0; i < n; i++)
+        P.x[i] = P.y[i] * 2.0;
+}
+""", "copy")
+    assert loop.parallelizable and "(const char *)(P.x + n) <= (const char *)(P.y)" in (loop.pragma or ""), \
+        (loop.pragma, loop.reasons)
+
+
+def test_fields_reached_through_a_cast_keep_the_conservative_answer(tmp_path):
+    # ((struct B *)p)->w is p->y: the fields of B are not A's
+    text = """
+struct A { double x[1000]; double y[1000]; };
+struct B { double z[1000]; double w[1000]; };
+struct C { double w[4]; };
+void g(struct A *p) {
+    for (int i = 0; i < 999; i++)
+        p->y[i] = ((struct B *)p)->w[i + 1] * 0.5;
+}
+void h(struct particle *p, int n) {
+    for (int i = 0; i < n; i++)
+        for (int d = 0; d < 4; d++)
+            ((struct C *)p + i)->w[d] = p[i].x[d] * 0.5;
+}
+"""
+    assert not _loop(tmp_path, text, "g").parallelizable
+    assert not _loop(tmp_path, text, "h").parallelizable
+
+
+def test_a_flexible_array_member_is_not_apart_from_the_fields_before_it(tmp_path):
+    # data[-1] is a: the pair is left to a runtime check, which fails there
+    loop = _loop(tmp_path, """
+struct S { int n; double a; double data[]; };
+void f(struct S *s, int n) {
+    for (int i = 0; i < n; i++)
+        s->data[i - 1] = s->a * 0.5 + i;
+}
+""", "f")
+    assert "(const char *)&s->a" in (loop.pragma or "") or not loop.parallelizable, loop.pragma
 
 
 def test_a_subscript_that_leaves_its_row_wherever_the_loop_runs_keeps_it_serial(tmp_path):

@@ -51,3 +51,11 @@ def test_sizeof_of_a_variable_length_array_is_evaluated(tmp_path):
     path.write_text(text)
     accesses = translate(str(path), []).loops[0].accesses
     assert any(a.text == "idx[i]" and not a.is_write for a in accesses), [a.text for a in accesses]
+
+
+def test_the_size_of_a_variable_length_array_type_name_is_evaluated(tmp_path):
+    # `sizeof(char[cnt[0]++ % 3 + 1])` increments cnt[0]: every iteration reads and writes it
+    text = ("int cnt[1];\ndouble out[100000];\nvoid f(void) {\n"
+            "    for (int i = 0; i < 100000; i++)\n"
+            "        out[i] = (double)sizeof(char[cnt[0]++ % 3 + 1]);\n}\n")
+    assert not _loop(tmp_path, text, "f").parallelizable

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Optional
 import islpy as isl
 
 from autopar.plans import reasons as R
-from autopar.deps.accesses import ObjectModel, first_reason, ivs_for, varies
+from autopar.deps.accesses import AccessModel, ObjectModel, first_reason, ivs_for, varies
 from autopar.deps.isl_text import Aff, param_name, parse_set, render_aff, render_c, set_text, text_is_empty
 from autopar.ir import Access
 
@@ -30,7 +30,11 @@ def shape_subscripts(model: LoopModel, obj: ObjectModel) -> None:
     copies a whole element (Access.whole_record), every offset is taken as 0: any two accesses of one
     element then meet, whichever fields they name (it touches all of them)."""
     _shape_subscripts(model, obj)
-    obj.kept_in_arrays = kept_in_arrays(model, obj)
+    unproven = _member_rows_unproven(obj)
+    if unproven is not None:
+        for m in obj.accesses:
+            m.dims, m.strides, m.reason = None, [], unproven
+    obj.kept_in_arrays = kept_in_arrays(obj)
     if obj.merged:
         field_blind = any(m.access.whole_record for m in obj.accesses)
         for m in obj.accesses:
@@ -293,22 +297,49 @@ def _leaves_row(model: LoopModel, obj: ObjectModel) -> Optional[R.Reason]:
     return None
 
 
-def kept_in_arrays(model: LoopModel, obj: ObjectModel) -> bool:
+def kept_in_arrays(obj: ObjectModel) -> bool:
     """Whether every subscript of a member array on a path reached through arrays only (`G.u[i][j]`,
     `p[i].x[d]`: d) stays inside its declared extent for every iteration, as isl proves from the
-    loop's bounds (`i < n` of a `double x[64]` member is not proven: the field after it may be reached)."""
-    if not arrays_all_the_way(obj) or any(m.dims is None for m in obj.accesses):
-        return False
+    loop's bounds (`i < n` of a `double x[64]` member is not proven: the field after it may be
+    reached; nor is any subscript of a flexible array member, which has no extent)."""
+    return arrays_all_the_way(obj) and all(m.dims is not None for m in obj.accesses) and \
+        _unproven_member_subscript(obj, 0) is None
+
+
+def _unproven_member_subscript(obj: ObjectModel, first_dim: int) -> Optional[tuple[AccessModel, str, str]]:
+    """(access, subscript, extent) of a member-array subscript at dim `first_dim` or later that isl
+    does not prove inside its extent (extent "" for a flexible array member), or None."""
     for m in obj.accesses:
         names = ivs_for("a", m)
         first = len(m.dims) - len(m.access.member_extents)  # (the root's subscripts come first)
-        for aff, extent in zip(m.dims[first:], m.access.member_extents):
-            if extent is None or (not any(c for n, c in aff.items() if n) and 0 <= aff.get("", 0) < extent):
+        for d, (aff, extent) in enumerate(zip(m.dims[first:], m.access.member_extents), start=first):
+            if d < first_dim or extent is not None and not any(c for n, c in aff.items() if n) and \
+                    0 <= aff.get("", 0) < extent:
                 continue
+            text = m.access.subscripts[d].text
+            if extent is None:
+                return m, text, ""
             sub = render_aff(aff, names)
             if not text_is_empty(set_text([("a", m)], extra=[f"({sub} < 0 or {sub} >= {extent})"])):
-                return False
-    return True
+                return m, text, str(extent)
+    return None
+
+
+def _member_rows_unproven(obj: ObjectModel) -> Optional[R.Reason]:
+    """Why the dims of a member array reached through arrays only are not distinct elements: a
+    subscript after the first dim that may run past its array (`q[i].x[d]` with `d < m` of a
+    `double x[4]`: old C over-indexes a struct's last array, which then reaches the next element).
+    Only what isl proves is kept (declared arrays keep C's rule: see _leaves_row)."""
+    if not arrays_all_the_way(obj) or any(m.dims is None for m in obj.accesses) or \
+            all(len(m.dims) < 2 for m in obj.accesses):
+        return None
+    found = _unproven_member_subscript(obj, 1)
+    if found is None:
+        return None
+    m, sub, extent = found
+    where = f"inside [0, {extent})" if extent else "inside its array (a flexible array member)"
+    return R.Reason(f"{m.access.text} may run past its member array: {sub} is not proven {where}, and "
+                    f"old C over-indexes a struct's arrays", R.LEAVES_ROW)
 
 
 def _leaves_wherever_it_runs(runs: isl.Set, leaves_text: str) -> bool:
@@ -325,8 +356,8 @@ def _loaded_reason(obj: ObjectModel, access: Access, direct: int) -> str:
     to be distinct allocations (autopar.frontend.row_tables)."""
     subs = access.subscripts
     if obj.kind == "member":  # (its subscripts and fields interleave: `vs[i].v[k]` of a `double *v`)
-        return (f"{access.text} goes through a pointer member or a union's member on the way, whose memory "
-                f"is not proven apart from the rest")
+        return (f"{access.text} goes through a pointer member, a union's member or a cast on the way, whose "
+                f"memory is not proven apart from the rest")
     loaded = [access.path + "".join(f"[{s.text}]" for s in subs[:k]) for k in range(direct, len(subs))]
     names = " and ".join(loaded)
     text = (f"{access.text} goes through a loaded pointer: {names} {'are' if len(loaded) > 1 else 'is'} read "

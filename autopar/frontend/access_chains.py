@@ -13,8 +13,8 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from autopar.frontend.ast import (ARRAY_TYPES, FLOATING_TYPES, INC_DEC, INTEGER_TYPES, Node, Source, canonical_kind,
-                              expression_children, strip, under_implicit_conversions, variable_decl)
+from autopar.frontend.ast import (ARRAY_TYPES, FLOATING_TYPES, INC_DEC, INTEGER_TYPES, TRANSPARENT, Node, Source,
+                              canonical_kind, expression_children, strip, under_implicit_conversions, variable_decl)
 from autopar.frontend.variables import Variables, is_reference_type
 from autopar.frontend.containers import ELEMENT, PLAIN_TYPES, container_call, plain_element, unqualified
 from autopar.frontend.loops import LoopInfo
@@ -41,6 +41,19 @@ def _number(decl) -> bool:
     """A variable holding a number: an address made of it (`((double *)addr)[i]`) points nowhere the
     analysis can name, so it is never the root of an element."""
     return canonical_kind(decl) in _NUMBER_TYPES
+
+
+_CASTS = TRANSPARENT - {K.UNEXPOSED_EXPR, K.PAREN_EXPR}
+
+
+def _crosses_cast(node: Node) -> bool:
+    """Whether an explicit cast is among what `strip` skips above `node`'s operand: the fields then
+    belong to the cast's struct, not to the root's (`((struct B *)p)->w`)."""
+    while node.kind in TRANSPARENT and node.expressions:
+        if node.kind in _CASTS:
+            return True
+        node = node.expressions[-1]
+    return False
 
 
 class This:
@@ -152,6 +165,7 @@ class ChainReader:
             base, index = index, base  # `i[a]`
         chain.subs.insert(0, ("idx", index))
         chain.extents.insert(0, self._indexed_extent(base, chain))
+        chain.loaded = chain.loaded or _crosses_cast(base)
         chain.inner.append(index)
         chain.memory = True
         base = strip(base)
@@ -180,6 +194,7 @@ class ChainReader:
                 owner.is_anonymous():  # a union's member, or one of an anonymous member's: fields may overlap
             chain.loaded = True  # (no member_extents: deps.aliasing keeps such fields together)
         chain.member_subs = len(chain.subs)  # (the walk goes inwards: the root's first member is last)
+        chain.loaded = chain.loaded or bool(e.expressions) and _crosses_cast(e.expressions[0])
         children = expression_children(e)
         if not children:  # a member used inside a method: implicit `this->x`
             chain.path.insert(0, "->" + e.cursor.spelling)
@@ -350,6 +365,7 @@ class ChainReader:
     def pointer_parts(self, pointer: Node, chain: Chain) -> Optional[list[tuple[int, Node]]]:
         """`p + i - 1` -> offsets [(+1, i), (-1, 1)]; sets chain.root to p. None if not understood."""
         offsets: list[tuple[int, Node]] = []
+        chain.loaded = chain.loaded or _crosses_cast(pointer)  # (for member_extents: `((B *)p + i)->w`)
         e = strip(pointer)
         sign = 1
         while True:
@@ -358,10 +374,12 @@ class ChainReader:
                 if strip(left).type_kind in _ADDRESS_TYPES:
                     offsets.insert(0, (sign * (1 if e.binary_op == "+" else -1), right))
                     chain.inner.append(right)
+                    chain.loaded = chain.loaded or _crosses_cast(left)
                     e = strip(left)
                 elif e.binary_op == "+":
                     offsets.insert(0, (sign, left))
                     chain.inner.append(left)
+                    chain.loaded = chain.loaded or _crosses_cast(right)
                     e = strip(right)
                 else:
                     return None

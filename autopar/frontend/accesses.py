@@ -122,11 +122,27 @@ def _value_unused(node: Node) -> bool:
 
 
 def _unevaluated(node: Node) -> bool:
-    """`sizeof a[i + 1]`, `_Alignof(*p)`: an operand C does not evaluate, so it reads no memory. The
-    operand of a sizeof of a variable-length array is evaluated, and counts."""
+    """`sizeof a[i + 1]`, `_Alignof(*p)`, `sizeof(int)`: an operand C does not evaluate, so it reads
+    no memory. Where a variable-length array type appears anywhere in it (`sizeof vla[i]`,
+    `sizeof(char[k[0]++])`, a cast to a pointer to one), C evaluates (or may evaluate) it, and it counts."""
+    inside = node.walk()[1:]
     operands = expression_children(node)
-    return not operands or all(o.type_kind not in (TypeKind.VARIABLEARRAY, TypeKind.DEPENDENTSIZEDARRAY)
-                               for o in operands)
+    # an expression operand ends where the sizeof does and starts after it; libclang shows the size
+    # expressions of a type name (`sizeof(char[k[0]++])`) as children too (a macro's nodes share
+    # one place, which tells nothing: taken as a type name)
+    if len(operands) != 1 or operands[0].end != node.end or operands[0].start <= node.start:
+        return not any(n.is_expression for n in inside)  # a type name: only a VLA's sizes are expressions
+    return not any(_variably_modified(n.cursor.type) for n in inside if n.is_expression)
+
+
+def _variably_modified(ctype) -> bool:
+    t = ctype.get_canonical()
+    while t.kind in (TypeKind.POINTER, TypeKind.CONSTANTARRAY, TypeKind.INCOMPLETEARRAY,
+                     TypeKind.VARIABLEARRAY, TypeKind.DEPENDENTSIZEDARRAY):
+        if t.kind in (TypeKind.VARIABLEARRAY, TypeKind.DEPENDENTSIZEDARRAY):
+            return True
+        t = (t.get_pointee() if t.kind == TypeKind.POINTER else t.get_array_element_type()).get_canonical()
+    return False
 
 
 def _memory_form(e: Node) -> bool:
