@@ -345,3 +345,28 @@ def test_parameters_the_callee_swaps_with_each_other_stay_apart(tmp_path, capsys
     assert main(["analyze", "--format", "concise", str(path)]) == 0
     sweep = next(line for line in capsys.readouterr().out.splitlines() if ":5:9:" in line)
     assert "parallelized" in sweep and "(const char *)" not in sweep, sweep  # no runtime alias check
+
+
+def test_a_pointer_declared_before_its_target_moves_is_not_that_target(tmp_path, capsys):
+    # `double *t = u; u = v; v = t;` leaves t where u was, which is v now: t[i] and v[i + 1] meet
+    swapped = SOLVER.replace("unew[i] = 0.5 * (u[i - 1] + u[i + 1]) + f[i];", "unew[i + 1] = t[i] + f[i];") \
+        .replace("for (int i = 1; i < n - 1; i++)", "double *t = u; u = unew; unew = t;\n"
+                 "        for (int i = 0; i < n - 1; i++)").replace("SWAP", "").replace("CALL", "jacobi(u, v, f, n, 10);")
+    # the same without a swap: t is a - 1 once a moves on
+    shifted = """
+static void shift(double *a, int n, int steps) {
+    for (int it = 0; it < steps; it++) {
+        double *t = a;
+        a = a + 1;
+        for (int i = 0; i < n; i++)
+            a[i] = t[i] + it;
+    }
+}
+int main(void) { static double a[2000064]; shift(a, 2000000, 40); return 0; }
+"""
+    for text, line in ((swapped, ":6:9:"), (shifted, ":6:9:")):
+        path = tmp_path / "moved.c"
+        path.write_text(text)
+        assert main(["analyze", "--format", "concise", str(path)]) == 0
+        sweep = next(l for l in capsys.readouterr().out.splitlines() if line in l)
+        assert "[static]" not in sweep and ("left serial" in sweep or "(t)" in sweep or "(t +" in sweep), sweep

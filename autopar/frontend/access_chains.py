@@ -46,6 +46,22 @@ def _number(decl) -> bool:
 _CASTS = TRANSPARENT - {K.UNEXPOSED_EXPR, K.PAREN_EXPR}
 
 
+def _assigned_after(declaration: Node, key: tuple) -> bool:
+    """Whether the variable `key` is assigned (or its address taken) after `declaration`, in the
+    block that declares it: `double *t = u; u = v; v = t;` leaves t pointing where u did, not at u."""
+    block = declaration.parent
+    while block is not None and block.kind != K.COMPOUND_STMT:
+        block = block.parent
+    if block is None:
+        return True
+    for n in block.walk():
+        if n.start > declaration.start and any(
+                t.cursor.referenced is not None and Variables.key(t.cursor.referenced) == key
+                for t in written_decl_refs(n)):
+            return True
+    return False
+
+
 def _crosses_cast(node: Node) -> bool:
     """Whether an explicit cast is among what `strip` skips above `node`'s operand: the fields then
     belong to the cast's struct, not to the root's (`((struct B *)p)->w`)."""
@@ -338,7 +354,8 @@ class ChainReader:
             elif value is not None:
                 offsets = self.pointer_parts(value, chain)
             if offsets is not None and chain.root is not None and not isinstance(chain.root, This) \
-                    and not chain.subs and _same_element(decl, chain.root):
+                    and not chain.subs and _same_element(decl, chain.root) and \
+                    not _assigned_after(node, Variables.key(chain.root)):
                 enclosing, _ = self.contexts.get(id(node), ((), False))
                 scope = enclosing[-1].scope() if enclosing else None
                 found = (chain.root, offsets, scope)

@@ -440,23 +440,28 @@ class CallTemplates(ProgramBuilder):
         """A solver that swaps its two buffer parameters after each step (`t = u; u = v; v = t;`),
         called with two fresh allocations: its sweep runs in parallel without a check
         (autopar/frontend/noalias.py). Near misses pass one buffer twice, or one shifted by an
-        element, so the sweep updates in place."""
+        element, so the sweep updates in place, or swap before the sweep and read the temporary,
+        which is the buffer the sweep writes."""
         self.includes.add("stdlib.h")
         t = self.rng.choice(["int", "int", "short", "long long", "unsigned"])
         n = self.rng.choice([100, 1000, 3000, 8000])
         out = self.new_array((n,), where="global", ctype=t)
-        miss = self.rng.choice(["", "", "", "twice", "offset"])
+        miss = self.rng.choice(["", "", "", "twice", "offset", "stale"])
         name, k = self.fresh("solve"), self.rng.randint(2, 9)
         linkage = "static " if self.chance(0.5) else ""
+        swap = f"        {t} *tmp = u;\n        u = v;\n        v = tmp;\n"
+        if miss == "stale":  # tmp is v after the swap: v[i + 1] reads what the iteration before wrote
+            sweep = f"        for (int i = 0; i < n - 1; i++)\n            v[i + 1] = {self.store(t, f'tmp[i] * {k} + u[i]')};\n"
+            body = swap + sweep
+        else:
+            body = (f"        for (int i = 1; i < n - 1; i++)\n"
+                    f"            v[i] = {self.store(t, f'u[i - 1] + u[i + 1] * {k} - u[i]')};\n" + swap)
         self.functions.append(
             f"{linkage}void {name}({t} *u, {t} *v, int n, int steps)\n{{\n"
-            f"    for (int it = 0; it < steps; it++) {{\n"
-            f"        for (int i = 1; i < n - 1; i++)\n"
-            f"            v[i] = {self.store(t, f'u[i - 1] + u[i + 1] * {k} - u[i]')};\n"
-            f"        {t} *tmp = u;\n        u = v;\n        v = tmp;\n    }}\n}}")
+            f"    for (int it = 0; it < steps; it++) {{\n{body}    }}\n}}")
         a, b = self.fresh("a"), self.fresh("b")
         size = str(n) if self.chance(0.5) else self.size_var(n)
-        second = {"": b, "twice": a, "offset": f"{a} + 1"}[miss]
+        second = {"": b, "stale": b, "twice": a, "offset": f"{a} + 1"}[miss]
         self.body += [
             "    {",
             f"        {t} *{a} = malloc(sizeof({t}) * {n + 1}), *{b} = malloc(sizeof({t}) * {n + 1});",
