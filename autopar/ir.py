@@ -198,7 +198,7 @@ class Access(_Frozen):
     # bit-field, ending in an arithmetic or pointer field): the byte offset of that field within the
     # element the subscripts select; None for every other access (autopar.frontend.access_chains)
     member_offset: Optional[int] = None
-    member_extents: Optional[list[Optional[int]]] = None  # frontend.access_chains.member_extents
+    member_extents: Optional[list[Optional[int]]] = None  # frontend.member_paths.member_extents
     # a whole struct element of the root's own type (`u1[k] = u0[k]`): it touches every field
     whole_record: bool = False
     # the member path crosses a reference member (`this->r` of `int &r`, `this->s.x` of `S &s`): it

@@ -21,6 +21,8 @@
 - access_chains: an lvalue as a chain (root, subscripts, member path) for accesses; C++ references
             and local row pointers (`T *row = a + i * n`, never reassigned) are resolved to the object
             they name.
+- member_paths: what a chain's member path says: a field's byte offset, a whole struct element, the
+            extents of the member arrays its subscripts index.
 - calls:    each call's side-effect class.
 - summaries: what the same-file functions a call reaches read and write (param_regions: the
             elements they touch through pointer parameters).

@@ -17,7 +17,8 @@ from typing import NamedTuple, Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Access, AffineExpr, Span, Storage, Subscript, Variable
-from autopar.frontend.access_chains import Chain, ChainReader, This, member_extents, member_offset, whole_record
+from autopar.frontend.access_chains import Chain, ChainReader, This
+from autopar.frontend.member_paths import member_extents, member_offset, whole_record
 from autopar.frontend.call_regions import call_regions
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.containers import ELEMENT, buffer_variable, container_call, plain_element

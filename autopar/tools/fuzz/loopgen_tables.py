@@ -94,7 +94,7 @@ class TableTemplates(ProgramBuilder):
                       "    }"]
 
     def t_members(self) -> None:
-        """Array members (autopar/frontend/access_chains.py member_extents): a struct holding two 2-D
+        """Array members (autopar/frontend/member_paths.py member_extents): a struct holding two 2-D
         arrays (a global one, or one a helper reaches through a pointer), or an array of structs
         each holding two small vectors; a nest updates one member from the other, and the result is
         copied into a global array the program prints. Near misses: the row or element before (a
