@@ -189,3 +189,29 @@ void push(int n) {
 }
 """, "push")
     assert loop.parallelizable and "(const char *)" not in (loop.pragma or ""), (loop.pragma, loop.reasons)
+
+
+def test_a_class_and_its_base_hold_member_arrays_too(tmp_path):
+    text = """
+class Base { protected: double u[300][300]; };
+class Grid : public Base {
+    double f[300][300];
+    union { double a[300][300]; double b[300][300]; };
+public:
+    void step() {
+        for (int i = 1; i < 299; i++)
+            for (int j = 1; j < 299; j++)
+                u[i][j] = 0.25 * (f[i - 1][j] + f[i + 1][j]) + u[i][j - 1];
+    }
+    void shared() {
+        for (int i = 0; i < 299; i++)
+            for (int j = 0; j < 300; j++)
+                a[i][j] = b[i + 1][j] * 0.5;
+    }
+};
+"""
+    path = tmp_path / "grid.cpp"
+    path.write_text(text)
+    loops = {(l.function, l.depth): l for l in analyze_file(str(path)).report.loops}
+    assert loops[("Grid::step", 0)].parallel, loops[("Grid::step", 0)].reasons
+    assert not loops[("Grid::shared", 0)].parallelizable  # (the union's arrays are one memory)

@@ -206,7 +206,7 @@ class ChainReader:
         if member is not None and is_reference_type(member.type):
             chain.through_reference = True
         owner = member.semantic_parent if member is not None else None
-        if owner is None or owner.kind != K.STRUCT_DECL or not owner.spelling or \
+        if owner is None or owner.kind not in (K.STRUCT_DECL, K.CLASS_DECL) or not owner.spelling or \
                 owner.is_anonymous():  # a union's member, or one of an anonymous member's: fields may overlap
             chain.loaded = True  # (no member_extents: deps.aliasing keeps such fields together)
         chain.member_subs = len(chain.subs)  # (the walk goes inwards: the root's first member is last)
