@@ -80,3 +80,39 @@ class EffectTemplates:
                      f"        w.at(i) = ({v.element})((w.at(i) * 3 + i) % 1000);", "}"]
         self.emit(f"try {{ {name}({v.name}, {v.length_expr}); }} catch (const std::out_of_range &) {{ "
                   f"{v.name}[0] = ({v.element})({v.name}[0] + 1); }}")
+
+    def t_member_grid(self) -> None:
+        """A class holding two fixed-size grids (one in a base class now and then) whose method sweeps
+        one from the other: member arrays, indexed like arrays (autopar/frontend/member_paths.py).
+        Near misses read the row before, or sweep the two arrays of an anonymous union, which are one
+        memory (the next row of one is the row the next iteration writes of the other)."""
+        kind, base, obj = self.fresh("Grid"), self.fresh("Base"), self.fresh("grid")
+        n, m, k = self.rng.choice([4, 60, 200]), self.rng.choice([3, 50]), self.rng.randint(2, 7)
+        miss = self.rng.choice(["", "", "before", "union"])
+        inherit = miss != "union" and self.rng.random() < 0.4
+        if inherit:
+            self.top += [f"class {base} {{", "protected:", f"    int u[{n}][{m}];", "};"]
+        fields = [f"    int f[{n}][{m}];"] if inherit else [f"    int u[{n}][{m}];", f"    int f[{n}][{m}];"]
+        if miss == "union":
+            fields.append(f"    union {{ int a[{n}][{m}]; int b[{n}][{m}]; }};")
+            target, value, rows = "a", f"(b[i + 1][j] * {k} + j) % 1000", f"{n} - 1"
+        elif miss == "before":
+            target, value, rows = "u", f"(u[i - 1][j] * {k} + f[i][j]) % 1000", f"{n}"
+        else:
+            target, value, rows = "u", f"(f[i][j] * {k} + f[i][j + 1] - u[i][j]) % 1000", f"{n}"
+        first, last = ("1" if miss == "before" else "0"), (f"{m}" if miss else f"{m} - 1")
+        self.top += [f"class {kind}{' : public ' + base if inherit else ''} {{", *fields, "public:",
+                     "    void fill() {", f"        for (int i = 0; i < {n}; i++)",
+                     f"            for (int j = 0; j < {m}; j++) {{",
+                     f"                u[i][j] = (i * 7 + j * 3) % 11; f[i][j] = (i + j * 5) % 13;",
+                     *([f"                a[i][j] = (i * 3 + j) % 17;"] if miss == "union" else []),
+                     "            }", "    }",
+                     "    void sweep() {", f"        for (int i = {first}; i < {rows}; i++)",
+                     f"            for (int j = 0; j < {last}; j++)", f"                {target}[i][j] = {value};",
+                     "    }",
+                     "    long total() const {", "        long s = 0;", f"        for (int i = 0; i < {n}; i++)",
+                     f"            for (int j = 0; j < {m}; j++)",
+                     f"                s += ({target}[i][j] + 3L * u[i][j]) * (i % 5 + 1);", "        return s;", "    }",
+                     "};", f"static {kind} {obj};"]
+        self.emit(f"{obj}.fill();", f"{obj}.sweep();")
+        self.scalar("long", "long long", f"{obj}.total()")
