@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Optional
 
+from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
-from autopar.frontend.ast import (ARRAY_TYPES, FLOATING_TYPES, INC_DEC, INTEGER_TYPES, TRANSPARENT, Node, Source,
-                              canonical_kind, expression_children, strip, under_implicit_conversions, variable_decl)
+from autopar.frontend.ast import (ARRAY_TYPES, FLOATING_TYPES, FUNCTION_KINDS, INC_DEC, INTEGER_TYPES, TRANSPARENT,
+                              Node, Source, canonical_kind, expression_children, strip, under_implicit_conversions,
+                              variable_decl)
 from autopar.frontend.variables import Variables, is_reference_type
 from autopar.frontend.containers import ELEMENT, PLAIN_TYPES, container_call, plain_element, unqualified
 from autopar.frontend.loops import LoopInfo
@@ -46,20 +48,31 @@ def _number(decl) -> bool:
 _CASTS = TRANSPARENT - {K.UNEXPOSED_EXPR, K.PAREN_EXPR}
 
 
-def _assigned_after(declaration: Node, key: tuple) -> bool:
-    """Whether the variable `key` is assigned (or its address taken) after `declaration`, in the
-    block that declares it: `double *t = u; u = v; v = t;` leaves t pointing where u did, not at u."""
+def _may_move(root, declaration: Node, function_nodes: list[Node]) -> bool:
+    """Whether the pointer variable `root` may hold another value where a pointer declared from it
+    at `declaration` is used: it is assigned after the declaration in the block that declares it
+    (`double *t = u; u = v; v = t;` leaves t where u was), its address is taken anywhere in the
+    function, or it is not a local or parameter (a call may change a global or static one). An
+    array never moves."""
+    if canonical_kind(root) in ARRAY_TYPES:
+        return False
+    automatic = root.kind == K.PARM_DECL or root.kind == K.VAR_DECL and root.semantic_parent is not None and \
+        root.semantic_parent.kind in FUNCTION_KINDS and root.storage_class in _AUTOMATIC
     block = declaration.parent
     while block is not None and block.kind != K.COMPOUND_STMT:
         block = block.parent
-    if block is None:
+    if not automatic or block is None:
         return True
-    for n in block.walk():
-        if n.start > declaration.start and any(
-                t.cursor.referenced is not None and Variables.key(t.cursor.referenced) == key
-                for t in written_decl_refs(n)):
-            return True
-    return False
+    key = Variables.key(root)
+
+    def writes(n: Node) -> bool:
+        return any(t.cursor.referenced is not None and Variables.key(t.cursor.referenced) == key
+                   for t in written_decl_refs(n))
+    return any(n.start > declaration.start and writes(n) for n in block.walk()) or \
+        any(n.unary_op == "&" and writes(n) for n in function_nodes)
+
+
+_AUTOMATIC = (cindex.StorageClass.NONE, cindex.StorageClass.AUTO, cindex.StorageClass.REGISTER)
 
 
 def _crosses_cast(node: Node) -> bool:
@@ -355,7 +368,7 @@ class ChainReader:
                 offsets = self.pointer_parts(value, chain)
             if offsets is not None and chain.root is not None and not isinstance(chain.root, This) \
                     and not chain.subs and _same_element(decl, chain.root) and \
-                    not _assigned_after(node, Variables.key(chain.root)):
+                    not _may_move(chain.root, node, self.function.nodes):
                 enclosing, _ = self.contexts.get(id(node), ((), False))
                 scope = enclosing[-1].scope() if enclosing else None
                 found = (chain.root, offsets, scope)
