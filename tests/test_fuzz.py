@@ -53,6 +53,10 @@ def test_the_generator_is_deterministic_and_covers_what_the_issue_asks():
                     "[j]", "L", "printf", "->n; i++)", ".n < ", ".m : ", ") / ", " = 1;", " = 2;", "->n -= 1", "int w = 1 + r % 3;", "+ zero);"):
         assert feature in text, feature
     assert "(i" in text and "((" in text  # parenthesized conditions
+    # array members (a struct's grids, each element's vectors, a union, a pointer member) and a
+    # solver that swaps its buffer parameters (and one that reads the swap's temporary)
+    for feature in (".u[i][j] = ", ".x[j] = ", "union M", ".row[j] = ", "*tmp = u;", "v[i + 1] = "):
+        assert feature in text, feature
     # writes a jump may skip (a do-while's break, an inner loop's break, a forward goto) before a read
     assert ") break; t" in text and "_skip: ;" in text and "q == 1) break;" in text
     # nests bounded by a global array's elements (NAS's `grid_points`), and a call passed that array
@@ -75,12 +79,12 @@ def test_the_cxx_generator_is_deterministic_and_writes_clean_cxx(tmp_path):
     run clean under the address and undefined-behaviour sanitizers with the library's bound checks."""
     assert loopgen_cxx.generate(7).source == loopgen_cxx.generate(7).source
     assert loopgen_cxx.generate(7).source != loopgen_cxx.generate(8).source
-    programs = [loopgen_cxx.generate(seed).source for seed in range(1, 61)]
+    programs = [loopgen_cxx.generate(seed).source for seed in range(1, 121)]
     text = "\n".join(programs)
     for feature in ("std::vector<", "std::array<", "std::span<", ".at(i)", ".data()[i]", ".size()", "for (auto &x : ",
                     "for (const auto &x : ", "std::min(", "push_back(", ".resize(", "template <typename T>",
                     "this->data[i]", "[&](long i)", "std::vector<std::vector<int>>", "i-- > 0", " != 0; i--",
-                    "i < (int)(zero)", " && (x > -900)", "*= "):
+                    "i < (int)(zero)", " && (x > -900)", "*= ", "void sweep()", "union { int a["):
         assert feature in text, feature
     if shutil.which("g++") is None:
         pytest.skip("needs g++")
