@@ -370,3 +370,29 @@ int main(void) { static double a[2000064]; shift(a, 2000000, 40); return 0; }
         assert main(["analyze", "--format", "concise", str(path)]) == 0
         sweep = next(l for l in capsys.readouterr().out.splitlines() if line in l)
         assert "[static]" not in sweep and ("left serial" in sweep or "(t)" in sweep or "(t +" in sweep), sweep
+
+
+def test_a_target_moved_through_a_conditional_a_comma_or_a_goto_is_seen(tmp_path, capsys):
+    # p is the old a + 1: p[i] and a[i + 1] are one element only until a moves
+    kernel = """
+static void kernel(double *a, double *b, int T) {
+    for (int t = 0; t < T; t++) {
+        MOVE
+        for (int i = 0; i < 2000000; i++)
+            p[i] = a[i + 1] * 0.5 + 1.0;
+    }
+}
+"""
+    cases = {
+        "cond.cpp": "double *p = a + 1;\n        (t >= 0 ? a : b) = b;",
+        "comma.cpp": "double *p = &a[1];\n        (0, a) = b;",
+        # a backward goto runs `a = b` after the declaration, although it is written before it
+        "goto.c": "int pass = 0;\n    top:\n        if (pass) { a = b; goto use; }\n        double *p = a + 1;\n"
+                  "        pass = 1;\n        goto top;\n    use:",
+    }
+    for name, move in cases.items():
+        path = tmp_path / name
+        path.write_text(kernel.replace("MOVE", move))
+        assert main(["analyze", "--format", "concise", str(path)]) == 0
+        sweep = [l for l in capsys.readouterr().out.splitlines() if "loop over i" in l][0]
+        assert "[static]" not in sweep, (name, sweep)

@@ -15,8 +15,8 @@ from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.frontend.ast import (ARRAY_TYPES, FLOATING_TYPES, FUNCTION_KINDS, INC_DEC, INTEGER_TYPES, TRANSPARENT,
-                              Node, Source, canonical_kind, expression_children, strip, under_implicit_conversions,
-                              variable_decl)
+                              Node, Source, canonical_kind, expression_children, stored_operand, strip,
+                              under_implicit_conversions, variable_decl)
 from autopar.frontend.variables import Variables, is_reference_type
 from autopar.frontend.containers import ELEMENT, PLAIN_TYPES, container_call, plain_element, unqualified
 from autopar.frontend.loops import LoopInfo
@@ -50,10 +50,11 @@ _CASTS = TRANSPARENT - {K.UNEXPOSED_EXPR, K.PAREN_EXPR}
 
 def _may_move(root, declaration: Node, function_nodes: list[Node]) -> bool:
     """Whether the pointer variable `root` may hold another value where a pointer declared from it
-    at `declaration` is used: it is assigned after the declaration in the block that declares it
-    (`double *t = u; u = v; v = t;` leaves t where u was), its address is taken anywhere in the
-    function, or it is not a local or parameter (a call may change a global or static one). An
-    array never moves."""
+    at `declaration` is used: an assignment or increment may designate it after the declaration in
+    the block that declares it (`double *t = u; u = v; v = t;` leaves t where u was; `(c ? u : v) =
+    w` too; anywhere in the block when the function has a goto, which may run an earlier one after
+    it), or its address is taken or a reference bound to it anywhere in the function, or it is not
+    a local or parameter (a call may change a global or static one). An array never moves."""
     if canonical_kind(root) in ARRAY_TYPES:
         return False
     automatic = root.kind == K.PARM_DECL or root.kind == K.VAR_DECL and root.semantic_parent is not None and \
@@ -64,12 +65,26 @@ def _may_move(root, declaration: Node, function_nodes: list[Node]) -> bool:
     if not automatic or block is None:
         return True
     key = Variables.key(root)
+    jumps = any(n.kind in (K.GOTO_STMT, K.INDIRECT_GOTO_STMT) for n in function_nodes)
+    stores = (n for n in block.walk() if jumps or n.start > declaration.start)
+    if any((target := stored_operand(n)) is not None and _may_designate(target, key) for n in stores):
+        return True
+    return any(n.unary_op == "&" and n.expressions and _may_designate(n.expressions[0], key) or
+               n.kind == K.VAR_DECL and is_reference_type(n.cursor.type) and n.expressions and
+               _may_designate(n.expressions[-1], key) for n in function_nodes)
 
-    def writes(n: Node) -> bool:
-        return any(t.cursor.referenced is not None and Variables.key(t.cursor.referenced) == key
-                   for t in written_decl_refs(n))
-    return any(n.start > declaration.start and writes(n) for n in block.walk()) or \
-        any(n.unary_op == "&" and writes(n) for n in function_nodes)
+
+def _may_designate(lvalue: Node, key: tuple) -> bool:
+    """Whether the lvalue may be the variable `key` itself: its name, through parentheses, casts,
+    `?:` and the comma operator (C++ lets both designate a variable)."""
+    e = strip(lvalue)
+    if e.kind == K.DECL_REF_EXPR:
+        return e.cursor.referenced is not None and Variables.key(e.cursor.referenced) == key
+    if e.kind == K.CONDITIONAL_OPERATOR and len(e.expressions) == 3:
+        return any(_may_designate(branch, key) for branch in e.expressions[1:])
+    if e.kind == K.BINARY_OPERATOR and e.binary_op == "," and e.expressions:
+        return _may_designate(e.expressions[-1], key)
+    return False
 
 
 _AUTOMATIC = (cindex.StorageClass.NONE, cindex.StorageClass.AUTO, cindex.StorageClass.REGISTER)
