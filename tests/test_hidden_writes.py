@@ -35,6 +35,8 @@ CASES = {
     "brace_reference_member": ("Holder h{m};", "h.r += 10;"),
     "reference_to_choice": ("int &r = argc > 0 ? m : k;", "r += 10;"),
     "asm": ("", '__asm__ volatile("movl $10, %0" : "=r"(m));'),
+    "assigned_choice": ("", "(argc > 0 ? m : k) += 10;"),
+    "assigned_comma": ("", "(k, m) += 10;"),
 }
 
 
@@ -146,3 +148,20 @@ def test_a_capture_by_reference_changes_only_where_the_lambda_may_be_called(tmp_
     first, second = (l for l in tu.loops if l.function == "main")
     assert _verdict(tu, analysis, first).parallelizable
     assert not _verdict(tu, analysis, second).parallelizable
+
+
+def test_scalars_a_choice_assigns_are_written(tmp_path):
+    # `(i % 2 ? s : t) = v` writes s or t: both are read after, so neither is private or shared
+    path = tmp_path / "choice_store.cpp"
+    path.write_text("double a[200000];\n"
+                    "int main() {\n"
+                    "  double s = 0, t = 0;\n"
+                    "  for (int i = 0; i < 200000; i++) {\n"
+                    "    (i % 2 ? s : t) = i * 0.5;\n"
+                    "    a[i] = s + t;\n"
+                    "  }\n"
+                    "  return (int)(a[7] + s + t);\n"
+                    "}\n")
+    tu = load_translation_unit(str(path), ["-std=c++17"])
+    analysis = analyze_tu(tu)
+    assert not _verdict(tu, analysis, tu.loops[0]).parallelizable

@@ -15,12 +15,12 @@ from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.frontend.ast import (ARRAY_TYPES, FLOATING_TYPES, FUNCTION_KINDS, INC_DEC, INTEGER_TYPES, TRANSPARENT,
-                              Node, Source, canonical_kind, expression_children, stored_operand, strip,
+                              Node, Source, canonical_kind, expression_children, strip,
                               under_implicit_conversions, variable_decl)
 from autopar.frontend.variables import Variables, is_reference_type
 from autopar.frontend.containers import ELEMENT, PLAIN_TYPES, container_call, plain_element, unqualified
 from autopar.frontend.loops import LoopInfo
-from autopar.frontend.nest_facts import written_decl_refs
+from autopar.frontend.nest_facts import designated, written_decl_refs
 
 
 _ADDRESS_TYPES = {TypeKind.POINTER, *ARRAY_TYPES}
@@ -65,26 +65,15 @@ def _may_move(root, declaration: Node, function_nodes: list[Node]) -> bool:
     if not automatic or block is None:
         return True
     key = Variables.key(root)
+
+    def names_root(refs: list[Node]) -> bool:
+        return any(t.cursor.referenced is not None and Variables.key(t.cursor.referenced) == key for t in refs)
     jumps = any(n.kind in (K.GOTO_STMT, K.INDIRECT_GOTO_STMT) for n in function_nodes)
-    stores = (n for n in block.walk() if jumps or n.start > declaration.start)
-    if any((target := stored_operand(n)) is not None and _may_designate(target, key) for n in stores):
+    if any(names_root(written_decl_refs(n)) for n in block.walk() if jumps or n.start > declaration.start):
         return True
-    return any(n.unary_op == "&" and n.expressions and _may_designate(n.expressions[0], key) or
+    return any(n.unary_op == "&" and names_root(written_decl_refs(n)) or
                n.kind == K.VAR_DECL and is_reference_type(n.cursor.type) and n.expressions and
-               _may_designate(n.expressions[-1], key) for n in function_nodes)
-
-
-def _may_designate(lvalue: Node, key: tuple) -> bool:
-    """Whether the lvalue may be the variable `key` itself: its name, through parentheses, casts,
-    `?:` and the comma operator (C++ lets both designate a variable)."""
-    e = strip(lvalue)
-    if e.kind == K.DECL_REF_EXPR:
-        return e.cursor.referenced is not None and Variables.key(e.cursor.referenced) == key
-    if e.kind == K.CONDITIONAL_OPERATOR and len(e.expressions) == 3:
-        return any(_may_designate(branch, key) for branch in e.expressions[1:])
-    if e.kind == K.BINARY_OPERATOR and e.binary_op == "," and e.expressions:
-        return _may_designate(e.expressions[-1], key)
-    return False
+               names_root(designated(n.expressions[-1])) for n in function_nodes)
 
 
 _AUTOMATIC = (cindex.StorageClass.NONE, cindex.StorageClass.AUTO, cindex.StorageClass.REGISTER)

@@ -12,6 +12,7 @@ from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, INC_DEC, LOOP_KINDS, 
 from autopar.frontend.variables import Variables
 from autopar.frontend.containers import container_type
 from autopar.frontend.loops import LoopInfo
+from autopar.frontend.nest_facts import designated
 
 
 def is_scalar_decl(decl) -> bool:
@@ -118,7 +119,9 @@ class FirstAccess:
                 defined = self.run(lhs, defined)
                 self.written.add(root)
                 return defined
-            return self.run(lhs, defined)
+            defined = self.run(lhs, defined)
+            self._may_write(lhs)
+            return defined
         if op in ("&&", "||") and len(children) == 2:
             defined = self.run(children[0], defined)
             self.run(children[1], set(defined))
@@ -140,6 +143,7 @@ class FirstAccess:
             defined = self.run(children[0], defined)
             if root is not None:
                 self.written.add(root)
+            self._may_write(children[0])
             return defined
         if op == "&" and children:
             decl = variable_decl(strip(children[0]))
@@ -148,7 +152,17 @@ class FirstAccess:
                 self._read(key, defined)
                 self.written.add(key)
                 return defined
+            if designated(children[0]):  # `&(c ? s : t)`: either escapes
+                defined = self.run(children[0], defined)
+                self._may_write(children[0])
+                return defined
         return None
+
+    def _may_write(self, lvalue: Node) -> None:
+        """A target that may be one of several variables (`(c ? s : t) = v`, C++): each may be written,
+        none surely is, so none becomes private by it (the walk of the target read them all)."""
+        self.written.update(Variables.key(d.cursor.referenced) for d in designated(lvalue)
+                            if d.cursor.referenced is not None)
 
     def _conditional(self, node: Node, defined: set[tuple]) -> Optional[set[tuple]]:
         children = node.children

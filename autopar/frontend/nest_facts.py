@@ -194,15 +194,26 @@ def plain_globals(tu_cursor, static_locals: set[str]) -> frozenset:
 
 
 def written_decl_refs(node: Node) -> list[Node]:
-    """DECL_REF_EXPRs that `node` assigns directly (=, op=, ++, --, &x)."""
+    """DECL_REF_EXPRs that `node` assigns directly (=, op=, ++, --, &x): the variables its target may
+    designate (`designated`)."""
     target = stored_operand(node)
     if target is None and node.unary_op == "&":
         children = expression_children(node)
         target = children[0] if children else None
-    if target is not None:
-        target = strip(target)
-        if target.kind == K.DECL_REF_EXPR:
-            return [target]
+    return designated(target) if target is not None else []
+
+
+def designated(lvalue: Node) -> list[Node]:
+    """The DECL_REF_EXPRs of the variables an lvalue may be: its name through parentheses and casts,
+    and, in C++, either branch of `?:` and the right operand of a comma (`(c ? s : t) = v` writes s
+    or t)."""
+    e = strip(lvalue)
+    if e.kind == K.DECL_REF_EXPR:
+        return [e]
+    if e.kind == K.CONDITIONAL_OPERATOR and len(e.expressions) == 3:
+        return [*designated(e.expressions[1]), *designated(e.expressions[2])]
+    if e.kind == K.BINARY_OPERATOR and e.binary_op == "," and e.expressions:
+        return designated(e.expressions[-1])
     return []
 
 

@@ -13,9 +13,10 @@ from typing import Optional
 from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
-from autopar.frontend.ast import ARRAY_TYPES, Node, expression_children, stored_operand, strip, variable_decl
+from autopar.frontend.ast import ARRAY_TYPES, Node, expression_children, strip, variable_decl
 from autopar.frontend.calls import callee_name
 from autopar.frontend.functions import Function
+from autopar.frontend.nest_facts import written_decl_refs
 from autopar.frontend.variables import Variables
 
 # calls whose result is memory nothing else points to yet
@@ -95,13 +96,7 @@ def swaps(function: Function) -> Optional[tuple[list[frozenset], set[int], set[t
     if not swapped:
         return [], set(), set()
     for node in function.nodes:
-        target = stored_operand(node)
-        if target is not None and (decl := variable_decl(strip(target))) is not None and \
-                Variables.key(decl) in swapped and id(node) not in in_swaps:
-            return None
-        if node.kind == K.UNARY_OPERATOR and node.unary_op == "&" and \
-                (decl := variable_decl(strip(expression_children(node)[0]))) is not None and \
-                Variables.key(decl) in swapped:
+        if id(node) not in in_swaps and _changes(node) & swapped:
             return None
     return pairs, statements, temporaries
 
@@ -149,15 +144,15 @@ def changed_variables(function: Function) -> set[tuple]:
     ("changed", 0) fact: the passes here ask once per function)."""
     found = function.facts.get(("changed", 0))
     if found is None:
-        found = set()
-        for node in function.nodes:
-            target = stored_operand(node)
-            if target is None and node.kind == K.UNARY_OPERATOR and node.unary_op == "&":
-                target = expression_children(node)[0]
-            if target is not None and (decl := variable_decl(strip(target))) is not None:
-                found.add(Variables.key(decl))
+        found = set().union(*map(_changes, function.nodes))
         function.facts[("changed", 0)] = found
     return found
+
+
+def _changes(node: Node) -> set[tuple]:
+    """The variables `node` assigns, increments or takes the address of (nest_facts.written_decl_refs:
+    through `?:` and a comma too)."""
+    return {Variables.key(decl) for target in written_decl_refs(node) if (decl := variable_decl(target)) is not None}
 
 
 def ambiguous_keys(function: Function) -> set[tuple]:
