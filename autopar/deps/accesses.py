@@ -99,7 +99,7 @@ class ObjectModel:
     # (`merged_object_keys`)
     merged: bool = False
     # a member path reached through arrays only whose every subscript isl proves inside its array
-    # wherever the loop runs (deps.subscripts.kept_in_arrays): apart from the struct's other fields
+    # wherever the loop runs (deps.subscripts.shape_subscripts): apart from the struct's other fields
     kept_in_arrays: bool = False
 
     @property

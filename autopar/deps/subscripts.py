@@ -30,11 +30,13 @@ def shape_subscripts(model: LoopModel, obj: ObjectModel) -> None:
     copies a whole element (Access.whole_record), every offset is taken as 0: any two accesses of one
     element then meet, whichever fields they name (it touches all of them)."""
     _shape_subscripts(model, obj)
-    unproven = _member_rows_unproven(obj)
-    if unproven is not None:
+    unproven = _unproven_member_subscripts(obj)
+    past = _member_rows_unproven(unproven)
+    if past is not None:
         for m in obj.accesses:
-            m.dims, m.strides, m.reason = None, [], unproven
-    obj.kept_in_arrays = kept_in_arrays(obj)
+            m.dims, m.strides, m.reason = None, [], past
+    # every member-array subscript proven inside its array: apart from the struct's other fields
+    obj.kept_in_arrays = unproven == []
     if obj.merged:
         field_blind = any(m.access.whole_record for m in obj.accesses)
         for m in obj.accesses:
@@ -250,16 +252,14 @@ def _leaves_row(model: LoopModel, obj: ObjectModel) -> Optional[R.Reason]:
     from `j = 0`): the code then relies on the rows lying one after the other, which the
     per-dimension model does not see (`b[i][-1]` is `b[i - 1][m - 1]`). A row that the loop's
     bounds only might leave, for some values, is taken to be kept, as C requires."""
-    if arrays_all_the_way(obj):  # the root's rows (`g[j][i].v[k]`), then the member arrays': leaving
-        # any of a member array's dims reaches another field
-        access = obj.accesses[0].access
-        first = len(access.subscripts) - len(access.member_extents)
-        extents = [(d, e) for d, e in enumerate(obj.base.array_dims[:first])
-                   if d > 0 and e is not None and _LINEAR_EXTENT.fullmatch(e)]
-        extents += [(first + d, str(e)) for d, e in enumerate(access.member_extents) if e is not None]
-    else:
-        extents = [(d, e) for d, e in enumerate(obj.base.array_dims)
-                   if d > 0 and e is not None and _LINEAR_EXTENT.fullmatch(e)]
+    # a member path reached through arrays only: the root's rows (`g[j][i].v[k]`), then the member
+    # arrays', any of whose dims a subscript that leaves it reaches another field from
+    member = obj.accesses[0].access if arrays_all_the_way(obj) else None
+    first = _member_arrays_from(member) if member is not None else None
+    extents = [(d, e) for d, e in enumerate(obj.base.array_dims[:first])
+               if d > 0 and e is not None and _LINEAR_EXTENT.fullmatch(e)]
+    if member is not None:
+        extents += [(first + d, str(e)) for d, e in enumerate(member.member_extents) if e is not None]
     # kept on the translation unit: a file's nests repeat their bounds and subscripts. A question is
     # known by its domain (dims and constraints), the subscript and the extent, before its text is built
     answers = model.tu.cache("deps.leaves_row", dict)  # (dims, domain, subscript, extent) -> answer
@@ -297,49 +297,43 @@ def _leaves_row(model: LoopModel, obj: ObjectModel) -> Optional[R.Reason]:
     return None
 
 
-def kept_in_arrays(obj: ObjectModel) -> bool:
-    """Whether every subscript of a member array on a path reached through arrays only (`G.u[i][j]`,
-    `p[i].x[d]`: d) stays inside its declared extent for every iteration, as isl proves from the
-    loop's bounds (`i < n` of a `double x[64]` member is not proven: the field after it may be
-    reached; nor is any subscript of a flexible array member, which has no extent)."""
-    return arrays_all_the_way(obj) and all(m.dims is not None for m in obj.accesses) and \
-        _unproven_member_subscript(obj, 0) is None
+def _member_arrays_from(access: Access) -> int:
+    """The first subscript that indexes a member array (`vs[i].v[k]`: 1; the root's come before)."""
+    return len(access.subscripts) - len(access.member_extents)
 
 
-def _unproven_member_subscript(obj: ObjectModel, first_dim: int) -> Optional[tuple[AccessModel, str, str]]:
-    """(access, subscript, extent) of a member-array subscript at dim `first_dim` or later that isl
-    does not prove inside its extent (extent "" for a flexible array member), or None."""
+def _unproven_member_subscripts(obj: ObjectModel) -> Optional[list[tuple[AccessModel, int, str]]]:
+    """For a member path reached through arrays only whose subscripts are all affine, each
+    member-array subscript (access, dim, extent; "" for a flexible array member, which has none)
+    that isl does not prove inside its declared extent wherever the loop runs (`i < n` of a
+    `double x[64]` member is not); None for any other object."""
+    if not arrays_all_the_way(obj) or any(m.dims is None for m in obj.accesses):
+        return None
+    found = []
     for m in obj.accesses:
         names = ivs_for("a", m)
-        first = len(m.dims) - len(m.access.member_extents)  # (the root's subscripts come first)
+        first = _member_arrays_from(m.access)
         for d, (aff, extent) in enumerate(zip(m.dims[first:], m.access.member_extents), start=first):
-            if d < first_dim or extent is not None and not any(c for n, c in aff.items() if n) and \
-                    0 <= aff.get("", 0) < extent:
-                continue
-            text = m.access.subscripts[d].text
             if extent is None:
-                return m, text, ""
-            sub = render_aff(aff, names)
-            if not text_is_empty(set_text([("a", m)], extra=[f"({sub} < 0 or {sub} >= {extent})"])):
-                return m, text, str(extent)
-    return None
+                found.append((m, d, ""))
+            elif any(c for n, c in aff.items() if n) or not 0 <= aff.get("", 0) < extent:
+                sub = render_aff(aff, names)
+                if not text_is_empty(set_text([("a", m)], extra=[f"({sub} < 0 or {sub} >= {extent})"])):
+                    found.append((m, d, str(extent)))
+    return found
 
 
-def _member_rows_unproven(obj: ObjectModel) -> Optional[R.Reason]:
+def _member_rows_unproven(unproven: Optional[list[tuple[AccessModel, int, str]]]) -> Optional[R.Reason]:
     """Why the dims of a member array reached through arrays only are not distinct elements: a
     subscript after the first dim that may run past its array (`q[i].x[d]` with `d < m` of a
     `double x[4]`: old C over-indexes a struct's last array, which then reaches the next element).
     Only what isl proves is kept (declared arrays keep C's rule: see _leaves_row)."""
-    if not arrays_all_the_way(obj) or any(m.dims is None for m in obj.accesses) or \
-            all(len(m.dims) < 2 for m in obj.accesses):
+    m, d, extent = next(((m, d, e) for m, d, e in unproven or [] if d >= 1), (None, 0, ""))
+    if m is None:
         return None
-    found = _unproven_member_subscript(obj, 1)
-    if found is None:
-        return None
-    m, sub, extent = found
     where = f"inside [0, {extent})" if extent else "inside its array (a flexible array member)"
-    return R.Reason(f"{m.access.text} may run past its member array: {sub} is not proven {where}, and "
-                    f"old C over-indexes a struct's arrays", R.LEAVES_ROW)
+    return R.Reason(f"{m.access.text} may run past its member array: {m.access.subscripts[d].text} is not "
+                    f"proven {where}, and old C over-indexes a struct's arrays", R.LEAVES_ROW)
 
 
 def _leaves_wherever_it_runs(runs: isl.Set, leaves_text: str) -> bool:

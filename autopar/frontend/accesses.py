@@ -137,9 +137,9 @@ def _unevaluated(node: Node) -> bool:
 
 
 def _variably_modified(ctype) -> bool:
+    """A variable-length array type, or an array of or pointer to one."""
     t = ctype.get_canonical()
-    while t.kind in (TypeKind.POINTER, TypeKind.CONSTANTARRAY, TypeKind.INCOMPLETEARRAY,
-                     TypeKind.VARIABLEARRAY, TypeKind.DEPENDENTSIZEDARRAY):
+    while t.kind == TypeKind.POINTER or t.kind in ARRAY_TYPES:
         if t.kind in (TypeKind.VARIABLEARRAY, TypeKind.DEPENDENTSIZEDARRAY):
             return True
         t = (t.get_pointee() if t.kind == TypeKind.POINTER else t.get_array_element_type()).get_canonical()
