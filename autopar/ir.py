@@ -113,9 +113,11 @@ class Variable(_Frozen):
     fresh_allocation: bool = False  # a local pointer set once from malloc (or swapped with such): its own memory
     shape: str = ""  # a pointer's type, when its rows' sizes stay fixed (frontend/pointer_shapes.py)
     # a multi-level pointer whose rows are distinct allocations (frontend/row_tables.py): its pointer
-    # levels, which index it like an array's dimensions; else 0, with why not for one of numbers
+    # levels, which index it like an array's dimensions; else 0, with why not for one of numbers;
+    # rows_carved: they may be cut from one block, apart only as far as a loop's columns (checked)
     row_levels: int = 0
     rows_unproven: str = ""
+    rows_carved: bool = False
     # the pointer parameters whose address it may hold after an assignment, an initializer or a call
     # that keeps it (`const long *q = cnt;`, `gp = x;`, `s.p = x;`, `keep(x);`), as "name@line:column":
     # it reaches their memory whatever restrict or the call sites say of them

@@ -45,6 +45,17 @@ class AccessModel:
     def affine(self) -> bool:
         return self.dims is not None
 
+    @property
+    def always_runs(self) -> bool:
+        """Whether the access runs at every point of its exact domain: no if, continue or break skips
+        it, nor a condition around one of its inner loops (so each element its subscripts reach over
+        the domain is one the loop touches)."""
+        if self.access is None or not self.exact_domain or self.access.conditional:
+            return False
+        return all(l.canonical is not None and not (l.has_break or l.has_continue or l.writes_induction_variable or
+                                                    l.writes_bound) and (k == 0 or l.conditional is False)
+                   for k, l in enumerate(self.loops))
+
     def domain_text(self, prefix: str) -> str:
         key = ("domain", prefix)
         if key not in self._texts:
@@ -122,6 +133,12 @@ class ObjectModel:
         allocations): its dims are row and column, not offsets from `a`, so no byte range or array
         section of it can be written from them."""
         return self.kind == "pointer" and self.base.row_levels > 0 and self.path == self.base.name
+
+    @property
+    def carved_rows(self) -> bool:
+        """A row table whose rows may be cut from one block (autopar.frontend.carved_rows): its rows
+        are apart only as far as the columns a loop touches, checked at run time (deps.carved_rows)."""
+        return self.row_table and self.base.rows_carved and "#" not in self.key  # (not its row pointers: key#1)
 
     @property
     def distinct(self) -> bool:

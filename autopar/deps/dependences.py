@@ -87,6 +87,8 @@ class Analysis:
             for y in objects[i:]:
                 if x.key == y.key:
                     self._same_object(x)
+                    if x.carved_rows and x.written:
+                        self._aliasing(x, x)  # a row may reach the next (deps.carved_rows)
                 elif (x.written or y.written) and may_alias(x, y):
                     self._aliasing(x, y)
         self._global_scalars(objects)
@@ -230,16 +232,17 @@ class Analysis:
                                  code=R.ALIAS if alias else code))
 
     def _aliasing(self, x: ObjectModel, y: ObjectModel) -> None:
+        subject = f"rows of {x.path} carved from one block may overlap" if x is y else \
+            f"{x.path} and {y.path} may point to the same memory"
         for a in x.accesses:
             for b in y.accesses:
                 if not (a.access.is_write or b.access.is_write):
                     continue
                 for src, dst in ((a, b), (b, a)):
                     for loop in common_loops(src, dst):
-                        self._unknown(src, dst, loop,
-                                      f"{x.path} and {y.path} may point to the same memory "
-                                      f"({src.access.text} and {dst.access.text})", alias=(x.key, y.key))
-        if self._equal_is_harmless(x, y):
+                        self._unknown(src, dst, loop, f"{subject} ({src.access.text} and {dst.access.text})",
+                                      alias=(x.key, y.key))
+        if x is not y and self._equal_is_harmless(x, y):
             self.graph.equal_pointers |= {(x.key, y.key), (y.key, x.key)}
 
     def _equal_is_harmless(self, x: ObjectModel, y: ObjectModel) -> bool:

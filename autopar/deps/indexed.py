@@ -18,6 +18,7 @@ from math import prod
 from typing import Callable, Optional
 
 from autopar.deps.accesses import AccessModel, ObjectModel
+from autopar.deps.carved_rows import ROWS_HELPER, rows_helper_definition
 from autopar.ir import Loop
 from autopar.plans.plan import INSPECTION
 
@@ -140,17 +141,20 @@ def outside_call(indexed: IndexedRange, obj: ObjectModel, first_w: str, last_w: 
 
 def helpers_called(text: str) -> list[str]:
     """The helper names (INDEX_TYPES' values) that `text` calls, each once, sorted."""
-    return sorted(set(re.findall(rf"\b{INSPECTION}(\w+?)_\(", text)) & set(INDEX_TYPES.values()))
+    return sorted(set(re.findall(rf"\b{INSPECTION}(\w+?)_\(", text)) & {*INDEX_TYPES.values(), ROWS_HELPER})
 
 
 def helper_definition(name: str) -> str:
-    """The helper `name` (one of INDEX_TYPES' values) for index elements of its type: 1 when, for
+    """The helper `name` (ROWS_HELPER: a carved table's rows, autopar.deps.carved_rows; else one of
+    INDEX_TYPES' values) for index elements of its type: 1 when, for
     every index x in [first, last), base[x + offset] (elements of `size` bytes) lies outside [low,
     high). It compares the hull of the smallest and largest index (a min/max in the index type, which
     vectorizes, on the team when there are many), in integers wide enough for an address; it answers 0
     (the serial path) where they are not, and without looking when there are more than `budget` or
     fewer than MIN_INSPECTED_MACRO. Guarded, so that a copy above each function that needs it compiles
     once; C89 and C++ alike."""
+    if name == ROWS_HELPER:
+        return rows_helper_definition()  # (a carved table's rows: autopar.deps.carved_rows)
     index_type = next(t for t, n in INDEX_TYPES.items() if n == name)
     return f"""#ifndef AUTOPAR_INDICES_{name.upper()}_
 #define AUTOPAR_INDICES_{name.upper()}_

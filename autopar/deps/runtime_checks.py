@@ -10,6 +10,7 @@ from typing import Optional
 import islpy as isl
 
 from autopar.deps.accesses import AccessModel, ObjectModel, ivs_for, varies
+from autopar.deps.carved_rows import rows_apart
 from autopar.deps.indexed import IndexedRange, indexed_range, outside_call
 from autopar.deps.subscripts import pointee_other_than_elements, reached_through_cast, through_loaded_pointers
 from autopar.deps.isl_text import (aff_poly, bounding_poly, operation_quota, parse_set, render_aff, render_poly,
@@ -418,15 +419,23 @@ def _offset(path: str, offset: str) -> str:
 
 def overlap_check(pairs: list[tuple[ObjectModel, ObjectModel]],
                   objects: Optional[dict[str, ObjectModel]] = None, budget: Optional[str] = None,
-                  may_be_equal: frozenset = frozenset()) -> Optional[str]:
+                  may_be_equal: frozenset = frozenset(), model=None) -> Optional[str]:
     """The C test that no written object overlaps an object it may alias, or None if a range is
     unknown. With `objects` (the loop's) and `budget` (autopar.deps.indexed.inspection_budget), a
     read object's reads through an index array are tested by inspecting the index values. A pair
-    of `may_be_equal` (keys; DependenceGraph.equal_pointers) passes when its pointers are equal too."""
+    of `may_be_equal` (keys; DependenceGraph.equal_pointers) passes when its pointers are equal too.
+    A pair of one object with itself is a carved table's rows (deps.carved_rows), tested with the
+    loop's `model` (a LoopModel; without it, no test)."""
     parts, conditions = [], []
     for w, o in sorted(pairs, key=lambda p: (p[0].path, p[1].path)):
         if declared_in_loop(w) or declared_in_loop(o):
             return None
+        if w.key == o.key:  # a carved table's rows, with each other
+            apart = rows_apart(w, objects or {}, model)
+            if apart is None:
+                return None
+            parts.append(apart)
+            continue
         rw, ro = object_ranges(w), _other_ranges(o, objects if budget else None)
         if rw is None or ro is None:
             return None
@@ -448,10 +457,11 @@ def overlap_check(pairs: list[tuple[ObjectModel, ObjectModel]],
 
 
 def unbounded_pairs(pairs: list[tuple[ObjectModel, ObjectModel]], objects: Optional[dict[str, ObjectModel]] = None,
-                    budget: Optional[str] = None) -> list[tuple[ObjectModel, ObjectModel]]:
+                    budget: Optional[str] = None, model=None) -> list[tuple[ObjectModel, ObjectModel]]:
     """The pairs whose ranges `overlap_check` cannot compute (what keeps it from having a check)."""
     return [(w, o) for w, o in pairs
-            if object_ranges(w) is None or _other_ranges(o, objects if budget else None) is None]
+            if (rows_apart(w, objects or {}, model) is None if w.key == o.key else
+                object_ranges(w) is None or _other_ranges(o, objects if budget else None) is None)]
 
 
 def _other_ranges(o: ObjectModel, objects: Optional[dict[str, ObjectModel]]):

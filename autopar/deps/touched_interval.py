@@ -40,7 +40,7 @@ def exact_interval(obj: ObjectModel, model) -> Optional[TouchedInterval]:
     touched = _touched(obj, model)
     if touched is None:
         return None
-    runs = _runs(model, model.loop)
+    runs = loop_runs(model, model.loop)
     if runs is None:
         return None
     size = _interval_within(touched, runs)
@@ -49,12 +49,12 @@ def exact_interval(obj: ObjectModel, model) -> Optional[TouchedInterval]:
     inner = {l.id: l for m in obj.accesses for l in m.loops[1:]}
     tests: list[str] = []
     for loop in inner.values():
-        own = _runs(model, loop)
+        own = loop_runs(model, loop)
         if own is None or own.is_empty():
             return None
         if own.complement().is_empty():
             continue  # runs for any parameters (constant bounds)
-        test = _invariant_runs_test(model, loop)
+        test = invariant_runs_test(model, loop)
         if test is None:
             return None
         runs, tests = runs.intersect(own), [*tests, test]
@@ -69,13 +69,9 @@ def _touched(obj: ObjectModel, model) -> Optional[isl.Set]:
     skip = len(model.context.domain)  # each access's domain starts with the enclosing loops' bounds
     touched = None
     for m in obj.accesses:
-        if not m.affine or len(m.dims) != 1 or len(m.access.subscripts) != 1 or not m.exact_domain or \
-                m.access.conditional or list(m.domain[:skip]) != list(model.context.domain):
+        if not m.affine or len(m.dims) != 1 or len(m.access.subscripts) != 1 or not m.always_runs or \
+                list(m.domain[:skip]) != list(model.context.domain):
             return None
-        for k, l in enumerate(m.loops):
-            if l.canonical is None or l.has_break or l.has_continue or l.writes_induction_variable or \
-                    l.writes_bound or (k > 0 and l.conditional is not False):
-                return None
         own = AccessModel(access=m.access, loops=m.loops, dims=m.dims, domain=m.domain[skip:], params=m.params,
                           variant=m.variant)
         text = set_text([("a", own)], pre=["v"], extra=[f"v = {render_aff(m.dims[0], ivs_for('a', m))}"])
@@ -84,7 +80,7 @@ def _touched(obj: ObjectModel, model) -> Optional[isl.Set]:
     return touched
 
 
-def _runs(model, loop: Loop) -> Optional[isl.Set]:
+def loop_runs(model, loop: Loop) -> Optional[isl.Set]:
     """The parameters for which `loop`'s own bounds admit an iteration, or None where they are not
     exact or name something that changes inside the analysed loop (`usable` refuses those)."""
     own = AccessModel(access=None, loops=[loop], variant=model.variant)
@@ -94,7 +90,7 @@ def _runs(model, loop: Loop) -> Optional[isl.Set]:
     return parse_set(set_text([("a", own)])).params()
 
 
-def _invariant_runs_test(model, loop: Loop) -> Optional[str]:
+def invariant_runs_test(model, loop: Loop) -> Optional[str]:
     """`loop`'s first test as C, when evaluating it before the analysed loop gives its value at every
     start of `loop`: written from the affine bounds (not the source's text, whose names may mean
     something else out there: a typedef, an enum constant or a `typeof` declared inside), with a

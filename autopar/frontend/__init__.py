@@ -27,7 +27,8 @@
 - summaries: what the same-file functions a call reaches read and write (param_regions: the
             elements they touch through pointer parameters).
 - constant_arguments: integer parameters every call passes the same small constant, and their uses.
-- row_tables: multi-level pointers whose rows are allocations of their own, indexed like arrays.
+- row_tables: multi-level pointers whose rows are allocations of their own, indexed like arrays;
+            carved_rows: rows cut from one block instead (the block's proof; the check is deps').
 - noalias:  pointer parameters proven distinct at every call; entry_pointers: pointers that enter with
             the call; pointer_shapes: pointers to rows whose sizes stay fixed (all three read
             per-function facts from pointer_facts).

@@ -105,11 +105,11 @@ def canonical_kind(cursor) -> TypeKind:
     return TypeKind.from_id(_canonical_type(_cursor_type(cursor))._kind_id)
 
 
-def evaluate_int(node: "Node") -> Optional[int]:
-    """The value of an integer constant expression (a literal spelled through a macro, sizeof, ...)."""
+def evaluate_int(node) -> Optional[int]:
+    """The value of an integer constant expression (a macro's literal, sizeof, ...), of a Node or cursor."""
     if not _HAVE_EVALUATE:
         return None
-    result = _lib.clang_Cursor_Evaluate(node.cursor)
+    result = _lib.clang_Cursor_Evaluate(node.cursor if isinstance(node, Node) else node)
     if not result:
         return None
     try:

@@ -19,32 +19,40 @@ A local or parameter `v` (C only, automatic, not volatile; its elements numbers)
   passes a row table, and no other argument of that call is the same variable;
 - every use of `v` is one of: an element access `v[i][j]`; a row read `v[i]` (only the last level of
   pointers: a sub-table `u[i]` of a `double ***u` handed on could be written through); a store of a
-  fresh allocation into a row, `v[i] = malloc(...)` (`u[i][j] = malloc(...)` at any level); `free`;
+  fresh allocation into a row, `v[i] = malloc(...)` (`u[i][j] = malloc(...)` at any level), or of a
+  carved row into a row of the last level; `free`;
   `sizeof`; a test (`!v`, `v == NULL`); `return v`; an argument for a parameter of a function of this
   file that uses it only in these ways; one of the swaps `t = u; u = v; v = t;` between row tables.
-  Any other use (`q = v`, `v + 1`, `&v`, `v[i] = b`, `v[i]++`, an unknown function) could make two
-  rows overlap or let another name change a row pointer.
+  Any other use (`q = v`, `v + 1`, `&v`, `v[i] = b` of a pointer that is no block, `v[i]++`, an
+  unknown function) could make two rows overlap or let another name change a row pointer.
+
+A row may also be carved from a block or from another row of the table (`a[i] = block + i * m`,
+`a[i] = a[i - 1] + m`, `a[i] += k`: autopar.frontend.carved_rows); such a table is still a row
+table, and the third answer (with every table its values reach) says its rows are carved: apart only
+as far as a loop's columns, which autopar.deps.carved_rows checks at run time.
 
 Rows may still escape as values (`double *r = a[i]`): such a pointer is an ordinary pointer of
 unknown target to the analysis, which keeps it apart from nothing (autopar.deps.aliasing).
 A global table is not followed (any function of any file may set it).
 
-Takes every function of the main file; gives `Variables.key` -> levels for the row tables, and
-`Variables.key` -> why not, for the multi-level pointers of numbers that are not.
+Takes every function of the main file; gives `Variables.key` -> levels for the row tables,
+`Variables.key` -> why not, for the multi-level pointers of numbers that are not, and the keys of the
+tables whose rows may be carved.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
-from autopar.frontend.ast import (FLOATING_TYPES, INTEGER_TYPES, Node, Source, expression_children, starts_statement,
-                                  stored_operand, strip, variable_decl)
+from autopar.frontend.ast import (FLOATING_TYPES, INTEGER_TYPES, Node, Source, evaluate_int, expression_children,
+                                  starts_statement, stored_operand, strip, variable_decl)
 from autopar.frontend.calls import call_arguments, callee_name
+from autopar.frontend.carved_rows import Block, block_variable, blocks_misused, carved_from, row_of
 from autopar.frontend.functions import Function
 from autopar.frontend.noalias import (direct_call_sites, file_local, from_main_file, last_include,
                                       referenced_at_file_scope, symbols_rebound)
@@ -63,12 +71,14 @@ class _Table:
     levels: int
     function: Optional[Function]  # None for a file-scope variable
     parameter: Optional[int]  # its index, for a parameter
+    key: tuple = ()  # Variables.key of its declaration
     misused: str = ""  # why a use of it could change or share its rows ("" while none is known)
     unsourced: str = ""  # why a value it holds may not be a fresh table
     passed_to: list[tuple[str, int]] = field(default_factory=list)  # (function, parameter index)
     allocators: list[str] = field(default_factory=list)  # functions whose results it is set to
     swapped_with: list[tuple] = field(default_factory=list)
     arguments: list[Optional[tuple]] = field(default_factory=list)  # a parameter's: each call's variable
+    carved: bool = False  # some row is carved from a block or another row (autopar.frontend.carved_rows)
 
     @property
     def why_not(self) -> str:
@@ -80,10 +90,11 @@ class _Table:
 
 
 def row_tables(every_function: list[Function], source: Source, tu_cursor, language: str,
-               whole_program: bool = False) -> tuple[dict[tuple, int], dict[tuple, str]]:
-    """(key -> levels of the row tables, key -> why not of the other multi-level pointers)."""
+               whole_program: bool = False) -> tuple[dict[tuple, int], dict[tuple, str], set[tuple]]:
+    """(key -> levels of the row tables, key -> why not of the other multi-level pointers, the keys of
+    the row tables whose rows may be carved from one block)."""
     if language != "c" or not _TWO_STARS.search(source.data):
-        return {}, {}  # (a typedef'd row type is missed: the answer is then only more cautious)
+        return {}, {}, set()  # (a typedef'd row type is missed: the answer is then only more cautious)
     tables: dict[tuple, _Table] = {}
     for function in every_function:
         for k, parameter in enumerate(function.cursor.get_arguments()):
@@ -96,16 +107,19 @@ def row_tables(every_function: list[Function], source: Source, tu_cursor, langua
         if Variables.key(decl) in tables:
             tables[Variables.key(decl)].misused = why
     if not tables:
-        return {}, {}
+        return {}, {}, set()
     if symbols_rebound(tu_cursor, every_function):
-        return {}, {key: "the file has asm or aliased symbols" for key in tables}
+        return {}, {key: "the file has asm or aliased symbols" for key in tables}, set()
     file = _File(tables, {f.name: f for f in every_function}, source)
     for function in every_function:
         _read_uses(function, file)
+    for key, why in blocks_misused(file.blocks, file.text).items():
+        tables[key].misused = tables[key].misused or why
     _read_call_sites(every_function, file, tu_cursor, whole_program)
     _settle(tables, file.by_name)
     proven = {key: t.levels for key, t in tables.items() if not t.why_not}
-    return proven, {**file.globals, **{key: t.why_not for key, t in tables.items() if t.why_not}}
+    return proven, {**file.globals, **{key: t.why_not for key, t in tables.items() if t.why_not}}, \
+        _carved(tables, file.by_name, set(proven))
 
 
 @dataclass
@@ -114,6 +128,7 @@ class _File:
     by_name: dict[str, Function]
     source: Source
     globals: dict[tuple, str] = field(default_factory=dict)  # key -> why not
+    blocks: dict[tuple, Block] = field(default_factory=dict)  # key -> the block rows are carved from
 
     def text(self, node: Node) -> str:
         shown = self.source.text_of(node)
@@ -127,7 +142,7 @@ def _add_candidate(tables: dict[tuple, _Table], decl, function: Function, parame
         if key in tables:  # two declarations at one place (one macro expansion): neither is followed
             tables[key].misused = f"{decl.spelling} shares its place with another declaration (a macro)"
             return
-        tables[key] = _Table(decl.spelling, levels, function, parameter)
+        tables[key] = _Table(decl.spelling, levels, function, parameter, key)
 
 
 def _file_scope_candidates(tu_cursor, whole_program: bool):
@@ -168,7 +183,8 @@ def _null(cursor) -> bool:
         cursor = children[0]
     if cursor.kind == K.GNU_NULL_EXPR:
         return True
-    return cursor.kind == K.INTEGER_LITERAL and [t.spelling for t in cursor.get_tokens()] in (["0"], ["0L"], ["0UL"])
+    # (a literal of a macro's expansion, `NULL` as `((void *)0)`, has no tokens of its own)
+    return cursor.kind == K.INTEGER_LITERAL and evaluate_int(cursor) == 0
 
 
 def _levels(ctype) -> int:
@@ -251,10 +267,10 @@ def _read_uses(function: Function, file: _File) -> None:
             continue
         if Variables.key(decl) in swapped and in_swap:
             continue  # `t = u; u = v; v = t;`: both sides must be row tables (_settle)
-        _read_use(node, table, file)
+        _read_use(node, table, file, function)
 
 
-def _read_use(node: Node, table: _Table, file: _File) -> None:
+def _read_use(node: Node, table: _Table, file: _File, function: Function) -> None:
     level, e = 0, node
     user, child = _user(e)
     while level < table.levels and user is not None and user.kind == K.ARRAY_SUBSCRIPT_EXPR and \
@@ -271,8 +287,13 @@ def _read_use(node: Node, table: _Table, file: _File) -> None:
             table.misused = f"the value of {file.text(user)} is used"
         elif level == 0:
             _read_source(table, value, file)
-        elif not allocation(value):
+        elif not allocation(value) and not (level == table.levels - 1 and _carve(table, value, file, function)):
             table.misused = f"a row pointer of {name} is set other than from its own allocation ({file.text(user)})"
+        return
+    if level == table.levels - 1 and user is not None and user.kind == K.COMPOUND_ASSIGNMENT_OPERATOR and \
+            expression_children(user)[0] is child and _discarded(user) and \
+            user.binary_op in ("+=", "-=") and _pointer_offset(expression_children(user)[1]):
+        table.carved = True  # `a[i] += 8`: the row moves within its memory
         return
     if user is not None and user.kind == K.CALL_EXPR and child in call_arguments(user):
         callee = callee_name(user)
@@ -295,6 +316,61 @@ def _read_use(node: Node, table: _Table, file: _File) -> None:
         return
     shown = file.text(user) if user is not None else name
     table.misused = f"{name} is used as a value that may share or change its rows ({shown})"
+
+
+def _carve(table: _Table, value: Node, file: _File, function: Function) -> bool:
+    """Whether a row stored as `value` is carved from a block (recorded in `file.blocks`) or from
+    another row of the same table; then the table is carved."""
+    found = carved_from(value)
+    if found is None:
+        return False
+    base, offset = found
+    key = table.key
+    if row_of(base, key, table.levels):
+        if not offset:
+            return False  # `a[1] = a[0]`: one row twice
+    else:
+        decl = block_variable(base)
+        if decl is None:
+            return False
+        block = file.blocks.setdefault(Variables.key(decl), Block(function, decl.spelling))
+        block.tables.add(key)
+        block.carving.add(id(base))
+    table.carved = True
+    return True
+
+
+def _pointer_offset(value: Node) -> bool:
+    """An integer value added to a pointer (not another pointer)."""
+    return strip(value).cursor.type.get_canonical().kind in INTEGER_TYPES
+
+
+def _carved(tables: dict[tuple, _Table], by_name: dict[str, Function], proven: set[tuple]) -> set[tuple]:
+    """The proven tables whose rows may be carved, following where a table's value goes: carved by
+    their own stores, or holding a value that is or will be (from an argument for a parameter, an
+    allocator's result, a swap), or handed to a parameter whose function carves rows into it."""
+    parameters = {(t.function.name, t.parameter): key for key, t in tables.items() if t.parameter is not None}
+    returned = _returned(tables, by_name)
+    handed = {key: [parameters.get(p) for p in t.passed_to] for key, t in tables.items()}
+    carves_into = _closure(tables, {key for key, t in tables.items() if t.carved},
+                           lambda key: [k for k in handed[key] if k in tables])  # (into what it was handed)
+    sources = {key: [*t.arguments, *t.swapped_with, *(k for name in t.allocators for k in returned.get(name) or [])]
+               for key, t in tables.items()}
+    carved = _closure(tables, carves_into, lambda key: [k for k in sources[key] if k in tables])
+    return carved & proven
+
+
+def _closure(keys, start: set[tuple], linked: Callable[[tuple], list[tuple]]) -> set[tuple]:
+    """`start` and every key of `keys` linked (through `linked`, repeatedly) to one of them."""
+    found = set(start)
+    changed = True
+    while changed:
+        changed = False
+        for key in keys:
+            if key not in found and any(k in found for k in linked(key)):
+                found.add(key)
+                changed = True
+    return found
 
 
 def _changes(user: Node, child: Node) -> bool:
@@ -404,6 +480,8 @@ def _returned(tables: dict[tuple, _Table], by_name: dict[str, Function]) -> dict
         keys: Optional[list[tuple]] = []
         for node in by_name[name].nodes_of((K.RETURN_STMT,)):
             values = expression_children(node)
+            if values and _null(values[0].cursor):
+                continue  # `return NULL;` when an allocation fails: no table, no rows
             decl = variable_decl(strip(values[0])) if values else None
             key = Variables.key(decl) if decl is not None else None
             if key not in tables or tables[key].parameter is not None or tables[key].function is not by_name[name]:

@@ -79,8 +79,8 @@ def _pointer_facts(variables: Variables, every_function: list, functions: list, 
     parameters distinct at every call (also returned, by function), pointers that enter with the
     call, shapes, copies."""
     source = variables.source
-    variables.row_levels, variables.rows_unproven = row_tables(every_function, source, tu_cursor, language,
-                                                               whole_program)
+    variables.row_levels, variables.rows_unproven, variables.rows_carved = row_tables(
+        every_function, source, tu_cursor, language, whole_program)
     distinct = noalias.distinct_parameters(every_function, source, tu_cursor, {f.name for f in functions},
                                            language, whole_program, variables.row_levels)
     variables.distinct_at_calls = {key for keys in distinct.values() for key in keys}

@@ -43,6 +43,7 @@ class Variables:
         self.shapes: dict[tuple, str] = {}  # from autopar/frontend/pointer_shapes.py
         self.row_levels: dict[tuple, int] = {}  # from autopar/frontend/row_tables.py, with why not
         self.rows_unproven: dict[tuple, str] = {}
+        self.rows_carved: set[tuple] = set()
         # a variable holding a pointer parameter's address -> those parameters (kept_addresses.stored_parameters)
         self.copies_of: dict[tuple, set[str]] = {}
 
@@ -126,6 +127,7 @@ class Variables:
             shape=self.shapes.get(self.key(decl), ""),
             row_levels=self.row_levels.get(self.key(decl), 0),
             rows_unproven=self.rows_unproven.get(self.key(decl), ""),
+            rows_carved=self.key(decl) in self.rows_carved,
             based_on=sorted(self.copies_of.get(self.key(decl), ())),
             is_const=is_const, is_struct=element.kind == TypeKind.RECORD,
             is_floating=canonical.kind in FLOATING_TYPES, is_bool=canonical.kind == TypeKind.BOOL,

@@ -2,8 +2,9 @@
    `a = malloc(n * sizeof *a); for (i...) a[i] = malloc(m * sizeof **a);` (and `double ***u` the same
    way, one level deeper), then handed to the kernels. The file shows every row pointer is set once
    from its own allocation and never shared, so `a[i][j]` is indexed like a 2-D array: rows of
-   different iterations are apart, and apart from a vector allocated on its own. Near misses stay serial: rows carved from one block (`block + i * m`,
-   which a subscript past m would leave), a row stored twice, one table passed for two parameters,
+   different iterations are apart, and apart from a vector allocated on its own. Rows carved from one
+   block (`block + i * m`, which a subscript past m would leave) need a run-time check that the rows lie
+   apart (depth_carved_rows.c). Near misses stay serial: a row stored twice, one table passed for two parameters,
    a row pointer kept in another variable, a row written from the one before, a global table handed
    to a function. A static table that the functions name directly is followed too. */
 #include <stdio.h>
@@ -112,7 +113,7 @@ static double jacobi_steps(int steps) {
     return s;
 }
 
-/* serial: rows carved from one block */
+/* rows carved from one block: parallel under the check that they lie apart */
 static void block_rows(double **b) {
     for (int i = 0; i < N; i++)
         for (int j = 0; j < M; j++)

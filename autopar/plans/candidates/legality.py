@@ -335,17 +335,13 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
     if alias_pairs:
         pairs = written_first(an, alias_pairs)
         equal = equal_pointer_pairs(an, set(arrays) | set(reduced) | set(windows))
-        check = overlap_check(pairs, an.model.objects, inspection_budget(loop), equal)
+        check = overlap_check(pairs, an.model.objects, inspection_budget(loop), equal, an.model)
         if check is None:
-            for w, o in unbounded_pairs(pairs, an.model.objects, inspection_budget(loop)) or pairs:
-                out.blockers.append(R.Reason(f"{w.path} and {o.path} may point to the same memory and their "
-                                             "accessed ranges cannot be computed for a runtime check",
-                                             R.ALIAS_UNBOUNDED))
+            for w, o in unbounded_pairs(pairs, an.model.objects, inspection_budget(loop), an.model) or pairs:
+                out.blockers.append(R.Reason(_unbounded_text(w, o), R.ALIAS_UNBOUNDED))
         else:
             out.alias_check = check
-            out.notes.append(R.Reason("legal when " + " and ".join(sorted({f"{w.path} does not overlap {o.path}" +
-                                                                            (" or equals it" if (w.key, o.key) in equal else "")
-                                                                            for w, o in pairs})) +
+            out.notes.append(R.Reason("legal when " + " and ".join(sorted({_apart_text(w, o, equal) for w, o in pairs})) +
                                       " (runtime check)", R.ALIAS))
     out.alias_check = with_strided_conditions(loop, out.alias_check, windows, out.blockers)
     relied |= _private_arrays(out, an, arrays, runs, checkable)
@@ -408,6 +404,21 @@ def equal_pointer_pairs(an: Analysis, handled: set[str]) -> frozenset:
     none whose object a thread's copy, a private array or a window stands for: equal, the other
     pointer would reach the shared elements."""
     return frozenset(p for p in an.graph.equal_pointers if not set(p) & handled)
+
+
+def _unbounded_text(w: ObjectModel, o: ObjectModel) -> str:
+    if w.key == o.key:  # a carved table (deps.carved_rows)
+        return (f"the rows of {w.path} are carved from one block and may overlap, and the rows and columns it "
+                "touches cannot be bounded exactly for a runtime check (a write under a condition, a table of "
+                "three levels, a loop that moves its rows)")
+    return f"{w.path} and {o.path} may point to the same memory and their accessed ranges cannot be computed " \
+           "for a runtime check"
+
+
+def _apart_text(w: ObjectModel, o: ObjectModel, equal: frozenset) -> str:
+    if w.key == o.key:  # a carved table (deps.carved_rows)
+        return f"the rows of {w.path} it touches lie further apart than its columns"
+    return f"{w.path} does not overlap {o.path}" + (" or equals it" if (w.key, o.key) in equal else "")
 
 
 def written_first(an: Analysis, alias_pairs: set[tuple[str, str]]) -> list[tuple[ObjectModel, ObjectModel]]:

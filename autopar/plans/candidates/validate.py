@@ -208,7 +208,8 @@ def _dependence_problems(check: _Check) -> list[str]:
             for obj in arrays:
                 problems.append(f"local array {obj.path} must be private")
     equal = equal_pointer_pairs(an, handled | set(windows))
-    overlap = overlap_check(written_first(an, alias_pairs), an.model.objects, inspection_budget(loop), equal) \
+    overlap = overlap_check(written_first(an, alias_pairs), an.model.objects, inspection_budget(loop), equal,
+                            an.model) \
         if alias_pairs else None
     if alias_pairs and overlap is None:
         problems.append("pointers that may alias have no computable ranges: no runtime check can prove it")

@@ -1,0 +1,157 @@
+"""Carved rows: a row table (autopar.frontend.row_tables) whose rows are cut from one block rather
+than allocated one by one, as old C builds its matrices:
+
+    double *block = malloc(n * m * sizeof *block);
+    for (i = 0; i < n; i++)
+        a[i] = block + i * m;          /* or, as Numerical Recipes does: a[i] = a[i - 1] + m */
+
+The rows still lie in memory only the table reaches, when the block is a local pointer set only from
+the allocator and used for nothing but carving rows of that one table (and `free`, tests, `sizeof`).
+But a row is no allocation of its own: `a[i][m]` is `a[i + 1][0]`, legal C. So two rows are apart
+only as far as the columns a loop touches: autopar.deps.carved_rows checks that at run time, before a
+loop that writes such a table runs in parallel.
+
+Takes a row store's value and the table it goes to; gives the pointer it is carved from. The blocks
+are proven once every use of the file is read (`blocks_misused`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from clang import cindex
+from clang.cindex import CursorKind as K, TypeKind
+
+from autopar.frontend.ast import Node, expression_children, starts_statement, strip, variable_decl
+from autopar.frontend.calls import call_arguments, callee_name
+from autopar.frontend.functions import Function
+from autopar.frontend.pointer_facts import allocation, automatic_local, in_system_header
+from autopar.frontend.variables import Variables
+
+
+@dataclass
+class Block:
+    """A local pointer rows are carved from: the tables it feeds and the uses that carve them."""
+
+    function: Function
+    name: str
+    tables: set[tuple] = field(default_factory=set)  # keys of the tables it is carved into
+    carving: set[int] = field(default_factory=set)  # ids of its uses inside those row stores
+
+
+def carved_from(value: Node) -> Optional[tuple[Node, bool]]:
+    """The pointer a stored row is carved from: `p` of `p`, `p + e`, `e + p`, `p - e` or `&p[e]`,
+    parentheses and casts skipped, repeatedly (`block + i * m + 1`), and whether an offset is added;
+    None for any other value."""
+    e = strip(value)
+    offset = False
+    while True:
+        offset = offset or e is not strip(value)
+        if e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-"):
+            left, right = (strip(c) for c in expression_children(e))
+            if _pointer(left):
+                e = left
+            elif e.binary_op == "+" and _pointer(right):
+                e = right
+            else:
+                return None
+        elif e.kind == K.UNARY_OPERATOR and e.unary_op == "&":
+            target = strip(expression_children(e)[0])
+            if target.kind != K.ARRAY_SUBSCRIPT_EXPR:
+                return None
+            e = strip(expression_children(target)[0])
+        else:
+            return (e, offset) if _pointer(e) else None
+
+
+def _pointer(node: Node) -> bool:
+    return node.cursor.type.get_canonical().kind == TypeKind.POINTER
+
+
+def row_of(node: Node, table_key: tuple, levels: int) -> bool:
+    """Whether `node` reads a row of the table `table_key` (`a[k]` of a `double **a`): the NR form
+    `a[i] = a[i - 1] + m` carves a row from another row of the same table."""
+    depth, e = 0, node
+    while e.kind == K.ARRAY_SUBSCRIPT_EXPR:
+        e, depth = strip(expression_children(e)[0]), depth + 1
+    decl = variable_decl(e)
+    return decl is not None and depth == levels - 1 and Variables.key(decl) == table_key
+
+
+def block_variable(base: Node) -> Optional[object]:
+    """The declaration of `base` when it names a local pointer of the function, automatic, not
+    volatile, pointing to numbers or bytes (one level): a candidate block."""
+    if base.kind != K.DECL_REF_EXPR:
+        return None
+    decl = variable_decl(base)
+    if decl is None or decl.kind != K.VAR_DECL or not automatic_local(decl) or \
+            decl.storage_class != cindex.StorageClass.NONE:
+        return None
+    t = decl.type.get_canonical()
+    if t.kind != TypeKind.POINTER or "volatile" in t.spelling or \
+            t.get_pointee().get_canonical().kind == TypeKind.POINTER:
+        return None
+    return decl
+
+
+def blocks_misused(blocks: dict[tuple, Block], text) -> dict[tuple, str]:
+    """For each table some block is carved into: why a block of it may be reached otherwise ("" when
+    every block is proven). A block is proven when it feeds one table only and every other use of it
+    is `free(p)`, a test (`!p`, `p == NULL`), `sizeof`, or a statement `p = malloc(...)`, and it is
+    declared without a value or with an allocation."""
+    why: dict[tuple, str] = {}
+    for key, block in blocks.items():
+        problem = ""
+        if len(block.tables) > 1:
+            problem = f"rows of two tables are carved from {block.name}"
+        for node in block.function.nodes_of((K.DECL_REF_EXPR, K.VAR_DECL)):
+            if problem:
+                break
+            if node.kind == K.VAR_DECL:
+                values = expression_children(node)
+                if Variables.key(node.cursor) == key and values and not allocation(strip(values[-1])):
+                    problem = f"{block.name} starts as {text(values[-1])}, not an allocation of its own"
+                continue
+            decl = variable_decl(node)
+            if decl is None or Variables.key(decl) != key or id(node) in block.carving:
+                continue
+            user = _user(node)
+            if not _harmless_use(node, user):
+                problem = f"rows are carved from {block.name}, which is also used in {text(user or node)}"
+        for table in block.tables:
+            why[table] = why.get(table) or problem
+    return why
+
+
+def _user(node: Node) -> Optional[Node]:
+    """The expression using `node`, above parentheses and implicit conversions."""
+    user = node.parent
+    while user is not None and (user.kind == K.PAREN_EXPR or user.kind == K.UNEXPOSED_EXPR and len(user.children) == 1):
+        user = user.parent
+    return user
+
+
+def _harmless_use(node: Node, user: Optional[Node]) -> bool:
+    """`free(p)`, `!p`, `p == NULL`, `sizeof *p`, `p = malloc(...)` as a statement of its own."""
+    if user is None:
+        return False
+    child = node
+    while child.parent is not user:
+        child = child.parent
+    if user.kind == K.CALL_EXPR and child in call_arguments(user):
+        referenced = user.cursor.referenced
+        return callee_name(user) == "free" and referenced is not None and in_system_header(referenced.location)
+    if user.kind == K.UNARY_OPERATOR and user.unary_op == "!" or \
+            user.kind == K.BINARY_OPERATOR and user.binary_op in ("==", "!="):
+        return True
+    if user.kind == K.BINARY_OPERATOR and user.binary_op == "=" and expression_children(user)[0] is child:
+        parent = user.parent  # (not the last statement of a `({ ... })`, which is its value)
+        return allocation(strip(expression_children(user)[1])) and parent is not None and \
+            starts_statement(user, parent) and not (parent.kind == K.COMPOUND_STMT and parent.parent is not None
+                                                    and parent.parent.kind.is_expression())
+    e = user
+    while e is not None and (e.kind in (K.PAREN_EXPR, K.ARRAY_SUBSCRIPT_EXPR, K.UNEXPOSED_EXPR) or
+                             e.kind == K.UNARY_OPERATOR and e.unary_op == "*"):
+        e = e.parent
+    return e is not None and e.kind == K.CXX_UNARY_EXPR  # sizeof
