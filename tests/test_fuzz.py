@@ -57,6 +57,11 @@ def test_the_generator_is_deterministic_and_covers_what_the_issue_asks():
     # solver that swaps its buffer parameters (and one that reads the swap's temporary)
     for feature in (".u[i][j] = ", ".x[j] = ", "union M", ".row[j] = ", "*tmp = u;", "v[i + 1] = "):
         assert feature in text, feature
+    # row tables carved from one block, each way (a helper carving the caller's table too)
+    for feature in ("a[i] = block + (size_t)i * stride;", "a[i] = &block[(size_t)i * stride];",
+                    "a[i] = a[i - 1] + stride;", "(size_t)(i + 1) * stride;"):
+        assert feature in text, feature
+    assert re.search(r"static void carve\d+\(", text)
     # writes a jump may skip (a do-while's break, an inner loop's break, a forward goto) before a read
     assert ") break; t" in text and "_skip: ;" in text and "q == 1) break;" in text
     # nests bounded by a global array's elements (NAS's `grid_points`), and a call passed that array

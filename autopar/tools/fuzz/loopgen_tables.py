@@ -1,8 +1,10 @@
 """loopgen's templates of tables: multi-level pointers built from allocations
 (`T **a = malloc(n * sizeof *a); for (i...) a[i] = malloc(...)`), handed to kernels that index them
-`a[i][j]` (autopar/frontend/row_tables.py proves the rows apart). Near misses share a row, carve the
-rows from one block, pass one table twice, keep a row pointer in another variable, or write a row
-from the one before. Each `t_<name>` adds one block to the program being built (a `ProgramBuilder`).
+`a[i][j]` (autopar/frontend/row_tables.py proves the rows apart), or carve the rows from one block
+(autopar/frontend/carved_rows.py: apart only under a run-time check). Near misses share a row, pass
+one table twice, keep a row pointer in another variable, write a row from the one before, or carve
+rows that reach into the next. Each `t_<name>` adds one block to the program being built (a
+`ProgramBuilder`).
 """
 
 from __future__ import annotations
@@ -156,3 +158,72 @@ class TableTemplates(ProgramBuilder):
             self.body.append(kernel)
         self.body += [f"    for (int i = 0; i < {n}; i++)", f"        for (int j = 0; j < {m}; j++)",
                       f"            {out.name}[i * {m} + j] = {result};"]
+
+    def t_carved(self) -> None:
+        """Row tables carved from one block (autopar/frontend/carved_rows.py): `a[i] = block + i * stride`,
+        `&block[i * stride]`, Numerical Recipes' `a[i] = a[i - 1] + stride`, or rows a helper carves
+        into the caller's table. A kernel writes one table from the other (or one in place), now and
+        then in a time loop that swaps them, and the result is copied into a global array the program
+        prints. The stride is the row length, longer, or shorter (a near miss the run-time check must
+        catch: a row reaches into the next). Near misses: the row before (a flow dependence), and two
+        tables carved from one block, one a row after the other."""
+        self.includes.add("stdlib.h")
+        t = self.rng.choice(["int", "long long", "short", "unsigned"])
+        n, m, k = self.rng.choice([3, 40, 150]), self.rng.choice([2, 17, 64]), self.rng.randint(2, 7)
+        stride = self.rng.choice([m, m, m + 3, max(1, m - 1)])
+        form = self.rng.choice(["block", "address", "chain", "into"])
+        miss = self.rng.choice(["none"] * 4 + ["before", "one_block"])
+        in_place = miss == "none" and self.chance(0.3)
+        alloc, kernel, second = self.fresh("carve"), self.fresh("kern"), self.fresh("second")
+        size = "(size_t)(n + 1) * stride + m + 1"  # (a short stride's last row still ends inside)
+        if miss == "one_block":
+            self.top.append(f"static {t} **{second};")
+            form = "block"
+        row = {"block": "block + (size_t)i * stride", "address": "&block[(size_t)i * stride]",
+               "chain": "a[i - 1] + stride", "into": "block + (size_t)i * stride"}[form]
+        start = 1 if form == "chain" else 0
+        head = f"    {t} *block = calloc({size}, sizeof *block);\n" if form != "chain" else \
+            f"    a[0] = calloc({size}, sizeof **a);\n"
+        carve = f"    for (int i = {start}; i < n; i++)\n        a[i] = {row};\n"
+        if miss == "one_block":
+            carve += (f"    {t} **b = malloc(n * sizeof *b);\n    for (int i = 0; i < n; i++)\n"
+                      f"        b[i] = block + (size_t)(i + 1) * stride;\n    {second} = b;\n")
+        if form == "into":
+            self.functions.append(f"static void {alloc}({t} **a, int n, int stride, int m)\n{{\n{head}{carve}}}")
+        else:
+            check = "    if (!a)\n        return NULL;\n" if self.chance(0.4) else ""
+            self.functions.append(f"static {t} **{alloc}(int n, int stride, int m)\n{{\n"
+                                  f"    {t} **a = malloc(n * sizeof *a);\n{check}{head}{carve}    return a;\n}}")
+        if miss == "before":
+            value, lo = f"d[i - 1][j] * {k} + s[i][j]", 1
+        elif in_place:
+            value, lo = f"d[i][j] * {k} + d[i][j + 1] + i", 0
+        else:
+            value, lo = f"s[i][j] * {k} + s[i][j + 1] - d[i][j]", 0
+        self.functions.append(f"static void {kernel}({t} **d, {t} **s, int n, int m)\n{{\n"
+                              f"    for (int i = {lo}; i < n; i++)\n        for (int j = 0; j < m - 1; j++)\n"
+                              f"            d[i][j] = {self.store(t, value)};\n}}")
+        out = self.new_array((n * m,), where="global", ctype=t)
+        rows = self.size_var(n) if self.chance(0.5) else str(n)
+        a, b, tmp, it = self.fresh("ca"), self.fresh("cb"), self.fresh("ct"), self.fresh("it")
+        if form == "into":
+            made = [f"        {t} **{a} = malloc({n} * sizeof *{a}), **{b} = malloc({n} * sizeof *{b});",
+                    f"        {alloc}({a}, {rows}, {stride}, {m}); {alloc}({b}, {rows}, {stride}, {m});"]
+        elif miss == "one_block":  # b's rows are a's, one row on
+            made = [f"        {t} **{a} = {alloc}({rows}, {stride}, {m}), **{b} = {second};"]
+        else:
+            made = [f"        {t} **{a} = {alloc}({rows}, {stride}, {m}), **{b} = {alloc}({rows}, {stride}, {m});"]
+        self.body += ["    {", *made,
+                      f"        for (int i = 0; i < {n}; i++) for (int j = 0; j < {m}; j++) {{",
+                      f"            {a}[i][j] = ({t})((i * 7 + j * 3) % 11); {b}[i][j] = ({t})((i + j * 5) % 13);",
+                      "        }"]
+        if miss == "none" and self.chance(0.4):
+            self.body += [f"        for (int {it} = 0; {it} < {self.rng.randint(2, 4)} + zero; {it}++) {{",
+                          f"            {kernel}({b}, {a}, {rows}, {m});",
+                          f"            {t} **{tmp} = {a}; {a} = {b}; {b} = {tmp};",
+                          "        }"]
+        else:
+            self.body.append(f"        {kernel}({b}, {a}, {rows}, {m});")
+        self.body += [f"        for (int i = 0; i < {n}; i++) for (int j = 0; j < {m}; j++)",
+                      f"            {out.name}[i * {m} + j] = {b}[i][j];",
+                      "    }"]
