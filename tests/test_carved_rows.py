@@ -319,3 +319,108 @@ static void product(double **c, double **a, double **b, int n, int m, int p) {
     assert loop.parallel, loop.reasons
     assert "((int)(0) < (p)) && autopar_indices_outside_rows_((const void *)(c)" in loop.pragma, loop.pragma
     assert "(int)(0) < (n)" not in loop.pragma and "(int)(0) < (m)" not in loop.pragma
+
+
+TWO_TABLES = r"""
+#include <stdint.h>
+#include <stdlib.h>
+static void work(double **a, double **b, int n, int m) {
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < m; j++)
+            a[i][j] = b[n - 1 - i][j] + 1.0;
+}
+static double **own(int n, int m) {
+    double **t = malloc(n * sizeof *t);
+    for (int i = 0; i < n; i++)
+        t[i] = malloc(m * sizeof **t);
+    return t;
+}
+"""
+
+# each makes `a`'s rows `b`'s (or some of them): work() must not run in parallel unchecked
+SHARED_ROWS = {
+    # one block carved into a table, the tables swapped, the block carved again into the other
+    "carved_again_after_a_swap": """
+    double *block = malloc((size_t)N * M * sizeof *block);
+    double **a = malloc(N * sizeof *a), **b = malloc(N * sizeof *b);
+    for (int i = 0; i < N; i++) a[i] = block + (size_t)i * M;
+    double **t = a; a = b; b = t;
+    for (int i = 0; i < N; i++) a[i] = block + (size_t)i * M;""",
+    # `x ?: y` is x when x is not null: a[i] is b[i]
+    "row_through_elvis": """
+    double **b = own(N, M), **a = malloc(N * sizeof *a);
+    double *block = calloc((size_t)N * M, sizeof *block);
+    for (int i = 0; i < N; i++) a[i] = b[i] ?: block + (size_t)i * M;""",
+    "block_through_elvis": """
+    double **b = own(N, M), **a = malloc(N * sizeof *a);
+    double *block;
+    block = b[0] ?: malloc((size_t)N * M * sizeof *block);
+    for (int i = 0; i < N; i++) a[i] = block + (size_t)i * M;""",
+    "row_through_an_integer": """
+    double **b = own(N, M), **a = malloc(N * sizeof *a);
+    a[0] = malloc(M * sizeof **a);
+    for (int i = 1; i < N; i++) a[i] = (double *)((uintptr_t)a[0] + ((uintptr_t)b[i] - (uintptr_t)a[0]));""",
+    "allocation_through_elvis": """
+    double **b = own(N, M), **a = malloc(N * sizeof *a);
+    for (int i = 0; i < N; i++) a[i] = b[i] ?: malloc(M * sizeof **a);""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHARED_ROWS))
+def test_rows_another_table_holds_keep_the_loop_serial(tmp_path, name):
+    text = TWO_TABLES + "#define N 900\n#define M 900\nint main(void) {" + SHARED_ROWS[name] + \
+        "\n    work(a, b, N, M);\n    return 0;\n}\n"
+    loop = _outer(_loops(tmp_path, text), "work")
+    assert not loop.parallelizable, (name, loop.pragma)
+
+
+SWAPPING_CARVER = r"""
+#include <stdlib.h>
+/* carves the table it got as q: the swap puts it in p */
+static void carve(double **p, double **q, int n) {
+    double **t = p; p = q; q = t;
+    double *block = calloc((size_t)n * 900 + n, sizeof *block);
+    for (int i = 0; i < n; i++)
+        p[i] = block + i;
+}
+static void work(double **a, int n, int m) {
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < m; j++)
+            a[i][j] = (double)(i + 1);
+}
+int main(void) {
+    double **x = malloc(900 * sizeof *x), **y = malloc(900 * sizeof *y);
+    for (int i = 0; i < 900; i++) { x[i] = malloc(900 * sizeof **x); y[i] = malloc(900 * sizeof **y); }
+    carve(x, y, 900);
+    work(y, 900, 900);
+    return 0;
+}
+"""
+
+
+def test_a_table_carved_through_a_swap_is_never_taken_for_rows_of_their_own(tmp_path):
+    loop = _outer(_loops(tmp_path, SWAPPING_CARVER), "work")
+    assert not loop.parallel or "autopar_indices_outside_rows_((const void *)(a)" in loop.pragma, loop.pragma
+
+
+def test_a_table_swapped_before_it_is_carved_is_checked_on_both_sides(tmp_path):
+    """The caller swaps x and y, then a helper carves x's rows: y held that table first, so a loop
+    over y checks its rows too (a table object, not a variable, is what gets carved)."""
+    text = CARVE.replace("static double **carve", "static double **unused") + KERNELS + r"""
+static void carve_into(double **p, int n) {
+    double *block = calloc((size_t)n * 40, sizeof *block);
+    for (int i = 0; i < n; i++)
+        p[i] = block + (size_t)i * 40;
+}
+int main(void) {
+    double **x = malloc(4000 * sizeof *x), **y = malloc(4000 * sizeof *y);
+    for (int i = 0; i < 4000; i++) y[i] = calloc(40, sizeof **y);
+    double **t = x; x = y; y = t;
+    carve_into(x, 4000);
+    bump(y, 4000, 40);
+    bump(x, 4000, 40);
+    return 0;
+}
+"""
+    loop = _outer(_loops(tmp_path, text), "bump")
+    assert loop.parallel and "autopar_indices_outside_rows_((const void *)(a)" in loop.pragma, loop.pragma

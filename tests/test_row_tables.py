@@ -324,3 +324,20 @@ def test_what_the_review_found_keeps_the_halves_serial(tmp_path, name):
 def test_the_halves_run_in_parallel_when_nothing_shares_a_row(tmp_path):
     loops = _loops(tmp_path, HALVES.replace("HELPERS", "").replace("SHARE", ""))
     assert [l for l in loops if l.function == "main" and l.depth == 0][-1].parallelizable
+
+
+def test_an_allocator_handing_back_the_callers_table_is_no_allocator(tmp_path):
+    """`same(x)` returns a local it swapped with its parameter: x itself. y = same(x) and x are one
+    table, which kernel() must not take for two."""
+    text = ALLOC + KERNEL + r"""
+static double **same(double **p, int n) {
+    double **l = malloc(n * sizeof *l);
+    double **t = l; l = p; p = t;
+    free(p);
+    return l;
+}
+int main(void) { double **x = rows(900, 900), **y = same(x, 900); kernel(y, x, 900, 900); return 0; }
+"""
+    loop = _outer(_loops(tmp_path, text), "kernel")
+    assert not loop.parallelizable, loop.pragma
+    assert any("it may return a table it was handed" in r for r in loop.reasons), loop.reasons

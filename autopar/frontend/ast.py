@@ -276,17 +276,17 @@ _IS_EXPRESSION: dict = {}
 
 
 def strip(node: Node) -> Node:
-    """Skip parentheses, casts and implicit conversions."""
+    """Skip parentheses, casts and implicit conversions (not `a ?: b` or `__builtin_choose_expr`,
+    unexposed expressions of more than one operand, whose value is not their last operand's)."""
     while node.kind in TRANSPARENT and node.children:
         expressions = node.expressions
-        if not expressions:
+        if not expressions or len(expressions) > 1 and node.kind == K.UNEXPOSED_EXPR:
             break
         node = expressions[-1]
     return node
 
 
-def expression_children(node: Node) -> list[Node]:
-    """The node's own list (Node.expressions): do not change it."""
+def expression_children(node: Node) -> list[Node]:  # the node's own list: do not change it
     return node.expressions
 
 

@@ -23,7 +23,7 @@ from typing import Optional
 from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
-from autopar.frontend.ast import Node, expression_children, starts_statement, strip, variable_decl
+from autopar.frontend.ast import ARRAY_TYPES, Node, expression_children, starts_statement, strip, variable_decl
 from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.functions import Function
 from autopar.frontend.pointer_facts import allocation, automatic_local, in_system_header
@@ -42,31 +42,37 @@ class Block:
 
 def carved_from(value: Node) -> Optional[tuple[Node, bool]]:
     """The pointer a stored row is carved from: `p` of `p`, `p + e`, `e + p`, `p - e` or `&p[e]`,
-    parentheses and casts skipped, repeatedly (`block + i * m + 1`), and whether an offset is added;
-    None for any other value."""
-    e = strip(value)
-    offset = False
-    while True:
-        offset = offset or e is not strip(value)
+    parentheses and casts between pointers skipped, repeatedly (`block + i * m + 1`), and whether an
+    offset is added; None for any other value (one through an integer, `(double *)((uintptr_t)p + k)`,
+    or a `?:`)."""
+    e, offset = _pointer_value(value), False
+    while e is not None:
         if e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-"):
-            left, right = (strip(c) for c in expression_children(e))
-            if _pointer(left):
-                e = left
-            elif e.binary_op == "+" and _pointer(right):
-                e = right
-            else:
-                return None
+            left, right = (_pointer_value(c) for c in expression_children(e))
+            e = left if left is not None else (right if e.binary_op == "+" else None)
         elif e.kind == K.UNARY_OPERATOR and e.unary_op == "&":
             target = strip(expression_children(e)[0])
-            if target.kind != K.ARRAY_SUBSCRIPT_EXPR:
-                return None
-            e = strip(expression_children(target)[0])
+            e = _pointer_value(expression_children(target)[0]) if target.kind == K.ARRAY_SUBSCRIPT_EXPR else None
         else:
-            return (e, offset) if _pointer(e) else None
+            return e, offset
+        offset = True
+    return None
+
+
+def _pointer_value(node: Node) -> Optional[Node]:
+    """`node` past parentheses, implicit conversions of one operand and casts, each of a pointer
+    (an array decays to one); None where a value on the way is not a pointer."""
+    while True:
+        if not _pointer(node):
+            return None
+        expressions = node.expressions
+        if node.kind not in (K.PAREN_EXPR, K.UNEXPOSED_EXPR, K.CSTYLE_CAST_EXPR) or len(expressions) != 1:
+            return node
+        node = expressions[0]
 
 
 def _pointer(node: Node) -> bool:
-    return node.cursor.type.get_canonical().kind == TypeKind.POINTER
+    return node.cursor.type.get_canonical().kind in (TypeKind.POINTER, *ARRAY_TYPES)
 
 
 def row_of(node: Node, table_key: tuple, levels: int) -> bool:
@@ -95,16 +101,21 @@ def block_variable(base: Node) -> Optional[object]:
     return decl
 
 
-def blocks_misused(blocks: dict[tuple, Block], text) -> dict[tuple, str]:
+def blocks_misused(blocks: dict[tuple, Block], text, swapped: set[tuple]) -> dict[tuple, str]:
     """For each table some block is carved into: why a block of it may be reached otherwise ("" when
-    every block is proven). A block is proven when it feeds one table only and every other use of it
-    is `free(p)`, a test (`!p`, `p == NULL`), `sizeof`, or a statement `p = malloc(...)`, and it is
-    declared without a value or with an allocation."""
+    every block is proven). A block is proven when it feeds one table only (one variable, which its
+    function never swaps: a swap would move the rows carved before to the other side, and the next
+    carving would give the other table rows of the same block) and every other use of it is
+    `free(p)`, a test (`!p`, `p == NULL`), `sizeof`, or a statement `p = malloc(...)`, and it is
+    declared without a value or with an allocation. (A variable set again from an allocation leaves
+    the table before unreachable: no name keeps it but through a swap.)"""
     why: dict[tuple, str] = {}
     for key, block in blocks.items():
         problem = ""
         if len(block.tables) > 1:
             problem = f"rows of two tables are carved from {block.name}"
+        elif block.tables & swapped:
+            problem = f"rows are carved from {block.name} into a table that is swapped"
         for node in block.function.nodes_of((K.DECL_REF_EXPR, K.VAR_DECL)):
             if problem:
                 break
@@ -155,3 +166,27 @@ def _harmless_use(node: Node, user: Optional[Node]) -> bool:
                              e.kind == K.UNARY_OPERATOR and e.unary_op == "*"):
         e = e.parent
     return e is not None and e.kind == K.CXX_UNARY_EXPR  # sizeof
+
+
+def held_objects(fresh: set[tuple], sources: dict[tuple, list[tuple]]) -> dict[tuple, set[tuple]]:
+    """For each table variable, the table objects it may hold, each named by the variable whose own
+    allocation made it (`fresh`): a variable holds what its `sources` hold (a parameter its
+    arguments', a variable set from a function of the file what that function returns, either side
+    of a swap the other's), repeatedly, until nothing changes."""
+    holds = {key: ({key} if key in fresh else set()) for key in sources}
+    changed = True
+    while changed:
+        changed = False
+        for key, found in holds.items():
+            more = set().union(*(holds.get(s, set()) for s in sources[key])) - found
+            if more:
+                found |= more
+                changed = True
+    return holds
+
+
+def carved_tables(holds: dict[tuple, set[tuple]], carving: set[tuple], proven: set[tuple]) -> set[tuple]:
+    """The proven tables that may hold a table object some row is carved into (through whichever
+    variable held it then): their rows are apart only as far as a loop's columns."""
+    objects = set().union(*(holds.get(key, set()) for key in carving))
+    return {key for key in proven if key in carving or holds.get(key, set()) & objects}

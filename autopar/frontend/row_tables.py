@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Optional
 
 from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
@@ -52,7 +52,8 @@ from clang.cindex import CursorKind as K, TypeKind
 from autopar.frontend.ast import (FLOATING_TYPES, INTEGER_TYPES, Node, Source, evaluate_int, expression_children,
                                   starts_statement, stored_operand, strip, variable_decl)
 from autopar.frontend.calls import call_arguments, callee_name
-from autopar.frontend.carved_rows import Block, block_variable, blocks_misused, carved_from, row_of
+from autopar.frontend.carved_rows import (Block, block_variable, blocks_misused, carved_from, carved_tables,
+                                          held_objects, row_of)
 from autopar.frontend.functions import Function
 from autopar.frontend.noalias import (direct_call_sites, file_local, from_main_file, last_include,
                                       referenced_at_file_scope, symbols_rebound)
@@ -79,6 +80,7 @@ class _Table:
     swapped_with: list[tuple] = field(default_factory=list)
     arguments: list[Optional[tuple]] = field(default_factory=list)  # a parameter's: each call's variable
     carved: bool = False  # some row is carved from a block or another row (autopar.frontend.carved_rows)
+    fresh: bool = False  # it is set to an allocation of its own (names that table object: held_objects)
 
     @property
     def why_not(self) -> str:
@@ -113,13 +115,15 @@ def row_tables(every_function: list[Function], source: Source, tu_cursor, langua
     file = _File(tables, {f.name: f for f in every_function}, source)
     for function in every_function:
         _read_uses(function, file)
-    for key, why in blocks_misused(file.blocks, file.text).items():
-        tables[key].misused = tables[key].misused or why
     _read_call_sites(every_function, file, tu_cursor, whole_program)
-    _settle(tables, file.by_name)
+    holds = _holds(tables, file.by_name)
+    swapped = {key for key, t in tables.items() if t.swapped_with}
+    for key, why in blocks_misused(file.blocks, file.text, swapped).items():
+        tables[key].misused = tables[key].misused or why
+    _settle(tables, file.by_name, holds)
     proven = {key: t.levels for key, t in tables.items() if not t.why_not}
     return proven, {**file.globals, **{key: t.why_not for key, t in tables.items() if t.why_not}}, \
-        _carved(tables, file.by_name, set(proven))
+        carved_tables(holds, {key for key, t in tables.items() if t.carved}, set(proven))
 
 
 @dataclass
@@ -345,32 +349,13 @@ def _pointer_offset(value: Node) -> bool:
     return strip(value).cursor.type.get_canonical().kind in INTEGER_TYPES
 
 
-def _carved(tables: dict[tuple, _Table], by_name: dict[str, Function], proven: set[tuple]) -> set[tuple]:
-    """The proven tables whose rows may be carved, following where a table's value goes: carved by
-    their own stores, or holding a value that is or will be (from an argument for a parameter, an
-    allocator's result, a swap), or handed to a parameter whose function carves rows into it."""
-    parameters = {(t.function.name, t.parameter): key for key, t in tables.items() if t.parameter is not None}
+def _holds(tables: dict[tuple, _Table], by_name: dict[str, Function]) -> dict[tuple, set[tuple]]:
+    """The table objects each candidate may hold (carved_rows.held_objects): from its own
+    allocations, its arguments, the locals its allocators return, and its swaps."""
     returned = _returned(tables, by_name)
-    handed = {key: [parameters.get(p) for p in t.passed_to] for key, t in tables.items()}
-    carves_into = _closure(tables, {key for key, t in tables.items() if t.carved},
-                           lambda key: [k for k in handed[key] if k in tables])  # (into what it was handed)
     sources = {key: [*t.arguments, *t.swapped_with, *(k for name in t.allocators for k in returned.get(name) or [])]
                for key, t in tables.items()}
-    carved = _closure(tables, carves_into, lambda key: [k for k in sources[key] if k in tables])
-    return carved & proven
-
-
-def _closure(keys, start: set[tuple], linked: Callable[[tuple], list[tuple]]) -> set[tuple]:
-    """`start` and every key of `keys` linked (through `linked`, repeatedly) to one of them."""
-    found = set(start)
-    changed = True
-    while changed:
-        changed = False
-        for key in keys:
-            if key not in found and any(k in found for k in linked(key)):
-                found.add(key)
-                changed = True
-    return found
+    return held_objects({key for key, t in tables.items() if t.fresh}, sources)
 
 
 def _changes(user: Node, child: Node) -> bool:
@@ -381,6 +366,7 @@ def _changes(user: Node, child: Node) -> bool:
 def _read_source(table: _Table, value: Node, file: _File) -> None:
     """A value the table variable is set to: a fresh allocation, or an allocator function's result."""
     if allocation(value):
+        table.fresh = True
         return
     if value.kind == K.CALL_EXPR and (callee := callee_name(value)) in file.by_name:
         table.allocators.append(callee)
@@ -424,7 +410,7 @@ def _read_call_sites(every_function: list[Function], file: _File, tu_cursor, who
             table.arguments.append(key)
 
 
-def _settle(tables: dict[tuple, _Table], by_name: dict[str, Function]) -> None:
+def _settle(tables: dict[tuple, _Table], by_name: dict[str, Function], holds: dict[tuple, set[tuple]]) -> None:
     """Drop candidates whose proof leans on one that failed, until none does (the largest set of
     tables whose proofs only lean on each other). Misuse first, over every candidate: a table whose
     values are unproven (an exported function's parameter) still hands its rows on as it does."""
@@ -448,9 +434,12 @@ def _settle(tables: dict[tuple, _Table], by_name: dict[str, Function]) -> None:
         for name in table.allocators:
             keys = returned.get(name)
             failed = next((tables[k] for k in keys or [] if tables[k].why_not), None)
-            if keys is None or failed is not None or any(tables[k].levels != table.levels for k in keys):
+            # (a returned local swapped with a parameter may hold the caller's own table)
+            foreign = any(tables[o].function is not by_name[name] for k in keys or [] for o in holds[k])
+            if keys is None or failed is not None or foreign or any(tables[k].levels != table.levels for k in keys):
                 table.unsourced = f"{table.name} is set to the result of {name}, not proven a table of its own" + \
-                    (f" ({failed.why_not})" if failed is not None else "")
+                    (f" ({failed.why_not})" if failed is not None else "") + \
+                    (f" (it may return a table it was handed)" if foreign else "")
         for argument in table.arguments:
             if tables[argument].why_not:
                 table.unsourced = f"a call of {table.function.name} passes {tables[argument].name} for " \
