@@ -5,6 +5,14 @@ an anonymous member's fields keep the conservative answer."""
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
 from autopar.decision.pipeline import analyze_file
 from autopar.frontend.translate import translate
 from autopar.plans import reasons as R
@@ -63,8 +71,9 @@ void smooth(int reps) {
     assert loop.parallel and "(const char *)" not in loop.pragma, (loop.pragma, loop.reasons)  # no alias check
 
 
-def test_a_member_subscript_the_bounds_do_not_keep_in_its_array_keeps_the_nest_serial(tmp_path):
-    # j < m may pass 64: T.u[i][j] would reach the next row (old C over-indexes a struct's arrays)
+def test_a_member_subscript_the_bounds_do_not_keep_in_its_array_is_checked_at_run_time(tmp_path):
+    # j < m may pass 64: T.u[i][j] would reach the next row (old C over-indexes a struct's arrays),
+    # so the written member's rows are apart while m <= 64, tested before the loop (deps.member_bounds)
     loop = _loop(tmp_path, """
 void smooth(int m) {
     for (int i = 1; i < 63; i++)
@@ -72,9 +81,22 @@ void smooth(int m) {
             T.u[i][j] = T.f[i - 1][j] + T.f[i + 1][j];
 }
 """, "smooth")
-    assert not loop.parallelizable and R.LEAVES_ROW in loop.codes, loop.reasons
-    assert any("T.u[i][j] may run past its member array: j is not proven inside [0, 64)" in r
-               for r in loop.reasons), loop.reasons
+    assert loop.parallel and loop.proof == "runtime-check", loop.reasons
+    assert "((long long)m - 1LL < 64LL)" in loop.pragma, loop.pragma
+    assert any("the subscripts of T.u stay inside its member array" in r for r in loop.reasons), loop.reasons
+
+
+def test_a_member_read_past_its_rows_needs_no_test_of_its_own(tmp_path):
+    # T.f is only read: its rows running into each other changes nothing; T.u is kept inside
+    loop = _loop(tmp_path, """
+void shift(int m) {
+    for (int i = 0; i < 63; i++)
+        for (int j = 0; j < 63; j++)
+            T.u[i][j] = T.f[i][j + m] * 0.5;
+}
+""", "shift")
+    assert loop.parallel, loop.reasons
+    assert "< 64LL" not in loop.pragma, loop.pragma
 
 
 def test_a_one_dimensional_member_past_a_symbolic_count_gets_a_runtime_check(tmp_path):
@@ -215,3 +237,58 @@ public:
     loops = {(l.function, l.depth): l for l in analyze_file(str(path)).report.loops}
     assert loops[("Grid::step", 0)].parallel, loops[("Grid::step", 0)].reasons
     assert not loops[("Grid::shared", 0)].parallelizable  # (the union's arrays are one memory)
+
+
+OVER_INDEXED = r"""
+#include <stdio.h>
+struct grid { double u[64][64]; double f[64][64]; int n; };
+static struct grid G;
+static void sweep(int m) {
+    for (int i = 0; i < 63; i++)
+        for (int j = 0; j < m; j++)
+            G.u[i][j] = G.u[i][j] * 0.5 + G.f[i][1] + (double)i;
+}
+int main(int argc, char **argv) {
+    int m = 60 + 10 * (argc > 0);  /* 70: each row runs 6 elements into the next */
+    (void)argv;
+    for (int i = 0; i < 64; i++)
+        for (int j = 0; j < 64; j++)
+            G.f[i][j] = (double)((i * 3 + j) % 7);
+    for (int r = 0; r < 40; r++)
+        sweep(m);
+    double s = 0.0;
+    for (int i = 0; i < 64; i++)
+        for (int j = 0; j < 64; j++)
+            s += G.u[i][j] * (double)(j % 5 + 1);
+    printf("%.6f\n", s);
+    return 0;
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("clang") is None, reason="TSan builds use clang")
+def test_rows_run_into_each_other_take_the_serial_path_under_tsan(tmp_path):
+    """Old C over-indexing a member's rows: the check sends the loop to its serial copy, and the
+    output is the serial program's; without the check, TSan reports the race (the test can tell)."""
+    source = tmp_path / "o.c"
+    source.write_text(OVER_INDEXED)
+    subprocess.run([sys.executable, "-m", "autopar.cli", "rewrite", str(source), "-o", str(tmp_path / "o_par.c")],
+                   check=True, capture_output=True)
+    text = (tmp_path / "o_par.c").read_text()
+    assert "((long long)m - 1LL < 64LL)" in text, text
+    # the team-start gate and work threshold forced open: the check alone decides
+    text = re.sub(r"autopar_team_pays_\(\(double\)", "1 || autopar_team_pays_((double)", text)
+    text = text.replace("(double)(m) * 63 > ", "1 || (double)(m) * 63 > ")
+    forced = text.replace("((long long)m - 1LL < 64LL)", "1")
+    env = {**os.environ, "OMP_NUM_THREADS": "4", "TSAN_OPTIONS": "ignore_noninstrumented_modules=1"}
+    outputs = {}
+    for name, program in (("checked", text), ("forced", forced)):
+        (tmp_path / f"{name}.c").write_text(program)
+        subprocess.run(["clang", "-g", "-O1", "-fsanitize=thread", "-fopenmp", "-w", "-o", str(tmp_path / name),
+                        str(tmp_path / f"{name}.c")], check=True)
+        outputs[name] = subprocess.run([str(tmp_path / name)], capture_output=True, text=True, env=env)
+    subprocess.run(["gcc", "-O1", "-w", "-o", str(tmp_path / "serial"), str(source)], check=True)
+    serial = subprocess.run([str(tmp_path / "serial")], capture_output=True, text=True, check=True).stdout
+    assert "data race" not in outputs["checked"].stderr and outputs["checked"].stdout == serial, \
+        outputs["checked"].stderr[-2000:]
+    assert "data race" in outputs["forced"].stderr

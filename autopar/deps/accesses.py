@@ -112,6 +112,10 @@ class ObjectModel:
     # a member path reached through arrays only whose every subscript isl proves inside its array
     # wherever the loop runs (deps.subscripts.shape_subscripts): apart from the struct's other fields
     kept_in_arrays: bool = False
+    # (dim, extent) of the member-array subscripts after the first dim that isl does not keep inside
+    # their arrays: the dims are exact only while they stay inside, a run-time check of a loop that
+    # writes the object (deps.member_bounds)
+    member_dims_to_check: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def written(self) -> bool:

@@ -68,7 +68,7 @@ def _exact_bounds(obj: ObjectModel, model) -> Optional[tuple[tuple[dict, dict, d
     touched, the helper must find no row there (first > last) or no column (a span below 1), since it
     may not read row pointers the program does not: else those loops' tests join the check, when
     each is written before the loop (touched_interval.invariant_runs_test) and they rule those out."""
-    rows, columns = _values(obj, 0), _values(obj, 1)
+    rows, columns = subscript_values(obj, 0), subscript_values(obj, 1)
     touched = rows.params()
     extremes = []
     for values in (rows, columns):
@@ -105,7 +105,7 @@ def _params(s: isl.Set) -> isl.Set:
     return s if s.is_params() else s.params()
 
 
-def _values(obj: ObjectModel, d: int) -> isl.Set:
+def subscript_values(obj: ObjectModel, d: int) -> isl.Set:
     """The values of subscript `d` over the accesses' domains, one set over the parameters."""
     union = None
     for m in obj.accesses:

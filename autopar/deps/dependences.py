@@ -87,8 +87,8 @@ class Analysis:
             for y in objects[i:]:
                 if x.key == y.key:
                     self._same_object(x)
-                    if x.carved_rows and x.written:
-                        self._aliasing(x, x)  # a row may reach the next (deps.carved_rows)
+                    if x.written and (x.carved_rows or x.member_dims_to_check):
+                        self._aliasing(x, x)  # a row may reach the next (deps.carved_rows, deps.member_bounds)
                 elif (x.written or y.written) and may_alias(x, y):
                     self._aliasing(x, y)
         self._global_scalars(objects)
@@ -232,8 +232,10 @@ class Analysis:
                                  code=R.ALIAS if alias else code))
 
     def _aliasing(self, x: ObjectModel, y: ObjectModel) -> None:
-        subject = f"rows of {x.path} carved from one block may overlap" if x is y else \
-            f"{x.path} and {y.path} may point to the same memory"
+        subject = f"{x.path} and {y.path} may point to the same memory"
+        if x is y:
+            subject = f"rows of {x.path} carved from one block may overlap" if x.carved_rows else \
+                f"subscripts of {x.path} may run past its member array into the next row"
         for a in x.accesses:
             for b in y.accesses:
                 if not (a.access.is_write or b.access.is_write):

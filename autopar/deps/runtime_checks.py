@@ -11,6 +11,7 @@ import islpy as isl
 
 from autopar.deps.accesses import AccessModel, ObjectModel, ivs_for, varies
 from autopar.deps.carved_rows import rows_apart
+from autopar.deps.member_bounds import inside_members
 from autopar.deps.indexed import IndexedRange, indexed_range, outside_call
 from autopar.deps.subscripts import pointee_other_than_elements, reached_through_cast, through_loaded_pointers
 from autopar.deps.isl_text import (aff_poly, bounding_poly, operation_quota, parse_set, render_aff, render_poly,
@@ -424,14 +425,14 @@ def overlap_check(pairs: list[tuple[ObjectModel, ObjectModel]],
     unknown. With `objects` (the loop's) and `budget` (autopar.deps.indexed.inspection_budget), a
     read object's reads through an index array are tested by inspecting the index values. A pair
     of `may_be_equal` (keys; DependenceGraph.equal_pointers) passes when its pointers are equal too.
-    A pair of one object with itself is a carved table's rows (deps.carved_rows), tested with the
-    loop's `model` (a LoopModel; without it, no test)."""
+    A pair of one object with itself is a carved table's rows (deps.carved_rows, tested with the
+    loop's `model`, a LoopModel; without it, no test) or a member array's (deps.member_bounds)."""
     parts, conditions = [], []
     for w, o in sorted(pairs, key=lambda p: (p[0].path, p[1].path)):
         if declared_in_loop(w) or declared_in_loop(o):
             return None
-        if w.key == o.key:  # a carved table's rows, with each other
-            apart = rows_apart(w, objects or {}, model)
+        if w.key == o.key:  # a carved table's rows, or a member array's, with each other
+            apart = _self_check(w, objects, model)
             if apart is None:
                 return None
             parts.append(apart)
@@ -460,8 +461,14 @@ def unbounded_pairs(pairs: list[tuple[ObjectModel, ObjectModel]], objects: Optio
                     budget: Optional[str] = None, model=None) -> list[tuple[ObjectModel, ObjectModel]]:
     """The pairs whose ranges `overlap_check` cannot compute (what keeps it from having a check)."""
     return [(w, o) for w, o in pairs
-            if (rows_apart(w, objects or {}, model) is None if w.key == o.key else
+            if (_self_check(w, objects, model) is None if w.key == o.key else
                 object_ranges(w) is None or _other_ranges(o, objects if budget else None) is None)]
+
+
+def _self_check(obj: ObjectModel, objects: Optional[dict[str, ObjectModel]], model) -> Optional[str]:
+    """The test that keeps an object's elements apart from each other: a carved table's rows
+    (deps.carved_rows), or a member array's rows (deps.member_bounds)."""
+    return rows_apart(obj, objects or {}, model) if obj.carved_rows else inside_members(obj)
 
 
 def _other_ranges(o: ObjectModel, objects: Optional[dict[str, ObjectModel]]):

@@ -32,7 +32,10 @@ def shape_subscripts(model: LoopModel, obj: ObjectModel) -> None:
     _shape_subscripts(model, obj)
     unproven = _unproven_member_subscripts(obj)
     past = _member_rows_unproven(unproven)
-    if past is not None:
+    checked = sorted({(d, e) for _, d, e in unproven or [] if d >= 1})
+    if past is not None and all(e for _, e in checked):
+        obj.member_dims_to_check = checked  # (kept exact, under a run-time check: deps.member_bounds)
+    elif past is not None:  # (a flexible array member: no extent to check against)
         for m in obj.accesses:
             m.dims, m.strides, m.reason = None, [], past
     # every member-array subscript proven inside its array: apart from the struct's other fields

@@ -1,10 +1,11 @@
 /* Array members (a grid held in a struct, `G.u[i][j]`, `g->u[i][j]`; a fixed-size vector in each
    particle, `p[i].x[d]`): a subscript of an array member indexes that array, no pointer is loaded on
    the way, so the member is indexed like an array of its own, and two different fields of one struct
-   never overlap while each subscript stays in its array, as C requires. Near misses stay serial: a
+   never overlap while each subscript stays in its array, as C requires. A row bound in a variable
+   (old C over-indexes a struct's arrays) is tested before the loop. Near misses stay serial: a
    dependence across elements or rows, a subscript that leaves its row into the next one, a union's
    members (they share their memory), a pointer member (its rows may overlap), the fields of a
-   struct two pointers may share. */
+   struct two pointers may share, a count in a variable of one field read beside another. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -99,6 +100,21 @@ void two_structs(struct grid *a, struct grid *b) {
             a->u[i][j] = b->f[i][j] + 1.0;
 }
 
+/* under a run-time test: j < m may pass the member's N columns (old C over-indexes a struct's
+   arrays), so the rows of S.u are apart while m <= N */
+void columns_symbolic(int m) {
+    for (int i = 1; i < N - 1; i++)
+        for (int j = 1; j < m - 1; j++)
+            S.u[i][j] = 0.5 * (S.f[i][j - 1] + S.f[i][j + 1]);
+}
+
+/* serial: d < k may pass x's D elements into v, which the test of x's subscripts does not cover */
+void push_count(struct particle *p, int n, int k) {
+    for (int i = 0; i < n; i++)
+        for (int d = 0; d < k; d++)
+            p[i].x[d] += p[i].v[d] * 0.5;
+}
+
 static double cks_s(void) {
     double s = 0.0;
     // autopar: off
@@ -158,6 +174,8 @@ int main(void) {
     anonymous_union(h, n); printf("anonymous_union %.12g\n", cks((const double *)h, n * (D + 1)));
     pointer_member(r, n); printf("pointer_member %.12g\n", cks(pool, n * D));
     two_structs(&G, &G); printf("two_structs %.12g\n", cks(&G.u[0][0], N * N));
+    columns_symbolic(N - n / 10000); printf("columns_symbolic %.12g\n", cks_s());
+    push_count(p, n, D - n / 20000); printf("push_count %.12g\n", cks((const double *)p, n * (2 * D + 1)));
     free(p); free(h); free(r); free(pool);
     return 0;
 }

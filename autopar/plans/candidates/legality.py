@@ -407,17 +407,22 @@ def equal_pointer_pairs(an: Analysis, handled: set[str]) -> frozenset:
 
 
 def _unbounded_text(w: ObjectModel, o: ObjectModel) -> str:
-    if w.key == o.key:  # a carved table (deps.carved_rows)
+    if w.key == o.key and w.carved_rows:  # (deps.carved_rows)
         return (f"the rows of {w.path} are carved from one block and may overlap, and the rows and columns it "
                 "touches cannot be bounded exactly for a runtime check (a write under a condition, a table of "
                 "three levels, a loop that moves its rows)")
+    if w.key == o.key:  # (deps.member_bounds)
+        return (f"the subscripts of {w.path} may run past its member array (old C over-indexes a struct's "
+                "arrays), and their bounds are not one expression for a runtime check")
     return f"{w.path} and {o.path} may point to the same memory and their accessed ranges cannot be computed " \
            "for a runtime check"
 
 
 def _apart_text(w: ObjectModel, o: ObjectModel, equal: frozenset) -> str:
-    if w.key == o.key:  # a carved table (deps.carved_rows)
+    if w.key == o.key and w.carved_rows:  # (deps.carved_rows)
         return f"the rows of {w.path} it touches lie further apart than its columns"
+    if w.key == o.key:  # (deps.member_bounds)
+        return f"the subscripts of {w.path} stay inside its member array"
     return f"{w.path} does not overlap {o.path}" + (" or equals it" if (w.key, o.key) in equal else "")
 
 

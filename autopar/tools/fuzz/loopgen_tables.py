@@ -102,12 +102,14 @@ class TableTemplates(ProgramBuilder):
         copied into a global array the program prints. Near misses: the row or element before (a
         flow dependence on the outer loop), a union of a 2-D and a flat array (the flat array's next
         row is the 2-D array's, which the next iteration writes), a pointer member whose rows
-        overlap; and a bound in a variable, which leaves the fields to a runtime check."""
+        overlap; and a bound in a variable, which leaves the fields to a runtime check (the rows' bound)
+        or the member's rows to one (the columns' bound: autopar/deps/member_bounds.py)."""
         t = self.rng.choice(["int", "long long", "short", "unsigned"])
         n, m, k = self.rng.choice([3, 40, 150]), self.rng.choice([2, 17, 64]), self.rng.randint(2, 7)
-        miss = self.rng.choice(["none"] * 4 + ["before", "union", "pointer", "symbolic"])
+        miss = self.rng.choice(["none"] * 4 + ["before", "union", "pointer", "symbolic", "columns"])
         tag, x = self.fresh("M"), self.fresh("mx")
         rows = self.size_var(n) if miss == "symbolic" else str(n)
+        cols = self.size_var(m) if miss == "columns" else str(m)  # (kept inside by a run-time test)
         out = self.new_array((n * m,), where="global", ctype=t)
         fill = f"({t})((i * 7 + j * 3) % 11)"
         if miss == "pointer":
@@ -145,15 +147,15 @@ class TableTemplates(ProgramBuilder):
         through = self.chance(0.4)  # a helper reaching the struct through a pointer
         name = ("(*p)" if grid else "p") if through else x
         kernel = (f"    for (int i = {lo}; i < {rows if not through else 'n'}; i++)\n"
-                  f"        for (int j = 0; j < {m} - 1; j++)\n"
+                  f"        for (int j = 0; j < {cols if not through else 'm'} - 1; j++)\n"
                   f"            {target.replace('X', name)} = "
                   f"{self.store(t, value.replace('X', name).replace('K', str(k)))};")
         self.body += [f"    for (int i = 0; i < {n}; i++)", f"        for (int j = 0; j < {m}; j++) {{ {fill_both} }}"]
         if through:
             helper = self.fresh("memb")
             pointer = f"struct {tag} *p"
-            self.functions.append(f"static void {helper}({pointer}, int n)\n{{\n{kernel}\n}}")
-            self.body.append(f"    {helper}({'&' + x if grid else x}, {rows});")
+            self.functions.append(f"static void {helper}({pointer}, int n, int m)\n{{\n{kernel}\n}}")
+            self.body.append(f"    {helper}({'&' + x if grid else x}, {rows}, {cols});")
         else:
             self.body.append(kernel)
         self.body += [f"    for (int i = 0; i < {n}; i++)", f"        for (int j = 0; j < {m}; j++)",
