@@ -7,7 +7,8 @@
 - `graph`: the resulting `DependenceGraph` (access ids and `Edge`s; a networkx MultiDiGraph on demand);
 - `runtime_checks`: the byte ranges of objects and the overlap test of a runtime alias check;
   `indexed`: the part of it that inspects an index array's values (`v[colidx[k]]`); `carved_rows`:
-  the test that a carved row table's rows lie apart by the columns a loop touches;
+  the test that a carved row table's rows lie apart by the columns a loop touches; `member_bounds`:
+  the test that a member array's subscripts stay inside it;
 - `strided`: the windows of a loop that steps by a variable, and the guard its plans carry;
 - `isl_text`: isl text of models and C text of isl results.
 """
