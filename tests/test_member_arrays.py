@@ -292,3 +292,51 @@ def test_rows_run_into_each_other_take_the_serial_path_under_tsan(tmp_path):
     assert "data race" not in outputs["checked"].stderr and outputs["checked"].stdout == serial, \
         outputs["checked"].stderr[-2000:]
     assert "data race" in outputs["forced"].stderr
+
+
+# a member read past its end reaches the next element's fields, which other iterations write
+READ_PAST = {
+    "sum_of_the_next_element": ("""
+struct P { double x[4]; double sum; };
+struct P pp[2001];
+void f(int n, int k) {
+    for (int i = 0; i < n; i++) {
+        double s = 0.0;
+        for (int d = 0; d < k; d++)
+            s += pp[i].x[d];  /* k = 10: x[9] is pp[i + 1].sum */
+        pp[i].sum = s;
+    }
+}
+""", 0),
+    "written_the_iteration_before": ("""
+struct P { double v[4]; double x[4]; };
+struct P g[64];
+void f(int m) {
+    for (int j = 62; j >= 0; j--)
+        g[j].v[0] = g[j].x[m] * 0.5 + 1.0;  /* m = 4: g[j].x[4] is g[j + 1].v[0] */
+}
+""", 0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(READ_PAST))
+def test_a_member_read_past_its_end_is_not_apart_from_the_next_elements_fields(tmp_path, name):
+    text, depth = READ_PAST[name]
+    path = tmp_path / "t.c"
+    path.write_text(text)
+    loop = [l for l in analyze_file(str(path)).report.loops if l.function == "f" and l.depth == depth][0]
+    assert not loop.parallel, (name, loop.pragma)  # (neither a parallel for nor a simd)
+
+
+def test_a_flat_subscript_of_a_member_split_into_rows_is_not_taken_to_stay_inside(tmp_path):
+    # G.b[i * n + j] with n = 1000 reaches G.c: the pair needs a runtime check
+    loop = _loop(tmp_path, """
+struct big { double b[4096]; double c[4096]; double pad[8192]; };
+struct big G;
+void f(int n) {
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < n; j++)
+            G.b[i * n + j] = G.c[i * n + j] * 0.5 + 1.0;
+}
+""", "f")
+    assert loop.parallel and "(const char *)(G.b + 8 * n) <= (const char *)(G.c)" in loop.pragma, loop.pragma

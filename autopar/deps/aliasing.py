@@ -118,9 +118,11 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
         return False
     if x.kind == "member" and y.kind == "member" and x.base.decl == y.base.decl and \
             not x.indexed_path and not y.indexed_path and _spelled_struct(x.base.type) and \
-            x.path.count(".") == 1 and y.path.count(".") == 1 and "->" not in x.path + y.path:
+            x.path.count(".") == 1 and y.path.count(".") == 1 and "->" not in x.path + y.path and \
+            x.kept_in_arrays and y.kept_in_arrays:
         # p[i].x and p[j].y: different top-level fields of struct elements never overlap (a nested
-        # member could sit in a union)
+        # member could sit in a union), while a member array's subscripts stay inside it
+        # (`pp[i].x[d]` for d < k may read pp[i + 1].sum)
         return False
     for a, b in ((x, y), (y, x)):
         if a.kind == "pointer" and a.base.unaliased:

@@ -306,16 +306,21 @@ def _member_arrays_from(access: Access) -> int:
 
 
 def _unproven_member_subscripts(obj: ObjectModel) -> Optional[list[tuple[AccessModel, int, str]]]:
-    """For a member path reached through arrays only whose subscripts are all affine, each
-    member-array subscript (access, dim, extent; "" for a flexible array member, which has none)
-    that isl does not prove inside its declared extent wherever the loop runs (`i < n` of a
-    `double x[64]` member is not); None for any other object."""
+    """For a member path reached through arrays only whose member-array subscripts are all affine,
+    each member-array subscript (access, dim, extent; "" for a flexible array member, which has
+    none, or for a flat subscript split into rows, whose dims are no longer its own) that isl does
+    not prove inside its declared extent wherever the loop runs (`i < n` of a `double x[64]` member
+    is not); None for any other object (one of whose accesses is not modelled: its root may change
+    inside the loop)."""
     if not arrays_all_the_way(obj) or any(m.dims is None for m in obj.accesses):
         return None
     found = []
     for m in obj.accesses:
-        names = ivs_for("a", m)
         first = _member_arrays_from(m.access)
+        if len(m.dims) != len(m.access.subscripts):  # (`G.b[i * n + j]` delinearised: its dims are rows)
+            found.append((m, first, ""))
+            continue
+        names = ivs_for("a", m)
         for d, (aff, extent) in enumerate(zip(m.dims[first:], m.access.member_extents), start=first):
             if extent is None:
                 found.append((m, d, ""))
@@ -334,7 +339,8 @@ def _member_rows_unproven(unproven: Optional[list[tuple[AccessModel, int, str]]]
     m, d, extent = next(((m, d, e) for m, d, e in unproven or [] if d >= 1), (None, 0, ""))
     if m is None:
         return None
-    where = f"inside [0, {extent})" if extent else "inside its array (a flexible array member)"
+    where = f"inside [0, {extent})" if extent else \
+        "inside its array (a flexible array member, or a flat subscript split into rows)"
     return R.Reason(f"{m.access.text} may run past its member array: {m.access.subscripts[d].text} is not "
                     f"proven {where}, and old C over-indexes a struct's arrays", R.LEAVES_ROW)
 
