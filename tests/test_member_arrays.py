@@ -266,24 +266,55 @@ int main(int argc, char **argv) {
 """
 
 
+NEXT_ELEMENT = r"""
+#include <stdio.h>
+struct P { double x[4]; double sum; };
+static struct P pp[20001];
+static void sums(int n, int k) {
+    for (int i = 0; i < n; i++) {
+        double s = 0.0;
+        for (int d = 0; d < k; d++)
+            s += pp[i].x[d];
+        pp[i].sum = s;
+    }
+}
+int main(int argc, char **argv) {
+    int k = 8 + 2 * (argc > 0);  /* 10: x[4..9] are pp[i].sum and pp[i + 1]'s, written by others */
+    (void)argv;
+    for (int i = 0; i < 20001; i++)
+        for (int d = 0; d < 4; d++)
+            pp[i].x[d] = (double)((i + d) % 5);
+    sums(20000, k);
+    double s = 0.0;
+    for (int i = 0; i < 20001; i++)
+        s += pp[i].sum * (double)(i % 3 + 1);
+    printf("%.6f\n", s);
+    return 0;
+}
+"""
+
+
 @pytest.mark.skipif(shutil.which("clang") is None, reason="TSan builds use clang")
-def test_rows_run_into_each_other_take_the_serial_path_under_tsan(tmp_path):
-    """Old C over-indexing a member's rows: the check sends the loop to its serial copy, and the
-    output is the serial program's; without the check, TSan reports the race (the test can tell)."""
+@pytest.mark.parametrize("program,test", [(OVER_INDEXED, "((long long)m - 1LL < 64LL)"),
+                                          (NEXT_ELEMENT, "((long long)k - 1LL < 4LL)")])
+def test_rows_run_into_each_other_take_the_serial_path_under_tsan(tmp_path, program, test):
+    """Old C over-indexing a member's rows (written), or reading past a member into the next
+    element's fields: the test sends the loop to its serial copy, and the output is the serial
+    program's; without the test, TSan reports the race (the test can tell)."""
     source = tmp_path / "o.c"
-    source.write_text(OVER_INDEXED)
+    source.write_text(program)
     subprocess.run([sys.executable, "-m", "autopar.cli", "rewrite", str(source), "-o", str(tmp_path / "o_par.c")],
                    check=True, capture_output=True)
     text = (tmp_path / "o_par.c").read_text()
-    assert "((long long)m - 1LL < 64LL)" in text, text
-    # the team-start gate and work threshold forced open: the check alone decides
+    assert test in text, text
+    # the team-start gate and work threshold forced open: the member test alone decides
     text = re.sub(r"autopar_team_pays_\(\(double\)", "1 || autopar_team_pays_((double)", text)
-    text = text.replace("(double)(m) * 63 > ", "1 || (double)(m) * 63 > ")
-    forced = text.replace("((long long)m - 1LL < 64LL)", "1")
+    text = re.sub(r"\(\(double\)\(\w+\)( \* (\(\w+\)|\d+))* > \d+\)", "(1)", text)
+    forced = text.replace(test, "(1)")
     env = {**os.environ, "OMP_NUM_THREADS": "4", "TSAN_OPTIONS": "ignore_noninstrumented_modules=1"}
     outputs = {}
-    for name, program in (("checked", text), ("forced", forced)):
-        (tmp_path / f"{name}.c").write_text(program)
+    for name, version in (("checked", text), ("forced", forced)):
+        (tmp_path / f"{name}.c").write_text(version)
         subprocess.run(["clang", "-g", "-O1", "-fsanitize=thread", "-fopenmp", "-w", "-o", str(tmp_path / name),
                         str(tmp_path / f"{name}.c")], check=True)
         outputs[name] = subprocess.run([str(tmp_path / name)], capture_output=True, text=True, env=env)
@@ -292,51 +323,3 @@ def test_rows_run_into_each_other_take_the_serial_path_under_tsan(tmp_path):
     assert "data race" not in outputs["checked"].stderr and outputs["checked"].stdout == serial, \
         outputs["checked"].stderr[-2000:]
     assert "data race" in outputs["forced"].stderr
-
-
-# a member read past its end reaches the next element's fields, which other iterations write
-READ_PAST = {
-    "sum_of_the_next_element": ("""
-struct P { double x[4]; double sum; };
-struct P pp[2001];
-void f(int n, int k) {
-    for (int i = 0; i < n; i++) {
-        double s = 0.0;
-        for (int d = 0; d < k; d++)
-            s += pp[i].x[d];  /* k = 10: x[9] is pp[i + 1].sum */
-        pp[i].sum = s;
-    }
-}
-""", 0),
-    "written_the_iteration_before": ("""
-struct P { double v[4]; double x[4]; };
-struct P g[64];
-void f(int m) {
-    for (int j = 62; j >= 0; j--)
-        g[j].v[0] = g[j].x[m] * 0.5 + 1.0;  /* m = 4: g[j].x[4] is g[j + 1].v[0] */
-}
-""", 0),
-}
-
-
-@pytest.mark.parametrize("name", sorted(READ_PAST))
-def test_a_member_read_past_its_end_is_not_apart_from_the_next_elements_fields(tmp_path, name):
-    text, depth = READ_PAST[name]
-    path = tmp_path / "t.c"
-    path.write_text(text)
-    loop = [l for l in analyze_file(str(path)).report.loops if l.function == "f" and l.depth == depth][0]
-    assert not loop.parallel, (name, loop.pragma)  # (neither a parallel for nor a simd)
-
-
-def test_a_flat_subscript_of_a_member_split_into_rows_is_not_taken_to_stay_inside(tmp_path):
-    # G.b[i * n + j] with n = 1000 reaches G.c: the pair needs a runtime check
-    loop = _loop(tmp_path, """
-struct big { double b[4096]; double c[4096]; double pad[8192]; };
-struct big G;
-void f(int n) {
-    for (int i = 0; i < 8; i++)
-        for (int j = 0; j < n; j++)
-            G.b[i * n + j] = G.c[i * n + j] * 0.5 + 1.0;
-}
-""", "f")
-    assert loop.parallel and "(const char *)(G.b + 8 * n) <= (const char *)(G.c)" in loop.pragma, loop.pragma

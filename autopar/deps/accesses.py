@@ -116,6 +116,9 @@ class ObjectModel:
     # their arrays: the dims are exact only while they stay inside, a run-time check of a loop that
     # writes the object (deps.member_bounds)
     member_dims_to_check: list[tuple[int, str]] = field(default_factory=list)
+    # (dim, extent) of every member-array subscript isl does not keep inside, where each has an
+    # extent: two fields of one struct are apart under a run-time test that they stay inside
+    member_dims_unproven: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def written(self) -> bool:

@@ -73,8 +73,12 @@ def _fields_apart(x: ObjectModel, y: ObjectModel) -> bool:
     struct's own, typedef'd or not, never a union's or an anonymous member's), each subscript proven
     inside its array (ObjectModel.kept_in_arrays: `x[i]` of a `double x[64]` with `i < n` may reach
     the next field, and is left to a runtime check)."""
-    if x.kind != "member" or y.kind != "member" or x.base.decl != y.base.decl or \
-            not (x.kept_in_arrays and y.kept_in_arrays):
+    return x.kept_in_arrays and y.kept_in_arrays and other_fields(x, y)
+
+
+def other_fields(x: ObjectModel, y: ObjectModel) -> bool:
+    """_fields_apart but for the subscripts: two different top fields of one variable's struct."""
+    if x.kind != "member" or y.kind != "member" or x.base.decl != y.base.decl:
         return False
     fields = _top_field(x), _top_field(y)
     return None not in fields and fields[0] != fields[1] and \

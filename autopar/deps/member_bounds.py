@@ -15,21 +15,24 @@ from typing import Optional
 import islpy as isl
 
 from autopar.deps.accesses import ObjectModel
+from autopar.deps.aliasing import other_fields
 from autopar.deps.carved_rows import subscript_values
 from autopar.deps.isl_text import aff_poly, operation_quota, render_poly
 
 _QUOTA = 200_000  # isl operations for one object's bounds
 
 
-def inside_members(obj: ObjectModel) -> Optional[str]:
-    """The C test that each member-array subscript of `obj` the analysis could not keep inside its
-    array stays inside it over the loop, or None where a bound is not one affine piece."""
-    if not obj.member_dims_to_check or any(m.dims is None for m in obj.accesses):
+def inside_members(obj: ObjectModel, dims: Optional[list[tuple[int, str]]] = None) -> Optional[list[str]]:
+    """The C tests (each one comparison) that each member-array subscript of `obj` the analysis could
+    not keep inside its array (`dims`: (dim, extent), by default those after the first dim) stays
+    inside it over the loop; None where a bound is not one affine piece."""
+    dims = obj.member_dims_to_check if dims is None else dims
+    if not dims or any(m.dims is None for m in obj.accesses):
         return None
     tests = []
     try:
         with operation_quota(_QUOTA):
-            for d, extent in obj.member_dims_to_check:
+            for d, extent in dims:
                 values = subscript_values(obj, d)
                 low, high = (_one_piece(b) for b in (values.dim_min(0), values.dim_max(0)))
                 if low is None or high is None:
@@ -40,7 +43,7 @@ def inside_members(obj: ObjectModel) -> Optional[str]:
                     tests.append(f"{render_poly(high, wide=True)} < {extent}LL")
     except isl.Error:
         return None
-    return " && ".join(f"({t})" for t in dict.fromkeys(tests)) or None
+    return list(dict.fromkeys(tests)) or None
 
 
 def _constant(poly: dict) -> bool:
@@ -50,3 +53,21 @@ def _constant(poly: dict) -> bool:
 def _one_piece(bound: isl.PwAff) -> Optional[dict]:
     pieces = bound.coalesce().get_pieces()
     return aff_poly(pieces[0][1]) if len(pieces) == 1 else None
+
+
+def fields_inside(x: ObjectModel, y: ObjectModel) -> Optional[list[str]]:
+    """The C tests that keep two different fields of one struct apart (`p[i].x[d]` and `p[i].v[d]`
+    for `d < k` of `double x[4]` members): every member-array subscript of each that isl does not
+    keep inside stays inside, so neither reaches the other (deps.aliasing._fields_apart). None
+    when they are not two such fields, or a subscript has no extent or no bound of one piece."""
+    if not other_fields(x, y):
+        return None
+    tests: list[str] = []
+    for obj in (x, y):
+        if obj.kept_in_arrays:
+            continue
+        found = inside_members(obj, obj.member_dims_unproven) if obj.member_dims_unproven else None
+        if found is None:
+            return None
+        tests += found
+    return list(dict.fromkeys(tests)) or None

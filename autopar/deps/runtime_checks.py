@@ -11,7 +11,7 @@ import islpy as isl
 
 from autopar.deps.accesses import AccessModel, ObjectModel, ivs_for, varies
 from autopar.deps.carved_rows import rows_apart
-from autopar.deps.member_bounds import inside_members
+from autopar.deps.member_bounds import fields_inside, inside_members
 from autopar.deps.indexed import IndexedRange, indexed_range, outside_call
 from autopar.deps.subscripts import pointee_other_than_elements, reached_through_cast, through_loaded_pointers
 from autopar.deps.isl_text import (aff_poly, bounding_poly, operation_quota, parse_set, render_aff, render_poly,
@@ -435,11 +435,15 @@ def overlap_check(pairs: list[tuple[ObjectModel, ObjectModel]],
             apart = _self_check(w, objects, model)
             if apart is None:
                 return None
-            parts.append(apart)
+            parts += apart
             continue
         rw, ro = object_ranges(w), _other_ranges(o, objects if budget else None)
-        if rw is None or ro is None:
-            return None
+        if rw is None or ro is None:  # (two fields of one struct: each kept inside its arrays)
+            inside = fields_inside(w, o)
+            if inside is None:
+                return None
+            parts += inside
+            continue
         apart = []
         for first_w, last_w in rw[0]:
             for first_o, last_o in ro[0]:
@@ -450,6 +454,7 @@ def overlap_check(pairs: list[tuple[ObjectModel, ObjectModel]],
             apart = [f"(const char *)({w.path}) == (const char *)({o.path}) || {together}"]
         parts += apart
         conditions += [c for c in rw[1] + ro[2] if c not in conditions]
+    parts = list(dict.fromkeys(parts))  # (the tests of two fields and of one's own rows repeat)
     if not parts:
         return None
     if len(parts) == 1 and not conditions:
@@ -462,13 +467,17 @@ def unbounded_pairs(pairs: list[tuple[ObjectModel, ObjectModel]], objects: Optio
     """The pairs whose ranges `overlap_check` cannot compute (what keeps it from having a check)."""
     return [(w, o) for w, o in pairs
             if (_self_check(w, objects, model) is None if w.key == o.key else
-                object_ranges(w) is None or _other_ranges(o, objects if budget else None) is None)]
+                (object_ranges(w) is None or _other_ranges(o, objects if budget else None) is None) and
+                fields_inside(w, o) is None)]
 
 
-def _self_check(obj: ObjectModel, objects: Optional[dict[str, ObjectModel]], model) -> Optional[str]:
-    """The test that keeps an object's elements apart from each other: a carved table's rows
+def _self_check(obj: ObjectModel, objects: Optional[dict[str, ObjectModel]], model) -> Optional[list[str]]:
+    """The tests that keep an object's elements apart from each other: a carved table's rows
     (deps.carved_rows), or a member array's rows (deps.member_bounds)."""
-    return rows_apart(obj, objects or {}, model) if obj.carved_rows else inside_members(obj)
+    if obj.carved_rows:
+        apart = rows_apart(obj, objects or {}, model)
+        return None if apart is None else [apart]
+    return inside_members(obj)
 
 
 def _other_ranges(o: ObjectModel, objects: Optional[dict[str, ObjectModel]]):

@@ -32,7 +32,10 @@ def shape_subscripts(model: LoopModel, obj: ObjectModel) -> None:
     _shape_subscripts(model, obj)
     unproven = _unproven_member_subscripts(obj)
     past = _member_rows_unproven(unproven)
-    checked = sorted({(d, e) for _, d, e in unproven or [] if d >= 1})
+    everywhere = sorted({(d, e) for _, d, e in unproven or []})
+    checked = [(d, e) for d, e in everywhere if d >= 1]
+    if all(e for _, e in everywhere):
+        obj.member_dims_unproven = everywhere  # (fields apart under a run-time check: deps.member_bounds)
     if past is not None and all(e for _, e in checked):
         obj.member_dims_to_check = checked  # (kept exact, under a run-time check: deps.member_bounds)
     elif past is not None:  # (a flexible array member: no extent to check against)

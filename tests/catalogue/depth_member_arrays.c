@@ -2,10 +2,10 @@
    particle, `p[i].x[d]`): a subscript of an array member indexes that array, no pointer is loaded on
    the way, so the member is indexed like an array of its own, and two different fields of one struct
    never overlap while each subscript stays in its array, as C requires. A row bound in a variable
-   (old C over-indexes a struct's arrays) is tested before the loop. Near misses stay serial: a
-   dependence across elements or rows, a subscript that leaves its row into the next one, a union's
-   members (they share their memory), a pointer member (its rows may overlap), the fields of a
-   struct two pointers may share, a count in a variable of one field read beside another. */
+   (old C over-indexes a struct's arrays) is tested before the loop, as are the subscripts of two
+   fields that must not reach each other. Near misses stay serial: a dependence across elements or
+   rows, a subscript that leaves its row into the next one, a union's members (they share their
+   memory), a pointer member (its rows may overlap), the fields of a struct two pointers may share. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -108,7 +108,8 @@ void columns_symbolic(int m) {
             S.u[i][j] = 0.5 * (S.f[i][j - 1] + S.f[i][j + 1]);
 }
 
-/* serial: d < k may pass x's D elements into v, which the test of x's subscripts does not cover */
+/* under a run-time test: d < k may pass x's D elements into v, or v's into mass and the next
+   particle, so both fields' subscripts are tested (read or written) */
 void push_count(struct particle *p, int n, int k) {
     for (int i = 0; i < n; i++)
         for (int d = 0; d < k; d++)
