@@ -323,3 +323,38 @@ def test_rows_run_into_each_other_take_the_serial_path_under_tsan(tmp_path, prog
     assert "data race" not in outputs["checked"].stderr and outputs["checked"].stdout == serial, \
         outputs["checked"].stderr[-2000:]
     assert "data race" in outputs["forced"].stderr
+
+
+def test_two_pointers_declared_by_one_macro_are_two_variables(tmp_path):
+    # a and b share a place (one macro expansion): a[i].x and b[i - 1].v are not fields of one struct
+    loop = _loop(tmp_path, """
+#define TWO(T, a, b) T *a, T *b
+void chain(TWO(struct particle, a, b), int n, int k) {
+    for (int i = 1; i < n; i++)
+        for (int d = 0; d < k; d++)
+            a[i].x[d] = b[i - 1].v[d] + 1.0;
+}
+""", "chain")
+    assert not loop.parallelizable, loop.pragma
+
+
+def test_a_static_data_member_is_no_field_of_each_element(tmp_path):
+    # p[i].total and p[i].acc[d] are one object for every i (C++): not modelled, the loops stay serial
+    path = tmp_path / "t.cpp"
+    path.write_text("""
+struct P { static double total; static double acc[4]; double v[4]; };
+double P::total;
+double P::acc[4];
+void add(P *p, int n) {
+    for (int i = 0; i < n; i++)
+        p[i].total += p[i].v[0];
+}
+void gather(P *p, int n) {
+    for (int i = 0; i < n; i++)
+        for (int d = 0; d < 4; d++)
+            p[i].acc[d] += p[i].v[d];
+}
+""")
+    loops = [l for l in analyze_file(str(path)).report.loops if l.depth == 0]
+    assert loops and not any(l.parallelizable for l in loops), [(l.function, l.pragma) for l in loops]
+    assert all(any("accesses memory the analysis cannot name" in r for r in l.reasons) for l in loops)

@@ -11,6 +11,12 @@ from autopar.deps.subscripts import through_loaded_pointers
 from autopar.ir import Storage
 
 
+def _same_variable(x: ObjectModel, y: ObjectModel) -> bool:
+    """Whether two objects' roots are one variable: its place and its name (two parameters of one
+    macro expansion share a place)."""
+    return x.base.decl == y.base.decl and x.base.name == y.base.name
+
+
 def _spelled_struct(type_text: str) -> bool:
     """`struct T` spelled out: its fields never overlap (a union's do; a typedef could be either)."""
     return re.search(r"\bstruct\b", type_text) is not None and "union" not in type_text
@@ -33,7 +39,7 @@ def _swapped_apart(a: ObjectModel, b: ObjectModel) -> bool:
     """Two pointer parameters proven apart at every call (Variable.distinct_at_calls): such a
     parameter changes only by swaps with another such one (autopar.frontend.noalias), which is how
     one came to hold the other's address; a swap keeps the two pointing into different objects."""
-    return a.kind == b.kind == "pointer" and a.base.decl != b.base.decl and \
+    return a.kind == b.kind == "pointer" and not _same_variable(a, b) and \
         a.base.distinct_at_calls and b.base.distinct_at_calls and \
         a.base.storage == b.base.storage == Storage.PARAMETER
 
@@ -78,7 +84,7 @@ def _fields_apart(x: ObjectModel, y: ObjectModel) -> bool:
 
 def other_fields(x: ObjectModel, y: ObjectModel) -> bool:
     """_fields_apart but for the subscripts: two different top fields of one variable's struct."""
-    if x.kind != "member" or y.kind != "member" or x.base.decl != y.base.decl:
+    if x.kind != "member" or y.kind != "member" or not _same_variable(x, y):
         return False
     fields = _top_field(x), _top_field(y)
     return None not in fields and fields[0] != fields[1] and \
@@ -89,7 +95,7 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
     """Whether two distinct objects of a loop may overlap in memory."""
     if x.key == y.key:
         return True
-    if x.row_table and y.row_table and x.base.decl == y.base.decl:
+    if x.row_table and y.row_table and _same_variable(x, y):
         return False  # one row table's elements and row pointers (deps.object_key): other allocations
     if through_loaded_pointers(x) or through_loaded_pointers(y):
         return True  # `p[0][i]` of a `double *p[2]` reaches whatever p[0] holds: a named array too
@@ -113,14 +119,14 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
                 and not _byte_elements(a):
             return False  # a container's own elements (numbers, pointers) never hold another named object
             # (bytes may: an object placed in a `std::vector<unsigned char>` arena)
-    if x.base.owns_buffer and y.base.owns_buffer and x.base.decl != y.base.decl and \
+    if x.base.owns_buffer and y.base.owns_buffer and not _same_variable(x, y) and \
             "&" not in x.base.type + y.base.type:
         return False  # two containers, neither a reference: each buffer is its own container's
     if _derived_pointer(x) or _derived_pointer(y):
         return True  # a local pointer may be based on a restrict pointer or point into an array
     if x.distinct and y.distinct:
         return False
-    if x.kind == "member" and y.kind == "member" and x.base.decl == y.base.decl and \
+    if x.kind == "member" and y.kind == "member" and _same_variable(x, y) and \
             not x.indexed_path and not y.indexed_path and _spelled_struct(x.base.type) and \
             x.path.count(".") == 1 and y.path.count(".") == 1 and "->" not in x.path + y.path and \
             x.kept_in_arrays and y.kept_in_arrays:

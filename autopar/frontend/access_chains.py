@@ -220,6 +220,8 @@ class ChainReader:
 
     def _member_step(self, e: Node, chain: Chain):
         member = e.cursor.referenced
+        if member is not None and member.kind == K.VAR_DECL:
+            return None  # a static data member (C++): one object for every element, no field of this one
         if member is not None and is_reference_type(member.type):
             chain.through_reference = True
         owner = member.semantic_parent if member is not None else None

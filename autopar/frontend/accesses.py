@@ -152,6 +152,8 @@ def _memory_form(e: Node) -> bool:
     if e.kind in (K.ARRAY_SUBSCRIPT_EXPR,) or (e.kind == K.UNARY_OPERATOR and e.unary_op == "*"):
         return True
     if e.kind == K.MEMBER_REF_EXPR:
+        if e.cursor.referenced is not None and e.cursor.referenced.kind == K.VAR_DECL:
+            return True  # a static data member named through an object (`p[i].total`): not modelled
         children = expression_children(e)
         return bool(children) and (children[0].type_kind == TypeKind.POINTER
                                    or _memory_form(children[0]))
