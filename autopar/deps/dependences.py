@@ -236,11 +236,11 @@ class Analysis:
         if x is y:
             subject = f"rows of {x.path} carved from one block may overlap" if x.carved_rows else \
                 f"subscripts of {x.path} may run past its member array into the next row"
-        for a in x.accesses:
-            for b in y.accesses:
+        for k, a in enumerate(x.accesses):
+            for b in y.accesses[k:] if x is y else y.accesses:  # (an object with itself: each pair once)
                 if not (a.access.is_write or b.access.is_write):
                     continue
-                for src, dst in ((a, b), (b, a)):
+                for src, dst in ((a, b), (b, a)) if a is not b else ((a, a),):
                     for loop in common_loops(src, dst):
                         self._unknown(src, dst, loop, f"{subject} ({src.access.text} and {dst.access.text})",
                                       alias=(x.key, y.key))
