@@ -23,10 +23,11 @@ from typing import Optional
 from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
-from autopar.frontend.ast import ARRAY_TYPES, Node, expression_children, starts_statement, strip, variable_decl
+from autopar.frontend.ast import ARRAY_TYPES, Node, expression_children, strip, variable_decl
 from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.functions import Function
-from autopar.frontend.pointer_facts import allocation, automatic_local, in_system_header
+from autopar.frontend.pointer_facts import (allocation, automatic_local, discarded, in_sizeof, in_system_header,
+                                           used_by)
 from autopar.frontend.variables import Variables
 
 
@@ -72,7 +73,7 @@ def _pointer_value(node: Node) -> Optional[Node]:
 
 
 def _pointer(node: Node) -> bool:
-    return node.cursor.type.get_canonical().kind in (TypeKind.POINTER, *ARRAY_TYPES)
+    return node.type_kind in (TypeKind.POINTER, *ARRAY_TYPES)
 
 
 def row_of(node: Node, table_key: tuple, levels: int) -> bool:
@@ -127,29 +128,18 @@ def blocks_misused(blocks: dict[tuple, Block], text, swapped: set[tuple]) -> dic
             decl = variable_decl(node)
             if decl is None or Variables.key(decl) != key or id(node) in block.carving:
                 continue
-            user = _user(node)
-            if not _harmless_use(node, user):
-                problem = f"rows are carved from {block.name}, which is also used in {text(user or node)}"
+            if not _harmless_use(node):
+                problem = f"rows are carved from {block.name}, which is also used in {text(used_by(node)[0] or node)}"
         for table in block.tables:
             why[table] = why.get(table) or problem
     return why
 
 
-def _user(node: Node) -> Optional[Node]:
-    """The expression using `node`, above parentheses and implicit conversions."""
-    user = node.parent
-    while user is not None and (user.kind == K.PAREN_EXPR or user.kind == K.UNEXPOSED_EXPR and len(user.children) == 1):
-        user = user.parent
-    return user
-
-
-def _harmless_use(node: Node, user: Optional[Node]) -> bool:
+def _harmless_use(node: Node) -> bool:
     """`free(p)`, `!p`, `p == NULL`, `sizeof *p`, `p = malloc(...)` as a statement of its own."""
+    user, child = used_by(node)
     if user is None:
         return False
-    child = node
-    while child.parent is not user:
-        child = child.parent
     if user.kind == K.CALL_EXPR and child in call_arguments(user):
         referenced = user.cursor.referenced
         return callee_name(user) == "free" and referenced is not None and in_system_header(referenced.location)
@@ -157,15 +147,8 @@ def _harmless_use(node: Node, user: Optional[Node]) -> bool:
             user.kind == K.BINARY_OPERATOR and user.binary_op in ("==", "!="):
         return True
     if user.kind == K.BINARY_OPERATOR and user.binary_op == "=" and expression_children(user)[0] is child:
-        parent = user.parent  # (not the last statement of a `({ ... })`, which is its value)
-        return allocation(strip(expression_children(user)[1])) and parent is not None and \
-            starts_statement(user, parent) and not (parent.kind == K.COMPOUND_STMT and parent.parent is not None
-                                                    and parent.parent.kind.is_expression())
-    e = user
-    while e is not None and (e.kind in (K.PAREN_EXPR, K.ARRAY_SUBSCRIPT_EXPR, K.UNEXPOSED_EXPR) or
-                             e.kind == K.UNARY_OPERATOR and e.unary_op == "*"):
-        e = e.parent
-    return e is not None and e.kind == K.CXX_UNARY_EXPR  # sizeof
+        return allocation(strip(expression_children(user)[1])) and discarded(user)
+    return in_sizeof(node)
 
 
 def held_objects(fresh: set[tuple], sources: dict[tuple, list[tuple]]) -> dict[tuple, set[tuple]]:

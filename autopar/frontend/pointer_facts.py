@@ -13,7 +13,7 @@ from typing import Optional
 from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
-from autopar.frontend.ast import ARRAY_TYPES, Node, expression_children, strip, variable_decl
+from autopar.frontend.ast import ARRAY_TYPES, Node, expression_children, starts_statement, strip, variable_decl
 from autopar.frontend.calls import callee_name
 from autopar.frontend.functions import Function
 from autopar.frontend.nest_facts import written_decl_refs
@@ -207,3 +207,39 @@ def in_row_table(node: Node, rows: dict[tuple, int]) -> bool:
         depth += 1
     decl = variable_decl(e)
     return decl is not None and 0 < depth <= rows.get(Variables.key(decl), 0)
+
+
+# ------------------------------------------------------------- how an expression uses a variable
+
+def used_by(node: Node) -> tuple[Optional[Node], Node]:
+    """The expression using `node` above implicit conversions and parentheses, and its child on the way."""
+    child, parent = node, node.parent
+    while parent is not None and transparent(parent):
+        child, parent = parent, parent.parent
+    return parent, child
+
+
+def transparent(node: Node) -> bool:
+    """Parentheses, or an implicit conversion: an unexposed expression of one operand (an atomic
+    builtin, `a ?: b` or `__builtin_choose_expr` is unexposed too, with more)."""
+    return node.kind == K.PAREN_EXPR or node.kind == K.UNEXPOSED_EXPR and len(node.children) == 1
+
+
+def in_sizeof(node: Node) -> bool:
+    """`sizeof *a`, `sizeof a[0][0]`: an operand of sizeof made of the variable by subscripts and
+    dereferences only (the operand of a sizeof of a variable-length array type is evaluated)."""
+    e = node.parent
+    while e is not None and (transparent(e) or e.kind == K.ARRAY_SUBSCRIPT_EXPR or
+                             e.kind == K.UNARY_OPERATOR and e.unary_op == "*"):
+        e = e.parent
+    return e is not None and e.kind == K.CXX_UNARY_EXPR
+
+
+def discarded(expression: Node) -> bool:
+    """Whether the value of `expression` is thrown away: it is a statement of its own."""
+    child, parent = expression, expression.parent
+    while parent is not None and parent.kind == K.PAREN_EXPR:
+        child, parent = parent, parent.parent
+    if parent is None or parent.kind == K.COMPOUND_STMT and (parent.parent is None or parent.parent.kind.is_expression()):
+        return False  # the last statement of a `({ ... })` is its value
+    return starts_statement(child, parent)

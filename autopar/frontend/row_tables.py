@@ -50,14 +50,15 @@ from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.frontend.ast import (FLOATING_TYPES, INTEGER_TYPES, Node, Source, evaluate_int, expression_children,
-                                  starts_statement, stored_operand, strip, variable_decl)
+                                  stored_operand, strip, variable_decl)
 from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.carved_rows import (Block, block_variable, blocks_misused, carved_from, carved_tables,
                                           held_objects, row_of)
 from autopar.frontend.functions import Function
 from autopar.frontend.noalias import (direct_call_sites, file_local, from_main_file, last_include,
                                       referenced_at_file_scope, symbols_rebound)
-from autopar.frontend.pointer_facts import allocation, automatic_local, in_system_header, swaps
+from autopar.frontend.pointer_facts import (allocation, automatic_local, discarded, in_sizeof, in_system_header,
+                                           swaps, used_by)
 from autopar.frontend.variables import Variables
 
 _TWO_STARS = re.compile(rb"\*\s*(?:const\s*|restrict\s*|__restrict\w*\s*)*\*")
@@ -116,11 +117,12 @@ def row_tables(every_function: list[Function], source: Source, tu_cursor, langua
     for function in every_function:
         _read_uses(function, file)
     _read_call_sites(every_function, file, tu_cursor, whole_program)
-    holds = _holds(tables, file.by_name)
+    returned = _returned(tables, file.by_name)
+    holds = _holds(tables, returned)
     swapped = {key for key, t in tables.items() if t.swapped_with}
     for key, why in blocks_misused(file.blocks, file.text, swapped).items():
         tables[key].misused = tables[key].misused or why
-    _settle(tables, file.by_name, holds)
+    _settle(tables, file.by_name, returned, holds)
     proven = {key: t.levels for key, t in tables.items() if not t.why_not}
     return proven, {**file.globals, **{key: t.why_not for key, t in tables.items() if t.why_not}}, \
         carved_tables(holds, {key for key, t in tables.items() if t.carved}, set(proven))
@@ -199,40 +201,6 @@ def _levels(ctype) -> int:
     return levels if t.kind in INTEGER_TYPES | FLOATING_TYPES else 0
 
 
-def _user(node: Node) -> tuple[Optional[Node], Node]:
-    """The expression using `node` above implicit conversions and parentheses, and its child on the way."""
-    child, parent = node, node.parent
-    while parent is not None and _transparent(parent):
-        child, parent = parent, parent.parent
-    return parent, child
-
-
-def _transparent(node: Node) -> bool:
-    """Parentheses, or an implicit conversion: an unexposed expression of one operand (an atomic
-    builtin, `a ?: b` or `__builtin_choose_expr` is unexposed too, with more)."""
-    return node.kind == K.PAREN_EXPR or node.kind == K.UNEXPOSED_EXPR and len(node.children) == 1
-
-
-def _unevaluated(node: Node) -> bool:
-    """`sizeof *a`, `sizeof a[0][0]`: an operand of sizeof made of the variable by subscripts and
-    dereferences only (the operand of a sizeof of a variable-length array type is evaluated)."""
-    e = node.parent
-    while e is not None and (_transparent(e) or e.kind == K.ARRAY_SUBSCRIPT_EXPR or
-                             e.kind == K.UNARY_OPERATOR and e.unary_op == "*"):
-        e = e.parent
-    return e is not None and e.kind == K.CXX_UNARY_EXPR
-
-
-def _discarded(expression: Node) -> bool:
-    """Whether the value of `expression` is thrown away: it is a statement of its own."""
-    child, parent = expression, expression.parent
-    while parent is not None and parent.kind == K.PAREN_EXPR:
-        child, parent = parent, parent.parent
-    if parent is None or parent.kind == K.COMPOUND_STMT and (parent.parent is None or parent.parent.kind.is_expression()):
-        return False  # the last statement of a `({ ... })` is its value
-    return starts_statement(child, parent)
-
-
 def _read_uses(function: Function, file: _File) -> None:
     """Classify every use of a candidate in the function, and the values its locals are set to."""
     tables = file.tables
@@ -266,8 +234,8 @@ def _read_uses(function: Function, file: _File) -> None:
                 for key in pair:
                     if key in tables:
                         tables[key].misused = f"{tables[key].name} is still named by a swap's temporary " \
-                                              f"after the swap ({file.text(_user(node)[0] or node)})"
-        if table is None or table.misused or _unevaluated(node):
+                                              f"after the swap ({file.text(used_by(node)[0] or node)})"
+        if table is None or table.misused or in_sizeof(node):
             continue
         if Variables.key(decl) in swapped and in_swap:
             continue  # `t = u; u = v; v = t;`: both sides must be row tables (_settle)
@@ -276,18 +244,18 @@ def _read_uses(function: Function, file: _File) -> None:
 
 def _read_use(node: Node, table: _Table, file: _File, function: Function) -> None:
     level, e = 0, node
-    user, child = _user(e)
+    user, child = used_by(e)
     while level < table.levels and user is not None and user.kind == K.ARRAY_SUBSCRIPT_EXPR and \
             expression_children(user)[0] is child:
         level, e = level + 1, user
-        user, child = _user(e)
+        user, child = used_by(e)
     name = table.name
     if level == table.levels:
         return  # an element
     if user is not None and user.kind == K.BINARY_OPERATOR and user.binary_op == "=" and \
             expression_children(user)[0] is child:
         value = strip(expression_children(user)[1])
-        if not _discarded(user):  # `q = a = malloc(...)`: q would hold the table (or a sub-table) too
+        if not discarded(user):  # `q = a = malloc(...)`: q would hold the table (or a sub-table) too
             table.misused = f"the value of {file.text(user)} is used"
         elif level == 0:
             _read_source(table, value, file)
@@ -295,7 +263,7 @@ def _read_use(node: Node, table: _Table, file: _File, function: Function) -> Non
             table.misused = f"a row pointer of {name} is set other than from its own allocation ({file.text(user)})"
         return
     if level == table.levels - 1 and user is not None and user.kind == K.COMPOUND_ASSIGNMENT_OPERATOR and \
-            expression_children(user)[0] is child and _discarded(user) and \
+            expression_children(user)[0] is child and discarded(user) and \
             user.binary_op in ("+=", "-=") and _pointer_offset(expression_children(user)[1]):
         table.carved = True  # `a[i] += 8`: the row moves within its memory
         return
@@ -346,13 +314,12 @@ def _carve(table: _Table, value: Node, file: _File, function: Function) -> bool:
 
 def _pointer_offset(value: Node) -> bool:
     """An integer value added to a pointer (not another pointer)."""
-    return strip(value).cursor.type.get_canonical().kind in INTEGER_TYPES
+    return strip(value).type_kind in INTEGER_TYPES
 
 
-def _holds(tables: dict[tuple, _Table], by_name: dict[str, Function]) -> dict[tuple, set[tuple]]:
+def _holds(tables: dict[tuple, _Table], returned: dict[str, Optional[list[tuple]]]) -> dict[tuple, set[tuple]]:
     """The table objects each candidate may hold (carved_rows.held_objects): from its own
-    allocations, its arguments, the locals its allocators return, and its swaps."""
-    returned = _returned(tables, by_name)
+    allocations, its arguments, the locals its allocators return (`returned`: _returned), and its swaps."""
     sources = {key: [*t.arguments, *t.swapped_with, *(k for name in t.allocators for k in returned.get(name) or [])]
                for key, t in tables.items()}
     return held_objects({key for key, t in tables.items() if t.fresh}, sources)
@@ -410,10 +377,12 @@ def _read_call_sites(every_function: list[Function], file: _File, tu_cursor, who
             table.arguments.append(key)
 
 
-def _settle(tables: dict[tuple, _Table], by_name: dict[str, Function], holds: dict[tuple, set[tuple]]) -> None:
+def _settle(tables: dict[tuple, _Table], by_name: dict[str, Function], returned: dict[str, Optional[list[tuple]]],
+            holds: dict[tuple, set[tuple]]) -> None:
     """Drop candidates whose proof leans on one that failed, until none does (the largest set of
     tables whose proofs only lean on each other). Misuse first, over every candidate: a table whose
-    values are unproven (an exported function's parameter) still hands its rows on as it does."""
+    values are unproven (an exported function's parameter) still hands its rows on as it does.
+    `returned` and `holds`: _returned and _holds, which ask nothing of the proof."""
     parameters = {(t.function.name, t.parameter): key for key, t in tables.items() if t.parameter is not None}
 
     def uses(table: _Table) -> None:
@@ -424,8 +393,6 @@ def _settle(tables: dict[tuple, _Table], by_name: dict[str, Function], holds: di
         for other in table.swapped_with:
             if other not in tables or tables[other].misused:
                 table.misused = f"{table.name} is swapped with a pointer that is not a row table"
-
-    returned: dict[str, Optional[list[tuple]]] = {}
 
     def values(table: _Table) -> None:
         for other in table.swapped_with:
@@ -439,14 +406,13 @@ def _settle(tables: dict[tuple, _Table], by_name: dict[str, Function], holds: di
             if keys is None or failed is not None or foreign or any(tables[k].levels != table.levels for k in keys):
                 table.unsourced = f"{table.name} is set to the result of {name}, not proven a table of its own" + \
                     (f" ({failed.why_not})" if failed is not None else "") + \
-                    (f" (it may return a table it was handed)" if foreign else "")
+                    (" (it may return a table it was handed)" if foreign else "")
         for argument in table.arguments:
             if tables[argument].why_not:
                 table.unsourced = f"a call of {table.function.name} passes {tables[argument].name} for " \
                                   f"{table.name}, and {tables[argument].why_not}"
 
     _until_settled(tables, uses, lambda t: t.misused)
-    returned.update(_returned(tables, by_name))
     _until_settled(tables, values, lambda t: t.why_not)
 
 
