@@ -70,17 +70,11 @@ def _exact_bounds(obj: ObjectModel, model) -> Optional[tuple[tuple[dict, dict, d
     each is written before the loop (touched_interval.invariant_runs_test) and they rule those out."""
     rows, columns = subscript_values(obj, 0), subscript_values(obj, 1)
     touched = rows.params()
-    extremes = []
-    for values in (rows, columns):
-        for bound in (values.dim_min(0), values.dim_max(0)):
-            pieces = bound.coalesce().get_pieces()
-            if len(pieces) != 1:
-                return None
-            extremes.append(isl.PwAff.from_aff(pieces[0][1]))
-    polys = [aff_poly(e.get_pieces()[0][1]) for e in extremes]
+    affs = [one_piece(bound) for values in (rows, columns) for bound in (values.dim_min(0), values.dim_max(0))]
+    polys = [aff_poly(aff) if aff is not None else None for aff in affs]
     if any(p is None for p in polys):
         return None
-    first, last, low, high = extremes
+    first, last, low, high = (isl.PwAff.from_aff(aff) for aff in affs)  # (defined for every parameter)
     context = parse_set(set_text([("a", model.context)])).params()
     unread = _params(context).intersect(_params(touched).complement())
     walked = unread.intersect(_params(first.le_set(last))).intersect(_params(low.le_set(high)))
@@ -103,6 +97,12 @@ def _exact_bounds(obj: ObjectModel, model) -> Optional[tuple[tuple[dict, dict, d
 def _params(s: isl.Set) -> isl.Set:
     """The parameter set of `s` (islpy aligns the parameters of two such sets by name)."""
     return s if s.is_params() else s.params()
+
+
+def one_piece(bound: isl.PwAff) -> Optional[isl.Aff]:
+    """The one affine expression of a bound of one piece, else None."""
+    pieces = bound.coalesce().get_pieces()
+    return pieces[0][1] if len(pieces) == 1 else None
 
 
 def subscript_values(obj: ObjectModel, d: int) -> isl.Set:

@@ -16,7 +16,7 @@ import islpy as isl
 
 from autopar.deps.accesses import ObjectModel
 from autopar.deps.aliasing import other_fields
-from autopar.deps.carved_rows import subscript_values
+from autopar.deps.carved_rows import one_piece, subscript_values
 from autopar.deps.isl_text import aff_poly, operation_quota, render_poly
 
 _QUOTA = 200_000  # isl operations for one object's bounds
@@ -51,8 +51,8 @@ def _constant(poly: dict) -> bool:
 
 
 def _one_piece(bound: isl.PwAff) -> Optional[dict]:
-    pieces = bound.coalesce().get_pieces()
-    return aff_poly(pieces[0][1]) if len(pieces) == 1 else None
+    aff = one_piece(bound)
+    return aff_poly(aff) if aff is not None else None
 
 
 def fields_inside(x: ObjectModel, y: ObjectModel) -> Optional[list[str]]:
