@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from autopar.decision.pipeline import analyze_file
+from analyzed import loops_of, outer_loop
 from autopar.deps.carved_rows import rows_helper_definition
 from autopar.plans import reasons as R
 from autopar.tools.verify import FORCED_PATH_FLAGS
@@ -48,16 +48,6 @@ static double total(double **a, int n, int w) {
 """
 
 
-def _loops(tmp_path, text: str, name: str = "t.c"):
-    path = tmp_path / name
-    path.write_text(text)
-    return analyze_file(str(path)).report.loops
-
-
-def _outer(loops, function: str):
-    return [l for l in loops if l.function == function and l.depth == 0][-1]
-
-
 def _program(stride: int, width: int) -> str:
     return CARVE + KERNELS + f"""
 int main(void) {{
@@ -72,8 +62,8 @@ int main(void) {{
 
 
 def test_a_written_carved_table_runs_under_the_rows_check(tmp_path):
-    loops = _loops(tmp_path, _program(40, 40))
-    bump, total = _outer(loops, "bump"), _outer(loops, "total")
+    loops = loops_of(tmp_path, _program(40, 40))
+    bump, total = outer_loop(loops, "bump"), outer_loop(loops, "total")
     assert bump.parallel and bump.proof == "runtime-check", bump.reasons
     assert "autopar_indices_outside_rows_((const void *)(a), sizeof(a[0]), (long)(0LL), " \
            "(long)((long long)n - 1LL), (long)((long long)w), sizeof(a[0][0]))" in bump.pragma
@@ -204,7 +194,7 @@ static void scale(double **a, int n) {
 }
 int main(void) { double **a = carve(500); scale(a, 500); return 0; }
 """.replace("STORAGE", storage).replace("EXTRA", extra)
-    loop = _outer(_loops(tmp_path, text), "scale")
+    loop = outer_loop(loops_of(tmp_path, text), "scale")
     assert not loop.parallelizable, (name, loop.pragma)
     assert R.POINTER_LOADED in loop.codes, loop.codes
     assert any(phrase in r for r in loop.reasons), loop.reasons
@@ -250,8 +240,8 @@ int main(void) {
     return 0;
 }
 """
-    loops = _loops(tmp_path, text)
-    scale, shift = _outer(loops, "scale"), _outer(loops, "shift")
+    loops = loops_of(tmp_path, text)
+    scale, shift = outer_loop(loops, "scale"), outer_loop(loops, "shift")
     assert scale.parallel and "autopar_indices_outside_rows_" not in scale.pragma, scale.pragma
     assert shift.parallel and "autopar_indices_outside_rows_((const void *)(a)" in shift.pragma, shift.pragma
 
@@ -259,7 +249,7 @@ int main(void) {
 def test_a_row_stored_twice_is_no_carving(tmp_path):
     text = CARVE.replace("a[i] = block + (size_t)i * stride;", "a[i] = block + (size_t)i * stride;\n    a[1] = a[0];") + \
         KERNELS + "int main(void) { double **a = carve(9, 9, 9); bump(a, 9, 9); return 0; }\n"
-    loop = _outer(_loops(tmp_path, text), "bump")
+    loop = outer_loop(loops_of(tmp_path, text), "bump")
     assert not loop.parallelizable
     assert any("a row pointer of a is set other than from its own allocation (a[1] = a[0])" in r
                for r in loop.reasons), loop.reasons
@@ -294,9 +284,9 @@ static void scale(double ***u, int n) {
 }
 int main(void) { double ***u = cube(60); scale(u, 60); return total(u, 60) > 0; }
 """
-    loops = _loops(tmp_path, text)
-    assert _outer(loops, "total").parallel
-    scale = _outer(loops, "scale")
+    loops = loops_of(tmp_path, text)
+    assert outer_loop(loops, "total").parallel
+    scale = outer_loop(loops, "scale")
     assert not scale.parallelizable and R.ALIAS_UNBOUNDED in scale.codes, scale.reasons
 
 
@@ -315,7 +305,7 @@ static void product(double **c, double **a, double **b, int n, int m, int p) {
 """
     text = CARVE + kernels + "int main(void) { double **a = carve(90, 90, 90), **b = carve(90, 90, 90), " \
                              "**c = carve(90, 90, 90);\n  product(c, a, b, 90, 90, 90); return 0; }\n"
-    loop = _outer(_loops(tmp_path, text), "product")
+    loop = outer_loop(loops_of(tmp_path, text), "product")
     assert loop.parallel, loop.reasons
     assert "((int)(0) < (p)) && autopar_indices_outside_rows_((const void *)(c)" in loop.pragma, loop.pragma
     assert "(int)(0) < (n)" not in loop.pragma and "(int)(0) < (m)" not in loop.pragma
@@ -370,7 +360,7 @@ SHARED_ROWS = {
 def test_rows_another_table_holds_keep_the_loop_serial(tmp_path, name):
     text = TWO_TABLES + "#define N 900\n#define M 900\nint main(void) {" + SHARED_ROWS[name] + \
         "\n    work(a, b, N, M);\n    return 0;\n}\n"
-    loop = _outer(_loops(tmp_path, text), "work")
+    loop = outer_loop(loops_of(tmp_path, text), "work")
     assert not loop.parallelizable, (name, loop.pragma)
 
 
@@ -399,7 +389,7 @@ int main(void) {
 
 
 def test_a_table_carved_through_a_swap_is_never_taken_for_rows_of_their_own(tmp_path):
-    loop = _outer(_loops(tmp_path, SWAPPING_CARVER), "work")
+    loop = outer_loop(loops_of(tmp_path, SWAPPING_CARVER), "work")
     assert not loop.parallel or "autopar_indices_outside_rows_((const void *)(a)" in loop.pragma, loop.pragma
 
 
@@ -422,5 +412,5 @@ int main(void) {
     return 0;
 }
 """
-    loop = _outer(_loops(tmp_path, text), "bump")
+    loop = outer_loop(loops_of(tmp_path, text), "bump")
     assert loop.parallel and "autopar_indices_outside_rows_((const void *)(a)" in loop.pragma, loop.pragma

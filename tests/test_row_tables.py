@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from analyzed import loops_of, outer_loop
 from autopar.decision.pipeline import analyze_file
 from autopar.plans import reasons as R
 
@@ -28,18 +29,8 @@ static void kernel(double **out, double **in, int n, int m) {
 """
 
 
-def _loops(tmp_path, text: str, name: str = "t.c"):
-    path = tmp_path / name
-    path.write_text(text)
-    return analyze_file(str(path)).report.loops
-
-
-def _outer(loops, function: str):
-    return [l for l in loops if l.function == function and l.depth == 0][-1]
-
-
 def test_rows_of_their_own_run_in_parallel(tmp_path):
-    loop = _outer(_loops(tmp_path, ALLOC + KERNEL + "int main(void) { double **a = rows(900, 900), **b = rows(900, 900);\n"
+    loop = outer_loop(loops_of(tmp_path, ALLOC + KERNEL + "int main(void) { double **a = rows(900, 900), **b = rows(900, 900);\n"
                                                      "  kernel(b, a, 900, 900); return 0; }\n"), "kernel")
     assert loop.parallelizable and loop.parallel, loop.reasons
     assert not loop.pragma.count("const char *")  # no runtime check: the tables are apart
@@ -66,7 +57,7 @@ def test_a_row_that_may_be_shared_keeps_the_loop_serial(tmp_path, name):
     text = (ALLOC + "void mystery(double **);\ndouble **other(void);\n" + KERNEL +
             "int main(void) { double **a = rows(9, 9), **b = rows(9, 9);\n  " + NEAR_MISSES[name] +
             "\n  return 0; }\n")
-    loop = _outer(_loops(tmp_path, text), "kernel")
+    loop = outer_loop(loops_of(tmp_path, text), "kernel")
     assert not loop.parallelizable, (name, loop.pragma)
     assert R.POINTER_LOADED in loop.codes or R.ALIAS_UNBOUNDED in loop.codes, loop.codes
 
@@ -74,7 +65,7 @@ def test_a_row_that_may_be_shared_keeps_the_loop_serial(tmp_path, name):
 def test_the_reason_names_what_shares_the_rows(tmp_path):
     text = ALLOC + KERNEL + "int main(void) { double **a = rows(9, 9), **b = rows(9, 9);\n" \
                             "  b[3] = a[3]; kernel(b, a, 9, 9); return 0; }\n"
-    loop = _outer(_loops(tmp_path, text), "kernel")
+    loop = outer_loop(loops_of(tmp_path, text), "kernel")
     assert any("a row pointer of b is set other than from its own allocation (b[3] = a[3])" in r
                for r in loop.reasons), loop.reasons
 
@@ -82,7 +73,7 @@ def test_the_reason_names_what_shares_the_rows(tmp_path):
 def test_an_exported_kernel_has_callers_elsewhere(tmp_path):
     text = ALLOC + KERNEL.replace("static void kernel", "void kernel") + \
         "int main(void) { double **a = rows(9, 9), **b = rows(9, 9); kernel(b, a, 9, 9); return 0; }\n"
-    loop = _outer(_loops(tmp_path, text), "kernel")
+    loop = outer_loop(loops_of(tmp_path, text), "kernel")
     assert not loop.parallelizable
     assert any("which other files may call" in r for r in loop.reasons), loop.reasons
 
@@ -90,7 +81,7 @@ def test_an_exported_kernel_has_callers_elsewhere(tmp_path):
 def test_a_kernel_called_through_a_pointer_has_callers_unseen(tmp_path):
     text = ALLOC + KERNEL + "void (*hook)(double **, double **, int, int) = kernel;\n" \
                             "int main(void) { double **a = rows(9, 9), **b = rows(9, 9); kernel(b, a, 9, 9); return 0; }\n"
-    assert not _outer(_loops(tmp_path, text), "kernel").parallelizable
+    assert not outer_loop(loops_of(tmp_path, text), "kernel").parallelizable
 
 
 CUBE = r"""
@@ -115,7 +106,7 @@ static void sweep(double ***v, double ***u, int n) {
 
 def test_a_three_level_table_runs_in_parallel(tmp_path):
     text = CUBE + "int main(void) { double ***u = cube(30), ***v = cube(30); sweep(v, u, 30); return 0; }\n"
-    assert _outer(_loops(tmp_path, text), "sweep").parallelizable
+    assert outer_loop(loops_of(tmp_path, text), "sweep").parallelizable
 
 
 def test_three_levels_and_rows_handed_to_a_helper(tmp_path):
@@ -133,12 +124,12 @@ static void planes(double ***v, int n) {
 int main(void) { double ***u = cube(30), ***v = cube(30), ***w = cube(30);
     sweep(v, u, 30); rows(v, 30); planes(w, 30); sweep(u, w, 30); return 0; }
 """
-    loops = _loops(tmp_path, text)
+    loops = loops_of(tmp_path, text)
     sweeps = [l for l in loops if l.function == "sweep" and l.depth == 0]
     # w's sub-table escapes: sweep's u is unproven (its v still is a table, which u may overlap)
     assert len(sweeps) == 1 and not sweeps[0].parallelizable
     assert R.ALIAS_UNBOUNDED in sweeps[0].codes, sweeps[0].reasons
-    assert _outer(loops, "rows").parallelizable, _outer(loops, "rows").reasons
+    assert outer_loop(loops, "rows").parallelizable, outer_loop(loops, "rows").reasons
 
 
 SWAP = ALLOC + r"""
@@ -158,7 +149,7 @@ double run(double **given, int n, int steps) {
 
 
 def test_a_swap_of_two_tables_keeps_them_tables(tmp_path):
-    loops = [l for l in _loops(tmp_path, SWAP.replace("SOURCE", "rows(n, n)")) if l.function == "run"]
+    loops = [l for l in loops_of(tmp_path, SWAP.replace("SOURCE", "rows(n, n)")) if l.function == "run"]
     time_loop, sweep = loops[0], loops[1]
     assert not time_loop.parallelizable and R.POINTER_CHANGES in time_loop.codes
     assert sweep.parallelizable and sweep.parallel, sweep.reasons
@@ -176,21 +167,21 @@ static void relax(double **a, double **b, int n, int m, int steps) {
 }
 int main(void) { double **a = rows(900, 900), **b = rows(900, 900); relax(a, b, 900, 900, 4); return 0; }
 """
-    sweep = [l for l in _loops(tmp_path, text) if l.function == "relax" and l.depth == 1][0]
+    sweep = [l for l in loops_of(tmp_path, text) if l.function == "relax" and l.depth == 1][0]
     assert sweep.parallel and "(const char *)" not in sweep.pragma, sweep.reasons
     # a near miss: one table passed for both
     shared = text.replace("relax(a, b, 900, 900, 4)", "relax(a, a, 900, 900, 4)")
-    assert not [l for l in _loops(tmp_path, shared) if l.function == "relax" and l.depth == 1][0].parallelizable
+    assert not [l for l in loops_of(tmp_path, shared) if l.function == "relax" and l.depth == 1][0].parallelizable
 
 
 def test_a_swap_with_a_pointer_of_unknown_rows_is_not_a_table(tmp_path):
-    loops = [l for l in _loops(tmp_path, SWAP.replace("SOURCE", "given")) if l.function == "run"]
+    loops = [l for l in loops_of(tmp_path, SWAP.replace("SOURCE", "given")) if l.function == "run"]
     assert not any(l.parallelizable for l in loops)
 
 
 def test_cplusplus_is_not_followed(tmp_path):
     text = ALLOC + KERNEL + "int main() { double **a = rows(9, 9), **b = rows(9, 9); kernel(b, a, 9, 9); return 0; }\n"
-    assert not _outer(_loops(tmp_path, text, "t.cpp"), "kernel").parallelizable
+    assert not outer_loop(loops_of(tmp_path, text, "t.cpp"), "kernel").parallelizable
 
 
 def test_vectors_passed_beside_a_table_are_apart_from_its_rows(tmp_path):
@@ -210,11 +201,11 @@ int main(void) {
     return 0;
 }
 """
-    loop = _outer(_loops(tmp_path, text), "matvec")
+    loop = outer_loop(loops_of(tmp_path, text), "matvec")
     assert loop.parallelizable and loop.proof == "static", loop.reasons
     # the same vector passed as a row of the table is not apart from it
     shared = text.replace("matvec(a, x, y, 800, 900);", "matvec(a, x, a[0], 800, 900);")
-    assert not _outer(_loops(tmp_path, shared, "shared.c"), "matvec").parallelizable
+    assert not outer_loop(loops_of(tmp_path, shared, "shared.c"), "matvec").parallelizable
 
 
 GLOBALS = ALLOC + r"""
@@ -241,14 +232,14 @@ GLOBAL_MISSES = {
 
 
 def test_a_static_table_named_directly_runs_in_parallel(tmp_path):
-    assert _outer(_loops(tmp_path, GLOBALS), "sweep").parallelizable
+    assert outer_loop(loops_of(tmp_path, GLOBALS), "sweep").parallelizable
 
 
 @pytest.mark.parametrize("name", sorted(GLOBAL_MISSES))
 def test_a_global_table_with_another_name_stays_serial(tmp_path, name):
     old, new = GLOBAL_MISSES[name]
     assert old in GLOBALS
-    loop = _outer(_loops(tmp_path, GLOBALS.replace(old, new)), "sweep")
+    loop = outer_loop(loops_of(tmp_path, GLOBALS.replace(old, new)), "sweep")
     assert not loop.parallelizable, (name, loop.pragma)
 
 
@@ -256,7 +247,7 @@ def test_in_a_whole_program_an_exported_table_is_followed(tmp_path):
     path = tmp_path / "t.c"
     path.write_text(GLOBALS.replace("static double **u, **v;", "double **u, **v;"))
     loops = analyze_file(str(path), whole_program=True).report.loops
-    assert _outer(loops, "sweep").parallelizable
+    assert outer_loop(loops, "sweep").parallelizable
 
 
 # found by a review: each makes rows 399 and 1199 of `a` one row; the halves loop then reads in one
@@ -315,14 +306,14 @@ REVIEWED = {
 @pytest.mark.parametrize("name", sorted(REVIEWED))
 def test_what_the_review_found_keeps_the_halves_serial(tmp_path, name):
     helpers, share = REVIEWED[name]
-    loops = _loops(tmp_path, HALVES.replace("HELPERS", helpers).replace("SHARE", share))
+    loops = loops_of(tmp_path, HALVES.replace("HELPERS", helpers).replace("SHARE", share))
     halves = [l for l in loops if l.function == "main" and l.depth == 0][-1]
     assert not halves.parallelizable, (name, halves.pragma)
     assert all(not l.parallelizable for l in loops if l.function == "main" and l.line == halves.line + 1)
 
 
 def test_the_halves_run_in_parallel_when_nothing_shares_a_row(tmp_path):
-    loops = _loops(tmp_path, HALVES.replace("HELPERS", "").replace("SHARE", ""))
+    loops = loops_of(tmp_path, HALVES.replace("HELPERS", "").replace("SHARE", ""))
     assert [l for l in loops if l.function == "main" and l.depth == 0][-1].parallelizable
 
 
@@ -338,6 +329,6 @@ static double **same(double **p, int n) {
 }
 int main(void) { double **x = rows(900, 900), **y = same(x, 900); kernel(y, x, 900, 900); return 0; }
 """
-    loop = _outer(_loops(tmp_path, text), "kernel")
+    loop = outer_loop(loops_of(tmp_path, text), "kernel")
     assert not loop.parallelizable, loop.pragma
     assert any("it may return a table it was handed" in r for r in loop.reasons), loop.reasons
