@@ -1,7 +1,6 @@
 """The loop IR: plain pydantic data that the libclang front end (`autopar/frontend/`) produces.
 
-No libclang object ever appears here. Every later stage (dependences, candidates, rewrite,
-report) reads only these models, so they can be built by hand in tests and serialised to JSON.
+No libclang object ever appears here. Every later stage reads only these models (JSON-serialisable).
 
 Conventions
 - Positions are 1-based line/column of the input file as a compiler reports them; `offset` is the
@@ -17,9 +16,9 @@ from enum import Enum
 from typing import Literal, Optional
 
 from pydantic import Field, PrivateAttr
-
 from autopar.ir_base import _Frozen
-from autopar.ir_calls import CallEffect, CallSite, FunctionSummary  # noqa: F401 (part of the IR)
+from autopar.ir_calls import CallEffect, CallSite, FunctionSummary  # noqa: F401 (the IR's parts)
+from autopar.ir_claims import Append, Claim  # noqa: F401
 
 
 class Diagnostic(_Frozen):
@@ -406,6 +405,8 @@ class Loop(_Frozen):
     volatile_uses: list[str] = Field(default_factory=list)  # volatile accesses, as spelled (frontend.volatiles)
     # argmin/argmax updates directly in the body that use this loop's variable as the index
     location_reductions: list[LocationReduction] = Field(default_factory=list)
+    claims: list[Claim] = Field(default_factory=list)  # (autopar.frontend.claims)
+    claim_problem: Optional[str] = None  # why its claim-shaped updates cannot be claims
     # byte offset where the file-scope declaration holding the loop's function starts (the
     # function, or its namespace, class or `extern "C"` block): a helper the rewrite needs goes there
     top_level_offset: Optional[int] = None

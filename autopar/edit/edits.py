@@ -30,6 +30,8 @@ class Edit(BaseModel):
     # the definition of a function the rewriter's conditions call, for no loop: the start-up gate
     # (TEAM_GATE) or an index array's inspection (autopar.deps.indexed); the function's name
     defines: Optional[str] = None
+    # a replacement inside one line of the loop's body (a claim's test, autopar.edit.claims): no line moves
+    in_line: bool = False
 
 
 class RewriteError(Exception):
@@ -70,6 +72,9 @@ def with_line_directives(source: bytes, edits: list[Edit], original_path: str) -
     eol = line_ending(source, 0)
     marked = []
     for edit in edits:
+        if edit.in_line:
+            marked.append(edit)
+            continue
         if edit.line is None:
             raise RewriteError("line directives need edits that know their line")
         if edit.line_marks:

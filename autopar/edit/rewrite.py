@@ -22,6 +22,7 @@ from autopar.edit.edits import Edit
 from autopar.ir import Loop, TranslationUnit
 from autopar.plans.plan import TEAM_GATE, Decision, Directive, Plan, Proof, Schedule, render_maps, render_pragma
 from autopar.edit import thread_copies
+from autopar.edit.claims import claim_edits, region as claims_region
 from autopar.edit.shared_regions import SharedRegion
 from autopar.edit.team_gate import (gate_definition, gate_definitions_needed, gate_place, gated_plan, helper_definitions,
                                helpers_without_place)
@@ -138,6 +139,18 @@ def _plan_edits(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan, vers
     `findings_only`: the edits are read (by `check`), never applied."""
     if thread_copies.needed(plan):
         return _with_thread_copies(source, tu, loop, plan, versioning, findings_only)
+    claimed = claim_edits(source, loop, plan) if plan.claims else []
+    if claimed is None or claimed and loop.end_offset is None:
+        return None
+    if claimed:  # (the serial copy of a versioned plan keeps the loop's own text)
+        versioned = versioning and plan.if_condition is not None and copyable(loop)
+        start = start_of_line(source, loop.offset)
+        copies = claims_region(plan, _worksharing_pragma(plan), source[start:loop.offset].decode("utf-8", "surrogateescape"),
+                               line_ending(source, start), None if versioned else plan.if_condition)
+        if copies is None:
+            return _plan_edits(source, tu, loop, plan.model_copy(update={"claims": []}), versioning) + claimed
+        return versioned_edits(source, loop, render_pragma(plan), plan.if_condition if versioned else None,
+                               copies=copies) + claimed
     if versioning and (plan.if_condition or plan.specialize) and copyable(loop):
         fallback = _fallback_edits(source, tu, loop, plan.fallback) if plan.fallback else []
         return versioned_edits(source, loop, render_pragma(plan.unconditional()), plan.if_condition,
@@ -195,7 +208,9 @@ def _unversioned_copies(loop: Loop, plan: Plan, versioning: bool) -> bool:
 
 
 def _not_edited(loop: Loop, plan: Plan, versioning: bool) -> str:
-    """Why a plan with per-thread copies (autopar.edit.thread_copies) was not written."""
+    """Why a plan with per-thread copies (autopar.edit.thread_copies) or claims was not written."""
+    if plan.claims:
+        return "not edited: the file no longer shows its claims' code where the analysis read it"
     if _unversioned_copies(loop, plan, versioning):
         return ("not edited: its array or location reduction has a runtime alias check, which needs a serial "
                 "copy of the loop to run when the check fails (versioning is off, or the loop cannot be copied)")

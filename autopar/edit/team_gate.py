@@ -124,31 +124,35 @@ def plan_helpers(plan: Plan) -> list[str]:
 def helpers_without_place(source: bytes, tu: TranslationUnit, plan: Plan) -> Optional[str]:
     """Why a plan whose runtime check inspects an index array cannot be written (its helper's
     definition has no place above the function), or None."""
-    if not plan_helpers(plan):
+    if not plan_helpers(plan) and not plan.claims:
         return None
     try:
         at = gate_place(source, tu.loop(plan.loop_id))
     except KeyError:
         at = None
     if at is None:
-        return ("not edited: the runtime check inspects an index array with a helper function, which cannot "
-                "be defined right above the function that holds the loop")
+        what = "its claims call" if plan.claims else "the runtime check inspects an index array with"
+        return (f"not edited: {what} a helper function, which cannot be defined right above the function that "
+                "holds the loop")
     return None
 
 
 def helper_definitions(source: bytes, tu: TranslationUnit, edits: list[Edit]) -> list[Edit]:
     """The definitions of the inspection helpers the edits call, above each function that calls one."""
     from autopar.deps.indexed import helper_definition, helpers_called
+    from autopar.edit import claims
 
-    places: dict[str, set[int]] = {}
+    places: dict[tuple[str, str], set[int]] = {}  # (name, definition) -> where
     for edit in edits:
-        for name in helpers_called(edit.text + " " + (edit.pragma or "")):
+        text = edit.text + " " + (edit.pragma or "")
+        found = [(f"{INSPECTION}{name}_", helper_definition(name)) for name in helpers_called(text)] + \
+            [(name, claims.helper_definition(name)) for name in claims.helpers_called(text)] + \
+            [(name, claims.append_definition(name)) for name in claims.append_helpers_called(text)]
+        for name, definition in found:
             at = gate_place(source, tu.loop(edit.loop_id)) if edit.loop_id else None
             if at is not None:
-                places.setdefault(name, set()).add(at)
+                places.setdefault((name, definition), set()).add(at)
     out = []
-    for name, found in sorted(places.items()):
-        definition = helper_definition(name)
-        out += [gate_definition(source, at, definition, f"{INSPECTION}{name}_")
-                for at in gate_definitions_needed(source, found, definition)]
+    for (name, definition), found in sorted(places.items()):
+        out += [gate_definition(source, at, definition, name) for at in gate_definitions_needed(source, found, definition)]
     return out

@@ -118,7 +118,7 @@ def render(plan: Plan, types: dict[str, str], for_pragma: str, indentation: str,
 # the lines rewrite writes between the opening comment and the worksharing loop's pragma
 _OPENING_LINE = re.compile(rb"[ \t]*(\{|\}|int autopar_k;|#pragma omp parallel\b.*"
                            rb"|[\w \t]+\*const autopar_\w+ = &?\w+;"
-                           rb"|[\w \t]+ \w+\[\d+\]( = \{0\})?;"
+                           rb"|[\w \t]+ \w+\[\d+\]( = \{0\})?;|int autopar_found_count = 0;"
                            rb"|for \(autopar_k = 0; autopar_k < \d+; autopar_k\+\+\) \w+\[autopar_k\] = ~?\d+;)\r?")
 _MARK = b"{ /* autopar: each thread "
 

@@ -128,14 +128,14 @@ def blocks_misused(blocks: dict[tuple, Block], text, swapped: set[tuple]) -> dic
             decl = variable_decl(node)
             if decl is None or Variables.key(decl) != key or id(node) in block.carving:
                 continue
-            if not _harmless_use(node):
+            if not harmless_use(node):
                 problem = f"rows are carved from {block.name}, which is also used in {text(used_by(node)[0] or node)}"
         for table in block.tables:
             why[table] = why.get(table) or problem
     return why
 
 
-def _harmless_use(node: Node) -> bool:
+def harmless_use(node: Node) -> bool:
     """`free(p)`, `!p`, `p == NULL`, `sizeof *p`, `p = malloc(...)` as a statement of its own."""
     user, child = used_by(node)
     if user is None:

@@ -19,6 +19,7 @@ from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.ast import Source, referenced, stored_operand, strip
 from autopar.frontend.constant_locals import constant_locals
 from autopar.frontend.call_site_values import call_site_values
+from autopar.frontend.claims import loop_claims
 from autopar.frontend.constant_arguments import constant_arguments, parameter_uses
 from autopar.frontend.entry_pointers import entry_pointers
 from autopar.frontend.row_tables import row_tables
@@ -157,6 +158,9 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     for info in infos:
         _variable_facts(info, variables, escaping, by_node, statics, volatiles, settings.language)
     pragmas.annotate(infos, functions, source)
+    for info in infos:  # `if (level[u] < 0) { level[u] = d; next[n++] = u; }`
+        info.loop.claims, info.loop.claim_problem = loop_claims(info, source, every_function, clang_tu.cursor,
+                                                                whole_program, settings.language)
 
     with_loops = {info.loop.function for info in infos}
     constants = constant_arguments(every_function, with_loops, source)

@@ -13,7 +13,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, Field
 
-from autopar.ir import LocationReduction, ReductionOp
+from autopar.ir import Claim, LocationReduction, ReductionOp
 
 
 # where the default plans run: "gpu" makes a nest's offload plan its default (autopar.plans.candidates.offload)
@@ -106,6 +106,9 @@ class Plan(BaseModel):
     # where no data moves
     maps: list[MapClause] = Field(default_factory=list)
     offload_condition: Optional[str] = None
+    # elements the loop takes once (derived by the front end, autopar.frontend.claims): the rewriter
+    # writes each test as a compare-and-swap and each append's slot as an atomic increment
+    claims: list[Claim] = Field(default_factory=list)
 
     @property
     def reduces_sections_or_locations(self) -> bool:

@@ -138,7 +138,7 @@ class _Classifier:
             if use.written:
                 out.written.add(use.variable.name)
             handled = (self._own_variable(use) or self._declared_inside(use) or self._inner_variable(use)
-                       or self._address_taken(use) or self._read_only(use) or self._location(use)
+                       or self._address_taken(use) or self._read_only(use) or self._claimed(use) or self._location(use)
                        or self._reduction(use) or self._linear(use) or self._written_first(use))
             if not handled:
                 name = use.variable.name
@@ -215,6 +215,14 @@ class _Classifier:
             self.out.shared.append(use.variable.name)
             self.out.roles[use.variable.name] = "read only: shared"
         return not use.written
+
+    def _claimed(self, use) -> bool:
+        """The counter of a claim's appends (autopar.frontend.claims): shared, its slots taken atomically."""
+        if use.variable.name not in {a.counter for c in self.loop.claims for a in c.appends}:
+            return False
+        self.out.shared.append(use.variable.name)
+        self.out.roles[use.variable.name] = "counter of the claims' appends: shared, each slot taken atomically"
+        return True
 
     def _location(self, use) -> bool:
         name, out = use.variable.name, self.out

@@ -84,7 +84,7 @@ def base_plan(ctx: NestContext, loop: Loop) -> Plan:
                   sorted(merged.items(), key=lambda kv: list(ReductionOp).index(kv[0]))]
     return Plan(loop_id=loop.id, private=sorted(private), lastprivate=sorted(lastprivate),
                 linear=dict(classes.linear), reductions=reductions, alias_check=legal.alias_check,
-                runs_check=legal.runs_condition, locations=list(classes.locations),
+                runs_check=legal.runs_condition, locations=list(classes.locations), claims=list(legal.claims),
                 proof=Proof.RUNTIME_CHECK if legal.alias_check or legal.runs_condition else Proof.STATIC)
 
 
@@ -104,6 +104,9 @@ def _summary(tu: TranslationUnit, plan: Plan) -> str:
         parts.append(f"reduction {r.op.value} on {', '.join(r.variables)}")
     for l in plan.locations:
         parts.append(f"location reduction {'min' if l.comparison == '<' else 'max'} on {l.value} at {l.index}")
+    for claim in plan.claims:
+        parts.append(f"claims {claim.cell} by compare-and-swap" + "".join(f", {a.buffer}'s slots atomically"
+                                                                         for a in claim.appends))
     if plan.directive == Directive.TARGET:
         parts.append("offloaded, " + " ".join(render_maps(plan.maps)))
     else:
@@ -145,6 +148,10 @@ def plans_for(ctx: NestContext, loop: Loop) -> list[Plan]:
     if base.locations:
         # a location reduction's tie-break needs each thread's iterations in order, in a region of
         # its own: one static schedule, no collapse, no simd, no specialized copy
+        return plans + ([base] if threshold else [])
+    if base.claims:  # written into the loop's own text: no collapse, no simd, no specialized copy
+        if irregular(tu, loop):
+            plans.append(threaded.model_copy(update={"schedule": Schedule.DYNAMIC, "chunk": dynamic_chunk(tu, loop)}))
         return plans + ([base] if threshold else [])
     chain = _collapse_chain(ctx, loop)
     # a loop over blocks collapsed with the loop inside them runs every stage's iterations as one

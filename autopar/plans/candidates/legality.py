@@ -14,6 +14,8 @@ from autopar.deps import (ISL_LOCK, AccessModel, Analysis, ObjectModel, common_l
                           declared_inside, descendants, inspection_budget, ivs_for, overlap_check, pair_set_text,
                           parse_set, render_aff, runs_at_least_once, runs_condition, set_text, unbounded_pairs, wrap_problem)
 from autopar.plans.candidates.array_reductions import floating_elements, reduced_arrays
+from autopar.plans.candidates.alias_pairs import apart_text, equal_pointer_pairs, unbounded_text, written_first
+from autopar.plans.candidates.claims import claim_notes, claimed_objects, claims_used, order_blockers
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
 from autopar.plans.scalars import ScalarClasses, classify
 from autopar.plans.candidates.strided_windows import edge_objects, strided_windows, with_strided_conditions
@@ -30,6 +32,7 @@ class Legality:
     # array sections reduced like scalars (`hist[k]++` over the loop): operator -> sections
     reduction_arrays: dict[str, list[str]] = field(default_factory=dict)
     alias_check: Optional[str] = None
+    claims: list = field(default_factory=list)  # the loop's claims, when its plans write them (Plan.claims)
     # the loop's first test (deps.runs_condition), when a clause needs the loop to run at least once
     # (lastprivate, pointer sections, && and ||) and only the run-time check can show it (Plan.runs_check)
     runs_condition: Optional[str] = None
@@ -319,14 +322,22 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
                              f"of {an.model.objects[key].path} adds in another order")
     windows = strided_windows(an, loop, carried)
     alias_pairs: set[tuple[str, str]] = set()
+    claimed, excused = claimed_objects(an, loop), False
     for edge in carried:
         objs = edge_objects(an, edge)
         if edge.alias is not None:
             alias_pairs.add(edge.alias)
             continue
-        if objs and all(o in arrays or o in reduced or o in windows for o in objs):
+        if objs and all(o in arrays or o in reduced or o in windows or o in claimed for o in objs):
+            excused |= bool(set(objs) & claimed)
             continue
         out.blockers.append(R.Reason(edge.reason, edge.code or R.carried(edge.kind)))
+    if claims_used(loop, excused):
+        out.claims = list(loop.claims)
+        out.notes += claim_notes(loop)
+        out.blockers += order_blockers(an, loop, classes, claimed, [an.model.objects[k].path for k, kind in arrays.items() if kind == "lastprivate"])
+    elif loop.claim_problem:
+        out.notes.append(R.Reason(f"its updates are not claimed: {loop.claim_problem}", R.CLAIM_ORDER))
     for key, condition in sorted(windows.items()):
         out.notes.append(R.Reason(f"each iteration of {loop.canonical.induction_variable} touches "
                                   f"{an.model.objects[key].path} only within the {loop.canonical.step_symbol} "
@@ -338,10 +349,10 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
         check = overlap_check(pairs, an.model.objects, inspection_budget(loop), equal, an.model)
         if check is None:
             for w, o in unbounded_pairs(pairs, an.model.objects, inspection_budget(loop), an.model) or pairs:
-                out.blockers.append(R.Reason(_unbounded_text(w, o), R.ALIAS_UNBOUNDED))
+                out.blockers.append(R.Reason(unbounded_text(w, o), R.ALIAS_UNBOUNDED))
         else:
             out.alias_check = check
-            out.notes.append(R.Reason("legal when " + " and ".join(sorted({_apart_text(w, o, equal) for w, o in pairs})) +
+            out.notes.append(R.Reason("legal when " + " and ".join(sorted({apart_text(w, o, equal) for w, o in pairs})) +
                                       " (runtime check)", R.ALIAS))
     out.alias_check = with_strided_conditions(loop, out.alias_check, windows, out.blockers)
     relied |= _private_arrays(out, an, arrays, runs, checkable)
@@ -399,40 +410,8 @@ def scalar_classes(tu: TranslationUnit, loop: Loop, an: Optional[Analysis] = Non
         return classify(loop, runs_once=runs, fp_reductions=tu.fp_reductions, tu=tu)
 
 
-def equal_pointer_pairs(an: Analysis, handled: set[str]) -> frozenset:
-    """The pointer pairs the runtime check may let be equal (DependenceGraph.equal_pointers), but
-    none whose object a thread's copy, a private array or a window stands for: equal, the other
-    pointer would reach the shared elements."""
-    return frozenset(p for p in an.graph.equal_pointers if not set(p) & handled)
 
 
-def _unbounded_text(w: ObjectModel, o: ObjectModel) -> str:
-    if w.key == o.key and w.carved_rows:  # (deps.carved_rows)
-        return (f"the rows of {w.path} are carved from one block and may overlap, and the rows and columns it "
-                "touches cannot be bounded exactly for a runtime check (a write under a condition, a table of "
-                "three levels, a loop that moves its rows)")
-    if w.key == o.key:  # (deps.member_bounds)
-        return (f"the subscripts of {w.path} may run past its member array (old C over-indexes a struct's "
-                "arrays), and their bounds are not one expression for a runtime check")
-    return f"{w.path} and {o.path} may point to the same memory and their accessed ranges cannot be computed " \
-           "for a runtime check"
-
-
-def _apart_text(w: ObjectModel, o: ObjectModel, equal: frozenset) -> str:
-    if w.key == o.key and w.carved_rows:  # (deps.carved_rows)
-        return f"the rows of {w.path} it touches lie further apart than its columns"
-    if w.key == o.key:  # (deps.member_bounds)
-        return f"the subscripts of {w.path} stay inside its member array"
-    return f"{w.path} does not overlap {o.path}" + (" or equals it" if (w.key, o.key) in equal else "")
-
-
-def written_first(an: Analysis, alias_pairs: set[tuple[str, str]]) -> list[tuple[ObjectModel, ObjectModel]]:
-    """The object pairs of alias edges, in a stable order, each with its written object first."""
-    pairs = []
-    for x, y in sorted(alias_pairs):
-        ox, oy = an.model.objects[x], an.model.objects[y]
-        pairs.append((ox, oy) if ox.written else (oy, ox))
-    return pairs
 
 
 def bound_memory_written(loop: Loop, an: Analysis) -> list[str]:

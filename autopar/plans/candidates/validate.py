@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from autopar.plans.candidates.cost import work_threshold
 from autopar.plans.candidates.offload import derived_maps, offload_blockers, offload_condition
 from autopar.plans.candidates.array_reductions import reduced_arrays
+from autopar.plans.candidates.alias_pairs import equal_pointer_pairs, written_first
+from autopar.plans.candidates.claims import claimed_objects, order_blockers
 from autopar.plans.candidates.legality import (NestContext, bound_memory_written, bound_names, call_blockers,
-                                         carried_objects, edge_objects, equal_pointer_pairs, loop_calls, privatised_globals_seen_by_calls,
+                                         carried_objects, edge_objects, loop_calls, privatised_globals_seen_by_calls,
                                          privatizable, scalar_classes, strided_windows, structural_blockers,
-                                         with_strided_conditions, written_first)
+                                         with_strided_conditions)
 from autopar.deps import ISL_LOCK, Analysis, descendants, inspection_budget, overlap_check, runs_at_least_once
 from autopar.ir import Loop, TranslationUnit
 from autopar.plans.plan import Directive, NestAnalysis, Plan, Proof, Schedule, render_maps
@@ -189,7 +191,7 @@ def _dependence_problems(check: _Check) -> list[str]:
     plan, loop, an, problems = check.plan, check.loop, check.analysis, []
     alias_pairs: set[tuple[str, str]] = set()
     windows: dict[str, str] = {}
-    handled = check.private_objects | check.reduced_objects
+    handled = check.private_objects | check.reduced_objects | (claimed_objects(an, loop) if plan.claims else set())
     for l in check.collapsed:
         carried = an.graph.carried_by(l.id)
         if l is loop:  # only the plan's own loop may step by a variable
@@ -274,6 +276,7 @@ def _scalar_problems(check: _Check) -> list[str]:
     if plan.locations and (plan.collapse > 1 or plan.directive != Directive.PARALLEL_FOR or
                            plan.schedule not in (None, Schedule.STATIC)):
         problems.append("a location reduction needs a plain parallel for with a static schedule")
+    problems += _claim_problems(check)
     clause_of = _clauses_named(check)
     for name, clauses in sorted(clause_of.items()):
         if len(clauses) > 1:
@@ -297,6 +300,22 @@ def _scalar_problems(check: _Check) -> list[str]:
     for name, clauses in clause_of.items():
         problems += _clause_use_problems(check, name, clauses, collapsed_ivs)
     return problems
+
+
+def _claim_problems(check: _Check) -> list[str]:
+    """The claims are the front end's, all of them, exactly when the analysis uses them, on a plain
+    parallel for whose own text they are written into."""
+    plan, loop = check.plan, check.loop
+    legal = check.ctx.legality(loop)
+    if plan.claims != legal.claims:
+        return ["the claims are not those the analysis derives for the loop"]
+    if plan.claims and (plan.collapse > 1 or plan.directive != Directive.PARALLEL_FOR or plan.specialize or
+                        plan.fallback is not None or plan.reduces_sections_or_locations):
+        return ["claims need a plain parallel for (no collapse, simd, specialized copy, fallback or thread copies)"]
+    if plan.claims:
+        lastprivate = [o.path for o in check.analysis.model.objects.values() if o.path in plan.lastprivate]
+        return order_blockers(check.analysis, loop, check.classes, claimed_objects(check.analysis, loop), lastprivate)
+    return []
 
 
 def _clause_use_problems(check: _Check, name: str, clauses: list[str], collapsed_ivs: set[str]) -> list[str]:

@@ -1,0 +1,47 @@
+"""Which of a loop's carried dependences its claims answer (autopar.frontend.claims), and what else a
+loop with appending claims must not do: its iterations see the elements appended before in another
+order, so nothing it leaves may depend on that order."""
+
+from __future__ import annotations
+
+from autopar.deps import Analysis, declared_inside
+from autopar.ir import Loop
+from autopar.plans import reasons as R
+from autopar.plans.scalars import ScalarClasses
+
+
+def claimed_objects(an: Analysis, loop: Loop) -> set[str]:
+    """The object keys of the claims' arrays and the appends' buffers."""
+    names = {c.array for c in loop.claims} | {a.buffer for c in loop.claims for a in c.appends}
+    return {key for key, obj in an.model.objects.items() if obj.path == obj.base.name and obj.base.name in names}
+
+
+def claims_used(loop: Loop, excused: bool) -> bool:
+    """The plan writes the claims when they answered a carried dependence or take slots of a counter."""
+    return bool(loop.claims) and (excused or any(c.appends for c in loop.claims))
+
+
+def order_blockers(an: Analysis, loop: Loop, classes: ScalarClasses, claimed: set[str],
+                   lastprivate_arrays: list[str]) -> list[str]:
+    """Why a loop whose claims append may leave something that depends on the order of its iterations."""
+    if not any(c.appends for c in loop.claims):
+        return []
+    out = []
+    written = sorted(obj.path for key, obj in an.model.objects.items()
+                     if obj.written and key not in claimed and not declared_inside(obj.base, loop))
+    kept = classes.lastprivate + list(classes.linear) + [l.value for l in classes.locations] + lastprivate_arrays
+    for names, what in ((written, "writes"), (kept, "keeps the last or best iteration's")):
+        if names:
+            out.append(R.Reason(f"the loop {what} {', '.join(names)}, which would depend on the order of the "
+                                "elements its claims append", R.CLAIM_ORDER))
+    return out
+
+
+def claim_notes(loop: Loop) -> list[str]:
+    out = []
+    for claim in loop.claims:
+        appended = "".join(f", appending to {a.buffer} with {a.counter}'s slots taken atomically" for a in claim.appends)
+        out.append(R.Reason(f"each element of {claim.array} is claimed once: `{claim.cell} {claim.comparison} "
+                            f"{claim.bound}` tested and {claim.cell} = {claim.value} written by a compare-and-swap"
+                            f"{appended}", R.CLAIMS))
+    return out
