@@ -225,7 +225,8 @@ def _loop_problem(info: LoopInfo, drafts: list[_Draft], source: Source) -> Optio
         declared = index is not None and variable_decl(index).extent.start.offset
         if index is None or not info.node.start < declared < info.node.end or d.index in taken:
             return f"the index of {d.claim.cell} is not a variable of the loop's own"
-        if any(Variables.key(variable_decl(n)) in written | taken for n in d.value_refs):
+        if any(Variables.key(variable_decl(n)) in written | taken or
+               info.node.start <= variable_decl(n).extent.start.offset < info.node.end for n in d.value_refs):
             return f"the bound or value of the claim of {d.claim.cell} changes in the loop"
     for buffer, counter in pairs:
         if counter in taken or buffer in written or _declared_in(counter, loop_refs, info):
@@ -315,10 +316,12 @@ def _ref_keys(node: Node) -> frozenset:
 
 def _sets_constant(statement: Node, key: tuple) -> Optional[int]:
     """K of a statement `x = K;` or `T x = K;` of the variable `key`, else None."""
-    if statement.kind == K.DECL_STMT and len(statement.children) == 1 and statement.children[0].kind == K.VAR_DECL:
-        decl = statement.children[0]
-        values = expression_children(decl)
-        return evaluate_int(values[-1]) if Variables.key(decl.cursor) == key and values else None
+    if statement.kind == K.DECL_STMT:
+        for decl in statement.children:
+            values = expression_children(decl) if decl.kind == K.VAR_DECL else []
+            if Variables.key(decl.cursor) == key:
+                return evaluate_int(values[-1]) if values else None
+        return None
     if statement.kind == K.BINARY_OPERATOR and statement.binary_op == "=":
         target, value = expression_children(statement)
         d = variable_decl(strip(target))

@@ -12,7 +12,7 @@ from autopar.report.findings import MISSED, RESTRICT, SIMD, UNSAFE
 
 # a finding's fixes in the JSON are their description and edits (byte offset, length, text); the
 # rewriter's own fields of an edit stay out, as does the offset only rewrite's findings have
-_EDIT_INTERNALS = {"loop_id", "line", "pragma", "line_marks", "opens_region", "defines"}
+_EDIT_INTERNALS = {"loop_id", "line", "pragma", "line_marks", "opens_region", "defines", "in_line"}
 _JSON_LEAVES_OUT = {"files": {"__all__": {"findings": {"__all__": {
     "offset": True, "fixes": {"__all__": {"edits": {"__all__": _EDIT_INTERNALS}}}}}}}}
 

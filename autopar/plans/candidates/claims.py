@@ -30,7 +30,8 @@ def order_blockers(an: Analysis, loop: Loop, classes: ScalarClasses, claimed: se
     written = sorted(obj.path for key, obj in an.model.objects.items()
                      if obj.written and key not in claimed and not declared_inside(obj.base, loop))
     kept = classes.lastprivate + list(classes.linear) + [l.value for l in classes.locations] + lastprivate_arrays
-    for names, what in ((written, "writes"), (kept, "keeps the last or best iteration's")):
+    reduced = sorted(n for names in classes.reductions.values() for n in names)
+    for names, what in ((written, "writes"), (kept, "keeps the last or best iteration's"), (reduced, "reduces")):
         if names:
             out.append(R.Reason(f"the loop {what} {', '.join(names)}, which would depend on the order of the "
                                 "elements its claims append", R.CLAIM_ORDER))

@@ -321,23 +321,7 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
             out.notes.append(f"result may differ in rounding: the {op} reduction on the floating-point elements "
                              f"of {an.model.objects[key].path} adds in another order")
     windows = strided_windows(an, loop, carried)
-    alias_pairs: set[tuple[str, str]] = set()
-    claimed, excused = claimed_objects(an, loop), False
-    for edge in carried:
-        objs = edge_objects(an, edge)
-        if edge.alias is not None:
-            alias_pairs.add(edge.alias)
-            continue
-        if objs and all(o in arrays or o in reduced or o in windows or o in claimed for o in objs):
-            excused |= bool(set(objs) & claimed)
-            continue
-        out.blockers.append(R.Reason(edge.reason, edge.code or R.carried(edge.kind)))
-    if claims_used(loop, excused):
-        out.claims = list(loop.claims)
-        out.notes += claim_notes(loop)
-        out.blockers += order_blockers(an, loop, classes, claimed, [an.model.objects[k].path for k, kind in arrays.items() if kind == "lastprivate"])
-    elif loop.claim_problem:
-        out.notes.append(R.Reason(f"its updates are not claimed: {loop.claim_problem}", R.CLAIM_ORDER))
+    alias_pairs = _carried_blockers(out, an, loop, carried, arrays, set(reduced) | set(windows))
     for key, condition in sorted(windows.items()):
         out.notes.append(R.Reason(f"each iteration of {loop.canonical.induction_variable} touches "
                                   f"{an.model.objects[key].path} only within the {loop.canonical.step_symbol} "
@@ -366,8 +350,33 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
     out.blockers += classes.blockers
     out.blockers += privatised_globals_seen_by_calls(tu, loop, classes)
     out.notes += classes.notes
+    if loop.claim_problem and out.blockers and not out.claims:
+        out.blockers.append(R.Reason(f"its updates are not claims: {loop.claim_problem}", R.CLAIM_ORDER))
     out.blockers = list(dict.fromkeys(out.blockers))
     return out
+
+
+def _carried_blockers(out: Legality, an: Analysis, loop: Loop, carried, arrays: dict[str, str],
+                      handled: set[str]) -> set[tuple[str, str]]:
+    """Adds to `out` a blocker for each carried dependence that no private array, reduction, window
+    (`handled`) or claim answers, and the claims when they answer one; returns the aliasing pairs."""
+    alias_pairs: set[tuple[str, str]] = set()
+    claimed, excused = claimed_objects(an, loop), False
+    for edge in carried:
+        objs = edge_objects(an, edge)
+        if edge.alias is not None:
+            alias_pairs.add(edge.alias)
+            continue
+        if objs and all(o in arrays or o in handled or o in claimed for o in objs):
+            excused |= bool(set(objs) & claimed)
+            continue
+        out.blockers.append(R.Reason(edge.reason, edge.code or R.carried(edge.kind)))
+    if claims_used(loop, excused):
+        out.claims = list(loop.claims)
+        out.notes += claim_notes(loop)
+        out.blockers += order_blockers(an, loop, out.classes, claimed,
+                                       [an.model.objects[k].path for k, kind in arrays.items() if kind == "lastprivate"])
+    return alias_pairs
 
 
 def _private_arrays(out: Legality, an: Analysis, arrays: dict[str, str], runs: bool, checkable: Optional[str]) -> bool:

@@ -18,7 +18,7 @@ undefined, and gcc and clang agree on them. Run time stays in milliseconds.
 
 This module picks the blocks and writes the program out; `loopgen_builder` holds the types and the
 shared pieces (arrays, stores, expressions, loop heads), and the blocks' templates are in
-`loopgen_loops`, `loopgen_calls`, `loopgen_patterns` and `loopgen_bounds`.
+`loopgen_loops`, `loopgen_calls`, `loopgen_patterns`, `loopgen_bounds`, `loopgen_tables` and `loopgen_claims`.
 """
 
 from __future__ import annotations
@@ -28,15 +28,16 @@ from typing import Optional
 from autopar.tools.fuzz.loopgen_bounds import BoundsTemplates
 from autopar.tools.fuzz.loopgen_builder import TYPES, Program, add_blocks, cell_count
 from autopar.tools.fuzz.loopgen_calls import CallTemplates
+from autopar.tools.fuzz.loopgen_claims import ClaimTemplates
 from autopar.tools.fuzz.loopgen_loops import LoopTemplates
 from autopar.tools.fuzz.loopgen_patterns import PatternTemplates
 from autopar.tools.fuzz.loopgen_tables import TableTemplates
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 54
+VERSION = 55
 
 
-class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates, BoundsTemplates, TableTemplates):
+class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates, BoundsTemplates, TableTemplates, ClaimTemplates):
     """Builds one program. `generate(seed)` is the entry point."""
 
     TEMPLATES = {"map": 4, "reduction": 5, "lastprivate": 3, "unsigned": 2, "nest": 3, "row_reduction": 1,
@@ -45,7 +46,7 @@ class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates, BoundsTemplate
                  "scratch": 2, "lent": 2, "norms": 2, "linear": 2, "constants": 2, "records": 2, "bounds": 2,
                  "field_call": 1, "named": 2, "specialized": 2, "tiles": 2, "guarded": 2, "guarded_read": 2, "fills": 2, "element_bounds": 2, "skips": 2,
                  "in_place": 2, "global_bounds": 2, "spans": 2, "rows": 2, "members": 2, "swap_inside": 2,
-                 "carved": 2}
+                 "carved": 2, "claims": 2, "marks": 1}
 
     # ---------------------------------------------------------------------------------- program
 
