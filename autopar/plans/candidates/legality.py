@@ -322,6 +322,8 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
                              f"of {an.model.objects[key].path} adds in another order")
     windows = strided_windows(an, loop, carried)
     alias_pairs = _carried_blockers(out, an, loop, carried, arrays, set(reduced) | set(windows))
+    if loop.claim_problem and out.blockers and not out.claims:  # (before the aliasing pairs' blockers)
+        out.blockers.append(R.Reason(f"its updates are not claims: {loop.claim_problem}", R.CLAIM_ORDER))
     for key, condition in sorted(windows.items()):
         out.notes.append(R.Reason(f"each iteration of {loop.canonical.induction_variable} touches "
                                   f"{an.model.objects[key].path} only within the {loop.canonical.step_symbol} "
@@ -350,8 +352,6 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
     out.blockers += classes.blockers
     out.blockers += privatised_globals_seen_by_calls(tu, loop, classes)
     out.notes += classes.notes
-    if loop.claim_problem and out.blockers and not out.claims:
-        out.blockers.append(R.Reason(f"its updates are not claims: {loop.claim_problem}", R.CLAIM_ORDER))
     out.blockers = list(dict.fromkeys(out.blockers))
     return out
 
