@@ -156,7 +156,7 @@ def _run(tmp_path, text: str, name: str, compiler: str = "gcc", *flags: str) -> 
 def test_rewritten_searches_print_what_serial_ones_do(tmp_path, parts, flags):
     text = _search(**parts)
     parallel = _rewrite(tmp_path, text, "p", *flags)
-    assert "autopar_claim_int_lt_int_(&(level[u]), (0), (depth + 1))" in parallel
+    assert "autopar_unclaimed_int_lt_int_(&(level[u]), (0)) && autopar_claim_int_lt_int_(&(level[u]), (0), (depth + 1))" in parallel
     assert "autopar_append_int_int_(autopar_found, &autopar_found_count, next, &count, u)" in parallel
     forced = parallel.replace("autopar_team_pays_((double)", "1 || autopar_team_pays_((double)")
     assert _run(tmp_path, forced, "par").stdout == _run(tmp_path, text, "serial").stdout
@@ -195,3 +195,60 @@ def test_a_loop_whose_result_shows_the_order_stays_serial(tmp_path, name):
     loop = _frontier_loop(loops_of(tmp_path, text))
     assert not loop.parallel
     assert phrase in " ".join(loop.reasons)
+
+
+MARKS = r"""
+#include <stdio.h>
+#define N 100000
+int a[N], picks[2 * N], hist[16];
+int main(void) {
+    unsigned s = 7;
+    long sum = 0;
+    for (int k = 0; k < 2 * N; k++) { s = s * 1103515245u + 12345u; picks[k] = (int)((s >> 9) % N); }
+    for (int v = 0; v < N; v++) a[v] = -1;
+    for (int k = 0; k < N; k++) {
+        int u = picks[k], w = picks[k + N];
+        CLAIMS
+    }
+    for (int v = 0; v < N; v++) sum += a[v] * (v % 5);
+    for (int v = 0; v < 16; v++) sum += hist[v] * (v + 1);
+    printf("%ld\n", sum);
+    return 0;
+}
+"""
+
+# each is no claim, or no claim the loop may run in parallel with: what a parallel run prints would differ
+NOT_CLAIMS = {
+    # (which changes the comparison: -1 as unsigned is above 5)
+    "cast_cell": (MARKS, "CLAIMS", "if ((unsigned)a[u] > 5) a[u] = 1;", None),
+    "macro_values": (MARKS, "CLAIMS", "if (a[u] < 0) a[u] = V;\n#undef V\n#define V 2\n        if (a[w] < 0) a[w] = V;",
+                     "two claims of a test or write it differently"),
+    "with_copies": (MARKS, "CLAIMS", "if (a[u] < 0) a[u] = 1;\n        hist[u % 16]++;", "not both"),
+    "third_buffer": (_search(**LOCAL), "size = count;", "size = count; t = frontier; frontier = spare; spare = t;",
+                     "is not swapped, once, with the buffer the loop reads"),
+    "narrow_counter": (_search(**LOCAL), "int count = 0;", "unsigned char count = 0;", None),
+    "narrow_size": (_search(**LOCAL), "int size = 1, depth = 0;", "unsigned short size = 1; int depth = 0;",
+                    "its size is not of the counter's type"),
+    "claims_its_buffer": (_search(**LOCAL), "if (level[u] < 0) {\n                    level[u] = depth + 1;",
+                          "if (next[u] < 0) {\n                    next[u] = depth + 1;",
+                          "a claimed array is also the appends' buffer"),
+    "label_in_block": (_search(**LOCAL), "        int *t = frontier;", "    again:;\n        int *t = frontier;",
+                       "a label in the block of the loop around"),
+    "register_counter": (_search(**LOCAL), "int count = 0;", "register int count = 0;", None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_CLAIMS))
+def test_near_misses_of_claims_stay_serial(tmp_path, name):
+    text, old, new, phrase = NOT_CLAIMS[name]
+    text = text.replace(old, new).replace("#define N 100000", "#define N 100000\n#define V 1")
+    text = text.replace("int *frontier = malloc(sizeof(int) * nv), *next = malloc(sizeof(int) * nv);",
+                        "int *frontier = malloc(sizeof(int) * nv), *next = malloc(sizeof(int) * nv), "
+                        "*spare = malloc(sizeof(int) * nv);")
+    loops = loops_of(tmp_path, text)
+    loop = next(l for l in loops if l.depth == 0 and (l.function, l.induction_variable) in (("search", "i"), ("main", "k"))
+                and l.line >= 10)
+    assert R.CLAIMS not in loop.codes, loop.reasons
+    assert not loop.parallel or name == "with_copies" and "hist" in (loop.pragma or "")
+    if phrase:
+        assert phrase in " ".join(loop.reasons)

@@ -4,11 +4,12 @@
 
 becomes
 
-    if (autopar_claim_int_lt_int_(&(level[u]), (0), (depth + 1))) { (void)0 /* ... */;
+    if (autopar_unclaimed_int_lt_int_(&(level[u]), (0)) &&
+            autopar_claim_int_lt_int_(&(level[u]), (0), (depth + 1))) { (void)0 /* ... */;
         autopar_append_int_int_(autopar_found, &autopar_found_count, next, &next_size, u); }
 
 The claim helper, defined above the function, loads the element and, while the test holds, tries to
-swap in the value: 1 when this visit changed it, so exactly the visits that the serial loop would see
+swap in the value (computed only once the test held, as the serial loop computes it): 1 when this visit changed it, so exactly the visits that the serial loop would see
 pass the test run the branch, in some order. Appends go to a buffer of each thread's own, declared
 in a region around the loop (`region`), and move to the shared one a block at a time, their slots
 taken with one atomic add: one atomic add per appended element, and threads writing next to each
@@ -34,7 +35,7 @@ FOUND = "autopar_found"  # each thread's buffer, and how many it holds
 APPEND_BLOCK = 256
 _OPERATORS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
 _CODES = {code: spelled for spelled, code in CLAIM_TYPES.items()}
-_NAME = re.compile(rf"\b{CLAIM_PREFIX}([a-z]+)_({'|'.join(_OPERATORS.values())})_([a-z]+)_\(")
+_NAME = re.compile(rf"\b(?:{CLAIM_PREFIX}|autopar_unclaimed_)([a-z]+)_({'|'.join(_OPERATORS.values())})_([a-z]+)_\(")
 _APPEND_NAME = re.compile(rf"\b(?:{APPEND_PREFIX}|autopar_move_)([a-z]+)_([a-z]+)_\(")
 
 
@@ -48,8 +49,10 @@ def claim_edits(source: bytes, loop: Loop, plan: Plan) -> Optional[list[Edit]]:
     front end read there (or a claim lies outside the loop's text)."""
     edits: list[Edit] = []
     for claim in plan.claims:
-        spans = [(claim.guard_start, claim.guard_end, f"{helper_name(claim)}(&({claim.cell}), ({claim.bound}), "
-                                                        f"({claim.value}))", None),
+        # the value only where the test held (the serial loop computes it only then)
+        test = helper_name(claim).replace(CLAIM_PREFIX, "autopar_unclaimed_", 1)
+        spans = [(claim.guard_start, claim.guard_end, f"{test}(&({claim.cell}), ({claim.bound})) && "
+                  f"{helper_name(claim)}(&({claim.cell}), ({claim.bound}), ({claim.value}))", None),
                  (claim.write_start, claim.write_end, f"(void)0 /* autopar: the claim wrote {claim.cell} */",
                   f"{claim.cell}={claim.value}")]
         for a in claim.appends:
@@ -68,7 +71,8 @@ def claim_edits(source: bytes, loop: Loop, plan: Plan) -> Optional[list[Edit]]:
 
 def helpers_called(text: str) -> list[str]:
     """The claim helpers `text` calls (their names), each once, sorted."""
-    return sorted({m.group(0)[:-1] for m in _NAME.finditer(text) if m.group(1) in _CODES and m.group(3) in _CODES})
+    return sorted({f"{CLAIM_PREFIX}{m.group(1)}_{m.group(2)}_{m.group(3)}_" for m in _NAME.finditer(text)
+                   if m.group(1) in _CODES and m.group(3) in _CODES})
 
 
 def helper_definition(name: str) -> str:
@@ -79,6 +83,11 @@ def helper_definition(name: str) -> str:
     element_type, bound_type = _CODES[element], _CODES[bound]
     return f"""#ifndef {name.upper()}
 #define {name.upper()}
+/* autopar: whether *autopar_cell holds a value v with v {comparison} autopar_bound now (an atomic load) */
+static int autopar_unclaimed_{element}_{operator}_{bound}_({element_type} *autopar_cell, {bound_type} autopar_bound)
+{{
+    return __atomic_load_n(autopar_cell, __ATOMIC_RELAXED) {comparison} autopar_bound;
+}}
 /* autopar: 1 when this call changed *autopar_cell, which held a value v with v {comparison} autopar_bound, to
    autopar_value (a compare-and-swap: each visit of an element sees what the visits before it left) */
 static int {name}({element_type} *autopar_cell, {bound_type} autopar_bound, {element_type} autopar_value)

@@ -137,8 +137,8 @@ def _plan_edits(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan, vers
     """The edits of one plan on its own loop (None when its per-thread copies cannot be written).
     A fallback is written into the serial copy of a versioned plan; without that copy it is dropped.
     `findings_only`: the edits are read (by `check`), never applied."""
-    if thread_copies.needed(plan):
-        return _with_thread_copies(source, tu, loop, plan, versioning, findings_only)
+    if thread_copies.needed(plan):  # (never with claims: the analysis keeps them apart)
+        return None if plan.claims else _with_thread_copies(source, tu, loop, plan, versioning, findings_only)
     claimed = claim_edits(source, loop, plan) if plan.claims else []
     if claimed is None or claimed and loop.end_offset is None:
         return None

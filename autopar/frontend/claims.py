@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from clang.cindex import CursorKind as K, TypeKind
+from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
 from autopar.frontend.ast import (LOOP_KINDS, Node, Source, evaluate_int, expression_children, stored_operand,
                                   strip, variable_decl)
@@ -38,6 +38,7 @@ from autopar.frontend.variables import Variables
 from autopar.ir import Append, Claim
 from autopar.ir_claims import CLAIM_TYPES
 
+_COUNTER_TYPES = {"int", "unsigned int", "long", "unsigned long", "long long", "unsigned long long"}
 _FLIPPED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
 # what a bound or a value may be made of: numbers, variables, arithmetic (no call, no memory read)
 _VALUE_KINDS = {K.INTEGER_LITERAL, K.CHARACTER_LITERAL, K.DECL_REF_EXPR, K.PAREN_EXPR, K.UNEXPOSED_EXPR,
@@ -54,6 +55,7 @@ class _Draft:
     pairs: set[tuple] = field(default_factory=set)  # (buffer key, counter key) of its appends
     refs: set[int] = field(default_factory=set)  # ids of the DECL_REF nodes of the array, buffer and counter
     value_refs: list[Node] = field(default_factory=list)  # the variables the bound and value read
+    shape: tuple = ()  # the comparison, bound and value as the compiler sees them (_shape)
 
 
 def loop_claims(info: LoopInfo, source: Source, every_function: list[Function], tu_cursor, whole_program: bool,
@@ -89,21 +91,22 @@ def _claim_shape(statement: Node, source: Source) -> Optional[_Draft]:
     if tested is None or written is None or Variables.key(tested[0]) != Variables.key(written[0]) or \
             tested[1] != written[1]:
         return None
-    element = strip(cell).cursor.type.get_canonical()
+    element = cell.cursor.type.get_canonical()
     bound_type = bound.cursor.type.get_canonical().spelling if bound is not None else "int"
     if element.spelling not in CLAIM_TYPES or bound_type not in CLAIM_TYPES or \
-            strip(cell).cursor.type.is_const_qualified() or strip(cell).cursor.type.is_volatile_qualified():
+            cell.cursor.type.is_const_qualified() or cell.cursor.type.is_volatile_qualified():
         return None
     value_refs: list[Node] = []
     if not _invariant_shape(value, value_refs) or bound is not None and not _invariant_shape(bound, value_refs):
         return None
-    draft = _Draft(claim=Claim(cell=source.text_of(strip(cell)), array=tested[0].spelling, comparison=op,
+    draft = _Draft(claim=Claim(cell=source.text_of(cell), array=tested[0].spelling, comparison=op,
                                bound=source.text_of(bound) if bound is not None else "0", value=source.text_of(value),
                                element_type=element.spelling, bound_type=bound_type,
                                guard_start=condition.start, guard_end=condition.end,
                                write_start=parts[0].start, write_end=parts[0].end),
                    array=Variables.key(tested[0]), index=tested[1],
-                   refs={id(tested[2]), id(tested[3]), id(written[2]), id(written[3])}, value_refs=value_refs)
+                   refs={id(tested[2]), id(tested[3]), id(written[2]), id(written[3])}, value_refs=value_refs,
+                   shape=(op, _shape(bound) if bound is not None else 0, _shape(value)))
     appends = []
     for part in parts[1:]:
         append = _append(part, tested[1], source, draft)
@@ -117,24 +120,25 @@ def _claim_shape(statement: Node, source: Source) -> Optional[_Draft]:
 
 
 def _guard(condition: Node) -> Optional[tuple[Node, str, Optional[Node]]]:
-    """(cell, comparison, bound) of `cell OP bound`, `bound OP cell` or `!cell` (bound None: 0)."""
-    e = strip(condition)
+    """(cell, comparison, bound) of `cell OP bound`, `bound OP cell` or `!cell` (bound None: 0), the
+    cell with no cast of its own (`(unsigned)a[u] > 5` compares another value than a[u] would)."""
+    e = _bare(condition)
     if e.kind == K.UNARY_OPERATOR and e.unary_op == "!":
-        operand = expression_children(e)[0]
-        return (operand, "==", None) if strip(operand).kind == K.ARRAY_SUBSCRIPT_EXPR else None
+        operand = _bare(expression_children(e)[0])
+        return (operand, "==", None) if operand.kind == K.ARRAY_SUBSCRIPT_EXPR else None
     if e.kind != K.BINARY_OPERATOR or e.binary_op not in _FLIPPED:
         return None
-    left, right = expression_children(e)
-    if strip(left).kind == K.ARRAY_SUBSCRIPT_EXPR and strip(right).kind != K.ARRAY_SUBSCRIPT_EXPR:
-        return left, e.binary_op, _written_type(right)
-    if strip(right).kind == K.ARRAY_SUBSCRIPT_EXPR and strip(left).kind != K.ARRAY_SUBSCRIPT_EXPR:
-        return right, _FLIPPED[e.binary_op], _written_type(left)
+    left, right = (_bare(c) for c in expression_children(e))
+    if left.kind == K.ARRAY_SUBSCRIPT_EXPR and right.kind != K.ARRAY_SUBSCRIPT_EXPR:
+        return left, e.binary_op, right
+    if right.kind == K.ARRAY_SUBSCRIPT_EXPR and left.kind != K.ARRAY_SUBSCRIPT_EXPR:
+        return right, _FLIPPED[e.binary_op], left
     return None
 
 
-def _written_type(node: Node) -> Node:
-    """The operand under the comparison's implicit conversions, whose type is the one written."""
-    while node.kind == K.UNEXPOSED_EXPR and len(expression_children(node)) == 1:
+def _bare(node: Node) -> Node:
+    """The expression under its parentheses and implicit conversions (not its casts: the type written)."""
+    while node.kind == K.PAREN_EXPR or node.kind == K.UNEXPOSED_EXPR and len(expression_children(node)) == 1:
         node = expression_children(node)[0]
     return node
 
@@ -142,13 +146,14 @@ def _written_type(node: Node) -> Node:
 def _cell(node: Node) -> Optional[tuple]:
     """(array declaration, index key, the array's reference, the index's reference) of `a[x]`, where a
     is a pointer or array variable and x a variable; else None."""
-    node = strip(node)
+    node = _bare(node)
     if node.kind != K.ARRAY_SUBSCRIPT_EXPR:
         return None
-    base, index = (strip(c) for c in expression_children(node))
+    base, index = (_bare(c) for c in expression_children(node))
     array, at = variable_decl(base), variable_decl(index)
     if array is None or at is None or array.type.get_canonical().kind not in (
-            TypeKind.POINTER, TypeKind.CONSTANTARRAY, TypeKind.INCOMPLETEARRAY):
+            TypeKind.POINTER, TypeKind.CONSTANTARRAY, TypeKind.INCOMPLETEARRAY) or \
+            array.storage_class == StorageClass.REGISTER:
         return None
     return array, Variables.key(at), base, index
 
@@ -174,22 +179,23 @@ def _append(statement: Node, index: tuple, source: Source, draft: _Draft) -> Opt
     if statement.kind != K.BINARY_OPERATOR or statement.binary_op != "=":
         return None
     target, value = expression_children(statement)
-    value = strip(value)
+    value = _bare(value)
     if value.kind != K.DECL_REF_EXPR or variable_decl(value) is None or Variables.key(variable_decl(value)) != index:
         return None
-    target = strip(target)
+    target = _bare(target)
     if target.kind != K.ARRAY_SUBSCRIPT_EXPR:
         return None
-    base, slot = (strip(c) for c in expression_children(target))
+    base, slot = (_bare(c) for c in expression_children(target))
     buffer = variable_decl(base)
     if buffer is None or buffer.type.get_canonical().kind != TypeKind.POINTER or \
             slot.kind != K.UNARY_OPERATOR or slot.unary_op != "post++":
         return None
     element = buffer.type.get_canonical().get_pointee()
-    counter_ref = strip(expression_children(slot)[0])
+    counter_ref = _bare(expression_children(slot)[0])
     counter = variable_decl(counter_ref)
-    if counter is None or counter.type.get_canonical().spelling not in CLAIM_TYPES or not automatic_local(counter) or \
-            element.spelling not in CLAIM_TYPES:
+    # (a counter narrower than int wraps its slots, which blocks of them would not)
+    if counter is None or counter.type.get_canonical().spelling not in _COUNTER_TYPES or not automatic_local(counter) or \
+            counter.storage_class == StorageClass.REGISTER or element.spelling not in CLAIM_TYPES:
         return None
     text = source.text_of(statement).replace(" ", "")
     if text != f"{buffer.spelling}[{counter.spelling}++]={variable_decl(value).spelling}":
@@ -215,11 +221,13 @@ def _loop_problem(info: LoopInfo, drafts: list[_Draft], source: Source) -> Optio
                for n in loop_refs if variable_decl(n) is not None):
             return f"the loop also uses {name} outside its claims"
     for array in named:
-        shapes = {(d.claim.comparison, d.claim.bound, d.claim.value) for d in drafts if d.array == array}
+        shapes = {d.shape for d in drafts if d.array == array}
         if len(shapes) > 1:
             return f"two claims of {named[array]} test or write it differently: which one wins depends on the order"
     if len(pairs) > 1:
         return "the claims append to more than one buffer or with more than one counter"
+    if set(named) & {k for pair in pairs for k in pair}:
+        return "a claimed array is also the appends' buffer or counter"
     for d in drafts:
         index = next((n for n in loop_refs if id(n) in d.refs and Variables.key(variable_decl(n)) == d.index), None)
         declared = index is not None and variable_decl(index).extent.start.offset
@@ -262,13 +270,18 @@ def _order_problem(info: LoopInfo, drafts: list[_Draft], every_function: list[Fu
         return why + "the loop is not `for (i = 0; i < size; i++)` over a variable size"
     found = swaps(function)
     pair = next((p for p in found[0] if buffer in p), None) if found else None
-    if pair is None:
-        return why + f"{name} is not swapped with the buffer the loop reads"
+    if pair is None or found[0].count(pair) != 1 or any(p != pair and p & pair for p in found[0]):
+        return why + f"{name} is not swapped, once, with the buffer the loop reads and no other"
     frontier = next(k for k in pair if k != buffer)
+    counter_type = next(a.counter_type for d in drafts for a in d.claim.appends)
+    if frontier in {d.array for d in drafts} or size.type.get_canonical().spelling != counter_type:
+        return why + "the loop claims the buffer it reads, or its size is not of the counter's type"
     block, around = info.node.parent, info.node.parent.parent if info.node.parent is not None else None
     if block is None or block.kind != K.COMPOUND_STMT or around is None or around.kind not in LOOP_KINDS or \
             around.parent is None or around.parent.kind != K.COMPOUND_STMT:
         return why + "the loop is not a statement of a loop's body"
+    if any(n.kind in (K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT) for n in around.parent.walk()):
+        return why + "a label in the block of the loop around may let a jump skip a turn's start"
     turn = _turn_problem(info, block.children, found, pair, Variables.key(size), counter)
     if turn:
         return why + turn
@@ -482,3 +495,15 @@ def _only_passed(decl, caller: Function, callee: str, parameters: set[int]) -> b
         if not any(argument is child for k, argument in enumerate(call_arguments(user)) if k in parameters):
             return False
     return True
+
+
+def _shape(node: Node) -> tuple:
+    """A bound or value as the compiler sees it, macros expanded: two texts alike may differ (a macro
+    defined again between them)."""
+    value = evaluate_int(node)
+    if value is not None:
+        return ("=", value)
+    decl = variable_decl(node) if node.kind == K.DECL_REF_EXPR else None
+    own = Variables.key(decl) if decl is not None else (node.binary_op or node.unary_op or node.cursor.spelling)
+    return (node.kind.name, own, node.cursor.type.get_canonical().spelling,
+            tuple(_shape(c) for c in expression_children(node)))

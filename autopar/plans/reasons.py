@@ -47,6 +47,7 @@ LOCATION_REDUCTION = "location-reduction"  # argmin/argmax: best value and its i
 LINEAR = "linear"  # a counter advanced once per iteration: linear(j:step) (a note)
 CLAIMS = "claims"  # elements taken once with a compare-and-swap (a note)
 CLAIM_ORDER = "claim-order"  # claims whose appended elements' order may be observed
+CLAIMS_WITH_COPIES = "claims-with-copies"  # claims and an array or location reduction in one loop
 STRIDED_WINDOWS = "strided-windows"  # a variable-step loop's iterations touch disjoint windows (a note)
 ALIAS_UNBOUNDED = "alias-unbounded"
 ALIAS_GLOBAL = "alias-global"

@@ -11,8 +11,13 @@ from autopar.plans.scalars import ScalarClasses
 
 
 def claimed_objects(an: Analysis, loop: Loop) -> set[str]:
-    """The object keys of the claims' arrays and the appends' buffers."""
+    """The object keys of the claims' arrays and the appends' buffers (none when the loop names another
+    variable by one of their names: the front end's claims are of one declaration)."""
     names = {c.array for c in loop.claims} | {a.buffer for c in loop.claims for a in c.appends}
+    for name in names:
+        if len({a.base.decl for a in loop.accesses if a.base.name == name} |
+               {u.variable.decl for u in loop.scalars if u.variable.name == name}) > 1:
+            return set()
     return {key for key, obj in an.model.objects.items() if obj.path == obj.base.name and obj.base.name in names}
 
 

@@ -322,6 +322,9 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
                              f"of {an.model.objects[key].path} adds in another order")
     windows = strided_windows(an, loop, carried)
     alias_pairs = _carried_blockers(out, an, loop, carried, arrays, set(reduced) | set(windows))
+    if out.claims and (reduced or classes.locations):
+        out.blockers.append(R.Reason("claims are written into the loop's text, an array or location reduction as "
+                                     "copies around it: not both", R.CLAIMS_WITH_COPIES))
     if loop.claim_problem and out.blockers and not out.claims:  # (before the aliasing pairs' blockers)
         out.blockers.append(R.Reason(f"its updates are not claims: {loop.claim_problem}", R.CLAIM_ORDER))
     for key, condition in sorted(windows.items()):

@@ -67,7 +67,8 @@ class ClaimTemplates(ProgramBuilder):
         calls = self.rng.randint(1, 3)
         self.body.append("    {")
         if passed:
-            self.body.append(f"        int *fa = malloc(sizeof(int) * {nv + 1}), *fb = malloc(sizeof(int) * {nv + 1});")
+            # (calloc: the near miss reads an element a search may not have written)
+            self.body.append(f"        int *fa = calloc({nv + 1}, sizeof(int)), *fb = calloc({nv + 1}, sizeof(int));")
         for k in range(calls):
             source = self.rng.randrange(nv)
             call = f"{search}({source}{', fa, fb' if passed else ''})"
