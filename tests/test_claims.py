@@ -235,6 +235,17 @@ NOT_CLAIMS = {
     "label_in_block": (_search(**LOCAL), "        int *t = frontier;", "    again:;\n        int *t = frontier;",
                        "a label in the block of the loop around"),
     "register_counter": (_search(**LOCAL), "int count = 0;", "register int count = 0;", None),
+    # (which claim wins decides what is appended)
+    "mixed_appends": (_search(**LOCAL), "                int u = col[e];",
+                      "                int u = col[e], w = col[(e * 7) % (nv * 6)];\n"
+                      "                if (level[w] < 0) level[w] = depth + 1;", "test or write it differently"),
+    "bound_types": (MARKS, "CLAIMS", "if (a[u] < 5) a[u] = -1;\n        if (a[w] < 5u) a[w] = -1;",
+                    "test or write it differently"),
+    "cast_size": (_search(**LOCAL), "size = count;", "size = (unsigned char)count;", "the size set to the count"),
+    "cast_read": (_search(**LOCAL), "int v = frontier[i];", "int v = frontier[(unsigned char)i];",
+                  "the buffers are also used in"),
+    "cast_bound": (_search(**LOCAL), "for (int i = 0; i < size; i++)", "for (int i = 0; i < (unsigned char)size; i++)",
+                   "the loop is not `for (i = 0; i < size; i++)`"),
 }
 
 
@@ -252,3 +263,11 @@ def test_near_misses_of_claims_stay_serial(tmp_path, name):
     assert not loop.parallel or name == "with_copies" and "hist" in (loop.pragma or "")
     if phrase:
         assert phrase in " ".join(loop.reasons)
+
+
+def test_a_comment_in_the_claimed_cell_compiles(tmp_path):
+    text = _search(**LOCAL).replace("if (level[u] < 0) {\n                    level[u] = depth + 1;",
+                                    "if (level[u/*v*/] < 0) {\n                    level[u/*v*/] = depth + 1;")
+    parallel = _rewrite(tmp_path, text, "c")
+    assert "autopar_claim_int_lt_int_(&(level[u/*v*/])" in parallel
+    assert _run(tmp_path, parallel, "c").stdout == _run(tmp_path, text, "cs").stdout

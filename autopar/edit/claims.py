@@ -5,7 +5,7 @@
 becomes
 
     if (autopar_unclaimed_int_lt_int_(&(level[u]), (0)) &&
-            autopar_claim_int_lt_int_(&(level[u]), (0), (depth + 1))) { (void)0 /* ... */;
+            autopar_claim_int_lt_int_(&(level[u]), (0), (depth + 1))) { (void)0 /* autopar: written by the claim's test */;
         autopar_append_int_int_(autopar_found, &autopar_found_count, next, &next_size, u); }
 
 The claim helper, defined above the function, loads the element and, while the test holds, tries to
@@ -53,7 +53,7 @@ def claim_edits(source: bytes, loop: Loop, plan: Plan) -> Optional[list[Edit]]:
         test = helper_name(claim).replace(CLAIM_PREFIX, "autopar_unclaimed_", 1)
         spans = [(claim.guard_start, claim.guard_end, f"{test}(&({claim.cell}), ({claim.bound})) && "
                   f"{helper_name(claim)}(&({claim.cell}), ({claim.bound}), ({claim.value}))", None),
-                 (claim.write_start, claim.write_end, f"(void)0 /* autopar: the claim wrote {claim.cell} */",
+                 (claim.write_start, claim.write_end, "(void)0 /* autopar: written by the claim's test */",
                   f"{claim.cell}={claim.value}")]
         for a in claim.appends:
             spans.append((a.start, a.end, f"{append_name(a)}({FOUND}, &{FOUND}_count, {a.buffer}, &{a.counter}, {a.value})",
