@@ -180,8 +180,9 @@ def test_claims_are_race_free_and_the_plain_updates_race(tmp_path):
 # each keeps the frontier loop serial: what it leaves would show the order of the appended vertices
 ORDER_SHOWN = {
     "value_of_the_visitor": ("level[u] = depth + 1;", "level[u] = v;", "the bound or value of the claim of level[u] changes"),
-    "reduction_by_position": ("int v = frontier[i];", "int v = frontier[i]; weight += i * v;", "the loop reduces weight"),
-    "written_by_position": ("int v = frontier[i];", "int v = frontier[i]; seen_at[i] = v;", "the loop writes seen_at"),
+    # (refused whatever they compute: a sum over the elements, a write at each element, would not show it)
+    "reduction": ("int v = frontier[i];", "int v = frontier[i]; weight += v;", "the loop reduces weight"),
+    "written": ("int v = frontier[i];", "int v = frontier[i]; seen_at[v] = depth;", "the loop writes seen_at"),
 }
 
 
@@ -244,6 +245,9 @@ NOT_CLAIMS = {
     "cast_size": (_search(**LOCAL), "size = count;", "size = (unsigned char)count;", "the size set to the count"),
     "cast_read": (_search(**LOCAL), "int v = frontier[i];", "int v = frontier[(unsigned char)i];",
                   "the buffers are also used in"),
+    # (the slot follows the order the last turn appended in)
+    "slot_used": (_search(**LOCAL), "int v = frontier[i];", "int v = frontier[i];\n            if (i >= 64) continue;",
+                  "the loop's variable is used beside `frontier[i]`"),
     "cast_bound": (_search(**LOCAL), "for (int i = 0; i < size; i++)", "for (int i = 0; i < (unsigned char)size; i++)",
                    "the loop is not `for (i = 0; i < size; i++)`"),
 }

@@ -70,7 +70,8 @@ def order_problem(info: LoopInfo, appended: Appended, every_function: list[Funct
     turn = _turn_problem(info, block.children, found, pair, Variables.key(size), counter)
     if turn:
         return why + turn
-    uses = _uses_problem(info, around, found, pair, buffer, Variables.key(size), counter, source)
+    uses = _uses_problem(info, around, found, pair, buffer, Variables.key(size), counter, source) or \
+        _slot_problem(info, frontier, source)
     if uses:
         return why + uses
     start = _start_problem(around, frontier, Variables.key(size))
@@ -289,3 +290,19 @@ def _cast_swaps(function: Function, found, pair: frozenset) -> bool:
     types = {n.cursor.type.get_canonical().spelling for n in function.nodes_of((K.VAR_DECL, K.PARM_DECL))
              if Variables.key(n.cursor) in keys}
     return len(types) != 1 or any(n.kind == K.CSTYLE_CAST_EXPR for s in swapped for n in s.walk())
+
+
+def _slot_problem(info: LoopInfo, frontier: tuple, source: Source) -> Optional[str]:
+    """The loop's body uses its own variable only to read `frontier[i]`: anything else that follows the
+    slot (`if (i >= 64) continue;`, `w[i]`, a bound from `i`) sees another element in another order."""
+    body = info.body
+    for node in info.function.nodes_of((K.DECL_REF_EXPR,)):
+        decl = variable_decl(node)
+        if decl is None or Variables.key(decl) != info.iv_key or not body.start <= node.start < body.end:
+            continue
+        user, child = used_by(node)
+        base = bare(expression_children(user)[0]) if user is not None and user.kind == K.ARRAY_SUBSCRIPT_EXPR else None
+        if base is None or child is not expression_children(user)[1] or variable_decl(base) is None or \
+                Variables.key(variable_decl(base)) != frontier:
+            return f"the loop's variable is used beside `frontier[i]`, in `{source.text_of(_statement_of(node))}`"
+    return None
