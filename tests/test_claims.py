@@ -6,6 +6,7 @@ catalogue's idiom_claims.c has more loops, in both directions."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -275,3 +276,15 @@ def test_a_comment_in_the_claimed_cell_compiles(tmp_path):
     parallel = _rewrite(tmp_path, text, "c")
     assert "autopar_claim_int_lt_int_(&(level[u/*v*/])" in parallel
     assert _run(tmp_path, parallel, "c").stdout == _run(tmp_path, text, "cs").stdout
+
+
+def test_check_says_the_claims_need_the_rewrite(tmp_path, capsys):
+    from autopar.cli.main import main
+
+    source = tmp_path / "s.c"
+    source.write_text(_search(**LOCAL))
+    main(["check", str(source), "--format", "json"])
+    findings = [f for file in json.loads(capsys.readouterr().out)["files"] for f in file["findings"]
+                if f["function"] == "search" and f["line"] == 14]
+    assert len(findings) == 1 and "the compare-and-swap its claims need" in findings[0]["message"]
+    assert "fix_text" not in findings[0] or not findings[0]["fix_text"]  # no one-line fix: `rewrite` writes it

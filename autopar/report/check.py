@@ -105,7 +105,9 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
         # defined above the function (an index array's inspection), is no one-line fix: `rewrite` makes it
         inspects = INSPECTION in edit.pragma
         one_line = edits_of[edit.loop_id] == 1 and not inspects
+        claims = any(e.in_line for e in result.edits if e.loop_id == edit.loop_id)
         needs = ("the helper function its runtime check calls" if inspects
+                 else "the compare-and-swap its claims need, in and around the loop" if claims
                  else "the code around the loop that the reduction needs")
         check.findings.append(Finding(
             rule=rule, path=path, line=loop.line, column=loop.column, loop_id=loop.id,
