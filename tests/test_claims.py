@@ -223,8 +223,11 @@ int main(void) {
 NOT_CLAIMS = {
     # (which changes the comparison: -1 as unsigned is above 5)
     "cast_cell": (MARKS, "CLAIMS", "if ((unsigned)a[u] > 5) a[u] = 1;", None),
+    # (the test and the write each see their own V; the rewrite would move the write's to the test)
     "macro_values": (MARKS, "CLAIMS", "if (a[u] < 0) a[u] = V;\n#undef V\n#define V 2\n        if (a[w] < 0) a[w] = V;",
-                     "two claims of a test or write it differently"),
+                     "a preprocessor directive inside the loop"),
+    "macro_between": (MARKS, "CLAIMS", "if (a[u] < 0)\n#undef V\n#define V 9\n            a[u] = V;",
+                      "a preprocessor directive inside the loop"),
     "with_copies": (MARKS, "CLAIMS", "if (a[u] < 0) a[u] = 1;\n        hist[u % 16]++;", "not both"),
     "third_buffer": (_search(**LOCAL), "size = count;", "size = count; t = frontier; frontier = spare; spare = t;",
                      "is not swapped, once, with the buffer the loop reads"),
@@ -288,3 +291,18 @@ def test_check_says_the_claims_need_the_rewrite(tmp_path, capsys):
                 if f["function"] == "search" and f["line"] == 14]
     assert len(findings) == 1 and "the compare-and-swap its claims need" in findings[0]["message"]
     assert "fix_text" not in findings[0] or not findings[0]["fix_text"]  # no one-line fix: `rewrite` writes it
+
+
+def test_check_finds_a_users_plain_pragma_on_claims_unsafe(tmp_path, capsys):
+    """The analysis proves the loop only with the claims' compare-and-swap: the user's plain pragma on
+    the same code races (and the test can tell: TSan sees it, test_claims_are_race_free_...)."""
+    from autopar.cli.main import main
+
+    source = tmp_path / "u.c"
+    source.write_text(_search(**LOCAL).replace("        for (int i = 0; i < size; i++) {",
+                                               "#pragma omp parallel for\n        for (int i = 0; i < size; i++) {"))
+    assert main(["check", str(source), "--format", "json", "--fail-on", "unsafe"]) == 1
+    findings = [f for file in json.loads(capsys.readouterr().out)["files"] for f in file["findings"]
+                if f["rule"].endswith("unsafe-omp-pragma")]
+    assert len(findings) == 1 and findings[0]["codes"] == ["missing-claims"]
+    assert "races on level" in findings[0]["message"]

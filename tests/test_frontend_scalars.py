@@ -347,3 +347,17 @@ def test_a_static_array_a_header_declares_first_and_reads_is_not_private(tmp_pat
     unit = translate(str(path), [])
     outer = next(l for l in unit.loops if l.function == "sweep" and l.parent is None)
     assert outer.arrays_dead_after == []
+
+
+def test_a_global_declared_extern_inside_the_loop_is_not_private(tmp_path):
+    """`{ extern int g; g += 1; }` names the global, not a variable of each iteration: taken for one
+    declared inside the loop, it was private and the count came out halved on 2 threads."""
+    from autopar.decision.pipeline import analyze_file
+
+    path = tmp_path / "e.c"
+    path.write_text("int a[1000];\nint g;\nint f(void) {\n    for (int i = 0; i < 1000; i++) {\n"
+                    "        a[i] = i * 3;\n        { extern int g; g += 1; }\n    }\n    return g;\n}\n")
+    use = translate(str(path), []).loops[0].scalar("g")
+    assert not use.declared_in_loop and use.address_in_reach
+    loop = analyze_file(str(path)).report.loops[0]
+    assert not loop.parallel

@@ -20,6 +20,7 @@ caller reads nowhere else).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -65,6 +66,9 @@ def loop_claims(info: LoopInfo, source: Source, every_function: list[Function], 
     drafts = [d for n in inside if (d := _claim_shape(n, source)) is not None]
     if not drafts:
         return [], None
+    if re.search(rb"(^|\n)[ \t]*#", source.data[info.node.start:info.node.end]):
+        # (`#define V 9` between the test and the write: the rewrite moves the write's value to the test)
+        return [], "a preprocessor directive inside the loop may give its claims' texts another meaning where the rewrite moves them"
     problem = _loop_problem(info, drafts, source)
     if problem is None and any(d.pairs for d in drafts):
         (buffer, counter), = set().union(*(d.pairs for d in drafts))

@@ -63,6 +63,10 @@ def scalar_uses(info: LoopInfo, variables: Variables, escaping: set[tuple],
         reached = key in by_reference or "volatile" in variable.type or in_reach(key)
         if key in references:  # a reference parameter, or bound to something unknown: not private, shared
             declared_in, escaped, reached = False, True, True
+        elif declared_in and variable.storage == Storage.GLOBAL:
+            # `{ extern int g; g += 1; }` inside the loop names a global (not a fresh variable), which no
+            # clause can name at the pragma: shared and reachable, so the loop stays serial
+            declared_in, escaped, reached = False, True, True
         arithmetic = not (variable.is_pointer or variable.is_struct)
         if not declared_in and iv_of is None and not (escaped and reached) and arithmetic and key in first.written:
             reduction = reductions.reduction_of(key, refs[key])

@@ -218,8 +218,10 @@ class _Classifier:
 
     def _claimed(self, use) -> bool:
         """The counter of a claim's appends (autopar.frontend.claims): shared, its slots taken atomically."""
-        if use.variable.name not in {a.counter for c in self.loop.claims for a in c.appends}:
-            return False
+        if use.variable.name not in {a.counter for c in self.loop.claims for a in c.appends} or \
+                use.variable.storage != Storage.LOCAL or use.declared_in_loop or \
+                sum(u.variable.name == use.variable.name for u in self.loop.scalars) != 1:
+            return False  # (the front end's counter is one automatic local declared outside the loop)
         self.out.shared.append(use.variable.name)
         self.out.roles[use.variable.name] = "counter of the claims' appends: shared, each slot taken atomically"
         return True

@@ -260,6 +260,12 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     plans = [c.plan for c in nest.candidates if c.plan.loop_id == loop.id]
     if not plans:
         return None
+    if any(p.claims for p in plans):  # legal only with the compare-and-swap `rewrite` writes in the body
+        arrays = ", ".join(dict.fromkeys(c.array for p in plans for c in p.claims))
+        return Finding(**common, reasons=["two iterations may claim one element at once"], codes=["missing-claims"],
+                       message=f"`{pragma}` races on {arrays}: two iterations may claim one element at once; the "
+                               "loop runs in parallel only with the compare-and-swap `autopar rewrite` writes for "
+                               "its claims (remove the pragma and rewrite)")
     problems = clause_problems(bare, bare.loop(loop.id), parsed)
     if not problems:
         return None
