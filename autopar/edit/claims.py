@@ -145,9 +145,9 @@ static void {move}(const {element_type} *autopar_found, int *autopar_count, {ele
     {counter_type} *autopar_counter)
 {{
     {counter_type} autopar_slot = __atomic_fetch_add(autopar_counter, ({counter_type})*autopar_count, __ATOMIC_RELAXED);
-    int autopar_k;
+    {counter_type} autopar_k, autopar_moved = ({counter_type})*autopar_count;
     /* autopar: off (at most {APPEND_BLOCK} elements) */
-    for (autopar_k = 0; autopar_k < *autopar_count; autopar_k++)
+    for (autopar_k = 0; autopar_k < autopar_moved; autopar_k++)
         autopar_buffer[autopar_slot + autopar_k] = autopar_found[autopar_k];
     *autopar_count = 0;
 }}
