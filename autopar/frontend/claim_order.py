@@ -17,7 +17,7 @@ from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.carved_rows import harmless_use
 from autopar.frontend.functions import Function
 from autopar.frontend.loops import LoopInfo
-from autopar.frontend.nest_facts import written_decl_refs
+from autopar.frontend.nest_facts import ASSIGNING_KINDS, written_decl_refs
 from autopar.frontend.noalias import direct_call_sites, file_local, referenced_at_file_scope, symbols_rebound
 from autopar.frontend.pointer_facts import allocation, automatic_local, discarded, swaps, used_by
 from autopar.frontend.variables import Variables
@@ -28,6 +28,10 @@ def bare(node: Node) -> Node:
     while node.kind == K.PAREN_EXPR or node.kind == K.UNEXPOSED_EXPR and len(expression_children(node)) == 1:
         node = expression_children(node)[0]
     return node
+
+
+# the name under which a function keeps its references, for `Function.nodes_where`
+REFERENCES = "claims: references"
 
 
 class Appended(NamedTuple):
@@ -159,8 +163,8 @@ def _uses_problem(info: LoopInfo, around: Node, found, pair: frozenset, buffer: 
             if key in pair and any(statement is s for s in before) and _element_written(node) is not None:
                 continue
             return f"the buffers are also used in `{source.text_of(statement)}`"
-    for node in info.function.nodes:
-        for ref in written_decl_refs(node) if node.kind in _WRITES else ():
+    for node in info.function.nodes_of(ASSIGNING_KINDS):
+        for ref in written_decl_refs(node):
             decl = variable_decl(ref)
             key = Variables.key(decl) if decl is not None else None
             statement = _statement_of(node)
@@ -172,8 +176,6 @@ def _uses_problem(info: LoopInfo, around: Node, found, pair: frozenset, buffer: 
                 return "the counter changes elsewhere than before the loop and in its appends"
     return None
 
-
-_WRITES = (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR)
 
 
 def _statement_of(node: Node) -> Node:
@@ -239,7 +241,7 @@ def _exit_problem(function: Function, pair: frozenset, every_function: list[Func
     decls = {Variables.key(n.cursor): n.cursor for n in function.nodes_of((K.VAR_DECL, K.PARM_DECL))
              if Variables.key(n.cursor) in pair}
     parameters = [index for index, p in enumerate(function.cursor.get_arguments()) if Variables.key(p) in pair]
-    for key, decl in decls.items():
+    for decl in decls.values():
         if decl.kind == K.VAR_DECL and not _allocated_local(decl, function):
             return why + f"{decl.spelling} does not start as an allocation of its own"
     if not parameters:
@@ -285,7 +287,7 @@ def _only_passed(decl, caller: Function, callee: str, parameters: set[int]) -> b
 
 def _cast_swaps(function: Function, found, pair: frozenset) -> bool:
     """Whether the swapped buffers (or the temporary between them) differ in type, or a swap casts."""
-    swapped = [s for s in function.nodes if id(s) in found[1] and _ref_keys(s) & pair]
+    swapped = [s for s in function.nodes_of((K.DECL_STMT, K.BINARY_OPERATOR)) if id(s) in found[1] and _ref_keys(s) & pair]
     keys = pair | {k for s in swapped for k in _ref_keys(s)}
     types = {n.cursor.type.get_canonical().spelling for n in function.nodes_of((K.VAR_DECL, K.PARM_DECL))
              if Variables.key(n.cursor) in keys}
@@ -295,10 +297,9 @@ def _cast_swaps(function: Function, found, pair: frozenset) -> bool:
 def _slot_problem(info: LoopInfo, frontier: tuple, source: Source) -> Optional[str]:
     """The loop's body uses its own variable only to read `frontier[i]`: anything else that follows the
     slot (`if (i >= 64) continue;`, `w[i]`, a bound from `i`) sees another element in another order."""
-    body = info.body
-    for node in info.function.nodes_of((K.DECL_REF_EXPR,)):
+    for node in info.function.nodes_where(REFERENCES, info.body, (K.DECL_REF_EXPR,)):
         decl = variable_decl(node)
-        if decl is None or Variables.key(decl) != info.iv_key or not body.start <= node.start < body.end:
+        if decl is None or Variables.key(decl) != info.iv_key:
             continue
         user, child = used_by(node)
         base = bare(expression_children(user)[0]) if user is not None and user.kind == K.ARRAY_SUBSCRIPT_EXPR else None

@@ -26,11 +26,11 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
-from autopar.frontend.ast import Node, Source, evaluate_int, expression_children, strip, variable_decl
-from autopar.frontend.claim_order import Appended, bare, order_problem
+from autopar.frontend.ast import Node, Source, evaluate_int, expression_children, variable_decl
+from autopar.frontend.claim_order import REFERENCES, Appended, bare, order_problem
 from autopar.frontend.functions import Function
-from autopar.frontend.loops import LoopInfo
-from autopar.frontend.nest_facts import written_decl_refs
+from autopar.frontend.loops import LoopInfo, address_taken_in
+from autopar.frontend.nest_facts import ASSIGNING_KINDS, written_decl_refs
 from autopar.frontend.pointer_facts import automatic_local
 from autopar.frontend.variables import Variables
 from autopar.ir import Append, Claim
@@ -62,8 +62,8 @@ def loop_claims(info: LoopInfo, source: Source, every_function: list[Function], 
     has cannot be claims (None when it has none)."""
     if language != "c" or info.body is None:
         return [], None
-    inside = [n for n in info.function.nodes_of((K.IF_STMT,)) if info.node.start < n.start and n.end <= info.node.end]
-    drafts = [d for n in inside if (d := _claim_shape(n, source)) is not None]
+    drafts = [d for n in info.function.nodes_where("claims: ifs", info.node, (K.IF_STMT,))
+              if (d := _claim_shape(n, source)) is not None]
     if not drafts:
         return [], None
     if re.search(rb"(^|\n)[ \t]*#", source.data[info.node.start:info.node.end]):
@@ -207,10 +207,10 @@ def _append(statement: Node, index: tuple, source: Source, draft: _Draft) -> Opt
 
 def _loop_problem(info: LoopInfo, drafts: list[_Draft], source: Source) -> Optional[str]:
     """Why the loop's claim-shaped `if`s are not claims it may run in parallel, or None."""
-    loop_refs = [n for n in info.function.nodes_of((K.DECL_REF_EXPR,)) if info.node.start <= n.start < info.node.end]
-    written = {Variables.key(d) for n in info.node.walk() for ref in written_decl_refs(n)
-               if (d := variable_decl(ref)) is not None}
-    taken = _address_taken(info.function)
+    loop_refs = info.function.nodes_where(REFERENCES, info.node, (K.DECL_REF_EXPR,))
+    written = {Variables.key(d) for n in info.function.nodes_where("claims: writes", info.node, ASSIGNING_KINDS)
+               for ref in written_decl_refs(n) if (d := variable_decl(ref)) is not None}
+    taken = address_taken_in(info.function)
     accounted = set().union(*(d.refs for d in drafts))
     named = {d.array: d.claim.array for d in drafts}
     pairs = set().union(*(d.pairs for d in drafts))
@@ -232,8 +232,8 @@ def _loop_problem(info: LoopInfo, drafts: list[_Draft], source: Source) -> Optio
         index = next((n for n in loop_refs if id(n) in d.refs and Variables.key(variable_decl(n)) == d.index), None)
         if index is None or not automatic_local(variable_decl(index)) or d.index in taken:
             return f"the index of {d.claim.cell} is not a local variable whose address the function never takes"
-        if any(Variables.key(variable_decl(n)) in written | taken or
-               info.node.start <= variable_decl(n).extent.start.offset < info.node.end for n in d.value_refs):
+        if any(Variables.key(variable_decl(n)) in written | taken or _inside(variable_decl(n), info)
+               for n in d.value_refs):
             return f"the bound or value of the claim of {d.claim.cell} changes in the loop"
     for buffer, counter in pairs:
         if counter in taken or buffer in written or _declared_in(counter, loop_refs, info):
@@ -243,16 +243,12 @@ def _loop_problem(info: LoopInfo, drafts: list[_Draft], source: Source) -> Optio
 
 def _declared_in(key: tuple, refs: list[Node], info: LoopInfo) -> bool:
     decl = next((variable_decl(n) for n in refs if variable_decl(n) is not None and Variables.key(variable_decl(n)) == key), None)
-    return decl is None or info.node.start < decl.extent.start.offset < info.node.end
+    return decl is None or _inside(decl, info)
 
 
-def _address_taken(function: Function) -> set[tuple]:
-    found = function.facts.get(("claims.taken", 0))
-    if found is None:
-        found = {Variables.key(d) for n in function.nodes_of((K.UNARY_OPERATOR,)) if n.unary_op == "&"
-                 for d in [variable_decl(strip(expression_children(n)[0]))] if d is not None}
-        function.facts[("claims.taken", 0)] = found
-    return found
+def _inside(decl, info: LoopInfo) -> bool:
+    """Whether `decl` is declared in the loop's text (a variable of each iteration)."""
+    return info.node.start <= decl.extent.start.offset < info.node.end
 
 
 def _shape(node: Node) -> tuple:

@@ -20,7 +20,7 @@ from autopar.frontend.between_loops import host_statements
 from autopar.frontend.functions import Function
 from autopar.frontend.variables import Variables
 from autopar.frontend.loops import LoopInfo
-from autopar.frontend.nest_facts import CHAR_TYPES, NestFacts, Scope, range_size, written_decl_refs
+from autopar.frontend.nest_facts import ASSIGNING_KINDS, CHAR_TYPES, NestFacts, Scope, range_size, written_decl_refs
 from autopar.frontend.containers import container_name
 from autopar.frontend.quasi_bounds import quasi_pieces, remainder_start
 from autopar.frontend.wraparound import BOUND, EXACT
@@ -177,10 +177,7 @@ _CONTROL_KINDS = {K.BREAK_STMT, K.CONTINUE_STMT, K.RETURN_STMT, K.GOTO_STMT, K.I
 def _notable_nodes(function: Function, body: Node) -> list[Node]:
     """The nodes under `body` that body_facts looks at: those that assign a variable, jump, throw, or
     keep a loop's text from being copied. The function's list of them (in pre-order) is kept."""
-    return function.nodes_where("notable", body, _CONTROL_KINDS | _COPY_KINDS | _WRITING_KINDS, _notable)
-
-
-_WRITING_KINDS = {K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR}  # written_decl_refs'
+    return function.nodes_where("notable", body, _CONTROL_KINDS | _COPY_KINDS | ASSIGNING_KINDS, _notable)
 
 
 def _notable(n: Node) -> bool:

@@ -193,6 +193,10 @@ def plain_globals(tu_cursor, static_locals: set[str]) -> frozenset:
     return frozenset(plain - other)
 
 
+# the nodes `written_decl_refs` may find a write in (=, op=, ++, --, &x)
+ASSIGNING_KINDS = frozenset({K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR})
+
+
 def written_decl_refs(node: Node) -> list[Node]:
     """DECL_REF_EXPRs that `node` assigns directly (=, op=, ++, --, &x): the variables its target may
     designate (`designated`)."""
