@@ -30,13 +30,15 @@ from autopar.ir_claims import CLAIM_TYPES
 from autopar.plans.plan import Plan
 
 CLAIM_PREFIX = "autopar_claim_"
+TEST_PREFIX = "autopar_unclaimed_"  # the atomic test beside each claim helper
 APPEND_PREFIX = "autopar_append_"
+MOVE_PREFIX = "autopar_move_"  # the block move beside each append helper
 FOUND = "autopar_found"  # each thread's buffer, and how many it holds
 APPEND_BLOCK = 256
 _OPERATORS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
 _CODES = {code: spelled for spelled, code in CLAIM_TYPES.items()}
-_NAME = re.compile(rf"\b(?:{CLAIM_PREFIX}|autopar_unclaimed_)([a-z]+)_({'|'.join(_OPERATORS.values())})_([a-z]+)_\(")
-_APPEND_NAME = re.compile(rf"\b(?:{APPEND_PREFIX}|autopar_move_)([a-z]+)_([a-z]+)_\(")
+_NAME = re.compile(rf"\b(?:{CLAIM_PREFIX}|{TEST_PREFIX})([a-z]+)_({'|'.join(_OPERATORS.values())})_([a-z]+)_\(")
+_APPEND_NAME = re.compile(rf"\b(?:{APPEND_PREFIX}|{MOVE_PREFIX})([a-z]+)_([a-z]+)_\(")
 
 
 def helper_name(claim: Claim) -> str:
@@ -50,7 +52,7 @@ def claim_edits(source: bytes, loop: Loop, plan: Plan) -> Optional[list[Edit]]:
     edits: list[Edit] = []
     for claim in plan.claims:
         # the value only where the test held (the serial loop computes it only then)
-        test = helper_name(claim).replace(CLAIM_PREFIX, "autopar_unclaimed_", 1)
+        test = helper_name(claim).replace(CLAIM_PREFIX, TEST_PREFIX, 1)
         spans = [(claim.guard_start, claim.guard_end, f"{test}(&({claim.cell}), ({claim.bound})) && "
                   f"{helper_name(claim)}(&({claim.cell}), ({claim.bound}), ({claim.value}))", None),
                  (claim.write_start, claim.write_end, "(void)0 /* autopar: written by the claim's test */",
@@ -84,7 +86,7 @@ def helper_definition(name: str) -> str:
     return f"""#ifndef {name.upper()}
 #define {name.upper()}
 /* autopar: whether *autopar_cell holds a value v with v {comparison} autopar_bound now (an atomic load) */
-static int autopar_unclaimed_{element}_{operator}_{bound}_({element_type} *autopar_cell, {bound_type} autopar_bound)
+static int {TEST_PREFIX}{element}_{operator}_{bound}_({element_type} *autopar_cell, {bound_type} autopar_bound)
 {{
     return __atomic_load_n(autopar_cell, __ATOMIC_RELAXED) {comparison} autopar_bound;
 }}
@@ -120,7 +122,7 @@ def region(plan: Plan, worksharing: str, indentation: str, eol: str, condition: 
              "#pragma omp parallel" + (f" if({condition})" if condition else ""), "{",
              f"{append.element_type} {FOUND}[{APPEND_BLOCK}];", f"int {FOUND}_count = 0;", f"{worksharing} nowait"]
     opening = "".join(f"{indentation}{line}{eol}" for line in lines)
-    move = f"autopar_move_{CLAIM_TYPES[append.element_type]}_{CLAIM_TYPES[append.counter_type]}_"
+    move = f"{MOVE_PREFIX}{CLAIM_TYPES[append.element_type]}_{CLAIM_TYPES[append.counter_type]}_"
     closing = "".join(f"{eol}{indentation}{line}" for line in [
         f"{move}({FOUND}, &{FOUND}_count, {append.buffer}, &{append.counter});", "}", "}"])
     return ThreadCopies(opening=opening, closing=closing)
@@ -136,7 +138,7 @@ def append_definition(name: str) -> str:
     """The append and move helpers of one buffer and counter type (guarded, as the claim helper)."""
     element, counter = _APPEND_NAME.match(name + "(").groups()
     element_type, counter_type = _CODES[element], _CODES[counter]
-    move = f"autopar_move_{element}_{counter}_"
+    move = f"{MOVE_PREFIX}{element}_{counter}_"
     return f"""#ifndef {name.upper()}
 #define {name.upper()}
 /* autopar: appends to a thread's buffer, and moves its {APPEND_BLOCK} elements to the shared buffer at

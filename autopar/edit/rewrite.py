@@ -143,14 +143,10 @@ def _plan_edits(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan, vers
     if claimed is None or claimed and loop.end_offset is None:
         return None
     if claimed:  # (the serial copy of a versioned plan keeps the loop's own text)
-        versioned = versioning and plan.if_condition is not None and copyable(loop)
-        start = start_of_line(source, loop.offset)
-        copies = claims_region(plan, _worksharing_pragma(plan), source[start:loop.offset].decode("utf-8", "surrogateescape"),
-                               line_ending(source, start), None if versioned else plan.if_condition)
-        if copies is None:
-            return _plan_edits(source, tu, loop, plan.model_copy(update={"claims": []}), versioning) + claimed
-        return versioned_edits(source, loop, render_pragma(plan), plan.if_condition if versioned else None,
-                               copies=copies) + claimed
+        worksharing = _worksharing_pragma(plan)
+        around = _region_edits(source, loop, plan, versioning,
+                               lambda indentation, eol, condition: claims_region(plan, worksharing, indentation, eol, condition))
+        return (around or _plan_edits(source, tu, loop, plan.model_copy(update={"claims": []}), versioning)) + claimed
     if versioning and (plan.if_condition or plan.specialize) and copyable(loop):
         fallback = _fallback_edits(source, tu, loop, plan.fallback) if plan.fallback else []
         return versioned_edits(source, loop, render_pragma(plan.unconditional()), plan.if_condition,
@@ -191,11 +187,20 @@ def _with_thread_copies(source: bytes, tu: TranslationUnit, loop: Loop, plan: Pl
     for location in plan.locations:
         types.update({location.value: location.value_type, location.index: location.index_type})
     worksharing = _worksharing_pragma(thread_copies.without_sections(plan))
+    return _region_edits(source, loop, plan, versioning, lambda indentation, eol, condition: thread_copies.render(
+        plan, types, worksharing, indentation, eol, condition))
+
+
+def _region_edits(source: bytes, loop: Loop, plan: Plan, versioning: bool, render) -> Optional[list[Edit]]:
+    """The plan written as code around its loop (per-thread copies, a claims' region): `render(indentation,
+    line ending, the region's if() or None)` gives it (None: no code around). Versioned when the plan has
+    a condition and the loop can be copied, else the condition is the region's if() clause."""
     start = start_of_line(source, loop.offset)
-    indentation = source[start:loop.offset].decode("utf-8", "surrogateescape")
-    eol = line_ending(source, start)
     versioned = versioning and plan.if_condition is not None and copyable(loop)
-    copies = thread_copies.render(plan, types, worksharing, indentation, eol, None if versioned else plan.if_condition)
+    copies = render(source[start:loop.offset].decode("utf-8", "surrogateescape"), line_ending(source, start),
+                    None if versioned else plan.if_condition)
+    if copies is None:
+        return None
     return versioned_edits(source, loop, render_pragma(plan), plan.if_condition if versioned else None, copies=copies)
 
 

@@ -131,6 +131,7 @@ class _Classifier:
         named = [n for l in loop.location_reductions for n in (l.value, l.index)]
         self.locations = {n: l for l in loop.location_reductions for n in (l.value, l.index)
                           if named.count(n) == 1}
+        self.counters = {a.counter for c in loop.claims for a in c.appends}  # (autopar.frontend.claims)
 
     def run(self) -> ScalarClasses:
         out = self.out
@@ -218,7 +219,7 @@ class _Classifier:
 
     def _claimed(self, use) -> bool:
         """The counter of a claim's appends (autopar.frontend.claims): shared, its slots taken atomically."""
-        if use.variable.name not in {a.counter for c in self.loop.claims for a in c.appends} or \
+        if use.variable.name not in self.counters or \
                 use.variable.storage != Storage.LOCAL or use.declared_in_loop or \
                 sum(u.variable.name == use.variable.name for u in self.loop.scalars) != 1:
             return False  # (the front end's counter is one automatic local declared outside the loop)

@@ -91,6 +91,7 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
     edits_of: dict[str, int] = {}
     for edit in result.edits:
         edits_of[edit.loop_id] = edits_of.get(edit.loop_id, 0) + 1
+    claimed = {edit.loop_id for edit in result.edits if edit.in_line}  # (a claim's edits in the loop's body)
     for edit in result.edits:
         if edit.pragma is None:
             continue  # the closing part of a plan written around its loop (an array reduction's copies)
@@ -105,9 +106,8 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
         # defined above the function (an index array's inspection), is no one-line fix: `rewrite` makes it
         inspects = INSPECTION in edit.pragma
         one_line = edits_of[edit.loop_id] == 1 and not inspects
-        claims = any(e.in_line for e in result.edits if e.loop_id == edit.loop_id)
         needs = ("the helper function its runtime check calls" if inspects
-                 else "the compare-and-swap its claims need, in and around the loop" if claims
+                 else "the compare-and-swap its claims need, in and around the loop" if edit.loop_id in claimed
                  else "the code around the loop that the reduction needs")
         check.findings.append(Finding(
             rule=rule, path=path, line=loop.line, column=loop.column, loop_id=loop.id,

@@ -13,6 +13,8 @@ from autopar.plans.scalars import ScalarClasses
 def claimed_objects(an: Analysis, loop: Loop) -> set[str]:
     """The object keys of the claims' arrays and the appends' buffers (none when the loop names another
     variable by one of their names: the front end's claims are of one declaration)."""
+    if not loop.claims:
+        return set()
     names = {c.array for c in loop.claims} | {a.buffer for c in loop.claims for a in c.appends}
     for name in names:
         if len({a.base.decl for a in loop.accesses if a.base.name == name} |
