@@ -106,6 +106,8 @@ def test_calibration_measures_this_machine_and_is_cached(tmp_path, monkeypatch):
     model = machine.MachineModel.model_validate_json(saved[0].read_text())
     assert model.measured and model.threads == 2
     assert 0.01 < model.unit_ns < 50 and 50 < model.fork_ns < 10_000_000
+    # a branchy loop's access costs at least a vectorised one's; a byte from memory, something more
+    assert model.branchy_unit_ns is not None and model.branchy_factor >= 1.0 and model.stream_ns_per_byte >= 0.0
     # the analysis reads that file, not the reference model
     machine._model_for.cache_clear()
     assert machine.current() == model

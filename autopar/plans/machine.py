@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from autopar.atomic import cache_dir, replace_file
 
-CALIBRATION_VERSION = 2
+CALIBRATION_VERSION = 3
 
 
 class MachineModel(BaseModel):
@@ -38,6 +38,12 @@ class MachineModel(BaseModel):
     dynamic_chunk_ns: float  # handing out one chunk of a schedule(dynamic) loop
     # the first parallel region of a process, which starts the thread team: far more than a warm one
     cold_start_ns: float = 100_000.0
+    # one access of a loop that branches on the data it reads, which compilers do not vectorise
+    # (`if (w > 0 && d + w < dist[v]) ...`); None: as unit_ns
+    branchy_unit_ns: Optional[float] = None
+    # what a byte costs on top when it comes from memory, not a cache: a row of a large matrix that
+    # each call reads afresh (`adj[u * n + v]` for another `u` each time)
+    stream_ns_per_byte: float = 0.0
     measured: bool  # False for the reference model
     source: str  # where the figures come from, in words
 
@@ -48,6 +54,15 @@ class MachineModel(BaseModel):
     @property
     def cold_start_units(self) -> float:
         return self.cold_start_ns / self.unit_ns
+
+    @property
+    def branchy_factor(self) -> float:
+        """How many work units an access of a branchy loop is worth (1 where not measured)."""
+        return max(1.0, (self.branchy_unit_ns or self.unit_ns) / self.unit_ns)
+
+    @property
+    def stream_units_per_byte(self) -> float:
+        return self.stream_ns_per_byte / self.unit_ns
 
     @property
     def dynamic_chunk_units(self) -> float:
@@ -62,7 +77,14 @@ class MachineModel(BaseModel):
     def describe(self) -> str:
         return (f"{self.threads} threads; parallel region {self.fork_ns / 1000:.3g} µs "
                 f"(~{self.fork_units:.0f} work units), barrier {self.barrier_ns / 1000:.3g} µs, dynamic chunk "
-                f"{self.dynamic_chunk_ns:.3g} ns, first region {self.cold_start_ns / 1000:.3g} µs, work unit {self.unit_ns:.3g} ns ({self.source})")
+                f"{self.dynamic_chunk_ns:.3g} ns, first region {self.cold_start_ns / 1000:.3g} µs, work unit {self.unit_ns:.3g} ns"
+                f"{self._access_costs()} ({self.source})")
+
+    def _access_costs(self) -> str:
+        if self.branchy_unit_ns is None and not self.stream_ns_per_byte:
+            return ""
+        return (f" ({self.branchy_factor:.3g} in a branchy loop), a byte from memory "
+                f"{self.stream_ns_per_byte:.3g} ns more")
 
 
 class DeviceModel(BaseModel):
@@ -163,9 +185,30 @@ def save(model: MachineModel, path: str) -> None:
 _PROGRAM = r"""
 #include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #define LEN 4096
+/* rows of ROW ints: 64 MB, more than a core keeps in its caches; a row's length is not a power of
+   two, as most are not (rows aligned to pages stream faster) */
+#define ROW 4000
+#define ROWS 4000
 static double a[LEN], b[LEN], c[LEN];
+static int low[ROW];
 static double best(double x, double y) { return x < y ? x : y; }
+/* A branchy loop over a row (a shortest-path relaxation): the cost model counts 4 units an
+   iteration (1 + its three accesses). The same row each pass stays in cache; rows in scattered
+   order come from memory. Returns seconds per iteration. */
+static double relax_rows(const int *big, int passes, int scattered) {
+    double t = omp_get_wtime();
+    for (int k = 0; k < passes; k++) {
+        const int *row = big + (size_t)(scattered ? (unsigned)k * 2654435761u % ROWS : 7) * ROW;
+        for (int v = 0; v < ROW; v++) {
+            int w = row[v];
+            if (w > 0 && w + k < low[v])
+                low[v] = w + k;
+        }
+    }
+    return (omp_get_wtime() - t) / ((double)passes * ROW);
+}
 int main(int argc, char **argv) {
     int threads = omp_get_max_threads(), reps = 400;
     if (argc > 1) {  /* "cold": the first region of this process only */
@@ -207,8 +250,23 @@ int main(int argc, char **argv) {
         for (int i = 0; i < 64 * LEN; i++) a[i % LEN] += 1e-9;
         chunk = best(chunk, ((omp_get_wtime() - t2) - (t2 - t)) / (64.0 * LEN));
     }
-    printf("%d %g %g %g %g\n", threads, unit * 1e9, fork * 1e9, barrier * 1e9, chunk * 1e9);
-    return sink == 12345.0;
+    double branchy = 0, stream = 0;
+    int *big = malloc(sizeof(int) * (size_t)ROW * ROWS);
+    if (big) {
+        for (size_t i = 0; i < (size_t)ROW * ROWS; i++) big[i] = (int)((i * 2654435761u) >> 20) & 127;
+        for (int v = 0; v < ROW; v++) low[v] = 1000;
+        double cached = 1e9, scattered = 1e9;
+        for (int trial = 0; trial < 3; trial++) {
+            cached = best(cached, relax_rows(big, 256, 0));
+            scattered = best(scattered, relax_rows(big, ROWS, 1));
+        }
+        branchy = cached / 4;
+        stream = scattered > cached ? (scattered - cached) / sizeof(int) : 0;
+        free(big);
+    }
+    printf("%d %g %g %g %g %g %g\n", threads, unit * 1e9, fork * 1e9, barrier * 1e9, chunk * 1e9,
+           branchy * 1e9, stream * 1e9);
+    return sink == 12345.0 + low[1];
 }
 """
 
@@ -235,9 +293,9 @@ def calibrate(threads: Optional[int] = None) -> Optional[MachineModel]:
             ran = subprocess.run([binary], capture_output=True, text=True, timeout=60,
                                  env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
             fields = ran.stdout.split()
-            if ran.returncode != 0 or len(fields) != 5:
+            if ran.returncode != 0 or len(fields) != 7:
                 return None
-            team, unit, fork, barrier, chunk = int(fields[0]), *map(float, fields[1:])
+            team, unit, fork, barrier, chunk, branchy, stream = int(fields[0]), *map(float, fields[1:])
             # a team's start varies a lot from process to process (0.1-9 ms on a virtual machine):
             # the median of a few fresh processes
             colds = sorted(float(subprocess.run([binary, "cold"], capture_output=True, text=True, timeout=60,
@@ -247,5 +305,7 @@ def calibrate(threads: Optional[int] = None) -> Optional[MachineModel]:
             return None
     return MachineModel(threads=team, unit_ns=max(unit, 0.05), fork_ns=max(fork, 100.0),
                         barrier_ns=max(barrier, 10.0), dynamic_chunk_ns=max(chunk, 1.0),
-                        cold_start_ns=max(colds[len(colds) // 2], fork, 100.0), measured=True,
+                        cold_start_ns=max(colds[len(colds) // 2], fork, 100.0),
+                        branchy_unit_ns=max(branchy, unit) if branchy > 0 else None,
+                        stream_ns_per_byte=max(stream, 0.0), measured=True,
                         source=f"measured with {compiler} -O2 -fopenmp")

@@ -124,7 +124,9 @@ def work(tu: TranslationUnit, loop: Loop) -> float:
 def _compute_work(tu: TranslationUnit, loop: Loop) -> float:
     trip, _ = trip_count(tu, loop)
     known = _known_values(tu, loop)
-    body = 1.0 + sum(_span_units(a, known) for a in loop.accesses if a.enclosing_loops and a.enclosing_loops[-1] == loop.id)
+    direct = _direct_accesses(loop)
+    body = _branchy_factor(loop) * (1.0 + sum(_span_units(a, known) for a in direct))
+    body += sum(_stream_units(tu, loop, a) for a in direct)
     body += sum(4.0 for c in loop.calls)
     body += sum(work(tu, tu.loop(child)) for child in loop.children)
     return trip * body
@@ -137,6 +139,60 @@ def _span_units(access: Access, known: dict[str, float]) -> float:
     for length in span_lengths(access):
         units *= max(0.0, _value(length, known)) if length.variables <= known.keys() else float(INNER_SYMBOLIC_TRIP)
     return units
+
+
+def _direct_accesses(loop: Loop) -> list[Access]:
+    """The accesses in the loop's own body, not in a loop inside it."""
+    return [a for a in loop.accesses if a.enclosing_loops and a.enclosing_loops[-1] == loop.id]
+
+
+def _branchy_factor(loop: Loop) -> float:
+    """What an access of the loop's body is worth in work units: more than one where the body
+    branches on what it reads (a conditional access, a location reduction, a claim), which
+    compilers do not vectorise, unlike the loop the work unit is measured on."""
+    branchy = loop.location_reductions or loop.claims or any(a.conditional for a in _direct_accesses(loop))
+    return machine.current().branchy_factor if branchy else 1.0
+
+
+STREAM_ROW_STRIDE = 16  # elements between rows, at least: a row selector steps past a cache line
+SMALL_ARRAY_BYTES = 1 << 20  # an array with constant extents up to this stays in a core's caches
+
+
+def _stream_units(tu: TranslationUnit, loop: Loop, access: Access) -> float:
+    """The work units an access costs on top because it reads from memory, not a cache: it walks a
+    row along the loop's variable (`adj[u * n + v]` in the loop on `v`) whose row a name that no loop
+    around it sets selects (`u`: a parameter or a value computed before the loop). Each entry of a
+    region then reads another row, and what the last one read does not help, unless the whole
+    array is small (constant extents within SMALL_ARRAY_BYTES)."""
+    c = loop.canonical
+    if c is None or not access.is_affine or access.spans or not access.subscripts:
+        return 0.0
+    loop_variables = {l.canonical.induction_variable for l in [*tu.ancestors(loop.id), loop] if l.canonical}
+    *outer, last = [s.affine for s in access.subscripts]
+    if abs(last.coefficients.get(c.induction_variable, 0)) != 1:
+        return 0.0
+    # the terms that pick the row: the outer subscripts, and the products and large multiples in the
+    # last one (`u * n`); a term with a loop's variable moves with that loop, whose reuse the trip
+    # counts already see
+    row_terms = [s.variables for s in outer] + [
+        set(m.split("*")) for m, k in last.coefficients.items() if "*" in m or abs(k) >= STREAM_ROW_STRIDE]
+    if not any(names and not names & loop_variables for names in row_terms):
+        return 0.0
+    size = _element_bytes(access.element_type)
+    dims = access.base.array_dims
+    if access.base.is_array and dims and all(d is not None and d.isdigit() for d in dims) and \
+            math.prod(int(d) for d in dims) * size <= SMALL_ARRAY_BYTES:
+        return 0.0
+    return size * machine.current().stream_units_per_byte
+
+
+_ELEMENT_BYTES = {"char": 1, "signed char": 1, "unsigned char": 1, "short": 2, "unsigned short": 2, "int": 4,
+                  "unsigned int": 4, "unsigned": 4, "float": 4, "int32_t": 4, "uint32_t": 4}
+
+
+def _element_bytes(spelled: str) -> int:
+    """The size of an element type as spelled (8, that of a double or a pointer, where not listed)."""
+    return _ELEMENT_BYTES.get(spelled.replace("const ", "").replace("volatile ", "").strip(), 8)
 
 
 def span_lengths(access: Access) -> list[AffineExpr]:
@@ -240,11 +296,11 @@ def _work_terms(tu: TranslationUnit, loop: Loop, fixed: set[str],
     the region (none of `fixed`) contributes its trip count as text; one whose bound also uses the
     region's own loop variable (`outer`: that variable and its loop's trip count), a triangle, half
     that loop's trip count; any other, its estimate."""
-    terms: dict[tuple[str, ...], float] = {(): 1.0 + 4.0 * len(loop.calls)}
+    factor = _branchy_factor(loop)
+    terms: dict[tuple[str, ...], float] = {(): factor + 4.0 * len(loop.calls)}
     local = {s.variable.name for s in loop.scalars if s.declared_in_loop}
-    for a in loop.accesses:
-        if not a.enclosing_loops or a.enclosing_loops[-1] != loop.id:
-            continue
+    for a in _direct_accesses(loop):
+        terms[()] += _stream_units(tu, loop, a)
         lengths = span_lengths(a)
         # a call's region over lengths of names that hold still in the region (`n` of `scale(A[i], n)`):
         # their product, as text; any other, its estimate
@@ -253,9 +309,9 @@ def _work_terms(tu: TranslationUnit, loop: Loop, fixed: set[str],
             symbolic = [l for l in lengths if l.variables]
             constant = math.prod(max(0, l.constant) for l in lengths if not l.variables)
             key = tuple(sorted(f"({l.c_text()})" for l in symbolic))
-            terms[key] = terms.get(key, 0.0) + float(constant)
+            terms[key] = terms.get(key, 0.0) + factor * float(constant)
         else:
-            terms[()] += _span_units(a, {})
+            terms[()] += factor * _span_units(a, {})
     for child in (tu.loop(c) for c in loop.children):
         text, scale = None, trip_count(tu, child)[0]
         if not trip_count(tu, child)[1]:

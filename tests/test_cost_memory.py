@@ -1,0 +1,126 @@
+"""What the cost model charges for accesses that do not behave like the loop the work unit is measured
+on: a branchy loop, which compilers do not vectorise, and a row that each call reads from memory
+afresh (Dijkstra's relaxation `adj[u * n + v]`). The figures come from the machine's calibration;
+the reference model has none, so these tests read a saved calibration."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from autopar.decision.pipeline import analyze_file, load_translation_unit
+from autopar.plans import machine
+from autopar.plans.candidates import cost
+
+# a 2-core machine as `autopar calibrate` measured one: a vectorised access 0.07 ns, one of a branchy
+# loop 1.7 times that, a byte from memory 0.19 ns more
+MEASURED = machine.MachineModel(threads=2, unit_ns=0.07, fork_ns=820.0, barrier_ns=280.0, dynamic_chunk_ns=70.0,
+                                cold_start_ns=3_000_000.0, branchy_unit_ns=0.119, stream_ns_per_byte=0.19,
+                                measured=True, source="a saved calibration")
+
+RELAX = """\
+void relax(const int *restrict adj, int *restrict dist, const char *restrict visited, int n, int u) {
+    for (int v = 0; v < n; v++) {
+        int w = adj[u * n + v];
+        if (w > 0 && !visited[v] && dist[u] + w < dist[v])
+            dist[v] = dist[u] + w;
+    }
+}
+"""
+
+ROWS = """\
+double small[64][64];
+void rows(int n, int u, const double *restrict a, double (*restrict b)[256], double *restrict out,
+          const int *restrict idx) {
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            out[j] += a[i * n + j] + small[u][j % 64];
+    for (int v = 0; v < n; v++)
+        out[v] = a[u * n + v] + b[u][v] + a[64 * u + v] + a[3 * u + v] + out[idx[v]] + a[u] + a[n * v];
+}
+"""
+
+
+@pytest.fixture
+def calibration(tmp_path, monkeypatch):
+    """Point the analysis at a saved calibration: `model` is written there and read back."""
+    def use(model: machine.MachineModel) -> None:
+        saved = tmp_path / f"calibration-{id(model)}.json"
+        saved.write_text(model.model_dump_json())
+        monkeypatch.setenv("AUTOPAR_CALIBRATION", str(saved))
+        machine._model_for.cache_clear()
+    yield use
+    machine._model_for.cache_clear()
+
+
+def _threshold(tmp_path, code: str, line: int) -> int:
+    source = tmp_path / "k.c"
+    source.write_text(code)
+    pragma = {l.line: l.pragma for l in analyze_file(str(source)).report.loops if l.parallel}[line]
+    return int(re.search(r"\(n > (\d+)\)", pragma).group(1))
+
+
+def test_a_streamed_branchy_row_gets_the_lower_threshold_its_cost_asks_for(tmp_path, calibration):
+    """The relaxation runs about 1.9 ns an iteration on a 2-core Xeon (0.7 ns with its row in
+    cache), not the 7 units of 0.07 ns a vectorised loop's accesses take: the old threshold,
+    n > 11272, kept a 4,000-vertex graph serial, where two threads ran it 1.45x faster."""
+    calibration(MEASURED.model_copy(update={"branchy_unit_ns": None, "stream_ns_per_byte": 0.0}))
+    plain = _threshold(tmp_path, RELAX, 2)
+    calibration(MEASURED.model_copy(update={"stream_ns_per_byte": 0.0}))
+    branchy = _threshold(tmp_path, RELAX, 2)
+    calibration(MEASURED)
+    streamed = _threshold(tmp_path, RELAX, 2)
+    # the same region cost over the work of an iteration: 1.7 times the units in a branchy loop, and
+    # then the 4 bytes of the row at 0.19 / 0.07 units each on top
+    assert _units(branchy) / _units(plain) == pytest.approx(1.7, rel=0.02)
+    assert _units(streamed) - _units(branchy) == pytest.approx(4 * 0.19 / 0.07, rel=0.05)
+    assert streamed < 4000 < branchy
+
+
+def _units(threshold: int) -> float:
+    """The units of one iteration a threshold stands for: the region's cost over it."""
+    return MEASURED.min_parallel_work / threshold
+
+
+def test_only_a_row_that_no_loop_around_selects_streams(tmp_path, calibration):
+    calibration(MEASURED)
+    source = tmp_path / "rows.c"
+    source.write_text(ROWS)
+    tu = load_translation_unit(str(source))
+    charged = {a.text: cost._stream_units(tu, tu.loop(a.enclosing_loops[-1]), a)
+               for a in tu.loops[0].accesses + tu.loops[2].accesses if not a.is_write}
+    per_double = 8 * 0.19 / 0.07
+    assert charged == pytest.approx({
+        "out[j]": 0.0,
+        "a[i * n + j]": 0.0,  # the row moves with the loop around: its trip counts see the reuse
+        "small[u][j % 64]": 0.0,  # not affine in j
+        "a[u * n + v]": per_double,  # a row of n, picked by a parameter
+        "b[u][v]": per_double,  # a row of a pointer to rows
+        "a[64 * u + v]": per_double,  # a row of 64
+        "a[3 * u + v]": 0.0,  # three elements apart: the rows share cache lines
+        "out[idx[v]]": 0.0,  # a gather: no row
+        "idx[v]": 0.0,  # (no row either)
+        "a[u]": 0.0,  # one element, the same every iteration
+        "a[n * v]": 0.0,  # a column: not walked along the loop's variable
+    })
+
+
+def test_a_small_array_of_constant_extents_stays_in_cache(tmp_path, calibration):
+    calibration(MEASURED)
+    source = tmp_path / "small.c"
+    source.write_text("double t[64][64], big[4096][4096];\n"
+                      "void f(int n, int u, double *restrict out) {\n"
+                      "    for (int v = 0; v < n; v++)\n        out[v] = t[u][v] + big[u][v];\n}\n")
+    tu = load_translation_unit(str(source))
+    charged = {a.text: cost._stream_units(tu, tu.loops[0], a) for a in tu.loops[0].accesses}
+    assert charged["t[u][v]"] == 0.0 and charged["big[u][v]"] == pytest.approx(8 * 0.19 / 0.07)
+
+
+def test_the_reference_model_charges_nothing_extra(tmp_path):
+    """The test suite's fixed model has no such figures: a branchy access is one unit, no row streams."""
+    assert machine.REFERENCE.branchy_factor == 1.0 and machine.REFERENCE.stream_units_per_byte == 0.0
+    source = tmp_path / "k.c"
+    source.write_text(RELAX)
+    tu = load_translation_unit(str(source))
+    assert all(cost._stream_units(tu, tu.loops[0], a) == 0.0 for a in tu.loops[0].accesses)
