@@ -1,14 +1,18 @@
 """What the cost model charges for accesses that do not behave like the loop the work unit is measured
-on: a branchy loop, which compilers do not vectorise, and a row that each call reads from memory
-afresh (Dijkstra's relaxation `adj[u * n + v]`). The figures come from the machine's calibration;
+on: a branchy loop, which compilers do not vectorise, a row that each call reads from memory
+afresh (Dijkstra's relaxation `adj[u * n + v]`), and arrays that outgrow the cache (the start-up
+gate's share). The figures come from the machine's calibration;
 the reference model has none, so these tests read a saved calibration."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 
 import pytest
 
+from autopar.cli.main import main
 from autopar.decision.pipeline import analyze_file, load_translation_unit
 from autopar.plans import machine
 from autopar.plans.candidates import cost
@@ -17,7 +21,8 @@ from autopar.plans.candidates import cost
 # loop 1.7 times that, a byte from memory 0.19 ns more
 MEASURED = machine.MachineModel(threads=2, unit_ns=0.07, fork_ns=820.0, barrier_ns=280.0, dynamic_chunk_ns=70.0,
                                 cold_start_ns=3_000_000.0, branchy_unit_ns=0.119, stream_ns_per_byte=0.19,
-                                measured=True, source="a saved calibration")
+                                bandwidth_ns_per_byte=0.06, cache_bytes=2 << 20, measured=True,
+                                source="a saved calibration")
 
 RELAX = """\
 void relax(const int *restrict adj, int *restrict dist, const char *restrict visited, int n, int u) {
@@ -124,3 +129,77 @@ def test_the_reference_model_charges_nothing_extra(tmp_path):
     source.write_text(RELAX)
     tu = load_translation_unit(str(source))
     assert all(cost._stream_units(tu, tu.loops[0], a) == 0.0 for a in tu.loops[0].accesses)
+
+
+VECTOR_ADD = """\
+void add(const double *restrict a, const double *restrict b, double *restrict c, int n) {
+    for (int i = 0; i < n; i++)
+        c[i] = a[i] + b[i];
+}
+void gather(const double *restrict a, const int *restrict idx, double *restrict c, int n) {
+    for (int i = 0; i < n; i++)
+        c[i] += a[idx[i]];
+}
+"""
+
+
+def _share(pragma_or_condition: str) -> str:
+    return re.search(r"autopar_team_pays_\((.*)\)\)\)$", pragma_or_condition).group(1)
+
+
+def test_the_start_up_share_charges_the_bandwidth_of_arrays_that_outgrow_the_cache(tmp_path, calibration):
+    """Twenty calls of a 4M-element vector add: its first three ran serially while the gate counted
+    4 units an element against the team's start, where streaming from memory took four times that."""
+    calibration(MEASURED)
+    source = tmp_path / "k.c"
+    source.write_text(VECTOR_ADD)
+    pragmas = {l.line: l.pragma for l in analyze_file(str(source)).report.loops if l.parallel}
+    share = _share(pragmas[2])
+    per_element = 4 / MEASURED.cold_start_units  # 1 + three accesses
+    streamed = (4 + 24 * 0.06 / 0.07) / MEASURED.cold_start_units  # a, b and c: 24 bytes an element
+    expected = f"(double)(n) * ((double)(n) > {(2 << 20) / 24:.3g} ? {streamed:.3g} : {per_element:.3g})"
+    assert share == expected
+    # a gather walks idx and c in order, not a: only those bytes count
+    assert f"> {(2 << 20) / 12:.3g} ?" in _share(pragmas[6])
+    # without the figures the share is the plain one
+    calibration(MEASURED.model_copy(update={"bandwidth_ns_per_byte": 0.0}))
+    pragmas = {l.line: l.pragma for l in analyze_file(str(source)).report.loops if l.parallel}
+    assert _share(pragmas[2]) == f"(double)(n) * {per_element:.3g}"
+
+
+def test_the_rewritten_share_builds_and_pays_for_the_team_at_the_first_large_call(tmp_path, calibration):
+    """The share is C that gcc builds and runs; a call over arrays larger than the cache pays for the
+    team at once (its share alone reaches 1), so the parallel version runs from the first call."""
+    calibration(MEASURED.model_copy(update={"cold_start_ns": 2_000_000.0}))
+    source = tmp_path / "k.c"
+    source.write_text(VECTOR_ADD + MAIN)
+    serial = tmp_path / "serial"
+    subprocess.run(["gcc", "-O2", str(source), "-o", str(serial)], check=True)
+    assert main(["rewrite", "-i", str(source)]) == 0
+    text = source.read_text()
+    binary = tmp_path / "k"
+    subprocess.run(["gcc", "-O2", "-fopenmp", "-Wall", "-Werror", str(source), "-o", str(binary)], check=True)
+    outputs = [subprocess.run([str(b)], capture_output=True, text=True, check=True,
+                              env=dict(os.environ, OMP_NUM_THREADS="2")).stdout for b in (serial, binary)]
+    assert outputs[0] == outputs[1] == "1.2e+07\n"
+    share = re.search(r"autopar_team_pays_\(\(double\)\(n\) \* \(\(double\)\(n\) > ([0-9.e+]+) \? ([0-9.e+-]+) :", text)
+    assert share and 4_000_000 > float(share.group(1)) and 4_000_000 * float(share.group(2)) >= 1.0
+
+
+MAIN = """
+#include <stdio.h>
+#include <stdlib.h>
+int main(void) {
+    int n = 4000000;
+    double *a = malloc(sizeof(double) * n), *b = malloc(sizeof(double) * n), *c = malloc(sizeof(double) * n);
+    if (!a || !b || !c)
+        return 1;
+    for (int i = 0; i < n; i++) {
+        a[i] = i;
+        b[i] = 2 * i;
+    }
+    add(a, b, c, n);
+    printf("%g\\n", c[n - 1] + 3);
+    return 0;
+}
+"""

@@ -14,9 +14,11 @@ saved calibration.
 from __future__ import annotations
 
 import functools
+import glob
 import hashlib
 import os
 import platform
+import re
 import shutil
 import subprocess
 import tempfile
@@ -44,6 +46,10 @@ class MachineModel(BaseModel):
     # what a byte costs on top when it comes from memory, not a cache: a row of a large matrix that
     # each call reads afresh (`adj[u * n + v]` for another `u` each time)
     stream_ns_per_byte: float = 0.0
+    # the same for a loop that streams through arrays in order (vectorised, prefetched), like
+    # `c[i] = a[i] + b[i]` over more than a core's caches hold (cache_bytes)
+    bandwidth_ns_per_byte: float = 0.0
+    cache_bytes: int = 0  # the largest cache a core has to itself (0: not known)
     measured: bool  # False for the reference model
     source: str  # where the figures come from, in words
 
@@ -81,10 +87,11 @@ class MachineModel(BaseModel):
                 f"{self._access_costs()} ({self.source})")
 
     def _access_costs(self) -> str:
-        if self.branchy_unit_ns is None and not self.stream_ns_per_byte:
+        if self.branchy_unit_ns is None and not self.stream_ns_per_byte and not self.bandwidth_ns_per_byte:
             return ""
         return (f" ({self.branchy_factor:.3g} in a branchy loop), a byte from memory "
-                f"{self.stream_ns_per_byte:.3g} ns more")
+                f"{self.stream_ns_per_byte:.3g} ns more ({self.bandwidth_ns_per_byte:.3g} ns streamed in order, "
+                f"beyond a cache of {self.cache_bytes / (1 << 20):.3g} MB)")
 
 
 class DeviceModel(BaseModel):
@@ -170,6 +177,23 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def private_cache_bytes() -> int:
+    """The largest cache a CPU does not share with another (L2 on most machines; an L3 a virtual
+    machine reports may be the host's, shared with others), from sysfs; 0 where not known."""
+    largest = 0
+    for index in glob.glob("/sys/devices/system/cpu/cpu0/cache/index*"):
+        try:
+            with open(os.path.join(index, "size"), encoding="ascii") as size, \
+                    open(os.path.join(index, "shared_cpu_list"), encoding="ascii") as shared:
+                text, cpus = size.read().strip(), shared.read().strip()
+        except OSError:
+            continue
+        units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+        if re.fullmatch(r"\d+[KMG]?", text) and re.fullmatch(r"\d+", cpus):
+            largest = max(largest, int(text.rstrip("KMG")) * units.get(text[-1], 1))
+    return largest
+
+
 def cache_path(threads: int) -> str:
     key = hashlib.sha256(f"{cpu_model()}|{os.cpu_count()}|{_compiler()}|{threads}".encode()).hexdigest()[:16]
     return os.path.join(str(cache_dir()), "calibration", f"{key}-{threads}t.json")
@@ -207,6 +231,19 @@ static double relax_rows(const int *big, int passes, int scattered) {
                 low[v] = w + k;
         }
     }
+    return (omp_get_wtime() - t) / ((double)passes * ROW);
+}
+/* A sum over the matrix in order (a streaming loop, vectorised), or over one row again and again;
+   seconds per element */
+static double sum_rows(const int *big, int passes, int streamed, int *total) {
+    double t = omp_get_wtime();
+    int s = 0;
+    for (int k = 0; k < passes; k++) {
+        const int *row = big + (size_t)(streamed ? k : 7) * ROW;
+        for (int v = 0; v < ROW; v++)
+            s += row[v];
+    }
+    *total += s;
     return (omp_get_wtime() - t) / ((double)passes * ROW);
 }
 int main(int argc, char **argv) {
@@ -250,23 +287,29 @@ int main(int argc, char **argv) {
         for (int i = 0; i < 64 * LEN; i++) a[i % LEN] += 1e-9;
         chunk = best(chunk, ((omp_get_wtime() - t2) - (t2 - t)) / (64.0 * LEN));
     }
-    double branchy = 0, stream = 0;
+    double branchy = 0, stream = 0, bandwidth = 0;
+    int total = 0;
     int *big = malloc(sizeof(int) * (size_t)ROW * ROWS);
     if (big) {
         for (size_t i = 0; i < (size_t)ROW * ROWS; i++) big[i] = (int)((i * 2654435761u) >> 20) & 127;
         for (int v = 0; v < ROW; v++) low[v] = 1000;
-        double cached = 1e9, scattered = 1e9;
+        double cached = 1e9, scattered = 1e9, summed = 1e9, in_order = 1e9;
         for (int trial = 0; trial < 3; trial++) {
             cached = best(cached, relax_rows(big, 256, 0));
             scattered = best(scattered, relax_rows(big, ROWS, 1));
         }
+        for (int trial = 0; trial < 3; trial++) {
+            summed = best(summed, sum_rows(big, 256, 0, &total));
+            in_order = best(in_order, sum_rows(big, ROWS, 1, &total));
+        }
         branchy = cached / 4;
         stream = scattered > cached ? (scattered - cached) / sizeof(int) : 0;
+        bandwidth = in_order > summed ? (in_order - summed) / sizeof(int) : 0;
         free(big);
     }
-    printf("%d %g %g %g %g %g %g\n", threads, unit * 1e9, fork * 1e9, barrier * 1e9, chunk * 1e9,
-           branchy * 1e9, stream * 1e9);
-    return sink == 12345.0 + low[1];
+    printf("%d %g %g %g %g %g %g %g\n", threads, unit * 1e9, fork * 1e9, barrier * 1e9, chunk * 1e9,
+           branchy * 1e9, stream * 1e9, bandwidth * 1e9);
+    return sink == 12345.0 + low[1] + total;
 }
 """
 
@@ -293,9 +336,9 @@ def calibrate(threads: Optional[int] = None) -> Optional[MachineModel]:
             ran = subprocess.run([binary], capture_output=True, text=True, timeout=60,
                                  env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
             fields = ran.stdout.split()
-            if ran.returncode != 0 or len(fields) != 7:
+            if ran.returncode != 0 or len(fields) != 8:
                 return None
-            team, unit, fork, barrier, chunk, branchy, stream = int(fields[0]), *map(float, fields[1:])
+            team, unit, fork, barrier, chunk, branchy, stream, bandwidth = int(fields[0]), *map(float, fields[1:])
             # a team's start varies a lot from process to process (0.1-9 ms on a virtual machine):
             # the median of a few fresh processes
             colds = sorted(float(subprocess.run([binary, "cold"], capture_output=True, text=True, timeout=60,
@@ -307,5 +350,6 @@ def calibrate(threads: Optional[int] = None) -> Optional[MachineModel]:
                         barrier_ns=max(barrier, 10.0), dynamic_chunk_ns=max(chunk, 1.0),
                         cold_start_ns=max(colds[len(colds) // 2], fork, 100.0),
                         branchy_unit_ns=max(branchy, unit) if branchy > 0 else None,
-                        stream_ns_per_byte=max(stream, 0.0), measured=True,
+                        stream_ns_per_byte=max(stream, 0.0), bandwidth_ns_per_byte=max(bandwidth, 0.0),
+                        cache_bytes=private_cache_bytes(), measured=True,
                         source=f"measured with {compiler} -O2 -fopenmp")

@@ -347,10 +347,40 @@ def work_threshold(tu: TranslationUnit, loop: Loop) -> Optional[tuple[str, str]]
     if not factors:
         per_iteration = max(1.0, work(tu, loop) / trip_count(tu, loop)[0])
         limit = max(model.threads, int(model.min_parallel_work / per_iteration))
-        return f"{trip} > {limit}", f"(double)({trip}) * {per_iteration / model.cold_start_units:.3g}"
+        return f"{trip} > {limit}", _startup_share(tu, loop, f"(double)({trip})", per_iteration)
     product = " * ".join([f"(double)({trip})", *factors])
-    return (f"{product} > {max(1, int(model.min_parallel_work / units))}",
-            f"{product} * {units / model.cold_start_units:.3g}")
+    return f"{product} > {max(1, int(model.min_parallel_work / units))}", _startup_share(tu, loop, product, units)
+
+
+def _startup_share(tu: TranslationUnit, loop: Loop, product: str, units: float) -> str:
+    """The region's work per entry as a share of a team start: `product` (the region's count of its
+    deepest iterations) times what one costs. Where the arrays those iterations walk outgrow a core's
+    cache at run time, each of their bytes streams from memory and costs the calibrated bandwidth
+    on top: a 4M-element `c[i] = a[i] + b[i]` took 4x its units, and its first three calls of
+    twenty ran serially while the gate waited."""
+    model = machine.current()
+    cold = model.cold_start_units
+    walked = _walked_bytes(tu, loop)
+    if not (walked and model.bandwidth_ns_per_byte and model.cache_bytes):
+        return f"{product} * {units / cold:.3g}"
+    streamed = units + walked * model.bandwidth_ns_per_byte / model.unit_ns
+    return f"{product} * ({product} > {model.cache_bytes / walked:.3g} ? {streamed / cold:.3g} : {units / cold:.3g})"
+
+
+def _walked_bytes(tu: TranslationUnit, loop: Loop) -> int:
+    """The bytes one of the region's deepest iterations moves through, at least: the element sizes
+    of the arrays its accesses walk along the innermost loop's variable (`a[i]`, `in[(c * h + y) * w
+    + x]`), each array once."""
+    deepest = max((len(a.enclosing_loops) for a in loop.accesses), default=0)
+    walked: dict[str, int] = {}
+    for access in loop.accesses:
+        inner = tu.loop(access.enclosing_loops[-1]) if access.enclosing_loops else None
+        if len(access.enclosing_loops) != deepest or inner is None or inner.canonical is None or \
+                not access.is_affine or access.spans or not access.subscripts:
+            continue
+        if abs(access.subscripts[-1].affine.coefficients.get(inner.canonical.induction_variable, 0)) == 1:
+            walked[access.path] = _element_bytes(access.element_type)
+    return sum(walked.values())
 
 
 def _blocks_threshold(loop: Loop, threads: int) -> Optional[tuple[str, None]]:
