@@ -61,3 +61,23 @@ def is_compile_flag(arg: str) -> bool:
 def takes_value(arg: str) -> bool:
     """Whether a compile flag takes the next argument as its value (`-I dir`, but not `-Idir`)."""
     return arg in FLAGS_WITH_VALUE or arg in PATH_FLAGS
+
+
+_VECTORIZE_ON = ("-ftree-vectorize", "-ftree-loop-vectorize", "-fvectorize")
+_VECTORIZE_OFF = ("-fno-tree-vectorize", "-fno-tree-loop-vectorize", "-fno-vectorize")
+
+
+def vectorizes(args: list[str]) -> bool:
+    """Whether a build with these flags vectorizes loops on its own, with the compiler's full cost
+    model: `-O3` or `-Ofast` (the last level given), or `-ftree-vectorize`; the last explicit
+    `-f[no-]tree-vectorize` wins over any level, wherever it stands, as in gcc. gcc's `-O2` (12 and later) vectorizes
+    only loops that need no versioning or remainder, so it does not count."""
+    level, explicit = "", None
+    for arg in args:
+        if arg.startswith("-O") and arg[2:] in ("", "0", "1", "2", "3", "s", "z", "g", "fast"):
+            level = arg[2:]
+        elif arg in _VECTORIZE_ON:
+            explicit = True
+        elif arg in _VECTORIZE_OFF:
+            explicit = False
+    return explicit if explicit is not None else level in ("3", "fast")

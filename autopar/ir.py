@@ -432,6 +432,7 @@ class TranslationUnit(_Frozen):
     path: str  # as given by the user
     language: Literal["c", "c++"]
     compile_args: list[str] = Field(default_factory=list)
+    build_vectorizes: bool = False  # its build vectorizes loops itself (autopar.flags.vectorizes: -O3)
     loops: list[Loop] = Field(default_factory=list)  # main-file loops, in source order
     functions: dict[str, FunctionSummary] = Field(default_factory=dict)
     # per function, integer parameters every call in this file passes one constant for: {"max_pool": {"pool": "2"}}
@@ -439,8 +440,7 @@ class TranslationUnit(_Frozen):
     # per file-local function, integer parameters every call passes one value (a constant, or a local
     # initialised with one): sizes for the cost model, never written into code ({"kernel_gemm": {"ni": 20}})
     call_site_values: dict[str, dict[str, int]] = Field(default_factory=dict)
-    # per file-local function, the pointer parameters that every call in this file points into an
-    # object of its own (treated as restrict): {"conj_grad": ["p", "q"]}
+    # per file-local function, pointer parameters every call points into an object of its own (restrict)
     distinct_parameters: dict[str, list[str]] = Field(default_factory=dict)
     # analyzed as a whole program (--whole-program, autopar-cc's `cc prog.c -o prog`): only this file
     # calls its functions, so call-site facts hold for functions with external linkage too

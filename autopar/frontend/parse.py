@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Optional
 
-from autopar.flags import OUTPUT_FLAGS_WITH_VALUE, PATH_FLAGS
+from autopar.flags import OUTPUT_FLAGS_WITH_VALUE, PATH_FLAGS, vectorizes
 from autopar.ir import Diagnostic
 from autopar.frontend import compdb
 
@@ -57,6 +57,7 @@ class ParseSettings:
     language: str  # "c" or "c++"
     user_args: list[str]  # the flags as the user or the database gave them, cleaned
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    vectorizes: bool = False  # the build vectorizes loops on its own (autopar.flags.vectorizes)
 
 
 def read_source(path: str) -> str:
@@ -189,6 +190,13 @@ def _without_language(flags: list[str]) -> list[str]:
 
 def database_flags(path: str, build_dir: str) -> tuple[Optional[list[str]], list[Diagnostic]]:
     """The compile flags of `path` in BUILD_DIR/compile_commands.json, or None when it has no entry."""
+    found, notes = _database_entry(path, build_dir)
+    return (clean_flags(*found) if found else None), notes
+
+
+def _database_entry(path: str, build_dir: str) -> tuple[Optional[tuple[list[str], str]], list[Diagnostic]]:
+    """The flags of `path`'s entry in BUILD_DIR/compile_commands.json as written there, with the
+    entry's directory, or None when it has none."""
     try:
         database = compdb.load(build_dir)
     except compdb.DatabaseError as error:
@@ -201,23 +209,26 @@ def database_flags(path: str, build_dir: str) -> tuple[Optional[list[str]], list
     wanted = os.path.realpath(path)
     # the compiler itself and the source file go; the rest are the flags
     argv = [a for a in entry.argv[1:] if os.path.realpath(os.path.join(entry.directory, a)) != wanted]
-    return clean_flags(argv, entry.directory), []
+    return (argv, entry.directory), []
 
 
 def settings_for(path: str, compile_args: list[str], build_dir: Optional[str] = None) -> ParseSettings:
     diagnostics: list[Diagnostic] = []
     flags = clean_flags(list(compile_args))
+    written = list(compile_args)  # before cleaning, which drops what a parse does not need (-O3)
     if build_dir:
-        from_db, notes = database_flags(path, build_dir)
+        found, notes = _database_entry(path, build_dir)
         diagnostics += notes
-        if from_db is not None:
-            flags = from_db + flags
+        if found is not None:
+            flags = clean_flags(*found) + flags
+            written = found[0] + written
     language = language_of(path, flags)
     header = os.path.splitext(path)[1] in HEADER_EXTENSIONS
     args = _without_language(flags) + ["-x", language + ("-header" if header else "")] + list(builtin_header_args())
     if language == "c":
         args += _DOWNGRADE_ARGS
-    return ParseSettings(args=args, language=language, user_args=flags, diagnostics=diagnostics)
+    return ParseSettings(args=args, language=language, user_args=flags, diagnostics=diagnostics,
+                         vectorizes=vectorizes(written))
 
 
 _SEVERITY = {1: "note", 2: "warning", 3: "error", 4: "fatal"}

@@ -167,6 +167,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     for info in infos:
         info.loop.constant_parameter_uses = parameter_uses(info, constants.get(info.loop.function, {}), source)
     unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
+                           build_vectorizes=settings.vectorizes,
                            loops=[info.loop.frozen() for info in infos], functions=summaries,
                            constant_arguments=constants, diagnostics=diagnostics,
                            call_site_values=call_site_values(every_function, with_loops, source, whole_program),
