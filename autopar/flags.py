@@ -63,21 +63,35 @@ def takes_value(arg: str) -> bool:
     return arg in FLAGS_WITH_VALUE or arg in PATH_FLAGS
 
 
-_VECTORIZE_ON = ("-ftree-vectorize", "-ftree-loop-vectorize", "-fvectorize")
-_VECTORIZE_OFF = ("-fno-tree-vectorize", "-fno-tree-loop-vectorize", "-fno-vectorize")
+_VECTORIZE = {"-ftree-vectorize": True, "-fno-tree-vectorize": False}
+# the loop vectorizer alone: gcc's wins over -f[no-]tree-vectorize whatever their order; clang's
+_LOOP_VECTORIZE = {"-ftree-loop-vectorize": True, "-fno-tree-loop-vectorize": False,
+                   "-fvectorize": True, "-fno-vectorize": False}
+_FULL_COST_MODEL = ("-fvect-cost-model=dynamic", "-fvect-cost-model=unlimited")
 
 
-def vectorizes(args: list[str]) -> bool:
+def vectorizes(args: list[str], compiler: str = "gcc") -> bool:
     """Whether a build with these flags vectorizes loops on its own, with the compiler's full cost
-    model: `-O3` or `-Ofast` (the last level given), or `-ftree-vectorize`; the last explicit
-    `-f[no-]tree-vectorize` wins over any level, wherever it stands, as in gcc. gcc's `-O2` (12 and later) vectorizes
-    only loops that need no versioning or remainder, so it does not count."""
-    level, explicit = "", None
+    model. gcc: `-O3`, `-O4` or `-Ofast` (the last level given), or `-O2` with
+    `-fvect-cost-model=dynamic`; its `-O2` alone (12 and later) vectorizes only loops that need no
+    versioning or remainder. clang and Intel's icx: from `-O2` on. An explicit `-f[no-]tree-vectorize`
+    wins over any level, and `-f[no-]tree-loop-vectorize` (clang: `-f[no-]vectorize`) over both,
+    wherever they stand. `compiler` is the compiler's name or path (`cc` counts as gcc)."""
+    level, generic, loop, full_model = "", None, None, False
     for arg in args:
-        if arg.startswith("-O") and arg[2:] in ("", "0", "1", "2", "3", "s", "z", "g", "fast"):
+        if arg.startswith("-O") and arg[2:] in ("", "0", "1", "2", "3", "4", "s", "z", "g", "fast"):
             level = arg[2:]
-        elif arg in _VECTORIZE_ON:
-            explicit = True
-        elif arg in _VECTORIZE_OFF:
-            explicit = False
-    return explicit if explicit is not None else level in ("3", "fast")
+        elif arg in _VECTORIZE:
+            generic = _VECTORIZE[arg]
+        elif arg in _LOOP_VECTORIZE:
+            loop = _LOOP_VECTORIZE[arg]
+        elif arg.startswith("-fvect-cost-model="):
+            full_model = arg in _FULL_COST_MODEL
+    if loop is not None:
+        return loop
+    if generic is not None:
+        return generic
+    name = compiler.replace("\\", "/").rsplit("/", 1)[-1]
+    if "clang" in name or name.startswith(("icx", "icpx")):
+        return level in ("2", "3", "4", "s", "z", "fast")
+    return level in ("3", "4", "fast") or (level == "2" and full_model)

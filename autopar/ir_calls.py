@@ -41,6 +41,9 @@ class FunctionSummary(_Frozen):
     read_spans: dict[int, list[list[list[list[int]]]]] = Field(default_factory=dict)
     write_spans: dict[int, list[list[list[list[int]]]]] = Field(default_factory=dict)
     whole_writes: list[int] = Field(default_factory=list)  # parameters whose write regions every call writes whole
+    # integer parameters every call passes a value read from data (frontend.call_site_values): a row
+    # such a parameter picks is read in an order no prefetcher follows
+    data_selected: list[str] = Field(default_factory=list)
 
     @property
     def is_side_effect_free(self) -> bool:

@@ -66,6 +66,25 @@ def test_short_rows_get_simd_only_where_the_build_does_not_vectorize(tmp_path):
     assert at_o3[10] == "#pragma omp simd reduction(+: s)"  # gcc -O3 does not reorder the sum itself
 
 
+@pytest.mark.parametrize("flags, compiler, expected", [
+    (["-O2"], "clang", True), (["-O2"], "/usr/lib/llvm-14/bin/clang", True), (["-O2"], "icx", True),
+    (["-O2"], "gcc", False), (["-O4"], "gcc", True), (["-O2", "-fvect-cost-model=dynamic"], "gcc", True),
+    (["-O3", "-fno-tree-loop-vectorize", "-ftree-vectorize"], "gcc", False),
+    (["-O2", "-ftree-loop-vectorize", "-fno-tree-vectorize"], "gcc", True), (["-O3", "-fno-vectorize"], "clang", False),
+])
+def test_the_compiler_and_the_loop_vectorizer_flags_count(flags, compiler, expected):
+    assert vectorizes(flags, compiler) is expected
+
+
+def test_autopar_cc_s_real_compiler_decides_what_o2_does(tmp_path, monkeypatch):
+    source = tmp_path / "rows.c"
+    source.write_text(ROWS)
+    monkeypatch.setenv("AUTOPAR_CC", "ccache clang")
+    assert load_translation_unit(str(source), ["-O2"]).build_vectorizes
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    assert not load_translation_unit(str(source), ["-O2"]).build_vectorizes
+
+
 def test_the_flags_of_a_compilation_database_count(tmp_path):
     source = tmp_path / "rows.c"
     source.write_text(ROWS)

@@ -17,6 +17,7 @@ from autopar.frontend.ast import Node, Source, evaluate_int, strip, user_of, var
 from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.functions import Function
 from autopar.frontend.noalias import file_local
+from autopar.frontend.nest_facts import written_decl_refs
 from autopar.frontend.pointer_facts import automatic_local, changed_variables
 from autopar.frontend.variables import Variables, is_integer_decl
 
@@ -29,12 +30,36 @@ def call_site_values(every_function: list[Function], wanted: set[str], source: S
     once, its name only ever spelled as a call (no pointer to it escapes), the integer parameters it
     never assigns and that every call passes the same positive value: a constant expression, or a
     local of the caller initialised with one and never changed ({"kernel_gemm": {"ni": 20}})."""
+    found: dict[str, dict[str, int]] = {}
+    for name, parameter, arguments in _integer_arguments(every_function, wanted, source, whole_program):
+        values = {_argument_value(argument, caller) for argument, caller in arguments}
+        if len(values) == 1 and None not in values:
+            found.setdefault(name, {})[parameter] = next(iter(values))
+    return found
+
+
+def data_selected_parameters(every_function: list[Function], wanted: set[str], source: Source,
+                             whole_program: bool) -> dict[str, list[str]]:
+    """For the same functions, the integer parameters they never assign that every call passes a
+    value read from data: an element (`perm[k]`), a call's result, or a local of the caller that
+    every assignment sets to one (`u = closest_unvisited(dist, visited, n); relax(adj, u)`). A row
+    such a parameter picks comes in an order no prefetcher follows ({"relax_edges": ["u"]})."""
+    found: dict[str, list[str]] = {}
+    for name, parameter, arguments in _integer_arguments(every_function, wanted, source, whole_program):
+        if all(_read_from_data(argument, caller) for argument, caller in arguments):
+            found.setdefault(name, []).append(parameter)
+    return found
+
+
+def _integer_arguments(every_function: list[Function], wanted: set[str], source: Source, whole_program: bool):
+    """(function, parameter, [(argument, caller) of every call]) for each integer parameter, never
+    assigned, of each function of `wanted` that only this file calls, by name alone."""
     defined = Counter(f.name for f in every_function)
     targets = {f.name: f for f in every_function if f.name in wanted and defined[f.name] == 1
                and file_local(f, whole_program)}
     for name in _taken_addresses(every_function, set(targets), source):
         del targets[name]
-    seen: dict[str, dict[int, set]] = {name: {} for name in targets}
+    seen: dict[str, dict[int, list]] = {name: {} for name in targets}
     for function in every_function:
         text = source.data[function.start:function.end]
         if not any(name.encode() in text for name in targets):
@@ -43,19 +68,15 @@ def call_site_values(every_function: list[Function], wanted: set[str], source: S
             name = callee_name(node)
             if name in targets:
                 for k, argument in enumerate(call_arguments(node)):
-                    seen[name].setdefault(k, set()).add(_argument_value(argument, function))
-    found: dict[str, dict[str, int]] = {}
+                    seen[name].setdefault(k, []).append((argument, function))
     for name, by_position in seen.items():
         function = targets[name]
         parameters = list(function.cursor.get_arguments())
         changed = changed_variables(function)
-        for k, values in by_position.items():
-            if len(values) != 1 or None in values or k >= len(parameters):
-                continue
-            parameter = parameters[k]
-            if is_integer_decl(parameter) and parameter.spelling and Variables.key(parameter) not in changed:
-                found.setdefault(name, {})[parameter.spelling] = next(iter(values))
-    return found
+        for k, arguments in by_position.items():
+            if k < len(parameters) and is_integer_decl(parameters[k]) and parameters[k].spelling and \
+                    Variables.key(parameters[k]) not in changed:
+                yield name, parameters[k].spelling, arguments
 
 
 def _taken_addresses(every_function: list[Function], names: set[str], source: Source) -> set[str]:
@@ -100,3 +121,24 @@ def _argument_value(argument: Node, caller: Function) -> Optional[int]:
             return None
         value = evaluate_int(declarations[0].expressions[-1])
     return value if value is not None and 0 < value <= _LARGEST else None
+
+
+def _read_from_data(argument: Node, caller: Function) -> bool:
+    """Whether the argument is an element or a call's result, or an automatic integer local of the
+    caller, never lent, whose every assignment and initializer is one (and there is at least one)."""
+    e = strip(argument)
+    if e.kind in (K.ARRAY_SUBSCRIPT_EXPR, K.CALL_EXPR):
+        return True
+    decl = variable_decl(e)
+    if decl is None or decl.kind != K.VAR_DECL or not automatic_local(decl) or not is_integer_decl(decl):
+        return False
+    key = Variables.key(decl)
+    values = [n.expressions[-1] for n in caller.nodes_of((K.VAR_DECL,))
+              if Variables.key(n.cursor) == key and n.expressions]
+    for node in caller.nodes_of((K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR)):
+        targets = [t for t in written_decl_refs(node) if (d := variable_decl(t)) is not None and Variables.key(d) == key]
+        if targets:
+            if node.kind != K.BINARY_OPERATOR or node.binary_op != "=" or len(node.expressions) != 2:
+                return False  # `u++`, `u += 1`, `&u`: not a value read from data
+            values.append(node.expressions[1])
+    return bool(values) and all(strip(v).kind in (K.ARRAY_SUBSCRIPT_EXPR, K.CALL_EXPR) for v in values)

@@ -191,12 +191,18 @@ def _without_language(flags: list[str]) -> list[str]:
 def database_flags(path: str, build_dir: str) -> tuple[Optional[list[str]], list[Diagnostic]]:
     """The compile flags of `path` in BUILD_DIR/compile_commands.json, or None when it has no entry."""
     found, notes = _database_entry(path, build_dir)
-    return (clean_flags(*found) if found else None), notes
+    return (clean_flags(*found[1:]) if found else None), notes
 
 
-def _database_entry(path: str, build_dir: str) -> tuple[Optional[tuple[list[str], str]], list[Diagnostic]]:
-    """The flags of `path`'s entry in BUILD_DIR/compile_commands.json as written there, with the
-    entry's directory, or None when it has none."""
+def _resolved(compiler: str) -> str:
+    """The compiler's real name where it is a link (`cc` to `x86_64-linux-gnu-gcc-12` or `clang`)."""
+    found = shutil.which(compiler)
+    return os.path.realpath(found) if found else compiler
+
+
+def _database_entry(path: str, build_dir: str) -> tuple[Optional[tuple[str, list[str], str]], list[Diagnostic]]:
+    """`path`'s entry in BUILD_DIR/compile_commands.json: its compiler, its flags as written there and
+    its directory, or None when it has none."""
     try:
         database = compdb.load(build_dir)
     except compdb.DatabaseError as error:
@@ -209,26 +215,31 @@ def _database_entry(path: str, build_dir: str) -> tuple[Optional[tuple[list[str]
     wanted = os.path.realpath(path)
     # the compiler itself and the source file go; the rest are the flags
     argv = [a for a in entry.argv[1:] if os.path.realpath(os.path.join(entry.directory, a)) != wanted]
-    return (argv, entry.directory), []
+    return (entry.argv[0] if entry.argv else "cc", argv, entry.directory), []
 
 
 def settings_for(path: str, compile_args: list[str], build_dir: Optional[str] = None) -> ParseSettings:
     diagnostics: list[Diagnostic] = []
     flags = clean_flags(list(compile_args))
     written = list(compile_args)  # before cleaning, which drops what a parse does not need (-O3)
+    compiler = None
     if build_dir:
         found, notes = _database_entry(path, build_dir)
         diagnostics += notes
         if found is not None:
-            flags = clean_flags(*found) + flags
-            written = found[0] + written
+            flags = clean_flags(*found[1:]) + flags
+            written = found[1] + written
+            compiler = found[0]
     language = language_of(path, flags)
+    if compiler is None:  # autopar-cc's real compiler
+        compiler = (os.environ.get("AUTOPAR_CXX" if language == "c++" else "AUTOPAR_CC", "").split() or
+                    ["c++" if language == "c++" else "cc"])[-1]
     header = os.path.splitext(path)[1] in HEADER_EXTENSIONS
     args = _without_language(flags) + ["-x", language + ("-header" if header else "")] + list(builtin_header_args())
     if language == "c":
         args += _DOWNGRADE_ARGS
     return ParseSettings(args=args, language=language, user_args=flags, diagnostics=diagnostics,
-                         vectorizes=vectorizes(written))
+                         vectorizes=vectorizes(written, _resolved(compiler)))
 
 
 _SEVERITY = {1: "note", 2: "warning", 3: "error", 4: "fatal"}

@@ -18,7 +18,7 @@ from autopar.frontend import accesses, calls, linear, noalias, pointer_uses, pra
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.ast import Source, referenced, stored_operand, strip
 from autopar.frontend.constant_locals import constant_locals
-from autopar.frontend.call_site_values import call_site_values
+from autopar.frontend.call_site_values import call_site_values, data_selected_parameters
 from autopar.frontend.claims import loop_claims
 from autopar.frontend.constant_arguments import constant_arguments, parameter_uses
 from autopar.frontend.entry_pointers import entry_pointers
@@ -166,6 +166,9 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     constants = constant_arguments(every_function, with_loops, source)
     for info in infos:
         info.loop.constant_parameter_uses = parameter_uses(info, constants.get(info.loop.function, {}), source)
+    for name, parameters in data_selected_parameters(every_function, with_loops, source, whole_program).items():
+        if name in summaries:
+            summaries[name] = summaries[name].model_copy(update={"data_selected": parameters})
     unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
                            build_vectorizes=settings.vectorizes,
                            loops=[info.loop.frozen() for info in infos], functions=summaries,

@@ -177,21 +177,41 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+_CPU0 = "/sys/devices/system/cpu/cpu0"
+
+
 def private_cache_bytes() -> int:
-    """The largest cache a CPU does not share with another (L2 on most machines; an L3 a virtual
-    machine reports may be the host's, shared with others), from sysfs; 0 where not known."""
+    """The largest cache a core does not share with another core (L2 on most machines: its
+    hyper-threads count as the core; an L3 a virtual machine reports may be the host's, shared with
+    others), from sysfs; 0 where not known."""
+    cpu = _CPU0
+    own = _cpu_list(_read(os.path.join(cpu, "topology", "thread_siblings_list"))) or {0}
     largest = 0
-    for index in glob.glob("/sys/devices/system/cpu/cpu0/cache/index*"):
-        try:
-            with open(os.path.join(index, "size"), encoding="ascii") as size, \
-                    open(os.path.join(index, "shared_cpu_list"), encoding="ascii") as shared:
-                text, cpus = size.read().strip(), shared.read().strip()
-        except OSError:
-            continue
-        units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
-        if re.fullmatch(r"\d+[KMG]?", text) and re.fullmatch(r"\d+", cpus):
-            largest = max(largest, int(text.rstrip("KMG")) * units.get(text[-1], 1))
+    for index in glob.glob(os.path.join(cpu, "cache", "index*")):
+        size, shared = _read(os.path.join(index, "size")), _cpu_list(_read(os.path.join(index, "shared_cpu_list")))
+        match = re.fullmatch(r"(\d+)([KMG]?)", size)
+        if match and shared and shared <= own:
+            largest = max(largest, int(match.group(1)) * {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(match.group(2), 1))
     return largest
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="ascii", errors="replace") as handle:
+            return handle.read().strip()
+    except OSError:
+        return ""
+
+
+def _cpu_list(text: str) -> set[int]:
+    """sysfs's CPU list (`0-1,56`) as a set; empty where it is not one."""
+    cpus: set[int] = set()
+    for part in text.split(","):
+        bounds = part.split("-")
+        if not all(b.isdigit() for b in bounds) or len(bounds) > 2:
+            return set()
+        cpus |= set(range(int(bounds[0]), int(bounds[-1]) + 1))
+    return cpus
 
 
 def cache_path(threads: int) -> str:
@@ -224,7 +244,7 @@ static double best(double x, double y) { return x < y ? x : y; }
 static double relax_rows(const int *big, int passes, int scattered) {
     double t = omp_get_wtime();
     for (int k = 0; k < passes; k++) {
-        const int *row = big + (size_t)(scattered ? (unsigned)k * 2654435761u % ROWS : 7) * ROW;
+        const int *row = big + (size_t)(scattered ? k * 2477 % ROWS : 7) * ROW;  /* 2477: a permutation of the rows */
         for (int v = 0; v < ROW; v++) {
             int w = row[v];
             if (w > 0 && w + k < low[v])
@@ -235,19 +255,46 @@ static double relax_rows(const int *big, int passes, int scattered) {
 }
 /* A sum over the matrix in order (a streaming loop, vectorised), or over one row again and again;
    seconds per element */
-static double sum_rows(const int *big, int passes, int streamed, int *total) {
+static double sum_rows(const int *big, int passes, int streamed, unsigned *total) {
     double t = omp_get_wtime();
-    int s = 0;
+    unsigned s = 0;
     for (int k = 0; k < passes; k++) {
         const int *row = big + (size_t)(streamed ? k : 7) * ROW;
         for (int v = 0; v < ROW; v++)
-            s += row[v];
+            s += (unsigned)row[v];
     }
     *total += s;
     return (omp_get_wtime() - t) / ((double)passes * ROW);
 }
+/* "memory": the costs of accesses unlike the simple loop's, in a run of its own, so that a
+   machine that cannot spare 64 MB loses these figures only */
+static int memory(void) {
+    int *big = malloc(sizeof(int) * (size_t)ROW * ROWS);
+    if (!big)
+        return 1;
+    for (size_t i = 0; i < (size_t)ROW * ROWS; i++) big[i] = (int)((i * 2654435761u) >> 20) & 127;
+    for (int v = 0; v < ROW; v++) low[v] = 1000;
+    double cached = 1e9, scattered = 1e9, summed = 1e9, in_order = 1e9;
+    unsigned total = 0;
+    for (int trial = 0; trial < 3; trial++) {
+        cached = best(cached, relax_rows(big, 256, 0));
+        scattered = best(scattered, relax_rows(big, ROWS, 1));
+    }
+    for (int trial = 0; trial < 3; trial++) {
+        summed = best(summed, sum_rows(big, 256, 0, &total));
+        in_order = best(in_order, sum_rows(big, ROWS, 1, &total));
+    }
+    free(big);
+    printf("%g %g %g\n", cached / 4 * 1e9, (scattered > cached ? (scattered - cached) / sizeof(int) : 0) * 1e9,
+           (in_order > summed ? (in_order - summed) / sizeof(int) : 0) * 1e9);
+    volatile unsigned kept = total + (unsigned)low[1];  /* the sums stay computed */
+    (void)kept;
+    return 0;
+}
 int main(int argc, char **argv) {
     int threads = omp_get_max_threads(), reps = 400;
+    if (argc > 1 && argv[1][0] == 'm')
+        return memory();
     if (argc > 1) {  /* "cold": the first region of this process only */
         double start = omp_get_wtime();
         #pragma omp parallel
@@ -287,34 +334,26 @@ int main(int argc, char **argv) {
         for (int i = 0; i < 64 * LEN; i++) a[i % LEN] += 1e-9;
         chunk = best(chunk, ((omp_get_wtime() - t2) - (t2 - t)) / (64.0 * LEN));
     }
-    double branchy = 0, stream = 0, bandwidth = 0;
-    int total = 0;
-    int *big = malloc(sizeof(int) * (size_t)ROW * ROWS);
-    if (big) {
-        for (size_t i = 0; i < (size_t)ROW * ROWS; i++) big[i] = (int)((i * 2654435761u) >> 20) & 127;
-        for (int v = 0; v < ROW; v++) low[v] = 1000;
-        double cached = 1e9, scattered = 1e9, summed = 1e9, in_order = 1e9;
-        for (int trial = 0; trial < 3; trial++) {
-            cached = best(cached, relax_rows(big, 256, 0));
-            scattered = best(scattered, relax_rows(big, ROWS, 1));
-        }
-        for (int trial = 0; trial < 3; trial++) {
-            summed = best(summed, sum_rows(big, 256, 0, &total));
-            in_order = best(in_order, sum_rows(big, ROWS, 1, &total));
-        }
-        branchy = cached / 4;
-        stream = scattered > cached ? (scattered - cached) / sizeof(int) : 0;
-        bandwidth = in_order > summed ? (in_order - summed) / sizeof(int) : 0;
-        free(big);
-    }
-    printf("%d %g %g %g %g %g %g %g\n", threads, unit * 1e9, fork * 1e9, barrier * 1e9, chunk * 1e9,
-           branchy * 1e9, stream * 1e9, bandwidth * 1e9);
-    return sink == 12345.0 + low[1] + total;
+    printf("%d %g %g %g %g\n", threads, unit * 1e9, fork * 1e9, barrier * 1e9, chunk * 1e9);
+    return sink == 12345.0;
 }
 """
 
 
 COLD_RUNS = 5
+
+
+def _memory_figures(binary: str, threads: int) -> tuple[float, float, float]:
+    """(a branchy loop's access, a scattered row's byte, an in-order stream's byte), in ns, from the
+    program's "memory" run; zeros where it cannot run (64 MB it may not get), which leaves the model
+    without them."""
+    try:
+        ran = subprocess.run([binary, "memory"], capture_output=True, text=True, timeout=60,
+                             env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
+        fields = [float(f) for f in ran.stdout.split()]
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return 0.0, 0.0, 0.0
+    return (fields[0], fields[1], fields[2]) if ran.returncode == 0 and len(fields) == 3 else (0.0, 0.0, 0.0)
 
 
 def calibrate(threads: Optional[int] = None) -> Optional[MachineModel]:
@@ -336,9 +375,10 @@ def calibrate(threads: Optional[int] = None) -> Optional[MachineModel]:
             ran = subprocess.run([binary], capture_output=True, text=True, timeout=60,
                                  env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
             fields = ran.stdout.split()
-            if ran.returncode != 0 or len(fields) != 8:
+            if ran.returncode != 0 or len(fields) != 5:
                 return None
-            team, unit, fork, barrier, chunk, branchy, stream, bandwidth = int(fields[0]), *map(float, fields[1:])
+            team, unit, fork, barrier, chunk = int(fields[0]), *map(float, fields[1:])
+            branchy, stream, bandwidth = _memory_figures(binary, threads)
             # a team's start varies a lot from process to process (0.1-9 ms on a virtual machine):
             # the median of a few fresh processes
             colds = sorted(float(subprocess.run([binary, "cold"], capture_output=True, text=True, timeout=60,

@@ -126,7 +126,7 @@ def _compute_work(tu: TranslationUnit, loop: Loop) -> float:
     known = _known_values(tu, loop)
     direct = _direct_accesses(loop)
     body = _branchy_factor(loop) * (1.0 + sum(_span_units(a, known) for a in direct))
-    body += sum(_stream_units(tu, loop, a) for a in direct)
+    body += streamed_rows(tu, loop)
     body += sum(4.0 for c in loop.calls)
     body += sum(work(tu, tu.loop(child)) for child in loop.children)
     return trip * body
@@ -158,25 +158,39 @@ STREAM_ROW_STRIDE = 16  # elements between rows, at least: a row selector steps 
 SMALL_ARRAY_BYTES = 1 << 20  # an array with constant extents up to this stays in a core's caches
 
 
+def streamed_rows(tu: TranslationUnit, loop: Loop) -> float:
+    """The work units the loop's body costs on top for the rows it reads from memory
+    (`_stream_units`), each array once: a read-modify-write or a stencil's neighbours share the row."""
+    charged: dict[str, float] = {}
+    for access in _direct_accesses(loop):
+        charged[access.path] = max(charged.get(access.path, 0.0), _stream_units(tu, loop, access))
+    return sum(charged.values())
+
+
 def _stream_units(tu: TranslationUnit, loop: Loop, access: Access) -> float:
     """The work units an access costs on top because it reads from memory, not a cache: it walks a
-    row along the loop's variable (`adj[u * n + v]` in the loop on `v`) whose row a name that no loop
-    around it sets selects (`u`: a parameter or a value computed before the loop). Each entry of a
-    region then reads another row, and what the last one read does not help, unless the whole
-    array is small (constant extents within SMALL_ARRAY_BYTES)."""
+    row along the loop's variable (`adj[u * n + v]` in the loop on `v`) that a parameter picks which
+    every call passes a value read from data (FunctionSummary.data_selected: `u = closest(...)`), so
+    each call reads another row in an order no prefetcher follows. Not where a loop around it leaves
+    the access unchanged (the row is read again, from cache), nor where the whole array is small
+    (constant extents within SMALL_ARRAY_BYTES). A row picked by a caller's loop in order, or the same
+    row again, costs the units of any access: that guess errs towards serial."""
     c = loop.canonical
-    if c is None or not access.is_affine or access.spans or not access.subscripts:
+    summary = tu.functions.get(loop.function)
+    if c is None or summary is None or not summary.data_selected or not access.is_affine or access.spans \
+            or not access.subscripts:
         return 0.0
     loop_variables = {l.canonical.induction_variable for l in [*tu.ancestors(loop.id), loop] if l.canonical}
+    used = {v for s in access.subscripts for v in s.affine.variables}
     *outer, last = [s.affine for s in access.subscripts]
-    if abs(last.coefficients.get(c.induction_variable, 0)) != 1:
+    if abs(last.coefficients.get(c.induction_variable, 0)) != 1 or not loop_variables <= used:
         return 0.0
     # the terms that pick the row: the outer subscripts, and the products and large multiples in the
     # last one (`u * n`); a term with a loop's variable moves with that loop, whose reuse the trip
     # counts already see
     row_terms = [s.variables for s in outer] + [
         set(m.split("*")) for m, k in last.coefficients.items() if "*" in m or abs(k) >= STREAM_ROW_STRIDE]
-    if not any(names and not names & loop_variables for names in row_terms):
+    if not any(names & set(summary.data_selected) and not names & loop_variables for names in row_terms):
         return 0.0
     size = _element_bytes(access.element_type)
     dims = access.base.array_dims
@@ -186,13 +200,17 @@ def _stream_units(tu: TranslationUnit, loop: Loop, access: Access) -> float:
     return size * machine.current().stream_units_per_byte
 
 
-_ELEMENT_BYTES = {"char": 1, "signed char": 1, "unsigned char": 1, "short": 2, "unsigned short": 2, "int": 4,
-                  "unsigned int": 4, "unsigned": 4, "float": 4, "int32_t": 4, "uint32_t": 4}
+_ELEMENT_BYTES = {"char": 1, "signed char": 1, "unsigned char": 1, "bool": 1, "_Bool": 1, "int8_t": 1,
+                  "uint8_t": 1, "short": 2, "unsigned short": 2, "int16_t": 2, "uint16_t": 2, "int": 4,
+                  "unsigned int": 4, "unsigned": 4, "float": 4, "int32_t": 4, "uint32_t": 4, "double": 8,
+                  "long": 8, "unsigned long": 8, "long long": 8, "unsigned long long": 8, "int64_t": 8,
+                  "uint64_t": 8, "size_t": 8}
 
 
 def _element_bytes(spelled: str) -> int:
-    """The size of an element type as spelled (8, that of a double or a pointer, where not listed)."""
-    return _ELEMENT_BYTES.get(spelled.replace("const ", "").replace("volatile ", "").strip(), 8)
+    """The size of an element type as spelled; 4 for a name not listed (a typedef): the estimates
+    that use it should err low."""
+    return _ELEMENT_BYTES.get(" ".join(spelled.replace("const", " ").replace("volatile", " ").split()), 4)
 
 
 def span_lengths(access: Access) -> list[AffineExpr]:
@@ -309,8 +327,8 @@ def _work_terms(tu: TranslationUnit, loop: Loop, fixed: set[str],
     factor = _branchy_factor(loop)
     terms: dict[tuple[str, ...], float] = {(): factor + 4.0 * len(loop.calls)}
     local = {s.variable.name for s in loop.scalars if s.declared_in_loop}
+    terms[()] += streamed_rows(tu, loop)
     for a in _direct_accesses(loop):
-        terms[()] += _stream_units(tu, loop, a)
         lengths = span_lengths(a)
         # a call's region over lengths of names that hold still in the region (`n` of `scale(A[i], n)`):
         # their product, as text; any other, its estimate
@@ -380,15 +398,20 @@ def _startup_share(tu: TranslationUnit, loop: Loop, product: str, units: float) 
 def _walked_bytes(tu: TranslationUnit, loop: Loop) -> int:
     """The bytes one of the region's deepest iterations moves through, at least: the element sizes
     of the arrays its accesses walk along the innermost loop's variable (`a[i]`, `in[(c * h + y) * w
-    + x]`), each array once."""
+    + x]`), each array once; not an access that some loop of the region leaves unchanged (`x[j]` of
+    a product over rows `i`: the same vector for every row, from cache)."""
     deepest = max((len(a.enclosing_loops) for a in loop.accesses), default=0)
     walked: dict[str, int] = {}
     for access in loop.accesses:
-        inner = tu.loop(access.enclosing_loops[-1]) if access.enclosing_loops else None
-        if len(access.enclosing_loops) != deepest or inner is None or inner.canonical is None or \
+        if len(access.enclosing_loops) != deepest or loop.id not in access.enclosing_loops or \
                 not access.is_affine or access.spans or not access.subscripts:
             continue
-        if abs(access.subscripts[-1].affine.coefficients.get(inner.canonical.induction_variable, 0)) == 1:
+        region = [tu.loop(l) for l in access.enclosing_loops[access.enclosing_loops.index(loop.id):]]
+        if any(l.canonical is None for l in region):
+            continue
+        used = {v for s in access.subscripts for v in s.affine.variables}
+        if abs(access.subscripts[-1].affine.coefficients.get(region[-1].canonical.induction_variable, 0)) == 1 and \
+                {l.canonical.induction_variable for l in region} <= used:
             walked[access.path] = _element_bytes(access.element_type)
     return sum(walked.values())
 
