@@ -40,9 +40,10 @@ class _Build(BaseModel):
 def _builds(kernel: Kernel, configs: list[str], base_flags: list[str], unavailable: dict[str, str],
             reasoners: dict[str, Callable], sources_dir: Path, size: str) -> dict[str, _Build]:
     """Each configuration's build at one size. The autopar configurations analyze the kernel with
-    that size's macros (`-DN=...`), as `CC=autopar-cc` does with the flags of the build: a loop of
-    constant trip count is judged at the count it runs."""
-    defines = kernel.defines(size)
+    the build's flags and that size's macros (`-O3 -DN=...`), as `CC=autopar-cc` does: a loop of
+    constant trip count is judged at the count it runs, and `omp simd` only where the build does
+    not vectorize on its own."""
+    analysis_flags = [*base_flags, *kernel.defines(size)]
     builds: dict[str, _Build] = {
         "serial": _Build(source=kernel.source, flags=base_flags, openmp=False, race_checked=False),
         "gcc-autopar": _Build(source=kernel.source, flags=[*base_flags, "-ftree-parallelize-loops={T}"],
@@ -59,11 +60,11 @@ def _builds(kernel: Kernel, configs: list[str], base_flags: list[str], unavailab
         # each kernel is a program of one source, built as `cc kernel.c -o kernel`: autopar-cc
         # analyzes such a build as a whole program, and so does the bench
         if config == "autopar-optimize":
-            made = v.rewrite_with_plans(kernel.source, defines, optimize=True, whole_program=True)
+            made = v.rewrite_with_plans(kernel.source, analysis_flags, optimize=True, whole_program=True)
         elif config == "autopar-gpu":
-            made = _offload_rewrite(kernel.source, defines)
+            made = _offload_rewrite(kernel.source, analysis_flags)
         else:
-            made = v.rewrite_with_plans(kernel.source, defines, reasoner=reasoners.get(config), whole_program=True)
+            made = v.rewrite_with_plans(kernel.source, analysis_flags, reasoner=reasoners.get(config), whole_program=True)
         if made.error:
             builds[config] = _Build(source=None, tool_error=made.error, tool_latency_s=made.latency_s)
             continue
@@ -84,14 +85,14 @@ def _builds(kernel: Kernel, configs: list[str], base_flags: list[str], unavailab
     return {c: builds[c] for c in configs}
 
 
-def _offload_rewrite(source: str, defines: list[str]):
+def _offload_rewrite(source: str, analysis_flags: list[str]):
     """The kernel as `autopar rewrite --whole-program --target gpu` writes it."""
     from autopar.plans.plan import TARGET_ENV
 
     saved = os.environ.get(TARGET_ENV)
     os.environ[TARGET_ENV] = "gpu"
     try:
-        return v.rewrite_with_plans(source, defines, whole_program=True)
+        return v.rewrite_with_plans(source, analysis_flags, whole_program=True)
     finally:
         if saved is None:
             os.environ.pop(TARGET_ENV, None)
