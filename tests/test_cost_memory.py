@@ -140,20 +140,29 @@ def test_only_a_row_that_a_value_read_from_data_selects_streams(tmp_path, calibr
 
 
 @pytest.mark.parametrize("argument, selected", [
-    ("perm[k]", True), ("pick(k)", True), ("r", True), ("k", False), ("5", False), ("s", False), ("t", False),
+    ("perm[k]", True),  # an element at a computed index
+    ("pick(perm, k)", True),  # a call that reads memory
+    ("r", True),  # a local set from one in the loop
+    ("k", False), ("5", False),  # in order, or the same row
+    ("twice(k)", False),  # a call of numbers only: `abs(k)`, `min(k, n - 1)` walk in order too
+    ("perm[0]", False),  # the same element every time
+    ("q", False),  # read from data once, before the loop: the same row every call
+    ("s", False),  # also incremented
+    ("t", False),  # also set to a constant
 ])
 def test_which_arguments_are_read_from_data(tmp_path, argument, selected):
     source = tmp_path / "args.c"
     source.write_text(f"""\
-static int pick(int k) {{ return (k * 7) % 11; }}
+static int pick(const int *p, int k) {{ return p[k] % 11; }}
+static int twice(int k) {{ return 2 * k; }}
 static void row(double *restrict m, int n, int u) {{
     for (int v = 0; v < n; v++)
         m[u * n + v] += 1.0;
 }}
 void caller(double *restrict m, int n, const int *restrict perm) {{
-    int s = perm[0], t = 0;
+    int s = perm[0], t = 0, q = perm[1];
     for (int k = 0; k < n; k++) {{
-        int r = pick(k);
+        int r = pick(perm, k);
         s++;
         t = k > 2 ? perm[k] : 0;
         row(m, n, {argument});
@@ -162,6 +171,16 @@ void caller(double *restrict m, int n, const int *restrict perm) {{
 """)
     tu = load_translation_unit(str(source))
     assert tu.functions["row"].data_selected == (["u"] if selected else [])
+
+
+def test_a_parameter_the_callee_shadows_is_not_taken_by_name(tmp_path):
+    source = tmp_path / "shadow.c"
+    source.write_text("static void row(double *restrict m, int n, int u) {\n"
+                      "    for (int v = 0; v < n; v++)\n        m[u * n + v] += 1.0;\n"
+                      "    { int u = n / 2;\n      for (int v = 0; v < n; v++)\n        m[u * n + v] *= 2.0; }\n}\n"
+                      "void caller(double *restrict m, int n, const int *restrict perm) {\n"
+                      "    for (int k = 0; k < n; k++)\n        row(m, n, perm[k]);\n}\n")
+    assert load_translation_unit(str(source)).functions["row"].data_selected == []
 
 
 def test_a_row_in_order_or_the_same_row_again_costs_no_more(tmp_path, calibration):

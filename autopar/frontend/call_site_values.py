@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Optional
 
-from clang.cindex import CursorKind as K
+from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.frontend.ast import Node, Source, evaluate_int, strip, user_of, variable_decl
 from autopar.frontend.calls import call_arguments, callee_name
@@ -40,12 +40,18 @@ def call_site_values(every_function: list[Function], wanted: set[str], source: S
 
 def data_selected_parameters(every_function: list[Function], wanted: set[str], source: Source,
                              whole_program: bool) -> dict[str, list[str]]:
-    """For the same functions, the integer parameters they never assign that every call passes a
-    value read from data: an element (`perm[k]`), a call's result, or a local of the caller that
-    every assignment sets to one (`u = closest_unvisited(dist, visited, n); relax(adj, u)`). A row
-    such a parameter picks comes in an order no prefetcher follows ({"relax_edges": ["u"]})."""
+    """For the same functions (C only: a C++ reference could change a caller's local unseen), the
+    integer parameters they never assign, that they never shadow, and that every call passes a
+    value read from data anew in the loop around the call: an element at a computed index
+    (`perm[k]`), the result of a call that is passed memory (`closest(dist, visited, n)`), or a
+    local of the caller set only to such values, at least once in that loop (`u = closest(...);
+    relax(adj, u)`). A row such a parameter picks comes in an order no prefetcher follows
+    ({"relax_edges": ["u"]})."""
     found: dict[str, list[str]] = {}
     for name, parameter, arguments in _integer_arguments(every_function, wanted, source, whole_program):
+        callee = next(f for f in every_function if f.name == name)
+        if any(n.cursor.spelling == parameter for n in callee.nodes_of((K.VAR_DECL,))):
+            continue  # a block's own `u` would be taken for the parameter by name
         if all(_read_from_data(argument, caller) for argument, caller in arguments):
             found.setdefault(name, []).append(parameter)
     return found
@@ -60,10 +66,7 @@ def _integer_arguments(every_function: list[Function], wanted: set[str], source:
     for name in _taken_addresses(every_function, set(targets), source):
         del targets[name]
     seen: dict[str, dict[int, list]] = {name: {} for name in targets}
-    for function in every_function:
-        text = source.data[function.start:function.end]
-        if not any(name.encode() in text for name in targets):
-            continue
+    for function in every_function:  # (every one: a call through a macro need not spell the name)
         for node in function.nodes_of((K.CALL_EXPR,)):
             name = callee_name(node)
             if name in targets:
@@ -83,10 +86,7 @@ def _taken_addresses(every_function: list[Function], names: set[str], source: So
     """The functions of `names` whose name is used other than as a callee (`fp = kernel;`, a table
     of functions at file scope): calls through such a pointer are not this file's to see."""
     taken: set[str] = set()
-    for function in every_function:
-        text = source.data[function.start:function.end]
-        if not any(name.encode() in text for name in names):
-            continue
+    for function in every_function:  # (every one: a macro may spell the name for it)
         for node in function.nodes_of((K.DECL_REF_EXPR,)):
             name = node.cursor.spelling
             if name in names and not _is_callee(node):
@@ -116,29 +116,72 @@ def _argument_value(argument: Node, caller: Function) -> Optional[int]:
         key = Variables.key(decl)
         if key in changed_variables(caller):
             return None
-        declarations = [n for n in caller.nodes_of((K.VAR_DECL,)) if Variables.key(n.cursor) == key]
+        declarations = _declarations(caller).get(key, [])
         if len(declarations) != 1 or not declarations[0].expressions:
             return None
         value = evaluate_int(declarations[0].expressions[-1])
     return value if value is not None and 0 < value <= _LARGEST else None
 
 
+def _declarations(caller: Function) -> dict[tuple, list[Node]]:
+    """The caller's VAR_DECLs by variable (its ("declarations", 0) fact: asked once per argument)."""
+    found = caller.facts.get(("declarations", 0))
+    if found is None:
+        found = {}
+        for node in caller.nodes_of((K.VAR_DECL,)):
+            found.setdefault(Variables.key(node.cursor), []).append(node)
+        caller.facts[("declarations", 0)] = found
+    return found
+
+
 def _read_from_data(argument: Node, caller: Function) -> bool:
-    """Whether the argument is an element or a call's result, or an automatic integer local of the
-    caller, never lent, whose every assignment and initializer is one (and there is at least one)."""
+    """Whether the argument is read from data anew in the innermost loop around its call: a data
+    value (`_data_value`), or an automatic integer local of the caller, never written but by `=`
+    or its initializer, all of whose values are data values and one of them set in that loop."""
+    loop = next((a for a in argument.ancestors() if a.kind in _LOOPS), None)
+    if loop is None:
+        return False  # one call: one row
     e = strip(argument)
-    if e.kind in (K.ARRAY_SUBSCRIPT_EXPR, K.CALL_EXPR):
+    if _data_value(e):
         return True
     decl = variable_decl(e)
     if decl is None or decl.kind != K.VAR_DECL or not automatic_local(decl) or not is_integer_decl(decl):
         return False
-    key = Variables.key(decl)
-    values = [n.expressions[-1] for n in caller.nodes_of((K.VAR_DECL,))
-              if Variables.key(n.cursor) == key and n.expressions]
+    values = _assigned_values(caller).get(Variables.key(decl))
+    return bool(values) and all(_data_value(strip(v)) for v in values) and any(loop.contains(v) for v in values)
+
+
+_LOOPS = (K.FOR_STMT, K.WHILE_STMT, K.DO_STMT)
+
+
+def _data_value(e: Node) -> bool:
+    """An element at an index that is not a constant, or the result of a call passed a pointer."""
+    if e.kind == K.ARRAY_SUBSCRIPT_EXPR:
+        return len(e.expressions) == 2 and evaluate_int(e.expressions[1]) is None
+    return e.kind == K.CALL_EXPR and any(strip(a).type_kind in _POINTERS or a.type_kind in _POINTERS
+                                         for a in call_arguments(e))
+
+
+_POINTERS = (TypeKind.POINTER, TypeKind.CONSTANTARRAY, TypeKind.INCOMPLETEARRAY, TypeKind.VARIABLEARRAY)
+
+
+def _assigned_values(caller: Function) -> dict[tuple, Optional[list[Node]]]:
+    """Per variable of the caller, the values its initializers and plain `=` give it; None for one
+    also written otherwise (`u++`, `u += 1`, `&u`). Made once per function (its ("assigned", 0) fact)."""
+    found = caller.facts.get(("assigned", 0))
+    if found is not None:
+        return found
+    found = {key: [n.expressions[-1] for n in nodes if n.expressions] for key, nodes in _declarations(caller).items()}
     for node in caller.nodes_of((K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR)):
-        targets = [t for t in written_decl_refs(node) if (d := variable_decl(t)) is not None and Variables.key(d) == key]
-        if targets:
-            if node.kind != K.BINARY_OPERATOR or node.binary_op != "=" or len(node.expressions) != 2:
-                return False  # `u++`, `u += 1`, `&u`: not a value read from data
-            values.append(node.expressions[1])
-    return bool(values) and all(strip(v).kind in (K.ARRAY_SUBSCRIPT_EXPR, K.CALL_EXPR) for v in values)
+        for target in written_decl_refs(node):
+            decl = variable_decl(target)
+            if decl is None:
+                continue
+            key = Variables.key(decl)
+            if node.kind == K.BINARY_OPERATOR and node.binary_op == "=" and len(node.expressions) == 2 and \
+                    found.get(key, []) is not None:
+                found.setdefault(key, []).append(node.expressions[1])
+            else:
+                found[key] = None
+    caller.facts[("assigned", 0)] = found
+    return found

@@ -166,7 +166,9 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     constants = constant_arguments(every_function, with_loops, source)
     for info in infos:
         info.loop.constant_parameter_uses = parameter_uses(info, constants.get(info.loop.function, {}), source)
-    for name, parameters in data_selected_parameters(every_function, with_loops, source, whole_program).items():
+    selected = data_selected_parameters(every_function, with_loops, source, whole_program) \
+        if settings.language == "c" else {}
+    for name, parameters in selected.items():
         if name in summaries:
             summaries[name] = summaries[name].model_copy(update={"data_selected": parameters})
     unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
