@@ -166,11 +166,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     constants = constant_arguments(every_function, with_loops, source)
     for info in infos:
         info.loop.constant_parameter_uses = parameter_uses(info, constants.get(info.loop.function, {}), source)
-    selected = data_selected_parameters(every_function, with_loops, source, whole_program) \
-        if settings.language == "c" else {}
-    for name, parameters in selected.items():
-        if name in summaries:
-            summaries[name] = summaries[name].model_copy(update={"data_selected": parameters})
+    if settings.language == "c":
+        _mark_data_selected(summaries, data_selected_parameters(every_function, with_loops, source, whole_program))
     unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
                            build_vectorizes=settings.vectorizes,
                            loops=[info.loop.frozen() for info in infos], functions=summaries,
@@ -180,6 +177,14 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
                            whole_program=whole_program)
     _break_cycles(every_function, infos)
     return unit
+
+
+def _mark_data_selected(summaries: dict, selected: dict[str, list[str]]) -> None:
+    """FunctionSummary.data_selected of each function that has such parameters (C only: a C++
+    reference can change a caller's local unseen)."""
+    for name, parameters in selected.items():
+        if name in summaries:
+            summaries[name] = summaries[name].model_copy(update={"data_selected": parameters})
 
 
 def _collect_accesses(infos: list[LoopInfo], by_node: dict, source: Source, variables: Variables,
