@@ -13,11 +13,11 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from autopar.frontend.ast import Node, Source, evaluate_int, strip, user_of, variable_decl
+from autopar.frontend.ast import ARRAY_TYPES, LOOP_KINDS, Node, Source, evaluate_int, strip, user_of, variable_decl
 from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.functions import Function
 from autopar.frontend.noalias import file_local
-from autopar.frontend.nest_facts import written_decl_refs
+from autopar.frontend.nest_facts import ASSIGNING_KINDS, written_decl_refs
 from autopar.frontend.pointer_facts import automatic_local, changed_variables
 from autopar.frontend.variables import Variables, is_integer_decl
 
@@ -31,10 +31,10 @@ def call_site_values(every_function: list[Function], wanted: set[str], source: S
     never assigns and that every call passes the same positive value: a constant expression, or a
     local of the caller initialised with one and never changed ({"kernel_gemm": {"ni": 20}})."""
     found: dict[str, dict[str, int]] = {}
-    for name, parameter, arguments in _integer_arguments(every_function, wanted, source, whole_program):
+    for function, parameter, arguments in _integer_arguments(every_function, wanted, source, whole_program):
         values = {_argument_value(argument, caller) for argument, caller in arguments}
         if len(values) == 1 and None not in values:
-            found.setdefault(name, {})[parameter] = next(iter(values))
+            found.setdefault(function.name, {})[parameter] = next(iter(values))
     return found
 
 
@@ -48,17 +48,16 @@ def data_selected_parameters(every_function: list[Function], wanted: set[str], s
     relax(adj, u)`). A row such a parameter picks comes in an order no prefetcher follows
     ({"relax_edges": ["u"]})."""
     found: dict[str, list[str]] = {}
-    for name, parameter, arguments in _integer_arguments(every_function, wanted, source, whole_program):
-        callee = next(f for f in every_function if f.name == name)
-        if any(n.cursor.spelling == parameter for n in callee.nodes_of((K.VAR_DECL,))):
+    for function, parameter, arguments in _integer_arguments(every_function, wanted, source, whole_program):
+        if any(n.cursor.spelling == parameter for n in function.nodes_of((K.VAR_DECL,))):
             continue  # a block's own `u` would be taken for the parameter by name
         if all(_read_from_data(argument, caller) for argument, caller in arguments):
-            found.setdefault(name, []).append(parameter)
+            found.setdefault(function.name, []).append(parameter)
     return found
 
 
 def _integer_arguments(every_function: list[Function], wanted: set[str], source: Source, whole_program: bool):
-    """(function, parameter, [(argument, caller) of every call]) for each integer parameter, never
+    """(Function, parameter, [(argument, caller) of every call]) for each integer parameter, never
     assigned, of each function of `wanted` that only this file calls, by name alone."""
     defined = Counter(f.name for f in every_function)
     targets = {f.name: f for f in every_function if f.name in wanted and defined[f.name] == 1
@@ -79,7 +78,7 @@ def _integer_arguments(every_function: list[Function], wanted: set[str], source:
         for k, arguments in by_position.items():
             if k < len(parameters) and is_integer_decl(parameters[k]) and parameters[k].spelling and \
                     Variables.key(parameters[k]) not in changed:
-                yield name, parameters[k].spelling, arguments
+                yield function, parameters[k].spelling, arguments
 
 
 def _taken_addresses(every_function: list[Function], names: set[str], source: Source) -> set[str]:
@@ -138,7 +137,7 @@ def _read_from_data(argument: Node, caller: Function) -> bool:
     """Whether the argument is read from data anew in the innermost loop around its call: a data
     value (`_data_value`), or an automatic integer local of the caller, never written but by `=`
     or its initializer, all of whose values are data values and one of them set in that loop."""
-    loop = next((a for a in argument.ancestors() if a.kind in _LOOPS), None)
+    loop = next((a for a in argument.ancestors() if a.kind in LOOP_KINDS), None)
     if loop is None:
         return False  # one call: one row
     e = strip(argument)
@@ -151,9 +150,6 @@ def _read_from_data(argument: Node, caller: Function) -> bool:
     return bool(values) and all(_data_value(strip(v)) for v in values) and any(loop.contains(v) for v in values)
 
 
-_LOOPS = (K.FOR_STMT, K.WHILE_STMT, K.DO_STMT)
-
-
 def _data_value(e: Node) -> bool:
     """An element at an index that is not a constant, or the result of a call passed a pointer."""
     if e.kind == K.ARRAY_SUBSCRIPT_EXPR:
@@ -162,7 +158,7 @@ def _data_value(e: Node) -> bool:
                                          for a in call_arguments(e))
 
 
-_POINTERS = (TypeKind.POINTER, TypeKind.CONSTANTARRAY, TypeKind.INCOMPLETEARRAY, TypeKind.VARIABLEARRAY)
+_POINTERS = {TypeKind.POINTER, *ARRAY_TYPES}
 
 
 def _assigned_values(caller: Function) -> dict[tuple, Optional[list[Node]]]:
@@ -172,7 +168,7 @@ def _assigned_values(caller: Function) -> dict[tuple, Optional[list[Node]]]:
     if found is not None:
         return found
     found = {key: [n.expressions[-1] for n in nodes if n.expressions] for key, nodes in _declarations(caller).items()}
-    for node in caller.nodes_of((K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR)):
+    for node in caller.nodes_of(ASSIGNING_KINDS):
         for target in written_decl_refs(node):
             decl = variable_decl(target)
             if decl is None:

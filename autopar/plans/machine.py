@@ -184,10 +184,9 @@ def private_cache_bytes() -> int:
     """The largest cache a core does not share with another core (L2 on most machines: its
     hyper-threads count as the core; an L3 a virtual machine reports may be the host's, shared with
     others), from sysfs; 0 where not known."""
-    cpu = _CPU0
-    own = _cpu_list(_read(os.path.join(cpu, "topology", "thread_siblings_list"))) or {0}
+    own = _cpu_list(_read(os.path.join(_CPU0, "topology", "thread_siblings_list"))) or {0}
     largest = 0
-    for index in glob.glob(os.path.join(cpu, "cache", "index*")):
+    for index in glob.glob(os.path.join(_CPU0, "cache", "index*")):
         size, shared = _read(os.path.join(index, "size")), _cpu_list(_read(os.path.join(index, "shared_cpu_list")))
         match = re.fullmatch(r"(\d+)([KMG]?)", size)
         if match and shared and shared <= own:
@@ -343,13 +342,18 @@ int main(int argc, char **argv) {
 COLD_RUNS = 5
 
 
+def _run(binary: str, threads: int, *args: str) -> subprocess.CompletedProcess:
+    """One run of the measuring program with `threads` threads (it may raise what subprocess raises)."""
+    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
+
+
 def _memory_figures(binary: str, threads: int) -> tuple[float, float, float]:
     """(a branchy loop's access, a scattered row's byte, an in-order stream's byte), in ns, from the
     program's "memory" run; zeros where it cannot run (64 MB it may not get), which leaves the model
     without them."""
     try:
-        ran = subprocess.run([binary, "memory"], capture_output=True, text=True, timeout=60,
-                             env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
+        ran = _run(binary, threads, "memory")
         fields = [float(f) for f in ran.stdout.split()]
     except (OSError, subprocess.SubprocessError, ValueError):
         return 0.0, 0.0, 0.0
@@ -372,8 +376,7 @@ def calibrate(threads: Optional[int] = None) -> Optional[MachineModel]:
                                    timeout=60)
             if built.returncode != 0:
                 return None
-            ran = subprocess.run([binary], capture_output=True, text=True, timeout=60,
-                                 env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
+            ran = _run(binary, threads)
             fields = ran.stdout.split()
             if ran.returncode != 0 or len(fields) != 5:
                 return None
@@ -381,9 +384,7 @@ def calibrate(threads: Optional[int] = None) -> Optional[MachineModel]:
             branchy, stream, bandwidth = _memory_figures(binary, threads)
             # a team's start varies a lot from process to process (0.1-9 ms on a virtual machine):
             # the median of a few fresh processes
-            colds = sorted(float(subprocess.run([binary, "cold"], capture_output=True, text=True, timeout=60,
-                                                env=dict(os.environ, OMP_NUM_THREADS=str(threads))).stdout)
-                           for _ in range(COLD_RUNS))
+            colds = sorted(float(_run(binary, threads, "cold").stdout) for _ in range(COLD_RUNS))
         except (OSError, subprocess.SubprocessError, ValueError):
             return None
     return MachineModel(threads=team, unit_ns=max(unit, 0.05), fork_ns=max(fork, 100.0),

@@ -181,10 +181,9 @@ def _stream_units(tu: TranslationUnit, loop: Loop, access: Access) -> float:
             or not access.subscripts:
         return 0.0
     loop_variables = {l.canonical.induction_variable for l in [*tu.ancestors(loop.id), loop] if l.canonical}
-    used = {v for s in access.subscripts for v in s.affine.variables}
-    *outer, last = [s.affine for s in access.subscripts]
-    if abs(last.coefficients.get(c.induction_variable, 0)) != 1 or not loop_variables <= used:
+    if not _walks(access, c.induction_variable, loop_variables):
         return 0.0
+    *outer, last = [s.affine for s in access.subscripts]
     # the terms that pick the row: the outer subscripts, and the products and large multiples in the
     # last one (`u * n`); a term with a loop's variable moves with that loop, whose reuse the trip
     # counts already see
@@ -409,11 +408,16 @@ def _walked_bytes(tu: TranslationUnit, loop: Loop) -> int:
         region = [tu.loop(l) for l in access.enclosing_loops[access.enclosing_loops.index(loop.id):]]
         if any(l.canonical is None for l in region):
             continue
-        used = {v for s in access.subscripts for v in s.affine.variables}
-        if abs(access.subscripts[-1].affine.coefficients.get(region[-1].canonical.induction_variable, 0)) == 1 and \
-                {l.canonical.induction_variable for l in region} <= used:
+        if _walks(access, region[-1].canonical.induction_variable, {l.canonical.induction_variable for l in region}):
             walked[access.path] = _element_bytes(access.element_type)
     return sum(walked.values())
+
+
+def _walks(access: Access, innermost: str, variables: set[str]) -> bool:
+    """Whether an affine access steps one element at a time along `innermost` (its last subscript)
+    and names every one of `variables`: each of those loops moves it, none reads it again."""
+    used = {v for s in access.subscripts for v in s.affine.variables}
+    return abs(access.subscripts[-1].affine.coefficients.get(innermost, 0)) == 1 and variables <= used
 
 
 def _blocks_threshold(loop: Loop, threads: int) -> Optional[tuple[str, None]]:
