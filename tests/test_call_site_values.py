@@ -66,3 +66,19 @@ def test_the_size_every_call_passes_decides_whether_a_region_pays(tmp_path):
     assert tiny is None or tiny == "#pragma omp simd"
     large = _kernel_pragma(tmp_path, 4_000_000)
     assert large is not None and large.startswith("#pragma omp parallel for if((n > ")
+
+
+def test_a_call_a_template_parameter_decides_hides_the_values_of_the_others(tmp_path):
+    # `kernel(m, a)` inside a template is resolved only where `drive` is instantiated (with 100):
+    # the visible call's 4 is not every call's
+    source = tmp_path / "templated.cpp"
+    source.write_text("static void kernel(int n, double *a) { for (int i = 0; i < n; i++) a[i] += 1; }\n"
+                      "template <class T> void drive(T m, double *a) { kernel(m, a); }\n"
+                      "int main() { double a[100]; kernel(4, a); drive(100, a); return (int)a[0]; }\n")
+    assert translate(str(source), []).call_site_values == {}
+    # the same calls in a template that does not decide them: every call is seen
+    plain = tmp_path / "plain.cpp"
+    plain.write_text("static void kernel(int n, double *a) { for (int i = 0; i < n; i++) a[i] += 1; }\n"
+                     "template <class T> void drive(T m, double *a) { kernel(4, a); }\n"
+                     "int main() { double a[100]; kernel(4, a); drive(100, a); return (int)a[0]; }\n")
+    assert translate(str(plain), []).call_site_values == {"kernel": {"n": 4}}

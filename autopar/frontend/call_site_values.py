@@ -83,13 +83,17 @@ def _integer_arguments(every_function: list[Function], wanted: set[str], source:
 
 def _taken_addresses(every_function: list[Function], names: set[str], source: Source) -> set[str]:
     """The functions of `names` whose name is used other than as a callee (`fp = kernel;`, a table
-    of functions at file scope): calls through such a pointer are not this file's to see."""
+    of functions at file scope), or in a call a template's parameters decide: calls through such a
+    pointer, or of such an instantiation, are not this file's to see."""
     taken: set[str] = set()
     for function in every_function:  # (every one: a macro may spell the name for it)
         for node in function.nodes_of((K.DECL_REF_EXPR,)):
             name = node.cursor.spelling
             if name in names and not _is_callee(node):
                 taken.add(name)
+        # a C++ call that depends on a template parameter (`kernel(m, a)` with `T m`) is resolved
+        # only when the template is instantiated: its arguments are not this file's to read
+        taken |= {n.cursor.spelling for n in function.nodes_of((K.OVERLOADED_DECL_REF,)) if n.cursor.spelling in names}
     if every_function:
         main_file = every_function[0].cursor.location.file.name
         for top in every_function[0].cursor.translation_unit.cursor.get_children():
