@@ -77,7 +77,7 @@ def _element_uses(function: Function, key: tuple, ranges: "_Ranges") -> Optional
     reads: list[list[tuple[Bound, Bound]]] = []
     writes: list[list[tuple[Bound, Bound]]] = []
     every_call: list[list[tuple[Bound, Bound]]] = []  # boxes some plain store writes whole, on every call
-    loops = ranges.loops
+    loops = ranges.exact_loops()  # (a box under a hull is never known to be written whole)
     for node in function.nodes:
         if node.kind != K.DECL_REF_EXPR or node.cursor.referenced is None or \
                 Variables.key(node.cursor.referenced) != key:
@@ -195,27 +195,45 @@ class _Ranges:
         changed = lent | changed_variables(function)
         self.parameters = {Variables.key(a): k for k, a in enumerate(arguments)
                            if a.type.get_canonical().kind in _WIDE_SIGNED and Variables.key(a) not in changed}
+        # loops whose range is a hull: a bound reads the counter of a loop around (`for (m = p + 1; m < 5;
+        # m++)`), so the range holds every value the counter takes, not each run's (no box is written whole)
+        self.hulls: set[int] = set()
+        fors = function.nodes_of((K.FOR_STMT,))  # (in source order: a loop before the loops inside it)
         found: dict[int, tuple[tuple, Bound, Bound]] = {}
         headers: set[int] = set()  # the nodes of those headers' init and increment
-        for node in function.nodes_of((K.FOR_STMT,)):
-            head = self._head(node)
-            if head is not None:
-                found[node.index] = head
-                headers.update(part.index for part in (node.children[0], node.children[2]))
+        for hull in (False, True):
+            self.loops = found  # (the hulls read the ranges of the loops around them)
+            for node in fors:
+                head = None if node.index in found else self._head(node, hull)
+                if head is not None:
+                    found[node.index] = head
+                    headers.update(part.index for part in (node.children[0], node.children[2]))
+                    if hull:
+                        self.hulls.add(node.index)
         assigned = set(lent)  # ... and the variables assigned anywhere but those headers
         for node in function.nodes:
             if node.index not in headers:
                 assigned.update(_assigned(node))
         # a loop over the counter of a loop around it changes that counter in the outer body (`for (m ...)
         # { for (m ...) ...; a[m] = t; }`): neither gives a range
-        by_index = {node.index: node for node in function.nodes_of((K.FOR_STMT,))}
+        by_index = {node.index: node for node in fors}
         nested = {head[0] for index, head in found.items() for other, more in found.items()
                   if other != index and more[0] == head[0] and by_index[index].contains(by_index[other])}
         self.loops = {index: head for index, head in found.items() if head[0] not in assigned | nested}
+        # a hull read the range of a loop around it, which may have just lost its own: read again
+        while any(self._head(by_index[index], True) != self.loops[index] for index in self.hulls & set(self.loops)):
+            self.loops = {index: head for index, head in self.loops.items()
+                          if index not in self.hulls or self._head(by_index[index], True) == head}
 
-    def _head(self, node: Node) -> Optional[tuple[tuple, Bound, Bound]]:
+    def exact_loops(self) -> dict[int, tuple[tuple, Bound, Bound]]:
+        """The loops whose range is that of each run (no hull)."""
+        return {index: head for index, head in self.loops.items() if index not in self.hulls}
+
+    def _head(self, node: Node, hull: bool = False) -> Optional[tuple[tuple, Bound, Bound]]:
         """(variable, low, high) of a `for` loop's header `m = lo; m < hi (or <= hi); m++` whose bounds
-        are points (the variable declared there or assigned), or None."""
+        are points (the variable declared there or assigned), or None. `hull`: bounds may also read the
+        counters of the loops around (self.loops); low is then the least value the start takes, high
+        the largest the end takes."""
         if len(node.children) != 4:
             return None
         init, cond, inc, _ = node.children
@@ -231,13 +249,13 @@ class _Ranges:
             if target is None:
                 return None
             var, start = Variables.key(target), expression_children(init)[1]
-        lo, cond, inc = self.point(start), strip(cond), strip(inc)
+        lo, cond, inc = self._end(start, hull, 0), strip(cond), strip(inc)
         if lo is None or cond.kind != K.BINARY_OPERATOR or cond.binary_op not in ("<", "<="):
             return None
         left, right = (_exact(side) for side in expression_children(cond))
         if left is None or right is None or left.type_kind not in _WIDE_SIGNED:
             return None  # (`m < 4u` compares m converted to unsigned: -1 is then the largest value)
-        decl, hi = variable_decl(left), self.point(right)
+        decl, hi = variable_decl(left), self._end(right, hull, 1)
         if decl is None or Variables.key(decl) != var or hi is None or \
                 not (inc.kind == K.UNARY_OPERATOR and inc.unary_op in ("++", "post++")) or \
                 variable_decl(strip(expression_children(inc)[0])) is None or \
@@ -247,6 +265,14 @@ class _Ranges:
         if not lo[1] and not hi[1] and hi[0] < lo[0]:
             return None
         return var, lo, hi
+
+    def _end(self, node: Node, hull: bool, side: int) -> Optional[Bound]:
+        """A bound of a loop: its point, or (hull) the least (side 0) or largest (side 1) value of its
+        range over the loops around."""
+        if not hull:
+            return self.point(node)
+        found = self.interval(node)
+        return found[side] if found is not None else None
 
     def point(self, node: Node) -> Optional[Bound]:
         """The value of an expression of constants and parameters, as a Bound; None otherwise."""
