@@ -388,9 +388,9 @@ class Loop(_Frozen):
     # byte offsets where the loop names each parameter that every call in the file passes one
     # constant (TranslationUnit.constant_arguments), when every such reference is spelled in place
     constant_parameter_uses: dict[str, list[int]] = Field(default_factory=dict)
-    # local arrays (object keys, `u1@12:10`) declared before the loop that the function names nowhere
-    # else: what the loop leaves in them is never read, so a private copy loses nothing
+    # arrays (keys, `u1@12:10`) whose contents nothing reads after the loop: a private copy loses nothing
     arrays_dead_after: list[str] = Field(default_factory=list)
+    copied_statics: list[str] = Field(default_factory=list)  # static arrays a lastprivate copy fits (frontend.static_arrays)
     # arrays (object keys) the loop names other than to index them (`p = row;`, `f(row)`): a private
     # copy's address would leave the region, so they are never privatized
     escaping_arrays: list[str] = Field(default_factory=list)

@@ -370,6 +370,21 @@ def arrays_dead_after(info: LoopInfo, variables: Variables, statics: StaticArray
     return sorted(dead)
 
 
+def copied_statics(info: LoopInfo, variables: Variables, statics: StaticArrays) -> list[str]:
+    """The static arrays the loop names that a thread's lastprivate copy may stand for
+    (StaticArrays.copyable), as object keys; none in a function with a goto (a jump into the loop
+    would skip its writes)."""
+    if _has_goto(info):
+        return []
+    found = set()
+    for node in info.function.array_names(info.node):
+        decl = variable_decl(node)
+        if decl is not None and statics.copyable(decl, variables):
+            variable = variables.get(decl)
+            found.add(f"{variable.name}@{variable.decl}")
+    return sorted(found)
+
+
 def _mentioned_after(info: LoopInfo, keys: set[tuple]) -> set[tuple]:
     """The conservative answer: any mention after the loop, or anywhere in an enclosing loop, or
     anywhere at all when the function has a goto (a jump backwards reads what comes before)."""

@@ -63,6 +63,18 @@ class StaticArrays:
         entity = Variables.key(decl.canonical)  # a header may declare it first: one object
         return self.named_by(entity) <= {id(info.function)} and entity not in self.named_elsewhere()
 
+    def copyable(self, decl, variables: Variables) -> bool:
+        """Whether a thread's copy may stand for the static array `decl` while a loop runs, when the
+        loop's last iteration writes all of it (then `lastprivate` leaves what the serial loop leaves,
+        whoever reads it after): C, of static storage, neither const nor volatile, not threadprivate,
+        of a known size of at most PRIVATE_COPY_LIMIT bytes (the copy lives on the thread's stack)."""
+        variable = variables.get(decl)
+        if self.language != "c" or variable.storage not in (Storage.GLOBAL, Storage.STATIC_LOCAL) or \
+                not variable.is_array or variable.is_const or decl.type.is_volatile_qualified() or \
+                "volatile" in variable.type or variable.name in self.threadprivate():
+            return False
+        return 0 < decl.type.get_size() <= PRIVATE_COPY_LIMIT
+
     def threadprivate(self) -> set[str]:
         """The names that `#pragma omp threadprivate(...)` lines list, in the main file and the
         headers it includes (system headers aside)."""

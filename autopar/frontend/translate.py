@@ -67,6 +67,7 @@ def _variable_facts(info: LoopInfo, variables: Variables, escaping: set, by_node
     info.loop.scalars = scalars.scalar_uses(info, variables, escaping, by_node, language)
     info.loop.location_reductions = reductions.location_reductions(info, variables.source, language)
     info.loop.arrays_dead_after = scalars.arrays_dead_after(info, variables, statics)
+    info.loop.copied_statics = scalars.copied_statics(info, variables, statics)
     info.loop.escaping_arrays = scalars.escaping_arrays(info, variables)
     if language == "c":  # (a C++ name may be qualified, or bound to a reference)
         info.loop.subscripted_pointers = pointer_uses.subscripted_pointers(info, variables)

@@ -7,15 +7,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-import islpy as isl
-
 from autopar.plans import reasons as R
-from autopar.deps import (ISL_LOCK, AccessModel, Analysis, ObjectModel, common_loops, count_problem,
-                          declared_inside, descendants, inspection_budget, ivs_for, overlap_check, pair_set_text,
-                          parse_set, render_aff, runs_at_least_once, runs_condition, set_text, unbounded_pairs, wrap_problem)
+from autopar.deps import (ISL_LOCK, Analysis, ObjectModel, count_problem, descendants, inspection_budget, overlap_check,
+                          runs_at_least_once, runs_condition, unbounded_pairs, wrap_problem)
 from autopar.plans.candidates.array_reductions import floating_elements, reduced_arrays
 from autopar.plans.candidates.alias_pairs import apart_text, equal_pointer_pairs, unbounded_text, written_first
 from autopar.plans.candidates.claims import claim_notes, claimed_objects, claims_used, order_blockers
+from autopar.plans.candidates.private_arrays import loop_calls, privatizable
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
 from autopar.plans.scalars import ScalarClasses, classify
 from autopar.plans.candidates.strided_windows import edge_objects, strided_windows, with_strided_conditions
@@ -123,17 +121,6 @@ def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
     return out
 
 
-def loop_calls(tu: TranslationUnit, loop: Loop):
-    seen, out = set(), []
-    for l in [loop, *descendants(tu, loop)]:
-        for call in l.calls:
-            key = (call.callee, call.line, call.column)
-            if key not in seen:
-                seen.add(key)
-                out.append(call)
-    return out
-
-
 def _arg_root(text: str) -> str:
     """The variable an argument points into: `a` of `a + i`, `&a[i]`, `(const double *)a`."""
     text = re.sub(r"\([^()]*\*\s*\)", " ", text)  # pointer casts
@@ -209,79 +196,6 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                             out.append(R.Reason(f"calls {call.callee}, which reads through {call.arguments[k]} "
                                                 "memory the loop may write", R.CALL_READS_WRITTEN))
     return out
-
-
-def privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[str]:
-    """'private' or 'lastprivate' when every iteration of `loop` writes each element of the local
-    array `obj` before reading it; None otherwise. A static array qualifies only when nothing but the
-    loop names it (the front end's `arrays_dead_after`): 'private' then."""
-    if obj.kind != "array" or declared_inside(obj.base, loop) or obj.key in loop.escaping_arrays or obj.merged:
-        return None  # (a struct array's fields: not privatized, its coverage would be per field)
-    if obj.base.storage != Storage.LOCAL and obj.key not in loop.arrays_dead_after:
-        return None
-    if any(not m.affine for m in obj.accesses):
-        return None
-    # only writes that run in every iteration of `loop` cover reads: not under an if, and inside
-    # loops that are not under one either
-    writes = [m for m in obj.accesses if m.access.is_write and not m.access.conditional and m.exact_domain
-              and all(inner.conditional is False for inner in m.loops[1:])]
-    for r in (m for m in obj.accesses if not m.access.is_write):
-        covered = None
-        for w in writes:
-            common = common_loops(w, r)
-            if len(w.dims) != len(r.dims):
-                return None
-            order = []
-            for k in range(1, len(common)):
-                up = common[k].canonical.step > 0 if common[k].canonical else True
-                order.append(" and ".join([f"d{j} = 0" for j in range(1, k)] + [f"d{k} {'>' if up else '<'} 0"]))
-            if w.order_key() < r.order_key():
-                order.append(" and ".join([f"d{j} = 0" for j in range(1, len(common))]) or "0 = 0")
-            if not order:
-                continue
-            text = pair_set_text(w, r, common, extra=["d0 = 0", "(" + " or ".join(f"({o})" for o in order) + ")"])
-            pairs = parse_set(text).project_out(isl.dim_type.set, 0, len(common) + len(w.loops))
-            covered = pairs if covered is None else covered.union(pairs)
-        domain = parse_set(set_text([("b", r)]))
-        if covered is None or not domain.subtract(covered).is_empty():
-            return None
-    live = loop.scalar(obj.base.name)
-    if live is not None and not live.live_after_loop or live is None and obj.key in loop.arrays_dead_after:
-        return "private"
-    # a `continue` of the loop may skip the last iteration's writes: its copy would hold garbage
-    return "lastprivate" if not loop.has_continue and _writes_whole_array(obj, writes) else None
-
-
-def _writes_whole_array(obj: ObjectModel, writes) -> bool:
-    """Whether the unconditional writes of every single iteration of the analysed loop cover every
-    element of the declared array (then lastprivate copies out exactly what the serial loop leaves)."""
-    dims = obj.base.array_dims
-    if not dims or any(d is None or not d.strip().isdigit() for d in dims) or not writes:
-        return False
-    outer = writes[0].loops[0]
-    if outer.canonical is None or any(not w.exact_domain or w.loops[0].id != outer.id for w in writes):
-        return False
-    elements = [f"v{k}" for k in range(len(dims))]
-    covered = None
-    for w in writes:
-        names = ivs_for("a", w)
-        text = set_text([("a", w)], pre=elements,
-                         extra=[f"v{k} = {render_aff(d, names)}" for k, d in enumerate(w.dims)])
-        # keep the outer loop's variable a0; drop the inner loops' variables
-        s = parse_set(text).project_out(isl.dim_type.set, len(dims) + 1, len(w.loops) - 1)
-        covered = s if covered is None else covered.union(s)
-    # every iteration of the outer loop (its own bounds only) must write the whole array
-    iterations = parse_set(set_text([("a", _outer_only(writes[0]))])).insert_dims(isl.dim_type.set, 0, len(dims))
-    whole = iterations.intersect(isl.Set("{ [%s, a0] : %s }" % (", ".join(elements), " and ".join(
-        f"0 <= v{k} < {d}" for k, d in enumerate(dims)))))
-    return whole.subtract(covered).is_empty()
-
-
-def _outer_only(model):
-    """An access model restricted to its outermost loop, for that loop's iteration domain."""
-    keep = [c for c in model.domain if "@" not in c.replace("@0", "")]
-    return AccessModel(access=model.access, loops=model.loops[:1], dims=[], domain=keep,
-                       params=set(model.params))
 
 
 def _legality(ctx: NestContext, loop: Loop) -> Legality:
@@ -395,7 +309,12 @@ def _private_arrays(out: Legality, an: Analysis, arrays: dict[str, str], runs: b
         relied |= kind == "lastprivate" and not runs
         (out.private_arrays if kind == "private" else out.lastprivate_arrays).append(name)
         local = an.model.objects[key].base.storage == Storage.LOCAL
-        subject = f"local array {name}" if local else f"static array {name}, named by nothing but this loop,"
+        if local:
+            subject = f"local array {name}"
+        elif key in an.model.loop.arrays_dead_after:
+            subject = f"static array {name}, named by nothing but this loop,"
+        else:  # (legality.privatizable: its last iteration writes all of it, the copy is copied out)
+            subject = f"static array {name}, written whole by every iteration,"
         out.notes.append(f"{subject} is fully written before it is read in every iteration: {kind}")
     return relied
 

@@ -1,0 +1,250 @@
+"""Work arrays of static storage that several loops share (NAS BT's `fjac`, `njac` and `lhs`, which
+the x, y and z line solves fill and use in turn): a loop whose every iteration writes the whole array
+before reading it runs in parallel with `lastprivate` copies, which leave in the array what the
+serial loop leaves, whoever reads it later (autopar/plans/candidates/legality.py, `privatizable`;
+autopar/frontend/static_arrays.py, `copyable`). The blocks of such solves are inverted by small
+routines whose inner loops start at an outer loop's counter (`for (m = p + 1; m < 5; m++)`): their
+parameter regions are the hull of those ranges (autopar/frontend/param_regions.py), never written
+whole. Near misses stay serial, or fall back to the serial copy at run time."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from autopar.decision.pipeline import analyze_file
+from autopar.edit.transform import transform_file
+from autopar.tools.verify import FORCED_PATH_FLAGS
+
+BLOCKS = """#include <stdio.h>
+static double fjac[16][5], lhs[16][5][5];
+static double u[40][40][16][5], rhs[40][40][16][5];
+
+/* r = a^-1 r: the elimination's inner loops start past the pivot */
+static void binvrhs(double a[5][5], double r[5])
+{
+    int p, q, m;
+    double pivot, coeff;
+    for (p = 0; p < 5; p++) {
+        pivot = 1.0 / a[p][p];
+        for (m = p + 1; m < 5; m++)
+            a[p][m] = a[p][m] * pivot;
+        r[p] = r[p] * pivot;
+        for (q = 0; q < 5; q++) {
+            if (q == p)
+                continue;
+            coeff = a[q][p];
+            for (m = p + 1; m < 5; m++)
+                a[q][m] = a[q][m] - coeff * a[p][m];
+            r[q] = r[q] - coeff * r[p];
+        }
+    }
+}
+
+static void x_solve(void)
+{
+    int i, j, k, m, n;
+    for (k = 0; k < 40; k++)
+        for (j = 0; j < 40; j++) {
+            for (i = 0; i < 16; i++)
+                for (m = 0; m < 5; m++) {
+                    fjac[i][m] = u[k][j][i][m] * 0.01;
+                    for (n = 0; n < 5; n++)
+                        lhs[i][m][n] = (m == n ? 2.0 : 0.0) + fjac[i][m] * (n + 1) * 0.001;
+                }
+            for (i = 0; i < 16; i++)
+                binvrhs(lhs[i], rhs[k][j][i]);
+        }
+}
+
+static void z_solve(void)
+{
+    int i, j, k, m, n;
+    for (j = 0; j < 40; j++)
+        for (i = 0; i < 16; i++) {
+            for (k = 0; k < 16; k++)
+                for (m = 0; m < 5; m++) {
+                    fjac[k][m] = u[k][j][i][m] * 0.02;
+                    for (n = 0; n < 5; n++)
+                        lhs[k][m][n] = (m == n ? 3.0 : 0.0) + fjac[k][m] * (m + 1) * 0.001;
+                }
+            for (k = 0; k < 16; k++)
+                binvrhs(lhs[k], rhs[k][j][i]);
+        }
+}
+
+int main(void)
+{
+    int i, j, k, m;
+    double sum = 0.0;
+    for (k = 0; k < 40; k++)
+        for (j = 0; j < 40; j++)
+            for (i = 0; i < 16; i++)
+                for (m = 0; m < 5; m++) {
+                    u[k][j][i][m] = 1.0 + 0.01 * ((i * 3 + j * 7 + k * 5 + m) % 13);
+                    rhs[k][j][i][m] = 0.5 + 0.02 * ((i + 2 * j + 3 * k + m) % 7);
+                }
+    x_solve();
+    z_solve();
+    for (k = 0; k < 40; k++)
+        for (j = 0; j < 40; j++)
+            for (i = 0; i < 16; i++)
+                for (m = 0; m < 5; m++)
+                    sum += rhs[k][j][i][m] * (1 + (i + j + k + m) % 5);
+    printf("%.12e %.12e %.12e\\n", sum, fjac[15][4], lhs[15][4][4]);
+    return 0;
+}
+"""
+
+
+def _loop(report, line: int):
+    return next(l for l in report.loops if l.line == line)
+
+
+def _line_of(text: str, needle: str, nth: int = 1) -> int:
+    lines = [k + 1 for k, line in enumerate(text.splitlines()) if needle in line]
+    return lines[nth - 1]
+
+
+def test_work_arrays_two_solves_share_are_copied_out(tmp_path):
+    source = tmp_path / "blocks.c"
+    source.write_text(BLOCKS)
+    report = analyze_file(str(source)).report
+    x = _loop(report, _line_of(BLOCKS, "for (k = 0; k < 40; k++)", 1))
+    z = _loop(report, _line_of(BLOCKS, "for (j = 0; j < 40; j++)", 2))
+    for outer in (x, z):
+        assert outer.parallel, outer.reasons
+        assert "lastprivate(fjac, lhs)" in outer.pragma
+    assert any("static array lhs, written whole by every iteration," in r for r in x.reasons + _loop(
+        report, _line_of(BLOCKS, "for (j = 0; j < 40; j++)", 1)).reasons)
+
+
+def _build_and_run(tmp_path, text: str, name: str, compiler: str = "gcc", *flags: str) -> subprocess.CompletedProcess:
+    source = tmp_path / f"{name}.c"
+    source.write_text(text)
+    exe = tmp_path / name
+    subprocess.run([compiler, "-O2", "-fopenmp", "-w", *FORCED_PATH_FLAGS, *flags, "-o", str(exe), str(source), "-lm"],
+                   check=True)
+    return subprocess.run([str(exe)], capture_output=True, text=True, check=True,
+                          env={**os.environ, "OMP_NUM_THREADS": "4", "TSAN_OPTIONS": "ignore_noninstrumented_modules=1"})
+
+
+def _forced(tmp_path, text: str) -> str:
+    """The rewrite with every region's work threshold open: the parallel copies run."""
+    source = tmp_path / "forced_in.c"
+    source.write_text(text)
+    made = transform_file(str(source), [], versioning=False, team_gate=False)
+    assert not made.failed
+    return made.rewritten.decode()
+
+
+def test_copied_out_work_arrays_print_what_serial_leaves(tmp_path):
+    parallel = _forced(tmp_path, BLOCKS)
+    assert parallel.count("lastprivate(fjac, lhs)") == 2
+    serial = subprocess.run(["gcc", "-O2", "-o", str(tmp_path / "serial"), "-x", "c", "-", "-lm"],
+                            input=BLOCKS, text=True, check=True)
+    assert serial.returncode == 0
+    expected = subprocess.run([str(tmp_path / "serial")], capture_output=True, text=True, check=True).stdout
+    # the last line's fjac and lhs are those the serial solves leave: the copies are copied out
+    assert _build_and_run(tmp_path, parallel, "par").stdout == expected
+
+
+@pytest.mark.skipif(shutil.which("clang") is None, reason="TSan builds use clang")
+def test_copied_out_work_arrays_are_race_free(tmp_path):
+    parallel = _forced(tmp_path, BLOCKS)
+    done = _build_and_run(tmp_path, parallel, "tsan", "clang", "-g", "-fsanitize=thread")
+    assert "ThreadSanitizer" not in done.stderr, done.stderr
+
+
+NEAR_MISSES = """#include <stdio.h>
+static double w[100], v[100], part[100], first[100];
+double shared_w[100];
+double *gp = shared_w;
+
+/* a pointer set before the loop reads the array: the check finds q inside w, the serial copy runs */
+void through_pointer(int n, double *out) {
+    double *q = w;
+    for (int t = 0; t < n; t++) {
+        for (int i = 0; i < 100; i++) w[i] = t + i;
+        out[t] = q[5];
+    }
+}
+
+static double peek(void) { return v[3]; }
+/* a call reads the array by name: it would see the shared array, not the copy */
+void called(int n, double *out) {
+    for (int t = 0; t < n; t++) {
+        for (int i = 0; i < 100; i++) v[i] = t * i;
+        out[t] = peek();
+    }
+}
+
+/* a global pointer to the array */
+void global_pointer(int n, double *out) {
+    for (int t = 0; t < n; t++) {
+        for (int i = 0; i < 100; i++) shared_w[i] = t - i;
+        out[t] = gp[7];
+    }
+}
+
+/* not all of it written: element 0 keeps what an earlier iteration left */
+void partial(int n, double *out) {
+    for (int t = 0; t < n; t++) {
+        for (int i = 1; i < 100; i++) part[i] = part[i - 1] + t;
+        out[t] = part[99];
+    }
+}
+
+/* read before it is written in the iteration */
+void read_first(int n, double *out) {
+    for (int t = 0; t < n; t++) {
+        out[t] = first[50];
+        for (int i = 0; i < 100; i++) first[i] = t + i;
+    }
+}
+
+int main(void) {
+    static double out[5][3000];
+    double s = 0.0;
+    through_pointer(3000, out[0]); called(3000, out[1]); global_pointer(3000, out[2]);
+    partial(3000, out[3]); read_first(3000, out[4]);
+    for (int k = 0; k < 5; k++) for (int t = 0; t < 3000; t++) s += out[k][t] * (t % 5 + 1);
+    printf("%.17g %.17g %.17g\\n", s, w[7], shared_w[9]);
+    return 0;
+}
+"""
+
+
+def test_near_misses_stay_serial_or_check_at_run_time(tmp_path):
+    source = tmp_path / "near.c"
+    source.write_text(NEAR_MISSES)
+    report = analyze_file(str(source)).report
+    outer = {l.function: l for l in report.loops if l.depth == 0 and l.function != "main"}
+    for name in ("called", "partial", "read_first"):
+        assert not outer[name].parallel, (name, outer[name].pragma)
+    assert any("calls peek, which reads v that the loop writes" in r for r in outer["called"].reasons)
+    # the pointer's element is checked against the array: apart, the copies run; inside it, the serial loop
+    for name in ("through_pointer", "global_pointer"):
+        assert not outer[name].parallel or "<= (const char *)&" in outer[name].pragma, outer[name].pragma
+    expected = subprocess.run(["gcc", "-O2", "-o", str(tmp_path / "serial"), str(source)], check=True)
+    assert expected.returncode == 0
+    serial = subprocess.run([str(tmp_path / "serial")], capture_output=True, text=True, check=True).stdout
+    assert _build_and_run(tmp_path, _forced(tmp_path, NEAR_MISSES), "par").stdout == serial
+
+
+GAPS = """static int w2[5];
+/* writes w2[0], w2[1], w2[3], w2[4]: the hull of m's ranges, [0, 4], is not written whole */
+static void gaps(int a[5]) { int p, m; for (p = 0; p < 2; p++) for (m = 3 * p; m < 3 * p + 2; m++) a[m] = p + m; }
+void g(int n, int *out) { for (int t = 0; t < n; t++) { gaps(w2); w2[2] = w2[2] + t; out[t] = w2[2] + w2[4]; } }
+"""
+
+
+def test_a_hull_of_ranges_is_never_taken_as_written_whole(tmp_path):
+    source = tmp_path / "gaps.c"
+    source.write_text(GAPS)
+    loop = next(l for l in analyze_file(str(source)).report.loops if l.function == "g")
+    assert not loop.parallel
+    assert any("w2[2] in gaps()" in r for r in loop.reasons)  # the call's region includes the gap
