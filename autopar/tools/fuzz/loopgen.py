@@ -27,6 +27,7 @@ from typing import Optional
 
 from autopar.tools.fuzz.loopgen_bounds import BoundsTemplates
 from autopar.tools.fuzz.loopgen_builder import TYPES, Program, add_blocks, cell_count
+from autopar.tools.fuzz.loopgen_blocks import BlockTemplates
 from autopar.tools.fuzz.loopgen_calls import CallTemplates
 from autopar.tools.fuzz.loopgen_claims import ClaimTemplates
 from autopar.tools.fuzz.loopgen_loops import LoopTemplates
@@ -34,10 +35,11 @@ from autopar.tools.fuzz.loopgen_patterns import PatternTemplates
 from autopar.tools.fuzz.loopgen_tables import TableTemplates
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 56
+VERSION = 57
 
 
-class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates, BoundsTemplates, TableTemplates, ClaimTemplates):
+class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates, BoundsTemplates, TableTemplates, ClaimTemplates,
+                  BlockTemplates):
     """Builds one program. `generate(seed)` is the entry point."""
 
     TEMPLATES = {"map": 4, "reduction": 5, "lastprivate": 3, "unsigned": 2, "nest": 3, "row_reduction": 1,
@@ -46,7 +48,7 @@ class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates, BoundsTemplate
                  "scratch": 2, "lent": 2, "norms": 2, "linear": 2, "constants": 2, "records": 2, "bounds": 2,
                  "field_call": 1, "named": 2, "specialized": 2, "tiles": 2, "guarded": 2, "guarded_read": 2, "fills": 2, "element_bounds": 2, "skips": 2,
                  "in_place": 2, "global_bounds": 2, "spans": 2, "rows": 2, "members": 2, "swap_inside": 2,
-                 "carved": 2, "claims": 2, "marks": 1}
+                 "carved": 2, "claims": 2, "marks": 1, "blocks": 2}
 
     # ---------------------------------------------------------------------------------- program
 

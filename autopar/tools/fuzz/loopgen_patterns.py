@@ -229,10 +229,11 @@ class PatternTemplates(ProgramBuilder):
     def t_scratch(self) -> None:
         """A static scratch row of a helper function's nest (doitgen's `sum`, old solvers' work rows):
         written in full, then read, in every row of the outer loop, and named by nothing else, so the
-        outer loop is parallel with a private copy. Near misses keep it serial: main reads the row
-        afterwards, another function reads it, it has external linkage, each row writes it only
-        from its second element (the first keeps what was there before), the loop keeps a pointer
-        to it that the helper reads afterwards, or it is threadprivate (each thread its own copy)."""
+        outer loop is parallel with a private copy. Where main reads the row afterwards, another
+        function reads it or it has external linkage, the copy is lastprivate (every row writes all
+        of it). Near misses keep it serial: each row writes it only from its second element (the
+        first keeps what was there before), the loop keeps a pointer to it that the helper reads
+        afterwards, or it is threadprivate (each thread its own copy)."""
         a = self.new_array((self.rng.choice([3, 8, 30, 64]), self.rng.choice([8, 30, 64, 120])), where="global")
         rows, width = a.dims
         b = self.new_array((rows, width), where="global", ctype=a.ctype)

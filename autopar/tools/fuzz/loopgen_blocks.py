@@ -1,0 +1,76 @@
+"""loopgen's templates of block solves (NAS BT's line solves): two helper functions share static work
+arrays, which every iteration of their outer loops fills whole and then reads (`lastprivate` copies,
+autopar/plans/candidates/legality.py), and a small routine of the file eliminates each block through
+its array arguments with inner loops that start past the pivot (`for (m = p + 1; ...)`: ranges that
+are hulls, autopar/frontend/param_regions.py). Near misses must stay serial or give the serial output:
+a work row the iteration does not fill (its first keeps an earlier iteration's value), and the
+routine reading a work array by name; main reading the work arrays afterwards is no miss (the copies
+are copied out: parallel, and the same output). Each `t_<name>`
+adds one block to the program being built (a `ProgramBuilder`).
+"""
+
+from __future__ import annotations
+
+from autopar.tools.fuzz.loopgen_builder import ProgramBuilder
+
+
+class BlockTemplates(ProgramBuilder):
+    """Block solves over shared static work arrays, with their near misses."""
+
+    def t_blocks(self) -> None:
+        size = self.rng.choice([3, 4, 5])
+        points = self.rng.choice([4, 8, 12])
+        lines = self.rng.choice([3, 20, 60])
+        miss = self.rng.choice(["", "", "", "unfilled", "named", "read"])
+        work, diag, eliminate = self.fresh("wk"), self.fresh("dg"), self.fresh("elim")
+        src, out = self.fresh("bs"), self.fresh("bo")
+        self.top += [f"static long long {work}[{points}][{size}][{size}], {diag}[{points}][{size}];",
+                     f"static long long {src}[{lines}][{points}][{size}], {out}[{lines}][{points}][{size}];"]
+        seed = self.rng.randint(1, 97)
+        self.body += [f"    for (int i = 0; i < {lines}; i++)",
+                      f"        for (int j = 0; j < {points}; j++)",
+                      f"            for (int m = 0; m < {size}; m++)",
+                      f"                {src}[i][j][m] = (i * {seed} + j * 7 + m * 3) % 19 - 9;"]
+        # the routine: a forward elimination whose inner loops start past the pivot (exact in integers)
+        peek = f" + {work}[0][0][0] % 3" if miss == "named" else ""
+        self.functions += [
+            f"static void {eliminate}(long long a[{size}][{size}], long long r[{size}])", "{",
+            "    int p, q, m;",
+            f"    for (p = 0; p < {size}; p++)",
+            f"        for (q = p + 1; q < {size}; q++) {{",
+            f"            for (m = p + 1; m < {size}; m++)",
+            f"                a[q][m] = (a[q][m] * 3 - a[p][m] * a[q][p]) % 1000;",
+            f"            r[q] = (r[q] - r[p] * (a[q][p] % 5){peek}) % 1000;",
+            "        }",
+            "}"]
+        # the second sweep fills the shared work arrays otherwise, and adds to what the first left
+        for k, (name, first) in enumerate(((self.fresh("sweep"), 1 if miss == "unfilled" else 0), (self.fresh("sweep"), 0))):
+            fill = f"({src}[i][j][q] + j) % 3" if k == 0 else f"({src}[i][{points - 1} - j][q] + m) % 5"
+            keep = f"{diag}[j][m]" if k == 0 else f"({out}[i][j][m] + {diag}[j][m]) % 1000"
+            self.functions += [
+                f"static void {name}(int n)", "{",
+                "    int i, j, m, q;",
+                "    for (i = 0; i < n; i++) {",
+                f"        for (j = {first}; j < {points}; j++)",
+                f"            for (m = 0; m < {size}; m++) {{",
+                f"                {diag}[j][m] = {src}[i][j][m] + i % 4;",
+                f"                for (q = 0; q < {size}; q++)",
+                f"                    {work}[j][m][q] = (m == q ? {7 + 2 * k} : 0) + {fill};",
+                "            }",
+                f"        for (j = 0; j < {points}; j++) {{",
+                f"            for (m = 0; m < {size}; m++)",
+                f"                {out}[i][j][m] = {keep};",
+                f"            {eliminate}({work}[j], {out}[i][j]);",
+                "        }",
+                "    }",
+                "}"]
+            self.body.append(f"    {name}({self.size_var(lines) if self.chance(0.5) else lines});")
+        total = self.fresh("total")
+        self.body += [f"    long long {total} = 0;",
+                      f"    for (int i = 0; i < {lines}; i++)",
+                      f"        for (int j = 0; j < {points}; j++)",
+                      f"            for (int m = 0; m < {size}; m++)",
+                      f"                {total} += {out}[i][j][m] * (m + 1);",
+                      f'    printf("{out} %lld\\n", {total});']
+        if miss == "read":
+            self.body.append(f'    printf("{work} %lld %lld\\n", {work}[{points - 1}][{size - 1}][0], {diag}[1][0]);')
