@@ -2,9 +2,11 @@
 
 Each folder of `benchmarks/solvers/` is a small program of several files in old C (globals,
 counters declared at the top of functions): `cg` (conjugate gradient on a sparse matrix, as NAS
-CG), `adi` (a structured-grid solver with approximate-factorization sweeps, as NAS SP) and `mg`
+CG), `adi` (a structured-grid solver with approximate-factorization sweeps, as NAS SP), `mg`
 (V-cycles on a hierarchy of 3-D grids, each level seen through pointers to variably modified
-arrays, as NAS MG). Each folder's `omp/` holds the expert OpenMP version of the same program, written
+arrays, as NAS MG) and `bt` (block-tridiagonal line solves along x and z whose 5x5 blocks live in
+static work arrays the two solves share, inverted by small routines of the same file through their
+array arguments, as NAS BT). Each folder's `omp/` holds the expert OpenMP version of the same program, written
 as NAS's own OpenMP versions are (`parallel for` on each nest's outermost loop with its private
 scalars and work rows, reductions; CG's solve in one parallel region with the vector operations
 inlined as worksharing loops). The three builds (serial, `CC=autopar-cc`, expert with `-fopenmp`)
