@@ -46,7 +46,7 @@ def inject(source: str, line: int, pragma: str) -> str:
 def test_the_generator_is_deterministic_and_covers_what_the_issue_asks():
     assert loopgen.generate(7).source == loopgen.generate(7).source
     assert loopgen.generate(7).source != loopgen.generate(8).source
-    text = "\n".join(loopgen.generate(seed).source for seed in range(160))
+    text = "\n".join(loopgen.generate(seed).source for seed in range(240))
     for feature in ("zero + ", "argc", " != ", "unsigned", "signed char", "unsigned char", "short",
                     "long long", " && ", " || ", " ? ", "*= ", "&= ", "|= ", "^= ", "static int f",
                     "static void w", "static void k", "(&", "break;", "+ 1] =", " - 1]", "(unsigned)-",
@@ -66,6 +66,9 @@ def test_the_generator_is_deterministic_and_covers_what_the_issue_asks():
     assert ") break; t" in text and "_skip: ;" in text and "q == 1) break;" in text
     # nests bounded by a global array's elements (NAS's `grid_points`), and a call passed that array
     assert re.search(r"for \(int i\d+ = 0; i\d+ < gp\d+\[0\]; i\d+\+\+\)", text) and re.search(r"shrink\d+\(gp\d+\);", text)
+    # block eliminations whose inner loops start past the pivot, over work arrays two sweeps share (NAS BT)
+    assert re.search(r"static void elim\d+\(long long a\[\d\]\[\d\], long long r\[\d\]\)", text)
+    assert "for (m = p + 1; m < " in text
     # helpers that fill a small array on every call, or nearly (NAS's `exact(i, j, k, ue)`)
     assert re.search(r"static void fill\d+\(int v\[\d+\], int x\)\n\{\n    int m;\n    for \(m = 0;", text)
     # struct elements copied whole beside their fields' updates (`r14[i13] = r11[i13];`)
