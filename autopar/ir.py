@@ -390,7 +390,7 @@ class Loop(_Frozen):
     constant_parameter_uses: dict[str, list[int]] = Field(default_factory=dict)
     # arrays (keys, `u1@12:10`) whose contents nothing reads after the loop: a private copy loses nothing
     arrays_dead_after: list[str] = Field(default_factory=list)
-    copied_statics: list[str] = Field(default_factory=list)  # static arrays a lastprivate copy fits (frontend.static_arrays)
+    copied_statics: dict[str, int] = Field(default_factory=dict)  # static arrays a copy fits, their bytes (frontend.static_arrays)
     # arrays (object keys) the loop names other than to index them (`p = row;`, `f(row)`): a private
     # copy's address would leave the region, so they are never privatized
     escaping_arrays: list[str] = Field(default_factory=list)

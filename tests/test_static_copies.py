@@ -10,6 +10,7 @@ whole. Near misses stay serial, or fall back to the serial copy at run time."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 
@@ -248,3 +249,124 @@ def test_a_hull_of_ranges_is_never_taken_as_written_whole(tmp_path):
     loop = next(l for l in analyze_file(str(source)).report.loops if l.function == "g")
     assert not loop.parallel
     assert any("w2[2] in gaps()" in r for r in loop.reasons)  # the call's region includes the gap
+
+
+# Holes a review found in the copies (each printed another result than serial, or did not build):
+# a callee reading the array through a pointer the loop does not model, a pointer into the array
+# kept past the loop, a thread-local array, and more copies than a thread's stack holds.
+_REVIEWED = {
+    "pointer_argument": """
+static double w[100];
+double out[N];
+static double peek(const double *r, int k) { return r[k % 100]; }
+void f(int n) {
+    double *q = w;
+    for (int t = 0; t < n; t++) {
+        for (int i = 0; i < 100; i++) w[i] = t + i;
+        out[t] = peek(q, t);
+    }
+}
+""",
+    "pointer_in_a_struct": """
+static double w[100];
+double out[N];
+struct S { double *p; };
+static double peek(const struct S *sp) { return sp->p[5]; }
+void f(int n, const struct S *s) {
+    for (int t = 0; t < n; t++) {
+        for (int i = 0; i < 100; i++) w[i] = t + i;
+        out[t] = peek(s);
+    }
+}
+static void run(void) { struct S s = { w }; f(N, &s); }
+""",
+    "address_kept": """
+static double w[100];
+double out[N];
+double *gp;
+void f(int n) {
+    for (int t = 0; t < n; t++) {
+        for (int i = 0; i < 100; i++) w[i] = t + i;
+        gp = &w[3];
+        out[t] = w[5];
+    }
+}
+static void run(void) { f(N); gp[0] += 1; }
+""",
+    # (older than the copies: a local array whose element's address the loop keeps)
+    "local_address_kept": """
+static double w[100];
+double out[N];
+void f(int n) {
+    double loc[100], *q = 0;
+    for (int t = 0; t < n; t++) {
+        for (int i = 0; i < 100; i++) loc[i] = t + i;
+        q = &loc[3];
+        out[t] = loc[5];
+    }
+    *q += 1;
+    out[0] += *q + loc[3];
+}
+""",
+    "thread_local": """
+static _Thread_local double w[100];
+double out[N];
+void f(int n) {
+    for (int t = 0; t < n; t++) {
+        for (int i = 0; i < 100; i++) w[i] = t + i;
+        out[t] = w[5];
+    }
+}
+""",
+    # (older than the copies: the callee reads, through q, the array the loop writes)
+    "written_array_read_through_a_pointer": """
+static double w[N];
+double out[N];
+static double peek(const double *q, int k) { return q[(k * 7) % N]; }
+void f(int n) {
+    const double *q = w;
+    for (int t = 0; t < n; t++)
+        w[t] = t + peek(q, t);
+    for (int t = 0; t < n; t++)
+        out[t] = w[t];
+}
+""",
+}
+_DRIVER = """
+int main(void) {
+    run();
+    double c = 0;
+    for (int t = 0; t < N; t++) c += out[t] * (t % 7 + 1);
+    printf("%.17g %.17g\\n", c, w[3]);
+    return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("name", sorted(_REVIEWED))
+def test_reviewed_holes_give_what_serial_gives(tmp_path, name):
+    program = _REVIEWED[name]
+    text = "#include <stdio.h>\n#define N 20000\n" + program + \
+        ("" if "static void run" in program else "static void run(void) { f(N); }\n") + _DRIVER
+    source = tmp_path / f"{name}.c"
+    source.write_text(text)
+    loop = next(l for l in analyze_file(str(source)).report.loops if l.function == "f" and l.depth == 0)
+    assert not loop.parallel or not re.search(r"private\([^)]*\b(w|loc)\b", loop.pragma), loop.pragma
+    subprocess.run(["gcc", "-O2", "-w", "-o", str(tmp_path / "serial"), str(source)], check=True)
+    serial = subprocess.run([str(tmp_path / "serial")], capture_output=True, text=True, check=True).stdout
+    assert _build_and_run(tmp_path, _forced(tmp_path, text), "par").stdout == serial
+
+
+def test_the_copies_of_one_loop_fit_a_threads_stack_together(tmp_path):
+    def program(count: int, elements: int) -> str:
+        arrays = "".join(f"static double a{k}[{elements}];\n" for k in range(count))
+        fills = "".join(f"        for (int i = 0; i < {elements}; i++) a{k}[i] = t + i + {k};\n"
+                        f"        s += a{k}[{k}];\n" for k in range(count))
+        return (f"{arrays}double out[64];\nvoid f(void) {{\n    for (int t = 0; t < 64; t++) {{\n"
+                f"        double s = 0;\n{fills}        out[t] = s;\n    }}\n}}\n"
+                f"double last(void) {{ return a0[1]; }}\n")
+    for count, elements, copied in ((2, 2048, True), (3, 4096, False)):  # 32 KiB, then 96 KiB of copies
+        source = tmp_path / f"copies{count}.c"
+        source.write_text(program(count, elements))
+        loop = next(l for l in analyze_file(str(source)).report.loops if l.function == "f" and l.depth == 0)
+        assert ("lastprivate(" in (loop.pragma or "")) == copied, loop.pragma

@@ -13,7 +13,7 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import CallEffect, ReductionOp, ScalarUse, Storage
-from autopar.frontend.ast import FUNCTION_KINDS, LOOP_KINDS, Node, strip, user_of, variable_decl
+from autopar.frontend.ast import ARRAY_TYPES, FUNCTION_KINDS, LOOP_KINDS, Node, strip, user_of, variable_decl
 from autopar.frontend.variables import Variables
 from autopar.frontend.first_access import FirstAccess, is_scalar_decl, jump_target
 from autopar.frontend.functions import Function
@@ -370,19 +370,19 @@ def arrays_dead_after(info: LoopInfo, variables: Variables, statics: StaticArray
     return sorted(dead)
 
 
-def copied_statics(info: LoopInfo, variables: Variables, statics: StaticArrays) -> list[str]:
+def copied_statics(info: LoopInfo, variables: Variables, statics: StaticArrays) -> dict[str, int]:
     """The static arrays the loop names that a thread's lastprivate copy may stand for
-    (StaticArrays.copyable), as object keys; none in a function with a goto (a jump into the loop
-    would skip its writes)."""
+    (StaticArrays.copyable), as object keys, with their sizes in bytes; none in a function with a goto
+    (a jump into the loop would skip its writes)."""
     if _has_goto(info):
-        return []
-    found = set()
+        return {}
+    found = {}
     for node in info.function.array_names(info.node):
         decl = variable_decl(node)
         if decl is not None and statics.copyable(decl, variables):
             variable = variables.get(decl)
-            found.add(f"{variable.name}@{variable.decl}")
-    return sorted(found)
+            found[f"{variable.name}@{variable.decl}"] = decl.type.get_size()
+    return dict(sorted(found.items()))
 
 
 def _mentioned_after(info: LoopInfo, keys: set[tuple]) -> set[tuple]:
@@ -407,7 +407,7 @@ def _mentioned_after(info: LoopInfo, keys: set[tuple]) -> set[tuple]:
 
 def escaping_arrays(info: LoopInfo, variables: Variables) -> list[str]:
     """The arrays (object keys `name@line:col`) that the loop names other than to index them or take
-    their size: `p = row;`, `f(row)`, `row + 1`. A private copy would hand that pointer a thread's
+    their size: `p = row;`, `f(row)`, `row + 1`, `&row[3]`, `q = a[i]` (a row). A private copy would hand that pointer a thread's
     own copy, which ends with the region, so no such array is privatized. An argument of a call whose
     regions the loop's accesses stand for (CallSite.modelled_arguments: the callee only indexes it,
     and keeps no pointer) is indexed in effect, from an offset too (`vranlc(n, &s, a, x - 1)`):
@@ -415,11 +415,18 @@ def escaping_arrays(info: LoopInfo, variables: Variables) -> list[str]:
     found = set()
     modelled = {(site.line, site.column, k) for site in info.loop.calls for k in site.modelled_arguments}
     for node in info.function.array_names(info.node):
-        user = user_of(node)
-        if user is not None and (user.kind == K.CXX_UNARY_EXPR or
-                                 user.kind == K.ARRAY_SUBSCRIPT_EXPR and strip(user.expressions[0]) is node):
-            continue  # indexed (`row[j]`, `a[i][j]`'s row) or measured (`sizeof row`)
-        argument = node
+        top, user = node, user_of(node)  # the element or row the name's subscripts and fields reach
+        while user is not None and (user.kind == K.ARRAY_SUBSCRIPT_EXPR or user.kind == K.MEMBER_REF_EXPR and
+                                    top.type_kind == TypeKind.RECORD) and strip(user.expressions[0]) is top:
+            top, user = user, user_of(user)
+        if user is not None and user.kind == K.CXX_UNARY_EXPR:
+            continue  # measured (`sizeof row`)
+        taken = user is not None and user.kind == K.UNARY_OPERATOR and user.unary_op == "&"
+        if top is not node and not taken and top.type_kind not in ARRAY_TYPES:
+            continue  # an element read or written (`row[j]`, `a[i][j]`, `g[i].x`)
+        # its address: the array itself, a row (`a[i]`) or an element's (`&row[3]`, `&g[i].x`)
+        argument = user if taken else top
+        user = user_of(argument)
         while user is not None and user.kind == K.BINARY_OPERATOR and user.binary_op in ("+", "-") and \
                 strip(user.expressions[0]) is argument:  # `x - 1`: the callee indexes from there
             argument, user = user, user_of(user)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from clang.cindex import CursorKind as K, LinkageKind
+from clang.cindex import CursorKind as K, LinkageKind, TLSKind
 
 from autopar.ir import Storage
 from autopar.frontend.ast import Source, variable_decl
@@ -58,7 +58,7 @@ class StaticArrays:
         if not 0 < size <= PRIVATE_COPY_LIMIT:
             return False
         start, end = info.node.start, info.node.end
-        if not all(start <= at < end for at in offsets) or variable.name in self.threadprivate():
+        if not all(start <= at < end for at in offsets) or variable.name in self.threadprivate() or thread_local(decl):
             return False
         entity = Variables.key(decl.canonical)  # a header may declare it first: one object
         return self.named_by(entity) <= {id(info.function)} and entity not in self.named_elsewhere()
@@ -71,7 +71,7 @@ class StaticArrays:
         variable = variables.get(decl)
         if self.language != "c" or variable.storage not in (Storage.GLOBAL, Storage.STATIC_LOCAL) or \
                 not variable.is_array or variable.is_const or decl.type.is_volatile_qualified() or \
-                "volatile" in variable.type or variable.name in self.threadprivate():
+                "volatile" in variable.type or variable.name in self.threadprivate() or thread_local(decl):
             return False
         return 0 < decl.type.get_size() <= PRIVATE_COPY_LIMIT
 
@@ -121,6 +121,15 @@ class StaticArrays:
                             found.add(Variables.key(target.canonical))
             self._elsewhere = found
         return self._elsewhere
+
+
+def thread_local(decl) -> bool:
+    """`_Thread_local` or `__thread`: each thread has its own already (OpenMP forbids it in a
+    data-sharing clause, as a threadprivate variable)."""
+    try:
+        return decl.tls_kind != TLSKind.NONE
+    except (AttributeError, ValueError):  # (bindings or a libclang without the call: read the text)
+        return any(word in decl.type.spelling for word in ("_Thread_local", "__thread", "thread_local"))
 
 
 def _threadprivate_names(text: bytes) -> set[str]:

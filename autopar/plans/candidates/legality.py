@@ -13,7 +13,7 @@ from autopar.deps import (ISL_LOCK, Analysis, ObjectModel, count_problem, descen
 from autopar.plans.candidates.array_reductions import floating_elements, reduced_arrays
 from autopar.plans.candidates.alias_pairs import apart_text, equal_pointer_pairs, unbounded_text, written_first
 from autopar.plans.candidates.claims import claim_notes, claimed_objects, claims_used, order_blockers
-from autopar.plans.candidates.private_arrays import loop_calls, privatizable
+from autopar.plans.candidates.private_arrays import copies_fit, loop_calls, privatizable
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
 from autopar.plans.scalars import ScalarClasses, classify
 from autopar.plans.candidates.strided_windows import edge_objects, strided_windows, with_strided_conditions
@@ -189,13 +189,25 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                         root = _arg_root(call.arguments[k])
                         restricted = any(o.base.name == root and o.kind == "pointer" and o.base.unaliased
                                          for o in objects.values())
-                        hit = root in written or (not restricted and any(
-                            o.written and not o.distinct and root for o in objects.values()
+                        named = loop.scalar(root) is not None and loop.scalar(root).variable.is_array
+                        hit = root in written or (not restricted and not named and any(
+                            o.written and _reachable(loop, o) and root for o in objects.values()
                             if o.base.name != root))
                         if hit:
                             out.append(R.Reason(f"calls {call.callee}, which reads through {call.arguments[k]} "
                                                 "memory the loop may write", R.CALL_READS_WRITTEN))
     return out
+
+
+def _reachable(loop: Loop, obj: ObjectModel) -> bool:
+    """Whether a pointer the loop did not derive from `obj` may point into it: any object but a
+    restrict pointer and a local array whose address the function never takes (named only inside the
+    loop, `arrays_dead_after`, and only indexed there: a named array whose address was taken, `q = w;`,
+    is reached through q)."""
+    if obj.kind == "array":
+        return not (obj.base.storage == Storage.LOCAL and obj.key in loop.arrays_dead_after
+                    and obj.key not in loop.escaping_arrays)
+    return not obj.distinct
 
 
 def _legality(ctx: NestContext, loop: Loop) -> Legality:
@@ -222,6 +234,10 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
         kind = privatizable(ctx, loop, obj)
         if kind:
             arrays[key] = kind
+    statics = [key for key in arrays if an.model.objects[key].base.storage != Storage.LOCAL]
+    if not copies_fit(loop, statics):  # (then their carried edges block the loop)
+        for key in statics:
+            del arrays[key]
     reducible = carried_objects(an, carried) - set(arrays)
     reduced, reduced_relied = _unless_it_runs(
         lambda r: reduced_arrays(tu, loop, an, reducible, loop_calls(tu, loop), runs_once=r), runs, checkable)

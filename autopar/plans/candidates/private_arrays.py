@@ -74,14 +74,29 @@ def privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[str
     return "lastprivate" if not loop.has_continue and _writes_whole_array(obj, writes) else None
 
 
+# bytes of static arrays' copies one loop may put on each thread's stack (a worker's stack is a few
+# MiB); the front end admits no single array above it (frontend.static_arrays.PRIVATE_COPY_LIMIT)
+COPIES_LIMIT = 64 * 1024
+
+
+def copies_fit(loop: Loop, statics: list[str]) -> bool:
+    """Whether the copies of the static arrays `statics` (object keys) fit COPIES_LIMIT together."""
+    return sum(loop.copied_statics.get(key, COPIES_LIMIT) for key in statics) <= COPIES_LIMIT
+
+
 def _named_by_callees(tu: TranslationUnit, loop: Loop, name: str) -> bool:
     """Whether a function the loop calls may read or write the global `name` (it would see the shared
-    array, not the thread's copy): one whose summary names it, or that is not summarized."""
+    array, not the thread's copy): one whose summary names it, that is not summarized, or that reads
+    or writes through a pointer argument whose accesses the loop does not model (`peek(q)` with
+    `q = w;` before the loop reads the shared `w`)."""
     for call in loop_calls(tu, loop):
         if call.effect == CallEffect.PURE and call.summary is None and call.callee not in tu.functions:
             continue  # (a library function known not to touch the program's memory)
         summary = call.summary or tu.functions.get(call.callee)
         if summary is None or name in summary.reads_globals or name in summary.writes_globals:
+            return True
+        through = set(summary.reads_through_params) | set(summary.writes_through_params)
+        if through - set(call.modelled_arguments):
             return True
     return False
 

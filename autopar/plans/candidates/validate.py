@@ -10,12 +10,13 @@ from autopar.plans.candidates.offload import derived_maps, offload_blockers, off
 from autopar.plans.candidates.array_reductions import reduced_arrays
 from autopar.plans.candidates.alias_pairs import equal_pointer_pairs, written_first
 from autopar.plans.candidates.claims import claimed_objects, order_blockers
+from autopar.plans.candidates.private_arrays import copies_fit
 from autopar.plans.candidates.legality import (NestContext, bound_memory_written, bound_names, call_blockers,
                                          carried_objects, edge_objects, loop_calls, privatised_globals_seen_by_calls,
                                          privatizable, scalar_classes, strided_windows, structural_blockers,
                                          with_strided_conditions)
 from autopar.deps import ISL_LOCK, Analysis, descendants, inspection_budget, overlap_check, runs_at_least_once
-from autopar.ir import Loop, TranslationUnit
+from autopar.ir import Loop, Storage, TranslationUnit
 from autopar.plans.plan import Directive, NestAnalysis, Plan, Proof, Schedule, render_maps
 from autopar.plans.scalars import ScalarClasses
 from autopar.plans.specialize import constant_parameters
@@ -167,6 +168,10 @@ def _array_problems(check: _Check) -> list[str]:
                 problems.append(f"local array {obj.path} may be used after the loop: it needs lastprivate")
             else:
                 check.private_objects.add(key)
+    statics = [key for key in check.private_objects if an.model.objects[key].base.storage != Storage.LOCAL]
+    if not copies_fit(loop, statics):
+        problems.append(f"the copies of {', '.join(sorted(an.model.objects[k].path for k in statics))} would not fit "
+                        "a thread's stack together")
     check.sections = {name: r.op.value for r in plan.reductions for name in r.variables if "[" in name}
     carried = carried_objects(an, [e for l in check.collapsed for e in an.graph.carried_by(l.id)])
     runs_checked = check.ctx.legality(loop).runs_condition is not None
