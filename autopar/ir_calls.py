@@ -21,6 +21,11 @@ class CallEffect(str, Enum):
     UNKNOWN = "unknown"
 
 
+# the name `reads_globals` gives (after a `*`) to memory read through a pointer the function loads
+# from memory or a call returns: any memory, as what a global pointer points to
+UNKNOWN_POINTEE = "?"
+
+
 class FunctionSummary(_Frozen):
     """What a function defined in this translation unit touches, transitively where known."""
 

@@ -216,6 +216,23 @@ def escaping_addresses(function: Function, lent: set[int]) -> set[tuple]:
     return keys
 
 
+def initializer_addresses(clang_tu) -> set[tuple]:
+    """Variables named in the initializer of a declaration at file scope, in the main file or a
+    header (`static double *gpi = &g;`, `struct S held = { w };`): in C such an initializer is a
+    constant, so a variable named there has its address taken (C++ may also copy a value: counted
+    too, which only keeps a loop serial)."""
+    keys = set()
+    for top in clang_tu.cursor.get_children():
+        if top.kind != K.VAR_DECL:
+            continue
+        for node in top.walk_preorder():
+            if node.kind == K.DECL_REF_EXPR:
+                decl = node.referenced
+                if decl is not None and decl.kind == K.VAR_DECL:
+                    keys.update({Variables.key(decl), Variables.key(decl.canonical)})
+    return keys
+
+
 def _aggregate_fields(init_list: Node) -> list[bool]:
     """For each element of a braced initialiser of a struct, whether it initialises a reference
     member (`struct Holder { int &r; }; Holder h{m};`); every element where a base comes first."""

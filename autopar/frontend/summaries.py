@@ -14,6 +14,7 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import CallEffect, FunctionSummary, Storage
+from autopar.ir_calls import UNKNOWN_POINTEE
 from autopar.frontend.ast import ASSIGN_OPS, INC_DEC, Node, expression_children, stored_operand, strip, variable_decl
 from autopar.frontend.calls import ALLOCATION_FUNCTIONS, call_arguments, callee_name, classify
 from autopar.frontend.functions import Function
@@ -77,6 +78,8 @@ class _Local:
                 self.reads_globals.add(name)
             elif what == "pointee":
                 self.reads_globals.add("*" + name)  # what a global pointer points to: any memory
+            elif what == "unknown":  # (a pointer a call returned, or loaded from memory): any memory too
+                self.reads_globals.add("*" + UNKNOWN_POINTEE)
 
 
 class _Origins:

@@ -29,7 +29,8 @@ from autopar.frontend.functions import build_functions, loop_macros
 from autopar.frontend.kept_addresses import stored_parameters
 from autopar.frontend.loop_body import BodyReader
 from autopar.frontend.loop_header import HeaderReader
-from autopar.frontend.loops import LoopFinder, LoopInfo, address_taken_in, captured_by_reference, escaping_addresses
+from autopar.frontend.loops import (LoopFinder, LoopInfo, address_taken_in, captured_by_reference, escaping_addresses,
+                                   initializer_addresses)
 from autopar.frontend.nest_facts import NestFacts, Scope, plain_globals
 from autopar.frontend.parse import FrontendError, parse, read_source, settings_for
 from autopar.frontend.static_arrays import StaticArrays
@@ -149,7 +150,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     lent = {id(f): calls.lent_addresses(f, summaries) if settings.language == "c" else set() for f in functions}
     # a scalar whose address is only lent to such calls is a scalar like any other; a global's address
     # may be taken in any function (the keys of other functions' locals never meet this one's)
-    escaping = set().union(*(escaping_addresses(f, lent.get(id(f), set())) for f in every_function))
+    escaping = set().union(*(escaping_addresses(f, lent.get(id(f), set())) for f in every_function),
+                           initializer_addresses(clang_tu))
     for info in infos:  # `c[j] += v; j++;`: j is linear in the loop, its subscripts affine
         info.linear, refs = linear.linear_counters(info, escaping, settings.language)
         affine.linear_refs.update(refs)

@@ -15,6 +15,7 @@ from autopar.plans.candidates.alias_pairs import apart_text, equal_pointer_pairs
 from autopar.plans.candidates.claims import claim_notes, claimed_objects, claims_used, order_blockers
 from autopar.plans.candidates.private_arrays import copies_fit, loop_calls, privatizable
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
+from autopar.ir_calls import UNKNOWN_POINTEE
 from autopar.plans.scalars import ScalarClasses, classify
 from autopar.plans.candidates.strided_windows import edge_objects, strided_windows, with_strided_conditions
 
@@ -179,11 +180,20 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                 if touched:
                     out.append(R.Reason(f"calls {call.callee}, which reads {', '.join(sorted(touched))} that the loop writes",
                                         R.CALL_READS_WRITTEN))
-                pointers = sorted(g[1:] for g in summary.reads_globals if g.startswith("*"))
-                if pointers and any(o.written and not (o.kind == "pointer" and o.base.unaliased)
-                                    for o in objects.values()):
-                    out.append(R.Reason(f"calls {call.callee}, which reads through the global pointer (or pointers "
-                                        f"held in) {', '.join(pointers)} memory the loop may write", R.CALL_READS_WRITTEN))
+                named = sorted(g for g in set(summary.reads_globals) - touched if not g.startswith("*"))
+                through = sorted(o.base.name for o in objects.values() if o.written and o.kind in ("pointer", "member")
+                                 and not o.base.unaliased)
+                if named and through:  # (`q[i] = ...; next_of(i)` reading w, where q may point into w)
+                    out.append(R.Reason(f"calls {call.callee}, which reads {', '.join(named)}, where the loop may write "
+                                        f"through {', '.join(through)}", R.CALL_READS_WRITTEN))
+                pointers = sorted(g[1:] for g in summary.reads_globals if g.startswith("*") and g != "*" + UNKNOWN_POINTEE)
+                loaded = "*" + UNKNOWN_POINTEE in summary.reads_globals
+                if (pointers or loaded) and any(o.written and not (o.kind == "pointer" and o.base.unaliased)
+                                                for o in objects.values()):
+                    through = [f"the global pointer (or pointers held in) {', '.join(pointers)}"] if pointers else []
+                    through += ["a pointer it loads from memory or a call returns"] if loaded else []
+                    out.append(R.Reason(f"calls {call.callee}, which may read memory the loop writes, through "
+                                        f"{' and '.join(through)}", R.CALL_READS_WRITTEN))
                 for k in summary.reads_through_params:
                     if k < len(call.arguments) and k not in call.modelled_arguments:
                         root = _arg_root(call.arguments[k])

@@ -95,6 +95,8 @@ def _named_by_callees(tu: TranslationUnit, loop: Loop, name: str) -> bool:
         summary = call.summary or tu.functions.get(call.callee)
         if summary is None or name in summary.reads_globals or name in summary.writes_globals:
             return True
+        if any(g.startswith("*") for g in summary.reads_globals):
+            return True  # (it reads what a pointer points to: the shared array, maybe)
         through = set(summary.reads_through_params) | set(summary.writes_through_params)
         if through - set(call.modelled_arguments):
             return True
