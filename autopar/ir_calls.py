@@ -32,6 +32,9 @@ class FunctionSummary(_Frozen):
     name: str
     reads_globals: list[str] = Field(default_factory=list)
     writes_globals: list[str] = Field(default_factory=list)
+    # the kind of number (Variable.number_kind) each global of reads_globals holds: a pointer to
+    # numbers of another kind cannot point into it (C's effective types)
+    global_kinds: dict[str, str] = Field(default_factory=dict)
     writes_through_params: list[int] = Field(default_factory=list)  # 0-based pointer param indices
     reads_through_params: list[int] = Field(default_factory=list)
     calls: list[str] = Field(default_factory=list)

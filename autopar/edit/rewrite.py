@@ -130,7 +130,7 @@ def _why_not_applied(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan,
         # with no iteration, lastprivate and && leave what the serial loop would not: only the copy may run
         reason = ("not edited: a plan whose clauses need an iteration runs in parallel only beside a serial "
                   "copy for when the loop does not run (versioning is off or the loop cannot be copied)")
-    if reason is None and _copies_checked(plan) and not (versioning and copyable(loop)):
+    if reason is None and copies_checked(plan) and not (versioning and copyable(loop)):
         # a false if() still runs the region, on one thread, with the copy the check found a pointer reaching
         reason = ("not edited: a plan whose run-time check keeps a pointer apart from a variable it copies "
                   "per thread runs in parallel only beside a serial copy (versioning is off or the loop "
@@ -138,7 +138,7 @@ def _why_not_applied(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan,
     return reason
 
 
-def _copies_checked(plan: Plan) -> bool:
+def copies_checked(plan: Plan) -> bool:
     """Whether the plan's run-time overlap check names a variable the plan gives each thread a copy of
     (`&w` beside `lastprivate(w)`): when the check fails, the loop must run on the shared variable."""
     if not plan.alias_check:

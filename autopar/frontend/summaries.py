@@ -53,6 +53,7 @@ def _root_decl(node: Node):
 class _Local:
     def __init__(self):
         self.reads_globals: set[str] = set()
+        self.global_kinds: dict[str, str] = {}  # (FunctionSummary.global_kinds)
         self.writes_globals: set[str] = set()
         self.writes_params: set[int] = set()
         self.reads_params: set[int] = set()
@@ -160,6 +161,7 @@ def _local_facts(function: Function, variables: Variables, defined: set[str]) ->
             decl = variable_decl(node)
             if decl is not None and variables.get(decl).storage in (Storage.GLOBAL, Storage.STATIC_LOCAL):
                 facts.reads_globals.add(decl.spelling)
+                facts.global_kinds[decl.spelling] = variables.get(decl).number_kind
         elif (kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR) or kind == K.UNARY_OPERATOR
               and node.unary_op == "*") and id(node) not in stored:
             facts.read_through(origins.of_expr(node))
@@ -288,6 +290,7 @@ def summarize(functions: list[Function], variables: Variables, wanted: set[str],
                     continue
                 facts.effect = _worse(facts.effect, other.effect)
                 facts.reads_globals |= other.reads_globals
+                facts.global_kinds.update(other.global_kinds)
                 facts.writes_globals |= other.writes_globals
                 for k in other.writes_params:
                     facts.write_through(arg_origins[k] if k < len(arg_origins) else {"unknown"})
@@ -306,6 +309,7 @@ def summarize(functions: list[Function], variables: Variables, wanted: set[str],
             regions = param_regions(by_name[name], f.reads_params | f.writes_params)
         out[name] = FunctionSummary(
             name=name, reads_globals=sorted(f.reads_globals), writes_globals=sorted(f.writes_globals),
+            global_kinds=dict(sorted(f.global_kinds.items())),
             writes_through_params=sorted(f.writes_params), reads_through_params=sorted(f.reads_params),
             calls=sorted({c for c, _ in f.calls}), effect=f.effect, read_regions=regions.reads,
             write_regions=regions.writes, read_spans=regions.read_spans, write_spans=regions.write_spans,

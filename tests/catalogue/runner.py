@@ -28,7 +28,7 @@ from autopar.decision.pipeline import FileAnalysis, analyze_file  # noqa: E402
 from autopar.plans.plan import Decision, Directive, Plan  # noqa: E402
 from autopar.edit.edits import apply_edits  # noqa: E402
 from autopar.plans.plan import render_pragma  # noqa: E402
-from autopar.edit.rewrite import plan_rewrite  # noqa: E402
+from autopar.edit.rewrite import copies_checked, plan_rewrite  # noqa: E402
 from autopar.tools.verify import FORCED_PATH_FLAGS, without_threshold  # noqa: E402
 
 RACE_EXIT = 66
@@ -116,7 +116,7 @@ def apply_plans(source: str, tu: TranslationUnit, plans: list[Plan]) -> str:
     strided = [d for d in decisions if d.plan.loop_id in planned.skipped and (
                tu.loop(d.plan.loop_id).canonical and tu.loop(d.plan.loop_id).canonical.step_symbol
                or d.plan.alias_check and (d.plan.locations or "[:" in str(d.plan.reductions))
-               or d.plan.runs_check)]
+               or d.plan.runs_check or copies_checked(d.plan))]
     edits = list(planned.edits)
     if strided:
         versioned = plan_rewrite(data, tu, strided, versioning=True, share_regions=False)

@@ -180,9 +180,12 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                 if touched:
                     out.append(R.Reason(f"calls {call.callee}, which reads {', '.join(sorted(touched))} that the loop writes",
                                         R.CALL_READS_WRITTEN))
-                named = sorted(g for g in set(summary.reads_globals) - touched if not g.startswith("*"))
+                named = {g for g in set(summary.reads_globals) - touched if not g.startswith("*")}
                 through = sorted(o.base.name for o in objects.values() if o.written and o.kind in ("pointer", "member")
-                                 and not o.base.unaliased)
+                                 and not o.base.unaliased and any(_same_kind(summary.global_kinds.get(g, ""), o)
+                                                                  for g in named))
+                named = sorted(g for g in named if any(_same_kind(summary.global_kinds.get(g, ""), o)
+                                                       for o in objects.values() if o.base.name in through))
                 if named and through:  # (`q[i] = ...; next_of(i)` reading w, where q may point into w)
                     out.append(R.Reason(f"calls {call.callee}, which reads {', '.join(named)}, where the loop may write "
                                         f"through {', '.join(through)}", R.CALL_READS_WRITTEN))
@@ -207,6 +210,24 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                             out.append(R.Reason(f"calls {call.callee}, which reads through {call.arguments[k]} "
                                                 "memory the loop may write", R.CALL_READS_WRITTEN))
     return out
+
+
+def _same_kind(kind: str, obj: ObjectModel) -> bool:
+    """Whether writes through `obj` may land in a global holding numbers of `kind` (C's effective
+    types: a `double *` never points into an `int` array; a char pointer, or a kind not known, may)."""
+    written = {_number_kind(m.access.element_type) for m in obj.accesses if m.access is not None and m.access.is_write}
+    return not kind or not written or "" in written or kind in written
+
+
+def _number_kind(spelled: str) -> str:
+    """"floating" or "integer" for an element type spelled with its basic words; "" for another
+    (a char, which may alias any object, a typedef, a struct)."""
+    words = set(spelled.replace("*", " ").split()) - {"const", "volatile", "restrict", "__restrict"}
+    if words and words <= {"float", "double", "long"} and words & {"float", "double"}:
+        return "floating"
+    if words and words <= {"int", "long", "short", "unsigned", "signed"}:
+        return "integer"
+    return ""
 
 
 def _reachable(loop: Loop, obj: ObjectModel) -> bool:
