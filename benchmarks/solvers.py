@@ -6,7 +6,8 @@ CG), `adi` (a structured-grid solver with approximate-factorization sweeps, as N
 (V-cycles on a hierarchy of 3-D grids, each level seen through pointers to variably modified
 arrays, as NAS MG) and `bt` (block-tridiagonal line solves along x and z whose 5x5 blocks live in
 static work arrays the two solves share, inverted by small routines of the same file through their
-array arguments, as NAS BT). Each folder's `omp/` holds the expert OpenMP version of the same program, written
+array arguments, as NAS BT). Each folder's `omp/` holds the files of the expert OpenMP version of the same
+program that differ from the serial ones (the others are shared), written
 as NAS's own OpenMP versions are (`parallel for` on each nest's outermost loop with its private
 scalars and work rows, reductions; CG's solve in one parallel region with the vector operations
 inlined as worksharing loops). The three builds (serial, `CC=autopar-cc`, expert with `-fopenmp`)
@@ -33,12 +34,17 @@ HERE = Path(__file__).resolve().parent / "solvers"
 FLAGS = ["-O3", "-std=c99"]
 
 
-def build(folder: Path, compiler: list[str], out: Path) -> None:
-    """Compile each file, then link, as a Makefile would (the wrapper sees one file per compile)."""
+def build(folder: Path, compiler: list[str], out: Path, changed: Path | None = None) -> None:
+    """Compile each file, then link, as a Makefile would (the wrapper sees one file per compile).
+    `changed`: a folder of files that replace the program's own of the same name (the expert's)."""
+    sources = {source.name: source for source in folder.glob("*.c")}
+    if changed is not None:
+        sources.update({source.name: source for source in changed.glob("*.c")})
     objects = []
-    for source in sorted(folder.glob("*.c")):
+    for name, source in sorted(sources.items()):
         obj = out.with_name(f"{out.name}-{source.stem}.o")
-        subprocess.run([*compiler, *FLAGS, "-c", str(source), "-o", str(obj)], check=True, cwd=folder)
+        subprocess.run([*compiler, *FLAGS, "-I", str(folder), "-c", str(source), "-o", str(obj)], check=True,
+                       cwd=folder)
         objects.append(str(obj))
     subprocess.run([*compiler, *FLAGS, *objects, "-o", str(out), "-lm"], check=True)
 
@@ -70,7 +76,7 @@ def main() -> int:
                       "expert": Path(tmp) / f"{folder.name}-expert"}
             build(folder, ["gcc"], builds["serial"])
             build(folder, [wrapper], builds["autopar"])
-            build(folder / "omp", ["gcc", "-fopenmp"], builds["expert"])
+            build(folder, ["gcc", "-fopenmp"], builds["expert"], changed=folder / "omp")
             times: dict[str, list[float]] = {name: [] for name in builds}
             reference: dict[str, float] = {}
             verified = {name: True for name in builds}
