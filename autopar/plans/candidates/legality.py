@@ -202,8 +202,7 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                         root = _arg_root(call.arguments[k])
                         restricted = any(o.base.name == root and o.kind == "pointer" and o.base.unaliased
                                          for o in objects.values())
-                        named = loop.scalar(root) is not None and loop.scalar(root).variable.is_array
-                        hit = root in written or (not restricted and not named and any(
+                        hit = root in written or (not restricted and any(
                             o.written and _reachable(loop, o) and root for o in objects.values()
                             if o.base.name != root))
                         if hit:
