@@ -518,3 +518,19 @@ def test_a_128_bit_reduction_is_not_offloaded(tmp_path, monkeypatch):
     plans = [d.plan for d in analysis.decisions if d.plan]
     assert plans and all(p.directive != Directive.TARGET for p in plans)
     assert any("reduction(+: s)" in (l.pragma or "") for l in analysis.report.loops)
+
+
+def test_a_loop_bounded_by_an_outer_counter_is_tiny_too(tmp_path, monkeypatch):
+    """A block elimination's `for (q = p + 1; q < 4; q++)` runs at most 3 times, whatever p: offloaded
+    by default, each call launched a kernel per pivot (a fuzz program's offload build ran past 5 s)."""
+    monkeypatch.setenv("AUTOPAR_TARGET", "gpu")
+    path = tmp_path / "pivots.c"
+    path.write_text("static void elim(long long a[4][4], long long r[4]) {\n  int p, q, m;\n"
+                    "  for (p = 0; p < 4; p++)\n    for (q = p + 1; q < 4; q++) {\n"
+                    "      for (m = p + 1; m < 4; m++) a[q][m] = (a[q][m] * 3 - a[p][m] * a[q][p]) % 1000;\n"
+                    "      r[q] = (r[q] - r[p] * (a[q][p] % 5)) % 1000;\n    }\n}\n"
+                    "long long w[20000][4][4], v[20000][4];\n"
+                    "void all(void) { for (int i = 0; i < 20000; i++) elim(w[i], v[i]); }\n")
+    analysis = analyze_file(str(path))
+    report = next(l for l in analysis.report.loops if l.function == "elim" and l.induction_variable == "q")
+    assert any("not offloaded by default: its region has 3 iterations" in r for r in report.reasons), report.reasons

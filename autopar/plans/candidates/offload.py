@@ -20,10 +20,11 @@ measured ones. With `--target gpu` ($AUTOPAR_TARGET=gpu) the offload plan of a n
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 from typing import Optional
 
-from autopar.plans.candidates.cost import trip_count
+from autopar.plans.candidates.cost import _span, trip_count
 from autopar.plans.candidates.legality import NestContext, bound_names, loop_calls
 from autopar.deps import declared_inside, descendants, runs_at_least_once
 from autopar.deps.runtime_checks import element_section, named_qualified
@@ -172,7 +173,9 @@ def tiny_offload(tu, plan: Plan) -> Optional[float]:
     for depth in range(plan.collapse):
         count, symbolic = trip_count(tu, loop)
         if symbolic:
-            return None
+            count = _most_iterations(tu, loop)  # (`for (q = p + 1; q < 5; q++)`: at most 4)
+            if count is None:
+                return None
         total *= count
         inner = [l for l in tu.loops if l.parent == loop.id]
         if depth + 1 < plan.collapse:
@@ -180,6 +183,28 @@ def tiny_offload(tu, plan: Plan) -> Optional[float]:
                 return None
             loop = inner[0]
     return total if total < OFFLOAD_MIN_ITERATIONS else None
+
+
+def _most_iterations(tu, loop: Loop) -> Optional[float]:
+    """The most iterations a loop whose bounds name only the variables of loops around it with
+    constant bounds can run (at a corner of their ranges: the span is affine in them); None else."""
+    c = loop.canonical
+    if c is None or c.lower is None or c.upper is None or not c.lower.is_linear or not c.upper.is_linear:
+        return None
+    ranges = {}
+    for outer in tu.ancestors(loop.id):
+        o = outer.canonical
+        if o is None or o.lower is None or o.upper is None or o.lower.variables or o.upper.variables or o.step_symbol:
+            continue
+        last = o.upper.constant - (0 if o.comparison.value in ("<=", ">=") else (1 if o.step > 0 else -1))
+        ranges[o.induction_variable] = (o.lower.constant, last)
+    names = sorted(c.lower.variables | c.upper.variables)
+    if not set(names) <= ranges.keys():
+        return None
+    most = 0.0
+    for corner in itertools.product(*(ranges[n] for n in names)):
+        most = max(most, _span(c, dict(zip(names, map(float, corner)))) / abs(c.step))
+    return most
 
 
 def transfer_bytes(ctx: NestContext, loop: Loop) -> float:
