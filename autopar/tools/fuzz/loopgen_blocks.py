@@ -4,7 +4,8 @@ autopar/plans/candidates/legality.py), and a small routine of the file eliminate
 its array arguments with inner loops that start past the pivot (`for (m = p + 1; ...)`: ranges that
 are hulls, autopar/frontend/param_regions.py). Near misses must stay serial or give the serial output:
 a work row the iteration does not fill (its first keeps an earlier iteration's value), and the
-routine reading a work array by name; main reading the work arrays afterwards is no miss (the copies
+routine reading a work array by name, through a global pointer to it, or through a pointer a helper
+returns; main reading the work arrays afterwards is no miss (the copies
 are copied out: parallel, and the same output). Each `t_<name>`
 adds one block to the program being built (a `ProgramBuilder`).
 """
@@ -21,7 +22,7 @@ class BlockTemplates(ProgramBuilder):
         size = self.rng.choice([3, 4, 5])
         points = self.rng.choice([4, 8, 12])
         lines = self.rng.choice([3, 20, 60])
-        miss = self.rng.choice(["", "", "", "unfilled", "named", "read"])
+        miss = self.rng.choice(["", "", "", "unfilled", "named", "read", "held", "returned"])
         work, diag, eliminate = self.fresh("wk"), self.fresh("dg"), self.fresh("elim")
         src, out = self.fresh("bs"), self.fresh("bo")
         self.top += [f"static long long {work}[{points}][{size}][{size}], {diag}[{points}][{size}];",
@@ -31,8 +32,15 @@ class BlockTemplates(ProgramBuilder):
                       f"        for (int j = 0; j < {points}; j++)",
                       f"            for (int m = 0; m < {size}; m++)",
                       f"                {src}[i][j][m] = (i * {seed} + j * 7 + m * 3) % 19 - 9;"]
-        # the routine: a forward elimination whose inner loops start past the pivot (exact in integers)
-        peek = f" + {work}[0][0][0] % 3" if miss == "named" else ""
+        # the routine: a forward elimination whose inner loops start past the pivot (exact in integers);
+        # near misses read a work array by name, through a global pointer to it, or through a pointer
+        # a helper returns (the shared array, not a thread's copy)
+        peek = {"named": f" + {work}[0][0][0] % 3", "held": f" + {work}_held[1] % 3",
+                "returned": f" + *{work}_at({work}[0][0], 1) % 3"}.get(miss, "")
+        if miss == "held":
+            self.top.append(f"static long long *{work}_held = &{work}[0][0][0];")
+        if miss == "returned":
+            self.functions += [f"static const long long *{work}_at(const long long *row, int k) {{ return row + k; }}"]
         self.functions += [
             f"static void {eliminate}(long long a[{size}][{size}], long long r[{size}])", "{",
             "    int p, q, m;",
