@@ -46,7 +46,7 @@ def inject(source: str, line: int, pragma: str) -> str:
 def test_the_generator_is_deterministic_and_covers_what_the_issue_asks():
     assert loopgen.generate(7).source == loopgen.generate(7).source
     assert loopgen.generate(7).source != loopgen.generate(8).source
-    text = "\n".join(loopgen.generate(seed).source for seed in range(240))
+    text = "\n".join(loopgen.generate(seed).source for seed in range(400))
     for feature in ("zero + ", "argc", " != ", "unsigned", "signed char", "unsigned char", "short",
                     "long long", " && ", " || ", " ? ", "*= ", "&= ", "|= ", "^= ", "static int f",
                     "static void w", "static void k", "(&", "break;", "+ 1] =", " - 1]", "(unsigned)-",
