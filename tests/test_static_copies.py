@@ -483,3 +483,15 @@ int main(void) {
     subprocess.run(["gcc", "-O2", "-w", "-o", str(tmp_path / "serial"), str(source)], check=True)
     serial = subprocess.run([str(tmp_path / "serial")], capture_output=True, text=True, check=True).stdout
     assert _build_and_run(tmp_path, made.rewritten.decode(), "par").stdout == serial
+
+
+def test_an_address_taken_in_a_cxx_namespace_initializer_is_taken(tmp_path):
+    """`namespace { double *gpi = &g; }` is file scope too: g's copy would leave *gpi reading the shared g."""
+    source = tmp_path / "ns.cpp"
+    source.write_text("#define N 20000\nstatic double g;\nnamespace { double *gpi = &g; }\n"
+                      "static double peekg() { return *gpi; }\ndouble run() {\n    double s = 0;\n"
+                      "    for (int i = 0; i < N; i++) {\n        double t = 0;\n"
+                      "        for (int k = 0; k < 50; k++) t += (i + k) * 1e-3;\n"
+                      "        g = t;\n        s += peekg() * (i % 7);\n    }\n    return s + g;\n}\n")
+    loop = next(l for l in analyze_file(str(source)).report.loops if l.depth == 0)
+    assert not loop.parallel and "the address of g is taken" in " ".join(loop.reasons)

@@ -220,16 +220,32 @@ def initializer_addresses(clang_tu) -> set[tuple]:
     """Variables named in the initializer of a declaration at file scope, in the main file or a
     header (`static double *gpi = &g;`, `struct S held = { w };`): in C such an initializer is a
     constant, so a variable named there has its address taken (C++ may also copy a value: counted
-    too, which only keeps a loop serial)."""
+    too, which only keeps a loop serial). C++'s namespaces and `extern "C" { }` blocks are file scope
+    too."""
     keys = set()
-    for top in clang_tu.cursor.get_children():
-        if top.kind != K.VAR_DECL:
-            continue
-        for node in top.walk_preorder():
-            if node.kind == K.DECL_REF_EXPR:
-                decl = node.referenced
-                if decl is not None and decl.kind == K.VAR_DECL:
-                    keys.update({Variables.key(decl), Variables.key(decl.canonical)})
+    scopes = [clang_tu.cursor]
+    while scopes:
+        for top in scopes.pop().get_children():
+            if top.kind in _FILE_SCOPES:
+                scopes.append(top)
+            elif top.kind == K.VAR_DECL:
+                keys |= _named_in(top)
+    return keys
+
+
+# declarations whose members are at file scope as well
+_FILE_SCOPES = {K.NAMESPACE, K.LINKAGE_SPEC, K.UNEXPOSED_DECL}
+
+
+def _named_in(declaration) -> set[tuple]:
+    """The variables a declaration's initializer names (by both keys of each: its own and its first
+    declaration's)."""
+    keys = set()
+    for node in declaration.walk_preorder():
+        if node.kind == K.DECL_REF_EXPR:
+            decl = node.referenced
+            if decl is not None and decl.kind == K.VAR_DECL:
+                keys.update({Variables.key(decl), Variables.key(decl.canonical)})
     return keys
 
 
