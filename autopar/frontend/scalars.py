@@ -341,19 +341,9 @@ def arrays_dead_after(info: LoopInfo, variables: Variables, statics: StaticArray
     the loop names (autopar.frontend.static_arrays), as object keys `name@line:col`. Nothing reads what
     the loop leaves in them, and nothing reached them before it: their address is never taken outside
     the loop. A function with a goto is left out (a jump into the loop would skip its writes)."""
-    facts = info.function.facts
-    if ("array_refs", 0) not in facts:
-        refs: dict[tuple, list[int]] = {}
-        decls: dict[tuple, object] = {}
-        for node in info.function.array_names():
-            decl = variable_decl(node)
-            key = Variables.key(decl)
-            refs.setdefault(key, []).append(node.start)
-            decls[key] = decl
-        facts[("array_refs", 0)] = (refs, decls)
     if _has_goto(info):
         return []
-    refs, decls = facts[("array_refs", 0)]
+    refs, decls = _array_refs(info.function)
     start, end = info.node.start, info.node.end
     dead = []
     for key, offsets in refs.items():
@@ -376,13 +366,30 @@ def copied_statics(info: LoopInfo, variables: Variables, statics: StaticArrays) 
     (a jump into the loop would skip its writes)."""
     if _has_goto(info):
         return {}
+    refs, decls = _array_refs(info.function)
+    start, end = info.node.start, info.node.end
     found = {}
-    for node in info.function.array_names(info.node):
-        decl = variable_decl(node)
-        if decl is not None and statics.copyable(decl, variables):
-            variable = variables.get(decl)
-            found[f"{variable.name}@{variable.decl}"] = decl.type.get_size()
+    for key, offsets in refs.items():
+        if any(start <= at < end for at in offsets) and statics.copyable(decls[key], variables):
+            variable = variables.get(decls[key])
+            found[f"{variable.name}@{variable.decl}"] = decls[key].type.get_size()
     return dict(sorted(found.items()))
+
+
+def _array_refs(function: Function) -> tuple[dict[tuple, list[int]], dict[tuple, object]]:
+    """Where the function names each variable it indexes or names as an array (key -> byte offsets),
+    and the declarations by key; found once per function."""
+    facts = function.facts
+    if ("array_refs", 0) not in facts:
+        refs: dict[tuple, list[int]] = {}
+        decls: dict[tuple, object] = {}
+        for node in function.array_names():
+            decl = variable_decl(node)
+            key = Variables.key(decl)
+            refs.setdefault(key, []).append(node.start)
+            decls[key] = decl
+        facts[("array_refs", 0)] = (refs, decls)
+    return facts[("array_refs", 0)]
 
 
 def _mentioned_after(info: LoopInfo, keys: set[tuple]) -> set[tuple]:

@@ -46,19 +46,14 @@ class StaticArrays:
 
     def named_only_in(self, info: LoopInfo, key: tuple, decl, offsets: list[int], variables: Variables) -> bool:
         """Whether the static array `decl` (named at `offsets` in the loop's function) is named by
-        nothing in the translation unit but the loop."""
-        variable = variables.get(decl)
-        if self.language != "c" or variable.storage not in (Storage.GLOBAL, Storage.STATIC_LOCAL) or \
-                variable.is_const or key[0] != info.loop.file:
+        nothing in the translation unit but the loop (and a thread's copy may stand for it: `copyable`)."""
+        if not self.copyable(decl, variables) or key[0] != info.loop.file:
             return False
-        if variable.storage == Storage.GLOBAL and decl.linkage != LinkageKind.INTERNAL and not (
+        if variables.get(decl).storage == Storage.GLOBAL and decl.linkage != LinkageKind.INTERNAL and not (
                 self.whole_program and decl.linkage == LinkageKind.EXTERNAL):
             return False
-        size = decl.type.get_size()
-        if not 0 < size <= PRIVATE_COPY_LIMIT:
-            return False
         start, end = info.node.start, info.node.end
-        if not all(start <= at < end for at in offsets) or variable.name in self.threadprivate() or thread_local(decl):
+        if not all(start <= at < end for at in offsets):
             return False
         entity = Variables.key(decl.canonical)  # a header may declare it first: one object
         return self.named_by(entity) <= {id(info.function)} and entity not in self.named_elsewhere()

@@ -42,7 +42,7 @@ def _compute_trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
         return symbolic, True
     known = _known_values(tu, loop)
     if c.lower.variables <= known.keys() and c.upper.variables <= known.keys():
-        span = _span(c, known)
+        span = travel(c, known)
         # sized by a call's value or an outer loop's range, the count is still a name in the code:
         # symbolic, so a parallel plan keeps its run-time threshold
         return max(0.0, span / abs(c.step)), bool(c.lower.variables | c.upper.variables)
@@ -67,10 +67,10 @@ def known_trip_count(tu: TranslationUnit, loop: Loop) -> Optional[int]:
     known = dict(tu.call_site_values.get(loop.function, {}))
     if not (c.lower.variables | c.upper.variables) <= known.keys():
         return None
-    return max(0, math.ceil(_span(c, known) / abs(c.step)))
+    return max(0, math.ceil(travel(c, known) / abs(c.step)))
 
 
-def _span(c, known: dict[str, float]) -> float:
+def travel(c, known: dict[str, float]) -> float:
     """How far the loop's variable travels from its first value to its bound (one more for an
     inclusive bound), with the bounds' names at their known values."""
     span = (_value(c.upper, known) - _value(c.lower, known)) * (1 if c.step > 0 else -1)

@@ -180,15 +180,14 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                 if touched:
                     out.append(R.Reason(f"calls {call.callee}, which reads {', '.join(sorted(touched))} that the loop writes",
                                         R.CALL_READS_WRITTEN))
-                named = {g for g in set(summary.reads_globals) - touched if not g.startswith("*")}
-                through = sorted(o.base.name for o in objects.values() if o.written and o.kind in ("pointer", "member")
-                                 and not o.base.unaliased and any(_same_kind(summary.global_kinds.get(g, ""), o)
-                                                                  for g in named))
-                named = sorted(g for g in named if any(_same_kind(summary.global_kinds.get(g, ""), o)
-                                                       for o in objects.values() if o.base.name in through))
-                if named and through:  # (`q[i] = ...; next_of(i)` reading w, where q may point into w)
-                    out.append(R.Reason(f"calls {call.callee}, which reads {', '.join(named)}, where the loop may write "
-                                        f"through {', '.join(through)}", R.CALL_READS_WRITTEN))
+                # (`q[i] = ...; next_of(i)` reading w, where q may point into w)
+                pairs = [(g, o.base.name) for o in objects.values() if o.written and o.kind in ("pointer", "member")
+                         and not o.base.unaliased for g in set(summary.reads_globals) - touched
+                         if not g.startswith("*") and _same_kind(summary.global_kinds.get(g, ""), o)]
+                if pairs:
+                    out.append(R.Reason(f"calls {call.callee}, which reads {', '.join(sorted({g for g, _ in pairs}))}, "
+                                        f"where the loop may write through {', '.join(sorted({p for _, p in pairs}))}",
+                                        R.CALL_READS_WRITTEN))
                 pointers = sorted(g[1:] for g in summary.reads_globals if g.startswith("*") and g != "*" + UNKNOWN_POINTEE)
                 loaded = "*" + UNKNOWN_POINTEE in summary.reads_globals
                 if (pointers or loaded) and any(o.written and not (o.kind == "pointer" and o.base.unaliased)

@@ -24,7 +24,7 @@ import itertools
 import re
 from typing import Optional
 
-from autopar.plans.candidates.cost import _span, trip_count
+from autopar.plans.candidates.cost import travel, trip_count
 from autopar.plans.candidates.legality import NestContext, bound_names, loop_calls
 from autopar.deps import declared_inside, descendants, runs_at_least_once
 from autopar.deps.runtime_checks import element_section, named_qualified
@@ -203,7 +203,7 @@ def _most_iterations(tu, loop: Loop) -> Optional[float]:
         return None
     most = 0.0
     for corner in itertools.product(*(ranges[n] for n in names)):
-        most = max(most, _span(c, dict(zip(names, map(float, corner)))) / abs(c.step))
+        most = max(most, travel(c, dict(zip(names, map(float, corner)))) / abs(c.step))
     return most
 
 
