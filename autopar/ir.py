@@ -98,14 +98,14 @@ class Variable(_Frozen):
     name: str
     decl: str  # "line:column" of its declaration; tells shadowed names apart
     storage: Storage
+    in_header: bool = False  # declared in an included file (its decl's line is not the source's)
     type: str  # spelled type, e.g. "float *restrict", "double[100][100]"
     is_pointer: bool = False
     is_array: bool = False
     array_dims: list[Optional[str]] = Field(default_factory=list)  # spelled sizes, None if unknown
     restrict: bool = False
-    # a pointer parameter of a file-local function that every call in the file points into an object
-    # of its own (autopar/frontend/noalias.py): nothing else the function reaches overlaps it, as if restrict
-    distinct_at_calls: bool = False
+    # a pointer parameter of a file-local function that every call points into an object of its own
+    distinct_at_calls: bool = False  # (frontend/noalias.py): nothing else it reaches overlaps it
     # a pointer parameter the function never reassigns, or a local pointer set once, from one: it
     # points to memory that existed before the call, never into the function's own automatic arrays
     enters_with_call: bool = False

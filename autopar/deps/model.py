@@ -239,6 +239,10 @@ def descendants(tu: TranslationUnit, loop: Loop) -> list[Loop]:
 
 
 def declared_inside(var: Variable, loop: Loop) -> bool:
+    """Whether the variable is declared in the loop's text (a local: a fresh object in each iteration;
+    a static local or a block-scope extern: one object, but a name the loop's pragma cannot see)."""
+    if var.in_header:  # (its line is a header's, not the loop's file's)
+        return False
     try:
         line, column = (int(x) for x in var.decl.split(":")[-2:])
     except ValueError:

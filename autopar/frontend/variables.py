@@ -119,6 +119,7 @@ class Variables:
                 dims = [None] + _type_dims(pointee)
         return Variable(
             name=decl.spelling, decl=self.place(decl), storage=storage, type=t.spelling,
+            in_header=self.key(decl)[0] != self.source.path,
             is_pointer=is_pointer, is_array=is_array, array_dims=dims,
             restrict=canonical.is_restrict_qualified() or "restrict" in t.spelling,
             distinct_at_calls=self.key(decl) in self.distinct_at_calls,

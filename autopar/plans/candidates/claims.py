@@ -5,7 +5,7 @@ order, so nothing it leaves may depend on that order."""
 from __future__ import annotations
 
 from autopar.deps import Analysis, declared_inside
-from autopar.ir import Loop
+from autopar.ir import Loop, Storage
 from autopar.plans import reasons as R
 from autopar.plans.scalars import ScalarClasses
 
@@ -35,7 +35,8 @@ def order_blockers(an: Analysis, loop: Loop, classes: ScalarClasses, claimed: se
         return []
     out = []
     written = sorted(obj.path for key, obj in an.model.objects.items()
-                     if obj.written and key not in claimed and not declared_inside(obj.base, loop))
+                     if obj.written and key not in claimed and
+                     not (declared_inside(obj.base, loop) and obj.base.storage == Storage.LOCAL))
     kept = classes.lastprivate + list(classes.linear) + [l.value for l in classes.locations] + lastprivate_arrays
     reduced = sorted(n for names in classes.reductions.values() for n in names)
     for names, what in ((written, "writes"), (kept, "keeps the last or best iteration's"), (reduced, "reduces")):
