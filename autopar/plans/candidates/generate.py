@@ -83,7 +83,7 @@ def base_plan(ctx: NestContext, loop: Loop) -> Plan:
     reductions = [Reduction(op=op, variables=sorted(names)) for op, names in
                   sorted(merged.items(), key=lambda kv: list(ReductionOp).index(kv[0]))]
     return Plan(loop_id=loop.id, private=sorted(private), lastprivate=sorted(lastprivate),
-                linear=dict(classes.linear), reductions=reductions, alias_check=legal.alias_check,
+                firstprivate=sorted(legal.copied_in_arrays), linear=dict(classes.linear), reductions=reductions, alias_check=legal.alias_check,
                 runs_check=legal.runs_condition, locations=list(classes.locations), claims=list(legal.claims),
                 proof=Proof.RUNTIME_CHECK if legal.alias_check or legal.runs_condition else Proof.STATIC)
 

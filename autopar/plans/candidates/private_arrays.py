@@ -1,7 +1,8 @@
 """Private copies of arrays: whether a loop may run with a thread's own copy of an array (`private`,
 or `lastprivate` when the last iteration's copy is to be left in it), and the calls a loop makes.
 
-Takes a loop and one object of its dependence model; gives "private", "lastprivate" or None.
+Takes a loop and one object of its dependence model; gives "private", "lastprivate", "copied-in"
+(`firstprivate` and `lastprivate` both) or None.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from typing import TYPE_CHECKING, Optional
 
 import islpy as isl
 
-from autopar.deps import (AccessModel, ObjectModel, common_loops, declared_inside, descendants, ivs_for, pair_set_text,
-                          parse_set, render_aff, set_text)
+from autopar.deps import (AccessModel, ObjectModel, common_loops, declared_inside, descendants, ivs_for, parse_set,
+                          render_aff, set_text)
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
 
 if TYPE_CHECKING:
@@ -29,12 +30,18 @@ def loop_calls(tu: TranslationUnit, loop: Loop):
     return out
 
 
+COPIED_IN = "copied-in"  # firstprivate and lastprivate: the copy starts as the array, the last one is kept
+
+
 def privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[str]:
     """'private' or 'lastprivate' when every iteration of `loop` writes each element of the local
     array `obj` before reading it; None otherwise. A static array qualifies when nothing but the loop
     names it (the front end's `arrays_dead_after`): 'private' then; or, 'lastprivate', when every
     iteration writes all of it and nothing the loop calls names it (`copied_statics`: NAS BT's
-    work arrays `fjac`, `lhs`, which the three line solves share)."""
+    work arrays `fjac`, `lhs`, which the three line solves share). When every iteration writes the
+    same part of it (rows 0..isize of a `fjac[PROBLEM_SIZE + 1]`), and nothing else of it: COPIED_IN,
+    each thread's copy starting as the array (firstprivate), so the rows no iteration writes come
+    back unchanged with the last iteration's copy."""
     if obj.kind != "array" or declared_inside(obj.base, loop) or obj.key in loop.escaping_arrays or obj.merged:
         return None  # (a struct array's fields: not privatized, its coverage would be per field)
     copied_out = obj.base.storage != Storage.LOCAL and obj.key not in loop.arrays_dead_after
@@ -46,32 +53,88 @@ def privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[str
     # loops that are not under one either
     writes = [m for m in obj.accesses if m.access.is_write and not m.access.conditional and m.exact_domain
               and all(inner.conditional is False for inner in m.loops[1:])]
-    for r in (m for m in obj.accesses if not m.access.is_write):
-        covered = None
-        for w in writes:
-            common = common_loops(w, r)
-            if len(w.dims) != len(r.dims):
-                return None
-            order = []
-            for k in range(1, len(common)):
-                up = common[k].canonical.step > 0 if common[k].canonical else True
-                order.append(" and ".join([f"d{j} = 0" for j in range(1, k)] + [f"d{k} {'>' if up else '<'} 0"]))
-            if w.order_key() < r.order_key():
-                order.append(" and ".join([f"d{j} = 0" for j in range(1, len(common))]) or "0 = 0")
-            if not order:
-                continue
-            text = pair_set_text(w, r, common, extra=["d0 = 0", "(" + " or ".join(f"({o})" for o in order) + ")"])
-            pairs = parse_set(text).project_out(isl.dim_type.set, 0, len(common) + len(w.loops))
-            covered = pairs if covered is None else covered.union(pairs)
-        domain = parse_set(set_text([("b", r)]))
-        if covered is None or not domain.subtract(covered).is_empty():
-            return None
+    if not _reads_covered(obj, writes):
+        return None
     live = loop.scalar(obj.base.name)
     if not copied_out and (live is not None and not live.live_after_loop or
                            live is None and obj.key in loop.arrays_dead_after):
         return "private"
     # a `continue` of the loop may skip the last iteration's writes: its copy would hold garbage
-    return "lastprivate" if not loop.has_continue and _writes_whole_array(obj, writes) else None
+    if loop.has_continue:
+        return None
+    if _writes_whole_array(obj, writes):
+        return "lastprivate"
+    return COPIED_IN if _writes_same_elements(obj, writes) else None
+
+
+def _reads_covered(obj: ObjectModel, writes: list[AccessModel]) -> bool:
+    """Whether every read of the object reads an element that one of `writes` wrote before it in the
+    same iteration of the analysed loop (reads outside the array left out: see _inside_the_array).
+    Asked once per statement: its reads share their loops, and a call's block has dozens."""
+    reads = [m for m in obj.accesses if not m.access.is_write]
+    if any(len(w.dims) != len(r.dims) for w in writes for r in reads[:1]) or \
+            len({len(m.dims) for m in obj.accesses}) > 1:
+        return False
+    for group in _statements(reads):
+        found = _written_before(writes, group[0])
+        if found is None:
+            return False
+        r = group[0]
+        names = ivs_for("b", r)
+        read = parse_set(set_text([("b", r)], pre=[f"v{k}" for k in range(len(r.dims))],
+                                  extra=[_any_of([[f"v{k} = {render_aff(d, names)}" for k, d in enumerate(m.dims)]
+                                                  + _inside_the_array(obj, m) for m in group])]))
+        if not read.is_subset(found):
+            return False
+    return True
+
+
+def _statements(accesses: list[AccessModel]) -> list[list[AccessModel]]:
+    """The accesses grouped by their loops, statement and domain (the tests of the ifs around them)."""
+    groups: dict[tuple, list[AccessModel]] = {}
+    for m in accesses:
+        groups.setdefault((tuple(l.id for l in m.loops), m.order_key(), m.domain_text("a")), []).append(m)
+    return list(groups.values())
+
+
+def _any_of(alternatives: list[list[str]]) -> str:
+    return "(" + " or ".join("(" + (" and ".join(a) or "0 = 0") + ")" for a in alternatives) + ")"
+
+
+def _written_before(writes: list[AccessModel], r: AccessModel) -> Optional[isl.Set]:
+    """The pairs [element..., iteration of r] where one of `writes` wrote the element earlier in the
+    same iteration of the analysed loop (the loops r shares with it ordered, then the statements)."""
+    covered = None
+    rank = len(r.dims)
+    for group in _statements(writes):
+        w = group[0]
+        common = common_loops(w, r)
+        order = []
+        for k in range(1, len(common)):
+            up = common[k].canonical.step > 0 if common[k].canonical else True
+            order.append(" and ".join([f"b{j} = a{j}" for j in range(1, k)] + [f"b{k} {'>' if up else '<'} a{k}"]))
+        if w.order_key() < r.order_key():
+            order.append(" and ".join([f"b{j} = a{j}" for j in range(1, len(common))]) or "0 = 0")
+        if not order:
+            continue
+        names = ivs_for("a", w)
+        text = set_text([("a", w), ("b", r)], pre=[f"v{k}" for k in range(rank)],
+                        extra=["a0 = b0", _any_of([[o] for o in order]),
+                               _any_of([[f"v{k} = {render_aff(d, names)}" for k, d in enumerate(m.dims)] for m in group])])
+        pairs = parse_set(text).project_out(isl.dim_type.set, rank, len(w.loops))
+        covered = pairs if covered is None else covered.union(pairs)
+    return covered
+
+
+def _inside_the_array(obj: ObjectModel, m: AccessModel, prefix: str = "b") -> list[str]:
+    """The constraints that each subscript of the access stays inside its declared extent: C leaves
+    an access outside an array object undefined (`lhs[isize - 1]` with isize = 0), so only the reads
+    inside it need an earlier write of the iteration."""
+    dims = obj.base.array_dims
+    if not dims or any(d is None or not d.strip().isdigit() for d in dims) or len(m.dims) != len(dims):
+        return []
+    names = ivs_for(prefix, m)
+    return [f"0 <= {render_aff(d, names)} < {extent}" for d, extent in zip(m.dims, dims)]
 
 
 # bytes of static arrays' copies one loop may put on each thread's stack (a worker's stack is a few
@@ -106,12 +169,54 @@ def _named_by_callees(tu: TranslationUnit, loop: Loop, name: str) -> bool:
 def _writes_whole_array(obj: ObjectModel, writes) -> bool:
     """Whether the unconditional writes of every single iteration of the analysed loop cover every
     element of the declared array (then lastprivate copies out exactly what the serial loop leaves)."""
+    found = _written_each_iteration(obj, writes)
+    if found is None:
+        return False
+    covered, iterations = found
+    dims = obj.base.array_dims
+    whole = iterations.intersect(isl.Set("{ [%s, a0] : %s }" % (", ".join(f"v{k}" for k in range(len(dims))), " and ".join(
+        f"0 <= v{k} < {d}" for k, d in enumerate(dims)))))
+    return whole.subtract(covered).is_empty()
+
+
+def _writes_same_elements(obj: ObjectModel, writes) -> bool:
+    """Whether every element that any write of the loop may touch (conditional writes and calls'
+    regions included) is written by the unconditional writes of every single iteration: then no
+    iteration leaves a value that the last iteration does not overwrite, and a copy that starts as
+    the array (firstprivate) and is copied out after the last iteration (lastprivate) leaves what
+    the serial loop leaves."""
+    found = _written_each_iteration(obj, writes)
+    if found is None:
+        return False
+    covered, iterations = found
+    rank = len(obj.base.array_dims)
+    touched = None
+    for w in (m for m in obj.accesses if m.access.is_write):
+        if w.dims is None or len(w.dims) != rank:
+            return False
+        names = ivs_for("a", w)
+        inside = _inside_the_array(obj, w, prefix="a")  # (writing outside it is undefined too)
+        text = set_text([("a", w)], pre=[f"v{k}" for k in range(rank)],
+                        extra=[f"v{k} = {render_aff(d, names)}" for k, d in enumerate(w.dims)] + inside)
+        s = parse_set(text).project_out(isl.dim_type.set, rank, len(w.loops))
+        touched = s if touched is None else touched.union(s)
+    if touched is None:
+        return False
+    # each element some iteration may write, paired with every iteration of the loop
+    needed = touched.insert_dims(isl.dim_type.set, rank, 1).intersect(iterations)
+    return needed.subtract(covered).is_empty()
+
+
+def _written_each_iteration(obj: ObjectModel, writes):
+    """(the elements each iteration of the analysed loop writes unconditionally, as pairs [v..., a0]
+    of element and iteration; the loop's iterations, as [v..., a0] with any v), or None when the
+    array's extents are not constants or the writes are not all exact and in that loop."""
     dims = obj.base.array_dims
     if not dims or any(d is None or not d.strip().isdigit() for d in dims) or not writes:
-        return False
+        return None
     outer = writes[0].loops[0]
     if outer.canonical is None or any(not w.exact_domain or w.loops[0].id != outer.id for w in writes):
-        return False
+        return None
     elements = [f"v{k}" for k in range(len(dims))]
     covered = None
     for w in writes:
@@ -121,11 +226,8 @@ def _writes_whole_array(obj: ObjectModel, writes) -> bool:
         # keep the outer loop's variable a0; drop the inner loops' variables
         s = parse_set(text).project_out(isl.dim_type.set, len(dims) + 1, len(w.loops) - 1)
         covered = s if covered is None else covered.union(s)
-    # every iteration of the outer loop (its own bounds only) must write the whole array
     iterations = parse_set(set_text([("a", _outer_only(writes[0]))])).insert_dims(isl.dim_type.set, 0, len(dims))
-    whole = iterations.intersect(isl.Set("{ [%s, a0] : %s }" % (", ".join(elements), " and ".join(
-        f"0 <= v{k} < {d}" for k, d in enumerate(dims)))))
-    return whole.subtract(covered).is_empty()
+    return covered, iterations
 
 
 def _outer_only(model):

@@ -10,7 +10,7 @@ from autopar.plans.candidates.offload import derived_maps, offload_blockers, off
 from autopar.plans.candidates.array_reductions import reduced_arrays
 from autopar.plans.candidates.alias_pairs import equal_pointer_pairs, written_first
 from autopar.plans.candidates.claims import claimed_objects, order_blockers
-from autopar.plans.candidates.private_arrays import copies_fit
+from autopar.plans.candidates.private_arrays import COPIED_IN, copies_fit
 from autopar.plans.candidates.legality import (NestContext, bound_memory_written, bound_names, call_blockers,
                                          carried_objects, edge_objects, loop_calls, privatised_globals_seen_by_calls,
                                          privatizable, scalar_classes, strided_windows, structural_blockers,
@@ -45,6 +45,7 @@ class _Check:
     classes: ScalarClasses
     collapsed: list[Loop] = field(default_factory=list)
     private_objects: set[str] = field(default_factory=set)  # arrays the plan privatizes, legally
+    copied_in: set[str] = field(default_factory=set)  # of those, the ones firstprivate and lastprivate both
     reduced_objects: set[str] = field(default_factory=set)  # arrays the plan reduces, legally
     sections: dict[str, str] = field(default_factory=dict)  # reduced array section -> operator
 
@@ -164,10 +165,16 @@ def _array_problems(check: _Check) -> list[str]:
             if kind is None:
                 problems.append(f"local array {obj.path} is not fully written before it is read in every "
                                 "iteration: it cannot be private")
-            elif kind == "lastprivate" and obj.path not in plan.lastprivate:
+            elif kind in ("lastprivate", COPIED_IN) and obj.path not in plan.lastprivate:
                 problems.append(f"local array {obj.path} may be used after the loop: it needs lastprivate")
+            elif (kind == COPIED_IN) != (obj.path in plan.firstprivate):
+                problems.append(f"array {obj.path} needs firstprivate exactly when some of it is written by no "
+                                "iteration" if kind == COPIED_IN else
+                                f"array {obj.path} is written whole: firstprivate would copy it for nothing")
             else:
                 check.private_objects.add(key)
+                if kind == COPIED_IN:
+                    check.copied_in.add(obj.path)
     statics = [key for key in check.private_objects if an.model.objects[key].base.storage != Storage.LOCAL]
     if not copies_fit(loop, statics):
         problems.append(f"the copies of {', '.join(sorted(an.model.objects[k].path for k in statics))} would not fit "
@@ -284,7 +291,7 @@ def _scalar_problems(check: _Check) -> list[str]:
     problems += _claim_problems(check)
     clause_of = _clauses_named(check)
     for name, clauses in sorted(clause_of.items()):
-        if len(clauses) > 1:
+        if len(clauses) > 1 and not (name in check.copied_in and clauses == ["firstprivate", "lastprivate"]):
             problems.append(f"{name} appears in more than one data-sharing clause: {', '.join(clauses)}")
     known = {u.variable.name for u in loop.scalars} | {o.path for o in check.analysis.model.objects.values()}
     collapsed_ivs = {l.canonical.induction_variable for l in check.collapsed if l.canonical}
