@@ -12,6 +12,7 @@ int iv_const(int m) { int j = 0; for (int i = 0; i < 64; i++) for (j = 0; j < m;
 int iv_symbolic(int n) { int j = 0; for (int i = 0; i < n; i++) for (j = 0; j < 64; j++) b[i][j] = a[i][j]; return j; }
 double w_const(void) { double t = 0; for (int i = 0; i < 64; i++) for (int j = 0; j < 8; j++) { t = a[i][j]; b[i][j] = t; } return t; }
 double w_maybe(int m) { double t = 0; for (int i = 0; i < 64; i++) for (int j = 0; j < m; j++) { t = a[i][j]; b[i][j] = t; } return t; }
+double w_varies(int m) { double t = 0; for (int i = 0; i < 64; i++) for (int j = 0; j < i; j++) { t = a[i][j]; b[i][j] = t; } return t; }
 int iv_cond(void) { int j = 0; for (int i = 0; i < 64; i++) if (i & 1) for (j = 0; j < 64; j++) b[i][j] = 1; return j; }
 """
 
@@ -25,7 +26,12 @@ def test_inner_assignments_live_after_the_loop(tmp_path):
     assert "collapse" not in outer["iv_const"].pragma
     assert not outer["iv_symbolic"].parallelizable and R.INNER_IV_LIVE_OUT in outer["iv_symbolic"].codes
     assert outer["w_const"].parallelizable and any("t is written first" in r for r in outer["w_const"].reasons)
-    assert not outer["w_maybe"].parallelizable and R.SCALAR_LIVE_OUT in outer["w_maybe"].codes
+    # written in every iteration where the loop inside runs: lastprivate under a run-time check of its test
+    assert outer["w_maybe"].parallelizable and R.ZERO_TRIP in outer["w_maybe"].codes
+    maybe = fa.nest_of(outer["w_maybe"].id)
+    assert all("(0) < (m)" in c.plan.runs_check for c in maybe.candidates if c.plan.loop_id == outer["w_maybe"].id)
+    # ... but not where that test changes from one iteration to the next (j < i: none for i = 0)
+    assert not outer["w_varies"].parallelizable and R.SCALAR_LIVE_OUT in outer["w_varies"].codes
     assert not outer["iv_cond"].parallelizable and R.INNER_IV_LIVE_OUT in outer["iv_cond"].codes
     # no collapsed plan over an inner loop whose variable is lastprivate
     nest = fa.nest_of(next(l.id for l in fa.report.loops if l.function == "iv_const" and l.depth == 0))

@@ -32,6 +32,8 @@ class ScalarClasses:
     notes: list[str] = field(default_factory=list)
     written: set[str] = field(default_factory=set)  # every scalar the loop writes
     roles: dict[str, str] = field(default_factory=dict)  # per scalar, its class in words (for explain)
+    # lastprivate scalars written in each iteration only when loops inside run: name -> their ids
+    inner_runs: dict[str, list[str]] = field(default_factory=dict)
 
     def clause_of(self, name: str) -> str:
         if name in self.private:
@@ -291,6 +293,13 @@ class _Classifier:
             out.notes.append(f"{name} is written first in every iteration and used after the loop: "
                              "lastprivate")
             out.roles[name] = "written before read, used after the loop: lastprivate"
+        elif use.written_before_read and not self.continues and self.runs_once and \
+                (chain := _written_if_children_run(self.tu, self.loop, name)) is not None:
+            # written in every iteration where the loop inside runs: lastprivate under a run-time
+            # check that it runs (legality turns the loop into its test, or blocks)
+            out.lastprivate.append(name)
+            out.inner_runs[name] = chain
+            out.roles[name] = "written before read where a loop inside runs, used after the loop: lastprivate"
         else:
             self._block(name, f"scalar {name} is live after the loop and not lastprivate-able "
                               "(not written on every path of an iteration)", R.SCALAR_LIVE_OUT)
@@ -336,3 +345,25 @@ def _written_by_child(tu, loop: Loop, name: str) -> bool:
         if use is not None and use.always_written and use.written_before_read and not use.declared_in_loop:
             return True
     return False
+
+
+def _written_if_children_run(tu, loop: Loop, name: str) -> Optional[list[str]]:
+    """Loops inside `loop` whose running makes every iteration of `loop` write `name` on every path
+    before reading it (their ids, outermost first): a loop directly inside, not under a condition,
+    with no break or continue, that writes it on every path of each of its iterations, or does so
+    where a loop inside it runs (the same question, one level down). None if there are none."""
+    if tu is None:
+        return None
+    for child_id in loop.children:
+        child = tu.loop(child_id)
+        if child.conditional is not False or child.has_break or child.has_continue or child.canonical is None:
+            continue
+        use = child.scalar(name)
+        if use is None or not use.written_before_read or use.declared_in_loop:
+            continue
+        if use.always_written:
+            return [child_id]
+        deeper = _written_if_children_run(tu, child, name)
+        if deeper is not None:
+            return [child_id, *deeper]
+    return None

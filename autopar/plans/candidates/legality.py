@@ -10,10 +10,11 @@ from typing import Optional
 from autopar.plans import reasons as R
 from autopar.deps import (ISL_LOCK, Analysis, ObjectModel, count_problem, descendants, inspection_budget, overlap_check,
                           runs_at_least_once, runs_condition, unbounded_pairs, wrap_problem)
+from autopar.deps.touched_interval import invariant_runs_test
 from autopar.plans.candidates.array_reductions import floating_elements, reduced_arrays
 from autopar.plans.candidates.alias_pairs import apart_text, equal_pointer_pairs, unbounded_text, written_first
 from autopar.plans.candidates.claims import claim_notes, claimed_objects, claims_used, order_blockers
-from autopar.plans.candidates.private_arrays import copies_fit, loop_calls, privatizable
+from autopar.plans.candidates.private_arrays import COPIED_IN, copies_fit, loop_calls, privatizable
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
 from autopar.ir_calls import UNKNOWN_POINTEE
 from autopar.plans.scalars import ScalarClasses, classify
@@ -28,6 +29,7 @@ class Legality:
     classes: Optional[ScalarClasses] = None
     private_arrays: list[str] = field(default_factory=list)
     lastprivate_arrays: list[str] = field(default_factory=list)
+    copied_in_arrays: list[str] = field(default_factory=list)  # lastprivate ones that are firstprivate too
     # array sections reduced like scalars (`hist[k]++` over the loop): operator -> sections
     reduction_arrays: dict[str, list[str]] = field(default_factory=dict)
     alias_check: Optional[str] = None
@@ -271,7 +273,8 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
     reduced, reduced_relied = _unless_it_runs(
         lambda r: reduced_arrays(tu, loop, an, reducible, loop_calls(tu, loop), runs_once=r), runs, checkable)
     relied |= reduced_relied
-    inner_runs = list(dict.fromkeys(test for r in reduced.values() for test in r.inner_runs))
+    reduction_runs = list(dict.fromkeys(test for r in reduced.values() for test in r.inner_runs))
+    inner_runs = reduction_runs + [t for t in scalar_inner_runs(tu, an, classes, out) if t not in reduction_runs]
     for key, (op, section, _) in sorted(reduced.items()):
         out.reduction_arrays.setdefault(op, []).append(section)
         out.notes.append(R.Reason(f"every access to {an.model.objects[key].path} updates an element with {op}: "
@@ -307,8 +310,8 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
     if relied:
         out.notes.append(R.Reason(f"runs in parallel only when it runs at least once ({checkable}, checked at run "
                                   "time): its clauses need an iteration", R.ZERO_TRIP))
-    if inner_runs:
-        out.notes.append(R.Reason(f"runs in parallel only when its inner loops run too ({' && '.join(inner_runs)}, "
+    if reduction_runs:
+        out.notes.append(R.Reason(f"runs in parallel only when its inner loops run too ({' && '.join(reduction_runs)}, "
                                   "checked at run time): each thread adds its copy into every element", R.ZERO_TRIP))
     out.runs_condition = " && ".join(([checkable] if relied else []) + inner_runs) or None
     out.blockers += classes.blockers
@@ -342,18 +345,27 @@ def _carried_blockers(out: Legality, an: Analysis, loop: Loop, carried, arrays: 
 
 
 def _private_arrays(out: Legality, an: Analysis, arrays: dict[str, str], runs: bool, checkable: Optional[str]) -> bool:
-    """Records the privatizable arrays (key -> "private" or "lastprivate") on `out`; True when a
-    lastprivate one holds only because the loop runs (the run-time check `checkable`)."""
+    """Records the privatizable arrays (key -> "private", "lastprivate" or COPIED_IN) on `out`; True
+    when a lastprivate one holds only because the loop runs (the run-time check `checkable`)."""
     relied = False
     for key, kind in sorted(arrays.items()):
         name = an.model.objects[key].path
-        if kind == "lastprivate" and not runs and not checkable:
+        copied_out = kind in ("lastprivate", COPIED_IN)
+        if copied_out and not runs and not checkable:
             out.blockers.append(f"loop may run zero times: lastprivate({name}) would not keep the "
                                 f"contents {name} has before the loop")
             continue
-        relied |= kind == "lastprivate" and not runs
-        (out.private_arrays if kind == "private" else out.lastprivate_arrays).append(name)
+        relied |= copied_out and not runs
+        (out.lastprivate_arrays if copied_out else out.private_arrays).append(name)
+        if kind == COPIED_IN:
+            out.copied_in_arrays.append(name)
         local = an.model.objects[key].base.storage == Storage.LOCAL
+        what = "local array" if local else "static array"
+        if kind == COPIED_IN:  # (legality.privatizable: every iteration writes the same elements)
+            out.notes.append(f"{what} {name} is written before it is read in every iteration, each iteration "
+                             f"writing the same elements: firstprivate and lastprivate (the elements no "
+                             f"iteration writes come back unchanged)")
+            continue
         if local:
             subject = f"local array {name}"
         elif key in an.model.loop.arrays_dead_after:
@@ -362,6 +374,26 @@ def _private_arrays(out: Legality, an: Analysis, arrays: dict[str, str], runs: b
             subject = f"static array {name}, written whole by every iteration,"
         out.notes.append(f"{subject} is fully written before it is read in every iteration: {kind}")
     return relied
+
+
+def scalar_inner_runs(tu: TranslationUnit, an: Analysis, classes: ScalarClasses, out: Legality) -> list[str]:
+    """The run-time tests of the loops inside whose running the lastprivate scalars need
+    (ScalarClasses.inner_runs); a blocker on `out` for each that has none (its bounds change in the loop)."""
+    tests: list[str] = []
+    for name, chain in sorted(classes.inner_runs.items()):
+        inner = [tu.loop(i) for i in chain]
+        found = [invariant_runs_test(an.model, l) for l in inner]
+        if None in found:
+            line = inner[found.index(None)].line
+            out.blockers.append(R.Reason(f"scalar {name} is live after the loop and written only where the loop at "
+                                         f"line {line} runs, whose test cannot be checked before the loop",
+                                         R.SCALAR_LIVE_OUT))
+            continue
+        tests += [t for t in found if t not in tests]
+        out.notes.append(R.Reason(f"{name} is written first in every iteration where the loop at line "
+                                  f"{inner[-1].line} runs ({' && '.join(found)}, checked at run time), and used "
+                                  f"after the loop: lastprivate", R.ZERO_TRIP))
+    return tests
 
 
 def _unless_it_runs(compute, runs: bool, checkable: Optional[str], key=lambda value: value):
