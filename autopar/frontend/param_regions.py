@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional
 
-from clang.cindex import CursorKind as K, TypeKind
+from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
 from autopar.frontend.ast import (INTEGER_TYPES, TRANSPARENT, Node, evaluate_int, expression_children, stored_operand,
                                   strip, user_of, variable_decl)
@@ -118,23 +118,26 @@ def _element_uses(function: Function, key: tuple, ranges: "_Ranges") -> Optional
                 reads.append(box)
         if written and box not in writes:
             writes.append(box)
-        if plain and box not in every_call and _written_whole(parent, e, loops):
+        if plain and box not in every_call and _written_whole(parent, e, loops, ranges):
             every_call.append(box)
     return reads, writes, every_call
 
 
-def _written_whole(store: Node, element: Node, loops: dict[int, tuple[tuple, Bound, Bound]]) -> bool:
+def _written_whole(store: Node, element: Node, loops: dict[int, tuple[tuple, Bound, Bound]],
+                   ranges: "_Ranges") -> bool:
     """Whether the statement `store` (`p[m][2] = e;`) writes every element of its box each time the
     function runs: a statement of its own, under nothing but blocks and constant loops it is the body
-    of, each subscript a constant or one of those loops' variables plus a constant (so the elements
-    written are all of the box), no variable used twice."""
+    of, each subscript a point (constants, parameters: `p[size][m]`) or one of those loops' variables
+    plus a constant (so the elements written are all of the box), no variable used twice."""
     used, node = [], element
     while node.kind == K.ARRAY_SUBSCRIPT_EXPR:
         base, index = expression_children(node)
         index = _exact(index)
         if index is None:
             return False
-        if any(n.kind == K.DECL_REF_EXPR for n in index.walk()):
+        if ranges.point(index) is not None:
+            pass  # one value on each call: its dim of the box is that value
+        elif any(n.kind == K.DECL_REF_EXPR for n in index.walk()):
             if index.kind == K.BINARY_OPERATOR and index.binary_op in ("+", "-"):
                 left, right = (_exact(side) for side in expression_children(index))
                 if left is None or right is None or evaluate_int(right) is None or index.type_kind not in _WIDE_SIGNED:
@@ -195,6 +198,9 @@ class _Ranges:
         changed = lent | changed_variables(function)
         self.parameters = {Variables.key(a): k for k, a in enumerate(arguments)
                            if a.type.get_canonical().kind in _WIDE_SIGNED and Variables.key(a) not in changed}
+        # locals set once to a point (`i = size;`): key -> (index of the setting statement's last node, value)
+        self.fixed: dict[tuple, tuple[int, Bound]] = {}
+        self._fix_locals(function, lent)
         # loops whose range is a hull: a bound reads the counter of a loop around (`for (m = p + 1; m < 5;
         # m++)`), so the range holds every value the counter takes, not each run's (no box is written whole)
         self.hulls: set[int] = set()
@@ -224,6 +230,42 @@ class _Ranges:
         while any(self._head(by_index[index], True) != self.loops[index] for index in self.hulls & set(self.loops)):
             self.loops = {index: head for index, head in self.loops.items()
                           if index not in self.hulls or self._head(by_index[index], True) == head}
+
+    def _fix_locals(self, function: Function, lent: set) -> None:
+        """The integer locals that a statement of the body's own sets, once, to a point of constants,
+        parameters and such locals (`i = size;`, `int k1 = n + 1;`), and nothing else assigns: every
+        use after that statement reads that value (no goto may skip it)."""
+        body = function.node.children[-1] if function.node.children else None
+        if body is None or body.kind != K.COMPOUND_STMT or \
+                function.nodes_of((K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.LABEL_STMT)):
+            return
+        setters: dict[tuple, list[Node]] = {}
+        for node in function.nodes:
+            for key in _assigned(node):
+                setters.setdefault(key, []).append(node)
+        for statement in body.children:
+            if statement.kind == K.DECL_STMT:
+                found = [(Variables.key(d.cursor), expression_children(d)[-1]) for d in statement.children
+                         if d.kind == K.VAR_DECL and expression_children(d)]
+            elif statement.kind == K.BINARY_OPERATOR and statement.binary_op == "=":
+                target, value = expression_children(statement)
+                decl = variable_decl(strip(target))
+                found = [(Variables.key(decl), value)] if decl is not None else []
+                if found and setters.get(found[0][0]) != [statement]:
+                    continue
+            else:
+                continue
+            for key, value in found:
+                decl = next((d for d in function.nodes_of((K.VAR_DECL,)) if Variables.key(d.cursor) == key), None)
+                if decl is None or key in lent or decl.cursor.storage_class == StorageClass.STATIC or \
+                        decl.cursor.type.get_canonical().kind not in _WIDE_SIGNED:
+                    continue
+                declared_here = statement.kind == K.DECL_STMT
+                if (key in setters) if declared_here else bool(expression_children(decl)):
+                    continue  # declared with a value and assigned too: set twice
+                point = self.point(value)
+                if point is not None:
+                    self.fixed[key] = (statement.last, point)
 
     def exact_loops(self) -> dict[int, tuple[tuple, Bound, Bound]]:
         """The loops whose range is that of each run (no hull)."""
@@ -295,6 +337,8 @@ class _Ranges:
             key = Variables.key(decl)
             if key in self.parameters:
                 return (0, ((self.parameters[key], 1),)), (0, ((self.parameters[key], 1),))
+            if key in self.fixed and e.index > self.fixed[key][0]:
+                return self.fixed[key][1], self.fixed[key][1]
             return _range_at(e, key, self.loops) if loops else None
         if e.kind == K.BINARY_OPERATOR and e.binary_op in ("+", "-", "*") and e.type_kind in _WIDE_SIGNED:
             parts = expression_children(e)
