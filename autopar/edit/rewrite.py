@@ -121,21 +121,30 @@ def _why_not_applied(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan,
     reason = why_not_editable(source, tu, loop) or helpers_without_place(source, tu, plan)
     if reason is None and plan.proof == Proof.ASSUMPTION and not allow_assumptions:
         reason = "not edited: the plan is legal only under an unverified assumption"
+    required = copy_required(plan, loop)
     if reason is None and loop.canonical is not None and loop.canonical.step_symbol and \
-            not (versioning and copyable(loop)):
+            not (versioning and copyable(loop, required)):
         # an OpenMP loop whose if() is false still divides by the step: the guard must pick a copy
         reason = ("not edited: a loop that steps by a variable runs in parallel only beside a serial "
                   "copy for the steps OpenMP cannot take (versioning is off or the loop cannot be copied)")
-    if reason is None and plan.runs_check and not (versioning and copyable(loop)):
+    if reason is None and plan.runs_check and not (versioning and copyable(loop, required)):
         # with no iteration, lastprivate and && leave what the serial loop would not: only the copy may run
         reason = ("not edited: a plan whose clauses need an iteration runs in parallel only beside a serial "
                   "copy for when the loop does not run (versioning is off or the loop cannot be copied)")
-    if reason is None and copies_checked(plan) and not (versioning and copyable(loop)):
+    if reason is None and copies_checked(plan) and not (versioning and copyable(loop, required)):
         # a false if() still runs the region, on one thread, with the copy the check found a pointer reaching
         reason = ("not edited: a plan whose run-time check keeps a pointer apart from a variable it copies "
                   "per thread runs in parallel only beside a serial copy (versioning is off or the loop "
                   "cannot be copied)")
     return reason
+
+
+def copy_required(plan: Plan, loop: Loop) -> bool:
+    """Whether the plan runs in parallel only beside a serial copy of its loop, for when its if() is
+    false: its clauses need an iteration, its loop steps by a variable, or its run-time check keeps a
+    pointer apart from a copied variable (see _why_not_applied and _unversioned_copies)."""
+    return bool(plan.runs_check) or bool(loop.canonical is not None and loop.canonical.step_symbol) or \
+        copies_checked(plan) or (bool(plan.alias_check) and thread_copies.needed(plan))
 
 
 def copies_checked(plan: Plan) -> bool:
@@ -162,7 +171,7 @@ def _plan_edits(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan, vers
         around = _region_edits(source, loop, plan, versioning,
                                lambda indentation, eol, condition: claims_region(plan, worksharing, indentation, eol, condition))
         return (around or _plan_edits(source, tu, loop, plan.model_copy(update={"claims": []}), versioning)) + claimed
-    if versioning and (plan.if_condition or plan.specialize) and copyable(loop):
+    if versioning and (plan.if_condition or plan.specialize) and copyable(loop, copy_required(plan, loop)):
         fallback = _fallback_edits(source, tu, loop, plan.fallback) if plan.fallback else []
         return versioned_edits(source, loop, render_pragma(plan.unconditional()), plan.if_condition,
                                plan.specialize, fallback=fallback)
@@ -211,7 +220,7 @@ def _region_edits(source: bytes, loop: Loop, plan: Plan, versioning: bool, rende
     line ending, the region's if() or None)` gives it (None: no code around). Versioned when the plan has
     a condition and the loop can be copied, else the condition is the region's if() clause."""
     start = start_of_line(source, loop.offset)
-    versioned = versioning and plan.if_condition is not None and copyable(loop)
+    versioned = versioning and plan.if_condition is not None and copyable(loop, copy_required(plan, loop))
     copies = render(source[start:loop.offset].decode("utf-8", "surrogateescape"), line_ending(source, start),
                     None if versioned else plan.if_condition)
     if copies is None:
@@ -224,7 +233,7 @@ def _unversioned_copies(loop: Loop, plan: Plan, versioning: bool) -> bool:
     it fails: an if() clause would run the copies on a team of one, and the loop would read the shared
     array's old values through the pointer that overlaps it, where the serial loop reads its updates.
     Such a plan is not written, unless `findings_only` (`check`: its edits are read, never applied)."""
-    return bool(plan.alias_check) and not (versioning and copyable(loop))
+    return bool(plan.alias_check) and not (versioning and copyable(loop, copy_required(plan, loop)))
 
 
 def _not_edited(loop: Loop, plan: Plan, versioning: bool) -> str:

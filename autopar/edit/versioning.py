@@ -21,12 +21,17 @@ SERIAL_COPY_MARK = "/* autopar: off (the serial version of the loop above) */"
 # when false (entering the OpenMP runtime, about 0.3 µs) is small next to the work of a loop that
 # large even below its threshold.
 MAX_COPY_BYTES = 1500
+# A plan whose if() being false must not run the parallel form at all (it needs an iteration for its
+# lastprivate copies, a step OpenMP cannot take, a copy beside a run-time overlap check) has no form
+# without the copy: the copy is the price of running in parallel, up to this size (NAS's line solves).
+MAX_REQUIRED_COPY_BYTES = 32 * 1024
 
 
-def copyable(loop: Loop) -> bool:
-    """Whether a versioned form may copy the loop: its text can be copied as it is, and is short."""
+def copyable(loop: Loop, required: bool = False) -> bool:
+    """Whether a versioned form may copy the loop: its text can be copied as it is, and is short
+    (`required`: the plan runs in parallel only beside a copy, MAX_REQUIRED_COPY_BYTES)."""
     return loop.copy_problem is None and loop.end_offset is not None and \
-        loop.end_offset - loop.offset <= MAX_COPY_BYTES
+        loop.end_offset - loop.offset <= (MAX_REQUIRED_COPY_BYTES if required else MAX_COPY_BYTES)
 
 
 def versioned_edits(source: bytes, loop: Loop, pragma: str, condition: Optional[str],
