@@ -36,7 +36,8 @@ static void resid(void *ou, void *ov, void *or, int n1, int n2, int n3, double a
     }
 }
 
-/* serial: the scratch row is read after the loop, so its last values matter */
+/* parallel: the scratch row is read after the loop, so its last values matter: every iteration
+   writes row[0..m - 1], so a copy that starts as the row and is copied back leaves them */
 void scratch_read_after(double *restrict out, const double *restrict in, int n, int m) {
     double row[NM];
     for (int i = 0; i < n; i++) {
@@ -48,7 +49,8 @@ void scratch_read_after(double *restrict out, const double *restrict in, int n, 
     last_seen = row[0];
 }
 
-/* serial: a pointer to the scratch row escapes before the loop and reads it afterwards */
+/* parallel: a pointer to the scratch row escapes before the loop and reads it afterwards, which the
+   copy-back serves (the loop itself never reads through it) */
 void scratch_escapes(double *restrict out, const double *restrict in, int n, int m) {
     double row[NM];
     double *keep = row;

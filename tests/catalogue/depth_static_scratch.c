@@ -1,8 +1,10 @@
 /* Static scratch arrays (a file's `static` arrays, `static` locals), as old solvers keep them: one
    that nothing in the file names outside one loop, written before it is read in every iteration, is
-   private to that loop (what the loop leaves in it is never read). Near misses stay serial: an array
-   other code can read (external linkage, another function, a pointer kept at file scope or in the
-   loop), one not written in full, and one too large for a thread's stack. */
+   private to that loop (what the loop leaves in it is never read). One that other code can read
+   (external linkage, another function, a pointer kept at file scope) gets a copy that starts as the
+   array and is copied back after the last iteration, when every iteration writes the same elements.
+   Near misses stay serial: a pointer kept in the loop, one not written before it is read, and one
+   too large for a thread's stack. */
 #include <stdio.h>
 
 #define NR 24
@@ -43,7 +45,8 @@ void static_local(double *restrict out, const double *restrict in, int n, int m)
     }
 }
 
-/* serial: ext_row has external linkage, so another file may read what the loop leaves in it */
+/* parallel: ext_row has external linkage, so another file may read what the loop leaves in it:
+   firstprivate and lastprivate */
 void external_row(double *restrict out, const double *restrict in, int n, int m) {
     for (int i = 0; i < n; i++) {
         for (int j = 0; j < m; j++)
@@ -53,7 +56,7 @@ void external_row(double *restrict out, const double *restrict in, int n, int m)
     }
 }
 
-/* serial: peek() reads what the loop leaves in peeked */
+/* parallel: peek() reads what the loop leaves in peeked: firstprivate and lastprivate */
 void peeked_row(double *restrict out, const double *restrict in, int n, int m) {
     for (int i = 0; i < n; i++) {
         for (int j = 0; j < m; j++)
@@ -65,7 +68,8 @@ void peeked_row(double *restrict out, const double *restrict in, int n, int m) {
 
 double peek(void) { return peeked[1]; }
 
-/* serial: `keep` points to kept, and main reads through it */
+/* parallel: `keep` points to kept, and main reads through it after the loop: firstprivate and
+   lastprivate */
 void kept_row(double *restrict out, const double *restrict in, int n, int m) {
     for (int i = 0; i < n; i++) {
         for (int j = 0; j < m; j++)
