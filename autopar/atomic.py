@@ -78,7 +78,7 @@ def cache_dir() -> Path:
     return Path(base) / "autopar"
 
 
-CACHE_FOLDERS = ("decisions", "src", "answers")  # under cache_dir(); file-hashes.json is not limited
+CACHE_FOLDERS = ("decisions", "src", "answers", "objects", "link")  # under cache_dir(); file-hashes.json is not limited
 DEFAULT_MAX_SIZE = 1 << 30
 CLEANUP_EVERY_S = 3600.0
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}

@@ -11,10 +11,11 @@ import sys
 from collections import Counter
 from typing import Optional
 
-from clang.cindex import CursorKind as K
+from clang.cindex import CursorKind as K, LinkageKind
 
 from autopar.ir import CallEffect, CallSite, Storage, TranslationUnit
-from autopar.frontend import accesses, calls, linear, noalias, pointer_uses, pragmas, reductions, scalars
+from autopar.frontend import (accesses, calls, external_summaries, linear, noalias, pointer_uses, pragmas, reductions,
+                              scalars)
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.ast import Source, referenced, stored_operand, strip
 from autopar.frontend.constant_locals import constant_locals
@@ -125,7 +126,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     called = {calls.callee_name(n) for info in infos if info.parent is None for n in info.node.walk()
               if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)}  # an inner loop is in its root
     volatiles = Volatiles(clang_tu, source)
-    summaries = summarize(every_function, variables, called, volatiles)
+    summaries = _with_external(summarize(every_function, variables, called | external_summaries.wanted_names(),
+                                         volatiles), every_function, settings.language)
     for info in infos:
         info.loop.calls = calls.call_sites(info, source, summaries, cplusplus=settings.language != "c")
 
@@ -180,6 +182,21 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
                            whole_program=whole_program)
     _break_cycles(every_function, infos)
     return unit
+
+
+def _with_external(summaries: dict, every_function: list, language: str) -> dict:
+    """The file's summaries, less those of its functions with internal linkage that another file
+    wants (another file's calls never reach them), and with those given for functions other files
+    define (C only: a C++ name may stand for several overloads). See autopar.frontend.external_summaries."""
+    wanted = external_summaries.wanted_names()
+    for f in every_function:
+        if f.name in wanted and f.cursor.linkage != LinkageKind.EXTERNAL:
+            summaries.pop(f.name, None)
+    given = external_summaries.given_summaries()
+    if given and language == "c":
+        defined = {f.name for f in every_function}
+        summaries.update({name: s for name, s in given.items() if name not in defined})
+    return summaries
 
 
 def _mark_data_selected(summaries: dict, selected: dict[str, list[str]]) -> None:

@@ -240,7 +240,9 @@ def run(argv: list[str], cxx: bool = False) -> int:
         if line.mode in ("query", "preprocess"):
             return _call([*compiler, *argv]).returncode
         if line.mode == "link":
-            return _call([*compiler, *line.args, "-fopenmp"]).returncode
+            from autopar.tools import cc_link
+            relinked = cc_link.relinked_or_given(line.args, _isolated, _analysis_timeout(), _warn)
+            return _call([*compiler, *relinked, "-fopenmp"]).returncode
         return _compile(compiler, line)
     except WrapperError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
@@ -248,7 +250,7 @@ def run(argv: list[str], cxx: bool = False) -> int:
 
 
 def _compile(compiler: list[str], line: CommandLine) -> int:
-    from autopar.tools import cc_cache
+    from autopar.tools import cc_cache, cc_link
 
     links = line.mode == "compile-link"
     original = [*compiler, *line.args, *(["-fopenmp"] if links else [])]
@@ -257,6 +259,7 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
     rewritten: dict[int, str] = {}  # argument index -> path of the rewritten copy
     extra: list[str] = []
     fresh: list[cc_cache.Entry] = []  # analyzed now, to be cached once the compile succeeds
+    built: list[tuple] = []  # (source, content, entry): recorded for the link once the compile succeeds
     cc_cache.maybe_clean()
     for source in line.sources:
         try:
@@ -271,6 +274,7 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
             continue
         if not entry.cached:
             fresh.append(entry)  # failures too: the same input fails the same way (it stays serial)
+        built.append((source, content, entry))
         if entry.error:
             warnings.append(f"{source.path}: not parallelized: {entry.error}")
             continue
@@ -296,6 +300,7 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
         status = _call(original).returncode
         if status == 0:
             _store(fresh, None)
+            cc_link.record_compile(compiler, line, built, analysis_flags)
         return warnings.flush(status)
     args = [rewritten.get(i, arg) for i, arg in enumerate(line.args)]
     deps = _dependency_file(line)
@@ -319,7 +324,9 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
         _store(fresh, headers)
     except Exception as error:
         warnings.append(f"dependency file {deps}: {_one_line(error)}")
+    cc_link.record_compile(compiler, line, built, analysis_flags)
     return warnings.flush(0)
+
 
 
 def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):

@@ -1,0 +1,149 @@
+"""Link-time parallelization (autopar/tools/cc_link.py): NAS BT's layout, a line solve in one file
+calling block routines of another, compiled file by file through autopar-cc. The compile of the
+solve leaves its loop serial (the routines are unknown there); the link, given the routines' object,
+analyzes the solve again with their summaries and links a parallel build of it. Stale or foreign
+objects, routines that touch globals, and AUTOPAR_LINK_TIME=0 link the objects as they are."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEADER = """#define N 24
+extern double lhs[N + 1][5][5], rhs[N][N][5], scale;
+void lhsinit(double a[][5][5], int size);
+void block_sub(double a[5][5], double r[5]);
+void solve(void);
+"""
+
+SOLVE = """#include "bt.h"
+void solve(void) {
+    int i, j, k, m, n, isize = N - 1;
+    for (k = 0; k < N; k++) {
+        lhsinit(lhs, isize);
+        for (i = 1; i < isize; i++)
+            for (m = 0; m < 5; m++)
+                for (n = 0; n < 5; n++)
+                    lhs[i][m][n] = (m == n ? 2.0 : 0.1) + 0.01 * rhs[k][i][m];
+        for (j = 1; j < isize; j++) {
+            block_sub(lhs[j], rhs[k][j]);
+            for (m = 0; m < 5; m++)
+                rhs[k][j][m] += 0.5 * rhs[k][j - 1][m];
+        }
+    }
+}
+"""
+
+SUBS = """#include "bt.h"
+void lhsinit(double a[][5][5], int size) {
+    int i, m, n;
+    i = size;
+    for (m = 0; m < 5; m++)
+        for (n = 0; n < 5; n++) {
+            a[0][m][n] = 0.0;
+            a[i][m][n] = 0.0;
+        }
+}
+void block_sub(double a[5][5], double r[5]) {
+    for (int m = 0; m < 5; m++)
+        for (int n = 0; n < 5; n++)
+            r[m] = r[m] - 0.001 * a[n][m] * r[n];
+}
+"""
+
+MAIN = """#include <stdio.h>
+#include "bt.h"
+double lhs[N + 1][5][5], rhs[N][N][5], scale = 1.0;
+int main(void) {
+    for (int k = 0; k < N; k++)
+        for (int j = 0; j < N; j++)
+            for (int m = 0; m < 5; m++)
+                rhs[k][j][m] = 0.01 * (k + 2 * j + 3 * m);
+    for (int m = 0; m < 5; m++) lhs[N][m][m] = 7.0;
+    for (int step = 0; step < 3; step++) solve();
+    double s = 0.0;
+    for (int k = 0; k < N; k++) for (int j = 0; j < N; j++) for (int m = 0; m < 5; m++) s += rhs[k][j][m] * (m + 1);
+    printf("%.12g %.12g %.12g\\n", s, lhs[3][2][2], lhs[N][4][4]);
+    return 0;
+}
+"""
+
+UNITS = ("solve", "subs", "main")
+
+
+def _wrapper() -> str:
+    return str(Path(sys.executable).with_name("autopar-cc"))
+
+
+@pytest.fixture
+def project(tmp_path):
+    build = tmp_path / "bt"
+    build.mkdir()
+    for name, text in (("bt.h", HEADER), ("solve.c", SOLVE), ("subs.c", SUBS), ("main.c", MAIN)):
+        (build / name).write_text(text)
+    return build
+
+
+def _build(build: Path, env: dict, compiler: str | None = None, link: list[str] | None = None) -> str:
+    for unit in UNITS:
+        subprocess.run([compiler or _wrapper(), "-O2", "-c", f"{unit}.c"], cwd=build, env=env, check=True)
+    subprocess.run([_wrapper(), "-O2", "-o", "app", *(link or [f"{u}.o" for u in UNITS])], cwd=build, env=env,
+                   check=True)
+    return subprocess.run(["./app"], cwd=build, capture_output=True, text=True, check=True,
+                          env={**env, "OMP_NUM_THREADS": "4"}).stdout
+
+
+def _serial(build: Path) -> str:
+    subprocess.run(["gcc", "-O2", "-o", "serial", *(f"{u}.c" for u in UNITS)], cwd=build, check=True)
+    return subprocess.run(["./serial"], cwd=build, capture_output=True, text=True, check=True).stdout
+
+
+def _rebuilt(cache: Path) -> list[str]:
+    """The sources the links built again, as they were written."""
+    return [p.read_text() for p in (cache / "link").glob("*/*.c")]
+
+
+def test_the_link_parallelizes_a_solve_that_calls_another_files_routines(project, tmp_path):
+    cache = tmp_path / "cache"
+    env = {**os.environ, "AUTOPAR_CC": "gcc", "AUTOPAR_CACHE_DIR": str(cache)}
+    out = _build(project, env)
+    assert out == _serial(project)
+    rebuilt = _rebuilt(cache)
+    assert len(rebuilt) == 1 and "#pragma omp parallel for" in rebuilt[0]
+    # the k loop: lhs's rows 0..isize copied in and back (row N is written by no iteration)
+    assert "firstprivate(lhs) lastprivate(lhs)" in rebuilt[0]
+    # a second link asks nothing again and links the same build
+    again = subprocess.run([_wrapper(), "-O2", "-o", "app2", *(f"{u}.o" for u in UNITS)], cwd=project, env=env,
+                           capture_output=True, text=True, check=True)
+    assert again.stderr == "" and len(_rebuilt(cache)) == 1
+
+
+def test_without_the_routines_object_or_with_it_switched_off_nothing_is_rebuilt(project, tmp_path):
+    cache = tmp_path / "cache"
+    env = {**os.environ, "AUTOPAR_CC": "gcc", "AUTOPAR_CACHE_DIR": str(cache)}
+    subprocess.run(["gcc", "-O2", "-c", "subs.c", "-o", "other.o"], cwd=project, check=True)
+    # the routines' object was not built through autopar-cc: nothing is known of it
+    assert _build(project, env, link=["solve.o", "other.o", "main.o"]) == _serial(project)
+    assert _rebuilt(cache) == []
+    off = {**env, "AUTOPAR_LINK_TIME": "0"}
+    assert _build(project, off) == _serial(project)
+    assert _rebuilt(cache) == []
+
+
+def test_a_routine_that_writes_a_global_or_a_changed_source_is_not_used(project, tmp_path):
+    cache = tmp_path / "cache"
+    env = {**os.environ, "AUTOPAR_CC": "gcc", "AUTOPAR_CACHE_DIR": str(cache)}
+    (project / "subs.c").write_text(SUBS.replace("r[m] = r[m] - 0.001", "{ scale += 1.0; r[m] = r[m] - 0.001").replace("* r[n];", "* r[n]; }"))
+    assert _build(project, env) == _serial(project)
+    assert _rebuilt(cache) == []
+    # the routines' source edited after its object was built: the record no longer holds
+    (project / "subs.c").write_text(SUBS)
+    for unit in UNITS:
+        subprocess.run([_wrapper(), "-O2", "-c", f"{unit}.c"], cwd=project, env=env, check=True)
+    (project / "subs.c").write_text(SUBS + "\n/* edited */\n")
+    subprocess.run([_wrapper(), "-O2", "-o", "app", *(f"{u}.o" for u in UNITS)], cwd=project, env=env, check=True)
+    assert _rebuilt(cache) == []
