@@ -124,10 +124,10 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     by_node = {id(info.node): info for info in infos}
 
     called = {calls.callee_name(n) for info in infos if info.parent is None for n in info.node.walk()
-              if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)}  # an inner loop is in its root
-    volatiles = Volatiles(clang_tu, source)
-    summaries = _with_external(summarize(every_function, variables, called | external_summaries.wanted_names(),
-                                         volatiles), every_function, settings.language)
+              if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)} | external_summaries.wanted_names()
+    volatiles = Volatiles(clang_tu, source)  # (an inner loop's calls are in its root's walk)
+    summaries = _with_external(summarize(every_function, variables, called, volatiles), every_function,
+                               settings.language)
     for info in infos:
         info.loop.calls = calls.call_sites(info, source, summaries, cplusplus=settings.language != "c")
 
