@@ -126,8 +126,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     called = {calls.callee_name(n) for info in infos if info.parent is None for n in info.node.walk()
               if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)} | external_summaries.wanted_names()
     volatiles = Volatiles(clang_tu, source)  # (an inner loop's calls are in its root's walk)
-    summaries = _with_external(summarize(every_function, variables, called, volatiles), every_function,
-                               settings.language)
+    summaries = _with_external(summarize(every_function, variables, called, volatiles), every_function, settings)
     for info in infos:
         info.loop.calls = calls.call_sites(info, source, summaries, cplusplus=settings.language != "c")
 
@@ -184,7 +183,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     return unit
 
 
-def _with_external(summaries: dict, every_function: list, language: str) -> dict:
+def _with_external(summaries: dict, every_function: list, settings) -> dict:
     """The file's summaries, less those of its functions with internal linkage that another file
     wants (another file's calls never reach them), and with those given for functions other files
     define (C only: a C++ name may stand for several overloads). See autopar.frontend.external_summaries."""
@@ -193,7 +192,7 @@ def _with_external(summaries: dict, every_function: list, language: str) -> dict
         if f.name in wanted and f.cursor.linkage != LinkageKind.EXTERNAL:
             summaries.pop(f.name, None)
     given = external_summaries.given_summaries()
-    if given and language == "c":
+    if given and settings.language == "c":
         defined = {f.name for f in every_function}
         summaries.update({name: s for name, s in given.items() if name not in defined})
     return summaries
