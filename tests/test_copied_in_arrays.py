@@ -185,3 +185,77 @@ def test_a_long_loop_gets_the_serial_copy_its_run_time_check_needs(tmp_path):
     text = made.rewritten.decode()
     assert len(source) > 1500  # longer than an optional copy may be (autopar.edit.versioning)
     assert "lastprivate(tmp)" in text and "autopar: off (the serial version of the loop above)" in text
+
+
+# (review) a pointer into the work array read in the loop: its run-time check fails, and only the serial
+# copy may run then; a shared region's if() would run the copies on one thread, reading the shared array
+SHARED = """#include <stdio.h>
+#define N 2000
+double out[256][N];
+int main(void) {
+    int n = 1000;
+    double work[N + 1];
+    for (int i = 0; i <= N; i++) work[i] = 100.0 + i;
+    double *p = work + 1;
+    for (int step = 0; step < 3; step++) {
+""" + "".join(f"        /* padding {k:02d}: the time loop is longer than an optional serial copy may be */\n"
+              for k in range(18)) + """        for (int k = 0; k < 256; k++) {
+            for (int i = 0; i < n; i++) work[i] = k * 1.0 + i + step;
+            for (int i = 0; i < n; i++) out[k][i] = p[i] * 2.0 + work[i];
+        }
+        for (int k = 0; k < 256; k++)
+            for (int i = 0; i < n; i++) out[k][i] += 0.5 * k;
+    }
+    double s = 0, t = 0;
+    for (int i = 0; i <= N; i++) s += work[i] * (i + 1);
+    for (int k = 0; k < 256; k++) for (int i = 0; i < N; i++) t += out[k][i] * (k + 1);
+    printf("%.17g %.17g\\n", s, t);
+    return 0;
+}
+"""
+
+
+def test_a_checked_copy_never_joins_a_shared_region(tmp_path):
+    path = tmp_path / "shared.c"
+    path.write_text(SHARED)
+    text = transform_file(str(path), [], team_gate=False, work_thresholds=False).rewritten.decode()
+    assert "#pragma omp for firstprivate(work)" not in text
+    runs = []
+    for name, source, flags in (("serial", SHARED, []), ("parallel", text, ["-fopenmp"])):
+        (tmp_path / f"{name}.c").write_text(source)
+        subprocess.run(["gcc", "-O2", "-w", *flags, "-o", str(tmp_path / name), str(tmp_path / f"{name}.c")],
+                       check=True)
+        runs.append(subprocess.run([str(tmp_path / name)], capture_output=True, text=True, check=True,
+                                   env={**os.environ, "OMP_NUM_THREADS": "4"}).stdout)
+    assert runs[0] == runs[1]
+
+
+def test_a_private_array_is_never_collapsed(tmp_path):
+    """(review) a decisions file may ask for collapse(2) on a loop whose copied-in array each outer
+    iteration fills and reads: a thread running part of one outer iteration would read another's."""
+    path = tmp_path / "collapse.c"
+    path.write_text("double work[2001], out[4][2000];\n"
+                    "void f(void) {\n"
+                    "    for (int k = 0; k < 4; k++)\n"
+                    "        for (int i = 0; i < 1000; i++) {\n"
+                    "            work[i] = k * 1.0 + i;\n"
+                    "            out[k][i] = work[i] * 2.0;\n"
+                    "        }\n"
+                    "}\n")
+    fa = analyze_file(str(path))
+    tu = load_translation_unit(str(path), [])
+    nest = fa.nests[0]
+    plan = next(c.plan for c in nest.candidates if c.plan.firstprivate == ["work"])
+    assert validate_plan(tu, nest, plan) == []
+    assert any("cannot be collapsed" in p for p in validate_plan(tu, nest, plan.model_copy(update={"collapse": 2})))
+
+
+def test_a_cxx_function_with_a_lambda_still_has_regions(tmp_path):
+    """(review) the set-once locals of a function with a lambda: none, and no crash."""
+    path = tmp_path / "lam.cpp"
+    path.write_text("static void fill(double *w, int n) { auto f = [](int x) { return x * 2; }; int i;\n"
+                    "    for (i = 0; i < 8; i++) w[i] = i + n; (void)f; }\n"
+                    "double a[64][8];\n"
+                    "void g(int n) { for (int k = 0; k < 64; k++) fill(a[k], n); }\n")
+    fa = analyze_file(str(path))
+    assert fa.report.error is None and any(l.function == "g" for l in fa.report.loops)

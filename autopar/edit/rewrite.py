@@ -13,7 +13,6 @@ Beside it: the edits and their application (autopar.edit.edits), where a loop ma
 
 from __future__ import annotations
 
-import re
 from typing import Optional
 
 from pydantic import BaseModel, Field
@@ -27,7 +26,7 @@ from autopar.edit.claims import claim_edits, region as claims_region
 from autopar.edit.shared_regions import SharedRegion
 from autopar.edit.team_gate import (gate_definition, gate_definitions_needed, gate_place, gated_plan, helper_definitions,
                                helpers_without_place)
-from autopar.edit.versioning import copyable, versioned_edits
+from autopar.edit.versioning import copies_checked, copy_required, copyable, versioned_edits
 
 
 class RewritePlan(BaseModel):
@@ -137,23 +136,6 @@ def _why_not_applied(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan,
                   "per thread runs in parallel only beside a serial copy (versioning is off or the loop "
                   "cannot be copied)")
     return reason
-
-
-def copy_required(plan: Plan, loop: Loop) -> bool:
-    """Whether the plan runs in parallel only beside a serial copy of its loop, for when its if() is
-    false: its clauses need an iteration, its loop steps by a variable, or its run-time check keeps a
-    pointer apart from a copied variable (see _why_not_applied and _unversioned_copies)."""
-    return bool(plan.runs_check) or bool(loop.canonical is not None and loop.canonical.step_symbol) or \
-        copies_checked(plan) or (bool(plan.alias_check) and thread_copies.needed(plan))
-
-
-def copies_checked(plan: Plan) -> bool:
-    """Whether the plan's run-time overlap check names a variable the plan gives each thread a copy of
-    (`&w` beside `lastprivate(w)`): when the check fails, the loop must run on the shared variable."""
-    if not plan.alias_check:
-        return False
-    copied = {*plan.private, *plan.lastprivate, *plan.firstprivate, *(v for r in plan.reductions for v in r.variables)}
-    return any(re.search(rf"(?<![\w.>]){re.escape(name.split('[')[0])}\b", plan.alias_check) for name in copied)
 
 
 def _plan_edits(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan, versioning: bool,

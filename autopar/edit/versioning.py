@@ -5,6 +5,7 @@ and whether a loop may be copied at all (`copyable`).
 
 from __future__ import annotations
 
+import re
 from typing import Optional, Sequence
 
 from autopar.plans import specialize
@@ -12,6 +13,7 @@ from autopar.edit import thread_copies
 from autopar.edit.edit_sites import line_ending, start_of_line
 from autopar.edit.edits import Edit
 from autopar.ir import Loop
+from autopar.plans.plan import Plan
 
 
 SERIAL_COPY_MARK = "/* autopar: off (the serial version of the loop above) */"
@@ -101,3 +103,20 @@ def _copy_with(source: bytes, loop: Loop, edits: Sequence[Edit]) -> tuple[str, l
             marks.append((sum(len(part) for part in out), source.count(b"\n", 0, at) + 1))
     out.append(source[at:loop.end_offset].decode("utf-8", "surrogateescape"))
     return "".join(out), marks
+
+
+def copy_required(plan: Plan, loop: Loop) -> bool:
+    """Whether the plan runs in parallel only beside a serial copy of its loop, for when its if() is
+    false: its clauses need an iteration, its loop steps by a variable, or its run-time check keeps a
+    pointer apart from a copied variable (see _why_not_applied and _unversioned_copies)."""
+    return bool(plan.runs_check) or bool(loop.canonical is not None and loop.canonical.step_symbol) or \
+        copies_checked(plan) or (bool(plan.alias_check) and thread_copies.needed(plan))
+
+
+def copies_checked(plan: Plan) -> bool:
+    """Whether the plan's run-time overlap check names a variable the plan gives each thread a copy of
+    (`&w` beside `lastprivate(w)`): when the check fails, the loop must run on the shared variable."""
+    if not plan.alias_check:
+        return False
+    copied = {*plan.private, *plan.lastprivate, *plan.firstprivate, *(v for r in plan.reductions for v in r.variables)}
+    return any(re.search(rf"(?<![\w.>]){re.escape(name.split('[')[0])}\b", plan.alias_check) for name in copied)

@@ -190,6 +190,8 @@ class _Ranges:
 
         self.parameters: dict[tuple, int] = {}  # key -> index, for the parameters a bound may name
         self.loops: dict[int, tuple[tuple, Bound, Bound]] = {}  # loop node's index -> (variable, low, high)
+        # locals set once to a point (`i = size;`): key -> (index of the setting statement's last node, value)
+        self.fixed: dict[tuple, tuple[int, Bound]] = {}
         if function.nodes_of((K.LAMBDA_EXPR,)):
             return  # a lambda may capture any variable by reference: what changes it is not seen
         # variables whose address is taken, that a reference is bound to (`int &r = n;`), or passed to
@@ -198,8 +200,6 @@ class _Ranges:
         changed = lent | changed_variables(function)
         self.parameters = {Variables.key(a): k for k, a in enumerate(arguments)
                            if a.type.get_canonical().kind in _WIDE_SIGNED and Variables.key(a) not in changed}
-        # locals set once to a point (`i = size;`): key -> (index of the setting statement's last node, value)
-        self.fixed: dict[tuple, tuple[int, Bound]] = {}
         self._fix_locals(function, lent)
         # loops whose range is a hull: a bound reads the counter of a loop around (`for (m = p + 1; m < 5;
         # m++)`), so the range holds every value the counter takes, not each run's (no box is written whole)

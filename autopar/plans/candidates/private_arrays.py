@@ -64,7 +64,23 @@ def privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[str
         return None
     if _writes_whole_array(obj, writes):
         return "lastprivate"
-    return COPIED_IN if _writes_same_elements(obj, writes) else None
+    # (a work array: read after it is written; one the loop only writes, `b[0] = i`, keeps its
+    # output dependence: copying it in and back to run the stores in parallel gains nothing)
+    reads = any(not m.access.is_write for m in obj.accesses)
+    return COPIED_IN if reads and _fits(obj) and _writes_same_elements(obj, writes) else None
+
+
+def _fits(obj: ObjectModel) -> bool:
+    """Whether a local array's copy fits COPIES_LIMIT at 8 bytes an element (a static's copies are
+    counted in bytes: copies_fit): each thread's copy, copied in, lives on its stack."""
+    if obj.base.storage != Storage.LOCAL:
+        return True
+    elements = 1
+    for extent in obj.base.array_dims:
+        if extent is None or not extent.strip().isdigit():
+            return False
+        elements *= int(extent)
+    return elements * 8 <= COPIES_LIMIT
 
 
 def _reads_covered(obj: ObjectModel, writes: list[AccessModel]) -> bool:

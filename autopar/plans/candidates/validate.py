@@ -175,6 +175,11 @@ def _array_problems(check: _Check) -> list[str]:
                 check.private_objects.add(key)
                 if kind == COPIED_IN:
                     check.copied_in.add(obj.path)
+    if check.private_objects and plan.collapse > 1:
+        # (each iteration of the plan's loop writes the array before reading it: a thread that runs
+        # only some of the inner iterations of one would read elements another thread wrote)
+        problems.append("an array private to each iteration of the outer loop cannot be collapsed with the "
+                        "loops inside it")
     statics = [key for key in check.private_objects if an.model.objects[key].base.storage != Storage.LOCAL]
     if not copies_fit(loop, statics):
         problems.append(f"the copies of {', '.join(sorted(an.model.objects[k].path for k in statics))} would not fit "
