@@ -6,7 +6,10 @@ are hulls, autopar/frontend/param_regions.py). Near misses must stay serial or g
 a work row the iteration does not fill (its first keeps an earlier iteration's value), and the
 routine reading a work array by name, through a global pointer to it, or through a pointer a helper
 returns; main reading the work arrays afterwards is no miss (the copies
-are copied out: parallel, and the same output). Each `t_<name>`
+are copied out: parallel, and the same output). And line solves whose every iteration writes the same
+rows of a larger work array and a global scalar in loops that may not run (`t_line_rows`: copies
+that start as the array and are copied back, the scalar lastprivate under a run-time check); near
+misses write a row outside those rows in some iterations only, or rows that alternate. Each `t_<name>`
 adds one block to the program being built (a `ProgramBuilder`).
 """
 
@@ -82,3 +85,53 @@ class BlockTemplates(ProgramBuilder):
                       f'    printf("{out} %lld\\n", {total});']
         if miss == "read":
             self.body.append(f'    printf("{work} %lld %lld\\n", {work}[{points - 1}][{size - 1}][0], {diag}[1][0]);')
+
+    def t_line_rows(self) -> None:
+        size = self.rng.choice([2, 3, 4])
+        used = self.rng.choice([4, 9, 16])  # rows each line writes, of used + 1 (+ 2)
+        lines = self.rng.choice([3, 24, 80])
+        miss = self.rng.choice(["", "", "inside", "outside", "alternate"])
+        rows, src, out, last = self.fresh("lr"), self.fresh("ls"), self.fresh("lo"), self.fresh("lt")
+        sweep = self.fresh("lsweep")
+        self.top += [f"static long long {rows}[{used + 2}][{size}], {last};",
+                     f"static long long {src}[{lines}][{used}][{size}], {out}[{lines}][{used}][{size}];"]
+        seed = self.rng.randint(1, 97)
+        bound = "r - i % 2" if miss == "alternate" else "r"
+        extra = {"inside": [f"        if ({src}[i][0][0] > 0) {rows}[r - 1][0] = i;"],
+                 "outside": [f"        if ({src}[i][0][0] > 0) {rows}[r][0] = i;"]}.get(miss, [])
+        self.functions += [
+            f"static void {sweep}(int n, int r)", "{",
+            "    int i, j, m;",
+            "    for (i = 0; i < n; i++) {",
+            f"        for (j = 0; j < {bound}; j++) {{",
+            f"            {last} = {src}[i][j][0] + i;",
+            f"            for (m = 0; m < {size}; m++)",
+            f"                {rows}[j][m] = ({src}[i][j][m] * 3 + {last}) % 1000;",
+            "        }",
+            *extra,
+            "        for (j = 1; j < r; j++) {",
+            f"            {last} = {rows}[j][0] % 7 + i;",
+            f"            for (m = 0; m < {size}; m++)",
+            f"                {out}[i][j][m] = ({rows}[j][m] - {rows}[j - 1][m] + {last}) % 1000;",
+            "        }",
+            "    }",
+            "}"]
+        self.body += [f"    for (int i = 0; i < {used + 2}; i++)",
+                      f"        for (int m = 0; m < {size}; m++)",
+                      f"            {rows}[i][m] = i * 5 + m;",
+                      f"    for (int i = 0; i < {lines}; i++)",
+                      f"        for (int j = 0; j < {used}; j++)",
+                      f"            for (int m = 0; m < {size}; m++)",
+                      f"                {src}[i][j][m] = (i * {seed} + j * 7 + m * 3) % 19 - 9;",
+                      f"    {sweep}({self.size_var(lines) if self.chance(0.5) else lines}, "
+                      f"{self.size_var(used) if self.chance(0.5) else used});"]
+        total = self.fresh("total")
+        self.body += [f"    long long {total} = {last};",
+                      f"    for (int i = 0; i < {lines}; i++)",
+                      f"        for (int j = 0; j < {used}; j++)",
+                      f"            for (int m = 0; m < {size}; m++)",
+                      f"                {total} += {out}[i][j][m] * (m + 1);",
+                      f"    for (int i = 0; i < {used + 2}; i++)",
+                      f"        for (int m = 0; m < {size}; m++)",
+                      f"                {total} += {rows}[i][m] * (i + 1);",
+                      f'    printf("{out} %lld\\n", {total});']
