@@ -23,6 +23,15 @@ FLAGS_WITH_VALUE = frozenset({
 PATH_FLAGS = ("-I", "-isystem", "-iquote", "-idirafter", "-include", "-imacros", "-F")
 
 # Options that only matter to the linker, the assembler or the driver's output, not to a parse.
+# options that shape what the link makes or what it exports: with any of them a source's functions
+# may be called from elsewhere, or a call reach another definition (a shared or relocatable output,
+# exported or wrapped symbols, an entry point, a linker script, options handed to the linker
+# unread); alone or with `=value`
+LINK_SHAPING = frozenset({"-Wl", "-Xlinker", "-shared", "-r", "-rdynamic", "-e", "--entry", "-T", "-u", "-z",
+                          "-nostdlib", "-nostartfiles", "-nodefaultlibs", "-specs", "--specs", "-static-pie",
+                          "-Bshareable"})
+# and those whose value may also be joined to them (`-Wl,-E`, `-Tscript.ld`, `-ustart`)
+LINK_SHAPING_JOINED = ("-Wl,", "-T", "-u", "-e", "-z", "-specs")
 OUTPUT_FLAGS_WITH_VALUE = frozenset({"-o", "-MF", "-MT", "-MQ", "-Xlinker", "-L", "-l", "-T", "-u", "-z"})
 
 # Exact single-dash spellings with no value that a compiler accepts.

@@ -47,7 +47,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Optional
 
-from autopar.flags import FLAGS_WITH_VALUE  # gcc/clang options whose value may be the next argument
+from autopar.flags import FLAGS_WITH_VALUE, LINK_SHAPING, LINK_SHAPING_JOINED  # (gcc/clang's options)
 from autopar.frontend.omp_pragmas import has_omp_pragma  # the standard library only, like autopar.flags
 from autopar.process import configure_program  # the standard library only
 
@@ -145,13 +145,6 @@ def parse_command_line(argv: list[str]) -> CommandLine:
 # the libraries a whole program may link by name: the C and OpenMP runtimes never call a program's
 # functions by name; any other library (the user's own, say) may
 _SYSTEM_LIBRARIES = {"m", "c", "pthread", "rt", "dl", "gomp", "omp", "iomp5"}
-# options that shape what the link makes or what it exports: with any of them the source's functions
-# may be called from elsewhere (a shared or relocatable output, exported symbols, an entry point, a
-# linker script, options handed to the linker unread); alone or with `=value`
-_LINK_SHAPING = {"-Wl", "-Xlinker", "-shared", "-r", "-rdynamic", "-e", "--entry", "-T", "-u", "-z", "-nostdlib",
-                 "-nostartfiles", "-nodefaultlibs", "-specs", "--specs", "-static-pie", "-Bshareable"}
-# and those whose value may also be joined to them (`-Wl,-E`, `-Tscript.ld`, `-ustart`)
-_LINK_SHAPING_JOINED = ("-Wl,", "-T", "-u", "-e", "-z", "-specs")
 
 
 def whole_program(line: CommandLine) -> bool:
@@ -167,7 +160,7 @@ def whole_program(line: CommandLine) -> bool:
                 return False
         elif arg.startswith("-l") and arg[2:] not in _SYSTEM_LIBRARIES:
             return False
-        elif arg.split("=", 1)[0] in _LINK_SHAPING or arg.startswith(_LINK_SHAPING_JOINED):
+        elif arg.split("=", 1)[0] in LINK_SHAPING or arg.startswith(LINK_SHAPING_JOINED):
             return False
     return True
 

@@ -3,14 +3,16 @@ function of another file (NAS BT's line solves call `binvcrhs`, defined in `solv
 analyzed again when the objects are linked, with that function's summary from the file that defines
 it, and the file's parallel copy is compiled again and linked in place of its first object.
 
-Each compile of one source into one object records what it built (`record`): the object and source
-with their hashes, the command, and the functions its loops call that the file does not define.
-A link (`relinked`) reads the records of the objects it is given. Nothing stale is used: an object
-or source whose bytes are not those recorded is linked as it is, and only the link's own objects
-may define a function. A function qualifies when exactly one of them defines it with external
-linkage, touches only what its pointer arguments reach (autopar.frontend.external_summaries), and
-none of its own loops runs in parallel (no region nests in another). Any failure links the objects
-as they are; AUTOPAR_LINK_TIME=0 turns it off.
+Each compile of one source into one object records what it built (`record`): the object, source
+and headers with their hashes, the command, the settings that decide plans, and (where a loop
+calls a function the file does not define) the names the file calls. A link (`relinked`) reads the
+records of its objects; a record whose object, source or headers are no longer the bytes recorded
+is not used. A function qualifies when one object of the link, a recorded one, holds its only strong
+definition (`nm`; no weak one, no other definition in any object or archive of the link), it
+touches only what its pointer arguments reach (autopar.frontend.external_summaries), and none of its
+own loops runs in parallel (no region nests in another). A link whose options may redirect or export
+calls (`-shared`, `-r`, `-Wl,...`: autopar.tools.link_inputs) is left alone. Any failure links the
+objects as they are; AUTOPAR_LINK_TIME=0 turns it off.
 """
 
 from __future__ import annotations
@@ -24,13 +26,18 @@ from pathlib import Path
 from typing import Optional
 
 from autopar.atomic import cache_dir, replace_file
+from autopar.tools.link_inputs import defined_symbols, object_inputs, shapes_the_link
 
 ENV = "AUTOPAR_LINK_TIME"
+# the settings a compile's plans depend on besides its source and flags (autopar.tools.cc._decisions)
+SETTINGS = ("AUTOPAR_FP_REDUCTIONS", "AUTOPAR_OPTIMIZE", "AUTOPAR_VERSIONING", "AUTOPAR_SHARED_REGIONS",
+            "AUTOPAR_DECISIONS", "AUTOPAR_CALIBRATION", "AUTOPAR_WHOLE_PROGRAM")
 _UNKNOWN_CODE = "call-unknown"  # (autopar.plans.reasons.CALL_UNKNOWN)
 _INSIDE_CODE = "inside-parallel"  # (autopar.plans.reasons: a loop inside a parallel one)
 _CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
-_NOT_CALLS = {"if", "for", "while", "switch", "return", "sizeof", "defined", "_Alignof", "alignof", "_Generic",
-              "__attribute__", "__typeof__", "typeof", "__asm__", "asm"}
+# options of the compile that write files besides the object (dependency files, temporaries)
+_WRITING = {"-MF", "-MT", "-MQ"}
+_WRITING_ALONE = {"-MD", "-MMD", "-MP", "-save-temps"}
 
 
 def enabled() -> bool:
@@ -46,10 +53,10 @@ def _record_path(obj: str) -> Path:
 
 
 def record_compile(compiler: list[str], line, built: list[tuple], analysis_flags) -> None:
-    """After a compile through autopar-cc (`line`, a autopar.tools.cc.CommandLine; `built`: its
+    """After a compile through autopar-cc (`line`, an autopar.tools.cc.CommandLine; `built`: its
     (source, content, cache entry)): `-c` of one source into an object is recorded for the link."""
-    if line.mode != "compile" or "-c" not in line.args or len(line.sources) != 1 or len(built) != 1 or \
-            (line.output is not None and not line.output.endswith(".o")):
+    if not enabled() or line.mode != "compile" or "-c" not in line.args or len(line.sources) != 1 or \
+            len(built) != 1 or (line.output is not None and not line.output.endswith(".o")):
         return
     source, content, entry = built[0]
     try:
@@ -57,6 +64,53 @@ def record_compile(compiler: list[str], line, built: list[tuple], analysis_flags
                entry.report_json)
     except Exception:  # (a record that cannot be written only costs the link its second look)
         pass
+
+
+def record(command: list[str], args: list[str], source_index: int, output: Optional[str], content: bytes,
+           flags: list[str], report_json: str) -> None:
+    """After `command args` compiled the source at args[source_index] (whose bytes were `content`)
+    into `output` (default: the source's name with .o, here): what a link needs to build it again."""
+    source = args[source_index]
+    obj = output or os.path.splitext(os.path.basename(source))[0] + ".o"
+    headers = _headers(command, flags, source)
+    if headers is None:
+        return  # (without the headers' hashes a later link could not tell a stale record)
+    report = json.loads(report_json)
+    # a loop calls a function the file does not define: the names the file calls (a superset: the
+    # report names a loop's first few blockers only) are asked of the link's other objects
+    blocked = any(_UNKNOWN_CODE in loop.get("codes", []) for loop in report.get("loops", []))
+    data = {"object": os.path.abspath(obj), "object_sha": _sha256(Path(obj).read_bytes()),
+            "source": os.path.abspath(source), "source_sha": _sha256(content), "headers": headers,
+            "cwd": os.getcwd(), "command": command, "args": args, "source_index": source_index,
+            "output": output, "flags": flags, "settings": {name: os.environ.get(name) for name in SETTINGS},
+            "wants": sorted(set(_CALLED.findall(content.decode("utf-8", "replace")))) if blocked else [],
+            "parallel": [loop["id"] for loop in report.get("loops", []) if loop.get("parallel")]}
+    replace_file(_record_path(obj), json.dumps(data).encode())
+
+
+def _headers(command: list[str], flags: list[str], source: str) -> Optional[dict[str, str]]:
+    """The files the source includes, with their hashes (the compiler's `-M`), or None."""
+    done = subprocess.run([*command, *flags, "-M", source], capture_output=True, text=True)
+    if done.returncode != 0:
+        return None
+    words = done.stdout.replace("\\\n", " ").split(":", 1)[-1].split()
+    try:
+        return {os.path.abspath(w): _sha256(Path(w).read_bytes()) for w in words[1:]}
+    except OSError:
+        return None
+
+
+def _current(obj: str) -> Optional[dict]:
+    """The record of an object, when the object, its source and its headers are still the bytes recorded."""
+    try:
+        data = json.loads(_record_path(obj).read_bytes())
+        files = {data["object"]: data["object_sha"], data["source"]: data["source_sha"], **data["headers"]}
+        if os.path.abspath(obj) != data["object"] or \
+                any(_sha256(Path(path).read_bytes()) != digest for path, digest in files.items()):
+            return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return data
 
 
 def relinked_or_given(args: list[str], isolated, timeout: int, warn) -> list[str]:
@@ -68,91 +122,58 @@ def relinked_or_given(args: list[str], isolated, timeout: int, warn) -> list[str
         return args
 
 
-def record(command: list[str], args: list[str], source_index: int, output: Optional[str], content: bytes,
-           flags: list[str], report_json: str) -> None:
-    """After `command args` compiled the source at args[source_index] (whose bytes were `content`)
-    into `output` (default: the source's name with .o, here): what a link needs to build it again."""
-    if not enabled():
-        return
-    source = args[source_index]
-    obj = output or os.path.splitext(os.path.basename(source))[0] + ".o"
-    report = json.loads(report_json)
-    # a loop calls a function the file does not define: the names the file calls (a superset: the
-    # report names a loop's first few blockers only) are asked of the link's other objects
-    blocked = any(_UNKNOWN_CODE in loop.get("codes", []) for loop in report.get("loops", []))
-    wants = sorted(set(_CALLED.findall(content.decode("utf-8", "replace"))) - _NOT_CALLS) if blocked else []
-    data = {"object": os.path.abspath(obj), "object_sha": _sha256(Path(obj).read_bytes()),
-            "source": os.path.abspath(source), "source_sha": _sha256(content), "cwd": os.getcwd(),
-            "command": command, "args": args, "source_index": source_index, "output": output, "flags": flags,
-            "wants": wants, "parallel": [loop["id"] for loop in report.get("loops", []) if loop.get("parallel")]}
-    replace_file(_record_path(obj), json.dumps(data).encode())
-
-
-def _current(obj: str) -> Optional[dict]:
-    """The record of an object, when the object and its source are still the bytes recorded."""
-    try:
-        data = json.loads(_record_path(obj).read_bytes())
-        if _sha256(Path(obj).read_bytes()) != data["object_sha"] or \
-                _sha256(Path(data["source"]).read_bytes()) != data["source_sha"]:
-            return None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return data
-
-
 def relinked(args: list[str], isolated, timeout: int) -> list[str]:
     """The link's arguments, each object whose file gains parallel loops from the others' summaries
     replaced by its new build. `isolated(function, *args, timeout=...)` runs an analysis in a child."""
-    if not enabled():
+    if not enabled() or shapes_the_link(args):
         return args
-    records = {i: r for i, a in enumerate(args) if a.endswith(".o") and (r := _current(a)) is not None}
-    if not any(r["wants"] for r in records.values()):
+    inputs = object_inputs(args)
+    records = {i: r for i, a in inputs if a.endswith(".o") and (r := _current(a)) is not None}
+    wanting = {i: r for i, r in records.items() if r["wants"]}
+    if not wanting:
         return args
-    defined = _defined_by(records, {n for r in records.values() for n in r["wants"]}, isolated, timeout)
+    definers = _strong_definers(inputs, set().union(*(r["wants"] for r in wanting.values())))
+    if definers is None:
+        return args
+    summaries: dict[str, dict] = {}
+    for index in sorted(set(definers.values()) & set(records)):
+        names = sorted(n for n, i in definers.items() if i == index)
+        found = _remembered(["summaries", records[index], names],
+                            lambda: isolated(_own_summaries, records[index], names, timeout=timeout))
+        summaries.update({name: s for name, s in found.items() if s})
     out = list(args)
-    for index, wanting in records.items():
-        # each function it calls that exactly one other object of the link defines, in a usable form
-        summaries = {name: found[0][1] for name in wanting["wants"]
-                     if len(found := [d for d in defined.get(name, []) if d[0] != index]) == 1 and found[0][1]}
-        if not summaries:
+    for index, record_ in wanting.items():
+        given = {n: summaries[n] for n in record_["wants"] if n in summaries and definers[n] != index}
+        if not given:
             continue
         try:  # (one file's failure leaves that object as it is, not the others)
-            built = _remembered(["build", wanting, summaries],
-                                lambda: {"object": isolated(_rebuild, wanting, summaries, timeout=timeout)},
+            built = _remembered(["build", record_, given],
+                                lambda: {"object": isolated(_rebuild, record_, given, timeout=timeout)},
                                 valid=lambda found: not found["object"] or os.path.isfile(found["object"]))
         except Exception:
             continue
-        if built["object"] and os.path.isfile(built["object"]):
+        if built["object"]:
             out[index] = built["object"]
     return out
 
 
-def _defined_by(records: dict[int, dict], names: set[str], isolated, timeout: int) -> dict[str, list]:
-    """name -> [(argument index of the object whose source defines it, its summary as JSON or None
-    when another file may not use it)], for the `names` whose definition a source seems to hold."""
-    found: dict[str, list] = {}
-    for index, other in records.items():
-        try:
-            text = Path(other["source"]).read_text(errors="replace")
-        except OSError:
-            continue
-        here = [n for n in sorted(names) if re.search(rf"^[^;#\n]*\b{re.escape(n)}\s*\([^;]*$", text, re.M)]
-        if not here:
-            continue
-        try:
-            summaries = _remembered(["summaries", other, here], lambda: isolated(_own_summaries, other, here,
-                                                                                timeout=timeout))
-        except Exception:
-            continue
-        for name, summary in summaries.items():
-            found.setdefault(name, []).append((index, summary))
-    return found
+def _strong_definers(inputs: list[tuple[int, str]], names: set[str]) -> Optional[dict[str, int]]:
+    """name -> the index of the one input that defines it, for the `names` that exactly one object or
+    archive of the link defines, strongly (not weak, not twice); None when an input cannot be read."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    for index, path in inputs:
+        symbols = defined_symbols(path)
+        if symbols is None:
+            return None
+        for name in names & symbols.keys():
+            found.setdefault(name, []).append((index, symbols[name]))
+    return {name: d[0][0] for name, d in found.items() if len(d) == 1 and d[0][1] == "T"}
 
 
 def _remembered(question: list, answer, valid=lambda found: True):
-    """The answer to a question asked at an earlier link (the same records, so the same files, flags
-    and objects, and the same autopar), else `answer()`, kept for the next link: a `make` that only
-    relinks analyzes nothing again. `valid`: whether a kept answer still holds (its object is there)."""
+    """The answer to a question asked at an earlier link (the same records, so the same files, flags,
+    settings and objects, and the same autopar), else `answer()`, kept for the next link: a `make` that
+    only relinks analyzes nothing again. `valid`: whether a kept answer still holds (its object is there)."""
     from autopar.tools.cc_cache import code_fingerprint
 
     key = _sha256(json.dumps([code_fingerprint(), question], sort_keys=True).encode())
@@ -170,11 +191,15 @@ def _remembered(question: list, answer, valid=lambda found: True):
 
 def _own_summaries(other: dict, names: list[str]) -> dict:
     """In the child: the summaries of `names` that `other`'s source defines, None for one whose own
-    loops run in parallel there (not only vectorized)."""
+    loops run in parallel there (not only vectorized). None for all where the source reads `_OPENMP`
+    (its object, built with -fopenmp, holds code the analysis does not see)."""
     from autopar.decision.pipeline import analyze_tu, load_translation_unit
     from autopar.frontend import external_summaries
 
     os.chdir(other["cwd"])
+    if b"_OPENMP" in Path(other["source"]).read_bytes():
+        return {}
+    os.environ.update({k: v for k, v in other["settings"].items() if v is not None})
     with external_summaries.wanted(set(names)):
         tu = load_translation_unit(other["source"], other["flags"])
     # (a simd loop runs on the calling thread; any other pragma opens or joins a parallel region)
@@ -191,26 +216,39 @@ def _rebuild(wanting: dict, summaries: dict) -> Optional[str]:
     from autopar.edit.edits import with_line_directives
     from autopar.edit.transform import transform_file
     from autopar.frontend import external_summaries
+    from autopar.frontend.omp_pragmas import has_omp_pragma
     from autopar.ir import FunctionSummary
 
     os.chdir(wanting["cwd"])
+    args, source = list(wanting["args"]), Path(wanting["source"])
+    content = source.read_bytes()
+    if "-fopenmp" not in args and has_omp_pragma(content):
+        return None  # (-fopenmp would switch on pragmas the user never compiled as OpenMP)
+    settings = wanting["settings"]
+    for name, value in settings.items():  # (the child's own environment: as the compile had it)
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     given = {name: FunctionSummary.model_validate(s) for name, s in summaries.items()}
     with external_summaries.given(given):  # (the source named as the compile named it: the loops' ids)
-        result = transform_file(wanting["args"][wanting["source_index"]], wanting["flags"])
-    if result.failed or not result.edits or not _gains(wanting["parallel"], result.report.loops):
+        result = transform_file(args[wanting["source_index"]], wanting["flags"],
+                                optimize=settings.get("AUTOPAR_OPTIMIZE") not in (None, "", "0"),
+                                versioning=settings.get("AUTOPAR_VERSIONING") not in ("0", ""),
+                                share_regions=settings.get("AUTOPAR_SHARED_REGIONS") not in ("0", ""))
+    if result.failed or not result.edits or result.source != content or \
+            _sha256(content) != wanting["source_sha"] or not _gains(wanting["parallel"], result.report.loops):
         return None
-    source = Path(wanting["source"])
-    if _sha256(result.source) != wanting["source_sha"]:
-        return None
-    place = cache_dir() / "link" / _sha256(json.dumps([wanting["object"], summaries], sort_keys=True).encode())[:20]
+    place = cache_dir() / "link" / _sha256(json.dumps([wanting, summaries], sort_keys=True).encode())[:24]
     copy, obj = place / source.name, place / (Path(wanting["object"]).stem + ".o")
-    replace_file(copy, with_line_directives(result.source, result.edits, str(source)))
-    args = list(wanting["args"])
+    replace_file(copy, with_line_directives(content, result.edits, str(source)))
     args[wanting["source_index"]] = str(copy)
-    args = _with_output(args, wanting["output"] or "", str(obj))
-    command = [*wanting["command"], "-iquote", str(source.parent), *args, "-fopenmp"]
+    args = _with_output(_without_writing(args), wanting["output"] or "", str(obj) + ".tmp")
+    command = [*wanting["command"], "-iquote", str(source.parent),
+               f"-fdebug-prefix-map={place}={source.parent}", *args, "-fopenmp"]
     if subprocess.run(command, capture_output=True).returncode != 0:
         return None
+    os.replace(str(obj) + ".tmp", obj)  # (a link beside this one never reads half an object)
     return str(obj)
 
 
@@ -220,6 +258,20 @@ def _gains(before: list[str], loops) -> bool:
     now = {loop.id: loop for loop in loops}
     kept = all(i in now and (now[i].parallel or _INSIDE_CODE in now[i].codes) for i in before)
     return kept and any(loop.parallel and loop.id not in before for loop in loops)
+
+
+def _without_writing(args: list[str]) -> list[str]:
+    """The compile's arguments less those that write other files (the dependency file the first
+    compile wrote names the project's object, and stays so)."""
+    out, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _WRITING:
+            skip = True
+        elif arg not in _WRITING_ALONE and not arg.startswith(("-MF", "-MT", "-MQ", "-save-temps")):
+            out.append(arg)
+    return out
 
 
 def _with_output(args: list[str], old: str, new: str) -> list[str]:
