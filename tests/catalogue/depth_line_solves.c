@@ -130,7 +130,7 @@ void x_solve(void) {
 }
 
 /* serial: the rows of fjac each k writes grow with k, so a later k leaves rows an earlier one wrote
-   (the loops over i get their own pragmas) */
+   (the loops over i step through columns: no simd either) */
 void growing_rows(void) {
     for (int k = 0; k < PROBLEM_SIZE; k++) {
         for (int i = 0; i <= k; i++)
@@ -150,7 +150,7 @@ void clear_two(double blk[][5], int size) {
 }
 
 /* serial: what clear_two writes in fjac[..][0] is not known, and fjac is read after it (the loops
-   over i get their own pragmas) */
+   over i step through columns: no simd either) */
 void two_rows(void) {
     for (int k = 1; k < PROBLEM_SIZE - 1; k++) {
         for (int i = 0; i < PROBLEM_SIZE; i++)

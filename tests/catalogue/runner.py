@@ -76,6 +76,9 @@ def check_expectations(result: FileResult, table: dict[str, dict]) -> None:
             codes = [c for l in nest for c in reports[l.id].codes]
             if "code" in want and want["code"] not in codes:
                 result.failures.append(f"{where}: no reason has the code {want['code']!r}: {codes}")
+            for iv in want.get("legal", []):  # (legal, and left serial by the cost model)
+                if not any(reports[l.id].parallelizable and reports[l.id].induction_variable == iv for l in nest):
+                    result.failures.append(f"{where}: the loop over {iv} is not parallelizable")
             continue
         result.parallel += 1
         if len(par) != want.get("count", 1):
