@@ -84,6 +84,7 @@ def record(command: list[str], args: list[str], source_index: int, output: Optio
             "cwd": os.getcwd(), "command": command, "args": args, "source_index": source_index,
             "output": output, "flags": flags, "settings": {name: os.environ.get(name) for name in SETTINGS},
             "wants": sorted(set(_CALLED.findall(content.decode("utf-8", "replace")))) if blocked else [],
+            "defines": defined_symbols(obj) or {}, "object_stat": _stat(obj),
             "parallel": [loop["id"] for loop in report.get("loops", []) if loop.get("parallel")]}
     replace_file(_record_path(obj), json.dumps(data).encode())
 
@@ -100,17 +101,27 @@ def _headers(command: list[str], flags: list[str], source: str) -> Optional[dict
         return None
 
 
-def _current(obj: str) -> Optional[dict]:
-    """The record of an object, when the object, its source and its headers are still the bytes recorded."""
+def _stat(path: str) -> list[int]:
+    info = os.stat(path)
+    return [info.st_size, info.st_mtime_ns]
+
+
+def _recorded(obj: str) -> Optional[dict]:
+    """The record of an object, unchecked (see _current)."""
     try:
         data = json.loads(_record_path(obj).read_bytes())
-        files = {data["object"]: data["object_sha"], data["source"]: data["source_sha"], **data["headers"]}
-        if os.path.abspath(obj) != data["object"] or \
-                any(_sha256(Path(path).read_bytes()) != digest for path, digest in files.items()):
-            return None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return data if data["object"] == os.path.abspath(obj) and isinstance(data["defines"], dict) else None
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    return data
+
+
+def _current(data: dict) -> bool:
+    """Whether the record's object, source and headers are still the bytes recorded."""
+    try:
+        files = {data["object"]: data["object_sha"], data["source"]: data["source_sha"], **data["headers"]}
+        return all(_sha256(Path(path).read_bytes()) == digest for path, digest in files.items())
+    except (OSError, KeyError, TypeError, AttributeError):
+        return False
 
 
 def relinked_or_given(args: list[str], isolated, timeout: int, warn) -> list[str]:
@@ -128,13 +139,17 @@ def relinked(args: list[str], isolated, timeout: int) -> list[str]:
     if not enabled() or shapes_the_link(args):
         return args
     inputs = object_inputs(args)
-    records = {i: r for i, a in inputs if a.endswith(".o") and (r := _current(a)) is not None}
-    wanting = {i: r for i, r in records.items() if r["wants"]}
-    if not wanting:
+    loaded = {i: r for i, a in inputs if a.endswith(".o") and (r := _recorded(a)) is not None}
+    wanting = {i: r for i, r in loaded.items() if r["wants"]}
+    # (the cheap questions first: a link whose wanted names no recorded object defines costs no nm)
+    named = {n for r in wanting.values() for n in r["wants"] if any(n in d["defines"] for d in loaded.values())}
+    if not named:
         return args
-    definers = _strong_definers(inputs, set().union(*(r["wants"] for r in wanting.values())))
+    definers = _strong_definers(inputs, named, loaded)
     if definers is None:
         return args
+    records = {i: r for i, r in loaded.items() if (i in wanting or i in definers.values()) and _current(r)}
+    wanting = {i: r for i, r in wanting.items() if i in records}
     summaries: dict[str, dict] = {}
     for index in sorted(set(definers.values()) & set(records)):
         names = sorted(n for n, i in definers.items() if i == index)
@@ -157,12 +172,17 @@ def relinked(args: list[str], isolated, timeout: int) -> list[str]:
     return out
 
 
-def _strong_definers(inputs: list[tuple[int, str]], names: set[str]) -> Optional[dict[str, int]]:
+def _strong_definers(inputs: list[tuple[int, str]], names: set[str], loaded: dict[int, dict]) -> Optional[dict[str, int]]:
     """name -> the index of the one input that defines it, for the `names` that exactly one object or
-    archive of the link defines, strongly (not weak, not twice); None when an input cannot be read."""
+    archive of the link defines, strongly (not weak, not twice); None when an input cannot be read.
+    A recorded object's symbols are its record's (checked with the record before use)."""
     found: dict[str, list[tuple[int, str]]] = {}
     for index, path in inputs:
-        symbols = defined_symbols(path)
+        try:  # (a recorded object not touched since: its record's symbols; else nm's)
+            fresh = index in loaded and _stat(path) == loaded[index].get("object_stat")
+        except OSError:
+            return None
+        symbols = loaded[index]["defines"] if fresh else defined_symbols(path)
         if symbols is None:
             return None
         for name in names & symbols.keys():
