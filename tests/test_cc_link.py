@@ -6,6 +6,7 @@ objects, routines that touch globals, and AUTOPAR_LINK_TIME=0 link the objects a
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -109,9 +110,16 @@ def _rebuilt(cache: Path) -> list[str]:
 
 def test_the_link_parallelizes_a_solve_that_calls_another_files_routines(project, tmp_path):
     cache = tmp_path / "cache"
-    env = {**os.environ, "AUTOPAR_CC": "gcc", "AUTOPAR_CACHE_DIR": str(cache)}
+    env = {**os.environ, "AUTOPAR_CC": "gcc", "AUTOPAR_CACHE_DIR": str(cache),
+           "AUTOPAR_REPORT": str(tmp_path / "report.jsonl")}
     out = _build(project, env)
     assert out == _serial(project)
+    # the report has a line per compile, and one for the solve built again at the link
+    lines = [json.loads(l) for l in (tmp_path / "report.jsonl").read_text().splitlines()]
+    linked = [l for l in lines if l.get("link_time")]
+    assert len(lines) == len(UNITS) + 1 and len(linked) == 1 and not linked[0]["cached"]
+    assert any(loop["parallel"] and loop["function"] == "solve" and loop["depth"] == 0
+               for loop in linked[0]["file"]["loops"])
     rebuilt = _rebuilt(cache)
     assert len(rebuilt) == 1 and "#pragma omp parallel for" in rebuilt[0]
     # the k loop: lhs's rows 0..isize copied in and back (row N is written by no iteration)

@@ -161,15 +161,37 @@ def relinked(args: list[str], isolated, timeout: int) -> list[str]:
         given = {n: summaries[n] for n in record_["wants"] if n in summaries and definers[n] != index}
         if not given:
             continue
+        asked: list[bool] = []  # (whether this link built it, or an earlier one)
+
+        def build(record_=record_, given=given) -> dict:
+            asked.append(True)
+            return isolated(_rebuild, record_, given, timeout=timeout)
+
         try:  # (one file's failure leaves that object as it is, not the others)
-            built = _remembered(["build", record_, given],
-                                lambda: {"object": isolated(_rebuild, record_, given, timeout=timeout)},
+            built = _remembered(["build", record_, given], build,
                                 valid=lambda found: not found["object"] or os.path.isfile(found["object"]))
         except Exception:
             continue
         if built["object"]:
             out[index] = built["object"]
+            _report(args, built["report"], cached=not asked)
     return out
+
+
+def _report(args: list[str], report_json: str, cached: bool) -> None:
+    """One AUTOPAR_REPORT line for a file built again at the link (autopar.tools.cc._append_report's
+    form, with `"link_time": true`; the command is the link's)."""
+    import fcntl
+
+    target = os.environ.get("AUTOPAR_REPORT")
+    if not target:
+        return
+    line = {"version": 1, "command": args, "cached": cached, "link_time": True, "file": json.loads(report_json)}
+    with open(target, "a", encoding="utf-8") as out:
+        fcntl.flock(out, fcntl.LOCK_EX)  # parallel make: one whole line at a time
+        out.write(json.dumps(line) + "\n")
+        out.flush()
+        fcntl.flock(out, fcntl.LOCK_UN)
 
 
 def _strong_definers(inputs: list[tuple[int, str]], names: set[str], loaded: dict[int, dict]) -> Optional[dict[str, int]]:
@@ -230,9 +252,13 @@ def _own_summaries(other: dict, names: list[str]) -> dict:
             for name in names if name in tu.functions}
 
 
-def _rebuild(wanting: dict, summaries: dict) -> Optional[str]:
+def _rebuild(wanting: dict, summaries: dict) -> dict:
     """In the child: the object of `wanting`'s source analyzed with `summaries`, built again when it
-    gains parallel loops; its path, or None."""
+    gains parallel loops: {"object": its path or None, "report": the file's report (JSON)}."""
+    return {"object": None, "report": None} | _build(wanting, summaries)
+
+
+def _build(wanting: dict, summaries: dict) -> dict:
     from autopar.edit.edits import with_line_directives
     from autopar.edit.transform import transform_file
     from autopar.frontend import external_summaries
@@ -243,7 +269,7 @@ def _rebuild(wanting: dict, summaries: dict) -> Optional[str]:
     args, source = list(wanting["args"]), Path(wanting["source"])
     content = source.read_bytes()
     if "-fopenmp" not in args and has_omp_pragma(content):
-        return None  # (-fopenmp would switch on pragmas the user never compiled as OpenMP)
+        return {}  # (-fopenmp would switch on pragmas the user never compiled as OpenMP)
     settings = wanting["settings"]
     for name, value in settings.items():  # (the child's own environment: as the compile had it)
         if value is None:
@@ -258,7 +284,7 @@ def _rebuild(wanting: dict, summaries: dict) -> Optional[str]:
                                 share_regions=settings.get("AUTOPAR_SHARED_REGIONS") not in ("0", ""))
     if result.failed or not result.edits or result.source != content or \
             _sha256(content) != wanting["source_sha"] or not _gains(wanting["parallel"], result.report.loops):
-        return None
+        return {}
     place = cache_dir() / "link" / _sha256(json.dumps([wanting, summaries], sort_keys=True).encode())[:24]
     copy, obj = place / source.name, place / (Path(wanting["object"]).stem + ".o")
     replace_file(copy, with_line_directives(content, result.edits, str(source)))
@@ -267,9 +293,9 @@ def _rebuild(wanting: dict, summaries: dict) -> Optional[str]:
     command = [*wanting["command"], "-iquote", str(source.parent),
                f"-fdebug-prefix-map={place}={source.parent}", *args, "-fopenmp"]
     if subprocess.run(command, capture_output=True).returncode != 0:
-        return None
+        return {}
     os.replace(str(obj) + ".tmp", obj)  # (a link beside this one never reads half an object)
-    return str(obj)
+    return {"object": str(obj), "report": result.report.model_dump_json()}
 
 
 def _gains(before: list[str], loops) -> bool:
