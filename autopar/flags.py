@@ -22,8 +22,7 @@ FLAGS_WITH_VALUE = frozenset({
 # Options that name a directory or file to search, relative to the compile's working directory.
 PATH_FLAGS = ("-I", "-isystem", "-iquote", "-idirafter", "-include", "-imacros", "-F")
 
-# Options that only matter to the linker, the assembler or the driver's output, not to a parse.
-# options that shape what the link makes or what it exports: with any of them a source's functions
+# Options that shape what the link makes or what it exports: with any of them a source's functions
 # may be called from elsewhere, or a call reach another definition (a shared or relocatable output,
 # exported or wrapped symbols, an entry point, a linker script, options handed to the linker
 # unread); alone or with `=value`
@@ -32,6 +31,8 @@ LINK_SHAPING = frozenset({"-Wl", "-Xlinker", "-shared", "-r", "-rdynamic", "-e",
                           "-Bshareable"})
 # and those whose value may also be joined to them (`-Wl,-E`, `-Tscript.ld`, `-ustart`)
 LINK_SHAPING_JOINED = ("-Wl,", "-T", "-u", "-e", "-z", "-specs")
+
+# Options that only matter to the linker, the assembler or the driver's output, not to a parse.
 OUTPUT_FLAGS_WITH_VALUE = frozenset({"-o", "-MF", "-MT", "-MQ", "-Xlinker", "-L", "-l", "-T", "-u", "-z"})
 
 # Exact single-dash spellings with no value that a compiler accepts.

@@ -243,6 +243,7 @@ class _Ranges:
         for node in function.nodes:
             for key in _assigned(node):
                 setters.setdefault(key, []).append(node)
+        decls = {Variables.key(d.cursor): d for d in function.nodes_of((K.VAR_DECL,))}
         for statement in body.children:
             if statement.kind == K.DECL_STMT:
                 found = [(Variables.key(d.cursor), expression_children(d)[-1]) for d in statement.children
@@ -256,7 +257,7 @@ class _Ranges:
             else:
                 continue
             for key, value in found:
-                decl = next((d for d in function.nodes_of((K.VAR_DECL,)) if Variables.key(d.cursor) == key), None)
+                decl = decls.get(key)
                 if decl is None or key in lent or decl.cursor.storage_class == StorageClass.STATIC or \
                         decl.cursor.type.get_canonical().kind not in _WIDE_SIGNED:
                     continue

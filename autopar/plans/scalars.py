@@ -337,14 +337,21 @@ def _written_by_child(tu, loop: Loop, name: str) -> bool:
     itself has a constant trip count of at least one (see `_child_always_runs`)."""
     if tu is None or _constant_trip(loop) < 1:
         return False
-    for child_id in loop.children:
-        child = tu.loop(child_id)
-        if child.conditional is not False or child.has_break or child.has_continue or _constant_trip(child) < 1:
-            continue
-        use = child.scalar(name)
-        if use is not None and use.always_written and use.written_before_read and not use.declared_in_loop:
-            return True
-    return False
+    return any(_constant_trip(child) >= 1 and _writes_before_reading(child, name) and child.scalar(name).always_written
+               for child in _straight_children(tu, loop))
+
+
+def _straight_children(tu, loop: Loop) -> list[Loop]:
+    """The loops directly inside `loop`, not under a condition, with no break or continue: each runs
+    all its iterations whenever an iteration of `loop` runs."""
+    return [child for child in map(tu.loop, loop.children)
+            if child.conditional is False and not child.has_break and not child.has_continue]
+
+
+def _writes_before_reading(loop: Loop, name: str) -> bool:
+    """Whether `loop` writes `name`, declared outside it, before reading it in each iteration."""
+    use = loop.scalar(name)
+    return use is not None and use.written_before_read and not use.declared_in_loop
 
 
 def _written_if_children_run(tu, loop: Loop, name: str) -> Optional[list[str]]:
@@ -354,16 +361,12 @@ def _written_if_children_run(tu, loop: Loop, name: str) -> Optional[list[str]]:
     where a loop inside it runs (the same question, one level down). None if there are none."""
     if tu is None:
         return None
-    for child_id in loop.children:
-        child = tu.loop(child_id)
-        if child.conditional is not False or child.has_break or child.has_continue or child.canonical is None:
+    for child in _straight_children(tu, loop):
+        if child.canonical is None or not _writes_before_reading(child, name):
             continue
-        use = child.scalar(name)
-        if use is None or not use.written_before_read or use.declared_in_loop:
-            continue
-        if use.always_written:
-            return [child_id]
+        if child.scalar(name).always_written:
+            return [child.id]
         deeper = _written_if_children_run(tu, child, name)
         if deeper is not None:
-            return [child_id, *deeper]
+            return [child.id, *deeper]
     return None

@@ -47,9 +47,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Optional
 
-from autopar.flags import FLAGS_WITH_VALUE, LINK_SHAPING, LINK_SHAPING_JOINED  # (gcc/clang's options)
+from autopar.flags import FLAGS_WITH_VALUE  # gcc/clang options whose value may be the next argument
 from autopar.frontend.omp_pragmas import has_omp_pragma  # the standard library only, like autopar.flags
 from autopar.process import configure_program  # the standard library only
+from autopar.tools.link_inputs import shapes_the_link  # the standard library only, like autopar.flags
 
 # This module stays free of pydantic and the analysis at import time: a cached or disabled compile
 # should cost little more than starting Python.
@@ -154,13 +155,13 @@ def whole_program(line: CommandLine) -> bool:
     if line.mode != "compile-link" or len(line.inputs) != 1 or len(line.sources) != 1:
         return False
     args = line.args
+    if shapes_the_link(args):
+        return False
     for k, arg in enumerate(args):
         if arg == "-l":
             if k + 1 >= len(args) or args[k + 1] not in _SYSTEM_LIBRARIES:
                 return False
         elif arg.startswith("-l") and arg[2:] not in _SYSTEM_LIBRARIES:
-            return False
-        elif arg.split("=", 1)[0] in LINK_SHAPING or arg.startswith(LINK_SHAPING_JOINED):
             return False
     return True
 
@@ -319,7 +320,6 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
         warnings.append(f"dependency file {deps}: {_one_line(error)}")
     cc_link.record_compile(compiler, line, built, analysis_flags)
     return warnings.flush(0)
-
 
 
 def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):

@@ -7,6 +7,7 @@ Takes a loop and one object of its dependence model; gives "private", "lastpriva
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Optional
 
 import islpy as isl
@@ -62,12 +63,29 @@ def privatizable(ctx: NestContext, loop: Loop, obj: ObjectModel) -> Optional[str
     # a `continue` of the loop may skip the last iteration's writes: its copy would hold garbage
     if loop.has_continue:
         return None
-    if _writes_whole_array(obj, writes):
+    each = _written_each_iteration(obj, writes)
+    if each is None:
+        return None
+    if _writes_whole_array(obj, each):
         return "lastprivate"
     # (a work array: read after it is written; one the loop only writes, `b[0] = i`, keeps its
     # output dependence: copying it in and back to run the stores in parallel gains nothing)
     reads = any(not m.access.is_write for m in obj.accesses)
-    return COPIED_IN if reads and _fits(obj) and _writes_same_elements(obj, writes) else None
+    return COPIED_IN if reads and _fits(obj) and _writes_same_elements(obj, each) else None
+
+
+def _extents(obj: ObjectModel) -> Optional[list[int]]:
+    """The declared array's extents, when they are all constants."""
+    dims = obj.base.array_dims
+    if not dims or any(d is None or not d.strip().isdigit() for d in dims):
+        return None
+    return [int(d) for d in dims]
+
+
+def _element(m: AccessModel, prefix: str) -> list[str]:
+    """`v0 = ..., v1 = ...`: the element the access touches, over its loops' variables `prefix`0..."""
+    names = ivs_for(prefix, m)
+    return [f"v{k} = {render_aff(d, names)}" for k, d in enumerate(m.dims)]
 
 
 def _fits(obj: ObjectModel) -> bool:
@@ -75,31 +93,23 @@ def _fits(obj: ObjectModel) -> bool:
     counted in bytes: copies_fit): each thread's copy, copied in, lives on its stack."""
     if obj.base.storage != Storage.LOCAL:
         return True
-    elements = 1
-    for extent in obj.base.array_dims:
-        if extent is None or not extent.strip().isdigit():
-            return False
-        elements *= int(extent)
-    return elements * 8 <= COPIES_LIMIT
+    extents = _extents(obj)
+    return extents is not None and math.prod(extents) * 8 <= COPIES_LIMIT
 
 
 def _reads_covered(obj: ObjectModel, writes: list[AccessModel]) -> bool:
     """Whether every read of the object reads an element that one of `writes` wrote before it in the
     same iteration of the analysed loop (reads outside the array left out: see _inside_the_array).
     Asked once per statement: its reads share their loops, and a call's block has dozens."""
-    reads = [m for m in obj.accesses if not m.access.is_write]
-    if any(len(w.dims) != len(r.dims) for w in writes for r in reads[:1]) or \
-            len({len(m.dims) for m in obj.accesses}) > 1:
+    if len({len(m.dims) for m in obj.accesses}) > 1:  # (writes and reads of one rank)
         return False
-    for group in _statements(reads):
+    for group in _statements([m for m in obj.accesses if not m.access.is_write]):
         found = _written_before(writes, group[0])
         if found is None:
             return False
         r = group[0]
-        names = ivs_for("b", r)
         read = parse_set(set_text([("b", r)], pre=[f"v{k}" for k in range(len(r.dims))],
-                                  extra=[_any_of([[f"v{k} = {render_aff(d, names)}" for k, d in enumerate(m.dims)]
-                                                  + _inside_the_array(obj, m) for m in group])]))
+                                  extra=[_any_of([_element(m, "b") + _inside_the_array(obj, m) for m in group])]))
         if not read.is_subset(found):
             return False
     return True
@@ -133,10 +143,8 @@ def _written_before(writes: list[AccessModel], r: AccessModel) -> Optional[isl.S
             order.append(" and ".join([f"b{j} = a{j}" for j in range(1, len(common))]) or "0 = 0")
         if not order:
             continue
-        names = ivs_for("a", w)
         text = set_text([("a", w), ("b", r)], pre=[f"v{k}" for k in range(rank)],
-                        extra=["a0 = b0", _any_of([[o] for o in order]),
-                               _any_of([[f"v{k} = {render_aff(d, names)}" for k, d in enumerate(m.dims)] for m in group])])
+                        extra=["a0 = b0", _any_of([[o] for o in order]), _any_of([_element(m, "a") for m in group])])
         pairs = parse_set(text).project_out(isl.dim_type.set, rank, len(w.loops))
         covered = pairs if covered is None else covered.union(pairs)
     return covered
@@ -146,11 +154,11 @@ def _inside_the_array(obj: ObjectModel, m: AccessModel, prefix: str = "b") -> li
     """The constraints that each subscript of the access stays inside its declared extent: C leaves
     an access outside an array object undefined (`lhs[isize - 1]` with isize = 0), so only the reads
     inside it need an earlier write of the iteration."""
-    dims = obj.base.array_dims
-    if not dims or any(d is None or not d.strip().isdigit() for d in dims) or len(m.dims) != len(dims):
+    extents = _extents(obj)
+    if extents is None or len(m.dims) != len(extents):
         return []
     names = ivs_for(prefix, m)
-    return [f"0 <= {render_aff(d, names)} < {extent}" for d, extent in zip(m.dims, dims)]
+    return [f"0 <= {render_aff(d, names)} < {extent}" for d, extent in zip(m.dims, extents)]
 
 
 # bytes of static arrays' copies one loop may put on each thread's stack (a worker's stack is a few
@@ -182,38 +190,31 @@ def _named_by_callees(tu: TranslationUnit, loop: Loop, name: str) -> bool:
     return False
 
 
-def _writes_whole_array(obj: ObjectModel, writes) -> bool:
-    """Whether the unconditional writes of every single iteration of the analysed loop cover every
-    element of the declared array (then lastprivate copies out exactly what the serial loop leaves)."""
-    found = _written_each_iteration(obj, writes)
-    if found is None:
-        return False
-    covered, iterations = found
+def _writes_whole_array(obj: ObjectModel, each: tuple) -> bool:
+    """Whether the unconditional writes of every single iteration of the analysed loop (`each`, from
+    _written_each_iteration) cover every element of the declared array (then lastprivate copies out
+    exactly what the serial loop leaves)."""
+    covered, iterations = each
     dims = obj.base.array_dims
     whole = iterations.intersect(isl.Set("{ [%s, a0] : %s }" % (", ".join(f"v{k}" for k in range(len(dims))), " and ".join(
         f"0 <= v{k} < {d}" for k, d in enumerate(dims)))))
     return whole.subtract(covered).is_empty()
 
 
-def _writes_same_elements(obj: ObjectModel, writes) -> bool:
+def _writes_same_elements(obj: ObjectModel, each: tuple) -> bool:
     """Whether every element that any write of the loop may touch (conditional writes and calls'
     regions included) is written by the unconditional writes of every single iteration: then no
     iteration leaves a value that the last iteration does not overwrite, and a copy that starts as
     the array (firstprivate) and is copied out after the last iteration (lastprivate) leaves what
-    the serial loop leaves."""
-    found = _written_each_iteration(obj, writes)
-    if found is None:
-        return False
-    covered, iterations = found
+    the serial loop leaves. `each`: from _written_each_iteration."""
+    covered, iterations = each
     rank = len(obj.base.array_dims)
     touched = None
     for w in (m for m in obj.accesses if m.access.is_write):
         if w.dims is None or len(w.dims) != rank:
             return False
-        names = ivs_for("a", w)
         inside = _inside_the_array(obj, w, prefix="a")  # (writing outside it is undefined too)
-        text = set_text([("a", w)], pre=[f"v{k}" for k in range(rank)],
-                        extra=[f"v{k} = {render_aff(d, names)}" for k, d in enumerate(w.dims)] + inside)
+        text = set_text([("a", w)], pre=[f"v{k}" for k in range(rank)], extra=_element(w, "a") + inside)
         s = parse_set(text).project_out(isl.dim_type.set, rank, len(w.loops))
         touched = s if touched is None else touched.union(s)
     if touched is None:
@@ -223,12 +224,12 @@ def _writes_same_elements(obj: ObjectModel, writes) -> bool:
     return needed.subtract(covered).is_empty()
 
 
-def _written_each_iteration(obj: ObjectModel, writes):
+def _written_each_iteration(obj: ObjectModel, writes) -> Optional[tuple]:
     """(the elements each iteration of the analysed loop writes unconditionally, as pairs [v..., a0]
     of element and iteration; the loop's iterations, as [v..., a0] with any v), or None when the
     array's extents are not constants or the writes are not all exact and in that loop."""
     dims = obj.base.array_dims
-    if not dims or any(d is None or not d.strip().isdigit() for d in dims) or not writes:
+    if _extents(obj) is None or not writes:
         return None
     outer = writes[0].loops[0]
     if outer.canonical is None or any(not w.exact_domain or w.loops[0].id != outer.id for w in writes):
@@ -236,9 +237,7 @@ def _written_each_iteration(obj: ObjectModel, writes):
     elements = [f"v{k}" for k in range(len(dims))]
     covered = None
     for w in writes:
-        names = ivs_for("a", w)
-        text = set_text([("a", w)], pre=elements,
-                         extra=[f"v{k} = {render_aff(d, names)}" for k, d in enumerate(w.dims)])
+        text = set_text([("a", w)], pre=elements, extra=_element(w, "a"))
         # keep the outer loop's variable a0; drop the inner loops' variables
         s = parse_set(text).project_out(isl.dim_type.set, len(dims) + 1, len(w.loops) - 1)
         covered = s if covered is None else covered.union(s)

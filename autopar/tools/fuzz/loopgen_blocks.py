@@ -50,7 +50,7 @@ class BlockTemplates(ProgramBuilder):
             f"    for (p = 0; p < {size}; p++)",
             f"        for (q = p + 1; q < {size}; q++) {{",
             f"            for (m = p + 1; m < {size}; m++)",
-            f"                a[q][m] = (a[q][m] * 3 - a[p][m] * a[q][p]) % 1000;",
+            "                a[q][m] = (a[q][m] * 3 - a[p][m] * a[q][p]) % 1000;",
             f"            r[q] = (r[q] - r[p] * (a[q][p] % 5){peek}) % 1000;",
             "        }",
             "}"]
@@ -77,12 +77,7 @@ class BlockTemplates(ProgramBuilder):
                 "}"]
             self.body.append(f"    {name}({self.size_var(lines) if self.chance(0.5) else lines});")
         total = self.fresh("total")
-        self.body += [f"    long long {total} = 0;",
-                      f"    for (int i = 0; i < {lines}; i++)",
-                      f"        for (int j = 0; j < {points}; j++)",
-                      f"            for (int m = 0; m < {size}; m++)",
-                      f"                {total} += {out}[i][j][m] * (m + 1);",
-                      f'    printf("{out} %lld\\n", {total});']
+        self.body += [*self._sum_lines(total, "0", out, lines, points, size), f'    printf("{out} %lld\\n", {total});']
         if miss == "read":
             self.body.append(f'    printf("{work} %lld %lld\\n", {work}[{points - 1}][{size - 1}][0], {diag}[1][0]);')
 
@@ -126,12 +121,17 @@ class BlockTemplates(ProgramBuilder):
                       f"    {sweep}({self.size_var(lines) if self.chance(0.5) else lines}, "
                       f"{self.size_var(used) if self.chance(0.5) else used});"]
         total = self.fresh("total")
-        self.body += [f"    long long {total} = {last};",
-                      f"    for (int i = 0; i < {lines}; i++)",
-                      f"        for (int j = 0; j < {used}; j++)",
-                      f"            for (int m = 0; m < {size}; m++)",
-                      f"                {total} += {out}[i][j][m] * (m + 1);",
+        self.body += [*self._sum_lines(total, last, out, lines, used, size),
                       f"    for (int i = 0; i < {used + 2}; i++)",
                       f"        for (int m = 0; m < {size}; m++)",
                       f"                {total} += {rows}[i][m] * (i + 1);",
                       f'    printf("{out} %lld\\n", {total});']
+
+    @staticmethod
+    def _sum_lines(total: str, start: str, out: str, lines: int, points: int, size: int) -> list[str]:
+        """main's checksum of a [lines][points][size] output array, into `total` from `start`."""
+        return [f"    long long {total} = {start};",
+                f"    for (int i = 0; i < {lines}; i++)",
+                f"        for (int j = 0; j < {points}; j++)",
+                f"            for (int m = 0; m < {size}; m++)",
+                f"                {total} += {out}[i][j][m] * (m + 1);"]
