@@ -3,11 +3,10 @@
 No libclang object ever appears here. Every later stage reads only these models (JSON-serialisable).
 
 Conventions
-- Positions are 1-based line/column of the input file as a compiler reports them; `offset` is the
-  0-based byte offset into the file's bytes.
+- Positions are 1-based line/column as a compiler reports them; `offset`, 0-based, counts bytes.
 - A loop id is "<file name as given>:<line>:<column>" of its `for` keyword.
-- Monomials in `AffineExpr.coefficients` are variable names joined by "*" in sorted order ("i", "n",
-  "i*n"); higher degrees appear only in linearised subscripts (`a[i*n + j]`), which deps delinearises.
+- Monomials in `AffineExpr.coefficients` are names joined by "*", sorted ("i", "n", "i*n"); higher
+  degrees appear only in linearised subscripts (`a[i*n + j]`), which deps delinearises.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from typing import Literal, Optional
 
 from pydantic import Field, PrivateAttr
 from autopar.ir_base import _Frozen
-from autopar.ir_calls import CallEffect, CallSite, FunctionSummary  # noqa: F401 (the IR's parts)
+from autopar.ir_calls import CallEffect, CallSite, FunctionSummary, SwitchedOff  # noqa: F401 (the IR's parts)
 from autopar.ir_claims import Append, Claim  # noqa: F401
 
 
@@ -33,8 +32,7 @@ class Diagnostic(_Frozen):
         return self.severity in ("error", "fatal")
 
     def render(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}: " if self.file and self.line else ""
-        return f"{where}{self.severity}: {self.message}"
+        return f"{f'{self.file}:{self.line}:{self.column}: ' if self.file and self.line else ''}{self.severity}: {self.message}"
 
 
 class AffineExpr(_Frozen):
@@ -399,16 +397,15 @@ class Loop(_Frozen):
     # loop whose address the function never takes, no other declaration of the name inside the loop,
     # no goto or label in the loop (autopar.frontend.pointer_uses). A thread's copy may shadow them
     subscripted_pointers: list[str] = Field(default_factory=list)
-    # variables of static storage the file declares `#pragma omp threadprivate` that the loop uses:
-    # threads would read and write their own copies, so no plan runs it in parallel
+    # static variables the file declares `threadprivate` that the loop uses: no plan runs it in parallel
     threadprivate_uses: list[str] = Field(default_factory=list)
     volatile_uses: list[str] = Field(default_factory=list)  # volatile accesses, as spelled (frontend.volatiles)
     # argmin/argmax updates directly in the body that use this loop's variable as the index
     location_reductions: list[LocationReduction] = Field(default_factory=list)
     claims: list[Claim] = Field(default_factory=list)  # (autopar.frontend.claims)
     claim_problem: Optional[str] = None  # why its claim-shaped updates cannot be claims
-    # byte offset where the file-scope declaration holding the loop's function starts (the
-    # function, or its namespace, class or `extern "C"` block): a helper the rewrite needs goes there
+    # where the file-scope declaration holding the loop's function (or its namespace, class or
+    # `extern "C"` block) starts: a helper the rewrite needs goes there
     top_level_offset: Optional[int] = None
 
     def scalar(self, name: str) -> Optional[ScalarUse]:
@@ -448,6 +445,9 @@ class TranslationUnit(_Frozen):
     diagnostics: list[Diagnostic] = Field(default_factory=list)
     # floating-point reductions: "allow" (reassociate) or "strict" (serial), from the option, env or flags
     fp_reductions: Literal["allow", "strict"] = "allow"
+    # statements a flag switches off (SwitchedOff): those found, and those this text has blanked
+    switchable: list[SwitchedOff] = Field(default_factory=list)
+    switched_off: list[SwitchedOff] = Field(default_factory=list)
     _index: Optional[tuple[tuple[int, int], dict[str, Loop]]] = PrivateAttr(default=None)  # see loop()
     _caches: Optional[tuple[tuple[int, int], "_Caches"]] = PrivateAttr(default=None)  # see cache()
 

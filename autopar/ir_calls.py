@@ -67,3 +67,17 @@ class CallSite(_Frozen):
     arguments: list[str] = Field(default_factory=list)  # spelled argument texts
     # arguments whose callee's regions are among the loop's accesses (instantiated at the call)
     modelled_arguments: list[int] = Field(default_factory=list)
+
+
+class SwitchedOff(_Frozen):
+    """`if (timers_enabled) timer_start(2);` inside a loop: a statement that runs only while a flag
+    (an integer variable) is set and calls code of effects the analysis cannot see
+    (autopar.frontend.switched_off). A loop is analysed again with its body blanked, and runs in
+    parallel only while the flag is 0 (autopar.plans.candidates.switched_off)."""
+
+    flag: str  # the variable the `if` tests
+    start: int  # byte extent of the statement the `if` guards (its body)
+    end: int
+    line: int
+    text: str  # the `if` as written, on one line, for reasons
+    root_loop_id: str  # the outermost loop around it

@@ -6,12 +6,12 @@ Commands (cli, cc, check, bench) call these functions and hold no analysis of th
 from __future__ import annotations
 
 import os
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from autopar.plans import reasons as R
-from autopar.ir import TranslationUnit
+from autopar.ir import SwitchedOff, TranslationUnit
 from autopar.plans.plan import Decision, Directive, NestAnalysis
 from autopar.report import FileReport, LoopReport
 from autopar.plans.plan import render_pragma
@@ -43,17 +43,18 @@ def whole_program_default() -> bool:
     return os.environ.get(WHOLE_PROGRAM_ENV, "") not in ("", "0")
 
 
-def load_translation_unit(path: str, compile_args: list[str] | None = None,
-                          build_dir: str | None = None, whole_program: Optional[bool] = None) -> TranslationUnit:
+def load_translation_unit(path: str, compile_args: list[str] | None = None, build_dir: str | None = None,
+                          whole_program: Optional[bool] = None, switched_off: Sequence[SwitchedOff] = ()) -> TranslationUnit:
     """Parse one file with libclang. Raises autopar.frontend.FrontendError when it cannot be read.
     `whole_program` (default: $AUTOPAR_WHOLE_PROGRAM): the file is compiled and linked alone, so only
-    it calls its functions."""
+    it calls its functions. `switched_off`: statements read as if their bodies were empty."""
     from autopar.plans.fppolicy import resolve
     from autopar.frontend.translate import translate
 
     if whole_program is None:
         whole_program = whole_program_default()
-    tu = translate(path, compile_args or [], build_dir=build_dir, whole_program=whole_program)
+    tu = translate(path, compile_args or [], build_dir=build_dir, whole_program=whole_program,
+                   switched_off=switched_off)
     return tu.model_copy(update={"fp_reductions": resolve(tu.compile_args)})
 
 
@@ -67,12 +68,18 @@ def default_decision(analysis: NestAnalysis) -> Decision:
                     decided_by="analyzer", rationale=analysis.default_reason)
 
 
-def analyze_tu(tu: TranslationUnit, reasoner: Optional[Reasoner] = None) -> FileAnalysis:
+def analyze_tu(tu: TranslationUnit, reasoner: Optional[Reasoner] = None,
+               variant: Optional[Callable[[list[SwitchedOff]], Optional[TranslationUnit]]] = None) -> FileAnalysis:
+    """`variant`: the file translated again with some of its switched-off statements blanked
+    (autopar.plans.candidates.switched_off); without it, none are."""
     from autopar.plans.candidates import analyze_regions
+    from autopar.plans.candidates.variants import with_flags_off
     from autopar.decision.decisions import stored_decisions
 
     # (the garbage collector's thresholds are the program's to set: autopar.process)
     nests = analyze_regions(tu)
+    if variant is not None and tu.switchable:
+        nests = with_flags_off(tu, nests, variant)
     # a decisions file (autopar tune, $AUTOPAR_DECISIONS) decides the regions it names; the rest as usual
     stored = stored_decisions(tu, nests)
     decisions = [fixed or (reasoner(tu, nest) if reasoner else default_decision(nest))
@@ -119,7 +126,14 @@ def analyze_file(path: str, compile_args: list[str] | None = None, build_dir: st
         tu = load_translation_unit(path, compile_args, build_dir, whole_program)
     except FrontendError as error:
         return FileAnalysis(report=FileReport(path=path, error=str(error), diagnostics=error.diagnostics))
-    return analyze_tu(tu, reasoner)
+
+    def variant(switched_off: list[SwitchedOff]) -> Optional[TranslationUnit]:
+        try:
+            return load_translation_unit(path, compile_args, build_dir, whole_program, switched_off)
+        except FrontendError:
+            return None
+
+    return analyze_tu(tu, reasoner, variant)
 
 
 def build_report(tu: TranslationUnit, nests: list[NestAnalysis], decisions: list[Decision]) -> FileReport:

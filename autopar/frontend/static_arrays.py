@@ -20,7 +20,8 @@ from typing import Optional
 from clang.cindex import CursorKind as K, LinkageKind, TLSKind
 
 from autopar.ir import Storage
-from autopar.frontend.ast import Source, variable_decl
+from autopar.frontend.ast import ARRAY_TYPES, LOOP_KINDS, Source, strip, user_of, variable_decl
+from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.functions import Function
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.omp_pragmas import parse_omp_pragma, source_lines
@@ -28,13 +29,17 @@ from autopar.frontend.variables import Variables
 from autopar.frontend.volatiles import user_header_texts
 
 PRIVATE_COPY_LIMIT = 64 * 1024  # bytes; a worker thread's stack is a few MiB
+# An array nothing reads after the loop needs no copy in or out, only room: each thread's copy, on its
+# stack, up to a quarter of the 8 MiB a thread gets by default (glibc, from the stack limit's default)
+DEAD_COPY_LIMIT = 2 * 1024 * 1024
 
 
 class StaticArrays:
     """Answers, per loop, which static arrays only that loop names; the translation unit is walked
     once, and only when some loop has a candidate."""
 
-    def __init__(self, clang_tu, functions: list[Function], source: Source, language: str, whole_program: bool):
+    def __init__(self, clang_tu, functions: list[Function], source: Source, language: str, whole_program: bool,
+                 summaries: dict):
         self.clang_tu = clang_tu
         self.functions = functions
         self.source = source
@@ -43,22 +48,66 @@ class StaticArrays:
         self._threadprivate: Optional[set[str]] = None  # names listed by threadprivate directives
         self._named_by: dict[tuple, set[int]] = {}  # declaration key -> ids of functions that name it
         self._elsewhere: Optional[set[tuple]] = None  # keys named outside the file's function bodies
+        self._main_called: Optional[bool] = None
+        self.summaries = summaries  # the file's FunctionSummary by name (which parameters callees only index)
 
     def named_only_in(self, info: LoopInfo, key: tuple, decl, offsets: list[int], variables: Variables) -> bool:
         """Whether the static array `decl` (named at `offsets` in the loop's function) is named by
-        nothing in the translation unit but the loop (and a thread's copy may stand for it: `copyable`)."""
-        if not self.copyable(decl, variables) or key[0] != info.loop.file:
+        nothing in the translation unit but the loop, or in `main` by the loop and code that runs
+        before it (`_only_before_in_main`), and a thread's copy may stand for it (`copyable`, up to
+        DEAD_COPY_LIMIT: nothing is copied in or out)."""
+        if not self.copyable(decl, variables, DEAD_COPY_LIMIT) or key[0] != info.loop.file:
             return False
         if variables.get(decl).storage == Storage.GLOBAL and decl.linkage != LinkageKind.INTERNAL and not (
                 self.whole_program and decl.linkage == LinkageKind.EXTERNAL):
             return False
-        start, end = info.node.start, info.node.end
-        if not all(start <= at < end for at in offsets):
-            return False
         entity = Variables.key(decl.canonical)  # a header may declare it first: one object
-        return self.named_by(entity) <= {id(info.function)} and entity not in self.named_elsewhere()
+        if not self.named_by(entity) <= {id(info.function)} or entity in self.named_elsewhere():
+            return False
+        start, end = info.node.start, info.node.end
+        return all(start <= at < end for at in offsets) or self._only_before_in_main(info, key)
 
-    def copyable(self, decl, variables: Variables) -> bool:
+    def _only_before_in_main(self, info: LoopInfo, key: tuple) -> bool:
+        """NAS EP's `x`, filled before the main loop and again in each of its iterations: in `main`,
+        which runs once (nothing in the file calls it), the array's other mentions come before the loop,
+        outside any loop around it, and leave no pointer to it behind: each indexes an element, or
+        is an argument whose callee only indexes it (its summary has regions for it). Then nothing
+        reads what the loop leaves."""
+        if info.function.name != "main" or self._calls_main():
+            return False
+        around = [(a.start, a.end) for a in info.node.ancestors() if a.kind in LOOP_KINDS]
+        for node in info.function.array_names():
+            decl = variable_decl(node)
+            if Variables.key(decl) != key or info.node.start <= node.start < info.node.end:
+                continue
+            if node.start >= info.node.start or any(lo <= node.start < hi for lo, hi in around) or \
+                    not self._indexed_or_lent(node):
+                return False
+        return True
+
+    def _indexed_or_lent(self, node) -> bool:
+        """Whether a mention of an array reads or writes an element (`x[i]`), or passes the array to
+        a function that only indexes that parameter (`vranlc(0, &t1, a, x)`): no pointer to it stays."""
+        top, user = node, user_of(node)
+        while user is not None and user.kind == K.ARRAY_SUBSCRIPT_EXPR and strip(user.expressions[0]) is top:
+            top, user = user, user_of(user)
+        taken = user is not None and user.kind == K.UNARY_OPERATOR and user.unary_op == "&"
+        if top is not node:
+            return not taken and top.type_kind not in ARRAY_TYPES
+        if user is None or user.kind != K.CALL_EXPR:
+            return False
+        summary = self.summaries.get(callee_name(user))
+        k = next((k for k, argument in enumerate(call_arguments(user)) if strip(argument) is node), -1)
+        return summary is not None and k >= 0 and any(
+            k in regions for regions in (summary.read_regions, summary.write_regions, summary.read_spans,
+                                         summary.write_spans))
+
+    def _calls_main(self) -> bool:
+        if self._main_called is None:
+            self._main_called = any(callee_name(n) == "main" for f in self.functions for n in f.nodes_of((K.CALL_EXPR,)))
+        return self._main_called
+
+    def copyable(self, decl, variables: Variables, limit: int = PRIVATE_COPY_LIMIT) -> bool:
         """Whether a thread's copy may stand for the static array `decl` while a loop runs, when the
         loop's last iteration writes all of it (then `lastprivate` leaves what the serial loop leaves,
         whoever reads it after): C, of static storage, neither const nor volatile, not threadprivate,
@@ -68,7 +117,7 @@ class StaticArrays:
                 not variable.is_array or variable.is_const or decl.type.is_volatile_qualified() or \
                 "volatile" in variable.type or variable.name in self.threadprivate() or thread_local(decl):
             return False
-        return 0 < decl.type.get_size() <= PRIVATE_COPY_LIMIT
+        return 0 < decl.type.get_size() <= limit
 
     def threadprivate(self) -> set[str]:
         """The names that `#pragma omp threadprivate(...)` lines list, in the main file and the

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from typing import Optional
+from typing import Optional, Sequence
 
 from clang.cindex import CursorKind as K, LinkageKind
 
-from autopar.ir import CallEffect, CallSite, Storage, TranslationUnit
+from autopar.ir import CallEffect, CallSite, Storage, SwitchedOff, TranslationUnit
 from autopar.frontend import (accesses, calls, external_summaries, linear, noalias, pointer_uses, pragmas, reductions,
-                              scalars)
+                              scalars, switched_off)
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.ast import Source, referenced, stored_operand, strip
 from autopar.frontend.constant_locals import constant_locals
@@ -42,16 +42,18 @@ from autopar.frontend.volatiles import Volatiles
 __all__ = ["translate", "FrontendError"]
 
 
-def translate(path: str, compile_args: list[str], build_dir: Optional[str] = None,
-              whole_program: bool = False) -> TranslationUnit:
+def translate(path: str, compile_args: list[str], build_dir: Optional[str] = None, whole_program: bool = False,
+              switched_off: Sequence[SwitchedOff] = ()) -> TranslationUnit:
     """Parse `path` with libclang and describe every `for` loop of it. `whole_program`: the file is
     compiled and linked alone, so no other file calls its functions (see autopar.frontend.noalias).
+    `switched_off`: statements of it (found by an earlier translation) read as if their bodies were
+    empty (autopar.frontend.switched_off).
 
     Raises FrontendError when the file cannot be analyzed at all. Syntax errors are not an exception:
     the loops libclang still found come back with the diagnostics.
     """
     try:
-        return _translate(path, compile_args, build_dir, whole_program)
+        return _translate(path, compile_args, build_dir, whole_program, list(switched_off))
     except FrontendError:
         raise
     except RecursionError:
@@ -102,8 +104,8 @@ def _pointer_facts(variables: Variables, every_function: list, functions: list, 
 
 
 def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
-               whole_program: bool) -> TranslationUnit:
-    text = read_source(path)
+               whole_program: bool, switched: list[SwitchedOff]) -> TranslationUnit:
+    text = switched_off.blanked(read_source(path), switched)
     settings = settings_for(path, list(compile_args), build_dir)
     clang_tu, diagnostics = parse(path, text, settings)
     source = Source(path, text)
@@ -158,7 +160,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
         affine.linear_refs.update(refs)
     _collect_accesses(infos, by_node, source, variables, affine, summaries, set().union(*lent.values()))
 
-    statics = StaticArrays(clang_tu, every_function, source, settings.language, whole_program)
+    statics = StaticArrays(clang_tu, every_function, source, settings.language, whole_program, summaries)
     for info in infos:
         _variable_facts(info, variables, escaping, by_node, statics, volatiles, settings.language)
     pragmas.annotate(infos, functions, source)
@@ -173,12 +175,12 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     if settings.language == "c":
         _mark_data_selected(summaries, data_selected_parameters(every_function, with_loops, source, whole_program))
     unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
-                           build_vectorizes=settings.vectorizes,
-                           loops=[info.loop.frozen() for info in infos], functions=summaries,
-                           constant_arguments=constants, diagnostics=diagnostics,
+                           build_vectorizes=settings.vectorizes, loops=[info.loop.frozen() for info in infos],
+                           functions=summaries, constant_arguments=constants, diagnostics=diagnostics,
                            call_site_values=call_site_values(every_function, with_loops, source, whole_program),
                            distinct_parameters={name: [key[2] for key in keys] for name, keys in distinct.items()},
-                           whole_program=whole_program)
+                           whole_program=whole_program, switched_off=switched,
+                           switchable=[] if switched else switched_off.switchable(infos, source))
     _break_cycles(every_function, infos)
     return unit
 

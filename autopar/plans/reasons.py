@@ -62,6 +62,10 @@ CALL_WRITES_GLOBAL = "call-writes-global"
 CALL_WRITES_ARGUMENT = "call-writes-argument"
 CALL_READS_WRITTEN = "call-reads-written"
 CALL_SEES_PRIVATE_GLOBAL = "call-sees-private-global"
+# `if (flag) call();` read as switched off (autopar.frontend.switched_off): the flag's test (a note),
+# or why it cannot be (the statement lies outside the loop, or the loop may change the flag)
+FLAG_OFF = "flag-off"
+FLAG_OFF_UNUSABLE = "flag-off-unusable"
 CONTAINER_ACCESS = "container-access"  # a C++ container member (operator[], size, at, data) of a container not named
 CONTAINER_RESIZE = "container-resize"  # push_back, resize, insert, erase, ...: may reallocate
 # scalars

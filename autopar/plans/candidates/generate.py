@@ -187,8 +187,13 @@ def analyze_regions(tu: TranslationUnit) -> list[NestAnalysis]:
     """
     regions: list[NestAnalysis] = []
     for root in tu.nest_roots():
-        regions += _regions(tu, root, None)
+        regions += root_regions(tu, root)
     return regions
+
+
+def root_regions(tu: TranslationUnit, root: Loop) -> list[NestAnalysis]:
+    """The regions of one nest (see analyze_regions)."""
+    return _regions(tu, root, None)
 
 
 def _regions(tu: TranslationUnit, root: Loop, enclosing: Optional[NestContext]) -> list[NestAnalysis]:

@@ -18,6 +18,7 @@ from autopar.plans.candidates.private_arrays import COPIED_IN, copies_fit, loop_
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
 from autopar.ir_calls import UNKNOWN_POINTEE
 from autopar.plans.scalars import ScalarClasses, classify
+from autopar.plans.candidates.switched_off import flag_tests
 from autopar.plans.candidates.strided_windows import edge_objects, strided_windows, with_strided_conditions
 
 
@@ -313,7 +314,8 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
     if reduction_runs:
         out.notes.append(R.Reason(f"runs in parallel only when its inner loops run too ({' && '.join(reduction_runs)}, "
                                   "checked at run time): each thread adds its copy into every element", R.ZERO_TRIP))
-    out.runs_condition = " && ".join(([checkable] if relied else []) + inner_runs) or None
+    flags = flag_tests(tu, loop, out.blockers, out.notes)  # (a unit read with statements switched off)
+    out.runs_condition = " && ".join(([checkable] if relied else []) + inner_runs + flags) or None
     out.blockers += classes.blockers
     out.blockers += privatised_globals_seen_by_calls(tu, loop, classes)
     out.notes += classes.notes

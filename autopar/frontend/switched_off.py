@@ -1,0 +1,100 @@
+"""Switched-off statements pass: `if (timers_enabled) timer_start(2);` inside a loop, a statement
+that runs only while an integer flag is set and calls code whose effects the analysis cannot see
+(another file's function, I/O). NAS EP's main loop times itself that way; verbose and debug flags do
+the same. While the flag is 0 such a statement does nothing, so the loop may be analysed as if its
+body were empty, and run in parallel only when the flag is 0 where it starts (the candidates stage,
+autopar.plans.candidates.switched_off, asks for that analysis and adds the test).
+
+Takes the file's loops once their call sites are known; gives the statements found (`switchable`)
+and, for a chosen set of them, the file's text with their bodies blanked (`blanked`): `{ ... }`
+becomes `{ }` and an expression `0`, padded with spaces and keeping every line break, so every byte
+offset, line and column of the rest of the file stays what it was.
+
+Only a plain `if (name) body` without `else` qualifies: its condition spelled as the variable's
+name alone (no macro), of integer, bool or enum type and not volatile; its body a block or an
+expression, with no loop, label or `case` in it (blanking must not remove a loop or a jump's target).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from clang.cindex import CursorKind as K, TypeKind
+
+from autopar.frontend.ast import INTEGER_TYPES, Node, Source, canonical_kind, strip, variable_decl
+from autopar.frontend.loops import LoopInfo
+from autopar.ir import CallEffect, CallSite, SwitchedOff
+
+_UNSEEN = {CallEffect.IO, CallEffect.UNKNOWN, CallEffect.RANDOM, CallEffect.ALLOCATION}
+_NOT_BLANKED = {K.FOR_STMT, K.WHILE_STMT, K.DO_STMT, K.CXX_FOR_RANGE_STMT, K.LABEL_STMT, K.CASE_STMT,
+                K.DEFAULT_STMT}
+_FLAG_TYPES = INTEGER_TYPES | {TypeKind.ENUM}
+
+
+def switchable(infos: list[LoopInfo], source: Source) -> list[SwitchedOff]:
+    """The switched-off statements of the file's nests, in source order."""
+    found: list[SwitchedOff] = []
+    for root in (i for i in infos if i.parent is None):
+        if not root.loop.in_main_file or root.loop.from_macro or not any(_unseen(c) for c in root.loop.calls):
+            continue
+        calls = {(c.line, c.column): c for c in root.loop.calls}
+        for node in root.function.nodes_where("if statements", root.node, (K.IF_STMT,)):
+            statement = _switched_off(node, calls, source, root.loop.id)
+            if statement is not None:
+                found.append(statement)
+    return found
+
+
+def blanked(text: str, statements: list[SwitchedOff]) -> str:
+    """`text` with each statement's body emptied, every byte offset kept."""
+    if not statements:
+        return text
+    data = bytearray(text.encode("utf-8"))
+    for s in statements:
+        body = data[s.start:s.end]
+        filler = bytearray(b if b in b"\r\n" else 0x20 for b in body)
+        if body[:1] == b"{":
+            filler[0], filler[-1] = ord("{"), ord("}")
+        else:
+            filler[0] = ord("0")
+        data[s.start:s.end] = filler
+    return data.decode("utf-8")
+
+
+def _unseen(call: CallSite) -> bool:
+    """Whether the call keeps a loop serial by itself: code the analysis cannot see or that does
+    I/O, or a function of the file that does such work or writes globals."""
+    if call.effect in _UNSEEN:
+        return True
+    summary = call.summary
+    return call.effect == CallEffect.SAME_TU and (summary is None or summary.effect != CallEffect.PURE or
+                                                  bool(summary.writes_globals))
+
+
+def _switched_off(node: Node, calls: dict, source: Source, root_id: str) -> Optional[SwitchedOff]:
+    if len(node.children) != 2:  # (an `else`, or C++'s init-statement or declaration)
+        return None
+    condition, body = node.children
+    flag = strip(condition)
+    decl = variable_decl(flag) if flag.kind == K.DECL_REF_EXPR else None
+    if decl is None or decl.kind not in (K.VAR_DECL, K.PARM_DECL) or canonical_kind(decl) not in _FLAG_TYPES or \
+            "volatile" in decl.type.spelling:
+        return None
+    name = decl.spelling
+    head = source.data[node.start:body.start]
+    if not re.fullmatch(rb"if\s*\(\s*" + re.escape(name.encode()) + rb"\s*\)\s*", head):
+        return None  # spelled otherwise (a macro, a cast, a comment): its text is not the flag's name
+    if body.kind != K.COMPOUND_STMT and not body.kind.is_expression() or not node.start < body.start < body.end:
+        return None
+    inside = body.walk()
+    if any(n.kind in _NOT_BLANKED for n in inside):
+        return None
+    found = [calls.get(n.location()) for n in inside if n.kind == K.CALL_EXPR]
+    if not any(c is not None and _unseen(c) for c in found):
+        return None
+    closing = source.data[body.end - 1:body.end]
+    if body.kind == K.COMPOUND_STMT and closing != b"}":
+        return None
+    return SwitchedOff(flag=name, start=body.start, end=body.end, line=node.location()[0],
+                       text=" ".join(source.slice(node.start, body.end).split())[:80], root_loop_id=root_id)
