@@ -76,6 +76,7 @@ class SwitchedOff(_Frozen):
     parallel only while the flag is 0 (autopar.plans.candidates.switched_off)."""
 
     flag: str  # the variable the `if` tests
+    flag_decl: str  # where it is declared (Variable.decl): another variable of that name is another flag
     start: int  # byte extent of the statement the `if` guards (its body)
     end: int
     line: int

@@ -6,7 +6,8 @@ CG), `adi` (a structured-grid solver with approximate-factorization sweeps, as N
 (V-cycles on a hierarchy of 3-D grids, each level seen through pointers to variably modified
 arrays, as NAS MG) and `bt` (block-tridiagonal line solves along x and z whose 5x5 blocks live in
 static work arrays the two solves share, inverted by small routines of the same file through their
-array arguments, as NAS BT). Each folder's `omp/` holds the files of the expert OpenMP version of the same
+array arguments, as NAS BT) and `ep` (NAS EP's main loop, which times its parts through another
+file's timers when a file `timer.flag` exists, with its generator in another file). Each folder's `omp/` holds the files of the expert OpenMP version of the same
 program that differ from the serial ones (the others are shared), written
 as NAS's own OpenMP versions are (`parallel for` on each nest's outermost loop with its private
 scalars and work rows, reductions; CG's solve in one parallel region with the vector operations

@@ -302,7 +302,7 @@ STATIC_ROWS = """#include <stdio.h>
 #include "peek.h"
 static double row[64];
 double open_row[64];
-static double huge[10000];
+static double huge[140000];
 static void sweep(double *restrict out, const double *restrict in, int n) {
     for (int i = 0; i < n; i++) {
         for (int j = 0; j < 64; j++) { row[j] = in[j] * i; open_row[j] = in[j] + i; huge[j] = in[j]; }
@@ -313,7 +313,7 @@ static void sweep(double *restrict out, const double *restrict in, int n) {
 
 
 @pytest.mark.parametrize("after, whole_program, dead", [
-    ("", False, ["row"]),                                   # open_row: another file may read it; huge: 80 kB
+    ("", False, ["row"]),                                   # open_row: another file may read it; huge: 1.1 MB
     ("", True, ["open_row", "row"]),                        # a whole program: nothing else can read open_row
     ("#define PEEK() row[0]\n", False, ["row"]),            # a macro nobody uses names nothing
     ("#define PEEK() row[0]\ndouble look(void) { return PEEK(); }\n", False, []),  # used in a function

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.solvers import HERE, build, run, same  # noqa: E402
 
 SMALL = {"adi": ["-DGRID=12", "-DSTEPS=2"], "bt": ["-DGRID=10", "-DSTEPS=2"], "cg": ["-DNA=2000", "-DNITER=2"],
-         "mg": ["-DLT=4", "-DCYCLES=2"]}
+         "mg": ["-DLT=4", "-DCYCLES=2"], "ep": ["-DM=18"]}
 WRAPPER = shutil.which("autopar-cc") or str(Path(sys.executable).with_name("autopar-cc"))
 
 

@@ -20,7 +20,7 @@ from typing import Optional
 from clang.cindex import CursorKind as K, LinkageKind, TLSKind
 
 from autopar.ir import Storage
-from autopar.frontend.ast import ARRAY_TYPES, LOOP_KINDS, Source, strip, user_of, variable_decl
+from autopar.frontend.ast import ARRAY_TYPES, LOOP_KINDS, Source, referenced, strip, user_of, variable_decl
 from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.functions import Function
 from autopar.frontend.loops import LoopInfo
@@ -29,9 +29,9 @@ from autopar.frontend.variables import Variables
 from autopar.frontend.volatiles import user_header_texts
 
 PRIVATE_COPY_LIMIT = 64 * 1024  # bytes; a worker thread's stack is a few MiB
-# An array nothing reads after the loop needs no copy in or out, only room: each thread's copy, on its
-# stack, up to a quarter of the 8 MiB a thread gets by default (glibc, from the stack limit's default)
-DEAD_COPY_LIMIT = 2 * 1024 * 1024
+# An array nothing reads after the loop needs no copy in or out, only room: each thread's copy lives on
+# its stack, which glibc makes 2 MiB when the stack limit is unlimited (as HPC sites often set it)
+DEAD_COPY_LIMIT = 1024 * 1024
 
 
 class StaticArrays:
@@ -48,11 +48,11 @@ class StaticArrays:
         self._threadprivate: Optional[set[str]] = None  # names listed by threadprivate directives
         self._named_by: dict[tuple, set[int]] = {}  # declaration key -> ids of functions that name it
         self._elsewhere: Optional[set[tuple]] = None  # keys named outside the file's function bodies
-        self._main_called: Optional[bool] = None
+        self._main_named: Optional[bool] = None
         self.summaries = summaries  # the file's FunctionSummary by name (which parameters callees only index)
 
-    def named_only_in(self, info: LoopInfo, key: tuple, decl, offsets: list[int], variables: Variables) -> bool:
-        """Whether the static array `decl` (named at `offsets` in the loop's function) is named by
+    def named_only_in(self, info: LoopInfo, key: tuple, decl, variables: Variables) -> bool:
+        """Whether the static array `decl` (named in the loop's function) is named by
         nothing in the translation unit but the loop, or in `main` by the loop and code that runs
         before it (`_only_before_in_main`), and a thread's copy may stand for it (`copyable`, up to
         DEAD_COPY_LIMIT: nothing is copied in or out)."""
@@ -65,20 +65,22 @@ class StaticArrays:
         if not self.named_by(entity) <= {id(info.function)} or entity in self.named_elsewhere():
             return False
         start, end = info.node.start, info.node.end
-        return all(start <= at < end for at in offsets) or self._only_before_in_main(info, key)
+        # (every declaration of it counts: `{ extern double x[M]; ... x[5] }` after the loop too)
+        mentions = [n for n in info.function.array_names() if Variables.key(variable_decl(n).canonical) == entity]
+        return all(start <= n.start < end for n in mentions) or self._only_before_in_main(info, mentions)
 
-    def _only_before_in_main(self, info: LoopInfo, key: tuple) -> bool:
+    def _only_before_in_main(self, info: LoopInfo, mentions: list) -> bool:
         """NAS EP's `x`, filled before the main loop and again in each of its iterations: in `main`,
-        which runs once (nothing in the file calls it), the array's other mentions come before the loop,
+        which runs once (nothing in the file names it: no call, no pointer to it; no other file calls
+        `main` in a program autopar-cc builds), the array's other mentions come before the loop,
         outside any loop around it, and leave no pointer to it behind: each indexes an element, or
         is an argument whose callee only indexes it (its summary has regions for it). Then nothing
         reads what the loop leaves."""
-        if info.function.name != "main" or self._calls_main():
+        if info.function.name != "main" or self._names_main():
             return False
         around = [(a.start, a.end) for a in info.node.ancestors() if a.kind in LOOP_KINDS]
-        for node in info.function.array_names():
-            decl = variable_decl(node)
-            if Variables.key(decl) != key or info.node.start <= node.start < info.node.end:
+        for node in mentions:
+            if info.node.start <= node.start < info.node.end:
                 continue
             if node.start >= info.node.start or any(lo <= node.start < hi for lo, hi in around) or \
                     not self._indexed_or_lent(node):
@@ -102,10 +104,12 @@ class StaticArrays:
             k in regions for regions in (summary.read_regions, summary.write_regions, summary.read_spans,
                                          summary.write_spans))
 
-    def _calls_main(self) -> bool:
-        if self._main_called is None:
-            self._main_called = any(callee_name(n) == "main" for f in self.functions for n in f.nodes_of((K.CALL_EXPR,)))
-        return self._main_called
+    def _names_main(self) -> bool:
+        """Whether any function of the file names `main` (a call, or a pointer to it)."""
+        if self._main_named is None:
+            self._main_named = any(n.cursor.spelling == "main" and (d := referenced(n)) is not None and
+                                   d.kind == K.FUNCTION_DECL for f in self.functions for n in f.nodes_of((K.DECL_REF_EXPR,)))
+        return self._main_named
 
     def copyable(self, decl, variables: Variables, limit: int = PRIVATE_COPY_LIMIT) -> bool:
         """Whether a thread's copy may stand for the static array `decl` while a loop runs, when the
@@ -121,12 +125,17 @@ class StaticArrays:
 
     def threadprivate(self) -> set[str]:
         """The names that `#pragma omp threadprivate(...)` lines list, in the main file and the
-        headers it includes (system headers aside)."""
+        headers it includes (system headers aside), and those of the variables they declare
+        thread-local (`_Thread_local`, `__thread`, `thread_local`): each thread has its own."""
         if self._threadprivate is None:
             self._threadprivate = set()
-            for text in [self.source.data, *user_header_texts(self.clang_tu)]:
+            texts = [self.source.data, *user_header_texts(self.clang_tu)]
+            for text in texts:
                 if b"threadprivate" in text:
                     self._threadprivate |= _threadprivate_names(text)
+            if any(word in text for text in texts for word in (b"_Thread_local", b"__thread", b"thread_local")):
+                self._threadprivate |= {c.spelling for c in self.clang_tu.cursor.walk_preorder()
+                                        if c.kind == K.VAR_DECL and thread_local(c)}
         return self._threadprivate
 
     def threadprivate_uses(self, loop) -> list[str]:

@@ -11,8 +11,11 @@ becomes `{ }` and an expression `0`, padded with spaces and keeping every line b
 offset, line and column of the rest of the file stays what it was.
 
 Only a plain `if (name) body` without `else` qualifies: its condition spelled as the variable's
-name alone (no macro), of integer, bool or enum type and not volatile; its body a block or an
-expression, with no loop, label or `case` in it (blanking must not remove a loop or a jump's target).
+name alone (no macro), of integer, bool or enum type, not volatile and not thread-local (each
+thread would test its own); its body a block or an expression spelled in the file (no macro around
+it or in it: blanking must remove that statement and nothing else, and no directive), with no loop,
+label or `case` (a jump's target) and no `break`, `return` or `goto` (left in the parallel loop's text,
+they would not compile there).
 """
 
 from __future__ import annotations
@@ -22,17 +25,21 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from autopar.frontend.ast import INTEGER_TYPES, Node, Source, canonical_kind, strip, variable_decl
+from autopar.frontend.ast import ARRAY_TYPES, INTEGER_TYPES, Node, Source, canonical_kind, strip, variable_decl
+from autopar.frontend.calls import call_arguments
 from autopar.frontend.loops import LoopInfo
+from autopar.frontend.static_arrays import thread_local
+from autopar.frontend.variables import Variables
 from autopar.ir import CallEffect, CallSite, SwitchedOff
 
 _UNSEEN = {CallEffect.IO, CallEffect.UNKNOWN, CallEffect.RANDOM, CallEffect.ALLOCATION}
 _NOT_BLANKED = {K.FOR_STMT, K.WHILE_STMT, K.DO_STMT, K.CXX_FOR_RANGE_STMT, K.LABEL_STMT, K.CASE_STMT,
-                K.DEFAULT_STMT}
+                K.DEFAULT_STMT, K.BREAK_STMT, K.RETURN_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT}
 _FLAG_TYPES = INTEGER_TYPES | {TypeKind.ENUM}
+_ADDRESSES = ARRAY_TYPES | {TypeKind.POINTER, TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE}
 
 
-def switchable(infos: list[LoopInfo], source: Source) -> list[SwitchedOff]:
+def switchable(infos: list[LoopInfo], source: Source, variables: Variables) -> list[SwitchedOff]:
     """The switched-off statements of the file's nests, in source order."""
     found: list[SwitchedOff] = []
     for root in (i for i in infos if i.parent is None):
@@ -40,7 +47,7 @@ def switchable(infos: list[LoopInfo], source: Source) -> list[SwitchedOff]:
             continue
         calls = {(c.line, c.column): c for c in root.loop.calls}
         for node in root.function.nodes_where("if statements", root.node, (K.IF_STMT,)):
-            statement = _switched_off(node, calls, source, root.loop.id)
+            statement = _switched_off(node, calls, source, root, variables)
             if statement is not None:
                 found.append(statement)
     return found
@@ -72,29 +79,53 @@ def _unseen(call: CallSite) -> bool:
                                                   bool(summary.writes_globals))
 
 
-def _switched_off(node: Node, calls: dict, source: Source, root_id: str) -> Optional[SwitchedOff]:
+def _lends_memory(node: Node, calls: dict) -> bool:
+    """Whether `node` takes an address (`&v`) or hands a call other than I/O an array or pointer: the
+    statement may have run before, with the flag set, and kept that address where the file's other
+    facts (read from the blanked text) would not see it."""
+    if node.kind == K.UNARY_OPERATOR and node.unary_op == "&":
+        return True
+    if node.kind != K.CALL_EXPR or (site := calls.get(node.location())) is not None and site.effect == CallEffect.IO:
+        return False
+    return any(strip(a).type_kind in _ADDRESSES for a in call_arguments(node))
+
+
+def _switched_off(node: Node, calls: dict, source: Source, root: LoopInfo,
+                  variables: Variables) -> Optional[SwitchedOff]:
     if len(node.children) != 2:  # (an `else`, or C++'s init-statement or declaration)
         return None
     condition, body = node.children
     flag = strip(condition)
     decl = variable_decl(flag) if flag.kind == K.DECL_REF_EXPR else None
     if decl is None or decl.kind not in (K.VAR_DECL, K.PARM_DECL) or canonical_kind(decl) not in _FLAG_TYPES or \
-            "volatile" in decl.type.spelling:
+            "volatile" in decl.type.spelling or thread_local(decl):
         return None
     name = decl.spelling
     head = source.data[node.start:body.start]
     if not re.fullmatch(rb"if\s*\(\s*" + re.escape(name.encode()) + rb"\s*\)\s*", head):
         return None  # spelled otherwise (a macro, a cast, a comment): its text is not the flag's name
-    if body.kind != K.COMPOUND_STMT and not body.kind.is_expression() or not node.start < body.start < body.end:
+    if body.kind != K.COMPOUND_STMT and not body.kind.is_expression() or not node.start < body.start < body.end or \
+            not _spelled_alone(body, root, source):
         return None
     inside = body.walk()
     if any(n.kind in _NOT_BLANKED for n in inside):
         return None
     found = [calls.get(n.location()) for n in inside if n.kind == K.CALL_EXPR]
-    if not any(c is not None and _unseen(c) for c in found):
+    if not any(c is not None and _unseen(c) for c in found) or any(_lends_memory(n, calls) for n in inside):
         return None
-    closing = source.data[body.end - 1:body.end]
-    if body.kind == K.COMPOUND_STMT and closing != b"}":
-        return None
-    return SwitchedOff(flag=name, start=body.start, end=body.end, line=node.location()[0],
-                       text=" ".join(source.slice(node.start, body.end).split())[:80], root_loop_id=root_id)
+    return SwitchedOff(flag=name, flag_decl=variables.get(decl).decl, start=body.start, end=body.end,
+                       line=node.location()[0], text=" ".join(source.slice(node.start, body.end).split())[:80],
+                       root_loop_id=root.loop.id)
+
+
+def _spelled_alone(body: Node, root: LoopInfo, source: Source) -> bool:
+    """Whether the body's text is its own: a block's braces are spelled there, no directive sits in it,
+    and no code outside it (a macro's expansion: `if (on) TRACE(i);` whose `TRACE` adds a statement
+    after the `if`) is placed in its text."""
+    text = source.data[body.start:body.end]
+    if body.kind == K.COMPOUND_STMT and not (text.startswith(b"{") and text.endswith(b"}")):
+        return False
+    if re.search(rb"(^|\n)[ \t]*#", text):
+        return False
+    return not any(body.start <= n.start < body.end and n is not body and not body.contains(n)
+                   for n in root.node.walk())

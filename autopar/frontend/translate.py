@@ -180,7 +180,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
                            call_site_values=call_site_values(every_function, with_loops, source, whole_program),
                            distinct_parameters={name: [key[2] for key in keys] for name, keys in distinct.items()},
                            whole_program=whole_program, switched_off=switched,
-                           switchable=[] if switched else switched_off.switchable(infos, source))
+                           switchable=[] if switched else switched_off.switchable(infos, source, variables))
     _break_cycles(every_function, infos)
     return unit
 

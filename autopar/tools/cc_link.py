@@ -235,21 +235,33 @@ def _own_summaries(other: dict, names: list[str]) -> dict:
     """In the child: the summaries of `names` that `other`'s source defines, None for one whose own
     loops run in parallel there (not only vectorized). None for all where the source reads `_OPENMP`
     (its object, built with -fopenmp, holds code the analysis does not see)."""
-    from autopar.decision.pipeline import analyze_tu, load_translation_unit
+    from autopar.decision.pipeline import analyze_file
     from autopar.frontend import external_summaries
 
     os.chdir(other["cwd"])
     if b"_OPENMP" in Path(other["source"]).read_bytes():
         return {}
-    os.environ.update({k: v for k, v in other["settings"].items() if v is not None})
-    with external_summaries.wanted(set(names)):
-        tu = load_translation_unit(other["source"], other["flags"])
+    _apply_settings(other["settings"])
+    with external_summaries.wanted(set(names)):  # (analysed as its compile analysed it)
+        analysis = analyze_file(other["source"], other["flags"])
+    tu = analysis.tu
+    if tu is None or analysis.report.failed:
+        return {}
     # (a simd loop runs on the calling thread; any other pragma opens or joins a parallel region)
-    parallel = {loop.function for loop in analyze_tu(tu).report.loops
+    parallel = {loop.function for loop in analysis.report.loops
                 if loop.parallel and not (loop.pragma or "").startswith("#pragma omp simd")}
     return {name: (None if name in parallel or not external_summaries.importable(tu.functions[name])
                    else tu.functions[name].model_dump(mode="json"))
             for name in names if name in tu.functions}
+
+
+def _apply_settings(settings: dict) -> None:
+    """The child's own environment as a compile had it: each recorded setting set, or unset."""
+    for name, value in settings.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def _rebuild(wanting: dict, summaries: dict) -> dict:
@@ -271,11 +283,7 @@ def _build(wanting: dict, summaries: dict) -> dict:
     if "-fopenmp" not in args and has_omp_pragma(content):
         return {}  # (-fopenmp would switch on pragmas the user never compiled as OpenMP)
     settings = wanting["settings"]
-    for name, value in settings.items():  # (the child's own environment: as the compile had it)
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+    _apply_settings(settings)
     given = {name: FunctionSummary.model_validate(s) for name, s in summaries.items()}
     with external_summaries.given(given):  # (the source named as the compile named it: the loops' ids)
         result = transform_file(args[wanting["source_index"]], wanting["flags"],

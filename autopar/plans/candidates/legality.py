@@ -371,7 +371,7 @@ def _private_arrays(out: Legality, an: Analysis, arrays: dict[str, str], runs: b
         if local:
             subject = f"local array {name}"
         elif key in an.model.loop.arrays_dead_after:
-            subject = f"static array {name}, named by nothing but this loop,"
+            subject = f"static array {name}, read by nothing after this loop,"
         else:  # (legality.privatizable: its last iteration writes all of it, the copy is copied out)
             subject = f"static array {name}, written whole by every iteration,"
         out.notes.append(f"{subject} is fully written before it is read in every iteration: {kind}")

@@ -11,7 +11,7 @@ blanked statement gets no plan at all.
 
 from __future__ import annotations
 
-from autopar.ir import Loop, TranslationUnit
+from autopar.ir import Loop, SwitchedOff, TranslationUnit
 from autopar.plans import reasons as R
 
 
@@ -27,10 +27,11 @@ def flag_tests(tu: TranslationUnit, loop: Loop, blockers: list[str], notes: list
                                  "outside this loop", R.FLAG_OFF_UNUSABLE))
         return []
     flags = sorted({s.flag for s in statements})
-    changed = [f for f in flags if (use := loop.scalar(f)) is None or use.written or use.declared_in_loop or
-               use.address_taken]
+    changed = [s.flag for s in statements if not flag_unchanged(loop, s)]
+    if len({(s.flag, s.flag_decl) for s in statements}) > len(flags):
+        changed = flags  # (two variables of one name: a test at the loop's start names one of them)
     if changed:
-        blockers.append(R.Reason(f"the loop may change {', '.join(changed)}, whose `if` switches off calls the "
+        blockers.append(R.Reason(f"the loop may change {', '.join(sorted(set(changed)))}, whose `if` switches off calls the "
                                  "analysis cannot see", R.FLAG_OFF_UNUSABLE))
         return []
     shown = "; ".join(f"`{s.text}` (line {s.line})" for s in statements[:2])
@@ -38,3 +39,11 @@ def flag_tests(tu: TranslationUnit, loop: Loop, blockers: list[str], notes: list
     notes.append(R.Reason(f"runs in parallel only while {' and '.join(flags)} {'is' if len(flags) == 1 else 'are'} 0 "
                           f"(checked at run time): otherwise {shown}{more} call code the analysis cannot see", R.FLAG_OFF))
     return [f"!{f}" for f in flags]
+
+
+def flag_unchanged(loop: Loop, statement: SwitchedOff) -> bool:
+    """Whether `loop` reads the statement's flag (that variable, not another of its name) without
+    writing it or taking its address, and declares it outside: a test at its start holds throughout."""
+    use = next((u for u in loop.scalars if u.variable.name == statement.flag and
+                u.variable.decl == statement.flag_decl), None)
+    return use is not None and not (use.written or use.declared_in_loop or use.address_taken)

@@ -17,9 +17,10 @@ from typing import Callable, Optional
 from autopar.ir import SwitchedOff, TranslationUnit
 from autopar.plans import reasons as R
 from autopar.plans.candidates.generate import root_regions
-from autopar.plans.plan import Directive, NestAnalysis
+from autopar.plans.candidates.switched_off import flag_unchanged
+from autopar.plans.plan import Directive, NestAnalysis, Plan
 
-MAX_VARIANTS = 4  # translations of one file with statements blanked: each costs another front end run
+MAX_VARIANTS = 8  # translations of one file with statements blanked: each costs another front end run
 
 
 def with_flags_off(tu: TranslationUnit, regions: list[NestAnalysis],
@@ -32,17 +33,22 @@ def with_flags_off(tu: TranslationUnit, regions: list[NestAnalysis],
     for root_id, statements in by_root.items():
         if tried == MAX_VARIANTS:
             break
-        if _parallel_on(regions, root_id):
-            continue  # its outermost loop runs in parallel already
+        root = tu.loop(root_id)
+        if _parallel_on(regions, root_id) or not all(flag_unchanged(root, s) for s in statements):
+            continue  # its outermost loop runs in parallel already, or it may change a flag
         tried += 1
         other = variant(statements)
-        if other is None:
-            continue
+        if other is None or _errors(other) > _errors(tu):
+            continue  # (the blanked text does not parse as the file does)
         tests = {f"!{s.flag}" for s in statements}
         for region in root_regions(other, other.loop(root_id)):
             if _flag_tested(region, tests):
-                regions = _replaced(tu, regions, region)
+                regions = _replaced(tu, regions, region, tests)
     return regions
+
+
+def _errors(tu: TranslationUnit) -> int:
+    return sum(1 for d in tu.diagnostics if d.is_error)
 
 
 def _parallel_on(regions: list[NestAnalysis], loop_id: str) -> bool:
@@ -54,17 +60,23 @@ def _parallel_on(regions: list[NestAnalysis], loop_id: str) -> bool:
 def _flag_tested(region: NestAnalysis, tests: set[str]) -> bool:
     """Whether the variant's region has a default plan that runs in parallel under the flags' tests."""
     chosen = next((c for c in region.candidates if c.id == region.default_candidate_id), None)
-    return chosen is not None and chosen.plan.directive == Directive.PARALLEL_FOR and \
-        tests <= set((chosen.plan.runs_check or "").split(" && "))
+    return chosen is not None and chosen.plan.directive == Directive.PARALLEL_FOR and _tested(chosen.plan, tests)
 
 
-def _replaced(tu: TranslationUnit, regions: list[NestAnalysis], region: NestAnalysis) -> list[NestAnalysis]:
-    """`regions` with those inside `region`'s root replaced by it; its loops that could not rely on
-    the tests (they do not hold every blanked statement) keep their verdicts from `regions`."""
+def _tested(plan: Plan, tests: set[str]) -> bool:
+    return tests <= set((plan.runs_check or "").split(" && "))
+
+
+def _replaced(tu: TranslationUnit, regions: list[NestAnalysis], region: NestAnalysis,
+              tests: set[str]) -> list[NestAnalysis]:
+    """`regions` with those inside `region`'s root replaced by it, less any candidate without the
+    tests (an offload plan); its loops that could not rely on the tests (they do not hold every
+    blanked statement) keep their verdicts from `regions`."""
     inside = {region.root_loop_id, *(l.id for l in tu.descendants(region.root_loop_id))}
     written = {v.loop_id: v for r in regions if r.root_loop_id in inside for v in r.verdicts}
     verdicts = [written.get(v.loop_id, v) if R.FLAG_OFF_UNUSABLE in v.codes else v for v in region.verdicts]
-    merged = region.model_copy(update={"verdicts": verdicts})
+    merged = region.model_copy(update={"verdicts": verdicts,
+                                       "candidates": [c for c in region.candidates if _tested(c.plan, tests)]})
     out: list[NestAnalysis] = []
     for r in regions:
         if r.root_loop_id not in inside:

@@ -9,8 +9,11 @@ returns; main reading the work arrays afterwards is no miss (the copies
 are copied out: parallel, and the same output). And line solves whose every iteration writes the same
 rows of a larger work array and a global scalar in loops that may not run (`t_line_rows`: copies
 that start as the array and are copied back, the scalar lastprivate under a run-time check); near
-misses write a row outside those rows in some iterations only, or rows that alternate. Each `t_<name>`
-adds one block to the program being built (a `ProgramBuilder`).
+misses write a row outside those rows in some iterations only, or rows that alternate. And loops that
+print progress under a flag (`t_flags`: `if (trace) printf(...)`, parallel under `!trace` beside the
+serial copy, which runs when main sets the flag); near misses write the flag in the loop, have an
+`else`, or print after an inner loop as well. Each `t_<name>` adds one block to the program being
+built (a `ProgramBuilder`).
 """
 
 from __future__ import annotations
@@ -135,3 +138,33 @@ class BlockTemplates(ProgramBuilder):
                 f"        for (int j = 0; j < {points}; j++)",
                 f"            for (int m = 0; m < {size}; m++)",
                 f"                {total} += {out}[i][j][m] * (m + 1);"]
+
+    def t_flags(self) -> None:
+        n = self.rng.choice([16, 300, 4000])
+        miss = self.rng.choice(["", "", "", "param", "written", "else", "outside"])
+        flag, on, src, dst, work = self.fresh("trace"), self.fresh("on"), self.fresh("fs"), self.fresh("fd"), \
+            self.fresh("fwork")
+        k = self.rng.randint(2, 9)
+        self.top += [f"static int {flag};", f"static volatile int {on} = {self.rng.choice([0, 0, 1])};",
+                     f"static long long {src}[{n}], {dst}[{n}];"]
+        test = "show" if miss == "param" else flag
+        note = f'printf("{flag} %d\\n", i)'
+        inner = [f"        if ({test}) {note};" if miss != "else" else f"        if ({test}) {note}; else {dst}[i] = -1;",
+                 f"        {dst}[i] = {dst}[i] / 3 + {src}[i] * {k} + i + t;"]
+        if miss == "written":
+            inner.append(f"        {flag} = {dst}[i] % 1000 == 999 ? 1 : {flag};")
+        after = [f'        if ({test}) printf("{flag} t=%d\\n", t);'] if miss == "outside" else []
+        self.functions += [
+            f"static void {work}(int n{', int show' if miss == 'param' else ''})", "{",
+            "    int i, t;",
+            f"    for (t = 0; t < {self.rng.choice([1, 3])}; t++) {{",
+            "    for (i = 0; i < n; i++) {", *inner, "    }", *after, "    }", "}"]
+        self.body += [f"    for (int i = 0; i < {n}; i++)",
+                      f"        {src}[i] = (i * {self.rng.randint(3, 97)}) % 101 - 50;",
+                      f"    {flag} = {on};",
+                      f"    {work}({self.size_var(n) if self.chance(0.5) else n}{f', {flag}' if miss == 'param' else ''});"]
+        total = self.fresh("total")
+        self.body += [f"    long long {total} = 0;",
+                      f"    for (int i = 0; i < {n}; i++)",
+                      f"        {total} += {dst}[i] * (i % 5 + 1);",
+                      f'    printf("{dst} %lld\\n", {total});']
