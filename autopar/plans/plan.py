@@ -11,9 +11,9 @@ import os
 from enum import Enum
 from typing import Literal, Optional
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
-from autopar.ir import Claim, LocationReduction, ReductionOp
+from autopar.ir import Claim, LocationReduction, ReductionOp, TranslationUnit
 
 
 # where the default plans run: "gpu" makes a nest's offload plan its default (autopar.plans.candidates.offload)
@@ -183,6 +183,13 @@ class NestAnalysis(BaseModel):
     candidates: list[Candidate] = Field(default_factory=list)  # every legal plan; may be empty
     default_candidate_id: Optional[str] = None  # the cost model's choice
     default_reason: str = ""
+    # the unit its analysis read, where that is not the file as written (switched-off statements
+    # blanked, autopar.plans.candidates.variants): plans for it are checked against that unit
+    _unit: Optional[TranslationUnit] = PrivateAttr(default=None)
+
+    def unit(self, written: TranslationUnit) -> TranslationUnit:
+        """The unit to check this nest's plans against: its own, or the file as `written`."""
+        return self._unit or written
 
 
 class Decision(BaseModel):

@@ -27,7 +27,7 @@ def validate_plan(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[s
     scalar classes, whoever wrote the plan."""
     try:
         with ISL_LOCK:
-            return _validate(tu, nest, plan)
+            return _validate(nest.unit(tu), nest, plan)
     except Exception as error:  # a plan that cannot be checked is not legal
         return [f"the plan could not be checked ({type(error).__name__}: {error})"]
 

@@ -43,7 +43,7 @@ def with_flags_off(tu: TranslationUnit, regions: list[NestAnalysis],
         tests = {f"!{s.flag}" for s in statements}
         for region in root_regions(other, other.loop(root_id)):
             if _flag_tested(region, tests):
-                regions = _replaced(tu, regions, region, tests)
+                regions = _replaced(tu, regions, region, tests, other)
     return regions
 
 
@@ -67,8 +67,8 @@ def _tested(plan: Plan, tests: set[str]) -> bool:
     return tests <= set((plan.runs_check or "").split(" && "))
 
 
-def _replaced(tu: TranslationUnit, regions: list[NestAnalysis], region: NestAnalysis,
-              tests: set[str]) -> list[NestAnalysis]:
+def _replaced(tu: TranslationUnit, regions: list[NestAnalysis], region: NestAnalysis, tests: set[str],
+              unit: TranslationUnit) -> list[NestAnalysis]:
     """`regions` with those inside `region`'s root replaced by it, less any candidate without the
     tests (an offload plan); its loops that could not rely on the tests (they do not hold every
     blanked statement) keep their verdicts from `regions`."""
@@ -77,6 +77,7 @@ def _replaced(tu: TranslationUnit, regions: list[NestAnalysis], region: NestAnal
     verdicts = [written.get(v.loop_id, v) if R.FLAG_OFF_UNUSABLE in v.codes else v for v in region.verdicts]
     merged = region.model_copy(update={"verdicts": verdicts,
                                        "candidates": [c for c in region.candidates if _tested(c.plan, tests)]})
+    merged._unit = unit  # (its plans hold in the variant: they are checked there)
     out: list[NestAnalysis] = []
     for r in regions:
         if r.root_loop_id not in inside:
