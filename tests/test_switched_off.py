@@ -16,6 +16,7 @@ import pytest
 from autopar.decision.pipeline import analyze_file, load_translation_unit
 from autopar.edit.transform import transform_file
 from autopar.frontend.switched_off import blanked
+from autopar.report.explain import explain_loop
 
 # EP's main loop, as NAS writes it: the timers are another file's, `x` is dead after the loop
 EP = r"""#include <stdio.h>
@@ -97,6 +98,9 @@ def test_the_main_loop_runs_in_parallel_while_the_timers_are_off(tmp_path):
     # the loop inside keeps its own verdict (it could carry the pragma on its own)
     inner = next(l for l in report.loops if l.parent == k.id)
     assert inner.parallelizable
+    # explain shows the loop as the analysis read it: the timers' calls switched off
+    text = explain_loop(str(source), k.line).text
+    assert "read with `if (timers_enabled) timer_start(1)`" in text and "timer_start()" not in text
 
     rewritten = transform_file(str(source))
     text = rewritten.rewritten.decode()

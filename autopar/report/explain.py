@@ -73,6 +73,9 @@ def explain_loop(path: str, line: int, compile_args: list[str] | None = None,
     tu = analysis.tu
     loop = find_loop(tu, line, column)
     nest = analysis.nest_of(loop.id)
+    if nest is not None and nest.unit(tu) is not tu:  # (read with switched-off statements blanked)
+        tu = nest.unit(tu)
+        loop = tu.loop(loop.id)
     root = tu.loop(nest.root_loop_id) if nest else (tu.ancestors(loop.id) or [loop])[0]
     graph, graph_error = None, None
     try:
@@ -111,6 +114,9 @@ def _loop_section(tu, loop: Loop, root: Loop) -> list[str]:
         out.append(f"  existing pragma: {loop.existing_pragma}")
     if loop.non_canonical_reason:
         out.append(f"  not in canonical form: {loop.non_canonical_reason}")
+    for statement in tu.switched_off:
+        out.append(f"  read with `{statement.text}` (line {statement.line}) switched off: "
+                   f"its plans run in parallel only while {statement.flag} is 0")
     distinct = tu.distinct_parameters.get(loop.function)
     if distinct:
         out.append(f"  no-alias from the call sites: every call in this file passes {', '.join(distinct)} "
