@@ -70,13 +70,14 @@ class CallSite(_Frozen):
 
 
 class SwitchedOff(_Frozen):
-    """`if (timers_enabled) timer_start(2);` inside a loop: a statement that runs only while a flag
-    (an integer variable) is set and calls code of effects the analysis cannot see
-    (autopar.frontend.switched_off). A loop is analysed again with its body blanked, and runs in
-    parallel only while the flag is 0 (autopar.plans.candidates.switched_off)."""
+    """`if (timers_enabled) timer_start(2);` inside a loop: a statement that runs only while flags
+    (variables its condition tests, `if (verbose > 1)`) say so and calls code of effects the analysis
+    cannot see (autopar.frontend.switched_off). A loop is analysed again with its body blanked, and
+    runs in parallel only while the condition is false (autopar.plans.candidates.switched_off)."""
 
-    flag: str  # the variable the `if` tests
-    flag_decl: str  # where it is declared (Variable.decl): another variable of that name is another flag
+    flags: list[str]  # the variables the condition reads
+    flag_decls: list[str]  # where each is declared (Variable.decl): another variable of a name is another flag
+    test: str  # C that holds when the body does nothing: `!timers_enabled`, `!(verbose > 1)`
     start: int  # byte extent of the statement the `if` guards (its body)
     end: int
     line: int

@@ -90,7 +90,8 @@ def test_the_main_loop_runs_in_parallel_while_the_timers_are_off(tmp_path):
     source = tmp_path / "ep.c"
     source.write_text(EP)
     tu = load_translation_unit(str(source))
-    assert [s.flag for s in tu.switchable] == ["timers_enabled", "timers_enabled"]
+    assert [s.flags for s in tu.switchable] == [["timers_enabled"], ["timers_enabled"]]
+    assert {s.test for s in tu.switchable} == {"!timers_enabled"}
     report = analyze_file(str(source)).report
     k = _k_loop(report)
     assert k.parallel and k.proof == "runtime-check" and "flag-off" in k.codes
@@ -121,10 +122,11 @@ def test_the_main_loop_runs_in_parallel_while_the_timers_are_off(tmp_path):
     assert transform_file(str(tmp_path / "again.c")).edits == []
 
 
-NEAR = """#include <setjmp.h>
+NEAR = """#include <stdio.h>
 void timer_start(int n); void keep(double *p); int timers_enabled; _Thread_local int mine; double a[1000000];
-long carry;
+long carry; int opts[4]; FILE *log_file;
 #define NOTE(i) timer_start(1); carry = carry * 3 + (long)a[i]
+#define ON timers_enabled
 void f(void) {
     for (int i = 0; i < 1000000; i++) { BODY }
 }
@@ -139,8 +141,13 @@ void f(void) {
     ("else", "if (timers_enabled) timer_start(1); else a[i] = i;", False),
     # the call is handed an array: it may keep its address from a run with the flag set
     ("lends", "if (timers_enabled) keep(a); a[i] = i;", False),
-    # the condition is not the flag alone
-    ("compared", "if (timers_enabled > 1) timer_start(1); a[i] = i;", False),
+    # a test of flags: its negation is the loop's test
+    ("compared", "if (timers_enabled > 1 && opts[0] == 0) timer_start(1); a[i] = i;", False),
+    ("levels", "if (timers_enabled > 1 || carry == 2) timer_start(1); a[i] = i;", True),
+    ("file", "a[i] = i; if (log_file) fprintf(log_file, \"%d\\n\", i);", True),
+    # an element, a macro: not variables the test can name at the loop's start as the `if` does
+    ("element", "if (opts[1]) timer_start(1); a[i] = i;", False),
+    ("macro flag", "if (ON) timer_start(1); a[i] = i;", False),
     # another variable of the flag's name, declared in the loop: the test at its start would name the global
     ("shadowed", "a[i] = i + timers_enabled; { int timers_enabled = i % 7 == 0; if (timers_enabled) timer_start(1); }",
      False),
@@ -158,7 +165,8 @@ def test_flags_near_misses(tmp_path, name, body, parallel):
     loop = analyze_file(str(source)).report.loops[0]
     assert loop.parallel == parallel, (name, loop.pragma, loop.reasons[:2])
     if parallel:
-        assert "!timers_enabled" in loop.pragma
+        assert {"control": "!timers_enabled", "levels": "!(timers_enabled > 1 || carry == 2)",
+                "file": "!log_file"}[name] in loop.pragma
 
 
 DEAD = """#include <setjmp.h>

@@ -10,9 +10,10 @@ and, for a chosen set of them, the file's text with their bodies blanked (`blank
 becomes `{ }` and an expression `0`, padded with spaces and keeping every line break, so every byte
 offset, line and column of the rest of the file stays what it was.
 
-Only a plain `if (name) body` without `else` qualifies: its condition spelled as the variable's
-name alone (no macro), of integer, bool or enum type, not volatile and not thread-local (each
-thread would test its own); its body a block or an expression spelled in the file (no macro around
+Only a plain `if (condition) body` without `else` qualifies: its condition made of variables of
+integer, bool, enum or pointer type (not volatile, not thread-local: each thread would test its
+own), integer literals, `!`, comparisons, `&&` and `||`, spelled so in the file (no macro, cast or
+call: `if (verbose)`, `if (trace_file)`, `if (verbose > 1 && rank == 0)`); its body a block or an expression spelled in the file (no macro around
 it or in it: blanking must remove that statement and nothing else, and no directive), with no loop,
 label or `case` (a jump's target) and no `break`, `return` or `goto` (left in the parallel loop's text,
 they would not compile there).
@@ -35,7 +36,8 @@ from autopar.ir import CallEffect, CallSite, SwitchedOff
 _UNSEEN = {CallEffect.IO, CallEffect.UNKNOWN, CallEffect.RANDOM, CallEffect.ALLOCATION}
 _NOT_BLANKED = {K.FOR_STMT, K.WHILE_STMT, K.DO_STMT, K.CXX_FOR_RANGE_STMT, K.LABEL_STMT, K.CASE_STMT,
                 K.DEFAULT_STMT, K.BREAK_STMT, K.RETURN_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT}
-_FLAG_TYPES = INTEGER_TYPES | {TypeKind.ENUM}
+_FLAG_TYPES = INTEGER_TYPES | {TypeKind.ENUM, TypeKind.POINTER}
+_TESTS = {"==", "!=", "<", "<=", ">", ">=", "&&", "||"}
 _ADDRESSES = ARRAY_TYPES | {TypeKind.POINTER, TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE}
 
 
@@ -95,15 +97,14 @@ def _switched_off(node: Node, calls: dict, source: Source, root: LoopInfo,
     if len(node.children) != 2:  # (an `else`, or C++'s init-statement or declaration)
         return None
     condition, body = node.children
-    flag = strip(condition)
-    decl = variable_decl(flag) if flag.kind == K.DECL_REF_EXPR else None
-    if decl is None or decl.kind not in (K.VAR_DECL, K.PARM_DECL) or canonical_kind(decl) not in _FLAG_TYPES or \
-            "volatile" in decl.type.spelling or thread_local(decl):
+    decls = _flags(condition)
+    if not decls:
         return None
-    name = decl.spelling
     head = source.data[node.start:body.start]
-    if not re.fullmatch(rb"if\s*\(\s*" + re.escape(name.encode()) + rb"\s*\)\s*", head):
-        return None  # spelled otherwise (a macro, a cast, a comment): its text is not the flag's name
+    spelled = re.fullmatch(rb"if\s*\((.*)\)\s*", head, re.S)
+    names = {d.spelling for d in decls}
+    if spelled is None or not _only_names(spelled.group(1), names):
+        return None  # spelled otherwise (a macro, a cast, a comment): its text is not the condition's own
     if body.kind != K.COMPOUND_STMT and not body.kind.is_expression() or not node.start < body.start < body.end or \
             not _spelled_alone(body, root, source):
         return None
@@ -113,9 +114,42 @@ def _switched_off(node: Node, calls: dict, source: Source, root: LoopInfo,
     found = [calls.get(n.location()) for n in inside if n.kind == K.CALL_EXPR]
     if not any(c is not None and _unseen(c) for c in found) or any(_lends_memory(n, calls) for n in inside):
         return None
-    return SwitchedOff(flag=name, flag_decl=variables.get(decl).decl, start=body.start, end=body.end,
+    text = " ".join(spelled.group(1).decode().split())
+    return SwitchedOff(flags=[d.spelling for d in decls], flag_decls=[variables.get(d).decl for d in decls],
+                       test=f"!{text}" if text in names else f"!({text})", start=body.start, end=body.end,
                        line=node.location()[0], text=" ".join(source.slice(node.start, body.end).split())[:80],
                        root_loop_id=root.loop.id)
+
+
+def _flags(condition: Node) -> Optional[list]:
+    """The declarations of the variables a condition tests, when it is made of them (integer, bool,
+    enum or pointer variables, not volatile, not thread-local), integer literals, `!`, comparisons,
+    `&&` and `||` (`verbose`, `verbose > 1`, `trace && rank == 0`); None otherwise."""
+    found: list = []
+    stack = [condition]
+    while stack:
+        e = strip(stack.pop())
+        if e.kind == K.DECL_REF_EXPR:
+            decl = variable_decl(e)
+            if decl is None or decl.kind not in (K.VAR_DECL, K.PARM_DECL) or canonical_kind(decl) not in _FLAG_TYPES \
+                    or "volatile" in decl.type.spelling or thread_local(decl):
+                return None
+            if all(Variables.key(decl) != Variables.key(d) for d in found):
+                found.append(decl)
+        elif e.kind == K.UNARY_OPERATOR and e.unary_op == "!" or e.kind == K.BINARY_OPERATOR and e.binary_op in _TESTS:
+            stack.extend(e.expressions)
+        elif e.kind != K.INTEGER_LITERAL:
+            return None
+    return found or None
+
+
+def _only_names(text: bytes, names: set[str]) -> bool:
+    """Whether a condition's text spells only these names, numbers, operators and parentheses (no
+    macro, cast, call, comment or other name)."""
+    if not re.fullmatch(rb"[\w\s()!<>=&|]*", text):
+        return False
+    words = re.findall(rb"\b[A-Za-z_]\w*", re.sub(rb"\b\d\w*", b"", text))
+    return all(w.decode() in names for w in words)
 
 
 def _spelled_alone(body: Node, root: LoopInfo, source: Source) -> bool:

@@ -116,7 +116,7 @@ def _loop_section(tu, loop: Loop, root: Loop) -> list[str]:
         out.append(f"  not in canonical form: {loop.non_canonical_reason}")
     for statement in tu.switched_off:
         out.append(f"  read with `{statement.text}` (line {statement.line}) switched off: "
-                   f"its plans run in parallel only while {statement.flag} is 0")
+                   f"its plans run in parallel only while {statement.test}")
     distinct = tu.distinct_parameters.get(loop.function)
     if distinct:
         out.append(f"  no-alias from the call sites: every call in this file passes {', '.join(distinct)} "

@@ -1,5 +1,5 @@
-/* Switched-off statements: `if (flag) call();` inside a loop, the call timing the loop or printing
-   progress, code the analysis cannot see or that does I/O. Read with those statements' bodies empty,
+/* Switched-off statements: `if (flag) call();` inside a loop (or a test of flags, `if (verbose > 1)`),
+   the call timing the loop or printing progress, code the analysis cannot see or that does I/O. Read with those statements' bodies empty,
    the loop runs in parallel under the test `!flag` beside its serial copy, which runs whenever the
    flag is set. NAS EP's main loop is the model (in main: its scratch array `x`, filled before the
    loop, is dead after it). Near misses stay serial: a flag the loop writes, an `if` with an `else`,
@@ -42,6 +42,18 @@ void verbose_rows(double *restrict out, const double *restrict in, int n, int m,
             printf("row %d: %g\n", i, s);
             fflush(stdout);
         }
+    }
+}
+
+/* parallel under !(verbose > 1 && out != 0): a test of flags, a pointer among them */
+void leveled_rows(double *restrict out, const double *restrict in, int n, int m) {
+    for (int i = 0; i < n; i++) {
+        double s = 0.0;
+        for (int j = 0; j < m; j++)
+            s += in[i * m + j] * in[i * m + j];
+        out[i] = s;
+        if (verbose > 1 && out != 0)
+            fprintf(stderr, "row %d: %g\n", i, s);
     }
 }
 
@@ -128,6 +140,7 @@ int main(void) {
         in[i] = (double)(i % 17) * 0.5;
     timed_scale(N); printf("timed_scale %g\n", a[N - 1] + a[7]);
     verbose_rows(out, in, 64, 40, 0); printf("verbose_rows %g\n", out[3] + out[63]);
+    leveled_rows(out, in, 64, 40); printf("leveled_rows %g\n", out[5] + out[60]);
     flag_written(N); printf("flag_written %g\n", a[N - 2]);
     flag_else(N); printf("flag_else %g\n", c[N - 3]);
     flag_volatile(N); printf("flag_volatile %g\n", a[N - 4]);
