@@ -10,10 +10,10 @@ are copied out: parallel, and the same output). And line solves whose every iter
 rows of a larger work array and a global scalar in loops that may not run (`t_line_rows`: copies
 that start as the array and are copied back, the scalar lastprivate under a run-time check); near
 misses write a row outside those rows in some iterations only, or rows that alternate. And loops that
-print progress under a flag (`t_flags`: `if (trace) printf(...)`, parallel under `!trace` beside the
-serial copy, which runs when main sets the flag); near misses write the flag in the loop, have an
-`else`, or print after an inner loop as well. Each `t_<name>` adds one block to the program being
-built (a `ProgramBuilder`).
+print progress under a flag (`t_flags`: `if (trace) printf(...)` or a test of it, `if (trace != 0 &&
+n > 1)`, parallel under its negation beside the serial copy, which runs when main sets the flag); near
+misses write the flag in the loop, have an `else`, or print after an inner loop as well. Each
+`t_<name>` adds one block to the program being built (a `ProgramBuilder`).
 """
 
 from __future__ import annotations
@@ -148,6 +148,7 @@ class BlockTemplates(ProgramBuilder):
         self.top += [f"static int {flag};", f"static volatile int {on} = {self.rng.choice([0, 0, 1])};",
                      f"static long long {src}[{n}], {dst}[{n}];"]
         test = "show" if miss == "param" else flag
+        test = self.rng.choice([test, test, f"{test} > 0", f"{test} != 0 && n > 1", f"!(n < 1) && {test} == 1"])
         note = f'printf("{flag} %d\\n", i)'
         inner = [f"        if ({test}) {note};" if miss != "else" else f"        if ({test}) {note}; else {dst}[i] = -1;",
                  f"        {dst}[i] = {dst}[i] / 3 + {src}[i] * {k} + i + t;"]
