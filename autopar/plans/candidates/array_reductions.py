@@ -11,8 +11,13 @@ from autopar.deps import Analysis, ObjectModel, TouchedInterval, declared_inside
 from autopar.ir import CallEffect, CallSite, Loop, Storage, TranslationUnit
 
 # Each thread keeps a private copy of a reduced array (on its stack with gcc), initializes it and adds
-# it into the shared one once per region entry: only small arrays, so the copies stay cheap.
+# it into the shared one once per region entry: small arrays, so the copies stay cheap, or larger ones
+# (NAS IS's key counts, 2^16 of them) where each entry of the loop runs AMORTIZING times as many
+# iterations as the copy has elements, and the copy fits a thread's stack (DEAD_COPY_LIMIT, at 8
+# bytes an element, as a private array's copy must).
 ARRAY_REDUCTION_LIMIT = 4096  # elements
+LARGE_REDUCTION_LIMIT = 1024 * 1024 // 8  # elements
+AMORTIZING = 4
 _INTEGER_TYPE = re.compile(r"(const\s+|volatile\s+)*((un)?signed\s+)?(char|short|int|long|long\s+long)(\s+int)?"
                            r"|(const\s+)?(u?int(8|16|32|64)_t|size_t|unsigned|signed)")
 
@@ -67,7 +72,20 @@ def _copy_size(obj: ObjectModel, loop: Loop) -> Optional[int]:
             not dims[0].strip().isdigit():
         return None
     size = int(dims[0])
-    return size if 0 < size <= ARRAY_REDUCTION_LIMIT else None
+    if 0 < size <= ARRAY_REDUCTION_LIMIT:
+        return size
+    trips = _constant_trip_count(loop)
+    return size if size <= LARGE_REDUCTION_LIMIT and trips is not None and trips >= AMORTIZING * size else None
+
+
+def _constant_trip_count(loop: Loop) -> Optional[int]:
+    """The loop's trip count when both its bounds are constants (`i < NUM_KEYS`)."""
+    c = loop.canonical
+    if c is None or c.step_symbol or not c.step or c.lower is None or c.upper is None or c.lower.coefficients or \
+            c.upper.coefficients or c.comparison.value == "!=":
+        return None
+    span = (c.upper.constant - c.lower.constant) * (1 if c.step > 0 else -1) + (c.comparison.value in ("<=", ">="))
+    return max(0, -(-span // abs(c.step)))
 
 
 def _pointer_copy_size(obj: ObjectModel, loop: Loop, an: Analysis, calls: list[CallSite],

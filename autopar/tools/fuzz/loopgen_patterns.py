@@ -104,12 +104,14 @@ class PatternTemplates(ProgramBuilder):
         """Updates of a small array at computed indices, `h[key[i] % m] op= v` (an array reduction,
         written with per-thread copies; also spelled `h[k] = h[k] op v` or `h[k] = v op h[k]`), or a
         near miss that must stay serial: the element also read, two operators on one array, an array
-        too large to copy, `h[k] = v - h[k]`, an integer element plus a fraction. Floating-point
+        too large to copy for the iterations over it, `h[k] = v - h[k]`, an integer element plus a
+        fraction. Large arrays over four or six times as many iterations are reductions too. Floating-point
         elements (updated with whole numbers, so any order gives the same sums) are reductions too."""
         src, other = self.array_1d(), self.array_1d()
         size = min(src.size, other.size)
-        miss = self.rng.choice(["", "", "", "read", "two_ops", "float", "large", "minus", "fraction"])
-        cells = 5000 if miss == "large" else self.rng.choice([8, 16, 64, 256, 1000])
+        miss = self.rng.choice(["", "", "", "read", "two_ops", "float", "large", "minus", "fraction", "big", "big"])
+        cells = 5000 if miss == "large" else self.rng.choice([6000, 12000]) if miss == "big" else \
+            self.rng.choice([8, 16, 64, 256, 1000])
         op = self.rng.choice(["++", "--", "+=", "-="] if miss == "float" else
                              ["++", "--", "+=", "-=", "|=", "^=", "&=", "*="])
         # wrapping arithmetic only: *= on a signed element would overflow (undefined)
@@ -119,6 +121,11 @@ class PatternTemplates(ProgramBuilder):
         hist.shared = False
         iv = self.fresh("i")
         slot = f"{hist.name}[(unsigned){src.name}[{iv}] % {cells}u]"
+        if miss == "big":  # a large array over enough iterations to pay for its copies (or not: 2x)
+            trips = cells * self.rng.choice([2, 4, 6])
+            self.emit_loop(iv, 0, trips, [f"{hist.name}[((unsigned){iv} * 7u + (unsigned){src.name}[{iv} % {size}]) "
+                                          f"% {cells}u]{self.rng.choice(['++', '--', ' += 3'])};"], size=trips)
+            return
         value = f"{other.name}[{iv}] % 7" if op != "*=" else self.rng.choice(["3u", "5u", "2u"])
         update = f"{slot}{op};" if op in ("++", "--") else f"{slot} {op} {value};"
         narrow = ctype in ("unsigned char", "signed char", "short", "unsigned short")
