@@ -74,3 +74,20 @@ def test_is_key_counts_are_reduced_with_copies_of_their_own(tmp_path):
 def test_large_counts_stay_serial_when_their_copies_do_not_pay(tmp_path, keys, max_key):
     _, loop = _histogram_loop(tmp_path, keys, max_key)
     assert not loop.parallel, loop.pragma
+
+
+def test_the_copies_of_one_loop_share_one_budget_in_bytes(tmp_path):
+    """A long double's copy is 16 bytes an element; two arrays' copies count together: each thread
+    holds all of them on its stack (2 MiB under an unlimited stack limit)."""
+    source = tmp_path / "budget.c"
+    source.write_text("""#define N 131072
+long double wide[N]; long h1[N], h2[N]; short narrow[N]; int key[4 * N];
+void f(void) {
+    for (int i = 0; i < 4 * N; i++) wide[key[i]] += 1.0L;
+    for (int i = 0; i < 4 * N; i++) { h1[key[i]] += 2; h2[key[i]] += 3; }
+    for (int i = 0; i < 4 * N; i++) narrow[key[i]] += 1;
+}
+""")
+    loops = analyze_file(str(source)).report.loops
+    assert [l.parallel for l in loops] == [False, False, True], [l.pragma for l in loops]
+    assert "reduction(+: narrow[:131072])" in loops[2].pragma

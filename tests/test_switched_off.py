@@ -236,3 +236,40 @@ def test_autopar_cc_links_ep_with_its_main_loop_parallel(tmp_path):
         parallel = subprocess.run(["./app", *args], cwd=tmp_path, capture_output=True, text=True, check=True,
                                   env={**os.environ, "OMP_NUM_THREADS": "4"})
         assert parallel.stdout.split()[1:] == serial.stdout.split()[1:] and parallel.stderr == serial.stderr
+
+
+def test_a_plan_on_a_loop_that_does_not_hold_every_switched_off_statement_is_refused(tmp_path):
+    """A decisions file (or a fallback) may name a plan on an inner loop of a nest read with
+    switched-off statements: it is checked against that reading, where the loop does not hold the
+    `puts` after it, so it is refused, as the analysis refused it."""
+    from autopar.plans.candidates import validate_plan
+    from autopar.plans.plan import Plan
+
+    source = tmp_path / "rows.c"
+    source.write_text("#include <stdio.h>\nint verbose;\ndouble b[500][4000];\nvoid f(void) {\n"
+                      "    for (int t = 0; t < 500; t++) {\n        for (int i = 0; i < 4000; i++) {\n"
+                      "            if (verbose) printf(\"t=%d i=%d\\n\", t, i);\n            b[t][i] = t * 0.5 + i;\n"
+                      "        }\n        if (verbose) puts(\"row done\");\n    }\n}\n")
+    fa = analyze_file(str(source))
+    outer, inner = fa.tu.loops
+    nest = fa.nest_of(outer.id)
+    assert nest.unit(fa.tu) is not fa.tu and next(l for l in fa.report.loops if l.id == outer.id).parallel
+    assert any("outside this loop" in p for p in validate_plan(fa.tu, nest, Plan(loop_id=inner.id)))
+
+
+def test_check_accepts_a_pragma_its_flags_guard_and_flags_one_they_do_not(tmp_path):
+    """`autopar check` on rewrite's own output (the loop under `if (!flag ...) {`) finds nothing unsafe;
+    the same pragma without the guard is reported: when the flag is set the calls run in parallel."""
+    from autopar.report.check import check_file
+
+    source = tmp_path / "flags.c"
+    source.write_text("#include <stdio.h>\nint verbose;\ndouble a[1000000];\nvoid f(int n) {\n"
+                      "    for (int i = 0; i < n; i++) {\n        a[i] = i * 0.5;\n"
+                      "        if (verbose) printf(\"%d\\n\", i);\n    }\n}\n")
+    rewritten = tmp_path / "rewritten.c"
+    rewritten.write_bytes(transform_file(str(source)).rewritten)
+    assert "if ((!verbose) && " in rewritten.read_text()
+    assert [f.rule for f in check_file(str(rewritten), [], None).findings if "unsafe" in f.rule] == []
+    bare = tmp_path / "bare.c"
+    bare.write_text(source.read_text().replace("    for (int i", "    #pragma omp parallel for\n    for (int i"))
+    assert any("unsafe" in f.rule for f in check_file(str(bare), [], None).findings)

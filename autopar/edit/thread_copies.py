@@ -5,7 +5,8 @@ sums for it when another parallel region ran before (4 threads: 12571600 expecte
 So the rewriter spells out what the clause means, in code both compilers get right: each thread
 declares its own `hist`, initialized to the operator's identity (shadowing the shared one, so the
 loop's own text is unchanged), runs its share of the iterations into it, and adds it into the shared
-array under a named `critical` (integer elements only, so the order of the additions cannot matter):
+array under a named `critical` (for integer elements the order of the additions cannot matter;
+floating-point ones, under the `allow` policy, may round differently, as any reduction's):
 
     { /* autopar: each thread updates its own copy of hist, added into hist after its share */
     long *const autopar_hist = hist;

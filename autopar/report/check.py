@@ -8,6 +8,7 @@ text, JSON or SARIF 2.1.0 (autopar.report.sarif).
 from __future__ import annotations
 
 import os
+import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -240,6 +241,8 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     root = (bare.ancestors(loop.id) or [bare.loop(loop.id)])[0]
     nest = analyze_nest(bare, root)
     verdict = next((v for v in nest.verdicts if v.loop_id == loop.id), None)
+    if not (verdict and verdict.parallelizable) and span and (switched := _switched_off_by_guard(source, tu, loop, span[0])):
+        bare, nest, verdict = switched  # (rewrite's form for switched-off statements, or the user's own)
     common = dict(rule=UNSAFE, path=tu.path, line=loop.line, column=loop.column, loop_id=loop.id,
                   function=loop.function, existing_pragma=pragma)
     # the fix replaces the pragma's own lines, when they are found in the text
@@ -281,6 +284,51 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
                    codes=["missing-clause"] * len(problems),
                    message=f"`{pragma}` races on {names}: {'; '.join(text for _, text in problems)}; "
                            f"a safe form is `{safe}`")
+
+
+def _switched_off_by_guard(source: bytes, tu: TranslationUnit, loop: Loop, pragma_start: int):
+    """(unit, nest, verdict) of the loop read with its switched-off statements blanked, when the
+    block it opens is guarded by their tests: `if ((!timers_enabled) && ...) {` right above the
+    pragma, each test one of the condition's top-level `&&` terms (as rewrite writes it beside the
+    serial copy); None otherwise."""
+    from autopar.decision.pipeline import load_translation_unit
+    from autopar.frontend.translate import FrontendError
+    from autopar.plans.candidates import analyze_nest
+
+    inside = [s for s in tu.switchable if loop.end_offset and loop.offset <= s.start < s.end <= loop.end_offset]
+    line = source[:pragma_start].rstrip().rsplit(b"\n", 1)[-1].decode("utf-8", "replace")
+    guard = re.fullmatch(r"\s*(?:\{\s*)?if\s*\((.*)\)\s*\{", line)
+    terms = _conjuncts(guard.group(1)) if guard else None
+    if not inside or terms is None or not all(s.test in terms or f"({s.test})" in terms for s in inside):
+        return None
+    try:
+        unit = load_translation_unit(tu.path, tu.compile_args, whole_program=tu.whole_program, switched_off=inside)
+    except FrontendError:
+        return None
+    ids = {loop.id, *(d.id for d in unit.descendants(loop.id))}
+    unit = unit.model_copy(update={"loops": [l.model_copy(update={"existing_pragma": None, "inside_omp_construct": False,
+                                                                   "opt_out": False}) if l.id in ids else l
+                                              for l in unit.loops]})
+    nest = analyze_nest(unit, (unit.ancestors(loop.id) or [unit.loop(loop.id)])[0])
+    verdict = next((v for v in nest.verdicts if v.loop_id == loop.id), None)
+    return (unit, nest, verdict) if verdict is not None and verdict.parallelizable else None
+
+
+def _conjuncts(condition: str) -> Optional[list[str]]:
+    """The top-level `&&` terms of a C condition, stripped; None when `||` or `?:` joins at the top."""
+    terms, depth, start, k = [], 0, 0, 0
+    while k < len(condition):
+        c = condition[k]
+        depth += c == "("
+        depth -= c == ")"
+        if depth == 0 and condition.startswith("&&", k):
+            terms.append(condition[start:k].strip())
+            start, k = k + 2, k + 2
+            continue
+        if depth == 0 and (condition.startswith("||", k) or c == "?"):
+            return None
+        k += 1
+    return terms + [condition[start:].strip()]
 
 
 _PRIVATE_KINDS = {"private", "firstprivate", "lastprivate", "linear"}

@@ -74,8 +74,13 @@ def explain_loop(path: str, line: int, compile_args: list[str] | None = None,
     loop = find_loop(tu, line, column)
     nest = analysis.nest_of(loop.id)
     if nest is not None and nest.unit(tu) is not tu:  # (read with switched-off statements blanked)
-        tu = nest.unit(tu)
-        loop = tu.loop(loop.id)
+        from autopar.plans.candidates.switched_off import flag_tests
+
+        unusable: list[str] = []
+        flag_tests(nest.unit(tu), nest.unit(tu).loop(loop.id), unusable, [])
+        if not unusable:  # (a loop that does not hold them all keeps its verdict as written: shown so)
+            tu = nest.unit(tu)
+            loop = tu.loop(loop.id)
     root = tu.loop(nest.root_loop_id) if nest else (tu.ancestors(loop.id) or [loop])[0]
     graph, graph_error = None, None
     try:

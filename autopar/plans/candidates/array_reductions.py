@@ -13,11 +13,15 @@ from autopar.ir import CallEffect, CallSite, Loop, Storage, TranslationUnit
 # Each thread keeps a private copy of a reduced array (on its stack with gcc), initializes it and adds
 # it into the shared one once per region entry: small arrays, so the copies stay cheap, or larger ones
 # (NAS IS's key counts, 2^16 of them) where each entry of the loop runs AMORTIZING times as many
-# iterations as the copy has elements, and the copy fits a thread's stack (DEAD_COPY_LIMIT, at 8
-# bytes an element, as a private array's copy must).
+# iterations as the copy has elements, and all the loop's copies fit COPIES_BUDGET of a thread's stack
+# (as a private array's copy must: glibc's threads get 2 MiB under an unlimited stack limit), in a
+# loop that privatizes no static array besides.
 ARRAY_REDUCTION_LIMIT = 4096  # elements
-LARGE_REDUCTION_LIMIT = 1024 * 1024 // 8  # elements
+COPIES_BUDGET = 1024 * 1024  # bytes
 AMORTIZING = 4
+_BYTES = {"char": 1, "short": 2, "int": 4, "float": 4, "long": 8, "double": 8, "size_t": 8, "unsigned": 4,
+          "int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4, "uint32_t": 4, "int64_t": 8,
+          "uint64_t": 8}
 _INTEGER_TYPE = re.compile(r"(const\s+|volatile\s+)*((un)?signed\s+)?(char|short|int|long|long\s+long)(\s+int)?"
                            r"|(const\s+)?(u?int(8|16|32|64)_t|size_t|unsigned|signed)")
 
@@ -29,13 +33,14 @@ class ArrayReduction(NamedTuple):
 
 
 def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str], calls: list[CallSite],
-                   runs_once: Optional[bool] = None) -> dict[str, ArrayReduction]:
+                   runs_once: Optional[bool] = None, large: bool = True) -> dict[str, ArrayReduction]:
     """Object key -> ArrayReduction (operator, section) for each declared array (or pointer: `_pointer_copy_size`)
     whose every access in `loop` updates an element with one reduction operator (`hist[k]++`, `y[j] += v` where v does not read y): the
     dependences those updates carry are a reduction's, and `reduction(op: a[:n])` gives each thread
     its own copy. `runs_once`: the loop runs at least once (default: as proven by the analysis). Integer elements (exact in any order), or floating-point sums and products under the
     `allow` policy, as for scalar reductions (they may round differently). `keys`: the objects of the
-    dependences the loop carries (its private arrays left out); `calls`: the calls of the loop."""
+    dependences the loop carries (its private arrays left out); `calls`: the calls of the loop;
+    `large`: arrays over ARRAY_REDUCTION_LIMIT may be reduced (the loop privatizes no static array)."""
     found: dict[str, ArrayReduction] = {}
     if tu.language != "c":
         return found  # C only: a C++ name may be qualified (`::hist`, `ns::hist`), which a thread's copy does not hide
@@ -59,7 +64,33 @@ def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str]
         if _calls_may_see(tu, calls, obj.base.name):
             continue  # a called function would see the shared array, not the thread's copy
         found[key] = ArrayReduction(ops.pop(), f"{obj.path}[:{interval.size}]", interval.inner_runs)
-    return found
+    return _within_budget(found, an, large)
+
+
+def _within_budget(found: dict[str, ArrayReduction], an: Analysis, large: bool) -> dict[str, ArrayReduction]:
+    """`found` less its arrays over ARRAY_REDUCTION_LIMIT, unless `large` and every copy of the loop
+    fits COPIES_BUDGET together."""
+    sizes = {key: int(r.section.rsplit("[:", 1)[1].rstrip("]")) for key, r in found.items()}
+    if all(size <= ARRAY_REDUCTION_LIMIT for size in sizes.values()):
+        return found
+    total = sum(size * _element_bytes(an.model.objects[key]) for key, size in sizes.items())
+    if large and total <= COPIES_BUDGET:
+        return found
+    return {key: r for key, r in found.items() if sizes[key] <= ARRAY_REDUCTION_LIMIT}
+
+
+def _element_bytes(obj: ObjectModel) -> int:
+    """The bytes of an element, from its spelled type; where a typedef hides it, the widest of its
+    kind (8 for an integer, 16 for a floating type: it may be a long double)."""
+    spelled = obj.accesses[0].access.element_type if obj.accesses else ""
+    words = set(spelled.replace("*", " ").split()) - {"const", "volatile", "unsigned", "signed"}
+    if "double" in words and "long" in words or obj.base.number_kind == "wide":
+        return 16
+    if words & {"long", "double"}:
+        return 8
+    if words and not words & _BYTES.keys():
+        return 8 if obj.base.number_kind == "integer" else 16
+    return max((_BYTES[w] for w in words), default=4)  # (`unsigned` alone: an int)
 
 
 def _copy_size(obj: ObjectModel, loop: Loop) -> Optional[int]:
@@ -75,7 +106,8 @@ def _copy_size(obj: ObjectModel, loop: Loop) -> Optional[int]:
     if 0 < size <= ARRAY_REDUCTION_LIMIT:
         return size
     trips = _constant_trip_count(loop)
-    return size if size <= LARGE_REDUCTION_LIMIT and trips is not None and trips >= AMORTIZING * size else None
+    # (at least a byte an element: the copies' bytes are counted together in _within_budget)
+    return size if size <= COPIES_BUDGET and trips is not None and trips >= AMORTIZING * size else None
 
 
 def _constant_trip_count(loop: Loop) -> Optional[int]:

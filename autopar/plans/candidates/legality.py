@@ -271,8 +271,9 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
         for key in statics:
             del arrays[key]
     reducible = carried_objects(an, carried) - set(arrays)
-    reduced, reduced_relied = _unless_it_runs(
-        lambda r: reduced_arrays(tu, loop, an, reducible, loop_calls(tu, loop), runs_once=r), runs, checkable)
+    reduced, reduced_relied = _unless_it_runs(  # (large copies only where no static array's copy is made)
+        lambda r: reduced_arrays(tu, loop, an, reducible, loop_calls(tu, loop), runs_once=r, large=not statics),
+        runs, checkable)
     relied |= reduced_relied
     reduction_runs = list(dict.fromkeys(test for r in reduced.values() for test in r.inner_runs))
     inner_runs = reduction_runs + [t for t in scalar_inner_runs(tu, an, classes, out) if t not in reduction_runs]

@@ -11,6 +11,7 @@ from autopar.plans.candidates.array_reductions import reduced_arrays
 from autopar.plans.candidates.alias_pairs import equal_pointer_pairs, written_first
 from autopar.plans.candidates.claims import claimed_objects, order_blockers
 from autopar.plans.candidates.private_arrays import COPIED_IN, copies_fit
+from autopar.plans.candidates.switched_off import flag_tests
 from autopar.plans.candidates.legality import (NestContext, bound_memory_written, bound_names, call_blockers,
                                          carried_objects, edge_objects, loop_calls, privatised_globals_seen_by_calls,
                                          privatizable, scalar_classes, strided_windows, structural_blockers,
@@ -58,7 +59,8 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
     ctx = NestContext(tu, tu.loop(nest.root_loop_id))
     if loop.id not in {l.id for l in ctx.loops}:
         return [f"loop {plan.loop_id} is not in the nest {nest.root_loop_id}"]
-    blockers = structural_blockers(tu, loop)
+    blockers = list(structural_blockers(tu, loop))
+    flag_tests(tu, loop, blockers, [])  # (read with switched-off statements: only a loop that holds them all)
     if blockers:
         return [f"the pragma cannot go on this loop: {b}" for b in blockers]
     if plan.fallback is not None:
@@ -188,7 +190,7 @@ def _array_problems(check: _Check) -> list[str]:
     carried = carried_objects(an, [e for l in check.collapsed for e in an.graph.carried_by(l.id)])
     runs_checked = check.ctx.legality(loop).runs_condition is not None
     reducible = reduced_arrays(check.tu, loop, an, carried - check.private_objects, loop_calls(check.tu, loop),
-                               runs_once=True if runs_checked else None)
+                               runs_once=True if runs_checked else None, large=not statics)
     check.reduced_objects = {key for key, r in reducible.items() if check.sections.get(r.section) == r.op}
     for section, op in sorted(check.sections.items()):
         if (op, section) not in {(r.op, r.section) for r in reducible.values()}:

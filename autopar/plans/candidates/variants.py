@@ -64,7 +64,9 @@ def _flag_tested(region: NestAnalysis, tests: set[str]) -> bool:
 
 
 def _tested(plan: Plan, tests: set[str]) -> bool:
-    return all(test in (plan.runs_check or "") for test in tests)  # (a test may hold an && of its own)
+    # (each a whole term of the runs check's `&&`s; a test may hold an `&&` of its own)
+    joined = f" && {plan.runs_check or ''} && "
+    return all(f" && {test} && " in joined for test in tests)
 
 
 def _replaced(tu: TranslationUnit, regions: list[NestAnalysis], region: NestAnalysis, tests: set[str],
