@@ -266,6 +266,9 @@ def test_check_accepts_a_pragma_its_flags_guard_and_flags_one_they_do_not(tmp_pa
     source.write_text("#include <stdio.h>\nint verbose;\ndouble a[1000000];\nvoid f(int n) {\n"
                       "    for (int i = 0; i < n; i++) {\n        a[i] = i * 0.5;\n"
                       "        if (verbose) printf(\"%d\\n\", i);\n    }\n}\n")
+    # the loop itself: missed, with no fix (the pragma alone, without the serial copy, would be wrong)
+    missed = [f for f in check_file(str(source), [], None).findings if f.rule == "missed-parallel-loop"]
+    assert len(missed) == 1 and "!verbose" in missed[0].pragma and missed[0].fix_text is None
     rewritten = tmp_path / "rewritten.c"
     rewritten.write_bytes(transform_file(str(source)).rewritten)
     assert "if ((!verbose) && " in rewritten.read_text()

@@ -118,6 +118,7 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
             + ("" if one_line else f" (the pragma alone is not enough: `autopar rewrite` writes {needs})"),
             reasons=loop_report.reasons if loop_report else [],
             codes=loop_report.codes if loop_report else []))
+    check.findings += _missed_beside_copies(result, tu, reported, set(edits_of), thresholds)
     for loop in tu.loops:
         finding = _judge_existing_pragma(result.source, tu, loop.id)
         if finding is not None:
@@ -133,6 +134,35 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
             check.findings.append(finding.model_copy(update={"path": path, "reasons": loop_report.reasons,
                                                              "codes": loop_report.codes}))
     return check
+
+
+def _missed_beside_copies(result, tu: TranslationUnit, reported: dict, edited: set[str],
+                          thresholds: tuple[float, float]) -> list[Finding]:
+    """Missed loops whose plan runs in parallel only beside a serial copy of the loop (a runs check,
+    flags' tests, a variable step): `check` writes no such code, so they get a finding without a fix,
+    which `autopar rewrite` makes."""
+    from autopar.edit.versioning import copy_required
+    from autopar.plans.candidates import trip_count, work
+    from autopar.plans.plan import render_pragma
+
+    out: list[Finding] = []
+    for decision in result.analysis.decisions:
+        plan = decision.plan
+        if plan is None or plan.loop_id in edited or not copy_required(plan, tu.loop(plan.loop_id)):
+            continue
+        loop, loop_report = tu.loop(plan.loop_id), reported.get(plan.loop_id)
+        if loop_report is None or not any("beside a serial copy" in r for r in loop_report.reasons):
+            continue  # (not written for another reason: the loop shares its line, ...)
+        trip, symbolic = trip_count(tu, loop)
+        if thresholds != (0, 0) and ((not symbolic and trip < thresholds[0]) or work(tu, loop) < thresholds[1]):
+            continue
+        pragma = render_pragma(plan.model_copy(update={"startup_work": None}))  # (as `check` writes every pragma)
+        out.append(Finding(rule=MISSED, path=tu.path, line=loop.line, column=loop.column, loop_id=loop.id,
+                           function=loop.function, pragma=pragma,
+                           message=_missed_message(loop, pragma, plan.proof.value) + " (the pragma alone is not "
+                           "enough: `autopar rewrite` writes the serial copy it runs beside, and the test that "
+                           "picks one)", reasons=loop_report.reasons, codes=loop_report.codes))
+    return out
 
 
 def restrict_finding(source: bytes, tu: TranslationUnit, loop: Loop, compile_args: list[str]) -> Optional[Finding]:
