@@ -8,7 +8,6 @@ text, JSON or SARIF 2.1.0 (autopar.report.sarif).
 from __future__ import annotations
 
 import os
-import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -26,6 +25,7 @@ from autopar.report.findings import (MISSED, RESTRICT, RULE_CODES, SIMD, UNSAFE,
                                      line_fix)
 from autopar.frontend import compdb
 from autopar.frontend.omp_pragmas import OmpPragma, parse_omp_pragma, source_lines
+from autopar.report.check_versioned import missed_beside_copies, missed_message, switched_off_by_guard
 
 
 class CheckError(Exception):
@@ -114,11 +114,11 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
             rule=rule, path=path, line=loop.line, column=loop.column, loop_id=loop.id,
             function=loop.function, pragma=edit.pragma,
             **(line_fix(result.source, loop.line, loop.line, edit.text, f"Insert `{edit.pragma}`") if one_line else {}),
-            message=_missed_message(loop, edit.pragma or "", loop_report.proof if loop_report else None)
+            message=missed_message(loop, edit.pragma or "", loop_report.proof if loop_report else None)
             + ("" if one_line else f" (the pragma alone is not enough: `autopar rewrite` writes {needs})"),
             reasons=loop_report.reasons if loop_report else [],
             codes=loop_report.codes if loop_report else []))
-    check.findings += _missed_beside_copies(result, tu, reported, set(edits_of), thresholds)
+    check.findings += missed_beside_copies(result, tu, reported, set(edits_of), thresholds)
     for loop in tu.loops:
         finding = _judge_existing_pragma(result.source, tu, loop.id)
         if finding is not None:
@@ -134,35 +134,6 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
             check.findings.append(finding.model_copy(update={"path": path, "reasons": loop_report.reasons,
                                                              "codes": loop_report.codes}))
     return check
-
-
-def _missed_beside_copies(result, tu: TranslationUnit, reported: dict, edited: set[str],
-                          thresholds: tuple[float, float]) -> list[Finding]:
-    """Missed loops whose plan runs in parallel only beside a serial copy of the loop (a runs check,
-    flags' tests, a variable step): `check` writes no such code, so they get a finding without a fix,
-    which `autopar rewrite` makes."""
-    from autopar.edit.versioning import copy_required
-    from autopar.plans.candidates import trip_count, work
-    from autopar.plans.plan import render_pragma
-
-    out: list[Finding] = []
-    for decision in result.analysis.decisions:
-        plan = decision.plan
-        if plan is None or plan.loop_id in edited or not copy_required(plan, tu.loop(plan.loop_id)):
-            continue
-        loop, loop_report = tu.loop(plan.loop_id), reported.get(plan.loop_id)
-        if loop_report is None or not any("beside a serial copy" in r for r in loop_report.reasons):
-            continue  # (not written for another reason: the loop shares its line, ...)
-        trip, symbolic = trip_count(tu, loop)
-        if thresholds != (0, 0) and ((not symbolic and trip < thresholds[0]) or work(tu, loop) < thresholds[1]):
-            continue
-        pragma = render_pragma(plan.model_copy(update={"startup_work": None}))  # (as `check` writes every pragma)
-        out.append(Finding(rule=MISSED, path=tu.path, line=loop.line, column=loop.column, loop_id=loop.id,
-                           function=loop.function, pragma=pragma,
-                           message=_missed_message(loop, pragma, plan.proof.value) + " (the pragma alone is not "
-                           "enough: `autopar rewrite` writes the serial copy it runs beside, and the test that "
-                           "picks one)", reasons=loop_report.reasons, codes=loop_report.codes))
-    return out
 
 
 def restrict_finding(source: bytes, tu: TranslationUnit, loop: Loop, compile_args: list[str]) -> Optional[Finding]:
@@ -271,7 +242,7 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     root = (bare.ancestors(loop.id) or [bare.loop(loop.id)])[0]
     nest = analyze_nest(bare, root)
     verdict = next((v for v in nest.verdicts if v.loop_id == loop.id), None)
-    if not (verdict and verdict.parallelizable) and span and (switched := _switched_off_by_guard(source, tu, loop, span[0])):
+    if not (verdict and verdict.parallelizable) and span and (switched := switched_off_by_guard(source, tu, loop, span[0])):
         bare, nest, verdict = switched  # (rewrite's form for switched-off statements, or the user's own)
     common = dict(rule=UNSAFE, path=tu.path, line=loop.line, column=loop.column, loop_id=loop.id,
                   function=loop.function, existing_pragma=pragma)
@@ -314,51 +285,6 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
                    codes=["missing-clause"] * len(problems),
                    message=f"`{pragma}` races on {names}: {'; '.join(text for _, text in problems)}; "
                            f"a safe form is `{safe}`")
-
-
-def _switched_off_by_guard(source: bytes, tu: TranslationUnit, loop: Loop, pragma_start: int):
-    """(unit, nest, verdict) of the loop read with its switched-off statements blanked, when the
-    block it opens is guarded by their tests: `if ((!timers_enabled) && ...) {` right above the
-    pragma, each test one of the condition's top-level `&&` terms (as rewrite writes it beside the
-    serial copy); None otherwise."""
-    from autopar.decision.pipeline import load_translation_unit
-    from autopar.frontend.translate import FrontendError
-    from autopar.plans.candidates import analyze_nest
-
-    inside = [s for s in tu.switchable if loop.end_offset and loop.offset <= s.start < s.end <= loop.end_offset]
-    line = source[:pragma_start].rstrip().rsplit(b"\n", 1)[-1].decode("utf-8", "replace")
-    guard = re.fullmatch(r"\s*(?:\{\s*)?if\s*\((.*)\)\s*\{", line)
-    terms = _conjuncts(guard.group(1)) if guard else None
-    if not inside or terms is None or not all(s.test in terms or f"({s.test})" in terms for s in inside):
-        return None
-    try:
-        unit = load_translation_unit(tu.path, tu.compile_args, whole_program=tu.whole_program, switched_off=inside)
-    except FrontendError:
-        return None
-    ids = {loop.id, *(d.id for d in unit.descendants(loop.id))}
-    unit = unit.model_copy(update={"loops": [l.model_copy(update={"existing_pragma": None, "inside_omp_construct": False,
-                                                                   "opt_out": False}) if l.id in ids else l
-                                              for l in unit.loops]})
-    nest = analyze_nest(unit, (unit.ancestors(loop.id) or [unit.loop(loop.id)])[0])
-    verdict = next((v for v in nest.verdicts if v.loop_id == loop.id), None)
-    return (unit, nest, verdict) if verdict is not None and verdict.parallelizable else None
-
-
-def _conjuncts(condition: str) -> Optional[list[str]]:
-    """The top-level `&&` terms of a C condition, stripped; None when `||` or `?:` joins at the top."""
-    terms, depth, start, k = [], 0, 0, 0
-    while k < len(condition):
-        c = condition[k]
-        depth += c == "("
-        depth -= c == ")"
-        if depth == 0 and condition.startswith("&&", k):
-            terms.append(condition[start:k].strip())
-            start, k = k + 2, k + 2
-            continue
-        if depth == 0 and (condition.startswith("||", k) or c == "?"):
-            return None
-        k += 1
-    return terms + [condition[start:].strip()]
 
 
 _PRIVATE_KINDS = {"private", "firstprivate", "lastprivate", "linear"}
@@ -426,16 +352,6 @@ def clause_problems(tu: TranslationUnit, loop, pragma: OmpPragma) -> list[tuple[
                 problems.append((name, f"private({name}) leaves {name} uninitialised, but the loop reads it "
                                        "and never writes it (leave it shared, or make it firstprivate)"))
     return problems
-
-
-def _iv(loop) -> str:
-    return loop.canonical.induction_variable if loop.canonical else "?"
-
-
-def _missed_message(loop, pragma: str, proof: Optional[str]) -> str:
-    verb = "can be vectorized" if pragma.startswith("#pragma omp simd") else "can run in parallel"
-    condition = " (legal under its runtime check)" if proof == "runtime-check" else ""
-    return f"loop over {_iv(loop)} in {loop.function}() {verb}{condition}: {pragma}"
 
 
 # --------------------------------------------------------------------------------------- a project
