@@ -137,8 +137,9 @@ void f(void) {
     ("control", "if (timers_enabled) timer_start(1); a[i] = i;", True),
     # the loop writes the flag: a later iteration may run the call
     ("written", "if (timers_enabled) timer_start(1); a[i] = i; timers_enabled = a[i] > 5.0;", False),
-    # an `else` runs whatever the flag
-    ("else", "if (timers_enabled) timer_start(1); else a[i] = i;", False),
+    # an `else` branch is read as written: it is what runs while the flag is 0
+    ("else", "if (timers_enabled) timer_start(1); else a[i] = i;", True),
+    ("else carried", "if (timers_enabled) timer_start(1); else carry = carry * 3 + (long)a[i];", False),
     # the call is handed an array: it may keep its address from a run with the flag set
     ("lends", "if (timers_enabled) keep(a); a[i] = i;", False),
     # a test of flags: its negation is the loop's test
@@ -166,7 +167,7 @@ def test_flags_near_misses(tmp_path, name, body, parallel):
     assert loop.parallel == parallel, (name, loop.pragma, loop.reasons[:2])
     if parallel:
         assert {"control": "!timers_enabled", "levels": "!(timers_enabled > 1 || carry == 2)",
-                "file": "!log_file"}[name] in loop.pragma
+                "file": "!log_file", "else": "!timers_enabled"}[name] in loop.pragma
 
 
 DEAD = """#include <setjmp.h>

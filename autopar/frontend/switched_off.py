@@ -10,7 +10,8 @@ and, for a chosen set of them, the file's text with their bodies blanked (`blank
 becomes `{ }` and an expression `0`, padded with spaces and keeping every line break, so every byte
 offset, line and column of the rest of the file stays what it was.
 
-Only a plain `if (condition) body` without `else` qualifies: its condition made of variables of
+Only a plain `if (condition) body` qualifies (an `else` branch, which runs while the flags say so,
+is read as written): its condition made of variables of
 integer, bool, enum or pointer type (not volatile, not thread-local: each thread would test its
 own), integer literals, `!`, comparisons, `&&` and `||`, spelled so in the file (no macro, cast or
 call: `if (verbose)`, `if (trace_file)`, `if (verbose > 1 && rank == 0)`); its body a block or an expression spelled in the file (no macro around
@@ -94,9 +95,9 @@ def _lends_memory(node: Node, calls: dict) -> bool:
 
 def _switched_off(node: Node, calls: dict, source: Source, root: LoopInfo,
                   variables: Variables) -> Optional[SwitchedOff]:
-    if len(node.children) != 2:  # (an `else`, or C++'s init-statement or declaration)
-        return None
-    condition, body = node.children
+    if len(node.children) not in (2, 3):  # (an `else` makes 3; C++'s init-statement or declaration is
+        return None                        # no condition of flags, below)
+    condition, body = node.children[:2]
     decls = _flags(condition)
     if not decls:
         return None

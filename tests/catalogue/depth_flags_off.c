@@ -2,8 +2,8 @@
    the call timing the loop or printing progress, code the analysis cannot see or that does I/O. Read with those statements' bodies empty,
    the loop runs in parallel under the test `!flag` beside its serial copy, which runs whenever the
    flag is set. NAS EP's main loop is the model (in main: its scratch array `x`, filled before the
-   loop, is dead after it). Near misses stay serial: a flag the loop writes, an `if` with an `else`,
-   a volatile flag, and a statement outside the loop that would carry the pragma. */
+   loop, is dead after it). An `else` branch is read as written. Near misses stay serial: a flag
+   the loop writes, a volatile flag, and a statement outside the loop that would carry the pragma. */
 #include <stdio.h>
 #include <time.h>
 
@@ -66,7 +66,7 @@ void flag_written(int n) {
     }
 }
 
-/* serial: an `if` with an `else` runs one branch whatever the flag */
+/* parallel under !verbose: the `else` branch, read as written, is what runs while verbose is 0 */
 void flag_else(int n) {
     for (int i = 0; i < n; i++) {
         if (verbose) printf("i=%d\n", i);

@@ -11,8 +11,9 @@ rows of a larger work array and a global scalar in loops that may not run (`t_li
 that start as the array and are copied back, the scalar lastprivate under a run-time check); near
 misses write a row outside those rows in some iterations only, or rows that alternate. And loops that
 print progress under a flag (`t_flags`: `if (trace) printf(...)` or a test of it, `if (trace != 0 &&
-n > 1)`, parallel under its negation beside the serial copy, which runs when main sets the flag); near
-misses write the flag in the loop, have an `else`, or print after an inner loop as well. Each
+n > 1)`, parallel under its negation beside the serial copy, which runs when main sets the flag; an
+`else` branch is read as written); near misses write the flag in the loop, or print after an inner
+loop as well. Each
 `t_<name>` adds one block to the program being built (a `ProgramBuilder`).
 """
 
