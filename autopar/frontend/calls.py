@@ -78,6 +78,11 @@ def call_arguments(node: Node) -> list[Node]:
     return arguments[1:] if arguments and object_argument(node.cursor.referenced, len(arguments)) else arguments
 
 
+def argument_index(call: Node, node: Node) -> int:
+    """Which argument of `call` the expression `node` is (-1 when it is none of them)."""
+    return next((k for k, argument in enumerate(call_arguments(call)) if strip(argument) is node), -1)
+
+
 def object_argument(callee, count: int) -> bool:
     """Whether libclang's `count` arguments of a call of `callee` begin with the object of a member
     operator (`op(a, b)` calls `op.operator()(a, b)`), which is none of its parameters."""

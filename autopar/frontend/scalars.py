@@ -14,7 +14,7 @@ from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import CallEffect, ReductionOp, ScalarUse, Storage
 from autopar.frontend.ast import ARRAY_TYPES, FUNCTION_KINDS, LOOP_KINDS, Node, strip, user_of, variable_decl
-from autopar.frontend.calls import callee_name
+from autopar.frontend.calls import argument_index, callee_name
 from autopar.frontend.variables import Variables
 from autopar.frontend.first_access import FirstAccess, is_scalar_decl, jump_target
 from autopar.frontend.functions import Function
@@ -446,15 +446,10 @@ def escaping_arrays(info: LoopInfo, variables: Variables) -> list[str]:
                 strip(user.expressions[0]) is argument:  # `x - 1`: the callee indexes from there
             argument, user = user, user_of(user)
         if user is not None and user.kind == K.CALL_EXPR and modelled and \
-                (*user.location(), _argument_index(user, argument)) in modelled:
+                (*user.location(), argument_index(user, argument)) in modelled:
             continue
         variable = variables.get(variable_decl(node))
         found.add(f"{variable.name}@{variable.decl}")
     return sorted(found)
 
 
-def _argument_index(call: Node, node: Node) -> int:
-    """Which argument of `call` the expression `node` is (-1 when it is none of them)."""
-    from autopar.frontend.calls import call_arguments
-
-    return next((k for k, argument in enumerate(call_arguments(call)) if strip(argument) is node), -1)

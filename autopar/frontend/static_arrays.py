@@ -21,7 +21,7 @@ from clang.cindex import CursorKind as K, LinkageKind, TLSKind
 
 from autopar.ir import Storage
 from autopar.frontend.ast import ARRAY_TYPES, LOOP_KINDS, Source, referenced, strip, user_of, variable_decl
-from autopar.frontend.calls import call_arguments, callee_name
+from autopar.frontend.calls import argument_index, callee_name
 from autopar.frontend.functions import Function
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.omp_pragmas import parse_omp_pragma, source_lines
@@ -65,8 +65,7 @@ class StaticArrays:
         if not self.named_by(entity) <= {id(info.function)} or entity in self.named_elsewhere():
             return False
         start, end = info.node.start, info.node.end
-        # (every declaration of it counts: `{ extern double x[M]; ... x[5] }` after the loop too)
-        mentions = [n for n in info.function.array_names() if Variables.key(variable_decl(n).canonical) == entity]
+        mentions = _mentions(info.function).get(entity, [])
         return all(start <= n.start < end for n in mentions) or self._only_before_in_main(info, mentions)
 
     def _only_before_in_main(self, info: LoopInfo, mentions: list) -> bool:
@@ -99,7 +98,7 @@ class StaticArrays:
         if user is None or user.kind != K.CALL_EXPR:
             return False
         summary = self.summaries.get(callee_name(user))
-        k = next((k for k, argument in enumerate(call_arguments(user)) if strip(argument) is node), -1)
+        k = argument_index(user, node)
         return summary is not None and k >= 0 and any(
             k in regions for regions in (summary.read_regions, summary.write_regions, summary.read_spans,
                                          summary.write_spans))
@@ -174,6 +173,18 @@ class StaticArrays:
                             found.add(Variables.key(target.canonical))
             self._elsewhere = found
         return self._elsewhere
+
+
+def _mentions(function: Function) -> dict[tuple, list]:
+    """The function's names of arrays by the key of their first declaration (every declaration of one
+    counts: `{ extern double x[M]; ... x[5] }` too), found once per function."""
+    facts = function.facts
+    if ("array_mentions", 0) not in facts:
+        found: dict[tuple, list] = {}
+        for node in function.array_names():
+            found.setdefault(Variables.key(variable_decl(node).canonical), []).append(node)
+        facts[("array_mentions", 0)] = found
+    return facts[("array_mentions", 0)]
 
 
 def thread_local(decl) -> bool:

@@ -1,23 +1,24 @@
 """Switched-off statements pass: `if (timers_enabled) timer_start(2);` inside a loop, a statement
-that runs only while an integer flag is set and calls code whose effects the analysis cannot see
-(another file's function, I/O). NAS EP's main loop times itself that way; verbose and debug flags do
-the same. While the flag is 0 such a statement does nothing, so the loop may be analysed as if its
-body were empty, and run in parallel only when the flag is 0 where it starts (the candidates stage,
-autopar.plans.candidates.switched_off, asks for that analysis and adds the test).
+that runs only while flags say so and calls code whose effects the analysis cannot see (another
+file's function, I/O). NAS EP's main loop times itself that way; verbose and debug flags do the
+same. While its condition is false such a statement does nothing, so the loop may be analysed as if
+its body were empty, and run in parallel only when the condition is false where it starts (the
+candidates stage, autopar.plans.candidates.variants, asks for that analysis, and
+autopar.plans.candidates.switched_off adds the test).
 
 Takes the file's loops once their call sites are known; gives the statements found (`switchable`)
 and, for a chosen set of them, the file's text with their bodies blanked (`blanked`): `{ ... }`
 becomes `{ }` and an expression `0`, padded with spaces and keeping every line break, so every byte
 offset, line and column of the rest of the file stays what it was.
 
-Only a plain `if (condition) body` qualifies (an `else` branch, which runs while the flags say so,
-is read as written): its condition made of variables of
-integer, bool, enum or pointer type (not volatile, not thread-local: each thread would test its
-own), integer literals, `!`, comparisons, `&&` and `||`, spelled so in the file (no macro, cast or
-call: `if (verbose)`, `if (trace_file)`, `if (verbose > 1 && rank == 0)`); its body a block or an expression spelled in the file (no macro around
-it or in it: blanking must remove that statement and nothing else, and no directive), with no loop,
-label or `case` (a jump's target) and no `break`, `return` or `goto` (left in the parallel loop's text,
-they would not compile there).
+Only a plain `if (condition) body` qualifies (an `else` branch, which runs while the condition is
+false, is read as written). Its condition is made of variables of integer, bool, enum or pointer
+type (not volatile, not thread-local: each thread would test its own), integer literals, `!`,
+comparisons, `&&` and `||`, spelled so in the file (no macro, cast or call: `if (verbose)`,
+`if (trace_file)`, `if (verbose > 1 && rank == 0)`). Its body is a block or an expression spelled in
+the file (no macro around it or in it: blanking must remove that statement and nothing else; no
+directive), with no loop, label or `case` (a jump's target) and no `break`, `return` or `goto` (left
+in the parallel loop's text, they would not compile there).
 """
 
 from __future__ import annotations
