@@ -13,6 +13,13 @@ from autopar.deps.isl_text import PARAMETER, Aff, render_aff
 from autopar.ir import SPAN_PREFIX, Access, Loop, Variable
 
 
+# the sizes of C's arithmetic types as spelled (LP64: x86-64, aarch64); a typedef's is not known here
+ELEMENT_BYTES = {"char": 1, "signed char": 1, "unsigned char": 1, "bool": 1, "_Bool": 1, "int8_t": 1,
+                 "uint8_t": 1, "short": 2, "unsigned short": 2, "int16_t": 2, "uint16_t": 2, "int": 4,
+                 "unsigned int": 4, "unsigned": 4, "float": 4, "int32_t": 4, "uint32_t": 4, "double": 8,
+                 "long": 8, "unsigned long": 8, "long long": 8, "unsigned long long": 8, "int64_t": 8,
+                 "uint64_t": 8, "size_t": 8}
+
 _C_NAME = re.compile(r"(?<!\.)(?<!->)\b[A-Za-z_]\w*")  # a variable a parameter's text reads (no member name)
 
 

@@ -5,6 +5,7 @@ from the loop's bounds and those of the loops around it. Also its trip count as 
 from __future__ import annotations
 
 import re
+import math
 from typing import Optional
 
 from autopar.deps.accesses import AccessModel, varies
@@ -84,3 +85,16 @@ def trip_text(loop: Loop) -> Optional[str]:
     if c.comparison.value in ("<=", ">="):
         poly[()] = poly.get((), 0) + 1
     return render_poly(poly)
+
+
+def travel(c, known: dict[str, float]) -> float:
+    """How far the loop's variable travels from its first value to its bound (one more for an
+    inclusive bound), with the bounds' names at their known values (`c`: its CanonicalForm)."""
+    span = (bound_value(c.upper, known) - bound_value(c.lower, known)) * (1 if c.step > 0 else -1)
+    return span + 1 if c.comparison.value in ("<=", ">=") else span
+
+
+def bound_value(expression, known: dict[str, float]) -> float:
+    """The expression with the known values of its names (a monomial `m*n` is their product)."""
+    return expression.constant + sum(k * math.prod(known[f] for f in name.split("*"))
+                                     for name, k in expression.coefficients.items())

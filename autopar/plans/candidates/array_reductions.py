@@ -4,9 +4,12 @@ each thread can update a copy of its own (written out by autopar.edit.thread_cop
 
 from __future__ import annotations
 
+import math
 import re
 from typing import NamedTuple, Optional
 
+from autopar.deps.accesses import ELEMENT_BYTES
+from autopar.deps.trip_count import travel
 from autopar.deps import Analysis, ObjectModel, TouchedInterval, declared_inside, exact_interval, runs_at_least_once
 from autopar.ir import CallEffect, CallSite, Loop, Storage, TranslationUnit
 
@@ -19,9 +22,6 @@ from autopar.ir import CallEffect, CallSite, Loop, Storage, TranslationUnit
 ARRAY_REDUCTION_LIMIT = 4096  # elements
 COPIES_BUDGET = 1024 * 1024  # bytes
 AMORTIZING = 4
-_BYTES = {"char": 1, "short": 2, "int": 4, "float": 4, "long": 8, "double": 8, "size_t": 8, "unsigned": 4,
-          "int8_t": 1, "uint8_t": 1, "int16_t": 2, "uint16_t": 2, "int32_t": 4, "uint32_t": 4, "int64_t": 8,
-          "uint64_t": 8}
 _INTEGER_TYPE = re.compile(r"(const\s+|volatile\s+)*((un)?signed\s+)?(char|short|int|long|long\s+long)(\s+int)?"
                            r"|(const\s+)?(u?int(8|16|32|64)_t|size_t|unsigned|signed)")
 
@@ -30,6 +30,7 @@ class ArrayReduction(NamedTuple):
     op: str
     section: str  # `hist[:256]`
     inner_runs: tuple[str, ...] = ()  # tests of inner loops the reduction needs true (TouchedInterval)
+    elements: int = 0  # the section's length: each thread's copy holds that many
 
 
 def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str], calls: list[CallSite],
@@ -63,34 +64,34 @@ def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str]
             continue
         if _calls_may_see(tu, calls, obj.base.name):
             continue  # a called function would see the shared array, not the thread's copy
-        found[key] = ArrayReduction(ops.pop(), f"{obj.path}[:{interval.size}]", interval.inner_runs)
+        found[key] = ArrayReduction(ops.pop(), f"{obj.path}[:{interval.size}]", interval.inner_runs, interval.size)
     return _within_budget(found, an, large)
 
 
 def _within_budget(found: dict[str, ArrayReduction], an: Analysis, large: bool) -> dict[str, ArrayReduction]:
     """`found` less its arrays over ARRAY_REDUCTION_LIMIT, unless `large` and every copy of the loop
     fits COPIES_BUDGET together."""
-    sizes = {key: int(r.section.rsplit("[:", 1)[1].rstrip("]")) for key, r in found.items()}
-    if all(size <= ARRAY_REDUCTION_LIMIT for size in sizes.values()):
+    if all(r.elements <= ARRAY_REDUCTION_LIMIT for r in found.values()):
         return found
-    total = sum(size * _element_bytes(an.model.objects[key]) for key, size in sizes.items())
+    total = sum(r.elements * _element_bytes(an.model.objects[key]) for key, r in found.items())
     if large and total <= COPIES_BUDGET:
         return found
-    return {key: r for key, r in found.items() if sizes[key] <= ARRAY_REDUCTION_LIMIT}
+    return {key: r for key, r in found.items() if r.elements <= ARRAY_REDUCTION_LIMIT}
 
 
 def _element_bytes(obj: ObjectModel) -> int:
-    """The bytes of an element, from its spelled type; where a typedef hides it, the widest of its
-    kind (8 for an integer, 16 for a floating type: it may be a long double)."""
+    """The bytes of an element, from its spelled type (ELEMENT_BYTES); where that does not say, the
+    widest of its kind: 16 for a `long double` or `__int128`, 8 for another `long` or `double`
+    (`long int`), 8 for a typedef of an integer, 16 for one of a floating type (it may be a long double)."""
     spelled = obj.accesses[0].access.element_type if obj.accesses else ""
-    words = set(spelled.replace("*", " ").split()) - {"const", "volatile", "unsigned", "signed"}
+    words = [w for w in spelled.replace("*", " ").split() if w not in ("const", "volatile")]
+    if " ".join(words) in ELEMENT_BYTES:
+        return ELEMENT_BYTES[" ".join(words)]
     if "double" in words and "long" in words or obj.base.number_kind == "wide":
         return 16
-    if words & {"long", "double"}:
+    if "long" in words or "double" in words:
         return 8
-    if words and not words & _BYTES.keys():
-        return 8 if obj.base.number_kind == "integer" else 16
-    return max((_BYTES[w] for w in words), default=4)  # (`unsigned` alone: an int)
+    return 8 if obj.base.number_kind == "integer" else 16
 
 
 def _copy_size(obj: ObjectModel, loop: Loop) -> Optional[int]:
@@ -116,8 +117,7 @@ def _constant_trip_count(loop: Loop) -> Optional[int]:
     if c is None or c.step_symbol or not c.step or c.lower is None or c.upper is None or c.lower.coefficients or \
             c.upper.coefficients or c.comparison.value == "!=":
         return None
-    span = (c.upper.constant - c.lower.constant) * (1 if c.step > 0 else -1) + (c.comparison.value in ("<=", ">="))
-    return max(0, -(-span // abs(c.step)))
+    return max(0, math.ceil(travel(c, {}) / abs(c.step)))
 
 
 def _pointer_copy_size(obj: ObjectModel, loop: Loop, an: Analysis, calls: list[CallSite],

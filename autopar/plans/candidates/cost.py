@@ -12,6 +12,8 @@ from typing import Optional
 from autopar.plans import machine
 from autopar.plans.candidates.legality import bound_names, loop_fact
 from autopar.deps import descendants, trip_text
+from autopar.deps.trip_count import bound_value, travel
+from autopar.deps.accesses import ELEMENT_BYTES
 from autopar.deps.strided import stride_blocks
 from autopar.ir import Access, AffineExpr, Loop, TranslationUnit
 from autopar.plans.plan import Directive, Plan, Schedule
@@ -70,13 +72,6 @@ def known_trip_count(tu: TranslationUnit, loop: Loop) -> Optional[int]:
     return max(0, math.ceil(travel(c, known) / abs(c.step)))
 
 
-def travel(c, known: dict[str, float]) -> float:
-    """How far the loop's variable travels from its first value to its bound (one more for an
-    inclusive bound), with the bounds' names at their known values."""
-    span = (_value(c.upper, known) - _value(c.lower, known)) * (1 if c.step > 0 else -1)
-    return span + 1 if c.comparison.value in ("<=", ">=") else span
-
-
 def size_guessed(tu: TranslationUnit, loop: Loop) -> bool:
     """Whether the work of a region on `loop` rests on a guess: a trip count of it or a loop inside
     that is neither a constant nor sized by known values (TranslationUnit.call_site_values, an outer
@@ -106,14 +101,8 @@ def _known_values(tu: TranslationUnit, loop: Loop) -> dict[str, float]:
         if c is None or c.step_symbol or c.lower is None or c.upper is None or not c.lower.is_linear or \
                 not c.upper.is_linear or not (c.lower.variables | c.upper.variables) <= known.keys():
             continue
-        known[c.induction_variable] = (_value(c.lower, known) + _value(c.upper, known)) / 2.0
+        known[c.induction_variable] = (bound_value(c.lower, known) + bound_value(c.upper, known)) / 2.0
     return known
-
-
-def _value(expression, known: dict[str, float]) -> float:
-    """The expression with the known values of its names (a monomial `m*n` is their product)."""
-    return expression.constant + sum(k * math.prod(known[f] for f in name.split("*"))
-                                     for name, k in expression.coefficients.items())
 
 
 def work(tu: TranslationUnit, loop: Loop) -> float:
@@ -137,7 +126,7 @@ def _span_units(access: Access, known: dict[str, float]) -> float:
     spans' lengths, with the known values of their names (an estimate where a name is not known)."""
     units = 1.0
     for length in span_lengths(access):
-        units *= max(0.0, _value(length, known)) if length.variables <= known.keys() else float(INNER_SYMBOLIC_TRIP)
+        units *= max(0.0, bound_value(length, known)) if length.variables <= known.keys() else float(INNER_SYMBOLIC_TRIP)
     return units
 
 
@@ -199,17 +188,10 @@ def _stream_units(tu: TranslationUnit, loop: Loop, access: Access) -> float:
     return size * machine.current().stream_units_per_byte
 
 
-_ELEMENT_BYTES = {"char": 1, "signed char": 1, "unsigned char": 1, "bool": 1, "_Bool": 1, "int8_t": 1,
-                  "uint8_t": 1, "short": 2, "unsigned short": 2, "int16_t": 2, "uint16_t": 2, "int": 4,
-                  "unsigned int": 4, "unsigned": 4, "float": 4, "int32_t": 4, "uint32_t": 4, "double": 8,
-                  "long": 8, "unsigned long": 8, "long long": 8, "unsigned long long": 8, "int64_t": 8,
-                  "uint64_t": 8, "size_t": 8}
-
-
 def _element_bytes(spelled: str) -> int:
     """The size of an element type as spelled; 4 for a name not listed (a typedef): the estimates
     that use it should err low."""
-    return _ELEMENT_BYTES.get(" ".join(spelled.replace("const", " ").replace("volatile", " ").split()), 4)
+    return ELEMENT_BYTES.get(" ".join(spelled.replace("const", " ").replace("volatile", " ").split()), 4)
 
 
 def span_lengths(access: Access) -> list[AffineExpr]:

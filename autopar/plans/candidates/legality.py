@@ -277,7 +277,7 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
     relied |= reduced_relied
     reduction_runs = list(dict.fromkeys(test for r in reduced.values() for test in r.inner_runs))
     inner_runs = reduction_runs + [t for t in scalar_inner_runs(tu, an, classes, out) if t not in reduction_runs]
-    for key, (op, section, _) in sorted(reduced.items()):
+    for key, (op, section, *_) in sorted(reduced.items()):
         out.reduction_arrays.setdefault(op, []).append(section)
         out.notes.append(R.Reason(f"every access to {an.model.objects[key].path} updates an element with {op}: "
                                   f"reduction({op}: {section})", R.ARRAY_REDUCTION))

@@ -24,10 +24,11 @@ import itertools
 import re
 from typing import Optional
 
-from autopar.plans.candidates.cost import travel, trip_count
+from autopar.plans.candidates.cost import trip_count
 from autopar.plans.candidates.legality import NestContext, bound_names, loop_calls
 from autopar.deps import declared_inside, descendants, runs_at_least_once
 from autopar.deps.runtime_checks import element_section, named_qualified
+from autopar.deps.trip_count import travel
 from autopar.ir import CallEffect, Loop, Storage
 from autopar.plans.plan import Directive, MapClause, Plan, Proof
 
