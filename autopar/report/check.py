@@ -25,7 +25,7 @@ from autopar.report.findings import (MISSED, RESTRICT, RULE_CODES, SIMD, UNSAFE,
                                      line_fix)
 from autopar.frontend import compdb
 from autopar.frontend.omp_pragmas import OmpPragma, parse_omp_pragma, source_lines
-from autopar.report.check_versioned import missed_beside_copies, missed_message, switched_off_by_guard
+from autopar.report.check_versioned import missed_beside_copies, missed_message, switched_off_by_guard, without_pragmas
 
 
 class CheckError(Exception):
@@ -233,12 +233,7 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
         return None  # rewrite's per-thread copies: the analysis proved the plan, the code is its rendering
     if _synchronizes(source, loop):
         return None
-    nest_ids = {loop.id, *(d.id for d in tu.descendants(loop.id))}
-    # judged as if the pragma were absent, and not opted out: `autopar: off` asks for no new pragma
-    # (rewrite's serial copies carry it, and a fallback's pragma inside one), not for no judgement
-    loops = [l.model_copy(update={"existing_pragma": None, "inside_omp_construct": False, "opt_out": False})
-             if l.id in nest_ids else l for l in tu.loops]
-    bare = tu.model_copy(update={"loops": loops})
+    bare = without_pragmas(tu, loop.id)
     root = (bare.ancestors(loop.id) or [bare.loop(loop.id)])[0]
     nest = analyze_nest(bare, root)
     verdict = next((v for v in nest.verdicts if v.loop_id == loop.id), None)

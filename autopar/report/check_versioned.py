@@ -68,10 +68,7 @@ def switched_off_by_guard(source: bytes, tu: TranslationUnit, loop: Loop, pragma
         unit = load_translation_unit(tu.path, tu.compile_args, whole_program=tu.whole_program, switched_off=inside)
     except FrontendError:
         return None
-    ids = {loop.id, *(d.id for d in unit.descendants(loop.id))}
-    unit = unit.model_copy(update={"loops": [l.model_copy(update={"existing_pragma": None, "inside_omp_construct": False,
-                                                                   "opt_out": False}) if l.id in ids else l
-                                              for l in unit.loops]})
+    unit = without_pragmas(unit, loop.id)
     nest = analyze_nest(unit, (unit.ancestors(loop.id) or [unit.loop(loop.id)])[0])
     verdict = next((v for v in nest.verdicts if v.loop_id == loop.id), None)
     return (unit, nest, verdict) if verdict is not None and verdict.parallelizable else None
@@ -94,3 +91,11 @@ def _conjuncts(condition: str) -> Optional[list[str]]:
     return terms + [condition[start:].strip()]
 
 
+def without_pragmas(tu: TranslationUnit, loop_id: str) -> TranslationUnit:
+    """The unit with the loop and the loops inside it as if their pragmas were absent, and not opted
+    out: `autopar: off` asks for no new pragma (rewrite's serial copies carry it, and a fallback's
+    pragma inside one), not for no judgement of an existing one."""
+    ids = {loop_id, *(d.id for d in tu.descendants(loop_id))}
+    return tu.model_copy(update={"loops": [
+        l.model_copy(update={"existing_pragma": None, "inside_omp_construct": False, "opt_out": False})
+        if l.id in ids else l for l in tu.loops]})
