@@ -35,7 +35,6 @@ Environment:
 from __future__ import annotations
 
 import base64
-import fcntl
 import json
 import os
 import select
@@ -325,7 +324,7 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
 def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):
     """The rewritten copy's content and the report for one source: from the cache, or by analyzing.
     `whole`: the command builds a program of this source alone."""
-    from autopar.tools import cc_cache
+    from autopar.tools import cc_cache, cc_link
 
     from autopar.plans.fppolicy import resolve
 
@@ -352,7 +351,7 @@ def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):
         outcome = _isolated(_analyze, source.path, content, flags, whole, timeout=_analysis_timeout())
         entry = cc_cache.Entry(key=key, report_json=outcome["report"], error=outcome["error"],
                                rewritten=base64.b64decode(outcome["rewritten"]) if outcome["rewritten"] else None)
-    _append_report(line, entry)
+    cc_link.append_report(line.args, entry.report_json, entry.cached)
     return entry
 
 
@@ -456,19 +455,6 @@ def _dependency_file(line: CommandLine) -> Optional[str]:
         return line.dep_file
     base = line.output if line.output else os.path.basename(line.sources[0].path)
     return os.path.splitext(base)[0] + ".d"
-
-
-def _append_report(line: CommandLine, entry) -> None:
-    target = os.environ.get("AUTOPAR_REPORT")
-    if not target:
-        return
-    record = {"version": 1, "command": line.args, "cached": entry.cached,
-              "file": json.loads(entry.report_json)}
-    with open(target, "a", encoding="utf-8") as out:
-        fcntl.flock(out, fcntl.LOCK_EX)  # parallel make: one whole line at a time
-        out.write(json.dumps(record) + "\n")
-        out.flush()
-        fcntl.flock(out, fcntl.LOCK_UN)
 
 
 def _first_error(report) -> str:

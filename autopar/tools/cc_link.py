@@ -174,19 +174,20 @@ def relinked(args: list[str], isolated, timeout: int) -> list[str]:
             continue
         if built["object"]:
             out[index] = built["object"]
-            _report(args, built["report"], cached=not asked)
+            append_report(args, built["report"], cached=not asked, link_time=True)
     return out
 
 
-def _report(args: list[str], report_json: str, cached: bool) -> None:
-    """One AUTOPAR_REPORT line for a file built again at the link (autopar.tools.cc._append_report's
-    form, with `"link_time": true`; the command is the link's)."""
+def append_report(command: list[str], report_json: str, cached: bool, link_time: bool = False) -> None:
+    """One $AUTOPAR_REPORT line for a file `autopar-cc` analyzed: at its compile, or built again at a
+    link (`"link_time": true`, with the link's command)."""
     import fcntl
 
     target = os.environ.get("AUTOPAR_REPORT")
     if not target:
         return
-    line = {"version": 1, "command": args, "cached": cached, "link_time": True, "file": json.loads(report_json)}
+    line = {"version": 1, "command": command, "cached": cached, **({"link_time": True} if link_time else {}),
+            "file": json.loads(report_json)}
     with open(target, "a", encoding="utf-8") as out:
         fcntl.flock(out, fcntl.LOCK_EX)  # parallel make: one whole line at a time
         out.write(json.dumps(line) + "\n")
