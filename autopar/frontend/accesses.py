@@ -22,8 +22,8 @@ from autopar.frontend.member_paths import member_extents, member_offset, whole_r
 from autopar.frontend.call_regions import call_regions
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.containers import ELEMENT, buffer_variable, container_call, plain_element
-from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source,
-                              canonical_kind, evaluate_int, expression_children, strip, variable_decl)
+from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source, spelled_range,
+                              evaluate_int, expression_children, strip, variable_decl)
 from autopar.frontend.domain_conditions import domain_conditions
 from autopar.frontend.first_access import left_statements
 from autopar.frontend.guards import guard_of
@@ -120,6 +120,12 @@ def _value_unused(node: Node) -> bool:
     if parent.kind in (K.FOR_STMT, K.WHILE_STMT):
         return node is parent.children[-1]
     return parent.kind == K.IF_STMT and node is not parent.children[0]
+
+
+def _in_place(statement: Node) -> Optional[tuple[int, int]]:
+    """The statement's byte range, when its first token is spelled where it stands (no macro begins it)."""
+    start, _ = spelled_range(statement)
+    return (statement.start, statement.end) if start == statement.start < statement.end else None
 
 
 def _unevaluated(node: Node) -> bool:
@@ -250,13 +256,16 @@ class AccessCollector:
                     update = _UPDATE_OPS.get(op) if _value_unused(node) else None
                     if update is not None and _floating_into_integer(children[0], children[1]):
                         update = None  # `h[k] += 1.5` on integers truncates each sum: not a reduction
-                    self._lvalue(children[0], read=op != "=", write=True, update=update)
+                    self._lvalue(children[0], read=op != "=", write=True, update=update,
+                                 statement=node if update is not None else None)
                     return
         elif kind == K.UNARY_OPERATOR:
             op = node.unary_op
             children = expression_children(node)
             if op in INC_DEC and children:
-                self._lvalue(children[0], read=True, write=True, update="+" if _value_unused(node) else None)
+                unused = _value_unused(node)
+                self._lvalue(children[0], read=True, write=True, update="+" if unused else None,
+                             statement=node if unused else None)
                 return
             if op == "&" and children:
                 self._lvalue(children[0], read=False, write=False)
@@ -289,7 +298,9 @@ class AccessCollector:
         for child in node.children:
             self._visit(child)
 
-    def _lvalue(self, expr: Node, read: bool, write: bool, update: Optional[str] = None) -> None:
+    def _lvalue(self, expr: Node, read: bool, write: bool, update: Optional[str] = None,
+                statement: Optional[Node] = None) -> None:
+        """`statement`: the update statement whose element `expr` is (Access.update_range)."""
         chain = self.chains.decompose(expr)
         if (read or write) and (chain is None and _memory_form(expr) or self.chains.unresolved_reference(expr)) \
                 and not _container_based(expr, self.root.node):
@@ -310,13 +321,13 @@ class AccessCollector:
         if read:
             self.emit(top, chain, False, update=update)
         if write:
-            self.emit(top, chain, True, update=update)
+            self.emit(top, chain, True, update=update, statement=statement)
 
     # ------------------------------------------------------------------------------------ the record
 
     def emit(self, top: Node, chain: Chain, is_write: bool, text: Optional[str] = None,
              conditional: bool = False, update: Optional[str] = None, spans: Optional[list[Span]] = None,
-             element_type: Optional[str] = None) -> None:
+             element_type: Optional[str] = None, statement: Optional[Node] = None) -> None:
         enclosing, in_branch = self.contexts.get(id(top), ((), False))
         conditional = conditional or in_branch
         if not enclosing:
@@ -382,6 +393,7 @@ class AccessCollector:
             subscripts=subscripts, element_type=top.cursor.type.spelling if element_type is None else element_type, text=text,
             line=line, column=column, statement=top.stmt,
             enclosing_loops=[info.loop.id for info in enclosing], conditional=conditional, update=update,
+            update_range=_in_place(statement) if statement is not None and is_write else None,
             guard=guard_of(top, innermost.node) if is_write and conditional else [],
             conditions=domain_conditions(self.affine, top, scope, innermost.function, self.source),
             member_offset=member_offset(chain, root, subs) if not chain.container else None,

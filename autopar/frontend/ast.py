@@ -338,12 +338,9 @@ class Source:
         """The node's text for a reader: `text_of`, or, for an expression spelled in a macro's
         argument (whose expansion range is empty), the argument's own spelling in this file."""
         text = self.text_of(node)
-        if text:
+        start, end = (None, None) if text else spelled_range(node)
+        if text or start is None or end is None or not start < end <= len(self.data):
             return text
-        extent = _lib.clang_getCursorExtent(node.cursor)
-        start, end = (_spelled_offset(_lib.clang_getRangeStart(extent)), _spelled_offset(_lib.clang_getRangeEnd(extent)))
-        if start is None or end is None or not start < end <= len(self.data):
-            return ""
         return " ".join(self.slice(start, end).split())
 
     def line_text(self, line: int) -> str:
@@ -368,6 +365,12 @@ _COLUMN = ctypes.c_uint()
 _OFFSET_ADDRESS = ctypes.addressof(_OFFSET)
 _LINE_ADDRESS = ctypes.addressof(_LINE)
 _COLUMN_ADDRESS = ctypes.addressof(_COLUMN)
+
+
+def spelled_range(node: Node) -> tuple[Optional[int], Optional[int]]:
+    """Where the node's first and last tokens are spelled (each None outside the file it is expanded in)."""
+    extent = _lib.clang_getCursorExtent(node.cursor)
+    return _spelled_offset(_lib.clang_getRangeStart(extent)), _spelled_offset(_lib.clang_getRangeEnd(extent))
 
 
 def _spelled_offset(location) -> Optional[int]:
@@ -459,42 +462,3 @@ def variable_decl(node: Node):
             decl = None
         node.decl = decl
     return decl
-
-
-_ENDS_IN_LAST_CHILD = {K.FOR_STMT, K.WHILE_STMT, K.CXX_FOR_RANGE_STMT, K.SWITCH_STMT, K.IF_STMT, K.LABEL_STMT,
-                       K.CASE_STMT, K.DEFAULT_STMT}
-
-
-def statement_end(node: Node, data: bytes) -> Optional[int]:
-    """The byte just past statement `node`, its `;` included (libclang's extent of an expression
-    statement stops before it), or None."""
-    while node.kind in _ENDS_IN_LAST_CHILD:
-        if not node.children:
-            return None
-        node = node.children[-1]
-    end = node.end
-    if end <= 0 or end > len(data):
-        return None
-    if node.kind == K.COMPOUND_STMT:
-        return end if data[end - 1:end] == b"}" else None
-    if data[end - 1:end] == b";" and node.kind in (K.DECL_STMT, K.NULL_STMT):
-        return end
-    position = skip_blanks_and_comments(data, end)
-    return position + 1 if data[position:position + 1] == b";" else None
-
-
-def skip_blanks_and_comments(data: bytes, position: int) -> int:
-    while position < len(data):
-        if data[position:position + 1] in (b" ", b"\t", b"\n", b"\r", b"\f", b"\v"):
-            position += 1
-        elif data.startswith(b"/*", position):
-            close = data.find(b"*/", position + 2)
-            if close < 0:
-                return len(data)
-            position = close + 2
-        elif data.startswith(b"//", position):
-            newline = data.find(b"\n", position)
-            position = len(data) if newline < 0 else newline + 1
-        else:
-            break
-    return position

@@ -16,7 +16,7 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.frontend.ast import (FLOATING_TYPES, INTEGER_TYPES, LOOP_KINDS, Node, canonical_kind, referenced,
-                                  statement_end, stored_operand, strip, variable_decl)
+                                  stored_operand, strip, variable_decl)
 from autopar.ir import HostStatement
 
 _NOT_PLAIN_KINDS = {K.MEMBER_REF_EXPR, K.CALL_EXPR, K.RETURN_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.ASM_STMT,
@@ -127,3 +127,42 @@ def _alone_on_its_lines(data: bytes, start: int, end: int) -> bool:
     line_start = data.rfind(b"\n", 0, start) + 1
     line_end = data.find(b"\n", end)
     return not data[line_start:start].strip() and not data[end:line_end if line_end >= 0 else len(data)].strip()
+
+
+_ENDS_IN_LAST_CHILD = {K.FOR_STMT, K.WHILE_STMT, K.CXX_FOR_RANGE_STMT, K.SWITCH_STMT, K.IF_STMT, K.LABEL_STMT,
+                       K.CASE_STMT, K.DEFAULT_STMT}
+
+
+def statement_end(node: Node, data: bytes) -> Optional[int]:
+    """The byte just past statement `node`, its `;` included (libclang's extent of an expression
+    statement stops before it), or None."""
+    while node.kind in _ENDS_IN_LAST_CHILD:
+        if not node.children:
+            return None
+        node = node.children[-1]
+    end = node.end
+    if end <= 0 or end > len(data):
+        return None
+    if node.kind == K.COMPOUND_STMT:
+        return end if data[end - 1:end] == b"}" else None
+    if data[end - 1:end] == b";" and node.kind in (K.DECL_STMT, K.NULL_STMT):
+        return end
+    position = skip_blanks_and_comments(data, end)
+    return position + 1 if data[position:position + 1] == b";" else None
+
+
+def skip_blanks_and_comments(data: bytes, position: int) -> int:
+    while position < len(data):
+        if data[position:position + 1] in (b" ", b"\t", b"\n", b"\r", b"\f", b"\v"):
+            position += 1
+        elif data.startswith(b"/*", position):
+            close = data.find(b"*/", position + 2)
+            if close < 0:
+                return len(data)
+            position = close + 2
+        elif data.startswith(b"//", position):
+            newline = data.find(b"\n", position)
+            position = len(data) if newline < 0 else newline + 1
+        else:
+            break
+    return position

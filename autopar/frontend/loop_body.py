@@ -14,9 +14,9 @@ from typing import Optional
 from clang.cindex import CursorKind as K, StorageClass, TLSKind
 
 from autopar.frontend.affine import AffineBuilder
-from autopar.frontend.ast import (FOR_KINDS, LOOP_KINDS, Node, Source, statement_end, stored_operand, strip,
+from autopar.frontend.ast import (FOR_KINDS, LOOP_KINDS, Node, Source, stored_operand, strip,
                                   variable_decl)
-from autopar.frontend.between_loops import host_statements
+from autopar.frontend.between_loops import host_statements, statement_end
 from autopar.frontend.functions import Function
 from autopar.frontend.variables import Variables
 from autopar.frontend.loops import LoopInfo
