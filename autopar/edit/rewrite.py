@@ -22,6 +22,7 @@ from autopar.edit.edits import Edit
 from autopar.ir import Loop, TranslationUnit
 from autopar.plans.plan import TEAM_GATE, Decision, Directive, Plan, Proof, Schedule, render_maps, render_pragma
 from autopar.edit import thread_copies
+from autopar.edit.atomic_updates import atomic_edits
 from autopar.edit.claims import claim_edits, region as claims_region
 from autopar.edit.shared_regions import SharedRegion
 from autopar.edit.team_gate import (gate_definition, gate_definitions_needed, gate_place, gated_plan, helper_definitions,
@@ -79,7 +80,7 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
             continue
         edits = _plan_edits(source, tu, loop, plan, versioning, findings_only)
         if edits is None:
-            result.skipped[loop.id] = _not_edited(loop, plan, versioning)
+            result.skipped[loop.id] = _not_edited(source, loop, plan, versioning)
             continue
         result.edits.extend(edits)
         if any(TEAM_GATE in edit.text or TEAM_GATE in (edit.pragma or "") for edit in edits):
@@ -140,9 +141,17 @@ def _why_not_applied(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan,
 
 def _plan_edits(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan, versioning: bool,
                 findings_only: bool = False) -> Optional[list[Edit]]:
-    """The edits of one plan on its own loop (None when its per-thread copies cannot be written).
-    A fallback is written into the serial copy of a versioned plan; without that copy it is dropped.
-    `findings_only`: the edits are read (by `check`), never applied."""
+    """The edits of one plan on its own loop (None when its per-thread copies or atomic updates cannot
+    be written). A fallback is written into the serial copy of a versioned plan; without that copy it
+    is dropped. `findings_only`: the edits are read (by `check`), never applied. The atomic updates
+    are edits of the loop's own text: a serial copy is written from the file as it was."""
+    atomics = atomic_edits(source, loop, plan) if plan.atomic_updates else []
+    edits = None if atomics is None else _loop_edits(source, tu, loop, plan, versioning, findings_only)
+    return None if edits is None else edits + atomics
+
+
+def _loop_edits(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan, versioning: bool,
+                findings_only: bool) -> Optional[list[Edit]]:
     if thread_copies.needed(plan):  # (never with claims: the analysis keeps them apart)
         return None if plan.claims else _with_thread_copies(source, tu, loop, plan, versioning, findings_only)
     claimed = claim_edits(source, loop, plan) if plan.claims else []
@@ -152,7 +161,7 @@ def _plan_edits(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan, vers
         worksharing = _worksharing_pragma(plan)
         around = _region_edits(source, loop, plan, versioning,
                                lambda indentation, eol, condition: claims_region(plan, worksharing, indentation, eol, condition))
-        return (around or _plan_edits(source, tu, loop, plan.model_copy(update={"claims": []}), versioning)) + claimed
+        return (around or _loop_edits(source, tu, loop, plan.model_copy(update={"claims": []}), versioning, False)) + claimed
     if versioning and (plan.if_condition or plan.specialize) and copyable(loop, copy_required(plan, loop)):
         fallback = _fallback_edits(source, tu, loop, plan.fallback) if plan.fallback else []
         return versioned_edits(source, loop, render_pragma(plan.unconditional()), plan.if_condition,
@@ -218,10 +227,12 @@ def _unversioned_copies(loop: Loop, plan: Plan, versioning: bool) -> bool:
     return bool(plan.alias_check) and not (versioning and copyable(loop, copy_required(plan, loop)))
 
 
-def _not_edited(loop: Loop, plan: Plan, versioning: bool) -> str:
+def _not_edited(source: bytes, loop: Loop, plan: Plan, versioning: bool) -> str:
     """Why a plan with per-thread copies (autopar.edit.thread_copies) or claims was not written."""
     if plan.claims:
         return "not edited: the file no longer shows its claims' code where the analysis read it"
+    if plan.atomic_updates and atomic_edits(source, loop, plan) is None:
+        return "not edited: the file no longer shows its atomic updates where the analysis read them"
     if _unversioned_copies(loop, plan, versioning):
         return ("not edited: its array or location reduction has a runtime alias check, which needs a serial "
                 "copy of the loop to run when the check fails (versioning is off, or the loop cannot be copied)")

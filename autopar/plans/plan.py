@@ -63,6 +63,18 @@ def render_maps(maps: Optional[list[MapClause]]) -> list[str]:
     return [f"map({m.kind}: {', '.join(m.items)})" for m in maps or []]
 
 
+class AtomicUpdate(BaseModel):
+    """A statement `a[k] op= v` (or `a[k]++`) that runs as an atomic update of its element
+    (autopar.plans.candidates.array_reductions.atomic_updates)."""
+
+    array: str  # the object as spelled without subscripts (`hist`, `s.bins`)
+    op: str  # its reduction operator, as ArrayReduction's
+    start: int  # the statement's byte range in the file (its `;` left out)
+    end: int
+    line: int
+    elements: int = 0  # the array's declared elements (0: not known), which tell how often threads meet on one
+
+
 class Plan(BaseModel):
     loop_id: str  # the loop that carries the pragma
     directive: Directive = Directive.PARALLEL_FOR
@@ -109,6 +121,9 @@ class Plan(BaseModel):
     # elements the loop takes once (derived by the front end, autopar.frontend.claims): the rewriter
     # writes each test as a compare-and-swap and each append's slot as an atomic increment
     claims: list[Claim] = Field(default_factory=list)
+    # updates of arrays too large to copy per thread (derived by the analysis): the rewriter writes
+    # `_Pragma("omp atomic")` before each statement
+    atomic_updates: list[AtomicUpdate] = Field(default_factory=list)
 
     @property
     def reduces_sections_or_locations(self) -> bool:

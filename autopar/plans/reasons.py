@@ -43,6 +43,7 @@ DELINEARISE = "delinearise-failed"
 LEAVES_ROW = "leaves-row"  # a subscript that leaves its row of a multi-dimensional array whenever the loop runs
 ALIAS = "alias"  # may alias, with ranges for a runtime check (a note, not a blocker)
 ARRAY_REDUCTION = "array-reduction"  # every access updates an element with one operator (a note)
+ATOMIC_UPDATES = "atomic-updates"  # the same, with no per-thread copy: each update atomic (a note)
 LOCATION_REDUCTION = "location-reduction"  # argmin/argmax: best value and its iteration (a note)
 LINEAR = "linear"  # a counter advanced once per iteration: linear(j:step) (a note)
 CLAIMS = "claims"  # elements taken once with a compare-and-swap (a note)

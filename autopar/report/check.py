@@ -24,6 +24,7 @@ from autopar.report import REPORT_VERSION, FileReport
 from autopar.report.findings import (MISSED, RESTRICT, RULE_CODES, SIMD, UNSAFE, Finding,  # noqa: F401
                                      line_fix)
 from autopar.frontend import compdb
+from autopar.edit.atomic_updates import ATOMIC, ATOMIC_IN_TEXT
 from autopar.frontend.omp_pragmas import OmpPragma, parse_omp_pragma, source_lines
 from autopar.report.check_versioned import missed_beside_copies, missed_message, switched_off_by_guard, without_pragmas
 
@@ -92,7 +93,9 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
     edits_of: dict[str, int] = {}
     for edit in result.edits:
         edits_of[edit.loop_id] = edits_of.get(edit.loop_id, 0) + 1
-    claimed = {edit.loop_id for edit in result.edits if edit.in_line}  # (a claim's edits in the loop's body)
+    # (a claim's or an atomic update's edits in the loop's body)
+    claimed = {edit.loop_id for edit in result.edits if edit.in_line and edit.text != ATOMIC}
+    atomic = {edit.loop_id for edit in result.edits if edit.in_line and edit.text == ATOMIC}
     for edit in result.edits:
         if edit.pragma is None:
             continue  # the closing part of a plan written around its loop (an array reduction's copies)
@@ -109,6 +112,7 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
         one_line = edits_of[edit.loop_id] == 1 and not inspects
         needs = ("the helper function its runtime check calls" if inspects
                  else "the compare-and-swap its claims need, in and around the loop" if edit.loop_id in claimed
+                 else "the atomic directives its updates need, in the loop's body" if edit.loop_id in atomic
                  else "the code around the loop that the reduction needs")
         check.findings.append(Finding(
             rule=rule, path=path, line=loop.line, column=loop.column, loop_id=loop.id,
@@ -203,10 +207,12 @@ _SYNCHRONIZING = {"atomic", "critical", "ordered", "barrier"}
 
 
 def _synchronizes(source: bytes, loop: Loop) -> bool:
-    """Whether the loop's lines hold an atomic, critical, ordered or barrier directive, or take a lock."""
+    """Whether the loop's lines hold an atomic, critical, ordered or barrier directive (an atomic one
+    also as `_Pragma`, as `rewrite` writes it), or take a lock."""
     pragmas = source_lines(source).omp_between(loop.line, loop.end_line)
-    return any(p.directive and p.directive[0] in _SYNCHRONIZING for p in pragmas) or \
-        b"omp_set_lock" in b"\n".join(source.splitlines()[loop.line - 1:loop.end_line])
+    text = b"\n".join(source.splitlines()[loop.line - 1:loop.end_line])
+    return any(p.directive and p.directive[0] in _SYNCHRONIZING for p in pragmas) or b"omp_set_lock" in text or \
+        ATOMIC_IN_TEXT.search(text) is not None
 
 
 def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> Optional[Finding]:
@@ -265,6 +271,13 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
                        message=f"`{pragma}` races on {arrays}: two iterations may claim one element at once; the "
                                "loop runs in parallel only with the compare-and-swap `autopar rewrite` writes for "
                                "its claims (remove the pragma and rewrite)")
+    if all(p.atomic_updates for p in plans):  # legal only with the atomic updates `rewrite` writes
+        arrays = ", ".join(dict.fromkeys(u.array for p in plans for u in p.atomic_updates))
+        return Finding(**common, reasons=["two iterations may update one element at once"],
+                       codes=["missing-atomic-updates"],
+                       message=f"`{pragma}` races on {arrays}: two iterations may update one element at once; the "
+                               "loop runs in parallel only with `#pragma omp atomic` on each of its updates (as "
+                               "`autopar rewrite` writes them)")
     problems = clause_problems(bare, bare.loop(loop.id), parsed)
     if not problems:
         return None

@@ -161,7 +161,7 @@ static void global_sweep(void) {
 static void global_table(void) {
     for (int i = 0; i < N; i++)
         for (int j = 0; j < M; j++)
-            global_rows[i][j] += 1.0;
+            global_rows[i][j] = 0.5 * global_rows[i][j] + 1.0;
 }
 
 static double checksum(double **a, int n, int m) {

@@ -54,7 +54,7 @@ static void block_overlap(double *v, int n, int len) {
     }
 }
 
-/* serial: every block adds into one element */
+/* serial: every block adds into one element (atomically it could: by cost, one update per block is too little) */
 static void block_total(double *v, double *total, int n, int len) {
     for (int start = 0; start < n; start += len) {
         total[0] += v[start];

@@ -1,7 +1,10 @@
 /* Array reductions (issue 16, idiom 3): every access to a small declared array of integers updates
    an element with one operator, so each thread can update a copy of its own and add it in at the
    end. Near misses stay serial: an element read for anything else, floating-point elements, a
-   parameter's declared size, an array too large to copy, two operators, a call that sees it. */
+   parameter's declared size, an array too large to copy, two operators, a call that sees it. Where
+   only the copy is ruled out (rms[m + 1], a guard, sizeof, a compared or copied pointer, an array too
+   large), the updates could be atomic instead (idiom_atomic_updates.c): those loops stay serial by
+   cost, atomic updates of a few elements, or of one per iteration, costing more than the threads gain. */
 #include <stdio.h>
 
 #define N 20000

@@ -1,6 +1,7 @@
 """Array reductions: which declared arrays (and pointers the loop only indexes) a loop only updates,
 element by element, with one reduction operator (`hist[key[i]]++`, `q[l] = q[l] + 1.0`), so that
-each thread can update a copy of its own (written out by autopar.edit.thread_copies)."""
+each thread can update a copy of its own (written out by autopar.edit.thread_copies), or, where
+no copy can be made, update the shared elements atomically (`atomic_updates`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from autopar.deps.accesses import ELEMENT_BYTES
 from autopar.deps.trip_count import travel
 from autopar.deps import Analysis, ObjectModel, TouchedInterval, declared_inside, exact_interval, runs_at_least_once
 from autopar.ir import CallEffect, CallSite, Loop, Storage, TranslationUnit
+from autopar.plans import reasons as R
+from autopar.plans.plan import AtomicUpdate
 
 # Each thread keeps a private copy of a reduced array (on its stack with gcc), initializes it and adds
 # it into the shared one once per region entry: small arrays, so the copies stay cheap, or larger ones
@@ -66,6 +69,45 @@ def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str]
             continue  # a called function would see the shared array, not the thread's copy
         found[key] = ArrayReduction(ops.pop(), f"{obj.path}[:{interval.size}]", interval.inner_runs, interval.size)
     return _within_budget(found, an, large)
+
+
+def atomic_updates(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str],
+                   calls: list[CallSite]) -> dict[str, list[AtomicUpdate]]:
+    """Object key -> its atomic updates, for each object of `keys` whose every access in `loop` updates an
+    element with one reduction operator (as `reduced_arrays` asks), each in a statement of its own
+    spelled in place (Access.update_range), with elements of at most 8 bytes (wider atomics may need
+    libatomic, which a user's link line lacks). `#pragma omp atomic` on each such statement makes the
+    updates of one element take turns, in some order: exact for integers, a reordering of the sums
+    for floating-point elements (under the `allow` policy, as for reductions). No call of the loop may
+    reach the elements (a global a called function names; for a pointer's target, any call that
+    reads or writes memory but a pure library function): it would not update them atomically."""
+    found: dict[str, list[AtomicUpdate]] = {}
+    for key in sorted(keys):
+        obj = an.model.objects[key]
+        if obj.merged or not obj.accesses or any(m.access.base_changes_in for m in obj.accesses):
+            continue
+        ops = {m.access.update for m in obj.accesses}
+        writes = [m.access for m in obj.accesses if m.access.is_write]
+        element = obj.accesses[0].access.element_type.strip()
+        if len(ops) != 1 or None in ops or "volatile" in element or _element_bytes(obj) > 8 or \
+                not _reducible_element(element, obj.base.number_kind, next(iter(ops)), tu.fp_reductions):
+            continue
+        if not writes or any(w.update_range is None for w in writes) or _calls_may_see(tu, calls, obj.base.name) or \
+                obj.kind != "array" and not all(_reaches_no_memory(tu, call) for call in calls):
+            continue
+        op, dims = ops.pop(), obj.base.array_dims if obj.kind == "array" and obj.path == obj.base.name else []
+        elements = math.prod(int(d) for d in dims) if dims and all(d and d.strip().isdigit() for d in dims) else 0
+        found[key] = [AtomicUpdate(array=obj.path, op=op, start=w.update_range[0], end=w.update_range[1],
+                                   line=w.line, elements=elements) for w in sorted(writes, key=lambda w: w.update_range)]
+    return found
+
+
+def _reaches_no_memory(tu: TranslationUnit, call: CallSite) -> bool:
+    """A pure library function, or one of this file that reads and writes no global and nothing
+    through its parameters: it cannot reach what a pointer points to."""
+    summary = call.summary or tu.functions.get(call.callee)
+    return call.effect == CallEffect.PURE or summary is not None and summary.effect == CallEffect.PURE and not (
+        summary.reads_globals or summary.writes_globals or summary.reads_through_params or summary.writes_through_params)
 
 
 def _within_budget(found: dict[str, ArrayReduction], an: Analysis, large: bool) -> dict[str, ArrayReduction]:
@@ -171,6 +213,32 @@ def _calls_may_see(tu: TranslationUnit, calls: list[CallSite], name: str) -> boo
         if summary is None or name in summary.reads_globals or name in summary.writes_globals:
             return True
     return False
+
+
+def reduction_notes(an: Analysis, reduced: dict[str, ArrayReduction]) -> list[str]:
+    out: list[str] = []
+    for key, r in sorted(reduced.items()):
+        path = an.model.objects[key].path
+        out.append(R.Reason(f"every access to {path} updates an element with {r.op}: reduction({r.op}: {r.section})",
+                            R.ARRAY_REDUCTION))
+        if floating_elements(an.model.objects[key]):
+            out.append(f"result may differ in rounding: the {r.op} reduction on the floating-point elements of {path} "
+                       "adds in another order")
+    return out
+
+
+def atomic_notes(an: Analysis, atomics: dict[str, list[AtomicUpdate]]) -> list[str]:
+    out: list[str] = []
+    for key, updates in sorted(atomics.items()):
+        obj = an.model.objects[key]
+        out.append(R.Reason(f"every access to {obj.path} updates an element with {updates[0].op}, and no copy of it "
+                            f"can be made per thread: each update is atomic (#pragma omp atomic, line"
+                            f"{'s' if len(updates) > 1 else ''} {', '.join(str(u.line) for u in updates)})",
+                            R.ATOMIC_UPDATES))
+        if floating_elements(obj):
+            out.append(f"result may differ in rounding: the atomic updates of the floating-point elements of "
+                       f"{obj.path} add in another order")
+    return out
 
 
 def floating_elements(obj: ObjectModel) -> bool:

@@ -85,6 +85,7 @@ def base_plan(ctx: NestContext, loop: Loop) -> Plan:
     return Plan(loop_id=loop.id, private=sorted(private), lastprivate=sorted(lastprivate),
                 firstprivate=sorted(legal.copied_in_arrays), linear=dict(classes.linear), reductions=reductions, alias_check=legal.alias_check,
                 runs_check=legal.runs_condition, locations=list(classes.locations), claims=list(legal.claims),
+                atomic_updates=list(legal.atomic_updates),
                 proof=Proof.RUNTIME_CHECK if legal.alias_check or legal.runs_condition else Proof.STATIC)
 
 
@@ -107,6 +108,8 @@ def _summary(tu: TranslationUnit, plan: Plan) -> str:
     for claim in plan.claims:
         parts.append(f"claims {claim.cell} by compare-and-swap" + "".join(f", {a.buffer}'s slots atomically"
                                                                          for a in claim.appends))
+    for array in dict.fromkeys(u.array for u in plan.atomic_updates):
+        parts.append(f"atomic updates of {array}")
     if plan.directive == Directive.TARGET:
         parts.append("offloaded, " + " ".join(render_maps(plan.maps)))
     else:
@@ -123,7 +126,7 @@ def _summary(tu: TranslationUnit, plan: Plan) -> str:
 def _simd_ok(ctx: NestContext, loop: Loop) -> bool:
     legal = ctx.legality(loop)
     if loop.children or loop.canonical.range_over or legal.alias_check or legal.runs_condition or legal.private_arrays or \
-            legal.lastprivate_arrays or legal.reduction_arrays:
+            legal.lastprivate_arrays or legal.reduction_arrays or legal.atomic_updates:
         return False
     for call in loop_calls(ctx.tu, loop):
         if call.effect != CallEffect.PURE:
@@ -164,8 +167,9 @@ def plans_for(ctx: NestContext, loop: Loop) -> list[Plan]:
         plans.append(threaded.model_copy(update={"schedule": Schedule.GUIDED}))
     if threshold:
         plans.append(base)
-    constants = constant_parameters(tu, loop)
-    if constants:
+    plans += _atomic_instead(ctx.legality(loop), plans)
+    constants = constant_parameters(tu, loop) if not any(p.atomic_updates for p in plans) else {}
+    if constants:  # (a specialized copy is written from the file's text, without the atomic updates)
         plans = [p.model_copy(update={"specialize": constants}) for p in plans]
     if _simd_ok(ctx, loop):
         # clang 14 at -O1 miscompiles `parallel for simd reduction(+: s)` (half the sum, even on one
@@ -175,6 +179,21 @@ def plans_for(ctx: NestContext, loop: Loop) -> list[Plan]:
             plans.append(base.model_copy(update={"directive": Directive.PARALLEL_FOR_SIMD}))
         plans.append(base.model_copy(update={"directive": Directive.SIMD}))
     return plans
+
+
+def _atomic_instead(legal: Legality, plans: list[Plan]) -> list[Plan]:
+    """Each plan that reduces array sections, with atomic updates of those arrays instead, when every
+    section's updates can be atomic: a choice for the tuner (the cost model counts what an atomic
+    update costs, not what the copies do)."""
+    out = []
+    for plan in plans:
+        sections = [v for r in plan.reductions for v in r.variables if "[" in v]
+        if not sections or plan.locations or not all(s in legal.atomic_instead for s in sections):
+            continue
+        reductions = [r.model_copy(update={"variables": [v for v in r.variables if "[" not in v]}) for r in plan.reductions]
+        updates = sorted(plan.atomic_updates + [u for s in sections for u in legal.atomic_instead[s]], key=lambda u: u.start)
+        out.append(plan.model_copy(update={"reductions": [r for r in reductions if r.variables], "atomic_updates": updates}))
+    return out
 
 
 def analyze_regions(tu: TranslationUnit) -> list[NestAnalysis]:
@@ -355,7 +374,8 @@ def _analyze_nest(tu: TranslationUnit, root: Loop, ctx: NestContext) -> NestAnal
     # to simd alone, which the guess would favour for any loop it takes to be short.
     # Sized by known values (a call's constant), a threshold plan must win clearly like any other.
     sized = [c for c in eligible if _work_gated(tu, c.plan) and not size_guessed(tu, tu.loop(c.plan.loop_id))]
-    clear = [c for c in eligible if (_work_gated(tu, c.plan) and c not in sized) or
+    # (atomic updates cost more in every iteration, whatever the trip count: such a plan must win too)
+    clear = [c for c in eligible if (_work_gated(tu, c.plan) and c not in sized and not c.plan.atomic_updates) or
              c.estimated_cost < (serial if c.plan.directive == Directive.SIMD else serial * CLEAR_GAIN)]
     if not clear:
         regions = [c for c in eligible if c.plan.directive != Directive.SIMD]
@@ -387,5 +407,8 @@ def _serial_reason(tu: TranslationUnit, best: Candidate, region: Optional[Candid
         return (f"parallel region on {iv} would be entered {times:.3g} times for ~{work(tu, loop):.3g} "
                 f"operations each; overhead outweighs the gain (best such plan: {region.summary}, "
                 f"estimated {region.estimated_cost:.3g}, serial {serial:.3g})")
+    if best.plan.atomic_updates and region is best:
+        return (f"its atomic updates cost more than the threads gain: the best plan ({best.summary}) is "
+                f"estimated at {best.estimated_cost:.3g}, serial at {serial:.3g}")
     return (f"too little work: the best plan ({best.summary}) is estimated at "
             f"{best.estimated_cost:.3g}, serial at {serial:.3g}")

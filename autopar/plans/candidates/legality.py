@@ -11,7 +11,7 @@ from autopar.plans import reasons as R
 from autopar.deps import (ISL_LOCK, Analysis, ObjectModel, count_problem, descendants, inspection_budget, overlap_check,
                           runs_at_least_once, runs_condition, unbounded_pairs, wrap_problem)
 from autopar.deps.touched_interval import invariant_runs_test
-from autopar.plans.candidates.array_reductions import floating_elements, reduced_arrays
+from autopar.plans.candidates.array_reductions import atomic_notes, atomic_updates, reduced_arrays, reduction_notes
 from autopar.plans.candidates.alias_pairs import apart_text, equal_pointer_pairs, unbounded_text, written_first
 from autopar.plans.candidates.claims import claim_notes, claimed_objects, claims_used, order_blockers
 from autopar.plans.candidates.private_arrays import COPIED_IN, copies_fit, loop_calls, privatizable
@@ -35,6 +35,9 @@ class Legality:
     reduction_arrays: dict[str, list[str]] = field(default_factory=dict)
     alias_check: Optional[str] = None
     claims: list = field(default_factory=list)  # the loop's claims, when its plans write them (Plan.claims)
+    atomic_updates: list = field(default_factory=list)  # of the arrays no copy can reduce (Plan.atomic_updates)
+    # the reduced sections whose updates could be atomic instead: section -> its updates (another plan)
+    atomic_instead: dict = field(default_factory=dict)
     # the loop's first test (deps.runs_condition), when a clause needs the loop to run at least once
     # (lastprivate, pointer sections, && and ||) and only the run-time check can show it (Plan.runs_check)
     runs_condition: Optional[str] = None
@@ -279,13 +282,13 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
     inner_runs = reduction_runs + [t for t in scalar_inner_runs(tu, an, classes, out) if t not in reduction_runs]
     for key, (op, section, *_) in sorted(reduced.items()):
         out.reduction_arrays.setdefault(op, []).append(section)
-        out.notes.append(R.Reason(f"every access to {an.model.objects[key].path} updates an element with {op}: "
-                                  f"reduction({op}: {section})", R.ARRAY_REDUCTION))
-        if floating_elements(an.model.objects[key]):
-            out.notes.append(f"result may differ in rounding: the {op} reduction on the floating-point elements "
-                             f"of {an.model.objects[key].path} adds in another order")
+    out.notes += reduction_notes(an, reduced)
+    atomics = atomic_updates(tu, loop, an, reducible, loop_calls(tu, loop)) if not loop.claims else {}
+    out.atomic_instead = {reduced[key].section: updates for key, updates in atomics.items() if key in reduced}
+    out.atomic_updates = [u for key, updates in sorted(atomics.items()) if key not in reduced for u in updates]
+    out.notes += atomic_notes(an, {key: u for key, u in atomics.items() if key not in reduced})
     windows = strided_windows(an, loop, carried)
-    alias_pairs = _carried_blockers(out, an, loop, carried, arrays, set(reduced) | set(windows))
+    alias_pairs = _carried_blockers(out, an, loop, carried, arrays, set(reduced) | set(windows) | set(atomics))
     if out.claims and (reduced or classes.locations):
         out.blockers.append(R.Reason("claims are written into the loop's text, an array or location reduction as "
                                      "copies around it: not both", R.CLAIMS_WITH_COPIES))

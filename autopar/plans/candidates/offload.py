@@ -55,8 +55,8 @@ def offload_blockers(ctx: NestContext, loop: Loop, plan: Plan) -> list[str]:
         out.append("a linear counter is not offloaded")
     if plan.lastprivate or legal.lastprivate_arrays or legal.private_arrays:
         out.append("an offloaded loop has no lastprivate and no private arrays")
-    if plan.reduces_sections_or_locations or plan.claims:
-        out.append("an offloaded loop has no array or location reductions and no claims")
+    if plan.reduces_sections_or_locations or plan.claims or plan.atomic_updates:
+        out.append("an offloaded loop has no array or location reductions, claims or atomic updates")
     if loop.canonical is None or loop.canonical.step_symbol:
         out.append("an offloaded loop steps by a constant")
     if loop.canonical is not None and loop.canonical.range_over:

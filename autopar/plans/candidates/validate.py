@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from autopar.plans.candidates.cost import work_threshold
 from autopar.plans.candidates.offload import derived_maps, offload_blockers, offload_condition
-from autopar.plans.candidates.array_reductions import reduced_arrays
+from autopar.plans.candidates.array_reductions import atomic_updates, reduced_arrays
 from autopar.plans.candidates.alias_pairs import equal_pointer_pairs, written_first
 from autopar.plans.candidates.claims import claimed_objects, order_blockers
 from autopar.plans.candidates.private_arrays import COPIED_IN, copies_fit
@@ -49,6 +49,7 @@ class _Check:
     copied_in: set[str] = field(default_factory=set)  # of those, the ones firstprivate and lastprivate both
     reduced_objects: set[str] = field(default_factory=set)  # arrays the plan reduces, legally
     sections: dict[str, str] = field(default_factory=dict)  # reduced array section -> operator
+    atomic_objects: set[str] = field(default_factory=set)  # arrays the plan updates atomically, legally
 
 
 def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
@@ -76,6 +77,7 @@ def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
     problems += _collapse_problems(check)
     problems += _directive_problems(check)
     problems += _array_problems(check)
+    problems += _atomic_problems(check)
     problems += _dependence_problems(check)
     problems += _derived_problems(check)
     problems += _scalar_problems(check)
@@ -204,13 +206,35 @@ def _array_problems(check: _Check) -> list[str]:
     return problems
 
 
+def _atomic_problems(check: _Check) -> list[str]:
+    """Each of the plan's atomic updates is one the analysis derives, of an array the plan neither
+    privatizes nor reduces, on a plain parallel loop (no simd, whose region admits no atomic in
+    OpenMP 4.5; no specialized copy, written from the file's text without them); an array counts as
+    updated atomically only when all its updates are."""
+    plan, loop, an = check.plan, check.loop, check.analysis
+    if not plan.atomic_updates:
+        return []
+    if plan.directive != Directive.PARALLEL_FOR or plan.specialize:
+        return ["atomic updates need a parallel for without simd or a specialized copy"]
+    carried = carried_objects(an, [e for l in check.collapsed for e in an.graph.carried_by(l.id)])
+    derived = atomic_updates(check.tu, loop, an, carried - check.private_objects - check.reduced_objects,
+                             loop_calls(check.tu, loop))
+    given = {(u.start, u.end): u for u in plan.atomic_updates}
+    check.atomic_objects = {key for key, updates in derived.items() if all(given.get((u.start, u.end)) == u for u in updates)}
+    expected = {(u.start, u.end) for key in check.atomic_objects for u in derived[key]}
+    return [f"line {u.line}: the update of {u.array} cannot be made atomic: the analysis derives no atomic update "
+            f"there, or the plan leaves another update of {u.array} plain" for span, u in sorted(given.items())
+            if span not in expected]
+
+
 def _dependence_problems(check: _Check) -> list[str]:
     """Dependences carried by any parallel loop: each privatized, reduced, inside a strided window, or
     left to the runtime alias check the plan must carry."""
     plan, loop, an, problems = check.plan, check.loop, check.analysis, []
     alias_pairs: set[tuple[str, str]] = set()
     windows: dict[str, str] = {}
-    handled = check.private_objects | check.reduced_objects | (claimed_objects(an, loop) if plan.claims else set())
+    handled = check.private_objects | check.reduced_objects | check.atomic_objects | \
+        (claimed_objects(an, loop) if plan.claims else set())
     for l in check.collapsed:
         carried = an.graph.carried_by(l.id)
         if l is loop:  # only the plan's own loop may step by a variable
