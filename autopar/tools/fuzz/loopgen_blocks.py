@@ -13,7 +13,9 @@ misses write a row outside those rows in some iterations only, or rows that alte
 print progress under a flag (`t_flags`: `if (trace) printf(...)` or a test of it, `if (trace != 0 &&
 n > 1)`, parallel under its negation beside the serial copy, which runs when main sets the flag; an
 `else` branch is read as written); near misses write the flag in the loop, or print after an inner
-loop as well. Each
+loop as well. And loops that compute a value over an inner loop, then update one bin of a large
+array with it (`t_atomics`: atomic updates, the array too large to copy per thread); near misses
+read the bin for a test, use the update's value, or update the array with two operators. Each
 `t_<name>` adds one block to the program being built (a `ProgramBuilder`).
 """
 
@@ -170,3 +172,38 @@ class BlockTemplates(ProgramBuilder):
                       f"    for (int i = 0; i < {n}; i++)",
                       f"        {total} += {dst}[i] * (i % 5 + 1);",
                       f'    printf("{dst} %lld\\n", {total});']
+
+    def t_atomics(self) -> None:
+        cells = self.rng.choice([5000, 9000, 20000])
+        width, n = self.rng.choice([8, 64, 128]), self.rng.choice([200, 3000])
+        miss = self.rng.choice(["", "", "", "", "guarded", "read", "used", "two_ops"])
+        op = self.rng.choice(["++", "--", "+=", "-=", "|=", "^=", "&="])
+        ctype = self.rng.choice(["int", "unsigned", "long long", "unsigned long long"])
+        bins, src, work, total = self.fresh("ab"), self.fresh("as"), self.fresh("atom"), self.fresh("atotal")
+        self.top += [f"static {ctype} {bins}[{cells}];", f"static int {src}[{n + width}];"]
+        slot = f"{bins}[(unsigned)(s * {self.rng.randint(3, 31)} + i) % {cells}u]"
+        update = f"{slot}{op};" if op in ("++", "--") else f"{slot} {op} s % 7;"
+        body = [update]
+        if miss == "guarded":
+            body = [f"if (s > {self.rng.randint(-20, 20)}) {update}", f"else {bins}[(unsigned)i % {cells}u] {op[0]}= 2;"
+                    if op in ("+=", "-=", "|=", "^=", "&=") else f"else {update}"]
+        elif miss == "read":
+            body = [f"if ({slot} < {self.rng.randint(1, 9)}) {update}"]
+        elif miss == "used":
+            body = [f"t += {slot}{'++' if op != '--' else '--'};"]
+        elif miss == "two_ops":
+            body = [update, f"{bins}[(unsigned)i % {cells}u] *= 3u;"]
+        self.functions += [
+            f"static long long {work}(int n)", "{",
+            "    long long t = 0;",
+            "    for (int i = 0; i < n; i++) {",
+            "        long long s = 0;",
+            f"        for (int j = 0; j < {width}; j++)",
+            f"            s += {src}[i + j] * (j % 3 + 1);",
+            *(f"        {line}" for line in body), "    }", "    return t;", "}"]
+        self.body += [f"    for (int i = 0; i < {n + width}; i++)",
+                      f"        {src}[i] = (i * {self.rng.randint(3, 97)}) % 101 - 50;",
+                      f"    long long {total} = {work}({self.size_var(n) if self.chance(0.6) else n});",
+                      f"    for (int i = 0; i < {cells}; i++)",
+                      f"        {total} += (long long)({bins}[i] % 1000) * (i % 5 + 1);",
+                      f'    printf("{bins} %lld\\n", {total});']
