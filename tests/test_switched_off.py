@@ -125,6 +125,7 @@ def test_the_main_loop_runs_in_parallel_while_the_timers_are_off(tmp_path):
 NEAR = """#include <stdio.h>
 void timer_start(int n); void keep(double *p); int timers_enabled; _Thread_local int mine; double a[1000000];
 long carry; int opts[4]; FILE *log_file;
+enum mode { QUIET, TRACE }; enum mode mode;
 #define NOTE(i) timer_start(1); carry = carry * 3 + (long)a[i]
 #define ON timers_enabled
 void f(void) {
@@ -146,6 +147,9 @@ void f(void) {
     ("compared", "if (timers_enabled > 1 && opts[0] == 0) timer_start(1); a[i] = i;", False),
     ("levels", "if (timers_enabled > 1 || carry == 2) timer_start(1); a[i] = i;", True),
     ("file", "a[i] = i; if (log_file) fprintf(log_file, \"%d\\n\", i);", True),
+    # a file-scope enum's constant means the same before the loop; one declared in the loop does not
+    ("enum", "if (mode == TRACE) timer_start(1); a[i] = i;", True),
+    ("enum in the loop", "{ enum { LOUD = 1 }; if (mode == LOUD) timer_start(1); } a[i] = i;", False),
     # an element, a macro: not variables the test can name at the loop's start as the `if` does
     ("element", "if (opts[1]) timer_start(1); a[i] = i;", False),
     ("macro flag", "if (ON) timer_start(1); a[i] = i;", False),
@@ -167,7 +171,7 @@ def test_flags_near_misses(tmp_path, name, body, parallel):
     assert loop.parallel == parallel, (name, loop.pragma, loop.reasons[:2])
     if parallel:
         assert {"control": "!timers_enabled", "levels": "!(timers_enabled > 1 || carry == 2)",
-                "file": "!log_file", "else": "!timers_enabled"}[name] in loop.pragma
+                "file": "!log_file", "else": "!timers_enabled", "enum": "!(mode == TRACE)"}[name] in loop.pragma
 
 
 DEAD = """#include <setjmp.h>

@@ -28,7 +28,7 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
 
-from autopar.frontend.ast import ARRAY_TYPES, INTEGER_TYPES, Node, Source, canonical_kind, strip, variable_decl
+from autopar.frontend.ast import ARRAY_TYPES, INTEGER_TYPES, Node, Source, canonical_kind, referenced, strip, variable_decl
 from autopar.frontend.calls import call_arguments
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.static_arrays import thread_local
@@ -99,13 +99,13 @@ def _switched_off(node: Node, calls: dict, source: Source, root: LoopInfo,
     if len(node.children) not in (2, 3):  # (an `else` makes 3; C++'s init-statement or declaration is
         return None                        # no condition of flags, below)
     condition, body = node.children[:2]
-    decls = _flags(condition)
+    decls, constants = _flags(condition) or ([], set())
     if not decls:
         return None
     head = source.data[node.start:body.start]
     spelled = re.fullmatch(rb"if\s*\((.*)\)\s*", head, re.S)
     names = {d.spelling for d in decls}
-    if spelled is None or not _only_names(spelled.group(1), names):
+    if spelled is None or not _only_names(spelled.group(1), names | constants):
         return None  # spelled otherwise (a macro, a cast, a comment): its text is not the condition's own
     if body.kind != K.COMPOUND_STMT and not body.kind.is_expression() or not node.start < body.start < body.end or \
             not _spelled_alone(body, root, source):
@@ -123,15 +123,20 @@ def _switched_off(node: Node, calls: dict, source: Source, root: LoopInfo,
                        root_loop_id=root.loop.id)
 
 
-def _flags(condition: Node) -> Optional[list]:
+def _flags(condition: Node) -> Optional[tuple[list, set[str]]]:
     """The declarations of the variables a condition tests, when it is made of them (integer, bool,
-    enum or pointer variables, not volatile, not thread-local), integer literals, `!`, comparisons,
-    `&&` and `||` (`verbose`, `verbose > 1`, `trace && rank == 0`); None otherwise."""
+    enum or pointer variables, not volatile, not thread-local), integer literals, constants of an enum
+    declared at file scope (their names, the second part: the test is written before the loop, where
+    they mean the same), `!`, comparisons, `&&` and `||` (`verbose`, `verbose > 1`, `trace && rank == 0`,
+    `mode == MODE_TRACE`); None otherwise."""
     found: list = []
+    constants: set[str] = set()
     stack = [condition]
     while stack:
         e = strip(stack.pop())
-        if e.kind == K.DECL_REF_EXPR:
+        if e.kind == K.DECL_REF_EXPR and (constant := _file_scope_enum_constant(e)) is not None:
+            constants.add(constant)
+        elif e.kind == K.DECL_REF_EXPR:
             decl = variable_decl(e)
             if decl is None or decl.kind not in (K.VAR_DECL, K.PARM_DECL) or canonical_kind(decl) not in _FLAG_TYPES \
                     or "volatile" in decl.type.spelling or thread_local(decl):
@@ -142,7 +147,16 @@ def _flags(condition: Node) -> Optional[list]:
             stack.extend(e.expressions)
         elif e.kind != K.INTEGER_LITERAL:
             return None
-    return found or None
+    return (found, constants) if found else None
+
+
+def _file_scope_enum_constant(e: Node) -> Optional[str]:
+    decl = referenced(e)
+    if decl is None or decl.kind != K.ENUM_CONSTANT_DECL:
+        return None
+    enum = decl.semantic_parent
+    return decl.spelling if enum is not None and enum.semantic_parent is not None and \
+        enum.semantic_parent.kind == K.TRANSLATION_UNIT else None
 
 
 def _only_names(text: bytes, names: set[str]) -> bool:
