@@ -190,7 +190,7 @@ static double **carve(int n) {
 static void scale(double **a, int n) {
     for (int i = 0; i < n; i++)
         for (int j = 0; j < 64; j++)
-            a[i][j] *= 2.0;
+            a[i][j] = 2.0 * a[i][j] + 1.0;  // (no update of one operator: no atomic updates either)
 }
 int main(void) { double **a = carve(500); scale(a, 500); return 0; }
 """.replace("STORAGE", storage).replace("EXTRA", extra)
