@@ -146,7 +146,10 @@ def test_the_validator_refuses_plans_that_drop_or_invent_atomic_updates(tmp_path
     invented = plan.model_copy(update={"atomic_updates": [moved, *plan.atomic_updates[1:]]})
     assert any("the update of counts cannot be made atomic" in p for p in validate_plan(analysis.tu, nest, invented))
     simd = plan.model_copy(update={"directive": Directive.PARALLEL_FOR_SIMD})
-    assert "atomic updates need a parallel for without simd or a specialized copy" in validate_plan(analysis.tu, nest, simd)
+    assert "atomic updates need a parallel for without simd, a specialized copy or claims" in \
+        validate_plan(analysis.tu, nest, simd)
+    twice = plan.model_copy(update={"atomic_updates": plan.atomic_updates + plan.atomic_updates[:1]})
+    assert "an atomic update is listed twice" in validate_plan(analysis.tu, nest, twice)
 
 
 def test_check_says_the_updates_need_the_rewrite_and_finds_a_plain_pragma_unsafe(tmp_path, capsys):
@@ -188,3 +191,41 @@ def test_a_small_histogram_has_an_atomic_alternative_to_its_copies(tmp_path):
     parallel = apply_edits(path.read_bytes(), edits).decode()
     assert '_Pragma("omp atomic") counts[b]++;' in parallel
     assert _run(tmp_path, parallel, "alt").stdout == _run(tmp_path, text, "small_serial").stdout
+
+
+@pytest.mark.parametrize("name, body", [
+    # a user's own directive before an update: another one there would not compile
+    ("user atomic", "#pragma omp atomic\n        counts[b]++;"),
+    ("user ordered", "#pragma omp ordered\n        counts[b]++;"),
+    # the update is the value of a statement expression
+    ("statement expression", "tally += ({ counts[b]++; });"),
+])
+def test_updates_another_directive_or_a_value_needs_stay_plain(tmp_path, name, body):
+    text = CLASSIFY.replace("        counts[b]++;\n", f"        {body}\n").replace("double mass[NB];", "double mass[NB]; long tally;")
+    path = _write(tmp_path, text, "near")
+    loop = next(l for l in analyze_file(str(path)).report.loops if l.line == LOOP_LINE)
+    assert not loop.parallel, (name, loop.pragma)
+    parallel = _rewrite(tmp_path, path)
+    assert "_Pragma" not in parallel
+    subprocess.run(["gcc", "-fopenmp", "-c", "-o", str(tmp_path / "near.o"), str(_write(tmp_path, parallel, "out"))],
+                   check=True)
+
+
+def test_an_update_of_an_included_file_has_no_range_in_the_main_one(tmp_path):
+    """Its offsets are into the other file: a directive written at them would land elsewhere."""
+    (tmp_path / "body.inc").write_text("/* padding padding padding padding */ h[key[i]]++;\n")
+    path = _write(tmp_path, "void f(int *restrict h, const int *restrict key, int n) {\n"
+                            "    for (int i = 0; i < n; i++) {\n#include \"body.inc\"\n    }\n}\n", "inc")
+    tu = load_translation_unit(str(path), [])
+    assert [a.update_range for a in tu.loops[0].accesses if a.is_write] == [None]
+
+
+def test_check_accepts_a_users_reduction_of_the_large_array(tmp_path, capsys):
+    from autopar.cli.main import main
+
+    text = CLASSIFY.replace("    for (int i = 0; i < n; i++) {",
+                            "#pragma omp parallel for reduction(+: counts[:NB], mass[:NB])\n    for (int i = 0; i < n; i++) {")
+    path = _write(tmp_path, text, "reduced")
+    main(["check", str(path), "--format", "json"])
+    assert [f for file in json.loads(capsys.readouterr().out)["files"] for f in file["findings"]
+            if "missing-atomic-updates" in f.get("codes", [])] == []

@@ -12,8 +12,10 @@ modelled (access_chains reads each lvalue as a chain).
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple, Optional
 
+from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Access, AffineExpr, Span, Storage, Subscript, Variable
@@ -115,17 +117,22 @@ def _value_unused(node: Node) -> bool:
     parent = node.parent
     if parent is None:
         return False
-    if parent.kind == K.COMPOUND_STMT:
-        return True
+    if parent.kind == K.COMPOUND_STMT:  # (the last statement of `({ ...; h[k]++; })` is its value)
+        return node is not parent.children[-1] or parent.parent is None or parent.parent.kind != K.StmtExpr
     if parent.kind in (K.FOR_STMT, K.WHILE_STMT):
         return node is parent.children[-1]
     return parent.kind == K.IF_STMT and node is not parent.children[0]
 
 
 def _in_place(statement: Node) -> Optional[tuple[int, int]]:
-    """The statement's byte range, when its first token is spelled where it stands (no macro begins it)."""
+    """The statement's byte range, when it is in the main file and its first token is spelled in place (no macro)."""
+    if not _from_main_file(statement.cursor.location):
+        return None
     start, _ = spelled_range(statement)
     return (statement.start, statement.end) if start == statement.start < statement.end else None
+
+
+_from_main_file = cindex.conf.lib.clang_Location_isFromMainFile
 
 
 def _unevaluated(node: Node) -> bool:
@@ -204,6 +211,7 @@ class AccessCollector:
         self.container_elements: set[tuple[int, int]] = set()  # (line, column) of `v[i]` calls modelled
         self.unmodelled: list[tuple[list[str], str]] = []  # (loop ids, text) of memory no chain names: `get()[i]`
         self.jumps: dict[int, bool] = {}  # nest root (node id) -> whether a jump of _SKIPS is in it
+        self.directive_nests: dict[int, bool] = {}  # nest root (node id) -> whether a directive is in its text
 
     def collect(self, root: LoopInfo, loops_by_node: dict[int, LoopInfo]) -> list[Access]:
         """All accesses of one nest, in evaluation order."""
@@ -393,7 +401,7 @@ class AccessCollector:
             subscripts=subscripts, element_type=top.cursor.type.spelling if element_type is None else element_type, text=text,
             line=line, column=column, statement=top.stmt,
             enclosing_loops=[info.loop.id for info in enclosing], conditional=conditional, update=update,
-            update_range=_in_place(statement) if statement is not None and is_write else None,
+            update_range=_in_place(statement) if statement is not None and is_write and not self._directives() else None,
             guard=guard_of(top, innermost.node) if is_write and conditional else [],
             conditions=domain_conditions(self.affine, top, scope, innermost.function, self.source),
             member_offset=member_offset(chain, root, subs) if not chain.container else None,
@@ -404,6 +412,13 @@ class AccessCollector:
             spans=spans or [],
         ))
         self.counter += 1
+
+    def _directives(self) -> bool:
+        """Whether the nest's text holds a directive or `_Pragma` (a user's `omp atomic` before an update)."""
+        root = self.root.node
+        if id(root) not in self.directive_nests:
+            self.directive_nests[id(root)] = re.search(rb"(^|\n)[ \t]*#|\b_Pragma\b", self.source.data[root.start:root.end]) is not None
+        return self.directive_nests[id(root)]
 
     def _offset_subscript(self, offsets: list[tuple], scope: Scope, every: bool) -> Subscript:
         """The subscript of `*(p + a - b)`: offsets are (sign, node) or (sign, node, scope of that node)."""

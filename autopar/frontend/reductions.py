@@ -86,7 +86,8 @@ def _value_unused(node: Node) -> bool:
     while parent is not None and (parent.kind in (K.PAREN_EXPR, K.UNEXPOSED_EXPR) or
                                   parent.kind == K.BINARY_OPERATOR and parent.binary_op == ","):
         child, parent = parent, parent.parent
-    if parent is None:
+    if parent is None or parent.kind == K.COMPOUND_STMT and child is parent.children[-1] and \
+            parent.parent is not None and parent.parent.kind == K.StmtExpr:  # (`({ ...; s += x; })`: its value)
         return False
     if parent.kind == K.FOR_STMT:
         return child is not parent.children[-1] or starts_statement(child, parent)

@@ -271,7 +271,9 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
                        message=f"`{pragma}` races on {arrays}: two iterations may claim one element at once; the "
                                "loop runs in parallel only with the compare-and-swap `autopar rewrite` writes for "
                                "its claims (remove the pragma and rewrite)")
-    if all(p.atomic_updates for p in plans):  # legal only with the atomic updates `rewrite` writes
+    reduced = {name for clause in parsed.clauses_named("reduction") for name in clause.variables}
+    if all(p.atomic_updates and not {u.array for u in p.atomic_updates} <= reduced for p in plans):
+        # legal only with the atomic updates `rewrite` writes (or the user's own reduction of those arrays)
         arrays = ", ".join(dict.fromkeys(u.array for p in plans for u in p.atomic_updates))
         return Finding(**common, reasons=["two iterations may update one element at once"],
                        codes=["missing-atomic-updates"],

@@ -168,9 +168,9 @@ def plans_for(ctx: NestContext, loop: Loop) -> list[Plan]:
     if threshold:
         plans.append(base)
     plans += _atomic_instead(ctx.legality(loop), plans)
-    constants = constant_parameters(tu, loop) if not any(p.atomic_updates for p in plans) else {}
+    constants = constant_parameters(tu, loop)
     if constants:  # (a specialized copy is written from the file's text, without the atomic updates)
-        plans = [p.model_copy(update={"specialize": constants}) for p in plans]
+        plans = [p if p.atomic_updates else p.model_copy(update={"specialize": constants}) for p in plans]
     if _simd_ok(ctx, loop):
         # clang 14 at -O1 miscompiles `parallel for simd reduction(+: s)` (half the sum, even on one
         # thread), so the combined construct is only offered without reductions

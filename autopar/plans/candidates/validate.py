@@ -214,8 +214,10 @@ def _atomic_problems(check: _Check) -> list[str]:
     plan, loop, an = check.plan, check.loop, check.analysis
     if not plan.atomic_updates:
         return []
-    if plan.directive != Directive.PARALLEL_FOR or plan.specialize:
-        return ["atomic updates need a parallel for without simd or a specialized copy"]
+    if plan.directive != Directive.PARALLEL_FOR or plan.specialize or plan.claims:
+        return ["atomic updates need a parallel for without simd, a specialized copy or claims"]
+    if len({(u.start, u.end) for u in plan.atomic_updates}) != len(plan.atomic_updates):
+        return ["an atomic update is listed twice"]
     carried = carried_objects(an, [e for l in check.collapsed for e in an.graph.carried_by(l.id)])
     derived = atomic_updates(check.tu, loop, an, carried - check.private_objects - check.reduced_objects,
                              loop_calls(check.tu, loop))
