@@ -12,11 +12,10 @@
   without its work thresholds, built with gcc -fopenmp and run with 4 threads, and under
   ThreadSanitizer + Archer; both outputs must equal the reference's;
 - the rewrite as `autopar rewrite` makes it (autopar.edit.transform, in a forked child), without its work
-  thresholds (clauses or versioned loops: so that the small inputs run the parallel code, as
-  `autopar verify` does it), built with gcc -fopenmp and run with 4
-  threads, and built with clang ThreadSanitizer + Archer and run with 4 threads: a race is exit code
-  66 or a ThreadSanitizer report, and its output must match too. A pragma that gcc rejects is
-  dropped from this build (it is already a fallback), so that it cannot hide the other pragmas.
+  thresholds (clauses or versioned loops: so that the small inputs run the parallel code, as `autopar
+  verify` does it), built with gcc -fopenmp and with clang ThreadSanitizer + Archer, each run with 4
+  threads: a race is exit code 66 or a ThreadSanitizer report, and its output must match too. A pragma
+  that gcc rejects is dropped from this build (a fallback already), so it cannot hide the other pragmas.
 
 Classes, worst first: mismatch, race, analysis-crash, fallback-did-not-compile, timeout; ok; and
 generator-invalid when the reference itself fails.
@@ -46,12 +45,12 @@ _SPECIALIZED = re.compile(r"\s*if \((?:\w+ == \(?-?\d+[uUlL]*\)?(?: && )?)+\) \{
 
 CLASSES = ["mismatch", "race", "analysis-crash", "fallback-did-not-compile", "timeout"]  # worst first
 OK, INVALID = "ok", "generator-invalid"
-THREADS = (1, 4)
-RACE_THREADS = 4
+THREADS, RACE_THREADS = (1, 4), 4
 REFERENCE_FLAGS = ["-O1", "-w"]
 RUN_TIMEOUT_S = 5.0  # the programs run in milliseconds; csmith's may loop for long
-TSAN_TIMEOUT_S = 60.0
-ANALYSIS_TIMEOUT_S = 120
+# the `--target gpu` builds run each target region on the host, a team of teams: 16,000 (a function called
+OFFLOAD_TIMEOUT_FACTOR = 4  # 8,000 times, twice) took 2.6 s with 4 threads on 2 cores
+TSAN_TIMEOUT_S, ANALYSIS_TIMEOUT_S = 60.0, 120
 
 
 @dataclass
@@ -296,11 +295,11 @@ class Checker:
                             for loop in loops if loop.get("parallel") and loop.get("pragma")]
 
     def _compare(self, run: verify.RunResult, expected: verify.RunResult, outcome: Outcome, build: str,
-                 threads: int) -> bool:
+                 threads: int, timeout: Optional[float] = None) -> bool:
         outcome.files[f"{build}-{threads}.out"] = run.stdout
         if run.returncode is None:
             outcome.problems.append(Problem("timeout", f"{build} with {threads} thread(s) ran longer than "
-                                            f"{self.run_timeout:g} s", build, threads))
+                                            f"{timeout or self.run_timeout:g} s", build, threads))
             return False
         if run.returncode != expected.returncode or run.stdout != expected.stdout:
             outcome.problems.append(Problem("mismatch", f"{build} with {threads} thread(s): "
@@ -414,8 +413,9 @@ def _check_offload(checker: "Checker", text: str, name: str, outcome: Outcome, e
             outcome.problems.append(Problem("fallback-did-not-compile", f"{compiler}: " + built.stderr.strip()[:500],
                                             build))
             continue
-        checker._compare(checker.run(built.executable, RACE_THREADS, extra_env=env), expected, outcome, build,
-                         RACE_THREADS)
+        timeout = OFFLOAD_TIMEOUT_FACTOR * checker.run_timeout
+        checker._compare(checker.run(built.executable, RACE_THREADS, timeout=timeout, extra_env=env), expected,
+                         outcome, build, RACE_THREADS, timeout)
 
 
 def _check_optimized(checker: "Checker", text: str, name: str, outcome: Outcome, expected: verify.RunResult) -> None:
