@@ -7,6 +7,7 @@ alternative for the tuner."""
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -229,3 +230,19 @@ def test_check_accepts_a_users_reduction_of_the_large_array(tmp_path, capsys):
     main(["check", str(path), "--format", "json"])
     assert [f for file in json.loads(capsys.readouterr().out)["files"] for f in file["findings"]
             if "missing-atomic-updates" in f.get("codes", [])] == []
+
+
+def test_an_inner_count_the_loop_does_not_spell_gets_a_test_of_its_own(tmp_path):
+    """With `f` features a row, the estimate takes f for thousands: the plan runs in parallel only
+    when f is large enough for the row's work to pay for its atomic updates."""
+    text = CLASSIFY.replace("void classify(int n) {", "void classify(int n, int f) {").replace(
+        "for (int f = 0; f < F; f++)", "for (int k = 0; k < f; k++)").replace("feature[i][f] * weight[f]", "feature[i][k] * weight[k]")
+    text = text.replace("classify(N);", "classify(N, F);")
+    path = _write(tmp_path, text, "symbolic")
+    analysis = analyze_file(str(path))
+    decision = next(d for d in analysis.decisions if d.plan and d.plan.atomic_updates)
+    assert re.search(r"\(double\)\(f\) > \d+", decision.plan.threshold_check or ""), decision.plan.threshold_check
+    nest = next(n for n in analysis.nests if n.root_loop_id == decision.root_loop_id)
+    assert validate_plan(analysis.tu, nest, decision.plan) == []
+    bare = decision.plan.model_copy(update={"threshold_check": "(double)(n) * (f) > 1"})
+    assert "the threshold if() was not derived by the analysis" in validate_plan(analysis.tu, nest, bare)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Optional
+from typing import Optional, Sequence
 
 from autopar.plans import machine
 from autopar.plans.candidates.legality import bound_names, loop_fact
@@ -16,7 +16,7 @@ from autopar.deps.trip_count import bound_value, travel
 from autopar.deps.accesses import ELEMENT_BYTES
 from autopar.deps.strided import stride_blocks
 from autopar.ir import Access, AffineExpr, Loop, TranslationUnit
-from autopar.plans.plan import Directive, Plan, Schedule
+from autopar.plans.plan import AtomicUpdate, Directive, Plan, Schedule
 
 SYMBOLIC_TRIP = 10000  # assumed trip count of an outermost loop with a symbolic bound
 INNER_SYMBOLIC_TRIP = 2000  # and of an inner one: a region on it is entered once per outer iteration
@@ -375,7 +375,38 @@ def _work_terms(tu: TranslationUnit, loop: Loop, fixed: set[str],
     return terms
 
 
-def work_threshold(tu: TranslationUnit, loop: Loop) -> Optional[tuple[str, str]]:
+def work_threshold(tu: TranslationUnit, loop: Loop, atomic_updates: Sequence[AtomicUpdate] = ()) \
+        -> Optional[tuple[str, Optional[str]]]:
+    """The loop's work threshold (`_region_threshold`) and its atomic updates' test (`_atomic_test`)."""
+    region = _region_threshold(tu, loop)
+    atomic = _atomic_test(tu, loop, atomic_updates)
+    return region if atomic is None else (f"{region[0]} && {atomic}", region[1]) if region else (atomic, None)
+
+
+def _atomic_test(tu: TranslationUnit, loop: Loop, updates: Sequence[AtomicUpdate]) -> Optional[str]:
+    """`(double)(f) > K`: an iteration's work, which grows with inner trip counts, is at least twice what its
+    atomic updates cost a thread more over threads - 1 (the estimate takes an unknown count for thousands).
+    None where that work is known, or the updates sit in inner loops: the estimate decides."""
+    model = machine.current()
+    sites = {(u.start, u.end): u for u in updates}
+    writes = [a for a in loop.accesses if a.is_write and a.update_range in sites]
+    if not updates or model.threads < 2 or loop.canonical is None or \
+            any(a.enclosing_loops[-1] != loop.id for a in writes):
+        return None
+    need = 2.0 * sum(ATOMIC_UNITS if u.elements >= ATOMIC_SPREAD else ATOMIC_CONTENDED_UNITS
+                     for u in updates) / (model.threads - 1)
+    fixed = {l.canonical.induction_variable for l in [loop, *descendants(tu, loop)] if l.canonical}
+    fixed |= {s.variable.name for s in loop.scalars if s.written}
+    terms = _work_terms(tu, loop, fixed, (loop.canonical.induction_variable, trip_text(loop) or "0"))
+    symbolic = {factors: units for factors, units in terms.items() if factors and units > 0}
+    constant = terms.get((), 0.0)
+    if not symbolic or constant >= need:
+        return None
+    factors, units = max(symbolic.items(), key=lambda t: (len(t[0]), t[1]))
+    return f"(double){' * '.join(factors)} > {math.ceil((need - constant) / units)}"
+
+
+def _region_threshold(tu: TranslationUnit, loop: Loop) -> Optional[tuple[str, Optional[str]]]:
     """A work threshold as C, when the trip count is symbolic and the loop may be small, else None:
     `n > T`, or `(double)(n) * (m) > T` when the inner loops' trip counts are symbolic too (their
     product is the region's work). T makes the region's work a few times the machine's cost of

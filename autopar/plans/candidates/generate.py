@@ -144,7 +144,7 @@ def plans_for(ctx: NestContext, loop: Loop) -> list[Plan]:
     threaded plan carries the work threshold; the plain one is offered without it too."""
     tu = ctx.tu
     base = base_plan(ctx, loop)
-    threshold = work_threshold(tu, loop)
+    threshold = work_threshold(tu, loop, base.atomic_updates)
     threaded = base.model_copy(update={"threshold_check": threshold[0], "startup_work": threshold[1]}) \
         if threshold else base
     plans = [threaded]
@@ -167,7 +167,7 @@ def plans_for(ctx: NestContext, loop: Loop) -> list[Plan]:
         plans.append(threaded.model_copy(update={"schedule": Schedule.GUIDED}))
     if threshold:
         plans.append(base)
-    plans += _atomic_instead(ctx.legality(loop), plans)
+    plans += _atomic_instead(tu, loop, ctx.legality(loop), plans)
     constants = constant_parameters(tu, loop)
     if constants:  # (a specialized copy is written from the file's text, without the atomic updates)
         plans = [p if p.atomic_updates else p.model_copy(update={"specialize": constants}) for p in plans]
@@ -181,18 +181,22 @@ def plans_for(ctx: NestContext, loop: Loop) -> list[Plan]:
     return plans
 
 
-def _atomic_instead(legal: Legality, plans: list[Plan]) -> list[Plan]:
+def _atomic_instead(tu: TranslationUnit, loop: Loop, legal: Legality, plans: list[Plan]) -> list[Plan]:
     """Each plan that reduces array sections, with atomic updates of those arrays instead, when every
     section's updates can be atomic: a choice for the tuner (the cost model counts what an atomic
-    update costs, not what the copies do)."""
-    out = []
+    update costs, not what the copies do). Its threshold is derived again, with the updates' test
+    (a plan offered without the loop's threshold stays without)."""
+    out, plain = [], work_threshold(tu, loop) is not None
     for plan in plans:
         sections = [v for r in plan.reductions for v in r.variables if "[" in v]
         if not sections or plan.locations or not all(s in legal.atomic_instead for s in sections):
             continue
         reductions = [r.model_copy(update={"variables": [v for v in r.variables if "[" not in v]}) for r in plan.reductions]
         updates = sorted(plan.atomic_updates + [u for s in sections for u in legal.atomic_instead[s]], key=lambda u: u.start)
-        out.append(plan.model_copy(update={"reductions": [r for r in reductions if r.variables], "atomic_updates": updates}))
+        threshold = (None, None) if plain and plan.threshold_check is None else \
+            work_threshold(tu, loop, updates) or (None, None)
+        out.append(plan.model_copy(update={"reductions": [r for r in reductions if r.variables], "atomic_updates": updates,
+                                           "threshold_check": threshold[0], "startup_work": threshold[1]}))
     return out
 
 

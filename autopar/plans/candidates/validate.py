@@ -281,7 +281,7 @@ def _derived_problems(check: _Check) -> list[str]:
     """The work threshold and the constants to specialize for come from the analysis only."""
     plan, loop, problems = check.plan, check.loop, []
     if (plan.threshold_check or plan.startup_work) and \
-            (plan.threshold_check, plan.startup_work) != work_threshold(check.tu, loop):
+            (plan.threshold_check, plan.startup_work) != work_threshold(check.tu, loop, plan.atomic_updates):
         problems.append("the threshold if() was not derived by the analysis")
     if plan.specialize and (plan.directive == Directive.SIMD or
                             plan.specialize != constant_parameters(check.tu, loop)):
