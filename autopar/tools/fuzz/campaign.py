@@ -136,6 +136,7 @@ def summarize(lines: Iterable[dict]) -> dict:
         kinds["versioned (serial copy)"] += line.get("versioned", 0)
         kinds["shared region"] += line.get("shared_regions", 0)
         kinds["specialized copy"] += line.get("specialized", 0)
+        kinds["atomic update (statement)"] += line.get("atomic_updates", 0)
         kinds["offloaded (target region)"] += line.get("offloaded", 0)
         kinds["restructured nest (--optimize)"] += line.get("restructured", 0)
         if line["kind"] not in (OK, INVALID):

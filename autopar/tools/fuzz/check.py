@@ -37,6 +37,7 @@ import autopar
 from autopar.tools import verify
 from autopar.tools.verify.offload import TARGET_PROBE
 from autopar.edit.restructure import plan as restructure_plan
+from autopar.edit.atomic_updates import ATOMIC
 from autopar.edit.versioning import SERIAL_COPY_MARK
 from autopar.tools.fuzz.texts import omp_directives, pragma_lines, without_lines
 
@@ -80,6 +81,7 @@ class Outcome:
     versioned: int = 0  # loops and regions of the rewrite with a serial copy
     shared_regions: int = 0  # `#pragma omp parallel` regions of the rewrite around serial loops
     specialized: int = 0  # parallel copies of a loop for the constants its callers pass
+    atomic_updates: int = 0  # update statements the rewrite makes atomic (autopar.edit.atomic_updates)
     # the texts the other builds ran (`--target gpu`, `--optimize`): build name -> text
     variants: dict[str, str] = field(default_factory=dict)
 
@@ -316,7 +318,7 @@ class Checker:
                                                 "analysis"))
             return
         outcome.rewrite = text
-        outcome.versioned = text.count(SERIAL_COPY_MARK)
+        outcome.versioned, outcome.atomic_updates = text.count(SERIAL_COPY_MARK), text.count(ATOMIC)
         # the `#pragma omp parallel` regions (an if() clause at most) that the rewrite opened
         outcome.shared_regions = sum(1 for d in omp_directives(text) if d.omp.directive == ["parallel"]
                                      and [c.name for c in d.omp.clauses] in ([], ["if"]))
@@ -436,8 +438,7 @@ def _check_gated(checker: "Checker", text: str, name: str, outcome: Outcome, exp
 
 def _built_and_compared(checker: "Checker", text: str, name: str, build: str, outcome: Outcome,
                         expected: verify.RunResult) -> bool:
-    """`text` built with gcc -fopenmp and its output compared at RACE_THREADS threads; False when it
-    did not build (a problem recorded)."""
+    """`text` built with gcc -fopenmp, its output compared at RACE_THREADS threads; False if it did not build."""
     built = checker.build_gcc(text, name, openmp=True)
     if not built.ok:
         outcome.problems.append(Problem("fallback-did-not-compile", "gcc: " + built.stderr.strip()[:500], build))
@@ -474,8 +475,7 @@ def describe_difference(expected: verify.RunResult, got: verify.RunResult) -> st
 
 
 def _rewrites(path: str, flags: list[str]) -> dict:
-    """Runs in a forked child: the rewrite as `autopar rewrite` makes it (autopar.edit.transform), and
-    verify's copy without work thresholds."""
+    """In a forked child: the rewrite as `autopar rewrite` makes it, and verify's copy without thresholds."""
     # a program of one source, built alone: a whole program, as autopar-cc sees it
     made = verify.rewrite_with_plans(path, flags, whole_program=True)
     if made.error:
