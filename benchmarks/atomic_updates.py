@@ -1,10 +1,11 @@
 """Atomic updates against serial and against a hand-written array reduction, round-robin.
 
-    python benchmarks/atomic_updates.py [--repeat 7] [--threads 2] [--rows 400000] [--features 48]
+    python benchmarks/atomic_updates.py [--repeat 7] [--threads 2] [--rows 100000] [--features 400] [--keys spread|few]
 
 The program scores each row over its features, then counts it in one of 65,536 bins (a histogram
-over a classification: `counts[bucket_of(s)]++`, and a floating-point sum per bin). The bound is a
-parameter, so no per-thread copy is made; `autopar rewrite` writes `_Pragma("omp atomic")` on the
+over a classification: `counts[bucket_of(s)]++`, and a floating-point sum per bin), the rows' keys
+spread over the bins or falling in about 100 of them. The bound is a parameter, so no per-thread
+copy is made; `autopar rewrite` writes `_Pragma("omp atomic")` on the
 updates. The expert's version reduces the two arrays (`reduction(+: counts[:NB], mass[:NB])`: a
 copy of 768 KB per thread). Each build times the loop alone and prints the counts; the outputs must
 agree (the sums within rounding). Prints one table: the median time of each build and its speedup.
@@ -28,7 +29,7 @@ PROGRAM = r"""#define _POSIX_C_SOURCE 200809L
 static int counts[NB];
 static double mass[NB];
 
-static int bucket_of(double s) { return (int)((unsigned)(s * 97.0) % NB); }
+static int bucket_of(double s) { return (int)((unsigned long long)(s * 4099.0) % NB); }
 
 void classify(const double *restrict feature, const double *restrict weight, int n, int f) {
     PRAGMA
@@ -45,8 +46,11 @@ void classify(const double *restrict feature, const double *restrict weight, int
 int main(int argc, char **argv) {
     int n = atoi(argv[1]), f = atoi(argv[2]);
     double *feature = malloc(sizeof(double) * (size_t)n * f), *weight = malloc(sizeof(double) * f);
-    for (long i = 0; i < (long)n * f; i++)
-        feature[i] = (double)((i * 37) % 101) / 64.0;
+    unsigned long long x = 88172645463325252ull;
+    for (long i = 0; i < (long)n * f; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        feature[i] = FEATURE;
+    }
     for (int k = 0; k < f; k++)
         weight[k] = (k % 5) * 0.25 + 0.5;
     struct timespec t0, t1;
@@ -61,6 +65,9 @@ int main(int argc, char **argv) {
 }
 """
 EXPERT = "#pragma omp parallel for reduction(+: counts[:NB], mass[:NB])"
+# the features of `--keys spread` (random: the rows' scores fall in most bins) and `--keys few` (every
+# row alike but for its number modulo 101: the scores fall in about 100 bins, where threads meet)
+FEATURES = {"spread": "(double)(x >> 40) / 16777216.0", "few": "(double)((i * 37) % 101) / 64.0"}
 
 
 def _build(directory: Path, name: str, text: str, openmp: bool) -> Path:
@@ -80,12 +87,14 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rows", type=int, default=400000)
-    parser.add_argument("--features", type=int, default=48)
+    parser.add_argument("--rows", type=int, default=100000)
+    parser.add_argument("--features", type=int, default=400)
+    parser.add_argument("--keys", choices=sorted(FEATURES), default="spread")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as temp:
         directory = Path(temp)
-        serial_text = PROGRAM.replace("PRAGMA", "")
+        program = PROGRAM.replace("FEATURE", FEATURES[args.keys])
+        serial_text = program.replace("PRAGMA", "")
         (directory / "classify.c").write_text(serial_text)
         subprocess.run([sys.executable, "-m", "autopar.cli", "rewrite", str(directory / "classify.c"),
                         "-o", str(directory / "rewritten.c")], check=True, capture_output=True)
@@ -95,7 +104,7 @@ def main(argv: list[str]) -> int:
             return 1
         builds = {"serial": _build(directory, "serial", serial_text, False),
                   "autopar (atomic updates)": _build(directory, "atomic", rewritten, True),
-                  "expert (array reduction)": _build(directory, "expert", PROGRAM.replace("PRAGMA", EXPERT), True)}
+                  "expert (array reduction)": _build(directory, "expert", program.replace("PRAGMA", EXPERT), True)}
         times: dict[str, list[float]] = {name: [] for name in builds}
         outputs: dict[str, dict[str, str]] = {}
         run_args = [str(args.rows), str(args.features)]
@@ -105,8 +114,8 @@ def main(argv: list[str]) -> int:
                 times[name].append(float(out.pop("time")))
                 outputs[name] = out
     serial = statistics.median(times["serial"])
-    print(f"rows {args.rows}, features {args.features}, {args.threads} threads, median of {args.repeat} "
-          "(round-robin)\n")
+    print(f"rows {args.rows}, features {args.features}, keys {args.keys}, {args.threads} threads, median of "
+          f"{args.repeat} (round-robin)\n")
     print("| build | time | vs serial | counts equal | sums' relative difference |\n| --- | ---: | ---: | --- | ---: |")
     for name in builds:
         median = statistics.median(times[name])

@@ -21,8 +21,8 @@ from autopar.plans.plan import Directive
 from autopar.tools.verify import FORCED_PATH_FLAGS
 
 CLASSIFY = """#include <stdio.h>
-#define N 20000
-#define F 48
+#define N 6000
+#define F 160
 #define NB 65536
 double feature[N][F], weight[F];
 int counts[NB];

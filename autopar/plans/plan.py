@@ -72,7 +72,6 @@ class AtomicUpdate(BaseModel):
     start: int  # the statement's byte range in the file (its `;` left out)
     end: int
     line: int
-    elements: int = 0  # the array's declared elements (0: not known), which tell how often threads meet on one
 
 
 class Plan(BaseModel):

@@ -2,13 +2,14 @@
    operator, where the array is too large for each thread to get a copy (or the loop's bounds are not
    constants), runs in parallel with `#pragma omp atomic` on each update statement, written by
    `rewrite` as `_Pragma("omp atomic")` on the statement's own line. The cost model takes it only where
-   an iteration does enough work besides: an atomic update costs a few plain ones, and many more where
-   threads meet on few elements. Near misses stay serial: the update's value used, an update spelled by
-   a macro, the array read for anything else, a call that sees it, a 16-byte element. */
+   an iteration does much work besides: an atomic update costs many plain ones where threads meet on
+   elements, and how keys spread is data it cannot see. Near misses stay serial: the update's value
+   used, an update spelled by a macro, the array read for anything else, a call that sees it, a 16-byte
+   element. */
 #include <stdio.h>
 
-#define N 6000
-#define F 48
+#define N 3000
+#define F 160
 #define NB 65536
 #define BIN(a, k) a[k]++
 
@@ -31,7 +32,7 @@ static long cksi(const int *a) {
     return s;
 }
 
-/* parallel: each row's score takes F multiplications, then one count among 65,536 */
+/* parallel: each row's score takes F (160) multiplications, then one count among 65,536 */
 void classify(int n) {
     for (int i = 0; i < n; i++) {
         double s = 0.0;

@@ -95,10 +95,9 @@ def atomic_updates(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str]
         if not writes or any(w.update_range is None for w in writes) or _calls_may_see(tu, calls, obj.base.name) or \
                 obj.kind != "array" and not all(_reaches_no_memory(tu, call) for call in calls):
             continue
-        op, dims = ops.pop(), obj.base.array_dims if obj.kind == "array" and obj.path == obj.base.name else []
-        elements = math.prod(int(d) for d in dims) if dims and all(d and d.strip().isdigit() for d in dims) else 0
+        op = ops.pop()
         found[key] = [AtomicUpdate(array=obj.path, op=op, start=w.update_range[0], end=w.update_range[1],
-                                   line=w.line, elements=elements) for w in sorted(writes, key=lambda w: w.update_range)]
+                                   line=w.line) for w in sorted(writes, key=lambda w: w.update_range)]
     return found
 
 

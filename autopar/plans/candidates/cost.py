@@ -23,13 +23,11 @@ INNER_SYMBOLIC_TRIP = 2000  # and of an inner one: a region on it is entered onc
 DATA_TRIP = 100  # assumed trip count of an inner loop whose bound is read from memory
 STRIDED_BLOCK = 8  # assumed step of a loop over blocks of a variable size (`start += len`)
 DISPATCH_SHARE = 0.05  # a dynamic schedule's chunks are sized so that handing them out costs at most this
-# what an atomic update costs a thread more than a plain one, in work units (measured in one run on a
-# 2-core AMD EPYC whose work unit was 0.154 ns; gcc -O2, 2 threads): on an array of at least
-# ATOMIC_SPREAD elements, where threads seldom meet on one, 5 ns an update; on 5 doubles, 35 ns (any
-# array smaller or of unknown size is counted so). `hist[key[i]]++` on 2^16 ints ran at 0.36x of serial.
-ATOMIC_UNITS = 30.0
-ATOMIC_CONTENDED_UNITS = 230.0
-ATOMIC_SPREAD = 4096
+# what an atomic update costs a thread more than a plain one, in work units, measured on a 2-core AMD EPYC
+# whose work unit was 0.154 ns (gcc -O2, 2 threads): 35 ns on 5 doubles, and 48 ns when rows' keys fell in
+# about 100 of 65,536 bins (0.65x of serial), but 5 ns when they spread (1.43x). How keys spread is data
+# the analysis cannot see, so every update is counted as contended: the tuner measures the others.
+ATOMIC_UNITS = 230.0
 SIMD_FACTOR = 0.8  # below -O3 compilers vectorise little on their own: an explicit simd gains
 
 
@@ -285,8 +283,7 @@ def estimate(tu: TranslationUnit, plan: Plan, root: Optional[Loop] = None) -> fl
 def _atomic_units(tu: TranslationUnit, loop: Loop, plan: Plan) -> float:
     """The work units the plan's atomic updates add to one run of its loop: each update statement's
     runs (the trip counts from the plan's loop to it, a conditional one counted as always run) times
-    what an atomic update costs more than a plain one (ATOMIC_UNITS, or ATOMIC_CONTENDED_UNITS where
-    threads may often meet on an element)."""
+    what an atomic update costs more than a plain one (ATOMIC_UNITS)."""
     sites = {(u.start, u.end): u for u in plan.atomic_updates}
     units = 0.0
     for access in loop.accesses:
@@ -295,7 +292,7 @@ def _atomic_units(tu: TranslationUnit, loop: Loop, plan: Plan) -> float:
             runs = 1.0
             for loop_id in access.enclosing_loops[access.enclosing_loops.index(loop.id):]:
                 runs *= trip_count(tu, tu.loop(loop_id))[0]
-            units += runs * (ATOMIC_UNITS if update.elements >= ATOMIC_SPREAD else ATOMIC_CONTENDED_UNITS)
+            units += runs * ATOMIC_UNITS
     return units
 
 
@@ -393,8 +390,7 @@ def _atomic_test(tu: TranslationUnit, loop: Loop, updates: Sequence[AtomicUpdate
     if not updates or model.threads < 2 or loop.canonical is None or \
             any(a.enclosing_loops[-1] != loop.id for a in writes):
         return None
-    need = 2.0 * sum(ATOMIC_UNITS if u.elements >= ATOMIC_SPREAD else ATOMIC_CONTENDED_UNITS
-                     for u in updates) / (model.threads - 1)
+    need = 2.0 * ATOMIC_UNITS * len(updates) / (model.threads - 1)
     fixed = {l.canonical.induction_variable for l in [loop, *descendants(tu, loop)] if l.canonical}
     fixed |= {s.variable.name for s in loop.scalars if s.written}
     terms = _work_terms(tu, loop, fixed, (loop.canonical.induction_variable, trip_text(loop) or "0"))
