@@ -236,7 +236,7 @@ def test_an_inner_count_the_loop_does_not_spell_gets_a_test_of_its_own(tmp_path)
     """With `f` features a row, the estimate takes f for thousands: the plan runs in parallel only
     when f is large enough for the row's work to pay for its atomic updates."""
     text = CLASSIFY.replace("void classify(int n) {", "void classify(int n, int f) {").replace(
-        "for (int f = 0; f < F; f++)", "for (int k = 0; k < f; k++)").replace("feature[i][f] * weight[f]", "feature[i][k] * weight[k]")
+        "for (int f = 0; f < F; f++)", "for (int k = 0; k < f; k++)", 1).replace("feature[i][f] * weight[f]", "feature[i][k] * weight[k]")
     text = text.replace("classify(N);", "classify(N, F);")
     path = _write(tmp_path, text, "symbolic")
     analysis = analyze_file(str(path))
@@ -246,3 +246,30 @@ def test_an_inner_count_the_loop_does_not_spell_gets_a_test_of_its_own(tmp_path)
     assert validate_plan(analysis.tu, nest, decision.plan) == []
     bare = decision.plan.model_copy(update={"threshold_check": "(double)(n) * (f) > 1"})
     assert "the threshold if() was not derived by the analysis" in validate_plan(analysis.tu, nest, bare)
+
+
+def test_an_atomic_array_cannot_be_reduced_as_well(tmp_path):
+    path = _write(tmp_path, CLASSIFY, "classify")
+    analysis = analyze_file(str(path))
+    decision = next(d for d in analysis.decisions if d.plan and d.plan.atomic_updates)
+    nest = next(n for n in analysis.nests if n.root_loop_id == decision.root_loop_id)
+    from autopar.ir import ReductionOp
+    from autopar.plans.plan import Reduction
+    for variables in (["counts"], ["counts[:65536]"]):
+        both = decision.plan.model_copy(update={"reductions": [Reduction(op=ReductionOp.MUL, variables=variables)]})
+        assert "counts: updated atomically, not reduced" in validate_plan(analysis.tu, nest, both)
+
+
+@pytest.mark.parametrize("name, head, inner", [
+    ("steps of 2", "for (int i = 0; i < n; i += 2) {", "for (int k = 0; k < i; k++)"),
+    ("a window that moves", "for (int i = 0; i < n; i++) {", "for (int k = i; k < i + f; k++)"),
+])
+def test_no_default_where_the_rows_work_grows_with_a_count_no_test_names(tmp_path, name, head, inner):
+    text = CLASSIFY.replace("void classify(int n) {", "void classify(int n, int f) {").replace(
+        "    for (int i = 0; i < n; i++) {", "    " + head, 1).replace(
+        "for (int f = 0; f < F; f++)", inner, 1).replace("feature[i][f] * weight[f]", "feature[i][k % F] * weight[k % F]")
+    text = text.replace("classify(N);", "classify(N, F);")
+    path = _write(tmp_path, text, "moving")
+    loop = next(l for l in analyze_file(str(path)).report.loops if l.line == LOOP_LINE)
+    assert not loop.parallel and "atomic-updates" in loop.codes, (name, loop.pragma)
+    assert "(double)(0)" not in _rewrite(tmp_path, path)

@@ -374,30 +374,35 @@ def _work_terms(tu: TranslationUnit, loop: Loop, fixed: set[str],
 
 def work_threshold(tu: TranslationUnit, loop: Loop, atomic_updates: Sequence[AtomicUpdate] = ()) \
         -> Optional[tuple[str, Optional[str]]]:
-    """The loop's work threshold (`_region_threshold`) and its atomic updates' test (`_atomic_test`)."""
-    region = _region_threshold(tu, loop)
-    atomic = _atomic_test(tu, loop, atomic_updates)
+    """The loop's work threshold (`_region_threshold`) and its atomic updates' test (`atomic_work`)."""
+    region, atomic = _region_threshold(tu, loop), atomic_work(tu, loop, atomic_updates)
+    atomic = atomic if isinstance(atomic, str) else None
     return region if atomic is None else (f"{region[0]} && {atomic}", region[1]) if region else (atomic, None)
 
 
-def _atomic_test(tu: TranslationUnit, loop: Loop, updates: Sequence[AtomicUpdate]) -> Optional[str]:
+def atomic_work(tu: TranslationUnit, loop: Loop, updates: Sequence[AtomicUpdate]):
     """`(double)(f) > K`: an iteration's work, which grows with inner trip counts, is at least twice what its
     atomic updates cost a thread more over threads - 1 (the estimate takes an unknown count for thousands).
-    None where that work is known, or the updates sit in inner loops: the estimate decides."""
+    True where no test is needed (that work is known, or the updates sit in inner loops: the estimate
+    decides); False where it grows with counts no test can name (an inner bound that moves with the loop's
+    variable; a loop over blocks or by steps of 2, whose trip count has no text): no default then."""
     model = machine.current()
     sites = {(u.start, u.end): u for u in updates}
     writes = [a for a in loop.accesses if a.is_write and a.update_range in sites]
     if not updates or model.threads < 2 or loop.canonical is None or \
             any(a.enclosing_loops[-1] != loop.id for a in writes):
-        return None
+        return True
     need = 2.0 * ATOMIC_UNITS * len(updates) / (model.threads - 1)
     fixed = {l.canonical.induction_variable for l in [loop, *descendants(tu, loop)] if l.canonical}
     fixed |= {s.variable.name for s in loop.scalars if s.written}
-    terms = _work_terms(tu, loop, fixed, (loop.canonical.induction_variable, trip_text(loop) or "0"))
+    outer = f"({trip_text(loop) or 'no trip text'})"
+    terms = _work_terms(tu, loop, fixed, (loop.canonical.induction_variable, outer[1:-1]))
     symbolic = {factors: units for factors, units in terms.items() if factors and units > 0}
     constant = terms.get((), 0.0)
     if not symbolic or constant >= need:
-        return None
+        return True
+    if any(outer in factors for factors in symbolic):
+        return False
     factors, units = max(symbolic.items(), key=lambda t: (len(t[0]), t[1]))
     return f"(double){' * '.join(factors)} > {math.ceil((need - constant) / units)}"
 

@@ -7,7 +7,7 @@ from typing import Optional
 
 from autopar.plans import machine
 from autopar.plans import reasons as R
-from autopar.plans.candidates.cost import (dynamic_chunk, entries, estimate, irregular, offload_estimate, work,
+from autopar.plans.candidates.cost import (atomic_work, dynamic_chunk, entries, estimate, irregular, offload_estimate, work,
                                      size_guessed, work_threshold)
 from autopar.plans.candidates.legality import Legality, NestContext, bound_names, loop_calls, structural_blockers
 from autopar.plans.candidates.offload import OFFLOAD_MIN_ITERATIONS, offload_plan, tiny_offload, transfer_bytes
@@ -195,8 +195,10 @@ def _atomic_instead(tu: TranslationUnit, loop: Loop, legal: Legality, plans: lis
         updates = sorted(plan.atomic_updates + [u for s in sections for u in legal.atomic_instead[s]], key=lambda u: u.start)
         threshold = (None, None) if plain and plan.threshold_check is None else \
             work_threshold(tu, loop, updates) or (None, None)
-        out.append(plan.model_copy(update={"reductions": [r for r in reductions if r.variables], "atomic_updates": updates,
-                                           "threshold_check": threshold[0], "startup_work": threshold[1]}))
+        alternative = plan.model_copy(update={"reductions": [r for r in reductions if r.variables], "atomic_updates": updates,
+                                              "threshold_check": threshold[0], "startup_work": threshold[1]})
+        if alternative not in out:
+            out.append(alternative)
     return out
 
 
@@ -380,7 +382,8 @@ def _analyze_nest(tu: TranslationUnit, root: Loop, ctx: NestContext) -> NestAnal
     sized = [c for c in eligible if _work_gated(tu, c.plan) and not size_guessed(tu, tu.loop(c.plan.loop_id))]
     # (atomic updates cost more in every iteration, whatever the trip count: such a plan must win too)
     clear = [c for c in eligible if (_work_gated(tu, c.plan) and c not in sized and not c.plan.atomic_updates) or
-             c.estimated_cost < (serial if c.plan.directive == Directive.SIMD else serial * CLEAR_GAIN)]
+             c.estimated_cost < (serial if c.plan.directive == Directive.SIMD else serial * CLEAR_GAIN)
+             and atomic_work(tu, tu.loop(c.plan.loop_id), c.plan.atomic_updates) is not False]
     if not clear:
         regions = [c for c in eligible if c.plan.directive != Directive.SIMD]
         region = min(regions, key=lambda c: (c.estimated_cost, int(c.id[1:]))) if regions else None

@@ -221,6 +221,9 @@ def _atomic_problems(check: _Check) -> list[str]:
     carried = carried_objects(an, [e for l in check.collapsed for e in an.graph.carried_by(l.id)])
     derived = atomic_updates(check.tu, loop, an, carried - check.private_objects - check.reduced_objects,
                              loop_calls(check.tu, loop))
+    reduced = {v.split("[")[0] for r in plan.reductions for v in r.variables}
+    if reduced & {u.array for u in plan.atomic_updates}:
+        return [f"{', '.join(sorted(reduced & {u.array for u in plan.atomic_updates}))}: updated atomically, not reduced"]
     given = {(u.start, u.end): u for u in plan.atomic_updates}
     check.atomic_objects = {key for key, updates in derived.items() if all(given.get((u.start, u.end)) == u for u in updates)}
     expected = {(u.start, u.end) for key in check.atomic_objects for u in derived[key]}
