@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from typing import NamedTuple, Optional
 
-from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Access, AffineExpr, Span, Storage, Subscript, Variable
@@ -24,8 +23,8 @@ from autopar.frontend.member_paths import member_extents, member_offset, whole_r
 from autopar.frontend.call_regions import call_regions
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.containers import ELEMENT, buffer_variable, container_call, plain_element
-from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source, spelled_range,
-                              evaluate_int, expression_children, strip, variable_decl)
+from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source, from_main_file,
+                              spelled_range, evaluate_int, expression_children, strip, variable_decl)
 from autopar.frontend.domain_conditions import domain_conditions
 from autopar.frontend.first_access import left_statements
 from autopar.frontend.guards import guard_of
@@ -126,13 +125,11 @@ def _value_unused(node: Node) -> bool:
 
 def _in_place(statement: Node) -> Optional[tuple[int, int]]:
     """The statement's byte range, when it is in the main file and its first token is spelled in place (no macro)."""
-    if not _from_main_file(statement.cursor.location):
+    if not from_main_file(statement.cursor.location):
         return None
     start, _ = spelled_range(statement)
     return (statement.start, statement.end) if start == statement.start < statement.end else None
 
-
-_from_main_file = cindex.conf.lib.clang_Location_isFromMainFile
 
 
 def _unevaluated(node: Node) -> bool:

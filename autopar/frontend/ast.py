@@ -27,6 +27,7 @@ _UNARY = ["", "post++", "post--", "++", "--", "&", "*", "+", "-", "~", "!", "__r
           "__extension__", "co_await"]
 
 _lib = cindex.conf.lib
+from_main_file = _lib.clang_Location_isFromMainFile  # (of a SourceLocation: not from an included file)
 try:
     _lib.clang_getCursorBinaryOperatorKind.argtypes = [cindex.Cursor]
     _lib.clang_getCursorBinaryOperatorKind.restype = ctypes.c_int

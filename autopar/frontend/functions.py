@@ -15,7 +15,8 @@ from typing import Callable, Iterator, Optional
 from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
-from autopar.frontend.ast import FUNCTION_KINDS, Node, Source, build_tree, canonical_kind, expression_children, variable_decl
+from autopar.frontend.ast import (FUNCTION_KINDS, Node, Source, build_tree, canonical_kind, expression_children,
+                                  from_main_file, variable_decl)
 from autopar.frontend.variables import Variables, is_reference
 
 _lib = cindex.conf.lib
@@ -152,11 +153,10 @@ def qualified_name(function) -> str:
 def build_functions(tu, source: Source) -> list[Function]:
     """Every function defined in the main file, with its body as a Node tree."""
     functions: list[Function] = []
-    is_from_main = _lib.clang_Location_isFromMainFile
 
     def top_level(cursor, outermost) -> Iterator:
         for child in cursor.get_children():
-            if not is_from_main(child.location):
+            if not from_main_file(child.location):
                 continue  # declarations of included headers: never descend into them
             kind = child.kind
             if kind in (K.NAMESPACE, K.LINKAGE_SPEC, K.CLASS_DECL, K.STRUCT_DECL, K.CLASS_TEMPLATE,

@@ -18,8 +18,8 @@ from typing import Optional
 from clang import cindex
 from clang.cindex import CursorKind as K, LinkageKind, TypeKind
 
-from autopar.frontend.ast import (ARRAY_TYPES, INC_DEC, TRANSPARENT, Node, Source, expression_children, strip,
-                                  unit_cache, variable_decl)
+from autopar.frontend.ast import (ARRAY_TYPES, INC_DEC, TRANSPARENT, Node, Source, expression_children,
+                                  from_main_file, strip, unit_cache, variable_decl)
 from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.functions import Function
 from autopar.frontend.pointer_facts import (address_like, automatic_local, changed_variables, fresh_pointers,
@@ -179,7 +179,6 @@ def last_include(tu_cursor) -> int:
 
 
 _SCOPES = (K.NAMESPACE, K.LINKAGE_SPEC, K.UNEXPOSED_DECL)
-from_main_file = cindex.conf.lib.clang_Location_isFromMainFile
 
 
 def referenced_at_file_scope(tu_cursor, names: set[str]) -> set[str]:

@@ -50,13 +50,13 @@ from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.frontend.ast import (FLOATING_TYPES, INTEGER_TYPES, Node, Source, evaluate_int, expression_children,
-                                  stored_operand, strip, variable_decl)
+                                  from_main_file, stored_operand, strip, variable_decl)
 from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.carved_rows import (Block, block_variable, blocks_misused, carved_from, carved_tables,
                                           held_objects, row_of)
 from autopar.frontend.functions import Function
-from autopar.frontend.noalias import (direct_call_sites, file_local, from_main_file, last_include,
-                                      referenced_at_file_scope, symbols_rebound)
+from autopar.frontend.noalias import (direct_call_sites, file_local, last_include, referenced_at_file_scope,
+                                      symbols_rebound)
 from autopar.frontend.pointer_facts import (allocation, automatic_local, discarded, in_sizeof, in_system_header,
                                            swaps, used_by)
 from autopar.frontend.variables import Variables
