@@ -60,14 +60,10 @@ def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str]
             {u.variable.decl for u in loop.scalars if u.variable.name == obj.base.name}
         if named != {obj.base.decl}:
             continue  # another variable of that name in the loop: the copy's code names the array
-        ops = {m.access.update for m in obj.accesses}
-        element = obj.accesses[0].access.element_type.strip() if obj.accesses else ""
-        if len(ops) != 1 or None in ops or \
-                not _reducible_element(element, obj.base.number_kind, next(iter(ops)), tu.fp_reductions):
-            continue
-        if _calls_may_see(tu, calls, obj.base.name):
-            continue  # a called function would see the shared array, not the thread's copy
-        found[key] = ArrayReduction(ops.pop(), f"{obj.path}[:{interval.size}]", interval.inner_runs, interval.size)
+        op = _update_operator(tu, obj)
+        if op is None or _calls_may_see(tu, calls, obj.base.name):
+            continue  # (a called function would see the shared array, not the thread's copy)
+        found[key] = ArrayReduction(op, f"{obj.path}[:{interval.size}]", interval.inner_runs, interval.size)
     return _within_budget(found, an, large)
 
 
@@ -86,19 +82,28 @@ def atomic_updates(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str]
         obj = an.model.objects[key]
         if obj.merged or not obj.accesses or any(m.access.base_changes_in for m in obj.accesses):
             continue
-        ops = {m.access.update for m in obj.accesses}
+        op = _update_operator(tu, obj)
         writes = [m.access for m in obj.accesses if m.access.is_write]
-        element = obj.accesses[0].access.element_type.strip()
-        if len(ops) != 1 or None in ops or "volatile" in element or _element_bytes(obj) > 8 or \
-                not _reducible_element(element, obj.base.number_kind, next(iter(ops)), tu.fp_reductions):
+        if op is None or "volatile" in obj.accesses[0].access.element_type or _element_bytes(obj) > 8:
             continue
         if not writes or any(w.update_range is None for w in writes) or _calls_may_see(tu, calls, obj.base.name) or \
                 obj.kind != "array" and not all(_reaches_no_memory(tu, call) for call in calls):
             continue
-        op = ops.pop()
         found[key] = [AtomicUpdate(array=obj.path, op=op, start=w.update_range[0], end=w.update_range[1],
                                    line=w.line) for w in sorted(writes, key=lambda w: w.update_range)]
     return found
+
+
+def _update_operator(tu: TranslationUnit, obj: ObjectModel) -> Optional[str]:
+    """The one reduction operator every access to `obj` in the loop updates its element with, when its
+    updates may combine in any order (integer elements; floating-point sums and products under the
+    `allow` policy); None otherwise."""
+    ops = {m.access.update for m in obj.accesses}
+    element = obj.accesses[0].access.element_type.strip() if obj.accesses else ""
+    if len(ops) != 1 or None in ops or not _reducible_element(element, obj.base.number_kind, next(iter(ops)),
+                                                              tu.fp_reductions):
+        return None
+    return ops.pop()
 
 
 def _reaches_no_memory(tu: TranslationUnit, call: CallSite) -> bool:

@@ -284,16 +284,15 @@ def _atomic_units(tu: TranslationUnit, loop: Loop, plan: Plan) -> float:
     """The work units the plan's atomic updates add to one run of its loop: each update statement's
     runs (the trip counts from the plan's loop to it, a conditional one counted as always run) times
     what an atomic update costs more than a plain one (ATOMIC_UNITS)."""
-    sites = {(u.start, u.end): u for u in plan.atomic_updates}
-    units = 0.0
-    for access in loop.accesses:
-        update = sites.get(access.update_range) if access.is_write else None
-        if update is not None and loop.id in access.enclosing_loops:
-            runs = 1.0
-            for loop_id in access.enclosing_loops[access.enclosing_loops.index(loop.id):]:
-                runs *= trip_count(tu, tu.loop(loop_id))[0]
-            units += runs * ATOMIC_UNITS
-    return units
+    return ATOMIC_UNITS * sum(
+        math.prod(trip_count(tu, tu.loop(l))[0] for l in a.enclosing_loops[a.enclosing_loops.index(loop.id):])
+        for a in _updating_writes(loop, plan.atomic_updates) if loop.id in a.enclosing_loops)
+
+
+def _updating_writes(loop: Loop, updates: Sequence[AtomicUpdate]) -> list[Access]:
+    """The writes of the loop that the atomic updates' statements make."""
+    sites = {(u.start, u.end) for u in updates}
+    return [a for a in loop.accesses if a.is_write and a.update_range in sites]
 
 
 def _unit_strides(loop: Loop) -> bool:
@@ -380,23 +379,19 @@ def work_threshold(tu: TranslationUnit, loop: Loop, atomic_updates: Sequence[Ato
     return region if atomic is None else (f"{region[0]} && {atomic}", region[1]) if region else (atomic, None)
 
 
-def atomic_work(tu: TranslationUnit, loop: Loop, updates: Sequence[AtomicUpdate]):
+def atomic_work(tu: TranslationUnit, loop: Loop, updates: Sequence[AtomicUpdate]) -> "str | bool":
     """`(double)(f) > K`: an iteration's work, which grows with inner trip counts, is at least twice what its
     atomic updates cost a thread more over threads - 1 (the estimate takes an unknown count for thousands).
     True where no test is needed (that work is known, or the updates sit in inner loops: the estimate
     decides); False where it grows with counts no test can name (an inner bound that moves with the loop's
     variable; a loop over blocks or by steps of 2, whose trip count has no text): no default then."""
     model = machine.current()
-    sites = {(u.start, u.end): u for u in updates}
-    writes = [a for a in loop.accesses if a.is_write and a.update_range in sites]
     if not updates or model.threads < 2 or loop.canonical is None or \
-            any(a.enclosing_loops[-1] != loop.id for a in writes):
+            any(a.enclosing_loops[-1] != loop.id for a in _updating_writes(loop, updates)):
         return True
     need = 2.0 * ATOMIC_UNITS * len(updates) / (model.threads - 1)
-    fixed = {l.canonical.induction_variable for l in [loop, *descendants(tu, loop)] if l.canonical}
-    fixed |= {s.variable.name for s in loop.scalars if s.written}
     outer = f"({trip_text(loop) or 'no trip text'})"
-    terms = _work_terms(tu, loop, fixed, (loop.canonical.induction_variable, outer[1:-1]))
+    terms = _work_terms(tu, loop, _changing_names(tu, loop), (loop.canonical.induction_variable, outer[1:-1]))
     symbolic = {factors: units for factors, units in terms.items() if factors and units > 0}
     constant = terms.get((), 0.0)
     if not symbolic or constant >= need:
@@ -405,6 +400,12 @@ def atomic_work(tu: TranslationUnit, loop: Loop, updates: Sequence[AtomicUpdate]
         return False
     factors, units = max(symbolic.items(), key=lambda t: (len(t[0]), t[1]))
     return f"(double){' * '.join(factors)} > {math.ceil((need - constant) / units)}"
+
+
+def _changing_names(tu: TranslationUnit, loop: Loop) -> set[str]:
+    """The names that change inside a region on `loop`: the loop variables and the scalars written there."""
+    return {l.canonical.induction_variable for l in [loop, *descendants(tu, loop)] if l.canonical} | \
+        {s.variable.name for s in loop.scalars if s.written}
 
 
 def _region_threshold(tu: TranslationUnit, loop: Loop) -> Optional[tuple[str, Optional[str]]]:
@@ -420,10 +421,7 @@ def _region_threshold(tu: TranslationUnit, loop: Loop) -> Optional[tuple[str, Op
         return _blocks_threshold(loop, model.threads)
     if not symbolic or trip is None:
         return None
-    # names that change inside the region: the loop variables and the scalars written there
-    fixed = {l.canonical.induction_variable for l in [loop, *descendants(tu, loop)] if l.canonical}
-    fixed |= {s.variable.name for s in loop.scalars if s.written}
-    terms = _work_terms(tu, loop, fixed, (loop.canonical.induction_variable, trip))
+    terms = _work_terms(tu, loop, _changing_names(tu, loop), (loop.canonical.induction_variable, trip))
     factors, units = max(terms.items(), key=lambda t: (len(t[0]), t[1]))
     if not factors:
         per_iteration = max(1.0, work(tu, loop) / trip_count(tu, loop)[0])

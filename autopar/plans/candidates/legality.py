@@ -273,9 +273,9 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
     if not copies_fit(loop, statics):  # (then their carried edges block the loop)
         for key in statics:
             del arrays[key]
-    reducible = carried_objects(an, carried) - set(arrays)
+    reducible, calls = carried_objects(an, carried) - set(arrays), loop_calls(tu, loop)
     reduced, reduced_relied = _unless_it_runs(  # (large copies only where no static array's copy is made)
-        lambda r: reduced_arrays(tu, loop, an, reducible, loop_calls(tu, loop), runs_once=r, large=not statics),
+        lambda r: reduced_arrays(tu, loop, an, reducible, calls, runs_once=r, large=not statics),
         runs, checkable)
     relied |= reduced_relied
     reduction_runs = list(dict.fromkeys(test for r in reduced.values() for test in r.inner_runs))
@@ -283,7 +283,7 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
     for key, (op, section, *_) in sorted(reduced.items()):
         out.reduction_arrays.setdefault(op, []).append(section)
     out.notes += reduction_notes(an, reduced)
-    atomics = atomic_updates(tu, loop, an, reducible, loop_calls(tu, loop)) if not loop.claims else {}
+    atomics = atomic_updates(tu, loop, an, reducible, calls) if not loop.claims else {}
     out.atomic_instead = {reduced[key].section: updates for key, updates in atomics.items() if key in reduced}
     out.atomic_updates = [u for key, updates in sorted(atomics.items()) if key not in reduced for u in updates]
     out.notes += atomic_notes(an, {key: u for key, u in atomics.items() if key not in reduced})

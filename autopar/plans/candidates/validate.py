@@ -50,6 +50,7 @@ class _Check:
     reduced_objects: set[str] = field(default_factory=set)  # arrays the plan reduces, legally
     sections: dict[str, str] = field(default_factory=dict)  # reduced array section -> operator
     atomic_objects: set[str] = field(default_factory=set)  # arrays the plan updates atomically, legally
+    carried: set[str] = field(default_factory=set)  # objects of the dependences the parallel loops carry
 
 
 def _validate(tu: TranslationUnit, nest: NestAnalysis, plan: Plan) -> list[str]:
@@ -189,7 +190,7 @@ def _array_problems(check: _Check) -> list[str]:
         problems.append(f"the copies of {', '.join(sorted(an.model.objects[k].path for k in statics))} would not fit "
                         "a thread's stack together")
     check.sections = {name: r.op.value for r in plan.reductions for name in r.variables if "[" in name}
-    carried = carried_objects(an, [e for l in check.collapsed for e in an.graph.carried_by(l.id)])
+    carried = check.carried = carried_objects(an, [e for l in check.collapsed for e in an.graph.carried_by(l.id)])
     runs_checked = check.ctx.legality(loop).runs_condition is not None
     reducible = reduced_arrays(check.tu, loop, an, carried - check.private_objects, loop_calls(check.tu, loop),
                                runs_once=True if runs_checked else None, large=not statics)
@@ -218,8 +219,7 @@ def _atomic_problems(check: _Check) -> list[str]:
         return ["atomic updates need a parallel for without simd, a specialized copy or claims"]
     if len({(u.start, u.end) for u in plan.atomic_updates}) != len(plan.atomic_updates):
         return ["an atomic update is listed twice"]
-    carried = carried_objects(an, [e for l in check.collapsed for e in an.graph.carried_by(l.id)])
-    derived = atomic_updates(check.tu, loop, an, carried - check.private_objects - check.reduced_objects,
+    derived = atomic_updates(check.tu, loop, an, check.carried - check.private_objects - check.reduced_objects,
                              loop_calls(check.tu, loop))
     reduced = {v.split("[")[0] for r in plan.reductions for v in r.variables}
     if reduced & {u.array for u in plan.atomic_updates}:
