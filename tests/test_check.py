@@ -318,8 +318,9 @@ def test_an_unsafe_pragma_is_judged_however_it_is_spelled_and_placed(tmp_path, c
 
 @pytest.mark.slow
 @pytest.mark.parametrize("line, judged", [
-    ('_Pragma("omp atomic")', False),  # synchronizes: not judged (the scan only knew `#pragma`)
-    ("#pragma omp \\\n            atomic", False),  # nor a continued one
+    # the atomic update of `s` is read as written, however spelled: safe (the scan only knew `#pragma`)
+    ('_Pragma("omp atomic")', False),
+    ("#pragma omp \\\n            atomic", False),  # a continued one too
     ("/* no #pragma omp atomic here */", True),  # a comment is no synchronization: the race is found
 ])
 def test_a_synchronizing_body_is_read_from_its_pragmas(tmp_path, capsys, line, judged):

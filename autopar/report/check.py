@@ -25,6 +25,8 @@ from autopar.report.findings import (MISSED, RESTRICT, RULE_CODES, SIMD, UNSAFE,
                                      line_fix)
 from autopar.frontend import compdb
 from autopar.edit.atomic_updates import ATOMIC, ATOMIC_IN_TEXT
+from autopar.report.check_updates import (UserAtomics, atomic_enough, closest_plans, sections_missing,
+                                          user_atomics, user_reductions, with_atomic_ranges)
 from autopar.frontend.omp_pragmas import OmpPragma, parse_omp_pragma, source_lines
 from autopar.report.check_versioned import missed_beside_copies, missed_message, switched_off_by_guard, without_pragmas
 
@@ -219,8 +221,9 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     """For a loop under an existing `omp ... for` pragma: analyze it as if the pragma were absent.
 
     A finding when the analysis finds no legal plan for it, or when the pragma lacks a clause that every
-    legal plan needs (a reduction, private or lastprivate variable). A loop whose body synchronizes
-    (atomic, critical, ordered, locks) is not judged: the analysis does not model synchronization.
+    legal plan needs (a reduction, private or lastprivate variable). The user's atomic updates count as
+    written (autopar.report.check_atomics); a loop that synchronizes otherwise (critical, ordered,
+    locks) is not judged: the analysis does not model that synchronization.
     """
     from autopar.plans.candidates import analyze_nest
 
@@ -237,9 +240,12 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
         return None
     if span and thread_copies.written_by_rewrite(source, span[0]):
         return None  # rewrite's per-thread copies: the analysis proved the plan, the code is its rendering
-    if _synchronizes(source, loop):
+    atomics = user_atomics(source, tu, loop) if _synchronizes(source, loop) else UserAtomics()
+    if atomics is None:
         return None
     bare = without_pragmas(tu, loop.id)
+    if atomics.statements:
+        bare = with_atomic_ranges(bare, bare.loop(loop.id), atomics, source)
     root = (bare.ancestors(loop.id) or [bare.loop(loop.id)])[0]
     nest = analyze_nest(bare, root)
     verdict = next((v for v in nest.verdicts if v.loop_id == loop.id), None)
@@ -271,8 +277,8 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
                        message=f"`{pragma}` races on {arrays}: two iterations may claim one element at once; the "
                                "loop runs in parallel only with the compare-and-swap `autopar rewrite` writes for "
                                "its claims (remove the pragma and rewrite)")
-    reduced = {name for clause in parsed.clauses_named("reduction") for name in clause.variables}
-    if all(p.atomic_updates and not {u.array for u in p.atomic_updates} <= reduced for p in plans):
+    reduced = user_reductions(parsed)
+    if all(p.atomic_updates and not atomic_enough(p, atomics, reduced) for p in plans):
         # legal only with the atomic updates `rewrite` writes (or the user's own reduction of those arrays)
         arrays = ", ".join(dict.fromkeys(u.array for p in plans for u in p.atomic_updates))
         return Finding(**common, reasons=["two iterations may update one element at once"],
@@ -280,7 +286,10 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
                        message=f"`{pragma}` races on {arrays}: two iterations may update one element at once; the "
                                "loop runs in parallel only with `#pragma omp atomic` on each of its updates (as "
                                "`autopar rewrite` writes them)")
-    problems = clause_problems(bare, bare.loop(loop.id), parsed)
+    plans = closest_plans(plans, atomics, reduced)
+    problems = sections_missing(plans[0], reduced) + [
+        (name, why) for name, why in clause_problems(bare, bare.loop(loop.id), parsed)
+        if name not in atomics.scalars]  # (updated atomically: shared is right)
     if not problems:
         return None
     # the fix: the analysis's own plan for this loop, the one closest to the user's construct

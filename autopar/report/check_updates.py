@@ -1,0 +1,184 @@
+"""`check` on updates of shared elements under a user's pragma: the user's own atomic updates
+(`#pragma omp atomic` above `hist[k]++;`, or `_Pragma("omp atomic") total += v;`), and the array
+reductions a loop needs (`reduction(+: hist[:NB])`).
+
+Each such statement is read from the text. An array element it updates is given the statement's
+range (Access.update_range), so the analysis judges the array as it judges the atomic updates
+`rewrite` writes: a plan that needs atomic updates is safe when every one of them is already atomic.
+A scalar that the loop touches only as the target of atomic updates with one operator needs no
+reduction clause. Anything else in the loop is judged as in any other loop; a loop that
+synchronizes another way (critical, ordered, barrier, locks, an atomic read, write or capture, an
+update written `x = x + v`) is not judged at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from autopar.frontend.omp_pragmas import mask_comments, parse_omp_pragma, source_lines
+from autopar.frontend.omp_pragmas import OmpPragma
+from autopar.ir import Loop, TranslationUnit
+from autopar.plans.plan import Plan
+
+_OPERATOR_IN_CODE = re.compile(rb'_Pragma\s*\(\s*"(?:\\.|[^"\\\n])*"\s*\)')
+_CLAUSES = {"update", "seq_cst", "relaxed", "acq_rel", "release", "acquire", "hint"}
+_COMPOUND = re.compile(r"(?<![+\-*/%&|^<>=!])([+\-*&|^])=(?!=)")
+_OPERATOR = {"+": "+", "-": "+", "*": "*", "&": "&", "|": "|", "^": "^"}
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+
+
+@dataclass
+class AtomicStatement:
+    start: int  # the statement's first byte
+    end: int  # its `;`
+    target: int  # where the element or variable it updates is spelled
+    target_text: str
+    op: str  # as Access.update: "+", "*", "&", "|", "^"
+
+
+@dataclass
+class UserAtomics:
+    statements: list[AtomicStatement] = field(default_factory=list)
+    scalars: set[str] = field(default_factory=set)  # touched in the loop only as atomic targets, one operator
+
+    @property
+    def ranges(self) -> set[tuple[int, int]]:
+        return {(s.start, s.end) for s in self.statements}
+
+
+def user_atomics(source: bytes, tu: TranslationUnit, loop: Loop) -> Optional[UserAtomics]:
+    """The loop's atomic update statements, or None when it synchronizes in a way not modelled."""
+    if loop.end_offset is None or b"omp_set_lock" in source[loop.offset:loop.end_offset]:
+        return None
+    lines = source_lines(source)
+    if any(p.directive and p.directive[0] in ("critical", "ordered", "barrier")
+           for p in lines.omp_between(loop.line, loop.end_line)):
+        return None
+    code = mask_comments(source[:loop.end_offset])
+    found = UserAtomics()
+    places: list[tuple[int, int, str]] = [(d.start, d.end, d.text) for d in lines.omp  # (continued lines joined)
+                                          if loop.line <= d.first_line <= loop.end_line]
+    for m in _OPERATOR_IN_CODE.finditer(code, loop.offset, loop.end_offset):
+        if lines.line(lines.line_of(m.start())).kind != "directive":  # (one alone on its line is above)
+            places.append((m.start(), m.end(), m.group().decode("utf-8", "replace")))
+    for start, end, text in sorted(places):
+        pragma = parse_omp_pragma(text)
+        if pragma.directive[:1] != ["atomic"]:
+            continue  # another omp directive (`simd` on an inner loop)
+        if pragma.directive not in (["atomic"], ["atomic", "update"]) or \
+                any(c.name not in _CLAUSES for c in pragma.clauses):
+            return None
+        statement = _statement(code, end, loop.end_offset)
+        if statement is None:
+            return None
+        found.statements.append(statement)
+    found.scalars = _atomic_scalars(code, loop, found.statements, [(start, end) for start, end, _ in places])
+    return found
+
+
+def _statement(code: bytes, after: int, limit: int) -> Optional[AtomicStatement]:
+    """The update statement that starts after a directive: `lvalue op= value`, `lvalue++`, `++lvalue`."""
+    start = after
+    while start < limit and code[start:start + 1].isspace():
+        start += 1
+    end = code.find(b";", start, limit)
+    if end < 0:
+        return None
+    text = code[start:end].decode("utf-8", "replace")
+    if re.search(r"[{}]", text):
+        return None
+    stripped = text.rstrip()
+    if stripped.startswith(("++", "--")):
+        lead = len(stripped) - len(stripped[2:].lstrip())
+        return AtomicStatement(start, end, start + lead, stripped[lead:].strip(), "+")
+    if stripped.endswith(("++", "--")):
+        return AtomicStatement(start, end, start, stripped[:-2].strip(), "+")
+    m = _COMPOUND.search(stripped)
+    if m is None:
+        return None  # `x = x + v` and other forms: not read here
+    return AtomicStatement(start, end, start, stripped[:m.start()].strip(), _OPERATOR[m.group(1)])
+
+
+def _atomic_scalars(code: bytes, loop: Loop, statements: list[AtomicStatement],
+                    directives: list[tuple[int, int]]) -> set[str]:
+    """The loop's outside scalars whose every mention in it is the target of an atomic update, all with
+    one operator, and whose address no pointer can reach while the loop runs."""
+    targets = {s.target: s for s in statements if _IDENTIFIER.fullmatch(s.target_text)}
+    text = code[loop.offset:loop.end_offset].decode("utf-8", "replace")
+    found = set()
+    for use in loop.scalars:
+        name = use.variable.name
+        if use.declared_in_loop or use.address_taken and use.address_in_reach:
+            continue
+        ops = set()
+        for m in re.finditer(rf"\b{re.escape(name)}\b", text):
+            at = loop.offset + m.start()
+            if any(start <= at < end for start, end in directives):
+                continue
+            statement = targets.get(at)
+            if statement is None or statement.target_text != name:
+                break
+            ops.add(statement.op)
+        else:
+            if len(ops) == 1:
+                found.add(name)
+    return found
+
+
+def with_atomic_ranges(tu: TranslationUnit, loop: Loop, atomics: UserAtomics, source: bytes) -> TranslationUnit:
+    """The unit with each element update of an atomic statement given the statement's range, in every
+    loop of the nest (the front end leaves it out where a directive sits in a nest)."""
+    starts = source_lines(source).starts
+    by_target = {s.target: s for s in atomics.statements}
+    nest = {loop.id, *(l.id for l in tu.ancestors(loop.id)), *(l.id for l in tu.descendants(loop.id))}
+
+    def marked(access):
+        if not access.is_write or access.update is None or access.line > len(starts):
+            return access
+        statement = by_target.get(starts[access.line - 1] + access.column - 1)
+        if statement is None or statement.op != access.update:
+            return access
+        return access.model_copy(update={"update_range": (statement.start, statement.end)})
+
+    return tu.model_copy(update={"loops": [
+        l.model_copy(update={"accesses": [marked(a) for a in l.accesses]}) if l.id in nest else l
+        for l in tu.loops]})
+
+
+# ------------------------------------------------------------------ what a plan needs of the pragma
+
+def user_reductions(pragma: OmpPragma) -> dict[str, str]:
+    """Each variable (an array section: its base) the pragma reduces, with its operator (`-` as `+`)."""
+    return {name: "+" if clause.modifier == "-" else (clause.modifier or "")
+            for clause in pragma.clauses_named("reduction") for name in clause.variables}
+
+
+def atomic_enough(plan: Plan, atomics: UserAtomics, reduced: dict[str, str]) -> bool:
+    """The plan's atomic updates are atomic as written, or the pragma reduces those arrays with their operator."""
+    return {(u.start, u.end) for u in plan.atomic_updates} <= atomics.ranges or \
+        all(reduced.get(u.array) == u.op for u in plan.atomic_updates)
+
+
+def sections_missing(plan: Plan, reduced: dict[str, str]) -> list[tuple[str, str]]:
+    """(array, why) for each array section the plan reduces and the pragma does not, with its operator."""
+    missing = []
+    for reduction in plan.reductions:
+        for variable in reduction.variables:
+            base = variable.split("[")[0].strip()
+            if "[" in variable and reduced.get(base) != reduction.op.value:
+                missing.append((base, f"two iterations may update one element of {base} at once; it needs "
+                                      f"reduction({reduction.op.value}: {variable}), or `#pragma omp atomic` on "
+                                      "each of its updates"))
+    return missing
+
+
+def closest_plans(plans: list[Plan], atomics: UserAtomics, reduced: dict[str, str]) -> list[Plan]:
+    """The plans the pragma can take as written or with clauses added, fewest arrays to reduce first,
+    each without reductions of the scalars the user updates atomically."""
+    usable = [p for p in plans if not p.atomic_updates or atomic_enough(p, atomics, reduced)]
+    usable.sort(key=lambda p: len(sections_missing(p, reduced)))
+    return [p.model_copy(update={"reductions": [
+        r.model_copy(update={"variables": [v for v in r.variables if v not in atomics.scalars]})
+        for r in p.reductions if set(r.variables) - atomics.scalars]}) for p in usable]

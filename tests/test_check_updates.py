@@ -1,0 +1,100 @@
+"""`check` on loops that update shared elements: the user's own atomic updates count as written
+(autopar.report.check_updates), and a pragma that lacks an array reduction its loop needs is a race."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from autopar.cli.main import main
+from autopar.report.check import UNSAFE
+
+HEAD = "#include <stdio.h>\n#define NB 1024\nint h[NB], key[100000];\nlong total, other;\n"
+MAIN = ("int main(void) {\n    for (int i = 0; i < 100000; i++) key[i] = (i * 7919) % NB;\n    work();\n"
+        "    printf(\"%d %d %ld %ld\\n\", h[3], h[1000], total, other);\n    return 0;\n}\n")
+
+
+def _program(pragma: str, body: str) -> str:
+    return HEAD + f"void work(void) {{\n{pragma}\n    for (int i = 0; i < 100000; i++) {{\n{body}    }}\n}}\n" + MAIN
+
+
+def _unsafe(tmp_path, capsys, text: str) -> list[dict]:
+    source = tmp_path / "u.c"
+    source.write_text(text)
+    code = main(["check", str(source), "--format", "json"])
+    findings = [f for file in json.loads(capsys.readouterr().out)["files"] for f in file["findings"]
+                if f["rule"] == UNSAFE]
+    assert code == 1 or not findings  # (main's own loops are missed parallel loops: 1 either way)
+    return findings
+
+
+ATOMIC_H = "#pragma omp atomic\n        h[key[i]]++;\n"
+ATOMIC_TOTAL = '        _Pragma("omp atomic") total += key[i];\n'
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("updates", [
+    ATOMIC_H + ATOMIC_TOTAL,
+    "#pragma omp atomic update\n        h[key[i]] += 2;\n#pragma omp \\\n    atomic seq_cst\n        total -= key[i];\n",
+    "#pragma omp atomic\n        ++h[key[i]];\n#pragma omp atomic\n        total += 1;\n#pragma omp atomic\n        total += 2;\n",
+])
+def test_atomic_updates_as_written_are_safe(tmp_path, capsys, updates):
+    assert _unsafe(tmp_path, capsys, _program("#pragma omp parallel for", updates)) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("extra, code, names", [
+    ("        h[key[i]]++;\n", "missing-clause", "h"),  # one update of h is not atomic
+    ("        h[0] = 5;\n", "carried-output", "h"),  # a plain write beside the atomic updates
+    ("        if (total > 10) other = 1;\n", None, "total"),  # the atomic scalar read plainly
+    ("#pragma omp atomic\n        h[key[i]] *= 2;\n", None, "h"),  # two operators: the order shows
+    ("        other += key[i];\n", "missing-clause", "other"),  # a reduction the pragma lacks
+])
+def test_what_the_atomic_updates_leave_unprotected_is_found(tmp_path, capsys, extra, code, names):
+    findings = _unsafe(tmp_path, capsys, _program("#pragma omp parallel for", ATOMIC_H + ATOMIC_TOTAL + extra))
+    assert len(findings) == 1, findings
+    assert names in findings[0]["message"]
+    if code == "missing-clause":
+        assert findings[0]["codes"][0] == "missing-clause"
+        # the safe form keeps the user's atomic updates: it reduces neither h nor total
+        assert "total" not in findings[0]["pragma"] and (names == "h" or "h[" not in findings[0]["pragma"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("updates", [
+    "#pragma omp critical\n        h[key[i]]++;\n",
+    "        long t;\n#pragma omp atomic capture\n        t = total++;\n        h[0] += (int)t;\n",
+    "#pragma omp atomic\n        total = total + key[i];\n        h[0] = 1;\n",
+])
+def test_other_synchronization_is_not_judged(tmp_path, capsys, updates):
+    assert _unsafe(tmp_path, capsys, _program("#pragma omp parallel for", updates)) == []
+
+
+@pytest.mark.slow
+def test_a_missing_array_reduction_is_a_race_and_its_fix_runs(tmp_path, capsys):
+    """`h[key[i]]++` under a bare `parallel for` was not reported (only scalar clauses were compared);
+    the finding's fix reduces the counts, and the fixed program prints what serial prints."""
+    text = _program("#pragma omp parallel for", "        h[key[i]]++;\n        h[(key[i] + 1) % NB] += 2;\n")
+    findings = _unsafe(tmp_path, capsys, text)
+    assert [f["codes"] for f in findings] == [["missing-clause"]]
+    assert "reduction(+: h[:1024])" in findings[0]["pragma"]
+    for clause in ("reduction(+: h[:NB])", "reduction(+: h)", "reduction(-: h[0:NB])"):
+        assert _unsafe(tmp_path, capsys, _program(f"#pragma omp parallel for {clause}",
+                                                  "        h[key[i]]++;\n")) == [], clause
+    assert _unsafe(tmp_path, capsys, _program("#pragma omp parallel for reduction(*: h)",
+                                              "        h[key[i]]++;\n")) != []
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc is not installed")
+    fixed = tmp_path / "fixed.c"
+    fixed.write_text(text.replace("#pragma omp parallel for\n", findings[0]["pragma"] + "\n"))
+    serial = tmp_path / "serial.c"
+    serial.write_text(text.replace("#pragma omp parallel for\n", ""))
+    outputs = []
+    for path, flags in ((serial, []), (fixed, ["-fopenmp"])):
+        subprocess.run(["gcc", "-O2", *flags, str(path), "-o", str(path.with_suffix(""))], check=True)
+        outputs.append(subprocess.run([str(path.with_suffix(""))], capture_output=True, text=True, check=True,
+                                      env={"OMP_NUM_THREADS": "4"}).stdout)
+    assert outputs[0] == outputs[1]
