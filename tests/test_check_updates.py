@@ -98,3 +98,17 @@ def test_a_missing_array_reduction_is_a_race_and_its_fix_runs(tmp_path, capsys):
         outputs.append(subprocess.run([str(path.with_suffix(""))], capture_output=True, text=True, check=True,
                                       env={"OMP_NUM_THREADS": "4"}).stdout)
     assert outputs[0] == outputs[1]
+
+
+@pytest.mark.slow
+def test_a_counter_that_advances_in_every_iteration_needs_linear(tmp_path, capsys):
+    """`b[j] = ...; j += 2;` under a bare `parallel for` was not reported: the counter is shared."""
+    def program(pragma: str) -> str:
+        return ("double a[1000], b[2000];\nint main(void) {\n    int j = 0;\n" + pragma +
+                "\n    for (int i = 0; i < 1000; i++) {\n        b[j] = a[i];\n        j += 2;\n    }\n"
+                "    return j;\n}\n")
+    findings = _unsafe(tmp_path, capsys, program("#pragma omp parallel for"))
+    assert [(f["codes"], f["pragma"]) for f in findings] == [(["missing-clause"], "#pragma omp parallel for linear(j:2)")]
+    assert _unsafe(tmp_path, capsys, program("#pragma omp parallel for linear(j: 2)")) == []
+    assert len(_unsafe(tmp_path, capsys, program("#pragma omp parallel for linear(j)"))) == 1
+    assert len(_unsafe(tmp_path, capsys, program("#pragma omp parallel for private(j)"))) == 1

@@ -25,8 +25,8 @@ from autopar.report.findings import (MISSED, RESTRICT, RULE_CODES, SIMD, UNSAFE,
                                      line_fix)
 from autopar.frontend import compdb
 from autopar.edit.atomic_updates import ATOMIC, ATOMIC_IN_TEXT
-from autopar.report.check_updates import (UserAtomics, atomic_enough, closest_plans, sections_missing,
-                                          user_atomics, user_reductions, with_atomic_ranges)
+from autopar.report.check_updates import (UserAtomics, atomic_enough, closest_plans, linear_missing,
+                                          sections_missing, user_atomics, user_reductions, with_atomic_ranges)
 from autopar.frontend.omp_pragmas import OmpPragma, parse_omp_pragma, source_lines
 from autopar.report.check_versioned import missed_beside_copies, missed_message, switched_off_by_guard, without_pragmas
 
@@ -287,7 +287,7 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
                                "loop runs in parallel only with `#pragma omp atomic` on each of its updates (as "
                                "`autopar rewrite` writes them)")
     plans = closest_plans(plans, atomics, reduced)
-    problems = sections_missing(plans[0], reduced) + [
+    problems = sections_missing(plans[0], reduced) + linear_missing(plans[0], parsed) + [
         (name, why) for name, why in clause_problems(bare, bare.loop(loop.id), parsed)
         if name not in atomics.scalars]  # (updated atomically: shared is right)
     if not problems:

@@ -174,6 +174,17 @@ def sections_missing(plan: Plan, reduced: dict[str, str]) -> list[tuple[str, str
     return missing
 
 
+def linear_missing(plan: Plan, pragma: OmpPragma) -> list[tuple[str, str]]:
+    """(counter, why) for each counter the plan makes linear (`b[j] = ...; j += 2;`) that the pragma
+    does not give that step: shared, each thread would advance the one counter."""
+    missing = []
+    for name, step in sorted(plan.linear.items()):
+        given = [c.modifier for c in pragma.clauses_named("linear") if name in c.variables]
+        if not any((m or "1").replace(" ", "") == str(step) for m in given):
+            missing.append((name, f"{name} advances by {step} in every iteration; it needs linear({name}:{step})"))
+    return missing
+
+
 def closest_plans(plans: list[Plan], atomics: UserAtomics, reduced: dict[str, str]) -> list[Plan]:
     """The plans the pragma can take as written or with clauses added, fewest arrays to reduce first,
     each without reductions of the scalars the user updates atomically."""
