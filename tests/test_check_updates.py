@@ -112,3 +112,53 @@ def test_a_counter_that_advances_in_every_iteration_needs_linear(tmp_path, capsy
     assert _unsafe(tmp_path, capsys, program("#pragma omp parallel for linear(j: 2)")) == []
     assert len(_unsafe(tmp_path, capsys, program("#pragma omp parallel for linear(j)"))) == 1
     assert len(_unsafe(tmp_path, capsys, program("#pragma omp parallel for private(j)"))) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pragma, updates", [
+    ("#pragma omp parallel for private(total)", ATOMIC_TOTAL),  # the atomic scalar made private: lost
+    ("#pragma omp parallel for lastprivate(total)", ATOMIC_TOTAL),
+    ("#pragma omp parallel for reduction(*: total)", ATOMIC_TOTAL),
+    ("#pragma omp parallel for private(h)", ATOMIC_H),  # the atomic array made private: lost
+    ("#pragma omp parallel for reduction(*: h[:NB])", ATOMIC_H),
+    ("#pragma omp parallel for reduction(+: h[:2])", ATOMIC_H),  # a section too short for the keys
+    ("#pragma omp parallel for reduction(+: h[:2])", "        h[key[i]]++;\n"),
+])
+def test_clauses_beside_atomic_updates_and_sections_are_judged(tmp_path, capsys, pragma, updates):
+    assert len(_unsafe(tmp_path, capsys, _program(pragma, updates))) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spelling", [
+    "#pragma omp atomic\n        (h[key[i]])++;\n",  # a parenthesized target
+    "        ATOMIC h[key[i]]++;\n",  # an atomic directive from a macro: not read, not judged
+])
+def test_atomic_spellings_that_are_safe(tmp_path, capsys, spelling):
+    text = _program("#pragma omp parallel for", spelling).replace(
+        "#define NB 1024\n", '#define NB 1024\n#define ATOMIC _Pragma("omp atomic")\n')
+    assert _unsafe(tmp_path, capsys, text) == []
+
+
+def _arrays(pragma: str, body: str) -> str:
+    return ("#define STEP 2\ndouble a[1000], b[1000], c[1000][1000];\nint k = 5;\nint main(void) {\n    int j = 0;\n"
+            f"{pragma}\n    for (int i = 0; i < 1000; i++) {{\n{body}    }}\n    return j + (int)b[3];\n}}\n")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pragma, body, unsafe", [
+    ("#pragma omp parallel for lastprivate(b)", "        b[i] = a[i] * 2;\n", True),  # an array's writes lost
+    ("#pragma omp parallel for private(b)", "        b[i] = a[i] * 2;\n", True),
+    ("#pragma omp parallel for reduction(+: b[:1000])", "        b[i] = a[i] * 2;\n", True),
+    ("#pragma omp parallel for private(a)", "        b[i] = a[i] * 2;\n", True),  # read, never written
+    ("#pragma omp parallel for firstprivate(a)", "        b[i] = a[i] * 2;\n", False),  # a copy to read
+    ("#pragma omp parallel for linear(k:1)", "        b[i] = k;\n", True),  # k is no counter
+    ("#pragma omp parallel for linear(j:STEP)", "        b[j] = a[i];\n        j += STEP;\n", False),
+    ("#pragma omp parallel for linear(j:(2))", "        b[j] = a[i];\n        j += 2;\n", False),
+    # collapse takes in an inner loop that carries a dependence
+    ("#pragma omp parallel for collapse(2)",
+     "        for (int m = 1; m < 1000; m++)\n            c[i][m] = c[i][m - 1] + a[m];\n", True),
+    ("#pragma omp parallel for collapse(2)",
+     "        for (int m = 1; m < 1000; m++)\n            c[i][m] = c[i][m] + a[m];\n", False),
+])
+def test_array_clauses_linear_and_collapse_are_judged(tmp_path, capsys, pragma, body, unsafe):
+    assert bool(_unsafe(tmp_path, capsys, _arrays(pragma, body))) == unsafe

@@ -25,8 +25,9 @@ from autopar.report.findings import (MISSED, RESTRICT, RULE_CODES, SIMD, UNSAFE,
                                      line_fix)
 from autopar.frontend import compdb
 from autopar.edit.atomic_updates import ATOMIC, ATOMIC_IN_TEXT
-from autopar.report.check_updates import (UserAtomics, atomic_enough, closest_plans, linear_missing,
-                                          sections_missing, user_atomics, user_reductions, with_atomic_ranges)
+from autopar.report.check_updates import (UserAtomics, array_clause_problems, atomic_enough, closest_plans,
+                                          linear_missing, sections_missing, shared_by, user_atomics,
+                                          with_atomic_ranges)
 from autopar.frontend.omp_pragmas import OmpPragma, parse_omp_pragma, source_lines
 from autopar.report.check_versioned import missed_beside_copies, missed_message, switched_off_by_guard, without_pragmas
 
@@ -240,7 +241,9 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
         return None
     if span and thread_copies.written_by_rewrite(source, span[0]):
         return None  # rewrite's per-thread copies: the analysis proved the plan, the code is its rendering
-    atomics = user_atomics(source, tu, loop) if _synchronizes(source, loop) else UserAtomics()
+    # (read from the text: a macro that holds an atomic directive too)
+    atomics = user_atomics(source, tu, loop) if loop.end_offset is not None else \
+        None if _synchronizes(source, loop) else UserAtomics()
     if atomics is None:
         return None
     bare = without_pragmas(tu, loop.id)
@@ -251,6 +254,8 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     verdict = next((v for v in nest.verdicts if v.loop_id == loop.id), None)
     if not (verdict and verdict.parallelizable) and span and (switched := switched_off_by_guard(source, tu, loop, span[0])):
         bare, nest, verdict = switched  # (rewrite's form for switched-off statements, or the user's own)
+    if verdict is not None and verdict.parallelizable:
+        verdict = _folded_blocker(bare, nest, loop, parsed.collapse) or verdict
     common = dict(rule=UNSAFE, path=tu.path, line=loop.line, column=loop.column, loop_id=loop.id,
                   function=loop.function, existing_pragma=pragma)
     # the fix replaces the pragma's own lines, when they are found in the text
@@ -277,8 +282,9 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
                        message=f"`{pragma}` races on {arrays}: two iterations may claim one element at once; the "
                                "loop runs in parallel only with the compare-and-swap `autopar rewrite` writes for "
                                "its claims (remove the pragma and rewrite)")
-    reduced = user_reductions(parsed)
-    if all(p.atomic_updates and not atomic_enough(p, atomics, reduced) for p in plans):
+    extents = {a.base.name: int(a.base.array_dims[0]) for a in loop.accesses
+               if a.base.is_array and len(a.base.array_dims) == 1 and (a.base.array_dims[0] or "").isdigit()}
+    if all(p.atomic_updates and not atomic_enough(p, atomics, parsed, extents) for p in plans):
         # legal only with the atomic updates `rewrite` writes (or the user's own reduction of those arrays)
         arrays = ", ".join(dict.fromkeys(u.array for p in plans for u in p.atomic_updates))
         return Finding(**common, reasons=["two iterations may update one element at once"],
@@ -286,10 +292,12 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
                        message=f"`{pragma}` races on {arrays}: two iterations may update one element at once; the "
                                "loop runs in parallel only with `#pragma omp atomic` on each of its updates (as "
                                "`autopar rewrite` writes them)")
-    plans = closest_plans(plans, atomics, reduced)
-    problems = sections_missing(plans[0], reduced) + linear_missing(plans[0], parsed) + [
-        (name, why) for name, why in clause_problems(bare, bare.loop(loop.id), parsed)
-        if name not in atomics.scalars]  # (updated atomically: shared is right)
+    plans = closest_plans(plans, atomics, parsed, extents)
+    counters = {l.canonical.induction_variable for l in [loop, *tu.descendants(loop.id)] if l.canonical}
+    problems = sections_missing(plans[0], parsed, extents) + linear_missing(plans[0], parsed, counters) + \
+        array_clause_problems(bare.loop(loop.id), parsed, plans[0]) + [
+            (name, why) for name, why in clause_problems(bare, bare.loop(loop.id), parsed)
+            if not (name in atomics.scalars and shared_by(parsed, name))]  # (updated atomically: shared is right)
     if not problems:
         return None
     # the fix: the analysis's own plan for this loop, the one closest to the user's construct
@@ -304,6 +312,21 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
                    codes=["missing-clause"] * len(problems),
                    message=f"`{pragma}` races on {names}: {'; '.join(text for _, text in problems)}; "
                            f"a safe form is `{safe}`")
+
+
+def _folded_blocker(tu: TranslationUnit, nest, loop: Loop, collapse: int):
+    """The verdict of a loop that `collapse(n)` folds into the pragma's loop and that cannot run in
+    parallel, its reasons saying so; None when every folded loop can."""
+    current = loop
+    for _ in range(collapse - 1):
+        if not current.children:
+            return None
+        current = tu.loop(current.children[0])
+        found = next((v for v in nest.verdicts if v.loop_id == current.id), None)
+        if found is not None and not found.parallelizable:
+            return found.model_copy(update={"reasons": [f"collapse({collapse}) takes in the loop on line "
+                                                        f"{current.line}: {r}" for r in found.reasons]})
+    return None
 
 
 _PRIVATE_KINDS = {"private", "firstprivate", "lastprivate", "linear"}

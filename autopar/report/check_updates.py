@@ -57,6 +57,9 @@ def user_atomics(source: bytes, tu: TranslationUnit, loop: Loop) -> Optional[Use
            for p in lines.omp_between(loop.line, loop.end_line)):
         return None
     code = mask_comments(source[:loop.end_offset])
+    used = set(re.findall(rb"[A-Za-z_]\w*", code[loop.offset:loop.end_offset]))
+    if used & _pragma_macros(source):
+        return None  # (`ATOMIC h[k]++;` with `#define ATOMIC _Pragma("omp atomic")`: not read here)
     found = UserAtomics()
     places: list[tuple[int, int, str]] = [(d.start, d.end, d.text) for d in lines.omp  # (continued lines joined)
                                           if loop.line <= d.first_line <= loop.end_line]
@@ -92,13 +95,37 @@ def _statement(code: bytes, after: int, limit: int) -> Optional[AtomicStatement]
     stripped = text.rstrip()
     if stripped.startswith(("++", "--")):
         lead = len(stripped) - len(stripped[2:].lstrip())
-        return AtomicStatement(start, end, start + lead, stripped[lead:].strip(), "+")
+        return _target(start, end, start + lead, stripped[lead:], "+")
     if stripped.endswith(("++", "--")):
-        return AtomicStatement(start, end, start, stripped[:-2].strip(), "+")
+        return _target(start, end, start, stripped[:-2], "+")
     m = _COMPOUND.search(stripped)
     if m is None:
         return None  # `x = x + v` and other forms: not read here
-    return AtomicStatement(start, end, start, stripped[:m.start()].strip(), _OPERATOR[m.group(1)])
+    return _target(start, end, start, stripped[:m.start()], _OPERATOR[m.group(1)])
+
+
+def _target(start: int, end: int, at: int, text: str, op: str) -> AtomicStatement:
+    """The statement with its target where the element's own text begins: `(h[k])++` at `h`."""
+    text = text.rstrip()
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        inner = text[1:-1]
+        at += 1 + len(inner) - len(inner.lstrip())
+        text = inner.strip()
+    return AtomicStatement(start, end, at, text, op)
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _pragma_macros(source: bytes) -> set[bytes]:
+    """The names of the file's macros whose definition holds a `_Pragma` or an omp directive word."""
+    return set(re.findall(rb"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[^\n]*(?:_Pragma|\bomp\b)", source, re.M))
 
 
 def _atomic_scalars(code: bytes, loop: Loop, statements: list[AtomicStatement],
@@ -155,41 +182,125 @@ def user_reductions(pragma: OmpPragma) -> dict[str, str]:
             for clause in pragma.clauses_named("reduction") for name in clause.variables}
 
 
-def atomic_enough(plan: Plan, atomics: UserAtomics, reduced: dict[str, str]) -> bool:
-    """The plan's atomic updates are atomic as written, or the pragma reduces those arrays with their operator."""
-    return {(u.start, u.end) for u in plan.atomic_updates} <= atomics.ranges or \
-        all(reduced.get(u.array) == u.op for u in plan.atomic_updates)
+def shared_by(pragma: OmpPragma, name: str) -> bool:
+    """The pragma leaves `name` shared: no clause names it, and the default is shared."""
+    return set(pragma.sharing(name) or [pragma.default]) <= {"shared"}
 
 
-def sections_missing(plan: Plan, reduced: dict[str, str]) -> list[tuple[str, str]]:
-    """(array, why) for each array section the plan reduces and the pragma does not, with its operator."""
+def atomic_enough(plan: Plan, atomics: UserAtomics, pragma: OmpPragma, extents: dict[str, int]) -> bool:
+    """The plan's atomic updates are atomic as written, on arrays the pragma leaves shared, or the
+    pragma reduces those arrays with their operator (a section no shorter than `extents` says)."""
+    reduced = user_reductions(pragma)
+
+    def whole(name: str) -> bool:
+        section = _user_section(pragma, name)
+        return section is None or name not in extents or _covers(section, f"{name}[0:{extents[name]}]")
+    return all(reduced.get(u.array) == u.op and whole(u.array) or
+               (u.start, u.end) in atomics.ranges and shared_by(pragma, u.array) for u in plan.atomic_updates)
+
+
+def sections_missing(plan: Plan, pragma: OmpPragma, extents: dict[str, int]) -> list[tuple[str, str]]:
+    """(array, why) for each array section the plan reduces and the pragma does not, with its
+    operator, or reduces a shorter section of (both spelled with numbers; a whole array: `extents`,
+    the declared length of the loop's arrays)."""
+    reduced = user_reductions(pragma)
     missing = []
     for reduction in plan.reductions:
         for variable in reduction.variables:
             base = variable.split("[")[0].strip()
-            if "[" in variable and reduced.get(base) != reduction.op.value:
+            if "[" not in variable and base in extents and base in reduced:
+                variable = f"{base}[0:{extents[base]}]"  # (a whole array: its declared length)
+            if "[" not in variable:
+                continue
+            if reduced.get(base) != reduction.op.value:
                 missing.append((base, f"two iterations may update one element of {base} at once; it needs "
                                       f"reduction({reduction.op.value}: {variable}), or `#pragma omp atomic` on "
                                       "each of its updates"))
+            elif (given := _user_section(pragma, base)) and not _covers(given, variable):
+                missing.append((base, f"its reduction section {given} may not hold every element of {base} the "
+                                      f"loop updates ({variable})"))
     return missing
 
 
-def linear_missing(plan: Plan, pragma: OmpPragma) -> list[tuple[str, str]]:
+def _user_section(pragma: OmpPragma, base: str) -> Optional[str]:
+    for clause in pragma.clauses_named("reduction"):
+        m = re.search(rf"\b{re.escape(base)}\s*\[[^\]]*\]", clause.argument or "")
+        if m:
+            return re.sub(r"\s", "", m.group())
+    return None
+
+
+def _covers(given: str, needed: str) -> bool:
+    """Whether the section `given` holds `needed` (`h[0:8]` holds `h[:8]`); True unless both are spelled
+    with numbers and it does not (a name or a macro may be the same size)."""
+    def bounds(section: str) -> Optional[tuple[int, int]]:
+        m = re.fullmatch(r"\w+\[(\d*):(\d+)\]", re.sub(r"\s", "", section))
+        return (int(m.group(1) or 0), int(m.group(1) or 0) + int(m.group(2))) if m else None
+    mine, theirs = bounds(given), bounds(needed)
+    return mine is None or theirs is None or mine[0] <= theirs[0] and theirs[1] <= mine[1]
+
+
+def linear_missing(plan: Plan, pragma: OmpPragma, counters: set[str]) -> list[tuple[str, str]]:
     """(counter, why) for each counter the plan makes linear (`b[j] = ...; j += 2;`) that the pragma
-    does not give that step: shared, each thread would advance the one counter."""
+    does not give that step (shared, each thread would advance the one counter; a step spelled other
+    than with a number is taken as right), and for each variable the pragma makes linear that is no
+    such counter (nor one of `counters`, the loops' own)."""
     missing = []
     for name, step in sorted(plan.linear.items()):
-        given = [c.modifier for c in pragma.clauses_named("linear") if name in c.variables]
-        if not any((m or "1").replace(" ", "") == str(step) for m in given):
+        given = [_step(c.modifier) for c in pragma.clauses_named("linear") if name in c.variables]
+        if not any(g is None or g == step for g in given):
             missing.append((name, f"{name} advances by {step} in every iteration; it needs linear({name}:{step})"))
+    for clause in pragma.clauses_named("linear"):
+        for name in clause.variables:
+            if name not in plan.linear and name not in counters:
+                missing.append((name, f"{name} is not advanced by a constant in every iteration, but linear({name}) "
+                                      "gives each iteration another value of it"))
     return missing
 
 
-def closest_plans(plans: list[Plan], atomics: UserAtomics, reduced: dict[str, str]) -> list[Plan]:
+def _step(modifier: Optional[str]) -> Optional[int]:
+    """A linear clause's step as a number (`2`, `(2)`, `+2`, `2L`); None where it is spelled otherwise."""
+    text = re.sub(r"[\s()]", "", modifier or "1").lstrip("+")
+    text = re.sub(r"(?<=\d)[uUlL]+$", "", text)
+    return int(text) if re.fullmatch(r"-?\d+", text) else None
+
+
+def closest_plans(plans: list[Plan], atomics: UserAtomics, pragma: OmpPragma, extents: dict[str, int]) -> list[Plan]:
     """The plans the pragma can take as written or with clauses added, fewest arrays to reduce first,
     each without reductions of the scalars the user updates atomically."""
-    usable = [p for p in plans if not p.atomic_updates or atomic_enough(p, atomics, reduced)]
-    usable.sort(key=lambda p: len(sections_missing(p, reduced)))
+    usable = [p for p in plans if not p.atomic_updates or atomic_enough(p, atomics, pragma, extents)]
+    usable.sort(key=lambda p: len(sections_missing(p, pragma, extents)))
     return [p.model_copy(update={"reductions": [
         r.model_copy(update={"variables": [v for v in r.variables if v not in atomics.scalars]})
         for r in p.reductions if set(r.variables) - atomics.scalars]}) for p in usable]
+
+
+def array_clause_problems(loop: Loop, pragma: OmpPragma, plan: Plan) -> list[tuple[str, str]]:
+    """(array, why) for each array of the loop that the pragma privatizes or reduces where the plan
+    does not: a thread's copy of an array the loop writes loses those writes (or leaves the copy
+    unset where it is read), and a reduction adds each thread's copy into an array the loop writes."""
+    accessed = {a.base.name for a in loop.accesses if a.subscripts}
+    written = {a.base.name for a in loop.accesses if a.is_write}
+    reduced = {v.split("[")[0].strip(): r.op.value for r in plan.reductions for v in r.variables}
+    reduced.update({u.array: u.op for u in plan.atomic_updates})
+    problems = []
+    for name in sorted(accessed & {v for c in pragma.clauses for v in c.variables}):
+        kinds = set(pragma.sharing(name))
+        copies = kinds & {"private", "firstprivate", "lastprivate"}
+        given = {k[len("reduction("):-1] for k in kinds if k.startswith("reduction(")}
+        if copies and name in written and name not in {*plan.private, *plan.firstprivate, *plan.lastprivate}:
+            problems.append((name, f"the loop writes {name}, but {' '.join(sorted(copies))}({name}) gives each "
+                                   "thread a copy of it: the writes do not reach the array as the loop makes them"))
+        elif copies and name not in written and copies == {"private"}:
+            problems.append((name, f"private({name}) leaves {name} unset, but the loop reads it and never writes it"))
+        elif copies:
+            needed = ({"lastprivate"} if name in plan.lastprivate else set()) | \
+                ({"firstprivate"} if name in plan.firstprivate else set())
+            if needed - copies:
+                problems.append((name, f"{name} needs {' and '.join(sorted(needed))}({name}): the loop "
+                                       f"{'reads elements before it writes them' if 'firstprivate' in needed - copies else 'leaves values used after it'}"))
+        for op in given:
+            if name in written and reduced.get(name) != ("+" if op == "-" else op):
+                problems.append((name, f"{name} is not a {op} reduction in this loop: the reduction adds each "
+                                       "thread's copy into what the loop writes"))
+    return problems
