@@ -30,6 +30,7 @@ class FunctionSummary(_Frozen):
     """What a function defined in this translation unit touches, transitively where known."""
 
     name: str
+    params: list[str] = Field(default_factory=list)  # its parameters' names, in order (for the cost of a call)
     reads_globals: list[str] = Field(default_factory=list)
     writes_globals: list[str] = Field(default_factory=list)
     # the kind of number (Variable.number_kind) each global of reads_globals holds: a pointer to

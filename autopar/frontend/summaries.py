@@ -308,7 +308,8 @@ def summarize(functions: list[Function], variables: Variables, wanted: set[str],
                                                for c, _ in f.calls):
             regions = param_regions(by_name[name], f.reads_params | f.writes_params)
         out[name] = FunctionSummary(
-            name=name, reads_globals=sorted(f.reads_globals), writes_globals=sorted(f.writes_globals),
+            name=name, params=[a.spelling for a in by_name[name].cursor.get_arguments()],
+            reads_globals=sorted(f.reads_globals), writes_globals=sorted(f.writes_globals),
             global_kinds=dict(sorted(f.global_kinds.items())),
             writes_through_params=sorted(f.writes_params), reads_through_params=sorted(f.reads_params),
             calls=sorted({c for c, _ in f.calls}), effect=f.effect, read_regions=regions.reads,

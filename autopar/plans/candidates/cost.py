@@ -10,6 +10,7 @@ import re
 from typing import Optional, Sequence
 
 from autopar.plans import machine
+from autopar.plans.candidates.call_work import call_terms, call_units, counted_places, direct_calls
 from autopar.plans.candidates.legality import bound_names, loop_fact
 from autopar.deps import descendants, trip_text
 from autopar.deps.trip_count import bound_value, travel
@@ -31,8 +32,7 @@ ATOMIC_UNITS = 230.0
 SIMD_FACTOR = 0.8  # below -O3 compilers vectorise little on their own: an explicit simd gains
 
 
-def trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
-    """(estimated trip count, whether it is symbolic)."""
+def trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:  # (the estimate, whether symbolic)
     return loop_fact(tu, "trip", loop, _compute_trip_count)
 
 
@@ -118,10 +118,10 @@ def work(tu: TranslationUnit, loop: Loop) -> float:
 def _compute_work(tu: TranslationUnit, loop: Loop) -> float:
     trip, _ = trip_count(tu, loop)
     known = _known_values(tu, loop)
-    direct = _direct_accesses(loop)
+    direct = _direct_accesses(loop, counted_places(tu, loop))
     body = _branchy_factor(loop) * (1.0 + sum(_span_units(a, known) for a in direct))
     body += streamed_rows(tu, loop)
-    body += sum(4.0 for c in loop.calls)
+    body += sum(call_units(tu, c, known, INNER_SYMBOLIC_TRIP) for c in direct_calls(tu, loop))
     body += sum(work(tu, tu.loop(child)) for child in loop.children)
     return trip * body
 
@@ -135,9 +135,11 @@ def _span_units(access: Access, known: dict[str, float]) -> float:
     return units
 
 
-def _direct_accesses(loop: Loop) -> list[Access]:
-    """The accesses in the loop's own body, not in a loop inside it."""
-    return [a for a in loop.accesses if a.enclosing_loops and a.enclosing_loops[-1] == loop.id]
+def _direct_accesses(loop: Loop, counted: set[tuple[int, int]] = frozenset()) -> list[Access]:
+    """The accesses in the loop's own body, not in a loop inside it; one at a `counted` call's place
+    without its spans (call_work counts that callee's loops)."""
+    return [a.model_copy(update={"spans": []}) if a.spans and (a.line, a.column) in counted else a
+            for a in loop.accesses if a.enclosing_loops and a.enclosing_loops[-1] == loop.id]
 
 
 def _branchy_factor(loop: Loop) -> float:
@@ -193,9 +195,7 @@ def _stream_units(tu: TranslationUnit, loop: Loop, access: Access) -> float:
     return size * machine.current().stream_units_per_byte
 
 
-def _element_bytes(spelled: str) -> int:
-    """The size of an element type as spelled; 4 for a name not listed (a typedef): the estimates
-    that use it should err low."""
+def _element_bytes(spelled: str) -> int:  # as spelled; 4 for a name not listed (a typedef): estimates err low
     return ELEMENT_BYTES.get(" ".join(spelled.replace("const", " ").replace("volatile", " ").split()), 4)
 
 
@@ -342,10 +342,12 @@ def _work_terms(tu: TranslationUnit, loop: Loop, fixed: set[str],
     region's own loop variable (`outer`: that variable and its loop's trip count), a triangle, half
     that loop's trip count; any other, its estimate."""
     factor = _branchy_factor(loop)
-    terms: dict[tuple[str, ...], float] = {(): factor + 4.0 * len(loop.calls)}
+    terms: dict[tuple[str, ...], float] = {(): factor + streamed_rows(tu, loop)}
     local = {s.variable.name for s in loop.scalars if s.declared_in_loop}
-    terms[()] += streamed_rows(tu, loop)
-    for a in _direct_accesses(loop):
+    for call in direct_calls(tu, loop):  # (a callee's loops as text where their counts hold still)
+        for key, units in call_terms(tu, call, _known_values(tu, loop), fixed | local, INNER_SYMBOLIC_TRIP).items():
+            terms[key] = terms.get(key, 0.0) + units
+    for a in _direct_accesses(loop, counted_places(tu, loop)):
         lengths = span_lengths(a)
         # a call's region over lengths of names that hold still in the region (`n` of `scale(A[i], n)`):
         # their product, as text; any other, its estimate
