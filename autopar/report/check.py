@@ -8,6 +8,7 @@ text, JSON or SARIF 2.1.0 (autopar.report.sarif).
 from __future__ import annotations
 
 import os
+import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -25,6 +26,7 @@ from autopar.report.findings import (MISSED, RESTRICT, RULE_CODES, SIMD, UNSAFE,
                                      line_fix)
 from autopar.frontend import compdb
 from autopar.edit.atomic_updates import ATOMIC, ATOMIC_IN_TEXT
+from autopar.report.check_regions import region_private, with_region_private
 from autopar.report.check_updates import (UserAtomics, array_clause_problems, atomic_enough, closest_plans,
                                           linear_missing, sections_missing, shared_by, user_atomics,
                                           with_atomic_ranges)
@@ -247,6 +249,8 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     if atomics is None:
         return None
     bare = without_pragmas(tu, loop.id)
+    if "parallel" not in parsed.directive:  # (an `omp for` in the user's region: its own scalars stay)
+        bare = with_region_private(bare, bare.loop(loop.id), region_private(source, loop))
     if atomics.statements:
         bare = with_atomic_ranges(bare, bare.loop(loop.id), atomics, source)
     root = (bare.ancestors(loop.id) or [bare.loop(loop.id)])[0]
@@ -305,6 +309,9 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     same = [p for p in plans if p.collapse == parsed.collapse and p.threshold_check is None and
             ("simd" in parsed.directive) == ("simd" in p.directive.value)]
     safe = render_pragma((same or plans)[0])
+    if "parallel" not in parsed.directive:  # a worksharing loop of the user's region: no region of its own
+        safe = re.sub(r"^#pragma omp parallel for\b", "#pragma omp for", safe)
+        span = span if " if(" not in safe else None  # (an if() clause belongs to the region: no fix)
     if span:
         common.update(line_fix(source, first, last, indentation + safe + eol, f"Replace it by `{safe}`"))
     names = ", ".join(dict.fromkeys(name for name, _ in problems))

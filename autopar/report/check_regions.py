@@ -1,0 +1,76 @@
+"""`check` on a worksharing loop (`#pragma omp for`) inside the user's `#pragma omp parallel` region.
+
+A scalar declared in the region before the loop, or named in the region's private, firstprivate or
+reduction clause, is each thread's own (OpenMP's data-sharing rules): the loop's iterations in one
+thread share it, those of different threads never do. The loop is judged with such a scalar taken
+as declared inside it (ScalarUse.declared_in_loop), as the analysis takes any private variable, so
+a thread's partial sum (`s += a[i]`, added into a total after the loop) is no race.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from autopar.frontend.omp_pragmas import mask_comments, parse_omp_pragma, source_lines
+from autopar.ir import Loop, TranslationUnit
+
+_THREAD_CLAUSES = ("private", "firstprivate", "reduction")
+
+
+def region_private(source: bytes, loop: Loop) -> set[str]:
+    """The scalars each thread of the innermost parallel region around the loop has of its own."""
+    lines = source_lines(source)
+    code = mask_comments(source)
+    for directive in sorted((d for d in lines.omp if d.first_line < loop.line), key=lambda d: -d.first_line):
+        pragma = parse_omp_pragma(directive.text)
+        if pragma.directive != ["parallel"]:
+            continue
+        block = _block_after(code, directive.end)
+        if block is None or not block[0] < loop.offset < block[1]:
+            continue
+        names = {v for c in pragma.clauses if c.name in _THREAD_CLAUSES for v in c.variables}
+        for use in loop.scalars:
+            at = _offset(lines.starts, use.variable.decl)
+            if at is not None and block[0] < at < loop.offset:
+                names.add(use.variable.name)
+        return names
+    return set()
+
+
+def with_region_private(tu: TranslationUnit, loop: Loop, names: set[str]) -> TranslationUnit:
+    """The unit with those scalars taken as declared inside the loop and the loops in it."""
+    if not names:
+        return tu
+    nest = {loop.id, *(d.id for d in tu.descendants(loop.id))}
+
+    def private(use):
+        return use.model_copy(update={"declared_in_loop": True, "live_after_loop": False}) \
+            if use.variable.name in names else use
+    return tu.model_copy(update={"loops": [
+        l.model_copy(update={"scalars": [private(u) for u in l.scalars]}) if l.id in nest else l for l in tu.loops]})
+
+
+def _block_after(code: bytes, at: int) -> Optional[tuple[int, int]]:
+    """The `{ ... }` block that starts the statement after a directive: its braces' offsets."""
+    m = re.compile(rb"\s*").match(code, at)
+    start = m.end()
+    if code[start:start + 1] != b"{":
+        return None
+    depth = 0
+    for k in range(start, len(code)):
+        if code[k:k + 1] == b"{":
+            depth += 1
+        elif code[k:k + 1] == b"}":
+            depth -= 1
+            if depth == 0:
+                return start, k
+    return None
+
+
+def _offset(starts: list[int], decl: str) -> Optional[int]:
+    try:
+        line, column = (int(x) for x in decl.split(":")[-2:])
+    except ValueError:
+        return None
+    return starts[line - 1] + column - 1 if 0 < line <= len(starts) else None
