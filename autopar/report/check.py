@@ -17,7 +17,7 @@ from typing import Optional
 from pydantic import BaseModel, Field
 
 from autopar.edit import thread_copies
-from autopar.ir import Loop, Storage, TranslationUnit
+from autopar.ir import Loop, TranslationUnit
 from autopar.plans.plan import INSPECTION
 from autopar.plans.reasons import ALIAS_UNBOUNDED
 from autopar.process import configure_program
@@ -26,6 +26,7 @@ from autopar.report.findings import (MISSED, RESTRICT, RULE_CODES, SIMD, UNSAFE,
                                      line_fix)
 from autopar.frontend import compdb
 from autopar.edit.atomic_updates import ATOMIC, ATOMIC_IN_TEXT
+from autopar.report.check_restrict import restrict_finding  # noqa: F401  (explain's hint too)
 from autopar.report.check_regions import region_private, with_region_private
 from autopar.report.check_updates import (UserAtomics, array_clause_problems, atomic_enough, closest_plans,
                                           linear_missing, sections_missing, shared_by, user_atomics,
@@ -145,69 +146,6 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
     return check
 
 
-def restrict_finding(source: bytes, tu: TranslationUnit, loop: Loop, compile_args: list[str]) -> Optional[Finding]:
-    """A missed-restrict note when marking the pointer parameters the loop writes `restrict` makes
-    the analysis find a legal plan for it; None otherwise. The analysis runs again on the IR with
-    those parameters `restrict`, so the claim is the analysis's own."""
-    from autopar.plans.candidates import analyze_nest
-
-    written = sorted({a.base.name for a in loop.accesses if a.is_write and a.base.storage == Storage.PARAMETER
-                      and a.base.is_pointer and not a.base.unaliased})
-    if not written:
-        return None
-
-    def marked(variable):
-        hit = variable.storage == Storage.PARAMETER and variable.name in written
-        return variable.model_copy(update={"restrict": True}) if hit else variable
-
-    def mark(other: Loop) -> Loop:
-        if other.function != loop.function:
-            return other
-        accesses = [a.model_copy(update={"base": marked(a.base)}) for a in other.accesses]
-        scalars = [u.model_copy(update={"variable": marked(u.variable)}) for u in other.scalars]
-        return other.model_copy(update={"accesses": accesses, "scalars": scalars})
-
-    hypothetical = tu.model_copy(update={"loops": [mark(l) for l in tu.loops]})
-    root = (hypothetical.ancestors(loop.id) or [hypothetical.loop(loop.id)])[0]
-    verdict = next((v for v in analyze_nest(hypothetical, root).verdicts if v.loop_id == loop.id), None)
-    if verdict is None or not verdict.parallelizable:
-        return None
-    keyword = "__restrict" if tu.language != "c" or any(
-        a.split("=")[-1] in ("c89", "c90", "gnu89", "gnu90", "iso9899:1990") or a == "-ansi" for a in compile_args
-        if a.startswith("-std=") or a == "-ansi") else "restrict"
-    lines = source.splitlines(keepends=True)
-    fix = None
-    declared = {a.base.name: a.base.decl for a in loop.accesses if a.base.name in written}
-    places = []
-    for name in written:
-        try:
-            line, column = (int(x) for x in declared[name].split(":")[-2:])
-        except (KeyError, ValueError):
-            places = []
-            break
-        places.append((line, column, name))
-    if places and len({line for line, _, _ in places}) == 1:  # one line: one fix
-        line = places[0][0]
-        text = lines[line - 1] if line - 1 < len(lines) else b""
-        edited = text
-        for _, column, name in sorted(places, key=lambda p: -p[1]):
-            before = edited[:column - 1]
-            if not before.rstrip().endswith(b"*") or edited[column - 1:column - 1 + len(name)] != name.encode():
-                edited = None
-                break
-            edited = before + f"{keyword} ".encode() + edited[column - 1:]
-        if edited is not None:
-            fix = (line, edited.decode("utf-8", "surrogateescape"))
-    names = ", ".join(f"`{n}`" for n in written)
-    iv = loop.canonical.induction_variable if loop.canonical else "?"
-    return Finding(rule=RESTRICT, path=tu.path, line=loop.line, column=loop.column, loop_id=loop.id,
-                   function=loop.function,
-                   message=f"loop over {iv} in {loop.function}() would run in parallel if {names} were "
-                           f"`{keyword}`: only possible aliasing keeps it serial, and the ranges cannot be "
-                           f"checked at run time (mark it only if it never overlaps another array the loop uses)",
-                   **(line_fix(source, fix[0], fix[0] + 1, fix[1], f"Declare {names} `{keyword}`") if fix else {}))
-
-
 _SYNCHRONIZING = {"atomic", "critical", "ordered", "barrier"}
 
 
@@ -225,11 +163,9 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
 
     A finding when the analysis finds no legal plan for it, or when the pragma lacks a clause that every
     legal plan needs (a reduction, private or lastprivate variable). The user's atomic updates count as
-    written (autopar.report.check_atomics); a loop that synchronizes otherwise (critical, ordered,
+    written (autopar.report.check_updates); a loop that synchronizes otherwise (critical, ordered,
     locks) is not judged: the analysis does not model that synchronization.
     """
-    from autopar.plans.candidates import analyze_nest
-
     from autopar.edit.edit_sites import omp_pragma_span
     from autopar.plans.plan import render_pragma
 
@@ -248,28 +184,10 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
         None if _synchronizes(source, loop) else UserAtomics()
     if atomics is None:
         return None
-    bare = without_pragmas(tu, loop.id)
-    if "parallel" not in parsed.directive:  # (an `omp for` in the user's region: its own scalars stay)
-        bare = with_region_private(bare, bare.loop(loop.id), region_private(source, loop))
-    if atomics.statements:
-        bare = with_atomic_ranges(bare, bare.loop(loop.id), atomics, source)
-    root = (bare.ancestors(loop.id) or [bare.loop(loop.id)])[0]
-    nest = analyze_nest(bare, root)
-    verdict = next((v for v in nest.verdicts if v.loop_id == loop.id), None)
-    if not (verdict and verdict.parallelizable) and span and (switched := switched_off_by_guard(source, tu, loop, span[0])):
-        bare, nest, verdict = switched  # (rewrite's form for switched-off statements, or the user's own)
-    if verdict is not None and verdict.parallelizable:
-        verdict = _folded_blocker(bare, nest, loop, parsed.collapse) or verdict
+    bare, nest, verdict = _analyzed(source, tu, loop, parsed, atomics, span)
     common = dict(rule=UNSAFE, path=tu.path, line=loop.line, column=loop.column, loop_id=loop.id,
                   function=loop.function, existing_pragma=pragma)
-    # the fix replaces the pragma's own lines, when they are found in the text
-    first = last = None
-    indentation, eol = "", "\n"
-    if span:
-        text = source[span[0]:span[1]]
-        first, last = source.count(b"\n", 0, span[0]) + 1, source.count(b"\n", 0, span[1]) + 1
-        indentation = text[:len(text) - len(text.lstrip())].decode("utf-8", "surrogateescape")
-        eol = "\r\n" if text.endswith(b"\r\n") else "\n"
+    first, last, indentation, eol = _pragma_lines(source, span)  # (the fix replaces them)
     if verdict is None or not verdict.parallelizable:
         reasons = verdict.reasons if verdict else ["the loop was not analyzed"]
         if span:
@@ -296,12 +214,7 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
                        message=f"`{pragma}` races on {arrays}: two iterations may update one element at once; the "
                                "loop runs in parallel only with `#pragma omp atomic` on each of its updates (as "
                                "`autopar rewrite` writes them)")
-    plans = closest_plans(plans, atomics, parsed, extents)
-    counters = {l.canonical.induction_variable for l in [loop, *tu.descendants(loop.id)] if l.canonical}
-    problems = sections_missing(plans[0], parsed, extents) + linear_missing(plans[0], parsed, counters) + \
-        array_clause_problems(bare.loop(loop.id), parsed, plans[0]) + [
-            (name, why) for name, why in clause_problems(bare, bare.loop(loop.id), parsed)
-            if not (name in atomics.scalars and shared_by(parsed, name))]  # (updated atomically: shared is right)
+    plans, problems = _clause_problems(bare, loop, parsed, plans, atomics, extents)
     if not problems:
         return None
     # the fix: the analysis's own plan for this loop, the one closest to the user's construct
@@ -319,6 +232,50 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
                    codes=["missing-clause"] * len(problems),
                    message=f"`{pragma}` races on {names}: {'; '.join(text for _, text in problems)}; "
                            f"a safe form is `{safe}`")
+
+
+def _pragma_lines(source: bytes, span) -> tuple[Optional[int], Optional[int], str, str]:
+    """(first line, last line, indentation, line ending) of the pragma's own lines, when found in the text."""
+    if not span:
+        return None, None, "", "\n"
+    text = source[span[0]:span[1]]
+    return (source.count(b"\n", 0, span[0]) + 1, source.count(b"\n", 0, span[1]) + 1,
+            text[:len(text) - len(text.lstrip())].decode("utf-8", "surrogateescape"),
+            "\r\n" if text.endswith(b"\r\n") else "\n")
+
+
+def _clause_problems(bare: TranslationUnit, loop: Loop, parsed: OmpPragma, plans: list, atomics: UserAtomics,
+                     extents: dict[str, int]) -> tuple[list, list[tuple[str, str]]]:
+    """(the plans the pragma can take, closest first; (variable, why) for each clause it lacks or gets
+    wrong against the closest): array sections, linear counters, arrays' and scalars' classes."""
+    plans = closest_plans(plans, atomics, parsed, extents)
+    counters = {l.canonical.induction_variable for l in [loop, *bare.descendants(loop.id)] if l.canonical}
+    problems = sections_missing(plans[0], parsed, extents) + linear_missing(plans[0], parsed, counters) + \
+        array_clause_problems(bare.loop(loop.id), parsed, plans[0]) + [
+            (name, why) for name, why in clause_problems(bare, bare.loop(loop.id), parsed)
+            if not (name in atomics.scalars and shared_by(parsed, name))]  # (updated atomically: shared is right)
+    return plans, problems
+
+
+def _analyzed(source: bytes, tu: TranslationUnit, loop: Loop, parsed: OmpPragma, atomics: UserAtomics, span):
+    """(the unit as the analysis reads it, the nest's analysis, the loop's verdict): the pragma left out,
+    the user's region's private scalars and atomic updates as written, switched-off statements read as
+    rewrite writes them, and a loop `collapse` takes in that cannot run in parallel as the verdict."""
+    from autopar.plans.candidates import analyze_nest
+
+    bare = without_pragmas(tu, loop.id)
+    if "parallel" not in parsed.directive:  # (an `omp for` in the user's region: its own scalars stay)
+        bare = with_region_private(bare, bare.loop(loop.id), region_private(source, loop))
+    if atomics.statements:
+        bare = with_atomic_ranges(bare, bare.loop(loop.id), atomics, source)
+    root = (bare.ancestors(loop.id) or [bare.loop(loop.id)])[0]
+    nest = analyze_nest(bare, root)
+    verdict = next((v for v in nest.verdicts if v.loop_id == loop.id), None)
+    if not (verdict and verdict.parallelizable) and span and (switched := switched_off_by_guard(source, tu, loop, span[0])):
+        bare, nest, verdict = switched  # (rewrite's form for switched-off statements, or the user's own)
+    if verdict is not None and verdict.parallelizable:
+        verdict = _folded_blocker(bare, nest, loop, parsed.collapse) or verdict
+    return bare, nest, verdict
 
 
 def _folded_blocker(tu: TranslationUnit, nest, loop: Loop, collapse: int):

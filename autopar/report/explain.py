@@ -16,7 +16,7 @@ from autopar.ir import Loop, TranslationUnit
 from autopar.decision.pipeline import FileAnalysis, analyze_file
 from autopar.plans.plan import NestAnalysis
 from autopar.plans.plan import render_pragma
-from autopar.report.check import restrict_finding
+from autopar.report.check_restrict import restrict_finding
 from autopar.plans.reasons import ALIAS_UNBOUNDED
 from autopar.plans.candidates import scalar_classes
 
