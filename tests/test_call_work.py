@@ -63,3 +63,52 @@ def test_library_units():
     assert library_units("expf") == library_units("exp") / 2
     assert library_units("std::sin") == library_units("sin") == library_units("__builtin_sin")
     assert library_units("memcpy") == CALL_UNITS
+
+
+NEAR_MISSES = """double A[512][512], r[512];
+static void row(double *out, int i, int n) {
+    double s = 0;
+    for (int j = 0; j < n; j++)
+        s += A[i][j];
+    out[i] = s;
+}
+static void shrunk(double *out, int i, int n) {
+    n = n / 64;  /* the parameter changes before the loop */
+    double s = 0;
+    for (int j = 0; j < n; j++)
+        s += A[i][j];
+    out[i] = s;
+}
+static void shadowed(double *out, const int *len, int i, int n) {
+    if (n > 0) {
+        int n = len[i];  /* another n */
+        double s = 0;
+        for (int j = 0; j < n; j++)
+            s += A[i][j];
+        out[i] = s;
+    }
+}
+static double ma(int k, int n);
+static double mb(int k, int n) { double s = 0; for (int j = 0; j < n; j++) s += ma(k, n - 1); return s; }
+static double ma(int k, int n) { double s = A[k][0]; for (int j = 0; j < n; j++) s += mb(k, n - 1); return s; }
+#define WIDTH (n - i)
+void deref(int m, const int *p) { for (int i = 0; i < m; i++) row(r, i, *p); }
+void macro(int m, int n) { for (int i = 0; i < m; i++) row(r, i, WIDTH); }
+void enumerated(int m) { for (int i = 0; i < m; i++) { enum { K = 300 }; row(r, i, K); } }
+void modified(int m, int n) { for (int i = 0; i < m; i++) shrunk(r, i, n); }
+void shadow(int m, int n, const int *len) { for (int i = 0; i < m; i++) shadowed(r, len, i, n); }
+void recursive(int m) { for (int i = 0; i < m; i++) r[i] = ma(i, 2); }
+"""
+
+
+def test_no_threshold_text_from_what_the_caller_cannot_test(tmp_path):
+    """Arguments that dereference, name a macro or an enumerator, and callee bounds on a parameter the
+    callee assigns or shadows, give no text: a guess instead, and a short one (DATA_TRIP), so small
+    runs stay serial. Recursion is followed once."""
+    path = tmp_path / "misses.c"
+    path.write_text(NEAR_MISSES)
+    pragmas = {l.function: l.pragma or "" for l in analyze_file(str(path)).report.loops if l.depth == 0}
+    for function in ("deref", "macro", "enumerated", "modified", "shadow", "recursive"):
+        threshold = re.search(r"\(m > (\d+)\)", pragmas[function])  # the count of the loop alone
+        assert threshold, (function, pragmas[function])
+        assert int(threshold.group(1)) >= 40, (function, pragmas[function])  # (a 2,000-trip guess gave m > 7)

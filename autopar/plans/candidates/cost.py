@@ -6,11 +6,11 @@ and join, in those units, and how many threads it gets, come from the machine mo
 from __future__ import annotations
 
 import math
-import re
 from typing import Optional, Sequence
 
 from autopar.plans import machine
-from autopar.plans.candidates.call_work import call_terms, call_units, counted_places, direct_calls
+from autopar.plans.candidates.call_work import (DATA_TRIP, call_terms, call_units, counted_places, data_bound,
+                                                direct_calls)
 from autopar.plans.candidates.legality import bound_names, loop_fact
 from autopar.deps import descendants, trip_text
 from autopar.deps.trip_count import bound_value, travel
@@ -21,7 +21,6 @@ from autopar.plans.plan import AtomicUpdate, Directive, Plan, Schedule
 
 SYMBOLIC_TRIP = 10000  # assumed trip count of an outermost loop with a symbolic bound
 INNER_SYMBOLIC_TRIP = 2000  # and of an inner one: a region on it is entered once per outer iteration
-DATA_TRIP = 100  # assumed trip count of an inner loop whose bound is read from memory
 STRIDED_BLOCK = 8  # assumed step of a loop over blocks of a variable size (`start += len`)
 DISPATCH_SHARE = 0.05  # a dynamic schedule's chunks are sized so that handing them out costs at most this
 # what an atomic update costs a thread more than a plain one, in work units, measured on a 2-core AMD EPYC
@@ -40,7 +39,7 @@ def _compute_trip_count(tu: TranslationUnit, loop: Loop) -> tuple[float, bool]:
     c = loop.canonical
     if c is not None and c.lower is None and c.lower_remainder is not None:
         c = c.model_copy(update={"lower": c.lower_remainder.left.expr})  # (the start is within d - 1 of it)
-    if loop.depth > 0 and _data_bound(loop):
+    if loop.depth > 0 and data_bound(loop):
         return float(DATA_TRIP), True  # an inner loop over CSR rows or lists: usually short
     symbolic = float(SYMBOLIC_TRIP if loop.depth == 0 else INNER_SYMBOLIC_TRIP)
     if c is not None and c.step_symbol:
@@ -68,7 +67,7 @@ def known_trip_count(tu: TranslationUnit, loop: Loop) -> Optional[int]:
     """The loop's trip count when its bounds are constants or values every call passes, else None
     (also for a bound on an enclosing loop's variable: a triangle's count changes from row to row)."""
     c = loop.canonical
-    if c is None or c.step_symbol or c.lower is None or c.upper is None or _data_bound(loop) or \
+    if c is None or c.step_symbol or c.lower is None or c.upper is None or data_bound(loop) or \
             not (c.lower.is_linear and c.upper.is_linear):
         return None
     known = dict(tu.call_site_values.get(loop.function, {}))
@@ -87,7 +86,7 @@ def size_guessed(tu: TranslationUnit, loop: Loop) -> bool:
 def _compute_size_guessed(tu: TranslationUnit, loop: Loop) -> bool:
     for l in [loop, *descendants(tu, loop)]:
         c = l.canonical
-        if c is None or c.step_symbol or c.lower is None or c.upper is None or _data_bound(l):
+        if c is None or c.step_symbol or c.lower is None or c.upper is None or data_bound(l):
             return True
         known = _known_values(tu, l)
         if not (c.lower.is_linear and c.upper.is_linear and
@@ -121,7 +120,7 @@ def _compute_work(tu: TranslationUnit, loop: Loop) -> float:
     direct = _direct_accesses(loop, counted_places(tu, loop))
     body = _branchy_factor(loop) * (1.0 + sum(_span_units(a, known) for a in direct))
     body += streamed_rows(tu, loop)
-    body += sum(call_units(tu, c, known, INNER_SYMBOLIC_TRIP) for c in direct_calls(tu, loop))
+    body += sum(call_units(tu, c, known) for c in direct_calls(tu, loop))
     body += sum(work(tu, tu.loop(child)) for child in loop.children)
     return trip * body
 
@@ -216,16 +215,7 @@ def irregular(tu: TranslationUnit, loop: Loop) -> bool:
     (triangular) or come from data (`for (e = ptr[v]; e < ptr[v + 1]; e++)`)."""
     if _triangular_inside(tu, loop):
         return True
-    return any(_data_bound(inner) for inner in descendants(tu, loop))
-
-
-def _data_bound(loop: Loop) -> bool:
-    """A bound read from memory (`ptr[v + 1]`, `p->len`, a call), not a formula of variables."""
-    c = loop.canonical
-    if c is None:
-        return False
-    return any(aff is None and re.search(r"\[|->|\w\s*\(", text)
-               for aff, text in ((c.lower, c.lower_text), (c.upper, c.upper_text)))
+    return any(data_bound(inner) for inner in descendants(tu, loop))
 
 
 def estimate(tu: TranslationUnit, plan: Plan, root: Optional[Loop] = None) -> float:
@@ -345,7 +335,8 @@ def _work_terms(tu: TranslationUnit, loop: Loop, fixed: set[str],
     terms: dict[tuple[str, ...], float] = {(): factor + streamed_rows(tu, loop)}
     local = {s.variable.name for s in loop.scalars if s.declared_in_loop}
     for call in direct_calls(tu, loop):  # (a callee's loops as text where their counts hold still)
-        for key, units in call_terms(tu, call, _known_values(tu, loop), fixed | local, INNER_SYMBOLIC_TRIP).items():
+        readable = {s.variable.name for s in loop.scalars if not s.declared_in_loop}
+        for key, units in call_terms(tu, call, _known_values(tu, loop), fixed | local, readable).items():
             terms[key] = terms.get(key, 0.0) + units
     for a in _direct_accesses(loop, counted_places(tu, loop)):
         lengths = span_lengths(a)
