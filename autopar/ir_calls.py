@@ -31,6 +31,7 @@ class FunctionSummary(_Frozen):
 
     name: str
     params: list[str] = Field(default_factory=list)  # its parameters' names, in order (for the cost of a call)
+    stable_params: list[int] = Field(default_factory=list)  # integer parameters it never assigns (their indices)
     reads_globals: list[str] = Field(default_factory=list)
     writes_globals: list[str] = Field(default_factory=list)
     # the kind of number (Variable.number_kind) each global of reads_globals holds: a pointer to
@@ -50,6 +51,11 @@ class FunctionSummary(_Frozen):
     read_spans: dict[int, list[list[list[list[int]]]]] = Field(default_factory=dict)
     write_spans: dict[int, list[list[list[list[int]]]]] = Field(default_factory=dict)
     whole_writes: list[int] = Field(default_factory=list)  # parameters whose write regions every call writes whole
+    # the same for file-scope arrays the function indexes with subscripts of known range (`r[i]` of a
+    # `row(i, n)`), by name: boxes as spans, and those written whole on every call
+    global_read_spans: dict[str, list[list[list[list[int]]]]] = Field(default_factory=dict)
+    global_write_spans: dict[str, list[list[list[list[int]]]]] = Field(default_factory=dict)
+    global_whole_writes: list[str] = Field(default_factory=list)
     # integer parameters every call passes a value read from data (frontend.call_site_values): a row
     # such a parameter picks is read in an order no prefetcher follows
     data_selected: list[str] = Field(default_factory=list)
@@ -68,6 +74,8 @@ class CallSite(_Frozen):
     arguments: list[str] = Field(default_factory=list)  # spelled argument texts
     # arguments whose callee's regions are among the loop's accesses (instantiated at the call)
     modelled_arguments: list[int] = Field(default_factory=list)
+    # file-scope arrays whose callee's regions are among the loop's accesses (FunctionSummary.global_write_spans)
+    modelled_globals: list[str] = Field(default_factory=list)
 
 
 class SwitchedOff(_Frozen):

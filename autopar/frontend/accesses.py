@@ -204,6 +204,8 @@ class AccessCollector:
         self.chains, self.counter, self.function = ChainReader(source), 0, None
         self.summaries: dict = {}  # same-file function summaries, for the regions their calls touch
         self.modelled: set[tuple[int, int, int]] = set()  # (line, column, argument) of calls instantiated
+        self.modelled_globals: set[tuple[int, int, str]] = set()  # (line, column, array) of calls instantiated
+        self.global_arrays: dict = {}  # the file-scope arrays a call's regions may name (param_regions)
         self.lent: set[int] = set()  # the `&v` arguments (node ids) that lend a scalar (calls.lent_addresses)
         self.container_elements: set[tuple[int, int]] = set()  # (line, column) of `v[i]` calls modelled
         self.unmodelled: list[tuple[list[str], str]] = []  # (loop ids, text) of memory no chain names: `get()[i]`

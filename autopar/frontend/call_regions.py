@@ -30,8 +30,11 @@ if TYPE_CHECKING:
 
 def call_regions(collector: AccessCollector, call: Node) -> None:
     summary = collector.summaries.get(callee_name(call))
-    if summary is None or not (summary.read_regions or summary.write_regions or summary.read_spans or
-                               summary.write_spans):
+    if summary is None:
+        return
+    if summary.global_read_spans or summary.global_write_spans:
+        _global_accesses(collector, call, summary)
+    if not (summary.read_regions or summary.write_regions or summary.read_spans or summary.write_spans):
         return
     arguments = call_arguments(call)
     line, column = call.location()
@@ -59,15 +62,37 @@ def call_regions(collector: AccessCollector, call: Node) -> None:
         collector.modelled.add((line, column, k))
 
 
-def _span_accesses(collector: AccessCollector, call: Node, arguments: list[Node], k: int,
-                   base: tuple[Chain, bool], summary: FunctionSummary) -> bool:
-    """The accesses of parameter k's spans at a call; False, and none, when an argument a bound names
-    is not affine at the call (in the parameter's type: a conversion that may change it is not)."""
+def _global_accesses(collector: AccessCollector, call: Node, summary: FunctionSummary) -> None:
+    """The accesses of the file-scope arrays the callee indexes (FunctionSummary.global_write_spans),
+    each of the array itself: `row(i, n)` writing `r[i]` is a write of `r[i]` at the call."""
+    arguments = call_arguments(call)
+    line, column = call.location()
+    for name in sorted({*summary.global_read_spans, *summary.global_write_spans}):
+        decl = collector.global_arrays.get(name)
+        if decl is None:
+            continue
+        chain = Chain()
+        chain.root, chain.memory = decl, True
+        boxes = (summary.global_read_spans.get(name, []), summary.global_write_spans.get(name, []))
+        element = decl.type.get_canonical()
+        while element.kind in ARRAY_TYPES:
+            element = element.get_array_element_type().get_canonical()
+        if _span_accesses(collector, call, arguments, None, (chain, False), summary, boxes, name,
+                          name in summary.global_whole_writes, element.spelling):
+            collector.modelled_globals.add((line, column, name))
+
+
+def _span_accesses(collector: AccessCollector, call: Node, arguments: list[Node], k: Optional[int],
+                   base: tuple[Chain, bool], summary: FunctionSummary, boxes: Optional[tuple] = None,
+                   shown: Optional[str] = None, whole: Optional[bool] = None, element_type: str = "") -> bool:
+    """The accesses of parameter k's spans at a call (or those `boxes` give, of the array `shown`, whose
+    elements are `element_type`); False, and none, when an argument a bound names is not affine at the
+    call (in the parameter's type: a conversion that may change it is not)."""
     enclosing, _ = collector.contexts.get(id(call), ((), False))
     if not enclosing:
         return False
     scope = enclosing[-1].scope()
-    read_boxes, write_boxes = summary.read_spans.get(k, []), summary.write_spans.get(k, [])
+    read_boxes, write_boxes = boxes or (summary.read_spans.get(k, []), summary.write_spans.get(k, []))
     values: dict[int, AffineExpr] = {}
     named = {index for box in read_boxes + write_boxes for dim in box for bound in dim for index in bound[1::2]}
     for j in sorted(named):
@@ -76,7 +101,8 @@ def _span_accesses(collector: AccessCollector, call: Node, arguments: list[Node]
             return False
         values[j] = value
     chain, last_plus = base
-    shown = _argument_text(collector.source.text_of(arguments[k]), last_plus)
+    shown = shown or _argument_text(collector.source.text_of(arguments[k]), last_plus)
+    whole = k in summary.whole_writes if whole is None else whole
     for is_write, boxes in ((False, read_boxes), (True, write_boxes)):
         for box in boxes:
             spans, point, texts = [], [], []
@@ -93,7 +119,7 @@ def _span_accesses(collector: AccessCollector, call: Node, arguments: list[Node]
                 texts.append(span.text)
             text = f"{shown}{''.join(f'[{t}]' for t in texts)} in {callee_name(call)}()"
             collector.emit(call, _element_at(chain, last_plus, point), is_write, text=text,
-                           conditional=not (is_write and k in summary.whole_writes), spans=spans, element_type="")
+                           conditional=not (is_write and whole), spans=spans, element_type=element_type)
     return True
 
 

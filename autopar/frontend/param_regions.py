@@ -66,6 +66,48 @@ def param_regions(function: Function, params: set[int]) -> Regions:
     return out
 
 
+def stable_parameters(function: Function) -> list[int]:
+    """The indices of the function's integer parameters that it never assigns, lends or takes the
+    address of: a bound that names one is the caller's argument (the cost of a call)."""
+    return sorted(_Ranges(function, list(function.node.cursor.get_arguments())).parameters.values())
+
+
+def file_scope_arrays(unit_cursor) -> dict[str, object]:
+    """The translation unit's file-scope arrays of constant size declared once (an `extern` before the
+    definition is a second declaration: references to it and to the definition would be two objects
+    to the analysis, so none of those is listed): name -> declaration cursor."""
+    found: dict[str, list] = {}
+    for cursor in unit_cursor.get_children():
+        if cursor.kind == K.VAR_DECL:
+            found.setdefault(cursor.spelling, []).append(cursor)
+    return {name: cursors[0] for name, cursors in found.items()
+            if len(cursors) == 1 and cursors[0].type.get_canonical().kind == TypeKind.CONSTANTARRAY}
+
+
+def global_regions(function: Function, arrays: dict[tuple, str]) -> tuple[dict, dict, list]:
+    """For each file-scope array of `arrays` (its declaration's key -> name) whose every use in the
+    function is an element access with subscripts of known range (`r[i]` with `i` a parameter): its
+    boxes read and written, as spans (FunctionSummary.global_read_spans), and the names of those it
+    writes whole on every call. `row(i, n)` writing `r[i]` is then an access of `r[i]` at each call."""
+    reads: dict = {}
+    writes: dict = {}
+    whole: list = []
+    if function.nodes_of((K.ASM_STMT, K.MS_ASM_STMT)):
+        return reads, writes, whole
+    ranges = _Ranges(function, list(function.node.cursor.get_arguments()))
+    for key, name in sorted(arrays.items(), key=lambda item: item[1]):
+        found = _element_uses(function, key, ranges)
+        if found is None:
+            continue
+        r, w, every_call = found
+        for boxes, into in ((r, reads), (w, writes)):
+            if boxes:
+                into[name] = [[[_flat(lo), _flat(hi)] for lo, hi in box] for box in boxes]
+        if w and all(box in every_call for box in w) and _no_early_exit(function):
+            whole.append(name)
+    return reads, writes, whole
+
+
 def _elements(box: list[tuple[Bound, Bound]]) -> int:
     out = 1
     for lo, hi in box:

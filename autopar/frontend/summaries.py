@@ -18,7 +18,7 @@ from autopar.ir_calls import UNKNOWN_POINTEE
 from autopar.frontend.ast import ASSIGN_OPS, INC_DEC, Node, expression_children, stored_operand, strip, variable_decl
 from autopar.frontend.calls import ALLOCATION_FUNCTIONS, call_arguments, callee_name, classify
 from autopar.frontend.functions import Function
-from autopar.frontend.param_regions import Regions, param_regions
+from autopar.frontend.param_regions import Regions, file_scope_arrays, global_regions, param_regions, stable_parameters
 from autopar.frontend.variables import Variables
 from autopar.frontend.volatiles import Volatiles
 
@@ -302,17 +302,22 @@ def summarize(functions: list[Function], variables: Variables, wanted: set[str],
         if not changed:
             break
     out = {}
+    arrays = file_scope_arrays(functions[0].cursor.translation_unit.cursor) if functions else {}
     for name, f in local.items():
-        regions = Regions({}, {}, [], {}, {})
+        regions, in_globals = Regions({}, {}, [], {}, {}), ({}, {}, [])
         if f.effect == CallEffect.PURE and all(c not in by_name and classify(c) == CallEffect.PURE
                                                for c, _ in f.calls):
             regions = param_regions(by_name[name], f.reads_params | f.writes_params)
+            named = {g: arrays[g] for g in set(f.reads_globals) | set(f.writes_globals) if g in arrays}
+            in_globals = global_regions(by_name[name], {Variables.key(c): g for g, c in named.items()})
         out[name] = FunctionSummary(
             name=name, params=[a.spelling for a in by_name[name].cursor.get_arguments()],
+            stable_params=stable_parameters(by_name[name]),
             reads_globals=sorted(f.reads_globals), writes_globals=sorted(f.writes_globals),
             global_kinds=dict(sorted(f.global_kinds.items())),
             writes_through_params=sorted(f.writes_params), reads_through_params=sorted(f.reads_params),
             calls=sorted({c for c, _ in f.calls}), effect=f.effect, read_regions=regions.reads,
             write_regions=regions.writes, read_spans=regions.read_spans, write_spans=regions.write_spans,
-            whole_writes=regions.whole)
+            whole_writes=regions.whole, global_read_spans=in_globals[0], global_write_spans=in_globals[1],
+            global_whole_writes=in_globals[2])
     return out

@@ -33,6 +33,7 @@ from autopar.frontend.loop_header import HeaderReader
 from autopar.frontend.loops import (LoopFinder, LoopInfo, address_taken_in, captured_by_reference, escaping_addresses,
                                    initializer_addresses)
 from autopar.frontend.nest_facts import NestFacts, Scope, plain_globals
+from autopar.frontend.param_regions import file_scope_arrays
 from autopar.frontend.parse import FrontendError, parse, read_source, settings_for
 from autopar.frontend.static_arrays import StaticArrays
 from autopar.frontend.summaries import summarize
@@ -214,6 +215,8 @@ def _collect_accesses(infos: list[LoopInfo], by_node: dict, source: Source, vari
     collector = accesses.AccessCollector(source, variables, affine)
     collector.summaries = summaries
     collector.lent = lent
+    if infos and any(s.global_read_spans or s.global_write_spans for s in summaries.values()):
+        collector.global_arrays = file_scope_arrays(infos[0].function.cursor.translation_unit.cursor)
     for root in (i for i in infos if i.parent is None):
         found = collector.collect(root, by_node)
         for info in root.subtree():
@@ -280,7 +283,8 @@ def _with_modelled_arguments(site: CallSite, collector: accesses.AccessCollector
             (place not in collector.container_elements or shared_place):
         effect = CallEffect.UNKNOWN
     modelled = [] if shared_place else sorted(k for line, column, k in collector.modelled if (line, column) == place)
-    return site.model_copy(update={"modelled_arguments": modelled, "effect": effect})
+    arrays = [] if shared_place else sorted(g for line, column, g in collector.modelled_globals if (line, column) == place)
+    return site.model_copy(update={"modelled_arguments": modelled, "modelled_globals": arrays, "effect": effect})
 
 
 def _break_cycles(functions, infos: list[LoopInfo]) -> None:

@@ -172,8 +172,9 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                 out.append(R.Reason(f"calls {call.callee}, whose effects are unknown", R.CALL_UNKNOWN))
             elif summary.effect != CallEffect.PURE:
                 out.append(R.Reason(f"calls {call.callee}, which does {summary.effect.value} work", R.CALL_EFFECT))
-            elif summary.writes_globals:
-                out.append(R.Reason(f"calls {call.callee}, which writes the global {', '.join(summary.writes_globals)}",
+            elif unmodelled := [g for g in summary.writes_globals if g not in call.modelled_globals]:
+                # (an array whose elements the call touches is judged by those accesses of the loop)
+                out.append(R.Reason(f"calls {call.callee}, which writes the global {', '.join(unmodelled)}",
                                     R.CALL_WRITES_GLOBAL))
             elif any(k not in call.modelled_arguments for k in summary.writes_through_params):
                 # an argument whose written region is among the loop's accesses is judged by them
@@ -182,13 +183,13 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                 out.append(R.Reason(f"calls {call.callee}, which writes through its argument {', '.join(args)}",
                                     R.CALL_WRITES_ARGUMENT))
             else:
-                touched = set(summary.reads_globals) & written
+                touched = set(summary.reads_globals) & written - set(call.modelled_globals)
                 if touched:
                     out.append(R.Reason(f"calls {call.callee}, which reads {', '.join(sorted(touched))} that the loop writes",
                                         R.CALL_READS_WRITTEN))
                 # (`q[i] = ...; next_of(i)` reading w, where q may point into w)
                 pairs = [(g, o.base.name) for o in objects.values() if o.written and o.kind in ("pointer", "member")
-                         and not o.base.unaliased for g in set(summary.reads_globals) - touched
+                         and not o.base.unaliased for g in set(summary.reads_globals) - touched - set(call.modelled_globals)
                          if not g.startswith("*") and _same_kind(summary.global_kinds.get(g, ""), o)]
                 if pairs:
                     out.append(R.Reason(f"calls {call.callee}, which reads {', '.join(sorted({g for g, _ in pairs}))}, "

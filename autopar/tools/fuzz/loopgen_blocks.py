@@ -15,7 +15,9 @@ n > 1)`, parallel under its negation beside the serial copy, which runs when mai
 `else` branch is read as written); near misses write the flag in the loop, or print after an inner
 loop as well. And loops that compute a value over an inner loop, then update one bin of a large
 array with it (`t_atomics`: atomic updates, the array too large to copy per thread); near misses
-read the bin for a test, use the update's value, or update the array with two operators. Each
+read the bin for a test, use the update's value, or update the array with two operators. And calls of
+a helper that indexes global arrays with its parameters (`t_global_calls`); near misses write the next
+element, a global scratch row the loop reads back, or the element a global counter picks. Each
 `t_<name>` adds one block to the program being built (a `ProgramBuilder`).
 """
 
@@ -208,3 +210,40 @@ class BlockTemplates(ProgramBuilder):
                       f"    for (int i = 0; i < {cells}; i++)",
                       f"        {total} += (long long)({bins}[i] % 1000) * (i % 5 + 1);",
                       f'    printf("{bins} %lld\\n", {total});']
+
+    def t_global_calls(self) -> None:
+        """A helper that indexes global arrays with its parameters (`gw(i, n)` summing row i of a 2-D
+        global into `g[i + off]`), called in a loop: its elements are accesses at the call. Near misses
+        must stay serial: it writes the next element from this one, fills a global scratch row the loop
+        reads back, or writes the element a global counter picks."""
+        rows, cols = self.rng.choice([30, 200, 900]), self.rng.choice([8, 40, 120])
+        miss = self.rng.choice(["", "", "", "neighbour", "scratch", "counter"])
+        ctype = self.rng.choice(["int", "long long", "short", "unsigned"])
+        dst, src, scratch, name = self.fresh("gd"), self.fresh("gs"), self.fresh("gt"), self.fresh("gw")
+        off = self.rng.choice([0, 0, 1, 2])
+        self.top += [f"{ctype} {dst}[{rows + 3}];", f"int {src}[{rows}][{cols}];", f"int {scratch}[{cols}];"]
+        self.body += [f"    for (int i = 0; i < {rows}; i++)", f"        for (int j = 0; j < {cols}; j++)",
+                      f"            {src}[i][j] = (i * {self.rng.randint(3, 97)} + j * 7) % 101 - 50;"]
+        n = self.size_var(cols) if self.chance(0.5) else str(cols)
+        if miss == "neighbour":
+            self.functions.append(f"static void {name}(int i)\n{{\n    {dst}[i + 1] = "
+                                  f"{self.store(ctype, f'{dst}[i] + {src}[i][0]')};\n}}")
+            call = [f"{name}(i);"]
+        elif miss == "scratch":
+            self.functions.append(f"static void {name}(int i, int n)\n{{\n    for (int j = 0; j < n; j++)\n"
+                                  f"        {scratch}[j] = {src}[i][j] * 3;\n}}")
+            call = [f"{name}(i, {n});", f"{dst}[i + {off}] = {self.store(ctype, f'{scratch}[i % {cols}] + {scratch}[0]')};"]
+        elif miss == "counter":
+            counter = self.fresh("gc")
+            self.top.append(f"int {counter};")
+            self.functions.append(f"static void {name}(int v)\n{{\n    {dst}[{counter}] = {self.store(ctype, 'v')};\n}}")
+            call = [f"{counter} = i + {off};", f"{name}({src}[i][i % {cols}]);"]
+        else:
+            self.functions.append(f"static void {name}(int i, int n)\n{{\n    long long t = 0;\n"
+                                  f"    for (int j = 0; j < n; j++)\n        t += {src}[i][j] * (j % 3 + 1);\n"
+                                  f"    {dst}[i + {off}] = {self.store(ctype, 't')};\n}}")
+            call = [f"{name}(i, {n});"]
+        self.body += [f"    for (int i = 0; i < {rows}; i++) {{", *(f"        {line}" for line in call), "    }",
+                      "    {", "        long long h = 0;", f"        for (int i = 0; i < {rows + 3}; i++)",
+                      f"            h = h * 31 % 1000003 + (long long){dst}[i];",
+                      f'        printf("{dst} %lld\\n", h);', "    }"]
