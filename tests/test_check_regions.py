@@ -3,23 +3,18 @@ declared in the region, or private to it by its clauses, is each thread's own.""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from autopar.cli.main import main
-from autopar.report.check import UNSAFE
+from analyzed import unsafe_pragmas
 
 
 def _unsafe(tmp_path, capsys, region_head: str, before_loop: str) -> list[dict]:
-    source = tmp_path / "r.c"
-    source.write_text(
+    return unsafe_pragmas(
+        tmp_path, capsys,
         "#include <stdio.h>\nint a[200000];\nint main(void) {\n    long total = 0, s = 0;\n"
         f"{region_head}\n    {{\n{before_loop}#pragma omp for\n        for (int i = 0; i < 200000; i++)\n"
         "            s += a[i];\n#pragma omp atomic\n        total += s;\n    }\n"
-        '    printf("%ld\\n", total);\n    return 0;\n}\n')
-    main(["check", str(source), "--format", "json"])
-    return [f for file in json.loads(capsys.readouterr().out)["files"] for f in file["findings"] if f["rule"] == UNSAFE]
+        '    printf("%ld\\n", total);\n    return 0;\n}\n', name="r.c")
 
 
 @pytest.mark.slow
