@@ -72,16 +72,18 @@ def stable_parameters(function: Function) -> list[int]:
     return sorted(_Ranges(function, list(function.node.cursor.get_arguments())).parameters.values())
 
 
-def file_scope_arrays(unit_cursor) -> dict[str, object]:
-    """The translation unit's file-scope arrays of constant size declared once (an `extern` before the
-    definition is a second declaration: references to it and to the definition would be two objects
-    to the analysis, so none of those is listed): name -> declaration cursor."""
+def file_scope_arrays(unit_cursor, functions: list[Function]) -> dict[str, object]:
+    """The C translation unit's file-scope arrays of constant size whose name is declared nowhere else:
+    name -> declaration cursor. A second declaration (an `extern` before the definition, a block-scope
+    `extern` or `static` of that name in `functions`, a local that shadows it) would make references
+    to it another object to the analysis, and calls are summarized by name."""
     found: dict[str, list] = {}
     for cursor in unit_cursor.get_children():
         if cursor.kind == K.VAR_DECL:
             found.setdefault(cursor.spelling, []).append(cursor)
-    return {name: cursors[0] for name, cursors in found.items()
-            if len(cursors) == 1 and cursors[0].type.get_canonical().kind == TypeKind.CONSTANTARRAY}
+    inside = {n.cursor.spelling for f in functions for n in f.nodes_of((K.VAR_DECL,))}
+    return {name: cursors[0] for name, cursors in found.items() if len(cursors) == 1 and name not in inside
+            and cursors[0].type.get_canonical().kind == TypeKind.CONSTANTARRAY}
 
 
 def global_regions(function: Function, arrays: dict[tuple, str]) -> tuple[dict, dict, list]:

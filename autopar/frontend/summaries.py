@@ -262,9 +262,10 @@ def _through_pointer(member: Node) -> bool:
 
 
 def summarize(functions: list[Function], variables: Variables, wanted: set[str],
-              volatiles: Optional[Volatiles] = None) -> dict[str, FunctionSummary]:
+              volatiles: Optional[Volatiles] = None, c_language: bool = False) -> dict[str, FunctionSummary]:
     """Summaries of the main file's functions named in `wanted` and of everything they call there,
-    closed over same-file calls. A function that makes a volatile access is of unknown effect."""
+    closed over same-file calls. A function that makes a volatile access is of unknown effect. In C
+    (`c_language`), the file-scope arrays a function indexes get their regions too."""
     by_name = {f.name: f for f in functions}
     # overloads (`f(double *)`, `f(double *, int)`) and namespaces (`a::f`, `b::f`) share a name, which
     # is all a call site gives here: a name defined twice summarises as unknown work
@@ -302,7 +303,8 @@ def summarize(functions: list[Function], variables: Variables, wanted: set[str],
         if not changed:
             break
     out = {}
-    arrays = file_scope_arrays(functions[0].cursor.translation_unit.cursor) if functions else {}
+    unit = functions[0].cursor.translation_unit.cursor if functions else None
+    arrays = file_scope_arrays(unit, functions) if unit is not None and c_language else {}
     for name, f in local.items():
         regions, in_globals = Regions({}, {}, [], {}, {}), ({}, {}, [])
         if f.effect == CallEffect.PURE and all(c not in by_name and classify(c) == CallEffect.PURE

@@ -129,7 +129,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     called = {calls.callee_name(n) for info in infos if info.parent is None for n in info.node.walk()
               if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)} | external_summaries.wanted_names()
     volatiles = Volatiles(clang_tu, source)  # (an inner loop's calls are in its root's walk)
-    summaries = _with_external(summarize(every_function, variables, called, volatiles), every_function, settings)
+    summaries = _with_external(summarize(every_function, variables, called, volatiles, settings.language == "c"),
+                               every_function, settings)
     for info in infos:
         info.loop.calls = calls.call_sites(info, source, summaries, cplusplus=settings.language != "c")
 
@@ -216,7 +217,8 @@ def _collect_accesses(infos: list[LoopInfo], by_node: dict, source: Source, vari
     collector.summaries = summaries
     collector.lent = lent
     if infos and any(s.global_read_spans or s.global_write_spans for s in summaries.values()):
-        collector.global_arrays = file_scope_arrays(infos[0].function.cursor.translation_unit.cursor)
+        collector.global_arrays = file_scope_arrays(infos[0].function.cursor.translation_unit.cursor,
+                                                    [i.function for i in infos])
     for root in (i for i in infos if i.parent is None):
         found = collector.collect(root, by_node)
         for info in root.subtree():
@@ -283,7 +285,8 @@ def _with_modelled_arguments(site: CallSite, collector: accesses.AccessCollector
             (place not in collector.container_elements or shared_place):
         effect = CallEffect.UNKNOWN
     modelled = [] if shared_place else sorted(k for line, column, k in collector.modelled if (line, column) == place)
-    arrays = [] if shared_place else sorted(g for line, column, g in collector.modelled_globals if (line, column) == place)
+    arrays = [] if shared_place else sorted(g for line, column, g in collector.modelled_globals
+                                            if (line, column) == place)
     return site.model_copy(update={"modelled_arguments": modelled, "modelled_globals": arrays, "effect": effect})
 
 
