@@ -21,6 +21,10 @@ HEAD = "#define M 2000\ndouble R[M], A[M], B[M];\n"
     # a block-scope extern in the callee, written at another element
     ("c", "static void s(int i) {\n    R[i] = A[i];\n    {\n        extern double R[M];\n        R[i + 1] += 1.0;\n"
           "    }\n}\nvoid f(int n) {\n    for (int i = 0; i < n - 1; i++)\n        s(i);\n}\n"),
+    # the callee names the `extern` before the definition, the loop the definition: two objects
+    ("c", "extern double Q[M];\nstatic void setq(int i) { Q[i] = A[i] * 2.0; }\ndouble Q[M];\n"
+          "void f(int n) {\n    for (int i = 0; i < n; i++) {\n        setq(i);\n        B[i] = Q[n - 1 - i];\n"
+          "    }\n}\n"),
     # C++: a static member declared in its class and defined outside it
     ("cpp", "static void setr(int i);\nstruct K {\n    static double Q[M];\n    static void f(int n) {\n"
             "        for (int i = 0; i < n; i++) {\n            setr(i);\n            B[i] = Q[n - 1 - i];\n"
@@ -37,3 +41,15 @@ def test_a_plain_global_array_is_judged_by_its_elements(tmp_path):
                   "void f(int n) {\n    for (int i = 0; i < n; i++)\n        setr(i);\n}\n"
     loop = [l for l in loops_of(tmp_path, text, "g.c") if l.function == "f"][0]
     assert loop.parallelizable and "writes the global" not in " ".join(loop.reasons)
+
+
+def test_an_extern_before_the_definition_is_one_array_when_every_reference_names_the_definition(tmp_path):
+    """NAS style: `extern` declarations in a header, the definitions in the file, every function after
+    them: the callee and the loop name one declaration, and the dependence between them is found."""
+    text = ("#define M 2000\nextern double R[M], A[M];\ndouble R[M], A[M], B[M];\n"
+            "static void setr(int i) { R[i] = A[i] * 2.0; }\n"
+            "void f(int n) {\n    for (int i = 0; i < n; i++)\n        setr(i);\n}\n"
+            "void g(int n) {\n    for (int i = 0; i < n; i++) {\n        setr(i);\n        B[i] = R[n - 1 - i];\n    }\n}\n")
+    loops = {l.function: l for l in loops_of(tmp_path, text, "e.c") if l.depth == 0}
+    assert loops["f"].parallelizable
+    assert not loops["g"].parallelizable and "R[n - 1 - i]" in " ".join(loops["g"].reasons)

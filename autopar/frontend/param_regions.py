@@ -19,6 +19,7 @@ from typing import NamedTuple, Optional
 from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
 from autopar.frontend.ast import (INTEGER_TYPES, TRANSPARENT, Node, evaluate_int, expression_children, stored_operand,
+                                  unit_cache,
                                   strip, user_of, variable_decl)
 from autopar.frontend.functions import Function
 from autopar.frontend.pointer_facts import changed_variables
@@ -73,17 +74,29 @@ def stable_parameters(function: Function) -> list[int]:
 
 
 def file_scope_arrays(unit_cursor, functions: list[Function]) -> dict[str, object]:
-    """The C translation unit's file-scope arrays of constant size whose name is declared nowhere else:
-    name -> declaration cursor. A second declaration (an `extern` before the definition, a block-scope
-    `extern` or `static` of that name in `functions`, a local that shadows it) would make references
-    to it another object to the analysis, and calls are summarized by name."""
-    found: dict[str, list] = {}
-    for cursor in unit_cursor.get_children():
-        if cursor.kind == K.VAR_DECL:
-            found.setdefault(cursor.spelling, []).append(cursor)
+    """The C translation unit's file-scope arrays of constant size that every reference in `functions`
+    names through one declaration (an `extern` in a header before the definition is fine while no
+    function refers to it), and that no declaration inside a function names (a block-scope `extern`
+    or `static`, a shadowing local): name -> that declaration. Two declarations referred to would be
+    two objects to the analysis, and calls are summarized by name. Kept on the unit (`global_arrays`)."""
+    top = {c.spelling for c in unit_cursor.get_children() if c.kind == K.VAR_DECL}
     inside = {n.cursor.spelling for f in functions for n in f.nodes_of((K.VAR_DECL,))}
-    return {name: cursors[0] for name, cursors in found.items() if len(cursors) == 1 and name not in inside
-            and cursors[0].type.get_canonical().kind == TypeKind.CONSTANTARRAY}
+    referred: dict[str, dict[tuple, object]] = {}
+    for f in functions:
+        for node in f.nodes_of((K.DECL_REF_EXPR,)):
+            ref = node.cursor.referenced
+            if ref is not None and ref.kind == K.VAR_DECL and ref.spelling in top and ref.spelling not in inside:
+                referred.setdefault(ref.spelling, {})[Variables.key(ref)] = ref
+    found = {name: next(iter(decls.values())) for name, decls in referred.items() if len(decls) == 1}
+    found = {name: c for name, c in found.items() if c.semantic_parent is not None and
+             c.semantic_parent.kind == K.TRANSLATION_UNIT and c.type.get_canonical().kind == TypeKind.CONSTANTARRAY}
+    unit_cache(unit_cursor, "_autopar_global_arrays")["arrays"] = found
+    return found
+
+
+def global_arrays(unit_cursor) -> dict[str, object]:
+    """What `file_scope_arrays` found for the unit (the summaries ask first), else nothing."""
+    return unit_cache(unit_cursor, "_autopar_global_arrays").get("arrays", {})
 
 
 def global_regions(function: Function, arrays: dict[tuple, str]) -> tuple[dict, dict, list]:

@@ -262,10 +262,12 @@ def _through_pointer(member: Node) -> bool:
 
 
 def summarize(functions: list[Function], variables: Variables, wanted: set[str],
-              volatiles: Optional[Volatiles] = None, c_language: bool = False) -> dict[str, FunctionSummary]:
+              volatiles: Optional[Volatiles] = None,
+              loop_functions: Optional[list[Function]] = None) -> dict[str, FunctionSummary]:
     """Summaries of the main file's functions named in `wanted` and of everything they call there,
-    closed over same-file calls. A function that makes a volatile access is of unknown effect. In C
-    (`c_language`), the file-scope arrays a function indexes get their regions too."""
+    closed over same-file calls. A function that makes a volatile access is of unknown effect. Given
+    the functions that hold loops (C only), the file-scope arrays a function indexes get their regions
+    too (param_regions.file_scope_arrays, asked of those functions and the summarized ones)."""
     by_name = {f.name: f for f in functions}
     # overloads (`f(double *)`, `f(double *, int)`) and namespaces (`a::f`, `b::f`) share a name, which
     # is all a call site gives here: a name defined twice summarises as unknown work
@@ -304,7 +306,9 @@ def summarize(functions: list[Function], variables: Variables, wanted: set[str],
             break
     out = {}
     unit = functions[0].cursor.translation_unit.cursor if functions else None
-    arrays = file_scope_arrays(unit, functions) if unit is not None and c_language else {}
+    asked = [*loop_functions, *(by_name[n] for n in local if by_name[n] not in loop_functions)] \
+        if loop_functions is not None else []
+    arrays = file_scope_arrays(unit, asked) if unit is not None and loop_functions is not None else {}
     for name, f in local.items():
         regions, in_globals = Regions({}, {}, [], {}, {}), ({}, {}, [])
         if f.effect == CallEffect.PURE and all(c not in by_name and classify(c) == CallEffect.PURE

@@ -33,7 +33,7 @@ from autopar.frontend.loop_header import HeaderReader
 from autopar.frontend.loops import (LoopFinder, LoopInfo, address_taken_in, captured_by_reference, escaping_addresses,
                                    initializer_addresses)
 from autopar.frontend.nest_facts import NestFacts, Scope, plain_globals
-from autopar.frontend.param_regions import file_scope_arrays
+from autopar.frontend.param_regions import global_arrays
 from autopar.frontend.parse import FrontendError, parse, read_source, settings_for
 from autopar.frontend.static_arrays import StaticArrays
 from autopar.frontend.summaries import summarize
@@ -129,8 +129,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     called = {calls.callee_name(n) for info in infos if info.parent is None for n in info.node.walk()
               if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)} | external_summaries.wanted_names()
     volatiles = Volatiles(clang_tu, source)  # (an inner loop's calls are in its root's walk)
-    summaries = _with_external(summarize(every_function, variables, called, volatiles, settings.language == "c"),
-                               every_function, settings)
+    summaries = _with_external(summarize(every_function, variables, called, volatiles,
+                                         functions if settings.language == "c" else None), every_function, settings)
     for info in infos:
         info.loop.calls = calls.call_sites(info, source, summaries, cplusplus=settings.language != "c")
 
@@ -217,8 +217,7 @@ def _collect_accesses(infos: list[LoopInfo], by_node: dict, source: Source, vari
     collector.summaries = summaries
     collector.lent = lent
     if infos and any(s.global_read_spans or s.global_write_spans for s in summaries.values()):
-        collector.global_arrays = file_scope_arrays(infos[0].function.cursor.translation_unit.cursor,
-                                                    [i.function for i in infos])
+        collector.global_arrays = global_arrays(infos[0].function.cursor.translation_unit.cursor)
     for root in (i for i in infos if i.parent is None):
         found = collector.collect(root, by_node)
         for info in root.subtree():

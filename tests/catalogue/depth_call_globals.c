@@ -42,6 +42,9 @@ static void fill(int i, int n) {
 }
 static void push(double v) { OUT[cnt] = v; }
 static void set_x(int i) { X[i] = 2.0 * A[i][0]; }
+extern double Y[M];
+static void set_y(int i) { Y[i] = 3.0 * A[i][2]; }
+double Y[M];
 static void set_r(int i) { R[i] = 3.0 * A[i][1]; }
 static void through(int i) { set_r(i); }
 
@@ -86,10 +89,19 @@ void global_counter(int n) {
     }
 }
 
-/* serial: X is declared twice (extern, then defined): not summarized */
+/* X is declared twice (extern, then defined), but every function names the definition: one array */
 void global_declared_twice(int n) {
     for (int i = 0; i < n; i++)
         set_x(i);
+}
+
+/* serial: set_y names the extern before the definition, this loop the definition: two objects to the
+   analysis, so the call stays a blocker */
+void global_named_twice(int n) {
+    for (int i = 0; i < n; i++) {
+        set_y(i);
+        OUT[i] = Y[n - 1 - i];
+    }
 }
 
 /* serial: the callee reaches R through another function */
@@ -109,6 +121,7 @@ int main(void) {
     global_scratch(M); cks("global_scratch", OUT, M);
     global_counter(M); cks("global_counter", OUT, M);
     global_declared_twice(M); cks("global_declared_twice", X, M);
+    global_named_twice(M); cks("global_named_twice", OUT, M);
     global_through_call(M); cks("global_through_call", R, M);
     return 0;
 }
