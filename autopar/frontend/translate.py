@@ -128,9 +128,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
 
     called = {calls.callee_name(n) for info in infos if info.parent is None for n in info.node.walk()
               if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)} | external_summaries.wanted_names()
-    volatiles = Volatiles(clang_tu, source)  # (an inner loop's calls are in its root's walk)
-    summaries = _with_external(summarize(every_function, variables, called, volatiles,
-                                         functions if settings.language == "c" else None), every_function, settings)
+    volatiles, c_loops = Volatiles(clang_tu, source), functions if settings.language == "c" else None  # (C: global regions)
+    summaries = _with_external(summarize(every_function, variables, called, volatiles, c_loops), every_function, settings)
     for info in infos:
         info.loop.calls = calls.call_sites(info, source, summaries, cplusplus=settings.language != "c")
 
