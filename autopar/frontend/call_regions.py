@@ -48,7 +48,9 @@ def call_regions(collector: AccessCollector, call: Node) -> None:
         if base is None:
             continue
         if k in summary.read_spans or k in summary.write_spans:
-            if _span_accesses(collector, call, arguments, k, base, summary):
+            boxes = (summary.read_spans.get(k, []), summary.write_spans.get(k, []))
+            shown = _argument_text(collector.source.text_of(arguments[k]), base[1])
+            if _span_accesses(collector, call, arguments, base, boxes, shown, k in summary.whole_writes):
                 collector.modelled.add((line, column, k))
             continue
         chain, last_plus = base
@@ -77,22 +79,23 @@ def _global_accesses(collector: AccessCollector, call: Node, summary: FunctionSu
         element = decl.type.get_canonical()
         while element.kind in ARRAY_TYPES:
             element = element.get_array_element_type().get_canonical()
-        if _span_accesses(collector, call, arguments, None, (chain, False), summary, boxes, name,
-                          name in summary.global_whole_writes, element.spelling):
+        if _span_accesses(collector, call, arguments, (chain, False), boxes, name, name in summary.global_whole_writes,
+                          element.spelling):
             collector.modelled_globals.add((line, column, name))
 
 
-def _span_accesses(collector: AccessCollector, call: Node, arguments: list[Node], k: Optional[int],
-                   base: tuple[Chain, bool], summary: FunctionSummary, boxes: Optional[tuple] = None,
-                   shown: Optional[str] = None, whole: Optional[bool] = None, element_type: str = "") -> bool:
-    """The accesses of parameter k's spans at a call (or those `boxes` give, of the array `shown`, whose
-    elements are `element_type`); False, and none, when an argument a bound names is not affine at the
-    call (in the parameter's type: a conversion that may change it is not)."""
+def _span_accesses(collector: AccessCollector, call: Node, arguments: list[Node], base: tuple[Chain, bool],
+                   boxes: tuple[list, list], shown: str, whole: bool, element_type: str = "") -> bool:
+    """The accesses of a callee's spans at a call (`boxes`: those read, those written, of a parameter's
+    pointee or a file-scope array, `shown` as the text names it; `whole`: its writes happen on every
+    call; `element_type`: its elements', "" for a parameter's, which count the argument's); False, and
+    none, when an argument a bound names is not affine at the call (in the parameter's type: a
+    conversion that may change it is not)."""
     enclosing, _ = collector.contexts.get(id(call), ((), False))
     if not enclosing:
         return False
     scope = enclosing[-1].scope()
-    read_boxes, write_boxes = boxes or (summary.read_spans.get(k, []), summary.write_spans.get(k, []))
+    read_boxes, write_boxes = boxes
     values: dict[int, AffineExpr] = {}
     named = {index for box in read_boxes + write_boxes for dim in box for bound in dim for index in bound[1::2]}
     for j in sorted(named):
@@ -101,10 +104,8 @@ def _span_accesses(collector: AccessCollector, call: Node, arguments: list[Node]
             return False
         values[j] = value
     chain, last_plus = base
-    shown = shown or _argument_text(collector.source.text_of(arguments[k]), last_plus)
-    whole = k in summary.whole_writes if whole is None else whole
-    for is_write, boxes in ((False, read_boxes), (True, write_boxes)):
-        for box in boxes:
+    for is_write, group in ((False, read_boxes), (True, write_boxes)):
+        for box in group:
             spans, point, texts = [], [], []
             for d, (lo, hi) in enumerate(box):
                 lower, upper = _bound_value(lo, values), _bound_value(hi, values)

@@ -39,15 +39,18 @@ class Regions(NamedTuple):
     write_spans: dict
 
 
-def param_regions(function: Function, params: set[int]) -> Regions:
+def function_ranges(function: Function) -> "_Ranges":  # built once for the questions below
+    return _Ranges(function, list(function.node.cursor.get_arguments()))
+
+
+def param_regions(function: Function, params: set[int], ranges: "_Ranges") -> Regions:
     """For each pointer parameter in `params` whose every use is an element access `p[e1][e2]` or
-    `*p` with subscripts of known range, the boxes it reads and writes, listed (small constant
-    boxes) or as spans."""
+    `*p` with subscripts of known range (`ranges`: function_ranges), the boxes it reads and writes,
+    listed (small constant boxes) or as spans."""
     arguments = list(function.node.cursor.get_arguments())
     out = Regions({}, {}, [], {}, {})
     if function.nodes_of((K.ASM_STMT, K.MS_ASM_STMT)):
         return out  # an asm statement's outputs change variables unseen (`"+r"(n)`)
-    ranges = _Ranges(function, arguments)
     for k in sorted(params):
         if k >= len(arguments):
             continue
@@ -67,10 +70,11 @@ def param_regions(function: Function, params: set[int]) -> Regions:
     return out
 
 
-def stable_parameters(function: Function) -> list[int]:
+def stable_parameters(ranges: "_Ranges") -> list[int]:
     """The indices of the function's integer parameters that it never assigns, lends or takes the
-    address of: a bound that names one is the caller's argument (the cost of a call)."""
-    return sorted(_Ranges(function, list(function.node.cursor.get_arguments())).parameters.values())
+    address of (`ranges`: function_ranges): a bound that names one is the caller's argument (the cost
+    of a call)."""
+    return sorted(ranges.parameters.values())
 
 
 def file_scope_arrays(unit_cursor, functions: list[Function]) -> dict[str, object]:
@@ -94,22 +98,21 @@ def file_scope_arrays(unit_cursor, functions: list[Function]) -> dict[str, objec
     return found
 
 
-def global_arrays(unit_cursor) -> dict[str, object]:
-    """What `file_scope_arrays` found for the unit (the summaries ask first), else nothing."""
+def global_arrays(unit_cursor) -> dict[str, object]:  # what file_scope_arrays found (summaries ask first)
     return unit_cache(unit_cursor, "_autopar_global_arrays").get("arrays", {})
 
 
-def global_regions(function: Function, arrays: dict[tuple, str]) -> tuple[dict, dict, list]:
+def global_regions(function: Function, arrays: dict[tuple, str], ranges: "_Ranges") -> tuple[dict, dict, list]:
     """For each file-scope array of `arrays` (its declaration's key -> name) whose every use in the
     function is an element access with subscripts of known range (`r[i]` with `i` a parameter): its
     boxes read and written, as spans (FunctionSummary.global_read_spans), and the names of those it
-    writes whole on every call. `row(i, n)` writing `r[i]` is then an access of `r[i]` at each call."""
+    writes whole on every call (`ranges`: function_ranges). `row(i, n)` writing `r[i]` is then an
+    access of `r[i]` at each call."""
     reads: dict = {}
     writes: dict = {}
     whole: list = []
     if function.nodes_of((K.ASM_STMT, K.MS_ASM_STMT)):
         return reads, writes, whole
-    ranges = _Ranges(function, list(function.node.cursor.get_arguments()))
     for key, name in sorted(arrays.items(), key=lambda item: item[1]):
         found = _element_uses(function, key, ranges)
         if found is None:

@@ -18,7 +18,8 @@ from autopar.ir_calls import UNKNOWN_POINTEE
 from autopar.frontend.ast import ASSIGN_OPS, INC_DEC, Node, expression_children, stored_operand, strip, variable_decl
 from autopar.frontend.calls import ALLOCATION_FUNCTIONS, call_arguments, callee_name, classify
 from autopar.frontend.functions import Function
-from autopar.frontend.param_regions import Regions, file_scope_arrays, global_regions, param_regions, stable_parameters
+from autopar.frontend.param_regions import (Regions, file_scope_arrays, function_ranges, global_regions, param_regions,
+                                           stable_parameters)
 from autopar.frontend.variables import Variables
 from autopar.frontend.volatiles import Volatiles
 
@@ -305,20 +306,22 @@ def summarize(functions: list[Function], variables: Variables, wanted: set[str],
         if not changed:
             break
     out = {}
-    unit = functions[0].cursor.translation_unit.cursor if functions else None
-    asked = [*loop_functions, *(by_name[n] for n in local if by_name[n] not in loop_functions)] \
-        if loop_functions is not None else []
-    arrays = file_scope_arrays(unit, asked) if unit is not None and loop_functions is not None else {}
+    arrays: Optional[dict] = None  # (file_scope_arrays walks every loop function: only when a callee needs it)
     for name, f in local.items():
-        regions, in_globals = Regions({}, {}, [], {}, {}), ({}, {}, [])
+        regions, in_globals, ranges = Regions({}, {}, [], {}, {}), ({}, {}, []), function_ranges(by_name[name])
         if f.effect == CallEffect.PURE and all(c not in by_name and classify(c) == CallEffect.PURE
                                                for c, _ in f.calls):
-            regions = param_regions(by_name[name], f.reads_params | f.writes_params)
-            named = {g: arrays[g] for g in set(f.reads_globals) | set(f.writes_globals) if g in arrays}
-            in_globals = global_regions(by_name[name], {Variables.key(c): g for g, c in named.items()})
+            regions = param_regions(by_name[name], f.reads_params | f.writes_params, ranges)
+            if loop_functions is not None and (f.reads_globals or f.writes_globals):
+                if arrays is None:
+                    asked = [*loop_functions, *(by_name[n] for n in local if by_name[n] not in loop_functions)]
+                    arrays = file_scope_arrays(by_name[name].cursor.translation_unit.cursor, asked)
+                named = {g: arrays[g] for g in set(f.reads_globals) | set(f.writes_globals) if g in arrays}
+                if named:
+                    in_globals = global_regions(by_name[name], {Variables.key(c): g for g, c in named.items()}, ranges)
         out[name] = FunctionSummary(
             name=name, params=[a.spelling for a in by_name[name].cursor.get_arguments()],
-            stable_params=stable_parameters(by_name[name]),
+            stable_params=stable_parameters(ranges),
             reads_globals=sorted(f.reads_globals), writes_globals=sorted(f.writes_globals),
             global_kinds=dict(sorted(f.global_kinds.items())),
             writes_through_params=sorted(f.writes_params), reads_through_params=sorted(f.reads_params),

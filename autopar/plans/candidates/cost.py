@@ -334,9 +334,9 @@ def _work_terms(tu: TranslationUnit, loop: Loop, fixed: set[str],
     factor = _branchy_factor(loop)
     terms: dict[tuple[str, ...], float] = {(): factor + streamed_rows(tu, loop)}
     local = {s.variable.name for s in loop.scalars if s.declared_in_loop}
+    known, readable = _known_values(tu, loop), {s.variable.name for s in loop.scalars if not s.declared_in_loop}
     for call in direct_calls(tu, loop):  # (a callee's loops as text where their counts hold still)
-        readable = {s.variable.name for s in loop.scalars if not s.declared_in_loop}
-        for key, units in call_terms(tu, call, _known_values(tu, loop), fixed | local, readable).items():
+        for key, units in call_terms(tu, call, known, fixed | local, readable).items():
             terms[key] = terms.get(key, 0.0) + units
     for a in _direct_accesses(loop, counted_places(tu, loop)):
         lengths = span_lengths(a)
