@@ -163,6 +163,16 @@ def bounding_poly(aff: isl.Aff, upper: bool) -> Optional[dict[tuple[str, ...], i
     return out
 
 
+def parenthesized(text: str) -> bool:
+    """`(a + b)`, not `(a) - (b)` nor `a`: the whole C text is one expression in parentheses."""
+    depth = 0
+    for k, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth <= 0 and k < len(text) - 1:
+            return False
+    return text.startswith("(") and depth == 0
+
+
 def render_poly(poly: dict[tuple[str, ...], int], wide: bool = False) -> str:
     """C text of a polynomial {monomial: coefficient}; products of two or more names go through long.
     `wide`: every name and constant is a `long long`, so that no term of `int` names can overflow."""

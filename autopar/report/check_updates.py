@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from autopar.deps.isl_text import parenthesized
 from autopar.frontend.omp_pragmas import mask_comments, parse_omp_pragma, source_lines
 from autopar.frontend.omp_pragmas import OmpPragma
 from autopar.ir import Loop, TranslationUnit
@@ -107,20 +108,11 @@ def _statement(code: bytes, after: int, limit: int) -> Optional[AtomicStatement]
 def _target(start: int, end: int, at: int, text: str, op: str) -> AtomicStatement:
     """The statement with its target where the element's own text begins: `(h[k])++` at `h`."""
     text = text.rstrip()
-    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+    while parenthesized(text):
         inner = text[1:-1]
         at += 1 + len(inner) - len(inner.lstrip())
         text = inner.strip()
     return AtomicStatement(start, end, at, text, op)
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for ch in text:
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if depth < 0:
-            return False
-    return depth == 0
 
 
 def _pragma_macros(source: bytes) -> set[bytes]:

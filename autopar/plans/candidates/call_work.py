@@ -13,7 +13,7 @@ import re
 from typing import Optional
 
 from autopar.deps import trip_text
-from autopar.deps.isl_text import render_poly
+from autopar.deps.isl_text import parenthesized, render_poly
 from autopar.deps.trip_count import travel
 from autopar.ir import CallEffect, CallSite, Loop, Storage, TranslationUnit
 
@@ -76,7 +76,7 @@ def call_terms(tu: TranslationUnit, call: CallSite, known: dict[str, float], uns
         if text is None:
             terms[()] += _loop_units(tu, loop, values, path)
             continue
-        key = (text if _enclosed(text) else f"({text})",)
+        key = (text if parenthesized(text) else f"({text})",)
         terms[key] = terms.get(key, 0.0) + _body_units(tu, loop, values, path)
     return terms
 
@@ -194,13 +194,3 @@ def _linear(text: str) -> Optional[dict[tuple[str, ...], int]]:
         key = () if term.isdigit() else (term,)
         form[key] = form.get(key, 0) + value * (int(term) if term.isdigit() else 1)
     return form
-
-
-def _enclosed(text: str) -> bool:
-    """`(a + b)`, not `(a) - (b)`: the whole text is one parenthesized expression."""
-    depth = 0
-    for k, ch in enumerate(text):
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if depth == 0 and k < len(text) - 1:
-            return False
-    return text.startswith("(") and depth == 0
