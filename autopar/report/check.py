@@ -25,13 +25,13 @@ from autopar.report import REPORT_VERSION, FileReport
 from autopar.report.findings import (MISSED, RESTRICT, RULE_CODES, SIMD, UNSAFE, Finding,  # noqa: F401
                                      line_fix)
 from autopar.frontend import compdb
-from autopar.edit.atomic_updates import ATOMIC, ATOMIC_IN_TEXT
+from autopar.edit.atomic_updates import ATOMIC
 from autopar.report.check_restrict import restrict_finding  # noqa: F401  (explain's hint too)
 from autopar.report.check_regions import region_private, with_region_private
 from autopar.report.check_updates import (UserAtomics, array_clause_problems, atomic_enough, closest_plans,
                                           linear_missing, sections_missing, shared_by, user_atomics,
                                           with_atomic_ranges)
-from autopar.frontend.omp_pragmas import OmpPragma, parse_omp_pragma, source_lines
+from autopar.frontend.omp_pragmas import OmpPragma, parse_omp_pragma
 from autopar.report.check_versioned import missed_beside_copies, missed_message, switched_off_by_guard, without_pragmas
 
 
@@ -146,18 +146,6 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
     return check
 
 
-_SYNCHRONIZING = {"atomic", "critical", "ordered", "barrier"}
-
-
-def _synchronizes(source: bytes, loop: Loop) -> bool:
-    """Whether the loop's lines hold an atomic, critical, ordered or barrier directive (an atomic one
-    also as `_Pragma`, as `rewrite` writes it), or take a lock."""
-    pragmas = source_lines(source).omp_between(loop.line, loop.end_line)
-    text = b"\n".join(source.splitlines()[loop.line - 1:loop.end_line])
-    return any(p.directive and p.directive[0] in _SYNCHRONIZING for p in pragmas) or b"omp_set_lock" in text or \
-        ATOMIC_IN_TEXT.search(text) is not None
-
-
 def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> Optional[Finding]:
     """For a loop under an existing `omp ... for` pragma: analyze it as if the pragma were absent.
 
@@ -179,9 +167,7 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
         return None
     if span and thread_copies.written_by_rewrite(source, span[0]):
         return None  # rewrite's per-thread copies: the analysis proved the plan, the code is its rendering
-    # (read from the text: a macro that holds an atomic directive too)
-    atomics = user_atomics(source, tu, loop) if loop.end_offset is not None else \
-        None if _synchronizes(source, loop) else UserAtomics()
+    atomics = user_atomics(source, tu, loop)  # (read from the text: a macro that holds an atomic directive too)
     if atomics is None:
         return None
     bare, nest, verdict = _analyzed(source, tu, loop, parsed, atomics, span)

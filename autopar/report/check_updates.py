@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from autopar.deps.isl_text import parenthesized
+from autopar.edit.atomic_updates import ATOMIC_IN_TEXT
 from autopar.frontend.omp_pragmas import mask_comments, parse_omp_pragma, source_lines
 from autopar.frontend.omp_pragmas import OmpPragma
 from autopar.ir import Loop, TranslationUnit
 from autopar.plans.plan import Plan
 
 _OPERATOR_IN_CODE = re.compile(rb'_Pragma\s*\(\s*"(?:\\.|[^"\\\n])*"\s*\)')
+_OTHER_SYNCHRONIZATION = {"critical", "ordered", "barrier"}  # (directives: not judged)
 _CLAUSES = {"update", "seq_cst", "relaxed", "acq_rel", "release", "acquire", "hint"}
 _COMPOUND = re.compile(r"(?<![+\-*/%&|^<>=!])([+\-*&|^])=(?!=)")
 _OPERATOR = {"+": "+", "-": "+", "*": "*", "&": "&", "|": "|", "^": "^"}
@@ -50,12 +52,17 @@ class UserAtomics:
 
 
 def user_atomics(source: bytes, tu: TranslationUnit, loop: Loop) -> Optional[UserAtomics]:
-    """The loop's atomic update statements, or None when it synchronizes in a way not modelled."""
-    if loop.end_offset is None or b"omp_set_lock" in source[loop.offset:loop.end_offset]:
-        return None
+    """The loop's atomic update statements, or None when it synchronizes in a way not modelled. A
+    loop whose end the front end does not give is judged only where nothing on its lines synchronizes
+    (an atomic directive, `_Pragma` too, included)."""
     lines = source_lines(source)
-    if any(p.directive and p.directive[0] in ("critical", "ordered", "barrier")
-           for p in lines.omp_between(loop.line, loop.end_line)):
+    directives = {p.directive[0] for p in lines.omp_between(loop.line, loop.end_line) if p.directive}
+    if loop.end_offset is None:
+        text = b"\n".join(source.splitlines()[loop.line - 1:loop.end_line])
+        synchronizes = directives & {"atomic", *_OTHER_SYNCHRONIZATION} or b"omp_set_lock" in text or \
+            ATOMIC_IN_TEXT.search(text) is not None
+        return None if synchronizes else UserAtomics()
+    if b"omp_set_lock" in source[loop.offset:loop.end_offset] or directives & _OTHER_SYNCHRONIZATION:
         return None
     code = mask_comments(source[:loop.end_offset])
     used = set(re.findall(rb"[A-Za-z_]\w*", code[loop.offset:loop.end_offset]))
