@@ -417,12 +417,17 @@ def test_each_finding_carries_its_fix_as_edits_the_same_as_its_lines(tmp_path):
                     "double racy(int n, const double *a) {\n    double s = 0;\n#pragma omp parallel for\n"
                     "    for (int i = 0; i < n; i++)\n        s += a[i];\n    return s;\n}\n"
                     "void scale(int n, double *restrict a) {\n    for (int i = 0; i < n; i++)\n"
-                    "        a[i] = 2.0 * a[i];\n}\n")
+                    "        a[i] = 2.0 * a[i];\n}\n"
+                    "void fill(int n, double *restrict a) {\n    int k; for (k = 0; k < n; k++) a[k] = 1.0;\n}\n")
     source = path.read_bytes()
     findings = check_file(str(path), [], None).findings
     assert {f.rule for f in findings} == {MISSED, UNSAFE, "missed-restrict"}
     fixed = [f for f in findings if f.fix_text is not None]
-    assert len(fixed) == 4  # scan's pragma removed, racy's replaced, w made restrict, scale's pragma
+    # scan's pragma removed, racy's replaced, w made restrict, scale's pragma, fill's line broken
+    assert len(fixed) == 5
+    shared = next(f for f in fixed if f.function == "fill")
+    assert shared.fix_text.startswith("    int k;\n    #pragma omp parallel for") and \
+        shared.fix_text.endswith("\n    for (k = 0; k < n; k++) a[k] = 1.0;\n")
     for finding in fixed:
         assert len(finding.fixes) == 1 and finding.fixes[0].description == finding.fix_description
         assert apply_edits(source, finding.fixes[0].edits) == _by_lines(source, finding), finding.rule

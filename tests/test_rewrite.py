@@ -161,12 +161,61 @@ def test_macro_loop_is_untouched_byte_for_byte():
     assert "macro" in plan.skipped[tu.loops[0].id]
 
 
-def test_code_before_for_on_the_same_line_is_skipped():
-    source = b"void f(int *a) {\n  if (a) {} for (int i = 0; i < 4; i++) a[i] = 1;\nl1: for (;;) break;\n}\n"
+def test_code_before_for_on_the_same_line_gets_a_line_break_and_the_pragma():
+    source = (b"void f(int *a) {\n  if (a) {} for (int i = 0; i < 4; i++) a[i] = 1;\nl1: for (;;) break;\n"
+              b"  do for (int i = 0; i < 4; i++) a[i] = 2; while (0);\n}\n")
     tu = make_tu(source)
-    plan = plan_rewrite(source, tu, parallel(tu, 0, 1))
-    assert plan.edits == []
-    assert all("precedes the `for`" in reason for reason in plan.skipped.values())
+    plan = plan_rewrite(source, tu, parallel(tu, 0, 1, 2))
+    assert plan.skipped == {}
+    out = apply_edits(source, plan.edits)
+    assert out == (b"void f(int *a) {\n  if (a) {}\n  #pragma omp parallel for\n  for (int i = 0; i < 4; i++) a[i] = 1;\n"
+                   b"l1:\n#pragma omp parallel for\nfor (;;) break;\n"
+                   b"  do\n  #pragma omp parallel for\n  for (int i = 0; i < 4; i++) a[i] = 2; while (0);\n}\n")
+    again = make_tu(out)
+    assert apply_edits(out, plan_rewrite(out, again, parallel(again, 0, 1, 2)).edits) == out  # idempotent
+
+
+@pytest.mark.parametrize("before", [b"HINT ", b"x = y; // for\n  int z = 0, ", b"#define L "])
+def test_code_a_statement_cannot_end_in_keeps_a_loop_after_it_unedited(before):
+    source = b"void f(int *a) {\n  " + before + b"for (int i = 0; i < 4; i++) a[i] = 1;\n}\n"
+    tu = make_tu(source)
+    plan = plan_rewrite(source, tu, parallel(tu, 0))
+    assert plan.edits == [] and "precedes the `for`" in plan.skipped[tu.loops[0].id]
+
+
+def test_a_loop_sharing_its_line_takes_a_plan_that_is_only_its_pragma(tmp_path):
+    """A work threshold becomes the pragma's if() clause there (no serial copy), a plan that needs code
+    around the loop is not written, and the rewritten file compiles, runs as the serial one and keeps
+    every diagnostic at its original line."""
+    source = (b"#include <stdio.h>\n#include <stdlib.h>\n"
+              b"int main(int argc, char **argv)\n{\n  int n = argc > 1 ? atoi(argv[1]) : 100000, i;\n"
+              b"  double *a = malloc(n * sizeof *a); int h[4] = {0};\n"
+              b"  if (n > 0) for (i = 0; i < n; i++) a[i] = i * 0.5;\n"
+              b"  double s = 0; for (i = 0; i < n; i++) s += a[i];\n"
+              b"  { } for (i = 0; i < n; i++) h[i % 4]++;\n"
+              b"  int unused; printf(\"%.1f %d\\n\", s, h[3]);\n  return 0;\n}\n")
+    path = tmp_path / "line.c"
+    path.write_bytes(source)
+    from autopar.edit.transform import transform_file
+
+    result = transform_file(str(path), [], None)
+    skipped = {loop.line: loop for loop in result.report.loops}
+    assert [e.line for e in result.edits if e.pragma] == [7, 8]
+    assert all(" if(" in e.pragma for e in result.edits if e.pragma)
+    assert "needs more than a pragma line" in " ".join(skipped[9].reasons)
+    out = apply_edits(source, result.edits)
+    assert b"  if (n > 0)\n  #pragma omp parallel for if(" in out and b"  double s = 0;\n  #pragma omp" in out
+    marked = tmp_path / "marked.c"
+    marked.write_bytes(with_line_directives(source, result.edits, str(path)))
+    outputs = set()
+    for compiler in ("gcc", "clang"):
+        for name, flags in (("serial", []), ("parallel", ["-fopenmp"])):
+            built = subprocess.run([compiler, "-O1", "-Wall", *flags, str(marked if flags else path), "-o",
+                                    str(tmp_path / name)], capture_output=True, text=True, check=True)
+            assert f"{path}:10:7: warning: unused variable" in built.stderr, built.stderr
+            outputs.add(subprocess.run([str(tmp_path / name), "300000"], capture_output=True, text=True,
+                                       check=True, env={"OMP_NUM_THREADS": "2"}).stdout)
+    assert outputs == {"22499925000.0 75000\n"}
 
 
 def test_stale_offset_is_refused():

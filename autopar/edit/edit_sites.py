@@ -5,13 +5,16 @@ line ending and continuation, the omp pragma already above it, and why a loop ma
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from autopar.ir import Loop, TranslationUnit
 from autopar.frontend.omp_pragmas import source_lines
 
 
-def why_not_editable(source: bytes, tu: TranslationUnit, loop: Loop) -> Optional[str]:
+def why_not_editable(source: bytes, tu: TranslationUnit, loop: Loop, own_line: bool = True) -> Optional[str]:
+    """Why the rewriter may not write on `loop`, or None. With `own_line` False, a loop after other code
+    on its line may be edited when a line break can go before its `for` (`breakable_before`)."""
     if not loop.in_main_file:
         return "not edited: the loop is in another file (a header)"
     if loop.from_macro:
@@ -26,11 +29,12 @@ def why_not_editable(source: bytes, tu: TranslationUnit, loop: Loop) -> Optional
     if source[loop.offset:loop.offset + 3] != b"for":
         return "not edited: the file no longer matches the analysis (no `for` at the loop's offset)"
     start = start_of_line(source, loop.offset)
-    if source[start:loop.offset].strip(b" \t\f\v"):
-        return "not edited: other code precedes the `for` on its line"
+    if shares_line(source, loop):
+        if own_line or breakable_before(source, loop.offset) is None:
+            return "not edited: other code precedes the `for` on its line"
     if continued_from_above(source, start):
         return "not edited: the previous line continues onto the `for` line"
-    hint = _hint_pragma_above(source, start)
+    hint = None if shares_line(source, loop) else _hint_pragma_above(source, start)
     if hint:
         return f"not edited: `{hint}` sits on the loop, and an omp pragma must be right above the `for`"
     return None
@@ -44,6 +48,28 @@ def _hint_pragma_above(source: bytes, line_start: int) -> Optional[str]:
     if directive is None or directive.pragma is None or directive.is_omp:
         return None
     return directive.text
+
+
+def shares_line(source: bytes, loop: Loop) -> bool:
+    """Whether other code precedes the loop's `for` on its line (`if (n > 0) for (...)`)."""
+    return bool(source[start_of_line(source, loop.offset):loop.offset].strip(b" \t\f\v"))
+
+
+# what a statement may follow on its line: a line break after it changes nothing (a statement's or
+# block's end, a block's start, a condition's `)`, a label's `:`, `else`, `do`, a comment's end)
+_STATEMENT_MAY_FOLLOW = re.compile(rb"(?:[;{}):]|\*/|(?<![A-Za-z0-9_])(?:else|do))[ \t\f\v]*\Z")
+
+
+def breakable_before(source: bytes, offset: int) -> Optional[int]:
+    """Where a line break may go before the `for` at `offset` that other code precedes on its line: the
+    start of the blanks before it, or None when the code before cannot end there (the line is a
+    preprocessor directive, or the text before does not end as a statement may follow)."""
+    start = start_of_line(source, offset)
+    before = source[start:offset]
+    if before.lstrip().startswith(b"#") or b"//" in before:
+        return None
+    found = _STATEMENT_MAY_FOLLOW.search(before)
+    return None if found is None else offset - (len(before) - len(before.rstrip(b" \t\f\v")))
 
 
 def start_of_line(source: bytes, offset: int) -> int:

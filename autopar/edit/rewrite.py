@@ -17,7 +17,7 @@ from typing import Optional
 
 from pydantic import BaseModel, Field
 
-from autopar.edit.edit_sites import line_ending, start_of_line, why_not_editable
+from autopar.edit.edit_sites import breakable_before, line_ending, shares_line, start_of_line, why_not_editable
 from autopar.edit.edits import Edit
 from autopar.ir import Loop, TranslationUnit
 from autopar.plans.plan import TEAM_GATE, Decision, Directive, Plan, Proof, Schedule, render_maps, render_pragma
@@ -78,7 +78,7 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
             result.worksharing[loop.id] = _worksharing_pragma(plan)
             result.edits.append(_pragma_line(source, loop, result.worksharing[loop.id]))
             continue
-        edits = _plan_edits(source, tu, loop, plan, versioning, findings_only)
+        edits = _plan_edits(source, tu, loop, plan, versioning and not shares_line(source, loop), findings_only)
         if edits is None:
             result.skipped[loop.id] = _not_edited(source, loop, plan, versioning)
             continue
@@ -118,7 +118,8 @@ def plan_rewrite(source: bytes, tu: TranslationUnit, decisions: list[Decision],
 def _why_not_applied(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan, allow_assumptions: bool,
                      versioning: bool) -> Optional[str]:
     """Why the plan cannot be written on its loop, or None."""
-    reason = why_not_editable(source, tu, loop) or helpers_without_place(source, tu, plan)
+    reason = why_not_editable(source, tu, loop, own_line=False) or helpers_without_place(source, tu, plan) or \
+        _why_not_one_line(source, loop, plan)
     if reason is None and plan.proof == Proof.ASSUMPTION and not allow_assumptions:
         reason = "not edited: the plan is legal only under an unverified assumption"
     required = copy_required(plan, loop)
@@ -137,6 +138,18 @@ def _why_not_applied(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan,
                   "per thread runs in parallel only beside a serial copy (versioning is off or the loop "
                   "cannot be copied)")
     return reason
+
+
+def _why_not_one_line(source: bytes, loop: Loop, plan: Plan) -> Optional[str]:
+    """Why a loop that other code precedes on its line cannot take the plan: there the pragma goes on a
+    line of its own broken off before the `for`, and nothing else is written (no serial copy, no code
+    around the loop, no directive in its body), so a condition is the pragma's if() clause."""
+    if not shares_line(source, loop):
+        return None
+    if thread_copies.needed(plan) or plan.claims or plan.atomic_updates or copy_required(plan, loop):
+        return ("not edited: other code precedes the `for` on its line, and its plan needs more than a pragma "
+                "line (code around the loop, a serial copy or directives in its body)")
+    return None
 
 
 def _plan_edits(source: bytes, tu: TranslationUnit, loop: Loop, plan: Plan, versioning: bool,
@@ -241,8 +254,24 @@ def _not_edited(source: bytes, loop: Loop, plan: Plan, versioning: bool) -> str:
 
 
 def _pragma_line(source: bytes, loop: Loop, pragma: str) -> Edit:
+    if shares_line(source, loop):
+        return _broken_line(source, loop, pragma)
     return _directive_line(source, loop.offset, start_of_line(source, loop.offset), pragma, loop_id=loop.id,
                            line=loop.line)
+
+
+def _broken_line(source: bytes, loop: Loop, pragma: str) -> Edit:
+    """The pragma for a loop that other code precedes on its line: the blanks before the `for` become a
+    line break, the pragma's line and the `for`'s own line, both indented as the line they came from
+    (`if (n > 0) for` -> `if (n > 0)`, the pragma, `for`)."""
+    start = start_of_line(source, loop.offset)
+    blanks = breakable_before(source, loop.offset)
+    line = source[start:loop.offset]
+    indentation = line[:len(line) - len(line.lstrip(b" \t"))].decode("utf-8", "surrogateescape")
+    eol = line_ending(source, start)
+    head = eol + indentation + pragma + eol
+    return Edit(offset=blanks, length=loop.offset - blanks, text=head + indentation, pragma=pragma,
+                loop_id=loop.id, line=loop.line, line_marks=[(len(head), loop.line)])
 
 
 def _data_region_edits(source: bytes, tu: TranslationUnit, decisions: list[Decision],

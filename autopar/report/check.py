@@ -123,7 +123,7 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
         check.findings.append(Finding(
             rule=rule, path=path, line=loop.line, column=loop.column, loop_id=loop.id,
             function=loop.function, pragma=edit.pragma,
-            **(line_fix(result.source, loop.line, loop.line, edit.text, f"Insert `{edit.pragma}`") if one_line else {}),
+            **(_pragma_fix(result.source, loop, edit) if one_line else {}),
             message=missed_message(loop, edit.pragma or "", loop_report.proof if loop_report else None)
             + ("" if one_line else f" (the pragma alone is not enough: `autopar rewrite` writes {needs})"),
             reasons=loop_report.reasons if loop_report else [],
@@ -144,6 +144,20 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
             check.findings.append(finding.model_copy(update={"path": path, "reasons": loop_report.reasons,
                                                              "codes": loop_report.codes}))
     return check
+
+
+def _pragma_fix(source: bytes, loop: Loop, edit) -> dict:
+    """The fix of a missed loop: its pragma line inserted above the `for` line, or, where other code
+    precedes the `for` on its line, that line replaced by its broken form (autopar.edit.rewrite)."""
+    description = f"Insert `{edit.pragma}`"
+    start = source.rfind(b"\n", 0, edit.offset) + 1
+    if start == edit.offset and not edit.length:
+        return line_fix(source, loop.line, loop.line, edit.text, description)
+    end = source.find(b"\n", edit.offset)
+    end = len(source) if end < 0 else end + 1
+    line = source[start:edit.offset] + edit.text.encode("utf-8", "surrogateescape") + \
+        source[edit.offset + edit.length:end]
+    return line_fix(source, loop.line, loop.line + 1, line.decode("utf-8", "surrogateescape"), description)
 
 
 def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> Optional[Finding]:

@@ -23,6 +23,7 @@ shared pieces (arrays, stores, expressions, loop heads), and the blocks' templat
 
 from __future__ import annotations
 
+import random
 from typing import Optional
 
 from autopar.tools.fuzz.loopgen_bounds import BoundsTemplates
@@ -35,7 +36,7 @@ from autopar.tools.fuzz.loopgen_patterns import PatternTemplates
 from autopar.tools.fuzz.loopgen_tables import TableTemplates
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 64
+VERSION = 65
 
 
 class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates, BoundsTemplates, TableTemplates, ClaimTemplates,
@@ -61,14 +62,14 @@ class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates, BoundsTemplate
     def render(self) -> str:
         out = [f"/* autopar fuzz program, loopgen {VERSION} seed {self.seed} */", "#include <stdio.h>",
                *(f"#include <{name}>" for name in sorted(self.includes)), ""]
-        out += self.top + [""] + self.functions + [""]
+        out += self.top + [""] + _shared_lines(self.functions, self.seed) + [""]
         out.append("int main(int argc, char **argv)")
         out.append("{")
         out.append("    int zero = argc - 1;")
         out.append("    (void)argv;")
         for size, name in sorted(self.size_vars.items()):
             out.append(f"    int {name} = {size} + zero;")
-        out += self.body
+        out += _shared_lines(self.body, self.seed + 1)
         out.append("    /* the output: every scalar, a checksum of every array */")
         for scalar in self.scalars:
             conv, cast = TYPES[scalar.ctype][0], TYPES[scalar.ctype][1]
@@ -94,6 +95,22 @@ class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates, BoundsTemplate
         out.append("    return 0;")
         out.append("}")
         return "\n".join(out) + "\n"
+
+
+def _shared_lines(lines: list[str], seed: int) -> list[str]:
+    """`lines` with some `for` lines joined onto the line before, where that line ends a statement or
+    opens or closes a block (`int i; for (...)`, `} for (...)`): the rewriter must break such a line
+    before it writes a pragma there. Its own generator, so the blocks of a seed stay as they were."""
+    rng = random.Random(seed * 7919 + 13)
+    out: list[str] = []
+    for line in lines:
+        previous = out[-1].strip() if out else ""
+        if line.lstrip().startswith("for (") and previous[-1:] in (";", "{", "}") and \
+                not previous.startswith("#") and "//" not in previous and rng.random() < 0.25:
+            out[-1] += " " + line.strip()
+            continue
+        out.append(line)
+    return out
 
 
 def generate(seed: int, blocks: Optional[int] = None) -> Program:
