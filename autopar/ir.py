@@ -16,7 +16,7 @@ from typing import Literal, Optional
 
 from pydantic import Field, PrivateAttr
 from autopar.ir_base import _Frozen
-from autopar.ir_calls import CallEffect, CallSite, FunctionSummary, SwitchedOff  # noqa: F401 (the IR's parts)
+from autopar.ir_calls import CallEffect, CallSite, FunctionSummary, SharedPointerCall, SwitchedOff  # noqa: F401 (the IR's parts)
 from autopar.ir_affine import AffineExpr, DomainCondition, QuasiBound  # noqa: F401
 from autopar.ir_claims import Append, Claim  # noqa: F401
 
@@ -396,6 +396,8 @@ class TranslationUnit(_Frozen):
     call_site_values: dict[str, dict[str, int]] = Field(default_factory=dict)
     # per file-local function, pointer parameters every call points into an object of its own (restrict)
     distinct_parameters: dict[str, list[str]] = Field(default_factory=dict)
+    # per function whose loop carries the user's omp pragma, the calls passing one pointer to two parameters
+    shared_pointer_calls: dict[str, list[SharedPointerCall]] = Field(default_factory=dict)
     # analyzed as a whole program (--whole-program, autopar-cc's `cc prog.c -o prog`): only this file
     # calls its functions, so call-site facts hold for functions with external linkage too
     whole_program: bool = False

@@ -92,3 +92,15 @@ class SwitchedOff(_Frozen):
     line: int
     text: str  # the `if` as written, on one line, for reasons
     root_loop_id: str  # the outermost loop around it
+
+
+class SharedPointerCall(_Frozen):
+    """A call in this file that passes one pointer to two pointer parameters of the callee
+    (`shift(buf, buf, n)`), from autopar.frontend.same_arguments: `check` asks whether a pragma the
+    analysis accepts only under a run-time overlap check races there."""
+
+    line: int
+    column: int
+    caller: str
+    parameters: list[str]  # the two parameters' names, in the callee's order
+    argument: str  # the argument both receive, as written

@@ -445,8 +445,9 @@ def test_a_work_threshold_chooses_between_the_parallel_loop_and_a_serial_copy(tm
     made = transform_file(str(original), share_regions=False)  # each sweep its own region
     text = made.rewritten.decode()
     # the first loop has a constant trip count; the others' conditions call the start-up gate, defined
-    # once above the function
-    assert made.parallel_loops == 3 and len(made.edits) == 5 and text.count("#define AUTOPAR_TEAM_GATE_") == 1
+    # once above the function; total()'s loop shares its line, so its condition is an if() clause
+    assert made.parallel_loops == 4 and len(made.edits) == 6 and text.count("#define AUTOPAR_TEAM_GATE_") == 1
+    assert re.search(r"long t = 0;\n#pragma omp parallel for reduction\(\+: t\) if\(.*\)\nfor \(int i = 0;", text)
     assert text.index("#define AUTOPAR_TEAM_GATE_") < text.index("int main")
     first = re.search(r"\n( +)if \(\(n - 2 > \d+\) && \(autopar_team_pays_\(\(double\)\(n - 2\) \* [\d.e-]+\)\)\) \{\n"
                       r" +#pragma omp parallel for\n +for \(i = 1;", text)
@@ -939,9 +940,12 @@ REVIEWED = {
     "hshadow.c": ("int hist[256], key[1000]; long other[2];\nvoid count(int n) { int i;\n"
                   "    for (i = 0; i < n; i++) {\n        hist[key[i] & 255]++;\n"
                   "        { long hist[2] = {0, 0}; hist[i & 1] = i; other[0] += hist[0]; }\n    }\n}\n", "no section"),
-    # the only gated loop shares its line: not edited, so no unused definition either
-    "unused.c": ("double a[100], b[100];\nvoid scale(int n, double s) {\n"
-                 "    int i; for (i = 0; i < n; i++) a[i] = b[i] * s;\n}\n", "no gate"),
+    # the only gated loop follows a macro's name on its line: not edited, so no unused definition either
+    "unused.c": ("#define NOTE\ndouble a[100], b[100];\nvoid scale(int n, double s) {\n"
+                 "    int i; NOTE for (i = 0; i < n; i++) a[i] = b[i] * s;\n}\n", "no gate"),
+    # ... and after a statement on its line: a line break, and the gate is used in its if() clause
+    "shared.c": ("double a[100], b[100];\nvoid scale(int n, double s) {\n"
+                 "    int i; for (i = 0; i < n; i++) a[i] = b[i] * s;\n}\n", "gate"),
     # C99: an inline definition with external linkage may not call a static function
     "inl.c": ("double a[100], b[100];\ninline void scale(int n, double s) {\n    int i;\n"
               "    for (i = 0; i < n; i++)\n        a[i] = b[i] * s;\n}\nvoid use(void) { scale(100, 2.0); }\n", "no gate"),
@@ -968,6 +972,8 @@ def test_cases_found_in_review_compile_cleanly_and_keep_their_meaning(tmp_path, 
         assert not any("[:" in v for p in plans for r in p.reductions for v in r.variables)
     elif expect == "no gate":
         assert "autopar_team_pays_" not in text
+    elif expect == "gate":
+        assert "    int i;\n    #pragma omp parallel for if((n > " in text and "autopar_team_pays_((double)" in text
     out = tmp_path / "out.c"
     out.write_text(text)
     built = subprocess.run(["gcc", "-std=c99", "-Wall", "-Werror", "-fopenmp", "-c", str(out), "-o", str(tmp_path / "o.o")],

@@ -35,6 +35,7 @@ from autopar.frontend.loops import (LoopFinder, LoopInfo, address_taken_in, capt
 from autopar.frontend.nest_facts import NestFacts, Scope, plain_globals
 from autopar.frontend.param_regions import global_arrays
 from autopar.frontend.parse import FrontendError, parse, read_source, settings_for
+from autopar.frontend.same_arguments import shared_pointer_calls
 from autopar.frontend.static_arrays import StaticArrays
 from autopar.frontend.summaries import summarize
 from autopar.frontend.variables import Variables
@@ -169,21 +170,32 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
         info.loop.claims, info.loop.claim_problem = loop_claims(info, source, every_function, clang_tu.cursor,
                                                                 whole_program, settings.language)
 
-    with_loops = {info.loop.function for info in infos}
-    constants = constant_arguments(every_function, with_loops, source)
-    for info in infos:
-        info.loop.constant_parameter_uses = parameter_uses(info, constants.get(info.loop.function, {}), source)
+    facts = _call_site_facts(every_function, infos, source, whole_program, distinct)
     if settings.language == "c":
+        with_loops = {info.loop.function for info in infos}
         _mark_data_selected(summaries, data_selected_parameters(every_function, with_loops, source, whole_program))
     unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
                            build_vectorizes=settings.vectorizes, loops=[info.loop.frozen() for info in infos],
-                           functions=summaries, constant_arguments=constants, diagnostics=diagnostics,
-                           call_site_values=call_site_values(every_function, with_loops, source, whole_program),
-                           distinct_parameters={name: [key[2] for key in keys] for name, keys in distinct.items()},
+                           functions=summaries, diagnostics=diagnostics, **facts,
                            whole_program=whole_program, switched_off=switched,
                            switchable=[] if switched else switched_off.switchable(infos, source, variables))
     _break_cycles(every_function, infos)
     return unit
+
+
+def _call_site_facts(every_function: list, infos: list[LoopInfo], source: Source, whole_program: bool,
+                     distinct: dict[str, list[tuple]]) -> dict:
+    """What the calls of this file say about the functions with loops, as TranslationUnit fields (and
+    each loop's uses of the constants its function is always called with)."""
+    with_loops = {info.loop.function for info in infos}
+    constants = constant_arguments(every_function, with_loops, source)
+    for info in infos:
+        info.loop.constant_parameter_uses = parameter_uses(info, constants.get(info.loop.function, {}), source)
+    with_pragmas = {info.loop.function for info in infos if info.loop.existing_pragma}
+    return {"constant_arguments": constants,
+            "call_site_values": call_site_values(every_function, with_loops, source, whole_program),
+            "distinct_parameters": {name: [key[2] for key in keys] for name, keys in distinct.items()},
+            "shared_pointer_calls": shared_pointer_calls(every_function, with_pragmas, source)}
 
 
 def _with_external(summaries: dict, every_function: list, settings) -> dict:

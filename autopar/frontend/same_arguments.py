@@ -1,0 +1,80 @@
+"""Calls that pass one pointer to two parameters (`shift(buf, buf, n)`).
+
+For each function named in `wanted` (those whose loops carry the user's omp pragma), every call in
+the file that gives two of its pointer parameters the same argument: the same text, without side
+effects (names, members, subscripts, `&`, `*`, `+`, `-`, constants, casts), so both parameters hold
+one address at that call. `check` reads them (autopar.report.check_overlap): a pragma the analysis
+accepts only under a run-time overlap check races at such a call when the loop, with the two
+parameters one pointer, carries a dependence.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from clang.cindex import CursorKind as K
+
+from autopar.frontend.ast import Node, Source
+from autopar.frontend.calls import call_arguments, callee_name
+from autopar.frontend.functions import Function
+from autopar.frontend.pointer_facts import function_parameters, pointer_parameter
+from autopar.ir_calls import SharedPointerCall
+
+# expressions whose value is an address computed without side effects
+_PLAIN = {K.DECL_REF_EXPR, K.MEMBER_REF_EXPR, K.ARRAY_SUBSCRIPT_EXPR, K.INTEGER_LITERAL, K.UNEXPOSED_EXPR,
+          K.PAREN_EXPR, K.CSTYLE_CAST_EXPR}
+_PLAIN_OPERATORS = {"&", "*", "+", "-"}
+
+
+def shared_pointer_calls(every_function: list[Function], wanted: set[str],
+                         source: Source) -> dict[str, list[SharedPointerCall]]:
+    """{callee: the calls that pass one pointer to two of its pointer parameters}, for the callees of
+    `wanted` defined once in this file."""
+    defined: dict[str, list[Function]] = {}
+    for function in every_function:
+        defined.setdefault(function.name, []).append(function)
+    targets = {name: found[0] for name in wanted if len(found := defined.get(name, [])) == 1}
+    if not targets:
+        return {}
+    found: dict[str, list[SharedPointerCall]] = {}
+    for caller in every_function:
+        text = source.data[caller.start:caller.end]
+        if not any(name.encode() in text for name in targets):
+            continue
+        for node in caller.nodes:
+            if node.kind != K.CALL_EXPR or (name := callee_name(node)) not in targets:
+                continue
+            parameters = function_parameters(targets[name])
+            shared = _shared(node, parameters, source)
+            if shared is not None:
+                line = bisect_right(source.line_starts, node.start)
+                found.setdefault(name, []).append(SharedPointerCall(
+                    line=line, column=node.start - source.line_starts[line - 1] + 1, caller=caller.name,
+                    parameters=shared[0], argument=shared[1]))
+    return found
+
+
+def _shared(call: Node, parameters: list, source: Source):
+    """([first, second] parameter names, the argument) for the first two pointer parameters the call
+    passes the same plain argument, or None."""
+    seen: dict[str, str] = {}
+    for argument, parameter in zip(call_arguments(call), parameters):
+        if not pointer_parameter(parameter) or not parameter.spelling or not _plain(argument):
+            continue
+        text = source.text_of(argument)
+        if not text:
+            continue  # (spelled in a macro: not read)
+        if text in seen:
+            return [seen[text], parameter.spelling], text
+        seen[text] = parameter.spelling
+    return None
+
+
+def _plain(node: Node) -> bool:
+    for n in node.walk():
+        if n.kind in (K.UNARY_OPERATOR, K.BINARY_OPERATOR):
+            if (n.unary_op or n.binary_op) not in _PLAIN_OPERATORS:
+                return False
+        elif n.kind not in _PLAIN:
+            return False
+    return True

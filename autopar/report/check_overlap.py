@@ -1,0 +1,59 @@
+"""A user's pragma that races at a call of its function: the analysis accepts the loop only under a
+run-time check that two pointer parameters do not overlap, and a call in this file passes both the
+same pointer (autopar.frontend.same_arguments). The analysis runs again with the second parameter's
+accesses made the first's (one pointer, as at that call); when the loop then carries a dependence,
+the pragma races whenever it is called that way."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from autopar.ir import Loop, SharedPointerCall, Storage, TranslationUnit
+from autopar.plans.plan import Plan
+
+
+def overlapping_call(tu: TranslationUnit, loop: Loop, plans: list[Plan]) -> Optional[tuple[SharedPointerCall, list[str]]]:
+    """(the call, the loop's reasons with one pointer) for the first call of the loop's function that
+    passes one pointer to two parameters the loop reads or writes and makes the loop carry a
+    dependence; None when every plan holds without a run-time overlap check, or no call does."""
+    from autopar.plans.candidates import analyze_nest
+
+    if not plans or not all(p.alias_check for p in plans):
+        return None
+    for call in tu.shared_pointer_calls.get(loop.function, []):
+        merged = _one_pointer(tu, loop, *call.parameters)
+        if merged is None:
+            continue
+        root = (merged.ancestors(loop.id) or [merged.loop(loop.id)])[0]
+        verdict = next((v for v in analyze_nest(merged, root).verdicts if v.loop_id == loop.id), None)
+        if verdict is not None and not verdict.parallelizable:
+            return call, verdict.reasons
+    return None
+
+
+def _one_pointer(tu: TranslationUnit, loop: Loop, first: str, second: str) -> Optional[TranslationUnit]:
+    """The unit with the accesses through parameter `second` in the loop's function made accesses
+    through `first`; None when the loop does not use both, or they point to different types."""
+    def parameter(name: str):
+        return [a for a in loop.accesses if a.base.name == name and a.base.storage == Storage.PARAMETER]
+
+    firsts, seconds = parameter(first), parameter(second)
+    if not firsts or not seconds or {_unqualified(a.element_type) for a in firsts} != \
+            {_unqualified(a.element_type) for a in seconds} or \
+            any(a.path != a.base.name for a in firsts + seconds):  # (the pointees' own elements only)
+        return None
+    base = firsts[0].base
+
+    def merged(other: Loop) -> Loop:
+        if other.function != loop.function:
+            return other
+        accesses = [a.model_copy(update={"base": base, "path": first}) if a.base.name == second and
+                    a.base.storage == Storage.PARAMETER else a for a in other.accesses]
+        return other.model_copy(update={"accesses": accesses})
+
+    return tu.model_copy(update={"loops": [merged(l) for l in tu.loops]})
+
+
+def _unqualified(type_name: str) -> str:
+    return " ".join(re.sub(r"\b(?:const|volatile|restrict|__restrict)\b", " ", type_name).split())
