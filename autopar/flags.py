@@ -105,3 +105,15 @@ def vectorizes(args: list[str], compiler: str = "gcc") -> bool:
     if "clang" in name or name.startswith(("icx", "icpx")):
         return level in ("2", "3", "4", "s", "z", "fast")
     return level in ("3", "4", "fast") or (level == "2" and full_model)
+
+
+def strict_aliasing(args: list[str]) -> bool:
+    """Whether the analysis may use C's and C++'s effective-type rule (a `double *` never reaches an
+    `int` object): yes unless the last of `-f[no-]strict-aliasing` turns it off. The rule is the
+    language's at every optimization level; code built with `-fno-strict-aliasing` (kernels, type
+    punning through pointers) may break it, so there it is not used."""
+    strict = True
+    for arg in args:
+        if arg in ("-fstrict-aliasing", "-fno-strict-aliasing"):
+            strict = arg == "-fstrict-aliasing"
+    return strict

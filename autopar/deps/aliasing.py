@@ -91,10 +91,13 @@ def other_fields(x: ObjectModel, y: ObjectModel) -> bool:
         not any(m.access.through_reference for m in x.accesses + y.accesses)
 
 
-def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
-    """Whether two distinct objects of a loop may overlap in memory."""
+def may_alias(x: ObjectModel, y: ObjectModel, strict: bool = True) -> bool:
+    """Whether two distinct objects of a loop may overlap in memory. `strict`: the effective-type rule
+    holds (autopar.flags.strict_aliasing)."""
     if x.key == y.key:
         return True
+    if strict and kinds_apart(element_kind(x), element_kind(y)):
+        return False  # a `double *` never reaches an `int` object, nor an `int *` a `double` one
     if x.row_table and y.row_table and _same_variable(x, y):
         return False  # one row table's elements and row pointers (deps.object_key): other allocations
     if through_loaded_pointers(x) or through_loaded_pointers(y):
@@ -140,6 +143,34 @@ def may_alias(x: ObjectModel, y: ObjectModel) -> bool:
         if a.kind == "array" and b.kind == "array":
             return False
     return True
+
+
+def spelled_number_kind(spelled: str) -> str:
+    """"floating" or "integer" for an element type spelled with its basic words; "" for another
+    (a char, which may alias any object, a typedef, a struct)."""
+    words = set(spelled.replace("*", " ").split()) - {"const", "volatile", "restrict", "__restrict"}
+    if words and words <= {"float", "double", "long"} and words & {"float", "double"}:
+        return "floating"
+    if words and words <= {"int", "long", "short", "unsigned", "signed"}:
+        return "integer"
+    return ""
+
+
+def element_kind(obj: ObjectModel) -> str:
+    """The kind of number ("integer", "floating") of the elements the object's accesses read and
+    write, when every access spells it so and its root variable is declared so (no cast between
+    them, no typedef, no char); "" otherwise. Elements of a pointer or an array, not members."""
+    if obj.kind not in ("pointer", "array") or not obj.accesses:
+        return ""
+    kinds = {spelled_number_kind(m.access.element_type) if m.access is not None else "" for m in obj.accesses}
+    kind = kinds.pop() if len(kinds) == 1 else ""
+    return kind if kind and kind == obj.base.number_kind else ""
+
+
+def kinds_apart(kind: str, other: str) -> bool:
+    """Whether objects holding numbers of these kinds never overlap (C's effective types): an integer
+    and a floating-point object; not when either kind is unknown."""
+    return bool(kind) and bool(other) and kind != other and {kind, other} <= {"integer", "floating"}
 
 
 def _byte_elements(obj: ObjectModel) -> bool:

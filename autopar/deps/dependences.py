@@ -18,8 +18,9 @@ from autopar.deps.graph import DependenceGraph, Edge
 from autopar.deps.guards import never_meet, reads_by_position
 from autopar.deps.isl_text import ISL_LOCK, operation_quota, render_aff_c, set_text
 from autopar.deps.accesses import AccessModel, ObjectModel, common_loops, first_reason, is_span, same_element
-from autopar.deps.aliasing import may_alias
+from autopar.deps.aliasing import element_kind, kinds_apart, may_alias
 from autopar.deps.model import LoopModel, declared_inside, iv_name
+from autopar.flags import strict_aliasing
 from autopar.ir import Access, Loop, Storage, TranslationUnit
 
 
@@ -74,6 +75,7 @@ class Analysis:
     def __init__(self, tu: TranslationUnit, loop: Loop):
         self.solver: PairSolver = tu.cache("deps.PairSolver", PairSolver)
         self.model = LoopModel(tu, loop)
+        self.strict = strict_aliasing(tu.compile_args)  # (effective types: autopar.deps.aliasing)
         self.graph = DependenceGraph(loop.id)
         self.graph.objects = self.model.objects
         self._reads_at: Optional[dict] = None  # the loop's reads by position, for guarded writes
@@ -89,7 +91,7 @@ class Analysis:
                     self._same_object(x)
                     if x.written and (x.carved_rows or x.member_dims_to_check):
                         self._aliasing(x, x)  # a row may reach the next (deps.carved_rows, deps.member_bounds)
-                elif (x.written or y.written) and may_alias(x, y):
+                elif (x.written or y.written) and may_alias(x, y, self.strict):
                     self._aliasing(x, y)
         self._global_scalars(objects)
 
@@ -109,8 +111,8 @@ class Analysis:
             pairs = []
             for obj in objects:
                 if obj.kind not in ("pointer", "member") or (obj.kind == "pointer" and obj.base.unaliased) or \
-                        obj.row_table:  # (its rows are allocations, never a named scalar)
-                    continue
+                        obj.row_table or (self.strict and kinds_apart(var.number_kind, element_kind(obj))):
+                    continue  # (a row table's rows are allocations; a `double *` never reaches an `int`)
                 for m in obj.accesses:
                     if m.access.is_write or use.written:
                         pairs.append((obj, m))

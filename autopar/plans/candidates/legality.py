@@ -10,11 +10,13 @@ from typing import Optional
 from autopar.plans import reasons as R
 from autopar.deps import (ISL_LOCK, Analysis, ObjectModel, count_problem, descendants, inspection_budget, overlap_check,
                           runs_at_least_once, runs_condition, unbounded_pairs, wrap_problem)
+from autopar.deps.aliasing import spelled_number_kind
 from autopar.deps.touched_interval import invariant_runs_test
 from autopar.plans.candidates.array_reductions import atomic_notes, atomic_updates, reduced_arrays, reduction_notes
 from autopar.plans.candidates.alias_pairs import apart_text, equal_pointer_pairs, unbounded_text, written_first
 from autopar.plans.candidates.claims import claim_notes, claimed_objects, claims_used, order_blockers
 from autopar.plans.candidates.private_arrays import COPIED_IN, copies_fit, loop_calls, privatizable
+from autopar.flags import strict_aliasing
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
 from autopar.ir_calls import UNKNOWN_POINTEE
 from autopar.plans.scalars import ScalarClasses, classify
@@ -144,6 +146,7 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                   written_scalars: set[str]) -> list[str]:
     out: list[str] = []
     written = {o.base.name for o in objects.values() if o.written} | written_scalars
+    strict = strict_aliasing(tu.compile_args)
     for call in loop_calls(tu, loop):
         if call.effect == CallEffect.PURE:
             continue
@@ -190,7 +193,7 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                 # (`q[i] = ...; next_of(i)` reading w, where q may point into w)
                 pairs = [(g, o.base.name) for o in objects.values() if o.written and o.kind in ("pointer", "member")
                          and not o.base.unaliased for g in set(summary.reads_globals) - touched - set(call.modelled_globals)
-                         if not g.startswith("*") and _same_kind(summary.global_kinds.get(g, ""), o)]
+                         if not g.startswith("*") and _same_kind(summary.global_kinds.get(g, ""), o, strict)]
                 if pairs:
                     out.append(R.Reason(f"calls {call.callee}, which reads {', '.join(sorted({g for g, _ in pairs}))}, "
                                         f"where the loop may write through {', '.join(sorted({p for _, p in pairs}))}",
@@ -217,22 +220,13 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
     return out
 
 
-def _same_kind(kind: str, obj: ObjectModel) -> bool:
+def _same_kind(kind: str, obj: ObjectModel, strict: bool) -> bool:
     """Whether writes through `obj` may land in a global holding numbers of `kind` (C's effective
-    types: a `double *` never points into an `int` array; a char pointer, or a kind not known, may)."""
-    written = {_number_kind(m.access.element_type) for m in obj.accesses if m.access is not None and m.access.is_write}
-    return not kind or not written or "" in written or kind in written
-
-
-def _number_kind(spelled: str) -> str:
-    """"floating" or "integer" for an element type spelled with its basic words; "" for another
-    (a char, which may alias any object, a typedef, a struct)."""
-    words = set(spelled.replace("*", " ").split()) - {"const", "volatile", "restrict", "__restrict"}
-    if words and words <= {"float", "double", "long"} and words & {"float", "double"}:
-        return "floating"
-    if words and words <= {"int", "long", "short", "unsigned", "signed"}:
-        return "integer"
-    return ""
+    types, where `strict`: a `double *` never points into an `int` array; a char pointer, or a kind
+    not known, may)."""
+    written = {spelled_number_kind(m.access.element_type) for m in obj.accesses
+               if m.access is not None and m.access.is_write}
+    return not strict or not kind or not written or "" in written or kind in written
 
 
 def _reachable(loop: Loop, obj: ObjectModel) -> bool:
