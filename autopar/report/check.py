@@ -27,6 +27,7 @@ from autopar.report.findings import (MISSED, RESTRICT, RULE_CODES, SIMD, UNSAFE,
 from autopar.frontend import compdb
 from autopar.edit.atomic_updates import ATOMIC
 from autopar.report.check_restrict import restrict_finding  # noqa: F401  (explain's hint too)
+from autopar.report.check_critical import CriticalSections, critical_sections, without_guarded
 from autopar.report.check_overlap import overlapping_call
 from autopar.report.check_regions import region_private, with_region_private
 from autopar.report.check_updates import (UserAtomics, array_clause_problems, atomic_enough, closest_plans,
@@ -166,8 +167,9 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
 
     A finding when the analysis finds no legal plan for it, or when the pragma lacks a clause that every
     legal plan needs (a reduction, private or lastprivate variable). The user's atomic updates count as
-    written (autopar.report.check_updates); a loop that synchronizes otherwise (critical, ordered,
-    locks) is not judged: the analysis does not model that synchronization.
+    written (autopar.report.check_updates), and what its critical sections alone touch is guarded
+    (autopar.report.check_critical); a loop that synchronizes otherwise (ordered, barriers, locks) is
+    not judged: the analysis does not model that synchronization.
     """
     from autopar.edit.edit_sites import omp_pragma_span
     from autopar.plans.plan import render_pragma
@@ -183,9 +185,10 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     if span and thread_copies.written_by_rewrite(source, span[0]):
         return None  # rewrite's per-thread copies: the analysis proved the plan, the code is its rendering
     atomics = user_atomics(source, tu, loop)  # (read from the text: a macro that holds an atomic directive too)
-    if atomics is None:
+    sections = critical_sections(source, tu, loop)
+    if atomics is None or sections is None:
         return None
-    bare, nest, verdict = _analyzed(source, tu, loop, parsed, atomics, span)
+    bare, nest, verdict = _analyzed(source, tu, loop, parsed, atomics, span, sections)
     common = dict(rule=UNSAFE, path=tu.path, line=loop.line, column=loop.column, loop_id=loop.id,
                   function=loop.function, existing_pragma=pragma)
     first, last, indentation, eol = _pragma_lines(source, span)  # (the fix replaces them)
@@ -266,13 +269,17 @@ def _clause_problems(bare: TranslationUnit, loop: Loop, parsed: OmpPragma, plans
     return plans, problems
 
 
-def _analyzed(source: bytes, tu: TranslationUnit, loop: Loop, parsed: OmpPragma, atomics: UserAtomics, span):
+def _analyzed(source: bytes, tu: TranslationUnit, loop: Loop, parsed: OmpPragma, atomics: UserAtomics, span,
+              sections: CriticalSections):
     """(the unit as the analysis reads it, the nest's analysis, the loop's verdict): the pragma left out,
-    the user's region's private scalars and atomic updates as written, switched-off statements read as
-    rewrite writes them, and a loop `collapse` takes in that cannot run in parallel as the verdict."""
+    the user's region's private scalars, atomic updates as written and what critical sections guard
+    left out, switched-off statements read as rewrite writes them, and a loop `collapse` takes in
+    that cannot run in parallel as the verdict."""
     from autopar.plans.candidates import analyze_nest
 
     bare = without_pragmas(tu, loop.id)
+    if sections.guarded:
+        bare = without_guarded(bare, bare.loop(loop.id), sections)
     if "parallel" not in parsed.directive:  # (an `omp for` in the user's region: its own scalars stay)
         bare = with_region_private(bare, bare.loop(loop.id), region_private(source, loop))
     if atomics.statements:

@@ -7,8 +7,9 @@ range (Access.update_range), so the analysis judges the array as it judges the a
 `rewrite` writes: a plan that needs atomic updates is safe when every one of them is already atomic.
 A scalar that the loop touches only as the target of atomic updates with one operator needs no
 reduction clause. Anything else in the loop is judged as in any other loop; a loop that
-synchronizes another way (critical, ordered, barrier, locks, an atomic read, write or capture, an
-update written `x = x + v`) is not judged at all.
+synchronizes another way (ordered, barrier, locks, an atomic read, write or capture, an
+update written `x = x + v`) is not judged at all; critical sections are read by
+autopar.report.check_critical.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from autopar.ir import Loop, TranslationUnit
 from autopar.plans.plan import Plan
 
 _OPERATOR_IN_CODE = re.compile(rb'_Pragma\s*\(\s*"(?:\\.|[^"\\\n])*"\s*\)')
-_OTHER_SYNCHRONIZATION = {"critical", "ordered", "barrier"}  # (directives: not judged)
+_OTHER_SYNCHRONIZATION = {"ordered", "barrier"}  # (directives: not judged; critical: autopar.report.check_critical)
 _CLAUSES = {"update", "seq_cst", "relaxed", "acq_rel", "release", "acquire", "hint"}
 _COMPOUND = re.compile(r"(?<![+\-*/%&|^<>=!])([+\-*&|^])=(?!=)")
 _OPERATOR = {"+": "+", "-": "+", "*": "*", "&": "&", "|": "|", "^": "^"}
