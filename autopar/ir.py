@@ -297,6 +297,8 @@ class Loop(_Frozen):
     end_line: int
     # the whole body is exactly one `for` loop (braces allowed): a perfect nest, collapsible
     perfectly_nests_child: bool = False
+    # affine tests of the `if`s around the loop that hold whenever it starts (`if (n > 0) for ...`)
+    entry_conditions: list[DomainCondition] = Field(default_factory=list)
     # the body is `for` loops and nothing else (`{ for ...; for ...; }`): each of its statements is a
     # child loop, so a parallel region around this loop runs nothing but those loops and the header
     body_only_loops: bool = False
@@ -387,6 +389,8 @@ class TranslationUnit(_Frozen):
     language: Literal["c", "c++"]
     compile_args: list[str] = Field(default_factory=list)
     build_vectorizes: bool = False  # its build vectorizes loops itself (autopar.flags.vectorizes: -O3)
+    # C's effective-type rule holds for its build (no -fno-strict-aliasing: autopar.flags.strict_aliasing)
+    strict_aliasing: bool = True
     loops: list[Loop] = Field(default_factory=list)  # main-file loops, in source order
     functions: dict[str, FunctionSummary] = Field(default_factory=dict)
     # per function, integer parameters every call in this file passes one constant for: {"max_pool": {"pool": "2"}}

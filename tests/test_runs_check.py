@@ -71,3 +71,72 @@ def test_the_rewrite_keeps_the_value_when_the_loop_does_not_run(tmp_path):
         parallel = subprocess.run([str(tmp_path / "parallel"), n], capture_output=True, text=True, check=True,
                                   env={"OMP_NUM_THREADS": "4"}).stdout
         assert serial == parallel, n
+
+
+GUARDED = """#include <stdio.h>
+#include <stdlib.h>
+double b[1000];
+double last_of(int n, int m, const double *restrict a) {
+    double t = 7.0, u = 5.0, v = 3.0;
+    if (n > 0) {
+        for (int i = 0; i < n; i++) {
+            t = a[i] * 2.0;
+            b[i] = t + 1.0;
+        }
+    }
+    if (m < 1) {
+    } else for (int i = 0; i < m; i++) {
+        u = a[i] * 3.0;
+        b[i] = u;
+    }
+    if (n > 0) {
+        n = n - 2;
+        for (int i = 0; i < n; i++) {
+            v = a[i];
+            b[i] = v;
+        }
+    }
+    return t + u + v;
+}
+int main(int argc, char **argv) {
+    int n = atoi(argv[1]), m = atoi(argv[2]);
+    double *a = calloc(1000, sizeof *a);
+    for (int i = 0; i < 1000; i++) a[i] = i * 0.5;
+    printf("%g\\n", last_of(n, m, a));
+    return 0;
+}
+"""
+
+
+def test_an_if_around_the_loop_that_proves_it_runs_makes_the_check_needless(tmp_path):
+    """`if (n > 0)` (or the `else` of `if (m < 1)`) around the loop holds whenever it starts: its
+    lastprivate needs no run-time test. A test whose variable changes before the loop proves nothing."""
+    source = tmp_path / "guarded.c"
+    source.write_text(GUARDED)
+    result = analyze_file(str(source))
+    plans = {d.plan.loop_id.split(":")[1]: d.plan for d in result.decisions if d.plan}
+    loops = {l.line: l for l in result.tu.loops}
+    assert [c.op for c in loops[7].entry_conditions] == [">"] and loops[19].entry_conditions == []
+    for line, name in ((7, "t"), (13, "u"), (19, "v")):
+        assert name in plans[str(line)].lastprivate, line
+    assert plans["7"].runs_check is None and plans["13"].runs_check is None
+    assert plans["19"].runs_check is not None
+
+
+def test_the_rewrite_of_guarded_loops_prints_what_the_serial_program_prints(tmp_path):
+    from autopar.edit.transform import transform_file
+
+    source = tmp_path / "guarded.c"
+    source.write_text(GUARDED)
+    made = transform_file(str(source), versioning=False)  # (the if() clauses alone: no serial copy to hide behind)
+    rewritten = tmp_path / "rewritten.c"
+    rewritten.write_bytes(made.rewritten)
+    # the guarded loops take a pragma line; the third, whose test proves nothing, needs its serial copy
+    assert made.rewritten.count(b"lastprivate") == 2
+    outputs = []
+    for exe, path, flags in (("serial", source, []), ("parallel", rewritten, ["-fopenmp"])):
+        subprocess.run(["gcc", "-O2", *flags, str(path), "-o", str(tmp_path / exe)], check=True)
+        outputs.append([subprocess.run([str(tmp_path / exe), n, m], capture_output=True, text=True, check=True,
+                                       env={"OMP_NUM_THREADS": "2"}).stdout
+                        for n, m in (("0", "0"), ("1", "-3"), ("2", "1"), ("900", "900"))])
+    assert outputs[0] == outputs[1]

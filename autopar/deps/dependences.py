@@ -20,7 +20,6 @@ from autopar.deps.isl_text import ISL_LOCK, operation_quota, render_aff_c, set_t
 from autopar.deps.accesses import AccessModel, ObjectModel, common_loops, first_reason, is_span, same_element
 from autopar.deps.aliasing import element_kind, kinds_apart, may_alias
 from autopar.deps.model import LoopModel, declared_inside, iv_name
-from autopar.flags import strict_aliasing
 from autopar.ir import Access, Loop, Storage, TranslationUnit
 
 
@@ -75,7 +74,7 @@ class Analysis:
     def __init__(self, tu: TranslationUnit, loop: Loop):
         self.solver: PairSolver = tu.cache("deps.PairSolver", PairSolver)
         self.model = LoopModel(tu, loop)
-        self.strict = strict_aliasing(tu.compile_args)  # (effective types: autopar.deps.aliasing)
+        self.strict = tu.strict_aliasing  # (effective types: autopar.deps.aliasing)
         self.graph = DependenceGraph(loop.id)
         self.graph.objects = self.model.objects
         self._reads_at: Optional[dict] = None  # the loop's reads by position, for guarded writes

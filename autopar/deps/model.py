@@ -94,12 +94,12 @@ class LoopModel:
                 model.loops.append(pseudo)
         if access.conditions:
             ivs = {l.canonical.induction_variable: f"@{k}" for k, l in enumerate(loops) if l.canonical}
-            model.domain += self._conditions(model, access.conditions, ivs)
+            model.domain += self.conditions(model, access.conditions, ivs)
         return model
 
-    def _conditions(self, model: AccessModel, conditions: list[DomainCondition], ivs: dict[str, str]) -> list[str]:
-        """The tests of the `if`s around an access as constraints of its domain; a test of a name the
-        loop changes is left out (which only widens the domain)."""
+    def conditions(self, model: AccessModel, conditions: list[DomainCondition], ivs: dict[str, str]) -> list[str]:
+        """The tests of the `if`s around an access (or a loop) as constraints of its domain; a test of
+        a name the loop changes is left out (which only widens the domain)."""
         out = []
         for condition in conditions:
             sides = [self.usable(side.expr, ivs) for side in (condition.left, condition.right)]

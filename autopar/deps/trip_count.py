@@ -50,6 +50,8 @@ def _runs_at_least_once(model: LoopModel) -> bool:
              if (s.written or s.declared_in_loop) and s.variable.name not in counters}
     context = [con for con in model.context.domain
                if not any(varies(c_name(p), stale) for p in re.findall(r"\bP_\w+", con))]
+    # the tests of the `if`s around it hold whenever it starts (`if (n > 0) for (i = 0; i < n; ...)`)
+    context += model.conditions(own, loop.entry_conditions, {})
     iterations = [con.replace("@", "a") for con in own.domain]
     params = sorted(set(re.findall(r"\bP_\w+", " ".join(context + iterations))))
     head = f"[{', '.join(params)}] -> "

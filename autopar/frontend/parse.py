@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Optional
 
-from autopar.flags import OUTPUT_FLAGS_WITH_VALUE, PATH_FLAGS, vectorizes
+from autopar.flags import OUTPUT_FLAGS_WITH_VALUE, PATH_FLAGS, strict_aliasing, vectorizes
 from autopar.ir import Diagnostic
 from autopar.frontend import compdb
 
@@ -58,6 +58,7 @@ class ParseSettings:
     user_args: list[str]  # the flags as the user or the database gave them, cleaned
     diagnostics: list[Diagnostic] = field(default_factory=list)
     vectorizes: bool = False  # the build vectorizes loops on its own (autopar.flags.vectorizes)
+    strict_aliasing: bool = True  # the effective-type rule holds for the build (autopar.flags.strict_aliasing)
 
 
 def read_source(path: str) -> str:
@@ -239,7 +240,7 @@ def settings_for(path: str, compile_args: list[str], build_dir: Optional[str] = 
     if language == "c":
         args += _DOWNGRADE_ARGS
     return ParseSettings(args=args, language=language, user_args=flags, diagnostics=diagnostics,
-                         vectorizes=vectorizes(written, _resolved(compiler)))
+                         vectorizes=vectorizes(written, _resolved(compiler)), strict_aliasing=strict_aliasing(written))
 
 
 _SEVERITY = {1: "note", 2: "warning", 3: "error", 4: "fatal"}

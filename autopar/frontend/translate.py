@@ -37,6 +37,7 @@ from autopar.frontend.param_regions import global_arrays
 from autopar.frontend.parse import FrontendError, parse, read_source, settings_for
 from autopar.frontend.same_arguments import shared_pointer_calls
 from autopar.frontend.static_arrays import StaticArrays
+from autopar.frontend.domain_conditions import domain_conditions
 from autopar.frontend.summaries import summarize
 from autopar.frontend.variables import Variables
 from autopar.frontend.volatiles import Volatiles
@@ -176,7 +177,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
         _mark_data_selected(summaries, data_selected_parameters(every_function, with_loops, source, whole_program))
     unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
                            build_vectorizes=settings.vectorizes, loops=[info.loop.frozen() for info in infos],
-                           functions=summaries, diagnostics=diagnostics, **facts,
+                           functions=summaries, diagnostics=diagnostics, strict_aliasing=settings.strict_aliasing, **facts,
                            whole_program=whole_program, switched_off=switched,
                            switchable=[] if switched else switched_off.switchable(infos, source, variables))
     _break_cycles(every_function, infos)
@@ -233,6 +234,8 @@ def _collect_accesses(infos: list[LoopInfo], by_node: dict, source: Source, vari
         found = collector.collect(root, by_node)
         for info in root.subtree():
             info.loop.accesses = [a for a in found if info.loop.id in a.enclosing_loops]
+            scope = info.parent.scope() if info.parent is not None else Scope(info.nest, [])
+            info.loop.entry_conditions = domain_conditions(affine, info.node, scope, info.function, source)
     for loop_ids, text in collector.unmodelled:
         for info in infos:
             if info.loop.id in loop_ids and text not in info.loop.unmodelled_accesses:

@@ -28,7 +28,7 @@ from autopar.frontend import compdb
 from autopar.edit.atomic_updates import ATOMIC
 from autopar.report.check_restrict import restrict_finding  # noqa: F401  (explain's hint too)
 from autopar.report.check_critical import CriticalSections, critical_sections, without_guarded
-from autopar.report.check_overlap import overlapping_call
+from autopar.report.check_overlap import overlap_finding
 from autopar.report.check_regions import region_private, with_region_private
 from autopar.report.check_updates import (UserAtomics, array_clause_problems, atomic_enough, closest_plans,
                                           linear_missing, sections_missing, shared_by, user_atomics,
@@ -202,14 +202,9 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     plans = [c.plan for c in nest.candidates if c.plan.loop_id == loop.id]
     if not plans:
         return None
-    overlap = overlapping_call(bare, loop, plans)
+    overlap = overlap_finding(bare, loop, plans, common)
     if overlap is not None:
-        call, reasons = overlap
-        first, second = call.parameters
-        return Finding(**common, reasons=reasons, codes=["overlapping-arguments"],
-                       message=f"`{pragma}` races when {loop.function}() is called as on line {call.line} "
-                               f"(in {call.caller}()), with `{call.argument}` for both {first} and {second}: the "
-                               f"loop's iterations are independent only when they do not overlap ({'; '.join(reasons)})")
+        return overlap
     if any(p.claims for p in plans):  # legal only with the compare-and-swap `rewrite` writes in the body
         arrays = ", ".join(dict.fromkeys(c.array for p in plans for c in p.claims))
         return Finding(**common, reasons=["two iterations may claim one element at once"], codes=["missing-claims"],

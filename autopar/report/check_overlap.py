@@ -11,6 +11,21 @@ from typing import Optional
 
 from autopar.ir import Loop, SharedPointerCall, Storage, TranslationUnit
 from autopar.plans.plan import Plan
+from autopar.report.findings import Finding
+
+
+def overlap_finding(tu: TranslationUnit, loop: Loop, plans: list[Plan], common: dict) -> Optional[Finding]:
+    """The unsafe-pragma finding (`common`: its rule, place and pragma) when a call passes one pointer
+    to two parameters the plans need apart and the loop then carries a dependence; else None."""
+    overlap = overlapping_call(tu, loop, plans)
+    if overlap is None:
+        return None
+    call, reasons = overlap
+    first, second = call.parameters
+    return Finding(**common, reasons=reasons, codes=["overlapping-arguments"],
+                   message=f"`{common['existing_pragma']}` races when {loop.function}() is called as on line "
+                           f"{call.line} (in {call.caller}()), with `{call.argument}` for both {first} and {second}: "
+                           f"the loop's iterations are independent only when they do not overlap ({'; '.join(reasons)})")
 
 
 def overlapping_call(tu: TranslationUnit, loop: Loop, plans: list[Plan]) -> Optional[tuple[SharedPointerCall, list[str]]]:

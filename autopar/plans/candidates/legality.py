@@ -16,7 +16,6 @@ from autopar.plans.candidates.array_reductions import atomic_notes, atomic_updat
 from autopar.plans.candidates.alias_pairs import apart_text, equal_pointer_pairs, unbounded_text, written_first
 from autopar.plans.candidates.claims import claim_notes, claimed_objects, claims_used, order_blockers
 from autopar.plans.candidates.private_arrays import COPIED_IN, copies_fit, loop_calls, privatizable
-from autopar.flags import strict_aliasing
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
 from autopar.ir_calls import UNKNOWN_POINTEE
 from autopar.plans.scalars import ScalarClasses, classify
@@ -146,7 +145,7 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                   written_scalars: set[str]) -> list[str]:
     out: list[str] = []
     written = {o.base.name for o in objects.values() if o.written} | written_scalars
-    strict = strict_aliasing(tu.compile_args)
+    strict = tu.strict_aliasing
     for call in loop_calls(tu, loop):
         if call.effect == CallEffect.PURE:
             continue
