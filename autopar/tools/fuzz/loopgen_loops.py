@@ -5,6 +5,9 @@ Each `t_<name>` adds one block to the program being built (a `ProgramBuilder`).
 
 from __future__ import annotations
 
+import re
+from typing import Optional
+
 from autopar.tools.fuzz.loopgen_builder import (INT_TYPES, REDUCTION_OPS, TYPES, ProgramBuilder, Scalar, flip_comparison,
                                           is_signed)
 
@@ -103,10 +106,23 @@ class LoopTemplates(ProgramBuilder):
             body = [f"if ({src.name}[{iv}] > {self.rng.randint(-20, 20)}) {t} = {iv};"]
         else:  # assigned, then used in the same iteration
             body = [f"{t} = {src.name}[{iv}];", f"{dst.name}[{iv}] = {self.store(dst.ctype, f'{t} + {t} * 3')};"]
+        guard = self._entry_guard(head, iv, lo) if self.chance(0.4) else None
+        self.body.extend([guard] if guard else [])
         self.body.append(f"    {head} {{")
         self.body.extend(f"        {line}" for line in body)
         self.body.append("    }")
+        self.body.extend(["    }"] if guard else [])
         self.scalars += [Scalar(t, t_type), Scalar(iv, "int")]
+
+    def _entry_guard(self, head: str, iv: str, lo: int) -> Optional[str]:
+        """An `if` around a lastprivate loop whose test proves it runs (`if (lo < bound)`, the `else` of
+        `if (bound <= lo)`), or one that does not (`if (bound >= lo)`: the bound may equal lo)."""
+        found = re.search(rf"\b{iv} < ([^;]+);", head)
+        if found is None:
+            return None
+        bound = found.group(1).rstrip(")") if found.group(1).count(")") > found.group(1).count("(") else found.group(1)
+        return self.rng.choice([f"    if ({lo} < {bound}) {{", f"    if (({bound}) <= {lo}) {{ }} else {{",
+                                f"    if (({bound}) >= {lo}) {{"])
 
     def t_unsigned(self) -> None:
         """Unsigned counters: `!=` bounds, bounds from argc, wrap-around from a negative start."""
