@@ -1,7 +1,8 @@
 """C's effective types in the dependence analysis (autopar.deps.aliasing): a pointer to numbers of one
-kind never reaches an object holding the other kind (`double *` and `int`), so such a pair needs no
-run-time overlap check; a char pointer, a typedef'd or cast element, or a build with
-`-fno-strict-aliasing` keeps the check."""
+kind never reaches a declared object holding the other kind (`double *` and an `int` array or
+scalar), so such a pair needs no run-time overlap check; two pointers (allocated memory takes the
+type stored into it), a char pointer, a typedef'd or cast element, or a build with
+`-fno-strict-aliasing` keep the check."""
 
 from __future__ import annotations
 
@@ -15,10 +16,16 @@ SOURCE = """#include <stdio.h>
 #include <stdlib.h>
 typedef int count_t;
 static int weight = 3;
-void scale_by(double *y, const int *w, int n)
+static int w[400000];
+void scale_by(double *y, int n)
 {
     for (int i = 0; i < n; i++)
         y[i] = 0.5 * w[i];
+}
+void narrow(int *out, const double *in, int n)
+{
+    for (int i = 0; i < n; i++)
+        out[i] = (int)in[i];
 }
 void from_bytes(double *y, const unsigned char *b, int n)
 {
@@ -44,11 +51,11 @@ int main(int argc, char **argv)
 {
     int n = argc > 1 ? atoi(argv[1]) : 1000;
     double *y = malloc(n * sizeof *y), *x = malloc(n * sizeof *x);
-    int *w = malloc(n * sizeof *w);
     unsigned char *b = malloc(n);
     for (int i = 0; i < n; i++) { w[i] = i % 5; b[i] = (unsigned char)i; x[i] = i; }
     double s = 0;
-    scale_by(y, w, n); for (int i = 0; i < n; i++) s += y[i];
+    scale_by(y, n); for (int i = 0; i < n; i++) s += y[i];
+    narrow((int *)x, x, n); for (int i = 0; i < n; i++) s += ((int *)x)[i];
     from_bytes(y, b, n); for (int i = 0; i < n; i++) s += y[i];
     from_counts(y, w, n); for (int i = 0; i < n; i++) s += y[i];
     weighted(y, n); for (int i = 0; i < n; i++) s += y[i];
@@ -67,8 +74,10 @@ def _proofs(tmp_path, args: list[str]) -> dict[str, str]:
 
 
 def test_a_pointer_to_one_kind_of_number_never_reaches_the_other(tmp_path):
+    # two pointers keep their check: a store into allocated memory gives it a type (narrow in place)
     assert _proofs(tmp_path, []) == {"scale_by": "static", "weighted": "static", "from_bytes": "runtime-check",
-                                     "from_counts": "runtime-check", "shifted": "runtime-check"}
+                                     "from_counts": "runtime-check", "shifted": "runtime-check",
+                                     "narrow": "runtime-check"}
 
 
 def test_no_strict_aliasing_keeps_every_check(tmp_path):

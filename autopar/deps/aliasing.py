@@ -96,8 +96,10 @@ def may_alias(x: ObjectModel, y: ObjectModel, strict: bool = True) -> bool:
     holds (autopar.flags.strict_aliasing)."""
     if x.key == y.key:
         return True
-    if strict and kinds_apart(element_kind(x), element_kind(y)):
-        return False  # a `double *` never reaches an `int` object, nor an `int *` a `double` one
+    if strict and "array" in (x.kind, y.kind) and kinds_apart(element_kind(x), element_kind(y)):
+        return False  # a `double *` never reaches a declared `int` array, nor an `int *` a `double` one
+        # (two pointers may: a store into allocated memory gives it the stored type, `out[i] = (int)in[i]`
+        # in place is valid C)
     if x.row_table and y.row_table and _same_variable(x, y):
         return False  # one row table's elements and row pointers (deps.object_key): other allocations
     if through_loaded_pointers(x) or through_loaded_pointers(y):
