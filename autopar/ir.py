@@ -297,6 +297,10 @@ class Loop(_Frozen):
     end_line: int
     # the whole body is exactly one `for` loop (braces allowed): a perfect nest, collapsible
     perfectly_nests_child: bool = False
+    # the statements the user's `omp critical` directives in the loop govern: (start, end, lock name)
+    critical_sections: list[tuple[int, int, str]] = Field(default_factory=list)
+    # with critical sections: the variables macros name in the loop (their uses are not in its text)
+    macro_named: list[str] = Field(default_factory=list)
     # affine tests of the `if`s around the loop that hold whenever it starts (`if (n > 0) for ...`)
     entry_conditions: list[DomainCondition] = Field(default_factory=list)
     # the body is `for` loops and nothing else (`{ for ...; for ...; }`): each of its statements is a

@@ -72,3 +72,27 @@ def test_sections_the_analysis_cannot_keep_apart_leave_the_loop_unjudged(tmp_pat
             "  for (int i = 0; i < N; i++) {\n" + section + beside + "  }\n}\n" +
             MAIN.replace("f();", "f(&best);"))
     assert unsafe_pragmas(tmp_path, capsys, text, name="u.c") == []
+
+
+@pytest.mark.parametrize("before, section, beside, guarded", [
+    ("", "#pragma omp critical\n    total += a[i];\n", "", {"total"}),
+    # a macro names the guarded variable outside the section: its use is not in the text
+    ("#define TOTAL total\n", "#pragma omp critical\n    total += a[i];\n", "    TOTAL -= b[i];\n", None),
+    # a macro's `;` ends the section: the AST's statement is only the macro, which names no variable
+    ("#define TOUCH (void)0;\n", "#pragma omp critical\n    TOUCH total += a[i];\n", "", None),
+    # an enumeration constant is no variable of the loop
+    ("enum { STEP = 2 };\n", "#pragma omp critical\n    total += STEP;\n", "", None),
+    # numbers with suffixes are no names
+    ("", "#pragma omp critical\n    total += 1.5f * a[i] + 0x1F;\n", "", {"total"}),
+])
+def test_the_sections_are_the_statements_the_front_end_found(tmp_path, before, section, beside, guarded):
+    from autopar.decision.pipeline import load_translation_unit
+    from autopar.report.check_critical import critical_sections
+
+    path = tmp_path / "s.c"
+    path.write_text(HEAD + before + "void f(void)\n{\n#pragma omp parallel for\n  for (int i = 0; i < N; i++) {\n"
+                    + section + beside + "  }\n}\n" + MAIN)
+    tu = load_translation_unit(str(path), [])
+    loop = next(l for l in tu.loops if l.function == "f")
+    found = critical_sections(path.read_bytes(), tu, loop)
+    assert (found.guarded if found is not None else None) == guarded

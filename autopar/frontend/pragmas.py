@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from clang.cindex import CursorKind as K
+
 from autopar.frontend.ast import Source
 from autopar.frontend.functions import Function
 from autopar.frontend.loops import LoopInfo
@@ -67,6 +69,28 @@ def annotate(infos: list[LoopInfo], functions: list[Function], source: Source) -
                 loop.inside_omp_construct = True
         if info.parent is not None and info.parent.loop.opt_out:
             loop.opt_out = True  # opting a loop out opts out its whole nest
+    for info in infos:
+        _critical_sections(info, lines, functions, source)
+
+
+_CRITICAL_NAME = re.compile(r"\bcritical\s*\(\s*(\w+)\s*\)")
+
+
+def _critical_sections(info: LoopInfo, lines: SourceLines, functions: list[Function], source: Source) -> None:
+    """The statements that the `omp critical` directives inside the loop govern, as the AST has them
+    (a macro's `;` does not stretch one), with their lock's name; and the variables that macros name in
+    the loop (for `check`: autopar.report.check_critical)."""
+    loop = info.loop
+    for directive in lines.omp:
+        if loop.line < directive.first_line <= loop.end_line and directive.omp.directive[:1] == ["critical"] \
+                and info.node.start <= directive.start < info.node.end:
+            statement = _statement_after(functions, directive.end)
+            name = _CRITICAL_NAME.search(directive.text)
+            if statement is not None:
+                loop.critical_sections.append((*statement, name.group(1) if name else ""))
+    if loop.critical_sections:
+        loop.macro_named = sorted({node.cursor.spelling for node in info.node.walk() if node.kind == K.DECL_REF_EXPR
+                                   and source.data[node.start:node.end] != node.cursor.spelling.encode()})
 
 
 def _statement_after(functions: list[Function], offset: int) -> Optional[tuple[int, int]]:
