@@ -104,3 +104,5 @@ class SharedPointerCall(_Frozen):
     caller: str
     parameters: list[str]  # the two parameters' names, in the callee's order
     argument: str  # the argument both receive, as written
+    # the integer parameters it passes a constant that the callee never assigns, with their values
+    constants: dict[str, int] = Field(default_factory=dict)

@@ -30,6 +30,33 @@ static void upper(double *dst, const double *src, int n)
   for (int i = 0; i < n; i++)
     dst[i + n] = src[i];
 }
+static void offset(double *dst, const double *src, int k, int n)
+{
+#pragma omp parallel for if(dst != src)
+  for (int i = 0; i < n; i++)
+    dst[i] = src[i + k];
+}
+static void tested(double *dst, const double *src, int k, int n)
+{
+  if (dst == src && k == 0)
+    return;
+#pragma omp parallel for
+  for (int i = 0; i < n; i++)
+    dst[i] = src[i + k];
+}
+static void moved(double *dst, const double *src, int k, int n)
+{
+  k = k + 1;
+#pragma omp parallel for
+  for (int i = 0; i < n; i++)
+    dst[i] = src[i + k];
+}
+static void offs(double *dst, const double *src, int k, int n)
+{
+#pragma omp parallel for
+  for (int i = 0; i < n; i++)
+    dst[i] = src[i + k];
+}
 """
 
 
@@ -46,7 +73,7 @@ def test_a_call_passing_one_pointer_twice_makes_a_shifting_pragma_race(tmp_path,
     findings = unsafe_pragmas(tmp_path, capsys, _program(calls), name="o.c")
     assert [(f["line"], f["codes"]) for f in findings] == [(5, ["overlapping-arguments"])]
     message = findings[0]["message"]
-    assert "called as on line 24 (in main()), with `buf` for both dst and src" in message, message
+    assert "called as on line 51 (in main()), with `buf` for both dst and src" in message, message
     assert "flow dependence" in message and findings[0].get("fix_text") is None
     # the race is real: the serial loop copies buf[0] all the way up, threads do not
     built = subprocess.run(["gcc", "-O2", "-fopenmp", str(tmp_path / "o.c"), "-o", str(tmp_path / "o")],
@@ -61,5 +88,16 @@ def test_a_call_passing_one_pointer_twice_makes_a_shifting_pragma_race(tmp_path,
 
 @pytest.mark.slow
 def test_calls_with_other_pointers_or_ranges_apart_leave_the_pragmas_alone(tmp_path, capsys):
-    calls = "  shift(other, buf, 300000);\n  shift(buf + 1, buf, 100);\n  upper(buf, buf, 150000);\n"
+    """Other pointers, ranges apart, constants that keep them apart at that call (`k` is 0, one
+    iteration), and functions that compare the two themselves (an if() clause, an early return)."""
+    calls = ("  shift(other, buf, 300000);\n  shift(buf + 1, buf, 100);\n  upper(buf, buf, 150000);\n"
+             "  shift(buf, buf, 1);\n  offs(buf, buf, 0, 1000);\n  offset(buf, buf, 3, 1000);\n"
+             "  tested(buf, buf, 0, 1000);\n")
     assert unsafe_pragmas(tmp_path, capsys, _program(calls), name="k.c") == []
+
+
+@pytest.mark.slow
+def test_a_constant_the_function_changes_first_is_not_the_calls(tmp_path, capsys):
+    findings = unsafe_pragmas(tmp_path, capsys, _program("  moved(buf, buf, -1, 1000);\n  offs(buf, buf, 2, 1000);\n"),
+                              name="m.c")
+    assert [f["line"] for f in findings] == [38, 44]  # moved(), offs()

@@ -175,7 +175,8 @@ def test_code_before_for_on_the_same_line_gets_a_line_break_and_the_pragma():
     assert apply_edits(out, plan_rewrite(out, again, parallel(again, 0, 1, 2)).edits) == out  # idempotent
 
 
-@pytest.mark.parametrize("before", [b"HINT ", b"x = y; // for\n  int z = 0, ", b"#define L "])
+@pytest.mark.parametrize("before", [b"HINT ", b"x = y; // for\n  int z = 0, ", b"#define L ",
+                                    b'_Pragma("omp simd") ', b"REPEAT(3) ", b"(void)(x) "])
 def test_code_a_statement_cannot_end_in_keeps_a_loop_after_it_unedited(before):
     source = b"void f(int *a) {\n  " + before + b"for (int i = 0; i < 4; i++) a[i] = 1;\n}\n"
     tu = make_tu(source)

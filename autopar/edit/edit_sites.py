@@ -69,7 +69,20 @@ def breakable_before(source: bytes, offset: int) -> Optional[int]:
     if before.lstrip().startswith(b"#") or b"//" in before:
         return None
     found = _STATEMENT_MAY_FOLLOW.search(before)
-    return None if found is None else offset - (len(before) - len(before.rstrip(b" \t\f\v")))
+    if found is None or before.rstrip().endswith(b")") and not _condition_closes(before.rstrip()):
+        return None
+    return offset - (len(before) - len(before.rstrip(b" \t\f\v")))
+
+
+def _condition_closes(text: bytes) -> bool:
+    """Whether the `)` that ends `text` closes the condition of an `if`, `while`, `for` or `switch`
+    opened on the same line (not a macro's call, `_Pragma("omp simd")` or a cast)."""
+    depth = 0
+    for at in range(len(text) - 1, -1, -1):
+        depth += {b")": 1, b"(": -1}.get(text[at:at + 1], 0)
+        if depth == 0:
+            return re.search(rb"(?<![\w])(?:if|while|for|switch)\s*\Z", text[:at]) is not None
+    return False
 
 
 def start_of_line(source: bytes, offset: int) -> int:

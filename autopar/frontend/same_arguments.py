@@ -10,14 +10,16 @@ parameters one pointer, carries a dependence.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 
 from clang.cindex import CursorKind as K
 
-from autopar.frontend.ast import Node, Source
+from autopar.frontend.ast import INTEGER_TYPES, Node, Source, evaluate_int
 from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.functions import Function
-from autopar.frontend.pointer_facts import function_parameters, pointer_parameter
+from autopar.frontend.pointer_facts import changed_variables, function_parameters, pointer_parameter
+from autopar.frontend.variables import Variables
 from autopar.ir_calls import SharedPointerCall
 
 # expressions whose value is an address computed without side effects
@@ -46,12 +48,25 @@ def shared_pointer_calls(every_function: list[Function], wanted: set[str],
                 continue
             parameters = function_parameters(targets[name])
             shared = _shared(node, parameters, source)
-            if shared is not None:
-                line = bisect_right(source.line_starts, node.start)
-                found.setdefault(name, []).append(SharedPointerCall(
-                    line=line, column=node.start - source.line_starts[line - 1] + 1, caller=caller.name,
-                    parameters=shared[0], argument=shared[1]))
+            if shared is None or _compares(targets[name], source, *shared[0]):
+                continue  # (a function that tests the two against each other handles their overlap)
+            line = bisect_right(source.line_starts, node.start)
+            changed = changed_variables(targets[name])  # (a parameter it assigns is not the call's value)
+            constants = {p.spelling: value for argument, p in zip(call_arguments(node), parameters)
+                         if p.type.get_canonical().kind in INTEGER_TYPES and Variables.key(p) not in changed
+                         and (value := evaluate_int(argument)) is not None}
+            found.setdefault(name, []).append(SharedPointerCall(
+                line=line, column=node.start - source.line_starts[line - 1] + 1, caller=caller.name,
+                parameters=shared[0], argument=shared[1], constants=constants))
     return found
+
+
+def _compares(function: Function, source: Source, first: str, second: str) -> bool:
+    """Whether the function's text compares the two parameters (`if (a == b) return;`, a pragma's
+    `if(a != b)` clause, `a < b`): it tests for the overlap itself."""
+    text = source.data[function.start:function.end].decode("utf-8", "replace")
+    a, b = re.escape(first), re.escape(second)
+    return re.search(rf"\b{a}\s*(?:[=!]=|[<>]=?)\s*{b}\b|\b{b}\s*(?:[=!]=|[<>]=?)\s*{a}\b", text) is not None
 
 
 def _shared(call: Node, parameters: list, source: Source):

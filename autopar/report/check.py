@@ -104,6 +104,7 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
     # (a claim's or an atomic update's edits in the loop's body)
     claimed = {edit.loop_id for edit in result.edits if edit.in_line and edit.text != ATOMIC}
     atomic = {edit.loop_id for edit in result.edits if edit.in_line and edit.text == ATOMIC}
+    broken: set[int] = set()  # lines a fix already breaks (the first loop of a line gets that fix)
     for edit in result.edits:
         if edit.pragma is None:
             continue  # the closing part of a plan written around its loop (an array reduction's copies)
@@ -125,7 +126,7 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
         check.findings.append(Finding(
             rule=rule, path=path, line=loop.line, column=loop.column, loop_id=loop.id,
             function=loop.function, pragma=edit.pragma,
-            **(_pragma_fix(result.source, loop, edit) if one_line else {}),
+            **(_pragma_fix(result.source, loop, edit, broken) if one_line else {}),
             message=missed_message(loop, edit.pragma or "", loop_report.proof if loop_report else None)
             + ("" if one_line else f" (the pragma alone is not enough: `autopar rewrite` writes {needs})"),
             reasons=loop_report.reasons if loop_report else [],
@@ -148,13 +149,17 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
     return check
 
 
-def _pragma_fix(source: bytes, loop: Loop, edit) -> dict:
+def _pragma_fix(source: bytes, loop: Loop, edit, broken: set[int]) -> dict:
     """The fix of a missed loop: its pragma line inserted above the `for` line, or, where other code
-    precedes the `for` on its line, that line replaced by its broken form (autopar.edit.rewrite)."""
+    precedes the `for` on its line, that line replaced by its broken form (autopar.edit.rewrite); none
+    for a second loop of a line another fix replaces (two fixes would overlap)."""
     description = f"Insert `{edit.pragma}`"
     start = source.rfind(b"\n", 0, edit.offset) + 1
     if start == edit.offset and not edit.length:
         return line_fix(source, loop.line, loop.line, edit.text, description)
+    if loop.line in broken:
+        return {}
+    broken.add(loop.line)
     end = source.find(b"\n", edit.offset)
     end = len(source) if end < 0 else end + 1
     line = source[start:edit.offset] + edit.text.encode("utf-8", "surrogateescape") + \

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from autopar.ir import Loop, SharedPointerCall, Storage, TranslationUnit
+from autopar.ir import AffineExpr, Loop, SharedPointerCall, Storage, TranslationUnit
 from autopar.plans.plan import Plan
 from autopar.report.findings import Finding
 
@@ -37,7 +37,7 @@ def overlapping_call(tu: TranslationUnit, loop: Loop, plans: list[Plan]) -> Opti
     if not plans or not all(p.alias_check for p in plans):
         return None
     for call in tu.shared_pointer_calls.get(loop.function, []):
-        merged = _one_pointer(tu, loop, *call.parameters)
+        merged = _one_pointer(tu, loop, *call.parameters, constants=call.constants)
         if merged is None:
             continue
         root = (merged.ancestors(loop.id) or [merged.loop(loop.id)])[0]
@@ -47,9 +47,11 @@ def overlapping_call(tu: TranslationUnit, loop: Loop, plans: list[Plan]) -> Opti
     return None
 
 
-def _one_pointer(tu: TranslationUnit, loop: Loop, first: str, second: str) -> Optional[TranslationUnit]:
+def _one_pointer(tu: TranslationUnit, loop: Loop, first: str, second: str,
+                 constants: Optional[dict[str, int]] = None) -> Optional[TranslationUnit]:
     """The unit with the accesses through parameter `second` in the loop's function made accesses
-    through `first`; None when the loop does not use both, or they point to different types."""
+    through `first`, and the call's `constants` put for their parameters in subscripts and bounds;
+    None when the loop does not use both, or they point to different types."""
     def parameter(name: str):
         return [a for a in loop.accesses if a.base.name == name and a.base.storage == Storage.PARAMETER]
 
@@ -65,10 +67,38 @@ def _one_pointer(tu: TranslationUnit, loop: Loop, first: str, second: str) -> Op
             return other
         accesses = [a.model_copy(update={"base": base, "path": first}) if a.base.name == second and
                     a.base.storage == Storage.PARAMETER else a for a in other.accesses]
-        return other.model_copy(update={"accesses": accesses})
+        if constants:
+            accesses = [a.model_copy(update={"subscripts": [s.model_copy(update={"affine": _put(s.affine, constants)})
+                                                            for s in a.subscripts]}) for a in accesses]
+        update = {"accesses": accesses}
+        if constants and other.canonical is not None:
+            c = other.canonical
+            update["canonical"] = c.model_copy(update={
+                "lower": _put(c.lower, constants), "upper": _put(c.upper, constants),
+                "lower_each": [_put(e, constants) for e in c.lower_each],
+                "upper_each": [_put(e, constants) for e in c.upper_each]})
+        return other.model_copy(update=update)
 
     return tu.model_copy(update={"loops": [merged(l) for l in tu.loops]})
 
 
 def _unqualified(type_name: str) -> str:
     return " ".join(re.sub(r"\b(?:const|volatile|restrict|__restrict)\b", " ", type_name).split())
+
+
+def _put(expr: Optional[AffineExpr], values: dict[str, int]) -> Optional[AffineExpr]:
+    """`expr` with the names of `values` replaced by their values."""
+    if expr is None or not expr.variables & set(values):
+        return expr
+    terms: dict[str, int] = {}
+    constant = expr.constant
+    for monomial, coefficient in expr.coefficients.items():
+        factors = monomial.split("*")
+        rest = "*".join(f for f in factors if f not in values)
+        for f in factors:
+            coefficient *= values.get(f, 1)
+        if rest:
+            terms[rest] = terms.get(rest, 0) + coefficient
+        else:
+            constant += coefficient
+    return AffineExpr(coefficients={m: c for m, c in terms.items() if c}, constant=constant)
