@@ -140,3 +140,44 @@ def test_the_rewrite_of_guarded_loops_prints_what_the_serial_program_prints(tmp_
                                        env={"OMP_NUM_THREADS": "2"}).stdout
                         for n, m in (("0", "0"), ("1", "-3"), ("2", "1"), ("900", "900"))])
     assert outputs[0] == outputs[1]
+
+
+USER_PRAGMAS = """#include <stdio.h>
+#include <stdlib.h>
+double a[100000], b[100000];
+int main(int argc, char **argv)
+{
+  int n = argc > 1 ? atoi(argv[1]) : 1000;
+  double t = -1.0, u = -2.0, v = -3.0;
+#pragma omp parallel for lastprivate(t)
+  for (int i = 0; i < n; i++) {
+    t = a[i] + 1.0;
+    b[i] = t;
+  }
+  if (n > 0) {
+#pragma omp parallel for lastprivate(u)
+    for (int i = 0; i < n; i++) {
+      u = a[i] + 2.0;
+      b[i] = u;
+    }
+  }
+#pragma omp parallel for lastprivate(v)
+  for (int i = 0; i < 1000; i++) {
+    v = a[i] + 3.0;
+    b[i] = v;
+  }
+  printf("%g %g %g\\n", t, u, v);
+  return 0;
+}
+"""
+
+
+def test_check_reports_a_users_lastprivate_on_a_loop_that_may_not_run(tmp_path, capsys):
+    """With no iteration, OpenMP leaves a lastprivate variable unspecified (gcc copied out 4.6e-310
+    for t here at n = 0, where the serial program prints -1); a loop whose `if` around it, or whose
+    constant bounds, prove it runs is not reported."""
+    from analyzed import unsafe_pragmas
+
+    findings = unsafe_pragmas(tmp_path, capsys, USER_PRAGMAS, name="z.c")
+    assert [(f["line"], f["codes"]) for f in findings] == [(9, ["zero-trip-clauses"])]
+    assert "`if ((int)(0) < (n))` around the loop" in findings[0]["message"]

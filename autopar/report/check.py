@@ -28,7 +28,7 @@ from autopar.frontend import compdb
 from autopar.edit.atomic_updates import ATOMIC
 from autopar.report.check_restrict import restrict_finding  # noqa: F401  (explain's hint too)
 from autopar.report.check_critical import CriticalSections, critical_sections, without_guarded
-from autopar.report.check_overlap import overlap_finding
+from autopar.report.check_overlap import overlap_finding, zero_trip_finding
 from autopar.report.check_regions import region_private, with_region_private
 from autopar.report.check_updates import (UserAtomics, array_clause_problems, atomic_enough, closest_plans,
                                           linear_missing, sections_missing, shared_by, user_atomics,
@@ -207,9 +207,9 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     plans = [c.plan for c in nest.candidates if c.plan.loop_id == loop.id]
     if not plans:
         return None
-    overlap = overlap_finding(bare, loop, plans, common)
-    if overlap is not None:
-        return overlap
+    conditional = overlap_finding(bare, loop, plans, common) or zero_trip_finding(loop, plans, parsed, common)
+    if conditional is not None:
+        return conditional
     if any(p.claims for p in plans):  # legal only with the compare-and-swap `rewrite` writes in the body
         arrays = ", ".join(dict.fromkeys(c.array for p in plans for c in p.claims))
         return Finding(**common, reasons=["two iterations may claim one element at once"], codes=["missing-claims"],

@@ -1,6 +1,7 @@
-"""A user's pragma that races at a call of its function: the analysis accepts the loop only under a
-run-time check that two pointer parameters do not overlap, and a call in this file passes both the
-same pointer (autopar.frontend.same_arguments). The analysis runs again with the second parameter's
+"""A user's pragma that holds only under a run-time condition it does not test. A loop whose clauses need
+an iteration (`zero_trip_finding`). A loop the analysis accepts only under a run-time check that two
+pointer parameters do not overlap, where a call in this file passes both the same pointer
+(autopar.frontend.same_arguments). The analysis runs again with the second parameter's
 accesses made the first's (one pointer, as at that call); when the loop then carries a dependence,
 the pragma races whenever it is called that way."""
 
@@ -10,8 +11,30 @@ import re
 from typing import Optional
 
 from autopar.ir import AffineExpr, Loop, SharedPointerCall, Storage, TranslationUnit
+from autopar.frontend.omp_pragmas import OmpPragma
 from autopar.plans.plan import Plan
 from autopar.report.findings import Finding
+
+
+def zero_trip_finding(loop: Loop, plans: list[Plan], pragma: OmpPragma, common: dict) -> Optional[Finding]:
+    """The unsafe-pragma finding when every legal plan needs the loop to run at least once (its
+    `lastprivate`, `&&` or `||` clauses: Plan.runs_check) and the loop may run no iteration: OpenMP
+    then leaves those variables unspecified (gcc copies out what the private copy held), where the
+    serial loop leaves them as they were. None otherwise, or when the pragma lacks those clauses
+    (a missing clause is reported as such)."""
+    if not plans or not all(p.runs_check for p in plans):
+        return None
+    needed = {*plans[0].lastprivate, *(v for r in plans[0].reductions if r.op.value in ("&&", "||") for v in r.variables)}
+    given = [v for c in pragma.clauses if c.name == "lastprivate" or c.name == "reduction" and c.modifier in ("&&", "||")
+             for v in c.variables if v in needed]
+    if not given:
+        return None
+    test, names = plans[0].runs_check, list(dict.fromkeys(given))
+    listed, verb, them = ", ".join(names), "are" if len(names) > 1 else "is", "them" if len(names) > 1 else "it"
+    reason = f"the loop may run no iteration (when {test} is false), and then {listed} {verb} left unspecified"
+    return Finding(**common, reasons=[reason], codes=["zero-trip-clauses"],
+                   message=f"`{common['existing_pragma']}` may change {listed}: {reason}, where the serial loop "
+                           f"leaves {them} as before; run it only when it runs (`if ({test})` around the loop)")
 
 
 def overlap_finding(tu: TranslationUnit, loop: Loop, plans: list[Plan], common: dict) -> Optional[Finding]:
