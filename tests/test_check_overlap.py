@@ -101,3 +101,38 @@ def test_a_constant_the_function_changes_first_is_not_the_calls(tmp_path, capsys
     findings = unsafe_pragmas(tmp_path, capsys, _program("  moved(buf, buf, -1, 1000);\n  offs(buf, buf, 2, 1000);\n"),
                               name="m.c")
     assert [f["line"] for f in findings] == [38, 44]  # moved(), offs()
+
+
+@pytest.mark.slow
+def test_a_pragma_safe_only_while_its_arrays_do_not_overlap_gets_a_note_whose_fix_tests_it(tmp_path, capsys):
+    """No call of the file shows the overlap, but none rules it out: a note (the run does not fail),
+    whose fix adds the analysis's overlap test as an if() clause; the fixed file compiles and prints
+    what the serial one prints, with arrays apart and overlapping."""
+    import json
+
+    from autopar.cli.main import main
+    from autopar.edit.edits import Edit, apply_edits
+
+    text = ("#include <stdio.h>\nvoid shift(double *dst, const double *src, int n)\n{\n#pragma omp parallel for\n"
+            "  for (int i = 0; i < n; i++)\n    dst[i + 1] = src[i];\n}\n")
+    source = tmp_path / "lib.c"
+    source.write_text(text)
+    assert main(["check", str(source), "--format", "json"]) == 0
+    findings = [f for file in json.loads(capsys.readouterr().out)["files"] for f in file["findings"]]
+    assert [(f["rule"], f["line"]) for f in findings] == [("conditional-omp-pragma", 5)]
+    assert "safe only when dst does not overlap src" in findings[0]["message"]
+    fixed = apply_edits(text.encode(), [Edit(**e) for fix in findings[0]["fixes"] for e in fix["edits"]])
+    assert b"#pragma omp parallel for if(" in fixed
+    driver = ("#include <stdio.h>\nvoid shift(double *, const double *, int);\nstatic double a[400002], b[400002];\n"
+              "int main(void) {\n  for (int i = 0; i < 400001; i++) a[i] = b[i] = i % 7;\n"
+              "  shift(b, a, 400000);\n  shift(a, a, 400000);\n  double s = 0;\n"
+              '  for (int i = 0; i < 400001; i++) s += a[i] * i + b[i];\n  printf("%.1f\\n", s);\n  return 0;\n}\n')
+    (tmp_path / "main.c").write_text(driver)
+    (tmp_path / "fixed.c").write_bytes(fixed)
+    outputs = set()
+    for name, library, flags in (("serial", source, []), ("fixed", tmp_path / "fixed.c", ["-fopenmp"])):
+        subprocess.run(["gcc", "-O2", *flags, str(tmp_path / "main.c"), str(library), "-o", str(tmp_path / name)],
+                       check=True)
+        outputs.add(subprocess.run([str(tmp_path / name)], capture_output=True, text=True, check=True,
+                                   env={"OMP_NUM_THREADS": "4"}).stdout)
+    assert len(outputs) == 1

@@ -17,6 +17,7 @@ from typing import Optional
 from pydantic import BaseModel, Field
 
 from autopar.edit import thread_copies
+from autopar.edit.versioning import copies_checked
 from autopar.ir import Loop, TranslationUnit
 from autopar.plans.plan import INSPECTION
 from autopar.plans.reasons import ALIAS_UNBOUNDED
@@ -28,7 +29,7 @@ from autopar.frontend import compdb
 from autopar.edit.atomic_updates import ATOMIC
 from autopar.report.check_restrict import restrict_finding  # noqa: F401  (explain's hint too)
 from autopar.report.check_critical import CriticalSections, critical_sections, without_guarded
-from autopar.report.check_overlap import overlap_finding, zero_trip_finding
+from autopar.report.check_overlap import overlap_finding, unchecked_condition_finding, zero_trip_finding
 from autopar.report.check_regions import region_private, with_region_private
 from autopar.report.check_updates import (UserAtomics, array_clause_problems, atomic_enough, closest_plans,
                                           linear_missing, sections_missing, shared_by, user_atomics,
@@ -176,12 +177,14 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     (autopar.report.check_critical); a loop that synchronizes otherwise (ordered, barriers, locks) is
     not judged: the analysis does not model that synchronization.
     """
-    from autopar.edit.edit_sites import omp_pragma_span
+    from autopar.edit.edit_sites import omp_pragma_span, shares_line
     from autopar.plans.plan import render_pragma
 
     loop = tu.loop(loop_id)
     if not loop.in_main_file or loop.from_macro:  # not judged; a header loop's offset is not into `source`
         return None
+    if loop.existing_pragma is None and shares_line(source, loop):
+        return None  # (`for (i..) for (j..)`: the pragma above the line is the first loop's)
     span = omp_pragma_span(source, loop.offset)
     pragma = loop.existing_pragma or (span[2] if span else None)
     parsed = parse_omp_pragma(pragma or "")
@@ -228,7 +231,8 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
                                "`autopar rewrite` writes them)")
     plans, problems = _clause_problems(bare, loop, parsed, plans, atomics, extents)
     if not problems:
-        return None
+        return _unchecked_condition(source, loop, plans, parsed, verdict.reasons, common,
+                                    _pragma_lines(source, span) if span else None)
     # the fix: the analysis's own plan for this loop, the one closest to the user's construct
     # (clauses fixed, nothing added: no work threshold the user did not ask for)
     same = [p for p in plans if p.collapse == parsed.collapse and p.threshold_check is None and
@@ -244,6 +248,22 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
                    codes=["missing-clause"] * len(problems),
                    message=f"`{pragma}` races on {names}: {'; '.join(text for _, text in problems)}; "
                            f"a safe form is `{safe}`")
+
+
+def _unchecked_condition(source: bytes, loop: Loop, plans: list, parsed: OmpPragma, reasons: list[str],
+                         common: dict, lines) -> Optional[Finding]:
+    """The conditional-omp-pragma note (autopar.report.check_overlap.unchecked_condition_finding), its fix
+    the pragma with the plan's run-time check as an if() clause, where `lines` (_pragma_lines) place it:
+    not where the check calls a helper `rewrite` defines, or names a variable the plan copies per
+    thread (a region of one thread still copies it)."""
+    pragma = common["existing_pragma"]
+    check = plans[0].alias_check if plans else None
+    fix = None
+    if lines and check and "parallel" in parsed.directive and "autopar_" not in check and not copies_checked(plans[0]):
+        first, last, indentation, eol = lines
+        checked = f"{pragma} if({check})"
+        fix = line_fix(source, first, last, indentation + checked + eol, f"Replace it by `{checked}`")
+    return unchecked_condition_finding(loop, plans, parsed, reasons, common, fix)
 
 
 def _pragma_lines(source: bytes, span) -> tuple[Optional[int], Optional[int], str, str]:

@@ -7,7 +7,7 @@ import json
 import os
 
 from autopar.report.check import CheckResult
-from autopar.report.findings import MISSED, RESTRICT, SIMD, UNSAFE
+from autopar.report.findings import CONDITIONAL, MISSED, NOTE_RULES, RESTRICT, SIMD, UNSAFE
 
 
 # a finding's fixes in the JSON are their description and edits (byte offset, length, text); the
@@ -32,17 +32,19 @@ def render(result: CheckResult, fmt: str) -> str:
         if file.report.error:
             lines.append(f"{_display(file.path)}: error: not analyzed: {file.report.error}")
         for f in file.findings:
-            level = "note" if f.rule in (SIMD, RESTRICT) else "warning"
+            level = "note" if f.rule in NOTE_RULES else "warning"
             lines.append(f"{_display(f.path)}:{f.line}:{f.column}: {level}: {f.message} [autopar/{f.rule}]")
     loops = sum(len(f.report.loops) for f in result.files)
     missed = sum(f.rule == MISSED for f in result.findings)
     unsafe = sum(f.rule == UNSAFE for f in result.findings)
     simd = sum(f.rule == SIMD for f in result.findings)
     restrict = sum(f.rule == RESTRICT for f in result.findings)
+    conditional = sum(f.rule == CONDITIONAL for f in result.findings)
     lines.append(f"{len(result.files)} file(s), {loops} loop(s): {missed} could run in parallel, "
                  f"{unsafe} existing pragma(s) not shown safe, {len(result.failed_files)} file(s) not analyzed"
                  + (f", {simd} could be vectorized" if simd else "")
-                 + (f", {restrict} would run in parallel with `restrict` pointers" if restrict else ""))
+                 + (f", {restrict} would run in parallel with `restrict` pointers" if restrict else "")
+                 + (f", {conditional} safe only under a condition they do not test" if conditional else ""))
     return "\n".join(lines) + "\n"
 
 

@@ -13,7 +13,22 @@ from typing import Optional
 from autopar.ir import AffineExpr, Loop, SharedPointerCall, Storage, TranslationUnit
 from autopar.frontend.omp_pragmas import OmpPragma
 from autopar.plans.plan import Plan
-from autopar.report.findings import Finding
+from autopar.report.findings import CONDITIONAL, Finding
+
+
+def unchecked_condition_finding(loop: Loop, plans: list[Plan], pragma: OmpPragma, reasons: list[str],
+                                common: dict, fix: Optional[dict]) -> Optional[Finding]:
+    """The note for a pragma every legal plan of which needs a run-time overlap check (`v` must not
+    overlap `u`, carved rows must lie apart) that the pragma does not test (no if() clause of its
+    own); `fix`: the Finding fields of the pragma with that check as its if() clause, or None."""
+    if not plans or not all(p.alias_check for p in plans) or pragma.clauses_named("if"):
+        return None
+    conditions = [r for r in reasons if "(runtime check)" in r] or [f"{plans[0].alias_check} holds"]
+    said = "; ".join(c.replace(" (runtime check)", "") for c in conditions)
+    found = dict(common, rule=CONDITIONAL)
+    return Finding(**found, **(fix or {}), reasons=conditions, codes=["alias-checked"],
+                   message=f"`{common['existing_pragma']}` is safe only {said.removeprefix('legal ')}, which "
+                           f"autopar cannot show for every call" + (": the fix tests it in an if() clause" if fix else ""))
 
 
 def zero_trip_finding(loop: Loop, plans: list[Plan], pragma: OmpPragma, common: dict) -> Optional[Finding]:

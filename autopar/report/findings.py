@@ -23,7 +23,11 @@ SIMD = "missed-simd-loop"
 # a loop that only possible aliasing keeps serial, and that would run in parallel if the pointer
 # parameters it writes were `restrict`: a note with that fix (the user must know they never alias)
 RESTRICT = "missed-restrict"
-RULE_CODES = (MISSED, UNSAFE, SIMD, RESTRICT)
+# an existing pragma that is safe only under a run-time condition it does not test (arrays that must
+# not overlap, rows of one table that must lie apart): a note with the pragma that tests it as the fix
+CONDITIONAL = "conditional-omp-pragma"
+RULE_CODES = (MISSED, UNSAFE, SIMD, RESTRICT, CONDITIONAL)
+NOTE_RULES = (SIMD, RESTRICT, CONDITIONAL)
 # what `rewrite` did to a loop (or a shared region): the fix is its edits (clang-tidy's
 # `autopar-parallel-loop` diagnostic in the YAML)
 PARALLEL = "parallel-loop"
@@ -38,7 +42,7 @@ class Fix(BaseModel):
 
 class Finding(BaseModel):
     rule: Literal["missed-parallel-loop", "unsafe-omp-pragma", "missed-simd-loop", "missed-restrict",
-                  "parallel-loop"]
+                  "conditional-omp-pragma", "parallel-loop"]
     path: str
     line: int
     column: int

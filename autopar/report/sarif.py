@@ -13,7 +13,7 @@ from pathlib import Path
 
 from autopar import __version__
 from autopar.report.check import CheckResult
-from autopar.report.findings import MISSED, RESTRICT, SIMD, UNSAFE, Finding
+from autopar.report.findings import CONDITIONAL, MISSED, RESTRICT, SIMD, UNSAFE, Finding
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -72,6 +72,21 @@ RULES = [
                          "`--fail-on missed-restrict` or `--fail-on any`."},
         "defaultConfiguration": {"level": "note"},
         "properties": {"tags": ["performance", "openmp", "aliasing"], "precision": "high",
+                       "problem.severity": "recommendation"},
+    },
+    {
+        "id": f"autopar/{CONDITIONAL}",
+        "name": "ConditionalOmpPragma",
+        "shortDescription": {"text": "An existing OpenMP pragma that is safe only under a condition it does not test"},
+        "fullDescription": {"text": "Analyzed as if the pragma were absent, the loop's iterations are independent "
+                                    "only when arrays it reaches through pointers do not overlap (or the rows of "
+                                    "one table lie apart), which the analysis cannot show for every call."},
+        "help": {"text": "Make sure no caller passes overlapping arrays (and declare the pointers `restrict`), "
+                         "or let the pragma test it (the result's fix: an if() clause that runs the loop on "
+                         "one thread when they overlap). A note only: it fails `autopar check` only with "
+                         "`--fail-on conditional-omp-pragma` or `--fail-on any`."},
+        "defaultConfiguration": {"level": "note"},
+        "properties": {"tags": ["correctness", "openmp", "aliasing"], "precision": "high",
                        "problem.severity": "recommendation"},
     },
 ]
