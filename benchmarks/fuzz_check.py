@@ -54,13 +54,14 @@ def main(argv: list[str] | None = None) -> int:
         for done in as_completed(futures):
             line = done.result()
             lines.append(line)
-            print(f"seed {line['seed']}: {line['kind']}, {line['accepted']} of {line['pragmas']} pragmas accepted, "
+            print(f"seed {line['seed']}: {line['kind']}, {line['accepted']} of {line['pragmas']} pragmas accepted "
+                  f"({line['unjudged']} not judged), "
                   f"{line['synchronized']} critical/atomic" + (f", culprit lines {line['culprits']}: "
                                                                f"{line['details'][0][:200]}" if line["culprits"] or
                                                                line["kind"] == "wrong" else ""), flush=True)
     totals = {kind: sum(1 for l in lines if l["kind"] == kind) for kind in ("ok", "invalid", "wrong")}
     print(f"{len(lines)} programs: {totals}; pragmas {sum(l['pragmas'] for l in lines)}, accepted by check "
-          f"{sum(l['accepted'] for l in lines)}")
+          f"{sum(l['accepted'] for l in lines)}, not judged {sum(l['unjudged'] for l in lines)}")
     if args.out:
         Path(args.out).mkdir(parents=True, exist_ok=True)
         (Path(args.out) / "summary.json").write_text(json.dumps({"totals": totals, "programs": sorted(

@@ -236,3 +236,20 @@ def test_a_red_black_sweep_that_steps_over_a_colour_is_parallel(tmp_path):
                for l in tu.loops}
     assert verdict[("sweep", True)].parallelizable and verdict[("sweep", False)].parallelizable
     assert not verdict[("every", True)].parallelizable  # every point: the neighbours are updated too
+
+
+def test_the_else_of_a_conjunction_says_nothing_of_its_comparisons(tmp_path):
+    """`if (!done && n > 0) ... else` runs the else with n > 0 whenever done is set: reading it as
+    n <= 0 emptied the recurrence's domain and parallelized it (a wrong sum at 4 threads)."""
+    path = tmp_path / "conj.c"
+    path.write_text("double a[100001];\nvoid f(int n, int done) {\n  if (!done && n > 0) {\n    a[0] = 1;\n"
+                    "  } else {\n    for (int i = 1; i < n; i++)\n      a[i] = a[i - 1] + 1.0;\n  }\n"
+                    "  if (n > 2 && g(n))\n    for (int j = 0; j < n; j++)\n      a[j] = 2.0;\n}\n"
+                    "int g(int);\n".replace("void f", "int g(int);\nvoid f"))
+    tu = load_translation_unit(str(path), [])
+    recurrence, guarded = tu.loops
+    assert all(a.conditions == [] for a in recurrence.accesses)
+    report = {loop.id: loop for loop in analyze_tu(tu).report.loops}
+    assert not report[recurrence.id].parallelizable and "carried-flow" in report[recurrence.id].codes
+    # a call in another part of a test does not change a plain local: n > 2 still holds in the branch
+    assert [c.op for c in guarded.entry_conditions] == [">"]

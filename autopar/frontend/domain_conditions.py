@@ -16,6 +16,7 @@ is bound, and no label or case lets control enter the branch without the test. A
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from clang.cindex import CursorKind as K
@@ -24,6 +25,7 @@ from autopar.frontend.affine import AffineBuilder, plain_local
 from autopar.frontend.ast import FUNCTION_KINDS, Node, Source, expression_children, stored_operand, strip, variable_decl
 from autopar.frontend.functions import Function
 from autopar.frontend.nest_facts import Scope, written_decl_refs
+from autopar.frontend.omp_pragmas import mask_comments
 from autopar.frontend.quasi_bounds import bare, floor_value, signed
 from autopar.frontend.variables import Variables
 from autopar.ir import DomainCondition
@@ -45,7 +47,8 @@ def domain_conditions(affine: AffineBuilder, node: Node, scope: Scope, function:
         if parent.kind == K.IF_STMT and len(parent.children) in (2, 3) and parent.children[0].is_expression \
                 and child is not parent.children[0]:
             branch = 1 if child is parent.children[1] else 2
-            if branch == 2 and b"else" not in source.data[parent.children[1].end:child.start]:
+            between = mask_comments(source.data[parent.children[1].end:child.start])
+            if branch == 2 and re.search(rb"\belse\b", between) is None:
                 break  # C++17's `if (init; condition)`: its children are not (condition, then, else)
             key = ("domain_conditions", parent.index, branch)
             if key not in function.facts:
@@ -58,12 +61,12 @@ def domain_conditions(affine: AffineBuilder, node: Node, scope: Scope, function:
 def _branch_conditions(affine: AffineBuilder, statement: Node, branch: int, scope: Scope,
                        function: Function) -> list[DomainCondition]:
     condition, body = statement.children[0], statement.children[branch]
-    if not _stable(condition, body, scope, function):
+    if any(stored_operand(n) is not None for n in condition.walk()):
         return []
-    comparisons = _conjuncts(condition)
-    if branch == 2:  # else: the test failed, which negates one comparison only
-        if len(comparisons) != 1:
-            return []
+    comparisons = [(node, op) for node, op in _conjuncts(condition) if _stable(node, body, scope, function)]
+    if branch == 2:  # else: the test failed, which negates it only when it is one comparison
+        if len(comparisons) != 1 or comparisons[0][0] is not strip(condition):
+            return []  # (`!done && n > 0` failing says nothing of n)
         node, op = comparisons[0]
         comparisons = [(node, _NEGATED[op])] if _NEGATED[op] else []
     found = []
@@ -108,7 +111,9 @@ def _conjuncts(condition: Node) -> list[tuple[Node, str]]:
 
 
 def _stable(condition: Node, body: Node, scope: Scope, function: Function) -> bool:
-    """Whether the condition is pure and what it reads keeps its value through the branch."""
+    """Whether the condition (one comparison of an `if`'s test) is pure and what it reads keeps its
+    value through the branch. A call in another part of the test cannot change it: what it reads
+    are locals whose address is never taken."""
     nodes = condition.walk()
     if any(n.kind in (K.CALL_EXPR, K.COMPOUND_STMT) or stored_operand(n) is not None for n in nodes):
         return False

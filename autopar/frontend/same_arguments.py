@@ -18,6 +18,7 @@ from clang.cindex import CursorKind as K
 from autopar.frontend.ast import INTEGER_TYPES, Node, Source, evaluate_int
 from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.functions import Function
+from autopar.frontend.omp_pragmas import mask_comments
 from autopar.frontend.pointer_facts import changed_variables, function_parameters, pointer_parameter
 from autopar.frontend.variables import Variables
 from autopar.ir_calls import SharedPointerCall
@@ -62,11 +63,34 @@ def shared_pointer_calls(every_function: list[Function], wanted: set[str],
 
 
 def _compares(function: Function, source: Source, first: str, second: str) -> bool:
-    """Whether the function's text compares the two parameters (`if (a == b) return;`, a pragma's
-    `if(a != b)` clause, `a < b`): it tests for the overlap itself."""
-    text = source.data[function.start:function.end].decode("utf-8", "replace")
+    """Whether the function tests the two parameters for the overlap itself: an omp pragma's if()
+    clause that compares them, or `if (a == b) ... return` (comments and strings are no test)."""
+    text = mask_comments(source.data[function.start:function.end]).decode("utf-8", "replace")
+    text = re.sub(r'"(?:\\.|[^"\\\n])*"', '""', text)
     a, b = re.escape(first), re.escape(second)
-    return re.search(rf"\b{a}\s*(?:[=!]=|[<>]=?)\s*{b}\b|\b{b}\s*(?:[=!]=|[<>]=?)\s*{a}\b", text) is not None
+    compared = re.compile(rf"\b{a}\s*(?:[=!]=|[<>]=?)\s*{b}\b|\b{b}\s*(?:[=!]=|[<>]=?)\s*{a}\b")
+    for line in text.splitlines():
+        if re.match(r"\s*#\s*pragma\s+omp\b.*\bif\s*\(", line) and compared.search(line):
+            return True
+    for match in re.finditer(r"\bif\s*\(", text):
+        close = _closing(text, match.end() - 1, "(", ")")
+        if close is None or not re.search(rf"\b{a}\s*==\s*{b}\b|\b{b}\s*==\s*{a}\b", text[match.end():close]):
+            continue
+        body = text[close + 1:].lstrip()
+        end = _closing(body, 0, "{", "}") if body.startswith("{") else body.find(";")
+        if end is not None and end >= 0 and re.search(r"\breturn\b", body[:end + 1]):
+            return True
+    return False
+
+
+def _closing(text: str, at: int, opening: str, closing: str):
+    """The index of the bracket that closes the one at `at`, or None."""
+    depth = 0
+    for k in range(at, len(text)):
+        depth += {opening: 1, closing: -1}.get(text[k], 0)
+        if depth == 0:
+            return k
+    return None
 
 
 def _shared(call: Node, parameters: list, source: Source):

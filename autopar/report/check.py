@@ -28,6 +28,7 @@ from autopar.report.findings import (MISSED, RESTRICT, RULE_CODES, SIMD, UNSAFE,
 from autopar.frontend import compdb
 from autopar.edit.atomic_updates import ATOMIC
 from autopar.report.check_restrict import restrict_finding  # noqa: F401  (explain's hint too)
+from autopar.report.check_clauses import clause_problems
 from autopar.report.check_critical import CriticalSections, critical_sections, without_guarded
 from autopar.report.check_overlap import overlap_finding, unchecked_condition_finding, zero_trip_finding
 from autopar.report.check_regions import region_private, with_region_private
@@ -178,7 +179,6 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     not judged: the analysis does not model that synchronization.
     """
     from autopar.edit.edit_sites import omp_pragma_span, shares_line
-    from autopar.plans.plan import render_pragma
 
     loop = tu.loop(loop_id)
     if not loop.in_main_file or loop.from_macro:  # not judged; a header loop's offset is not into `source`
@@ -193,7 +193,7 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     if span and thread_copies.written_by_rewrite(source, span[0]):
         return None  # rewrite's per-thread copies: the analysis proved the plan, the code is its rendering
     atomics = user_atomics(source, tu, loop)  # (read from the text: a macro that holds an atomic directive too)
-    sections = critical_sections(source, tu, loop)
+    sections = critical_sections(source, tu, loop, frozenset(v for c in parsed.clauses for v in c.variables))
     if atomics is None or sections is None:
         return None
     bare, nest, verdict = _analyzed(source, tu, loop, parsed, atomics, span, sections)
@@ -233,21 +233,39 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     if not problems:
         return _unchecked_condition(source, loop, plans, parsed, verdict.reasons, common,
                                     _pragma_lines(source, span) if span else None)
-    # the fix: the analysis's own plan for this loop, the one closest to the user's construct
-    # (clauses fixed, nothing added: no work threshold the user did not ask for)
+    return _missing_clauses(source, plans, parsed, problems, common, span)
+
+
+def _missing_clauses(source: bytes, plans: list, parsed: OmpPragma, problems: list[tuple[str, str]], common: dict,
+                     span) -> Finding:
+    """The finding of a pragma that lacks clauses, its fix the analysis's own plan for the loop, the
+    one closest to the user's construct (clauses fixed, nothing added: no work threshold the user did
+    not ask for). A plan whose clauses need an iteration is no one-line fix: its test must go around
+    the loop (an if() clause that is false still runs the clauses)."""
+    from autopar.plans.plan import render_pragma
+
+    pragma = common["existing_pragma"]
     same = [p for p in plans if p.collapse == parsed.collapse and p.threshold_check is None and
             ("simd" in parsed.directive) == ("simd" in p.directive.value)]
-    safe = render_pragma((same or plans)[0])
+    chosen = (same or plans)[0]
+    if chosen.locations:  # (argmin, argmax: per-thread copies around the loop, no pragma alone)
+        names = ", ".join(dict.fromkeys(name for name, _ in problems))
+        return Finding(**common, reasons=[text for _, text in problems], codes=["missing-clause"] * len(problems),
+                       message=f"`{pragma}` races on {names}: {'; '.join(text for _, text in problems)}; "
+                               "`autopar rewrite` writes the per-thread copies it needs around the loop")
+    runs = chosen.runs_check
+    safe = render_pragma(chosen.model_copy(update={"runs_check": None}) if runs else chosen)
     if "parallel" not in parsed.directive:  # a worksharing loop of the user's region: no region of its own
         safe = re.sub(r"^#pragma omp parallel for\b", "#pragma omp for", safe)
         span = span if " if(" not in safe else None  # (an if() clause belongs to the region: no fix)
-    if span:
-        common.update(line_fix(source, first, last, indentation + safe + eol, f"Replace it by `{safe}`"))
+    first, last, indentation, eol = _pragma_lines(source, span)
+    fix = line_fix(source, first, last, indentation + safe + eol, f"Replace it by `{safe}`") if span and not runs else {}
     names = ", ".join(dict.fromkeys(name for name, _ in problems))
-    return Finding(**common, pragma=safe, reasons=[text for _, text in problems],
+    return Finding(**common, **fix, pragma=safe, reasons=[text for _, text in problems],
                    codes=["missing-clause"] * len(problems),
                    message=f"`{pragma}` races on {names}: {'; '.join(text for _, text in problems)}; "
-                           f"a safe form is `{safe}`")
+                           f"a safe form is `{safe}`" + (f", run only when the loop runs (`if ({runs})` around it)"
+                                                         if runs else ""))
 
 
 def _unchecked_condition(source: bytes, loop: Loop, plans: list, parsed: OmpPragma, reasons: list[str],
@@ -283,7 +301,7 @@ def _clause_problems(bare: TranslationUnit, loop: Loop, parsed: OmpPragma, plans
     plans = closest_plans(plans, atomics, parsed, extents)
     counters = {l.canonical.induction_variable for l in [loop, *bare.descendants(loop.id)] if l.canonical}
     problems = sections_missing(plans[0], parsed, extents) + linear_missing(plans[0], parsed, counters) + \
-        array_clause_problems(bare.loop(loop.id), parsed, plans[0]) + [
+        array_clause_problems(bare.loop(loop.id), parsed, plans[0], plans) + [
             (name, why) for name, why in clause_problems(bare, bare.loop(loop.id), parsed)
             if not (name in atomics.scalars and shared_by(parsed, name))]  # (updated atomically: shared is right)
     return plans, problems
@@ -327,73 +345,6 @@ def _folded_blocker(tu: TranslationUnit, nest, loop: Loop, collapse: int):
             return found.model_copy(update={"reasons": [f"collapse({collapse}) takes in the loop on line "
                                                         f"{current.line}: {r}" for r in found.reasons]})
     return None
-
-
-_PRIVATE_KINDS = {"private", "firstprivate", "lastprivate", "linear"}
-
-
-def clause_problems(tu: TranslationUnit, loop, pragma: OmpPragma) -> list[tuple[str, str]]:
-    """(variable, why) for each scalar whose data-sharing class in the existing pragma differs from
-    what the analysis derives for the loop: a reduction that is shared, private or has another
-    operator; a variable written first in every iteration left shared; a value used after the loop
-    without lastprivate; a clause on a variable that does not behave that way."""
-    from autopar.plans.candidates import scalar_classes
-
-    classes = scalar_classes(tu, loop)  # as the analysis classifies them (zero-trip proof, fp policy)
-    # the loops that the construct takes over are private by rule (OpenMP's predetermined classes)
-    folded, current = set(), loop
-    for _ in range(pragma.collapse):
-        if current.canonical:
-            folded.add(current.canonical.induction_variable)
-        if not current.children:
-            break
-        current = tu.loop(current.children[0])
-
-    def given(name: str) -> list[str]:
-        return pragma.sharing(name) or [pragma.default]
-
-    problems: list[tuple[str, str]] = []
-    for op, names in classes.reductions.items():
-        for name in names:
-            kinds = given(name)
-            wanted = f"reduction({op.value})"
-            if wanted in kinds or (op.value == "+" and "reduction(-)" in kinds):
-                continue
-            other = [k for k in kinds if k.startswith("reduction(")]
-            if other:
-                problems.append((name, f"wrong reduction operator: {name} is a {op.value} reduction, the "
-                                       f"pragma says {other[0]}"))
-            else:
-                problems.append((name, f"{name} is a {op.value} reduction but the pragma makes it "
-                                       f"{' '.join(kinds)}; it needs reduction({op.value}: {name})"))
-    for name in classes.private:
-        if name in folded or set(given(name)) & _PRIVATE_KINDS:
-            continue
-        problems.append((name, f"{name} is written before it is read in every iteration but the pragma "
-                               f"makes it {' '.join(given(name))}; it needs private({name})"))
-    for name in classes.lastprivate:
-        kinds = set(given(name))
-        if kinds & {"lastprivate", "linear"}:
-            continue
-        if kinds & _PRIVATE_KINDS or name in folded:
-            problems.append((name, f"missing lastprivate: {name} is used after the loop, and "
-                                   f"{' '.join(sorted(kinds & _PRIVATE_KINDS) or ['the loop variable'])} "
-                                   f"leaves its value undefined there; it needs lastprivate({name})"))
-        else:
-            problems.append((name, f"{name} is used after the loop but the pragma makes it "
-                                   f"{' '.join(sorted(kinds))}; it needs lastprivate({name})"))
-    reductions = {n: op for op, names in classes.reductions.items() for n in names}
-    for clause in pragma.clauses_named("reduction"):
-        for name in clause.variables:
-            if name not in reductions and loop.scalar(name) is not None:
-                problems.append((name, f"{name} is not a {clause.modifier} reduction in this loop"))
-    for clause in pragma.clauses_named("private"):
-        for name in clause.variables:
-            use = loop.scalar(name)
-            if use is not None and use.read and not use.written:
-                problems.append((name, f"private({name}) leaves {name} uninitialised, but the loop reads it "
-                                       "and never writes it (leave it shared, or make it firstprivate)"))
-    return problems
 
 
 # --------------------------------------------------------------------------------------- a project

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from autopar.frontend.omp_pragmas import mask_comments, source_lines
-from autopar.ir import Loop, TranslationUnit
+from autopar.ir import CallEffect, Loop, TranslationUnit
 
 _STRINGS = re.compile(rb'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|\b\d[\w.]*|\.\d\w*')
 _IDENTIFIER = re.compile(rb"[A-Za-z_]\w*")
@@ -38,11 +38,14 @@ _STATEMENT_KEYWORDS = {b"for", b"while", b"do", b"switch", b"goto", b"return", b
 class CriticalSections:
     ranges: list[tuple[int, int]] = field(default_factory=list)  # each section's statement, [start, end)
     guarded: set[str] = field(default_factory=set)  # variables only sections of one name touch
+    calls: set[tuple[int, int]] = field(default_factory=set)  # (line, column) of the calls in the sections
 
 
-def critical_sections(source: bytes, tu: TranslationUnit, loop: Loop) -> Optional[CriticalSections]:
+def critical_sections(source: bytes, tu: TranslationUnit, loop: Loop,
+                      named: frozenset = frozenset()) -> Optional[CriticalSections]:
     """The loop's critical sections and the variables they guard; an empty answer when it has none,
-    None when they cannot be read or hold what the analysis cannot keep apart."""
+    None when they cannot be read or hold what the analysis cannot keep apart. `named`: the variables
+    the pragma's clauses name, never guarded (their clause is judged)."""
     lines = source_lines(source)
     pragmas = [d for d in lines.omp if loop.line <= d.first_line <= loop.end_line]
     criticals = [d for d in pragmas if d.omp.directive[:1] == ["critical"]]
@@ -59,42 +62,75 @@ def critical_sections(source: bytes, tu: TranslationUnit, loop: Loop) -> Optiona
     for start, end, lock in loop.critical_sections:
         text = code[start:end]
         words = {w.decode() for w in _IDENTIFIER.findall(_MEMBERS.sub(b" ", text))} - _C_WORDS
-        if any(m.group(1) not in _KEYWORDS for m in _CALL.finditer(text)) or \
-                {w.encode() for w in words} & _STATEMENT_KEYWORDS or words - known:
-            return None  # a call, a loop or jump, or a name that is no variable (a macro, a member, a constant)
-        names_in.setdefault(lock, set()).update(words)
+        called = {m.group(1).decode() for m in _CALL.finditer(text)} - {k.decode() for k in _KEYWORDS}
+        reached = _called_globals(tu, called)
+        if reached is None or {w.encode() for w in words} & _STATEMENT_KEYWORDS or words - known - called:
+            return None  # an unknown call, a loop or jump, or a name that is no variable (a macro, a constant)
+        names_in.setdefault(lock, set()).update(words - called, reached)
     outside = bytearray(code[loop.offset:loop.end_offset])
     for start, end in [(d.start, d.end) for d in pragmas] + found.ranges:  # (the pragmas' own words are no uses)
         start, end = max(start, loop.offset), min(end, loop.end_offset)
         if start < end:
             outside[start - loop.offset:end - loop.offset] = b" " * (end - start)
-    named_outside = {w.decode() for w in _IDENTIFIER.findall(bytes(outside))}
+    named_outside = {w.decode() for w in _IDENTIFIER.findall(bytes(outside))} | set(named)
+    # (what the loop only reads needs no lock: the analysis keeps it)
+    written = {a.base.name for l in nest for a in l.accesses if a.is_write} | \
+        {u.variable.name for l in nest for u in l.scalars if u.written} | (set().union(*names_in.values()) - known)
     for lock, names in names_in.items():
         others = set().union(*(n for k, n in names_in.items() if k != lock))
-        found.guarded |= names - named_outside - others
+        found.guarded |= (names - named_outside - others) & written
     if found.guarded & set(loop.macro_named):
         return None  # a macro names a guarded variable: where, the text does not say
-    return found if _guardable(tu, loop, found.guarded) else None
+    starts = lines.starts
+    found.calls = {(c.line, c.column) for l in nest for c in l.calls if c.line <= len(starts) and
+                   any(start <= starts[c.line - 1] + c.column - 1 < end for start, end in found.ranges)}
+    unguarded = _unguardable(tu, loop, found.guarded, found.calls)
+    if unguarded is None:
+        return None
+    found.guarded -= unguarded  # (judged with their every use: a race outside the lock is reported)
+    return found
 
 
-def _guardable(tu: TranslationUnit, loop: Loop, guarded: set[str]) -> bool:
-    """Whether the analysis may leave the guarded variables out: none is reached through a pointer or
-    is a pointer whose pointee the sections touch, no guarded array sits beside an access through a
-    pointer (it may reach the array), and no guarded scalar's address is within a pointer's reach."""
+def _called_globals(tu: TranslationUnit, called: set[str]) -> Optional[set[str]]:
+    """The globals that the functions called in a section read or write (a pure library function:
+    none); None when one of them is not known, does I/O or calls what is not known, writes through
+    its arguments, or reaches memory through a pointer it loads."""
+    from autopar.frontend.calls import classify
+
+    reached: set[str] = set()
+    for name in called:
+        summary = tu.functions.get(name)
+        if summary is None:
+            if classify(name) != CallEffect.PURE:
+                return None
+            continue
+        touched = {*summary.reads_globals, *summary.writes_globals}
+        if summary.writes_through_params or any(g.startswith("*") for g in touched) or \
+                summary.effect not in (CallEffect.PURE, CallEffect.SAME_TU):
+            return None
+        reached |= touched
+    return reached
+
+
+def _unguardable(tu: TranslationUnit, loop: Loop, guarded: set[str],
+                 inside: set[tuple[int, int]]) -> Optional[set[str]]:
+    """The guarded variables the analysis must see all the same: a global that a function the loop
+    calls outside the sections touches, a scalar whose address a pointer may hold, an array beside
+    accesses through pointers (one may reach it). None when a guarded variable is a pointer whose
+    pointee the sections touch: what the lock keeps apart is not known."""
     nest = [loop, *tu.descendants(loop.id)]
     accesses = [a for l in nest for a in l.accesses]
-    arrays = {a.base.name for a in accesses if a.base.name in guarded}
-    for access in accesses:
-        through_pointer = not access.base.is_array or access.path != access.base.name
-        if access.base.name in arrays and through_pointer:
-            return False
-        if arrays and through_pointer and access.base.name not in guarded:
-            return False
-    for call in (c for l in nest for c in l.calls):  # (all outside the sections: they hold no call)
-        if call.summary is not None and guarded & {*call.summary.reads_globals, *call.summary.writes_globals}:
-            return False  # a function the loop calls touches a guarded global outside its lock
-    return not any(u.variable.name in guarded and not u.declared_in_loop and u.address_taken and
-                   u.address_in_reach for l in nest for u in l.scalars)
+    through = [a for a in accesses if not a.base.is_array or a.path != a.base.name]
+    if any(a.base.name in guarded for a in through):
+        return None
+    seen = {a.base.name for a in accesses if a.base.name in guarded} if any(
+        a.base.name not in guarded for a in through) else set()
+    for call in (c for l in nest for c in l.calls):
+        if call.summary is not None and (call.line, call.column) not in inside:
+            seen |= guarded & {*call.summary.reads_globals, *call.summary.writes_globals}
+    seen |= {u.variable.name for l in nest for u in l.scalars if u.variable.name in guarded and
+             not u.declared_in_loop and u.address_taken and u.address_in_reach}
+    return seen
 
 
 def without_guarded(tu: TranslationUnit, loop: Loop, sections: CriticalSections) -> TranslationUnit:
@@ -106,6 +142,8 @@ def without_guarded(tu: TranslationUnit, loop: Loop, sections: CriticalSections)
     def left(l: Loop) -> Loop:
         return l.model_copy(update={
             "accesses": [a for a in l.accesses if a.base.name not in guarded],
-            "scalars": [u for u in l.scalars if u.variable.name not in guarded or u.declared_in_loop]})
+            "scalars": [u for u in l.scalars if u.variable.name not in guarded or u.declared_in_loop],
+            "calls": [c for c in l.calls if (c.line, c.column) not in sections.calls or c.summary is not None and
+                      not {*c.summary.reads_globals, *c.summary.writes_globals} <= guarded]})
 
     return tu.model_copy(update={"loops": [left(l) if l.id in nest else l for l in tu.loops]})

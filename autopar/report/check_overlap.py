@@ -47,9 +47,12 @@ def zero_trip_finding(loop: Loop, plans: list[Plan], pragma: OmpPragma, common: 
     test, names = plans[0].runs_check, list(dict.fromkeys(given))
     listed, verb, them = ", ".join(names), "are" if len(names) > 1 else "is", "them" if len(names) > 1 else "it"
     reason = f"the loop may run no iteration (when {test} is false), and then {listed} {verb} left unspecified"
-    return Finding(**common, reasons=[reason], codes=["zero-trip-clauses"],
-                   message=f"`{common['existing_pragma']}` may change {listed}: {reason}, where the serial loop "
-                           f"leaves {them} as before; run it only when it runs (`if ({test})` around the loop)")
+    # a note: the run-time test it needs may hold wherever the loop is reached (an early return,
+    # an enclosing while) where the analysis does not see it
+    return Finding(**dict(common, rule=CONDITIONAL), reasons=[reason], codes=["zero-trip-clauses"],
+                   message=f"`{common['existing_pragma']}` is safe only when the loop runs: {reason}, where the "
+                           f"serial loop leaves {them} as before; run it only when it runs (`if ({test})` around "
+                           f"the loop) unless that always holds there")
 
 
 def overlap_finding(tu: TranslationUnit, loop: Loop, plans: list[Plan], common: dict) -> Optional[Finding]:
@@ -61,7 +64,7 @@ def overlap_finding(tu: TranslationUnit, loop: Loop, plans: list[Plan], common: 
     call, reasons = overlap
     first, second = call.parameters
     return Finding(**common, reasons=reasons, codes=["overlapping-arguments"],
-                   message=f"`{common['existing_pragma']}` races when {loop.function}() is called as on line "
+                   message=f"`{common['existing_pragma']}` may race when {loop.function}() is called as on line "
                            f"{call.line} (in {call.caller}()), with `{call.argument}` for both {first} and {second}: "
                            f"the loop's iterations are independent only when they do not overlap ({'; '.join(reasons)})")
 

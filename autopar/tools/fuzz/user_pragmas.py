@@ -29,6 +29,7 @@ class PragmaOutcome:
     kind: str = "ok"  # ok | invalid | wrong (a pragma check accepts changes the output or races)
     pragmas: int = 0  # parallel pragmas that compile
     accepted: int = 0  # of them, those check does not report
+    unjudged: int = 0  # of them, those on loops whose synchronization check does not model (not run)
     synchronized: int = 0  # critical and atomic directives written
     details: list[str] = field(default_factory=list)
     culprits: list[int] = field(default_factory=list)  # 1-based lines of the wrongly accepted pragmas
@@ -80,8 +81,9 @@ def check_user_pragmas(checker: Checker, source: str, seed: int, name: str = "us
     outcome.pragmas = len(parallel)
     # (a pragma safe only under a condition it does not test is not accepted: check says so in a note)
     flagged = {f.line - 1 for f in check_file(str(path), [], None).findings if f.rule in (UNSAFE, CONDITIONAL)}
-    accepted = [k for k in parallel if _loop_below(lines, k) not in flagged]
-    outcome.accepted = len(accepted)
+    unjudged = _unjudged(path, text)  # (synchronization check does not model: it says nothing either way)
+    accepted = [k for k in parallel if _loop_below(lines, k) not in flagged | unjudged]
+    outcome.accepted, outcome.unjudged = len(accepted), sum(_loop_below(lines, k) in unjudged for k in parallel)
     kept = _keeping(lines, parallel, accepted)
     outcome.files = {"program.c": source, "accepted.c": kept}
     problem = _wrong(checker, kept, name + "-accepted", expected.stdout)
@@ -93,6 +95,19 @@ def check_user_pragmas(checker: Checker, source: str, seed: int, name: str = "us
         if _wrong(checker, _keeping(lines, parallel, [k]), f"{name}-{k + 1}", expected.stdout) is not None:
             outcome.culprits.append(_loop_below(lines, k) + 1)
     return outcome
+
+
+def _unjudged(path: Path, text: str) -> set[int]:
+    """The 0-based lines of the loops whose synchronization `check` does not model, so it does not
+    judge their pragmas (autopar.report.check_updates.user_atomics, autopar.report.check_critical)."""
+    from autopar.decision.pipeline import load_translation_unit
+    from autopar.report.check_critical import critical_sections
+    from autopar.report.check_updates import user_atomics
+
+    source = text.encode()
+    tu = load_translation_unit(str(path), [])
+    return {loop.line - 1 for loop in tu.loops if loop.existing_pragma and
+            (user_atomics(source, tu, loop) is None or critical_sections(source, tu, loop) is None)}
 
 
 def _loop_below(lines: list[str], k: int) -> int:
