@@ -257,19 +257,22 @@ class BoundsTemplates(ProgramBuilder):
         """X[i] = f(X[i + s]) for i below 2h under an affine test that keeps the writes below h (`i < h`,
         `h > i`, `i <= floord(2h - 1, 2)`, or the else-branch of `i >= h`), so that they never meet the
         reads when s >= h. Near misses: s = h - 1, a test one too wide (`i <= h`), a test the branch
-        invalidates (h grows before the access), and a test under `||` (which says nothing)."""
+        invalidates (h grows before the access), a test under `||` (which says nothing), and the else of
+        a test under `&&` (which says nothing either)."""
         h_size = self.rng.choice([5, 60, 700, 3000])
         x = self.new_array((2 * h_size + 8,), ctype=self.rng.choice(["int", "int", "short", "long long"]))
         h, i = self.fresh("h"), self.fresh("i")
-        miss = self.rng.choice(["", "", "", "overlap", "wide", "moved", "or"])
+        miss = self.rng.choice(["", "", "", "overlap", "wide", "moved", "or", "and"])
         s = f"{h} - 1" if miss == "overlap" else h
-        form = self.rng.choice(["less", "greater", "floord", "else"])
+        form = "else" if miss == "and" else self.rng.choice(["less", "greater", "floord", "else"])
         test = {"less": f"{i} < {h}", "greater": f"{h} > {i}", "floord": f"{i} <= {self._divided(f'2 * {h} - 1', 2, 'floor', 'macro')}",
                 "else": f"{i} >= {h}"}[form]
         if miss == "wide":
             test = f"{i} <= {h}" if form != "else" else f"{i} > {h}"
         elif miss == "or":
             test = f"({test} || {i} == {self.rng.randint(0, h_size)})"
+        elif miss == "and":  # its else runs where either part fails: it says nothing of i >= h
+            test = f"({i} % 3 != 0 && {test})"
         value = self.store(x.ctype, f"{x.name}[{i} + {s}] * 3 + {i}")
         write = f"{x.name}[{i}] = {value};"
         if miss == "moved":
