@@ -260,9 +260,11 @@ class BoundsTemplates(ProgramBuilder):
         invalidates (h grows before the access), a test under `||` (which says nothing), and the else of
         a test under `&&` (which says nothing either)."""
         h_size = self.rng.choice([5, 60, 700, 3000])
-        x = self.new_array((2 * h_size + 8,), ctype=self.rng.choice(["int", "int", "short", "long long"]))
-        h, i = self.fresh("h"), self.fresh("i")
         miss = self.rng.choice(["", "", "", "overlap", "wide", "moved", "or", "and"])
+        # (the else of the `&&` test also reads X[i + h] for i up to 2h: room for 3h)
+        x = self.new_array(((3 if miss == "and" else 2) * h_size + 8,),
+                           ctype=self.rng.choice(["int", "int", "short", "long long"]))
+        h, i = self.fresh("h"), self.fresh("i")
         s = f"{h} - 1" if miss == "overlap" else h
         form = "else" if miss == "and" else self.rng.choice(["less", "greater", "floord", "else"])
         test = {"less": f"{i} < {h}", "greater": f"{h} > {i}", "floord": f"{i} <= {self._divided(f'2 * {h} - 1', 2, 'floor', 'macro')}",
