@@ -188,3 +188,64 @@ def test_check_notes_a_users_lastprivate_on_a_loop_that_may_not_run(tmp_path, ca
                 if f["rule"] != "missed-simd-loop"]
     assert [(f["line"], f["rule"], f["codes"]) for f in findings] == [(9, "conditional-omp-pragma", ["zero-trip-clauses"])]
     assert "`if ((int)(0) < (n))` around the loop" in findings[0]["message"]
+
+
+EXITS = """double a[1000];
+double early(int n) {
+  double t = -1;
+  if (n <= 0) return t;
+#pragma omp parallel for lastprivate(t)
+  for (int i = 0; i < n; i++) { t = a[i]; a[i] = t * 2; }
+  return t;
+}
+double changed(int n) {
+  double t = -1;
+  if (n <= 0) return t;
+  n = n - 5;
+#pragma omp parallel for lastprivate(t)
+  for (int i = 0; i < n; i++) { t = a[i]; a[i] = t * 2; }
+  return t;
+}
+double labelled(int n) {
+  double t = -1;
+  if (n <= 0) goto skip;
+  if (n > 0) return 0;
+skip:
+#pragma omp parallel for lastprivate(t)
+  for (int i = 0; i < n; i++) { t = a[i]; a[i] = t * 2; }
+  return t;
+}
+double inloop(int m, int n) {
+  double t = -1, s = 0;
+  for (int k = 0; k < m; k++) {
+    if (n < 1) continue;
+#pragma omp parallel for lastprivate(t)
+    for (int i = 0; i < n; i++) { t = a[i]; a[i] = t * 2; }
+    s += t;
+  }
+  return s;
+}
+double noexit(int n) {
+  double t = -1;
+  if (n <= 0) t = 0;
+#pragma omp parallel for lastprivate(t)
+  for (int i = 0; i < n; i++) { t = a[i]; a[i] = t * 2; }
+  return t;
+}
+"""
+
+
+def test_an_earlier_exit_proves_the_loop_runs_and_a_change_or_a_label_undoes_it(tmp_path, capsys):
+    """`if (n <= 0) return;` (or `continue` in an outer loop) before the loop: n >= 1 when it starts.
+    Not when n changes in between, when a label on the loop lets a jump enter past the test, or when
+    the branch does not leave."""
+    import json
+
+    from autopar.cli.main import main
+
+    source = tmp_path / "exits.c"
+    source.write_text(EXITS)
+    main(["check", str(source), "--format", "json"])
+    noted = {f["function"] for file in json.loads(capsys.readouterr().out)["files"] for f in file["findings"]
+             if "zero-trip-clauses" in f["codes"]}
+    assert noted == {"changed", "labelled", "noexit"}

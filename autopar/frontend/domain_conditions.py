@@ -59,8 +59,11 @@ def domain_conditions(affine: AffineBuilder, node: Node, scope: Scope, function:
 
 
 def _branch_conditions(affine: AffineBuilder, statement: Node, branch: int, scope: Scope,
-                       function: Function) -> list[DomainCondition]:
-    condition, body = statement.children[0], statement.children[branch]
+                       function: Function, else_written: bool = True) -> list[DomainCondition]:
+    """The comparisons that hold in branch 1 (then) or 2 (else) of the `if` statement; `else_written`
+    False: branch 2 is what follows an `if` without an else whose branch left (exit_conditions)."""
+    condition = statement.children[0]
+    body = statement.children[branch] if else_written or branch == 1 else statement
     if any(stored_operand(n) is not None for n in condition.walk()):
         return []
     comparisons = [(node, op) for node, op in _conjuncts(condition) if _stable(node, body, scope, function)]
@@ -141,3 +144,41 @@ def _stable(condition: Node, body: Node, scope: Scope, function: Function) -> bo
             if decl is not None and Variables.key(decl) in read:
                 return False
     return True
+
+
+_JUMPS = {K.RETURN_STMT, K.CONTINUE_STMT, K.BREAK_STMT, K.GOTO_STMT}
+
+
+def exit_conditions(affine: AffineBuilder, node: Node, scope: Scope, function: Function,
+                    source: Source) -> list[DomainCondition]:
+    """The comparisons that hold when `node` (a loop) starts because an earlier statement of a block
+    around it left otherwise: `if (n <= 0) return;` (or `continue`, `break`, `goto`, the branch's
+    last statement) before it, with no `else`, a test of one comparison whose variables nothing
+    between it and the loop changes, and no label between that a jump could enter by."""
+    found: list[DomainCondition] = []
+    child = node
+    while child.parent is not None and child.parent.kind not in _BODIES:
+        parent = child.parent
+        if parent.kind in _ENTRIES:
+            break  # (`label: for`: a jump may enter past any test above)
+        if parent.kind == K.COMPOUND_STMT:
+            siblings = parent.children[:parent.children.index(child)]
+            for k, statement in enumerate(siblings):
+                test = _exit_test(statement)
+                if test is None:
+                    continue
+                between = siblings[k + 1:]
+                if all(_stable(test, body, scope, function) for body in between) and \
+                        (between or _stable(test, statement, scope, function)):
+                    found += _branch_conditions(affine, statement, 2, scope, function, else_written=False)
+        child = parent
+    return found
+
+
+def _exit_test(statement: Node) -> Optional[Node]:
+    """The test of `if (test) <jump>` or `if (test) { ...; <jump>; }` without an else, else None."""
+    if statement.kind != K.IF_STMT or len(statement.children) != 2 or not statement.children[0].is_expression:
+        return None
+    branch = statement.children[1]
+    last = branch.children[-1] if branch.kind == K.COMPOUND_STMT and branch.children else branch
+    return statement.children[0] if last.kind in _JUMPS else None

@@ -37,7 +37,7 @@ from autopar.frontend.param_regions import global_arrays
 from autopar.frontend.parse import FrontendError, parse, read_source, settings_for
 from autopar.frontend.same_arguments import shared_pointer_calls
 from autopar.frontend.static_arrays import StaticArrays
-from autopar.frontend.domain_conditions import domain_conditions
+from autopar.frontend.domain_conditions import domain_conditions, exit_conditions
 from autopar.frontend.summaries import summarize
 from autopar.frontend.variables import Variables
 from autopar.frontend.volatiles import Volatiles
@@ -235,7 +235,8 @@ def _collect_accesses(infos: list[LoopInfo], by_node: dict, source: Source, vari
         for info in root.subtree():
             info.loop.accesses = [a for a in found if info.loop.id in a.enclosing_loops]
             scope = info.parent.scope() if info.parent is not None else Scope(info.nest, [])
-            info.loop.entry_conditions = domain_conditions(affine, info.node, scope, info.function, source)
+            info.loop.entry_conditions = domain_conditions(affine, info.node, scope, info.function, source) + \
+                exit_conditions(affine, info.node, scope, info.function, source)
     for loop_ids, text in collector.unmodelled:
         for info in infos:
             if info.loop.id in loop_ids and text not in info.loop.unmodelled_accesses:

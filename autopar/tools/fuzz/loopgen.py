@@ -36,7 +36,7 @@ from autopar.tools.fuzz.loopgen_patterns import PatternTemplates
 from autopar.tools.fuzz.loopgen_tables import TableTemplates
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 68
+VERSION = 69
 
 
 class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates, BoundsTemplates, TableTemplates, ClaimTemplates,

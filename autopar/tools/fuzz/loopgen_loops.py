@@ -107,22 +107,25 @@ class LoopTemplates(ProgramBuilder):
         else:  # assigned, then used in the same iteration
             body = [f"{t} = {src.name}[{iv}];", f"{dst.name}[{iv}] = {self.store(dst.ctype, f'{t} + {t} * 3')};"]
         guard = self._entry_guard(head, iv, lo) if self.chance(0.4) else None
-        self.body.extend([guard] if guard else [])
+        self.body.extend([guard[0]] if guard else [])
         self.body.append(f"    {head} {{")
         self.body.extend(f"        {line}" for line in body)
         self.body.append("    }")
-        self.body.extend(["    }"] if guard else [])
+        self.body.extend([guard[1]] if guard else [])
         self.scalars += [Scalar(t, t_type), Scalar(iv, "int")]
 
-    def _entry_guard(self, head: str, iv: str, lo: int) -> Optional[str]:
-        """An `if` around a lastprivate loop whose test proves it runs (`if (lo < bound)`, the `else` of
-        `if (bound <= lo)`), or one that does not (`if (bound >= lo)`: the bound may equal lo)."""
+    def _entry_guard(self, head: str, iv: str, lo: int) -> Optional[tuple[str, str]]:
+        """The lines opening and closing a block around a lastprivate loop whose test proves it runs
+        (`if (lo < bound)`, the `else` of `if (bound <= lo)`, a `break` out of `do { } while (0)` when
+        `bound <= lo`), or one whose test does not (`bound >= lo`: the bound may equal lo)."""
         found = re.search(rf"\b{iv} < ([^;]+);", head)
         if found is None:
             return None
         bound = found.group(1).rstrip(")") if found.group(1).count(")") > found.group(1).count("(") else found.group(1)
-        return self.rng.choice([f"    if ({lo} < {bound}) {{", f"    if (({bound}) <= {lo}) {{ }} else {{",
-                                f"    if (({bound}) >= {lo}) {{"])
+        return self.rng.choice([(f"    if ({lo} < {bound}) {{", "    }"), (f"    if (({bound}) <= {lo}) {{ }} else {{", "    }"),
+                                (f"    if (({bound}) >= {lo}) {{", "    }"),
+                                (f"    do {{ if (({bound}) <= {lo}) break;", "    } while (0);"),
+                                (f"    do {{ if (({bound}) < {lo}) break;", "    } while (0);")])
 
     def t_unsigned(self) -> None:
         """Unsigned counters: `!=` bounds, bounds from argc, wrap-around from a negative start."""
