@@ -10,7 +10,7 @@ import pytest
 from analyzed import unsafe_pragmas
 from autopar.tools.verify import race_check
 
-HEAD = "#include <stdio.h>\n#include <math.h>\n#define N 4000\ndouble a[N], b[N], total, best;\nint hist[16], count;\n"
+HEAD = "#include <stdio.h>\n#include <math.h>\n#include <string.h>\n#define N 4000\ndouble a[N], b[N], total, best;\nint hist[16], count;\n"
 MAIN = ("int main(void)\n{\n  for (int i = 0; i < N; i++) a[i] = i % 100;\n  f();\n"
         '  printf("%f %f %d %d\\n", total, best, hist[3], count);\n  return 0;\n}\n')
 
@@ -45,6 +45,13 @@ CASES = {
     # a clause on a guarded variable is judged: private(count) loses the updates
     "private_counter": ("void f(void)\n{\n#pragma omp parallel for private(count)\n  for (int i = 0; i < N; i++) {\n"
                         "#pragma omp critical\n    count += a[i] > 3;\n  }\n}\n", "reduction(+: count)"),
+    # an `if` in the section is no call; the recurrence beside it is the loop's own
+    "branch_beside": ("void f(void)\n{\n#pragma omp parallel for\n  for (int i = 1; i < N; i++) {\n"
+                      "    b[i] = b[i - 1] + 1.0;\n#pragma omp critical\n    if (i > best) best = i;\n  }\n}\n",
+                      "flow dependence from b[i]"),
+    # printing under the lock: the order of the lines is the threads', no variable changes
+    "printing": ("void f(void)\n{\n#pragma omp parallel for\n  for (int i = 0; i < 8; i++) {\n    b[i] = a[i] * 2.0;\n"
+                 "#pragma omp critical\n    { count += 1; fprintf(stderr, \"%d\\n\", count); }\n  }\n}\n", None),
     # the section guards total; the dependence beside it is the loop's own
     "carried_beside": ("void f(void)\n{\n#pragma omp parallel for\n  for (int i = 1; i < N; i++) {\n"
                        "#pragma omp critical\n    total += a[i];\n    b[i] = b[i - 1] + 1.0;\n  }\n}\n",
@@ -72,7 +79,7 @@ def test_what_one_lock_alone_touches_is_guarded_and_the_rest_is_judged(tmp_path,
 
 @pytest.mark.slow
 @pytest.mark.parametrize("section, beside", [
-    ('#pragma omp critical\n    printf("%d\\n", i);\n', ""),  # a call inside
+    ('#pragma omp critical\n    total += strlen("ab") * a[i];\n', ""),  # a call of what is not known inside
     ("#pragma omp critical\n    *out += a[i];\n", ""),  # a pointer's pointee
     ('_Pragma("omp critical") total += a[i];\n', ""),  # not read from the text
     ("#pragma omp critical\n    while (total > 1e9) total -= 1.0;\n", ""),  # a loop inside

@@ -191,6 +191,25 @@ def test_check_notes_a_users_lastprivate_on_a_loop_that_may_not_run(tmp_path, ca
 
 
 EXITS = """double a[1000];
+double inner_block(int n, int m) {
+  double t = -1;
+  if (n <= 0) return t;
+  { n = m;
+#pragma omp parallel for lastprivate(t)
+    for (int i = 0; i < n; i++) { t = a[i]; a[i] = t * 2; } }
+  return t;
+}
+double enclosing_do(int n, int r) {
+  double t = -1, total = 0;
+  if (n <= 0) return t;
+  do {
+#pragma omp parallel for lastprivate(t)
+    for (int i = 0; i < n; i++) { t = a[i]; a[i] = t * 2; }
+    total += t;
+    n -= 2;
+  } while (--r);
+  return total;
+}
 double early(int n) {
   double t = -1;
   if (n <= 0) return t;
@@ -248,4 +267,4 @@ def test_an_earlier_exit_proves_the_loop_runs_and_a_change_or_a_label_undoes_it(
     main(["check", str(source), "--format", "json"])
     noted = {f["function"] for file in json.loads(capsys.readouterr().out)["files"] for f in file["findings"]
              if "zero-trip-clauses" in f["codes"]}
-    assert noted == {"changed", "labelled", "noexit"}
+    assert noted == {"changed", "labelled", "noexit", "inner_block", "enclosing_do"}

@@ -167,9 +167,10 @@ def exit_conditions(affine: AffineBuilder, node: Node, scope: Scope, function: F
                 test = _exit_test(statement)
                 if test is None:
                     continue
-                between = siblings[k + 1:]
-                if all(_stable(test, body, scope, function) for body in between) and \
-                        (between or _stable(test, statement, scope, function)):
+                # (what lies between: the statements after the exit, and the one that holds the loop,
+                # with the blocks, labels and enclosing do/while loops between it and the loop)
+                between = [*siblings[k + 1:], child]
+                if all(_stable(test, body, scope, function) for body in between):
                     found += _branch_conditions(affine, statement, 2, scope, function, else_written=False)
         child = parent
     return found

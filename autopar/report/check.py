@@ -316,7 +316,7 @@ def _analyzed(source: bytes, tu: TranslationUnit, loop: Loop, parsed: OmpPragma,
     from autopar.plans.candidates import analyze_nest
 
     bare = without_pragmas(tu, loop.id)
-    if sections.guarded:
+    if sections.guarded or sections.calls:
         bare = without_guarded(bare, bare.loop(loop.id), sections)
     if "parallel" not in parsed.directive:  # (an `omp for` in the user's region: its own scalars stay)
         bare = with_region_private(bare, bare.loop(loop.id), region_private(source, loop))

@@ -30,7 +30,10 @@ _KEYWORDS = {b"sizeof", b"_Alignof", b"alignof"}  # (may precede a parenthesis w
 _MEMBERS = re.compile(rb"(?:\.|->)\s*[A-Za-z_]\w*")  # `s.count`, `p->x`: the member is no variable
 # the words of C that name no variable: keywords and the arithmetic types
 _C_WORDS = {"if", "else", "sizeof", "_Alignof", "alignof", "const", "volatile", "restrict", "signed", "unsigned",
+            "for", "while", "switch", "return",
             "char", "short", "int", "long", "float", "double", "_Bool", "bool", "void", "struct", "union", "enum"}
+# what prints under the lock, in the order the threads take it (no variable of the program changes)
+_PRINTING = {"printf", "fprintf", "puts", "fputs", "putchar", "putc", "fputc", "fflush"}
 _STATEMENT_KEYWORDS = {b"for", b"while", b"do", b"switch", b"goto", b"return", b"break", b"continue"}
 
 
@@ -61,10 +64,11 @@ def critical_sections(source: bytes, tu: TranslationUnit, loop: Loop,
     names_in: dict[str, set[str]] = {}
     for start, end, lock in loop.critical_sections:
         text = code[start:end]
-        words = {w.decode() for w in _IDENTIFIER.findall(_MEMBERS.sub(b" ", text))} - _C_WORDS
-        called = {m.group(1).decode() for m in _CALL.finditer(text)} - {k.decode() for k in _KEYWORDS}
+        raw = set(_IDENTIFIER.findall(_MEMBERS.sub(b" ", text)))
+        words = {w.decode() for w in raw - _STATEMENT_KEYWORDS} - _C_WORDS
+        called = {m.group(1).decode() for m in _CALL.finditer(text)} - {k.decode() for k in _KEYWORDS} - _C_WORDS
         reached = _called_globals(tu, called)
-        if reached is None or {w.encode() for w in words} & _STATEMENT_KEYWORDS or words - known - called:
+        if reached is None or raw & _STATEMENT_KEYWORDS or words - known - called:
             return None  # an unknown call, a loop or jump, or a name that is no variable (a macro, a constant)
         names_in.setdefault(lock, set()).update(words - called, reached)
     outside = bytearray(code[loop.offset:loop.end_offset])
@@ -101,7 +105,7 @@ def _called_globals(tu: TranslationUnit, called: set[str]) -> Optional[set[str]]
     for name in called:
         summary = tu.functions.get(name)
         if summary is None:
-            if classify(name) != CallEffect.PURE:
+            if classify(name) != CallEffect.PURE and name not in _PRINTING:
                 return None
             continue
         touched = {*summary.reads_globals, *summary.writes_globals}
