@@ -113,3 +113,18 @@ def test_the_sections_are_the_statements_the_front_end_found(tmp_path, before, s
     loop = next(l for l in tu.loops if l.function == "f")
     found = critical_sections(path.read_bytes(), tu, loop)
     assert (found.guarded if found is not None else None) == guarded
+
+
+def test_a_loop_check_does_not_judge_is_counted_as_such(tmp_path, capsys):
+    import json
+
+    from autopar.cli.main import main
+
+    path = tmp_path / "n.c"
+    path.write_text(HEAD + "void f(void)\n{\n#pragma omp parallel for\n  for (int i = 0; i < N; i++) {\n"
+                    "#pragma omp critical\n    total += strlen(\"ab\") * a[i];\n  }\n}\n" + MAIN)
+    main(["check", str(path), "--format", "json"])
+    files = json.loads(capsys.readouterr().out)["files"]
+    assert [len(f["unjudged"]) for f in files] == [1]
+    main(["check", str(path)])
+    assert "1 not judged (synchronization autopar does not model)" in capsys.readouterr().out

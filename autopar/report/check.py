@@ -47,6 +47,9 @@ class FileCheck(BaseModel):
     path: str
     report: FileReport
     findings: list[Finding] = Field(default_factory=list)
+    # loops whose existing pragma was not judged: they synchronize in a way the analysis does not
+    # model (ordered, locks, atomic capture, a critical section around an unknown call, ...)
+    unjudged: list[str] = Field(default_factory=list)
 
 
 class CheckResult(BaseModel):
@@ -135,7 +138,7 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
             codes=loop_report.codes if loop_report else []))
     check.findings += missed_beside_copies(result, tu, reported, set(edits_of), thresholds)
     for loop in tu.loops:
-        finding = _judge_existing_pragma(result.source, tu, loop.id)
+        finding = _judge_existing_pragma(result.source, tu, loop.id, check.unjudged)
         if finding is not None:
             check.findings.append(finding.model_copy(update={"path": path}))
     parallel = {loop.id for loop in tu.loops if getattr(reported.get(loop.id), "parallel", False)}
@@ -169,7 +172,8 @@ def _pragma_fix(source: bytes, loop: Loop, edit, broken: set[int]) -> dict:
     return line_fix(source, loop.line, loop.line + 1, line.decode("utf-8", "surrogateescape"), description)
 
 
-def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> Optional[Finding]:
+def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str,
+                           unjudged: Optional[list[str]] = None) -> Optional[Finding]:
     """For a loop under an existing `omp ... for` pragma: analyze it as if the pragma were absent.
 
     A finding when the analysis finds no legal plan for it, or when the pragma lacks a clause that every
@@ -195,6 +199,8 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str) -> 
     atomics = user_atomics(source, tu, loop)  # (read from the text: a macro that holds an atomic directive too)
     sections = critical_sections(source, tu, loop, frozenset(v for c in parsed.clauses for v in c.variables))
     if atomics is None or sections is None:
+        if unjudged is not None:
+            unjudged.append(loop.id)
         return None
     bare, nest, verdict = _analyzed(source, tu, loop, parsed, atomics, span, sections)
     common = dict(rule=UNSAFE, path=tu.path, line=loop.line, column=loop.column, loop_id=loop.id,

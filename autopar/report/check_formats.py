@@ -40,11 +40,13 @@ def render(result: CheckResult, fmt: str) -> str:
     simd = sum(f.rule == SIMD for f in result.findings)
     restrict = sum(f.rule == RESTRICT for f in result.findings)
     conditional = sum(f.rule == CONDITIONAL for f in result.findings)
+    unjudged = sum(len(f.unjudged) for f in result.files)
     lines.append(f"{len(result.files)} file(s), {loops} loop(s): {missed} could run in parallel, "
                  f"{unsafe} existing pragma(s) not shown safe, {len(result.failed_files)} file(s) not analyzed"
                  + (f", {simd} could be vectorized" if simd else "")
                  + (f", {restrict} would run in parallel with `restrict` pointers" if restrict else "")
-                 + (f", {conditional} safe only under a condition they do not test" if conditional else ""))
+                 + (f", {conditional} safe only under a condition they do not test" if conditional else "")
+                 + (f", {unjudged} not judged (synchronization autopar does not model)" if unjudged else ""))
     return "\n".join(lines) + "\n"
 
 
