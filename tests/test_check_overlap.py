@@ -88,11 +88,12 @@ def test_a_call_passing_one_pointer_twice_makes_a_shifting_pragma_race(tmp_path,
 
 @pytest.mark.slow
 def test_calls_with_other_pointers_or_ranges_apart_leave_the_pragmas_alone(tmp_path, capsys):
-    """Other pointers, ranges apart, constants that keep them apart at that call (`k` is 0, one
-    iteration), and functions that compare the two themselves (an if() clause, an early return)."""
+    """Other pointers, ranges apart, constants that keep them apart at that call (`k` is 0, a local
+    set to 0, one iteration), and functions that compare the two themselves (an if() clause, an early
+    return)."""
     calls = ("  shift(other, buf, 300000);\n  shift(buf + 1, buf, 100);\n  upper(buf, buf, 150000);\n"
              "  shift(buf, buf, 1);\n  offs(buf, buf, 0, 1000);\n  offset(buf, buf, 3, 1000);\n"
-             "  tested(buf, buf, 0, 1000);\n")
+             "  tested(buf, buf, 0, 1000);\n  { int apart = 0; offs(buf, buf, apart, 1000); }\n")
     assert unsafe_pragmas(tmp_path, capsys, _program(calls), name="k.c") == []
 
 

@@ -15,8 +15,9 @@ from bisect import bisect_right
 
 from clang.cindex import CursorKind as K
 
-from autopar.frontend.ast import INTEGER_TYPES, Node, Source, evaluate_int
+from autopar.frontend.ast import INTEGER_TYPES, Node, Source, evaluate_int, strip, variable_decl
 from autopar.frontend.calls import call_arguments, callee_name
+from autopar.frontend.constant_locals import constant_locals
 from autopar.frontend.functions import Function
 from autopar.frontend.omp_pragmas import mask_comments
 from autopar.frontend.pointer_facts import changed_variables, function_parameters, pointer_parameter
@@ -29,10 +30,11 @@ _PLAIN = {K.DECL_REF_EXPR, K.MEMBER_REF_EXPR, K.ARRAY_SUBSCRIPT_EXPR, K.INTEGER_
 _PLAIN_OPERATORS = {"&", "*", "+", "-"}
 
 
-def shared_pointer_calls(every_function: list[Function], wanted: set[str],
-                         source: Source) -> dict[str, list[SharedPointerCall]]:
+def shared_pointer_calls(every_function: list[Function], wanted: set[str], source: Source,
+                         language: str = "c") -> dict[str, list[SharedPointerCall]]:
     """{callee: the calls that pass one pointer to two of its pointer parameters}, for the callees of
-    `wanted` defined once in this file."""
+    `wanted` defined once in this file. An integer argument counts as a constant when it is one, or a
+    local the caller initializes with one and never changes (autopar.frontend.constant_locals)."""
     defined: dict[str, list[Function]] = {}
     for function in every_function:
         defined.setdefault(function.name, []).append(function)
@@ -53,13 +55,21 @@ def shared_pointer_calls(every_function: list[Function], wanted: set[str],
                 continue  # (a function that tests the two against each other handles their overlap)
             line = bisect_right(source.line_starts, node.start)
             changed = changed_variables(targets[name])  # (a parameter it assigns is not the call's value)
+            locals_ = constant_locals([caller], source, language)
             constants = {p.spelling: value for argument, p in zip(call_arguments(node), parameters)
                          if p.type.get_canonical().kind in INTEGER_TYPES and Variables.key(p) not in changed
-                         and (value := evaluate_int(argument)) is not None}
+                         and (value := _constant(argument, locals_)) is not None}
             found.setdefault(name, []).append(SharedPointerCall(
                 line=line, column=node.start - source.line_starts[line - 1] + 1, caller=caller.name,
                 parameters=shared[0], argument=shared[1], constants=constants))
     return found
+
+
+def _constant(argument: Node, locals_: dict[tuple, int]):
+    """The argument's value when it is a constant or a constant local (`int off = 100;`), else None."""
+    value = evaluate_int(argument)
+    decl = variable_decl(strip(argument))
+    return value if value is not None or decl is None else locals_.get(Variables.key(decl))
 
 
 def _compares(function: Function, source: Source, first: str, second: str) -> bool:

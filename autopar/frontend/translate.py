@@ -171,7 +171,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
         info.loop.claims, info.loop.claim_problem = loop_claims(info, source, every_function, clang_tu.cursor,
                                                                 whole_program, settings.language)
 
-    facts = _call_site_facts(every_function, infos, source, whole_program, distinct)
+    facts = _call_site_facts(every_function, infos, source, whole_program, distinct, settings.language)
     if settings.language == "c":
         with_loops = {info.loop.function for info in infos}
         _mark_data_selected(summaries, data_selected_parameters(every_function, with_loops, source, whole_program))
@@ -185,7 +185,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
 
 
 def _call_site_facts(every_function: list, infos: list[LoopInfo], source: Source, whole_program: bool,
-                     distinct: dict[str, list[tuple]]) -> dict:
+                     distinct: dict[str, list[tuple]], language: str) -> dict:
     """What the calls of this file say about the functions with loops, as TranslationUnit fields (and
     each loop's uses of the constants its function is always called with)."""
     with_loops = {info.loop.function for info in infos}
@@ -196,7 +196,7 @@ def _call_site_facts(every_function: list, infos: list[LoopInfo], source: Source
     return {"constant_arguments": constants,
             "call_site_values": call_site_values(every_function, with_loops, source, whole_program),
             "distinct_parameters": {name: [key[2] for key in keys] for name, keys in distinct.items()},
-            "shared_pointer_calls": shared_pointer_calls(every_function, with_pragmas, source)}
+            "shared_pointer_calls": shared_pointer_calls(every_function, with_pragmas, source, language)}
 
 
 def _with_external(summaries: dict, every_function: list, settings) -> dict:
