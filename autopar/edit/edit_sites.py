@@ -29,12 +29,12 @@ def why_not_editable(source: bytes, tu: TranslationUnit, loop: Loop, own_line: b
     if source[loop.offset:loop.offset + 3] != b"for":
         return "not edited: the file no longer matches the analysis (no `for` at the loop's offset)"
     start = start_of_line(source, loop.offset)
-    if shares_line(source, loop):
-        if own_line or breakable_before(source, loop.offset) is None:
-            return "not edited: other code precedes the `for` on its line"
+    shared = shares_line(source, loop)
+    if shared and (own_line or breakable_before(source, loop.offset) is None):
+        return "not edited: other code precedes the `for` on its line"
     if continued_from_above(source, start):
         return "not edited: the previous line continues onto the `for` line"
-    hint = None if shares_line(source, loop) else _hint_pragma_above(source, start)
+    hint = None if shared else _hint_pragma_above(source, start)
     if hint:
         return f"not edited: `{hint}` sits on the loop, and an omp pragma must be right above the `for`"
     return None

@@ -25,11 +25,12 @@ _CONDITIONAL = re.compile(r"#(if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\
 _OPERATOR = re.compile(rb'_Pragma\s*\(\s*("(?:\\.|[^"\\\n])*")\s*\)')
 
 
-def mask_comments(data: bytes) -> bytes:
-    """`data` with every comment blanked out, line breaks kept: offsets and line numbers stay."""
+def mask_comments(data: bytes, strings: bool = False) -> bytes:
+    """`data` with every comment (and, with `strings`, every string and character literal) blanked
+    out, line breaks kept: offsets and line numbers stay."""
     def blank(match: re.Match) -> bytes:
         text = match.group()
-        return re.sub(rb"[^\n]", b" ", text) if text.startswith((b"//", b"/*")) else text
+        return re.sub(rb"[^\n]", b" ", text) if strings or text.startswith((b"//", b"/*")) else text
     return _TOKENS.sub(blank, data)
 
 
@@ -280,7 +281,8 @@ def parse_omp_pragma(text: str) -> OmpPragma:
         word, position = m.group(1), m.end()
         argument = None
         if position < len(body) and body[position] == "(":
-            end = _closing(body, position)
+            end = closing(body, position)
+            end = len(body) if end is None else end
             argument, position = body[position + 1:end].strip(), end + 1
         if not pragma.directive:
             pragma.directive.append(word)  # the first word names the directive, critical(name) too
@@ -292,15 +294,14 @@ def parse_omp_pragma(text: str) -> OmpPragma:
     return pragma
 
 
-def _closing(text: str, opening: int) -> int:
-    """The index of the parenthesis that closes the one at `opening` (the end when none does)."""
-    depth, end = 0, opening
-    while end < len(text):
-        depth += {"(": 1, ")": -1}.get(text[end], 0)
+def closing(text: str, opening: int, pair: str = "()") -> Optional[int]:
+    """The index of the bracket that closes the one at `opening` (`pair`: "()" or "{}"), or None."""
+    depth = 0
+    for end in range(opening, len(text)):
+        depth += {pair[0]: 1, pair[1]: -1}.get(text[end], 0)
         if depth == 0:
-            break
-        end += 1
-    return end
+            return end
+    return None
 
 
 def _clause(name: str, argument: Optional[str]) -> OmpClause:

@@ -73,9 +73,6 @@ def annotate(infos: list[LoopInfo], functions: list[Function], source: Source) -
         _critical_sections(info, lines, functions, source)
 
 
-_CRITICAL_NAME = re.compile(r"\bcritical\s*\(\s*(\w+)\s*\)")
-
-
 def _critical_sections(info: LoopInfo, lines: SourceLines, functions: list[Function], source: Source) -> None:
     """The statements that the `omp critical` directives inside the loop govern, as the AST has them
     (a macro's `;` does not stretch one), with their lock's name; and the variables that macros name in
@@ -85,9 +82,8 @@ def _critical_sections(info: LoopInfo, lines: SourceLines, functions: list[Funct
         if loop.line < directive.first_line <= loop.end_line and directive.omp.directive[:1] == ["critical"] \
                 and info.node.start <= directive.start < info.node.end:
             statement = _statement_after(functions, directive.end)
-            name = _CRITICAL_NAME.search(directive.text)
-            if statement is not None:
-                loop.critical_sections.append((*statement, name.group(1) if name else ""))
+            if statement is not None:  # (the lock's name: `critical(name)`'s own list, as parsed)
+                loop.critical_sections.append((*statement, directive.omp.argument or ""))
     if loop.critical_sections:
         loop.macro_named = sorted({node.cursor.spelling for node in info.node.walk() if node.kind == K.DECL_REF_EXPR
                                    and source.data[node.start:node.end] != node.cursor.spelling.encode()})

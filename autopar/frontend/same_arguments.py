@@ -19,7 +19,7 @@ from autopar.frontend.ast import INTEGER_TYPES, Node, Source, evaluate_int, stri
 from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.constant_locals import constant_locals
 from autopar.frontend.functions import Function
-from autopar.frontend.omp_pragmas import mask_comments
+from autopar.frontend.omp_pragmas import closing, mask_comments
 from autopar.frontend.pointer_facts import changed_variables, function_parameters, pointer_parameter
 from autopar.frontend.variables import Variables
 from autopar.ir_calls import SharedPointerCall
@@ -46,6 +46,7 @@ def shared_pointer_calls(every_function: list[Function], wanted: set[str], sourc
         text = source.data[caller.start:caller.end]
         if not any(name.encode() in text for name in targets):
             continue
+        locals_ = None
         for node in caller.nodes:
             if node.kind != K.CALL_EXPR or (name := callee_name(node)) not in targets:
                 continue
@@ -55,7 +56,8 @@ def shared_pointer_calls(every_function: list[Function], wanted: set[str], sourc
                 continue  # (a function that tests the two against each other handles their overlap)
             line = bisect_right(source.line_starts, node.start)
             changed = changed_variables(targets[name])  # (a parameter it assigns is not the call's value)
-            locals_ = constant_locals([caller], source, language)
+            if locals_ is None:  # (once per caller: most callers pass no pointer twice)
+                locals_ = constant_locals([caller], source, language)
             constants = {p.spelling: value for argument, p in zip(call_arguments(node), parameters)
                          if p.type.get_canonical().kind in INTEGER_TYPES and Variables.key(p) not in changed
                          and (value := _constant(argument, locals_)) is not None}
@@ -75,32 +77,21 @@ def _constant(argument: Node, locals_: dict[tuple, int]):
 def _compares(function: Function, source: Source, first: str, second: str) -> bool:
     """Whether the function tests the two parameters for the overlap itself: an omp pragma's if()
     clause that compares them, or `if (a == b) ... return` (comments and strings are no test)."""
-    text = mask_comments(source.data[function.start:function.end]).decode("utf-8", "replace")
-    text = re.sub(r'"(?:\\.|[^"\\\n])*"', '""', text)
+    text = mask_comments(source.data[function.start:function.end], strings=True).decode("utf-8", "replace")
     a, b = re.escape(first), re.escape(second)
     compared = re.compile(rf"\b{a}\s*(?:[=!]=|[<>]=?)\s*{b}\b|\b{b}\s*(?:[=!]=|[<>]=?)\s*{a}\b")
     for line in text.splitlines():
         if re.match(r"\s*#\s*pragma\s+omp\b.*\bif\s*\(", line) and compared.search(line):
             return True
     for match in re.finditer(r"\bif\s*\(", text):
-        close = _closing(text, match.end() - 1, "(", ")")
+        close = closing(text, match.end() - 1)
         if close is None or not re.search(rf"\b{a}\s*==\s*{b}\b|\b{b}\s*==\s*{a}\b", text[match.end():close]):
             continue
         body = text[close + 1:].lstrip()
-        end = _closing(body, 0, "{", "}") if body.startswith("{") else body.find(";")
+        end = closing(body, 0, "{}") if body.startswith("{") else body.find(";")
         if end is not None and end >= 0 and re.search(r"\breturn\b", body[:end + 1]):
             return True
     return False
-
-
-def _closing(text: str, at: int, opening: str, closing: str):
-    """The index of the bracket that closes the one at `at`, or None."""
-    depth = 0
-    for k in range(at, len(text)):
-        depth += {opening: 1, closing: -1}.get(text[k], 0)
-        if depth == 0:
-            return k
-    return None
 
 
 def _shared(call: Node, parameters: list, source: Source):

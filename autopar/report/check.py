@@ -158,8 +158,10 @@ def _pragma_fix(source: bytes, loop: Loop, edit, broken: set[int]) -> dict:
     """The fix of a missed loop: its pragma line inserted above the `for` line, or, where other code
     precedes the `for` on its line, that line replaced by its broken form (autopar.edit.rewrite); none
     for a second loop of a line another fix replaces (two fixes would overlap)."""
+    from autopar.edit.edit_sites import start_of_line
+
     description = f"Insert `{edit.pragma}`"
-    start = source.rfind(b"\n", 0, edit.offset) + 1
+    start = start_of_line(source, edit.offset)
     if start == edit.offset and not edit.length:
         return line_fix(source, loop.line, loop.line, edit.text, description)
     if loop.line in broken:
@@ -216,7 +218,7 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str,
     plans = [c.plan for c in nest.candidates if c.plan.loop_id == loop.id]
     if not plans:
         return None
-    conditional = overlap_finding(bare, loop, plans, common) or zero_trip_finding(loop, plans, parsed, common)
+    conditional = overlap_finding(bare, loop, plans, common) or zero_trip_finding(plans, parsed, common)
     if conditional is not None:
         return conditional
     if any(p.claims for p in plans):  # legal only with the compare-and-swap `rewrite` writes in the body
@@ -237,7 +239,7 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str,
                                "`autopar rewrite` writes them)")
     plans, problems = _clause_problems(bare, loop, parsed, plans, atomics, extents)
     if not problems:
-        return _unchecked_condition(source, loop, plans, parsed, verdict.reasons, common,
+        return _unchecked_condition(source, plans, parsed, verdict.reasons, common,
                                     _pragma_lines(source, span) if span else None)
     return _missing_clauses(source, plans, parsed, problems, common, span)
 
@@ -274,8 +276,8 @@ def _missing_clauses(source: bytes, plans: list, parsed: OmpPragma, problems: li
                                                          if runs else ""))
 
 
-def _unchecked_condition(source: bytes, loop: Loop, plans: list, parsed: OmpPragma, reasons: list[str],
-                         common: dict, lines) -> Optional[Finding]:
+def _unchecked_condition(source: bytes, plans: list, parsed: OmpPragma, reasons: list[str], common: dict,
+                         lines) -> Optional[Finding]:
     """The conditional-omp-pragma note (autopar.report.check_overlap.unchecked_condition_finding), its fix
     the pragma with the plan's run-time check as an if() clause, where `lines` (_pragma_lines) place it:
     not where the check calls a helper `rewrite` defines, or names a variable the plan copies per
@@ -287,7 +289,7 @@ def _unchecked_condition(source: bytes, loop: Loop, plans: list, parsed: OmpPrag
         first, last, indentation, eol = lines
         checked = f"{pragma} if({check})"
         fix = line_fix(source, first, last, indentation + checked + eol, f"Replace it by `{checked}`")
-    return unchecked_condition_finding(loop, plans, parsed, reasons, common, fix)
+    return unchecked_condition_finding(plans, parsed, reasons, common, fix)
 
 
 def _pragma_lines(source: bytes, span) -> tuple[Optional[int], Optional[int], str, str]:

@@ -23,7 +23,7 @@ from typing import Optional
 from autopar.frontend.omp_pragmas import mask_comments, source_lines
 from autopar.ir import CallEffect, Loop, TranslationUnit
 
-_STRINGS = re.compile(rb'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|\b\d[\w.]*|\.\d\w*')
+_NUMBERS = re.compile(rb"\b\d[\w.]*|\.\d\w*")  # (`1.5f`, `0x1F`: no names)
 _IDENTIFIER = re.compile(rb"[A-Za-z_]\w*")
 _CALL = re.compile(rb"([A-Za-z_]\w*)\s*\(")
 _KEYWORDS = {b"sizeof", b"_Alignof", b"alignof"}  # (may precede a parenthesis without calling)
@@ -58,7 +58,7 @@ def critical_sections(source: bytes, tu: TranslationUnit, loop: Loop,
         return None if any("critical" in text for text in inline) else found
     if inline or loop.end_offset is None or len(loop.critical_sections) != len(criticals):
         return None  # (`_Pragma("omp critical")` in the code, or a directive the front end did not place)
-    code = _STRINGS.sub(lambda m: b" " * len(m.group()), mask_comments(source[:loop.end_offset]))
+    code = _NUMBERS.sub(lambda m: b" " * len(m.group()), mask_comments(source[:loop.end_offset], strings=True))
     nest = [loop, *tu.descendants(loop.id)]
     known = {a.base.name for l in nest for a in l.accesses} | {u.variable.name for l in nest for u in l.scalars}
     names_in: dict[str, set[str]] = {}

@@ -16,8 +16,8 @@ from autopar.plans.plan import Plan
 from autopar.report.findings import CONDITIONAL, Finding
 
 
-def unchecked_condition_finding(loop: Loop, plans: list[Plan], pragma: OmpPragma, reasons: list[str],
-                                common: dict, fix: Optional[dict]) -> Optional[Finding]:
+def unchecked_condition_finding(plans: list[Plan], pragma: OmpPragma, reasons: list[str], common: dict,
+                                fix: Optional[dict]) -> Optional[Finding]:
     """The note for a pragma every legal plan of which needs a run-time overlap check (`v` must not
     overlap `u`, carved rows must lie apart) that the pragma does not test (no if() clause of its
     own); `fix`: the Finding fields of the pragma with that check as its if() clause, or None."""
@@ -31,8 +31,8 @@ def unchecked_condition_finding(loop: Loop, plans: list[Plan], pragma: OmpPragma
                            f"autopar cannot show for every call" + (": the fix tests it in an if() clause" if fix else ""))
 
 
-def zero_trip_finding(loop: Loop, plans: list[Plan], pragma: OmpPragma, common: dict) -> Optional[Finding]:
-    """The unsafe-pragma finding when every legal plan needs the loop to run at least once (its
+def zero_trip_finding(plans: list[Plan], pragma: OmpPragma, common: dict) -> Optional[Finding]:
+    """The conditional-omp-pragma note when every legal plan needs the loop to run at least once (its
     `lastprivate`, `&&` or `||` clauses: Plan.runs_check) and the loop may run no iteration: OpenMP
     then leaves those variables unspecified (gcc copies out what the private copy held), where the
     serial loop leaves them as they were. None otherwise, or when the pragma lacks those clauses

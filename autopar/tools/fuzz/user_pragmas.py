@@ -79,9 +79,11 @@ def check_user_pragmas(checker: Checker, source: str, seed: int, name: str = "us
     lines = text.splitlines()
     parallel = [k for k, line in enumerate(lines) if line.strip() == PARALLEL]
     outcome.pragmas = len(parallel)
-    # (a pragma safe only under a condition it does not test is not accepted: check says so in a note)
-    flagged = {f.line - 1 for f in check_file(str(path), [], None).findings if f.rule in (UNSAFE, CONDITIONAL)}
-    unjudged = _unjudged(path, text)  # (synchronization check does not model: it says nothing either way)
+    # (a pragma safe only under a condition it does not test is not accepted: check says so in a note;
+    # nor is one on a loop whose synchronization check does not model: it says nothing either way)
+    checked = check_file(str(path), [], None)
+    flagged = {f.line - 1 for f in checked.findings if f.rule in (UNSAFE, CONDITIONAL)}
+    unjudged = {loop.line - 1 for loop in checked.report.loops if loop.id in checked.unjudged}
     accepted = [k for k in parallel if _loop_below(lines, k) not in flagged | unjudged]
     outcome.accepted, outcome.unjudged = len(accepted), sum(_loop_below(lines, k) in unjudged for k in parallel)
     kept = _keeping(lines, parallel, accepted)
@@ -95,19 +97,6 @@ def check_user_pragmas(checker: Checker, source: str, seed: int, name: str = "us
         if _wrong(checker, _keeping(lines, parallel, [k]), f"{name}-{k + 1}", expected.stdout) is not None:
             outcome.culprits.append(_loop_below(lines, k) + 1)
     return outcome
-
-
-def _unjudged(path: Path, text: str) -> set[int]:
-    """The 0-based lines of the loops whose synchronization `check` does not model, so it does not
-    judge their pragmas (autopar.report.check_updates.user_atomics, autopar.report.check_critical)."""
-    from autopar.decision.pipeline import load_translation_unit
-    from autopar.report.check_critical import critical_sections
-    from autopar.report.check_updates import user_atomics
-
-    source = text.encode()
-    tu = load_translation_unit(str(path), [])
-    return {loop.line - 1 for loop in tu.loops if loop.existing_pragma and
-            (user_atomics(source, tu, loop) is None or critical_sections(source, tu, loop) is None)}
 
 
 def _loop_below(lines: list[str], k: int) -> int:
