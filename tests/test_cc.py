@@ -577,3 +577,28 @@ def test_a_cache_entry_that_cannot_be_marked_used_is_still_a_hit(tmp_path, monke
     monkeypatch.setattr(cc_cache.os, "utime", refused)
     found = cc_cache.lookup("k" * 64)
     assert found is not None and found.cached
+
+
+@pytest.mark.parametrize("compiler", ["gcc", "clang"])
+def test_a_loop_broken_off_its_line_keeps_the_columns_of_its_diagnostics(tmp_path, monkeypatch, cache, capfd,
+                                                                           compiler):
+    """The pragma of a loop that shares its line goes on a line of its own; in the compiler's copy the
+    `for` keeps its column (a tab stays a tab), so a warning further on names the user's line and column."""
+    monkeypatch.setenv("AUTOPAR_CC", compiler)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.c").write_text(
+        "double a[100000], b[100000];\n"
+        "int f(int n, unsigned k0) {\n"
+        "\tint k;\n"
+        "\tif (n > 0)  for (k = 0; k < n; k++) a[k] = b[k] * 2.0 + (k0 < 0u ? 1 : 0) + (n == n);\n"
+        "\treturn 0;\n"
+        "}\n")
+    flags = ["-Wall", "-Wextra", "-Wtype-limits", "-Wtautological-compare", "-c", "s.c"]
+    plain = subprocess.run([compiler, *flags, "-o", "plain.o"], capture_output=True, text=True)
+    expected = sorted(line for line in plain.stderr.splitlines() if line.startswith("s.c:4:"))
+    assert len(expected) >= 1, plain.stderr
+    assert cc.run([*flags, "-o", "s.o"]) == 0
+    copy = next(cache.rglob("s.c")).read_text()
+    assert "#pragma omp parallel for" in copy  # the loop was parallelized, on a line broken off
+    err = capfd.readouterr().err
+    assert sorted(line for line in err.splitlines() if line.startswith("s.c:4:")) == expected

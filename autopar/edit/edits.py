@@ -25,6 +25,9 @@ class Edit(BaseModel):
     # (position in `text`, original line): the code from there on comes from that line of the original
     # file, for `#line` directives; empty for a pragma insertion (the `for` line follows it)
     line_marks: list[tuple[int, int]] = Field(default_factory=list)
+    # in a compiler's copy (with_line_directives), the text after the last line mark: blanks that keep
+    # the code after the edit at its original column, so diagnostics name the user's column
+    column_blanks: Optional[str] = None
     # the edit opens (or closes) a shared parallel region on a serial loop: the loop is not parallel
     opens_region: bool = False
     # the definition of a function the rewriter's conditions call, for no loop: the start-up gate
@@ -78,6 +81,8 @@ def with_line_directives(source: bytes, edits: list[Edit], original_path: str) -
         if edit.line is None:
             raise RewriteError("line directives need edits that know their line")
         if edit.line_marks:
+            if edit.column_blanks is not None:
+                edit = edit.model_copy(update={"text": edit.text[:max(edit.line_marks)[0]] + edit.column_blanks})
             marked.append(edit.model_copy(update={"text": _with_marks(edit, eol)}))
             continue
         if edit.length:  # a replaced nest (--optimize): the code after it keeps its own line

@@ -263,15 +263,17 @@ def _pragma_line(source: bytes, loop: Loop, pragma: str) -> Edit:
 def _broken_line(source: bytes, loop: Loop, pragma: str) -> Edit:
     """The pragma for a loop that other code precedes on its line: the blanks before the `for` become a
     line break, the pragma's line and the `for`'s own line, both indented as the line they came from
-    (`if (n > 0) for` -> `if (n > 0)`, the pragma, `for`)."""
+    (`if (n > 0) for` -> `if (n > 0)`, the pragma, `for`); in a compiler's copy the `for` keeps its column."""
     start = start_of_line(source, loop.offset)
     blanks = breakable_before(source, loop.offset)
     line = source[start:loop.offset]
     indentation = line[:len(line) - len(line.lstrip(b" \t"))].decode("utf-8", "surrogateescape")
     eol = line_ending(source, start)
     head = eol + indentation + pragma + eol
+    # a compiler's copy keeps the `for` at its column: a tab stays a tab, any other character a blank
+    column = "".join(c if c == "\t" else " " for c in line.decode("utf-8", "surrogateescape"))
     return Edit(offset=blanks, length=loop.offset - blanks, text=head + indentation, pragma=pragma,
-                loop_id=loop.id, line=loop.line, line_marks=[(len(head), loop.line)])
+                loop_id=loop.id, line=loop.line, line_marks=[(len(head), loop.line)], column_blanks=column)
 
 
 def _data_region_edits(source: bytes, tu: TranslationUnit, decisions: list[Decision],
