@@ -1,6 +1,17 @@
-"""The base of every IR model (autopar.ir, autopar.ir_calls)."""
+"""The base of every IR model (autopar.ir, autopar.ir_calls), and the one reading of a spelled type
+without its qualifiers."""
+
+import re
 
 from pydantic import BaseModel, ConfigDict
+
+_QUALIFIERS = re.compile(r"\b(?:const|volatile|restrict|__restrict__|__restrict)\b")
+
+
+def unqualified(type_name: str) -> str:
+    """A spelled type without const, volatile and restrict, its blanks single (`const double *restrict`
+    -> `double *`)."""
+    return " ".join(_QUALIFIERS.sub(" ", type_name).split())
 
 
 class _Frozen(BaseModel):

@@ -21,11 +21,11 @@ from autopar.frontend.ast import ARRAY_TYPES
 from autopar.frontend.functions import Function
 from autopar.frontend.pointer_facts import changed_variables, function_parameters, pointer_parameter
 from autopar.frontend.variables import Variables
+from autopar.ir_base import unqualified
 
 # what a size may be made of: no call, no dereference, no assignment, no cast
 _SIZE_KINDS = {K.DECL_REF_EXPR, K.INTEGER_LITERAL, K.BINARY_OPERATOR, K.UNEXPOSED_EXPR, K.PAREN_EXPR}
 _ARITHMETIC = re.compile(r"[\w\s()+*/-]*")
-_QUALIFIERS = re.compile(r"\b(const|volatile|restrict|__restrict__|__restrict)\b")
 
 
 def pointer_shapes(functions: list[Function], language: str) -> dict[tuple, str]:
@@ -52,7 +52,7 @@ def pointer_shapes(functions: list[Function], language: str) -> dict[tuple, str]
             variable = _variable_sizes(pointee)
             if variable and (sizes_may_vary or not _sizes_from_parameters(pointer, variable, unchanged)):
                 continue
-            found[Variables.key(pointer)] = "pointer to " + " ".join(_QUALIFIERS.sub(" ", pointee.spelling).split()) + \
+            found[Variables.key(pointer)] = "pointer to " + unqualified(pointee.spelling) + \
                 _declared_at(pointee)
     return found
 

@@ -7,9 +7,9 @@ the pragma races whenever it is called that way."""
 
 from __future__ import annotations
 
-import re
 from typing import Optional
 
+from autopar.ir_base import unqualified
 from autopar.ir import AffineExpr, Loop, SharedPointerCall, Storage, TranslationUnit
 from autopar.frontend.omp_pragmas import OmpPragma
 from autopar.plans.plan import Plan
@@ -97,8 +97,8 @@ def _one_pointer(tu: TranslationUnit, loop: Loop, first: str, second: str,
         return [a for a in loop.accesses if a.base.name == name and a.base.storage == Storage.PARAMETER]
 
     firsts, seconds = parameter(first), parameter(second)
-    if not firsts or not seconds or {_unqualified(a.element_type) for a in firsts} != \
-            {_unqualified(a.element_type) for a in seconds} or \
+    if not firsts or not seconds or {unqualified(a.element_type) for a in firsts} != \
+            {unqualified(a.element_type) for a in seconds} or \
             any(a.path != a.base.name for a in firsts + seconds):  # (the pointees' own elements only)
         return None
     base = firsts[0].base
@@ -121,10 +121,6 @@ def _one_pointer(tu: TranslationUnit, loop: Loop, first: str, second: str,
         return other.model_copy(update=update)
 
     return tu.model_copy(update={"loops": [merged(l) for l in tu.loops]})
-
-
-def _unqualified(type_name: str) -> str:
-    return " ".join(re.sub(r"\b(?:const|volatile|restrict|__restrict)\b", " ", type_name).split())
 
 
 def _put(expr: Optional[AffineExpr], values: dict[str, int]) -> Optional[AffineExpr]:

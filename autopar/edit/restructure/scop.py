@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from autopar.ir import AffineExpr, CallEffect, Comparison, Loop, TranslationUnit
+from autopar.ir_base import unqualified
 from autopar.edit.restructure.accumulators import Accumulator, find_accumulators
 from autopar.edit.restructure.delinearize import delinearize
 from autopar.edit.restructure.isl_affine import domain_text
@@ -279,7 +280,7 @@ def _place_accesses(root: Loop, statements: list[Statement], line_starts: list[i
 def _loaded_rows(spelled: str) -> bool:
     """Whether `a[i][j]` of this type loads a row pointer first (`double **p`, `double *rows[N]`):
     two rows may then overlap, unlike the rows of `double a[N][M]` or `double (*a)[M]`."""
-    text = re.sub(r"\b(const|volatile|restrict|__restrict|__restrict__)\b", "", spelled).replace(" ", "")
+    text = unqualified(spelled).replace(" ", "")
     return "*" in re.sub(r"\(\*\)", "", text, count=1)
 
 
