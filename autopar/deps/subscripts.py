@@ -14,6 +14,7 @@ from autopar.plans import reasons as R
 from autopar.deps.accesses import AccessModel, ObjectModel, first_reason, ivs_for, varies
 from autopar.deps.isl_text import Aff, param_name, parse_set, render_aff, render_c, set_text, text_is_empty
 from autopar.ir import Access
+from autopar.ir_base import unqualified
 
 if TYPE_CHECKING:
     from autopar.deps.model import LoopModel
@@ -402,7 +403,6 @@ def direct_dims(obj: ObjectModel) -> int:
     return 1
 
 
-_QUALIFIERS = {"const", "volatile", "restrict", "__restrict", "__restrict__"}
 _ARITHMETIC = {"char", "signed", "unsigned", "short", "int", "long", "float", "double", "_Bool", "bool"}
 _SPELLINGS = {"unsigned": "unsigned int", "signed": "int", "signed int": "int", "short int": "short",
               "long int": "long", "long long int": "long long", "unsigned short int": "unsigned short",
@@ -410,7 +410,7 @@ _SPELLINGS = {"unsigned": "unsigned int", "signed": "int", "signed int": "int", 
 
 
 def _plain_type(spelled: str) -> str:
-    words = " ".join(w for w in spelled.replace("*", " * ").split() if w not in _QUALIFIERS)
+    words = unqualified(spelled.replace("*", " * "))
     return _SPELLINGS.get(words, words)
 
 
