@@ -6,6 +6,8 @@ a rewrite that crashed."""
 
 from __future__ import annotations
 
+import pytest
+
 from autopar.decision.pipeline import analyze_tu, load_translation_unit
 from autopar.plans.candidates import analyze_nest
 from autopar.plans.plan import Directive
@@ -224,6 +226,52 @@ def test_a_math_call_may_set_errno_where_the_file_reads_it(tmp_path):
     _, verdict = _verdicts(path)
     assert not verdict["logs"].parallelizable and "call-unknown" in verdict["logs"].codes
     assert verdict["floors"].parallelizable
+
+
+@pytest.mark.parametrize("reader, reads", [
+    ('perror("after log");', True), ('err(1, "log");', True), ('printf("%m\\n");', True),
+    ('puts(strerror(1));', True), ('errx(1, "log");', False), ('puts("done");', False)])
+def test_errno_is_read_by_what_prints_it(tmp_path, reader, reads):
+    """perror, err, warn, strerror and glibc's `%m` read errno without naming it: a log loop before
+    them must keep its serial errno (found: `perror` printed "Success" after a parallel log loop)."""
+    path = tmp_path / "printed.c"
+    path.write_text("#include <math.h>\n#include <stdio.h>\n#include <string.h>\n#include <err.h>\n"
+                    "double a[100000], b[100000];\n"
+                    f"void logs(int n) {{ for (int i = 0; i < n; i++) b[i] = log(a[i]); {reader} }}\n")
+    _, verdict = _verdicts(path)
+    assert verdict["logs"].parallelizable is not reads
+
+
+def test_a_max_of_the_program_is_not_the_library_s(tmp_path):
+    """`max` and `min` are no C library names: a program's own (defined in another file, counting its
+    calls) may write memory; std::max of a system header stays pure."""
+    path = tmp_path / "mine.c"
+    path.write_text("int max(int a, int b);\nint a[100000];\n"
+                    "void f(int n) { for (int i = 0; i < n; i++) a[i] = max(i % 100, 50); }\n")
+    _, verdict = _verdicts(path)
+    assert not verdict["f"].parallelizable and "call-unknown" in verdict["f"].codes
+    library = tmp_path / "library.cpp"
+    library.write_text("#include <algorithm>\nint a[100000];\n"
+                       "void f(int n) { for (int i = 0; i < n; i++) a[i] = std::max(i % 100, 50); }\n")
+    _, verdict = _verdicts(library)
+    assert verdict["f"].parallelizable
+
+
+def test_gnu_conditionals_are_no_one_operand(tmp_path):
+    """GNU's `x ?: y` and `__builtin_choose_expr(c, x, y)` show in libclang as unexposed expressions,
+    like an implicit conversion, whose last operand is y: read as y, `a[(i - 1) ?: n]` became `a[n]`
+    (a recurrence parallelized: a wrong sum at 4 threads) and `step(x ?: y, x, n)` passed two distinct
+    objects (a call-site no-alias fact: a race)."""
+    path = tmp_path / "elvis.c"
+    path.write_text("long a[200001];\n"
+                    "void rec(int n) { for (int i = 1; i < n; i++) a[i] = a[(i - 1) ?: n] + 1; }\n"
+                    "void chosen(int n) { for (int i = 1; i < n; i++) a[i] = a[__builtin_choose_expr(1, i - 1, n)] + 1; }\n"
+                    "static void step(long *dst, const long *src, int n) {\n"
+                    "  for (int i = 0; i < n; i++) dst[i] = src[i + 1] * 3; }\n"
+                    "void call(long *x, long *y, int n) { step(x ?: y, x, n); }\n")
+    tu, verdict = _verdicts(path)
+    assert not verdict["rec"].parallelizable and not verdict["chosen"].parallelizable
+    assert "step" not in tu.distinct_parameters  # x ?: y may be x: dst and src are not apart
 
 
 def test_an_enum_counter_is_not_canonical(tmp_path):

@@ -16,7 +16,7 @@ from typing import Iterator, Optional
 from clang import cindex
 from clang.cindex import CursorKind, TypeKind
 
-from autopar.frontend.cursor_kinds import cursor_kind
+from autopar.frontend.cursor_kinds import OPAQUE_EXPR, cursor_kind
 
 K = CursorKind
 
@@ -273,15 +273,15 @@ class Node:
         return found
 
 
-_IS_EXPRESSION: dict = {}
+_IS_EXPRESSION: dict = {OPAQUE_EXPR: True}
 
 
 def strip(node: Node) -> Node:
-    """Skip parentheses, casts and implicit conversions (not `a ?: b` or `__builtin_choose_expr`,
-    unexposed expressions of more than one operand, whose value is not their last operand's)."""
+    """Skip parentheses, casts and implicit conversions (not `a ?: b` or `__builtin_choose_expr`:
+    OPAQUE_EXPR, whose value is not one operand's)."""
     while node.kind in TRANSPARENT and node.children:
         expressions = node.expressions
-        if not expressions or len(expressions) > 1 and node.kind == K.UNEXPOSED_EXPR:
+        if not expressions:
             break
         node = expressions[-1]
     return node
@@ -427,6 +427,8 @@ def build_tree(cursor) -> list[Node]:
                 child._tu = tu
                 made.append(Node(child, kind_of(child._kind_id), node))  # the kind is a field of the cursor
             stack.extend(reversed(made))
+            if node.kind == K.UNEXPOSED_EXPR and len(node.expressions) > 1:
+                node.kind = OPAQUE_EXPR  # (`x ?: y`: not an implicit conversion of one operand)
     for node in reversed(nodes):
         node.last = node.children[-1].last if node.children else node.index
     return nodes

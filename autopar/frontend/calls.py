@@ -8,7 +8,6 @@ Takes a loop's nodes and the summaries; gives `CallSite`s.
 from __future__ import annotations
 
 import re
-
 from typing import Optional
 
 from clang.cindex import CursorKind as K, StorageClass, TypeKind
@@ -37,14 +36,23 @@ RANDOM_FUNCTIONS = {"rand", "random", "drand48", "erand48", "lrand48", "nrand48"
                     "srandom", "srand48", "rand_r"}
 
 
+# names the C library does not reserve: pure only where a system header declares them (std::min,
+# std::max), since a program's own `int max(int, int)` in another file may do anything
+_LIBRARY_ONLY = {"min", "max"}
+
 # libm functions that may set errno (a domain or range error): the math ones, not abs or isnan
 _SETS_ERRNO = {f + s for f in _MATH for s in ("", "f", "l")
                if f not in ("fabs", "floor", "ceil", "trunc", "round", "rint", "nearbyint", "copysign", "fmax", "fmin")}
 
 
+# what reads errno without naming it: perror, strerror, the BSD err/warn family, glibc's `%m`
+_READS_ERRNO = re.compile(rb'errno|\b(?:perror|strerror(?:_r)?|v?err|v?warn)\s*\(|"[^"\n]*%m')
+
+
 def _reads_errno(source: Source) -> bool:
-    """Whether the file names errno anywhere (its value after a loop would then be observed)."""
-    return b"errno" in source.data
+    """Whether the file may read errno (names it, or calls what prints it): its value after a loop
+    would then be observed. (A caller in another file that reads it is not seen.)"""
+    return _READS_ERRNO.search(source.data) is not None
 
 
 def classify(name: str) -> CallEffect:
@@ -115,6 +123,8 @@ def call_sites(info, source: Source, summaries: dict[str, FunctionSummary], cplu
             effect = CallEffect.ALLOCATION
         else:
             effect = classify(name) if name else CallEffect.UNKNOWN
+            if name in _LIBRARY_ONLY and not _declared_by_the_system(node):
+                effect = CallEffect.UNKNOWN
             if effect == CallEffect.PURE and name in _SETS_ERRNO and _reads_errno(source):
                 # with gcc's default -fmath-errno, log(-1) sets errno, which is each thread's own:
                 # a parallel loop would lose what the file reads after it
@@ -129,6 +139,11 @@ def call_sites(info, source: Source, summaries: dict[str, FunctionSummary], cplu
 
 
 _CALL_SITES = (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)
+
+
+def _declared_by_the_system(call: Node) -> bool:
+    decl = call.cursor.referenced
+    return decl is not None and decl.location.is_in_system_header
 
 
 def has_opaque_calls(sites: list[CallSite]) -> bool:

@@ -12,6 +12,13 @@ from clang.cindex import CursorKind
 # elements may bind reference members (autopar.frontend.loops.escaping_addresses)
 _PAREN_LIST_INIT = 155
 
+# An expression of several operands that libclang shows as unexposed, like an implicit conversion
+# (GNU's `x ?: y`, whose operands are x three times and y; `__builtin_choose_expr(c, a, b)`): its value
+# is no one operand's, so the front end gives it a kind of its own (autopar.frontend.ast.build_tree)
+# that no pass sees through. (Its id is one no libclang release uses.)
+OPAQUE_EXPR = CursorKind(1000)
+CursorKind.AUTOPAR_OPAQUE_EXPR = OPAQUE_EXPR
+
 
 def cursor_kind(kind_id: int) -> CursorKind:
     """The kind of a cursor id; one the bindings do not know is an unexposed expression (its children

@@ -77,7 +77,7 @@ def swaps(function: Function) -> Optional[tuple[list[frozenset], set[int], set[t
     statements: set[int] = set()
     temporaries: set[tuple] = set()
     for node in function.nodes:
-        if node.kind != K.COMPOUND_STMT or node.parent is None or node.parent.kind.is_expression():
+        if node.kind != K.COMPOUND_STMT or node.parent is None or node.parent.is_expression:
             continue  # (the last statement of a `({ ... })` is its value: no swap there)
         body = node.children
         for first, second, third in zip(body, body[1:], body[2:]):
@@ -240,6 +240,6 @@ def discarded(expression: Node) -> bool:
     child, parent = expression, expression.parent
     while parent is not None and parent.kind == K.PAREN_EXPR:
         child, parent = parent, parent.parent
-    if parent is None or parent.kind == K.COMPOUND_STMT and (parent.parent is None or parent.parent.kind.is_expression()):
+    if parent is None or parent.kind == K.COMPOUND_STMT and (parent.parent is None or parent.parent.is_expression):
         return False  # the last statement of a `({ ... })` is its value
     return starts_statement(child, parent)

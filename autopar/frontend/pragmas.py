@@ -95,6 +95,6 @@ def _statement_after(functions: list[Function], offset: int) -> Optional[tuple[i
             continue
         for node in function.nodes:
             if node.start >= offset and node.kind.is_statement() or node.start >= offset and \
-                    node.kind.is_expression():
+                    node.is_expression:
                 return node.start, node.end
     return None

@@ -107,7 +107,7 @@ def _switched_off(node: Node, calls: dict, source: Source, root: LoopInfo,
     names = {d.spelling for d in decls}
     if spelled is None or not _only_names(spelled.group(1), names | constants):
         return None  # spelled otherwise (a macro, a cast, a comment): its text is not the condition's own
-    if body.kind != K.COMPOUND_STMT and not body.kind.is_expression() or not node.start < body.start < body.end or \
+    if body.kind != K.COMPOUND_STMT and not body.is_expression or not node.start < body.start < body.end or \
             not _spelled_alone(body, root, source):
         return None
     inside = body.walk()
