@@ -4,7 +4,10 @@ A `reduction(+: s)` on a double adds in another order than the serial loop, so t
 differ in rounding (with d[0] = 1e16 and 3,999 ones: serial 1e16, 4 threads 1e16 + 3000).
 - `allow` (the default, as OpenMP programmers write such loops by hand): floating-point `+` and `*`
   reductions are parallelized and each such loop's reasons say "result may differ in rounding";
-  the verifier compares floating-point output within a relative tolerance (1e-6).
+  the verifier compares floating-point output within a relative tolerance (1e-6). Floating-point
+  `min` and `max` reductions too, whose reasons say "result may differ where NaNs or signed zeros
+  meet": `m = m < d[i] ? m : d[i]` lets a NaN through and drops it at the next element, an order
+  that per-thread results cannot keep (a NaN that ends one thread's share is its result).
 - `strict`: every reduction on a floating-point variable keeps its loop serial (the rest of the file
   is still parallelized), and the verifier compares floating-point output exactly.
 

@@ -258,6 +258,11 @@ class _Classifier:
             if _floating(use) and use.reduction in (ReductionOp.ADD, ReductionOp.MUL):
                 out.notes.append(f"result may differ in rounding: the {use.reduction.value} reduction "
                                  f"on floating-point {name} adds in another order")
+            elif _floating(use) and use.reduction in (ReductionOp.MIN, ReductionOp.MAX):
+                # (a comparison's NaN and ±0 answers are not associative: no order of combining gives
+                # the loop's own; the policy's `allow` takes them as OpenMP programmers do)
+                out.notes.append(f"result may differ where NaNs or signed zeros meet: the {use.reduction.value} "
+                                 f"reduction on floating-point {name} combines per-thread results")
             out.roles[name] = f"reduction ({use.reduction.value})"
         return True
 
