@@ -72,6 +72,9 @@ class Variable(_Frozen):
     # that keeps it (`const long *q = cnt;`, `gp = x;`, `s.p = x;`, `keep(x);`), as "name@line:column":
     # it reaches their memory whatever restrict or the call sites say of them
     based_on: list[str] = Field(default_factory=list)
+    # C++: declared in a namespace or a class (`ns::x`, a static member), or named `::x` somewhere in the
+    # file: its bare name, as a clause or a check would spell it, may be another variable's (or none)
+    scoped: bool = False
     # the buffer of a std::vector or std::array (`v.data()`) of numbers or pointers: it holds only its
     # elements, so no named array or scalar and no member of the method's object lies in it
     owns_buffer: bool = False
@@ -363,6 +366,9 @@ class Loop(_Frozen):
     # static variables the file declares `threadprivate` that the loop uses: no plan runs it in parallel
     threadprivate_uses: list[str] = Field(default_factory=list)
     volatile_uses: list[str] = Field(default_factory=list)  # volatile accesses, as spelled (frontend.volatiles)
+    # variables of Variable.scoped that the loop writes, or reads beside a write through a pointer: a
+    # clause or a runtime check would have to spell them (frontend.variables.scoped_uses)
+    scoped_uses: list[str] = Field(default_factory=list)
     # argmin/argmax updates directly in the body that use this loop's variable as the index
     location_reductions: list[LocationReduction] = Field(default_factory=list)
     claims: list[Claim] = Field(default_factory=list)  # (autopar.frontend.claims)

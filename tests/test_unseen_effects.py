@@ -274,6 +274,33 @@ def test_gnu_conditionals_are_no_one_operand(tmp_path):
     assert "step" not in tu.distinct_parameters  # x ?: y may be x: dst and src are not apart
 
 
+@pytest.mark.parametrize("declared, spelled", [
+    ("long cnt = 0;\nstatic void f(const long *a, int n) {\n  long cnt = 7;", "::cnt"),
+    ("namespace stats { long cnt = 0; }\nstatic void f(const long *a, int n) {", "stats::cnt"),
+    ("struct S { static long cnt; };\nlong S::cnt = 0;\nstatic void f(const long *a, int n) {", "S::cnt")])
+def test_a_scoped_name_is_never_spelled_bare(tmp_path, declared, spelled):
+    """`reduction(+: cnt)` on `::cnt += a[i]` reduced the shadowing local (or named none, or a static
+    member OpenMP refuses) while the threads raced on the global."""
+    path = tmp_path / "scoped.cpp"
+    path.write_text(f"{declared}\n  for (int i = 0; i < n; i++) {spelled} += a[i];\n}}\n"
+                    "long g[100000];\nvoid plain(const long *a, int n) { for (int i = 0; i < n; i++) g[i] = a[i]; }\n")
+    _, verdict = _verdicts(path)
+    assert not verdict["f"].parallelizable and "scoped-name" in verdict["f"].codes
+    assert verdict["plain"].parallelizable
+
+
+def test_a_callee_that_may_throw_keeps_the_loop_serial(tmp_path):
+    """No exception may leave a parallel region: std::terminate ended the program at 1 thread too."""
+    path = tmp_path / "throws.cpp"
+    path.write_text("static long check(long v) { if (v < 0) throw 42; return v * 2; }\n"
+                    "static long twice(long v) { return v * 2; }\n"
+                    "long a[100000], b[100000];\n"
+                    "void f(int n) { for (int i = 0; i < n; i++) b[i] = check(a[i]); }\n"
+                    "void g(int n) { for (int i = 0; i < n; i++) b[i] = twice(a[i]); }\n")
+    _, verdict = _verdicts(path)
+    assert not verdict["f"].parallelizable and verdict["g"].parallelizable
+
+
 def test_an_enum_counter_is_not_canonical(tmp_path):
     """gcc 12 fails (an internal compiler error) on an OpenMP loop over an enum counter."""
     path = tmp_path / "enum.c"

@@ -158,6 +158,8 @@ def _local_facts(function: Function, variables: Variables, defined: set[str]) ->
             stored.add(id(strip(expression_children(node)[0])))
     for node in function.nodes:
         kind = node.kind
+        if kind == K.CXX_THROW_EXPR:
+            facts.effect = CallEffect.UNKNOWN  # an exception may leave it: never out of a parallel region
         if kind == K.DECL_REF_EXPR:
             decl = variable_decl(node)
             if decl is not None and variables.get(decl).storage in (Storage.GLOBAL, Storage.STATIC_LOCAL):

@@ -39,7 +39,7 @@ from autopar.frontend.same_arguments import shared_pointer_calls
 from autopar.frontend.static_arrays import StaticArrays
 from autopar.frontend.domain_conditions import domain_conditions, exit_conditions
 from autopar.frontend.summaries import summarize
-from autopar.frontend.variables import Variables
+from autopar.frontend.variables import Variables, scoped_uses
 from autopar.frontend.volatiles import Volatiles
 
 __all__ = ["translate", "FrontendError"]
@@ -80,6 +80,8 @@ def _variable_facts(info: LoopInfo, variables: Variables, escaping: set, by_node
         info.loop.subscripted_pointers = pointer_uses.subscripted_pointers(info, variables)
     info.loop.threadprivate_uses = statics.threadprivate_uses(info.loop)
     info.loop.volatile_uses = volatiles.names_in(info.function, info.node)
+    if language != "c":
+        info.loop.scoped_uses = scoped_uses(info.loop)
 
 
 def _pointer_facts(variables: Variables, every_function: list, functions: list, tu_cursor, language: str,

@@ -131,9 +131,35 @@ class Variables:
             rows_carved=self.key(decl) in self.rows_carved,
             based_on=sorted(self.copies_of.get(self.key(decl), ())),
             is_const=is_const, is_struct=element.kind == TypeKind.RECORD,
+            scoped=self._scoped(decl),
             is_floating=canonical.kind in FLOATING_TYPES, is_bool=canonical.kind == TypeKind.BOOL,
             number_kind=_number_kind(canonical.get_pointee() if is_pointer else canonical),
         )
+
+
+    def _scoped(self, decl) -> bool:
+        """Variable.scoped: a namespace's or a class's variable, or a global some text of the file
+        names with `::` (where a local shadows it, the bare name is the local's)."""
+        if decl.kind != K.VAR_DECL:  # (a member of a class is a FIELD_DECL, named through its object)
+            return False
+        parent = decl.semantic_parent
+        if parent is not None and parent.kind in _SCOPES:
+            return True
+        return b"::" in self.source.data and \
+            re.search(rb"::\s*" + re.escape(decl.spelling.encode()) + rb"\b", self.source.data) is not None
+
+
+_SCOPES = {K.NAMESPACE, K.CLASS_DECL, K.STRUCT_DECL, K.UNION_DECL, K.CLASS_TEMPLATE,
+           K.CLASS_TEMPLATE_PARTIAL_SPECIALIZATION}
+
+
+def scoped_uses(loop) -> list[str]:
+    """Loop.scoped_uses: the scoped variables the loop writes (a clause names them), or reads while
+    it writes through a pointer (a runtime check may name them)."""
+    through_pointer = any(a.is_write and a.base.is_pointer for a in loop.accesses)
+    found = {u.variable.name for u in loop.scalars if u.variable.scoped and u.written and not u.declared_in_loop}
+    found |= {a.base.name for a in loop.accesses if a.base.scoped and (a.is_write or through_pointer)}
+    return sorted(found)
 
 
 def is_integer_decl(decl) -> bool:

@@ -121,7 +121,9 @@ def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
             ({n for l in inner for n in l.threadprivate_uses}, "uses the threadprivate {}: each thread would read "
              "and write its own copy", R.THREADPRIVATE),
             ({n for l in inner for n in l.volatile_uses}, "reads or writes the volatile {}: each access is a side "
-             "effect that must stay in number and order", R.VOLATILE)):
+             "effect that must stay in number and order", R.VOLATILE),
+            ({n for l in inner for n in l.scoped_uses}, "names {} with its scope (a namespace's, a class's, or "
+             "`::`), which a clause or a runtime check would spell by its bare name", R.SCOPED_NAME)):
         if names:
             out.append(R.Reason(message.format(", ".join(sorted(names))), code))
     if any(l.existing_pragma for l in inner[1:]):
