@@ -328,6 +328,9 @@ class Loop(_Frozen):
     has_goto: bool = False
     # a label, or a case label of a switch around the loop, is inside it: control may enter from outside
     has_entry_label: bool = False
+    # a goto from outside jumps to a label inside it (or a computed goto may), or a case label of a
+    # switch around it is inside it (Duff's device): no OpenMP construct may be entered so
+    entered_by_jump: bool = False
     has_continue: bool = False  # allowed by OpenMP; recorded for the report
     has_throw: bool = False  # C++ `throw` inside the body
 

@@ -355,3 +355,45 @@ def test_a_thread_local_declaration_stops_a_copy(tmp_path):
                       "    for (int i = 0; i < n; i++) { const int k = g; a[i] = a[i] * k; }\n}\n")
     tu = translate(str(source), [])
     assert [l.copy_problem for l in tu.loops] == ["a static, extern or thread-local declaration is inside it", None]
+
+
+def test_a_loop_entered_by_a_jump(tmp_path):
+    """A goto from outside to a label inside the body, a computed goto, or an enclosing switch's case
+    label inside the body (Duff's device) enters the loop other than by its header: gcc refuses an
+    OpenMP construct entered so ("invalid entry to OpenMP structured block"). A goto that stays in the
+    body does not."""
+    path = tmp_path / "jumps.c"
+    path.write_text(
+        "int a[100000], b[100000];\n"
+        "void into(int n, int c) {\n"
+        "  int i = 0;\n"
+        "  if (c) goto inside;\n"
+        "  for (i = 0; i < n; i++) {\n"
+        "    b[i] = 1;\n"
+        "  inside:\n"
+        "    b[i] += a[i];\n"
+        "  }\n"
+        "}\n"
+        "void within(int n) {\n"
+        "  for (int i = 0; i < n; i++) {\n"
+        "    if (a[i] < 0) goto skip;\n"
+        "    b[i] = a[i];\n"
+        "  skip:\n"
+        "    b[i] += 1;\n"
+        "  }\n"
+        "}\n"
+        "void duff(int n) {\n"
+        "  int i = 0;\n"
+        "  switch (n % 2) {\n"
+        "  case 0:\n"
+        "    for (i = 0; i < n; i++) {\n"
+        "      b[i] = a[i];\n"
+        "  case 1:\n"
+        "      b[i] += 1;\n"
+        "    }\n"
+        "  }\n"
+        "}\n")
+    tu = translate(str(path), [])
+    by_function = {l.function: l for l in tu.loops}
+    assert by_function["into"].entered_by_jump and by_function["duff"].entered_by_jump
+    assert not by_function["within"].entered_by_jump and not by_function["within"].has_goto

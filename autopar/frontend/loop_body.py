@@ -105,6 +105,8 @@ class BodyReader:
             if bound_roots and _writes_memory_of(n, bound_roots, bound_types):
                 loop.writes_bound = True
             _note_control(loop, n, info.node)
+        if loop.has_entry_label:
+            loop.entered_by_jump = _entered_by_jump(info.function, info.node)
         # through a pointer or a call (`int *p = &n; ... *p = 0;`), as far as the nest can tell
         if info.iv_decl is not None and nest.may_change_indirectly(info.iv_key, info.iv_decl):
             loop.writes_induction_variable = True
@@ -167,6 +169,28 @@ def _note_control(loop: Loop, n: Node, loop_node: Node) -> None:
         # a goto or that switch enter the loop
         if problem is not None and kind in (K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT):
             loop.has_entry_label = True
+
+
+def _entered_by_jump(function: Function, loop_node: Node) -> bool:
+    """Whether control may enter the loop's body other than through its header: a goto outside it to a
+    label inside it, a computed goto anywhere in the function (`&&label` may name one inside), or a
+    case label of a switch around the loop inside it."""
+    inside = range(loop_node.start, loop_node.end)
+    for n in function.nodes_where("jumps", function.node, _JUMP_KINDS):
+        if n.kind == K.INDIRECT_GOTO_STMT:
+            return True
+        if n.kind in (K.CASE_STMT, K.DEFAULT_STMT) and n.start in inside and \
+                _nearest(n, {K.SWITCH_STMT}) in (None, *loop_node.ancestors()):
+            return True
+        if n.kind == K.GOTO_STMT and not loop_node.contains(n):
+            label = next((c for c in n.children if c.kind == K.LABEL_REF), None)
+            target = label.cursor.referenced if label is not None else None
+            if target is None or target.extent.start.offset in inside:
+                return True
+    return False
+
+
+_JUMP_KINDS = {K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.CASE_STMT, K.DEFAULT_STMT}
 
 
 _COPY_KINDS = {K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.ASM_STMT, K.MS_ASM_STMT, K.VAR_DECL}

@@ -111,7 +111,8 @@ def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
         out.append(R.Reason("the body writes a variable of the loop bound", R.WRITES_BOUND))
     inner = [loop, *descendants(tu, loop)]
     for flag, message, code in (("has_return", "return leaves the loop", R.RETURN),
-                                ("has_goto", "goto may leave the loop", R.GOTO), ("has_throw", "throw may leave the loop", R.THROW)):
+                                ("has_goto", "goto may leave the loop", R.GOTO), ("has_throw", "throw may leave the loop", R.THROW),
+                                ("entered_by_jump", "a goto or a switch's case label enters the loop from outside", R.GOTO)):
         if any(getattr(l, flag) for l in inner):
             out.append(R.Reason(message, code))
     unmodelled = sorted({text for l in inner for text in l.unmodelled_accesses})
