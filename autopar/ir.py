@@ -404,6 +404,9 @@ class TranslationUnit(_Frozen):
     build_vectorizes: bool = False  # its build vectorizes loops itself (autopar.flags.vectorizes: -O3)
     # C's effective-type rule holds for its build (no -fno-strict-aliasing: autopar.flags.strict_aliasing)
     strict_aliasing: bool = True
+    # the file sets or tests the floating-point environment (fesetround, fetestexcept, `FENV_ACCESS`):
+    # rounding modes and exception flags are each thread's own
+    uses_fp_environment: bool = False
     loops: list[Loop] = Field(default_factory=list)  # main-file loops, in source order
     functions: dict[str, FunctionSummary] = Field(default_factory=dict)
     # per function, integer parameters every call in this file passes one constant for: {"max_pool": {"pool": "2"}}

@@ -301,6 +301,20 @@ def test_a_callee_that_may_throw_keeps_the_loop_serial(tmp_path):
     assert not verdict["f"].parallelizable and verdict["g"].parallelizable
 
 
+def test_the_floating_point_environment_is_each_thread_s(tmp_path):
+    """fesetround before a loop rounds only the calling thread's divisions, and fetestexcept after it
+    sees only that thread's flags: floating-point loops of such a file stay serial, integer ones not."""
+    path = tmp_path / "fenv.c"
+    path.write_text("#include <fenv.h>\ndouble d[100000];\nint k[100000];\n"
+                    "int f(int n) { feclearexcept(FE_ALL_EXCEPT);\n"
+                    "  for (int i = 0; i < n; i++) d[i] = 1.0 / d[i];\n"
+                    "  return fetestexcept(FE_DIVBYZERO) != 0; }\n"
+                    "void g(int n) { for (int i = 0; i < n; i++) k[i] = i * 3; }\n")
+    _, verdict = _verdicts(path)
+    assert not verdict["f"].parallelizable and "fp-environment" in verdict["f"].codes
+    assert verdict["g"].parallelizable
+
+
 def test_an_enum_counter_is_not_canonical(tmp_path):
     """gcc 12 fails (an internal compiler error) on an OpenMP loop over an enum counter."""
     path = tmp_path / "enum.c"

@@ -7,6 +7,7 @@ functions they call are walked for their summaries.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import Counter
 from typing import Optional, Sequence
@@ -180,10 +181,16 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
                            build_vectorizes=settings.vectorizes, loops=[info.loop.frozen() for info in infos],
                            functions=summaries, diagnostics=diagnostics, strict_aliasing=settings.strict_aliasing, **facts,
+                           uses_fp_environment=_FP_ENVIRONMENT.search(source.data) is not None,
                            whole_program=whole_program, switched_off=switched,
                            switchable=[] if switched else switched_off.switchable(infos, source, variables))
     _break_cycles(every_function, infos)
     return unit
+
+
+# what reads or sets the floating-point environment, which is each thread's own
+_FP_ENVIRONMENT = re.compile(rb"\bfe(?:setround|clearexcept|testexcept|raiseexcept|setenv|holdexcept|updateenv|"
+                             rb"setexceptflag|getexceptflag|enableexcept|disableexcept)\b|FENV_ACCESS")
 
 
 def _call_site_facts(every_function: list, infos: list[LoopInfo], source: Source, whole_program: bool,
