@@ -447,3 +447,19 @@ def test_the_rewrite_findings_hold_every_edit_of_the_rewrite(tmp_path):
     lines = made.source.decode().splitlines()
     for finding in findings:
         assert finding.function and lines[finding.line - 1][finding.column - 1:].startswith("for"), finding
+
+
+@pytest.mark.parametrize("construct, judged", [
+    ("#pragma omp simd", True), ("#pragma omp parallel loop", True), ("#pragma omp parallel for", True),
+    ("#pragma omp parallel for nowait", False), ("#pragma omp taskloop", False), ("#pragma omp parallel", False)])
+def test_every_loop_construct_is_judged_or_counted(tmp_path, capsys, construct, judged):
+    """A carried `a[i + k] = a[i] + b[i]` under `simd` printed another sum, and check said nothing:
+    simd and `loop` are judged as `for` is; taskloop, a bare parallel and nowait are counted as not
+    judged, never passed in silence."""
+    source = tmp_path / "constructs.c"
+    source.write_text("double a[200000], b[100000];\nvoid f(int n, int k) {\n" + construct + "\n"
+                      "  for (int i = 0; i < n; i++) a[i + k] = a[i] + b[i];\n}\n")
+    main(["check", str(source), "--format", "json"])
+    (report,) = json.loads(capsys.readouterr().out)["files"]
+    unsafe = [f for f in report["findings"] if f["rule"] == UNSAFE]
+    assert (len(unsafe), len(report["unjudged"])) == ((1, 0) if judged else (0, 1))

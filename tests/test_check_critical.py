@@ -127,4 +127,4 @@ def test_a_loop_check_does_not_judge_is_counted_as_such(tmp_path, capsys):
     files = json.loads(capsys.readouterr().out)["files"]
     assert [len(f["unjudged"]) for f in files] == [1]
     main(["check", str(path)])
-    assert "1 not judged (synchronization autopar does not model)" in capsys.readouterr().out
+    assert "1 not judged (constructs or synchronization autopar does not model)" in capsys.readouterr().out

@@ -194,7 +194,14 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str,
     span = omp_pragma_span(source, loop.offset)
     pragma = loop.existing_pragma or (span[2] if span else None)
     parsed = parse_omp_pragma(pragma or "")
-    if "for" not in parsed.directive:
+    words = set(parsed.directive)
+    if not words & (_JUDGED | _UNJUDGED | {"parallel"}):
+        return None  # not a loop construct (`omp critical` on the loop statement, ...)
+    if words & _UNJUDGED or not words & _JUDGED or parsed.clauses_named("nowait"):
+        # the team runs it otherwise than a worksharing loop (tasks, teams, every thread the whole loop),
+        # or later statements of the region may overlap it (nowait): not modelled
+        if unjudged is not None:
+            unjudged.append(loop.id)
         return None
     if span and thread_copies.written_by_rewrite(source, span[0]):
         return None  # rewrite's per-thread copies: the analysis proved the plan, the code is its rendering
@@ -242,6 +249,12 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str,
         return _unchecked_condition(source, plans, parsed, verdict.reasons, common,
                                     _pragma_lines(source, span) if span else None)
     return _missing_clauses(source, plans, parsed, problems, common, span)
+
+
+# loop constructs whose iterations are shared out as `for`'s are (a simd loop's too: what may run in
+# parallel may run in SIMD chunks), and those judged no further
+_JUDGED = {"for", "loop", "simd"}
+_UNJUDGED = {"taskloop", "distribute"}  # (and a bare `parallel`: each thread runs the whole loop)
 
 
 def _missing_clauses(source: bytes, plans: list, parsed: OmpPragma, problems: list[tuple[str, str]], common: dict,

@@ -12,7 +12,7 @@ from autopar.report.findings import CONDITIONAL, MISSED, NOTE_RULES, RESTRICT, S
 
 # a finding's fixes in the JSON are their description and edits (byte offset, length, text); the
 # rewriter's own fields of an edit stay out, as does the offset only rewrite's findings have
-_EDIT_INTERNALS = {"loop_id", "line", "pragma", "line_marks", "opens_region", "defines", "in_line"}
+_EDIT_INTERNALS = {"loop_id", "line", "pragma", "line_marks", "column_blanks", "opens_region", "defines", "in_line"}
 _JSON_LEAVES_OUT = {"files": {"__all__": {"findings": {"__all__": {
     "offset": True, "fixes": {"__all__": {"edits": {"__all__": _EDIT_INTERNALS}}}}}}}}
 
@@ -46,7 +46,7 @@ def render(result: CheckResult, fmt: str) -> str:
                  + (f", {simd} could be vectorized" if simd else "")
                  + (f", {restrict} would run in parallel with `restrict` pointers" if restrict else "")
                  + (f", {conditional} safe only under a condition they do not test" if conditional else "")
-                 + (f", {unjudged} not judged (synchronization autopar does not model)" if unjudged else ""))
+                 + (f", {unjudged} not judged (constructs or synchronization autopar does not model)" if unjudged else ""))
     return "\n".join(lines) + "\n"
 
 
