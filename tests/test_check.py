@@ -463,3 +463,25 @@ def test_every_loop_construct_is_judged_or_counted(tmp_path, capsys, construct, 
     (report,) = json.loads(capsys.readouterr().out)["files"]
     unsafe = [f for f in report["findings"] if f["rule"] == UNSAFE]
     assert (len(unsafe), len(report["unjudged"])) == ((1, 0) if judged else (0, 1))
+
+
+def test_a_versioned_loop_rewrite_wrote_is_tested_already(tmp_path, capsys):
+    """`rewrite` versions a loop on its overlap test (`if (apart) { pragma, loop } else { serial }`):
+    check on that output must not ask for the test again in an if() clause."""
+    source = tmp_path / "axpy.c"
+    source.write_text("void axpy(int n, double a, const double *x, double *y) {\n"
+                      "  for (int i = 0; i < n; i++)\n    y[i] = y[i] + a * x[i];\n}\n")
+    rewritten = tmp_path / "axpy_par.c"
+    assert main(["rewrite", str(source), "-o", str(rewritten)]) == 0
+    capsys.readouterr()
+    assert b"autopar: off (the serial version" in rewritten.read_bytes()
+    main(["check", str(rewritten), "--format", "json"])
+    (report,) = json.loads(capsys.readouterr().out)["files"]
+    assert [f["rule"] for f in report["findings"]] == []
+    # the same pragma written by hand, with no test around it, gets the note
+    (tmp_path / "hand.c").write_text("void axpy(int n, double a, const double *x, double *y) {\n"
+                                     "#pragma omp parallel for\n  for (int i = 0; i < n; i++)\n"
+                                     "    y[i] = y[i] + a * x[i];\n}\n")
+    main(["check", str(tmp_path / "hand.c"), "--format", "json"])
+    (report,) = json.loads(capsys.readouterr().out)["files"]
+    assert [f["rule"] for f in report["findings"]] == ["conditional-omp-pragma"]

@@ -17,6 +17,14 @@ from autopar.plans.plan import Plan
 
 
 SERIAL_COPY_MARK = "/* autopar: off (the serial version of the loop above) */"
+_VERSIONED_END = re.compile(rb"\s*\}\s*else\s*\{\s*" + re.escape(SERIAL_COPY_MARK.encode()))
+
+
+def versioned_by_rewrite(source: bytes, loop_end: int) -> bool:
+    """Whether the loop ending at byte `loop_end` is the parallel branch of a versioned loop `rewrite`
+    wrote (`if (check) { pragma, loop } else { /* autopar: off ... */ serial copy }`): its condition is
+    tested around it."""
+    return _VERSIONED_END.match(source, loop_end) is not None
 
 # A copy doubles the compiler's work on the loop: loop-heavy solver files took 35% longer to build
 # at -O3 with every threshold versioned. A loop longer than this keeps the if() clause, whose cost

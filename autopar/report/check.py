@@ -17,7 +17,7 @@ from typing import Optional
 from pydantic import BaseModel, Field
 
 from autopar.edit import thread_copies
-from autopar.edit.versioning import copies_checked
+from autopar.edit.versioning import copies_checked, versioned_by_rewrite
 from autopar.ir import Loop, TranslationUnit
 from autopar.plans.plan import INSPECTION
 from autopar.plans.reasons import ALIAS_UNBOUNDED
@@ -225,7 +225,10 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str,
     plans = [c.plan for c in nest.candidates if c.plan.loop_id == loop.id]
     if not plans:
         return None
-    conditional = overlap_finding(bare, loop, plans, common) or zero_trip_finding(plans, parsed, common)
+    # (the branch of a versioned loop `rewrite` wrote: its overlap test is the `if` around it)
+    tested = loop.end_offset is not None and versioned_by_rewrite(source, loop.end_offset)
+    conditional = (None if tested else overlap_finding(bare, loop, plans, common)) or \
+        zero_trip_finding(plans, parsed, common)
     if conditional is not None:
         return conditional
     if any(p.claims for p in plans):  # legal only with the compare-and-swap `rewrite` writes in the body
@@ -246,8 +249,8 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str,
                                "`autopar rewrite` writes them)")
     plans, problems = _clause_problems(bare, loop, parsed, plans, atomics, extents)
     if not problems:
-        return _unchecked_condition(source, plans, parsed, verdict.reasons, common,
-                                    _pragma_lines(source, span) if span else None)
+        return None if tested else _unchecked_condition(source, plans, parsed, verdict.reasons, common,
+                                                        _pragma_lines(source, span) if span else None)
     return _missing_clauses(source, plans, parsed, problems, common, span)
 
 
