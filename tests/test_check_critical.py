@@ -30,6 +30,14 @@ CASES = {
     "read_outside": ("void f(void)\n{\n#pragma omp parallel for\n  for (int i = 0; i < N; i++) {\n"
                      "    if (a[i] > best) {\n#pragma omp critical\n      best = a[i];\n    }\n  }\n}\n",
                      "reduction(max: best)"),
+    # one read-modify-write split over two holds of the lock: updates between them are lost
+    "split_update": ("void f(void)\n{\n#pragma omp parallel for\n  for (int i = 0; i < N; i++) {\n    double t;\n"
+                     "#pragma omp critical\n    t = total;\n#pragma omp critical\n    total = t + a[i];\n  }\n}\n",
+                     "total"),
+    # two holds that each update whole: nothing is lost
+    "two_updates": ("void f(void)\n{\n#pragma omp parallel for\n  for (int i = 0; i < N; i++) {\n"
+                    "#pragma omp critical\n    total += a[i];\n    b[i] = a[i];\n#pragma omp critical\n"
+                    "    total += b[i];\n  }\n}\n", None),
     # two names are two locks
     "two_locks": ("void f(void)\n{\n#pragma omp parallel for\n  for (int i = 0; i < N; i++) {\n"
                   "#pragma omp critical (one)\n    total += a[i];\n#pragma omp critical (two)\n    total -= b[i];\n"

@@ -6,7 +6,9 @@ the names in them and around them are read from the text. A variable named only 
 one name, and nowhere else in the loop, is guarded by them: the analysis runs without its accesses
 and uses, so the rest of the loop is judged as in any other loop. A variable named inside a section and outside it keeps
 all of them (the read outside races with the write inside: `if (v > best)` before a critical
-`best = v;`), and so does one named in sections of two names (two locks). The loop is not judged
+`best = v;`), and so does one named in sections of two names (two locks), or stored in one section
+without being read there while another names it (`t = s;` in one, `s = t + x;` in the next: an update
+between them is lost). The loop is not judged
 (None) where the sections hold what the analysis cannot keep apart: a call, a loop, a switch or a jump,
 a guarded pointer's pointee, a guarded array beside accesses through pointers that may reach it, a
 guarded scalar whose address a pointer may hold, a guarded global a called function touches, a
@@ -62,6 +64,7 @@ def critical_sections(source: bytes, tu: TranslationUnit, loop: Loop,
     nest = [loop, *tu.descendants(loop.id)]
     known = {a.base.name for l in nest for a in l.accesses} | {u.variable.name for l in nest for u in l.scalars}
     names_in: dict[str, set[str]] = {}
+    texts: list[bytes] = []
     for start, end, lock in loop.critical_sections:
         text = code[start:end]
         raw = set(_IDENTIFIER.findall(_MEMBERS.sub(b" ", text)))
@@ -71,6 +74,7 @@ def critical_sections(source: bytes, tu: TranslationUnit, loop: Loop,
         if reached is None or raw & _STATEMENT_KEYWORDS or words - known - called:
             return None  # an unknown call, a loop or jump, or a name that is no variable (a macro, a constant)
         names_in.setdefault(lock, set()).update(words - called, reached)
+        texts.append(_MEMBERS.sub(b" ", text))
     outside = bytearray(code[loop.offset:loop.end_offset])
     for start, end in [(d.start, d.end) for d in pragmas] + found.ranges:  # (the pragmas' own words are no uses)
         start, end = max(start, loop.offset), min(end, loop.end_offset)
@@ -83,6 +87,7 @@ def critical_sections(source: bytes, tu: TranslationUnit, loop: Loop,
     for lock, names in names_in.items():
         others = set().union(*(n for k, n in names_in.items() if k != lock))
         found.guarded |= (names - named_outside - others) & written
+    found.guarded -= _split_updates(found.guarded, texts)
     if found.guarded & set(loop.macro_named):
         return None  # a macro names a guarded variable: where, the text does not say
     starts = lines.starts
@@ -93,6 +98,20 @@ def critical_sections(source: bytes, tu: TranslationUnit, loop: Loop,
         return None
     found.guarded -= unguarded  # (judged with their every use: a race outside the lock is reported)
     return found
+
+
+def _split_updates(guarded: set[str], texts: list[bytes]) -> set[str]:
+    """The guarded variables that one section stores without reading them (`s = t + a[i];`, `h[k] = t;`)
+    while another section names them: the value stored was read under another hold of the lock
+    (`t = s;`), so updates between the two are lost. Judged with all their uses, as without the lock."""
+    split = set()
+    for name in guarded:
+        word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
+        stored = re.compile(rb"\b" + re.escape(name.encode()) + rb"\s*(?:\[[^\]]*\]\s*)*=(?!=)")
+        naming = [t for t in texts if word.search(t)]
+        if len(naming) > 1 and any(len(word.findall(t)) == len(stored.findall(t)) for t in naming):
+            split.add(name)
+    return split
 
 
 def _called_globals(tu: TranslationUnit, called: set[str]) -> Optional[set[str]]:
