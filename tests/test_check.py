@@ -485,3 +485,19 @@ def test_a_versioned_loop_rewrite_wrote_is_tested_already(tmp_path, capsys):
     main(["check", str(tmp_path / "hand.c"), "--format", "json"])
     (report,) = json.loads(capsys.readouterr().out)["files"]
     assert [f["rule"] for f in report["findings"]] == ["conditional-omp-pragma"]
+
+
+def test_collapse_needs_a_plan_that_runs_the_loops_as_one(tmp_path, capsys):
+    """`collapse(2)` over `row[i] += a[i][j]`: each loop may run in parallel alone (the inner one with a
+    reduction of its own), but collapsed, two iterations of one row race (7 of 8 runs printed another
+    sum). A nest whose iterations are all independent keeps its collapse."""
+    source = tmp_path / "collapse.c"
+    source.write_text("double a[2000][1000], row[2000];\n"
+                      "void ok(int n, int m) {\n#pragma omp parallel for collapse(2)\n  for (int i = 0; i < n; i++)\n"
+                      "    for (int j = 0; j < m; j++) a[i][j] = i + j;\n}\n"
+                      "void bad(int n, int m) {\n#pragma omp parallel for collapse(2)\n  for (int i = 0; i < n; i++)\n"
+                      "    for (int j = 0; j < m; j++) row[i] += a[i][j];\n}\n")
+    main(["check", str(source), "--format", "json"])
+    (report,) = json.loads(capsys.readouterr().out)["files"]
+    assert [(f["rule"], f["function"]) for f in report["findings"]] == [("unsafe-omp-pragma", "bad")]
+    assert "no legal plan runs the 2 loops as one" in report["findings"][0]["message"]

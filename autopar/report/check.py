@@ -20,7 +20,7 @@ from autopar.edit import thread_copies
 from autopar.edit.versioning import copies_checked, versioned_by_rewrite
 from autopar.ir import Loop, TranslationUnit
 from autopar.plans.plan import INSPECTION
-from autopar.plans.reasons import ALIAS_UNBOUNDED
+from autopar.plans.reasons import ALIAS_UNBOUNDED, CARRIED_OUTPUT
 from autopar.process import configure_program
 from autopar.report import REPORT_VERSION, FileReport
 from autopar.report.findings import (MISSED, RESTRICT, RULE_CODES, SIMD, UNSAFE, Finding,  # noqa: F401
@@ -368,6 +368,14 @@ def _folded_blocker(tu: TranslationUnit, nest, loop: Loop, collapse: int):
         if found is not None and not found.parallelizable:
             return found.model_copy(update={"reasons": [f"collapse({collapse}) takes in the loop on line "
                                                         f"{current.line}: {r}" for r in found.reasons]})
+    if collapse > 1 and not any(c.plan.loop_id == loop.id and c.plan.collapse >= collapse for c in nest.candidates):
+        # each loop may run in parallel alone (the inner one with a reduction or atomic updates of its
+        # own: `row[i] += a[i][j]`), but no legal plan runs them as one
+        from autopar.plans.plan import LoopVerdict
+
+        return LoopVerdict(loop_id=loop.id, parallelizable=False, codes=[CARRIED_OUTPUT], reasons=[
+            f"collapse({collapse}) takes in the loop on line {current.line}, and no legal plan runs the "
+            f"{collapse} loops as one: the iterations of the inner loops may touch the same elements"])
     return None
 
 
