@@ -32,3 +32,31 @@ def test_a_shared_scalar_in_the_region_races_and_the_fix_is_a_worksharing_pragma
     findings = _unsafe(tmp_path, capsys, "#pragma omp parallel", "")
     assert [f["pragma"] for f in findings] == ["#pragma omp for reduction(+: s)"]
     assert findings[0]["fix_text"].strip() == "#pragma omp for reduction(+: s)"
+
+
+def _loop_in_region(region_head: str, before_loop: str, body: str) -> str:
+    return ("#include <stdio.h>\nint a[200000], b[200000];\nint main(void) {\n    long run = 0, base = 3;\n"
+            f"{region_head}\n    {{\n{before_loop}#pragma omp for\n        for (int i = 0; i < 200000; i++) {{\n"
+            f"{body}        }}\n    }}\n    printf(\"%d\\n\", b[7]);\n    return 0;\n}}\n")
+
+
+@pytest.mark.parametrize("region_head, before_loop, body, reason", [
+    # a value one of a thread's iterations leaves for its next: the serial loop's runs on, a thread's starts over
+    ("#pragma omp parallel", "        long prev = 0;\n", "            b[i] = a[i] + prev;\n            prev = a[i];\n",
+     "prev"),
+    ("#pragma omp parallel firstprivate(run)", "", "            run += a[i];\n            b[i] = run;\n", "run"),
+    # a private copy the region never assigns, read by the loop
+    ("#pragma omp parallel private(base)", "", "            b[i] = base + i % 7;\n", "uninitialised"),
+])
+def test_what_a_thread_carries_between_its_iterations_is_no_private_copy(tmp_path, capsys, region_head,
+                                                                         before_loop, body, reason):
+    """Each of these printed another result at 4 threads (the private copy at 1 thread too), and check
+    said nothing: a scalar private to the region is one per thread, not one per iteration."""
+    findings = unsafe_pragmas(tmp_path, capsys, _loop_in_region(region_head, before_loop, body), name="c.c")
+    assert len(findings) == 1 and reason in findings[0]["message"], findings
+
+
+def test_a_region_private_copy_the_region_assigns_is_read_as_assigned(tmp_path, capsys):
+    text = _loop_in_region("#pragma omp parallel private(base)", "        base = 3;\n",
+                           "            b[i] = base + i % 7;\n")
+    assert unsafe_pragmas(tmp_path, capsys, text, name="d.c") == []

@@ -20,7 +20,7 @@ from autopar.edit import thread_copies
 from autopar.edit.versioning import copies_checked, versioned_by_rewrite
 from autopar.ir import Loop, TranslationUnit
 from autopar.plans.plan import INSPECTION
-from autopar.plans.reasons import ALIAS_UNBOUNDED, CARRIED_OUTPUT
+from autopar.plans.reasons import ALIAS_UNBOUNDED, CARRIED_OUTPUT, MISSING_CLAUSE
 from autopar.process import configure_program
 from autopar.report import REPORT_VERSION, FileReport
 from autopar.report.findings import (MISSED, RESTRICT, RULE_CODES, SIMD, UNSAFE, Finding,  # noqa: F401
@@ -31,7 +31,7 @@ from autopar.report.check_restrict import restrict_finding  # noqa: F401  (expla
 from autopar.report.check_clauses import clause_problems
 from autopar.report.check_critical import CriticalSections, critical_sections, without_guarded
 from autopar.report.check_overlap import overlap_finding, unchecked_condition_finding, zero_trip_finding
-from autopar.report.check_regions import region_private, with_region_private
+from autopar.report.check_regions import region_private, region_problems, with_region_private
 from autopar.report.check_updates import (UserAtomics, array_clause_problems, atomic_enough, closest_plans,
                                           linear_missing, sections_missing, shared_by, user_atomics,
                                           with_atomic_ranges)
@@ -342,8 +342,11 @@ def _analyzed(source: bytes, tu: TranslationUnit, loop: Loop, parsed: OmpPragma,
     bare = without_pragmas(tu, loop.id)
     if sections.guarded or sections.calls:
         bare = without_guarded(bare, bare.loop(loop.id), sections)
+    uninitialised = []
     if "parallel" not in parsed.directive:  # (an `omp for` in the user's region: its own scalars stay)
-        bare = with_region_private(bare, bare.loop(loop.id), region_private(source, loop))
+        own = region_private(source, loop)
+        uninitialised = region_problems(bare.loop(loop.id), own)
+        bare = with_region_private(bare, bare.loop(loop.id), own)
     if atomics.statements:
         bare = with_atomic_ranges(bare, bare.loop(loop.id), atomics, source)
     root = (bare.ancestors(loop.id) or [bare.loop(loop.id)])[0]
@@ -353,6 +356,9 @@ def _analyzed(source: bytes, tu: TranslationUnit, loop: Loop, parsed: OmpPragma,
         bare, nest, verdict = switched  # (rewrite's form for switched-off statements, or the user's own)
     if verdict is not None and verdict.parallelizable:
         verdict = _folded_blocker(bare, nest, loop, parsed.collapse) or verdict
+    if verdict is not None and verdict.parallelizable and uninitialised:
+        verdict = verdict.model_copy(update={"parallelizable": False, "reasons": uninitialised,
+                                             "codes": [MISSING_CLAUSE] * len(uninitialised)})
     return bare, nest, verdict
 
 

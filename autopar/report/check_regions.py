@@ -3,8 +3,13 @@
 A scalar declared in the region before the loop, or named in the region's private, firstprivate or
 reduction clause, is each thread's own (OpenMP's data-sharing rules): the loop's iterations in one
 thread share it, those of different threads never do. The loop is judged with such a scalar taken
-as declared inside it (ScalarUse.declared_in_loop), as the analysis takes any private variable, so
-a thread's partial sum (`s += a[i]`, added into a total after the loop) is no race.
+as declared inside it (ScalarUse.declared_in_loop) where that changes nothing a thread's iterations
+see: one written before it is read in every iteration, a thread's partial sum (`s += a[i]`, added
+into a total after the loop: no race), one the loop only reads. A value a thread carries from one of
+its iterations to its next (`b[i] = a[i] + prev; prev = a[i];`, a running sum) is left as the
+analysis finds it, a scalar shared by the iterations: the loop is not independent. A `private`
+clause's copy that the loop reads and the region never assigns is read uninitialised
+(region_problems).
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from autopar.ir import Loop, TranslationUnit
 _THREAD_CLAUSES = ("private", "firstprivate", "reduction")
 
 
-def region_private(source: bytes, loop: Loop) -> set[str]:
-    """The scalars each thread of the innermost parallel region around the loop has of its own."""
+def region_private(source: bytes, loop: Loop) -> dict[str, str]:
+    """The scalars each thread of the innermost parallel region around the loop has of its own, each
+    with how it gets it: the clause's name, or "declared" (in the region, before the loop); for a
+    `private` one the region never assigns before the loop, "unassigned"."""
     lines = source_lines(source)
     code = mask_comments(source)
     for directive in sorted((d for d in lines.omp if d.first_line < loop.line), key=lambda d: -d.first_line):
@@ -29,24 +36,39 @@ def region_private(source: bytes, loop: Loop) -> set[str]:
         block = _block_after(code, directive.end)
         if block is None or not block[0] < loop.offset < block[1]:
             continue
-        names = {v for c in pragma.clauses if c.name in _THREAD_CLAUSES for v in c.variables}
+        names = {v: c.name for c in pragma.clauses if c.name in _THREAD_CLAUSES for v in c.variables}
+        before = code[block[0]:loop.offset]
+        for name, kind in names.items():
+            if kind == "private" and not re.search(rb"\b" + re.escape(name.encode()) + rb"\b(?!\s*==)", before):
+                names[name] = "unassigned"  # (any naming in the region may assign it: `f(&x)`, `x = 1`)
         for use in loop.scalars:
             at = _offset(lines.starts, use.variable.decl)
             if at is not None and block[0] < at < loop.offset:
-                names.add(use.variable.name)
+                names[use.variable.name] = "declared"
         return names
-    return set()
+    return {}
 
 
-def with_region_private(tu: TranslationUnit, loop: Loop, names: set[str]) -> TranslationUnit:
-    """The unit with those scalars taken as declared inside the loop and the loops in it."""
+def region_problems(loop: Loop, names: dict[str, str]) -> list[str]:
+    """Why the loop reads what no one gave a value: a `private` copy the region never assigns."""
+    return [f"{use.variable.name} is private to the enclosing parallel region, which never assigns it before "
+            f"the loop reads it: each thread reads an uninitialised copy"
+            for use in loop.scalars if names.get(use.variable.name) == "unassigned" and use.read and
+            not use.written_before_read]
+
+
+def with_region_private(tu: TranslationUnit, loop: Loop, names: dict[str, str]) -> TranslationUnit:
+    """The unit with those scalars taken as declared inside the loop and the loops in it, where that
+    changes nothing a thread's iterations see (module docstring)."""
     if not names:
         return tu
     nest = {loop.id, *(d.id for d in tu.descendants(loop.id))}
+    own = {u.variable.name for u in loop.scalars if u.variable.name in names and
+           (u.written_before_read or u.reduction is not None or not u.written)}
 
     def private(use):
         return use.model_copy(update={"declared_in_loop": True, "live_after_loop": False}) \
-            if use.variable.name in names else use
+            if use.variable.name in own else use
     return tu.model_copy(update={"loops": [
         l.model_copy(update={"scalars": [private(u) for u in l.scalars]}) if l.id in nest else l for l in tu.loops]})
 
