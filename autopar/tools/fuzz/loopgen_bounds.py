@@ -287,6 +287,33 @@ class BoundsTemplates(ProgramBuilder):
             self.body.append(f"        if ({test}) {write}")
         self.scalars.append(Scalar(h, "int"))
 
+    def t_gnu_operands(self) -> None:
+        """GNU's `x ?: y` and `__builtin_choose_expr` in a subscript or a call's argument, which libclang
+        shows as an implicit conversion of their last operand: `X[i] = X[(i - 1) ?: m] + c` is a
+        recurrence (read as X[m], it ran in parallel), `step(p ?: q, p, n)` passes one array twice
+        (read as q, a call-site no-alias fact). The parallel forms read another array through them."""
+        form = self.rng.choice(["elvis", "choose", "apart", "argument"])
+        n_size = self.rng.choice([60, 700, 3000])
+        ctype = self.rng.choice(["int", "long long", "unsigned"])
+        x = self.new_array((n_size + 2,), ctype=ctype)
+        i = self.fresh("i")
+        n = self.size_var(n_size)
+        if form == "argument":
+            self.includes.add("stdlib.h")
+            name, p, q = self.fresh("step"), self.fresh("p"), self.fresh("q")
+            self.functions.append(f"static void {name}({ctype} *dst, const {ctype} *src, int n)\n{{\n"
+                                  f"    for (int {i} = 0; {i} < n; {i}++)\n"
+                                  f"        dst[{i}] = {self.store(ctype, f'src[{i} + 1] * 3 + 1')};\n}}")
+            other = self.new_array((n_size + 2,), ctype=ctype)
+            pick = self.rng.choice([f"{p} ?: {q}", f"__builtin_choose_expr(1, {p}, {q})", q])
+            self.body.append(f"    {{ {ctype} *{p} = {x.name}, *{q} = {other.name}; {name}({pick}, {p}, {n}); }}")
+            return
+        subscript = {"elvis": f"({i} - 1) ?: {n}", "choose": f"__builtin_choose_expr(1, {i} - 1, {n})",
+                     "apart": f"({i} - 1) ?: {n}"}[form]
+        source = x if form != "apart" else self.new_array((n_size + 2,), ctype=ctype)
+        self.body.append(f"    for (int {i} = 1; {i} < {n}; {i}++)")
+        self.body.append(f"        {x.name}[{i}] = {self.store(ctype, f'{source.name}[{subscript}] + {i} % 5')};")
+
     def t_guarded_read(self) -> None:
         """A read under a test beside the same read (same loops, same subscript) outside it: `if (i < h)
         t = X[i + h]; X[i + 2h] = t + X[i + h]` for i below 2h meets the write outside the test only.
