@@ -7,14 +7,15 @@ import pytest
 
 from autopar.tools.fuzz import loopgen
 from autopar.tools.fuzz.check import Checker
-from autopar.tools.fuzz.user_pragmas import PARALLEL, check_user_pragmas, with_user_pragmas
+from autopar.tools.fuzz.user_pragmas import CONSTRUCTS, SIMD, check_user_pragmas, with_user_pragmas
 
 
 def test_every_loop_gets_a_pragma_and_some_updates_a_lock():
     text, synchronized = with_user_pragmas(loopgen.generate(510).source, 510)
     lines = text.splitlines()
     loops = [k for k, line in enumerate(lines) if line.lstrip().startswith("for (")]
-    assert loops and all(lines[k - 1].strip() == PARALLEL for k in loops)
+    assert loops and all(lines[k - 1].strip() in CONSTRUCTS for k in loops)
+    assert any(lines[k - 1].strip() == SIMD for k in loops)
     assert synchronized == sum("#pragma omp critical" in line or "#pragma omp atomic" in line for line in lines)
 
 

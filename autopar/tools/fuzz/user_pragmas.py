@@ -1,8 +1,9 @@
 """Fuzzing `autopar check`: random programs with the pragmas a user might write, judged by check and
 by running them.
 
-A loopgen program gets `#pragma omp parallel for` above every `for` that starts a line (the pragmas
-gcc rejects are dropped), and, in some of its loops, `#pragma omp critical` or `#pragma omp atomic`
+A loopgen program gets `#pragma omp parallel for` above every `for` that starts a line (some get
+`#pragma omp simd`, or `collapse(2)` where the next line starts a `for` too; the pragmas gcc rejects
+are dropped), and, in some of its loops, `#pragma omp critical` or `#pragma omp atomic`
 above an update of a scalar (`s += v;`). `check` judges each parallel pragma; those it reports
 unsafe are taken out, and the program with the rest (the ones check accepts) must print what the
 serial program prints, at 1 and 4 threads, and be race-free under ThreadSanitizer + Archer. A
@@ -21,6 +22,11 @@ from typing import Optional
 from autopar.tools.fuzz.check import Checker
 
 PARALLEL = "#pragma omp parallel for"
+# the loop constructs a user writes above a `for`: mostly a parallel loop, some SIMD loops, and two
+# loops collapsed where a `for` starts the next line too
+SIMD = "#pragma omp simd"
+COLLAPSED = "#pragma omp parallel for collapse(2)"
+CONSTRUCTS = (PARALLEL, SIMD, COLLAPSED)
 _UPDATE = re.compile(r"^(\s*)([A-Za-z_]\w*)\s*([-+*&|^]?=)\s*[^=;][^;]*;\s*$")
 
 
@@ -41,11 +47,14 @@ def with_user_pragmas(source: str, seed: int) -> tuple[str, int]:
     under a critical or atomic directive: (text, the directives added beside the parallel ones)."""
     rng = random.Random(seed * 31 + 7)
     out, synchronized, depth = [], 0, 0
-    for line in source.splitlines():
+    lines = source.splitlines()
+    for k, line in enumerate(lines):
         stripped = line.lstrip()
         indentation = line[:len(line) - len(stripped)]
         if stripped.startswith("for ("):
-            out.append(indentation + PARALLEL)
+            nested = k + 1 < len(lines) and lines[k + 1].lstrip().startswith("for (")
+            choice = rng.random()
+            out.append(indentation + (SIMD if choice < 0.15 else COLLAPSED if nested and choice < 0.4 else PARALLEL))
         update = _UPDATE.match(line)
         if update and depth > 0 and rng.random() < 0.5:
             compound = update.group(3) != "="
@@ -77,7 +86,7 @@ def check_user_pragmas(checker: Checker, source: str, seed: int, name: str = "us
     path = Path(checker.path(name + ".c"))
     path.write_text(text)
     lines = text.splitlines()
-    parallel = [k for k, line in enumerate(lines) if line.strip() == PARALLEL]
+    parallel = [k for k, line in enumerate(lines) if line.strip() in CONSTRUCTS]
     outcome.pragmas = len(parallel)
     # (a pragma safe only under a condition it does not test is not accepted: check says so in a note;
     # nor is one on a loop whose synchronization check does not model: it says nothing either way)
