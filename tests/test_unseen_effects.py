@@ -20,6 +20,13 @@ def _verdicts(path, args=()):
                 for l in tu.loops if l.parent is None}
 
 
+def _verdicts_of(tmp_path, name: str, text: str) -> dict:
+    """The outermost loops' verdicts, by function, of `text` written to `name`."""
+    path = tmp_path / name
+    path.write_text(text)
+    return _verdicts(path)[1]
+
+
 def test_a_structured_binding_is_memory_no_access_names(tmp_path):
     path = tmp_path / "bindings.cpp"
     path.write_text("#include <vector>\n"
@@ -281,36 +288,29 @@ def test_gnu_conditionals_are_no_one_operand(tmp_path):
 def test_a_scoped_name_is_never_spelled_bare(tmp_path, declared, spelled):
     """`reduction(+: cnt)` on `::cnt += a[i]` reduced the shadowing local (or named none, or a static
     member OpenMP refuses) while the threads raced on the global."""
-    path = tmp_path / "scoped.cpp"
-    path.write_text(f"{declared}\n  for (int i = 0; i < n; i++) {spelled} += a[i];\n}}\n"
-                    "long g[100000];\nvoid plain(const long *a, int n) { for (int i = 0; i < n; i++) g[i] = a[i]; }\n")
-    _, verdict = _verdicts(path)
+    verdict = _verdicts_of(tmp_path, "scoped.cpp", f"{declared}\n  for (int i = 0; i < n; i++) {spelled} += a[i];\n}}\n"
+                           "long g[100000];\nvoid plain(const long *a, int n) { for (int i = 0; i < n; i++) g[i] = a[i]; }\n")
     assert not verdict["f"].parallelizable and "scoped-name" in verdict["f"].codes
     assert verdict["plain"].parallelizable
 
 
 def test_a_callee_that_may_throw_keeps_the_loop_serial(tmp_path):
     """No exception may leave a parallel region: std::terminate ended the program at 1 thread too."""
-    path = tmp_path / "throws.cpp"
-    path.write_text("static long check(long v) { if (v < 0) throw 42; return v * 2; }\n"
-                    "static long twice(long v) { return v * 2; }\n"
-                    "long a[100000], b[100000];\n"
-                    "void f(int n) { for (int i = 0; i < n; i++) b[i] = check(a[i]); }\n"
-                    "void g(int n) { for (int i = 0; i < n; i++) b[i] = twice(a[i]); }\n")
-    _, verdict = _verdicts(path)
+    verdict = _verdicts_of(tmp_path, "throws.cpp", "static long check(long v) { if (v < 0) throw 42; return v * 2; }\n"
+                           "static long twice(long v) { return v * 2; }\nlong a[100000], b[100000];\n"
+                           "void f(int n) { for (int i = 0; i < n; i++) b[i] = check(a[i]); }\n"
+                           "void g(int n) { for (int i = 0; i < n; i++) b[i] = twice(a[i]); }\n")
     assert not verdict["f"].parallelizable and verdict["g"].parallelizable
 
 
 def test_the_floating_point_environment_is_each_thread_s(tmp_path):
     """fesetround before a loop rounds only the calling thread's divisions, and fetestexcept after it
     sees only that thread's flags: floating-point loops of such a file stay serial, integer ones not."""
-    path = tmp_path / "fenv.c"
-    path.write_text("#include <fenv.h>\ndouble d[100000];\nint k[100000];\n"
-                    "int f(int n) { feclearexcept(FE_ALL_EXCEPT);\n"
-                    "  for (int i = 0; i < n; i++) d[i] = 1.0 / d[i];\n"
-                    "  return fetestexcept(FE_DIVBYZERO) != 0; }\n"
-                    "void g(int n) { for (int i = 0; i < n; i++) k[i] = i * 3; }\n")
-    _, verdict = _verdicts(path)
+    verdict = _verdicts_of(tmp_path, "fenv.c", "#include <fenv.h>\ndouble d[100000];\nint k[100000];\n"
+                           "int f(int n) { feclearexcept(FE_ALL_EXCEPT);\n"
+                           "  for (int i = 0; i < n; i++) d[i] = 1.0 / d[i];\n"
+                           "  return fetestexcept(FE_DIVBYZERO) != 0; }\n"
+                           "void g(int n) { for (int i = 0; i < n; i++) k[i] = i * 3; }\n")
     assert not verdict["f"].parallelizable and "fp-environment" in verdict["f"].codes
     assert verdict["g"].parallelizable
 
