@@ -407,6 +407,9 @@ class TranslationUnit(_Frozen):
     # the file sets or tests the floating-point environment (fesetround, fetestexcept, `FENV_ACCESS`):
     # rounding modes and exception flags are each thread's own
     uses_fp_environment: bool = False
+    # the files it includes that are not system headers (absolute paths): what -fopenmp would change in
+    # them is autopar-cc's business (autopar.tools.cc)
+    user_headers: list[str] = Field(default_factory=list)
     loops: list[Loop] = Field(default_factory=list)  # main-file loops, in source order
     functions: dict[str, FunctionSummary] = Field(default_factory=dict)
     # per function, integer parameters every call in this file passes one constant for: {"max_pool": {"pool": "2"}}

@@ -602,3 +602,53 @@ def test_a_loop_broken_off_its_line_keeps_the_columns_of_its_diagnostics(tmp_pat
     assert "#pragma omp parallel for" in copy  # the loop was parallelized, on a line broken off
     err = capfd.readouterr().err
     assert sorted(line for line in err.splitlines() if line.startswith("s.c:4:")) == expected
+
+
+@pytest.mark.parametrize("where", ["source", "header", "one_step"])
+def test_what_fopenmp_would_switch_on_stays_off(tmp_path, monkeypatch, cache, capfd, where):
+    """Code under `#ifdef _OPENMP`, or an omp pragma in a header the source includes, compiled without
+    -fopenmp: a parallelized copy (compiled with it) would switch it on (it printed "threads=4" where gcc's
+    build printed "serial build"), so nothing of the command is parallelized. A one-step compile and
+    link is no exception (its original got -fopenmp and printed "hi" four times)."""
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    monkeypatch.chdir(tmp_path)
+    loop = "long a[2000000];\nlong sum(int n) { long s = 0; for (int i = 0; i < n; i++) { a[i] = i; s += a[i] % 7; } return s; }\n"
+    banner = {"source": "#ifdef _OPENMP\n#define MODE \"openmp\"\n#else\n#define MODE \"serial\"\n#endif\n",
+              "header": "#include \"hello.h\"\n#define MODE \"serial\"\n",
+              "one_step": "#define MODE \"serial\"\n"}[where]
+    (tmp_path / "hello.h").write_text("static void hello(void) {\n#pragma omp parallel\n  puts(\"hello\");\n}\n")
+    own = "#pragma omp parallel\n    puts(\"hi\");\n" if where == "one_step" else ""
+    (tmp_path / "m.c").write_text("#include <stdio.h>\n" + banner + loop +
+                                  "int main(int argc, char **argv) {\n" + own +
+                                  "    for (int r = 0; r < 40; r++) sum(2000000 - argc);\n"
+                                  "    printf(\"%s %ld\\n\", MODE, sum(1000 + argc));\n    return 0;\n}\n")
+    if where == "one_step":
+        assert cc.run(["-O1", "m.c", "-o", "p"]) == 0
+    else:
+        assert cc.run(["-O1", "-c", "m.c"]) == 0
+        assert subprocess.run(["gcc", "m.o", "-o", "p"]).returncode == 0
+    out = subprocess.run(["./p"], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out[-1].startswith("serial ") and out.count("hi") <= 1
+    assert "not parallelized" in capfd.readouterr().err
+
+
+def test_several_sources_each_get_their_dependency_file_and_no_stale_copy(tmp_path, monkeypatch, cache):
+    """`-MD -c a.c b.c`: each source's `.d` names it, not its copy; and a header of b.c that changes
+    between two builds is seen (it was checked against a.c's headers, and b.c's old copy raced)."""
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.h").write_text("#define STEP 0\n")
+        (tmp_path / f"{name}.c").write_text(f"#include \"{name}.h\"\nlong {name}v[1000002];\n"
+                                            f"void {name}f(int n) {{ for (int i = 0; i < n; i++) "
+                                            f"{name}v[i] = {name}v[i + STEP] * 2 + 1; }}\n")
+    assert cc.run(["-O1", "-MD", "-c", "a.c", "b.c"]) == 0
+    for name in ("a", "b"):
+        words = (tmp_path / f"{name}.d").read_text().replace("\\\n", " ").split()
+        assert words[:2] == [f"{name}.o:", f"{name}.c"] and str(cache) not in " ".join(words)
+    first = subprocess.run(["nm", "b.o"], capture_output=True, text=True).stdout
+    (tmp_path / "b.h").write_text("#define STEP 1\n")  # b's loop is now a recurrence
+    assert cc.run(["-O1", "-MD", "-c", "a.c", "b.c"]) == 0
+    assert "GOMP_parallel" in first
+    assert "GOMP_parallel" not in subprocess.run(["nm", "b.o"], capture_output=True, text=True).stdout

@@ -397,3 +397,14 @@ def test_a_loop_entered_by_a_jump(tmp_path):
     by_function = {l.function: l for l in tu.loops}
     assert by_function["into"].entered_by_jump and by_function["duff"].entered_by_jump
     assert not by_function["within"].entered_by_jump and not by_function["within"].has_goto
+
+
+def test_a_floating_point_bound_is_not_canonical(tmp_path):
+    """`j < n` with a float n compares j converted to float: gcc rejects an OpenMP pragma on it
+    ("invalid controlling predicate"), and the whole file's parallel copy failed to compile."""
+    path = tmp_path / "fbound.c"
+    path.write_text("void k(double *p, float n, int m) {\n  int j;\n  for (j = 0; j < n; j++) p[j] += 1;\n"
+                    "  for (j = 0; j < m; j++) p[j] += 1;\n}\n")
+    first, second = translate(str(path), []).loops
+    assert first.canonical is None and "floating-point" in first.non_canonical_reason
+    assert second.canonical is not None

@@ -176,7 +176,7 @@ def _entered_by_jump(function: Function, loop_node: Node) -> bool:
     label inside it, a computed goto anywhere in the function (`&&label` may name one inside), or a
     case label of a switch around the loop inside it."""
     inside = range(loop_node.start, loop_node.end)
-    for n in function.nodes_where("jumps", function.node, _JUMP_KINDS):
+    for n in function.nodes_where("entry jumps", function.node, _JUMP_KINDS):
         if n.kind == K.INDIRECT_GOTO_STMT:
             return True
         if n.kind in (K.CASE_STMT, K.DEFAULT_STMT) and n.start in inside and \

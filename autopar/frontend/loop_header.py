@@ -15,7 +15,7 @@ from clang.cindex import CursorKind as K, StorageClass, TypeKind
 from autopar.ir import CanonicalForm, Comparison
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.containers import container_name
-from autopar.frontend.ast import (FUNCTION_KINDS, INC_DEC, Node, Source, expression_children, strip,
+from autopar.frontend.ast import (FLOATING_TYPES, FUNCTION_KINDS, INC_DEC, Node, Source, expression_children, strip,
                               under_implicit_conversions, variable_decl)
 from autopar.frontend.loops import LoopInfo, address_taken_in
 from autopar.frontend.variables import Variables, is_integer_decl
@@ -130,10 +130,12 @@ class HeaderReader:
         if op not in _FLIP:
             raise _NotCanonical(f"the condition `{text(cond)}` is not a comparison <, <=, >, >= or !=")
         left, right = expression_children(cond_expr)
-        if is_iv(left):
-            return op, right, left
-        if is_iv(right):
-            return _FLIP[op], left, right
+        if is_iv(left) or is_iv(right):
+            bound = right if is_iv(left) else left
+            if under_implicit_conversions(bound).type_kind in FLOATING_TYPES:
+                # (`i` converted to float: gcc rejects the pragma, "invalid controlling predicate")
+                raise _NotCanonical(f"the condition `{text(cond)}` compares {iv} with a floating-point value")
+            return (op, right, left) if is_iv(left) else (_FLIP[op], left, right)
         raise _NotCanonical(f"the condition `{text(cond)}` does not compare the induction variable {iv}")
 
     def _header_increment(self, info: LoopInfo, iv_decl, comparison: str, bound: Node, is_iv):

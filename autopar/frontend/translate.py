@@ -7,11 +7,13 @@ functions they call are walked for their summaries.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections import Counter
 from typing import Optional, Sequence
 
+from clang import cindex
 from clang.cindex import CursorKind as K, LinkageKind
 
 from autopar.ir import CallEffect, CallSite, Storage, SwitchedOff, TranslationUnit
@@ -182,10 +184,21 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
                            build_vectorizes=settings.vectorizes, loops=[info.loop.frozen() for info in infos],
                            functions=summaries, diagnostics=diagnostics, strict_aliasing=settings.strict_aliasing, **facts,
                            uses_fp_environment=_FP_ENVIRONMENT.search(source.data) is not None,
+                           user_headers=_user_headers(clang_tu),
                            whole_program=whole_program, switched_off=switched,
                            switchable=[] if switched else switched_off.switchable(infos, source, variables))
     _break_cycles(every_function, infos)
     return unit
+
+
+def _user_headers(clang_tu) -> list[str]:
+    """The files the translation unit includes that are no system headers, as absolute paths."""
+    found = set()
+    for inclusion in clang_tu.get_includes():
+        header = inclusion.include
+        if header is not None and not cindex.SourceLocation.from_position(clang_tu, header, 1, 1).is_in_system_header:
+            found.add(os.path.abspath(header.name))
+    return sorted(found)
 
 
 # what reads or sets the floating-point environment, which is each thread's own

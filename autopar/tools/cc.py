@@ -126,6 +126,8 @@ def parse_command_line(argv: list[str]) -> CommandLine:
             line.dep_file = value if value is not None else arg[3:]
         elif arg in ("-MD", "-MMD"):
             line.makes_deps = True
+        elif arg.startswith(("-Wp,-MD,", "-Wp,-MMD,")):  # (the preprocessor's own: kbuild writes it so)
+            line.makes_deps, line.dep_file = True, arg.split(",", 2)[2]
         elif arg in stop:
             stop[arg] = True
         elif value is None and (not arg.startswith("-") or arg == "-"):
@@ -252,6 +254,7 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
     rewritten: dict[int, str] = {}  # argument index -> path of the rewritten copy
     extra: list[str] = []
     fresh: list[cc_cache.Entry] = []  # analyzed now, to be cached once the compile succeeds
+    sensitive: list[str] = []  # sources with code -fopenmp would switch on (own pragmas, `_OPENMP`)
     built: list[tuple] = []  # (source, content, entry): recorded for the link once the compile succeeds
     cc_cache.maybe_clean()
     for source in line.sources:
@@ -271,12 +274,11 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
         if entry.error:
             warnings.append(f"{source.path}: not parallelized: {entry.error}")
             continue
+        if not user_openmp and (found := openmp_code(source.path, content, entry)):
+            # -fopenmp would switch on what the user never compiled as OpenMP: no source of the command
+            # is compiled with it (it would switch on this one's too)
+            sensitive.append(f"{source.path}: not parallelized: {found} and the command line has no -fopenmp")
         if entry.rewritten is None:
-            continue
-        if not user_openmp and has_omp_pragma(content):
-            # -fopenmp would switch on pragmas the user never compiled as OpenMP: stay serial
-            warnings.append(f"{source.path}: not parallelized: it has omp pragmas of its own and the "
-                            f"command line has no -fopenmp")
             continue
         try:
             copy = cc_cache.write_rewritten(source.path, entry, line.output)
@@ -289,6 +291,9 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
         extra += ["-iquote", directory,
                   f"-fdebug-prefix-map={os.path.dirname(copy)}={os.path.abspath(directory)}"]
 
+    if sensitive:
+        warnings.extend(sensitive[:1] if rewritten else [])
+        rewritten, extra, original = {}, [], [*compiler, *line.args]
     if not rewritten:
         status = _call(original).returncode
         if status == 0:
@@ -296,11 +301,11 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
             cc_link.record_compile(compiler, line, built, analysis_flags)
         return warnings.flush(status)
     args = [rewritten.get(i, arg) for i, arg in enumerate(line.args)]
-    deps = _dependency_file(line)
+    deps = _dependency_files(line)
     command = [*compiler, *extra, *args, "-fopenmp"]
-    if deps is None:
-        deps = os.path.join(os.path.dirname(next(iter(rewritten.values()))), "autopar.d")
-        command += ["-MD", "-MF", deps]  # only to learn the headers, for the cache
+    if deps is None and len(line.sources) == 1:
+        deps = {line.sources[0].index: os.path.join(os.path.dirname(next(iter(rewritten.values()))), "autopar.d")}
+        command += ["-MD", "-MF", deps[line.sources[0].index]]  # only to learn the headers, for the cache
     result = _call(command, capture=True)
     if result.returncode != 0:
         # The user's own error, or one the pragmas caused: the original command decides.
@@ -312,13 +317,42 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
     sys.stdout.flush()
     sys.stderr.buffer.write(result.stderr)
     sys.stderr.flush()
-    try:
-        headers = cc_cache.fix_dependency_file(deps, {rewritten[i]: line.args[i] for i in rewritten})
-        _store(fresh, headers)
-    except Exception as error:
-        warnings.append(f"dependency file {deps}: {_one_line(error)}")
+    # each source's dependency file names the original, and gives its headers for the cache (several
+    # sources without dependency files of their own: the parallelized ones are not cached)
+    headers: dict[int, list[str]] = {}
+    shared = deps is not None and len(set(deps.values())) < len(deps)
+    for path in sorted(set((deps or {}).values())):
+        try:
+            found = cc_cache.fix_dependency_file(path, {rewritten[i]: line.args[i] for i in rewritten})
+        except Exception as error:
+            warnings.append(f"dependency file {path}: {_one_line(error)}")
+            continue
+        if not shared:
+            headers.update({index: found for index, file in deps.items() if file == path})
+    for source, _, entry in built:
+        if entry in fresh:
+            _store([entry], headers.get(source.index))
     cc_link.record_compile(compiler, line, built, analysis_flags)
     return warnings.flush(0)
+
+
+def openmp_code(path: str, content: bytes, entry) -> Optional[str]:
+    """What -fopenmp would switch on in the source or the files it includes that are no system headers
+    (an omp pragma, code under `_OPENMP`), said for the warning; None when nothing."""
+    if has_omp_pragma(content):
+        return "it has omp pragmas of its own"
+    if b"_OPENMP" in content:
+        return "it tests _OPENMP"
+    headers = entry.user_headers if entry.user_headers is not None else list(entry.headers)
+    for header in headers:
+        try:
+            with open(header, "rb") as handle:
+                text = handle.read()
+        except OSError:
+            continue
+        if has_omp_pragma(text) or b"_OPENMP" in text:
+            return f"{header}, which it includes, has omp pragmas or tests _OPENMP"
+    return None
 
 
 def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):
@@ -350,7 +384,8 @@ def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):
     if entry is None:
         outcome = _isolated(_analyze, source.path, content, flags, whole, timeout=_analysis_timeout())
         entry = cc_cache.Entry(key=key, report_json=outcome["report"], error=outcome["error"],
-                               rewritten=base64.b64decode(outcome["rewritten"]) if outcome["rewritten"] else None)
+                               rewritten=base64.b64decode(outcome["rewritten"]) if outcome["rewritten"] else None,
+                               user_headers=outcome.get("user_headers"))
     cc_link.append_report(line.args, entry.report_json, entry.cached)
     return entry
 
@@ -378,7 +413,8 @@ def _analyze(path: str, content: bytes, flags: list[str], whole: bool) -> dict:
         raise WrapperError("the file changed while it was analyzed")
     error = result.report.error or (_first_error(result.report) if result.failed else None)
     rewritten = with_line_directives(content, result.edits, path) if result.edits and not error else None
-    return {"report": result.report.model_dump_json(), "error": error,
+    headers = result.analysis.tu.user_headers if result.analysis is not None and result.analysis.tu else None
+    return {"report": result.report.model_dump_json(), "error": error, "user_headers": headers,
             "rewritten": base64.b64encode(rewritten).decode() if rewritten else None}
 
 
@@ -447,14 +483,17 @@ def _store(entries: list, headers: Optional[list[str]]) -> None:
             pass  # a read-only or full cache only costs time
 
 
-def _dependency_file(line: CommandLine) -> Optional[str]:
-    """Where the compiler writes the dependency file the user asked for (-MD/-MMD), if any."""
+def _dependency_files(line: CommandLine) -> Optional[dict[int, str]]:
+    """Where the compiler writes the dependency files the user asked for (-MD/-MMD), by source, if any:
+    -MF's file (one source), else beside -o's object, else each source's name with `.d` (several
+    sources: gcc writes one file per source, in the current directory)."""
     if not line.makes_deps:
         return None
-    if line.dep_file:
-        return line.dep_file
-    base = line.output if line.output else os.path.basename(line.sources[0].path)
-    return os.path.splitext(base)[0] + ".d"
+    named = line.dep_file or (os.path.splitext(line.output)[0] + ".d" if line.output else None)
+    if named is not None:
+        # (several sources into one file: each compile overwrites it, and only its names are fixed)
+        return {s.index: named for s in line.sources}
+    return {s.index: os.path.splitext(os.path.basename(s.path))[0] + ".d" for s in line.sources}
 
 
 def _first_error(report) -> str:

@@ -35,19 +35,23 @@ class Entry:
     rewritten: Optional[bytes] = None  # the parallelized source with #line directives; None: no edits
     error: Optional[str] = None
     headers: dict[str, str] = field(default_factory=dict)  # path -> sha256 of its content
+    # the files the source includes that are no system headers (TranslationUnit.user_headers); None in
+    # an entry written before they were kept: then every header of `headers` is read
+    user_headers: Optional[list[str]] = None
     cached: bool = False
 
     def to_json(self) -> str:
         rewritten = base64.b64encode(self.rewritten).decode() if self.rewritten is not None else None
         return json.dumps({"key": self.key, "report": json.loads(self.report_json), "rewritten": rewritten,
-                           "error": self.error, "headers": self.headers})
+                           "error": self.error, "headers": self.headers, "user_headers": self.user_headers})
 
     @classmethod
     def from_json(cls, text: bytes) -> "Entry":
         data = json.loads(text)
         rewritten = base64.b64decode(data["rewritten"]) if data.get("rewritten") is not None else None
         return cls(key=data["key"], report_json=json.dumps(data["report"]), rewritten=rewritten,
-                   error=data.get("error"), headers=dict(data.get("headers") or {}))
+                   error=data.get("error"), headers=dict(data.get("headers") or {}),
+                   user_headers=data.get("user_headers"))
 
 
 def _enabled() -> bool:
