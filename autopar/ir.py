@@ -410,6 +410,9 @@ class TranslationUnit(_Frozen):
     # the files it includes that are not system headers (absolute paths): what -fopenmp would change in
     # them is autopar-cc's business (autopar.tools.cc)
     user_headers: list[str] = Field(default_factory=list)
+    # why the real compiler keeps other code of the file than the analysis read (a conditional on
+    # `__clang__` or `__GNUC__`: autopar.frontend.preprocessor_view); no loop of it is parallelized
+    preprocessor_divergence: Optional[str] = None
     loops: list[Loop] = Field(default_factory=list)  # main-file loops, in source order
     functions: dict[str, FunctionSummary] = Field(default_factory=dict)
     # per function, integer parameters every call in this file passes one constant for: {"max_pool": {"pool": "2"}}

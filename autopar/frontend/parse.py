@@ -59,6 +59,8 @@ class ParseSettings:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     vectorizes: bool = False  # the build vectorizes loops on its own (autopar.flags.vectorizes)
     strict_aliasing: bool = True  # the effective-type rule holds for the build (autopar.flags.strict_aliasing)
+    compiler: str = ""  # the real compiler, resolved (autopar-cc's, the database's, else `cc`)
+    written_args: list[str] = field(default_factory=list)  # the compile flags as written, before cleaning
 
 
 def read_source(path: str) -> str:
@@ -239,8 +241,10 @@ def settings_for(path: str, compile_args: list[str], build_dir: Optional[str] = 
     args = _without_language(flags) + ["-x", language + ("-header" if header else "")] + list(builtin_header_args())
     if language == "c":
         args += _DOWNGRADE_ARGS
+    resolved = _resolved(compiler)
     return ParseSettings(args=args, language=language, user_args=flags, diagnostics=diagnostics,
-                         vectorizes=vectorizes(written, _resolved(compiler)), strict_aliasing=strict_aliasing(written))
+                         vectorizes=vectorizes(written, resolved), strict_aliasing=strict_aliasing(written),
+                         compiler=resolved, written_args=written)
 
 
 _SEVERITY = {1: "note", 2: "warning", 3: "error", 4: "fatal"}

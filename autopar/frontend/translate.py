@@ -42,6 +42,7 @@ from autopar.frontend.same_arguments import shared_pointer_calls
 from autopar.frontend.static_arrays import StaticArrays
 from autopar.frontend.domain_conditions import domain_conditions, exit_conditions
 from autopar.frontend.summaries import summarize
+from autopar.frontend.preprocessor_view import divergence
 from autopar.frontend.variables import Variables, scoped_uses
 from autopar.frontend.volatiles import Volatiles
 
@@ -180,11 +181,14 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     if settings.language == "c":
         with_loops = {info.loop.function for info in infos}
         _mark_data_selected(summaries, data_selected_parameters(every_function, with_loops, source, whole_program))
+    headers = _user_headers(clang_tu)
     unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
                            build_vectorizes=settings.vectorizes, loops=[info.loop.frozen() for info in infos],
                            functions=summaries, diagnostics=diagnostics, strict_aliasing=settings.strict_aliasing, **facts,
                            uses_fp_environment=_FP_ENVIRONMENT.search(source.data) is not None,
-                           user_headers=_user_headers(clang_tu),
+                           user_headers=headers,
+                           preprocessor_divergence=divergence(path, text, settings.args, settings.written_args,
+                                                              settings.compiler, headers),
                            whole_program=whole_program, switched_off=switched,
                            switchable=[] if switched else switched_off.switchable(infos, source, variables))
     _break_cycles(every_function, infos)

@@ -19,6 +19,7 @@ INSIDE_OMP = "inside-omp-construct"
 CONTAINS_PRAGMA = "contains-pragma"
 THREADPRIVATE = "threadprivate"  # the loop uses a threadprivate variable: each thread has its own copy
 VOLATILE = "volatile"  # the loop reads or writes a volatile object: each access must stay in order
+PREPROCESSOR = "preprocessor"  # the real compiler keeps other code of the file than clang's preprocessor
 FP_ENVIRONMENT = "fp-environment"  # floating-point math in a file that sets or tests fenv: per-thread modes and flags
 SCOPED_NAME = "scoped-name"  # C++: a variable a clause or check would name is `ns::x`, a static member, or `::x`
 NON_CANONICAL = "non-canonical"

@@ -115,6 +115,8 @@ def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
                                 ("entered_by_jump", "a goto or a switch's case label enters the loop from outside", R.GOTO)):
         if any(getattr(l, flag) for l in inner):
             out.append(R.Reason(message, code))
+    if tu.preprocessor_divergence:
+        out.append(R.Reason(tu.preprocessor_divergence, R.PREPROCESSOR))
     if tu.uses_fp_environment and (any(a.base.number_kind == "floating" for l in inner for a in l.accesses) or
                                    any(u.variable.number_kind == "floating" for u in loop.scalars)):
         out.append(R.Reason("computes with floating-point numbers in a file that sets or tests the floating-point "

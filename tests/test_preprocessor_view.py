@@ -1,0 +1,52 @@
+"""The analysis reads a file as clang preprocesses it; gcc compiles what gcc's preprocessor keeps
+(autopar.frontend.preprocessor_view). Where the two keep other code, no loop of the file runs in
+parallel: a pragma on code gcc never saw analysed raced."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from autopar.decision.pipeline import analyze_tu, load_translation_unit
+
+RECURRENCE = ("int a[4000000], b[4000000];\n"
+              "void f(int n) {\n  for (int i = 1; i < n; i++)\n"
+              "{guard}\n    a[i] = b[i] + 1;\n#else\n    a[i] = a[i - 1] + 1;\n#endif\n}}\n")
+
+
+def _verdict(path):
+    tu = load_translation_unit(str(path), [])
+    analysis = analyze_tu(tu)
+    loop = tu.loops[0]
+    return tu, next(v for v in analysis.nest_of(loop.id).verdicts if v.loop_id == loop.id)
+
+
+@pytest.mark.parametrize("guard", ["#ifdef __clang__", "#if __GNUC__ < 5", "#if defined(__llvm__) || __GNUC_MINOR__ > 90"])
+def test_code_gcc_compiles_otherwise_keeps_the_file_serial(tmp_path, monkeypatch, guard):
+    """libclang defines __clang__ and says __GNUC__ is 4: it read `b[i] + 1` where gcc compiles the
+    recurrence `a[i - 1] + 1` (the build printed another sum at every run)."""
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    path = tmp_path / "guarded.c"
+    path.write_text(RECURRENCE.replace("{guard}", guard).replace("}}", "}"))
+    tu, verdict = _verdict(path)
+    assert tu.preprocessor_divergence and not verdict.parallelizable and "preprocessor" in verdict.codes
+
+
+def test_conditionals_both_compilers_read_alike_change_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    path = tmp_path / "alike.c"
+    path.write_text("#ifndef N\n#define N 4000000\n#endif\n#if defined(__GNUC__)\n#define SCALE 2\n#else\n"
+                    "#define SCALE 3\n#endif\nint a[N], b[N];\n"
+                    "void f(int n) { for (int i = 0; i < n; i++) a[i] = b[i] * SCALE; }\n")
+    tu, verdict = _verdict(path)
+    assert tu.preprocessor_divergence is None and verdict.parallelizable
+
+
+@pytest.mark.skipif(shutil.which("clang") is None, reason="clang is not installed")
+def test_clang_reads_the_file_as_the_analysis_does(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTOPAR_CC", "clang")
+    path = tmp_path / "clang.c"
+    path.write_text(RECURRENCE.replace("{guard}", "#ifdef __clang__").replace("}}", "}"))
+    tu, verdict = _verdict(path)
+    assert tu.preprocessor_divergence is None and verdict.parallelizable
