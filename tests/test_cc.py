@@ -652,3 +652,21 @@ def test_several_sources_each_get_their_dependency_file_and_no_stale_copy(tmp_pa
     assert cc.run(["-O1", "-MD", "-c", "a.c", "b.c"]) == 0
     assert "GOMP_parallel" in first
     assert "GOMP_parallel" not in subprocess.run(["nm", "b.o"], capture_output=True, text=True).stdout
+
+
+def test_the_sources_own_line_directives_are_kept(tmp_path, monkeypatch, cache, capfd):
+    """A parser bison wrote says `#line 500 "gen.y"`: the directives the copy adds after a pragma must
+    say gen.y's line too (`__LINE__` printed gen.y:8, gcc's build gen.y:504)."""
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "g.c").write_text(
+        "#include <stdio.h>\nlong a[4000000];\n#line 500 \"gen.y\"\n"
+        "long f(int n) {\n  long s = 0;\n  for (int i = 0; i < n; i++) a[i] = i;\n"
+        "  for (int i = 0; i < n; i++) s += a[i];\n  printf(\"%s:%d\\n\", __FILE__, __LINE__);\n  return s;\n}\n"
+        "int main(int argc, char **argv) { long t = 0; for (int r = 0; r < 8; r++) t += f(4000000 - argc);\n"
+        "  printf(\"%ld\\n\", t); return 0; }\n")
+    assert subprocess.run(["gcc", "-O1", "g.c", "-o", "plain"]).returncode == 0
+    assert cc.run(["-O1", "-c", "g.c"]) == 0 and subprocess.run(["gcc", "-fopenmp", "g.o", "-o", "p"]).returncode == 0
+    assert "#pragma omp" in next(cache.rglob("g.c")).read_text()
+    expected = subprocess.run(["./plain"], capture_output=True, text=True).stdout
+    assert subprocess.run(["./p"], capture_output=True, text=True).stdout == expected and "gen.y:504" in expected

@@ -6,6 +6,7 @@ text), `apply_edits` (the edited bytes), `unified_diff` (a patch of the change) 
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Optional
 
 from pydantic import BaseModel, Field
@@ -73,6 +74,7 @@ def with_line_directives(source: bytes, edits: list[Edit], original_path: str) -
     """
     quoted = original_path.replace("\\", "\\\\").replace('"', '\\"')
     eol = line_ending(source, 0)
+    logical = _LogicalLines(source)
     marked = []
     for edit in edits:
         if edit.in_line:
@@ -83,25 +85,52 @@ def with_line_directives(source: bytes, edits: list[Edit], original_path: str) -
         if edit.line_marks:
             if edit.column_blanks is not None:
                 edit = edit.model_copy(update={"text": edit.text[:max(edit.line_marks)[0]] + edit.column_blanks})
-            marked.append(edit.model_copy(update={"text": _with_marks(edit, eol)}))
+            marked.append(edit.model_copy(update={"text": _with_marks(edit, eol, logical)}))
             continue
         if edit.length:  # a replaced nest (--optimize): the code after it keeps its own line
             after = source.count(b"\n", 0, edit.offset + edit.length) + 1
-            marked.append(edit.model_copy(update={"text": edit.text + f"{eol}#line {after}{eol}"}))
+            marked.append(edit.model_copy(update={"text": edit.text + f"{eol}{logical.directive(after)}{eol}"}))
             continue
-        marked.append(edit.model_copy(update={"text": edit.text + f"#line {edit.line}{eol}"}))
+        marked.append(edit.model_copy(update={"text": edit.text + f"{logical.directive(edit.line)}{eol}"}))
     result = apply_edits(source, marked)
     bom = b"\xef\xbb\xbf" if result.startswith(b"\xef\xbb\xbf") else b""  # stays the first bytes
     return bom + f'#line 1 "{quoted}"{eol}'.encode() + result[len(bom):]
 
 
-def _with_marks(edit: Edit, eol: str) -> str:
+class _LogicalLines:
+    """The line (and file) the file's own `#line` directives give a physical line: a parser generated
+    by bison or flex says `#line 500 "gen.y"`, and a directive autopar adds after it must say that
+    line of gen.y, not the physical one."""
+
+    _LINE = re.compile(rb'^[ \t]*#[ \t]*(?:line[ \t]+)?(\d+)(?:[ \t]+"((?:[^"\\\n]|\\.)*)")?', re.M)
+
+    def __init__(self, source: bytes):
+        self.marks: list[tuple[int, int, Optional[str]]] = []  # (physical line of the directive, its line, file)
+        if b"#" not in source:
+            return
+        file = None
+        for found in self._LINE.finditer(source):
+            physical = source.count(b"\n", 0, found.start()) + 1
+            file = found.group(2).decode("utf-8", "surrogateescape") if found.group(2) is not None else file
+            self.marks.append((physical, int(found.group(1)), file))
+
+    def directive(self, physical: int) -> str:
+        """`#line N` (with the file a directive of the source named) for a physical line."""
+        before = [m for m in self.marks if m[0] < physical]
+        if not before:
+            return f"#line {physical}"
+        at, line, file = before[-1]
+        number = line + physical - at - 1
+        return f'#line {number} "{file}"' if file is not None else f"#line {number}"
+
+
+def _with_marks(edit: Edit, eol: str, logical: _LogicalLines) -> str:
     """The edit's text with `#line N` at each of its marks, each directive on a line of its own."""
     pieces, position = [], 0
     for at, line in sorted(edit.line_marks):
         pieces.append(edit.text[position:at])
         before = edit.text[:at]
-        pieces.append(("" if before.endswith("\n") else eol) + f"#line {line}{eol}")
+        pieces.append(("" if before.endswith("\n") else eol) + f"{logical.directive(line)}{eol}")
         position = at
     pieces.append(edit.text[position:])
     return "".join(pieces)
