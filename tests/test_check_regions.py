@@ -60,3 +60,26 @@ def test_a_region_private_copy_the_region_assigns_is_read_as_assigned(tmp_path, 
     text = _loop_in_region("#pragma omp parallel private(base)", "        base = 3;\n",
                            "            b[i] = base + i % 7;\n")
     assert unsafe_pragmas(tmp_path, capsys, text, name="d.c") == []
+
+
+@pytest.mark.parametrize("before, pragma", [
+    ("#pragma omp master\n        { for (int k = 0; k < 200000; k++) a[k] = 2 * k; }\n", "#pragma omp for"),
+    ("#pragma omp single nowait\n        { a[7] = 5; }\n", "#pragma omp for"),
+    ("", "#pragma omp parallel for"),
+])
+def test_a_loop_beside_code_with_no_barrier_is_counted_not_judged(tmp_path, capsys, before, pragma):
+    """A master block ends with no barrier (nor does a nowait single): the loop after it read its
+    writes half done (another sum at every run). A `parallel for` inside a region runs once per thread
+    (a reduction came out four times). Neither is modelled: counted as not judged, never accepted."""
+    import json
+
+    from autopar.cli.main import main
+
+    path = tmp_path / "region.c"
+    path.write_text("#include <stdio.h>\nint a[200000], b[200000];\nint main(void) {\n    long s = 0;\n"
+                    f"#pragma omp parallel\n    {{\n{before}{pragma}\n        for (int i = 0; i < 200000; i++)\n"
+                    "            b[i] = a[i] + 1;\n    }\n    for (int i = 0; i < 200000; i++) s += b[i];\n"
+                    "    printf(\"%ld\\n\", s);\n    return 0;\n}\n")
+    main(["check", str(path), "--format", "json"])
+    (report,) = json.loads(capsys.readouterr().out)["files"]
+    assert len(report["unjudged"]) == 1 and not [f for f in report["findings"] if f["rule"] == "unsafe-omp-pragma"]

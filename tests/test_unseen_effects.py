@@ -315,6 +315,33 @@ def test_the_floating_point_environment_is_each_thread_s(tmp_path):
     assert verdict["g"].parallelizable
 
 
+def test_writes_through_a_returned_reference_are_memory_no_access_names(tmp_path):
+    """`v.at(i) = v.at(i - 1) + 1` (a class's own `at`), `el(x, i) = ...`, `slot() += 1`: the write goes
+    through the reference a call returns; no access named it and the recurrence ran in parallel."""
+    verdict = _verdicts_of(tmp_path, "refs.cpp",
+                           "struct Vec { double *d; double &at(int i) { return d[i]; } };\n"
+                           "double counter;\ndouble &slot() { return counter; }\n"
+                           "double &el(double *p, int i) { return p[i]; }\n"
+                           "void member(Vec v, int n) { for (int i = 1; i < n; i++) v.at(i) = v.at(i - 1) + 1.0; }\n"
+                           "void free_function(double *x, int n) { for (int i = 1; i < n; i++) el(x, i) = el(x, i - 1) + 1.0; }\n"
+                           "void global(int n) { for (int i = 0; i < n; i++) slot() += 1.0; }\n"
+                           "void plain(double *x, int n) { for (int i = 0; i < n; i++) x[i] = i; }\n")
+    assert not any(verdict[f].parallelizable for f in ("member", "free_function", "global"))
+    assert "unmodelled-access" in verdict["member"].codes and verdict["plain"].parallelizable
+
+
+def test_an_operator_on_a_template_s_type_is_unknown(tmp_path):
+    """`dst[i] = src[i]` in a template may call an instantiation's own `operator=` (a copy counter's
+    raced); an operator on types no template argument decides stays plain."""
+    verdict = _verdicts_of(tmp_path, "templates.cpp",
+                           "template <class T> void copyn(T *dst, const T *src, int n) {\n"
+                           "  for (int i = 0; i < n; i++) dst[i] = src[i];\n}\n"
+                           "template <int K> void scale(double *dst, int n) {\n"
+                           "  for (int i = 0; i < n; i++) dst[i] = dst[i] * K;\n}\n")
+    assert not verdict["copyn"].parallelizable and "unmodelled-access" in verdict["copyn"].codes
+    assert verdict["scale"].parallelizable
+
+
 def test_an_enum_counter_is_not_canonical(tmp_path):
     """gcc 12 fails (an internal compiler error) on an OpenMP loop over an enum counter."""
     path = tmp_path / "enum.c"

@@ -157,10 +157,15 @@ def _variably_modified(ctype) -> bool:
 
 
 def _memory_form(e: Node) -> bool:
-    """An lvalue that reaches memory through a pointer or an array: `x[i]`, `*x`, `x->m`, `x.m[i]`."""
+    """An lvalue that reaches memory through a pointer or an array: `x[i]`, `*x`, `x->m`, `x.m[i]`, or
+    through a reference a function of the program returns (`v.at(i) = ...`, `slot() += 1`, a class's
+    `operator[]`: the memory is the function's business, which no access names)."""
     e = strip(e)
-    if e.kind in (K.ARRAY_SUBSCRIPT_EXPR,) or (e.kind == K.UNARY_OPERATOR and e.unary_op == "*"):
+    if e.kind == K.ARRAY_SUBSCRIPT_EXPR or (e.kind == K.UNARY_OPERATOR and e.unary_op == "*"):
         return True
+    if e.kind == K.CALL_EXPR:  # (the standard library's, a container's `v[i]` too, are judged as calls)
+        callee = e.cursor.referenced
+        return callee is None or not callee.location.is_in_system_header
     if e.kind == K.MEMBER_REF_EXPR:
         if e.cursor.referenced is not None and e.cursor.referenced.kind == K.VAR_DECL:
             return True  # a static data member named through an object (`p[i].total`): not modelled

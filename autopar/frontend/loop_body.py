@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from clang.cindex import CursorKind as K, StorageClass, TLSKind
+from clang.cindex import CursorKind as K, StorageClass, TLSKind, TypeKind
 
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.ast import (FOR_KINDS, LOOP_KINDS, Node, Source, stored_operand, strip,
@@ -107,6 +107,9 @@ class BodyReader:
             _note_control(loop, n, info.node)
         if loop.has_entry_label:
             loop.entered_by_jump = _entered_by_jump(info.function, info.node)
+        if info.function.nodes_where("dependent operators", body, _OPERATOR_KINDS, _dependent) and \
+                _DEPENDENT not in loop.unmodelled_accesses:
+            loop.unmodelled_accesses.append(_DEPENDENT)
         # through a pointer or a call (`int *p = &n; ... *p = 0;`), as far as the nest can tell
         if info.iv_decl is not None and nest.may_change_indirectly(info.iv_key, info.iv_decl):
             loop.writes_induction_variable = True
@@ -191,6 +194,15 @@ def _entered_by_jump(function: Function, loop_node: Node) -> bool:
 
 
 _JUMP_KINDS = {K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.CASE_STMT, K.DEFAULT_STMT}
+
+# an operator on a type a template's argument decides (`dst[i] = src[i]` of a `T *`): an instantiation
+# may call an operator of its own, with any effect (a copy counter's `operator=` raced)
+_OPERATOR_KINDS = {K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR, K.CALL_EXPR}
+_DEPENDENT = "an operator on a template's type (an instantiation may call an operator of its own)"
+
+
+def _dependent(node: Node) -> bool:
+    return node.type_kind == TypeKind.DEPENDENT
 
 
 _COPY_KINDS = {K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.ASM_STMT, K.MS_ASM_STMT, K.VAR_DECL}

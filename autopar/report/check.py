@@ -31,7 +31,8 @@ from autopar.report.check_restrict import restrict_finding  # noqa: F401  (expla
 from autopar.report.check_clauses import clause_problems
 from autopar.report.check_critical import CriticalSections, critical_sections, without_guarded
 from autopar.report.check_overlap import overlap_finding, unchecked_condition_finding, zero_trip_finding
-from autopar.report.check_regions import region_private, region_problems, with_region_private
+from autopar.report.check_regions import (region_has_unordered_code, region_private, region_problems,
+                                          with_region_private)
 from autopar.report.check_updates import (UserAtomics, array_clause_problems, atomic_enough, closest_plans,
                                           linear_missing, sections_missing, shared_by, user_atomics,
                                           with_atomic_ranges)
@@ -197,7 +198,8 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str,
     words = set(parsed.directive)
     if not words & (_JUDGED | _UNJUDGED | {"parallel"}):
         return None  # not a loop construct (`omp critical` on the loop statement, ...)
-    if words & _UNJUDGED or not words & _JUDGED or parsed.clauses_named("nowait"):
+    if words & _UNJUDGED or not words & _JUDGED or parsed.clauses_named("nowait") or \
+            region_has_unordered_code(source, loop, combined="parallel" in words):
         # the team runs it otherwise than a worksharing loop (tasks, teams, every thread the whole loop),
         # or later statements of the region may overlap it (nowait): not modelled
         if unjudged is not None:

@@ -49,6 +49,31 @@ def region_private(source: bytes, loop: Loop) -> dict[str, str]:
     return {}
 
 
+# constructs of a region whose code no barrier separates from a worksharing loop (a master block ends
+# with none, a nowait single neither) or that runs it once per thread or apart: not modelled
+_UNORDERED = re.compile(rb"^[ \t]*#[ \t]*pragma[ \t]+omp[ \t]+(?:master|masked|single|sections|section|task|parallel)\b",
+                        re.M)
+
+
+def region_has_unordered_code(source: bytes, loop: Loop, combined: bool = False) -> bool:
+    """Whether the parallel region around the worksharing loop holds a `master`, `masked`, `single`,
+    `sections`, `task` or nested `parallel` construct: what it writes may meet the loop's iterations
+    with no barrier between (`master` has none), which check does not model. For a loop of a combined
+    `parallel for` (`combined`): whether any parallel region holds it (each of its threads runs the
+    whole loop: a reduction came out times the team's size)."""
+    code = mask_comments(source)
+    lines = source_lines(source)
+    for directive in sorted((d for d in lines.omp if d.first_line < loop.line), key=lambda d: -d.first_line):
+        if parse_omp_pragma(directive.text).directive[:1] != ["parallel"] or \
+                parse_omp_pragma(directive.text).directive[1:2] in (["for"], ["loop"]):
+            continue
+        block = _block_after(code, directive.end)
+        if block is None or not block[0] < loop.offset < block[1]:
+            continue
+        return combined or _UNORDERED.search(code, block[0], block[1]) is not None
+    return False
+
+
 def region_problems(loop: Loop, names: dict[str, str]) -> list[str]:
     """Why the loop reads what no one gave a value: a `private` copy the region never assigns."""
     return [f"{use.variable.name} is private to the enclosing parallel region, which never assigns it before "
