@@ -25,7 +25,7 @@ from typing import Optional
 from autopar.tools.fuzz.loopgen_cxx_effects import EffectTemplates
 from autopar.tools.fuzz.loopgen_builder import Program, add_blocks
 
-VERSION = 8  # changes whenever a seed would give a different program
+VERSION = 9  # changes whenever a seed would give a different program
 CXXFLAGS = ["-std=c++20"]
 
 # accumulator types: (type, printf cast); only the unsigned ones multiply
@@ -66,7 +66,7 @@ class CxxProgram(EffectTemplates):
     TEMPLATES = {"map": 5, "shifted": 3, "reduction": 5, "lastprivate": 3, "carried": 2, "grow": 2,
                  "method": 2, "template_alias": 2, "span_overlap": 2, "lambda": 2, "grid": 2,
                  "nested_vectors": 1, "reverse": 2, "argmin": 2, "histogram": 2, "range": 4, "typedef_ref": 2,
-                 "hidden_write": 2, "unseen": 2, "member_grid": 2}
+                 "hidden_write": 2, "unseen": 2, "member_grid": 2, "accessors": 2}
 
     def __post_init__(self):
         self.rng = random.Random(self.seed)

@@ -47,6 +47,48 @@ class EffectTemplates:
                   f"            {w.name}[i] = {self.store(w, f'{v.name}[{v.length_expr} - 1 - i] + 1')};",
                   "    }", "}")
 
+    def t_accessors(self) -> None:
+        """Writes through what a function of the program returns, and operators a template's argument
+        decides: `acc.at(i) = acc.at(i - 1) + c` of a class's own `at`, `el(p, i) = ...` of a free
+        function, `slot() += v[i]` into a global, and `copyn(dst, src, n)` of a template whose argument's
+        `operator=` counts its copies into a global. The near misses the other way: `acc.at(i)` of its
+        own element only, and `copyn` of plain numbers."""
+        v = self.container(min_length=4)
+        t = v.element
+        form = self.rng.choice(["member_recurrence", "member_own", "free_recurrence", "slot", "counted", "plain_copy"])
+        name = self.fresh("acc")
+        if form in ("member_recurrence", "member_own"):
+            kind = self.fresh("Acc")
+            self.top.append(f"struct {kind} {{ {t} *d; {t} &at(int i) {{ return d[i]; }} }};")
+            previous = "i - 1" if form == "member_recurrence" else "i"
+            self.emit(f"{kind} {name}{{{v.name}.data()}};",
+                      f"for (int i = 1; i < {v.length_expr}; i++)",
+                      f"    {name}.at(i) = {self.store(v, f'{name}.at({previous}) * 3 + 1')};")
+        elif form == "free_recurrence":
+            self.top.append(f"static {t} &{name}_el({t} *p, int i) {{ return p[i]; }}")
+            self.emit(f"for (int i = 1; i < {v.length_expr}; i++)",
+                      f"    {name}_el({v.name}.data(), i) = {self.store(v, f'{name}_el({v.name}.data(), i - 1) + 2')};")
+        elif form == "slot":
+            self.top += [f"long long {name}_total;", f"static long long &{name}_slot() {{ return {name}_total; }}"]
+            self.emit(f"for (int i = 0; i < {v.length_expr}; i++)", f"    {name}_slot() += {v.name}[i] % 7;")
+            self.scalars.append((f"{name}_total", "long long"))
+        else:
+            copies, kind = f"{name}_copies", self.fresh("Counted")
+            self.top += [f"long long {copies};",
+                         f"struct {kind} {{ long long x; {kind} &operator=(const {kind} &o) "
+                         f"{{ x = o.x + {copies}; {copies}++; return *this; }} }};",
+                         f"template <class T> static void {name}_copyn(T *dst, const T *src, int n) {{",
+                         "    for (int i = 0; i < n; i++) dst[i] = src[i];", "}"]
+            if form == "counted":
+                self.emit(f"std::vector<{kind}> {name}_a({v.length_expr}), {name}_b({v.length_expr});",
+                          f"for (int i = 0; i < {v.length_expr}; i++) {name}_a[i].x = {v.name}[i];",
+                          f"{name}_copyn({name}_b.data(), {name}_a.data(), {v.length_expr});",
+                          f"for (int i = 0; i < {v.length_expr}; i++) {v.name}[i] = {self.store(v, f'{name}_b[i].x')};")
+            else:
+                other = self.new_vector(t, v.length)
+                self.emit(f"{name}_copyn({other.name}.data(), {v.name}.data(), {v.length_expr});")
+            self.scalars.append((copies, "long long"))
+
     def t_unseen(self) -> None:
         """Effects no access or call spells: a structured binding read or written in the loop
         (`auto &[x, y] = pair;`), a temporary whose destructor counts into a global, and `at()` past
