@@ -29,6 +29,7 @@ from autopar.frontend.domain_conditions import domain_conditions
 from autopar.frontend.first_access import left_statements
 from autopar.frontend.guards import guard_of
 from autopar.frontend.reductions import bare
+from autopar.frontend.unnamed_memory import container_based, unnamed_memory
 from autopar.frontend.variables import Variables, is_reference, is_volatile
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.nest_facts import Scope
@@ -156,39 +157,6 @@ def _variably_modified(ctype) -> bool:
     return False
 
 
-def _memory_form(e: Node) -> bool:
-    """An lvalue that reaches memory through a pointer or an array: `x[i]`, `*x`, `x->m`, `x.m[i]`, or
-    through a reference a function of the program returns (`v.at(i) = ...`, `slot() += 1`, a class's
-    `operator[]`: the memory is the function's business, which no access names)."""
-    e = strip(e)
-    if e.kind == K.ARRAY_SUBSCRIPT_EXPR or (e.kind == K.UNARY_OPERATOR and e.unary_op == "*"):
-        return True
-    if e.kind == K.CALL_EXPR:  # (the standard library's, a container's `v[i]` too, are judged as calls)
-        callee = e.cursor.referenced
-        return callee is None or not callee.location.is_in_system_header
-    if e.kind == K.MEMBER_REF_EXPR:
-        if e.cursor.referenced is not None and e.cursor.referenced.kind == K.VAR_DECL:
-            return True  # a static data member named through an object (`p[i].total`): not modelled
-        children = expression_children(e)
-        return bool(children) and (children[0].type_kind == TypeKind.POINTER
-                                   or _memory_form(children[0]))
-    return False
-
-
-def _container_based(e: Node, root: Node) -> bool:
-    """The lvalue is a member of a standard container's element (`v[i].x`): that call is judged as a
-    call (unknown when the accesses pass does not model it), not as an unmodelled access. Memory
-    reached through a pointer the element holds (`*v[i]`, `v[i][0]`, `v[i]->x`) is unmodelled."""
-    e = strip(e)
-    while True:
-        if e.kind == K.CALL_EXPR:
-            return container_call(e, root) is not None
-        children = expression_children(e)
-        if e.kind != K.MEMBER_REF_EXPR or not children or strip(children[0]).type_kind == TypeKind.POINTER:
-            return False
-        e = strip(children[0])
-
-
 # the kinds of node whose children may be in another loop or branch than the node itself (_contexts);
 # jumps that may skip the rest of a loop's body, or of an outer loop's (a `break` of an inner loop)
 _CONTEXT_KINDS = FOR_KINDS | LOOP_KINDS | {K.IF_STMT, K.CONDITIONAL_OPERATOR, K.SWITCH_STMT, K.BINARY_OPERATOR}
@@ -314,8 +282,8 @@ class AccessCollector:
                 statement: Optional[Node] = None) -> None:
         """`statement`: the update statement whose element `expr` is (Access.update_range)."""
         chain = self.chains.decompose(expr)
-        if (read or write) and (chain is None and _memory_form(expr) or self.chains.unresolved_reference(expr)) \
-                and not _container_based(expr, self.root.node):
+        if (read or write) and (chain is None and unnamed_memory(expr) or self.chains.unresolved_reference(expr)) \
+                and not container_based(expr, self.root.node):
             enclosing, _ = self.contexts.get(id(strip(expr)), ((), False))
             if enclosing:
                 self.unmodelled.append(([info.loop.id for info in enclosing], self.source.text_of(strip(expr))))

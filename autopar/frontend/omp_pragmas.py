@@ -201,6 +201,24 @@ def has_omp_pragma(data: bytes) -> bool:
     return bool(lines.omp or lines.inline_omp)
 
 
+def openmp_code(content: bytes, headers: list[str]) -> Optional[str]:
+    """What -fopenmp would switch on in a source or the headers of its own it includes (an omp pragma,
+    code under `_OPENMP`), said for autopar-cc's warning; None when nothing."""
+    if has_omp_pragma(content):
+        return "it has omp pragmas of its own"
+    if b"_OPENMP" in content:
+        return "it tests _OPENMP"
+    for header in headers:
+        try:
+            with open(header, "rb") as handle:
+                text = handle.read()
+        except OSError:
+            continue
+        if has_omp_pragma(text) or b"_OPENMP" in text:
+            return f"{header}, which it includes, has omp pragmas or tests _OPENMP"
+    return None
+
+
 # ------------------------------------------------------------------------------ one directive parsed
 
 # omp directives with no statement of their own

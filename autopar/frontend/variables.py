@@ -154,11 +154,13 @@ _SCOPES = {K.NAMESPACE, K.CLASS_DECL, K.STRUCT_DECL, K.UNION_DECL, K.CLASS_TEMPL
 
 
 def scoped_uses(loop) -> list[str]:
-    """Loop.scoped_uses: the scoped variables the loop writes (a clause names them), or reads while
-    it writes through a pointer (a runtime check may name them)."""
-    through_pointer = any(a.is_write and a.base.is_pointer for a in loop.accesses)
+    """Loop.scoped_uses: the scoped scalars the loop writes (a clause names them), the scoped arrays it
+    updates (`k::h[j] += 1`: an array reduction's clause names them), and those it reaches beside an
+    access through a pointer (a runtime check may name them). A scoped array only written or read is
+    named by nothing autopar writes."""
+    pointers = any(a.base.is_pointer for a in loop.accesses)
     found = {u.variable.name for u in loop.scalars if u.variable.scoped and u.written and not u.declared_in_loop}
-    found |= {a.base.name for a in loop.accesses if a.base.scoped and (a.is_write or through_pointer)}
+    found |= {a.base.name for a in loop.accesses if a.base.scoped and (pointers or a.is_write and a.update)}
     return sorted(found)
 
 

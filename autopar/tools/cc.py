@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from autopar.flags import FLAGS_WITH_VALUE  # gcc/clang options whose value may be the next argument
-from autopar.frontend.omp_pragmas import has_omp_pragma  # the standard library only, like autopar.flags
+from autopar.frontend.omp_pragmas import openmp_code  # the standard library only, like autopar.flags
 from autopar.process import configure_program  # the standard library only
 from autopar.tools.link_inputs import shapes_the_link  # the standard library only, like autopar.flags
 
@@ -262,11 +262,9 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
             with open(source.path, "rb") as handle:
                 content = handle.read()
             entry = _decisions(line, source, content, whole_program(line))
-        except WrapperError as error:  # never break a build over the analysis
-            warnings.append(f"{source.path}: not parallelized, analysis failed: {error}")
-            continue
-        except Exception as error:
-            warnings.append(f"{source.path}: not parallelized, analysis failed: {_one_line(error)}")
+        except Exception as error:  # never break a build over the analysis
+            said = error if isinstance(error, WrapperError) else _one_line(error)
+            warnings.append(f"{source.path}: not parallelized, analysis failed: {said}")
             continue
         if not entry.cached:
             fresh.append(entry)  # failures too: the same input fails the same way (it stays serial)
@@ -274,7 +272,8 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
         if entry.error:
             warnings.append(f"{source.path}: not parallelized: {entry.error}")
             continue
-        if not user_openmp and (found := openmp_code(source.path, content, entry)):
+        headers = entry.user_headers if entry.user_headers is not None else list(entry.headers)
+        if not user_openmp and (found := openmp_code(content, headers)):
             # -fopenmp would switch on what the user never compiled as OpenMP: no source of the command
             # is compiled with it (it would switch on this one's too)
             sensitive.append(f"{source.path}: not parallelized: {found} and the command line has no -fopenmp")
@@ -317,42 +316,13 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
     sys.stdout.flush()
     sys.stderr.buffer.write(result.stderr)
     sys.stderr.flush()
-    # each source's dependency file names the original, and gives its headers for the cache (several
-    # sources without dependency files of their own: the parallelized ones are not cached)
-    headers: dict[int, list[str]] = {}
-    shared = deps is not None and len(set(deps.values())) < len(deps)
-    for path in sorted(set((deps or {}).values())):
-        try:
-            found = cc_cache.fix_dependency_file(path, {rewritten[i]: line.args[i] for i in rewritten})
-        except Exception as error:
-            warnings.append(f"dependency file {path}: {_one_line(error)}")
-            continue
-        if not shared:
-            headers.update({index: found for index, file in deps.items() if file == path})
+    read, failures = cc_cache.fixed_dependencies(deps, {rewritten[i]: line.args[i] for i in rewritten})
+    warnings.extend(f"dependency file {path}: {_one_line(error)}" for path, error in failures)
     for source, _, entry in built:
         if entry in fresh:
-            _store([entry], headers.get(source.index))
+            _store([entry], read.get(source.index))
     cc_link.record_compile(compiler, line, built, analysis_flags)
     return warnings.flush(0)
-
-
-def openmp_code(path: str, content: bytes, entry) -> Optional[str]:
-    """What -fopenmp would switch on in the source or the files it includes that are no system headers
-    (an omp pragma, code under `_OPENMP`), said for the warning; None when nothing."""
-    if has_omp_pragma(content):
-        return "it has omp pragmas of its own"
-    if b"_OPENMP" in content:
-        return "it tests _OPENMP"
-    headers = entry.user_headers if entry.user_headers is not None else list(entry.headers)
-    for header in headers:
-        try:
-            with open(header, "rb") as handle:
-                text = handle.read()
-        except OSError:
-            continue
-        if has_omp_pragma(text) or b"_OPENMP" in text:
-            return f"{header}, which it includes, has omp pragmas or tests _OPENMP"
-    return None
 
 
 def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):

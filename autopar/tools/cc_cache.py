@@ -138,6 +138,25 @@ def write_rewritten(path: str, entry: Entry, output: Optional[str]) -> str:
     raise failure
 
 
+def fixed_dependencies(deps: Optional[dict[int, str]], renamed: dict[str, str]) \
+        -> tuple[dict[int, list[str]], list[tuple[str, BaseException]]]:
+    """Each dependency file (by source index) made to name the originals instead of their copies:
+    the headers it lists, by source, for the cache (none where several sources wrote one file: the
+    parallelized ones are then not cached), and the files that could not be read or written."""
+    headers: dict[int, list[str]] = {}
+    failures: list[tuple[str, BaseException]] = []
+    shared = deps is not None and len(set(deps.values())) < len(deps)
+    for path in sorted(set((deps or {}).values())):
+        try:
+            found = fix_dependency_file(path, renamed)
+        except Exception as error:  # noqa: BLE001 - said as a warning; the build goes on
+            failures.append((path, error))
+            continue
+        if not shared:
+            headers.update({index: found for index, file in deps.items() if file == path})
+    return headers, failures
+
+
 def fix_dependency_file(deps: str, renamed: dict[str, str]) -> list[str]:
     """Make the dependency file name the original sources instead of their copies.
 
