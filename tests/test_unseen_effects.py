@@ -164,15 +164,11 @@ def test_at_of_a_member_beside_a_parameter_of_its_name_may_throw(tmp_path):
 
 
 def test_pointers_held_in_a_global_struct_or_array_are_pointers(tmp_path):
-    path = tmp_path / "held.c"
-    path.write_text("struct S { double *p; } gs;\n"
-                    "double *rows[2];\n"
-                    "double A[10000];\n"
-                    "static double via_member(int i) { return gs.p[i] * 0.5; }\n"
-                    "static double via_array(int i) { return rows[0][i] * 0.5; }\n"
-                    "void m1(int n) { for (int i = 1; i < n; i++) A[i] = via_member(i - 1) + 1.0; }\n"
-                    "void m2(int n) { for (int i = 1; i < n; i++) A[i] = via_array(i - 1) + 1.0; }\n")
-    _, verdict = _verdicts(path)
+    verdict = _verdicts_of(tmp_path, "held.c", "struct S { double *p; } gs;\ndouble *rows[2];\ndouble A[10000];\n"
+                           "static double via_member(int i) { return gs.p[i] * 0.5; }\n"
+                           "static double via_array(int i) { return rows[0][i] * 0.5; }\n"
+                           "void m1(int n) { for (int i = 1; i < n; i++) A[i] = via_member(i - 1) + 1.0; }\n"
+                           "void m2(int n) { for (int i = 1; i < n; i++) A[i] = via_array(i - 1) + 1.0; }\n")
     assert not verdict["m1"].parallelizable and not verdict["m2"].parallelizable
 
 
@@ -294,52 +290,43 @@ def test_a_scoped_name_is_never_spelled_bare(tmp_path, declared, spelled):
     assert verdict["plain"].parallelizable
 
 
-def test_a_callee_that_may_throw_keeps_the_loop_serial(tmp_path):
-    """No exception may leave a parallel region: std::terminate ended the program at 1 thread too."""
-    verdict = _verdicts_of(tmp_path, "throws.cpp", "static long check(long v) { if (v < 0) throw 42; return v * 2; }\n"
-                           "static long twice(long v) { return v * 2; }\nlong a[100000], b[100000];\n"
-                           "void f(int n) { for (int i = 0; i < n; i++) b[i] = check(a[i]); }\n"
-                           "void g(int n) { for (int i = 0; i < n; i++) b[i] = twice(a[i]); }\n")
-    assert not verdict["f"].parallelizable and verdict["g"].parallelizable
+# (file, text, the functions whose loop stays serial, the code the first of them gets (None: any), those
+# whose loop runs in parallel): each serial loop ran in parallel before and printed another result
+SERIAL_BESIDE_PARALLEL = {
+    # no exception may leave a parallel region: std::terminate ended the program at 1 thread too
+    "throws": ("throws.cpp", "static long check(long v) { if (v < 0) throw 42; return v * 2; }\n"
+               "static long twice(long v) { return v * 2; }\nlong a[100000], b[100000];\n"
+               "void f(int n) { for (int i = 0; i < n; i++) b[i] = check(a[i]); }\n"
+               "void g(int n) { for (int i = 0; i < n; i++) b[i] = twice(a[i]); }\n", ["f"], None, ["g"]),
+    # fesetround before a loop rounds only the calling thread's divisions, and fetestexcept after it sees
+    # only that thread's flags
+    "fenv": ("fenv.c", "#include <fenv.h>\ndouble d[100000];\nint k[100000];\n"
+             "int f(int n) { feclearexcept(FE_ALL_EXCEPT);\n  for (int i = 0; i < n; i++) d[i] = 1.0 / d[i];\n"
+             "  return fetestexcept(FE_DIVBYZERO) != 0; }\n"
+             "void g(int n) { for (int i = 0; i < n; i++) k[i] = i * 3; }\n", ["f"], "fp-environment", ["g"]),
+    # a write through the reference a call returns: no access named it
+    "references": ("refs.cpp", "struct Vec { double *d; double &at(int i) { return d[i]; } };\n"
+                   "double counter;\ndouble &slot() { return counter; }\n"
+                   "double &el(double *p, int i) { return p[i]; }\n"
+                   "void member(Vec v, int n) { for (int i = 1; i < n; i++) v.at(i) = v.at(i - 1) + 1.0; }\n"
+                   "void free_function(double *x, int n) { for (int i = 1; i < n; i++) el(x, i) = el(x, i - 1) + 1.0; }\n"
+                   "void global(int n) { for (int i = 0; i < n; i++) slot() += 1.0; }\n"
+                   "void plain(double *x, int n) { for (int i = 0; i < n; i++) x[i] = i; }\n",
+                   ["member", "free_function", "global"], "unmodelled-access", ["plain"]),
+    # `dst[i] = src[i]` of a `T *` may call an instantiation's own `operator=` (a copy counter's raced)
+    "templates": ("templates.cpp", "template <class T> void copyn(T *dst, const T *src, int n) {\n"
+                  "  for (int i = 0; i < n; i++) dst[i] = src[i];\n}\n"
+                  "template <int K> void scale(double *dst, int n) {\n"
+                  "  for (int i = 0; i < n; i++) dst[i] = dst[i] * K;\n}\n", ["copyn"], "unmodelled-access", ["scale"]),
+}
 
 
-def test_the_floating_point_environment_is_each_thread_s(tmp_path):
-    """fesetround before a loop rounds only the calling thread's divisions, and fetestexcept after it
-    sees only that thread's flags: floating-point loops of such a file stay serial, integer ones not."""
-    verdict = _verdicts_of(tmp_path, "fenv.c", "#include <fenv.h>\ndouble d[100000];\nint k[100000];\n"
-                           "int f(int n) { feclearexcept(FE_ALL_EXCEPT);\n"
-                           "  for (int i = 0; i < n; i++) d[i] = 1.0 / d[i];\n"
-                           "  return fetestexcept(FE_DIVBYZERO) != 0; }\n"
-                           "void g(int n) { for (int i = 0; i < n; i++) k[i] = i * 3; }\n")
-    assert not verdict["f"].parallelizable and "fp-environment" in verdict["f"].codes
-    assert verdict["g"].parallelizable
-
-
-def test_writes_through_a_returned_reference_are_memory_no_access_names(tmp_path):
-    """`v.at(i) = v.at(i - 1) + 1` (a class's own `at`), `el(x, i) = ...`, `slot() += 1`: the write goes
-    through the reference a call returns; no access named it and the recurrence ran in parallel."""
-    verdict = _verdicts_of(tmp_path, "refs.cpp",
-                           "struct Vec { double *d; double &at(int i) { return d[i]; } };\n"
-                           "double counter;\ndouble &slot() { return counter; }\n"
-                           "double &el(double *p, int i) { return p[i]; }\n"
-                           "void member(Vec v, int n) { for (int i = 1; i < n; i++) v.at(i) = v.at(i - 1) + 1.0; }\n"
-                           "void free_function(double *x, int n) { for (int i = 1; i < n; i++) el(x, i) = el(x, i - 1) + 1.0; }\n"
-                           "void global(int n) { for (int i = 0; i < n; i++) slot() += 1.0; }\n"
-                           "void plain(double *x, int n) { for (int i = 0; i < n; i++) x[i] = i; }\n")
-    assert not any(verdict[f].parallelizable for f in ("member", "free_function", "global"))
-    assert "unmodelled-access" in verdict["member"].codes and verdict["plain"].parallelizable
-
-
-def test_an_operator_on_a_template_s_type_is_unknown(tmp_path):
-    """`dst[i] = src[i]` in a template may call an instantiation's own `operator=` (a copy counter's
-    raced); an operator on types no template argument decides stays plain."""
-    verdict = _verdicts_of(tmp_path, "templates.cpp",
-                           "template <class T> void copyn(T *dst, const T *src, int n) {\n"
-                           "  for (int i = 0; i < n; i++) dst[i] = src[i];\n}\n"
-                           "template <int K> void scale(double *dst, int n) {\n"
-                           "  for (int i = 0; i < n; i++) dst[i] = dst[i] * K;\n}\n")
-    assert not verdict["copyn"].parallelizable and "unmodelled-access" in verdict["copyn"].codes
-    assert verdict["scale"].parallelizable
+@pytest.mark.parametrize("case", sorted(SERIAL_BESIDE_PARALLEL))
+def test_effects_no_text_spells_keep_a_loop_serial(tmp_path, case):
+    name, text, serial, code, parallel = SERIAL_BESIDE_PARALLEL[case]
+    verdict = _verdicts_of(tmp_path, name, text)
+    assert not any(verdict[f].parallelizable for f in serial) and all(verdict[f].parallelizable for f in parallel)
+    assert code is None or code in verdict[serial[0]].codes
 
 
 def test_an_enum_counter_is_not_canonical(tmp_path):
