@@ -670,3 +670,21 @@ def test_the_sources_own_line_directives_are_kept(tmp_path, monkeypatch, cache, 
     assert "#pragma omp" in next(cache.rglob("g.c")).read_text()
     expected = subprocess.run(["./plain"], capture_output=True, text=True).stdout
     assert subprocess.run(["./p"], capture_output=True, text=True).stdout == expected and "gen.y:504" in expected
+
+
+def test_the_environment_s_include_paths_are_part_of_the_cache_key(tmp_path, monkeypatch, cache):
+    """CPATH picks the header: another CPATH, another header, so the cached copy of the other is not
+    the one to compile (its loop became a recurrence)."""
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    for name, step in (("apart", 0), ("carried", 1)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "step.h").write_text(f"#define STEP {step}\n")
+    (tmp_path / "k.c").write_text("#include <step.h>\nlong v[1000002];\n"
+                                  "void f(int n) { for (int i = 0; i < n; i++) v[i] = v[i + STEP] * 2 + 1; }\n")
+    symbols = {}
+    for name in ("apart", "carried"):
+        monkeypatch.setenv("CPATH", str(tmp_path / name))
+        assert cc.run(["-O1", "-c", "k.c"]) == 0
+        symbols[name] = subprocess.run(["nm", "k.o"], capture_output=True, text=True).stdout
+    assert "GOMP_parallel" in symbols["apart"] and "GOMP_parallel" not in symbols["carried"]

@@ -349,6 +349,8 @@ def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):
         extra.append("AUTOPAR_SHARED_REGIONS=0")
     if whole:
         extra.append("whole-program")
+    # the include paths the environment adds decide which headers the compile reads
+    extra += [f"{name}={os.environ[name]}" for name in _INCLUDE_PATH_VARIABLES if os.environ.get(name)]
     key = cc_cache.cache_key(source.path, content, [*flags, *extra])
     entry = cc_cache.lookup(key)
     if entry is None:
@@ -358,6 +360,9 @@ def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):
                                user_headers=outcome.get("user_headers"))
     cc_link.append_report(line.args, entry.report_json, entry.cached)
     return entry
+
+
+_INCLUDE_PATH_VARIABLES = ("CPATH", "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "OBJC_INCLUDE_PATH")
 
 
 def _optimize() -> bool:
