@@ -123,7 +123,7 @@ def call_sites(info, source: Source, summaries: dict[str, FunctionSummary], cplu
             effect = CallEffect.ALLOCATION
         else:
             effect = classify(name) if name else CallEffect.UNKNOWN
-            if name in _LIBRARY_ONLY and not _declared_by_the_system(node):
+            if name in _LIBRARY_ONLY and not declared_by_the_system(node):
                 effect = CallEffect.UNKNOWN
             if effect == CallEffect.PURE and name in _SETS_ERRNO and _reads_errno(source):
                 # with gcc's default -fmath-errno, log(-1) sets errno, which is each thread's own:
@@ -141,7 +141,8 @@ def call_sites(info, source: Source, summaries: dict[str, FunctionSummary], cplu
 _CALL_SITES = (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)
 
 
-def _declared_by_the_system(call: Node) -> bool:
+def declared_by_the_system(call: Node) -> bool:
+    """Whether the called function is declared in a system header (the C or C++ library's)."""
     decl = call.cursor.referenced
     return decl is not None and decl.location.is_in_system_header
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.frontend.ast import Node, expression_children, strip
+from autopar.frontend.calls import declared_by_the_system
 from autopar.frontend.containers import container_call
 
 
@@ -18,8 +19,7 @@ def unnamed_memory(e: Node) -> bool:
     if e.kind == K.ARRAY_SUBSCRIPT_EXPR or (e.kind == K.UNARY_OPERATOR and e.unary_op == "*"):
         return True
     if e.kind == K.CALL_EXPR:  # (the standard library's, a container's `v[i]` too, are judged as calls)
-        callee = e.cursor.referenced
-        return callee is None or not callee.location.is_in_system_header
+        return not declared_by_the_system(e)
     if e.kind == K.MEMBER_REF_EXPR:
         if e.cursor.referenced is not None and e.cursor.referenced.kind == K.VAR_DECL:
             return True  # a static data member named through an object (`p[i].total`): not modelled
