@@ -369,8 +369,8 @@ class Loop(_Frozen):
     # static variables the file declares `threadprivate` that the loop uses: no plan runs it in parallel
     threadprivate_uses: list[str] = Field(default_factory=list)
     volatile_uses: list[str] = Field(default_factory=list)  # volatile accesses, as spelled (frontend.volatiles)
-    # variables of Variable.scoped that the loop writes, or reads beside a write through a pointer: a
-    # clause or a runtime check would have to spell them (frontend.variables.scoped_uses)
+    # variables of Variable.scoped that a clause or a runtime check would have to spell: scalars the loop
+    # writes, arrays it updates, any beside an access through a pointer (frontend.variables.scoped_uses)
     scoped_uses: list[str] = Field(default_factory=list)
     # argmin/argmax updates directly in the body that use this loop's variable as the index
     location_reductions: list[LocationReduction] = Field(default_factory=list)

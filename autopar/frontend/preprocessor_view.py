@@ -21,23 +21,27 @@ import re
 import subprocess
 from typing import Optional
 
+from autopar.frontend.ast import Source
+from autopar.frontend.omp_pragmas import source_lines
+
 _CONDITIONAL = re.compile(rb"^[ \t]*#[ \t]*(?:if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b", re.M)
 # a conditional or a definition that names a reserved identifier, which a compiler may predefine
 # (`__clang__`, `__GNUC__`, `__OPTIMIZE__`, `_WIN32`, `__has_builtin`): only then may the two differ
 _RESERVED_TEST = re.compile(rb"^[ \t]*#[ \t]*(?:if|ifdef|ifndef|elif|elifdef|elifndef|define)\b[^\n]*\b_[_A-Z]", re.M)
-_DIRECTIVE = re.compile(r"^[ \t]*#")
 _MARKER = re.compile(r'^# (\d+) "((?:[^"\\]|\\.)*)"')
 # flags that do not shape what the preprocessor keeps, or that write files: left out of the -E run
 _DROPPED = {"-c", "-S", "-E", "-MD", "-MMD", "-M", "-MM", "-MP", "-g", "-fsyntax-only", "-save-temps"}
 _DROPPED_WITH_VALUE = {"-o", "-MF", "-MT", "-MQ"}
 
 
-def divergence(path: str, text: str, parse_args: list[str], compile_args: list[str], compiler: str,
+def divergence(source: Source, parse_args: list[str], compile_args: list[str], compiler: str,
                headers: list[str]) -> Optional[str]:
-    """Why the compiler keeps other code of the file or its user headers than libclang does, or None."""
+    """Why the compiler keeps other code of the file (its text as the analysis read it) or its user
+    headers than libclang does, or None."""
     if not compiler or "clang" in os.path.basename(compiler):
         return None
-    files = {os.path.abspath(path): text.encode("utf-8", "surrogateescape")}
+    path = source.path
+    files = {os.path.abspath(path): source.data}
     for header in headers:
         try:
             with open(header, "rb") as handle:
@@ -49,7 +53,7 @@ def divergence(path: str, text: str, parse_args: list[str], compile_args: list[s
     running = _start_compiler(path, compile_args, compiler)  # (it runs while libclang parses)
     if running is None:
         return None
-    skipped = _skipped_lines(path, text, parse_args, list(files))
+    skipped = _skipped_lines(path, source.text, parse_args, list(files))
     kept = _compiler_lines(running)
     if kept is None or skipped is None:
         return None  # (the compiler's own error is the build's business)
@@ -68,19 +72,13 @@ def divergence(path: str, text: str, parse_args: list[str], compile_args: list[s
 def _segments(data: bytes) -> list[tuple[int, list[int]]]:
     """The runs of code lines between two preprocessor directives: (the first one's number, all of
     them), 1-based. A run is kept or left out whole, by either preprocessor."""
-    from autopar.frontend.omp_pragmas import mask_comments
-
     out, current = [], []
-    lines = mask_comments(data).decode("utf-8", "surrogateescape").split("\n")
-    continued = False
-    for number, line in enumerate(lines, start=1):
-        directive = continued or bool(_DIRECTIVE.match(line))
-        continued = directive and line.rstrip().endswith("\\")
-        if directive:
+    for number, line in enumerate(source_lines(data).lines[1:], start=1):
+        if line.kind in ("directive", "continuation"):
             if current:
                 out.append((current[0], current))
             current = []
-        elif line.strip():
+        elif line.kind == "code":
             current.append(number)
     if current:
         out.append((current[0], current))

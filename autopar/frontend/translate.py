@@ -184,21 +184,21 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
                            build_vectorizes=settings.vectorizes, loops=[info.loop.frozen() for info in infos],
                            functions=summaries, diagnostics=diagnostics, strict_aliasing=settings.strict_aliasing, **facts,
-                           **_unit_facts(path, text, settings, clang_tu),
+                           **_unit_facts(source, settings, clang_tu),
                            whole_program=whole_program, switched_off=switched,
                            switchable=[] if switched else switched_off.switchable(infos, source, variables))
     _break_cycles(every_function, infos)
     return unit
 
 
-def _unit_facts(path: str, text: str, settings, clang_tu) -> dict:
+def _unit_facts(source: Source, settings, clang_tu) -> dict:
     """What the unit as a whole tells: the floating-point environment used, the headers of its own,
     and where the real compiler's preprocessor keeps other code than libclang's."""
     headers = _user_headers(clang_tu)
-    return {"uses_fp_environment": _FP_ENVIRONMENT.search(text.encode("utf-8", "surrogateescape")) is not None,
+    return {"uses_fp_environment": _FP_ENVIRONMENT.search(source.data) is not None,
             "user_headers": headers,
-            "preprocessor_divergence": divergence(path, text, settings.args, settings.written_args,
-                                                  settings.compiler, headers)}
+            "preprocessor_divergence": divergence(source, settings.args, settings.written_args, settings.compiler,
+                                                  headers)}
 
 
 def _user_headers(clang_tu) -> list[str]:
