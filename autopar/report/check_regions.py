@@ -15,9 +15,9 @@ clause's copy that the loop reads and the region never assigns is read uninitial
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Callable, Optional
 
-from autopar.frontend.omp_pragmas import mask_comments, parse_omp_pragma, source_lines
+from autopar.frontend.omp_pragmas import OmpPragma, source_lines
 from autopar.ir import Loop, TranslationUnit
 
 _THREAD_CLAUSES = ("private", "firstprivate", "reduction")
@@ -28,25 +28,20 @@ def region_private(source: bytes, loop: Loop) -> dict[str, str]:
     with how it gets it: the clause's name, or "declared" (in the region, before the loop); for a
     `private` one the region never assigns before the loop, "unassigned"."""
     lines = source_lines(source)
-    code = mask_comments(source)
-    for directive in sorted((d for d in lines.omp if d.first_line < loop.line), key=lambda d: -d.first_line):
-        pragma = parse_omp_pragma(directive.text)
-        if pragma.directive != ["parallel"]:
-            continue
-        block = _block_after(code, directive.end)
-        if block is None or not block[0] < loop.offset < block[1]:
-            continue
-        names = {v: c.name for c in pragma.clauses if c.name in _THREAD_CLAUSES for v in c.variables}
-        before = code[block[0]:loop.offset]
-        for name, kind in names.items():
-            if kind == "private" and not re.search(rb"\b" + re.escape(name.encode()) + rb"\b(?!\s*==)", before):
-                names[name] = "unassigned"  # (any naming in the region may assign it: `f(&x)`, `x = 1`)
-        for use in loop.scalars:
-            at = _offset(lines.starts, use.variable.decl)
-            if at is not None and block[0] < at < loop.offset:
-                names[use.variable.name] = "declared"
-        return names
-    return {}
+    found = _region_around(lines, loop, lambda words: words == ["parallel"])
+    if found is None:
+        return {}
+    pragma, block = found
+    names = {v: c.name for c in pragma.clauses if c.name in _THREAD_CLAUSES for v in c.variables}
+    before = lines.code[block[0]:loop.offset]
+    for name, kind in names.items():
+        if kind == "private" and not re.search(rb"\b" + re.escape(name.encode()) + rb"\b(?!\s*==)", before):
+            names[name] = "unassigned"  # (any naming in the region may assign it: `f(&x)`, `x = 1`)
+    for use in loop.scalars:
+        at = _offset(lines.starts, use.variable.decl)
+        if at is not None and block[0] < at < loop.offset:
+            names[use.variable.name] = "declared"
+    return names
 
 
 # constructs of a region whose code no barrier separates from a worksharing loop (a master block ends
@@ -61,17 +56,24 @@ def region_has_unordered_code(source: bytes, loop: Loop, combined: bool = False)
     with no barrier between (`master` has none), which check does not model. For a loop of a combined
     `parallel for` (`combined`): whether any parallel region holds it (each of its threads runs the
     whole loop: a reduction came out times the team's size)."""
-    code = mask_comments(source)
     lines = source_lines(source)
+    found = _region_around(lines, loop,
+                           lambda words: words[:1] == ["parallel"] and words[1:2] not in (["for"], ["loop"]))
+    return found is not None and (combined or _UNORDERED.search(lines.code, *found[1]) is not None)
+
+
+def _region_around(lines, loop: Loop,
+                   takes: Callable[[list[str]], bool]) -> Optional[tuple[OmpPragma, tuple[int, int]]]:
+    """The innermost region around the loop whose directive's words `takes` accepts: its parsed
+    directive and the offsets of its block's braces."""
     for directive in sorted((d for d in lines.omp if d.first_line < loop.line), key=lambda d: -d.first_line):
-        if parse_omp_pragma(directive.text).directive[:1] != ["parallel"] or \
-                parse_omp_pragma(directive.text).directive[1:2] in (["for"], ["loop"]):
+        pragma = directive.omp
+        if not takes(pragma.directive):
             continue
-        block = _block_after(code, directive.end)
-        if block is None or not block[0] < loop.offset < block[1]:
-            continue
-        return combined or _UNORDERED.search(code, block[0], block[1]) is not None
-    return False
+        block = _block_after(lines.code, directive.end)
+        if block is not None and block[0] < loop.offset < block[1]:
+            return pragma, block
+    return None
 
 
 def region_problems(loop: Loop, names: dict[str, str]) -> list[str]:
