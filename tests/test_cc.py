@@ -688,3 +688,39 @@ def test_the_environment_s_include_paths_are_part_of_the_cache_key(tmp_path, mon
         assert cc.run(["-O1", "-c", "k.c"]) == 0
         symbols[name] = subprocess.run(["nm", "k.o"], capture_output=True, text=True).stdout
     assert "GOMP_parallel" in symbols["apart"] and "GOMP_parallel" not in symbols["carried"]
+
+
+def test_a_report_line_says_whether_the_parallel_copy_went_into_the_object(tmp_path, monkeypatch, cache):
+    """The $AUTOPAR_REPORT line is written once the compile's outcome is known: `"applied": false` and
+    why, when the object was built from the file unchanged (a file clang cannot parse, a copy that did
+    not compile), so that a report never claims pragmas the object does not have."""
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    report = tmp_path / "report.jsonl"
+    monkeypatch.setenv("AUTOPAR_REPORT", str(report))
+    loop = "double a[100000];\nvoid scale(int n) {\n  for (int i = 0; i < n; i++)\n    a[i] = a[i] * 2.0 + i;\n}\n"
+    nested = loop + "int outer(int k) {\n  int inner(int x) { return x + k; }\n  return inner(1);\n}\n"  # GNU C only
+    (tmp_path / "plain.c").write_text(loop)
+    (tmp_path / "nested.c").write_text(nested)
+
+    def last_line() -> dict:
+        return json.loads(report.read_text().splitlines()[-1])
+
+    assert cc.run(["-O1", "-c", "plain.c"]) == 0
+    assert last_line()["applied"] and "not_applied" not in last_line()
+    assert cc.run(["-O1", "-c", "nested.c"]) == 0
+    assert not last_line()["applied"] and "clang cannot parse it" in last_line()["not_applied"]
+    # a copy the compiler refuses (a stand-in compiler that fails every -fopenmp compile; the original
+    # command then builds the object, as the real compiler's refusal would have it)
+    monkeypatch.setattr(cc, "_call", _failing_copies(cc._call))
+    assert cc.run(["-O1", "-c", "plain.c", "-o", "again.o"]) == 0
+    assert not last_line()["applied"] and last_line()["not_applied"] == "the parallelized copy did not compile"
+
+
+def _failing_copies(call):
+    """`cc._call` that fails every compile of a parallelized copy (the one with -fopenmp)."""
+    def failing(command, capture=False):
+        if "-fopenmp" in command:
+            return subprocess.CompletedProcess(command, 1, b"", b"error: refused\n")
+        return call(command, capture=capture) if capture else call(command)
+    return failing

@@ -13,8 +13,8 @@ It never breaks a build:
 Environment:
   AUTOPAR_CC / AUTOPAR_CXX   the real compiler, possibly with a launcher (`ccache cc`); default cc / c++
   AUTOPAR_DISABLE=1          pure pass-through
-  AUTOPAR_REPORT=FILE        append one JSON line per analyzed source: {"version", "command", "file"},
-                             "file" being the FileReport of `autopar analyze --format json`
+  AUTOPAR_REPORT=FILE        append one JSON line per analyzed source: {"version", "command", "applied",
+                             "file"}, "file" being the FileReport of `autopar analyze --format json`
   AUTOPAR_CACHE_DIR=DIR      where decisions are cached (default $XDG_CACHE_HOME/autopar or
                              ~/.cache/autopar); AUTOPAR_CACHE=0 turns the cache off
   AUTOPAR_DECISIONS=FILE     measured choices from `autopar tune` decide the regions they name (the
@@ -245,6 +245,16 @@ def run(argv: list[str], cxx: bool = False) -> int:
 
 
 def _compile(compiler: list[str], line: CommandLine) -> int:
+    from autopar.tools.cc_link import CompileReports
+
+    reports = CompileReports()
+    try:
+        return _compile_sources(compiler, line, reports)
+    finally:
+        reports.append(line.args)  # (once the outcome is known: whether each copy went into the object)
+
+
+def _compile_sources(compiler: list[str], line: CommandLine, reports) -> int:
     from autopar.tools import cc_cache, cc_link
 
     links = line.mode == "compile-link"
@@ -255,7 +265,7 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
     extra: list[str] = []
     fresh: list[cc_cache.Entry] = []  # analyzed now, to be cached once the compile succeeds
     sensitive: list[str] = []  # sources with code -fopenmp would switch on (own pragmas, `_OPENMP`)
-    built: list[tuple] = []  # (source, content, entry): recorded for the link once the compile succeeds
+    built = reports.built  # (source, content, entry): recorded for the link once the compile succeeds
     cc_cache.maybe_clean()
     for source in line.sources:
         try:
@@ -277,21 +287,13 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
             # -fopenmp would switch on what the user never compiled as OpenMP: no source of the command
             # is compiled with it (it would switch on this one's too)
             sensitive.append(f"{source.path}: not parallelized: {found} and the command line has no -fopenmp")
-        if entry.rewritten is None:
-            continue
-        try:
-            copy = cc_cache.write_rewritten(source.path, entry, line.output)
-        except Exception as error:
-            warnings.append(f"{source.path}: not parallelized, rewriting failed: {_one_line(error)}")
-            continue
-        rewritten[source.index] = copy
-        directory = os.path.dirname(source.path) or "."
-        # quoted #includes are looked up beside the original; debug info names the original directory
-        extra += ["-iquote", directory,
-                  f"-fdebug-prefix-map={os.path.dirname(copy)}={os.path.abspath(directory)}"]
+        if entry.rewritten is not None:
+            extra += _placed_copy(source, entry, line, rewritten, reports, warnings)
 
     if sensitive:
         warnings.extend(sensitive[:1] if rewritten else [])
+        reports.skipped.update({i: "a source of the command has OpenMP code of its own and the command line has "
+                                   "no -fopenmp" for i in rewritten})
         rewritten, extra, original = {}, [], [*compiler, *line.args]
     if not rewritten:
         status = _call(original).returncode
@@ -311,7 +313,9 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
         status = _call(original).returncode
         names = ", ".join(line.args[i] for i in rewritten)
         warnings.append(f"{names}: the parallelized copy did not compile; built the original unchanged")
+        reports.skipped.update({i: "the parallelized copy did not compile" for i in rewritten})
         return warnings.flush(status)
+    reports.applied = set(rewritten)
     sys.stdout.buffer.write(result.stdout)
     sys.stdout.flush()
     sys.stderr.buffer.write(result.stderr)
@@ -325,12 +329,27 @@ def _compile(compiler: list[str], line: CommandLine) -> int:
     return warnings.flush(0)
 
 
+def _placed_copy(source: Input, entry, line: CommandLine, rewritten: dict[int, str], reports, warnings) -> list[str]:
+    """Writes the parallelized copy of one source (its path into `rewritten`) and gives the options
+    its compile needs; none, with a warning, when it cannot be written."""
+    from autopar.tools import cc_cache
+
+    try:
+        copy = rewritten[source.index] = cc_cache.write_rewritten(source.path, entry, line.output)
+    except Exception as error:
+        reports.skipped[source.index] = f"rewriting failed: {_one_line(error)}"
+        warnings.append(f"{source.path}: not parallelized, {reports.skipped[source.index]}")
+        return []
+    directory = os.path.dirname(source.path) or "."
+    # quoted #includes are looked up beside the original; debug info names the original directory
+    return ["-iquote", directory, f"-fdebug-prefix-map={os.path.dirname(copy)}={os.path.abspath(directory)}"]
+
+
 def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):
     """The rewritten copy's content and the report for one source: from the cache, or by analyzing.
     `whole`: the command builds a program of this source alone."""
-    from autopar.tools import cc_cache, cc_link
-
     from autopar.plans.fppolicy import resolve
+    from autopar.tools import cc_cache
 
     flags = analysis_flags(line, source)
     # what decides the plans besides the source and flags is in the key: the floating-point policy
@@ -341,14 +360,9 @@ def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):
         from autopar.decision.decisions import active_hash
 
         extra.append(f"\0decisions={active_hash()}")
-    if _optimize():
-        extra.append("AUTOPAR_OPTIMIZE=1")
-    if not _versioning():
-        extra.append("AUTOPAR_VERSIONING=0")
-    if not _shared_regions():
-        extra.append("AUTOPAR_SHARED_REGIONS=0")
-    if whole:
-        extra.append("whole-program")
+    optimize, versioning, shared = (_switched_on(name, default) for name, default in _SWITCHES)
+    extra += [setting for setting, on in (("AUTOPAR_OPTIMIZE=1", optimize), ("AUTOPAR_VERSIONING=0", not versioning),
+                                          ("AUTOPAR_SHARED_REGIONS=0", not shared), ("whole-program", whole)) if on]
     # the include paths the environment adds decide which headers the compile reads
     extra += [f"{name}={os.environ[name]}" for name in _INCLUDE_PATH_VARIABLES if os.environ.get(name)]
     key = cc_cache.cache_key(source.path, content, [*flags, *extra])
@@ -358,23 +372,16 @@ def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):
         entry = cc_cache.Entry(key=key, report_json=outcome["report"], error=outcome["error"],
                                rewritten=base64.b64decode(outcome["rewritten"]) if outcome["rewritten"] else None,
                                user_headers=outcome.get("user_headers"))
-    cc_link.append_report(line.args, entry.report_json, entry.cached)
     return entry
 
 
 _INCLUDE_PATH_VARIABLES = ("CPATH", "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "OBJC_INCLUDE_PATH")
+_SWITCHES = (("AUTOPAR_OPTIMIZE", "0"), ("AUTOPAR_VERSIONING", "1"), ("AUTOPAR_SHARED_REGIONS", "1"))
 
 
-def _optimize() -> bool:
-    return os.environ.get("AUTOPAR_OPTIMIZE", "") not in ("", "0")
-
-
-def _versioning() -> bool:
-    return os.environ.get("AUTOPAR_VERSIONING", "1") not in ("0", "")
-
-
-def _shared_regions() -> bool:
-    return os.environ.get("AUTOPAR_SHARED_REGIONS", "1") not in ("0", "")
+def _switched_on(name: str, default: str) -> bool:
+    """Whether the environment switch `name` (AUTOPAR_OPTIMIZE, ...) is on: set and neither empty nor 0."""
+    return os.environ.get(name, default) not in ("", "0")
 
 
 def _analyze(path: str, content: bytes, flags: list[str], whole: bool) -> dict:
@@ -382,8 +389,9 @@ def _analyze(path: str, content: bytes, flags: list[str], whole: bool) -> dict:
     from autopar.edit.edits import with_line_directives
     from autopar.edit.transform import transform_file
 
-    result = transform_file(path, flags, optimize=_optimize(), versioning=_versioning(),
-                            share_regions=_shared_regions(), whole_program=whole or None)
+    optimize, versioning, shared = (_switched_on(name, default) for name, default in _SWITCHES)
+    result = transform_file(path, flags, optimize=optimize, versioning=versioning, share_regions=shared,
+                            whole_program=whole or None)
     if result.source != content:
         raise WrapperError("the file changed while it was analyzed")
     error = result.report.error or (_first_error(result.report) if result.failed else None)

@@ -178,15 +178,37 @@ def relinked(args: list[str], isolated, timeout: int) -> list[str]:
     return out
 
 
-def append_report(command: list[str], report_json: str, cached: bool, link_time: bool = False) -> None:
+class CompileReports:
+    """What one `autopar-cc` compile did with each source it analyzed, for its $AUTOPAR_REPORT lines:
+    `built` (source, content, cache entry), the argument indexes whose parallelized copy went into the
+    object (`applied`), and why a source's copy did not (`skipped`: index -> reason)."""
+
+    def __init__(self) -> None:
+        self.built: list[tuple] = []
+        self.applied: set[int] = set()
+        self.skipped: dict[int, str] = {}
+
+    def append(self, command: list[str]) -> None:
+        for source, _, entry in self.built:
+            reason = entry.error or self.skipped.get(source.index)
+            if reason is None and entry.rewritten is not None and source.index not in self.applied:
+                reason = "the compile did not finish"
+            append_report(command, entry.report_json, entry.cached, not_applied=reason)
+
+
+def append_report(command: list[str], report_json: str, cached: bool, link_time: bool = False,
+                  not_applied: Optional[str] = None) -> None:
     """One $AUTOPAR_REPORT line for a file `autopar-cc` analyzed: at its compile, or built again at a
-    link (`"link_time": true`, with the link's command)."""
+    link (`"link_time": true`, with the link's command). `not_applied`: why the object was built from
+    the file unchanged (`"applied": false`): the report then says what the analysis found, not what
+    runs."""
     import fcntl
 
     target = os.environ.get("AUTOPAR_REPORT")
     if not target:
         return
     line = {"version": 1, "command": command, "cached": cached, **({"link_time": True} if link_time else {}),
+            "applied": not_applied is None, **({"not_applied": not_applied} if not_applied else {}),
             "file": json.loads(report_json)}
     with open(target, "a", encoding="utf-8") as out:
         fcntl.flock(out, fcntl.LOCK_EX)  # parallel make: one whole line at a time
