@@ -344,6 +344,7 @@ class Loop(_Frozen):
     inside_omp_construct: bool = False  # an enclosing loop or region carries an omp pragma
     opt_out: bool = False  # `// autopar: off` above the loop or its function
     from_macro: bool = False  # the `for` comes from a macro expansion
+    in_lambda: bool = False  # in a lambda's body: what it names from outside is the closure's
     in_main_file: bool = True  # False for loops of included headers (never listed or edited)
     indentation: str = ""  # leading whitespace of the `for` line, used for the pragma line
     end_offset: Optional[int] = None  # just past the loop statement (its `}` or `;`), where known

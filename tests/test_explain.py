@@ -74,17 +74,23 @@ def test_matmul_outer_loop_wins(tmp_path, monkeypatch, capsys):
 
 
 def test_scalar_classes_agree_with_the_verdict(tmp_path, monkeypatch, capsys):
-    """A scalar written on some paths only and used after the loop cannot be lastprivate: explain
-    must say it blocks the loop, as the verdict does, not call it private."""
+    """A global written on some paths only cannot be lastprivate: explain must say it blocks the loop,
+    as the verdict does, not call it private; a local of that kind is conditional lastprivate."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "last.c").write_text(
+        "double last;\n"
         "double last_positive(const double *a, int n) {\n"
-        "    double last = 0;\n"
         "    for (int i = 0; i < n; i++)\n"
         "        if (a[i] > 0) last = a[i];\n"
-        "    return last;\n"
+        "    double mine = 0;\n"
+        "    for (int i = 0; i < n; i++)\n"
+        "        if (a[i] < 0) mine = a[i];\n"
+        "    return last + mine;\n"
         "}\n")
     assert main(["explain", "last.c:3", "--no-png"]) == 0
     out = capsys.readouterr().out
     assert "last: blocks the loop: scalar last is live after the loop and not lastprivate-able" in out
     assert "n: read only: shared" in out
+    assert main(["explain", "last.c:6", "--no-png"]) == 0
+    out = capsys.readouterr().out
+    assert "mine: assigned in some iterations before any read, used after the loop: lastprivate(conditional)" in out

@@ -25,8 +25,8 @@ void f(int n, double *p, double *q, int *idx, double **rows) {
   for (int i = 0; i < n; i++) p[idx[i]] = 0;
   double t = 0, last = 0, w = 0;
   for (int i = 0; i < n; i++) { t = t * 2 + b[i]; }
-  for (int i = 0; i < n; i++) { if (b[i] > 0) last = b[i]; }
-  printf("%g\n", last);
+  for (int i = 0; i < n; i++) { if (b[i] > 0) g = i; }
+  printf("%d %g\n", g, last);
   for (int i = 0; i < 4; i++) b[i] = 0;
   for (int i = 0; i < n; i++) p[i] = q[i+1];
   for (int i = 0; i < n; i++) { if (b[i] < 0) break; b[i] = 1; }

@@ -83,13 +83,15 @@ def _worksharing_leaves(tu: TranslationUnit, loop: Loop, plans: dict[str, Plan])
             if plan.directive not in (Directive.PARALLEL_FOR, Directive.PARALLEL_FOR_SIMD) or \
                     plan.proof == Proof.ASSUMPTION or thread_copies.needed(plan) or \
                     (child.canonical is not None and child.canonical.step_symbol) or plan.fallback is not None \
-                    or plan.linear or plan.runs_check or plan.claims or plan.atomic_updates or copies_checked(plan):
+                    or plan.linear or plan.runs_check or plan.claims or plan.atomic_updates or copies_checked(plan) \
+                    or plan.conditional_lastprivate:
                 # (an array or location reduction's per-thread copies need a region of their own; a
                 # loop that steps by a variable needs its serial copy when its guard fails, and a
                 # plan with a fallback the copy that holds it; a linear counter's clause reads the counter
                 # where the loop starts, which a region's start is not; a runs check, the serial copy;
                 # claims and atomic updates, the edits of the loop's own text; a check that keeps a pointer apart from a
-                # copied variable, the serial copy: a region's false if() runs the copies on one thread)
+                # copied variable, the serial copy: a region's false if() runs the copies on one thread;
+                # conditional lastprivate's other form, num_threads(1), belongs to a region's own pragma)
                 return None
             leaves.append(child_id)
             continue

@@ -11,7 +11,7 @@ from typing import Optional
 from autopar.edit.edit_sites import continued_from_above, line_ending, start_of_line
 from autopar.edit.edits import Edit
 from autopar.ir import Loop, TranslationUnit
-from autopar.plans.plan import INSPECTION, TEAM_GATE, Plan
+from autopar.plans.plan import CONDITIONAL_LASTPRIVATE, INSPECTION, TEAM_GATE, Plan
 from autopar.frontend.omp_pragmas import source_lines
 
 
@@ -76,6 +76,21 @@ static int {TEAM_GATE}(double autopar_share)
 """
 
 
+# The clause of Plan.conditional_lastprivate: OpenMP 5.0's conditional lastprivate where gcc 10 or later
+# compiles it (its copy-out keeps the last assigning iteration's value, and the variable's own when
+# none assigns); elsewhere the region runs on one thread, in order, on the variables themselves.
+CONDITIONAL_LASTPRIVATE_DEFINITION = f"""#ifndef {CONDITIONAL_LASTPRIVATE}
+/* autopar: variables assigned in some iterations keep the last assigned value (OpenMP 5.0) */
+#if defined(__GNUC__) && __GNUC__ >= 10 && !defined(__clang__) && !defined(__INTEL_COMPILER)
+#define {CONDITIONAL_LASTPRIVATE}(...) lastprivate(conditional: __VA_ARGS__)
+#else
+#define {CONDITIONAL_LASTPRIVATE}(...) num_threads(1)
+#endif
+#endif
+
+"""
+
+
 _CONDITIONAL = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|endif)\b", re.M)
 # comments, and strings that may hold comment openers (kept: they hold no directives)
 _COMMENT = re.compile(rb'"(?:\\.|[^"\\\n])*"|/\*.*?\*/|//[^\n]*', re.S)
@@ -124,17 +139,24 @@ def plan_helpers(plan: Plan) -> list[str]:
 def helpers_without_place(source: bytes, tu: TranslationUnit, plan: Plan) -> Optional[str]:
     """Why a plan whose runtime check inspects an index array cannot be written (its helper's
     definition has no place above the function), or None."""
-    if not plan_helpers(plan) and not plan.claims:
+    if not plan_helpers(plan) and not plan.claims and not _conditional_lastprivate(plan):
         return None
     try:
         at = gate_place(source, tu.loop(plan.loop_id))
     except KeyError:
         at = None
     if at is None:
-        what = "its claims call" if plan.claims else "the runtime check inspects an index array with"
-        return (f"not edited: {what} a helper function, which cannot be defined right above the function that "
-                "holds the loop")
+        if plan.claims or plan_helpers(plan):
+            what = "its claims call" if plan.claims else "the runtime check inspects an index array with"
+            return (f"not edited: {what} a helper function, which cannot be defined right above the function "
+                    "that holds the loop")
+        return ("not edited: its conditional lastprivate clause is a macro, which cannot be defined right above "
+                "the function that holds the loop")
     return None
+
+
+def _conditional_lastprivate(plan: Plan) -> bool:
+    return bool(plan.conditional_lastprivate or plan.fallback and plan.fallback.conditional_lastprivate)
 
 
 def helper_definitions(source: bytes, tu: TranslationUnit, edits: list[Edit]) -> list[Edit]:
@@ -147,7 +169,9 @@ def helper_definitions(source: bytes, tu: TranslationUnit, edits: list[Edit]) ->
         text = edit.text + " " + (edit.pragma or "")
         found = [(f"{INSPECTION}{name}_", helper_definition(name)) for name in helpers_called(text)] + \
             [(name, claims.helper_definition(name)) for name in claims.helpers_called(text)] + \
-            [(name, claims.append_definition(name)) for name in claims.append_helpers_called(text)]
+            [(name, claims.append_definition(name)) for name in claims.append_helpers_called(text)] + \
+            ([(CONDITIONAL_LASTPRIVATE, CONDITIONAL_LASTPRIVATE_DEFINITION)]
+             if re.search(rf"\b{CONDITIONAL_LASTPRIVATE}\(", text) else [])
         for name, definition in found:
             at = gate_place(source, tu.loop(edit.loop_id)) if edit.loop_id else None
             if at is not None:

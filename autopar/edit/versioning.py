@@ -126,5 +126,6 @@ def copies_checked(plan: Plan) -> bool:
     (`&w` beside `lastprivate(w)`): when the check fails, the loop must run on the shared variable."""
     if not plan.alias_check:
         return False
-    copied = {*plan.private, *plan.lastprivate, *plan.firstprivate, *(v for r in plan.reductions for v in r.variables)}
+    copied = {*plan.private, *plan.lastprivate, *plan.conditional_lastprivate, *plan.firstprivate,
+              *(v for r in plan.reductions for v in r.variables)}
     return any(re.search(rf"(?<![\w.>]){re.escape(name.split('[')[0])}\b", plan.alias_check) for name in copied)

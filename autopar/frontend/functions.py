@@ -156,8 +156,10 @@ def build_functions(tu, source: Source) -> list[Function]:
 
     def top_level(cursor, outermost) -> Iterator:
         for child in cursor.get_children():
-            if not from_main_file(child.location):
-                continue  # declarations of included headers: never descend into them
+            # declarations of included headers: never descend into them (where a declaration starts,
+            # not its name: a name that a macro spells, `void KNAME(...)`, is not "from the main file")
+            if not from_main_file(child.extent.start):
+                continue
             kind = child.kind
             if kind in (K.NAMESPACE, K.LINKAGE_SPEC, K.CLASS_DECL, K.STRUCT_DECL, K.CLASS_TEMPLATE,
                         K.UNEXPOSED_DECL):

@@ -341,9 +341,12 @@ class LoopFinder:
         data = self.source.data
         from_macro = not (data[offset:offset + 3] == b"for" and (offset + 3 >= len(data)
                                                                   or not _is_ident_char(data[offset + 3])))
+        enclosing = node.parent
+        while enclosing is not None and enclosing.kind != K.LAMBDA_EXPR:
+            enclosing = enclosing.parent
         loop = LoopDraft(id=f"{self.path}:{loc.line}:{loc.column}", file=self.path, line=loc.line, column=loc.column,
                     offset=offset, function=function.name, depth=0, end_line=cursor.extent.end.line,
-                    from_macro=from_macro, indentation=self.source.indentation(loc.line),
+                    from_macro=from_macro, in_lambda=enclosing is not None, indentation=self.source.indentation(loc.line),
                     top_level_offset=function.top_level_start)
         info = LoopInfo(node=node, function=function, loop=loop)
         if node.kind == K.CXX_FOR_RANGE_STMT:

@@ -20,6 +20,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+# autopar's own form of lastprivate(conditional: ...) in rewritten code, read back as that clause
+# (autopar.plans.plan.CONDITIONAL_LASTPRIVATE; the standard library only here, so spelled again)
+CONDITIONAL_LASTPRIVATE = "autopar_last_assigned_"
 _TOKENS = re.compile(rb'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
 _CONDITIONAL = re.compile(r"#(if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b")
 _OPERATOR = re.compile(rb'_Pragma\s*\(\s*("(?:\\.|[^"\\\n])*")\s*\)')
@@ -327,6 +330,8 @@ def _clause(name: str, argument: Optional[str]) -> OmpClause:
     lastprivate(conditional: x), the step of linear(i: 2))."""
     if argument is None:
         return OmpClause(name=name)
+    if name == CONDITIONAL_LASTPRIVATE:  # (autopar's own form of lastprivate(conditional: ...))
+        name, argument = "lastprivate", f"conditional: {argument}"
     modifier = None
     items = argument
     if name in ("reduction", "in_reduction", "task_reduction", "lastprivate", "linear", "map", "depend",

@@ -12,7 +12,7 @@ from autopar.ir import LocationReduction, ReductionOp
 from autopar.frontend.ast import (FLOATING_TYPES, INC_DEC, INTEGER_TYPES, LOOP_KINDS, Node, Source, evaluate_int,
                               expression_children, starts_statement, strip, under_implicit_conversions, variable_decl)
 from autopar.frontend.variables import Variables
-from autopar.frontend.calls import call_arguments
+from autopar.frontend.calls import call_arguments, declared_by_the_system
 from autopar.frontend.first_access import is_scalar_decl
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.nest_facts import written_decl_refs
@@ -181,7 +181,8 @@ class Reductions:
         elif value.kind == K.CALL_EXPR:
             name = value.cursor.spelling
             args = call_arguments(value)
-            if name in _MAX_FUNCTIONS | _MIN_FUNCTIONS and len(args) == 2:
+            # (the library's own: a program's `max` may do anything, `mag::max` pick by magnitude)
+            if name in _MAX_FUNCTIONS | _MIN_FUNCTIONS and len(args) == 2 and declared_by_the_system(value):
                 a, b = args
                 mine = [x for x in (a, b) if strip(x).kind == K.DECL_REF_EXPR and self._key(x) == key]
                 other = [x for x in (a, b) if x not in mine]

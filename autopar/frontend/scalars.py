@@ -18,7 +18,7 @@ from autopar.frontend.calls import argument_index, callee_name
 from autopar.frontend.variables import Variables
 from autopar.frontend.first_access import FirstAccess, is_scalar_decl, jump_target
 from autopar.frontend.functions import Function
-from autopar.frontend.loops import LoopInfo
+from autopar.frontend.loops import LoopInfo, captured_by_reference
 from autopar.frontend.nest_facts import written_decl_refs
 from autopar.frontend.static_arrays import StaticArrays
 from autopar.frontend.reductions import UPDATE_KINDS, Reductions, boolean_at_entry, update_candidate
@@ -42,6 +42,9 @@ def scalar_uses(info: LoopInfo, variables: Variables, escaping: set[tuple],
     # (a reference parameter may keep the address: passed anywhere in the function, it escapes)
     escaped_by_reference = passed_by_reference_in(function) if language != "c" else set()
     in_reach = _addresses_in_reach(info) if language == "c" else (lambda key: True)  # C++: references
+    # (a lambda's closure keeps a captured variable, or reaches it by reference, after the loop ends;
+    # a lambda called after the loop may read what it captured by reference)
+    closure = _declared_outside_lambda(loop_node) | (captured_by_reference(function) if language != "c" else set())
     ivs: dict[tuple, str] = {}  # the counters of the loop and the loops inside it -> their loop
     for loop_info in info.subtree():
         if loop_info.iv_key is not None and loop_info.loop.canonical is not None:
@@ -62,6 +65,8 @@ def scalar_uses(info: LoopInfo, variables: Variables, escaping: set[tuple],
         reduction = None
         escaped = key in escaping or key in by_reference or key in escaped_by_reference
         reached = key in by_reference or "volatile" in variable.type or in_reach(key)
+        if iv_of is not None and key in closure:  # (a counter in the closure: g++ takes no such loop)
+            escaped = reached = True
         if key in references:  # a reference parameter, or bound to something unknown: not private, shared
             declared_in, escaped, reached = False, True, True
         elif declared_in and variable.storage == Storage.GLOBAL:
@@ -82,11 +87,25 @@ def scalar_uses(info: LoopInfo, variables: Variables, escaping: set[tuple],
             and variable.storage == Storage.LOCAL and boolean_at_entry(loop_node, key),
             reduction_conversion=conversion_kind if reduction is not None else None,
             reduction_conversion_text=conversion_text if reduction is not None else None,
-            live_after_loop=not declared_in and (key in references or key in live or key not in locals_),
+            # (an escaped address may read it after the loop: `p = &v; ...loop...; use(*p)`)
+            live_after_loop=not declared_in and (key in references or key in live or key not in locals_ or escaped
+                                                 or key in closure),
             address_taken=escaped, address_in_reach=escaped and reached, is_induction_variable_of=iv_of,
             linear_step=info.linear.get(key),
         ))
     return uses + _written_through_references(order, decls, references, first, variables)
+
+
+def _declared_outside_lambda(loop_node: Node) -> set[tuple]:
+    """The keys of the variables a loop inside a lambda names that are declared outside the lambda's
+    body (captures and init-captures, parameters too); empty when no lambda holds the loop."""
+    body = loop_node
+    while body.parent is not None and body.parent.kind != K.LAMBDA_EXPR:
+        body = body.parent
+    if body.parent is None:
+        return set()
+    return {Variables.key(d) for d in map(variable_decl, loop_node.walk()) if d is not None and
+            not (body.start <= d.extent.start.offset < body.end)}
 
 
 def _addresses_in_reach(info: LoopInfo):

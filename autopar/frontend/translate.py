@@ -137,7 +137,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     called = {calls.callee_name(n) for info in infos if info.parent is None for n in info.node.walk()
               if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)} | external_summaries.wanted_names()
     volatiles, c_loops = Volatiles(clang_tu, source), functions if settings.language == "c" else None  # (C: global regions)
-    summaries = _with_external(summarize(every_function, variables, called, volatiles, c_loops), every_function, settings)
+    summaries = _with_external(summarize(every_function, variables, called, volatiles, c_loops), every_function, settings,
+                               clang_tu)
     for info in infos:
         info.loop.calls = calls.call_sites(info, source, summaries, cplusplus=settings.language != "c")
 
@@ -231,17 +232,21 @@ def _call_site_facts(every_function: list, infos: list[LoopInfo], source: Source
             "shared_pointer_calls": shared_pointer_calls(every_function, with_pragmas, source, language)}
 
 
-def _with_external(summaries: dict, every_function: list, settings) -> dict:
+def _with_external(summaries: dict, every_function: list, settings, clang_tu) -> dict:
     """The file's summaries, less those of its functions with internal linkage that another file
     wants (another file's calls never reach them), and with those given for functions other files
-    define (C only: a C++ name may stand for several overloads). See autopar.frontend.external_summaries."""
+    define (C only: a C++ name may stand for several overloads), never for a name the unit itself
+    defines or declares static (in a header too: its calls reach that one, not another file's).
+    See autopar.frontend.external_summaries."""
     wanted = external_summaries.wanted_names()
     for f in every_function:
         if f.name in wanted and f.cursor.linkage != LinkageKind.EXTERNAL:
             summaries.pop(f.name, None)
     given = external_summaries.given_summaries()
     if given and settings.language == "c":
-        defined = {f.name for f in every_function}
+        defined = {f.name for f in every_function} | {
+            c.spelling for c in clang_tu.cursor.get_children() if c.kind == K.FUNCTION_DECL and
+            (c.is_definition() or c.linkage == LinkageKind.INTERNAL)}
         summaries.update({name: s for name, s in given.items() if name not in defined})
     return summaries
 

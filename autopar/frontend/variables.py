@@ -12,7 +12,7 @@ import re
 from typing import Optional
 
 from clang import cindex
-from clang.cindex import CursorKind as K, TypeKind
+from clang.cindex import CursorKind as K, TLSKind, TypeKind
 
 from autopar.ir import Storage, Variable
 from autopar.frontend.ast import (ARRAY_TYPES, FLOATING_TYPES, FUNCTION_KINDS, INTEGER_TYPES, Source, bare_cursor,
@@ -91,7 +91,9 @@ class Variables:
         else:
             parent = decl.semantic_parent
             in_function = parent is not None and parent.kind in FUNCTION_KINDS | {K.LAMBDA_EXPR}
-            static = decl.storage_class in (cindex.StorageClass.STATIC, cindex.StorageClass.EXTERN)
+            # (a block-scope `thread_local` is static without the word: one object per thread for every call)
+            static = decl.storage_class in (cindex.StorageClass.STATIC, cindex.StorageClass.EXTERN) or \
+                (decl.kind == K.VAR_DECL and decl.tls_kind != TLSKind.NONE)
             if not in_function:
                 storage = Storage.GLOBAL
             elif decl.storage_class == cindex.StorageClass.EXTERN:

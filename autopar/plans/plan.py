@@ -81,6 +81,9 @@ class Plan(BaseModel):
     private: list[str] = Field(default_factory=list)
     firstprivate: list[str] = Field(default_factory=list)
     lastprivate: list[str] = Field(default_factory=list)
+    # scalars assigned in some iterations only (ScalarClasses.conditional_lastprivate): OpenMP 5.0's
+    # `lastprivate(conditional: ...)`, rendered through CONDITIONAL_LASTPRIVATE
+    conditional_lastprivate: list[str] = Field(default_factory=list)
     # counters advanced by a constant in every iteration (`c[j] += v; j++;`): name -> step
     linear: dict[str, int] = Field(default_factory=dict)
     reductions: list[Reduction] = Field(default_factory=list)
@@ -148,6 +151,14 @@ INSPECTION = "autopar_indices_outside_"
 # The function the rewriter defines (once per file, autopar.edit.team_gate.TEAM_GATE_DEFINITION) for
 # Plan.startup_work: true once the work of the regions that asked adds up to one team start.
 TEAM_GATE = "autopar_team_pays_"
+
+
+# The clause of Plan.conditional_lastprivate, a macro the rewriter defines above the function
+# (autopar.edit.team_gate.CONDITIONAL_LASTPRIVATE_DEFINITION): `lastprivate(conditional: ...)` where
+# the compiler is gcc 10 or later; elsewhere `num_threads(1)`, the loop run in order by one thread on
+# the variables themselves (clang 14 copies out an undefined value when no iteration assigns, and the
+# wrong one when an inner loop does)
+CONDITIONAL_LASTPRIVATE = "autopar_last_assigned_"
 
 
 def team_gate(work: str) -> str:
@@ -233,6 +244,8 @@ def render_pragma(plan: Plan) -> str:
                           ("lastprivate", plan.lastprivate)):
         if names:
             parts.append(f"{clause}({', '.join(names)})")
+    if plan.conditional_lastprivate:
+        parts.append(f"{CONDITIONAL_LASTPRIVATE}({', '.join(plan.conditional_lastprivate)})")
     for name, step in sorted(plan.linear.items()):
         parts.append(f"linear({name}:{step})")
     for reduction in plan.reductions:

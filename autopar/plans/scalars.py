@@ -23,6 +23,10 @@ class ScalarClasses:
     shared: list[str] = field(default_factory=list)  # read only
     private: list[str] = field(default_factory=list)
     lastprivate: list[str] = field(default_factory=list)
+    # live after the loop, assigned only in some iterations and never read there before it is assigned:
+    # OpenMP 5.0's `lastprivate(conditional: x)` keeps the value of the last iteration that assigned
+    # it, and none assigned, the value it had (autopar.plans.plan.CONDITIONAL_LASTPRIVATE)
+    conditional_lastprivate: list[str] = field(default_factory=list)
     reductions: dict[ReductionOp, list[str]] = field(default_factory=dict)
     # argmin/argmax pairs (Loop.location_reductions) whose scalars have no other role in the loop
     locations: list[LocationReduction] = field(default_factory=list)
@@ -40,6 +44,8 @@ class ScalarClasses:
             return "private"
         if name in self.lastprivate:
             return "lastprivate"
+        if name in self.conditional_lastprivate:
+            return "conditional lastprivate"
         if any(name in names for names in self.reductions.values()):
             return "reduction"
         if any(name in (l.value, l.index) for l in self.locations):
@@ -108,25 +114,28 @@ def reduction_problem(use: ScalarUse, runs_once: bool, fp_reductions: str) -> Op
     return None
 
 
-def classify(loop: Loop, runs_once: bool = False, fp_reductions: str = "allow", tu=None) -> ScalarClasses:
+def classify(loop: Loop, runs_once: bool = False, fp_reductions: str = "allow", tu=None,
+             runs_test=None) -> ScalarClasses:
     """Classify every scalar `loop` uses (nested loops included) for a pragma on `loop`.
 
     `runs_once`: the loop is proven to run at least once each time it starts (lastprivate and the
     && / || reductions need it: with no iteration, lastprivate leaves the variable unspecified).
     `fp_reductions`: "allow" or "strict", the floating-point policy (autopar.plans.fppolicy).
     With the translation unit, a scalar live after the loop that only a loop directly inside writes
-    may be lastprivate (`_written_by_child`).
+    may be lastprivate (`_written_by_child`); `runs_test(inner_loop)` says whether a loop inside has a
+    first test that can be checked before the loop (else such a scalar may be conditional lastprivate).
     """
-    return _Classifier(loop, runs_once, fp_reductions, tu).run()
+    return _Classifier(loop, runs_once, fp_reductions, tu, runs_test).run()
 
 
 class _Classifier:
     """One classification: each scalar goes to the first class whose test it passes, in the order of
-    `run` (the loop's own variable, declared inside, an inner loop's variable, address taken, read
+    `run` (address taken, the loop's own variable, declared inside, an inner loop's variable, read
     only, argmin/argmax, reduction, written first), else it carries a value between iterations."""
 
-    def __init__(self, loop: Loop, runs_once: bool, fp_reductions: str, tu):
+    def __init__(self, loop: Loop, runs_once: bool, fp_reductions: str, tu, runs_test=None):
         self.loop, self.runs_once, self.fp_reductions, self.tu = loop, runs_once, fp_reductions, tu
+        self.runs_test = runs_test
         self.out = ScalarClasses()
         self.continues = loop.has_continue  # a `continue` may skip the write on the last iteration
         # each argmin/argmax scalar in exactly one pair
@@ -140,8 +149,9 @@ class _Classifier:
         for use in sorted(self.loop.scalars, key=lambda u: u.variable.name):
             if use.written:
                 out.written.add(use.variable.name)
-            handled = (self._own_variable(use) or self._declared_inside(use) or self._inner_variable(use)
-                       or self._address_taken(use) or self._read_only(use) or self._claimed(use) or self._location(use)
+            # (a counter read through a pointer would be read as the shared variable, not the thread's copy)
+            handled = (self._address_taken(use) or self._own_variable(use) or self._declared_inside(use)
+                       or self._inner_variable(use) or self._read_only(use) or self._claimed(use) or self._location(use)
                        or self._reduction(use) or self._linear(use) or self._written_first(use))
             if not handled:
                 name = use.variable.name
@@ -299,16 +309,38 @@ class _Classifier:
                              "lastprivate")
             out.roles[name] = "written before read, used after the loop: lastprivate"
         elif use.written_before_read and not self.continues and self.runs_once and \
-                (chain := _written_if_children_run(self.tu, self.loop, name)) is not None:
+                (chain := _written_if_children_run(self.tu, self.loop, name)) is not None and \
+                (self.runs_test is None or all(self.runs_test(self.tu.loop(i)) for i in chain) or
+                 not _assigned_in_place(use)):
             # written in every iteration where the loop inside runs: lastprivate under a run-time
             # check that it runs (legality turns the loop into its test, or blocks)
             out.lastprivate.append(name)
             out.inner_runs[name] = chain
             out.roles[name] = "written before read where a loop inside runs, used after the loop: lastprivate"
+        elif _assigned_in_place(use):
+            out.conditional_lastprivate.append(name)
+            out.notes.append(R.Reason(f"{name} is assigned in some iterations and used after the loop: the last "
+                                      f"iteration that assigns it gives its value (lastprivate(conditional: {name}))",
+                                      R.CONDITIONAL_LASTPRIVATE))
+            out.roles[name] = "assigned in some iterations before any read, used after the loop: lastprivate(conditional)"
         else:
             self._block(name, f"scalar {name} is live after the loop and not lastprivate-able "
                               "(not written on every path of an iteration)", R.SCALAR_LIVE_OUT)
         return True
+
+
+def _assigned_in_place(use: ScalarUse) -> bool:
+    """Whether conditional lastprivate gives the serial value of a scalar live after the loop: an
+    automatic variable (a parameter too) of an arithmetic or pointer type that no pointer reaches while
+    the loop runs (the compiler tracks its assignments in the loop's own text, none through a pointer
+    or a callee), no C++ reference, never read in an iteration before that iteration assigns it."""
+    variable = use.variable
+    if variable.storage not in (Storage.LOCAL, Storage.PARAMETER) or use.address_in_reach or \
+            not (use.written_before_read or not use.read):
+        return False
+    if variable.is_pointer and not (variable.is_array or variable.is_struct) and "&" not in variable.type:
+        return True
+    return _arithmetic(use) and "&" not in variable.type
 
 
 def _constant_trip(loop: Loop) -> int:

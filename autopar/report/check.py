@@ -19,11 +19,11 @@ from pydantic import BaseModel, Field
 from autopar.edit import thread_copies
 from autopar.edit.versioning import copies_checked, versioned_by_rewrite
 from autopar.ir import Loop, TranslationUnit
-from autopar.plans.plan import INSPECTION
+from autopar.plans.plan import CONDITIONAL_LASTPRIVATE, INSPECTION
 from autopar.plans.reasons import ALIAS_UNBOUNDED, CARRIED_OUTPUT, MISSING_CLAUSE
 from autopar.process import configure_program
 from autopar.report import REPORT_VERSION, FileReport
-from autopar.report.findings import (MISSED, RESTRICT, RULE_CODES, SIMD, UNSAFE, Finding,  # noqa: F401
+from autopar.report.findings import (MISSED, RULE_CODES, SIMD, UNSAFE, Finding,  # noqa: F401
                                      line_fix)
 from autopar.frontend import compdb
 from autopar.edit.atomic_updates import ATOMIC
@@ -124,8 +124,11 @@ def check_file(path: str, compile_args: list[str], build_dir: Optional[str], rea
         # a plan written as code around the loop (autopar.edit.thread_copies), or whose check calls a helper
         # defined above the function (an index array's inspection), is no one-line fix: `rewrite` makes it
         inspects = INSPECTION in edit.pragma
-        one_line = edits_of[edit.loop_id] == 1 and not inspects
+        conditional = CONDITIONAL_LASTPRIVATE in edit.pragma  # (its macro: lastprivate(conditional:) where gcc has it)
+        one_line = edits_of[edit.loop_id] == 1 and not inspects and not conditional
         needs = ("the helper function its runtime check calls" if inspects
+                 else "the macro of its conditional lastprivate clause, which clang and older gcc do not compile "
+                      "correctly" if conditional
                  else "the compare-and-swap its claims need, in and around the loop" if edit.loop_id in claimed
                  else "the atomic directives its updates need, in the loop's body" if edit.loop_id in atomic
                  else "the code around the loop that the reduction needs")
@@ -281,6 +284,8 @@ def _missing_clauses(source: bytes, plans: list, parsed: OmpPragma, problems: li
                                "`autopar rewrite` writes the per-thread copies it needs around the loop")
     runs = chosen.runs_check
     safe = render_pragma(chosen.model_copy(update={"runs_check": None}) if runs else chosen)
+    # (the standard spelling in the user's own pragma: rewrite's macro for it is defined only where it writes one)
+    safe = safe.replace(f"{CONDITIONAL_LASTPRIVATE}(", "lastprivate(conditional: ")
     if "parallel" not in parsed.directive:  # a worksharing loop of the user's region: no region of its own
         safe = re.sub(r"^#pragma omp parallel for\b", "#pragma omp for", safe)
         span = span if " if(" not in safe else None  # (an if() clause belongs to the region: no fix)

@@ -1,6 +1,6 @@
 """`check`'s reading of a pragma's scalar clauses: each scalar's data-sharing class in the user's
 pragma against the class the analysis derives for the loop (reductions, private, lastprivate,
-argmin/argmax pairs), as (variable, why) problems."""
+conditional lastprivate, argmin/argmax pairs), as (variable, why) problems."""
 
 from __future__ import annotations
 
@@ -62,6 +62,15 @@ def clause_problems(tu: TranslationUnit, loop, pragma: OmpPragma) -> list[tuple[
         else:
             problems.append((name, f"{name} is used after the loop but the pragma makes it "
                                    f"{' '.join(sorted(kinds))}; it needs lastprivate({name})"))
+    for name in classes.conditional_lastprivate:
+        kinds = set(given(name))
+        if any(name in c.variables and c.modifier == "conditional" for c in pragma.clauses_named("lastprivate")):
+            continue
+        problems.append((name, f"{name} is assigned in some iterations only and used after the loop, but the pragma "
+                               f"makes it {' '.join(sorted(kinds))}"
+                               + (" (the last iteration's copy, which may not assign it)" if "lastprivate" in kinds else "")
+                               + f"; it needs lastprivate(conditional: {name}) (OpenMP 5.0: gcc 10 and later; "
+                                 "clang 14 copies out a wrong value)"))
     for location in classes.locations:
         kinds = sorted({*given(location.value), *given(location.index)})
         kind = "argmin" if location.comparison == "<" else "argmax"

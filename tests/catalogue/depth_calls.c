@@ -162,7 +162,8 @@ void lent_kept(int n) {
     }
 }
 
-/* the address of t escapes before the loop; inside it, nothing but its name can reach t: private */
+/* the address of t escapes before the loop; inside it, nothing but its name can reach t: lastprivate
+   (after it, the kept pointer may read it) */
 void escaped_before(int n) {
     double t = 0.0;
     keep(&t);

@@ -1,5 +1,6 @@
 /* Scalars live after the loop that only an inner loop assigns (issue 14, class 4): lastprivate
-   when every iteration provably assigns them; serial when the inner loop may not run. */
+   when every iteration provably assigns them; conditional lastprivate when some iterations may not
+   (a local, never read before it is assigned); serial otherwise. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -54,7 +55,8 @@ int inner_iv_symbolic(int m) {
     return j;
 }
 
-/* the last value may come from an earlier row: each row runs in parallel only if it runs (0 < m - i) */
+/* the last value may come from an earlier row: the rows run in parallel, the last row that assigns
+   gives the value (conditional lastprivate) */
 double last_may_be_skipped(int n, int m) {
     double last = -1.0;
     for (int i = 0; i < n; i++)
@@ -75,7 +77,8 @@ int inner_iv_conditional(int n) {
     return j;
 }
 
-/* serial: the inner loop may stop early, before the write */
+/* the inner loop may stop early, before the write: the last row that assigns gives the value
+   (conditional lastprivate) */
 double last_with_break(void) {
     double last = -1.0;
     for (int i = 0; i < N; i++)
@@ -97,6 +100,32 @@ int grandchild_iv(int n, int m) {
     return k;
 }
 
+/* the last row whose first value is large: conditional lastprivate (the row, and -1 when none is) */
+int last_match(int n, double limit) {
+    int found = -1;
+    for (int i = 0; i < n; i++)
+        if (A[i][0] > limit)
+            found = i;
+    return found;
+}
+
+/* serial: a global (conditional lastprivate is offered for locals only, which no other code reaches) */
+int last_row_seen = -1;
+void last_global(int n) {
+    for (int i = 0; i < n; i++)
+        if (A[i][1] > 8.5)
+            last_row_seen = i;
+}
+
+/* serial: the assignment reads the value an earlier iteration left */
+double last_blended(int n) {
+    double blend = 1.0;
+    for (int i = 0; i < n; i++)
+        if (A[i][2] > 7.5)
+            blend = blend * 0.5 + A[i][2];
+    return blend;
+}
+
 int main(void) {
     for (int i = 0; i < N; i++)
         for (int j = 0; j < M; j++) {
@@ -112,5 +141,8 @@ int main(void) {
     printf("inner_iv_symbolic %d\n", inner_iv_symbolic(M)); cks("inner_iv_symbolic_b", &B[0][0], N * M);
     printf("last_with_break %.12g\n", last_with_break());
     printf("grandchild_iv %d\n", grandchild_iv(N, 3)); cks("grandchild_b", &B[0][0], N * M);
+    printf("last_match %d %d %d\n", last_match(N, 9.5), last_match(N, 99.0), last_match(0, 0.0));
+    last_global(N);
+    printf("last_global %d last_blended %.12g\n", last_row_seen, last_blended(N));
     return 0;
 }

@@ -88,13 +88,13 @@ double missing_reduction(const double *restrict a, int n) {
     return s;
 }
 
-/* live-out scalar written only on some paths: not lastprivate-able */
+/* live-out global written only on some paths: not lastprivate-able (depth_liveout.c has locals) */
+static int last_seen = -1;
 int live_out_conditional(const double *restrict a, int n) {
-    int last = -1;
     for (int i = 0; i < n; i++)
         if (a[i] > 5.0)
-            last = i;
-    return last;
+            last_seen = i;
+    return last_seen;
 }
 
 /* a counter carried from one iteration to the next */

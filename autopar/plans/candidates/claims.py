@@ -54,3 +54,20 @@ def claim_notes(loop: Loop) -> list[str]:
                             f"{claim.bound}` tested and {claim.cell} = {claim.value} written by a compare-and-swap"
                             f"{appended}", R.CLAIMS))
     return out
+
+
+def code_around_blockers(claims: bool, classes: ScalarClasses, reduced: bool) -> list[str]:
+    """Plans that would need two kinds of code in or around the loop that do not go together: the
+    claims (`claims`) or an array reduction's copies (`reduced`) beside other copies or a conditional
+    lastprivate."""
+    found = []
+    if claims and (reduced or classes.locations):
+        found.append(R.Reason("claims are written into the loop's text, an array or location reduction as "
+                              "copies around it: not both", R.CLAIMS_WITH_COPIES))
+    if classes.conditional_lastprivate and (claims or reduced or classes.locations):
+        # (the copies or claims are written in a region of their own, whose `omp for` takes no
+        # num_threads(1), the clause's form where the compiler has no conditional lastprivate)
+        found.append(R.Reason(f"{', '.join(classes.conditional_lastprivate)} keeps the last value assigned "
+                              "(conditional lastprivate), and an array or location reduction or claims need "
+                              "code around the loop: not both", R.CONDITIONAL_WITH_COPIES))
+    return found

@@ -26,7 +26,8 @@ def _collapse_chain(ctx: NestContext, loop: Loop) -> list[Loop]:
     """Loops that may be collapsed with `loop`: a perfect, rectangular chain of parallel loops."""
     tu = ctx.tu
     base = ctx.legality(loop)
-    if base.private_arrays or base.lastprivate_arrays or base.classes.linear or loop.canonical.range_over:
+    if base.private_arrays or base.lastprivate_arrays or base.classes.linear or loop.canonical.range_over or \
+            base.classes.conditional_lastprivate:
         return []  # (a linear counter counts this loop's iterations, not the collapsed space's)
     chain: list[Loop] = []
     current = loop
@@ -63,6 +64,8 @@ def _collapse_chain(ctx: NestContext, loop: Loop) -> list[Loop]:
 
 def _same_clauses(outer: ScalarClasses, inner: ScalarClasses) -> bool:
     """A collapsed loop must not need a clause the outer loop's plan does not already give."""
+    if inner.conditional_lastprivate:
+        return False  # (a conditional lastprivate plan is never collapsed)
     for name in inner.private + inner.lastprivate:
         if outer.clause_of(name) not in ("private", "lastprivate"):
             return False
@@ -83,6 +86,7 @@ def base_plan(ctx: NestContext, loop: Loop) -> Plan:
     reductions = [Reduction(op=op, variables=sorted(names)) for op, names in
                   sorted(merged.items(), key=lambda kv: list(ReductionOp).index(kv[0]))]
     return Plan(loop_id=loop.id, private=sorted(private), lastprivate=sorted(lastprivate),
+                conditional_lastprivate=sorted(classes.conditional_lastprivate),
                 firstprivate=sorted(legal.copied_in_arrays), linear=dict(classes.linear), reductions=reductions, alias_check=legal.alias_check,
                 runs_check=legal.runs_condition, locations=list(classes.locations), claims=list(legal.claims),
                 atomic_updates=list(legal.atomic_updates),
@@ -99,6 +103,8 @@ def _summary(tu: TranslationUnit, plan: Plan) -> str:
     for clause, names in (("private", plan.private), ("lastprivate", plan.lastprivate)):
         if names:
             parts.append(f"{clause} {', '.join(names)}")
+    if plan.conditional_lastprivate:
+        parts.append(f"conditional lastprivate {', '.join(plan.conditional_lastprivate)}")
     for name, step in sorted(plan.linear.items()):
         parts.append(f"linear {name} step {step}")
     for r in plan.reductions:
@@ -126,7 +132,8 @@ def _summary(tu: TranslationUnit, plan: Plan) -> str:
 def _simd_ok(ctx: NestContext, loop: Loop) -> bool:
     legal = ctx.legality(loop)
     if loop.children or loop.canonical.range_over or legal.alias_check or legal.runs_condition or legal.private_arrays or \
-            legal.lastprivate_arrays or legal.reduction_arrays or legal.atomic_updates:
+            legal.lastprivate_arrays or legal.reduction_arrays or legal.atomic_updates or \
+            legal.classes.conditional_lastprivate:
         return False
     for call in loop_calls(ctx.tu, loop):
         if call.effect != CallEffect.PURE:

@@ -14,7 +14,8 @@ from autopar.deps.aliasing import spelled_number_kind
 from autopar.deps.touched_interval import invariant_runs_test
 from autopar.plans.candidates.array_reductions import atomic_notes, atomic_updates, reduced_arrays, reduction_notes
 from autopar.plans.candidates.alias_pairs import apart_text, equal_pointer_pairs, unbounded_text, written_first
-from autopar.plans.candidates.claims import claim_notes, claimed_objects, claims_used, order_blockers
+from autopar.plans.candidates.claims import (claim_notes, claimed_objects, claims_used, code_around_blockers,
+                                             order_blockers)
 from autopar.plans.candidates.private_arrays import COPIED_IN, copies_fit, loop_calls, privatizable
 from autopar.ir import CallEffect, Loop, Storage, TranslationUnit
 from autopar.ir_calls import UNKNOWN_POINTEE
@@ -292,9 +293,7 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
     out.notes += atomic_notes(an, {key: u for key, u in atomics.items() if key not in reduced})
     windows = strided_windows(an, loop, carried)
     alias_pairs = _carried_blockers(out, an, loop, carried, arrays, set(reduced) | set(windows) | set(atomics))
-    if out.claims and (reduced or classes.locations):
-        out.blockers.append(R.Reason("claims are written into the loop's text, an array or location reduction as "
-                                     "copies around it: not both", R.CLAIMS_WITH_COPIES))
+    out.blockers += code_around_blockers(bool(out.claims), classes, bool(reduced))
     if loop.claim_problem and out.blockers and not out.claims:  # (before the aliasing pairs' blockers)
         out.blockers.append(R.Reason(f"its updates are not claims: {loop.claim_problem}", R.CLAIM_ORDER))
     for key, condition in sorted(windows.items()):
@@ -424,11 +423,8 @@ def scalar_classes(tu: TranslationUnit, loop: Loop, an: Optional[Analysis] = Non
     with ISL_LOCK:
         an = an or Analysis(tu, loop)
         runs = runs_at_least_once(an.model) if runs_once is None else runs_once
-        return classify(loop, runs_once=runs, fp_reductions=tu.fp_reductions, tu=tu)
-
-
-
-
+        return classify(loop, runs_once=runs, fp_reductions=tu.fp_reductions, tu=tu,
+                        runs_test=lambda inner: invariant_runs_test(an.model, inner) is not None)
 
 
 def bound_memory_written(loop: Loop, an: Analysis) -> list[str]:

@@ -53,12 +53,14 @@ def offload_blockers(ctx: NestContext, loop: Loop, plan: Plan) -> list[str]:
         out.append("an offloaded loop needs a static proof (no runtime check)")
     if plan.linear:
         out.append("a linear counter is not offloaded")
-    if plan.lastprivate or legal.lastprivate_arrays or legal.private_arrays:
+    if plan.lastprivate or plan.conditional_lastprivate or legal.lastprivate_arrays or legal.private_arrays:
         out.append("an offloaded loop has no lastprivate and no private arrays")
     if plan.reduces_sections_or_locations or plan.claims or plan.atomic_updates:
         out.append("an offloaded loop has no array or location reductions, claims or atomic updates")
     if loop.canonical is None or loop.canonical.step_symbol:
         out.append("an offloaded loop steps by a constant")
+    if loop.in_lambda:  # (gcc 12's host fallback mapped a reduction into a by-reference capture wrongly)
+        out.append("a loop in a lambda is not offloaded: what it names from outside is the closure's")
     if loop.canonical is not None and loop.canonical.range_over:
         out.append("a range-based for is not offloaded (its container is not on the device)")
     if plan.specialize or plan.fallback is not None or plan.schedule is not None:

@@ -308,6 +308,8 @@ def _clauses_named(check: _Check) -> dict[str, list[str]]:
             clause_of.setdefault(name, []).append("location reduction")
     for name in plan.linear:
         clause_of.setdefault(name, []).append("linear")
+    for name in plan.conditional_lastprivate:
+        clause_of.setdefault(name, []).append("conditional lastprivate")
     return clause_of
 
 
@@ -324,6 +326,12 @@ def _scalar_problems(check: _Check) -> list[str]:
     if plan.locations and (plan.collapse > 1 or plan.directive != Directive.PARALLEL_FOR or
                            plan.schedule not in (None, Schedule.STATIC)):
         problems.append("a location reduction needs a plain parallel for with a static schedule")
+    if plan.conditional_lastprivate != classes.conditional_lastprivate:
+        problems.append("the conditional lastprivate scalars are not those the analysis derives")
+    if plan.conditional_lastprivate and (plan.collapse > 1 or plan.directive != Directive.PARALLEL_FOR or
+                                         plan.reduces_sections_or_locations or plan.claims):
+        problems.append("conditional lastprivate needs a plain parallel for (no collapse, simd, offload or copies "
+                        "around the loop)")
     problems += _claim_problems(check)
     clause_of = _clauses_named(check)
     for name, clauses in sorted(clause_of.items()):

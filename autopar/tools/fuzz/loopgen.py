@@ -36,7 +36,7 @@ from autopar.tools.fuzz.loopgen_patterns import PatternTemplates
 from autopar.tools.fuzz.loopgen_tables import TableTemplates
 
 # Changes whenever a seed would give a different program; printed in every program's first line.
-VERSION = 70
+VERSION = 71
 
 
 class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates, BoundsTemplates, TableTemplates, ClaimTemplates,
@@ -50,7 +50,7 @@ class LoopProgram(LoopTemplates, CallTemplates, PatternTemplates, BoundsTemplate
                  "field_call": 1, "named": 2, "specialized": 2, "tiles": 2, "guarded": 2, "guarded_read": 2, "fills": 2, "element_bounds": 2, "skips": 2,
                  "in_place": 2, "global_bounds": 2, "spans": 2, "rows": 2, "members": 2, "swap_inside": 2,
                  "carved": 2, "claims": 2, "marks": 1, "blocks": 2, "line_rows": 2, "flags": 2, "atomics": 2,
-                 "global_calls": 2, "gnu_operands": 1}
+                 "global_calls": 2, "gnu_operands": 1, "last_assigned": 2}
 
     # ---------------------------------------------------------------------------------- program
 

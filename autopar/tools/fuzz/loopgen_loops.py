@@ -294,3 +294,36 @@ class LoopTemplates(ProgramBuilder):
         expr = self.expression([f"{src.name}[{iv}]", f"{dst.name}[{iv}]"], iv)
         self.body.append(f"    {head}")
         self.body.append(f"        {dst.name}[{iv}] = {self.store(dst.ctype, expr)};")
+
+    def t_last_assigned(self) -> None:
+        """Scalars assigned in some iterations only and printed after the loop (conditional lastprivate):
+        several of them, an assignment in a loop inside (which may `break`), after a `continue`, a pointer
+        into an array, a value read back in the same iteration; the loop may run zero times. Near misses
+        stay serial: an update that reads the old value (`t = t + 1`) or an address taken."""
+        src, dst = self.array_1d(), self.array_1d()
+        size = min(src.size, dst.size)
+        iv, jv, t, u, p = self.fresh("i"), self.fresh("j"), self.fresh("t"), self.fresh("u"), self.fresh("p")
+        t_type = self.rng.choice(["int", "long long", "short", "unsigned", "unsigned char"])
+        self.body.append(f"    {t_type} {t} = {self.rng.randint(-99, 99)};")
+        self.body.append(f"    int {u} = {self.rng.randint(-9, 9)};")
+        self.body.append(f"    const {src.ctype} *{p} = {src.name};")
+        head = self.zero_trip_head(iv, 0, True) if self.chance(0.25) else self.loop_head(iv, 0, size, size=size)
+        cut = self.rng.randint(-20, 20)
+        form = self.rng.choice(["plain", "inner", "continue", "pointer", "reread", "updated", "address"])
+        body = {"plain": [f"if ({src.name}[{iv}] > {cut}) {t} = {src.name}[{iv}] + {iv};",
+                          f"if ({src.name}[{iv}] < {cut}) {u} = {iv};"],
+                "inner": [f"for (int {jv} = 0; {jv} < {iv} % 4; {jv}++) {{",
+                          f"    if ({src.name}[{iv}] % 5 == {jv}) break;",
+                          f"    {t} = {iv} * 4 + {jv};", "}"],
+                "continue": [f"if ({src.name}[{iv}] > {cut}) continue;", f"{u} = {iv};",
+                             f"if ({iv} % 3 == 0) {t} = {src.name}[{iv}];"],
+                "pointer": [f"if ({src.name}[{iv}] > {cut}) {p} = &{src.name}[{iv}];"],
+                "reread": [f"if ({src.name}[{iv}] > {cut}) {{ {u} = {iv} * 2; "
+                           f"{dst.name}[{iv}] = {self.store(dst.ctype, f'{u} + 1')}; }}"],
+                "updated": [f"if ({src.name}[{iv}] > {cut}) {u} = {u} + {iv} % 7;"],
+                "address": [f"if ({src.name}[{iv}] > {cut}) {{ int *q = &{u}; *q = {iv}; }}"]}[form]
+        self.body.append(f"    {head} {{")
+        self.body.extend(f"        {line}" for line in body)
+        self.body.append("    }")
+        self.body.append(f"    {t} = {t} + ({p} - {src.name});")
+        self.scalars += [Scalar(t, t_type), Scalar(u, "int")]

@@ -1,0 +1,197 @@
+"""Values that reach a loop, or leave it, by other ways than their names: a counter read through a
+pointer, a value read after the loop through a pointer or a lambda, a lambda's captures, a
+block-scope `thread_local`, a program's own `max`, functions whose names a macro spells, and a header's
+static function beside another file's function of the same name at the link. Each once ran in
+parallel and printed another result than the serial program."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from test_cc_link import _wrapper
+
+from autopar.decision.pipeline import analyze_file
+from autopar.edit.edits import apply_edits
+from autopar.edit.rewrite import plan_rewrite
+from autopar.plans import reasons as R
+from autopar.plans.plan import Decision
+
+
+def _pragmas(path: Path, *args: str) -> dict[int, str | None]:
+    fa = analyze_file(str(path), list(args))
+    return {l.line: l.pragma for l in fa.report.loops}
+
+
+def _same_output(tmp_path: Path, name: str, text: str, compiler: str = "gcc") -> None:
+    """The rewrite with every plan forced (no thresholds) prints what the serial build prints, at 4 threads."""
+    source = tmp_path / name
+    source.write_text(text)
+    fa = analyze_file(str(source))
+    forced = [Decision(root_loop_id=d.root_loop_id, plan=d.plan.model_copy(
+        update={"threshold_check": None, "startup_work": None})) for d in fa.decisions if d.plan is not None]
+    rewritten = tmp_path / f"par_{name}"
+    rewritten.write_bytes(apply_edits(source.read_bytes(), plan_rewrite(source.read_bytes(), fa.tu, forced).edits))
+    for out, path, flags in (("serial", source, []), ("parallel", rewritten, ["-fopenmp"])):
+        subprocess.run([compiler, "-O2", *flags, str(path), "-o", str(tmp_path / out)], check=True)
+    serial = subprocess.run([str(tmp_path / "serial")], capture_output=True, text=True, check=True).stdout
+    parallel = subprocess.run([str(tmp_path / "parallel")], capture_output=True, text=True, check=True,
+                              env={"OMP_NUM_THREADS": "4"}).stdout
+    assert parallel == serial
+
+
+COUNTER_THROUGH_POINTER = r"""#include <stdio.h>
+#define N 100000
+double b[N], c[N];
+int g, *gp;
+void setup(void) { gp = &g; }
+int main(void) {
+  int j, *pj = &j;
+  long s = 0;
+  setup();
+  for (j = 0; j < N; j++) b[j] = *pj;
+  for (g = 0; g < N; g++) c[g] = *gp;
+  for (j = 0; j < N; j++) s += (long) b[j] + (long) c[j];
+  printf("%ld %ld\n", s, (long) *pj);
+  return 0;
+}
+"""
+
+
+def test_a_counter_read_through_a_pointer_keeps_its_loop_serial(tmp_path):
+    path = tmp_path / "counter.c"
+    path.write_text(COUNTER_THROUGH_POINTER)
+    fa = analyze_file(str(path))
+    loops = {l.line: l for l in fa.report.loops}
+    assert not loops[10].parallel and R.ADDRESS_TAKEN in loops[10].codes
+    assert not loops[11].parallel and R.ADDRESS_TAKEN in loops[11].codes
+    # the last loop's counter is read after it through pj: kept (lastprivate), not private
+    assert "lastprivate(j)" in loops[12].pragma
+    _same_output(tmp_path, "counter.c", COUNTER_THROUGH_POINTER)
+
+
+LAMBDAS = r"""#include <cstdio>
+#include <functional>
+#define N 300000
+int a[N], b[N];
+int main() {
+  for (int i = 0; i < N; i++) a[i] = (i % 1000) * 7919 % 1000;
+  int last = -1, seen = -1;
+  auto fill = [&last](int *p, int n) { for (int i = 0; i < n; i++) { p[i] = i * 3; last = p[i]; } };
+  fill(b, N);
+  auto get = [&] { return seen; };
+  for (int i = 0; i < N; i++) { b[i] += a[i]; seen = b[i]; }
+  auto counted = [k = 0](const int *p, int n) mutable { int prev = k; for (int i = 0; i < n; i++) k = p[i]; return prev; };
+  int first = counted(a, N), second = counted(b, N);
+  int j = 0;
+  auto sweep = [&] { for (j = 0; j < N; j++) a[j] = j + 1; };
+  sweep();
+  long s = 0;
+  for (int i = 0; i < N; i++) s += a[i] + b[i];
+  std::printf("%d %d %d %d %d %ld\n", last, get(), first, second, j, s);
+}
+"""
+
+
+def test_what_a_lambda_captures_is_kept_after_the_loop(tmp_path):
+    path = tmp_path / "lambdas.cpp"
+    path.write_text(LAMBDAS)
+    pragmas = _pragmas(path)
+    assert "lastprivate(last)" in pragmas[8]  # written in the lambda, read after its call
+    assert "lastprivate(seen)" in pragmas[11]  # read after the loop by calling `get`
+    assert "lastprivate(k)" in pragmas[12]  # a mutable lambda's init-capture: the next call reads it
+    assert pragmas[15] is None  # a counter the closure reaches by reference: g++ refuses the loop
+    _same_output(tmp_path, "lambdas.cpp", LAMBDAS, compiler="g++")
+
+
+THREAD_LOCAL_AND_MAX = r"""#include <cstdio>
+#define N 200000
+int a[N], b[N];
+namespace mag { int max(int x, int y) { return (x < 0 ? -x : x) > (y < 0 ? -y : y) ? x : y; } }
+int tick(int x) { thread_local int k = 0; k++; return x + k; }
+int main() {
+  for (int i = 0; i < N; i++) a[i] = (i * 7919) % 1000 - 700;
+  for (int i = 0; i < N; i++) b[i] = tick(a[i]);
+  for (int i = 0; i < N; i++) { thread_local int k = 0; k++; b[i] += k; }
+  int m = 0;
+  for (int i = 0; i < N; i++) m = mag::max(m, a[i]);
+  long s = 0;
+  for (int i = 0; i < N; i++) s = s * 7 + b[i];
+  std::printf("%d %ld\n", m, s);
+}
+"""
+
+
+def test_a_block_scope_thread_local_and_a_programs_own_max_keep_their_loops_serial(tmp_path):
+    path = tmp_path / "tl.cpp"
+    path.write_text(THREAD_LOCAL_AND_MAX)
+    pragmas = _pragmas(path)
+    assert pragmas[8] is None and pragmas[9] is None and pragmas[11] is None
+    _same_output(tmp_path, "tl.cpp", THREAD_LOCAL_AND_MAX, compiler="g++")
+
+
+MACRO_NAMED = r"""#include <stdio.h>
+#define N 1000000
+static double a[N + 8], b[N + 8];
+static void kern(double *d, const double *s, int n) {
+  for (int i = 0; i < n; i++) d[i] = s[i] * 0.5 + 1.0;
+}
+#define PASS(name) pass_##name
+void PASS(shift)(double *x, int n) { kern(x + 1, x, n); }
+void KNAME(double *x, int n) { for (int i = 0; i < n; i++) x[i] = x[i] * 0.5; }
+int main(void) {
+  for (int i = 0; i < N + 8; i++) { a[i] = i % 7; b[i] = i % 5; }
+  for (int r = 0; r < 3; r++) kern(b, a, N);
+  pass_shift(a, N);
+  double s = 0;
+  for (int i = 0; i < N + 8; i++) s += (a[i] + 2 * b[i]) * (i % 9);
+  printf("%.12g\n", s);
+  return 0;
+}
+"""
+
+
+def test_functions_whose_names_a_macro_spells_are_analyzed(tmp_path):
+    """`void PASS(shift)(...)` calls kern with overlapping pointers: kern's loop needs its overlap
+    check (the call was not seen, and the call-site facts said the pointers never overlap); the loop
+    of `void KNAME(...)`, named by -D, is found (the file had "no for loops")."""
+    path = tmp_path / "named.c"
+    path.write_text(MACRO_NAMED)
+    fa = analyze_file(str(path), ["-DKNAME=k1"])
+    loops = {l.line: l for l in fa.report.loops}
+    assert loops[5].parallel and loops[5].proof == "runtime-check"
+    assert loops[9].parallel and loops[9].function == "k1"
+
+
+STEP_HEADER = "static inline void step(double *p, const double *q) { p[0] = 0.5 * p[-1] + q[0]; }\n"
+STEP_CALLER = r"""#include <stdio.h>
+#include "local.h"
+#define N 2000000
+static double z[N + 1], w[N];
+int main(void) {
+  for (int i = 0; i <= N; i++) z[i] = i % 3;
+  for (int i = 0; i < N; i++) w[i] = i % 4;
+  for (int i = 0; i < N; i++) step(&z[i + 1], &w[i]);
+  double u = 0; for (int i = 0; i <= N; i++) u += z[i] * (i % 11);
+  printf("%.10g\n", u);
+  return 0;
+}
+"""
+STEP_ELSEWHERE = "void step(double *p, const double *q) { p[0] += q[0]; }\n"
+
+
+def test_the_link_never_gives_a_headers_static_function_another_files_summary(tmp_path):
+    """a.c calls the static `step` of its own header (a recurrence); b.c defines a global `step` of
+    the same name that the link's summaries describe: a.c's loop stays serial."""
+    for name, text in (("local.h", STEP_HEADER), ("a.c", STEP_CALLER), ("b.c", STEP_ELSEWHERE)):
+        (tmp_path / name).write_text(text)
+    wrapper = _wrapper()
+    env = {**os.environ, "AUTOPAR_CC": "gcc", "AUTOPAR_CACHE_DIR": str(tmp_path / "cache")}
+    for args in (["-c", "a.c"], ["-c", "b.c"], ["-o", "app", "a.o", "b.o"]):
+        subprocess.run([wrapper, "-O2", *args], cwd=tmp_path, env=env, check=True, capture_output=True)
+    subprocess.run(["gcc", "-O2", "a.c", "b.c", "-o", "serial"], cwd=tmp_path, check=True)
+    runs = [subprocess.run([f"./{name}"], cwd=tmp_path, capture_output=True, text=True, check=True,
+                           env={**os.environ, "OMP_NUM_THREADS": "4"}).stdout for name in ("serial", "app")]
+    assert runs[0] == runs[1]
+    assert not any("#pragma omp" in p.read_text() for p in (tmp_path / "cache").glob("link/*/*.c"))
