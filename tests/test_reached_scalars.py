@@ -195,3 +195,72 @@ def test_the_link_never_gives_a_headers_static_function_another_files_summary(tm
                            env={**os.environ, "OMP_NUM_THREADS": "4"}).stdout for name in ("serial", "app")]
     assert runs[0] == runs[1]
     assert not any("#pragma omp" in p.read_text() for p in (tmp_path / "cache").glob("link/*/*.c"))
+
+
+HIDDEN_PATHS = r"""#include <stdio.h>
+#define N 100000
+double a[N]; int b[N];
+static int seen; static long total;
+static void report(int *p) { seen = *p; }
+static void tally(int *p) { total += *p; }
+static double last_of(void) {
+  double t __attribute__((cleanup(report_t))) = 0.0;
+  return t;
+}
+static void work(void) {
+  int i __attribute__((cleanup(report)));
+  for (i = 0; i < N; i++) a[i] = i * 0.5;
+}
+int main(void) {
+  int i;
+  work();
+  for (i = 0; i < N; i++) b[i] = i % 10;
+  for (i = 0; i < N; i++) { int v __attribute__((cleanup(tally))) = b[i]; a[i] = v * 2; }
+  double t = -1.0;
+  double r = ({ for (int k = 0; k < N; k++) { t = a[k]; a[k] = t + 1.0; } 0.0; }), last = t;
+  printf("%d %ld %g %g\n", seen, total, r, last);
+  return 0;
+}
+"""
+
+
+def test_cleanup_handlers_and_statement_expressions_are_seen(tmp_path):
+    """`cleanup(f)` calls f(&v) where v's scope ends: a counter's handler reads its last value (it was
+    private), a handler in the body is a call at each iteration's end (it raced on `total`); a
+    statement expression's loop leaves `t` to the declarator after it (it was private)."""
+    text = HIDDEN_PATHS.replace("static double last_of(void) {\n  double t __attribute__((cleanup(report_t))) = 0.0;\n"
+                                "  return t;\n}\n", "")
+    path = tmp_path / "hidden.c"
+    path.write_text(text)
+    pragmas = _pragmas(path)
+    assert "lastprivate(i)" in pragmas[9]
+    assert pragmas[15] is None
+    assert pragmas[17] is None or "private(t)" not in pragmas[17].replace("lastprivate(t)", "")
+    _same_output(tmp_path, "hidden.c", text)
+
+
+CATCH = r"""#include <cstdio>
+#include <stdexcept>
+#define N 100000
+double a[N];
+static void validate(int n) { if (n > 10) throw std::runtime_error("large"); }
+int main() {
+  int i = -1; double t = 0.0;
+  try {
+    for (i = 0; i < N; i++) { t = i * 1e-4; a[i] = t; }
+    validate(N);
+  } catch (...) {
+    std::printf("%d %g\n", i, t);
+    return 0;
+  }
+  return 1;
+}
+"""
+
+
+def test_a_catch_handler_reads_what_the_loop_left(tmp_path):
+    path = tmp_path / "catch.cpp"
+    path.write_text(CATCH)
+    pragma = _pragmas(path)[9]
+    assert pragma is None or ("lastprivate(" in pragma and " private(t)" not in pragma)
+    _same_output(tmp_path, "catch.cpp", CATCH, compiler="g++")

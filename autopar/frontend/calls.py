@@ -17,6 +17,7 @@ from autopar.frontend.ast import FUNCTION_KINDS, Node, Source, expression_childr
 from autopar.frontend.variables import Variables
 from autopar.frontend.containers import PLAIN_TYPES, READ_ONLY, container_call
 from autopar.frontend.functions import qualified_name
+from autopar.frontend.loops import cleanup_handlers
 
 _MATH = ["sqrt", "cbrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "pow", "sin", "cos", "tan",
          "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "fabs", "fmax",
@@ -100,6 +101,10 @@ def object_argument(callee, count: int) -> bool:
 
 def call_sites(info, source: Source, summaries: dict[str, FunctionSummary], cplusplus: bool = False) -> list[CallSite]:
     sites: list[CallSite] = destructor_calls(info) if cplusplus else []
+    for node, handler in cleanup_handlers(info.function).items():  # (f(&v) at each iteration's end)
+        if info.node.contains(node):
+            line, column = node.location()
+            sites.append(CallSite(callee=handler, line=line, column=column, effect=CallEffect.UNKNOWN))
     # `*__begin` of a range-based for over a container (an iterator's operator*): the element access
     elements = [i.node.children[0] for i in info.subtree() if i.range_container is not None and i.loop.canonical]
     for node in info.function.nodes_where("call sites", info.node, _CALL_SITES):

@@ -42,6 +42,10 @@ class Function:
         self._by_kind: Optional[dict] = None  # cursor kind -> the nodes of that kind, in pre-order
         self.facts: dict[tuple, object] = {}  # what passes learn of a node once, keyed by (fact, node.index)
 
+    def mentions(self, word: bytes) -> bool:
+        """Whether the definition's text holds `word` (a cheap test before a walk that looks for it)."""
+        return word in self._source.data[self.start:self.end]
+
     def _ensure(self) -> None:
         if self._node is None:
             self._nodes = build_tree(self.cursor)

@@ -286,7 +286,10 @@ def _live_after(info: LoopInfo, keys: set[tuple], loops: dict[int, LoopInfo]) ->
                 return live | _mentioned_after(info, open_keys)
             live |= found[0]
             open_keys -= live
-        elif parent.kind in (K.SWITCH_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.LABEL_STMT):
+        elif parent.kind in (K.SWITCH_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.LABEL_STMT, K.StmtExpr,
+                             K.CXX_TRY_STMT, K.CXX_CATCH_STMT):
+            # (a statement expression's value and the declaration or expression around it; a catch
+            # handler after its try block: no statement list to follow)
             return live | _mentioned_after(info, open_keys)
         elif parent.kind in FUNCTION_KINDS or parent.kind == K.LAMBDA_EXPR:
             return live
