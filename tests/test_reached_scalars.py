@@ -264,3 +264,15 @@ def test_a_catch_handler_reads_what_the_loop_left(tmp_path):
     pragma = _pragmas(path)[9]
     assert pragma is None or ("lastprivate(" in pragma and " private(t)" not in pragma)
     _same_output(tmp_path, "catch.cpp", CATCH, compiler="g++")
+
+
+def test_a_const_bound_is_neither_taken_nor_changed_by_a_call(tmp_path):
+    """C++'s `static const int N` as an array's extent (`int a[N]`) is not an initializer that takes
+    its address, and an unknown call cannot change a const object: the loop's reason is the call."""
+    path = tmp_path / "bound.cpp"
+    path.write_text("static const int N = 1000;\nint a[N];\nvoid note(int x);\n"
+                    "void f() { for (int i = 0; i < N; i++) a[i] = i; }\n"
+                    "void g() { for (int i = 0; i < N; i++) { note(a[i]); a[i] = i; } }\n")
+    loops = {l.function: l for l in analyze_file(str(path)).report.loops}
+    assert loops["f"].parallel
+    assert not loops["g"].parallel and loops["g"].codes == [R.CALL_UNKNOWN]

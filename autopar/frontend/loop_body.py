@@ -113,7 +113,8 @@ class BodyReader:
         # through a pointer or a call (`int *p = &n; ... *p = 0;`), as far as the nest can tell
         if info.iv_decl is not None and nest.may_change_indirectly(info.iv_key, info.iv_decl):
             loop.writes_induction_variable = True
-        if any(nest.may_change_indirectly(k, d) for k, d in bound_decls.items()):
+        # (a const object never changes: writing it is undefined behaviour, not a way to change the bound)
+        if any(nest.may_change_indirectly(k, d) for k, d in bound_decls.items() if not _const_object(d)):
             loop.writes_bound = True
         loop.perfectly_nests_child = _single_loop(body)
         loop.body_only_loops = _only_loops(body)
@@ -263,6 +264,12 @@ def _nearest(node: Node, kinds: set) -> Optional[Node]:
 def _only_loops(body: Node) -> bool:
     statements = body.children if body.kind == K.COMPOUND_STMT else [body]
     return bool(statements) and all(s.kind == K.FOR_STMT for s in statements)
+
+
+def _const_object(decl) -> bool:
+    """A variable declared const (not a reference to const, which other names may change), not volatile."""
+    t = decl.type
+    return t.is_const_qualified() and not t.is_volatile_qualified() and "&" not in t.spelling
 
 
 def _single_loop(body: Node) -> bool:

@@ -13,7 +13,7 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Loop
-from autopar.frontend.ast import FOR_KINDS, Node, Source, strip
+from autopar.frontend.ast import ARRAY_TYPES, FOR_KINDS, Node, Source, strip
 from autopar.frontend.containers import range_container
 from autopar.frontend.functions import Function
 from autopar.frontend.variables import Variables
@@ -248,16 +248,35 @@ def initializer_addresses(clang_tu) -> set[tuple]:
     return keys
 
 
+def _extent_spans(declaration) -> list[tuple[int, int]]:
+    """The byte ranges of the `[...]` that follow a declaration's name (its array extents)."""
+    spans, depth, start, after_name = [], 0, 0, False
+    for token in declaration.get_tokens():
+        text, offset = token.spelling, token.extent.start.offset
+        if not after_name:
+            after_name = token.kind.name == "IDENTIFIER" and text == declaration.spelling
+            continue
+        if depth == 0 and text != "[":
+            break
+        depth += {"[": 1, "]": -1}.get(text, 0)
+        if text == "[" and depth == 1:
+            start = offset
+        elif text == "]" and depth == 0:
+            spans.append((start, offset + 1))
+    return spans
+
+
 # declarations whose members are at file scope as well
 _FILE_SCOPES = {K.NAMESPACE, K.LINKAGE_SPEC, K.UNEXPOSED_DECL}
 
 
 def _named_in(declaration) -> set[tuple]:
     """The variables a declaration's initializer names (by both keys of each: its own and its first
-    declaration's)."""
+    declaration's); an array's extent (`int a[N]`, with a C++ `const int N`) is no initializer."""
     keys = set()
+    extents = _extent_spans(declaration) if declaration.type.get_canonical().kind in ARRAY_TYPES else []
     for node in declaration.walk_preorder():
-        if node.kind == K.DECL_REF_EXPR:
+        if node.kind == K.DECL_REF_EXPR and not any(a <= node.extent.start.offset < b for a, b in extents):
             decl = node.referenced
             if decl is not None and decl.kind == K.VAR_DECL:
                 keys.update({Variables.key(decl), Variables.key(decl.canonical)})
