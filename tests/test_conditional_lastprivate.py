@@ -17,6 +17,7 @@ from autopar.edit.rewrite import plan_rewrite
 from autopar.plans import reasons as R
 from autopar.plans.candidates import validate_plan
 from autopar.plans.plan import CONDITIONAL_LASTPRIVATE, Decision
+from test_reached_scalars import loops_by_line
 
 SOURCE = r"""#include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +74,7 @@ def test_conditionally_assigned_scalars_run_in_parallel_and_keep_the_serial_valu
     fa = analyze_file(str(source))
     loop = next(l for l in fa.report.loops if l.line == 9)
     assert loop.parallel and R.CONDITIONAL_LASTPRIVATE in loop.codes
-    assert f"{CONDITIONAL_LASTPRIVATE}(at, inner, last, low)" in loop.pragma
+    assert f"{CONDITIONAL_LASTPRIVATE}4_(at, inner, last, low)" in loop.pragma
     nest = fa.nest_of(loop.id)
     plans = [c.plan for c in nest.candidates if c.plan.loop_id == loop.id]
     assert plans and all(p.collapse == 1 and p.directive.value == "parallel for" for p in plans)
@@ -84,7 +85,7 @@ def test_conditionally_assigned_scalars_run_in_parallel_and_keep_the_serial_valu
     rewritten = tmp_path / "last_par.c"
     rewritten.write_bytes(apply_edits(source.read_bytes(), plan_rewrite(source.read_bytes(), fa.tu, _forced(fa)).edits))
     text = rewritten.read_text()
-    assert text.count(f"#ifndef {CONDITIONAL_LASTPRIVATE}") == 1 and "lastprivate(conditional: __VA_ARGS__)" in text
+    assert text.count(f"#ifndef {CONDITIONAL_LASTPRIVATE}4_") == 1 and "__VA_ARGS__" not in text
     builds = [("serial", "gcc", source, []), ("gcc", "gcc", rewritten, ["-fopenmp"]),
               ("clang", "clang", rewritten, ["-fopenmp"]), ("c99", "gcc", rewritten, ["-fopenmp", "-std=c99", "-pedantic-errors"])]
     for name, compiler, path, flags in builds:
@@ -103,6 +104,44 @@ def _run(capsys, *args: str) -> str:
     return capsys.readouterr().out
 
 
+C89 = r"""#include <stdio.h>
+#include <stdlib.h>
+int main(int argc, char **argv)
+{
+    int n = argc > 1 ? atoi(argv[1]) : 100000, i, last = -1, low = -2;
+    double *a = malloc(sizeof(double) * (n + 1));
+    for (i = 0; i < n; i++)
+        a[i] = (i % 1000) * 7919 % 1000;
+    for (i = 0; i < n; i++) {
+        if (a[i] > 990) last = i;
+        if (a[i] < 2) low = i;
+    }
+    printf("%d %d\n", last, low);
+    free(a);
+    return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("compiler", ["gcc", "clang"])
+def test_the_clauses_macro_compiles_as_strict_c89(tmp_path, compiler):
+    """No variadic macro (C89 and C++98 have none): `-std=c89 -pedantic-errors` builds the rewrite."""
+    source = tmp_path / "old.c"
+    source.write_text(C89)
+    fa = analyze_file(str(source))
+    rewritten = tmp_path / "old_par.c"
+    rewritten.write_bytes(apply_edits(source.read_bytes(), plan_rewrite(source.read_bytes(), fa.tu, _forced(fa)).edits))
+    assert f"{CONDITIONAL_LASTPRIVATE}2_(last, low)" in rewritten.read_text()
+    for name, path, flags in (("serial", source, []), ("parallel", rewritten, ["-fopenmp"])):
+        subprocess.run([compiler, "-O2", "-std=c89", "-pedantic-errors", *flags, str(path), "-o", str(tmp_path / name)],
+                       check=True)
+    for n in ("0", "1000", "100000"):
+        serial = subprocess.run([str(tmp_path / "serial"), n], capture_output=True, text=True, check=True).stdout
+        parallel = subprocess.run([str(tmp_path / "parallel"), n], capture_output=True, text=True, check=True,
+                                  env={"OMP_NUM_THREADS": "4"}).stdout
+        assert parallel == serial, n
+
+
 def test_a_second_rewrite_and_check_leave_the_rewrite_alone(tmp_path, capsys):
     source = tmp_path / "last.c"
     source.write_text(SOURCE)
@@ -115,10 +154,7 @@ def test_a_second_rewrite_and_check_leave_the_rewrite_alone(tmp_path, capsys):
 
 
 def test_near_misses_stay_serial(tmp_path):
-    source = tmp_path / "near.c"
-    source.write_text(NEAR_MISSES)
-    fa = analyze_file(str(source))
-    loops = {l.line: l for l in fa.report.loops}
+    loops = loops_by_line(tmp_path / "near.c", NEAR_MISSES)
     assert not loops[5].parallelizable and R.SCALAR_LIVE_OUT in loops[5].codes
     assert not loops[7].parallelizable and R.SCALAR_CARRIED in loops[7].codes
     assert not loops[10].parallelizable and R.ADDRESS_TAKEN in loops[10].codes
@@ -149,7 +185,7 @@ def test_a_value_read_through_a_pointer_after_the_loop_is_kept(tmp_path):
     source.write_text(LENT)
     fa = analyze_file(str(source))
     loops = {l.line: l for l in fa.report.loops}
-    assert "lastprivate(kept)" in loops[9].pragma and f"{CONDITIONAL_LASTPRIVATE}(seen)" in loops[11].pragma
+    assert "lastprivate(kept)" in loops[9].pragma and f"{CONDITIONAL_LASTPRIVATE}1_(seen)" in loops[11].pragma
     rewritten = tmp_path / "lent_par.c"
     rewritten.write_bytes(apply_edits(source.read_bytes(), plan_rewrite(source.read_bytes(), fa.tu, _forced(fa)).edits))
     for name, path, flags in (("serial", source, []), ("parallel", rewritten, ["-fopenmp"])):
@@ -191,3 +227,15 @@ def test_check_judges_the_users_conditional_clause(tmp_path, capsys, line, safe)
     if not safe:
         assert "it needs lastprivate(conditional: " in unsafe[line]["message"]
         assert "a safe form is `#pragma omp parallel for lastprivate(conditional: " in unsafe[line]["message"]
+
+
+def test_check_needs_no_runs_test_for_a_conditional_clause(tmp_path, capsys):
+    """A conditional lastprivate keeps the variable's value when the loop runs no iteration: no
+    zero-trip note (a plain lastprivate gets one)."""
+    source = tmp_path / "zero.c"
+    source.write_text("int last_index(int n) {\n  int last = -1, i;\n#pragma omp parallel for lastprivate(conditional: last)\n"
+                      "  for (i = 0; i < n; i++)\n    last = i;\n  return last;\n}\n")
+    assert json.loads(_run(capsys, "check", "--format", "json", str(source)))["files"][0]["findings"] == []
+    source.write_text(source.read_text().replace("lastprivate(conditional: last)", "lastprivate(last)"))
+    findings = json.loads(_run(capsys, "check", "--format", "json", str(source)))["files"][0]["findings"]
+    assert [f["rule"] for f in findings] == ["conditional-omp-pragma"]

@@ -33,7 +33,7 @@ def test_inner_assignments_live_after_the_loop(tmp_path):
     # ... where that test changes from one iteration to the next (j < i: none for i = 0), the last
     # iteration that assigns gives the value: conditional lastprivate
     assert outer["w_varies"].parallel and R.CONDITIONAL_LASTPRIVATE in outer["w_varies"].codes
-    assert "autopar_last_assigned_(t)" in outer["w_varies"].pragma
+    assert "autopar_last_assigned1_(t)" in outer["w_varies"].pragma
     assert not outer["iv_cond"].parallelizable and R.INNER_IV_LIVE_OUT in outer["iv_cond"].codes
     # no collapsed plan over an inner loop whose variable is lastprivate
     nest = fa.nest_of(next(l.id for l in fa.report.loops if l.function == "iv_const" and l.depth == 0))

@@ -19,6 +19,12 @@ from autopar.plans import reasons as R
 from autopar.plans.plan import Decision
 
 
+def loops_by_line(path: Path, text: str, *args: str) -> dict:
+    """The report's loops of `text`, written to `path`, by line."""
+    path.write_text(text)
+    return {l.line: l for l in analyze_file(str(path), list(args)).report.loops}
+
+
 def _pragmas(path: Path, *args: str) -> dict[int, str | None]:
     fa = analyze_file(str(path), list(args))
     return {l.line: l.pragma for l in fa.report.loops}
@@ -60,10 +66,7 @@ int main(void) {
 
 
 def test_a_counter_read_through_a_pointer_keeps_its_loop_serial(tmp_path):
-    path = tmp_path / "counter.c"
-    path.write_text(COUNTER_THROUGH_POINTER)
-    fa = analyze_file(str(path))
-    loops = {l.line: l for l in fa.report.loops}
+    loops = loops_by_line(tmp_path / "counter.c", COUNTER_THROUGH_POINTER)
     assert not loops[10].parallel and R.ADDRESS_TAKEN in loops[10].codes
     assert not loops[11].parallel and R.ADDRESS_TAKEN in loops[11].codes
     # the last loop's counter is read after it through pj: kept (lastprivate), not private
@@ -276,3 +279,38 @@ def test_a_const_bound_is_neither_taken_nor_changed_by_a_call(tmp_path):
     loops = {l.function: l for l in analyze_file(str(path)).report.loops}
     assert loops["f"].parallel
     assert not loops["g"].parallel and loops["g"].codes == [R.CALL_UNKNOWN]
+
+
+UNRUN = r"""#include <stdio.h>
+#define N 100000
+double A[N];
+static int find(int n, double t) {
+  int last = -1;
+  for (int i = 0; i < n; i++)
+    if (A[i] > t) last = i;
+  (void)sizeof(last = 3);
+  (void)_Generic(1.0, int: (last = 7), default: 0);
+  return last;
+}
+static int omp_clause(int n) {
+  int last = -1;
+  for (int i = 0; i < n; i++)
+    last = (int)A[i];
+#pragma omp parallel num_threads(last >= 0 ? 2 : 1)
+  { }
+  return n;
+}
+int main(void) {
+  for (int i = 0; i < N; i++) A[i] = (double)((i * 7919L) % 1000);
+  printf("%d %d\n", find(N, 990.0), omp_clause(N));
+  return 0;
+}
+"""
+
+
+def test_assignments_that_never_run_and_reads_in_a_directive_count(tmp_path):
+    """`sizeof(last = 3)` and `_Generic`'s other branch assign nothing (they made `last` dead after the
+    loop: private); a clause of a later omp directive reads `last` (it was dead too)."""
+    loops = loops_by_line(tmp_path / "unrun.c", UNRUN)
+    assert "autopar_last_assigned1_(last)" in loops[6].pragma
+    assert loops[14].pragma is None or "lastprivate(last)" in loops[14].pragma

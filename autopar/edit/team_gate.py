@@ -76,19 +76,21 @@ static int {TEAM_GATE}(double autopar_share)
 """
 
 
-# The clause of Plan.conditional_lastprivate: OpenMP 5.0's conditional lastprivate where gcc 10 or later
-# compiles it (its copy-out keeps the last assigning iteration's value, and the variable's own when
-# none assigns); elsewhere the region runs on one thread, in order, on the variables themselves.
-CONDITIONAL_LASTPRIVATE_DEFINITION = f"""#ifndef {CONDITIONAL_LASTPRIVATE}
-/* autopar: variables assigned in some iterations keep the last assigned value (OpenMP 5.0) */
-#if defined(__GNUC__) && __GNUC__ >= 10 && !defined(__clang__) && !defined(__INTEL_COMPILER)
-#define {CONDITIONAL_LASTPRIVATE}(...) lastprivate(conditional: __VA_ARGS__)
-#else
-#define {CONDITIONAL_LASTPRIVATE}(...) num_threads(1)
-#endif
-#endif
-
-"""
+def conditional_lastprivate_definition(count: int) -> str:
+    """The macro of Plan.conditional_lastprivate for `count` variables: OpenMP 5.0's conditional
+    lastprivate where gcc 10 or later compiles it (its copy-out keeps the last assigning iteration's
+    value, and the variable's own when none assigns); elsewhere the region runs on one thread, in
+    order, on the variables themselves. No variadic macro: C89 and C++98 have none."""
+    name = f"{CONDITIONAL_LASTPRIVATE}{count}_"
+    parameters = ", ".join(f"autopar_v{k}" for k in range(1, count + 1))
+    return (f"#ifndef {name}\n"
+            "/* autopar: variables assigned in some iterations keep the last assigned value (OpenMP 5.0) */\n"
+            "#if defined(__GNUC__) && __GNUC__ >= 10 && !defined(__clang__) && !defined(__INTEL_COMPILER)\n"
+            f"#define {name}({parameters}) lastprivate(conditional: {parameters})\n"
+            "#else\n"
+            f"#define {name}({parameters}) num_threads(1)\n"
+            "#endif\n"
+            "#endif\n\n")
 
 
 _CONDITIONAL = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|endif)\b", re.M)
@@ -170,8 +172,8 @@ def helper_definitions(source: bytes, tu: TranslationUnit, edits: list[Edit]) ->
         found = [(f"{INSPECTION}{name}_", helper_definition(name)) for name in helpers_called(text)] + \
             [(name, claims.helper_definition(name)) for name in claims.helpers_called(text)] + \
             [(name, claims.append_definition(name)) for name in claims.append_helpers_called(text)] + \
-            ([(CONDITIONAL_LASTPRIVATE, CONDITIONAL_LASTPRIVATE_DEFINITION)]
-             if re.search(rf"\b{CONDITIONAL_LASTPRIVATE}\(", text) else [])
+            [(f"{CONDITIONAL_LASTPRIVATE}{n}_", conditional_lastprivate_definition(int(n)))
+             for n in dict.fromkeys(re.findall(rf"\b{CONDITIONAL_LASTPRIVATE}(\d+)_\(", text))]
         for name, definition in found:
             at = gate_place(source, tu.loop(edit.loop_id)) if edit.loop_id else None
             if at is not None:

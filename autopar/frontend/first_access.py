@@ -9,6 +9,7 @@ from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, INC_DEC, LOOP_KINDS, Node, canonical_kind, expression_children,
                               strip, unit_cache, variable_decl)
+from autopar.frontend.cursor_kinds import OPAQUE_EXPR
 from autopar.frontend.variables import Variables
 from autopar.frontend.containers import container_type
 from autopar.frontend.loops import LoopInfo
@@ -83,6 +84,11 @@ class FirstAccess:
                 return result
         for child in node.children:
             defined = self.run(child, defined)
+        return defined
+
+    def _may_not_run(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        for child in node.children:
+            self.run(child, set(defined))
         return defined
 
     def _reference(self, node: Node, defined: set[tuple]) -> set[tuple]:
@@ -242,6 +248,11 @@ class FirstAccess:
 
 
 _HANDLERS = {
+    # operands that may not run (sizeof, alignof, noexcept, _Generic's other branches, GNU `?:`): their
+    # reads count, their assignments do not make a variable assigned
+    K.CXX_UNARY_EXPR: FirstAccess._may_not_run,
+    K.GENERIC_SELECTION_EXPR: FirstAccess._may_not_run,
+    OPAQUE_EXPR: FirstAccess._may_not_run,
     K.DECL_REF_EXPR: FirstAccess._reference,
     K.VAR_DECL: FirstAccess._declaration,
     K.BINARY_OPERATOR: FirstAccess._binary,

@@ -22,7 +22,7 @@ from typing import Optional
 
 # autopar's own form of lastprivate(conditional: ...) in rewritten code, read back as that clause
 # (autopar.plans.plan.CONDITIONAL_LASTPRIVATE; the standard library only here, so spelled again)
-CONDITIONAL_LASTPRIVATE = "autopar_last_assigned_"
+CONDITIONAL_LASTPRIVATE = re.compile(r"autopar_last_assigned\d+_")
 _TOKENS = re.compile(rb'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
 _CONDITIONAL = re.compile(r"#(if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b")
 _OPERATOR = re.compile(rb'_Pragma\s*\(\s*("(?:\\.|[^"\\\n])*")\s*\)')
@@ -330,7 +330,7 @@ def _clause(name: str, argument: Optional[str]) -> OmpClause:
     lastprivate(conditional: x), the step of linear(i: 2))."""
     if argument is None:
         return OmpClause(name=name)
-    if name == CONDITIONAL_LASTPRIVATE:  # (autopar's own form of lastprivate(conditional: ...))
+    if CONDITIONAL_LASTPRIVATE.fullmatch(name):  # (autopar's own form of lastprivate(conditional: ...))
         name, argument = "lastprivate", f"conditional: {argument}"
     modifier = None
     items = argument

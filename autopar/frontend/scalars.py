@@ -8,6 +8,7 @@ its address escapes.
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
@@ -54,7 +55,7 @@ def scalar_uses(info: LoopInfo, variables: Variables, escaping: set[tuple],
     references = info.function.references
     locals_ = {key for key in order if not (key[0] == path and loop_node.start <= key[1] < loop_node.end)
                and variables.get(decls[key]).storage not in (Storage.GLOBAL, Storage.STATIC_LOCAL)}
-    live = _live_after(info, locals_, loops)
+    live = _live_after(info, locals_, loops) | _named_in_pragmas_after(info, variables.source.data, locals_)
     for key in order:
         decl = decls[key]
         if references.get(key) is not None:
@@ -94,6 +95,20 @@ def scalar_uses(info: LoopInfo, variables: Variables, escaping: set[tuple],
             linear_step=info.linear.get(key),
         ))
     return uses + _written_through_references(order, decls, references, first, variables)
+
+
+_PRAGMA_LINE = re.compile(rb'#[ \t]*pragma[ \t]+omp\b(?:[^\n]|\\\n)*|_Pragma[ \t]*\([ \t]*"omp\b[^"]*"')
+
+
+def _named_in_pragmas_after(info: LoopInfo, data: bytes, keys: set[tuple]) -> set[tuple]:
+    """The keys whose names an omp directive after the loop (in its function) mentions: a clause
+    reads them (`num_threads(last >= 0 ? 3 : 1)`, `if(n > k)`), which no node of the tree shows."""
+    text = data[info.node.end:info.function.end]
+    if b"pragma" not in text.lower():
+        return set()
+    names = {m.group(0).decode("utf-8", "replace") for line in _PRAGMA_LINE.finditer(text)
+             for m in re.finditer(rb"[A-Za-z_]\w*", line.group(0))}
+    return {key for key in keys if key[2] in names}
 
 
 def _declared_outside_lambda(loop_node: Node) -> set[tuple]:

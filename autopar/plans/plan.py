@@ -158,7 +158,9 @@ TEAM_GATE = "autopar_team_pays_"
 # the compiler is gcc 10 or later; elsewhere `num_threads(1)`, the loop run in order by one thread on
 # the variables themselves (clang 14 copies out an undefined value when no iteration assigns, and the
 # wrong one when an inner loop does)
-CONDITIONAL_LASTPRIVATE = "autopar_last_assigned_"
+# (one macro per number of variables, `autopar_last_assigned2_(last, v)`: C89 and C++98 have no
+# variadic macros)
+CONDITIONAL_LASTPRIVATE = "autopar_last_assigned"
 
 
 def team_gate(work: str) -> str:
@@ -245,7 +247,8 @@ def render_pragma(plan: Plan) -> str:
         if names:
             parts.append(f"{clause}({', '.join(names)})")
     if plan.conditional_lastprivate:
-        parts.append(f"{CONDITIONAL_LASTPRIVATE}({', '.join(plan.conditional_lastprivate)})")
+        names = plan.conditional_lastprivate
+        parts.append(f"{CONDITIONAL_LASTPRIVATE}{len(names)}_({', '.join(names)})")
     for name, step in sorted(plan.linear.items()):
         parts.append(f"linear({name}:{step})")
     for reduction in plan.reductions:

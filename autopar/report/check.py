@@ -285,7 +285,7 @@ def _missing_clauses(source: bytes, plans: list, parsed: OmpPragma, problems: li
     runs = chosen.runs_check
     safe = render_pragma(chosen.model_copy(update={"runs_check": None}) if runs else chosen)
     # (the standard spelling in the user's own pragma: rewrite's macro for it is defined only where it writes one)
-    safe = safe.replace(f"{CONDITIONAL_LASTPRIVATE}(", "lastprivate(conditional: ")
+    safe = re.sub(rf"\b{CONDITIONAL_LASTPRIVATE}\d+_\(", "lastprivate(conditional: ", safe)
     if "parallel" not in parsed.directive:  # a worksharing loop of the user's region: no region of its own
         safe = re.sub(r"^#pragma omp parallel for\b", "#pragma omp for", safe)
         span = span if " if(" not in safe else None  # (an if() clause belongs to the region: no fix)

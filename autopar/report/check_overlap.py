@@ -40,8 +40,9 @@ def zero_trip_finding(plans: list[Plan], pragma: OmpPragma, common: dict) -> Opt
     if not plans or not all(p.runs_check for p in plans):
         return None
     needed = {*plans[0].lastprivate, *(v for r in plans[0].reductions if r.op.value in ("&&", "||") for v in r.variables)}
-    given = [v for c in pragma.clauses if c.name == "lastprivate" or c.name == "reduction" and c.modifier in ("&&", "||")
-             for v in c.variables if v in needed]
+    # (a conditional lastprivate keeps the variable's value when no iteration assigns it)
+    given = [v for c in pragma.clauses if c.name == "lastprivate" and c.modifier != "conditional" or
+             c.name == "reduction" and c.modifier in ("&&", "||") for v in c.variables if v in needed]
     if not given:
         return None
     test, names = plans[0].runs_check, list(dict.fromkeys(given))
