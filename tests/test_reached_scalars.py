@@ -314,3 +314,42 @@ def test_assignments_that_never_run_and_reads_in_a_directive_count(tmp_path):
     loops = loops_by_line(tmp_path / "unrun.c", UNRUN)
     assert "autopar_last_assigned1_(last)" in loops[6].pragma
     assert loops[14].pragma is None or "lastprivate(last)" in loops[14].pragma
+
+
+SWITCH = r"""#include <stdio.h>
+#define N 200000
+int a[N], b[N];
+static long state_machine(int n) {
+  int mark = -1;
+  for (int i = 0; i < n; i++) {
+    switch (a[i] % 4) {
+    case 0: mark = i; break;
+    case 1: b[i] = mark; break;
+    default: b[i] = 0; break;
+    }
+  }
+  return mark;
+}
+static long moved(int n, int p[], int q[]) {
+  for (int i = 0; i < n; i++)
+    if (q[i] % 1000 == 7) p = q + i;
+  return p - q;
+}
+int main(void) {
+  for (int i = 0; i < N; i++) a[i] = (int)((i * 7919L) % 1000);
+  long m = state_machine(N), s = 0;
+  for (int i = 0; i < N; i++) s += b[i];
+  printf("%ld %ld %ld\n", m, s, moved(N, b, a));
+  return 0;
+}
+"""
+
+
+def test_a_case_label_is_reached_with_only_what_the_switch_began_with(tmp_path):
+    """`case 0: mark = i; break; case 1: b[i] = mark;` reads the mark of an earlier iteration: the
+    walk went through the cases as one straight line (mark private, or conditional lastprivate);
+    an array parameter (`int p[]`) reassigned in the loop is a pointer, not an array (it had no clause)."""
+    loops = loops_by_line(tmp_path / "switch.c", SWITCH)
+    assert not loops[6].parallel and R.SCALAR_CARRIED in loops[6].codes
+    assert "autopar_last_assigned1_(p)" in loops[16].pragma
+    _same_output(tmp_path, "switch.c", SWITCH)

@@ -17,14 +17,14 @@ from autopar.frontend.nest_facts import designated
 
 
 def is_scalar_decl(decl) -> bool:
-    """Not an array, and not one of the hidden variables of a range-based for (kept per declaration on
-    its translation unit)."""
+    """Not an array (a parameter declared as one is a pointer: `int a[]`), and not one of the hidden
+    variables of a range-based for (kept per declaration on its translation unit)."""
     known = unit_cache(decl, "_autopar_scalars")
     key = Variables.key(decl)
     found = known.get(key)
     if found is None:
         found = known[key] = not decl.spelling.startswith(("__begin", "__end", "__range")) and \
-            canonical_kind(decl) not in ARRAY_TYPES and not container_type(decl.type)
+            (decl.kind == K.PARM_DECL or canonical_kind(decl) not in ARRAY_TYPES) and not container_type(decl.type)
     return found
 
 
@@ -41,6 +41,7 @@ class FirstAccess:
         # "continue", that statement's index): the code after it may be skipped (`do { if (c) break;
         # x = 1; } while (0);` leaves x unassigned)
         self.jumped: dict[tuple[str, int], list[set[tuple]]] = {}
+        self.switch_entries: list[set[tuple]] = []  # what was assigned where each open switch began
         self.read_first: set[tuple] = set()
         self.written: set[tuple] = set()
         self.read: set[tuple] = set()
@@ -186,8 +187,18 @@ class FirstAccess:
 
     def _while_or_switch(self, node: Node, defined: set[tuple]) -> set[tuple]:
         defined = self.run(node.children[0], defined)
+        self.switch_entries.append(defined if node.kind == K.SWITCH_STMT else set())
         for child in node.children[1:]:
             self.run(child, set(defined))
+        self.switch_entries.pop()
+        return defined
+
+    def _case(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        """A case label: the switch may jump here with only what was assigned before it (not what the
+        cases above assigned: `case 0: m = i; break; case 1: b[i] = m;` reads m first)."""
+        defined = set(self.switch_entries[-1]) if self.switch_entries else set()
+        for child in node.children:
+            defined = self.run(child, defined)
         return defined
 
     def _for(self, node: Node, defined: set[tuple]) -> set[tuple]:
@@ -263,6 +274,8 @@ _HANDLERS = {
     K.WHILE_STMT: FirstAccess._while_or_switch,
     K.DO_STMT: FirstAccess._do,
     K.LABEL_STMT: FirstAccess._label,
+    K.CASE_STMT: FirstAccess._case,
+    K.DEFAULT_STMT: FirstAccess._case,
     K.SWITCH_STMT: FirstAccess._while_or_switch,
     K.FOR_STMT: FirstAccess._for,
     K.CXX_FOR_RANGE_STMT: FirstAccess._for,
