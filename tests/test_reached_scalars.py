@@ -10,6 +10,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from test_cc_link import _wrapper
 
 from autopar.decision.pipeline import analyze_file
@@ -353,3 +355,53 @@ def test_a_case_label_is_reached_with_only_what_the_switch_began_with(tmp_path):
     assert not loops[6].parallel and R.SCALAR_CARRIED in loops[6].codes
     assert "autopar_last_assigned1_(p)" in loops[16].pragma
     _same_output(tmp_path, "switch.c", SWITCH)
+
+
+# (control entering a statement in the middle, and C++'s if and try: each printed another result)
+ENTERED_FRAME = r"""#include <stdio.h>
+#define N 100000
+int a[N], b[N];
+int main() {
+  int t = T0;
+  for (int i = 0; i < N; i++) a[i] = FILL;
+  for (int i = 0; i < N; i++) {
+BODY
+  }
+  unsigned long s = 0;
+  for (int i = 0; i < N; i++) s = s * 31 + b[i];
+  printf("%lu %d\n", s, t);
+  return 0;
+}
+"""
+ENTERED = {  # name -> (t's start, a[i], the loop's body)
+    "case_in_summarized_if.c": ("0", "i % 7 + 1", """    switch (i % 1000 == 0) {
+    case 0:
+      t = a[i];
+      if (a[i] > -100) {
+    case 1:
+        b[i] += t;
+      }
+    }"""),
+    "goto_into_while_body.c": ("0", "i % 7 + 1", """    if (i % 1000 == 0) goto L;
+    while ((t = a[i]) < 0) {
+    L:
+      break;
+    }
+    b[i] = t;"""),
+    "if_init_else_write.cpp": ("0", "i % 1000 ? i % 7 + 1 : 0", """    b[i] = a[i];
+    if (int q = a[i]; q > 0) b[i] = q; else t = i;"""),
+    "if_condvar_else_read.cpp": ("5", "i % 1000 ? i % 7 + 1 : 0", """    if (int q = a[i]) t = q; else b[i] = t;"""),
+    "catch_assigns.cpp": ("9", "i % 7 + 1", """    try { b[i] = a[i]; } catch (...) { t = 5; }
+    b[i] += t;"""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ENTERED))
+def test_control_that_enters_in_the_middle_or_skips_a_branch(tmp_path, name):
+    """A case label inside a large `if` of the switch (the statement was summarized from nothing
+    assigned), a goto or case into a while's body (its condition's assignment skipped), C++'s
+    `if (init; cond) ... else ...` and `if (T x = e)` (the else branch was never walked, or the
+    condition taken for the then branch), a catch handler's assignment (taken as always made)."""
+    t0, fill, body = ENTERED[name]
+    text = ENTERED_FRAME.replace("T0", t0).replace("FILL", fill).replace("BODY", body)
+    _same_output(tmp_path, name, text, compiler="g++" if name.endswith(".cpp") else "gcc")

@@ -16,8 +16,7 @@ from autopar.ir import CallEffect, CallSite, FunctionSummary
 from autopar.frontend.ast import FUNCTION_KINDS, Node, Source, expression_children, strip, variable_decl
 from autopar.frontend.variables import Variables
 from autopar.frontend.containers import PLAIN_TYPES, READ_ONLY, container_call
-from autopar.frontend.functions import qualified_name
-from autopar.frontend.loops import cleanup_handlers
+from autopar.frontend.functions import cleanup_handlers, qualified_name
 
 _MATH = ["sqrt", "cbrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "pow", "sin", "cos", "tan",
          "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "fabs", "fmax",

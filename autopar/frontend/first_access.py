@@ -3,6 +3,7 @@ writing, and writes on every path to its end (autopar's privatization and lastpr
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
@@ -88,9 +89,7 @@ class FirstAccess:
         return defined
 
     def _may_not_run(self, node: Node, defined: set[tuple]) -> set[tuple]:
-        for child in node.children:
-            self.run(child, set(defined))
-        return defined
+        return self._may_not_run_all(node.children, defined)
 
     def _reference(self, node: Node, defined: set[tuple]) -> set[tuple]:
         decl = variable_decl(node)
@@ -179,11 +178,28 @@ class FirstAccess:
         return self.run(children[1], set(defined)) & self.run(children[2], set(defined))
 
     def _if(self, node: Node, defined: set[tuple]) -> set[tuple]:
+        """`if (cond) then else other`, C++'s `if (init; cond)` and `if (T x = e)` too: what precedes
+        the branches always runs (libclang gives [init, condition variable, cond, then, else], each
+        where present); an `else` keyword before the last child says it is the else branch."""
         children = node.children
-        defined = self.run(children[0], defined)
-        then = self.run(children[1], set(defined)) if len(children) > 1 else defined
-        other = self.run(children[2], set(defined)) if len(children) > 2 else defined
-        return then & other
+        data = self.facts.get(("source", 0)) if self.facts is not None else None
+        if len(children) == 2:  # (no else)
+            defined = self.run(children[0], defined)
+            return self.run(children[1], set(defined)) & defined
+        if len(children) < 2 or data is None or not children[-2].end < children[-1].start or \
+                not re.search(rb"\belse\b", data[children[-2].end:children[-1].start]):
+            # (no else in the text between the last two, or no text to read, as in a macro's code:
+            # only the first part surely runs)
+            defined = self.run(children[0], defined) if children else defined
+            return self._may_not_run_all(children[1:], defined)
+        for child in children[:-2]:
+            defined = self.run(child, defined)
+        return self.run(children[-2], set(defined)) & self.run(children[-1], set(defined))
+
+    def _may_not_run_all(self, children: list[Node], defined: set[tuple]) -> set[tuple]:
+        for child in children:
+            self.run(child, set(defined))
+        return defined
 
     def _while_or_switch(self, node: Node, defined: set[tuple]) -> set[tuple]:
         defined = self.run(node.children[0], defined)
@@ -191,7 +207,7 @@ class FirstAccess:
         for child in node.children[1:]:
             self.run(child, set(defined))
         self.switch_entries.pop()
-        return defined
+        return set() if node.kind == K.WHILE_STMT and _entered_inside(node) else defined
 
     def _case(self, node: Node, defined: set[tuple]) -> set[tuple]:
         """A case label: the switch may jump here with only what was assigned before it (not what the
@@ -211,13 +227,13 @@ class FirstAccess:
             for part in (inner.body, inner.inc):
                 if part is not None:
                     self.run(part, set(defined))
-            return defined
+            return set() if _entered_inside(node) else defined
         children = node.children
         for child in children[:-1]:
             defined = self.run(child, defined)
         if children:
             self.run(children[-1], set(defined))
-        return defined
+        return set() if _entered_inside(node) else defined
 
     def _jump(self, node: Node, defined: set[tuple]) -> set[tuple]:
         for child in node.children:
@@ -274,6 +290,7 @@ _HANDLERS = {
     K.WHILE_STMT: FirstAccess._while_or_switch,
     K.DO_STMT: FirstAccess._do,
     K.LABEL_STMT: FirstAccess._label,
+    K.CXX_TRY_STMT: FirstAccess._may_not_run,  # (an exception may cut the try block short, a handler run or not)
     K.CASE_STMT: FirstAccess._case,
     K.DEFAULT_STMT: FirstAccess._case,
     K.SWITCH_STMT: FirstAccess._while_or_switch,
@@ -293,6 +310,22 @@ _SUMMARIZED = {K.COMPOUND_STMT, K.IF_STMT, K.FOR_STMT, K.WHILE_STMT, K.DO_STMT, 
 
 
 _SUMMARY_MIN_NODES = 12
+_ENTRIES = (K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT)  # where control may come in from elsewhere
+
+
+def _entered_inside(node: Node) -> bool:
+    """Whether control may enter `node` in the middle: a label in it, or a case of a switch around it
+    (`goto L; while ((t = a[i]) < 0) { L: break; }` leaves the loop without its condition's t)."""
+    for inner in node.tree[node.index:node.last + 1] if node.tree is not None else node.walk():
+        if inner.kind == K.LABEL_STMT:
+            return True
+        if inner.kind in (K.CASE_STMT, K.DEFAULT_STMT):
+            switch = inner.parent
+            while switch is not None and switch.kind != K.SWITCH_STMT:
+                switch = switch.parent
+            if switch is None or not node.contains(switch):
+                return True
+    return False
 
 
 def _open_statements(node: Node, facts: dict) -> set[int]:
@@ -303,7 +336,7 @@ def _open_statements(node: Node, facts: dict) -> set[int]:
     if found is None:
         found = set()
         for jump in node.tree or node.walk():
-            if jump.kind == K.LABEL_STMT:  # (what follows a label depends on where its gotos come from)
+            if jump.kind in _ENTRIES:  # (what follows a label depends on where its gotos come from)
                 found.update(a.index for a in jump.ancestors())
                 found.add(jump.index)
                 continue

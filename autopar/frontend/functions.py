@@ -41,6 +41,7 @@ class Function:
         self._references: Optional[dict[tuple, Optional[Node]]] = None
         self._by_kind: Optional[dict] = None  # cursor kind -> the nodes of that kind, in pre-order
         self.facts: dict[tuple, object] = {}  # what passes learn of a node once, keyed by (fact, node.index)
+        self.facts[("source", 0)] = source.data  # (for passes that read a statement's keywords)
 
     def mentions(self, word: bytes) -> bool:
         """Whether the definition's text holds `word` (a cheap test before a walk that looks for it)."""
@@ -160,9 +161,10 @@ def build_functions(tu, source: Source) -> list[Function]:
 
     def top_level(cursor, outermost) -> Iterator:
         for child in cursor.get_children():
-            # declarations of included headers: never descend into them (where a declaration starts,
-            # not its name: a name that a macro spells, `void KNAME(...)`, is not "from the main file")
-            if not from_main_file(child.extent.start):
+            # declarations of included headers: never descend into them (a place that a macro spells
+            # is not "from the main file": the name of `void KNAME(...)`, the start of
+            # `LZ4_FORCE_INLINE int f(...)`; either will do)
+            if not (from_main_file(child.location) or from_main_file(child.extent.start)):
                 continue
             kind = child.kind
             if kind in (K.NAMESPACE, K.LINKAGE_SPEC, K.CLASS_DECL, K.STRUCT_DECL, K.CLASS_TEMPLATE,
@@ -179,3 +181,18 @@ def build_functions(tu, source: Source) -> list[Function]:
         functions.append(Function(qualified_name(cursor), cursor, start.line, start.offset, end.offset, source,
                                   outermost.extent.start.offset))
     return functions
+
+
+def cleanup_handlers(function: Function) -> dict:
+    """The local declarations with `__attribute__((cleanup(f)))` -> f: where the variable's scope ends,
+    f(&v) runs, a call the text does not show (the address escapes to it). The function's fact."""
+    found = function.facts.get(("cleanup", 0))
+    if found is None:
+        found = function.facts[("cleanup", 0)] = {}
+        if function.mentions(b"cleanup"):
+            for node in function.nodes_of((K.VAR_DECL,)):
+                for attr in node.cursor.get_children():
+                    tokens = [t.spelling for t in attr.get_tokens()] if attr.kind == K.UNEXPOSED_ATTR else []
+                    if len(tokens) >= 3 and tokens[0].strip("_") == "cleanup":
+                        found[node] = tokens[2]
+    return found

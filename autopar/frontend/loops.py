@@ -15,7 +15,7 @@ from clang.cindex import CursorKind as K, TypeKind
 from autopar.ir import Loop
 from autopar.frontend.ast import ARRAY_TYPES, FOR_KINDS, Node, Source, strip
 from autopar.frontend.containers import range_container
-from autopar.frontend.functions import Function
+from autopar.frontend.functions import Function, cleanup_handlers
 from autopar.frontend.variables import Variables
 from autopar.frontend.nest_facts import NestFacts, Scope, written_decl_refs
 from autopar.frontend.wraparound import Walk
@@ -214,21 +214,6 @@ def escaping_addresses(function: Function, lent: set[int]) -> set[tuple]:
             if decl is not None:
                 keys.add(Variables.key(decl))
     return keys | {Variables.key(node.cursor) for node in cleanup_handlers(function)}
-
-
-def cleanup_handlers(function: Function) -> dict:
-    """The local declarations with `__attribute__((cleanup(f)))` -> f: where the variable's scope ends,
-    f(&v) runs, a call the text does not show (the address escapes to it). The function's fact."""
-    found = function.facts.get(("cleanup", 0))
-    if found is None:
-        found = function.facts[("cleanup", 0)] = {}
-        if function.mentions(b"cleanup"):
-            for node in function.nodes_of((K.VAR_DECL,)):
-                for attr in node.cursor.get_children():
-                    tokens = [t.spelling for t in attr.get_tokens()] if attr.kind == K.UNEXPOSED_ATTR else []
-                    if len(tokens) >= 3 and tokens[0].strip("_") == "cleanup":
-                        found[node] = tokens[2]
-    return found
 
 
 def initializer_addresses(clang_tu) -> set[tuple]:
