@@ -60,6 +60,12 @@ CASES = {
     # printing under the lock: the order of the lines is the threads', no variable changes
     "printing": ("void f(void)\n{\n#pragma omp parallel for\n  for (int i = 0; i < 8; i++) {\n    b[i] = a[i] * 2.0;\n"
                  "#pragma omp critical\n    { count += 1; fprintf(stderr, \"%d\\n\", count); }\n  }\n}\n", None),
+    # a plain store under the lock: the last thread to take it wins, not the last iteration
+    "last_store": ("void f(void)\n{\n#pragma omp parallel for\n  for (int i = 0; i < N; i++) {\n"
+                   "    b[i] = a[i];\n    if (a[i] > 50)\n#pragma omp critical\n      count = i;\n  }\n}\n",
+                   "scalar count is live after the loop"),
+    "stored_element": ("void f(void)\n{\n#pragma omp parallel for\n  for (int i = 0; i < N; i++) {\n"
+                       "#pragma omp critical\n    hist[(int)a[i] & 15] = i;\n  }\n}\n", "hist"),
     # the section guards total; the dependence beside it is the loop's own
     "carried_beside": ("void f(void)\n{\n#pragma omp parallel for\n  for (int i = 1; i < N; i++) {\n"
                        "#pragma omp critical\n    total += a[i];\n    b[i] = b[i - 1] + 1.0;\n  }\n}\n",

@@ -28,6 +28,7 @@ from autopar.ir import CallEffect, Loop, TranslationUnit
 _NUMBERS = re.compile(rb"\b\d[\w.]*|\.\d\w*")  # (`1.5f`, `0x1F`: no names)
 _IDENTIFIER = re.compile(rb"[A-Za-z_]\w*")
 _CALL = re.compile(rb"([A-Za-z_]\w*)\s*\(")
+_SUBSCRIPTS = rb"(?:\[(?:[^\[\]]|\[[^\[\]]*\])*\]\s*)*"  # `[k]`, `[(int)a[i] & 15]`: one nesting
 _KEYWORDS = {b"sizeof", b"_Alignof", b"alignof"}  # (may precede a parenthesis without calling)
 _MEMBERS = re.compile(rb"(?:\.|->)\s*[A-Za-z_]\w*")  # `s.count`, `p->x`: the member is no variable
 # the words of C that name no variable: keywords and the arithmetic types
@@ -87,7 +88,7 @@ def critical_sections(source: bytes, tu: TranslationUnit, loop: Loop,
     for lock, names in names_in.items():
         others = set().union(*(n for k, n in names_in.items() if k != lock))
         found.guarded |= (names - named_outside - others) & written
-    found.guarded -= _split_updates(found.guarded, texts)
+    found.guarded -= _split_updates(found.guarded, texts) | _overwritten(found.guarded, texts)
     if found.guarded & set(loop.macro_named):
         return None  # a macro names a guarded variable: where, the text does not say
     starts = lines.starts
@@ -107,11 +108,28 @@ def _split_updates(guarded: set[str], texts: list[bytes]) -> set[str]:
     split = set()
     for name in guarded:
         word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
-        stored = re.compile(rb"\b" + re.escape(name.encode()) + rb"\s*(?:\[[^\]]*\]\s*)*=(?!=)")
+        stored = re.compile(rb"\b" + re.escape(name.encode()) + rb"\s*" + _SUBSCRIPTS + rb"=(?!=)")
         naming = [t for t in texts if word.search(t)]
         if len(naming) > 1 and any(len(word.findall(t)) == len(stored.findall(t)) for t in naming):
             split.add(name)
     return split
+
+
+def _overwritten(guarded: set[str], texts: list[bytes]) -> set[str]:
+    """The guarded variables a section with no test stores without reading (`t = i * 4 + j;`,
+    `h[k] = i;`): the lock orders the stores, but the last one to take it is any thread's, where the
+    serial loop's last iteration wins. Judged with all their uses, as without the lock (a section
+    with a test, `if (v > best) { best = v; at = i; }`, keeps the best value whatever the order)."""
+    found = set()
+    for text in texts:
+        if re.search(rb"\bif\b|\?", text):
+            continue
+        for name in guarded:
+            word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
+            stored = re.compile(rb"\b" + re.escape(name.encode()) + rb"\s*" + _SUBSCRIPTS + rb"=(?!=)")
+            if stored.search(text) and len(word.findall(text)) == len(stored.findall(text)):
+                found.add(name)
+    return found
 
 
 def _called_globals(tu: TranslationUnit, called: set[str]) -> Optional[set[str]]:
