@@ -64,6 +64,9 @@ CASES = {
     "last_store": ("void f(void)\n{\n#pragma omp parallel for\n  for (int i = 0; i < N; i++) {\n"
                    "    b[i] = a[i];\n    if (a[i] > 50)\n#pragma omp critical\n      count = i;\n  }\n}\n",
                    "scalar count is live after the loop"),
+    "stored_under_test": ("void f(void)\n{\n#pragma omp parallel for\n  for (int i = 0; i < N; i++) {\n"
+                          "#pragma omp critical\n    if (a[i] > 50) count = i;\n  }\n}\n",
+                          "scalar count is live after the loop"),
     "stored_element": ("void f(void)\n{\n#pragma omp parallel for\n  for (int i = 0; i < N; i++) {\n"
                        "#pragma omp critical\n    hist[(int)a[i] & 15] = i;\n  }\n}\n", "hist"),
     # the section guards total; the dependence beside it is the loop's own

@@ -116,19 +116,21 @@ def _split_updates(guarded: set[str], texts: list[bytes]) -> set[str]:
 
 
 def _overwritten(guarded: set[str], texts: list[bytes]) -> set[str]:
-    """The guarded variables a section with no test stores without reading (`t = i * 4 + j;`,
-    `h[k] = i;`): the lock orders the stores, but the last one to take it is any thread's, where the
-    serial loop's last iteration wins. Judged with all their uses, as without the lock (a section
-    with a test, `if (v > best) { best = v; at = i; }`, keeps the best value whatever the order)."""
+    """The guarded variables a section stores without reading (`t = i * 4 + j;`, `h[k] = i;`,
+    `if (a[i] > 50) last = i;`): the lock orders the stores, but the last one to take it is any
+    thread's, where the serial loop's last iteration wins. Judged with all their uses, as without the
+    lock; not in a section that also updates what it reads (`if (v > best) { best = v; at = i; }`
+    keeps the best value whatever the order)."""
     found = set()
     for text in texts:
-        if re.search(rb"\bif\b|\?", text):
-            continue
+        counts = {}
         for name in guarded:
             word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
             stored = re.compile(rb"\b" + re.escape(name.encode()) + rb"\s*" + _SUBSCRIPTS + rb"=(?!=)")
-            if stored.search(text) and len(word.findall(text)) == len(stored.findall(text)):
-                found.add(name)
+            counts[name] = (len(word.findall(text)), len(stored.findall(text)))
+        if any(0 < writes < uses for uses, writes in counts.values()):
+            continue  # (a best-so-far: the test reads what the section stores)
+        found |= {name for name, (uses, writes) in counts.items() if writes and uses == writes}
     return found
 
 
