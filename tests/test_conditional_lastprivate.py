@@ -239,3 +239,27 @@ def test_check_needs_no_runs_test_for_a_conditional_clause(tmp_path, capsys):
     source.write_text(source.read_text().replace("lastprivate(conditional: last)", "lastprivate(last)"))
     findings = json.loads(_run(capsys, "check", "--format", "json", str(source)))["files"][0]["findings"]
     assert [f["rule"] for f in findings] == ["conditional-omp-pragma"]
+
+
+def test_the_macro_goes_above_an_inline_function_too(tmp_path, capsys):
+    """C99 forbids an inline definition with external linkage to call a static function (the start-up
+    gate stays out), not to use a macro: the conditional clause is written there (it was "not edited"
+    while analyze said parallelized)."""
+    source = tmp_path / "inl.c"
+    source.write_text("#include <stdio.h>\n#include <stdlib.h>\n"
+                      "inline int ilast(const int *a, int n) {\n    int last = -1;\n"
+                      "    for (int i = 0; i < n; i++)\n        if (a[i] > 990) last = i;\n    return last;\n}\n"
+                      "extern inline int ilast(const int *a, int n);\n"
+                      "int main(int argc, char **argv) {\n    int n = argc > 1 ? atoi(argv[1]) : 200000;\n"
+                      "    int *a = malloc(sizeof(int) * n);\n"
+                      "    for (int i = 0; i < n; i++) a[i] = (i % 1000) * 7919 % 1000;\n"
+                      "    printf(\"%d\\n\", ilast(a, n));\n    return 0;\n}\n")
+    rewritten = tmp_path / "inl_par.c"
+    rewritten.write_text(_run(capsys, "rewrite", str(source)))
+    assert f"#pragma omp parallel for {CONDITIONAL_LASTPRIVATE}1_(last)" in rewritten.read_text()
+    for name, path, flags in (("serial", source, []), ("parallel", rewritten, ["-fopenmp"])):
+        subprocess.run(["gcc", "-O2", "-std=c99", "-pedantic-errors", *flags, str(path), "-o", str(tmp_path / name)],
+                       check=True)
+    runs = [subprocess.run([str(tmp_path / name), "200000"], capture_output=True, text=True, check=True,
+                           env={"OMP_NUM_THREADS": "4"}).stdout for name in ("serial", "parallel")]
+    assert runs[0] == runs[1]

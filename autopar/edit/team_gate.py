@@ -29,16 +29,17 @@ def gated_plan(source: bytes, tu: TranslationUnit, plan: Plan, team_gate: bool) 
     return plan if at is not None else plan.model_copy(update={"startup_work": None})
 
 
-def gate_place(source: bytes, loop: Loop) -> Optional[int]:
+def gate_place(source: bytes, loop: Loop, macro: bool = False) -> Optional[int]:
     """The start of the line where the file-scope declaration holding `loop` begins, when nothing
-    precedes it there (the gate's definition goes on the lines above); else None."""
+    precedes it there (the gate's definition goes on the lines above); else None. `macro`: the
+    definition is a macro's, which C99's rule for inline functions does not concern."""
     if loop.top_level_offset is None:
         return None
     start = start_of_line(source, loop.top_level_offset)
     if source[start:loop.top_level_offset].strip() or continued_from_above(source, start):
         return None
     header = source[loop.top_level_offset:loop.offset].split(b"{", 1)[0]
-    if re.search(rb"\binline\b", header) and not re.search(rb"\bstatic\b", header):
+    if not macro and re.search(rb"\binline\b", header) and not re.search(rb"\bstatic\b", header):
         return None  # C99: an inline definition with external linkage may not call a static function
     # a pragma on the declaration (`#pragma omp declare simd`) stays right above it
     lines = source_lines(source)
@@ -143,12 +144,13 @@ def helpers_without_place(source: bytes, tu: TranslationUnit, plan: Plan) -> Opt
     definition has no place above the function), or None."""
     if not plan_helpers(plan) and not plan.claims and not _conditional_lastprivate(plan):
         return None
+    functions = bool(plan.claims or plan_helpers(plan))
     try:
-        at = gate_place(source, tu.loop(plan.loop_id))
+        at = gate_place(source, tu.loop(plan.loop_id), macro=not functions)
     except KeyError:
         at = None
     if at is None:
-        if plan.claims or plan_helpers(plan):
+        if functions:
             what = "its claims call" if plan.claims else "the runtime check inspects an index array with"
             return (f"not edited: {what} a helper function, which cannot be defined right above the function "
                     "that holds the loop")
@@ -175,7 +177,8 @@ def helper_definitions(source: bytes, tu: TranslationUnit, edits: list[Edit]) ->
             [(f"{CONDITIONAL_LASTPRIVATE}{n}_", conditional_lastprivate_definition(int(n)))
              for n in dict.fromkeys(re.findall(rf"\b{CONDITIONAL_LASTPRIVATE}(\d+)_\(", text))]
         for name, definition in found:
-            at = gate_place(source, tu.loop(edit.loop_id)) if edit.loop_id else None
+            macro = name.startswith(CONDITIONAL_LASTPRIVATE)
+            at = gate_place(source, tu.loop(edit.loop_id), macro=macro) if edit.loop_id else None
             if at is not None:
                 places.setdefault((name, definition), set()).add(at)
     out = []
