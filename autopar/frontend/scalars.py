@@ -8,7 +8,6 @@ its address escapes.
 
 from __future__ import annotations
 
-import re
 from typing import Optional
 
 from clang.cindex import CursorKind as K, TypeKind
@@ -19,6 +18,7 @@ from autopar.frontend.calls import argument_index, callee_name
 from autopar.frontend.variables import Variables
 from autopar.frontend.first_access import FirstAccess, is_scalar_decl, jump_target
 from autopar.frontend.functions import Function
+from autopar.frontend.reached_after import declared_outside_lambda, named_in_pragmas_after, read_through_kept_address
 from autopar.frontend.loops import LoopInfo, captured_by_reference
 from autopar.frontend.nest_facts import written_decl_refs
 from autopar.frontend.static_arrays import StaticArrays
@@ -45,7 +45,7 @@ def scalar_uses(info: LoopInfo, variables: Variables, escaping: set[tuple],
     in_reach = _addresses_in_reach(info) if language == "c" else (lambda key: True)  # C++: references
     # (a lambda's closure keeps a captured variable, or reaches it by reference, after the loop ends;
     # a lambda called after the loop may read what it captured by reference)
-    closure = _declared_outside_lambda(loop_node) | (captured_by_reference(function) if language != "c" else set())
+    closure = declared_outside_lambda(loop_node) | (captured_by_reference(function) if language != "c" else set())
     ivs: dict[tuple, str] = {}  # the counters of the loop and the loops inside it -> their loop
     for loop_info in info.subtree():
         if loop_info.iv_key is not None and loop_info.loop.canonical is not None:
@@ -55,7 +55,7 @@ def scalar_uses(info: LoopInfo, variables: Variables, escaping: set[tuple],
     references = info.function.references
     locals_ = {key for key in order if not (key[0] == path and loop_node.start <= key[1] < loop_node.end)
                and variables.get(decls[key]).storage not in (Storage.GLOBAL, Storage.STATIC_LOCAL)}
-    live = _live_after(info, locals_, loops) | _named_in_pragmas_after(info, variables.source.data, locals_)
+    live = _live_after(info, locals_, loops) | named_in_pragmas_after(info, variables.source.data, locals_)
     for key in order:
         decl = decls[key]
         if references.get(key) is not None:
@@ -88,39 +88,15 @@ def scalar_uses(info: LoopInfo, variables: Variables, escaping: set[tuple],
             and variable.storage == Storage.LOCAL and boolean_at_entry(loop_node, key),
             reduction_conversion=conversion_kind if reduction is not None else None,
             reduction_conversion_text=conversion_text if reduction is not None else None,
-            # (an escaped address may read it after the loop: `p = &v; ...loop...; use(*p)`)
-            live_after_loop=not declared_in and (key in references or key in live or key not in locals_ or escaped
-                                                 or key in closure),
+            # (a kept address may read it after the loop: `p = &v; ...loop...; use(*p)`)
+            live_after_loop=not declared_in and (key in references or key in live or key not in locals_ or
+                                                 escaped and read_through_kept_address(info, key) or key in closure),
             address_taken=escaped, address_in_reach=escaped and reached, is_induction_variable_of=iv_of,
             linear_step=info.linear.get(key),
         ))
     return uses + _written_through_references(order, decls, references, first, variables)
 
 
-_PRAGMA_LINE = re.compile(rb'#[ \t]*pragma[ \t]+omp\b(?:[^\n]|\\\n)*|_Pragma[ \t]*\([ \t]*"omp\b[^"]*"')
-
-
-def _named_in_pragmas_after(info: LoopInfo, data: bytes, keys: set[tuple]) -> set[tuple]:
-    """The keys whose names an omp directive after the loop (in its function) mentions: a clause
-    reads them (`num_threads(last >= 0 ? 3 : 1)`, `if(n > k)`), which no node of the tree shows."""
-    text = data[info.node.end:info.function.end]
-    if b"pragma" not in text.lower():
-        return set()
-    names = {m.group(0).decode("utf-8", "replace") for line in _PRAGMA_LINE.finditer(text)
-             for m in re.finditer(rb"[A-Za-z_]\w*", line.group(0))}
-    return {key for key in keys if key[2] in names}
-
-
-def _declared_outside_lambda(loop_node: Node) -> set[tuple]:
-    """The keys of the variables a loop inside a lambda names that are declared outside the lambda's
-    body (captures and init-captures, parameters too); empty when no lambda holds the loop."""
-    body = loop_node
-    while body.parent is not None and body.parent.kind != K.LAMBDA_EXPR:
-        body = body.parent
-    if body.parent is None:
-        return set()
-    return {Variables.key(d) for d in map(variable_decl, loop_node.walk()) if d is not None and
-            not (body.start <= d.extent.start.offset < body.end)}
 
 
 def _addresses_in_reach(info: LoopInfo):

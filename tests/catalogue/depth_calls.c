@@ -162,8 +162,7 @@ void lent_kept(int n) {
     }
 }
 
-/* the address of t escapes before the loop; inside it, nothing but its name can reach t: lastprivate
-   (after it, the kept pointer may read it) */
+/* the address of t escapes before the loop; inside it, nothing but its name can reach t: private */
 void escaped_before(int n) {
     double t = 0.0;
     keep(&t);
