@@ -142,9 +142,9 @@ def plan_helpers(plan: Plan) -> list[str]:
 def helpers_without_place(source: bytes, tu: TranslationUnit, plan: Plan) -> Optional[str]:
     """Why a plan whose runtime check inspects an index array cannot be written (its helper's
     definition has no place above the function), or None."""
-    if not plan_helpers(plan) and not plan.claims and not _conditional_lastprivate(plan):
+    functions = bool(plan.claims or plan_helpers(plan))  # (a macro's place has one rule less)
+    if not functions and not _conditional_lastprivate(plan):
         return None
-    functions = bool(plan.claims or plan_helpers(plan))
     try:
         at = gate_place(source, tu.loop(plan.loop_id), macro=not functions)
     except KeyError:

@@ -207,7 +207,7 @@ class FirstAccess:
         for child in node.children[1:]:
             self.run(child, set(defined))
         self.switch_entries.pop()
-        return set() if node.kind == K.WHILE_STMT and _entered_inside(node) else defined
+        return set() if node.kind == K.WHILE_STMT and _entered_inside(node, self.facts) else defined
 
     def _case(self, node: Node, defined: set[tuple]) -> set[tuple]:
         """A case label: the switch may jump here with only what was assigned before it (not what the
@@ -227,13 +227,13 @@ class FirstAccess:
             for part in (inner.body, inner.inc):
                 if part is not None:
                     self.run(part, set(defined))
-            return set() if _entered_inside(node) else defined
+            return set() if _entered_inside(node, self.facts) else defined
         children = node.children
         for child in children[:-1]:
             defined = self.run(child, defined)
         if children:
             self.run(children[-1], set(defined))
-        return set() if _entered_inside(node) else defined
+        return set() if _entered_inside(node, self.facts) else defined
 
     def _jump(self, node: Node, defined: set[tuple]) -> set[tuple]:
         for child in node.children:
@@ -313,19 +313,23 @@ _SUMMARY_MIN_NODES = 12
 _ENTRIES = (K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT)  # where control may come in from elsewhere
 
 
-def _entered_inside(node: Node) -> bool:
+def _entered_inside(node: Node, facts: Optional[dict]) -> bool:
     """Whether control may enter `node` in the middle: a label in it, or a case of a switch around it
-    (`goto L; while ((t = a[i]) < 0) { L: break; }` leaves the loop without its condition's t)."""
-    for inner in node.tree[node.index:node.last + 1] if node.tree is not None else node.walk():
-        if inner.kind == K.LABEL_STMT:
-            return True
-        if inner.kind in (K.CASE_STMT, K.DEFAULT_STMT):
-            switch = inner.parent
-            while switch is not None and switch.kind != K.SWITCH_STMT:
-                switch = switch.parent
-            if switch is None or not node.contains(switch):
-                return True
-    return False
+    (`goto L; while ((t = a[i]) < 0) { L: break; }` leaves the loop without its condition's t). The
+    statements so entered are found once per function (its facts): every ancestor of a label, and of a
+    case up to its switch."""
+    entered = facts.get(("entered", 0)) if facts is not None and node.tree is not None else None
+    if entered is None:
+        entered = set()
+        for inner in node.tree or node.walk():
+            if inner.kind in _ENTRIES:
+                above = inner.parent
+                while above is not None and not (inner.kind != K.LABEL_STMT and above.kind == K.SWITCH_STMT):
+                    entered.add(id(above))
+                    above = above.parent
+        if facts is not None and node.tree is not None:
+            facts[("entered", 0)] = entered
+    return id(node) in entered
 
 
 def _open_statements(node: Node, facts: dict) -> set[int]:

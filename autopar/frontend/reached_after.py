@@ -40,24 +40,23 @@ def read_through_kept_address(info: LoopInfo, key: tuple) -> bool:
         facts = function.facts[("kept addresses", 0)] = kept
     if key in facts:
         return True
-    end = info.node.end
-    for node in function.nodes_of((K.UNARY_OPERATOR, K.MEMBER_REF_EXPR, K.ARRAY_SUBSCRIPT_EXPR)):
-        if node.start < end:
-            continue
-        if node.kind == K.UNARY_OPERATOR and node.unary_op == "*" or \
-                node.kind == K.MEMBER_REF_EXPR and node.children and strip(node.children[0]).type_kind == TypeKind.POINTER or \
-                node.kind == K.ARRAY_SUBSCRIPT_EXPR and node.children and strip(node.children[0]).type_kind == TypeKind.POINTER:
-            return True
-    return False
+    after = function.facts.get(("reads through pointers after", info.node.index))
+    if after is None:  # (the same for every variable of the loop: asked once)
+        end = info.node.end
+        after = function.facts[("reads through pointers after", info.node.index)] = any(
+            node.start >= end and (node.unary_op == "*" if node.kind == K.UNARY_OPERATOR else
+                                   bool(node.children) and strip(node.children[0]).type_kind == TypeKind.POINTER)
+            for node in function.nodes_of((K.UNARY_OPERATOR, K.MEMBER_REF_EXPR, K.ARRAY_SUBSCRIPT_EXPR)))
+    return after
 
 
 def named_in_pragmas_after(info: LoopInfo, data: bytes, keys: set[tuple]) -> set[tuple]:
     """The keys whose names an omp directive after the loop (in its function) mentions: a clause
     reads them (`num_threads(last >= 0 ? 3 : 1)`, `if(n > k)`), which no node of the tree shows."""
-    text = data[info.node.end:info.function.end]
-    if b"pragma" not in text.lower():
+    start, end = info.node.end, info.function.end
+    if data.find(b"ragma", start, end) < 0:  # (`pragma`, `_Pragma`: most functions have neither)
         return set()
-    names = {m.group(0).decode("utf-8", "replace") for line in _PRAGMA_LINE.finditer(text)
+    names = {m.group(0).decode("utf-8", "replace") for line in _PRAGMA_LINE.finditer(data, start, end)
              for m in re.finditer(rb"[A-Za-z_]\w*", line.group(0))}
     return {key for key in keys if key[2] in names}
 

@@ -97,8 +97,6 @@ def scalar_uses(info: LoopInfo, variables: Variables, escaping: set[tuple],
     return uses + _written_through_references(order, decls, references, first, variables)
 
 
-
-
 def _addresses_in_reach(info: LoopInfo):
     """Whether a scalar whose address escapes somewhere in the function may be read or written through
     it while the loop runs: when `&v` is in the loop itself, or the loop calls anything but a pure

@@ -154,7 +154,7 @@ TEAM_GATE = "autopar_team_pays_"
 
 
 # The clause of Plan.conditional_lastprivate, a macro the rewriter defines above the function
-# (autopar.edit.team_gate.CONDITIONAL_LASTPRIVATE_DEFINITION): `lastprivate(conditional: ...)` where
+# (autopar.edit.team_gate.conditional_lastprivate_definition): `lastprivate(conditional: ...)` where
 # the compiler is gcc 10 or later; elsewhere `num_threads(1)`, the loop run in order by one thread on
 # the variables themselves (clang 14 copies out an undefined value when no iteration assigns, and the
 # wrong one when an inner loop does)

@@ -107,12 +107,18 @@ def _split_updates(guarded: set[str], texts: list[bytes]) -> set[str]:
     (`t = s;`), so updates between the two are lost. Judged with all their uses, as without the lock."""
     split = set()
     for name in guarded:
-        word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
-        stored = re.compile(rb"\b" + re.escape(name.encode()) + rb"\s*" + _SUBSCRIPTS + rb"=(?!=)")
-        naming = [t for t in texts if word.search(t)]
-        if len(naming) > 1 and any(len(word.findall(t)) == len(stored.findall(t)) for t in naming):
+        counts = [_uses_and_stores(name, t) for t in texts]
+        naming = [(uses, stores) for uses, stores in counts if uses]
+        if len(naming) > 1 and any(uses == stores for uses, stores in naming):
             split.add(name)
     return split
+
+
+def _uses_and_stores(name: str, text: bytes) -> tuple[int, int]:
+    """How often a section's text names `name`, and how often it stores it (`name = `, `name[k] = `)."""
+    word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
+    stored = re.compile(rb"\b" + re.escape(name.encode()) + rb"\s*" + _SUBSCRIPTS + rb"=(?!=)")
+    return len(word.findall(text)), len(stored.findall(text))
 
 
 def _overwritten(guarded: set[str], texts: list[bytes]) -> set[str]:
@@ -123,11 +129,7 @@ def _overwritten(guarded: set[str], texts: list[bytes]) -> set[str]:
     keeps the best value whatever the order)."""
     found = set()
     for text in texts:
-        counts = {}
-        for name in guarded:
-            word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
-            stored = re.compile(rb"\b" + re.escape(name.encode()) + rb"\s*" + _SUBSCRIPTS + rb"=(?!=)")
-            counts[name] = (len(word.findall(text)), len(stored.findall(text)))
+        counts = {name: _uses_and_stores(name, text) for name in guarded}
         if any(0 < writes < uses for uses, writes in counts.values()):
             continue  # (a best-so-far: the test reads what the section stores)
         found |= {name for name, (uses, writes) in counts.items() if writes and uses == writes}

@@ -360,7 +360,7 @@ def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):
         from autopar.decision.decisions import active_hash
 
         extra.append(f"\0decisions={active_hash()}")
-    optimize, versioning, shared = (_switched_on(name, default) for name, default in _SWITCHES)
+    optimize, versioning, shared = _switches()
     extra += [setting for setting, on in (("AUTOPAR_OPTIMIZE=1", optimize), ("AUTOPAR_VERSIONING=0", not versioning),
                                           ("AUTOPAR_SHARED_REGIONS=0", not shared), ("whole-program", whole)) if on]
     # the include paths the environment adds decide which headers the compile reads
@@ -376,12 +376,13 @@ def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):
 
 
 _INCLUDE_PATH_VARIABLES = ("CPATH", "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "OBJC_INCLUDE_PATH")
-_SWITCHES = (("AUTOPAR_OPTIMIZE", "0"), ("AUTOPAR_VERSIONING", "1"), ("AUTOPAR_SHARED_REGIONS", "1"))
 
 
-def _switched_on(name: str, default: str) -> bool:
-    """Whether the environment switch `name` (AUTOPAR_OPTIMIZE, ...) is on: set and neither empty nor 0."""
-    return os.environ.get(name, default) not in ("", "0")
+def _switches() -> tuple[bool, ...]:
+    """(AUTOPAR_OPTIMIZE, AUTOPAR_VERSIONING, AUTOPAR_SHARED_REGIONS), each on when neither empty nor 0
+    (unset: off, on, on)."""
+    return tuple(os.environ.get(name, default) not in ("", "0") for name, default in
+                 (("AUTOPAR_OPTIMIZE", "0"), ("AUTOPAR_VERSIONING", "1"), ("AUTOPAR_SHARED_REGIONS", "1")))
 
 
 def _analyze(path: str, content: bytes, flags: list[str], whole: bool) -> dict:
@@ -389,7 +390,7 @@ def _analyze(path: str, content: bytes, flags: list[str], whole: bool) -> dict:
     from autopar.edit.edits import with_line_directives
     from autopar.edit.transform import transform_file
 
-    optimize, versioning, shared = (_switched_on(name, default) for name, default in _SWITCHES)
+    optimize, versioning, shared = _switches()
     result = transform_file(path, flags, optimize=optimize, versioning=versioning, share_regions=shared,
                             whole_program=whole or None)
     if result.source != content:
