@@ -380,6 +380,9 @@ class Loop(_Frozen):
     # where the file-scope declaration holding the loop's function (or its namespace, class or
     # `extern "C"` block) starts: a helper the rewrite needs goes there
     top_level_offset: Optional[int] = None
+    # in an `inline` definition without `static`: C99 forbids it to call a static function, which every
+    # helper autopar defines (claims, index inspections, the team gate) is
+    in_external_inline: bool = False
 
     def scalar(self, name: str) -> Optional[ScalarUse]:
         return next((s for s in self.scalars if s.variable.name == name), None)

@@ -120,6 +120,17 @@ def test_buffers_of_the_caller_need_the_whole_program(tmp_path):
     assert not after.parallel and "a caller of search may read the buffer it passes" in " ".join(after.reasons)
 
 
+def test_an_inline_function_without_static_gets_no_claims(tmp_path):
+    """C99 forbids an inline definition with external linkage to call a static function, which the
+    claims' helpers are: the loop stays serial in the report, as the rewrite leaves it (analyze said
+    parallelized while the rewrite wrote nothing)."""
+    inline = {**LOCAL, "SIGNATURE": "inline int search(const int *row, const int *col, int nv, int source, int *level)"}
+    loop = _frontier_loop(loops_of(tmp_path, _search(**inline)))
+    assert not loop.parallel and R.CLAIM_ORDER in loop.codes
+    assert "an inline function without `static` may not call" in " ".join(loop.reasons)
+    assert _frontier_loop(loops_of(tmp_path, _search(**{**inline, "SIGNATURE": "static " + inline["SIGNATURE"]}))).parallel
+
+
 def test_a_plan_without_its_claims_is_refused(tmp_path):
     """The counter is shared only for the claims' atomic slots: a plan that drops them would race."""
     path = tmp_path / "p.c"

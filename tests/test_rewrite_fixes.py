@@ -141,3 +141,20 @@ def test_definitions_at_one_place_survive_clang_apply_replacements(tmp_path):
     assert "autopar_team_pays_" in expected and "autopar_indices_outside_int_(" in expected
     subprocess.run([_clang_apply_replacements(), str(tmp_path / "fixes")], check=True)
     assert path.read_text() == expected
+
+
+@pytest.mark.parametrize("storage", ["inline", "static inline"])
+def test_an_inline_function_without_static_gets_no_index_inspection(tmp_path, storage):
+    """The inspection's helper is static, which C99 forbids an inline definition with external linkage
+    to call: there the gather stays serial in the report, as the rewrite leaves it (analyze said
+    parallelized while the rewrite wrote nothing)."""
+    from autopar.cli.main import main
+    from autopar.decision.pipeline import analyze_file
+
+    path = tmp_path / "g.c"
+    path.write_text(f"{storage} void gather(int n, const int *idx, const double *x, double *y) {{\n"
+                    "    for (int i = 0; i < n; i++)\n        y[i] = x[idx[i]] * 2.0;\n}\n")
+    loop, = analyze_file(str(path)).report.loops
+    assert main(["rewrite", str(path), "-o", str(tmp_path / "out.c")]) == 0
+    rewritten = (tmp_path / "out.c").read_text()
+    assert loop.parallel == (storage == "static inline") == ("autopar_indices_outside_int_(" in rewritten)

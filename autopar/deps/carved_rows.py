@@ -36,7 +36,7 @@ def rows_apart(obj: ObjectModel, objects: dict[str, ObjectModel], model) -> Opti
     apart by the columns it touches, or None where it cannot be written (a table of more than two
     levels, bounds that are not exact, a loop that changes the table)."""
     base = obj.base
-    if model is None or not obj.carved_rows or base.row_levels != 2 or not obj.accesses or obj.path != base.name:
+    if model is None or model.loop.in_external_inline or not obj.carved_rows or base.row_levels != 2 or not obj.accesses or obj.path != base.name:
         return None
     if any(not m.affine or len(m.dims) != 2 or not m.always_runs for m in obj.accesses):
         return None

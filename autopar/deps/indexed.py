@@ -123,9 +123,12 @@ def _trip_or_guess(loop: Loop) -> float:
 
 
 def inspection_budget(loop: Loop) -> Optional[str]:
-    """The trip count of `loop` as C, the unit of an inspection's budget (None: no inspection)."""
+    """The trip count of `loop` as C, the unit of an inspection's budget (None: no inspection, as in
+    an inline function without `static`, which may not call the static helper)."""
     from autopar.deps.trip_count import trip_text
 
+    if loop.in_external_inline:
+        return None
     trip = trip_text(loop)
     return f"(double)({trip})" if trip else None
 

@@ -38,8 +38,7 @@ def gate_place(source: bytes, loop: Loop, macro: bool = False) -> Optional[int]:
     start = start_of_line(source, loop.top_level_offset)
     if source[start:loop.top_level_offset].strip() or continued_from_above(source, start):
         return None
-    header = source[loop.top_level_offset:loop.offset].split(b"{", 1)[0]
-    if not macro and re.search(rb"\binline\b", header) and not re.search(rb"\bstatic\b", header):
+    if not macro and loop.in_external_inline:
         return None  # C99: an inline definition with external linkage may not call a static function
     # a pragma on the declaration (`#pragma omp declare simd`) stays right above it
     lines = source_lines(source)

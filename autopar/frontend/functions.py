@@ -43,6 +43,12 @@ class Function:
         self.facts: dict[tuple, object] = {}  # what passes learn of a node once, keyed by (fact, node.index)
         self.facts[("source", 0)] = source.data  # (for passes that read a statement's keywords)
 
+    @property
+    def external_inline(self) -> bool:
+        """Whether the definition is `inline` without `static` (read in its header's text)."""
+        header = self._source.data[self.top_level_start:self.end].split(b"{", 1)[0]
+        return bool(re.search(rb"\binline\b", header)) and not re.search(rb"\bstatic\b", header)
+
     def mentions(self, word: bytes) -> bool:
         """Whether the definition's text holds `word` (a cheap test before a walk that looks for it)."""
         return word in self._source.data[self.start:self.end]

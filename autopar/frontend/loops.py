@@ -366,7 +366,7 @@ class LoopFinder:
         loop = LoopDraft(id=f"{self.path}:{loc.line}:{loc.column}", file=self.path, line=loc.line, column=loc.column,
                     offset=offset, function=function.name, depth=0, end_line=cursor.extent.end.line,
                     from_macro=from_macro, in_lambda=enclosing is not None, indentation=self.source.indentation(loc.line),
-                    top_level_offset=function.top_level_start)
+                    top_level_offset=function.top_level_start, in_external_inline=function.external_inline)
         info = LoopInfo(node=node, function=function, loop=loop)
         if node.kind == K.CXX_FOR_RANGE_STMT:
             info.body = node.children[-1] if node.children else None
