@@ -487,6 +487,24 @@ def test_a_versioned_loop_rewrite_wrote_is_tested_already(tmp_path, capsys):
     assert [f["rule"] for f in report["findings"]] == ["conditional-omp-pragma"]
 
 
+def test_a_versioned_loop_under_a_time_loop_with_a_continue_passes(tmp_path, capsys):
+    """The serial copy's counter, declared in the time loop's body, is assigned again by the next
+    iteration whether or not it takes the `continue`: check called rewrite's output unsafe ("races on
+    i: needs lastprivate(i)") where the liveness gave up at the jump."""
+    source = tmp_path / "sweep.c"
+    source.write_text("void sweep(int m, int n, double *a, const double *b, const int *skip) {\n"
+                      "    for (int t = 0; t < m; t++) {\n        if (skip[t])\n            continue;\n"
+                      "        int i;\n        for (i = 0; i < n; i++)\n            a[i] = a[i] * 0.5 + b[i];\n"
+                      "    }\n}\n")
+    rewritten = tmp_path / "sweep_par.c"
+    assert main(["rewrite", str(source), "-o", str(rewritten)]) == 0
+    capsys.readouterr()
+    assert b"autopar: off (the serial version" in rewritten.read_bytes()
+    assert main(["check", str(rewritten), "--format", "json"]) == 0
+    (report,) = json.loads(capsys.readouterr().out)["files"]
+    assert [f["rule"] for f in report["findings"]] == []
+
+
 def test_collapse_needs_a_plan_that_runs_the_loops_as_one(tmp_path, capsys):
     """`collapse(2)` over `row[i] += a[i][j]`: each loop may run in parallel alone (the inner one with a
     reduction of its own), but collapsed, two iterations of one row race (7 of 8 runs printed another

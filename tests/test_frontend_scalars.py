@@ -208,6 +208,47 @@ def test_loop_counters_declared_at_the_top_are_dead_between_sweeps_of_a_time_loo
     assert _loop_at(tu, 16).scalar("j").live_after_loop
 
 
+
+def test_a_continue_or_break_of_the_time_loop_keeps_liveness_exact(tmp_path):
+    """A `continue` or `break` of the loop around starts its body again or leaves it: what the next
+    iteration reads first is still read before the jump (the value a sweep leaves in j was taken as
+    live, and `check` found autopar's own versioned copies unsafe). Reads before the jump still count."""
+    path = tmp_path / "jumps.c"
+    path.write_text("void f(int n, int steps, const int *skip, double *a, double *b) {\n"
+                    "    int t, j = 0;\n"
+                    "    for (t = 0; t < steps; t++) {\n"
+                    "        if (skip[t]) continue;\n"
+                    "        if (skip[t] > 1) break;\n"
+                    "        for (j = 0; j < n; j++)\n"
+                    "            a[j] += b[j];\n"
+                    "    }\n"
+                    "    for (j = 0; j < n; j++)\n"  # a later mention that assigns first
+                    "        b[j] = 0;\n"
+                    "}\n"
+                    "void g(int n, int steps, const int *skip, double *a, double *b) {\n"
+                    "    int t, j = 0;\n"
+                    "    for (t = 0; t < steps; t++) {\n"
+                    "        if (skip[t]) { a[0] = j; continue; }\n"
+                    "        for (j = 0; j < n; j++)\n"
+                    "            a[j] += b[j];\n"
+                    "    }\n"
+                    "}\n"
+                    "void h(int n, int steps, const int *skip, double *a, double *b) {\n"
+                    "    int t, i = 0;\n"
+                    "    for (t = 0; t < steps; t++) {\n"
+                    "        if (skip[t]) break;\n"
+                    "        for (i = 0; i < n; i++)\n"
+                    "            a[i] += b[i];\n"
+                    "    }\n"
+                    "    b[0] = i;\n"
+                    "}\n")
+    tu = translate(str(path), [])
+    assert not tu.has_errors
+    assert not _loop_at(tu, 6).scalar("j").live_after_loop
+    assert _loop_at(tu, 16).scalar("j").live_after_loop  # read before the continue
+    assert _loop_at(tu, 24).scalar("i").live_after_loop  # read after the break leaves the time loop
+
+
 # ------------------------------------------------- conversions of reduction updates (issue 10, bug 2)
 
 _CONVERSIONS = """#include <math.h>

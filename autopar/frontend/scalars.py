@@ -270,7 +270,7 @@ def _live_after(info: LoopInfo, keys: set[tuple], loops: dict[int, LoopInfo]) ->
                 again = node.children[:node.children.index(previous) + 1]
             else:
                 again = [node]
-            found = _read_before_assigned(again, open_keys - mentioned, loops, info.function)
+            found = _read_before_assigned(again, open_keys - mentioned, loops, info.function, parent)
             if found is None:
                 return live | _mentioned_after(info, open_keys)
             live |= found[0]
@@ -287,25 +287,30 @@ def _live_after(info: LoopInfo, keys: set[tuple], loops: dict[int, LoopInfo]) ->
 
 
 def _read_before_assigned(statements: list[Node], keys: set[tuple], loops: dict[int, LoopInfo],
-                          function: Function) -> Optional[tuple[set[tuple], set[tuple]]]:
+                          function: Function, next_iteration_of: Optional[Node] = None
+                          ) -> Optional[tuple[set[tuple], set[tuple]]]:
     """Run through `statements` (of `function`) in order: (the keys some path reads before assigning
     them, the keys no statement assigned on every path yet). None when control may leave one of the
-    statements. Each statement's first accesses are kept in the function's facts: every loop asks again."""
+    statements. `next_iteration_of`: the statements begin the body of that loop, which a break or
+    continue of its own may leave (such a path starts that body again or leaves the loop, both of which
+    the caller follows; the keys assigned are then not those of every path). Each statement's first
+    accesses are kept in the function's facts: every loop asks again."""
     facts = function.facts
+    fact = "live_after" if next_iteration_of is None else "live_after_again"
     read: set[tuple] = set()
     pending = set(keys)
     for statement in statements:
         if not pending:
             break
-        known = facts.get(("live_after", statement.index))
+        known = facts.get((fact, statement.index))
         if known is None:
-            if _leaves(statement, function, labels=bool(facts.get(("jumps", 0), True))):
+            if _leaves(statement, function, labels=bool(facts.get(("jumps", 0), True)), own=next_iteration_of):
                 known = None, None
             else:
                 first = FirstAccess(loops, None, facts)
                 defined = first.run(statement, set())
                 known = frozenset(first.read_first), frozenset(defined)
-            facts[("live_after", statement.index)] = known
+            facts[(fact, statement.index)] = known
         read_first, defined = known
         if read_first is None:
             return None
@@ -323,9 +328,10 @@ _JUMPS = {K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.LABE
           K.CONTINUE_STMT}
 
 
-def _leaves(statement: Node, function: Function, labels: bool = True) -> bool:
+def _leaves(statement: Node, function: Function, labels: bool = True, own: Optional[Node] = None) -> bool:
     """Whether control may leave `statement` (of `function`) other than at its end or by `return`.
-    `labels`: whether a label counts (a goto somewhere in the function may jump to it)."""
+    `labels`: whether a label counts (a goto somewhere in the function may jump to it). A break or
+    continue of the loop `own` does not count."""
     for n in function.nodes_where("jump statements", statement, _JUMPS):
         kind = n.kind
         if kind in (K.GOTO_STMT, K.INDIRECT_GOTO_STMT, K.CASE_STMT, K.DEFAULT_STMT) or \
@@ -333,7 +339,7 @@ def _leaves(statement: Node, function: Function, labels: bool = True) -> bool:
             return True
         if kind in (K.BREAK_STMT, K.CONTINUE_STMT):
             target = jump_target(n)
-            if target is None or not (target is statement or statement.contains(target)):
+            if target is None or not (target is statement or target is own or statement.contains(target)):
                 return True
     return False
 
