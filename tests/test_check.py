@@ -291,6 +291,21 @@ def test_a_missing_lastprivate_is_found(tmp_path, capsys):
     assert "lastprivate(t)" in findings[0]["fix_text"]
 
 
+@pytest.mark.parametrize("clauses,index", [("reduction(max: m) lastprivate(conditional: idx)", "lastprivate"),
+                                           ("reduction(max: m)", "shared")])
+def test_an_argmax_under_a_max_reduction_says_what_each_variable_is(tmp_path, capsys, clauses, index):
+    """The message named the clauses of both variables as one list ("leaves lastprivate reduction(max)")
+    and then called m no max reduction."""
+    findings = _judge(tmp_path, capsys,
+                      "int am(int n, const int *a) {\n    int m = -1, idx = -1;\n"
+                      f"#pragma omp parallel for {clauses}\n    for (int i = 0; i < n; i++)\n"
+                      "        if (a[i] > m) { m = a[i]; idx = i; }\n    return idx;\n}\n")
+    assert len(findings) == 1
+    message = findings[0]["message"]
+    assert f"which the pragma makes m reduction(max) and idx {index}: no clause keeps the pair together" in message
+    assert "not a max reduction" not in message
+
+
 @pytest.mark.slow
 def test_correct_clauses_pass(tmp_path, capsys):
     assert _judge(tmp_path, capsys,

@@ -72,15 +72,16 @@ def clause_problems(tu: TranslationUnit, loop, pragma: OmpPragma) -> list[tuple[
                                + f"; it needs lastprivate(conditional: {name}) (OpenMP 5.0: gcc 10 and later; "
                                  "clang 14 copies out a wrong value)"))
     for location in classes.locations:
-        kinds = sorted({*given(location.value), *given(location.index)})
+        each = " and ".join(f"{name} {' '.join(given(name))}" for name in (location.value, location.index))
         kind = "argmin" if location.comparison == "<" else "argmax"
         problems.append((location.value, f"{location.value} and {location.index} are an {kind} (the best value and "
-                                         f"the first index that has it), which the pragma leaves {' '.join(kinds)}: "
+                                         f"the first index that has it), which the pragma makes {each}: "
                                          "no clause keeps the pair together"))
     reductions = {n: op for op, names in classes.reductions.items() for n in names}
+    paired = {name for location in classes.locations for name in (location.value, location.index)}
     for clause in pragma.clauses_named("reduction"):
         for name in clause.variables:
-            if name not in reductions and loop.scalar(name) is not None:
+            if name not in reductions and name not in paired and loop.scalar(name) is not None:
                 problems.append((name, f"{name} is not a {clause.modifier} reduction in this loop"))
     for clause in pragma.clauses_named("private"):
         for name in clause.variables:
