@@ -672,6 +672,26 @@ def test_the_sources_own_line_directives_are_kept(tmp_path, monkeypatch, cache, 
     assert subprocess.run(["./p"], capture_output=True, text=True).stdout == expected and "gen.y:504" in expected
 
 
+@pytest.mark.parametrize("compiler,name", [("gcc", "b.c"), ("g++", "b.cpp"), ("clang", "b.c")])
+def test_base_file_names_the_original(tmp_path, monkeypatch, cache, compiler, name):
+    """`__BASE_FILE__` is the file the compile command names, which no #line changes: it named the
+    copy in autopar's cache. The copy defines it again, without a warning under -Werror."""
+    if shutil.which(compiler) is None:
+        pytest.skip(f"{compiler} is not installed")
+    monkeypatch.setenv("AUTOPAR_CC" if name.endswith(".c") else "AUTOPAR_CXX", compiler)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / name).write_text(
+        "#include <stdio.h>\nstatic double a[100000];\nint main(void) {\n  double s = 0;\n"
+        "  for (int i = 0; i < 100000; i++) a[i] = i * 0.5;\n  for (int i = 0; i < 100000; i++) s += a[i];\n"
+        "  printf(\"%s %s %g\\n\", __BASE_FILE__, __FILE__, s);\n  return 0;\n}\n")
+    flags = ["-O1", "-fopenmp", "-Wall", "-Werror", "-pedantic", f"src/{name}", "-o", "p"]
+    assert cc.run(flags, cxx=not name.endswith(".c")) == 0
+    assert "#pragma omp" in next(cache.rglob(name)).read_text()
+    assert subprocess.run(["./p"], capture_output=True, text=True, check=True).stdout == \
+        f"src/{name} src/{name} 2.49998e+09\n"
+
+
 def test_the_environment_s_include_paths_are_part_of_the_cache_key(tmp_path, monkeypatch, cache):
     """CPATH picks the header: another CPATH, another header, so the cached copy of the other is not
     the one to compile (its loop became a recurrence)."""

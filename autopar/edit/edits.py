@@ -94,7 +94,11 @@ def with_line_directives(source: bytes, edits: list[Edit], original_path: str) -
         marked.append(edit.model_copy(update={"text": edit.text + f"{logical.directive(edit.line)}{eol}"}))
     result = apply_edits(source, marked)
     bom = b"\xef\xbb\xbf" if result.startswith(b"\xef\xbb\xbf") else b""  # stays the first bytes
-    return bom + f'#line 1 "{quoted}"{eol}'.encode() + result[len(bom):]
+    top = f'#line 1 "{quoted}"{eol}'
+    if b"__BASE_FILE__" in source:  # (the compiler names the copy there, and no #line changes it; the
+        # copy's compile turns off the warning, autopar.tools.cc_cache.copy_flags)
+        top = eol.join(['#undef __BASE_FILE__', f'#define __BASE_FILE__ "{quoted}"', top])
+    return bom + top.encode() + result[len(bom):]
 
 
 class _LogicalLines:

@@ -340,9 +340,7 @@ def _placed_copy(source: Input, entry, line: CommandLine, rewritten: dict[int, s
         reports.skipped[source.index] = f"rewriting failed: {_one_line(error)}"
         warnings.append(f"{source.path}: not parallelized, {reports.skipped[source.index]}")
         return []
-    directory = os.path.dirname(source.path) or "."
-    # quoted #includes are looked up beside the original; debug info names the original directory
-    return ["-iquote", directory, f"-fdebug-prefix-map={os.path.dirname(copy)}={os.path.abspath(directory)}"]
+    return cc_cache.copy_flags(copy, source.path, entry.rewritten or b"")
 
 
 def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):

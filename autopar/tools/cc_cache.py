@@ -138,6 +138,16 @@ def write_rewritten(path: str, entry: Entry, output: Optional[str]) -> str:
     raise failure
 
 
+def copy_flags(copy: str, original: str, rewritten: bytes) -> list[str]:
+    """The options that compile the copy at `copy` as the source at `original`: quoted #includes
+    looked up beside the original, debug info naming the original's directory, and no warning for
+    the copy's own `__BASE_FILE__` (autopar.edit.edits.with_line_directives)."""
+    directory = os.path.dirname(original) or "."
+    base_file = ["-Wno-builtin-macro-redefined"] if b"#undef __BASE_FILE__" in rewritten else []
+    return ["-iquote", directory, f"-fdebug-prefix-map={os.path.dirname(copy)}={os.path.abspath(directory)}",
+            *base_file]
+
+
 def fixed_dependencies(deps: Optional[dict[int, str]], renamed: dict[str, str]) \
         -> tuple[dict[int, list[str]], list[tuple[str, BaseException]]]:
     """Each dependency file (by source index) made to name the originals instead of their copies:

@@ -296,6 +296,7 @@ def _rebuild(wanting: dict, summaries: dict) -> dict:
 def _build(wanting: dict, summaries: dict) -> dict:
     from autopar.edit.edits import with_line_directives
     from autopar.edit.transform import transform_file
+    from autopar.tools.cc_cache import copy_flags
     from autopar.frontend import external_summaries
     from autopar.frontend.omp_pragmas import has_omp_pragma
     from autopar.ir import FunctionSummary
@@ -318,11 +319,11 @@ def _build(wanting: dict, summaries: dict) -> dict:
         return {}
     place = cache_dir() / "link" / _sha256(json.dumps([wanting, summaries], sort_keys=True).encode())[:24]
     copy, obj = place / source.name, place / (Path(wanting["object"]).stem + ".o")
-    replace_file(copy, with_line_directives(content, result.edits, str(source)))
+    rewritten = with_line_directives(content, result.edits, str(source))
+    replace_file(copy, rewritten)
     args[wanting["source_index"]] = str(copy)
     args = _with_output(_without_writing(args), wanting["output"] or "", str(obj) + ".tmp")
-    command = [*wanting["command"], "-iquote", str(source.parent),
-               f"-fdebug-prefix-map={place}={source.parent}", *args, "-fopenmp"]
+    command = [*wanting["command"], *copy_flags(str(copy), str(source), rewritten), *args, "-fopenmp"]
     if subprocess.run(command, capture_output=True).returncode != 0:
         return {}
     os.replace(str(obj) + ".tmp", obj)  # (a link beside this one never reads half an object)
