@@ -847,6 +847,50 @@ def test_an_array_reduction_is_written_as_per_thread_copies_both_compilers_get_r
             assert ran.stdout == serial[0], compiler
 
 
+NEGATIVE_ZEROS = r"""#include <stdio.h>
+#include <math.h>
+#define N 1000000
+double h[8];
+float f[4];
+double w[N];
+int main(void) {
+    int i, k;
+    for (k = 0; k < 8; k++) h[k] = -0.0;
+    for (k = 0; k < 4; k++) f[k] = -0.0f;
+    for (i = 0; i < N; i++) w[i] = (i % 3) * 0.5;
+    for (i = 0; i < N; i++) {
+        h[i & 3] += w[i];
+        f[i & 1] -= 0.0f;
+    }
+    for (k = 0; k < 8; k++) printf("%g %d\n", h[k], signbit(h[k]) != 0);
+    for (k = 0; k < 4; k++) printf("%g %d\n", f[k], signbit(f[k]) != 0);
+    return 0;
+}
+"""
+
+
+def test_floating_point_array_copies_start_at_negative_zero(tmp_path):
+    """IEEE's identity of + is -0.0: each thread's copy started at 0.0, and an element that held -0.0
+    and that no update changed (or only one adding zeros) came back as 0.0."""
+    from autopar.decision.pipeline import analyze_file
+    from autopar.edit.edits import apply_edits
+    from autopar.edit.rewrite import plan_rewrite
+    from autopar.tools.verify import without_threshold
+
+    original = tmp_path / "z.c"
+    original.write_text(NEGATIVE_ZEROS)
+    analysis = analyze_file(str(original))
+    plans = {d.plan.loop_id.split(":")[1]: d.plan for d in analysis.decisions if d.plan}
+    assert [(r.op.value, r.variables) for r in plans["12"].reductions] == [("+", ["f[:4]", "h[:8]"])]
+    forced = [d.model_copy(update={"plan": without_threshold(d.plan)}) if d.plan else d for d in analysis.decisions]
+    rewritten = tmp_path / "z2.c"
+    rewritten.write_bytes(apply_edits(original.read_bytes(), plan_rewrite(original.read_bytes(), analysis.tu, forced).edits))
+    assert "h[autopar_k] = -0.0;" in rewritten.read_text()
+    serial = _build_and_run_with("gcc", original, tmp_path / "serial", False, [""])
+    assert serial[0].count(" 1\n") == 8  # h[4..7] untouched, f[0..3] (-0.0f - 0.0f is -0.0f)
+    assert _build_and_run_with("gcc", rewritten, tmp_path / "parallel", True, [""]) == serial
+
+
 LOCATIONS = r"""#include <stdio.h>
 #include <math.h>
 #define N 4000

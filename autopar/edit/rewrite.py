@@ -211,12 +211,14 @@ def _with_thread_copies(source: bytes, tu: TranslationUnit, loop: Loop, plan: Pl
     if loop.end_offset is None or (_unversioned_copies(loop, plan, versioning) and not findings_only):
         return None
     found = thread_copies.sections(plan)
-    types = {a.base.name: a.element_type for a in loop.accesses if a.base.name in {s.name for s in found}}
+    reduced = [a for a in loop.accesses if a.base.name in {s.name for s in found}]
+    types = {a.base.name: a.element_type for a in reduced}
     for location in plan.locations:
         types.update({location.value: location.value_type, location.index: location.index_type})
+    floating = frozenset(a.base.name for a in reduced if a.base.number_kind == "floating")
     worksharing = _worksharing_pragma(thread_copies.without_sections(plan))
     return _region_edits(source, loop, plan, versioning, lambda indentation, eol, condition: thread_copies.render(
-        plan, types, worksharing, indentation, eol, condition))
+        plan, types, worksharing, indentation, eol, condition, floating))
 
 
 def _region_edits(source: bytes, loop: Loop, plan: Plan, versioning: bool, render) -> Optional[list[Edit]]:

@@ -74,10 +74,10 @@ def needed(plan: Plan) -> bool:
 
 
 def render(plan: Plan, types: dict[str, str], for_pragma: str, indentation: str, eol: str,
-           condition: Optional[str] = None) -> ThreadCopies:
+           condition: Optional[str] = None, floating: frozenset[str] = frozenset()) -> ThreadCopies:
     """The code around the loop. `for_pragma` is the worksharing loop's pragma (`#pragma omp for ...`),
     `types` the spelled type of each reduced array's elements and of each location scalar,
-    `condition` an if() for the region."""
+    `condition` an if() for the region, `floating` the reduced arrays of floating-point elements."""
     found, locations = sections(plan), plan.locations
     scalars = [n for l in locations for n in (l.value, l.index)]
     what = []
@@ -93,9 +93,8 @@ def render(plan: Plan, types: dict[str, str], for_pragma: str, indentation: str,
                  + (f" if({condition})" if condition else ""))
     lines.append("{")
     for s in found:
-        identity = _IDENTITY[s.op]
-        lines.append(f"{types[s.name]} {s.name}[{s.size}]" + (" = {0};" if identity == "0" else ";"))
-    starts = [(s, f"{s.name}[autopar_k] = {_IDENTITY[s.op]};") for s in found if _IDENTITY[s.op] != "0"]
+        lines.append(f"{types[s.name]} {s.name}[{s.size}]" + (" = {0};" if _identity(s, floating) == "0" else ";"))
+    starts = [(s, f"{s.name}[autopar_k] = {_identity(s, floating)};") for s in found if _identity(s, floating) != "0"]
     if starts:
         lines += ["{", "int autopar_k;", *_each_element(starts), "}"]
     lines.append(f"{for_pragma} nowait")
@@ -120,7 +119,7 @@ def render(plan: Plan, types: dict[str, str], for_pragma: str, indentation: str,
 _OPENING_LINE = re.compile(rb"[ \t]*(\{|\}|int autopar_k;|#pragma omp parallel\b.*"
                            rb"|[\w \t]+\*const autopar_\w+ = &?\w+;"
                            rb"|[\w \t]+ \w+\[\d+\]( = \{0\})?;|int autopar_found_count = 0;"
-                           rb"|for \(autopar_k = 0; autopar_k < \d+; autopar_k\+\+\) \w+\[autopar_k\] = ~?\d+;)\r?")
+                           rb"|for \(autopar_k = 0; autopar_k < \d+; autopar_k\+\+\) \w+\[autopar_k\] = (~?\d+|-0\.0);)\r?")
 _MARK = b"{ /* autopar: each thread "
 
 
@@ -133,6 +132,12 @@ def written_by_rewrite(source: bytes, pragma_start: int) -> bool:
         return False
     lines = source[source.find(b"\n", mark) + 1:pragma_start].split(b"\n")
     return all(_OPENING_LINE.fullmatch(line) for line in lines[:-1]) and not lines[-1].strip()
+
+
+def _identity(section: Section, floating: frozenset[str]) -> str:
+    """Where each thread's copy starts. IEEE's identity of + is -0.0: a copy of 0.0 added into an
+    element that holds -0.0, and that no iteration of the thread changed, made it 0.0."""
+    return "-0.0" if section.op == "+" and section.name in floating else _IDENTITY[section.op]
 
 
 def _each_element(statements: list[tuple[Section, str]]) -> list[str]:
