@@ -16,7 +16,7 @@ from autopar.ir import CallEffect, CallSite, FunctionSummary
 from autopar.frontend.ast import FUNCTION_KINDS, Node, Source, expression_children, strip, variable_decl
 from autopar.frontend.variables import Variables
 from autopar.frontend.containers import PLAIN_TYPES, READ_ONLY, container_call
-from autopar.frontend.functions import cleanup_handlers, qualified_name
+from autopar.frontend.functions import Function, calls_the_definition, cleanup_handlers, qualified_name
 
 _MATH = ["sqrt", "cbrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "pow", "sin", "cos", "tan",
          "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "fabs", "fmax",
@@ -49,10 +49,51 @@ _SETS_ERRNO = {f + s for f in _MATH for s in ("", "f", "l")
 _READS_ERRNO = re.compile(rb'errno|\b(?:perror|strerror(?:_r)?|v?err|v?warn)\s*\(|"[^"\n]*%m')
 
 
-def _reads_errno(source: Source) -> bool:
-    """Whether the file may read errno (names it, or calls what prints it): its value after a loop
-    would then be observed. (A caller in another file that reads it is not seen.)"""
-    return _READS_ERRNO.search(source.data) is not None
+def reads_errno(data: bytes, headers: list[str]) -> bool:
+    """Whether the file (its bytes, `data`) or one of its own headers may read errno (names it, or calls
+    what prints it): its value after a loop would then be observed. (A caller in another file that
+    reads it is not seen.)"""
+    if _READS_ERRNO.search(data) is not None:
+        return True
+    for header in headers:
+        try:
+            with open(header, "rb") as file:
+                if _READS_ERRNO.search(file.read()) is not None:
+                    return True
+        except OSError:
+            return True
+    return False
+
+
+def library_effect(node: Node, name: str, errno_read: bool, cplusplus: bool) -> tuple[CallEffect, str]:
+    """The effect of a call (`node`, CALL_EXPR) of `name`, which the file does not define, and the name
+    to report it by. Known only where it is the library's: in C++ a function a system header declares
+    (`util::round`, a program's own, may do anything), called with numbers and pointers only (an
+    object's operator< or a comparator, `std::max(a, b, less)`, is the program's code); `min` and `max`
+    in C as well. A math function that may set errno is unknown where the file reads errno (with gcc's
+    default -fmath-errno, each thread sets its own, and a parallel loop would lose it)."""
+    effect = classify(name) if name else CallEffect.UNKNOWN
+    if effect != CallEffect.UNKNOWN and (cplusplus or name in _LIBRARY_ONLY) and \
+            not (declared_by_the_system(node) and (not cplusplus or _plain_arguments(node))):
+        return CallEffect.UNKNOWN, name
+    if effect == CallEffect.PURE and name in _SETS_ERRNO and errno_read:
+        return CallEffect.UNKNOWN, f"{name} (it may set errno, which this file reads)"
+    return effect, name
+
+
+def _plain_arguments(call: Node) -> bool:
+    """Whether every argument of the call is a number or a pointer to data (no object, no function)."""
+    for argument in call.cursor.get_arguments():
+        kind = argument.type.get_canonical()
+        if kind.kind in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE):
+            kind = kind.get_pointee().get_canonical()
+        if kind.kind == TypeKind.POINTER and kind.get_pointee().get_canonical().kind in (
+                TypeKind.FUNCTIONPROTO, TypeKind.FUNCTIONNOPROTO):
+            return False
+        if kind.kind in (TypeKind.RECORD, TypeKind.FUNCTIONPROTO, TypeKind.FUNCTIONNOPROTO, TypeKind.UNEXPOSED,
+                         TypeKind.ELABORATED, TypeKind.MEMBERPOINTER):
+            return False
+    return True
 
 
 def classify(name: str) -> CallEffect:
@@ -98,7 +139,10 @@ def object_argument(callee, count: int) -> bool:
         count == len(list(callee.get_arguments())) + 1
 
 
-def call_sites(info, source: Source, summaries: dict[str, FunctionSummary], cplusplus: bool = False) -> list[CallSite]:
+def call_sites(info, source: Source, summaries: dict[str, FunctionSummary], cplusplus: bool = False,
+               errno_read: bool = False, defined: Optional[dict[str, Function]] = None) -> list[CallSite]:
+    """The calls of the loop of `info`, each with its effect. `defined`: the file's functions by name
+    (a summary is the call's only where the call reaches that very definition)."""
     sites: list[CallSite] = destructor_calls(info) if cplusplus else []
     for node, handler in cleanup_handlers(info.function).items():  # (f(&v) at each iteration's end)
         if info.node.contains(node):
@@ -113,6 +157,8 @@ def call_sites(info, source: Source, summaries: dict[str, FunctionSummary], cplu
             continue
         name = callee_name(node)
         summary = summaries.get(name)
+        if defined and name in defined and not calls_the_definition(node, defined[name]):
+            summary = None  # another function of the name (an overload, a namespace's): unknown
         root = info
         while root.parent is not None:
             root = root.parent
@@ -126,13 +172,7 @@ def call_sites(info, source: Source, summaries: dict[str, FunctionSummary], cplu
         elif node.kind != K.CALL_EXPR:
             effect = CallEffect.ALLOCATION
         else:
-            effect = classify(name) if name else CallEffect.UNKNOWN
-            if name in _LIBRARY_ONLY and not declared_by_the_system(node):
-                effect = CallEffect.UNKNOWN
-            if effect == CallEffect.PURE and name in _SETS_ERRNO and _reads_errno(source):
-                # with gcc's default -fmath-errno, log(-1) sets errno, which is each thread's own:
-                # a parallel loop would lose what the file reads after it
-                effect, name = CallEffect.UNKNOWN, f"{name} (it may set errno, which this file reads)"
+            effect, name = library_effect(node, name, errno_read, cplusplus)
         if not name:
             children = node.children
             name = source.text_of(children[0]) if children else "?"

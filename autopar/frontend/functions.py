@@ -153,6 +153,13 @@ def loop_macros(source: "Source") -> set[bytes]:
                 changed = True
     return found
 
+def calls_the_definition(call: Node, function: "Function") -> bool:
+    """Whether the call (`node`) calls `function`, not another function of its name (an overload, a
+    namespace's, one declared here and defined in another file)."""
+    callee = call.cursor.referenced
+    return callee is not None and callee.canonical == function.cursor.canonical
+
+
 def qualified_name(function) -> str:
     """A function's name as functions and their summaries are keyed: "f", or "Class::method"."""
     parent = function.semantic_parent

@@ -16,8 +16,8 @@ from clang.cindex import CursorKind as K, TypeKind
 from autopar.ir import CallEffect, FunctionSummary, Storage
 from autopar.ir_calls import UNKNOWN_POINTEE
 from autopar.frontend.ast import ASSIGN_OPS, INC_DEC, Node, expression_children, stored_operand, strip, variable_decl
-from autopar.frontend.calls import ALLOCATION_FUNCTIONS, call_arguments, callee_name, classify
-from autopar.frontend.functions import Function
+from autopar.frontend.calls import ALLOCATION_FUNCTIONS, call_arguments, callee_name, classify, library_effect
+from autopar.frontend.functions import Function, calls_the_definition
 from autopar.frontend.param_regions import (Regions, file_scope_arrays, function_ranges, global_regions, param_regions,
                                            stable_parameters)
 from autopar.frontend.variables import Variables
@@ -149,7 +149,8 @@ class _Origins:
         return self.of_decl(decl, seen)
 
 
-def _local_facts(function: Function, variables: Variables, defined: set[str]) -> _Local:
+def _local_facts(function: Function, variables: Variables, defined: dict[str, Function], errno_read: bool,
+                 cplusplus: bool) -> _Local:
     facts = _Local()
     origins = _Origins(function, variables)
     stored = set()  # targets of plain `=`: written, not read
@@ -195,11 +196,15 @@ def _local_facts(function: Function, variables: Variables, defined: set[str]) ->
             if kind == K.CALL_EXPR and not name:
                 facts.effect = CallEffect.UNKNOWN  # a call through a pointer
                 continue
-            if name in defined:
+            if name in defined and not calls_the_definition(node, defined[name]):
+                facts.effect = CallEffect.UNKNOWN  # another function of the name: no summary
+            elif name in defined:
                 facts.calls.append((name, [origins.of_expr(arg) for arg in call_arguments(node)]))
             else:
                 facts.calls.append((name, []))
-                facts.effect = _worse(facts.effect, classify(name) if kind == K.CALL_EXPR else CallEffect.ALLOCATION)
+                effect = library_effect(node, name, errno_read, cplusplus)[0] if kind == K.CALL_EXPR else \
+                    CallEffect.ALLOCATION
+                facts.effect = _worse(facts.effect, effect)
     return facts
 
 
@@ -266,7 +271,8 @@ def _through_pointer(member: Node) -> bool:
 
 def summarize(functions: list[Function], variables: Variables, wanted: set[str],
               volatiles: Optional[Volatiles] = None,
-              loop_functions: Optional[list[Function]] = None) -> dict[str, FunctionSummary]:
+              loop_functions: Optional[list[Function]] = None, errno_read: bool = False,
+              cplusplus: bool = False) -> dict[str, FunctionSummary]:
     """Summaries of the main file's functions named in `wanted` and of everything they call there,
     closed over same-file calls. A function that makes a volatile access is of unknown effect. Given
     the functions that hold loops (C only), the file-scope arrays a function indexes get their regions
@@ -280,7 +286,7 @@ def summarize(functions: list[Function], variables: Variables, wanted: set[str],
     while todo:
         name = todo.pop()
         if name not in local:
-            local[name] = _local_facts(by_name[name], variables, set(by_name))
+            local[name] = _local_facts(by_name[name], variables, by_name, errno_read, cplusplus)
             if defined[name] > 1 or (volatiles is not None and volatiles.accesses(by_name[name])) or \
                     _templated(by_name[name]):
                 local[name].effect = CallEffect.UNKNOWN

@@ -137,10 +137,12 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     called = {calls.callee_name(n) for info in infos if info.parent is None for n in info.node.walk()
               if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)} | external_summaries.wanted_names()
     volatiles, c_loops = Volatiles(clang_tu, source), functions if settings.language == "c" else None  # (C: global regions)
-    summaries = _with_external(summarize(every_function, variables, called, volatiles, c_loops), every_function, settings,
-                               clang_tu)
+    errno_read, cplusplus = calls.reads_errno(source.data, _user_headers(clang_tu)), settings.language != "c"
+    defined = {f.name: f for f in every_function}
+    summaries = _with_external(summarize(every_function, variables, called, volatiles, c_loops, errno_read, cplusplus),
+                               every_function, settings, clang_tu)
     for info in infos:
-        info.loop.calls = calls.call_sites(info, source, summaries, cplusplus=settings.language != "c")
+        info.loop.calls = calls.call_sites(info, source, summaries, cplusplus, errno_read, defined)
 
     address_taken = {id(f): address_taken_in(f) for f in functions}
     plain = plain_globals(clang_tu.cursor, variables.names_made(Storage.STATIC_LOCAL)) \

@@ -1,0 +1,138 @@
+"""What a call does where its callee is not the library's: a same-file wrapper around a math function
+when the program reads errno (or a header of its own does), a program's own `max` behind a wrapper, a
+namespace's function with a library name, and `std::max` with a comparator. Each loop once ran in
+parallel and printed another result than the serial program; the library's own calls stay pure."""
+
+from __future__ import annotations
+
+import pytest
+
+from analyzed import loops_of
+from autopar.plans import reasons as R
+
+ERRNO_WRAPPER = """#include <stdio.h>
+#include <errno.h>
+#include <math.h>
+#define N 1000
+static double a[N], b[N];
+static double mylog(double x) { return log(x); }
+int main(void) {
+  for (int i = 0; i < N; i++) a[i] = i - 1.0;
+  errno = 0;
+  for (int i = 0; i < N; i++) b[i] = mylog(a[i]);
+  printf("%d %g\\n", errno, b[5]);
+  return 0;
+}
+"""
+
+OWN_MAX = """#include <stdio.h>
+#define N 1000
+int max(int a, int b);
+static int a[N], b[N];
+static int clampz(int x) { return max(x, 0); }
+int main(void) {
+  for (int i = 0; i < N; i++) a[i] = i % 101 - 50;
+  for (int i = 0; i < N; i++) b[i] = clampz(a[i]);
+  printf("%d\\n", b[7]);
+  return 0;
+}
+"""
+
+NAMESPACE_ROUND = """#include <cstdio>
+#include <cmath>
+#define N 1000
+namespace util {
+long calls;
+double trace[N];
+inline int round(double x) { trace[calls++] = x; return (int)(x + 0.5); }
+int floor(double x);
+}
+static double x[N];
+static int y[N], z[N];
+int main() {
+  for (int i = 0; i < N; i++) x[i] = i * 0.37;
+  for (int i = 0; i < N; i++) y[i] = util::round(x[i]);
+  for (int i = 0; i < N; i++) z[i] = util::floor(x[i]);
+  for (int i = 0; i < N; i++) y[i] += (int)std::round(x[i]) + (int)round(x[i]);
+  std::printf("%d %ld\\n", y[5] + z[5], util::calls);
+  return 0;
+}
+"""
+
+COMPARATOR = """#include <cstdio>
+#include <algorithm>
+#define N 1000
+static long cnt = 0;
+static int trace[2 * N];
+static bool less_traced(const int &a, const int &b) { trace[cnt++] = a - b; return a < b; }
+static int x[N], y[N];
+int main() {
+  for (int i = 0; i < N; i++) x[i] = i % 101 - 50;
+  for (int i = 0; i < N; i++) y[i] = std::max(x[i], 0, less_traced);
+  for (int i = 0; i < N; i++) y[i] += std::max(x[i], 3);
+  std::printf("%d %ld\\n", y[3], cnt);
+  return 0;
+}
+"""
+
+
+def _by_line(tmp_path, text: str, name: str) -> dict:
+    return {l.line: l for l in loops_of(tmp_path, text, name)}
+
+
+def test_a_wrapper_around_a_math_function_sets_errno_too(tmp_path):
+    loops = _by_line(tmp_path, ERRNO_WRAPPER, "e.c")
+    assert not loops[10].parallel and R.CALL_EFFECT in loops[10].codes
+    # without the read of errno the wrapper is pure again
+    loops = _by_line(tmp_path, ERRNO_WRAPPER.replace("errno = 0;", "").replace("errno, b[5]", "0, b[5]")
+                        .replace("#include <errno.h>", ""), "e.c")
+    assert loops[10].parallel
+
+
+def test_errno_read_in_a_header_of_the_program_counts(tmp_path):
+    (tmp_path / "check.h").write_text("#include <errno.h>\nstatic inline int math_error(void) { return errno; }\n")
+    text = ERRNO_WRAPPER.replace("#include <errno.h>", '#include "check.h"').replace("errno = 0;", "") \
+        .replace("errno, b[5]", "math_error(), b[5]").replace("mylog(a[i])", "log(a[i])")
+    assert not _by_line(tmp_path, text, "e.c")[10].parallel
+
+
+def test_a_programs_own_max_behind_a_wrapper_is_unknown(tmp_path):
+    assert not _by_line(tmp_path, OWN_MAX, "m.c")[8].parallel
+    assert _by_line(tmp_path, "#include <stdlib.h>\n" + OWN_MAX.replace("max(x, 0)", "abs(x)"), "m.c")[9].parallel
+
+
+def test_a_namespaces_function_with_a_library_name_is_not_the_librarys(tmp_path):
+    loops = _by_line(tmp_path, NAMESPACE_ROUND, "n.cpp")
+    assert not loops[14].parallel and not loops[15].parallel
+    assert loops[16].parallel  # std::round and ::round
+
+
+def test_std_max_with_a_comparator_runs_the_programs_code(tmp_path):
+    loops = _by_line(tmp_path, COMPARATOR, "c.cpp")
+    assert not loops[10].parallel
+    assert loops[11].parallel
+
+
+OVERLOADS = """#include <cstdio>
+#define N 1000
+int bump(int *p);
+static int bump(int x) { return x * 3 + 1; }
+namespace fast { static int step(int x) { return x + 1; } }
+namespace slow { int step(int *p); }
+static int a[N + 2], c[N];
+int main() {
+  for (int i = 0; i < N; i++) c[i] = bump(&a[i]);
+  for (int i = 0; i < N; i++) c[i] += slow::step(&a[i]);
+  for (int i = 0; i < N; i++) c[i] += bump(i) + fast::step(i);
+  std::printf("%d\\n", c[3]);
+  return 0;
+}
+"""
+
+
+def test_a_summary_is_the_calls_only_where_the_call_reaches_that_definition(tmp_path):
+    """Summaries are keyed by name: `bump(int *)`, defined in another file, took the summary of this
+    file's `static int bump(int)`, and `slow::step` that of `fast::step` (each wrote a[i + 1] there)."""
+    loops = _by_line(tmp_path, OVERLOADS, "o.cpp")
+    assert not loops[9].parallel and not loops[10].parallel
+    assert loops[11].parallel
