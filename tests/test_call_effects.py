@@ -136,3 +136,74 @@ def test_a_summary_is_the_calls_only_where_the_call_reaches_that_definition(tmp_
     loops = _by_line(tmp_path, OVERLOADS, "o.cpp")
     assert not loops[9].parallel and not loops[10].parallel
     assert loops[11].parallel
+
+
+WEAK = """#include <stdio.h>
+#define N 1000
+WEAK_DEFINITION int hook(int v) { return v * 2; }
+static int plain(int v) { return v * 2; }
+static int x[N], y[N];
+int main(void) {
+  for (int i = 0; i < N; i++) y[i] = hook(x[i]);
+  for (int i = 0; i < N; i++) y[i] += plain(x[i]);
+  printf("%d\\n", y[3]);
+  return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("definition", ["__attribute__((weak))", "#define W __attribute__((__weak__))\nW",
+                                        "#pragma weak hook\n"])
+def test_a_weak_definition_may_be_replaced_at_the_link(tmp_path, definition):
+    """A strong `hook` in another file replaces this file's weak one, and its summary with it."""
+    first, second = sorted(loops_of(tmp_path, WEAK.replace("WEAK_DEFINITION", definition), "w.c"), key=lambda l: l.line)
+    assert not first.parallel and second.parallel
+
+
+VIRTUAL = """#include <cstdio>
+#define N 1000
+struct Shape {
+  virtual ~Shape() {}
+  virtual int area(int i) const { return i % 7; }
+  int sides(int i) const { return i % 3; }
+};
+static long trace_len = 0;
+static int trace[N];
+struct Logged : Shape {
+  int area(int i) const override { trace[trace_len++] = i; return i % 5; }
+};
+static int out[N];
+int main() {
+  Logged l;
+  const Shape &s = l;
+  for (int i = 0; i < N; i++) out[i] = s.area(i);
+  for (int i = 0; i < N; i++) out[i] += s.sides(i);
+  std::printf("%d %ld\\n", out[3], trace_len);
+  return 0;
+}
+"""
+
+
+def test_a_virtual_call_may_run_an_override(tmp_path):
+    """`s.area(i)` through a Shape reference ran Logged::area, which writes a global, under Shape::area's
+    summary (pure)."""
+    loops = _by_line(tmp_path, VIRTUAL, "v.cpp")
+    assert not loops[17].parallel and loops[18].parallel
+
+
+def test_a_method_called_through_a_pointer_is_no_member_access(tmp_path):
+    """`c->eval(i)` was read as an access to a data member `eval` of *c: the rewrite's overlap test
+    took `&c->eval`, which g++ refuses (the address of a bound member function)."""
+    import subprocess
+
+    from autopar.cli.main import main
+
+    source = tmp_path / "m.cpp"
+    source.write_text("#include <cstdio>\n#define N 100000\nstruct Calc {\n  int k;\n"
+                      "  int eval(int i) const { return i % 7; }\n};\nstatic int out[N];\n"
+                      "static void fill(const Calc *c) {\n  for (int i = 0; i < N; i++) out[i] = c->eval(i);\n}\n"
+                      "int main() { Calc c{7}; fill(&c); std::printf(\"%d\\n\", out[9]); return 0; }\n")
+    assert main(["rewrite", str(source), "-o", str(tmp_path / "p.cpp")]) == 0
+    rewritten = (tmp_path / "p.cpp").read_text()
+    assert "c->eval)" not in rewritten and "#pragma omp parallel for" in rewritten
+    subprocess.run(["g++", "-fopenmp", "-fsyntax-only", str(tmp_path / "p.cpp")], check=True)

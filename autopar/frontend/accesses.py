@@ -24,7 +24,7 @@ from autopar.frontend.call_regions import call_regions
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.containers import ELEMENT, buffer_variable, container_call, plain_element
 from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source, from_main_file,
-                              spelled_range, evaluate_int, expression_children, strip, variable_decl)
+                              referenced, spelled_range, evaluate_int, expression_children, strip, variable_decl)
 from autopar.frontend.domain_conditions import domain_conditions
 from autopar.frontend.first_access import left_statements
 from autopar.frontend.guards import guard_of
@@ -253,6 +253,11 @@ class AccessCollector:
             if op == "*":
                 self._lvalue(node, read=True, write=False)
                 return
+        elif kind == K.MEMBER_REF_EXPR and (member := referenced(node)) is not None and \
+                member.kind in (K.CXX_METHOD, K.CONVERSION_FUNCTION, K.DESTRUCTOR):
+            for child in node.children:  # `c->eval` of a call: the method, no member of the object
+                self._visit(child)
+            return
         elif kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR):
             self._lvalue(node, read=True, write=False)
             return

@@ -49,6 +49,16 @@ class Function:
         header = self._source.data[self.top_level_start:self.end].split(b"{", 1)[0]
         return bool(re.search(rb"\binline\b", header)) and not re.search(rb"\bstatic\b", header)
 
+    @property
+    def weak(self) -> bool:
+        """Whether the definition is weak (`__attribute__((weak))`, here or on a declaration before it,
+        or `#pragma weak name`): a strong one in another file replaces it at the link."""
+        for child in self.cursor.get_children():
+            if child.kind == K.UNEXPOSED_ATTR and any(t.spelling in ("weak", "__weak__") for t in child.get_tokens()):
+                return True
+        return re.search(rb"#[ \t]*pragma[ \t]+weak[ \t]+" + re.escape(self.cursor.spelling.encode()) + rb"\b",
+                         self._source.data) is not None
+
     def mentions(self, word: bytes) -> bool:
         """Whether the definition's text holds `word` (a cheap test before a walk that looks for it)."""
         return word in self._source.data[self.start:self.end]
@@ -155,9 +165,10 @@ def loop_macros(source: "Source") -> set[bytes]:
 
 def calls_the_definition(call: Node, function: "Function") -> bool:
     """Whether the call (`node`) calls `function`, not another function of its name (an overload, a
-    namespace's, one declared here and defined in another file)."""
+    namespace's, one declared here and defined in another file, an override of a virtual method)."""
     callee = call.cursor.referenced
-    return callee is not None and callee.canonical == function.cursor.canonical
+    return callee is not None and callee.canonical == function.cursor.canonical and \
+        not (callee.kind == K.CXX_METHOD and callee.is_virtual_method())
 
 
 def qualified_name(function) -> str:

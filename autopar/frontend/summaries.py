@@ -288,7 +288,7 @@ def summarize(functions: list[Function], variables: Variables, wanted: set[str],
         if name not in local:
             local[name] = _local_facts(by_name[name], variables, by_name, errno_read, cplusplus)
             if defined[name] > 1 or (volatiles is not None and volatiles.accesses(by_name[name])) or \
-                    _templated(by_name[name]):
+                    _templated(by_name[name]) or by_name[name].weak:
                 local[name].effect = CallEffect.UNKNOWN
             todo.extend(c for c, _ in local[name].calls if c in by_name and c not in local)
     for _ in range(len(local) + 1):  # propagate along same-file calls until nothing changes
