@@ -72,6 +72,9 @@ class CallSite(_Frozen):
     effect: CallEffect
     summary: Optional[FunctionSummary] = None  # for SAME_TU
     arguments: list[str] = Field(default_factory=list)  # spelled argument texts
+    # per argument, the variables whose memory it may point into (`out` of `(cptr)out`, both of
+    # `c ? out : in`; none for a pointer of unknown origin, a call's result); None where not recorded
+    argument_roots: Optional[list[list[str]]] = None
     # arguments whose callee's regions are among the loop's accesses (instantiated at the call)
     modelled_arguments: list[int] = Field(default_factory=list)
     # file-scope arrays whose callee's regions are among the loop's accesses (FunctionSummary.global_write_spans)

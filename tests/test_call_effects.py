@@ -207,3 +207,44 @@ def test_a_method_called_through_a_pointer_is_no_member_access(tmp_path):
     rewritten = (tmp_path / "p.cpp").read_text()
     assert "c->eval)" not in rewritten and "#pragma omp parallel for" in rewritten
     subprocess.run(["g++", "-fopenmp", "-fsyntax-only", str(tmp_path / "p.cpp")], check=True)
+
+
+KERNEL = """#include <stdio.h>
+#define N 1000
+typedef const int *cptr;
+CALLEE
+static void kern(int *restrict out, const int *restrict in, int n, int self) {
+  for (int i = 0; i < n; i++) out[i] = (CALL * 3 + in[i]) % 1009;
+}
+static int A[N + 1], B[N + 1];
+int main(int argc, char **argv) {
+  (void)argv;
+  kern(A, B, N, argc > 5);
+  printf("%d\\n", A[7]);
+  return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("callee,call", [
+    # a parameter the callee assigns reads what it was assigned
+    ("static int peek(const int *p, const int *q, int i) { p = q; return p[i + 1]; }", "peek(in, out, i)"),
+    # a pointer chosen with ?: from the parameters, or returned by a call given them
+    ("static int pick(const int *a, const int *b, int i) { const int *r = a[i] > 100 ? a : b; return r[i + 1]; }",
+     "pick(in, out, i)"),
+    ("static const int *same(const int *p) { return p; }\n"
+     "static int via(const int *a, int i) { return same(a)[i + 1]; }", "via(out, i)"),
+    # the argument names the written pointer behind a typedef's cast, or in a branch of ?:
+    ("static int next(const int *p, int i, int n) { return p[i + 1 < n ? i + 1 : i]; }", "next((cptr)out, i, n)"),
+    ("static int peek(const int *p, int i) { return p[i + 1]; }", "peek(self ? out : in, i)"),
+])
+def test_what_a_callee_reads_through_its_arguments_is_traced_to_the_loops_pointers(tmp_path, callee, call):
+    """The callee reads out[i + 1], which the next iteration writes: each of these ran in parallel and
+    printed another sum (the origin of a reassigned parameter was the parameter; `?:` and a call's
+    result were a loaded pointer, which a restrict `out` was taken never to meet; and the argument's
+    variable was the first identifier of its text: `cptr`, `self`)."""
+    loop = next(l for l in loops_of(tmp_path, KERNEL.replace("CALLEE", callee).replace("CALL", call), "k.c")
+                if l.function == "kern")
+    assert not loop.parallel and R.CALL_READS_WRITTEN in loop.codes
+    reads_in = KERNEL.replace("CALLEE", callee).replace("CALL", call.replace("out", "in"))
+    assert next(l for l in loops_of(tmp_path, reads_in, "k.c") if l.function == "kern").parallelizable

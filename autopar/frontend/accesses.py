@@ -198,25 +198,31 @@ class AccessCollector:
 
     # ------------------------------------------------------------------------------------- the walk
 
+    def _declaration(self, node: Node) -> bool:
+        """The accesses of a declaration's initializer that are not plain reads (a range-based for's
+        element, a reference's binding); False where the walk goes on into its children."""
+        values, key = expression_children(node), Variables.key(node.cursor)
+        element = self.chains.range_element(key) if values else None
+        if element is not None and not is_reference(node.cursor):  # `for (double y : v)`: reads v[y]
+            self.emit(strip(values[-1]), element, False, text=f"{element.root.spelling}[{node.cursor.spelling}]")
+        if element is not None:  # (a reference element: its uses are the accesses)
+            return True
+        if values and is_reference(node.cursor):
+            self._lvalue(values[-1], read=False, write=False)  # binding a reference reads nothing
+            return True
+        over = self.chains.range_of(key, values[-1]) if values else None
+        if over is not None:  # `for (double x : m[i])`: reads some element of m[i]
+            chain = self.chains.decompose(over)
+            if chain is not None and chain.root is not None:
+                chain.subs.append(("range", self.source.text_of(over)))
+                self.emit(strip(values[-1]), chain, False)
+            return True
+        return False
+
     def _visit(self, node: Node) -> None:
         kind = node.kind
-        if kind == K.VAR_DECL and self.function is not None:
-            values, key = expression_children(node), Variables.key(node.cursor)
-            element = self.chains.range_element(key) if values else None
-            if element is not None and not is_reference(node.cursor):  # `for (double y : v)`: reads v[y]
-                self.emit(strip(values[-1]), element, False, text=f"{element.root.spelling}[{node.cursor.spelling}]")
-            if element is not None:  # (a reference element: its uses are the accesses)
-                return
-            if values and is_reference(node.cursor):
-                self._lvalue(values[-1], read=False, write=False)  # binding a reference reads nothing
-                return
-            over = self.chains.range_of(key, values[-1]) if values else None
-            if over is not None:  # `for (double x : m[i])`: reads some element of m[i]
-                chain = self.chains.decompose(over)
-                if chain is not None and chain.root is not None:
-                    chain.subs.append(("range", self.source.text_of(over)))
-                    self.emit(strip(values[-1]), chain, False)
-                return
+        if kind == K.VAR_DECL and self.function is not None and self._declaration(node):
+            return
         if kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR):
             op = node.binary_op
             if op in ASSIGN_OPS:

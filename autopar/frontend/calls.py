@@ -178,11 +178,42 @@ def call_sites(info, source: Source, summaries: dict[str, FunctionSummary], cplu
             name = source.text_of(children[0]) if children else "?"
         line, column = node.location()
         sites.append(CallSite(callee=name, line=line, column=column, effect=effect,
-                              summary=summary, arguments=[source.text_of(a) for a in call_arguments(node)]))
+                              summary=summary, arguments=[source.text_of(a) for a in call_arguments(node)],
+                              argument_roots=[_pointer_roots(a) for a in call_arguments(node)]))
     return sites
 
 
 _CALL_SITES = (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)
+_ADDRESS_TYPES = (TypeKind.POINTER, TypeKind.CONSTANTARRAY, TypeKind.INCOMPLETEARRAY, TypeKind.VARIABLEARRAY,
+                  TypeKind.DEPENDENTSIZEDARRAY, TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE, TypeKind.RECORD)
+
+
+def _pointer_roots(argument: Node) -> list[str]:
+    """The variables whose memory the argument may point into: every variable of pointer, array,
+    reference or struct type it names, and any whose address it takes (`&x`), but those only indexing
+    (`a` of `&a[idx[i]]`, not `idx`) or unevaluated (`sizeof`). Empty when it names none (a call's
+    result, a constant)."""
+    found: list[str] = []
+
+    def walk(node: Node, addressed: bool) -> None:
+        if node.kind == K.CXX_UNARY_EXPR:
+            return
+        if node.kind == K.ARRAY_SUBSCRIPT_EXPR:
+            parts = expression_children(node)
+            if parts:
+                walk(parts[0], addressed)
+            return
+        if node.kind == K.DECL_REF_EXPR:
+            decl = variable_decl(node)
+            if decl is not None and (addressed or decl.type.get_canonical().kind in _ADDRESS_TYPES) and \
+                    decl.spelling not in found:
+                found.append(decl.spelling)
+        addressed = addressed or node.kind == K.UNARY_OPERATOR and node.unary_op == "&"
+        for child in node.children:
+            walk(child, addressed)
+
+    walk(argument, False)
+    return found
 
 
 def declared_by_the_system(call: Node) -> bool:

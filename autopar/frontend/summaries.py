@@ -32,10 +32,15 @@ def _worse(a: CallEffect, b: CallEffect) -> CallEffect:
 
 def _root_decl(node: Node):
     """The variable at the root of an lvalue or pointer expression: a of a[i], p of *(p+1), s of s.x."""
+    base = _base(node)
+    return variable_decl(base) if base is not None and base.kind == K.DECL_REF_EXPR else None
+
+
+def _base(node: Node) -> Optional[Node]:
+    """The expression an lvalue or pointer expression reaches memory from: a of a[i], p of *(p+1), s
+    of s.x, the call of f(p)[i], the `?:` of (c ? a : b)[i]."""
     e = strip(node)
     while True:
-        if e.kind == K.DECL_REF_EXPR:
-            return variable_decl(e)
         if e.kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR):
             children = expression_children(e)
             if not children:
@@ -48,7 +53,7 @@ def _root_decl(node: Node):
             pointer = strip(left).type_kind in (TypeKind.POINTER, TypeKind.CONSTANTARRAY)
             e = strip(left if pointer else right)
         else:
-            return None
+            return e
 
 
 class _Local:
@@ -113,8 +118,12 @@ class _Origins:
         if key in self._cache:
             return self._cache[key]
         variable = self.variables.get(decl)
-        if key in self.params:
-            found = {f"param:{self.params[key]}"}
+        if key in self.params:  # (and whatever the function assigns it: `p = q;`)
+            found = {f"param:{self.params[key]}"} | ({"unknown"} if key in self.address_taken else set())
+            self._cache[key] = found  # (`p = p + 1` is p's own)
+            for value in self.sources.get(key, []):
+                if value is not None:
+                    found = found | self.of_expr(value, seen | {key})
         elif variable.storage in (Storage.GLOBAL, Storage.STATIC_LOCAL):
             # a global array's elements are the global; what a global pointer (or a pointer held in a
             # global struct or array: `gs.p[i]`, `rows[0][i]`) points to may be any memory
@@ -136,6 +145,16 @@ class _Origins:
         e = strip(node)
         if e.kind == K.CALL_EXPR and callee_name(e) in ALLOCATION_FUNCTIONS:
             return {"local"}
+        base = _base(e)
+        if base is not None and base.kind == K.CALL_EXPR and callee_name(base) not in ALLOCATION_FUNCTIONS:
+            # what it returns may be any memory, or be based on a pointer it is given
+            return {"unknown"}.union(*(self.of_expr(a, seen) for a in call_arguments(base)
+                                       if strip(a).type_kind in (TypeKind.POINTER, TypeKind.CONSTANTARRAY,
+                                                                 TypeKind.INCOMPLETEARRAY)))
+        if base is not None and base.kind == K.CONDITIONAL_OPERATOR:  # `c ? a : b`: either
+            return set().union(*(self.of_expr(branch, seen) for branch in expression_children(base)[1:]))
+        if base is not None and base.kind == K.BINARY_OPERATOR and base.binary_op == ",":
+            return self.of_expr(expression_children(base)[-1], seen)
         if e.kind == K.GNU_NULL_EXPR or e.kind == K.INTEGER_LITERAL or e.kind == K.CXX_NULL_PTR_LITERAL_EXPR:
             return {"local"}
         decl = _root_decl(e)

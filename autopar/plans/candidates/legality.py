@@ -217,16 +217,21 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                                         f"{' and '.join(through)}", R.CALL_READS_WRITTEN))
                 for k in summary.reads_through_params:
                     if k < len(call.arguments) and k not in call.modelled_arguments:
-                        root = _arg_root(call.arguments[k])
-                        restricted = any(o.base.name == root and o.kind == "pointer" and o.base.unaliased
-                                         for o in objects.values())
-                        hit = root in written or (not restricted and any(
-                            o.written and _reachable(loop, o) and root for o in objects.values()
-                            if o.base.name != root))
-                        if hit:
+                        roots = call.argument_roots[k] if call.argument_roots is not None else \
+                            [_arg_root(call.arguments[k])]
+                        if any(_reads_written(loop, objects, written, root) for root in roots or [""]):
                             out.append(R.Reason(f"calls {call.callee}, which reads through {call.arguments[k]} "
                                                 "memory the loop may write", R.CALL_READS_WRITTEN))
     return out
+
+
+def _reads_written(loop: Loop, objects: dict[str, ObjectModel], written: set[str], root: str) -> bool:
+    """Whether memory reached from the variable `root` (any memory for "") may be what the loop writes:
+    `root` itself, or, unless it is a restrict (or distinct) pointer, an object the loop writes that
+    another pointer may reach."""
+    restricted = any(o.base.name == root and o.kind == "pointer" and o.base.unaliased for o in objects.values())
+    return root in written or not restricted and any(
+        o.written and _reachable(loop, o) for o in objects.values() if o.base.name != root)
 
 
 def _same_kind(kind: str, obj: ObjectModel, strict: bool) -> bool:
