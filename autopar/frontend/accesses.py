@@ -24,11 +24,10 @@ from autopar.frontend.call_regions import call_regions
 from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.containers import ELEMENT, buffer_variable, container_call, plain_element
 from autopar.frontend.ast import (ARRAY_TYPES, ASSIGN_OPS, FOR_KINDS, INC_DEC, LOOP_KINDS, Node, Source, from_main_file,
-                              referenced, spelled_range, evaluate_int, expression_children, strip, variable_decl)
+                              bare, referenced, spelled_range, evaluate_int, expression_children, strip, variable_decl)
 from autopar.frontend.domain_conditions import domain_conditions
 from autopar.frontend.first_access import left_statements
 from autopar.frontend.guards import guard_of
-from autopar.frontend.reductions import bare
 from autopar.frontend.unnamed_memory import container_based, unnamed_memory
 from autopar.frontend.variables import Variables, is_reference, is_volatile
 from autopar.frontend.loops import LoopInfo

@@ -134,6 +134,11 @@ INTEGER_TYPES = {TypeKind.BOOL, TypeKind.CHAR_U, TypeKind.UCHAR, TypeKind.CHAR16
 UNSIGNED_TYPES = {TypeKind.BOOL, TypeKind.CHAR_U, TypeKind.UCHAR, TypeKind.CHAR16, TypeKind.CHAR32,
                   TypeKind.USHORT, TypeKind.UINT, TypeKind.ULONG, TypeKind.ULONGLONG, TypeKind.UINT128}
 FLOATING_TYPES = {TypeKind.FLOAT, TypeKind.DOUBLE, TypeKind.LONGDOUBLE, TypeKind.HALF, TypeKind.FLOAT128}
+# type kinds the bundled bindings do not know but libclang reports (`_Float16` is 32): without them,
+# asking a type's kind raises (every later lookup is by name, so each gets one)
+for _id in range(256):
+    if _id >= len(TypeKind._kinds) or TypeKind._kinds[_id] is None:
+        setattr(TypeKind, {32: "FLOAT16", 39: "BFLOAT16"}.get(_id, f"KIND_{_id}"), TypeKind(_id))
 for _name in ("FLOAT16", "BFLOAT16", "IBM128"):  # newer libclang versions only
     if hasattr(TypeKind, _name):
         FLOATING_TYPES.add(getattr(TypeKind, _name))
@@ -284,6 +289,18 @@ def strip(node: Node) -> Node:
         if not expressions:
             break
         node = expressions[-1]
+    return node
+
+
+EXPLICIT_CASTS = {K.CSTYLE_CAST_EXPR, K.CXX_STATIC_CAST_EXPR, K.CXX_FUNCTIONAL_CAST_EXPR, K.CXX_CONST_CAST_EXPR,
+                  K.CXX_REINTERPRET_CAST_EXPR}
+
+
+def bare(node: Node) -> Node:
+    """The expression under its parentheses and implicit conversions, not the casts the source spells
+    (a cast converts: it may narrow)."""
+    while node.kind in (K.PAREN_EXPR, K.UNEXPOSED_EXPR) and node.expressions:
+        node = node.expressions[-1]
     return node
 
 

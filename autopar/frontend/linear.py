@@ -21,7 +21,8 @@ from typing import Optional
 
 from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
-from autopar.frontend.ast import FUNCTION_KINDS, INC_DEC, LOOP_KINDS, Node, evaluate_int, expression_children, strip
+from autopar.frontend.ast import (EXPLICIT_CASTS, FUNCTION_KINDS, INC_DEC, LOOP_KINDS, Node, bare, evaluate_int,
+                                  expression_children, strip)
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.nest_facts import written_decl_refs
 from autopar.frontend.variables import Variables, is_volatile
@@ -70,7 +71,7 @@ def _increment(statement: Node) -> Optional[tuple[object, int]]:
     if node.kind == K.UNARY_OPERATOR and node.unary_op in INC_DEC and len(operands) == 1:
         target, step = strip(operands[0]), 1 if node.unary_op.endswith("++") else -1
     elif node.kind == K.COMPOUND_ASSIGNMENT_OPERATOR and node.binary_op in ("+=", "-=") and len(operands) == 2:
-        value = evaluate_int(strip(operands[1]))
+        value = None if bare(operands[1]).kind in EXPLICIT_CASTS else evaluate_int(strip(operands[1]))  # ((signed char)300)
         if not value:
             return None
         target, step = strip(operands[0]), value if node.binary_op == "+=" else -value

@@ -17,8 +17,8 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.frontend.affine import AffineBuilder
-from autopar.frontend.ast import (INTEGER_TYPES, UNSIGNED_TYPES, Node, evaluate_int, expression_children, strip,
-                                  variable_decl)
+from autopar.frontend.ast import (INTEGER_TYPES, UNSIGNED_TYPES, Node, bare, evaluate_int, expression_children,
+                                  strip, variable_decl)
 from autopar.frontend.nest_facts import Scope
 from autopar.frontend.variables import Variables
 from autopar.frontend.wraparound import EXACT
@@ -27,7 +27,6 @@ from autopar.ir import AffineExpr, DomainCondition, QuasiBound
 Terms = dict[str, int]  # monomial -> coefficient, "" the constant
 Floor = tuple[tuple[tuple[str, int], ...], int]  # floor(terms / divisor), terms sorted: comparable
 _ORDER = ("<", "<=", ">", ">=")
-_BARE = {K.PAREN_EXPR, K.UNEXPOSED_EXPR}  # parentheses and implicit conversions (a cast is compared)
 _WIDE_SIGNED = {TypeKind.INT, TypeKind.LONG, TypeKind.LONGLONG}  # (a counter the start is stored in as it is)
 _COMPARED = {K.BINARY_OPERATOR, K.UNARY_OPERATOR, K.CONDITIONAL_OPERATOR, K.CSTYLE_CAST_EXPR}
 
@@ -179,13 +178,6 @@ def signed(node: Node) -> bool:
     """The node's value is of a signed integer type (C's `/` and `<` on it are what is read here)."""
     kind = node.type_kind
     return kind in INTEGER_TYPES and kind not in UNSIGNED_TYPES
-
-
-def bare(node: Node) -> Node:
-    """The node below its parentheses and implicit conversions (an explicit cast stays: it may narrow)."""
-    while node.kind in _BARE and node.expressions:
-        node = node.expressions[-1]
-    return node
 
 
 def _same(a: Node, b: Node) -> bool:

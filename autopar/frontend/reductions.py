@@ -9,8 +9,8 @@ from typing import Optional
 from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
 from autopar.ir import LocationReduction, ReductionOp
-from autopar.frontend.ast import (FLOATING_TYPES, INC_DEC, INTEGER_TYPES, LOOP_KINDS, Node, Source, evaluate_int,
-                              expression_children, starts_statement, strip, under_implicit_conversions, variable_decl)
+from autopar.frontend.ast import (ARRAY_TYPES, EXPLICIT_CASTS, FLOATING_TYPES, INC_DEC, INTEGER_TYPES, LOOP_KINDS, Node, Source,
+                              bare, evaluate_int, expression_children, starts_statement, strip, under_implicit_conversions, variable_decl)
 from autopar.frontend.variables import Variables
 from autopar.frontend.calls import call_arguments, declared_by_the_system
 from autopar.frontend.first_access import is_scalar_decl
@@ -68,13 +68,6 @@ def conversion(source, target) -> Optional[tuple[str, str]]:
     return ("lossy", text)
 
 
-def bare(node: Node) -> Node:
-    """The expression under its parentheses and implicit conversions, not the casts the source spells."""
-    while node.kind in (K.PAREN_EXPR, K.UNEXPOSED_EXPR) and node.expressions:
-        node = node.expressions[-1]
-    return node
-
-
 def _unsigned(t) -> bool:
     return t.kind in (TypeKind.BOOL, TypeKind.CHAR_U, TypeKind.UCHAR, TypeKind.CHAR16, TypeKind.CHAR32,
                       TypeKind.USHORT, TypeKind.UINT, TypeKind.ULONG, TypeKind.ULONGLONG, TypeKind.UINT128)
@@ -95,6 +88,36 @@ def _value_unused(node: Node) -> bool:
 
 
 UPDATE_KINDS = (K.IF_STMT, K.COMPOUND_ASSIGNMENT_OPERATOR, K.UNARY_OPERATOR, K.BINARY_OPERATOR)
+
+
+def _spelled(node: Node, target) -> Node:
+    """The expression under its parentheses, implicit conversions and casts to `target`'s own type: a
+    cast to another type stays (`x = (unsigned char)(x + a[i])` keeps each step's value modulo 256,
+    which a reduction's sum of the steps would not)."""
+    node = bare(node)
+    while node.kind in EXPLICIT_CASTS and node.expressions and \
+            node.cursor.type.get_canonical() == target.get_canonical():
+        node = bare(node.expressions[-1])
+    return node
+
+
+def _harmless(node: Node) -> bool:
+    """Whether evaluating `node` where the serial loop would not (`ok = ok && E` skips E once ok is
+    0, a reduction's copy does not) does nothing the program could see: no division or remainder
+    by other than a constant (a trap), no call, no element reached through an index read from memory
+    or a pointer loaded from it (an element the serial loop never reads may not exist)."""
+    for n in node.walk():
+        if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR, K.StmtExpr):
+            return False
+        if n.kind in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR) and n.binary_op in ("/", "%", "/=", "%="):
+            if evaluate_int(strip(expression_children(n)[-1])) in (None, 0):
+                return False
+        if n.kind == K.ARRAY_SUBSCRIPT_EXPR or n.kind == K.UNARY_OPERATOR and n.unary_op == "*":
+            inner = [m for c in expression_children(n) for m in c.walk()]
+            if any((m.kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR) or m.kind == K.UNARY_OPERATOR
+                    and m.unary_op == "*") and m.type_kind not in ARRAY_TYPES for m in inner):
+                return False  # (`a[i][j]` of a 2-D array loads nothing on the way to its element)
+    return True
 
 
 def update_candidate(node: Node) -> bool:
@@ -159,24 +182,24 @@ class Reductions:
         if strip(lhs).kind != K.DECL_REF_EXPR:
             return
         key = self._key(lhs)
-        value = strip(rhs)
+        target = strip(lhs).cursor.type
+        value = _spelled(rhs, target)
         if value.kind == K.BINARY_OPERATOR and value.binary_op in (*_BINARY_OPS, "-"):
             a, b = expression_children(value)
             op = value.binary_op
-            target = strip(lhs).cursor.type
-            if self._key(a) == key and strip(a).kind == K.DECL_REF_EXPR and not self._mentions(b, key):
+            if self._key(a) == key and _spelled(a, target).kind == K.DECL_REF_EXPR and not self._mentions(b, key) \
+                    and (op not in ("&&", "||") or _harmless(b)):  # (the serial loop may skip b)
                 self._claim(key, ReductionOp.ADD if op == "-" else _BINARY_OPS[op],
-                            self._refs(lhs, key) | self._refs(a, key), (rhs, target))
-            elif op != "-" and self._key(b) == key and strip(b).kind == K.DECL_REF_EXPR \
+                            self._refs(lhs, key) | self._refs(a, key), (value, target))
+            elif op != "-" and self._key(b) == key and _spelled(b, target).kind == K.DECL_REF_EXPR \
                     and not self._mentions(a, key):
-                self._claim(key, _BINARY_OPS[op], self._refs(lhs, key) | self._refs(b, key), (rhs, target))
+                self._claim(key, _BINARY_OPS[op], self._refs(lhs, key) | self._refs(b, key), (value, target))
         elif value.kind == K.CONDITIONAL_OPERATOR and len(value.children) == 3:
             cond, yes, no = value.children
             op = self._min_max(cond, key, yes, no)
             if op is not None:
-                target = strip(lhs).cursor.type
                 chosen = [x for x in (yes, no) if not (strip(x).kind == K.DECL_REF_EXPR and self._key(x) == key)]
-                self._claim(key, op, self._refs(lhs, key) | self._refs(value, key), (rhs, target),
+                self._claim(key, op, self._refs(lhs, key) | self._refs(value, key), (value, target),
                             *[(x, target) for x in chosen], (strip(self._compared(cond, key)), target))
         elif value.kind == K.CALL_EXPR:
             name = value.cursor.spelling
@@ -184,12 +207,12 @@ class Reductions:
             # (the library's own: a program's `max` may do anything, `mag::max` pick by magnitude)
             if name in _MAX_FUNCTIONS | _MIN_FUNCTIONS and len(args) == 2 and declared_by_the_system(value):
                 a, b = args
-                mine = [x for x in (a, b) if strip(x).kind == K.DECL_REF_EXPR and self._key(x) == key]
+                mine = [x for x in (a, b) if _spelled(x, target).kind == K.DECL_REF_EXPR and self._key(x) == key]
                 other = [x for x in (a, b) if x not in mine]
                 if len(mine) == 1 and len(other) == 1 and not self._mentions(other[0], key):
                     op = ReductionOp.MAX if name in _MAX_FUNCTIONS else ReductionOp.MIN
                     self._claim(key, op, self._refs(lhs, key) | self._refs(mine[0], key),
-                                (rhs, strip(lhs).cursor.type), (other[0], other[0].cursor.type),
+                                (value, target), (other[0], other[0].cursor.type),
                                 (mine[0], mine[0].cursor.type))
 
     def _min_max(self, cond: Node, key: tuple, chosen: Node, other: Node) -> Optional[ReductionOp]:

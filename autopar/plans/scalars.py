@@ -70,7 +70,7 @@ def _floating(use: ScalarUse) -> bool:
 
 
 def _bool(use: ScalarUse) -> bool:
-    return use.variable.is_bool or use.variable.type.replace("const", "").strip() in ("_Bool", "bool")
+    return use.variable.is_bool  # (the canonical type: `typedef int bool;` of old C is an int)
 
 
 def reduction_problem(use: ScalarUse, runs_once: bool, fp_reductions: str) -> Optional[str]:
