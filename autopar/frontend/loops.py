@@ -13,7 +13,7 @@ from typing import Optional
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import Loop
-from autopar.frontend.ast import ARRAY_TYPES, FOR_KINDS, Node, Source, strip
+from autopar.frontend.ast import ARRAY_TYPES, FOR_KINDS, Node, Source
 from autopar.frontend.containers import range_container
 from autopar.frontend.functions import Function, cleanup_handlers
 from autopar.frontend.variables import Variables

@@ -137,7 +137,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     called = {calls.callee_name(n) for info in infos if info.parent is None for n in info.node.walk()
               if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)} | external_summaries.wanted_names()
     volatiles, c_loops = Volatiles(clang_tu, source), functions if settings.language == "c" else None  # (C: global regions)
-    errno_read, cplusplus = calls.reads_errno(source.data, _user_headers(clang_tu)), settings.language != "c"
+    headers = _user_headers(clang_tu)
+    errno_read, cplusplus = calls.reads_errno(source.data, headers), settings.language != "c"
     defined = {f.name: f for f in every_function}
     summaries = _with_external(summarize(every_function, variables, called, volatiles, c_loops, errno_read, cplusplus),
                                every_function, settings, clang_tu)
@@ -187,17 +188,16 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
                            build_vectorizes=settings.vectorizes, loops=[info.loop.frozen() for info in infos],
                            functions=summaries, diagnostics=diagnostics, strict_aliasing=settings.strict_aliasing, **facts,
-                           **_unit_facts(source, settings, clang_tu),
+                           **_unit_facts(source, settings, headers),
                            whole_program=whole_program, switched_off=switched,
                            switchable=[] if switched else switched_off.switchable(infos, source, variables))
     _break_cycles(every_function, infos)
     return unit
 
 
-def _unit_facts(source: Source, settings, clang_tu) -> dict:
+def _unit_facts(source: Source, settings, headers: list[str]) -> dict:
     """What the unit as a whole tells: the floating-point environment used, the headers of its own,
     and where the real compiler's preprocessor keeps other code than libclang's."""
-    headers = _user_headers(clang_tu)
     return {"uses_fp_environment": _FP_ENVIRONMENT.search(source.data) is not None,
             "user_headers": headers,
             "preprocessor_divergence": divergence(source, settings.args, settings.written_args, settings.compiler,
