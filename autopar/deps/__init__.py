@@ -21,13 +21,13 @@ from autopar.deps.accesses import AccessModel, ObjectModel, common_loops, ivs_fo
 from autopar.deps.aliasing import may_alias
 from autopar.deps.model import LoopModel, declared_inside, descendants
 from autopar.deps.indexed import inspection_budget
-from autopar.deps.trip_count import runs_at_least_once, runs_condition, trip_text
+from autopar.deps.trip_count import behind_first_test, runs_at_least_once, runs_condition, trip_text
 from autopar.deps.counters import count_problem, wrap_problem
 from autopar.deps.touched_interval import TouchedInterval, exact_interval
 from autopar.deps.runtime_checks import interval_range, object_bounds, object_ranges, overlap_check, unbounded_pairs
 
 __all__ = ["ISL_LOCK", "AccessModel", "Analysis", "DependenceGraph", "Edge", "LoopModel", "ObjectModel",
            "PairSolver", "aff_poly", "analysis", "common_loops", "declared_inside", "dependence_graph",
-           "descendants", "exact_interval", "TouchedInterval", "inspection_budget", "interval_range", "ivs_for", "may_alias", "object_bounds", "object_key",
+           "behind_first_test", "descendants", "exact_interval", "TouchedInterval", "inspection_budget", "interval_range", "ivs_for", "may_alias", "object_bounds", "object_key",
            "object_ranges", "overlap_check", "pair_set_text", "parse_set", "render_aff", "render_aff_c",
            "render_poly", "runs_at_least_once", "runs_condition", "set_text", "trip_text", "unbounded_pairs", "wrap_problem", "count_problem"]

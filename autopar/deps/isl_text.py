@@ -174,7 +174,8 @@ def parenthesized(text: str) -> bool:
 
 
 def render_poly(poly: dict[tuple[str, ...], int], wide: bool = False) -> str:
-    """C text of a polynomial {monomial: coefficient}; products of two or more names go through long.
+    """C text of a polynomial {monomial: coefficient}; products of two or more names go through long, and
+    so does a constant times a name (`4L * n`).
     `wide`: every name and constant is a `long long`, so that no term of `int` names can overflow."""
     terms = sorted(((m, c) for m, c in poly.items() if c), key=lambda t: (-len(t[0]), t[0]))
     parts = []
@@ -186,7 +187,10 @@ def render_poly(poly: dict[tuple[str, ...], int], wide: bool = False) -> str:
             if len(factors) >= 2:
                 factors[0] = f"(long){factors[0]}"
         if abs(coeff) != 1 or not factors:
-            factors.insert(0, f"{abs(coeff)}LL" if wide and not factors else str(abs(coeff)))
+            # (a constant times an int name is computed in long: `1048576 * n` wraps from n = 2048)
+            literal = f"{abs(coeff)}LL" if wide and not factors else \
+                f"{abs(coeff)}L" if factors and not wide and len(factors) == 1 else str(abs(coeff))
+            factors.insert(0, literal)
         parts.append(("- " if coeff < 0 else "+ ") + " * ".join(factors))
     if not parts:
         return "0LL" if wide else "0"

@@ -72,6 +72,15 @@ def runs_condition(loop: Loop) -> Optional[str]:
     return f"({c.iv_type})({c.lower_text}) {c.comparison.value} ({c.upper_text})"
 
 
+def behind_first_test(model: LoopModel, check: Optional[str]) -> Optional[str]:
+    """A runtime check whose ranges load pointers (`q->a + n`), which the loop reads only when it runs
+    (q may be null where it does not), behind the loop's first test; any other check as it is."""
+    if not check or not re.search(r"->|\[", re.sub(r"\bsizeof\([^()]*\)", "", check)) or runs_at_least_once(model):
+        return check
+    first = runs_condition(model.loop)
+    return f"({first}) && ({check})" if first else check
+
+
 def trip_text(loop: Loop) -> Optional[str]:
     """The trip count as C text, when the bounds are affine and the step is 1 or -1."""
     c = loop.canonical

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from autopar.plans import reasons as R
-from autopar.deps import (ISL_LOCK, Analysis, ObjectModel, count_problem, descendants, inspection_budget, overlap_check,
+from autopar.deps import (ISL_LOCK, Analysis, ObjectModel, behind_first_test, count_problem, descendants, inspection_budget, overlap_check,
                           runs_at_least_once, runs_condition, unbounded_pairs, wrap_problem)
 from autopar.deps.aliasing import spelled_number_kind
 from autopar.deps.touched_interval import invariant_runs_test
@@ -317,7 +317,7 @@ def _legality(ctx: NestContext, loop: Loop) -> Legality:
             out.alias_check = check
             out.notes.append(R.Reason("legal when " + " and ".join(sorted({apart_text(w, o, equal) for w, o in pairs})) +
                                       " (runtime check)", R.ALIAS))
-    out.alias_check = with_strided_conditions(loop, out.alias_check, windows, out.blockers)
+    out.alias_check = behind_first_test(an.model, with_strided_conditions(loop, out.alias_check, windows, out.blockers))
     relied |= _private_arrays(out, an, arrays, runs, checkable)
     if relied:
         out.notes.append(R.Reason(f"runs in parallel only when it runs at least once ({checkable}, checked at run "

@@ -16,7 +16,7 @@ from autopar.plans.candidates.legality import (NestContext, bound_memory_written
                                          carried_objects, edge_objects, loop_calls, privatised_globals_seen_by_calls,
                                          privatizable, scalar_classes, strided_windows, structural_blockers,
                                          with_strided_conditions)
-from autopar.deps import ISL_LOCK, Analysis, descendants, inspection_budget, overlap_check, runs_at_least_once
+from autopar.deps import ISL_LOCK, Analysis, behind_first_test, descendants, inspection_budget, overlap_check, runs_at_least_once
 from autopar.ir import Loop, Storage, TranslationUnit
 from autopar.plans.plan import Directive, NestAnalysis, Plan, Proof, Schedule, render_maps
 from autopar.plans.scalars import ScalarClasses
@@ -263,7 +263,7 @@ def _dependence_problems(check: _Check) -> list[str]:
         if alias_pairs else None
     if alias_pairs and overlap is None:
         problems.append("pointers that may alias have no computable ranges: no runtime check can prove it")
-    needed = with_strided_conditions(loop, overlap, windows)
+    needed = behind_first_test(an.model, with_strided_conditions(loop, overlap, windows))
     runs = check.ctx.legality(loop).runs_condition
     if plan.runs_check != runs:
         problems.append(f"the loop needs the runs check if({runs})" if runs else
