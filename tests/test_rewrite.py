@@ -705,6 +705,59 @@ def test_a_counter_declared_outside_stays_shared_when_privatizing_it_is_not_prov
         assert built.returncode == 0, built.stderr
 
 
+SWEEP_SETS_A_BOUND = r"""#include <stdio.h>
+#define N 100000
+double a[N], b[N];
+int main(void) {
+    int passes = 0, m = 1;
+    for (int i = 0; i < N; i++) { a[i] = i % 50000; b[i] = 0; }
+    for (int t = 0; t < 10; t++) {
+        for (int i = 0; i < N; i++)
+            passes += a[i] == 0.0;
+        for (int s = 0; s < passes; s++)
+            for (int i = 0; i < N; i++)
+                b[i] = 0.5 * b[i] + a[i];
+        for (int s = 0; s < m; s++)
+            for (int i = 0; i < N; i++)
+                b[i] = 0.25 * b[i] + a[i];
+        for (int i = 0; i < N; i++) {
+            a[i] = a[i] + 1.0;
+            m = (i + t) % 3 + 1;
+        }
+    }
+    double sum = 0;
+    // autopar: off
+    for (int i = 0; i < N; i++) sum += b[i] * (i % 7);
+    printf("%.17g %d %d\n", sum, passes, m);
+    return 0;
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+def test_a_sweep_that_writes_an_inner_loops_bound_keeps_the_time_loop_out_of_one_region(tmp_path):
+    """The sweeps reduce into `passes` and leave `m` (lastprivate) that the serial `s` loops test: in
+    one region around the time loop each thread tested them again after the sweep's barrier while a
+    faster one stored the next value (the threads met different numbers of worksharing loops: hangs
+    at 4 and 3 threads, other sums)."""
+    from autopar.edit.transform import transform_file
+
+    source = tmp_path / "bound.c"
+    source.write_text(SWEEP_SETS_A_BOUND)
+    made = transform_file(str(source))
+    time_loop = next(l for l in made.report.loops if l.line == 7)
+    assert not time_loop.region
+    rewritten = tmp_path / "bound_par.c"
+    rewritten.write_bytes(made.rewritten)
+    serial = _build_and_run_with("gcc", source, tmp_path / "serial", False, [""])
+    for threads in ("3", "4"):
+        exe = tmp_path / "par"
+        subprocess.run(["gcc", "-O2", "-fopenmp", str(rewritten), "-o", str(exe)], check=True)
+        ran = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60,
+                             env={**__import__("os").environ, "OMP_NUM_THREADS": threads})
+        assert ran.stdout == serial[0]
+
+
 def test_overloads_and_unsafe_constants_get_no_specialized_copy(tmp_path):
     """Two overloads share a name, so their calls cannot tell whose parameter a constant is for (its
     literal's suffix would come from the wrong one); a zero could turn `x % pad` into a constant

@@ -58,7 +58,7 @@ def shared_regions(tu: TranslationUnit, decisions: list[Decision]) -> list[Share
         serial = {a.id: a for leaf in leaves for a in tu.ancestors(leaf) if a.offset >= loop.offset}
         private = _private_counters(tu, loop, sorted(serial.values(), key=lambda l: l.offset),
                                     [tu.loop(i) for i in leaves])
-        if private is None:
+        if private is None or _header_written_by_a_sweep(list(serial.values()), [tu.loop(i) for i in leaves]):
             continue
         leaf_plans = [plans[i] for i in leaves]
         condition = _region_condition(loop, inside, leaf_plans, _startup_work(tu, loop, leaves, plans))
@@ -111,6 +111,21 @@ def _runs_the_same_in_every_thread(loop: Loop) -> bool:
             and not (loop.has_break or loop.has_return or loop.has_goto or loop.has_throw
                      or loop.writes_bound or loop.writes_induction_variable or loop.from_macro
                      or loop.opt_out or loop.existing_pragma or loop.inside_omp_construct))
+
+
+def _header_written_by_a_sweep(serial_loops: list[Loop], leaves: list[Loop]) -> bool:
+    """Whether a worksharing loop of the region writes a name that a serial loop's header reads
+    (`for (s = 0; s < passes; s++)` after a sweep that reduces into passes): each thread tests it
+    again after the sweep's closing barrier, and a fast thread may store the next sweep's reduction
+    or lastprivate value before a slow one has read it (the threads then meet different numbers of
+    worksharing loops: a hang, or another result)."""
+    names = set()
+    for loop in serial_loops:
+        canonical = loop.canonical
+        names |= set(canonical.lower.coefficients) | set(canonical.upper.coefficients)
+        if canonical.step_symbol:
+            names.add(canonical.step_symbol)
+    return any(getattr(leaf.scalar(name), "written", False) for leaf in leaves for name in names)
 
 
 def _private_counters(tu: TranslationUnit, outer: Loop, serial_loops: list[Loop],
