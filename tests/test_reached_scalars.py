@@ -405,3 +405,23 @@ def test_control_that_enters_in_the_middle_or_skips_a_branch(tmp_path, name):
     t0, fill, body = ENTERED[name]
     text = ENTERED_FRAME.replace("T0", t0).replace("FILL", fill).replace("BODY", body)
     _same_output(tmp_path, name, text, compiler="g++" if name.endswith(".cpp") else "gcc")
+
+
+@pytest.mark.parametrize("name,text", [
+    ("capture.cpp", "#include <cstdio>\n#define N 1000\nlong a[N], seen[N];\nint main() {\n  long total = 0;\n"
+                    "  auto run = [&, &r = total]() {\n    for (int i = 0; i < N; i++) {\n      total += a[i];\n"
+                    "      seen[i] = r;\n    }\n  };\n  run();\n  std::printf(\"%ld %ld\\n\", total, seen[9]);\n}\n"),
+    ("template.cpp", "#include <cstdio>\n#define N 1000\nlong total = 0;\nlong seen[N], a[N];\n"
+                     "template <long &R> void accumulate() {\n  for (int i = 0; i < N; i++) {\n    total += a[i];\n"
+                     "    seen[i] = R;\n  }\n}\nint main() {\n  accumulate<total>();\n"
+                     "  std::printf(\"%ld %ld\\n\", total, seen[9]);\n}\n"),
+    ("extern.cpp", "#include <cstdio>\n#define N 1000\nlong a[N], seen[N];\nlong total = 0;\nextern long &ext_ref;\n"
+                   "int main() {\n  for (int i = 0; i < N; i++) {\n    total += a[i];\n    seen[i] = ext_ref;\n  }\n"
+                   "  std::printf(\"%ld %ld\\n\", total, seen[9]);\n}\n"),
+])
+def test_a_reference_bound_where_the_function_does_not_show_it_is_unnamed_memory(tmp_path, name, text):
+    """`r`, `R` and `ext_ref` are `total` (an init-capture, a template's reference parameter, a global
+    bound in another file): each was a scalar of its own, and reduction(+: total) raced with its reads."""
+    (tmp_path / name).write_text(text)
+    loop = next(l for l in analyze_file(str(tmp_path / name), ["-std=c++20"]).report.loops if l.line >= 6)
+    assert not loop.parallel and "accesses memory the analysis cannot name" in " ".join(loop.reasons)

@@ -15,7 +15,7 @@ from clang import cindex
 from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.frontend.ast import (ARRAY_TYPES, FLOATING_TYPES, FUNCTION_KINDS, INC_DEC, INTEGER_TYPES, TRANSPARENT,
-                              Node, Source, canonical_kind, expression_children, strip,
+                              Node, Source, canonical_kind, expression_children, referenced, strip,
                               under_implicit_conversions, variable_decl)
 from autopar.frontend.variables import Variables, is_reference_type
 from autopar.frontend.containers import ELEMENT, PLAIN_TYPES, container_call, plain_element, unqualified
@@ -125,6 +125,10 @@ class Chain:
         self.extents: list[Optional[int]] = []
         self.loaded = False
         self.member_subs = 0  # how many subscripts come after the first member (`vs[i].v[k]`: 1)
+
+
+def _is_reference(decl) -> bool:
+    return canonical_kind(decl) in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE)
 
 
 class ChainReader:
@@ -300,11 +304,22 @@ class ChainReader:
         return chain
 
     def unresolved_reference(self, expr: Node) -> bool:
-        """Whether `expr` names a local reference bound to an lvalue that no chain describes (`int &r =
-        c ? m : k`): memory the accesses cannot name (one that is resolved is that lvalue's uses)."""
-        decl = variable_decl(strip(expr)) if strip(expr).kind == K.DECL_REF_EXPR else None
-        return decl is not None and self.function is not None and \
-            self.function.references.get(Variables.key(decl)) is not None and self._reference_binding(decl) is None
+        """Whether `expr` names a reference whose lvalue no chain describes: memory the accesses cannot
+        name. A local reference bound to such an lvalue (`int &r = c ? m : k`; one that is resolved is
+        that lvalue's uses), or one bound where the function does not show it: a global's (`extern long
+        &ext_ref;`), a lambda's init-capture (`[&r = total]`), a template's reference parameter
+        (`template <long &R>`). (A reference parameter is judged as a parameter.)"""
+        e = strip(expr)
+        if e.kind != K.DECL_REF_EXPR or self.function is None:
+            return False
+        decl = variable_decl(e)
+        if decl is None:
+            target = referenced(e)
+            return target is not None and target.kind == K.TEMPLATE_NON_TYPE_PARAMETER and _is_reference(target)
+        key = Variables.key(decl)
+        if key not in self.function.references:
+            return _is_reference(decl)
+        return self.function.references[key] is not None and self._reference_binding(decl) is None
 
     def _reference_binding(self, decl) -> Optional[Chain]:
         """The lvalue a local reference variable is bound to (`double &r = a[i]`, `for (auto &x : v)`)."""

@@ -266,9 +266,9 @@ class AccessCollector:
         elif kind in (K.ARRAY_SUBSCRIPT_EXPR, K.MEMBER_REF_EXPR):
             self._lvalue(node, read=True, write=False)
             return
-        elif kind == K.DECL_REF_EXPR and self.function is not None and self.function.references and \
-                (decl := variable_decl(node)) is not None and \
-                self.function.references.get(Variables.key(decl)) is not None:
+        elif kind == K.DECL_REF_EXPR and self.function is not None and (
+                self.function.references and (decl := variable_decl(node)) is not None and
+                self.function.references.get(Variables.key(decl)) is not None or self.chains.unresolved_reference(node)):
             self._lvalue(node, read=True, write=False)  # `s += r` of `double &r = a[i]`: reads a[i]
             return
         elif kind == K.LAMBDA_EXPR or kind == K.CXX_UNARY_EXPR and _unevaluated(node):

@@ -137,9 +137,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     called = {calls.callee_name(n) for info in infos if info.parent is None for n in info.node.walk()
               if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)} | external_summaries.wanted_names()
     volatiles, c_loops = Volatiles(clang_tu, source), functions if settings.language == "c" else None  # (C: global regions)
-    headers = _user_headers(clang_tu)
-    errno_read, cplusplus = calls.reads_errno(source.data, headers), settings.language != "c"
-    defined = {f.name: f for f in every_function}
+    headers, cplusplus = _user_headers(clang_tu), settings.language != "c"
+    errno_read, defined = calls.reads_errno(source.data, headers), {f.name: f for f in every_function}
     summaries = _with_external(summarize(every_function, variables, called, volatiles, c_loops, errno_read, cplusplus),
                                every_function, settings, clang_tu)
     for info in infos:
