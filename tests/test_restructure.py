@@ -310,7 +310,8 @@ def test_pointers_that_may_alias_get_a_runtime_check_and_the_original_as_fallbac
     plan = next(p for p in made.restructured if made.analysis.tu.loop(p.root_loop_id).function == "kernel")
     assert plan.chosen is not None, plan.refused
     code = plan.chosen.code
-    assert "(&p[(long)(n) - 1] < &q[0] || &q[(long)(n) - 1] < &p[0])" in code and "} else {" in code
+    assert "((const char *)&p[(long)(n) - 1] < (const char *)&q[0] || " \
+        "(const char *)&q[(long)(n) - 1] < (const char *)&p[0])" in code and "} else {" in code
     (tmp_path / "v.opt.c").write_bytes(made.rewritten)
     subprocess.run(["gcc", "-O2", str(source), "-o", str(tmp_path / "serial")], check=True)
     subprocess.run(["gcc", "-O2", "-fopenmp", str(tmp_path / "v.opt.c"), "-o", str(tmp_path / "opt")], check=True)
@@ -387,7 +388,8 @@ def test_a_scalar_accumulator_over_flattened_subscripts_is_restructured_bit_for_
     assert "#define S0(i, j) C[(i) * n + (j)] = 0.0" in code
     assert "#define S1(i, j, k) C[(i) * n + (j)] += A[(i) * n + (k)] * B[(k) * n + (j)]" in code
     # the rows' range, flattened, in long
-    assert "&A[(long)((long)(n) - 1) * (long)(n) + ((long)(n) - 1)] < &C[(long)(0) * (long)(n) + (0)]" in code
+    assert "(const char *)&A[(long)((long)(n) - 1) * (long)(n) + ((long)(n) - 1)] < " \
+        "(const char *)&C[(long)(0) * (long)(n) + (0)]" in code
     # int counters, as the source's loops, where no generated expression can overflow
     assert "int c0" in code and re.search(r"\(long\)\(n\) <= \d+ && \(long\)\(n\) >= -\d+", code)
     # every element, exactly: apart (partial tiles), overlapping
@@ -762,3 +764,47 @@ def test_qualified_bounds_are_spelled_qualified_where_the_rewrite_tests_them(tmp
     rewritten = tmp_path / "out.cpp"
     rewritten.write_bytes(made.rewritten)
     subprocess.run(["g++", "-fopenmp", "-c", str(rewritten), "-o", str(tmp_path / "out.o")], check=True)
+
+
+_REFUSED = {
+    # a macro that names the counters itself: the rewritten statement read the user's i and j
+    "macro_counters": ("#define N 200\ndouble u[N][N], f[N][N];\n#define U(di, dj) u[i + (di)][j + (dj)]\n"
+                       "void f1(int n) {\n  int i, j;\n  for (j = 1; j < n - 1; j++)\n    for (i = 1; i < n - 1; i++)\n"
+                       "      U(0, 0) = 0.5 * U(-1, 0) + f[i][j];\n}\n", "macro"),
+    # a macro that names the accumulator's array: its destination was read while it held partial sums
+    "macro_array": ("#define N 64\ndouble C[N][N], B[N][N];\n#define CT(r, c) C[c][r]\nvoid f1(int n) {\n"
+                    "  int i, j, k;\n  for (i = 0; i < n; i++)\n    for (j = 0; j < n; j++) {\n      double s = 0.0;\n"
+                    "      for (k = 0; k < n; k++)\n        s += CT(i, k) * B[k][j];\n      C[i][j] = s;\n    }\n}\n",
+                    "macro"),
+    # compared as unsigned, i = -1 < n is false: the nest runs no iteration
+    "unsigned_bound": ("#include <stddef.h>\ndouble a[128][128], b[128][128];\nvoid f1(size_t n) {\n  int i, j;\n"
+                       "  for (i = -1; i < n; i++)\n    for (j = 0; j < 100; j++)\n"
+                       "      a[j][i + 1] = a[j][i + 2] * 0.5 + b[i + 1][j];\n}\n", "wrap"),
+    # the inner counter read after its loop, inside the nest
+    "counter_after": ("#define N 100\ndouble a[N][N], b[N];\nvoid f1(int n) {\n  int i, j;\n"
+                      "  for (j = 1; j < n; j++) {\n    for (i = 1; i < n - 3; i++)\n"
+                      "      a[i][j] = a[i - 1][j] * 0.5 + a[i][j];\n    b[j] = b[j] + i;\n  }\n}\n", "iv-live-out"),
+    # a directive inside a statement, which a macro's body cannot hold
+    "directive": ("double a[64][64], b[64][64];\nvoid f1(int n) {\n  int i, j;\n  for (j = 1; j < n; j++)\n"
+                  "    for (i = 1; i < n; i++) {\n      a[i][j] = a[i - 1][j] * 0.5 + b[j][i]\n#ifdef SCALE\n"
+                  "        * 2.0\n#endif\n        ;\n      b[j][i] += 1.0;\n    }\n}\n", "directive"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_REFUSED))
+def test_nests_a_review_found_restructured_wrongly_are_refused(tmp_path, name):
+    """Each printed another result restructured (or did not compile): the nest keeps its pragma plan."""
+    text, code = _REFUSED[name]
+    _, plan = _plan_of(tmp_path, f"{name}.c", text, "f1")
+    assert plan.chosen is None and plan.refusal_code == code, plan.refused
+
+
+def test_the_alias_check_of_arrays_of_two_element_types_compiles_as_cxx(tmp_path):
+    """`&a[...] < &b[...]` of a float and a double pointer: g++ refused the comparison."""
+    source, plan = _plan_of(tmp_path, "mixed.cpp", "void kern(int n, float *a, double *b) {\n  int i, j;\n"
+                            "  for (j = 0; j < n; j++)\n    for (i = 0; i < n; i++)\n"
+                            "      a[i * n + j] = (float)(b[j * n + i] * 0.5 + b[i * n + j] + 1.0);\n}\n", "kern")
+    candidate = next(c for c in plan.candidates)
+    assert "(const char *)&a[" in candidate.code
+    (tmp_path / "out.cpp").write_bytes(_spliced(source, plan, candidate))
+    subprocess.run(["g++", "-fopenmp", "-c", str(tmp_path / "out.cpp"), "-o", str(tmp_path / "out.o")], check=True)

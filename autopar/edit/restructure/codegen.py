@@ -265,7 +265,9 @@ def alias_guard(model: IslModel, build: isl.AstBuild, helper_prefix: str, copies
     parts = []
     for a, b in scop.alias_checks:
         (a_low, a_high), (b_low, b_high) = bounds[a], bounds[b]
-        parts.append(f"(&{a}[{a_high}] < &{b}[{b_low}] || &{b}[{b_high}] < &{a}[{a_low}])")
+        # (as bytes: two arrays of other element types, `float *a` and `double *b`, may overlap too)
+        parts.append(f"((const char *)&{a}[{a_high}] < (const char *)&{b}[{b_low}] || "
+                     f"(const char *)&{b}[{b_high}] < (const char *)&{a}[{a_low}])")
     return " && ".join(parts)
 
 

@@ -10,6 +10,7 @@ from typing import Literal, Optional
 import islpy as isl
 from pydantic import BaseModel, Field
 
+from autopar.deps.isl_text import operation_quota
 from autopar.ir import Loop, TranslationUnit
 from autopar.edit.restructure.scop import Refusal, extract_scop
 
@@ -18,6 +19,9 @@ from autopar.edit.restructure.scop import Refusal, extract_scop
 # (model 0.72 of the source order's lines) ran at 0.78x restructured against 1.09x with its pragma plan,
 # gesummv (0.99) at 1.29x against 1.63x; every kernel at 0.67 or below gained (lu 1.52x against 1.26x).
 MAX_COST_RATIO = 0.7
+# isl operations for one nest's model, schedules and code (Polly bounds isl the same way): a nest past it
+# keeps its pragma plan ("isl-error"), where isl's bounds of a generated nest searched for minutes
+ISL_QUOTA = 20_000_000
 CHOICES = (("stride", 32, False), ("stride", 64, False), ("stride", None, False), ("isl", 32, False),
            ("stride", 32, True), ("stride", 64, True))
 
@@ -64,7 +68,8 @@ def plan_nest(source: bytes, tu: TranslationUnit, root: Loop, newline: str = "\n
     started = time.perf_counter()
     plan = RestructurePlan(root_loop_id=root.id)
     try:
-        _fill(plan, source, tu, root, newline, work_thresholds)
+        with operation_quota(ISL_QUOTA):
+            _fill(plan, source, tu, root, newline, work_thresholds)
     except Refusal as refusal:
         if refusal.code != "no-gain":  # a nest the model finds no better keeps its candidates (tuner)
             plan.candidates = []

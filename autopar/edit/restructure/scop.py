@@ -16,11 +16,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from autopar.deps.counters import wrap_problem
 from autopar.ir import AffineExpr, CallEffect, Comparison, Loop, TranslationUnit
 from autopar.ir_base import unqualified
 from autopar.edit.restructure.accumulators import Accumulator, find_accumulators
 from autopar.edit.restructure.delinearize import delinearize
 from autopar.edit.restructure.isl_affine import domain_text
+from autopar.edit.restructure.macros import unsafe_macros
 from autopar.edit.restructure.nest_text import LoopNode, NestParser, Node, Refusal, spaced, tokenize  # noqa: F401 (Refusal, tokenize: used by the other stages)
 
 
@@ -114,6 +116,8 @@ def extract_scop(source: bytes, tu: TranslationUnit, root: Loop) -> Scop:
     loops = {loop.id: _scop_loop(loop) for loop in nest}
     ivs = [l.iv for l in loops.values()]
     statements = _statements(top, loops, accumulators)
+    _no_unsafe_macros(statements, tu.cache("restructure: unsafe macros", lambda: _file_macros(source, tu)))
+    _no_counter_read_after_its_loop(nest)
     arrays, element_sizes, pointer_bases, params, row_lengths, row_conditions = _place_accesses(
         root, statements, line_starts, loops)
     statements = _accumulate_in_place(statements, accumulators)
@@ -141,6 +145,37 @@ def extract_scop(source: bytes, tu: TranslationUnit, root: Loop) -> Scop:
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 
 
+def _file_macros(source: bytes, tu: TranslationUnit) -> set[str]:
+    texts = [source]
+    for header in tu.user_headers:
+        try:
+            with open(header, "rb") as file:
+                texts.append(file.read())
+        except OSError:
+            pass
+    return unsafe_macros(texts)
+
+
+def _no_unsafe_macros(statements: list[Statement], unsafe: set[str]) -> None:
+    """A statement rewritten as text renames its counters where the text names them: a macro that
+    names a counter or an array itself (autopar.edit.restructure.macros) would keep the user's."""
+    for statement in statements:
+        named = set(_IDENTIFIER.findall(statement.text)) & unsafe
+        if named:
+            raise Refusal("macro", f"statement `{statement.text}` uses the macro {', '.join(sorted(named))}, "
+                                   "which names variables of its own (counters or arrays the rewrite cannot rename)")
+
+
+def _no_counter_read_after_its_loop(nest: list[Loop]) -> None:
+    """A loop's counter read after it inside the nest (`b[j] = b[j] + i;` after the i loop) would read
+    the user's variable, which the generated loops never set."""
+    for loop in nest[1:]:
+        use = loop.scalar(loop.canonical.induction_variable)
+        if use is not None and use.live_after_loop and not use.declared_in_loop:
+            raise Refusal("iv-live-out", f"induction variable {use.variable.name} is read after its loop "
+                                         f"(line {loop.line}) inside the nest")
+
+
 def _plain_names(names, where: str) -> None:
     """The restructuring's isl model and the code it prints name parameters by their C text, so a
     loop-invariant that is not a plain variable (`v->len`, `s.ny`) leaves the nest as it is."""
@@ -160,6 +195,9 @@ def _scop_loop(loop: Loop) -> ScopLoop:
         if not bound.is_linear:
             raise Refusal("non-affine-bound", f"loop {loop.id}: a bound is not affine")
         _plain_names(bound.variables, f"loop {loop.id}: a bound")
+    wraps = wrap_problem(canonical)
+    if wraps is not None:  # (`for (i = -1; i < n; i++)` with an unsigned n runs no iteration)
+        raise Refusal("wrap", f"loop {loop.id}: {wraps}")
     lower, upper, step = canonical.lower, canonical.upper, canonical.step
     minus_one = AffineExpr(coefficients=dict(upper.coefficients), constant=upper.constant - 1)
     plus_one = AffineExpr(coefficients=dict(upper.coefficients), constant=upper.constant + 1)
@@ -190,6 +228,8 @@ def _statements(top: "Node", loops: dict[str, ScopLoop], accumulators: list[Accu
                 walk(child, enclosing + [node.loop], position + [index])
             return
         names = [loops[l.id].iv for l in enclosing]
+        if any(token.text == "#" for token in getattr(node, "tokens", None) or getattr(node, "init", [])):
+            raise Refusal("directive", "a preprocessor directive inside a statement")
         if len(set(names)) != len(names):
             raise Refusal("shadowing", "two enclosing loops share an induction variable name")
         body = texts.get(id(node)) or "".join(spaced(node.tokens))
