@@ -414,3 +414,22 @@ int main(void) {
 """
     loop = outer_loop(loops_of(tmp_path, text), "bump")
     assert loop.parallel and "autopar_indices_outside_rows_((const void *)(a)" in loop.pragma, loop.pragma
+
+
+def test_check_accepts_the_rewrite_of_a_carved_table(tmp_path, capsys):
+    """The rewrite's condition passes the table to autopar's own rows test, `(const void *)(a)`: check
+    read that as a use that may share or change the rows, and called the rewrite's pragma unsafe."""
+    import json
+
+    from autopar.cli.main import main
+
+    source = tmp_path / "carve.c"
+    source.write_text(CARVE + KERNELS + "int main(int argc, char **argv) {\n    int n = 4000, w = 8 + argc;\n"
+                      "    double **a = carve(n, w, 16);\n    bump(a, n, w);\n"
+                      "    printf(\"%.6f\\n\", total(a, n, w));\n    (void)argv;\n    return 0;\n}\n")
+    assert main(["rewrite", str(source), "-o", str(tmp_path / "par.c")]) == 0
+    assert "autopar_indices_outside_rows_(" in (tmp_path / "par.c").read_text()
+    capsys.readouterr()
+    assert main(["check", str(tmp_path / "par.c"), "--format", "json"]) == 0
+    (report,) = json.loads(capsys.readouterr().out)["files"]
+    assert [f["rule"] for f in report["findings"] if f["rule"] == "autopar/unsafe-omp-pragma"] == []

@@ -242,7 +242,13 @@ def _read_uses(function: Function, file: _File) -> None:
         _read_use(node, table, file, function)
 
 
+# the prefix of the index inspections autopar writes into a checked loop's condition (autopar.plans.plan.INSPECTION)
+_INSPECTION = "autopar_indices_outside_"
+
+
 def _read_use(node: Node, table: _Table, file: _File, function: Function) -> None:
+    if any(a.kind == K.CALL_EXPR and callee_name(a).startswith(_INSPECTION) for a in node.ancestors()):
+        return  # autopar's own test of the rows, in a file it rewrote: it only reads them
     level, e = 0, node
     user, child = used_by(e)
     while level < table.levels and user is not None and user.kind == K.ARRAY_SUBSCRIPT_EXPR and \
