@@ -22,10 +22,21 @@ CASES = {
     "block": ("void f(void)\n{\n  int i;\n#pragma omp parallel for\n  for (i = 0; i < N; i++) {\n"
               "    int k = (int)a[i] & 15;\n#pragma omp critical (hist_lock)\n    {\n      hist[k]++;\n"
               "      count = count + 1;\n    }\n  }\n}\n", None),
-    # the argmax idiom: the test and both updates inside one section; an unbraced if with its else
+    # the best value and the least one, each tested and stored in one section, an unbraced if with its else
+    "best_so_far": ("void f(void)\n{\n#pragma omp parallel for\n  for (int i = 0; i < N; i++) {\n"
+                    "    double v = a[i] * (i % 7);\n#pragma omp critical\n    if (v > best) { best = v; }\n"
+                    "    else if (v < total)\n      total = v;\n    b[i] = v;\n  }\n}\n", None),
+    # the argmax idiom: a tie leaves the index to the first thread that takes the lock, where the
+    # serial loop keeps the first index
     "argmax": ("void f(void)\n{\n#pragma omp parallel for\n  for (int i = 0; i < N; i++) {\n"
                "    double v = a[i] * (i % 7);\n#pragma omp critical\n    if (v > best) { best = v; count = i; }\n"
-               "    else if (v < total)\n      total = v;\n    b[i] = v;\n  }\n}\n", None),
+               "    b[i] = v;\n  }\n}\n", "best and count are an argmax"),
+    # updates that do not commute: the result depends on the order the threads take the lock
+    "recurrence": ("void f(void)\n{\n#pragma omp parallel for\n  for (int i = 0; i < N; i++) {\n"
+                   "#pragma omp critical\n    { total = total * 3 + a[i]; total = fmod(total, 1000003.0); }\n"
+                   "  }\n}\n", "total"),
+    "ticket": ("void f(void)\n{\n#pragma omp parallel for\n  for (int i = 0; i < N; i++) {\n"
+               "#pragma omp critical\n    { count++; hist[i & 15] = count; }\n  }\n}\n", "hist"),
     # the test outside the section reads what the section writes
     "read_outside": ("void f(void)\n{\n#pragma omp parallel for\n  for (int i = 0; i < N; i++) {\n"
                      "    if (a[i] > best) {\n#pragma omp critical\n      best = a[i];\n    }\n  }\n}\n",

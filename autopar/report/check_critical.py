@@ -8,7 +8,9 @@ and uses, so the rest of the loop is judged as in any other loop. A variable nam
 all of them (the read outside races with the write inside: `if (v > best)` before a critical
 `best = v;`), and so does one named in sections of two names (two locks), or stored in one section
 without being read there while another names it (`t = s;` in one, `s = t + x;` in the next: an update
-between them is lost). The loop is not judged
+between them is lost), or named in a section other than in updates that commute, a best-so-far's test
+or what it prints (`s = s * 3 + x`, `t = cnt++`, an argmax's index: the order in which the threads take
+the lock decides its value). The loop is not judged
 (None) where the sections hold what the analysis cannot keep apart: a call, a loop, a switch or a jump,
 a guarded pointer's pointee, a guarded array beside accesses through pointers that may reach it, a
 guarded scalar whose address a pointer may hold, a guarded global a called function touches, a
@@ -88,7 +90,8 @@ def critical_sections(source: bytes, tu: TranslationUnit, loop: Loop,
     for lock, names in names_in.items():
         others = set().union(*(n for k, n in names_in.items() if k != lock))
         found.guarded |= (names - named_outside - others) & written
-    found.guarded -= _split_updates(found.guarded, texts) | _overwritten(found.guarded, texts)
+    found.guarded -= _split_updates(found.guarded, texts) | _overwritten(found.guarded, texts) | \
+        _order_dependent(found.guarded, texts)
     if found.guarded & set(loop.macro_named):
         return None  # a macro names a guarded variable: where, the text does not say
     starts = lines.starts
@@ -134,6 +137,43 @@ def _overwritten(guarded: set[str], texts: list[bytes]) -> set[str]:
             continue  # (a best-so-far: the test reads what the section stores)
         found |= {name for name, (uses, writes) in counts.items() if writes and uses == writes}
     return found
+
+
+_UPDATE = rb"(?:\+\+|--|\+=|-=|\*=|&=|\|=|\^=)"
+_CONDITION = re.compile(rb"\bif\s*\(")
+
+
+def _order_dependent(guarded: set[str], texts: list[bytes]) -> set[str]:
+    """The guarded variables whose value depends on the order in which the threads take the lock: a
+    section names them other than in updates that commute (`s += v`, `h[k]++`, `c = c + 1`), in the
+    test of a best-so-far (`if (v > best) best = v;`) or in what it prints (`s = s * 3 + a[i]`, `t =
+    cnt++; b[i] = t`, `p = prev; prev = a[i]`, and the index of an argmax, which a tie leaves to the
+    first thread that takes the lock). Judged with all their uses, as without the lock."""
+    found = set()
+    for text in texts:
+        compared = set().union(*(_IDENTIFIER.findall(_balanced(text, m.end())) for m in _CONDITION.finditer(text)))
+        printed = [(m.end(), m.end() + len(_balanced(text, m.end()))) for m in _CALL.finditer(text)
+                   if m.group(1).decode() in _PRINTING]
+        for name in guarded:
+            word = rb"\b" + re.escape(name.encode()) + rb"\b"
+            uses = [m.start() for m in re.finditer(word, text) if not any(a <= m.start() < b for a, b in printed)]
+            if not uses or name.encode() in compared:
+                continue
+            updates = len(re.findall(rb"(?:\+\+|--)\s*" + word + rb"|" + word + rb"\s*" + _SUBSCRIPTS + _UPDATE, text))
+            spelled = len(re.findall(word + rb"\s*=\s*" + word + rb"\s*[-+*&|^][^=]", text))  # (`c = c + 1`)
+            if updates + 2 * spelled != len(uses):
+                found.add(name)
+    return found
+
+
+def _balanced(text: bytes, start: int) -> bytes:
+    """The text from `start` (just past an opening parenthesis) to its closing one."""
+    depth = 1
+    for at in range(start, len(text)):
+        depth += {40: 1, 41: -1}.get(text[at], 0)
+        if depth == 0:
+            return text[start:at]
+    return text[start:]
 
 
 def _called_globals(tu: TranslationUnit, called: set[str]) -> Optional[set[str]]:
