@@ -534,3 +534,17 @@ def test_collapse_needs_a_plan_that_runs_the_loops_as_one(tmp_path, capsys):
     (report,) = json.loads(capsys.readouterr().out)["files"]
     assert [(f["rule"], f["function"]) for f in report["findings"]] == [("unsafe-omp-pragma", "bad")]
     assert "no legal plan runs the 2 loops as one" in report["findings"][0]["message"]
+
+
+def test_a_pragma_a_macro_spells_is_judged(tmp_path, capsys):
+    """`#define PFOR _Pragma("omp parallel for")` on the line above a recurrence: check saw no pragma
+    at all (exit 0), and rewrite would add one more under it."""
+    source = tmp_path / "m.c"
+    source.write_text('#include <stdio.h>\n#define N 100000\n#define PFOR _Pragma("omp parallel for")\nint a[N];\n'
+                      "int main(void) {\n  a[0] = 1;\n  PFOR\n  for (int i = 1; i < N; i++) a[i] = (a[i - 1] * 7 + 3) % 1000;\n"
+                      "  PFOR\n  for (int i = 0; i < N; i++) a[i] += 1;\n  printf(\"%d\\n\", a[N - 1]);\n  return 0;\n}\n")
+    assert main(["check", str(source), "--format", "json"]) == 1
+    (report,) = json.loads(capsys.readouterr().out)["files"]
+    assert [(f["rule"], f["line"]) for f in report["findings"]] == [("unsafe-omp-pragma", 8)]
+    assert main(["rewrite", str(source), "-o", str(tmp_path / "p.c")]) == 0
+    assert "#pragma omp" not in (tmp_path / "p.c").read_text()

@@ -26,6 +26,7 @@ CONDITIONAL_LASTPRIVATE = re.compile(r"autopar_last_assigned\d+_")
 _TOKENS = re.compile(rb'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
 _CONDITIONAL = re.compile(r"#(if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b")
 _OPERATOR = re.compile(rb'_Pragma\s*\(\s*("(?:\\.|[^"\\\n])*")\s*\)')
+_OMP_MACRO = re.compile(r'#\s*define\s+([A-Za-z_]\w*)\s+(_Pragma\s*\(\s*"(?:\\.|[^"\\])*"\s*\))\s*')
 
 
 def mask_comments(data: bytes, strings: bool = False) -> bytes:
@@ -121,6 +122,9 @@ class SourceLines:
             self.lines.append(line)
         self.by_first = {d.first_line: d for d in self.directives}
         self.omp = [d for d in self.directives if d.is_omp]
+        # `#define PFOR _Pragma("omp parallel for")`: a line of just `PFOR` is that directive
+        self.omp_macros = {m.group(1): m.group(2) for d in self.directives
+                           if (m := _OMP_MACRO.fullmatch(d.text)) and _is_omp(_pragma_body(m.group(2)))}
         # `_Pragma("omp ...")` inside code or a macro's definition, not alone on its line: (line, text)
         self.inline_omp: list[tuple[int, str]] = []
         for m in _OPERATOR.finditer(self.code):
@@ -161,6 +165,9 @@ class SourceLines:
             if kind in ("blank", "comment"):
                 n -= 1
                 continue
+            spelled = self.code[self.starts[n - 1]:self._line_end(n, len(self.code))].strip().decode("latin-1")
+            if kind == "code" and spelled in self.omp_macros:  # (a macro that is the pragma)
+                return Directive(self.omp_macros[spelled], n, n, self.starts[n - 1], self._line_end(n, len(self.code)))
             directive = self.directive_of(n)
             if directive is None:
                 return None
