@@ -5,10 +5,13 @@ what a parse needs from it, and the `autopar` command line uses it to tell a com
 (`-I inc`, `-DN=4`, `-std=c11`, `-fno-strict-aliasing`) from a mistyped autopar option (`--formt`).
 Anything else goes after `--`, as with clang-tidy.
 
-This module imports nothing: `autopar-cc` loads it on every compile.
+It also reads the options other spellings hand the preprocessor (`-Wp,-DX`) and response files as
+gcc does. This module imports nothing but `os`: `autopar-cc` loads it on every compile.
 """
 
 from __future__ import annotations
+
+import os
 
 # Options whose value may be the next argument (`-I inc`, `-o out.o`, `-x c++`).
 FLAGS_WITH_VALUE = frozenset({
@@ -117,3 +120,66 @@ def strict_aliasing(args: list[str]) -> bool:
         if arg in ("-fstrict-aliasing", "-fno-strict-aliasing"):
             strict = arg == "-fstrict-aliasing"
     return strict
+
+
+def preprocessor_spelling(args: list[str], i: int) -> tuple[list[str], int]:
+    """The macro and include options `args[i]` hands the preprocessor under another spelling, as `-D`,
+    `-U` and `-I` (`-Wp,-D_FORTIFY_SOURCE=2`, `-Xpreprocessor -DX`, `--define-macro X`,
+    `--define-macro=X`, `--undefine-macro=X`, `--include-directory=d`), and how many arguments it
+    takes; ([], 0) for any other option."""
+    arg = args[i]
+    if arg.startswith("-Wp,"):
+        return [p for p in arg[4:].split(",") if p.startswith(("-D", "-U", "-I")) and len(p) > 2], 1
+    if arg == "-Xpreprocessor" and i + 1 < len(args):
+        value = args[i + 1]
+        return ([value] if value.startswith(("-D", "-U", "-I")) and len(value) > 2 else []), 2
+    for long, short in (("--define-macro", "-D"), ("--undefine-macro", "-U"), ("--include-directory", "-I")):
+        if arg == long and i + 1 < len(args):
+            return [short + args[i + 1]], 2
+        if arg.startswith(long + "="):
+            return [short + arg[len(long) + 1:]], 1
+    return [], 0
+
+
+def split_response_file(text: str) -> list[str]:
+    """The arguments of a response file as gcc reads it (libiberty's buildargv): white space
+    separates them, single and double quotes group, and a backslash takes the next character as it
+    is, inside quotes too (`'a\\b'` is `ab`)."""
+    found: list[str] = []
+    current: list[str] = []
+    started, quote, escaped = False, "", False
+    for char in text:
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped, started = True, True
+        elif quote:
+            if char == quote:
+                quote = ""
+            else:
+                current.append(char)
+        elif char in "'\"":
+            quote, started = char, True
+        elif char.isspace():
+            if started:
+                found.append("".join(current))
+                current, started = [], False
+        else:
+            current.append(char)
+            started = True
+    if started:
+        found.append("".join(current))
+    return found
+
+
+def expand_response_files(argv: list[str], depth: int = 0) -> list[str]:
+    """Replace each `@file` by the arguments it holds (quotes and backslashes as gcc reads them)."""
+    expanded: list[str] = []
+    for arg in argv:
+        if arg.startswith("@") and len(arg) > 1 and depth < 16 and os.path.isfile(arg[1:]):
+            with open(arg[1:], encoding="utf-8", errors="surrogateescape") as handle:
+                expanded.extend(expand_response_files(split_response_file(handle.read()), depth + 1))
+        else:
+            expanded.append(arg)
+    return expanded

@@ -744,3 +744,45 @@ def _failing_copies(call):
             return subprocess.CompletedProcess(command, 1, b"", b"error: refused\n")
         return call(command, capture=capture) if capture else call(command)
     return failing
+
+
+def test_response_files_are_split_as_gcc_splits_them(tmp_path):
+    """A backslash escapes the next character inside quotes too: shlex read `'a\\b'` as `a\\b`, and the
+    compile of a file with nothing to parallelize got another macro than gcc would."""
+    rsp = tmp_path / "r.rsp"
+    rsp.write_text("-DM1='a\\b' \"-DM2=c\\d\" m.c\n")
+    assert parse_command_line([f"@{rsp}"]).args == ["-DM1=ab", "-DM2=cd", "m.c"]
+
+
+@pytest.mark.parametrize("spelled", [["-Wp,-DSHIFTED,-UNOTHING"], ["-Xpreprocessor", "-DSHIFTED"],
+                                     ["--define-macro", "SHIFTED"], ["--define-macro=SHIFTED"]])
+def test_macros_given_to_the_preprocessor_by_another_spelling_reach_the_analysis(spelled):
+    """`-Wp,-D_FORTIFY_SOURCE=2` is in distributions' default CFLAGS: the compile saw the macro and the
+    analysis did not (a loop that the macro made a recurrence ran in parallel)."""
+    line = parse_command_line(["-O2", *spelled, "-c", "a.c"])
+    assert "-DSHIFTED" in analysis_flags(line, line.sources[0])
+
+
+def test_a_one_step_build_whose_analysis_failed_keeps_the_users_pragmas_off(tmp_path, monkeypatch, cache):
+    """`autopar-cc x.c -o x` links with -fopenmp; where the analysis failed (a GNU nested function
+    clang cannot parse), the source's own pragma was compiled with it too and raced (300000, 199999
+    where gcc printed 399999)."""
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ne.c").write_text("#include <stdio.h>\nint main(void) {\n  long cnt = 0;\n"
+                                   "  int twice(int x) { return 2 * x; }\n#pragma omp parallel for\n"
+                                   "  for (int i = 0; i < 400000; i++) cnt += twice(i) % 3;\n"
+                                   "  printf(\"%ld\\n\", cnt);\n  return 0;\n}\n")
+    assert cc.run(["-O1", "ne.c", "-o", "ne"]) == 0
+    assert "GOMP_parallel" not in subprocess.run(["nm", "ne"], capture_output=True, text=True).stdout
+
+
+def test_a_source_that_tests_reentrant_is_not_given_fopenmp(tmp_path, monkeypatch, cache, capfd):
+    """-fopenmp defines _REENTRANT (gcc's -pthread): a file choosing its code by it printed
+    "thread-safe" where gcc's build printed "single-threaded"."""
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "r.c").write_bytes(b"#ifdef _REENTRANT\nint reentrant = 1;\n#endif\n" + KERNEL.replace(b'#include "k.h"\n', b"#define SCALE 2.0\n"))
+    assert cc.run(["-c", "r.c"]) == 0
+    assert "add._omp_fn" not in subprocess.run(["nm", "r.o"], capture_output=True, text=True).stdout
+    assert "_REENTRANT" in capfd.readouterr().err

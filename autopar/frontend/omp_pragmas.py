@@ -213,19 +213,21 @@ def has_omp_pragma(data: bytes) -> bool:
 
 def openmp_code(content: bytes, headers: list[str]) -> Optional[str]:
     """What -fopenmp would switch on in a source or the headers of its own it includes (an omp pragma,
-    code under `_OPENMP`), said for autopar-cc's warning; None when nothing."""
+    code under `_OPENMP` or `_REENTRANT`), said for autopar-cc's warning; None when nothing."""
     if has_omp_pragma(content):
         return "it has omp pragmas of its own"
     if b"_OPENMP" in content:
         return "it tests _OPENMP"
+    if b"_REENTRANT" in content:
+        return "it tests _REENTRANT, which -fopenmp defines (gcc's -pthread)"
     for header in headers:
         try:
             with open(header, "rb") as handle:
                 text = handle.read()
         except OSError:
             continue
-        if has_omp_pragma(text) or b"_OPENMP" in text:
-            return f"{header}, which it includes, has omp pragmas or tests _OPENMP"
+        if has_omp_pragma(text) or b"_OPENMP" in text or b"_REENTRANT" in text:
+            return f"{header}, which it includes, has omp pragmas or tests _OPENMP or _REENTRANT"
     return None
 
 

@@ -46,7 +46,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Optional
 
-from autopar.flags import FLAGS_WITH_VALUE  # gcc/clang options whose value may be the next argument
+from autopar.flags import FLAGS_WITH_VALUE, expand_response_files, preprocessor_spelling
 from autopar.frontend.omp_pragmas import openmp_code  # the standard library only, like autopar.flags
 from autopar.process import configure_program  # the standard library only
 from autopar.tools.link_inputs import shapes_the_link  # the standard library only, like autopar.flags
@@ -93,18 +93,6 @@ class CommandLine:
 
 
 # --------------------------------------------------------------------------------- the command line
-
-def expand_response_files(argv: list[str], depth: int = 0) -> list[str]:
-    """Replace each `@file` by the arguments it holds (quotes and backslashes as gcc reads them)."""
-    expanded: list[str] = []
-    for arg in argv:
-        if arg.startswith("@") and len(arg) > 1 and depth < 16 and os.path.isfile(arg[1:]):
-            with open(arg[1:], encoding="utf-8", errors="surrogateescape") as handle:
-                expanded.extend(expand_response_files(shlex.split(handle.read()), depth + 1))
-        else:
-            expanded.append(arg)
-    return expanded
-
 
 def parse_command_line(argv: list[str]) -> CommandLine:
     args = expand_response_files(argv)
@@ -182,6 +170,11 @@ def analysis_flags(line: CommandLine, source: Input) -> list[str]:
     i = 0
     while i < len(args):
         arg = args[i]
+        spelled, taken = preprocessor_spelling(args, i)  # (`-Wp,-DX`: the compile sees X defined)
+        if taken:
+            flags.extend(spelled)
+            i += taken
+            continue
         if arg in FLAGS_WITH_VALUE:
             if arg in _ANALYSIS_WITH_VALUE and i + 1 < len(args):
                 flags.extend(args[i:i + 2])
@@ -268,6 +261,7 @@ def _compile_sources(compiler: list[str], line: CommandLine, reports) -> int:
     built = reports.built  # (source, content, entry): recorded for the link once the compile succeeds
     cc_cache.maybe_clean()
     for source in line.sources:
+        content, entry = b"", None
         try:
             with open(source.path, "rb") as handle:
                 content = handle.read()
@@ -275,6 +269,12 @@ def _compile_sources(compiler: list[str], line: CommandLine, reports) -> int:
         except Exception as error:  # never break a build over the analysis
             said = error if isinstance(error, WrapperError) else _one_line(error)
             warnings.append(f"{source.path}: not parallelized, analysis failed: {said}")
+        headers = (entry.user_headers if entry.user_headers is not None else list(entry.headers)) if entry else []
+        if not user_openmp and (found := openmp_code(content, headers)):
+            # -fopenmp would switch on what the user never compiled as OpenMP: no source of the command
+            # is compiled with it (it would switch on this one's too, a one-step build's link too)
+            sensitive.append(f"{source.path}: not parallelized: {found} and the command line has no -fopenmp")
+        if entry is None:
             continue
         if not entry.cached:
             fresh.append(entry)  # failures too: the same input fails the same way (it stays serial)
@@ -282,11 +282,6 @@ def _compile_sources(compiler: list[str], line: CommandLine, reports) -> int:
         if entry.error:
             warnings.append(f"{source.path}: not parallelized: {entry.error}")
             continue
-        headers = entry.user_headers if entry.user_headers is not None else list(entry.headers)
-        if not user_openmp and (found := openmp_code(content, headers)):
-            # -fopenmp would switch on what the user never compiled as OpenMP: no source of the command
-            # is compiled with it (it would switch on this one's too)
-            sensitive.append(f"{source.path}: not parallelized: {found} and the command line has no -fopenmp")
         if entry.rewritten is not None:
             extra += _placed_copy(source, entry, line, rewritten, reports, warnings)
 
