@@ -786,3 +786,23 @@ def test_a_source_that_tests_reentrant_is_not_given_fopenmp(tmp_path, monkeypatc
     assert cc.run(["-c", "r.c"]) == 0
     assert "add._omp_fn" not in subprocess.run(["nm", "r.o"], capture_output=True, text=True).stdout
     assert "_REENTRANT" in capfd.readouterr().err
+
+
+def test_what_a_copy_would_change_stays_as_gcc_has_it(tmp_path, monkeypatch, cache):
+    """A `#line` in a comment or under `#if 0` is no directive (the copy's lines said old.c:907); a
+    macro that expands to __COUNTER__ keeps its loop from being copied (the count rose by one per
+    copy); __TIMESTAMP__ is the source's time, not the copy's."""
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ln.c").write_text(
+        "#include <stdio.h>\n#include <stdlib.h>\n#if 0\n#line 500 \"grammar.y\"\n#endif\n/*\n # 900 \"old.c\"\n */\n"
+        "#define TAG __COUNTER__\nint main(int argc, char **argv) {\n  int n = argc > 1 ? atoi(argv[1]) : 200000;\n"
+        "  long *b = malloc(n * sizeof *b);\n  for (int i = 0; i < n; i++) b[i] = (long)i * 3 + TAG;\n  long s = 0;\n"
+        "  for (int i = 0; i < n; i++) s += b[i] * (i % 7);\n"
+        "  printf(\"%ld %s:%d %d %s\\n\", s, __FILE__, __LINE__, __COUNTER__, __TIMESTAMP__);\n  return 0;\n}\n")
+    os.utime(tmp_path / "ln.c", (1_600_000_000, 1_600_000_000))
+    subprocess.run(["gcc", "-O2", "ln.c", "-o", "serial"], check=True)
+    assert cc.run(["-O2", "ln.c", "-o", "par"]) == 0
+    outputs = [subprocess.run([f"./{exe}"], capture_output=True, text=True, check=True,
+                              env={**os.environ, "OMP_NUM_THREADS": "4"}).stdout for exe in ("serial", "par")]
+    assert outputs[0] == outputs[1] and "ln.c:16 1 " in outputs[0]

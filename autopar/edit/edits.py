@@ -12,6 +12,7 @@ from typing import Optional
 from pydantic import BaseModel, Field
 
 from autopar.edit.edit_sites import line_ending
+from autopar.frontend.omp_pragmas import mask_comments
 
 
 class Edit(BaseModel):
@@ -113,7 +114,11 @@ class _LogicalLines:
         if b"#" not in source:
             return
         file = None
-        for found in self._LINE.finditer(source):
+        code = mask_comments(source)  # (a `# 900 "old.c"` in a comment, or under `#if 0`, is no directive)
+        skipped = _if_zero_ranges(code)
+        for found in self._LINE.finditer(code):
+            if any(start <= found.start() < end for start, end in skipped):
+                continue
             physical = source.count(b"\n", 0, found.start()) + 1
             file = found.group(2).decode("utf-8", "surrogateescape") if found.group(2) is not None else file
             self.marks.append((physical, int(found.group(1)), file))
@@ -126,6 +131,27 @@ class _LogicalLines:
         at, line, file = before[-1]
         number = line + physical - at - 1
         return f'#line {number} "{file}"' if file is not None else f"#line {number}"
+
+
+_CONDITIONAL = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b(.*)$", re.M)
+
+
+def _if_zero_ranges(code: bytes) -> list[tuple[int, int]]:
+    """The byte ranges an `#if 0` (to its `#else`, `#elif` or `#endif`) keeps from the compiler."""
+    ranges, stack = [], []  # stack: (where an `#if 0` group began, or None for any other #if)
+    for found in _CONDITIONAL.finditer(code):
+        word = found.group(1)
+        if word in (b"if", b"ifdef", b"ifndef"):
+            zero = word == b"if" and found.group(2).strip() == b"0"
+            stack.append(found.end() if zero else None)
+        elif stack and stack[-1] is not None:
+            ranges.append((stack[-1], found.start()))
+            stack[-1] = None if word != b"endif" else stack[-1]
+            if word == b"endif":
+                stack.pop()
+        elif stack and word == b"endif":
+            stack.pop()
+    return ranges
 
 
 def _with_marks(edit: Edit, eol: str, logical: _LogicalLines) -> str:

@@ -39,6 +39,7 @@ class BodyReader:
     def __init__(self, source: Source, affine: AffineBuilder):
         self.source = source
         self.affine = affine
+        self._counter_in_file: Optional[bool] = None  # whether the file names __COUNTER__ (asked once)
 
     def body_facts(self, info: LoopInfo, nest: NestFacts) -> None:
         loop = info.loop
@@ -140,6 +141,10 @@ class BodyReader:
             loop.copy_problem = "a preprocessor line is inside it"
         if loop.copy_problem is None and (b"__LINE__" in text or b"__COUNTER__" in text):
             loop.copy_problem = "it uses __LINE__ or __COUNTER__"
+        if loop.copy_problem is None and self._counter_in_file is None:
+            self._counter_in_file = b"__COUNTER__" in data
+        if loop.copy_problem is None and self._counter_in_file:  # (a macro may expand to it: `#define TAG __COUNTER__`)
+            loop.copy_problem = "the file uses __COUNTER__, which a copy would count again in the macros it expands"
 
 
 _DIRECTIVE_LINE = re.compile(rb"(^|\n)[ \t]*#")

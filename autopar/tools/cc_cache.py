@@ -132,10 +132,20 @@ def write_rewritten(path: str, entry: Entry, output: Optional[str]) -> str:
         copy = base / "src" / place / os.path.basename(path)
         try:
             replace_file(copy, entry.rewritten or b"")
+            dated_as(str(copy), path)
             return str(copy)
         except OSError as error:  # a read-only cache directory: try the temp directory
             failure = error
     raise failure
+
+
+def dated_as(copy: str, original: str) -> None:
+    """The copy gets the original's modification time, which `__TIMESTAMP__` spells."""
+    try:
+        stat = os.stat(original)
+        os.utime(copy, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    except OSError:
+        pass
 
 
 def copy_flags(copy: str, original: str, rewritten: bytes) -> list[str]:

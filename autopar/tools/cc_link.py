@@ -296,7 +296,7 @@ def _rebuild(wanting: dict, summaries: dict) -> dict:
 def _build(wanting: dict, summaries: dict) -> dict:
     from autopar.edit.edits import with_line_directives
     from autopar.edit.transform import transform_file
-    from autopar.tools.cc_cache import copy_flags
+    from autopar.tools.cc_cache import copy_flags, dated_as
     from autopar.frontend import external_summaries
     from autopar.frontend.omp_pragmas import has_omp_pragma
     from autopar.ir import FunctionSummary
@@ -321,6 +321,7 @@ def _build(wanting: dict, summaries: dict) -> dict:
     copy, obj = place / source.name, place / (Path(wanting["object"]).stem + ".o")
     rewritten = with_line_directives(content, result.edits, str(source))
     replace_file(copy, rewritten)
+    dated_as(str(copy), str(source))
     args[wanting["source_index"]] = str(copy)
     args = _with_output(_without_writing(args), wanting["output"] or "", str(obj) + ".tmp")
     command = [*wanting["command"], *copy_flags(str(copy), str(source), rewritten), *args, "-fopenmp"]
