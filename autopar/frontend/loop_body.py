@@ -39,7 +39,7 @@ class BodyReader:
     def __init__(self, source: Source, affine: AffineBuilder):
         self.source = source
         self.affine = affine
-        self._counter_in_file: Optional[bool] = None  # whether the file names __COUNTER__ (asked once)
+        self._counter_macros: Optional[set[bytes]] = None  # the macros that expand to __COUNTER__ (read once)
 
     def body_facts(self, info: LoopInfo, nest: NestFacts) -> None:
         loop = info.loop
@@ -141,13 +141,15 @@ class BodyReader:
             loop.copy_problem = "a preprocessor line is inside it"
         if loop.copy_problem is None and (b"__LINE__" in text or b"__COUNTER__" in text):
             loop.copy_problem = "it uses __LINE__ or __COUNTER__"
-        if loop.copy_problem is None and self._counter_in_file is None:
-            self._counter_in_file = b"__COUNTER__" in data
-        if loop.copy_problem is None and self._counter_in_file:  # (a macro may expand to it: `#define TAG __COUNTER__`)
-            loop.copy_problem = "the file uses __COUNTER__, which a copy would count again in the macros it expands"
+        if loop.copy_problem is None and self._counter_macros is None:  # (`#define TAG __COUNTER__`)
+            self._counter_macros = {m.group(1) for m in _COUNTER_MACRO.finditer(data)} if b"__COUNTER__" in data else set()
+        if loop.copy_problem is None and self._counter_macros and \
+                self._counter_macros & set(re.findall(rb"[A-Za-z_]\w*", text)):
+            loop.copy_problem = "a macro it names expands to __COUNTER__, which a copy would count again"
 
 
 _DIRECTIVE_LINE = re.compile(rb"(^|\n)[ \t]*#")
+_COUNTER_MACRO = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(?:\([^)]*\))?(?:[^\n\\]|\\.)*__COUNTER__", re.M)
 
 
 def _note_control(loop: Loop, n: Node, loop_node: Node) -> None:
