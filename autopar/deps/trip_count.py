@@ -75,7 +75,8 @@ def runs_condition(loop: Loop) -> Optional[str]:
 def behind_first_test(model: LoopModel, check: Optional[str]) -> Optional[str]:
     """A runtime check whose ranges load pointers (`q->a + n`), which the loop reads only when it runs
     (q may be null where it does not), behind the loop's first test; any other check as it is."""
-    if not check or not re.search(r"->|\[", re.sub(r"\bsizeof\([^()]*\)", "", check)) or runs_at_least_once(model):
+    unevaluated = re.sub(r"\bsizeof\([^()]*\)|&\s*[A-Za-z_]\w*\s*->\s*[A-Za-z_]\w*", "", check or "")  # (`&s->n`: no load)
+    if not check or not re.search(r"->|\[", unevaluated) or runs_at_least_once(model):
         return check
     first = runs_condition(model.loop)
     return f"({first}) && ({check})" if first else check
