@@ -24,6 +24,9 @@ class CallEffect(str, Enum):
 # the name `reads_globals` gives (after a `*`) to memory read through a pointer the function loads
 # from memory or a call returns: any memory, as what a global pointer points to
 UNKNOWN_POINTEE = "?"
+# the prefix of the functions that inspect an index array in a loop's runtime alias check
+# (autopar.deps.indexed), which a rewritten file's conditions call
+INSPECTION = "autopar_indices_outside_"
 
 
 class FunctionSummary(_Frozen):
@@ -73,8 +76,8 @@ class CallSite(_Frozen):
     summary: Optional[FunctionSummary] = None  # for SAME_TU
     arguments: list[str] = Field(default_factory=list)  # spelled argument texts
     # per argument, the variables whose memory it may point into (`out` of `(cptr)out`, both of
-    # `c ? out : in`; none for a pointer of unknown origin, a call's result); None where not recorded
-    argument_roots: Optional[list[list[str]]] = None
+    # `c ? out : in`; none for a pointer of unknown origin, a call's result)
+    argument_roots: list[list[str]] = Field(default_factory=list)
     # arguments whose callee's regions are among the loop's accesses (instantiated at the call)
     modelled_arguments: list[int] = Field(default_factory=list)
     # file-scope arrays whose callee's regions are among the loop's accesses (FunctionSummary.global_write_spans)

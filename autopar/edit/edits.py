@@ -144,11 +144,12 @@ def _if_zero_ranges(code: bytes) -> list[tuple[int, int]]:
         if word in (b"if", b"ifdef", b"ifndef"):
             zero = word == b"if" and found.group(2).strip() == b"0"
             stack.append(found.end() if zero else None)
-        elif stack and stack[-1] is not None:
+        elif stack and stack[-1] is not None:  # the end of an `#if 0` group
             ranges.append((stack[-1], found.start()))
-            stack[-1] = None if word != b"endif" else stack[-1]
             if word == b"endif":
                 stack.pop()
+            else:
+                stack[-1] = None  # (its #else or #elif may be compiled)
         elif stack and word == b"endif":
             stack.pop()
     return ranges

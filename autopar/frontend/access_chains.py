@@ -17,7 +17,7 @@ from clang.cindex import CursorKind as K, TypeKind
 from autopar.frontend.ast import (ARRAY_TYPES, FLOATING_TYPES, FUNCTION_KINDS, INC_DEC, INTEGER_TYPES, TRANSPARENT,
                               Node, Source, canonical_kind, expression_children, referenced, strip,
                               under_implicit_conversions, variable_decl)
-from autopar.frontend.variables import Variables, is_reference_type
+from autopar.frontend.variables import Variables, is_reference, is_reference_type
 from autopar.frontend.containers import ELEMENT, PLAIN_TYPES, container_call, plain_element, unqualified
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.nest_facts import designated, written_decl_refs
@@ -125,10 +125,6 @@ class Chain:
         self.extents: list[Optional[int]] = []
         self.loaded = False
         self.member_subs = 0  # how many subscripts come after the first member (`vs[i].v[k]`: 1)
-
-
-def _is_reference(decl) -> bool:
-    return canonical_kind(decl) in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE)
 
 
 class ChainReader:
@@ -315,10 +311,10 @@ class ChainReader:
         decl = variable_decl(e)
         if decl is None:
             target = referenced(e)
-            return target is not None and target.kind == K.TEMPLATE_NON_TYPE_PARAMETER and _is_reference(target)
+            return target is not None and target.kind == K.TEMPLATE_NON_TYPE_PARAMETER and is_reference(target)
         key = Variables.key(decl)
         if key not in self.function.references:
-            return _is_reference(decl)
+            return is_reference(decl)
         return self.function.references[key] is not None and self._reference_binding(decl) is None
 
     def _reference_binding(self, decl) -> Optional[Chain]:

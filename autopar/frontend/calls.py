@@ -8,15 +8,17 @@ Takes a loop's nodes and the summaries; gives `CallSite`s.
 from __future__ import annotations
 
 import re
+from itertools import chain
 from typing import Optional
 
 from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
 from autopar.ir import CallEffect, CallSite, FunctionSummary
-from autopar.frontend.ast import FUNCTION_KINDS, Node, Source, expression_children, strip, variable_decl
+from autopar.frontend.ast import FUNCTION_KINDS, Node, Source, canonical_kind, expression_children, strip, variable_decl
 from autopar.frontend.variables import Variables
 from autopar.frontend.containers import PLAIN_TYPES, READ_ONLY, container_call
 from autopar.frontend.functions import Function, calls_the_definition, cleanup_handlers, qualified_name
+from autopar.frontend.omp_pragmas import header_texts
 
 _MATH = ["sqrt", "cbrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "pow", "sin", "cos", "tan",
          "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "fabs", "fmax",
@@ -53,16 +55,7 @@ def reads_errno(data: bytes, headers: list[str]) -> bool:
     """Whether the file (its bytes, `data`) or one of its own headers may read errno (names it, or calls
     what prints it): its value after a loop would then be observed. (A caller in another file that
     reads it is not seen.)"""
-    if _READS_ERRNO.search(data) is not None:
-        return True
-    for header in headers:
-        try:
-            with open(header, "rb") as file:
-                if _READS_ERRNO.search(file.read()) is not None:
-                    return True
-        except OSError:
-            return True
-    return False
+    return any(text is None or _READS_ERRNO.search(text) is not None for text in chain([data], header_texts(headers)))
 
 
 def library_effect(node: Node, name: str, errno_read: bool, cplusplus: bool) -> tuple[CallEffect, str]:
@@ -205,7 +198,7 @@ def _pointer_roots(argument: Node) -> list[str]:
             return
         if node.kind == K.DECL_REF_EXPR:
             decl = variable_decl(node)
-            if decl is not None and (addressed or decl.type.get_canonical().kind in _ADDRESS_TYPES) and \
+            if decl is not None and (addressed or canonical_kind(decl) in _ADDRESS_TYPES) and \
                     decl.spelling not in found:
                 found.append(decl.spelling)
         addressed = addressed or node.kind == K.UNARY_OPERATOR and node.unary_op == "&"

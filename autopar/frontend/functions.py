@@ -163,6 +163,7 @@ def loop_macros(source: "Source") -> set[bytes]:
                 changed = True
     return found
 
+
 def calls_the_definition(call: Node, function: "Function") -> bool:
     """Whether the call (`node`) calls `function`, not another function of its name (an overload, a
     namespace's, one declared here and defined in another file, an override of a virtual method)."""

@@ -18,7 +18,7 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Iterator, Optional
 
 # autopar's own form of lastprivate(conditional: ...) in rewritten code, read back as that clause
 # (autopar.plans.plan.CONDITIONAL_LASTPRIVATE; the standard library only here, so spelled again)
@@ -165,9 +165,11 @@ class SourceLines:
             if kind in ("blank", "comment"):
                 n -= 1
                 continue
-            spelled = self.code[self.starts[n - 1]:self._line_end(n, len(self.code))].strip().decode("latin-1")
-            if kind == "code" and spelled in self.omp_macros:  # (a macro that is the pragma)
-                return Directive(self.omp_macros[spelled], n, n, self.starts[n - 1], self._line_end(n, len(self.code)))
+            if kind == "code" and self.omp_macros:  # (a line that is only a macro that is the pragma)
+                start, end = self.starts[n - 1], self._line_end(n, len(self.code))
+                spelled = self.code[start:end].strip().decode("latin-1")
+                if spelled in self.omp_macros:
+                    return Directive(self.omp_macros[spelled], n, n, start, end)
             directive = self.directive_of(n)
             if directive is None:
                 return None
@@ -220,15 +222,20 @@ def openmp_code(content: bytes, headers: list[str]) -> Optional[str]:
         return "it tests _OPENMP"
     if b"_REENTRANT" in content:
         return "it tests _REENTRANT, which -fopenmp defines (gcc's -pthread)"
+    for header, text in zip(headers, header_texts(headers)):
+        if text is not None and (has_omp_pragma(text) or b"_OPENMP" in text or b"_REENTRANT" in text):
+            return f"{header}, which it includes, has omp pragmas or tests _OPENMP or _REENTRANT"
+    return None
+
+
+def header_texts(headers: list[str]) -> Iterator[Optional[bytes]]:
+    """The bytes of each of a file's own headers, in order; None for one that cannot be read."""
     for header in headers:
         try:
             with open(header, "rb") as handle:
-                text = handle.read()
+                yield handle.read()
         except OSError:
-            continue
-        if has_omp_pragma(text) or b"_OPENMP" in text or b"_REENTRANT" in text:
-            return f"{header}, which it includes, has omp pragmas or tests _OPENMP or _REENTRANT"
-    return None
+            yield None
 
 
 # ------------------------------------------------------------------------------ one directive parsed

@@ -60,6 +60,7 @@ from autopar.frontend.noalias import (direct_call_sites, file_local, last_includ
 from autopar.frontend.pointer_facts import (allocation, automatic_local, discarded, in_sizeof, in_system_header,
                                            swaps, used_by)
 from autopar.frontend.variables import Variables
+from autopar.ir_calls import INSPECTION
 
 _TWO_STARS = re.compile(rb"\*\s*(?:const\s*|restrict\s*|__restrict\w*\s*)*\*")
 _TESTS = {"==", "!="}
@@ -242,12 +243,8 @@ def _read_uses(function: Function, file: _File) -> None:
         _read_use(node, table, file, function)
 
 
-# the prefix of the index inspections autopar writes into a checked loop's condition (autopar.plans.plan.INSPECTION)
-_INSPECTION = "autopar_indices_outside_"
-
-
 def _read_use(node: Node, table: _Table, file: _File, function: Function) -> None:
-    if any(a.kind == K.CALL_EXPR and callee_name(a).startswith(_INSPECTION) for a in node.ancestors()):
+    if any(a.kind == K.CALL_EXPR and callee_name(a).startswith(INSPECTION) for a in node.ancestors()):
         return  # autopar's own test of the rows, in a file it rewrote: it only reads them
     level, e = 0, node
     user, child = used_by(e)

@@ -186,7 +186,8 @@ def _number_kind(canonical) -> str:
 
 
 def is_reference(decl) -> bool:
-    return is_reference_type(decl.type)
+    """A declaration (a cursor) of reference type, also through a typedef."""
+    return canonical_kind(decl) in (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE)
 
 
 def is_reference_type(t) -> bool:

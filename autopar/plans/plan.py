@@ -14,6 +14,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, Field, PrivateAttr
 
 from autopar.ir import Claim, LocationReduction, ReductionOp, TranslationUnit
+from autopar.ir_calls import INSPECTION  # (named here for the stages that read plans)
 
 
 # where the default plans run: "gpu" makes a nest's offload plan its default (autopar.plans.candidates.offload)
@@ -146,8 +147,6 @@ class Plan(BaseModel):
         return join_conditions([self.runs_check, *checks, team_gate(self.startup_work) if self.startup_work else None])
 
 
-# The prefix of the functions that inspect an index array in an alias check (autopar.deps.indexed).
-INSPECTION = "autopar_indices_outside_"
 # The function the rewriter defines (once per file, autopar.edit.team_gate.TEAM_GATE_DEFINITION) for
 # Plan.startup_work: true once the work of the regions that asked adds up to one team start.
 TEAM_GATE = "autopar_team_pays_"

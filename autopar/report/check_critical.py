@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from autopar.frontend.omp_pragmas import mask_comments, source_lines
+from autopar.frontend.omp_pragmas import closing, mask_comments, source_lines
 from autopar.ir import CallEffect, Loop, TranslationUnit
 
 _NUMBERS = re.compile(rb"\b\d[\w.]*|\.\d\w*")  # (`1.5f`, `0x1F`: no names)
@@ -151,8 +151,8 @@ def _order_dependent(guarded: set[str], texts: list[bytes]) -> set[str]:
     first thread that takes the lock). Judged with all their uses, as without the lock."""
     found = set()
     for text in texts:
-        compared = set().union(*(_IDENTIFIER.findall(_balanced(text, m.end())) for m in _CONDITION.finditer(text)))
-        printed = [(m.end(), m.end() + len(_balanced(text, m.end()))) for m in _CALL.finditer(text)
+        compared = set().union(*(_IDENTIFIER.findall(_inside(text, m.end() - 1)) for m in _CONDITION.finditer(text)))
+        printed = [(m.end(), m.end() + len(_inside(text, m.end() - 1))) for m in _CALL.finditer(text)
                    if m.group(1).decode() in _PRINTING]
         for name in guarded:
             word = rb"\b" + re.escape(name.encode()) + rb"\b"
@@ -166,14 +166,10 @@ def _order_dependent(guarded: set[str], texts: list[bytes]) -> set[str]:
     return found
 
 
-def _balanced(text: bytes, start: int) -> bytes:
-    """The text from `start` (just past an opening parenthesis) to its closing one."""
-    depth = 1
-    for at in range(start, len(text)):
-        depth += {40: 1, 41: -1}.get(text[at], 0)
-        if depth == 0:
-            return text[start:at]
-    return text[start:]
+def _inside(text: bytes, opening: int) -> bytes:
+    """The text between the parenthesis at `opening` and the one that closes it (to the end without one)."""
+    end = closing(text.decode("latin-1"), opening)
+    return text[opening + 1:len(text) if end is None else end]
 
 
 def _called_globals(tu: TranslationUnit, called: set[str]) -> Optional[set[str]]:

@@ -23,6 +23,7 @@ from autopar.edit.restructure.accumulators import Accumulator, find_accumulators
 from autopar.edit.restructure.delinearize import delinearize
 from autopar.edit.restructure.isl_affine import domain_text
 from autopar.edit.restructure.macros import unsafe_macros
+from autopar.frontend.omp_pragmas import header_texts
 from autopar.edit.restructure.nest_text import LoopNode, NestParser, Node, Refusal, spaced, tokenize  # noqa: F401 (Refusal, tokenize: used by the other stages)
 
 
@@ -146,14 +147,7 @@ _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 
 
 def _file_macros(source: bytes, tu: TranslationUnit) -> set[str]:
-    texts = [source]
-    for header in tu.user_headers:
-        try:
-            with open(header, "rb") as file:
-                texts.append(file.read())
-        except OSError:
-            pass
-    return unsafe_macros(texts)
+    return unsafe_macros([source, *(text for text in header_texts(tu.user_headers) if text is not None)])
 
 
 def _no_unsafe_macros(statements: list[Statement], unsafe: set[str]) -> None:

@@ -139,13 +139,6 @@ def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
     return out
 
 
-def _arg_root(text: str) -> str:
-    """The variable an argument points into: `a` of `a + i`, `&a[i]`, `(const double *)a`."""
-    text = re.sub(r"\([^()]*\*\s*\)", " ", text)  # pointer casts
-    m = re.search(r"[A-Za-z_]\w*", text)
-    return m.group(0) if m else ""
-
-
 _CONTAINER = re.compile(r"^(std::)?(vector|array|span|deque|basic_string)(<.*>)?::")
 _RESIZING = {"push_back", "emplace_back", "pop_back", "resize", "reserve", "insert", "emplace", "erase",
              "clear", "assign", "swap", "shrink_to_fit", "operator="}
@@ -217,8 +210,7 @@ def call_blockers(tu: TranslationUnit, loop: Loop, objects: dict[str, ObjectMode
                                         f"{' and '.join(through)}", R.CALL_READS_WRITTEN))
                 for k in summary.reads_through_params:
                     if k < len(call.arguments) and k not in call.modelled_arguments:
-                        roots = call.argument_roots[k] if call.argument_roots is not None else \
-                            [_arg_root(call.arguments[k])]
+                        roots = call.argument_roots[k] if k < len(call.argument_roots) else []
                         if any(_reads_written(loop, objects, written, root) for root in roots or [""]):
                             out.append(R.Reason(f"calls {call.callee}, which reads through {call.arguments[k]} "
                                                 "memory the loop may write", R.CALL_READS_WRITTEN))
