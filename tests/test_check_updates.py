@@ -154,3 +154,17 @@ def _arrays(pragma: str, body: str) -> str:
 ])
 def test_array_clauses_linear_and_collapse_are_judged(tmp_path, capsys, pragma, body, unsafe):
     assert bool(_unsafe(tmp_path, capsys, _arrays(pragma, body))) == unsafe
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("section", ["h[0:8]", "h[:16]"])
+def test_a_pointer_section_the_analysis_cannot_bound_is_not_taken_as_covering(tmp_path, capsys, section):
+    """The keys reach h[15]: a section of h[0:8] leaves h[8..15] shared, updated by every thread at
+    once (the program crashed at 4 threads). Where h is a pointer and the updated elements are not
+    bounded by the analysis, no section can be shown to hold them, h[0:16] included."""
+    text = ("void hist(int *restrict h, const int *restrict key, int n) {\n"
+            f"    #pragma omp parallel for reduction(+: {section})\n"
+            "    for (int i = 0; i < n; i++)\n        h[key[i] & 15]++;\n}\n")
+    findings = _unsafe(tmp_path, capsys, text)
+    assert [f["codes"] for f in findings] == [["missing-atomic-updates"]]
+    assert f"cannot show that the reduction's {section} holds every element" in findings[0]["message"]

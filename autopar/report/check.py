@@ -35,7 +35,7 @@ from autopar.report.check_regions import (region_has_unordered_code, region_priv
                                           with_region_private)
 from autopar.report.check_updates import (UserAtomics, array_clause_problems, atomic_enough, closest_plans,
                                           linear_missing, sections_missing, shared_by, user_atomics,
-                                          with_atomic_ranges)
+                                          user_section, with_atomic_ranges)
 from autopar.frontend.omp_pragmas import OmpPragma, parse_omp_pragma
 from autopar.report.check_versioned import missed_beside_copies, missed_message, switched_off_by_guard, without_pragmas
 
@@ -242,21 +242,34 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str,
                        message=f"`{pragma}` races on {arrays}: two iterations may claim one element at once; the "
                                "loop runs in parallel only with the compare-and-swap `autopar rewrite` writes for "
                                "its claims (remove the pragma and rewrite)")
-    extents = {a.base.name: int(a.base.array_dims[0]) for a in loop.accesses
-               if a.base.is_array and len(a.base.array_dims) == 1 and (a.base.array_dims[0] or "").isdigit()}
+    extents = _extents(loop)
     if all(p.atomic_updates and not atomic_enough(p, atomics, parsed, extents) for p in plans):
         # legal only with the atomic updates `rewrite` writes (or the user's own reduction of those arrays)
-        arrays = ", ".join(dict.fromkeys(u.array for p in plans for u in p.atomic_updates))
+        arrays = list(dict.fromkeys(u.array for p in plans for u in p.atomic_updates))
+        sections = [s for s in (user_section(parsed, a) for a in arrays) if s]
+        races = (f"may race on {', '.join(arrays)}: autopar cannot show that the reduction's "
+                 f"{' and '.join(sections)} holds every element the loop updates, and two iterations may update "
+                 "one element at once" if sections else
+                 f"races on {', '.join(arrays)}: two iterations may update one element at once")
         return Finding(**common, reasons=["two iterations may update one element at once"],
                        codes=["missing-atomic-updates"],
-                       message=f"`{pragma}` races on {arrays}: two iterations may update one element at once; the "
-                               "loop runs in parallel only with `#pragma omp atomic` on each of its updates (as "
-                               "`autopar rewrite` writes them)")
+                       message=f"`{pragma}` {races}; the loop runs in parallel only with `#pragma omp atomic` on each "
+                               "of its updates (as `autopar rewrite` writes them)")
     plans, problems = _clause_problems(bare, loop, parsed, plans, atomics, extents)
     if not problems:
         return None if tested else _unchecked_condition(source, plans, parsed, verdict.reasons, common,
                                                         _pragma_lines(source, span) if span else None)
     return _missing_clauses(source, plans, parsed, problems, common, span)
+
+
+def _extents(loop: Loop) -> dict[str, Optional[int]]:
+    """The length of each one-dimensional array of the loop spelled with a number, and None for each
+    pointer the loop indexes (its length is unknown)."""
+    extents: dict[str, Optional[int]] = {a.base.name: None for a in loop.accesses
+                                         if a.subscripts and a.base.is_pointer and not a.base.is_array}
+    extents.update({a.base.name: int(a.base.array_dims[0]) for a in loop.accesses
+                    if a.base.is_array and len(a.base.array_dims) == 1 and (a.base.array_dims[0] or "").isdigit()})
+    return extents
 
 
 # loop constructs whose iterations are shared out as `for`'s are (a simd loop's too: what may run in

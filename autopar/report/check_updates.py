@@ -187,19 +187,23 @@ def shared_by(pragma: OmpPragma, name: str) -> bool:
     return set(pragma.sharing(name) or [pragma.default]) <= {"shared"}
 
 
-def atomic_enough(plan: Plan, atomics: UserAtomics, pragma: OmpPragma, extents: dict[str, int]) -> bool:
+def atomic_enough(plan: Plan, atomics: UserAtomics, pragma: OmpPragma, extents: dict[str, Optional[int]]) -> bool:
     """The plan's atomic updates are atomic as written, on arrays the pragma leaves shared, or the
-    pragma reduces those arrays with their operator (a section no shorter than `extents` says)."""
+    pragma reduces those arrays with their operator (a section no shorter than `extents` says; a
+    section of a pointer, None in `extents`, cannot be shown to hold the elements the loop updates:
+    the plans with atomic updates are those whose updated elements the analysis could not bound)."""
     reduced = user_reductions(pragma)
 
     def whole(name: str) -> bool:
-        section = _user_section(pragma, name)
-        return section is None or name not in extents or _covers(section, f"{name}[0:{extents[name]}]")
+        section = user_section(pragma, name)
+        if section is None or name not in extents:
+            return True  # (an array whose length is spelled with a name: that name may be the length)
+        return extents[name] is not None and _covers(section, f"{name}[0:{extents[name]}]")
     return all(reduced.get(u.array) == u.op and whole(u.array) or
                (u.start, u.end) in atomics.ranges and shared_by(pragma, u.array) for u in plan.atomic_updates)
 
 
-def sections_missing(plan: Plan, pragma: OmpPragma, extents: dict[str, int]) -> list[tuple[str, str]]:
+def sections_missing(plan: Plan, pragma: OmpPragma, extents: dict[str, Optional[int]]) -> list[tuple[str, str]]:
     """(array, why) for each array section the plan reduces and the pragma does not, with its
     operator, or reduces a shorter section of (both spelled with numbers; a whole array: `extents`,
     the declared length of the loop's arrays)."""
@@ -208,7 +212,7 @@ def sections_missing(plan: Plan, pragma: OmpPragma, extents: dict[str, int]) -> 
     for reduction in plan.reductions:
         for variable in reduction.variables:
             base = variable.split("[")[0].strip()
-            if "[" not in variable and base in extents and base in reduced:
+            if "[" not in variable and extents.get(base) is not None and base in reduced:
                 variable = f"{base}[0:{extents[base]}]"  # (a whole array: its declared length)
             if "[" not in variable:
                 continue
@@ -216,13 +220,13 @@ def sections_missing(plan: Plan, pragma: OmpPragma, extents: dict[str, int]) -> 
                 missing.append((base, f"two iterations may update one element of {base} at once; it needs "
                                       f"reduction({reduction.op.value}: {variable}), or `#pragma omp atomic` on "
                                       "each of its updates"))
-            elif (given := _user_section(pragma, base)) and not _covers(given, variable):
+            elif (given := user_section(pragma, base)) and not _covers(given, variable):
                 missing.append((base, f"its reduction section {given} may not hold every element of {base} the "
                                       f"loop updates ({variable})"))
     return missing
 
 
-def _user_section(pragma: OmpPragma, base: str) -> Optional[str]:
+def user_section(pragma: OmpPragma, base: str) -> Optional[str]:
     for clause in pragma.clauses_named("reduction"):
         m = re.search(rf"\b{re.escape(base)}\s*\[[^\]]*\]", clause.argument or "")
         if m:
@@ -265,7 +269,8 @@ def _step(modifier: Optional[str]) -> Optional[int]:
     return int(text) if re.fullmatch(r"-?\d+", text) else None
 
 
-def closest_plans(plans: list[Plan], atomics: UserAtomics, pragma: OmpPragma, extents: dict[str, int]) -> list[Plan]:
+def closest_plans(plans: list[Plan], atomics: UserAtomics, pragma: OmpPragma,
+                  extents: dict[str, Optional[int]]) -> list[Plan]:
     """The plans the pragma can take as written or with clauses added, fewest arrays to reduce first,
     each without reductions of the scalars the user updates atomically."""
     usable = [p for p in plans if not p.atomic_updates or atomic_enough(p, atomics, pragma, extents)]
