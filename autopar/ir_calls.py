@@ -109,6 +109,10 @@ class SharedPointerCall(_Frozen):
     column: int
     caller: str
     parameters: list[str]  # the two parameters' names, in the callee's order
-    argument: str  # the argument both receive, as written
+    argument: str  # the argument both receive, as written (the first's, where `offset` is not 0)
+    # the second's address less the first's, in the parameters' elements (`f(buf + 1, buf)`: -1), and
+    # the second's argument as written where it is not 0
+    offset: int = 0
+    second_argument: str = ""
     # the integer parameters it passes a constant that the callee never assigns, with their values
     constants: dict[str, int] = Field(default_factory=dict)

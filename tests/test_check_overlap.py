@@ -88,11 +88,13 @@ def test_a_call_passing_one_pointer_twice_makes_a_shifting_pragma_race(tmp_path,
 
 @pytest.mark.slow
 def test_calls_with_other_pointers_or_ranges_apart_leave_the_pragmas_alone(tmp_path, capsys):
-    """Other pointers, ranges apart, constants that keep them apart at that call (`k` is 0, a local
+    """Other pointers, ranges apart (also one pointer at offsets: `buf + 200` and `buf` over 100
+    elements; `buf` and `buf + 1`, where each iteration reads the element it then writes), constants that keep them apart at that call (`k` is 0, a local
     set to 0, one iteration), and functions that compare the two themselves (an if() clause, an early
     return)."""
-    calls = ("  shift(other, buf, 300000);\n  shift(buf + 1, buf, 100);\n  upper(buf, buf, 150000);\n"
-             "  shift(buf, buf, 1);\n  offs(buf, buf, 0, 1000);\n  offset(buf, buf, 3, 1000);\n"
+    calls = ("  shift(other, buf, 300000);\n  shift(buf + 200, buf, 100);\n  upper(buf, buf, 150000);\n"
+             "  shift(buf, buf, 1);\n  shift(buf, buf + 1, 1000);\n  offs(buf, buf, 0, 1000);\n"
+             "  offset(buf, buf, 3, 1000);\n"
              "  tested(buf, buf, 0, 1000);\n  { int apart = 0; offs(buf, buf, apart, 1000); }\n")
     assert unsafe_pragmas(tmp_path, capsys, _program(calls), name="k.c") == []
 
@@ -137,3 +139,20 @@ def test_a_pragma_safe_only_while_its_arrays_do_not_overlap_gets_a_note_whose_fi
         outputs.add(subprocess.run([str(tmp_path / name)], capture_output=True, text=True, check=True,
                                    env={"OMP_NUM_THREADS": "4"}).stdout)
     assert len(outputs) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("call, passed", [
+    ("shift(buf + 1, buf, 300000)", "`buf + 1` for dst and `buf` for src"),  # writes buf[i + 2], reads buf[i]
+    ("shift(&buf[2], buf + 1, 300000)", "`&buf[2]` for dst and `buf + 1` for src"),
+    ("shift(buf, buf + 2, 300000)", "`buf` for dst and `buf + 2` for src"),  # writes what the one before reads
+])
+def test_one_pointer_at_two_offsets_makes_a_pragma_race(tmp_path, capsys, call, passed):
+    findings = unsafe_pragmas(tmp_path, capsys, _program(f"  {call};\n"), name="f.c")
+    assert [(f["line"], f["codes"]) for f in findings] == [(5, ["overlapping-arguments"])]
+    assert f"(in main()), with {passed}:" in findings[0]["message"]
+    if call.startswith("shift(buf + 1"):  # the race is real: threads start from values not yet shifted
+        subprocess.run(["gcc", "-O2", "-fopenmp", str(tmp_path / "f.c"), "-o", str(tmp_path / "f")], check=True)
+        outputs = {subprocess.run([str(tmp_path / "f")], env={"OMP_NUM_THREADS": threads}, capture_output=True,
+                                  text=True, check=True).stdout for threads in ("1", "4")}
+        assert len(outputs) == 2

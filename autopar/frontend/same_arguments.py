@@ -1,4 +1,4 @@
-"""Calls that pass one pointer to two parameters (`shift(buf, buf, n)`).
+"""Calls that pass one pointer to two parameters (`shift(buf, buf, n)`, or `shift(buf + 1, buf, n)`).
 
 For each function named in `wanted` (those whose loops carry the user's omp pragma), every call in
 the file that gives two of its pointer parameters the same argument: the same text, without side
@@ -13,9 +13,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from clang.cindex import CursorKind as K
+from typing import Optional
 
-from autopar.frontend.ast import INTEGER_TYPES, Node, Source, evaluate_int, strip, variable_decl
+from clang.cindex import CursorKind as K
+from clang.cindex import TypeKind
+
+from autopar.frontend.ast import ARRAY_TYPES, INTEGER_TYPES, Node, Source, bare, evaluate_int, strip, variable_decl
+from autopar.frontend.containers import unqualified
 from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.constant_locals import constant_locals
 from autopar.frontend.functions import Function
@@ -63,7 +67,8 @@ def shared_pointer_calls(every_function: list[Function], wanted: set[str], sourc
                          and (value := _constant(argument, locals_)) is not None}
             found.setdefault(name, []).append(SharedPointerCall(
                 line=line, column=node.start - source.line_starts[line - 1] + 1, caller=caller.name,
-                parameters=shared[0], argument=shared[1], constants=constants))
+                parameters=shared[0], argument=shared[1], constants=constants,
+                second_argument=shared[2] if shared[3] else "", offset=shared[3]))
     return found
 
 
@@ -95,18 +100,57 @@ def _compares(function: Function, source: Source, first: str, second: str) -> bo
 
 
 def _shared(call: Node, parameters: list, source: Source):
-    """([first, second] parameter names, the argument) for the first two pointer parameters the call
-    passes the same plain argument, or None."""
-    seen: dict[str, str] = {}
+    """([first, second] parameter names, the first's argument, the second's, second's address less the
+    first's in elements) for the first two pointer parameters the call passes one plain address,
+    or that address and another a constant number of elements from it (`buf + 1`, `&buf[1]`,
+    `buf - 2`), or None."""
+    seen: dict[str, tuple[str, str, int]] = {}
     for argument, parameter in zip(call_arguments(call), parameters):
         if not pointer_parameter(parameter) or not parameter.spelling or not _plain(argument):
             continue
         text = source.text_of(argument)
         if not text:
             continue  # (spelled in a macro: not read)
-        if text in seen:
-            return [seen[text], parameter.spelling], text
-        seen[text] = parameter.spelling
+        base, offset = _address(argument, parameter, source) or (text, 0)
+        if base in seen:
+            first, first_text, first_offset = seen[base]
+            return [first, parameter.spelling], first_text, text, offset - first_offset
+        seen[base] = (parameter.spelling, text, offset)
+    return None
+
+
+def _address(argument: Node, parameter, source: Source) -> Optional[tuple[str, int]]:
+    """(the base's text, the constant offset in elements) of `base + c`, `base - c` or `&base[c]`,
+    where the base's elements are the parameter's (so the offset counts what the callee indexes);
+    None for any other argument."""
+    node = bare(argument)
+    base, offset = None, None
+    if node.kind == K.BINARY_OPERATOR and node.binary_op in ("+", "-") and len(node.expressions) == 2:
+        left, right = node.expressions
+        value = evaluate_int(right)
+        if value is not None:
+            base, offset = left, value if node.binary_op == "+" else -value
+        elif node.binary_op == "+" and (value := evaluate_int(left)) is not None:
+            base, offset = right, value
+    elif node.kind == K.UNARY_OPERATOR and node.unary_op == "&" and node.expressions:
+        element = bare(node.expressions[0])
+        if element.kind == K.ARRAY_SUBSCRIPT_EXPR and len(element.expressions) == 2:
+            base, offset = element.expressions[0], evaluate_int(element.expressions[1])
+    if base is None or offset is None or not source.text_of(base):
+        return None
+    pointee = _pointee(base.cursor.type)
+    if pointee is None or pointee != _pointee(parameter.type):
+        return None
+    return source.text_of(bare(base)), offset
+
+
+def _pointee(ctype) -> Optional[str]:
+    """The element type an address of `ctype` (a pointer or an array) steps over, unqualified."""
+    t = ctype.get_canonical()
+    if t.kind == TypeKind.POINTER:
+        return unqualified(t.get_pointee())
+    if t.kind in ARRAY_TYPES:
+        return unqualified(t.get_array_element_type())
     return None
 
 

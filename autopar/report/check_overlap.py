@@ -64,9 +64,11 @@ def overlap_finding(tu: TranslationUnit, loop: Loop, plans: list[Plan], common: 
         return None
     call, reasons = overlap
     first, second = call.parameters
+    passed = f"`{call.argument}` for {first} and `{call.second_argument}` for {second}" if call.offset else \
+        f"`{call.argument}` for both {first} and {second}"
     return Finding(**common, reasons=reasons, codes=["overlapping-arguments"],
                    message=f"`{common['existing_pragma']}` may race when {loop.function}() is called as on line "
-                           f"{call.line} (in {call.caller}()), with `{call.argument}` for both {first} and {second}: "
+                           f"{call.line} (in {call.caller}()), with {passed}: "
                            f"the loop's iterations are independent only when they do not overlap ({'; '.join(reasons)})")
 
 
@@ -79,7 +81,7 @@ def overlapping_call(tu: TranslationUnit, loop: Loop, plans: list[Plan]) -> Opti
     if not plans or not all(p.alias_check for p in plans):
         return None
     for call in tu.shared_pointer_calls.get(loop.function, []):
-        merged = _one_pointer(tu, loop, *call.parameters, constants=call.constants)
+        merged = _one_pointer(tu, loop, *call.parameters, constants=call.constants, offset=call.offset)
         if merged is None:
             continue
         root = (merged.ancestors(loop.id) or [merged.loop(loop.id)])[0]
@@ -90,10 +92,11 @@ def overlapping_call(tu: TranslationUnit, loop: Loop, plans: list[Plan]) -> Opti
 
 
 def _one_pointer(tu: TranslationUnit, loop: Loop, first: str, second: str,
-                 constants: Optional[dict[str, int]] = None) -> Optional[TranslationUnit]:
+                 constants: Optional[dict[str, int]] = None, offset: int = 0) -> Optional[TranslationUnit]:
     """The unit with the accesses through parameter `second` in the loop's function made accesses
-    through `first`, and the call's `constants` put for their parameters in subscripts and bounds;
-    None when the loop does not use both, or they point to different types."""
+    through `first` (`offset` elements on: `second[e]` is `first[e + offset]`), and the call's
+    `constants` put for their parameters in subscripts and bounds; None when the loop does not use
+    both, they point to different types, or an offset meets a subscript that is not affine."""
     def parameter(name: str):
         return [a for a in loop.accesses if a.base.name == name and a.base.storage == Storage.PARAMETER]
 
@@ -102,13 +105,24 @@ def _one_pointer(tu: TranslationUnit, loop: Loop, first: str, second: str,
             {unqualified(a.element_type) for a in seconds} or \
             any(a.path != a.base.name for a in firsts + seconds):  # (the pointees' own elements only)
         return None
+    if offset and any(not a.subscripts or a.subscripts[0].affine is None for a in seconds):
+        return None
     base = firsts[0].base
+
+    def through_first(access):
+        subscripts = access.subscripts
+        if offset:
+            head = subscripts[0]
+            shifted = head.affine.model_copy(update={"constant": head.affine.constant + offset})
+            subscripts = [head.model_copy(update={"affine": shifted, "text": f"{head.text} + {offset}"}),
+                          *subscripts[1:]]
+        return access.model_copy(update={"base": base, "path": first, "subscripts": subscripts})
 
     def merged(other: Loop) -> Loop:
         if other.function != loop.function:
             return other
-        accesses = [a.model_copy(update={"base": base, "path": first}) if a.base.name == second and
-                    a.base.storage == Storage.PARAMETER else a for a in other.accesses]
+        accesses = [through_first(a) if a.base.name == second and a.base.storage == Storage.PARAMETER else a
+                    for a in other.accesses]
         if constants:
             accesses = [a.model_copy(update={"subscripts": [s.model_copy(update={"affine": _put(s.affine, constants)})
                                                             for s in a.subscripts]}) for a in accesses]
