@@ -244,22 +244,27 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str,
                                "its claims (remove the pragma and rewrite)")
     extents = _extents(loop)
     if all(p.atomic_updates and not atomic_enough(p, atomics, parsed, extents) for p in plans):
-        # legal only with the atomic updates `rewrite` writes (or the user's own reduction of those arrays)
-        arrays = list(dict.fromkeys(u.array for p in plans for u in p.atomic_updates))
-        sections = [s for s in (user_section(parsed, a) for a in arrays) if s]
-        races = (f"may race on {', '.join(arrays)}: autopar cannot show that the reduction's "
-                 f"{' and '.join(sections)} holds every element the loop updates, and two iterations may update "
-                 "one element at once" if sections else
-                 f"races on {', '.join(arrays)}: two iterations may update one element at once")
-        return Finding(**common, reasons=["two iterations may update one element at once"],
-                       codes=["missing-atomic-updates"],
-                       message=f"`{pragma}` {races}; the loop runs in parallel only with `#pragma omp atomic` on each "
-                               "of its updates (as `autopar rewrite` writes them)")
+        return _missing_atomics_finding(plans, parsed, common)
     plans, problems = _clause_problems(bare, loop, parsed, plans, atomics, extents)
     if not problems:
         return None if tested else _unchecked_condition(source, plans, parsed, verdict.reasons, common,
                                                         _pragma_lines(source, span) if span else None)
     return _missing_clauses(source, plans, parsed, problems, common, span)
+
+
+def _missing_atomics_finding(plans: list, parsed: OmpPragma, common: dict) -> Finding:
+    """The finding of a pragma over a loop that is legal only with the atomic updates `rewrite`
+    writes (or the user's own reduction of those arrays, a section that holds what it updates)."""
+    arrays = list(dict.fromkeys(u.array for p in plans for u in p.atomic_updates))
+    sections = [s for s in (user_section(parsed, a) for a in arrays) if s]
+    races = (f"may race on {', '.join(arrays)}: autopar cannot show that the reduction's "
+             f"{' and '.join(sections)} holds every element the loop updates, and two iterations may update "
+             "one element at once" if sections else
+             f"races on {', '.join(arrays)}: two iterations may update one element at once")
+    return Finding(**common, reasons=["two iterations may update one element at once"],
+                   codes=["missing-atomic-updates"],
+                   message=f"`{common['existing_pragma']}` {races}; the loop runs in parallel only with `#pragma omp "
+                           "atomic` on each of its updates (as `autopar rewrite` writes them)")
 
 
 def _extents(loop: Loop) -> dict[str, Optional[int]]:
