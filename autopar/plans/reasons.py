@@ -95,6 +95,9 @@ MORE = "more"
 REWRITE_SKIPPED = "rewrite-skipped"
 RESTRUCTURED = "restructured"  # --optimize replaced the loop's nest with restructured code
 MISSING_CLAUSE = "missing-clause"  # an existing pragma lacks a clause (autopar check)
+# a worksharing loop writes its iterations' elements of an array each thread of the region has a copy of,
+# and the region uses the array elsewhere (autopar check)
+REGION_PRIVATE_ARRAY = "region-private-array"
 ANALYSIS_FAILED = "analysis-failed"
 NOT_ANALYZED = "not-analyzed"
 OTHER = "other"

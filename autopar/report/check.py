@@ -20,7 +20,7 @@ from autopar.edit import thread_copies
 from autopar.edit.versioning import copies_checked, versioned_by_rewrite
 from autopar.ir import Loop, TranslationUnit
 from autopar.plans.plan import CONDITIONAL_LASTPRIVATE, INSPECTION
-from autopar.plans.reasons import ALIAS_UNBOUNDED, CARRIED_OUTPUT, MISSING_CLAUSE
+from autopar.plans.reasons import ALIAS_UNBOUNDED, CARRIED_OUTPUT, MISSING_CLAUSE, REGION_PRIVATE_ARRAY
 from autopar.process import configure_program
 from autopar.report import REPORT_VERSION, FileReport
 from autopar.report.findings import (MISSED, RULE_CODES, SIMD, UNSAFE, Finding,  # noqa: F401
@@ -31,8 +31,8 @@ from autopar.report.check_restrict import restrict_finding  # noqa: F401  (expla
 from autopar.report.check_clauses import clause_problems
 from autopar.report.check_critical import CriticalSections, critical_sections, without_guarded
 from autopar.report.check_overlap import overlap_finding, unchecked_condition_finding, zero_trip_finding
-from autopar.report.check_regions import (region_has_unordered_code, region_private, region_problems,
-                                          with_region_private)
+from autopar.report.check_regions import (private_array_problems, region_has_unordered_code, region_private,
+                                          region_problems, with_region_private)
 from autopar.report.check_updates import (UserAtomics, array_clause_problems, atomic_enough, closest_plans,
                                           linear_missing, sections_missing, shared_by, user_atomics,
                                           user_section, with_atomic_ranges)
@@ -245,7 +245,8 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str,
     extents = _extents(loop)
     if all(p.atomic_updates and not atomic_enough(p, atomics, parsed, extents) for p in plans):
         return _missing_atomics_finding(plans, parsed, common)
-    plans, problems = _clause_problems(bare, loop, parsed, plans, atomics, extents)
+    own = set(region_private(source, loop)) if "parallel" not in parsed.directive else set()
+    plans, problems = _clause_problems(bare, loop, parsed, plans, atomics, extents, own)
     if not problems:
         return None if tested else _unchecked_condition(source, plans, parsed, verdict.reasons, common,
                                                         _pragma_lines(source, span) if span else None)
@@ -344,13 +345,14 @@ def _pragma_lines(source: bytes, span) -> tuple[Optional[int], Optional[int], st
 
 
 def _clause_problems(bare: TranslationUnit, loop: Loop, parsed: OmpPragma, plans: list, atomics: UserAtomics,
-                     extents: dict[str, int]) -> tuple[list, list[tuple[str, str]]]:
+                     extents: dict[str, Optional[int]], own: set[str]) -> tuple[list, list[tuple[str, str]]]:
     """(the plans the pragma can take, closest first; (variable, why) for each clause it lacks or gets
-    wrong against the closest): array sections, linear counters, arrays' and scalars' classes."""
+    wrong against the closest): array sections, linear counters, arrays' and scalars' classes (`own`:
+    what each thread of the user's region has a copy of already, needing no clause to be private)."""
     plans = closest_plans(plans, atomics, parsed, extents)
     counters = {l.canonical.induction_variable for l in [loop, *bare.descendants(loop.id)] if l.canonical}
     problems = sections_missing(plans[0], parsed, extents) + linear_missing(plans[0], parsed, counters) + \
-        array_clause_problems(bare.loop(loop.id), parsed, plans[0], plans) + [
+        array_clause_problems(bare.loop(loop.id), parsed, plans[0], plans, own) + [
             (name, why) for name, why in clause_problems(bare, bare.loop(loop.id), parsed)
             if not (name in atomics.scalars and shared_by(parsed, name))]  # (updated atomically: shared is right)
     return plans, problems
@@ -367,10 +369,11 @@ def _analyzed(source: bytes, tu: TranslationUnit, loop: Loop, parsed: OmpPragma,
     bare = without_pragmas(tu, loop.id)
     if sections.guarded or sections.calls:
         bare = without_guarded(bare, bare.loop(loop.id), sections)
-    uninitialised = []
+    unreached: list[tuple[str, str]] = []  # (code, why)
     if "parallel" not in parsed.directive:  # (an `omp for` in the user's region: its own scalars stay)
         own = region_private(source, loop)
-        uninitialised = region_problems(bare.loop(loop.id), own)
+        unreached = [(MISSING_CLAUSE, why) for why in region_problems(bare.loop(loop.id), own)] + \
+            [(REGION_PRIVATE_ARRAY, why) for why in private_array_problems(source, loop)]
         bare = with_region_private(bare, bare.loop(loop.id), own)
     if atomics.statements:
         bare = with_atomic_ranges(bare, bare.loop(loop.id), atomics, source)
@@ -381,9 +384,9 @@ def _analyzed(source: bytes, tu: TranslationUnit, loop: Loop, parsed: OmpPragma,
         bare, nest, verdict = switched  # (rewrite's form for switched-off statements, or the user's own)
     if verdict is not None and verdict.parallelizable:
         verdict = _folded_blocker(bare, nest, loop, parsed.collapse) or verdict
-    if verdict is not None and verdict.parallelizable and uninitialised:
-        verdict = verdict.model_copy(update={"parallelizable": False, "reasons": uninitialised,
-                                             "codes": [MISSING_CLAUSE] * len(uninitialised)})
+    if verdict is not None and verdict.parallelizable and unreached:
+        verdict = verdict.model_copy(update={"parallelizable": False, "reasons": [why for _, why in unreached],
+                                             "codes": [code for code, _ in unreached]})
     return bare, nest, verdict
 
 

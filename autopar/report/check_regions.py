@@ -24,8 +24,8 @@ _THREAD_CLAUSES = ("private", "firstprivate", "reduction")
 
 
 def region_private(source: bytes, loop: Loop) -> dict[str, str]:
-    """The scalars each thread of the innermost parallel region around the loop has of its own, each
-    with how it gets it: the clause's name, or "declared" (in the region, before the loop); for a
+    """The scalars and arrays each thread of the innermost parallel region around the loop has of its
+    own, each with how it gets it: the clause's name, or "declared" (in the region, before the loop); for a
     `private` one the region never assigns before the loop, "unassigned"."""
     lines = source_lines(source)
     found = _region_around(lines, loop, lambda words: words == ["parallel"])
@@ -37,10 +37,10 @@ def region_private(source: bytes, loop: Loop) -> dict[str, str]:
     for name, kind in names.items():
         if kind == "private" and not re.search(rb"\b" + re.escape(name.encode()) + rb"\b(?!\s*==)", before):
             names[name] = "unassigned"  # (any naming in the region may assign it: `f(&x)`, `x = 1`)
-    for use in loop.scalars:
-        at = _offset(lines.starts, use.variable.decl)
+    for variable in [use.variable for use in loop.scalars] + [a.base for a in loop.accesses]:
+        at = _offset(lines.starts, variable.decl)
         if at is not None and block[0] < at < loop.offset:
-            names[use.variable.name] = "declared"
+            names[variable.name] = "declared"
     return names
 
 
@@ -82,6 +82,37 @@ def region_problems(loop: Loop, names: dict[str, str]) -> list[str]:
             f"the loop reads it: each thread reads an uninitialised copy"
             for use in loop.scalars if names.get(use.variable.name) == "unassigned" and use.read and
             not use.written_before_read]
+
+
+def private_array_problems(source: bytes, loop: Loop) -> list[str]:
+    """Why a worksharing loop's writes to an array each thread has of its own (declared in the
+    parallel region before the loop, or named by the region's private or firstprivate clause) do not
+    reach the code that reads it: the loop writes elements chosen by its counter, so each thread's
+    copy holds its own iterations' elements only, and the region names the array outside the loop
+    too (a later `omp for` reading `t[i + 1]` read another thread's element, unset in this copy)."""
+    lines = source_lines(source)
+    found = _region_around(lines, loop, lambda words: words == ["parallel"])
+    if found is None or loop.end_offset is None or loop.canonical is None:
+        return []
+    pragma, block = found
+    counter = loop.canonical.induction_variable
+    copied = {v for c in pragma.clauses if c.name in ("private", "firstprivate") for v in c.variables}
+    problems = []
+    for access in loop.accesses:
+        name, decl = access.base.name, _offset(lines.starts, access.base.decl)
+        declared = decl is not None and block[0] < decl < loop.offset
+        if not access.is_write or not access.subscripts or not (declared or name in copied) or \
+                any(name in p for p in problems):
+            continue
+        if all(s.affine is not None and counter not in s.affine.variables for s in access.subscripts):
+            continue  # (the same elements in every iteration: a thread's scratch array)
+        named = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
+        elsewhere = [m.start() for span in ((block[0], loop.offset), (loop.end_offset, block[1]))
+                     for m in named.finditer(lines.code, *span) if m.start() != decl]
+        if elsewhere:
+            problems.append(f"{name} is private to the enclosing parallel region: each thread's copy gets only the "
+                            f"elements of its own iterations, but the region uses {name} outside the loop too")
+    return problems
 
 
 def with_region_private(tu: TranslationUnit, loop: Loop, names: dict[str, str]) -> TranslationUnit:

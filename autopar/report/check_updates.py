@@ -280,12 +280,14 @@ def closest_plans(plans: list[Plan], atomics: UserAtomics, pragma: OmpPragma,
         for r in p.reductions if set(r.variables) - atomics.scalars]}) for p in usable]
 
 
-def array_clause_problems(loop: Loop, pragma: OmpPragma, plan: Plan, plans: list[Plan]) -> list[tuple[str, str]]:
+def array_clause_problems(loop: Loop, pragma: OmpPragma, plan: Plan, plans: list[Plan],
+                          own: set[str] = frozenset()) -> list[tuple[str, str]]:
     """(array, why) for each array of the loop that the pragma privatizes or reduces where the plan
     does not: a thread's copy of an array the loop writes loses those writes (or leaves the copy
     unset where it is read), and a reduction adds each thread's copy into an array the loop writes.
     And each work array that every plan of `plans` gives each thread a copy of (written before it is
-    read in every iteration) that the pragma leaves shared: the threads overwrite each other's."""
+    read in every iteration) that the pragma leaves shared, unless the user's region gives each thread
+    one already (`own`): the threads overwrite each other's."""
     accessed = {a.base.name for a in loop.accesses if a.subscripts}
     written = {a.base.name for a in loop.accesses if a.is_write}
     reduced = {v.split("[")[0].strip(): r.op.value for r in plan.reductions for v in r.variables}
@@ -293,7 +295,8 @@ def array_clause_problems(loop: Loop, pragma: OmpPragma, plan: Plan, plans: list
     copied = set.intersection(*({*p.private, *p.firstprivate, *p.lastprivate} for p in plans)) if plans else set()
     problems = [(name, f"every iteration writes {name} before it reads it, but the pragma leaves it shared: the "
                        f"threads overwrite each other's elements; it needs private({name})")
-                for name in sorted(copied & accessed & written) if set(pragma.sharing(name) or [pragma.default]) <= {"shared"}]
+                for name in sorted(copied & accessed & written - own)
+                if set(pragma.sharing(name) or [pragma.default]) <= {"shared"}]
     for name in sorted(accessed & {v for c in pragma.clauses for v in c.variables}):
         kinds = set(pragma.sharing(name))
         copies = kinds & {"private", "firstprivate", "lastprivate"}
