@@ -548,3 +548,17 @@ def test_a_pragma_a_macro_spells_is_judged(tmp_path, capsys):
     assert [(f["rule"], f["line"]) for f in report["findings"]] == [("unsafe-omp-pragma", 8)]
     assert main(["rewrite", str(source), "-o", str(tmp_path / "p.c")]) == 0
     assert "#pragma omp" not in (tmp_path / "p.c").read_text()
+
+
+@pytest.mark.parametrize("macro, counted", [
+    ('#define PFOR(i, n) _Pragma("omp parallel for") for (int i = 1; i < n; i++)', True),
+    ('#define PFOR(i, n) for (int i = 1; i < n; i++)', False),  # no pragma: a plain loop from a macro
+])
+def test_a_loop_whose_pragma_a_macro_writes_is_counted_as_not_judged(tmp_path, capsys, macro, counted):
+    """The analysis does not read loops that macros write, so the carried `a[i] = a[i - 1] + 1`
+    under the macro's pragma is not judged; it was passed in silence, and is counted now."""
+    source = tmp_path / "macro.c"
+    source.write_text(f"{macro}\ndouble a[100000];\nvoid f(void) {{\n  PFOR(i, 100000) a[i] = a[i - 1] + 1;\n}}\n")
+    main(["check", str(source), "--format", "json"])
+    (report,) = json.loads(capsys.readouterr().out)["files"]
+    assert len(report["unjudged"]) == counted

@@ -26,6 +26,7 @@ CONDITIONAL_LASTPRIVATE = re.compile(r"autopar_last_assigned\d+_")
 _TOKENS = re.compile(rb'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
 _CONDITIONAL = re.compile(r"#(if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b")
 _OPERATOR = re.compile(rb'_Pragma\s*\(\s*("(?:\\.|[^"\\\n])*")\s*\)')
+_DEFINE = re.compile(r"#\s*define\s+([A-Za-z_]\w*)")
 _OMP_MACRO = re.compile(r'#\s*define\s+([A-Za-z_]\w*)\s+(_Pragma\s*\(\s*"(?:\\.|[^"\\])*"\s*\))\s*')
 
 
@@ -125,6 +126,11 @@ class SourceLines:
         # `#define PFOR _Pragma("omp parallel for")`: a line of just `PFOR` is that directive
         self.omp_macros = {m.group(1): m.group(2) for d in self.directives
                            if (m := _OMP_MACRO.fullmatch(d.text)) and _is_omp(_pragma_body(m.group(2)))}
+        # every macro whose definition holds an omp `_Pragma` (`#define PFOR(i, n) _Pragma("omp parallel
+        # for") for (...)`): a loop it expands to carries a pragma the analysis does not read
+        self.pragma_macros = {m.group(1) for d in self.directives if (m := _DEFINE.match(d.text)) and
+                              any(_is_omp(_pragma_body(o.group().decode("utf-8", "replace")))
+                                  for o in _OPERATOR.finditer(d.text.encode()))}
         # `_Pragma("omp ...")` inside code or a macro's definition, not alone on its line: (line, text)
         self.inline_omp: list[tuple[int, str]] = []
         for m in _OPERATOR.finditer(self.code):

@@ -36,7 +36,7 @@ from autopar.report.check_regions import (private_array_problems, region_has_uno
 from autopar.report.check_updates import (UserAtomics, array_clause_problems, atomic_enough, closest_plans,
                                           linear_missing, sections_missing, shared_by, user_atomics,
                                           user_section, with_atomic_ranges)
-from autopar.frontend.omp_pragmas import OmpPragma, parse_omp_pragma
+from autopar.frontend.omp_pragmas import OmpPragma, parse_omp_pragma, source_lines
 from autopar.report.check_versioned import missed_beside_copies, missed_message, switched_off_by_guard, without_pragmas
 
 
@@ -192,6 +192,8 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str,
 
     loop = tu.loop(loop_id)
     if not loop.in_main_file or loop.from_macro:  # not judged; a header loop's offset is not into `source`
+        if unjudged is not None and loop.in_main_file and _expands_a_pragma(source, loop):
+            unjudged.append(loop.id)  # (counted: a loop whose pragma a macro writes is not judged)
         return None
     if loop.existing_pragma is None and shares_line(source, loop):
         return None  # (`for (i..) for (j..)`: the pragma above the line is the first loop's)
@@ -251,6 +253,12 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str,
         return None if tested else _unchecked_condition(source, plans, parsed, verdict.reasons, common,
                                                         _pragma_lines(source, span) if span else None)
     return _missing_clauses(source, plans, parsed, problems, common, span)
+
+
+def _expands_a_pragma(source: bytes, loop: Loop) -> bool:
+    """Whether the macro the loop comes from (the name its expansion starts at) holds an omp pragma."""
+    named = re.match(rb"[A-Za-z_]\w*", source[loop.offset:loop.offset + 256])
+    return named is not None and named.group().decode() in source_lines(source).pragma_macros
 
 
 def _missing_atomics_finding(plans: list, parsed: OmpPragma, common: dict) -> Finding:
