@@ -34,8 +34,8 @@ from autopar.report.check_overlap import overlap_finding, unchecked_condition_fi
 from autopar.report.check_regions import (private_array_problems, region_has_unordered_code, region_private,
                                           region_problems, with_region_private)
 from autopar.report.check_updates import (UserAtomics, array_clause_problems, atomic_enough, closest_plans,
-                                          linear_missing, sections_missing, shared_by, user_atomics,
-                                          user_section, with_atomic_ranges)
+                                          linear_missing, loop_extents, missing_atomics_finding, sections_missing,
+                                          shared_by, user_atomics, with_atomic_ranges)
 from autopar.frontend.omp_pragmas import OmpPragma, parse_omp_pragma, source_lines
 from autopar.report.check_versioned import missed_beside_copies, missed_message, switched_off_by_guard, without_pragmas
 
@@ -244,9 +244,9 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str,
                        message=f"`{pragma}` races on {arrays}: two iterations may claim one element at once; the "
                                "loop runs in parallel only with the compare-and-swap `autopar rewrite` writes for "
                                "its claims (remove the pragma and rewrite)")
-    extents = _extents(loop)
+    extents = loop_extents(loop)
     if all(p.atomic_updates and not atomic_enough(p, atomics, parsed, extents) for p in plans):
-        return _missing_atomics_finding(plans, parsed, common)
+        return missing_atomics_finding(plans, parsed, common)
     own = set(region_private(source, loop)) if "parallel" not in parsed.directive else set()
     plans, problems = _clause_problems(bare, loop, parsed, plans, atomics, extents, own)
     if not problems:
@@ -259,31 +259,6 @@ def _expands_a_pragma(source: bytes, loop: Loop) -> bool:
     """Whether the macro the loop comes from (the name its expansion starts at) holds an omp pragma."""
     named = re.match(rb"[A-Za-z_]\w*", source[loop.offset:loop.offset + 256])
     return named is not None and named.group().decode() in source_lines(source).pragma_macros
-
-
-def _missing_atomics_finding(plans: list, parsed: OmpPragma, common: dict) -> Finding:
-    """The finding of a pragma over a loop that is legal only with the atomic updates `rewrite`
-    writes (or the user's own reduction of those arrays, a section that holds what it updates)."""
-    arrays = list(dict.fromkeys(u.array for p in plans for u in p.atomic_updates))
-    sections = [s for s in (user_section(parsed, a) for a in arrays) if s]
-    races = (f"may race on {', '.join(arrays)}: autopar cannot show that the reduction's "
-             f"{' and '.join(sections)} holds every element the loop updates, and two iterations may update "
-             "one element at once" if sections else
-             f"races on {', '.join(arrays)}: two iterations may update one element at once")
-    return Finding(**common, reasons=["two iterations may update one element at once"],
-                   codes=["missing-atomic-updates"],
-                   message=f"`{common['existing_pragma']}` {races}; the loop runs in parallel only with `#pragma omp "
-                           "atomic` on each of its updates (as `autopar rewrite` writes them)")
-
-
-def _extents(loop: Loop) -> dict[str, Optional[int]]:
-    """The length of each one-dimensional array of the loop spelled with a number, and None for each
-    pointer the loop indexes (its length is unknown)."""
-    extents: dict[str, Optional[int]] = {a.base.name: None for a in loop.accesses
-                                         if a.subscripts and a.base.is_pointer and not a.base.is_array}
-    extents.update({a.base.name: int(a.base.array_dims[0]) for a in loop.accesses
-                    if a.base.is_array and len(a.base.array_dims) == 1 and (a.base.array_dims[0] or "").isdigit()})
-    return extents
 
 
 # loop constructs whose iterations are shared out as `for`'s are (a simd loop's too: what may run in

@@ -24,6 +24,7 @@ from autopar.frontend.omp_pragmas import mask_comments, parse_omp_pragma, source
 from autopar.frontend.omp_pragmas import OmpPragma
 from autopar.ir import Loop, TranslationUnit
 from autopar.plans.plan import Plan
+from autopar.report.findings import Finding
 
 _OPERATOR_IN_CODE = re.compile(rb'_Pragma\s*\(\s*"(?:\\.|[^"\\\n])*"\s*\)')
 _OTHER_SYNCHRONIZATION = {"ordered", "barrier"}  # (directives: not judged; critical: autopar.report.check_critical)
@@ -175,6 +176,32 @@ def with_atomic_ranges(tu: TranslationUnit, loop: Loop, atomics: UserAtomics, so
 
 
 # ------------------------------------------------------------------ what a plan needs of the pragma
+
+def missing_atomics_finding(plans: list, parsed: OmpPragma, common: dict) -> Finding:
+    """The finding of a pragma over a loop that is legal only with the atomic updates `rewrite`
+    writes (or the user's own reduction of those arrays, a section that holds what it updates)."""
+    arrays = list(dict.fromkeys(u.array for p in plans for u in p.atomic_updates))
+    sections = [s for s in (user_section(parsed, a) for a in arrays) if s]
+    races = (f"may race on {', '.join(arrays)}: autopar cannot show that the reduction's "
+             f"{' and '.join(sections)} holds every element the loop updates, and two iterations may update "
+             "one element at once" if sections else
+             f"races on {', '.join(arrays)}: two iterations may update one element at once")
+    return Finding(**common, reasons=["two iterations may update one element at once"],
+                   codes=["missing-atomic-updates"],
+                   message=f"`{common['existing_pragma']}` {races}; the loop runs in parallel only with `#pragma omp "
+                           "atomic` on each of its updates (as `autopar rewrite` writes them)")
+
+
+def loop_extents(loop: Loop) -> dict[str, Optional[int]]:
+    """The length of each one-dimensional array of the loop spelled with a number, and None for each
+    pointer the loop indexes (its length is unknown)."""
+    extents: dict[str, Optional[int]] = {a.base.name: None for a in loop.accesses
+                                         if a.subscripts and a.base.is_pointer and not a.base.is_array}
+    extents.update({a.base.name: int(a.base.array_dims[0]) for a in loop.accesses
+                    if a.base.is_array and len(a.base.array_dims) == 1 and (a.base.array_dims[0] or "").isdigit()})
+    return extents
+
+
 
 def user_reductions(pragma: OmpPragma) -> dict[str, str]:
     """Each variable (an array section: its base) the pragma reduces, with its operator (`-` as `+`)."""
