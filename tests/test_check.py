@@ -562,3 +562,21 @@ def test_a_loop_whose_pragma_a_macro_writes_is_counted_as_not_judged(tmp_path, c
     main(["check", str(source), "--format", "json"])
     (report,) = json.loads(capsys.readouterr().out)["files"]
     assert len(report["unjudged"]) == counted
+
+
+@pytest.mark.parametrize("pragma, body, safe", [
+    ("#pragma omp simd safelen(4)", "a[i] = a[i - 4] * 0.5 + 1;", True),  # chunks of 4 never hold both
+    ("#pragma omp simd safelen(4)", "a[i] = a[i - 3] * 0.5 + 1;", False),
+    ("#pragma omp simd safelen(8)", "a[i] = a[i - 4] * 0.5 + 1;", False),
+    ("#pragma omp simd simdlen(4)", "a[i] = a[i - 4] * 0.5 + 1;", False),  # simdlen is a hint, no bound
+    ("#pragma omp parallel for simd safelen(4)", "a[i] = a[i - 4] * 0.5 + 1;", False),  # threads too
+    ("#pragma omp simd safelen(4)", "{ a[i] = a[i - 4] * 0.5 + 1; a[i + 1] += 1; }", False),
+])
+def test_a_simd_safelen_holds_dependences_at_least_that_far_apart(tmp_path, capsys, pragma, body, safe):
+    """`simd safelen(4)` over a dependence of distance 4 is what the clause is for (it was reported as
+    unsafe); a shorter distance, a longer safelen, simdlen or a worksharing loop are not."""
+    source = tmp_path / "safelen.c"
+    source.write_text(f"double a[1001];\nvoid f(void) {{\n  {pragma}\n  for (int i = 4; i < 1000; i++) {body}\n}}\n")
+    main(["check", str(source), "--format", "json"])
+    (report,) = json.loads(capsys.readouterr().out)["files"]
+    assert (not [f for f in report["findings"] if f["rule"] == UNSAFE]) == safe

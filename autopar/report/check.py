@@ -28,7 +28,7 @@ from autopar.report.findings import (MISSED, RULE_CODES, SIMD, UNSAFE, Finding, 
 from autopar.frontend import compdb
 from autopar.edit.atomic_updates import ATOMIC
 from autopar.report.check_restrict import restrict_finding  # noqa: F401  (explain's hint too)
-from autopar.report.check_clauses import clause_problems
+from autopar.report.check_clauses import clause_problems, within_safelen
 from autopar.report.check_critical import CriticalSections, critical_sections, without_guarded
 from autopar.report.check_overlap import overlap_finding, unchecked_condition_finding, zero_trip_finding
 from autopar.report.check_regions import (private_array_problems, region_has_unordered_code, region_private,
@@ -348,6 +348,7 @@ def _analyzed(source: bytes, tu: TranslationUnit, loop: Loop, parsed: OmpPragma,
     left out, switched-off statements read as rewrite writes them, and a loop `collapse` takes in
     that cannot run in parallel as the verdict."""
     from autopar.plans.candidates import analyze_nest
+    from autopar.plans.candidates.legality import NestContext
 
     bare = without_pragmas(tu, loop.id)
     if sections.guarded or sections.calls:
@@ -361,8 +362,11 @@ def _analyzed(source: bytes, tu: TranslationUnit, loop: Loop, parsed: OmpPragma,
     if atomics.statements:
         bare = with_atomic_ranges(bare, bare.loop(loop.id), atomics, source)
     root = (bare.ancestors(loop.id) or [bare.loop(loop.id)])[0]
-    nest = analyze_nest(bare, root)
+    ctx = NestContext(bare, root)
+    nest = analyze_nest(bare, root, ctx)
     verdict = next((v for v in nest.verdicts if v.loop_id == loop.id), None)
+    if verdict is not None and not verdict.parallelizable and within_safelen(ctx, bare.loop(loop.id), parsed):
+        return bare, nest, verdict.model_copy(update={"parallelizable": True})  # (no plan: nothing more to judge)
     if not (verdict and verdict.parallelizable) and span and (switched := switched_off_by_guard(source, tu, loop, span[0])):
         bare, nest, verdict = switched  # (rewrite's form for switched-off statements, or the user's own)
     if verdict is not None and verdict.parallelizable:

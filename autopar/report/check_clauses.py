@@ -90,3 +90,23 @@ def clause_problems(tu: TranslationUnit, loop, pragma: OmpPragma) -> list[tuple[
                 problems.append((name, f"private({name}) leaves {name} uninitialised, but the loop reads it "
                                        "and never writes it (leave it shared, or make it firstprivate)"))
     return problems
+
+
+def within_safelen(ctx, loop, pragma: OmpPragma) -> bool:
+    """Whether a plain `simd` pragma's numeric `safelen(k)` holds what blocks the loop: every blocker
+    is a dependence the loop carries, each exact at a constant distance of at least k iterations
+    (iterations that far apart never run in one SIMD chunk). `ctx`: the nest's NestContext."""
+    from autopar.plans import reasons as R
+
+    lengths = [c.argument for c in pragma.clauses_named("safelen")]
+    if pragma.directive != ["simd"] or len(lengths) != 1 or not (lengths[0] or "").strip().isdigit():
+        return False
+    safelen = int(lengths[0].strip())
+    legality = ctx.legality(loop)
+    carried = legality.analysis.graph.carried_by(loop.id) if legality.analysis else []
+    blocking = [e for e in carried if e.reason in set(legality.blockers)]
+    return bool(legality.blockers) and all(
+        b.code in (R.CARRIED_FLOW, R.CARRIED_ANTI, R.CARRIED_OUTPUT) and any(e.reason == b for e in blocking)
+        for b in legality.blockers) and all(
+        e.exact and e.alias is None and (e.distance or "").lstrip("-").isdigit() and abs(int(e.distance)) >= safelen
+        for e in blocking)
