@@ -448,6 +448,26 @@ def reached_through_cast(obj: ObjectModel) -> bool:
     return any(other_element_type(obj, m.access) for m in obj.accesses if m.access is not None)
 
 
+def indexes_own_elements(obj: ObjectModel) -> bool:
+    """Whether every access of `obj` indexes the elements its declaration names, with one subscript:
+    an array `T a[N]` as `a[e]`, a pointer `T *p` as `p[e]`, each of type T as spelled. Not a view
+    through a cast (`((unsigned char *)hist)[k]` counts bytes of an `int` array), nor a row reached
+    through an element (`tab[k][i]` of `double *tab[4]`, or of `row tab[4]` with a typedef'd row)."""
+    if obj.merged or obj.path != obj.base.name or not obj.accesses:
+        return False
+    spelled = obj.base.type
+    if "(" in spelled or obj.kind not in ("array", "pointer"):
+        return False
+    if spelled.count("[") == 1 and "*" not in spelled:  # (a parameter `double rms[5]` is a pointer)
+        declared = _plain_type(spelled.split("[", 1)[0])
+    elif obj.kind == "pointer" and "[" not in spelled and spelled.count("*") == 1:
+        declared = _plain_type(spelled.rsplit("*", 1)[0])
+    else:
+        return False
+    return all(m.access is not None and len(m.access.subscripts) == 1 and
+               _plain_type(m.access.element_type) == declared for m in obj.accesses)
+
+
 def _arithmetic(plain: str) -> bool:
     return bool(plain) and set(plain.split()) <= _ARITHMETIC
 

@@ -10,6 +10,7 @@ import re
 from typing import NamedTuple, Optional
 
 from autopar.deps.accesses import ELEMENT_BYTES
+from autopar.deps.subscripts import indexes_own_elements, reached_through_cast
 from autopar.deps.trip_count import travel
 from autopar.deps import Analysis, ObjectModel, TouchedInterval, declared_inside, exact_interval, runs_at_least_once
 from autopar.ir import CallEffect, CallSite, Loop, Storage, TranslationUnit
@@ -52,6 +53,8 @@ def reduced_arrays(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str]
         return found  # its windows excuse blocks, not one element every block updates
     for key in sorted(keys):
         obj = an.model.objects[key]
+        if not indexes_own_elements(obj):
+            continue  # (a copy of the declared elements would not hold what a cast view or a row updates)
         interval = TouchedInterval(_copy_size(obj, loop)) if obj.kind == "array" else \
             _pointer_copy_size(obj, loop, an, calls, runs_once)
         if interval is None or interval.size is None:
@@ -84,8 +87,9 @@ def atomic_updates(tu: TranslationUnit, loop: Loop, an: Analysis, keys: set[str]
             continue
         op = _update_operator(tu, obj)
         writes = [m.access for m in obj.accesses if m.access.is_write]
-        if op is None or "volatile" in obj.accesses[0].access.element_type or _element_bytes(obj) > 8:
-            continue
+        if op is None or "volatile" in obj.accesses[0].access.element_type or _element_bytes(obj) > 8 or \
+                reached_through_cast(obj):
+            continue  # (atomic updates of overlapping elements of two widths do not exclude each other)
         if not writes or any(w.update_range is None for w in writes) or _calls_may_see(tu, calls, obj.base.name) or \
                 obj.kind != "array" and not all(_reaches_no_memory(tu, call) for call in calls):
             continue
