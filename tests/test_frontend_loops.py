@@ -297,6 +297,16 @@ def test_a_bool_counter_is_not_canonical(tmp_path):
     assert loop.canonical is None and "bool" in loop.non_canonical_reason
 
 
+@pytest.mark.parametrize("init", ["int i = cnt++", "int i = (cnt = 5)", "i = (cnt -= 1) + 1", "i = ((p = a), 0)"])
+def test_an_initial_value_that_assigns_is_not_canonical(tmp_path, init):
+    """gcc's `lastprivate(conditional: cnt)` wrote back a copy no iteration assigned (cnt=0 where the
+    serial program printed 1), and OpenMP leaves how often such a side effect happens unspecified."""
+    path = tmp_path / "init.c"
+    path.write_text(f"int a[100], cnt, *p;\nvoid f(void) {{\n  int i;\n  for ({init}; i < 100; i++) a[i] += 3;\n}}\n")
+    [loop] = translate(str(path), []).loops
+    assert loop.canonical is None and "assigns a variable" in loop.non_canonical_reason
+
+
 def test_unsigned_counters_and_comparisons_are_recorded(tmp_path):
     path = tmp_path / "u.c"
     path.write_text("""#include <stddef.h>

@@ -110,6 +110,9 @@ class HeaderReader:
                 raise _NotCanonical(f"the loop header init `{text(init)}` does not assign a variable")
             declared = False
             info.header_write_nodes.append(expr)
+        if any(_writes(n) for n in lower_node.walk()):  # (`i = cnt++`, `i = (u = 5)`)
+            raise _NotCanonical(f"the initial value `{text(lower_node)}` assigns a variable: OpenMP leaves it "
+                                "unspecified how often a loop header's side effects happen")
         iv = iv_decl.spelling
         if not is_integer_decl(iv_decl):
             raise _NotCanonical(f"the induction variable {iv} is not an integer ({iv_decl.type.spelling})")
@@ -221,6 +224,11 @@ _UNSIGNED_KINDS = {TypeKind.BOOL, TypeKind.CHAR_U, TypeKind.UCHAR, TypeKind.CHAR
                    TypeKind.USHORT, TypeKind.UINT, TypeKind.ULONG, TypeKind.ULONGLONG, TypeKind.UINT128}
 _CASTS = {K.CSTYLE_CAST_EXPR, K.CXX_STATIC_CAST_EXPR, K.CXX_FUNCTIONAL_CAST_EXPR, K.CXX_CONST_CAST_EXPR,
           K.CXX_REINTERPRET_CAST_EXPR}
+
+
+def _writes(node: Node) -> bool:
+    return node.kind == K.COMPOUND_ASSIGNMENT_OPERATOR or node.kind == K.BINARY_OPERATOR and node.binary_op == "=" \
+        or node.kind == K.UNARY_OPERATOR and node.unary_op in INC_DEC
 
 
 def _unsigned(t) -> bool:
