@@ -256,6 +256,8 @@ def _has_cast(node: Node) -> bool:
 def _form_problem(init: Node, cond: Node, iv_operand: Node, inc: Node, is_iv) -> Optional[str]:
     """Why gcc 12 or clang 14 would reject this canonical-looking header under an OpenMP pragma, or None.
     Checked by compiling each form with both (see tests/test_frontend_loops.py)."""
+    if any(n.kind == K.FOR_STMT for part in (init, cond, inc) if part is not None for n in part.walk()):
+        return "clang rejects a `for` loop inside a statement expression of the loop header"
     if init.kind != K.DECL_STMT:
         assign = under_implicit_conversions(init)
         if assign.kind == K.PAREN_EXPR:
