@@ -107,7 +107,7 @@ class _LogicalLines:
     by bison or flex says `#line 500 "gen.y"`, and a directive autopar adds after it must say that
     line of gen.y, not the physical one."""
 
-    _LINE = re.compile(rb'^[ \t]*#[ \t]*(?:line[ \t]+)?(\d+)(?:[ \t]+"((?:[^"\\\n]|\\.)*)")?', re.M)
+    _LINE = re.compile(rb'^[ \t]*(?:#|%:|\?\?=)[ \t]*(?:line[ \t]+)?(\d+)(?:[ \t]+"((?:[^"\\\n]|\\.)*)")?', re.M)
 
     def __init__(self, source: bytes):
         self.marks: list[tuple[int, int, Optional[str]]] = []  # (physical line of the directive, its line, file)
@@ -133,7 +133,7 @@ class _LogicalLines:
         return f'#line {number} "{file}"' if file is not None else f"#line {number}"
 
 
-_CONDITIONAL = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b(.*)$", re.M)
+_CONDITIONAL = re.compile(rb"^[ \t]*(?:#|%:|\?\?=)[ \t]*(if|ifdef|ifndef|elif|else|endif)\b(.*)$", re.M)
 
 
 def _if_zero_ranges(code: bytes) -> list[tuple[int, int]]:

@@ -93,7 +93,7 @@ def conditional_lastprivate_definition(count: int) -> str:
             "#endif\n\n")
 
 
-_CONDITIONAL = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|endif)\b", re.M)
+_CONDITIONAL = re.compile(rb"^[ \t]*(?:#|%:|\?\?=)[ \t]*(if|ifdef|ifndef|endif)\b", re.M)
 # comments, and strings that may hold comment openers (kept: they hold no directives)
 _COMMENT = re.compile(rb'"(?:\\.|[^"\\\n])*"|/\*.*?\*/|//[^\n]*', re.S)
 

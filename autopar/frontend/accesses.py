@@ -399,7 +399,7 @@ class AccessCollector:
         """Whether the nest's text holds a directive or `_Pragma` (a user's `omp atomic` before an update)."""
         root = self.root.node
         if id(root) not in self.directive_nests:
-            self.directive_nests[id(root)] = re.search(rb"(^|\n)[ \t]*#|\b_Pragma\b", self.source.data[root.start:root.end]) is not None
+            self.directive_nests[id(root)] = re.search(rb"(^|\n)[ \t]*(?:#|%:|\?\?=)|\b_Pragma\b", self.source.data[root.start:root.end]) is not None
         return self.directive_nests[id(root)]
 
     def _offset_subscript(self, offsets: list[tuple], scope: Scope, every: bool) -> Subscript:

@@ -68,7 +68,7 @@ def loop_claims(info: LoopInfo, source: Source, every_function: list[Function], 
         return [], None
     if info.loop.in_external_inline:
         return [], "claims call a static helper, which an inline function without `static` may not call (C99)"
-    if re.search(rb"(^|\n)[ \t]*#", source.data[info.node.start:info.node.end]):
+    if re.search(rb"(^|\n)[ \t]*(?:#|%:|\?\?=)", source.data[info.node.start:info.node.end]):
         # (`#define V 9` between the test and the write: the rewrite moves the write's value to the test)
         return [], "a preprocessor directive inside the loop may give its claims' texts another meaning where the rewrite moves them"
     problem = _loop_problem(info, drafts, source)

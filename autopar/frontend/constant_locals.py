@@ -23,7 +23,7 @@ from autopar.frontend.variables import Variables, is_integer_decl, is_reference,
 
 # an initializer spelled with numbers and operators only: no macro, whose value a -D flag may change
 _SPELLED_NUMBER = re.compile(rb"(?:\s|[-+*/%()<>&|^~]|[0-9][0-9a-zA-Z']*)+")
-_CONDITIONAL = re.compile(rb"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else)\b", re.MULTILINE)
+_CONDITIONAL = re.compile(rb"^[ \t]*(?:#|%:|\?\?=)[ \t]*(if|ifdef|ifndef|elif|else)\b", re.MULTILINE)
 
 
 def constant_locals(functions: list[Function], source: Source, language: str) -> dict[tuple, int]:

@@ -147,7 +147,7 @@ _INDEX = operator.attrgetter("index")
 # arrays as C declares them (a template's dependent-sized array is not one the passes model)
 _C_ARRAYS = {TypeKind.CONSTANTARRAY, TypeKind.INCOMPLETEARRAY, TypeKind.VARIABLEARRAY}
 _WORD = re.compile(rb"[A-Za-z_][A-Za-z_0-9]*")
-_DEFINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+(\w+)((?:[^\n]*\\\r?\n)*[^\n]*)", re.M)
+_DEFINE = re.compile(rb"^[ \t]*(?:#|%:|\?\?=)[ \t]*define[ \t]+(\w+)((?:[^\n]*\\\r?\n)*[^\n]*)", re.M)
 
 
 def loop_macros(source: "Source") -> set[bytes]:

@@ -137,7 +137,8 @@ class BodyReader:
             return
         loop.end_offset = end
         loop.braced = info.node.parent is not None and info.node.parent.kind == K.COMPOUND_STMT
-        if loop.copy_problem is None and b"#" in text and _DIRECTIVE_LINE.search(text):  # (most loops: no #)
+        if loop.copy_problem is None and (b"#" in text or b"%:" in text or b"??=" in text) and \
+                _DIRECTIVE_LINE.search(text):  # (most loops: no directive)
             loop.copy_problem = "a preprocessor line is inside it"
         if loop.copy_problem is None and (b"__LINE__" in text or b"__COUNTER__" in text):
             loop.copy_problem = "it uses __LINE__ or __COUNTER__"
@@ -148,8 +149,8 @@ class BodyReader:
             loop.copy_problem = "a macro it names expands to __COUNTER__, which a copy would count again"
 
 
-_DIRECTIVE_LINE = re.compile(rb"(^|\n)[ \t]*#")
-_COUNTER_MACRO = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(?:\([^)]*\))?(?:[^\n\\]|\\.)*__COUNTER__", re.M)
+_DIRECTIVE_LINE = re.compile(rb"(^|\n)[ \t]*(?:#|%:|\?\?=)")
+_COUNTER_MACRO = re.compile(rb"^[ \t]*(?:#|%:|\?\?=)[ \t]*define[ \t]+([A-Za-z_]\w*)(?:\([^)]*\))?(?:[^\n\\]|\\.)*__COUNTER__", re.M)
 
 
 def _note_control(loop: Loop, n: Node, loop_node: Node) -> None:

@@ -26,6 +26,9 @@ CONDITIONAL_LASTPRIVATE = re.compile(r"autopar_last_assigned\d+_")
 _TOKENS = re.compile(rb'//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
 _CONDITIONAL = re.compile(r"#(if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b")
 _OPERATOR = re.compile(rb'_Pragma\s*\(\s*("(?:\\.|[^"\\\n])*")\s*\)')
+# what starts a directive: `#`, its digraph `%:` (C95, C++) and its trigraph `??=` (with -trigraphs or
+# a strict -std=; elsewhere such a line does not compile, so reading it as a directive is safe)
+_HASHES = ("#", "%:", "??=")
 _DEFINE = re.compile(r"#\s*define\s+([A-Za-z_]\w*)")
 _OMP_MACRO = re.compile(r'#\s*define\s+([A-Za-z_]\w*)\s+(_Pragma\s*\(\s*"(?:\\.|[^"\\])*"\s*\))\s*')
 
@@ -106,7 +109,7 @@ class SourceLines:
             if continuing is not None:
                 line = Line("continuation", comment, first=continuing.first_line)
                 continuing.last_line, continuing.end = number, end
-            elif stripped.startswith("#") or _OPERATOR.fullmatch(stripped.encode()):
+            elif stripped.startswith(_HASHES) or _OPERATOR.fullmatch(stripped.encode()):
                 line = Line("directive", comment, first=number)
                 continuing = Directive("", number, number, begin, end)
                 self.directives.append(continuing)
@@ -201,7 +204,7 @@ class SourceLines:
 
 
 def _normalised(text: str) -> str:
-    return re.sub(r"^#\s*", "#", " ".join(text.split()))
+    return re.sub(r"^(?:#|%:|\?\?=)\s*", "#", " ".join(text.split()))
 
 
 @functools.lru_cache(maxsize=8)

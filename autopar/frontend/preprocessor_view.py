@@ -24,10 +24,10 @@ from typing import Optional
 from autopar.frontend.ast import Source
 from autopar.frontend.omp_pragmas import source_lines
 
-_CONDITIONAL = re.compile(rb"^[ \t]*#[ \t]*(?:if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b", re.M)
+_CONDITIONAL = re.compile(rb"^[ \t]*(?:#|%:|\?\?=)[ \t]*(?:if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b", re.M)
 # a conditional or a definition that names a reserved identifier, which a compiler may predefine
 # (`__clang__`, `__GNUC__`, `__OPTIMIZE__`, `_WIN32`, `__has_builtin`): only then may the two differ
-_RESERVED_TEST = re.compile(rb"^[ \t]*#[ \t]*(?:if|ifdef|ifndef|elif|elifdef|elifndef|define)\b[^\n]*\b_[_A-Z]", re.M)
+_RESERVED_TEST = re.compile(rb"^[ \t]*(?:#|%:|\?\?=)[ \t]*(?:if|ifdef|ifndef|elif|elifdef|elifndef|define)\b[^\n]*\b_[_A-Z]", re.M)
 _MARKER = re.compile(r'^# (\d+) "((?:[^"\\]|\\.)*)"')
 # flags that do not shape what the preprocessor keeps, or that write files: left out of the -E run
 _DROPPED = {"-c", "-S", "-E", "-MD", "-MMD", "-M", "-MM", "-MP", "-g", "-fsyntax-only", "-save-temps"}

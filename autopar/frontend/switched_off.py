@@ -175,7 +175,7 @@ def _spelled_alone(body: Node, root: LoopInfo, source: Source) -> bool:
     text = source.data[body.start:body.end]
     if body.kind == K.COMPOUND_STMT and not (text.startswith(b"{") and text.endswith(b"}")):
         return False
-    if re.search(rb"(^|\n)[ \t]*#", text):
+    if re.search(rb"(^|\n)[ \t]*(?:#|%:|\?\?=)", text):
         return False
     return not any(body.start <= n.start < body.end and n is not body and not body.contains(n)
                    for n in root.node.walk())

@@ -46,7 +46,7 @@ def region_private(source: bytes, loop: Loop) -> dict[str, str]:
 
 # constructs of a region whose code no barrier separates from a worksharing loop (a master block ends
 # with none, a nowait single neither) or that runs it once per thread or apart: not modelled
-_UNORDERED = re.compile(rb"^[ \t]*#[ \t]*pragma[ \t]+omp[ \t]+(?:master|masked|single|sections|section|task|parallel)\b",
+_UNORDERED = re.compile(rb"^[ \t]*(?:#|%:|\?\?=)[ \t]*pragma[ \t]+omp[ \t]+(?:master|masked|single|sections|section|task|parallel)\b",
                         re.M)
 
 

@@ -126,7 +126,7 @@ def _target(start: int, end: int, at: int, text: str, op: str) -> AtomicStatemen
 
 def _pragma_macros(source: bytes) -> set[bytes]:
     """The names of the file's macros whose definition holds a `_Pragma` or an omp directive word."""
-    return set(re.findall(rb"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[^\n]*(?:_Pragma|\bomp\b)", source, re.M))
+    return set(re.findall(rb"^[ \t]*(?:#|%:|\?\?=)[ \t]*define[ \t]+([A-Za-z_]\w*)[^\n]*(?:_Pragma|\bomp\b)", source, re.M))
 
 
 def _atomic_scalars(code: bytes, loop: Loop, statements: list[AtomicStatement],
