@@ -245,6 +245,21 @@ def test_unified_diff_applies_with_patch(tmp_path):
     assert (tmp_path / "t.c").read_bytes() == out
 
 
+def test_a_line_directive_under_a_conditional_stops_the_copy_and_raw_strings_hold_none():
+    """Under `#ifdef USE_GRAMMAR_LINES` (not defined), `#line 500 "grammar.y"` moved the copy's later
+    lines to grammar.y:507: whether such a directive counts depends on macros autopar does not
+    evaluate, so no copy is made. A C++ raw string's `# 1 Introduction` line is text, no directive."""
+    loop = b"void f(int *a) {\n  for (int i = 0; i < 4; i++)\n    a[i] = __LINE__;\n}\n"
+    guarded = b'#ifdef USE_GRAMMAR_LINES\n#line 500 "grammar.y"\n#endif\n' + loop
+    tu = make_tu(guarded)
+    with pytest.raises(RewriteError, match="under #if, #ifdef or #ifndef"):
+        with_line_directives(guarded, plan_rewrite(guarded, tu, parallel(tu, 0)).edits, "g.c")
+    raw = b'const char *doc = R"md(\n# 1 Introduction\n)md";\n' + loop
+    tu = make_tu(raw)
+    marked = with_line_directives(raw, plan_rewrite(raw, tu, parallel(tu, 0)).edits, "r.cc")
+    assert b"  #pragma omp parallel for\n#line 5\n  for (int i" in marked  # (not `#line 2`)
+
+
 def test_line_directives_keep_compiler_positions(tmp_path):
     source = b"void f(int *a) {\n  for (int i = 0; i < 4; i++)\n    a[i] = undeclared;\n}\n"
     tu = make_tu(source)

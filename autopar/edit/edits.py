@@ -76,6 +76,9 @@ def with_line_directives(source: bytes, edits: list[Edit], original_path: str) -
     quoted = original_path.replace("\\", "\\\\").replace('"', '\\"')
     eol = line_ending(source, 0)
     logical = _LogicalLines(source)
+    if logical.unknown:
+        raise RewriteError("a #line directive of the file sits under #if, #ifdef or #ifndef: the line numbers "
+                           "after it depend on macros autopar does not evaluate, so __LINE__ could change")
     marked = []
     for edit in edits:
         if edit.in_line:
@@ -111,14 +114,20 @@ class _LogicalLines:
 
     def __init__(self, source: bytes):
         self.marks: list[tuple[int, int, Optional[str]]] = []  # (physical line of the directive, its line, file)
-        if b"#" not in source:
+        # a directive under a conditional other than `#if 0`: whether the compiler reads it depends on
+        # macros autopar does not evaluate, and so does every line number after it
+        self.unknown = False
+        if b"#" not in source and b"%:" not in source and b"??=" not in source:
             return
         file = None
         code = mask_comments(source)  # (a `# 900 "old.c"` in a comment, or under `#if 0`, is no directive)
-        skipped = _if_zero_ranges(code)
+        skipped = _if_zero_ranges(code) + _raw_string_ranges(source)
+        groups = _conditional_ranges(code)
         for found in self._LINE.finditer(code):
             if any(start <= found.start() < end for start, end in skipped):
                 continue
+            if any(start <= found.start() < end for start, end in groups):
+                self.unknown = True
             physical = source.count(b"\n", 0, found.start()) + 1
             file = found.group(2).decode("utf-8", "surrogateescape") if found.group(2) is not None else file
             self.marks.append((physical, int(found.group(1)), file))
@@ -153,6 +162,27 @@ def _if_zero_ranges(code: bytes) -> list[tuple[int, int]]:
         elif stack and word == b"endif":
             stack.pop()
     return ranges
+
+
+def _conditional_ranges(code: bytes) -> list[tuple[int, int]]:
+    """The byte ranges inside any `#if`/`#ifdef`/`#ifndef` group, to its `#endif`."""
+    ranges, stack = [], []
+    for found in _CONDITIONAL.finditer(code):
+        if found.group(1) in (b"if", b"ifdef", b"ifndef"):
+            stack.append(found.end())
+        elif found.group(1) == b"endif" and stack:
+            start = stack.pop()
+            if not stack:
+                ranges.append((start, found.start()))
+    return ranges + ([(stack[0], len(code))] if stack else [])
+
+
+# a C++ raw string literal (`R"md(# 1 Introduction)md"`): its lines are no directives
+_RAW_STRING = re.compile(rb'(?<![\w])(?:u8|[uUL])?R"([^()\\ \t\n]{0,16})\((.*?)\)\1"', re.S)
+
+
+def _raw_string_ranges(source: bytes) -> list[tuple[int, int]]:
+    return [m.span() for m in _RAW_STRING.finditer(source)] if b'R"' in source else []
 
 
 def _with_marks(edit: Edit, eol: str, logical: _LogicalLines) -> str:
