@@ -411,6 +411,9 @@ class TranslationUnit(_Frozen):
     # the file sets or tests the floating-point environment (fesetround, fetestexcept, `FENV_ACCESS`):
     # rounding modes and exception flags are each thread's own
     uses_fp_environment: bool = False
+    # where it does: the loops whose code computes with a floating-point value (a literal, a member, a
+    # conversion: any expression of a floating type) or calls a function (which may)
+    floating_loops: list[str] = Field(default_factory=list)
     # the files it includes that are not system headers (absolute paths): what -fopenmp would change in
     # them is autopar-cc's business (autopar.tools.cc)
     user_headers: list[str] = Field(default_factory=list)

@@ -304,6 +304,22 @@ SERIAL_BESIDE_PARALLEL = {
              "int f(int n) { feclearexcept(FE_ALL_EXCEPT);\n  for (int i = 0; i < n; i++) d[i] = 1.0 / d[i];\n"
              "  return fetestexcept(FE_DIVBYZERO) != 0; }\n"
              "void g(int n) { for (int i = 0; i < n; i++) k[i] = i * 3; }\n", ["f"], "fp-environment", ["g"]),
+    # the same with integer data rounded through a double (`rint(b[i] * 0.5)` under FE_UPWARD rounded to
+    # nearest in the team's threads), a struct's double member, a call of the file's own, and the
+    # SSE control register set directly; an integer loop stays free
+    "fenv-other-data": ("fenv2.c", "#include <fenv.h>\n#include <math.h>\nint a[1000], b[1000];\n"
+                        "struct P { double x, y; } p[1000];\nstatic int half(int v) { return v / 2; }\n"
+                        "void r(int n) { fesetround(FE_UPWARD);\n  for (int i = 0; i < n; i++) a[i] = (int)rint(b[i] * 0.5); }\n"
+                        "void s(int n) { for (int i = 0; i < n; i++) p[i].y = 1.0 / p[i].x; }\n"
+                        "void c(int n) { for (int i = 0; i < n; i++) a[i] = half(b[i]); }\n"
+                        "void g(int n) { for (int i = 0; i < n; i++) a[i] = b[i] * 3; }\n",
+                        ["r", "s", "c"], "fp-environment", ["g"]),
+    "mxcsr": ("mxcsr.c", "double d[1000];\nvoid f(int n) { __builtin_ia32_ldmxcsr(0x7f80 | 0x6000);\n"
+              "  for (int i = 0; i < n; i++) d[i] = 1.0 / d[i]; }\n", ["f"], "fp-environment", []),
+    # errno set by a builtin spelling of a math function, in a file that reads errno
+    "builtin-errno": ("berrno.c", "#include <errno.h>\ndouble x[1000], y[1000];\n"
+                      "int f(int n) { errno = 0; for (int i = 0; i < n; i++) y[i] = __builtin_sqrt(x[i]);\n"
+                      "  return errno; }\n", ["f"], None, []),
     # a write through the reference a call returns: no access named it
     "references": ("refs.cpp", "struct Vec { double *d; double &at(int i) { return d[i]; } };\n"
                    "double counter;\ndouble &slot() { return counter; }\n"
@@ -336,3 +352,14 @@ def test_an_enum_counter_is_not_canonical(tmp_path):
                     "void f(void) { enum E e; for (e = E0; e < EMAX; e++) a[e] = (int)e * 3; }\n")
     _, verdict = _verdicts(path)
     assert not verdict["f"].parallelizable and "non-canonical" in verdict["f"].codes
+
+
+def test_a_header_of_the_program_that_sets_the_rounding_mode_counts(tmp_path):
+    """fesetround in the program's own header: `y[i] = 1.0 / x[i]` ran in the team's threads, which
+    still rounded to nearest."""
+    (tmp_path / "myfe.h").write_text("#include <fenv.h>\nstatic void round_up(void) { fesetround(FE_UPWARD); }\n")
+    path = tmp_path / "fe.c"
+    path.write_text('#include "myfe.h"\ndouble x[1000], y[1000];\n'
+                    "void f(int n) { round_up(); for (int i = 0; i < n; i++) y[i] = 1.0 / x[i]; }\n")
+    _, verdict = _verdicts(path)
+    assert not verdict["f"].parallelizable and "fp-environment" in verdict["f"].codes

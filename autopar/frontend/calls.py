@@ -43,7 +43,7 @@ RANDOM_FUNCTIONS = {"rand", "random", "drand48", "erand48", "lrand48", "nrand48"
 _LIBRARY_ONLY = {"min", "max"}
 
 # libm functions that may set errno (a domain or range error): the math ones, not abs or isnan
-_SETS_ERRNO = {f + s for f in _MATH for s in ("", "f", "l")
+_SETS_ERRNO = {prefix + f + s for f in _MATH for s in ("", "f", "l") for prefix in ("", "__builtin_")
                if f not in ("fabs", "floor", "ceil", "trunc", "round", "rint", "nearbyint", "copysign", "fmax", "fmin")}
 
 

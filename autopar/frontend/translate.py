@@ -20,7 +20,8 @@ from autopar.ir import CallEffect, CallSite, Storage, SwitchedOff, TranslationUn
 from autopar.frontend import (accesses, calls, external_summaries, linear, noalias, pointer_uses, pragmas, reductions,
                               scalars, switched_off)
 from autopar.frontend.affine import AffineBuilder
-from autopar.frontend.ast import Source, referenced, stored_operand, strip
+from autopar.frontend.ast import FLOATING_TYPES, Source, referenced, stored_operand, strip
+from autopar.frontend.omp_pragmas import header_texts
 from autopar.frontend.constant_locals import constant_locals
 from autopar.frontend.call_site_values import call_site_values, data_selected_parameters
 from autopar.frontend.claims import loop_claims
@@ -187,17 +188,21 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
                            build_vectorizes=settings.vectorizes, loops=[info.loop.frozen() for info in infos],
                            functions=summaries, diagnostics=diagnostics, strict_aliasing=settings.strict_aliasing, **facts,
-                           **_unit_facts(source, settings, headers),
+                           **_unit_facts(source, settings, headers, infos),
                            whole_program=whole_program, switched_off=switched,
                            switchable=[] if switched else switched_off.switchable(infos, source, variables))
     _break_cycles(every_function, infos)
     return unit
 
 
-def _unit_facts(source: Source, settings, headers: list[str]) -> dict:
-    """What the unit as a whole tells: the floating-point environment used, the headers of its own,
-    and where the real compiler's preprocessor keeps other code than libclang's."""
-    return {"uses_fp_environment": _FP_ENVIRONMENT.search(source.data) is not None,
+def _unit_facts(source: Source, settings, headers: list[str], infos: list[LoopInfo]) -> dict:
+    """What the unit as a whole tells: the floating-point environment used (by the file or a header of
+    its own) and the loops that compute with it, the headers of its own, and where the real compiler's
+    preprocessor keeps other code than libclang's."""
+    fp_environment = any(_FP_ENVIRONMENT.search(text) for text in [source.data, *header_texts(headers)]
+                         if text is not None)
+    return {"uses_fp_environment": fp_environment,
+            "floating_loops": [info.loop.id for info in infos if _computes_floating(info)] if fp_environment else [],
             "user_headers": headers,
             "preprocessor_divergence": divergence(source, settings.args, settings.written_args, settings.compiler,
                                                   headers)}
@@ -213,9 +218,17 @@ def _user_headers(clang_tu) -> list[str]:
     return sorted(found)
 
 
-# what reads or sets the floating-point environment, which is each thread's own
+# what reads or sets the floating-point environment, which is each thread's own (fenv.h, and the SSE
+# control register that x86 compilers expose)
 _FP_ENVIRONMENT = re.compile(rb"\bfe(?:setround|clearexcept|testexcept|raiseexcept|setenv|holdexcept|updateenv|"
-                             rb"setexceptflag|getexceptflag|enableexcept|disableexcept)\b|FENV_ACCESS")
+                             rb"setexceptflag|getexceptflag|enableexcept|disableexcept)\b|FENV_ACCESS|"
+                             rb"\b(?:__builtin_ia32_ldmxcsr|_mm_setcsr|_MM_SET_ROUNDING_MODE|_MM_SET_FLUSH_ZERO_MODE|"
+                             rb"_MM_SET_DENORMALS_ZERO_MODE|_MM_SET_EXCEPTION_MASK|_MM_SET_EXCEPTION_STATE)\b")
+
+
+def _computes_floating(info: LoopInfo) -> bool:
+    """Whether the loop's code has an expression of a floating type or a call (which may compute one)."""
+    return any(n.kind == K.CALL_EXPR or n.is_expression and n.type_kind in FLOATING_TYPES for n in info.node.walk())
 
 
 def _call_site_facts(every_function: list, infos: list[LoopInfo], source: Source, whole_program: bool,

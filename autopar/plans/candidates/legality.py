@@ -119,7 +119,8 @@ def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
     if tu.preprocessor_divergence:
         out.append(R.Reason(tu.preprocessor_divergence, R.PREPROCESSOR))
     if tu.uses_fp_environment and (any(a.base.number_kind == "floating" for l in inner for a in l.accesses) or
-                                   any(u.variable.number_kind == "floating" for u in loop.scalars)):
+                                   any(u.variable.number_kind == "floating" for u in loop.scalars) or
+                                   loop.id in tu.floating_loops):
         out.append(R.Reason("computes with floating-point numbers in a file that sets or tests the floating-point "
                             "environment (fesetround, fetestexcept): each thread has its own", R.FP_ENVIRONMENT))
     unmodelled = sorted({text for l in inner for text in l.unmodelled_accesses})
