@@ -304,6 +304,9 @@ class Loop(_Frozen):
     critical_sections: list[tuple[int, int, str]] = Field(default_factory=list)
     # with critical sections: the variables macros name in the loop (their uses are not in its text)
     macro_named: list[str] = Field(default_factory=list)
+    # the first word of each omp directive inside the loop that is not on a loop of its nest (`parallel`,
+    # `single`, `atomic`, ...): a team put around the loop would become theirs (autopar.frontend.pragmas)
+    omp_in_body: list[str] = Field(default_factory=list)
     # affine tests of the `if`s around the loop that hold whenever it starts (`if (n > 0) for ...`)
     entry_conditions: list[DomainCondition] = Field(default_factory=list)
     # the body is `for` loops and nothing else (`{ for ...; for ...; }`): each of its statements is a

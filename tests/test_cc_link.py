@@ -242,3 +242,19 @@ def test_the_rebuild_keeps_the_projects_dependency_file_and_its_own_pragmas_off(
         _cc(other, env2, "-O2", "-c", f"{unit}.c")
     _cc(other, env2, "-O2", "-o", "app", "a.o", "b.o")
     assert _run(other).count("hello") == 1
+
+
+@pytest.mark.parametrize("routine", [
+    # an orphaned worksharing loop binds to the team of a pragma around the call (a quarter of the rows)
+    "void f(double *a, int i) {\n#pragma omp for\n  for (int k = 0; k < 1; k++) a[i] = a[i] * 0.5 + i * 0.001;\n}\n",
+    # a cleanup handler is a call at the scope's end: a counter in it lost updates
+    "static long released;\nstatic void rel(int *p) { released += *p; }\n"
+    "void f(double *a, int i) { int x __attribute__((cleanup(rel))) = i; a[i] = a[i] * 0.5 + x * 0.001; }\n",
+])
+def test_a_routine_holding_omp_pragmas_or_a_cleanup_handler_is_not_trusted(tmp_path, routine):
+    build, env = _two_files(tmp_path, routine=routine)
+    flags = ["-fopenmp"] if "omp" in routine else []
+    for unit in ("a", "b"):
+        _cc(build, env, "-O2", *flags, "-c", f"{unit}.c")
+    _cc(build, env, "-O2", *flags, "-o", "app", "a.o", "b.o")
+    assert _rebuilt(tmp_path / "cache") == []

@@ -17,7 +17,7 @@ from clang.cindex import CursorKind as K
 from autopar.frontend.ast import Source
 from autopar.frontend.functions import Function
 from autopar.frontend.loops import LoopInfo
-from autopar.frontend.omp_pragmas import SourceLines, source_lines
+from autopar.frontend.omp_pragmas import SourceLines, parse_omp_pragma, source_lines
 
 _OPT_OUT = re.compile(r"autopar\s*:\s*off\b", re.I)
 
@@ -71,6 +71,21 @@ def annotate(infos: list[LoopInfo], functions: list[Function], source: Source) -
             loop.opt_out = True  # opting a loop out opts out its whole nest
     for info in infos:
         _critical_sections(info, lines, functions, source)
+        info.loop.omp_in_body = _omp_in_body(info, infos, lines)
+
+
+def _omp_in_body(info: LoopInfo, infos: list[LoopInfo], lines: SourceLines) -> list[str]:
+    """The first words of the omp directives inside the loop (written out, `_Pragma` in its code, or a
+    macro that is one), those on a loop of its nest left out."""
+    if not (lines.omp or lines.inline_omp):
+        return []
+    start, end = info.node.start, info.node.end
+    on_loops = {i.loop.existing_pragma for i in infos if start < i.node.start < end and i.loop.existing_pragma}
+    words = [d.omp.directive[0] for d in lines.omp if start < d.start < end and d.text not in on_loops and
+             d.omp.directive]
+    words += [omp.directive[0] for line, text in lines.inline_omp if info.loop.line <= line <= info.loop.end_line
+              and text not in on_loops and (omp := parse_omp_pragma(text)).directive]
+    return sorted(set(words))
 
 
 def _critical_sections(info: LoopInfo, lines: SourceLines, functions: list[Function], source: Source) -> None:

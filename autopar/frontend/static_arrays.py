@@ -15,6 +15,7 @@ most PRIVATE_COPY_LIMIT bytes qualify.
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from clang.cindex import CursorKind as K, LinkageKind, TLSKind
@@ -138,10 +139,13 @@ class StaticArrays:
         return self._threadprivate
 
     def threadprivate_uses(self, loop) -> list[str]:
-        """The threadprivate variables (of static storage) the loop reads or writes."""
+        """The threadprivate variables (of static storage) the loop reads or writes, itself or in the
+        functions of this file it calls (a worker thread's call read its own copy, 0)."""
         static = (Storage.GLOBAL, Storage.STATIC_LOCAL)
         used = {a.base.name for a in loop.accesses if a.base.storage in static} | \
-            {u.variable.name for u in loop.scalars if u.variable.storage in static}
+            {u.variable.name for u in loop.scalars if u.variable.storage in static} | \
+            {name for call in loop.calls if call.summary is not None
+             for name in (*call.summary.reads_globals, *call.summary.writes_globals)}
         return sorted(used & self.threadprivate()) if used else []
 
     def named_by(self, key: tuple) -> set[int]:
@@ -197,10 +201,18 @@ def thread_local(decl) -> bool:
 
 
 def _threadprivate_names(text: bytes) -> set[str]:
+    """The names threadprivate directives list, and every name passed to a macro whose definition says
+    `threadprivate` (`THREADPRIVATE(scale)` through `_Pragma(#x)`: its pragma is not in the text)."""
     names: set[str] = set()
-    for directive in source_lines(text).directives:
+    lines = source_lines(text)
+    for directive in lines.directives:
         if directive.pragma and "threadprivate" in directive.text:
             pragma = parse_omp_pragma(directive.text)
             if pragma.directive[:1] == ["threadprivate"] and pragma.argument:
                 names |= {name.strip() for name in pragma.argument.split(",")}
+    macros = {m.group(1) for d in lines.directives if "threadprivate" in d.text and
+              (m := re.match(r"#\s*define\s+([A-Za-z_]\w*)\(", d.text))}
+    for macro in macros:
+        for call in re.finditer(rb"\b" + re.escape(macro.encode()) + rb"\s*\(([^()]*)\)", lines.code):
+            names |= {n.decode() for n in re.findall(rb"[A-Za-z_]\w*", call.group(1))}
     return names

@@ -8,6 +8,7 @@ element boxes a summary names through a pointer parameter are autopar/frontend/p
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Optional
 
@@ -17,7 +18,8 @@ from autopar.ir import CallEffect, FunctionSummary, Storage
 from autopar.ir_calls import UNKNOWN_POINTEE
 from autopar.frontend.ast import ASSIGN_OPS, INC_DEC, Node, expression_children, stored_operand, strip, variable_decl
 from autopar.frontend.calls import ALLOCATION_FUNCTIONS, call_arguments, callee_name, classify, library_effect
-from autopar.frontend.functions import Function, calls_the_definition
+from autopar.frontend.functions import Function, calls_the_definition, cleanup_handlers
+from autopar.frontend.omp_pragmas import source_lines
 from autopar.frontend.param_regions import (Regions, file_scope_arrays, function_ranges, global_regions, param_regions,
                                            stable_parameters)
 from autopar.frontend.variables import Variables
@@ -227,6 +229,24 @@ def _local_facts(function: Function, variables: Variables, defined: dict[str, Fu
     return facts
 
 
+def _unmodelled_code(function: Function) -> bool:
+    """Whether the function holds what a summary cannot stand for: an asm statement (it writes what its
+    operands name), a variable with a cleanup handler (a call at its scope's end), or an omp directive
+    (an orphaned `omp for`, `single`, `barrier` or a region of its own binds to the team of any
+    pragma around its call: a loop of rows came out a quarter done, or hung)."""
+    if function.nodes_of((K.ASM_STMT, K.MS_ASM_STMT)) or cleanup_handlers(function):
+        return True
+    data = function.facts[("source", 0)]
+    if b"omp" not in data:
+        return False
+    lines = source_lines(data)
+    first, last = lines.line_of(function.start), lines.line_of(function.end)
+    words = set(re.findall(rb"[A-Za-z_]\w*", data[function.start:function.end]))
+    return any(function.start <= d.start < function.end for d in lines.omp) or \
+        any(first <= line <= last for line, _ in lines.inline_omp) or \
+        any(name.encode() in words for name in (*lines.omp_macros, *lines.pragma_macros))
+
+
 _TEMPLATES = (K.FUNCTION_TEMPLATE, K.CLASS_TEMPLATE, K.CLASS_TEMPLATE_PARTIAL_SPECIALIZATION)
 
 
@@ -307,7 +327,7 @@ def summarize(functions: list[Function], variables: Variables, wanted: set[str],
         if name not in local:
             local[name] = _local_facts(by_name[name], variables, by_name, errno_read, cplusplus)
             if defined[name] > 1 or (volatiles is not None and volatiles.accesses(by_name[name])) or \
-                    _templated(by_name[name]) or by_name[name].weak:
+                    _templated(by_name[name]) or by_name[name].weak or _unmodelled_code(by_name[name]):
                 local[name].effect = CallEffect.UNKNOWN
             todo.extend(c for c, _ in local[name].calls if c in by_name and c not in local)
     for _ in range(len(local) + 1):  # propagate along same-file calls until nothing changes

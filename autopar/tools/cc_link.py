@@ -257,13 +257,16 @@ def _remembered(question: list, answer, valid=lambda found: True):
 def _own_summaries(other: dict, names: list[str]) -> dict:
     """In the child: the summaries of `names` that `other`'s source defines, None for one whose own
     loops run in parallel there (not only vectorized). None for all where the source reads `_OPENMP`
-    (its object, built with -fopenmp, holds code the analysis does not see)."""
+    (its object, built with -fopenmp, holds code the analysis does not see) or has omp pragmas."""
     from autopar.decision.pipeline import analyze_file
     from autopar.frontend import external_summaries
 
+    from autopar.frontend.omp_pragmas import has_omp_pragma
+
     os.chdir(other["cwd"])
-    if b"_OPENMP" in Path(other["source"]).read_bytes():
-        return {}
+    content = Path(other["source"]).read_bytes()
+    if b"_OPENMP" in content or has_omp_pragma(content):
+        return {}  # (an orphaned `omp for` in a callee binds to the caller's team)
     _apply_settings(other["settings"])
     with external_summaries.wanted(set(names)):  # (analysed as its compile analysed it)
         analysis = analyze_file(other["source"], other["flags"])

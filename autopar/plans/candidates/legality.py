@@ -137,7 +137,15 @@ def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
             out.append(R.Reason(message.format(", ".join(sorted(names))), code))
     if any(l.existing_pragma for l in inner[1:]):
         out.append(R.Reason("contains a loop with an existing omp pragma", R.CONTAINS_PRAGMA))
+    nested = sorted({word for l in inner for word in l.omp_in_body} - _WITHIN_A_TEAM)
+    if nested:
+        out.append(R.Reason(f"holds the omp construct{'s' if len(nested) > 1 else ''} {', '.join(nested)}, which "
+                            "would bind to the team of a pragma on this loop", R.CONTAINS_PRAGMA))
     return out
+
+
+# omp constructs a worksharing loop's iterations may hold as they are: each means the same in a team
+_WITHIN_A_TEAM = {"atomic", "critical", "flush"}
 
 
 _CONTAINER = re.compile(r"^(std::)?(vector|array|span|deque|basic_string)(<.*>)?::")
