@@ -327,6 +327,18 @@ void f(int n, unsigned un, size_t sz) {
     assert facts == [(True, 32, True, 32), (False, 32, True, 64), (False, 32, False, 32), (True, 8, False, 32)]
 
 
+def test_a_macro_chain_to_counter_from_a_header_stops_a_copy(tmp_path):
+    """`#define UNIQUE_ID (__COUNTER__ + 1)` in the program's header and `#define TAG2 UNIQUE_ID` in
+    the file: the loop's serial copy counted again (next id 3 where gcc's build said 2)."""
+    (tmp_path / "uniq.h").write_text("#define UNIQUE_ID (__COUNTER__ + \\\n  1)\n")
+    path = tmp_path / "c.c"
+    path.write_text('#include "uniq.h"\n#define TAG2 UNIQUE_ID\nlong b[100];\n'
+                    "void f(int n) {\n  for (int i = 0; i < n; i++) b[i] = i + TAG2;\n"
+                    "  for (int i = 0; i < n; i++) b[i] = i;\n}\n")
+    first, second = translate(str(path), []).loops
+    assert "__COUNTER__" in (first.copy_problem or "") and second.copy_problem is None
+
+
 def test_where_a_loop_ends_and_whether_its_text_can_be_copied(tmp_path):
     """A versioned plan copies the loop's text: the front end says where the statement ends (its `;`
     included) and what would make a copy wrong (a label, a case of an enclosing switch, a static

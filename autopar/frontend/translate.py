@@ -148,7 +148,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     address_taken = {id(f): address_taken_in(f) for f in functions}
     plain = plain_globals(clang_tu.cursor, variables.names_made(Storage.STATIC_LOCAL)) \
         if settings.language == "c" else frozenset()
-    bodies = BodyReader(source, affine)
+    bodies = BodyReader(source, affine, tuple(headers))
     for root in (i for i in infos if i.parent is None):
         nest_infos = root.subtree()
         header_writes = {n.index for i in nest_infos if i.loop.canonical for n in i.header_write_nodes}
