@@ -363,3 +363,15 @@ def test_a_header_of_the_program_that_sets_the_rounding_mode_counts(tmp_path):
                     "void f(int n) { round_up(); for (int i = 0; i < n; i++) y[i] = 1.0 / x[i]; }\n")
     _, verdict = _verdicts(path)
     assert not verdict["f"].parallelizable and "fp-environment" in verdict["f"].codes
+
+
+def test_a_file_that_includes_itself_keeps_its_loops_serial(tmp_path):
+    """Its second reading, under other macros, made the loop a recurrence (`a[i] = a[i - OFF]` with
+    OFF 1) that the analysis of the first reading (OFF 0) never saw: the rewrite raced."""
+    path = tmp_path / "self.c"
+    path.write_text("#ifndef PASS\ndouble a[1000];\n#define PASS 1\n#define FN step_a\n#define OFF 0\n#else\n"
+                    "#undef FN\n#undef OFF\n#define FN step_b\n#define OFF 1\n#endif\n"
+                    "void FN(int n) { for (int i = 1; i < n; i++) a[i] = a[i - OFF] + 1; }\n"
+                    "#if PASS == 1\n#undef PASS\n#define PASS 2\n#include \"self.c\"\n#endif\n")
+    _, verdict = _verdicts(path)
+    assert not verdict["step_a"].parallelizable and "preprocessor" in verdict["step_a"].codes

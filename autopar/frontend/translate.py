@@ -201,11 +201,21 @@ def _unit_facts(source: Source, settings, headers: list[str], infos: list[LoopIn
     preprocessor keeps other code than libclang's."""
     fp_environment = any(_FP_ENVIRONMENT.search(text) for text in [source.data, *header_texts(headers)]
                          if text is not None)
+    itself = next((h for h in headers if _same_file(h, source.path)), None)
     return {"uses_fp_environment": fp_environment,
             "floating_loops": [info.loop.id for info in infos if _computes_floating(info)] if fp_environment else [],
             "user_headers": headers,
-            "preprocessor_divergence": divergence(source, settings.args, settings.written_args, settings.compiler,
-                                                  headers)}
+            # (a file that includes itself compiles its loops again, under other macros, which no
+            # analysis of its first reading sees: a recurrence in the second reading raced)
+            "preprocessor_divergence": "the file includes itself, so its code is compiled again under other macros"
+            if itself else divergence(source, settings.args, settings.written_args, settings.compiler, headers)}
+
+
+def _same_file(first: str, second: str) -> bool:
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False
 
 
 def _user_headers(clang_tu) -> list[str]:
