@@ -344,6 +344,9 @@ class Loop(_Frozen):
     calls: list[CallSite] = Field(default_factory=list)
 
     existing_pragma: Optional[str] = None  # e.g. "#pragma omp parallel for" right above the loop
+    # a pragma that is not omp on the loop, from a macro the line above invokes (`IVDEP` for
+    # `_Pragma("GCC ivdep")`): gcc accepts an omp pragma neither above nor below one
+    hint_above: Optional[str] = None
     inside_omp_construct: bool = False  # an enclosing loop or region carries an omp pragma
     opt_out: bool = False  # `// autopar: off` above the loop or its function
     from_macro: bool = False  # the `for` comes from a macro expansion

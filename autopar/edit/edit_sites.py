@@ -34,20 +34,25 @@ def why_not_editable(source: bytes, tu: TranslationUnit, loop: Loop, own_line: b
         return "not edited: other code precedes the `for` on its line"
     if continued_from_above(source, start):
         return "not edited: the previous line continues onto the `for` line"
-    hint = None if shared else _hint_pragma_above(source, start)
+    hint = None if shared else loop.hint_above or _hint_pragma_above(source, start)
     if hint:
         return f"not edited: `{hint}` sits on the loop, and an omp pragma must be right above the `for`"
     return None
 
 
 def _hint_pragma_above(source: bytes, line_start: int) -> Optional[str]:
-    """A pragma that is not omp (`#pragma GCC ivdep`, `#pragma unroll`) on the nearest line above that
-    is not blank or a comment; gcc accepts an omp pragma neither above nor below one."""
+    """A pragma that is not omp (`#pragma GCC ivdep`, `#pragma unroll`) above the loop: on the nearest
+    line that is not blank, a comment or another directive (`#ifdef TRACE`, `#endif` between them);
+    gcc accepts an omp pragma neither above nor below one."""
     lines = source_lines(source)
-    directive = lines.nearest_above(lines.line_of(line_start))
-    if directive is None or directive.pragma is None or directive.is_omp:
-        return None
-    return directive.text
+    number = lines.line_of(line_start)
+    while True:
+        directive = lines.nearest_above(number)
+        if directive is None or directive.is_omp:
+            return None
+        if directive.pragma is not None:
+            return directive.text
+        number = directive.first_line  # (a #define, #ifdef, #endif: the pragma above it still applies)
 
 
 def shares_line(source: bytes, loop: Loop) -> bool:
@@ -91,11 +96,15 @@ def start_of_line(source: bytes, offset: int) -> int:
 
 def continued_from_above(source: bytes, line_start: int) -> bool:
     """Whether the text before `line_start`, line breaks aside, ends in a backslash that continues onto
-    this line. Scans back from `line_start` instead of copying the file up to it: it runs for every loop."""
+    this line: also one that blanks follow (gcc and clang join the lines, with a warning) and the
+    trigraph `??/` (under -trigraphs). Scans back from `line_start` instead of copying the file up to
+    it: it runs for every loop."""
     end = line_start
     while end > 0 and source[end - 1] in b"\r\n":
         end -= 1
-    return end > 0 and source[end - 1] == ord("\\")
+    while end > 0 and source[end - 1] in b" \t\f\v":
+        end -= 1
+    return end > 0 and (source[end - 1] == ord("\\") or source[max(0, end - 3):end] == b"??/")
 
 
 def line_ending(source: bytes, line_start: int) -> str:

@@ -237,6 +237,37 @@ def openmp_code(content: bytes, headers: list[str]) -> Optional[str]:
     return None
 
 
+_DEFINITION = re.compile(rb"^[ \t]*(?:#|%:|\?\?=)[ \t]*define[ \t]+([A-Za-z_]\w*)(\([^)]*\))?((?:[^\n\\]|\\.|\\\n)*)",
+                         re.M)
+
+
+def pragma_macros(texts: list[Optional[bytes]]) -> dict[str, bool]:
+    """{macro: whether its pragma is omp} for each macro the texts define that expands to a pragma:
+    its definition holds `_Pragma`, or names such a macro (`#define OMP_FOR DO_PRAGMA(omp parallel
+    for)` through `#define DO_PRAGMA(x) _Pragma(#x)`). Its pragma is taken as omp where the definition
+    names `omp`."""
+    if not any(text is not None and b"_Pragma" in text for text in texts):
+        return {}
+    bodies = {m.group(1).decode(): m.group(3).decode("utf-8", "replace")
+              for text in texts if text is not None for m in _DEFINITION.finditer(text)}
+    found = {name: bool(re.search(r"\bomp\b", body)) for name, body in bodies.items() if "_Pragma" in body}
+    while True:
+        more = {name: bool(re.search(r"\bomp\b", body)) for name, body in bodies.items() if name not in found
+                and set(re.findall(r"[A-Za-z_]\w*", body)) & set(found)}
+        if not more:
+            return found
+        found.update(more)
+
+
+def macro_pragma_on_line(line: bytes, macros: dict[str, bool]) -> Optional[tuple[str, bool]]:
+    """(the line's text, whether omp) when the line is one invocation of a macro of `macros`
+    (`IVDEP`, `UNROLL(4)`, `PFOR`) and nothing else."""
+    m = re.fullmatch(rb"\s*([A-Za-z_]\w*)\s*(\([^;{}]*\))?\s*", line)
+    if m is None or m.group(1).decode() not in macros:
+        return None
+    return " ".join(line.decode("utf-8", "replace").split()), macros[m.group(1).decode()]
+
+
 def header_texts(headers: list[str]) -> Iterator[Optional[bytes]]:
     """The bytes of each of a file's own headers, in order; None for one that cannot be read."""
     for header in headers:

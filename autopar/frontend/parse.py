@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -90,6 +91,11 @@ def decode_source(data: bytes) -> str:
     """`data` as text of the same length in UTF-8 bytes; FrontendError when it is not text at all."""
     if b"\0" in data:
         raise FrontendError("not a C/C++ source file (binary: it has NUL bytes)")
+    if b"\r" in data and re.search(rb"\r(?!\n)", data):
+        # (classic Mac OS line ends: clang counts each as a line break, and every line number and
+        # edit of autopar counts LF alone)
+        raise FrontendError("a carriage return ends a line without a line feed (old Mac OS line ends), which "
+                            "autopar does not read; convert the file to LF or CRLF line ends")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

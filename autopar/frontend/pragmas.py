@@ -17,7 +17,8 @@ from clang.cindex import CursorKind as K
 from autopar.frontend.ast import Source
 from autopar.frontend.functions import Function
 from autopar.frontend.loops import LoopInfo
-from autopar.frontend.omp_pragmas import SourceLines, parse_omp_pragma, source_lines
+from autopar.frontend.omp_pragmas import (SourceLines, header_texts, macro_pragma_on_line, parse_omp_pragma,
+                                          pragma_macros, source_lines)
 
 _OPT_OUT = re.compile(r"autopar\s*:\s*off\b", re.I)
 
@@ -35,10 +36,11 @@ def opt_out_above(lines: SourceLines, number: int) -> bool:
     return False
 
 
-def annotate(infos: list[LoopInfo], functions: list[Function], source: Source) -> None:
+def annotate(infos: list[LoopInfo], functions: list[Function], source: Source, headers: tuple[str, ...] = ()) -> None:
     lines = source_lines(source.data)
     data = source.data
     function_off = {id(f): opt_out_above(lines, f.start_line) for f in functions}
+    macros: Optional[dict[str, bool]] = None  # (the macros that write pragmas, read at the first loop that asks)
     for info in infos:
         loop = info.loop
         before = data[source.line_starts[loop.line - 1]:loop.offset]
@@ -47,6 +49,14 @@ def annotate(infos: list[LoopInfo], functions: list[Function], source: Source) -
             directive = lines.pragma_above(loop.line)
             if directive is not None:
                 loop.existing_pragma = directive.text
+            elif (above := _code_line_above(lines, loop.line)) is not None:
+                if macros is None:
+                    macros = pragma_macros([data, *header_texts(list(headers))])
+                found = macro_pragma_on_line(above, macros) if macros else None
+                if found is not None and found[1]:
+                    loop.existing_pragma = found[0]  # (`PFOR`, defined in a header as `_Pragma("omp ...")`)
+                elif found is not None:
+                    loop.hint_above = found[0]
         loop.opt_out = function_off[id(info.function)] or (alone and opt_out_above(lines, loop.line)) or bool(
             _OPT_OUT.search(lines.line(loop.line).comment))
     # Regions: a directive that is not on a loop covers the statement that follows it.
@@ -72,6 +82,21 @@ def annotate(infos: list[LoopInfo], functions: list[Function], source: Source) -
     for info in infos:
         _critical_sections(info, lines, functions, source)
         info.loop.omp_in_body = _omp_in_body(info, infos, lines)
+
+
+def _code_line_above(lines: SourceLines, number: int) -> Optional[bytes]:
+    """The code of the nearest line above `number` that is code (blank lines, comments and directives
+    other than pragmas skipped), or None where a pragma comes first."""
+    n = number - 1
+    while n > 0:
+        kind = lines.line(n).kind
+        if kind == "code":
+            return lines.code[lines.starts[n - 1]:lines.starts[n] if n < len(lines.starts) else len(lines.code)]
+        directive = lines.directive_of(n) if kind in ("directive", "continuation") else None
+        if kind not in ("blank", "comment") and (directive is None or directive.pragma is not None):
+            return None
+        n -= 1
+    return None
 
 
 def _omp_in_body(info: LoopInfo, infos: list[LoopInfo], lines: SourceLines) -> list[str]:

@@ -176,7 +176,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     statics = StaticArrays(clang_tu, every_function, source, settings.language, whole_program, summaries)
     for info in infos:
         _variable_facts(info, variables, escaping, by_node, statics, volatiles, settings.language)
-    pragmas.annotate(infos, functions, source)
+    pragmas.annotate(infos, functions, source, tuple(headers))
     for info in infos:  # `if (level[u] < 0) { level[u] = d; next[n++] = u; }`
         info.loop.claims, info.loop.claim_problem = loop_claims(info, source, every_function, clang_tu.cursor,
                                                                 whole_program, settings.language)

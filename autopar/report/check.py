@@ -199,6 +199,10 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str,
         return None  # (`for (i..) for (j..)`: the pragma above the line is the first loop's)
     span = omp_pragma_span(source, loop.offset)
     pragma = loop.existing_pragma or (span[2] if span else None)
+    if pragma and not pragma.startswith(("#", "_Pragma")):  # (`PFOR`, a macro of a header: its text unseen)
+        if unjudged is not None:
+            unjudged.append(loop.id)
+        return None
     parsed = parse_omp_pragma(pragma or "")
     words = set(parsed.directive)
     if not words & (_JUDGED | _UNJUDGED | {"parallel"}):
