@@ -569,3 +569,25 @@ def test_an_escaped_address_the_loop_may_use_keeps_the_scalar_shared(tmp_path, n
     source.write_text(text)
     (loop,) = [l for l in analyze_file(str(source)).report.loops if l.function == "run"]
     assert not loop.parallelizable and "address-taken" in loop.codes, loop.reasons
+
+
+def test_validation_rejects_copies_of_arrays_and_structs_the_loop_accesses(tmp_path):
+    """A decisions file's `reduction(+: a)` on a whole array added its old elements in again (a wrong
+    checksum at one thread), `firstprivate(s)` of a struct whose member array the loop writes lost the
+    writes, an empty reduction list did not compile, a member name is no clause variable."""
+    path = tmp_path / "copies.c"
+    path.write_text("double a[1000], b[1000];\nstruct S { double v[1000]; double w; } s;\n"
+                    "void f(int n) { for (int i = 0; i < n; i++) a[i] = b[i] + 1.0; }\n"
+                    "void g(int n) { for (int i = 0; i < n; i++) s.v[i] = b[i] + s.w; }\n")
+    tu = load_translation_unit(str(path), [])
+    analysis = analyze_file(str(path), [])
+    for function, plan_fields, message in (
+            ("f", {"reductions": [Reduction(op=ReductionOp.ADD, variables=["a"])]}, "the array a"),
+            ("f", {"reductions": [Reduction(op=ReductionOp.ADD, variables=["b"])]}, "the array b"),
+            ("f", {"reductions": [Reduction(op=ReductionOp.ADD, variables=[])]}, "names no variable"),
+            ("g", {"firstprivate": ["s"]}, "s.v of s"),
+            ("g", {"firstprivate": ["s.v"]}, "not a variable's name")):
+        loop = next(l for l in tu.loops if l.function == function)
+        nest = analysis.nest_of(loop.id)
+        problems = validate_plan(tu, nest, default_plan(nest).model_copy(update=plan_fields))
+        assert any(message in p for p in problems), (function, plan_fields, problems)

@@ -229,6 +229,19 @@ def test_a_decision_that_no_longer_validates_is_ignored_with_a_warning(program, 
     assert decisions_module.regions_for(document, changed) == {}
 
 
+@pytest.mark.parametrize("files", [
+    ["prog.c"],  # an entry that is no object
+    [{"sha256": "x", "regions": 5}],
+    [{"sha256": "x", "regions": [{"root": ["8:5"]}]}],
+    [{"sha256": "x", "regions": [{"root": "8:5", "restructure_schedule": 5}]}],
+])
+def test_a_decisions_file_of_another_form_is_a_usage_error(program, capsys, files):
+    """Each crashed `rewrite` with an internal error (exit 4)."""
+    (program / "odd.json").write_text(json.dumps({"version": 1, "files": files}))
+    assert main(["rewrite", str(program / "prog.c"), "--decisions", str(program / "odd.json")]) == 2
+    assert "not a decisions file" in capsys.readouterr().err
+
+
 def test_autopar_cc_honors_decisions_and_keys_its_cache_on_them(program):
     prog = program / "prog.c"
     document = Tuner([str(prog)], _config(program)).tune()

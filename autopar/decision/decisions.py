@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 from typing import Any, Optional
 
@@ -68,7 +69,35 @@ def load(path: str) -> dict:
     if not isinstance(data.get("version"), int) or data["version"] > VERSION:
         raise DecisionsError(f"{path}: decisions file version {data.get('version')!r} is not supported "
                              f"(this autopar reads version {VERSION})")
+    problem = _shape_problem(data["files"])
+    if problem:
+        raise DecisionsError(f"{path}: not a decisions file ({problem})")
     return data
+
+
+# the fields of a region that the readers use, with their types (a hand-edited file is checked here,
+# once, rather than failing deep inside a reader)
+_REGION_FIELDS = (("root", str), ("plan", dict), ("choice", str), ("restructure", str),
+                  ("restructure_schedule", list), ("options", list))
+
+
+_KIND_NAMES = {str: "a string", dict: "an object", list: "a list"}
+
+
+def _shape_problem(files: list) -> Optional[str]:
+    """What makes the `files` list other than the documented form, or None."""
+    for i, entry in enumerate(files):
+        if not isinstance(entry, dict):
+            return f"files[{i}] is not an object"
+        if not isinstance(entry.get("sha256", ""), str) or not isinstance(entry.get("regions", []), list):
+            return f"files[{i}]: `sha256` must be a string and `regions` a list"
+        for j, region in enumerate(entry.get("regions", [])):
+            if not isinstance(region, dict) or not isinstance(region.get("root"), str):
+                return f"files[{i}].regions[{j}] is not an object with a `root` string"
+            for name, kind in _REGION_FIELDS:
+                if region.get(name) is not None and not isinstance(region[name], kind):
+                    return f"files[{i}].regions[{j}].{name} must be {_KIND_NAMES[kind]}"
+    return None
 
 
 def save(path: str, document: dict) -> None:
@@ -177,7 +206,8 @@ def decide(tu, nest, stored: dict):
             data["fallback"] = _with_loop_ids(tu, dict(data["fallback"]))
         plan = Plan.model_validate(data)
     except (StopIteration, KeyError, ValueError, TypeError) as error:
-        warn(f"decision for {where} ignored: its plan cannot be read ({type(error).__name__}: {error})")
+        said = " ".join(re.sub(r"For further information visit \S+", "", str(error)).split())
+        warn(f"decision for {where} ignored: its plan cannot be read ({type(error).__name__}: {said})")
         return None
     problems = validate_plan(tu, nest, plan)
     if problems:

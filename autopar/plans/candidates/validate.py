@@ -3,6 +3,7 @@ its clauses are re-derived from the loop's legality and compared."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from autopar.plans.candidates.cost import work_threshold
@@ -353,6 +354,7 @@ def _scalar_problems(check: _Check) -> list[str]:
         for name in names:
             if f"reduction({op.value})" not in clause_of.get(name, []):
                 problems.append(f"{name} is a {op.value} reduction: it needs reduction({op.value}: {name})")
+    problems += [f"a {r.op.value} reduction clause names no variable" for r in plan.reductions if not r.variables]
     for name, clauses in clause_of.items():
         problems += _clause_use_problems(check, name, clauses, collapsed_ivs)
     return problems
@@ -374,9 +376,27 @@ def _claim_problems(check: _Check) -> list[str]:
     return []
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+
+
 def _clause_use_problems(check: _Check, name: str, clauses: list[str], collapsed_ivs: set[str]) -> list[str]:
     """Whether the way the loop uses `name` allows each clause the plan gives it."""
     loop, problems = check.loop, []
+    if name in check.sections:
+        return problems  # (a reduced array section: _array_problems)
+    if not _IDENTIFIER.fullmatch(name):
+        return [f"{name} is not a variable's name: a data-sharing clause names variables"]
+    private = {check.analysis.model.objects[key].path for key in check.private_objects}
+    reached = sorted({o.path for o in check.analysis.model.objects.values()
+                      if o.base.name == name and not o.base.is_pointer and (o.base.is_array or o.path != name)}
+                     - private)
+    if reached and any(c in ("private", "firstprivate", "lastprivate") or c.startswith("reduction") for c in clauses):
+        # (a copy of an array or of a struct per thread loses what the loop writes in it, or holds
+        # nothing of what it reads; a reduction of a whole array adds its old elements in again; a
+        # pointer's copy points where it did)
+        where = f"the array {name}" if reached == [name] else f"{', '.join(reached)} of {name}"
+        return [f"the loop accesses {where}, which {' and '.join(clauses)} would copy for each thread "
+                "(only a private array the analysis derives, or a reduced section, may be)"]
     use = loop.scalar(name)
     if use is None:
         return problems
