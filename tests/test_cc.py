@@ -806,3 +806,36 @@ def test_what_a_copy_would_change_stays_as_gcc_has_it(tmp_path, monkeypatch, cac
     outputs = [subprocess.run([f"./{exe}"], capture_output=True, text=True, check=True,
                               env={**os.environ, "OMP_NUM_THREADS": "4"}).stdout for exe in ("serial", "par")]
     assert outputs[0] == outputs[1] and "ln.c:16 1 " in outputs[0]
+
+
+def test_a_changed_isystem_header_that_mmd_leaves_out_is_noticed(tmp_path, monkeypatch, cache):
+    """-MMD leaves -isystem headers out of the dependency file, so the cache kept the copy made while
+    SHIFT was 0 after the header said 1: the reused pragma raced. The cache now checks every file
+    the analysis read too."""
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sys").mkdir()
+    (tmp_path / "m.c").write_text("#include <kern.h>\ndouble a[400001];\n"
+                                  "void step(void) {\n  for (int i = 0; i < 400000; i++) a[i + SHIFT] = a[i] + 1.0;\n}\n")
+    outlined = []
+    for shift in ("0", "1"):
+        (tmp_path / "sys" / "kern.h").write_text(f"#define SHIFT {shift}\n")
+        assert cc.run(["-O2", "-isystem", "sys", "-MMD", "-c", "m.c", "-o", "m.o"]) == 0
+        outlined.append("step._omp_fn" in subprocess.run(["nm", "m.o"], capture_output=True, text=True).stdout)
+    assert outlined == [True, False]
+
+
+def test_a_dependency_file_behind_a_symlink_stays_a_symlink_with_its_mode(tmp_path, monkeypatch, cache):
+    """The fixed dependency file replaced the symlink `-MF link.d` (and `-MF /dev/null` with a regular
+    file, as root) and came out mode 0600: the target is written in place of itself (and a device is
+    left alone, which this test does not try on the machine's own /dev/null)."""
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "k.c").write_text("double a[400000];\nvoid f(void) {\n  for (int i = 0; i < 400000; i++) a[i] = i * 2.0;\n}\n")
+    (tmp_path / "deps").mkdir()
+    (tmp_path / "deps" / "real.d").write_text("")
+    os.chmod(tmp_path / "deps" / "real.d", 0o644)
+    os.symlink("deps/real.d", tmp_path / "link.d")
+    assert cc.run(["-O2", "-MD", "-MF", "link.d", "-c", "k.c", "-o", "k.o"]) == 0
+    assert os.path.islink(tmp_path / "link.d") and (os.stat(tmp_path / "deps" / "real.d").st_mode & 0o777) == 0o644
+    assert " k.c " in (tmp_path / "deps" / "real.d").read_text() and ".autopar" not in (tmp_path / "deps" / "real.d").read_text()

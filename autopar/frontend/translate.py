@@ -138,7 +138,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     called = {calls.callee_name(n) for info in infos if info.parent is None for n in info.node.walk()
               if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)} | external_summaries.wanted_names()
     volatiles, c_loops = Volatiles(clang_tu, source), functions if settings.language == "c" else None  # (C: global regions)
-    headers, cplusplus = _user_headers(clang_tu), settings.language != "c"
+    (headers, included), cplusplus = _headers(clang_tu), settings.language != "c"
     errno_read, defined = calls.reads_errno(source.data, headers), {f.name: f for f in every_function}
     summaries = _with_external(summarize(every_function, variables, called, volatiles, c_loops, errno_read, cplusplus),
                                every_function, settings, clang_tu)
@@ -188,7 +188,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
                            build_vectorizes=settings.vectorizes, loops=[info.loop.frozen() for info in infos],
                            functions=summaries, diagnostics=diagnostics, strict_aliasing=settings.strict_aliasing, **facts,
-                           **_unit_facts(source, settings, headers, infos),
+                           **_unit_facts(source, settings, headers, infos), included=included,
                            whole_program=whole_program, switched_off=switched,
                            switchable=[] if switched else switched_off.switchable(infos, source, variables))
     _break_cycles(every_function, infos)
@@ -218,14 +218,18 @@ def _same_file(first: str, second: str) -> bool:
         return False
 
 
-def _user_headers(clang_tu) -> list[str]:
-    """The files the translation unit includes that are no system headers, as absolute paths."""
-    found = set()
+def _headers(clang_tu) -> tuple[list[str], list[str]]:
+    """(the files the translation unit includes that are no system headers, every file it includes),
+    as absolute paths."""
+    found, every = set(), set()
     for inclusion in clang_tu.get_includes():
         header = inclusion.include
-        if header is not None and not cindex.SourceLocation.from_position(clang_tu, header, 1, 1).is_in_system_header:
+        if header is None:
+            continue
+        every.add(os.path.abspath(header.name))
+        if not cindex.SourceLocation.from_position(clang_tu, header, 1, 1).is_in_system_header:
             found.add(os.path.abspath(header.name))
-    return sorted(found)
+    return sorted(found), sorted(every)
 
 
 # what reads or sets the floating-point environment, which is each thread's own (fenv.h, and the SSE

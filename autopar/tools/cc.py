@@ -318,8 +318,9 @@ def _compile_sources(compiler: list[str], line: CommandLine, reports) -> int:
     read, failures = cc_cache.fixed_dependencies(deps, {rewritten[i]: line.args[i] for i in rewritten})
     warnings.extend(f"dependency file {path}: {_one_line(error)}" for path, error in failures)
     for source, _, entry in built:
-        if entry in fresh:
-            _store([entry], read.get(source.index))
+        if entry in fresh:  # (what the compile read, and what the analysis read: -MMD leaves -isystem out)
+            found = read.get(source.index)
+            _store([entry], None if found is None else [*found, *entry.included])
     cc_link.record_compile(compiler, line, built, analysis_flags)
     return warnings.flush(0)
 
@@ -364,7 +365,7 @@ def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):
         outcome = _isolated(_analyze, source.path, content, flags, whole, timeout=_analysis_timeout())
         entry = cc_cache.Entry(key=key, report_json=outcome["report"], error=outcome["error"],
                                rewritten=base64.b64decode(outcome["rewritten"]) if outcome["rewritten"] else None,
-                               user_headers=outcome.get("user_headers"))
+                               user_headers=outcome.get("user_headers"), included=outcome.get("included") or [])
     return entry
 
 
@@ -390,8 +391,9 @@ def _analyze(path: str, content: bytes, flags: list[str], whole: bool) -> dict:
         raise WrapperError("the file changed while it was analyzed")
     error = result.report.error or (_first_error(result.report) if result.failed else None)
     rewritten = with_line_directives(content, result.edits, path) if result.edits and not error else None
-    headers = result.analysis.tu.user_headers if result.analysis is not None and result.analysis.tu else None
-    return {"report": result.report.model_dump_json(), "error": error, "user_headers": headers,
+    tu = result.analysis.tu if result.analysis is not None else None
+    return {"report": result.report.model_dump_json(), "error": error,
+            "user_headers": tu.user_headers if tu else None, "included": tu.included if tu else [],
             "rewritten": base64.b64encode(rewritten).decode() if rewritten else None}
 
 

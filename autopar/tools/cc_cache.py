@@ -2,8 +2,9 @@
 
 A cache entry holds one source's edits and report, keyed by the file's content, its path, the
 working directory, the analysis flags and autopar's own code. An entry with edits also records the
-content hash of every header the compile read (from the dependency file), and is used only while
-they are all unchanged. An entry without edits records no headers: if a header change makes a loop
+content hash of every header the compile read (from the dependency file) and the analysis read
+(libclang's includes: a -MMD dependency file leaves system and -isystem headers out), and is used
+only while they are all unchanged. An entry without edits records no headers: if a header change makes a loop
 parallel, the cached entry at worst leaves it serial until the source changes.
 
 Entries and copies are kept under $AUTOPAR_CACHE_MAX_SIZE with the model's answers
@@ -17,6 +18,7 @@ import base64
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +40,8 @@ class Entry:
     # the files the source includes that are no system headers (TranslationUnit.user_headers); None in
     # an entry written before they were kept: then every header of `headers` is read
     user_headers: Optional[list[str]] = None
+    # every file the analysis read (TranslationUnit.included), for `headers` when the entry is stored
+    included: list[str] = field(default_factory=list)
     cached: bool = False
 
     def to_json(self) -> str:
@@ -110,7 +114,7 @@ def store(entry: Entry, headers: list[str]) -> None:
     if not _enabled():
         return
     hashes = {}
-    for header in headers:
+    for header in dict.fromkeys(headers):
         try:
             hashes[os.path.abspath(header)] = _sha256(Path(header).read_bytes())
         except OSError:
@@ -185,7 +189,10 @@ def fix_dependency_file(deps: str, renamed: dict[str, str]) -> list[str]:
     text = Path(deps).read_text(encoding="utf-8", errors="surrogateescape")
     for copy, original in renamed.items():
         text = text.replace(_make_escape(copy), _make_escape(original))
-    replace_file(Path(deps), text.encode("utf-8", "surrogateescape"))
+    target = os.path.realpath(deps)  # (a symlink stays one: its target is the file the compiler wrote)
+    status = os.stat(target)
+    if stat.S_ISREG(status.st_mode):  # (`-MF /dev/null`: a device is written to, never replaced)
+        replace_file(target, text.encode("utf-8", "surrogateescape"), mode=stat.S_IMODE(status.st_mode))
     headers: list[str] = []
     sources = set(renamed.values())
     for rule in text.replace("\\\n", " ").splitlines():
