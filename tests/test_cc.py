@@ -40,6 +40,18 @@ def test_joined_values_and_language_switch():
     assert line.output == "foo.o" and line.dep_file == "d.d"
 
 
+def test_a_cxx_driver_compiles_a_c_file_as_cxx_and_fopenmp_defines_openmp():
+    """autopar-cxx analyzed `a[i * (sizeof('x') - 1)]` in lang.c as C (a stride of 3) while g++ compiled
+    it as C++ (0): the loop raced. With -fopenmp the compile defines _OPENMP, so code under `#ifdef
+    _OPENMP` is the code the analysis must read (a carried `a[i + 1]` there raced)."""
+    line = parse_command_line(["-c", "lang.c", "-x", "c", "b.c"], cxx=True)
+    assert [(s.path, s.language) for s in line.sources] == [("lang.c", "c++"), ("b.c", "c")]
+    line = parse_command_line(["-O2", "-fopenmp", "-c", "v.c"])
+    assert "-D_OPENMP=201511" in analysis_flags(line, line.sources[0])
+    line = parse_command_line(["-O2", "-fopenmp-simd", "-c", "v.c"])
+    assert not any("_OPENMP" in flag for flag in analysis_flags(line, line.sources[0]))
+
+
 def test_modes():
     assert parse_command_line(["--version"]).mode == "query"
     assert parse_command_line(["-E", "a.c"]).mode == "preprocess"

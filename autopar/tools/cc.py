@@ -94,7 +94,8 @@ class CommandLine:
 
 # --------------------------------------------------------------------------------- the command line
 
-def parse_command_line(argv: list[str]) -> CommandLine:
+def parse_command_line(argv: list[str], cxx: bool = False) -> CommandLine:
+    """`cxx`: the command is a C++ driver's (`autopar-cxx`), which compiles a `.c` file as C++."""
     args = expand_response_files(argv)
     line = CommandLine(args=args)
     language: Optional[str] = None  # the current -x
@@ -119,7 +120,7 @@ def parse_command_line(argv: list[str]) -> CommandLine:
         elif arg in stop:
             stop[arg] = True
         elif value is None and (not arg.startswith("-") or arg == "-"):
-            line.inputs.append(Input(index=i, path=arg, language=_language(arg, language)))
+            line.inputs.append(Input(index=i, path=arg, language=_language(arg, language, cxx)))
         i += 1
     if stop["-E"] or ((stop["-M"] or stop["-MM"]) and not line.makes_deps):
         line.mode = "preprocess"
@@ -155,12 +156,13 @@ def whole_program(line: CommandLine) -> bool:
     return True
 
 
-def _language(path: str, x: Optional[str]) -> Optional[str]:
+def _language(path: str, x: Optional[str], cxx: bool = False) -> Optional[str]:
     if path == "-":
         return None
     if x and x != "none":
         return x if x in ("c", "c++") else None
-    return SOURCE_LANGUAGES.get(os.path.splitext(path)[1])
+    language = SOURCE_LANGUAGES.get(os.path.splitext(path)[1])
+    return "c++" if cxx and language == "c" else language
 
 
 def analysis_flags(line: CommandLine, source: Input) -> list[str]:
@@ -183,6 +185,8 @@ def analysis_flags(line: CommandLine, source: Input) -> list[str]:
         if arg.startswith(_ANALYSIS_PREFIXES) and not arg.startswith(("-fopenmp", "-fdiagnostics")):
             flags.append(arg)
         i += 1
+    if "-fopenmp" in args:  # (the compile defines it, as 201511 in gcc 12 and clang 14: that code runs)
+        flags.append("-D_OPENMP=201511")
     return ["-x", source.language, *flags] if source.language else flags
 
 
@@ -221,7 +225,7 @@ def run(argv: list[str], cxx: bool = False) -> int:
         if os.environ.get("AUTOPAR_DISABLE", "") not in ("", "0"):
             return _call([*compiler, *argv]).returncode
         try:
-            line = parse_command_line(argv)
+            line = parse_command_line(argv, cxx)
         except Exception as error:  # an odd command line is the real compiler's business
             _warn(f"cannot read the command line ({error}); compiling unchanged")
             return _call([*compiler, *argv]).returncode
