@@ -423,8 +423,7 @@ class TranslationUnit(_Frozen):
     # the files it includes that are not system headers (absolute paths): what -fopenmp would change in
     # them is autopar-cc's business (autopar.tools.cc)
     user_headers: list[str] = Field(default_factory=list)
-    # every file it includes, system headers too (absolute paths): what the analysis read, which
-    # autopar-cc's cache checks (a build's -MMD dependency file leaves -isystem headers out)
+    # every file it includes, system headers too (absolute): autopar-cc's cache checks them (not -MMD's)
     included: list[str] = Field(default_factory=list)
     # why the real compiler keeps other code of the file than the analysis read (a conditional on
     # `__clang__` or `__GNUC__`: autopar.frontend.preprocessor_view); no loop of it is parallelized

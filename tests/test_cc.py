@@ -851,3 +851,29 @@ def test_a_dependency_file_behind_a_symlink_stays_a_symlink_with_its_mode(tmp_pa
     assert cc.run(["-O2", "-MD", "-MF", "link.d", "-c", "k.c", "-o", "k.o"]) == 0
     assert os.path.islink(tmp_path / "link.d") and (os.stat(tmp_path / "deps" / "real.d").st_mode & 0o777) == 0o644
     assert " k.c " in (tmp_path / "deps" / "real.d").read_text() and ".autopar" not in (tmp_path / "deps" / "real.d").read_text()
+
+
+def test_a_report_that_cannot_be_written_never_fails_the_build(tmp_path, monkeypatch, cache, capfd):
+    """AUTOPAR_REPORT into a missing directory gave a traceback and exit 1 after the object was built."""
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.setenv("AUTOPAR_REPORT", str(tmp_path / "missing" / "r.jsonl"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "k.c").write_text("double a[400000];\nvoid f(void) {\n  for (int i = 0; i < 400000; i++) a[i] = i * 2.0;\n}\n")
+    assert cc.run(["-O2", "-c", "k.c", "-o", "k.o"]) == 0 and (tmp_path / "k.o").exists()
+    assert "AUTOPAR_REPORT" in capfd.readouterr().err
+
+
+def test_a_real_compiler_that_is_the_wrapper_itself_is_an_error_not_a_loop(tmp_path, monkeypatch, capfd):
+    """`cc` linked to autopar-cc first in PATH ran itself for ever (72 processes after 6 s); an
+    unbalanced quote in AUTOPAR_CC was a traceback."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    wrapper = Path(sys.executable).parent / "autopar-cc"
+    os.symlink(wrapper, bin_dir / "cc")
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    env.pop("AUTOPAR_CC", None)
+    done = subprocess.run([str(bin_dir / "cc"), "--version"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 127 and "is autopar-cc itself" in done.stderr
+    done = subprocess.run([str(wrapper), "--version"], env={**env, "AUTOPAR_CC": 'gcc "'}, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 127 and "cannot split it into words" in done.stderr

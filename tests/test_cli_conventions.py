@@ -200,6 +200,9 @@ def test_autopar_toml_thresholds_and_bad_keys(work, capsys):
     (work / ".autopar.toml").write_text("select = [\n")
     code, _, err = _run(capsys, "analyze", "big.c")
     assert code == 2 and "not valid TOML" in err
+    (work / ".autopar.toml").write_bytes(b"jobs = 1 # caf\xe9\n")  # (Latin-1: an internal error, exit 4)
+    code, _, err = _run(capsys, "analyze", "big.c")
+    assert code == 2 and "not UTF-8" in err
 
 
 def test_baseline_reports_only_new_findings(work, capsys):

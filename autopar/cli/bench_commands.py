@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import sys
 from pathlib import Path
 
@@ -23,6 +22,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # ----------------------------------------------------------------------------------------------- verify
 
 def add_verify(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    from autopar.cli.cli_common import shell_words
+
     p = sub.add_parser("verify", help="compile, run, compare and race-check a rewritten program against the original",
                        description="Compile FILE and its rewritten version with the same compiler and flags "
                                    "(plus -fopenmp), run both with 1 and N threads, compare their checksums, "
@@ -32,14 +33,14 @@ def add_verify(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--rewritten", metavar="FILE2",
                    help="the parallel version; default: FILE rewritten with autopar's default plans")
     p.add_argument("-o", "--output", metavar="FILE2", help="without --rewritten: keep the rewritten source here")
-    p.add_argument("--run-args", default="", metavar="ARGS", help="arguments for both programs (one string)")
+    p.add_argument("--run-args", default=[], type=shell_words, metavar="ARGS", help="arguments for both programs (one string)")
     p.add_argument("--threads", type=int, default=2, metavar="N", help="threads of the parallel runs (default 2)")
     p.add_argument("--tolerance", type=float, default=None, metavar="R",
                    help=f"relative tolerance for floating-point values (default {DEFAULT_TOLERANCE:g}; "
                         "0 under the strict floating-point policy)")
     p.add_argument("--repeat", type=int, default=DEFAULT_REPEAT, metavar="K", help="timed runs per build")
     p.add_argument("--compiler", default="gcc", help="compiler of both builds (default gcc)")
-    p.add_argument("--race-defines", default=None, metavar="FLAGS",
+    p.add_argument("--race-defines", default=None, type=shell_words, metavar="FLAGS",
                    help="-D flags for the race-check build instead of the given ones (e.g. a smaller size)")
     p.add_argument("--no-race-check", action="store_true", help="skip the ThreadSanitizer race check")
     p.add_argument("--format", choices=["text", "json"], default="text")
@@ -68,9 +69,9 @@ def run_verify(args: argparse.Namespace, compile_flags: list[str]) -> int:
     if not any(f.startswith("-O") for f in flags):
         flags.insert(0, "-O3")
     result = verify(args.file, args.rewritten, compiler=args.compiler, flags=flags,
-                    run_args=shlex.split(args.run_args), threads=args.threads, tolerance=args.tolerance,
+                    run_args=args.run_args, threads=args.threads, tolerance=args.tolerance,
                     repeat=args.repeat, check_races=not args.no_race_check,
-                    race_flags=shlex.split(args.race_defines) if args.race_defines is not None else None)
+                    race_flags=args.race_defines)
     late_failure = None
     if args.output and args.rewritten is None and result.rewritten_source is not None:
         try:

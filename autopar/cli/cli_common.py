@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shlex
 import sys
 from typing import Optional
 
@@ -16,6 +17,15 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 class UsageError(Exception):
     pass
+
+
+def shell_words(text: str) -> list[str]:
+    """An option's value split as a shell splits it (an argparse `type`: unbalanced quotes are a usage
+    error, exit 2)."""
+    try:
+        return shlex.split(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"cannot split {text!r} into words: {error}") from None
 
 
 def add_input_options(p: argparse.ArgumentParser, jobs: bool = True) -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import sys
 
-from autopar.cli.cli_common import (EXIT_FAILED, EXIT_OK, STRATEGY_NAMES, UsageError, check_output_path,
+from autopar.cli.cli_common import (EXIT_FAILED, EXIT_OK, STRATEGY_NAMES, UsageError, check_output_path, shell_words,
                                 reasoner_from_args)
 from autopar.tools.tune import (DEFAULT_MIN_GAIN, DEFAULT_OUTPUT, DEFAULT_ROUNDS, Option, Tuner, TuneConfig, TuneError,
                           model_orderer)
@@ -40,7 +39,7 @@ def add_tune(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--race-build", metavar="CMD",
                    help="builds the program with clang -fsanitize=thread -fopenmp -g -O1 for the race check")
     p.add_argument("--race-run", metavar="CMD", help="runs the race build (default: --run)")
-    p.add_argument("--race-flags", metavar="FLAGS",
+    p.add_argument("--race-flags", type=shell_words, metavar="FLAGS",
                    help="-D flags for the single-file race check instead of the build's (a smaller input)")
     p.add_argument("--no-race-check", action="store_true", help="do not race-check (the file says so)")
     p.add_argument("--order", choices=["cost", "model", "random"], default="cost",
@@ -79,7 +78,7 @@ def run_tune(args: argparse.Namespace, compile_flags: list[str]) -> int:
                         budget_s=args.budget * 60, rounds=args.rounds, threads=args.threads,
                         tolerance=args.tolerance, min_gain=args.min_gain, race_build=args.race_build,
                         race_run=args.race_run, check_races=not args.no_race_check,
-                        race_flags=shlex.split(args.race_flags) if args.race_flags is not None else None,
+                        race_flags=args.race_flags,
                         order=args.order, max_candidates=args.max_candidates, output=args.output,
                         optimize=args.optimize)
     progress = _progress_bar() if sys.stderr.isatty() and settings.verbosity >= 0 else None

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -210,11 +211,15 @@ def append_report(command: list[str], report_json: str, cached: bool, link_time:
     line = {"version": 1, "command": command, "cached": cached, **({"link_time": True} if link_time else {}),
             "applied": not_applied is None, **({"not_applied": not_applied} if not_applied else {}),
             "file": json.loads(report_json)}
-    with open(target, "a", encoding="utf-8") as out:
-        fcntl.flock(out, fcntl.LOCK_EX)  # parallel make: one whole line at a time
-        out.write(json.dumps(line) + "\n")
-        out.flush()
-        fcntl.flock(out, fcntl.LOCK_UN)
+    try:
+        with open(target, "a", encoding="utf-8") as out:
+            fcntl.flock(out, fcntl.LOCK_EX)  # parallel make: one whole line at a time
+            out.write(json.dumps(line) + "\n")
+            out.flush()
+            fcntl.flock(out, fcntl.LOCK_UN)
+    except OSError as error:  # (a report is no part of the build: a missing directory never fails it)
+        print(f"autopar-cc: warning: AUTOPAR_REPORT {target}: cannot write: {error.strerror or error}",
+              file=sys.stderr)
 
 
 def _strong_definers(inputs: list[tuple[int, str]], names: set[str], loaded: dict[int, dict]) -> Optional[dict[str, int]]:
