@@ -137,6 +137,19 @@ def test_after_max_rounds_the_analyzer_default_is_used(tmp_path):
     assert "rejected 3 times" in decision.rationale and len(backend.calls) == 3
 
 
+def test_a_default_the_verifier_rejected_is_not_the_fallback(tmp_path):
+    """`rewrite --llm --verify-with` wrote the analyzer's default after the user's own check had failed
+    it (a floating-point sum that changed in the last digits): the nest stays serial instead."""
+    matmul = nest("matmul")
+    default = matmul.default_candidate_id
+    others = [c.id for c in matmul.candidates if c.id != default]
+    backend = ScriptedBackend(answer(default), answer(others[0]), answer(others[1]))
+    r = reasoner(backend, tmp_path, verifier=lambda tu, n, plan: ["output differs"], max_rounds=3)
+    decision = r(example_tu(), matmul)
+    assert (decision.decided_by, decision.plan) == ("fallback", None)
+    assert "default was rejected" in decision.rationale
+
+
 def test_a_broken_verifier_does_not_let_a_plan_through(tmp_path):
     def verifier(tu, n, plan):
         raise RuntimeError("compiler crashed")

@@ -96,7 +96,7 @@ class LLMReasoner:
                           distribution=self._distributor(trace))
             proposal, failure = self.attempt(trace, rejections, lambda: self.strategy.propose(ctx))
             if failure:
-                return _fallback(nest, failure, round_number)
+                return _fallback(nest, failure, round_number, frozenset(r.choice for r in rejections))
             if proposal is None:
                 continue
             trace.proposals.append(proposal.choice)
@@ -109,7 +109,7 @@ class LLMReasoner:
             trace.rejections.append(problem)
         last = rejections[-1].reason if rejections else "no answer"
         return _fallback(nest, f"model answers rejected {len(rejections)} times (last: {last})",
-                         self.config.max_rounds)
+                         self.config.max_rounds, frozenset(r.choice for r in rejections))
 
     def _check(self, tu: TranslationUnit, nest: NestAnalysis, option: Optional[Option],
                proposal: Proposal) -> Optional[str]:
@@ -212,9 +212,14 @@ def _analyzer(nest: NestAnalysis) -> Decision:
     return default_decision(nest)
 
 
-def _fallback(nest: NestAnalysis, why: str, rounds: int) -> Decision:
+def _fallback(nest: NestAnalysis, why: str, rounds: int, rejected: frozenset = frozenset()) -> Decision:
+    """The analyzer's default, or serial where the default is among the `rejected` choices (a user's
+    verifier failed it: writing it anyway wrote a program that failed the user's own check)."""
     decision = _analyzer(nest)
     chosen = f"analyzer's default {decision.candidate_id}" if decision.plan else "serial (analyzer's default)"
+    if decision.plan is not None and decision.candidate_id in rejected:
+        decision = Decision(root_loop_id=nest.root_loop_id)
+        chosen = "serial (the analyzer's default was rejected too)"
     return decision.model_copy(update={"decided_by": "fallback", "rounds": rounds,
                                        "rationale": sanitize(f"{why}; using the {chosen}",
                                                              REPORT_RATIONALE_CHARS)})
