@@ -108,6 +108,31 @@ def test_a_race_is_reported_before_the_output_difference_it_causes():
     assert result(output_match=True, race_free=False).summary() == "FAILED: data race found by ThreadSanitizer"
 
 
+def test_a_race_check_that_could_not_run_is_no_verification():
+    """The TSan build of a racy rewrite failed (a GNU nested function clang refuses) and verify said
+    "verified ... race check not run", exit 0. Asked for and not run, it fails; skipped on purpose
+    (--no-race-check: no check at all), it does not."""
+    from autopar.tools.verify.results import RaceCheck
+
+    common = dict(original="a.c", rewritten="b.c", compiler="gcc", flags=[], threads=[1, 2], tolerance=1e-6,
+                  compiled_ok=True, output_match=True, max_relative_error=0.0)
+    failed = VerificationResult(**common, race_check=RaceCheck(ran=False, error="ThreadSanitizer build failed: x\ny"))
+    assert not failed.verified and "race check could not run (ThreadSanitizer build failed: x;" in failed.summary()
+    assert VerificationResult(**common).verified
+
+
+@needs_compilers
+def test_an_original_that_prints_nothing_is_not_verified(tmp_path):
+    """Results written to stderr or a file: two empty outputs matched, and verify said "verified"
+    about a rewrite that computed another value."""
+    text = "#include <stdio.h>\nint main(void) {{ long s = 0; for (int i = 0; i < 1000; i++) s += i % {0};\n" \
+           "  fprintf(stderr, \"%ld\\n\", s); return 0; }}\n"
+    (tmp_path / "a.c").write_text(text.format(7))
+    (tmp_path / "b.c").write_text(text.format(5))
+    result = verify(str(tmp_path / "a.c"), str(tmp_path / "b.c"), repeat=1, warmup=0, threads=2, check_races=False)
+    assert not result.verified and "prints nothing on standard output" in result.summary()
+
+
 @pytest.mark.slow
 @needs_compilers
 def test_a_wrong_reduction_fails_the_output_comparison(tmp_path):

@@ -91,8 +91,10 @@ class VerificationResult(BaseModel):
 
     @property
     def verified(self) -> bool:
-        """Correct as far as the checks can tell: same output, and no race found where one was sought."""
-        return self.compiled_ok and self.output_match is True and self.race_free is not False
+        """Correct as far as the checks can tell: same output, and a race check that ran and found no
+        race, unless none was asked for (`--no-race-check`)."""
+        unchecked = self.race_check is not None and not self.race_check.ran
+        return self.compiled_ok and self.output_match is True and self.race_free is not False and not unchecked
 
     def summary(self) -> str:
         if self.rewrite_error:
@@ -106,5 +108,8 @@ class VerificationResult(BaseModel):
             return f"FAILED: output differs (max relative error {self.max_relative_error:.3g})"
         if self.output_match is None:
             return "FAILED: " + (self.errors[0] if self.errors else "nothing to compare")
+        if self.race_check is not None and not self.race_check.ran:
+            why = (self.race_check.error or "no reason given").splitlines()[0]
+            return f"FAILED: output matches, but the race check could not run ({why}; --no-race-check skips it)"
         race = "race-free" if self.race_free else "race check not run"
         return f"verified: output matches (tolerance {self.tolerance:g}), {race}"

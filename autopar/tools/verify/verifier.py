@@ -140,6 +140,9 @@ def _record_comparison(result: VerificationResult, reference: Optional[list[str]
                        comparisons: list[Comparison]) -> None:
     if reference is None:
         result.errors.append("the original program did not run, so there is nothing to compare against")
+    elif not reference:  # (results on stderr or in a file: two empty outputs prove nothing)
+        result.errors.append("the original program prints nothing on standard output, so there is nothing to "
+                             "compare: print the results (a `checksum` line)")
     elif comparisons:
         result.output_match = all(c.match for c in comparisons)
         result.max_relative_error = max(c.max_relative_error for c in comparisons)
