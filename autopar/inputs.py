@@ -69,18 +69,38 @@ def collect(arguments: list[str], config: Config, stdin_filename: Optional[str] 
     if stdin_filename and "-" not in arguments:
         raise InputError("--stdin-filename needs `-` among the inputs")
     for argument in arguments:
-        if argument == "-":
+        if not _utf8(argument):
+            _skip_name(argument)
+        elif argument == "-":
             inputs.paths.append(_read_stdin(inputs, stdin_filename))
         elif os.path.isdir(argument):
             found = sources_in(argument, config)
             if not found:
                 print(f"autopar: warning: {argument}: no C/C++ sources in this directory", file=sys.stderr)
-            inputs.paths.extend(p for p in found if p not in inputs.paths)
+            for name in (p for p in found if not _utf8(p)):
+                _skip_name(name)
+            inputs.paths.extend(p for p in found if p not in inputs.paths and _utf8(p))
         elif os.path.exists(argument) or allow_missing:
             inputs.paths.append(argument)
         else:
             raise InputError(f"no such file: {argument}")
     return inputs
+
+
+def _utf8(path: str) -> bool:
+    """Whether the name is UTF-8 text (a byte that is not comes in as a lone surrogate, which no
+    report, JSON or SARIF, can hold)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _skip_name(path: str) -> None:
+    shown = os.fsencode(path).decode("utf-8", "replace")
+    print(f"autopar: warning: {shown}: the file name is not UTF-8, which reports cannot hold; not analyzed "
+          "(rename the file)", file=sys.stderr)
 
 
 def _read_stdin(inputs: Inputs, stdin_filename: Optional[str]) -> str:

@@ -481,3 +481,15 @@ def test_check_of_a_directory_without_sources_checks_nothing(work, capsys):
     assert "no C/C++ sources in this directory" in err
     code, out, _ = _run(capsys, "check", "--format", "json")  # no argument at all: a usage error
     assert code == 2
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_and_hides_no_other_report(work, capsys):
+    """`b\\xe9.c` beside `a.c`: an internal error (exit 4) printed nothing, a.c's report included."""
+    import os
+
+    (work / "a.c").write_text(LOOP)
+    with open(os.path.join(os.fsencode(str(work)), b"b\xe9.c"), "w") as handle:
+        handle.write(LOOP)
+    for command in ("analyze", "check"):
+        code, out, err = _run(capsys, command, ".", "--format", "json")
+        assert code in (0, 1) and "a.c" in out and "the file name is not UTF-8" in err
