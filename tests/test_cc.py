@@ -877,3 +877,13 @@ def test_a_real_compiler_that_is_the_wrapper_itself_is_an_error_not_a_loop(tmp_p
     done = subprocess.run([str(wrapper), "--version"], env={**env, "AUTOPAR_CC": 'gcc "'}, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 127 and "cannot split it into words" in done.stderr
+
+
+def test_a_configure_probe_without_loops_gets_no_warning(tmp_path, monkeypatch, cache, capfd):
+    """autoconf's AC_LANG_WERROR judges a probe by an empty stderr: `autopar-cc: warning: ... clang
+    cannot parse it` on a probe of GNU nested functions made configure say "no" where gcc says yes."""
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "conftest.c").write_text("int main(void) {\n  int twice(int v) { return 2 * v; }\n  return twice(0);\n}\n")
+    assert cc.run(["-g", "-O2", "conftest.c", "-o", "conftest"]) == 0
+    assert capfd.readouterr().err == ""

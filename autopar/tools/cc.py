@@ -37,6 +37,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import select
 import shlex
 import shutil
@@ -158,7 +159,8 @@ def _compile_sources(compiler: list[str], line: CommandLine, reports) -> int:
             entry = _decisions(line, source, content, whole_program(line))
         except Exception as error:  # never break a build over the analysis
             said = error if isinstance(error, WrapperError) else _one_line(error)
-            warnings.append(f"{source.path}: not parallelized, analysis failed: {said}")
+            if re.search(rb"\bfor\b", content):
+                warnings.append(f"{source.path}: not parallelized, analysis failed: {said}")
         headers = (entry.user_headers if entry.user_headers is not None else list(entry.headers)) if entry else []
         if not user_openmp and (found := openmp_code(content, headers)):
             # -fopenmp would switch on what the user never compiled as OpenMP: no source of the command
@@ -169,7 +171,7 @@ def _compile_sources(compiler: list[str], line: CommandLine, reports) -> int:
         if not entry.cached:
             fresh.append(entry)  # failures too: the same input fails the same way (it stays serial)
         built.append((source, content, entry))
-        if entry.error:
+        if entry.error and re.search(rb"\bfor\b", content):  # (a configure probe has no loop: no noise)
             warnings.append(f"{source.path}: not parallelized: {entry.error}")
             continue
         if entry.rewritten is not None:
