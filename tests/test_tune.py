@@ -493,3 +493,13 @@ def test_a_measurement_must_beat_the_default_clearly_to_replace_it(tmp_path):
     # serial within noise of the default: the default stays; clearly faster: serial
     assert decide({"serial": [0.98, 1.04, 1.0], "c0": [0.97, 1.03, 1.06]}) == "c0"
     assert decide({"serial": [0.50, 0.52, 0.51], "c0": [1.0, 1.05, 1.02]}) == "serial"
+
+
+def test_the_race_check_runs_the_program_with_the_runs_arguments():
+    """A program that prints its usage without an argument was race-checked without one: "skipped",
+    and its plans stayed `ok` unchecked."""
+    from autopar.tools.tune.races import run_arguments
+
+    assert run_arguments("./taprog 50000") == ("50000",)
+    assert run_arguments("./prog -n 'a b'") == ("-n", "a b")
+    assert run_arguments("./prog 5 | tail -1") == ()  # a pipeline: not one program's arguments

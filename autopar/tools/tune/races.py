@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import tempfile
 
 from autopar.tools.tune.config import RACE_THREADS
@@ -66,13 +67,26 @@ class RaceChecks:
             with open(copy, "wb") as out:
                 out.write(data)
             threads = max(RACE_THREADS, self.config.threads or 0)
-            check = race_check(copy, scratch, [*defines, *include_beside(source.path)], (), threads,
+            check = race_check(copy, scratch, [*defines, *include_beside(source.path)],
+                               run_arguments(self.config.race_run or self.config.run), threads,
                                timeout=self._timeout(600))
         if check.ran and check.race_free is False:
             return "race", check.excerpt or ""
         if check.ran:
             return "clean", ""
         return f"skipped: {check.error}", ""
+
+
+def run_arguments(command: str) -> tuple[str, ...]:
+    """The arguments `--run` gives its program, where it runs one program (`./prog 50000`): the race
+    check runs the file's own build with them (without, a program that needs them printed its usage
+    and exited, and its loops were never checked). None for a shell pipeline or list."""
+    if re.search(r"[;&|<>`$()]", command):
+        return ()
+    try:
+        return tuple(shlex.split(command)[1:])
+    except ValueError:
+        return ()
 
 
 _MAIN = re.compile(rb"^[ \t]*(?:int|void)?[ \t\n]*\bmain[ \t]*\(", re.MULTILINE)
