@@ -887,3 +887,14 @@ def test_a_configure_probe_without_loops_gets_no_warning(tmp_path, monkeypatch, 
     (tmp_path / "conftest.c").write_text("int main(void) {\n  int twice(int v) { return 2 * v; }\n  return twice(0);\n}\n")
     assert cc.run(["-g", "-O2", "conftest.c", "-o", "conftest"]) == 0
     assert capfd.readouterr().err == ""
+
+
+def test_a_thread_sanitizer_build_is_compiled_as_asked(tmp_path, monkeypatch, cache):
+    """libgomp is not instrumented: the parallelized build of a race-free program reported 6 races."""
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "k.c").write_text("double a[400000];\nvoid f(void) {\n  for (int i = 0; i < 400000; i++) a[i] = i * 2.0;\n}\n")
+    assert cc.run(["-O1", "-fsanitize=thread", "-c", "k.c", "-o", "k.o"]) == 0
+    assert "f._omp_fn" not in subprocess.run(["nm", "k.o"], capture_output=True, text=True).stdout
+    assert cc.run(["-O2", "-c", "k.c", "-o", "k.o"]) == 0
+    assert "f._omp_fn" in subprocess.run(["nm", "k.o"], capture_output=True, text=True).stdout
