@@ -7,6 +7,7 @@ in native code (libclang, isl) gives `on_crash(item)` for the files it had, neve
 from __future__ import annotations
 
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Optional, Sequence, TypeVar
@@ -15,6 +16,12 @@ from autopar.process import configure_program
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def _worker_start() -> None:
+    """A worker leaves Ctrl-C to the parent, which stops the workers itself (each printed a traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    configure_program()
 
 
 def default_jobs() -> int:
@@ -27,7 +34,8 @@ def run_all(function: Callable[[T], R], items: Sequence[T], jobs: int, on_crash:
     results: list[R] = []
     if jobs > 1 and len(items) > 1:
         # (a worker is autopar's own process, however it was started: fork, spawn or forkserver)
-        with ProcessPoolExecutor(max_workers=min(jobs, len(items)), initializer=configure_program) as pool:
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(items)), initializer=_worker_start)
+        try:
             futures = [pool.submit(function, item) for item in items]
             for item, future in zip(items, futures):
                 try:
@@ -36,6 +44,12 @@ def run_all(function: Callable[[T], R], items: Sequence[T], jobs: int, on_crash:
                     results.append(on_crash(item))
                 if progress:
                     progress(item)
+        except BaseException:  # Ctrl-C: the workers go now (a join waited on one for ever)
+            for worker in list(getattr(pool, "_processes", {}).values()):
+                worker.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     else:
         for item in items:
             results.append(function(item))
