@@ -20,6 +20,12 @@ def _verdicts(path, args=()):
                 for l in tu.loops if l.parent is None}
 
 
+def _kept_serial(path, function: str, code: str) -> None:
+    """The outermost loop of `function` in the file at `path` stays serial, with the reason `code`."""
+    _, verdict = _verdicts(path)
+    assert not verdict[function].parallelizable and code in verdict[function].codes, verdict[function].reasons
+
+
 def _verdicts_of(tmp_path, name: str, text: str) -> dict:
     """The outermost loops' verdicts, by function, of `text` written to `name`."""
     path = tmp_path / name
@@ -350,8 +356,7 @@ def test_an_enum_counter_is_not_canonical(tmp_path):
     path = tmp_path / "enum.c"
     path.write_text("enum E { E0, EMAX = 100000 };\nint a[100000];\n"
                     "void f(void) { enum E e; for (e = E0; e < EMAX; e++) a[e] = (int)e * 3; }\n")
-    _, verdict = _verdicts(path)
-    assert not verdict["f"].parallelizable and "non-canonical" in verdict["f"].codes
+    _kept_serial(path, "f", "non-canonical")
 
 
 def test_a_header_of_the_program_that_sets_the_rounding_mode_counts(tmp_path):
@@ -361,8 +366,7 @@ def test_a_header_of_the_program_that_sets_the_rounding_mode_counts(tmp_path):
     path = tmp_path / "fe.c"
     path.write_text('#include "myfe.h"\ndouble x[1000], y[1000];\n'
                     "void f(int n) { round_up(); for (int i = 0; i < n; i++) y[i] = 1.0 / x[i]; }\n")
-    _, verdict = _verdicts(path)
-    assert not verdict["f"].parallelizable and "fp-environment" in verdict["f"].codes
+    _kept_serial(path, "f", "fp-environment")
 
 
 def test_a_file_that_includes_itself_keeps_its_loops_serial(tmp_path):
@@ -373,5 +377,4 @@ def test_a_file_that_includes_itself_keeps_its_loops_serial(tmp_path):
                     "#undef FN\n#undef OFF\n#define FN step_b\n#define OFF 1\n#endif\n"
                     "void FN(int n) { for (int i = 1; i < n; i++) a[i] = a[i - OFF] + 1; }\n"
                     "#if PASS == 1\n#undef PASS\n#define PASS 2\n#include \"self.c\"\n#endif\n")
-    _, verdict = _verdicts(path)
-    assert not verdict["step_a"].parallelizable and "preprocessor" in verdict["step_a"].codes
+    _kept_serial(path, "step_a", "preprocessor")
