@@ -41,18 +41,14 @@ def why_not_editable(source: bytes, tu: TranslationUnit, loop: Loop, own_line: b
 
 
 def _hint_pragma_above(source: bytes, line_start: int) -> Optional[str]:
-    """A pragma that is not omp (`#pragma GCC ivdep`, `#pragma unroll`) above the loop: on the nearest
-    line that is not blank, a comment or another directive (`#ifdef TRACE`, `#endif` between them);
-    gcc accepts an omp pragma neither above nor below one."""
+    """A pragma that is not omp (`#pragma GCC ivdep`, `#pragma unroll`) above the loop: on its statement
+    line above (SourceLines.statement_line_above: `#ifdef TRACE`, `#endif` may sit between them); gcc
+    accepts an omp pragma neither above nor below one."""
     lines = source_lines(source)
-    number = lines.line_of(line_start)
-    while True:
-        directive = lines.nearest_above(number)
-        if directive is None or directive.is_omp:
-            return None
-        if directive.pragma is not None:
-            return directive.text
-        number = directive.first_line  # (a #define, #ifdef, #endif: the pragma above it still applies)
+    directive = lines.directive_of(lines.statement_line_above(lines.line_of(line_start)))
+    if directive is None or directive.pragma is None or directive.is_omp:
+        return None
+    return directive.text
 
 
 def shares_line(source: bytes, loop: Loop) -> bool:

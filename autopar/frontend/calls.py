@@ -8,8 +8,7 @@ Takes a loop's nodes and the summaries; gives `CallSite`s.
 from __future__ import annotations
 
 import re
-from itertools import chain
-from typing import Optional
+from typing import Iterable, Optional
 
 from clang.cindex import CursorKind as K, StorageClass, TypeKind
 
@@ -18,7 +17,6 @@ from autopar.frontend.ast import FUNCTION_KINDS, Node, Source, canonical_kind, e
 from autopar.frontend.variables import Variables
 from autopar.frontend.containers import PLAIN_TYPES, READ_ONLY, container_call
 from autopar.frontend.functions import Function, calls_the_definition, cleanup_handlers, qualified_name
-from autopar.frontend.omp_pragmas import header_texts
 
 _MATH = ["sqrt", "cbrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "pow", "sin", "cos", "tan",
          "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "fabs", "fmax",
@@ -51,11 +49,11 @@ _SETS_ERRNO = {prefix + f + s for f in _MATH for s in ("", "f", "l") for prefix 
 _READS_ERRNO = re.compile(rb'errno|\b(?:perror|strerror(?:_r)?|v?err|v?warn)\s*\(|"[^"\n]*%m')
 
 
-def reads_errno(data: bytes, headers: list[str]) -> bool:
-    """Whether the file (its bytes, `data`) or one of its own headers may read errno (names it, or calls
-    what prints it): its value after a loop would then be observed. (A caller in another file that
-    reads it is not seen.)"""
-    return any(text is None or _READS_ERRNO.search(text) is not None for text in chain([data], header_texts(headers)))
+def reads_errno(texts: Iterable[Optional[bytes]]) -> bool:
+    """Whether the file or one of its own headers (their bytes, `texts`; None for a header that cannot
+    be read) may read errno (names it, or calls what prints it): its value after a loop would then be
+    observed. (A caller in another file that reads it is not seen.)"""
+    return any(text is None or _READS_ERRNO.search(text) is not None for text in texts)
 
 
 def library_effect(node: Node, name: str, errno_read: bool, cplusplus: bool) -> tuple[CallEffect, str]:

@@ -21,7 +21,7 @@ from autopar.frontend.functions import Function
 from autopar.frontend.variables import Variables
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.nest_facts import ASSIGNING_KINDS, CHAR_TYPES, NestFacts, Scope, range_size, written_decl_refs
-from autopar.frontend.omp_pragmas import header_texts
+from autopar.frontend.omp_pragmas import macros_reaching
 from autopar.frontend.containers import container_name
 from autopar.frontend.quasi_bounds import quasi_pieces, remainder_start
 from autopar.frontend.wraparound import BOUND, EXACT
@@ -37,11 +37,11 @@ def _opaque(bound: Optional[AffineExpr]) -> bool:
 class BodyReader:
     """Reads what each loop's body does (after the header is read, once the nest's facts are known)."""
 
-    def __init__(self, source: Source, affine: AffineBuilder, headers: tuple[str, ...] = ()):
+    def __init__(self, source: Source, affine: AffineBuilder, header_data: tuple[Optional[bytes], ...] = ()):
         self.source = source
         self.affine = affine
-        self.headers = headers  # the program's own headers: their macros expand in the loops too
-        self._counter_macros: Optional[set[bytes]] = None  # the macros that expand to __COUNTER__ (read once)
+        self.header_data = header_data  # the program's own headers' bytes: their macros expand in the loops too
+        self._counter_macros: Optional[set[str]] = None  # the macros that expand to __COUNTER__ (read once)
 
     def body_facts(self, info: LoopInfo, nest: NestFacts) -> None:
         loop = info.loop
@@ -145,29 +145,21 @@ class BodyReader:
         if loop.copy_problem is None and (b"__LINE__" in text or b"__COUNTER__" in text):
             loop.copy_problem = "it uses __LINE__ or __COUNTER__"
         if loop.copy_problem is None and self._counter_macros is None:  # (`#define TAG __COUNTER__`)
-            self._counter_macros = counter_macros([data, *header_texts(self.headers)])
+            self._counter_macros = counter_macros([data, *self.header_data])
         if loop.copy_problem is None and self._counter_macros and \
-                self._counter_macros & set(re.findall(rb"[A-Za-z_]\w*", text)):
+                self._counter_macros & set(re.findall(r"[A-Za-z_]\w*", text.decode("latin-1"))):
             loop.copy_problem = "a macro it names expands to __COUNTER__, which a copy would count again"
 
 
 _DIRECTIVE_LINE = re.compile(rb"(^|\n)[ \t]*(?:#|%:|\?\?=)")
-_DEFINITION = re.compile(rb"^[ \t]*(?:#|%:|\?\?=)[ \t]*define[ \t]+([A-Za-z_]\w*)(?:\([^)]*\))?((?:[^\n\\]|\\.|\\\n)*)", re.M)
 
 
-def counter_macros(texts: list[Optional[bytes]]) -> set[bytes]:
+def counter_macros(texts: list[Optional[bytes]]) -> set[str]:
     """The macros the texts define that expand to __COUNTER__, directly or through other macros
     (`#define UNIQUE_ID (__COUNTER__ + 1)` in a header, `#define TAG2 UNIQUE_ID` in the file)."""
     if not any(text is not None and b"__COUNTER__" in text for text in texts):
         return set()
-    bodies = {m.group(1): set(re.findall(rb"[A-Za-z_]\w*", m.group(2)))
-              for text in texts if text is not None for m in _DEFINITION.finditer(text)}
-    found = {name for name, words in bodies.items() if b"__COUNTER__" in words}
-    while True:
-        more = {name for name, words in bodies.items() if name not in found and words & found}
-        if not more:
-            return found
-        found |= more
+    return set(macros_reaching(texts, lambda body: re.search(r"\b__COUNTER__\b", body) is not None))
 
 
 def _note_control(loop: Loop, n: Node, loop_node: Node) -> None:

@@ -18,7 +18,7 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 # autopar's own form of lastprivate(conditional: ...) in rewritten code, read back as that clause
 # (autopar.plans.plan.CONDITIONAL_LASTPRIVATE; the standard library only here, so spelled again)
@@ -189,12 +189,18 @@ class SourceLines:
             n = directive.first_line - 1  # `#ifdef _OPENMP` around it, or `#pragma GCC ivdep`: look further up
         return None
 
-    def nearest_above(self, number: int) -> Optional[Directive]:
-        """The directive on the nearest line above `number` that is neither blank nor a comment."""
+    def statement_line_above(self, number: int) -> int:
+        """The nearest line above `number` that is neither blank, a comment, nor part of a directive
+        other than a pragma (`#ifdef`, `#define`: a pragma above them still applies to the statement
+        below): a line of code or of a pragma; 0 where there is none."""
         n = number - 1
-        while n > 0 and self.line(n).kind in ("blank", "comment"):
-            n -= 1
-        return self.directive_of(n)
+        while n > 0:
+            kind = self.line(n).kind
+            directive = self.directive_of(n) if kind in ("directive", "continuation") else None
+            if kind == "code" or directive is not None and directive.pragma is not None:
+                return n
+            n = directive.first_line - 1 if directive is not None else n - 1
+        return 0
 
     def omp_between(self, first: int, last: int) -> list[OmpPragma]:
         """Every omp pragma on lines first..last, `_Pragma("omp ...")` inside code too."""
@@ -241,6 +247,20 @@ _DEFINITION = re.compile(rb"^[ \t]*(?:#|%:|\?\?=)[ \t]*define[ \t]+([A-Za-z_]\w*
                          re.M)
 
 
+def macros_reaching(texts: list[Optional[bytes]], expands: Callable[[str], bool]) -> dict[str, str]:
+    """{macro: its definition} for each macro the texts define whose definition `expands` accepts, or
+    names such a macro (`#define TAG2 UNIQUE_ID` after `#define UNIQUE_ID (__COUNTER__ + 1)`)."""
+    bodies = {m.group(1).decode(): m.group(3).decode("utf-8", "replace")
+              for text in texts if text is not None for m in _DEFINITION.finditer(text)}
+    found = {name for name, body in bodies.items() if expands(body)}
+    while True:
+        more = {name for name, body in bodies.items() if name not in found
+                and set(re.findall(r"[A-Za-z_]\w*", body)) & found}
+        if not more:
+            return {name: bodies[name] for name in found}
+        found |= more
+
+
 def pragma_macros(texts: list[Optional[bytes]]) -> dict[str, bool]:
     """{macro: whether its pragma is omp} for each macro the texts define that expands to a pragma:
     its definition holds `_Pragma`, or names such a macro (`#define OMP_FOR DO_PRAGMA(omp parallel
@@ -248,15 +268,8 @@ def pragma_macros(texts: list[Optional[bytes]]) -> dict[str, bool]:
     names `omp`."""
     if not any(text is not None and b"_Pragma" in text for text in texts):
         return {}
-    bodies = {m.group(1).decode(): m.group(3).decode("utf-8", "replace")
-              for text in texts if text is not None for m in _DEFINITION.finditer(text)}
-    found = {name: bool(re.search(r"\bomp\b", body)) for name, body in bodies.items() if "_Pragma" in body}
-    while True:
-        more = {name: bool(re.search(r"\bomp\b", body)) for name, body in bodies.items() if name not in found
-                and set(re.findall(r"[A-Za-z_]\w*", body)) & set(found)}
-        if not more:
-            return found
-        found.update(more)
+    return {name: bool(re.search(r"\bomp\b", body))
+            for name, body in macros_reaching(texts, lambda body: "_Pragma" in body).items()}
 
 
 def macro_pragma_on_line(line: bytes, macros: dict[str, bool]) -> Optional[tuple[str, bool]]:

@@ -17,8 +17,8 @@ from clang.cindex import CursorKind as K
 from autopar.frontend.ast import Source
 from autopar.frontend.functions import Function
 from autopar.frontend.loops import LoopInfo
-from autopar.frontend.omp_pragmas import (SourceLines, header_texts, macro_pragma_on_line, parse_omp_pragma,
-                                          pragma_macros, source_lines)
+from autopar.frontend.omp_pragmas import (SourceLines, macro_pragma_on_line, parse_omp_pragma, pragma_macros,
+                                          source_lines)
 
 _OPT_OUT = re.compile(r"autopar\s*:\s*off\b", re.I)
 
@@ -36,7 +36,9 @@ def opt_out_above(lines: SourceLines, number: int) -> bool:
     return False
 
 
-def annotate(infos: list[LoopInfo], functions: list[Function], source: Source, headers: tuple[str, ...] = ()) -> None:
+def annotate(infos: list[LoopInfo], functions: list[Function], source: Source,
+             header_data: tuple[Optional[bytes], ...] = ()) -> None:
+    """`header_data`: the bytes of the program's own headers (their macros may write a loop's pragma)."""
     lines = source_lines(source.data)
     data = source.data
     function_off = {id(f): opt_out_above(lines, f.start_line) for f in functions}
@@ -51,7 +53,7 @@ def annotate(infos: list[LoopInfo], functions: list[Function], source: Source, h
                 loop.existing_pragma = directive.text
             elif (above := _code_line_above(lines, loop.line)) is not None:
                 if macros is None:
-                    macros = pragma_macros([data, *header_texts(list(headers))])
+                    macros = pragma_macros([data, *header_data])
                 found = macro_pragma_on_line(above, macros) if macros else None
                 if found is not None and found[1]:
                     loop.existing_pragma = found[0]  # (`PFOR`, defined in a header as `_Pragma("omp ...")`)
@@ -85,18 +87,12 @@ def annotate(infos: list[LoopInfo], functions: list[Function], source: Source, h
 
 
 def _code_line_above(lines: SourceLines, number: int) -> Optional[bytes]:
-    """The code of the nearest line above `number` that is code (blank lines, comments and directives
-    other than pragmas skipped), or None where a pragma comes first."""
-    n = number - 1
-    while n > 0:
-        kind = lines.line(n).kind
-        if kind == "code":
-            return lines.code[lines.starts[n - 1]:lines.starts[n] if n < len(lines.starts) else len(lines.code)]
-        directive = lines.directive_of(n) if kind in ("directive", "continuation") else None
-        if kind not in ("blank", "comment") and (directive is None or directive.pragma is not None):
-            return None
-        n -= 1
-    return None
+    """The code of the statement line above `number` (SourceLines.statement_line_above), or None
+    where that is a pragma or there is none."""
+    n = lines.statement_line_above(number)
+    if n == 0 or lines.line(n).kind != "code":
+        return None
+    return lines.code[lines.starts[n - 1]:lines.starts[n] if n < len(lines.starts) else len(lines.code)]
 
 
 def _omp_in_body(info: LoopInfo, infos: list[LoopInfo], lines: SourceLines) -> list[str]:

@@ -138,8 +138,8 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     called = {calls.callee_name(n) for info in infos if info.parent is None for n in info.node.walk()
               if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)} | external_summaries.wanted_names()
     volatiles, c_loops = Volatiles(clang_tu, source), functions if settings.language == "c" else None  # (C: global regions)
-    (headers, included), cplusplus = _headers(clang_tu), settings.language != "c"
-    errno_read, defined = calls.reads_errno(source.data, headers), {f.name: f for f in every_function}
+    (headers, included, header_data), cplusplus = _headers(clang_tu), settings.language != "c"
+    errno_read, defined = calls.reads_errno([source.data, *header_data]), {f.name: f for f in every_function}
     summaries = _with_external(summarize(every_function, variables, called, volatiles, c_loops, errno_read, cplusplus),
                                every_function, settings, clang_tu)
     for info in infos:
@@ -148,7 +148,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     address_taken = {id(f): address_taken_in(f) for f in functions}
     plain = plain_globals(clang_tu.cursor, variables.names_made(Storage.STATIC_LOCAL)) \
         if settings.language == "c" else frozenset()
-    bodies = BodyReader(source, affine, tuple(headers))
+    bodies = BodyReader(source, affine, header_data)
     for root in (i for i in infos if i.parent is None):
         nest_infos = root.subtree()
         header_writes = {n.index for i in nest_infos if i.loop.canonical for n in i.header_write_nodes}
@@ -176,7 +176,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     statics = StaticArrays(clang_tu, every_function, source, settings.language, whole_program, summaries)
     for info in infos:
         _variable_facts(info, variables, escaping, by_node, statics, volatiles, settings.language)
-    pragmas.annotate(infos, functions, source, tuple(headers))
+    pragmas.annotate(infos, functions, source, header_data)
     for info in infos:  # `if (level[u] < 0) { level[u] = d; next[n++] = u; }`
         info.loop.claims, info.loop.claim_problem = loop_claims(info, source, every_function, clang_tu.cursor,
                                                                 whole_program, settings.language)
@@ -188,19 +188,19 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     unit = TranslationUnit(path=path, language=settings.language, compile_args=settings.user_args,
                            build_vectorizes=settings.vectorizes, loops=[info.loop.frozen() for info in infos],
                            functions=summaries, diagnostics=diagnostics, strict_aliasing=settings.strict_aliasing, **facts,
-                           **_unit_facts(source, settings, headers, infos), included=included,
+                           **_unit_facts(source, settings, headers, header_data, infos), included=included,
                            whole_program=whole_program, switched_off=switched,
                            switchable=[] if switched else switched_off.switchable(infos, source, variables))
     _break_cycles(every_function, infos)
     return unit
 
 
-def _unit_facts(source: Source, settings, headers: list[str], infos: list[LoopInfo]) -> dict:
+def _unit_facts(source: Source, settings, headers: list[str], header_data: tuple[Optional[bytes], ...],
+                infos: list[LoopInfo]) -> dict:
     """What the unit as a whole tells: the floating-point environment used (by the file or a header of
     its own) and the loops that compute with it, the headers of its own, and where the real compiler's
     preprocessor keeps other code than libclang's."""
-    fp_environment = any(_FP_ENVIRONMENT.search(text) for text in [source.data, *header_texts(headers)]
-                         if text is not None)
+    fp_environment = any(_FP_ENVIRONMENT.search(text) for text in [source.data, *header_data] if text is not None)
     itself = next((h for h in headers if _same_file(h, source.path)), None)
     return {"uses_fp_environment": fp_environment,
             "floating_loops": [info.loop.id for info in infos if _computes_floating(info)] if fp_environment else [],
@@ -218,9 +218,10 @@ def _same_file(first: str, second: str) -> bool:
         return False
 
 
-def _headers(clang_tu) -> tuple[list[str], list[str]]:
+def _headers(clang_tu) -> tuple[list[str], list[str], tuple[Optional[bytes], ...]]:
     """(the files the translation unit includes that are no system headers, every file it includes),
-    as absolute paths."""
+    as absolute paths, and the bytes of the first (read once: errno, the floating-point environment,
+    __COUNTER__ and pragma macros all look into them; None for one that cannot be read)."""
     found, every = set(), set()
     for inclusion in clang_tu.get_includes():
         header = inclusion.include
@@ -229,7 +230,7 @@ def _headers(clang_tu) -> tuple[list[str], list[str]]:
         every.add(os.path.abspath(header.name))
         if not cindex.SourceLocation.from_position(clang_tu, header, 1, 1).is_in_system_header:
             found.add(os.path.abspath(header.name))
-    return sorted(found), sorted(every)
+    return sorted(found), sorted(every), tuple(header_texts(sorted(found)))
 
 
 # what reads or sets the floating-point environment, which is each thread's own (fenv.h, and the SSE
