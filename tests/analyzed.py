@@ -1,5 +1,6 @@
 """Loops of a snippet as `autopar analyze` reports them, for the tests that judge one function's
-nest at a time (the row tables' and carved rows' tests)."""
+nest at a time (the row tables' and carved rows' tests); `check`'s unsafe pragmas of a snippet; and
+a snippet's rewrite built and run against the original."""
 
 from __future__ import annotations
 
@@ -33,3 +34,24 @@ def unsafe_pragmas(tmp_path, capsys, text: str, name: str = "u.c") -> list[dict]
                 if f["rule"] == UNSAFE]
     assert code == 1 or not findings
     return findings
+
+
+def rewrite_prints_as_serial(tmp_path, text: str, defines: tuple[str, ...] = (), gcc_flags: tuple[str, ...] = (),
+                             name: str = "p.c"):
+    """`autopar rewrite` of `text` (written to `name`) succeeds, and the rewrite built with gcc -O2
+    -fopenmp prints what the original built serially prints, at 4 threads. The rewrite's path."""
+    import subprocess
+
+    from autopar.cli.main import main
+
+    source = tmp_path / name
+    rewritten = source.with_name(f"{source.stem}_omp{source.suffix}")
+    source.write_text(text)
+    assert main(["rewrite", str(source), "-o", str(rewritten), "-q", *defines]) == 0
+    outputs = set()
+    for build, path, flags in (("serial", source, []), ("parallel", rewritten, ["-fopenmp"])):
+        subprocess.run(["gcc", "-O2", *gcc_flags, *flags, *defines, str(path), "-o", str(tmp_path / build)], check=True)
+        outputs.add(subprocess.run([str(tmp_path / build)], capture_output=True, text=True, check=True,
+                                   env={"OMP_NUM_THREADS": "4"}).stdout)
+    assert len(outputs) == 1, outputs
+    return rewritten

@@ -6,11 +6,9 @@ of numbers that the loop subscripted twice (gcc refused the rewrite)."""
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
-from analyzed import loops_of
+from analyzed import loops_of, rewrite_prints_as_serial
 
 BYTE_VIEW = """#include <stdio.h>
 #define N 100000
@@ -54,14 +52,4 @@ def test_no_copy_of_an_array_its_updates_do_not_index_as_declared(tmp_path, text
 @pytest.mark.slow
 @pytest.mark.parametrize("text", [BYTE_VIEW, ROW_TABLE, POINTER_ROWS])
 def test_the_rewrite_of_an_updated_view_or_row_table_builds_and_prints_the_serial_result(tmp_path, text):
-    from autopar.cli.main import main
-
-    source, rewritten = tmp_path / "v.c", tmp_path / "v_omp.c"
-    source.write_text(text)
-    assert main(["rewrite", str(source), "-o", str(rewritten), "-q"]) == 0
-    outputs = set()
-    for name, path, flags in (("serial", source, []), ("parallel", rewritten, ["-fopenmp"])):
-        subprocess.run(["gcc", "-O2", *flags, str(path), "-o", str(tmp_path / name)], check=True)
-        outputs.add(subprocess.run([str(tmp_path / name)], capture_output=True, text=True, check=True,
-                                   env={"OMP_NUM_THREADS": "4"}).stdout)
-    assert len(outputs) == 1
+    rewrite_prints_as_serial(tmp_path, text, name="v.c")

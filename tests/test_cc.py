@@ -94,6 +94,14 @@ def cache(tmp_path, monkeypatch):
     return tmp_path / "cache"
 
 
+@pytest.fixture
+def gcc_in_tmp(tmp_path, monkeypatch, cache):
+    """Compiles through the wrapper run in `tmp_path`, with gcc as the real compiler and a cache of its own."""
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
 def _analysis_with_plan(monkeypatch):
     """Stand in for the analysis with a hand-made plan (beside the real end-to-end tests below)."""
     def fake(path, compile_args=None, build_dir=None, reasoner=None, **options):
@@ -125,10 +133,8 @@ def test_rewritten_copy_is_compiled_with_openmp(tmp_path, monkeypatch, cache, co
     assert copy.startswith(b'#line 1 "src/k.c"\n') and b"#pragma omp parallel for\n#line 4\n" in copy
 
 
-def test_warning_in_rewritten_copy_points_at_the_original(tmp_path, monkeypatch, cache, capfd):
+def test_warning_in_rewritten_copy_points_at_the_original(tmp_path, monkeypatch, cache, gcc_in_tmp, capfd):
     _analysis_with_plan(monkeypatch)
-    monkeypatch.setenv("AUTOPAR_CC", "gcc")
-    monkeypatch.chdir(tmp_path)
     (tmp_path / "w.c").write_text("int f(int *a) {\n    int unused;\n    for (int i = 0; i < 9; i++)\n"
                                   "        a[i] = i;\n    return 0;\n}\n")
     assert cc.run(["-Wall", "-c", "w.c"]) == 0
@@ -137,10 +143,8 @@ def test_warning_in_rewritten_copy_points_at_the_original(tmp_path, monkeypatch,
     assert "w.c:2:9: warning: unused variable" in err and str(cache) not in err
 
 
-def test_copy_that_fails_to_compile_falls_back_to_the_original(tmp_path, monkeypatch, cache, capfd):
+def test_copy_that_fails_to_compile_falls_back_to_the_original(tmp_path, monkeypatch, cache, gcc_in_tmp, capfd):
     _analysis_with_plan(monkeypatch)
-    monkeypatch.setenv("AUTOPAR_CC", "gcc")
-    monkeypatch.chdir(tmp_path)
     # OpenMP rejects a pragma on a loop whose bound it cannot handle (a float induction variable)
     (tmp_path / "f.c").write_text("void f(float *a) {\n    for (float x = 0; x < 9; x += 1)\n        a[0] = x;\n}\n")
     assert cc.run(["-c", "f.c"]) == 0
@@ -277,10 +281,8 @@ def test_make_broken_target_fails_with_the_compilers_message(project, tmp_path):
     assert "broken/broken.c:3:20: error" in wrapped.stderr
 
 
-def test_several_sources_compiled_and_linked_in_one_line(tmp_path, monkeypatch, cache):
+def test_several_sources_compiled_and_linked_in_one_line(tmp_path, monkeypatch, cache, gcc_in_tmp):
     _analysis_with_plan(monkeypatch)
-    monkeypatch.setenv("AUTOPAR_CC", "gcc")
-    monkeypatch.chdir(tmp_path)
     (tmp_path / "k.c").write_bytes(KERNEL)
     (tmp_path / "k.h").write_text("#define SCALE 2.0\n")
     (tmp_path / "main.c").write_text(
@@ -323,14 +325,12 @@ def test_slow_analysis_is_cut_off_and_the_original_compiled(tmp_path, monkeypatc
         "the analysis took longer than 1 s (AUTOPAR_TIMEOUT)"]
 
 
-def test_crash_in_the_analysis_is_one_warning(tmp_path, monkeypatch, cache, capfd):
+def test_crash_in_the_analysis_is_one_warning(tmp_path, monkeypatch, cache, gcc_in_tmp, capfd):
     def segfault(path, compile_args=None, build_dir=None, reasoner=None, **options):
         faulthandler.disable()  # pytest's handler would print the child's stack into the test log
         os.kill(os.getpid(), 11)
 
     monkeypatch.setattr(transform, "transform_file", segfault)
-    monkeypatch.setenv("AUTOPAR_CC", "gcc")
-    monkeypatch.chdir(tmp_path)
     (tmp_path / "k.c").write_bytes(KERNEL)
     (tmp_path / "k.h").write_text("#define SCALE 2.0\n")
     assert cc.run(["-c", "k.c"]) == 0 and (tmp_path / "k.o").exists()
@@ -374,10 +374,8 @@ def test_cmake_with_ninja_uses_the_wrapper(tmp_path):
                                              env=env).stdout
 
 
-def test_file_with_its_own_pragmas_is_parallelized_only_under_fopenmp(tmp_path, monkeypatch, cache, capfd):
+def test_file_with_its_own_pragmas_is_parallelized_only_under_fopenmp(tmp_path, monkeypatch, cache, gcc_in_tmp, capfd):
     _analysis_with_plan(monkeypatch)
-    monkeypatch.setenv("AUTOPAR_CC", "gcc")
-    monkeypatch.chdir(tmp_path)
     (tmp_path / "k.h").write_text("#define SCALE 2.0\n")
     (tmp_path / "k.c").write_bytes(KERNEL + b"void g(int *a) {\n#pragma omp parallel for\n"
                                             b"    for (int i = 0; i < 9; i++) a[0] += i;\n}\n")
@@ -392,11 +390,9 @@ def test_file_with_its_own_pragmas_is_parallelized_only_under_fopenmp(tmp_path, 
     (b"/* was:\n#pragma omp parallel for\n*/\n", True),  # commented out: no pragma of its own
     (b"void g(int *a) {\n#pragma \\\n    omp parallel for\n    for (int i = 0; i < 9; i++) a[0] += i;\n}\n", False),
 ])
-def test_own_pragmas_are_read_as_the_front_end_reads_them(tmp_path, monkeypatch, cache, capfd, own, parallelized):
+def test_own_pragmas_are_read_as_the_front_end_reads_them(tmp_path, monkeypatch, cache, gcc_in_tmp, capfd, own, parallelized):
     # the wrapper's own scan took the commented-out pragma for one and missed the continued one
     _analysis_with_plan(monkeypatch)
-    monkeypatch.setenv("AUTOPAR_CC", "gcc")
-    monkeypatch.chdir(tmp_path)
     (tmp_path / "k.h").write_text("#define SCALE 2.0\n")
     (tmp_path / "k.c").write_bytes(KERNEL + own)
     assert cc.run(["-c", "k.c"]) == 0
@@ -414,9 +410,7 @@ DSUM = b"""double dsum(const double *d, int n) {
 
 
 def test_the_floating_point_policy_comes_from_the_environment_and_is_part_of_the_cache_key(
-        tmp_path, monkeypatch, cache):
-    monkeypatch.setenv("AUTOPAR_CC", "gcc")
-    monkeypatch.chdir(tmp_path)
+        tmp_path, monkeypatch, cache, gcc_in_tmp):
     (tmp_path / "d.c").write_bytes(DSUM)
     report = tmp_path / "report.jsonl"
     monkeypatch.setenv("AUTOPAR_REPORT", str(report))
@@ -493,9 +487,7 @@ int main(void) {
 """
 
 
-def test_a_program_of_one_source_gets_the_facts_of_a_whole_program(tmp_path, monkeypatch, cache):
-    monkeypatch.setenv("AUTOPAR_CC", "gcc")
-    monkeypatch.chdir(tmp_path)
+def test_a_program_of_one_source_gets_the_facts_of_a_whole_program(tmp_path, monkeypatch, cache, gcc_in_tmp):
     (tmp_path / "pr.c").write_bytes(PULL_PROGRAM)
     report = tmp_path / "report.jsonl"
     monkeypatch.setenv("AUTOPAR_REPORT", str(report))
@@ -645,11 +637,9 @@ def test_what_fopenmp_would_switch_on_stays_off(tmp_path, monkeypatch, cache, ca
     assert "not parallelized" in capfd.readouterr().err
 
 
-def test_several_sources_each_get_their_dependency_file_and_no_stale_copy(tmp_path, monkeypatch, cache):
+def test_several_sources_each_get_their_dependency_file_and_no_stale_copy(tmp_path, monkeypatch, cache, gcc_in_tmp):
     """`-MD -c a.c b.c`: each source's `.d` names it, not its copy; and a header of b.c that changes
     between two builds is seen (it was checked against a.c's headers, and b.c's old copy raced)."""
-    monkeypatch.setenv("AUTOPAR_CC", "gcc")
-    monkeypatch.chdir(tmp_path)
     for name in ("a", "b"):
         (tmp_path / f"{name}.h").write_text("#define STEP 0\n")
         (tmp_path / f"{name}.c").write_text(f"#include \"{name}.h\"\nlong {name}v[1000002];\n"
@@ -666,11 +656,9 @@ def test_several_sources_each_get_their_dependency_file_and_no_stale_copy(tmp_pa
     assert "GOMP_parallel" not in subprocess.run(["nm", "b.o"], capture_output=True, text=True).stdout
 
 
-def test_the_sources_own_line_directives_are_kept(tmp_path, monkeypatch, cache, capfd):
+def test_the_sources_own_line_directives_are_kept(tmp_path, monkeypatch, cache, gcc_in_tmp, capfd):
     """A parser bison wrote says `#line 500 "gen.y"`: the directives the copy adds after a pragma must
     say gen.y's line too (`__LINE__` printed gen.y:8, gcc's build gen.y:504)."""
-    monkeypatch.setenv("AUTOPAR_CC", "gcc")
-    monkeypatch.chdir(tmp_path)
     (tmp_path / "g.c").write_text(
         "#include <stdio.h>\nlong a[4000000];\n#line 500 \"gen.y\"\n"
         "long f(int n) {\n  long s = 0;\n  for (int i = 0; i < n; i++) a[i] = i;\n"
@@ -704,11 +692,9 @@ def test_base_file_names_the_original(tmp_path, monkeypatch, cache, compiler, na
         f"src/{name} src/{name} 2.49998e+09\n"
 
 
-def test_the_environment_s_include_paths_are_part_of_the_cache_key(tmp_path, monkeypatch, cache):
+def test_the_environment_s_include_paths_are_part_of_the_cache_key(tmp_path, monkeypatch, cache, gcc_in_tmp):
     """CPATH picks the header: another CPATH, another header, so the cached copy of the other is not
     the one to compile (its loop became a recurrence)."""
-    monkeypatch.setenv("AUTOPAR_CC", "gcc")
-    monkeypatch.chdir(tmp_path)
     for name, step in (("apart", 0), ("carried", 1)):
         (tmp_path / name).mkdir()
         (tmp_path / name / "step.h").write_text(f"#define STEP {step}\n")
@@ -722,12 +708,10 @@ def test_the_environment_s_include_paths_are_part_of_the_cache_key(tmp_path, mon
     assert "GOMP_parallel" in symbols["apart"] and "GOMP_parallel" not in symbols["carried"]
 
 
-def test_a_report_line_says_whether_the_parallel_copy_went_into_the_object(tmp_path, monkeypatch, cache):
+def test_a_report_line_says_whether_the_parallel_copy_went_into_the_object(tmp_path, monkeypatch, cache, gcc_in_tmp):
     """The $AUTOPAR_REPORT line is written once the compile's outcome is known: `"applied": false` and
     why, when the object was built from the file unchanged (a file clang cannot parse, a copy that did
     not compile), so that a report never claims pragmas the object does not have."""
-    monkeypatch.setenv("AUTOPAR_CC", "gcc")
-    monkeypatch.chdir(tmp_path)
     report = tmp_path / "report.jsonl"
     monkeypatch.setenv("AUTOPAR_REPORT", str(report))
     loop = "double a[100000];\nvoid scale(int n) {\n  for (int i = 0; i < n; i++)\n    a[i] = a[i] * 2.0 + i;\n}\n"
@@ -775,12 +759,10 @@ def test_macros_given_to_the_preprocessor_by_another_spelling_reach_the_analysis
     assert "-DSHIFTED" in analysis_flags(line, line.sources[0])
 
 
-def test_a_one_step_build_whose_analysis_failed_keeps_the_users_pragmas_off(tmp_path, monkeypatch, cache):
+def test_a_one_step_build_whose_analysis_failed_keeps_the_users_pragmas_off(tmp_path, monkeypatch, cache, gcc_in_tmp):
     """`autopar-cc x.c -o x` links with -fopenmp; where the analysis failed (a GNU nested function
     clang cannot parse), the source's own pragma was compiled with it too and raced (300000, 199999
     where gcc printed 399999)."""
-    monkeypatch.setenv("AUTOPAR_CC", "gcc")
-    monkeypatch.chdir(tmp_path)
     (tmp_path / "ne.c").write_text("#include <stdio.h>\nint main(void) {\n  long cnt = 0;\n"
                                    "  int twice(int x) { return 2 * x; }\n#pragma omp parallel for\n"
                                    "  for (int i = 0; i < 400000; i++) cnt += twice(i) % 3;\n"
@@ -789,23 +771,19 @@ def test_a_one_step_build_whose_analysis_failed_keeps_the_users_pragmas_off(tmp_
     assert "GOMP_parallel" not in subprocess.run(["nm", "ne"], capture_output=True, text=True).stdout
 
 
-def test_a_source_that_tests_reentrant_is_not_given_fopenmp(tmp_path, monkeypatch, cache, capfd):
+def test_a_source_that_tests_reentrant_is_not_given_fopenmp(tmp_path, monkeypatch, cache, gcc_in_tmp, capfd):
     """-fopenmp defines _REENTRANT (gcc's -pthread): a file choosing its code by it printed
     "thread-safe" where gcc's build printed "single-threaded"."""
-    monkeypatch.setenv("AUTOPAR_CC", "gcc")
-    monkeypatch.chdir(tmp_path)
     (tmp_path / "r.c").write_bytes(b"#ifdef _REENTRANT\nint reentrant = 1;\n#endif\n" + KERNEL.replace(b'#include "k.h"\n', b"#define SCALE 2.0\n"))
     assert cc.run(["-c", "r.c"]) == 0
     assert "add._omp_fn" not in subprocess.run(["nm", "r.o"], capture_output=True, text=True).stdout
     assert "_REENTRANT" in capfd.readouterr().err
 
 
-def test_what_a_copy_would_change_stays_as_gcc_has_it(tmp_path, monkeypatch, cache):
+def test_what_a_copy_would_change_stays_as_gcc_has_it(tmp_path, monkeypatch, cache, gcc_in_tmp):
     """A `#line` in a comment or under `#if 0` is no directive (the copy's lines said old.c:907); a
     macro that expands to __COUNTER__ keeps its loop from being copied (the count rose by one per
     copy); __TIMESTAMP__ is the source's time, not the copy's."""
-    monkeypatch.setenv("AUTOPAR_CC", "gcc")
-    monkeypatch.chdir(tmp_path)
     (tmp_path / "ln.c").write_text(
         "#include <stdio.h>\n#include <stdlib.h>\n#if 0\n#line 500 \"grammar.y\"\n#endif\n/*\n # 900 \"old.c\"\n */\n"
         "#define TAG __COUNTER__\nint main(int argc, char **argv) {\n  int n = argc > 1 ? atoi(argv[1]) : 200000;\n"
@@ -820,12 +798,10 @@ def test_what_a_copy_would_change_stays_as_gcc_has_it(tmp_path, monkeypatch, cac
     assert outputs[0] == outputs[1] and "ln.c:16 1 " in outputs[0]
 
 
-def test_a_changed_isystem_header_that_mmd_leaves_out_is_noticed(tmp_path, monkeypatch, cache):
+def test_a_changed_isystem_header_that_mmd_leaves_out_is_noticed(tmp_path, monkeypatch, cache, gcc_in_tmp):
     """-MMD leaves -isystem headers out of the dependency file, so the cache kept the copy made while
     SHIFT was 0 after the header said 1: the reused pragma raced. The cache now checks every file
     the analysis read too."""
-    monkeypatch.setenv("AUTOPAR_CC", "gcc")
-    monkeypatch.chdir(tmp_path)
     (tmp_path / "sys").mkdir()
     (tmp_path / "m.c").write_text("#include <kern.h>\ndouble a[400001];\n"
                                   "void step(void) {\n  for (int i = 0; i < 400000; i++) a[i + SHIFT] = a[i] + 1.0;\n}\n")
@@ -837,12 +813,10 @@ def test_a_changed_isystem_header_that_mmd_leaves_out_is_noticed(tmp_path, monke
     assert outlined == [True, False]
 
 
-def test_a_dependency_file_behind_a_symlink_stays_a_symlink_with_its_mode(tmp_path, monkeypatch, cache):
+def test_a_dependency_file_behind_a_symlink_stays_a_symlink_with_its_mode(tmp_path, monkeypatch, cache, gcc_in_tmp):
     """The fixed dependency file replaced the symlink `-MF link.d` (and `-MF /dev/null` with a regular
     file, as root) and came out mode 0600: the target is written in place of itself (and a device is
     left alone, which this test does not try on the machine's own /dev/null)."""
-    monkeypatch.setenv("AUTOPAR_CC", "gcc")
-    monkeypatch.chdir(tmp_path)
     (tmp_path / "k.c").write_text("double a[400000];\nvoid f(void) {\n  for (int i = 0; i < 400000; i++) a[i] = i * 2.0;\n}\n")
     (tmp_path / "deps").mkdir()
     (tmp_path / "deps" / "real.d").write_text("")
@@ -879,20 +853,16 @@ def test_a_real_compiler_that_is_the_wrapper_itself_is_an_error_not_a_loop(tmp_p
     assert done.returncode == 127 and "cannot split it into words" in done.stderr
 
 
-def test_a_configure_probe_without_loops_gets_no_warning(tmp_path, monkeypatch, cache, capfd):
+def test_a_configure_probe_without_loops_gets_no_warning(tmp_path, monkeypatch, cache, gcc_in_tmp, capfd):
     """autoconf's AC_LANG_WERROR judges a probe by an empty stderr: `autopar-cc: warning: ... clang
     cannot parse it` on a probe of GNU nested functions made configure say "no" where gcc says yes."""
-    monkeypatch.setenv("AUTOPAR_CC", "gcc")
-    monkeypatch.chdir(tmp_path)
     (tmp_path / "conftest.c").write_text("int main(void) {\n  int twice(int v) { return 2 * v; }\n  return twice(0);\n}\n")
     assert cc.run(["-g", "-O2", "conftest.c", "-o", "conftest"]) == 0
     assert capfd.readouterr().err == ""
 
 
-def test_a_thread_sanitizer_build_is_compiled_as_asked(tmp_path, monkeypatch, cache):
+def test_a_thread_sanitizer_build_is_compiled_as_asked(tmp_path, monkeypatch, cache, gcc_in_tmp):
     """libgomp is not instrumented: the parallelized build of a race-free program reported 6 races."""
-    monkeypatch.setenv("AUTOPAR_CC", "gcc")
-    monkeypatch.chdir(tmp_path)
     (tmp_path / "k.c").write_text("double a[400000];\nvoid f(void) {\n  for (int i = 0; i < 400000; i++) a[i] = i * 2.0;\n}\n")
     assert cc.run(["-O1", "-fsanitize=thread", "-c", "k.c", "-o", "k.o"]) == 0
     assert "f._omp_fn" not in subprocess.run(["nm", "k.o"], capture_output=True, text=True).stdout

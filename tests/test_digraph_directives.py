@@ -5,10 +5,9 @@ program printed another sum; `%:ifdef` lines inside a loop were copied into its 
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
+from analyzed import rewrite_prints_as_serial
 from autopar.frontend.omp_pragmas import has_omp_pragma, openmp_code
 
 CONDITIONAL_HEADER = """#include <stdio.h>
@@ -61,14 +60,4 @@ def test_an_omp_pragma_spelled_with_a_digraph_or_trigraph_is_an_omp_pragma(spell
 @pytest.mark.parametrize("text, defines", [(CONDITIONAL_HEADER, []), (CONDITIONAL_HEADER, ["-DHALF"]),
                                            (HINT_ABOVE, [])])
 def test_the_rewrite_of_loops_beside_digraph_directives_builds_and_prints_the_serial_result(tmp_path, text, defines):
-    from autopar.cli.main import main
-
-    source, rewritten = tmp_path / "d.c", tmp_path / "d_omp.c"
-    source.write_text(text)
-    assert main(["rewrite", str(source), "-o", str(rewritten), "-q", *defines]) == 0
-    outputs = set()
-    for name, path, flags in (("serial", source, []), ("parallel", rewritten, ["-fopenmp"])):
-        subprocess.run(["gcc", "-O2", *flags, *defines, str(path), "-o", str(tmp_path / name)], check=True)
-        outputs.add(subprocess.run([str(tmp_path / name)], capture_output=True, text=True, check=True,
-                                   env={"OMP_NUM_THREADS": "4"}).stdout)
-    assert len(outputs) == 1
+    rewrite_prints_as_serial(tmp_path, text, tuple(defines), name="d.c")

@@ -7,10 +7,9 @@ in CR alone crashed the front end."""
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
+from analyzed import rewrite_prints_as_serial
 from autopar.cli.main import main
 
 BODY = "  for (int i = 0; i < N; i++) b[i] = a[i] * 2;\n"
@@ -33,15 +32,7 @@ CASES = {
 def test_the_rewrite_beside_what_sits_above_a_loop_builds_and_prints_the_serial_result(tmp_path, case):
     head, above = CASES[case]
     (tmp_path / "par.h").write_text('#define PFOR _Pragma("omp parallel for")\n')
-    source, rewritten = tmp_path / "p.c", tmp_path / "p_omp.c"
-    source.write_text(PROGRAM.format(head=head, above=above))
-    assert main(["rewrite", str(source), "-o", str(rewritten), "-q"]) == 0
-    outputs = set()
-    for name, path, flags in (("serial", source, []), ("parallel", rewritten, ["-fopenmp"])):
-        subprocess.run(["gcc", "-O2", "-w", *flags, str(path), "-o", str(tmp_path / name)], check=True)
-        outputs.add(subprocess.run([str(tmp_path / name)], capture_output=True, text=True, check=True,
-                                   env={"OMP_NUM_THREADS": "4"}).stdout)
-    assert len(outputs) == 1
+    rewritten = rewrite_prints_as_serial(tmp_path, PROGRAM.format(head=head, above=above), gcc_flags=("-w",))
     lines = rewritten.read_text().splitlines()
     at = lines.index(BODY.rstrip("\n"))
     assert "#pragma omp" not in lines[at - 1]  # (the loop keeps what sits above it, and gets no pragma)
