@@ -29,7 +29,6 @@ _OPERATOR = re.compile(rb'_Pragma\s*\(\s*("(?:\\.|[^"\\\n])*")\s*\)')
 # what starts a directive: `#`, its digraph `%:` (C95, C++) and its trigraph `??=` (with -trigraphs or
 # a strict -std=; elsewhere such a line does not compile, so reading it as a directive is safe)
 _HASHES = ("#", "%:", "??=")
-_DEFINE = re.compile(r"#\s*define\s+([A-Za-z_]\w*)")
 _OMP_MACRO = re.compile(r'#\s*define\s+([A-Za-z_]\w*)\s+(_Pragma\s*\(\s*"(?:\\.|[^"\\])*"\s*\))\s*')
 
 
@@ -129,11 +128,6 @@ class SourceLines:
         # `#define PFOR _Pragma("omp parallel for")`: a line of just `PFOR` is that directive
         self.omp_macros = {m.group(1): m.group(2) for d in self.directives
                            if (m := _OMP_MACRO.fullmatch(d.text)) and _is_omp(_pragma_body(m.group(2)))}
-        # every macro whose definition holds an omp `_Pragma` (`#define PFOR(i, n) _Pragma("omp parallel
-        # for") for (...)`): a loop it expands to carries a pragma the analysis does not read
-        self.pragma_macros = {m.group(1) for d in self.directives if (m := _DEFINE.match(d.text)) and
-                              any(_is_omp(_pragma_body(o.group().decode("utf-8", "replace")))
-                                  for o in _OPERATOR.finditer(d.text.encode()))}
         # `_Pragma("omp ...")` inside code or a macro's definition, not alone on its line: (line, text)
         self.inline_omp: list[tuple[int, str]] = []
         for m in _OPERATOR.finditer(self.code):
@@ -270,6 +264,14 @@ def pragma_macros(texts: list[Optional[bytes]]) -> dict[str, bool]:
         return {}
     return {name: bool(re.search(r"\bomp\b", body))
             for name, body in macros_reaching(texts, lambda body: "_Pragma" in body).items()}
+
+
+@functools.lru_cache(maxsize=8)
+def omp_macro_names(data: bytes) -> frozenset[str]:
+    """The macros the file defines that write an omp pragma (pragma_macros: `#define PFOR(i, n)
+    _Pragma("omp parallel for") for (...)`): a loop one expands to carries a pragma the analysis does
+    not read. Kept for the last few files: every function of a file asks."""
+    return frozenset(name for name, omp in pragma_macros([data]).items() if omp)
 
 
 def macro_pragma_on_line(line: bytes, macros: dict[str, bool]) -> Optional[tuple[str, bool]]:

@@ -19,7 +19,7 @@ from autopar.ir_calls import UNKNOWN_POINTEE
 from autopar.frontend.ast import ASSIGN_OPS, INC_DEC, Node, expression_children, stored_operand, strip, variable_decl
 from autopar.frontend.calls import ALLOCATION_FUNCTIONS, call_arguments, callee_name, classify, library_effect
 from autopar.frontend.functions import Function, calls_the_definition, cleanup_handlers
-from autopar.frontend.omp_pragmas import source_lines
+from autopar.frontend.omp_pragmas import omp_macro_names, source_lines
 from autopar.frontend.param_regions import (Regions, file_scope_arrays, function_ranges, global_regions, param_regions,
                                            stable_parameters)
 from autopar.frontend.variables import Variables
@@ -244,7 +244,7 @@ def _unmodelled_code(function: Function) -> bool:
     words = set(re.findall(rb"[A-Za-z_]\w*", data[function.start:function.end]))
     return any(function.start <= d.start < function.end for d in lines.omp) or \
         any(first <= line <= last for line, _ in lines.inline_omp) or \
-        any(name.encode() in words for name in (*lines.omp_macros, *lines.pragma_macros))
+        any(name.encode() in words for name in (*lines.omp_macros, *omp_macro_names(data)))
 
 
 _TEMPLATES = (K.FUNCTION_TEMPLATE, K.CLASS_TEMPLATE, K.CLASS_TEMPLATE_PARTIAL_SPECIALIZATION)

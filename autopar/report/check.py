@@ -36,7 +36,7 @@ from autopar.report.check_regions import (private_array_problems, region_has_uno
 from autopar.report.check_updates import (UserAtomics, array_clause_problems, atomic_enough, closest_plans,
                                           linear_missing, loop_extents, missing_atomics_finding, sections_missing,
                                           shared_by, user_atomics, with_atomic_ranges)
-from autopar.frontend.omp_pragmas import OmpPragma, parse_omp_pragma, source_lines
+from autopar.frontend.omp_pragmas import OmpPragma, omp_macro_names, parse_omp_pragma
 from autopar.report.check_versioned import missed_beside_copies, missed_message, switched_off_by_guard, without_pragmas
 
 
@@ -262,7 +262,7 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str,
 def _expands_a_pragma(source: bytes, loop: Loop) -> bool:
     """Whether the macro the loop comes from (the name its expansion starts at) holds an omp pragma."""
     named = re.match(rb"[A-Za-z_]\w*", source[loop.offset:loop.offset + 256])
-    return named is not None and named.group().decode() in source_lines(source).pragma_macros
+    return named is not None and named.group().decode() in omp_macro_names(source)
 
 
 # loop constructs whose iterations are shared out as `for`'s are (a simd loop's too: what may run in
