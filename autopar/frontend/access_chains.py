@@ -459,7 +459,12 @@ class ChainReader:
 def pointee_spelling(node: Node) -> str:
     """What a pointer or array expression's elements are, as an unqualified canonical spelling ("" for
     anything else): a cast between two pointers to different types changes what a subscript counts."""
-    t = node.cursor.type.get_canonical()
+    return type_pointee_spelling(node.cursor.type)
+
+
+def type_pointee_spelling(ctype) -> str:
+    """pointee_spelling of a type (a parameter's, say)."""
+    t = ctype.get_canonical()
     inner = t.get_pointee() if t.kind == TypeKind.POINTER else t.get_array_element_type() if t.kind in ARRAY_TYPES else None
     return unqualified(inner) if inner is not None else ""
 

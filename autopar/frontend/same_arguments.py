@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-
 from typing import Optional
 
 from clang.cindex import CursorKind as K
-from clang.cindex import TypeKind
 
-from autopar.frontend.ast import ARRAY_TYPES, INTEGER_TYPES, Node, Source, bare, evaluate_int, strip, variable_decl
-from autopar.frontend.containers import unqualified
+from autopar.frontend.access_chains import pointee_spelling, type_pointee_spelling
+from autopar.frontend.ast import INTEGER_TYPES, Node, Source, bare, evaluate_int, strip, variable_decl
 from autopar.frontend.calls import call_arguments, callee_name
 from autopar.frontend.constant_locals import constant_locals
 from autopar.frontend.functions import Function
@@ -138,20 +136,10 @@ def _address(argument: Node, parameter, source: Source) -> Optional[tuple[str, i
             base, offset = element.expressions[0], evaluate_int(element.expressions[1])
     if base is None or offset is None or not source.text_of(base):
         return None
-    pointee = _pointee(base.cursor.type)
-    if pointee is None or pointee != _pointee(parameter.type):
+    pointee = pointee_spelling(base)
+    if not pointee or pointee != type_pointee_spelling(parameter.type):
         return None
     return source.text_of(bare(base)), offset
-
-
-def _pointee(ctype) -> Optional[str]:
-    """The element type an address of `ctype` (a pointer or an array) steps over, unqualified."""
-    t = ctype.get_canonical()
-    if t.kind == TypeKind.POINTER:
-        return unqualified(t.get_pointee())
-    if t.kind in ARRAY_TYPES:
-        return unqualified(t.get_array_element_type())
-    return None
 
 
 def _plain(node: Node) -> bool:
