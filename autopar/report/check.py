@@ -222,7 +222,9 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str,
         if unjudged is not None:
             unjudged.append(loop.id)
         return None
-    bare, nest, verdict = _analyzed(source, tu, loop, parsed, atomics, span, sections)
+    # (an `omp for` in the user's region: the region's own scalars and arrays stay each thread's)
+    own = region_private(source, loop) if "parallel" not in parsed.directive else {}
+    bare, nest, verdict = _analyzed(source, tu, loop, parsed, atomics, span, sections, own)
     common = dict(rule=UNSAFE, path=tu.path, line=loop.line, column=loop.column, loop_id=loop.id,
                   function=loop.function, existing_pragma=pragma)
     first, last, indentation, eol = _pragma_lines(source, span)  # (the fix replaces them)
@@ -251,8 +253,7 @@ def _judge_existing_pragma(source: bytes, tu: TranslationUnit, loop_id: str,
     extents = loop_extents(loop)
     if all(p.atomic_updates and not atomic_enough(p, atomics, parsed, extents) for p in plans):
         return missing_atomics_finding(plans, parsed, common)
-    own = set(region_private(source, loop)) if "parallel" not in parsed.directive else set()
-    plans, problems = _clause_problems(bare, loop, parsed, plans, atomics, extents, own)
+    plans, problems = _clause_problems(bare, loop, parsed, plans, atomics, extents, set(own))
     if not problems:
         return None if tested else _unchecked_condition(source, plans, parsed, verdict.reasons, common,
                                                         _pragma_lines(source, span) if span else None)
@@ -346,7 +347,7 @@ def _clause_problems(bare: TranslationUnit, loop: Loop, parsed: OmpPragma, plans
 
 
 def _analyzed(source: bytes, tu: TranslationUnit, loop: Loop, parsed: OmpPragma, atomics: UserAtomics, span,
-              sections: CriticalSections):
+              sections: CriticalSections, own: dict[str, str]):
     """(the unit as the analysis reads it, the nest's analysis, the loop's verdict): the pragma left out,
     the user's region's private scalars, atomic updates as written and what critical sections guard
     left out, switched-off statements read as rewrite writes them, and a loop `collapse` takes in
@@ -358,8 +359,7 @@ def _analyzed(source: bytes, tu: TranslationUnit, loop: Loop, parsed: OmpPragma,
     if sections.guarded or sections.calls:
         bare = without_guarded(bare, bare.loop(loop.id), sections)
     unreached: list[tuple[str, str]] = []  # (code, why)
-    if "parallel" not in parsed.directive:  # (an `omp for` in the user's region: its own scalars stay)
-        own = region_private(source, loop)
+    if "parallel" not in parsed.directive:  # (`own`: region_private)
         unreached = [(MISSING_CLAUSE, why) for why in region_problems(bare.loop(loop.id), own)] + \
             [(REGION_PRIVATE_ARRAY, why) for why in private_array_problems(source, loop)]
         bare = with_region_private(bare, bare.loop(loop.id), own)
