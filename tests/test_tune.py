@@ -503,3 +503,28 @@ def test_the_race_check_runs_the_program_with_the_runs_arguments():
     assert run_arguments("./taprog 50000") == ("50000",)
     assert run_arguments("./prog -n 'a b'") == ("-n", "a b")
     assert run_arguments("./prog 5 | tail -1") == ()  # a pipeline: not one program's arguments
+
+
+@pytest.mark.parametrize("stage", ["checking", "round"])
+def test_a_default_plan_found_wrong_stays_serial_when_the_budget_runs_out(program, stage):
+    # --check fails whenever a pragma is in the sources: the analyzer's default for the loop on line 6
+    # is found wrong, then the budget runs out (while the next option is checked, or in the rounds)
+    # before serial is timed. Without a record, rewrite would apply the default the tuner saw fail.
+    spent = []
+
+    def progress(**state):
+        if state["name"].endswith(":6:5") and state["stage"].startswith(stage):
+            if stage == "round" or state["option"] > 2:  # in the rounds, or once the default (c0) is checked
+                spent.append(True)
+
+    times = iter(range(10 ** 6))
+    config = _config(program, check="! grep -q pragma prog.c")
+    tuner = Tuner([str(program / "prog.c")], config, progress=progress,
+                  clock=lambda: 10 ** 6 if spent else next(times) * 1e-3)
+    document = tuner.tune()
+    assert tuner.stopped
+    region = next(r for r in tuner.regions if r.nest.root_loop_id.endswith(":6:5"))
+    assert next(o for o in region.options if o.id == region.default).status == "check-failed"
+    stored = decisions_module.regions_for(document, PROGRAM)
+    assert stored["6:5"]["plan"] is None, stored["6:5"]
+    assert "check-failed" in stored["6:5"]["reason"]

@@ -83,9 +83,23 @@ class Measuring:
         self.document["baseline"] = {"measure": measure, "reference_values": values[:50]}
 
     def _tune_region(self, index: int, region: Region) -> None:
+        live: list[Option] = []
+        try:
+            self._check_options(index, region, live)
+        except OutOfBudget:
+            self._decide(region, live, partial=True)
+            raise
+        if not any(o.id == "serial" for o in live):
+            region.reason = "serial did not build or run; nothing to compare with"
+            self._keep_serial_if_default_failed(region)
+            return
+        self._timed_rounds(index, region, live)
+        self._decide(region, live)
+
+    def _check_options(self, index: int, region: Region, live: list[Option]) -> None:
+        """Each option's warm-up run, output check and race check; the options that pass join live."""
         from autopar.tools.verify import compare_values
 
-        live: list[Option] = []
         total = len(self.regions)
         for number, option in enumerate(region.options):
             self.progress(region=index + 1, regions=total, name=region.name, option=number + 1,
@@ -128,10 +142,12 @@ class Measuring:
                 option.race = "not needed"
             option.status = "ok"
             live.append(option)
-        if not any(o.id == "serial" for o in live):
-            region.reason = "serial did not build or run; nothing to compare with"
-            return
-        # interleaved rounds: every live option once per round, in the same order
+
+    def _timed_rounds(self, index: int, region: Region, live: list[Option]) -> None:
+        """Interleaved rounds: every live option once per round, in the same order."""
+        from autopar.tools.verify import compare_values
+
+        total = len(self.regions)
         for round_number in range(self.config.rounds):
             for option in list(live):
                 self.progress(region=index + 1, regions=total, name=region.name,
@@ -157,13 +173,13 @@ class Measuring:
                 option.times.append(seconds)
                 if option.id == "serial":
                     self.serial_times.append(seconds)
-        self._decide(region, live)
 
     def _decide(self, region: Region, live: list[Option], partial: bool = False) -> None:
         serial = next((o for o in live if o.id == "serial" and o.times), None)
         timed = [o for o in live if o.times and o.status == "ok"]
         if serial is None or not timed:
             region.reason = "not measured before the budget ran out" if partial else "serial was not timed"
+            self._keep_serial_if_default_failed(region)
             return
         if partial:  # compare only options timed as often as serial, so that the rounds stay fair
             timed = [o for o in timed if len(o.times) >= len(serial.times)]
@@ -186,6 +202,27 @@ class Measuring:
         if best.id != "serial":
             self.best_speedup = max(self.best_speedup, serial.median / best.median)
         self._record(region, serial, partial)
+
+    def _keep_serial_if_default_failed(self, region: Region) -> None:
+        """A region left undecided gets no record, and rewrite then applies the analyzer's default:
+        unless the tuner saw that default fail (a wrong output, a race, a failed build or run), which
+        is recorded as serial."""
+        default = next((o for o in region.options if o.id == region.default and o.is_candidate), None)
+        if default is None or default.status in ("ok", "pending", "not-applied"):
+            return
+        region.reason = f"the default {default.id} failed ({default.status}: {default.detail}); {region.reason}: kept serial"
+        self._record_serial(region, speedup=None, partial=True)
+
+    def _record_serial(self, region: Region, speedup: Optional[float], partial: bool) -> None:
+        from autopar.decision.decisions import content_hash, position, set_region
+
+        region.best = region.options[0]
+        record = {"root": position(region.nest.root_loop_id), "root_loop_id": region.nest.root_loop_id,
+                  "choice": "serial", "summary": region.best.summary, "plan": None, "speedup": speedup,
+                  "reason": region.reason, "partial": partial, "measurements": [o.record() for o in region.options]}
+        if self.config.optimize:
+            record["optimize"] = True
+        set_region(self.document, region.file.shown, content_hash(region.file.content), record)
 
     def _record(self, region: Region, serial: Option, partial: bool) -> None:
         from autopar.decision.decisions import content_hash, plan_record, position, set_region
@@ -242,22 +279,14 @@ class Measuring:
     def _revert(self, speedup: float) -> None:
         """The tuned program as a whole measured slower than serial: the regions' gains were noise or
         do not add up, so every region is kept serial (never slower than the user's own program)."""
-        from autopar.decision.decisions import content_hash, position, set_region
-
         why = (f"the whole program measured {speedup:.2f}x of serial with the tuned plans "
                f"(interleaved rounds): every region kept serial")
         self.document["summary"]["reverted"] = why
         for region in self.regions:
             if not region.decided or not region.best.is_candidate:
                 continue
-            serial = region.options[0]
-            region.best, region.reason = serial, why
-            record = {"root": position(region.nest.root_loop_id), "root_loop_id": region.nest.root_loop_id,
-                      "choice": "serial", "summary": serial.summary, "plan": None, "speedup": 1.0,
-                      "reason": why, "partial": False, "measurements": [o.record() for o in region.options]}
-            if self.config.optimize:
-                record["optimize"] = True
-            set_region(self.document, region.file.shown, content_hash(region.file.content), record)
+            region.reason = why
+            self._record_serial(region, speedup=1.0, partial=False)
 
 
 def _fastest_pragma_plan(region: Region, serial: Option, min_gain: float, partial: bool) -> Optional[Option]:
