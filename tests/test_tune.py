@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shlex
@@ -528,3 +529,15 @@ def test_a_default_plan_found_wrong_stays_serial_when_the_budget_runs_out(progra
     stored = decisions_module.regions_for(document, PROGRAM)
     assert stored["6:5"]["plan"] is None, stored["6:5"]
     assert "check-failed" in stored["6:5"]["reason"]
+
+
+def test_the_program_left_behind_is_built_from_the_restored_sources(program):
+    # the build command writes a marker of the source it built from: after tuning, the last build must
+    # be of the user's own source again, not of the last option (or race build) measured
+    build = BUILD + " && sha1sum prog.c > built-from"
+    tuner = Tuner([str(program / "prog.c")], _config(program, build=build))
+    document = tuner.tune()
+    assert (program / "prog.c").read_bytes() == PROGRAM
+    built_from = (program / "built-from").read_text().split()[0]
+    assert built_from == hashlib.sha1(PROGRAM).hexdigest()
+    assert document["rebuilt"] == "the original program"

@@ -13,9 +13,10 @@ from typing import Callable, Optional, Sequence
 from autopar.tools.tune.config import OutOfBudget, TuneConfig
 from autopar.tools.tune.guard import SourceGuard
 from autopar.tools.tune.measure import Measuring
-from autopar.tools.tune.program import ProgramBuilds
+from autopar.tools.tune.program import ProgramBuilds, _digest
 from autopar.tools.tune.races import RaceChecks, has_main
 from autopar.tools.tune.regions import Option, Region, Restructuring, SourceFile
+from autopar.tools.tune.shell import _tail, run_shell
 
 
 class Tuner(Measuring, RaceChecks, ProgramBuilds):
@@ -82,7 +83,19 @@ class Tuner(Measuring, RaceChecks, ProgramBuilds):
                 self.document["stopped"] = self.stopped
                 self.document["measurements"] = self.measurements
                 self._save()
+        self._rebuild_original()
         return self.document
+
+    def _rebuild_original(self) -> None:
+        """The build the tuner left is of the last option measured (or of a race build): build the
+        restored sources once more, so that the program beside them is the user's own again."""
+        original = {f.path: f.content for f in self.files}
+        if self.measurements == 0 or self._built == _digest(original):
+            return
+        ran = run_shell(self.config.build, self.config.cwd, self._env(), 600)
+        self.document["rebuilt"] = ("the original program" if ran.returncode == 0 else
+                                    f"the build of the original program failed: {_tail(ran.stderr or ran.stdout)}")
+        self._save()
 
     # ------------------------------------------------------------------------------------- analysis
 
