@@ -34,6 +34,7 @@ class Inputs:
     stdin_path: Optional[str] = None  # the temporary file that holds standard input
     stdin_name: Optional[str] = None  # the name reports use for it
     stdin_flags: list[str] = field(default_factory=list)  # -iquote DIR of --stdin-filename
+    skipped: list[str] = field(default_factory=list)  # sources not analyzed for their names (exit 1)
     _scratch: Optional[str] = None
 
     def display(self, path: str) -> str:
@@ -71,6 +72,7 @@ def collect(arguments: list[str], config: Config, stdin_filename: Optional[str] 
     for argument in arguments:
         if not _utf8(argument):
             _skip_name(argument)
+            inputs.skipped.append(argument)
         elif argument == "-":
             inputs.paths.append(_read_stdin(inputs, stdin_filename))
         elif os.path.isdir(argument):
@@ -79,12 +81,22 @@ def collect(arguments: list[str], config: Config, stdin_filename: Optional[str] 
                 print(f"autopar: warning: {argument}: no C/C++ sources in this directory", file=sys.stderr)
             for name in (p for p in found if not _utf8(p)):
                 _skip_name(name)
+                inputs.skipped.append(name)
             inputs.paths.extend(p for p in found if p not in inputs.paths and _utf8(p))
         elif os.path.exists(argument) or allow_missing:
             inputs.paths.append(argument)
         else:
             raise InputError(f"no such file: {argument}")
     return inputs
+
+
+def not_a_file(path: str) -> Optional[str]:
+    """Why `path` cannot be read as a source file (missing, or a directory), else None."""
+    if os.path.isdir(path):
+        return f"{path}: is a directory"
+    if not os.path.exists(path):
+        return f"no such file: {path}"
+    return None
 
 
 def _utf8(path: str) -> bool:

@@ -493,3 +493,50 @@ def test_a_file_name_that_is_not_utf8_is_skipped_and_hides_no_other_report(work,
     for command in ("analyze", "check"):
         code, out, err = _run(capsys, command, ".", "--format", "json")
         assert code in (0, 1) and "a.c" in out and "the file name is not UTF-8" in err
+
+
+def test_a_file_not_analyzed_for_its_name_is_a_file_not_analyzed(work, capsys):
+    """Skipped for a name that is not UTF-8, the file was asked for and not analyzed: exit 1, as for a
+    file with errors (`check --allow-unanalyzed`: 0)."""
+    name = os.path.join(os.fsencode(str(work)), b"b\xe9.c")
+    with open(name, "w") as handle:
+        handle.write(LOOP)
+    for command in ("analyze", "check", "rewrite"):
+        code, _, err = _run(capsys, command, os.fsdecode(name))
+        assert code == 1 and "the file name is not UTF-8" in err, (command, code, err)
+    assert _run(capsys, "check", os.fsdecode(name), "--allow-unanalyzed")[0] == 0
+
+
+def test_dash_as_an_output_is_standard_output(work, capsys):
+    code, out, _ = _run(capsys, "rewrite", "k.c", "-o", "-")
+    assert code == 0 and "#pragma omp parallel for" in out and not (work / "-").exists()
+    code, out, _ = _run(capsys, "analyze", "k.c", "--format", "json", "--report", "-")
+    assert code == 0 and not (work / "-").exists()
+    assert out.count('"files"') == 2  # the report, then the --report copy
+    code, out, _ = _run(capsys, "check", "u.c", "-o", "-")
+    assert code == 1 and "u.c:" in out and not (work / "-").exists()
+    for argv in (["tune", "k.c", "--build", "true", "--run", "true", "-o", "-"], ["verify", "k.c", "-o", "-"]):
+        code, _, err = _run(capsys, *argv)
+        assert code == 2 and "-o -" in err, (argv, err)
+
+
+def test_an_empty_backup_suffix_is_a_usage_error(work, capsys):
+    before = (work / "k.c").read_bytes()
+    code, _, err = _run(capsys, "rewrite", "-i", "--backup", "", "k.c")
+    assert code == 2 and "--backup" in err and (work / "k.c").read_bytes() == before
+
+
+def test_a_directory_where_a_file_is_expected_is_named_as_one(work, capsys):
+    (work / "d").mkdir()
+    for argv in (["verify", "d"], ["explain", "d:3"], ["tune", "d", "--build", "true", "--run", "true"]):
+        code, _, err = _run(capsys, *argv)
+        assert code == 2 and "d: is a directory" in err and "no such file" not in err, (argv, err)
+
+
+def test_a_reader_that_goes_away_is_not_success(work):
+    """`autopar check u.c | true`: the findings could not be shown; with `set -o pipefail` CI must not
+    read that as a clean check (141, as a program killed by SIGPIPE)."""
+    done = subprocess.run(["bash", "-c", f"set -o pipefail; {AUTOPAR} check u.c k.c z.c --format json | true"],
+                          cwd=work, capture_output=True, env=_env())
+    assert done.returncode == 141, (done.returncode, done.stderr)
+    assert b"Traceback" not in done.stderr

@@ -54,14 +54,16 @@ def add_verify(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run_verify(args: argparse.Namespace, compile_flags: list[str]) -> int:
     from autopar.tools.verify import verify
 
+    from autopar.inputs import not_a_file
+
     for path in (args.file, args.rewritten):
-        if path is not None and not os.path.isfile(path):
-            print(f"autopar verify: no such file: {path}", file=sys.stderr)
+        if path is not None and not_a_file(path):
+            print(f"autopar verify: {not_a_file(path)}", file=sys.stderr)
             return EXIT_USAGE
     if args.output:
         from autopar.cli.cli_common import check_output_path
 
-        check_output_path(args.output, "-o", "autopar verify")
+        check_output_path(args.output, "-o", "autopar verify", stdout_allowed=False)
     if args.threads < 1 or args.repeat < 1 or (args.tolerance is not None and args.tolerance < 0):
         print("autopar verify: --threads and --repeat must be at least 1, --tolerance not negative", file=sys.stderr)
         return EXIT_USAGE

@@ -13,6 +13,7 @@ import sys
 from typing import Optional
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_BROKEN_PIPE = 141  # as a program killed by SIGPIPE
 
 
 class UsageError(Exception):
@@ -46,8 +47,11 @@ def jobs_of(args: argparse.Namespace) -> int:
     return jobs
 
 
-def check_output_path(path: Optional[str], option: str, prog: str) -> None:
-    """A usage error now, before any work, when `path` cannot be written."""
+def check_output_path(path: Optional[str], option: str, prog: str, stdout_allowed: bool = True) -> None:
+    """A usage error now, before any work, when `path` cannot be written (`-`, standard output, only
+    where `stdout_allowed`)."""
+    if path == "-" and not stdout_allowed:
+        raise UsageError(f"{prog}: {option} -: give a file name (standard output is not possible here)")
     if not path or path == "-":
         return
     directory = os.path.dirname(os.path.abspath(path))
@@ -65,7 +69,13 @@ def check_output_path(path: Optional[str], option: str, prog: str) -> None:
 
 
 def write_output(path: str, text, option: str, prog: str) -> Optional[str]:
-    """Write `text` (str or bytes) to `path`; the error message when that fails, else None."""
+    """Write `text` (str or bytes) to `path` (`-`: standard output); the error message when that
+    fails, else None."""
+    if path == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text if isinstance(text, bytes) else text.encode("utf-8", "surrogateescape"))
+        sys.stdout.flush()
+        return None
     try:
         if isinstance(text, bytes):
             with open(path, "wb") as out:

@@ -111,6 +111,8 @@ def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
                 exported.append((result.path, rewrite_findings(result.path, result.source, result.edits,
                                                                {l.id: l.function for l in result.report.loops})))
             status = max(status, _emit_rewrite(args, result, file_report, inputs.display(result.path), sink, headers))
+        if inputs.skipped:
+            status = max(status, EXIT_FAILED)
     report_llm_problems(reasoner)
     # the rewrite is done: an output that cannot be written now says so with its own exit code
     late = []
@@ -130,6 +132,8 @@ def run_rewrite(args: argparse.Namespace, compile_flags: list[str]) -> int:
 
 def _check_rewrite_usage(args: argparse.Namespace, prog: str) -> None:
     """The option combinations that make no sense, refused before any work."""
+    if args.backup is not None and not args.backup:
+        raise UsageError(f"{prog}: --backup needs a suffix, such as .orig")
     if args.backup and not args.in_place:
         raise UsageError(f"{prog}: --backup needs -i")
     if args.in_place and args.diff:
@@ -279,6 +283,7 @@ def run_check(args: argparse.Namespace, compile_flags: list[str]) -> int:
             raise UsageError(f"{prog}: {error}") from None
         result = filter_findings(result, select, ignore, inputs.display)  # reads each file for `autopar: ignore[...]`
         result = type(result).model_validate_json(inputs.rename(result.model_dump_json()))
+        skipped = len(inputs.skipped)
     report_llm_problems(reasoner)
     if args.write_baseline:
         try:
@@ -298,7 +303,7 @@ def run_check(args: argparse.Namespace, compile_flags: list[str]) -> int:
         colorize_diagnostics(text, sys.stdout)
     else:
         sys.stdout.write(text)
-    return exit_status(result, fail_on, allow_unanalyzed=args.allow_unanalyzed)
+    return exit_status(result, fail_on, allow_unanalyzed=args.allow_unanalyzed, skipped=skipped)
 
 
 def _check_output_text(args: argparse.Namespace, result, baseline: Optional[str], prog: str):
@@ -361,13 +366,14 @@ def parse_location(text: str, prog: str) -> tuple[str, int, Optional[int]]:
 
 
 def run_explain(args: argparse.Namespace, compile_flags: list[str]) -> int:
+    from autopar.inputs import not_a_file
     from autopar.report.explain import ExplainError, explain_loop
     from autopar.report.output import settings
 
     prog = "autopar explain"
     path, line, column = parse_location(args.location, prog)
-    if not os.path.isfile(path):
-        raise UsageError(f"{prog}: no such file: {path}")
+    if not_a_file(path):
+        raise UsageError(f"{prog}: {not_a_file(path)}")
     # never beside the source (it may be read-only): the current directory, or where --dot says
     dot_path = None if args.no_dot else (args.dot or f"{os.path.basename(path)}.{line}.dot")
     check_output_path(dot_path, "--dot", prog)

@@ -25,7 +25,8 @@ from autopar import __version__
 from autopar.flags import is_compile_flag, takes_value
 from autopar.process import configure_program
 
-from autopar.cli.cli_common import (EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE,  # noqa: F401
+from autopar.cli.cli_common import (EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_INTERNAL, EXIT_OK,  # noqa: F401
+                                EXIT_PARTIAL, EXIT_USAGE,
                                 STRATEGY_NAMES, UsageError, add_fp_option, add_input_options, add_llm_options,
                                 add_program_option, check_output_path, command_environment, inputs_flags, jobs_of,
                                 print_llm_decisions, reasoner_from_args, report_llm_problems, write_output)
@@ -169,6 +170,7 @@ def _cmd_analyze(args: argparse.Namespace, compile_flags: list[str]) -> int:
         else:
             files = run_all(_analyze_one, work, jobs, _analyze_crashed)
         report.files = [FileReport.model_validate_json(inputs.rename(f.model_dump_json())) for f in files]
+        skipped = bool(inputs.skipped)
     print_report(report, args.format)
     if args.format != "json":
         print_llm_decisions(reasoner, args)
@@ -178,7 +180,7 @@ def _cmd_analyze(args: argparse.Namespace, compile_flags: list[str]) -> int:
         if problem:
             print(problem, file=sys.stderr)
             return EXIT_PARTIAL
-    return _exit_code_for(report)
+    return max(_exit_code_for(report), EXIT_FAILED if skipped else EXIT_OK)
 
 
 def _exit_code_for(report) -> int:
@@ -342,7 +344,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             sys.stdout = open(os.devnull, "w")
         except OSError:
             pass
-        return EXIT_OK
+        return EXIT_BROKEN_PIPE  # not success: what was to be shown was not (`set -o pipefail` sees it)
     except Exception as error:  # noqa: BLE001 - never a traceback, unless asked for
         if os.environ.get("AUTOPAR_DEBUG"):
             raise

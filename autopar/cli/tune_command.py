@@ -66,7 +66,7 @@ def run_tune(args: argparse.Namespace, compile_flags: list[str]) -> int:
         raise UsageError(f"{prog}: --budget and --rounds must be positive")
     if not os.path.isdir(args.directory):
         raise UsageError(f"{prog}: -C {args.directory}: no such directory")
-    check_output_path(args.output, "-o", prog)
+    check_output_path(args.output, "-o", prog, stdout_allowed=False)  # written as it goes
     try:
         files = project_files(args.files, args.build_dir)
     except CheckError as error:

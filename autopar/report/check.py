@@ -26,6 +26,7 @@ from autopar.report import REPORT_VERSION, FileReport
 from autopar.report.findings import (MISSED, RULE_CODES, SIMD, UNSAFE, Finding,  # noqa: F401
                                      line_fix)
 from autopar.frontend import compdb
+from autopar.inputs import not_a_file
 from autopar.edit.atomic_updates import ATOMIC
 from autopar.report.check_restrict import restrict_finding  # noqa: F401  (explain's hint too)
 from autopar.report.check_clauses import clause_problems, within_safelen
@@ -71,9 +72,9 @@ class CheckResult(BaseModel):
 def project_files(files: list[str], build_dir: Optional[str]) -> list[str]:
     """FILE... as given, or every source of BUILD_DIR/compile_commands.json (absolute, deduplicated)."""
     if files:
-        missing = [f for f in files if not os.path.isfile(f)]
-        if missing:
-            raise CheckError(f"no such file: {', '.join(missing)}")
+        problems = [not_a_file(f) for f in files if not_a_file(f)]
+        if problems:
+            raise CheckError("; ".join(problems))
         return list(files)
     try:
         database = compdb.load(build_dir or ".")
@@ -471,9 +472,9 @@ FAIL_LEVELS = {"warning": (MISSED, UNSAFE), "missed": (MISSED, UNSAFE), "unsafe"
                "none": ()}
 
 
-def exit_status(result: CheckResult, fail_on, allow_unanalyzed: bool = False) -> int:
+def exit_status(result: CheckResult, fail_on, allow_unanalyzed: bool = False, skipped: int = 0) -> int:
     """0 clean; 1 findings of a rule that `fail_on` names, or a file that could not be analyzed
-    (unless `allow_unanalyzed`). `fail_on`: one of warning|missed|unsafe|any|none or rule codes, or a
+    (also one of the `skipped` inputs, which were not analyzed for their names; unless `allow_unanalyzed`). `fail_on`: one of warning|missed|unsafe|any|none or rule codes, or a
     list of them; `none` never fails. (2, usage, is the command line's.)"""
     names = [fail_on] if isinstance(fail_on, str) else list(fail_on)
     if "none" in names:
@@ -481,4 +482,4 @@ def exit_status(result: CheckResult, fail_on, allow_unanalyzed: bool = False) ->
     rules = {rule for name in names for rule in FAIL_LEVELS.get(name, (name.removeprefix("autopar/"),))}
     if any(f.rule in rules for f in result.findings):
         return 1
-    return 1 if result.failed_files and not allow_unanalyzed else 0
+    return 1 if (result.failed_files or skipped) and not allow_unanalyzed else 0
