@@ -83,6 +83,7 @@ class Variable(_Frozen):
     is_floating: bool = False  # float, double, long double (typedefs resolved)
     is_bool: bool = False  # _Bool / bool (typedefs resolved)
     number_kind: Literal["", "integer", "floating", "bool", "wide"] = ""  # its, its elements' or pointee's ("wide": __int128)
+    element_canonical: str = ""  # its innermost elements' or its pointee's type, typedefs and enums resolved
 
     @property
     def unaliased(self) -> bool:  # declared restrict, or proven so at every call
@@ -134,7 +135,8 @@ class Access(_Frozen):
     path: str  # the accessed object as spelled without subscripts: "A", "s.data", "p->x"
     is_write: bool
     subscripts: list[Subscript]  # outermost first
-    element_type: str = ""
+    element_type: str = ""  # as spelled: `uint8_t` of `((uint8_t *)x)[k]`
+    element_canonical: str = ""  # typedefs and enums resolved: `unsigned char`
     text: str  # source text of the whole access, e.g. "A[i * n + k]"
     line: int
     column: int
@@ -149,10 +151,8 @@ class Access(_Frozen):
     # begins it): the statement's byte range (`hist[k] += v`, its `;` left out), where an atomic
     # directive can go (autopar.plans.candidates.array_reductions.atomic_updates)
     update_range: Optional[tuple[int, int]] = None
-    # for a conditional write: comparisons that hold whenever it runs (a subset of its conditions)
-    guard: list[GuardComparison] = Field(default_factory=list)
-    # affine tests of the `if`s around it, in the function (autopar.frontend.domain_conditions)
-    conditions: list[DomainCondition] = Field(default_factory=list)
+    guard: list[GuardComparison] = Field(default_factory=list)  # a conditional write's: hold whenever it runs
+    conditions: list[DomainCondition] = Field(default_factory=list)  # its `if`s' affine tests (frontend.domain_conditions)
     # `a[i][j].f` (the member path after all subscripts, through struct fields only, no union, no
     # bit-field, ending in an arithmetic or pointer field): the byte offset of that field within the
     # element the subscripts select; None for every other access (autopar.frontend.access_chains)

@@ -69,7 +69,7 @@ def _shape_subscripts(model: LoopModel, obj: ObjectModel) -> None:
             m.reason = R.Reason(f"{obj.base.name} changes inside the loop", R.POINTER_CHANGES)
         elif other_element_type(obj, m.access):
             # `((double *)raw)[i]` beside `raw[j]`: subscripts that count elements of different sizes
-            types = sorted({t for t in (_plain_type(a.access.element_type) for a in obj.accesses) if _arithmetic(t)})
+            types = sorted({_plain_type(a.access.element_type) for a in obj.accesses if _arithmetic(_element_of(a.access))})
             m.reason = R.Reason(f"{obj.path} is reached as elements of different types ({', '.join(types)}; "
                                 f"a cast in {m.access.text}?)", R.SHAPE_MISMATCH)
     if any(m.reason for m in obj.accesses):
@@ -418,8 +418,9 @@ def other_element_type(obj: ObjectModel, access: Access) -> bool:
     """Whether `access` counts its subscript in elements of another type than the object's: its
     element type differs from another access's, or from what the variable's declared type points to
     (a pointer `T *p` read as `p[i]`: T; an array `T a[N]` read as `a[i]`: T), as through a cast.
-    Only arithmetic types are compared: a typedef or a C++ member type has other spellings."""
-    element = _plain_type(access.element_type)
+    Types are compared with typedefs resolved (`(uint8_t *)x` counts bytes), and only arithmetic
+    ones: a C++ member type or a struct's has other spellings."""
+    element = _element_of(access)
     if not _arithmetic(element):  # (an access a call's summary stands for has none)
         return False
     if obj.merged:
@@ -427,20 +428,28 @@ def other_element_type(obj: ObjectModel, access: Access) -> bool:
         # int), and its subscripts count elements of the root's own struct type, which the front end
         # checked (no cast on the way): only accesses of one field (one offset) are compared, and
         # they have that field's type
-        return any(_plain_type(m.access.element_type) != element for m in obj.accesses
-                   if m.access.member_offset == access.member_offset and
-                   _arithmetic(_plain_type(m.access.element_type)))
+        return any(_element_of(m.access) != element for m in obj.accesses
+                   if m.access.member_offset == access.member_offset and _arithmetic(_element_of(m.access)))
     if obj.element_types is None:  # asked for each access: the object's types are read once
-        obj.element_types = {t for t in (_plain_type(m.access.element_type) for m in obj.accesses) if _arithmetic(t)}
+        obj.element_types = {t for t in (_element_of(m.access) for m in obj.accesses) if _arithmetic(t)}
     if obj.element_types - {element}:
         return True
     declared = None
     if obj.kind == "pointer" and len(access.subscripts) == 1 and "(" not in obj.base.type and \
             "[" not in obj.base.type and obj.base.type.count("*") == 1:
-        declared = _plain_type(obj.base.type.rsplit("*", 1)[0])
+        declared = _declared_element(obj.base, obj.base.type.rsplit("*", 1)[0])
     elif obj.kind == "array" and "(" not in obj.base.type and obj.base.type.count("[") == len(access.subscripts):
-        declared = _plain_type(obj.base.type.split("[", 1)[0])
+        declared = _declared_element(obj.base, obj.base.type.split("[", 1)[0])
     return declared is not None and _arithmetic(declared) and declared != element
+
+
+def _element_of(access: Access) -> str:
+    """The type an access's subscripts count, typedefs resolved where the front end gave it."""
+    return _plain_type(access.element_canonical or access.element_type)
+
+
+def _declared_element(base, spelled: str) -> str:
+    return _plain_type(base.element_canonical or spelled)
 
 
 def reached_through_cast(obj: ObjectModel) -> bool:
@@ -450,8 +459,8 @@ def reached_through_cast(obj: ObjectModel) -> bool:
 
 def indexes_own_elements(obj: ObjectModel) -> bool:
     """Whether every access of `obj` indexes the elements its declaration names, with one subscript:
-    an array `T a[N]` as `a[e]`, a pointer `T *p` as `p[e]`, each of type T as spelled. Not a view
-    through a cast (`((unsigned char *)hist)[k]` counts bytes of an `int` array), nor a row reached
+    an array `T a[N]` as `a[e]`, a pointer `T *p` as `p[e]`, each of type T (typedefs resolved). Not a view
+    through a cast (`((unsigned char *)hist)[k]` counts bytes of an `int` array; typedefs resolved), nor a row reached
     through an element (`tab[k][i]` of `double *tab[4]`, or of `row tab[4]` with a typedef'd row)."""
     if obj.merged or obj.path != obj.base.name or not obj.accesses:
         return False
@@ -459,13 +468,13 @@ def indexes_own_elements(obj: ObjectModel) -> bool:
     if "(" in spelled or obj.kind not in ("array", "pointer"):
         return False
     if spelled.count("[") == 1 and "*" not in spelled:  # (a parameter `double rms[5]` is a pointer)
-        declared = _plain_type(spelled.split("[", 1)[0])
+        declared = _declared_element(obj.base, spelled.split("[", 1)[0])
     elif obj.kind == "pointer" and "[" not in spelled and spelled.count("*") == 1:
-        declared = _plain_type(spelled.rsplit("*", 1)[0])
+        declared = _declared_element(obj.base, spelled.rsplit("*", 1)[0])
     else:
         return False
     return all(m.access is not None and len(m.access.subscripts) == 1 and
-               _plain_type(m.access.element_type) == declared for m in obj.accesses)
+               _element_of(m.access) == declared for m in obj.accesses)
 
 
 def _arithmetic(plain: str) -> bool:

@@ -29,6 +29,7 @@ from autopar.frontend.domain_conditions import domain_conditions
 from autopar.frontend.first_access import left_statements
 from autopar.frontend.guards import guard_of
 from autopar.frontend.unnamed_memory import container_based, unnamed_memory
+from autopar.frontend.variables import canonical_spelling
 from autopar.frontend.variables import Variables, is_reference, is_volatile
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.nest_facts import Scope
@@ -380,7 +381,8 @@ class AccessCollector:
             text = f"an element of {subs[-1][1]}"  # the hidden `*__begin` of a range-based for
         self.found.append(Access(
             id=f"a{self.counter}", base=variable, path=variable.name + "".join(chain.path), is_write=is_write,
-            subscripts=subscripts, element_type=top.cursor.type.spelling if element_type is None else element_type, text=text,
+            subscripts=subscripts, element_type=top.cursor.type.spelling if element_type is None else element_type,
+            element_canonical=canonical_spelling(top.cursor.type) if element_type is None else element_type, text=text,
             line=line, column=column, statement=top.stmt,
             enclosing_loops=[info.loop.id for info in enclosing], conditional=conditional, update=update,
             update_range=_in_place(statement) if statement is not None and is_write and not self._directives() else None,

@@ -136,6 +136,7 @@ class Variables:
             scoped=self._scoped(decl),
             is_floating=canonical.kind in FLOATING_TYPES, is_bool=canonical.kind == TypeKind.BOOL,
             number_kind=_number_kind(canonical.get_pointee() if is_pointer else canonical),
+            element_canonical=element_canonical(canonical),
         )
 
 
@@ -168,6 +169,25 @@ def scoped_uses(loop) -> list[str]:
 
 def is_integer_decl(decl) -> bool:
     return canonical_kind(decl) in INTEGER_TYPES
+
+
+def canonical_spelling(t) -> str:
+    """A type as its canonical spelling, an enum as its integer type: what the subscripts of an
+    access of that type count (`uint8_t` and a `typedef unsigned char byte` are `unsigned char`)."""
+    canonical = t.get_canonical()
+    if canonical.kind == TypeKind.ENUM:
+        canonical = canonical.get_declaration().enum_type.get_canonical()
+    return canonical.spelling
+
+
+def element_canonical(canonical) -> str:
+    """Variable.element_canonical: the innermost elements of an array, or a pointer's pointee (its
+    innermost elements, for a pointer to rows)."""
+    if canonical.kind == TypeKind.POINTER:
+        canonical = canonical.get_pointee().get_canonical()
+    while canonical.kind in ARRAY_TYPES:
+        canonical = canonical.get_array_element_type().get_canonical()
+    return canonical_spelling(canonical)
 
 
 def _number_kind(canonical) -> str:
