@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("autopar.frontend", "autopar.deps", "autopar.plans", "autopar.decision", "autopar.edit",
           "autopar.report", "autopar.tools", "autopar.cli")
 # what every stage reads: the only modules of autopar outside a stage package
-IR = ("autopar.ir", "autopar.ir_base", "autopar.ir_affine", "autopar.ir_calls", "autopar.ir_claims")  # the IR's modules (autopar.ir re-exports the others)
+IR = ("autopar.ir", "autopar.ir_base", "autopar.ir_affine", "autopar.ir_calls", "autopar.ir_claims",
+      "autopar.ir_variables")  # the IR's modules (autopar.ir re-exports the others)
 FOUNDATIONS = ("autopar", *IR, "autopar.flags", "autopar.atomic", "autopar.config", "autopar.inputs",
                "autopar.jobs", "autopar.process")
 FRONT_END = ("autopar.frontend",)
