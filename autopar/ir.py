@@ -268,6 +268,9 @@ class Loop(_Frozen):
     entered_by_jump: bool = False
     has_continue: bool = False  # allowed by OpenMP; recorded for the report
     has_throw: bool = False  # C++ `throw` inside the body
+    # its function cannot run it in parallel: constexpr (no directive may appear there), or it calls
+    # setjmp (a longjmp from another thread, a signal handler's, would land in this thread's frame)
+    function_problem: Optional[str] = None
 
     accesses: list[Access] = Field(default_factory=list)  # the body's, nested loops included
     # element reads and writes the front end could not name (`get()[i]`, `((double *)addr)[i]`): any memory
@@ -360,6 +363,9 @@ class TranslationUnit(_Frozen):
     # why the real compiler keeps other code of the file than the analysis read (a conditional on
     # `__clang__` or `__GNUC__`: autopar.frontend.preprocessor_view); no loop of it is parallelized
     preprocessor_divergence: Optional[str] = None
+    # the file (or a header of its own) calls fork: a child that runs a parallel region after its parent
+    # ran one hangs in libgomp (its threads do not survive fork); no loop of it is parallelized
+    forks: bool = False
     loops: list[Loop] = Field(default_factory=list)  # main-file loops, in source order
     functions: dict[str, FunctionSummary] = Field(default_factory=dict)
     # per function, integer parameters every call in this file passes one constant for: {"max_pool": {"pool": "2"}}

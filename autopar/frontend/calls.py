@@ -17,6 +17,7 @@ from autopar.frontend.ast import FUNCTION_KINDS, Node, Source, canonical_kind, e
 from autopar.frontend.variables import Variables
 from autopar.frontend.containers import PLAIN_TYPES, READ_ONLY, container_call
 from autopar.frontend.functions import Function, calls_the_definition, cleanup_handlers, qualified_name
+from autopar.frontend.hidden_code import OBJECT_KINDS, object_code
 
 _MATH = ["sqrt", "cbrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "pow", "sin", "cos", "tan",
          "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "fabs", "fmax",
@@ -36,6 +37,10 @@ RANDOM_FUNCTIONS = {"rand", "random", "drand48", "erand48", "lrand48", "nrand48"
                     "srandom", "srand48", "rand_r"}
 
 
+# functions that return twice: a longjmp comes back to their call, before a loop that ran after it
+RETURNS_TWICE = {"setjmp", "_setjmp", "__builtin_setjmp", "sigsetjmp", "__sigsetjmp", "savectx", "vfork",
+                 "getcontext"}
+
 # names the C library does not reserve: pure only where a system header declares them (std::min,
 # std::max), since a program's own `int max(int, int)` in another file may do anything
 _LIBRARY_ONLY = {"min", "max"}
@@ -47,28 +52,46 @@ _SETS_ERRNO = {prefix + f + s for f in _MATH for s in ("", "f", "l") for prefix 
 
 # what reads errno without naming it: perror, strerror, the BSD err/warn family, glibc's `%m`
 _READS_ERRNO = re.compile(rb'errno|\b(?:perror|strerror(?:_r)?|v?err|v?warn)\s*\(|"[^"\n]*%m')
+# what gives a thread a locale of its own, which the threads of a team do not share
+_SETS_THREAD_LOCALE = re.compile(rb"\buselocale\b")
+# what reads the calling thread's locale among the functions taken as pure
+_READS_LOCALE = {"toupper", "tolower", "isdigit", "isalpha", "isspace", "isalnum"}
 
 
-def reads_errno(texts: Iterable[Optional[bytes]]) -> bool:
-    """Whether the file or one of its own headers (their bytes, `texts`; None for a header that cannot
-    be read) may read errno (names it, or calls what prints it): its value after a loop would then be
-    observed. (A caller in another file that reads it is not seen.)"""
-    return any(text is None or _READS_ERRNO.search(text) is not None for text in texts)
+def thread_state(texts: Iterable[Optional[bytes]]) -> frozenset:
+    """The library state of each thread's own that the file or one of its own headers (their bytes,
+    `texts`; None for a header that cannot be read) observes: "errno" where it may read errno (names
+    it, or calls what prints it), so its value after a loop is seen; "locale" where it sets a thread's
+    locale (`uselocale`), which a team's other threads do not have. (Another file's are not seen.)"""
+    texts = list(texts)
+    state = set()
+    if any(text is None or _READS_ERRNO.search(text) is not None for text in texts):
+        state.add("errno")
+    if any(text is None or _SETS_THREAD_LOCALE.search(text) is not None for text in texts):
+        state.add("locale")
+    return frozenset(state)
 
 
-def library_effect(node: Node, name: str, errno_read: bool, cplusplus: bool) -> tuple[CallEffect, str]:
+def library_effect(node: Node, name: str, state: frozenset, cplusplus: bool) -> tuple[CallEffect, str]:
     """The effect of a call (`node`, CALL_EXPR) of `name`, which the file does not define, and the name
     to report it by. Known only where it is the library's: in C++ a function a system header declares
     (`util::round`, a program's own, may do anything), called with numbers and pointers only (an
     object's operator< or a comparator, `std::max(a, b, less)`, is the program's code); `min` and `max`
     in C as well. A math function that may set errno is unknown where the file reads errno (with gcc's
-    default -fmath-errno, each thread sets its own, and a parallel loop would lose it)."""
+    default -fmath-errno, each thread sets its own, and a parallel loop would lose it), and so is one
+    that reads the thread's locale where the file sets one (`state`: thread_state's). A function of
+    the library's name that the program defines (a `static inline toupper` in a header of its own) is
+    the program's code."""
     effect = classify(name) if name else CallEffect.UNKNOWN
     if effect != CallEffect.UNKNOWN and (cplusplus or name in _LIBRARY_ONLY) and \
             not (declared_by_the_system(node) and (not cplusplus or _plain_arguments(node))):
         return CallEffect.UNKNOWN, name
-    if effect == CallEffect.PURE and name in _SETS_ERRNO and errno_read:
+    if effect != CallEffect.UNKNOWN and defined_by_the_program(node):
+        return CallEffect.UNKNOWN, f"{name} (defined by the program, not the library's)"
+    if effect == CallEffect.PURE and name in _SETS_ERRNO and "errno" in state:
         return CallEffect.UNKNOWN, f"{name} (it may set errno, which this file reads)"
+    if effect == CallEffect.PURE and name in _READS_LOCALE and "locale" in state:
+        return CallEffect.UNKNOWN, f"{name} (it reads the thread's locale, which this file sets with uselocale)"
     return effect, name
 
 
@@ -131,7 +154,7 @@ def object_argument(callee, count: int) -> bool:
 
 
 def call_sites(info, source: Source, summaries: dict[str, FunctionSummary], cplusplus: bool = False,
-               errno_read: bool = False, defined: Optional[dict[str, Function]] = None) -> list[CallSite]:
+               state: frozenset = frozenset(), defined: Optional[dict[str, Function]] = None) -> list[CallSite]:
     """The calls of the loop of `info`, each with its effect. `defined`: the file's functions by name
     (a summary is the call's only where the call reaches that very definition)."""
     sites: list[CallSite] = destructor_calls(info) if cplusplus else []
@@ -163,7 +186,7 @@ def call_sites(info, source: Source, summaries: dict[str, FunctionSummary], cplu
         elif node.kind != K.CALL_EXPR:
             effect = CallEffect.ALLOCATION
         else:
-            effect, name = library_effect(node, name, errno_read, cplusplus)
+            effect, name = library_effect(node, name, state, cplusplus)
         if not name:
             children = node.children
             name = source.text_of(children[0]) if children else "?"
@@ -211,6 +234,14 @@ def declared_by_the_system(call: Node) -> bool:
     """Whether the called function is declared in a system header (the C or C++ library's)."""
     decl = call.cursor.referenced
     return decl is not None and decl.location.is_in_system_header
+
+
+def defined_by_the_program(call: Node) -> bool:
+    """Whether the translation unit holds a definition of the called function outside the system
+    headers (in a header of the program's own: the main file's are summarized)."""
+    decl = call.cursor.referenced
+    definition = decl.get_definition() if decl is not None else None
+    return definition is not None and not definition.location.is_in_system_header
 
 
 def has_opaque_calls(sites: list[CallSite]) -> bool:
@@ -282,53 +313,21 @@ def lent_addresses(function, summaries: dict[str, FunctionSummary]) -> set[int]:
     return lent
 
 
-# nodes that may create an object of class type: a local, a braced or functional temporary, a call's result
-_OBJECT_KINDS = (K.VAR_DECL, K.INIT_LIST_EXPR, K.CXX_FUNCTIONAL_CAST_EXPR, K.CALL_EXPR, K.UNEXPOSED_EXPR)
-
-
 def destructor_calls(info) -> list[CallSite]:
-    """The destructors a loop's body runs without a call in the text: of a local or a temporary of a
-    class of this program that declares one (or whose bases or members do): `Tick{i};`, `Bump b{i};`.
-    Each is a call of unknown effects. (The standard library's own classes free only their own memory;
-    their template arguments are looked at.)"""
-    known: dict = info.function.facts.setdefault(("destructors", 0), {})  # node index -> destructor or ""
+    """The code a loop's body runs without a call in the text (hidden_code.object_code): a destructor of
+    a local or a temporary, a constructor of a base or a member, a default member initializer, of a
+    class of this program: `Tick{i};`, `Bump b{i};`. Each is a call of unknown effects."""
+    known: dict = info.function.facts.setdefault(("destructors", 0), {})  # node index -> code or ""
     sites, seen = [], set()
-    for node in info.function.nodes_where("objects", info.node, _OBJECT_KINDS):
+    for node in info.function.nodes_where("objects", info.node, OBJECT_KINDS):
         if node.index not in known:
-            known[node.index] = _destructor(node.cursor.type, set()) or ""
+            known[node.index] = object_code(node) or ""
         name = known[node.index]
         if name and name not in seen:
             seen.add(name)
             line, column = node.location()
             sites.append(CallSite(callee=name, line=line, column=column, effect=CallEffect.UNKNOWN))
     return sites
-
-
-def _destructor(type_, visiting: set) -> Optional[str]:
-    """`C::~C` of the first class of this program with a user-declared destructor that destroying an
-    object of `type_` runs (itself, a base, a member, a template argument), or None."""
-    t = type_.get_canonical()
-    if t.kind != TypeKind.RECORD:
-        return None
-    decl = t.get_declaration()
-    key = decl.get_usr() or t.spelling
-    if key in visiting:
-        return None
-    visiting.add(key)
-    for k in range(max(t.get_num_template_arguments(), 0)):
-        found = _destructor(t.get_template_argument_type(k), visiting)
-        if found:
-            return found
-    if decl.location.is_in_system_header:
-        return None
-    for child in decl.get_children():
-        if child.kind == K.DESTRUCTOR:
-            return f"{decl.spelling}::~{decl.spelling}"
-        if child.kind in (K.CXX_BASE_SPECIFIER, K.FIELD_DECL):
-            found = _destructor(child.type, visiting)
-            if found:
-                return found
-    return None
 
 
 def _within_size(node: Node, member: tuple, info, source: Source) -> bool:

@@ -51,13 +51,12 @@ class Function:
 
     @property
     def weak(self) -> bool:
-        """Whether the definition is weak (`__attribute__((weak))`, here or on a declaration before it,
-        or `#pragma weak name`): a strong one in another file replaces it at the link."""
+        """Whether the definition has the weak attribute, here or on a declaration before it (a strong
+        one in another file replaces it at the link; `#pragma weak` is weak_by_pragma's)."""
         for child in self.cursor.get_children():
             if child.kind == K.UNEXPOSED_ATTR and any(t.spelling in ("weak", "__weak__") for t in child.get_tokens()):
                 return True
-        return re.search(rb"#[ \t]*pragma[ \t]+weak[ \t]+" + re.escape(self.cursor.spelling.encode()) + rb"\b",
-                         self._source.data) is not None
+        return False
 
     def mentions(self, word: bytes) -> bool:
         """Whether the definition's text holds `word` (a cheap test before a walk that looks for it)."""
@@ -221,3 +220,18 @@ def cleanup_handlers(function: Function) -> dict:
                     if len(tokens) >= 3 and tokens[0].strip("_") == "cleanup":
                         found[node] = tokens[2]
     return found
+
+
+# `#pragma weak name` (or `name = other`), also as `_Pragma("weak name")`
+_PRAGMA_WEAK = re.compile(rb'(?:#[ \t]*pragma[ \t]+|_Pragma\s*\(\s*"\s*)weak[ \t]+([A-Za-z_]\w*)')
+
+
+def weak_by_pragma(texts) -> frozenset:
+    """The names that `#pragma weak` makes weak in the file or a header of its own (their bytes;
+    None for a header that cannot be read, which makes every name weak: "*")."""
+    names = set()
+    for text in texts:
+        if text is None:
+            return frozenset({"*"})
+        names.update(m.group(1).decode() for m in _PRAGMA_WEAK.finditer(text))
+    return frozenset(names)

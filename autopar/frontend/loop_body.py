@@ -17,7 +17,9 @@ from autopar.frontend.affine import AffineBuilder
 from autopar.frontend.ast import (FOR_KINDS, LOOP_KINDS, Node, Source, stored_operand, strip,
                                   variable_decl)
 from autopar.frontend.between_loops import host_statements, statement_end
+from autopar.frontend.calls import RETURNS_TWICE, callee_name
 from autopar.frontend.functions import Function
+from autopar.frontend.hidden_code import may_throw
 from autopar.frontend.variables import Variables
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.nest_facts import ASSIGNING_KINDS, CHAR_TYPES, NestFacts, Scope, range_size, written_decl_refs
@@ -71,8 +73,8 @@ class BodyReader:
                 "lower_each": lower_each if len(lower_each) > 1 else [],
                 "upper_each": upper_each if len(upper_each) > 1 else [],
                 "lower_quasi": lower_quasi or [], "upper_quasi": upper_quasi or [], "lower_remainder": lower_remainder})
-        body = info.body
-        if body is None:
+        loop.function_problem = function_problem(info.function)
+        if (body := info.body) is None:
             return
         bound_decls: dict[tuple, object] = {}
         bound_roots: set[tuple] = set()  # variables whose memory the bound reads (a[0], s->n, *p)
@@ -162,6 +164,20 @@ def counter_macros(texts: list[Optional[bytes]]) -> set[str]:
     return set(macros_reaching(texts, lambda body: re.search(r"\b__COUNTER__\b", body) is not None))
 
 
+def function_problem(function: Function) -> Optional[str]:
+    """Loop.function_problem of the loops of `function` (asked once per function)."""
+    if ("function problem", 0) not in function.facts:
+        header = function.facts[("source", 0)][function.start:function.end].split(b"{", 1)[0]
+        problem = None
+        if re.search(rb"\b(?:constexpr|consteval)\b", header):
+            problem = "its function is constexpr: no OpenMP directive may appear in it"
+        elif any(callee_name(n) in RETURNS_TWICE for n in function.nodes_of((K.CALL_EXPR,))):
+            problem = ("its function calls setjmp: a longjmp from another thread (a signal handler's) would "
+                       "land in this thread's frame")
+        function.facts[("function problem", 0)] = problem
+    return function.facts[("function problem", 0)]
+
+
 def _note_control(loop: Loop, n: Node, loop_node: Node) -> None:
     """What node `n` of the loop's body tells of its control flow and of copying its text."""
     kind = n.kind
@@ -178,7 +194,7 @@ def _note_control(loop: Loop, n: Node, loop_node: Node) -> None:
             loop.has_goto = True
     elif kind == K.INDIRECT_GOTO_STMT:
         loop.has_goto = True
-    elif kind == K.CXX_THROW_EXPR:
+    elif may_throw(n):
         loop.has_throw = True
     elif kind in (K.ASM_STMT, K.MS_ASM_STMT) and "an asm statement" not in loop.unmodelled_accesses:
         loop.unmodelled_accesses.append("an asm statement")  # (it may write its operands and any memory)
@@ -225,7 +241,7 @@ def _dependent(node: Node) -> bool:
 
 _COPY_KINDS = {K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.ASM_STMT, K.MS_ASM_STMT, K.VAR_DECL}
 _CONTROL_KINDS = {K.BREAK_STMT, K.CONTINUE_STMT, K.RETURN_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT,
-                  K.CXX_THROW_EXPR}
+                  K.CXX_THROW_EXPR, K.CXX_DYNAMIC_CAST_EXPR, K.CXX_TYPEID_EXPR}  # (hidden_code.may_throw)
 
 
 def _notable_nodes(function: Function, body: Node) -> list[Node]:

@@ -14,7 +14,7 @@ from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import CallEffect, ReductionOp, ScalarUse, Storage
 from autopar.frontend.ast import ARRAY_TYPES, FUNCTION_KINDS, LOOP_KINDS, Node, strip, user_of, variable_decl
-from autopar.frontend.calls import argument_index, callee_name
+from autopar.frontend.calls import RETURNS_TWICE, argument_index, callee_name
 from autopar.frontend.variables import Variables
 from autopar.frontend.first_access import FirstAccess, is_scalar_decl, jump_target
 from autopar.frontend.functions import Function
@@ -344,11 +344,6 @@ def _leaves(statement: Node, function: Function, labels: bool = True, own: Optio
     return False
 
 
-# functions that return twice: a longjmp comes back to their call, before a loop that ran after it
-_RETURNS_TWICE = {"setjmp", "_setjmp", "__builtin_setjmp", "sigsetjmp", "__sigsetjmp", "savectx", "vfork",
-                  "getcontext"}
-
-
 def _has_goto(info: LoopInfo) -> bool:
     """Whether the loop's function has a goto, or calls a function that returns twice (`setjmp`);
     kept as the function's ("jumps", 0) fact."""
@@ -356,7 +351,7 @@ def _has_goto(info: LoopInfo) -> bool:
     if ("jumps", 0) not in function.facts:
         jumps = function.nodes_where("jump statements", function.node, _JUMPS)
         function.facts[("jumps", 0)] = any(n.kind in (K.GOTO_STMT, K.INDIRECT_GOTO_STMT) for n in jumps) or \
-            any(callee_name(n) in _RETURNS_TWICE for n in function.nodes_of((K.CALL_EXPR,)))
+            any(callee_name(n) in RETURNS_TWICE for n in function.nodes_of((K.CALL_EXPR,)))
     return function.facts[("jumps", 0)]
 
 

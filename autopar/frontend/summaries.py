@@ -19,6 +19,7 @@ from autopar.ir_calls import UNKNOWN_POINTEE
 from autopar.frontend.ast import ASSIGN_OPS, INC_DEC, Node, expression_children, stored_operand, strip, variable_decl
 from autopar.frontend.calls import ALLOCATION_FUNCTIONS, call_arguments, callee_name, classify, library_effect
 from autopar.frontend.functions import Function, calls_the_definition, cleanup_handlers
+from autopar.frontend.hidden_code import OBJECT_KINDS, may_throw, object_code
 from autopar.frontend.omp_pragmas import omp_macro_names, source_lines
 from autopar.frontend.param_regions import (Regions, file_scope_arrays, function_ranges, global_regions, param_regions,
                                            stable_parameters)
@@ -170,7 +171,7 @@ class _Origins:
         return self.of_decl(decl, seen)
 
 
-def _local_facts(function: Function, variables: Variables, defined: dict[str, Function], errno_read: bool,
+def _local_facts(function: Function, variables: Variables, defined: dict[str, Function], thread_state: frozenset,
                  cplusplus: bool) -> _Local:
     facts = _Local()
     origins = _Origins(function, variables)
@@ -178,10 +179,16 @@ def _local_facts(function: Function, variables: Variables, defined: dict[str, Fu
     for node in function.nodes:
         if node.kind == K.BINARY_OPERATOR and node.binary_op == "=":
             stored.add(id(strip(expression_children(node)[0])))
+    if cplusplus and _runs_hidden_code(function):
+        facts.effect = CallEffect.UNKNOWN
     for node in function.nodes:
         kind = node.kind
-        if kind == K.CXX_THROW_EXPR:
+        if may_throw(node):
             facts.effect = CallEffect.UNKNOWN  # an exception may leave it: never out of a parallel region
+        if cplusplus and kind == K.VAR_DECL and expression_children(node) and \
+                variables.get(node.cursor).storage == Storage.STATIC_LOCAL and not _constant(expression_children(node)[-1]):
+            facts.writes_globals.add(node.cursor.spelling)  # C++: set by its first call, from what that call had
+            facts.global_kinds[node.cursor.spelling] = variables.get(node.cursor).number_kind
         if kind == K.DECL_REF_EXPR:
             decl = variable_decl(node)
             if decl is not None and variables.get(decl).storage in (Storage.GLOBAL, Storage.STATIC_LOCAL):
@@ -223,10 +230,27 @@ def _local_facts(function: Function, variables: Variables, defined: dict[str, Fu
                 facts.calls.append((name, [origins.of_expr(arg) for arg in call_arguments(node)]))
             else:
                 facts.calls.append((name, []))
-                effect = library_effect(node, name, errno_read, cplusplus)[0] if kind == K.CALL_EXPR else \
+                effect = library_effect(node, name, thread_state, cplusplus)[0] if kind == K.CALL_EXPR else \
                     CallEffect.ALLOCATION
                 facts.effect = _worse(facts.effect, effect)
     return facts
+
+
+def _runs_hidden_code(function: Function) -> bool:
+    """C++: a constructor, destructor or default member initializer of the program's that the function
+    runs without a call in its text (hidden_code.object_code)."""
+    return any(object_code(node) for node in function.nodes_of(OBJECT_KINDS))
+
+
+def _constant(value: Node) -> bool:
+    """Whether an initializer is made of literals, enumerators and const variables only (a static
+    local's constant initialization, done before any call)."""
+    for node in value.walk():
+        if node.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.LAMBDA_EXPR) or node.kind == K.DECL_REF_EXPR and \
+                node.cursor.referenced is not None and node.cursor.referenced.kind != K.ENUM_CONSTANT_DECL and \
+                not node.cursor.referenced.type.get_canonical().is_const_qualified():
+            return False
+    return True
 
 
 def _unmodelled_code(function: Function) -> bool:
@@ -310,8 +334,8 @@ def _through_pointer(member: Node) -> bool:
 
 def summarize(functions: list[Function], variables: Variables, wanted: set[str],
               volatiles: Optional[Volatiles] = None,
-              loop_functions: Optional[list[Function]] = None, errno_read: bool = False,
-              cplusplus: bool = False) -> dict[str, FunctionSummary]:
+              loop_functions: Optional[list[Function]] = None, thread_state: frozenset = frozenset(),
+              cplusplus: bool = False, weak_names: frozenset = frozenset()) -> dict[str, FunctionSummary]:
     """Summaries of the main file's functions named in `wanted` and of everything they call there,
     closed over same-file calls. A function that makes a volatile access is of unknown effect. Given
     the functions that hold loops (C only), the file-scope arrays a function indexes get their regions
@@ -325,9 +349,10 @@ def summarize(functions: list[Function], variables: Variables, wanted: set[str],
     while todo:
         name = todo.pop()
         if name not in local:
-            local[name] = _local_facts(by_name[name], variables, by_name, errno_read, cplusplus)
+            local[name] = _local_facts(by_name[name], variables, by_name, thread_state, cplusplus)
             if defined[name] > 1 or (volatiles is not None and volatiles.accesses(by_name[name])) or \
-                    _templated(by_name[name]) or by_name[name].weak or _unmodelled_code(by_name[name]):
+                    _templated(by_name[name]) or by_name[name].weak or name in weak_names or "*" in weak_names or \
+                    _unmodelled_code(by_name[name]):
                 local[name].effect = CallEffect.UNKNOWN
             todo.extend(c for c, _ in local[name].calls if c in by_name and c not in local)
     for _ in range(len(local) + 1):  # propagate along same-file calls until nothing changes

@@ -30,7 +30,7 @@ from autopar.frontend.entry_pointers import entry_pointers
 from autopar.frontend.row_tables import row_tables
 from autopar.frontend.pointer_shapes import pointer_shapes
 from autopar.frontend.pointer_facts import fresh_pointers
-from autopar.frontend.functions import build_functions, loop_macros
+from autopar.frontend.functions import build_functions, loop_macros, weak_by_pragma
 from autopar.frontend.kept_addresses import stored_parameters
 from autopar.frontend.loop_body import BodyReader
 from autopar.frontend.loop_header import HeaderReader
@@ -139,11 +139,11 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
               if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)} | external_summaries.wanted_names()
     volatiles, c_loops = Volatiles(clang_tu, source), functions if settings.language == "c" else None  # (C: global regions)
     (headers, included, header_data), cplusplus = _headers(clang_tu), settings.language != "c"
-    errno_read, defined = calls.reads_errno([source.data, *header_data]), {f.name: f for f in every_function}
-    summaries = _with_external(summarize(every_function, variables, called, volatiles, c_loops, errno_read, cplusplus),
-                               every_function, settings, clang_tu)
+    state, defined = calls.thread_state([source.data, *header_data]), {f.name: f for f in every_function}
+    summaries = _with_external(summarize(every_function, variables, called, volatiles, c_loops, state, cplusplus,
+                                         weak_by_pragma([source.data, *header_data])), every_function, settings, clang_tu)
     for info in infos:
-        info.loop.calls = calls.call_sites(info, source, summaries, cplusplus, errno_read, defined)
+        info.loop.calls = calls.call_sites(info, source, summaries, cplusplus, state, defined)
 
     address_taken = {id(f): address_taken_in(f) for f in functions}
     plain = plain_globals(clang_tu.cursor, variables.names_made(Storage.STATIC_LOCAL)) \
@@ -203,6 +203,7 @@ def _unit_facts(source: Source, settings, headers: list[str], header_data: tuple
     fp_environment = any(_FP_ENVIRONMENT.search(text) for text in [source.data, *header_data] if text is not None)
     itself = next((h for h in headers if _same_file(h, source.path)), None)
     return {"uses_fp_environment": fp_environment,
+            "forks": any(text is None or _FORKS.search(text) is not None for text in [source.data, *header_data]),
             "floating_loops": [info.loop.id for info in infos if _computes_floating(info)] if fp_environment else [],
             "user_headers": headers,
             # (a file that includes itself compiles its loops again, under other macros, which no
@@ -233,12 +234,18 @@ def _headers(clang_tu) -> tuple[list[str], list[str], tuple[Optional[bytes], ...
     return sorted(found), sorted(every), tuple(header_texts(sorted(found)))
 
 
-# what reads or sets the floating-point environment, which is each thread's own (fenv.h, and the SSE
-# control register that x86 compilers expose)
-_FP_ENVIRONMENT = re.compile(rb"\bfe(?:setround|clearexcept|testexcept|raiseexcept|setenv|holdexcept|updateenv|"
-                             rb"setexceptflag|getexceptflag|enableexcept|disableexcept)\b|FENV_ACCESS|"
-                             rb"\b(?:__builtin_ia32_ldmxcsr|_mm_setcsr|_MM_SET_ROUNDING_MODE|_MM_SET_FLUSH_ZERO_MODE|"
-                             rb"_MM_SET_DENORMALS_ZERO_MODE|_MM_SET_EXCEPTION_MASK|_MM_SET_EXCEPTION_STATE)\b")
+# what reads or sets the floating-point environment, which is each thread's own (fenv.h, the SSE
+# control and status register that x86 compilers expose, the x87 control word of fpu_control.h and
+# the instructions an asm statement would spell)
+_FP_ENVIRONMENT = re.compile(rb"\bfe(?:setround|getround|clearexcept|testexcept|raiseexcept|setenv|getenv|holdexcept|"
+                             rb"updateenv|setexceptflag|getexceptflag|enableexcept|disableexcept|getexcept)\b|FENV_ACCESS|"
+                             rb"\b(?:__builtin_ia32_ldmxcsr|__builtin_ia32_stmxcsr|_mm_setcsr|_mm_getcsr|_MM_SET_\w+|"
+                             rb"_MM_GET_\w+|_FPU_SETCW|_FPU_GETCW|fldcw|fnstcw|fstcw|ldmxcsr|stmxcsr|fnclex|fnstsw|"
+                             rb"fstsw)\b")
+
+
+# what starts a child process that goes on running the program's code
+_FORKS = re.compile(rb"\b(?:fork|vfork|daemon)\s*\(")
 
 
 def _computes_floating(info: LoopInfo) -> bool:

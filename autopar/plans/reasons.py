@@ -19,6 +19,7 @@ INSIDE_OMP = "inside-omp-construct"
 CONTAINS_PRAGMA = "contains-pragma"
 THREADPRIVATE = "threadprivate"  # the loop uses a threadprivate variable: each thread has its own copy
 VOLATILE = "volatile"  # the loop reads or writes a volatile object: each access must stay in order
+FORK = "fork"  # the file forks: a child's parallel region after the parent's hangs in libgomp
 PREPROCESSOR = "preprocessor"  # the real compiler keeps other code of the file than clang's preprocessor
 FP_ENVIRONMENT = "fp-environment"  # floating-point math in a file that sets or tests fenv: per-thread modes and flags
 SCOPED_NAME = "scoped-name"  # C++: a variable a clause or check would name is `ns::x`, a static member, or `::x`
@@ -32,6 +33,7 @@ WRITES_BOUND = "writes-bound"
 UNSIGNED_WRAP = "unsigned-wrap"  # an unsigned counter (or comparison) that may wrap around
 COUNT_OVERFLOW = "count-overflow"  # OpenMP's iteration count may not fit the counter's type
 LOOP_FORM = "loop-form"  # a header gcc or clang rejects under an OpenMP pragma
+FUNCTION = "function"  # its function cannot hold a parallel loop: constexpr, or it calls setjmp
 BOUND_MEMORY_WRITTEN = "bound-memory-written"
 # dependences
 CARRIED_FLOW = "carried-flow"

@@ -104,6 +104,8 @@ def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
             out.append(R.Reason(overflow, R.COUNT_OVERFLOW))
     if loop.form_problem:
         out.append(R.Reason(f"loop form: {loop.form_problem}", R.LOOP_FORM))
+    if loop.function_problem:
+        out.append(R.Reason(loop.function_problem, R.FUNCTION))
     if loop.has_break:
         out.append(R.Reason("break leaves the loop", R.BREAK))
     if loop.writes_induction_variable:
@@ -118,6 +120,9 @@ def structural_blockers(tu: TranslationUnit, loop: Loop) -> list[str]:
             out.append(R.Reason(message, code))
     if tu.preprocessor_divergence:
         out.append(R.Reason(tu.preprocessor_divergence, R.PREPROCESSOR))
+    if tu.forks:
+        out.append(R.Reason("the file calls fork: a child process that runs a parallel region after its parent "
+                            "ran one hangs (the team's threads do not survive fork)", R.FORK))
     if tu.uses_fp_environment and (any(a.base.number_kind == "floating" for l in inner for a in l.accesses) or
                                    any(u.variable.number_kind == "floating" for u in loop.scalars) or
                                    loop.id in tu.floating_loops):
