@@ -310,8 +310,8 @@ def test_pointers_that_may_alias_get_a_runtime_check_and_the_original_as_fallbac
     plan = next(p for p in made.restructured if made.analysis.tu.loop(p.root_loop_id).function == "kernel")
     assert plan.chosen is not None, plan.refused
     code = plan.chosen.code
-    assert "((const char *)&p[(long)(n) - 1] < (const char *)&q[0] || " \
-        "(const char *)&q[(long)(n) - 1] < (const char *)&p[0])" in code and "} else {" in code
+    assert "((const char *)(&p[(long)(n) - 1] + 1) <= (const char *)&q[0] || " \
+        "(const char *)(&q[(long)(n) - 1] + 1) <= (const char *)&p[0])" in code and "} else {" in code
     (tmp_path / "v.opt.c").write_bytes(made.rewritten)
     subprocess.run(["gcc", "-O2", str(source), "-o", str(tmp_path / "serial")], check=True)
     subprocess.run(["gcc", "-O2", "-fopenmp", str(tmp_path / "v.opt.c"), "-o", str(tmp_path / "opt")], check=True)
@@ -332,7 +332,8 @@ def _prints_as_serial(tmp_path: Path, source: Path, rewritten: bytes, runs: list
     for args in runs:
         for count in threads:
             run = lambda exe: subprocess.run([str(tmp_path / exe), *args], capture_output=True, text=True,  # noqa: E731
-                                             env={**os.environ, "OMP_NUM_THREADS": count}, check=True).stdout
+                                             env={**os.environ, "OMP_NUM_THREADS": count}, check=True,
+                                             timeout=120).stdout
             assert run("serial") == run("rewritten"), (args, count)
 
 
@@ -388,10 +389,10 @@ def test_a_scalar_accumulator_over_flattened_subscripts_is_restructured_bit_for_
     assert "#define S0(i, j) C[(i) * n + (j)] = 0.0" in code
     assert "#define S1(i, j, k) C[(i) * n + (j)] += A[(i) * n + (k)] * B[(k) * n + (j)]" in code
     # the rows' range, flattened, in long
-    assert "(const char *)&A[(long)((long)(n) - 1) * (long)(n) + ((long)(n) - 1)] < " \
+    assert "(const char *)(&A[(long)((long)(n) - 1) * (long)(n) + ((long)(n) - 1)] + 1) <= " \
         "(const char *)&C[(long)(0) * (long)(n) + (0)]" in code
     # int counters, as the source's loops, where no generated expression can overflow
-    assert "int c0" in code and re.search(r"\(long\)\(n\) <= \d+ && \(long\)\(n\) >= -\d+", code)
+    assert "int c0" in code and re.search(r"\(long\)\(n\) <= \d+L && \(long\)\(n\) >= -\d+L", code)
     # every element, exactly: apart (partial tiles), overlapping
     _prints_as_serial(tmp_path, source, made.rewritten, [("70", "-1"), ("33", "-1"), ("40", "1"), ("40", "0")])
 
@@ -808,3 +809,66 @@ def test_the_alias_check_of_arrays_of_two_element_types_compiles_as_cxx(tmp_path
     assert "(const char *)&a[" in candidate.code
     (tmp_path / "out.cpp").write_bytes(_spliced(source, plan, candidate))
     subprocess.run(["g++", "-fopenmp", "-c", str(tmp_path / "out.cpp"), "-o", str(tmp_path / "out.o")], check=True)
+
+
+PARTIAL_ELEMENT = """#include <stdio.h>
+#define N 64
+int mem[N * N + N * N / 4 + 4];
+void f(int *W, const unsigned char *R, int n) {
+  for (int j = n - 1; j >= 0; j--)
+    for (int i = 0; i < n; i++)
+      W[i * n + j] = R[i * n + j] + j;
+}
+int main(void) {
+  for (int k = 0; k < N * N + N * N / 4 + 4; k++) mem[k] = k * 2654435761u;
+  const unsigned char *R = (const unsigned char *)&mem[N * N - 1] + 1;  /* inside W's last element */
+  f(mem, R, N);
+  unsigned long h = 0;
+  for (int k = 0; k < N * N; k++) h = h * 1000003u + (unsigned)mem[k];
+  printf("%lu\\n", h);
+  return 0;
+}
+"""
+
+LONG_COUNTERS = """#include <stdio.h>
+#include <stdlib.h>
+#include <limits.h>
+double A[64][64], B[64][64];
+void f(PARAM lo, PARAM hi) {
+  for (long j = lo; j < hi; j++)
+    for (long i = lo; i < hi; i++)
+      A[i - lo][j - lo] = B[i - lo][j - lo] * 2 + A[j - lo][i - lo] * 0.5;
+}
+int main(int argc, char **argv) {
+  PARAM lo = argc > 1 ? (PARAM)strtoll(argv[1], 0, 10) : 0;
+  for (int i = 0; i < 64; i++) for (int j = 0; j < 64; j++) { A[i][j] = i * 3 + j; B[i][j] = i - j; }
+  f(lo, lo + 64);
+  long s = 0;
+  for (int i = 0; i < 64; i++) for (int j = 0; j < 64; j++) s = s * 31 + (long)A[i][j];
+  printf("%ld\\n", s);
+  return 0;
+}
+"""
+
+
+def test_the_alias_check_of_a_restructured_nest_counts_the_last_elements_bytes(tmp_path):
+    """R starts one byte into W's last int: `&W[last] < &R[0]` held, and the reordered nest read R's
+    bytes before W[last] was written (another result at 1 thread)."""
+    source = tmp_path / "partial.c"
+    source.write_text(PARTIAL_ELEMENT)
+    made = transform_file(str(source), [], optimize=True, work_thresholds=False)
+    assert made.restructured and any(p.chosen is not None for p in made.restructured)
+    _prints_as_serial(tmp_path, source, made.rewritten, [()], threads=("1", "4"))
+
+
+@pytest.mark.parametrize("param, values", [("int", ("0", "1073741800", "2147483000", "-2147483000")),
+                                           ("long", ("0", "9223372036854775743", "-9223372036854775000"))])
+def test_long_counters_over_parameters_near_their_types_ends_keep_the_serial_result(tmp_path, param, values):
+    """With `long` counters, bounds over `int` parameters were computed in int (`32 * floord(lo, 16)`
+    wrapped from lo = 2^30: another result at 1 thread), and nothing guarded `long` parameters near
+    LONG_MAX (`c0 += 32` wrapped: a hang)."""
+    source = tmp_path / "counters.c"
+    source.write_text(LONG_COUNTERS.replace("PARAM", param))
+    made = transform_file(str(source), [], optimize=True, work_thresholds=False)
+    assert any(p.chosen is not None for p in made.restructured)
+    _prints_as_serial(tmp_path, source, made.rewritten, [(v,) for v in values], threads=("1", "4"))

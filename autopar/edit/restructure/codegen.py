@@ -73,32 +73,31 @@ def iterator_type_of(scop: Scop) -> str:
 
 
 def int_range_guard(model: IslModel, nest: ScheduledNest, build: isl.AstBuild, printed: str,
-                    iterators: list[str]) -> str:
-    """With `int` counters, the condition that no expression of the generated loops can overflow:
-    each is a sum of at most m counters and parameters, with coefficients of at most A (the largest
-    number printed as a factor), and a constant of at most C (the largest other number), so every
-    counter and parameter within L = (INT_MAX - C) / (m A) - C (less a tile's overshoot) keeps them
-    all in range. The counters range over the schedule's values, whose bounds isl computes; the
-    test is evaluated in `long`."""
+                    iterators: list[str], maximum: int = 2**31 - 1) -> str:
+    """The condition that no expression of the generated loops can overflow their counters' type
+    (whose largest value is `maximum`): each is a sum of at most m counters and parameters, with
+    coefficients of at most A (the largest number printed as a factor), and a constant of at most C
+    (the largest other number), so every counter and parameter within L = (MAX - C) / (m A) - C
+    (less a tile's overshoot) keeps them all in range. The counters range over the schedule's values,
+    whose bounds isl computes from the parameters: those are tested first (`&&` then spares the
+    counters' bounds from computing with a parameter out of range). Evaluated in `long`."""
     scop = model.scop
     numbers = [int(n) for n in re.findall(r"(?<![\w.])\d+(?![\w.])", printed)]
     coefficients = [int(n) for n in re.findall(r"(?<![\w.])(\d+) \*|\* (\d+)(?![\w.])", printed) for n in n if n]
     largest = max([1, *coefficients])  # what multiplies a counter or a parameter
     constant = max([0, *numbers])  # what is added (a bound, a tile's size)
     terms = len(iterators) + len(scop.params) + 1
-    limit = (2**31 - 1 - constant) // (terms * largest) - constant
+    limit = (maximum - constant) // (terms * largest) - constant
     if limit <= 0:
         return "0"
     points = isl.Set.from_union_set(nest.schedule.get_map().intersect_domain(model.domain).range())
-    parts = []
+    parts = [f"{param} <= {limit}L && {param} >= -{limit}L" for param in scop.params]
     for d in range(points.dim(isl.dim_type.set)):
-        for bound, test in ((points.dim_max(d), f"<= {limit}"), (points.dim_min(d), f">= -{limit}")):
+        for bound, test in ((points.dim_max(d), f"<= {limit}L"), (points.dim_min(d), f">= -{limit}L")):
             parts.append(f"({build.expr_from_pw_aff(bound).to_C_str()}) {test}")
-    for param in scop.params:
-        parts.append(f"{param} <= {limit} && {param} >= -{limit}")
     kept = []
     for part in parts:  # a bound isl knows as a number is tested now
-        constant = re.fullmatch(r"\((-?\d+)\) (<=|>=) (-?\d+)", part)
+        constant = re.fullmatch(r"\((-?\d+)\) (<=|>=) (-?\d+)L", part)
         if constant is None:
             kept.append(part)
         elif not (int(constant.group(1)) <= int(constant.group(3)) if constant.group(2) == "<=" else
@@ -125,9 +124,12 @@ def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str
     scop = model.scop
     iterator_prefix, helper_prefix = _prefix(source_text)
     ctx = model.domain.get_ctx()
+    iterator_type = iterator_type_of(scop)
     # parameters of a type that is not a signed integer get a signed copy, so a bound such as
-    # `n - 1` cannot wrap around
-    copies = {p: f"{helper_prefix}{p}" for p in scop.params if not is_signed_int_type(scop.param_types.get(p, ""))}
+    # `n - 1` cannot wrap around; with `long` counters every parameter does, so that the bounds
+    # (`32 * floord(lo, 16)` of an `int lo`) are computed in long
+    copies = {p: f"{helper_prefix}{p}" for p in scop.params
+              if iterator_type == "long" or not is_signed_int_type(scop.param_types.get(p, ""))}
     context = isl.Set(model.params + "{ : }") if model.params else isl.Set("{ : }")
     build = isl.AstBuild.from_context(context)
     depth = _schedule_depth(nest.schedule)
@@ -136,7 +138,6 @@ def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str
     for name in names:
         id_list = id_list.add(isl.Id(name))
     build = build.set_iterators(id_list)
-    iterator_type = iterator_type_of(scop)
     ctx.set_ast_iterator_type(iterator_type)
     ast = build.node_from_schedule(nest.schedule)
     printed = ast.to_C_str()
@@ -144,7 +145,8 @@ def generate(model: IslModel, nest: ScheduledNest, source_text: str, indent: str
     used_iterators = [n for n in names if re.search(r"\b" + re.escape(n) + r"\b", printed)]
     # isl prints `for (long c0 = ...`: declare them at the block top instead
     printed = re.sub(r"for \(" + iterator_type + " (" + re.escape(iterator_prefix) + r"\d+) =", r"for (\1 =", printed)
-    overflow_guard = int_range_guard(model, nest, build, printed, used_iterators) if iterator_type == "int" else ""
+    overflow_guard = int_range_guard(model, nest, build, printed, used_iterators,
+                                     2**31 - 1 if iterator_type == "int" else 2**63 - 1)
     helpers_used = []
     for helper in _HELPERS:
         pattern = r"\b" + helper + r"\("
@@ -266,8 +268,9 @@ def alias_guard(model: IslModel, build: isl.AstBuild, helper_prefix: str, copies
     for a, b in scop.alias_checks:
         (a_low, a_high), (b_low, b_high) = bounds[a], bounds[b]
         # (as bytes: two arrays of other element types, `float *a` and `double *b`, may overlap too)
-        parts.append(f"((const char *)&{a}[{a_high}] < (const char *)&{b}[{b_low}] || "
-                     f"(const char *)&{b}[{b_high}] < (const char *)&{a}[{a_low}])")
+        # one past each range's last element: `&a[high] < &b[low]` passed where b began inside a[high]
+        parts.append(f"((const char *)(&{a}[{a_high}] + 1) <= (const char *)&{b}[{b_low}] || "
+                     f"(const char *)(&{b}[{b_high}] + 1) <= (const char *)&{a}[{a_low}])")
     return " && ".join(parts)
 
 
