@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import tempfile
 from itertools import zip_longest
@@ -57,10 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-races", action="store_true", help="skip the ThreadSanitizer builds")
     p.add_argument("--no-culprits", action="store_true", help="do not search for the culprit pragma")
     p.add_argument("--check", metavar="FILE.c", help="check one C or C++ file instead of generating programs")
-    p.add_argument("--cflags", default="", help="extra flags for every build of --check's file")
+    p.add_argument("--cflags", default="", help="extra flags for every build of --check's file (one string, "
+                                                   "as a shell splits it: --cflags '-std=c++20 -DN=8')")
     p.add_argument("--json", action="store_true", help="print the summary as JSON instead of a table")
     p.add_argument("--summarize", metavar="DIR", help="only the counts of a campaign (cut short, say) from "
                                                        "DIR/results.jsonl")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    for k in range(len(argv) - 1):  # `--cflags -std=c++20`: a value that begins with `-` is the option's
+        if argv[k] == "--cflags":
+            argv[k:k + 2] = [f"--cflags={argv[k + 1]}"]
+            break
     args = p.parse_args(argv)
     if args.summarize:
         lines = [json.loads(line) for line in Path(args.summarize, "results.jsonl").read_text().splitlines() if line]
@@ -109,7 +116,9 @@ def check_one(args: argparse.Namespace) -> int:
     source = Path(args.check).read_text()
     with tempfile.TemporaryDirectory(prefix="autopar-fuzz-") as scratch:
         cxx = Path(args.check).suffix in (".cpp", ".cc", ".cxx", ".C")
-        checker = Checker(scratch, args.cflags.split(), races=not args.no_races, cxx=cxx)
+        # the file is built from a copy: its own directory's headers stay reachable
+        flags = ["-I", str(Path(args.check).resolve().parent), *shlex.split(args.cflags)]
+        checker = Checker(scratch, flags, races=not args.no_races, cxx=cxx)
         outcome = checker.check(source, Path(args.check).stem)
         print(f"{args.check}: {outcome.kind}, {len(outcome.parallel)} of {outcome.loops} loops parallelized, "
               f"{outcome.restructured} nests restructured (--optimize)")
@@ -120,6 +129,8 @@ def check_one(args: argparse.Namespace) -> int:
                 found = find_culprits(checker, outcome, problem)
                 for culprit in found["culprits"]:
                     print(f"  culprit (line {culprit['line']}): {culprit['pragma']}")
+    if outcome.kind == "generator-invalid":
+        return 2  # not checked: the file does not build or run as it is
     return 1 if outcome.bad else 0
 
 

@@ -300,3 +300,24 @@ def test_link_flags_of_cflags_go_after_the_source(tmp_path):
     built = checker.build_gcc(source, "uses_libm", openmp=False)
     assert built.ok, built.stderr
     assert built.command[-1] == "-lm"
+
+
+def test_check_of_a_file_finds_its_own_headers_and_an_unchecked_file_is_not_a_pass(tmp_path, capsys):
+    """`fuzz.py --check inc/use.c`: the file is built from a copy, and its `#include "local.h"` was not
+    found; the run said generator-invalid and exited 0, a CI step that tested nothing. A value of
+    --cflags that begins with `-` is the option's own."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import fuzz
+
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "local.h").write_text("#define N 1000\n")
+    (tmp_path / "inc" / "use.c").write_text(
+        '#include <stdio.h>\n#include "local.h"\ndouble a[N];\nint main(void) {\n'
+        '  for (int i = 0; i < N; i++) a[i] = i * 0.5;\n  printf("%f\\n", a[N - 1]);\n  return 0;\n}\n')
+    assert fuzz.main(["--check", str(tmp_path / "inc" / "use.c"), "--no-races", "--cflags", "-DUNUSED=1"]) == 0
+    assert ": ok," in capsys.readouterr().out
+    (tmp_path / "inc" / "broken.c").write_text("int main(void) { return undeclared; }\n")
+    assert fuzz.main(["--check", str(tmp_path / "inc" / "broken.c"), "--no-races"]) == 2
