@@ -50,3 +50,17 @@ def test_clang_reads_the_file_as_the_analysis_does(tmp_path, monkeypatch):
     path.write_text(RECURRENCE.replace("{guard}", "#ifdef __clang__").replace("}}", "}"))
     tu, verdict = _verdict(path)
     assert tu.preprocessor_divergence is None and verdict.parallelizable
+
+
+@pytest.mark.parametrize("text", [
+    # a branch of definitions only: gcc's -E holds no code line of it, and the body it keeps is the recurrence
+    "#ifdef __clang__\n#define UPD(i) (b[i] + 1)\n#else\n#define UPD(i) (b[(i) + 1] + 1)\n#endif\n"
+    "int b[4000016];\nvoid f(int n) {\n  for (int i = 0; i < n; i++)\n    b[i] = UPD(i);\n}\n",
+    # the version in code: libclang reads b[i + 0], gcc 12 b[i + 8]
+    "int b[4000016];\nvoid f(int n) {\n  for (int i = 0; i < n; i++)\n    b[i] = b[i + (__GNUC__ - 4)] + 1;\n}\n"])
+def test_definitions_and_versions_the_compilers_give_otherwise_keep_the_file_serial(tmp_path, monkeypatch, text):
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    path = tmp_path / "defined.c"
+    path.write_text(text)
+    tu, verdict = _verdict(path)
+    assert tu.preprocessor_divergence and not verdict.parallelizable and "preprocessor" in verdict.codes

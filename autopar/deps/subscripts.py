@@ -69,7 +69,7 @@ def _shape_subscripts(model: LoopModel, obj: ObjectModel) -> None:
             m.reason = R.Reason(f"{obj.base.name} changes inside the loop", R.POINTER_CHANGES)
         elif other_element_type(obj, m.access):
             # `((double *)raw)[i]` beside `raw[j]`: subscripts that count elements of different sizes
-            types = sorted({_plain_type(a.access.element_type) for a in obj.accesses if _arithmetic(_element_of(a.access))})
+            types = sorted({_plain_type(a.access.element_type) for a in obj.accesses if a.access.element_type.strip()})
             m.reason = R.Reason(f"{obj.path} is reached as elements of different types ({', '.join(types)}; "
                                 f"a cast in {m.access.text}?)", R.SHAPE_MISMATCH)
     if any(m.reason for m in obj.accesses):
@@ -422,7 +422,7 @@ def other_element_type(obj: ObjectModel, access: Access) -> bool:
     ones: a C++ member type or a struct's has other spellings."""
     element = _element_of(access)
     if not _arithmetic(element):  # (an access a call's summary stands for has none)
-        return False
+        return _other_view(obj, access, element)
     if obj.merged:
         # the fields of a merged struct array have types of their own (`p[i].x` a double, `p[i].n` an
         # int), and its subscripts count elements of the root's own struct type, which the front end
@@ -441,6 +441,24 @@ def other_element_type(obj: ObjectModel, access: Access) -> bool:
     elif obj.kind == "array" and "(" not in obj.base.type and obj.base.type.count("[") == len(access.subscripts):
         declared = _declared_element(obj.base, obj.base.type.split("[", 1)[0])
     return declared is not None and _arithmetic(declared) and declared != element
+
+
+def _other_view(obj: ObjectModel, access: Access, element: str) -> bool:
+    """An access of a vector or a struct type (`*(v4si *)(b + 2 * i) = ...`, `*(struct P *)(b + i)`)
+    of an object whose elements are numbers: it stores several of them at once."""
+    pointer = element.endswith("*") or "(*" in element  # (a vector's spelling has `4 * sizeof(int)`)
+    if not element or pointer or access.whole_record or obj.merged:
+        return False
+    if obj.element_types is None:
+        obj.element_types = {t for t in (_element_of(m.access) for m in obj.accesses) if _arithmetic(t)}
+    if obj.element_types:
+        return True
+    declared = None
+    if obj.kind == "pointer" and "(" not in obj.base.type and "[" not in obj.base.type and obj.base.type.count("*") == 1:
+        declared = _declared_element(obj.base, obj.base.type.rsplit("*", 1)[0])
+    elif obj.kind == "array" and "(" not in obj.base.type and obj.base.type.count("[") == len(access.subscripts):
+        declared = _declared_element(obj.base, obj.base.type.split("[", 1)[0])
+    return declared is not None and _arithmetic(declared)
 
 
 def _element_of(access: Access) -> str:

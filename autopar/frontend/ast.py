@@ -337,6 +337,21 @@ def stored_operand(node: Node) -> Optional[Node]:
     return children[0] if children else None
 
 
+def hidden_store(node: Node) -> Optional[str]:
+    """For an assignment or increment whose target the passes cannot name: what it stores through.
+    `__real__ z[i + 1] = ...` (half an element: the other half is kept), `__extension__ a[i] = ...`,
+    `_Generic(...)` or `__builtin_choose_expr(...)` as the target (OPAQUE_EXPR)."""
+    target = stored_operand(node)
+    if target is None:
+        return None
+    target = strip(target)
+    if target.kind == K.UNARY_OPERATOR and target.unary_op in ("__real", "__imag", "__extension__"):
+        return f"a store through {target.unary_op}{'' if target.unary_op.endswith('_') else '__'}"
+    if target.kind in (OPAQUE_EXPR, K.GENERIC_SELECTION_EXPR):
+        return "a store to a _Generic or __builtin_choose_expr"
+    return None
+
+
 class Source:
     """The main file's text, addressed by byte offsets as clang reports them."""
 

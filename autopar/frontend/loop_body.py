@@ -14,7 +14,7 @@ from typing import Optional
 from clang.cindex import CursorKind as K, StorageClass, TLSKind, TypeKind
 
 from autopar.frontend.affine import AffineBuilder
-from autopar.frontend.ast import (FOR_KINDS, LOOP_KINDS, Node, Source, stored_operand, strip,
+from autopar.frontend.ast import (FOR_KINDS, LOOP_KINDS, Node, Source, hidden_store, stored_operand, strip,
                                   variable_decl)
 from autopar.frontend.between_loops import host_statements, statement_end
 from autopar.frontend.calls import RETURNS_TWICE, callee_name
@@ -198,6 +198,10 @@ def _note_control(loop: Loop, n: Node, loop_node: Node) -> None:
         loop.has_throw = True
     elif kind in (K.ASM_STMT, K.MS_ASM_STMT) and "an asm statement" not in loop.unmodelled_accesses:
         loop.unmodelled_accesses.append("an asm statement")  # (it may write its operands and any memory)
+    if kind in ASSIGNING_KINDS:
+        store = hidden_store(n)  # (a write no pass names: `__real__ z[i + 1] = ...`)
+        if store is not None and store not in loop.unmodelled_accesses:
+            loop.unmodelled_accesses.append(store)
     if kind in _COPY_KINDS:
         problem = _copy_problem(n, loop_node)
         if loop.copy_problem is None:
@@ -251,7 +255,8 @@ def _notable_nodes(function: Function, body: Node) -> list[Node]:
 
 
 def _notable(n: Node) -> bool:
-    return n.kind in _CONTROL_KINDS or n.kind in _COPY_KINDS or bool(written_decl_refs(n))
+    return n.kind in _CONTROL_KINDS or n.kind in _COPY_KINDS or bool(written_decl_refs(n)) or \
+        (n.kind in ASSIGNING_KINDS and hidden_store(n) is not None)
 
 
 def _copy_problem(node: Node, loop_node: Node) -> Optional[str]:

@@ -7,7 +7,8 @@ build's flags define (`__OPTIMIZE__` of -O2). A parallel pragma on code gcc neve
 Takes the file, the user headers it includes, the compile flags and the real compiler; gives why the
 two views differ (the first segment of code between two directives that one keeps and the other
 drops), or None. libclang's view is its skipped ranges (a second parse that keeps the preprocessing
-record), the compiler's the lines with tokens in its `-E` output. Only for a compiler that is not
+record), the compiler's the lines with tokens in its `-E -dD` output (the definitions it keeps too).
+A line of code that names a macro the two give other values (`__GNUC__`) is a divergence as well. Only for a compiler that is not
 clang, and only where a file of the user has a conditional directive and a directive that names a
 reserved identifier (`#ifndef N` alone changes nothing: both read N alike). The compiler runs beside
 libclang's second parse: lz4.c's check took 0.07 s on the shared 2-core machine.
@@ -29,6 +30,7 @@ _CONDITIONAL = re.compile(rb"^[ \t]*(?:#|%:|\?\?=)[ \t]*(?:if|ifdef|ifndef|elif|
 # (`__clang__`, `__GNUC__`, `__OPTIMIZE__`, `_WIN32`, `__has_builtin`): only then may the two differ
 _RESERVED_TEST = re.compile(rb"^[ \t]*(?:#|%:|\?\?=)[ \t]*(?:if|ifdef|ifndef|elif|elifdef|elifndef|define)\b[^\n]*\b_[_A-Z]", re.M)
 _MARKER = re.compile(r'^# (\d+) "((?:[^"\\]|\\.)*)"')
+_DEFINE = re.compile(r"\s*(?:#|%:|\?\?=)\s*define\b")
 # flags that do not shape what the preprocessor keeps, or that write files: left out of the -E run
 _DROPPED = {"-c", "-S", "-E", "-MD", "-MMD", "-M", "-MM", "-MP", "-g", "-fsyntax-only", "-save-temps"}
 _DROPPED_WITH_VALUE = {"-o", "-MF", "-MT", "-MQ"}
@@ -48,6 +50,11 @@ def divergence(source: Source, parse_args: list[str], compile_args: list[str], c
                 files[header] = handle.read()
         except OSError:
             continue
+    for name, data in files.items():
+        used = _version_in_code(data)
+        if used:
+            return (f"the code at {os.path.basename(name)}:{used[0]} uses {used[1]}, which clang's preprocessor (the "
+                    f"analysis) and {os.path.basename(compiler)} give other values")
     if not any(_CONDITIONAL.search(data) and _RESERVED_TEST.search(data) for data in files.values()):
         return None
     running = _start_compiler(path, compile_args, compiler)  # (it runs while libclang parses)
@@ -69,15 +76,41 @@ def divergence(source: Source, parse_args: list[str], compile_args: list[str], c
     return None
 
 
+# the macros whose values tell the compilers apart (clang's libclang says __GNUC__ 4)
+_VERSION_MACROS = re.compile(rb"\b__(?:GNUC|GNUC_MINOR|GNUC_PATCHLEVEL|clang|clang_major|clang_minor|clang_patchlevel|"
+                             rb"llvm|VERSION)__\b")
+
+
+def _version_in_code(data: bytes) -> Optional[tuple[int, str]]:
+    """A line of code (not a directive) that names such a macro (`b[i + (__GNUC__ - 4)]`): its number
+    and the macro."""
+    if not _VERSION_MACROS.search(data):
+        return None
+    viewed = source_lines(data)
+    for number, line in enumerate(viewed.lines[1:], start=1):
+        if line.kind != "code":
+            continue
+        start = viewed.starts[number - 1]
+        found = _VERSION_MACROS.search(data, start, data.find(b"\n", start) % (len(data) + 1))
+        if found:
+            return number, found.group().decode()
+    return None
+
+
 def _segments(data: bytes) -> list[tuple[int, list[int]]]:
-    """The runs of code lines between two preprocessor directives: (the first one's number, all of
-    them), 1-based. A run is kept or left out whole, by either preprocessor."""
+    """The runs of code lines between two preprocessor directives, and each `#define` on its own:
+    (the first line's number, all of them), 1-based. A run is kept or left out whole, by either
+    preprocessor (the compiler's `-dD` prints the definitions it keeps, at their lines)."""
     out, current = [], []
-    for number, line in enumerate(source_lines(data).lines[1:], start=1):
+    viewed = source_lines(data)
+    for number, line in enumerate(viewed.lines[1:], start=1):
         if line.kind in ("directive", "continuation"):
             if current:
                 out.append((current[0], current))
             current = []
+            directive = viewed.by_first.get(number) if line.kind == "directive" else None
+            if directive is not None and _DEFINE.match(directive.text):
+                out.append((number, [number]))
         elif line.kind == "code":
             current.append(number)
     if current:
@@ -98,7 +131,7 @@ def _start_compiler(path: str, compile_args: list[str], compiler: str) -> Option
                 os.path.abspath(arg) != os.path.abspath(path):
             args.append(arg)
     try:
-        return subprocess.Popen([compiler, *args, "-E", path], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        return subprocess.Popen([compiler, *args, "-E", "-dD", path], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                 stdin=subprocess.DEVNULL)
     except OSError:
         return None

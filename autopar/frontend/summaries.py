@@ -16,7 +16,8 @@ from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.ir import CallEffect, FunctionSummary, Storage
 from autopar.ir_calls import UNKNOWN_POINTEE
-from autopar.frontend.ast import ASSIGN_OPS, INC_DEC, Node, expression_children, stored_operand, strip, variable_decl
+from autopar.frontend.ast import (ASSIGN_OPS, INC_DEC, Node, expression_children, hidden_store, stored_operand, strip,
+                                  variable_decl)
 from autopar.frontend.calls import ALLOCATION_FUNCTIONS, call_arguments, callee_name, classify, library_effect
 from autopar.frontend.functions import Function, calls_the_definition, cleanup_handlers
 from autopar.frontend.hidden_code import OBJECT_KINDS, may_throw, object_code
@@ -183,8 +184,9 @@ def _local_facts(function: Function, variables: Variables, defined: dict[str, Fu
         facts.effect = CallEffect.UNKNOWN
     for node in function.nodes:
         kind = node.kind
-        if may_throw(node):
-            facts.effect = CallEffect.UNKNOWN  # an exception may leave it: never out of a parallel region
+        if may_throw(node) or hidden_store(node) is not None:
+            facts.effect = CallEffect.UNKNOWN  # an exception may leave it (never out of a parallel region),
+            #                                    or it stores where no pass names (`__real__ g = ...`)
         if cplusplus and kind == K.VAR_DECL and expression_children(node) and \
                 variables.get(node.cursor).storage == Storage.STATIC_LOCAL and not _constant(expression_children(node)[-1]):
             facts.writes_globals.add(node.cursor.spelling)  # C++: set by its first call, from what that call had
