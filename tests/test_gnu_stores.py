@@ -36,3 +36,11 @@ def test_a_store_of_the_arrays_own_vector_type_is_one_element(tmp_path):
             "void f(void) {\n  for (int i = 0; i < 1000; i++)\n    v[i] = w[i] + 1;\n}\n")
     loop, = loops_of(tmp_path, text, "v.c")
     assert loop.parallel, loop.reasons
+
+
+def test_no_reduction_over_a_bit_precise_integer(tmp_path):
+    """clang 14 crashed compiling `reduction(+: x)` of an `unsigned _BitInt(7)`."""
+    text = ("unsigned _BitInt(7) h[3000];\nunsigned total(void) {\n  unsigned _BitInt(7) x = 0;\n"
+            "  for (int i = 0; i < 3000; i++)\n    x += h[i];\n  return x;\n}\n")
+    loop, = loops_of(tmp_path, text, "b.c")
+    assert "reduction" not in (loop.pragma or ""), loop.pragma

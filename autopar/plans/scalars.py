@@ -57,6 +57,8 @@ class ScalarClasses:
 
 def _arithmetic(use: ScalarUse) -> bool:
     variable = use.variable
+    if "_BitInt" in variable.type or "_BitInt" in variable.element_canonical:
+        return False  # (clang 14 crashed on `reduction(+: x)` of an `unsigned _BitInt(7)`)
     if variable.number_kind and not (variable.is_pointer or variable.is_array or variable.is_struct):
         return True  # typedefs resolved (`typedef double real;`, NAS IS's `INT_TYPE`)
     t = variable.type.replace("const", "").replace("volatile", "").strip()
