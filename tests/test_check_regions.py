@@ -118,3 +118,18 @@ def test_a_region_private_scratch_array_needs_no_clause(tmp_path, capsys):
                "            for (int k = 0; k < 8; k++) s += tmp[k];\n            out[i] = s;\n")
     text = _two_sweeps("#pragma omp parallel", "        double tmp[8];\n", scratch, scratch)
     assert unsafe_pragmas(tmp_path, capsys, text, name="s.c") == []
+
+
+def test_the_shared_region_rewrite_writes_passes_check(tmp_path, capsys):
+    """`rewrite` puts a time loop's sweeps in one region, each `omp for private(j)`: the later
+    pragma's `private(j)` was taken for a read of j after the first sweep (inner counter live out)."""
+    text = ("static double A[100][100], B[100][100];\nvoid f(int n, int ts) {\n  int t, i, j;\n"
+            "  #pragma omp parallel private(t)\n  for (t = 0; t < ts; t++) {\n"
+            "    #pragma omp for private(j)\n    for (i = 1; i < n - 1; i++)\n      for (j = 1; j < n - 1; j++)\n"
+            "        B[i][j] = A[i][j - 1] + A[i][j + 1];\n    #pragma omp for private(j)\n"
+            "    for (i = 1; i < n - 1; i++)\n      for (j = 1; j < n - 1; j++)\n"
+            "        A[i][j] = B[i - 1][j] + B[i + 1][j];\n  }\n}\n")
+    assert unsafe_pragmas(tmp_path, capsys, text, name="sweeps.c") == []
+    later_read = text.replace("  }\n}\n", "  }\n  #pragma omp parallel for firstprivate(j)\n"
+                              "  for (i = 0; i < n; i++) A[0][i] = j;\n}\n")
+    assert unsafe_pragmas(tmp_path, capsys, later_read, name="read.c")  # firstprivate(j) does read j

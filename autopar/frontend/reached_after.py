@@ -56,9 +56,14 @@ def named_in_pragmas_after(info: LoopInfo, data: bytes, keys: set[tuple]) -> set
     start, end = info.node.end, info.function.end
     if data.find(b"ragma", start, end) < 0:  # (`pragma`, `_Pragma`: most functions have neither)
         return set()
+    # (`private(j)` and `lastprivate(j)` read nothing of j: the shared regions autopar writes name the
+    # inner counters of each `omp for` so)
     names = {m.group(0).decode("utf-8", "replace") for line in _PRAGMA_LINE.finditer(data, start, end)
-             for m in re.finditer(rb"[A-Za-z_]\w*", line.group(0))}
+             for m in re.finditer(rb"[A-Za-z_]\w*", _NOT_READING.sub(b" ", line.group(0)))}
     return {key for key in keys if key[2] in names}
+
+
+_NOT_READING = re.compile(rb"\b(?:private|lastprivate)\s*\([^()]*\)")
 
 
 def declared_outside_lambda(loop_node: Node) -> set[tuple]:
