@@ -63,3 +63,19 @@ def test_the_rewrite_of_a_constexpr_function_compiles(tmp_path):
     out = tmp_path / "c_omp.cpp"
     assert main(["rewrite", str(DATA / "constexpr.cpp"), "-o", str(out), "-q"]) == 0
     subprocess.run(["g++", "-std=c++17", "-fopenmp", "-c", str(out), "-o", str(tmp_path / "c.o")], check=True)
+
+
+@pytest.mark.parametrize("text, line, named", [
+    # a const parameter is the first call's value too
+    ("static int f(const int x) { static int first = x; return first + x; }\nint out[1000];\n"
+     "void work(int n) {\n  for (int i = 0; i < n; i++) out[i] = f(i);\n}\n", 4, "first"),
+    ("#define CX constexpr\nCX double total(const double *a, int n) {\n  double s = 0;\n"
+     "  for (int i = 0; i < n; i++) s += a[i];\n  return s;\n}\n", 4, "constexpr"),
+    ("int main() {\n  auto tri = [](int n) { long s = 0; for (int i = 0; i < n; i++) s += i; return s; };\n"
+     "  static_assert(tri(1000) == 499500L, \"tri\");\n  return (int)tri(10);\n}\n", 2, "constexpr"),
+])
+def test_what_a_first_call_or_a_constant_evaluation_sees_stays_serial(tmp_path, text, line, named):
+    (tmp_path / "c.cpp").write_text(text)
+    loop, = [l for l in analyze_file(str(tmp_path / "c.cpp")).report.loops if l.line == line]
+    assert not loop.parallel, loop.pragma
+    assert any(named in reason for reason in loop.reasons), loop.reasons

@@ -116,3 +116,28 @@ def test_no_loop_of_a_file_that_forks_is_parallel(tmp_path):
     _serial(tmp_path, FORK, 4, "fork")
     loop, = [l for l in loops_of(tmp_path, FORK.replace("fork()", "getpid()"), "g.c") if l.line == 4]
     assert loop.parallel, loop.reasons
+
+
+WEAK_STEP = "void step(double *a, int i) { a[i] = a[i] * 0.5; }\nstatic double a[1001];\n" \
+            "void all(int n) {\n  for (int i = 0; i < n; i++)\n    step(a, i);\n}\n"
+
+
+@pytest.mark.parametrize("header, definition", [("#define WEAK __attribute__((weak))\n", "WEAK "),
+                                                ("#define PW(x) _Pragma(#x)\nPW(weak step)\n", "")])
+def test_a_weak_definition_through_a_macro_is_of_unknown_effect(tmp_path, header, definition):
+    (tmp_path / "w.h").write_text(header)
+    _serial(tmp_path, '#include "w.h"\n' + definition + WEAK_STEP, 5, "step")
+
+
+@pytest.mark.parametrize("text", [
+    FORK.replace("return fork() == 0;", "pid_t (*spawn)(void) = fork; return spawn() == 0;"),
+    FORK.replace("fork()", "_Fork()")])
+def test_a_fork_through_a_pointer_or_as_fork_keeps_the_file_serial(tmp_path, text):
+    _serial(tmp_path, text, 4, "fork")
+
+
+def test_the_fp_modes_of_fenv_are_the_floating_point_environment(tmp_path):
+    text = ("#define _GNU_SOURCE\n#include <fenv.h>\nstatic double a[1000], b[1000];\n"
+            "void divide(int n) {\n  for (int i = 0; i < n; i++) a[i] = b[i] / 3.0;\n}\n"
+            "void up(void) { femode_t m; fegetmode(&m); fesetmode(&m); }\n")
+    _serial(tmp_path, text, 5, "floating-point environment")

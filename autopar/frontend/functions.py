@@ -17,6 +17,7 @@ from clang.cindex import CursorKind as K, TypeKind
 
 from autopar.frontend.ast import (FUNCTION_KINDS, Node, Source, build_tree, canonical_kind, expression_children,
                                   from_main_file, variable_decl)
+from autopar.frontend.omp_pragmas import macros_reaching, pragma_macros
 from autopar.frontend.variables import Variables, is_reference
 
 _lib = cindex.conf.lib
@@ -49,14 +50,18 @@ class Function:
         header = self._source.data[self.top_level_start:self.end].split(b"{", 1)[0]
         return bool(re.search(rb"\binline\b", header)) and not re.search(rb"\bstatic\b", header)
 
-    @property
-    def weak(self) -> bool:
-        """Whether the definition has the weak attribute, here or on a declaration before it (a strong
-        one in another file replaces it at the link; `#pragma weak` is weak_by_pragma's)."""
+    def weak(self, macros: frozenset = frozenset()) -> bool:
+        """Whether the definition has the weak attribute, here or on a declaration before it, spelled
+        or through one of `macros` (`#define WEAK __attribute__((weak))`): a strong one in another file
+        replaces it at the link (`#pragma weak` is weak_names's)."""
         for child in self.cursor.get_children():
-            if child.kind == K.UNEXPOSED_ATTR and any(t.spelling in ("weak", "__weak__") for t in child.get_tokens()):
-                return True
-        return False
+            if child.kind != K.UNEXPOSED_ATTR:
+                continue
+            tokens = [t.spelling for t in child.get_tokens()]
+            if "weak" in tokens or "__weak__" in tokens or (macros and not tokens):
+                return True  # (an attribute a macro spells has no tokens: taken as the weak macro's)
+        header = self._source.data[self.start:self.end].split(b"{", 1)[0]
+        return bool(macros) and not set(re.findall(rb"[A-Za-z_]\w*", header)).isdisjoint(m.encode() for m in macros)
 
     def mentions(self, word: bytes) -> bool:
         """Whether the definition's text holds `word` (a cheap test before a walk that looks for it)."""
@@ -226,12 +231,16 @@ def cleanup_handlers(function: Function) -> dict:
 _PRAGMA_WEAK = re.compile(rb'(?:#[ \t]*pragma[ \t]+|_Pragma\s*\(\s*"\s*)weak[ \t]+([A-Za-z_]\w*)')
 
 
-def weak_by_pragma(texts) -> frozenset:
-    """The names that `#pragma weak` makes weak in the file or a header of its own (their bytes;
-    None for a header that cannot be read, which makes every name weak: "*")."""
-    names = set()
-    for text in texts:
-        if text is None:
-            return frozenset({"*"})
-        names.update(m.group(1).decode() for m in _PRAGMA_WEAK.finditer(text))
-    return frozenset(names)
+def weak_names(texts) -> tuple[frozenset, frozenset]:
+    """(the functions that `#pragma weak` makes weak in the file or a header of its own, directly, as
+    `_Pragma("weak f")` or through a macro that makes a pragma of its argument (`PW(weak f)`); the
+    macros that spell the weak attribute). The texts are their bytes; None for a header that cannot be
+    read, which makes every function weak: "*")."""
+    if any(text is None for text in texts):
+        return frozenset({"*"}), frozenset()
+    names = {m.group(1).decode() for text in texts for m in _PRAGMA_WEAK.finditer(text)}
+    for macro in pragma_macros(texts):
+        call = re.compile(rb"\b" + re.escape(macro.encode()) + rb"\s*\(\s*weak\s+([A-Za-z_]\w*)")
+        names.update(m.group(1).decode() for text in texts for m in call.finditer(text))
+    spelled = macros_reaching(texts, lambda body: re.search(r"\b(?:weak|__weak__)\b", body) is not None)
+    return frozenset(names), frozenset(spelled)

@@ -96,13 +96,13 @@ def _reaches_beyond(cursor, visiting: set) -> bool:
                 return True
         elif kind == K.DECL_REF_EXPR:
             target = node.referenced
-            if target is not None and target.kind == K.VAR_DECL and _static_storage(target) and \
+            if target is not None and target.kind == K.VAR_DECL and static_storage(target) and \
                     not target.type.get_canonical().is_const_qualified():
                 return True
     return False
 
 
-def _static_storage(decl) -> bool:
+def static_storage(decl) -> bool:
     """A global, a static member or a static local (not an automatic variable or a parameter)."""
     if decl.storage_class in (StorageClass.STATIC, StorageClass.EXTERN):
         return True

@@ -44,6 +44,22 @@ class BodyReader:
         self.affine = affine
         self.header_data = header_data  # the program's own headers' bytes: their macros expand in the loops too
         self._counter_macros: Optional[set[str]] = None  # the macros that expand to __COUNTER__ (read once)
+        self._constexpr_macros: Optional[frozenset] = None  # the macros that spell constexpr (read once)
+
+    def _function_problem(self, info: LoopInfo) -> Optional[str]:
+        """Loop.function_problem: its function's, or in C++17 a lambda's around it where the file
+        evaluates constants (a lambda is constexpr where it can be; `static_assert` may call it)."""
+        if self._constexpr_macros is None:
+            texts = [self.source.data, *self.header_data]
+            self._constexpr_macros = frozenset(macros_reaching(texts, lambda body: re.search(
+                r"\b(?:constexpr|consteval)\b", body) is not None)) if any(
+                t is not None and b"const" in t for t in texts) else frozenset()
+        problem = function_problem(info.function, self._constexpr_macros)
+        if problem is None and _nearest(info.node, {K.LAMBDA_EXPR}) is not None and \
+                re.search(rb"\b(?:static_assert|constexpr|consteval|constinit)\b", self.source.data):
+            problem = ("it is in a lambda, which C++17 makes constexpr where it can be, in a file that evaluates "
+                       "constants: no OpenMP directive may appear in one")
+        return problem
 
     def body_facts(self, info: LoopInfo, nest: NestFacts) -> None:
         loop = info.loop
@@ -73,7 +89,7 @@ class BodyReader:
                 "lower_each": lower_each if len(lower_each) > 1 else [],
                 "upper_each": upper_each if len(upper_each) > 1 else [],
                 "lower_quasi": lower_quasi or [], "upper_quasi": upper_quasi or [], "lower_remainder": lower_remainder})
-        loop.function_problem = function_problem(info.function)
+        loop.function_problem = self._function_problem(info)
         if (body := info.body) is None:
             return
         bound_decls: dict[tuple, object] = {}
@@ -164,12 +180,14 @@ def counter_macros(texts: list[Optional[bytes]]) -> set[str]:
     return set(macros_reaching(texts, lambda body: re.search(r"\b__COUNTER__\b", body) is not None))
 
 
-def function_problem(function: Function) -> Optional[str]:
-    """Loop.function_problem of the loops of `function` (asked once per function)."""
+def function_problem(function: Function, constexpr_macros: frozenset = frozenset()) -> Optional[str]:
+    """Loop.function_problem of the loops of `function` (asked once per function); `constexpr_macros`:
+    the macros that spell constexpr or consteval (`#define CX constexpr`)."""
     if ("function problem", 0) not in function.facts:
         header = function.facts[("source", 0)][function.start:function.end].split(b"{", 1)[0]
+        words = set(re.findall(rb"[A-Za-z_]\w*", header))
         problem = None
-        if re.search(rb"\b(?:constexpr|consteval)\b", header):
+        if words & {b"constexpr", b"consteval", *(m.encode() for m in constexpr_macros)}:
             problem = "its function is constexpr: no OpenMP directive may appear in it"
         elif any(callee_name(n) in RETURNS_TWICE for n in function.nodes_of((K.CALL_EXPR,))):
             problem = ("its function calls setjmp: a longjmp from another thread (a signal handler's) would "

@@ -20,7 +20,7 @@ from autopar.frontend.ast import (ASSIGN_OPS, INC_DEC, Node, expression_children
                                   variable_decl)
 from autopar.frontend.calls import ALLOCATION_FUNCTIONS, call_arguments, callee_name, classify, library_effect
 from autopar.frontend.functions import Function, calls_the_definition, cleanup_handlers
-from autopar.frontend.hidden_code import OBJECT_KINDS, may_throw, object_code
+from autopar.frontend.hidden_code import OBJECT_KINDS, may_throw, object_code, static_storage
 from autopar.frontend.omp_pragmas import omp_macro_names, source_lines
 from autopar.frontend.param_regions import (Regions, file_scope_arrays, function_ranges, global_regions, param_regions,
                                            stable_parameters)
@@ -248,10 +248,12 @@ def _constant(value: Node) -> bool:
     """Whether an initializer is made of literals, enumerators and const variables only (a static
     local's constant initialization, done before any call)."""
     for node in value.walk():
-        if node.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.LAMBDA_EXPR) or node.kind == K.DECL_REF_EXPR and \
-                node.cursor.referenced is not None and node.cursor.referenced.kind != K.ENUM_CONSTANT_DECL and \
-                not node.cursor.referenced.type.get_canonical().is_const_qualified():
+        if node.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.LAMBDA_EXPR):
             return False
+        target = node.cursor.referenced if node.kind == K.DECL_REF_EXPR else None
+        if target is not None and target.kind != K.ENUM_CONSTANT_DECL and not (
+                target.kind == K.VAR_DECL and static_storage(target) and target.type.get_canonical().is_const_qualified()):
+            return False  # (a `const int x` parameter or local is the first call's value)
     return True
 
 
@@ -337,7 +339,7 @@ def _through_pointer(member: Node) -> bool:
 def summarize(functions: list[Function], variables: Variables, wanted: set[str],
               volatiles: Optional[Volatiles] = None,
               loop_functions: Optional[list[Function]] = None, thread_state: frozenset = frozenset(),
-              cplusplus: bool = False, weak_names: frozenset = frozenset()) -> dict[str, FunctionSummary]:
+              cplusplus: bool = False, weak: tuple = (frozenset(), frozenset())) -> dict[str, FunctionSummary]:
     """Summaries of the main file's functions named in `wanted` and of everything they call there,
     closed over same-file calls. A function that makes a volatile access is of unknown effect. Given
     the functions that hold loops (C only), the file-scope arrays a function indexes get their regions
@@ -353,7 +355,7 @@ def summarize(functions: list[Function], variables: Variables, wanted: set[str],
         if name not in local:
             local[name] = _local_facts(by_name[name], variables, by_name, thread_state, cplusplus)
             if defined[name] > 1 or (volatiles is not None and volatiles.accesses(by_name[name])) or \
-                    _templated(by_name[name]) or by_name[name].weak or name in weak_names or "*" in weak_names or \
+                    _templated(by_name[name]) or by_name[name].weak(weak[1]) or name in weak[0] or "*" in weak[0] or \
                     _unmodelled_code(by_name[name]):
                 local[name].effect = CallEffect.UNKNOWN
             todo.extend(c for c, _ in local[name].calls if c in by_name and c not in local)

@@ -30,7 +30,7 @@ from autopar.frontend.entry_pointers import entry_pointers
 from autopar.frontend.row_tables import row_tables
 from autopar.frontend.pointer_shapes import pointer_shapes
 from autopar.frontend.pointer_facts import fresh_pointers
-from autopar.frontend.functions import build_functions, loop_macros, weak_by_pragma
+from autopar.frontend.functions import build_functions, loop_macros, weak_names
 from autopar.frontend.kept_addresses import stored_parameters
 from autopar.frontend.loop_body import BodyReader
 from autopar.frontend.loop_header import HeaderReader
@@ -141,7 +141,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     (headers, included, header_data), cplusplus = _headers(clang_tu), settings.language != "c"
     state, defined = calls.thread_state([source.data, *header_data]), {f.name: f for f in every_function}
     summaries = _with_external(summarize(every_function, variables, called, volatiles, c_loops, state, cplusplus,
-                                         weak_by_pragma([source.data, *header_data])), every_function, settings, clang_tu)
+                                         weak_names([source.data, *header_data])), every_function, settings, clang_tu)
     for info in infos:
         info.loop.calls = calls.call_sites(info, source, summaries, cplusplus, state, defined)
 
@@ -237,15 +237,14 @@ def _headers(clang_tu) -> tuple[list[str], list[str], tuple[Optional[bytes], ...
 # what reads or sets the floating-point environment, which is each thread's own (fenv.h, the SSE
 # control and status register that x86 compilers expose, the x87 control word of fpu_control.h and
 # the instructions an asm statement would spell)
-_FP_ENVIRONMENT = re.compile(rb"\bfe(?:setround|getround|clearexcept|testexcept|raiseexcept|setenv|getenv|holdexcept|"
-                             rb"updateenv|setexceptflag|getexceptflag|enableexcept|disableexcept|getexcept)\b|FENV_ACCESS|"
+_FP_ENVIRONMENT = re.compile(rb"\bfe(?:set|get|clear|test|raise|hold|update|enable|disable)[a-z]*\b|FENV_ACCESS|"
                              rb"\b(?:__builtin_ia32_ldmxcsr|__builtin_ia32_stmxcsr|_mm_setcsr|_mm_getcsr|_MM_SET_\w+|"
                              rb"_MM_GET_\w+|_FPU_SETCW|_FPU_GETCW|fldcw|fnstcw|fstcw|ldmxcsr|stmxcsr|fnclex|fnstsw|"
                              rb"fstsw)\b")
 
 
 # what starts a child process that goes on running the program's code
-_FORKS = re.compile(rb"\b(?:fork|vfork|daemon)\s*\(")
+_FORKS = re.compile(rb"\b(?:fork|vfork|_Fork|__fork|__libc_fork|daemon)\b")  # (also taken: `spawn = fork`)
 
 
 def _computes_floating(info: LoopInfo) -> bool:
