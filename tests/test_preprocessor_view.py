@@ -64,3 +64,17 @@ def test_definitions_and_versions_the_compilers_give_otherwise_keep_the_file_ser
     path.write_text(text)
     tu, verdict = _verdict(path)
     assert tu.preprocessor_divergence and not verdict.parallelizable and "preprocessor" in verdict.codes
+
+
+def test_a_definition_no_function_body_expands_changes_nothing(tmp_path, monkeypatch):
+    """brotli's `BROTLI_ARRAY_PARAM(name)`, `(name)` for gcc and empty for clang, sizes prototypes'
+    array parameters only (in an `extern "C" {` block): its loops stay parallel."""
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    path = tmp_path / "proto.c"
+    path.write_text('#if defined(__cplusplus)\nextern "C" {\n#endif\n#if !defined(__clang__)\n'
+                    "#define ARRAY_PARAM(name) (name)\n#else\n#define ARRAY_PARAM(name)\n#endif\n"
+                    "void use(int n, const int data[ARRAY_PARAM(n)]);\nint a[4000000], b[4000000];\n"
+                    "void f(int n) { for (int i = 0; i < n; i++) a[i] = b[i] * 2; }\n"
+                    "#if defined(__cplusplus)\n}\n#endif\n")
+    tu, verdict = _verdict(path)
+    assert tu.preprocessor_divergence is None and verdict.parallelizable

@@ -106,7 +106,7 @@ class ObjectModel:
     kind: str  # "array" | "pointer" | "member" | "scalar" (a global scalar used by name)
     accesses: list[AccessModel] = field(default_factory=list)
     written_by_name: bool = False  # for "scalar": the loop assigns it by name
-    # the arithmetic element types its accesses read or write (deps.subscripts.other_element_type)
+    # the arithmetic element types its accesses read or write (deps.element_types.other_element_type)
     element_types: Optional[set[str]] = field(default=None, repr=False, compare=False)
     # bounds of subscripts' values by their isl texts (autopar.deps.runtime_checks), kept by the
     # translation unit and shared by the models of all its loops

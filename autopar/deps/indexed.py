@@ -67,7 +67,7 @@ def indexed_range(owner: ObjectModel, m: AccessModel, objects: dict[str, ObjectM
     iteration and never writes, declared outside the loop, whose touched range `ranges_of` bounds in
     one piece), with that range's conditions; None otherwise."""
     from autopar.deps.model import declared_inside
-    from autopar.deps.subscripts import other_element_type
+    from autopar.deps.element_types import other_element_type
 
     access = m.access
     if access is None or access.is_write or len(access.subscripts) != 1 or other_element_type(owner, access):

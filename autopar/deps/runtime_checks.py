@@ -13,7 +13,8 @@ from autopar.deps.accesses import AccessModel, ObjectModel, ivs_for, varies
 from autopar.deps.carved_rows import rows_apart
 from autopar.deps.member_bounds import fields_inside, inside_members
 from autopar.deps.indexed import IndexedRange, indexed_range, outside_call
-from autopar.deps.subscripts import pointee_other_than_elements, reached_through_cast, through_loaded_pointers
+from autopar.deps.element_types import pointee_other_than_elements, reached_through_cast
+from autopar.deps.subscripts import through_loaded_pointers
 from autopar.deps.isl_text import (aff_poly, bounding_poly, operation_quota, parse_set, render_aff, render_poly,
                                    set_text)
 from autopar.deps.model import declared_inside

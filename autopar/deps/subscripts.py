@@ -14,7 +14,7 @@ from autopar.plans import reasons as R
 from autopar.deps.accesses import AccessModel, ObjectModel, first_reason, ivs_for, varies
 from autopar.deps.isl_text import Aff, param_name, parse_set, render_aff, render_c, set_text, text_is_empty
 from autopar.ir import Access
-from autopar.ir_base import unqualified
+from autopar.deps.element_types import other_element_type, plain_type
 
 if TYPE_CHECKING:
     from autopar.deps.model import LoopModel
@@ -69,7 +69,7 @@ def _shape_subscripts(model: LoopModel, obj: ObjectModel) -> None:
             m.reason = R.Reason(f"{obj.base.name} changes inside the loop", R.POINTER_CHANGES)
         elif other_element_type(obj, m.access):
             # `((double *)raw)[i]` beside `raw[j]`: subscripts that count elements of different sizes
-            types = sorted({_plain_type(a.access.element_type) for a in obj.accesses if a.access.element_type.strip()})
+            types = sorted({plain_type(a.access.element_type) for a in obj.accesses if a.access.element_type.strip()})
             m.reason = R.Reason(f"{obj.path} is reached as elements of different types ({', '.join(types)}; "
                                 f"a cast in {m.access.text}?)", R.SHAPE_MISMATCH)
     if any(m.reason for m in obj.accesses):
@@ -401,118 +401,3 @@ def direct_dims(obj: ObjectModel) -> int:
     if obj.kind == "pointer" and base.array_dims:
         return len(base.array_dims)  # a parameter declared as an array: `double a[64][64]`
     return 1
-
-
-_ARITHMETIC = {"char", "signed", "unsigned", "short", "int", "long", "float", "double", "_Bool", "bool"}
-_SPELLINGS = {"unsigned": "unsigned int", "signed": "int", "signed int": "int", "short int": "short",
-              "long int": "long", "long long int": "long long", "unsigned short int": "unsigned short",
-              "unsigned long int": "unsigned long", "unsigned long long int": "unsigned long long"}
-
-
-def _plain_type(spelled: str) -> str:
-    words = unqualified(spelled.replace("*", " * "))
-    return _SPELLINGS.get(words, words)
-
-
-def other_element_type(obj: ObjectModel, access: Access) -> bool:
-    """Whether `access` counts its subscript in elements of another type than the object's: its
-    element type differs from another access's, or from what the variable's declared type points to
-    (a pointer `T *p` read as `p[i]`: T; an array `T a[N]` read as `a[i]`: T), as through a cast.
-    Types are compared with typedefs resolved (`(uint8_t *)x` counts bytes), and only arithmetic
-    ones: a C++ member type or a struct's has other spellings."""
-    element = _element_of(access)
-    if not _arithmetic(element):  # (an access a call's summary stands for has none)
-        return _other_view(obj, access, element)
-    if obj.merged:
-        # the fields of a merged struct array have types of their own (`p[i].x` a double, `p[i].n` an
-        # int), and its subscripts count elements of the root's own struct type, which the front end
-        # checked (no cast on the way): only accesses of one field (one offset) are compared, and
-        # they have that field's type
-        return any(_element_of(m.access) != element for m in obj.accesses
-                   if m.access.member_offset == access.member_offset and _arithmetic(_element_of(m.access)))
-    if obj.element_types is None:  # asked for each access: the object's types are read once
-        obj.element_types = {t for t in (_element_of(m.access) for m in obj.accesses) if _arithmetic(t)}
-    if obj.element_types - {element}:
-        return True
-    declared = None
-    if obj.kind == "pointer" and len(access.subscripts) == 1 and "(" not in obj.base.type and \
-            "[" not in obj.base.type and obj.base.type.count("*") == 1:
-        declared = _declared_element(obj.base, obj.base.type.rsplit("*", 1)[0])
-    elif obj.kind == "array" and "(" not in obj.base.type and obj.base.type.count("[") == len(access.subscripts):
-        declared = _declared_element(obj.base, obj.base.type.split("[", 1)[0])
-    return declared is not None and _arithmetic(declared) and declared != element
-
-
-def _other_view(obj: ObjectModel, access: Access, element: str) -> bool:
-    """An access of a vector or a struct type (`*(v4si *)(b + 2 * i) = ...`, `*(struct P *)(b + i)`)
-    of an object whose elements are numbers: it stores several of them at once."""
-    pointer = element.endswith("*") or "(*" in element  # (a vector's spelling has `4 * sizeof(int)`)
-    if not element or pointer or access.whole_record or obj.merged:
-        return False
-    if obj.element_types is None:
-        obj.element_types = {t for t in (_element_of(m.access) for m in obj.accesses) if _arithmetic(t)}
-    if obj.element_types:
-        return True
-    declared = None
-    if obj.kind == "pointer" and "(" not in obj.base.type and "[" not in obj.base.type and obj.base.type.count("*") == 1:
-        declared = _declared_element(obj.base, obj.base.type.rsplit("*", 1)[0])
-    elif obj.kind == "array" and "(" not in obj.base.type and obj.base.type.count("[") == len(access.subscripts):
-        declared = _declared_element(obj.base, obj.base.type.split("[", 1)[0])
-    return declared is not None and _arithmetic(declared)
-
-
-def _element_of(access: Access) -> str:
-    """The type an access's subscripts count, typedefs resolved where the front end gave it."""
-    return _plain_type(access.element_canonical or access.element_type)
-
-
-def _declared_element(base, spelled: str) -> str:
-    return _plain_type(base.element_canonical or spelled)
-
-
-def reached_through_cast(obj: ObjectModel) -> bool:
-    """Whether an access of `obj` counts its subscript in elements of another type (`other_element_type`)."""
-    return any(other_element_type(obj, m.access) for m in obj.accesses if m.access is not None)
-
-
-def indexes_own_elements(obj: ObjectModel) -> bool:
-    """Whether every access of `obj` indexes the elements its declaration names, with one subscript:
-    an array `T a[N]` as `a[e]`, a pointer `T *p` as `p[e]`, each of type T (typedefs resolved). Not a view
-    through a cast (`((unsigned char *)hist)[k]` counts bytes of an `int` array; typedefs resolved), nor a row reached
-    through an element (`tab[k][i]` of `double *tab[4]`, or of `row tab[4]` with a typedef'd row)."""
-    if obj.merged or obj.path != obj.base.name or not obj.accesses:
-        return False
-    spelled = obj.base.type
-    if "(" in spelled or obj.kind not in ("array", "pointer"):
-        return False
-    if spelled.count("[") == 1 and "*" not in spelled:  # (a parameter `double rms[5]` is a pointer)
-        declared = _declared_element(obj.base, spelled.split("[", 1)[0])
-    elif obj.kind == "pointer" and "[" not in spelled and spelled.count("*") == 1:
-        declared = _declared_element(obj.base, spelled.rsplit("*", 1)[0])
-    else:
-        return False
-    return all(m.access is not None and len(m.access.subscripts) == 1 and
-               _element_of(m.access) == declared for m in obj.accesses)
-
-
-def _arithmetic(plain: str) -> bool:
-    return bool(plain) and set(plain.split()) <= _ARITHMETIC
-
-
-def pointee_other_than_elements(obj: ObjectModel) -> Optional[str]:
-    """The arithmetic type a pointer's subscripts count, when the pointer's own type points to
-    something else (`void *z` written as `((double *)z)[i]`, a `struct S *` or a typedef read
-    through a cast): its ranges must count those elements, not the pointer's units (`z + n` would
-    count bytes). "" when no such cast is needed; None when the elements are not one arithmetic type
-    the cast could name."""
-    if obj.kind != "pointer" or not obj.accesses or "(" in obj.base.type or "[" in obj.base.type or \
-            obj.base.type.count("*") != 1:
-        return ""
-    declared = _plain_type(obj.base.type.rsplit("*", 1)[0])
-    # (an access a call's summary stands for has no element type: it counts as the pointer's)
-    elements = {_plain_type(m.access.element_type) for m in obj.accesses
-                if m.access is not None and m.access.element_type.strip()}
-    if not elements or elements == {declared}:
-        return ""
-    element = elements.pop() if len(elements) == 1 else ""
-    return element if _arithmetic(element) else None

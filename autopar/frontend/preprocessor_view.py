@@ -30,7 +30,9 @@ _CONDITIONAL = re.compile(rb"^[ \t]*(?:#|%:|\?\?=)[ \t]*(?:if|ifdef|ifndef|elif|
 # (`__clang__`, `__GNUC__`, `__OPTIMIZE__`, `_WIN32`, `__has_builtin`): only then may the two differ
 _RESERVED_TEST = re.compile(rb"^[ \t]*(?:#|%:|\?\?=)[ \t]*(?:if|ifdef|ifndef|elif|elifdef|elifndef|define)\b[^\n]*\b_[_A-Z]", re.M)
 _MARKER = re.compile(r'^# (\d+) "((?:[^"\\]|\\.)*)"')
-_DEFINE = re.compile(r"\s*(?:#|%:|\?\?=)\s*define\b")
+_SCOPE_ONLY = re.compile(rb'\s*(?:extern\s*(?:"C(?:\+\+)?")?|namespace\b[^{]*)\s*\{\s*$')  # (literals removed)
+_LITERALS = re.compile(rb'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|//.*|/\*.*?\*/')
+_DEFINE = re.compile(r"\s*(?:#|%:|\?\?=)\s*define\s+([A-Za-z_]\w*)")
 # flags that do not shape what the preprocessor keeps, or that write files: left out of the -E run
 _DROPPED = {"-c", "-S", "-E", "-MD", "-MMD", "-M", "-MM", "-MP", "-g", "-fsyntax-only", "-save-temps"}
 _DROPPED_WITH_VALUE = {"-o", "-MF", "-MT", "-MQ"}
@@ -64,8 +66,11 @@ def divergence(source: Source, parse_args: list[str], compile_args: list[str], c
     kept = _compiler_lines(running)
     if kept is None or skipped is None:
         return None  # (the compiler's own error is the build's business)
+    in_code = _reaching_code(files.values())
     for name, data in files.items():
-        for first, lines in _segments(data):
+        for first, lines, macro in _segments(data):
+            if macro is not None and macro not in in_code:
+                continue  # a definition no code expands (its conditionals' uses are compared as code)
             by_compiler = any(line in kept.get(name, ()) for line in lines)
             by_clang = first not in skipped.get(name, ())
             if by_compiler != by_clang:
@@ -97,25 +102,58 @@ def _version_in_code(data: bytes) -> Optional[tuple[int, str]]:
     return None
 
 
-def _segments(data: bytes) -> list[tuple[int, list[int]]]:
+def _segments(data: bytes) -> list[tuple[int, list[int], Optional[str]]]:
     """The runs of code lines between two preprocessor directives, and each `#define` on its own:
-    (the first line's number, all of them), 1-based. A run is kept or left out whole, by either
-    preprocessor (the compiler's `-dD` prints the definitions it keeps, at their lines)."""
+    (the first line's number, all of them, 1-based; the macro a definition defines, else None). A run
+    is kept or left out whole, by either preprocessor (the compiler's `-dD` prints the definitions it
+    keeps, at their lines)."""
     out, current = [], []
     viewed = source_lines(data)
     for number, line in enumerate(viewed.lines[1:], start=1):
         if line.kind in ("directive", "continuation"):
             if current:
-                out.append((current[0], current))
+                out.append((current[0], current, None))
             current = []
             directive = viewed.by_first.get(number) if line.kind == "directive" else None
-            if directive is not None and _DEFINE.match(directive.text):
-                out.append((number, [number]))
+            defined = _DEFINE.match(directive.text) if directive is not None else None
+            if defined:
+                out.append((number, [number], defined.group(1)))
         elif line.kind == "code":
             current.append(number)
     if current:
-        out.append((current[0], current))
+        out.append((current[0], current, None))
     return out
+
+
+def _reaching_code(texts) -> set[str]:
+    """The names a line of code inside braces (a function's body: not a prototype's array parameter,
+    `BROTLI_ARRAY_PARAM(size)`) names, and those the definitions of such names name, and so on: the
+    macros whose definitions end up in the code that runs."""
+    names: set[str] = set()
+    bodies: dict[str, set[str]] = {}
+    for data in texts:
+        viewed = source_lines(data)
+        depth = 0
+        for number, line in enumerate(viewed.lines[1:], start=1):
+            if line.kind == "code":
+                start = viewed.starts[number - 1]
+                text = _LITERALS.sub(b"", data[start:data.find(b"\n", start) % (len(data) + 1)])
+                inside = text if depth > 0 else text[text.find(b"{"):] if b"{" in text else b""
+                names.update(w.decode() for w in re.findall(rb"[A-Za-z_]\w*", inside))
+                if not _SCOPE_ONLY.match(text):  # (`extern "C" {`, often under `#ifdef __cplusplus`, holds no code)
+                    depth = max(0, depth + text.count(b"{") - text.count(b"}"))
+            elif line.kind == "directive" and (directive := viewed.by_first.get(number)) is not None:
+                defined = _DEFINE.match(directive.text)
+                if defined:
+                    bodies.setdefault(defined.group(1), set()).update(
+                        re.findall(r"[A-Za-z_]\w*", directive.text[defined.end():]))
+    todo = [n for n in names if n in bodies]
+    while todo:
+        for word in bodies.get(todo.pop(), ()):
+            if word not in names:
+                names.add(word)
+                todo.append(word)
+    return names
 
 
 def _start_compiler(path: str, compile_args: list[str], compiler: str) -> Optional[subprocess.Popen]:

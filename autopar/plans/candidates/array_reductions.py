@@ -10,7 +10,7 @@ import re
 from typing import NamedTuple, Optional
 
 from autopar.deps.accesses import ELEMENT_BYTES
-from autopar.deps.subscripts import indexes_own_elements, reached_through_cast
+from autopar.deps.element_types import indexes_own_elements, reached_through_cast
 from autopar.deps.trip_count import travel
 from autopar.deps import Analysis, ObjectModel, TouchedInterval, declared_inside, exact_interval, runs_at_least_once
 from autopar.ir import CallEffect, CallSite, Loop, Storage, TranslationUnit
