@@ -88,3 +88,29 @@ def test_a_float16_variable_is_analyzed(tmp_path):
             "  for (int i = 0; i < 1000; i++) s[i] = (float)h[i] * 2;\n  printf(\"%g\\n\", s[9]);\n  return 0;\n}\n")
     loop, = loops_of(tmp_path, text, "h.c")
     assert loop.parallel
+
+
+MIN_MAX_MACROS = """#define MAX(a,b) ((a)>(b) ? (a) : (b))
+#define MIN(a,b) ((a)<(b) ? (a) : (b))
+#define MIN2(a,b) ((a)<(b) ? a : b)
+#define MINR(a,b) ((b)>(a) ? (a) : (b))
+int w1(int m, const int *x, int n) { for (int s = 0; s < n; ++s) { m = MAX(m, x[s]); } return m; }
+int w2(int m, const int *x, int n) { for (int s = 0; s < n; ++s) { m = MIN(m, x[s]); } return m; }
+int w3(int m, const int *x, int n) { for (int s = 0; s < n; ++s) { m = MIN2(m, x[s]); } return m; }
+int w4(int m, const int *x, int n) { for (int s = 0; s < n; ++s) { m = MINR(m, x[s]); } return m; }
+int w5(int m, const int *x, int n) { for (int s = 0; s < n; ++s) { m = MIN(x[s], m); } return m; }
+int w6(int m, const int *x, int n) { for (int s = 0; s < n; ++s) { m = MAX(x[s], m); } return m; }
+int w7(int m, const int *x, int n) { for (int s = 0; s < n; ++s) { m = m < x[s] ? m : x[s + 1]; } return m; }
+int w8(int m, const int *x, int n) { for (int s = 0; s < n; ++s) { m = MIN(m, x[s + 1]); } return m; }
+"""
+
+
+def test_min_and_max_through_macros_are_told_apart_by_the_tree(tmp_path):
+    """Inside a macro's expansion every operand has the call's text: `iters = MIN(iters, oiters)`
+    (zstd's Huffman decoder) was taken for a max, and its decompression failed through autopar-cc."""
+    found = {l.function: l.pragma or "" for l in loops_of(tmp_path, MIN_MAX_MACROS, "mm.c")}
+    expected = {"w1": "max", "w2": "min", "w3": "min", "w4": "min", "w5": "min", "w6": "max"}
+    for function, op in expected.items():
+        assert f"reduction({op}: m)" in found[function], (function, found[function])
+    for function in ("w7", "w8"):  # another element than the one compared; a literal a macro hides
+        assert "reduction" not in found[function], (function, found[function])

@@ -224,19 +224,49 @@ class Reductions:
         larger, smaller = (left, right) if cond.binary_op in (">", ">=") else (right, left)
         # casts the source spells are part of the value: `(signed char)a[i] > m` compares another
         # value than the `a[i]` it stores, and `m = (signed char)a[i]` stores another than it compares
-        text = lambda n: self.source.text_of(bare(n))  # noqa: E731
         is_m = lambda n: bare(n).kind == K.DECL_REF_EXPR and self._key(n) == key  # noqa: E731
         if is_m(larger) == is_m(smaller):
             return None
         x = smaller if is_m(larger) else larger
         if self._mentions(x, key):
             return None
-        if other is not None:
-            if not ({text(chosen), text(other)} == {text(x), text(larger if is_m(larger) else smaller)}
-                    and (is_m(chosen) or is_m(other))):
+        if other is not None:  # `c ? chosen : other`: one is m, the other the x compared
+            if is_m(chosen) == is_m(other) or not self._same(other if is_m(chosen) else chosen, x):
                 return None
-        picked_larger = text(chosen) == text(larger)
+        elif is_m(chosen) or not self._same(chosen, x):
+            return None
+        # (by the tree: a MIN macro's operands all have the macro call's text, which took every
+        # `MIN(m, x)` for a max)
+        picked_larger = is_m(chosen) == is_m(larger)
         return ReductionOp.MAX if picked_larger else ReductionOp.MIN
+
+    def _same(self, a: Node, b: Node) -> bool:
+        """Whether two expressions are the same value: by their trees where no literal is in them, else
+        by their texts where those tell them apart (not inside a macro, where both are its call's)."""
+        sa, sb = self._signature(bare(a)), self._signature(bare(b))
+        if sa is not None and sb is not None:
+            return sa == sb
+        ta, tb = self.source.text_of(bare(a)), self.source.text_of(bare(b))
+        return ta == tb and a.start != b.start and not (a.start <= b.start < a.end or b.start <= a.start < b.end)
+
+    def _signature(self, node: Node) -> Optional[tuple]:
+        """The expression's tree (kinds, operators, variables, members, spelled casts' types), or None
+        where a literal or a call is in it (a macro's expansion does not show their values)."""
+        if node.kind in (K.INTEGER_LITERAL, K.FLOATING_LITERAL, K.CHARACTER_LITERAL, K.STRING_LITERAL, K.CALL_EXPR):
+            return None
+        parts = []
+        for child in node.expressions:
+            part = self._signature(bare(child))
+            if part is None:
+                return None
+            parts.append(part)
+        if node.kind == K.DECL_REF_EXPR:
+            leaf = self._key(node)
+        elif node.kind == K.MEMBER_REF_EXPR:
+            leaf = node.cursor.spelling
+        else:
+            leaf = node.binary_op or node.unary_op or (node.cursor.type.spelling if node.kind in EXPLICIT_CASTS else "")
+        return (node.kind.value, leaf, tuple(parts)) if leaf is not None else None
 
     def _if_update(self, node: Node) -> None:
         """`if (x > m) m = x;` (no else)."""
@@ -256,7 +286,7 @@ class Reductions:
         if op is None:
             return
         x = self._compared(cond, key)
-        if self.source.text_of(bare(x)) != self.source.text_of(bare(rhs)) or self._mentions(rhs, key):
+        if not self._same(x, rhs) or self._mentions(rhs, key):
             return
         self._claim(key, op, self._refs(lhs, key) | self._refs(cond, key), (rhs, strip(lhs).cursor.type),
                     (strip(x), strip(lhs).cursor.type))
