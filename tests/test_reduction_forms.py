@@ -114,3 +114,16 @@ def test_min_and_max_through_macros_are_told_apart_by_the_tree(tmp_path):
         assert f"reduction({op}: m)" in found[function], (function, found[function])
     for function in ("w7", "w8"):  # another element than the one compared; a literal a macro hides
         assert "reduction" not in found[function], (function, found[function])
+
+
+def test_a_location_reduction_in_a_macro_stores_the_value_it_compared(tmp_path):
+    """`UPD(a[i], b[i], best, at, i)` compares a[i] and stores b[i]: inside the macro both had the call's
+    text, and the argmin form was taken."""
+    text = ("#define UPD(v, w, b, k, i) if ((v) < (b)) { b = (w); k = (i); }\n"
+            "int at_of(const int *a, const int *c, int n) {\n  int best = 1000000, at = -1;\n"
+            "  for (int i = 0; i < n; i++) {\n    UPD(a[i], c[i], best, at, i)\n  }\n  return at;\n}\n")
+    loop, = loops_of(tmp_path, text, "loc.c")
+    assert not loop.parallel, loop.pragma
+    same = text.replace("b = (w);", "b = (v);")
+    loop, = loops_of(tmp_path, same, "loc2.c")
+    assert loop.parallel, loop.reasons

@@ -241,32 +241,7 @@ class Reductions:
         return ReductionOp.MAX if picked_larger else ReductionOp.MIN
 
     def _same(self, a: Node, b: Node) -> bool:
-        """Whether two expressions are the same value: by their trees where no literal is in them, else
-        by their texts where those tell them apart (not inside a macro, where both are its call's)."""
-        sa, sb = self._signature(bare(a)), self._signature(bare(b))
-        if sa is not None and sb is not None:
-            return sa == sb
-        ta, tb = self.source.text_of(bare(a)), self.source.text_of(bare(b))
-        return ta == tb and a.start != b.start and not (a.start <= b.start < a.end or b.start <= a.start < b.end)
-
-    def _signature(self, node: Node) -> Optional[tuple]:
-        """The expression's tree (kinds, operators, variables, members, spelled casts' types), or None
-        where a literal or a call is in it (a macro's expansion does not show their values)."""
-        if node.kind in (K.INTEGER_LITERAL, K.FLOATING_LITERAL, K.CHARACTER_LITERAL, K.STRING_LITERAL, K.CALL_EXPR):
-            return None
-        parts = []
-        for child in node.expressions:
-            part = self._signature(bare(child))
-            if part is None:
-                return None
-            parts.append(part)
-        if node.kind == K.DECL_REF_EXPR:
-            leaf = self._key(node)
-        elif node.kind == K.MEMBER_REF_EXPR:
-            leaf = node.cursor.spelling
-        else:
-            leaf = node.binary_op or node.unary_op or (node.cursor.type.spelling if node.kind in EXPLICIT_CASTS else "")
-        return (node.kind.value, leaf, tuple(parts)) if leaf is not None else None
+        return same_value(self.source, a, b, self._key)
 
     def _if_update(self, node: Node) -> None:
         """`if (x > m) m = x;` (no else)."""
@@ -372,7 +347,7 @@ def location_reductions(info: LoopInfo, source: Source, language: str) -> list[L
         lhs_of = {key_of(lhs): lhs for lhs, _ in sides}
         for best, x, op in ((right, left, comparison.binary_op), (left, right, _FLIPPED[comparison.binary_op])):
             best_key = key_of(best) if strip(best).kind == K.DECL_REF_EXPR else None
-            if best_key not in by_lhs or source.text_of(strip(by_lhs[best_key])) != source.text_of(strip(x)):
+            if best_key not in by_lhs or not same_value(source, by_lhs[best_key], x, key_of):
                 continue
             at_key = next((k for k in by_lhs if k != best_key), None)
             at_value = by_lhs.get(at_key)
@@ -475,3 +450,34 @@ def boolean_at_entry(loop_node: Node, key: tuple) -> bool:
             return False
         node = parent
     return False
+
+
+def same_value(source: Source, a: Node, b: Node, key_of) -> bool:
+    """Whether two expressions are the same value: by their trees where no literal is in them, else
+    by their texts where those tell them apart (not inside a macro, where both are its call's).
+    `key_of(node)`: a variable reference's key."""
+    sa, sb = _signature(bare(a), key_of), _signature(bare(b), key_of)
+    if sa is not None and sb is not None:
+        return sa == sb
+    ta, tb = source.text_of(bare(a)), source.text_of(bare(b))
+    return ta == tb and not (a.start <= b.start < a.end or b.start <= a.start < b.end)
+
+
+def _signature(node: Node, key_of) -> Optional[tuple]:
+    """The expression's tree (kinds, operators, variables, members, spelled casts' types), or None
+    where a literal or a call is in it (a macro's expansion does not show their values)."""
+    if node.kind in (K.INTEGER_LITERAL, K.FLOATING_LITERAL, K.CHARACTER_LITERAL, K.STRING_LITERAL, K.CALL_EXPR):
+        return None
+    parts = []
+    for child in node.expressions:
+        part = _signature(bare(child), key_of)
+        if part is None:
+            return None
+        parts.append(part)
+    if node.kind == K.DECL_REF_EXPR:
+        leaf = key_of(node)
+    elif node.kind == K.MEMBER_REF_EXPR:
+        leaf = node.cursor.spelling
+    else:
+        leaf = node.binary_op or node.unary_op or (node.cursor.type.spelling if node.kind in EXPLICIT_CASTS else "")
+    return (node.kind.value, leaf, tuple(parts)) if leaf is not None else None
