@@ -868,3 +868,22 @@ def test_a_thread_sanitizer_build_is_compiled_as_asked(tmp_path, monkeypatch, ca
     assert "f._omp_fn" not in subprocess.run(["nm", "k.o"], capture_output=True, text=True).stdout
     assert cc.run(["-O2", "-c", "k.c", "-o", "k.o"]) == 0
     assert "f._omp_fn" in subprocess.run(["nm", "k.o"], capture_output=True, text=True).stdout
+
+
+@pytest.mark.skipif(shutil.which("clang") is None, reason="needs clang")
+def test_the_real_compiler_is_part_of_the_cache_key(tmp_path, monkeypatch, cache):
+    """A file that keeps another loop under `#ifdef __clang__`: clang's build parallelizes its loop,
+    gcc's (a recurrence) must not, and gcc's build took clang's cached decision (it raced)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "div.c").write_text(
+        "int a[4000000];\nvoid f(int n) {\n  for (int i = 1; i < n; i++)\n#ifdef __clang__\n"
+        "    a[i] = a[i] + 1;\n#else\n    a[i] = a[i - 1] + 1;\n#endif\n}\n")
+    report = tmp_path / "report.jsonl"
+    monkeypatch.setenv("AUTOPAR_REPORT", str(report))
+    for compiler in ("clang", "gcc"):
+        monkeypatch.setenv("AUTOPAR_CC", compiler)
+        assert cc.run(["-O1", "-c", "div.c", "-o", f"div-{compiler}.o"]) == 0
+    first, second = [json.loads(line) for line in report.read_text().splitlines()]
+    assert not second.get("cached"), second
+    loops = second["file"]["loops"]
+    assert not any(loop["parallel"] for loop in loops), loops

@@ -247,7 +247,9 @@ def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):
     # what decides the plans besides the source and flags is in the key: the floating-point policy
     # (it may come from $AUTOPAR_FP_REDUCTIONS), measured choices (autopar tune's decisions file) and
     # restructuring (AUTOPAR_OPTIMIZE)
-    extra = [f"fp-reductions={resolve(flags)}"]
+    # and the real compiler: what its preprocessor keeps (`#ifdef __clang__`) decides plans, and a
+    # clang build's decisions raced in a gcc build of the same file
+    extra = [f"fp-reductions={resolve(flags)}", f"compiler={_compiler_identity()}"]
     if os.environ.get("AUTOPAR_DECISIONS"):
         from autopar.decision.decisions import active_hash
 
@@ -265,6 +267,19 @@ def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):
                                rewritten=base64.b64decode(outcome["rewritten"]) if outcome["rewritten"] else None,
                                user_headers=outcome.get("user_headers"), included=outcome.get("included") or [])
     return entry
+
+
+def _compiler_identity() -> str:
+    """The real compilers (C and C++), each as the file its name resolves to."""
+    names = []
+    for variable, default in (("AUTOPAR_CC", "cc"), ("AUTOPAR_CXX", "c++")):
+        try:
+            words = shlex.split(os.environ.get(variable) or default)
+        except ValueError:
+            words = []
+        found = [shutil.which(w) or w for w in words]
+        names.append(" ".join(os.path.realpath(w) if os.path.exists(w) else w for w in found))
+    return "|".join(names)
 
 
 _INCLUDE_PATH_VARIABLES = ("CPATH", "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "OBJC_INCLUDE_PATH")
