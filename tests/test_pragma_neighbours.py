@@ -25,6 +25,9 @@ CASES = {
     "hint above a definition": ("", "#pragma GCC ivdep\n#define FOO 1\n"),
     "omp macro of a header": ('#include "par.h"\n', "  PFOR\n"),
     "continued with blanks": ("", "  double t = 0; \\  \n"),
+    # the last definition is empty: every definition counts (pycryptodome's ROWS_UNROLL)
+    "hint macro empty in an else": ('#ifndef NO_UNROLL\n#define ROWS_UNROLL _Pragma("GCC unroll 20")\n#else\n'
+                                    "#define ROWS_UNROLL\n#endif\n", "  ROWS_UNROLL\n"),
 }
 
 

@@ -244,9 +244,14 @@ _DEFINITION = re.compile(rb"^[ \t]*(?:#|%:|\?\?=)[ \t]*define[ \t]+([A-Za-z_]\w*
 def macros_reaching(texts: list[Optional[bytes]], expands: Callable[[str], bool]) -> dict[str, str]:
     """{macro: its definition} for each macro the texts define whose definition `expands` accepts, or
     names such a macro (`#define TAG2 UNIQUE_ID` after `#define UNIQUE_ID (__COUNTER__ + 1)`)."""
-    bodies = {m.group(1).decode(): m.group(3).decode("utf-8", "replace")
-              for text in texts if text is not None for m in _DEFINITION.finditer(text)}
-    found = {name for name, body in bodies.items() if expands(body)}
+    # every definition of a name counts (`#ifndef NO_UNROLL` / `#define R _Pragma(...)` / `#else` /
+    # `#define R` / `#endif`: the last one, empty, hid the pragma, and a pragma went between R and its for)
+    bodies: dict[str, str] = {}
+    for text in texts:
+        for m in _DEFINITION.finditer(text or b""):
+            name, body = m.group(1).decode(), m.group(3).decode("utf-8", "replace")
+            bodies[name] = f"{bodies[name]}\n{body}" if name in bodies else body
+    found = {name for name, body in bodies.items() if any(expands(part) for part in body.split("\n"))}
     while True:
         more = {name for name, body in bodies.items() if name not in found
                 and set(re.findall(r"[A-Za-z_]\w*", body)) & found}
