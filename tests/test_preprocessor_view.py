@@ -78,3 +78,20 @@ def test_a_definition_no_function_body_expands_changes_nothing(tmp_path, monkeyp
                     "#if defined(__cplusplus)\n}\n#endif\n")
     tu, verdict = _verdict(path)
     assert tu.preprocessor_divergence is None and verdict.parallelizable
+
+
+def test_a_backslash_at_the_end_of_a_comment_continues_the_definition(tmp_path, monkeypatch):
+    """Python's cpython/object.h continues a `#define` through `/* ... \\` and `... */ \\` lines: read as
+    code from the comment's end, its lines seemed kept by gcc and skipped by clang, and every file that
+    includes Python.h was serial (preprocessor) under gcc."""
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    (tmp_path / "obj.h").write_text(
+        "#define BEGIN(op) \\\n    do { \\\n        int t_ = 0; \\\n"
+        "        /* if cond is false, then t_ stays 0 and the deallocator \\\n"
+        "         * runs normally */ \\\n        if (op) { \\\n            t_ = 1; \\\n        } \\\n"
+        "    } while (0)\n#if defined(__GNUC__) && !defined(__clang__)\n#define HOT __attribute__((hot))\n#endif\n")
+    path = tmp_path / "ext.c"
+    path.write_text('#include "obj.h"\nint a[4000000], b[4000000];\n'
+                    "void f(int n) { for (int i = 0; i < n; i++) a[i] = b[i] * 2; }\n")
+    tu, verdict = _verdict(path)
+    assert tu.preprocessor_divergence is None and verdict.parallelizable

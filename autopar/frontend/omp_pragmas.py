@@ -104,7 +104,8 @@ class SourceLines:
             raw = self.code[begin:end].decode("utf-8", errors="replace").rstrip("\r\n")
             comment = " ".join(comments.get(number, []))
             stripped = raw.strip()
-            continues = stripped.endswith("\\")
+            # (a backslash ends the line even inside a comment: lines are spliced before comments go)
+            continues = stripped.endswith("\\") or data[begin:end].rstrip().endswith(b"\\")
             if continuing is not None:
                 line = Line("continuation", comment, first=continuing.first_line)
                 continuing.last_line, continuing.end = number, end
@@ -118,7 +119,7 @@ class SourceLines:
             else:
                 line = Line("comment" if comment else "blank", comment)
             if continuing is not None:
-                parts.append(stripped[:-1] if continues else stripped)
+                parts.append(stripped[:-1] if stripped.endswith("\\") else stripped)
                 continuing.text = _normalised(" ".join(parts))
                 if not continues:
                     continuing = None
