@@ -276,3 +276,20 @@ def test_declarations_whose_cursor_hashes_collide_keep_their_own_keys():
         cursor._tu = unit
     keys = [Variables.key(c) for c in (a, b, again)]
     assert keys == [("g.c", 4, "a"), ("g.c", 11, "b"), ("g.c", 4, "a")]
+
+
+def test_a_file_that_includes_the_compilers_intrinsics_headers_is_analyzed(tmp_path):
+    """The builtin headers come from the installed clang (14 here), which the wheel's libclang (18)
+    reads with errors inside their inline functions: every file including <emmintrin.h> was refused.
+    Errors there are the library's; the file's own code is read, and the intrinsics are unknown calls."""
+    from autopar.decision.pipeline import analyze_file
+
+    path = tmp_path / "sse.c"
+    path.write_text("#include <emmintrin.h>\nvoid add(int *restrict a, const int *restrict b, int n) {\n"
+                    "  for (int i = 0; i < n; i++) a[i] = b[i] + 1;\n}\n"
+                    "void vadd(__m128i *restrict a, const __m128i *restrict b, int n) {\n"
+                    "  for (int i = 0; i < n; i++) a[i] = _mm_adds_epi8(a[i], b[i]);\n}\n")
+    report = analyze_file(str(path)).report
+    assert not report.failed, report.diagnostics
+    plain, intrinsic = report.loops
+    assert plain.parallel and not intrinsic.parallel, (plain.reasons, intrinsic.reasons)

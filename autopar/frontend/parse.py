@@ -320,6 +320,8 @@ def parse(path: str, text: str, settings: ParseSettings):
         raise FrontendError("libclang could not parse this file "
                             f"(check the compile flags: {' '.join(settings.user_args) or 'none'})")
     seen: set[tuple] = set()
+    builtin = _builtin_include_dir()
+    in_builtins: list[str] = []
     for diag in tu.diagnostics:
         severity = _SEVERITY.get(diag.severity)
         if severity is None:
@@ -327,6 +329,12 @@ def parse(path: str, text: str, settings: ParseSettings):
         location = diag.location
         file = location.file.name if location.file else None
         message = diag.spelling
+        if severity == "error" and builtin and file and os.path.abspath(file).startswith(builtin):
+            # the installed clang's builtin headers, which this libclang (another version) reads with
+            # errors inside their inline functions (`__builtin_ia32_paddsb128`): the library's code,
+            # of unknown effect to every loop, so the file is still analyzed
+            in_builtins.append(f"{os.path.basename(file)}:{location.line}: {message}")
+            continue
         if file is None and ("unknown argument" in message or "argument unused" in message
                              or "optimization flag" in message):
             severity = "warning"  # a flag libclang does not know: say so and carry on
@@ -339,4 +347,16 @@ def parse(path: str, text: str, settings: ParseSettings):
         diagnostics.append(Diagnostic(severity=severity, file=path if file == path else file,
                                       line=location.line if file else None,
                                       column=location.column if file else None, message=message))
+    if in_builtins:
+        diagnostics.append(Diagnostic(severity="warning", file=path, message=(
+            f"libclang reads the compiler's builtin headers ({builtin}) with {len(in_builtins)} error(s), the first "
+            f"{in_builtins[0]}; their functions are of unknown effect")))
     return tu, diagnostics
+
+
+def _builtin_include_dir() -> Optional[str]:
+    """The builtin headers' folder that builtin_header_args gives libclang (a `-resource-dir`'s)."""
+    args = builtin_header_args()
+    if len(args) >= 2 and args[0] == "-resource-dir":
+        return os.path.join(os.path.abspath(args[1]), "include") + os.sep
+    return None
