@@ -57,7 +57,10 @@ def test_clang_reads_the_file_as_the_analysis_does(tmp_path, monkeypatch):
     "#ifdef __clang__\n#define UPD(i) (b[i] + 1)\n#else\n#define UPD(i) (b[(i) + 1] + 1)\n#endif\n"
     "int b[4000016];\nvoid f(int n) {\n  for (int i = 0; i < n; i++)\n    b[i] = UPD(i);\n}\n",
     # the version in code: libclang reads b[i + 0], gcc 12 b[i + 8]
-    "int b[4000016];\nvoid f(int n) {\n  for (int i = 0; i < n; i++)\n    b[i] = b[i + (__GNUC__ - 4)] + 1;\n}\n"])
+    "int b[4000016];\nvoid f(int n) {\n  for (int i = 0; i < n; i++)\n    b[i] = b[i + (__GNUC__ - 4)] + 1;\n}\n",
+    # and through a macro the body expands
+    "#define SHIFT (__GNUC__ - 4)\nint b[4000016];\nvoid f(int n) {\n  for (int i = 0; i < n; i++)\n"
+    "    b[i] = b[i + SHIFT] + 1;\n}\n"])
 def test_definitions_and_versions_the_compilers_give_otherwise_keep_the_file_serial(tmp_path, monkeypatch, text):
     monkeypatch.setenv("AUTOPAR_CC", "gcc")
     path = tmp_path / "defined.c"

@@ -52,8 +52,9 @@ def divergence(source: Source, parse_args: list[str], compile_args: list[str], c
                 files[header] = handle.read()
         except OSError:
             continue
+    in_code = _reaching_code(files.values()) if any(_VERSION_MACROS.search(d) for d in files.values()) else set()
     for name, data in files.items():
-        used = _version_in_code(data)
+        used = _version_in_code(data, in_code)
         if used:
             return (f"the code at {os.path.basename(name)}:{used[0]} uses {used[1]}, which clang's preprocessor (the "
                     f"analysis) and {os.path.basename(compiler)} give other values")
@@ -66,7 +67,7 @@ def divergence(source: Source, parse_args: list[str], compile_args: list[str], c
     kept = _compiler_lines(running)
     if kept is None or skipped is None:
         return None  # (the compiler's own error is the build's business)
-    in_code = _reaching_code(files.values())
+    in_code = in_code or _reaching_code(files.values())
     for name, data in files.items():
         for first, lines, macro in _segments(data):
             if macro is not None and macro not in in_code:
@@ -86,17 +87,21 @@ _VERSION_MACROS = re.compile(rb"\b__(?:GNUC|GNUC_MINOR|GNUC_PATCHLEVEL|clang|cla
                              rb"llvm|VERSION)__\b")
 
 
-def _version_in_code(data: bytes) -> Optional[tuple[int, str]]:
-    """A line of code (not a directive) that names such a macro (`b[i + (__GNUC__ - 4)]`): its number
-    and the macro."""
+def _version_in_code(data: bytes, in_code: set[str]) -> Optional[tuple[int, str]]:
+    """A line of code (not a directive) that names such a macro (`b[i + (__GNUC__ - 4)]`), or the
+    definition of a macro that function bodies expand (`in_code`) that does: its number and the macro."""
     if not _VERSION_MACROS.search(data):
         return None
     viewed = source_lines(data)
     for number, line in enumerate(viewed.lines[1:], start=1):
-        if line.kind != "code":
+        if line.kind == "code":
+            start = viewed.starts[number - 1]
+            found = _VERSION_MACROS.search(data, start, data.find(b"\n", start) % (len(data) + 1))
+        elif line.kind == "directive" and (directive := viewed.by_first.get(number)) is not None and \
+                (defined := _DEFINE.match(directive.text)) and defined.group(1) in in_code:
+            found = _VERSION_MACROS.search(directive.text[defined.end():].encode())
+        else:
             continue
-        start = viewed.starts[number - 1]
-        found = _VERSION_MACROS.search(data, start, data.find(b"\n", start) % (len(data) + 1))
         if found:
             return number, found.group().decode()
     return None
