@@ -4,6 +4,7 @@ parallel: a pragma on code gcc never saw analysed raced."""
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -98,3 +99,26 @@ def test_a_backslash_at_the_end_of_a_comment_continues_the_definition(tmp_path, 
                     "void f(int n) { for (int i = 0; i < n; i++) a[i] = b[i] * 2; }\n")
     tu, verdict = _verdict(path)
     assert tu.preprocessor_divergence is None and verdict.parallelizable
+
+
+def test_a_qualifier_only_one_compiler_gets_in_a_parameter_list_keeps_the_file_serial(tmp_path, monkeypatch):
+    """`#define RESTRICT restrict` under `#ifdef __clang__`: the analysis read restrict pointers that gcc
+    compiles without it (called with overlapping arguments, the loop raced)."""
+    monkeypatch.setenv("AUTOPAR_CC", "gcc")
+    path = tmp_path / "restrict.c"
+    path.write_text("#ifdef __clang__\n#define RESTRICT restrict\n#else\n#define RESTRICT\n#endif\n"
+                    "void shift(int *RESTRICT dst, const int *RESTRICT src, int n) {\n"
+                    "  for (int i = 0; i < n; i++) dst[i] = src[i] + 1;\n}\n")
+    tu, verdict = _verdict(path)
+    assert tu.preprocessor_divergence and not verdict.parallelizable
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/lib/ccache/gcc"), reason="needs ccache's compiler links")
+def test_a_compiler_behind_a_ccache_link_is_the_compiler(tmp_path, monkeypatch):
+    """`/usr/lib/ccache/gcc` resolves to ccache: run as `ccache -E file` the check failed, and the file
+    was read as clang reads it."""
+    monkeypatch.setenv("AUTOPAR_CC", "/usr/lib/ccache/gcc")
+    path = tmp_path / "guarded.c"
+    path.write_text(RECURRENCE.replace("{guard}", "#ifdef __clang__").replace("}}", "}"))
+    tu, verdict = _verdict(path)
+    assert tu.preprocessor_divergence and not verdict.parallelizable

@@ -102,6 +102,11 @@ int w5(int m, const int *x, int n) { for (int s = 0; s < n; ++s) { m = MIN(x[s],
 int w6(int m, const int *x, int n) { for (int s = 0; s < n; ++s) { m = MAX(x[s], m); } return m; }
 int w7(int m, const int *x, int n) { for (int s = 0; s < n; ++s) { m = m < x[s] ? m : x[s + 1]; } return m; }
 int w8(int m, const int *x, int n) { for (int s = 0; s < n; ++s) { m = MIN(m, x[s + 1]); } return m; }
+#define SQ(v) ({int _t = (v); _t * _t;})
+#define TWICE(v) ({int _t = (v); _t + _t;})
+int w9(int m, const int *x, int n) { for (int s = 0; s < n; ++s) { if (SQ(x[s]) > m) m = TWICE(x[s]); } return m; }
+unsigned long w10(unsigned long m, const int *x, int n) {
+  for (int s = 0; s < n; ++s) { if (x[s] * sizeof(char) > m) m = x[s] * sizeof(double); } return m; }
 """
 
 
@@ -112,7 +117,9 @@ def test_min_and_max_through_macros_are_told_apart_by_the_tree(tmp_path):
     expected = {"w1": "max", "w2": "min", "w3": "min", "w4": "min", "w5": "min", "w6": "max"}
     for function, op in expected.items():
         assert f"reduction({op}: m)" in found[function], (function, found[function])
-    for function in ("w7", "w8"):  # another element than the one compared; a literal a macro hides
+    # another element than the one compared; a literal a macro hides; statement expressions and
+    # sizeof(T), whose trees hold no operands to compare
+    for function in ("w7", "w8", "w9", "w10"):
         assert "reduction" not in found[function], (function, found[function])
 
 

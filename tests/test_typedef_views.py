@@ -61,3 +61,11 @@ def test_a_typedef_of_the_declared_type_is_the_same_elements(tmp_path):
             "    y[i] = ((real *)x)[i] + x[i];\n}\n")
     loop, = [l for l in loops_of(tmp_path, text, "r.c") if l.line == 4]
     assert not any("different types" in r for r in loop.reasons), loop.reasons
+
+
+def test_a_view_of_a_byte_buffer_as_pointers_counts_pointers(tmp_path):
+    """`((char **)buf)[i]` of an `unsigned char buf[]` writes bytes 8i..8i+7 while `buf[i]` reads byte i."""
+    text = ("#include <stdint.h>\nunsigned char buf[8 * 4000];\nvoid f(int n) {\n  for (int i = 0; i < n; i++)\n"
+            "    ((char **)buf)[i] = (char *)(uintptr_t)(buf[i] + 3);\n}\n")
+    loop, = loops_of(tmp_path, text, "p.c")
+    assert not loop.parallel and any("different types" in r for r in loop.reasons), loop.reasons

@@ -54,14 +54,15 @@ def other_element_type(obj: ObjectModel, access: Access) -> bool:
 
 
 def _other_view(obj: ObjectModel, access: Access, element: str) -> bool:
-    """An access of a vector or a struct type (`*(v4si *)(b + 2 * i) = ...`, `*(struct P *)(b + i)`)
-    of an object whose elements are numbers: it stores several of them at once."""
+    """An access of a vector, a struct or a pointer type (`*(v4si *)(b + 2 * i) = ...`,
+    `*(struct P *)(b + i)`, `((char **)buf)[i]`) of an object whose elements are numbers: it stores
+    several of them at once."""
     pointer = element.endswith("*") or "(*" in element  # (a vector's spelling has `4 * sizeof(int)`)
-    if not element or pointer or access.whole_record or obj.merged:
+    if not element or access.whole_record or obj.merged:
         return False
     if obj.element_types is None:
         obj.element_types = {t for t in (_element_of(m.access) for m in obj.accesses) if _arithmetic(t)}
-    if obj.element_types:
+    if obj.element_types and not pointer:  # (`rows[i]` of `double *rows[4]` beside `rows[i][j]`)
         return True
     declared = None
     if obj.kind == "pointer" and "(" not in obj.base.type and "[" not in obj.base.type and obj.base.type.count("*") == 1:

@@ -203,10 +203,18 @@ def database_flags(path: str, build_dir: str) -> tuple[Optional[list[str]], list
     return (clean_flags(*found[1:]) if found else None), notes
 
 
-def _resolved(compiler: str) -> str:
-    """The compiler's real name where it is a link (`cc` to `x86_64-linux-gnu-gcc-12` or `clang`)."""
+def resolved_compiler(compiler: str) -> str:
+    """The compiler's real name where it is a link (`cc` to `x86_64-linux-gnu-gcc-12` or `clang`); a
+    launcher's link that names the compiler it runs (`/usr/lib/ccache/gcc` to `ccache`) stays the link,
+    which runs that compiler (ccache itself would not know which)."""
     found = shutil.which(compiler)
-    return os.path.realpath(found) if found else compiler
+    if not found:
+        return compiler
+    real = os.path.realpath(found)
+    return found if os.path.basename(real) in _LAUNCHERS and os.path.basename(found) not in _LAUNCHERS else real
+
+
+_LAUNCHERS = {"ccache", "sccache", "distcc", "icecc", "buildcache"}
 
 
 def _database_entry(path: str, build_dir: str) -> tuple[Optional[tuple[str, list[str], str]], list[Diagnostic]]:
@@ -247,7 +255,7 @@ def settings_for(path: str, compile_args: list[str], build_dir: Optional[str] = 
     args = _without_language(flags) + ["-x", language + ("-header" if header else "")] + list(builtin_header_args())
     if language == "c":
         args += _DOWNGRADE_ARGS
-    resolved = _resolved(compiler)
+    resolved = resolved_compiler(compiler)
     return ParseSettings(args=args, language=language, user_args=flags, diagnostics=diagnostics,
                          vectorizes=vectorizes(written, resolved), strict_aliasing=strict_aliasing(written),
                          compiler=resolved, written_args=written)

@@ -133,8 +133,11 @@ def _segments(data: bytes) -> list[tuple[int, list[int], Optional[str]]]:
 def _reaching_code(texts) -> set[str]:
     """The names a line of code inside braces (a function's body: not a prototype's array parameter,
     `BROTLI_ARRAY_PARAM(size)`) names, and those the definitions of such names name, and so on: the
-    macros whose definitions end up in the code that runs."""
+    macros whose definitions end up in the code that runs. Also a name in a definition's header (a
+    line outside braces that ends in no `;`) whose definitions reach a qualifier that changes what
+    the analysis may assume (`#define RESTRICT restrict` on clang only)."""
     names: set[str] = set()
+    headers: set[str] = set()
     bodies: dict[str, set[str]] = {}
     for data in texts:
         viewed = source_lines(data)
@@ -145,6 +148,8 @@ def _reaching_code(texts) -> set[str]:
                 text = _LITERALS.sub(b"", data[start:data.find(b"\n", start) % (len(data) + 1)])
                 inside = text if depth > 0 else text[text.find(b"{"):] if b"{" in text else b""
                 names.update(w.decode() for w in re.findall(rb"[A-Za-z_]\w*", inside))
+                if depth == 0 and not text.rstrip().endswith(b";"):
+                    headers.update(w.decode() for w in re.findall(rb"[A-Za-z_]\w*", text))
                 if not _SCOPE_ONLY.match(text):  # (`extern "C" {`, often under `#ifdef __cplusplus`, holds no code)
                     depth = max(0, depth + text.count(b"{") - text.count(b"}"))
             elif line.kind == "directive" and (directive := viewed.by_first.get(number)) is not None:
@@ -152,6 +157,16 @@ def _reaching_code(texts) -> set[str]:
                 if defined:
                     bodies.setdefault(defined.group(1), set()).update(
                         re.findall(r"[A-Za-z_]\w*", directive.text[defined.end():]))
+    names |= {name for name in headers if name in bodies and _closure({name}, bodies) & _QUALIFIERS}
+    return _closure(names, bodies)
+
+
+_QUALIFIERS = {"restrict", "__restrict", "__restrict__", "volatile", "__volatile__", "_Atomic"}
+
+
+def _closure(names: set[str], bodies: dict[str, set[str]]) -> set[str]:
+    """The names, and those their definitions name, and so on."""
+    names = set(names)
     todo = [n for n in names if n in bodies]
     while todo:
         for word in bodies.get(todo.pop(), ()):

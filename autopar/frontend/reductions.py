@@ -463,10 +463,16 @@ def same_value(source: Source, a: Node, b: Node, key_of) -> bool:
     return ta == tb and not (a.start <= b.start < a.end or b.start <= a.start < b.end)
 
 
+_SIGNED_KINDS = {K.DECL_REF_EXPR, K.MEMBER_REF_EXPR, K.ARRAY_SUBSCRIPT_EXPR, K.BINARY_OPERATOR, K.UNARY_OPERATOR,
+                 K.PAREN_EXPR, K.UNEXPOSED_EXPR, *EXPLICIT_CASTS}
+
+
 def _signature(node: Node, key_of) -> Optional[tuple]:
     """The expression's tree (kinds, operators, variables, members, spelled casts' types), or None
     where a literal or a call is in it (a macro's expansion does not show their values)."""
-    if node.kind in (K.INTEGER_LITERAL, K.FLOATING_LITERAL, K.CHARACTER_LITERAL, K.STRING_LITERAL, K.CALL_EXPR):
+    # only kinds whose value their operands and spelling decide (not a literal, a call, `sizeof(T)`,
+    # `true`, a statement expression `({ ... })`, whose children are no expressions)
+    if node.kind not in _SIGNED_KINDS or len(node.expressions) != len(node.children):
         return None
     parts = []
     for child in node.expressions:

@@ -270,15 +270,17 @@ def _decisions(line: CommandLine, source: Input, content: bytes, whole: bool):
 
 
 def _compiler_identity() -> str:
-    """The real compilers (C and C++), each as the file its name resolves to."""
+    """The real compilers (C and C++), each as the file its name resolves to (a launcher's link,
+    `/usr/lib/ccache/gcc`, as itself: it names the compiler)."""
+    from autopar.frontend.parse import resolved_compiler
+
     names = []
     for variable, default in (("AUTOPAR_CC", "cc"), ("AUTOPAR_CXX", "c++")):
         try:
             words = shlex.split(os.environ.get(variable) or default)
         except ValueError:
             words = []
-        found = [shutil.which(w) or w for w in words]
-        names.append(" ".join(os.path.realpath(w) if os.path.exists(w) else w for w in found))
+        names.append(" ".join(resolved_compiler(w) for w in words))
     return "|".join(names)
 
 
