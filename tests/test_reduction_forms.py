@@ -107,6 +107,20 @@ int w8(int m, const int *x, int n) { for (int s = 0; s < n; ++s) { m = MIN(m, x[
 int w9(int m, const int *x, int n) { for (int s = 0; s < n; ++s) { if (SQ(x[s]) > m) m = TWICE(x[s]); } return m; }
 unsigned long w10(unsigned long m, const int *x, int n) {
   for (int s = 0; s < n; ++s) { if (x[s] * sizeof(char) > m) m = x[s] * sizeof(double); } return m; }
+#define V(x) ((x) + __LINE__ % 2)
+int w11(int m, const int *x, int n) {
+  for (int s = 0; s < n; ++s) {
+    if (V(x[s]) > m)
+      m = V(x[s]);
+  }
+  return m;
+}
+int w12(int m, const int *x, int n) {
+  for (int s = 0; s < n; ++s) {
+    if (x[s] + __builtin_types_compatible_p(int, long) > m) m = x[s] + __builtin_types_compatible_p(int, int); }
+  return m;
+}
+int w13(int m, const int *x, int n) { for (int s = 0; s < n; ++s) { if (x[s + 1] > m) m = x[s + 1]; } return m; }
 """
 
 
@@ -114,12 +128,13 @@ def test_min_and_max_through_macros_are_told_apart_by_the_tree(tmp_path):
     """Inside a macro's expansion every operand has the call's text: `iters = MIN(iters, oiters)`
     (zstd's Huffman decoder) was taken for a max, and its decompression failed through autopar-cc."""
     found = {l.function: l.pragma or "" for l in loops_of(tmp_path, MIN_MAX_MACROS, "mm.c")}
-    expected = {"w1": "max", "w2": "min", "w3": "min", "w4": "min", "w5": "min", "w6": "max"}
+    expected = {"w1": "max", "w2": "min", "w3": "min", "w4": "min", "w5": "min", "w6": "max", "w13": "max"}
     for function, op in expected.items():
         assert f"reduction({op}: m)" in found[function], (function, found[function])
     # another element than the one compared; a literal a macro hides; statement expressions and
-    # sizeof(T), whose trees hold no operands to compare
-    for function in ("w7", "w8", "w9", "w10"):
+    # sizeof(T), whose trees hold no operands to compare; the same text of a macro that expands otherwise
+    # on another line (__LINE__); a type trait
+    for function in ("w7", "w8", "w9", "w10", "w11", "w12"):
         assert "reduction" not in found[function], (function, found[function])
 
 

@@ -4,6 +4,7 @@ reduction's variable holds 0 or 1 where the loop starts."""
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from clang.cindex import CursorKind as K, StorageClass, TypeKind
@@ -460,7 +461,19 @@ def same_value(source: Source, a: Node, b: Node, key_of) -> bool:
     if sa is not None and sb is not None:
         return sa == sb
     ta, tb = source.text_of(bare(a)), source.text_of(bare(b))
-    return ta == tb and not (a.start <= b.start < a.end or b.start <= a.start < b.end)
+    return ta == tb and not (a.start <= b.start < a.end or b.start <= a.start < b.end) and \
+        _no_macro(bare(a), ta) and _no_macro(bare(b), tb)
+
+
+def _no_macro(node: Node, text: str) -> bool:
+    """Whether every name the text spells is a variable or member the tree names, or a keyword: no
+    macro, which may expand otherwise at another place (`__LINE__`, `__COUNTER__`, one `#undef`'d)."""
+    named = {n.cursor.spelling for n in node.walk() if n.kind in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR)}
+    return all(word in named or word in _KEYWORDS for word in re.findall(r"[A-Za-z_]\w*", text))
+
+
+_KEYWORDS = {"sizeof", "char", "short", "int", "long", "signed", "unsigned", "float", "double", "const", "volatile",
+             "_Bool", "bool"}
 
 
 _SIGNED_KINDS = {K.DECL_REF_EXPR, K.MEMBER_REF_EXPR, K.ARRAY_SUBSCRIPT_EXPR, K.BINARY_OPERATOR, K.UNARY_OPERATOR,
@@ -472,8 +485,9 @@ def _signature(node: Node, key_of) -> Optional[tuple]:
     where a literal or a call is in it (a macro's expansion does not show their values)."""
     # only kinds whose value their operands and spelling decide (not a literal, a call, `sizeof(T)`,
     # `true`, a statement expression `({ ... })`, whose children are no expressions)
-    if node.kind not in _SIGNED_KINDS or len(node.expressions) != len(node.children):
-        return None
+    if node.kind not in _SIGNED_KINDS or len(node.expressions) != len(node.children) or \
+            not node.expressions and node.kind not in (K.DECL_REF_EXPR, K.MEMBER_REF_EXPR):
+        return None  # (a type trait, `__is_same(int, long)`, is an unexposed expression of no operand)
     parts = []
     for child in node.expressions:
         part = _signature(bare(child), key_of)
