@@ -57,3 +57,13 @@ def test_a_file_whose_lines_end_in_cr_alone_gets_a_message_of_its_own(tmp_path, 
     source.write_bytes(b"int a[10];\rvoid f(void) {\r  for (int i = 0; i < 10; i++) a[i] = i;\r}\r")
     assert main(["rewrite", str(source), "-o", str(tmp_path / "out.c")]) == 1
     assert "carriage return ends a line without a line feed" in capsys.readouterr().err
+
+
+def test_a_pragma_macro_defined_on_the_command_line_is_a_pragma(tmp_path):
+    """`-DUNROLL=_Pragma("GCC unroll 4")`: the definition is the command line's, which no text of the
+    file holds; a pragma went between UNROLL and its loop, and autopar-cc built the original."""
+    program = PROGRAM.format(head="", above="  UNROLL\n")
+    rewritten = rewrite_prints_as_serial(tmp_path, program, defines=('-DUNROLL=_Pragma("GCC unroll 4")',),
+                                         gcc_flags=("-w",))
+    lines = rewritten.read_text().splitlines()
+    assert "#pragma omp" not in lines[lines.index(BODY.rstrip("\n")) - 1]

@@ -138,7 +138,7 @@ def _translate(path: str, compile_args: list[str], build_dir: Optional[str],
     called = {calls.callee_name(n) for info in infos if info.parent is None for n in info.node.walk()
               if n.kind in (K.CALL_EXPR, K.CXX_NEW_EXPR, K.CXX_DELETE_EXPR)} | external_summaries.wanted_names()
     volatiles, c_loops = Volatiles(clang_tu, source), functions if settings.language == "c" else None  # (C: global regions)
-    (headers, included, header_data), cplusplus = _headers(clang_tu), settings.language != "c"
+    (headers, included, header_data), cplusplus = _headers(clang_tu, settings.args), settings.language != "c"
     state, defined = calls.thread_state([source.data, *header_data]), {f.name: f for f in every_function}
     summaries = _with_external(summarize(every_function, variables, called, volatiles, c_loops, state, cplusplus,
                                          weak_names([source.data, *header_data])), every_function, settings, clang_tu)
@@ -219,10 +219,11 @@ def _same_file(first: str, second: str) -> bool:
         return False
 
 
-def _headers(clang_tu) -> tuple[list[str], list[str], tuple[Optional[bytes], ...]]:
+def _headers(clang_tu, args: list[str]) -> tuple[list[str], list[str], tuple[Optional[bytes], ...]]:
     """(the files the translation unit includes that are no system headers, every file it includes),
     as absolute paths, and the bytes of the first (read once: errno, the floating-point environment,
-    __COUNTER__ and pragma macros all look into them; None for one that cannot be read)."""
+    __COUNTER__ and pragma macros all look into them; None for one that cannot be read), with the
+    command line's `-D` definitions last, as the `#define`s they are (`-DUNROLL=_Pragma(...)`)."""
     found, every = set(), set()
     for inclusion in clang_tu.get_includes():
         header = inclusion.include
@@ -231,7 +232,19 @@ def _headers(clang_tu) -> tuple[list[str], list[str], tuple[Optional[bytes], ...
         every.add(os.path.abspath(header.name))
         if not cindex.SourceLocation.from_position(clang_tu, header, 1, 1).is_in_system_header:
             found.add(os.path.abspath(header.name))
-    return sorted(found), sorted(every), tuple(header_texts(sorted(found)))
+    defined = _command_line_definitions(args)
+    return sorted(found), sorted(every), tuple(header_texts(sorted(found))) + ((defined,) if defined else ())
+
+
+def _command_line_definitions(args: list[str]) -> bytes:
+    """`-DX=Y`, `-D X=Y` and `-DX` as the `#define X Y` lines they stand for."""
+    lines = []
+    for k, arg in enumerate(args):
+        value = args[k + 1] if arg == "-D" and k + 1 < len(args) else arg[2:] if arg.startswith("-D") else None
+        if value:
+            name, _, body = value.partition("=")
+            lines.append(f"#define {name} {body if '=' in value else '1'}\n")
+    return "".join(lines).encode("utf-8", "surrogateescape")
 
 
 # what reads or sets the floating-point environment, which is each thread's own (fenv.h, the SSE
