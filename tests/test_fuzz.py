@@ -21,10 +21,10 @@ needs_csmith = pytest.mark.skipif(csmith.available() is not None, reason=str(csm
 
 # a loop-carried dependence (line 7): a `parallel for` on it changes the result
 CARRIED = """#include <stdio.h>
-int a[4000];
+int a[100000];
 int main(int argc, char **argv)
 {
-    int n = 4000 + argc - 1;
+    int n = 100000 + argc - 1;
     for (int i = 0; i < n; i++) a[i] = i % 7;
     for (int i = 1; i < n; i++) a[i] = (a[i - 1] * 3 + a[i]) % 1000;
     unsigned long long h = 0;
