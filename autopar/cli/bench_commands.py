@@ -57,8 +57,8 @@ def run_verify(args: argparse.Namespace, compile_flags: list[str]) -> int:
     from autopar.inputs import not_a_file
 
     for path in (args.file, args.rewritten):
-        if path is not None and not_a_file(path):
-            print(f"autopar verify: {not_a_file(path)}", file=sys.stderr)
+        if path is not None and (problem := not_a_file(path)):
+            print(f"autopar verify: {problem}", file=sys.stderr)
             return EXIT_USAGE
     if args.output:
         from autopar.cli.cli_common import check_output_path

@@ -372,8 +372,8 @@ def run_explain(args: argparse.Namespace, compile_flags: list[str]) -> int:
 
     prog = "autopar explain"
     path, line, column = parse_location(args.location, prog)
-    if not_a_file(path):
-        raise UsageError(f"{prog}: {not_a_file(path)}")
+    if problem := not_a_file(path):
+        raise UsageError(f"{prog}: {problem}")
     # never beside the source (it may be read-only): the current directory, or where --dot says
     dot_path = None if args.no_dot else (args.dot or f"{os.path.basename(path)}.{line}.dot")
     check_output_path(dot_path, "--dot", prog)

@@ -40,16 +40,9 @@ def other_element_type(obj: ObjectModel, access: Access) -> bool:
         # they have that field's type
         return any(_element_of(m.access) != element for m in obj.accesses
                    if m.access.member_offset == access.member_offset and _arithmetic(_element_of(m.access)))
-    if obj.element_types is None:  # asked for each access: the object's types are read once
-        obj.element_types = {t for t in (_element_of(m.access) for m in obj.accesses) if _arithmetic(t)}
-    if obj.element_types - {element}:
+    if _element_types(obj) - {element}:
         return True
-    declared = None
-    if obj.kind == "pointer" and len(access.subscripts) == 1 and "(" not in obj.base.type and \
-            "[" not in obj.base.type and obj.base.type.count("*") == 1:
-        declared = _declared_element(obj.base, obj.base.type.rsplit("*", 1)[0])
-    elif obj.kind == "array" and "(" not in obj.base.type and obj.base.type.count("[") == len(access.subscripts):
-        declared = _declared_element(obj.base, obj.base.type.split("[", 1)[0])
+    declared = _declared(obj, access, pointer_subscripts=len(access.subscripts))
     return declared is not None and _arithmetic(declared) and declared != element
 
 
@@ -60,16 +53,30 @@ def _other_view(obj: ObjectModel, access: Access, element: str) -> bool:
     pointer = element.endswith("*") or "(*" in element  # (a vector's spelling has `4 * sizeof(int)`)
     if not element or access.whole_record or obj.merged:
         return False
+    if _element_types(obj) and not pointer:  # (`rows[i]` of `double *rows[4]` beside `rows[i][j]`)
+        return True
+    declared = _declared(obj, access)
+    return declared is not None and _arithmetic(declared)
+
+
+def _element_types(obj: ObjectModel) -> set[str]:
+    """The arithmetic element types the object's accesses count in (asked for each access: read once)."""
     if obj.element_types is None:
         obj.element_types = {t for t in (_element_of(m.access) for m in obj.accesses) if _arithmetic(t)}
-    if obj.element_types and not pointer:  # (`rows[i]` of `double *rows[4]` beside `rows[i][j]`)
-        return True
-    declared = None
-    if obj.kind == "pointer" and "(" not in obj.base.type and "[" not in obj.base.type and obj.base.type.count("*") == 1:
-        declared = _declared_element(obj.base, obj.base.type.rsplit("*", 1)[0])
-    elif obj.kind == "array" and "(" not in obj.base.type and obj.base.type.count("[") == len(access.subscripts):
-        declared = _declared_element(obj.base, obj.base.type.split("[", 1)[0])
-    return declared is not None and _arithmetic(declared)
+    return obj.element_types
+
+
+def _declared(obj: ObjectModel, access: Access, pointer_subscripts: int = 1) -> Optional[str]:
+    """What the variable's declared type says `access` counts: a pointer `T *p` (read with
+    `pointer_subscripts` subscripts, only one counts T) as `p[i]`, an array `T a[N]` as `a[i]`: T."""
+    spelled = obj.base.type
+    if "(" in spelled:
+        return None
+    if obj.kind == "pointer" and pointer_subscripts == 1 and "[" not in spelled and spelled.count("*") == 1:
+        return _declared_element(obj.base, spelled.rsplit("*", 1)[0])
+    if obj.kind == "array" and spelled.count("[") == len(access.subscripts):
+        return _declared_element(obj.base, spelled.split("[", 1)[0])
+    return None
 
 
 def _element_of(access: Access) -> str:

@@ -317,12 +317,9 @@ def destructor_calls(info) -> list[CallSite]:
     """The code a loop's body runs without a call in the text (hidden_code.object_code): a destructor of
     a local or a temporary, a constructor of a base or a member, a default member initializer, of a
     class of this program: `Tick{i};`, `Bump b{i};`. Each is a call of unknown effects."""
-    known: dict = info.function.facts.setdefault(("destructors", 0), {})  # node index -> code or ""
     sites, seen = [], set()
     for node in info.function.nodes_where("objects", info.node, OBJECT_KINDS):
-        if node.index not in known:
-            known[node.index] = object_code(node) or ""
-        name = known[node.index]
+        name = object_code(info.function, node)
         if name and name not in seen:
             seen.add(name)
             line, column = node.location()

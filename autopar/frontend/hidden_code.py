@@ -20,12 +20,16 @@ from autopar.frontend.ast import ARRAY_TYPES, Node
 OBJECT_KINDS = (K.VAR_DECL, K.INIT_LIST_EXPR, K.CXX_FUNCTIONAL_CAST_EXPR, K.CALL_EXPR, K.UNEXPOSED_EXPR)
 
 _REFERENCES = (TypeKind.LVALUEREFERENCE, TypeKind.RVALUEREFERENCE)
+# the kinds of node may_throw may accept
+THROWING_KINDS = frozenset({K.CXX_THROW_EXPR, K.CXX_DYNAMIC_CAST_EXPR, K.CXX_TYPEID_EXPR})
 
 
 def may_throw(node: Node) -> bool:
     """A `throw`, or a cast that throws where it fails: `dynamic_cast` to a reference (std::bad_cast)
     and `typeid` of an expression (std::bad_typeid for `*p` with p null). An exception never leaves a
     parallel region: the program would end where the serial one lets a caller catch it."""
+    if node.kind not in THROWING_KINDS:
+        return False
     if node.kind == K.CXX_THROW_EXPR:
         return True
     if node.kind == K.CXX_DYNAMIC_CAST_EXPR:  # (its expression's type drops the reference: D of D &)
@@ -111,9 +115,14 @@ def static_storage(decl) -> bool:
                                                  K.FUNCTION_TEMPLATE, K.LAMBDA_EXPR, K.CONVERSION_FUNCTION)
 
 
-def object_code(node: Node) -> Optional[str]:
-    """hidden_code of the object a node creates (OBJECT_KINDS), also behind a reference to a temporary."""
-    t = node.cursor.type
-    if t.get_canonical().kind in _REFERENCES:
-        t = t.get_canonical().get_pointee()
-    return hidden_code(t)
+def object_code(function, node: Node) -> str:
+    """hidden_code of the object a node of `function` creates (OBJECT_KINDS), also behind a reference
+    to a temporary; "" for none. Kept as the function's ("hidden code", 0) fact: the loops' call sites
+    and the function's summary both ask."""
+    known: dict = function.facts.setdefault(("hidden code", 0), {})  # node index -> code or ""
+    if node.index not in known:
+        t = node.cursor.type
+        if t.get_canonical().kind in _REFERENCES:
+            t = t.get_canonical().get_pointee()
+        known[node.index] = hidden_code(t) or ""
+    return known[node.index]

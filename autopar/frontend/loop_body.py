@@ -19,7 +19,7 @@ from autopar.frontend.ast import (FOR_KINDS, LOOP_KINDS, Node, Source, hidden_st
 from autopar.frontend.between_loops import host_statements, statement_end
 from autopar.frontend.calls import RETURNS_TWICE, callee_name
 from autopar.frontend.functions import Function
-from autopar.frontend.hidden_code import may_throw
+from autopar.frontend.hidden_code import THROWING_KINDS, may_throw
 from autopar.frontend.variables import Variables
 from autopar.frontend.loops import LoopInfo
 from autopar.frontend.nest_facts import ASSIGNING_KINDS, CHAR_TYPES, NestFacts, Scope, range_size, written_decl_refs
@@ -262,8 +262,7 @@ def _dependent(node: Node) -> bool:
 
 
 _COPY_KINDS = {K.LABEL_STMT, K.CASE_STMT, K.DEFAULT_STMT, K.ASM_STMT, K.MS_ASM_STMT, K.VAR_DECL}
-_CONTROL_KINDS = {K.BREAK_STMT, K.CONTINUE_STMT, K.RETURN_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT,
-                  K.CXX_THROW_EXPR, K.CXX_DYNAMIC_CAST_EXPR, K.CXX_TYPEID_EXPR}  # (hidden_code.may_throw)
+_CONTROL_KINDS = {K.BREAK_STMT, K.CONTINUE_STMT, K.RETURN_STMT, K.GOTO_STMT, K.INDIRECT_GOTO_STMT, *THROWING_KINDS}
 
 
 def _notable_nodes(function: Function, body: Node) -> list[Node]:

@@ -52,9 +52,9 @@ def divergence(source: Source, parse_args: list[str], compile_args: list[str], c
                 files[header] = handle.read()
         except OSError:
             continue
-    in_code = _reaching_code(files.values()) if any(_VERSION_MACROS.search(d) for d in files.values()) else set()
+    in_code = _reaching_code(files.values()) if any(_VERSION_MACROS.search(d) for d in files.values()) else None
     for name, data in files.items():
-        used = _version_in_code(data, in_code)
+        used = _version_in_code(data, in_code or set())
         if used:
             return (f"the code at {os.path.basename(name)}:{used[0]} uses {used[1]}, which clang's preprocessor (the "
                     f"analysis) and {os.path.basename(compiler)} give other values")
@@ -67,7 +67,8 @@ def divergence(source: Source, parse_args: list[str], compile_args: list[str], c
     kept = _compiler_lines(running)
     if kept is None or skipped is None:
         return None  # (the compiler's own error is the build's business)
-    in_code = in_code or _reaching_code(files.values())
+    if in_code is None:
+        in_code = _reaching_code(files.values())
     for name, data in files.items():
         for first, lines, macro in _segments(data):
             if macro is not None and macro not in in_code:
@@ -95,8 +96,7 @@ def _version_in_code(data: bytes, in_code: set[str]) -> Optional[tuple[int, str]
     viewed = source_lines(data)
     for number, line in enumerate(viewed.lines[1:], start=1):
         if line.kind == "code":
-            start = viewed.starts[number - 1]
-            found = _VERSION_MACROS.search(data, start, data.find(b"\n", start) % (len(data) + 1))
+            found = _VERSION_MACROS.search(_line_text(viewed, data, number))
         elif line.kind == "directive" and (directive := viewed.by_first.get(number)) is not None and \
                 (defined := _DEFINE.match(directive.text)) and defined.group(1) in in_code:
             found = _VERSION_MACROS.search(directive.text[defined.end():].encode())
@@ -105,6 +105,13 @@ def _version_in_code(data: bytes, in_code: set[str]) -> Optional[tuple[int, str]
         if found:
             return number, found.group().decode()
     return None
+
+
+def _line_text(viewed, data: bytes, number: int) -> bytes:
+    """Line `number`'s bytes (1-based; `viewed`: the file's source_lines)."""
+    start = viewed.starts[number - 1]
+    end = viewed.starts[number] if number < len(viewed.starts) else len(data)
+    return data[start:end]
 
 
 def _segments(data: bytes) -> list[tuple[int, list[int], Optional[str]]]:
@@ -144,8 +151,7 @@ def _reaching_code(texts) -> set[str]:
         depth = 0
         for number, line in enumerate(viewed.lines[1:], start=1):
             if line.kind == "code":
-                start = viewed.starts[number - 1]
-                text = _LITERALS.sub(b"", data[start:data.find(b"\n", start) % (len(data) + 1)])
+                text = _LITERALS.sub(b"", _line_text(viewed, data, number))
                 inside = text if depth > 0 else text[text.find(b"{"):] if b"{" in text else b""
                 names.update(w.decode() for w in re.findall(rb"[A-Za-z_]\w*", inside))
                 if depth == 0 and not text.rstrip().endswith(b";"):

@@ -241,7 +241,7 @@ def _local_facts(function: Function, variables: Variables, defined: dict[str, Fu
 def _runs_hidden_code(function: Function) -> bool:
     """C++: a constructor, destructor or default member initializer of the program's that the function
     runs without a call in its text (hidden_code.object_code)."""
-    return any(object_code(node) for node in function.nodes_of(OBJECT_KINDS))
+    return any(object_code(function, node) for node in function.nodes_of(OBJECT_KINDS))
 
 
 def _constant(value: Node) -> bool:

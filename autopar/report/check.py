@@ -72,7 +72,7 @@ class CheckResult(BaseModel):
 def project_files(files: list[str], build_dir: Optional[str]) -> list[str]:
     """FILE... as given, or every source of BUILD_DIR/compile_commands.json (absolute, deduplicated)."""
     if files:
-        problems = [not_a_file(f) for f in files if not_a_file(f)]
+        problems = [p for p in map(not_a_file, files) if p]
         if problems:
             raise CheckError("; ".join(problems))
         return list(files)

@@ -275,10 +275,10 @@ def _compiler_identity() -> str:
     from autopar.frontend.parse import resolved_compiler
 
     names = []
-    for variable, default in (("AUTOPAR_CC", "cc"), ("AUTOPAR_CXX", "c++")):
+    for cxx in (False, True):
         try:
-            words = shlex.split(os.environ.get(variable) or default)
-        except ValueError:
+            words = _real_compiler(cxx)
+        except WrapperError:  # (the other language's compiler, unusable: this build does not run it)
             words = []
         names.append(" ".join(resolved_compiler(w) for w in words))
     return "|".join(names)

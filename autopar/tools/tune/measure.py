@@ -214,35 +214,33 @@ class Measuring:
         self._record_serial(region, speedup=None, partial=True)
 
     def _record_serial(self, region: Region, speedup: Optional[float], partial: bool) -> None:
-        from autopar.decision.decisions import content_hash, position, set_region
-
         region.best = region.options[0]
-        record = {"root": position(region.nest.root_loop_id), "root_loop_id": region.nest.root_loop_id,
-                  "choice": "serial", "summary": region.best.summary, "plan": None, "speedup": speedup,
-                  "reason": region.reason, "partial": partial, "measurements": [o.record() for o in region.options]}
-        if self.config.optimize:
-            record["optimize"] = True
-        set_region(self.document, region.file.shown, content_hash(region.file.content), record)
+        self._write_record(region, None, speedup, partial)
 
     def _record(self, region: Region, serial: Option, partial: bool) -> None:
-        from autopar.decision.decisions import content_hash, plan_record, position, set_region
-
         best = region.best
-        plan = best.plan
-        record = {"root": position(region.nest.root_loop_id), "root_loop_id": region.nest.root_loop_id,
-                  "choice": best.id, "summary": best.summary, "plan": None,
-                  "speedup": round(serial.median / best.median, 4) if best.median else None,
-                  "reason": region.reason, "partial": partial,
-                  "measurements": [o.record() for o in region.options]}
-        if self.config.optimize:
-            record["optimize"] = True  # restructurings were measured: --optimize follows this record
+        plan, more = best.plan, {}
         if best.restructure is not None:  # without --optimize the nest gets its fastest pragma plan
             fastest = _fastest_pragma_plan(region, serial, self.config.min_gain, partial)
             plan = fastest.plan if fastest else None
-            record.update(restructure=best.restructure.candidate_id, restructure_schedule=best.restructure.schedule,
-                          pragma_choice=fastest.id if fastest else "serial",
-                          pragma_speedup=round(serial.median / fastest.median, 4) if fastest else 1.0)
-        record["plan"] = plan_record(plan)
+            more = dict(restructure=best.restructure.candidate_id, restructure_schedule=best.restructure.schedule,
+                        pragma_choice=fastest.id if fastest else "serial",
+                        pragma_speedup=round(serial.median / fastest.median, 4) if fastest else 1.0)
+        self._write_record(region, plan, round(serial.median / best.median, 4) if best.median else None, partial,
+                           **more)
+
+    def _write_record(self, region: Region, plan, speedup: Optional[float], partial: bool, **more) -> None:
+        """The decisions file's record of the region: its best option (`plan`: the pragma plan rewrite
+        applies), as measured."""
+        from autopar.decision.decisions import content_hash, plan_record, position, set_region
+
+        record = {"root": position(region.nest.root_loop_id), "root_loop_id": region.nest.root_loop_id,
+                  "choice": region.best.id, "summary": region.best.summary, "plan": plan_record(plan),
+                  "speedup": speedup, "reason": region.reason, "partial": partial,
+                  "measurements": [o.record() for o in region.options]}
+        if self.config.optimize:
+            record["optimize"] = True  # restructurings were measured: --optimize follows this record
+        record.update(more)
         set_region(self.document, region.file.shown, content_hash(region.file.content), record)
 
     def _final(self) -> None:
